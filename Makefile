@@ -74,8 +74,8 @@ $(PEERS_STAMP): bench/requirements-peers.txt
 bench: $(LINKED) $(PEERS_STAMP) ## measure speed and memory against baselines; writes bench/results/
 	$(BIN)/python -m bench
 
-check-registry: $(LINKED) ## every bundled registry type generated, imported and type-checked (mypy) in a temp dir
-	$(BIN)/python -m cloudforge.codegen.check $(if $(SAMPLE),--sample $(SAMPLE))
+check-registry: $(LINKED) ## every bundled registry type generated, imported, fidelity-checked (hypothesis) and type-checked (mypy) in a temp dir; SAMPLE=n, EXAMPLES=n
+	$(BIN)/python -m cloudforge.codegen.check $(if $(SAMPLE),--sample $(SAMPLE)) $(if $(EXAMPLES),--examples $(EXAMPLES))
 
 check-generated: codegen ## fail when generated/ differs from what make codegen writes
 	git diff --exit-code --stat -- generated/

@@ -1,4 +1,5 @@
-"""`make check-registry`: the whole bundle (or a seeded sample) pulled, generated, imported and
+"""`make check-registry`: the whole bundle (or a seeded sample) pulled, generated, imported,
+checked for fidelity (validation and models against the registry schema, property-based) and
 type-checked in a temporary folder, with a figure per phase and the types that failed each.
 
 `python -m cloudforge.codegen.check` checks every bundled type; `--sample 40 --seed S` a random
@@ -49,12 +50,36 @@ for type_name, (module, name) in sorted(index.items()):
 print(json.dumps({"types": sorted(index), "failed": failed}))
 """
 
+# Run in a child: for every type, documents drawn from its registry schema are judged by the
+# generated validation, the pydantic model and the oracle (cloudforge.codegen.fidelity).
+FIDELITY_CHILD = """
+import importlib, json, sys
+from pathlib import Path
+import cloudforge.aws as aws
+aws.__path__[:] = [sys.argv[1]]
+from cloudforge.codegen.fidelity import check_type
+schemas, examples = Path(sys.argv[2]), int(sys.argv[3])
+index = importlib.import_module("cloudforge.aws._index").TYPES
+failed, valid, invalid = {}, 0, 0
+for type_name, (module, name) in sorted(index.items()):
+    try:
+        cls = getattr(importlib.import_module(module), name)
+        schema = json.loads((schemas / cls.metadata.schema_file).read_text())
+        verdicts = check_type(cls, schema, examples, shrink=False)
+        valid, invalid = valid + verdicts.valid, invalid + verdicts.invalid
+    except Exception as exc:
+        failed[type_name] = f"fidelity: {type(exc).__name__}: {exc}"[:800]
+print(json.dumps({"failed": failed, "valid": valid, "invalid": invalid}))
+"""
+FIDELITY_EXAMPLES = 25  # documents drawn per type in the registry-wide check
+
 
 @dataclass
 class Report:
     types: list[str]
     seconds: dict[str, float] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)  # type name -> first problem
+    documents: dict[str, int] = field(default_factory=dict)  # fidelity: "valid"/"invalid" drawn
 
     @property
     def ok(self) -> int:
@@ -63,6 +88,11 @@ class Report:
     def summary(self) -> str:
         phases = ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items())
         lines = [f"registry check: {self.ok}/{len(self.types)} types ok ({phases})"]
+        if self.documents:
+            lines.append(
+                f"fidelity: {self.documents['valid']} valid and {self.documents['invalid']} "
+                "invalid documents drawn and agreed on"
+            )
         lines += [f"  FAILED {name}: {problem}" for name, problem in sorted(self.failed.items())]
         return "\n".join(lines)
 
@@ -120,6 +150,22 @@ def import_check(aws: Path) -> tuple[list[str], dict[str, str]]:
     return result["types"], result["failed"]
 
 
+def fidelity_check(
+    aws: Path, schemas: Path, examples: int
+) -> tuple[dict[str, str], dict[str, int]]:
+    """(type name -> first disagreement, documents drawn by verdict) for a generated `aws/` tree
+    and the registry schemas it was generated from, checked in a child process."""
+    child = subprocess.run(
+        [sys.executable, "-c", FIDELITY_CHILD, str(aws), str(schemas), str(examples)],
+        capture_output=True,
+        text=True,
+    )
+    if child.returncode != 0 or not child.stdout.strip():
+        raise CloudforgeError(f"the fidelity check crashed: {child.stderr[-1000:]}")
+    result = json.loads(child.stdout.splitlines()[-1])
+    return result["failed"], {"valid": result["valid"], "invalid": result["invalid"]}
+
+
 def check_registry(
     types: Sequence[str],
     work: Path,
@@ -127,6 +173,7 @@ def check_registry(
     region: str = DEFAULT_REGION,
     cache_dir: Path | None = None,
     mypy: bool = True,
+    examples: int = FIDELITY_EXAMPLES,
 ) -> Report:
     """Pull, generate, import and type-check `types` under `work`."""
     report = Report(types=sorted(types))
@@ -152,6 +199,13 @@ def check_registry(
     for name in set(report.types) - set(indexed):
         report.failed.setdefault(name, "not in the generated index")
 
+    if examples > 0:
+        started = time.perf_counter()
+        disagreements, report.documents = fidelity_check(aws, work / "schemas", examples)
+        report.seconds["fidelity"] = time.perf_counter() - started
+        for name, problem in disagreements.items():
+            report.failed.setdefault(name, problem)
+
     if mypy:
         started = time.perf_counter()
         layout = typecheck_layout(work / "typecheck", aws)
@@ -176,6 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--types", nargs="*", default=None, help="these types only")
     parser.add_argument("--cache", type=Path, default=None, help="generator cache (default: fresh)")
     parser.add_argument("--no-mypy", action="store_true")
+    parser.add_argument(
+        "--examples",
+        type=int,
+        default=FIDELITY_EXAMPLES,
+        help="documents drawn per type for the fidelity check (0: skip it)",
+    )
     parser.add_argument("--keep", type=Path, default=None, help="work in this folder, keep it")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
@@ -186,7 +246,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cloudforge-registry-") as tmp:
         work = args.keep or Path(tmp)
         report = check_registry(
-            types, work, region=args.region, cache_dir=args.cache, mypy=not args.no_mypy
+            types,
+            work,
+            region=args.region,
+            cache_dir=args.cache,
+            mypy=not args.no_mypy,
+            examples=args.examples,
         )
     print(report.summary())
     print(f"registry check: total {time.perf_counter() - started:.1f} s")

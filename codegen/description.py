@@ -19,7 +19,9 @@ class Field:
     output_type: str  # annotation of the JSON value AWS returns: `list[TagDict]`
     required: bool
     is_identifier: bool  # usable as a Python keyword argument (not a keyword, valid identifier)
-    doc: str  # first sentence of the schema description, for the signature's docstring
+    # The schema's description (or what the schema allows, without one), and at the top level
+    # whether it is create-only or write-only: for docstrings and the model's Field(description).
+    doc: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,7 @@ class ObjectModel:
     name: str  # Python class name, unique in the module
     source: str  # the definition name in the schema, or the path it was hoisted from
     fields: tuple[Field, ...]
+    doc: str = ""  # the definition's description, when it has one
 
 
 @dataclass(frozen=True, slots=True)

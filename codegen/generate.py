@@ -36,6 +36,8 @@ from cloudforge.codegen.render import (
     render_lazy,
     render_package_init,
     render_resource,
+    schema_data,
+    schema_data_file,
 )
 from cloudforge.errors import SchemaError
 from cloudforge.schemas.loading import apply_fix
@@ -122,6 +124,8 @@ def emit_module(path: Path) -> dict[str, str]:
         "text": text,
         "models_module": models_module(d),
         "models_text": models_text,
+        "schema_file": schema_data_file(d),
+        "schema_text": schema_data(d),
     }
 
 
@@ -213,6 +217,7 @@ def render_tree(entries: list[dict[str, str]], cache: ModuleCache) -> dict[str, 
     """Relative path under out_dir -> formatted text, for the whole `aws/` tree."""
     files = {f"aws/{e['service']}/{e['module']}.py": e["text"] for e in entries}
     files |= {f"aws/{e['service']}/{e['models_module']}.py": e["models_text"] for e in entries}
+    files |= {f"aws/{e['service']}/{e['schema_file']}": e["schema_text"] for e in entries}
     packages = package_texts(entries)
     todo: dict[str, str] = {}
     keys: dict[str, str] = {}

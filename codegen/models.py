@@ -23,6 +23,8 @@ MODEL_CONFIG: dict[str, Any] = {
     "use_unique_items_as_set": False,
     "use_standard_collections": True,
     "use_union_operator": True,
+    # Object descriptions as class docstrings; field docs go to Field(description=...).
+    "use_schema_description": True,
     "use_double_quotes": True,
     "collapse_root_models": True,
     "target_python_version": "3.11",

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from cloudforge.codegen import naming
+from cloudforge.codegen import docs, naming
 from cloudforge.codegen.description import (
     Field,
     ObjectModel,
@@ -40,7 +40,7 @@ MODEL_KEYWORDS = frozenset(
 VALIDATION_KEYWORDS = MODEL_KEYWORDS | {
     "pattern", "patternProperties", "uniqueItems", "multipleOf", "minProperties", "maxProperties",
     "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-    "minItems", "maxItems",
+    "minItems", "maxItems", "dependencies",
 }  # fmt: skip
 _OBJECT_KEYWORDS = frozenset({"properties", "required", "additionalProperties"})
 _SHAPE_KEYWORDS = frozenset(
@@ -72,6 +72,7 @@ class _Namer:
     def_names: dict[str, str] = field(default_factory=dict)  # schema definition -> class
     models: dict[str, Any] = field(default_factory=dict)  # class -> model-schema node
     sources: dict[str, str] = field(default_factory=dict)  # class -> where it came from
+    raw: dict[str, Any] = field(default_factory=dict)  # class -> its registry node (for docs)
 
     def claim(self, candidates: list[str]) -> str:
         name = naming.unique_class_name(candidates, self.taken | {c + "Dict" for c in self.taken})
@@ -128,6 +129,7 @@ def _model_node(node: Any, namer: _Namer, owner: str, stack: tuple[str, ...]) ->
     if _is_object(node):
         name = namer.claim([owner, owner + "Object"])
         namer.sources[name] = owner
+        namer.raw[name] = node
         namer.models[name] = {}
         namer.models[name] = _object_body(node, namer, name, stack)
         return {"$ref": f"#/definitions/{name}"}
@@ -162,10 +164,15 @@ def _model_node(node: Any, namer: _Namer, owner: str, stack: tuple[str, ...]) ->
         else:
             out[key] = value
     maps = node.get("patternProperties")
-    if isinstance(maps, dict) and maps and "additionalProperties" not in out:
+    if isinstance(maps, dict) and maps and out.get("additionalProperties") is not True:
         # A map keyed by pattern: the key patterns are checked at validation, the models type
-        # it as dict[str, value].
+        # it as dict[str, value]. `additionalProperties: false` beside it only closes the map
+        # to keys matching no pattern (a check of keys, left to validation): the map is open
+        # to the model, whose values are those of any pattern (or of additionalProperties).
         values = [_model_node(v, namer, owner + "Value", stack) for v in maps.values()]
+        extra = out.get("additionalProperties")
+        if isinstance(extra, dict):
+            values.append(extra)
         out["additionalProperties"] = values[0] if len(values) == 1 else {"anyOf": values}
         out.setdefault("type", "object")
     return out
@@ -173,16 +180,28 @@ def _model_node(node: Any, namer: _Namer, owner: str, stack: tuple[str, ...]) ->
 
 def _object_body(node: dict[str, Any], namer: _Namer, name: str, stack: tuple[str, ...]) -> Any:
     props = {
-        key: _model_node(value, namer, name + naming.pascal(key), stack)
+        key: _described(_model_node(value, namer, name + naming.pascal(key), stack), value, namer)
         for key, value in node["properties"].items()
     }
     body: dict[str, Any] = {"type": "object", "properties": props}
+    if docs.clean(node.get("description")):
+        body["description"] = docs.clean(node["description"])
     required = [r for r in node.get("required", []) if r in props]
     if required:
         body["required"] = required
-    if node.get("additionalProperties") is False:
+    if node.get("patternProperties"):
+        # Named properties and keys matching a pattern: the model takes the extra keys as they
+        # come, validation checks their names and values.
+        body["additionalProperties"] = True
+    elif node.get("additionalProperties") is False:
         body["additionalProperties"] = False
     return body
+
+
+def _described(shape: Any, raw: Any, namer: _Namer) -> Any:
+    """A model-schema property node with the field's documentation as its `description`."""
+    doc = docs.field_doc(raw, namer.defs, annotation(shape, "output"))
+    return {**shape, "description": doc} if doc else shape
 
 
 def _validation_node(node: Any, bad_patterns: set[str]) -> Any:
@@ -202,7 +221,8 @@ def _validation_node(node: Any, bad_patterns: set[str]) -> Any:
             value = normalize_pattern(value)
             if not pattern_compiles(value):
                 bad_patterns.add(value)
-        elif key == "properties":
+        elif key in ("properties", "dependencies"):
+            # Names -> schemas (a `dependencies` entry may also be a list of names: kept).
             value = {k: _validation_node(v, bad_patterns) for k, v in value.items()}
         elif key == "patternProperties":
             value = {
@@ -274,10 +294,10 @@ def _tagging(schema: dict[str, Any]) -> TaggingDescription | None:
 
 def _fields(
     body: dict[str, Any],
-    raw: dict[str, Any],
     names: Iterator[str] | list[str],
     top_level: bool = False,
 ) -> tuple[Field, ...]:
+    """The fields of a model-schema object body (whose property nodes carry their docs)."""
     props, required = body.get("properties", {}), set(body.get("required", []))
     return tuple(
         Field(
@@ -286,10 +306,35 @@ def _fields(
             output_type=annotation(props[name], "output"),
             required=name in required,
             is_identifier=naming.is_member_name(name) if top_level else naming.is_identifier(name),
-            doc=first_sentence((raw.get(name) or {}).get("description")),
+            doc=props[name].get("description", ""),
         )
         for name in names
     )
+
+
+def _lifecycle_docs(body: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The top-level body with create-only / write-only facts added to its fields' docs."""
+    flags = {
+        key: {p.split("/")[1] for p in _paths(schema, key) if p.count("/") == 1}
+        for key in (
+            "createOnlyProperties",
+            "conditionalCreateOnlyProperties",
+            "writeOnlyProperties",
+        )
+    }
+    props = {}
+    for name, node in body.get("properties", {}).items():
+        raw = schema["properties"][name]
+        doc = docs.field_doc(
+            raw,
+            schema.get("definitions", {}),
+            annotation(node, "output"),
+            create_only=name in flags["createOnlyProperties"],
+            conditional_create_only=name in flags["conditionalCreateOnlyProperties"],
+            write_only=name in flags["writeOnlyProperties"],
+        )
+        props[name] = {**node, "description": doc}
+    return {**body, "properties": props}
 
 
 def describe(schema: dict[str, Any], schema_file: str | None = None) -> TypeDescription:
@@ -319,23 +364,37 @@ def describe(schema: dict[str, Any], schema_file: str | None = None) -> TypeDesc
             namer.def_names[name] = namer.claim([base, class_name + base, base + "Object"])
     for name, cls in sorted(namer.def_names.items(), key=lambda kv: kv[1]):
         namer.sources[cls] = f"#/definitions/{name}"
+        namer.raw[cls] = defs[name]
         namer.models[cls] = _object_body(defs[name], namer, cls, (name,))
 
     required = tuple(r for r in schema.get("required", []) if r in properties)
     declared_names = [k for k in properties if k not in read_only_top]
     attribute_names = [k for k in properties if k in read_only_top]
-    props_body = _object_body(
-        {
-            "properties": {k: properties[k] for k in declared_names},
-            "required": [r for r in required if r not in read_only_top],
-            "additionalProperties": not schema.get("patternProperties"),
-        },
-        namer,
-        class_name,
-        ("<root>",),
+    props_body = _lifecycle_docs(
+        _object_body(
+            {
+                "properties": {k: properties[k] for k in declared_names},
+                "required": [r for r in required if r not in read_only_top],
+                "additionalProperties": not schema.get("patternProperties"),
+                "description": f"The properties a program declares for a {type_name}.",
+            },
+            namer,
+            class_name,
+            ("<root>",),
+        ),
+        schema,
     )
-    attributes_body = _object_body(
-        {"properties": {k: properties[k] for k in attribute_names}}, namer, class_name, ("<root>",)
+    attributes_body = _lifecycle_docs(
+        _object_body(
+            {
+                "properties": {k: properties[k] for k in attribute_names},
+                "description": f"The read-only attributes of a {type_name}, set by AWS.",
+            },
+            namer,
+            class_name,
+            ("<root>",),
+        ),
+        schema,
     )
     model_defs = {name: namer.models[name] for name in sorted(namer.models)}
     model_defs[attributes_class] = attributes_body
@@ -349,11 +408,8 @@ def describe(schema: dict[str, Any], schema_file: str | None = None) -> TypeDesc
         ObjectModel(
             name=name,
             source=namer.sources[name],
-            fields=_fields(
-                body,
-                _raw_object(defs, namer.sources[name]),
-                list(body.get("properties", {})),
-            ),
+            fields=_fields(body, list(body.get("properties", {}))),
+            doc=docs.clean(namer.raw.get(name, {}).get("description")),
         )
         for name, body in sorted(namer.models.items())
     )
@@ -383,8 +439,8 @@ def describe(schema: dict[str, Any], schema_file: str | None = None) -> TypeDesc
         props_class=props_class,
         attributes_class=attributes_class,
         doc=" ".join(str(schema.get("description", type_name)).split()),
-        props=_fields(props_body, properties, declared_names, top_level=True),
-        attributes=_fields(attributes_body, properties, attribute_names, top_level=True),
+        props=_fields(props_body, declared_names, top_level=True),
+        attributes=_fields(attributes_body, attribute_names, top_level=True),
         models=models,
         read_only=read_only,
         create_only=_paths(schema, "createOnlyProperties"),
@@ -410,11 +466,3 @@ def describe(schema: dict[str, Any], schema_file: str | None = None) -> TypeDesc
         unsupported_patterns=tuple(sorted(bad_patterns)),
         open_properties=bool(isinstance(open_props, dict) and open_props),
     )
-
-
-def _raw_object(defs: dict[str, Any], source: str) -> dict[str, Any]:
-    """The raw `properties` of a named definition (for field docs); {} for hoisted objects."""
-    name = _local_def(source)
-    node = defs.get(name, {}) if name else {}
-    props = node.get("properties") if isinstance(node, dict) else None
-    return props if isinstance(props, dict) else {}

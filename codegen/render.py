@@ -8,8 +8,8 @@ computed here.
 from __future__ import annotations
 
 import json
-import pprint
 import re
+import textwrap
 from functools import cache
 from typing import Any
 
@@ -21,6 +21,12 @@ GENERATOR = "cloudforge.codegen"
 _BASE_IMPORTS = {
     "typing": {"TYPE_CHECKING", "Any", "ClassVar", "Literal", "Required", "TypedDict"},
 }
+USER_GUIDE = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide"
+BACKSLASH, TRIPLE = chr(92), '"' * 3
+# cloudforge.metadata.Tagging's defaults: only the arguments that differ are generated.
+TAGGING_DEFAULTS: dict[str, Any] = {
+    "taggable": True, "tag_on_create": True, "tag_updatable": True, "tag_property": "/Tags"
+}  # fmt: skip
 _FROM_IMPORT = re.compile(r"^from (\S+) import (.+)$")
 
 
@@ -36,8 +42,26 @@ def environment() -> jinja2.Environment:
     )
     env.filters["pytuple"] = lambda items: repr(tuple(items))
     env.filters["pyrepr"] = repr
-    env.filters["docline"] = lambda text: text.replace("\\", "\\\\").replace('"""', "'''")
+    env.filters["docline"] = docline
+    env.filters["comment"] = lambda text: text.replace("\n", " ")
     return env
+
+
+def docline(text: str, first: int | None = None, rest: int | None = None) -> str:
+    """Text safe inside a triple-quoted docstring (backslashes kept, no closing quotes); wrapped
+    at 100 columns when given the column its first line starts at and the indent of the rest."""
+    text = text.replace(BACKSLASH, BACKSLASH * 2).replace(TRIPLE, "'" * 3)
+    if first is not None:
+        text = textwrap.fill(
+            text,
+            width=100,
+            initial_indent=" " * first,
+            subsequent_indent=" " * (first if rest is None else rest),
+            break_long_words=False,
+            break_on_hyphens=False,
+        ).lstrip()
+    # A quote right before the closing quotes would end the docstring early.
+    return text + " " if text.endswith('"') else text
 
 
 def _spell(name: str, clashes: set[str]) -> str:
@@ -85,6 +109,77 @@ def alias_uses(source: str, clashes: set[str]) -> str:
     return source
 
 
+# Annotations spell these names: a TypedDict field named like one cannot be declared in the class
+# syntax (the class-scope name would shadow it in its neighbours' annotations).
+_ANNOTATION_NAMES = frozenset(
+    {
+        "Any",
+        "Literal",
+        "Required",
+        "TypedDict",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "list",
+        "dict",
+        "None",
+    }
+)
+
+
+def class_syntax_models(description: TypeDescription) -> set[str]:
+    """Models whose TypedDict twin can be written in the class syntax (with field docstrings):
+    every key a plain identifier that no annotation of the class uses as a name."""
+    out = set()
+    for m in description.models:
+        names = {f.name for f in m.fields}
+        used = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", " ".join(f.output_type for f in m.fields)))
+        if all(f.is_identifier for f in m.fields) and not names & (used | _ANNOTATION_NAMES):
+            out.add(m.name)
+    return out
+
+
+def _dotted(paths: tuple[str, ...]) -> str:
+    return ", ".join(p.lstrip("/").replace("/*", "[*]").replace("/", ".") for p in paths)
+
+
+def class_facts(description: TypeDescription) -> list[str]:
+    """The resource class docstring's facts: identifier, replacement, write-only, read-only."""
+    d = description
+    composite = " (composite: the values joined by '|')" if len(d.primary_identifier) > 1 else ""
+    facts = [f"Identifier: {_dotted(d.primary_identifier) or '(none)'}{composite}."]
+    if d.additional_identifiers:
+        others = "; ".join(_dotted(ident) for ident in d.additional_identifiers)
+        facts.append(f"Also identified by: {others}.")
+    if d.create_only:
+        facts.append(f"Replaced when any of these change (create-only): {_dotted(d.create_only)}.")
+    if d.conditional_create_only:
+        facts.append(
+            "May be replaced when these change (conditionally create-only): "
+            f"{_dotted(d.conditional_create_only)}."
+        )
+    if d.write_only:
+        facts.append(f"Write-only (sent to AWS, never read back): {_dotted(d.write_only)}.")
+    if d.attributes:
+        names = ", ".join(f.name for f in d.attributes)
+        facts.append(f"Read-only attributes (known once deployed): {names}.")
+    service, kind = d.type_name.lower().split("::")[1:]
+    facts.append(f"{USER_GUIDE}/aws-resource-{service}-{kind}.html")
+    return facts
+
+
+def schema_data_file(description: TypeDescription) -> str:
+    """The package-data file holding a type's validation rules: `security_profile.schema.json`."""
+    return f"{description.module}.schema.json"
+
+
+def schema_data(description: TypeDescription) -> str:
+    """The validation rules as compact JSON (read once per type, by `json.load`)."""
+    rules = json.loads(description.validation_schema)
+    return json.dumps(rules, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
 def summary(description: TypeDescription) -> str:
     text = description.doc.replace("\\", "\\\\").replace('"""', "'''")
     return (text[:150] + "...") if len(text) > 150 else text
@@ -118,7 +213,20 @@ def render_resource(
             model_names=model_names,
         )
     )
-    rules: Any = json.loads(description.validation_schema)
+    unnamed = [f.name for f in description.props if not f.is_identifier]
+    open_doc = "any other property the type's patterns allow (open properties)."
+    unnamed_doc = (
+        f"properties whose names cannot be keywords here: {', '.join(unnamed)}"
+        + (f"; and {open_doc}" if description.open_properties else ".")
+        if unnamed
+        else open_doc
+    )
+    tagging = description.tagging
+    tagging_args = [
+        (key, getattr(tagging, key))
+        for key, default in TAGGING_DEFAULTS.items()
+        if tagging is not None and getattr(tagging, key) != default
+    ]
     resource_text = (
         environment()
         .get_template("resource.py.j2")
@@ -129,7 +237,11 @@ def render_resource(
             imports=_imports([], set(), base=True),
             models_module=models_module(description),
             model_names=model_names,
-            validation_literal=pprint.pformat(rules, width=100, sort_dicts=True),
+            schema_data=schema_data_file(description),
+            class_syntax=class_syntax_models(description),
+            class_facts=class_facts(description),
+            unnamed_doc=unnamed_doc,
+            tagging_args=tagging_args,
             has_unnamed=description.open_properties
             or any(not f.is_identifier for f in description.props),
             exports=exports,

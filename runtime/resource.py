@@ -1,7 +1,8 @@
 """The base class of every generated resource class.
 
 A generated class only carries data: its `metadata` (a `TypeMetadata`), its pydantic
-`props_model`, and a typed `__init__` that forwards the declared properties here. Constructing
+`props_model`, its validation rules (`props_schema`), and a typed, documented keyword-only
+`__init__` (what `help()` and `inspect.signature` show) that forwards here. Constructing
 one validates the declared properties (raising `cloudforge.errors.ValidationError` with the
 property path, before any call is made); awaiting it hands it to the current `App`'s engine,
 which deploys it and fills in the attributes AWS returned.
@@ -58,6 +59,44 @@ class Resource:
     # it is deleted before them.
     depends_on: tuple[str, ...]
 
+    def __new__(
+        cls,
+        logical_id: str,
+        /,
+        *,
+        adopt: bool = False,
+        depends_on: Iterable[Resource | str] = (),
+        **props: Any,
+    ) -> Self:
+        # Validation happens here, before Python binds the arguments to the generated class's
+        # keyword-only __init__: a misspelt, missing or ill-typed property is then a
+        # ValidationError naming its path (with a suggestion), never a bare TypeError.
+        from cloudforge.app import _current
+        from cloudforge.errors import ValidationError
+        from cloudforge.names import check
+        from cloudforge.validation import validate_declared
+
+        check(logical_id, f"{cls.metadata.type_name} logical id")
+        app = _current.get()
+        try:
+            declared = validate_declared(cls, logical_id, props)
+            _check_keywords(cls, logical_id, props)
+        except ValidationError:
+            # A destroy deletes what the state holds and sends no declared property: values
+            # built from attributes it no longer knows must not stop it.
+            if app is None or app.phase != "destroy":
+                raise
+            declared = {key: value for key, value in props.items() if value is not None}
+        self = super().__new__(cls)
+        object.__setattr__(self, "logical_id", logical_id)
+        object.__setattr__(self, "adopt", adopt)
+        object.__setattr__(self, "depends_on", _logical_ids(logical_id, depends_on))
+        object.__setattr__(self, "declared", declared)
+        object.__setattr__(self, "attributes", {})
+        if app is not None:
+            app.constructed(self)  # so that the App can tell a resource never awaited
+        return self
+
     def __init__(
         self,
         logical_id: str,
@@ -67,28 +106,8 @@ class Resource:
         depends_on: Iterable[Resource | str] = (),
         **props: Any,
     ) -> None:
-        from cloudforge.app import _current
-        from cloudforge.errors import ValidationError
-        from cloudforge.names import check
-        from cloudforge.validation import validate_declared
-
-        check(logical_id, f"{type(self).metadata.type_name} logical id")
-        app = _current.get()
-        object.__setattr__(self, "logical_id", logical_id)
-        object.__setattr__(self, "adopt", adopt)
-        object.__setattr__(self, "depends_on", _logical_ids(logical_id, depends_on))
-        try:
-            declared = validate_declared(type(self), logical_id, props)
-        except ValidationError:
-            # A destroy deletes what the state holds and sends no declared property: values
-            # built from attributes it no longer knows must not stop it.
-            if app is None or app.phase != "destroy":
-                raise
-            declared = {key: value for key, value in props.items() if value is not None}
-        object.__setattr__(self, "declared", declared)
-        object.__setattr__(self, "attributes", {})
-        if app is not None:
-            app.constructed(self)  # so that the App can tell a resource never awaited
+        """Everything was done by __new__ with the same arguments; a generated class's __init__
+        (the typed, documented signature) forwards here."""
 
     def with_replacement(self, order: ReplacementStrategy) -> Self:
         """Choose the order of this resource's replacements (a create-only property changed):
@@ -128,3 +147,30 @@ class Resource:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.logical_id!r}, {self.declared!r})"
+
+
+_VARKEYWORDS = 0x08  # inspect.CO_VARKEYWORDS, without importing inspect
+
+
+def _check_keywords(cls: type[Resource], logical_id: str, props: Mapping[str, Any]) -> None:
+    """A keyword the class's __init__ does not take, given as None (validation drops those as
+    "not declared"): still a mistake, reported as such rather than as the TypeError that
+    binding the keyword-only __init__ would raise next."""
+    code = cls.__init__.__code__
+    if code.co_flags & _VARKEYWORDS:
+        return
+    taken = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    for key in props:
+        if key not in taken:
+            from cloudforge.errors import ValidationError
+
+            raise ValidationError(
+                type_name=cls.metadata.type_name,
+                logical_id=logical_id,
+                path=key,
+                problem=(
+                    f"not a property {cls.__name__} takes: read-only attributes and unknown "
+                    "names cannot be declared, not even as None"
+                ),
+                value=props[key],
+            )

@@ -446,6 +446,17 @@ def _check_object(
             )
         elif isinstance(extra, Mapping):
             yield from check(value[key], extra, root, sub)
+    for name, needs in node.get("dependencies", {}).items():
+        # Draft 7 `dependencies`: when `name` is set, these keys too, or this schema holds.
+        if name not in value:
+            continue
+        if isinstance(needs, list):
+            for other in needs:
+                if other not in value:
+                    problem = f"dependencies: required when {name} is set"
+                    yield (*path, other), problem, OMITTED
+        elif isinstance(needs, Mapping):
+            yield from check(value, needs, root, path)
     if "minProperties" in node and len(value) < node["minProperties"]:
         yield path, f"minProperties: fewer than {node['minProperties']} keys", value
     if "maxProperties" in node and len(value) > node["maxProperties"]:

@@ -1,6 +1,6 @@
 """`make check-registry` in small: a seeded random sample of the bundled types (40, rotating by
-date; the seed is in pytest's header) is pulled, generated, imported and type-checked with mypy
---strict, as the full check does for all of them."""
+date; the seed is in pytest's header) is pulled, generated, imported, fidelity-checked (a few
+documents each) and type-checked with mypy --strict, as the full check does for all of them."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ SAMPLE_SIZE = 40
 
 def test_sampled_registry_types_generate_import_and_type_check(tmp_path: Path) -> None:
     types = pick(all_types(), SAMPLE_SIZE, registry_seed())
-    report = check_registry(types, tmp_path, cache_dir=tmp_path / "cache")
+    report = check_registry(types, tmp_path, cache_dir=tmp_path / "cache", examples=5)
     assert report.failed == {}, report.summary()
     assert report.ok == SAMPLE_SIZE
-    assert set(report.seconds) == {"pull", "generate", "import", "mypy"}
+    assert set(report.seconds) == {"pull", "generate", "import", "fidelity", "mypy"}
+    assert report.documents["valid"] + report.documents["invalid"] > SAMPLE_SIZE
     assert len(list((tmp_path / "out" / "aws").glob("*/*.py"))) >= SAMPLE_SIZE
 
 
@@ -27,6 +28,7 @@ def test_a_broken_module_is_reported_by_type_name(tmp_path: Path) -> None:
         tmp_path,
         cache_dir=tmp_path / "cache",
         mypy=False,
+        examples=0,
     )
     assert report.failed == {} and report.ok == 2
     module = tmp_path / "out" / "aws" / "iot" / "thing.py"

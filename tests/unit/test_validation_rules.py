@@ -91,3 +91,37 @@ def test_valid_values_pass_and_integral_floats_count_as_integers() -> None:
 def test_a_pattern_regex_cannot_compile_is_reported_not_dropped_silently() -> None:
     with pytest.warns(UserWarning, match="cannot check the registry pattern"):
         Widget("w", Name="ok", Odd="anything")
+
+
+class Subscriber(Resource):
+    """Draft 7 `dependencies`, both forms (as in AWS::EventsV2::Subscriber's schema)."""
+
+    metadata: ClassVar[TypeMetadata] = TypeMetadata(
+        type_name="Test::Svc::Subscriber", schema_file="test-svc-subscriber.json",
+        primary_identifier=("/Name",),
+    )
+    props_schema: ClassVar[dict[str, Any]] = {
+        "additionalProperties": False,
+        "properties": {
+            "Name": {"type": "string"},
+            "Config": {
+                "type": "object",
+                "properties": {"Target": {"type": "string"}, "Bus": {"type": "object"}},
+                "dependencies": {"Bus": {"properties": {"Target": {"pattern": "^arn:bus/"}}}},
+            },
+            "Port": {"type": "integer"},
+            "Protocol": {"type": "string"},
+        },
+        "dependencies": {"Port": ["Protocol"]},
+    }  # fmt: skip
+
+
+def test_dependencies_are_checked_in_both_forms() -> None:
+    assert Subscriber("s", Port=1, Protocol="tcp").declared == {"Port": 1, "Protocol": "tcp"}
+    assert Subscriber("s", Config={"Target": "x"}).declared == {"Config": {"Target": "x"}}
+    with pytest.raises(ValidationError) as names:
+        Subscriber("s", Port=1)
+    assert (names.value.path, names.value.problem.split(":")[0]) == ("Protocol", "dependencies")
+    with pytest.raises(ValidationError) as schema:
+        Subscriber("s", Config={"Target": "arn:", "Bus": {}})
+    assert (schema.value.path, schema.value.problem.split(":")[0]) == ("Config.Target", "pattern")

@@ -7,9 +7,10 @@ Imported on first use by analyzer.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AnalysisRuleCriteria",
@@ -31,92 +32,220 @@ class AnalyzerFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Contains: list[str] | None = None
-    Eq: list[str] | None = None
-    Exists: bool | None = None
-    Neq: list[str] | None = None
-    Property: str
+    Contains: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Eq: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Exists: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Neq: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Property: Annotated[str, Field(description="Type: str.")]
 
 
 class ArchiveRule(DeferredModel):
+    """
+    An Access Analyzer archive rule. Archive rules automatically archive new findings that meet the criteria you define when you create the rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filter: list[AnalyzerFilter]
-    RuleName: str
+    Filter: Annotated[list[AnalyzerFilter], Field(description="Items: at least 1 items.")]
+    RuleName: Annotated[str, Field(description="The archive rule name")]
 
 
 class InternalAccessAnalysisRuleCriteria(DeferredModel):
+    """
+    The criteria for an analysis rule for an internal access analyzer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountIds: list[str] | None = None
-    ResourceArns: list[str] | None = None
-    ResourceTypes: list[str] | None = None
+    AccountIds: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of AWS account IDs to apply to the internal access analysis rule criteria. Account IDs can only be applied to the analysis rule criteria for organization-level analyzers and cannot include the organization owner account."
+        ),
+    ] = None
+    ResourceArns: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of resource ARNs to apply to the internal access analysis rule criteria. The analyzer will only generate findings for resources that match these ARNs."
+        ),
+    ] = None
+    ResourceTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of resource types to apply to the internal access analysis rule criteria. The analyzer will only generate findings for resources of these types."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class AnalyzerAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::AccessAnalyzer::Analyzer, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Amazon Resource Name (ARN) of the analyzer")] = (
+        None
+    )
 
 
 class AnalysisRuleCriteria(DeferredModel):
+    """
+    The criteria for an analysis rule for an analyzer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountIds: list[str] | None = None
-    ResourceTags: list[list[Tag]] | None = None
+    AccountIds: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of AWS account IDs to apply to the analysis rule criteria. The accounts cannot include the organization analyzer owner account. Account IDs can only be applied to the analysis rule criteria for organization-level analyzers."
+        ),
+    ] = None
+    ResourceTags: Annotated[
+        list[list[Tag]] | None,
+        Field(
+            description="An array of key-value pairs to match for your resources. You can use the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -. For the tag key, you can specify a value that is 1 to 128 characters in length and cannot be prefixed with aws:. For the tag value, you can specify a value that is 0 to 256 characters in length. If the specified tag value is 0 characters, the rule is applied to all principals with the specified tag key."
+        ),
+    ] = None
 
 
 class AnalyzerInternalAccessConfigurationInternalAccessAnalysisRule(DeferredModel):
+    """
+    Contains information about analysis rules for the internal access analyzer. Analysis rules determine which entities will generate findings based on the criteria you define when you create the rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Inclusions: list[InternalAccessAnalysisRuleCriteria] | None = None
+    Inclusions: Annotated[
+        list[InternalAccessAnalysisRuleCriteria] | None,
+        Field(
+            description="A list of rules for the internal access analyzer containing criteria to include in analysis. Only resources that meet the rule criteria will generate findings."
+        ),
+    ] = None
 
 
 class AnalyzerUnusedAccessConfigurationAnalysisRule(DeferredModel):
+    """
+    Contains information about rules for the analyzer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exclusions: list[AnalysisRuleCriteria] | None = None
+    Exclusions: Annotated[
+        list[AnalysisRuleCriteria] | None,
+        Field(
+            description="A list of rules for the analyzer containing criteria to exclude from analysis. Entities that meet the rule criteria will not generate findings."
+        ),
+    ] = None
 
 
 class AnalyzerInternalAccessConfiguration(DeferredModel):
+    """
+    Specifies the configuration of an internal access analyzer for an AWS organization or account. This configuration determines how the analyzer evaluates internal access within your AWS environment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InternalAccessAnalysisRule: (
-        AnalyzerInternalAccessConfigurationInternalAccessAnalysisRule | None
-    ) = None
+    InternalAccessAnalysisRule: Annotated[
+        AnalyzerInternalAccessConfigurationInternalAccessAnalysisRule | None,
+        Field(
+            description="Contains information about analysis rules for the internal access analyzer. Analysis rules determine which entities will generate findings based on the criteria you define when you create the rule."
+        ),
+    ] = None
 
 
 class AnalyzerUnusedAccessConfiguration(DeferredModel):
+    """
+    The Configuration for Unused Access Analyzer
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnalysisRule: AnalyzerUnusedAccessConfigurationAnalysisRule | None = None
-    UnusedAccessAge: int | None = None
+    AnalysisRule: Annotated[
+        AnalyzerUnusedAccessConfigurationAnalysisRule | None,
+        Field(description="Contains information about rules for the analyzer."),
+    ] = None
+    UnusedAccessAge: Annotated[
+        int | None,
+        Field(
+            description="The specified access age in days for which to generate findings for unused access. For example, if you specify 90 days, the analyzer will generate findings for IAM entities within the accounts of the selected organization for any access that hasn't been used in 90 or more days since the analyzer's last scan. You can choose a value between 1 and 365 days."
+        ),
+    ] = None
 
 
 class AnalyzerAnalyzerConfiguration(DeferredModel):
+    """
+    The configuration for the analyzer
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InternalAccessConfiguration: AnalyzerInternalAccessConfiguration | None = None
-    UnusedAccessConfiguration: AnalyzerUnusedAccessConfiguration | None = None
+    InternalAccessConfiguration: Annotated[
+        AnalyzerInternalAccessConfiguration | None,
+        Field(
+            description="Specifies the configuration of an internal access analyzer for an AWS organization or account. This configuration determines how the analyzer evaluates internal access within your AWS environment."
+        ),
+    ] = None
+    UnusedAccessConfiguration: Annotated[
+        AnalyzerUnusedAccessConfiguration | None,
+        Field(description="The Configuration for Unused Access Analyzer"),
+    ] = None
 
 
 class AnalyzerProps(DeferredModel):
-    AnalyzerConfiguration: AnalyzerAnalyzerConfiguration | None = None
-    AnalyzerName: str | None = None
-    ArchiveRules: list[ArchiveRule] | None = None
-    Tags: list[Tag] | None = None
-    Type: str
+    """
+    The properties a program declares for a AWS::AccessAnalyzer::Analyzer.
+    """
+
+    AnalyzerConfiguration: Annotated[
+        AnalyzerAnalyzerConfiguration | None,
+        Field(
+            description="The configuration for the analyzer Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    AnalyzerName: Annotated[
+        str | None,
+        Field(description="Analyzer name Create-only: changing it replaces the resource."),
+    ] = None
+    ArchiveRules: Annotated[
+        list[ArchiveRule] | None, Field(description="Type: list[ArchiveRuleDict].")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Type: Annotated[
+        str,
+        Field(
+            description="The type of the analyzer, must be one of ACCOUNT, ORGANIZATION, ACCOUNT_INTERNAL_ACCESS, ORGANIZATION_INTERNAL_ACCESS, ACCOUNT_UNUSED_ACCESS and ORGANIZATION_UNUSED_ACCESS Create-only: changing it replaces the resource."
+        ),
+    ]

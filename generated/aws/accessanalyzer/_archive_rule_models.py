@@ -7,24 +7,62 @@ Imported on first use by archive_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ArchiveRuleAttributes",
+    "ArchiveRuleFilterValue",
     "ArchiveRuleProps",
 ]
 
 
-class ArchiveRuleProps(DeferredModel):
-    AnalyzerName: str
-    Filter: Annotated[dict[str, Any], Field(max_length=0)]
-    RuleName: str
+class ArchiveRuleFilterValue(DeferredModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Contains: Annotated[list[str] | None, Field(description="Items: 1 to 20 items.")] = None
+    Eq: Annotated[list[str] | None, Field(description="Items: 1 to 20 items.")] = None
+    Exists: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Neq: Annotated[list[str] | None, Field(description="Items: 1 to 20 items.")] = None
 
 
 class ArchiveRuleAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::AccessAnalyzer::ArchiveRule, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the archive rule.")] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The time at which the archive rule was created.")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The time at which the archive rule was last updated.")
+    ] = None
+
+
+class ArchiveRuleProps(DeferredModel):
+    """
+    The properties a program declares for a AWS::AccessAnalyzer::ArchiveRule.
+    """
+
+    AnalyzerName: Annotated[
+        str,
+        Field(
+            description="The name of the analyzer for the archive rule. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Filter: Annotated[
+        dict[str, ArchiveRuleFilterValue],
+        Field(
+            description="The criteria for the archive rule. A map of filter criteria property names to their criterion values."
+        ),
+    ]
+    RuleName: Annotated[
+        str,
+        Field(
+            description="The name of the archive rule. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,105 +91,137 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AnalysisRuleCriteriaDict = TypedDict(
-    "AnalysisRuleCriteriaDict",
-    {
-        "AccountIds": "list[str]",
-        "ResourceTags": "list[list[TagDict]]",
-    },
-    total=False,
-)
 
-AnalyzerAnalyzerConfigurationDict = TypedDict(
-    "AnalyzerAnalyzerConfigurationDict",
-    {
-        "InternalAccessConfiguration": "AnalyzerInternalAccessConfigurationDict",
-        "UnusedAccessConfiguration": "AnalyzerUnusedAccessConfigurationDict",
-    },
-    total=False,
-)
+class AnalysisRuleCriteriaDict(TypedDict, total=False):
+    """AnalysisRuleCriteria as a plain dict: The criteria for an analysis rule for an analyzer."""
 
-AnalyzerFilterDict = TypedDict(
-    "AnalyzerFilterDict",
-    {
-        "Contains": "list[str]",
-        "Eq": "list[str]",
-        "Exists": "bool",
-        "Neq": "list[str]",
-        "Property": "Required[str]",
-    },
-    total=False,
-)
+    AccountIds: list[str]
+    """A list of AWS account IDs to apply to the analysis rule criteria. The accounts cannot include
+    the organization analyzer owner account. Account IDs can only be applied to the analysis rule
+    criteria for organization-level analyzers."""
+    ResourceTags: list[list[TagDict]]
+    """An array of key-value pairs to match for your resources. You can use the set of Unicode
+    letters, digits, whitespace, _, ., /, =, +, and -. For the tag key, you can specify a value that
+    is 1 to 128 characters in length and cannot be prefixed with aws:. For the tag value, you can
+    specify a value that is 0 to 256 characters in length. If the specified tag value is 0
+    characters, the rule is applied to all principals with the specified tag key."""
 
-AnalyzerInternalAccessConfigurationDict = TypedDict(
-    "AnalyzerInternalAccessConfigurationDict",
-    {
-        "InternalAccessAnalysisRule": "AnalyzerInternalAccessConfigurationInternalAccessAnalysisRuleDict",
-    },
-    total=False,
-)
 
-AnalyzerInternalAccessConfigurationInternalAccessAnalysisRuleDict = TypedDict(
-    "AnalyzerInternalAccessConfigurationInternalAccessAnalysisRuleDict",
-    {
-        "Inclusions": "list[InternalAccessAnalysisRuleCriteriaDict]",
-    },
-    total=False,
-)
+class AnalyzerAnalyzerConfigurationDict(TypedDict, total=False):
+    """AnalyzerAnalyzerConfiguration as a plain dict: The configuration for the analyzer"""
 
-AnalyzerUnusedAccessConfigurationDict = TypedDict(
-    "AnalyzerUnusedAccessConfigurationDict",
-    {
-        "AnalysisRule": "AnalyzerUnusedAccessConfigurationAnalysisRuleDict",
-        "UnusedAccessAge": "int",
-    },
-    total=False,
-)
+    InternalAccessConfiguration: AnalyzerInternalAccessConfigurationDict
+    """Specifies the configuration of an internal access analyzer for an AWS organization or
+    account. This configuration determines how the analyzer evaluates internal access within your
+    AWS environment."""
+    UnusedAccessConfiguration: AnalyzerUnusedAccessConfigurationDict
+    """The Configuration for Unused Access Analyzer"""
 
-AnalyzerUnusedAccessConfigurationAnalysisRuleDict = TypedDict(
-    "AnalyzerUnusedAccessConfigurationAnalysisRuleDict",
-    {
-        "Exclusions": "list[AnalysisRuleCriteriaDict]",
-    },
-    total=False,
-)
 
-ArchiveRuleDict = TypedDict(
-    "ArchiveRuleDict",
-    {
-        "Filter": "Required[list[AnalyzerFilterDict]]",
-        "RuleName": "Required[str]",
-    },
-    total=False,
-)
+class AnalyzerFilterDict(TypedDict, total=False):
+    """AnalyzerFilter as a plain dict."""
 
-InternalAccessAnalysisRuleCriteriaDict = TypedDict(
-    "InternalAccessAnalysisRuleCriteriaDict",
-    {
-        "AccountIds": "list[str]",
-        "ResourceArns": "list[str]",
-        "ResourceTypes": "list[str]",
-    },
-    total=False,
-)
+    Contains: list[str]
+    """Type: list[str]."""
+    Eq: list[str]
+    """Type: list[str]."""
+    Exists: bool
+    """Type: bool."""
+    Neq: list[str]
+    """Type: list[str]."""
+    Property: Required[str]
+    """Type: str."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class AnalyzerInternalAccessConfigurationDict(TypedDict, total=False):
+    """AnalyzerInternalAccessConfiguration as a plain dict: Specifies the configuration of an
+    internal access analyzer for an AWS organization or account. This configuration determines how
+    the analyzer evaluates internal access within your AWS environment."""
+
+    InternalAccessAnalysisRule: AnalyzerInternalAccessConfigurationInternalAccessAnalysisRuleDict
+    """Contains information about analysis rules for the internal access analyzer. Analysis rules
+    determine which entities will generate findings based on the criteria you define when you create
+    the rule."""
+
+
+class AnalyzerInternalAccessConfigurationInternalAccessAnalysisRuleDict(TypedDict, total=False):
+    """AnalyzerInternalAccessConfigurationInternalAccessAnalysisRule as a plain dict: Contains
+    information about analysis rules for the internal access analyzer. Analysis rules determine
+    which entities will generate findings based on the criteria you define when you create the rule."""
+
+    Inclusions: list[InternalAccessAnalysisRuleCriteriaDict]
+    """A list of rules for the internal access analyzer containing criteria to include in analysis.
+    Only resources that meet the rule criteria will generate findings."""
+
+
+class AnalyzerUnusedAccessConfigurationDict(TypedDict, total=False):
+    """AnalyzerUnusedAccessConfiguration as a plain dict: The Configuration for Unused Access
+    Analyzer"""
+
+    AnalysisRule: AnalyzerUnusedAccessConfigurationAnalysisRuleDict
+    """Contains information about rules for the analyzer."""
+    UnusedAccessAge: int
+    """The specified access age in days for which to generate findings for unused access. For
+    example, if you specify 90 days, the analyzer will generate findings for IAM entities within the
+    accounts of the selected organization for any access that hasn't been used in 90 or more days
+    since the analyzer's last scan. You can choose a value between 1 and 365 days."""
+
+
+class AnalyzerUnusedAccessConfigurationAnalysisRuleDict(TypedDict, total=False):
+    """AnalyzerUnusedAccessConfigurationAnalysisRule as a plain dict: Contains information about
+    rules for the analyzer."""
+
+    Exclusions: list[AnalysisRuleCriteriaDict]
+    """A list of rules for the analyzer containing criteria to exclude from analysis. Entities that
+    meet the rule criteria will not generate findings."""
+
+
+class ArchiveRuleDict(TypedDict, total=False):
+    """ArchiveRule as a plain dict: An Access Analyzer archive rule. Archive rules automatically
+    archive new findings that meet the criteria you define when you create the rule."""
+
+    Filter: Required[list[AnalyzerFilterDict]]
+    """Items: at least 1 items."""
+    RuleName: Required[str]
+    """The archive rule name"""
+
+
+class InternalAccessAnalysisRuleCriteriaDict(TypedDict, total=False):
+    """InternalAccessAnalysisRuleCriteria as a plain dict: The criteria for an analysis rule for an
+    internal access analyzer."""
+
+    AccountIds: list[str]
+    """A list of AWS account IDs to apply to the internal access analysis rule criteria. Account IDs
+    can only be applied to the analysis rule criteria for organization-level analyzers and cannot
+    include the organization owner account."""
+    ResourceArns: list[str]
+    """A list of resource ARNs to apply to the internal access analysis rule criteria. The analyzer
+    will only generate findings for resources that match these ARNs."""
+    ResourceTypes: list[str]
+    """A list of resource types to apply to the internal access analysis rule criteria. The analyzer
+    will only generate findings for resources of these types."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AccessAnalyzer::Analyzer",
     schema_file="aws-accessanalyzer-analyzer.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/AnalyzerName", "/Type"),
-    write_only=(),
     conditional_create_only=("/AnalyzerConfiguration",),
     unordered_arrays=(
         "/AnalyzerConfiguration/InternalAccessConfiguration/InternalAccessAnalysisRule/Inclusions",
@@ -204,14 +240,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Type",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -221,141 +250,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AnalysisRuleCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountIds": {"items": {"type": "string"}, "type": "array"},
-                "ResourceTags": {"items": {"$ref": "#/definitions/Tags"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "ArchiveRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Filter": {
-                    "items": {"$ref": "#/definitions/Filter"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "RuleName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z][A-Za-z0-9_.-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Filter", "RuleName"],
-            "type": "object",
-        },
-        "Filter": {
-            "additionalProperties": False,
-            "properties": {
-                "Contains": {"items": {"type": "string"}, "type": "array"},
-                "Eq": {"items": {"type": "string"}, "type": "array"},
-                "Exists": {"type": "boolean"},
-                "Neq": {"items": {"type": "string"}, "type": "array"},
-                "Property": {"type": "string"},
-            },
-            "required": ["Property"],
-            "type": "object",
-        },
-        "InternalAccessAnalysisRuleCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountIds": {"items": {"type": "string"}, "type": "array"},
-                "ResourceArns": {"items": {"type": "string"}, "type": "array"},
-                "ResourceTypes": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "InternalAccessConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InternalAccessAnalysisRule": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Inclusions": {
-                            "items": {"$ref": "#/definitions/InternalAccessAnalysisRuleCriteria"},
-                            "type": "array",
-                        }
-                    },
-                    "type": "object",
-                }
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "UnusedAccessConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AnalysisRule": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Exclusions": {
-                            "items": {"$ref": "#/definitions/AnalysisRuleCriteria"},
-                            "type": "array",
-                        }
-                    },
-                    "type": "object",
-                },
-                "UnusedAccessAge": {"maximum": 365, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AnalyzerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InternalAccessConfiguration": {
-                    "$ref": "#/definitions/InternalAccessConfiguration"
-                },
-                "UnusedAccessConfiguration": {"$ref": "#/definitions/UnusedAccessConfiguration"},
-            },
-            "type": "object",
-        },
-        "AnalyzerName": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[A-Za-z_][A-Za-z0-9_.-]*$",
-            "type": "string",
-        },
-        "ArchiveRules": {"items": {"$ref": "#/definitions/ArchiveRule"}, "type": "array"},
-        "Arn": {
-            "maxLength": 1600,
-            "minLength": 1,
-            "pattern": "^arn:[^:]+:access-analyzer(-beta|-gamma)?:[^:]*:[^:]*:analyzer/.+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Type": {"maxLength": 1024, "minLength": 0, "type": "string"},
-    },
-    "required": ["Type"],
-}
-
 
 class Analyzer(_Resource):
-    """AWS::AccessAnalyzer::Analyzer: The AWS::AccessAnalyzer::Analyzer type specifies an analyzer of the user's account
+    """AWS::AccessAnalyzer::Analyzer: The AWS::AccessAnalyzer::Analyzer type specifies an analyzer
+    of the user's account
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): AnalyzerName, Type.
+    May be replaced when these change (conditionally create-only): AnalyzerConfiguration.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-accessanalyzer-analyzer.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -363,41 +269,50 @@ class Analyzer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AnalyzerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "analyzer.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Amazon Resource Name (ARN) of the analyzer"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AnalyzerConfiguration: AnalyzerAnalyzerConfigurationDict
     AnalyzerName: str
     ArchiveRules: list[ArchiveRuleDict]
     Tags: list[TagDict]
     Type: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Type: str,
+        AnalyzerConfiguration: AnalyzerAnalyzerConfiguration
+        | AnalyzerAnalyzerConfigurationDict
+        | None = None,
+        AnalyzerName: str | None = None,
+        ArchiveRules: list[ArchiveRule | ArchiveRuleDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AccessAnalyzer::Analyzer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Type: str,
-            AnalyzerConfiguration: AnalyzerAnalyzerConfiguration
-            | AnalyzerAnalyzerConfigurationDict
-            | None = None,
-            AnalyzerName: str | None = None,
-            ArchiveRules: list[ArchiveRule | ArchiveRuleDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AccessAnalyzer::Analyzer; `await` it inside an App to deploy it.
-
-            AnalyzerConfiguration: The configuration for the analyzer
-            AnalyzerName: Analyzer name
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Type: The type of the analyzer, must be one of ACCOUNT, ORGANIZATION,
+                ACCOUNT_INTERNAL_ACCESS, ORGANIZATION_INTERNAL_ACCESS, ACCOUNT_UNUSED_ACCESS and
+                ORGANIZATION_UNUSED_ACCESS Create-only: changing it replaces the resource. Required.
+            AnalyzerConfiguration: The configuration for the analyzer Conditionally create-only:
+                some changes replace the resource.
+            AnalyzerName: Analyzer name Create-only: changing it replaces the resource.
+            ArchiveRules: Type: list[ArchiveRuleDict].
             Tags: An array of key-value pairs to apply to this resource.
-            Type: The type of the analyzer, must be one of ACCOUNT, ORGANIZATION, ACCOUNT_INTERNAL_ACCESS, ORGANIZATION_INTERNAL_ACCESS, ACCOUNT_UNUSED_ACCESS and ORGANIZATION_UNUSED_ACCESS
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

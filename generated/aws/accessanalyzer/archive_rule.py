@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -21,12 +25,15 @@ if TYPE_CHECKING:
 
     from ._archive_rule_models import (
         ArchiveRuleAttributes as ArchiveRuleAttributes,
+        ArchiveRuleFilterValue as ArchiveRuleFilterValue,
         ArchiveRuleProps as ArchiveRuleProps,
     )
 
 __all__ = [
     "ArchiveRule",
     "ArchiveRuleAttributes",
+    "ArchiveRuleFilterValue",
+    "ArchiveRuleFilterValueDict",
     "ArchiveRuleProps",
 ]
 
@@ -36,6 +43,7 @@ _MODELS = "_archive_rule_models"
 _MODEL_NAMES = frozenset(
     {
         "ArchiveRuleAttributes",
+        "ArchiveRuleFilterValue",
         "ArchiveRuleProps",
     }
 )
@@ -47,6 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+
+class ArchiveRuleFilterValueDict(TypedDict, total=False):
+    """ArchiveRuleFilterValue as a plain dict."""
+
+    Contains: list[str]
+    """Items: 1 to 20 items."""
+    Eq: list[str]
+    """Items: 1 to 20 items."""
+    Exists: bool
+    """Type: bool."""
+    Neq: list[str]
+    """Items: 1 to 20 items."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AccessAnalyzer::ArchiveRule",
     schema_file="aws-accessanalyzer-archiverule.json",
@@ -54,18 +77,13 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/AnalyzerName", "/RuleName"),),
     read_only=("/Arn", "/CreatedAt", "/UpdatedAt"),
     create_only=("/AnalyzerName", "/RuleName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Filter/*/Contains", "/Filter/*/Eq", "/Filter/*/Neq"),
     required=("AnalyzerName", "RuleName", "Filter"),
     list_required=("AnalyzerName",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,66 +93,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AnalyzerName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[A-Za-z][A-Za-z0-9_.-]*$",
-            "type": "string",
-        },
-        "Arn": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Filter": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^.+$": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Contains": {
-                            "items": {"type": "string"},
-                            "maxItems": 20,
-                            "minItems": 1,
-                            "type": "array",
-                        },
-                        "Eq": {
-                            "items": {"type": "string"},
-                            "maxItems": 20,
-                            "minItems": 1,
-                            "type": "array",
-                        },
-                        "Exists": {"type": "boolean"},
-                        "Neq": {
-                            "items": {"type": "string"},
-                            "maxItems": 20,
-                            "minItems": 1,
-                            "type": "array",
-                        },
-                    },
-                    "type": "object",
-                }
-            },
-            "type": "object",
-        },
-        "RuleName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[A-Za-z][A-Za-z0-9_.-]*$",
-            "type": "string",
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["AnalyzerName", "RuleName", "Filter"],
-}
-
 
 class ArchiveRule(_Resource):
-    """AWS::AccessAnalyzer::ArchiveRule: Creates an archive rule for the specified analyzer. Archive rules automatically archive new findings that meet the criteria you define when you create...
+    """AWS::AccessAnalyzer::ArchiveRule: Creates an archive rule for the specified analyzer. Archive
+    rules automatically archive new findings that meet the criteria you define when you create the
+    rule.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: AnalyzerName, RuleName.
+    Replaced when any of these change (create-only): AnalyzerName, RuleName.
+    Read-only attributes (known once deployed): Arn, CreatedAt, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-accessanalyzer-archiverule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -142,36 +113,46 @@ class ArchiveRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ArchiveRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "archive_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the archive rule."""
     CreatedAt: str
+    """The time at which the archive rule was created."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time at which the archive rule was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AnalyzerName: str
-    Filter: dict[str, Any]
+    Filter: dict[str, ArchiveRuleFilterValueDict]
     RuleName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AnalyzerName: str,
+        Filter: dict[str, ArchiveRuleFilterValue | ArchiveRuleFilterValueDict],
+        RuleName: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AccessAnalyzer::ArchiveRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AnalyzerName: str,
-            Filter: dict[str, Any],
-            RuleName: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AccessAnalyzer::ArchiveRule; `await` it inside an App to deploy it.
-
-            AnalyzerName: The name of the analyzer for the archive rule.
-            Filter: The criteria for the archive rule.
-            RuleName: The name of the archive rule.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AnalyzerName: The name of the analyzer for the archive rule. Create-only: changing it
+                replaces the resource. Required.
+            Filter: The criteria for the archive rule. A map of filter criteria property names to
+                their criterion values. Required.
+            RuleName: The name of the archive rule. Create-only: changing it replaces the resource.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

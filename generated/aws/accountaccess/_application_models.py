@@ -7,10 +7,10 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationAttributes",
@@ -25,38 +25,77 @@ class ApplicationIdentityCenter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationArn: str | None = None
-    InstanceArn: str
+    ApplicationArn: Annotated[
+        str | None, Field(description="The ARN of the associated Identity Center application")
+    ] = None
+    InstanceArn: Annotated[str, Field(description="The ARN of the Identity Center instance")]
 
 
 class ApplicationIdentitySource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdentityCenter: ApplicationIdentityCenter
+    IdentityCenter: Annotated[
+        ApplicationIdentityCenter, Field(description="Type: ApplicationIdentityCenterDict.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length and cannot be prefixed with aws:."
+        ),
+    ]
 
 
 class ApplicationAttributes(DeferredModel):
-    ApplicationArn: str | None = None
-    CreatedAt: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::AccountAccess::Application, set by AWS.
+    """
+
+    ApplicationArn: Annotated[str | None, Field(description="The ARN of the application")] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the application was created")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATE_IN_PROGRESS", "ACTIVE", "DELETE_IN_PROGRESS", "CREATE_FAILED", "DELETE_FAILED"
         ]
-        | None
-    ) = None
-    TenantId: str | None = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(description="The status of the application"),
+    ] = None
+    TenantId: Annotated[str | None, Field(description="The tenant ID of the application")] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the application was last updated")
+    ] = None
 
 
 class ApplicationProps(DeferredModel):
-    IdentitySource: ApplicationIdentitySource
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AccountAccess::Application.
+    """
+
+    IdentitySource: Annotated[
+        ApplicationIdentitySource,
+        Field(
+            description="The identity source for the application Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

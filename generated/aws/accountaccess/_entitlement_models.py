@@ -7,9 +7,10 @@ Imported on first use by entitlement.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EntitlementAttributes",
@@ -25,38 +26,62 @@ class IdentityCenterPrincipal(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupId: str | None = None
-    UserId: str | None = None
+    GroupId: Annotated[str | None, Field(description="The ID of the group")] = None
+    UserId: Annotated[str | None, Field(description="The ID of the user")] = None
 
 
 class EntitlementAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    EntitlementId: str | None = None
+    """
+    The read-only attributes of a AWS::AccountAccess::Entitlement, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the entitlement was created")
+    ] = None
+    EntitlementId: Annotated[str | None, Field(description="The ID of the entitlement")] = None
 
 
 class EntitlementPrincipal(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdentityCenter: IdentityCenterPrincipal
+    IdentityCenter: Annotated[
+        IdentityCenterPrincipal, Field(description="Type: IdentityCenterPrincipalDict.")
+    ]
 
 
 class PrincipalRoleEntitlement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Account: str | None = None
-    Principal: EntitlementPrincipal
-    RoleArn: str
+    Account: Annotated[str | None, Field(description="The AWS account ID")] = None
+    Principal: Annotated[EntitlementPrincipal, Field(description="Type: EntitlementPrincipalDict.")]
+    RoleArn: Annotated[str, Field(description="The ARN of the IAM role")]
 
 
 class EntitlementEntitlement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PrincipalRole: PrincipalRoleEntitlement
+    PrincipalRole: Annotated[
+        PrincipalRoleEntitlement, Field(description="Type: PrincipalRoleEntitlementDict.")
+    ]
 
 
 class EntitlementProps(DeferredModel):
-    ApplicationArn: str
-    Entitlement: EntitlementEntitlement
+    """
+    The properties a program declares for a AWS::AccountAccess::Entitlement.
+    """
+
+    ApplicationArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the application Create-only: changing it replaces the resource."
+        ),
+    ]
+    Entitlement: Annotated[
+        EntitlementEntitlement,
+        Field(
+            description="The entitlement details Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,37 +63,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationIdentityCenterDict = TypedDict(
-    "ApplicationIdentityCenterDict",
-    {
-        "ApplicationArn": "str",
-        "InstanceArn": "Required[str]",
-    },
-    total=False,
-)
 
-ApplicationIdentitySourceDict = TypedDict(
-    "ApplicationIdentitySourceDict",
-    {
-        "IdentityCenter": "Required[ApplicationIdentityCenterDict]",
-    },
-    total=False,
-)
+class ApplicationIdentityCenterDict(TypedDict, total=False):
+    """ApplicationIdentityCenter as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ApplicationArn: str
+    """The ARN of the associated Identity Center application"""
+    InstanceArn: Required[str]
+    """The ARN of the Identity Center instance"""
 
+
+class ApplicationIdentitySourceDict(TypedDict, total=False):
+    """ApplicationIdentitySource as a plain dict."""
+
+    IdentityCenter: Required[ApplicationIdentityCenterDict]
+    """Type: ApplicationIdentityCenterDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length
+    and cannot be prefixed with aws:."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AccountAccess::Application",
     schema_file="aws-accountaccess-application.json",
     primary_identifier=("/ApplicationArn",),
-    additional_identifiers=(),
     read_only=(
         "/ApplicationArn",
         "/IdentitySource/IdentityCenter/ApplicationArn",
@@ -99,18 +105,9 @@ METADATA = _TypeMetadata(
         "/UpdatedAt",
     ),
     create_only=("/IdentitySource",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("IdentitySource",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -120,81 +117,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IdentityCenter": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationArn": {
-                    "maxLength": 1224,
-                    "minLength": 10,
-                    "pattern": "^arn:[a-z0-9-]+:sso::[0-9]{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$",
-                    "type": "string",
-                },
-                "InstanceArn": {
-                    "maxLength": 1224,
-                    "minLength": 10,
-                    "pattern": "^arn:[a-z0-9-]+:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$",
-                    "type": "string",
-                },
-            },
-            "required": ["InstanceArn"],
-            "type": "object",
-        },
-        "IdentitySource": {
-            "additionalProperties": False,
-            "properties": {"IdentityCenter": {"$ref": "#/definitions/IdentityCenter"}},
-            "required": ["IdentityCenter"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationArn": {
-            "maxLength": 2048,
-            "minLength": 49,
-            "pattern": "^arn:[a-z0-9-]+:account-access:[a-z0-9]+(-[a-z0-9]+)*:[0-9]{12}:application/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "IdentitySource": {"$ref": "#/definitions/IdentitySource"},
-        "Status": {
-            "enum": [
-                "CREATE_IN_PROGRESS",
-                "ACTIVE",
-                "DELETE_IN_PROGRESS",
-                "CREATE_FAILED",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TenantId": {"type": "string"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["IdentitySource"],
-}
-
 
 class Application(_Resource):
-    """AWS::AccountAccess::Application: Resource Type definition for AWS::AccountAccess::Application specifying an application for account access
+    """AWS::AccountAccess::Application: Resource Type definition for AWS::AccountAccess::Application
+    specifying an application for account access
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationArn.
+    Replaced when any of these change (create-only): IdentitySource.
+    Read-only attributes (known once deployed): ApplicationArn, CreatedAt, Status, TenantId,
+    UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-accountaccess-application.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -202,37 +136,47 @@ class Application(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApplicationArn: str
+    """The ARN of the application"""
     CreatedAt: str
+    """The timestamp when the application was created"""
     Status: Literal[
         "CREATE_IN_PROGRESS", "ACTIVE", "DELETE_IN_PROGRESS", "CREATE_FAILED", "DELETE_FAILED"
     ]
+    """The status of the application"""
     TenantId: str
+    """The tenant ID of the application"""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the application was last updated"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IdentitySource: ApplicationIdentitySourceDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IdentitySource: ApplicationIdentitySource | ApplicationIdentitySourceDict,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AccountAccess::Application; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IdentitySource: ApplicationIdentitySource | ApplicationIdentitySourceDict,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AccountAccess::Application; `await` it inside an App to deploy it.
-
-            IdentitySource: The identity source for the application
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IdentitySource: The identity source for the application Create-only: changing it
+                replaces the resource. Required.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

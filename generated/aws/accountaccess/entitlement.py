@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,60 +67,54 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EntitlementEntitlementDict = TypedDict(
-    "EntitlementEntitlementDict",
-    {
-        "PrincipalRole": "Required[PrincipalRoleEntitlementDict]",
-    },
-    total=False,
-)
 
-EntitlementPrincipalDict = TypedDict(
-    "EntitlementPrincipalDict",
-    {
-        "IdentityCenter": "Required[IdentityCenterPrincipalDict]",
-    },
-    total=False,
-)
+class EntitlementEntitlementDict(TypedDict, total=False):
+    """EntitlementEntitlement as a plain dict."""
 
-IdentityCenterPrincipalDict = TypedDict(
-    "IdentityCenterPrincipalDict",
-    {
-        "GroupId": "str",
-        "UserId": "str",
-    },
-    total=False,
-)
+    PrincipalRole: Required[PrincipalRoleEntitlementDict]
+    """Type: PrincipalRoleEntitlementDict."""
 
-PrincipalRoleEntitlementDict = TypedDict(
-    "PrincipalRoleEntitlementDict",
-    {
-        "Account": "str",
-        "Principal": "Required[EntitlementPrincipalDict]",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
 
+class EntitlementPrincipalDict(TypedDict, total=False):
+    """EntitlementPrincipal as a plain dict."""
+
+    IdentityCenter: Required[IdentityCenterPrincipalDict]
+    """Type: IdentityCenterPrincipalDict."""
+
+
+class IdentityCenterPrincipalDict(TypedDict, total=False):
+    """IdentityCenterPrincipal as a plain dict."""
+
+    GroupId: str
+    """The ID of the group"""
+    UserId: str
+    """The ID of the user"""
+
+
+class PrincipalRoleEntitlementDict(TypedDict, total=False):
+    """PrincipalRoleEntitlement as a plain dict."""
+
+    Account: str
+    """The AWS account ID"""
+    Principal: Required[EntitlementPrincipalDict]
+    """Type: EntitlementPrincipalDict."""
+    RoleArn: Required[str]
+    """The ARN of the IAM role"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AccountAccess::Entitlement",
     schema_file="aws-accountaccess-entitlement.json",
     primary_identifier=("/ApplicationArn", "/EntitlementId"),
-    additional_identifiers=(),
     read_only=("/EntitlementId", "/Entitlement/PrincipalRole/Account", "/CreatedAt"),
     create_only=("/ApplicationArn", "/Entitlement"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApplicationArn", "Entitlement"),
     list_required=("ApplicationArn",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -125,79 +123,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Entitlement": {
-            "additionalProperties": False,
-            "properties": {"PrincipalRole": {"$ref": "#/definitions/PrincipalRoleEntitlement"}},
-            "required": ["PrincipalRole"],
-            "type": "object",
-        },
-        "IdentityCenterPrincipal": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["UserId"]}, {"required": ["GroupId"]}],
-            "properties": {
-                "GroupId": {
-                    "maxLength": 47,
-                    "minLength": 1,
-                    "pattern": "^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$",
-                    "type": "string",
-                },
-                "UserId": {
-                    "maxLength": 47,
-                    "minLength": 1,
-                    "pattern": "^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Principal": {
-            "additionalProperties": False,
-            "properties": {"IdentityCenter": {"$ref": "#/definitions/IdentityCenterPrincipal"}},
-            "required": ["IdentityCenter"],
-            "type": "object",
-        },
-        "PrincipalRoleEntitlement": {
-            "additionalProperties": False,
-            "properties": {
-                "Account": {
-                    "maxLength": 12,
-                    "minLength": 12,
-                    "pattern": "^[0-9]{12}$",
-                    "type": "string",
-                },
-                "Principal": {"$ref": "#/definitions/Principal"},
-                "RoleArn": {
-                    "pattern": "^arn:[a-z0-9-]+:iam::[0-9]{12}:role\\/([a-zA-Z0-9+=,.@_-]+\\/)*[a-zA-Z0-9+=,.@_-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Principal", "RoleArn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationArn": {
-            "maxLength": 2048,
-            "minLength": 49,
-            "pattern": "^arn:[a-z0-9-]+:account-access:[a-z0-9]+(-[a-z0-9]+)*:[0-9]{12}:application/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "Entitlement": {"$ref": "#/definitions/Entitlement"},
-        "EntitlementId": {"type": "string"},
-    },
-    "required": ["ApplicationArn", "Entitlement"],
-}
-
 
 class Entitlement(_Resource):
-    """AWS::AccountAccess::Entitlement: Resource Type definition for AWS::AccountAccess::Entitlement specifying an entitlement for account access
+    """AWS::AccountAccess::Entitlement: Resource Type definition for AWS::AccountAccess::Entitlement
+    specifying an entitlement for account access
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationArn, EntitlementId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApplicationArn, Entitlement.
+    Read-only attributes (known once deployed): CreatedAt, EntitlementId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-accountaccess-entitlement.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -205,32 +141,40 @@ class Entitlement(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EntitlementAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "entitlement.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp when the entitlement was created"""
     EntitlementId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the entitlement"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationArn: str
     Entitlement: EntitlementEntitlementDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationArn: str,
+        Entitlement: EntitlementEntitlement | EntitlementEntitlementDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AccountAccess::Entitlement; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationArn: str,
-            Entitlement: EntitlementEntitlement | EntitlementEntitlementDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AccountAccess::Entitlement; `await` it inside an App to deploy it.
-
-            ApplicationArn: The ARN of the application
-            Entitlement: The entitlement details
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationArn: The ARN of the application Create-only: changing it replaces the
+                resource. Required.
+            Entitlement: The entitlement details Create-only: changing it replaces the resource.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,8 +7,10 @@ Imported on first use by certificate_authority_activation.py, which re-exports e
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "CertificateAuthorityActivationAttributes",
@@ -17,11 +19,41 @@ __all__ = [
 
 
 class CertificateAuthorityActivationProps(DeferredModel):
-    Certificate: str
-    CertificateAuthorityArn: str
-    CertificateChain: str | None = None
-    Status: str | None = None
+    """
+    The properties a program declares for a AWS::ACMPCA::CertificateAuthorityActivation.
+    """
+
+    Certificate: Annotated[
+        str,
+        Field(
+            description="Certificate Authority certificate that will be installed in the Certificate Authority. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    CertificateAuthorityArn: Annotated[
+        str,
+        Field(
+            description="Arn of the Certificate Authority. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CertificateChain: Annotated[
+        str | None,
+        Field(
+            description="Certificate chain for the Certificate Authority certificate. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Status: Annotated[str | None, Field(description="The status of the Certificate Authority.")] = (
+        None
+    )
 
 
 class CertificateAuthorityActivationAttributes(DeferredModel):
-    CompleteCertificateChain: str | None = None
+    """
+    The read-only attributes of a AWS::ACMPCA::CertificateAuthorityActivation, set by AWS.
+    """
+
+    CompleteCertificateChain: Annotated[
+        str | None,
+        Field(
+            description="The complete certificate chain, including the Certificate Authority certificate."
+        ),
+    ] = None

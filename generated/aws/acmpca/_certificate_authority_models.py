@@ -7,10 +7,10 @@ Imported on first use by certificate_authority.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessDescription",
@@ -33,167 +33,372 @@ __all__ = [
 
 
 class CertificateAuthorityAccessMethod(DeferredModel):
+    """
+    Structure that contains X.509 AccessMethod information. Assign one and ONLY one field.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessMethodType: str | None = None
-    CustomObjectIdentifier: str | None = None
+    AccessMethodType: Annotated[
+        str | None,
+        Field(description="Pre-defined enum string for X.509 AccessMethod ObjectIdentifiers."),
+    ] = None
+    CustomObjectIdentifier: Annotated[
+        str | None, Field(description="String that contains X.509 ObjectIdentifier information.")
+    ] = None
 
 
 class CertificateAuthorityCrlDistributionPointExtensionConfiguration(DeferredModel):
+    """
+    Configures the default behavior of the CRL Distribution Point extension for certificates issued by your certificate authority
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OmitExtension: bool
+    OmitExtension: Annotated[bool, Field(description="Type: bool.")]
 
 
 class CertificateAuthorityEdiPartyName(DeferredModel):
+    """
+    Structure that contains X.509 EdiPartyName information.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NameAssigner: str | None = None
-    PartyName: str
+    NameAssigner: Annotated[str | None, Field(description="Type: str.")] = None
+    PartyName: Annotated[str, Field(description="Type: str.")]
 
 
 class CertificateAuthorityKeyUsage(DeferredModel):
+    """
+    Structure that contains X.509 KeyUsage information.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CRLSign: bool | None = None
-    DataEncipherment: bool | None = None
-    DecipherOnly: bool | None = None
-    DigitalSignature: bool | None = None
-    EncipherOnly: bool | None = None
-    KeyAgreement: bool | None = None
-    KeyCertSign: bool | None = None
-    KeyEncipherment: bool | None = None
-    NonRepudiation: bool | None = None
+    CRLSign: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DataEncipherment: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DecipherOnly: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DigitalSignature: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EncipherOnly: Annotated[bool | None, Field(description="Type: bool.")] = None
+    KeyAgreement: Annotated[bool | None, Field(description="Type: bool.")] = None
+    KeyCertSign: Annotated[bool | None, Field(description="Type: bool.")] = None
+    KeyEncipherment: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NonRepudiation: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class CertificateAuthorityOcspConfiguration(DeferredModel):
+    """
+    Helps to configure online certificate status protocol (OCSP) responder for your certificate authority
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    OcspCustomCname: str | None = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
+    OcspCustomCname: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[-a-zA-Z0-9;/?:@&=+$,%_.!~*()']*$ Length: 0 to 253 characters."
+        ),
+    ] = None
 
 
 class CertificateAuthorityOtherName(DeferredModel):
+    """
+    Structure that contains X.509 OtherName information.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TypeId: str
-    Value: str
+    TypeId: Annotated[
+        str, Field(description="String that contains X.509 ObjectIdentifier information.")
+    ]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class CustomAttribute(DeferredModel):
+    """
+    Structure that contains X.500 attribute type and value.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ObjectIdentifier: str
-    Value: str
+    ObjectIdentifier: Annotated[
+        str, Field(description="String that contains X.509 ObjectIdentifier information.")
+    ]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ] = None
 
 
 class CertificateAuthorityAttributes(DeferredModel):
-    Arn: str | None = None
-    CertificateSigningRequest: str | None = None
+    """
+    The read-only attributes of a AWS::ACMPCA::CertificateAuthority, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the certificate authority."),
+    ] = None
+    CertificateSigningRequest: Annotated[
+        str | None,
+        Field(
+            description="The base64 PEM-encoded certificate signing request (CSR) for your certificate authority certificate."
+        ),
+    ] = None
 
 
 class CertificateAuthorityCrlConfiguration(DeferredModel):
+    """
+    Your certificate authority can create and maintain a certificate revocation list (CRL). A CRL contains information about certificates that have been revoked.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrlDistributionPointExtensionConfiguration: (
-        CertificateAuthorityCrlDistributionPointExtensionConfiguration | None
-    ) = None
-    CrlType: Literal["COMPLETE", "PARTITIONED"] | None = None
-    CustomCname: str | None = None
-    CustomPath: str | None = None
-    Enabled: bool
-    ExpirationInDays: int | None = None
-    S3BucketName: str | None = None
-    S3ObjectAcl: Literal["BUCKET_OWNER_FULL_CONTROL", "PUBLIC_READ"] | None = None
+    CrlDistributionPointExtensionConfiguration: Annotated[
+        CertificateAuthorityCrlDistributionPointExtensionConfiguration | None,
+        Field(
+            description="Configures the default behavior of the CRL Distribution Point extension for certificates issued by your certificate authority"
+        ),
+    ] = None
+    CrlType: Annotated[
+        Literal["COMPLETE", "PARTITIONED"] | None,
+        Field(description="Allowed values: 'COMPLETE', 'PARTITIONED'."),
+    ] = None
+    CustomCname: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[-a-zA-Z0-9;/?:@&=+$,%_.!~*()']*$ Length: 0 to 253 characters."
+        ),
+    ] = None
+    CustomPath: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(/|[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+(/[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+)*)$ Length: 0 to 253 characters."
+        ),
+    ] = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
+    ExpirationInDays: Annotated[int | None, Field(description="Range: 1 to 5000 (inclusive).")] = (
+        None
+    )
+    S3BucketName: Annotated[
+        str | None, Field(description="Pattern: ^[-a-zA-Z0-9._/]+$ Length: 3 to 255 characters.")
+    ] = None
+    S3ObjectAcl: Annotated[
+        Literal["BUCKET_OWNER_FULL_CONTROL", "PUBLIC_READ"] | None,
+        Field(description="Allowed values: 'BUCKET_OWNER_FULL_CONTROL', 'PUBLIC_READ'."),
+    ] = None
 
 
 class CertificateAuthorityRevocationConfiguration(DeferredModel):
+    """
+    Certificate Authority revocation information.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrlConfiguration: CertificateAuthorityCrlConfiguration | None = None
-    OcspConfiguration: CertificateAuthorityOcspConfiguration | None = None
+    CrlConfiguration: Annotated[
+        CertificateAuthorityCrlConfiguration | None,
+        Field(
+            description="Your certificate authority can create and maintain a certificate revocation list (CRL). A CRL contains information about certificates that have been revoked."
+        ),
+    ] = None
+    OcspConfiguration: Annotated[
+        CertificateAuthorityOcspConfiguration | None,
+        Field(
+            description="Helps to configure online certificate status protocol (OCSP) responder for your certificate authority"
+        ),
+    ] = None
 
 
 class CertificateAuthoritySubject(DeferredModel):
+    """
+    Structure that contains X.500 distinguished name information for your CA.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CommonName: str | None = None
-    Country: str | None = None
-    CustomAttributes: list[CustomAttribute] | None = None
-    DistinguishedNameQualifier: str | None = None
-    GenerationQualifier: str | None = None
-    GivenName: str | None = None
-    Initials: str | None = None
-    Locality: str | None = None
-    Organization: str | None = None
-    OrganizationalUnit: str | None = None
-    Pseudonym: str | None = None
-    SerialNumber: str | None = None
-    State: str | None = None
-    Surname: str | None = None
-    Title: str | None = None
+    CommonName: Annotated[str | None, Field(description="Type: str.")] = None
+    Country: Annotated[str | None, Field(description="Type: str.")] = None
+    CustomAttributes: Annotated[
+        list[CustomAttribute] | None,
+        Field(
+            description="Array of X.500 attribute type and value. CustomAttributes cannot be used along with pre-defined attributes."
+        ),
+    ] = None
+    DistinguishedNameQualifier: Annotated[str | None, Field(description="Type: str.")] = None
+    GenerationQualifier: Annotated[str | None, Field(description="Type: str.")] = None
+    GivenName: Annotated[str | None, Field(description="Type: str.")] = None
+    Initials: Annotated[str | None, Field(description="Type: str.")] = None
+    Locality: Annotated[str | None, Field(description="Type: str.")] = None
+    Organization: Annotated[str | None, Field(description="Type: str.")] = None
+    OrganizationalUnit: Annotated[str | None, Field(description="Type: str.")] = None
+    Pseudonym: Annotated[str | None, Field(description="Type: str.")] = None
+    SerialNumber: Annotated[str | None, Field(description="Type: str.")] = None
+    State: Annotated[str | None, Field(description="Type: str.")] = None
+    Surname: Annotated[str | None, Field(description="Type: str.")] = None
+    Title: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GeneralName(DeferredModel):
+    """
+    Structure that contains X.509 GeneralName information. Assign one and ONLY one field.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DirectoryName: CertificateAuthoritySubject | None = None
-    DnsName: str | None = None
-    EdiPartyName: CertificateAuthorityEdiPartyName | None = None
-    IpAddress: str | None = None
-    OtherName: CertificateAuthorityOtherName | None = None
-    RegisteredId: str | None = None
-    Rfc822Name: str | None = None
-    UniformResourceIdentifier: str | None = None
+    DirectoryName: Annotated[
+        CertificateAuthoritySubject | None,
+        Field(
+            description="Structure that contains X.500 distinguished name information for your CA."
+        ),
+    ] = None
+    DnsName: Annotated[
+        str | None, Field(description="String that contains X.509 DnsName information.")
+    ] = None
+    EdiPartyName: Annotated[
+        CertificateAuthorityEdiPartyName | None,
+        Field(description="Structure that contains X.509 EdiPartyName information."),
+    ] = None
+    IpAddress: Annotated[
+        str | None, Field(description="String that contains X.509 IpAddress information.")
+    ] = None
+    OtherName: Annotated[
+        CertificateAuthorityOtherName | None,
+        Field(description="Structure that contains X.509 OtherName information."),
+    ] = None
+    RegisteredId: Annotated[
+        str | None, Field(description="String that contains X.509 ObjectIdentifier information.")
+    ] = None
+    Rfc822Name: Annotated[
+        str | None, Field(description="String that contains X.509 Rfc822Name information.")
+    ] = None
+    UniformResourceIdentifier: Annotated[
+        str | None,
+        Field(description="String that contains X.509 UniformResourceIdentifier information."),
+    ] = None
 
 
 class AccessDescription(DeferredModel):
+    """
+    Structure that contains X.509 AccessDescription information.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessLocation: GeneralName
-    AccessMethod: CertificateAuthorityAccessMethod
+    AccessLocation: Annotated[
+        GeneralName,
+        Field(
+            description="Structure that contains X.509 GeneralName information. Assign one and ONLY one field."
+        ),
+    ]
+    AccessMethod: Annotated[
+        CertificateAuthorityAccessMethod,
+        Field(
+            description="Structure that contains X.509 AccessMethod information. Assign one and ONLY one field."
+        ),
+    ]
 
 
 class CertificateAuthorityCsrExtensions(DeferredModel):
+    """
+    Structure that contains CSR pass though extensions information.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyUsage: CertificateAuthorityKeyUsage | None = None
-    SubjectInformationAccess: list[AccessDescription] | None = None
+    KeyUsage: Annotated[
+        CertificateAuthorityKeyUsage | None,
+        Field(description="Structure that contains X.509 KeyUsage information."),
+    ] = None
+    SubjectInformationAccess: Annotated[
+        list[AccessDescription] | None, Field(description="Array of X.509 AccessDescription.")
+    ] = None
 
 
 class CertificateAuthorityProps(DeferredModel):
-    CsrExtensions: CertificateAuthorityCsrExtensions | None = None
-    KeyAlgorithm: str
-    KeyStorageSecurityStandard: (
+    """
+    The properties a program declares for a AWS::ACMPCA::CertificateAuthority.
+    """
+
+    CsrExtensions: Annotated[
+        CertificateAuthorityCsrExtensions | None,
+        Field(
+            description="Structure that contains CSR pass through extension information used by the CreateCertificateAuthority action. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KeyAlgorithm: Annotated[
+        str,
+        Field(
+            description="Public key algorithm and size, in bits, of the key pair that your CA creates when it issues a certificate. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KeyStorageSecurityStandard: Annotated[
         Literal[
             "CCPC_LEVEL_1_OR_HIGHER", "FIPS_140_2_LEVEL_2_OR_HIGHER", "FIPS_140_2_LEVEL_3_OR_HIGHER"
         ]
-        | None
-    ) = None
-    RevocationConfiguration: CertificateAuthorityRevocationConfiguration | None = None
-    SigningAlgorithm: str
-    Subject: CertificateAuthoritySubject
-    Tags: list[Tag] | None = None
-    Type: str
-    UsageMode: Literal["GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE"] | None = None
+        | None,
+        Field(
+            description="KeyStorageSecurityStadard defines a cryptographic key management compliance standard used for handling CA keys. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RevocationConfiguration: Annotated[
+        CertificateAuthorityRevocationConfiguration | None,
+        Field(
+            description="Certificate revocation information used by the CreateCertificateAuthority and UpdateCertificateAuthority actions. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SigningAlgorithm: Annotated[
+        str,
+        Field(
+            description="Algorithm your CA uses to sign certificate requests. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Subject: Annotated[
+        CertificateAuthoritySubject,
+        Field(
+            description="Structure that contains X.500 distinguished name information for your CA. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 50 items.")] = None
+    Type: Annotated[
+        str,
+        Field(
+            description="The type of the certificate authority. Create-only: changing it replaces the resource."
+        ),
+    ]
+    UsageMode: Annotated[
+        Literal["GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE"] | None,
+        Field(
+            description="Usage mode of the ceritificate authority. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by certificate.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CertificateApiPassthrough",
@@ -32,156 +33,444 @@ __all__ = [
 
 
 class CertificateEdiPartyName(DeferredModel):
+    """
+    Describes an Electronic Data Interchange (EDI) entity as described in as defined in [Subject Alternative Name](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280) in RFC 5280.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NameAssigner: str
-    PartyName: str
+    NameAssigner: Annotated[str, Field(description="Specifies the name assigner.")]
+    PartyName: Annotated[str, Field(description="Specifies the party name.")]
 
 
 class CertificateExtendedKeyUsage(DeferredModel):
+    """
+    Specifies additional purposes for which the certified public key may be used other than basic purposes indicated in the ``KeyUsage`` extension.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExtendedKeyUsageObjectIdentifier: str | None = None
-    ExtendedKeyUsageType: str | None = None
+    ExtendedKeyUsageObjectIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Specifies a custom ``ExtendedKeyUsage`` with an object identifier (OID)."
+        ),
+    ] = None
+    ExtendedKeyUsageType: Annotated[
+        str | None,
+        Field(
+            description="Specifies a standard ``ExtendedKeyUsage`` as defined as in [RFC 5280](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280#section-4.2.1.12)."
+        ),
+    ] = None
 
 
 class CertificateKeyUsage(DeferredModel):
+    """
+    Defines one or more purposes for which the key contained in the certificate can be used. Default value for each option is false.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CRLSign: bool | None = None
-    DataEncipherment: bool | None = None
-    DecipherOnly: bool | None = None
-    DigitalSignature: bool | None = None
-    EncipherOnly: bool | None = None
-    KeyAgreement: bool | None = None
-    KeyCertSign: bool | None = None
-    KeyEncipherment: bool | None = None
-    NonRepudiation: bool | None = None
+    CRLSign: Annotated[bool | None, Field(description="Key can be used to sign CRLs.")] = None
+    DataEncipherment: Annotated[
+        bool | None, Field(description="Key can be used to decipher data.")
+    ] = None
+    DecipherOnly: Annotated[
+        bool | None, Field(description="Key can be used only to decipher data.")
+    ] = None
+    DigitalSignature: Annotated[
+        bool | None, Field(description="Key can be used for digital signing.")
+    ] = None
+    EncipherOnly: Annotated[
+        bool | None, Field(description="Key can be used only to encipher data.")
+    ] = None
+    KeyAgreement: Annotated[
+        bool | None, Field(description="Key can be used in a key-agreement protocol.")
+    ] = None
+    KeyCertSign: Annotated[
+        bool | None, Field(description="Key can be used to sign certificates.")
+    ] = None
+    KeyEncipherment: Annotated[
+        bool | None, Field(description="Key can be used to encipher data.")
+    ] = None
+    NonRepudiation: Annotated[
+        bool | None, Field(description="Key can be used for non-repudiation.")
+    ] = None
 
 
 class CertificateOtherName(DeferredModel):
+    """
+    Defines a custom ASN.1 X.400 ``GeneralName`` using an object identifier (OID) and value. The OID must satisfy the regular expression shown below. For more information, see NIST's definition of [Object Identifier (OID)](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TypeId: str
-    Value: str
+    TypeId: Annotated[str, Field(description="Specifies an OID.")]
+    Value: Annotated[str, Field(description="Specifies an OID value.")]
 
 
 class CertificateQualifier(DeferredModel):
+    """
+    Defines a ``PolicyInformation`` qualifier. AWS Private CA supports the [certification practice statement (CPS) qualifier](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280#section-4.2.1.4) defined in RFC 5280.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CpsUri: str
+    CpsUri: Annotated[
+        str,
+        Field(
+            description="Contains a pointer to a certification practice statement (CPS) published by the CA."
+        ),
+    ]
 
 
 class CertificateValidity(DeferredModel):
+    """
+    Length of time for which the certificate issued by your private certificate authority (CA), or by the private CA itself, is valid in days, months, or years. You can issue a certificate by calling the ``IssueCertificate`` operation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: str
-    Value: float
+    Type: Annotated[
+        str,
+        Field(
+            description="Specifies whether the ``Value`` parameter represents days, months, or years."
+        ),
+    ]
+    Value: Annotated[
+        float,
+        Field(description="A long integer interpreted according to the value of ``Type``, below."),
+    ]
 
 
 class CustomAttribute(DeferredModel):
+    """
+    Defines the X.500 relative distinguished name (RDN).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ObjectIdentifier: str
-    Value: str
+    ObjectIdentifier: Annotated[
+        str,
+        Field(
+            description="Specifies the object identifier (OID) of the attribute type of the relative distinguished name (RDN)."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(description="Specifies the attribute value of relative distinguished name (RDN)."),
+    ]
 
 
 class CustomExtension(DeferredModel):
+    """
+    Specifies the X.509 extension information for a certificate. Extensions present in ``CustomExtensions`` follow the ``ApiPassthrough``[template rules](https://docs.aws.amazon.com/privateca/latest/userguide/UsingTemplates.html#template-order-of-operations).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Critical: bool | None = None
-    ObjectIdentifier: str
-    Value: str
+    Critical: Annotated[
+        bool | None, Field(description="Specifies the critical flag of the X.509 extension.")
+    ] = None
+    ObjectIdentifier: Annotated[
+        str,
+        Field(
+            description="Specifies the object identifier (OID) of the X.509 extension. For more information, see the [Global OID reference database.](https://docs.aws.amazon.com/https://oidref.com/2.5.29)"
+        ),
+    ]
+    Value: Annotated[
+        str, Field(description="Specifies the base64-encoded value of the X.509 extension.")
+    ]
 
 
 class PolicyQualifierInfo(DeferredModel):
+    """
+    Modifies the ``CertPolicyId`` of a ``PolicyInformation`` object with a qualifier. AWS Private CA supports the certification practice statement (CPS) qualifier.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PolicyQualifierId: str
-    Qualifier: CertificateQualifier
+    PolicyQualifierId: Annotated[
+        str, Field(description="Identifies the qualifier modifying a ``CertPolicyId``.")
+    ]
+    Qualifier: Annotated[
+        CertificateQualifier,
+        Field(
+            description="Defines the qualifier type. AWS Private CA supports the use of a URI for a CPS qualifier in this field."
+        ),
+    ]
 
 
 class CertificateAttributes(DeferredModel):
-    Arn: str | None = None
-    Certificate: str | None = None
+    """
+    The read-only attributes of a AWS::ACMPCA::Certificate, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Certificate: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CertificateSubject(DeferredModel):
+    """
+    Contains information about the certificate subject. The ``Subject`` field in the certificate identifies the entity that owns or controls the public key in the certificate. The entity can be a user, computer, device, or service. The ``Subject``must contain an X.500 distinguished name (DN). A DN is a sequence of relative distinguished names (RDNs). The RDNs are separated by commas in the certificate.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CommonName: str | None = None
-    Country: str | None = None
-    CustomAttributes: list[CustomAttribute] | None = None
-    DistinguishedNameQualifier: str | None = None
-    GenerationQualifier: str | None = None
-    GivenName: str | None = None
-    Initials: str | None = None
-    Locality: str | None = None
-    Organization: str | None = None
-    OrganizationalUnit: str | None = None
-    Pseudonym: str | None = None
-    SerialNumber: str | None = None
-    State: str | None = None
-    Surname: str | None = None
-    Title: str | None = None
+    CommonName: Annotated[
+        str | None,
+        Field(
+            description="For CA and end-entity certificates in a private PKI, the common name (CN) can be any string within the length limit. Note: In publicly trusted certificates, the common name must be a fully qualified domain name (FQDN) associated with the certificate subject."
+        ),
+    ] = None
+    Country: Annotated[
+        str | None,
+        Field(
+            description="Two-digit code that specifies the country in which the certificate subject located."
+        ),
+    ] = None
+    CustomAttributes: Annotated[
+        list[CustomAttribute] | None,
+        Field(
+            description="Contains a sequence of one or more X.500 relative distinguished names (RDNs), each of which consists of an object identifier (OID) and a value. For more information, see NIST’s definition of [Object Identifier (OID)](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier). Custom attributes cannot be used in combination with standard attributes."
+        ),
+    ] = None
+    DistinguishedNameQualifier: Annotated[
+        str | None, Field(description="Disambiguating information for the certificate subject.")
+    ] = None
+    GenerationQualifier: Annotated[
+        str | None,
+        Field(
+            description="Typically a qualifier appended to the name of an individual. Examples include Jr. for junior, Sr. for senior, and III for third."
+        ),
+    ] = None
+    GivenName: Annotated[str | None, Field(description="First name.")] = None
+    Initials: Annotated[
+        str | None,
+        Field(
+            description="Concatenation that typically contains the first letter of the *GivenName*, the first letter of the middle name if one exists, and the first letter of the *Surname*."
+        ),
+    ] = None
+    Locality: Annotated[
+        str | None,
+        Field(
+            description="The locality (such as a city or town) in which the certificate subject is located."
+        ),
+    ] = None
+    Organization: Annotated[
+        str | None,
+        Field(
+            description="Legal name of the organization with which the certificate subject is affiliated."
+        ),
+    ] = None
+    OrganizationalUnit: Annotated[
+        str | None,
+        Field(
+            description="A subdivision or unit of the organization (such as sales or finance) with which the certificate subject is affiliated."
+        ),
+    ] = None
+    Pseudonym: Annotated[
+        str | None,
+        Field(
+            description="Typically a shortened version of a longer *GivenName*. For example, Jonathan is often shortened to John. Elizabeth is often shortened to Beth, Liz, or Eliza."
+        ),
+    ] = None
+    SerialNumber: Annotated[str | None, Field(description="The certificate serial number.")] = None
+    State: Annotated[
+        str | None, Field(description="State in which the subject of the certificate is located.")
+    ] = None
+    Surname: Annotated[
+        str | None,
+        Field(
+            description="Family name. In the US and the UK, for example, the surname of an individual is ordered last. In Asian cultures the surname is typically ordered first."
+        ),
+    ] = None
+    Title: Annotated[
+        str | None,
+        Field(
+            description="A title such as Mr. or Ms., which is pre-pended to the name to refer formally to the certificate subject."
+        ),
+    ] = None
 
 
 class GeneralName(DeferredModel):
+    """
+    Describes an ASN.1 X.400 ``GeneralName`` as defined in [RFC 5280](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280). Only one of the following naming options should be provided. Providing more than one option results in an ``InvalidArgsException`` error.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DirectoryName: CertificateSubject | None = None
-    DnsName: str | None = None
-    EdiPartyName: CertificateEdiPartyName | None = None
-    IpAddress: str | None = None
-    OtherName: CertificateOtherName | None = None
-    RegisteredId: str | None = None
-    Rfc822Name: str | None = None
-    UniformResourceIdentifier: str | None = None
+    DirectoryName: Annotated[
+        CertificateSubject | None,
+        Field(
+            description="Contains information about the certificate subject. The certificate can be one issued by your private certificate authority (CA) or it can be your private CA certificate. The Subject field in the certificate identifies the entity that owns or controls the public key in the certificate. The entity can be a user, computer, device, or service. The Subject must contain an X.500 distinguished name (DN). A DN is a sequence of relative distinguished names (RDNs). The RDNs are separated by commas in the certificate. The DN must be unique for each entity, but your private CA can issue more than one certificate with the same DN to the same entity."
+        ),
+    ] = None
+    DnsName: Annotated[
+        str | None, Field(description="Represents ``GeneralName`` as a DNS name.")
+    ] = None
+    EdiPartyName: Annotated[
+        CertificateEdiPartyName | None,
+        Field(description="Represents ``GeneralName`` as an ``EdiPartyName`` object."),
+    ] = None
+    IpAddress: Annotated[
+        str | None, Field(description="Represents ``GeneralName`` as an IPv4 or IPv6 address.")
+    ] = None
+    OtherName: Annotated[
+        CertificateOtherName | None,
+        Field(description="Represents ``GeneralName`` using an ``OtherName`` object."),
+    ] = None
+    RegisteredId: Annotated[
+        str | None, Field(description="Represents ``GeneralName`` as an object identifier (OID).")
+    ] = None
+    Rfc822Name: Annotated[
+        str | None,
+        Field(
+            description="Represents ``GeneralName`` as an [RFC 822](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc822) email address."
+        ),
+    ] = None
+    UniformResourceIdentifier: Annotated[
+        str | None, Field(description="Represents ``GeneralName`` as a URI.")
+    ] = None
 
 
 class PolicyInformation(DeferredModel):
+    """
+    Defines the X.509 ``CertificatePolicies`` extension.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertPolicyId: str
-    PolicyQualifiers: list[PolicyQualifierInfo] | None = None
+    CertPolicyId: Annotated[
+        str,
+        Field(
+            description="Specifies the object identifier (OID) of the certificate policy under which the certificate was issued. For more information, see NIST's definition of [Object Identifier (OID)](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier)."
+        ),
+    ]
+    PolicyQualifiers: Annotated[
+        list[PolicyQualifierInfo] | None,
+        Field(
+            description="Modifies the given ``CertPolicyId`` with a qualifier. AWS Private CA supports the certification practice statement (CPS) qualifier."
+        ),
+    ] = None
 
 
 class CertificateExtensions(DeferredModel):
+    """
+    Contains X.509 extension information for a certificate.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificatePolicies: list[PolicyInformation] | None = None
-    CustomExtensions: list[CustomExtension] | None = None
-    ExtendedKeyUsage: list[CertificateExtendedKeyUsage] | None = None
-    KeyUsage: CertificateKeyUsage | None = None
-    SubjectAlternativeNames: list[GeneralName] | None = None
+    CertificatePolicies: Annotated[
+        list[PolicyInformation] | None,
+        Field(
+            description="Contains a sequence of one or more policy information terms, each of which consists of an object identifier (OID) and optional qualifiers. For more information, see NIST's definition of [Object Identifier (OID)](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier). In an end-entity certificate, these terms indicate the policy under which the certificate was issued and the purposes for which it may be used. In a CA certificate, these terms limit the set of policies for certification paths that include this certificate."
+        ),
+    ] = None
+    CustomExtensions: Annotated[
+        list[CustomExtension] | None,
+        Field(
+            description="Contains a sequence of one or more X.509 extensions, each of which consists of an object identifier (OID), a base64-encoded value, and the critical flag. For more information, see the [Global OID reference database.](https://docs.aws.amazon.com/https://oidref.com/2.5.29)"
+        ),
+    ] = None
+    ExtendedKeyUsage: Annotated[
+        list[CertificateExtendedKeyUsage] | None,
+        Field(
+            description="Specifies additional purposes for which the certified public key may be used other than basic purposes indicated in the ``KeyUsage`` extension."
+        ),
+    ] = None
+    KeyUsage: Annotated[
+        CertificateKeyUsage | None,
+        Field(
+            description="Defines one or more purposes for which the key contained in the certificate can be used. Default value for each option is false."
+        ),
+    ] = None
+    SubjectAlternativeNames: Annotated[
+        list[GeneralName] | None,
+        Field(
+            description="The subject alternative name extension allows identities to be bound to the subject of the certificate. These identities may be included in addition to or in place of the identity in the subject field of the certificate."
+        ),
+    ] = None
 
 
 class CertificateApiPassthrough(DeferredModel):
+    """
+    Contains X.509 certificate information to be placed in an issued certificate. An ``APIPassthrough`` or ``APICSRPassthrough`` template variant must be selected, or else this parameter is ignored. If conflicting or duplicate certificate information is supplied from other sources, AWS Private CA applies [order of operation rules](https://docs.aws.amazon.com/privateca/latest/userguide/UsingTemplates.html#template-order-of-operations) to determine what information is used.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Extensions: CertificateExtensions | None = None
-    Subject: CertificateSubject | None = None
+    Extensions: Annotated[
+        CertificateExtensions | None,
+        Field(description="Specifies X.509 extension information for a certificate."),
+    ] = None
+    Subject: Annotated[
+        CertificateSubject | None,
+        Field(
+            description="Contains information about the certificate subject. The Subject field in the certificate identifies the entity that owns or controls the public key in the certificate. The entity can be a user, computer, device, or service. The Subject must contain an X.500 distinguished name (DN). A DN is a sequence of relative distinguished names (RDNs). The RDNs are separated by commas in the certificate."
+        ),
+    ] = None
 
 
 class CertificateProps(DeferredModel):
-    ApiPassthrough: CertificateApiPassthrough | None = None
-    CertificateAuthorityArn: str
-    CertificateSigningRequest: str
-    SigningAlgorithm: str
-    TemplateArn: str | None = None
-    Validity: CertificateValidity
-    ValidityNotBefore: CertificateValidity | None = None
+    """
+    The properties a program declares for a AWS::ACMPCA::Certificate.
+    """
+
+    ApiPassthrough: Annotated[
+        CertificateApiPassthrough | None,
+        Field(
+            description="Specifies X.509 certificate information to be included in the issued certificate. An ``APIPassthrough`` or ``APICSRPassthrough`` template variant must be selected, or else this parameter is ignored. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CertificateAuthorityArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) for the private CA issues the certificate. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CertificateSigningRequest: Annotated[
+        str,
+        Field(
+            description="The certificate signing request (CSR) for the certificate. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    SigningAlgorithm: Annotated[
+        str,
+        Field(
+            description="The name of the algorithm that will be used to sign the certificate to be issued. This parameter should not be confused with the ``SigningAlgorithm`` parameter used to sign a CSR in the ``CreateCertificateAuthority`` action. The specified signing algorithm family (RSA or ECDSA) must match the algorithm family of the CA's secret key. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    TemplateArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies a custom configuration template to use when issuing a certificate. If this parameter is not provided, PCAshort defaults to the ``EndEntityCertificate/V1`` template. For more information about PCAshort templates, see [Using Templates](https://docs.aws.amazon.com/privateca/latest/userguide/UsingTemplates.html). Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Validity: Annotated[
+        CertificateValidity,
+        Field(
+            description="The period of time during which the certificate will be valid. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    ValidityNotBefore: Annotated[
+        CertificateValidity | None,
+        Field(
+            description='Information describing the start of the validity period of the certificate. This parameter sets the “Not Before" date for the certificate. By default, when issuing a certificate, PCAshort sets the "Not Before" date to the issuance time minus 60 minutes. This compensates for clock inconsistencies across computer systems. The ``ValidityNotBefore`` parameter can be used to customize the “Not Before” value. Unlike the ``Validity`` parameter, the ``ValidityNotBefore`` parameter is optional. The ``ValidityNotBefore`` value is expressed as an explicit date and time, using the ``Validity`` type value ``ABSOLUTE``. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back.'
+        ),
+    ] = None

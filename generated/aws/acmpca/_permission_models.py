@@ -7,9 +7,10 @@ Imported on first use by permission.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PermissionAttributes",
@@ -18,11 +19,37 @@ __all__ = [
 
 
 class PermissionProps(DeferredModel):
-    Actions: list[Literal["GetCertificate", "IssueCertificate", "ListPermissions"]]
-    CertificateAuthorityArn: str
-    Principal: str
-    SourceAccount: str | None = None
+    """
+    The properties a program declares for a AWS::ACMPCA::Permission.
+    """
+
+    Actions: Annotated[
+        list[Literal["GetCertificate", "IssueCertificate", "ListPermissions"]],
+        Field(
+            description="The actions that the specified AWS service principal can use. Actions IssueCertificate, GetCertificate and ListPermissions must be provided. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CertificateAuthorityArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Private Certificate Authority that grants the permission. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Principal: Annotated[
+        str,
+        Field(
+            description="The AWS service or identity that receives the permission. At this time, the only valid principal is acm.amazonaws.com. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SourceAccount: Annotated[
+        str | None,
+        Field(
+            description="The ID of the calling account. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class PermissionAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ACMPCA::Permission, set by AWS.
+    """

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -103,166 +107,268 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CertificateApiPassthroughDict = TypedDict(
-    "CertificateApiPassthroughDict",
-    {
-        "Extensions": "CertificateExtensionsDict",
-        "Subject": "CertificateSubjectDict",
-    },
-    total=False,
-)
 
-CertificateEdiPartyNameDict = TypedDict(
-    "CertificateEdiPartyNameDict",
-    {
-        "NameAssigner": "Required[str]",
-        "PartyName": "Required[str]",
-    },
-    total=False,
-)
+class CertificateApiPassthroughDict(TypedDict, total=False):
+    """CertificateApiPassthrough as a plain dict: Contains X.509 certificate information to be
+    placed in an issued certificate. An ``APIPassthrough`` or ``APICSRPassthrough`` template variant
+    must be selected, or else this parameter is ignored. If conflicting or duplicate certificate
+    information is supplied from other sources, AWS Private CA applies [order of operation
+    rules](https://docs.aws.amazon.com/privateca/latest/userguide/UsingTemplates.html#template-order-of-operations)
+    to determine what information is used."""
 
-CertificateExtendedKeyUsageDict = TypedDict(
-    "CertificateExtendedKeyUsageDict",
-    {
-        "ExtendedKeyUsageObjectIdentifier": "str",
-        "ExtendedKeyUsageType": "str",
-    },
-    total=False,
-)
+    Extensions: CertificateExtensionsDict
+    """Specifies X.509 extension information for a certificate."""
+    Subject: CertificateSubjectDict
+    """Contains information about the certificate subject. The Subject field in the certificate
+    identifies the entity that owns or controls the public key in the certificate. The entity can be
+    a user, computer, device, or service. The Subject must contain an X.500 distinguished name (DN).
+    A DN is a sequence of relative distinguished names (RDNs). The RDNs are separated by commas in
+    the certificate."""
 
-CertificateExtensionsDict = TypedDict(
-    "CertificateExtensionsDict",
-    {
-        "CertificatePolicies": "list[PolicyInformationDict]",
-        "CustomExtensions": "list[CustomExtensionDict]",
-        "ExtendedKeyUsage": "list[CertificateExtendedKeyUsageDict]",
-        "KeyUsage": "CertificateKeyUsageDict",
-        "SubjectAlternativeNames": "list[GeneralNameDict]",
-    },
-    total=False,
-)
 
-CertificateKeyUsageDict = TypedDict(
-    "CertificateKeyUsageDict",
-    {
-        "CRLSign": "bool",
-        "DataEncipherment": "bool",
-        "DecipherOnly": "bool",
-        "DigitalSignature": "bool",
-        "EncipherOnly": "bool",
-        "KeyAgreement": "bool",
-        "KeyCertSign": "bool",
-        "KeyEncipherment": "bool",
-        "NonRepudiation": "bool",
-    },
-    total=False,
-)
+class CertificateEdiPartyNameDict(TypedDict, total=False):
+    """CertificateEdiPartyName as a plain dict: Describes an Electronic Data Interchange (EDI)
+    entity as described in as defined in [Subject Alternative
+    Name](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280) in RFC 5280."""
 
-CertificateOtherNameDict = TypedDict(
-    "CertificateOtherNameDict",
-    {
-        "TypeId": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    NameAssigner: Required[str]
+    """Specifies the name assigner."""
+    PartyName: Required[str]
+    """Specifies the party name."""
 
-CertificateQualifierDict = TypedDict(
-    "CertificateQualifierDict",
-    {
-        "CpsUri": "Required[str]",
-    },
-    total=False,
-)
 
-CertificateSubjectDict = TypedDict(
-    "CertificateSubjectDict",
-    {
-        "CommonName": "str",
-        "Country": "str",
-        "CustomAttributes": "list[CustomAttributeDict]",
-        "DistinguishedNameQualifier": "str",
-        "GenerationQualifier": "str",
-        "GivenName": "str",
-        "Initials": "str",
-        "Locality": "str",
-        "Organization": "str",
-        "OrganizationalUnit": "str",
-        "Pseudonym": "str",
-        "SerialNumber": "str",
-        "State": "str",
-        "Surname": "str",
-        "Title": "str",
-    },
-    total=False,
-)
+class CertificateExtendedKeyUsageDict(TypedDict, total=False):
+    """CertificateExtendedKeyUsage as a plain dict: Specifies additional purposes for which the
+    certified public key may be used other than basic purposes indicated in the ``KeyUsage``
+    extension."""
 
-CertificateValidityDict = TypedDict(
-    "CertificateValidityDict",
-    {
-        "Type": "Required[str]",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
+    ExtendedKeyUsageObjectIdentifier: str
+    """Specifies a custom ``ExtendedKeyUsage`` with an object identifier (OID)."""
+    ExtendedKeyUsageType: str
+    """Specifies a standard ``ExtendedKeyUsage`` as defined as in [RFC
+    5280](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280#section-4.2.1.12)."""
 
-CustomAttributeDict = TypedDict(
-    "CustomAttributeDict",
-    {
-        "ObjectIdentifier": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-CustomExtensionDict = TypedDict(
-    "CustomExtensionDict",
-    {
-        "Critical": "bool",
-        "ObjectIdentifier": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CertificateExtensionsDict(TypedDict, total=False):
+    """CertificateExtensions as a plain dict: Contains X.509 extension information for a
+    certificate."""
 
-GeneralNameDict = TypedDict(
-    "GeneralNameDict",
-    {
-        "DirectoryName": "CertificateSubjectDict",
-        "DnsName": "str",
-        "EdiPartyName": "CertificateEdiPartyNameDict",
-        "IpAddress": "str",
-        "OtherName": "CertificateOtherNameDict",
-        "RegisteredId": "str",
-        "Rfc822Name": "str",
-        "UniformResourceIdentifier": "str",
-    },
-    total=False,
-)
+    CertificatePolicies: list[PolicyInformationDict]
+    """Contains a sequence of one or more policy information terms, each of which consists of an
+    object identifier (OID) and optional qualifiers. For more information, see NIST's definition of
+    [Object Identifier
+    (OID)](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier). In an
+    end-entity certificate, these terms indicate the policy under which the certificate was issued
+    and the purposes for which it may be used. In a CA certificate, these terms limit the set of
+    policies for certification paths that include this certificate."""
+    CustomExtensions: list[CustomExtensionDict]
+    """Contains a sequence of one or more X.509 extensions, each of which consists of an object
+    identifier (OID), a base64-encoded value, and the critical flag. For more information, see the
+    [Global OID reference database.](https://docs.aws.amazon.com/https://oidref.com/2.5.29)"""
+    ExtendedKeyUsage: list[CertificateExtendedKeyUsageDict]
+    """Specifies additional purposes for which the certified public key may be used other than basic
+    purposes indicated in the ``KeyUsage`` extension."""
+    KeyUsage: CertificateKeyUsageDict
+    """Defines one or more purposes for which the key contained in the certificate can be used.
+    Default value for each option is false."""
+    SubjectAlternativeNames: list[GeneralNameDict]
+    """The subject alternative name extension allows identities to be bound to the subject of the
+    certificate. These identities may be included in addition to or in place of the identity in the
+    subject field of the certificate."""
 
-PolicyInformationDict = TypedDict(
-    "PolicyInformationDict",
-    {
-        "CertPolicyId": "Required[str]",
-        "PolicyQualifiers": "list[PolicyQualifierInfoDict]",
-    },
-    total=False,
-)
 
-PolicyQualifierInfoDict = TypedDict(
-    "PolicyQualifierInfoDict",
-    {
-        "PolicyQualifierId": "Required[str]",
-        "Qualifier": "Required[CertificateQualifierDict]",
-    },
-    total=False,
-)
+class CertificateKeyUsageDict(TypedDict, total=False):
+    """CertificateKeyUsage as a plain dict: Defines one or more purposes for which the key contained
+    in the certificate can be used. Default value for each option is false."""
 
+    CRLSign: bool
+    """Key can be used to sign CRLs."""
+    DataEncipherment: bool
+    """Key can be used to decipher data."""
+    DecipherOnly: bool
+    """Key can be used only to decipher data."""
+    DigitalSignature: bool
+    """Key can be used for digital signing."""
+    EncipherOnly: bool
+    """Key can be used only to encipher data."""
+    KeyAgreement: bool
+    """Key can be used in a key-agreement protocol."""
+    KeyCertSign: bool
+    """Key can be used to sign certificates."""
+    KeyEncipherment: bool
+    """Key can be used to encipher data."""
+    NonRepudiation: bool
+    """Key can be used for non-repudiation."""
+
+
+class CertificateOtherNameDict(TypedDict, total=False):
+    """CertificateOtherName as a plain dict: Defines a custom ASN.1 X.400 ``GeneralName`` using an
+    object identifier (OID) and value. The OID must satisfy the regular expression shown below. For
+    more information, see NIST's definition of [Object Identifier
+    (OID)](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier)."""
+
+    TypeId: Required[str]
+    """Specifies an OID."""
+    Value: Required[str]
+    """Specifies an OID value."""
+
+
+class CertificateQualifierDict(TypedDict, total=False):
+    """CertificateQualifier as a plain dict: Defines a ``PolicyInformation`` qualifier. AWS Private
+    CA supports the [certification practice statement (CPS)
+    qualifier](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280#section-4.2.1.4)
+    defined in RFC 5280."""
+
+    CpsUri: Required[str]
+    """Contains a pointer to a certification practice statement (CPS) published by the CA."""
+
+
+class CertificateSubjectDict(TypedDict, total=False):
+    """CertificateSubject as a plain dict: Contains information about the certificate subject. The
+    ``Subject`` field in the certificate identifies the entity that owns or controls the public key
+    in the certificate. The entity can be a user, computer, device, or service. The ``Subject``must
+    contain an X.500 distinguished name (DN). A DN is a sequence of relative distinguished names
+    (RDNs). The RDNs are separated by commas in the certificate."""
+
+    CommonName: str
+    """For CA and end-entity certificates in a private PKI, the common name (CN) can be any string
+    within the length limit. Note: In publicly trusted certificates, the common name must be a fully
+    qualified domain name (FQDN) associated with the certificate subject."""
+    Country: str
+    """Two-digit code that specifies the country in which the certificate subject located."""
+    CustomAttributes: list[CustomAttributeDict]
+    """Contains a sequence of one or more X.500 relative distinguished names (RDNs), each of which
+    consists of an object identifier (OID) and a value. For more information, see NIST’s definition
+    of [Object Identifier
+    (OID)](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier).
+    Custom attributes cannot be used in combination with standard attributes."""
+    DistinguishedNameQualifier: str
+    """Disambiguating information for the certificate subject."""
+    GenerationQualifier: str
+    """Typically a qualifier appended to the name of an individual. Examples include Jr. for junior,
+    Sr. for senior, and III for third."""
+    GivenName: str
+    """First name."""
+    Initials: str
+    """Concatenation that typically contains the first letter of the *GivenName*, the first letter
+    of the middle name if one exists, and the first letter of the *Surname*."""
+    Locality: str
+    """The locality (such as a city or town) in which the certificate subject is located."""
+    Organization: str
+    """Legal name of the organization with which the certificate subject is affiliated."""
+    OrganizationalUnit: str
+    """A subdivision or unit of the organization (such as sales or finance) with which the
+    certificate subject is affiliated."""
+    Pseudonym: str
+    """Typically a shortened version of a longer *GivenName*. For example, Jonathan is often
+    shortened to John. Elizabeth is often shortened to Beth, Liz, or Eliza."""
+    SerialNumber: str
+    """The certificate serial number."""
+    State: str
+    """State in which the subject of the certificate is located."""
+    Surname: str
+    """Family name. In the US and the UK, for example, the surname of an individual is ordered last.
+    In Asian cultures the surname is typically ordered first."""
+    Title: str
+    """A title such as Mr. or Ms., which is pre-pended to the name to refer formally to the
+    certificate subject."""
+
+
+class CertificateValidityDict(TypedDict, total=False):
+    """CertificateValidity as a plain dict: Length of time for which the certificate issued by your
+    private certificate authority (CA), or by the private CA itself, is valid in days, months, or
+    years. You can issue a certificate by calling the ``IssueCertificate`` operation."""
+
+    Type: Required[str]
+    """Specifies whether the ``Value`` parameter represents days, months, or years."""
+    Value: Required[float]
+    """A long integer interpreted according to the value of ``Type``, below."""
+
+
+class CustomAttributeDict(TypedDict, total=False):
+    """CustomAttribute as a plain dict: Defines the X.500 relative distinguished name (RDN)."""
+
+    ObjectIdentifier: Required[str]
+    """Specifies the object identifier (OID) of the attribute type of the relative distinguished
+    name (RDN)."""
+    Value: Required[str]
+    """Specifies the attribute value of relative distinguished name (RDN)."""
+
+
+class CustomExtensionDict(TypedDict, total=False):
+    """CustomExtension as a plain dict: Specifies the X.509 extension information for a certificate.
+    Extensions present in ``CustomExtensions`` follow the ``ApiPassthrough``[template
+    rules](https://docs.aws.amazon.com/privateca/latest/userguide/UsingTemplates.html#template-order-of-operations)."""
+
+    Critical: bool
+    """Specifies the critical flag of the X.509 extension."""
+    ObjectIdentifier: Required[str]
+    """Specifies the object identifier (OID) of the X.509 extension. For more information, see the
+    [Global OID reference database.](https://docs.aws.amazon.com/https://oidref.com/2.5.29)"""
+    Value: Required[str]
+    """Specifies the base64-encoded value of the X.509 extension."""
+
+
+class GeneralNameDict(TypedDict, total=False):
+    """GeneralName as a plain dict: Describes an ASN.1 X.400 ``GeneralName`` as defined in [RFC
+    5280](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280). Only one of
+    the following naming options should be provided. Providing more than one option results in an
+    ``InvalidArgsException`` error."""
+
+    DirectoryName: CertificateSubjectDict
+    """Contains information about the certificate subject. The certificate can be one issued by your
+    private certificate authority (CA) or it can be your private CA certificate. The Subject field
+    in the certificate identifies the entity that owns or controls the public key in the
+    certificate. The entity can be a user, computer, device, or service. The Subject must contain an
+    X.500 distinguished name (DN). A DN is a sequence of relative distinguished names (RDNs). The
+    RDNs are separated by commas in the certificate. The DN must be unique for each entity, but your
+    private CA can issue more than one certificate with the same DN to the same entity."""
+    DnsName: str
+    """Represents ``GeneralName`` as a DNS name."""
+    EdiPartyName: CertificateEdiPartyNameDict
+    """Represents ``GeneralName`` as an ``EdiPartyName`` object."""
+    IpAddress: str
+    """Represents ``GeneralName`` as an IPv4 or IPv6 address."""
+    OtherName: CertificateOtherNameDict
+    """Represents ``GeneralName`` using an ``OtherName`` object."""
+    RegisteredId: str
+    """Represents ``GeneralName`` as an object identifier (OID)."""
+    Rfc822Name: str
+    """Represents ``GeneralName`` as an [RFC
+    822](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc822) email address."""
+    UniformResourceIdentifier: str
+    """Represents ``GeneralName`` as a URI."""
+
+
+class PolicyInformationDict(TypedDict, total=False):
+    """PolicyInformation as a plain dict: Defines the X.509 ``CertificatePolicies`` extension."""
+
+    CertPolicyId: Required[str]
+    """Specifies the object identifier (OID) of the certificate policy under which the certificate
+    was issued. For more information, see NIST's definition of [Object Identifier
+    (OID)](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier)."""
+    PolicyQualifiers: list[PolicyQualifierInfoDict]
+    """Modifies the given ``CertPolicyId`` with a qualifier. AWS Private CA supports the
+    certification practice statement (CPS) qualifier."""
+
+
+class PolicyQualifierInfoDict(TypedDict, total=False):
+    """PolicyQualifierInfo as a plain dict: Modifies the ``CertPolicyId`` of a ``PolicyInformation``
+    object with a qualifier. AWS Private CA supports the certification practice statement (CPS)
+    qualifier."""
+
+    PolicyQualifierId: Required[str]
+    """Identifies the qualifier modifying a ``CertPolicyId``."""
+    Qualifier: Required[CertificateQualifierDict]
+    """Defines the qualifier type. AWS Private CA supports the use of a URI for a CPS qualifier in
+    this field."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ACMPCA::Certificate",
     schema_file="aws-acmpca-certificate.json",
     primary_identifier=("/Arn", "/CertificateAuthorityArn"),
-    additional_identifiers=(),
     read_only=("/Arn", "/Certificate"),
     create_only=(
         "/ApiPassthrough",
@@ -281,22 +387,18 @@ METADATA = _TypeMetadata(
         "/Validity",
         "/ValidityNotBefore",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=(
         "CertificateAuthorityArn",
         "CertificateSigningRequest",
         "SigningAlgorithm",
         "Validity",
     ),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -304,205 +406,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApiPassthrough": {
-            "additionalProperties": False,
-            "properties": {
-                "Extensions": {"$ref": "#/definitions/Extensions"},
-                "Subject": {"$ref": "#/definitions/Subject"},
-            },
-            "type": "object",
-        },
-        "Arn": {"type": "string"},
-        "CertificatePolicyList": {
-            "items": {"$ref": "#/definitions/PolicyInformation"},
-            "type": "array",
-        },
-        "CustomAttribute": {
-            "additionalProperties": False,
-            "properties": {
-                "ObjectIdentifier": {"$ref": "#/definitions/CustomObjectIdentifier"},
-                "Value": {"type": "string"},
-            },
-            "required": ["ObjectIdentifier", "Value"],
-            "type": "object",
-        },
-        "CustomAttributeList": {
-            "items": {"$ref": "#/definitions/CustomAttribute"},
-            "type": "array",
-        },
-        "CustomExtension": {
-            "additionalProperties": False,
-            "properties": {
-                "Critical": {"type": "boolean"},
-                "ObjectIdentifier": {"$ref": "#/definitions/CustomObjectIdentifier"},
-                "Value": {"type": "string"},
-            },
-            "required": ["ObjectIdentifier", "Value"],
-            "type": "object",
-        },
-        "CustomExtensionList": {
-            "items": {"$ref": "#/definitions/CustomExtension"},
-            "type": "array",
-        },
-        "CustomObjectIdentifier": {"type": "string"},
-        "DnsName": {"type": "string"},
-        "EdiPartyName": {
-            "additionalProperties": False,
-            "properties": {"NameAssigner": {"type": "string"}, "PartyName": {"type": "string"}},
-            "required": ["PartyName", "NameAssigner"],
-            "type": "object",
-        },
-        "ExtendedKeyUsage": {
-            "additionalProperties": False,
-            "properties": {
-                "ExtendedKeyUsageObjectIdentifier": {
-                    "$ref": "#/definitions/CustomObjectIdentifier"
-                },
-                "ExtendedKeyUsageType": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ExtendedKeyUsageList": {
-            "items": {"$ref": "#/definitions/ExtendedKeyUsage"},
-            "type": "array",
-        },
-        "Extensions": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificatePolicies": {"$ref": "#/definitions/CertificatePolicyList"},
-                "CustomExtensions": {"$ref": "#/definitions/CustomExtensionList"},
-                "ExtendedKeyUsage": {"$ref": "#/definitions/ExtendedKeyUsageList"},
-                "KeyUsage": {"$ref": "#/definitions/KeyUsage"},
-                "SubjectAlternativeNames": {"$ref": "#/definitions/GeneralNameList"},
-            },
-            "type": "object",
-        },
-        "GeneralName": {
-            "additionalProperties": False,
-            "properties": {
-                "DirectoryName": {"$ref": "#/definitions/Subject"},
-                "DnsName": {"$ref": "#/definitions/DnsName"},
-                "EdiPartyName": {"$ref": "#/definitions/EdiPartyName"},
-                "IpAddress": {"$ref": "#/definitions/IpAddress"},
-                "OtherName": {"$ref": "#/definitions/OtherName"},
-                "RegisteredId": {"$ref": "#/definitions/CustomObjectIdentifier"},
-                "Rfc822Name": {"$ref": "#/definitions/Rfc822Name"},
-                "UniformResourceIdentifier": {"$ref": "#/definitions/UniformResourceIdentifier"},
-            },
-            "type": "object",
-        },
-        "GeneralNameList": {"items": {"$ref": "#/definitions/GeneralName"}, "type": "array"},
-        "IpAddress": {"type": "string"},
-        "KeyUsage": {
-            "additionalProperties": False,
-            "properties": {
-                "CRLSign": {"type": "boolean"},
-                "DataEncipherment": {"type": "boolean"},
-                "DecipherOnly": {"type": "boolean"},
-                "DigitalSignature": {"type": "boolean"},
-                "EncipherOnly": {"type": "boolean"},
-                "KeyAgreement": {"type": "boolean"},
-                "KeyCertSign": {"type": "boolean"},
-                "KeyEncipherment": {"type": "boolean"},
-                "NonRepudiation": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "OtherName": {
-            "additionalProperties": False,
-            "properties": {
-                "TypeId": {"$ref": "#/definitions/CustomObjectIdentifier"},
-                "Value": {"type": "string"},
-            },
-            "required": ["TypeId", "Value"],
-            "type": "object",
-        },
-        "PolicyInformation": {
-            "additionalProperties": False,
-            "properties": {
-                "CertPolicyId": {"$ref": "#/definitions/CustomObjectIdentifier"},
-                "PolicyQualifiers": {"$ref": "#/definitions/PolicyQualifierInfoList"},
-            },
-            "required": ["CertPolicyId"],
-            "type": "object",
-        },
-        "PolicyQualifierInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "PolicyQualifierId": {"type": "string"},
-                "Qualifier": {"$ref": "#/definitions/Qualifier"},
-            },
-            "required": ["PolicyQualifierId", "Qualifier"],
-            "type": "object",
-        },
-        "PolicyQualifierInfoList": {
-            "items": {"$ref": "#/definitions/PolicyQualifierInfo"},
-            "type": "array",
-        },
-        "Qualifier": {
-            "additionalProperties": False,
-            "properties": {"CpsUri": {"type": "string"}},
-            "required": ["CpsUri"],
-            "type": "object",
-        },
-        "Rfc822Name": {"type": "string"},
-        "Subject": {
-            "additionalProperties": False,
-            "properties": {
-                "CommonName": {"type": "string"},
-                "Country": {"type": "string"},
-                "CustomAttributes": {"$ref": "#/definitions/CustomAttributeList"},
-                "DistinguishedNameQualifier": {"type": "string"},
-                "GenerationQualifier": {"type": "string"},
-                "GivenName": {"type": "string"},
-                "Initials": {"type": "string"},
-                "Locality": {"type": "string"},
-                "Organization": {"type": "string"},
-                "OrganizationalUnit": {"type": "string"},
-                "Pseudonym": {"type": "string"},
-                "SerialNumber": {"type": "string"},
-                "State": {"type": "string"},
-                "Surname": {"type": "string"},
-                "Title": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "UniformResourceIdentifier": {"type": "string"},
-        "Validity": {
-            "additionalProperties": False,
-            "properties": {"Type": {"type": "string"}, "Value": {"type": "number"}},
-            "required": ["Value", "Type"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApiPassthrough": {"$ref": "#/definitions/ApiPassthrough"},
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "Certificate": {"type": "string"},
-        "CertificateAuthorityArn": {"$ref": "#/definitions/Arn"},
-        "CertificateSigningRequest": {"minLength": 1, "type": "string"},
-        "SigningAlgorithm": {"type": "string"},
-        "TemplateArn": {"$ref": "#/definitions/Arn"},
-        "Validity": {"$ref": "#/definitions/Validity"},
-        "ValidityNotBefore": {"$ref": "#/definitions/Validity"},
-    },
-    "required": [
-        "CertificateAuthorityArn",
-        "CertificateSigningRequest",
-        "SigningAlgorithm",
-        "Validity",
-    ],
-}
-
 
 class Certificate(_Resource):
-    """AWS::ACMPCA::Certificate: The ``AWS::ACMPCA::Certificate`` resource is used to issue a certificate using your private certificate authority. For more information, see the [Issu...
+    """AWS::ACMPCA::Certificate: The ``AWS::ACMPCA::Certificate`` resource is used to issue a
+    certificate using your private certificate authority. For more information, see the
+    [IssueCertificate](https://docs.aws.amazon.com/privateca/latest/APIReference/API_IssueCertificate.html)
+    action.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn, CertificateAuthorityArn (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApiPassthrough, CertificateAuthorityArn,
+    CertificateSigningRequest, SigningAlgorithm, TemplateArn, Validity, ValidityNotBefore.
+    Write-only (sent to AWS, never read back): ApiPassthrough, CertificateSigningRequest,
+    SigningAlgorithm, TemplateArn, Validity, ValidityNotBefore.
+    Read-only attributes (known once deployed): Arn, Certificate.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-acmpca-certificate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -510,12 +429,15 @@ class Certificate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CertificateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "certificate.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Certificate: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiPassthrough: CertificateApiPassthroughDict
     CertificateAuthorityArn: str
     CertificateSigningRequest: str
@@ -524,33 +446,63 @@ class Certificate(_Resource):
     Validity: CertificateValidityDict
     ValidityNotBefore: CertificateValidityDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CertificateAuthorityArn: str,
+        CertificateSigningRequest: str,
+        SigningAlgorithm: str,
+        Validity: CertificateValidity | CertificateValidityDict,
+        ApiPassthrough: CertificateApiPassthrough | CertificateApiPassthroughDict | None = None,
+        TemplateArn: str | None = None,
+        ValidityNotBefore: CertificateValidity | CertificateValidityDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ACMPCA::Certificate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CertificateAuthorityArn: str,
-            CertificateSigningRequest: str,
-            SigningAlgorithm: str,
-            Validity: CertificateValidity | CertificateValidityDict,
-            ApiPassthrough: CertificateApiPassthrough | CertificateApiPassthroughDict | None = None,
-            TemplateArn: str | None = None,
-            ValidityNotBefore: CertificateValidity | CertificateValidityDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ACMPCA::Certificate; `await` it inside an App to deploy it.
-
-            ApiPassthrough: Specifies X.509 certificate information to be included in the issued certificate.
-            CertificateAuthorityArn: The Amazon Resource Name (ARN) for the private CA issues the certificate.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CertificateAuthorityArn: The Amazon Resource Name (ARN) for the private CA issues the
+                certificate. Create-only: changing it replaces the resource. Required.
             CertificateSigningRequest: The certificate signing request (CSR) for the certificate.
-            SigningAlgorithm: The name of the algorithm that will be used to sign the certificate to be issued.
-            TemplateArn: Specifies a custom configuration template to use when issuing a certificate.
-            Validity: The period of time during which the certificate will be valid.
-            ValidityNotBefore: Information describing the start of the validity period of the certificate.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back. Required.
+            SigningAlgorithm: The name of the algorithm that will be used to sign the certificate to
+                be issued. This parameter should not be confused with the ``SigningAlgorithm``
+                parameter used to sign a CSR in the ``CreateCertificateAuthority`` action. The
+                specified signing algorithm family (RSA or ECDSA) must match the algorithm family of
+                the CA's secret key. Create-only: changing it replaces the resource. Write-only:
+                sent to AWS, never read back. Required.
+            Validity: The period of time during which the certificate will be valid. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+                Required.
+            ApiPassthrough: Specifies X.509 certificate information to be included in the issued
+                certificate. An ``APIPassthrough`` or ``APICSRPassthrough`` template variant must be
+                selected, or else this parameter is ignored. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            TemplateArn: Specifies a custom configuration template to use when issuing a
+                certificate. If this parameter is not provided, PCAshort defaults to the
+                ``EndEntityCertificate/V1`` template. For more information about PCAshort templates,
+                see [Using
+                Templates](https://docs.aws.amazon.com/privateca/latest/userguide/UsingTemplates.html).
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            ValidityNotBefore: Information describing the start of the validity period of the
+                certificate. This parameter sets the “Not Before" date for the certificate. By
+                default, when issuing a certificate, PCAshort sets the "Not Before" date to the
+                issuance time minus 60 minutes. This compensates for clock inconsistencies across
+                computer systems. The ``ValidityNotBefore`` parameter can be used to customize the
+                “Not Before” value. Unlike the ``Validity`` parameter, the ``ValidityNotBefore``
+                parameter is optional. The ``ValidityNotBefore`` value is expressed as an explicit
+                date and time, using the ``Validity`` type value ``ABSOLUTE``. Create-only: changing
+                it replaces the resource. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

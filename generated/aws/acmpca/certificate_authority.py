@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -103,168 +107,221 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccessDescriptionDict = TypedDict(
-    "AccessDescriptionDict",
-    {
-        "AccessLocation": "Required[GeneralNameDict]",
-        "AccessMethod": "Required[CertificateAuthorityAccessMethodDict]",
-    },
-    total=False,
-)
 
-CertificateAuthorityAccessMethodDict = TypedDict(
-    "CertificateAuthorityAccessMethodDict",
-    {
-        "AccessMethodType": "str",
-        "CustomObjectIdentifier": "str",
-    },
-    total=False,
-)
+class AccessDescriptionDict(TypedDict, total=False):
+    """AccessDescription as a plain dict: Structure that contains X.509 AccessDescription
+    information."""
 
-CertificateAuthorityCrlConfigurationDict = TypedDict(
-    "CertificateAuthorityCrlConfigurationDict",
-    {
-        "CrlDistributionPointExtensionConfiguration": "CertificateAuthorityCrlDistributionPointExtensionConfigurationDict",
-        "CrlType": "Literal['COMPLETE', 'PARTITIONED']",
-        "CustomCname": "str",
-        "CustomPath": "str",
-        "Enabled": "Required[bool]",
-        "ExpirationInDays": "int",
-        "S3BucketName": "str",
-        "S3ObjectAcl": "Literal['BUCKET_OWNER_FULL_CONTROL', 'PUBLIC_READ']",
-    },
-    total=False,
-)
+    AccessLocation: Required[GeneralNameDict]
+    """Structure that contains X.509 GeneralName information. Assign one and ONLY one field."""
+    AccessMethod: Required[CertificateAuthorityAccessMethodDict]
+    """Structure that contains X.509 AccessMethod information. Assign one and ONLY one field."""
 
-CertificateAuthorityCrlDistributionPointExtensionConfigurationDict = TypedDict(
-    "CertificateAuthorityCrlDistributionPointExtensionConfigurationDict",
-    {
-        "OmitExtension": "Required[bool]",
-    },
-    total=False,
-)
 
-CertificateAuthorityCsrExtensionsDict = TypedDict(
-    "CertificateAuthorityCsrExtensionsDict",
-    {
-        "KeyUsage": "CertificateAuthorityKeyUsageDict",
-        "SubjectInformationAccess": "list[AccessDescriptionDict]",
-    },
-    total=False,
-)
+class CertificateAuthorityAccessMethodDict(TypedDict, total=False):
+    """CertificateAuthorityAccessMethod as a plain dict: Structure that contains X.509 AccessMethod
+    information. Assign one and ONLY one field."""
 
-CertificateAuthorityEdiPartyNameDict = TypedDict(
-    "CertificateAuthorityEdiPartyNameDict",
-    {
-        "NameAssigner": "str",
-        "PartyName": "Required[str]",
-    },
-    total=False,
-)
+    AccessMethodType: str
+    """Pre-defined enum string for X.509 AccessMethod ObjectIdentifiers."""
+    CustomObjectIdentifier: str
+    """String that contains X.509 ObjectIdentifier information."""
 
-CertificateAuthorityKeyUsageDict = TypedDict(
-    "CertificateAuthorityKeyUsageDict",
-    {
-        "CRLSign": "bool",
-        "DataEncipherment": "bool",
-        "DecipherOnly": "bool",
-        "DigitalSignature": "bool",
-        "EncipherOnly": "bool",
-        "KeyAgreement": "bool",
-        "KeyCertSign": "bool",
-        "KeyEncipherment": "bool",
-        "NonRepudiation": "bool",
-    },
-    total=False,
-)
 
-CertificateAuthorityOcspConfigurationDict = TypedDict(
-    "CertificateAuthorityOcspConfigurationDict",
-    {
-        "Enabled": "Required[bool]",
-        "OcspCustomCname": "str",
-    },
-    total=False,
-)
+class CertificateAuthorityCrlConfigurationDict(TypedDict, total=False):
+    """CertificateAuthorityCrlConfiguration as a plain dict: Your certificate authority can create
+    and maintain a certificate revocation list (CRL). A CRL contains information about certificates
+    that have been revoked."""
 
-CertificateAuthorityOtherNameDict = TypedDict(
-    "CertificateAuthorityOtherNameDict",
-    {
-        "TypeId": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    CrlDistributionPointExtensionConfiguration: (
+        CertificateAuthorityCrlDistributionPointExtensionConfigurationDict
+    )
+    """Configures the default behavior of the CRL Distribution Point extension for certificates
+    issued by your certificate authority"""
+    CrlType: Literal["COMPLETE", "PARTITIONED"]
+    """Allowed values: 'COMPLETE', 'PARTITIONED'."""
+    CustomCname: str
+    """Pattern: ^[-a-zA-Z0-9;/?:@&=+$,%_.!~*()']*$ Length: 0 to 253 characters."""
+    CustomPath: str
+    """Pattern: ^(/|[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+(/[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+)*)$ Length: 0
+    to 253 characters."""
+    Enabled: Required[bool]
+    """Type: bool."""
+    ExpirationInDays: int
+    """Range: 1 to 5000 (inclusive)."""
+    S3BucketName: str
+    """Pattern: ^[-a-zA-Z0-9._/]+$ Length: 3 to 255 characters."""
+    S3ObjectAcl: Literal["BUCKET_OWNER_FULL_CONTROL", "PUBLIC_READ"]
+    """Allowed values: 'BUCKET_OWNER_FULL_CONTROL', 'PUBLIC_READ'."""
 
-CertificateAuthorityRevocationConfigurationDict = TypedDict(
-    "CertificateAuthorityRevocationConfigurationDict",
-    {
-        "CrlConfiguration": "CertificateAuthorityCrlConfigurationDict",
-        "OcspConfiguration": "CertificateAuthorityOcspConfigurationDict",
-    },
-    total=False,
-)
 
-CertificateAuthoritySubjectDict = TypedDict(
-    "CertificateAuthoritySubjectDict",
-    {
-        "CommonName": "str",
-        "Country": "str",
-        "CustomAttributes": "list[CustomAttributeDict]",
-        "DistinguishedNameQualifier": "str",
-        "GenerationQualifier": "str",
-        "GivenName": "str",
-        "Initials": "str",
-        "Locality": "str",
-        "Organization": "str",
-        "OrganizationalUnit": "str",
-        "Pseudonym": "str",
-        "SerialNumber": "str",
-        "State": "str",
-        "Surname": "str",
-        "Title": "str",
-    },
-    total=False,
-)
+class CertificateAuthorityCrlDistributionPointExtensionConfigurationDict(TypedDict, total=False):
+    """CertificateAuthorityCrlDistributionPointExtensionConfiguration as a plain dict: Configures
+    the default behavior of the CRL Distribution Point extension for certificates issued by your
+    certificate authority"""
 
-CustomAttributeDict = TypedDict(
-    "CustomAttributeDict",
-    {
-        "ObjectIdentifier": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    OmitExtension: Required[bool]
+    """Type: bool."""
 
-GeneralNameDict = TypedDict(
-    "GeneralNameDict",
-    {
-        "DirectoryName": "CertificateAuthoritySubjectDict",
-        "DnsName": "str",
-        "EdiPartyName": "CertificateAuthorityEdiPartyNameDict",
-        "IpAddress": "str",
-        "OtherName": "CertificateAuthorityOtherNameDict",
-        "RegisteredId": "str",
-        "Rfc822Name": "str",
-        "UniformResourceIdentifier": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class CertificateAuthorityCsrExtensionsDict(TypedDict, total=False):
+    """CertificateAuthorityCsrExtensions as a plain dict: Structure that contains CSR pass though
+    extensions information."""
 
+    KeyUsage: CertificateAuthorityKeyUsageDict
+    """Structure that contains X.509 KeyUsage information."""
+    SubjectInformationAccess: list[AccessDescriptionDict]
+    """Array of X.509 AccessDescription."""
+
+
+class CertificateAuthorityEdiPartyNameDict(TypedDict, total=False):
+    """CertificateAuthorityEdiPartyName as a plain dict: Structure that contains X.509 EdiPartyName
+    information."""
+
+    NameAssigner: str
+    """Type: str."""
+    PartyName: Required[str]
+    """Type: str."""
+
+
+class CertificateAuthorityKeyUsageDict(TypedDict, total=False):
+    """CertificateAuthorityKeyUsage as a plain dict: Structure that contains X.509 KeyUsage
+    information."""
+
+    CRLSign: bool
+    """Type: bool."""
+    DataEncipherment: bool
+    """Type: bool."""
+    DecipherOnly: bool
+    """Type: bool."""
+    DigitalSignature: bool
+    """Type: bool."""
+    EncipherOnly: bool
+    """Type: bool."""
+    KeyAgreement: bool
+    """Type: bool."""
+    KeyCertSign: bool
+    """Type: bool."""
+    KeyEncipherment: bool
+    """Type: bool."""
+    NonRepudiation: bool
+    """Type: bool."""
+
+
+class CertificateAuthorityOcspConfigurationDict(TypedDict, total=False):
+    """CertificateAuthorityOcspConfiguration as a plain dict: Helps to configure online certificate
+    status protocol (OCSP) responder for your certificate authority"""
+
+    Enabled: Required[bool]
+    """Type: bool."""
+    OcspCustomCname: str
+    """Pattern: ^[-a-zA-Z0-9;/?:@&=+$,%_.!~*()']*$ Length: 0 to 253 characters."""
+
+
+class CertificateAuthorityOtherNameDict(TypedDict, total=False):
+    """CertificateAuthorityOtherName as a plain dict: Structure that contains X.509 OtherName
+    information."""
+
+    TypeId: Required[str]
+    """String that contains X.509 ObjectIdentifier information."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class CertificateAuthorityRevocationConfigurationDict(TypedDict, total=False):
+    """CertificateAuthorityRevocationConfiguration as a plain dict: Certificate Authority revocation
+    information."""
+
+    CrlConfiguration: CertificateAuthorityCrlConfigurationDict
+    """Your certificate authority can create and maintain a certificate revocation list (CRL). A CRL
+    contains information about certificates that have been revoked."""
+    OcspConfiguration: CertificateAuthorityOcspConfigurationDict
+    """Helps to configure online certificate status protocol (OCSP) responder for your certificate
+    authority"""
+
+
+class CertificateAuthoritySubjectDict(TypedDict, total=False):
+    """CertificateAuthoritySubject as a plain dict: Structure that contains X.500 distinguished name
+    information for your CA."""
+
+    CommonName: str
+    """Type: str."""
+    Country: str
+    """Type: str."""
+    CustomAttributes: list[CustomAttributeDict]
+    """Array of X.500 attribute type and value. CustomAttributes cannot be used along with
+    pre-defined attributes."""
+    DistinguishedNameQualifier: str
+    """Type: str."""
+    GenerationQualifier: str
+    """Type: str."""
+    GivenName: str
+    """Type: str."""
+    Initials: str
+    """Type: str."""
+    Locality: str
+    """Type: str."""
+    Organization: str
+    """Type: str."""
+    OrganizationalUnit: str
+    """Type: str."""
+    Pseudonym: str
+    """Type: str."""
+    SerialNumber: str
+    """Type: str."""
+    State: str
+    """Type: str."""
+    Surname: str
+    """Type: str."""
+    Title: str
+    """Type: str."""
+
+
+class CustomAttributeDict(TypedDict, total=False):
+    """CustomAttribute as a plain dict: Structure that contains X.500 attribute type and value."""
+
+    ObjectIdentifier: Required[str]
+    """String that contains X.509 ObjectIdentifier information."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class GeneralNameDict(TypedDict, total=False):
+    """GeneralName as a plain dict: Structure that contains X.509 GeneralName information. Assign
+    one and ONLY one field."""
+
+    DirectoryName: CertificateAuthoritySubjectDict
+    """Structure that contains X.500 distinguished name information for your CA."""
+    DnsName: str
+    """String that contains X.509 DnsName information."""
+    EdiPartyName: CertificateAuthorityEdiPartyNameDict
+    """Structure that contains X.509 EdiPartyName information."""
+    IpAddress: str
+    """String that contains X.509 IpAddress information."""
+    OtherName: CertificateAuthorityOtherNameDict
+    """Structure that contains X.509 OtherName information."""
+    RegisteredId: str
+    """String that contains X.509 ObjectIdentifier information."""
+    Rfc822Name: str
+    """String that contains X.509 Rfc822Name information."""
+    UniformResourceIdentifier: str
+    """String that contains X.509 UniformResourceIdentifier information."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: str
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ACMPCA::CertificateAuthority",
     schema_file="aws-acmpca-certificateauthority.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CertificateSigningRequest"),
     create_only=(
         "/Type",
@@ -281,17 +338,8 @@ METADATA = _TypeMetadata(
         "/RevocationConfiguration",
         "/KeyStorageSecurityStandard",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Type", "KeyAlgorithm", "SigningAlgorithm", "Subject"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -301,240 +349,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessDescription": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessLocation": {"$ref": "#/definitions/GeneralName"},
-                "AccessMethod": {"$ref": "#/definitions/AccessMethod"},
-            },
-            "required": ["AccessMethod", "AccessLocation"],
-            "type": "object",
-        },
-        "AccessMethod": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessMethodType": {"$ref": "#/definitions/AccessMethodType"},
-                "CustomObjectIdentifier": {"$ref": "#/definitions/CustomObjectIdentifier"},
-            },
-            "type": "object",
-        },
-        "AccessMethodType": {"type": "string"},
-        "Arn": {"type": "string"},
-        "CrlConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrlDistributionPointExtensionConfiguration": {
-                    "$ref": "#/definitions/CrlDistributionPointExtensionConfiguration"
-                },
-                "CrlType": {"enum": ["COMPLETE", "PARTITIONED"], "type": "string"},
-                "CustomCname": {
-                    "maxLength": 253,
-                    "minLength": 0,
-                    "pattern": "^[-a-zA-Z0-9;/?:@&=+$,%_.!~*()']*$",
-                    "type": "string",
-                },
-                "CustomPath": {
-                    "maxLength": 253,
-                    "minLength": 0,
-                    "pattern": "^(/|[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+(/[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+)*)$",
-                    "type": "string",
-                },
-                "Enabled": {"type": "boolean"},
-                "ExpirationInDays": {"maximum": 5000, "minimum": 1, "type": "integer"},
-                "S3BucketName": {
-                    "maxLength": 255,
-                    "minLength": 3,
-                    "pattern": "^[-a-zA-Z0-9._/]+$",
-                    "type": "string",
-                },
-                "S3ObjectAcl": {
-                    "enum": ["BUCKET_OWNER_FULL_CONTROL", "PUBLIC_READ"],
-                    "type": "string",
-                },
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "CrlDistributionPointExtensionConfiguration": {
-            "additionalProperties": False,
-            "properties": {"OmitExtension": {"type": "boolean"}},
-            "required": ["OmitExtension"],
-            "type": "object",
-        },
-        "CsrExtensions": {
-            "additionalProperties": False,
-            "properties": {
-                "KeyUsage": {"$ref": "#/definitions/KeyUsage"},
-                "SubjectInformationAccess": {"$ref": "#/definitions/SubjectInformationAccess"},
-            },
-            "type": "object",
-        },
-        "CustomAttribute": {
-            "additionalProperties": False,
-            "properties": {
-                "ObjectIdentifier": {"$ref": "#/definitions/CustomObjectIdentifier"},
-                "Value": {"type": "string"},
-            },
-            "required": ["ObjectIdentifier", "Value"],
-            "type": "object",
-        },
-        "CustomAttributeList": {
-            "items": {"$ref": "#/definitions/CustomAttribute"},
-            "type": "array",
-        },
-        "CustomObjectIdentifier": {"type": "string"},
-        "DnsName": {"type": "string"},
-        "EdiPartyName": {
-            "additionalProperties": False,
-            "properties": {"NameAssigner": {"type": "string"}, "PartyName": {"type": "string"}},
-            "required": ["PartyName"],
-            "type": "object",
-        },
-        "GeneralName": {
-            "additionalProperties": False,
-            "properties": {
-                "DirectoryName": {"$ref": "#/definitions/Subject"},
-                "DnsName": {"$ref": "#/definitions/DnsName"},
-                "EdiPartyName": {"$ref": "#/definitions/EdiPartyName"},
-                "IpAddress": {"$ref": "#/definitions/IpAddress"},
-                "OtherName": {"$ref": "#/definitions/OtherName"},
-                "RegisteredId": {"$ref": "#/definitions/CustomObjectIdentifier"},
-                "Rfc822Name": {"$ref": "#/definitions/Rfc822Name"},
-                "UniformResourceIdentifier": {"$ref": "#/definitions/UniformResourceIdentifier"},
-            },
-            "type": "object",
-        },
-        "IpAddress": {"type": "string"},
-        "KeyUsage": {
-            "additionalProperties": False,
-            "properties": {
-                "CRLSign": {"type": "boolean"},
-                "DataEncipherment": {"type": "boolean"},
-                "DecipherOnly": {"type": "boolean"},
-                "DigitalSignature": {"type": "boolean"},
-                "EncipherOnly": {"type": "boolean"},
-                "KeyAgreement": {"type": "boolean"},
-                "KeyCertSign": {"type": "boolean"},
-                "KeyEncipherment": {"type": "boolean"},
-                "NonRepudiation": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "OcspConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "OcspCustomCname": {
-                    "maxLength": 253,
-                    "minLength": 0,
-                    "pattern": "^[-a-zA-Z0-9;/?:@&=+$,%_.!~*()']*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "OtherName": {
-            "additionalProperties": False,
-            "properties": {
-                "TypeId": {"$ref": "#/definitions/CustomObjectIdentifier"},
-                "Value": {"type": "string"},
-            },
-            "required": ["TypeId", "Value"],
-            "type": "object",
-        },
-        "RevocationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrlConfiguration": {"$ref": "#/definitions/CrlConfiguration"},
-                "OcspConfiguration": {"$ref": "#/definitions/OcspConfiguration"},
-            },
-            "type": "object",
-        },
-        "Rfc822Name": {"type": "string"},
-        "Subject": {
-            "additionalProperties": False,
-            "properties": {
-                "CommonName": {"type": "string"},
-                "Country": {"type": "string"},
-                "CustomAttributes": {"$ref": "#/definitions/CustomAttributeList"},
-                "DistinguishedNameQualifier": {"type": "string"},
-                "GenerationQualifier": {"type": "string"},
-                "GivenName": {"type": "string"},
-                "Initials": {"type": "string"},
-                "Locality": {"type": "string"},
-                "Organization": {"type": "string"},
-                "OrganizationalUnit": {"type": "string"},
-                "Pseudonym": {"type": "string"},
-                "SerialNumber": {"type": "string"},
-                "State": {"type": "string"},
-                "Surname": {"type": "string"},
-                "Title": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SubjectInformationAccess": {
-            "items": {"$ref": "#/definitions/AccessDescription"},
-            "type": "array",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "UniformResourceIdentifier": {"type": "string"},
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "CertificateSigningRequest": {"type": "string"},
-        "CsrExtensions": {"$ref": "#/definitions/CsrExtensions"},
-        "KeyAlgorithm": {"type": "string"},
-        "KeyStorageSecurityStandard": {
-            "enum": [
-                "CCPC_LEVEL_1_OR_HIGHER",
-                "FIPS_140_2_LEVEL_2_OR_HIGHER",
-                "FIPS_140_2_LEVEL_3_OR_HIGHER",
-            ],
-            "type": "string",
-        },
-        "RevocationConfiguration": {"$ref": "#/definitions/RevocationConfiguration"},
-        "SigningAlgorithm": {"type": "string"},
-        "Subject": {"$ref": "#/definitions/Subject"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Type": {"type": "string"},
-        "UsageMode": {"enum": ["GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE"], "type": "string"},
-    },
-    "required": ["Type", "KeyAlgorithm", "SigningAlgorithm", "Subject"],
-}
-
 
 class CertificateAuthority(_Resource):
     """AWS::ACMPCA::CertificateAuthority: Private certificate authority.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Type, KeyAlgorithm, SigningAlgorithm, Subject,
+    CsrExtensions, KeyStorageSecurityStandard, UsageMode.
+    Write-only (sent to AWS, never read back): Subject, CsrExtensions, RevocationConfiguration,
+    KeyStorageSecurityStandard.
+    Read-only attributes (known once deployed): Arn, CertificateSigningRequest.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-acmpca-certificateauthority.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -544,12 +371,18 @@ class CertificateAuthority(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CertificateAuthorityAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "certificate_authority.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the certificate authority."""
     CertificateSigningRequest: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The base64 PEM-encoded certificate signing request (CSR) for your certificate authority
+    certificate."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CsrExtensions: CertificateAuthorityCsrExtensionsDict
     KeyAlgorithm: str
     KeyStorageSecurityStandard: Literal[
@@ -562,45 +395,60 @@ class CertificateAuthority(_Resource):
     Type: str
     UsageMode: Literal["GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        KeyAlgorithm: str,
+        SigningAlgorithm: str,
+        Subject: CertificateAuthoritySubject | CertificateAuthoritySubjectDict,
+        Type: str,
+        CsrExtensions: CertificateAuthorityCsrExtensions
+        | CertificateAuthorityCsrExtensionsDict
+        | None = None,
+        KeyStorageSecurityStandard: Literal[
+            "CCPC_LEVEL_1_OR_HIGHER", "FIPS_140_2_LEVEL_2_OR_HIGHER", "FIPS_140_2_LEVEL_3_OR_HIGHER"
+        ]
+        | None = None,
+        RevocationConfiguration: CertificateAuthorityRevocationConfiguration
+        | CertificateAuthorityRevocationConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UsageMode: Literal["GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ACMPCA::CertificateAuthority; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            KeyAlgorithm: str,
-            SigningAlgorithm: str,
-            Subject: CertificateAuthoritySubject | CertificateAuthoritySubjectDict,
-            Type: str,
-            CsrExtensions: CertificateAuthorityCsrExtensions
-            | CertificateAuthorityCsrExtensionsDict
-            | None = None,
-            KeyStorageSecurityStandard: Literal[
-                "CCPC_LEVEL_1_OR_HIGHER",
-                "FIPS_140_2_LEVEL_2_OR_HIGHER",
-                "FIPS_140_2_LEVEL_3_OR_HIGHER",
-            ]
-            | None = None,
-            RevocationConfiguration: CertificateAuthorityRevocationConfiguration
-            | CertificateAuthorityRevocationConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UsageMode: Literal["GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ACMPCA::CertificateAuthority; `await` it inside an App to deploy it.
-
-            CsrExtensions: Structure that contains CSR pass through extension information used by the CreateCertificateAuthority action.
-            KeyAlgorithm: Public key algorithm and size, in bits, of the key pair that your CA creates when it issues a certificate.
-            KeyStorageSecurityStandard: KeyStorageSecurityStadard defines a cryptographic key management compliance standard used for handling CA keys.
-            RevocationConfiguration: Certificate revocation information used by the CreateCertificateAuthority and UpdateCertificateAuthority actions.
-            SigningAlgorithm: Algorithm your CA uses to sign certificate requests.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            KeyAlgorithm: Public key algorithm and size, in bits, of the key pair that your CA
+                creates when it issues a certificate. Create-only: changing it replaces the
+                resource. Required.
+            SigningAlgorithm: Algorithm your CA uses to sign certificate requests. Create-only:
+                changing it replaces the resource. Required.
             Subject: Structure that contains X.500 distinguished name information for your CA.
-            Type: The type of the certificate authority.
-            UsageMode: Usage mode of the ceritificate authority.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back. Required.
+            Type: The type of the certificate authority. Create-only: changing it replaces the
+                resource. Required.
+            CsrExtensions: Structure that contains CSR pass through extension information used by
+                the CreateCertificateAuthority action. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            KeyStorageSecurityStandard: KeyStorageSecurityStadard defines a cryptographic key
+                management compliance standard used for handling CA keys. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            RevocationConfiguration: Certificate revocation information used by the
+                CreateCertificateAuthority and UpdateCertificateAuthority actions. Write-only: sent
+                to AWS, never read back.
+            Tags: Items: 0 to 50 items.
+            UsageMode: Usage mode of the ceritificate authority. Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ACMPCA::CertificateAuthorityActivation",
     schema_file="aws-acmpca-certificateauthorityactivation.json",
     primary_identifier=("/CertificateAuthorityArn",),
-    additional_identifiers=(),
     read_only=("/CompleteCertificateChain",),
     create_only=("/CertificateAuthorityArn",),
     write_only=("/Certificate", "/CertificateChain"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("CertificateAuthorityArn", "Certificate"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,25 +74,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Certificate": {"type": "string"},
-        "CertificateAuthorityArn": {"type": "string"},
-        "CertificateChain": {"type": "string"},
-        "CompleteCertificateChain": {"type": "string"},
-        "Status": {"type": "string"},
-    },
-    "required": ["CertificateAuthorityArn", "Certificate"],
-}
-
 
 class CertificateAuthorityActivation(_Resource):
-    """AWS::ACMPCA::CertificateAuthorityActivation: Used to install the certificate authority certificate and update the certificate authority status.
+    """AWS::ACMPCA::CertificateAuthorityActivation: Used to install the certificate authority
+    certificate and update the certificate authority status.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CertificateAuthorityArn.
+    Replaced when any of these change (create-only): CertificateAuthorityArn.
+    Write-only (sent to AWS, never read back): Certificate, CertificateChain.
+    Read-only attributes (known once deployed): CompleteCertificateChain.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-acmpca-certificateauthorityactivation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -102,37 +95,47 @@ class CertificateAuthorityActivation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CertificateAuthorityActivationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "certificate_authority_activation.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CompleteCertificateChain: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The complete certificate chain, including the Certificate Authority certificate."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Certificate: str
     CertificateAuthorityArn: str
     CertificateChain: str
     Status: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Certificate: str,
+        CertificateAuthorityArn: str,
+        CertificateChain: str | None = None,
+        Status: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ACMPCA::CertificateAuthorityActivation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Certificate: str,
-            CertificateAuthorityArn: str,
-            CertificateChain: str | None = None,
-            Status: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ACMPCA::CertificateAuthorityActivation; `await` it inside an App to deploy it.
-
-            Certificate: Certificate Authority certificate that will be installed in the Certificate Authority.
-            CertificateAuthorityArn: Arn of the Certificate Authority.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Certificate: Certificate Authority certificate that will be installed in the Certificate
+                Authority. Write-only: sent to AWS, never read back. Required.
+            CertificateAuthorityArn: Arn of the Certificate Authority. Create-only: changing it
+                replaces the resource. Required.
             CertificateChain: Certificate chain for the Certificate Authority certificate.
+                Write-only: sent to AWS, never read back.
             Status: The status of the Certificate Authority.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

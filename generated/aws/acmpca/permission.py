@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ACMPCA::Permission",
     schema_file="aws-acmpca-permission.json",
     primary_identifier=("/CertificateAuthorityArn", "/Principal"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Actions", "/CertificateAuthorityArn", "/Principal", "/SourceAccount"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Actions",),
     required=("Actions", "CertificateAuthorityArn", "Principal"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -73,42 +72,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Actions": {
-            "items": {
-                "enum": ["GetCertificate", "IssueCertificate", "ListPermissions"],
-                "type": "string",
-            },
-            "maxItems": 3,
-            "minItems": 1,
-            "type": "array",
-        },
-        "CertificateAuthorityArn": {
-            "maxLength": 200,
-            "minLength": 5,
-            "pattern": "^arn:[\\w+=/,.@-]+:acm-pca:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*$",
-            "type": "string",
-        },
-        "Principal": {"maxLength": 128, "minLength": 0, "pattern": "^[^*]+$", "type": "string"},
-        "SourceAccount": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]+$",
-            "type": "string",
-        },
-    },
-    "required": ["Actions", "CertificateAuthorityArn", "Principal"],
-}
-
 
 class Permission(_Resource):
     """AWS::ACMPCA::Permission: Permission set on private certificate authority
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CertificateAuthorityArn, Principal (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Actions, CertificateAuthorityArn, Principal,
+    SourceAccount.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-acmpca-permission.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -116,36 +89,47 @@ class Permission(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PermissionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "permission.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Actions: list[Literal["GetCertificate", "IssueCertificate", "ListPermissions"]]
     CertificateAuthorityArn: str
     Principal: str
     SourceAccount: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Actions: list[Literal["GetCertificate", "IssueCertificate", "ListPermissions"]],
+        CertificateAuthorityArn: str,
+        Principal: str,
+        SourceAccount: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ACMPCA::Permission; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Actions: list[Literal["GetCertificate", "IssueCertificate", "ListPermissions"]],
-            CertificateAuthorityArn: str,
-            Principal: str,
-            SourceAccount: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ACMPCA::Permission; `await` it inside an App to deploy it.
-
-            Actions: The actions that the specified AWS service principal can use.
-            CertificateAuthorityArn: The Amazon Resource Name (ARN) of the Private Certificate Authority that grants the permission.
-            Principal: The AWS service or identity that receives the permission.
-            SourceAccount: The ID of the calling account.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Actions: The actions that the specified AWS service principal can use. Actions
+                IssueCertificate, GetCertificate and ListPermissions must be provided. Create-only:
+                changing it replaces the resource. Required.
+            CertificateAuthorityArn: The Amazon Resource Name (ARN) of the Private Certificate
+                Authority that grants the permission. Create-only: changing it replaces the
+                resource. Required.
+            Principal: The AWS service or identity that receives the permission. At this time, the
+                only valid principal is acm.amazonaws.com. Create-only: changing it replaces the
+                resource. Required.
+            SourceAccount: The ID of the calling account. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

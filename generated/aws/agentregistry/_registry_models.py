@@ -7,10 +7,10 @@ Imported on first use by registry.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AuthorizingClaimMatchValueType",
@@ -30,57 +30,131 @@ __all__ = [
 
 
 class ClaimMatchValueType(DeferredModel):
+    """
+    The expected value used to match a claim. Exactly one member is set.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchValueString: str | None = None
-    MatchValueStringList: list[str] | None = None
+    MatchValueString: Annotated[
+        str | None, Field(description="Pattern: ^[A-Za-z0-9_.:/-]+$ Length: 1 to 255 characters.")
+    ] = None
+    MatchValueStringList: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 1 items. Each item: Pattern: ^[A-Za-z0-9_.:/-]+$ Length: 1 to 255 characters."
+        ),
+    ] = None
 
 
 class RecordTypeSchemaOverride(DeferredModel):
+    """
+    A schema override for a specific record type within a custom metadata schema configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecordType: Literal["MCP", "AGENT", "SKILL", "GATEWAY", "CUSTOM"]
-    Schema: str
+    RecordType: Annotated[
+        Literal["MCP", "AGENT", "SKILL", "GATEWAY", "CUSTOM"],
+        Field(description="The record type that this schema override applies to."),
+    ]
+    Schema: Annotated[
+        str,
+        Field(
+            description="The JSON Schema for the specified record type. Must follow the same structural rules as the default schema."
+        ),
+    ]
 
 
 class RegistryApprovalConfiguration(DeferredModel):
+    """
+    Configuration for the registry's record approval workflow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoApprovalRules: list[Literal["APPROVE_ALL"]] | None = None
+    AutoApprovalRules: Annotated[
+        list[Literal["APPROVE_ALL"]] | None,
+        Field(
+            description="The rules that determine which registry records are automatically approved on submission. When omitted or empty, submitted records require manual review."
+        ),
+    ] = None
 
 
 class RegistryCustomMetadataSchemaConfiguration(DeferredModel):
+    """
+    Configuration that defines a typed metadata schema for a registry. A default schema and per-record-type schema overrides are both optional. Schema evolution is additive only: you can add fields and enum values, but you cannot remove fields, change types, or remove enum values.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultSchema: str | None = None
-    RecordTypeSchemaOverrides: list[RecordTypeSchemaOverride] | None = None
+    DefaultSchema: Annotated[
+        str | None,
+        Field(
+            description="The default JSON Schema that applies to record types without a specific override. Supported property types are string, string with an enum constraint, string with a uri format, and boolean."
+        ),
+    ] = None
+    RecordTypeSchemaOverrides: Annotated[
+        list[RecordTypeSchemaOverride] | None,
+        Field(
+            description="A list of per-record-type schema overrides. When a record's type matches an override, that override's schema is used instead of the default schema for validation."
+        ),
+    ] = None
 
 
 class RegistryEncryptionConfiguration(DeferredModel):
+    """
+    The server-side encryption configuration for a registry. Specifies a customer managed key used to encrypt the registry's content. When omitted, the registry's content is encrypted with an AWS owned key. You cannot change the encryption configuration after registry creation. Specifying a different KMS key, adding this property to an existing registry, or removing it replaces the registry: CloudFormation creates a new registry with a new Amazon Resource Name (ARN) and then deletes the original, including all registry records it contains. Registry records that are not managed by the stack are not re-created in the new registry, and if any remain in the original registry its deletion fails and it is left behind.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str
+    KmsKeyArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the customer-managed AWS KMS key used to encrypt the registry's content. The key must be a symmetric encryption key in the same AWS account and Region as the registry. Multi-Region keys are not supported."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A tag to assign to the registry.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class RegistryAttributes(DeferredModel):
-    AutoDetectionStatus: Literal["ACTIVE", "INACTIVE"] | None = None
-    CreatedAt: str | None = None
-    RegistryArn: str | None = None
-    RegistryId: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::AgentRegistry::Registry, set by AWS.
+    """
+
+    AutoDetectionStatus: Annotated[
+        Literal["ACTIVE", "INACTIVE"] | None,
+        Field(
+            description="The current auto-detection status. ACTIVE indicates that the registry is actively being populated with detected resources. INACTIVE indicates that the preconditions required at the configured scope are not currently met."
+        ),
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the registry was created.")
+    ] = None
+    RegistryArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the registry.")
+    ] = None
+    RegistryId: Annotated[
+        str | None, Field(description="The unique identifier of the registry.")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATING",
             "READY",
@@ -90,61 +164,162 @@ class RegistryAttributes(DeferredModel):
             "DELETING",
             "DELETE_FAILED",
         ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(description="The status of the registry."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the registry was last updated.")
+    ] = None
 
 
 class AuthorizingClaimMatchValueType(DeferredModel):
+    """
+    The value and match operator used to authorize a claim during JWT validation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClaimMatchOperator: Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"]
-    ClaimMatchValue: ClaimMatchValueType
+    ClaimMatchOperator: Annotated[
+        Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"],
+        Field(description="Allowed values: 'EQUALS', 'CONTAINS', 'CONTAINS_ANY'."),
+    ]
+    ClaimMatchValue: Annotated[
+        ClaimMatchValueType,
+        Field(description="The expected value used to match a claim. Exactly one member is set."),
+    ]
 
 
 class CustomClaimValidationType(DeferredModel):
+    """
+    A validation rule applied to a single claim of an inbound JWT.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizingClaimMatchValue: AuthorizingClaimMatchValueType
-    InboundTokenClaimName: str
-    InboundTokenClaimValueType: Literal["STRING", "STRING_ARRAY"]
+    AuthorizingClaimMatchValue: Annotated[
+        AuthorizingClaimMatchValueType,
+        Field(
+            description="The value and match operator used to authorize a claim during JWT validation."
+        ),
+    ]
+    InboundTokenClaimName: Annotated[
+        str, Field(description="Pattern: ^[A-Za-z0-9_.-:]+$ Length: 1 to 255 characters.")
+    ]
+    InboundTokenClaimValueType: Annotated[
+        Literal["STRING", "STRING_ARRAY"],
+        Field(description="Allowed values: 'STRING', 'STRING_ARRAY'."),
+    ]
 
 
 class CustomJWTAuthorizerConfiguration(DeferredModel):
+    """
+    Configuration for a custom JWT authorizer that validates inbound bearer tokens against an OpenID Connect identity provider.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedAudience: list[str] | None = None
-    AllowedClients: list[str] | None = None
-    AllowedScopes: list[str] | None = None
-    CustomClaims: list[CustomClaimValidationType] | None = None
-    DiscoveryUrl: str
+    AllowedAudience: Annotated[
+        list[str] | None, Field(description="The audience values accepted during JWT validation.")
+    ] = None
+    AllowedClients: Annotated[
+        list[str] | None,
+        Field(description="The client identifiers accepted during JWT validation."),
+    ] = None
+    AllowedScopes: Annotated[
+        list[str] | None, Field(description="The scopes accepted during JWT validation.")
+    ] = None
+    CustomClaims: Annotated[
+        list[CustomClaimValidationType] | None,
+        Field(description="Additional custom claim validations applied to the inbound JWT."),
+    ] = None
+    DiscoveryUrl: Annotated[
+        str,
+        Field(
+            description="The OpenID Connect discovery URL used to retrieve the identity provider's metadata and signing keys."
+        ),
+    ]
 
 
 class RegistryAuthorizerConfiguration(DeferredModel):
+    """
+    The authorizer configuration for the registry. This is a union - specify exactly one member.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomJWTAuthorizer: CustomJWTAuthorizerConfiguration
+    CustomJWTAuthorizer: Annotated[
+        CustomJWTAuthorizerConfiguration,
+        Field(
+            description="Configuration for a custom JWT authorizer that validates inbound bearer tokens against an OpenID Connect identity provider."
+        ),
+    ]
 
 
 class RegistryDiscoveryConfiguration(DeferredModel):
+    """
+    Discovery configuration for the registry. Controls how consumers are authorized to search the registry and invoke its MCP endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizerConfiguration: RegistryAuthorizerConfiguration | None = None
+    AuthorizerConfiguration: Annotated[
+        RegistryAuthorizerConfiguration | None,
+        Field(
+            description="The authorizer configuration for the registry. This is a union - specify exactly one member."
+        ),
+    ] = None
 
 
 class RegistryProps(DeferredModel):
-    ApprovalConfiguration: RegistryApprovalConfiguration | None = None
-    AuthorizerType: Literal["CUSTOM_JWT", "AWS_IAM"] | None = None
-    AutoDetectionEnabled: bool | None = None
-    AutoDetectionScope: Literal["ORGANIZATION"] | None = None
-    CustomMetadataSchemaConfiguration: RegistryCustomMetadataSchemaConfiguration | None = None
-    Description: str | None = None
-    DiscoveryConfiguration: RegistryDiscoveryConfiguration | None = None
-    EncryptionConfiguration: RegistryEncryptionConfiguration | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AgentRegistry::Registry.
+    """
+
+    ApprovalConfiguration: Annotated[
+        RegistryApprovalConfiguration | None,
+        Field(description="Configuration for the registry's record approval workflow."),
+    ] = None
+    AuthorizerType: Annotated[
+        Literal["CUSTOM_JWT", "AWS_IAM"] | None,
+        Field(
+            description="The type of authorizer that controls how consumers access the registry's search and MCP invoke operations. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AutoDetectionEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether auto-detection is requested for the registry. Must be specified together with AutoDetectionScope. Setting this to true is necessary but not sufficient for auto-detection to become active; the preconditions of the configured scope must also be met. To turn auto-detection off, explicitly set this to false - removing AutoDetectionEnabled and AutoDetectionScope from the template is a no-op and leaves the existing auto-detection settings unchanged. A registry cannot be deleted while auto-detection is enabled: set this to false and update the stack before deleting the registry."
+        ),
+    ] = None
+    AutoDetectionScope: Annotated[
+        Literal["ORGANIZATION"] | None,
+        Field(
+            description="The source from which resources are detected. ORGANIZATION sources resources from all member accounts of an AWS Organization."
+        ),
+    ] = None
+    CustomMetadataSchemaConfiguration: Annotated[
+        RegistryCustomMetadataSchemaConfiguration | None,
+        Field(
+            description="Configuration that defines a typed metadata schema for a registry. A default schema and per-record-type schema overrides are both optional. Schema evolution is additive only: you can add fields and enum values, but you cannot remove fields, change types, or remove enum values."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the registry.")] = None
+    DiscoveryConfiguration: Annotated[
+        RegistryDiscoveryConfiguration | None,
+        Field(
+            description="Discovery configuration for the registry. Controls how consumers are authorized to search the registry and invoke its MCP endpoint."
+        ),
+    ] = None
+    EncryptionConfiguration: Annotated[
+        RegistryEncryptionConfiguration | None,
+        Field(
+            description="The server-side encryption configuration for a registry. Specifies a customer managed key used to encrypt the registry's content. When omitted, the registry's content is encrypted with an AWS owned key. You cannot change the encryption configuration after registry creation. Specifying a different KMS key, adding this property to an existing registry, or removing it replaces the registry: CloudFormation creates a new registry with a new Amazon Resource Name (ARN) and then deletes the original, including all registry records it contains. Registry records that are not managed by the stack are not re-created in the new registry, and if any remain in the original registry its deletion fails and it is left behind. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the registry.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags to assign to the registry.")] = None

@@ -41,68 +41,119 @@ __all__ = [
 
 
 class CustomDescriptor(DeferredModel):
+    """
+    The custom descriptor, populated when the record type is CUSTOM.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Data: str | None = None
+    Data: Annotated[str | None, Field(description="Descriptor payload data.")] = None
 
 
 class McpToolsDescriptor(DeferredModel):
+    """
+    The MCP tools descriptor.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Data: str | None = None
-    DataSchemaVersion: str | None = None
+    Data: Annotated[str | None, Field(description="Descriptor payload data.")] = None
+    DataSchemaVersion: Annotated[
+        str | None, Field(description="Version of the tools descriptor schema.")
+    ] = None
 
 
 class RegistryRecordIamCredentialProvider(DeferredModel):
+    """
+    IAM credential provider configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Region: str | None = None
-    RoleArn: str | None = None
-    Service: str | None = None
+    Region: Annotated[str | None, Field(description="The SigV4 signing region.")] = None
+    RoleArn: Annotated[str | None, Field(description="The ARN of the IAM role.")] = None
+    Service: Annotated[str | None, Field(description="The SigV4 signing service name.")] = None
 
 
 class RegistryRecordOAuthCredentialProvider(DeferredModel):
+    """
+    OAuth credential provider configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    GrantType: Literal["CLIENT_CREDENTIALS"] | None = None
-    ProviderArn: str
-    Scopes: list[str] | None = None
+    CustomParameters: Annotated[
+        dict[str, str] | None, Field(description="Additional custom parameters for the OAuth flow.")
+    ] = None
+    GrantType: Annotated[
+        Literal["CLIENT_CREDENTIALS"] | None,
+        Field(description="Allowed values: 'CLIENT_CREDENTIALS'."),
+    ] = None
+    ProviderArn: Annotated[str, Field(description="The ARN of the OAuth credential provider.")]
+    Scopes: Annotated[list[str] | None, Field(description="OAuth scopes to request.")] = None
 
 
 class SkillMdSourceFromUrl(DeferredModel):
+    """
+    URL-based source for SkillMd content (sync is skipped; content is provided inline via Data).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Url: str
+    Url: Annotated[str, Field(description="URL source for the SkillMd document.")]
 
 
 class SourceOnlyDescriptorSourceFromUrl(DeferredModel):
+    """
+    URL-based source configuration for a source-only descriptor.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Url: str
+    Url: Annotated[str, Field(description="URL source for descriptor content.")]
 
 
 class Tag(DeferredModel):
+    """
+    A tag to assign to the registry record.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class RegistryRecordAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    RecordArn: str | None = None
-    RecordId: str | None = None
-    RegistryArn: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::AgentRegistry::RegistryRecord, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the registry record was created.")
+    ] = None
+    CreatedBy: Annotated[
+        str | None,
+        Field(description="The identifier of the AWS account that created the registry record."),
+    ] = None
+    RecordArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the registry record.")
+    ] = None
+    RecordId: Annotated[
+        str | None, Field(description="The unique identifier of the registry record.")
+    ] = None
+    RegistryArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the registry containing the record."),
+    ] = None
+    Status: Annotated[
         Literal[
             "DRAFT",
             "PENDING_APPROVAL",
@@ -114,142 +165,334 @@ class RegistryRecordAttributes(DeferredModel):
             "CREATE_FAILED",
             "UPDATE_FAILED",
         ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(description="The lifecycle status of the registry record."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the registry record was last updated.")
+    ] = None
 
 
 class McpServerAdditionalData(DeferredModel):
+    """
+    Additional data associated with an MCP server descriptor.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Tools: McpToolsDescriptor | None = None
+    Tools: Annotated[McpToolsDescriptor | None, Field(description="The MCP tools descriptor.")] = (
+        None
+    )
 
 
 class RegistryRecordCredentialProviderUnion(DeferredModel):
+    """
+    The credential provider details. Specify exactly one member.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IamCredentialProvider: RegistryRecordIamCredentialProvider | None = None
-    OauthCredentialProvider: RegistryRecordOAuthCredentialProvider | None = None
+    IamCredentialProvider: Annotated[
+        RegistryRecordIamCredentialProvider | None,
+        Field(description="IAM credential provider configuration."),
+    ] = None
+    OauthCredentialProvider: Annotated[
+        RegistryRecordOAuthCredentialProvider | None,
+        Field(description="OAuth credential provider configuration."),
+    ] = None
 
 
 class SkillMdSource(DeferredModel):
+    """
+    Source configuration for a SkillMd document. Unlike MCP/A2A sources, SkillMd does not support credential providers.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FromUrl: SkillMdSourceFromUrl | None = None
+    FromUrl: Annotated[
+        SkillMdSourceFromUrl | None,
+        Field(
+            description="URL-based source for SkillMd content (sync is skipped; content is provided inline via Data)."
+        ),
+    ] = None
 
 
 class SourceOnlyDescriptorSource(DeferredModel):
+    """
+    Source configuration for a source-only descriptor. Unlike mcpServer/a2aAgentCard sources, source-only descriptors do not support credential providers.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FromUrl: SourceOnlyDescriptorSourceFromUrl | None = None
+    FromUrl: Annotated[
+        SourceOnlyDescriptorSourceFromUrl | None,
+        Field(description="URL-based source configuration for a source-only descriptor."),
+    ] = None
 
 
 class AgUiDescriptor(DeferredModel):
+    """
+    The AG-UI (Agent-User Interaction) descriptor, populated for records detected from an AG-UI protocol source. This descriptor is source-only: its content is synchronized from the configured source URL rather than supplied inline.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Source: SourceOnlyDescriptorSource | None = None
+    Source: Annotated[
+        SourceOnlyDescriptorSource | None,
+        Field(
+            description="Source configuration for a source-only descriptor. Unlike mcpServer/a2aAgentCard sources, source-only descriptors do not support credential providers."
+        ),
+    ] = None
 
 
 class AgentSkillsMdDescriptor(DeferredModel):
+    """
+    Markdown-format descriptor containing an agent skills document.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Data: str | None = None
-    DataSchemaVersion: str | None = None
-    Source: SkillMdSource | None = None
+    Data: Annotated[str | None, Field(description="Descriptor payload data.")] = None
+    DataSchemaVersion: Annotated[
+        str | None, Field(description="Version of the descriptor type schema.")
+    ] = None
+    Source: Annotated[
+        SkillMdSource | None,
+        Field(
+            description="Source configuration for a SkillMd document. Unlike MCP/A2A sources, SkillMd does not support credential providers."
+        ),
+    ] = None
 
 
 class HttpDescriptor(DeferredModel):
+    """
+    The HTTP descriptor, populated for records detected from an HTTP protocol source. This descriptor is source-only: its content is synchronized from the configured source URL rather than supplied inline.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Source: SourceOnlyDescriptorSource | None = None
+    Source: Annotated[
+        SourceOnlyDescriptorSource | None,
+        Field(
+            description="Source configuration for a source-only descriptor. Unlike mcpServer/a2aAgentCard sources, source-only descriptors do not support credential providers."
+        ),
+    ] = None
 
 
 class RegistryRecordCredentialProviderConfiguration(DeferredModel):
+    """
+    A credential provider configuration used for authenticated descriptor retrieval.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CredentialProvider: RegistryRecordCredentialProviderUnion
-    CredentialProviderType: Literal["OAUTH", "IAM"]
+    CredentialProvider: Annotated[
+        RegistryRecordCredentialProviderUnion,
+        Field(description="The credential provider details. Specify exactly one member."),
+    ]
+    CredentialProviderType: Annotated[
+        Literal["OAUTH", "IAM"], Field(description="Allowed values: 'OAUTH', 'IAM'.")
+    ]
 
 
 class AgentSkillsAdditionalData(DeferredModel):
+    """
+    Additional data associated with an agent skills definition descriptor.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SkillMd: AgentSkillsMdDescriptor | None = None
+    SkillMd: Annotated[
+        AgentSkillsMdDescriptor | None,
+        Field(description="Markdown-format descriptor containing an agent skills document."),
+    ] = None
 
 
 class AgentSkillsDefinitionDescriptor(DeferredModel):
+    """
+    The agent skills definition descriptor, populated when the record type is SKILL.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalData: AgentSkillsAdditionalData | None = None
-    Data: str | None = None
-    DataSchemaVersion: str | None = None
+    AdditionalData: Annotated[
+        AgentSkillsAdditionalData | None,
+        Field(description="Additional data associated with an agent skills definition descriptor."),
+    ] = None
+    Data: Annotated[str | None, Field(description="Descriptor payload data.")] = None
+    DataSchemaVersion: Annotated[
+        str | None, Field(description="Version of the descriptor type schema.")
+    ] = None
 
 
 class DescriptorSourceFromUrl(DeferredModel):
+    """
+    URL-based descriptor source configuration, with credential provider configurations for authenticated URL retrieval.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CredentialProviderConfigurations: list[RegistryRecordCredentialProviderConfiguration] | None = (
-        None
-    )
-    Url: str
+    CredentialProviderConfigurations: Annotated[
+        list[RegistryRecordCredentialProviderConfiguration] | None,
+        Field(
+            description="The credential providers used to authenticate when fetching descriptor content from the source URL."
+        ),
+    ] = None
+    Url: Annotated[str, Field(description="URL source for descriptor content.")]
 
 
 class DescriptorSource(DeferredModel):
+    """
+    The source configuration that defines where descriptor content is retrieved from.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FromUrl: DescriptorSourceFromUrl | None = None
+    FromUrl: Annotated[
+        DescriptorSourceFromUrl | None,
+        Field(
+            description="URL-based descriptor source configuration, with credential provider configurations for authenticated URL retrieval."
+        ),
+    ] = None
 
 
 class McpServerDescriptor(DeferredModel):
+    """
+    The MCP server descriptor, populated when the record type is MCP.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalData: McpServerAdditionalData | None = None
-    Data: str | None = None
-    DataSchemaVersion: str | None = None
-    Source: DescriptorSource | None = None
+    AdditionalData: Annotated[
+        McpServerAdditionalData | None,
+        Field(description="Additional data associated with an MCP server descriptor."),
+    ] = None
+    Data: Annotated[str | None, Field(description="Descriptor payload data.")] = None
+    DataSchemaVersion: Annotated[
+        str | None, Field(description="Version of the descriptor type schema.")
+    ] = None
+    Source: Annotated[
+        DescriptorSource | None,
+        Field(
+            description="The source configuration that defines where descriptor content is retrieved from."
+        ),
+    ] = None
 
 
 class A2aAgentCardDescriptor(DeferredModel):
+    """
+    The A2A agent card descriptor, populated when the record type is AGENT.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Data: str | None = None
-    DataSchemaVersion: str | None = None
-    Source: DescriptorSource | None = None
+    Data: Annotated[str | None, Field(description="Descriptor payload data.")] = None
+    DataSchemaVersion: Annotated[
+        str | None, Field(description="Version of the descriptor type schema.")
+    ] = None
+    Source: Annotated[
+        DescriptorSource | None,
+        Field(
+            description="The source configuration that defines where descriptor content is retrieved from."
+        ),
+    ] = None
 
 
 class RegistryRecordDescriptors(DeferredModel):
+    """
+    The typed set of descriptors for a registry record. Exactly one descriptor field is populated based on the record type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    A2aAgentCard: A2aAgentCardDescriptor | None = None
-    AgentSkillsDefinition: AgentSkillsDefinitionDescriptor | None = None
-    Agui: AgUiDescriptor | None = None
-    Custom: CustomDescriptor | None = None
-    Http: HttpDescriptor | None = None
-    McpServer: McpServerDescriptor | None = None
+    A2aAgentCard: Annotated[
+        A2aAgentCardDescriptor | None,
+        Field(
+            description="The A2A agent card descriptor, populated when the record type is AGENT."
+        ),
+    ] = None
+    AgentSkillsDefinition: Annotated[
+        AgentSkillsDefinitionDescriptor | None,
+        Field(
+            description="The agent skills definition descriptor, populated when the record type is SKILL."
+        ),
+    ] = None
+    Agui: Annotated[
+        AgUiDescriptor | None,
+        Field(
+            description="The AG-UI (Agent-User Interaction) descriptor, populated for records detected from an AG-UI protocol source. This descriptor is source-only: its content is synchronized from the configured source URL rather than supplied inline."
+        ),
+    ] = None
+    Custom: Annotated[
+        CustomDescriptor | None,
+        Field(description="The custom descriptor, populated when the record type is CUSTOM."),
+    ] = None
+    Http: Annotated[
+        HttpDescriptor | None,
+        Field(
+            description="The HTTP descriptor, populated for records detected from an HTTP protocol source. This descriptor is source-only: its content is synchronized from the configured source URL rather than supplied inline."
+        ),
+    ] = None
+    McpServer: Annotated[
+        McpServerDescriptor | None,
+        Field(description="The MCP server descriptor, populated when the record type is MCP."),
+    ] = None
 
 
 class RegistryRecordProps(DeferredModel):
-    CustomMetadata: dict[str, Any] | None = None
-    Description: str | None = None
-    Descriptors: RegistryRecordDescriptors
-    DisplayName: str | None = None
-    Name: str
-    RecordType: Literal["MCP", "AGENT", "SKILL", "CUSTOM", "GATEWAY"]
-    RecordVersion: str | None = None
-    RegistryId: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AgentRegistry::RegistryRecord.
+    """
+
+    CustomMetadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="The custom metadata to attach to the registry record. Each key must match a property defined in the registry's custom metadata schema. Values can be strings (maximum 128 characters) or native JSON booleans (true or false)."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the registry record.")
+    ] = None
+    Descriptors: Annotated[
+        RegistryRecordDescriptors,
+        Field(
+            description="The typed set of descriptors for a registry record. Exactly one descriptor field is populated based on the record type."
+        ),
+    ]
+    DisplayName: Annotated[
+        str | None, Field(description="The human-readable display name of the registry record.")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the registry record.")]
+    RecordType: Annotated[
+        Literal["MCP", "AGENT", "SKILL", "CUSTOM", "GATEWAY"],
+        Field(
+            description="The type of the registry record. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RecordVersion: Annotated[
+        str | None, Field(description="The version of the registry record.")
+    ] = None
+    RegistryId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the registry in which to create the record. You can specify either the registry ID or the registry Amazon Resource Name (ARN). Use the ARN form to reference a registry shared from another account via AWS Resource Access Manager (RAM). Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to assign to the registry record.")
+    ] = None

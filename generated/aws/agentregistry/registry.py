@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -91,105 +95,135 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AuthorizingClaimMatchValueTypeDict = TypedDict(
-    "AuthorizingClaimMatchValueTypeDict",
-    {
-        "ClaimMatchOperator": "Required[Literal['EQUALS', 'CONTAINS', 'CONTAINS_ANY']]",
-        "ClaimMatchValue": "Required[ClaimMatchValueTypeDict]",
-    },
-    total=False,
-)
 
-ClaimMatchValueTypeDict = TypedDict(
-    "ClaimMatchValueTypeDict",
-    {
-        "MatchValueString": "str",
-        "MatchValueStringList": "list[str]",
-    },
-    total=False,
-)
+class AuthorizingClaimMatchValueTypeDict(TypedDict, total=False):
+    """AuthorizingClaimMatchValueType as a plain dict: The value and match operator used to
+    authorize a claim during JWT validation."""
 
-CustomClaimValidationTypeDict = TypedDict(
-    "CustomClaimValidationTypeDict",
-    {
-        "AuthorizingClaimMatchValue": "Required[AuthorizingClaimMatchValueTypeDict]",
-        "InboundTokenClaimName": "Required[str]",
-        "InboundTokenClaimValueType": "Required[Literal['STRING', 'STRING_ARRAY']]",
-    },
-    total=False,
-)
+    ClaimMatchOperator: Required[Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"]]
+    """Allowed values: 'EQUALS', 'CONTAINS', 'CONTAINS_ANY'."""
+    ClaimMatchValue: Required[ClaimMatchValueTypeDict]
+    """The expected value used to match a claim. Exactly one member is set."""
 
-CustomJWTAuthorizerConfigurationDict = TypedDict(
-    "CustomJWTAuthorizerConfigurationDict",
-    {
-        "AllowedAudience": "list[str]",
-        "AllowedClients": "list[str]",
-        "AllowedScopes": "list[str]",
-        "CustomClaims": "list[CustomClaimValidationTypeDict]",
-        "DiscoveryUrl": "Required[str]",
-    },
-    total=False,
-)
 
-RecordTypeSchemaOverrideDict = TypedDict(
-    "RecordTypeSchemaOverrideDict",
-    {
-        "RecordType": "Required[Literal['MCP', 'AGENT', 'SKILL', 'GATEWAY', 'CUSTOM']]",
-        "Schema": "Required[str]",
-    },
-    total=False,
-)
+class ClaimMatchValueTypeDict(TypedDict, total=False):
+    """ClaimMatchValueType as a plain dict: The expected value used to match a claim. Exactly one
+    member is set."""
 
-RegistryApprovalConfigurationDict = TypedDict(
-    "RegistryApprovalConfigurationDict",
-    {
-        "AutoApprovalRules": "list[Literal['APPROVE_ALL']]",
-    },
-    total=False,
-)
+    MatchValueString: str
+    """Pattern: ^[A-Za-z0-9_.:/-]+$ Length: 1 to 255 characters."""
+    MatchValueStringList: list[str]
+    """Items: at least 1 items. Each item: Pattern: ^[A-Za-z0-9_.:/-]+$ Length: 1 to 255 characters."""
 
-RegistryAuthorizerConfigurationDict = TypedDict(
-    "RegistryAuthorizerConfigurationDict",
-    {
-        "CustomJWTAuthorizer": "Required[CustomJWTAuthorizerConfigurationDict]",
-    },
-    total=False,
-)
 
-RegistryCustomMetadataSchemaConfigurationDict = TypedDict(
-    "RegistryCustomMetadataSchemaConfigurationDict",
-    {
-        "DefaultSchema": "str",
-        "RecordTypeSchemaOverrides": "list[RecordTypeSchemaOverrideDict]",
-    },
-    total=False,
-)
+class CustomClaimValidationTypeDict(TypedDict, total=False):
+    """CustomClaimValidationType as a plain dict: A validation rule applied to a single claim of an
+    inbound JWT."""
 
-RegistryDiscoveryConfigurationDict = TypedDict(
-    "RegistryDiscoveryConfigurationDict",
-    {
-        "AuthorizerConfiguration": "RegistryAuthorizerConfigurationDict",
-    },
-    total=False,
-)
+    AuthorizingClaimMatchValue: Required[AuthorizingClaimMatchValueTypeDict]
+    """The value and match operator used to authorize a claim during JWT validation."""
+    InboundTokenClaimName: Required[str]
+    """Pattern: ^[A-Za-z0-9_.-:]+$ Length: 1 to 255 characters."""
+    InboundTokenClaimValueType: Required[Literal["STRING", "STRING_ARRAY"]]
+    """Allowed values: 'STRING', 'STRING_ARRAY'."""
 
-RegistryEncryptionConfigurationDict = TypedDict(
-    "RegistryEncryptionConfigurationDict",
-    {
-        "KmsKeyArn": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CustomJWTAuthorizerConfigurationDict(TypedDict, total=False):
+    """CustomJWTAuthorizerConfiguration as a plain dict: Configuration for a custom JWT authorizer
+    that validates inbound bearer tokens against an OpenID Connect identity provider."""
 
+    AllowedAudience: list[str]
+    """The audience values accepted during JWT validation."""
+    AllowedClients: list[str]
+    """The client identifiers accepted during JWT validation."""
+    AllowedScopes: list[str]
+    """The scopes accepted during JWT validation."""
+    CustomClaims: list[CustomClaimValidationTypeDict]
+    """Additional custom claim validations applied to the inbound JWT."""
+    DiscoveryUrl: Required[str]
+    """The OpenID Connect discovery URL used to retrieve the identity provider's metadata and
+    signing keys."""
+
+
+class RecordTypeSchemaOverrideDict(TypedDict, total=False):
+    """RecordTypeSchemaOverride as a plain dict: A schema override for a specific record type within
+    a custom metadata schema configuration."""
+
+    RecordType: Required[Literal["MCP", "AGENT", "SKILL", "GATEWAY", "CUSTOM"]]
+    """The record type that this schema override applies to."""
+    Schema: Required[str]
+    """The JSON Schema for the specified record type. Must follow the same structural rules as the
+    default schema."""
+
+
+class RegistryApprovalConfigurationDict(TypedDict, total=False):
+    """RegistryApprovalConfiguration as a plain dict: Configuration for the registry's record
+    approval workflow."""
+
+    AutoApprovalRules: list[Literal["APPROVE_ALL"]]
+    """The rules that determine which registry records are automatically approved on submission.
+    When omitted or empty, submitted records require manual review."""
+
+
+class RegistryAuthorizerConfigurationDict(TypedDict, total=False):
+    """RegistryAuthorizerConfiguration as a plain dict: The authorizer configuration for the
+    registry. This is a union - specify exactly one member."""
+
+    CustomJWTAuthorizer: Required[CustomJWTAuthorizerConfigurationDict]
+    """Configuration for a custom JWT authorizer that validates inbound bearer tokens against an
+    OpenID Connect identity provider."""
+
+
+class RegistryCustomMetadataSchemaConfigurationDict(TypedDict, total=False):
+    """RegistryCustomMetadataSchemaConfiguration as a plain dict: Configuration that defines a typed
+    metadata schema for a registry. A default schema and per-record-type schema overrides are both
+    optional. Schema evolution is additive only: you can add fields and enum values, but you cannot
+    remove fields, change types, or remove enum values."""
+
+    DefaultSchema: str
+    """The default JSON Schema that applies to record types without a specific override. Supported
+    property types are string, string with an enum constraint, string with a uri format, and
+    boolean."""
+    RecordTypeSchemaOverrides: list[RecordTypeSchemaOverrideDict]
+    """A list of per-record-type schema overrides. When a record's type matches an override, that
+    override's schema is used instead of the default schema for validation."""
+
+
+class RegistryDiscoveryConfigurationDict(TypedDict, total=False):
+    """RegistryDiscoveryConfiguration as a plain dict: Discovery configuration for the registry.
+    Controls how consumers are authorized to search the registry and invoke its MCP endpoint."""
+
+    AuthorizerConfiguration: RegistryAuthorizerConfigurationDict
+    """The authorizer configuration for the registry. This is a union - specify exactly one member."""
+
+
+class RegistryEncryptionConfigurationDict(TypedDict, total=False):
+    """RegistryEncryptionConfiguration as a plain dict: The server-side encryption configuration for
+    a registry. Specifies a customer managed key used to encrypt the registry's content. When
+    omitted, the registry's content is encrypted with an AWS owned key. You cannot change the
+    encryption configuration after registry creation. Specifying a different KMS key, adding this
+    property to an existing registry, or removing it replaces the registry: CloudFormation creates a
+    new registry with a new Amazon Resource Name (ARN) and then deletes the original, including all
+    registry records it contains. Registry records that are not managed by the stack are not
+    re-created in the new registry, and if any remain in the original registry its deletion fails
+    and it is left behind."""
+
+    KmsKeyArn: Required[str]
+    """The Amazon Resource Name (ARN) of the customer-managed AWS KMS key used to encrypt the
+    registry's content. The key must be a symmetric encryption key in the same AWS account and
+    Region as the registry. Multi-Region keys are not supported."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag to assign to the registry."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AgentRegistry::Registry",
     schema_file="aws-agentregistry-registry.json",
@@ -204,22 +238,13 @@ METADATA = _TypeMetadata(
         "/UpdatedAt",
     ),
     create_only=("/AuthorizerType", "/EncryptionConfiguration"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ApprovalConfiguration/AutoApprovalRules",
         "/CustomMetadataSchemaConfiguration/RecordTypeSchemaOverrides",
         "/Tags",
     ),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -229,249 +254,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApprovalConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoApprovalRules": {
-                    "items": {"$ref": "#/definitions/AutoApprovalRule"},
-                    "maxItems": 10,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "AuthorizerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomJWTAuthorizer": {"$ref": "#/definitions/CustomJWTAuthorizerConfiguration"}
-            },
-            "required": ["CustomJWTAuthorizer"],
-            "type": "object",
-        },
-        "AuthorizingClaimMatchValueType": {
-            "additionalProperties": False,
-            "properties": {
-                "ClaimMatchOperator": {
-                    "enum": ["EQUALS", "CONTAINS", "CONTAINS_ANY"],
-                    "type": "string",
-                },
-                "ClaimMatchValue": {"$ref": "#/definitions/ClaimMatchValueType"},
-            },
-            "required": ["ClaimMatchValue", "ClaimMatchOperator"],
-            "type": "object",
-        },
-        "AutoApprovalRule": {"enum": ["APPROVE_ALL"], "type": "string"},
-        "AutoDetectionScope": {"enum": ["ORGANIZATION"], "type": "string"},
-        "AutoDetectionStatus": {"enum": ["ACTIVE", "INACTIVE"], "type": "string"},
-        "ClaimMatchValueType": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["MatchValueString"]}, {"required": ["MatchValueStringList"]}],
-            "properties": {
-                "MatchValueString": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9_.:/-]+$",
-                    "type": "string",
-                },
-                "MatchValueStringList": {
-                    "items": {
-                        "maxLength": 255,
-                        "minLength": 1,
-                        "pattern": "^[A-Za-z0-9_.:/-]+$",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "CustomClaimValidationType": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizingClaimMatchValue": {
-                    "$ref": "#/definitions/AuthorizingClaimMatchValueType"
-                },
-                "InboundTokenClaimName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9_.-:]+$",
-                    "type": "string",
-                },
-                "InboundTokenClaimValueType": {
-                    "enum": ["STRING", "STRING_ARRAY"],
-                    "type": "string",
-                },
-            },
-            "required": [
-                "InboundTokenClaimName",
-                "InboundTokenClaimValueType",
-                "AuthorizingClaimMatchValue",
-            ],
-            "type": "object",
-        },
-        "CustomJWTAuthorizerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedAudience": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "AllowedClients": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "AllowedScopes": {
-                    "items": {
-                        "maxLength": 255,
-                        "minLength": 1,
-                        "pattern": "^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "CustomClaims": {
-                    "items": {"$ref": "#/definitions/CustomClaimValidationType"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "DiscoveryUrl": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^.+/\\.well-known/openid-configuration$",
-                    "type": "string",
-                },
-            },
-            "required": ["DiscoveryUrl"],
-            "type": "object",
-        },
-        "CustomMetadataSchemaConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultSchema": {"maxLength": 10240, "minLength": 1, "type": "string"},
-                "RecordTypeSchemaOverrides": {
-                    "items": {"$ref": "#/definitions/RecordTypeSchemaOverride"},
-                    "maxItems": 5,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "DiscoveryConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizerConfiguration": {"$ref": "#/definitions/AuthorizerConfiguration"}
-            },
-            "type": "object",
-        },
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$",
-                    "type": "string",
-                }
-            },
-            "required": ["KmsKeyArn"],
-            "type": "object",
-        },
-        "RecordTypeSchemaOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "RecordType": {
-                    "enum": ["MCP", "AGENT", "SKILL", "GATEWAY", "CUSTOM"],
-                    "type": "string",
-                },
-                "Schema": {"maxLength": 10240, "minLength": 1, "type": "string"},
-            },
-            "required": ["RecordType", "Schema"],
-            "type": "object",
-        },
-        "RegistryAuthorizerType": {"enum": ["CUSTOM_JWT", "AWS_IAM"], "type": "string"},
-        "RegistryStatus": {
-            "enum": [
-                "CREATING",
-                "READY",
-                "UPDATING",
-                "CREATE_FAILED",
-                "UPDATE_FAILED",
-                "DELETING",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApprovalConfiguration": {"$ref": "#/definitions/ApprovalConfiguration"},
-        "AuthorizerType": {"$ref": "#/definitions/RegistryAuthorizerType"},
-        "AutoDetectionEnabled": {"type": "boolean"},
-        "AutoDetectionScope": {"$ref": "#/definitions/AutoDetectionScope"},
-        "AutoDetectionStatus": {"$ref": "#/definitions/AutoDetectionStatus"},
-        "CreatedAt": {"type": "string"},
-        "CustomMetadataSchemaConfiguration": {
-            "$ref": "#/definitions/CustomMetadataSchemaConfiguration"
-        },
-        "Description": {"maxLength": 4096, "minLength": 1, "type": "string"},
-        "DiscoveryConfiguration": {"$ref": "#/definitions/DiscoveryConfiguration"},
-        "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_\\-\\.\\/]*$",
-            "type": "string",
-        },
-        "RegistryArn": {
-            "maxLength": 2048,
-            "minLength": 46,
-            "pattern": "^arn:aws(-[^:]+)?:agent-registry:[a-z0-9-]+:[0-9]{12}:registry/[a-zA-Z0-9]{12,16}$",
-            "type": "string",
-        },
-        "RegistryId": {
-            "maxLength": 16,
-            "minLength": 12,
-            "pattern": "^[a-zA-Z0-9]{12,16}$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/RegistryStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Name"],
-}
-
 
 class Registry(_Resource):
     """AWS::AgentRegistry::Registry: Definition of AWS::AgentRegistry::Registry Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RegistryArn.
+    Also identified by: RegistryId.
+    Replaced when any of these change (create-only): AuthorizerType, EncryptionConfiguration.
+    Read-only attributes (known once deployed): AutoDetectionStatus, CreatedAt, RegistryArn,
+    RegistryId, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-agentregistry-registry.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -479,13 +273,20 @@ class Registry(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RegistryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "registry.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AutoDetectionStatus: Literal["ACTIVE", "INACTIVE"]
+    """The current auto-detection status. ACTIVE indicates that the registry is actively being
+    populated with detected resources. INACTIVE indicates that the preconditions required at the
+    configured scope are not currently met."""
     CreatedAt: str
+    """The timestamp when the registry was created."""
     RegistryArn: str
+    """The Amazon Resource Name (ARN) of the registry."""
     RegistryId: str
+    """The unique identifier of the registry."""
     Status: Literal[
         "CREATING",
         "READY",
@@ -495,8 +296,10 @@ class Registry(_Resource):
         "DELETING",
         "DELETE_FAILED",
     ]
+    """The status of the registry."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the registry was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApprovalConfiguration: RegistryApprovalConfigurationDict
     AuthorizerType: Literal["CUSTOM_JWT", "AWS_IAM"]
     AutoDetectionEnabled: bool
@@ -508,41 +311,72 @@ class Registry(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ApprovalConfiguration: RegistryApprovalConfiguration
+        | RegistryApprovalConfigurationDict
+        | None = None,
+        AuthorizerType: Literal["CUSTOM_JWT", "AWS_IAM"] | None = None,
+        AutoDetectionEnabled: bool | None = None,
+        AutoDetectionScope: Literal["ORGANIZATION"] | None = None,
+        CustomMetadataSchemaConfiguration: RegistryCustomMetadataSchemaConfiguration
+        | RegistryCustomMetadataSchemaConfigurationDict
+        | None = None,
+        Description: str | None = None,
+        DiscoveryConfiguration: RegistryDiscoveryConfiguration
+        | RegistryDiscoveryConfigurationDict
+        | None = None,
+        EncryptionConfiguration: RegistryEncryptionConfiguration
+        | RegistryEncryptionConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AgentRegistry::Registry; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ApprovalConfiguration: RegistryApprovalConfiguration
-            | RegistryApprovalConfigurationDict
-            | None = None,
-            AuthorizerType: Literal["CUSTOM_JWT", "AWS_IAM"] | None = None,
-            AutoDetectionEnabled: bool | None = None,
-            AutoDetectionScope: Literal["ORGANIZATION"] | None = None,
-            CustomMetadataSchemaConfiguration: RegistryCustomMetadataSchemaConfiguration
-            | RegistryCustomMetadataSchemaConfigurationDict
-            | None = None,
-            Description: str | None = None,
-            DiscoveryConfiguration: RegistryDiscoveryConfiguration
-            | RegistryDiscoveryConfigurationDict
-            | None = None,
-            EncryptionConfiguration: RegistryEncryptionConfiguration
-            | RegistryEncryptionConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AgentRegistry::Registry; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the registry. Required.
+            ApprovalConfiguration: Configuration for the registry's record approval workflow.
+            AuthorizerType: The type of authorizer that controls how consumers access the registry's
+                search and MCP invoke operations. Create-only: changing it replaces the resource.
             AutoDetectionEnabled: Specifies whether auto-detection is requested for the registry.
+                Must be specified together with AutoDetectionScope. Setting this to true is
+                necessary but not sufficient for auto-detection to become active; the preconditions
+                of the configured scope must also be met. To turn auto-detection off, explicitly set
+                this to false - removing AutoDetectionEnabled and AutoDetectionScope from the
+                template is a no-op and leaves the existing auto-detection settings unchanged. A
+                registry cannot be deleted while auto-detection is enabled: set this to false and
+                update the stack before deleting the registry.
+            AutoDetectionScope: The source from which resources are detected. ORGANIZATION sources
+                resources from all member accounts of an AWS Organization.
+            CustomMetadataSchemaConfiguration: Configuration that defines a typed metadata schema
+                for a registry. A default schema and per-record-type schema overrides are both
+                optional. Schema evolution is additive only: you can add fields and enum values, but
+                you cannot remove fields, change types, or remove enum values.
             Description: The description of the registry.
-            Name: The name of the registry.
+            DiscoveryConfiguration: Discovery configuration for the registry. Controls how consumers
+                are authorized to search the registry and invoke its MCP endpoint.
+            EncryptionConfiguration: The server-side encryption configuration for a registry.
+                Specifies a customer managed key used to encrypt the registry's content. When
+                omitted, the registry's content is encrypted with an AWS owned key. You cannot
+                change the encryption configuration after registry creation. Specifying a different
+                KMS key, adding this property to an existing registry, or removing it replaces the
+                registry: CloudFormation creates a new registry with a new Amazon Resource Name
+                (ARN) and then deletes the original, including all registry records it contains.
+                Registry records that are not managed by the stack are not re-created in the new
+                registry, and if any remain in the original registry its deletion fails and it is
+                left behind. Create-only: changing it replaces the resource.
             Tags: Tags to assign to the registry.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

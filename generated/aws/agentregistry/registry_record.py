@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -135,206 +139,241 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-A2aAgentCardDescriptorDict = TypedDict(
-    "A2aAgentCardDescriptorDict",
-    {
-        "Data": "str",
-        "DataSchemaVersion": "str",
-        "Source": "DescriptorSourceDict",
-    },
-    total=False,
-)
 
-AgUiDescriptorDict = TypedDict(
-    "AgUiDescriptorDict",
-    {
-        "Source": "SourceOnlyDescriptorSourceDict",
-    },
-    total=False,
-)
+class A2aAgentCardDescriptorDict(TypedDict, total=False):
+    """A2aAgentCardDescriptor as a plain dict: The A2A agent card descriptor, populated when the
+    record type is AGENT."""
 
-AgentSkillsAdditionalDataDict = TypedDict(
-    "AgentSkillsAdditionalDataDict",
-    {
-        "SkillMd": "AgentSkillsMdDescriptorDict",
-    },
-    total=False,
-)
+    Data: str
+    """Descriptor payload data."""
+    DataSchemaVersion: str
+    """Version of the descriptor type schema."""
+    Source: DescriptorSourceDict
+    """The source configuration that defines where descriptor content is retrieved from."""
 
-AgentSkillsDefinitionDescriptorDict = TypedDict(
-    "AgentSkillsDefinitionDescriptorDict",
-    {
-        "AdditionalData": "AgentSkillsAdditionalDataDict",
-        "Data": "str",
-        "DataSchemaVersion": "str",
-    },
-    total=False,
-)
 
-AgentSkillsMdDescriptorDict = TypedDict(
-    "AgentSkillsMdDescriptorDict",
-    {
-        "Data": "str",
-        "DataSchemaVersion": "str",
-        "Source": "SkillMdSourceDict",
-    },
-    total=False,
-)
+class AgUiDescriptorDict(TypedDict, total=False):
+    """AgUiDescriptor as a plain dict: The AG-UI (Agent-User Interaction) descriptor, populated for
+    records detected from an AG-UI protocol source. This descriptor is source-only: its content is
+    synchronized from the configured source URL rather than supplied inline."""
 
-CustomDescriptorDict = TypedDict(
-    "CustomDescriptorDict",
-    {
-        "Data": "str",
-    },
-    total=False,
-)
+    Source: SourceOnlyDescriptorSourceDict
+    """Source configuration for a source-only descriptor. Unlike mcpServer/a2aAgentCard sources,
+    source-only descriptors do not support credential providers."""
 
-DescriptorSourceDict = TypedDict(
-    "DescriptorSourceDict",
-    {
-        "FromUrl": "DescriptorSourceFromUrlDict",
-    },
-    total=False,
-)
 
-DescriptorSourceFromUrlDict = TypedDict(
-    "DescriptorSourceFromUrlDict",
-    {
-        "CredentialProviderConfigurations": "list[RegistryRecordCredentialProviderConfigurationDict]",
-        "Url": "Required[str]",
-    },
-    total=False,
-)
+class AgentSkillsAdditionalDataDict(TypedDict, total=False):
+    """AgentSkillsAdditionalData as a plain dict: Additional data associated with an agent skills
+    definition descriptor."""
 
-HttpDescriptorDict = TypedDict(
-    "HttpDescriptorDict",
-    {
-        "Source": "SourceOnlyDescriptorSourceDict",
-    },
-    total=False,
-)
+    SkillMd: AgentSkillsMdDescriptorDict
+    """Markdown-format descriptor containing an agent skills document."""
 
-McpServerAdditionalDataDict = TypedDict(
-    "McpServerAdditionalDataDict",
-    {
-        "Tools": "McpToolsDescriptorDict",
-    },
-    total=False,
-)
 
-McpServerDescriptorDict = TypedDict(
-    "McpServerDescriptorDict",
-    {
-        "AdditionalData": "McpServerAdditionalDataDict",
-        "Data": "str",
-        "DataSchemaVersion": "str",
-        "Source": "DescriptorSourceDict",
-    },
-    total=False,
-)
+class AgentSkillsDefinitionDescriptorDict(TypedDict, total=False):
+    """AgentSkillsDefinitionDescriptor as a plain dict: The agent skills definition descriptor,
+    populated when the record type is SKILL."""
 
-McpToolsDescriptorDict = TypedDict(
-    "McpToolsDescriptorDict",
-    {
-        "Data": "str",
-        "DataSchemaVersion": "str",
-    },
-    total=False,
-)
+    AdditionalData: AgentSkillsAdditionalDataDict
+    """Additional data associated with an agent skills definition descriptor."""
+    Data: str
+    """Descriptor payload data."""
+    DataSchemaVersion: str
+    """Version of the descriptor type schema."""
 
-RegistryRecordCredentialProviderConfigurationDict = TypedDict(
-    "RegistryRecordCredentialProviderConfigurationDict",
-    {
-        "CredentialProvider": "Required[RegistryRecordCredentialProviderUnionDict]",
-        "CredentialProviderType": "Required[Literal['OAUTH', 'IAM']]",
-    },
-    total=False,
-)
 
-RegistryRecordCredentialProviderUnionDict = TypedDict(
-    "RegistryRecordCredentialProviderUnionDict",
-    {
-        "IamCredentialProvider": "RegistryRecordIamCredentialProviderDict",
-        "OauthCredentialProvider": "RegistryRecordOAuthCredentialProviderDict",
-    },
-    total=False,
-)
+class AgentSkillsMdDescriptorDict(TypedDict, total=False):
+    """AgentSkillsMdDescriptor as a plain dict: Markdown-format descriptor containing an agent
+    skills document."""
 
-RegistryRecordDescriptorsDict = TypedDict(
-    "RegistryRecordDescriptorsDict",
-    {
-        "A2aAgentCard": "A2aAgentCardDescriptorDict",
-        "AgentSkillsDefinition": "AgentSkillsDefinitionDescriptorDict",
-        "Agui": "AgUiDescriptorDict",
-        "Custom": "CustomDescriptorDict",
-        "Http": "HttpDescriptorDict",
-        "McpServer": "McpServerDescriptorDict",
-    },
-    total=False,
-)
+    Data: str
+    """Descriptor payload data."""
+    DataSchemaVersion: str
+    """Version of the descriptor type schema."""
+    Source: SkillMdSourceDict
+    """Source configuration for a SkillMd document. Unlike MCP/A2A sources, SkillMd does not support
+    credential providers."""
 
-RegistryRecordIamCredentialProviderDict = TypedDict(
-    "RegistryRecordIamCredentialProviderDict",
-    {
-        "Region": "str",
-        "RoleArn": "str",
-        "Service": "str",
-    },
-    total=False,
-)
 
-RegistryRecordOAuthCredentialProviderDict = TypedDict(
-    "RegistryRecordOAuthCredentialProviderDict",
-    {
-        "CustomParameters": "dict[str, Any]",
-        "GrantType": "Literal['CLIENT_CREDENTIALS']",
-        "ProviderArn": "Required[str]",
-        "Scopes": "list[str]",
-    },
-    total=False,
-)
+class CustomDescriptorDict(TypedDict, total=False):
+    """CustomDescriptor as a plain dict: The custom descriptor, populated when the record type is
+    CUSTOM."""
 
-SkillMdSourceDict = TypedDict(
-    "SkillMdSourceDict",
-    {
-        "FromUrl": "SkillMdSourceFromUrlDict",
-    },
-    total=False,
-)
+    Data: str
+    """Descriptor payload data."""
 
-SkillMdSourceFromUrlDict = TypedDict(
-    "SkillMdSourceFromUrlDict",
-    {
-        "Url": "Required[str]",
-    },
-    total=False,
-)
 
-SourceOnlyDescriptorSourceDict = TypedDict(
-    "SourceOnlyDescriptorSourceDict",
-    {
-        "FromUrl": "SourceOnlyDescriptorSourceFromUrlDict",
-    },
-    total=False,
-)
+class DescriptorSourceDict(TypedDict, total=False):
+    """DescriptorSource as a plain dict: The source configuration that defines where descriptor
+    content is retrieved from."""
 
-SourceOnlyDescriptorSourceFromUrlDict = TypedDict(
-    "SourceOnlyDescriptorSourceFromUrlDict",
-    {
-        "Url": "Required[str]",
-    },
-    total=False,
-)
+    FromUrl: DescriptorSourceFromUrlDict
+    """URL-based descriptor source configuration, with credential provider configurations for
+    authenticated URL retrieval."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class DescriptorSourceFromUrlDict(TypedDict, total=False):
+    """DescriptorSourceFromUrl as a plain dict: URL-based descriptor source configuration, with
+    credential provider configurations for authenticated URL retrieval."""
+
+    CredentialProviderConfigurations: list[RegistryRecordCredentialProviderConfigurationDict]
+    """The credential providers used to authenticate when fetching descriptor content from the
+    source URL."""
+    Url: Required[str]
+    """URL source for descriptor content."""
+
+
+class HttpDescriptorDict(TypedDict, total=False):
+    """HttpDescriptor as a plain dict: The HTTP descriptor, populated for records detected from an
+    HTTP protocol source. This descriptor is source-only: its content is synchronized from the
+    configured source URL rather than supplied inline."""
+
+    Source: SourceOnlyDescriptorSourceDict
+    """Source configuration for a source-only descriptor. Unlike mcpServer/a2aAgentCard sources,
+    source-only descriptors do not support credential providers."""
+
+
+class McpServerAdditionalDataDict(TypedDict, total=False):
+    """McpServerAdditionalData as a plain dict: Additional data associated with an MCP server
+    descriptor."""
+
+    Tools: McpToolsDescriptorDict
+    """The MCP tools descriptor."""
+
+
+class McpServerDescriptorDict(TypedDict, total=False):
+    """McpServerDescriptor as a plain dict: The MCP server descriptor, populated when the record
+    type is MCP."""
+
+    AdditionalData: McpServerAdditionalDataDict
+    """Additional data associated with an MCP server descriptor."""
+    Data: str
+    """Descriptor payload data."""
+    DataSchemaVersion: str
+    """Version of the descriptor type schema."""
+    Source: DescriptorSourceDict
+    """The source configuration that defines where descriptor content is retrieved from."""
+
+
+class McpToolsDescriptorDict(TypedDict, total=False):
+    """McpToolsDescriptor as a plain dict: The MCP tools descriptor."""
+
+    Data: str
+    """Descriptor payload data."""
+    DataSchemaVersion: str
+    """Version of the tools descriptor schema."""
+
+
+class RegistryRecordCredentialProviderConfigurationDict(TypedDict, total=False):
+    """RegistryRecordCredentialProviderConfiguration as a plain dict: A credential provider
+    configuration used for authenticated descriptor retrieval."""
+
+    CredentialProvider: Required[RegistryRecordCredentialProviderUnionDict]
+    """The credential provider details. Specify exactly one member."""
+    CredentialProviderType: Required[Literal["OAUTH", "IAM"]]
+    """Allowed values: 'OAUTH', 'IAM'."""
+
+
+class RegistryRecordCredentialProviderUnionDict(TypedDict, total=False):
+    """RegistryRecordCredentialProviderUnion as a plain dict: The credential provider details.
+    Specify exactly one member."""
+
+    IamCredentialProvider: RegistryRecordIamCredentialProviderDict
+    """IAM credential provider configuration."""
+    OauthCredentialProvider: RegistryRecordOAuthCredentialProviderDict
+    """OAuth credential provider configuration."""
+
+
+class RegistryRecordDescriptorsDict(TypedDict, total=False):
+    """RegistryRecordDescriptors as a plain dict: The typed set of descriptors for a registry
+    record. Exactly one descriptor field is populated based on the record type."""
+
+    A2aAgentCard: A2aAgentCardDescriptorDict
+    """The A2A agent card descriptor, populated when the record type is AGENT."""
+    AgentSkillsDefinition: AgentSkillsDefinitionDescriptorDict
+    """The agent skills definition descriptor, populated when the record type is SKILL."""
+    Agui: AgUiDescriptorDict
+    """The AG-UI (Agent-User Interaction) descriptor, populated for records detected from an AG-UI
+    protocol source. This descriptor is source-only: its content is synchronized from the configured
+    source URL rather than supplied inline."""
+    Custom: CustomDescriptorDict
+    """The custom descriptor, populated when the record type is CUSTOM."""
+    Http: HttpDescriptorDict
+    """The HTTP descriptor, populated for records detected from an HTTP protocol source. This
+    descriptor is source-only: its content is synchronized from the configured source URL rather
+    than supplied inline."""
+    McpServer: McpServerDescriptorDict
+    """The MCP server descriptor, populated when the record type is MCP."""
+
+
+class RegistryRecordIamCredentialProviderDict(TypedDict, total=False):
+    """RegistryRecordIamCredentialProvider as a plain dict: IAM credential provider configuration."""
+
+    Region: str
+    """The SigV4 signing region."""
+    RoleArn: str
+    """The ARN of the IAM role."""
+    Service: str
+    """The SigV4 signing service name."""
+
+
+class RegistryRecordOAuthCredentialProviderDict(TypedDict, total=False):
+    """RegistryRecordOAuthCredentialProvider as a plain dict: OAuth credential provider
+    configuration."""
+
+    CustomParameters: dict[str, str]
+    """Additional custom parameters for the OAuth flow."""
+    GrantType: Literal["CLIENT_CREDENTIALS"]
+    """Allowed values: 'CLIENT_CREDENTIALS'."""
+    ProviderArn: Required[str]
+    """The ARN of the OAuth credential provider."""
+    Scopes: list[str]
+    """OAuth scopes to request."""
+
+
+class SkillMdSourceDict(TypedDict, total=False):
+    """SkillMdSource as a plain dict: Source configuration for a SkillMd document. Unlike MCP/A2A
+    sources, SkillMd does not support credential providers."""
+
+    FromUrl: SkillMdSourceFromUrlDict
+    """URL-based source for SkillMd content (sync is skipped; content is provided inline via Data)."""
+
+
+class SkillMdSourceFromUrlDict(TypedDict, total=False):
+    """SkillMdSourceFromUrl as a plain dict: URL-based source for SkillMd content (sync is skipped;
+    content is provided inline via Data)."""
+
+    Url: Required[str]
+    """URL source for the SkillMd document."""
+
+
+class SourceOnlyDescriptorSourceDict(TypedDict, total=False):
+    """SourceOnlyDescriptorSource as a plain dict: Source configuration for a source-only
+    descriptor. Unlike mcpServer/a2aAgentCard sources, source-only descriptors do not support
+    credential providers."""
+
+    FromUrl: SourceOnlyDescriptorSourceFromUrlDict
+    """URL-based source configuration for a source-only descriptor."""
+
+
+class SourceOnlyDescriptorSourceFromUrlDict(TypedDict, total=False):
+    """SourceOnlyDescriptorSourceFromUrl as a plain dict: URL-based source configuration for a
+    source-only descriptor."""
+
+    Url: Required[str]
+    """URL source for descriptor content."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag to assign to the registry record."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AgentRegistry::RegistryRecord",
     schema_file="aws-agentregistry-registryrecord.json",
@@ -351,17 +390,10 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/RegistryId", "/RecordType"),
     write_only=("/RegistryId",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "RecordType", "Descriptors"),
     list_required=("RegistryId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -371,312 +403,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "A2aAgentCardDescriptor": {
-            "additionalProperties": False,
-            "properties": {
-                "Data": {"$ref": "#/definitions/DescriptorData"},
-                "DataSchemaVersion": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Source": {"$ref": "#/definitions/DescriptorSource"},
-            },
-            "type": "object",
-        },
-        "AgUiDescriptor": {
-            "additionalProperties": False,
-            "properties": {"Source": {"$ref": "#/definitions/SourceOnlyDescriptorSource"}},
-            "type": "object",
-        },
-        "AgentSkillsAdditionalData": {
-            "additionalProperties": False,
-            "properties": {"SkillMd": {"$ref": "#/definitions/AgentSkillsMdDescriptor"}},
-            "type": "object",
-        },
-        "AgentSkillsDefinitionDescriptor": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalData": {"$ref": "#/definitions/AgentSkillsAdditionalData"},
-                "Data": {"$ref": "#/definitions/DescriptorData"},
-                "DataSchemaVersion": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "AgentSkillsMdDescriptor": {
-            "additionalProperties": False,
-            "properties": {
-                "Data": {"$ref": "#/definitions/DescriptorData"},
-                "DataSchemaVersion": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Source": {"$ref": "#/definitions/SkillMdSource"},
-            },
-            "type": "object",
-        },
-        "CustomDescriptor": {
-            "additionalProperties": False,
-            "properties": {"Data": {"$ref": "#/definitions/DescriptorData"}},
-            "type": "object",
-        },
-        "DescriptorData": {"maxLength": 102400, "minLength": 1, "type": "string"},
-        "DescriptorSource": {
-            "additionalProperties": False,
-            "properties": {"FromUrl": {"$ref": "#/definitions/DescriptorSourceFromUrl"}},
-            "type": "object",
-        },
-        "DescriptorSourceFromUrl": {
-            "additionalProperties": False,
-            "properties": {
-                "CredentialProviderConfigurations": {
-                    "items": {
-                        "$ref": "#/definitions/RegistryRecordCredentialProviderConfiguration"
-                    },
-                    "maxItems": 1,
-                    "type": "array",
-                },
-                "Url": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^https://.*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Url"],
-            "type": "object",
-        },
-        "Descriptors": {
-            "additionalProperties": False,
-            "properties": {
-                "A2aAgentCard": {"$ref": "#/definitions/A2aAgentCardDescriptor"},
-                "AgentSkillsDefinition": {"$ref": "#/definitions/AgentSkillsDefinitionDescriptor"},
-                "Agui": {"$ref": "#/definitions/AgUiDescriptor"},
-                "Custom": {"$ref": "#/definitions/CustomDescriptor"},
-                "Http": {"$ref": "#/definitions/HttpDescriptor"},
-                "McpServer": {"$ref": "#/definitions/McpServerDescriptor"},
-            },
-            "type": "object",
-        },
-        "HttpDescriptor": {
-            "additionalProperties": False,
-            "properties": {"Source": {"$ref": "#/definitions/SourceOnlyDescriptorSource"}},
-            "type": "object",
-        },
-        "McpServerAdditionalData": {
-            "additionalProperties": False,
-            "properties": {"Tools": {"$ref": "#/definitions/McpToolsDescriptor"}},
-            "type": "object",
-        },
-        "McpServerDescriptor": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalData": {"$ref": "#/definitions/McpServerAdditionalData"},
-                "Data": {"$ref": "#/definitions/DescriptorData"},
-                "DataSchemaVersion": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Source": {"$ref": "#/definitions/DescriptorSource"},
-            },
-            "type": "object",
-        },
-        "McpToolsDescriptor": {
-            "additionalProperties": False,
-            "properties": {
-                "Data": {"$ref": "#/definitions/DescriptorData"},
-                "DataSchemaVersion": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "RecordType": {"enum": ["MCP", "AGENT", "SKILL", "CUSTOM", "GATEWAY"], "type": "string"},
-        "RegistryRecordCredentialProviderConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CredentialProvider": {
-                    "$ref": "#/definitions/RegistryRecordCredentialProviderUnion"
-                },
-                "CredentialProviderType": {"enum": ["OAUTH", "IAM"], "type": "string"},
-            },
-            "required": ["CredentialProviderType", "CredentialProvider"],
-            "type": "object",
-        },
-        "RegistryRecordCredentialProviderUnion": {
-            "additionalProperties": False,
-            "properties": {
-                "IamCredentialProvider": {
-                    "$ref": "#/definitions/RegistryRecordIamCredentialProvider"
-                },
-                "OauthCredentialProvider": {
-                    "$ref": "#/definitions/RegistryRecordOAuthCredentialProvider"
-                },
-            },
-            "type": "object",
-        },
-        "RegistryRecordIamCredentialProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "Region": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-z0-9-]+$",
-                    "type": "string",
-                },
-                "RoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "Service": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "RegistryRecordOAuthCredentialProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomParameters": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.*$": {"type": "string"}},
-                    "type": "object",
-                },
-                "GrantType": {"enum": ["CLIENT_CREDENTIALS"], "type": "string"},
-                "ProviderArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:.*$",
-                    "type": "string",
-                },
-                "Scopes": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["ProviderArn"],
-            "type": "object",
-        },
-        "RegistryRecordStatus": {
-            "enum": [
-                "DRAFT",
-                "PENDING_APPROVAL",
-                "APPROVED",
-                "REJECTED",
-                "DEPRECATED",
-                "CREATING",
-                "UPDATING",
-                "CREATE_FAILED",
-                "UPDATE_FAILED",
-            ],
-            "type": "string",
-        },
-        "SkillMdSource": {
-            "additionalProperties": False,
-            "properties": {"FromUrl": {"$ref": "#/definitions/SkillMdSourceFromUrl"}},
-            "type": "object",
-        },
-        "SkillMdSourceFromUrl": {
-            "additionalProperties": False,
-            "properties": {
-                "Url": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^https://.*$",
-                    "type": "string",
-                }
-            },
-            "required": ["Url"],
-            "type": "object",
-        },
-        "SourceOnlyDescriptorSource": {
-            "additionalProperties": False,
-            "properties": {"FromUrl": {"$ref": "#/definitions/SourceOnlyDescriptorSourceFromUrl"}},
-            "type": "object",
-        },
-        "SourceOnlyDescriptorSourceFromUrl": {
-            "additionalProperties": False,
-            "properties": {
-                "Url": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^https://.*$",
-                    "type": "string",
-                }
-            },
-            "required": ["Url"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "CreatedBy": {"maxLength": 12, "minLength": 12, "pattern": "^[0-9]{12}$", "type": "string"},
-        "CustomMetadata": {"type": "object"},
-        "Description": {"maxLength": 4096, "minLength": 1, "type": "string"},
-        "Descriptors": {"$ref": "#/definitions/Descriptors"},
-        "DisplayName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_\\-\\.\\/]*$",
-            "type": "string",
-        },
-        "RecordArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[^:]+)?:agent-registry:[a-z0-9-]+:[0-9]{12}:registry/[a-zA-Z0-9]{12,16}/record/[a-zA-Z0-9]{12}$",
-            "type": "string",
-        },
-        "RecordId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[a-zA-Z0-9]{12}$",
-            "type": "string",
-        },
-        "RecordType": {"$ref": "#/definitions/RecordType"},
-        "RecordVersion": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9.-]+$",
-            "type": "string",
-        },
-        "RegistryArn": {
-            "maxLength": 2048,
-            "minLength": 46,
-            "pattern": "^arn:aws(-[^:]+)?:agent-registry:[a-z0-9-]+:[0-9]{12}:registry/[a-zA-Z0-9]{12,16}$",
-            "type": "string",
-        },
-        "RegistryId": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^(arn:aws(-[^:]+)?:agent-registry:[a-z0-9-]+:[0-9]{12}:registry/)?[a-zA-Z0-9]{12,16}$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/RegistryRecordStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Name", "RecordType", "Descriptors"],
-}
-
 
 class RegistryRecord(_Resource):
-    """AWS::AgentRegistry::RegistryRecord: Definition of AWS::AgentRegistry::RegistryRecord Resource Type
+    """AWS::AgentRegistry::RegistryRecord: Definition of AWS::AgentRegistry::RegistryRecord Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RecordArn.
+    Also identified by: RegistryArn, RecordId.
+    Replaced when any of these change (create-only): RegistryId, RecordType.
+    Write-only (sent to AWS, never read back): RegistryId.
+    Read-only attributes (known once deployed): CreatedAt, CreatedBy, RecordArn, RecordId,
+    RegistryArn, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-agentregistry-registryrecord.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -684,14 +424,20 @@ class RegistryRecord(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RegistryRecordAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "registry_record.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp when the registry record was created."""
     CreatedBy: str
+    """The identifier of the AWS account that created the registry record."""
     RecordArn: str
+    """The Amazon Resource Name (ARN) of the registry record."""
     RecordId: str
+    """The unique identifier of the registry record."""
     RegistryArn: str
+    """The Amazon Resource Name (ARN) of the registry containing the record."""
     Status: Literal[
         "DRAFT",
         "PENDING_APPROVAL",
@@ -703,8 +449,10 @@ class RegistryRecord(_Resource):
         "CREATE_FAILED",
         "UPDATE_FAILED",
     ]
+    """The lifecycle status of the registry record."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the registry record was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CustomMetadata: dict[str, Any]
     Description: str
     Descriptors: RegistryRecordDescriptorsDict
@@ -715,35 +463,48 @@ class RegistryRecord(_Resource):
     RegistryId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Descriptors: RegistryRecordDescriptors | RegistryRecordDescriptorsDict,
+        Name: str,
+        RecordType: Literal["MCP", "AGENT", "SKILL", "CUSTOM", "GATEWAY"],
+        CustomMetadata: dict[str, Any] | None = None,
+        Description: str | None = None,
+        DisplayName: str | None = None,
+        RecordVersion: str | None = None,
+        RegistryId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AgentRegistry::RegistryRecord; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Descriptors: RegistryRecordDescriptors | RegistryRecordDescriptorsDict,
-            Name: str,
-            RecordType: Literal["MCP", "AGENT", "SKILL", "CUSTOM", "GATEWAY"],
-            CustomMetadata: dict[str, Any] | None = None,
-            Description: str | None = None,
-            DisplayName: str | None = None,
-            RecordVersion: str | None = None,
-            RegistryId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AgentRegistry::RegistryRecord; `await` it inside an App to deploy it.
-
-            CustomMetadata: The custom metadata to attach to the registry record.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Descriptors: The typed set of descriptors for a registry record. Exactly one descriptor
+                field is populated based on the record type. Required.
+            Name: The name of the registry record. Required.
+            RecordType: The type of the registry record. Create-only: changing it replaces the
+                resource. Required.
+            CustomMetadata: The custom metadata to attach to the registry record. Each key must
+                match a property defined in the registry's custom metadata schema. Values can be
+                strings (maximum 128 characters) or native JSON booleans (true or false).
             Description: The description of the registry record.
             DisplayName: The human-readable display name of the registry record.
-            Name: The name of the registry record.
             RecordVersion: The version of the registry record.
-            RegistryId: The identifier of the registry in which to create the record.
+            RegistryId: The identifier of the registry in which to create the record. You can
+                specify either the registry ID or the registry Amazon Resource Name (ARN). Use the
+                ARN form to reference a registry shared from another account via AWS Resource Access
+                Manager (RAM). Create-only: changing it replaces the resource. Write-only: sent to
+                AWS, never read back.
             Tags: Tags to assign to the registry record.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by investigation_group.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ChatbotNotificationChannel",
@@ -25,49 +26,97 @@ class ChatbotNotificationChannel(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChatConfigurationArns: list[str] | None = None
-    SNSTopicArn: str | None = None
+    ChatConfigurationArns: Annotated[list[str] | None, Field(description="Items are unique.")] = (
+        None
+    )
+    SNSTopicArn: Annotated[str | None, Field(description="Length: 20 to 2048 characters.")] = None
 
 
 class CrossAccountConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceRoleArn: str | None = None
+    SourceRoleArn: Annotated[str | None, Field(description="The Investigation Role's ARN.")] = None
 
 
 class EncryptionConfigMap(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionConfigurationType: str | None = None
-    KmsKeyId: str | None = None
+    EncryptionConfigurationType: Annotated[
+        str | None, Field(description="Length: 1 to 128 characters.")
+    ] = None
+    KmsKeyId: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class InvestigationGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    LastModifiedAt: str | None = None
-    LastModifiedBy: str | None = None
+    """
+    The read-only attributes of a AWS::AIOps::InvestigationGroup, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The Investigation Group's ARN.")] = None
+    CreatedAt: Annotated[str | None, Field(description="The timestamp value.")] = None
+    CreatedBy: Annotated[str | None, Field(description="User friendly name for resources.")] = None
+    LastModifiedAt: Annotated[
+        str | None, Field(description="User friendly name for resources.")
+    ] = None
+    LastModifiedBy: Annotated[
+        str | None, Field(description="User friendly name for resources.")
+    ] = None
 
 
 class InvestigationGroupProps(DeferredModel):
-    ChatbotNotificationChannels: list[ChatbotNotificationChannel] | None = None
-    CrossAccountConfigurations: list[CrossAccountConfiguration] | None = None
-    EncryptionConfig: EncryptionConfigMap | None = None
-    InvestigationGroupPolicy: str | None = None
-    IsCloudTrailEventHistoryEnabled: bool | None = None
-    Name: str
-    RetentionInDays: int | None = None
-    RoleArn: str | None = None
-    TagKeyBoundaries: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AIOps::InvestigationGroup.
+    """
+
+    ChatbotNotificationChannels: Annotated[
+        list[ChatbotNotificationChannel] | None,
+        Field(
+            description="An array of key-value pairs of notification channels to apply to this resource."
+        ),
+    ] = None
+    CrossAccountConfigurations: Annotated[
+        list[CrossAccountConfiguration] | None,
+        Field(description="An array of cross account configurations."),
+    ] = None
+    EncryptionConfig: Annotated[
+        EncryptionConfigMap | None, Field(description="Type: EncryptionConfigMapDict.")
+    ] = None
+    InvestigationGroupPolicy: Annotated[
+        str | None, Field(description="Investigation Group policy")
+    ] = None
+    IsCloudTrailEventHistoryEnabled: Annotated[
+        bool | None, Field(description="Flag to enable cloud trail history")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="User friendly name for resources. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RetentionInDays: Annotated[
+        int | None,
+        Field(
+            description="The number of days to retain the investigation group Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RoleArn: Annotated[str | None, Field(description="The Investigation Role's ARN.")] = None
+    TagKeyBoundaries: Annotated[
+        list[str] | None,
+        Field(
+            description="Items are unique. Each item: Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$ Length: 1 to 200 characters."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

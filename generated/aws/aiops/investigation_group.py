@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,50 +67,48 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ChatbotNotificationChannelDict = TypedDict(
-    "ChatbotNotificationChannelDict",
-    {
-        "ChatConfigurationArns": "list[str]",
-        "SNSTopicArn": "str",
-    },
-    total=False,
-)
 
-CrossAccountConfigurationDict = TypedDict(
-    "CrossAccountConfigurationDict",
-    {
-        "SourceRoleArn": "str",
-    },
-    total=False,
-)
+class ChatbotNotificationChannelDict(TypedDict, total=False):
+    """ChatbotNotificationChannel as a plain dict."""
 
-EncryptionConfigMapDict = TypedDict(
-    "EncryptionConfigMapDict",
-    {
-        "EncryptionConfigurationType": "str",
-        "KmsKeyId": "str",
-    },
-    total=False,
-)
+    ChatConfigurationArns: list[str]
+    """Items are unique."""
+    SNSTopicArn: str
+    """Length: 20 to 2048 characters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class CrossAccountConfigurationDict(TypedDict, total=False):
+    """CrossAccountConfiguration as a plain dict."""
+
+    SourceRoleArn: str
+    """The Investigation Role's ARN."""
+
+
+class EncryptionConfigMapDict(TypedDict, total=False):
+    """EncryptionConfigMap as a plain dict."""
+
+    EncryptionConfigurationType: str
+    """Length: 1 to 128 characters."""
+    KmsKeyId: str
+    """Length: 1 to 256 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AIOps::InvestigationGroup",
     schema_file="aws-aiops-investigationgroup.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/CreatedBy", "/CreatedAt", "/LastModifiedBy", "/LastModifiedAt", "/Arn"),
     create_only=("/Name", "/RetentionInDays"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ChatbotNotificationChannels",
         "/ChatbotNotificationChannels/*/ChatConfigurationArns",
@@ -115,14 +117,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -132,103 +127,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ChatbotNotificationChannel": {
-            "additionalProperties": False,
-            "properties": {
-                "ChatConfigurationArns": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SNSTopicArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            },
-            "type": "object",
-        },
-        "CrossAccountConfiguration": {
-            "additionalProperties": False,
-            "properties": {"SourceRoleArn": {"$ref": "#/definitions/RoleArn"}},
-            "type": "object",
-        },
-        "EncryptionConfigMap": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionConfigurationType": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "InvestigationGroupArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "RoleArn": {"maxLength": 2048, "minLength": 20, "pattern": "^arn:.*$", "type": "string"},
-        "StringWithPatternAndLengthLimits": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^[\\-_A-Za-z0-9\\[\\]\\(\\)\\{\\}\\.: ]+$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Timestamp": {"type": "string"},
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/InvestigationGroupArn"},
-        "ChatbotNotificationChannels": {
-            "items": {"$ref": "#/definitions/ChatbotNotificationChannel"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CreatedAt": {"$ref": "#/definitions/Timestamp"},
-        "CreatedBy": {"$ref": "#/definitions/StringWithPatternAndLengthLimits"},
-        "CrossAccountConfigurations": {
-            "items": {"$ref": "#/definitions/CrossAccountConfiguration"},
-            "maxItems": 25,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "EncryptionConfig": {"$ref": "#/definitions/EncryptionConfigMap"},
-        "InvestigationGroupPolicy": {"type": "string"},
-        "IsCloudTrailEventHistoryEnabled": {"type": "boolean"},
-        "LastModifiedAt": {"$ref": "#/definitions/StringWithPatternAndLengthLimits"},
-        "LastModifiedBy": {"$ref": "#/definitions/StringWithPatternAndLengthLimits"},
-        "Name": {"$ref": "#/definitions/StringWithPatternAndLengthLimits"},
-        "RetentionInDays": {"maximum": 90, "minimum": 7, "type": "integer"},
-        "RoleArn": {"$ref": "#/definitions/RoleArn"},
-        "TagKeyBoundaries": {
-            "items": {
-                "maxLength": 200,
-                "minLength": 1,
-                "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$",
-                "type": "string",
-            },
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name"],
-}
-
 
 class InvestigationGroup(_Resource):
     """AWS::AIOps::InvestigationGroup: Definition of AWS::AIOps::InvestigationGroup Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, RetentionInDays.
+    Read-only attributes (known once deployed): Arn, CreatedAt, CreatedBy, LastModifiedAt,
+    LastModifiedBy.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-aiops-investigationgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -238,15 +147,23 @@ class InvestigationGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InvestigationGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "investigation_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Investigation Group's ARN."""
     CreatedAt: str
+    """The timestamp value."""
     CreatedBy: str
+    """User friendly name for resources."""
     LastModifiedAt: str
+    """User friendly name for resources."""
     LastModifiedBy: str
-    # Declared properties (as declared, or as AWS returned them).
+    """User friendly name for resources."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ChatbotNotificationChannels: list[ChatbotNotificationChannelDict]
     CrossAccountConfigurations: list[CrossAccountConfigurationDict]
     EncryptionConfig: EncryptionConfigMapDict
@@ -258,41 +175,50 @@ class InvestigationGroup(_Resource):
     TagKeyBoundaries: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ChatbotNotificationChannels: list[
+            ChatbotNotificationChannel | ChatbotNotificationChannelDict
+        ]
+        | None = None,
+        CrossAccountConfigurations: list[CrossAccountConfiguration | CrossAccountConfigurationDict]
+        | None = None,
+        EncryptionConfig: EncryptionConfigMap | EncryptionConfigMapDict | None = None,
+        InvestigationGroupPolicy: str | None = None,
+        IsCloudTrailEventHistoryEnabled: bool | None = None,
+        RetentionInDays: int | None = None,
+        RoleArn: str | None = None,
+        TagKeyBoundaries: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AIOps::InvestigationGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ChatbotNotificationChannels: list[
-                ChatbotNotificationChannel | ChatbotNotificationChannelDict
-            ]
-            | None = None,
-            CrossAccountConfigurations: list[
-                CrossAccountConfiguration | CrossAccountConfigurationDict
-            ]
-            | None = None,
-            EncryptionConfig: EncryptionConfigMap | EncryptionConfigMapDict | None = None,
-            InvestigationGroupPolicy: str | None = None,
-            IsCloudTrailEventHistoryEnabled: bool | None = None,
-            RetentionInDays: int | None = None,
-            RoleArn: str | None = None,
-            TagKeyBoundaries: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AIOps::InvestigationGroup; `await` it inside an App to deploy it.
-
-            ChatbotNotificationChannels: An array of key-value pairs of notification channels to apply to this resource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: User friendly name for resources. Create-only: changing it replaces the resource.
+                Required.
+            ChatbotNotificationChannels: An array of key-value pairs of notification channels to
+                apply to this resource.
             CrossAccountConfigurations: An array of cross account configurations.
+            EncryptionConfig: Type: EncryptionConfigMapDict.
             InvestigationGroupPolicy: Investigation Group policy
             IsCloudTrailEventHistoryEnabled: Flag to enable cloud trail history
-            RetentionInDays: The number of days to retain the investigation group
+            RetentionInDays: The number of days to retain the investigation group Create-only:
+                changing it replaces the resource.
+            RoleArn: The Investigation Role's ARN.
+            TagKeyBoundaries: Items are unique. Each item: Pattern:
+                ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$ Length: 1 to 200 characters.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by broker.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BrokerAttributes",
@@ -29,106 +29,203 @@ class BrokerConfigurationId(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Revision: int
+    Id: Annotated[str, Field(description="Type: str.")]
+    Revision: Annotated[int, Field(description="Type: int.")]
 
 
 class BrokerEncryptionOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
-    UseAwsOwnedKey: bool
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The customer master key (CMK) to use for the A KMS (KMS). This key is used to encrypt your data at rest. If not provided, Amazon MQ will use a default CMK to encrypt your data. The Key ARN is recommended so that drift can be detected, but a key ID or key alias will also be accepted for API compatibility reasons."
+        ),
+    ] = None
+    UseAwsOwnedKey: Annotated[bool, Field(description="Type: bool.")]
 
 
 class BrokerLdapServerMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Hosts: list[str]
-    RoleBase: str
-    RoleName: str | None = None
-    RoleSearchMatching: str
-    RoleSearchSubtree: bool | None = None
-    ServiceAccountPassword: str | None = None
-    ServiceAccountUsername: str
-    UserBase: str
-    UserRoleName: str | None = None
-    UserSearchMatching: str
-    UserSearchSubtree: bool | None = None
+    Hosts: Annotated[list[str], Field(description="Type: list[str].")]
+    RoleBase: Annotated[str, Field(description="Type: str.")]
+    RoleName: Annotated[str | None, Field(description="Type: str.")] = None
+    RoleSearchMatching: Annotated[str, Field(description="Type: str.")]
+    RoleSearchSubtree: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ServiceAccountPassword: Annotated[str | None, Field(description="Type: str.")] = None
+    ServiceAccountUsername: Annotated[str, Field(description="Type: str.")]
+    UserBase: Annotated[str, Field(description="Type: str.")]
+    UserRoleName: Annotated[str | None, Field(description="Type: str.")] = None
+    UserSearchMatching: Annotated[str, Field(description="Type: str.")]
+    UserSearchSubtree: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class LogList(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Audit: bool | None = None
-    General: bool | None = None
+    Audit: Annotated[bool | None, Field(description="Type: bool.")] = None
+    General: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class MaintenanceWindow(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DayOfWeek: Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
-    TimeOfDay: str
-    TimeZone: str
+    DayOfWeek: Annotated[
+        Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"],
+        Field(
+            description="_Allowed Values_: <code>MONDAY</code> | <code>TUESDAY</code> | <code>WEDNESDAY</code> | <code>THURSDAY</code> | <code>FRIDAY</code> | <code>SATURDAY</code> | <code>SUNDAY</code>"
+        ),
+    ]
+    TimeOfDay: Annotated[
+        str,
+        Field(
+            description="The time, in 24-hour format, and use only numbers separated by a colon, HH:MM or HH:MM:SS. Example: 13:05. When writing YAML this may need to be quoted to prevent a timestamp being read and converted to a number of minutes or seconds."
+        ),
+    ]
+    TimeZone: Annotated[
+        str,
+        Field(
+            description="The time zone, UTC by default, in either the Country/City format, or the UTC offset format."
+        ),
+    ]
 
 
 class TagsEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class User(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConsoleAccess: bool | None = None
-    Groups: list[str] | None = None
-    Password: str
-    ReplicationUser: bool | None = None
-    Username: str
+    ConsoleAccess: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Groups: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 20 items. Each item: Pattern: ^[A-Za-z0-9._~-]{2,100}$"),
+    ] = None
+    Password: Annotated[
+        str, Field(description="Pattern: ^[^,:=]+$ Length: at least 12 characters.")
+    ]
+    ReplicationUser: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Username: Annotated[str, Field(description="Pattern: ^[A-Za-z0-9_.~-]{2,100}$")]
 
 
 class BrokerAttributes(DeferredModel):
-    AmqpEndpoints: list[str] | None = None
-    Arn: str | None = None
-    ConfigurationId: str | None = None
-    ConfigurationRevision: str | None = None
-    ConsoleURLs: list[str] | None = None
-    EngineVersionCurrent: str | None = None
-    Id: str | None = None
-    IpAddresses: list[str] | None = None
-    MqttEndpoints: list[str] | None = None
-    OpenWireEndpoints: list[str] | None = None
-    StompEndpoints: list[str] | None = None
-    WssEndpoints: list[str] | None = None
+    """
+    The read-only attributes of a AWS::AmazonMQ::Broker, set by AWS.
+    """
+
+    AmqpEndpoints: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Arn: Annotated[str | None, Field(description="Pattern: ^arn:.*")] = None
+    ConfigurationId: Annotated[
+        str | None, Field(description="The ID of the current actual configuration.")
+    ] = None
+    ConfigurationRevision: Annotated[
+        str | None, Field(description="The revision of the current actual configuration.")
+    ] = None
+    ConsoleURLs: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    EngineVersionCurrent: Annotated[
+        str | None,
+        Field(
+            description="The version in use. This may have more precision than the specified EngineVersion."
+        ),
+    ] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    IpAddresses: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    MqttEndpoints: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    OpenWireEndpoints: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    StompEndpoints: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    WssEndpoints: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class BrokerProps(DeferredModel):
-    AuthenticationStrategy: str | None = None
-    AutoMinorVersionUpgrade: bool | None = None
-    BrokerName: str
-    Configuration: BrokerConfigurationId | None = None
-    DataReplicationMode: Literal["NONE", "CRDR"] | None = None
-    DataReplicationPrimaryBrokerArn: str | None = None
-    DeploymentMode: Literal["SINGLE_INSTANCE", "ACTIVE_STANDBY_MULTI_AZ", "CLUSTER_MULTI_AZ"]
-    EncryptionOptions: BrokerEncryptionOptions | None = None
-    EngineType: Literal["ACTIVEMQ", "RABBITMQ"]
-    EngineVersion: str | None = None
-    HostInstanceType: str
-    LdapServerMetadata: BrokerLdapServerMetadata | None = None
-    Logs: LogList | None = None
-    MaintenanceWindowStartTime: MaintenanceWindow | None = None
-    PubliclyAccessible: bool
-    ResourceShareArns: list[str] | None = None
-    SecurityGroups: list[str] | None = None
-    StorageSize: int | None = None
-    StorageType: Literal["EBS", "EFS"] | None = None
-    SubnetIds: list[str] | None = None
-    Tags: list[TagsEntry] | None = None
-    Users: list[User] | None = None
+    """
+    The properties a program declares for a AWS::AmazonMQ::Broker.
+    """
+
+    AuthenticationStrategy: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    AutoMinorVersionUpgrade: Annotated[bool | None, Field(description="Type: bool.")] = None
+    BrokerName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[0-9A-Za-z_-]{1,50}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    Configuration: Annotated[
+        BrokerConfigurationId | None,
+        Field(
+            description="The intended configuration (ID and revision) to be set when creating or updating. This property is write-only so that applications of a ConfigurationAssociation do not cause drift. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DataReplicationMode: Annotated[
+        Literal["NONE", "CRDR"] | None, Field(description="Type: str.")
+    ] = None
+    DataReplicationPrimaryBrokerArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the primary broker that is used to replicate data from in a data replication pair when creating a replica. This field is only used at creation-time. Changes to it subsequently are ignored by CloudFormation. Information on the current primary is available on the DataReplicationMetadata object returned by the API. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DeploymentMode: Annotated[
+        Literal["SINGLE_INSTANCE", "ACTIVE_STANDBY_MULTI_AZ", "CLUSTER_MULTI_AZ"],
+        Field(description="Type: str. Create-only: changing it replaces the resource."),
+    ]
+    EncryptionOptions: Annotated[
+        BrokerEncryptionOptions | None,
+        Field(
+            description="Type: BrokerEncryptionOptionsDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EngineType: Annotated[
+        Literal["ACTIVEMQ", "RABBITMQ"],
+        Field(description="Type: str. Create-only: changing it replaces the resource."),
+    ]
+    EngineVersion: Annotated[
+        str | None,
+        Field(
+            description="The version specified to use. See also EngineVersionCurrent. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    HostInstanceType: Annotated[str, Field(description="Type: str.")]
+    LdapServerMetadata: Annotated[
+        BrokerLdapServerMetadata | None, Field(description="Type: BrokerLdapServerMetadataDict.")
+    ] = None
+    Logs: Annotated[LogList | None, Field(description="Type: LogListDict.")] = None
+    MaintenanceWindowStartTime: Annotated[
+        MaintenanceWindow | None, Field(description="Type: MaintenanceWindowDict.")
+    ] = None
+    PubliclyAccessible: Annotated[
+        bool, Field(description="Type: bool. Create-only: changing it replaces the resource.")
+    ]
+    ResourceShareArns: Annotated[
+        list[str] | None,
+        Field(description="The ARNs of the resource shares to be associated with the broker."),
+    ] = None
+    SecurityGroups: Annotated[list[str] | None, Field(description="Items: 1 to 5 items.")] = None
+    StorageSize: Annotated[int | None, Field(description="The broker's storage size in GB.")] = None
+    StorageType: Annotated[
+        Literal["EBS", "EFS"] | None,
+        Field(description="Type: str. Create-only: changing it replaces the resource."),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None,
+        Field(description="Type: list[str]. Create-only: changing it replaces the resource."),
+    ] = None
+    Tags: Annotated[list[TagsEntry] | None, Field(description="Type: list[TagsEntryDict].")] = None
+    Users: Annotated[
+        list[User] | None,
+        Field(
+            description="Users to configure on the broker. For RabbitMQ, this should be one user, created when the broker is created, and changes thereafter are ignored. For ActiveMQ, changes to anything but Password are detected and will trigger an update, but changes to Password cannot be detected so updates to Password may not take effect unless there is some other change. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

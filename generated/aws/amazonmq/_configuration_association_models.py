@@ -7,9 +7,10 @@ Imported on first use by configuration_association.py, which re-exports every na
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfigurationAssociationAttributes",
@@ -22,14 +23,31 @@ class ConfigurationId(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Revision: int
+    Id: Annotated[str, Field(description="ID of the Configuration to apply to a Broker")]
+    Revision: Annotated[
+        int, Field(description="Revision of the Configuration to apply to a Broker")
+    ]
 
 
 class ConfigurationAssociationAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::AmazonMQ::ConfigurationAssociation, set by AWS.
+    """
+
+    Id: Annotated[
+        str | None, Field(description="The ID of the ConfigurationAssociation Resource")
+    ] = None
 
 
 class ConfigurationAssociationProps(DeferredModel):
-    Broker: str
-    Configuration: ConfigurationId
+    """
+    The properties a program declares for a AWS::AmazonMQ::ConfigurationAssociation.
+    """
+
+    Broker: Annotated[
+        str,
+        Field(
+            description="ID of the Broker that the configuration should be applied to Create-only: changing it replaces the resource."
+        ),
+    ]
+    Configuration: Annotated[ConfigurationId, Field(description="Type: ConfigurationIdDict.")]

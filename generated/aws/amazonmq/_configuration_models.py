@@ -7,9 +7,10 @@ Imported on first use by configuration.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfigurationAttributes",
@@ -22,21 +23,63 @@ class TagsEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Revision: str | None = None
+    """
+    The read-only attributes of a AWS::AmazonMQ::Configuration, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the Amazon MQ configuration."),
+    ] = None
+    Id: Annotated[str | None, Field(description="The ID of the Amazon MQ configuration.")] = None
+    Revision: Annotated[
+        str | None, Field(description="The revision number of the configuration.")
+    ] = None
 
 
 class ConfigurationProps(DeferredModel):
-    AuthenticationStrategy: str | None = None
-    Data: str | None = None
-    Description: str | None = None
-    EngineType: str
-    EngineVersion: str | None = None
-    Name: str
-    Tags: list[TagsEntry] | None = None
+    """
+    The properties a program declares for a AWS::AmazonMQ::Configuration.
+    """
+
+    AuthenticationStrategy: Annotated[
+        str | None,
+        Field(
+            description="The authentication strategy associated with the configuration. The default is SIMPLE. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Data: Annotated[
+        str | None,
+        Field(
+            description="The base64-encoded XML configuration. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the configuration.")
+    ] = None
+    EngineType: Annotated[
+        str,
+        Field(
+            description="The type of broker engine. Note: Currently, Amazon MQ only supports ACTIVEMQ for creating and editing broker configurations. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EngineVersion: Annotated[
+        str | None,
+        Field(
+            description="The version of the broker engine. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the configuration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[TagsEntry] | None, Field(description="Create tags when creating the configuration.")
+    ] = None

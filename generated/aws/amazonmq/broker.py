@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,87 +79,107 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BrokerConfigurationIdDict = TypedDict(
-    "BrokerConfigurationIdDict",
-    {
-        "Id": "Required[str]",
-        "Revision": "Required[int]",
-    },
-    total=False,
-)
 
-BrokerEncryptionOptionsDict = TypedDict(
-    "BrokerEncryptionOptionsDict",
-    {
-        "KmsKeyId": "str",
-        "UseAwsOwnedKey": "Required[bool]",
-    },
-    total=False,
-)
+class BrokerConfigurationIdDict(TypedDict, total=False):
+    """BrokerConfigurationId as a plain dict."""
 
-BrokerLdapServerMetadataDict = TypedDict(
-    "BrokerLdapServerMetadataDict",
-    {
-        "Hosts": "Required[list[str]]",
-        "RoleBase": "Required[str]",
-        "RoleName": "str",
-        "RoleSearchMatching": "Required[str]",
-        "RoleSearchSubtree": "bool",
-        "ServiceAccountPassword": "str",
-        "ServiceAccountUsername": "Required[str]",
-        "UserBase": "Required[str]",
-        "UserRoleName": "str",
-        "UserSearchMatching": "Required[str]",
-        "UserSearchSubtree": "bool",
-    },
-    total=False,
-)
+    Id: Required[str]
+    """Type: str."""
+    Revision: Required[int]
+    """Type: int."""
 
-LogListDict = TypedDict(
-    "LogListDict",
-    {
-        "Audit": "bool",
-        "General": "bool",
-    },
-    total=False,
-)
 
-MaintenanceWindowDict = TypedDict(
-    "MaintenanceWindowDict",
-    {
-        "DayOfWeek": "Required[str]",
-        "TimeOfDay": "Required[str]",
-        "TimeZone": "Required[str]",
-    },
-    total=False,
-)
+class BrokerEncryptionOptionsDict(TypedDict, total=False):
+    """BrokerEncryptionOptions as a plain dict."""
 
-TagsEntryDict = TypedDict(
-    "TagsEntryDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    KmsKeyId: str
+    """The customer master key (CMK) to use for the A KMS (KMS). This key is used to encrypt your
+    data at rest. If not provided, Amazon MQ will use a default CMK to encrypt your data. The Key
+    ARN is recommended so that drift can be detected, but a key ID or key alias will also be
+    accepted for API compatibility reasons."""
+    UseAwsOwnedKey: Required[bool]
+    """Type: bool."""
 
-UserDict = TypedDict(
-    "UserDict",
-    {
-        "ConsoleAccess": "bool",
-        "Groups": "list[str]",
-        "Password": "Required[str]",
-        "ReplicationUser": "bool",
-        "Username": "Required[str]",
-    },
-    total=False,
-)
 
+class BrokerLdapServerMetadataDict(TypedDict, total=False):
+    """BrokerLdapServerMetadata as a plain dict."""
+
+    Hosts: Required[list[str]]
+    """Type: list[str]."""
+    RoleBase: Required[str]
+    """Type: str."""
+    RoleName: str
+    """Type: str."""
+    RoleSearchMatching: Required[str]
+    """Type: str."""
+    RoleSearchSubtree: bool
+    """Type: bool."""
+    ServiceAccountPassword: str
+    """Type: str."""
+    ServiceAccountUsername: Required[str]
+    """Type: str."""
+    UserBase: Required[str]
+    """Type: str."""
+    UserRoleName: str
+    """Type: str."""
+    UserSearchMatching: Required[str]
+    """Type: str."""
+    UserSearchSubtree: bool
+    """Type: bool."""
+
+
+class LogListDict(TypedDict, total=False):
+    """LogList as a plain dict."""
+
+    Audit: bool
+    """Type: bool."""
+    General: bool
+    """Type: bool."""
+
+
+class MaintenanceWindowDict(TypedDict, total=False):
+    """MaintenanceWindow as a plain dict."""
+
+    DayOfWeek: Required[str]
+    """_Allowed Values_: <code>MONDAY</code> | <code>TUESDAY</code> | <code>WEDNESDAY</code> |
+    <code>THURSDAY</code> | <code>FRIDAY</code> | <code>SATURDAY</code> | <code>SUNDAY</code>"""
+    TimeOfDay: Required[str]
+    """The time, in 24-hour format, and use only numbers separated by a colon, HH:MM or HH:MM:SS.
+    Example: 13:05. When writing YAML this may need to be quoted to prevent a timestamp being read
+    and converted to a number of minutes or seconds."""
+    TimeZone: Required[str]
+    """The time zone, UTC by default, in either the Country/City format, or the UTC offset format."""
+
+
+class TagsEntryDict(TypedDict, total=False):
+    """TagsEntry as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class UserDict(TypedDict, total=False):
+    """User as a plain dict."""
+
+    ConsoleAccess: bool
+    """Type: bool."""
+    Groups: list[str]
+    """Items: at most 20 items. Each item: Pattern: ^[A-Za-z0-9._~-]{2,100}$"""
+    Password: Required[str]
+    """Pattern: ^[^,:=]+$ Length: at least 12 characters."""
+    ReplicationUser: bool
+    """Type: bool."""
+    Username: Required[str]
+    """Pattern: ^[A-Za-z0-9_.~-]{2,100}$"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AmazonMQ::Broker",
     schema_file="aws-amazonmq-broker.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/Arn",
@@ -187,7 +211,6 @@ METADATA = _TypeMetadata(
         "/DataReplicationPrimaryBrokerArn",
         "/Configuration",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AmqpEndpoints",
         "/ConsoleURLs",
@@ -210,14 +233,7 @@ METADATA = _TypeMetadata(
         "HostInstanceType",
         "PubliclyAccessible",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -227,209 +243,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConfigurationId": {
-            "additionalProperties": False,
-            "properties": {"Id": {"type": "string"}, "Revision": {"type": "integer"}},
-            "required": ["Revision", "Id"],
-            "type": "object",
-        },
-        "EncryptionOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-                "UseAwsOwnedKey": {"type": "boolean"},
-            },
-            "required": ["UseAwsOwnedKey"],
-            "type": "object",
-        },
-        "LdapServerMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "Hosts": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "RoleBase": {"type": "string"},
-                "RoleName": {"type": "string"},
-                "RoleSearchMatching": {"type": "string"},
-                "RoleSearchSubtree": {"type": "boolean"},
-                "ServiceAccountPassword": {"type": "string"},
-                "ServiceAccountUsername": {"type": "string"},
-                "UserBase": {"type": "string"},
-                "UserRoleName": {"type": "string"},
-                "UserSearchMatching": {"type": "string"},
-                "UserSearchSubtree": {"type": "boolean"},
-            },
-            "required": [
-                "Hosts",
-                "UserSearchMatching",
-                "UserBase",
-                "RoleSearchMatching",
-                "ServiceAccountUsername",
-                "RoleBase",
-            ],
-            "type": "object",
-        },
-        "LogList": {
-            "additionalProperties": False,
-            "properties": {"Audit": {"type": "boolean"}, "General": {"type": "boolean"}},
-            "type": "object",
-        },
-        "MaintenanceWindow": {
-            "additionalProperties": False,
-            "properties": {
-                "DayOfWeek": {
-                    "anyOf": [
-                        {
-                            "enum": [
-                                "MONDAY",
-                                "TUESDAY",
-                                "WEDNESDAY",
-                                "THURSDAY",
-                                "FRIDAY",
-                                "SATURDAY",
-                                "SUNDAY",
-                            ],
-                            "type": "string",
-                        },
-                        {"pattern": "^[Mm][Oo][Nn][Dd][Aa][Yy]$"},
-                        {"pattern": "^[Tt][Uu][Ee][Ss][Dd][Aa][Yy]$"},
-                        {"pattern": "^[Ww][Ee][Dd][Nn][Ee][Ss][Dd][Aa][Yy]$"},
-                        {"pattern": "^[Tt][Hh][Uu][Rr][Ss][Dd][Aa][Yy]$"},
-                        {"pattern": "^[Ff][Rr][Ii][Dd][Aa][Yy]$"},
-                        {"pattern": "^[Ss][Aa][Tt][Uu][Rr][Dd][Aa][Yy]$"},
-                        {"pattern": "^[Ss][Uu][Nn][Dd][Aa][Yy]$"},
-                    ],
-                    "type": "string",
-                },
-                "TimeOfDay": {"pattern": "^[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?$", "type": "string"},
-                "TimeZone": {"type": "string"},
-            },
-            "required": ["DayOfWeek", "TimeOfDay", "TimeZone"],
-            "type": "object",
-        },
-        "TagsEntry": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "User": {
-            "additionalProperties": False,
-            "properties": {
-                "ConsoleAccess": {"type": "boolean"},
-                "Groups": {
-                    "items": {"pattern": "^[A-Za-z0-9._~-]{2,100}$", "type": "string"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Password": {"minLength": 12, "pattern": "^[^,:=]+$", "type": "string"},
-                "ReplicationUser": {"type": "boolean"},
-                "Username": {"pattern": "^[A-Za-z0-9_.~-]{2,100}$", "type": "string"},
-            },
-            "required": ["Username", "Password"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AmqpEndpoints": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Arn": {"pattern": "^arn:.*", "type": "string"},
-        "AuthenticationStrategy": {"type": "string"},
-        "AutoMinorVersionUpgrade": {"type": "boolean"},
-        "BrokerName": {"pattern": "^[0-9A-Za-z_-]{1,50}$", "type": "string"},
-        "Configuration": {"$ref": "#/definitions/ConfigurationId"},
-        "ConfigurationId": {"type": "string"},
-        "ConfigurationRevision": {"type": "string"},
-        "ConsoleURLs": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "DataReplicationMode": {
-            "anyOf": [
-                {"enum": ["NONE", "CRDR"], "type": "string"},
-                {"pattern": "^[Nn][Oo][Nn][Ee]$"},
-                {"pattern": "^[Cc][Rr][Dd][Rr]$"},
-            ],
-            "type": "string",
-        },
-        "DataReplicationPrimaryBrokerArn": {"pattern": "^arn:.*", "type": "string"},
-        "DeploymentMode": {
-            "anyOf": [
-                {
-                    "enum": ["SINGLE_INSTANCE", "ACTIVE_STANDBY_MULTI_AZ", "CLUSTER_MULTI_AZ"],
-                    "type": "string",
-                },
-                {"pattern": "^[Ss][Ii][Nn][Gg][Ll][Ee]_[Ii][Nn][Ss][Tt][Aa][Nn][Cc][Ee]$"},
-                {
-                    "pattern": "^[Aa][Cc][Tt][Ii][Vv][Ee]_[Ss][Tt][Aa][Nn][Dd][Bb][Yy][__][Mm][Uu][Ll][Tt][Ii]_[Aa][Zz]$"
-                },
-                {"pattern": "^[Cc][Ll][Uu][Ss][Tt][Ee][Rr]_[Mm][Uu][Ll][Tt][Ii][__][Aa][Zz]$"},
-            ],
-            "type": "string",
-        },
-        "EncryptionOptions": {"$ref": "#/definitions/EncryptionOptions"},
-        "EngineType": {
-            "anyOf": [
-                {"enum": ["ACTIVEMQ", "RABBITMQ"], "type": "string"},
-                {"pattern": "^[Aa][Cc][Tt][Ii][Vv][Ee][Mm][Qq]$"},
-                {"pattern": "^[Rr][Aa][Bb][Bb][Ii][Tt][Mm][Qq]$"},
-            ],
-            "type": "string",
-        },
-        "EngineVersion": {"type": "string"},
-        "EngineVersionCurrent": {"type": "string"},
-        "HostInstanceType": {"type": "string"},
-        "Id": {"type": "string"},
-        "IpAddresses": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "LdapServerMetadata": {"$ref": "#/definitions/LdapServerMetadata"},
-        "Logs": {"$ref": "#/definitions/LogList"},
-        "MaintenanceWindowStartTime": {"$ref": "#/definitions/MaintenanceWindow"},
-        "MqttEndpoints": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "OpenWireEndpoints": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "PubliclyAccessible": {"type": "boolean"},
-        "ResourceShareArns": {
-            "items": {"pattern": "^arn:.*", "type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "SecurityGroups": {
-            "items": {"type": "string"},
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "StompEndpoints": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "StorageSize": {"type": "integer"},
-        "StorageType": {
-            "anyOf": [
-                {"enum": ["EBS", "EFS"], "type": "string"},
-                {"pattern": "^[Ee]([Bb]|[Ff])[Ss]$"},
-            ],
-            "type": "string",
-        },
-        "SubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Tags": {
-            "items": {"$ref": "#/definitions/TagsEntry"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Users": {"items": {"$ref": "#/definitions/User"}, "type": "array", "uniqueItems": False},
-        "WssEndpoints": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-    },
-    "required": [
-        "BrokerName",
-        "EngineType",
-        "DeploymentMode",
-        "HostInstanceType",
-        "PubliclyAccessible",
-    ],
-}
-
 
 class Broker(_Resource):
     """AWS::AmazonMQ::Broker: Resource type definition for AWS::AmazonMQ::Broker
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): BrokerName, StorageType, DeploymentMode,
+    EngineType, SubnetIds, AuthenticationStrategy, EncryptionOptions, PubliclyAccessible.
+    Write-only (sent to AWS, never read back): EngineVersion, Users,
+    LdapServerMetadata.ServiceAccountPassword, DataReplicationPrimaryBrokerArn, Configuration.
+    Read-only attributes (known once deployed): AmqpEndpoints, Arn, ConfigurationId,
+    ConfigurationRevision, ConsoleURLs, EngineVersionCurrent, Id, IpAddresses, MqttEndpoints,
+    OpenWireEndpoints, StompEndpoints, WssEndpoints.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-amazonmq-broker.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -437,22 +265,35 @@ class Broker(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BrokerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "broker.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AmqpEndpoints: list[str]
+    """Type: list[str]."""
     Arn: str
+    """Pattern: ^arn:.*"""
     ConfigurationId: str
+    """The ID of the current actual configuration."""
     ConfigurationRevision: str
+    """The revision of the current actual configuration."""
     ConsoleURLs: list[str]
+    """Type: list[str]."""
     EngineVersionCurrent: str
+    """The version in use. This may have more precision than the specified EngineVersion."""
     Id: str
+    """Type: str."""
     IpAddresses: list[str]
+    """Type: list[str]."""
     MqttEndpoints: list[str]
+    """Type: list[str]."""
     OpenWireEndpoints: list[str]
+    """Type: list[str]."""
     StompEndpoints: list[str]
+    """Type: list[str]."""
     WssEndpoints: list[str]
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: list[str]."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthenticationStrategy: str
     AutoMinorVersionUpgrade: bool
     BrokerName: str
@@ -476,49 +317,81 @@ class Broker(_Resource):
     Tags: list[TagsEntryDict]
     Users: list[UserDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BrokerName: str,
+        DeploymentMode: str,
+        EngineType: str,
+        HostInstanceType: str,
+        PubliclyAccessible: bool,
+        AuthenticationStrategy: str | None = None,
+        AutoMinorVersionUpgrade: bool | None = None,
+        Configuration: BrokerConfigurationId | BrokerConfigurationIdDict | None = None,
+        DataReplicationMode: str | None = None,
+        DataReplicationPrimaryBrokerArn: str | None = None,
+        EncryptionOptions: BrokerEncryptionOptions | BrokerEncryptionOptionsDict | None = None,
+        EngineVersion: str | None = None,
+        LdapServerMetadata: BrokerLdapServerMetadata | BrokerLdapServerMetadataDict | None = None,
+        Logs: LogList | LogListDict | None = None,
+        MaintenanceWindowStartTime: MaintenanceWindow | MaintenanceWindowDict | None = None,
+        ResourceShareArns: list[str] | None = None,
+        SecurityGroups: list[str] | None = None,
+        StorageSize: int | None = None,
+        StorageType: str | None = None,
+        SubnetIds: list[str] | None = None,
+        Tags: list[TagsEntry | TagsEntryDict] | None = None,
+        Users: list[User | UserDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AmazonMQ::Broker; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BrokerName: str,
-            DeploymentMode: str,
-            EngineType: str,
-            HostInstanceType: str,
-            PubliclyAccessible: bool,
-            AuthenticationStrategy: str | None = None,
-            AutoMinorVersionUpgrade: bool | None = None,
-            Configuration: BrokerConfigurationId | BrokerConfigurationIdDict | None = None,
-            DataReplicationMode: str | None = None,
-            DataReplicationPrimaryBrokerArn: str | None = None,
-            EncryptionOptions: BrokerEncryptionOptions | BrokerEncryptionOptionsDict | None = None,
-            EngineVersion: str | None = None,
-            LdapServerMetadata: BrokerLdapServerMetadata
-            | BrokerLdapServerMetadataDict
-            | None = None,
-            Logs: LogList | LogListDict | None = None,
-            MaintenanceWindowStartTime: MaintenanceWindow | MaintenanceWindowDict | None = None,
-            ResourceShareArns: list[str] | None = None,
-            SecurityGroups: list[str] | None = None,
-            StorageSize: int | None = None,
-            StorageType: str | None = None,
-            SubnetIds: list[str] | None = None,
-            Tags: list[TagsEntry | TagsEntryDict] | None = None,
-            Users: list[User | UserDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AmazonMQ::Broker; `await` it inside an App to deploy it.
-
-            Configuration: The intended configuration (ID and revision) to be set when creating or updating.
-            DataReplicationPrimaryBrokerArn: The ARN of the primary broker that is used to replicate data from in a data replication pair when creating a replica.
-            EngineVersion: The version specified to use.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BrokerName: Pattern: ^[0-9A-Za-z_-]{1,50}$ Create-only: changing it replaces the
+                resource. Required.
+            DeploymentMode: Type: str. Create-only: changing it replaces the resource. Required.
+            EngineType: Type: str. Create-only: changing it replaces the resource. Required.
+            HostInstanceType: Type: str. Required.
+            PubliclyAccessible: Type: bool. Create-only: changing it replaces the resource.
+                Required.
+            AuthenticationStrategy: Type: str. Create-only: changing it replaces the resource.
+            AutoMinorVersionUpgrade: Type: bool.
+            Configuration: The intended configuration (ID and revision) to be set when creating or
+                updating. This property is write-only so that applications of a
+                ConfigurationAssociation do not cause drift. Write-only: sent to AWS, never read
+                back.
+            DataReplicationMode: Type: str.
+            DataReplicationPrimaryBrokerArn: The ARN of the primary broker that is used to replicate
+                data from in a data replication pair when creating a replica. This field is only
+                used at creation-time. Changes to it subsequently are ignored by CloudFormation.
+                Information on the current primary is available on the DataReplicationMetadata
+                object returned by the API. Write-only: sent to AWS, never read back.
+            EncryptionOptions: Type: BrokerEncryptionOptionsDict. Create-only: changing it replaces
+                the resource.
+            EngineVersion: The version specified to use. See also EngineVersionCurrent. Write-only:
+                sent to AWS, never read back.
+            LdapServerMetadata: Type: BrokerLdapServerMetadataDict.
+            Logs: Type: LogListDict.
+            MaintenanceWindowStartTime: Type: MaintenanceWindowDict.
             ResourceShareArns: The ARNs of the resource shares to be associated with the broker.
+            SecurityGroups: Items: 1 to 5 items.
             StorageSize: The broker's storage size in GB.
-            Users: Users to configure on the broker.
+            StorageType: Type: str. Create-only: changing it replaces the resource.
+            SubnetIds: Type: list[str]. Create-only: changing it replaces the resource.
+            Tags: Type: list[TagsEntryDict].
+            Users: Users to configure on the broker. For RabbitMQ, this should be one user, created
+                when the broker is created, and changes thereafter are ignored. For ActiveMQ,
+                changes to anything but Password are detected and will trigger an update, but
+                changes to Password cannot be detected so updates to Password may not take effect
+                unless there is some other change. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

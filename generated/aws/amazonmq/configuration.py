@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagsEntryDict = TypedDict(
-    "TagsEntryDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagsEntryDict(TypedDict, total=False):
+    """TagsEntry as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AmazonMQ::Configuration",
     schema_file="aws-amazonmq-configuration.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id", "/Revision"),
     create_only=("/AuthenticationStrategy", "/EngineType", "/EngineVersion", "/Name"),
     write_only=("/Data",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("EngineType", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,37 +85,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "TagsEntry": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AuthenticationStrategy": {"type": "string"},
-        "Data": {"type": "string"},
-        "Description": {"type": "string"},
-        "EngineType": {"type": "string"},
-        "EngineVersion": {"type": "string"},
-        "Id": {"type": "string"},
-        "Name": {"type": "string"},
-        "Revision": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/TagsEntry"}, "type": "array"},
-    },
-    "required": ["EngineType", "Name"],
-}
-
 
 class Configuration(_Resource):
     """AWS::AmazonMQ::Configuration: Resource Type definition for AWS::AmazonMQ::Configuration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): AuthenticationStrategy, EngineType,
+    EngineVersion, Name.
+    Write-only (sent to AWS, never read back): Data.
+    Read-only attributes (known once deployed): Arn, Id, Revision.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-amazonmq-configuration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -126,13 +104,17 @@ class Configuration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "configuration.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the Amazon MQ configuration."""
     Id: str
+    """The ID of the Amazon MQ configuration."""
     Revision: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The revision number of the configuration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthenticationStrategy: str
     Data: str
     Description: str
@@ -141,33 +123,41 @@ class Configuration(_Resource):
     Name: str
     Tags: list[TagsEntryDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EngineType: str,
+        Name: str,
+        AuthenticationStrategy: str | None = None,
+        Data: str | None = None,
+        Description: str | None = None,
+        EngineVersion: str | None = None,
+        Tags: list[TagsEntry | TagsEntryDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AmazonMQ::Configuration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EngineType: str,
-            Name: str,
-            AuthenticationStrategy: str | None = None,
-            Data: str | None = None,
-            Description: str | None = None,
-            EngineVersion: str | None = None,
-            Tags: list[TagsEntry | TagsEntryDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AmazonMQ::Configuration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EngineType: The type of broker engine. Note: Currently, Amazon MQ only supports ACTIVEMQ
+                for creating and editing broker configurations. Create-only: changing it replaces
+                the resource. Required.
+            Name: The name of the configuration. Create-only: changing it replaces the resource.
+                Required.
             AuthenticationStrategy: The authentication strategy associated with the configuration.
-            Data: The base64-encoded XML configuration.
+                The default is SIMPLE. Create-only: changing it replaces the resource.
+            Data: The base64-encoded XML configuration. Write-only: sent to AWS, never read back.
             Description: The description of the configuration.
-            EngineType: The type of broker engine.
-            EngineVersion: The version of the broker engine.
-            Name: The name of the configuration.
+            EngineVersion: The version of the broker engine. Create-only: changing it replaces the
+                resource.
             Tags: Create tags when creating the configuration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

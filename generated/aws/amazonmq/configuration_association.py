@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,28 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigurationIdDict = TypedDict(
-    "ConfigurationIdDict",
-    {
-        "Id": "Required[str]",
-        "Revision": "Required[int]",
-    },
-    total=False,
-)
 
+class ConfigurationIdDict(TypedDict, total=False):
+    """ConfigurationId as a plain dict."""
+
+    Id: Required[str]
+    """ID of the Configuration to apply to a Broker"""
+    Revision: Required[int]
+    """Revision of the Configuration to apply to a Broker"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AmazonMQ::ConfigurationAssociation",
     schema_file="aws-amazonmq-configurationassociation.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/Broker",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Configuration", "Broker"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "update": 120,
@@ -86,30 +84,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConfigurationId": {
-            "additionalProperties": False,
-            "properties": {"Id": {"type": "string"}, "Revision": {"type": "integer"}},
-            "required": ["Revision", "Id"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Broker": {"type": "string"},
-        "Configuration": {"$ref": "#/definitions/ConfigurationId"},
-        "Id": {"type": "string"},
-    },
-    "required": ["Configuration", "Broker"],
-}
-
 
 class ConfigurationAssociation(_Resource):
-    """AWS::AmazonMQ::ConfigurationAssociation: Resource Type definition for AWS::AmazonMQ::ConfigurationAssociation
+    """AWS::AmazonMQ::ConfigurationAssociation: Resource Type definition for
+    AWS::AmazonMQ::ConfigurationAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Broker.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-amazonmq-configurationassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -119,30 +104,39 @@ class ConfigurationAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfigurationAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "configuration_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the ConfigurationAssociation Resource"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Broker: str
     Configuration: ConfigurationIdDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Broker: str,
+        Configuration: ConfigurationId | ConfigurationIdDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AmazonMQ::ConfigurationAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Broker: str,
-            Configuration: ConfigurationId | ConfigurationIdDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AmazonMQ::ConfigurationAssociation; `await` it inside an App to deploy it.
-
-            Broker: ID of the Broker that the configuration should be applied to
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Broker: ID of the Broker that the configuration should be applied to Create-only:
+                changing it replaces the resource. Required.
+            Configuration: Type: ConfigurationIdDict. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

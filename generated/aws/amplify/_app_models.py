@@ -7,10 +7,10 @@ Imported on first use by app.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AppAttributes",
@@ -29,93 +29,175 @@ class AppBasicAuthConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableBasicAuth: bool | None = None
-    Password: str | None = None
-    Username: str | None = None
+    EnableBasicAuth: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Password: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
+    Username: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
 
 
 class AppCacheConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["AMPLIFY_MANAGED", "AMPLIFY_MANAGED_NO_COOKIES"] | None = None
+    Type: Annotated[
+        Literal["AMPLIFY_MANAGED", "AMPLIFY_MANAGED_NO_COOKIES"] | None,
+        Field(description="Allowed values: 'AMPLIFY_MANAGED', 'AMPLIFY_MANAGED_NO_COOKIES'."),
+    ] = None
 
 
 class AppJobConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BuildComputeType: Literal["STANDARD_8GB", "LARGE_16GB", "XLARGE_72GB"]
+    BuildComputeType: Annotated[
+        Literal["STANDARD_8GB", "LARGE_16GB", "XLARGE_72GB"],
+        Field(description="Allowed values: 'STANDARD_8GB', 'LARGE_16GB', 'XLARGE_72GB'."),
+    ]
 
 
 class CustomRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Condition: str | None = None
-    Source: str
-    Status: str | None = None
-    Target: str
+    Condition: Annotated[
+        str | None, Field(description="Pattern: (?s).* Length: 0 to 2048 characters.")
+    ] = None
+    Source: Annotated[str, Field(description="Pattern: (?s).+ Length: 1 to 2048 characters.")]
+    Status: Annotated[
+        str | None, Field(description="Pattern: .{3,7} Length: 3 to 7 characters.")
+    ] = None
+    Target: Annotated[str, Field(description="Pattern: (?s).+ Length: 1 to 2048 characters.")]
 
 
 class EnvironmentVariable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[str, Field(description="Pattern: (?s).* Length: at most 255 characters.")]
+    Value: Annotated[str, Field(description="Pattern: (?s).* Length: at most 5500 characters.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class AppAttributes(DeferredModel):
-    AppId: str | None = None
-    AppName: str | None = None
-    Arn: str | None = None
-    DefaultDomain: str | None = None
+    """
+    The read-only attributes of a AWS::Amplify::App, set by AWS.
+    """
+
+    AppId: Annotated[
+        str | None, Field(description="Pattern: d[a-z0-9]+ Length: 1 to 20 characters.")
+    ] = None
+    AppName: Annotated[
+        str | None, Field(description="Pattern: (?s).+ Length: 1 to 255 characters.")
+    ] = None
+    Arn: Annotated[
+        str | None, Field(description="Pattern: (?s).* Length: at most 1000 characters.")
+    ] = None
+    DefaultDomain: Annotated[str | None, Field(description="Length: 0 to 1000 characters.")] = None
 
 
 class AppAutoBranchCreationConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoBranchCreationPatterns: list[str] | None = None
-    BasicAuthConfig: AppBasicAuthConfig | None = None
-    BuildSpec: str | None = None
-    EnableAutoBranchCreation: bool | None = None
-    EnableAutoBuild: bool | None = None
-    EnablePerformanceMode: bool | None = None
-    EnablePullRequestPreview: bool | None = None
-    EnvironmentVariables: list[EnvironmentVariable] | None = None
-    Framework: str | None = None
-    PullRequestEnvironmentName: str | None = None
-    Stage: Literal["EXPERIMENTAL", "BETA", "PULL_REQUEST", "PRODUCTION", "DEVELOPMENT"] | None = (
-        None
-    )
+    AutoBranchCreationPatterns: Annotated[
+        list[str] | None, Field(description="Each item: Length: 1 to 2048 characters.")
+    ] = None
+    BasicAuthConfig: Annotated[
+        AppBasicAuthConfig | None, Field(description="Type: AppBasicAuthConfigDict.")
+    ] = None
+    BuildSpec: Annotated[
+        str | None, Field(description="Pattern: ^(?s).+$ Length: 1 to 25000 characters.")
+    ] = None
+    EnableAutoBranchCreation: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EnableAutoBuild: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EnablePerformanceMode: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EnablePullRequestPreview: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EnvironmentVariables: Annotated[
+        list[EnvironmentVariable] | None, Field(description="Type: list[EnvironmentVariableDict].")
+    ] = None
+    Framework: Annotated[
+        str | None, Field(description="Pattern: (?s).* Length: 0 to 255 characters.")
+    ] = None
+    PullRequestEnvironmentName: Annotated[
+        str | None, Field(description="Pattern: (?s).* Length: 0 to 20 characters.")
+    ] = None
+    Stage: Annotated[
+        Literal["EXPERIMENTAL", "BETA", "PULL_REQUEST", "PRODUCTION", "DEVELOPMENT"] | None,
+        Field(
+            description="Allowed values: 'EXPERIMENTAL', 'BETA', 'PULL_REQUEST', 'PRODUCTION', 'DEVELOPMENT'."
+        ),
+    ] = None
 
 
 class AppProps(DeferredModel):
-    AccessToken: str | None = None
-    AutoBranchCreationConfig: AppAutoBranchCreationConfig | None = None
-    BasicAuthConfig: AppBasicAuthConfig | None = None
-    BuildSpec: str | None = None
-    CacheConfig: AppCacheConfig | None = None
-    ComputeRoleArn: str | None = None
-    CustomHeaders: str | None = None
-    CustomRules: list[CustomRule] | None = None
-    Description: str | None = None
-    EnableBranchAutoDeletion: bool | None = None
-    EnvironmentVariables: list[EnvironmentVariable] | None = None
-    IAMServiceRole: str | None = None
-    JobConfig: AppJobConfig | None = None
-    Name: str
-    OauthToken: str | None = None
-    Platform: Literal["WEB", "WEB_DYNAMIC", "WEB_COMPUTE"] | None = None
-    Repository: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Amplify::App.
+    """
+
+    AccessToken: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(?s).+$ Length: 1 to 4096 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    AutoBranchCreationConfig: Annotated[
+        AppAutoBranchCreationConfig | None,
+        Field(
+            description="Type: AppAutoBranchCreationConfigDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    BasicAuthConfig: Annotated[
+        AppBasicAuthConfig | None,
+        Field(
+            description="Type: AppBasicAuthConfigDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    BuildSpec: Annotated[
+        str | None, Field(description="Pattern: (?s).+ Length: 1 to 25000 characters.")
+    ] = None
+    CacheConfig: Annotated[
+        AppCacheConfig | None, Field(description="Type: AppCacheConfigDict.")
+    ] = None
+    ComputeRoleArn: Annotated[
+        str | None, Field(description="Pattern: (?s).* Length: 0 to 1000 characters.")
+    ] = None
+    CustomHeaders: Annotated[
+        str | None, Field(description="Pattern: (?s).* Length: 0 to 25000 characters.")
+    ] = None
+    CustomRules: Annotated[
+        list[CustomRule] | None, Field(description="Type: list[CustomRuleDict].")
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="Pattern: (?s).* Length: 0 to 1000 characters.")
+    ] = None
+    EnableBranchAutoDeletion: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EnvironmentVariables: Annotated[
+        list[EnvironmentVariable] | None, Field(description="Type: list[EnvironmentVariableDict].")
+    ] = None
+    IAMServiceRole: Annotated[
+        str | None, Field(description="Pattern: (?s).* Length: 1 to 1000 characters.")
+    ] = None
+    JobConfig: Annotated[AppJobConfig | None, Field(description="Type: AppJobConfigDict.")] = None
+    Name: Annotated[str, Field(description="Pattern: (?s).+ Length: 1 to 255 characters.")]
+    OauthToken: Annotated[
+        str | None,
+        Field(
+            description="Pattern: (?s).* Length: 0 to 4096 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Platform: Annotated[
+        Literal["WEB", "WEB_DYNAMIC", "WEB_COMPUTE"] | None,
+        Field(description="Allowed values: 'WEB', 'WEB_DYNAMIC', 'WEB_COMPUTE'."),
+    ] = None
+    Repository: Annotated[
+        str | None, Field(description="Pattern: (?s).* Length: 0 to 1000 characters.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -7,10 +7,10 @@ Imported on first use by branch.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BranchAttributes",
@@ -26,54 +26,106 @@ class BranchBackend(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StackArn: str | None = None
+    StackArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws:cloudformation:[a-z0-9-]+:\\d{12}:stack/.+/.+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
 
 
 class BranchBasicAuthConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableBasicAuth: bool | None = None
-    Password: str
-    Username: str
+    EnableBasicAuth: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Password: Annotated[str, Field(description="Length: 1 to 255 characters.")]
+    Username: Annotated[str, Field(description="Length: 1 to 255 characters.")]
 
 
 class EnvironmentVariable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[str, Field(description="Pattern: (?s).* Length: at most 255 characters.")]
+    Value: Annotated[str, Field(description="Pattern: (?s).* Length: at most 5500 characters.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class BranchAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Amplify::Branch, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Pattern: (?s).* Length: at most 1000 characters.")
+    ] = None
 
 
 class BranchProps(DeferredModel):
-    AppId: str
-    Backend: BranchBackend | None = None
-    BasicAuthConfig: BranchBasicAuthConfig | None = None
-    BranchName: str
-    BuildSpec: str | None = None
-    ComputeRoleArn: str | None = None
-    Description: str | None = None
-    EnableAutoBuild: bool | None = None
-    EnablePerformanceMode: bool | None = None
-    EnablePullRequestPreview: bool | None = None
-    EnableSkewProtection: bool | None = None
-    EnvironmentVariables: list[EnvironmentVariable] | None = None
-    Framework: str | None = None
-    PullRequestEnvironmentName: str | None = None
-    Stage: Literal["EXPERIMENTAL", "BETA", "PULL_REQUEST", "PRODUCTION", "DEVELOPMENT"] | None = (
-        None
-    )
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Amplify::Branch.
+    """
+
+    AppId: Annotated[
+        str,
+        Field(
+            description="Pattern: d[a-z0-9]+ Length: 1 to 20 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Backend: Annotated[BranchBackend | None, Field(description="Type: BranchBackendDict.")] = None
+    BasicAuthConfig: Annotated[
+        BranchBasicAuthConfig | None,
+        Field(
+            description="Type: BranchBasicAuthConfigDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    BranchName: Annotated[
+        str,
+        Field(
+            description="Pattern: (?s).+ Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    BuildSpec: Annotated[
+        str | None, Field(description="Pattern: (?s).+ Length: 1 to 25000 characters.")
+    ] = None
+    ComputeRoleArn: Annotated[
+        str | None, Field(description="Pattern: (?s).* Length: 0 to 1000 characters.")
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="Pattern: (?s).* Length: 0 to 1000 characters.")
+    ] = None
+    EnableAutoBuild: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EnablePerformanceMode: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EnablePullRequestPreview: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EnableSkewProtection: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EnvironmentVariables: Annotated[
+        list[EnvironmentVariable] | None, Field(description="Type: list[EnvironmentVariableDict].")
+    ] = None
+    Framework: Annotated[
+        str | None, Field(description="Pattern: (?s).* Length: 0 to 255 characters.")
+    ] = None
+    PullRequestEnvironmentName: Annotated[
+        str | None, Field(description="Pattern: (?s).* Length: 0 to 20 characters.")
+    ] = None
+    Stage: Annotated[
+        Literal["EXPERIMENTAL", "BETA", "PULL_REQUEST", "PRODUCTION", "DEVELOPMENT"] | None,
+        Field(
+            description="Allowed values: 'EXPERIMENTAL', 'BETA', 'PULL_REQUEST', 'PRODUCTION', 'DEVELOPMENT'."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

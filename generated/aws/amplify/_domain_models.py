@@ -7,10 +7,10 @@ Imported on first use by domain.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DomainAttributes",
@@ -25,41 +25,96 @@ class DomainCertificate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str | None = None
-    CertificateType: Literal["AMPLIFY_MANAGED", "CUSTOM"] | None = None
-    CertificateVerificationDNSRecord: str | None = None
+    CertificateArn: Annotated[
+        str | None,
+        Field(description='Pattern: "^arn:aws:acm:[a-z0-9-]+:\\d{12}:certificate\\/.+$"'),
+    ] = None
+    CertificateType: Annotated[
+        Literal["AMPLIFY_MANAGED", "CUSTOM"] | None,
+        Field(description="Allowed values: 'AMPLIFY_MANAGED', 'CUSTOM'."),
+    ] = None
+    CertificateVerificationDNSRecord: Annotated[
+        str | None, Field(description="Length: at most 1000 characters.")
+    ] = None
 
 
 class DomainCertificateSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateType: Literal["AMPLIFY_MANAGED", "CUSTOM"] | None = None
-    CustomCertificateArn: str | None = None
+    CertificateType: Annotated[
+        Literal["AMPLIFY_MANAGED", "CUSTOM"] | None,
+        Field(description="Allowed values: 'AMPLIFY_MANAGED', 'CUSTOM'."),
+    ] = None
+    CustomCertificateArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws:acm:[a-z0-9-]+:\\d{12}:certificate\\/.+$ Length: 0 to 1000 characters."
+        ),
+    ] = None
 
 
 class SubDomainSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BranchName: str
-    Prefix: str
+    BranchName: Annotated[str, Field(description="Pattern: (?s).+ Length: 1 to 255 characters.")]
+    Prefix: Annotated[str, Field(description="Pattern: (?s).* Length: 0 to 255 characters.")]
 
 
 class DomainAttributes(DeferredModel):
-    Arn: str | None = None
-    Certificate: DomainCertificate | None = None
-    CertificateRecord: str | None = None
-    DomainStatus: str | None = None
-    StatusReason: str | None = None
-    UpdateStatus: str | None = None
+    """
+    The read-only attributes of a AWS::Amplify::Domain, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Pattern: (?s).* Length: at most 1000 characters.")
+    ] = None
+    Certificate: Annotated[
+        DomainCertificate | None, Field(description="Type: DomainCertificateDict.")
+    ] = None
+    CertificateRecord: Annotated[
+        str | None, Field(description="Length: at most 1000 characters.")
+    ] = None
+    DomainStatus: Annotated[str | None, Field(description="Type: str.")] = None
+    StatusReason: Annotated[str | None, Field(description="Length: at most 1000 characters.")] = (
+        None
+    )
+    UpdateStatus: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainProps(DeferredModel):
-    AppId: str
-    AutoSubDomainCreationPatterns: list[str] | None = None
-    AutoSubDomainIAMRole: str | None = None
-    CertificateSettings: DomainCertificateSettings | None = None
-    DomainName: str
-    EnableAutoSubDomain: bool | None = None
-    SubDomainSettings: list[SubDomainSetting]
+    """
+    The properties a program declares for a AWS::Amplify::Domain.
+    """
+
+    AppId: Annotated[
+        str,
+        Field(
+            description="Pattern: d[a-z0-9]+ Length: 1 to 20 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AutoSubDomainCreationPatterns: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: (?s).+ Length: 1 to 2048 characters."),
+    ] = None
+    AutoSubDomainIAMRole: Annotated[
+        str | None,
+        Field(description="Pattern: ^$|^arn:.+:iam::\\d{12}:role.+ Length: 0 to 1000 characters."),
+    ] = None
+    CertificateSettings: Annotated[
+        DomainCertificateSettings | None,
+        Field(
+            description="Type: DomainCertificateSettingsDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DomainName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])(\\.)?$ Length: 0 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EnableAutoSubDomain: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SubDomainSettings: Annotated[
+        list[SubDomainSetting], Field(description="Items: 0 to 255 items.")
+    ]

@@ -7,9 +7,10 @@ Imported on first use by webhook.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -22,18 +23,35 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class WebhookAttributes(DeferredModel):
-    Arn: str | None = None
-    WebhookId: str | None = None
-    WebhookUrl: str | None = None
+    """
+    The read-only attributes of a AWS::Amplify::Webhook, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the webhook.")
+    ] = None
+    WebhookId: Annotated[str | None, Field(description="The unique ID for a webhook.")] = None
+    WebhookUrl: Annotated[str | None, Field(description="The URL of the webhook.")] = None
 
 
 class WebhookProps(DeferredModel):
-    AppId: str | None = None
-    BranchName: str
-    Description: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Amplify::Webhook.
+    """
+
+    AppId: Annotated[
+        str | None,
+        Field(
+            description="The unique ID for an Amplify app. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    BranchName: Annotated[
+        str, Field(description="The name for a branch that is part of an Amplify app.")
+    ]
+    Description: Annotated[str | None, Field(description="The description for a webhook.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags for the webhook.")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,98 +79,99 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AppAutoBranchCreationConfigDict = TypedDict(
-    "AppAutoBranchCreationConfigDict",
-    {
-        "AutoBranchCreationPatterns": "list[str]",
-        "BasicAuthConfig": "AppBasicAuthConfigDict",
-        "BuildSpec": "str",
-        "EnableAutoBranchCreation": "bool",
-        "EnableAutoBuild": "bool",
-        "EnablePerformanceMode": "bool",
-        "EnablePullRequestPreview": "bool",
-        "EnvironmentVariables": "list[EnvironmentVariableDict]",
-        "Framework": "str",
-        "PullRequestEnvironmentName": "str",
-        "Stage": "Literal['EXPERIMENTAL', 'BETA', 'PULL_REQUEST', 'PRODUCTION', 'DEVELOPMENT']",
-    },
-    total=False,
-)
 
-AppBasicAuthConfigDict = TypedDict(
-    "AppBasicAuthConfigDict",
-    {
-        "EnableBasicAuth": "bool",
-        "Password": "str",
-        "Username": "str",
-    },
-    total=False,
-)
+class AppAutoBranchCreationConfigDict(TypedDict, total=False):
+    """AppAutoBranchCreationConfig as a plain dict."""
 
-AppCacheConfigDict = TypedDict(
-    "AppCacheConfigDict",
-    {
-        "Type": "Literal['AMPLIFY_MANAGED', 'AMPLIFY_MANAGED_NO_COOKIES']",
-    },
-    total=False,
-)
+    AutoBranchCreationPatterns: list[str]
+    """Each item: Length: 1 to 2048 characters."""
+    BasicAuthConfig: AppBasicAuthConfigDict
+    """Type: AppBasicAuthConfigDict."""
+    BuildSpec: str
+    """Pattern: ^(?s).+$ Length: 1 to 25000 characters."""
+    EnableAutoBranchCreation: bool
+    """Type: bool."""
+    EnableAutoBuild: bool
+    """Type: bool."""
+    EnablePerformanceMode: bool
+    """Type: bool."""
+    EnablePullRequestPreview: bool
+    """Type: bool."""
+    EnvironmentVariables: list[EnvironmentVariableDict]
+    """Type: list[EnvironmentVariableDict]."""
+    Framework: str
+    """Pattern: (?s).* Length: 0 to 255 characters."""
+    PullRequestEnvironmentName: str
+    """Pattern: (?s).* Length: 0 to 20 characters."""
+    Stage: Literal["EXPERIMENTAL", "BETA", "PULL_REQUEST", "PRODUCTION", "DEVELOPMENT"]
+    """Allowed values: 'EXPERIMENTAL', 'BETA', 'PULL_REQUEST', 'PRODUCTION', 'DEVELOPMENT'."""
 
-AppJobConfigDict = TypedDict(
-    "AppJobConfigDict",
-    {
-        "BuildComputeType": "Required[Literal['STANDARD_8GB', 'LARGE_16GB', 'XLARGE_72GB']]",
-    },
-    total=False,
-)
 
-CustomRuleDict = TypedDict(
-    "CustomRuleDict",
-    {
-        "Condition": "str",
-        "Source": "Required[str]",
-        "Status": "str",
-        "Target": "Required[str]",
-    },
-    total=False,
-)
+class AppBasicAuthConfigDict(TypedDict, total=False):
+    """AppBasicAuthConfig as a plain dict."""
 
-EnvironmentVariableDict = TypedDict(
-    "EnvironmentVariableDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    EnableBasicAuth: bool
+    """Type: bool."""
+    Password: str
+    """Length: 1 to 255 characters."""
+    Username: str
+    """Length: 1 to 255 characters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class AppCacheConfigDict(TypedDict, total=False):
+    """AppCacheConfig as a plain dict."""
+
+    Type: Literal["AMPLIFY_MANAGED", "AMPLIFY_MANAGED_NO_COOKIES"]
+    """Allowed values: 'AMPLIFY_MANAGED', 'AMPLIFY_MANAGED_NO_COOKIES'."""
+
+
+class AppJobConfigDict(TypedDict, total=False):
+    """AppJobConfig as a plain dict."""
+
+    BuildComputeType: Required[Literal["STANDARD_8GB", "LARGE_16GB", "XLARGE_72GB"]]
+    """Allowed values: 'STANDARD_8GB', 'LARGE_16GB', 'XLARGE_72GB'."""
+
+
+class CustomRuleDict(TypedDict, total=False):
+    """CustomRule as a plain dict."""
+
+    Condition: str
+    """Pattern: (?s).* Length: 0 to 2048 characters."""
+    Source: Required[str]
+    """Pattern: (?s).+ Length: 1 to 2048 characters."""
+    Status: str
+    """Pattern: .{3,7} Length: 3 to 7 characters."""
+    Target: Required[str]
+    """Pattern: (?s).+ Length: 1 to 2048 characters."""
+
+
+class EnvironmentVariableDict(TypedDict, total=False):
+    """EnvironmentVariable as a plain dict."""
+
+    Name: Required[str]
+    """Pattern: (?s).* Length: at most 255 characters."""
+    Value: Required[str]
+    """Pattern: (?s).* Length: at most 5500 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Amplify::App",
     schema_file="aws-amplify-app.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/AppId", "/AppName", "/Arn", "/DefaultDomain"),
-    create_only=(),
     write_only=("/AccessToken", "/BasicAuthConfig", "/OauthToken", "/AutoBranchCreationConfig"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -176,201 +181,36 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AutoBranchCreationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoBranchCreationPatterns": {
-                    "items": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "BasicAuthConfig": {"$ref": "#/definitions/BasicAuthConfig"},
-                "BuildSpec": {
-                    "maxLength": 25000,
-                    "minLength": 1,
-                    "pattern": "^(?s).+$",
-                    "type": "string",
-                },
-                "EnableAutoBranchCreation": {"type": "boolean"},
-                "EnableAutoBuild": {"type": "boolean"},
-                "EnablePerformanceMode": {"type": "boolean"},
-                "EnablePullRequestPreview": {"type": "boolean"},
-                "EnvironmentVariables": {
-                    "items": {"$ref": "#/definitions/EnvironmentVariable"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Framework": {
-                    "maxLength": 255,
-                    "minLength": 0,
-                    "pattern": "(?s).*",
-                    "type": "string",
-                },
-                "PullRequestEnvironmentName": {
-                    "maxLength": 20,
-                    "minLength": 0,
-                    "pattern": "(?s).*",
-                    "type": "string",
-                },
-                "Stage": {
-                    "enum": ["EXPERIMENTAL", "BETA", "PULL_REQUEST", "PRODUCTION", "DEVELOPMENT"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "BasicAuthConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableBasicAuth": {"type": "boolean"},
-                "Password": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Username": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "CacheConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {
-                    "enum": ["AMPLIFY_MANAGED", "AMPLIFY_MANAGED_NO_COOKIES"],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "CustomRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Condition": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "(?s).*",
-                    "type": "string",
-                },
-                "Source": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "(?s).+",
-                    "type": "string",
-                },
-                "Status": {"maxLength": 7, "minLength": 3, "pattern": ".{3,7}", "type": "string"},
-                "Target": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "(?s).+",
-                    "type": "string",
-                },
-            },
-            "required": ["Target", "Source"],
-            "type": "object",
-        },
-        "EnvironmentVariable": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 255, "pattern": "(?s).*", "type": "string"},
-                "Value": {"maxLength": 5500, "pattern": "(?s).*", "type": "string"},
-            },
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "JobConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "BuildComputeType": {
-                    "enum": ["STANDARD_8GB", "LARGE_16GB", "XLARGE_72GB"],
-                    "type": "string",
-                }
-            },
-            "required": ["BuildComputeType"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessToken": {"maxLength": 4096, "minLength": 1, "pattern": "^(?s).+$", "type": "string"},
-        "AppId": {"maxLength": 20, "minLength": 1, "pattern": "d[a-z0-9]+", "type": "string"},
-        "AppName": {"maxLength": 255, "minLength": 1, "pattern": "(?s).+", "type": "string"},
-        "Arn": {"maxLength": 1000, "pattern": "(?s).*", "type": "string"},
-        "AutoBranchCreationConfig": {"$ref": "#/definitions/AutoBranchCreationConfig"},
-        "BasicAuthConfig": {"$ref": "#/definitions/BasicAuthConfig"},
-        "BuildSpec": {"maxLength": 25000, "minLength": 1, "pattern": "(?s).+", "type": "string"},
-        "CacheConfig": {"$ref": "#/definitions/CacheConfig"},
-        "ComputeRoleArn": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "(?s).*",
-            "type": "string",
-        },
-        "CustomHeaders": {
-            "maxLength": 25000,
-            "minLength": 0,
-            "pattern": "(?s).*",
-            "type": "string",
-        },
-        "CustomRules": {
-            "items": {"$ref": "#/definitions/CustomRule"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "DefaultDomain": {"maxLength": 1000, "minLength": 0, "type": "string"},
-        "Description": {"maxLength": 1000, "minLength": 0, "pattern": "(?s).*", "type": "string"},
-        "EnableBranchAutoDeletion": {"type": "boolean"},
-        "EnvironmentVariables": {
-            "items": {"$ref": "#/definitions/EnvironmentVariable"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "IAMServiceRole": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "(?s).*",
-            "type": "string",
-        },
-        "JobConfig": {"$ref": "#/definitions/JobConfig"},
-        "Name": {"maxLength": 255, "minLength": 1, "pattern": "(?s).+", "type": "string"},
-        "OauthToken": {"maxLength": 4096, "minLength": 0, "pattern": "(?s).*", "type": "string"},
-        "Platform": {"enum": ["WEB", "WEB_DYNAMIC", "WEB_COMPUTE"], "type": "string"},
-        "Repository": {"maxLength": 1000, "minLength": 0, "pattern": "(?s).*", "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["Name"],
-}
-
 
 class App(_Resource):
-    """AWS::Amplify::App: The AWS::Amplify::App resource creates Apps in the Amplify Console. An App is a collection of branches.
+    """AWS::Amplify::App: The AWS::Amplify::App resource creates Apps in the Amplify Console. An App
+    is a collection of branches.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Write-only (sent to AWS, never read back): AccessToken, BasicAuthConfig, OauthToken,
+    AutoBranchCreationConfig.
+    Read-only attributes (known once deployed): AppId, AppName, Arn, DefaultDomain.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-amplify-app.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AppProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AppAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "app.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AppId: str
+    """Pattern: d[a-z0-9]+ Length: 1 to 20 characters."""
     AppName: str
+    """Pattern: (?s).+ Length: 1 to 255 characters."""
     Arn: str
+    """Pattern: (?s).* Length: at most 1000 characters."""
     DefaultDomain: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: 0 to 1000 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessToken: str
     AutoBranchCreationConfig: AppAutoBranchCreationConfigDict
     BasicAuthConfig: AppBasicAuthConfigDict
@@ -390,39 +230,63 @@ class App(_Resource):
     Repository: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        AccessToken: str | None = None,
+        AutoBranchCreationConfig: AppAutoBranchCreationConfig
+        | AppAutoBranchCreationConfigDict
+        | None = None,
+        BasicAuthConfig: AppBasicAuthConfig | AppBasicAuthConfigDict | None = None,
+        BuildSpec: str | None = None,
+        CacheConfig: AppCacheConfig | AppCacheConfigDict | None = None,
+        ComputeRoleArn: str | None = None,
+        CustomHeaders: str | None = None,
+        CustomRules: list[CustomRule | CustomRuleDict] | None = None,
+        Description: str | None = None,
+        EnableBranchAutoDeletion: bool | None = None,
+        EnvironmentVariables: list[EnvironmentVariable | EnvironmentVariableDict] | None = None,
+        IAMServiceRole: str | None = None,
+        JobConfig: AppJobConfig | AppJobConfigDict | None = None,
+        OauthToken: str | None = None,
+        Platform: Literal["WEB", "WEB_DYNAMIC", "WEB_COMPUTE"] | None = None,
+        Repository: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Amplify::App; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            AccessToken: str | None = None,
-            AutoBranchCreationConfig: AppAutoBranchCreationConfig
-            | AppAutoBranchCreationConfigDict
-            | None = None,
-            BasicAuthConfig: AppBasicAuthConfig | AppBasicAuthConfigDict | None = None,
-            BuildSpec: str | None = None,
-            CacheConfig: AppCacheConfig | AppCacheConfigDict | None = None,
-            ComputeRoleArn: str | None = None,
-            CustomHeaders: str | None = None,
-            CustomRules: list[CustomRule | CustomRuleDict] | None = None,
-            Description: str | None = None,
-            EnableBranchAutoDeletion: bool | None = None,
-            EnvironmentVariables: list[EnvironmentVariable | EnvironmentVariableDict] | None = None,
-            IAMServiceRole: str | None = None,
-            JobConfig: AppJobConfig | AppJobConfigDict | None = None,
-            OauthToken: str | None = None,
-            Platform: Literal["WEB", "WEB_DYNAMIC", "WEB_COMPUTE"] | None = None,
-            Repository: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Amplify::App; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: (?s).+ Length: 1 to 255 characters. Required.
+            AccessToken: Pattern: ^(?s).+$ Length: 1 to 4096 characters. Write-only: sent to AWS,
+                never read back.
+            AutoBranchCreationConfig: Type: AppAutoBranchCreationConfigDict. Write-only: sent to
+                AWS, never read back.
+            BasicAuthConfig: Type: AppBasicAuthConfigDict. Write-only: sent to AWS, never read back.
+            BuildSpec: Pattern: (?s).+ Length: 1 to 25000 characters.
+            CacheConfig: Type: AppCacheConfigDict.
+            ComputeRoleArn: Pattern: (?s).* Length: 0 to 1000 characters.
+            CustomHeaders: Pattern: (?s).* Length: 0 to 25000 characters.
+            CustomRules: Type: list[CustomRuleDict].
+            Description: Pattern: (?s).* Length: 0 to 1000 characters.
+            EnableBranchAutoDeletion: Type: bool.
+            EnvironmentVariables: Type: list[EnvironmentVariableDict].
+            IAMServiceRole: Pattern: (?s).* Length: 1 to 1000 characters.
+            JobConfig: Type: AppJobConfigDict.
+            OauthToken: Pattern: (?s).* Length: 0 to 4096 characters. Write-only: sent to AWS, never
+                read back.
+            Platform: Allowed values: 'WEB', 'WEB_DYNAMIC', 'WEB_COMPUTE'.
+            Repository: Pattern: (?s).* Length: 0 to 1000 characters.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

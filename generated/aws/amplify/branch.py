@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,61 +67,55 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BranchBackendDict = TypedDict(
-    "BranchBackendDict",
-    {
-        "StackArn": "str",
-    },
-    total=False,
-)
 
-BranchBasicAuthConfigDict = TypedDict(
-    "BranchBasicAuthConfigDict",
-    {
-        "EnableBasicAuth": "bool",
-        "Password": "Required[str]",
-        "Username": "Required[str]",
-    },
-    total=False,
-)
+class BranchBackendDict(TypedDict, total=False):
+    """BranchBackend as a plain dict."""
 
-EnvironmentVariableDict = TypedDict(
-    "EnvironmentVariableDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    StackArn: str
+    """Pattern: ^arn:aws:cloudformation:[a-z0-9-]+:\\d{12}:stack/.+/.+$ Length: 20 to 2048
+    characters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class BranchBasicAuthConfigDict(TypedDict, total=False):
+    """BranchBasicAuthConfig as a plain dict."""
+
+    EnableBasicAuth: bool
+    """Type: bool."""
+    Password: Required[str]
+    """Length: 1 to 255 characters."""
+    Username: Required[str]
+    """Length: 1 to 255 characters."""
+
+
+class EnvironmentVariableDict(TypedDict, total=False):
+    """EnvironmentVariable as a plain dict."""
+
+    Name: Required[str]
+    """Pattern: (?s).* Length: at most 255 characters."""
+    Value: Required[str]
+    """Pattern: (?s).* Length: at most 5500 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Amplify::Branch",
     schema_file="aws-amplify-branch.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/AppId", "/BranchName"),
     write_only=("/BasicAuthConfig",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AppId", "BranchName"),
     list_required=("AppId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -127,105 +125,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Backend": {
-            "additionalProperties": False,
-            "properties": {
-                "StackArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:aws:cloudformation:[a-z0-9-]+:\\d{12}:stack/.+/.+$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "BasicAuthConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableBasicAuth": {"type": "boolean"},
-                "Password": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Username": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["Username", "Password"],
-            "type": "object",
-        },
-        "EnvironmentVariable": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 255, "pattern": "(?s).*", "type": "string"},
-                "Value": {"maxLength": 5500, "pattern": "(?s).*", "type": "string"},
-            },
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AppId": {"maxLength": 20, "minLength": 1, "pattern": "d[a-z0-9]+", "type": "string"},
-        "Arn": {"maxLength": 1000, "pattern": "(?s).*", "type": "string"},
-        "Backend": {"$ref": "#/definitions/Backend"},
-        "BasicAuthConfig": {"$ref": "#/definitions/BasicAuthConfig"},
-        "BranchName": {"maxLength": 255, "minLength": 1, "pattern": "(?s).+", "type": "string"},
-        "BuildSpec": {"maxLength": 25000, "minLength": 1, "pattern": "(?s).+", "type": "string"},
-        "ComputeRoleArn": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "(?s).*",
-            "type": "string",
-        },
-        "Description": {"maxLength": 1000, "minLength": 0, "pattern": "(?s).*", "type": "string"},
-        "EnableAutoBuild": {"type": "boolean"},
-        "EnablePerformanceMode": {"type": "boolean"},
-        "EnablePullRequestPreview": {"type": "boolean"},
-        "EnableSkewProtection": {"type": "boolean"},
-        "EnvironmentVariables": {
-            "items": {"$ref": "#/definitions/EnvironmentVariable"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Framework": {"maxLength": 255, "minLength": 0, "pattern": "(?s).*", "type": "string"},
-        "PullRequestEnvironmentName": {
-            "maxLength": 20,
-            "minLength": 0,
-            "pattern": "(?s).*",
-            "type": "string",
-        },
-        "Stage": {
-            "enum": ["EXPERIMENTAL", "BETA", "PULL_REQUEST", "PRODUCTION", "DEVELOPMENT"],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["AppId", "BranchName"],
-}
-
 
 class Branch(_Resource):
     """AWS::Amplify::Branch: The AWS::Amplify::Branch resource creates a new branch within an app.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): AppId, BranchName.
+    Write-only (sent to AWS, never read back): BasicAuthConfig.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-amplify-branch.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -233,11 +143,13 @@ class Branch(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BranchAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "branch.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: (?s).* Length: at most 1000 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppId: str
     Backend: BranchBackendDict
     BasicAuthConfig: BranchBasicAuthConfigDict
@@ -255,36 +167,59 @@ class Branch(_Resource):
     Stage: Literal["EXPERIMENTAL", "BETA", "PULL_REQUEST", "PRODUCTION", "DEVELOPMENT"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AppId: str,
+        BranchName: str,
+        Backend: BranchBackend | BranchBackendDict | None = None,
+        BasicAuthConfig: BranchBasicAuthConfig | BranchBasicAuthConfigDict | None = None,
+        BuildSpec: str | None = None,
+        ComputeRoleArn: str | None = None,
+        Description: str | None = None,
+        EnableAutoBuild: bool | None = None,
+        EnablePerformanceMode: bool | None = None,
+        EnablePullRequestPreview: bool | None = None,
+        EnableSkewProtection: bool | None = None,
+        EnvironmentVariables: list[EnvironmentVariable | EnvironmentVariableDict] | None = None,
+        Framework: str | None = None,
+        PullRequestEnvironmentName: str | None = None,
+        Stage: Literal["EXPERIMENTAL", "BETA", "PULL_REQUEST", "PRODUCTION", "DEVELOPMENT"]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Amplify::Branch; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AppId: str,
-            BranchName: str,
-            Backend: BranchBackend | BranchBackendDict | None = None,
-            BasicAuthConfig: BranchBasicAuthConfig | BranchBasicAuthConfigDict | None = None,
-            BuildSpec: str | None = None,
-            ComputeRoleArn: str | None = None,
-            Description: str | None = None,
-            EnableAutoBuild: bool | None = None,
-            EnablePerformanceMode: bool | None = None,
-            EnablePullRequestPreview: bool | None = None,
-            EnableSkewProtection: bool | None = None,
-            EnvironmentVariables: list[EnvironmentVariable | EnvironmentVariableDict] | None = None,
-            Framework: str | None = None,
-            PullRequestEnvironmentName: str | None = None,
-            Stage: Literal["EXPERIMENTAL", "BETA", "PULL_REQUEST", "PRODUCTION", "DEVELOPMENT"]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Amplify::Branch; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AppId: Pattern: d[a-z0-9]+ Length: 1 to 20 characters. Create-only: changing it replaces
+                the resource. Required.
+            BranchName: Pattern: (?s).+ Length: 1 to 255 characters. Create-only: changing it
+                replaces the resource. Required.
+            Backend: Type: BranchBackendDict.
+            BasicAuthConfig: Type: BranchBasicAuthConfigDict. Write-only: sent to AWS, never read
+                back.
+            BuildSpec: Pattern: (?s).+ Length: 1 to 25000 characters.
+            ComputeRoleArn: Pattern: (?s).* Length: 0 to 1000 characters.
+            Description: Pattern: (?s).* Length: 0 to 1000 characters.
+            EnableAutoBuild: Type: bool.
+            EnablePerformanceMode: Type: bool.
+            EnablePullRequestPreview: Type: bool.
+            EnableSkewProtection: Type: bool.
+            EnvironmentVariables: Type: list[EnvironmentVariableDict].
+            Framework: Pattern: (?s).* Length: 0 to 255 characters.
+            PullRequestEnvironmentName: Pattern: (?s).* Length: 0 to 20 characters.
+            Stage: Allowed values: 'EXPERIMENTAL', 'BETA', 'PULL_REQUEST', 'PRODUCTION',
+                'DEVELOPMENT'.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

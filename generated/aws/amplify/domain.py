@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,39 +63,41 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DomainCertificateDict = TypedDict(
-    "DomainCertificateDict",
-    {
-        "CertificateArn": "str",
-        "CertificateType": "Literal['AMPLIFY_MANAGED', 'CUSTOM']",
-        "CertificateVerificationDNSRecord": "str",
-    },
-    total=False,
-)
 
-DomainCertificateSettingsDict = TypedDict(
-    "DomainCertificateSettingsDict",
-    {
-        "CertificateType": "Literal['AMPLIFY_MANAGED', 'CUSTOM']",
-        "CustomCertificateArn": "str",
-    },
-    total=False,
-)
+class DomainCertificateDict(TypedDict, total=False):
+    """DomainCertificate as a plain dict."""
 
-SubDomainSettingDict = TypedDict(
-    "SubDomainSettingDict",
-    {
-        "BranchName": "Required[str]",
-        "Prefix": "Required[str]",
-    },
-    total=False,
-)
+    CertificateArn: str
+    """Pattern: "^arn:aws:acm:[a-z0-9-]+:\\d{12}:certificate\\/.+$" """
+    CertificateType: Literal["AMPLIFY_MANAGED", "CUSTOM"]
+    """Allowed values: 'AMPLIFY_MANAGED', 'CUSTOM'."""
+    CertificateVerificationDNSRecord: str
+    """Length: at most 1000 characters."""
 
+
+class DomainCertificateSettingsDict(TypedDict, total=False):
+    """DomainCertificateSettings as a plain dict."""
+
+    CertificateType: Literal["AMPLIFY_MANAGED", "CUSTOM"]
+    """Allowed values: 'AMPLIFY_MANAGED', 'CUSTOM'."""
+    CustomCertificateArn: str
+    """Pattern: ^arn:aws:acm:[a-z0-9-]+:\\d{12}:certificate\\/.+$ Length: 0 to 1000 characters."""
+
+
+class SubDomainSettingDict(TypedDict, total=False):
+    """SubDomainSetting as a plain dict."""
+
+    BranchName: Required[str]
+    """Pattern: (?s).+ Length: 1 to 255 characters."""
+    Prefix: Required[str]
+    """Pattern: (?s).* Length: 0 to 255 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Amplify::Domain",
     schema_file="aws-amplify-domain.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/DomainStatus",
@@ -102,12 +108,8 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/AppId", "/DomainName"),
     write_only=("/CertificateSettings",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AppId", "DomainName", "SubDomainSettings"),
     list_required=("AppId",),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -117,93 +119,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Certificate": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateArn": {
-                    "pattern": '"^arn:aws:acm:[a-z0-9-]+:\\d{12}:certificate\\/.+$"',
-                    "type": "string",
-                },
-                "CertificateType": {"enum": ["AMPLIFY_MANAGED", "CUSTOM"], "type": "string"},
-                "CertificateVerificationDNSRecord": {"maxLength": 1000, "type": "string"},
-            },
-            "type": "object",
-        },
-        "CertificateSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateType": {"enum": ["AMPLIFY_MANAGED", "CUSTOM"], "type": "string"},
-                "CustomCertificateArn": {
-                    "maxLength": 1000,
-                    "minLength": 0,
-                    "pattern": "^arn:aws:acm:[a-z0-9-]+:\\d{12}:certificate\\/.+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SubDomainSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "BranchName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "(?s).+",
-                    "type": "string",
-                },
-                "Prefix": {"maxLength": 255, "minLength": 0, "pattern": "(?s).*", "type": "string"},
-            },
-            "required": ["Prefix", "BranchName"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AppId": {"maxLength": 20, "minLength": 1, "pattern": "d[a-z0-9]+", "type": "string"},
-        "Arn": {"maxLength": 1000, "pattern": "(?s).*", "type": "string"},
-        "AutoSubDomainCreationPatterns": {
-            "items": {"maxLength": 2048, "minLength": 1, "pattern": "(?s).+", "type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "AutoSubDomainIAMRole": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "^$|^arn:.+:iam::\\d{12}:role.+",
-            "type": "string",
-        },
-        "Certificate": {"$ref": "#/definitions/Certificate"},
-        "CertificateRecord": {"maxLength": 1000, "type": "string"},
-        "CertificateSettings": {"$ref": "#/definitions/CertificateSettings"},
-        "DomainName": {
-            "maxLength": 255,
-            "minLength": 0,
-            "pattern": "^(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])(\\.)?$",
-            "type": "string",
-        },
-        "DomainStatus": {"type": "string"},
-        "EnableAutoSubDomain": {"type": "boolean"},
-        "StatusReason": {"maxLength": 1000, "type": "string"},
-        "SubDomainSettings": {
-            "items": {"$ref": "#/definitions/SubDomainSetting"},
-            "maxItems": 255,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "UpdateStatus": {"type": "string"},
-    },
-    "required": ["AppId", "DomainName", "SubDomainSettings"],
-}
-
 
 class Domain(_Resource):
-    """AWS::Amplify::Domain: The AWS::Amplify::Domain resource allows you to connect a custom domain to your app.
+    """AWS::Amplify::Domain: The AWS::Amplify::Domain resource allows you to connect a custom domain
+    to your app.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): AppId, DomainName.
+    Write-only (sent to AWS, never read back): CertificateSettings.
+    Read-only attributes (known once deployed): Arn, Certificate, CertificateRecord, DomainStatus,
+    StatusReason, UpdateStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-amplify-domain.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -211,16 +139,23 @@ class Domain(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "domain.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: (?s).* Length: at most 1000 characters."""
     Certificate: DomainCertificateDict
+    """Type: DomainCertificateDict."""
     CertificateRecord: str
+    """Length: at most 1000 characters."""
     DomainStatus: str
+    """Type: str."""
     StatusReason: str
+    """Length: at most 1000 characters."""
     UpdateStatus: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppId: str
     AutoSubDomainCreationPatterns: list[str]
     AutoSubDomainIAMRole: str
@@ -229,28 +164,44 @@ class Domain(_Resource):
     EnableAutoSubDomain: bool
     SubDomainSettings: list[SubDomainSettingDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AppId: str,
+        DomainName: str,
+        SubDomainSettings: list[SubDomainSetting | SubDomainSettingDict],
+        AutoSubDomainCreationPatterns: list[str] | None = None,
+        AutoSubDomainIAMRole: str | None = None,
+        CertificateSettings: DomainCertificateSettings
+        | DomainCertificateSettingsDict
+        | None = None,
+        EnableAutoSubDomain: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Amplify::Domain; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AppId: str,
-            DomainName: str,
-            SubDomainSettings: list[SubDomainSetting | SubDomainSettingDict],
-            AutoSubDomainCreationPatterns: list[str] | None = None,
-            AutoSubDomainIAMRole: str | None = None,
-            CertificateSettings: DomainCertificateSettings
-            | DomainCertificateSettingsDict
-            | None = None,
-            EnableAutoSubDomain: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Amplify::Domain; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AppId: Pattern: d[a-z0-9]+ Length: 1 to 20 characters. Create-only: changing it replaces
+                the resource. Required.
+            DomainName: Pattern:
+                ^(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])(\\.)?$
+                Length: 0 to 255 characters. Create-only: changing it replaces the resource.
+                Required.
+            SubDomainSettings: Items: 0 to 255 items. Required.
+            AutoSubDomainCreationPatterns: Each item: Pattern: (?s).+ Length: 1 to 2048 characters.
+            AutoSubDomainIAMRole: Pattern: ^$|^arn:.+:iam::\\d{12}:role.+ Length: 0 to 1000
+                characters.
+            CertificateSettings: Type: DomainCertificateSettingsDict. Write-only: sent to AWS, never
+                read back.
+            EnableAutoSubDomain: Type: bool.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

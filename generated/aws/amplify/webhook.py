@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Amplify::Webhook",
     schema_file="aws-amplify-webhook.json",
@@ -68,17 +74,12 @@ METADATA = _TypeMetadata(
     read_only=("/Arn", "/WebhookId", "/WebhookUrl"),
     create_only=("/AppId",),
     write_only=("/AppId",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("BranchName",),
     list_required=("AppId",),
     tagging=_Tagging(
-        taggable=True,
         tag_on_create=False,
-        tag_updatable=True,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -88,37 +89,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AppId": {"maxLength": 20, "minLength": 1, "pattern": "^d[a-z0-9]+$", "type": "string"},
-        "Arn": {"maxLength": 1000, "type": "string"},
-        "BranchName": {"maxLength": 255, "minLength": 1, "pattern": "^(?s).+$", "type": "string"},
-        "Description": {"maxLength": 1000, "minLength": 0, "pattern": "^(?s)", "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "WebhookId": {"maxLength": 255, "type": "string"},
-        "WebhookUrl": {"maxLength": 1000, "type": "string"},
-    },
-    "required": ["BranchName"],
-}
-
 
 class Webhook(_Resource):
-    """AWS::Amplify::Webhook: Resource Type definition for AWS::Amplify::Webhook. Creates a webhook on an Amplify app.
+    """AWS::Amplify::Webhook: Resource Type definition for AWS::Amplify::Webhook. Creates a webhook
+    on an Amplify app.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: WebhookId.
+    Replaced when any of these change (create-only): AppId.
+    Write-only (sent to AWS, never read back): AppId.
+    Read-only attributes (known once deployed): Arn, WebhookId, WebhookUrl.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-amplify-webhook.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -126,39 +109,47 @@ class Webhook(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WebhookAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "webhook.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) for the webhook."""
     WebhookId: str
+    """The unique ID for a webhook."""
     WebhookUrl: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The URL of the webhook."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppId: str
     BranchName: str
     Description: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BranchName: str,
+        AppId: str | None = None,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Amplify::Webhook; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BranchName: str,
-            AppId: str | None = None,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Amplify::Webhook; `await` it inside an App to deploy it.
-
-            AppId: The unique ID for an Amplify app.
-            BranchName: The name for a branch that is part of an Amplify app.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BranchName: The name for a branch that is part of an Amplify app. Required.
+            AppId: The unique ID for an Amplify app. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
             Description: The description for a webhook.
             Tags: Tags for the webhook.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

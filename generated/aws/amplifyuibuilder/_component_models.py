@@ -7,10 +7,10 @@ Imported on first use by component.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field as Field_aliased
 
 __all__ = [
     "ActionParameters",
@@ -32,186 +32,297 @@ __all__ = [
 ]
 
 
-class ComponentChild(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Children: list[ComponentChild] | None = None
-    ComponentType: str
-    Events: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Name: str
-    Properties: Annotated[dict[str, Any], Field(max_length=0)]
-    SourceId: str | None = None
-
-
 class ComponentPredicate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    And: list[ComponentPredicate] | None = None
-    Field: str | None = None
-    Operand: str | None = None
-    OperandType: str | None = None
-    Operator: str | None = None
-    Or: list[ComponentPredicate] | None = None
+    And: Annotated[
+        list[ComponentPredicate] | None,
+        Field_aliased(description="Type: list[ComponentPredicateDict]."),
+    ] = None
+    Field: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Operand: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    OperandType: Annotated[
+        str | None, Field_aliased(description="Pattern: ^boolean|string|number$")
+    ] = None
+    Operator: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Or: Annotated[
+        list[ComponentPredicate] | None,
+        Field_aliased(description="Type: list[ComponentPredicateDict]."),
+    ] = None
 
 
 class ComponentPropertyBindingProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Field: str | None = None
-    Property: str
+    Field: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Property: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class ComponentVariant(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Overrides: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VariantValues: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Overrides: Annotated[
+        dict[str, dict[str, str]] | None,
+        Field_aliased(description="Type: dict[str, dict[str, str]]."),
+    ] = None
+    VariantValues: Annotated[
+        dict[str, str] | None, Field_aliased(description="Type: dict[str, str].")
+    ] = None
 
 
 class FormBindingElement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Element: str
-    Property: str
+    Element: Annotated[str, Field_aliased(description="Type: str.")]
+    Property: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class SortProperty(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Direction: Literal["ASC", "DESC"]
-    Field: str
+    Direction: Annotated[
+        Literal["ASC", "DESC"], Field_aliased(description="Allowed values: 'ASC', 'DESC'.")
+    ]
+    Field: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class ComponentAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    Id: str | None = None
-    ModifiedAt: str | None = None
+    """
+    The read-only attributes of a AWS::AmplifyUIBuilder::Component, set by AWS.
+    """
 
-
-class ComponentProps(DeferredModel):
-    AppId: str | None = None
-    BindingProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Children: list[ComponentChild] | None = None
-    CollectionProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ComponentType: str | None = None
-    EnvironmentName: str | None = None
-    Events: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Name: str | None = None
-    Overrides: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SchemaVersion: str | None = None
-    SourceId: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Variants: list[ComponentVariant] | None = None
+    CreatedAt: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Id: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    ModifiedAt: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class ComponentBindingPropertiesValueProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str | None = None
-    DefaultValue: str | None = None
-    Field: str | None = None
-    Key: str | None = None
-    Model: str | None = None
-    Predicates: list[ComponentPredicate] | None = None
-    SlotName: str | None = None
-    UserAttribute: str | None = None
+    Bucket: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    DefaultValue: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Field: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Key: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Model: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Predicates: Annotated[
+        list[ComponentPredicate] | None,
+        Field_aliased(description="Type: list[ComponentPredicateDict]."),
+    ] = None
+    SlotName: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    UserAttribute: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class ComponentDataConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Identifiers: list[str] | None = None
-    Model: str
-    Predicate: ComponentPredicate | None = None
-    Sort: list[SortProperty] | None = None
+    Identifiers: Annotated[list[str] | None, Field_aliased(description="Type: list[str].")] = None
+    Model: Annotated[str, Field_aliased(description="Type: str.")]
+    Predicate: Annotated[
+        ComponentPredicate | None, Field_aliased(description="Type: ComponentPredicateDict.")
+    ] = None
+    Sort: Annotated[
+        list[SortProperty] | None, Field_aliased(description="Type: list[SortPropertyDict].")
+    ] = None
 
 
 class ComponentBindingPropertiesValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BindingProperties: ComponentBindingPropertiesValueProperties | None = None
-    DefaultValue: str | None = None
-    Type: str | None = None
+    BindingProperties: Annotated[
+        ComponentBindingPropertiesValueProperties | None,
+        Field_aliased(description="Type: ComponentBindingPropertiesValuePropertiesDict."),
+    ] = None
+    DefaultValue: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Type: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+
+
+class ComponentProps(DeferredModel):
+    """
+    The properties a program declares for a AWS::AmplifyUIBuilder::Component.
+    """
+
+    AppId: Annotated[
+        str | None,
+        Field_aliased(description="Type: str. Create-only: changing it replaces the resource."),
+    ] = None
+    BindingProperties: Annotated[
+        dict[str, ComponentBindingPropertiesValue] | None,
+        Field_aliased(description="Type: dict[str, ComponentBindingPropertiesValueDict]."),
+    ] = None
+    Children: Annotated[
+        list[ComponentChild] | None, Field_aliased(description="Type: list[ComponentChildDict].")
+    ] = None
+    CollectionProperties: Annotated[
+        dict[str, ComponentDataConfiguration] | None,
+        Field_aliased(description="Type: dict[str, ComponentDataConfigurationDict]."),
+    ] = None
+    ComponentType: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 255 characters.")
+    ] = None
+    EnvironmentName: Annotated[
+        str | None,
+        Field_aliased(description="Type: str. Create-only: changing it replaces the resource."),
+    ] = None
+    Events: Annotated[
+        dict[str, ComponentEvent] | None,
+        Field_aliased(description="Type: dict[str, ComponentEventDict]."),
+    ] = None
+    Name: Annotated[str | None, Field_aliased(description="Length: 1 to 255 characters.")] = None
+    Overrides: Annotated[
+        dict[str, dict[str, str]] | None,
+        Field_aliased(description="Type: dict[str, dict[str, str]]."),
+    ] = None
+    Properties: Annotated[
+        dict[str, ComponentProperty] | None,
+        Field_aliased(description="Type: dict[str, ComponentPropertyDict]."),
+    ] = None
+    SchemaVersion: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    SourceId: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Tags: Annotated[dict[str, str] | None, Field_aliased(description="Type: dict[str, str].")] = (
+        None
+    )
+    Variants: Annotated[
+        list[ComponentVariant] | None,
+        Field_aliased(description="Type: list[ComponentVariantDict]."),
+    ] = None
 
 
 class ActionParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Anchor: ComponentProperty | None = None
-    Fields: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Global: ComponentProperty | None = None
-    Id: ComponentProperty | None = None
-    Model: str | None = None
-    State: MutationActionSetStateParameter | None = None
-    Target: ComponentProperty | None = None
-    Type: ComponentProperty | None = None
-    Url: ComponentProperty | None = None
+    Anchor: Annotated[
+        ComponentProperty | None, Field_aliased(description="Type: ComponentPropertyDict.")
+    ] = None
+    Fields: Annotated[
+        dict[str, ComponentProperty] | None,
+        Field_aliased(description="Type: dict[str, ComponentPropertyDict]."),
+    ] = None
+    Global: Annotated[
+        ComponentProperty | None, Field_aliased(description="Type: ComponentPropertyDict.")
+    ] = None
+    Id: Annotated[
+        ComponentProperty | None, Field_aliased(description="Type: ComponentPropertyDict.")
+    ] = None
+    Model: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    State: Annotated[
+        MutationActionSetStateParameter | None,
+        Field_aliased(description="Type: MutationActionSetStateParameterDict."),
+    ] = None
+    Target: Annotated[
+        ComponentProperty | None, Field_aliased(description="Type: ComponentPropertyDict.")
+    ] = None
+    Type: Annotated[
+        ComponentProperty | None, Field_aliased(description="Type: ComponentPropertyDict.")
+    ] = None
+    Url: Annotated[
+        ComponentProperty | None, Field_aliased(description="Type: ComponentPropertyDict.")
+    ] = None
+
+
+class ComponentChild(DeferredModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Children: Annotated[
+        list[ComponentChild] | None, Field_aliased(description="Type: list[ComponentChildDict].")
+    ] = None
+    ComponentType: Annotated[str, Field_aliased(description="Type: str.")]
+    Events: Annotated[
+        dict[str, ComponentEvent] | None,
+        Field_aliased(description="Type: dict[str, ComponentEventDict]."),
+    ] = None
+    Name: Annotated[str, Field_aliased(description="Type: str.")]
+    Properties: Annotated[
+        dict[str, ComponentProperty],
+        Field_aliased(description="Type: dict[str, ComponentPropertyDict]."),
+    ]
+    SourceId: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class ComponentConditionProperty(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Else: ComponentProperty | None = None
-    Field: str | None = None
-    Operand: str | None = None
-    OperandType: str | None = None
-    Operator: str | None = None
-    Property: str | None = None
-    Then: ComponentProperty | None = None
+    Else: Annotated[
+        ComponentProperty | None, Field_aliased(description="Type: ComponentPropertyDict.")
+    ] = None
+    Field: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Operand: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    OperandType: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Operator: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Property: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Then: Annotated[
+        ComponentProperty | None, Field_aliased(description="Type: ComponentPropertyDict.")
+    ] = None
 
 
 class ComponentEvent(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: str | None = None
-    BindingEvent: str | None = None
-    Parameters: ActionParameters | None = None
+    Action: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    BindingEvent: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Parameters: Annotated[
+        ActionParameters | None, Field_aliased(description="Type: ActionParametersDict.")
+    ] = None
 
 
 class ComponentProperty(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BindingProperties: ComponentPropertyBindingProperties | None = None
-    Bindings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    CollectionBindingProperties: ComponentPropertyBindingProperties | None = None
-    ComponentName: str | None = None
-    Concat: list[ComponentProperty] | None = None
-    Condition: ComponentConditionProperty | None = None
-    Configured: bool | None = None
-    DefaultValue: str | None = None
-    Event: str | None = None
-    ImportedValue: str | None = None
-    Model: str | None = None
-    Property: str | None = None
-    Type: str | None = None
-    UserAttribute: str | None = None
-    Value: str | None = None
+    BindingProperties: Annotated[
+        ComponentPropertyBindingProperties | None,
+        Field_aliased(description="Type: ComponentPropertyBindingPropertiesDict."),
+    ] = None
+    Bindings: Annotated[
+        dict[str, FormBindingElement] | None,
+        Field_aliased(description="Type: dict[str, FormBindingElementDict]."),
+    ] = None
+    CollectionBindingProperties: Annotated[
+        ComponentPropertyBindingProperties | None,
+        Field_aliased(description="Type: ComponentPropertyBindingPropertiesDict."),
+    ] = None
+    ComponentName: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Concat: Annotated[
+        list[ComponentProperty] | None,
+        Field_aliased(description="Type: list[ComponentPropertyDict]."),
+    ] = None
+    Condition: Annotated[
+        ComponentConditionProperty | None,
+        Field_aliased(description="Type: ComponentConditionPropertyDict."),
+    ] = None
+    Configured: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
+    DefaultValue: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Event: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    ImportedValue: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Model: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Property: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Type: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    UserAttribute: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Value: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class MutationActionSetStateParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComponentName: str
-    Property: str
-    Set: ComponentProperty
+    ComponentName: Annotated[str, Field_aliased(description="Type: str.")]
+    Property: Annotated[str, Field_aliased(description="Type: str.")]
+    Set: Annotated[ComponentProperty, Field_aliased(description="Type: ComponentPropertyDict.")]
 
 
-ComponentChild.model_rebuild()
 ComponentPredicate.model_rebuild()
+ComponentProps.model_rebuild()
 ActionParameters.model_rebuild()
+ComponentChild.model_rebuild()
 ComponentConditionProperty.model_rebuild()

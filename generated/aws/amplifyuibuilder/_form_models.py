@@ -7,10 +7,10 @@ Imported on first use by form.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field as Field_aliased
 
 __all__ = [
     "FieldConfig",
@@ -52,284 +52,376 @@ class FieldConfigPositionOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fixed: Literal["first"]
+    Fixed: Annotated[Literal["first"], Field_aliased(description="Allowed values: 'first'.")]
 
 
 class FieldConfigPositionOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RightOf: str
+    RightOf: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class FieldConfigPositionOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Below: str
+    Below: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class FieldValidationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NumValues: list[float] | None = None
-    StrValues: list[str] | None = None
-    Type: str
-    ValidationMessage: str | None = None
+    NumValues: Annotated[list[float] | None, Field_aliased(description="Type: list[float].")] = None
+    StrValues: Annotated[list[str] | None, Field_aliased(description="Type: list[str].")] = None
+    Type: Annotated[str, Field_aliased(description="Type: str.")]
+    ValidationMessage: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class FileUploaderFieldConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AcceptedFileTypes: list[str]
-    AccessLevel: Literal["public", "protected", "private"]
-    IsResumable: bool | None = None
-    MaxFileCount: float | None = None
-    MaxSize: float | None = None
-    ShowThumbnails: bool | None = None
+    AcceptedFileTypes: Annotated[list[str], Field_aliased(description="Type: list[str].")]
+    AccessLevel: Annotated[
+        Literal["public", "protected", "private"],
+        Field_aliased(description="Allowed values: 'public', 'protected', 'private'."),
+    ]
+    IsResumable: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
+    MaxFileCount: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    MaxSize: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    ShowThumbnails: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
 
 
 class FormButtonPositionOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fixed: Literal["first"]
+    Fixed: Annotated[Literal["first"], Field_aliased(description="Allowed values: 'first'.")]
 
 
 class FormButtonPositionOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RightOf: str
+    RightOf: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class FormButtonPositionOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Below: str
+    Below: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class FormDataTypeConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSourceType: Literal["DataStore", "Custom"]
-    DataTypeName: str
+    DataSourceType: Annotated[
+        Literal["DataStore", "Custom"],
+        Field_aliased(description="Allowed values: 'DataStore', 'Custom'."),
+    ]
+    DataTypeName: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class FormInputBindingPropertiesValueProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Model: str | None = None
+    Model: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class FormInputValuePropertyBindingProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Field: str | None = None
-    Property: str
+    Field: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Property: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class FormStyleHorizontalGapOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TokenReference: str
+    TokenReference: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class FormStyleHorizontalGapOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: str
+    Value: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class FormStyleOuterPaddingOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TokenReference: str
+    TokenReference: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class FormStyleOuterPaddingOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: str
+    Value: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class FormStyleVerticalGapOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TokenReference: str
+    TokenReference: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class FormStyleVerticalGapOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: str
+    Value: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class SectionalElementPositionOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fixed: Literal["first"]
+    Fixed: Annotated[Literal["first"], Field_aliased(description="Allowed values: 'first'.")]
 
 
 class SectionalElementPositionOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RightOf: str
+    RightOf: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class SectionalElementPositionOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Below: str
+    Below: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class FormAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::AmplifyUIBuilder::Form, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class FormButton(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Children: str | None = None
-    Excluded: bool | None = None
-    Position: (
-        FormButtonPositionOption1 | FormButtonPositionOption2 | FormButtonPositionOption3 | None
-    ) = None
+    Children: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Excluded: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
+    Position: Annotated[
+        FormButtonPositionOption1 | FormButtonPositionOption2 | FormButtonPositionOption3 | None,
+        Field_aliased(
+            description="Type: FormButtonPositionOption1Dict | FormButtonPositionOption2Dict | FormButtonPositionOption3Dict."
+        ),
+    ] = None
 
 
 class FormCTA(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cancel: FormButton | None = None
-    Clear: FormButton | None = None
-    Position: Literal["top", "bottom", "top_and_bottom"] | None = None
-    Submit: FormButton | None = None
+    Cancel: Annotated[FormButton | None, Field_aliased(description="Type: FormButtonDict.")] = None
+    Clear: Annotated[FormButton | None, Field_aliased(description="Type: FormButtonDict.")] = None
+    Position: Annotated[
+        Literal["top", "bottom", "top_and_bottom"] | None,
+        Field_aliased(description="Allowed values: 'top', 'bottom', 'top_and_bottom'."),
+    ] = None
+    Submit: Annotated[FormButton | None, Field_aliased(description="Type: FormButtonDict.")] = None
 
 
 class FormInputBindingPropertiesValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BindingProperties: FormInputBindingPropertiesValueProperties | None = None
-    Type: str | None = None
+    BindingProperties: Annotated[
+        FormInputBindingPropertiesValueProperties | None,
+        Field_aliased(description="Type: FormInputBindingPropertiesValuePropertiesDict."),
+    ] = None
+    Type: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class FormInputValueProperty(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BindingProperties: FormInputValuePropertyBindingProperties | None = None
-    Concat: list[FormInputValueProperty] | None = None
-    Value: str | None = None
+    BindingProperties: Annotated[
+        FormInputValuePropertyBindingProperties | None,
+        Field_aliased(description="Type: FormInputValuePropertyBindingPropertiesDict."),
+    ] = None
+    Concat: Annotated[
+        list[FormInputValueProperty] | None,
+        Field_aliased(description="Type: list[FormInputValuePropertyDict]."),
+    ] = None
+    Value: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class FormStyle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HorizontalGap: FormStyleHorizontalGapOption1 | FormStyleHorizontalGapOption2 | None = None
-    OuterPadding: FormStyleOuterPaddingOption1 | FormStyleOuterPaddingOption2 | None = None
-    VerticalGap: FormStyleVerticalGapOption1 | FormStyleVerticalGapOption2 | None = None
+    HorizontalGap: Annotated[
+        FormStyleHorizontalGapOption1 | FormStyleHorizontalGapOption2 | None,
+        Field_aliased(
+            description="Type: FormStyleHorizontalGapOption1Dict | FormStyleHorizontalGapOption2Dict."
+        ),
+    ] = None
+    OuterPadding: Annotated[
+        FormStyleOuterPaddingOption1 | FormStyleOuterPaddingOption2 | None,
+        Field_aliased(
+            description="Type: FormStyleOuterPaddingOption1Dict | FormStyleOuterPaddingOption2Dict."
+        ),
+    ] = None
+    VerticalGap: Annotated[
+        FormStyleVerticalGapOption1 | FormStyleVerticalGapOption2 | None,
+        Field_aliased(
+            description="Type: FormStyleVerticalGapOption1Dict | FormStyleVerticalGapOption2Dict."
+        ),
+    ] = None
 
 
 class SectionalElement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Excluded: bool | None = None
-    Level: float | None = None
-    Orientation: str | None = None
-    Position: (
+    Excluded: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
+    Level: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    Orientation: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Position: Annotated[
         SectionalElementPositionOption1
         | SectionalElementPositionOption2
         | SectionalElementPositionOption3
-        | None
-    ) = None
-    Text: str | None = None
-    Type: str
+        | None,
+        Field_aliased(
+            description="Type: SectionalElementPositionOption1Dict | SectionalElementPositionOption2Dict | SectionalElementPositionOption3Dict."
+        ),
+    ] = None
+    Text: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Type: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class ValueMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisplayValue: FormInputValueProperty | None = None
-    Value: FormInputValueProperty
-
-
-class FormProps(DeferredModel):
-    AppId: str | None = None
-    Cta: FormCTA | None = None
-    DataType: FormDataTypeConfig | None = None
-    EnvironmentName: str | None = None
-    Fields: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    FormActionType: Literal["create", "update"] | None = None
-    LabelDecorator: Literal["required", "optional", "none"] | None = None
-    Name: str | None = None
-    SchemaVersion: str | None = None
-    SectionalElements: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Style: FormStyle | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    DisplayValue: Annotated[
+        FormInputValueProperty | None,
+        Field_aliased(description="Type: FormInputValuePropertyDict."),
+    ] = None
+    Value: Annotated[
+        FormInputValueProperty, Field_aliased(description="Type: FormInputValuePropertyDict.")
+    ]
 
 
 class FormValueMappings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BindingProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Values: list[ValueMapping]
+    BindingProperties: Annotated[
+        dict[str, FormInputBindingPropertiesValue] | None,
+        Field_aliased(description="Type: dict[str, FormInputBindingPropertiesValueDict]."),
+    ] = None
+    Values: Annotated[
+        list[ValueMapping], Field_aliased(description="Type: list[ValueMappingDict].")
+    ]
 
 
 class FieldInputConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultChecked: bool | None = None
-    DefaultCountryCode: str | None = None
-    DefaultValue: str | None = None
-    DescriptiveText: str | None = None
-    FileUploaderConfig: FileUploaderFieldConfig | None = None
-    IsArray: bool | None = None
-    MaxValue: float | None = None
-    MinValue: float | None = None
-    Name: str | None = None
-    Placeholder: str | None = None
-    ReadOnly: bool | None = None
-    Required: bool | None = None
-    Step: float | None = None
-    Type: str
-    Value: str | None = None
-    ValueMappings: FormValueMappings | None = None
+    DefaultChecked: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
+    DefaultCountryCode: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    DefaultValue: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    DescriptiveText: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    FileUploaderConfig: Annotated[
+        FileUploaderFieldConfig | None,
+        Field_aliased(description="Type: FileUploaderFieldConfigDict."),
+    ] = None
+    IsArray: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
+    MaxValue: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    MinValue: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    Name: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Placeholder: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    ReadOnly: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
+    Required: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
+    Step: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    Type: Annotated[str, Field_aliased(description="Type: str.")]
+    Value: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    ValueMappings: Annotated[
+        FormValueMappings | None, Field_aliased(description="Type: FormValueMappingsDict.")
+    ] = None
 
 
 class FieldConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Excluded: bool | None = None
-    InputType: FieldInputConfig | None = None
-    Label: str | None = None
-    Position: (
-        FieldConfigPositionOption1 | FieldConfigPositionOption2 | FieldConfigPositionOption3 | None
-    ) = None
-    Validations: list[FieldValidationConfiguration] | None = None
+    Excluded: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
+    InputType: Annotated[
+        FieldInputConfig | None, Field_aliased(description="Type: FieldInputConfigDict.")
+    ] = None
+    Label: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Position: Annotated[
+        FieldConfigPositionOption1 | FieldConfigPositionOption2 | FieldConfigPositionOption3 | None,
+        Field_aliased(
+            description="Type: FieldConfigPositionOption1Dict | FieldConfigPositionOption2Dict | FieldConfigPositionOption3Dict."
+        ),
+    ] = None
+    Validations: Annotated[
+        list[FieldValidationConfiguration] | None,
+        Field_aliased(description="Type: list[FieldValidationConfigurationDict]."),
+    ] = None
+
+
+class FormProps(DeferredModel):
+    """
+    The properties a program declares for a AWS::AmplifyUIBuilder::Form.
+    """
+
+    AppId: Annotated[
+        str | None,
+        Field_aliased(description="Type: str. Create-only: changing it replaces the resource."),
+    ] = None
+    Cta: Annotated[FormCTA | None, Field_aliased(description="Type: FormCTADict.")] = None
+    DataType: Annotated[
+        FormDataTypeConfig | None, Field_aliased(description="Type: FormDataTypeConfigDict.")
+    ] = None
+    EnvironmentName: Annotated[
+        str | None,
+        Field_aliased(description="Type: str. Create-only: changing it replaces the resource."),
+    ] = None
+    Fields: Annotated[
+        dict[str, FieldConfig] | None,
+        Field_aliased(description="Type: dict[str, FieldConfigDict]."),
+    ] = None
+    FormActionType: Annotated[
+        Literal["create", "update"] | None,
+        Field_aliased(description="Allowed values: 'create', 'update'."),
+    ] = None
+    LabelDecorator: Annotated[
+        Literal["required", "optional", "none"] | None,
+        Field_aliased(description="Allowed values: 'required', 'optional', 'none'."),
+    ] = None
+    Name: Annotated[str | None, Field_aliased(description="Length: 1 to 255 characters.")] = None
+    SchemaVersion: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    SectionalElements: Annotated[
+        dict[str, SectionalElement] | None,
+        Field_aliased(description="Type: dict[str, SectionalElementDict]."),
+    ] = None
+    Style: Annotated[FormStyle | None, Field_aliased(description="Type: FormStyleDict.")] = None
+    Tags: Annotated[dict[str, str] | None, Field_aliased(description="Type: dict[str, str].")] = (
+        None
+    )
 
 
 FormInputValueProperty.model_rebuild()

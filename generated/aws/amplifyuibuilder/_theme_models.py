@@ -7,7 +7,7 @@ Imported on first use by theme.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -21,34 +21,52 @@ __all__ = [
 
 
 class ThemeAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    Id: str | None = None
-    ModifiedAt: str | None = None
+    """
+    The read-only attributes of a AWS::AmplifyUIBuilder::Theme, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    ModifiedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ThemeProps(DeferredModel):
-    AppId: str | None = None
-    EnvironmentName: str | None = None
-    Name: str | None = None
-    Overrides: list[ThemeValues] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Values: list[ThemeValues] | None = None
+    """
+    The properties a program declares for a AWS::AmplifyUIBuilder::Theme.
+    """
+
+    AppId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    EnvironmentName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Name: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
+    Overrides: Annotated[
+        list[ThemeValues] | None, Field(description="Type: list[ThemeValuesDict].")
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Values: Annotated[
+        list[ThemeValues] | None, Field(description="Type: list[ThemeValuesDict].")
+    ] = None
 
 
 class ThemeValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Children: list[ThemeValues] | None = None
-    Value: str | None = None
+    Children: Annotated[
+        list[ThemeValues] | None, Field(description="Type: list[ThemeValuesDict].")
+    ] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ThemeValues(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: ThemeValue | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[ThemeValue | None, Field(description="Type: ThemeValueDict.")] = None
 
 
 ThemeProps.model_rebuild()

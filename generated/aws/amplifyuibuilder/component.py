@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -103,195 +107,230 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ActionParametersDict = TypedDict(
-    "ActionParametersDict",
-    {
-        "Anchor": "ComponentPropertyDict",
-        "Fields": "dict[str, Any]",
-        "Global": "ComponentPropertyDict",
-        "Id": "ComponentPropertyDict",
-        "Model": "str",
-        "State": "MutationActionSetStateParameterDict",
-        "Target": "ComponentPropertyDict",
-        "Type": "ComponentPropertyDict",
-        "Url": "ComponentPropertyDict",
-    },
-    total=False,
-)
 
-ComponentBindingPropertiesValueDict = TypedDict(
-    "ComponentBindingPropertiesValueDict",
-    {
-        "BindingProperties": "ComponentBindingPropertiesValuePropertiesDict",
-        "DefaultValue": "str",
-        "Type": "str",
-    },
-    total=False,
-)
+class ActionParametersDict(TypedDict, total=False):
+    """ActionParameters as a plain dict."""
 
-ComponentBindingPropertiesValuePropertiesDict = TypedDict(
-    "ComponentBindingPropertiesValuePropertiesDict",
-    {
-        "Bucket": "str",
-        "DefaultValue": "str",
-        "Field": "str",
-        "Key": "str",
-        "Model": "str",
-        "Predicates": "list[ComponentPredicateDict]",
-        "SlotName": "str",
-        "UserAttribute": "str",
-    },
-    total=False,
-)
+    Anchor: ComponentPropertyDict
+    """Type: ComponentPropertyDict."""
+    Fields: dict[str, ComponentPropertyDict]
+    """Type: dict[str, ComponentPropertyDict]."""
+    Global: ComponentPropertyDict
+    """Type: ComponentPropertyDict."""
+    Id: ComponentPropertyDict
+    """Type: ComponentPropertyDict."""
+    Model: str
+    """Type: str."""
+    State: MutationActionSetStateParameterDict
+    """Type: MutationActionSetStateParameterDict."""
+    Target: ComponentPropertyDict
+    """Type: ComponentPropertyDict."""
+    Type: ComponentPropertyDict
+    """Type: ComponentPropertyDict."""
+    Url: ComponentPropertyDict
+    """Type: ComponentPropertyDict."""
 
-ComponentChildDict = TypedDict(
-    "ComponentChildDict",
-    {
-        "Children": "list[ComponentChildDict]",
-        "ComponentType": "Required[str]",
-        "Events": "dict[str, Any]",
-        "Name": "Required[str]",
-        "Properties": "Required[dict[str, Any]]",
-        "SourceId": "str",
-    },
-    total=False,
-)
 
-ComponentConditionPropertyDict = TypedDict(
-    "ComponentConditionPropertyDict",
-    {
-        "Else": "ComponentPropertyDict",
-        "Field": "str",
-        "Operand": "str",
-        "OperandType": "str",
-        "Operator": "str",
-        "Property": "str",
-        "Then": "ComponentPropertyDict",
-    },
-    total=False,
-)
+class ComponentBindingPropertiesValueDict(TypedDict, total=False):
+    """ComponentBindingPropertiesValue as a plain dict."""
 
-ComponentDataConfigurationDict = TypedDict(
-    "ComponentDataConfigurationDict",
-    {
-        "Identifiers": "list[str]",
-        "Model": "Required[str]",
-        "Predicate": "ComponentPredicateDict",
-        "Sort": "list[SortPropertyDict]",
-    },
-    total=False,
-)
+    BindingProperties: ComponentBindingPropertiesValuePropertiesDict
+    """Type: ComponentBindingPropertiesValuePropertiesDict."""
+    DefaultValue: str
+    """Type: str."""
+    Type: str
+    """Type: str."""
 
-ComponentEventDict = TypedDict(
-    "ComponentEventDict",
-    {
-        "Action": "str",
-        "BindingEvent": "str",
-        "Parameters": "ActionParametersDict",
-    },
-    total=False,
-)
 
-ComponentPredicateDict = TypedDict(
-    "ComponentPredicateDict",
-    {
-        "And": "list[ComponentPredicateDict]",
-        "Field": "str",
-        "Operand": "str",
-        "OperandType": "str",
-        "Operator": "str",
-        "Or": "list[ComponentPredicateDict]",
-    },
-    total=False,
-)
+class ComponentBindingPropertiesValuePropertiesDict(TypedDict, total=False):
+    """ComponentBindingPropertiesValueProperties as a plain dict."""
 
-ComponentPropertyDict = TypedDict(
-    "ComponentPropertyDict",
-    {
-        "BindingProperties": "ComponentPropertyBindingPropertiesDict",
-        "Bindings": "dict[str, Any]",
-        "CollectionBindingProperties": "ComponentPropertyBindingPropertiesDict",
-        "ComponentName": "str",
-        "Concat": "list[ComponentPropertyDict]",
-        "Condition": "ComponentConditionPropertyDict",
-        "Configured": "bool",
-        "DefaultValue": "str",
-        "Event": "str",
-        "ImportedValue": "str",
-        "Model": "str",
-        "Property": "str",
-        "Type": "str",
-        "UserAttribute": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+    Bucket: str
+    """Type: str."""
+    DefaultValue: str
+    """Type: str."""
+    Field: str
+    """Type: str."""
+    Key: str
+    """Type: str."""
+    Model: str
+    """Type: str."""
+    Predicates: list[ComponentPredicateDict]
+    """Type: list[ComponentPredicateDict]."""
+    SlotName: str
+    """Type: str."""
+    UserAttribute: str
+    """Type: str."""
 
-ComponentPropertyBindingPropertiesDict = TypedDict(
-    "ComponentPropertyBindingPropertiesDict",
-    {
-        "Field": "str",
-        "Property": "Required[str]",
-    },
-    total=False,
-)
 
-ComponentVariantDict = TypedDict(
-    "ComponentVariantDict",
-    {
-        "Overrides": "dict[str, Any]",
-        "VariantValues": "dict[str, Any]",
-    },
-    total=False,
-)
+class ComponentChildDict(TypedDict, total=False):
+    """ComponentChild as a plain dict."""
 
-FormBindingElementDict = TypedDict(
-    "FormBindingElementDict",
-    {
-        "Element": "Required[str]",
-        "Property": "Required[str]",
-    },
-    total=False,
-)
+    Children: list[ComponentChildDict]
+    """Type: list[ComponentChildDict]."""
+    ComponentType: Required[str]
+    """Type: str."""
+    Events: dict[str, ComponentEventDict]
+    """Type: dict[str, ComponentEventDict]."""
+    Name: Required[str]
+    """Type: str."""
+    Properties: Required[dict[str, ComponentPropertyDict]]
+    """Type: dict[str, ComponentPropertyDict]."""
+    SourceId: str
+    """Type: str."""
 
-MutationActionSetStateParameterDict = TypedDict(
-    "MutationActionSetStateParameterDict",
-    {
-        "ComponentName": "Required[str]",
-        "Property": "Required[str]",
-        "Set": "Required[ComponentPropertyDict]",
-    },
-    total=False,
-)
 
-SortPropertyDict = TypedDict(
-    "SortPropertyDict",
-    {
-        "Direction": "Required[Literal['ASC', 'DESC']]",
-        "Field": "Required[str]",
-    },
-    total=False,
-)
+class ComponentConditionPropertyDict(TypedDict, total=False):
+    """ComponentConditionProperty as a plain dict."""
 
+    Else: ComponentPropertyDict
+    """Type: ComponentPropertyDict."""
+    Field: str
+    """Type: str."""
+    Operand: str
+    """Type: str."""
+    OperandType: str
+    """Type: str."""
+    Operator: str
+    """Type: str."""
+    Property: str
+    """Type: str."""
+    Then: ComponentPropertyDict
+    """Type: ComponentPropertyDict."""
+
+
+class ComponentDataConfigurationDict(TypedDict, total=False):
+    """ComponentDataConfiguration as a plain dict."""
+
+    Identifiers: list[str]
+    """Type: list[str]."""
+    Model: Required[str]
+    """Type: str."""
+    Predicate: ComponentPredicateDict
+    """Type: ComponentPredicateDict."""
+    Sort: list[SortPropertyDict]
+    """Type: list[SortPropertyDict]."""
+
+
+class ComponentEventDict(TypedDict, total=False):
+    """ComponentEvent as a plain dict."""
+
+    Action: str
+    """Type: str."""
+    BindingEvent: str
+    """Type: str."""
+    Parameters: ActionParametersDict
+    """Type: ActionParametersDict."""
+
+
+class ComponentPredicateDict(TypedDict, total=False):
+    """ComponentPredicate as a plain dict."""
+
+    And: list[ComponentPredicateDict]
+    """Type: list[ComponentPredicateDict]."""
+    Field: str
+    """Type: str."""
+    Operand: str
+    """Type: str."""
+    OperandType: str
+    """Pattern: ^boolean|string|number$"""
+    Operator: str
+    """Type: str."""
+    Or: list[ComponentPredicateDict]
+    """Type: list[ComponentPredicateDict]."""
+
+
+class ComponentPropertyDict(TypedDict, total=False):
+    """ComponentProperty as a plain dict."""
+
+    BindingProperties: ComponentPropertyBindingPropertiesDict
+    """Type: ComponentPropertyBindingPropertiesDict."""
+    Bindings: dict[str, FormBindingElementDict]
+    """Type: dict[str, FormBindingElementDict]."""
+    CollectionBindingProperties: ComponentPropertyBindingPropertiesDict
+    """Type: ComponentPropertyBindingPropertiesDict."""
+    ComponentName: str
+    """Type: str."""
+    Concat: list[ComponentPropertyDict]
+    """Type: list[ComponentPropertyDict]."""
+    Condition: ComponentConditionPropertyDict
+    """Type: ComponentConditionPropertyDict."""
+    Configured: bool
+    """Type: bool."""
+    DefaultValue: str
+    """Type: str."""
+    Event: str
+    """Type: str."""
+    ImportedValue: str
+    """Type: str."""
+    Model: str
+    """Type: str."""
+    Property: str
+    """Type: str."""
+    Type: str
+    """Type: str."""
+    UserAttribute: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+class ComponentPropertyBindingPropertiesDict(TypedDict, total=False):
+    """ComponentPropertyBindingProperties as a plain dict."""
+
+    Field: str
+    """Type: str."""
+    Property: Required[str]
+    """Type: str."""
+
+
+class ComponentVariantDict(TypedDict, total=False):
+    """ComponentVariant as a plain dict."""
+
+    Overrides: dict[str, dict[str, str]]
+    """Type: dict[str, dict[str, str]]."""
+    VariantValues: dict[str, str]
+    """Type: dict[str, str]."""
+
+
+class FormBindingElementDict(TypedDict, total=False):
+    """FormBindingElement as a plain dict."""
+
+    Element: Required[str]
+    """Type: str."""
+    Property: Required[str]
+    """Type: str."""
+
+
+class MutationActionSetStateParameterDict(TypedDict, total=False):
+    """MutationActionSetStateParameter as a plain dict."""
+
+    ComponentName: Required[str]
+    """Type: str."""
+    Property: Required[str]
+    """Type: str."""
+    Set: Required[ComponentPropertyDict]
+    """Type: ComponentPropertyDict."""
+
+
+class SortPropertyDict(TypedDict, total=False):
+    """SortProperty as a plain dict."""
+
+    Direction: Required[Literal["ASC", "DESC"]]
+    """Allowed values: 'ASC', 'DESC'."""
+    Field: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AmplifyUIBuilder::Component",
     schema_file="aws-amplifyuibuilder-component.json",
     primary_identifier=("/AppId", "/EnvironmentName", "/Id"),
-    additional_identifiers=(),
     read_only=("/CreatedAt", "/Id", "/ModifiedAt"),
     create_only=("/AppId", "/EnvironmentName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
     list_required=("AppId", "EnvironmentName"),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -301,246 +340,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ActionParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Anchor": {"$ref": "#/definitions/ComponentProperty"},
-                "Fields": {"$ref": "#/definitions/ComponentProperties"},
-                "Global": {"$ref": "#/definitions/ComponentProperty"},
-                "Id": {"$ref": "#/definitions/ComponentProperty"},
-                "Model": {"type": "string"},
-                "State": {"$ref": "#/definitions/MutationActionSetStateParameter"},
-                "Target": {"$ref": "#/definitions/ComponentProperty"},
-                "Type": {"$ref": "#/definitions/ComponentProperty"},
-                "Url": {"$ref": "#/definitions/ComponentProperty"},
-            },
-            "type": "object",
-        },
-        "ComponentBindingProperties": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/ComponentBindingPropertiesValue"}},
-            "type": "object",
-        },
-        "ComponentBindingPropertiesValue": {
-            "additionalProperties": False,
-            "properties": {
-                "BindingProperties": {
-                    "$ref": "#/definitions/ComponentBindingPropertiesValueProperties"
-                },
-                "DefaultValue": {"type": "string"},
-                "Type": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ComponentBindingPropertiesValueProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"type": "string"},
-                "DefaultValue": {"type": "string"},
-                "Field": {"type": "string"},
-                "Key": {"type": "string"},
-                "Model": {"type": "string"},
-                "Predicates": {"items": {"$ref": "#/definitions/Predicate"}, "type": "array"},
-                "SlotName": {"type": "string"},
-                "UserAttribute": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ComponentChild": {
-            "additionalProperties": False,
-            "properties": {
-                "Children": {"items": {"$ref": "#/definitions/ComponentChild"}, "type": "array"},
-                "ComponentType": {"type": "string"},
-                "Events": {"$ref": "#/definitions/ComponentEvents"},
-                "Name": {"type": "string"},
-                "Properties": {"$ref": "#/definitions/ComponentProperties"},
-                "SourceId": {"type": "string"},
-            },
-            "required": ["ComponentType", "Name", "Properties"],
-            "type": "object",
-        },
-        "ComponentCollectionProperties": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/ComponentDataConfiguration"}},
-            "type": "object",
-        },
-        "ComponentConditionProperty": {
-            "additionalProperties": False,
-            "properties": {
-                "Else": {"$ref": "#/definitions/ComponentProperty"},
-                "Field": {"type": "string"},
-                "Operand": {"type": "string"},
-                "OperandType": {"type": "string"},
-                "Operator": {"type": "string"},
-                "Property": {"type": "string"},
-                "Then": {"$ref": "#/definitions/ComponentProperty"},
-            },
-            "type": "object",
-        },
-        "ComponentDataConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Identifiers": {"items": {"type": "string"}, "type": "array"},
-                "Model": {"type": "string"},
-                "Predicate": {"$ref": "#/definitions/Predicate"},
-                "Sort": {"items": {"$ref": "#/definitions/SortProperty"}, "type": "array"},
-            },
-            "required": ["Model"],
-            "type": "object",
-        },
-        "ComponentEvent": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"type": "string"},
-                "BindingEvent": {"type": "string"},
-                "Parameters": {"$ref": "#/definitions/ActionParameters"},
-            },
-            "type": "object",
-        },
-        "ComponentEvents": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/ComponentEvent"}},
-            "type": "object",
-        },
-        "ComponentOverrides": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/ComponentOverridesValue"}},
-            "type": "object",
-        },
-        "ComponentOverridesValue": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"type": "string"}},
-            "type": "object",
-        },
-        "ComponentProperties": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/ComponentProperty"}},
-            "type": "object",
-        },
-        "ComponentProperty": {
-            "additionalProperties": False,
-            "properties": {
-                "BindingProperties": {"$ref": "#/definitions/ComponentPropertyBindingProperties"},
-                "Bindings": {"$ref": "#/definitions/FormBindings"},
-                "CollectionBindingProperties": {
-                    "$ref": "#/definitions/ComponentPropertyBindingProperties"
-                },
-                "ComponentName": {"type": "string"},
-                "Concat": {"items": {"$ref": "#/definitions/ComponentProperty"}, "type": "array"},
-                "Condition": {"$ref": "#/definitions/ComponentConditionProperty"},
-                "Configured": {"type": "boolean"},
-                "DefaultValue": {"type": "string"},
-                "Event": {"type": "string"},
-                "ImportedValue": {"type": "string"},
-                "Model": {"type": "string"},
-                "Property": {"type": "string"},
-                "Type": {"type": "string"},
-                "UserAttribute": {"type": "string"},
-                "Value": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ComponentPropertyBindingProperties": {
-            "additionalProperties": False,
-            "properties": {"Field": {"type": "string"}, "Property": {"type": "string"}},
-            "required": ["Property"],
-            "type": "object",
-        },
-        "ComponentVariant": {
-            "additionalProperties": False,
-            "properties": {
-                "Overrides": {"$ref": "#/definitions/ComponentOverrides"},
-                "VariantValues": {"$ref": "#/definitions/ComponentVariantValues"},
-            },
-            "type": "object",
-        },
-        "ComponentVariantValues": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"type": "string"}},
-            "type": "object",
-        },
-        "FormBindingElement": {
-            "additionalProperties": False,
-            "properties": {"Element": {"type": "string"}, "Property": {"type": "string"}},
-            "required": ["Element", "Property"],
-            "type": "object",
-        },
-        "FormBindings": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/FormBindingElement"}},
-            "type": "object",
-        },
-        "MutationActionSetStateParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "ComponentName": {"type": "string"},
-                "Property": {"type": "string"},
-                "Set": {"$ref": "#/definitions/ComponentProperty"},
-            },
-            "required": ["ComponentName", "Property", "Set"],
-            "type": "object",
-        },
-        "Predicate": {
-            "additionalProperties": False,
-            "properties": {
-                "And": {"items": {"$ref": "#/definitions/Predicate"}, "type": "array"},
-                "Field": {"type": "string"},
-                "Operand": {"type": "string"},
-                "OperandType": {"pattern": "^boolean|string|number$", "type": "string"},
-                "Operator": {"type": "string"},
-                "Or": {"items": {"$ref": "#/definitions/Predicate"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "SortDirection": {"enum": ["ASC", "DESC"], "type": "string"},
-        "SortProperty": {
-            "additionalProperties": False,
-            "properties": {
-                "Direction": {"$ref": "#/definitions/SortDirection"},
-                "Field": {"type": "string"},
-            },
-            "required": ["Direction", "Field"],
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^(?!aws:)[a-zA-Z+-=._:/]+$": {"maxLength": 256, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AppId": {"type": "string"},
-        "BindingProperties": {"$ref": "#/definitions/ComponentBindingProperties"},
-        "Children": {"items": {"$ref": "#/definitions/ComponentChild"}, "type": "array"},
-        "CollectionProperties": {"$ref": "#/definitions/ComponentCollectionProperties"},
-        "ComponentType": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "EnvironmentName": {"type": "string"},
-        "Events": {"$ref": "#/definitions/ComponentEvents"},
-        "Id": {"type": "string"},
-        "ModifiedAt": {"type": "string"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Overrides": {"$ref": "#/definitions/ComponentOverrides"},
-        "Properties": {"$ref": "#/definitions/ComponentProperties"},
-        "SchemaVersion": {"type": "string"},
-        "SourceId": {"type": "string"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "Variants": {"items": {"$ref": "#/definitions/ComponentVariant"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class Component(_Resource):
-    """AWS::AmplifyUIBuilder::Component: Definition of AWS::AmplifyUIBuilder::Component Resource Type
+    """AWS::AmplifyUIBuilder::Component: Definition of AWS::AmplifyUIBuilder::Component Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AppId, EnvironmentName, Id (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AppId, EnvironmentName.
+    Read-only attributes (known once deployed): CreatedAt, Id, ModifiedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-amplifyuibuilder-component.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -548,55 +358,80 @@ class Component(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ComponentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "component.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     ModifiedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppId: str
-    BindingProperties: dict[str, Any]
+    BindingProperties: dict[str, ComponentBindingPropertiesValueDict]
     Children: list[ComponentChildDict]
-    CollectionProperties: dict[str, Any]
+    CollectionProperties: dict[str, ComponentDataConfigurationDict]
     ComponentType: str
     EnvironmentName: str
-    Events: dict[str, Any]
+    Events: dict[str, ComponentEventDict]
     Name: str
-    Overrides: dict[str, Any]
-    Properties: dict[str, Any]
+    Overrides: dict[str, dict[str, str]]
+    Properties: dict[str, ComponentPropertyDict]
     SchemaVersion: str
     SourceId: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     Variants: list[ComponentVariantDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AppId: str | None = None,
+        BindingProperties: dict[
+            str, ComponentBindingPropertiesValue | ComponentBindingPropertiesValueDict
+        ]
+        | None = None,
+        Children: list[ComponentChild | ComponentChildDict] | None = None,
+        CollectionProperties: dict[str, ComponentDataConfiguration | ComponentDataConfigurationDict]
+        | None = None,
+        ComponentType: str | None = None,
+        EnvironmentName: str | None = None,
+        Events: dict[str, ComponentEvent | ComponentEventDict] | None = None,
+        Name: str | None = None,
+        Overrides: dict[str, dict[str, str]] | None = None,
+        Properties: dict[str, ComponentProperty | ComponentPropertyDict] | None = None,
+        SchemaVersion: str | None = None,
+        SourceId: str | None = None,
+        Tags: dict[str, str] | None = None,
+        Variants: list[ComponentVariant | ComponentVariantDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AmplifyUIBuilder::Component; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AppId: str | None = None,
-            BindingProperties: dict[str, Any] | None = None,
-            Children: list[ComponentChild | ComponentChildDict] | None = None,
-            CollectionProperties: dict[str, Any] | None = None,
-            ComponentType: str | None = None,
-            EnvironmentName: str | None = None,
-            Events: dict[str, Any] | None = None,
-            Name: str | None = None,
-            Overrides: dict[str, Any] | None = None,
-            Properties: dict[str, Any] | None = None,
-            SchemaVersion: str | None = None,
-            SourceId: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            Variants: list[ComponentVariant | ComponentVariantDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AmplifyUIBuilder::Component; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AppId: Type: str. Create-only: changing it replaces the resource.
+            BindingProperties: Type: dict[str, ComponentBindingPropertiesValueDict].
+            Children: Type: list[ComponentChildDict].
+            CollectionProperties: Type: dict[str, ComponentDataConfigurationDict].
+            ComponentType: Length: 1 to 255 characters.
+            EnvironmentName: Type: str. Create-only: changing it replaces the resource.
+            Events: Type: dict[str, ComponentEventDict].
+            Name: Length: 1 to 255 characters.
+            Overrides: Type: dict[str, dict[str, str]].
+            Properties: Type: dict[str, ComponentPropertyDict].
+            SchemaVersion: Type: str.
+            SourceId: Type: str.
+            Tags: Type: dict[str, str].
+            Variants: Type: list[ComponentVariantDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -167,42 +171,66 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FieldConfigDict = TypedDict(
-    "FieldConfigDict",
-    {
-        "Excluded": "bool",
-        "InputType": "FieldInputConfigDict",
-        "Label": "str",
-        "Position": "FieldConfigPositionOption1Dict | FieldConfigPositionOption2Dict | FieldConfigPositionOption3Dict",
-        "Validations": "list[FieldValidationConfigurationDict]",
-    },
-    total=False,
-)
 
-FieldConfigPositionOption1Dict = TypedDict(
-    "FieldConfigPositionOption1Dict",
-    {
-        "Fixed": "Required[Literal['first']]",
-    },
-    total=False,
-)
+class FieldConfigDict(TypedDict, total=False):
+    """FieldConfig as a plain dict."""
 
-FieldConfigPositionOption2Dict = TypedDict(
-    "FieldConfigPositionOption2Dict",
-    {
-        "RightOf": "Required[str]",
-    },
-    total=False,
-)
+    Excluded: bool
+    """Type: bool."""
+    InputType: FieldInputConfigDict
+    """Type: FieldInputConfigDict."""
+    Label: str
+    """Type: str."""
+    Position: (
+        FieldConfigPositionOption1Dict
+        | FieldConfigPositionOption2Dict
+        | FieldConfigPositionOption3Dict
+    )
+    """Type: FieldConfigPositionOption1Dict | FieldConfigPositionOption2Dict |
+    FieldConfigPositionOption3Dict."""
+    Validations: list[FieldValidationConfigurationDict]
+    """Type: list[FieldValidationConfigurationDict]."""
 
-FieldConfigPositionOption3Dict = TypedDict(
-    "FieldConfigPositionOption3Dict",
-    {
-        "Below": "Required[str]",
-    },
-    total=False,
-)
 
+class FieldConfigPositionOption1Dict(TypedDict, total=False):
+    """FieldConfigPositionOption1 as a plain dict."""
+
+    Fixed: Required[Literal["first"]]
+    """Allowed values: 'first'."""
+
+
+class FieldConfigPositionOption2Dict(TypedDict, total=False):
+    """FieldConfigPositionOption2 as a plain dict."""
+
+    RightOf: Required[str]
+    """Type: str."""
+
+
+class FieldConfigPositionOption3Dict(TypedDict, total=False):
+    """FieldConfigPositionOption3 as a plain dict."""
+
+    Below: Required[str]
+    """Type: str."""
+
+
+# FieldInputConfig as a plain dict.
+# Functional form: some keys are not Python identifiers.
+# DefaultChecked: Type: bool.
+# DefaultCountryCode: Type: str.
+# DefaultValue: Type: str.
+# DescriptiveText: Type: str.
+# FileUploaderConfig: Type: FileUploaderFieldConfigDict.
+# IsArray: Type: bool.
+# MaxValue: Type: float.
+# MinValue: Type: float.
+# Name: Type: str.
+# Placeholder: Type: str.
+# ReadOnly: Type: bool.
+# Required: Type: bool.
+# Step: Type: float.
+# Type: Type: str.
+# Value: Type: str.
+# ValueMappings: Type: FormValueMappingsDict.
 FieldInputConfigDict = TypedDict(
     "FieldInputConfigDict",
     {
@@ -226,252 +254,255 @@ FieldInputConfigDict = TypedDict(
     total=False,
 )
 
-FieldValidationConfigurationDict = TypedDict(
-    "FieldValidationConfigurationDict",
-    {
-        "NumValues": "list[float]",
-        "StrValues": "list[str]",
-        "Type": "Required[str]",
-        "ValidationMessage": "str",
-    },
-    total=False,
-)
 
-FileUploaderFieldConfigDict = TypedDict(
-    "FileUploaderFieldConfigDict",
-    {
-        "AcceptedFileTypes": "Required[list[str]]",
-        "AccessLevel": "Required[Literal['public', 'protected', 'private']]",
-        "IsResumable": "bool",
-        "MaxFileCount": "float",
-        "MaxSize": "float",
-        "ShowThumbnails": "bool",
-    },
-    total=False,
-)
+class FieldValidationConfigurationDict(TypedDict, total=False):
+    """FieldValidationConfiguration as a plain dict."""
 
-FormButtonDict = TypedDict(
-    "FormButtonDict",
-    {
-        "Children": "str",
-        "Excluded": "bool",
-        "Position": "FormButtonPositionOption1Dict | FormButtonPositionOption2Dict | FormButtonPositionOption3Dict",
-    },
-    total=False,
-)
+    NumValues: list[float]
+    """Type: list[float]."""
+    StrValues: list[str]
+    """Type: list[str]."""
+    Type: Required[str]
+    """Type: str."""
+    ValidationMessage: str
+    """Type: str."""
 
-FormButtonPositionOption1Dict = TypedDict(
-    "FormButtonPositionOption1Dict",
-    {
-        "Fixed": "Required[Literal['first']]",
-    },
-    total=False,
-)
 
-FormButtonPositionOption2Dict = TypedDict(
-    "FormButtonPositionOption2Dict",
-    {
-        "RightOf": "Required[str]",
-    },
-    total=False,
-)
+class FileUploaderFieldConfigDict(TypedDict, total=False):
+    """FileUploaderFieldConfig as a plain dict."""
 
-FormButtonPositionOption3Dict = TypedDict(
-    "FormButtonPositionOption3Dict",
-    {
-        "Below": "Required[str]",
-    },
-    total=False,
-)
+    AcceptedFileTypes: Required[list[str]]
+    """Type: list[str]."""
+    AccessLevel: Required[Literal["public", "protected", "private"]]
+    """Allowed values: 'public', 'protected', 'private'."""
+    IsResumable: bool
+    """Type: bool."""
+    MaxFileCount: float
+    """Type: float."""
+    MaxSize: float
+    """Type: float."""
+    ShowThumbnails: bool
+    """Type: bool."""
 
-FormCTADict = TypedDict(
-    "FormCTADict",
-    {
-        "Cancel": "FormButtonDict",
-        "Clear": "FormButtonDict",
-        "Position": "Literal['top', 'bottom', 'top_and_bottom']",
-        "Submit": "FormButtonDict",
-    },
-    total=False,
-)
 
-FormDataTypeConfigDict = TypedDict(
-    "FormDataTypeConfigDict",
-    {
-        "DataSourceType": "Required[Literal['DataStore', 'Custom']]",
-        "DataTypeName": "Required[str]",
-    },
-    total=False,
-)
+class FormButtonDict(TypedDict, total=False):
+    """FormButton as a plain dict."""
 
-FormInputBindingPropertiesValueDict = TypedDict(
-    "FormInputBindingPropertiesValueDict",
-    {
-        "BindingProperties": "FormInputBindingPropertiesValuePropertiesDict",
-        "Type": "str",
-    },
-    total=False,
-)
+    Children: str
+    """Type: str."""
+    Excluded: bool
+    """Type: bool."""
+    Position: (
+        FormButtonPositionOption1Dict
+        | FormButtonPositionOption2Dict
+        | FormButtonPositionOption3Dict
+    )
+    """Type: FormButtonPositionOption1Dict | FormButtonPositionOption2Dict |
+    FormButtonPositionOption3Dict."""
 
-FormInputBindingPropertiesValuePropertiesDict = TypedDict(
-    "FormInputBindingPropertiesValuePropertiesDict",
-    {
-        "Model": "str",
-    },
-    total=False,
-)
 
-FormInputValuePropertyDict = TypedDict(
-    "FormInputValuePropertyDict",
-    {
-        "BindingProperties": "FormInputValuePropertyBindingPropertiesDict",
-        "Concat": "list[FormInputValuePropertyDict]",
-        "Value": "str",
-    },
-    total=False,
-)
+class FormButtonPositionOption1Dict(TypedDict, total=False):
+    """FormButtonPositionOption1 as a plain dict."""
 
-FormInputValuePropertyBindingPropertiesDict = TypedDict(
-    "FormInputValuePropertyBindingPropertiesDict",
-    {
-        "Field": "str",
-        "Property": "Required[str]",
-    },
-    total=False,
-)
+    Fixed: Required[Literal["first"]]
+    """Allowed values: 'first'."""
 
-FormStyleDict = TypedDict(
-    "FormStyleDict",
-    {
-        "HorizontalGap": "FormStyleHorizontalGapOption1Dict | FormStyleHorizontalGapOption2Dict",
-        "OuterPadding": "FormStyleOuterPaddingOption1Dict | FormStyleOuterPaddingOption2Dict",
-        "VerticalGap": "FormStyleVerticalGapOption1Dict | FormStyleVerticalGapOption2Dict",
-    },
-    total=False,
-)
 
-FormStyleHorizontalGapOption1Dict = TypedDict(
-    "FormStyleHorizontalGapOption1Dict",
-    {
-        "TokenReference": "Required[str]",
-    },
-    total=False,
-)
+class FormButtonPositionOption2Dict(TypedDict, total=False):
+    """FormButtonPositionOption2 as a plain dict."""
 
-FormStyleHorizontalGapOption2Dict = TypedDict(
-    "FormStyleHorizontalGapOption2Dict",
-    {
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    RightOf: Required[str]
+    """Type: str."""
 
-FormStyleOuterPaddingOption1Dict = TypedDict(
-    "FormStyleOuterPaddingOption1Dict",
-    {
-        "TokenReference": "Required[str]",
-    },
-    total=False,
-)
 
-FormStyleOuterPaddingOption2Dict = TypedDict(
-    "FormStyleOuterPaddingOption2Dict",
-    {
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class FormButtonPositionOption3Dict(TypedDict, total=False):
+    """FormButtonPositionOption3 as a plain dict."""
 
-FormStyleVerticalGapOption1Dict = TypedDict(
-    "FormStyleVerticalGapOption1Dict",
-    {
-        "TokenReference": "Required[str]",
-    },
-    total=False,
-)
+    Below: Required[str]
+    """Type: str."""
 
-FormStyleVerticalGapOption2Dict = TypedDict(
-    "FormStyleVerticalGapOption2Dict",
-    {
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-FormValueMappingsDict = TypedDict(
-    "FormValueMappingsDict",
-    {
-        "BindingProperties": "dict[str, Any]",
-        "Values": "Required[list[ValueMappingDict]]",
-    },
-    total=False,
-)
+class FormCTADict(TypedDict, total=False):
+    """FormCTA as a plain dict."""
 
-SectionalElementDict = TypedDict(
-    "SectionalElementDict",
-    {
-        "Excluded": "bool",
-        "Level": "float",
-        "Orientation": "str",
-        "Position": "SectionalElementPositionOption1Dict | SectionalElementPositionOption2Dict | SectionalElementPositionOption3Dict",
-        "Text": "str",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
+    Cancel: FormButtonDict
+    """Type: FormButtonDict."""
+    Clear: FormButtonDict
+    """Type: FormButtonDict."""
+    Position: Literal["top", "bottom", "top_and_bottom"]
+    """Allowed values: 'top', 'bottom', 'top_and_bottom'."""
+    Submit: FormButtonDict
+    """Type: FormButtonDict."""
 
-SectionalElementPositionOption1Dict = TypedDict(
-    "SectionalElementPositionOption1Dict",
-    {
-        "Fixed": "Required[Literal['first']]",
-    },
-    total=False,
-)
 
-SectionalElementPositionOption2Dict = TypedDict(
-    "SectionalElementPositionOption2Dict",
-    {
-        "RightOf": "Required[str]",
-    },
-    total=False,
-)
+class FormDataTypeConfigDict(TypedDict, total=False):
+    """FormDataTypeConfig as a plain dict."""
 
-SectionalElementPositionOption3Dict = TypedDict(
-    "SectionalElementPositionOption3Dict",
-    {
-        "Below": "Required[str]",
-    },
-    total=False,
-)
+    DataSourceType: Required[Literal["DataStore", "Custom"]]
+    """Allowed values: 'DataStore', 'Custom'."""
+    DataTypeName: Required[str]
+    """Type: str."""
 
-ValueMappingDict = TypedDict(
-    "ValueMappingDict",
-    {
-        "DisplayValue": "FormInputValuePropertyDict",
-        "Value": "Required[FormInputValuePropertyDict]",
-    },
-    total=False,
-)
 
+class FormInputBindingPropertiesValueDict(TypedDict, total=False):
+    """FormInputBindingPropertiesValue as a plain dict."""
+
+    BindingProperties: FormInputBindingPropertiesValuePropertiesDict
+    """Type: FormInputBindingPropertiesValuePropertiesDict."""
+    Type: str
+    """Type: str."""
+
+
+class FormInputBindingPropertiesValuePropertiesDict(TypedDict, total=False):
+    """FormInputBindingPropertiesValueProperties as a plain dict."""
+
+    Model: str
+    """Type: str."""
+
+
+class FormInputValuePropertyDict(TypedDict, total=False):
+    """FormInputValueProperty as a plain dict."""
+
+    BindingProperties: FormInputValuePropertyBindingPropertiesDict
+    """Type: FormInputValuePropertyBindingPropertiesDict."""
+    Concat: list[FormInputValuePropertyDict]
+    """Type: list[FormInputValuePropertyDict]."""
+    Value: str
+    """Type: str."""
+
+
+class FormInputValuePropertyBindingPropertiesDict(TypedDict, total=False):
+    """FormInputValuePropertyBindingProperties as a plain dict."""
+
+    Field: str
+    """Type: str."""
+    Property: Required[str]
+    """Type: str."""
+
+
+class FormStyleDict(TypedDict, total=False):
+    """FormStyle as a plain dict."""
+
+    HorizontalGap: FormStyleHorizontalGapOption1Dict | FormStyleHorizontalGapOption2Dict
+    """Type: FormStyleHorizontalGapOption1Dict | FormStyleHorizontalGapOption2Dict."""
+    OuterPadding: FormStyleOuterPaddingOption1Dict | FormStyleOuterPaddingOption2Dict
+    """Type: FormStyleOuterPaddingOption1Dict | FormStyleOuterPaddingOption2Dict."""
+    VerticalGap: FormStyleVerticalGapOption1Dict | FormStyleVerticalGapOption2Dict
+    """Type: FormStyleVerticalGapOption1Dict | FormStyleVerticalGapOption2Dict."""
+
+
+class FormStyleHorizontalGapOption1Dict(TypedDict, total=False):
+    """FormStyleHorizontalGapOption1 as a plain dict."""
+
+    TokenReference: Required[str]
+    """Type: str."""
+
+
+class FormStyleHorizontalGapOption2Dict(TypedDict, total=False):
+    """FormStyleHorizontalGapOption2 as a plain dict."""
+
+    Value: Required[str]
+    """Type: str."""
+
+
+class FormStyleOuterPaddingOption1Dict(TypedDict, total=False):
+    """FormStyleOuterPaddingOption1 as a plain dict."""
+
+    TokenReference: Required[str]
+    """Type: str."""
+
+
+class FormStyleOuterPaddingOption2Dict(TypedDict, total=False):
+    """FormStyleOuterPaddingOption2 as a plain dict."""
+
+    Value: Required[str]
+    """Type: str."""
+
+
+class FormStyleVerticalGapOption1Dict(TypedDict, total=False):
+    """FormStyleVerticalGapOption1 as a plain dict."""
+
+    TokenReference: Required[str]
+    """Type: str."""
+
+
+class FormStyleVerticalGapOption2Dict(TypedDict, total=False):
+    """FormStyleVerticalGapOption2 as a plain dict."""
+
+    Value: Required[str]
+    """Type: str."""
+
+
+class FormValueMappingsDict(TypedDict, total=False):
+    """FormValueMappings as a plain dict."""
+
+    BindingProperties: dict[str, FormInputBindingPropertiesValueDict]
+    """Type: dict[str, FormInputBindingPropertiesValueDict]."""
+    Values: Required[list[ValueMappingDict]]
+    """Type: list[ValueMappingDict]."""
+
+
+class SectionalElementDict(TypedDict, total=False):
+    """SectionalElement as a plain dict."""
+
+    Excluded: bool
+    """Type: bool."""
+    Level: float
+    """Type: float."""
+    Orientation: str
+    """Type: str."""
+    Position: (
+        SectionalElementPositionOption1Dict
+        | SectionalElementPositionOption2Dict
+        | SectionalElementPositionOption3Dict
+    )
+    """Type: SectionalElementPositionOption1Dict | SectionalElementPositionOption2Dict |
+    SectionalElementPositionOption3Dict."""
+    Text: str
+    """Type: str."""
+    Type: Required[str]
+    """Type: str."""
+
+
+class SectionalElementPositionOption1Dict(TypedDict, total=False):
+    """SectionalElementPositionOption1 as a plain dict."""
+
+    Fixed: Required[Literal["first"]]
+    """Allowed values: 'first'."""
+
+
+class SectionalElementPositionOption2Dict(TypedDict, total=False):
+    """SectionalElementPositionOption2 as a plain dict."""
+
+    RightOf: Required[str]
+    """Type: str."""
+
+
+class SectionalElementPositionOption3Dict(TypedDict, total=False):
+    """SectionalElementPositionOption3 as a plain dict."""
+
+    Below: Required[str]
+    """Type: str."""
+
+
+class ValueMappingDict(TypedDict, total=False):
+    """ValueMapping as a plain dict."""
+
+    DisplayValue: FormInputValuePropertyDict
+    """Type: FormInputValuePropertyDict."""
+    Value: Required[FormInputValuePropertyDict]
+    """Type: FormInputValuePropertyDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AmplifyUIBuilder::Form",
     schema_file="aws-amplifyuibuilder-form.json",
     primary_identifier=("/AppId", "/EnvironmentName", "/Id"),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/AppId", "/EnvironmentName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
     list_required=("AppId", "EnvironmentName"),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -481,312 +512,81 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FieldConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Excluded": {"type": "boolean"},
-                "InputType": {"$ref": "#/definitions/FieldInputConfig"},
-                "Label": {"type": "string"},
-                "Position": {"$ref": "#/definitions/FieldPosition"},
-                "Validations": {
-                    "items": {"$ref": "#/definitions/FieldValidationConfiguration"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "FieldInputConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultChecked": {"type": "boolean"},
-                "DefaultCountryCode": {"type": "string"},
-                "DefaultValue": {"type": "string"},
-                "DescriptiveText": {"type": "string"},
-                "FileUploaderConfig": {"$ref": "#/definitions/FileUploaderFieldConfig"},
-                "IsArray": {"type": "boolean"},
-                "MaxValue": {"type": "number"},
-                "MinValue": {"type": "number"},
-                "Name": {"type": "string"},
-                "Placeholder": {"type": "string"},
-                "ReadOnly": {"type": "boolean"},
-                "Required": {"type": "boolean"},
-                "Step": {"type": "number"},
-                "Type": {"type": "string"},
-                "Value": {"type": "string"},
-                "ValueMappings": {"$ref": "#/definitions/ValueMappings"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "FieldPosition": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Fixed": {"$ref": "#/definitions/FixedPosition"}},
-                    "required": ["Fixed"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"RightOf": {"type": "string"}},
-                    "required": ["RightOf"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Below": {"type": "string"}},
-                    "required": ["Below"],
-                    "type": "object",
-                },
-            ]
-        },
-        "FieldValidationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NumValues": {"items": {"type": "number"}, "type": "array"},
-                "StrValues": {"items": {"type": "string"}, "type": "array"},
-                "Type": {"type": "string"},
-                "ValidationMessage": {"type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "FieldsMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/FieldConfig"}},
-            "type": "object",
-        },
-        "FileUploaderFieldConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AcceptedFileTypes": {"items": {"type": "string"}, "type": "array"},
-                "AccessLevel": {"$ref": "#/definitions/StorageAccessLevel"},
-                "IsResumable": {"type": "boolean"},
-                "MaxFileCount": {"type": "number"},
-                "MaxSize": {"type": "number"},
-                "ShowThumbnails": {"type": "boolean"},
-            },
-            "required": ["AcceptedFileTypes", "AccessLevel"],
-            "type": "object",
-        },
-        "FixedPosition": {"enum": ["first"], "type": "string"},
-        "FormActionType": {"enum": ["create", "update"], "type": "string"},
-        "FormButton": {
-            "additionalProperties": False,
-            "properties": {
-                "Children": {"type": "string"},
-                "Excluded": {"type": "boolean"},
-                "Position": {"$ref": "#/definitions/FieldPosition"},
-            },
-            "type": "object",
-        },
-        "FormButtonsPosition": {"enum": ["top", "bottom", "top_and_bottom"], "type": "string"},
-        "FormCTA": {
-            "additionalProperties": False,
-            "properties": {
-                "Cancel": {"$ref": "#/definitions/FormButton"},
-                "Clear": {"$ref": "#/definitions/FormButton"},
-                "Position": {"$ref": "#/definitions/FormButtonsPosition"},
-                "Submit": {"$ref": "#/definitions/FormButton"},
-            },
-            "type": "object",
-        },
-        "FormDataSourceType": {"enum": ["DataStore", "Custom"], "type": "string"},
-        "FormDataTypeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSourceType": {"$ref": "#/definitions/FormDataSourceType"},
-                "DataTypeName": {"type": "string"},
-            },
-            "required": ["DataSourceType", "DataTypeName"],
-            "type": "object",
-        },
-        "FormInputBindingProperties": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/FormInputBindingPropertiesValue"}},
-            "type": "object",
-        },
-        "FormInputBindingPropertiesValue": {
-            "additionalProperties": False,
-            "properties": {
-                "BindingProperties": {
-                    "$ref": "#/definitions/FormInputBindingPropertiesValueProperties"
-                },
-                "Type": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "FormInputBindingPropertiesValueProperties": {
-            "additionalProperties": False,
-            "properties": {"Model": {"type": "string"}},
-            "type": "object",
-        },
-        "FormInputValueProperty": {
-            "additionalProperties": False,
-            "properties": {
-                "BindingProperties": {
-                    "$ref": "#/definitions/FormInputValuePropertyBindingProperties"
-                },
-                "Concat": {
-                    "items": {"$ref": "#/definitions/FormInputValueProperty"},
-                    "type": "array",
-                },
-                "Value": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "FormInputValuePropertyBindingProperties": {
-            "additionalProperties": False,
-            "properties": {"Field": {"type": "string"}, "Property": {"type": "string"}},
-            "required": ["Property"],
-            "type": "object",
-        },
-        "FormStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "HorizontalGap": {"$ref": "#/definitions/FormStyleConfig"},
-                "OuterPadding": {"$ref": "#/definitions/FormStyleConfig"},
-                "VerticalGap": {"$ref": "#/definitions/FormStyleConfig"},
-            },
-            "type": "object",
-        },
-        "FormStyleConfig": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"TokenReference": {"type": "string"}},
-                    "required": ["TokenReference"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Value": {"type": "string"}},
-                    "required": ["Value"],
-                    "type": "object",
-                },
-            ]
-        },
-        "LabelDecorator": {"enum": ["required", "optional", "none"], "type": "string"},
-        "SectionalElement": {
-            "additionalProperties": False,
-            "properties": {
-                "Excluded": {"type": "boolean"},
-                "Level": {"type": "number"},
-                "Orientation": {"type": "string"},
-                "Position": {"$ref": "#/definitions/FieldPosition"},
-                "Text": {"type": "string"},
-                "Type": {"type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "SectionalElementMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/SectionalElement"}},
-            "type": "object",
-        },
-        "StorageAccessLevel": {"enum": ["public", "protected", "private"], "type": "string"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^(?!aws:)[a-zA-Z+-=._:/]+$": {"maxLength": 256, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-        "ValueMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayValue": {"$ref": "#/definitions/FormInputValueProperty"},
-                "Value": {"$ref": "#/definitions/FormInputValueProperty"},
-            },
-            "required": ["Value"],
-            "type": "object",
-        },
-        "ValueMappings": {
-            "additionalProperties": False,
-            "properties": {
-                "BindingProperties": {"$ref": "#/definitions/FormInputBindingProperties"},
-                "Values": {"items": {"$ref": "#/definitions/ValueMapping"}, "type": "array"},
-            },
-            "required": ["Values"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AppId": {"type": "string"},
-        "Cta": {"$ref": "#/definitions/FormCTA"},
-        "DataType": {"$ref": "#/definitions/FormDataTypeConfig"},
-        "EnvironmentName": {"type": "string"},
-        "Fields": {"$ref": "#/definitions/FieldsMap"},
-        "FormActionType": {"$ref": "#/definitions/FormActionType"},
-        "Id": {"type": "string"},
-        "LabelDecorator": {"$ref": "#/definitions/LabelDecorator"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "SchemaVersion": {"type": "string"},
-        "SectionalElements": {"$ref": "#/definitions/SectionalElementMap"},
-        "Style": {"$ref": "#/definitions/FormStyle"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": [],
-}
-
 
 class Form(_Resource):
     """AWS::AmplifyUIBuilder::Form: Definition of AWS::AmplifyUIBuilder::Form Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AppId, EnvironmentName, Id (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AppId, EnvironmentName.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-amplifyuibuilder-form.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FormProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FormAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "form.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppId: str
     Cta: FormCTADict
     DataType: FormDataTypeConfigDict
     EnvironmentName: str
-    Fields: dict[str, Any]
+    Fields: dict[str, FieldConfigDict]
     FormActionType: Literal["create", "update"]
     LabelDecorator: Literal["required", "optional", "none"]
     Name: str
     SchemaVersion: str
-    SectionalElements: dict[str, Any]
+    SectionalElements: dict[str, SectionalElementDict]
     Style: FormStyleDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AppId: str | None = None,
+        Cta: FormCTA | FormCTADict | None = None,
+        DataType: FormDataTypeConfig | FormDataTypeConfigDict | None = None,
+        EnvironmentName: str | None = None,
+        Fields: dict[str, FieldConfig | FieldConfigDict] | None = None,
+        FormActionType: Literal["create", "update"] | None = None,
+        LabelDecorator: Literal["required", "optional", "none"] | None = None,
+        Name: str | None = None,
+        SchemaVersion: str | None = None,
+        SectionalElements: dict[str, SectionalElement | SectionalElementDict] | None = None,
+        Style: FormStyle | FormStyleDict | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AmplifyUIBuilder::Form; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AppId: str | None = None,
-            Cta: FormCTA | FormCTADict | None = None,
-            DataType: FormDataTypeConfig | FormDataTypeConfigDict | None = None,
-            EnvironmentName: str | None = None,
-            Fields: dict[str, Any] | None = None,
-            FormActionType: Literal["create", "update"] | None = None,
-            LabelDecorator: Literal["required", "optional", "none"] | None = None,
-            Name: str | None = None,
-            SchemaVersion: str | None = None,
-            SectionalElements: dict[str, Any] | None = None,
-            Style: FormStyle | FormStyleDict | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AmplifyUIBuilder::Form; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AppId: Type: str. Create-only: changing it replaces the resource.
+            Cta: Type: FormCTADict.
+            DataType: Type: FormDataTypeConfigDict.
+            EnvironmentName: Type: str. Create-only: changing it replaces the resource.
+            Fields: Type: dict[str, FieldConfigDict].
+            FormActionType: Allowed values: 'create', 'update'.
+            LabelDecorator: Allowed values: 'required', 'optional', 'none'.
+            Name: Length: 1 to 255 characters.
+            SchemaVersion: Type: str.
+            SectionalElements: Type: dict[str, SectionalElementDict].
+            Style: Type: FormStyleDict.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ThemeValueDict = TypedDict(
-    "ThemeValueDict",
-    {
-        "Children": "list[ThemeValuesDict]",
-        "Value": "str",
-    },
-    total=False,
-)
 
-ThemeValuesDict = TypedDict(
-    "ThemeValuesDict",
-    {
-        "Key": "str",
-        "Value": "ThemeValueDict",
-    },
-    total=False,
-)
+class ThemeValueDict(TypedDict, total=False):
+    """ThemeValue as a plain dict."""
 
+    Children: list[ThemeValuesDict]
+    """Type: list[ThemeValuesDict]."""
+    Value: str
+    """Type: str."""
+
+
+class ThemeValuesDict(TypedDict, total=False):
+    """ThemeValues as a plain dict."""
+
+    Key: str
+    """Type: str."""
+    Value: ThemeValueDict
+    """Type: ThemeValueDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AmplifyUIBuilder::Theme",
     schema_file="aws-amplifyuibuilder-theme.json",
     primary_identifier=("/AppId", "/EnvironmentName", "/Id"),
-    additional_identifiers=(),
     read_only=("/CreatedAt", "/Id", "/ModifiedAt"),
     create_only=("/AppId", "/EnvironmentName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
     list_required=("AppId", "EnvironmentName"),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,91 +96,67 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^(?!aws:)[a-zA-Z+-=._:/]+$": {"maxLength": 256, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-        "ThemeValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Children": {"items": {"$ref": "#/definitions/ThemeValues"}, "type": "array"},
-                "Value": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ThemeValues": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"type": "string"},
-                "Value": {"$ref": "#/definitions/ThemeValue"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AppId": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "EnvironmentName": {"type": "string"},
-        "Id": {"type": "string"},
-        "ModifiedAt": {"type": "string"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Overrides": {"items": {"$ref": "#/definitions/ThemeValues"}, "type": "array"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "Values": {"items": {"$ref": "#/definitions/ThemeValues"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class Theme(_Resource):
     """AWS::AmplifyUIBuilder::Theme: Definition of AWS::AmplifyUIBuilder::Theme Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AppId, EnvironmentName, Id (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AppId, EnvironmentName.
+    Read-only attributes (known once deployed): CreatedAt, Id, ModifiedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-amplifyuibuilder-theme.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ThemeProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ThemeAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "theme.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     ModifiedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppId: str
     EnvironmentName: str
     Name: str
     Overrides: list[ThemeValuesDict]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     Values: list[ThemeValuesDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AppId: str | None = None,
+        EnvironmentName: str | None = None,
+        Name: str | None = None,
+        Overrides: list[ThemeValues | ThemeValuesDict] | None = None,
+        Tags: dict[str, str] | None = None,
+        Values: list[ThemeValues | ThemeValuesDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AmplifyUIBuilder::Theme; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AppId: str | None = None,
-            EnvironmentName: str | None = None,
-            Name: str | None = None,
-            Overrides: list[ThemeValues | ThemeValuesDict] | None = None,
-            Tags: dict[str, Any] | None = None,
-            Values: list[ThemeValues | ThemeValuesDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AmplifyUIBuilder::Theme; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AppId: Type: str. Create-only: changing it replaces the resource.
+            EnvironmentName: Type: str. Create-only: changing it replaces the resource.
+            Name: Length: 1 to 255 characters.
+            Overrides: Type: list[ThemeValuesDict].
+            Tags: Type: dict[str, str].
+            Values: Type: list[ThemeValuesDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,8 +7,10 @@ Imported on first use by account.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AccountAttributes",
@@ -17,8 +19,16 @@ __all__ = [
 
 
 class AccountProps(DeferredModel):
-    CloudWatchRoleArn: str | None = None
+    """
+    The properties a program declares for a AWS::ApiGateway::Account.
+    """
+
+    CloudWatchRoleArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AccountAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGateway::Account, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

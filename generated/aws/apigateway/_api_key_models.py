@@ -7,9 +7,10 @@ Imported on first use by api_key.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApiKeyAttributes",
@@ -20,31 +21,64 @@ __all__ = [
 
 
 class StageKey(DeferredModel):
+    """
+    ``StageKey`` is a property of the [AWS::ApiGateway::ApiKey](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-apikey.html) resource that specifies the stage to associate with the API key. This association allows only clients with the key to make requests to methods in that stage.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RestApiId: str | None = None
-    StageName: str | None = None
+    RestApiId: Annotated[str | None, Field(description="Type: str.")] = None
+    StageName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    An array of key-value pairs to apply to this resource. For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources."
+        ),
+    ]
+    Value: Annotated[str, Field(description="The value for the specified tag key.")]
 
 
 class ApiKeyAttributes(DeferredModel):
-    APIKeyId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGateway::ApiKey, set by AWS.
+    """
+
+    APIKeyId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ApiKeyProps(DeferredModel):
-    CustomerId: str | None = None
-    Description: str | None = None
-    Enabled: bool | None = None
-    GenerateDistinctId: bool | None = None
-    Name: str | None = None
-    StageKeys: list[StageKey] | None = None
-    Tags: list[Tag] | None = None
-    Value: str | None = None
+    """
+    The properties a program declares for a AWS::ApiGateway::ApiKey.
+    """
+
+    CustomerId: Annotated[str | None, Field(description="Type: str.")] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    GenerateDistinctId: Annotated[
+        bool | None,
+        Field(
+            description="Type: bool. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="A name for the API key. If you don't specify a name, CFN generates a unique physical ID and uses that ID for the API key name. For more information, see [Name Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html). If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StageKeys: Annotated[list[StageKey] | None, Field(description="Items are unique.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    Value: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None

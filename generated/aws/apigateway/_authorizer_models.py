@@ -7,8 +7,10 @@ Imported on first use by authorizer.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AuthorizerAttributes",
@@ -17,17 +19,27 @@ __all__ = [
 
 
 class AuthorizerProps(DeferredModel):
-    AuthType: str | None = None
-    AuthorizerCredentials: str | None = None
-    AuthorizerResultTtlInSeconds: int | None = None
-    AuthorizerUri: str | None = None
-    IdentitySource: str | None = None
-    IdentityValidationExpression: str | None = None
-    Name: str
-    ProviderARNs: list[str] | None = None
-    RestApiId: str
-    Type: str
+    """
+    The properties a program declares for a AWS::ApiGateway::Authorizer.
+    """
+
+    AuthType: Annotated[str | None, Field(description="Type: str.")] = None
+    AuthorizerCredentials: Annotated[str | None, Field(description="Type: str.")] = None
+    AuthorizerResultTtlInSeconds: Annotated[int | None, Field(description="Type: int.")] = None
+    AuthorizerUri: Annotated[str | None, Field(description="Type: str.")] = None
+    IdentitySource: Annotated[str | None, Field(description="Type: str.")] = None
+    IdentityValidationExpression: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    ProviderARNs: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    RestApiId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class AuthorizerAttributes(DeferredModel):
-    AuthorizerId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGateway::Authorizer, set by AWS.
+    """
+
+    AuthorizerId: Annotated[str | None, Field(description="Type: str.")] = None

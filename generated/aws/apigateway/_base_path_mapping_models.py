@@ -7,8 +7,10 @@ Imported on first use by base_path_mapping.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "BasePathMappingAttributes",
@@ -17,11 +19,21 @@ __all__ = [
 
 
 class BasePathMappingProps(DeferredModel):
-    BasePath: str | None = None
-    DomainName: str
-    RestApiId: str | None = None
-    Stage: str | None = None
+    """
+    The properties a program declares for a AWS::ApiGateway::BasePathMapping.
+    """
+
+    BasePath: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    DomainName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    RestApiId: Annotated[str | None, Field(description="Type: str.")] = None
+    Stage: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class BasePathMappingAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ApiGateway::BasePathMapping, set by AWS.
+    """

@@ -7,8 +7,10 @@ Imported on first use by base_path_mapping_v2.py, which re-exports every name he
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "BasePathMappingV2Attributes",
@@ -17,11 +19,31 @@ __all__ = [
 
 
 class BasePathMappingV2Props(DeferredModel):
-    BasePath: str | None = None
-    DomainNameArn: str
-    RestApiId: str
-    Stage: str | None = None
+    """
+    The properties a program declares for a AWS::ApiGateway::BasePathMappingV2.
+    """
+
+    BasePath: Annotated[
+        str | None,
+        Field(
+            description="The base path name that callers of the API must provide in the URL after the domain name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DomainNameArn: Annotated[
+        str,
+        Field(
+            description="The Arn of an AWS::ApiGateway::DomainNameV2 resource. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RestApiId: Annotated[str, Field(description="The ID of the API.")]
+    Stage: Annotated[str | None, Field(description="The name of the API's stage.")] = None
 
 
 class BasePathMappingV2Attributes(DeferredModel):
-    BasePathMappingArn: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGateway::BasePathMappingV2, set by AWS.
+    """
+
+    BasePathMappingArn: Annotated[
+        str | None, Field(description="Amazon Resource Name (ARN) of the resource.")
+    ] = None

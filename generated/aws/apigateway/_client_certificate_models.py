@@ -7,9 +7,10 @@ Imported on first use by client_certificate.py, which re-exports every name here
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ClientCertificateAttributes",
@@ -19,17 +20,34 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    An array of key-value pairs to apply to this resource. For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources."
+        ),
+    ]
+    Value: Annotated[str, Field(description="The value for the specified tag key.")]
 
 
 class ClientCertificateAttributes(DeferredModel):
-    ClientCertificateId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGateway::ClientCertificate, set by AWS.
+    """
+
+    ClientCertificateId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ClientCertificateProps(DeferredModel):
-    Description: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ApiGateway::ClientCertificate.
+    """
+
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -7,7 +7,7 @@ Imported on first use by deployment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -25,87 +25,222 @@ __all__ = [
 
 
 class DeploymentAccessLogSetting(DeferredModel):
+    """
+    The ``AccessLogSetting`` property type specifies settings for logging access in this stage. ``AccessLogSetting`` is a property of the [StageDescription](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-deployment-stagedescription.html) property type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationArn: str | None = None
-    Format: str | None = None
+    DestinationArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Format: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DeploymentCanarySetting(DeferredModel):
+    """
+    The ``CanarySetting`` property type specifies settings for the canary deployment in this stage. ``CanarySetting`` is a property of the [StageDescription](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-deployment-stagedescription.html) property type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PercentTraffic: float | None = None
-    StageVariableOverrides: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    UseStageCache: bool | None = None
+    PercentTraffic: Annotated[float | None, Field(description="Type: float.")] = None
+    StageVariableOverrides: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    UseStageCache: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class DeploymentDeploymentCanarySettings(DeferredModel):
+    """
+    The ``DeploymentCanarySettings`` property type specifies settings for the canary deployment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PercentTraffic: float | None = None
-    StageVariableOverrides: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    UseStageCache: bool | None = None
+    PercentTraffic: Annotated[float | None, Field(description="Type: float.")] = None
+    StageVariableOverrides: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    UseStageCache: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class MethodSetting(DeferredModel):
+    """
+    The ``MethodSetting`` property type configures settings for all methods in a stage. The ``MethodSettings`` property of the [Amazon API Gateway Deployment StageDescription](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-deployment-stagedescription.html) property type contains a list of ``MethodSetting`` property types.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CacheDataEncrypted: bool | None = None
-    CacheTtlInSeconds: int | None = None
-    CachingEnabled: bool | None = None
-    DataTraceEnabled: bool | None = None
-    HttpMethod: str | None = None
-    LoggingLevel: str | None = None
-    MetricsEnabled: bool | None = None
-    ResourcePath: str | None = None
-    ThrottlingBurstLimit: int | None = None
-    ThrottlingRateLimit: float | None = None
+    CacheDataEncrypted: Annotated[bool | None, Field(description="Type: bool.")] = None
+    CacheTtlInSeconds: Annotated[int | None, Field(description="Type: int.")] = None
+    CachingEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DataTraceEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    HttpMethod: Annotated[str | None, Field(description="The HTTP method.")] = None
+    LoggingLevel: Annotated[str | None, Field(description="Type: str.")] = None
+    MetricsEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ResourcePath: Annotated[
+        str | None,
+        Field(
+            description="The resource path for this method. Forward slashes (``/``) are encoded as ``~1`` and the initial slash must include a forward slash. For example, the path value ``/resource/subresource`` must be encoded as ``/~1resource~1subresource``. To specify the root path, use only a slash (``/``)."
+        ),
+    ] = None
+    ThrottlingBurstLimit: Annotated[int | None, Field(description="Type: int.")] = None
+    ThrottlingRateLimit: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    An array of key-value pairs to apply to this resource. For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources."
+        ),
+    ]
+    Value: Annotated[str, Field(description="The value for the specified tag key.")]
 
 
 class DeploymentAttributes(DeferredModel):
-    DeploymentId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGateway::Deployment, set by AWS.
+    """
+
+    DeploymentId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DeploymentStageDescription(DeferredModel):
+    """
+    ``StageDescription`` is a property of the [AWS::ApiGateway::Deployment](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-deployment.html) resource that configures a deployment stage.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessLogSetting: DeploymentAccessLogSetting | None = None
-    CacheClusterEnabled: bool | None = None
-    CacheClusterSize: str | None = None
-    CacheDataEncrypted: bool | None = None
-    CacheTtlInSeconds: int | None = None
-    CachingEnabled: bool | None = None
-    CanarySetting: DeploymentCanarySetting | None = None
-    ClientCertificateId: str | None = None
-    DataTraceEnabled: bool | None = None
-    Description: str | None = None
-    DocumentationVersion: str | None = None
-    LoggingLevel: str | None = None
-    MethodSettings: list[MethodSetting] | None = None
-    MetricsEnabled: bool | None = None
-    Tags: list[Tag] | None = None
-    ThrottlingBurstLimit: int | None = None
-    ThrottlingRateLimit: float | None = None
-    TracingEnabled: bool | None = None
-    Variables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    AccessLogSetting: Annotated[
+        DeploymentAccessLogSetting | None,
+        Field(description="Specifies settings for logging access in this stage."),
+    ] = None
+    CacheClusterEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    CacheClusterSize: Annotated[
+        str | None,
+        Field(
+            description="The size of the stage's cache cluster. For more information, see [cacheClusterSize](https://docs.aws.amazon.com/apigateway/latest/api/API_CreateStage.html#apigw-CreateStage-request-cacheClusterSize) in the *API Gateway API Reference*."
+        ),
+    ] = None
+    CacheDataEncrypted: Annotated[
+        bool | None, Field(description="Indicates whether the cached responses are encrypted.")
+    ] = None
+    CacheTtlInSeconds: Annotated[
+        int | None,
+        Field(
+            description="The time-to-live (TTL) period, in seconds, that specifies how long API Gateway caches responses."
+        ),
+    ] = None
+    CachingEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether responses are cached and returned for requests. You must enable a cache cluster on the stage to cache responses. For more information, see [Enable API Gateway Caching in a Stage to Enhance API Performance](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-caching.html) in the *API Gateway Developer Guide*."
+        ),
+    ] = None
+    CanarySetting: Annotated[
+        DeploymentCanarySetting | None,
+        Field(description="Specifies settings for the canary deployment in this stage."),
+    ] = None
+    ClientCertificateId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the client certificate that API Gateway uses to call your integration endpoints in the stage."
+        ),
+    ] = None
+    DataTraceEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether data trace logging is enabled for methods in the stage. API Gateway pushes these logs to Amazon CloudWatch Logs."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A description of the purpose of the stage.")
+    ] = None
+    DocumentationVersion: Annotated[
+        str | None, Field(description="The version identifier of the API documentation snapshot.")
+    ] = None
+    LoggingLevel: Annotated[
+        str | None,
+        Field(
+            description="The logging level for this method. For valid values, see the ``loggingLevel`` property of the [MethodSetting](https://docs.aws.amazon.com/apigateway/latest/api/API_MethodSetting.html) resource in the *Amazon API Gateway API Reference*."
+        ),
+    ] = None
+    MethodSettings: Annotated[
+        list[MethodSetting] | None,
+        Field(description="Configures settings for all of the stage's methods."),
+    ] = None
+    MetricsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether Amazon CloudWatch metrics are enabled for methods in the stage."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of arbitrary tags (key-value pairs) to associate with the stage."
+        ),
+    ] = None
+    ThrottlingBurstLimit: Annotated[
+        int | None,
+        Field(
+            description="The target request burst rate limit. This allows more requests through for a period of time than the target rate limit. For more information, see [Manage API Request Throttling](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html) in the *API Gateway Developer Guide*."
+        ),
+    ] = None
+    ThrottlingRateLimit: Annotated[
+        float | None,
+        Field(
+            description="The target request steady-state rate limit. For more information, see [Manage API Request Throttling](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html) in the *API Gateway Developer Guide*."
+        ),
+    ] = None
+    TracingEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether active tracing with X-ray is enabled for this stage. For more information, see [Trace API Gateway API Execution with X-Ray](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-xray.html) in the *API Gateway Developer Guide*."
+        ),
+    ] = None
+    Variables: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map that defines the stage variables. Variable names must consist of alphanumeric characters, and the values must match the following regular expression: ``[A-Za-z0-9-._~:/?#&=,]+``."
+        ),
+    ] = None
 
 
 class DeploymentProps(DeferredModel):
-    DeploymentCanarySettings: DeploymentDeploymentCanarySettings | None = None
-    Description: str | None = None
-    RestApiId: str
-    StageDescription: DeploymentStageDescription | None = None
-    StageName: str | None = None
+    """
+    The properties a program declares for a AWS::ApiGateway::Deployment.
+    """
+
+    DeploymentCanarySettings: Annotated[
+        DeploymentDeploymentCanarySettings | None,
+        Field(
+            description="The ``DeploymentCanarySettings`` property type specifies settings for the canary deployment. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    RestApiId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    StageDescription: Annotated[
+        DeploymentStageDescription | None,
+        Field(
+            description="The description of the Stage resource for the Deployment resource to create. To specify a stage description, you must also provide a stage name. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    StageName: Annotated[
+        str | None, Field(description="Type: str. Write-only: sent to AWS, never read back.")
+    ] = None

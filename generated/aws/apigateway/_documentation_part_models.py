@@ -7,10 +7,10 @@ Imported on first use by documentation_part.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DocumentationPartAttributes",
@@ -20,14 +20,18 @@ __all__ = [
 
 
 class DocumentationPartLocation(DeferredModel):
+    """
+    The ``Location`` property specifies the location of the Amazon API Gateway API entity that the documentation applies to. ``Location`` is a property of the [AWS::ApiGateway::DocumentationPart](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-documentationpart.html) resource. For more information about each property, including constraints and valid values, see [DocumentationPart](https://docs.aws.amazon.com/apigateway/latest/api/API_DocumentationPartLocation.html) in the *Amazon API Gateway REST API Reference*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Method: str | None = None
-    Name: str | None = None
-    Path: str | None = None
-    StatusCode: str | None = None
-    Type: (
+    Method: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Path: Annotated[str | None, Field(description="Type: str.")] = None
+    StatusCode: Annotated[str | None, Field(description="Type: str.")] = None
+    Type: Annotated[
         Literal[
             "API",
             "AUTHORIZER",
@@ -42,15 +46,33 @@ class DocumentationPartLocation(DeferredModel):
             "RESPONSE_HEADER",
             "RESPONSE_BODY",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'API', 'AUTHORIZER', 'MODEL', 'RESOURCE', 'METHOD', 'PATH_PARAMETER', 'QUERY_PARAMETER', 'REQUEST_HEADER', 'REQUEST_BODY', 'RESPONSE', 'RESPONSE_HEADER', 'RESPONSE_BODY'."
+        ),
+    ] = None
 
 
 class DocumentationPartAttributes(DeferredModel):
-    DocumentationPartId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGateway::DocumentationPart, set by AWS.
+    """
+
+    DocumentationPartId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DocumentationPartProps(DeferredModel):
-    Location: DocumentationPartLocation
-    Properties: str
-    RestApiId: str
+    """
+    The properties a program declares for a AWS::ApiGateway::DocumentationPart.
+    """
+
+    Location: Annotated[
+        DocumentationPartLocation,
+        Field(
+            description="The ``Location`` property specifies the location of the Amazon API Gateway API entity that the documentation applies to. ``Location`` is a property of the [AWS::ApiGateway::DocumentationPart](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-documentationpart.html) resource. For more information about each property, including constraints and valid values, see [DocumentationPart](https://docs.aws.amazon.com/apigateway/latest/api/API_DocumentationPartLocation.html) in the *Amazon API Gateway REST API Reference*. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Properties: Annotated[str, Field(description="Type: str.")]
+    RestApiId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]

@@ -7,8 +7,10 @@ Imported on first use by documentation_version.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "DocumentationVersionAttributes",
@@ -17,10 +19,26 @@ __all__ = [
 
 
 class DocumentationVersionProps(DeferredModel):
-    Description: str | None = None
-    DocumentationVersion: str
-    RestApiId: str
+    """
+    The properties a program declares for a AWS::ApiGateway::DocumentationVersion.
+    """
+
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    DocumentationVersion: Annotated[
+        str,
+        Field(
+            description="Length: at least 1 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RestApiId: Annotated[
+        str,
+        Field(
+            description="Length: at least 1 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class DocumentationVersionAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ApiGateway::DocumentationVersion, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by domain_name_access_association.py, which re-exports eve
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DomainNameAccessAssociationAttributes",
@@ -23,16 +23,49 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class DomainNameAccessAssociationAttributes(DeferredModel):
-    DomainNameAccessAssociationArn: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGateway::DomainNameAccessAssociation, set by AWS.
+    """
+
+    DomainNameAccessAssociationArn: Annotated[
+        str | None,
+        Field(
+            description="The amazon resource name (ARN) of the domain name access association resource."
+        ),
+    ] = None
 
 
 class DomainNameAccessAssociationProps(DeferredModel):
-    AccessAssociationSource: str
-    AccessAssociationSourceType: Literal["VPCE"]
-    DomainNameArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ApiGateway::DomainNameAccessAssociation.
+    """
+
+    AccessAssociationSource: Annotated[
+        str,
+        Field(
+            description="The source of the domain name access association resource. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AccessAssociationSourceType: Annotated[
+        Literal["VPCE"],
+        Field(
+            description="The source type of the domain name access association resource. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DomainNameArn: Annotated[
+        str,
+        Field(
+            description="The amazon resource name (ARN) of the domain name resource. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of arbitrary tags (key-value pairs) to associate with the domainname access association. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by domain_name.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DomainNameAttributes",
@@ -22,50 +22,89 @@ __all__ = [
 
 
 class DomainNameEndpointConfiguration(DeferredModel):
+    """
+    The ``EndpointConfiguration`` property type specifies the endpoint types and IP address types of an Amazon API Gateway domain name. ``EndpointConfiguration`` is a property of the [AWS::ApiGateway::DomainName](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-domainname.html) resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IpAddressType: str | None = None
-    Types: list[str] | None = None
+    IpAddressType: Annotated[str | None, Field(description="Type: str.")] = None
+    Types: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class DomainNameMutualTlsAuthentication(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TruststoreUri: str | None = None
-    TruststoreVersion: str | None = None
+    TruststoreUri: Annotated[str | None, Field(description="Type: str.")] = None
+    TruststoreVersion: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    An array of key-value pairs to apply to this resource. For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources."
+        ),
+    ] = None
+    Value: Annotated[str | None, Field(description="The value for the specified tag key.")] = None
 
 
 class DomainNameAttributes(DeferredModel):
-    DistributionDomainName: str | None = None
-    DistributionHostedZoneId: str | None = None
-    DomainNameArn: str | None = None
-    RegionalDomainName: str | None = None
-    RegionalHostedZoneId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGateway::DomainName, set by AWS.
+    """
+
+    DistributionDomainName: Annotated[str | None, Field(description="Type: str.")] = None
+    DistributionHostedZoneId: Annotated[str | None, Field(description="Type: str.")] = None
+    DomainNameArn: Annotated[str | None, Field(description="Type: str.")] = None
+    RegionalDomainName: Annotated[str | None, Field(description="Type: str.")] = None
+    RegionalHostedZoneId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainNameProps(DeferredModel):
-    CertificateArn: str | None = None
-    DomainName: str | None = None
-    EndpointAccessMode: str | None = None
-    EndpointConfiguration: DomainNameEndpointConfiguration | None = None
-    MutualTlsAuthentication: DomainNameMutualTlsAuthentication | None = None
-    OwnershipVerificationCertificateArn: str | None = None
-    RegionalCertificateArn: str | None = None
-    RoutingMode: (
+    """
+    The properties a program declares for a AWS::ApiGateway::DomainName.
+    """
+
+    CertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    DomainName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    EndpointAccessMode: Annotated[str | None, Field(description="Type: str.")] = None
+    EndpointConfiguration: Annotated[
+        DomainNameEndpointConfiguration | None,
+        Field(
+            description="The endpoint configuration of this DomainName showing the endpoint types and IP address types of the domain name."
+        ),
+    ] = None
+    MutualTlsAuthentication: Annotated[
+        DomainNameMutualTlsAuthentication | None,
+        Field(description="Type: DomainNameMutualTlsAuthenticationDict."),
+    ] = None
+    OwnershipVerificationCertificateArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the public certificate issued by ACM to validate ownership of your custom domain. Only required when configuring mutual TLS and using an ACM imported or private CA certificate ARN as the RegionalCertificateArn."
+        ),
+    ] = None
+    RegionalCertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    RoutingMode: Annotated[
         Literal[
             "BASE_PATH_MAPPING_ONLY", "ROUTING_RULE_THEN_BASE_PATH_MAPPING", "ROUTING_RULE_ONLY"
         ]
-        | None
-    ) = None
-    SecurityPolicy: str | None = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'BASE_PATH_MAPPING_ONLY', 'ROUTING_RULE_THEN_BASE_PATH_MAPPING', 'ROUTING_RULE_ONLY'."
+        ),
+    ] = None
+    SecurityPolicy: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

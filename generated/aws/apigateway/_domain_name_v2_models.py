@@ -7,10 +7,10 @@ Imported on first use by domain_name_v2.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DomainNameV2Attributes",
@@ -24,34 +24,58 @@ class DomainNameV2EndpointConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IpAddressType: str | None = None
-    Types: list[str] | None = None
+    IpAddressType: Annotated[str | None, Field(description="Type: str.")] = None
+    Types: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainNameV2Attributes(DeferredModel):
-    DomainNameArn: str | None = None
-    DomainNameId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGateway::DomainNameV2, set by AWS.
+    """
+
+    DomainNameArn: Annotated[
+        str | None, Field(description="The amazon resource name (ARN) of the domain name resource.")
+    ] = None
+    DomainNameId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainNameV2Props(DeferredModel):
-    CertificateArn: str | None = None
-    DomainName: str | None = None
-    EndpointAccessMode: str | None = None
-    EndpointConfiguration: DomainNameV2EndpointConfiguration | None = None
-    Policy: dict[str, Any] | str | None = None
-    RoutingMode: (
+    """
+    The properties a program declares for a AWS::ApiGateway::DomainNameV2.
+    """
+
+    CertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    DomainName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    EndpointAccessMode: Annotated[str | None, Field(description="Type: str.")] = None
+    EndpointConfiguration: Annotated[
+        DomainNameV2EndpointConfiguration | None,
+        Field(
+            description="Type: DomainNameV2EndpointConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Policy: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    RoutingMode: Annotated[
         Literal[
             "BASE_PATH_MAPPING_ONLY", "ROUTING_RULE_THEN_BASE_PATH_MAPPING", "ROUTING_RULE_ONLY"
         ]
-        | None
-    ) = None
-    SecurityPolicy: str | None = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="The valid routing modes are [BASE_PATH_MAPPING_ONLY], [ROUTING_RULE_THEN_BASE_PATH_MAPPING] and [ROUTING_RULE_ONLY]. All other inputs are invalid."
+        ),
+    ] = None
+    SecurityPolicy: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

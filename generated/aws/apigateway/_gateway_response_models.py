@@ -7,7 +7,7 @@ Imported on first use by gateway_response.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,12 +19,28 @@ __all__ = [
 
 
 class GatewayResponseProps(DeferredModel):
-    ResponseParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ResponseTemplates: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ResponseType: str
-    RestApiId: str
-    StatusCode: str | None = None
+    """
+    The properties a program declares for a AWS::ApiGateway::GatewayResponse.
+    """
+
+    ResponseParameters: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    ResponseTemplates: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    ResponseType: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    RestApiId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    StatusCode: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GatewayResponseAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGateway::GatewayResponse, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,7 +7,7 @@ Imported on first use by method.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -22,62 +22,132 @@ __all__ = [
 
 
 class IntegrationResponse(DeferredModel):
+    """
+    ``IntegrationResponse`` is a property of the [Amazon API Gateway Method Integration](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apitgateway-method-integration.html) property type that specifies the response that API Gateway sends after a method's backend finishes processing a request.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentHandling: Literal["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"] | None = None
-    ResponseParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ResponseTemplates: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SelectionPattern: str | None = None
-    StatusCode: str
+    ContentHandling: Annotated[
+        Literal["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"] | None,
+        Field(description="Allowed values: 'CONVERT_TO_BINARY', 'CONVERT_TO_TEXT'."),
+    ] = None
+    ResponseParameters: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    ResponseTemplates: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    SelectionPattern: Annotated[str | None, Field(description="Type: str.")] = None
+    StatusCode: Annotated[str, Field(description="Type: str.")]
 
 
 class MethodIntegration(DeferredModel):
+    """
+    ``Integration`` is a property of the [AWS::ApiGateway::Method](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-method.html) resource that specifies information about the target backend that a method calls.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CacheKeyParameters: list[str] | None = None
-    CacheNamespace: str | None = None
-    ConnectionId: str | None = None
-    ConnectionType: Literal["INTERNET", "VPC_LINK"] | None = None
-    ContentHandling: Literal["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"] | None = None
-    Credentials: str | None = None
-    IntegrationHttpMethod: str | None = None
-    IntegrationResponses: list[IntegrationResponse] | None = None
-    IntegrationTarget: str | None = None
-    PassthroughBehavior: Literal["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"] | None = None
-    RequestParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RequestTemplates: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ResponseTransferMode: Literal["BUFFERED", "STREAM"] | None = None
-    TimeoutInMillis: int | None = None
-    Type: Literal["AWS", "AWS_PROXY", "HTTP", "HTTP_PROXY", "MOCK"]
-    Uri: str | None = None
+    CacheKeyParameters: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    CacheNamespace: Annotated[str | None, Field(description="Type: str.")] = None
+    ConnectionId: Annotated[str | None, Field(description="Type: str.")] = None
+    ConnectionType: Annotated[
+        Literal["INTERNET", "VPC_LINK"] | None,
+        Field(description="Allowed values: 'INTERNET', 'VPC_LINK'."),
+    ] = None
+    ContentHandling: Annotated[
+        Literal["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"] | None,
+        Field(description="Allowed values: 'CONVERT_TO_BINARY', 'CONVERT_TO_TEXT'."),
+    ] = None
+    Credentials: Annotated[str | None, Field(description="Type: str.")] = None
+    IntegrationHttpMethod: Annotated[str | None, Field(description="Type: str.")] = None
+    IntegrationResponses: Annotated[
+        list[IntegrationResponse] | None, Field(description="Items are unique.")
+    ] = None
+    IntegrationTarget: Annotated[str | None, Field(description="Type: str.")] = None
+    PassthroughBehavior: Annotated[
+        Literal["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"] | None,
+        Field(description="Allowed values: 'WHEN_NO_MATCH', 'WHEN_NO_TEMPLATES', 'NEVER'."),
+    ] = None
+    RequestParameters: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    RequestTemplates: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    ResponseTransferMode: Annotated[
+        Literal["BUFFERED", "STREAM"] | None,
+        Field(description="Allowed values: 'BUFFERED', 'STREAM'."),
+    ] = None
+    TimeoutInMillis: Annotated[int | None, Field(description="Range: at least 50 (inclusive).")] = (
+        None
+    )
+    Type: Annotated[
+        Literal["AWS", "AWS_PROXY", "HTTP", "HTTP_PROXY", "MOCK"],
+        Field(description="Allowed values: 'AWS', 'AWS_PROXY', 'HTTP', 'HTTP_PROXY', 'MOCK'."),
+    ]
+    Uri: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MethodResponse(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResponseModels: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ResponseParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    StatusCode: str
+    ResponseModels: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = (
+        None
+    )
+    ResponseParameters: Annotated[
+        dict[str, bool | str] | None, Field(description="Type: dict[str, bool | str].")
+    ] = None
+    StatusCode: Annotated[str, Field(description="Type: str.")]
 
 
 class MethodAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ApiGateway::Method, set by AWS.
+    """
 
 
 class MethodProps(DeferredModel):
-    ApiKeyRequired: bool | None = None
-    AuthorizationScopes: list[str] | None = None
-    AuthorizationType: str | None = None
-    AuthorizerId: str | None = None
-    HttpMethod: str
-    Integration: MethodIntegration | None = None
-    MethodResponses: list[MethodResponse] | None = None
-    OperationName: str | None = None
-    RequestModels: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RequestParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RequestValidatorId: str | None = None
-    ResourceId: str
-    RestApiId: str
+    """
+    The properties a program declares for a AWS::ApiGateway::Method.
+    """
+
+    ApiKeyRequired: Annotated[bool | None, Field(description="Type: bool.")] = None
+    AuthorizationScopes: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    AuthorizationType: Annotated[
+        str | None,
+        Field(
+            description="The method's authorization type. This parameter is required. For valid values, see [Method](https://docs.aws.amazon.com/apigateway/latest/api/API_Method.html) in the *API Gateway API Reference*. If you specify the ``AuthorizerId`` property, specify ``CUSTOM`` or ``COGNITO_USER_POOLS`` for this property."
+        ),
+    ] = None
+    AuthorizerId: Annotated[str | None, Field(description="Type: str.")] = None
+    HttpMethod: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Integration: Annotated[
+        MethodIntegration | None,
+        Field(
+            description="``Integration`` is a property of the [AWS::ApiGateway::Method](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-method.html) resource that specifies information about the target backend that a method calls."
+        ),
+    ] = None
+    MethodResponses: Annotated[
+        list[MethodResponse] | None, Field(description="Items are unique.")
+    ] = None
+    OperationName: Annotated[str | None, Field(description="Type: str.")] = None
+    RequestModels: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = (
+        None
+    )
+    RequestParameters: Annotated[
+        dict[str, bool | str] | None, Field(description="Type: dict[str, bool | str].")
+    ] = None
+    RequestValidatorId: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    RestApiId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]

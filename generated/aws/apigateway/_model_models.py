@@ -7,9 +7,10 @@ Imported on first use by model.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ModelAttributes",
@@ -18,12 +19,29 @@ __all__ = [
 
 
 class ModelProps(DeferredModel):
-    ContentType: str | None = None
-    Description: str | None = None
-    Name: str | None = None
-    RestApiId: str
-    Schema: dict[str, Any] | str | None = None
+    """
+    The properties a program declares for a AWS::ApiGateway::Model.
+    """
+
+    ContentType: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="A name for the model. If you don't specify a name, CFN generates a unique physical ID and uses that ID for the model name. For more information, see [Name Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html). If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RestApiId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Schema: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class ModelAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ApiGateway::Model, set by AWS.
+    """

@@ -7,8 +7,10 @@ Imported on first use by request_validator.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "RequestValidatorAttributes",
@@ -17,11 +19,23 @@ __all__ = [
 
 
 class RequestValidatorProps(DeferredModel):
-    Name: str | None = None
-    RestApiId: str
-    ValidateRequestBody: bool | None = None
-    ValidateRequestParameters: bool | None = None
+    """
+    The properties a program declares for a AWS::ApiGateway::RequestValidator.
+    """
+
+    Name: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    RestApiId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    ValidateRequestBody: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ValidateRequestParameters: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class RequestValidatorAttributes(DeferredModel):
-    RequestValidatorId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGateway::RequestValidator, set by AWS.
+    """
+
+    RequestValidatorId: Annotated[str | None, Field(description="Type: str.")] = None

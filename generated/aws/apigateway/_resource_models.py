@@ -7,8 +7,10 @@ Imported on first use by resource.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourceAttributes",
@@ -17,10 +19,24 @@ __all__ = [
 
 
 class ResourceProps(DeferredModel):
-    ParentId: str
-    PathPart: str
-    RestApiId: str
+    """
+    The properties a program declares for a AWS::ApiGateway::Resource.
+    """
+
+    ParentId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    PathPart: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    RestApiId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
 
 
 class ResourceAttributes(DeferredModel):
-    ResourceId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGateway::Resource, set by AWS.
+    """
+
+    ResourceId: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,10 +7,10 @@ Imported on first use by rest_api.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RestApiAttributes",
@@ -22,53 +22,129 @@ __all__ = [
 
 
 class RestApiEndpointConfiguration(DeferredModel):
+    """
+    The ``EndpointConfiguration`` property type specifies the endpoint types and IP address types of a REST API. ``EndpointConfiguration`` is a property of the [AWS::ApiGateway::RestApi](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-restapi.html) resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IpAddressType: str | None = None
-    Types: list[str] | None = None
-    VpcEndpointIds: list[str] | None = None
+    IpAddressType: Annotated[str | None, Field(description="Type: str.")] = None
+    Types: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    VpcEndpointIds: Annotated[list[str] | None, Field(description="Items are unique.")] = None
 
 
 class S3Location(DeferredModel):
+    """
+    ``S3Location`` is a property of the [AWS::ApiGateway::RestApi](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-restapi.html) resource that specifies the Amazon S3 location of a OpenAPI (formerly Swagger) file that defines a set of RESTful APIs in JSON or YAML. On January 1, 2016, the Swagger Specification was donated to the [OpenAPI initiative](https://docs.aws.amazon.com/https://www.openapis.org/), becoming the foundation of the OpenAPI Specification.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str | None = None
-    ETag: str | None = None
-    Key: str | None = None
-    Version: str | None = None
+    Bucket: Annotated[
+        str | None, Field(description="The name of the S3 bucket where the OpenAPI file is stored.")
+    ] = None
+    ETag: Annotated[
+        str | None,
+        Field(
+            description="The Amazon S3 ETag (a file checksum) of the OpenAPI file. If you don't specify a value, API Gateway skips ETag validation of your OpenAPI file."
+        ),
+    ] = None
+    Key: Annotated[
+        str | None, Field(description="The file name of the OpenAPI file (Amazon S3 object name).")
+    ] = None
+    Version: Annotated[
+        str | None,
+        Field(
+            description="For versioning-enabled buckets, a specific version of the OpenAPI file."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    An array of key-value pairs to apply to this resource. For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources."
+        ),
+    ]
+    Value: Annotated[str, Field(description="The value for the specified tag key.")]
 
 
 class RestApiAttributes(DeferredModel):
-    RestApiId: str | None = None
-    RootResourceId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGateway::RestApi, set by AWS.
+    """
+
+    RestApiId: Annotated[str | None, Field(description="Type: str.")] = None
+    RootResourceId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class RestApiProps(DeferredModel):
-    ApiKeySourceType: str | None = None
-    BinaryMediaTypes: list[str] | None = None
-    Body: dict[str, Any] | str | None = None
-    BodyS3Location: S3Location | None = None
-    CloneFrom: str | None = None
-    Description: str | None = None
-    DisableExecuteApiEndpoint: bool | None = None
-    EndpointAccessMode: str | None = None
-    EndpointConfiguration: RestApiEndpointConfiguration | None = None
-    FailOnWarnings: bool | None = None
-    MinimumCompressionSize: int | None = None
-    Mode: str | None = None
-    Name: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-    Policy: dict[str, Any] | str | None = None
-    SecurityPolicy: str | None = None
-    Tags: list[Tag] | None = None
-    Version: str | None = None
+    """
+    The properties a program declares for a AWS::ApiGateway::RestApi.
+    """
+
+    ApiKeySourceType: Annotated[str | None, Field(description="Type: str.")] = None
+    BinaryMediaTypes: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    Body: Annotated[
+        dict[str, Any] | str | None,
+        Field(
+            description="An OpenAPI specification that defines a set of RESTful APIs in JSON format. For YAML templates, you can also provide the specification in YAML format. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    BodyS3Location: Annotated[
+        S3Location | None,
+        Field(
+            description="The Amazon Simple Storage Service (Amazon S3) location that points to an OpenAPI file, which defines a set of RESTful APIs in JSON or YAML format. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CloneFrom: Annotated[
+        str | None, Field(description="Type: str. Write-only: sent to AWS, never read back.")
+    ] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    DisableExecuteApiEndpoint: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EndpointAccessMode: Annotated[str | None, Field(description="Type: str.")] = None
+    EndpointConfiguration: Annotated[
+        RestApiEndpointConfiguration | None,
+        Field(
+            description="A list of the endpoint types and IP address types of the API. Use this property when creating an API. When importing an existing API, specify the endpoint configuration types using the ``Parameters`` property."
+        ),
+    ] = None
+    FailOnWarnings: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    MinimumCompressionSize: Annotated[int | None, Field(description="Type: int.")] = None
+    Mode: Annotated[
+        str | None,
+        Field(
+            description="This property applies only when you use OpenAPI to define your REST API. The ``Mode`` determines how API Gateway handles resource updates. Valid values are ``overwrite`` or ``merge``. For ``overwrite``, the new API definition replaces the existing one. The existing API identifier remains unchanged. For ``merge``, the new API definition is merged with the existing API. If you don't specify this property, a default value is chosen. For REST APIs created before March 29, 2021, the default is ``overwrite``. For REST APIs created after March 29, 2021, the new API definition takes precedence, but any container types such as endpoint configurations and binary media types are merged with the existing API. Use the default mode to define top-level ``RestApi`` properties in addition to using OpenAPI. Generally, it's preferred to use API Gateway's OpenAPI extensions to model these properties. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the RestApi. A name is required if the REST API is not based on an OpenAPI specification."
+        ),
+    ] = None
+    Parameters: Annotated[
+        dict[str, Any] | str | None,
+        Field(description="Type: dict[str, str] | str. Write-only: sent to AWS, never read back."),
+    ] = None
+    Policy: Annotated[
+        dict[str, Any] | str | None,
+        Field(
+            description='A policy document that contains the permissions for the ``RestApi`` resource. To set the ARN for the policy, use the ``!Join`` intrinsic function with ``""`` as delimiter and values of ``"execute-api:/"`` and ``"*"``.'
+        ),
+    ] = None
+    SecurityPolicy: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    Version: Annotated[str | None, Field(description="Type: str.")] = None

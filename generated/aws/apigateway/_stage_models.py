@@ -7,7 +7,7 @@ Imported on first use by stage.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,63 +23,132 @@ __all__ = [
 
 
 class MethodSetting(DeferredModel):
+    """
+    The ``MethodSetting`` property type configures settings for all methods in a stage. The ``MethodSettings`` property of the ``AWS::ApiGateway::Stage`` resource contains a list of ``MethodSetting`` property types.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CacheDataEncrypted: bool | None = None
-    CacheTtlInSeconds: int | None = None
-    CachingEnabled: bool | None = None
-    DataTraceEnabled: bool | None = None
-    HttpMethod: str | None = None
-    LoggingLevel: str | None = None
-    MetricsEnabled: bool | None = None
-    ResourcePath: str | None = None
-    ThrottlingBurstLimit: int | None = None
-    ThrottlingRateLimit: float | None = None
+    CacheDataEncrypted: Annotated[bool | None, Field(description="Type: bool.")] = None
+    CacheTtlInSeconds: Annotated[int | None, Field(description="Type: int.")] = None
+    CachingEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DataTraceEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    HttpMethod: Annotated[
+        str | None,
+        Field(
+            description="The HTTP method. To apply settings to multiple resources and methods, specify an asterisk (``*``) for the ``HttpMethod`` and ``/*`` for the ``ResourcePath``. This parameter is required when you specify a ``MethodSetting``."
+        ),
+    ] = None
+    LoggingLevel: Annotated[str | None, Field(description="Type: str.")] = None
+    MetricsEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ResourcePath: Annotated[
+        str | None,
+        Field(
+            description="The resource path for this method. Forward slashes (``/``) are encoded as ``~1`` and the initial slash must include a forward slash. For example, the path value ``/resource/subresource`` must be encoded as ``/~1resource~1subresource``. To specify the root path, use only a slash (``/``). To apply settings to multiple resources and methods, specify an asterisk (``*``) for the ``HttpMethod`` and ``/*`` for the ``ResourcePath``. This parameter is required when you specify a ``MethodSetting``."
+        ),
+    ] = None
+    ThrottlingBurstLimit: Annotated[
+        int | None, Field(description="Range: at least 0 (inclusive).")
+    ] = None
+    ThrottlingRateLimit: Annotated[
+        float | None, Field(description="Range: at least 0 (inclusive).")
+    ] = None
 
 
 class StageAccessLogSetting(DeferredModel):
+    """
+    The ``AccessLogSetting`` property type specifies settings for logging access in this stage. ``AccessLogSetting`` is a property of the [AWS::ApiGateway::Stage](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-stage.html) resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationArn: str | None = None
-    Format: str | None = None
+    DestinationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the CloudWatch Logs log group or Kinesis Data Firehose delivery stream to receive access logs. If you specify a Kinesis Data Firehose delivery stream, the stream name must begin with ``amazon-apigateway-``. This parameter is required to enable access logging."
+        ),
+    ] = None
+    Format: Annotated[
+        str | None,
+        Field(
+            description="A single line format of the access logs of data, as specified by selected [$context variables](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html#context-variable-reference). The format must include at least ``$context.requestId``. This parameter is required to enable access logging."
+        ),
+    ] = None
 
 
 class StageCanarySetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeploymentId: str | None = None
-    PercentTraffic: float | None = None
-    StageVariableOverrides: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    UseStageCache: bool | None = None
+    DeploymentId: Annotated[str | None, Field(description="Type: str.")] = None
+    PercentTraffic: Annotated[float | None, Field(description="Range: 0 to 100 (inclusive).")] = (
+        None
+    )
+    StageVariableOverrides: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    UseStageCache: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    An array of key-value pairs to apply to this resource. For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources."
+        ),
+    ]
+    Value: Annotated[str, Field(description="The value for the specified tag key.")]
 
 
 class StageAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ApiGateway::Stage, set by AWS.
+    """
 
 
 class StageProps(DeferredModel):
-    AccessLogSetting: StageAccessLogSetting | None = None
-    CacheClusterEnabled: bool | None = None
-    CacheClusterSize: str | None = None
-    CanarySetting: StageCanarySetting | None = None
-    ClientCertificateId: str | None = None
-    DeploymentId: str | None = None
-    Description: str | None = None
-    DocumentationVersion: str | None = None
-    MethodSettings: list[MethodSetting] | None = None
-    RestApiId: str
-    StageName: str | None = None
-    Tags: list[Tag] | None = None
-    TracingEnabled: bool | None = None
-    Variables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::ApiGateway::Stage.
+    """
+
+    AccessLogSetting: Annotated[
+        StageAccessLogSetting | None,
+        Field(
+            description="The ``AccessLogSetting`` property type specifies settings for logging access in this stage. ``AccessLogSetting`` is a property of the [AWS::ApiGateway::Stage](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-stage.html) resource."
+        ),
+    ] = None
+    CacheClusterEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    CacheClusterSize: Annotated[str | None, Field(description="Type: str.")] = None
+    CanarySetting: Annotated[
+        StageCanarySetting | None, Field(description="Type: StageCanarySettingDict.")
+    ] = None
+    ClientCertificateId: Annotated[str | None, Field(description="Type: str.")] = None
+    DeploymentId: Annotated[str | None, Field(description="Type: str.")] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    DocumentationVersion: Annotated[str | None, Field(description="Type: str.")] = None
+    MethodSettings: Annotated[
+        list[MethodSetting] | None, Field(description="Items are unique.")
+    ] = None
+    RestApiId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    StageName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    TracingEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Variables: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map (string-to-string map) that defines the stage variables, where the variable name is the key and the variable value is the value. Variable names are limited to alphanumeric characters. Values must match the following regular expression: ``[A-Za-z0-9-._~:/?#&=,]+``."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by usage_plan_key.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "UsagePlanKeyAttributes",
@@ -18,10 +19,33 @@ __all__ = [
 
 
 class UsagePlanKeyProps(DeferredModel):
-    KeyId: str
-    KeyType: Literal["API_KEY"]
-    UsagePlanId: str
+    """
+    The properties a program declares for a AWS::ApiGateway::UsagePlanKey.
+    """
+
+    KeyId: Annotated[
+        str,
+        Field(
+            description="The Id of the UsagePlanKey resource. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KeyType: Annotated[
+        Literal["API_KEY"],
+        Field(
+            description="Allowed values: 'API_KEY'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    UsagePlanId: Annotated[
+        str,
+        Field(
+            description="The Id of the UsagePlan resource representing the usage plan containing the UsagePlanKey resource representing a plan customer. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class UsagePlanKeyAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGateway::UsagePlanKey, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,7 +7,7 @@ Imported on first use by usage_plan.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -22,48 +22,86 @@ __all__ = [
 ]
 
 
+class QuotaSettings(DeferredModel):
+    """
+    ``QuotaSettings`` is a property of the [AWS::ApiGateway::UsagePlan](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplan.html) resource that specifies a target for the maximum number of requests users can make to your REST APIs. In some cases clients can exceed the targets that you set. Don’t rely on usage plans to control costs. Consider using [](https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-managing-costs.html) to monitor costs and [](https://docs.aws.amazon.com/waf/latest/developerguide/waf-chapter.html) to manage API requests.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Limit: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = None
+    Offset: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = None
+    Period: Annotated[str | None, Field(description="Type: str.")] = None
+
+
+class Tag(DeferredModel):
+    """
+    An array of key-value pairs to apply to this resource. For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Key: Annotated[
+        str,
+        Field(
+            description="A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources."
+        ),
+    ]
+    Value: Annotated[str, Field(description="The value for the specified tag key.")]
+
+
+class ThrottleSettings(DeferredModel):
+    """
+    ``ThrottleSettings`` is a property of the [AWS::ApiGateway::UsagePlan](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplan.html) resource that specifies the overall request rate (average requests per second) and burst capacity when users call your REST APIs.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    BurstLimit: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = None
+    RateLimit: Annotated[float | None, Field(description="Range: at least 0 (inclusive).")] = None
+
+
+class UsagePlanAttributes(DeferredModel):
+    """
+    The read-only attributes of a AWS::ApiGateway::UsagePlan, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+
+
 class ApiStage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiId: str | None = None
-    Stage: str | None = None
-    Throttle: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class QuotaSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Limit: int | None = None
-    Offset: int | None = None
-    Period: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ThrottleSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BurstLimit: int | None = None
-    RateLimit: float | None = None
-
-
-class UsagePlanAttributes(DeferredModel):
-    Id: str | None = None
+    ApiId: Annotated[str | None, Field(description="Type: str.")] = None
+    Stage: Annotated[str | None, Field(description="Type: str.")] = None
+    Throttle: Annotated[
+        dict[str, ThrottleSettings] | None,
+        Field(description="Type: dict[str, ThrottleSettingsDict]."),
+    ] = None
 
 
 class UsagePlanProps(DeferredModel):
-    ApiStages: list[ApiStage] | None = None
-    Description: str | None = None
-    Quota: QuotaSettings | None = None
-    Tags: list[Tag] | None = None
-    Throttle: ThrottleSettings | None = None
-    UsagePlanName: str | None = None
+    """
+    The properties a program declares for a AWS::ApiGateway::UsagePlan.
+    """
+
+    ApiStages: Annotated[list[ApiStage] | None, Field(description="Items are unique.")] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    Quota: Annotated[
+        QuotaSettings | None,
+        Field(
+            description="``QuotaSettings`` is a property of the [AWS::ApiGateway::UsagePlan](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplan.html) resource that specifies a target for the maximum number of requests users can make to your REST APIs. In some cases clients can exceed the targets that you set. Don’t rely on usage plans to control costs. Consider using [](https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-managing-costs.html) to monitor costs and [](https://docs.aws.amazon.com/waf/latest/developerguide/waf-chapter.html) to manage API requests."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    Throttle: Annotated[
+        ThrottleSettings | None,
+        Field(
+            description="``ThrottleSettings`` is a property of the [AWS::ApiGateway::UsagePlan](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplan.html) resource that specifies the overall request rate (average requests per second) and burst capacity when users call your REST APIs."
+        ),
+    ] = None
+    UsagePlanName: Annotated[str | None, Field(description="Type: str.")] = None

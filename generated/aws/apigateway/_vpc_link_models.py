@@ -7,9 +7,10 @@ Imported on first use by vpc_link.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -19,19 +20,44 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    An array of key-value pairs to apply to this resource. For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources."
+        ),
+    ]
+    Value: Annotated[str, Field(description="The value for the specified tag key.")]
 
 
 class VpcLinkAttributes(DeferredModel):
-    VpcLinkId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGateway::VpcLink, set by AWS.
+    """
+
+    VpcLinkId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class VpcLinkProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    TargetArns: list[str]
+    """
+    The properties a program declares for a AWS::ApiGateway::VpcLink.
+    """
+
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of arbitrary tags (key-value pairs) to associate with the VPC link."
+        ),
+    ] = None
+    TargetArns: Annotated[
+        list[str],
+        Field(description="Type: list[str]. Create-only: changing it replaces the resource."),
+    ]

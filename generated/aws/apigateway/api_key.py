@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,40 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-StageKeyDict = TypedDict(
-    "StageKeyDict",
-    {
-        "RestApiId": "str",
-        "StageName": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class StageKeyDict(TypedDict, total=False):
+    """StageKey as a plain dict: ``StageKey`` is a property of the
+    [AWS::ApiGateway::ApiKey](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-apikey.html)
+    resource that specifies the stage to associate with the API key. This association allows only
+    clients with the key to make requests to methods in that stage."""
 
+    RestApiId: str
+    """Type: str."""
+    StageName: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An array of key-value pairs to apply to this resource. For more
+    information, see
+    [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)."""
+
+    Key: Required[str]
+    """A string you can use to assign a value. The combination of tag keys and values can help you
+    organize and categorize your resources."""
+    Value: Required[str]
+    """The value for the specified tag key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGateway::ApiKey",
     schema_file="aws-apigateway-apikey.json",
     primary_identifier=("/APIKeyId",),
-    additional_identifiers=(),
     read_only=("/APIKeyId",),
     create_only=("/GenerateDistinctId", "/Name", "/Value"),
     write_only=("/GenerateDistinctId",),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,48 +102,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "StageKey": {
-            "additionalProperties": False,
-            "properties": {"RestApiId": {"type": "string"}, "StageName": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "APIKeyId": {"type": "string"},
-        "CustomerId": {"type": "string"},
-        "Description": {"type": "string"},
-        "Enabled": {"type": "boolean"},
-        "GenerateDistinctId": {"type": "boolean"},
-        "Name": {"type": "string"},
-        "StageKeys": {
-            "items": {"$ref": "#/definitions/StageKey"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Value": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class ApiKey(_Resource):
-    """AWS::ApiGateway::ApiKey: The ``AWS::ApiGateway::ApiKey`` resource creates a unique key that you can distribute to clients who are executing API Gateway ``Method`` resources th...
+    """AWS::ApiGateway::ApiKey: The ``AWS::ApiGateway::ApiKey`` resource creates a unique key that
+    you can distribute to clients who are executing API Gateway ``Method`` resources that require an
+    API key. To specify which API key clients must use, map the API key with the ``RestApi`` and
+    ``Stage`` resources that include the methods that require a key.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: APIKeyId.
+    Replaced when any of these change (create-only): GenerateDistinctId, Name, Value.
+    Write-only (sent to AWS, never read back): GenerateDistinctId.
+    Read-only attributes (known once deployed): APIKeyId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-apikey.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -150,11 +123,13 @@ class ApiKey(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApiKeyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "api_key.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     APIKeyId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CustomerId: str
     Description: str
     Enabled: bool
@@ -164,28 +139,45 @@ class ApiKey(_Resource):
     Tags: list[TagDict]
     Value: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CustomerId: str | None = None,
+        Description: str | None = None,
+        Enabled: bool | None = None,
+        GenerateDistinctId: bool | None = None,
+        Name: str | None = None,
+        StageKeys: list[StageKey | StageKeyDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Value: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGateway::ApiKey; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CustomerId: str | None = None,
-            Description: str | None = None,
-            Enabled: bool | None = None,
-            GenerateDistinctId: bool | None = None,
-            Name: str | None = None,
-            StageKeys: list[StageKey | StageKeyDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Value: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGateway::ApiKey; `await` it inside an App to deploy it.
-
-            Name: A name for the API key.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CustomerId: Type: str.
+            Description: Type: str.
+            Enabled: Type: bool.
+            GenerateDistinctId: Type: bool. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            Name: A name for the API key. If you don't specify a name, CFN generates a unique
+                physical ID and uses that ID for the API key name. For more information, see [Name
+                Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html).
+                If you specify a name, you cannot perform updates that require replacement of this
+                resource. You can perform updates that require no or some interruption. If you must
+                replace the resource, specify a new name. Create-only: changing it replaces the
+                resource.
+            StageKeys: Items are unique.
+            Tags: Type: list[TagDict].
+            Value: Type: str. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

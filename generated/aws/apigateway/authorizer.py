@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,15 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGateway::Authorizer",
     schema_file="aws-apigateway-authorizer.json",
     primary_identifier=("/RestApiId", "/AuthorizerId"),
-    additional_identifiers=(),
     read_only=("/AuthorizerId",),
     create_only=("/RestApiId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ProviderARNs",),
     required=("RestApiId", "Type", "Name"),
     list_required=("RestApiId",),
@@ -65,7 +67,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,31 +76,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AuthType": {"type": "string"},
-        "AuthorizerCredentials": {"type": "string"},
-        "AuthorizerId": {"type": "string"},
-        "AuthorizerResultTtlInSeconds": {"type": "integer"},
-        "AuthorizerUri": {"type": "string"},
-        "IdentitySource": {"type": "string"},
-        "IdentityValidationExpression": {"type": "string"},
-        "Name": {"type": "string"},
-        "ProviderARNs": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "RestApiId": {"type": "string"},
-        "Type": {"type": "string"},
-    },
-    "required": ["RestApiId", "Type", "Name"],
-}
-
 
 class Authorizer(_Resource):
-    """AWS::ApiGateway::Authorizer: The ``AWS::ApiGateway::Authorizer`` resource creates an authorization layer that API Gateway activates for methods that have authorization enabled. AP...
+    """AWS::ApiGateway::Authorizer: The ``AWS::ApiGateway::Authorizer`` resource creates an
+    authorization layer that API Gateway activates for methods that have authorization enabled. API
+    Gateway activates the authorizer when a client calls those methods.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RestApiId, AuthorizerId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): RestApiId.
+    Read-only attributes (known once deployed): AuthorizerId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-authorizer.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -107,11 +95,13 @@ class Authorizer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AuthorizerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "authorizer.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AuthorizerId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthType: str
     AuthorizerCredentials: str
     AuthorizerResultTtlInSeconds: int
@@ -123,29 +113,42 @@ class Authorizer(_Resource):
     RestApiId: str
     Type: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        RestApiId: str,
+        Type: str,
+        AuthType: str | None = None,
+        AuthorizerCredentials: str | None = None,
+        AuthorizerResultTtlInSeconds: int | None = None,
+        AuthorizerUri: str | None = None,
+        IdentitySource: str | None = None,
+        IdentityValidationExpression: str | None = None,
+        ProviderARNs: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGateway::Authorizer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            RestApiId: str,
-            Type: str,
-            AuthType: str | None = None,
-            AuthorizerCredentials: str | None = None,
-            AuthorizerResultTtlInSeconds: int | None = None,
-            AuthorizerUri: str | None = None,
-            IdentitySource: str | None = None,
-            IdentityValidationExpression: str | None = None,
-            ProviderARNs: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGateway::Authorizer; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Type: str. Required.
+            RestApiId: Type: str. Create-only: changing it replaces the resource. Required.
+            Type: Type: str. Required.
+            AuthType: Type: str.
+            AuthorizerCredentials: Type: str.
+            AuthorizerResultTtlInSeconds: Type: int.
+            AuthorizerUri: Type: str.
+            IdentitySource: Type: str.
+            IdentityValidationExpression: Type: str.
+            ProviderARNs: Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

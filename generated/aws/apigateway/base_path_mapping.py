@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,12 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGateway::BasePathMapping",
     schema_file="aws-apigateway-basepathmapping.json",
     primary_identifier=("/DomainName", "/BasePath"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/DomainName", "/BasePath"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DomainName",),
     list_required=("DomainName",),
     tagging=_Tagging(
@@ -65,7 +65,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,24 +74,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "BasePath": {"type": "string"},
-        "DomainName": {"type": "string"},
-        "RestApiId": {"type": "string"},
-        "Stage": {"type": "string"},
-    },
-    "required": ["DomainName"],
-}
-
 
 class BasePathMapping(_Resource):
-    """AWS::ApiGateway::BasePathMapping: The ``AWS::ApiGateway::BasePathMapping`` resource creates a base path that clients who call your API must use in the invocation URL. Supported only fo...
+    """AWS::ApiGateway::BasePathMapping: The ``AWS::ApiGateway::BasePathMapping`` resource creates a
+    base path that clients who call your API must use in the invocation URL. Supported only for
+    public custom domain names.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainName, BasePath (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainName, BasePath.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-basepathmapping.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -100,32 +92,40 @@ class BasePathMapping(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BasePathMappingAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "base_path_mapping.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BasePath: str
     DomainName: str
     RestApiId: str
     Stage: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainName: str,
+        BasePath: str | None = None,
+        RestApiId: str | None = None,
+        Stage: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGateway::BasePathMapping; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainName: str,
-            BasePath: str | None = None,
-            RestApiId: str | None = None,
-            Stage: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGateway::BasePathMapping; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainName: Type: str. Create-only: changing it replaces the resource. Required.
+            BasePath: Type: str. Create-only: changing it replaces the resource.
+            RestApiId: Type: str.
+            Stage: Type: str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGateway::BasePathMappingV2",
     schema_file="aws-apigateway-basepathmappingv2.json",
     primary_identifier=("/BasePathMappingArn",),
-    additional_identifiers=(),
     read_only=("/BasePathMappingArn",),
     create_only=("/DomainNameArn", "/BasePath"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DomainNameArn", "RestApiId"),
     list_required=("DomainNameArn",),
     tagging=_Tagging(
@@ -65,7 +66,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,25 +75,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "BasePath": {"type": "string"},
-        "BasePathMappingArn": {"type": "string"},
-        "DomainNameArn": {"type": "string"},
-        "RestApiId": {"type": "string"},
-        "Stage": {"type": "string"},
-    },
-    "required": ["DomainNameArn", "RestApiId"],
-}
-
 
 class BasePathMappingV2(_Resource):
-    """AWS::ApiGateway::BasePathMappingV2: Resource Type definition for AWS::ApiGateway::BasePathMappingV2
+    """AWS::ApiGateway::BasePathMappingV2: Resource Type definition for
+    AWS::ApiGateway::BasePathMappingV2
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: BasePathMappingArn.
+    Replaced when any of these change (create-only): DomainNameArn, BasePath.
+    Read-only attributes (known once deployed): BasePathMappingArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-basepathmappingv2.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -103,37 +95,46 @@ class BasePathMappingV2(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BasePathMappingV2Attributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "base_path_mapping_v2.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     BasePathMappingArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Amazon Resource Name (ARN) of the resource."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BasePath: str
     DomainNameArn: str
     RestApiId: str
     Stage: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainNameArn: str,
+        RestApiId: str,
+        BasePath: str | None = None,
+        Stage: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGateway::BasePathMappingV2; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainNameArn: str,
-            RestApiId: str,
-            BasePath: str | None = None,
-            Stage: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGateway::BasePathMappingV2; `await` it inside an App to deploy it.
-
-            BasePath: The base path name that callers of the API must provide in the URL after the domain name.
-            DomainNameArn: The Arn of an AWS::ApiGateway::DomainNameV2 resource.
-            RestApiId: The ID of the API.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainNameArn: The Arn of an AWS::ApiGateway::DomainNameV2 resource. Create-only:
+                changing it replaces the resource. Required.
+            RestApiId: The ID of the API. Required.
+            BasePath: The base path name that callers of the API must provide in the URL after the
+                domain name. Create-only: changing it replaces the resource.
             Stage: The name of the API's stage.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,106 +75,169 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DeploymentAccessLogSettingDict = TypedDict(
-    "DeploymentAccessLogSettingDict",
-    {
-        "DestinationArn": "str",
-        "Format": "str",
-    },
-    total=False,
-)
 
-DeploymentCanarySettingDict = TypedDict(
-    "DeploymentCanarySettingDict",
-    {
-        "PercentTraffic": "float",
-        "StageVariableOverrides": "dict[str, Any]",
-        "UseStageCache": "bool",
-    },
-    total=False,
-)
+class DeploymentAccessLogSettingDict(TypedDict, total=False):
+    """DeploymentAccessLogSetting as a plain dict: The ``AccessLogSetting`` property type specifies
+    settings for logging access in this stage. ``AccessLogSetting`` is a property of the
+    [StageDescription](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-deployment-stagedescription.html)
+    property type."""
 
-DeploymentDeploymentCanarySettingsDict = TypedDict(
-    "DeploymentDeploymentCanarySettingsDict",
-    {
-        "PercentTraffic": "float",
-        "StageVariableOverrides": "dict[str, Any]",
-        "UseStageCache": "bool",
-    },
-    total=False,
-)
+    DestinationArn: str
+    """Type: str."""
+    Format: str
+    """Type: str."""
 
-DeploymentStageDescriptionDict = TypedDict(
-    "DeploymentStageDescriptionDict",
-    {
-        "AccessLogSetting": "DeploymentAccessLogSettingDict",
-        "CacheClusterEnabled": "bool",
-        "CacheClusterSize": "str",
-        "CacheDataEncrypted": "bool",
-        "CacheTtlInSeconds": "int",
-        "CachingEnabled": "bool",
-        "CanarySetting": "DeploymentCanarySettingDict",
-        "ClientCertificateId": "str",
-        "DataTraceEnabled": "bool",
-        "Description": "str",
-        "DocumentationVersion": "str",
-        "LoggingLevel": "str",
-        "MethodSettings": "list[MethodSettingDict]",
-        "MetricsEnabled": "bool",
-        "Tags": "list[TagDict]",
-        "ThrottlingBurstLimit": "int",
-        "ThrottlingRateLimit": "float",
-        "TracingEnabled": "bool",
-        "Variables": "dict[str, Any]",
-    },
-    total=False,
-)
 
-MethodSettingDict = TypedDict(
-    "MethodSettingDict",
-    {
-        "CacheDataEncrypted": "bool",
-        "CacheTtlInSeconds": "int",
-        "CachingEnabled": "bool",
-        "DataTraceEnabled": "bool",
-        "HttpMethod": "str",
-        "LoggingLevel": "str",
-        "MetricsEnabled": "bool",
-        "ResourcePath": "str",
-        "ThrottlingBurstLimit": "int",
-        "ThrottlingRateLimit": "float",
-    },
-    total=False,
-)
+class DeploymentCanarySettingDict(TypedDict, total=False):
+    """DeploymentCanarySetting as a plain dict: The ``CanarySetting`` property type specifies
+    settings for the canary deployment in this stage. ``CanarySetting`` is a property of the
+    [StageDescription](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-deployment-stagedescription.html)
+    property type."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    PercentTraffic: float
+    """Type: float."""
+    StageVariableOverrides: dict[str, str]
+    """Type: dict[str, str]."""
+    UseStageCache: bool
+    """Type: bool."""
 
+
+class DeploymentDeploymentCanarySettingsDict(TypedDict, total=False):
+    """DeploymentDeploymentCanarySettings as a plain dict: The ``DeploymentCanarySettings`` property
+    type specifies settings for the canary deployment."""
+
+    PercentTraffic: float
+    """Type: float."""
+    StageVariableOverrides: dict[str, str]
+    """Type: dict[str, str]."""
+    UseStageCache: bool
+    """Type: bool."""
+
+
+class DeploymentStageDescriptionDict(TypedDict, total=False):
+    """DeploymentStageDescription as a plain dict: ``StageDescription`` is a property of the
+    [AWS::ApiGateway::Deployment](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-deployment.html)
+    resource that configures a deployment stage."""
+
+    AccessLogSetting: DeploymentAccessLogSettingDict
+    """Specifies settings for logging access in this stage."""
+    CacheClusterEnabled: bool
+    """Type: bool."""
+    CacheClusterSize: str
+    """The size of the stage's cache cluster. For more information, see
+    [cacheClusterSize](https://docs.aws.amazon.com/apigateway/latest/api/API_CreateStage.html#apigw-CreateStage-request-cacheClusterSize)
+    in the *API Gateway API Reference*."""
+    CacheDataEncrypted: bool
+    """Indicates whether the cached responses are encrypted."""
+    CacheTtlInSeconds: int
+    """The time-to-live (TTL) period, in seconds, that specifies how long API Gateway caches
+    responses."""
+    CachingEnabled: bool
+    """Indicates whether responses are cached and returned for requests. You must enable a cache
+    cluster on the stage to cache responses. For more information, see [Enable API Gateway Caching
+    in a Stage to Enhance API
+    Performance](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-caching.html)
+    in the *API Gateway Developer Guide*."""
+    CanarySetting: DeploymentCanarySettingDict
+    """Specifies settings for the canary deployment in this stage."""
+    ClientCertificateId: str
+    """The identifier of the client certificate that API Gateway uses to call your integration
+    endpoints in the stage."""
+    DataTraceEnabled: bool
+    """Indicates whether data trace logging is enabled for methods in the stage. API Gateway pushes
+    these logs to Amazon CloudWatch Logs."""
+    Description: str
+    """A description of the purpose of the stage."""
+    DocumentationVersion: str
+    """The version identifier of the API documentation snapshot."""
+    LoggingLevel: str
+    """The logging level for this method. For valid values, see the ``loggingLevel`` property of the
+    [MethodSetting](https://docs.aws.amazon.com/apigateway/latest/api/API_MethodSetting.html)
+    resource in the *Amazon API Gateway API Reference*."""
+    MethodSettings: list[MethodSettingDict]
+    """Configures settings for all of the stage's methods."""
+    MetricsEnabled: bool
+    """Indicates whether Amazon CloudWatch metrics are enabled for methods in the stage."""
+    Tags: list[TagDict]
+    """An array of arbitrary tags (key-value pairs) to associate with the stage."""
+    ThrottlingBurstLimit: int
+    """The target request burst rate limit. This allows more requests through for a period of time
+    than the target rate limit. For more information, see [Manage API Request
+    Throttling](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html)
+    in the *API Gateway Developer Guide*."""
+    ThrottlingRateLimit: float
+    """The target request steady-state rate limit. For more information, see [Manage API Request
+    Throttling](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html)
+    in the *API Gateway Developer Guide*."""
+    TracingEnabled: bool
+    """Specifies whether active tracing with X-ray is enabled for this stage. For more information,
+    see [Trace API Gateway API Execution with
+    X-Ray](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-xray.html) in the
+    *API Gateway Developer Guide*."""
+    Variables: dict[str, str]
+    """A map that defines the stage variables. Variable names must consist of alphanumeric
+    characters, and the values must match the following regular expression:
+    ``[A-Za-z0-9-._~:/?#&=,]+``."""
+
+
+class MethodSettingDict(TypedDict, total=False):
+    """MethodSetting as a plain dict: The ``MethodSetting`` property type configures settings for
+    all methods in a stage. The ``MethodSettings`` property of the [Amazon API Gateway Deployment
+    StageDescription](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-deployment-stagedescription.html)
+    property type contains a list of ``MethodSetting`` property types."""
+
+    CacheDataEncrypted: bool
+    """Type: bool."""
+    CacheTtlInSeconds: int
+    """Type: int."""
+    CachingEnabled: bool
+    """Type: bool."""
+    DataTraceEnabled: bool
+    """Type: bool."""
+    HttpMethod: str
+    """The HTTP method."""
+    LoggingLevel: str
+    """Type: str."""
+    MetricsEnabled: bool
+    """Type: bool."""
+    ResourcePath: str
+    """The resource path for this method. Forward slashes (``/``) are encoded as ``~1`` and the
+    initial slash must include a forward slash. For example, the path value
+    ``/resource/subresource`` must be encoded as ``/~1resource~1subresource``. To specify the root
+    path, use only a slash (``/``)."""
+    ThrottlingBurstLimit: int
+    """Type: int."""
+    ThrottlingRateLimit: float
+    """Type: float."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An array of key-value pairs to apply to this resource. For more
+    information, see
+    [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)."""
+
+    Key: Required[str]
+    """A string you can use to assign a value. The combination of tag keys and values can help you
+    organize and categorize your resources."""
+    Value: Required[str]
+    """The value for the specified tag key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGateway::Deployment",
     schema_file="aws-apigateway-deployment.json",
     primary_identifier=("/DeploymentId", "/RestApiId"),
-    additional_identifiers=(),
     read_only=("/DeploymentId",),
     create_only=("/DeploymentCanarySettings", "/RestApiId"),
     write_only=("/StageName", "/StageDescription", "/DeploymentCanarySettings"),
-    conditional_create_only=(),
     unordered_arrays=("/StageDescription/MethodSettings", "/StageDescription/Tags"),
     required=("RestApiId",),
     list_required=("RestApiId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -180,117 +247,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessLogSetting": {
-            "additionalProperties": False,
-            "properties": {"DestinationArn": {"type": "string"}, "Format": {"type": "string"}},
-            "type": "object",
-        },
-        "CanarySetting": {
-            "additionalProperties": False,
-            "properties": {
-                "PercentTraffic": {"type": "number"},
-                "StageVariableOverrides": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "UseStageCache": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "DeploymentCanarySettings": {
-            "additionalProperties": False,
-            "properties": {
-                "PercentTraffic": {"type": "number"},
-                "StageVariableOverrides": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "UseStageCache": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "MethodSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "CacheDataEncrypted": {"type": "boolean"},
-                "CacheTtlInSeconds": {"type": "integer"},
-                "CachingEnabled": {"type": "boolean"},
-                "DataTraceEnabled": {"type": "boolean"},
-                "HttpMethod": {"type": "string"},
-                "LoggingLevel": {"type": "string"},
-                "MetricsEnabled": {"type": "boolean"},
-                "ResourcePath": {"type": "string"},
-                "ThrottlingBurstLimit": {"type": "integer"},
-                "ThrottlingRateLimit": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "StageDescription": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessLogSetting": {"$ref": "#/definitions/AccessLogSetting"},
-                "CacheClusterEnabled": {"type": "boolean"},
-                "CacheClusterSize": {"type": "string"},
-                "CacheDataEncrypted": {"type": "boolean"},
-                "CacheTtlInSeconds": {"type": "integer"},
-                "CachingEnabled": {"type": "boolean"},
-                "CanarySetting": {"$ref": "#/definitions/CanarySetting"},
-                "ClientCertificateId": {"type": "string"},
-                "DataTraceEnabled": {"type": "boolean"},
-                "Description": {"type": "string"},
-                "DocumentationVersion": {"type": "string"},
-                "LoggingLevel": {"type": "string"},
-                "MethodSettings": {
-                    "items": {"$ref": "#/definitions/MethodSetting"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "MetricsEnabled": {"type": "boolean"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ThrottlingBurstLimit": {"type": "integer"},
-                "ThrottlingRateLimit": {"type": "number"},
-                "TracingEnabled": {"type": "boolean"},
-                "Variables": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DeploymentCanarySettings": {"$ref": "#/definitions/DeploymentCanarySettings"},
-        "DeploymentId": {"type": "string"},
-        "Description": {"type": "string"},
-        "RestApiId": {"type": "string"},
-        "StageDescription": {"$ref": "#/definitions/StageDescription"},
-        "StageName": {"type": "string"},
-    },
-    "required": ["RestApiId"],
-}
-
 
 class Deployment(_Resource):
-    """AWS::ApiGateway::Deployment: The ``AWS::ApiGateway::Deployment`` resource deploys an API Gateway ``RestApi`` resource to a stage so that clients can call the API over the internet...
+    """AWS::ApiGateway::Deployment: The ``AWS::ApiGateway::Deployment`` resource deploys an API
+    Gateway ``RestApi`` resource to a stage so that clients can call the API over the internet. The
+    stage acts as an environment.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DeploymentId, RestApiId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DeploymentCanarySettings, RestApiId.
+    Write-only (sent to AWS, never read back): StageName, StageDescription,
+    DeploymentCanarySettings.
+    Read-only attributes (known once deployed): DeploymentId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-deployment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -298,40 +268,51 @@ class Deployment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeploymentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "deployment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DeploymentId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeploymentCanarySettings: DeploymentDeploymentCanarySettingsDict
     Description: str
     RestApiId: str
     StageDescription: DeploymentStageDescriptionDict
     StageName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RestApiId: str,
+        DeploymentCanarySettings: DeploymentDeploymentCanarySettings
+        | DeploymentDeploymentCanarySettingsDict
+        | None = None,
+        Description: str | None = None,
+        StageDescription: DeploymentStageDescription | DeploymentStageDescriptionDict | None = None,
+        StageName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGateway::Deployment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RestApiId: str,
-            DeploymentCanarySettings: DeploymentDeploymentCanarySettings
-            | DeploymentDeploymentCanarySettingsDict
-            | None = None,
-            Description: str | None = None,
-            StageDescription: DeploymentStageDescription
-            | DeploymentStageDescriptionDict
-            | None = None,
-            StageName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGateway::Deployment; `await` it inside an App to deploy it.
-
-            StageDescription: The description of the Stage resource for the Deployment resource to create.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RestApiId: Type: str. Create-only: changing it replaces the resource. Required.
+            DeploymentCanarySettings: The ``DeploymentCanarySettings`` property type specifies
+                settings for the canary deployment. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            Description: Type: str.
+            StageDescription: The description of the Stage resource for the Deployment resource to
+                create. To specify a stage description, you must also provide a stage name.
+                Write-only: sent to AWS, never read back.
+            StageName: Type: str. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

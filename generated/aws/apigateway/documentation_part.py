@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,37 +55,56 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DocumentationPartLocationDict = TypedDict(
-    "DocumentationPartLocationDict",
-    {
-        "Method": "str",
-        "Name": "str",
-        "Path": "str",
-        "StatusCode": "str",
-        "Type": "Literal['API', 'AUTHORIZER', 'MODEL', 'RESOURCE', 'METHOD', 'PATH_PARAMETER', 'QUERY_PARAMETER', 'REQUEST_HEADER', 'REQUEST_BODY', 'RESPONSE', 'RESPONSE_HEADER', 'RESPONSE_BODY']",
-    },
-    total=False,
-)
 
+class DocumentationPartLocationDict(TypedDict, total=False):
+    """DocumentationPartLocation as a plain dict: The ``Location`` property specifies the location
+    of the Amazon API Gateway API entity that the documentation applies to. ``Location`` is a
+    property of the
+    [AWS::ApiGateway::DocumentationPart](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-documentationpart.html)
+    resource. For more information about each property, including constraints and valid values, see
+    [DocumentationPart](https://docs.aws.amazon.com/apigateway/latest/api/API_DocumentationPartLocation.html)
+    in the *Amazon API Gateway REST API Reference*."""
+
+    Method: str
+    """Type: str."""
+    Name: str
+    """Type: str."""
+    Path: str
+    """Type: str."""
+    StatusCode: str
+    """Type: str."""
+    Type: Literal[
+        "API",
+        "AUTHORIZER",
+        "MODEL",
+        "RESOURCE",
+        "METHOD",
+        "PATH_PARAMETER",
+        "QUERY_PARAMETER",
+        "REQUEST_HEADER",
+        "REQUEST_BODY",
+        "RESPONSE",
+        "RESPONSE_HEADER",
+        "RESPONSE_BODY",
+    ]
+    """Allowed values: 'API', 'AUTHORIZER', 'MODEL', 'RESOURCE', 'METHOD', 'PATH_PARAMETER',
+    'QUERY_PARAMETER', 'REQUEST_HEADER', 'REQUEST_BODY', 'RESPONSE', 'RESPONSE_HEADER',
+    'RESPONSE_BODY'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGateway::DocumentationPart",
     schema_file="aws-apigateway-documentationpart.json",
     primary_identifier=("/DocumentationPartId", "/RestApiId"),
-    additional_identifiers=(),
     read_only=("/DocumentationPartId",),
     create_only=("/Location", "/RestApiId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Location", "Properties", "RestApiId"),
     list_required=("RestApiId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -91,52 +114,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Method": {"type": "string"},
-                "Name": {"type": "string"},
-                "Path": {"type": "string"},
-                "StatusCode": {"type": "string"},
-                "Type": {
-                    "enum": [
-                        "API",
-                        "AUTHORIZER",
-                        "MODEL",
-                        "RESOURCE",
-                        "METHOD",
-                        "PATH_PARAMETER",
-                        "QUERY_PARAMETER",
-                        "REQUEST_HEADER",
-                        "REQUEST_BODY",
-                        "RESPONSE",
-                        "RESPONSE_HEADER",
-                        "RESPONSE_BODY",
-                    ],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "DocumentationPartId": {"type": "string"},
-        "Location": {"$ref": "#/definitions/Location"},
-        "Properties": {"type": "string"},
-        "RestApiId": {"type": "string"},
-    },
-    "required": ["Location", "Properties", "RestApiId"],
-}
-
 
 class DocumentationPart(_Resource):
-    """AWS::ApiGateway::DocumentationPart: The ``AWS::ApiGateway::DocumentationPart`` resource creates a documentation part for an API. For more information, see [Representation of API Document...
+    """AWS::ApiGateway::DocumentationPart: The ``AWS::ApiGateway::DocumentationPart`` resource
+    creates a documentation part for an API. For more information, see [Representation of API
+    Documentation in API
+    Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-documenting-api-content-representation.html)
+    in the *API Gateway Developer Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DocumentationPartId, RestApiId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Location, RestApiId.
+    Read-only attributes (known once deployed): DocumentationPartId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-documentationpart.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -146,31 +137,48 @@ class DocumentationPart(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DocumentationPartAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "documentation_part.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     DocumentationPartId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Location: DocumentationPartLocationDict
     Properties: str
     RestApiId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Location: DocumentationPartLocation | DocumentationPartLocationDict,
+        Properties: str,
+        RestApiId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGateway::DocumentationPart; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Location: DocumentationPartLocation | DocumentationPartLocationDict,
-            Properties: str,
-            RestApiId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGateway::DocumentationPart; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Location: The ``Location`` property specifies the location of the Amazon API Gateway API
+                entity that the documentation applies to. ``Location`` is a property of the
+                [AWS::ApiGateway::DocumentationPart](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-documentationpart.html)
+                resource. For more information about each property, including constraints and valid
+                values, see
+                [DocumentationPart](https://docs.aws.amazon.com/apigateway/latest/api/API_DocumentationPartLocation.html)
+                in the *Amazon API Gateway REST API Reference*. Create-only: changing it replaces
+                the resource. Required.
+            Properties: Type: str. Required.
+            RestApiId: Type: str. Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

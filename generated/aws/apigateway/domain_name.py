@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,38 +63,46 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DomainNameEndpointConfigurationDict = TypedDict(
-    "DomainNameEndpointConfigurationDict",
-    {
-        "IpAddressType": "str",
-        "Types": "list[str]",
-    },
-    total=False,
-)
 
-DomainNameMutualTlsAuthenticationDict = TypedDict(
-    "DomainNameMutualTlsAuthenticationDict",
-    {
-        "TruststoreUri": "str",
-        "TruststoreVersion": "str",
-    },
-    total=False,
-)
+class DomainNameEndpointConfigurationDict(TypedDict, total=False):
+    """DomainNameEndpointConfiguration as a plain dict: The ``EndpointConfiguration`` property type
+    specifies the endpoint types and IP address types of an Amazon API Gateway domain name.
+    ``EndpointConfiguration`` is a property of the
+    [AWS::ApiGateway::DomainName](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-domainname.html)
+    resource."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+    IpAddressType: str
+    """Type: str."""
+    Types: list[str]
+    """Type: list[str]."""
 
+
+class DomainNameMutualTlsAuthenticationDict(TypedDict, total=False):
+    """DomainNameMutualTlsAuthentication as a plain dict."""
+
+    TruststoreUri: str
+    """Type: str."""
+    TruststoreVersion: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An array of key-value pairs to apply to this resource. For more
+    information, see
+    [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)."""
+
+    Key: str
+    """A string you can use to assign a value. The combination of tag keys and values can help you
+    organize and categorize your resources."""
+    Value: str
+    """The value for the specified tag key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGateway::DomainName",
     schema_file="aws-apigateway-domainname.json",
     primary_identifier=("/DomainName",),
-    additional_identifiers=(),
     read_only=(
         "/DomainNameArn",
         "/RegionalHostedZoneId",
@@ -99,18 +111,7 @@ METADATA = _TypeMetadata(
         "/DistributionHostedZoneId",
     ),
     create_only=("/DomainName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -120,64 +121,25 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EndpointConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IpAddressType": {"type": "string"},
-                "Types": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "MutualTlsAuthentication": {
-            "additionalProperties": False,
-            "properties": {
-                "TruststoreUri": {"type": "string"},
-                "TruststoreVersion": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CertificateArn": {"type": "string"},
-        "DistributionDomainName": {"type": "string"},
-        "DistributionHostedZoneId": {"type": "string"},
-        "DomainName": {"type": "string"},
-        "DomainNameArn": {"type": "string"},
-        "EndpointAccessMode": {"type": "string"},
-        "EndpointConfiguration": {"$ref": "#/definitions/EndpointConfiguration"},
-        "MutualTlsAuthentication": {"$ref": "#/definitions/MutualTlsAuthentication"},
-        "OwnershipVerificationCertificateArn": {"type": "string"},
-        "RegionalCertificateArn": {"type": "string"},
-        "RegionalDomainName": {"type": "string"},
-        "RegionalHostedZoneId": {"type": "string"},
-        "RoutingMode": {
-            "enum": [
-                "BASE_PATH_MAPPING_ONLY",
-                "ROUTING_RULE_THEN_BASE_PATH_MAPPING",
-                "ROUTING_RULE_ONLY",
-            ],
-            "type": "string",
-        },
-        "SecurityPolicy": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class DomainName(_Resource):
-    """AWS::ApiGateway::DomainName: The ``AWS::ApiGateway::DomainName`` resource specifies a public custom domain name for your API in API Gateway. To create a custom domain name for pri...
+    """AWS::ApiGateway::DomainName: The ``AWS::ApiGateway::DomainName`` resource specifies a public
+    custom domain name for your API in API Gateway. To create a custom domain name for private APIs,
+    use
+    [AWS::ApiGateway::DomainNameV2](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-domainnamev2.html).
+    You can use a custom domain name to provide a URL that's more intuitive and easier to recall.
+    For more information about using custom domain names, see [Set up Custom Domain Name for an API
+    in API
+    Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-custom-domains.html)
+    in the *API Gateway Developer Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainName.
+    Replaced when any of these change (create-only): DomainName.
+    Read-only attributes (known once deployed): DistributionDomainName, DistributionHostedZoneId,
+    DomainNameArn, RegionalDomainName, RegionalHostedZoneId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-domainname.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -185,15 +147,21 @@ class DomainName(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainNameAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "domain_name.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DistributionDomainName: str
+    """Type: str."""
     DistributionHostedZoneId: str
+    """Type: str."""
     DomainNameArn: str
+    """Type: str."""
     RegionalDomainName: str
+    """Type: str."""
     RegionalHostedZoneId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CertificateArn: str
     DomainName: str
     EndpointAccessMode: str
@@ -207,38 +175,54 @@ class DomainName(_Resource):
     SecurityPolicy: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CertificateArn: str | None = None,
+        DomainName: str | None = None,
+        EndpointAccessMode: str | None = None,
+        EndpointConfiguration: DomainNameEndpointConfiguration
+        | DomainNameEndpointConfigurationDict
+        | None = None,
+        MutualTlsAuthentication: DomainNameMutualTlsAuthentication
+        | DomainNameMutualTlsAuthenticationDict
+        | None = None,
+        OwnershipVerificationCertificateArn: str | None = None,
+        RegionalCertificateArn: str | None = None,
+        RoutingMode: Literal[
+            "BASE_PATH_MAPPING_ONLY", "ROUTING_RULE_THEN_BASE_PATH_MAPPING", "ROUTING_RULE_ONLY"
+        ]
+        | None = None,
+        SecurityPolicy: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGateway::DomainName; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CertificateArn: str | None = None,
-            DomainName: str | None = None,
-            EndpointAccessMode: str | None = None,
-            EndpointConfiguration: DomainNameEndpointConfiguration
-            | DomainNameEndpointConfigurationDict
-            | None = None,
-            MutualTlsAuthentication: DomainNameMutualTlsAuthentication
-            | DomainNameMutualTlsAuthenticationDict
-            | None = None,
-            OwnershipVerificationCertificateArn: str | None = None,
-            RegionalCertificateArn: str | None = None,
-            RoutingMode: Literal[
-                "BASE_PATH_MAPPING_ONLY", "ROUTING_RULE_THEN_BASE_PATH_MAPPING", "ROUTING_RULE_ONLY"
-            ]
-            | None = None,
-            SecurityPolicy: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGateway::DomainName; `await` it inside an App to deploy it.
-
-            EndpointConfiguration: The endpoint configuration of this DomainName showing the endpoint types and IP address types of the domain name.
-            OwnershipVerificationCertificateArn: The ARN of the public certificate issued by ACM to validate ownership of your custom domain.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CertificateArn: Type: str.
+            DomainName: Type: str. Create-only: changing it replaces the resource.
+            EndpointAccessMode: Type: str.
+            EndpointConfiguration: The endpoint configuration of this DomainName showing the
+                endpoint types and IP address types of the domain name.
+            MutualTlsAuthentication: Type: DomainNameMutualTlsAuthenticationDict.
+            OwnershipVerificationCertificateArn: The ARN of the public certificate issued by ACM to
+                validate ownership of your custom domain. Only required when configuring mutual TLS
+                and using an ACM imported or private CA certificate ARN as the
+                RegionalCertificateArn.
+            RegionalCertificateArn: Type: str.
+            RoutingMode: Allowed values: 'BASE_PATH_MAPPING_ONLY',
+                'ROUTING_RULE_THEN_BASE_PATH_MAPPING', 'ROUTING_RULE_ONLY'.
+            SecurityPolicy: Type: str.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

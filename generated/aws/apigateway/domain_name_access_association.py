@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGateway::DomainNameAccessAssociation",
     schema_file="aws-apigateway-domainnameaccessassociation.json",
     primary_identifier=("/DomainNameAccessAssociationArn",),
-    additional_identifiers=(),
     read_only=("/DomainNameAccessAssociationArn",),
     create_only=(
         "/DomainNameArn",
@@ -72,18 +77,10 @@ METADATA = _TypeMetadata(
         "/AccessAssociationSourceType",
         "/Tags",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DomainNameArn", "AccessAssociationSource", "AccessAssociationSourceType"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -92,32 +89,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AccessAssociationSource": {"type": "string"},
-        "AccessAssociationSourceType": {"enum": ["VPCE"], "type": "string"},
-        "DomainNameAccessAssociationArn": {"type": "string"},
-        "DomainNameArn": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["DomainNameArn", "AccessAssociationSource", "AccessAssociationSourceType"],
-}
-
 
 class DomainNameAccessAssociation(_Resource):
-    """AWS::ApiGateway::DomainNameAccessAssociation: Resource Type definition for AWS::ApiGateway::DomainNameAccessAssociation.
+    """AWS::ApiGateway::DomainNameAccessAssociation: Resource Type definition for
+    AWS::ApiGateway::DomainNameAccessAssociation.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainNameAccessAssociationArn.
+    Replaced when any of these change (create-only): DomainNameArn, AccessAssociationSource,
+    AccessAssociationSourceType, Tags.
+    Read-only attributes (known once deployed): DomainNameAccessAssociationArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-domainnameaccessassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -127,37 +110,48 @@ class DomainNameAccessAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainNameAccessAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "domain_name_access_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     DomainNameAccessAssociationArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The amazon resource name (ARN) of the domain name access association resource."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessAssociationSource: str
     AccessAssociationSourceType: Literal["VPCE"]
     DomainNameArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccessAssociationSource: str,
+        AccessAssociationSourceType: Literal["VPCE"],
+        DomainNameArn: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGateway::DomainNameAccessAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccessAssociationSource: str,
-            AccessAssociationSourceType: Literal["VPCE"],
-            DomainNameArn: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGateway::DomainNameAccessAssociation; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             AccessAssociationSource: The source of the domain name access association resource.
-            AccessAssociationSourceType: The source type of the domain name access association resource.
-            DomainNameArn: The amazon resource name (ARN) of the domain name resource.
-            Tags: An array of arbitrary tags (key-value pairs) to associate with the domainname access association.
+                Create-only: changing it replaces the resource. Required.
+            AccessAssociationSourceType: The source type of the domain name access association
+                resource. Create-only: changing it replaces the resource. Required.
+            DomainNameArn: The amazon resource name (ARN) of the domain name resource. Create-only:
+                changing it replaces the resource. Required.
+            Tags: An array of arbitrary tags (key-value pairs) to associate with the domainname
+                access association. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

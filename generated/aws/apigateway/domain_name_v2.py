@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,33 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DomainNameV2EndpointConfigurationDict = TypedDict(
-    "DomainNameV2EndpointConfigurationDict",
-    {
-        "IpAddressType": "str",
-        "Types": "list[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class DomainNameV2EndpointConfigurationDict(TypedDict, total=False):
+    """DomainNameV2EndpointConfiguration as a plain dict."""
 
+    IpAddressType: str
+    """Type: str."""
+    Types: list[str]
+    """Type: list[str]."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGateway::DomainNameV2",
     schema_file="aws-apigateway-domainnamev2.json",
     primary_identifier=("/DomainNameArn",),
-    additional_identifiers=(),
     read_only=("/DomainNameId", "/DomainNameArn"),
     create_only=("/DomainName", "/SecurityPolicy", "/EndpointConfiguration"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,51 +95,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EndpointConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IpAddressType": {"type": "string"},
-                "Types": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CertificateArn": {"type": "string"},
-        "DomainName": {"type": "string"},
-        "DomainNameArn": {"type": "string"},
-        "DomainNameId": {"type": "string"},
-        "EndpointAccessMode": {"type": "string"},
-        "EndpointConfiguration": {"$ref": "#/definitions/EndpointConfiguration"},
-        "Policy": {"type": ["object", "string"]},
-        "RoutingMode": {
-            "enum": [
-                "BASE_PATH_MAPPING_ONLY",
-                "ROUTING_RULE_THEN_BASE_PATH_MAPPING",
-                "ROUTING_RULE_ONLY",
-            ],
-            "type": "string",
-        },
-        "SecurityPolicy": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class DomainNameV2(_Resource):
     """AWS::ApiGateway::DomainNameV2: Resource Type definition for AWS::ApiGateway::DomainNameV2.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainNameArn.
+    Replaced when any of these change (create-only): DomainName, SecurityPolicy,
+    EndpointConfiguration.
+    Read-only attributes (known once deployed): DomainNameArn, DomainNameId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-domainnamev2.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -153,12 +113,15 @@ class DomainNameV2(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainNameV2Attributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "domain_name_v2.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DomainNameArn: str
+    """The amazon resource name (ARN) of the domain name resource."""
     DomainNameId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CertificateArn: str
     DomainName: str
     EndpointAccessMode: str
@@ -170,33 +133,46 @@ class DomainNameV2(_Resource):
     SecurityPolicy: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CertificateArn: str | None = None,
+        DomainName: str | None = None,
+        EndpointAccessMode: str | None = None,
+        EndpointConfiguration: DomainNameV2EndpointConfiguration
+        | DomainNameV2EndpointConfigurationDict
+        | None = None,
+        Policy: dict[str, Any] | str | None = None,
+        RoutingMode: Literal[
+            "BASE_PATH_MAPPING_ONLY", "ROUTING_RULE_THEN_BASE_PATH_MAPPING", "ROUTING_RULE_ONLY"
+        ]
+        | None = None,
+        SecurityPolicy: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGateway::DomainNameV2; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CertificateArn: str | None = None,
-            DomainName: str | None = None,
-            EndpointAccessMode: str | None = None,
-            EndpointConfiguration: DomainNameV2EndpointConfiguration
-            | DomainNameV2EndpointConfigurationDict
-            | None = None,
-            Policy: dict[str, Any] | str | None = None,
-            RoutingMode: Literal[
-                "BASE_PATH_MAPPING_ONLY", "ROUTING_RULE_THEN_BASE_PATH_MAPPING", "ROUTING_RULE_ONLY"
-            ]
-            | None = None,
-            SecurityPolicy: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGateway::DomainNameV2; `await` it inside an App to deploy it.
-
-            RoutingMode: The valid routing modes are [BASE_PATH_MAPPING_ONLY], [ROUTING_RULE_THEN_BASE_PATH_MAPPING] and [ROUTING_RULE_ONLY].
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CertificateArn: Type: str.
+            DomainName: Type: str. Create-only: changing it replaces the resource.
+            EndpointAccessMode: Type: str.
+            EndpointConfiguration: Type: DomainNameV2EndpointConfigurationDict. Create-only:
+                changing it replaces the resource.
+            Policy: Type: dict[str, Any] | str.
+            RoutingMode: The valid routing modes are [BASE_PATH_MAPPING_ONLY],
+                [ROUTING_RULE_THEN_BASE_PATH_MAPPING] and [ROUTING_RULE_ONLY]. All other inputs are
+                invalid.
+            SecurityPolicy: Type: str. Create-only: changing it replaces the resource.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

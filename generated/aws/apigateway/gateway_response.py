@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGateway::GatewayResponse",
     schema_file="aws-apigateway-gatewayresponse.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/ResponseType", "/RestApiId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ResponseType", "RestApiId"),
     list_required=("RestApiId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,34 +73,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Id": {"type": "string"},
-        "ResponseParameters": {
-            "additionalProperties": False,
-            "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-            "type": "object",
-        },
-        "ResponseTemplates": {
-            "additionalProperties": False,
-            "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-            "type": "object",
-        },
-        "ResponseType": {"type": "string"},
-        "RestApiId": {"type": "string"},
-        "StatusCode": {"type": "string"},
-    },
-    "required": ["ResponseType", "RestApiId"],
-}
-
 
 class GatewayResponse(_Resource):
-    """AWS::ApiGateway::GatewayResponse: The ``AWS::ApiGateway::GatewayResponse`` resource creates a gateway response for your API. When you delete a stack containing this resource, your cust...
+    """AWS::ApiGateway::GatewayResponse: The ``AWS::ApiGateway::GatewayResponse`` resource creates a
+    gateway response for your API. When you delete a stack containing this resource, your custom
+    gateway responses are reset. For more information, see [API Gateway
+    Responses](https://docs.aws.amazon.com/apigateway/latest/developerguide/customize-gateway-responses.html#api-gateway-gatewayResponse-definition)
+    in the *API Gateway Developer Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ResponseType, RestApiId.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-gatewayresponse.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -110,35 +94,45 @@ class GatewayResponse(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GatewayResponseAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "gateway_response.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
-    ResponseParameters: dict[str, Any]
-    ResponseTemplates: dict[str, Any]
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
+    ResponseParameters: dict[str, str]
+    ResponseTemplates: dict[str, str]
     ResponseType: str
     RestApiId: str
     StatusCode: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResponseType: str,
+        RestApiId: str,
+        ResponseParameters: dict[str, str] | None = None,
+        ResponseTemplates: dict[str, str] | None = None,
+        StatusCode: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGateway::GatewayResponse; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResponseType: str,
-            RestApiId: str,
-            ResponseParameters: dict[str, Any] | None = None,
-            ResponseTemplates: dict[str, Any] | None = None,
-            StatusCode: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGateway::GatewayResponse; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ResponseType: Type: str. Create-only: changing it replaces the resource. Required.
+            RestApiId: Type: str. Create-only: changing it replaces the resource. Required.
+            ResponseParameters: Type: dict[str, str].
+            ResponseTemplates: Type: dict[str, str].
+            StatusCode: Type: str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

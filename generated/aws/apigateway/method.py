@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,70 +63,89 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IntegrationResponseDict = TypedDict(
-    "IntegrationResponseDict",
-    {
-        "ContentHandling": "Literal['CONVERT_TO_BINARY', 'CONVERT_TO_TEXT']",
-        "ResponseParameters": "dict[str, Any]",
-        "ResponseTemplates": "dict[str, Any]",
-        "SelectionPattern": "str",
-        "StatusCode": "Required[str]",
-    },
-    total=False,
-)
 
-MethodIntegrationDict = TypedDict(
-    "MethodIntegrationDict",
-    {
-        "CacheKeyParameters": "list[str]",
-        "CacheNamespace": "str",
-        "ConnectionId": "str",
-        "ConnectionType": "Literal['INTERNET', 'VPC_LINK']",
-        "ContentHandling": "Literal['CONVERT_TO_BINARY', 'CONVERT_TO_TEXT']",
-        "Credentials": "str",
-        "IntegrationHttpMethod": "str",
-        "IntegrationResponses": "list[IntegrationResponseDict]",
-        "IntegrationTarget": "str",
-        "PassthroughBehavior": "Literal['WHEN_NO_MATCH', 'WHEN_NO_TEMPLATES', 'NEVER']",
-        "RequestParameters": "dict[str, Any]",
-        "RequestTemplates": "dict[str, Any]",
-        "ResponseTransferMode": "Literal['BUFFERED', 'STREAM']",
-        "TimeoutInMillis": "int",
-        "Type": "Required[Literal['AWS', 'AWS_PROXY', 'HTTP', 'HTTP_PROXY', 'MOCK']]",
-        "Uri": "str",
-    },
-    total=False,
-)
+class IntegrationResponseDict(TypedDict, total=False):
+    """IntegrationResponse as a plain dict: ``IntegrationResponse`` is a property of the [Amazon API
+    Gateway Method
+    Integration](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apitgateway-method-integration.html)
+    property type that specifies the response that API Gateway sends after a method's backend
+    finishes processing a request."""
 
-MethodResponseDict = TypedDict(
-    "MethodResponseDict",
-    {
-        "ResponseModels": "dict[str, Any]",
-        "ResponseParameters": "dict[str, Any]",
-        "StatusCode": "Required[str]",
-    },
-    total=False,
-)
+    ContentHandling: Literal["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"]
+    """Allowed values: 'CONVERT_TO_BINARY', 'CONVERT_TO_TEXT'."""
+    ResponseParameters: dict[str, str]
+    """Type: dict[str, str]."""
+    ResponseTemplates: dict[str, str]
+    """Type: dict[str, str]."""
+    SelectionPattern: str
+    """Type: str."""
+    StatusCode: Required[str]
+    """Type: str."""
 
+
+class MethodIntegrationDict(TypedDict, total=False):
+    """MethodIntegration as a plain dict: ``Integration`` is a property of the
+    [AWS::ApiGateway::Method](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-method.html)
+    resource that specifies information about the target backend that a method calls."""
+
+    CacheKeyParameters: list[str]
+    """Items are unique."""
+    CacheNamespace: str
+    """Type: str."""
+    ConnectionId: str
+    """Type: str."""
+    ConnectionType: Literal["INTERNET", "VPC_LINK"]
+    """Allowed values: 'INTERNET', 'VPC_LINK'."""
+    ContentHandling: Literal["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"]
+    """Allowed values: 'CONVERT_TO_BINARY', 'CONVERT_TO_TEXT'."""
+    Credentials: str
+    """Type: str."""
+    IntegrationHttpMethod: str
+    """Type: str."""
+    IntegrationResponses: list[IntegrationResponseDict]
+    """Items are unique."""
+    IntegrationTarget: str
+    """Type: str."""
+    PassthroughBehavior: Literal["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"]
+    """Allowed values: 'WHEN_NO_MATCH', 'WHEN_NO_TEMPLATES', 'NEVER'."""
+    RequestParameters: dict[str, str]
+    """Type: dict[str, str]."""
+    RequestTemplates: dict[str, str]
+    """Type: dict[str, str]."""
+    ResponseTransferMode: Literal["BUFFERED", "STREAM"]
+    """Allowed values: 'BUFFERED', 'STREAM'."""
+    TimeoutInMillis: int
+    """Range: at least 50 (inclusive)."""
+    Type: Required[Literal["AWS", "AWS_PROXY", "HTTP", "HTTP_PROXY", "MOCK"]]
+    """Allowed values: 'AWS', 'AWS_PROXY', 'HTTP', 'HTTP_PROXY', 'MOCK'."""
+    Uri: str
+    """Type: str."""
+
+
+class MethodResponseDict(TypedDict, total=False):
+    """MethodResponse as a plain dict."""
+
+    ResponseModels: dict[str, str]
+    """Type: dict[str, str]."""
+    ResponseParameters: dict[str, bool | str]
+    """Type: dict[str, bool | str]."""
+    StatusCode: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGateway::Method",
     schema_file="aws-apigateway-method.json",
     primary_identifier=("/RestApiId", "/ResourceId", "/HttpMethod"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/RestApiId", "/ResourceId", "/HttpMethod"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("RestApiId", "ResourceId", "HttpMethod"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -131,135 +154,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Integration": {
-            "additionalProperties": False,
-            "properties": {
-                "CacheKeyParameters": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "CacheNamespace": {"type": "string"},
-                "ConnectionId": {"type": "string"},
-                "ConnectionType": {"enum": ["INTERNET", "VPC_LINK"], "type": "string"},
-                "ContentHandling": {
-                    "enum": ["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"],
-                    "type": "string",
-                },
-                "Credentials": {"type": "string"},
-                "IntegrationHttpMethod": {"type": "string"},
-                "IntegrationResponses": {
-                    "items": {"$ref": "#/definitions/IntegrationResponse"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "IntegrationTarget": {"type": "string"},
-                "PassthroughBehavior": {
-                    "enum": ["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"],
-                    "type": "string",
-                },
-                "RequestParameters": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "RequestTemplates": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "ResponseTransferMode": {"enum": ["BUFFERED", "STREAM"], "type": "string"},
-                "TimeoutInMillis": {"minimum": 50, "type": "integer"},
-                "Type": {
-                    "enum": ["AWS", "AWS_PROXY", "HTTP", "HTTP_PROXY", "MOCK"],
-                    "type": "string",
-                },
-                "Uri": {"type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "IntegrationResponse": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentHandling": {
-                    "enum": ["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"],
-                    "type": "string",
-                },
-                "ResponseParameters": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "ResponseTemplates": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "SelectionPattern": {"type": "string"},
-                "StatusCode": {"type": "string"},
-            },
-            "required": ["StatusCode"],
-            "type": "object",
-        },
-        "MethodResponse": {
-            "additionalProperties": False,
-            "properties": {
-                "ResponseModels": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "ResponseParameters": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": ["boolean", "string"]}},
-                    "type": "object",
-                },
-                "StatusCode": {"type": "string"},
-            },
-            "required": ["StatusCode"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApiKeyRequired": {"type": "boolean"},
-        "AuthorizationScopes": {"items": {"type": "string"}, "type": "array"},
-        "AuthorizationType": {"type": "string"},
-        "AuthorizerId": {"type": "string"},
-        "HttpMethod": {"type": "string"},
-        "Integration": {"$ref": "#/definitions/Integration"},
-        "MethodResponses": {
-            "items": {"$ref": "#/definitions/MethodResponse"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "OperationName": {"type": "string"},
-        "RequestModels": {
-            "additionalProperties": False,
-            "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-            "type": "object",
-        },
-        "RequestParameters": {
-            "additionalProperties": False,
-            "patternProperties": {"[a-zA-Z0-9]+": {"type": ["boolean", "string"]}},
-            "type": "object",
-        },
-        "RequestValidatorId": {"type": "string"},
-        "ResourceId": {"type": "string"},
-        "RestApiId": {"type": "string"},
-    },
-    "required": ["RestApiId", "ResourceId", "HttpMethod"],
-}
-
 
 class Method(_Resource):
-    """AWS::ApiGateway::Method: The ``AWS::ApiGateway::Method`` resource creates API Gateway methods that define the parameters and body that clients must send in their requests.
+    """AWS::ApiGateway::Method: The ``AWS::ApiGateway::Method`` resource creates API Gateway methods
+    that define the parameters and body that clients must send in their requests.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RestApiId, ResourceId, HttpMethod (composite: the values joined by '|').
+    Replaced when any of these change (create-only): RestApiId, ResourceId, HttpMethod.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-method.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -267,10 +171,11 @@ class Method(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MethodAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "method.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiKeyRequired: bool
     AuthorizationScopes: list[str]
     AuthorizationType: str
@@ -279,39 +184,60 @@ class Method(_Resource):
     Integration: MethodIntegrationDict
     MethodResponses: list[MethodResponseDict]
     OperationName: str
-    RequestModels: dict[str, Any]
-    RequestParameters: dict[str, Any]
+    RequestModels: dict[str, str]
+    RequestParameters: dict[str, bool | str]
     RequestValidatorId: str
     ResourceId: str
     RestApiId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        HttpMethod: str,
+        ResourceId: str,
+        RestApiId: str,
+        ApiKeyRequired: bool | None = None,
+        AuthorizationScopes: list[str] | None = None,
+        AuthorizationType: str | None = None,
+        AuthorizerId: str | None = None,
+        Integration: MethodIntegration | MethodIntegrationDict | None = None,
+        MethodResponses: list[MethodResponse | MethodResponseDict] | None = None,
+        OperationName: str | None = None,
+        RequestModels: dict[str, str] | None = None,
+        RequestParameters: dict[str, bool | str] | None = None,
+        RequestValidatorId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGateway::Method; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            HttpMethod: str,
-            ResourceId: str,
-            RestApiId: str,
-            ApiKeyRequired: bool | None = None,
-            AuthorizationScopes: list[str] | None = None,
-            AuthorizationType: str | None = None,
-            AuthorizerId: str | None = None,
-            Integration: MethodIntegration | MethodIntegrationDict | None = None,
-            MethodResponses: list[MethodResponse | MethodResponseDict] | None = None,
-            OperationName: str | None = None,
-            RequestModels: dict[str, Any] | None = None,
-            RequestParameters: dict[str, Any] | None = None,
-            RequestValidatorId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGateway::Method; `await` it inside an App to deploy it.
-
-            AuthorizationType: The method's authorization type.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            HttpMethod: Type: str. Create-only: changing it replaces the resource. Required.
+            ResourceId: Type: str. Create-only: changing it replaces the resource. Required.
+            RestApiId: Type: str. Create-only: changing it replaces the resource. Required.
+            ApiKeyRequired: Type: bool.
+            AuthorizationScopes: Type: list[str].
+            AuthorizationType: The method's authorization type. This parameter is required. For
+                valid values, see
+                [Method](https://docs.aws.amazon.com/apigateway/latest/api/API_Method.html) in the
+                *API Gateway API Reference*. If you specify the ``AuthorizerId`` property, specify
+                ``CUSTOM`` or ``COGNITO_USER_POOLS`` for this property.
+            AuthorizerId: Type: str.
+            Integration: ``Integration`` is a property of the
+                [AWS::ApiGateway::Method](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-method.html)
+                resource that specifies information about the target backend that a method calls.
+            MethodResponses: Items are unique.
+            OperationName: Type: str.
+            RequestModels: Type: dict[str, str].
+            RequestParameters: Type: dict[str, bool | str].
+            RequestValidatorId: Type: str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

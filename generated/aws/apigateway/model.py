@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGateway::Model",
     schema_file="aws-apigateway-model.json",
     primary_identifier=("/RestApiId", "/Name"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/ContentType", "/Name", "/RestApiId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("RestApiId",),
     list_required=("RestApiId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,59 +72,64 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ContentType": {"type": "string"},
-        "Description": {"type": "string"},
-        "Name": {"type": "string"},
-        "RestApiId": {"type": "string"},
-        "Schema": {"type": ["object", "string"]},
-    },
-    "required": ["RestApiId"],
-}
-
 
 class Model(_Resource):
-    """AWS::ApiGateway::Model: The ``AWS::ApiGateway::Model`` resource defines the structure of a request or response payload for an API method.
+    """AWS::ApiGateway::Model: The ``AWS::ApiGateway::Model`` resource defines the structure of a
+    request or response payload for an API method.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RestApiId, Name (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ContentType, Name, RestApiId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-model.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ModelProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ModelAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "model.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContentType: str
     Description: str
     Name: str
     RestApiId: str
     Schema: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RestApiId: str,
+        ContentType: str | None = None,
+        Description: str | None = None,
+        Name: str | None = None,
+        Schema: dict[str, Any] | str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGateway::Model; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RestApiId: str,
-            ContentType: str | None = None,
-            Description: str | None = None,
-            Name: str | None = None,
-            Schema: dict[str, Any] | str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGateway::Model; `await` it inside an App to deploy it.
-
-            Name: A name for the model.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RestApiId: Type: str. Create-only: changing it replaces the resource. Required.
+            ContentType: Type: str. Create-only: changing it replaces the resource.
+            Description: Type: str.
+            Name: A name for the model. If you don't specify a name, CFN generates a unique physical
+                ID and uses that ID for the model name. For more information, see [Name
+                Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html).
+                If you specify a name, you cannot perform updates that require replacement of this
+                resource. You can perform updates that require no or some interruption. If you must
+                replace the resource, specify a new name. Create-only: changing it replaces the
+                resource.
+            Schema: Type: dict[str, Any] | str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

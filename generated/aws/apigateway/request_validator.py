@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGateway::RequestValidator",
     schema_file="aws-apigateway-requestvalidator.json",
     primary_identifier=("/RestApiId", "/RequestValidatorId"),
-    additional_identifiers=(),
     read_only=("/RequestValidatorId",),
     create_only=("/Name", "/RestApiId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("RestApiId",),
     list_required=("RestApiId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,25 +73,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Name": {"type": "string"},
-        "RequestValidatorId": {"type": "string"},
-        "RestApiId": {"type": "string"},
-        "ValidateRequestBody": {"type": "boolean"},
-        "ValidateRequestParameters": {"type": "boolean"},
-    },
-    "required": ["RestApiId"],
-}
-
 
 class RequestValidator(_Resource):
-    """AWS::ApiGateway::RequestValidator: The ``AWS::ApiGateway::RequestValidator`` resource sets up basic validation rules for incoming requests to your API. For more information, see [Enable...
+    """AWS::ApiGateway::RequestValidator: The ``AWS::ApiGateway::RequestValidator`` resource sets up
+    basic validation rules for incoming requests to your API. For more information, see [Enable
+    Basic Request Validation for an API in API
+    Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html)
+    in the *API Gateway Developer Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RestApiId, RequestValidatorId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Name, RestApiId.
+    Read-only attributes (known once deployed): RequestValidatorId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-requestvalidator.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -103,33 +96,42 @@ class RequestValidator(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RequestValidatorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "request_validator.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     RequestValidatorId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     RestApiId: str
     ValidateRequestBody: bool
     ValidateRequestParameters: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RestApiId: str,
+        Name: str | None = None,
+        ValidateRequestBody: bool | None = None,
+        ValidateRequestParameters: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGateway::RequestValidator; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RestApiId: str,
-            Name: str | None = None,
-            ValidateRequestBody: bool | None = None,
-            ValidateRequestParameters: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGateway::RequestValidator; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RestApiId: Type: str. Create-only: changing it replaces the resource. Required.
+            Name: Type: str. Create-only: changing it replaces the resource.
+            ValidateRequestBody: Type: bool.
+            ValidateRequestParameters: Type: bool.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

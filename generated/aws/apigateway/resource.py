@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGateway::Resource",
     schema_file="aws-apigateway-resource.json",
     primary_identifier=("/RestApiId", "/ResourceId"),
-    additional_identifiers=(),
     read_only=("/ResourceId",),
     create_only=("/PathPart", "/ParentId", "/RestApiId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ParentId", "PathPart", "RestApiId"),
     list_required=("RestApiId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,24 +73,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ParentId": {"type": "string"},
-        "PathPart": {"type": "string"},
-        "ResourceId": {"type": "string"},
-        "RestApiId": {"type": "string"},
-    },
-    "required": ["ParentId", "PathPart", "RestApiId"],
-}
-
 
 class Resource(_Resource):
-    """AWS::ApiGateway::Resource: The ``AWS::ApiGateway::Resource`` resource creates a resource in an API.
+    """AWS::ApiGateway::Resource: The ``AWS::ApiGateway::Resource`` resource creates a resource in
+    an API.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RestApiId, ResourceId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): PathPart, ParentId, RestApiId.
+    Read-only attributes (known once deployed): ResourceId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-resource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -100,31 +91,39 @@ class Resource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "resource.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ResourceId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ParentId: str
     PathPart: str
     RestApiId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ParentId: str,
+        PathPart: str,
+        RestApiId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGateway::Resource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ParentId: str,
-            PathPart: str,
-            RestApiId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGateway::Resource; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ParentId: Type: str. Create-only: changing it replaces the resource. Required.
+            PathPart: Type: str. Create-only: changing it replaces the resource. Required.
+            RestApiId: Type: str. Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

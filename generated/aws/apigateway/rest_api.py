@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,43 +63,59 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RestApiEndpointConfigurationDict = TypedDict(
-    "RestApiEndpointConfigurationDict",
-    {
-        "IpAddressType": "str",
-        "Types": "list[str]",
-        "VpcEndpointIds": "list[str]",
-    },
-    total=False,
-)
 
-S3LocationDict = TypedDict(
-    "S3LocationDict",
-    {
-        "Bucket": "str",
-        "ETag": "str",
-        "Key": "str",
-        "Version": "str",
-    },
-    total=False,
-)
+class RestApiEndpointConfigurationDict(TypedDict, total=False):
+    """RestApiEndpointConfiguration as a plain dict: The ``EndpointConfiguration`` property type
+    specifies the endpoint types and IP address types of a REST API. ``EndpointConfiguration`` is a
+    property of the
+    [AWS::ApiGateway::RestApi](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-restapi.html)
+    resource."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    IpAddressType: str
+    """Type: str."""
+    Types: list[str]
+    """Items are unique."""
+    VpcEndpointIds: list[str]
+    """Items are unique."""
 
+
+class S3LocationDict(TypedDict, total=False):
+    """S3Location as a plain dict: ``S3Location`` is a property of the
+    [AWS::ApiGateway::RestApi](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-restapi.html)
+    resource that specifies the Amazon S3 location of a OpenAPI (formerly Swagger) file that defines
+    a set of RESTful APIs in JSON or YAML. On January 1, 2016, the Swagger Specification was donated
+    to the [OpenAPI initiative](https://docs.aws.amazon.com/https://www.openapis.org/), becoming the
+    foundation of the OpenAPI Specification."""
+
+    Bucket: str
+    """The name of the S3 bucket where the OpenAPI file is stored."""
+    ETag: str
+    """The Amazon S3 ETag (a file checksum) of the OpenAPI file. If you don't specify a value, API
+    Gateway skips ETag validation of your OpenAPI file."""
+    Key: str
+    """The file name of the OpenAPI file (Amazon S3 object name)."""
+    Version: str
+    """For versioning-enabled buckets, a specific version of the OpenAPI file."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An array of key-value pairs to apply to this resource. For more
+    information, see
+    [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)."""
+
+    Key: Required[str]
+    """A string you can use to assign a value. The combination of tag keys and values can help you
+    organize and categorize your resources."""
+    Value: Required[str]
+    """The value for the specified tag key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGateway::RestApi",
     schema_file="aws-apigateway-restapi.json",
     primary_identifier=("/RestApiId",),
-    additional_identifiers=(),
     read_only=("/RestApiId", "/RootResourceId"),
-    create_only=(),
     write_only=(
         "/Body",
         "/BodyS3Location",
@@ -104,17 +124,7 @@ METADATA = _TypeMetadata(
         "/Mode",
         "/Parameters",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -124,74 +134,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EndpointConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IpAddressType": {"type": "string"},
-                "Types": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "VpcEndpointIds": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"type": "string"},
-                "ETag": {"type": "string"},
-                "Key": {"type": "string"},
-                "Version": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApiKeySourceType": {"type": "string"},
-        "BinaryMediaTypes": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "Body": {"type": ["object", "string"]},
-        "BodyS3Location": {"$ref": "#/definitions/S3Location"},
-        "CloneFrom": {"type": "string"},
-        "Description": {"type": "string"},
-        "DisableExecuteApiEndpoint": {"type": "boolean"},
-        "EndpointAccessMode": {"type": "string"},
-        "EndpointConfiguration": {"$ref": "#/definitions/EndpointConfiguration"},
-        "FailOnWarnings": {"type": "boolean"},
-        "MinimumCompressionSize": {"type": "integer"},
-        "Mode": {"type": "string"},
-        "Name": {"type": "string"},
-        "Parameters": {
-            "additionalProperties": False,
-            "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-            "type": ["object", "string"],
-        },
-        "Policy": {"type": ["object", "string"]},
-        "RestApiId": {"type": "string"},
-        "RootResourceId": {"type": "string"},
-        "SecurityPolicy": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Version": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class RestApi(_Resource):
-    """AWS::ApiGateway::RestApi: The ``AWS::ApiGateway::RestApi`` resource creates a REST API. For more information, see [restapi:create](https://docs.aws.amazon.com/apigateway/latest...
+    """AWS::ApiGateway::RestApi: The ``AWS::ApiGateway::RestApi`` resource creates a REST API. For
+    more information, see
+    [restapi:create](https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html) in
+    the *Amazon API Gateway REST API Reference*. On January 1, 2016, the Swagger Specification was
+    donated to the [OpenAPI initiative](https://docs.aws.amazon.com/https://www.openapis.org/),
+    becoming the foundation of the OpenAPI Specification.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RestApiId.
+    Write-only (sent to AWS, never read back): Body, BodyS3Location, CloneFrom, FailOnWarnings,
+    Mode, Parameters.
+    Read-only attributes (known once deployed): RestApiId, RootResourceId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-restapi.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -199,12 +157,15 @@ class RestApi(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RestApiAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "rest_api.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     RestApiId: str
+    """Type: str."""
     RootResourceId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiKeySourceType: str
     BinaryMediaTypes: list[str]
     Body: dict[str, Any] | str
@@ -218,51 +179,86 @@ class RestApi(_Resource):
     MinimumCompressionSize: int
     Mode: str
     Name: str
-    Parameters: dict[str, Any] | str
+    Parameters: dict[str, str] | str
     Policy: dict[str, Any] | str
     SecurityPolicy: str
     Tags: list[TagDict]
     Version: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiKeySourceType: str | None = None,
+        BinaryMediaTypes: list[str] | None = None,
+        Body: dict[str, Any] | str | None = None,
+        BodyS3Location: S3Location | S3LocationDict | None = None,
+        CloneFrom: str | None = None,
+        Description: str | None = None,
+        DisableExecuteApiEndpoint: bool | None = None,
+        EndpointAccessMode: str | None = None,
+        EndpointConfiguration: RestApiEndpointConfiguration
+        | RestApiEndpointConfigurationDict
+        | None = None,
+        FailOnWarnings: bool | None = None,
+        MinimumCompressionSize: int | None = None,
+        Mode: str | None = None,
+        Name: str | None = None,
+        Parameters: dict[str, str] | str | None = None,
+        Policy: dict[str, Any] | str | None = None,
+        SecurityPolicy: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Version: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGateway::RestApi; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiKeySourceType: str | None = None,
-            BinaryMediaTypes: list[str] | None = None,
-            Body: dict[str, Any] | str | None = None,
-            BodyS3Location: S3Location | S3LocationDict | None = None,
-            CloneFrom: str | None = None,
-            Description: str | None = None,
-            DisableExecuteApiEndpoint: bool | None = None,
-            EndpointAccessMode: str | None = None,
-            EndpointConfiguration: RestApiEndpointConfiguration
-            | RestApiEndpointConfigurationDict
-            | None = None,
-            FailOnWarnings: bool | None = None,
-            MinimumCompressionSize: int | None = None,
-            Mode: str | None = None,
-            Name: str | None = None,
-            Parameters: dict[str, Any] | str | None = None,
-            Policy: dict[str, Any] | str | None = None,
-            SecurityPolicy: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Version: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGateway::RestApi; `await` it inside an App to deploy it.
-
-            Body: An OpenAPI specification that defines a set of RESTful APIs in JSON format.
-            BodyS3Location: The Amazon Simple Storage Service (Amazon S3) location that points to an OpenAPI file, which defines a set of RESTful APIs in JSON or YAML format.
-            EndpointConfiguration: A list of the endpoint types and IP address types of the API.
-            Mode: This property applies only when you use OpenAPI to define your REST API.
-            Name: The name of the RestApi.
-            Policy: A policy document that contains the permissions for the ``RestApi`` resource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApiKeySourceType: Type: str.
+            BinaryMediaTypes: Items are unique.
+            Body: An OpenAPI specification that defines a set of RESTful APIs in JSON format. For
+                YAML templates, you can also provide the specification in YAML format. Write-only:
+                sent to AWS, never read back.
+            BodyS3Location: The Amazon Simple Storage Service (Amazon S3) location that points to an
+                OpenAPI file, which defines a set of RESTful APIs in JSON or YAML format.
+                Write-only: sent to AWS, never read back.
+            CloneFrom: Type: str. Write-only: sent to AWS, never read back.
+            Description: Type: str.
+            DisableExecuteApiEndpoint: Type: bool.
+            EndpointAccessMode: Type: str.
+            EndpointConfiguration: A list of the endpoint types and IP address types of the API. Use
+                this property when creating an API. When importing an existing API, specify the
+                endpoint configuration types using the ``Parameters`` property.
+            FailOnWarnings: Type: bool. Write-only: sent to AWS, never read back.
+            MinimumCompressionSize: Type: int.
+            Mode: This property applies only when you use OpenAPI to define your REST API. The
+                ``Mode`` determines how API Gateway handles resource updates. Valid values are
+                ``overwrite`` or ``merge``. For ``overwrite``, the new API definition replaces the
+                existing one. The existing API identifier remains unchanged. For ``merge``, the new
+                API definition is merged with the existing API. If you don't specify this property,
+                a default value is chosen. For REST APIs created before March 29, 2021, the default
+                is ``overwrite``. For REST APIs created after March 29, 2021, the new API definition
+                takes precedence, but any container types such as endpoint configurations and binary
+                media types are merged with the existing API. Use the default mode to define
+                top-level ``RestApi`` properties in addition to using OpenAPI. Generally, it's
+                preferred to use API Gateway's OpenAPI extensions to model these properties.
+                Write-only: sent to AWS, never read back.
+            Name: The name of the RestApi. A name is required if the REST API is not based on an
+                OpenAPI specification.
+            Parameters: Type: dict[str, str] | str. Write-only: sent to AWS, never read back.
+            Policy: A policy document that contains the permissions for the ``RestApi`` resource. To
+                set the ARN for the policy, use the ``!Join`` intrinsic function with ``""`` as
+                delimiter and values of ``"execute-api:/"`` and ``"*"``.
+            SecurityPolicy: Type: str.
+            Tags: Type: list[TagDict].
+            Version: Type: str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

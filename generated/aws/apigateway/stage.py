@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,71 +67,94 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MethodSettingDict = TypedDict(
-    "MethodSettingDict",
-    {
-        "CacheDataEncrypted": "bool",
-        "CacheTtlInSeconds": "int",
-        "CachingEnabled": "bool",
-        "DataTraceEnabled": "bool",
-        "HttpMethod": "str",
-        "LoggingLevel": "str",
-        "MetricsEnabled": "bool",
-        "ResourcePath": "str",
-        "ThrottlingBurstLimit": "int",
-        "ThrottlingRateLimit": "float",
-    },
-    total=False,
-)
 
-StageAccessLogSettingDict = TypedDict(
-    "StageAccessLogSettingDict",
-    {
-        "DestinationArn": "str",
-        "Format": "str",
-    },
-    total=False,
-)
+class MethodSettingDict(TypedDict, total=False):
+    """MethodSetting as a plain dict: The ``MethodSetting`` property type configures settings for
+    all methods in a stage. The ``MethodSettings`` property of the ``AWS::ApiGateway::Stage``
+    resource contains a list of ``MethodSetting`` property types."""
 
-StageCanarySettingDict = TypedDict(
-    "StageCanarySettingDict",
-    {
-        "DeploymentId": "str",
-        "PercentTraffic": "float",
-        "StageVariableOverrides": "dict[str, Any]",
-        "UseStageCache": "bool",
-    },
-    total=False,
-)
+    CacheDataEncrypted: bool
+    """Type: bool."""
+    CacheTtlInSeconds: int
+    """Type: int."""
+    CachingEnabled: bool
+    """Type: bool."""
+    DataTraceEnabled: bool
+    """Type: bool."""
+    HttpMethod: str
+    """The HTTP method. To apply settings to multiple resources and methods, specify an asterisk
+    (``*``) for the ``HttpMethod`` and ``/*`` for the ``ResourcePath``. This parameter is required
+    when you specify a ``MethodSetting``."""
+    LoggingLevel: str
+    """Type: str."""
+    MetricsEnabled: bool
+    """Type: bool."""
+    ResourcePath: str
+    """The resource path for this method. Forward slashes (``/``) are encoded as ``~1`` and the
+    initial slash must include a forward slash. For example, the path value
+    ``/resource/subresource`` must be encoded as ``/~1resource~1subresource``. To specify the root
+    path, use only a slash (``/``). To apply settings to multiple resources and methods, specify an
+    asterisk (``*``) for the ``HttpMethod`` and ``/*`` for the ``ResourcePath``. This parameter is
+    required when you specify a ``MethodSetting``."""
+    ThrottlingBurstLimit: int
+    """Range: at least 0 (inclusive)."""
+    ThrottlingRateLimit: float
+    """Range: at least 0 (inclusive)."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class StageAccessLogSettingDict(TypedDict, total=False):
+    """StageAccessLogSetting as a plain dict: The ``AccessLogSetting`` property type specifies
+    settings for logging access in this stage. ``AccessLogSetting`` is a property of the
+    [AWS::ApiGateway::Stage](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-stage.html)
+    resource."""
+
+    DestinationArn: str
+    """The Amazon Resource Name (ARN) of the CloudWatch Logs log group or Kinesis Data Firehose
+    delivery stream to receive access logs. If you specify a Kinesis Data Firehose delivery stream,
+    the stream name must begin with ``amazon-apigateway-``. This parameter is required to enable
+    access logging."""
+    Format: str
+    """A single line format of the access logs of data, as specified by selected [$context
+    variables](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html#context-variable-reference).
+    The format must include at least ``$context.requestId``. This parameter is required to enable
+    access logging."""
+
+
+class StageCanarySettingDict(TypedDict, total=False):
+    """StageCanarySetting as a plain dict."""
+
+    DeploymentId: str
+    """Type: str."""
+    PercentTraffic: float
+    """Range: 0 to 100 (inclusive)."""
+    StageVariableOverrides: dict[str, str]
+    """Type: dict[str, str]."""
+    UseStageCache: bool
+    """Type: bool."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An array of key-value pairs to apply to this resource. For more
+    information, see
+    [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)."""
+
+    Key: Required[str]
+    """A string you can use to assign a value. The combination of tag keys and values can help you
+    organize and categorize your resources."""
+    Value: Required[str]
+    """The value for the specified tag key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGateway::Stage",
     schema_file="aws-apigateway-stage.json",
     primary_identifier=("/RestApiId", "/StageName"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/RestApiId", "/StageName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/MethodSettings", "/Tags"),
     required=("RestApiId",),
     list_required=("RestApiId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -137,96 +164,26 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessLogSetting": {
-            "additionalProperties": False,
-            "properties": {"DestinationArn": {"type": "string"}, "Format": {"type": "string"}},
-            "type": "object",
-        },
-        "CanarySetting": {
-            "additionalProperties": False,
-            "properties": {
-                "DeploymentId": {"type": "string"},
-                "PercentTraffic": {"maximum": 100, "minimum": 0, "type": "number"},
-                "StageVariableOverrides": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "UseStageCache": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "MethodSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "CacheDataEncrypted": {"type": "boolean"},
-                "CacheTtlInSeconds": {"type": "integer"},
-                "CachingEnabled": {"type": "boolean"},
-                "DataTraceEnabled": {"type": "boolean"},
-                "HttpMethod": {"type": "string"},
-                "LoggingLevel": {"type": "string"},
-                "MetricsEnabled": {"type": "boolean"},
-                "ResourcePath": {"type": "string"},
-                "ThrottlingBurstLimit": {"minimum": 0, "type": "integer"},
-                "ThrottlingRateLimit": {"minimum": 0, "type": "number"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessLogSetting": {"$ref": "#/definitions/AccessLogSetting"},
-        "CacheClusterEnabled": {"type": "boolean"},
-        "CacheClusterSize": {"type": "string"},
-        "CanarySetting": {"$ref": "#/definitions/CanarySetting"},
-        "ClientCertificateId": {"type": "string"},
-        "DeploymentId": {"type": "string"},
-        "Description": {"type": "string"},
-        "DocumentationVersion": {"type": "string"},
-        "MethodSettings": {
-            "items": {"$ref": "#/definitions/MethodSetting"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "RestApiId": {"type": "string"},
-        "StageName": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TracingEnabled": {"type": "boolean"},
-        "Variables": {
-            "additionalProperties": False,
-            "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "required": ["RestApiId"],
-}
-
 
 class Stage(_Resource):
-    """AWS::ApiGateway::Stage: The ``AWS::ApiGateway::Stage`` resource creates a stage for a deployment.
+    """AWS::ApiGateway::Stage: The ``AWS::ApiGateway::Stage`` resource creates a stage for a
+    deployment.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RestApiId, StageName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): RestApiId, StageName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-stage.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StageProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StageAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "stage.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessLogSetting: StageAccessLogSettingDict
     CacheClusterEnabled: bool
     CacheClusterSize: str
@@ -240,36 +197,58 @@ class Stage(_Resource):
     StageName: str
     Tags: list[TagDict]
     TracingEnabled: bool
-    Variables: dict[str, Any]
+    Variables: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RestApiId: str,
+        AccessLogSetting: StageAccessLogSetting | StageAccessLogSettingDict | None = None,
+        CacheClusterEnabled: bool | None = None,
+        CacheClusterSize: str | None = None,
+        CanarySetting: StageCanarySetting | StageCanarySettingDict | None = None,
+        ClientCertificateId: str | None = None,
+        DeploymentId: str | None = None,
+        Description: str | None = None,
+        DocumentationVersion: str | None = None,
+        MethodSettings: list[MethodSetting | MethodSettingDict] | None = None,
+        StageName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TracingEnabled: bool | None = None,
+        Variables: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGateway::Stage; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RestApiId: str,
-            AccessLogSetting: StageAccessLogSetting | StageAccessLogSettingDict | None = None,
-            CacheClusterEnabled: bool | None = None,
-            CacheClusterSize: str | None = None,
-            CanarySetting: StageCanarySetting | StageCanarySettingDict | None = None,
-            ClientCertificateId: str | None = None,
-            DeploymentId: str | None = None,
-            Description: str | None = None,
-            DocumentationVersion: str | None = None,
-            MethodSettings: list[MethodSetting | MethodSettingDict] | None = None,
-            StageName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TracingEnabled: bool | None = None,
-            Variables: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGateway::Stage; `await` it inside an App to deploy it.
-
-            Variables: A map (string-to-string map) that defines the stage variables, where the variable name is the key and the variable value is the value.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RestApiId: Type: str. Create-only: changing it replaces the resource. Required.
+            AccessLogSetting: The ``AccessLogSetting`` property type specifies settings for logging
+                access in this stage. ``AccessLogSetting`` is a property of the
+                [AWS::ApiGateway::Stage](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-stage.html)
+                resource.
+            CacheClusterEnabled: Type: bool.
+            CacheClusterSize: Type: str.
+            CanarySetting: Type: StageCanarySettingDict.
+            ClientCertificateId: Type: str.
+            DeploymentId: Type: str.
+            Description: Type: str.
+            DocumentationVersion: Type: str.
+            MethodSettings: Items are unique.
+            StageName: Type: str. Create-only: changing it replaces the resource.
+            Tags: Type: list[TagDict].
+            TracingEnabled: Type: bool.
+            Variables: A map (string-to-string map) that defines the stage variables, where the
+                variable name is the key and the variable value is the value. Variable names are
+                limited to alphanumeric characters. Values must match the following regular
+                expression: ``[A-Za-z0-9-._~:/?#&=,]+``.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,63 +67,68 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApiStageDict = TypedDict(
-    "ApiStageDict",
-    {
-        "ApiId": "str",
-        "Stage": "str",
-        "Throttle": "dict[str, Any]",
-    },
-    total=False,
-)
 
-QuotaSettingsDict = TypedDict(
-    "QuotaSettingsDict",
-    {
-        "Limit": "int",
-        "Offset": "int",
-        "Period": "str",
-    },
-    total=False,
-)
+class ApiStageDict(TypedDict, total=False):
+    """ApiStage as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ApiId: str
+    """Type: str."""
+    Stage: str
+    """Type: str."""
+    Throttle: dict[str, ThrottleSettingsDict]
+    """Type: dict[str, ThrottleSettingsDict]."""
 
-ThrottleSettingsDict = TypedDict(
-    "ThrottleSettingsDict",
-    {
-        "BurstLimit": "int",
-        "RateLimit": "float",
-    },
-    total=False,
-)
 
+class QuotaSettingsDict(TypedDict, total=False):
+    """QuotaSettings as a plain dict: ``QuotaSettings`` is a property of the
+    [AWS::ApiGateway::UsagePlan](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplan.html)
+    resource that specifies a target for the maximum number of requests users can make to your REST
+    APIs. In some cases clients can exceed the targets that you set. Don’t rely on usage plans to
+    control costs. Consider using
+    [](https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-managing-costs.html) to
+    monitor costs and [](https://docs.aws.amazon.com/waf/latest/developerguide/waf-chapter.html) to
+    manage API requests."""
+
+    Limit: int
+    """Range: at least 0 (inclusive)."""
+    Offset: int
+    """Range: at least 0 (inclusive)."""
+    Period: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An array of key-value pairs to apply to this resource. For more
+    information, see
+    [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)."""
+
+    Key: Required[str]
+    """A string you can use to assign a value. The combination of tag keys and values can help you
+    organize and categorize your resources."""
+    Value: Required[str]
+    """The value for the specified tag key."""
+
+
+class ThrottleSettingsDict(TypedDict, total=False):
+    """ThrottleSettings as a plain dict: ``ThrottleSettings`` is a property of the
+    [AWS::ApiGateway::UsagePlan](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplan.html)
+    resource that specifies the overall request rate (average requests per second) and burst
+    capacity when users call your REST APIs."""
+
+    BurstLimit: int
+    """Range: at least 0 (inclusive)."""
+    RateLimit: float
+    """Range: at least 0 (inclusive)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGateway::UsagePlan",
     schema_file="aws-apigateway-usageplan.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -129,71 +138,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApiStage": {
-            "additionalProperties": False,
-            "properties": {
-                "ApiId": {"type": "string"},
-                "Stage": {"type": "string"},
-                "Throttle": {
-                    "additionalProperties": False,
-                    "patternProperties": {".*": {"$ref": "#/definitions/ThrottleSettings"}},
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "QuotaSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Limit": {"minimum": 0, "type": "integer"},
-                "Offset": {"minimum": 0, "type": "integer"},
-                "Period": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "ThrottleSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BurstLimit": {"minimum": 0, "type": "integer"},
-                "RateLimit": {"minimum": 0, "type": "number"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApiStages": {
-            "items": {"$ref": "#/definitions/ApiStage"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Description": {"type": "string"},
-        "Id": {"type": "string"},
-        "Quota": {"$ref": "#/definitions/QuotaSettings"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Throttle": {"$ref": "#/definitions/ThrottleSettings"},
-        "UsagePlanName": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class UsagePlan(_Resource):
-    """AWS::ApiGateway::UsagePlan: The ``AWS::ApiGateway::UsagePlan`` resource creates a usage plan for deployed APIs. A usage plan sets a target for the throttling and quota limits on ...
+    """AWS::ApiGateway::UsagePlan: The ``AWS::ApiGateway::UsagePlan`` resource creates a usage plan
+    for deployed APIs. A usage plan sets a target for the throttling and quota limits on individual
+    client API keys. For more information, see [Creating and Using API Usage Plans in Amazon API
+    Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html)
+    in the *API Gateway Developer Guide*. In some cases clients can exceed the targets that you set.
+    Don’t rely on usage plans to control costs. Consider using
+    [](https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-managing-costs.html) to
+    monitor costs and [](https://docs.aws.amazon.com/waf/latest/developerguide/waf-chapter.html) to
+    manage API requests.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplan.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -201,11 +162,13 @@ class UsagePlan(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UsagePlanAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "usage_plan.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiStages: list[ApiStageDict]
     Description: str
     Quota: QuotaSettingsDict
@@ -213,25 +176,45 @@ class UsagePlan(_Resource):
     Throttle: ThrottleSettingsDict
     UsagePlanName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiStages: list[ApiStage | ApiStageDict] | None = None,
+        Description: str | None = None,
+        Quota: QuotaSettings | QuotaSettingsDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Throttle: ThrottleSettings | ThrottleSettingsDict | None = None,
+        UsagePlanName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGateway::UsagePlan; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiStages: list[ApiStage | ApiStageDict] | None = None,
-            Description: str | None = None,
-            Quota: QuotaSettings | QuotaSettingsDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Throttle: ThrottleSettings | ThrottleSettingsDict | None = None,
-            UsagePlanName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGateway::UsagePlan; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApiStages: Items are unique.
+            Description: Type: str.
+            Quota: ``QuotaSettings`` is a property of the
+                [AWS::ApiGateway::UsagePlan](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplan.html)
+                resource that specifies a target for the maximum number of requests users can make
+                to your REST APIs. In some cases clients can exceed the targets that you set. Don’t
+                rely on usage plans to control costs. Consider using
+                [](https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-managing-costs.html)
+                to monitor costs and
+                [](https://docs.aws.amazon.com/waf/latest/developerguide/waf-chapter.html) to manage
+                API requests.
+            Tags: Type: list[TagDict].
+            Throttle: ``ThrottleSettings`` is a property of the
+                [AWS::ApiGateway::UsagePlan](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplan.html)
+                resource that specifies the overall request rate (average requests per second) and
+                burst capacity when users call your REST APIs.
+            UsagePlanName: Type: str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

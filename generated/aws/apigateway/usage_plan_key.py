@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGateway::UsagePlanKey",
     schema_file="aws-apigateway-usageplankey.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/KeyId", "/UsagePlanId", "/KeyType"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("KeyType", "UsagePlanId", "KeyId"),
     list_required=("UsagePlanId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,24 +72,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Id": {"type": "string"},
-        "KeyId": {"type": "string"},
-        "KeyType": {"enum": ["API_KEY"], "type": "string"},
-        "UsagePlanId": {"type": "string"},
-    },
-    "required": ["KeyType", "UsagePlanId", "KeyId"],
-}
-
 
 class UsagePlanKey(_Resource):
-    """AWS::ApiGateway::UsagePlanKey: The ``AWS::ApiGateway::UsagePlanKey`` resource associates an API key with a usage plan. This association determines which users the usage plan is appl...
+    """AWS::ApiGateway::UsagePlanKey: The ``AWS::ApiGateway::UsagePlanKey`` resource associates an
+    API key with a usage plan. This association determines which users the usage plan is applied to.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): KeyId, UsagePlanId, KeyType.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplankey.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -99,33 +90,43 @@ class UsagePlanKey(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UsagePlanKeyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "usage_plan_key.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     KeyId: str
     KeyType: Literal["API_KEY"]
     UsagePlanId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        KeyId: str,
+        KeyType: Literal["API_KEY"],
+        UsagePlanId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGateway::UsagePlanKey; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            KeyId: str,
-            KeyType: Literal["API_KEY"],
-            UsagePlanId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGateway::UsagePlanKey; `await` it inside an App to deploy it.
-
-            KeyId: The Id of the UsagePlanKey resource.
-            UsagePlanId: The Id of the UsagePlan resource representing the usage plan containing the UsagePlanKey resource representing a plan customer.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            KeyId: The Id of the UsagePlanKey resource. Create-only: changing it replaces the
+                resource. Required.
+            KeyType: Allowed values: 'API_KEY'. Create-only: changing it replaces the resource.
+                Required.
+            UsagePlanId: The Id of the UsagePlan resource representing the usage plan containing the
+                UsagePlanKey resource representing a plan customer. Create-only: changing it
+                replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,8 +7,10 @@ Imported on first use by api_mapping.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ApiMappingAttributes",
@@ -17,11 +19,21 @@ __all__ = [
 
 
 class ApiMappingProps(DeferredModel):
-    ApiId: str
-    ApiMappingKey: str | None = None
-    DomainName: str
-    Stage: str
+    """
+    The properties a program declares for a AWS::ApiGatewayV2::ApiMapping.
+    """
+
+    ApiId: Annotated[str, Field(description="The API identifier.")]
+    ApiMappingKey: Annotated[str | None, Field(description="The API mapping key.")] = None
+    DomainName: Annotated[
+        str, Field(description="The domain name. Create-only: changing it replaces the resource.")
+    ]
+    Stage: Annotated[str, Field(description="The API stage.")]
 
 
 class ApiMappingAttributes(DeferredModel):
-    ApiMappingId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGatewayV2::ApiMapping, set by AWS.
+    """
+
+    ApiMappingId: Annotated[str | None, Field(description="Type: str.")] = None

@@ -21,49 +21,181 @@ __all__ = [
 
 
 class ApiBodyS3Location(DeferredModel):
+    """
+    The ``BodyS3Location`` property specifies an S3 location from which to import an OpenAPI definition. Supported only for HTTP APIs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str | None = None
-    Etag: str | None = None
-    Key: str | None = None
-    Version: str | None = None
+    Bucket: Annotated[
+        str | None,
+        Field(
+            description="The S3 bucket that contains the OpenAPI definition to import. Required if you specify a ``BodyS3Location`` for an API."
+        ),
+    ] = None
+    Etag: Annotated[str | None, Field(description="The Etag of the S3 object.")] = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="The key of the S3 object. Required if you specify a ``BodyS3Location`` for an API."
+        ),
+    ] = None
+    Version: Annotated[str | None, Field(description="The version of the S3 object.")] = None
 
 
 class Cors(DeferredModel):
+    """
+    The ``Cors`` property specifies a CORS configuration for an API. Supported only for HTTP APIs. See [Configuring CORS](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html) for more information.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowCredentials: bool | None = None
-    AllowHeaders: list[str] | None = None
-    AllowMethods: list[str] | None = None
-    AllowOrigins: list[str] | None = None
-    ExposeHeaders: list[str] | None = None
-    MaxAge: int | None = None
+    AllowCredentials: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether credentials are included in the CORS request. Supported only for HTTP APIs."
+        ),
+    ] = None
+    AllowHeaders: Annotated[
+        list[str] | None,
+        Field(
+            description="Represents a collection of allowed headers. Supported only for HTTP APIs."
+        ),
+    ] = None
+    AllowMethods: Annotated[
+        list[str] | None,
+        Field(
+            description="Represents a collection of allowed HTTP methods. Supported only for HTTP APIs."
+        ),
+    ] = None
+    AllowOrigins: Annotated[
+        list[str] | None,
+        Field(
+            description="Represents a collection of allowed origins. Supported only for HTTP APIs."
+        ),
+    ] = None
+    ExposeHeaders: Annotated[
+        list[str] | None,
+        Field(
+            description="Represents a collection of exposed headers. Supported only for HTTP APIs."
+        ),
+    ] = None
+    MaxAge: Annotated[
+        int | None,
+        Field(
+            description="The number of seconds that the browser should cache preflight request results. Supported only for HTTP APIs."
+        ),
+    ] = None
 
 
 class ApiAttributes(DeferredModel):
-    ApiEndpoint: str | None = None
-    ApiId: str | None = None
-    ExecuteApiArn: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGatewayV2::Api, set by AWS.
+    """
+
+    ApiEndpoint: Annotated[str | None, Field(description="Type: str.")] = None
+    ApiId: Annotated[str | None, Field(description="Type: str.")] = None
+    ExecuteApiArn: Annotated[
+        str | None,
+        Field(description="Pattern: arn:aws(-[\\w]+)*:execute-api:[a-z0-9-]+:[0-9]{12}:.+"),
+    ] = None
 
 
 class ApiProps(DeferredModel):
-    ApiKeySelectionExpression: str | None = None
-    BasePath: str | None = None
-    Body: dict[str, Any] | str | None = None
-    BodyS3Location: ApiBodyS3Location | None = None
-    CorsConfiguration: Cors | None = None
-    CredentialsArn: str | None = None
-    Description: str | None = None
-    DisableExecuteApiEndpoint: bool | None = None
-    DisableSchemaValidation: bool | None = None
-    FailOnWarnings: bool | None = None
-    IpAddressType: str | None = None
-    Name: str | None = None
-    ProtocolType: str | None = None
-    RouteKey: str | None = None
-    RouteSelectionExpression: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Target: str | None = None
-    Version: str | None = None
+    """
+    The properties a program declares for a AWS::ApiGatewayV2::Api.
+    """
+
+    ApiKeySelectionExpression: Annotated[
+        str | None,
+        Field(
+            description="An API key selection expression. Supported only for WebSocket APIs. See [API Key Selection Expressions](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-selection-expressions.html#apigateway-websocket-api-apikey-selection-expressions)."
+        ),
+    ] = None
+    BasePath: Annotated[
+        str | None,
+        Field(
+            description="Specifies how to interpret the base path of the API during import. Valid values are ``ignore``, ``prepend``, and ``split``. The default value is ``ignore``. To learn more, see [Set the OpenAPI basePath Property](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-import-api-basePath.html). Supported only for HTTP APIs. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Body: Annotated[
+        dict[str, Any] | str | None,
+        Field(description="Type: dict[str, Any] | str. Write-only: sent to AWS, never read back."),
+    ] = None
+    BodyS3Location: Annotated[
+        ApiBodyS3Location | None,
+        Field(
+            description="The S3 location of an OpenAPI definition. Supported only for HTTP APIs. To import an HTTP API, you must specify a ``Body`` or ``BodyS3Location``. If you specify a ``Body`` or ``BodyS3Location``, don't specify CloudFormation resources such as ``AWS::ApiGatewayV2::Authorizer`` or ``AWS::ApiGatewayV2::Route``. API Gateway doesn't support the combination of OpenAPI and CloudFormation resources. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CorsConfiguration: Annotated[
+        Cors | None,
+        Field(
+            description="A CORS configuration. Supported only for HTTP APIs. See [Configuring CORS](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html) for more information."
+        ),
+    ] = None
+    CredentialsArn: Annotated[
+        str | None,
+        Field(
+            description="This property is part of quick create. It specifies the credentials required for the integration, if any. For a Lambda integration, three options are available. To specify an IAM Role for API Gateway to assume, use the role's Amazon Resource Name (ARN). To require that the caller's identity be passed through from the request, specify ``arn:aws:iam::*:user/*``. To use resource-based permissions on supported AWS services, specify ``null``. Currently, this property is not used for HTTP integrations. Supported only for HTTP APIs. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the API.")] = None
+    DisableExecuteApiEndpoint: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether clients can invoke your API by using the default ``execute-api`` endpoint. By default, clients can invoke your API with the default https://{api_id}.execute-api.{region}.amazonaws.com endpoint. To require that clients use a custom domain name to invoke your API, disable the default endpoint."
+        ),
+    ] = None
+    DisableSchemaValidation: Annotated[
+        bool | None,
+        Field(
+            description="Avoid validating models when creating a deployment. Supported only for WebSocket APIs. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    FailOnWarnings: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether to rollback the API creation when a warning is encountered. By default, API creation continues if a warning is encountered. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    IpAddressType: Annotated[
+        str | None,
+        Field(
+            description="The IP address types that can invoke the API. Use ``ipv4`` to allow only IPv4 addresses to invoke your API, or use ``dualstack`` to allow both IPv4 and IPv6 addresses to invoke your API. Don’t use IP address type for an HTTP API based on an OpenAPI specification. Instead, specify the IP address type in the OpenAPI specification."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the API. Required unless you specify an OpenAPI definition for ``Body`` or ``S3BodyLocation``."
+        ),
+    ] = None
+    ProtocolType: Annotated[
+        str | None,
+        Field(
+            description="The API protocol. Valid values are ``WEBSOCKET`` or ``HTTP``. Required unless you specify an OpenAPI definition for ``Body`` or ``S3BodyLocation``. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RouteKey: Annotated[
+        str | None,
+        Field(
+            description="This property is part of quick create. If you don't specify a ``routeKey``, a default route of ``$default`` is created. The ``$default`` route acts as a catch-all for any request made to your API, for a particular stage. The ``$default`` route key can't be modified. You can add routes after creating the API, and you can update the route keys of additional routes. Supported only for HTTP APIs. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RouteSelectionExpression: Annotated[
+        str | None,
+        Field(
+            description="The route selection expression for the API. For HTTP APIs, the ``routeSelectionExpression`` must be ``${request.method} ${request.path}``. If not provided, this will be the default for HTTP APIs. This property is required for WebSocket APIs."
+        ),
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Target: Annotated[
+        str | None,
+        Field(
+            description="This property is part of quick create. Quick create produces an API with an integration, a default catch-all route, and a default stage which is configured to automatically deploy changes. For HTTP integrations, specify a fully qualified URL. For Lambda integrations, specify a function ARN. The type of the integration will be HTTP_PROXY or AWS_PROXY, respectively. Supported only for HTTP APIs. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Version: Annotated[str | None, Field(description="A version identifier for the API.")] = None

@@ -7,8 +7,10 @@ Imported on first use by deployment.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "DeploymentAttributes",
@@ -17,10 +19,28 @@ __all__ = [
 
 
 class DeploymentProps(DeferredModel):
-    ApiId: str
-    Description: str | None = None
-    StageName: str | None = None
+    """
+    The properties a program declares for a AWS::ApiGatewayV2::Deployment.
+    """
+
+    ApiId: Annotated[
+        str,
+        Field(description="The API identifier. Create-only: changing it replaces the resource."),
+    ]
+    Description: Annotated[
+        str | None, Field(description="The description for the deployment resource.")
+    ] = None
+    StageName: Annotated[
+        str | None,
+        Field(
+            description="The name of an existing stage to associate with the deployment. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
 
 
 class DeploymentAttributes(DeferredModel):
-    DeploymentId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGatewayV2::Deployment, set by AWS.
+    """
+
+    DeploymentId: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,7 +7,7 @@ Imported on first use by domain_name.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -21,36 +21,98 @@ __all__ = [
 
 
 class DomainNameConfiguration(DeferredModel):
+    """
+    The ``DomainNameConfiguration`` property type specifies the configuration for an API's domain name. ``DomainNameConfiguration`` is a property of the [AWS::ApiGatewayV2::DomainName](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-domainname.html) resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str | None = None
-    CertificateName: str | None = None
-    EndpointType: str | None = None
-    IpAddressType: str | None = None
-    OwnershipVerificationCertificateArn: str | None = None
-    SecurityPolicy: str | None = None
+    CertificateArn: Annotated[
+        str | None,
+        Field(
+            description="An AWS-managed certificate that will be used by the edge-optimized endpoint for this domain name. AWS Certificate Manager is the only supported source."
+        ),
+    ] = None
+    CertificateName: Annotated[
+        str | None,
+        Field(
+            description="The user-friendly name of the certificate that will be used by the edge-optimized endpoint for this domain name."
+        ),
+    ] = None
+    EndpointType: Annotated[str | None, Field(description="The endpoint type.")] = None
+    IpAddressType: Annotated[
+        str | None,
+        Field(
+            description="The IP address types that can invoke the domain name. Use ``ipv4`` to allow only IPv4 addresses to invoke your domain name, or use ``dualstack`` to allow both IPv4 and IPv6 addresses to invoke your domain name."
+        ),
+    ] = None
+    OwnershipVerificationCertificateArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon resource name (ARN) for the public certificate issued by ACMlong. This ARN is used to validate custom domain ownership. It's required only if you configure mutual TLS and use either an ACM-imported or a private CA certificate ARN as the regionalCertificateArn."
+        ),
+    ] = None
+    SecurityPolicy: Annotated[
+        str | None,
+        Field(
+            description="The Transport Layer Security (TLS) version of the security policy for this domain name. The valid values are ``TLS_1_0`` and ``TLS_1_2``."
+        ),
+    ] = None
 
 
 class DomainNameMutualTlsAuthentication(DeferredModel):
+    """
+    If specified, API Gateway performs two-way authentication between the client and the server. Clients must present a trusted certificate to access your API.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TruststoreUri: str | None = None
-    TruststoreVersion: str | None = None
+    TruststoreUri: Annotated[
+        str | None,
+        Field(
+            description="An Amazon S3 URL that specifies the truststore for mutual TLS authentication, for example, ``s3://bucket-name/key-name``. The truststore can contain certificates from public or private certificate authorities. To update the truststore, upload a new version to S3, and then update your custom domain name to use the new version. To update the truststore, you must have permissions to access the S3 object."
+        ),
+    ] = None
+    TruststoreVersion: Annotated[
+        str | None,
+        Field(
+            description="The version of the S3 object that contains your truststore. To specify a version, you must have versioning enabled for the S3 bucket."
+        ),
+    ] = None
 
 
 class DomainNameAttributes(DeferredModel):
-    DomainNameArn: str | None = None
-    RegionalDomainName: str | None = None
-    RegionalHostedZoneId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGatewayV2::DomainName, set by AWS.
+    """
+
+    DomainNameArn: Annotated[str | None, Field(description="Type: str.")] = None
+    RegionalDomainName: Annotated[str | None, Field(description="Type: str.")] = None
+    RegionalHostedZoneId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainNameProps(DeferredModel):
-    DomainName: str
-    DomainNameConfigurations: list[DomainNameConfiguration] | None = None
-    MutualTlsAuthentication: DomainNameMutualTlsAuthentication | None = None
-    RoutingMode: (
-        Literal["API_MAPPING_ONLY", "ROUTING_RULE_THEN_API_MAPPING", "ROUTING_RULE_ONLY"] | None
-    ) = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::ApiGatewayV2::DomainName.
+    """
+
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The custom domain name for your API in Amazon API Gateway. Uppercase letters and the underscore (``_``) character are not supported. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DomainNameConfigurations: Annotated[
+        list[DomainNameConfiguration] | None, Field(description="The domain name configurations.")
+    ] = None
+    MutualTlsAuthentication: Annotated[
+        DomainNameMutualTlsAuthentication | None,
+        Field(description="The mutual TLS authentication configuration for a custom domain name."),
+    ] = None
+    RoutingMode: Annotated[
+        Literal["API_MAPPING_ONLY", "ROUTING_RULE_THEN_API_MAPPING", "ROUTING_RULE_ONLY"] | None,
+        Field(description="The routing mode API Gateway uses to route traffic to your APIs."),
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None

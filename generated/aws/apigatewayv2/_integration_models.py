@@ -7,7 +7,7 @@ Imported on first use by integration.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,55 +23,165 @@ __all__ = [
 
 
 class IntegrationTlsConfig(DeferredModel):
+    """
+    The TlsConfig property specifies the TLS configuration for a private integration. Supported only for HTTP APIs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServerNameToVerify: str | None = None
+    ServerNameToVerify: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ResponseParameter(DeferredModel):
+    """
+    response parameter
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: str | None = None
-    Source: str | None = None
+    Destination: Annotated[str | None, Field(description="Type: str.")] = None
+    Source: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ResponseParameterMap(DeferredModel):
+    """
+    map of response parameter lists
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResponseParameters: list[ResponseParameter] | None = None
+    ResponseParameters: Annotated[
+        list[ResponseParameter] | None, Field(description="list of response parameters")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class IntegrationAttributes(DeferredModel):
-    IntegrationId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGatewayV2::Integration, set by AWS.
+    """
+
+    IntegrationId: Annotated[str | None, Field(description="The integration ID.")] = None
 
 
 class IntegrationProps(DeferredModel):
-    ApiId: str
-    ConnectionId: str | None = None
-    ConnectionType: str | None = None
-    ContentHandlingStrategy: str | None = None
-    CredentialsArn: str | None = None
-    Description: str | None = None
-    IntegrationMethod: str | None = None
-    IntegrationSubtype: str | None = None
-    IntegrationType: str
-    IntegrationUri: str | None = None
-    PassthroughBehavior: str | None = None
-    PayloadFormatVersion: str | None = None
-    RequestParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RequestTemplates: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ResponseParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TemplateSelectionExpression: str | None = None
-    TimeoutInMillis: int | None = None
-    TlsConfig: IntegrationTlsConfig | None = None
+    """
+    The properties a program declares for a AWS::ApiGatewayV2::Integration.
+    """
+
+    ApiId: Annotated[
+        str,
+        Field(description="The API identifier. Create-only: changing it replaces the resource."),
+    ]
+    ConnectionId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the VPC link for a private integration. Supported only for HTTP APIs."
+        ),
+    ] = None
+    ConnectionType: Annotated[
+        str | None,
+        Field(
+            description="The type of the network connection to the integration endpoint. Specify INTERNET for connections through the public routable internet or VPC_LINK for private connections between API Gateway and resources in a VPC. The default value is INTERNET."
+        ),
+    ] = None
+    ContentHandlingStrategy: Annotated[
+        str | None,
+        Field(
+            description="Supported only for WebSocket APIs. Specifies how to handle response payload content type conversions. Supported values are CONVERT_TO_BINARY and CONVERT_TO_TEXT."
+        ),
+    ] = None
+    CredentialsArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies the credentials required for the integration, if any. For AWS integrations, three options are available. To specify an IAM Role for API Gateway to assume, use the role's Amazon Resource Name (ARN). To require that the caller's identity be passed through from the request, specify the string arn:aws:iam::*:user/*. To use resource-based permissions on supported AWS services, don't specify this parameter."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the integration.")] = (
+        None
+    )
+    IntegrationMethod: Annotated[
+        str | None, Field(description="Specifies the integration's HTTP method type.")
+    ] = None
+    IntegrationSubtype: Annotated[
+        str | None,
+        Field(
+            description="Supported only for HTTP API AWS_PROXY integrations. Specifies the AWS service action to invoke."
+        ),
+    ] = None
+    IntegrationType: Annotated[str, Field(description="The integration type of an integration.")]
+    IntegrationUri: Annotated[
+        str | None,
+        Field(
+            description="For a Lambda integration, specify the URI of a Lambda function. For an HTTP integration, specify a fully-qualified URL. For an HTTP API private integration, specify the ARN of an Application Load Balancer listener, Network Load Balancer listener, or AWS Cloud Map service."
+        ),
+    ] = None
+    PassthroughBehavior: Annotated[
+        str | None,
+        Field(
+            description="Specifies the pass-through behavior for incoming requests based on the Content-Type header in the request, and the available mapping templates specified as the requestTemplates property on the Integration resource. There are three valid values: WHEN_NO_MATCH, WHEN_NO_TEMPLATES, and NEVER. Supported only for WebSocket APIs."
+        ),
+    ] = None
+    PayloadFormatVersion: Annotated[
+        str | None,
+        Field(
+            description="Specifies the format of the payload sent to an integration. Required for HTTP APIs. For HTTP APIs, supported values for Lambda proxy integrations are 1.0 and 2.0 For all other integrations, 1.0 is the only supported value."
+        ),
+    ] = None
+    RequestParameters: Annotated[
+        dict[str, str] | None, Field(description="A key-value map specifying parameters.")
+    ] = None
+    RequestTemplates: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map of Velocity templates that are applied on the request payload based on the value of the Content-Type header sent by the client."
+        ),
+    ] = None
+    ResponseParameters: Annotated[
+        dict[str, ResponseParameterMap] | None,
+        Field(
+            description="Parameters that transform the HTTP response from a backend integration before returning the response to clients. Supported only for HTTP APIs."
+        ),
+    ] = None
+    TemplateSelectionExpression: Annotated[
+        str | None,
+        Field(
+            description="The template selection expression for the integration. Supported only for WebSocket APIs."
+        ),
+    ] = None
+    TimeoutInMillis: Annotated[
+        int | None,
+        Field(
+            description="Custom timeout between 50 and 29000 milliseconds for WebSocket APIs and between 50 and 30000 milliseconds for HTTP APIs. The default timeout is 29 seconds for WebSocket APIs and 30 seconds for HTTP APIs."
+        ),
+    ] = None
+    TlsConfig: Annotated[
+        IntegrationTlsConfig | None,
+        Field(
+            description="The TLS configuration for a private integration. If you specify a TLS configuration, private integration traffic uses the HTTPS protocol. Supported only for HTTP APIs."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by integration_response.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "IntegrationResponseAttributes",
@@ -18,14 +19,42 @@ __all__ = [
 
 
 class IntegrationResponseProps(DeferredModel):
-    ApiId: str
-    ContentHandlingStrategy: str | None = None
-    IntegrationId: str
-    IntegrationResponseKey: str
-    ResponseParameters: dict[str, Any] | str | None = None
-    ResponseTemplates: dict[str, Any] | str | None = None
-    TemplateSelectionExpression: str | None = None
+    """
+    The properties a program declares for a AWS::ApiGatewayV2::IntegrationResponse.
+    """
+
+    ApiId: Annotated[
+        str,
+        Field(description="The API identifier. Create-only: changing it replaces the resource."),
+    ]
+    ContentHandlingStrategy: Annotated[
+        str | None,
+        Field(
+            description="Supported only for WebSocket APIs. Specifies how to handle response payload content type conversions. Supported values are ``CONVERT_TO_BINARY`` and ``CONVERT_TO_TEXT``, with the following behaviors: ``CONVERT_TO_BINARY``: Converts a response payload from a Base64-encoded string to the corresponding binary blob. ``CONVERT_TO_TEXT``: Converts a response payload from a binary blob to a Base64-encoded string. If this property is not defined, the response payload will be passed through from the integration response to the route response or method response without modification."
+        ),
+    ] = None
+    IntegrationId: Annotated[
+        str,
+        Field(description="The integration ID. Create-only: changing it replaces the resource."),
+    ]
+    IntegrationResponseKey: Annotated[str, Field(description="The integration response key.")]
+    ResponseParameters: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    ResponseTemplates: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    TemplateSelectionExpression: Annotated[
+        str | None,
+        Field(
+            description="The template selection expression for the integration response. Supported only for WebSocket APIs."
+        ),
+    ] = None
 
 
 class IntegrationResponseAttributes(DeferredModel):
-    IntegrationResponseId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGatewayV2::IntegrationResponse, set by AWS.
+    """
+
+    IntegrationResponseId: Annotated[str | None, Field(description="Type: str.")] = None

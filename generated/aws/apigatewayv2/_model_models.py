@@ -7,9 +7,10 @@ Imported on first use by model.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ModelAttributes",
@@ -18,12 +19,26 @@ __all__ = [
 
 
 class ModelProps(DeferredModel):
-    ApiId: str
-    ContentType: str | None = None
-    Description: str | None = None
-    Name: str
-    Schema: dict[str, Any] | str
+    """
+    The properties a program declares for a AWS::ApiGatewayV2::Model.
+    """
+
+    ApiId: Annotated[
+        str,
+        Field(description="The API identifier. Create-only: changing it replaces the resource."),
+    ]
+    ContentType: Annotated[
+        str | None,
+        Field(description='The content-type for the model, for example, "application/json".'),
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the model.")] = None
+    Name: Annotated[str, Field(description="The name of the model.")]
+    Schema: Annotated[dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")]
 
 
 class ModelAttributes(DeferredModel):
-    ModelId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGatewayV2::Model, set by AWS.
+    """
+
+    ModelId: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,9 +7,10 @@ Imported on first use by portal_product.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PortalProductAttributes",
@@ -19,20 +20,46 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class PortalProductAttributes(DeferredModel):
-    LastModified: str | None = None
-    PortalProductArn: str | None = None
-    PortalProductId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGatewayV2::PortalProduct, set by AWS.
+    """
+
+    LastModified: Annotated[
+        str | None, Field(description="The timestamp when the portal product was last modified.")
+    ] = None
+    PortalProductArn: Annotated[str | None, Field(description="The ARN of the portal product.")] = (
+        None
+    )
+    PortalProductId: Annotated[str | None, Field(description="The portal product identifier.")] = (
+        None
+    )
 
 
 class PortalProductProps(DeferredModel):
-    Description: str | None = None
-    DisplayName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ApiGatewayV2::PortalProduct.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="A description of the portal product.")
+    ] = None
+    DisplayName: Annotated[
+        str,
+        Field(description="The name of the portal product as it appears in a published portal."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The collection of tags associated with the portal product."),
+    ] = None

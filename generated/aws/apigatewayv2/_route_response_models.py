@@ -7,10 +7,10 @@ Imported on first use by route_response.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ParameterConstraints",
@@ -19,21 +19,47 @@ __all__ = [
 ]
 
 
-class RouteResponseProps(DeferredModel):
-    ApiId: str
-    ModelSelectionExpression: str | None = None
-    ResponseModels: dict[str, Any] | str | None = None
-    ResponseParameters: Any | None = None
-    RouteId: str
-    RouteResponseKey: str
-
-
 class ParameterConstraints(DeferredModel):
+    """
+    Specifies whether the parameter is required.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Required: bool
+    Required: Annotated[bool, Field(description="Specifies whether the parameter is required.")]
 
 
 class RouteResponseAttributes(DeferredModel):
-    RouteResponseId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGatewayV2::RouteResponse, set by AWS.
+    """
+
+    RouteResponseId: Annotated[str | None, Field(description="Type: str.")] = None
+
+
+class RouteResponseProps(DeferredModel):
+    """
+    The properties a program declares for a AWS::ApiGatewayV2::RouteResponse.
+    """
+
+    ApiId: Annotated[
+        str,
+        Field(description="The API identifier. Create-only: changing it replaces the resource."),
+    ]
+    ModelSelectionExpression: Annotated[
+        str | None,
+        Field(
+            description="The model selection expression for the route response. Supported only for WebSocket APIs."
+        ),
+    ] = None
+    ResponseModels: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    ResponseParameters: Annotated[
+        dict[str, ParameterConstraints] | None, Field(description="The route response parameters.")
+    ] = None
+    RouteId: Annotated[
+        str, Field(description="The route ID. Create-only: changing it replaces the resource.")
+    ]
+    RouteResponseKey: Annotated[str, Field(description="The route response key.")]

@@ -7,8 +7,10 @@ Imported on first use by routing_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "Action",
@@ -23,40 +25,113 @@ __all__ = [
 
 
 class ActionInvokeApi(DeferredModel):
-    ApiId: str
-    Stage: str
-    StripBasePath: bool | None = None
+    """
+    Represents an InvokeApi action.
+    """
+
+    ApiId: Annotated[str, Field(description="The API identifier of the target API.")]
+    Stage: Annotated[str, Field(description="The name of the target stage.")]
+    StripBasePath: Annotated[
+        bool | None,
+        Field(
+            description="The strip base path setting. When true, API Gateway strips the incoming matched base path when forwarding the request to the target API."
+        ),
+    ] = None
 
 
 class MatchHeaderValue(DeferredModel):
-    Header: str
-    ValueGlob: str
+    """
+    Represents a ``MatchHeaderValue``.
+    """
+
+    Header: Annotated[
+        str,
+        Field(
+            description="The case insensitive header name to be matched. The header name must be less than 40 characters and the only allowed characters are ``a-z``, ``A-Z``, ``0-9``, and the following special characters: ``*?-!#$%&'.^_`|~.``."
+        ),
+    ]
+    ValueGlob: Annotated[
+        str,
+        Field(
+            description="The case sensitive header glob value to be matched against entire header value. The header glob value must be less than 128 characters and the only allowed characters are ``a-z``, ``A-Z``, ``0-9``, and the following special characters: ``*?-!#$%&'.^_`|~``. Wildcard matching is supported for header glob values but must be for ``*prefix-match``, ``suffix-match*``, or ``*infix*-match``."
+        ),
+    ]
 
 
 class RoutingRuleMatchBasePaths(DeferredModel):
-    AnyOf: list[str]
+    """
+    Represents a ``MatchBasePaths`` condition.
+    """
+
+    AnyOf: Annotated[
+        list[str], Field(description="The string of the case sensitive base path to be matched.")
+    ]
 
 
 class RoutingRuleMatchHeaders(DeferredModel):
-    AnyOf: list[MatchHeaderValue]
+    """
+    Represents a ``MatchHeaders`` condition.
+    """
+
+    AnyOf: Annotated[
+        list[MatchHeaderValue],
+        Field(
+            description="The header name and header value glob to be matched. The matchHeaders condition is matched if any of the header name and header value globs are matched."
+        ),
+    ]
 
 
 class RoutingRuleAttributes(DeferredModel):
-    RoutingRuleArn: str | None = None
-    RoutingRuleId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGatewayV2::RoutingRule, set by AWS.
+    """
+
+    RoutingRuleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    RoutingRuleId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Action(DeferredModel):
-    InvokeApi: ActionInvokeApi
+    """
+    Represents a routing rule action. The only supported action is ``invokeApi``.
+    """
+
+    InvokeApi: Annotated[ActionInvokeApi, Field(description="Represents an InvokeApi action.")]
 
 
 class Condition(DeferredModel):
-    MatchBasePaths: RoutingRuleMatchBasePaths | None = None
-    MatchHeaders: RoutingRuleMatchHeaders | None = None
+    """
+    Represents a condition. Conditions can contain up to two ``matchHeaders`` conditions and one ``matchBasePaths`` conditions. API Gateway evaluates header conditions and base path conditions together. You can only use AND between header and base path conditions.
+    """
+
+    MatchBasePaths: Annotated[
+        RoutingRuleMatchBasePaths | None, Field(description="The base path to be matched.")
+    ] = None
+    MatchHeaders: Annotated[
+        RoutingRuleMatchHeaders | None, Field(description="The headers to be matched.")
+    ] = None
 
 
 class RoutingRuleProps(DeferredModel):
-    Actions: list[Action]
-    Conditions: list[Condition]
-    DomainNameArn: str
-    Priority: int
+    """
+    The properties a program declares for a AWS::ApiGatewayV2::RoutingRule.
+    """
+
+    Actions: Annotated[
+        list[Action],
+        Field(
+            description="The resulting action based on matching a routing rules condition. Only InvokeApi is supported."
+        ),
+    ]
+    Conditions: Annotated[list[Condition], Field(description="The conditions of the routing rule.")]
+    DomainNameArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the domain name. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Priority: Annotated[
+        int,
+        Field(
+            description="The order in which API Gateway evaluates a rule. Priority is evaluated from the lowest value to the highest value. Rules can't have the same priority. Priority values 1-1,000,000 are supported."
+        ),
+    ]

@@ -24,34 +24,74 @@ class StageAccessLogSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationArn: str | None = None
-    Format: str | None = None
+    DestinationArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Format: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class StageRouteSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataTraceEnabled: bool | None = None
-    DetailedMetricsEnabled: bool | None = None
-    LoggingLevel: str | None = None
-    ThrottlingBurstLimit: int | None = None
-    ThrottlingRateLimit: float | None = None
+    DataTraceEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DetailedMetricsEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    LoggingLevel: Annotated[str | None, Field(description="Type: str.")] = None
+    ThrottlingBurstLimit: Annotated[int | None, Field(description="Type: int.")] = None
+    ThrottlingRateLimit: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class StageAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ApiGatewayV2::Stage, set by AWS.
+    """
 
 
 class StageProps(DeferredModel):
-    AccessLogSettings: StageAccessLogSettings | None = None
-    ApiId: str
-    AutoDeploy: bool | None = None
-    ClientCertificateId: str | None = None
-    DefaultRouteSettings: StageRouteSettings | None = None
-    DeploymentId: str | None = None
-    Description: str | None = None
-    RouteSettings: dict[str, Any] | str | None = None
-    StageName: str
-    StageVariables: dict[str, Any] | str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::ApiGatewayV2::Stage.
+    """
+
+    AccessLogSettings: Annotated[
+        StageAccessLogSettings | None,
+        Field(description="Settings for logging access in this stage."),
+    ] = None
+    ApiId: Annotated[
+        str,
+        Field(description="The API identifier. Create-only: changing it replaces the resource."),
+    ]
+    AutoDeploy: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether updates to an API automatically trigger a new deployment. The default value is false."
+        ),
+    ] = None
+    ClientCertificateId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of a client certificate for a Stage. Supported only for WebSocket APIs."
+        ),
+    ] = None
+    DefaultRouteSettings: Annotated[
+        StageRouteSettings | None, Field(description="The default route settings for the stage.")
+    ] = None
+    DeploymentId: Annotated[
+        str | None,
+        Field(
+            description="The deployment identifier for the API stage. Can't be updated if autoDeploy is enabled."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="The description for the API stage.")] = (
+        None
+    )
+    RouteSettings: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    StageName: Annotated[
+        str,
+        Field(
+            description="The stage name. Stage names can contain only alphanumeric characters, hyphens, and underscores, or be $default. Maximum length is 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StageVariables: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None

@@ -7,7 +7,7 @@ Imported on first use by vpc_link.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,11 +19,29 @@ __all__ = [
 
 
 class VpcLinkProps(DeferredModel):
-    Name: str
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::ApiGatewayV2::VpcLink.
+    """
+
+    Name: Annotated[str, Field(description="The name of the VPC link.")]
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of security group IDs for the VPC link. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="A list of subnet IDs to include in the VPC link. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
 
 
 class VpcLinkAttributes(DeferredModel):
-    VpcLinkId: str | None = None
+    """
+    The read-only attributes of a AWS::ApiGatewayV2::VpcLink, set by AWS.
+    """
+
+    VpcLinkId: Annotated[str | None, Field(description="Type: str.")] = None

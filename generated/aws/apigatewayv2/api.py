@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,35 +59,48 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApiBodyS3LocationDict = TypedDict(
-    "ApiBodyS3LocationDict",
-    {
-        "Bucket": "str",
-        "Etag": "str",
-        "Key": "str",
-        "Version": "str",
-    },
-    total=False,
-)
 
-CorsDict = TypedDict(
-    "CorsDict",
-    {
-        "AllowCredentials": "bool",
-        "AllowHeaders": "list[str]",
-        "AllowMethods": "list[str]",
-        "AllowOrigins": "list[str]",
-        "ExposeHeaders": "list[str]",
-        "MaxAge": "int",
-    },
-    total=False,
-)
+class ApiBodyS3LocationDict(TypedDict, total=False):
+    """ApiBodyS3Location as a plain dict: The ``BodyS3Location`` property specifies an S3 location
+    from which to import an OpenAPI definition. Supported only for HTTP APIs."""
 
+    Bucket: str
+    """The S3 bucket that contains the OpenAPI definition to import. Required if you specify a
+    ``BodyS3Location`` for an API."""
+    Etag: str
+    """The Etag of the S3 object."""
+    Key: str
+    """The key of the S3 object. Required if you specify a ``BodyS3Location`` for an API."""
+    Version: str
+    """The version of the S3 object."""
+
+
+class CorsDict(TypedDict, total=False):
+    """Cors as a plain dict: The ``Cors`` property specifies a CORS configuration for an API.
+    Supported only for HTTP APIs. See [Configuring
+    CORS](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html) for more
+    information."""
+
+    AllowCredentials: bool
+    """Specifies whether credentials are included in the CORS request. Supported only for HTTP APIs."""
+    AllowHeaders: list[str]
+    """Represents a collection of allowed headers. Supported only for HTTP APIs."""
+    AllowMethods: list[str]
+    """Represents a collection of allowed HTTP methods. Supported only for HTTP APIs."""
+    AllowOrigins: list[str]
+    """Represents a collection of allowed origins. Supported only for HTTP APIs."""
+    ExposeHeaders: list[str]
+    """Represents a collection of exposed headers. Supported only for HTTP APIs."""
+    MaxAge: int
+    """The number of seconds that the browser should cache preflight request results. Supported only
+    for HTTP APIs."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGatewayV2::Api",
     schema_file="aws-apigatewayv2-api.json",
     primary_identifier=("/ApiId",),
-    additional_identifiers=(),
     read_only=("/ApiId", "/ApiEndpoint", "/ExecuteApiArn"),
     create_only=("/ProtocolType",),
     write_only=(
@@ -100,17 +117,7 @@ METADATA = _TypeMetadata(
         "/Target",
         "/DisableSchemaValidation",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -120,99 +127,41 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BodyS3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"type": "string"},
-                "Etag": {"type": "string"},
-                "Key": {"type": "string"},
-                "Version": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Cors": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowCredentials": {"type": "boolean"},
-                "AllowHeaders": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AllowMethods": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AllowOrigins": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ExposeHeaders": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MaxAge": {"type": "integer"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApiEndpoint": {"type": "string"},
-        "ApiId": {"type": "string"},
-        "ApiKeySelectionExpression": {"type": "string"},
-        "BasePath": {"type": "string"},
-        "Body": {"type": ["object", "string"]},
-        "BodyS3Location": {"$ref": "#/definitions/BodyS3Location"},
-        "CorsConfiguration": {"$ref": "#/definitions/Cors"},
-        "CredentialsArn": {"type": "string"},
-        "Description": {"type": "string"},
-        "DisableExecuteApiEndpoint": {"type": "boolean"},
-        "DisableSchemaValidation": {"type": "boolean"},
-        "ExecuteApiArn": {
-            "pattern": "arn:aws(-[\\w]+)*:execute-api:[a-z0-9-]+:[0-9]{12}:.+",
-            "type": "string",
-        },
-        "FailOnWarnings": {"type": "boolean"},
-        "IpAddressType": {"type": "string"},
-        "Name": {"type": "string"},
-        "ProtocolType": {"type": "string"},
-        "RouteKey": {"type": "string"},
-        "RouteSelectionExpression": {"type": "string"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".*": {"type": "string"}},
-            "type": "object",
-        },
-        "Target": {"type": "string"},
-        "Version": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class Api(_Resource):
-    """AWS::ApiGatewayV2::Api: The ``AWS::ApiGatewayV2::Api`` resource creates an API. WebSocket APIs and HTTP APIs are supported. For more information about WebSocket APIs, see [Ab...
+    """AWS::ApiGatewayV2::Api: The ``AWS::ApiGatewayV2::Api`` resource creates an API. WebSocket
+    APIs and HTTP APIs are supported. For more information about WebSocket APIs, see [About
+    WebSocket APIs in API
+    Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-overview.html)
+    in the *API Gateway Developer Guide*. For more information about HTTP APIs, see [HTTP
+    APIs](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api.html) in the *API
+    Gateway Developer Guide.*
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApiId.
+    Replaced when any of these change (create-only): ProtocolType.
+    Write-only (sent to AWS, never read back): Body, BasePath, BodyS3Location, BodyS3Location.Etag,
+    BodyS3Location.Bucket, BodyS3Location.Version, BodyS3Location.Key, CredentialsArn,
+    FailOnWarnings, RouteKey, Target, DisableSchemaValidation.
+    Read-only attributes (known once deployed): ApiEndpoint, ApiId, ExecuteApiArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-api.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApiProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApiAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "api.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApiEndpoint: str
+    """Type: str."""
     ApiId: str
+    """Type: str."""
     ExecuteApiArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: arn:aws(-[\\w]+)*:execute-api:[a-z0-9-]+:[0-9]{12}:.+"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiKeySelectionExpression: str
     BasePath: str
     Body: dict[str, Any] | str
@@ -228,57 +177,109 @@ class Api(_Resource):
     ProtocolType: str
     RouteKey: str
     RouteSelectionExpression: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     Target: str
     Version: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiKeySelectionExpression: str | None = None,
+        BasePath: str | None = None,
+        Body: dict[str, Any] | str | None = None,
+        BodyS3Location: ApiBodyS3Location | ApiBodyS3LocationDict | None = None,
+        CorsConfiguration: Cors | CorsDict | None = None,
+        CredentialsArn: str | None = None,
+        Description: str | None = None,
+        DisableExecuteApiEndpoint: bool | None = None,
+        DisableSchemaValidation: bool | None = None,
+        FailOnWarnings: bool | None = None,
+        IpAddressType: str | None = None,
+        Name: str | None = None,
+        ProtocolType: str | None = None,
+        RouteKey: str | None = None,
+        RouteSelectionExpression: str | None = None,
+        Tags: dict[str, str] | None = None,
+        Target: str | None = None,
+        Version: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGatewayV2::Api; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiKeySelectionExpression: str | None = None,
-            BasePath: str | None = None,
-            Body: dict[str, Any] | str | None = None,
-            BodyS3Location: ApiBodyS3Location | ApiBodyS3LocationDict | None = None,
-            CorsConfiguration: Cors | CorsDict | None = None,
-            CredentialsArn: str | None = None,
-            Description: str | None = None,
-            DisableExecuteApiEndpoint: bool | None = None,
-            DisableSchemaValidation: bool | None = None,
-            FailOnWarnings: bool | None = None,
-            IpAddressType: str | None = None,
-            Name: str | None = None,
-            ProtocolType: str | None = None,
-            RouteKey: str | None = None,
-            RouteSelectionExpression: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            Target: str | None = None,
-            Version: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGatewayV2::Api; `await` it inside an App to deploy it.
-
-            ApiKeySelectionExpression: An API key selection expression.
-            BasePath: Specifies how to interpret the base path of the API during import.
-            BodyS3Location: The S3 location of an OpenAPI definition.
-            CorsConfiguration: A CORS configuration.
-            CredentialsArn: This property is part of quick create.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApiKeySelectionExpression: An API key selection expression. Supported only for WebSocket
+                APIs. See [API Key Selection
+                Expressions](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-selection-expressions.html#apigateway-websocket-api-apikey-selection-expressions).
+            BasePath: Specifies how to interpret the base path of the API during import. Valid
+                values are ``ignore``, ``prepend``, and ``split``. The default value is ``ignore``.
+                To learn more, see [Set the OpenAPI basePath
+                Property](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-import-api-basePath.html).
+                Supported only for HTTP APIs. Write-only: sent to AWS, never read back.
+            Body: Type: dict[str, Any] | str. Write-only: sent to AWS, never read back.
+            BodyS3Location: The S3 location of an OpenAPI definition. Supported only for HTTP APIs.
+                To import an HTTP API, you must specify a ``Body`` or ``BodyS3Location``. If you
+                specify a ``Body`` or ``BodyS3Location``, don't specify CloudFormation resources
+                such as ``AWS::ApiGatewayV2::Authorizer`` or ``AWS::ApiGatewayV2::Route``. API
+                Gateway doesn't support the combination of OpenAPI and CloudFormation resources.
+                Write-only: sent to AWS, never read back.
+            CorsConfiguration: A CORS configuration. Supported only for HTTP APIs. See [Configuring
+                CORS](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html)
+                for more information.
+            CredentialsArn: This property is part of quick create. It specifies the credentials
+                required for the integration, if any. For a Lambda integration, three options are
+                available. To specify an IAM Role for API Gateway to assume, use the role's Amazon
+                Resource Name (ARN). To require that the caller's identity be passed through from
+                the request, specify ``arn:aws:iam::*:user/*``. To use resource-based permissions on
+                supported AWS services, specify ``null``. Currently, this property is not used for
+                HTTP integrations. Supported only for HTTP APIs. Write-only: sent to AWS, never read
+                back.
             Description: The description of the API.
-            DisableExecuteApiEndpoint: Specifies whether clients can invoke your API by using the default ``execute-api`` endpoint.
-            DisableSchemaValidation: Avoid validating models when creating a deployment.
-            FailOnWarnings: Specifies whether to rollback the API creation when a warning is encountered.
-            IpAddressType: The IP address types that can invoke the API.
-            Name: The name of the API.
-            ProtocolType: The API protocol.
-            RouteKey: This property is part of quick create.
-            RouteSelectionExpression: The route selection expression for the API.
-            Target: This property is part of quick create.
+            DisableExecuteApiEndpoint: Specifies whether clients can invoke your API by using the
+                default ``execute-api`` endpoint. By default, clients can invoke your API with the
+                default https://{api_id}.execute-api.{region}.amazonaws.com endpoint. To require
+                that clients use a custom domain name to invoke your API, disable the default
+                endpoint.
+            DisableSchemaValidation: Avoid validating models when creating a deployment. Supported
+                only for WebSocket APIs. Write-only: sent to AWS, never read back.
+            FailOnWarnings: Specifies whether to rollback the API creation when a warning is
+                encountered. By default, API creation continues if a warning is encountered.
+                Write-only: sent to AWS, never read back.
+            IpAddressType: The IP address types that can invoke the API. Use ``ipv4`` to allow only
+                IPv4 addresses to invoke your API, or use ``dualstack`` to allow both IPv4 and IPv6
+                addresses to invoke your API. Don’t use IP address type for an HTTP API based on an
+                OpenAPI specification. Instead, specify the IP address type in the OpenAPI
+                specification.
+            Name: The name of the API. Required unless you specify an OpenAPI definition for
+                ``Body`` or ``S3BodyLocation``.
+            ProtocolType: The API protocol. Valid values are ``WEBSOCKET`` or ``HTTP``. Required
+                unless you specify an OpenAPI definition for ``Body`` or ``S3BodyLocation``.
+                Create-only: changing it replaces the resource.
+            RouteKey: This property is part of quick create. If you don't specify a ``routeKey``, a
+                default route of ``$default`` is created. The ``$default`` route acts as a catch-all
+                for any request made to your API, for a particular stage. The ``$default`` route key
+                can't be modified. You can add routes after creating the API, and you can update the
+                route keys of additional routes. Supported only for HTTP APIs. Write-only: sent to
+                AWS, never read back.
+            RouteSelectionExpression: The route selection expression for the API. For HTTP APIs, the
+                ``routeSelectionExpression`` must be ``${request.method} ${request.path}``. If not
+                provided, this will be the default for HTTP APIs. This property is required for
+                WebSocket APIs.
+            Tags: Type: dict[str, str].
+            Target: This property is part of quick create. Quick create produces an API with an
+                integration, a default catch-all route, and a default stage which is configured to
+                automatically deploy changes. For HTTP integrations, specify a fully qualified URL.
+                For Lambda integrations, specify a function ARN. The type of the integration will be
+                HTTP_PROXY or AWS_PROXY, respectively. Supported only for HTTP APIs. Write-only:
+                sent to AWS, never read back.
             Version: A version identifier for the API.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

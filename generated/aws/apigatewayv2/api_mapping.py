@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGatewayV2::ApiMapping",
     schema_file="aws-apigatewayv2-apimapping.json",
     primary_identifier=("/ApiMappingId", "/DomainName"),
-    additional_identifiers=(),
     read_only=("/ApiMappingId",),
     create_only=("/DomainName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DomainName", "Stage", "ApiId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,25 +74,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ApiId": {"type": "string"},
-        "ApiMappingId": {"type": "string"},
-        "ApiMappingKey": {"type": "string"},
-        "DomainName": {"type": "string"},
-        "Stage": {"type": "string"},
-    },
-    "required": ["DomainName", "Stage", "ApiId"],
-}
-
 
 class ApiMapping(_Resource):
-    """AWS::ApiGatewayV2::ApiMapping: The ``AWS::ApiGatewayV2::ApiMapping`` resource contains an API mapping. An API mapping relates a path of your custom domain name to a stage of your AP...
+    """AWS::ApiGatewayV2::ApiMapping: The ``AWS::ApiGatewayV2::ApiMapping`` resource contains an API
+    mapping. An API mapping relates a path of your custom domain name to a stage of your API. A
+    custom domain name can have multiple API mappings, but the paths can't overlap. A custom domain
+    can map only to APIs of the same protocol type. For more information, see
+    [CreateApiMapping](https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/domainnames-domainname-apimappings.html#CreateApiMapping)
+    in the *Amazon API Gateway V2 API Reference*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApiMappingId, DomainName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainName.
+    Read-only attributes (known once deployed): ApiMappingId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-apimapping.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -101,37 +96,42 @@ class ApiMapping(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApiMappingAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "api_mapping.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApiMappingId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiId: str
     ApiMappingKey: str
     DomainName: str
     Stage: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiId: str,
+        DomainName: str,
+        Stage: str,
+        ApiMappingKey: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGatewayV2::ApiMapping; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiId: str,
-            DomainName: str,
-            Stage: str,
-            ApiMappingKey: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGatewayV2::ApiMapping; `await` it inside an App to deploy it.
-
-            ApiId: The API identifier.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApiId: The API identifier. Required.
+            DomainName: The domain name. Create-only: changing it replaces the resource. Required.
+            Stage: The API stage. Required.
             ApiMappingKey: The API mapping key.
-            DomainName: The domain name.
-            Stage: The API stage.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

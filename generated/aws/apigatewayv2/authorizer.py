@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-JWTConfigurationDict = TypedDict(
-    "JWTConfigurationDict",
-    {
-        "Audience": "list[str]",
-        "Issuer": "str",
-    },
-    total=False,
-)
 
+class JWTConfigurationDict(TypedDict, total=False):
+    """JWTConfiguration as a plain dict: The ``JWTConfiguration`` property specifies the
+    configuration of a JWT authorizer. Required for the ``JWT`` authorizer type. Supported only for
+    HTTP APIs."""
+
+    Audience: list[str]
+    """A list of the intended recipients of the JWT. A valid JWT must provide an ``aud`` that
+    matches at least one entry in this list. See [RFC
+    7519](https://docs.aws.amazon.com/https://tools.ietf.org/html/rfc7519#section-4.1.3). Required
+    for the ``JWT`` authorizer type. Supported only for HTTP APIs."""
+    Issuer: str
+    """The base domain of the identity provider that issues JSON Web Tokens. For example, an Amazon
+    Cognito user pool has the following format:
+    ``https://cognito-idp.{region}.amazonaws.com/{userPoolId}``. Required for the ``JWT`` authorizer
+    type. Supported only for HTTP APIs."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGatewayV2::Authorizer",
     schema_file="aws-apigatewayv2-authorizer.json",
     primary_identifier=("/AuthorizerId", "/ApiId"),
-    additional_identifiers=(),
     read_only=("/AuthorizerId",),
     create_only=("/ApiId",),
     write_only=(
@@ -74,8 +87,6 @@ METADATA = _TypeMetadata(
         "/AuthorizerCredentialsArn",
         "/AuthorizerUri",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AuthorizerType", "ApiId", "Name"),
     list_required=("ApiId",),
     tagging=_Tagging(
@@ -84,7 +95,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -94,41 +104,24 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "JWTConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Audience": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "Issuer": {"type": "string"},
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ApiId": {"type": "string"},
-        "AuthorizerCredentialsArn": {"type": "string"},
-        "AuthorizerId": {"type": "string"},
-        "AuthorizerPayloadFormatVersion": {"type": "string"},
-        "AuthorizerResultTtlInSeconds": {"type": "integer"},
-        "AuthorizerType": {"type": "string"},
-        "AuthorizerUri": {"type": "string"},
-        "EnableSimpleResponses": {"type": "boolean"},
-        "IdentitySource": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "IdentityValidationExpression": {"type": "string"},
-        "JwtConfiguration": {"$ref": "#/definitions/JWTConfiguration"},
-        "Name": {"type": "string"},
-    },
-    "required": ["AuthorizerType", "ApiId", "Name"],
-}
-
 
 class Authorizer(_Resource):
-    """AWS::ApiGatewayV2::Authorizer: The ``AWS::ApiGatewayV2::Authorizer`` resource creates an authorizer for a WebSocket API or an HTTP API. To learn more, see [Controlling and managing ...
+    """AWS::ApiGatewayV2::Authorizer: The ``AWS::ApiGatewayV2::Authorizer`` resource creates an
+    authorizer for a WebSocket API or an HTTP API. To learn more, see [Controlling and managing
+    access to a WebSocket API in API
+    Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-control-access.html)
+    and [Controlling and managing access to an HTTP API in API
+    Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control.html)
+    in the *API Gateway Developer Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AuthorizerId, ApiId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApiId.
+    Write-only (sent to AWS, never read back): AuthorizerPayloadFormatVersion,
+    AuthorizerResultTtlInSeconds, EnableSimpleResponses, AuthorizerCredentialsArn, AuthorizerUri.
+    Read-only attributes (known once deployed): AuthorizerId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-authorizer.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -136,11 +129,13 @@ class Authorizer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AuthorizerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "authorizer.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AuthorizerId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiId: str
     AuthorizerCredentialsArn: str
     AuthorizerPayloadFormatVersion: str
@@ -153,41 +148,91 @@ class Authorizer(_Resource):
     JwtConfiguration: JWTConfigurationDict
     Name: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiId: str,
+        AuthorizerType: str,
+        Name: str,
+        AuthorizerCredentialsArn: str | None = None,
+        AuthorizerPayloadFormatVersion: str | None = None,
+        AuthorizerResultTtlInSeconds: int | None = None,
+        AuthorizerUri: str | None = None,
+        EnableSimpleResponses: bool | None = None,
+        IdentitySource: list[str] | None = None,
+        IdentityValidationExpression: str | None = None,
+        JwtConfiguration: JWTConfiguration | JWTConfigurationDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGatewayV2::Authorizer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiId: str,
-            AuthorizerType: str,
-            Name: str,
-            AuthorizerCredentialsArn: str | None = None,
-            AuthorizerPayloadFormatVersion: str | None = None,
-            AuthorizerResultTtlInSeconds: int | None = None,
-            AuthorizerUri: str | None = None,
-            EnableSimpleResponses: bool | None = None,
-            IdentitySource: list[str] | None = None,
-            IdentityValidationExpression: str | None = None,
-            JwtConfiguration: JWTConfiguration | JWTConfigurationDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGatewayV2::Authorizer; `await` it inside an App to deploy it.
-
-            ApiId: The API identifier.
-            AuthorizerCredentialsArn: Specifies the required credentials as an IAM role for API Gateway to invoke the authorizer.
-            AuthorizerPayloadFormatVersion: Specifies the format of the payload sent to an HTTP API Lambda authorizer.
-            AuthorizerResultTtlInSeconds: The time to live (TTL) for cached authorizer results, in seconds.
-            AuthorizerType: The authorizer type.
-            AuthorizerUri: The authorizer's Uniform Resource Identifier (URI).
-            EnableSimpleResponses: Specifies whether a Lambda authorizer returns a response in a simple format.
-            IdentitySource: The identity source for which authorization is requested.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApiId: The API identifier. Create-only: changing it replaces the resource. Required.
+            AuthorizerType: The authorizer type. Specify ``REQUEST`` for a Lambda function using
+                incoming request parameters. Specify ``JWT`` to use JSON Web Tokens (supported only
+                for HTTP APIs). Required.
+            Name: The name of the authorizer. Required.
+            AuthorizerCredentialsArn: Specifies the required credentials as an IAM role for API
+                Gateway to invoke the authorizer. To specify an IAM role for API Gateway to assume,
+                use the role's Amazon Resource Name (ARN). To use resource-based permissions on the
+                Lambda function, specify null. Supported only for ``REQUEST`` authorizers.
+                Write-only: sent to AWS, never read back.
+            AuthorizerPayloadFormatVersion: Specifies the format of the payload sent to an HTTP API
+                Lambda authorizer. Required for HTTP API Lambda authorizers. Supported values are
+                ``1.0`` and ``2.0``. To learn more, see [Working with Lambda authorizers for HTTP
+                APIs](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html).
+                Write-only: sent to AWS, never read back.
+            AuthorizerResultTtlInSeconds: The time to live (TTL) for cached authorizer results, in
+                seconds. If it equals 0, authorization caching is disabled. If it is greater than 0,
+                API Gateway caches authorizer responses. The maximum value is 3600, or 1 hour.
+                Supported only for HTTP API Lambda authorizers. Write-only: sent to AWS, never read
+                back.
+            AuthorizerUri: The authorizer's Uniform Resource Identifier (URI). For ``REQUEST``
+                authorizers, this must be a well-formed Lambda function URI, for example,
+                ``arn:aws:apigateway:us-west-2:lambda:path/2015-03-31/functions/arn:aws:lambda:us-west-2:{account_id}:function:{lambda_function_name}/invocations``.
+                In general, the URI has this form:
+                ``arn:aws:apigateway:{region}:lambda:path/{service_api}``, where *{region}* is the
+                same as the region hosting the Lambda function, path indicates that the remaining
+                substring in the URI should be treated as the path to the resource, including the
+                initial ``/``. For Lambda functions, this is usually of the form
+                ``/2015-03-31/functions/[FunctionARN]/invocations``. Write-only: sent to AWS, never
+                read back.
+            EnableSimpleResponses: Specifies whether a Lambda authorizer returns a response in a
+                simple format. By default, a Lambda authorizer must return an IAM policy. If
+                enabled, the Lambda authorizer can return a boolean value instead of an IAM policy.
+                Supported only for HTTP APIs. To learn more, see [Working with Lambda authorizers
+                for HTTP
+                APIs](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html).
+                Write-only: sent to AWS, never read back.
+            IdentitySource: The identity source for which authorization is requested. For a
+                ``REQUEST`` authorizer, this is optional. The value is a set of one or more mapping
+                expressions of the specified request parameters. The identity source can be headers,
+                query string parameters, stage variables, and context parameters. For example, if an
+                Auth header and a Name query string parameter are defined as identity sources, this
+                value is route.request.header.Auth, route.request.querystring.Name for WebSocket
+                APIs. For HTTP APIs, use selection expressions prefixed with ``$``, for example,
+                ``$request.header.Auth``, ``$request.querystring.Name``. These parameters are used
+                to perform runtime validation for Lambda-based authorizers by verifying all of the
+                identity-related request parameters are present in the request, not null, and
+                non-empty. Only when this is true does the authorizer invoke the authorizer Lambda
+                function. Otherwise, it returns a 401 Unauthorized response without calling the
+                Lambda function. For HTTP APIs, identity sources are also used as the cache key when
+                caching is enabled. To learn more, see [Working with Lambda authorizers for HTTP
+                APIs](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html).
+                For ``JWT``, a single entry that specifies where to extract the JSON Web Token (JWT)
+                from inbound requests. Currently only header-based and query parameter-based
+                selections are supported, for example ``$request.header.Authorization``.
             IdentityValidationExpression: This parameter is not used.
-            JwtConfiguration: The ``JWTConfiguration`` property specifies the configuration of a JWT authorizer.
-            Name: The name of the authorizer.
+            JwtConfiguration: The ``JWTConfiguration`` property specifies the configuration of a JWT
+                authorizer. Required for the ``JWT`` authorizer type. Supported only for HTTP APIs.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGatewayV2::Deployment",
     schema_file="aws-apigatewayv2-deployment.json",
     primary_identifier=("/ApiId", "/DeploymentId"),
-    additional_identifiers=(),
     read_only=("/DeploymentId",),
     create_only=("/ApiId",),
     write_only=("/StageName",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApiId",),
     list_required=("ApiId",),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,24 +75,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ApiId": {"type": "string"},
-        "DeploymentId": {"type": "string"},
-        "Description": {"type": "string"},
-        "StageName": {"type": "string"},
-    },
-    "required": ["ApiId"],
-}
-
 
 class Deployment(_Resource):
-    """AWS::ApiGatewayV2::Deployment: The ``AWS::ApiGatewayV2::Deployment`` resource creates a deployment for an API.
+    """AWS::ApiGatewayV2::Deployment: The ``AWS::ApiGatewayV2::Deployment`` resource creates a
+    deployment for an API.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApiId, DeploymentId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApiId.
+    Write-only (sent to AWS, never read back): StageName.
+    Read-only attributes (known once deployed): DeploymentId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-deployment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -100,34 +94,40 @@ class Deployment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeploymentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "deployment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DeploymentId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiId: str
     Description: str
     StageName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiId: str,
+        Description: str | None = None,
+        StageName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGatewayV2::Deployment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiId: str,
-            Description: str | None = None,
-            StageName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGatewayV2::Deployment; `await` it inside an App to deploy it.
-
-            ApiId: The API identifier.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApiId: The API identifier. Create-only: changing it replaces the resource. Required.
             Description: The description for the deployment resource.
-            StageName: The name of an existing stage to associate with the deployment.
+            StageName: The name of an existing stage to associate with the deployment. Write-only:
+                sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,47 +59,60 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DomainNameConfigurationDict = TypedDict(
-    "DomainNameConfigurationDict",
-    {
-        "CertificateArn": "str",
-        "CertificateName": "str",
-        "EndpointType": "str",
-        "IpAddressType": "str",
-        "OwnershipVerificationCertificateArn": "str",
-        "SecurityPolicy": "str",
-    },
-    total=False,
-)
 
-DomainNameMutualTlsAuthenticationDict = TypedDict(
-    "DomainNameMutualTlsAuthenticationDict",
-    {
-        "TruststoreUri": "str",
-        "TruststoreVersion": "str",
-    },
-    total=False,
-)
+class DomainNameConfigurationDict(TypedDict, total=False):
+    """DomainNameConfiguration as a plain dict: The ``DomainNameConfiguration`` property type
+    specifies the configuration for an API's domain name. ``DomainNameConfiguration`` is a property
+    of the
+    [AWS::ApiGatewayV2::DomainName](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-domainname.html)
+    resource."""
 
+    CertificateArn: str
+    """An AWS-managed certificate that will be used by the edge-optimized endpoint for this domain
+    name. AWS Certificate Manager is the only supported source."""
+    CertificateName: str
+    """The user-friendly name of the certificate that will be used by the edge-optimized endpoint
+    for this domain name."""
+    EndpointType: str
+    """The endpoint type."""
+    IpAddressType: str
+    """The IP address types that can invoke the domain name. Use ``ipv4`` to allow only IPv4
+    addresses to invoke your domain name, or use ``dualstack`` to allow both IPv4 and IPv6 addresses
+    to invoke your domain name."""
+    OwnershipVerificationCertificateArn: str
+    """The Amazon resource name (ARN) for the public certificate issued by ACMlong. This ARN is used
+    to validate custom domain ownership. It's required only if you configure mutual TLS and use
+    either an ACM-imported or a private CA certificate ARN as the regionalCertificateArn."""
+    SecurityPolicy: str
+    """The Transport Layer Security (TLS) version of the security policy for this domain name. The
+    valid values are ``TLS_1_0`` and ``TLS_1_2``."""
+
+
+class DomainNameMutualTlsAuthenticationDict(TypedDict, total=False):
+    """DomainNameMutualTlsAuthentication as a plain dict: If specified, API Gateway performs two-way
+    authentication between the client and the server. Clients must present a trusted certificate to
+    access your API."""
+
+    TruststoreUri: str
+    """An Amazon S3 URL that specifies the truststore for mutual TLS authentication, for example,
+    ``s3://bucket-name/key-name``. The truststore can contain certificates from public or private
+    certificate authorities. To update the truststore, upload a new version to S3, and then update
+    your custom domain name to use the new version. To update the truststore, you must have
+    permissions to access the S3 object."""
+    TruststoreVersion: str
+    """The version of the S3 object that contains your truststore. To specify a version, you must
+    have versioning enabled for the S3 bucket."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGatewayV2::DomainName",
     schema_file="aws-apigatewayv2-domainname.json",
     primary_identifier=("/DomainName",),
-    additional_identifiers=(),
     read_only=("/RegionalDomainName", "/RegionalHostedZoneId", "/DomainNameArn"),
     create_only=("/DomainName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DomainName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -105,60 +122,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DomainNameConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateArn": {"type": "string"},
-                "CertificateName": {"type": "string"},
-                "EndpointType": {"type": "string"},
-                "IpAddressType": {"type": "string"},
-                "OwnershipVerificationCertificateArn": {"type": "string"},
-                "SecurityPolicy": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MutualTlsAuthentication": {
-            "additionalProperties": False,
-            "properties": {
-                "TruststoreUri": {"type": "string"},
-                "TruststoreVersion": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DomainName": {"type": "string"},
-        "DomainNameArn": {"type": "string"},
-        "DomainNameConfigurations": {
-            "items": {"$ref": "#/definitions/DomainNameConfiguration"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "MutualTlsAuthentication": {"$ref": "#/definitions/MutualTlsAuthentication"},
-        "RegionalDomainName": {"type": "string"},
-        "RegionalHostedZoneId": {"type": "string"},
-        "RoutingMode": {
-            "enum": ["API_MAPPING_ONLY", "ROUTING_RULE_THEN_API_MAPPING", "ROUTING_RULE_ONLY"],
-            "type": "string",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".*": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "required": ["DomainName"],
-}
-
 
 class DomainName(_Resource):
-    """AWS::ApiGatewayV2::DomainName: The ``AWS::ApiGatewayV2::DomainName`` resource specifies a custom domain name for your API in Amazon API Gateway (API Gateway). You can use a custom d...
+    """AWS::ApiGatewayV2::DomainName: The ``AWS::ApiGatewayV2::DomainName`` resource specifies a
+    custom domain name for your API in Amazon API Gateway (API Gateway). You can use a custom domain
+    name to provide a URL that's more intuitive and easier to recall. For more information about
+    using custom domain names, see [Set up Custom Domain Name for an API in API
+    Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-custom-domains.html)
+    in the *API Gateway Developer Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainName.
+    Replaced when any of these change (create-only): DomainName.
+    Read-only attributes (known once deployed): DomainNameArn, RegionalDomainName,
+    RegionalHostedZoneId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-domainname.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -166,47 +145,58 @@ class DomainName(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainNameAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "domain_name.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DomainNameArn: str
+    """Type: str."""
     RegionalDomainName: str
+    """Type: str."""
     RegionalHostedZoneId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DomainName: str
     DomainNameConfigurations: list[DomainNameConfigurationDict]
     MutualTlsAuthentication: DomainNameMutualTlsAuthenticationDict
     RoutingMode: Literal["API_MAPPING_ONLY", "ROUTING_RULE_THEN_API_MAPPING", "ROUTING_RULE_ONLY"]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainName: str,
+        DomainNameConfigurations: list[DomainNameConfiguration | DomainNameConfigurationDict]
+        | None = None,
+        MutualTlsAuthentication: DomainNameMutualTlsAuthentication
+        | DomainNameMutualTlsAuthenticationDict
+        | None = None,
+        RoutingMode: Literal[
+            "API_MAPPING_ONLY", "ROUTING_RULE_THEN_API_MAPPING", "ROUTING_RULE_ONLY"
+        ]
+        | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGatewayV2::DomainName; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainName: str,
-            DomainNameConfigurations: list[DomainNameConfiguration | DomainNameConfigurationDict]
-            | None = None,
-            MutualTlsAuthentication: DomainNameMutualTlsAuthentication
-            | DomainNameMutualTlsAuthenticationDict
-            | None = None,
-            RoutingMode: Literal[
-                "API_MAPPING_ONLY", "ROUTING_RULE_THEN_API_MAPPING", "ROUTING_RULE_ONLY"
-            ]
-            | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGatewayV2::DomainName; `await` it inside an App to deploy it.
-
-            DomainName: The custom domain name for your API in Amazon API Gateway.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainName: The custom domain name for your API in Amazon API Gateway. Uppercase letters
+                and the underscore (``_``) character are not supported. Create-only: changing it
+                replaces the resource. Required.
             DomainNameConfigurations: The domain name configurations.
-            MutualTlsAuthentication: The mutual TLS authentication configuration for a custom domain name.
+            MutualTlsAuthentication: The mutual TLS authentication configuration for a custom domain
+                name.
             RoutingMode: The routing mode API Gateway uses to route traffic to your APIs.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

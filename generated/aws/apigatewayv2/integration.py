@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,59 +67,57 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IntegrationTlsConfigDict = TypedDict(
-    "IntegrationTlsConfigDict",
-    {
-        "ServerNameToVerify": "str",
-    },
-    total=False,
-)
 
-ResponseParameterDict = TypedDict(
-    "ResponseParameterDict",
-    {
-        "Destination": "str",
-        "Source": "str",
-    },
-    total=False,
-)
+class IntegrationTlsConfigDict(TypedDict, total=False):
+    """IntegrationTlsConfig as a plain dict: The TlsConfig property specifies the TLS configuration
+    for a private integration. Supported only for HTTP APIs."""
 
-ResponseParameterMapDict = TypedDict(
-    "ResponseParameterMapDict",
-    {
-        "ResponseParameters": "list[ResponseParameterDict]",
-    },
-    total=False,
-)
+    ServerNameToVerify: str
+    """Type: str."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ResponseParameterDict(TypedDict, total=False):
+    """ResponseParameter as a plain dict: response parameter"""
+
+    Destination: str
+    """Type: str."""
+    Source: str
+    """Type: str."""
+
+
+class ResponseParameterMapDict(TypedDict, total=False):
+    """ResponseParameterMap as a plain dict: map of response parameter lists"""
+
+    ResponseParameters: list[ResponseParameterDict]
+    """list of response parameters"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGatewayV2::Integration",
     schema_file="aws-apigatewayv2-integration.json",
     primary_identifier=("/ApiId", "/IntegrationId"),
-    additional_identifiers=(),
     read_only=("/IntegrationId",),
     create_only=("/ApiId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApiId", "IntegrationType"),
     list_required=("ApiId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -125,83 +127,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ResponseParameter": {
-            "additionalProperties": False,
-            "properties": {"Destination": {"type": "string"}, "Source": {"type": "string"}},
-            "type": "object",
-        },
-        "ResponseParameterList": {
-            "items": {"$ref": "#/definitions/ResponseParameter"},
-            "type": "array",
-        },
-        "ResponseParameterMap": {
-            "additionalProperties": False,
-            "properties": {"ResponseParameters": {"$ref": "#/definitions/ResponseParameterList"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TlsConfig": {
-            "additionalProperties": False,
-            "properties": {"ServerNameToVerify": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApiId": {"type": "string"},
-        "ConnectionId": {"type": "string"},
-        "ConnectionType": {"type": "string"},
-        "ContentHandlingStrategy": {"type": "string"},
-        "CredentialsArn": {
-            "pattern": "arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role|user|group)\\/.*",
-            "type": "string",
-        },
-        "Description": {"type": "string"},
-        "IntegrationId": {"type": "string"},
-        "IntegrationMethod": {"type": "string"},
-        "IntegrationSubtype": {"type": "string"},
-        "IntegrationType": {"type": "string"},
-        "IntegrationUri": {"type": "string"},
-        "PassthroughBehavior": {"type": "string"},
-        "PayloadFormatVersion": {"type": "string"},
-        "RequestParameters": {
-            "additionalProperties": False,
-            "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-            "type": "object",
-        },
-        "RequestTemplates": {
-            "additionalProperties": False,
-            "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-            "type": "object",
-        },
-        "ResponseParameters": {
-            "additionalProperties": False,
-            "patternProperties": {"[a-zA-Z0-9]+": {"$ref": "#/definitions/ResponseParameterMap"}},
-            "type": "object",
-        },
-        "TemplateSelectionExpression": {"type": "string"},
-        "TimeoutInMillis": {"type": "integer"},
-        "TlsConfig": {"$ref": "#/definitions/TlsConfig"},
-    },
-    "required": ["ApiId", "IntegrationType"],
-}
-
 
 class Integration(_Resource):
     """AWS::ApiGatewayV2::Integration: Resource Type definition for AWS::ApiGatewayV2::Integration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApiId, IntegrationId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApiId.
+    Read-only attributes (known once deployed): IntegrationId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-integration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -209,11 +144,13 @@ class Integration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IntegrationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "integration.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     IntegrationId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The integration ID."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiId: str
     ConnectionId: str
     ConnectionType: str
@@ -226,62 +163,95 @@ class Integration(_Resource):
     IntegrationUri: str
     PassthroughBehavior: str
     PayloadFormatVersion: str
-    RequestParameters: dict[str, Any]
-    RequestTemplates: dict[str, Any]
-    ResponseParameters: dict[str, Any]
+    RequestParameters: dict[str, str]
+    RequestTemplates: dict[str, str]
+    ResponseParameters: dict[str, ResponseParameterMapDict]
     TemplateSelectionExpression: str
     TimeoutInMillis: int
     TlsConfig: IntegrationTlsConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiId: str,
+        IntegrationType: str,
+        ConnectionId: str | None = None,
+        ConnectionType: str | None = None,
+        ContentHandlingStrategy: str | None = None,
+        CredentialsArn: str | None = None,
+        Description: str | None = None,
+        IntegrationMethod: str | None = None,
+        IntegrationSubtype: str | None = None,
+        IntegrationUri: str | None = None,
+        PassthroughBehavior: str | None = None,
+        PayloadFormatVersion: str | None = None,
+        RequestParameters: dict[str, str] | None = None,
+        RequestTemplates: dict[str, str] | None = None,
+        ResponseParameters: dict[str, ResponseParameterMap | ResponseParameterMapDict]
+        | None = None,
+        TemplateSelectionExpression: str | None = None,
+        TimeoutInMillis: int | None = None,
+        TlsConfig: IntegrationTlsConfig | IntegrationTlsConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGatewayV2::Integration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiId: str,
-            IntegrationType: str,
-            ConnectionId: str | None = None,
-            ConnectionType: str | None = None,
-            ContentHandlingStrategy: str | None = None,
-            CredentialsArn: str | None = None,
-            Description: str | None = None,
-            IntegrationMethod: str | None = None,
-            IntegrationSubtype: str | None = None,
-            IntegrationUri: str | None = None,
-            PassthroughBehavior: str | None = None,
-            PayloadFormatVersion: str | None = None,
-            RequestParameters: dict[str, Any] | None = None,
-            RequestTemplates: dict[str, Any] | None = None,
-            ResponseParameters: dict[str, Any] | None = None,
-            TemplateSelectionExpression: str | None = None,
-            TimeoutInMillis: int | None = None,
-            TlsConfig: IntegrationTlsConfig | IntegrationTlsConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGatewayV2::Integration; `await` it inside an App to deploy it.
-
-            ApiId: The API identifier.
-            ConnectionId: The ID of the VPC link for a private integration.
-            ConnectionType: The type of the network connection to the integration endpoint.
-            ContentHandlingStrategy: Supported only for WebSocket APIs.
-            CredentialsArn: Specifies the credentials required for the integration, if any.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApiId: The API identifier. Create-only: changing it replaces the resource. Required.
+            IntegrationType: The integration type of an integration. Required.
+            ConnectionId: The ID of the VPC link for a private integration. Supported only for HTTP
+                APIs.
+            ConnectionType: The type of the network connection to the integration endpoint. Specify
+                INTERNET for connections through the public routable internet or VPC_LINK for
+                private connections between API Gateway and resources in a VPC. The default value is
+                INTERNET.
+            ContentHandlingStrategy: Supported only for WebSocket APIs. Specifies how to handle
+                response payload content type conversions. Supported values are CONVERT_TO_BINARY
+                and CONVERT_TO_TEXT.
+            CredentialsArn: Specifies the credentials required for the integration, if any. For AWS
+                integrations, three options are available. To specify an IAM Role for API Gateway to
+                assume, use the role's Amazon Resource Name (ARN). To require that the caller's
+                identity be passed through from the request, specify the string
+                arn:aws:iam::*:user/*. To use resource-based permissions on supported AWS services,
+                don't specify this parameter.
             Description: The description of the integration.
             IntegrationMethod: Specifies the integration's HTTP method type.
-            IntegrationSubtype: Supported only for HTTP API AWS_PROXY integrations.
-            IntegrationType: The integration type of an integration.
-            IntegrationUri: For a Lambda integration, specify the URI of a Lambda function.
-            PassthroughBehavior: Specifies the pass-through behavior for incoming requests based on the Content-Type header in the request, and the available mapping templates specified as the requestTemplates property on the Integra
+            IntegrationSubtype: Supported only for HTTP API AWS_PROXY integrations. Specifies the
+                AWS service action to invoke.
+            IntegrationUri: For a Lambda integration, specify the URI of a Lambda function. For an
+                HTTP integration, specify a fully-qualified URL. For an HTTP API private
+                integration, specify the ARN of an Application Load Balancer listener, Network Load
+                Balancer listener, or AWS Cloud Map service.
+            PassthroughBehavior: Specifies the pass-through behavior for incoming requests based on
+                the Content-Type header in the request, and the available mapping templates
+                specified as the requestTemplates property on the Integration resource. There are
+                three valid values: WHEN_NO_MATCH, WHEN_NO_TEMPLATES, and NEVER. Supported only for
+                WebSocket APIs.
             PayloadFormatVersion: Specifies the format of the payload sent to an integration.
+                Required for HTTP APIs. For HTTP APIs, supported values for Lambda proxy
+                integrations are 1.0 and 2.0 For all other integrations, 1.0 is the only supported
+                value.
             RequestParameters: A key-value map specifying parameters.
-            RequestTemplates: A map of Velocity templates that are applied on the request payload based on the value of the Content-Type header sent by the client.
-            ResponseParameters: Parameters that transform the HTTP response from a backend integration before returning the response to clients.
+            RequestTemplates: A map of Velocity templates that are applied on the request payload
+                based on the value of the Content-Type header sent by the client.
+            ResponseParameters: Parameters that transform the HTTP response from a backend
+                integration before returning the response to clients. Supported only for HTTP APIs.
             TemplateSelectionExpression: The template selection expression for the integration.
-            TimeoutInMillis: Custom timeout between 50 and 29000 milliseconds for WebSocket APIs and between 50 and 30000 milliseconds for HTTP APIs.
-            TlsConfig: The TLS configuration for a private integration.
+                Supported only for WebSocket APIs.
+            TimeoutInMillis: Custom timeout between 50 and 29000 milliseconds for WebSocket APIs and
+                between 50 and 30000 milliseconds for HTTP APIs. The default timeout is 29 seconds
+                for WebSocket APIs and 30 seconds for HTTP APIs.
+            TlsConfig: The TLS configuration for a private integration. If you specify a TLS
+                configuration, private integration traffic uses the HTTPS protocol. Supported only
+                for HTTP APIs.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

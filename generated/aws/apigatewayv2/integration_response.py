@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGatewayV2::IntegrationResponse",
     schema_file="aws-apigatewayv2-integrationresponse.json",
     primary_identifier=("/ApiId", "/IntegrationId", "/IntegrationResponseId"),
-    additional_identifiers=(),
     read_only=("/IntegrationResponseId",),
     create_only=("/ApiId", "/IntegrationId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApiId", "IntegrationId", "IntegrationResponseKey"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,28 +72,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ApiId": {"type": "string"},
-        "ContentHandlingStrategy": {"type": "string"},
-        "IntegrationId": {"type": "string"},
-        "IntegrationResponseId": {"type": "string"},
-        "IntegrationResponseKey": {"type": "string"},
-        "ResponseParameters": {"type": ["object", "string"]},
-        "ResponseTemplates": {"type": ["object", "string"]},
-        "TemplateSelectionExpression": {"type": "string"},
-    },
-    "required": ["ApiId", "IntegrationId", "IntegrationResponseKey"],
-}
-
 
 class IntegrationResponse(_Resource):
-    """AWS::ApiGatewayV2::IntegrationResponse: The ``AWS::ApiGatewayV2::IntegrationResponse`` resource updates an integration response for an WebSocket API. For more information, see [Set up WebSoc...
+    """AWS::ApiGatewayV2::IntegrationResponse: The ``AWS::ApiGatewayV2::IntegrationResponse``
+    resource updates an integration response for an WebSocket API. For more information, see [Set up
+    WebSocket API Integration Responses in API
+    Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-integration-responses.html)
+    in the *API Gateway Developer Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApiId, IntegrationId, IntegrationResponseId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApiId, IntegrationId.
+    Read-only attributes (known once deployed): IntegrationResponseId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-integrationresponse.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -106,11 +95,15 @@ class IntegrationResponse(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IntegrationResponseAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "integration_response.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     IntegrationResponseId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiId: str
     ContentHandlingStrategy: str
     IntegrationId: str
@@ -119,31 +112,45 @@ class IntegrationResponse(_Resource):
     ResponseTemplates: dict[str, Any] | str
     TemplateSelectionExpression: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiId: str,
+        IntegrationId: str,
+        IntegrationResponseKey: str,
+        ContentHandlingStrategy: str | None = None,
+        ResponseParameters: dict[str, Any] | str | None = None,
+        ResponseTemplates: dict[str, Any] | str | None = None,
+        TemplateSelectionExpression: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGatewayV2::IntegrationResponse; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiId: str,
-            IntegrationId: str,
-            IntegrationResponseKey: str,
-            ContentHandlingStrategy: str | None = None,
-            ResponseParameters: dict[str, Any] | str | None = None,
-            ResponseTemplates: dict[str, Any] | str | None = None,
-            TemplateSelectionExpression: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGatewayV2::IntegrationResponse; `await` it inside an App to deploy it.
-
-            ApiId: The API identifier.
-            ContentHandlingStrategy: Supported only for WebSocket APIs.
-            IntegrationId: The integration ID.
-            IntegrationResponseKey: The integration response key.
-            TemplateSelectionExpression: The template selection expression for the integration response.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApiId: The API identifier. Create-only: changing it replaces the resource. Required.
+            IntegrationId: The integration ID. Create-only: changing it replaces the resource.
+                Required.
+            IntegrationResponseKey: The integration response key. Required.
+            ContentHandlingStrategy: Supported only for WebSocket APIs. Specifies how to handle
+                response payload content type conversions. Supported values are
+                ``CONVERT_TO_BINARY`` and ``CONVERT_TO_TEXT``, with the following behaviors:
+                ``CONVERT_TO_BINARY``: Converts a response payload from a Base64-encoded string to
+                the corresponding binary blob. ``CONVERT_TO_TEXT``: Converts a response payload from
+                a binary blob to a Base64-encoded string. If this property is not defined, the
+                response payload will be passed through from the integration response to the route
+                response or method response without modification.
+            ResponseParameters: Type: dict[str, Any] | str.
+            ResponseTemplates: Type: dict[str, Any] | str.
+            TemplateSelectionExpression: The template selection expression for the integration
+                response. Supported only for WebSocket APIs.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGatewayV2::Model",
     schema_file="aws-apigatewayv2-model.json",
     primary_identifier=("/ApiId", "/ModelId"),
-    additional_identifiers=(),
     read_only=("/ModelId",),
     create_only=("/ApiId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApiId", "Schema", "Name"),
     list_required=("ApiId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,64 +73,63 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ApiId": {"type": "string"},
-        "ContentType": {"type": "string"},
-        "Description": {"type": "string"},
-        "ModelId": {"type": "string"},
-        "Name": {"type": "string"},
-        "Schema": {"type": ["object", "string"]},
-    },
-    "required": ["ApiId", "Schema", "Name"],
-}
-
 
 class Model(_Resource):
-    """AWS::ApiGatewayV2::Model: The ``AWS::ApiGatewayV2::Model`` resource updates data model for a WebSocket API. For more information, see [Model Selection Expressions](https://docs...
+    """AWS::ApiGatewayV2::Model: The ``AWS::ApiGatewayV2::Model`` resource updates data model for a
+    WebSocket API. For more information, see [Model Selection
+    Expressions](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-selection-expressions.html#apigateway-websocket-api-model-selection-expressions)
+    in the *API Gateway Developer Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApiId, ModelId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApiId.
+    Read-only attributes (known once deployed): ModelId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-model.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ModelProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ModelAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "model.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ModelId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiId: str
     ContentType: str
     Description: str
     Name: str
     Schema: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiId: str,
+        Name: str,
+        Schema: dict[str, Any] | str,
+        ContentType: str | None = None,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGatewayV2::Model; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiId: str,
-            Name: str,
-            Schema: dict[str, Any] | str,
-            ContentType: str | None = None,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGatewayV2::Model; `await` it inside an App to deploy it.
-
-            ApiId: The API identifier.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApiId: The API identifier. Create-only: changing it replaces the resource. Required.
+            Name: The name of the model. Required.
+            Schema: Type: dict[str, Any] | str. Required.
             ContentType: The content-type for the model, for example, "application/json".
             Description: The description of the model.
-            Name: The name of the model.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

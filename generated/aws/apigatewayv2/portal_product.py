@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGatewayV2::PortalProduct",
     schema_file="aws-apigatewayv2-portalproduct.json",
     primary_identifier=("/PortalProductArn",),
     additional_identifiers=(("/PortalProductId",),),
     read_only=("/PortalProductArn", "/PortalProductId", "/LastModified"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DisplayName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,41 +84,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "DisplayName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "LastModified": {"type": "string"},
-        "PortalProductArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "PortalProductId": {
-            "maxLength": 30,
-            "minLength": 10,
-            "pattern": "^[a-z0-9]+$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["DisplayName"],
-}
-
 
 class PortalProduct(_Resource):
-    """AWS::ApiGatewayV2::PortalProduct: Represents a portal product in Amazon API Gateway V2, which is a logical grouping of APIs that can be published in a developer portal.
+    """AWS::ApiGatewayV2::PortalProduct: Represents a portal product in Amazon API Gateway V2, which
+    is a logical grouping of APIs that can be published in a developer portal.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PortalProductArn.
+    Also identified by: PortalProductId.
+    Read-only attributes (known once deployed): LastModified, PortalProductArn, PortalProductId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-portalproduct.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -130,36 +102,44 @@ class PortalProduct(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PortalProductAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "portal_product.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     LastModified: str
+    """The timestamp when the portal product was last modified."""
     PortalProductArn: str
+    """The ARN of the portal product."""
     PortalProductId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The portal product identifier."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DisplayName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DisplayName: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGatewayV2::PortalProduct; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DisplayName: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGatewayV2::PortalProduct; `await` it inside an App to deploy it.
-
-            Description: A description of the portal product.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             DisplayName: The name of the portal product as it appears in a published portal.
+                Required.
+            Description: A description of the portal product.
             Tags: The collection of tags associated with the portal product.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,6 +55,9 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# ParameterConstraints as a plain dict.
+# Functional form: some keys are not Python identifiers.
+# Required: Type: bool.
 ParameterConstraintsDict = TypedDict(
     "ParameterConstraintsDict",
     {
@@ -59,25 +66,20 @@ ParameterConstraintsDict = TypedDict(
     total=False,
 )
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGatewayV2::Route",
     schema_file="aws-apigatewayv2-route.json",
     primary_identifier=("/ApiId", "/RouteId"),
-    additional_identifiers=(),
     read_only=("/RouteId",),
     create_only=("/ApiId",),
     write_only=("/AuthorizerId", "/RequestParameters"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("RouteKey", "ApiId"),
     list_required=("ApiId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,53 +89,30 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ParameterConstraints": {
-            "additionalProperties": False,
-            "properties": {"Required": {"type": "boolean"}},
-            "required": ["Required"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ApiId": {"type": "string"},
-        "ApiKeyRequired": {"type": "boolean"},
-        "AuthorizationScopes": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "AuthorizationType": {"type": "string"},
-        "AuthorizerId": {"type": "string"},
-        "ModelSelectionExpression": {"type": "string"},
-        "OperationName": {"type": "string"},
-        "RequestModels": {"type": ["object", "string"]},
-        "RequestParameters": {
-            "items": {"$ref": "#/definitions/ParameterConstraints"},
-            "type": "object",
-        },
-        "RouteId": {"type": "string"},
-        "RouteKey": {"type": "string"},
-        "RouteResponseSelectionExpression": {"type": "string"},
-        "Target": {"type": "string"},
-    },
-    "required": ["RouteKey", "ApiId"],
-}
-
 
 class Route(_Resource):
-    """AWS::ApiGatewayV2::Route: The ``AWS::ApiGatewayV2::Route`` resource creates a route for an API.
+    """AWS::ApiGatewayV2::Route: The ``AWS::ApiGatewayV2::Route`` resource creates a route for an
+    API.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApiId, RouteId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApiId.
+    Write-only (sent to AWS, never read back): AuthorizerId, RequestParameters.
+    Read-only attributes (known once deployed): RouteId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-route.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouteProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouteAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "route.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     RouteId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiId: str
     ApiKeyRequired: bool
     AuthorizationScopes: list[str]
@@ -147,42 +126,58 @@ class Route(_Resource):
     RouteResponseSelectionExpression: str
     Target: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiId: str,
+        RouteKey: str,
+        ApiKeyRequired: bool | None = None,
+        AuthorizationScopes: list[str] | None = None,
+        AuthorizationType: str | None = None,
+        AuthorizerId: str | None = None,
+        ModelSelectionExpression: str | None = None,
+        OperationName: str | None = None,
+        RequestModels: dict[str, Any] | str | None = None,
+        RequestParameters: dict[str, Any] | None = None,
+        RouteResponseSelectionExpression: str | None = None,
+        Target: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGatewayV2::Route; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiId: str,
-            RouteKey: str,
-            ApiKeyRequired: bool | None = None,
-            AuthorizationScopes: list[str] | None = None,
-            AuthorizationType: str | None = None,
-            AuthorizerId: str | None = None,
-            ModelSelectionExpression: str | None = None,
-            OperationName: str | None = None,
-            RequestModels: dict[str, Any] | str | None = None,
-            RequestParameters: dict[str, Any] | None = None,
-            RouteResponseSelectionExpression: str | None = None,
-            Target: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGatewayV2::Route; `await` it inside an App to deploy it.
-
-            ApiId: The API identifier.
-            ApiKeyRequired: Specifies whether an API key is required for the route.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApiId: The API identifier. Create-only: changing it replaces the resource. Required.
+            RouteKey: The route key for the route. For HTTP APIs, the route key can be either
+                ``$default``, or a combination of an HTTP method and resource path, for example,
+                ``GET /pets``. Required.
+            ApiKeyRequired: Specifies whether an API key is required for the route. Supported only
+                for WebSocket APIs.
             AuthorizationScopes: The authorization scopes supported by this route.
-            AuthorizationType: The authorization type for the route.
-            AuthorizerId: The identifier of the ``Authorizer`` resource to be associated with this route.
-            ModelSelectionExpression: The model selection expression for the route.
+            AuthorizationType: The authorization type for the route. For WebSocket APIs, valid
+                values are ``NONE`` for open access, ``AWS_IAM`` for using AWS IAM permissions, and
+                ``CUSTOM`` for using a Lambda authorizer. For HTTP APIs, valid values are ``NONE``
+                for open access, ``JWT`` for using JSON Web Tokens, ``AWS_IAM`` for using AWS IAM
+                permissions, and ``CUSTOM`` for using a Lambda authorizer.
+            AuthorizerId: The identifier of the ``Authorizer`` resource to be associated with this
+                route. The authorizer identifier is generated by API Gateway when you created the
+                authorizer. Write-only: sent to AWS, never read back.
+            ModelSelectionExpression: The model selection expression for the route. Supported only
+                for WebSocket APIs.
             OperationName: The operation name for the route.
-            RequestParameters: The request parameters for the route.
-            RouteKey: The route key for the route.
+            RequestModels: Type: dict[str, Any] | str.
+            RequestParameters: The request parameters for the route. Supported only for WebSocket
+                APIs. Write-only: sent to AWS, never read back.
             RouteResponseSelectionExpression: The route response selection expression for the route.
+                Supported only for WebSocket APIs.
             Target: The target for the route.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,6 +55,9 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# ParameterConstraints as a plain dict: Specifies whether the parameter is required.
+# Functional form: some keys are not Python identifiers.
+# Required: Specifies whether the parameter is required.
 ParameterConstraintsDict = TypedDict(
     "ParameterConstraintsDict",
     {
@@ -59,25 +66,20 @@ ParameterConstraintsDict = TypedDict(
     total=False,
 )
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGatewayV2::RouteResponse",
     schema_file="aws-apigatewayv2-routeresponse.json",
     primary_identifier=("/ApiId", "/RouteId", "/RouteResponseId"),
-    additional_identifiers=(),
     read_only=("/RouteResponseId",),
     create_only=("/ApiId", "/RouteId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("RouteResponseKey", "RouteId", "ApiId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,38 +89,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ParameterConstraints": {
-            "additionalProperties": False,
-            "properties": {"Required": {"type": "boolean"}},
-            "required": ["Required"],
-            "type": "object",
-        },
-        "RouteParameters": {
-            "additionalProperties": False,
-            "patternProperties": {"^.+$": {"$ref": "#/definitions/ParameterConstraints"}},
-        },
-    },
-    "properties": {
-        "ApiId": {"type": "string"},
-        "ModelSelectionExpression": {"type": "string"},
-        "ResponseModels": {"type": ["object", "string"]},
-        "ResponseParameters": {"$ref": "#/definitions/RouteParameters"},
-        "RouteId": {"type": "string"},
-        "RouteResponseId": {"type": "string"},
-        "RouteResponseKey": {"type": "string"},
-    },
-    "required": ["RouteResponseKey", "RouteId", "ApiId"],
-}
-
 
 class RouteResponse(_Resource):
-    """AWS::ApiGatewayV2::RouteResponse: The ``AWS::ApiGatewayV2::RouteResponse`` resource creates a route response for a WebSocket API. For more information, see [Set up Route Responses for ...
+    """AWS::ApiGatewayV2::RouteResponse: The ``AWS::ApiGatewayV2::RouteResponse`` resource creates a
+    route response for a WebSocket API. For more information, see [Set up Route Responses for a
+    WebSocket API in API
+    Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-route-response.html)
+    in the *API Gateway Developer Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApiId, RouteId, RouteResponseId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApiId, RouteId.
+    Read-only attributes (known once deployed): RouteResponseId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-routeresponse.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -126,42 +110,50 @@ class RouteResponse(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RouteResponseAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "route_response.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     RouteResponseId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiId: str
     ModelSelectionExpression: str
     ResponseModels: dict[str, Any] | str
-    ResponseParameters: dict[str, Any]
+    ResponseParameters: dict[str, ParameterConstraintsDict]
     RouteId: str
     RouteResponseKey: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiId: str,
+        RouteId: str,
+        RouteResponseKey: str,
+        ModelSelectionExpression: str | None = None,
+        ResponseModels: dict[str, Any] | str | None = None,
+        ResponseParameters: dict[str, ParameterConstraints | ParameterConstraintsDict]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGatewayV2::RouteResponse; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiId: str,
-            RouteId: str,
-            RouteResponseKey: str,
-            ModelSelectionExpression: str | None = None,
-            ResponseModels: dict[str, Any] | str | None = None,
-            ResponseParameters: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGatewayV2::RouteResponse; `await` it inside an App to deploy it.
-
-            ApiId: The API identifier.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApiId: The API identifier. Create-only: changing it replaces the resource. Required.
+            RouteId: The route ID. Create-only: changing it replaces the resource. Required.
+            RouteResponseKey: The route response key. Required.
             ModelSelectionExpression: The model selection expression for the route response.
+                Supported only for WebSocket APIs.
+            ResponseModels: Type: dict[str, Any] | str.
             ResponseParameters: The route response parameters.
-            RouteId: The route ID.
-            RouteResponseKey: The route response key.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,68 +75,76 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ActionDict = TypedDict(
-    "ActionDict",
-    {
-        "InvokeApi": "Required[ActionInvokeApiDict]",
-    },
-    total=False,
-)
 
-ActionInvokeApiDict = TypedDict(
-    "ActionInvokeApiDict",
-    {
-        "ApiId": "Required[str]",
-        "Stage": "Required[str]",
-        "StripBasePath": "bool",
-    },
-    total=False,
-)
+class ActionDict(TypedDict, total=False):
+    """Action as a plain dict: Represents a routing rule action. The only supported action is
+    ``invokeApi``."""
 
-ConditionDict = TypedDict(
-    "ConditionDict",
-    {
-        "MatchBasePaths": "RoutingRuleMatchBasePathsDict",
-        "MatchHeaders": "RoutingRuleMatchHeadersDict",
-    },
-    total=False,
-)
+    InvokeApi: Required[ActionInvokeApiDict]
+    """Represents an InvokeApi action."""
 
-MatchHeaderValueDict = TypedDict(
-    "MatchHeaderValueDict",
-    {
-        "Header": "Required[str]",
-        "ValueGlob": "Required[str]",
-    },
-    total=False,
-)
 
-RoutingRuleMatchBasePathsDict = TypedDict(
-    "RoutingRuleMatchBasePathsDict",
-    {
-        "AnyOf": "Required[list[str]]",
-    },
-    total=False,
-)
+class ActionInvokeApiDict(TypedDict, total=False):
+    """ActionInvokeApi as a plain dict: Represents an InvokeApi action."""
 
-RoutingRuleMatchHeadersDict = TypedDict(
-    "RoutingRuleMatchHeadersDict",
-    {
-        "AnyOf": "Required[list[MatchHeaderValueDict]]",
-    },
-    total=False,
-)
+    ApiId: Required[str]
+    """The API identifier of the target API."""
+    Stage: Required[str]
+    """The name of the target stage."""
+    StripBasePath: bool
+    """The strip base path setting. When true, API Gateway strips the incoming matched base path
+    when forwarding the request to the target API."""
 
+
+class ConditionDict(TypedDict, total=False):
+    """Condition as a plain dict: Represents a condition. Conditions can contain up to two
+    ``matchHeaders`` conditions and one ``matchBasePaths`` conditions. API Gateway evaluates header
+    conditions and base path conditions together. You can only use AND between header and base path
+    conditions."""
+
+    MatchBasePaths: RoutingRuleMatchBasePathsDict
+    """The base path to be matched."""
+    MatchHeaders: RoutingRuleMatchHeadersDict
+    """The headers to be matched."""
+
+
+class MatchHeaderValueDict(TypedDict, total=False):
+    """MatchHeaderValue as a plain dict: Represents a ``MatchHeaderValue``."""
+
+    Header: Required[str]
+    """The case insensitive header name to be matched. The header name must be less than 40
+    characters and the only allowed characters are ``a-z``, ``A-Z``, ``0-9``, and the following
+    special characters: ``*?-!#$%&'.^_`|~.``."""
+    ValueGlob: Required[str]
+    """The case sensitive header glob value to be matched against entire header value. The header
+    glob value must be less than 128 characters and the only allowed characters are ``a-z``,
+    ``A-Z``, ``0-9``, and the following special characters: ``*?-!#$%&'.^_`|~``. Wildcard matching
+    is supported for header glob values but must be for ``*prefix-match``, ``suffix-match*``, or
+    ``*infix*-match``."""
+
+
+class RoutingRuleMatchBasePathsDict(TypedDict, total=False):
+    """RoutingRuleMatchBasePaths as a plain dict: Represents a ``MatchBasePaths`` condition."""
+
+    AnyOf: Required[list[str]]
+    """The string of the case sensitive base path to be matched."""
+
+
+class RoutingRuleMatchHeadersDict(TypedDict, total=False):
+    """RoutingRuleMatchHeaders as a plain dict: Represents a ``MatchHeaders`` condition."""
+
+    AnyOf: Required[list[MatchHeaderValueDict]]
+    """The header name and header value glob to be matched. The matchHeaders condition is matched if
+    any of the header name and header value globs are matched."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGatewayV2::RoutingRule",
     schema_file="aws-apigatewayv2-routingrule.json",
     primary_identifier=("/RoutingRuleArn",),
-    additional_identifiers=(),
     read_only=("/RoutingRuleArn", "/RoutingRuleId"),
     create_only=("/DomainNameArn",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DomainNameArn", "Priority", "Conditions", "Actions"),
     list_required=("DomainNameArn",),
     tagging=_Tagging(
@@ -141,7 +153,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -151,65 +162,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {
-            "properties": {"InvokeApi": {"$ref": "#/definitions/ActionInvokeApi"}},
-            "required": ["InvokeApi"],
-            "type": "object",
-        },
-        "ActionInvokeApi": {
-            "properties": {
-                "ApiId": {"type": "string"},
-                "Stage": {"type": "string"},
-                "StripBasePath": {"type": "boolean"},
-            },
-            "required": ["ApiId", "Stage"],
-            "type": "object",
-        },
-        "Condition": {
-            "properties": {
-                "MatchBasePaths": {"$ref": "#/definitions/MatchBasePaths"},
-                "MatchHeaders": {"$ref": "#/definitions/MatchHeaders"},
-            },
-            "type": "object",
-        },
-        "MatchBasePaths": {
-            "properties": {"AnyOf": {"items": {"type": "string"}, "type": "array"}},
-            "required": ["AnyOf"],
-            "type": "object",
-        },
-        "MatchHeaderValue": {
-            "properties": {"Header": {"type": "string"}, "ValueGlob": {"type": "string"}},
-            "required": ["Header", "ValueGlob"],
-            "type": "object",
-        },
-        "MatchHeaders": {
-            "properties": {
-                "AnyOf": {"items": {"$ref": "#/definitions/MatchHeaderValue"}, "type": "array"}
-            },
-            "required": ["AnyOf"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Actions": {"items": {"$ref": "#/definitions/Action"}, "type": "array"},
-        "Conditions": {"items": {"$ref": "#/definitions/Condition"}, "type": "array"},
-        "DomainNameArn": {"type": "string"},
-        "Priority": {"maximum": 1000000, "minimum": 1, "type": "integer"},
-        "RoutingRuleArn": {"type": "string"},
-        "RoutingRuleId": {"type": "string"},
-    },
-    "required": ["DomainNameArn", "Priority", "Conditions", "Actions"],
-}
-
 
 class RoutingRule(_Resource):
-    """AWS::ApiGatewayV2::RoutingRule: Represents a routing rule. When the incoming request to a domain name matches the conditions for a rule, API Gateway invokes a stage of a target API. ...
+    """AWS::ApiGatewayV2::RoutingRule: Represents a routing rule. When the incoming request to a
+    domain name matches the conditions for a rule, API Gateway invokes a stage of a target API.
+    Supported only for REST APIs.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RoutingRuleArn.
+    Replaced when any of these change (create-only): DomainNameArn.
+    Read-only attributes (known once deployed): RoutingRuleArn, RoutingRuleId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-routingrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -217,38 +181,48 @@ class RoutingRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RoutingRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "routing_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     RoutingRuleArn: str
+    """Type: str."""
     RoutingRuleId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Actions: list[ActionDict]
     Conditions: list[ConditionDict]
     DomainNameArn: str
     Priority: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Actions: list[Action | ActionDict],
+        Conditions: list[Condition | ConditionDict],
+        DomainNameArn: str,
+        Priority: int,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGatewayV2::RoutingRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Actions: list[Action | ActionDict],
-            Conditions: list[Condition | ConditionDict],
-            DomainNameArn: str,
-            Priority: int,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGatewayV2::RoutingRule; `await` it inside an App to deploy it.
-
-            Actions: The resulting action based on matching a routing rules condition.
-            Conditions: The conditions of the routing rule.
-            DomainNameArn: The ARN of the domain name.
-            Priority: The order in which API Gateway evaluates a rule.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Actions: The resulting action based on matching a routing rules condition. Only
+                InvokeApi is supported. Required.
+            Conditions: The conditions of the routing rule. Required.
+            DomainNameArn: The ARN of the domain name. Create-only: changing it replaces the
+                resource. Required.
+            Priority: The order in which API Gateway evaluates a rule. Priority is evaluated from
+                the lowest value to the highest value. Rules can't have the same priority. Priority
+                values 1-1,000,000 are supported. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

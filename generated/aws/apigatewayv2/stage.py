@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,46 +59,40 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-StageAccessLogSettingsDict = TypedDict(
-    "StageAccessLogSettingsDict",
-    {
-        "DestinationArn": "str",
-        "Format": "str",
-    },
-    total=False,
-)
 
-StageRouteSettingsDict = TypedDict(
-    "StageRouteSettingsDict",
-    {
-        "DataTraceEnabled": "bool",
-        "DetailedMetricsEnabled": "bool",
-        "LoggingLevel": "str",
-        "ThrottlingBurstLimit": "int",
-        "ThrottlingRateLimit": "float",
-    },
-    total=False,
-)
+class StageAccessLogSettingsDict(TypedDict, total=False):
+    """StageAccessLogSettings as a plain dict."""
 
+    DestinationArn: str
+    """Type: str."""
+    Format: str
+    """Type: str."""
+
+
+class StageRouteSettingsDict(TypedDict, total=False):
+    """StageRouteSettings as a plain dict."""
+
+    DataTraceEnabled: bool
+    """Type: bool."""
+    DetailedMetricsEnabled: bool
+    """Type: bool."""
+    LoggingLevel: str
+    """Type: str."""
+    ThrottlingBurstLimit: int
+    """Type: int."""
+    ThrottlingRateLimit: float
+    """Type: float."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGatewayV2::Stage",
     schema_file="aws-apigatewayv2-stage.json",
     primary_identifier=("/ApiId", "/StageName"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/StageName", "/ApiId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("StageName", "ApiId"),
     list_required=("ApiId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -104,61 +102,25 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessLogSettings": {
-            "additionalProperties": False,
-            "properties": {"DestinationArn": {"type": "string"}, "Format": {"type": "string"}},
-            "type": "object",
-        },
-        "RouteSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DataTraceEnabled": {"type": "boolean"},
-                "DetailedMetricsEnabled": {"type": "boolean"},
-                "LoggingLevel": {"type": "string"},
-                "ThrottlingBurstLimit": {"type": "integer"},
-                "ThrottlingRateLimit": {"type": "number"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessLogSettings": {"$ref": "#/definitions/AccessLogSettings"},
-        "ApiId": {"type": "string"},
-        "AutoDeploy": {"type": "boolean"},
-        "ClientCertificateId": {"type": "string"},
-        "DefaultRouteSettings": {"$ref": "#/definitions/RouteSettings"},
-        "DeploymentId": {"type": "string"},
-        "Description": {"type": "string"},
-        "RouteSettings": {"type": ["object", "string"]},
-        "StageName": {"type": "string"},
-        "StageVariables": {"type": ["object", "string"]},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".*": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "required": ["StageName", "ApiId"],
-}
-
 
 class Stage(_Resource):
     """AWS::ApiGatewayV2::Stage: Resource Type definition for AWS::ApiGatewayV2::Stage
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApiId, StageName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): StageName, ApiId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-stage.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StageProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StageAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "stage.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessLogSettings: StageAccessLogSettingsDict
     ApiId: str
     AutoDeploy: bool
@@ -169,40 +131,51 @@ class Stage(_Resource):
     RouteSettings: dict[str, Any] | str
     StageName: str
     StageVariables: dict[str, Any] | str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiId: str,
+        StageName: str,
+        AccessLogSettings: StageAccessLogSettings | StageAccessLogSettingsDict | None = None,
+        AutoDeploy: bool | None = None,
+        ClientCertificateId: str | None = None,
+        DefaultRouteSettings: StageRouteSettings | StageRouteSettingsDict | None = None,
+        DeploymentId: str | None = None,
+        Description: str | None = None,
+        RouteSettings: dict[str, Any] | str | None = None,
+        StageVariables: dict[str, Any] | str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGatewayV2::Stage; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiId: str,
-            StageName: str,
-            AccessLogSettings: StageAccessLogSettings | StageAccessLogSettingsDict | None = None,
-            AutoDeploy: bool | None = None,
-            ClientCertificateId: str | None = None,
-            DefaultRouteSettings: StageRouteSettings | StageRouteSettingsDict | None = None,
-            DeploymentId: str | None = None,
-            Description: str | None = None,
-            RouteSettings: dict[str, Any] | str | None = None,
-            StageVariables: dict[str, Any] | str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGatewayV2::Stage; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApiId: The API identifier. Create-only: changing it replaces the resource. Required.
+            StageName: The stage name. Stage names can contain only alphanumeric characters,
+                hyphens, and underscores, or be $default. Maximum length is 128 characters.
+                Create-only: changing it replaces the resource. Required.
             AccessLogSettings: Settings for logging access in this stage.
-            ApiId: The API identifier.
             AutoDeploy: Specifies whether updates to an API automatically trigger a new deployment.
-            ClientCertificateId: The identifier of a client certificate for a Stage.
+                The default value is false.
+            ClientCertificateId: The identifier of a client certificate for a Stage. Supported only
+                for WebSocket APIs.
             DefaultRouteSettings: The default route settings for the stage.
-            DeploymentId: The deployment identifier for the API stage.
+            DeploymentId: The deployment identifier for the API stage. Can't be updated if
+                autoDeploy is enabled.
             Description: The description for the API stage.
-            StageName: The stage name.
+            RouteSettings: Type: dict[str, Any] | str.
+            StageVariables: Type: dict[str, Any] | str.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

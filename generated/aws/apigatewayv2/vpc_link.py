@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,16 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApiGatewayV2::VpcLink",
     schema_file="aws-apigatewayv2-vpclink.json",
     primary_identifier=("/VpcLinkId",),
-    additional_identifiers=(),
     read_only=("/VpcLinkId",),
     create_only=("/SecurityGroupIds", "/SubnetIds"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SecurityGroupIds", "/SubnetIds"),
     required=("SubnetIds", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -75,29 +70,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Name": {"type": "string"},
-        "SecurityGroupIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "SubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".*": {"type": "string"}},
-            "type": "object",
-        },
-        "VpcLinkId": {"type": "string"},
-    },
-    "required": ["SubnetIds", "Name"],
-}
-
 
 class VpcLink(_Resource):
-    """AWS::ApiGatewayV2::VpcLink: The ``AWS::ApiGatewayV2::VpcLink`` resource creates a VPC link. This VPC link can be used with both REST and HTTP APIs. The VPC link status must trans...
+    """AWS::ApiGatewayV2::VpcLink: The ``AWS::ApiGatewayV2::VpcLink`` resource creates a VPC link.
+    This VPC link can be used with both REST and HTTP APIs. The VPC link status must transition from
+    ``PENDING`` to ``AVAILABLE`` to successfully create a VPC link, which can take up to 10 minutes.
+    To learn more, see [Working with VPC Links for HTTP
+    APIs](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-vpc-links.html) in
+    the *API Gateway Developer Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VpcLinkId.
+    Replaced when any of these change (create-only): SecurityGroupIds, SubnetIds.
+    Read-only attributes (known once deployed): VpcLinkId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-vpclink.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -105,36 +92,44 @@ class VpcLink(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VpcLinkAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "vpc_link.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     VpcLinkId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     SecurityGroupIds: list[str]
     SubnetIds: list[str]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        SubnetIds: list[str],
+        SecurityGroupIds: list[str] | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApiGatewayV2::VpcLink; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            SubnetIds: list[str],
-            SecurityGroupIds: list[str] | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApiGatewayV2::VpcLink; `await` it inside an App to deploy it.
-
-            Name: The name of the VPC link.
-            SecurityGroupIds: A list of security group IDs for the VPC link.
-            SubnetIds: A list of subnet IDs to include in the VPC link.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the VPC link. Required.
+            SubnetIds: A list of subnet IDs to include in the VPC link. Create-only: changing it
+                replaces the resource. Required.
+            SecurityGroupIds: A list of security group IDs for the VPC link. Create-only: changing
+                it replaces the resource.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

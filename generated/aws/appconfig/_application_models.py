@@ -7,9 +7,10 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationAttributes",
@@ -19,18 +20,42 @@ __all__ = [
 
 
 class ApplicationTags(DeferredModel):
+    """
+    Metadata to assign to the application. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key-value string map. The valid character set is [a-zA-Z1-9 +-=._:/-]. The tag key can be up to 128 characters and must not start with aws:."
+        ),
+    ]
+    Value: Annotated[str, Field(description="The tag value can be up to 256 characters.")]
 
 
 class ApplicationAttributes(DeferredModel):
-    ApplicationId: str | None = None
+    """
+    The read-only attributes of a AWS::AppConfig::Application, set by AWS.
+    """
+
+    ApplicationId: Annotated[str | None, Field(description="The application Id")] = None
 
 
 class ApplicationProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Tags: list[ApplicationTags] | None = None
+    """
+    The properties a program declares for a AWS::AppConfig::Application.
+    """
+
+    Description: Annotated[str | None, Field(description="A description of the application.")] = (
+        None
+    )
+    Name: Annotated[str, Field(description="A name for the application.")]
+    Tags: Annotated[
+        list[ApplicationTags] | None,
+        Field(
+            description="Metadata to assign to the application. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by configuration_profile.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfigurationProfileAttributes",
@@ -21,34 +21,110 @@ __all__ = [
 
 
 class ConfigurationProfileTags(DeferredModel):
+    """
+    Metadata to assign to the configuration profile. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="The key-value string map. The tag key can be up to 128 characters and must not start with aws:."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None, Field(description="The tag value can be up to 256 characters.")
+    ] = None
 
 
 class ConfigurationProfileValidators(DeferredModel):
+    """
+    A list of methods for validating the configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: str | None = None
-    Type: Literal["JSON_SCHEMA", "LAMBDA"] | None = None
+    Content: Annotated[
+        str | None,
+        Field(
+            description="Either the JSON Schema content or the Amazon Resource Name (ARN) of an Lambda function."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["JSON_SCHEMA", "LAMBDA"] | None,
+        Field(description="AWS AppConfig supports validators of type JSON_SCHEMA and LAMBDA."),
+    ] = None
 
 
 class ConfigurationProfileAttributes(DeferredModel):
-    ConfigurationProfileId: str | None = None
-    KmsKeyArn: str | None = None
+    """
+    The read-only attributes of a AWS::AppConfig::ConfigurationProfile, set by AWS.
+    """
+
+    ConfigurationProfileId: Annotated[
+        str | None, Field(description="The configuration profile ID")
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name of the AWS Key Management Service key to encrypt new configuration data versions in the AWS AppConfig hosted configuration store. This attribute is only used for hosted configuration types. To encrypt data managed in other configuration stores, see the documentation for how to specify an AWS KMS key for that particular service."
+        ),
+    ] = None
 
 
 class ConfigurationProfileProps(DeferredModel):
-    ApplicationId: str
-    DeletionProtectionCheck: Literal["ACCOUNT_DEFAULT", "APPLY", "BYPASS"] | None = None
-    Description: str | None = None
-    KmsKeyIdentifier: str | None = None
-    LocationUri: str
-    Name: str
-    RetrievalRoleArn: str | None = None
-    Tags: list[ConfigurationProfileTags] | None = None
-    Type: str | None = None
-    Validators: list[ConfigurationProfileValidators] | None = None
+    """
+    The properties a program declares for a AWS::AppConfig::ConfigurationProfile.
+    """
+
+    ApplicationId: Annotated[
+        str,
+        Field(description="The application ID. Create-only: changing it replaces the resource."),
+    ]
+    DeletionProtectionCheck: Annotated[
+        Literal["ACCOUNT_DEFAULT", "APPLY", "BYPASS"] | None,
+        Field(
+            description="On resource deletion this controls whether the Deletion Protection check should be applied, bypassed, or (the default) whether the behavior should be controlled by the account-level Deletion Protection setting. See https://docs.aws.amazon.com/appconfig/latest/userguide/deletion-protection.html Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A description of the configuration profile.")
+    ] = None
+    KmsKeyIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service key identifier (key ID, key alias, or key ARN) provided when the resource was created or updated."
+        ),
+    ] = None
+    LocationUri: Annotated[
+        str,
+        Field(
+            description="A URI to locate the configuration. You can specify the AWS AppConfig hosted configuration store, Systems Manager (SSM) document, an SSM Parameter Store parameter, or an Amazon S3 object. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[str, Field(description="A name for the configuration profile.")]
+    RetrievalRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of an IAM role with permission to access the configuration at the specified LocationUri."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[ConfigurationProfileTags] | None,
+        Field(
+            description="Metadata to assign to the configuration profile. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define."
+        ),
+    ] = None
+    Type: Annotated[
+        str | None,
+        Field(
+            description="The type of configurations contained in the profile. When calling this API, enter one of the following values for Type: AWS.AppConfig.FeatureFlags, AWS.Freeform Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Validators: Annotated[
+        list[ConfigurationProfileValidators] | None,
+        Field(description="A list of methods for validating the configuration."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by deployment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DeploymentAttributes",
@@ -24,22 +24,39 @@ class DeploymentDynamicExtensionParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExtensionReference: str | None = None
-    ParameterName: str | None = None
-    ParameterValue: str | None = None
+    ExtensionReference: Annotated[str | None, Field(description="Type: str.")] = None
+    ParameterName: Annotated[str | None, Field(description="Type: str.")] = None
+    ParameterValue: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    Metadata to assign to the deployment. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="The key-value string map. The valid character set is [a-zA-Z1-9+-=._:/]. The tag key can be up to 128 characters and must not start with aws:."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None, Field(description="The tag value can be up to 256 characters.")
+    ] = None
 
 
 class DeploymentAttributes(DeferredModel):
-    DeploymentNumber: str | None = None
-    State: (
+    """
+    The read-only attributes of a AWS::AppConfig::Deployment, set by AWS.
+    """
+
+    DeploymentNumber: Annotated[
+        str | None, Field(description="The sequence number of the deployment.")
+    ] = None
+    State: Annotated[
         Literal[
             "BAKING",
             "VALIDATING",
@@ -49,17 +66,63 @@ class DeploymentAttributes(DeferredModel):
             "ROLLED_BACK",
             "REVERTED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The state of the deployment."),
+    ] = None
 
 
 class DeploymentProps(DeferredModel):
-    ApplicationId: str
-    ConfigurationProfileId: str
-    ConfigurationVersion: str
-    DeploymentStrategyId: str
-    Description: str | None = None
-    DynamicExtensionParameters: list[DeploymentDynamicExtensionParameters] | None = None
-    EnvironmentId: str
-    KmsKeyIdentifier: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AppConfig::Deployment.
+    """
+
+    ApplicationId: Annotated[
+        str,
+        Field(description="The application ID. Create-only: changing it replaces the resource."),
+    ]
+    ConfigurationProfileId: Annotated[
+        str,
+        Field(
+            description="The configuration profile ID. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ConfigurationVersion: Annotated[
+        str,
+        Field(
+            description="The configuration version to deploy. If deploying an AWS AppConfig hosted configuration version, you can specify either the version number or version label. For all other configurations, you must specify the version number. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DeploymentStrategyId: Annotated[
+        str,
+        Field(
+            description="The deployment strategy ID. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the deployment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DynamicExtensionParameters: Annotated[
+        list[DeploymentDynamicExtensionParameters] | None,
+        Field(
+            description="Type: list[DeploymentDynamicExtensionParametersDict]. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EnvironmentId: Annotated[
+        str,
+        Field(description="The environment ID. Create-only: changing it replaces the resource."),
+    ]
+    KmsKeyIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service key identifier (key ID, key alias, or key ARN) provided when the resource was created or updated. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pairs to apply to this resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by deployment_strategy.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DeploymentStrategyAttributes",
@@ -20,23 +20,79 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Metadata to assign to the deployment strategy. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class DeploymentStrategyAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::AppConfig::DeploymentStrategy, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The deployment strategy ID.")] = None
 
 
 class DeploymentStrategyProps(DeferredModel):
-    DeploymentDurationInMinutes: float
-    Description: str | None = None
-    FinalBakeTimeInMinutes: float | None = None
-    GrowthFactor: float
-    GrowthType: Literal["EXPONENTIAL", "LINEAR"] | None = None
-    Name: str
-    ReplicateTo: Literal["NONE", "SSM_DOCUMENT"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AppConfig::DeploymentStrategy.
+    """
+
+    DeploymentDurationInMinutes: Annotated[
+        float, Field(description="Total amount of time for a deployment to last.")
+    ]
+    Description: Annotated[
+        str | None, Field(description="A description of the deployment strategy.")
+    ] = None
+    FinalBakeTimeInMinutes: Annotated[
+        float | None,
+        Field(
+            description="Specifies the amount of time AWS AppConfig monitors for Amazon CloudWatch alarms after the configuration has been deployed to 100% of its targets, before considering the deployment to be complete. If an alarm is triggered during this time, AWS AppConfig rolls back the deployment. You must configure permissions for AWS AppConfig to roll back based on CloudWatch alarms. For more information, see Configuring permissions for rollback based on Amazon CloudWatch alarms in the AWS AppConfig User Guide."
+        ),
+    ] = None
+    GrowthFactor: Annotated[
+        float,
+        Field(
+            description="The percentage of targets to receive a deployed configuration during each interval."
+        ),
+    ]
+    GrowthType: Annotated[
+        Literal["EXPONENTIAL", "LINEAR"] | None,
+        Field(
+            description="The algorithm used to define how percentage grows over time. AWS AppConfig supports the following growth types: Linear: For this type, AWS AppConfig processes the deployment by dividing the total number of targets by the value specified for Step percentage. For example, a linear deployment that uses a Step percentage of 10 deploys the configuration to 10 percent of the hosts. After those deployments are complete, the system deploys the configuration to the next 10 percent. This continues until 100% of the targets have successfully received the configuration. Exponential: For this type, AWS AppConfig processes the deployment exponentially using the following formula: G*(2^N). In this formula, G is the growth factor specified by the user and N is the number of steps until the configuration is deployed to all targets. For example, if you specify a growth factor of 2, then the system rolls out the configuration as follows: 2*(2^0) 2*(2^1) 2*(2^2) Expressed numerically, the deployment rolls out as follows: 2% of the targets, 4% of the targets, 8% of the targets, and continues until the configuration has been deployed to all targets."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A name for the deployment strategy. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ReplicateTo: Annotated[
+        Literal["NONE", "SSM_DOCUMENT"],
+        Field(
+            description="Save the deployment strategy to a Systems Manager (SSM) document. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Assigns metadata to an AWS AppConfig resource. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define. You can specify a maximum of 50 tags for a resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by environment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EnvironmentAttributes",
@@ -21,29 +21,75 @@ __all__ = [
 
 
 class Monitor(DeferredModel):
+    """
+    Amazon CloudWatch alarm to monitor during the deployment process.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmArn: str
-    AlarmRoleArn: str | None = None
+    AlarmArn: Annotated[
+        str, Field(description="Amazon Resource Name (ARN) of the Amazon CloudWatch alarm.")
+    ]
+    AlarmRoleArn: Annotated[
+        str | None,
+        Field(
+            description="ARN of an AWS Identity and Access Management (IAM) role for AWS AppConfig to monitor AlarmArn."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    Metadata to assign to the environment. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key-value string map. The valid character set is [a-zA-Z1-9+-=._:/]. The tag key can be up to 128 characters and must not start with aws:."
+        ),
+    ]
+    Value: Annotated[str, Field(description="The tag value can be up to 256 characters.")]
 
 
 class EnvironmentAttributes(DeferredModel):
-    EnvironmentId: str | None = None
+    """
+    The read-only attributes of a AWS::AppConfig::Environment, set by AWS.
+    """
+
+    EnvironmentId: Annotated[str | None, Field(description="The environment ID.")] = None
 
 
 class EnvironmentProps(DeferredModel):
-    ApplicationId: str
-    DeletionProtectionCheck: Literal["ACCOUNT_DEFAULT", "APPLY", "BYPASS"] | None = None
-    Description: str | None = None
-    Monitors: list[Monitor] | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AppConfig::Environment.
+    """
+
+    ApplicationId: Annotated[
+        str,
+        Field(description="The application ID. Create-only: changing it replaces the resource."),
+    ]
+    DeletionProtectionCheck: Annotated[
+        Literal["ACCOUNT_DEFAULT", "APPLY", "BYPASS"] | None,
+        Field(
+            description="On resource deletion this controls whether the Deletion Protection check should be applied, bypassed, or (the default) whether the behavior should be controlled by the account-level Deletion Protection setting. See https://docs.aws.amazon.com/appconfig/latest/userguide/deletion-protection.html Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="A description of the environment.")] = (
+        None
+    )
+    Monitors: Annotated[
+        list[Monitor] | None,
+        Field(description="Amazon CloudWatch alarms to monitor during the deployment process."),
+    ] = None
+    Name: Annotated[str, Field(description="A name for the environment.")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Metadata to assign to the environment. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define."
+        ),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by experiment_run.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -21,33 +21,77 @@ __all__ = [
 
 
 class ExperimentRunTreatmentOverrides(DeferredModel):
+    """
+    Treatment overrides for specific entities.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Inline: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Inline: Annotated[
+        dict[str, str] | None,
+        Field(description="Map of entity ID to treatment key (t1, t2, ..., or c for control)."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class ExperimentRunAttributes(DeferredModel):
-    ApplicationId: str | None = None
-    ExperimentDefinitionId: str | None = None
-    Run: str | None = None
-    StartedAt: str | None = None
-    Status: Literal["RUNNING", "DONE"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::AppConfig::ExperimentRun, set by AWS.
+    """
+
+    ApplicationId: Annotated[str | None, Field(description="The resolved application ID.")] = None
+    ExperimentDefinitionId: Annotated[
+        str | None, Field(description="The resolved experiment definition ID.")
+    ] = None
+    Run: Annotated[
+        str | None, Field(description="The run number (auto-assigned by the service).")
+    ] = None
+    StartedAt: Annotated[
+        str | None, Field(description="ISO-8601 timestamp when the run started.")
+    ] = None
+    Status: Annotated[
+        Literal["RUNNING", "DONE"] | None, Field(description="Current status of the run.")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="ISO-8601 timestamp when the run was last updated.")
+    ] = None
 
 
 class ExperimentRunProps(DeferredModel):
-    ApplicationIdentifier: str
-    Description: str | None = None
-    ExperimentDefinitionIdentifier: str
-    ExposurePercentage: float
-    Tags: list[Tag] | None = None
-    TreatmentOverrides: ExperimentRunTreatmentOverrides | None = None
+    """
+    The properties a program declares for a AWS::AppConfig::ExperimentRun.
+    """
+
+    ApplicationIdentifier: Annotated[
+        str,
+        Field(
+            description="The application name or ID used to create the experiment run. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[str | None, Field(description="Description of the experiment run.")] = (
+        None
+    )
+    ExperimentDefinitionIdentifier: Annotated[
+        str,
+        Field(
+            description="The experiment definition name or ID used to create the experiment run. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ExposurePercentage: Annotated[
+        float, Field(description="Percentage of traffic exposed to the experiment (0-100).")
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to associate with the experiment run.")
+    ] = None
+    TreatmentOverrides: Annotated[
+        ExperimentRunTreatmentOverrides | None,
+        Field(description="Treatment overrides for specific entities."),
+    ] = None

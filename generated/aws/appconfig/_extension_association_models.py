@@ -7,7 +7,7 @@ Imported on first use by extension_association.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -20,23 +20,60 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ExtensionAssociationAttributes(DeferredModel):
-    Arn: str | None = None
-    ExtensionArn: str | None = None
-    Id: str | None = None
-    ResourceArn: str | None = None
+    """
+    The read-only attributes of a AWS::AppConfig::ExtensionAssociation, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    ExtensionArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ExtensionAssociationProps(DeferredModel):
-    ExtensionIdentifier: str | None = None
-    ExtensionVersionNumber: int | None = None
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ResourceIdentifier: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AppConfig::ExtensionAssociation.
+    """
+
+    ExtensionIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 2048 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ExtensionVersionNumber: Annotated[
+        int | None, Field(description="Type: int. Create-only: changing it replaces the resource.")
+    ] = None
+    Parameters: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    ResourceIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 2048 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

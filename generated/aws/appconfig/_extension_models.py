@@ -7,7 +7,7 @@ Imported on first use by extension.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -22,42 +22,89 @@ __all__ = [
 
 
 class Action(DeferredModel):
+    """
+    An action for an extension to take at a specific action point.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Name: str
-    RoleArn: str | None = None
-    Uri: str
+    Description: Annotated[
+        str | None, Field(description="The description of the extension Action.")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the extension action.")]
+    RoleArn: Annotated[
+        str | None, Field(description="The ARN of the role for invoking the extension action.")
+    ] = None
+    Uri: Annotated[str, Field(description="The URI of the extension action.")]
 
 
 class Parameter(DeferredModel):
+    """
+    A parameter for the extension to send to a specific action.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Dynamic: bool | None = None
-    Required: bool
+    Description: Annotated[
+        str | None, Field(description="The description of the extension Parameter.")
+    ] = None
+    Dynamic: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Required: Annotated[bool, Field(description="Type: bool.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ExtensionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    VersionNumber: int | None = None
+    """
+    The read-only attributes of a AWS::AppConfig::Extension, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    VersionNumber: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ExtensionProps(DeferredModel):
-    Actions: Annotated[dict[str, Any], Field(max_length=0)]
-    Description: str | None = None
-    LatestVersionNumber: int | None = None
-    Name: str
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AppConfig::Extension.
+    """
+
+    Actions: Annotated[
+        dict[str, list[Action]], Field(description="Type: dict[str, list[ActionDict]].")
+    ]
+    Description: Annotated[str | None, Field(description="Description of the extension.")] = None
+    LatestVersionNumber: Annotated[
+        int | None, Field(description="Type: int. Write-only: sent to AWS, never read back.")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(description="Name of the extension. Create-only: changing it replaces the resource."),
+    ]
+    Parameters: Annotated[
+        dict[str, Parameter] | None, Field(description="Type: dict[str, ParameterDict].")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="An array of key-value tags to apply to this resource.")
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by hosted_configuration_version.py, which re-exports every
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "HostedConfigurationVersionAttributes",
@@ -17,14 +19,57 @@ __all__ = [
 
 
 class HostedConfigurationVersionProps(DeferredModel):
-    ApplicationId: str
-    ConfigurationProfileId: str
-    Content: str
-    ContentType: str
-    Description: str | None = None
-    LatestVersionNumber: int | None = None
-    VersionLabel: str | None = None
+    """
+    The properties a program declares for a AWS::AppConfig::HostedConfigurationVersion.
+    """
+
+    ApplicationId: Annotated[
+        str,
+        Field(description="The application ID. Create-only: changing it replaces the resource."),
+    ]
+    ConfigurationProfileId: Annotated[
+        str,
+        Field(
+            description="The configuration profile ID. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Content: Annotated[
+        str,
+        Field(
+            description="The content of the configuration or the configuration data. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ContentType: Annotated[
+        str,
+        Field(
+            description="A standard MIME type describing the format of the configuration content. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the hosted configuration version. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LatestVersionNumber: Annotated[
+        int | None,
+        Field(
+            description="An optional locking token used to prevent race conditions from overwriting configuration updates when creating a new version. To ensure your data is not overwritten when creating multiple hosted configuration versions in rapid succession, specify the version number of the latest hosted configuration version. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    VersionLabel: Annotated[
+        str | None,
+        Field(
+            description="A user-defined label for an AWS AppConfig hosted configuration version. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class HostedConfigurationVersionAttributes(DeferredModel):
-    VersionNumber: str | None = None
+    """
+    The read-only attributes of a AWS::AppConfig::HostedConfigurationVersion, set by AWS.
+    """
+
+    VersionNumber: Annotated[
+        str | None, Field(description="Current version number of hosted configuration version.")
+    ] = None

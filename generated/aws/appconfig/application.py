@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationTagsDict = TypedDict(
-    "ApplicationTagsDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ApplicationTagsDict(TypedDict, total=False):
+    """ApplicationTags as a plain dict: Metadata to assign to the application. Tags help organize
+    and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value,
+    both of which you define."""
+
+    Key: Required[str]
+    """The key-value string map. The valid character set is [a-zA-Z1-9 +-=._:/-]. The tag key can be
+    up to 128 characters and must not start with aws:."""
+    Value: Required[str]
+    """The tag value can be up to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppConfig::Application",
     schema_file="aws-appconfig-application.json",
     primary_identifier=("/ApplicationId",),
     additional_identifiers=(("/Name",),),
     read_only=("/ApplicationId",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,34 +87,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tags": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ApplicationId": {"type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "Name": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tags"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name"],
-}
-
 
 class Application(_Resource):
     """AWS::AppConfig::Application: Resource Type definition for AWS::AppConfig::Application
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationId.
+    Also identified by: Name.
+    Read-only attributes (known once deployed): ApplicationId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appconfig-application.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -123,34 +104,41 @@ class Application(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApplicationId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The application Id"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     Tags: list[ApplicationTagsDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Description: str | None = None,
+        Tags: list[ApplicationTags | ApplicationTagsDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppConfig::Application; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Description: str | None = None,
-            Tags: list[ApplicationTags | ApplicationTagsDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppConfig::Application; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: A name for the application. Required.
             Description: A description of the application.
-            Name: A name for the application.
-            Tags: Metadata to assign to the application.
+            Tags: Metadata to assign to the application. Tags help organize and categorize your AWS
+                AppConfig resources. Each tag consists of a key and an optional value, both of which
+                you define.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,24 +59,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigurationProfileTagsDict = TypedDict(
-    "ConfigurationProfileTagsDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-ConfigurationProfileValidatorsDict = TypedDict(
-    "ConfigurationProfileValidatorsDict",
-    {
-        "Content": "str",
-        "Type": "Literal['JSON_SCHEMA', 'LAMBDA']",
-    },
-    total=False,
-)
+class ConfigurationProfileTagsDict(TypedDict, total=False):
+    """ConfigurationProfileTags as a plain dict: Metadata to assign to the configuration profile.
+    Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and
+    an optional value, both of which you define."""
 
+    Key: str
+    """The key-value string map. The tag key can be up to 128 characters and must not start with
+    aws:."""
+    Value: str
+    """The tag value can be up to 256 characters."""
+
+
+class ConfigurationProfileValidatorsDict(TypedDict, total=False):
+    """ConfigurationProfileValidators as a plain dict: A list of methods for validating the
+    configuration."""
+
+    Content: str
+    """Either the JSON Schema content or the Amazon Resource Name (ARN) of an Lambda function."""
+    Type: Literal["JSON_SCHEMA", "LAMBDA"]
+    """AWS AppConfig supports validators of type JSON_SCHEMA and LAMBDA."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppConfig::ConfigurationProfile",
     schema_file="aws-appconfig-configurationprofile.json",
@@ -81,17 +91,10 @@ METADATA = _TypeMetadata(
     read_only=("/ConfigurationProfileId", "/KmsKeyArn"),
     create_only=("/LocationUri", "/Type", "/ApplicationId"),
     write_only=("/DeletionProtectionCheck",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/Validators"),
     required=("LocationUri", "ApplicationId", "Name"),
     list_required=("ApplicationId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,68 +104,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tags": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Validators": {
-            "additionalProperties": False,
-            "properties": {
-                "Content": {"maxLength": 32768, "minLength": 0, "type": "string"},
-                "Type": {"enum": ["JSON_SCHEMA", "LAMBDA"], "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationId": {"pattern": "[a-z0-9]{4,7}", "type": "string"},
-        "ConfigurationProfileId": {"type": "string"},
-        "DeletionProtectionCheck": {
-            "enum": ["ACCOUNT_DEFAULT", "APPLY", "BYPASS"],
-            "type": "string",
-        },
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:(aws[a-zA-Z-]*)?:[a-z]+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:[a-zA-Z0-9-_/:.]+",
-            "type": "string",
-        },
-        "KmsKeyIdentifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "LocationUri": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "RetrievalRoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^((arn):(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov|aws-eusc):(iam)::\\d{12}:role[/].*)$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tags"}, "type": "array", "uniqueItems": False},
-        "Type": {"pattern": "^[a-zA-Z\\.]+", "type": "string"},
-        "Validators": {
-            "items": {"$ref": "#/definitions/Validators"},
-            "maxItems": 2,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["LocationUri", "ApplicationId", "Name"],
-}
-
 
 class ConfigurationProfile(_Resource):
-    """AWS::AppConfig::ConfigurationProfile: An example resource schema demonstrating some basic constructs and validation rules.
+    """AWS::AppConfig::ConfigurationProfile: An example resource schema demonstrating some basic
+    constructs and validation rules.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationId, ConfigurationProfileId (composite: the values joined by '|').
+    Also identified by: ApplicationId, Name.
+    Replaced when any of these change (create-only): LocationUri, Type, ApplicationId.
+    Write-only (sent to AWS, never read back): DeletionProtectionCheck.
+    Read-only attributes (known once deployed): ConfigurationProfileId, KmsKeyArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appconfig-configurationprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -172,12 +126,20 @@ class ConfigurationProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfigurationProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "configuration_profile.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ConfigurationProfileId: str
+    """The configuration profile ID"""
     KmsKeyArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name of the AWS Key Management Service key to encrypt new configuration
+    data versions in the AWS AppConfig hosted configuration store. This attribute is only used for
+    hosted configuration types. To encrypt data managed in other configuration stores, see the
+    documentation for how to specify an AWS KMS key for that particular service."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationId: str
     DeletionProtectionCheck: Literal["ACCOUNT_DEFAULT", "APPLY", "BYPASS"]
     Description: str
@@ -189,40 +151,57 @@ class ConfigurationProfile(_Resource):
     Type: str
     Validators: list[ConfigurationProfileValidatorsDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationId: str,
+        LocationUri: str,
+        Name: str,
+        DeletionProtectionCheck: Literal["ACCOUNT_DEFAULT", "APPLY", "BYPASS"] | None = None,
+        Description: str | None = None,
+        KmsKeyIdentifier: str | None = None,
+        RetrievalRoleArn: str | None = None,
+        Tags: list[ConfigurationProfileTags | ConfigurationProfileTagsDict] | None = None,
+        Type: str | None = None,
+        Validators: list[ConfigurationProfileValidators | ConfigurationProfileValidatorsDict]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppConfig::ConfigurationProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationId: str,
-            LocationUri: str,
-            Name: str,
-            DeletionProtectionCheck: Literal["ACCOUNT_DEFAULT", "APPLY", "BYPASS"] | None = None,
-            Description: str | None = None,
-            KmsKeyIdentifier: str | None = None,
-            RetrievalRoleArn: str | None = None,
-            Tags: list[ConfigurationProfileTags | ConfigurationProfileTagsDict] | None = None,
-            Type: str | None = None,
-            Validators: list[ConfigurationProfileValidators | ConfigurationProfileValidatorsDict]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppConfig::ConfigurationProfile; `await` it inside an App to deploy it.
-
-            ApplicationId: The application ID.
-            DeletionProtectionCheck: On resource deletion this controls whether the Deletion Protection check should be applied, bypassed, or (the default) whether the behavior should be controlled by the account-level Deletion Protectio
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationId: The application ID. Create-only: changing it replaces the resource.
+                Required.
+            LocationUri: A URI to locate the configuration. You can specify the AWS AppConfig hosted
+                configuration store, Systems Manager (SSM) document, an SSM Parameter Store
+                parameter, or an Amazon S3 object. Create-only: changing it replaces the resource.
+                Required.
+            Name: A name for the configuration profile. Required.
+            DeletionProtectionCheck: On resource deletion this controls whether the Deletion
+                Protection check should be applied, bypassed, or (the default) whether the behavior
+                should be controlled by the account-level Deletion Protection setting. See
+                https://docs.aws.amazon.com/appconfig/latest/userguide/deletion-protection.html
+                Write-only: sent to AWS, never read back.
             Description: A description of the configuration profile.
-            KmsKeyIdentifier: The AWS Key Management Service key identifier (key ID, key alias, or key ARN) provided when the resource was created or updated.
-            LocationUri: A URI to locate the configuration.
-            Name: A name for the configuration profile.
-            RetrievalRoleArn: The ARN of an IAM role with permission to access the configuration at the specified LocationUri.
-            Tags: Metadata to assign to the configuration profile.
-            Type: The type of configurations contained in the profile.
+            KmsKeyIdentifier: The AWS Key Management Service key identifier (key ID, key alias, or
+                key ARN) provided when the resource was created or updated.
+            RetrievalRoleArn: The ARN of an IAM role with permission to access the configuration at
+                the specified LocationUri.
+            Tags: Metadata to assign to the configuration profile. Tags help organize and categorize
+                your AWS AppConfig resources. Each tag consists of a key and an optional value, both
+                of which you define.
+            Type: The type of configurations contained in the profile. When calling this API, enter
+                one of the following values for Type: AWS.AppConfig.FeatureFlags, AWS.Freeform
+                Create-only: changing it replaces the resource.
             Validators: A list of methods for validating the configuration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,30 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DeploymentDynamicExtensionParametersDict = TypedDict(
-    "DeploymentDynamicExtensionParametersDict",
-    {
-        "ExtensionReference": "str",
-        "ParameterName": "str",
-        "ParameterValue": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class DeploymentDynamicExtensionParametersDict(TypedDict, total=False):
+    """DeploymentDynamicExtensionParameters as a plain dict."""
 
+    ExtensionReference: str
+    """Type: str."""
+    ParameterName: str
+    """Type: str."""
+    ParameterValue: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Metadata to assign to the deployment. Tags help organize and categorize
+    your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which
+    you define."""
+
+    Key: str
+    """The key-value string map. The valid character set is [a-zA-Z1-9+-=._:/]. The tag key can be
+    up to 128 characters and must not start with aws:."""
+    Value: str
+    """The tag value can be up to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppConfig::Deployment",
     schema_file="aws-appconfig-deployment.json",
     primary_identifier=("/ApplicationId", "/EnvironmentId", "/DeploymentNumber"),
-    additional_identifiers=(),
     read_only=("/DeploymentNumber", "/State"),
     create_only=(
         "/ApplicationId",
@@ -92,7 +101,6 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     write_only=("/DynamicExtensionParameters",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=(
         "ApplicationId",
@@ -103,12 +111,8 @@ METADATA = _TypeMetadata(
     ),
     list_required=("ApplicationId", "EnvironmentId"),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 1445,
         "read": 120,
@@ -117,70 +121,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DynamicExtensionParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "ExtensionReference": {"type": "string"},
-                "ParameterName": {"type": "string"},
-                "ParameterValue": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationId": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "ConfigurationProfileId": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "ConfigurationVersion": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "DeploymentNumber": {"type": "string"},
-        "DeploymentStrategyId": {
-            "pattern": "^(^[a-z0-9]{4,7}$|^AppConfig\\.[A-Za-z0-9]{9,40}$)$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "DynamicExtensionParameters": {
-            "items": {"$ref": "#/definitions/DynamicExtensionParameters"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "EnvironmentId": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "KmsKeyIdentifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "State": {
-            "enum": [
-                "BAKING",
-                "VALIDATING",
-                "DEPLOYING",
-                "COMPLETE",
-                "ROLLING_BACK",
-                "ROLLED_BACK",
-                "REVERTED",
-            ],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": [
-        "ApplicationId",
-        "ConfigurationProfileId",
-        "DeploymentStrategyId",
-        "EnvironmentId",
-        "ConfigurationVersion",
-    ],
-}
-
 
 class Deployment(_Resource):
     """AWS::AppConfig::Deployment: Resource Type definition for AWS::AppConfig::Deployment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationId, EnvironmentId, DeploymentNumber (composite: the values joined by
+    '|').
+    Replaced when any of these change (create-only): ApplicationId, ConfigurationProfileId,
+    DeploymentStrategyId, EnvironmentId, Description, ConfigurationVersion, KmsKeyIdentifier,
+    DynamicExtensionParameters, Tags.
+    Write-only (sent to AWS, never read back): DynamicExtensionParameters.
+    Read-only attributes (known once deployed): DeploymentNumber, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appconfig-deployment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -188,14 +142,17 @@ class Deployment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeploymentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "deployment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DeploymentNumber: str
+    """The sequence number of the deployment."""
     State: Literal[
         "BAKING", "VALIDATING", "DEPLOYING", "COMPLETE", "ROLLING_BACK", "ROLLED_BACK", "REVERTED"
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The state of the deployment."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationId: str
     ConfigurationProfileId: str
     ConfigurationVersion: str
@@ -206,39 +163,56 @@ class Deployment(_Resource):
     KmsKeyIdentifier: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationId: str,
+        ConfigurationProfileId: str,
+        ConfigurationVersion: str,
+        DeploymentStrategyId: str,
+        EnvironmentId: str,
+        Description: str | None = None,
+        DynamicExtensionParameters: list[
+            DeploymentDynamicExtensionParameters | DeploymentDynamicExtensionParametersDict
+        ]
+        | None = None,
+        KmsKeyIdentifier: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppConfig::Deployment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationId: str,
-            ConfigurationProfileId: str,
-            ConfigurationVersion: str,
-            DeploymentStrategyId: str,
-            EnvironmentId: str,
-            Description: str | None = None,
-            DynamicExtensionParameters: list[
-                DeploymentDynamicExtensionParameters | DeploymentDynamicExtensionParametersDict
-            ]
-            | None = None,
-            KmsKeyIdentifier: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppConfig::Deployment; `await` it inside an App to deploy it.
-
-            ApplicationId: The application ID.
-            ConfigurationProfileId: The configuration profile ID.
-            ConfigurationVersion: The configuration version to deploy.
-            DeploymentStrategyId: The deployment strategy ID.
-            Description: A description of the deployment.
-            EnvironmentId: The environment ID.
-            KmsKeyIdentifier: The AWS Key Management Service key identifier (key ID, key alias, or key ARN) provided when the resource was created or updated.
-            Tags: An array of key-value pairs to apply to this resource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationId: The application ID. Create-only: changing it replaces the resource.
+                Required.
+            ConfigurationProfileId: The configuration profile ID. Create-only: changing it replaces
+                the resource. Required.
+            ConfigurationVersion: The configuration version to deploy. If deploying an AWS AppConfig
+                hosted configuration version, you can specify either the version number or version
+                label. For all other configurations, you must specify the version number.
+                Create-only: changing it replaces the resource. Required.
+            DeploymentStrategyId: The deployment strategy ID. Create-only: changing it replaces the
+                resource. Required.
+            EnvironmentId: The environment ID. Create-only: changing it replaces the resource.
+                Required.
+            Description: A description of the deployment. Create-only: changing it replaces the
+                resource.
+            DynamicExtensionParameters: Type: list[DeploymentDynamicExtensionParametersDict].
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            KmsKeyIdentifier: The AWS Key Management Service key identifier (key ID, key alias, or
+                key ARN) provided when the resource was created or updated. Create-only: changing it
+                replaces the resource.
+            Tags: An array of key-value pairs to apply to this resource. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Metadata to assign to the deployment strategy. Tags help organize and
+    categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both
+    of which you define."""
+
+    Key: str
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppConfig::DeploymentStrategy",
     schema_file="aws-appconfig-deploymentstrategy.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/Name", "/ReplicateTo"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DeploymentDurationInMinutes", "GrowthFactor", "Name", "ReplicateTo"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,35 +90,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        }
-    },
-    "properties": {
-        "DeploymentDurationInMinutes": {"maximum": 1440, "minimum": 0, "type": "number"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "FinalBakeTimeInMinutes": {"maximum": 1440, "minimum": 0, "type": "number"},
-        "GrowthFactor": {"maximum": 100.0, "minimum": 1.0, "type": "number"},
-        "GrowthType": {"enum": ["EXPONENTIAL", "LINEAR"], "type": "string"},
-        "Id": {"type": "string"},
-        "Name": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "ReplicateTo": {"enum": ["NONE", "SSM_DOCUMENT"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["DeploymentDurationInMinutes", "GrowthFactor", "Name", "ReplicateTo"],
-}
-
 
 class DeploymentStrategy(_Resource):
-    """AWS::AppConfig::DeploymentStrategy: Resource Type definition for AWS::AppConfig::DeploymentStrategy
+    """AWS::AppConfig::DeploymentStrategy: Resource Type definition for
+    AWS::AppConfig::DeploymentStrategy
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Name, ReplicateTo.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appconfig-deploymentstrategy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -126,11 +110,15 @@ class DeploymentStrategy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeploymentStrategyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "deployment_strategy.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The deployment strategy ID."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeploymentDurationInMinutes: float
     Description: str
     FinalBakeTimeInMinutes: float
@@ -140,35 +128,63 @@ class DeploymentStrategy(_Resource):
     ReplicateTo: Literal["NONE", "SSM_DOCUMENT"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DeploymentDurationInMinutes: float,
+        GrowthFactor: float,
+        Name: str,
+        ReplicateTo: Literal["NONE", "SSM_DOCUMENT"],
+        Description: str | None = None,
+        FinalBakeTimeInMinutes: float | None = None,
+        GrowthType: Literal["EXPONENTIAL", "LINEAR"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppConfig::DeploymentStrategy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DeploymentDurationInMinutes: float,
-            GrowthFactor: float,
-            Name: str,
-            ReplicateTo: Literal["NONE", "SSM_DOCUMENT"],
-            Description: str | None = None,
-            FinalBakeTimeInMinutes: float | None = None,
-            GrowthType: Literal["EXPONENTIAL", "LINEAR"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppConfig::DeploymentStrategy; `await` it inside an App to deploy it.
-
-            DeploymentDurationInMinutes: Total amount of time for a deployment to last.
-            Description: A description of the deployment strategy.
-            FinalBakeTimeInMinutes: Specifies the amount of time AWS AppConfig monitors for Amazon CloudWatch alarms after the configuration has been deployed to 100% of its targets, before considering the deployment to be complete.
-            GrowthFactor: The percentage of targets to receive a deployed configuration during each interval.
-            GrowthType: The algorithm used to define how percentage grows over time.
-            Name: A name for the deployment strategy.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DeploymentDurationInMinutes: Total amount of time for a deployment to last. Required.
+            GrowthFactor: The percentage of targets to receive a deployed configuration during each
+                interval. Required.
+            Name: A name for the deployment strategy. Create-only: changing it replaces the
+                resource. Required.
             ReplicateTo: Save the deployment strategy to a Systems Manager (SSM) document.
-            Tags: Assigns metadata to an AWS AppConfig resource.
+                Create-only: changing it replaces the resource. Required.
+            Description: A description of the deployment strategy.
+            FinalBakeTimeInMinutes: Specifies the amount of time AWS AppConfig monitors for Amazon
+                CloudWatch alarms after the configuration has been deployed to 100% of its targets,
+                before considering the deployment to be complete. If an alarm is triggered during
+                this time, AWS AppConfig rolls back the deployment. You must configure permissions
+                for AWS AppConfig to roll back based on CloudWatch alarms. For more information, see
+                Configuring permissions for rollback based on Amazon CloudWatch alarms in the AWS
+                AppConfig User Guide.
+            GrowthType: The algorithm used to define how percentage grows over time. AWS AppConfig
+                supports the following growth types: Linear: For this type, AWS AppConfig processes
+                the deployment by dividing the total number of targets by the value specified for
+                Step percentage. For example, a linear deployment that uses a Step percentage of 10
+                deploys the configuration to 10 percent of the hosts. After those deployments are
+                complete, the system deploys the configuration to the next 10 percent. This
+                continues until 100% of the targets have successfully received the configuration.
+                Exponential: For this type, AWS AppConfig processes the deployment exponentially
+                using the following formula: G*(2^N). In this formula, G is the growth factor
+                specified by the user and N is the number of steps until the configuration is
+                deployed to all targets. For example, if you specify a growth factor of 2, then the
+                system rolls out the configuration as follows: 2*(2^0) 2*(2^1) 2*(2^2) Expressed
+                numerically, the deployment rolls out as follows: 2% of the targets, 4% of the
+                targets, 8% of the targets, and continues until the configuration has been deployed
+                to all targets.
+            Tags: Assigns metadata to an AWS AppConfig resource. Tags help organize and categorize
+                your AWS AppConfig resources. Each tag consists of a key and an optional value, both
+                of which you define. You can specify a maximum of 50 tags for a resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

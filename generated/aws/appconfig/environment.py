@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,24 +59,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MonitorDict = TypedDict(
-    "MonitorDict",
-    {
-        "AlarmArn": "Required[str]",
-        "AlarmRoleArn": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class MonitorDict(TypedDict, total=False):
+    """Monitor as a plain dict: Amazon CloudWatch alarm to monitor during the deployment process."""
 
+    AlarmArn: Required[str]
+    """Amazon Resource Name (ARN) of the Amazon CloudWatch alarm."""
+    AlarmRoleArn: str
+    """ARN of an AWS Identity and Access Management (IAM) role for AWS AppConfig to monitor
+    AlarmArn."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Metadata to assign to the environment. Tags help organize and categorize
+    your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which
+    you define."""
+
+    Key: Required[str]
+    """The key-value string map. The valid character set is [a-zA-Z1-9+-=._:/]. The tag key can be
+    up to 128 characters and must not start with aws:."""
+    Value: Required[str]
+    """The tag value can be up to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppConfig::Environment",
     schema_file="aws-appconfig-environment.json",
@@ -81,17 +91,10 @@ METADATA = _TypeMetadata(
     read_only=("/EnvironmentId",),
     create_only=("/ApplicationId",),
     write_only=("/DeletionProtectionCheck",),
-    conditional_create_only=(),
     unordered_arrays=("/Monitors", "/Tags"),
     required=("Name", "ApplicationId"),
     list_required=("ApplicationId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,59 +104,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Monitor": {
-            "additionalProperties": False,
-            "properties": {
-                "AlarmArn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "AlarmRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^((arn):(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov|aws-eusc):(iam)::\\d{12}:role[/].*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["AlarmArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationId": {"pattern": "[a-z0-9]{4,7}", "type": "string"},
-        "DeletionProtectionCheck": {
-            "enum": ["ACCOUNT_DEFAULT", "APPLY", "BYPASS"],
-            "type": "string",
-        },
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "EnvironmentId": {"pattern": "[a-z0-9]{4,7}", "type": "string"},
-        "Monitors": {
-            "items": {"$ref": "#/definitions/Monitor"},
-            "maxItems": 5,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Name": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name", "ApplicationId"],
-}
-
 
 class Environment(_Resource):
     """AWS::AppConfig::Environment: Resource Type definition for AWS::AppConfig::Environment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationId, EnvironmentId (composite: the values joined by '|').
+    Also identified by: ApplicationId, Name.
+    Replaced when any of these change (create-only): ApplicationId.
+    Write-only (sent to AWS, never read back): DeletionProtectionCheck.
+    Read-only attributes (known once deployed): EnvironmentId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appconfig-environment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -161,11 +123,13 @@ class Environment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnvironmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "environment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     EnvironmentId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The environment ID."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationId: str
     DeletionProtectionCheck: Literal["ACCOUNT_DEFAULT", "APPLY", "BYPASS"]
     Description: str
@@ -173,31 +137,41 @@ class Environment(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationId: str,
+        Name: str,
+        DeletionProtectionCheck: Literal["ACCOUNT_DEFAULT", "APPLY", "BYPASS"] | None = None,
+        Description: str | None = None,
+        Monitors: list[Monitor | MonitorDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppConfig::Environment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationId: str,
-            Name: str,
-            DeletionProtectionCheck: Literal["ACCOUNT_DEFAULT", "APPLY", "BYPASS"] | None = None,
-            Description: str | None = None,
-            Monitors: list[Monitor | MonitorDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppConfig::Environment; `await` it inside an App to deploy it.
-
-            ApplicationId: The application ID.
-            DeletionProtectionCheck: On resource deletion this controls whether the Deletion Protection check should be applied, bypassed, or (the default) whether the behavior should be controlled by the account-level Deletion Protectio
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationId: The application ID. Create-only: changing it replaces the resource.
+                Required.
+            Name: A name for the environment. Required.
+            DeletionProtectionCheck: On resource deletion this controls whether the Deletion
+                Protection check should be applied, bypassed, or (the default) whether the behavior
+                should be controlled by the account-level Deletion Protection setting. See
+                https://docs.aws.amazon.com/appconfig/latest/userguide/deletion-protection.html
+                Write-only: sent to AWS, never read back.
             Description: A description of the environment.
             Monitors: Amazon CloudWatch alarms to monitor during the deployment process.
-            Name: A name for the environment.
-            Tags: Metadata to assign to the environment.
+            Tags: Metadata to assign to the environment. Tags help organize and categorize your AWS
+                AppConfig resources. Each tag consists of a key and an optional value, both of which
+                you define.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

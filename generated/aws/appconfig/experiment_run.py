@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,28 +59,28 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ExperimentRunTreatmentOverridesDict = TypedDict(
-    "ExperimentRunTreatmentOverridesDict",
-    {
-        "Inline": "dict[str, Any]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ExperimentRunTreatmentOverridesDict(TypedDict, total=False):
+    """ExperimentRunTreatmentOverrides as a plain dict: Treatment overrides for specific entities."""
 
+    Inline: dict[str, str]
+    """Map of entity ID to treatment key (t1, t2, ..., or c for control)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppConfig::ExperimentRun",
     schema_file="aws-appconfig-experimentrun.json",
     primary_identifier=("/ApplicationId", "/ExperimentDefinitionId", "/Run"),
-    additional_identifiers=(),
     read_only=(
         "/ApplicationId",
         "/ExperimentDefinitionId",
@@ -86,18 +90,10 @@ METADATA = _TypeMetadata(
         "/UpdatedAt",
     ),
     create_only=("/ApplicationIdentifier", "/ExperimentDefinitionIdentifier"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ApplicationIdentifier", "ExperimentDefinitionIdentifier", "ExposurePercentage"),
     list_required=("ApplicationId", "ExperimentDefinitionId"),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 60,
         "read": 120,
@@ -107,53 +103,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TreatmentOverrides": {
-            "additionalProperties": False,
-            "properties": {
-                "Inline": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.+$": {"type": "string"}},
-                    "type": "object",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationId": {"pattern": "[a-z0-9]{4,7}", "type": "string"},
-        "ApplicationIdentifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "ExperimentDefinitionId": {"pattern": "[a-z0-9]{4,7}", "type": "string"},
-        "ExperimentDefinitionIdentifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "ExposurePercentage": {"maximum": 100, "minimum": 0, "type": "number"},
-        "Run": {"type": "string"},
-        "StartedAt": {"type": "string"},
-        "Status": {"enum": ["RUNNING", "DONE"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TreatmentOverrides": {"$ref": "#/definitions/TreatmentOverrides"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["ApplicationIdentifier", "ExperimentDefinitionIdentifier", "ExposurePercentage"],
-}
-
 
 class ExperimentRun(_Resource):
     """AWS::AppConfig::ExperimentRun: Resource Type definition for AWS::AppConfig::ExperimentRun
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationId, ExperimentDefinitionId, Run (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApplicationIdentifier,
+    ExperimentDefinitionIdentifier.
+    Read-only attributes (known once deployed): ApplicationId, ExperimentDefinitionId, Run,
+    StartedAt, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appconfig-experimentrun.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -161,16 +122,23 @@ class ExperimentRun(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ExperimentRunAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "experiment_run.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApplicationId: str
+    """The resolved application ID."""
     ExperimentDefinitionId: str
+    """The resolved experiment definition ID."""
     Run: str
+    """The run number (auto-assigned by the service)."""
     StartedAt: str
+    """ISO-8601 timestamp when the run started."""
     Status: Literal["RUNNING", "DONE"]
+    """Current status of the run."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """ISO-8601 timestamp when the run was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationIdentifier: str
     Description: str
     ExperimentDefinitionIdentifier: str
@@ -178,32 +146,38 @@ class ExperimentRun(_Resource):
     Tags: list[TagDict]
     TreatmentOverrides: ExperimentRunTreatmentOverridesDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationIdentifier: str,
+        ExperimentDefinitionIdentifier: str,
+        ExposurePercentage: float,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TreatmentOverrides: ExperimentRunTreatmentOverrides
+        | ExperimentRunTreatmentOverridesDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppConfig::ExperimentRun; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationIdentifier: str,
-            ExperimentDefinitionIdentifier: str,
-            ExposurePercentage: float,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TreatmentOverrides: ExperimentRunTreatmentOverrides
-            | ExperimentRunTreatmentOverridesDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppConfig::ExperimentRun; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             ApplicationIdentifier: The application name or ID used to create the experiment run.
+                Create-only: changing it replaces the resource. Required.
+            ExperimentDefinitionIdentifier: The experiment definition name or ID used to create the
+                experiment run. Create-only: changing it replaces the resource. Required.
+            ExposurePercentage: Percentage of traffic exposed to the experiment (0-100). Required.
             Description: Description of the experiment run.
-            ExperimentDefinitionIdentifier: The experiment definition name or ID used to create the experiment run.
-            ExposurePercentage: Percentage of traffic exposed to the experiment (0-100).
             Tags: Tags to associate with the experiment run.
+            TreatmentOverrides: Treatment overrides for specific entities.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

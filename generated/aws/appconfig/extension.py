@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,17 +63,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ActionDict = TypedDict(
-    "ActionDict",
-    {
-        "Description": "str",
-        "Name": "Required[str]",
-        "RoleArn": "str",
-        "Uri": "Required[str]",
-    },
-    total=False,
-)
 
+class ActionDict(TypedDict, total=False):
+    """Action as a plain dict: An action for an extension to take at a specific action point."""
+
+    Description: str
+    """The description of the extension Action."""
+    Name: Required[str]
+    """The name of the extension action."""
+    RoleArn: str
+    """The ARN of the role for invoking the extension action."""
+    Uri: Required[str]
+    """The URI of the extension action."""
+
+
+# Parameter as a plain dict: A parameter for the extension to send to a specific action.
+# Functional form: some keys are not Python identifiers.
+# Description: The description of the extension Parameter.
+# Dynamic: Type: bool.
+# Required: Type: bool.
 ParameterDict = TypedDict(
     "ParameterDict",
     {
@@ -80,34 +92,31 @@ ParameterDict = TypedDict(
     total=False,
 )
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppConfig::Extension",
     schema_file="aws-appconfig-extension.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn", "/VersionNumber"),
     create_only=("/Name",),
     write_only=("/LatestVersionNumber",),
-    conditional_create_only=(),
     unordered_arrays=("/Actions/*", "/Tags"),
     required=("Name", "Actions"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -117,73 +126,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-                "Uri": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["Name", "Uri"],
-            "type": "object",
-        },
-        "Actions": {
-            "items": {"$ref": "#/definitions/Action"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Parameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "Dynamic": {"type": "boolean"},
-                "Required": {"type": "boolean"},
-            },
-            "required": ["Required"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Actions": {
-            "additionalProperties": False,
-            "patternProperties": {"^.+$": {"$ref": "#/definitions/Actions"}},
-            "type": "object",
-        },
-        "Arn": {"type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "Id": {"type": "string"},
-        "LatestVersionNumber": {"type": "integer"},
-        "Name": {"pattern": "^[^\\/#:\\n]{1,64}$", "type": "string"},
-        "Parameters": {
-            "additionalProperties": False,
-            "patternProperties": {"^.+$": {"$ref": "#/definitions/Parameter"}},
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VersionNumber": {"type": "integer"},
-    },
-    "required": ["Name", "Actions"],
-}
-
 
 class Extension(_Resource):
     """AWS::AppConfig::Extension: Resource Type definition for AWS::AppConfig::Extension
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): LatestVersionNumber.
+    Read-only attributes (known once deployed): Arn, Id, VersionNumber.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appconfig-extension.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -191,42 +144,52 @@ class Extension(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ExtensionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "extension.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     VersionNumber: int
-    # Declared properties (as declared, or as AWS returned them).
-    Actions: dict[str, Any]
+    """Type: int."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
+    Actions: dict[str, list[ActionDict]]
     Description: str
     LatestVersionNumber: int
     Name: str
-    Parameters: dict[str, Any]
+    Parameters: dict[str, ParameterDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Actions: dict[str, list[Action | ActionDict]],
+        Name: str,
+        Description: str | None = None,
+        LatestVersionNumber: int | None = None,
+        Parameters: dict[str, Parameter | ParameterDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppConfig::Extension; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Actions: dict[str, Any],
-            Name: str,
-            Description: str | None = None,
-            LatestVersionNumber: int | None = None,
-            Parameters: dict[str, Any] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppConfig::Extension; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Actions: Type: dict[str, list[ActionDict]]. Required.
+            Name: Name of the extension. Create-only: changing it replaces the resource. Required.
             Description: Description of the extension.
-            Name: Name of the extension.
+            LatestVersionNumber: Type: int. Write-only: sent to AWS, never read back.
+            Parameters: Type: dict[str, ParameterDict].
             Tags: An array of key-value tags to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

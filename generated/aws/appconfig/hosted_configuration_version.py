@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppConfig::HostedConfigurationVersion",
     schema_file="aws-appconfig-hostedconfigurationversion.json",
     primary_identifier=("/ApplicationId", "/ConfigurationProfileId", "/VersionNumber"),
-    additional_identifiers=(),
     read_only=("/VersionNumber",),
     create_only=(
         "/ApplicationId",
@@ -63,8 +67,6 @@ METADATA = _TypeMetadata(
         "/VersionLabel",
     ),
     write_only=("/LatestVersionNumber",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApplicationId", "ConfigurationProfileId", "Content", "ContentType"),
     list_required=("ApplicationId", "ConfigurationProfileId"),
     tagging=_Tagging(
@@ -73,7 +75,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -82,33 +83,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ApplicationId": {"pattern": "[a-z0-9]{4,7}", "type": "string"},
-        "ConfigurationProfileId": {"pattern": "[a-z0-9]{4,7}", "type": "string"},
-        "Content": {"type": "string"},
-        "ContentType": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "LatestVersionNumber": {"type": "integer"},
-        "VersionLabel": {
-            "maxLength": 64,
-            "minLength": 0,
-            "pattern": "^$|.*[^0-9].*",
-            "type": "string",
-        },
-        "VersionNumber": {"type": "string"},
-    },
-    "required": ["ApplicationId", "ConfigurationProfileId", "Content", "ContentType"],
-}
-
 
 class HostedConfigurationVersion(_Resource):
-    """AWS::AppConfig::HostedConfigurationVersion: Resource Type definition for AWS::AppConfig::HostedConfigurationVersion
+    """AWS::AppConfig::HostedConfigurationVersion: Resource Type definition for
+    AWS::AppConfig::HostedConfigurationVersion
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationId, ConfigurationProfileId, VersionNumber (composite: the values joined
+    by '|').
+    Replaced when any of these change (create-only): ApplicationId, ConfigurationProfileId,
+    Description, Content, ContentType, LatestVersionNumber, VersionLabel.
+    Write-only (sent to AWS, never read back): LatestVersionNumber.
+    Read-only attributes (known once deployed): VersionNumber.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appconfig-hostedconfigurationversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -118,11 +106,15 @@ class HostedConfigurationVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "HostedConfigurationVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "hosted_configuration_version.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     VersionNumber: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Current version number of hosted configuration version."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationId: str
     ConfigurationProfileId: str
     Content: str
@@ -131,33 +123,47 @@ class HostedConfigurationVersion(_Resource):
     LatestVersionNumber: int
     VersionLabel: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationId: str,
+        ConfigurationProfileId: str,
+        Content: str,
+        ContentType: str,
+        Description: str | None = None,
+        LatestVersionNumber: int | None = None,
+        VersionLabel: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppConfig::HostedConfigurationVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationId: str,
-            ConfigurationProfileId: str,
-            Content: str,
-            ContentType: str,
-            Description: str | None = None,
-            LatestVersionNumber: int | None = None,
-            VersionLabel: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppConfig::HostedConfigurationVersion; `await` it inside an App to deploy it.
-
-            ApplicationId: The application ID.
-            ConfigurationProfileId: The configuration profile ID.
-            Content: The content of the configuration or the configuration data.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationId: The application ID. Create-only: changing it replaces the resource.
+                Required.
+            ConfigurationProfileId: The configuration profile ID. Create-only: changing it replaces
+                the resource. Required.
+            Content: The content of the configuration or the configuration data. Create-only:
+                changing it replaces the resource. Required.
             ContentType: A standard MIME type describing the format of the configuration content.
-            Description: A description of the hosted configuration version.
-            LatestVersionNumber: An optional locking token used to prevent race conditions from overwriting configuration updates when creating a new version.
+                Create-only: changing it replaces the resource. Required.
+            Description: A description of the hosted configuration version. Create-only: changing it
+                replaces the resource.
+            LatestVersionNumber: An optional locking token used to prevent race conditions from
+                overwriting configuration updates when creating a new version. To ensure your data
+                is not overwritten when creating multiple hosted configuration versions in rapid
+                succession, specify the version number of the latest hosted configuration version.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             VersionLabel: A user-defined label for an AWS AppConfig hosted configuration version.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by app_authorization.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AppAuthorizationApiKeyCredential",
@@ -24,63 +24,140 @@ __all__ = [
 
 
 class AppAuthorizationApiKeyCredential(DeferredModel):
+    """
+    Contains API key credential information.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiKey: str
+    ApiKey: Annotated[str, Field(description="An API key for an application.")]
 
 
 class AppAuthorizationOauth2Credential(DeferredModel):
+    """
+    Contains OAuth2 client credential information.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    ClientSecret: str
+    ClientId: Annotated[str, Field(description="The client ID of the client application.")]
+    ClientSecret: Annotated[str, Field(description="The client secret of the client application.")]
 
 
 class AppAuthorizationTenant(DeferredModel):
+    """
+    Contains information about an application tenant.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TenantDisplayName: str
-    TenantIdentifier: str
+    TenantDisplayName: Annotated[str, Field(description="The display name of the tenant.")]
+    TenantIdentifier: Annotated[str, Field(description="The ID of the application tenant.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class AppAuthorizationAttributes(DeferredModel):
-    AppAuthorizationArn: str | None = None
-    AppAuthorizationIdentifier: str | None = None
-    AppBundleArn: str | None = None
-    CreatedAt: str | None = None
-    Persona: Literal["admin", "endUser"] | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::AppFabric::AppAuthorization, set by AWS.
+    """
+
+    AppAuthorizationArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the app authorization.")
+    ] = None
+    AppAuthorizationIdentifier: Annotated[
+        str | None, Field(description="The unique identifier of the app authorization.")
+    ] = None
+    AppBundleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the app bundle for the app authorization."
+        ),
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp of when the app authorization was created.")
+    ] = None
+    Persona: Annotated[
+        Literal["admin", "endUser"] | None,
+        Field(description="The user persona of the app authorization."),
+    ] = None
+    Status: Annotated[
         Literal[
             "PendingConnect", "Connected", "ConnectionValidationFailed", "TokenAutoRotationFailed"
         ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(description="The state of the app authorization."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(description="The timestamp of when the app authorization was last updated."),
+    ] = None
 
 
 class AppAuthorizationCredential(DeferredModel):
+    """
+    Contains credential information for the application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiKeyCredential: AppAuthorizationApiKeyCredential | None = None
-    Oauth2Credential: AppAuthorizationOauth2Credential | None = None
+    ApiKeyCredential: Annotated[
+        AppAuthorizationApiKeyCredential | None,
+        Field(description="Contains API key credential information."),
+    ] = None
+    Oauth2Credential: Annotated[
+        AppAuthorizationOauth2Credential | None,
+        Field(description="Contains OAuth2 client credential information."),
+    ] = None
 
 
 class AppAuthorizationProps(DeferredModel):
-    App: str
-    AppBundleIdentifier: str
-    AuthType: Literal["oauth2", "apiKey"]
-    Credential: AppAuthorizationCredential | None = None
-    Tags: list[Tag] | None = None
-    Tenant: AppAuthorizationTenant
+    """
+    The properties a program declares for a AWS::AppFabric::AppAuthorization.
+    """
+
+    App: Annotated[
+        str,
+        Field(
+            description="The name of the application. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AppBundleIdentifier: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) or Universal Unique Identifier (UUID) of the app bundle to use for the request. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AuthType: Annotated[
+        Literal["oauth2", "apiKey"],
+        Field(
+            description="The authorization type. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Credential: Annotated[
+        AppAuthorizationCredential | None,
+        Field(
+            description="Contains credentials for the application. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to apply to the app authorization.")
+    ] = None
+    Tenant: Annotated[
+        AppAuthorizationTenant,
+        Field(description="Contains information about an application tenant."),
+    ]

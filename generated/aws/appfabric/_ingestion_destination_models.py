@@ -7,10 +7,10 @@ Imported on first use by ingestion_destination.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AuditLogDestinationConfiguration",
@@ -27,75 +27,171 @@ __all__ = [
 
 
 class AuditLogProcessingConfiguration(DeferredModel):
+    """
+    Contains information about an audit log processing configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Format: Literal["json", "parquet"]
-    Schema: Literal["ocsf", "raw"]
+    Format: Annotated[
+        Literal["json", "parquet"],
+        Field(description="The format in which the audit logs need to be formatted."),
+    ]
+    Schema: Annotated[
+        Literal["ocsf", "raw"],
+        Field(description="The event schema in which the audit logs need to be formatted."),
+    ]
 
 
 class IngestionDestinationFirehoseStream(DeferredModel):
+    """
+    Contains information about an Amazon Kinesis Data Firehose delivery stream.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    StreamName: str
+    StreamName: Annotated[
+        str, Field(description="The name of the Amazon Kinesis Data Firehose delivery stream.")
+    ]
 
 
 class IngestionDestinationProcessingConfiguration(DeferredModel):
+    """
+    Contains information about how ingested data is processed.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuditLog: AuditLogProcessingConfiguration
+    AuditLog: Annotated[
+        AuditLogProcessingConfiguration,
+        Field(description="Contains information about an audit log processing configuration."),
+    ]
 
 
 class IngestionDestinationS3Bucket(DeferredModel):
+    """
+    Contains information about an Amazon S3 bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    Prefix: str | None = None
+    BucketName: Annotated[str, Field(description="The name of the Amazon S3 bucket.")]
+    Prefix: Annotated[str | None, Field(description="The object key to use.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Tag key.")]
+    Value: Annotated[str, Field(description="Tag value.")]
 
 
 class IngestionDestinationAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Status: Literal["Active", "Failed"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::AppFabric::IngestionDestination, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the ingestion destination."),
+    ] = None
+    CreatedAt: Annotated[
+        str | None,
+        Field(description="The timestamp of when the ingestion destination was created."),
+    ] = None
+    Status: Annotated[
+        Literal["Active", "Failed"] | None,
+        Field(description="The state of the ingestion destination."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(description="The timestamp of when the ingestion destination was last updated."),
+    ] = None
 
 
 class IngestionDestinationDestination(DeferredModel):
+    """
+    Contains information about an audit log destination.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FirehoseStream: IngestionDestinationFirehoseStream | None = None
-    S3Bucket: IngestionDestinationS3Bucket | None = None
+    FirehoseStream: Annotated[
+        IngestionDestinationFirehoseStream | None,
+        Field(
+            description="Contains information about an Amazon Kinesis Data Firehose delivery stream."
+        ),
+    ] = None
+    S3Bucket: Annotated[
+        IngestionDestinationS3Bucket | None,
+        Field(description="Contains information about an Amazon S3 bucket."),
+    ] = None
 
 
 class AuditLogDestinationConfiguration(DeferredModel):
+    """
+    Contains information about an audit log destination configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: IngestionDestinationDestination
+    Destination: Annotated[
+        IngestionDestinationDestination,
+        Field(description="Contains information about an audit log destination."),
+    ]
 
 
 class IngestionDestinationDestinationConfiguration(DeferredModel):
+    """
+    Contains information about the destination of ingested data.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuditLog: AuditLogDestinationConfiguration
+    AuditLog: Annotated[
+        AuditLogDestinationConfiguration,
+        Field(description="Contains information about an audit log destination configuration."),
+    ]
 
 
 class IngestionDestinationProps(DeferredModel):
-    AppBundleArn: str
-    DestinationConfiguration: IngestionDestinationDestinationConfiguration
-    IngestionArn: str
-    ProcessingConfiguration: IngestionDestinationProcessingConfiguration
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AppFabric::IngestionDestination.
+    """
+
+    AppBundleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the app bundle. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DestinationConfiguration: Annotated[
+        IngestionDestinationDestinationConfiguration,
+        Field(description="Contains information about the destination of ingested data."),
+    ]
+    IngestionArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the ingestion. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProcessingConfiguration: Annotated[
+        IngestionDestinationProcessingConfiguration,
+        Field(
+            description="Contains information about how ingested data is processed. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A map of the key-value pairs of the tag or tags to assign to the resource."
+        ),
+    ] = None

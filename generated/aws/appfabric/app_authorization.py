@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,50 +71,53 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AppAuthorizationApiKeyCredentialDict = TypedDict(
-    "AppAuthorizationApiKeyCredentialDict",
-    {
-        "ApiKey": "Required[str]",
-    },
-    total=False,
-)
 
-AppAuthorizationCredentialDict = TypedDict(
-    "AppAuthorizationCredentialDict",
-    {
-        "ApiKeyCredential": "AppAuthorizationApiKeyCredentialDict",
-        "Oauth2Credential": "AppAuthorizationOauth2CredentialDict",
-    },
-    total=False,
-)
+class AppAuthorizationApiKeyCredentialDict(TypedDict, total=False):
+    """AppAuthorizationApiKeyCredential as a plain dict: Contains API key credential information."""
 
-AppAuthorizationOauth2CredentialDict = TypedDict(
-    "AppAuthorizationOauth2CredentialDict",
-    {
-        "ClientId": "Required[str]",
-        "ClientSecret": "Required[str]",
-    },
-    total=False,
-)
+    ApiKey: Required[str]
+    """An API key for an application."""
 
-AppAuthorizationTenantDict = TypedDict(
-    "AppAuthorizationTenantDict",
-    {
-        "TenantDisplayName": "Required[str]",
-        "TenantIdentifier": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class AppAuthorizationCredentialDict(TypedDict, total=False):
+    """AppAuthorizationCredential as a plain dict: Contains credential information for the
+    application."""
 
+    ApiKeyCredential: AppAuthorizationApiKeyCredentialDict
+    """Contains API key credential information."""
+    Oauth2Credential: AppAuthorizationOauth2CredentialDict
+    """Contains OAuth2 client credential information."""
+
+
+class AppAuthorizationOauth2CredentialDict(TypedDict, total=False):
+    """AppAuthorizationOauth2Credential as a plain dict: Contains OAuth2 client credential
+    information."""
+
+    ClientId: Required[str]
+    """The client ID of the client application."""
+    ClientSecret: Required[str]
+    """The client secret of the client application."""
+
+
+class AppAuthorizationTenantDict(TypedDict, total=False):
+    """AppAuthorizationTenant as a plain dict: Contains information about an application tenant."""
+
+    TenantDisplayName: Required[str]
+    """The display name of the tenant."""
+    TenantIdentifier: Required[str]
+    """The ID of the application tenant."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppFabric::AppAuthorization",
     schema_file="aws-appfabric-appauthorization.json",
@@ -127,17 +134,10 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/AppBundleIdentifier", "/App", "/AuthType"),
     write_only=("/Credential",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AppBundleIdentifier", "App", "AuthType", "Tenant"),
     list_required=("AppBundleIdentifier",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -147,109 +147,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApiKeyCredential": {
-            "additionalProperties": False,
-            "properties": {"ApiKey": {"maxLength": 2048, "minLength": 1, "type": "string"}},
-            "required": ["ApiKey"],
-            "type": "object",
-        },
-        "Credential": {
-            "additionalProperties": False,
-            "properties": {
-                "ApiKeyCredential": {"$ref": "#/definitions/ApiKeyCredential"},
-                "Oauth2Credential": {"$ref": "#/definitions/Oauth2Credential"},
-            },
-            "type": "object",
-        },
-        "Oauth2Credential": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "ClientSecret": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["ClientId", "ClientSecret"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tenant": {
-            "additionalProperties": False,
-            "properties": {
-                "TenantDisplayName": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "TenantIdentifier": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["TenantIdentifier", "TenantDisplayName"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "App": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "AppAuthorizationArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:.+$",
-            "type": "string",
-        },
-        "AppAuthorizationIdentifier": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "AppBundleArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:.+$",
-            "type": "string",
-        },
-        "AppBundleIdentifier": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:.+$|^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "AuthType": {"enum": ["oauth2", "apiKey"], "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Credential": {"$ref": "#/definitions/Credential"},
-        "Persona": {"enum": ["admin", "endUser"], "type": "string"},
-        "Status": {
-            "enum": [
-                "PendingConnect",
-                "Connected",
-                "ConnectionValidationFailed",
-                "TokenAutoRotationFailed",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tenant": {"$ref": "#/definitions/Tenant"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["AppBundleIdentifier", "App", "AuthType", "Tenant"],
-}
-
 
 class AppAuthorization(_Resource):
-    """AWS::AppFabric::AppAuthorization: Creates an app authorization within an app bundle, which allows AppFabric to connect to an application.
+    """AWS::AppFabric::AppAuthorization: Creates an app authorization within an app bundle, which
+    allows AppFabric to connect to an application.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AppAuthorizationArn.
+    Also identified by: AppBundleIdentifier, AppAuthorizationIdentifier.
+    Replaced when any of these change (create-only): AppBundleIdentifier, App, AuthType.
+    Write-only (sent to AWS, never read back): Credential.
+    Read-only attributes (known once deployed): AppAuthorizationArn, AppAuthorizationIdentifier,
+    AppBundleArn, CreatedAt, Persona, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appfabric-appauthorization.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -259,19 +170,27 @@ class AppAuthorization(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AppAuthorizationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "app_authorization.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AppAuthorizationArn: str
+    """The Amazon Resource Name (ARN) of the app authorization."""
     AppAuthorizationIdentifier: str
+    """The unique identifier of the app authorization."""
     AppBundleArn: str
+    """The Amazon Resource Name (ARN) of the app bundle for the app authorization."""
     CreatedAt: str
+    """The timestamp of when the app authorization was created."""
     Persona: Literal["admin", "endUser"]
+    """The user persona of the app authorization."""
     Status: Literal[
         "PendingConnect", "Connected", "ConnectionValidationFailed", "TokenAutoRotationFailed"
     ]
+    """The state of the app authorization."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp of when the app authorization was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     App: str
     AppBundleIdentifier: str
     AuthType: Literal["oauth2", "apiKey"]
@@ -279,31 +198,39 @@ class AppAuthorization(_Resource):
     Tags: list[TagDict]
     Tenant: AppAuthorizationTenantDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        App: str,
+        AppBundleIdentifier: str,
+        AuthType: Literal["oauth2", "apiKey"],
+        Tenant: AppAuthorizationTenant | AppAuthorizationTenantDict,
+        Credential: AppAuthorizationCredential | AppAuthorizationCredentialDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppFabric::AppAuthorization; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            App: str,
-            AppBundleIdentifier: str,
-            AuthType: Literal["oauth2", "apiKey"],
-            Tenant: AppAuthorizationTenant | AppAuthorizationTenantDict,
-            Credential: AppAuthorizationCredential | AppAuthorizationCredentialDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppFabric::AppAuthorization; `await` it inside an App to deploy it.
-
-            App: The name of the application.
-            AppBundleIdentifier: The Amazon Resource Name (ARN) or Universal Unique Identifier (UUID) of the app bundle to use for the request.
-            AuthType: The authorization type.
-            Credential: Contains credentials for the application.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            App: The name of the application. Create-only: changing it replaces the resource.
+                Required.
+            AppBundleIdentifier: The Amazon Resource Name (ARN) or Universal Unique Identifier
+                (UUID) of the app bundle to use for the request. Create-only: changing it replaces
+                the resource. Required.
+            AuthType: The authorization type. Create-only: changing it replaces the resource.
+                Required.
+            Tenant: Contains information about an application tenant. Required.
+            Credential: Contains credentials for the application. Write-only: sent to AWS, never
+                read back.
             Tags: Tags to apply to the app authorization.
-            Tenant: Contains information about an application tenant.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

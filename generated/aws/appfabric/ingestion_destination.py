@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,83 +83,84 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AuditLogDestinationConfigurationDict = TypedDict(
-    "AuditLogDestinationConfigurationDict",
-    {
-        "Destination": "Required[IngestionDestinationDestinationDict]",
-    },
-    total=False,
-)
 
-AuditLogProcessingConfigurationDict = TypedDict(
-    "AuditLogProcessingConfigurationDict",
-    {
-        "Format": "Required[Literal['json', 'parquet']]",
-        "Schema": "Required[Literal['ocsf', 'raw']]",
-    },
-    total=False,
-)
+class AuditLogDestinationConfigurationDict(TypedDict, total=False):
+    """AuditLogDestinationConfiguration as a plain dict: Contains information about an audit log
+    destination configuration."""
 
-IngestionDestinationDestinationDict = TypedDict(
-    "IngestionDestinationDestinationDict",
-    {
-        "FirehoseStream": "IngestionDestinationFirehoseStreamDict",
-        "S3Bucket": "IngestionDestinationS3BucketDict",
-    },
-    total=False,
-)
+    Destination: Required[IngestionDestinationDestinationDict]
+    """Contains information about an audit log destination."""
 
-IngestionDestinationDestinationConfigurationDict = TypedDict(
-    "IngestionDestinationDestinationConfigurationDict",
-    {
-        "AuditLog": "Required[AuditLogDestinationConfigurationDict]",
-    },
-    total=False,
-)
 
-IngestionDestinationFirehoseStreamDict = TypedDict(
-    "IngestionDestinationFirehoseStreamDict",
-    {
-        "StreamName": "Required[str]",
-    },
-    total=False,
-)
+class AuditLogProcessingConfigurationDict(TypedDict, total=False):
+    """AuditLogProcessingConfiguration as a plain dict: Contains information about an audit log
+    processing configuration."""
 
-IngestionDestinationProcessingConfigurationDict = TypedDict(
-    "IngestionDestinationProcessingConfigurationDict",
-    {
-        "AuditLog": "Required[AuditLogProcessingConfigurationDict]",
-    },
-    total=False,
-)
+    Format: Required[Literal["json", "parquet"]]
+    """The format in which the audit logs need to be formatted."""
+    Schema: Required[Literal["ocsf", "raw"]]
+    """The event schema in which the audit logs need to be formatted."""
 
-IngestionDestinationS3BucketDict = TypedDict(
-    "IngestionDestinationS3BucketDict",
-    {
-        "BucketName": "Required[str]",
-        "Prefix": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class IngestionDestinationDestinationDict(TypedDict, total=False):
+    """IngestionDestinationDestination as a plain dict: Contains information about an audit log
+    destination."""
 
+    FirehoseStream: IngestionDestinationFirehoseStreamDict
+    """Contains information about an Amazon Kinesis Data Firehose delivery stream."""
+    S3Bucket: IngestionDestinationS3BucketDict
+    """Contains information about an Amazon S3 bucket."""
+
+
+class IngestionDestinationDestinationConfigurationDict(TypedDict, total=False):
+    """IngestionDestinationDestinationConfiguration as a plain dict: Contains information about the
+    destination of ingested data."""
+
+    AuditLog: Required[AuditLogDestinationConfigurationDict]
+    """Contains information about an audit log destination configuration."""
+
+
+class IngestionDestinationFirehoseStreamDict(TypedDict, total=False):
+    """IngestionDestinationFirehoseStream as a plain dict: Contains information about an Amazon
+    Kinesis Data Firehose delivery stream."""
+
+    StreamName: Required[str]
+    """The name of the Amazon Kinesis Data Firehose delivery stream."""
+
+
+class IngestionDestinationProcessingConfigurationDict(TypedDict, total=False):
+    """IngestionDestinationProcessingConfiguration as a plain dict: Contains information about how
+    ingested data is processed."""
+
+    AuditLog: Required[AuditLogProcessingConfigurationDict]
+    """Contains information about an audit log processing configuration."""
+
+
+class IngestionDestinationS3BucketDict(TypedDict, total=False):
+    """IngestionDestinationS3Bucket as a plain dict: Contains information about an Amazon S3 bucket."""
+
+    BucketName: Required[str]
+    """The name of the Amazon S3 bucket."""
+    Prefix: str
+    """The object key to use."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Tag key."""
+    Value: Required[str]
+    """Tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppFabric::IngestionDestination",
     schema_file="aws-appfabric-ingestiondestination.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Status", "/CreatedAt", "/UpdatedAt"),
     create_only=("/AppBundleArn", "/IngestionArn", "/ProcessingConfiguration"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=(
         "AppBundleArn",
@@ -164,13 +169,7 @@ METADATA = _TypeMetadata(
         "DestinationConfiguration",
     ),
     list_required=("AppBundleArn", "IngestionArn"),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -180,110 +179,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuditLogDestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Destination": {"$ref": "#/definitions/Destination"}},
-            "required": ["Destination"],
-            "type": "object",
-        },
-        "AuditLogProcessingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Format": {"enum": ["json", "parquet"], "type": "string"},
-                "Schema": {"enum": ["ocsf", "raw"], "type": "string"},
-            },
-            "required": ["Schema", "Format"],
-            "type": "object",
-        },
-        "Destination": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["S3Bucket"]}, {"required": ["FirehoseStream"]}],
-            "properties": {
-                "FirehoseStream": {"$ref": "#/definitions/FirehoseStream"},
-                "S3Bucket": {"$ref": "#/definitions/S3Bucket"},
-            },
-            "type": "object",
-        },
-        "DestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {"AuditLog": {"$ref": "#/definitions/AuditLogDestinationConfiguration"}},
-            "required": ["AuditLog"],
-            "type": "object",
-        },
-        "FirehoseStream": {
-            "additionalProperties": False,
-            "properties": {"StreamName": {"maxLength": 64, "minLength": 3, "type": "string"}},
-            "required": ["StreamName"],
-            "type": "object",
-        },
-        "ProcessingConfiguration": {
-            "additionalProperties": False,
-            "properties": {"AuditLog": {"$ref": "#/definitions/AuditLogProcessingConfiguration"}},
-            "required": ["AuditLog"],
-            "type": "object",
-        },
-        "S3Bucket": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"maxLength": 63, "minLength": 3, "type": "string"},
-                "Prefix": {"maxLength": 120, "minLength": 1, "type": "string"},
-            },
-            "required": ["BucketName"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AppBundleArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:.+$",
-            "type": "string",
-        },
-        "Arn": {"maxLength": 1011, "minLength": 1, "pattern": "^arn:.+$", "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "DestinationConfiguration": {"$ref": "#/definitions/DestinationConfiguration"},
-        "IngestionArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:.+$",
-            "type": "string",
-        },
-        "ProcessingConfiguration": {"$ref": "#/definitions/ProcessingConfiguration"},
-        "Status": {"enum": ["Active", "Failed"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": [
-        "AppBundleArn",
-        "IngestionArn",
-        "ProcessingConfiguration",
-        "DestinationConfiguration",
-    ],
-}
-
 
 class IngestionDestination(_Resource):
-    """AWS::AppFabric::IngestionDestination: Creates an ingestion destination, which specifies how an application's ingested data is processed by Amazon Web Services AppFabric and where it's deli...
+    """AWS::AppFabric::IngestionDestination: Creates an ingestion destination, which specifies how
+    an application's ingested data is processed by Amazon Web Services AppFabric and where it's
+    delivered.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): AppBundleArn, IngestionArn,
+    ProcessingConfiguration.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appfabric-ingestiondestination.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -293,43 +201,59 @@ class IngestionDestination(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IngestionDestinationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "ingestion_destination.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the ingestion destination."""
     CreatedAt: str
+    """The timestamp of when the ingestion destination was created."""
     Status: Literal["Active", "Failed"]
+    """The state of the ingestion destination."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp of when the ingestion destination was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppBundleArn: str
     DestinationConfiguration: IngestionDestinationDestinationConfigurationDict
     IngestionArn: str
     ProcessingConfiguration: IngestionDestinationProcessingConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AppBundleArn: str,
+        DestinationConfiguration: IngestionDestinationDestinationConfiguration
+        | IngestionDestinationDestinationConfigurationDict,
+        IngestionArn: str,
+        ProcessingConfiguration: IngestionDestinationProcessingConfiguration
+        | IngestionDestinationProcessingConfigurationDict,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppFabric::IngestionDestination; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AppBundleArn: str,
-            DestinationConfiguration: IngestionDestinationDestinationConfiguration
-            | IngestionDestinationDestinationConfigurationDict,
-            IngestionArn: str,
-            ProcessingConfiguration: IngestionDestinationProcessingConfiguration
-            | IngestionDestinationProcessingConfigurationDict,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppFabric::IngestionDestination; `await` it inside an App to deploy it.
-
-            AppBundleArn: The Amazon Resource Name (ARN) of the app bundle.
-            IngestionArn: The Amazon Resource Name (ARN) of the ingestion.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AppBundleArn: The Amazon Resource Name (ARN) of the app bundle. Create-only: changing it
+                replaces the resource. Required.
+            DestinationConfiguration: Contains information about the destination of ingested data.
+                Required.
+            IngestionArn: The Amazon Resource Name (ARN) of the ingestion. Create-only: changing it
+                replaces the resource. Required.
+            ProcessingConfiguration: Contains information about how ingested data is processed.
+                Create-only: changing it replaces the resource. Required.
             Tags: A map of the key-value pairs of the tag or tags to assign to the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by connector.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConnectorAttributes",
@@ -20,25 +21,68 @@ __all__ = [
 
 
 class LambdaConnectorProvisioningConfig(DeferredModel):
+    """
+    Contains information about the configuration of the lambda which is being registered as the connector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaArn: str
+    LambdaArn: Annotated[str, Field(description="Lambda ARN of the connector being registered.")]
 
 
 class ConnectorAttributes(DeferredModel):
-    ConnectorArn: str | None = None
+    """
+    The read-only attributes of a AWS::AppFlow::Connector, set by AWS.
+    """
+
+    ConnectorArn: Annotated[
+        str | None,
+        Field(
+            description="The arn of the connector. The arn is unique for each ConnectorRegistration in your AWS account."
+        ),
+    ] = None
 
 
 class ConnectorConnectorProvisioningConfig(DeferredModel):
+    """
+    Contains information about the configuration of the connector being registered.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Lambda: LambdaConnectorProvisioningConfig | None = None
+    Lambda: Annotated[
+        LambdaConnectorProvisioningConfig | None,
+        Field(
+            description="Contains information about the configuration of the lambda which is being registered as the connector."
+        ),
+    ] = None
 
 
 class ConnectorProps(DeferredModel):
-    ConnectorLabel: str | None = None
-    ConnectorProvisioningConfig: ConnectorConnectorProvisioningConfig
-    ConnectorProvisioningType: str
-    Description: str | None = None
+    """
+    The properties a program declares for a AWS::AppFlow::Connector.
+    """
+
+    ConnectorLabel: Annotated[
+        str | None,
+        Field(
+            description="The name of the connector. The name is unique for each ConnectorRegistration in your AWS account. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ConnectorProvisioningConfig: Annotated[
+        ConnectorConnectorProvisioningConfig,
+        Field(
+            description="Contains information about the configuration of the connector being registered."
+        ),
+    ]
+    ConnectorProvisioningType: Annotated[
+        str,
+        Field(
+            description="The provisioning type of the connector. Currently the only supported value is LAMBDA."
+        ),
+    ]
+    Description: Annotated[
+        str | None, Field(description="A description about the connector that's being registered.")
+    ] = None

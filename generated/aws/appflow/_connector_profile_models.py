@@ -7,7 +7,7 @@ Imported on first use by connector_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -62,335 +62,785 @@ __all__ = [
 
 
 class AmplitudeConnectorProfileCredentials(DeferredModel):
-    ApiKey: str
-    SecretKey: str
+    ApiKey: Annotated[
+        str,
+        Field(
+            description="A unique alphanumeric identiﬁer used to authenticate a user, developer, or calling program to your API."
+        ),
+    ]
+    SecretKey: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 256 characters.")]
 
 
 class ApiKeyCredentials(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiKey: str
-    ApiSecretKey: str | None = None
+    ApiKey: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 256 characters.")]
+    ApiSecretKey: Annotated[
+        str | None, Field(description="Pattern: \\S+ Length: 0 to 256 characters.")
+    ] = None
 
 
 class ConnectorProfileBasicAuthCredentials(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Password: str
-    Username: str
+    Password: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
+    Username: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class ConnectorProfileConnectorOAuthRequest(DeferredModel):
-    AuthCode: str | None = None
-    RedirectUri: str | None = None
+    AuthCode: Annotated[
+        str | None,
+        Field(
+            description="The code provided by the connector when it has been authenticated via the connected app."
+        ),
+    ] = None
+    RedirectUri: Annotated[
+        str | None,
+        Field(
+            description="The URL to which the authentication server redirects the browser after authorization has been granted."
+        ),
+    ] = None
 
 
 class ConnectorProfileOAuth2Credentials(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessToken: str | None = None
-    ClientId: str | None = None
-    ClientSecret: str | None = None
-    OAuthRequest: ConnectorProfileConnectorOAuthRequest | None = None
-    RefreshToken: str | None = None
+    AccessToken: Annotated[
+        str | None, Field(description="Pattern: \\S+ Length: 0 to 4096 characters.")
+    ] = None
+    ClientId: Annotated[
+        str | None, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")
+    ] = None
+    ClientSecret: Annotated[
+        str | None, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")
+    ] = None
+    OAuthRequest: Annotated[
+        ConnectorProfileConnectorOAuthRequest | None,
+        Field(description="Type: ConnectorProfileConnectorOAuthRequestDict."),
+    ] = None
+    RefreshToken: Annotated[
+        str | None, Field(description="Pattern: \\S+ Length: 0 to 4096 characters.")
+    ] = None
 
 
 class ConnectorProfileOAuth2Properties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OAuth2GrantType: Literal["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE", "JWT_BEARER"] | None = None
-    TokenUrl: str | None = None
-    TokenUrlCustomProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    OAuth2GrantType: Annotated[
+        Literal["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE", "JWT_BEARER"] | None,
+        Field(
+            description="Allowed values: 'CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE', 'JWT_BEARER'."
+        ),
+    ] = None
+    TokenUrl: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|] Length: 0 to 256 characters."
+        ),
+    ] = None
+    TokenUrlCustomProperties: Annotated[
+        dict[str, str] | None,
+        Field(description="A map for properties for custom connector Token Url."),
+    ] = None
 
 
 class ConnectorProfileOAuthProperties(DeferredModel):
-    AuthCodeUrl: str | None = None
-    OAuthScopes: list[str] | None = None
-    TokenUrl: str | None = None
+    AuthCodeUrl: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|] Length: 0 to 256 characters."
+        ),
+    ] = None
+    OAuthScopes: Annotated[
+        list[str] | None,
+        Field(
+            description="Items are unique. Each item: Pattern: [/\\w]* Length: 0 to 128 characters."
+        ),
+    ] = None
+    TokenUrl: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|] Length: 0 to 256 characters."
+        ),
+    ] = None
 
 
 class CustomAuthCredentials(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CredentialsMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    CustomAuthenticationType: str
+    CredentialsMap: Annotated[
+        dict[str, str] | None, Field(description="A map for properties for custom authentication.")
+    ] = None
+    CustomAuthenticationType: Annotated[
+        str, Field(description="Pattern: \\S+ Length: 0 to 256 characters.")
+    ]
 
 
 class CustomConnectorProfileCredentials(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiKey: ApiKeyCredentials | None = None
-    AuthenticationType: Literal["OAUTH2", "APIKEY", "BASIC", "CUSTOM"]
-    Basic: ConnectorProfileBasicAuthCredentials | None = None
-    Custom: CustomAuthCredentials | None = None
-    Oauth2: ConnectorProfileOAuth2Credentials | None = None
+    ApiKey: Annotated[
+        ApiKeyCredentials | None, Field(description="Type: ApiKeyCredentialsDict.")
+    ] = None
+    AuthenticationType: Annotated[
+        Literal["OAUTH2", "APIKEY", "BASIC", "CUSTOM"],
+        Field(description="Allowed values: 'OAUTH2', 'APIKEY', 'BASIC', 'CUSTOM'."),
+    ]
+    Basic: Annotated[
+        ConnectorProfileBasicAuthCredentials | None,
+        Field(description="Type: ConnectorProfileBasicAuthCredentialsDict."),
+    ] = None
+    Custom: Annotated[
+        CustomAuthCredentials | None, Field(description="Type: CustomAuthCredentialsDict.")
+    ] = None
+    Oauth2: Annotated[
+        ConnectorProfileOAuth2Credentials | None,
+        Field(description="Type: ConnectorProfileOAuth2CredentialsDict."),
+    ] = None
 
 
 class CustomConnectorProfileProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OAuth2Properties: ConnectorProfileOAuth2Properties | None = None
-    ProfileProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    OAuth2Properties: Annotated[
+        ConnectorProfileOAuth2Properties | None,
+        Field(description="Type: ConnectorProfileOAuth2PropertiesDict."),
+    ] = None
+    ProfileProperties: Annotated[
+        dict[str, str] | None, Field(description="A map for properties for custom connector.")
+    ] = None
 
 
 class DatadogConnectorProfileCredentials(DeferredModel):
-    ApiKey: str
-    ApplicationKey: str
+    ApiKey: Annotated[
+        str,
+        Field(
+            description="A unique alphanumeric identiﬁer used to authenticate a user, developer, or calling program to your API."
+        ),
+    ]
+    ApplicationKey: Annotated[
+        str,
+        Field(
+            description="Application keys, in conjunction with your API key, give you full access to Datadog’s programmatic API. Application keys are associated with the user account that created them. The application key is used to log all requests made to the API."
+        ),
+    ]
 
 
 class DatadogConnectorProfileProperties(DeferredModel):
-    InstanceUrl: str
+    InstanceUrl: Annotated[str, Field(description="The location of the Datadog resource")]
 
 
 class DynatraceConnectorProfileCredentials(DeferredModel):
-    ApiToken: str
+    ApiToken: Annotated[
+        str,
+        Field(
+            description="The API tokens used by Dynatrace API to authenticate various API calls."
+        ),
+    ]
 
 
 class DynatraceConnectorProfileProperties(DeferredModel):
-    InstanceUrl: str
+    InstanceUrl: Annotated[str, Field(description="The location of the Dynatrace resource")]
 
 
 class GoogleAnalyticsConnectorProfileCredentials(DeferredModel):
-    AccessToken: str | None = None
-    ClientId: str
-    ClientSecret: str
-    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequest | None = None
-    RefreshToken: str | None = None
+    AccessToken: Annotated[
+        str | None, Field(description="The credentials used to access protected resources.")
+    ] = None
+    ClientId: Annotated[str, Field(description="The identiﬁer for the desired client.")]
+    ClientSecret: Annotated[
+        str,
+        Field(
+            description="The client secret used by the oauth client to authenticate to the authorization server."
+        ),
+    ]
+    ConnectorOAuthRequest: Annotated[
+        ConnectorProfileConnectorOAuthRequest | None,
+        Field(
+            description="The oauth needed to request security tokens from the connector endpoint."
+        ),
+    ] = None
+    RefreshToken: Annotated[
+        str | None, Field(description="The credentials used to acquire new access tokens.")
+    ] = None
 
 
 class InforNexusConnectorProfileCredentials(DeferredModel):
-    AccessKeyId: str
-    Datakey: str
-    SecretAccessKey: str
-    UserId: str
+    AccessKeyId: Annotated[str, Field(description="The Access Key portion of the credentials.")]
+    Datakey: Annotated[str, Field(description="The encryption keys used to encrypt data.")]
+    SecretAccessKey: Annotated[str, Field(description="The secret key used to sign requests.")]
+    UserId: Annotated[str, Field(description="The identiﬁer for the user.")]
 
 
 class InforNexusConnectorProfileProperties(DeferredModel):
-    InstanceUrl: str
+    InstanceUrl: Annotated[str, Field(description="The location of the InforNexus resource")]
 
 
 class MarketoConnectorProfileCredentials(DeferredModel):
-    AccessToken: str | None = None
-    ClientId: str
-    ClientSecret: str
-    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequest | None = None
+    AccessToken: Annotated[
+        str | None, Field(description="The credentials used to access protected resources.")
+    ] = None
+    ClientId: Annotated[str, Field(description="The identiﬁer for the desired client.")]
+    ClientSecret: Annotated[
+        str,
+        Field(
+            description="The client secret used by the oauth client to authenticate to the authorization server."
+        ),
+    ]
+    ConnectorOAuthRequest: Annotated[
+        ConnectorProfileConnectorOAuthRequest | None,
+        Field(
+            description="The oauth needed to request security tokens from the connector endpoint."
+        ),
+    ] = None
 
 
 class MarketoConnectorProfileProperties(DeferredModel):
-    InstanceUrl: str
+    InstanceUrl: Annotated[str, Field(description="The location of the Marketo resource")]
 
 
 class PardotConnectorProfileCredentials(DeferredModel):
-    AccessToken: str | None = None
-    ClientCredentialsArn: str | None = None
-    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequest | None = None
-    RefreshToken: str | None = None
+    AccessToken: Annotated[
+        str | None, Field(description="The credentials used to access protected resources.")
+    ] = None
+    ClientCredentialsArn: Annotated[
+        str | None,
+        Field(description="The client credentials to fetch access token and refresh token."),
+    ] = None
+    ConnectorOAuthRequest: Annotated[
+        ConnectorProfileConnectorOAuthRequest | None,
+        Field(
+            description="The oauth needed to request security tokens from the connector endpoint."
+        ),
+    ] = None
+    RefreshToken: Annotated[
+        str | None, Field(description="The credentials used to acquire new access tokens.")
+    ] = None
 
 
 class PardotConnectorProfileProperties(DeferredModel):
-    BusinessUnitId: str
-    InstanceUrl: str | None = None
-    IsSandboxEnvironment: bool | None = None
+    BusinessUnitId: Annotated[
+        str, Field(description="The Business unit id of Salesforce Pardot instance to be connected")
+    ]
+    InstanceUrl: Annotated[
+        str | None, Field(description="The location of the Salesforce Pardot resource")
+    ] = None
+    IsSandboxEnvironment: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the connector profile applies to a demo or production environment"
+        ),
+    ] = None
 
 
 class RedshiftConnectorProfileCredentials(DeferredModel):
-    Password: str | None = None
-    Username: str | None = None
+    Password: Annotated[
+        str | None, Field(description="The password that corresponds to the username.")
+    ] = None
+    Username: Annotated[str | None, Field(description="The name of the user.")] = None
 
 
 class RedshiftConnectorProfileProperties(DeferredModel):
-    BucketName: str
-    BucketPrefix: str | None = None
-    ClusterIdentifier: str | None = None
-    DataApiRoleArn: str | None = None
-    DatabaseName: str | None = None
-    DatabaseUrl: str | None = None
-    IsRedshiftServerless: bool | None = None
-    RoleArn: str
-    WorkgroupName: str | None = None
+    BucketName: Annotated[
+        str, Field(description="The name of the Amazon S3 bucket associated with Redshift.")
+    ]
+    BucketPrefix: Annotated[
+        str | None,
+        Field(
+            description="The object key for the destination bucket in which Amazon AppFlow will place the ﬁles."
+        ),
+    ] = None
+    ClusterIdentifier: Annotated[
+        str | None, Field(description="The unique identifier of the Amazon Redshift cluster.")
+    ] = None
+    DataApiRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role that grants Amazon AppFlow access to the data through the Amazon Redshift Data API."
+        ),
+    ] = None
+    DatabaseName: Annotated[
+        str | None,
+        Field(
+            description="The name of the Amazon Redshift database that will store the transferred data."
+        ),
+    ] = None
+    DatabaseUrl: Annotated[
+        str | None, Field(description="The JDBC URL of the Amazon Redshift cluster.")
+    ] = None
+    IsRedshiftServerless: Annotated[
+        bool | None,
+        Field(
+            description="If Amazon AppFlow will connect to Amazon Redshift Serverless or Amazon Redshift cluster."
+        ),
+    ] = None
+    RoleArn: Annotated[str, Field(description="The Amazon Resource Name (ARN) of the IAM role.")]
+    WorkgroupName: Annotated[
+        str | None, Field(description="The name of the Amazon Redshift serverless workgroup")
+    ] = None
 
 
 class SAPODataConnectorProfileCredentialsOAuthCredentials(DeferredModel):
-    AccessToken: str | None = None
-    ClientId: str | None = None
-    ClientSecret: str | None = None
-    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequest | None = None
-    RefreshToken: str | None = None
+    AccessToken: Annotated[
+        str | None, Field(description="Pattern: \\S+ Length: 0 to 4096 characters.")
+    ] = None
+    ClientId: Annotated[
+        str | None, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")
+    ] = None
+    ClientSecret: Annotated[
+        str | None, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")
+    ] = None
+    ConnectorOAuthRequest: Annotated[
+        ConnectorProfileConnectorOAuthRequest | None,
+        Field(description="Type: ConnectorProfileConnectorOAuthRequestDict."),
+    ] = None
+    RefreshToken: Annotated[
+        str | None, Field(description="Pattern: \\S+ Length: 0 to 4096 characters.")
+    ] = None
 
 
 class SAPODataConnectorProfileProperties(DeferredModel):
-    ApplicationHostUrl: str | None = None
-    ApplicationServicePath: str | None = None
-    ClientNumber: str | None = None
-    DisableSSO: bool | None = None
-    LogonLanguage: str | None = None
-    OAuthProperties: ConnectorProfileOAuthProperties | None = None
-    PortNumber: int | None = None
-    PrivateLinkServiceName: str | None = None
+    ApplicationHostUrl: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|] Length: 0 to 256 characters."
+        ),
+    ] = None
+    ApplicationServicePath: Annotated[
+        str | None, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")
+    ] = None
+    ClientNumber: Annotated[
+        str | None, Field(description="Pattern: ^\\d{3}$ Length: exactly 3 characters.")
+    ] = None
+    DisableSSO: Annotated[
+        bool | None,
+        Field(
+            description="If you set this parameter to true, Amazon AppFlow bypasses the single sign-on (SSO) settings in your SAP account when it accesses your SAP OData instance."
+        ),
+    ] = None
+    LogonLanguage: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_]*$ Length: 0 to 2 characters.")
+    ] = None
+    OAuthProperties: Annotated[
+        ConnectorProfileOAuthProperties | None,
+        Field(description="Type: ConnectorProfileOAuthPropertiesDict."),
+    ] = None
+    PortNumber: Annotated[int | None, Field(description="Range: 1 to 65535 (inclusive).")] = None
+    PrivateLinkServiceName: Annotated[
+        str | None, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")
+    ] = None
 
 
 class SalesforceConnectorProfileCredentials(DeferredModel):
-    AccessToken: str | None = None
-    ClientCredentialsArn: str | None = None
-    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequest | None = None
-    JwtToken: str | None = None
-    OAuth2GrantType: Literal["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE", "JWT_BEARER"] | None = None
-    RefreshToken: str | None = None
+    AccessToken: Annotated[
+        str | None, Field(description="The credentials used to access protected resources.")
+    ] = None
+    ClientCredentialsArn: Annotated[
+        str | None,
+        Field(description="The client credentials to fetch access token and refresh token."),
+    ] = None
+    ConnectorOAuthRequest: Annotated[
+        ConnectorProfileConnectorOAuthRequest | None,
+        Field(
+            description="The oauth needed to request security tokens from the connector endpoint."
+        ),
+    ] = None
+    JwtToken: Annotated[
+        str | None, Field(description="The credentials used to access your Salesforce records")
+    ] = None
+    OAuth2GrantType: Annotated[
+        Literal["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE", "JWT_BEARER"] | None,
+        Field(description="The grant types to fetch an access token"),
+    ] = None
+    RefreshToken: Annotated[
+        str | None, Field(description="The credentials used to acquire new access tokens.")
+    ] = None
 
 
 class SalesforceConnectorProfileProperties(DeferredModel):
-    InstanceUrl: str | None = None
-    isSandboxEnvironment: bool | None = None
-    usePrivateLinkForMetadataAndAuthorization: bool | None = None
+    InstanceUrl: Annotated[
+        str | None, Field(description="The location of the Salesforce resource")
+    ] = None
+    isSandboxEnvironment: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the connector profile applies to a sandbox or production environment"
+        ),
+    ] = None
+    usePrivateLinkForMetadataAndAuthorization: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to make Metadata And Authorization calls over Pivate Network"
+        ),
+    ] = None
 
 
 class ServiceNowConnectorProfileCredentials(DeferredModel):
-    OAuth2Credentials: ConnectorProfileOAuth2Credentials | None = None
-    Password: str | None = None
-    Username: str | None = None
+    OAuth2Credentials: Annotated[
+        ConnectorProfileOAuth2Credentials | None,
+        Field(description="The OAuth 2.0 credentials required to authenticate the user."),
+    ] = None
+    Password: Annotated[
+        str | None, Field(description="The password that corresponds to the username.")
+    ] = None
+    Username: Annotated[str | None, Field(description="The name of the user.")] = None
 
 
 class ServiceNowConnectorProfileProperties(DeferredModel):
-    InstanceUrl: str
+    InstanceUrl: Annotated[str, Field(description="The location of the ServiceNow resource")]
 
 
 class SingularConnectorProfileCredentials(DeferredModel):
-    ApiKey: str
+    ApiKey: Annotated[
+        str,
+        Field(
+            description="A unique alphanumeric identiﬁer used to authenticate a user, developer, or calling program to your API."
+        ),
+    ]
 
 
 class SlackConnectorProfileCredentials(DeferredModel):
-    AccessToken: str | None = None
-    ClientId: str
-    ClientSecret: str
-    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequest | None = None
+    AccessToken: Annotated[
+        str | None, Field(description="The credentials used to access protected resources.")
+    ] = None
+    ClientId: Annotated[str, Field(description="The identiﬁer for the desired client.")]
+    ClientSecret: Annotated[
+        str,
+        Field(
+            description="The client secret used by the oauth client to authenticate to the authorization server."
+        ),
+    ]
+    ConnectorOAuthRequest: Annotated[
+        ConnectorProfileConnectorOAuthRequest | None,
+        Field(
+            description="The oauth needed to request security tokens from the connector endpoint."
+        ),
+    ] = None
 
 
 class SlackConnectorProfileProperties(DeferredModel):
-    InstanceUrl: str
+    InstanceUrl: Annotated[str, Field(description="The location of the Slack resource")]
 
 
 class SnowflakeConnectorProfileCredentials(DeferredModel):
-    Password: str
-    Username: str
+    Password: Annotated[str, Field(description="The password that corresponds to the username.")]
+    Username: Annotated[str, Field(description="The name of the user.")]
 
 
 class SnowflakeConnectorProfileProperties(DeferredModel):
-    AccountName: str | None = None
-    BucketName: str
-    BucketPrefix: str | None = None
-    PrivateLinkServiceName: str | None = None
-    Region: str | None = None
-    Stage: str
-    Warehouse: str
+    AccountName: Annotated[str | None, Field(description="The name of the account.")] = None
+    BucketName: Annotated[
+        str, Field(description="The name of the Amazon S3 bucket associated with Snowﬂake.")
+    ]
+    BucketPrefix: Annotated[
+        str | None,
+        Field(
+            description="The bucket prefix that refers to the Amazon S3 bucket associated with Snowﬂake."
+        ),
+    ] = None
+    PrivateLinkServiceName: Annotated[
+        str | None,
+        Field(
+            description="The Snowﬂake Private Link service name to be used for private data transfers."
+        ),
+    ] = None
+    Region: Annotated[str | None, Field(description="The region of the Snowﬂake account.")] = None
+    Stage: Annotated[
+        str,
+        Field(
+            description="The name of the Amazon S3 stage that was created while setting up an Amazon S3 stage in the Snowﬂake account. This is written in the following format: < Database>< Schema><Stage Name>."
+        ),
+    ]
+    Warehouse: Annotated[str, Field(description="The name of the Snowﬂake warehouse.")]
 
 
 class TrendmicroConnectorProfileCredentials(DeferredModel):
-    ApiSecretKey: str
+    ApiSecretKey: Annotated[
+        str, Field(description="The Secret Access Key portion of the credentials.")
+    ]
 
 
 class VeevaConnectorProfileCredentials(DeferredModel):
-    Password: str
-    Username: str
+    Password: Annotated[str, Field(description="The password that corresponds to the username.")]
+    Username: Annotated[str, Field(description="The name of the user.")]
 
 
 class VeevaConnectorProfileProperties(DeferredModel):
-    InstanceUrl: str
+    InstanceUrl: Annotated[str, Field(description="The location of the Veeva resource")]
 
 
 class ZendeskConnectorProfileCredentials(DeferredModel):
-    AccessToken: str | None = None
-    ClientId: str
-    ClientSecret: str
-    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequest | None = None
+    AccessToken: Annotated[
+        str | None, Field(description="The credentials used to access protected resources.")
+    ] = None
+    ClientId: Annotated[str, Field(description="The identiﬁer for the desired client.")]
+    ClientSecret: Annotated[
+        str,
+        Field(
+            description="The client secret used by the oauth client to authenticate to the authorization server."
+        ),
+    ]
+    ConnectorOAuthRequest: Annotated[
+        ConnectorProfileConnectorOAuthRequest | None,
+        Field(
+            description="The oauth needed to request security tokens from the connector endpoint."
+        ),
+    ] = None
 
 
 class ZendeskConnectorProfileProperties(DeferredModel):
-    InstanceUrl: str
+    InstanceUrl: Annotated[str, Field(description="The location of the Zendesk resource")]
 
 
 class ConnectorProfileAttributes(DeferredModel):
-    ConnectorProfileArn: str | None = None
-    CredentialsArn: str | None = None
+    """
+    The read-only attributes of a AWS::AppFlow::ConnectorProfile, set by AWS.
+    """
+
+    ConnectorProfileArn: Annotated[
+        str | None, Field(description="Unique identifier for connector profile resources")
+    ] = None
+    CredentialsArn: Annotated[
+        str | None, Field(description="A unique Arn for Connector-Profile resource")
+    ] = None
 
 
 class ConnectorProfileConnectorProfileProperties(DeferredModel):
-    CustomConnector: CustomConnectorProfileProperties | None = None
-    Datadog: DatadogConnectorProfileProperties | None = None
-    Dynatrace: DynatraceConnectorProfileProperties | None = None
-    InforNexus: InforNexusConnectorProfileProperties | None = None
-    Marketo: MarketoConnectorProfileProperties | None = None
-    Pardot: PardotConnectorProfileProperties | None = None
-    Redshift: RedshiftConnectorProfileProperties | None = None
-    SAPOData: SAPODataConnectorProfileProperties | None = None
-    Salesforce: SalesforceConnectorProfileProperties | None = None
-    ServiceNow: ServiceNowConnectorProfileProperties | None = None
-    Slack: SlackConnectorProfileProperties | None = None
-    Snowflake: SnowflakeConnectorProfileProperties | None = None
-    Veeva: VeevaConnectorProfileProperties | None = None
-    Zendesk: ZendeskConnectorProfileProperties | None = None
+    """
+    Connector specific properties needed to create connector profile - currently not needed for Amplitude, Trendmicro, Googleanalytics and Singular
+    """
+
+    CustomConnector: Annotated[
+        CustomConnectorProfileProperties | None,
+        Field(description="Type: CustomConnectorProfilePropertiesDict."),
+    ] = None
+    Datadog: Annotated[
+        DatadogConnectorProfileProperties | None,
+        Field(description="Type: DatadogConnectorProfilePropertiesDict."),
+    ] = None
+    Dynatrace: Annotated[
+        DynatraceConnectorProfileProperties | None,
+        Field(description="Type: DynatraceConnectorProfilePropertiesDict."),
+    ] = None
+    InforNexus: Annotated[
+        InforNexusConnectorProfileProperties | None,
+        Field(description="Type: InforNexusConnectorProfilePropertiesDict."),
+    ] = None
+    Marketo: Annotated[
+        MarketoConnectorProfileProperties | None,
+        Field(description="Type: MarketoConnectorProfilePropertiesDict."),
+    ] = None
+    Pardot: Annotated[
+        PardotConnectorProfileProperties | None,
+        Field(description="Type: PardotConnectorProfilePropertiesDict."),
+    ] = None
+    Redshift: Annotated[
+        RedshiftConnectorProfileProperties | None,
+        Field(description="Type: RedshiftConnectorProfilePropertiesDict."),
+    ] = None
+    SAPOData: Annotated[
+        SAPODataConnectorProfileProperties | None,
+        Field(description="Type: SAPODataConnectorProfilePropertiesDict."),
+    ] = None
+    Salesforce: Annotated[
+        SalesforceConnectorProfileProperties | None,
+        Field(description="Type: SalesforceConnectorProfilePropertiesDict."),
+    ] = None
+    ServiceNow: Annotated[
+        ServiceNowConnectorProfileProperties | None,
+        Field(description="Type: ServiceNowConnectorProfilePropertiesDict."),
+    ] = None
+    Slack: Annotated[
+        SlackConnectorProfileProperties | None,
+        Field(description="Type: SlackConnectorProfilePropertiesDict."),
+    ] = None
+    Snowflake: Annotated[
+        SnowflakeConnectorProfileProperties | None,
+        Field(description="Type: SnowflakeConnectorProfilePropertiesDict."),
+    ] = None
+    Veeva: Annotated[
+        VeevaConnectorProfileProperties | None,
+        Field(description="Type: VeevaConnectorProfilePropertiesDict."),
+    ] = None
+    Zendesk: Annotated[
+        ZendeskConnectorProfileProperties | None,
+        Field(description="Type: ZendeskConnectorProfilePropertiesDict."),
+    ] = None
 
 
 class SAPODataConnectorProfileCredentials(DeferredModel):
-    BasicAuthCredentials: ConnectorProfileBasicAuthCredentials | None = None
-    OAuthCredentials: SAPODataConnectorProfileCredentialsOAuthCredentials | None = None
+    BasicAuthCredentials: Annotated[
+        ConnectorProfileBasicAuthCredentials | None,
+        Field(description="Type: ConnectorProfileBasicAuthCredentialsDict."),
+    ] = None
+    OAuthCredentials: Annotated[
+        SAPODataConnectorProfileCredentialsOAuthCredentials | None,
+        Field(description="Type: SAPODataConnectorProfileCredentialsOAuthCredentialsDict."),
+    ] = None
 
 
 class ConnectorProfileConnectorProfileCredentials(DeferredModel):
-    Amplitude: AmplitudeConnectorProfileCredentials | None = None
-    CustomConnector: CustomConnectorProfileCredentials | None = None
-    Datadog: DatadogConnectorProfileCredentials | None = None
-    Dynatrace: DynatraceConnectorProfileCredentials | None = None
-    GoogleAnalytics: GoogleAnalyticsConnectorProfileCredentials | None = None
-    InforNexus: InforNexusConnectorProfileCredentials | None = None
-    Marketo: MarketoConnectorProfileCredentials | None = None
-    Pardot: PardotConnectorProfileCredentials | None = None
-    Redshift: RedshiftConnectorProfileCredentials | None = None
-    SAPOData: SAPODataConnectorProfileCredentials | None = None
-    Salesforce: SalesforceConnectorProfileCredentials | None = None
-    ServiceNow: ServiceNowConnectorProfileCredentials | None = None
-    Singular: SingularConnectorProfileCredentials | None = None
-    Slack: SlackConnectorProfileCredentials | None = None
-    Snowflake: SnowflakeConnectorProfileCredentials | None = None
-    Trendmicro: TrendmicroConnectorProfileCredentials | None = None
-    Veeva: VeevaConnectorProfileCredentials | None = None
-    Zendesk: ZendeskConnectorProfileCredentials | None = None
+    """
+    Connector specific configuration needed to create connector profile based on Authentication mechanism
+    """
+
+    Amplitude: Annotated[
+        AmplitudeConnectorProfileCredentials | None,
+        Field(description="Type: AmplitudeConnectorProfileCredentialsDict."),
+    ] = None
+    CustomConnector: Annotated[
+        CustomConnectorProfileCredentials | None,
+        Field(description="Type: CustomConnectorProfileCredentialsDict."),
+    ] = None
+    Datadog: Annotated[
+        DatadogConnectorProfileCredentials | None,
+        Field(description="Type: DatadogConnectorProfileCredentialsDict."),
+    ] = None
+    Dynatrace: Annotated[
+        DynatraceConnectorProfileCredentials | None,
+        Field(description="Type: DynatraceConnectorProfileCredentialsDict."),
+    ] = None
+    GoogleAnalytics: Annotated[
+        GoogleAnalyticsConnectorProfileCredentials | None,
+        Field(description="Type: GoogleAnalyticsConnectorProfileCredentialsDict."),
+    ] = None
+    InforNexus: Annotated[
+        InforNexusConnectorProfileCredentials | None,
+        Field(description="Type: InforNexusConnectorProfileCredentialsDict."),
+    ] = None
+    Marketo: Annotated[
+        MarketoConnectorProfileCredentials | None,
+        Field(description="Type: MarketoConnectorProfileCredentialsDict."),
+    ] = None
+    Pardot: Annotated[
+        PardotConnectorProfileCredentials | None,
+        Field(description="Type: PardotConnectorProfileCredentialsDict."),
+    ] = None
+    Redshift: Annotated[
+        RedshiftConnectorProfileCredentials | None,
+        Field(description="Type: RedshiftConnectorProfileCredentialsDict."),
+    ] = None
+    SAPOData: Annotated[
+        SAPODataConnectorProfileCredentials | None,
+        Field(description="Type: SAPODataConnectorProfileCredentialsDict."),
+    ] = None
+    Salesforce: Annotated[
+        SalesforceConnectorProfileCredentials | None,
+        Field(description="Type: SalesforceConnectorProfileCredentialsDict."),
+    ] = None
+    ServiceNow: Annotated[
+        ServiceNowConnectorProfileCredentials | None,
+        Field(description="Type: ServiceNowConnectorProfileCredentialsDict."),
+    ] = None
+    Singular: Annotated[
+        SingularConnectorProfileCredentials | None,
+        Field(description="Type: SingularConnectorProfileCredentialsDict."),
+    ] = None
+    Slack: Annotated[
+        SlackConnectorProfileCredentials | None,
+        Field(description="Type: SlackConnectorProfileCredentialsDict."),
+    ] = None
+    Snowflake: Annotated[
+        SnowflakeConnectorProfileCredentials | None,
+        Field(description="Type: SnowflakeConnectorProfileCredentialsDict."),
+    ] = None
+    Trendmicro: Annotated[
+        TrendmicroConnectorProfileCredentials | None,
+        Field(description="Type: TrendmicroConnectorProfileCredentialsDict."),
+    ] = None
+    Veeva: Annotated[
+        VeevaConnectorProfileCredentials | None,
+        Field(description="Type: VeevaConnectorProfileCredentialsDict."),
+    ] = None
+    Zendesk: Annotated[
+        ZendeskConnectorProfileCredentials | None,
+        Field(description="Type: ZendeskConnectorProfileCredentialsDict."),
+    ] = None
 
 
 class ConnectorProfileConnectorProfileConfig(DeferredModel):
-    ConnectorProfileCredentials: ConnectorProfileConnectorProfileCredentials | None = None
-    ConnectorProfileProperties: ConnectorProfileConnectorProfileProperties | None = None
+    """
+    Connector specific configurations needed to create connector profile
+    """
+
+    ConnectorProfileCredentials: Annotated[
+        ConnectorProfileConnectorProfileCredentials | None,
+        Field(
+            description="Connector specific configuration needed to create connector profile based on Authentication mechanism"
+        ),
+    ] = None
+    ConnectorProfileProperties: Annotated[
+        ConnectorProfileConnectorProfileProperties | None,
+        Field(
+            description="Connector specific properties needed to create connector profile - currently not needed for Amplitude, Trendmicro, Googleanalytics and Singular"
+        ),
+    ] = None
 
 
 class ConnectorProfileProps(DeferredModel):
-    ConnectionMode: Literal["Public", "Private"]
-    ConnectorLabel: str | None = None
-    ConnectorProfileConfig: ConnectorProfileConnectorProfileConfig | None = None
-    ConnectorProfileName: str
-    ConnectorType: Literal[
-        "Salesforce",
-        "Pardot",
-        "Singular",
-        "Slack",
-        "Redshift",
-        "Marketo",
-        "Googleanalytics",
-        "Zendesk",
-        "Servicenow",
-        "SAPOData",
-        "Datadog",
-        "Trendmicro",
-        "Snowflake",
-        "Dynatrace",
-        "Infornexus",
-        "Amplitude",
-        "Veeva",
-        "CustomConnector",
+    """
+    The properties a program declares for a AWS::AppFlow::ConnectorProfile.
+    """
+
+    ConnectionMode: Annotated[
+        Literal["Public", "Private"],
+        Field(
+            description="Mode in which data transfer should be enabled. Private connection mode is currently enabled for Salesforce, Snowflake, Trendmicro and Singular"
+        ),
     ]
-    KMSArn: str | None = None
+    ConnectorLabel: Annotated[
+        str | None,
+        Field(
+            description="The label of the connector. The label is unique for each ConnectorRegistration in your AWS account. Only needed if calling for CUSTOMCONNECTOR connector type/. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ConnectorProfileConfig: Annotated[
+        ConnectorProfileConnectorProfileConfig | None,
+        Field(
+            description="Connector specific configurations needed to create connector profile Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ConnectorProfileName: Annotated[
+        str,
+        Field(
+            description="The maximum number of items to retrieve in a single batch. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ConnectorType: Annotated[
+        Literal[
+            "Salesforce",
+            "Pardot",
+            "Singular",
+            "Slack",
+            "Redshift",
+            "Marketo",
+            "Googleanalytics",
+            "Zendesk",
+            "Servicenow",
+            "SAPOData",
+            "Datadog",
+            "Trendmicro",
+            "Snowflake",
+            "Dynatrace",
+            "Infornexus",
+            "Amplitude",
+            "Veeva",
+            "CustomConnector",
+        ],
+        Field(
+            description="List of Saas providers that need connector profile to be created Create-only: changing it replaces the resource."
+        ),
+    ]
+    KMSArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the AWS Key Management Service (AWS KMS) key that's used to encrypt your function's environment variables. If it's not provided, AWS Lambda uses a default service key. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by flow.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -73,39 +73,51 @@ class AmplitudeSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Object: str
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class CustomConnectorSourcePropertiesDataTransferApi(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Type: Literal["SYNC", "ASYNC", "AUTOMATIC"]
+    Name: Annotated[str, Field(description="Pattern: [\\w/-]+ Length: 0 to 64 characters.")]
+    Type: Annotated[
+        Literal["SYNC", "ASYNC", "AUTOMATIC"],
+        Field(description="Allowed values: 'SYNC', 'ASYNC', 'AUTOMATIC'."),
+    ]
 
 
 class DatadogSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Object: str
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class DynatraceSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Object: str
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class FlowAggregationConfig(DeferredModel):
-    AggregationType: Literal["None", "SingleFile"] | None = None
-    TargetFileSize: int | None = None
+    AggregationType: Annotated[
+        Literal["None", "SingleFile"] | None,
+        Field(description="Allowed values: 'None', 'SingleFile'."),
+    ] = None
+    TargetFileSize: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class FlowConnectorOperator(DeferredModel):
-    Amplitude: Literal["BETWEEN"] | None = None
-    CustomConnector: (
+    """
+    Operation to be performed on provided source fields
+    """
+
+    Amplitude: Annotated[
+        Literal["BETWEEN"] | None, Field(description="Allowed values: 'BETWEEN'.")
+    ] = None
+    CustomConnector: Annotated[
         Literal[
             "PROJECTION",
             "LESS_THAN",
@@ -129,9 +141,12 @@ class FlowConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
-    Datadog: (
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'CONTAINS', 'BETWEEN', 'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION' (and 9 more)."
+        ),
+    ] = None
+    Datadog: Annotated[
         Literal[
             "PROJECTION",
             "BETWEEN",
@@ -149,9 +164,12 @@ class FlowConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
-    Dynatrace: (
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'BETWEEN', 'EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO' (and 3 more)."
+        ),
+    ] = None
+    Dynatrace: Annotated[
         Literal[
             "PROJECTION",
             "BETWEEN",
@@ -169,10 +187,16 @@ class FlowConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
-    GoogleAnalytics: Literal["PROJECTION", "BETWEEN"] | None = None
-    InforNexus: (
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'BETWEEN', 'EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO' (and 3 more)."
+        ),
+    ] = None
+    GoogleAnalytics: Annotated[
+        Literal["PROJECTION", "BETWEEN"] | None,
+        Field(description="Allowed values: 'PROJECTION', 'BETWEEN'."),
+    ] = None
+    InforNexus: Annotated[
         Literal[
             "PROJECTION",
             "BETWEEN",
@@ -190,9 +214,12 @@ class FlowConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
-    Marketo: (
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'BETWEEN', 'EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO' (and 3 more)."
+        ),
+    ] = None
+    Marketo: Annotated[
         Literal[
             "PROJECTION",
             "LESS_THAN",
@@ -211,9 +238,12 @@ class FlowConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
-    Pardot: (
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'BETWEEN', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL' (and 4 more)."
+        ),
+    ] = None
+    Pardot: Annotated[
         Literal[
             "PROJECTION",
             "EQUAL_TO",
@@ -230,9 +260,12 @@ class FlowConnectorOperator(DeferredModel):
             "VALIDATE_NON_NEGATIVE",
             "VALIDATE_NUMERIC",
         ]
-        | None
-    ) = None
-    S3: (
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'EQUAL_TO', 'NO_OP', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO' (and 2 more)."
+        ),
+    ] = None
+    S3: Annotated[
         Literal[
             "PROJECTION",
             "LESS_THAN",
@@ -255,9 +288,12 @@ class FlowConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
-    SAPOData: (
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'BETWEEN', 'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION' (and 8 more)."
+        ),
+    ] = None
+    SAPOData: Annotated[
         Literal[
             "PROJECTION",
             "LESS_THAN",
@@ -281,9 +317,12 @@ class FlowConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
-    Salesforce: (
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'LESS_THAN', 'CONTAINS', 'GREATER_THAN', 'BETWEEN', 'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION' (and 9 more)."
+        ),
+    ] = None
+    Salesforce: Annotated[
         Literal[
             "PROJECTION",
             "LESS_THAN",
@@ -307,9 +346,12 @@ class FlowConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
-    ServiceNow: (
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'LESS_THAN', 'CONTAINS', 'GREATER_THAN', 'BETWEEN', 'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION' (and 9 more)."
+        ),
+    ] = None
+    ServiceNow: Annotated[
         Literal[
             "PROJECTION",
             "LESS_THAN",
@@ -333,9 +375,12 @@ class FlowConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
-    Singular: (
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'LESS_THAN', 'CONTAINS', 'GREATER_THAN', 'BETWEEN', 'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION' (and 9 more)."
+        ),
+    ] = None
+    Singular: Annotated[
         Literal[
             "PROJECTION",
             "EQUAL_TO",
@@ -352,9 +397,12 @@ class FlowConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
-    Slack: (
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE' (and 2 more)."
+        ),
+    ] = None
+    Slack: Annotated[
         Literal[
             "PROJECTION",
             "BETWEEN",
@@ -372,9 +420,12 @@ class FlowConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
-    Trendmicro: (
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'BETWEEN', 'EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO' (and 3 more)."
+        ),
+    ] = None
+    Trendmicro: Annotated[
         Literal[
             "PROJECTION",
             "EQUAL_TO",
@@ -391,9 +442,12 @@ class FlowConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
-    Veeva: (
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE' (and 2 more)."
+        ),
+    ] = None
+    Veeva: Annotated[
         Literal[
             "PROJECTION",
             "LESS_THAN",
@@ -416,9 +470,12 @@ class FlowConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
-    Zendesk: (
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'BETWEEN', 'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION' (and 8 more)."
+        ),
+    ] = None
+    Zendesk: Annotated[
         Literal[
             "PROJECTION",
             "GREATER_THAN",
@@ -435,432 +492,674 @@ class FlowConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'GREATER_THAN', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE' (and 2 more)."
+        ),
+    ] = None
 
 
 class FlowErrorHandlingConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str | None = None
-    BucketPrefix: str | None = None
-    FailOnFirstError: bool | None = None
+    BucketName: Annotated[
+        str | None, Field(description="Pattern: \\S+ Length: 3 to 63 characters.")
+    ] = None
+    BucketPrefix: Annotated[str | None, Field(description="Length: 0 to 512 characters.")] = None
+    FailOnFirstError: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class FlowGlueDataCatalog(DeferredModel):
+    """
+    Trigger settings of the flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatabaseName: str
-    RoleArn: str
-    TablePrefix: str
+    DatabaseName: Annotated[str, Field(description="A string containing the value for the tag")]
+    RoleArn: Annotated[str, Field(description="A string containing the value for the tag")]
+    TablePrefix: Annotated[str, Field(description="A string containing the value for the tag")]
 
 
 class FlowIncrementalPullConfig(DeferredModel):
-    DatetimeTypeFieldName: str | None = None
+    """
+    Configuration for scheduled incremental data pull
+    """
+
+    DatetimeTypeFieldName: Annotated[
+        str | None,
+        Field(
+            description="Name of the datetime/timestamp data type field to be used for importing incremental records from the source"
+        ),
+    ] = None
 
 
 class FlowMetadataCatalogConfig(DeferredModel):
+    """
+    Configurations of metadata catalog of the flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GlueDataCatalog: FlowGlueDataCatalog | None = None
+    GlueDataCatalog: Annotated[
+        FlowGlueDataCatalog | None,
+        Field(description="Configurations of glue data catalog of the flow."),
+    ] = None
 
 
 class FlowPrefixConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PathPrefixHierarchy: list[Literal["EXECUTION_ID", "SCHEMA_VERSION"]] | None = None
-    PrefixFormat: Literal["YEAR", "MONTH", "DAY", "HOUR", "MINUTE"] | None = None
-    PrefixType: Literal["FILENAME", "PATH", "PATH_AND_FILENAME"] | None = None
+    PathPrefixHierarchy: Annotated[
+        list[Literal["EXECUTION_ID", "SCHEMA_VERSION"]] | None,
+        Field(description="Each item: Allowed values: 'EXECUTION_ID', 'SCHEMA_VERSION'."),
+    ] = None
+    PrefixFormat: Annotated[
+        Literal["YEAR", "MONTH", "DAY", "HOUR", "MINUTE"] | None,
+        Field(description="Allowed values: 'YEAR', 'MONTH', 'DAY', 'HOUR', 'MINUTE'."),
+    ] = None
+    PrefixType: Annotated[
+        Literal["FILENAME", "PATH", "PATH_AND_FILENAME"] | None,
+        Field(description="Allowed values: 'FILENAME', 'PATH', 'PATH_AND_FILENAME'."),
+    ] = None
 
 
 class FlowS3InputFormatConfig(DeferredModel):
-    S3InputFileType: Literal["CSV", "JSON"] | None = None
+    S3InputFileType: Annotated[
+        Literal["CSV", "JSON"] | None, Field(description="Allowed values: 'CSV', 'JSON'.")
+    ] = None
 
 
 class FlowS3OutputFormatConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregationConfig: FlowAggregationConfig | None = None
-    FileType: Literal["CSV", "JSON", "PARQUET"] | None = None
-    PrefixConfig: FlowPrefixConfig | None = None
-    PreserveSourceDataTyping: bool | None = None
+    AggregationConfig: Annotated[
+        FlowAggregationConfig | None, Field(description="Type: FlowAggregationConfigDict.")
+    ] = None
+    FileType: Annotated[
+        Literal["CSV", "JSON", "PARQUET"] | None,
+        Field(description="Allowed values: 'CSV', 'JSON', 'PARQUET'."),
+    ] = None
+    PrefixConfig: Annotated[
+        FlowPrefixConfig | None, Field(description="Type: FlowPrefixConfigDict.")
+    ] = None
+    PreserveSourceDataTyping: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class FlowSuccessResponseHandlingConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str | None = None
-    BucketPrefix: str | None = None
+    BucketName: Annotated[
+        str | None, Field(description="Pattern: \\S+ Length: 3 to 63 characters.")
+    ] = None
+    BucketPrefix: Annotated[str | None, Field(description="Length: 0 to 512 characters.")] = None
 
 
 class GoogleAnalyticsSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Object: str
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class InforNexusSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Object: str
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class LookoutMetricsDestinationProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Object: str | None = None
+    Object: Annotated[
+        str | None, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")
+    ] = None
 
 
 class MarketoDestinationProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ErrorHandlingConfig: FlowErrorHandlingConfig | None = None
-    Object: str
+    ErrorHandlingConfig: Annotated[
+        FlowErrorHandlingConfig | None, Field(description="Type: FlowErrorHandlingConfigDict.")
+    ] = None
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class MarketoSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Object: str
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class PardotSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Object: str
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class RedshiftDestinationProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketPrefix: str | None = None
-    ErrorHandlingConfig: FlowErrorHandlingConfig | None = None
-    IntermediateBucketName: str
-    Object: str
+    BucketPrefix: Annotated[str | None, Field(description="Length: 0 to 512 characters.")] = None
+    ErrorHandlingConfig: Annotated[
+        FlowErrorHandlingConfig | None, Field(description="Type: FlowErrorHandlingConfigDict.")
+    ] = None
+    IntermediateBucketName: Annotated[
+        str, Field(description="Pattern: \\S+ Length: 3 to 63 characters.")
+    ]
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class S3DestinationProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    BucketPrefix: str | None = None
-    S3OutputFormatConfig: FlowS3OutputFormatConfig | None = None
+    BucketName: Annotated[str, Field(description="Pattern: \\S+ Length: 3 to 63 characters.")]
+    BucketPrefix: Annotated[str | None, Field(description="Length: 0 to 512 characters.")] = None
+    S3OutputFormatConfig: Annotated[
+        FlowS3OutputFormatConfig | None, Field(description="Type: FlowS3OutputFormatConfigDict.")
+    ] = None
 
 
 class S3SourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    BucketPrefix: str
-    S3InputFormatConfig: FlowS3InputFormatConfig | None = None
+    BucketName: Annotated[str, Field(description="Pattern: \\S+ Length: 3 to 63 characters.")]
+    BucketPrefix: Annotated[str, Field(description="Length: 0 to 512 characters.")]
+    S3InputFormatConfig: Annotated[
+        FlowS3InputFormatConfig | None, Field(description="Type: FlowS3InputFormatConfigDict.")
+    ] = None
 
 
 class SAPODataDestinationProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ErrorHandlingConfig: FlowErrorHandlingConfig | None = None
-    IdFieldNames: list[str] | None = None
-    ObjectPath: str
-    SuccessResponseHandlingConfig: FlowSuccessResponseHandlingConfig | None = None
-    WriteOperationType: Literal["INSERT", "UPSERT", "UPDATE", "DELETE"] | None = None
+    ErrorHandlingConfig: Annotated[
+        FlowErrorHandlingConfig | None, Field(description="Type: FlowErrorHandlingConfigDict.")
+    ] = None
+    IdFieldNames: Annotated[
+        list[str] | None,
+        Field(description="List of fields used as ID when performing a write operation."),
+    ] = None
+    ObjectPath: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
+    SuccessResponseHandlingConfig: Annotated[
+        FlowSuccessResponseHandlingConfig | None,
+        Field(description="Type: FlowSuccessResponseHandlingConfigDict."),
+    ] = None
+    WriteOperationType: Annotated[
+        Literal["INSERT", "UPSERT", "UPDATE", "DELETE"] | None,
+        Field(description="Allowed values: 'INSERT', 'UPSERT', 'UPDATE', 'DELETE'."),
+    ] = None
 
 
 class SAPODataPaginationConfig(DeferredModel):
+    """
+    SAP Source connector page size
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    maxPageSize: int
+    maxPageSize: Annotated[int, Field(description="Range: 1 to 10000 (inclusive).")]
 
 
 class SAPODataParallelismConfig(DeferredModel):
+    """
+    SAP Source connector parallelism factor
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    maxParallelism: int
+    maxParallelism: Annotated[int, Field(description="Range: 1 to 10 (inclusive).")]
 
 
 class SAPODataSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ObjectPath: str
-    paginationConfig: SAPODataPaginationConfig | None = None
-    parallelismConfig: SAPODataParallelismConfig | None = None
+    ObjectPath: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
+    paginationConfig: Annotated[
+        SAPODataPaginationConfig | None, Field(description="SAP Source connector page size")
+    ] = None
+    parallelismConfig: Annotated[
+        SAPODataParallelismConfig | None,
+        Field(description="SAP Source connector parallelism factor"),
+    ] = None
 
 
 class SalesforceDestinationProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataTransferApi: Literal["AUTOMATIC", "BULKV2", "REST_SYNC"] | None = None
-    ErrorHandlingConfig: FlowErrorHandlingConfig | None = None
-    IdFieldNames: list[str] | None = None
-    Object: str
-    WriteOperationType: Literal["INSERT", "UPSERT", "UPDATE", "DELETE"] | None = None
+    DataTransferApi: Annotated[
+        Literal["AUTOMATIC", "BULKV2", "REST_SYNC"] | None,
+        Field(description="Allowed values: 'AUTOMATIC', 'BULKV2', 'REST_SYNC'."),
+    ] = None
+    ErrorHandlingConfig: Annotated[
+        FlowErrorHandlingConfig | None, Field(description="Type: FlowErrorHandlingConfigDict.")
+    ] = None
+    IdFieldNames: Annotated[
+        list[str] | None,
+        Field(description="List of fields used as ID when performing a write operation."),
+    ] = None
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
+    WriteOperationType: Annotated[
+        Literal["INSERT", "UPSERT", "UPDATE", "DELETE"] | None,
+        Field(description="Allowed values: 'INSERT', 'UPSERT', 'UPDATE', 'DELETE'."),
+    ] = None
 
 
 class SalesforceSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataTransferApi: Literal["AUTOMATIC", "BULKV2", "REST_SYNC"] | None = None
-    EnableDynamicFieldUpdate: bool | None = None
-    IncludeDeletedRecords: bool | None = None
-    Object: str
+    DataTransferApi: Annotated[
+        Literal["AUTOMATIC", "BULKV2", "REST_SYNC"] | None,
+        Field(description="Allowed values: 'AUTOMATIC', 'BULKV2', 'REST_SYNC'."),
+    ] = None
+    EnableDynamicFieldUpdate: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IncludeDeletedRecords: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class ScheduledTriggerProperties(DeferredModel):
+    """
+    Details required for scheduled trigger type
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataPullMode: Literal["Incremental", "Complete"] | None = None
-    FirstExecutionFrom: float | None = None
-    FlowErrorDeactivationThreshold: int | None = None
-    ScheduleEndTime: float | None = None
-    ScheduleExpression: str
-    ScheduleOffset: float | None = None
-    ScheduleStartTime: float | None = None
-    TimeZone: str | None = None
+    DataPullMode: Annotated[
+        Literal["Incremental", "Complete"] | None,
+        Field(description="Allowed values: 'Incremental', 'Complete'."),
+    ] = None
+    FirstExecutionFrom: Annotated[float | None, Field(description="Type: float.")] = None
+    FlowErrorDeactivationThreshold: Annotated[
+        int | None, Field(description="Range: 1 to 100 (inclusive).")
+    ] = None
+    ScheduleEndTime: Annotated[float | None, Field(description="Type: float.")] = None
+    ScheduleExpression: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    ScheduleOffset: Annotated[float | None, Field(description="Range: 0 to 36000 (inclusive).")] = (
+        None
+    )
+    ScheduleStartTime: Annotated[float | None, Field(description="Type: float.")] = None
+    TimeZone: Annotated[str | None, Field(description="Length: at most 256 characters.")] = None
 
 
 class ServiceNowSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Object: str
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class SingularSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Object: str
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class SlackSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Object: str
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class SnowflakeDestinationProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketPrefix: str | None = None
-    ErrorHandlingConfig: FlowErrorHandlingConfig | None = None
-    IntermediateBucketName: str
-    Object: str
+    BucketPrefix: Annotated[str | None, Field(description="Length: 0 to 512 characters.")] = None
+    ErrorHandlingConfig: Annotated[
+        FlowErrorHandlingConfig | None, Field(description="Type: FlowErrorHandlingConfigDict.")
+    ] = None
+    IntermediateBucketName: Annotated[
+        str, Field(description="Pattern: \\S+ Length: 3 to 63 characters.")
+    ]
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class Tag(DeferredModel):
+    """
+    A label for tagging AppFlow resources
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A string used to identify this tag")]
+    Value: Annotated[str, Field(description="A string containing the value for the tag")]
 
 
 class TaskPropertiesObject(DeferredModel):
+    """
+    An object used to store task related info
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: Literal[
-        "VALUE",
-        "VALUES",
-        "DATA_TYPE",
-        "UPPER_BOUND",
-        "LOWER_BOUND",
-        "SOURCE_DATA_TYPE",
-        "DESTINATION_DATA_TYPE",
-        "VALIDATION_ACTION",
-        "MASK_VALUE",
-        "MASK_LENGTH",
-        "TRUNCATE_LENGTH",
-        "MATH_OPERATION_FIELDS_ORDER",
-        "CONCAT_FORMAT",
-        "SUBFIELD_CATEGORY_MAP",
-        "EXCLUDE_SOURCE_FIELDS_LIST",
-        "INCLUDE_NEW_FIELDS",
-        "ORDERED_PARTITION_KEYS_LIST",
+    Key: Annotated[
+        Literal[
+            "VALUE",
+            "VALUES",
+            "DATA_TYPE",
+            "UPPER_BOUND",
+            "LOWER_BOUND",
+            "SOURCE_DATA_TYPE",
+            "DESTINATION_DATA_TYPE",
+            "VALIDATION_ACTION",
+            "MASK_VALUE",
+            "MASK_LENGTH",
+            "TRUNCATE_LENGTH",
+            "MATH_OPERATION_FIELDS_ORDER",
+            "CONCAT_FORMAT",
+            "SUBFIELD_CATEGORY_MAP",
+            "EXCLUDE_SOURCE_FIELDS_LIST",
+            "INCLUDE_NEW_FIELDS",
+            "ORDERED_PARTITION_KEYS_LIST",
+        ],
+        Field(
+            description="Allowed values: 'VALUE', 'VALUES', 'DATA_TYPE', 'UPPER_BOUND', 'LOWER_BOUND', 'SOURCE_DATA_TYPE', 'DESTINATION_DATA_TYPE', 'VALIDATION_ACTION', 'MASK_VALUE', 'MASK_LENGTH', 'TRUNCATE_LENGTH', 'MATH_OPERATION_FIELDS_ORDER' (and 5 more)."
+        ),
     ]
-    Value: str
+    Value: Annotated[str, Field(description="Pattern: .+ Length: at most 2048 characters.")]
 
 
 class TrendmicroSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Object: str
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class UpsolverS3OutputFormatConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregationConfig: FlowAggregationConfig | None = None
-    FileType: Literal["CSV", "JSON", "PARQUET"] | None = None
-    PrefixConfig: FlowPrefixConfig
+    AggregationConfig: Annotated[
+        FlowAggregationConfig | None, Field(description="Type: FlowAggregationConfigDict.")
+    ] = None
+    FileType: Annotated[
+        Literal["CSV", "JSON", "PARQUET"] | None,
+        Field(description="Allowed values: 'CSV', 'JSON', 'PARQUET'."),
+    ] = None
+    PrefixConfig: Annotated[FlowPrefixConfig, Field(description="Type: FlowPrefixConfigDict.")]
 
 
 class VeevaSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DocumentType: str | None = None
-    IncludeAllVersions: bool | None = None
-    IncludeRenditions: bool | None = None
-    IncludeSourceFiles: bool | None = None
-    Object: str
+    DocumentType: Annotated[
+        str | None, Field(description="Pattern: [\\s\\w_-]+ Length: 0 to 512 characters.")
+    ] = None
+    IncludeAllVersions: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IncludeRenditions: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IncludeSourceFiles: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class ZendeskDestinationProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ErrorHandlingConfig: FlowErrorHandlingConfig | None = None
-    IdFieldNames: list[str] | None = None
-    Object: str
-    WriteOperationType: Literal["INSERT", "UPSERT", "UPDATE", "DELETE"] | None = None
+    ErrorHandlingConfig: Annotated[
+        FlowErrorHandlingConfig | None, Field(description="Type: FlowErrorHandlingConfigDict.")
+    ] = None
+    IdFieldNames: Annotated[
+        list[str] | None,
+        Field(description="List of fields used as ID when performing a write operation."),
+    ] = None
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
+    WriteOperationType: Annotated[
+        Literal["INSERT", "UPSERT", "UPDATE", "DELETE"] | None,
+        Field(description="Allowed values: 'INSERT', 'UPSERT', 'UPDATE', 'DELETE'."),
+    ] = None
 
 
 class ZendeskSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Object: str
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class FlowAttributes(DeferredModel):
-    FlowArn: str | None = None
+    """
+    The read-only attributes of a AWS::AppFlow::Flow, set by AWS.
+    """
+
+    FlowArn: Annotated[str | None, Field(description="ARN identifier of the flow.")] = None
 
 
 class CustomConnectorDestinationProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EntityName: str
-    ErrorHandlingConfig: FlowErrorHandlingConfig | None = None
-    IdFieldNames: list[str] | None = None
-    WriteOperationType: Literal["INSERT", "UPSERT", "UPDATE", "DELETE"] | None = None
+    CustomProperties: Annotated[
+        dict[str, str] | None, Field(description="A map for properties for custom connector.")
+    ] = None
+    EntityName: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 1024 characters.")]
+    ErrorHandlingConfig: Annotated[
+        FlowErrorHandlingConfig | None, Field(description="Type: FlowErrorHandlingConfigDict.")
+    ] = None
+    IdFieldNames: Annotated[
+        list[str] | None,
+        Field(description="List of fields used as ID when performing a write operation."),
+    ] = None
+    WriteOperationType: Annotated[
+        Literal["INSERT", "UPSERT", "UPDATE", "DELETE"] | None,
+        Field(description="Allowed values: 'INSERT', 'UPSERT', 'UPDATE', 'DELETE'."),
+    ] = None
 
 
 class CustomConnectorSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DataTransferApi: CustomConnectorSourcePropertiesDataTransferApi | None = None
-    EntityName: str
+    CustomProperties: Annotated[
+        dict[str, str] | None, Field(description="A map for properties for custom connector.")
+    ] = None
+    DataTransferApi: Annotated[
+        CustomConnectorSourcePropertiesDataTransferApi | None,
+        Field(description="Type: CustomConnectorSourcePropertiesDataTransferApiDict."),
+    ] = None
+    EntityName: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 1024 characters.")]
 
 
 class EventBridgeDestinationProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ErrorHandlingConfig: FlowErrorHandlingConfig | None = None
-    Object: str
+    ErrorHandlingConfig: Annotated[
+        FlowErrorHandlingConfig | None, Field(description="Type: FlowErrorHandlingConfigDict.")
+    ] = None
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class FlowSourceConnectorProperties(DeferredModel):
-    Amplitude: AmplitudeSourceProperties | None = None
-    CustomConnector: CustomConnectorSourceProperties | None = None
-    Datadog: DatadogSourceProperties | None = None
-    Dynatrace: DynatraceSourceProperties | None = None
-    GoogleAnalytics: GoogleAnalyticsSourceProperties | None = None
-    InforNexus: InforNexusSourceProperties | None = None
-    Marketo: MarketoSourceProperties | None = None
-    Pardot: PardotSourceProperties | None = None
-    S3: S3SourceProperties | None = None
-    SAPOData: SAPODataSourceProperties | None = None
-    Salesforce: SalesforceSourceProperties | None = None
-    ServiceNow: ServiceNowSourceProperties | None = None
-    Singular: SingularSourceProperties | None = None
-    Slack: SlackSourceProperties | None = None
-    Trendmicro: TrendmicroSourceProperties | None = None
-    Veeva: VeevaSourceProperties | None = None
-    Zendesk: ZendeskSourceProperties | None = None
+    """
+    Source connector details required to query a connector
+    """
+
+    Amplitude: Annotated[
+        AmplitudeSourceProperties | None, Field(description="Type: AmplitudeSourcePropertiesDict.")
+    ] = None
+    CustomConnector: Annotated[
+        CustomConnectorSourceProperties | None,
+        Field(description="Type: CustomConnectorSourcePropertiesDict."),
+    ] = None
+    Datadog: Annotated[
+        DatadogSourceProperties | None, Field(description="Type: DatadogSourcePropertiesDict.")
+    ] = None
+    Dynatrace: Annotated[
+        DynatraceSourceProperties | None, Field(description="Type: DynatraceSourcePropertiesDict.")
+    ] = None
+    GoogleAnalytics: Annotated[
+        GoogleAnalyticsSourceProperties | None,
+        Field(description="Type: GoogleAnalyticsSourcePropertiesDict."),
+    ] = None
+    InforNexus: Annotated[
+        InforNexusSourceProperties | None,
+        Field(description="Type: InforNexusSourcePropertiesDict."),
+    ] = None
+    Marketo: Annotated[
+        MarketoSourceProperties | None, Field(description="Type: MarketoSourcePropertiesDict.")
+    ] = None
+    Pardot: Annotated[
+        PardotSourceProperties | None, Field(description="Type: PardotSourcePropertiesDict.")
+    ] = None
+    S3: Annotated[S3SourceProperties | None, Field(description="Type: S3SourcePropertiesDict.")] = (
+        None
+    )
+    SAPOData: Annotated[
+        SAPODataSourceProperties | None, Field(description="Type: SAPODataSourcePropertiesDict.")
+    ] = None
+    Salesforce: Annotated[
+        SalesforceSourceProperties | None,
+        Field(description="Type: SalesforceSourcePropertiesDict."),
+    ] = None
+    ServiceNow: Annotated[
+        ServiceNowSourceProperties | None,
+        Field(description="Type: ServiceNowSourcePropertiesDict."),
+    ] = None
+    Singular: Annotated[
+        SingularSourceProperties | None, Field(description="Type: SingularSourcePropertiesDict.")
+    ] = None
+    Slack: Annotated[
+        SlackSourceProperties | None, Field(description="Type: SlackSourcePropertiesDict.")
+    ] = None
+    Trendmicro: Annotated[
+        TrendmicroSourceProperties | None,
+        Field(description="Type: TrendmicroSourcePropertiesDict."),
+    ] = None
+    Veeva: Annotated[
+        VeevaSourceProperties | None, Field(description="Type: VeevaSourcePropertiesDict.")
+    ] = None
+    Zendesk: Annotated[
+        ZendeskSourceProperties | None, Field(description="Type: ZendeskSourcePropertiesDict.")
+    ] = None
 
 
 class FlowSourceFlowConfig(DeferredModel):
+    """
+    Configurations of Source connector of the flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiVersion: str | None = None
-    ConnectorProfileName: str | None = None
-    ConnectorType: Literal[
-        "SAPOData",
-        "Salesforce",
-        "Pardot",
-        "Singular",
-        "Slack",
-        "Redshift",
-        "S3",
-        "Marketo",
-        "Googleanalytics",
-        "Zendesk",
-        "Servicenow",
-        "Datadog",
-        "Trendmicro",
-        "Snowflake",
-        "Dynatrace",
-        "Infornexus",
-        "Amplitude",
-        "Veeva",
-        "CustomConnector",
-        "EventBridge",
-        "Upsolver",
-        "LookoutMetrics",
+    ApiVersion: Annotated[
+        str | None, Field(description="The API version that the destination connector uses.")
+    ] = None
+    ConnectorProfileName: Annotated[
+        str | None, Field(description="Name of source connector profile")
+    ] = None
+    ConnectorType: Annotated[
+        Literal[
+            "SAPOData",
+            "Salesforce",
+            "Pardot",
+            "Singular",
+            "Slack",
+            "Redshift",
+            "S3",
+            "Marketo",
+            "Googleanalytics",
+            "Zendesk",
+            "Servicenow",
+            "Datadog",
+            "Trendmicro",
+            "Snowflake",
+            "Dynatrace",
+            "Infornexus",
+            "Amplitude",
+            "Veeva",
+            "CustomConnector",
+            "EventBridge",
+            "Upsolver",
+            "LookoutMetrics",
+        ],
+        Field(description="Type of source connector"),
     ]
-    IncrementalPullConfig: FlowIncrementalPullConfig | None = None
-    SourceConnectorProperties: FlowSourceConnectorProperties
+    IncrementalPullConfig: Annotated[
+        FlowIncrementalPullConfig | None,
+        Field(description="Configuration for scheduled incremental data pull"),
+    ] = None
+    SourceConnectorProperties: Annotated[
+        FlowSourceConnectorProperties,
+        Field(description="Source connector details required to query a connector"),
+    ]
 
 
 class FlowTriggerConfig(DeferredModel):
+    """
+    Trigger settings of the flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TriggerProperties: ScheduledTriggerProperties | None = None
-    TriggerType: Literal["Scheduled", "Event", "OnDemand"]
+    TriggerProperties: Annotated[
+        ScheduledTriggerProperties | None,
+        Field(description="Details required based on the type of trigger"),
+    ] = None
+    TriggerType: Annotated[
+        Literal["Scheduled", "Event", "OnDemand"], Field(description="Trigger type of the flow")
+    ]
 
 
 class Task(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectorOperator: FlowConnectorOperator | None = None
-    DestinationField: str | None = None
-    SourceFields: list[str]
-    TaskProperties: list[TaskPropertiesObject] | None = None
-    TaskType: Literal[
-        "Arithmetic",
-        "Filter",
-        "Map",
-        "Map_all",
-        "Mask",
-        "Merge",
-        "Passthrough",
-        "Truncate",
-        "Validate",
-        "Partition",
+    ConnectorOperator: Annotated[
+        FlowConnectorOperator | None,
+        Field(description="Operation to be performed on provided source fields"),
+    ] = None
+    DestinationField: Annotated[
+        str | None, Field(description="A field value on which source field should be validated")
+    ] = None
+    SourceFields: Annotated[
+        list[str], Field(description="Source fields on which particular task will be applied")
+    ]
+    TaskProperties: Annotated[
+        list[TaskPropertiesObject] | None,
+        Field(description="A Map used to store task related info"),
+    ] = None
+    TaskType: Annotated[
+        Literal[
+            "Arithmetic",
+            "Filter",
+            "Map",
+            "Map_all",
+            "Mask",
+            "Merge",
+            "Passthrough",
+            "Truncate",
+            "Validate",
+            "Partition",
+        ],
+        Field(description="Type of task"),
     ]
 
 
@@ -868,66 +1167,141 @@ class UpsolverDestinationProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    BucketPrefix: str | None = None
-    S3OutputFormatConfig: UpsolverS3OutputFormatConfig
+    BucketName: Annotated[
+        str, Field(description="Pattern: ^(upsolver-appflow)\\S* Length: 16 to 63 characters.")
+    ]
+    BucketPrefix: Annotated[str | None, Field(description="Length: 0 to 512 characters.")] = None
+    S3OutputFormatConfig: Annotated[
+        UpsolverS3OutputFormatConfig, Field(description="Type: UpsolverS3OutputFormatConfigDict.")
+    ]
 
 
 class FlowDestinationConnectorProperties(DeferredModel):
-    CustomConnector: CustomConnectorDestinationProperties | None = None
-    EventBridge: EventBridgeDestinationProperties | None = None
-    LookoutMetrics: LookoutMetricsDestinationProperties | None = None
-    Marketo: MarketoDestinationProperties | None = None
-    Redshift: RedshiftDestinationProperties | None = None
-    S3: S3DestinationProperties | None = None
-    SAPOData: SAPODataDestinationProperties | None = None
-    Salesforce: SalesforceDestinationProperties | None = None
-    Snowflake: SnowflakeDestinationProperties | None = None
-    Upsolver: UpsolverDestinationProperties | None = None
-    Zendesk: ZendeskDestinationProperties | None = None
+    """
+    Destination connector details
+    """
+
+    CustomConnector: Annotated[
+        CustomConnectorDestinationProperties | None,
+        Field(description="Type: CustomConnectorDestinationPropertiesDict."),
+    ] = None
+    EventBridge: Annotated[
+        EventBridgeDestinationProperties | None,
+        Field(description="Type: EventBridgeDestinationPropertiesDict."),
+    ] = None
+    LookoutMetrics: Annotated[
+        LookoutMetricsDestinationProperties | None,
+        Field(description="Type: LookoutMetricsDestinationPropertiesDict."),
+    ] = None
+    Marketo: Annotated[
+        MarketoDestinationProperties | None,
+        Field(description="Type: MarketoDestinationPropertiesDict."),
+    ] = None
+    Redshift: Annotated[
+        RedshiftDestinationProperties | None,
+        Field(description="Type: RedshiftDestinationPropertiesDict."),
+    ] = None
+    S3: Annotated[
+        S3DestinationProperties | None, Field(description="Type: S3DestinationPropertiesDict.")
+    ] = None
+    SAPOData: Annotated[
+        SAPODataDestinationProperties | None,
+        Field(description="Type: SAPODataDestinationPropertiesDict."),
+    ] = None
+    Salesforce: Annotated[
+        SalesforceDestinationProperties | None,
+        Field(description="Type: SalesforceDestinationPropertiesDict."),
+    ] = None
+    Snowflake: Annotated[
+        SnowflakeDestinationProperties | None,
+        Field(description="Type: SnowflakeDestinationPropertiesDict."),
+    ] = None
+    Upsolver: Annotated[
+        UpsolverDestinationProperties | None,
+        Field(description="Type: UpsolverDestinationPropertiesDict."),
+    ] = None
+    Zendesk: Annotated[
+        ZendeskDestinationProperties | None,
+        Field(description="Type: ZendeskDestinationPropertiesDict."),
+    ] = None
 
 
 class DestinationFlowConfig(DeferredModel):
+    """
+    Configurations of destination connector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiVersion: str | None = None
-    ConnectorProfileName: str | None = None
-    ConnectorType: Literal[
-        "SAPOData",
-        "Salesforce",
-        "Pardot",
-        "Singular",
-        "Slack",
-        "Redshift",
-        "S3",
-        "Marketo",
-        "Googleanalytics",
-        "Zendesk",
-        "Servicenow",
-        "Datadog",
-        "Trendmicro",
-        "Snowflake",
-        "Dynatrace",
-        "Infornexus",
-        "Amplitude",
-        "Veeva",
-        "CustomConnector",
-        "EventBridge",
-        "Upsolver",
-        "LookoutMetrics",
+    ApiVersion: Annotated[
+        str | None, Field(description="The API version that the destination connector uses.")
+    ] = None
+    ConnectorProfileName: Annotated[
+        str | None, Field(description="Name of destination connector profile")
+    ] = None
+    ConnectorType: Annotated[
+        Literal[
+            "SAPOData",
+            "Salesforce",
+            "Pardot",
+            "Singular",
+            "Slack",
+            "Redshift",
+            "S3",
+            "Marketo",
+            "Googleanalytics",
+            "Zendesk",
+            "Servicenow",
+            "Datadog",
+            "Trendmicro",
+            "Snowflake",
+            "Dynatrace",
+            "Infornexus",
+            "Amplitude",
+            "Veeva",
+            "CustomConnector",
+            "EventBridge",
+            "Upsolver",
+            "LookoutMetrics",
+        ],
+        Field(description="Destination connector type"),
     ]
-    DestinationConnectorProperties: FlowDestinationConnectorProperties
+    DestinationConnectorProperties: Annotated[
+        FlowDestinationConnectorProperties, Field(description="Destination connector details")
+    ]
 
 
 class FlowProps(DeferredModel):
-    Description: str | None = None
-    DestinationFlowConfigList: list[DestinationFlowConfig]
-    FlowName: str
-    FlowStatus: Literal["Active", "Suspended", "Draft"] | None = None
-    KMSArn: str | None = None
-    MetadataCatalogConfig: FlowMetadataCatalogConfig | None = None
-    SourceFlowConfig: FlowSourceFlowConfig
-    Tags: list[Tag] | None = None
-    Tasks: list[Task]
-    TriggerConfig: FlowTriggerConfig
+    """
+    The properties a program declares for a AWS::AppFlow::Flow.
+    """
+
+    Description: Annotated[str | None, Field(description="Description of the flow.")] = None
+    DestinationFlowConfigList: Annotated[
+        list[DestinationFlowConfig],
+        Field(description="List of Destination connectors of the flow."),
+    ]
+    FlowName: Annotated[
+        str, Field(description="Name of the flow. Create-only: changing it replaces the resource.")
+    ]
+    FlowStatus: Annotated[
+        Literal["Active", "Suspended", "Draft"] | None,
+        Field(description="Flow activation status for Scheduled- and Event-triggered flows"),
+    ] = None
+    KMSArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the AWS Key Management Service (AWS KMS) key that's used to encrypt your function's environment variables. If it's not provided, AWS Lambda uses a default service key. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MetadataCatalogConfig: Annotated[
+        FlowMetadataCatalogConfig | None,
+        Field(description="Configurations of metadata catalog of the flow."),
+    ] = None
+    SourceFlowConfig: Annotated[
+        FlowSourceFlowConfig, Field(description="Configurations of Source connector of the flow.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="List of Tags.")] = None
+    Tasks: Annotated[list[Task], Field(description="List of tasks for the flow.")]
+    TriggerConfig: Annotated[FlowTriggerConfig, Field(description="Trigger settings of the flow.")]

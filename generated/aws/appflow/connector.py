@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,41 +59,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectorConnectorProvisioningConfigDict = TypedDict(
-    "ConnectorConnectorProvisioningConfigDict",
-    {
-        "Lambda": "LambdaConnectorProvisioningConfigDict",
-    },
-    total=False,
-)
 
-LambdaConnectorProvisioningConfigDict = TypedDict(
-    "LambdaConnectorProvisioningConfigDict",
-    {
-        "LambdaArn": "Required[str]",
-    },
-    total=False,
-)
+class ConnectorConnectorProvisioningConfigDict(TypedDict, total=False):
+    """ConnectorConnectorProvisioningConfig as a plain dict: Contains information about the
+    configuration of the connector being registered."""
 
+    Lambda: LambdaConnectorProvisioningConfigDict
+    """Contains information about the configuration of the lambda which is being registered as the
+    connector."""
+
+
+class LambdaConnectorProvisioningConfigDict(TypedDict, total=False):
+    """LambdaConnectorProvisioningConfig as a plain dict: Contains information about the
+    configuration of the lambda which is being registered as the connector."""
+
+    LambdaArn: Required[str]
+    """Lambda ARN of the connector being registered."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppFlow::Connector",
     schema_file="aws-appflow-connector.json",
     primary_identifier=("/ConnectorLabel",),
-    additional_identifiers=(),
     read_only=("/ConnectorArn",),
     create_only=("/ConnectorLabel",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ConnectorProvisioningType", "ConnectorProvisioningConfig"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -99,63 +100,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConnectorProvisioningConfig": {
-            "additionalProperties": False,
-            "properties": {"Lambda": {"$ref": "#/definitions/LambdaConnectorProvisioningConfig"}},
-            "type": "object",
-        },
-        "LambdaConnectorProvisioningConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "LambdaArn": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "arn:*:.*:.*:[0-9]+:.*",
-                    "type": "string",
-                }
-            },
-            "required": ["LambdaArn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConnectorArn": {
-            "maxLength": 512,
-            "pattern": "arn:.*:appflow:.*:[0-9]+:.*",
-            "type": "string",
-        },
-        "ConnectorLabel": {
-            "maxLength": 512,
-            "minLength": 0,
-            "pattern": "[a-zA-Z0-9][\\w!@#.-]+",
-            "type": "string",
-        },
-        "ConnectorProvisioningConfig": {"$ref": "#/definitions/ConnectorProvisioningConfig"},
-        "ConnectorProvisioningType": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9][\\w!@#.-]+",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "[\\s\\w/!@#+=.-]*",
-            "type": "string",
-        },
-    },
-    "required": ["ConnectorProvisioningType", "ConnectorProvisioningConfig"],
-}
-
 
 class Connector(_Resource):
     """AWS::AppFlow::Connector: Resource schema for AWS::AppFlow::Connector
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConnectorLabel.
+    Replaced when any of these change (create-only): ConnectorLabel.
+    Read-only attributes (known once deployed): ConnectorArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appflow-connector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -163,38 +117,48 @@ class Connector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConnectorArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The arn of the connector. The arn is unique for each ConnectorRegistration in your AWS
+    account."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectorLabel: str
     ConnectorProvisioningConfig: ConnectorConnectorProvisioningConfigDict
     ConnectorProvisioningType: str
     Description: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectorProvisioningConfig: ConnectorConnectorProvisioningConfig
+        | ConnectorConnectorProvisioningConfigDict,
+        ConnectorProvisioningType: str,
+        ConnectorLabel: str | None = None,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppFlow::Connector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectorProvisioningConfig: ConnectorConnectorProvisioningConfig
-            | ConnectorConnectorProvisioningConfigDict,
-            ConnectorProvisioningType: str,
-            ConnectorLabel: str | None = None,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppFlow::Connector; `await` it inside an App to deploy it.
-
-            ConnectorLabel: The name of the connector.
-            ConnectorProvisioningConfig: Contains information about the configuration of the connector being registered.
-            ConnectorProvisioningType: The provisioning type of the connector.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectorProvisioningConfig: Contains information about the configuration of the
+                connector being registered. Required.
+            ConnectorProvisioningType: The provisioning type of the connector. Currently the only
+                supported value is LAMBDA. Required.
+            ConnectorLabel: The name of the connector. The name is unique for each
+                ConnectorRegistration in your AWS account. Create-only: changing it replaces the
+                resource.
             Description: A description about the connector that's being registered.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

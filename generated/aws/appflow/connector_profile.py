@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -219,478 +223,560 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AmplitudeConnectorProfileCredentialsDict = TypedDict(
-    "AmplitudeConnectorProfileCredentialsDict",
-    {
-        "ApiKey": "Required[str]",
-        "SecretKey": "Required[str]",
-    },
-    total=False,
-)
 
-ApiKeyCredentialsDict = TypedDict(
-    "ApiKeyCredentialsDict",
-    {
-        "ApiKey": "Required[str]",
-        "ApiSecretKey": "str",
-    },
-    total=False,
-)
+class AmplitudeConnectorProfileCredentialsDict(TypedDict, total=False):
+    """AmplitudeConnectorProfileCredentials as a plain dict."""
 
-ConnectorProfileBasicAuthCredentialsDict = TypedDict(
-    "ConnectorProfileBasicAuthCredentialsDict",
-    {
-        "Password": "Required[str]",
-        "Username": "Required[str]",
-    },
-    total=False,
-)
+    ApiKey: Required[str]
+    """A unique alphanumeric identiﬁer used to authenticate a user, developer, or calling program to
+    your API."""
+    SecretKey: Required[str]
+    """Pattern: \\S+ Length: 0 to 256 characters."""
 
-ConnectorProfileConnectorOAuthRequestDict = TypedDict(
-    "ConnectorProfileConnectorOAuthRequestDict",
-    {
-        "AuthCode": "str",
-        "RedirectUri": "str",
-    },
-    total=False,
-)
 
-ConnectorProfileConnectorProfileConfigDict = TypedDict(
-    "ConnectorProfileConnectorProfileConfigDict",
-    {
-        "ConnectorProfileCredentials": "ConnectorProfileConnectorProfileCredentialsDict",
-        "ConnectorProfileProperties": "ConnectorProfileConnectorProfilePropertiesDict",
-    },
-    total=False,
-)
+class ApiKeyCredentialsDict(TypedDict, total=False):
+    """ApiKeyCredentials as a plain dict."""
 
-ConnectorProfileConnectorProfileCredentialsDict = TypedDict(
-    "ConnectorProfileConnectorProfileCredentialsDict",
-    {
-        "Amplitude": "AmplitudeConnectorProfileCredentialsDict",
-        "CustomConnector": "CustomConnectorProfileCredentialsDict",
-        "Datadog": "DatadogConnectorProfileCredentialsDict",
-        "Dynatrace": "DynatraceConnectorProfileCredentialsDict",
-        "GoogleAnalytics": "GoogleAnalyticsConnectorProfileCredentialsDict",
-        "InforNexus": "InforNexusConnectorProfileCredentialsDict",
-        "Marketo": "MarketoConnectorProfileCredentialsDict",
-        "Pardot": "PardotConnectorProfileCredentialsDict",
-        "Redshift": "RedshiftConnectorProfileCredentialsDict",
-        "SAPOData": "SAPODataConnectorProfileCredentialsDict",
-        "Salesforce": "SalesforceConnectorProfileCredentialsDict",
-        "ServiceNow": "ServiceNowConnectorProfileCredentialsDict",
-        "Singular": "SingularConnectorProfileCredentialsDict",
-        "Slack": "SlackConnectorProfileCredentialsDict",
-        "Snowflake": "SnowflakeConnectorProfileCredentialsDict",
-        "Trendmicro": "TrendmicroConnectorProfileCredentialsDict",
-        "Veeva": "VeevaConnectorProfileCredentialsDict",
-        "Zendesk": "ZendeskConnectorProfileCredentialsDict",
-    },
-    total=False,
-)
+    ApiKey: Required[str]
+    """Pattern: \\S+ Length: 0 to 256 characters."""
+    ApiSecretKey: str
+    """Pattern: \\S+ Length: 0 to 256 characters."""
 
-ConnectorProfileConnectorProfilePropertiesDict = TypedDict(
-    "ConnectorProfileConnectorProfilePropertiesDict",
-    {
-        "CustomConnector": "CustomConnectorProfilePropertiesDict",
-        "Datadog": "DatadogConnectorProfilePropertiesDict",
-        "Dynatrace": "DynatraceConnectorProfilePropertiesDict",
-        "InforNexus": "InforNexusConnectorProfilePropertiesDict",
-        "Marketo": "MarketoConnectorProfilePropertiesDict",
-        "Pardot": "PardotConnectorProfilePropertiesDict",
-        "Redshift": "RedshiftConnectorProfilePropertiesDict",
-        "SAPOData": "SAPODataConnectorProfilePropertiesDict",
-        "Salesforce": "SalesforceConnectorProfilePropertiesDict",
-        "ServiceNow": "ServiceNowConnectorProfilePropertiesDict",
-        "Slack": "SlackConnectorProfilePropertiesDict",
-        "Snowflake": "SnowflakeConnectorProfilePropertiesDict",
-        "Veeva": "VeevaConnectorProfilePropertiesDict",
-        "Zendesk": "ZendeskConnectorProfilePropertiesDict",
-    },
-    total=False,
-)
 
-ConnectorProfileOAuth2CredentialsDict = TypedDict(
-    "ConnectorProfileOAuth2CredentialsDict",
-    {
-        "AccessToken": "str",
-        "ClientId": "str",
-        "ClientSecret": "str",
-        "OAuthRequest": "ConnectorProfileConnectorOAuthRequestDict",
-        "RefreshToken": "str",
-    },
-    total=False,
-)
+class ConnectorProfileBasicAuthCredentialsDict(TypedDict, total=False):
+    """ConnectorProfileBasicAuthCredentials as a plain dict."""
 
-ConnectorProfileOAuth2PropertiesDict = TypedDict(
-    "ConnectorProfileOAuth2PropertiesDict",
-    {
-        "OAuth2GrantType": "Literal['CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE', 'JWT_BEARER']",
-        "TokenUrl": "str",
-        "TokenUrlCustomProperties": "dict[str, Any]",
-    },
-    total=False,
-)
+    Password: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+    Username: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
 
-ConnectorProfileOAuthPropertiesDict = TypedDict(
-    "ConnectorProfileOAuthPropertiesDict",
-    {
-        "AuthCodeUrl": "str",
-        "OAuthScopes": "list[str]",
-        "TokenUrl": "str",
-    },
-    total=False,
-)
 
-CustomAuthCredentialsDict = TypedDict(
-    "CustomAuthCredentialsDict",
-    {
-        "CredentialsMap": "dict[str, Any]",
-        "CustomAuthenticationType": "Required[str]",
-    },
-    total=False,
-)
+class ConnectorProfileConnectorOAuthRequestDict(TypedDict, total=False):
+    """ConnectorProfileConnectorOAuthRequest as a plain dict."""
 
-CustomConnectorProfileCredentialsDict = TypedDict(
-    "CustomConnectorProfileCredentialsDict",
-    {
-        "ApiKey": "ApiKeyCredentialsDict",
-        "AuthenticationType": "Required[Literal['OAUTH2', 'APIKEY', 'BASIC', 'CUSTOM']]",
-        "Basic": "ConnectorProfileBasicAuthCredentialsDict",
-        "Custom": "CustomAuthCredentialsDict",
-        "Oauth2": "ConnectorProfileOAuth2CredentialsDict",
-    },
-    total=False,
-)
+    AuthCode: str
+    """The code provided by the connector when it has been authenticated via the connected app."""
+    RedirectUri: str
+    """The URL to which the authentication server redirects the browser after authorization has been
+    granted."""
 
-CustomConnectorProfilePropertiesDict = TypedDict(
-    "CustomConnectorProfilePropertiesDict",
-    {
-        "OAuth2Properties": "ConnectorProfileOAuth2PropertiesDict",
-        "ProfileProperties": "dict[str, Any]",
-    },
-    total=False,
-)
 
-DatadogConnectorProfileCredentialsDict = TypedDict(
-    "DatadogConnectorProfileCredentialsDict",
-    {
-        "ApiKey": "Required[str]",
-        "ApplicationKey": "Required[str]",
-    },
-    total=False,
-)
+class ConnectorProfileConnectorProfileConfigDict(TypedDict, total=False):
+    """ConnectorProfileConnectorProfileConfig as a plain dict: Connector specific configurations
+    needed to create connector profile"""
 
-DatadogConnectorProfilePropertiesDict = TypedDict(
-    "DatadogConnectorProfilePropertiesDict",
-    {
-        "InstanceUrl": "Required[str]",
-    },
-    total=False,
-)
+    ConnectorProfileCredentials: ConnectorProfileConnectorProfileCredentialsDict
+    """Connector specific configuration needed to create connector profile based on Authentication
+    mechanism"""
+    ConnectorProfileProperties: ConnectorProfileConnectorProfilePropertiesDict
+    """Connector specific properties needed to create connector profile - currently not needed for
+    Amplitude, Trendmicro, Googleanalytics and Singular"""
 
-DynatraceConnectorProfileCredentialsDict = TypedDict(
-    "DynatraceConnectorProfileCredentialsDict",
-    {
-        "ApiToken": "Required[str]",
-    },
-    total=False,
-)
 
-DynatraceConnectorProfilePropertiesDict = TypedDict(
-    "DynatraceConnectorProfilePropertiesDict",
-    {
-        "InstanceUrl": "Required[str]",
-    },
-    total=False,
-)
+class ConnectorProfileConnectorProfileCredentialsDict(TypedDict, total=False):
+    """ConnectorProfileConnectorProfileCredentials as a plain dict: Connector specific configuration
+    needed to create connector profile based on Authentication mechanism"""
 
-GoogleAnalyticsConnectorProfileCredentialsDict = TypedDict(
-    "GoogleAnalyticsConnectorProfileCredentialsDict",
-    {
-        "AccessToken": "str",
-        "ClientId": "Required[str]",
-        "ClientSecret": "Required[str]",
-        "ConnectorOAuthRequest": "ConnectorProfileConnectorOAuthRequestDict",
-        "RefreshToken": "str",
-    },
-    total=False,
-)
+    Amplitude: AmplitudeConnectorProfileCredentialsDict
+    """Type: AmplitudeConnectorProfileCredentialsDict."""
+    CustomConnector: CustomConnectorProfileCredentialsDict
+    """Type: CustomConnectorProfileCredentialsDict."""
+    Datadog: DatadogConnectorProfileCredentialsDict
+    """Type: DatadogConnectorProfileCredentialsDict."""
+    Dynatrace: DynatraceConnectorProfileCredentialsDict
+    """Type: DynatraceConnectorProfileCredentialsDict."""
+    GoogleAnalytics: GoogleAnalyticsConnectorProfileCredentialsDict
+    """Type: GoogleAnalyticsConnectorProfileCredentialsDict."""
+    InforNexus: InforNexusConnectorProfileCredentialsDict
+    """Type: InforNexusConnectorProfileCredentialsDict."""
+    Marketo: MarketoConnectorProfileCredentialsDict
+    """Type: MarketoConnectorProfileCredentialsDict."""
+    Pardot: PardotConnectorProfileCredentialsDict
+    """Type: PardotConnectorProfileCredentialsDict."""
+    Redshift: RedshiftConnectorProfileCredentialsDict
+    """Type: RedshiftConnectorProfileCredentialsDict."""
+    SAPOData: SAPODataConnectorProfileCredentialsDict
+    """Type: SAPODataConnectorProfileCredentialsDict."""
+    Salesforce: SalesforceConnectorProfileCredentialsDict
+    """Type: SalesforceConnectorProfileCredentialsDict."""
+    ServiceNow: ServiceNowConnectorProfileCredentialsDict
+    """Type: ServiceNowConnectorProfileCredentialsDict."""
+    Singular: SingularConnectorProfileCredentialsDict
+    """Type: SingularConnectorProfileCredentialsDict."""
+    Slack: SlackConnectorProfileCredentialsDict
+    """Type: SlackConnectorProfileCredentialsDict."""
+    Snowflake: SnowflakeConnectorProfileCredentialsDict
+    """Type: SnowflakeConnectorProfileCredentialsDict."""
+    Trendmicro: TrendmicroConnectorProfileCredentialsDict
+    """Type: TrendmicroConnectorProfileCredentialsDict."""
+    Veeva: VeevaConnectorProfileCredentialsDict
+    """Type: VeevaConnectorProfileCredentialsDict."""
+    Zendesk: ZendeskConnectorProfileCredentialsDict
+    """Type: ZendeskConnectorProfileCredentialsDict."""
 
-InforNexusConnectorProfileCredentialsDict = TypedDict(
-    "InforNexusConnectorProfileCredentialsDict",
-    {
-        "AccessKeyId": "Required[str]",
-        "Datakey": "Required[str]",
-        "SecretAccessKey": "Required[str]",
-        "UserId": "Required[str]",
-    },
-    total=False,
-)
 
-InforNexusConnectorProfilePropertiesDict = TypedDict(
-    "InforNexusConnectorProfilePropertiesDict",
-    {
-        "InstanceUrl": "Required[str]",
-    },
-    total=False,
-)
+class ConnectorProfileConnectorProfilePropertiesDict(TypedDict, total=False):
+    """ConnectorProfileConnectorProfileProperties as a plain dict: Connector specific properties
+    needed to create connector profile - currently not needed for Amplitude, Trendmicro,
+    Googleanalytics and Singular"""
 
-MarketoConnectorProfileCredentialsDict = TypedDict(
-    "MarketoConnectorProfileCredentialsDict",
-    {
-        "AccessToken": "str",
-        "ClientId": "Required[str]",
-        "ClientSecret": "Required[str]",
-        "ConnectorOAuthRequest": "ConnectorProfileConnectorOAuthRequestDict",
-    },
-    total=False,
-)
+    CustomConnector: CustomConnectorProfilePropertiesDict
+    """Type: CustomConnectorProfilePropertiesDict."""
+    Datadog: DatadogConnectorProfilePropertiesDict
+    """Type: DatadogConnectorProfilePropertiesDict."""
+    Dynatrace: DynatraceConnectorProfilePropertiesDict
+    """Type: DynatraceConnectorProfilePropertiesDict."""
+    InforNexus: InforNexusConnectorProfilePropertiesDict
+    """Type: InforNexusConnectorProfilePropertiesDict."""
+    Marketo: MarketoConnectorProfilePropertiesDict
+    """Type: MarketoConnectorProfilePropertiesDict."""
+    Pardot: PardotConnectorProfilePropertiesDict
+    """Type: PardotConnectorProfilePropertiesDict."""
+    Redshift: RedshiftConnectorProfilePropertiesDict
+    """Type: RedshiftConnectorProfilePropertiesDict."""
+    SAPOData: SAPODataConnectorProfilePropertiesDict
+    """Type: SAPODataConnectorProfilePropertiesDict."""
+    Salesforce: SalesforceConnectorProfilePropertiesDict
+    """Type: SalesforceConnectorProfilePropertiesDict."""
+    ServiceNow: ServiceNowConnectorProfilePropertiesDict
+    """Type: ServiceNowConnectorProfilePropertiesDict."""
+    Slack: SlackConnectorProfilePropertiesDict
+    """Type: SlackConnectorProfilePropertiesDict."""
+    Snowflake: SnowflakeConnectorProfilePropertiesDict
+    """Type: SnowflakeConnectorProfilePropertiesDict."""
+    Veeva: VeevaConnectorProfilePropertiesDict
+    """Type: VeevaConnectorProfilePropertiesDict."""
+    Zendesk: ZendeskConnectorProfilePropertiesDict
+    """Type: ZendeskConnectorProfilePropertiesDict."""
 
-MarketoConnectorProfilePropertiesDict = TypedDict(
-    "MarketoConnectorProfilePropertiesDict",
-    {
-        "InstanceUrl": "Required[str]",
-    },
-    total=False,
-)
 
-PardotConnectorProfileCredentialsDict = TypedDict(
-    "PardotConnectorProfileCredentialsDict",
-    {
-        "AccessToken": "str",
-        "ClientCredentialsArn": "str",
-        "ConnectorOAuthRequest": "ConnectorProfileConnectorOAuthRequestDict",
-        "RefreshToken": "str",
-    },
-    total=False,
-)
+class ConnectorProfileOAuth2CredentialsDict(TypedDict, total=False):
+    """ConnectorProfileOAuth2Credentials as a plain dict."""
 
-PardotConnectorProfilePropertiesDict = TypedDict(
-    "PardotConnectorProfilePropertiesDict",
-    {
-        "BusinessUnitId": "Required[str]",
-        "InstanceUrl": "str",
-        "IsSandboxEnvironment": "bool",
-    },
-    total=False,
-)
+    AccessToken: str
+    """Pattern: \\S+ Length: 0 to 4096 characters."""
+    ClientId: str
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+    ClientSecret: str
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+    OAuthRequest: ConnectorProfileConnectorOAuthRequestDict
+    """Type: ConnectorProfileConnectorOAuthRequestDict."""
+    RefreshToken: str
+    """Pattern: \\S+ Length: 0 to 4096 characters."""
 
-RedshiftConnectorProfileCredentialsDict = TypedDict(
-    "RedshiftConnectorProfileCredentialsDict",
-    {
-        "Password": "str",
-        "Username": "str",
-    },
-    total=False,
-)
 
-RedshiftConnectorProfilePropertiesDict = TypedDict(
-    "RedshiftConnectorProfilePropertiesDict",
-    {
-        "BucketName": "Required[str]",
-        "BucketPrefix": "str",
-        "ClusterIdentifier": "str",
-        "DataApiRoleArn": "str",
-        "DatabaseName": "str",
-        "DatabaseUrl": "str",
-        "IsRedshiftServerless": "bool",
-        "RoleArn": "Required[str]",
-        "WorkgroupName": "str",
-    },
-    total=False,
-)
+class ConnectorProfileOAuth2PropertiesDict(TypedDict, total=False):
+    """ConnectorProfileOAuth2Properties as a plain dict."""
 
-SAPODataConnectorProfileCredentialsDict = TypedDict(
-    "SAPODataConnectorProfileCredentialsDict",
-    {
-        "BasicAuthCredentials": "ConnectorProfileBasicAuthCredentialsDict",
-        "OAuthCredentials": "SAPODataConnectorProfileCredentialsOAuthCredentialsDict",
-    },
-    total=False,
-)
+    OAuth2GrantType: Literal["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE", "JWT_BEARER"]
+    """Allowed values: 'CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE', 'JWT_BEARER'."""
+    TokenUrl: str
+    """Pattern: ^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|] Length: 0 to
+    256 characters."""
+    TokenUrlCustomProperties: dict[str, str]
+    """A map for properties for custom connector Token Url."""
 
-SAPODataConnectorProfileCredentialsOAuthCredentialsDict = TypedDict(
-    "SAPODataConnectorProfileCredentialsOAuthCredentialsDict",
-    {
-        "AccessToken": "str",
-        "ClientId": "str",
-        "ClientSecret": "str",
-        "ConnectorOAuthRequest": "ConnectorProfileConnectorOAuthRequestDict",
-        "RefreshToken": "str",
-    },
-    total=False,
-)
 
-SAPODataConnectorProfilePropertiesDict = TypedDict(
-    "SAPODataConnectorProfilePropertiesDict",
-    {
-        "ApplicationHostUrl": "str",
-        "ApplicationServicePath": "str",
-        "ClientNumber": "str",
-        "DisableSSO": "bool",
-        "LogonLanguage": "str",
-        "OAuthProperties": "ConnectorProfileOAuthPropertiesDict",
-        "PortNumber": "int",
-        "PrivateLinkServiceName": "str",
-    },
-    total=False,
-)
+class ConnectorProfileOAuthPropertiesDict(TypedDict, total=False):
+    """ConnectorProfileOAuthProperties as a plain dict."""
 
-SalesforceConnectorProfileCredentialsDict = TypedDict(
-    "SalesforceConnectorProfileCredentialsDict",
-    {
-        "AccessToken": "str",
-        "ClientCredentialsArn": "str",
-        "ConnectorOAuthRequest": "ConnectorProfileConnectorOAuthRequestDict",
-        "JwtToken": "str",
-        "OAuth2GrantType": "Literal['CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE', 'JWT_BEARER']",
-        "RefreshToken": "str",
-    },
-    total=False,
-)
+    AuthCodeUrl: str
+    """Pattern: ^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|] Length: 0 to
+    256 characters."""
+    OAuthScopes: list[str]
+    """Items are unique. Each item: Pattern: [/\\w]* Length: 0 to 128 characters."""
+    TokenUrl: str
+    """Pattern: ^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|] Length: 0 to
+    256 characters."""
 
-SalesforceConnectorProfilePropertiesDict = TypedDict(
-    "SalesforceConnectorProfilePropertiesDict",
-    {
-        "InstanceUrl": "str",
-        "isSandboxEnvironment": "bool",
-        "usePrivateLinkForMetadataAndAuthorization": "bool",
-    },
-    total=False,
-)
 
-ServiceNowConnectorProfileCredentialsDict = TypedDict(
-    "ServiceNowConnectorProfileCredentialsDict",
-    {
-        "OAuth2Credentials": "ConnectorProfileOAuth2CredentialsDict",
-        "Password": "str",
-        "Username": "str",
-    },
-    total=False,
-)
+class CustomAuthCredentialsDict(TypedDict, total=False):
+    """CustomAuthCredentials as a plain dict."""
 
-ServiceNowConnectorProfilePropertiesDict = TypedDict(
-    "ServiceNowConnectorProfilePropertiesDict",
-    {
-        "InstanceUrl": "Required[str]",
-    },
-    total=False,
-)
+    CredentialsMap: dict[str, str]
+    """A map for properties for custom authentication."""
+    CustomAuthenticationType: Required[str]
+    """Pattern: \\S+ Length: 0 to 256 characters."""
 
-SingularConnectorProfileCredentialsDict = TypedDict(
-    "SingularConnectorProfileCredentialsDict",
-    {
-        "ApiKey": "Required[str]",
-    },
-    total=False,
-)
 
-SlackConnectorProfileCredentialsDict = TypedDict(
-    "SlackConnectorProfileCredentialsDict",
-    {
-        "AccessToken": "str",
-        "ClientId": "Required[str]",
-        "ClientSecret": "Required[str]",
-        "ConnectorOAuthRequest": "ConnectorProfileConnectorOAuthRequestDict",
-    },
-    total=False,
-)
+class CustomConnectorProfileCredentialsDict(TypedDict, total=False):
+    """CustomConnectorProfileCredentials as a plain dict."""
 
-SlackConnectorProfilePropertiesDict = TypedDict(
-    "SlackConnectorProfilePropertiesDict",
-    {
-        "InstanceUrl": "Required[str]",
-    },
-    total=False,
-)
+    ApiKey: ApiKeyCredentialsDict
+    """Type: ApiKeyCredentialsDict."""
+    AuthenticationType: Required[Literal["OAUTH2", "APIKEY", "BASIC", "CUSTOM"]]
+    """Allowed values: 'OAUTH2', 'APIKEY', 'BASIC', 'CUSTOM'."""
+    Basic: ConnectorProfileBasicAuthCredentialsDict
+    """Type: ConnectorProfileBasicAuthCredentialsDict."""
+    Custom: CustomAuthCredentialsDict
+    """Type: CustomAuthCredentialsDict."""
+    Oauth2: ConnectorProfileOAuth2CredentialsDict
+    """Type: ConnectorProfileOAuth2CredentialsDict."""
 
-SnowflakeConnectorProfileCredentialsDict = TypedDict(
-    "SnowflakeConnectorProfileCredentialsDict",
-    {
-        "Password": "Required[str]",
-        "Username": "Required[str]",
-    },
-    total=False,
-)
 
-SnowflakeConnectorProfilePropertiesDict = TypedDict(
-    "SnowflakeConnectorProfilePropertiesDict",
-    {
-        "AccountName": "str",
-        "BucketName": "Required[str]",
-        "BucketPrefix": "str",
-        "PrivateLinkServiceName": "str",
-        "Region": "str",
-        "Stage": "Required[str]",
-        "Warehouse": "Required[str]",
-    },
-    total=False,
-)
+class CustomConnectorProfilePropertiesDict(TypedDict, total=False):
+    """CustomConnectorProfileProperties as a plain dict."""
 
-TrendmicroConnectorProfileCredentialsDict = TypedDict(
-    "TrendmicroConnectorProfileCredentialsDict",
-    {
-        "ApiSecretKey": "Required[str]",
-    },
-    total=False,
-)
+    OAuth2Properties: ConnectorProfileOAuth2PropertiesDict
+    """Type: ConnectorProfileOAuth2PropertiesDict."""
+    ProfileProperties: dict[str, str]
+    """A map for properties for custom connector."""
 
-VeevaConnectorProfileCredentialsDict = TypedDict(
-    "VeevaConnectorProfileCredentialsDict",
-    {
-        "Password": "Required[str]",
-        "Username": "Required[str]",
-    },
-    total=False,
-)
 
-VeevaConnectorProfilePropertiesDict = TypedDict(
-    "VeevaConnectorProfilePropertiesDict",
-    {
-        "InstanceUrl": "Required[str]",
-    },
-    total=False,
-)
+class DatadogConnectorProfileCredentialsDict(TypedDict, total=False):
+    """DatadogConnectorProfileCredentials as a plain dict."""
 
-ZendeskConnectorProfileCredentialsDict = TypedDict(
-    "ZendeskConnectorProfileCredentialsDict",
-    {
-        "AccessToken": "str",
-        "ClientId": "Required[str]",
-        "ClientSecret": "Required[str]",
-        "ConnectorOAuthRequest": "ConnectorProfileConnectorOAuthRequestDict",
-    },
-    total=False,
-)
+    ApiKey: Required[str]
+    """A unique alphanumeric identiﬁer used to authenticate a user, developer, or calling program to
+    your API."""
+    ApplicationKey: Required[str]
+    """Application keys, in conjunction with your API key, give you full access to Datadog’s
+    programmatic API. Application keys are associated with the user account that created them. The
+    application key is used to log all requests made to the API."""
 
-ZendeskConnectorProfilePropertiesDict = TypedDict(
-    "ZendeskConnectorProfilePropertiesDict",
-    {
-        "InstanceUrl": "Required[str]",
-    },
-    total=False,
-)
 
+class DatadogConnectorProfilePropertiesDict(TypedDict, total=False):
+    """DatadogConnectorProfileProperties as a plain dict."""
+
+    InstanceUrl: Required[str]
+    """The location of the Datadog resource"""
+
+
+class DynatraceConnectorProfileCredentialsDict(TypedDict, total=False):
+    """DynatraceConnectorProfileCredentials as a plain dict."""
+
+    ApiToken: Required[str]
+    """The API tokens used by Dynatrace API to authenticate various API calls."""
+
+
+class DynatraceConnectorProfilePropertiesDict(TypedDict, total=False):
+    """DynatraceConnectorProfileProperties as a plain dict."""
+
+    InstanceUrl: Required[str]
+    """The location of the Dynatrace resource"""
+
+
+class GoogleAnalyticsConnectorProfileCredentialsDict(TypedDict, total=False):
+    """GoogleAnalyticsConnectorProfileCredentials as a plain dict."""
+
+    AccessToken: str
+    """The credentials used to access protected resources."""
+    ClientId: Required[str]
+    """The identiﬁer for the desired client."""
+    ClientSecret: Required[str]
+    """The client secret used by the oauth client to authenticate to the authorization server."""
+    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequestDict
+    """The oauth needed to request security tokens from the connector endpoint."""
+    RefreshToken: str
+    """The credentials used to acquire new access tokens."""
+
+
+class InforNexusConnectorProfileCredentialsDict(TypedDict, total=False):
+    """InforNexusConnectorProfileCredentials as a plain dict."""
+
+    AccessKeyId: Required[str]
+    """The Access Key portion of the credentials."""
+    Datakey: Required[str]
+    """The encryption keys used to encrypt data."""
+    SecretAccessKey: Required[str]
+    """The secret key used to sign requests."""
+    UserId: Required[str]
+    """The identiﬁer for the user."""
+
+
+class InforNexusConnectorProfilePropertiesDict(TypedDict, total=False):
+    """InforNexusConnectorProfileProperties as a plain dict."""
+
+    InstanceUrl: Required[str]
+    """The location of the InforNexus resource"""
+
+
+class MarketoConnectorProfileCredentialsDict(TypedDict, total=False):
+    """MarketoConnectorProfileCredentials as a plain dict."""
+
+    AccessToken: str
+    """The credentials used to access protected resources."""
+    ClientId: Required[str]
+    """The identiﬁer for the desired client."""
+    ClientSecret: Required[str]
+    """The client secret used by the oauth client to authenticate to the authorization server."""
+    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequestDict
+    """The oauth needed to request security tokens from the connector endpoint."""
+
+
+class MarketoConnectorProfilePropertiesDict(TypedDict, total=False):
+    """MarketoConnectorProfileProperties as a plain dict."""
+
+    InstanceUrl: Required[str]
+    """The location of the Marketo resource"""
+
+
+class PardotConnectorProfileCredentialsDict(TypedDict, total=False):
+    """PardotConnectorProfileCredentials as a plain dict."""
+
+    AccessToken: str
+    """The credentials used to access protected resources."""
+    ClientCredentialsArn: str
+    """The client credentials to fetch access token and refresh token."""
+    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequestDict
+    """The oauth needed to request security tokens from the connector endpoint."""
+    RefreshToken: str
+    """The credentials used to acquire new access tokens."""
+
+
+class PardotConnectorProfilePropertiesDict(TypedDict, total=False):
+    """PardotConnectorProfileProperties as a plain dict."""
+
+    BusinessUnitId: Required[str]
+    """The Business unit id of Salesforce Pardot instance to be connected"""
+    InstanceUrl: str
+    """The location of the Salesforce Pardot resource"""
+    IsSandboxEnvironment: bool
+    """Indicates whether the connector profile applies to a demo or production environment"""
+
+
+class RedshiftConnectorProfileCredentialsDict(TypedDict, total=False):
+    """RedshiftConnectorProfileCredentials as a plain dict."""
+
+    Password: str
+    """The password that corresponds to the username."""
+    Username: str
+    """The name of the user."""
+
+
+class RedshiftConnectorProfilePropertiesDict(TypedDict, total=False):
+    """RedshiftConnectorProfileProperties as a plain dict."""
+
+    BucketName: Required[str]
+    """The name of the Amazon S3 bucket associated with Redshift."""
+    BucketPrefix: str
+    """The object key for the destination bucket in which Amazon AppFlow will place the ﬁles."""
+    ClusterIdentifier: str
+    """The unique identifier of the Amazon Redshift cluster."""
+    DataApiRoleArn: str
+    """The Amazon Resource Name (ARN) of the IAM role that grants Amazon AppFlow access to the data
+    through the Amazon Redshift Data API."""
+    DatabaseName: str
+    """The name of the Amazon Redshift database that will store the transferred data."""
+    DatabaseUrl: str
+    """The JDBC URL of the Amazon Redshift cluster."""
+    IsRedshiftServerless: bool
+    """If Amazon AppFlow will connect to Amazon Redshift Serverless or Amazon Redshift cluster."""
+    RoleArn: Required[str]
+    """The Amazon Resource Name (ARN) of the IAM role."""
+    WorkgroupName: str
+    """The name of the Amazon Redshift serverless workgroup"""
+
+
+class SAPODataConnectorProfileCredentialsDict(TypedDict, total=False):
+    """SAPODataConnectorProfileCredentials as a plain dict."""
+
+    BasicAuthCredentials: ConnectorProfileBasicAuthCredentialsDict
+    """Type: ConnectorProfileBasicAuthCredentialsDict."""
+    OAuthCredentials: SAPODataConnectorProfileCredentialsOAuthCredentialsDict
+    """Type: SAPODataConnectorProfileCredentialsOAuthCredentialsDict."""
+
+
+class SAPODataConnectorProfileCredentialsOAuthCredentialsDict(TypedDict, total=False):
+    """SAPODataConnectorProfileCredentialsOAuthCredentials as a plain dict."""
+
+    AccessToken: str
+    """Pattern: \\S+ Length: 0 to 4096 characters."""
+    ClientId: str
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+    ClientSecret: str
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequestDict
+    """Type: ConnectorProfileConnectorOAuthRequestDict."""
+    RefreshToken: str
+    """Pattern: \\S+ Length: 0 to 4096 characters."""
+
+
+class SAPODataConnectorProfilePropertiesDict(TypedDict, total=False):
+    """SAPODataConnectorProfileProperties as a plain dict."""
+
+    ApplicationHostUrl: str
+    """Pattern: ^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|] Length: 0 to
+    256 characters."""
+    ApplicationServicePath: str
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+    ClientNumber: str
+    """Pattern: ^\\d{3}$ Length: exactly 3 characters."""
+    DisableSSO: bool
+    """If you set this parameter to true, Amazon AppFlow bypasses the single sign-on (SSO) settings
+    in your SAP account when it accesses your SAP OData instance."""
+    LogonLanguage: str
+    """Pattern: ^[a-zA-Z0-9_]*$ Length: 0 to 2 characters."""
+    OAuthProperties: ConnectorProfileOAuthPropertiesDict
+    """Type: ConnectorProfileOAuthPropertiesDict."""
+    PortNumber: int
+    """Range: 1 to 65535 (inclusive)."""
+    PrivateLinkServiceName: str
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+class SalesforceConnectorProfileCredentialsDict(TypedDict, total=False):
+    """SalesforceConnectorProfileCredentials as a plain dict."""
+
+    AccessToken: str
+    """The credentials used to access protected resources."""
+    ClientCredentialsArn: str
+    """The client credentials to fetch access token and refresh token."""
+    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequestDict
+    """The oauth needed to request security tokens from the connector endpoint."""
+    JwtToken: str
+    """The credentials used to access your Salesforce records"""
+    OAuth2GrantType: Literal["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE", "JWT_BEARER"]
+    """The grant types to fetch an access token"""
+    RefreshToken: str
+    """The credentials used to acquire new access tokens."""
+
+
+class SalesforceConnectorProfilePropertiesDict(TypedDict, total=False):
+    """SalesforceConnectorProfileProperties as a plain dict."""
+
+    InstanceUrl: str
+    """The location of the Salesforce resource"""
+    isSandboxEnvironment: bool
+    """Indicates whether the connector profile applies to a sandbox or production environment"""
+    usePrivateLinkForMetadataAndAuthorization: bool
+    """Indicates whether to make Metadata And Authorization calls over Pivate Network"""
+
+
+class ServiceNowConnectorProfileCredentialsDict(TypedDict, total=False):
+    """ServiceNowConnectorProfileCredentials as a plain dict."""
+
+    OAuth2Credentials: ConnectorProfileOAuth2CredentialsDict
+    """The OAuth 2.0 credentials required to authenticate the user."""
+    Password: str
+    """The password that corresponds to the username."""
+    Username: str
+    """The name of the user."""
+
+
+class ServiceNowConnectorProfilePropertiesDict(TypedDict, total=False):
+    """ServiceNowConnectorProfileProperties as a plain dict."""
+
+    InstanceUrl: Required[str]
+    """The location of the ServiceNow resource"""
+
+
+class SingularConnectorProfileCredentialsDict(TypedDict, total=False):
+    """SingularConnectorProfileCredentials as a plain dict."""
+
+    ApiKey: Required[str]
+    """A unique alphanumeric identiﬁer used to authenticate a user, developer, or calling program to
+    your API."""
+
+
+class SlackConnectorProfileCredentialsDict(TypedDict, total=False):
+    """SlackConnectorProfileCredentials as a plain dict."""
+
+    AccessToken: str
+    """The credentials used to access protected resources."""
+    ClientId: Required[str]
+    """The identiﬁer for the desired client."""
+    ClientSecret: Required[str]
+    """The client secret used by the oauth client to authenticate to the authorization server."""
+    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequestDict
+    """The oauth needed to request security tokens from the connector endpoint."""
+
+
+class SlackConnectorProfilePropertiesDict(TypedDict, total=False):
+    """SlackConnectorProfileProperties as a plain dict."""
+
+    InstanceUrl: Required[str]
+    """The location of the Slack resource"""
+
+
+class SnowflakeConnectorProfileCredentialsDict(TypedDict, total=False):
+    """SnowflakeConnectorProfileCredentials as a plain dict."""
+
+    Password: Required[str]
+    """The password that corresponds to the username."""
+    Username: Required[str]
+    """The name of the user."""
+
+
+class SnowflakeConnectorProfilePropertiesDict(TypedDict, total=False):
+    """SnowflakeConnectorProfileProperties as a plain dict."""
+
+    AccountName: str
+    """The name of the account."""
+    BucketName: Required[str]
+    """The name of the Amazon S3 bucket associated with Snowﬂake."""
+    BucketPrefix: str
+    """The bucket prefix that refers to the Amazon S3 bucket associated with Snowﬂake."""
+    PrivateLinkServiceName: str
+    """The Snowﬂake Private Link service name to be used for private data transfers."""
+    Region: str
+    """The region of the Snowﬂake account."""
+    Stage: Required[str]
+    """The name of the Amazon S3 stage that was created while setting up an Amazon S3 stage in the
+    Snowﬂake account. This is written in the following format: < Database>< Schema><Stage Name>."""
+    Warehouse: Required[str]
+    """The name of the Snowﬂake warehouse."""
+
+
+class TrendmicroConnectorProfileCredentialsDict(TypedDict, total=False):
+    """TrendmicroConnectorProfileCredentials as a plain dict."""
+
+    ApiSecretKey: Required[str]
+    """The Secret Access Key portion of the credentials."""
+
+
+class VeevaConnectorProfileCredentialsDict(TypedDict, total=False):
+    """VeevaConnectorProfileCredentials as a plain dict."""
+
+    Password: Required[str]
+    """The password that corresponds to the username."""
+    Username: Required[str]
+    """The name of the user."""
+
+
+class VeevaConnectorProfilePropertiesDict(TypedDict, total=False):
+    """VeevaConnectorProfileProperties as a plain dict."""
+
+    InstanceUrl: Required[str]
+    """The location of the Veeva resource"""
+
+
+class ZendeskConnectorProfileCredentialsDict(TypedDict, total=False):
+    """ZendeskConnectorProfileCredentials as a plain dict."""
+
+    AccessToken: str
+    """The credentials used to access protected resources."""
+    ClientId: Required[str]
+    """The identiﬁer for the desired client."""
+    ClientSecret: Required[str]
+    """The client secret used by the oauth client to authenticate to the authorization server."""
+    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequestDict
+    """The oauth needed to request security tokens from the connector endpoint."""
+
+
+class ZendeskConnectorProfilePropertiesDict(TypedDict, total=False):
+    """ZendeskConnectorProfileProperties as a plain dict."""
+
+    InstanceUrl: Required[str]
+    """The location of the Zendesk resource"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppFlow::ConnectorProfile",
     schema_file="aws-appflow-connectorprofile.json",
     primary_identifier=("/ConnectorProfileName",),
-    additional_identifiers=(),
     read_only=("/ConnectorProfileArn", "/CredentialsArn"),
     create_only=("/ConnectorProfileName", "/ConnectorType", "/ConnectorLabel"),
     write_only=("/ConnectorProfileConfig", "/KMSArn"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ConnectorProfileName", "ConnectionMode", "ConnectorType"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -700,627 +786,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessKeyId": {"maxLength": 256, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "AccessToken": {"maxLength": 4096, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "AccountName": {"maxLength": 512, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "AmplitudeConnectorProfileCredentials": {
-            "properties": {
-                "ApiKey": {"$ref": "#/definitions/ApiKey"},
-                "SecretKey": {"$ref": "#/definitions/SecretKey"},
-            },
-            "required": ["ApiKey", "SecretKey"],
-            "type": "object",
-        },
-        "ApiKey": {"maxLength": 256, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "ApiKeyCredentials": {
-            "additionalProperties": False,
-            "properties": {
-                "ApiKey": {"$ref": "#/definitions/ApiKey"},
-                "ApiSecretKey": {"$ref": "#/definitions/ApiSecretKey"},
-            },
-            "required": ["ApiKey"],
-            "type": "object",
-        },
-        "ApiSecretKey": {"maxLength": 256, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "ApiToken": {"maxLength": 256, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "ApplicationHostUrl": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]",
-            "type": "string",
-        },
-        "ApplicationKey": {"maxLength": 512, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "ApplicationServicePath": {
-            "maxLength": 512,
-            "minLength": 0,
-            "pattern": "\\S+",
-            "type": "string",
-        },
-        "AuthCode": {"maxLength": 4096, "pattern": "\\S+", "type": "string"},
-        "AuthenticationType": {"enum": ["OAUTH2", "APIKEY", "BASIC", "CUSTOM"], "type": "string"},
-        "BasicAuthCredentials": {
-            "additionalProperties": False,
-            "properties": {
-                "Password": {"$ref": "#/definitions/Password"},
-                "Username": {"$ref": "#/definitions/Username"},
-            },
-            "required": ["Username", "Password"],
-            "type": "object",
-        },
-        "BucketName": {"maxLength": 63, "minLength": 3, "pattern": "\\S+", "type": "string"},
-        "BucketPrefix": {"maxLength": 128, "minLength": 0, "type": "string"},
-        "BusinessUnitId": {"maxLength": 18, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "ClientCredentialsArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:aws:secretsmanager:.*:[0-9]+:.*",
-            "type": "string",
-        },
-        "ClientId": {"maxLength": 512, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "ClientNumber": {"maxLength": 3, "minLength": 3, "pattern": "^\\d{3}$", "type": "string"},
-        "ClientSecret": {"maxLength": 512, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "ClusterIdentifier": {
-            "maxLength": 512,
-            "minLength": 0,
-            "pattern": "\\S+",
-            "type": "string",
-        },
-        "ConnectorOAuthRequest": {
-            "properties": {
-                "AuthCode": {
-                    "maxLength": 4096,
-                    "minLength": 0,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                },
-                "RedirectUri": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ConnectorProfileConfig": {
-            "properties": {
-                "ConnectorProfileCredentials": {
-                    "$ref": "#/definitions/ConnectorProfileCredentials"
-                },
-                "ConnectorProfileProperties": {"$ref": "#/definitions/ConnectorProfileProperties"},
-            },
-            "type": "object",
-        },
-        "ConnectorProfileCredentials": {
-            "properties": {
-                "Amplitude": {"$ref": "#/definitions/AmplitudeConnectorProfileCredentials"},
-                "CustomConnector": {"$ref": "#/definitions/CustomConnectorProfileCredentials"},
-                "Datadog": {"$ref": "#/definitions/DatadogConnectorProfileCredentials"},
-                "Dynatrace": {"$ref": "#/definitions/DynatraceConnectorProfileCredentials"},
-                "GoogleAnalytics": {
-                    "$ref": "#/definitions/GoogleAnalyticsConnectorProfileCredentials"
-                },
-                "InforNexus": {"$ref": "#/definitions/InforNexusConnectorProfileCredentials"},
-                "Marketo": {"$ref": "#/definitions/MarketoConnectorProfileCredentials"},
-                "Pardot": {"$ref": "#/definitions/PardotConnectorProfileCredentials"},
-                "Redshift": {"$ref": "#/definitions/RedshiftConnectorProfileCredentials"},
-                "SAPOData": {"$ref": "#/definitions/SAPODataConnectorProfileCredentials"},
-                "Salesforce": {"$ref": "#/definitions/SalesforceConnectorProfileCredentials"},
-                "ServiceNow": {"$ref": "#/definitions/ServiceNowConnectorProfileCredentials"},
-                "Singular": {"$ref": "#/definitions/SingularConnectorProfileCredentials"},
-                "Slack": {"$ref": "#/definitions/SlackConnectorProfileCredentials"},
-                "Snowflake": {"$ref": "#/definitions/SnowflakeConnectorProfileCredentials"},
-                "Trendmicro": {"$ref": "#/definitions/TrendmicroConnectorProfileCredentials"},
-                "Veeva": {"$ref": "#/definitions/VeevaConnectorProfileCredentials"},
-                "Zendesk": {"$ref": "#/definitions/ZendeskConnectorProfileCredentials"},
-            },
-            "type": "object",
-        },
-        "ConnectorProfileProperties": {
-            "properties": {
-                "CustomConnector": {"$ref": "#/definitions/CustomConnectorProfileProperties"},
-                "Datadog": {"$ref": "#/definitions/DatadogConnectorProfileProperties"},
-                "Dynatrace": {"$ref": "#/definitions/DynatraceConnectorProfileProperties"},
-                "InforNexus": {"$ref": "#/definitions/InforNexusConnectorProfileProperties"},
-                "Marketo": {"$ref": "#/definitions/MarketoConnectorProfileProperties"},
-                "Pardot": {"$ref": "#/definitions/PardotConnectorProfileProperties"},
-                "Redshift": {"$ref": "#/definitions/RedshiftConnectorProfileProperties"},
-                "SAPOData": {"$ref": "#/definitions/SAPODataConnectorProfileProperties"},
-                "Salesforce": {"$ref": "#/definitions/SalesforceConnectorProfileProperties"},
-                "ServiceNow": {"$ref": "#/definitions/ServiceNowConnectorProfileProperties"},
-                "Slack": {"$ref": "#/definitions/SlackConnectorProfileProperties"},
-                "Snowflake": {"$ref": "#/definitions/SnowflakeConnectorProfileProperties"},
-                "Veeva": {"$ref": "#/definitions/VeevaConnectorProfileProperties"},
-                "Zendesk": {"$ref": "#/definitions/ZendeskConnectorProfileProperties"},
-            },
-            "type": "object",
-        },
-        "ConnectorType": {
-            "enum": [
-                "Salesforce",
-                "Pardot",
-                "Singular",
-                "Slack",
-                "Redshift",
-                "Marketo",
-                "Googleanalytics",
-                "Zendesk",
-                "Servicenow",
-                "SAPOData",
-                "Datadog",
-                "Trendmicro",
-                "Snowflake",
-                "Dynatrace",
-                "Infornexus",
-                "Amplitude",
-                "Veeva",
-                "CustomConnector",
-            ],
-            "type": "string",
-        },
-        "CredentialsMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[\\w]{1,128}$": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "\\S+",
-                    "type": "string",
-                }
-            },
-            "required": [],
-            "type": "object",
-        },
-        "CustomAuthCredentials": {
-            "additionalProperties": False,
-            "properties": {
-                "CredentialsMap": {"$ref": "#/definitions/CredentialsMap"},
-                "CustomAuthenticationType": {"$ref": "#/definitions/CustomAuthenticationType"},
-            },
-            "required": ["CustomAuthenticationType"],
-            "type": "object",
-        },
-        "CustomAuthenticationType": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "\\S+",
-            "type": "string",
-        },
-        "CustomConnectorProfileCredentials": {
-            "additionalProperties": False,
-            "properties": {
-                "ApiKey": {"$ref": "#/definitions/ApiKeyCredentials"},
-                "AuthenticationType": {"$ref": "#/definitions/AuthenticationType"},
-                "Basic": {"$ref": "#/definitions/BasicAuthCredentials"},
-                "Custom": {"$ref": "#/definitions/CustomAuthCredentials"},
-                "Oauth2": {"$ref": "#/definitions/OAuth2Credentials"},
-            },
-            "required": ["AuthenticationType"],
-            "type": "object",
-        },
-        "CustomConnectorProfileProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "OAuth2Properties": {"$ref": "#/definitions/OAuth2Properties"},
-                "ProfileProperties": {"$ref": "#/definitions/ProfileProperties"},
-            },
-            "type": "object",
-        },
-        "DataApiRoleArn": {
-            "maxLength": 512,
-            "minLength": 0,
-            "pattern": "arn:aws:iam:.*:[0-9]+:.*",
-            "type": "string",
-        },
-        "DatabaseName": {"maxLength": 512, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "DatabaseUrl": {"maxLength": 512, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "DatadogConnectorProfileCredentials": {
-            "properties": {
-                "ApiKey": {"$ref": "#/definitions/ApiKey"},
-                "ApplicationKey": {"$ref": "#/definitions/ApplicationKey"},
-            },
-            "required": ["ApiKey", "ApplicationKey"],
-            "type": "object",
-        },
-        "DatadogConnectorProfileProperties": {
-            "properties": {"InstanceUrl": {"$ref": "#/definitions/InstanceUrl"}},
-            "required": ["InstanceUrl"],
-            "type": "object",
-        },
-        "DynatraceConnectorProfileCredentials": {
-            "properties": {"ApiToken": {"$ref": "#/definitions/ApiToken"}},
-            "required": ["ApiToken"],
-            "type": "object",
-        },
-        "DynatraceConnectorProfileProperties": {
-            "properties": {"InstanceUrl": {"$ref": "#/definitions/InstanceUrl"}},
-            "required": ["InstanceUrl"],
-            "type": "object",
-        },
-        "GoogleAnalyticsConnectorProfileCredentials": {
-            "properties": {
-                "AccessToken": {"$ref": "#/definitions/AccessToken"},
-                "ClientId": {"$ref": "#/definitions/ClientId"},
-                "ClientSecret": {"$ref": "#/definitions/ClientSecret"},
-                "ConnectorOAuthRequest": {"$ref": "#/definitions/ConnectorOAuthRequest"},
-                "RefreshToken": {"$ref": "#/definitions/RefreshToken"},
-            },
-            "required": ["ClientId", "ClientSecret"],
-            "type": "object",
-        },
-        "InforNexusConnectorProfileCredentials": {
-            "properties": {
-                "AccessKeyId": {"$ref": "#/definitions/AccessKeyId"},
-                "Datakey": {"$ref": "#/definitions/Key"},
-                "SecretAccessKey": {"$ref": "#/definitions/Key"},
-                "UserId": {"$ref": "#/definitions/Username"},
-            },
-            "required": ["AccessKeyId", "UserId", "SecretAccessKey", "Datakey"],
-            "type": "object",
-        },
-        "InforNexusConnectorProfileProperties": {
-            "properties": {"InstanceUrl": {"$ref": "#/definitions/InstanceUrl"}},
-            "required": ["InstanceUrl"],
-            "type": "object",
-        },
-        "InstanceUrl": {"maxLength": 256, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "JwtToken": {
-            "maxLength": 8000,
-            "minLength": 0,
-            "pattern": "^[A-Za-z0-9-_=]+\\.[A-Za-z0-9-_=]+\\.[A-Za-z0-9-_.+/=]*$",
-            "type": "string",
-        },
-        "Key": {"maxLength": 512, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "LogonLanguage": {
-            "maxLength": 2,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9_]*$",
-            "type": "string",
-        },
-        "MarketoConnectorProfileCredentials": {
-            "properties": {
-                "AccessToken": {"$ref": "#/definitions/AccessToken"},
-                "ClientId": {"$ref": "#/definitions/ClientId"},
-                "ClientSecret": {"$ref": "#/definitions/ClientSecret"},
-                "ConnectorOAuthRequest": {"$ref": "#/definitions/ConnectorOAuthRequest"},
-            },
-            "required": ["ClientId", "ClientSecret"],
-            "type": "object",
-        },
-        "MarketoConnectorProfileProperties": {
-            "properties": {"InstanceUrl": {"$ref": "#/definitions/InstanceUrl"}},
-            "required": ["InstanceUrl"],
-            "type": "object",
-        },
-        "OAuth2Credentials": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessToken": {"$ref": "#/definitions/AccessToken"},
-                "ClientId": {"$ref": "#/definitions/ClientId"},
-                "ClientSecret": {"$ref": "#/definitions/ClientSecret"},
-                "OAuthRequest": {"$ref": "#/definitions/ConnectorOAuthRequest"},
-                "RefreshToken": {"$ref": "#/definitions/RefreshToken"},
-            },
-            "type": "object",
-        },
-        "OAuth2GrantType": {
-            "enum": ["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE", "JWT_BEARER"],
-            "type": "string",
-        },
-        "OAuth2Properties": {
-            "additionalProperties": False,
-            "properties": {
-                "OAuth2GrantType": {"$ref": "#/definitions/OAuth2GrantType"},
-                "TokenUrl": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]",
-                    "type": "string",
-                },
-                "TokenUrlCustomProperties": {"$ref": "#/definitions/TokenUrlCustomProperties"},
-            },
-            "type": "object",
-        },
-        "OAuthProperties": {
-            "properties": {
-                "AuthCodeUrl": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]",
-                    "type": "string",
-                },
-                "OAuthScopes": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 0,
-                        "pattern": "[/\\w]*",
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "TokenUrl": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "PardotConnectorProfileCredentials": {
-            "properties": {
-                "AccessToken": {"$ref": "#/definitions/AccessToken"},
-                "ClientCredentialsArn": {"$ref": "#/definitions/ClientCredentialsArn"},
-                "ConnectorOAuthRequest": {"$ref": "#/definitions/ConnectorOAuthRequest"},
-                "RefreshToken": {"$ref": "#/definitions/RefreshToken"},
-            },
-            "type": "object",
-        },
-        "PardotConnectorProfileProperties": {
-            "properties": {
-                "BusinessUnitId": {"$ref": "#/definitions/BusinessUnitId"},
-                "InstanceUrl": {"$ref": "#/definitions/InstanceUrl"},
-                "IsSandboxEnvironment": {"type": "boolean"},
-            },
-            "required": ["BusinessUnitId"],
-            "type": "object",
-        },
-        "Password": {"maxLength": 512, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "PortNumber": {"maximum": 65535, "minimum": 1, "type": "integer"},
-        "PrivateLinkServiceName": {
-            "maxLength": 512,
-            "minLength": 0,
-            "pattern": "\\S+",
-            "type": "string",
-        },
-        "ProfileProperties": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[\\w]{1,256}$": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "\\S+",
-                    "type": "string",
-                }
-            },
-            "required": [],
-            "type": "object",
-        },
-        "RedshiftConnectorProfileCredentials": {
-            "properties": {
-                "Password": {"$ref": "#/definitions/Password"},
-                "Username": {"$ref": "#/definitions/Username"},
-            },
-            "type": "object",
-        },
-        "RedshiftConnectorProfileProperties": {
-            "properties": {
-                "BucketName": {"$ref": "#/definitions/BucketName"},
-                "BucketPrefix": {"$ref": "#/definitions/BucketPrefix"},
-                "ClusterIdentifier": {"$ref": "#/definitions/ClusterIdentifier"},
-                "DataApiRoleArn": {"$ref": "#/definitions/DataApiRoleArn"},
-                "DatabaseName": {"$ref": "#/definitions/DatabaseName"},
-                "DatabaseUrl": {"$ref": "#/definitions/DatabaseUrl"},
-                "IsRedshiftServerless": {"type": "boolean"},
-                "RoleArn": {"$ref": "#/definitions/RoleArn"},
-                "WorkgroupName": {"$ref": "#/definitions/WorkgroupName"},
-            },
-            "required": ["BucketName", "RoleArn"],
-            "type": "object",
-        },
-        "RefreshToken": {"maxLength": 4096, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "Region": {"maxLength": 64, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "RoleArn": {
-            "maxLength": 512,
-            "minLength": 0,
-            "pattern": "arn:aws:iam:.*:[0-9]+:.*",
-            "type": "string",
-        },
-        "SAPODataConnectorProfileCredentials": {
-            "properties": {
-                "BasicAuthCredentials": {"$ref": "#/definitions/BasicAuthCredentials"},
-                "OAuthCredentials": {
-                    "properties": {
-                        "AccessToken": {"$ref": "#/definitions/AccessToken"},
-                        "ClientId": {"$ref": "#/definitions/ClientId"},
-                        "ClientSecret": {"$ref": "#/definitions/ClientSecret"},
-                        "ConnectorOAuthRequest": {"$ref": "#/definitions/ConnectorOAuthRequest"},
-                        "RefreshToken": {"$ref": "#/definitions/RefreshToken"},
-                    },
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "SAPODataConnectorProfileProperties": {
-            "properties": {
-                "ApplicationHostUrl": {"$ref": "#/definitions/ApplicationHostUrl"},
-                "ApplicationServicePath": {"$ref": "#/definitions/ApplicationServicePath"},
-                "ClientNumber": {"$ref": "#/definitions/ClientNumber"},
-                "DisableSSO": {"type": "boolean"},
-                "LogonLanguage": {"$ref": "#/definitions/LogonLanguage"},
-                "OAuthProperties": {"$ref": "#/definitions/OAuthProperties"},
-                "PortNumber": {"$ref": "#/definitions/PortNumber"},
-                "PrivateLinkServiceName": {"$ref": "#/definitions/PrivateLinkServiceName"},
-            },
-            "type": "object",
-        },
-        "SalesforceConnectorProfileCredentials": {
-            "properties": {
-                "AccessToken": {"$ref": "#/definitions/AccessToken"},
-                "ClientCredentialsArn": {"$ref": "#/definitions/ClientCredentialsArn"},
-                "ConnectorOAuthRequest": {"$ref": "#/definitions/ConnectorOAuthRequest"},
-                "JwtToken": {"$ref": "#/definitions/JwtToken"},
-                "OAuth2GrantType": {"$ref": "#/definitions/OAuth2GrantType"},
-                "RefreshToken": {"$ref": "#/definitions/RefreshToken"},
-            },
-            "type": "object",
-        },
-        "SalesforceConnectorProfileProperties": {
-            "properties": {
-                "InstanceUrl": {"$ref": "#/definitions/InstanceUrl"},
-                "isSandboxEnvironment": {"type": "boolean"},
-                "usePrivateLinkForMetadataAndAuthorization": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "SecretKey": {"maxLength": 256, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "ServiceNowConnectorProfileCredentials": {
-            "properties": {
-                "OAuth2Credentials": {"$ref": "#/definitions/OAuth2Credentials"},
-                "Password": {"$ref": "#/definitions/Password"},
-                "Username": {"$ref": "#/definitions/Username"},
-            },
-            "type": "object",
-        },
-        "ServiceNowConnectorProfileProperties": {
-            "properties": {"InstanceUrl": {"$ref": "#/definitions/InstanceUrl"}},
-            "required": ["InstanceUrl"],
-            "type": "object",
-        },
-        "SingularConnectorProfileCredentials": {
-            "properties": {"ApiKey": {"$ref": "#/definitions/ApiKey"}},
-            "required": ["ApiKey"],
-            "type": "object",
-        },
-        "SlackConnectorProfileCredentials": {
-            "properties": {
-                "AccessToken": {"$ref": "#/definitions/AccessToken"},
-                "ClientId": {"$ref": "#/definitions/ClientId"},
-                "ClientSecret": {"$ref": "#/definitions/ClientSecret"},
-                "ConnectorOAuthRequest": {"$ref": "#/definitions/ConnectorOAuthRequest"},
-            },
-            "required": ["ClientId", "ClientSecret"],
-            "type": "object",
-        },
-        "SlackConnectorProfileProperties": {
-            "properties": {"InstanceUrl": {"$ref": "#/definitions/InstanceUrl"}},
-            "required": ["InstanceUrl"],
-            "type": "object",
-        },
-        "SnowflakeConnectorProfileCredentials": {
-            "properties": {
-                "Password": {"$ref": "#/definitions/Password"},
-                "Username": {"$ref": "#/definitions/Username"},
-            },
-            "required": ["Username", "Password"],
-            "type": "object",
-        },
-        "SnowflakeConnectorProfileProperties": {
-            "properties": {
-                "AccountName": {"$ref": "#/definitions/AccountName"},
-                "BucketName": {"$ref": "#/definitions/BucketName"},
-                "BucketPrefix": {"$ref": "#/definitions/BucketPrefix"},
-                "PrivateLinkServiceName": {"$ref": "#/definitions/PrivateLinkServiceName"},
-                "Region": {"$ref": "#/definitions/Region"},
-                "Stage": {"$ref": "#/definitions/Stage"},
-                "Warehouse": {"$ref": "#/definitions/Warehouse"},
-            },
-            "required": ["Warehouse", "Stage", "BucketName"],
-            "type": "object",
-        },
-        "Stage": {"maxLength": 512, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "TokenUrlCustomProperties": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[\\w]{1,128}$": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "\\S+",
-                    "type": "string",
-                }
-            },
-            "required": [],
-            "type": "object",
-        },
-        "TrendmicroConnectorProfileCredentials": {
-            "properties": {"ApiSecretKey": {"$ref": "#/definitions/ApiSecretKey"}},
-            "required": ["ApiSecretKey"],
-            "type": "object",
-        },
-        "Username": {"maxLength": 512, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "VeevaConnectorProfileCredentials": {
-            "properties": {
-                "Password": {"$ref": "#/definitions/Password"},
-                "Username": {"$ref": "#/definitions/Username"},
-            },
-            "required": ["Username", "Password"],
-            "type": "object",
-        },
-        "VeevaConnectorProfileProperties": {
-            "properties": {"InstanceUrl": {"$ref": "#/definitions/InstanceUrl"}},
-            "required": ["InstanceUrl"],
-            "type": "object",
-        },
-        "Warehouse": {
-            "maxLength": 512,
-            "minLength": 0,
-            "pattern": "[\\s\\w/!@#+=.-]*",
-            "type": "string",
-        },
-        "WorkgroupName": {"maxLength": 512, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "ZendeskConnectorProfileCredentials": {
-            "properties": {
-                "AccessToken": {"$ref": "#/definitions/AccessToken"},
-                "ClientId": {"$ref": "#/definitions/ClientId"},
-                "ClientSecret": {"$ref": "#/definitions/ClientSecret"},
-                "ConnectorOAuthRequest": {"$ref": "#/definitions/ConnectorOAuthRequest"},
-            },
-            "required": ["ClientId", "ClientSecret"],
-            "type": "object",
-        },
-        "ZendeskConnectorProfileProperties": {
-            "properties": {"InstanceUrl": {"$ref": "#/definitions/InstanceUrl"}},
-            "required": ["InstanceUrl"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConnectionMode": {"enum": ["Public", "Private"], "type": "string"},
-        "ConnectorLabel": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "[\\w!@#.-]+",
-            "type": "string",
-        },
-        "ConnectorProfileArn": {
-            "maxLength": 512,
-            "pattern": "arn:aws:appflow:.*:[0-9]+:.*",
-            "type": "string",
-        },
-        "ConnectorProfileConfig": {"$ref": "#/definitions/ConnectorProfileConfig"},
-        "ConnectorProfileName": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "[\\w/!@#+=.-]+",
-            "type": "string",
-        },
-        "ConnectorType": {"$ref": "#/definitions/ConnectorType"},
-        "CredentialsArn": {
-            "maxLength": 512,
-            "pattern": "arn:aws:.*:.*:[0-9]+:.*",
-            "type": "string",
-        },
-        "KMSArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:aws:kms:.*:[0-9]+:.*",
-            "type": "string",
-        },
-    },
-    "required": ["ConnectorProfileName", "ConnectionMode", "ConnectorType"],
-}
-
 
 class ConnectorProfile(_Resource):
     """AWS::AppFlow::ConnectorProfile: Resource Type definition for AWS::AppFlow::ConnectorProfile
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConnectorProfileName.
+    Replaced when any of these change (create-only): ConnectorProfileName, ConnectorType,
+    ConnectorLabel.
+    Write-only (sent to AWS, never read back): ConnectorProfileConfig, KMSArn.
+    Read-only attributes (known once deployed): ConnectorProfileArn, CredentialsArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appflow-connectorprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1330,12 +807,15 @@ class ConnectorProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectorProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connector_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConnectorProfileArn: str
+    """Unique identifier for connector profile resources"""
     CredentialsArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A unique Arn for Connector-Profile resource"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectionMode: Literal["Public", "Private"]
     ConnectorLabel: str
     ConnectorProfileConfig: ConnectorProfileConnectorProfileConfigDict
@@ -1362,52 +842,63 @@ class ConnectorProfile(_Resource):
     ]
     KMSArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectionMode: Literal["Public", "Private"],
+        ConnectorProfileName: str,
+        ConnectorType: Literal[
+            "Salesforce",
+            "Pardot",
+            "Singular",
+            "Slack",
+            "Redshift",
+            "Marketo",
+            "Googleanalytics",
+            "Zendesk",
+            "Servicenow",
+            "SAPOData",
+            "Datadog",
+            "Trendmicro",
+            "Snowflake",
+            "Dynatrace",
+            "Infornexus",
+            "Amplitude",
+            "Veeva",
+            "CustomConnector",
+        ],
+        ConnectorLabel: str | None = None,
+        ConnectorProfileConfig: ConnectorProfileConnectorProfileConfig
+        | ConnectorProfileConnectorProfileConfigDict
+        | None = None,
+        KMSArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppFlow::ConnectorProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectionMode: Literal["Public", "Private"],
-            ConnectorProfileName: str,
-            ConnectorType: Literal[
-                "Salesforce",
-                "Pardot",
-                "Singular",
-                "Slack",
-                "Redshift",
-                "Marketo",
-                "Googleanalytics",
-                "Zendesk",
-                "Servicenow",
-                "SAPOData",
-                "Datadog",
-                "Trendmicro",
-                "Snowflake",
-                "Dynatrace",
-                "Infornexus",
-                "Amplitude",
-                "Veeva",
-                "CustomConnector",
-            ],
-            ConnectorLabel: str | None = None,
-            ConnectorProfileConfig: ConnectorProfileConnectorProfileConfig
-            | ConnectorProfileConnectorProfileConfigDict
-            | None = None,
-            KMSArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppFlow::ConnectorProfile; `await` it inside an App to deploy it.
-
-            ConnectionMode: Mode in which data transfer should be enabled.
-            ConnectorLabel: The label of the connector.
-            ConnectorProfileConfig: Connector specific configurations needed to create connector profile
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectionMode: Mode in which data transfer should be enabled. Private connection mode
+                is currently enabled for Salesforce, Snowflake, Trendmicro and Singular Required.
             ConnectorProfileName: The maximum number of items to retrieve in a single batch.
+                Create-only: changing it replaces the resource. Required.
             ConnectorType: List of Saas providers that need connector profile to be created
-            KMSArn: The ARN of the AWS Key Management Service (AWS KMS) key that's used to encrypt your function's environment variables.
+                Create-only: changing it replaces the resource. Required.
+            ConnectorLabel: The label of the connector. The label is unique for each
+                ConnectorRegistration in your AWS account. Only needed if calling for
+                CUSTOMCONNECTOR connector type/. Create-only: changing it replaces the resource.
+            ConnectorProfileConfig: Connector specific configurations needed to create connector
+                profile Write-only: sent to AWS, never read back.
+            KMSArn: The ARN of the AWS Key Management Service (AWS KMS) key that's used to encrypt
+                your function's environment variables. If it's not provided, AWS Lambda uses a
+                default service key. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

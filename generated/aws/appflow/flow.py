@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -251,541 +255,993 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AmplitudeSourcePropertiesDict = TypedDict(
-    "AmplitudeSourcePropertiesDict",
-    {
-        "Object": "Required[str]",
-    },
-    total=False,
-)
 
-CustomConnectorDestinationPropertiesDict = TypedDict(
-    "CustomConnectorDestinationPropertiesDict",
-    {
-        "CustomProperties": "dict[str, Any]",
-        "EntityName": "Required[str]",
-        "ErrorHandlingConfig": "FlowErrorHandlingConfigDict",
-        "IdFieldNames": "list[str]",
-        "WriteOperationType": "Literal['INSERT', 'UPSERT', 'UPDATE', 'DELETE']",
-    },
-    total=False,
-)
+class AmplitudeSourcePropertiesDict(TypedDict, total=False):
+    """AmplitudeSourceProperties as a plain dict."""
 
-CustomConnectorSourcePropertiesDict = TypedDict(
-    "CustomConnectorSourcePropertiesDict",
-    {
-        "CustomProperties": "dict[str, Any]",
-        "DataTransferApi": "CustomConnectorSourcePropertiesDataTransferApiDict",
-        "EntityName": "Required[str]",
-    },
-    total=False,
-)
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
 
-CustomConnectorSourcePropertiesDataTransferApiDict = TypedDict(
-    "CustomConnectorSourcePropertiesDataTransferApiDict",
-    {
-        "Name": "Required[str]",
-        "Type": "Required[Literal['SYNC', 'ASYNC', 'AUTOMATIC']]",
-    },
-    total=False,
-)
 
-DatadogSourcePropertiesDict = TypedDict(
-    "DatadogSourcePropertiesDict",
-    {
-        "Object": "Required[str]",
-    },
-    total=False,
-)
+class CustomConnectorDestinationPropertiesDict(TypedDict, total=False):
+    """CustomConnectorDestinationProperties as a plain dict."""
 
-DestinationFlowConfigDict = TypedDict(
-    "DestinationFlowConfigDict",
-    {
-        "ApiVersion": "str",
-        "ConnectorProfileName": "str",
-        "ConnectorType": "Required[Literal['SAPOData', 'Salesforce', 'Pardot', 'Singular', 'Slack', 'Redshift', 'S3', 'Marketo', 'Googleanalytics', 'Zendesk', 'Servicenow', 'Datadog', 'Trendmicro', 'Snowflake', 'Dynatrace', 'Infornexus', 'Amplitude', 'Veeva', 'CustomConnector', 'EventBridge', 'Upsolver', 'LookoutMetrics']]",
-        "DestinationConnectorProperties": "Required[FlowDestinationConnectorPropertiesDict]",
-    },
-    total=False,
-)
+    CustomProperties: dict[str, str]
+    """A map for properties for custom connector."""
+    EntityName: Required[str]
+    """Pattern: \\S+ Length: 0 to 1024 characters."""
+    ErrorHandlingConfig: FlowErrorHandlingConfigDict
+    """Type: FlowErrorHandlingConfigDict."""
+    IdFieldNames: list[str]
+    """List of fields used as ID when performing a write operation."""
+    WriteOperationType: Literal["INSERT", "UPSERT", "UPDATE", "DELETE"]
+    """Allowed values: 'INSERT', 'UPSERT', 'UPDATE', 'DELETE'."""
 
-DynatraceSourcePropertiesDict = TypedDict(
-    "DynatraceSourcePropertiesDict",
-    {
-        "Object": "Required[str]",
-    },
-    total=False,
-)
 
-EventBridgeDestinationPropertiesDict = TypedDict(
-    "EventBridgeDestinationPropertiesDict",
-    {
-        "ErrorHandlingConfig": "FlowErrorHandlingConfigDict",
-        "Object": "Required[str]",
-    },
-    total=False,
-)
+class CustomConnectorSourcePropertiesDict(TypedDict, total=False):
+    """CustomConnectorSourceProperties as a plain dict."""
 
-FlowAggregationConfigDict = TypedDict(
-    "FlowAggregationConfigDict",
-    {
-        "AggregationType": "Literal['None', 'SingleFile']",
-        "TargetFileSize": "int",
-    },
-    total=False,
-)
+    CustomProperties: dict[str, str]
+    """A map for properties for custom connector."""
+    DataTransferApi: CustomConnectorSourcePropertiesDataTransferApiDict
+    """Type: CustomConnectorSourcePropertiesDataTransferApiDict."""
+    EntityName: Required[str]
+    """Pattern: \\S+ Length: 0 to 1024 characters."""
 
-FlowConnectorOperatorDict = TypedDict(
-    "FlowConnectorOperatorDict",
-    {
-        "Amplitude": "Literal['BETWEEN']",
-        "CustomConnector": "Literal['PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'CONTAINS', 'BETWEEN', 'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-        "Datadog": "Literal['PROJECTION', 'BETWEEN', 'EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-        "Dynatrace": "Literal['PROJECTION', 'BETWEEN', 'EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-        "GoogleAnalytics": "Literal['PROJECTION', 'BETWEEN']",
-        "InforNexus": "Literal['PROJECTION', 'BETWEEN', 'EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-        "Marketo": "Literal['PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'BETWEEN', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-        "Pardot": "Literal['PROJECTION', 'EQUAL_TO', 'NO_OP', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC']",
-        "S3": "Literal['PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'BETWEEN', 'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-        "SAPOData": "Literal['PROJECTION', 'LESS_THAN', 'CONTAINS', 'GREATER_THAN', 'BETWEEN', 'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-        "Salesforce": "Literal['PROJECTION', 'LESS_THAN', 'CONTAINS', 'GREATER_THAN', 'BETWEEN', 'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-        "ServiceNow": "Literal['PROJECTION', 'LESS_THAN', 'CONTAINS', 'GREATER_THAN', 'BETWEEN', 'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-        "Singular": "Literal['PROJECTION', 'EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-        "Slack": "Literal['PROJECTION', 'BETWEEN', 'EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-        "Trendmicro": "Literal['PROJECTION', 'EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-        "Veeva": "Literal['PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'BETWEEN', 'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-        "Zendesk": "Literal['PROJECTION', 'GREATER_THAN', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-    },
-    total=False,
-)
 
-FlowDestinationConnectorPropertiesDict = TypedDict(
-    "FlowDestinationConnectorPropertiesDict",
-    {
-        "CustomConnector": "CustomConnectorDestinationPropertiesDict",
-        "EventBridge": "EventBridgeDestinationPropertiesDict",
-        "LookoutMetrics": "LookoutMetricsDestinationPropertiesDict",
-        "Marketo": "MarketoDestinationPropertiesDict",
-        "Redshift": "RedshiftDestinationPropertiesDict",
-        "S3": "S3DestinationPropertiesDict",
-        "SAPOData": "SAPODataDestinationPropertiesDict",
-        "Salesforce": "SalesforceDestinationPropertiesDict",
-        "Snowflake": "SnowflakeDestinationPropertiesDict",
-        "Upsolver": "UpsolverDestinationPropertiesDict",
-        "Zendesk": "ZendeskDestinationPropertiesDict",
-    },
-    total=False,
-)
+class CustomConnectorSourcePropertiesDataTransferApiDict(TypedDict, total=False):
+    """CustomConnectorSourcePropertiesDataTransferApi as a plain dict."""
 
-FlowErrorHandlingConfigDict = TypedDict(
-    "FlowErrorHandlingConfigDict",
-    {
-        "BucketName": "str",
-        "BucketPrefix": "str",
-        "FailOnFirstError": "bool",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """Pattern: [\\w/-]+ Length: 0 to 64 characters."""
+    Type: Required[Literal["SYNC", "ASYNC", "AUTOMATIC"]]
+    """Allowed values: 'SYNC', 'ASYNC', 'AUTOMATIC'."""
 
-FlowGlueDataCatalogDict = TypedDict(
-    "FlowGlueDataCatalogDict",
-    {
-        "DatabaseName": "Required[str]",
-        "RoleArn": "Required[str]",
-        "TablePrefix": "Required[str]",
-    },
-    total=False,
-)
 
-FlowIncrementalPullConfigDict = TypedDict(
-    "FlowIncrementalPullConfigDict",
-    {
-        "DatetimeTypeFieldName": "str",
-    },
-    total=False,
-)
+class DatadogSourcePropertiesDict(TypedDict, total=False):
+    """DatadogSourceProperties as a plain dict."""
 
-FlowMetadataCatalogConfigDict = TypedDict(
-    "FlowMetadataCatalogConfigDict",
-    {
-        "GlueDataCatalog": "FlowGlueDataCatalogDict",
-    },
-    total=False,
-)
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
 
-FlowPrefixConfigDict = TypedDict(
-    "FlowPrefixConfigDict",
-    {
-        "PathPrefixHierarchy": "list[Literal['EXECUTION_ID', 'SCHEMA_VERSION']]",
-        "PrefixFormat": "Literal['YEAR', 'MONTH', 'DAY', 'HOUR', 'MINUTE']",
-        "PrefixType": "Literal['FILENAME', 'PATH', 'PATH_AND_FILENAME']",
-    },
-    total=False,
-)
 
-FlowS3InputFormatConfigDict = TypedDict(
-    "FlowS3InputFormatConfigDict",
-    {
-        "S3InputFileType": "Literal['CSV', 'JSON']",
-    },
-    total=False,
-)
+class DestinationFlowConfigDict(TypedDict, total=False):
+    """DestinationFlowConfig as a plain dict: Configurations of destination connector."""
 
-FlowS3OutputFormatConfigDict = TypedDict(
-    "FlowS3OutputFormatConfigDict",
-    {
-        "AggregationConfig": "FlowAggregationConfigDict",
-        "FileType": "Literal['CSV', 'JSON', 'PARQUET']",
-        "PrefixConfig": "FlowPrefixConfigDict",
-        "PreserveSourceDataTyping": "bool",
-    },
-    total=False,
-)
+    ApiVersion: str
+    """The API version that the destination connector uses."""
+    ConnectorProfileName: str
+    """Name of destination connector profile"""
+    ConnectorType: Required[
+        Literal[
+            "SAPOData",
+            "Salesforce",
+            "Pardot",
+            "Singular",
+            "Slack",
+            "Redshift",
+            "S3",
+            "Marketo",
+            "Googleanalytics",
+            "Zendesk",
+            "Servicenow",
+            "Datadog",
+            "Trendmicro",
+            "Snowflake",
+            "Dynatrace",
+            "Infornexus",
+            "Amplitude",
+            "Veeva",
+            "CustomConnector",
+            "EventBridge",
+            "Upsolver",
+            "LookoutMetrics",
+        ]
+    ]
+    """Destination connector type"""
+    DestinationConnectorProperties: Required[FlowDestinationConnectorPropertiesDict]
+    """Destination connector details"""
 
-FlowSourceConnectorPropertiesDict = TypedDict(
-    "FlowSourceConnectorPropertiesDict",
-    {
-        "Amplitude": "AmplitudeSourcePropertiesDict",
-        "CustomConnector": "CustomConnectorSourcePropertiesDict",
-        "Datadog": "DatadogSourcePropertiesDict",
-        "Dynatrace": "DynatraceSourcePropertiesDict",
-        "GoogleAnalytics": "GoogleAnalyticsSourcePropertiesDict",
-        "InforNexus": "InforNexusSourcePropertiesDict",
-        "Marketo": "MarketoSourcePropertiesDict",
-        "Pardot": "PardotSourcePropertiesDict",
-        "S3": "S3SourcePropertiesDict",
-        "SAPOData": "SAPODataSourcePropertiesDict",
-        "Salesforce": "SalesforceSourcePropertiesDict",
-        "ServiceNow": "ServiceNowSourcePropertiesDict",
-        "Singular": "SingularSourcePropertiesDict",
-        "Slack": "SlackSourcePropertiesDict",
-        "Trendmicro": "TrendmicroSourcePropertiesDict",
-        "Veeva": "VeevaSourcePropertiesDict",
-        "Zendesk": "ZendeskSourcePropertiesDict",
-    },
-    total=False,
-)
 
-FlowSourceFlowConfigDict = TypedDict(
-    "FlowSourceFlowConfigDict",
-    {
-        "ApiVersion": "str",
-        "ConnectorProfileName": "str",
-        "ConnectorType": "Required[Literal['SAPOData', 'Salesforce', 'Pardot', 'Singular', 'Slack', 'Redshift', 'S3', 'Marketo', 'Googleanalytics', 'Zendesk', 'Servicenow', 'Datadog', 'Trendmicro', 'Snowflake', 'Dynatrace', 'Infornexus', 'Amplitude', 'Veeva', 'CustomConnector', 'EventBridge', 'Upsolver', 'LookoutMetrics']]",
-        "IncrementalPullConfig": "FlowIncrementalPullConfigDict",
-        "SourceConnectorProperties": "Required[FlowSourceConnectorPropertiesDict]",
-    },
-    total=False,
-)
+class DynatraceSourcePropertiesDict(TypedDict, total=False):
+    """DynatraceSourceProperties as a plain dict."""
 
-FlowSuccessResponseHandlingConfigDict = TypedDict(
-    "FlowSuccessResponseHandlingConfigDict",
-    {
-        "BucketName": "str",
-        "BucketPrefix": "str",
-    },
-    total=False,
-)
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
 
-FlowTriggerConfigDict = TypedDict(
-    "FlowTriggerConfigDict",
-    {
-        "TriggerProperties": "ScheduledTriggerPropertiesDict",
-        "TriggerType": "Required[Literal['Scheduled', 'Event', 'OnDemand']]",
-    },
-    total=False,
-)
 
-GoogleAnalyticsSourcePropertiesDict = TypedDict(
-    "GoogleAnalyticsSourcePropertiesDict",
-    {
-        "Object": "Required[str]",
-    },
-    total=False,
-)
+class EventBridgeDestinationPropertiesDict(TypedDict, total=False):
+    """EventBridgeDestinationProperties as a plain dict."""
 
-InforNexusSourcePropertiesDict = TypedDict(
-    "InforNexusSourcePropertiesDict",
-    {
-        "Object": "Required[str]",
-    },
-    total=False,
-)
+    ErrorHandlingConfig: FlowErrorHandlingConfigDict
+    """Type: FlowErrorHandlingConfigDict."""
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
 
-LookoutMetricsDestinationPropertiesDict = TypedDict(
-    "LookoutMetricsDestinationPropertiesDict",
-    {
-        "Object": "str",
-    },
-    total=False,
-)
 
-MarketoDestinationPropertiesDict = TypedDict(
-    "MarketoDestinationPropertiesDict",
-    {
-        "ErrorHandlingConfig": "FlowErrorHandlingConfigDict",
-        "Object": "Required[str]",
-    },
-    total=False,
-)
+class FlowAggregationConfigDict(TypedDict, total=False):
+    """FlowAggregationConfig as a plain dict."""
 
-MarketoSourcePropertiesDict = TypedDict(
-    "MarketoSourcePropertiesDict",
-    {
-        "Object": "Required[str]",
-    },
-    total=False,
-)
+    AggregationType: Literal["None", "SingleFile"]
+    """Allowed values: 'None', 'SingleFile'."""
+    TargetFileSize: int
+    """Type: int."""
 
-PardotSourcePropertiesDict = TypedDict(
-    "PardotSourcePropertiesDict",
-    {
-        "Object": "Required[str]",
-    },
-    total=False,
-)
 
-RedshiftDestinationPropertiesDict = TypedDict(
-    "RedshiftDestinationPropertiesDict",
-    {
-        "BucketPrefix": "str",
-        "ErrorHandlingConfig": "FlowErrorHandlingConfigDict",
-        "IntermediateBucketName": "Required[str]",
-        "Object": "Required[str]",
-    },
-    total=False,
-)
+class FlowConnectorOperatorDict(TypedDict, total=False):
+    """FlowConnectorOperator as a plain dict: Operation to be performed on provided source fields"""
 
-S3DestinationPropertiesDict = TypedDict(
-    "S3DestinationPropertiesDict",
-    {
-        "BucketName": "Required[str]",
-        "BucketPrefix": "str",
-        "S3OutputFormatConfig": "FlowS3OutputFormatConfigDict",
-    },
-    total=False,
-)
+    Amplitude: Literal["BETWEEN"]
+    """Allowed values: 'BETWEEN'."""
+    CustomConnector: Literal[
+        "PROJECTION",
+        "LESS_THAN",
+        "GREATER_THAN",
+        "CONTAINS",
+        "BETWEEN",
+        "LESS_THAN_OR_EQUAL_TO",
+        "GREATER_THAN_OR_EQUAL_TO",
+        "EQUAL_TO",
+        "NOT_EQUAL_TO",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'CONTAINS', 'BETWEEN',
+    'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION',
+    'MULTIPLICATION', 'DIVISION' (and 9 more)."""
+    Datadog: Literal[
+        "PROJECTION",
+        "BETWEEN",
+        "EQUAL_TO",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'BETWEEN', 'EQUAL_TO', 'ADDITION', 'MULTIPLICATION',
+    'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL',
+    'VALIDATE_NON_ZERO' (and 3 more)."""
+    Dynatrace: Literal[
+        "PROJECTION",
+        "BETWEEN",
+        "EQUAL_TO",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'BETWEEN', 'EQUAL_TO', 'ADDITION', 'MULTIPLICATION',
+    'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL',
+    'VALIDATE_NON_ZERO' (and 3 more)."""
+    GoogleAnalytics: Literal["PROJECTION", "BETWEEN"]
+    """Allowed values: 'PROJECTION', 'BETWEEN'."""
+    InforNexus: Literal[
+        "PROJECTION",
+        "BETWEEN",
+        "EQUAL_TO",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'BETWEEN', 'EQUAL_TO', 'ADDITION', 'MULTIPLICATION',
+    'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL',
+    'VALIDATE_NON_ZERO' (and 3 more)."""
+    Marketo: Literal[
+        "PROJECTION",
+        "LESS_THAN",
+        "GREATER_THAN",
+        "BETWEEN",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'BETWEEN', 'ADDITION',
+    'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N',
+    'VALIDATE_NON_NULL' (and 4 more)."""
+    Pardot: Literal[
+        "PROJECTION",
+        "EQUAL_TO",
+        "NO_OP",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+    ]
+    """Allowed values: 'PROJECTION', 'EQUAL_TO', 'NO_OP', 'ADDITION', 'MULTIPLICATION', 'DIVISION',
+    'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL',
+    'VALIDATE_NON_ZERO' (and 2 more)."""
+    S3: Literal[
+        "PROJECTION",
+        "LESS_THAN",
+        "GREATER_THAN",
+        "BETWEEN",
+        "LESS_THAN_OR_EQUAL_TO",
+        "GREATER_THAN_OR_EQUAL_TO",
+        "EQUAL_TO",
+        "NOT_EQUAL_TO",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'BETWEEN',
+    'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION',
+    'MULTIPLICATION', 'DIVISION', 'SUBTRACTION' (and 8 more)."""
+    SAPOData: Literal[
+        "PROJECTION",
+        "LESS_THAN",
+        "CONTAINS",
+        "GREATER_THAN",
+        "BETWEEN",
+        "LESS_THAN_OR_EQUAL_TO",
+        "GREATER_THAN_OR_EQUAL_TO",
+        "EQUAL_TO",
+        "NOT_EQUAL_TO",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'LESS_THAN', 'CONTAINS', 'GREATER_THAN', 'BETWEEN',
+    'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION',
+    'MULTIPLICATION', 'DIVISION' (and 9 more)."""
+    Salesforce: Literal[
+        "PROJECTION",
+        "LESS_THAN",
+        "CONTAINS",
+        "GREATER_THAN",
+        "BETWEEN",
+        "LESS_THAN_OR_EQUAL_TO",
+        "GREATER_THAN_OR_EQUAL_TO",
+        "EQUAL_TO",
+        "NOT_EQUAL_TO",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'LESS_THAN', 'CONTAINS', 'GREATER_THAN', 'BETWEEN',
+    'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION',
+    'MULTIPLICATION', 'DIVISION' (and 9 more)."""
+    ServiceNow: Literal[
+        "PROJECTION",
+        "LESS_THAN",
+        "CONTAINS",
+        "GREATER_THAN",
+        "BETWEEN",
+        "LESS_THAN_OR_EQUAL_TO",
+        "GREATER_THAN_OR_EQUAL_TO",
+        "EQUAL_TO",
+        "NOT_EQUAL_TO",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'LESS_THAN', 'CONTAINS', 'GREATER_THAN', 'BETWEEN',
+    'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION',
+    'MULTIPLICATION', 'DIVISION' (and 9 more)."""
+    Singular: Literal[
+        "PROJECTION",
+        "EQUAL_TO",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION',
+    'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL',
+    'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE' (and 2 more)."""
+    Slack: Literal[
+        "PROJECTION",
+        "BETWEEN",
+        "EQUAL_TO",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'BETWEEN', 'EQUAL_TO', 'ADDITION', 'MULTIPLICATION',
+    'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL',
+    'VALIDATE_NON_ZERO' (and 3 more)."""
+    Trendmicro: Literal[
+        "PROJECTION",
+        "EQUAL_TO",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION',
+    'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL',
+    'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE' (and 2 more)."""
+    Veeva: Literal[
+        "PROJECTION",
+        "LESS_THAN",
+        "GREATER_THAN",
+        "BETWEEN",
+        "LESS_THAN_OR_EQUAL_TO",
+        "GREATER_THAN_OR_EQUAL_TO",
+        "EQUAL_TO",
+        "NOT_EQUAL_TO",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'BETWEEN',
+    'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION',
+    'MULTIPLICATION', 'DIVISION', 'SUBTRACTION' (and 8 more)."""
+    Zendesk: Literal[
+        "PROJECTION",
+        "GREATER_THAN",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'GREATER_THAN', 'ADDITION', 'MULTIPLICATION', 'DIVISION',
+    'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL',
+    'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE' (and 2 more)."""
 
-S3SourcePropertiesDict = TypedDict(
-    "S3SourcePropertiesDict",
-    {
-        "BucketName": "Required[str]",
-        "BucketPrefix": "Required[str]",
-        "S3InputFormatConfig": "FlowS3InputFormatConfigDict",
-    },
-    total=False,
-)
 
-SAPODataDestinationPropertiesDict = TypedDict(
-    "SAPODataDestinationPropertiesDict",
-    {
-        "ErrorHandlingConfig": "FlowErrorHandlingConfigDict",
-        "IdFieldNames": "list[str]",
-        "ObjectPath": "Required[str]",
-        "SuccessResponseHandlingConfig": "FlowSuccessResponseHandlingConfigDict",
-        "WriteOperationType": "Literal['INSERT', 'UPSERT', 'UPDATE', 'DELETE']",
-    },
-    total=False,
-)
+class FlowDestinationConnectorPropertiesDict(TypedDict, total=False):
+    """FlowDestinationConnectorProperties as a plain dict: Destination connector details"""
 
-SAPODataPaginationConfigDict = TypedDict(
-    "SAPODataPaginationConfigDict",
-    {
-        "maxPageSize": "Required[int]",
-    },
-    total=False,
-)
+    CustomConnector: CustomConnectorDestinationPropertiesDict
+    """Type: CustomConnectorDestinationPropertiesDict."""
+    EventBridge: EventBridgeDestinationPropertiesDict
+    """Type: EventBridgeDestinationPropertiesDict."""
+    LookoutMetrics: LookoutMetricsDestinationPropertiesDict
+    """Type: LookoutMetricsDestinationPropertiesDict."""
+    Marketo: MarketoDestinationPropertiesDict
+    """Type: MarketoDestinationPropertiesDict."""
+    Redshift: RedshiftDestinationPropertiesDict
+    """Type: RedshiftDestinationPropertiesDict."""
+    S3: S3DestinationPropertiesDict
+    """Type: S3DestinationPropertiesDict."""
+    SAPOData: SAPODataDestinationPropertiesDict
+    """Type: SAPODataDestinationPropertiesDict."""
+    Salesforce: SalesforceDestinationPropertiesDict
+    """Type: SalesforceDestinationPropertiesDict."""
+    Snowflake: SnowflakeDestinationPropertiesDict
+    """Type: SnowflakeDestinationPropertiesDict."""
+    Upsolver: UpsolverDestinationPropertiesDict
+    """Type: UpsolverDestinationPropertiesDict."""
+    Zendesk: ZendeskDestinationPropertiesDict
+    """Type: ZendeskDestinationPropertiesDict."""
 
-SAPODataParallelismConfigDict = TypedDict(
-    "SAPODataParallelismConfigDict",
-    {
-        "maxParallelism": "Required[int]",
-    },
-    total=False,
-)
 
-SAPODataSourcePropertiesDict = TypedDict(
-    "SAPODataSourcePropertiesDict",
-    {
-        "ObjectPath": "Required[str]",
-        "paginationConfig": "SAPODataPaginationConfigDict",
-        "parallelismConfig": "SAPODataParallelismConfigDict",
-    },
-    total=False,
-)
+class FlowErrorHandlingConfigDict(TypedDict, total=False):
+    """FlowErrorHandlingConfig as a plain dict."""
 
-SalesforceDestinationPropertiesDict = TypedDict(
-    "SalesforceDestinationPropertiesDict",
-    {
-        "DataTransferApi": "Literal['AUTOMATIC', 'BULKV2', 'REST_SYNC']",
-        "ErrorHandlingConfig": "FlowErrorHandlingConfigDict",
-        "IdFieldNames": "list[str]",
-        "Object": "Required[str]",
-        "WriteOperationType": "Literal['INSERT', 'UPSERT', 'UPDATE', 'DELETE']",
-    },
-    total=False,
-)
+    BucketName: str
+    """Pattern: \\S+ Length: 3 to 63 characters."""
+    BucketPrefix: str
+    """Length: 0 to 512 characters."""
+    FailOnFirstError: bool
+    """Type: bool."""
 
-SalesforceSourcePropertiesDict = TypedDict(
-    "SalesforceSourcePropertiesDict",
-    {
-        "DataTransferApi": "Literal['AUTOMATIC', 'BULKV2', 'REST_SYNC']",
-        "EnableDynamicFieldUpdate": "bool",
-        "IncludeDeletedRecords": "bool",
-        "Object": "Required[str]",
-    },
-    total=False,
-)
 
-ScheduledTriggerPropertiesDict = TypedDict(
-    "ScheduledTriggerPropertiesDict",
-    {
-        "DataPullMode": "Literal['Incremental', 'Complete']",
-        "FirstExecutionFrom": "float",
-        "FlowErrorDeactivationThreshold": "int",
-        "ScheduleEndTime": "float",
-        "ScheduleExpression": "Required[str]",
-        "ScheduleOffset": "float",
-        "ScheduleStartTime": "float",
-        "TimeZone": "str",
-    },
-    total=False,
-)
+class FlowGlueDataCatalogDict(TypedDict, total=False):
+    """FlowGlueDataCatalog as a plain dict: Trigger settings of the flow."""
 
-ServiceNowSourcePropertiesDict = TypedDict(
-    "ServiceNowSourcePropertiesDict",
-    {
-        "Object": "Required[str]",
-    },
-    total=False,
-)
+    DatabaseName: Required[str]
+    """A string containing the value for the tag"""
+    RoleArn: Required[str]
+    """A string containing the value for the tag"""
+    TablePrefix: Required[str]
+    """A string containing the value for the tag"""
 
-SingularSourcePropertiesDict = TypedDict(
-    "SingularSourcePropertiesDict",
-    {
-        "Object": "Required[str]",
-    },
-    total=False,
-)
 
-SlackSourcePropertiesDict = TypedDict(
-    "SlackSourcePropertiesDict",
-    {
-        "Object": "Required[str]",
-    },
-    total=False,
-)
+class FlowIncrementalPullConfigDict(TypedDict, total=False):
+    """FlowIncrementalPullConfig as a plain dict: Configuration for scheduled incremental data pull"""
 
-SnowflakeDestinationPropertiesDict = TypedDict(
-    "SnowflakeDestinationPropertiesDict",
-    {
-        "BucketPrefix": "str",
-        "ErrorHandlingConfig": "FlowErrorHandlingConfigDict",
-        "IntermediateBucketName": "Required[str]",
-        "Object": "Required[str]",
-    },
-    total=False,
-)
+    DatetimeTypeFieldName: str
+    """Name of the datetime/timestamp data type field to be used for importing incremental records
+    from the source"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TaskDict = TypedDict(
-    "TaskDict",
-    {
-        "ConnectorOperator": "FlowConnectorOperatorDict",
-        "DestinationField": "str",
-        "SourceFields": "Required[list[str]]",
-        "TaskProperties": "list[TaskPropertiesObjectDict]",
-        "TaskType": "Required[Literal['Arithmetic', 'Filter', 'Map', 'Map_all', 'Mask', 'Merge', 'Passthrough', 'Truncate', 'Validate', 'Partition']]",
-    },
-    total=False,
-)
+class FlowMetadataCatalogConfigDict(TypedDict, total=False):
+    """FlowMetadataCatalogConfig as a plain dict: Configurations of metadata catalog of the flow."""
 
-TaskPropertiesObjectDict = TypedDict(
-    "TaskPropertiesObjectDict",
-    {
-        "Key": "Required[Literal['VALUE', 'VALUES', 'DATA_TYPE', 'UPPER_BOUND', 'LOWER_BOUND', 'SOURCE_DATA_TYPE', 'DESTINATION_DATA_TYPE', 'VALIDATION_ACTION', 'MASK_VALUE', 'MASK_LENGTH', 'TRUNCATE_LENGTH', 'MATH_OPERATION_FIELDS_ORDER', 'CONCAT_FORMAT', 'SUBFIELD_CATEGORY_MAP', 'EXCLUDE_SOURCE_FIELDS_LIST', 'INCLUDE_NEW_FIELDS', 'ORDERED_PARTITION_KEYS_LIST']]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    GlueDataCatalog: FlowGlueDataCatalogDict
+    """Configurations of glue data catalog of the flow."""
 
-TrendmicroSourcePropertiesDict = TypedDict(
-    "TrendmicroSourcePropertiesDict",
-    {
-        "Object": "Required[str]",
-    },
-    total=False,
-)
 
-UpsolverDestinationPropertiesDict = TypedDict(
-    "UpsolverDestinationPropertiesDict",
-    {
-        "BucketName": "Required[str]",
-        "BucketPrefix": "str",
-        "S3OutputFormatConfig": "Required[UpsolverS3OutputFormatConfigDict]",
-    },
-    total=False,
-)
+class FlowPrefixConfigDict(TypedDict, total=False):
+    """FlowPrefixConfig as a plain dict."""
 
-UpsolverS3OutputFormatConfigDict = TypedDict(
-    "UpsolverS3OutputFormatConfigDict",
-    {
-        "AggregationConfig": "FlowAggregationConfigDict",
-        "FileType": "Literal['CSV', 'JSON', 'PARQUET']",
-        "PrefixConfig": "Required[FlowPrefixConfigDict]",
-    },
-    total=False,
-)
+    PathPrefixHierarchy: list[Literal["EXECUTION_ID", "SCHEMA_VERSION"]]
+    """Each item: Allowed values: 'EXECUTION_ID', 'SCHEMA_VERSION'."""
+    PrefixFormat: Literal["YEAR", "MONTH", "DAY", "HOUR", "MINUTE"]
+    """Allowed values: 'YEAR', 'MONTH', 'DAY', 'HOUR', 'MINUTE'."""
+    PrefixType: Literal["FILENAME", "PATH", "PATH_AND_FILENAME"]
+    """Allowed values: 'FILENAME', 'PATH', 'PATH_AND_FILENAME'."""
 
-VeevaSourcePropertiesDict = TypedDict(
-    "VeevaSourcePropertiesDict",
-    {
-        "DocumentType": "str",
-        "IncludeAllVersions": "bool",
-        "IncludeRenditions": "bool",
-        "IncludeSourceFiles": "bool",
-        "Object": "Required[str]",
-    },
-    total=False,
-)
 
-ZendeskDestinationPropertiesDict = TypedDict(
-    "ZendeskDestinationPropertiesDict",
-    {
-        "ErrorHandlingConfig": "FlowErrorHandlingConfigDict",
-        "IdFieldNames": "list[str]",
-        "Object": "Required[str]",
-        "WriteOperationType": "Literal['INSERT', 'UPSERT', 'UPDATE', 'DELETE']",
-    },
-    total=False,
-)
+class FlowS3InputFormatConfigDict(TypedDict, total=False):
+    """FlowS3InputFormatConfig as a plain dict."""
 
-ZendeskSourcePropertiesDict = TypedDict(
-    "ZendeskSourcePropertiesDict",
-    {
-        "Object": "Required[str]",
-    },
-    total=False,
-)
+    S3InputFileType: Literal["CSV", "JSON"]
+    """Allowed values: 'CSV', 'JSON'."""
 
+
+class FlowS3OutputFormatConfigDict(TypedDict, total=False):
+    """FlowS3OutputFormatConfig as a plain dict."""
+
+    AggregationConfig: FlowAggregationConfigDict
+    """Type: FlowAggregationConfigDict."""
+    FileType: Literal["CSV", "JSON", "PARQUET"]
+    """Allowed values: 'CSV', 'JSON', 'PARQUET'."""
+    PrefixConfig: FlowPrefixConfigDict
+    """Type: FlowPrefixConfigDict."""
+    PreserveSourceDataTyping: bool
+    """Type: bool."""
+
+
+class FlowSourceConnectorPropertiesDict(TypedDict, total=False):
+    """FlowSourceConnectorProperties as a plain dict: Source connector details required to query a
+    connector"""
+
+    Amplitude: AmplitudeSourcePropertiesDict
+    """Type: AmplitudeSourcePropertiesDict."""
+    CustomConnector: CustomConnectorSourcePropertiesDict
+    """Type: CustomConnectorSourcePropertiesDict."""
+    Datadog: DatadogSourcePropertiesDict
+    """Type: DatadogSourcePropertiesDict."""
+    Dynatrace: DynatraceSourcePropertiesDict
+    """Type: DynatraceSourcePropertiesDict."""
+    GoogleAnalytics: GoogleAnalyticsSourcePropertiesDict
+    """Type: GoogleAnalyticsSourcePropertiesDict."""
+    InforNexus: InforNexusSourcePropertiesDict
+    """Type: InforNexusSourcePropertiesDict."""
+    Marketo: MarketoSourcePropertiesDict
+    """Type: MarketoSourcePropertiesDict."""
+    Pardot: PardotSourcePropertiesDict
+    """Type: PardotSourcePropertiesDict."""
+    S3: S3SourcePropertiesDict
+    """Type: S3SourcePropertiesDict."""
+    SAPOData: SAPODataSourcePropertiesDict
+    """Type: SAPODataSourcePropertiesDict."""
+    Salesforce: SalesforceSourcePropertiesDict
+    """Type: SalesforceSourcePropertiesDict."""
+    ServiceNow: ServiceNowSourcePropertiesDict
+    """Type: ServiceNowSourcePropertiesDict."""
+    Singular: SingularSourcePropertiesDict
+    """Type: SingularSourcePropertiesDict."""
+    Slack: SlackSourcePropertiesDict
+    """Type: SlackSourcePropertiesDict."""
+    Trendmicro: TrendmicroSourcePropertiesDict
+    """Type: TrendmicroSourcePropertiesDict."""
+    Veeva: VeevaSourcePropertiesDict
+    """Type: VeevaSourcePropertiesDict."""
+    Zendesk: ZendeskSourcePropertiesDict
+    """Type: ZendeskSourcePropertiesDict."""
+
+
+class FlowSourceFlowConfigDict(TypedDict, total=False):
+    """FlowSourceFlowConfig as a plain dict: Configurations of Source connector of the flow."""
+
+    ApiVersion: str
+    """The API version that the destination connector uses."""
+    ConnectorProfileName: str
+    """Name of source connector profile"""
+    ConnectorType: Required[
+        Literal[
+            "SAPOData",
+            "Salesforce",
+            "Pardot",
+            "Singular",
+            "Slack",
+            "Redshift",
+            "S3",
+            "Marketo",
+            "Googleanalytics",
+            "Zendesk",
+            "Servicenow",
+            "Datadog",
+            "Trendmicro",
+            "Snowflake",
+            "Dynatrace",
+            "Infornexus",
+            "Amplitude",
+            "Veeva",
+            "CustomConnector",
+            "EventBridge",
+            "Upsolver",
+            "LookoutMetrics",
+        ]
+    ]
+    """Type of source connector"""
+    IncrementalPullConfig: FlowIncrementalPullConfigDict
+    """Configuration for scheduled incremental data pull"""
+    SourceConnectorProperties: Required[FlowSourceConnectorPropertiesDict]
+    """Source connector details required to query a connector"""
+
+
+class FlowSuccessResponseHandlingConfigDict(TypedDict, total=False):
+    """FlowSuccessResponseHandlingConfig as a plain dict."""
+
+    BucketName: str
+    """Pattern: \\S+ Length: 3 to 63 characters."""
+    BucketPrefix: str
+    """Length: 0 to 512 characters."""
+
+
+class FlowTriggerConfigDict(TypedDict, total=False):
+    """FlowTriggerConfig as a plain dict: Trigger settings of the flow."""
+
+    TriggerProperties: ScheduledTriggerPropertiesDict
+    """Details required based on the type of trigger"""
+    TriggerType: Required[Literal["Scheduled", "Event", "OnDemand"]]
+    """Trigger type of the flow"""
+
+
+class GoogleAnalyticsSourcePropertiesDict(TypedDict, total=False):
+    """GoogleAnalyticsSourceProperties as a plain dict."""
+
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+class InforNexusSourcePropertiesDict(TypedDict, total=False):
+    """InforNexusSourceProperties as a plain dict."""
+
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+class LookoutMetricsDestinationPropertiesDict(TypedDict, total=False):
+    """LookoutMetricsDestinationProperties as a plain dict."""
+
+    Object: str
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+class MarketoDestinationPropertiesDict(TypedDict, total=False):
+    """MarketoDestinationProperties as a plain dict."""
+
+    ErrorHandlingConfig: FlowErrorHandlingConfigDict
+    """Type: FlowErrorHandlingConfigDict."""
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+class MarketoSourcePropertiesDict(TypedDict, total=False):
+    """MarketoSourceProperties as a plain dict."""
+
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+class PardotSourcePropertiesDict(TypedDict, total=False):
+    """PardotSourceProperties as a plain dict."""
+
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+class RedshiftDestinationPropertiesDict(TypedDict, total=False):
+    """RedshiftDestinationProperties as a plain dict."""
+
+    BucketPrefix: str
+    """Length: 0 to 512 characters."""
+    ErrorHandlingConfig: FlowErrorHandlingConfigDict
+    """Type: FlowErrorHandlingConfigDict."""
+    IntermediateBucketName: Required[str]
+    """Pattern: \\S+ Length: 3 to 63 characters."""
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+class S3DestinationPropertiesDict(TypedDict, total=False):
+    """S3DestinationProperties as a plain dict."""
+
+    BucketName: Required[str]
+    """Pattern: \\S+ Length: 3 to 63 characters."""
+    BucketPrefix: str
+    """Length: 0 to 512 characters."""
+    S3OutputFormatConfig: FlowS3OutputFormatConfigDict
+    """Type: FlowS3OutputFormatConfigDict."""
+
+
+class S3SourcePropertiesDict(TypedDict, total=False):
+    """S3SourceProperties as a plain dict."""
+
+    BucketName: Required[str]
+    """Pattern: \\S+ Length: 3 to 63 characters."""
+    BucketPrefix: Required[str]
+    """Length: 0 to 512 characters."""
+    S3InputFormatConfig: FlowS3InputFormatConfigDict
+    """Type: FlowS3InputFormatConfigDict."""
+
+
+class SAPODataDestinationPropertiesDict(TypedDict, total=False):
+    """SAPODataDestinationProperties as a plain dict."""
+
+    ErrorHandlingConfig: FlowErrorHandlingConfigDict
+    """Type: FlowErrorHandlingConfigDict."""
+    IdFieldNames: list[str]
+    """List of fields used as ID when performing a write operation."""
+    ObjectPath: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+    SuccessResponseHandlingConfig: FlowSuccessResponseHandlingConfigDict
+    """Type: FlowSuccessResponseHandlingConfigDict."""
+    WriteOperationType: Literal["INSERT", "UPSERT", "UPDATE", "DELETE"]
+    """Allowed values: 'INSERT', 'UPSERT', 'UPDATE', 'DELETE'."""
+
+
+class SAPODataPaginationConfigDict(TypedDict, total=False):
+    """SAPODataPaginationConfig as a plain dict: SAP Source connector page size"""
+
+    maxPageSize: Required[int]
+    """Range: 1 to 10000 (inclusive)."""
+
+
+class SAPODataParallelismConfigDict(TypedDict, total=False):
+    """SAPODataParallelismConfig as a plain dict: SAP Source connector parallelism factor"""
+
+    maxParallelism: Required[int]
+    """Range: 1 to 10 (inclusive)."""
+
+
+class SAPODataSourcePropertiesDict(TypedDict, total=False):
+    """SAPODataSourceProperties as a plain dict."""
+
+    ObjectPath: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+    paginationConfig: SAPODataPaginationConfigDict
+    """SAP Source connector page size"""
+    parallelismConfig: SAPODataParallelismConfigDict
+    """SAP Source connector parallelism factor"""
+
+
+class SalesforceDestinationPropertiesDict(TypedDict, total=False):
+    """SalesforceDestinationProperties as a plain dict."""
+
+    DataTransferApi: Literal["AUTOMATIC", "BULKV2", "REST_SYNC"]
+    """Allowed values: 'AUTOMATIC', 'BULKV2', 'REST_SYNC'."""
+    ErrorHandlingConfig: FlowErrorHandlingConfigDict
+    """Type: FlowErrorHandlingConfigDict."""
+    IdFieldNames: list[str]
+    """List of fields used as ID when performing a write operation."""
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+    WriteOperationType: Literal["INSERT", "UPSERT", "UPDATE", "DELETE"]
+    """Allowed values: 'INSERT', 'UPSERT', 'UPDATE', 'DELETE'."""
+
+
+class SalesforceSourcePropertiesDict(TypedDict, total=False):
+    """SalesforceSourceProperties as a plain dict."""
+
+    DataTransferApi: Literal["AUTOMATIC", "BULKV2", "REST_SYNC"]
+    """Allowed values: 'AUTOMATIC', 'BULKV2', 'REST_SYNC'."""
+    EnableDynamicFieldUpdate: bool
+    """Type: bool."""
+    IncludeDeletedRecords: bool
+    """Type: bool."""
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+class ScheduledTriggerPropertiesDict(TypedDict, total=False):
+    """ScheduledTriggerProperties as a plain dict: Details required for scheduled trigger type"""
+
+    DataPullMode: Literal["Incremental", "Complete"]
+    """Allowed values: 'Incremental', 'Complete'."""
+    FirstExecutionFrom: float
+    """Type: float."""
+    FlowErrorDeactivationThreshold: int
+    """Range: 1 to 100 (inclusive)."""
+    ScheduleEndTime: float
+    """Type: float."""
+    ScheduleExpression: Required[str]
+    """Length: 1 to 256 characters."""
+    ScheduleOffset: float
+    """Range: 0 to 36000 (inclusive)."""
+    ScheduleStartTime: float
+    """Type: float."""
+    TimeZone: str
+    """Length: at most 256 characters."""
+
+
+class ServiceNowSourcePropertiesDict(TypedDict, total=False):
+    """ServiceNowSourceProperties as a plain dict."""
+
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+class SingularSourcePropertiesDict(TypedDict, total=False):
+    """SingularSourceProperties as a plain dict."""
+
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+class SlackSourcePropertiesDict(TypedDict, total=False):
+    """SlackSourceProperties as a plain dict."""
+
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+class SnowflakeDestinationPropertiesDict(TypedDict, total=False):
+    """SnowflakeDestinationProperties as a plain dict."""
+
+    BucketPrefix: str
+    """Length: 0 to 512 characters."""
+    ErrorHandlingConfig: FlowErrorHandlingConfigDict
+    """Type: FlowErrorHandlingConfigDict."""
+    IntermediateBucketName: Required[str]
+    """Pattern: \\S+ Length: 3 to 63 characters."""
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A label for tagging AppFlow resources"""
+
+    Key: Required[str]
+    """A string used to identify this tag"""
+    Value: Required[str]
+    """A string containing the value for the tag"""
+
+
+class TaskDict(TypedDict, total=False):
+    """Task as a plain dict."""
+
+    ConnectorOperator: FlowConnectorOperatorDict
+    """Operation to be performed on provided source fields"""
+    DestinationField: str
+    """A field value on which source field should be validated"""
+    SourceFields: Required[list[str]]
+    """Source fields on which particular task will be applied"""
+    TaskProperties: list[TaskPropertiesObjectDict]
+    """A Map used to store task related info"""
+    TaskType: Required[
+        Literal[
+            "Arithmetic",
+            "Filter",
+            "Map",
+            "Map_all",
+            "Mask",
+            "Merge",
+            "Passthrough",
+            "Truncate",
+            "Validate",
+            "Partition",
+        ]
+    ]
+    """Type of task"""
+
+
+class TaskPropertiesObjectDict(TypedDict, total=False):
+    """TaskPropertiesObject as a plain dict: An object used to store task related info"""
+
+    Key: Required[
+        Literal[
+            "VALUE",
+            "VALUES",
+            "DATA_TYPE",
+            "UPPER_BOUND",
+            "LOWER_BOUND",
+            "SOURCE_DATA_TYPE",
+            "DESTINATION_DATA_TYPE",
+            "VALIDATION_ACTION",
+            "MASK_VALUE",
+            "MASK_LENGTH",
+            "TRUNCATE_LENGTH",
+            "MATH_OPERATION_FIELDS_ORDER",
+            "CONCAT_FORMAT",
+            "SUBFIELD_CATEGORY_MAP",
+            "EXCLUDE_SOURCE_FIELDS_LIST",
+            "INCLUDE_NEW_FIELDS",
+            "ORDERED_PARTITION_KEYS_LIST",
+        ]
+    ]
+    """Allowed values: 'VALUE', 'VALUES', 'DATA_TYPE', 'UPPER_BOUND', 'LOWER_BOUND',
+    'SOURCE_DATA_TYPE', 'DESTINATION_DATA_TYPE', 'VALIDATION_ACTION', 'MASK_VALUE', 'MASK_LENGTH',
+    'TRUNCATE_LENGTH', 'MATH_OPERATION_FIELDS_ORDER' (and 5 more)."""
+    Value: Required[str]
+    """Pattern: .+ Length: at most 2048 characters."""
+
+
+class TrendmicroSourcePropertiesDict(TypedDict, total=False):
+    """TrendmicroSourceProperties as a plain dict."""
+
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+class UpsolverDestinationPropertiesDict(TypedDict, total=False):
+    """UpsolverDestinationProperties as a plain dict."""
+
+    BucketName: Required[str]
+    """Pattern: ^(upsolver-appflow)\\S* Length: 16 to 63 characters."""
+    BucketPrefix: str
+    """Length: 0 to 512 characters."""
+    S3OutputFormatConfig: Required[UpsolverS3OutputFormatConfigDict]
+    """Type: UpsolverS3OutputFormatConfigDict."""
+
+
+class UpsolverS3OutputFormatConfigDict(TypedDict, total=False):
+    """UpsolverS3OutputFormatConfig as a plain dict."""
+
+    AggregationConfig: FlowAggregationConfigDict
+    """Type: FlowAggregationConfigDict."""
+    FileType: Literal["CSV", "JSON", "PARQUET"]
+    """Allowed values: 'CSV', 'JSON', 'PARQUET'."""
+    PrefixConfig: Required[FlowPrefixConfigDict]
+    """Type: FlowPrefixConfigDict."""
+
+
+class VeevaSourcePropertiesDict(TypedDict, total=False):
+    """VeevaSourceProperties as a plain dict."""
+
+    DocumentType: str
+    """Pattern: [\\s\\w_-]+ Length: 0 to 512 characters."""
+    IncludeAllVersions: bool
+    """Type: bool."""
+    IncludeRenditions: bool
+    """Type: bool."""
+    IncludeSourceFiles: bool
+    """Type: bool."""
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+class ZendeskDestinationPropertiesDict(TypedDict, total=False):
+    """ZendeskDestinationProperties as a plain dict."""
+
+    ErrorHandlingConfig: FlowErrorHandlingConfigDict
+    """Type: FlowErrorHandlingConfigDict."""
+    IdFieldNames: list[str]
+    """List of fields used as ID when performing a write operation."""
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+    WriteOperationType: Literal["INSERT", "UPSERT", "UPDATE", "DELETE"]
+    """Allowed values: 'INSERT', 'UPSERT', 'UPDATE', 'DELETE'."""
+
+
+class ZendeskSourcePropertiesDict(TypedDict, total=False):
+    """ZendeskSourceProperties as a plain dict."""
+
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppFlow::Flow",
     schema_file="aws-appflow-flow.json",
     primary_identifier=("/FlowName",),
-    additional_identifiers=(),
     read_only=("/FlowArn",),
     create_only=("/FlowName", "/KMSArn"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=(
         "FlowName",
         "Tasks",
@@ -793,14 +1249,9 @@ METADATA = _TypeMetadata(
         "DestinationFlowConfigList",
         "TriggerConfig",
     ),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -810,1048 +1261,28 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AggregationConfig": {
-            "properties": {
-                "AggregationType": {"$ref": "#/definitions/AggregationType"},
-                "TargetFileSize": {"$ref": "#/definitions/TargetFileSize"},
-            },
-            "type": "object",
-        },
-        "AggregationType": {"enum": ["None", "SingleFile"], "type": "string"},
-        "AmplitudeConnectorOperator": {"enum": ["BETWEEN"], "type": "string"},
-        "AmplitudeSourceProperties": {
-            "additionalProperties": False,
-            "properties": {"Object": {"$ref": "#/definitions/Object"}},
-            "required": ["Object"],
-            "type": "object",
-        },
-        "ApiVersion": {"maxLength": 256, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "BucketName": {"maxLength": 63, "minLength": 3, "pattern": "\\S+", "type": "string"},
-        "BucketPrefix": {"maxLength": 512, "minLength": 0, "type": "string"},
-        "ConnectorOperator": {
-            "properties": {
-                "Amplitude": {"$ref": "#/definitions/AmplitudeConnectorOperator"},
-                "CustomConnector": {"$ref": "#/definitions/Operator"},
-                "Datadog": {"$ref": "#/definitions/DatadogConnectorOperator"},
-                "Dynatrace": {"$ref": "#/definitions/DynatraceConnectorOperator"},
-                "GoogleAnalytics": {"$ref": "#/definitions/GoogleAnalyticsConnectorOperator"},
-                "InforNexus": {"$ref": "#/definitions/InforNexusConnectorOperator"},
-                "Marketo": {"$ref": "#/definitions/MarketoConnectorOperator"},
-                "Pardot": {"$ref": "#/definitions/PardotConnectorOperator"},
-                "S3": {"$ref": "#/definitions/S3ConnectorOperator"},
-                "SAPOData": {"$ref": "#/definitions/SAPODataConnectorOperator"},
-                "Salesforce": {"$ref": "#/definitions/SalesforceConnectorOperator"},
-                "ServiceNow": {"$ref": "#/definitions/ServiceNowConnectorOperator"},
-                "Singular": {"$ref": "#/definitions/SingularConnectorOperator"},
-                "Slack": {"$ref": "#/definitions/SlackConnectorOperator"},
-                "Trendmicro": {"$ref": "#/definitions/TrendmicroConnectorOperator"},
-                "Veeva": {"$ref": "#/definitions/VeevaConnectorOperator"},
-                "Zendesk": {"$ref": "#/definitions/ZendeskConnectorOperator"},
-            },
-            "type": "object",
-        },
-        "ConnectorProfileName": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "[\\w/!@#+=.-]+",
-            "type": "string",
-        },
-        "ConnectorType": {
-            "enum": [
-                "SAPOData",
-                "Salesforce",
-                "Pardot",
-                "Singular",
-                "Slack",
-                "Redshift",
-                "S3",
-                "Marketo",
-                "Googleanalytics",
-                "Zendesk",
-                "Servicenow",
-                "Datadog",
-                "Trendmicro",
-                "Snowflake",
-                "Dynatrace",
-                "Infornexus",
-                "Amplitude",
-                "Veeva",
-                "CustomConnector",
-                "EventBridge",
-                "Upsolver",
-                "LookoutMetrics",
-            ],
-            "type": "string",
-        },
-        "CustomConnectorDestinationProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomProperties": {"$ref": "#/definitions/CustomProperties"},
-                "EntityName": {"$ref": "#/definitions/EntityName"},
-                "ErrorHandlingConfig": {"$ref": "#/definitions/ErrorHandlingConfig"},
-                "IdFieldNames": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 0,
-                        "pattern": "^\\S+$",
-                        "type": "string",
-                    },
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "WriteOperationType": {"$ref": "#/definitions/WriteOperationType"},
-            },
-            "required": ["EntityName"],
-            "type": "object",
-        },
-        "CustomConnectorSourceProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomProperties": {"$ref": "#/definitions/CustomProperties"},
-                "DataTransferApi": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Name": {
-                            "maxLength": 64,
-                            "minLength": 0,
-                            "pattern": "[\\w/-]+",
-                            "type": "string",
-                        },
-                        "Type": {"enum": ["SYNC", "ASYNC", "AUTOMATIC"], "type": "string"},
-                    },
-                    "required": ["Name", "Type"],
-                    "type": "object",
-                },
-                "EntityName": {"$ref": "#/definitions/EntityName"},
-            },
-            "required": ["EntityName"],
-            "type": "object",
-        },
-        "CustomProperties": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[\\w]{1,2048}$": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "\\S+",
-                    "type": "string",
-                }
-            },
-            "required": [],
-            "type": "object",
-        },
-        "DataTransferApi": {"enum": ["AUTOMATIC", "BULKV2", "REST_SYNC"], "type": "string"},
-        "DatadogConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "BETWEEN",
-                "EQUAL_TO",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "DatadogSourceProperties": {
-            "additionalProperties": False,
-            "properties": {"Object": {"$ref": "#/definitions/Object"}},
-            "required": ["Object"],
-            "type": "object",
-        },
-        "DatetimeTypeFieldName": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "DestinationConnectorProperties": {
-            "properties": {
-                "CustomConnector": {"$ref": "#/definitions/CustomConnectorDestinationProperties"},
-                "EventBridge": {"$ref": "#/definitions/EventBridgeDestinationProperties"},
-                "LookoutMetrics": {"$ref": "#/definitions/LookoutMetricsDestinationProperties"},
-                "Marketo": {"$ref": "#/definitions/MarketoDestinationProperties"},
-                "Redshift": {"$ref": "#/definitions/RedshiftDestinationProperties"},
-                "S3": {"$ref": "#/definitions/S3DestinationProperties"},
-                "SAPOData": {"$ref": "#/definitions/SAPODataDestinationProperties"},
-                "Salesforce": {"$ref": "#/definitions/SalesforceDestinationProperties"},
-                "Snowflake": {"$ref": "#/definitions/SnowflakeDestinationProperties"},
-                "Upsolver": {"$ref": "#/definitions/UpsolverDestinationProperties"},
-                "Zendesk": {"$ref": "#/definitions/ZendeskDestinationProperties"},
-            },
-            "type": "object",
-        },
-        "DestinationFlowConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ApiVersion": {"$ref": "#/definitions/ApiVersion"},
-                "ConnectorProfileName": {"$ref": "#/definitions/ConnectorProfileName"},
-                "ConnectorType": {"$ref": "#/definitions/ConnectorType"},
-                "DestinationConnectorProperties": {
-                    "$ref": "#/definitions/DestinationConnectorProperties"
-                },
-            },
-            "required": ["ConnectorType", "DestinationConnectorProperties"],
-            "type": "object",
-        },
-        "DocumentType": {
-            "maxLength": 512,
-            "minLength": 0,
-            "pattern": "[\\s\\w_-]+",
-            "type": "string",
-        },
-        "DynatraceConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "BETWEEN",
-                "EQUAL_TO",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "DynatraceSourceProperties": {
-            "additionalProperties": False,
-            "properties": {"Object": {"$ref": "#/definitions/Object"}},
-            "required": ["Object"],
-            "type": "object",
-        },
-        "EnableDynamicFieldUpdate": {"type": "boolean"},
-        "EntityName": {"maxLength": 1024, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "ErrorHandlingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"$ref": "#/definitions/BucketName"},
-                "BucketPrefix": {"$ref": "#/definitions/BucketPrefix"},
-                "FailOnFirstError": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "EventBridgeDestinationProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "ErrorHandlingConfig": {"$ref": "#/definitions/ErrorHandlingConfig"},
-                "Object": {"$ref": "#/definitions/Object"},
-            },
-            "required": ["Object"],
-            "type": "object",
-        },
-        "FileType": {"enum": ["CSV", "JSON", "PARQUET"], "type": "string"},
-        "GlueDataCatalog": {
-            "additionalProperties": False,
-            "properties": {
-                "DatabaseName": {"maxLength": 255, "minLength": 0, "type": "string"},
-                "RoleArn": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "arn:aws:iam:.*:[0-9]+:.*",
-                    "type": "string",
-                },
-                "TablePrefix": {"maxLength": 128, "minLength": 0, "type": "string"},
-            },
-            "required": ["RoleArn", "DatabaseName", "TablePrefix"],
-            "type": "object",
-        },
-        "GoogleAnalyticsConnectorOperator": {"enum": ["PROJECTION", "BETWEEN"], "type": "string"},
-        "GoogleAnalyticsSourceProperties": {
-            "additionalProperties": False,
-            "properties": {"Object": {"$ref": "#/definitions/Object"}},
-            "required": ["Object"],
-            "type": "object",
-        },
-        "IncludeAllVersions": {"type": "boolean"},
-        "IncludeDeletedRecords": {"type": "boolean"},
-        "IncludeRenditions": {"type": "boolean"},
-        "IncludeSourceFiles": {"type": "boolean"},
-        "IncrementalPullConfig": {
-            "properties": {
-                "DatetimeTypeFieldName": {"$ref": "#/definitions/DatetimeTypeFieldName"}
-            },
-            "type": "object",
-        },
-        "InforNexusConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "BETWEEN",
-                "EQUAL_TO",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "InforNexusSourceProperties": {
-            "additionalProperties": False,
-            "properties": {"Object": {"$ref": "#/definitions/Object"}},
-            "required": ["Object"],
-            "type": "object",
-        },
-        "LookoutMetricsDestinationProperties": {
-            "additionalProperties": False,
-            "properties": {"Object": {"$ref": "#/definitions/Object"}},
-            "type": "object",
-        },
-        "MarketoConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "LESS_THAN",
-                "GREATER_THAN",
-                "BETWEEN",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "MarketoDestinationProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "ErrorHandlingConfig": {"$ref": "#/definitions/ErrorHandlingConfig"},
-                "Object": {"$ref": "#/definitions/Object"},
-            },
-            "required": ["Object"],
-            "type": "object",
-        },
-        "MarketoSourceProperties": {
-            "additionalProperties": False,
-            "properties": {"Object": {"$ref": "#/definitions/Object"}},
-            "required": ["Object"],
-            "type": "object",
-        },
-        "MetadataCatalogConfig": {
-            "additionalProperties": False,
-            "properties": {"GlueDataCatalog": {"$ref": "#/definitions/GlueDataCatalog"}},
-            "type": "object",
-        },
-        "Name": {"maxLength": 128, "pattern": "\\S+", "type": "string"},
-        "Object": {"maxLength": 512, "minLength": 0, "pattern": "\\S+", "type": "string"},
-        "Operator": {
-            "enum": [
-                "PROJECTION",
-                "LESS_THAN",
-                "GREATER_THAN",
-                "CONTAINS",
-                "BETWEEN",
-                "LESS_THAN_OR_EQUAL_TO",
-                "GREATER_THAN_OR_EQUAL_TO",
-                "EQUAL_TO",
-                "NOT_EQUAL_TO",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "OperatorPropertiesKeys": {
-            "enum": [
-                "VALUE",
-                "VALUES",
-                "DATA_TYPE",
-                "UPPER_BOUND",
-                "LOWER_BOUND",
-                "SOURCE_DATA_TYPE",
-                "DESTINATION_DATA_TYPE",
-                "VALIDATION_ACTION",
-                "MASK_VALUE",
-                "MASK_LENGTH",
-                "TRUNCATE_LENGTH",
-                "MATH_OPERATION_FIELDS_ORDER",
-                "CONCAT_FORMAT",
-                "SUBFIELD_CATEGORY_MAP",
-                "EXCLUDE_SOURCE_FIELDS_LIST",
-                "INCLUDE_NEW_FIELDS",
-                "ORDERED_PARTITION_KEYS_LIST",
-            ],
-            "type": "string",
-        },
-        "PardotConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "EQUAL_TO",
-                "NO_OP",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-            ],
-            "type": "string",
-        },
-        "PardotSourceProperties": {
-            "additionalProperties": False,
-            "properties": {"Object": {"$ref": "#/definitions/Object"}},
-            "required": ["Object"],
-            "type": "object",
-        },
-        "PathPrefix": {"enum": ["EXECUTION_ID", "SCHEMA_VERSION"], "type": "string"},
-        "PathPrefixHierarchy": {"items": {"$ref": "#/definitions/PathPrefix"}, "type": "array"},
-        "PrefixConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "PathPrefixHierarchy": {"$ref": "#/definitions/PathPrefixHierarchy"},
-                "PrefixFormat": {"$ref": "#/definitions/PrefixFormat"},
-                "PrefixType": {"$ref": "#/definitions/PrefixType"},
-            },
-            "type": "object",
-        },
-        "PrefixFormat": {"enum": ["YEAR", "MONTH", "DAY", "HOUR", "MINUTE"], "type": "string"},
-        "PrefixType": {"enum": ["FILENAME", "PATH", "PATH_AND_FILENAME"], "type": "string"},
-        "PreserveSourceDataTyping": {"type": "boolean"},
-        "RedshiftDestinationProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketPrefix": {"$ref": "#/definitions/BucketPrefix"},
-                "ErrorHandlingConfig": {"$ref": "#/definitions/ErrorHandlingConfig"},
-                "IntermediateBucketName": {"$ref": "#/definitions/BucketName"},
-                "Object": {"$ref": "#/definitions/Object"},
-            },
-            "required": ["Object", "IntermediateBucketName"],
-            "type": "object",
-        },
-        "S3ConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "LESS_THAN",
-                "GREATER_THAN",
-                "BETWEEN",
-                "LESS_THAN_OR_EQUAL_TO",
-                "GREATER_THAN_OR_EQUAL_TO",
-                "EQUAL_TO",
-                "NOT_EQUAL_TO",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "S3DestinationProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"$ref": "#/definitions/BucketName"},
-                "BucketPrefix": {"$ref": "#/definitions/BucketPrefix"},
-                "S3OutputFormatConfig": {"$ref": "#/definitions/S3OutputFormatConfig"},
-            },
-            "required": ["BucketName"],
-            "type": "object",
-        },
-        "S3InputFormatConfig": {
-            "properties": {"S3InputFileType": {"enum": ["CSV", "JSON"], "type": "string"}},
-            "type": "object",
-        },
-        "S3OutputFormatConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationConfig": {"$ref": "#/definitions/AggregationConfig"},
-                "FileType": {"$ref": "#/definitions/FileType"},
-                "PrefixConfig": {"$ref": "#/definitions/PrefixConfig"},
-                "PreserveSourceDataTyping": {"$ref": "#/definitions/PreserveSourceDataTyping"},
-            },
-            "type": "object",
-        },
-        "S3SourceProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"$ref": "#/definitions/BucketName"},
-                "BucketPrefix": {"$ref": "#/definitions/BucketPrefix"},
-                "S3InputFormatConfig": {"$ref": "#/definitions/S3InputFormatConfig"},
-            },
-            "required": ["BucketName", "BucketPrefix"],
-            "type": "object",
-        },
-        "SAPODataConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "LESS_THAN",
-                "CONTAINS",
-                "GREATER_THAN",
-                "BETWEEN",
-                "LESS_THAN_OR_EQUAL_TO",
-                "GREATER_THAN_OR_EQUAL_TO",
-                "EQUAL_TO",
-                "NOT_EQUAL_TO",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "SAPODataDestinationProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "ErrorHandlingConfig": {"$ref": "#/definitions/ErrorHandlingConfig"},
-                "IdFieldNames": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 0,
-                        "pattern": "^\\S+$",
-                        "type": "string",
-                    },
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ObjectPath": {"$ref": "#/definitions/Object"},
-                "SuccessResponseHandlingConfig": {
-                    "$ref": "#/definitions/SuccessResponseHandlingConfig"
-                },
-                "WriteOperationType": {"$ref": "#/definitions/WriteOperationType"},
-            },
-            "required": ["ObjectPath"],
-            "type": "object",
-        },
-        "SAPODataMaxPageSize": {"maximum": 10000, "minimum": 1, "type": "integer"},
-        "SAPODataMaxParallelism": {"maximum": 10, "minimum": 1, "type": "integer"},
-        "SAPODataPaginationConfig": {
-            "additionalProperties": False,
-            "properties": {"maxPageSize": {"$ref": "#/definitions/SAPODataMaxPageSize"}},
-            "required": ["maxPageSize"],
-            "type": "object",
-        },
-        "SAPODataParallelismConfig": {
-            "additionalProperties": False,
-            "properties": {"maxParallelism": {"$ref": "#/definitions/SAPODataMaxParallelism"}},
-            "required": ["maxParallelism"],
-            "type": "object",
-        },
-        "SAPODataSourceProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "ObjectPath": {"$ref": "#/definitions/Object"},
-                "paginationConfig": {"$ref": "#/definitions/SAPODataPaginationConfig"},
-                "parallelismConfig": {"$ref": "#/definitions/SAPODataParallelismConfig"},
-            },
-            "required": ["ObjectPath"],
-            "type": "object",
-        },
-        "SalesforceConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "LESS_THAN",
-                "CONTAINS",
-                "GREATER_THAN",
-                "BETWEEN",
-                "LESS_THAN_OR_EQUAL_TO",
-                "GREATER_THAN_OR_EQUAL_TO",
-                "EQUAL_TO",
-                "NOT_EQUAL_TO",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "SalesforceDestinationProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "DataTransferApi": {"$ref": "#/definitions/DataTransferApi"},
-                "ErrorHandlingConfig": {"$ref": "#/definitions/ErrorHandlingConfig"},
-                "IdFieldNames": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 0,
-                        "pattern": "^\\S+$",
-                        "type": "string",
-                    },
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Object": {"$ref": "#/definitions/Object"},
-                "WriteOperationType": {"$ref": "#/definitions/WriteOperationType"},
-            },
-            "required": ["Object"],
-            "type": "object",
-        },
-        "SalesforceSourceProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "DataTransferApi": {"$ref": "#/definitions/DataTransferApi"},
-                "EnableDynamicFieldUpdate": {"$ref": "#/definitions/EnableDynamicFieldUpdate"},
-                "IncludeDeletedRecords": {"$ref": "#/definitions/IncludeDeletedRecords"},
-                "Object": {"$ref": "#/definitions/Object"},
-            },
-            "required": ["Object"],
-            "type": "object",
-        },
-        "ScheduledTriggerProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "DataPullMode": {"enum": ["Incremental", "Complete"], "type": "string"},
-                "FirstExecutionFrom": {"type": "number"},
-                "FlowErrorDeactivationThreshold": {"maximum": 100, "minimum": 1, "type": "integer"},
-                "ScheduleEndTime": {"type": "number"},
-                "ScheduleExpression": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "ScheduleOffset": {"maximum": 36000, "minimum": 0, "type": "number"},
-                "ScheduleStartTime": {"type": "number"},
-                "TimeZone": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["ScheduleExpression"],
-            "type": "object",
-        },
-        "ServiceNowConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "LESS_THAN",
-                "CONTAINS",
-                "GREATER_THAN",
-                "BETWEEN",
-                "LESS_THAN_OR_EQUAL_TO",
-                "GREATER_THAN_OR_EQUAL_TO",
-                "EQUAL_TO",
-                "NOT_EQUAL_TO",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "ServiceNowSourceProperties": {
-            "additionalProperties": False,
-            "properties": {"Object": {"$ref": "#/definitions/Object"}},
-            "required": ["Object"],
-            "type": "object",
-        },
-        "SingularConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "EQUAL_TO",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "SingularSourceProperties": {
-            "additionalProperties": False,
-            "properties": {"Object": {"$ref": "#/definitions/Object"}},
-            "required": ["Object"],
-            "type": "object",
-        },
-        "SlackConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "BETWEEN",
-                "EQUAL_TO",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "SlackSourceProperties": {
-            "additionalProperties": False,
-            "properties": {"Object": {"$ref": "#/definitions/Object"}},
-            "required": ["Object"],
-            "type": "object",
-        },
-        "SnowflakeDestinationProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketPrefix": {"$ref": "#/definitions/BucketPrefix"},
-                "ErrorHandlingConfig": {"$ref": "#/definitions/ErrorHandlingConfig"},
-                "IntermediateBucketName": {"$ref": "#/definitions/BucketName"},
-                "Object": {"$ref": "#/definitions/Object"},
-            },
-            "required": ["Object", "IntermediateBucketName"],
-            "type": "object",
-        },
-        "SourceConnectorProperties": {
-            "properties": {
-                "Amplitude": {"$ref": "#/definitions/AmplitudeSourceProperties"},
-                "CustomConnector": {"$ref": "#/definitions/CustomConnectorSourceProperties"},
-                "Datadog": {"$ref": "#/definitions/DatadogSourceProperties"},
-                "Dynatrace": {"$ref": "#/definitions/DynatraceSourceProperties"},
-                "GoogleAnalytics": {"$ref": "#/definitions/GoogleAnalyticsSourceProperties"},
-                "InforNexus": {"$ref": "#/definitions/InforNexusSourceProperties"},
-                "Marketo": {"$ref": "#/definitions/MarketoSourceProperties"},
-                "Pardot": {"$ref": "#/definitions/PardotSourceProperties"},
-                "S3": {"$ref": "#/definitions/S3SourceProperties"},
-                "SAPOData": {"$ref": "#/definitions/SAPODataSourceProperties"},
-                "Salesforce": {"$ref": "#/definitions/SalesforceSourceProperties"},
-                "ServiceNow": {"$ref": "#/definitions/ServiceNowSourceProperties"},
-                "Singular": {"$ref": "#/definitions/SingularSourceProperties"},
-                "Slack": {"$ref": "#/definitions/SlackSourceProperties"},
-                "Trendmicro": {"$ref": "#/definitions/TrendmicroSourceProperties"},
-                "Veeva": {"$ref": "#/definitions/VeevaSourceProperties"},
-                "Zendesk": {"$ref": "#/definitions/ZendeskSourceProperties"},
-            },
-            "type": "object",
-        },
-        "SourceFlowConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ApiVersion": {"$ref": "#/definitions/ApiVersion"},
-                "ConnectorProfileName": {"$ref": "#/definitions/ConnectorProfileName"},
-                "ConnectorType": {"$ref": "#/definitions/ConnectorType"},
-                "IncrementalPullConfig": {"$ref": "#/definitions/IncrementalPullConfig"},
-                "SourceConnectorProperties": {"$ref": "#/definitions/SourceConnectorProperties"},
-            },
-            "required": ["ConnectorType", "SourceConnectorProperties"],
-            "type": "object",
-        },
-        "Status": {"enum": ["Active", "Draft", "Errored", "Suspended"], "type": "string"},
-        "SuccessResponseHandlingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"$ref": "#/definitions/BucketName"},
-                "BucketPrefix": {"$ref": "#/definitions/BucketPrefix"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TargetFileSize": {"type": "integer"},
-        "Task": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectorOperator": {"$ref": "#/definitions/ConnectorOperator"},
-                "DestinationField": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "SourceFields": {
-                    "items": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                    "type": "array",
-                },
-                "TaskProperties": {
-                    "items": {"$ref": "#/definitions/TaskPropertiesObject"},
-                    "type": "array",
-                },
-                "TaskType": {"$ref": "#/definitions/TaskType"},
-            },
-            "required": ["SourceFields", "TaskType"],
-            "type": "object",
-        },
-        "TaskPropertiesObject": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"$ref": "#/definitions/OperatorPropertiesKeys"},
-                "Value": {"maxLength": 2048, "pattern": ".+", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TaskType": {
-            "enum": [
-                "Arithmetic",
-                "Filter",
-                "Map",
-                "Map_all",
-                "Mask",
-                "Merge",
-                "Passthrough",
-                "Truncate",
-                "Validate",
-                "Partition",
-            ],
-            "type": "string",
-        },
-        "TrendmicroConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "EQUAL_TO",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "TrendmicroSourceProperties": {
-            "additionalProperties": False,
-            "properties": {"Object": {"$ref": "#/definitions/Object"}},
-            "required": ["Object"],
-            "type": "object",
-        },
-        "TriggerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "TriggerProperties": {"$ref": "#/definitions/ScheduledTriggerProperties"},
-                "TriggerType": {"$ref": "#/definitions/TriggerType"},
-            },
-            "required": ["TriggerType"],
-            "type": "object",
-        },
-        "TriggerType": {"enum": ["Scheduled", "Event", "OnDemand"], "type": "string"},
-        "UpsolverBucketName": {
-            "maxLength": 63,
-            "minLength": 16,
-            "pattern": "^(upsolver-appflow)\\S*",
-            "type": "string",
-        },
-        "UpsolverDestinationProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"$ref": "#/definitions/UpsolverBucketName"},
-                "BucketPrefix": {"$ref": "#/definitions/BucketPrefix"},
-                "S3OutputFormatConfig": {"$ref": "#/definitions/UpsolverS3OutputFormatConfig"},
-            },
-            "required": ["BucketName", "S3OutputFormatConfig"],
-            "type": "object",
-        },
-        "UpsolverS3OutputFormatConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationConfig": {"$ref": "#/definitions/AggregationConfig"},
-                "FileType": {"$ref": "#/definitions/FileType"},
-                "PrefixConfig": {"$ref": "#/definitions/PrefixConfig"},
-            },
-            "required": ["PrefixConfig"],
-            "type": "object",
-        },
-        "VeevaConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "LESS_THAN",
-                "GREATER_THAN",
-                "BETWEEN",
-                "LESS_THAN_OR_EQUAL_TO",
-                "GREATER_THAN_OR_EQUAL_TO",
-                "EQUAL_TO",
-                "NOT_EQUAL_TO",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "VeevaSourceProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "DocumentType": {"$ref": "#/definitions/DocumentType"},
-                "IncludeAllVersions": {"$ref": "#/definitions/IncludeAllVersions"},
-                "IncludeRenditions": {"$ref": "#/definitions/IncludeRenditions"},
-                "IncludeSourceFiles": {"$ref": "#/definitions/IncludeSourceFiles"},
-                "Object": {"$ref": "#/definitions/Object"},
-            },
-            "required": ["Object"],
-            "type": "object",
-        },
-        "WriteOperationType": {"enum": ["INSERT", "UPSERT", "UPDATE", "DELETE"], "type": "string"},
-        "ZendeskConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "GREATER_THAN",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "ZendeskDestinationProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "ErrorHandlingConfig": {"$ref": "#/definitions/ErrorHandlingConfig"},
-                "IdFieldNames": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 0,
-                        "pattern": "^\\S+$",
-                        "type": "string",
-                    },
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Object": {"$ref": "#/definitions/Object"},
-                "WriteOperationType": {"$ref": "#/definitions/WriteOperationType"},
-            },
-            "required": ["Object"],
-            "type": "object",
-        },
-        "ZendeskSourceProperties": {
-            "additionalProperties": False,
-            "properties": {"Object": {"$ref": "#/definitions/Object"}},
-            "required": ["Object"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "[\\w!@#\\-.?,\\s]*",
-            "type": "string",
-        },
-        "DestinationFlowConfigList": {
-            "items": {"$ref": "#/definitions/DestinationFlowConfig"},
-            "type": "array",
-        },
-        "FlowArn": {"maxLength": 512, "pattern": "arn:aws:appflow:.*:[0-9]+:.*", "type": "string"},
-        "FlowName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9][\\w!@#.-]+",
-            "type": "string",
-        },
-        "FlowStatus": {"enum": ["Active", "Suspended", "Draft"], "type": "string"},
-        "KMSArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:aws:kms:.*:[0-9]+:.*",
-            "type": "string",
-        },
-        "MetadataCatalogConfig": {"$ref": "#/definitions/MetadataCatalogConfig"},
-        "SourceFlowConfig": {"$ref": "#/definitions/SourceFlowConfig"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "Tasks": {"items": {"$ref": "#/definitions/Task"}, "type": "array"},
-        "TriggerConfig": {"$ref": "#/definitions/TriggerConfig"},
-    },
-    "required": [
-        "FlowName",
-        "Tasks",
-        "SourceFlowConfig",
-        "DestinationFlowConfigList",
-        "TriggerConfig",
-    ],
-}
-
 
 class Flow(_Resource):
     """AWS::AppFlow::Flow: Resource schema for AWS::AppFlow::Flow.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FlowName.
+    Replaced when any of these change (create-only): FlowName, KMSArn.
+    Read-only attributes (known once deployed): FlowArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appflow-flow.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "flow.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     FlowArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """ARN identifier of the flow."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DestinationFlowConfigList: list[DestinationFlowConfigDict]
     FlowName: str
@@ -1863,41 +1294,46 @@ class Flow(_Resource):
     Tasks: list[TaskDict]
     TriggerConfig: FlowTriggerConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DestinationFlowConfigList: list[DestinationFlowConfig | DestinationFlowConfigDict],
+        FlowName: str,
+        SourceFlowConfig: FlowSourceFlowConfig | FlowSourceFlowConfigDict,
+        Tasks: list[Task | TaskDict],
+        TriggerConfig: FlowTriggerConfig | FlowTriggerConfigDict,
+        Description: str | None = None,
+        FlowStatus: Literal["Active", "Suspended", "Draft"] | None = None,
+        KMSArn: str | None = None,
+        MetadataCatalogConfig: FlowMetadataCatalogConfig
+        | FlowMetadataCatalogConfigDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppFlow::Flow; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DestinationFlowConfigList: list[DestinationFlowConfig | DestinationFlowConfigDict],
-            FlowName: str,
-            SourceFlowConfig: FlowSourceFlowConfig | FlowSourceFlowConfigDict,
-            Tasks: list[Task | TaskDict],
-            TriggerConfig: FlowTriggerConfig | FlowTriggerConfigDict,
-            Description: str | None = None,
-            FlowStatus: Literal["Active", "Suspended", "Draft"] | None = None,
-            KMSArn: str | None = None,
-            MetadataCatalogConfig: FlowMetadataCatalogConfig
-            | FlowMetadataCatalogConfigDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppFlow::Flow; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DestinationFlowConfigList: List of Destination connectors of the flow. Required.
+            FlowName: Name of the flow. Create-only: changing it replaces the resource. Required.
+            SourceFlowConfig: Configurations of Source connector of the flow. Required.
+            Tasks: List of tasks for the flow. Required.
+            TriggerConfig: Trigger settings of the flow. Required.
             Description: Description of the flow.
-            DestinationFlowConfigList: List of Destination connectors of the flow.
-            FlowName: Name of the flow.
             FlowStatus: Flow activation status for Scheduled- and Event-triggered flows
-            KMSArn: The ARN of the AWS Key Management Service (AWS KMS) key that's used to encrypt your function's environment variables.
+            KMSArn: The ARN of the AWS Key Management Service (AWS KMS) key that's used to encrypt
+                your function's environment variables. If it's not provided, AWS Lambda uses a
+                default service key. Create-only: changing it replaces the resource.
             MetadataCatalogConfig: Configurations of metadata catalog of the flow.
-            SourceFlowConfig: Configurations of Source connector of the flow.
             Tags: List of Tags.
-            Tasks: List of tasks for the flow.
-            TriggerConfig: Trigger settings of the flow.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationApplicationConfig",
@@ -28,61 +28,129 @@ class ApplicationContactHandling(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Scope: Literal["CROSS_CONTACTS", "PER_CONTACT"]
+    Scope: Annotated[
+        Literal["CROSS_CONTACTS", "PER_CONTACT"],
+        Field(description="Allowed values: 'CROSS_CONTACTS', 'PER_CONTACT'."),
+    ]
 
 
 class ApplicationExternalUrlConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessUrl: str
-    ApprovedOrigins: list[str] | None = None
+    AccessUrl: Annotated[
+        str, Field(description="Pattern: ^\\w+\\:\\/\\/.*$ Length: 1 to 1000 characters.")
+    ]
+    ApprovedOrigins: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 50 items. Each item: Pattern: ^\\w+\\:\\/\\/.*$ Length: 1 to 1000 characters."
+        ),
+    ] = None
 
 
 class ApplicationIframeConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Allow: list[str] | None = None
-    Sandbox: list[str] | None = None
+    Allow: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 25 items. Each item: Pattern: ^[a-z-]+$ Length: 1 to 100 characters."
+        ),
+    ] = None
+    Sandbox: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 25 items. Each item: Pattern: ^[a-z-]+$ Length: 1 to 100 characters."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A label for tagging Application resources
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A key to identify the tag.")]
+    Value: Annotated[str, Field(description="Corresponding tag value for the key.")]
 
 
 class ApplicationAttributes(DeferredModel):
-    ApplicationArn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::AppIntegrations::Application, set by AWS.
+    """
+
+    ApplicationArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the application.")
+    ] = None
+    Id: Annotated[str | None, Field(description="The id of the application.")] = None
 
 
 class ApplicationApplicationConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContactHandling: ApplicationContactHandling | None = None
+    ContactHandling: Annotated[
+        ApplicationContactHandling | None,
+        Field(description="Type: ApplicationContactHandlingDict."),
+    ] = None
 
 
 class ApplicationApplicationSourceConfig(DeferredModel):
+    """
+    Application source config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExternalUrlConfig: ApplicationExternalUrlConfig
+    ExternalUrlConfig: Annotated[
+        ApplicationExternalUrlConfig, Field(description="Type: ApplicationExternalUrlConfigDict.")
+    ]
 
 
 class ApplicationProps(DeferredModel):
-    ApplicationConfig: ApplicationApplicationConfig | None = None
-    ApplicationSourceConfig: ApplicationApplicationSourceConfig
-    ApplicationType: Literal["STANDARD", "SERVICE", "MCP_SERVER"] | None = None
-    Description: str | None = None
-    IframeConfig: ApplicationIframeConfig | None = None
-    InitializationTimeout: int | None = None
-    IsService: bool | None = None
-    Name: str
-    Namespace: str
-    Permissions: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AppIntegrations::Application.
+    """
+
+    ApplicationConfig: Annotated[
+        ApplicationApplicationConfig | None,
+        Field(description="The application configuration. Cannot be used when IsService is true."),
+    ] = None
+    ApplicationSourceConfig: Annotated[
+        ApplicationApplicationSourceConfig, Field(description="Application source config")
+    ]
+    ApplicationType: Annotated[
+        Literal["STANDARD", "SERVICE", "MCP_SERVER"] | None,
+        Field(description="The type of application"),
+    ] = None
+    Description: Annotated[str | None, Field(description="The application description.")] = None
+    IframeConfig: Annotated[
+        ApplicationIframeConfig | None, Field(description="The iframe configuration")
+    ] = None
+    InitializationTimeout: Annotated[
+        int | None,
+        Field(
+            description="The initialization timeout in milliseconds. Required when IsService is true."
+        ),
+    ] = None
+    IsService: Annotated[
+        bool | None, Field(description="Indicates if the application is a service")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the application.")]
+    Namespace: Annotated[str, Field(description="The namespace of the application.")]
+    Permissions: Annotated[
+        list[str] | None,
+        Field(
+            description="The configuration of events or requests that the application has access to."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags (keys and values) associated with the application."),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by data_integration.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -22,41 +22,102 @@ __all__ = [
 
 
 class DataIntegrationFileConfiguration(DeferredModel):
+    """
+    The configuration for what files should be pulled from the source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Folders: list[str]
+    Filters: Annotated[
+        dict[str, list[str]] | None,
+        Field(description="Restrictions for what files should be pulled from the source."),
+    ] = None
+    Folders: Annotated[
+        list[str],
+        Field(description="Identifiers for the source folders to pull all files from recursively."),
+    ]
 
 
 class DataIntegrationScheduleConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FirstExecutionFrom: str | None = None
-    Object: str | None = None
-    ScheduleExpression: str
+    FirstExecutionFrom: Annotated[
+        str | None,
+        Field(
+            description="The start date for objects to import in the first flow run. Epoch or ISO timestamp format is supported."
+        ),
+    ] = None
+    Object: Annotated[
+        str | None, Field(description="The name of the object to pull from the data source.")
+    ] = None
+    ScheduleExpression: Annotated[
+        str, Field(description="How often the data should be pulled from data source.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A label for tagging DataIntegration resources
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A key to identify the tag.")]
+    Value: Annotated[str, Field(description="Corresponding tag value for the key.")]
 
 
 class DataIntegrationAttributes(DeferredModel):
-    DataIntegrationArn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::AppIntegrations::DataIntegration, set by AWS.
+    """
+
+    DataIntegrationArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the data integration.")
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="The unique identifer of the data integration.")
+    ] = None
 
 
 class DataIntegrationProps(DeferredModel):
-    Description: str | None = None
-    FileConfiguration: DataIntegrationFileConfiguration | None = None
-    KmsKey: str
-    Name: str
-    ObjectConfiguration: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ScheduleConfig: DataIntegrationScheduleConfig | None = None
-    SourceURI: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AppIntegrations::DataIntegration.
+    """
+
+    Description: Annotated[str | None, Field(description="The data integration description.")] = (
+        None
+    )
+    FileConfiguration: Annotated[
+        DataIntegrationFileConfiguration | None,
+        Field(description="The configuration for what files should be pulled from the source."),
+    ] = None
+    KmsKey: Annotated[
+        str,
+        Field(
+            description="The KMS key of the data integration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[str, Field(description="The name of the data integration.")]
+    ObjectConfiguration: Annotated[
+        dict[str, dict[str, list[str]]] | None,
+        Field(description="The configuration for what data should be pulled from the source."),
+    ] = None
+    ScheduleConfig: Annotated[
+        DataIntegrationScheduleConfig | None,
+        Field(
+            description="The name of the data and how often it should be pulled from the source. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceURI: Annotated[
+        str,
+        Field(
+            description="The URI of the data source. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags (keys and values) associated with the data integration."),
+    ] = None

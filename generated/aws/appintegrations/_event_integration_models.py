@@ -7,9 +7,10 @@ Imported on first use by event_integration.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EventIntegrationAttributes",
@@ -24,32 +25,62 @@ class EventIntegrationEventFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Source: str
+    Source: Annotated[str, Field(description="The source of the events.")]
 
 
 class Metadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A key to identify the metadata.")]
+    Value: Annotated[str, Field(description="Corresponding metadata value for the key.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A key to identify the tag.")]
+    Value: Annotated[str, Field(description="Corresponding tag value for the key.")]
 
 
 class EventIntegrationAttributes(DeferredModel):
-    EventIntegrationArn: str | None = None
+    """
+    The read-only attributes of a AWS::AppIntegrations::EventIntegration, set by AWS.
+    """
+
+    EventIntegrationArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the event integration.")
+    ] = None
 
 
 class EventIntegrationProps(DeferredModel):
-    Description: str | None = None
-    EventBridgeBus: str
-    EventFilter: EventIntegrationEventFilter
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AppIntegrations::EventIntegration.
+    """
+
+    Description: Annotated[str | None, Field(description="The event integration description.")] = (
+        None
+    )
+    EventBridgeBus: Annotated[
+        str,
+        Field(
+            description="The Amazon Eventbridge bus for the event integration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EventFilter: Annotated[
+        EventIntegrationEventFilter,
+        Field(
+            description="The EventFilter (source) associated with the event integration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the event integration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags (keys and values) associated with the event integration."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,66 +75,61 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationApplicationConfigDict = TypedDict(
-    "ApplicationApplicationConfigDict",
-    {
-        "ContactHandling": "ApplicationContactHandlingDict",
-    },
-    total=False,
-)
 
-ApplicationApplicationSourceConfigDict = TypedDict(
-    "ApplicationApplicationSourceConfigDict",
-    {
-        "ExternalUrlConfig": "Required[ApplicationExternalUrlConfigDict]",
-    },
-    total=False,
-)
+class ApplicationApplicationConfigDict(TypedDict, total=False):
+    """ApplicationApplicationConfig as a plain dict."""
 
-ApplicationContactHandlingDict = TypedDict(
-    "ApplicationContactHandlingDict",
-    {
-        "Scope": "Required[Literal['CROSS_CONTACTS', 'PER_CONTACT']]",
-    },
-    total=False,
-)
+    ContactHandling: ApplicationContactHandlingDict
+    """Type: ApplicationContactHandlingDict."""
 
-ApplicationExternalUrlConfigDict = TypedDict(
-    "ApplicationExternalUrlConfigDict",
-    {
-        "AccessUrl": "Required[str]",
-        "ApprovedOrigins": "list[str]",
-    },
-    total=False,
-)
 
-ApplicationIframeConfigDict = TypedDict(
-    "ApplicationIframeConfigDict",
-    {
-        "Allow": "list[str]",
-        "Sandbox": "list[str]",
-    },
-    total=False,
-)
+class ApplicationApplicationSourceConfigDict(TypedDict, total=False):
+    """ApplicationApplicationSourceConfig as a plain dict: Application source config"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ExternalUrlConfig: Required[ApplicationExternalUrlConfigDict]
+    """Type: ApplicationExternalUrlConfigDict."""
 
+
+class ApplicationContactHandlingDict(TypedDict, total=False):
+    """ApplicationContactHandling as a plain dict."""
+
+    Scope: Required[Literal["CROSS_CONTACTS", "PER_CONTACT"]]
+    """Allowed values: 'CROSS_CONTACTS', 'PER_CONTACT'."""
+
+
+class ApplicationExternalUrlConfigDict(TypedDict, total=False):
+    """ApplicationExternalUrlConfig as a plain dict."""
+
+    AccessUrl: Required[str]
+    """Pattern: ^\\w+\\:\\/\\/.*$ Length: 1 to 1000 characters."""
+    ApprovedOrigins: list[str]
+    """Items: 0 to 50 items. Each item: Pattern: ^\\w+\\:\\/\\/.*$ Length: 1 to 1000 characters."""
+
+
+class ApplicationIframeConfigDict(TypedDict, total=False):
+    """ApplicationIframeConfig as a plain dict."""
+
+    Allow: list[str]
+    """Items: 0 to 25 items. Each item: Pattern: ^[a-z-]+$ Length: 1 to 100 characters."""
+    Sandbox: list[str]
+    """Items: 0 to 25 items. Each item: Pattern: ^[a-z-]+$ Length: 1 to 100 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A label for tagging Application resources"""
+
+    Key: Required[str]
+    """A key to identify the tag."""
+    Value: Required[str]
+    """Corresponding tag value for the key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppIntegrations::Application",
     schema_file="aws-appintegrations-application.json",
     primary_identifier=("/ApplicationArn",),
-    additional_identifiers=(),
     read_only=("/ApplicationArn", "/Id"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ApplicationSourceConfig/ExternalUrlConfig/ApprovedOrigins",
         "/IframeConfig/Allow",
@@ -138,14 +137,7 @@ METADATA = _TypeMetadata(
         "/Permissions",
     ),
     required=("Name", "Namespace", "ApplicationSourceConfig"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -155,153 +147,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApplicationConfig": {
-            "additionalProperties": False,
-            "properties": {"ContactHandling": {"$ref": "#/definitions/ContactHandling"}},
-            "type": "object",
-        },
-        "ApprovedOrigins": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "^\\w+\\:\\/\\/.*$",
-            "type": "string",
-        },
-        "ContactHandling": {
-            "additionalProperties": False,
-            "properties": {"Scope": {"enum": ["CROSS_CONTACTS", "PER_CONTACT"], "type": "string"}},
-            "required": ["Scope"],
-            "type": "object",
-        },
-        "ExternalUrlConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessUrl": {
-                    "maxLength": 1000,
-                    "minLength": 1,
-                    "pattern": "^\\w+\\:\\/\\/.*$",
-                    "type": "string",
-                },
-                "ApprovedOrigins": {
-                    "items": {"$ref": "#/definitions/ApprovedOrigins"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["AccessUrl"],
-            "type": "object",
-        },
-        "IframeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Allow": {
-                    "items": {
-                        "maxLength": 100,
-                        "minLength": 1,
-                        "pattern": "^[a-z-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 25,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Sandbox": {
-                    "items": {
-                        "maxLength": 100,
-                        "minLength": 1,
-                        "pattern": "^[a-z-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 25,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Permissions": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\/\\._\\-\\*]+$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:app-integrations:[-a-z0-9]*:[0-9]{12}:application/[-a-zA-Z0-9]*",
-            "type": "string",
-        },
-        "ApplicationConfig": {"$ref": "#/definitions/ApplicationConfig"},
-        "ApplicationSourceConfig": {
-            "additionalProperties": False,
-            "properties": {"ExternalUrlConfig": {"$ref": "#/definitions/ExternalUrlConfig"}},
-            "required": ["ExternalUrlConfig"],
-            "type": "object",
-        },
-        "ApplicationType": {"enum": ["STANDARD", "SERVICE", "MCP_SERVER"], "type": "string"},
-        "Description": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "Id": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9/\\._\\-]+$",
-            "type": "string",
-        },
-        "IframeConfig": {"$ref": "#/definitions/IframeConfig"},
-        "InitializationTimeout": {"maximum": 600000, "minimum": 1, "type": "integer"},
-        "IsService": {"type": "boolean"},
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\/\\._ \\-]+$",
-            "type": "string",
-        },
-        "Namespace": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9/\\._\\-]+$",
-            "type": "string",
-        },
-        "Permissions": {
-            "items": {"$ref": "#/definitions/Permissions"},
-            "maxItems": 150,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "Namespace", "ApplicationSourceConfig"],
-}
-
 
 class Application(_Resource):
-    """AWS::AppIntegrations::Application: Resource Type definition for AWS:AppIntegrations::Application
+    """AWS::AppIntegrations::Application: Resource Type definition for
+    AWS:AppIntegrations::Application
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationArn.
+    Read-only attributes (known once deployed): ApplicationArn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appintegrations-application.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -309,12 +164,15 @@ class Application(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApplicationArn: str
+    """The Amazon Resource Name (ARN) of the application."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The id of the application."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationConfig: ApplicationApplicationConfigDict
     ApplicationSourceConfig: ApplicationApplicationSourceConfigDict
     ApplicationType: Literal["STANDARD", "SERVICE", "MCP_SERVER"]
@@ -327,44 +185,48 @@ class Application(_Resource):
     Permissions: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationSourceConfig: ApplicationApplicationSourceConfig
+        | ApplicationApplicationSourceConfigDict,
+        Name: str,
+        Namespace: str,
+        ApplicationConfig: ApplicationApplicationConfig
+        | ApplicationApplicationConfigDict
+        | None = None,
+        ApplicationType: Literal["STANDARD", "SERVICE", "MCP_SERVER"] | None = None,
+        Description: str | None = None,
+        IframeConfig: ApplicationIframeConfig | ApplicationIframeConfigDict | None = None,
+        InitializationTimeout: int | None = None,
+        IsService: bool | None = None,
+        Permissions: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppIntegrations::Application; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationSourceConfig: ApplicationApplicationSourceConfig
-            | ApplicationApplicationSourceConfigDict,
-            Name: str,
-            Namespace: str,
-            ApplicationConfig: ApplicationApplicationConfig
-            | ApplicationApplicationConfigDict
-            | None = None,
-            ApplicationType: Literal["STANDARD", "SERVICE", "MCP_SERVER"] | None = None,
-            Description: str | None = None,
-            IframeConfig: ApplicationIframeConfig | ApplicationIframeConfigDict | None = None,
-            InitializationTimeout: int | None = None,
-            IsService: bool | None = None,
-            Permissions: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppIntegrations::Application; `await` it inside an App to deploy it.
-
-            ApplicationConfig: The application configuration.
-            ApplicationSourceConfig: Application source config
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationSourceConfig: Application source config Required.
+            Name: The name of the application. Required.
+            Namespace: The namespace of the application. Required.
+            ApplicationConfig: The application configuration. Cannot be used when IsService is true.
             ApplicationType: The type of application
             Description: The application description.
             IframeConfig: The iframe configuration
-            InitializationTimeout: The initialization timeout in milliseconds.
+            InitializationTimeout: The initialization timeout in milliseconds. Required when
+                IsService is true.
             IsService: Indicates if the application is a service
-            Name: The name of the application.
-            Namespace: The namespace of the application.
             Permissions: The configuration of events or requests that the application has access to.
             Tags: The tags (keys and values) associated with the application.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

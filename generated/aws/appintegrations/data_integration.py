@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,53 +63,47 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataIntegrationFileConfigurationDict = TypedDict(
-    "DataIntegrationFileConfigurationDict",
-    {
-        "Filters": "dict[str, Any]",
-        "Folders": "Required[list[str]]",
-    },
-    total=False,
-)
 
-DataIntegrationScheduleConfigDict = TypedDict(
-    "DataIntegrationScheduleConfigDict",
-    {
-        "FirstExecutionFrom": "str",
-        "Object": "str",
-        "ScheduleExpression": "Required[str]",
-    },
-    total=False,
-)
+class DataIntegrationFileConfigurationDict(TypedDict, total=False):
+    """DataIntegrationFileConfiguration as a plain dict: The configuration for what files should be
+    pulled from the source."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Filters: dict[str, list[str]]
+    """Restrictions for what files should be pulled from the source."""
+    Folders: Required[list[str]]
+    """Identifiers for the source folders to pull all files from recursively."""
 
+
+class DataIntegrationScheduleConfigDict(TypedDict, total=False):
+    """DataIntegrationScheduleConfig as a plain dict."""
+
+    FirstExecutionFrom: str
+    """The start date for objects to import in the first flow run. Epoch or ISO timestamp format is
+    supported."""
+    Object: str
+    """The name of the object to pull from the data source."""
+    ScheduleExpression: Required[str]
+    """How often the data should be pulled from data source."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A label for tagging DataIntegration resources"""
+
+    Key: Required[str]
+    """A key to identify the tag."""
+    Value: Required[str]
+    """Corresponding tag value for the key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppIntegrations::DataIntegration",
     schema_file="aws-appintegrations-dataintegration.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/DataIntegrationArn"),
     create_only=("/KmsKey", "/ScheduleConfig", "/SourceURI"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "KmsKey", "SourceURI"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -115,143 +113,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FileConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Filters": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "^[A-Za-z]": {
-                            "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                            "maxItems": 2048,
-                            "minItems": 1,
-                            "type": "array",
-                        }
-                    },
-                    "type": "object",
-                },
-                "Folders": {
-                    "items": {
-                        "maxLength": 200,
-                        "minLength": 1,
-                        "pattern": ".*\\S.*",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Folders"],
-            "type": "object",
-        },
-        "ObjectConfiguration": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^.+$": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "^[A-Za-z]": {
-                            "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                            "maxItems": 2048,
-                            "minItems": 1,
-                            "type": "array",
-                        }
-                    },
-                    "type": "object",
-                }
-            },
-            "type": "object",
-        },
-        "ScheduleConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "FirstExecutionFrom": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": ".*\\S.*",
-                    "type": "string",
-                },
-                "Object": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9/\\._\\-]+$",
-                    "type": "string",
-                },
-                "ScheduleExpression": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": ".*\\S.*",
-                    "type": "string",
-                },
-            },
-            "required": ["ScheduleExpression"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DataIntegrationArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "FileConfiguration": {"$ref": "#/definitions/FileConfiguration"},
-        "Id": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}",
-            "type": "string",
-        },
-        "KmsKey": {"maxLength": 255, "minLength": 1, "pattern": ".*\\S.*", "type": "string"},
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9/\\._\\-]+$",
-            "type": "string",
-        },
-        "ObjectConfiguration": {"$ref": "#/definitions/ObjectConfiguration"},
-        "ScheduleConfig": {"$ref": "#/definitions/ScheduleConfig"},
-        "SourceURI": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "^(\\w+\\:\\/\\/[\\w.-]+[\\w/!@#+=.-]+$)|(\\w+\\:\\/\\/[\\w.-]+[\\w/!@#+=.-]+[\\w/!@#+=.-]+[\\w/!@#+=.,-]+$)",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "KmsKey", "SourceURI"],
-}
-
 
 class DataIntegration(_Resource):
-    """AWS::AppIntegrations::DataIntegration: Resource Type definition for AWS::AppIntegrations::DataIntegration
+    """AWS::AppIntegrations::DataIntegration: Resource Type definition for
+    AWS::AppIntegrations::DataIntegration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): KmsKey, ScheduleConfig, SourceURI.
+    Read-only attributes (known once deployed): DataIntegrationArn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appintegrations-dataintegration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -259,54 +131,63 @@ class DataIntegration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataIntegrationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "data_integration.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DataIntegrationArn: str
+    """The Amazon Resource Name (ARN) of the data integration."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifer of the data integration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     FileConfiguration: DataIntegrationFileConfigurationDict
     KmsKey: str
     Name: str
-    ObjectConfiguration: dict[str, Any]
+    ObjectConfiguration: dict[str, dict[str, list[str]]]
     ScheduleConfig: DataIntegrationScheduleConfigDict
     SourceURI: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        KmsKey: str,
+        Name: str,
+        SourceURI: str,
+        Description: str | None = None,
+        FileConfiguration: DataIntegrationFileConfiguration
+        | DataIntegrationFileConfigurationDict
+        | None = None,
+        ObjectConfiguration: dict[str, dict[str, list[str]]] | None = None,
+        ScheduleConfig: DataIntegrationScheduleConfig
+        | DataIntegrationScheduleConfigDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppIntegrations::DataIntegration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            KmsKey: str,
-            Name: str,
-            SourceURI: str,
-            Description: str | None = None,
-            FileConfiguration: DataIntegrationFileConfiguration
-            | DataIntegrationFileConfigurationDict
-            | None = None,
-            ObjectConfiguration: dict[str, Any] | None = None,
-            ScheduleConfig: DataIntegrationScheduleConfig
-            | DataIntegrationScheduleConfigDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppIntegrations::DataIntegration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            KmsKey: The KMS key of the data integration. Create-only: changing it replaces the
+                resource. Required.
+            Name: The name of the data integration. Required.
+            SourceURI: The URI of the data source. Create-only: changing it replaces the resource.
+                Required.
             Description: The data integration description.
             FileConfiguration: The configuration for what files should be pulled from the source.
-            KmsKey: The KMS key of the data integration.
-            Name: The name of the data integration.
             ObjectConfiguration: The configuration for what data should be pulled from the source.
             ScheduleConfig: The name of the data and how often it should be pulled from the source.
-            SourceURI: The URI of the data source.
+                Create-only: changing it replaces the resource.
             Tags: The tags (keys and values) associated with the data integration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,51 +63,41 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EventIntegrationEventFilterDict = TypedDict(
-    "EventIntegrationEventFilterDict",
-    {
-        "Source": "Required[str]",
-    },
-    total=False,
-)
 
-MetadataDict = TypedDict(
-    "MetadataDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class EventIntegrationEventFilterDict(TypedDict, total=False):
+    """EventIntegrationEventFilter as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Source: Required[str]
+    """The source of the events."""
 
+
+class MetadataDict(TypedDict, total=False):
+    """Metadata as a plain dict."""
+
+    Key: Required[str]
+    """A key to identify the metadata."""
+    Value: Required[str]
+    """Corresponding metadata value for the key."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """A key to identify the tag."""
+    Value: Required[str]
+    """Corresponding tag value for the key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppIntegrations::EventIntegration",
     schema_file="aws-appintegrations-eventintegration.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/EventIntegrationArn",),
     create_only=("/Name", "/EventBridgeBus", "/EventFilter"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "EventBridgeBus", "EventFilter"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -113,83 +107,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EventFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Source": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^aws\\.(partner\\/.*|cases)$",
-                    "type": "string",
-                }
-            },
-            "required": ["Source"],
-            "type": "object",
-        },
-        "Metadata": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 255, "minLength": 1, "pattern": ".*\\S.*", "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "pattern": ".*\\S.*", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "EventBridgeBus": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9/\\._\\-]+$",
-            "type": "string",
-        },
-        "EventFilter": {"$ref": "#/definitions/EventFilter"},
-        "EventIntegrationArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9/\\._\\-]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "EventBridgeBus", "EventFilter"],
-}
-
 
 class EventIntegration(_Resource):
-    """AWS::AppIntegrations::EventIntegration: Resource Type definition for AWS::AppIntegrations::EventIntegration
+    """AWS::AppIntegrations::EventIntegration: Resource Type definition for
+    AWS::AppIntegrations::EventIntegration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, EventBridgeBus, EventFilter.
+    Read-only attributes (known once deployed): EventIntegrationArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appintegrations-eventintegration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -199,40 +127,48 @@ class EventIntegration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EventIntegrationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "event_integration.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     EventIntegrationArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the event integration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     EventBridgeBus: str
     EventFilter: EventIntegrationEventFilterDict
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EventBridgeBus: str,
+        EventFilter: EventIntegrationEventFilter | EventIntegrationEventFilterDict,
+        Name: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppIntegrations::EventIntegration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EventBridgeBus: str,
-            EventFilter: EventIntegrationEventFilter | EventIntegrationEventFilterDict,
-            Name: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppIntegrations::EventIntegration; `await` it inside an App to deploy it.
-
-            Description: The event integration description.
-            EventBridgeBus: The Amazon Eventbridge bus for the event integration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EventBridgeBus: The Amazon Eventbridge bus for the event integration. Create-only:
+                changing it replaces the resource. Required.
             EventFilter: The EventFilter (source) associated with the event integration.
-            Name: The name of the event integration.
+                Create-only: changing it replaces the resource. Required.
+            Name: The name of the event integration. Create-only: changing it replaces the resource.
+                Required.
+            Description: The event integration description.
             Tags: The tags (keys and values) associated with the event integration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,66 +67,97 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ScalableTargetScalableTargetActionDict = TypedDict(
-    "ScalableTargetScalableTargetActionDict",
-    {
-        "MaxCapacity": "int",
-        "MinCapacity": "int",
-    },
-    total=False,
-)
 
-ScalableTargetSuspendedStateDict = TypedDict(
-    "ScalableTargetSuspendedStateDict",
-    {
-        "DynamicScalingInSuspended": "bool",
-        "DynamicScalingOutSuspended": "bool",
-        "ScheduledScalingSuspended": "bool",
-    },
-    total=False,
-)
+class ScalableTargetScalableTargetActionDict(TypedDict, total=False):
+    """ScalableTargetScalableTargetAction as a plain dict: ``ScalableTargetAction`` specifies the
+    minimum and maximum capacity for the ``ScalableTargetAction`` property of the
+    [AWS::ApplicationAutoScaling::ScalableTarget
+    ScheduledAction](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-applicationautoscaling-scalabletarget-scheduledaction.html)
+    property type."""
 
-ScheduledActionDict = TypedDict(
-    "ScheduledActionDict",
-    {
-        "EndTime": "str",
-        "ScalableTargetAction": "ScalableTargetScalableTargetActionDict",
-        "Schedule": "Required[str]",
-        "ScheduledActionName": "Required[str]",
-        "StartTime": "str",
-        "Timezone": "str",
-    },
-    total=False,
-)
+    MaxCapacity: int
+    """The maximum capacity."""
+    MinCapacity: int
+    """The minimum capacity."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ScalableTargetSuspendedStateDict(TypedDict, total=False):
+    """ScalableTargetSuspendedState as a plain dict: ``SuspendedState`` is a property of the
+    [AWS::ApplicationAutoScaling::ScalableTarget](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-applicationautoscaling-scalabletarget.html)
+    resource that specifies whether the scaling activities for a scalable target are in a suspended
+    state. For more information, see [Suspending and resuming
+    scaling](https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-suspend-resume-scaling.html)
+    in the *Application Auto Scaling User Guide*."""
+
+    DynamicScalingInSuspended: bool
+    """Whether scale in by a target tracking scaling policy or a step scaling policy is suspended.
+    Set the value to ``true`` if you don't want Application Auto Scaling to remove capacity when a
+    scaling policy is triggered. The default is ``false``."""
+    DynamicScalingOutSuspended: bool
+    """Whether scale out by a target tracking scaling policy or a step scaling policy is suspended.
+    Set the value to ``true`` if you don't want Application Auto Scaling to add capacity when a
+    scaling policy is triggered. The default is ``false``."""
+    ScheduledScalingSuspended: bool
+    """Whether scheduled scaling is suspended. Set the value to ``true`` if you don't want
+    Application Auto Scaling to add or remove capacity by initiating scheduled actions. The default
+    is ``false``."""
+
+
+class ScheduledActionDict(TypedDict, total=False):
+    """ScheduledAction as a plain dict: ``ScheduledAction`` is a property of the
+    [AWS::ApplicationAutoScaling::ScalableTarget](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-applicationautoscaling-scalabletarget.html)
+    resource that specifies a scheduled action for a scalable target. For more information, see
+    [Scheduled
+    scaling](https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-scheduled-scaling.html)
+    in the *Application Auto Scaling User Guide*."""
+
+    EndTime: str
+    """The date and time that the action is scheduled to end, in UTC."""
+    ScalableTargetAction: ScalableTargetScalableTargetActionDict
+    """The new minimum and maximum capacity. You can set both values or just one. At the scheduled
+    time, if the current capacity is below the minimum capacity, Application Auto Scaling scales out
+    to the minimum capacity. If the current capacity is above the maximum capacity, Application Auto
+    Scaling scales in to the maximum capacity."""
+    Schedule: Required[str]
+    """The schedule for this action. The following formats are supported: + At expressions -
+    "``at(yyyy-mm-ddThh:mm:ss)``" + Rate expressions - "``rate(valueunit)``" + Cron expressions -
+    "``cron(fields)``" At expressions are useful for one-time schedules. Cron expressions are useful
+    for scheduled actions that run periodically at a specified date and time, and rate expressions
+    are useful for scheduled actions that run at a regular interval. At and cron expressions use
+    Universal Coordinated Time (UTC) by default. The cron format consists of six fields separated by
+    white spaces: [Minutes] [Hours] [Day_of_Month] [Month] [Day_of_Week] [Year]. For rate
+    expressions, *value* is a positive integer and *unit* is ``minute`` | ``minutes`` | ``hour`` |
+    ``hours`` | ``day`` | ``days``."""
+    ScheduledActionName: Required[str]
+    """The name of the scheduled action. This name must be unique among all other scheduled actions
+    on the specified scalable target."""
+    StartTime: str
+    """The date and time that the action is scheduled to begin, in UTC."""
+    Timezone: str
+    """The time zone used when referring to the date and time of a scheduled action, when the
+    scheduled action uses an at or cron expression."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApplicationAutoScaling::ScalableTarget",
     schema_file="aws-applicationautoscaling-scalabletarget.json",
     primary_identifier=("/ResourceId", "/ScalableDimension", "/ServiceNamespace"),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/ResourceId", "/ScalableDimension", "/ServiceNamespace"),
     write_only=("/RoleARN",),
-    conditional_create_only=(),
     unordered_arrays=("/ScheduledActions", "/Tags"),
     required=("ResourceId", "ServiceNamespace", "ScalableDimension", "MinCapacity", "MaxCapacity"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -132,125 +167,28 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ScalableTargetAction": {
-            "additionalProperties": False,
-            "properties": {"MaxCapacity": {"type": "integer"}, "MinCapacity": {"type": "integer"}},
-            "type": "object",
-        },
-        "ScheduledAction": {
-            "additionalProperties": False,
-            "properties": {
-                "EndTime": {"type": "string"},
-                "ScalableTargetAction": {"$ref": "#/definitions/ScalableTargetAction"},
-                "Schedule": {"type": "string"},
-                "ScheduledActionName": {"type": "string"},
-                "StartTime": {"type": "string"},
-                "Timezone": {"type": "string"},
-            },
-            "required": ["ScheduledActionName", "Schedule"],
-            "type": "object",
-        },
-        "SuspendedState": {
-            "additionalProperties": False,
-            "properties": {
-                "DynamicScalingInSuspended": {"type": "boolean"},
-                "DynamicScalingOutSuspended": {"type": "boolean"},
-                "ScheduledScalingSuspended": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Id": {"type": "string"},
-        "MaxCapacity": {"type": "integer"},
-        "MinCapacity": {"type": "integer"},
-        "ResourceId": {"maxLength": 1600, "minLength": 1, "type": "string"},
-        "RoleARN": {"maxLength": 1600, "minLength": 1, "type": "string"},
-        "ScalableDimension": {
-            "enum": [
-                "appstream:fleet:DesiredCapacity",
-                "cassandra:table:ReadCapacityUnits",
-                "cassandra:table:WriteCapacityUnits",
-                "comprehend:document-classifier-endpoint:DesiredInferenceUnits",
-                "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits",
-                "custom-resource:ResourceType:Property",
-                "dynamodb:index:ReadCapacityUnits",
-                "dynamodb:index:WriteCapacityUnits",
-                "dynamodb:table:ReadCapacityUnits",
-                "dynamodb:table:WriteCapacityUnits",
-                "ec2:capacity-reservation:AvailableInstances",
-                "ec2:spot-fleet-request:TargetCapacity",
-                "ecs:service:DesiredCount",
-                "elasticache:cache-cluster:Nodes",
-                "elasticache:replication-group:NodeGroups",
-                "elasticache:replication-group:Replicas",
-                "elasticmapreduce:instancegroup:InstanceCount",
-                "kafka:broker-storage:VolumeSize",
-                "lambda:function:ProvisionedConcurrency",
-                "neptune:cluster:ReadReplicaCount",
-                "rds:cluster:ReadReplicaCount",
-                "sagemaker:inference-component:DesiredCopyCount",
-                "sagemaker:variant:DesiredInstanceCount",
-                "sagemaker:variant:DesiredProvisionedConcurrency",
-                "workspaces:workspacespool:DesiredUserSessions",
-            ],
-            "type": "string",
-        },
-        "ScheduledActions": {
-            "items": {"$ref": "#/definitions/ScheduledAction"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ServiceNamespace": {
-            "enum": [
-                "appstream",
-                "cassandra",
-                "comprehend",
-                "custom-resource",
-                "dynamodb",
-                "ec2",
-                "ecs",
-                "elasticache",
-                "elasticmapreduce",
-                "kafka",
-                "lambda",
-                "neptune",
-                "rds",
-                "sagemaker",
-                "workspaces",
-            ],
-            "type": "string",
-        },
-        "SuspendedState": {"$ref": "#/definitions/SuspendedState"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": [
-        "ResourceId",
-        "ServiceNamespace",
-        "ScalableDimension",
-        "MinCapacity",
-        "MaxCapacity",
-    ],
-}
-
 
 class ScalableTarget(_Resource):
-    """AWS::ApplicationAutoScaling::ScalableTarget: The ``AWS::ApplicationAutoScaling::ScalableTarget`` resource specifies a resource that Application Auto Scaling can scale, such as an AWS::DynamoDB::T...
+    """AWS::ApplicationAutoScaling::ScalableTarget: The
+    ``AWS::ApplicationAutoScaling::ScalableTarget`` resource specifies a resource that Application
+    Auto Scaling can scale, such as an AWS::DynamoDB::Table or AWS::ECS::Service resource. For more
+    information, see [Getting
+    started](https://docs.aws.amazon.com/autoscaling/application/userguide/getting-started.html) in
+    the *Application Auto Scaling User Guide*. If the resource that you want Application Auto
+    Scaling to scale is not yet created in your account, add a dependency on the resource when
+    registering it as a scalable target using the
+    [DependsOn](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html)
+    attribute.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResourceId, ScalableDimension, ServiceNamespace (composite: the values joined by
+    '|').
+    Replaced when any of these change (create-only): ResourceId, ScalableDimension,
+    ServiceNamespace.
+    Write-only (sent to AWS, never read back): RoleARN.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-applicationautoscaling-scalabletarget.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -258,11 +196,13 @@ class ScalableTarget(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ScalableTargetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "scalable_target.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MaxCapacity: int
     MinCapacity: int
     ResourceId: str
@@ -315,80 +255,201 @@ class ScalableTarget(_Resource):
     SuspendedState: ScalableTargetSuspendedStateDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MaxCapacity: int,
+        MinCapacity: int,
+        ResourceId: str,
+        ScalableDimension: Literal[
+            "appstream:fleet:DesiredCapacity",
+            "cassandra:table:ReadCapacityUnits",
+            "cassandra:table:WriteCapacityUnits",
+            "comprehend:document-classifier-endpoint:DesiredInferenceUnits",
+            "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits",
+            "custom-resource:ResourceType:Property",
+            "dynamodb:index:ReadCapacityUnits",
+            "dynamodb:index:WriteCapacityUnits",
+            "dynamodb:table:ReadCapacityUnits",
+            "dynamodb:table:WriteCapacityUnits",
+            "ec2:capacity-reservation:AvailableInstances",
+            "ec2:spot-fleet-request:TargetCapacity",
+            "ecs:service:DesiredCount",
+            "elasticache:cache-cluster:Nodes",
+            "elasticache:replication-group:NodeGroups",
+            "elasticache:replication-group:Replicas",
+            "elasticmapreduce:instancegroup:InstanceCount",
+            "kafka:broker-storage:VolumeSize",
+            "lambda:function:ProvisionedConcurrency",
+            "neptune:cluster:ReadReplicaCount",
+            "rds:cluster:ReadReplicaCount",
+            "sagemaker:inference-component:DesiredCopyCount",
+            "sagemaker:variant:DesiredInstanceCount",
+            "sagemaker:variant:DesiredProvisionedConcurrency",
+            "workspaces:workspacespool:DesiredUserSessions",
+        ],
+        ServiceNamespace: Literal[
+            "appstream",
+            "cassandra",
+            "comprehend",
+            "custom-resource",
+            "dynamodb",
+            "ec2",
+            "ecs",
+            "elasticache",
+            "elasticmapreduce",
+            "kafka",
+            "lambda",
+            "neptune",
+            "rds",
+            "sagemaker",
+            "workspaces",
+        ],
+        RoleARN: str | None = None,
+        ScheduledActions: list[ScheduledAction | ScheduledActionDict] | None = None,
+        SuspendedState: ScalableTargetSuspendedState
+        | ScalableTargetSuspendedStateDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApplicationAutoScaling::ScalableTarget; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MaxCapacity: int,
-            MinCapacity: int,
-            ResourceId: str,
-            ScalableDimension: Literal[
-                "appstream:fleet:DesiredCapacity",
-                "cassandra:table:ReadCapacityUnits",
-                "cassandra:table:WriteCapacityUnits",
-                "comprehend:document-classifier-endpoint:DesiredInferenceUnits",
-                "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits",
-                "custom-resource:ResourceType:Property",
-                "dynamodb:index:ReadCapacityUnits",
-                "dynamodb:index:WriteCapacityUnits",
-                "dynamodb:table:ReadCapacityUnits",
-                "dynamodb:table:WriteCapacityUnits",
-                "ec2:capacity-reservation:AvailableInstances",
-                "ec2:spot-fleet-request:TargetCapacity",
-                "ecs:service:DesiredCount",
-                "elasticache:cache-cluster:Nodes",
-                "elasticache:replication-group:NodeGroups",
-                "elasticache:replication-group:Replicas",
-                "elasticmapreduce:instancegroup:InstanceCount",
-                "kafka:broker-storage:VolumeSize",
-                "lambda:function:ProvisionedConcurrency",
-                "neptune:cluster:ReadReplicaCount",
-                "rds:cluster:ReadReplicaCount",
-                "sagemaker:inference-component:DesiredCopyCount",
-                "sagemaker:variant:DesiredInstanceCount",
-                "sagemaker:variant:DesiredProvisionedConcurrency",
-                "workspaces:workspacespool:DesiredUserSessions",
-            ],
-            ServiceNamespace: Literal[
-                "appstream",
-                "cassandra",
-                "comprehend",
-                "custom-resource",
-                "dynamodb",
-                "ec2",
-                "ecs",
-                "elasticache",
-                "elasticmapreduce",
-                "kafka",
-                "lambda",
-                "neptune",
-                "rds",
-                "sagemaker",
-                "workspaces",
-            ],
-            RoleARN: str | None = None,
-            ScheduledActions: list[ScheduledAction | ScheduledActionDict] | None = None,
-            SuspendedState: ScalableTargetSuspendedState
-            | ScalableTargetSuspendedStateDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApplicationAutoScaling::ScalableTarget; `await` it inside an App to deploy it.
-
-            MaxCapacity: The maximum value that you plan to scale out to.
-            MinCapacity: The minimum value that you plan to scale in to.
-            ResourceId: The identifier of the resource associated with the scalable target.
-            RoleARN: Specify the Amazon Resource Name (ARN) of an Identity and Access Management (IAM) role that allows Application Auto Scaling to modify the scalable target on your behalf.
-            ScalableDimension: The scalable dimension associated with the scalable target.
-            ScheduledActions: The scheduled actions for the scalable target.
-            ServiceNamespace: The namespace of the AWS service that provides the resource, or a ``custom-resource``.
-            SuspendedState: An embedded object that contains attributes and attribute values that are used to suspend and resume automatic scaling.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MaxCapacity: The maximum value that you plan to scale out to. When a scaling policy is
+                in effect, Application Auto Scaling can scale out (expand) as needed to the maximum
+                capacity limit in response to changing demand. Required.
+            MinCapacity: The minimum value that you plan to scale in to. When a scaling policy is in
+                effect, Application Auto Scaling can scale in (contract) as needed to the minimum
+                capacity limit in response to changing demand. Required.
+            ResourceId: The identifier of the resource associated with the scalable target. This
+                string consists of the resource type and unique identifier. + ECS service - The
+                resource type is ``service`` and the unique identifier is the cluster name and
+                service name. Example: ``service/my-cluster/my-service``. + Spot Fleet - The
+                resource type is ``spot-fleet-request`` and the unique identifier is the Spot Fleet
+                request ID. Example:
+                ``spot-fleet-request/sfr-73fbd2ce-aa30-494c-8788-1cee4EXAMPLE``. + EMR cluster - The
+                resource type is ``instancegroup`` and the unique identifier is the cluster ID and
+                instance group ID. Example: ``instancegroup/j-2EEZNYKUA1NTV/ig-1791Y4E1L8YI0``. +
+                AppStream 2.0 fleet - The resource type is ``fleet`` and the unique identifier is
+                the fleet name. Example: ``fleet/sample-fleet``. + DynamoDB table - The resource
+                type is ``table`` and the unique identifier is the table name. Example:
+                ``table/my-table``. + DynamoDB global secondary index - The resource type is
+                ``index`` and the unique identifier is the index name. Example:
+                ``table/my-table/index/my-table-index``. + Aurora DB cluster - The resource type is
+                ``cluster`` and the unique identifier is the cluster name. Example:
+                ``cluster:my-db-cluster``. + SageMaker endpoint variant - The resource type is
+                ``variant`` and the unique identifier is the resource ID. Example:
+                ``endpoint/my-end-point/variant/KMeansClustering``. + Custom resources are not
+                supported with a resource type. This parameter must specify the ``OutputValue`` from
+                the CloudFormation template stack used to access the resources. The unique
+                identifier is defined by the service provider. More information is available in our
+                [GitHub
+                repository](https://docs.aws.amazon.com/https://github.com/aws/aws-auto-scaling-custom-resource).
+                + Amazon Comprehend document classification endpoint - The resource type and unique
+                identifier are specified using the endpoint ARN. Example:
+                ``arn:aws:comprehend:us-west-2:123456789012:document-classifier-endpoint/EXAMPLE``.
+                + Amazon Comprehend entity recognizer endpoint - The resource type and unique
+                identifier are specified using the endpoint ARN. Example:
+                ``arn:aws:comprehend:us-west-2:123456789012:entity-recognizer-endpoint/EXAMPLE``. +
+                Lambda provisioned concurrency - The resource type is ``function`` and the unique
+                identifier is the function name with a function version or alias name suffix that is
+                not ``$LATEST``. Example: ``function:my-function:prod`` or
+                ``function:my-function:1``. + Amazon Keyspaces table - The resource type is
+                ``table`` and the unique identifier is the table name. Example:
+                ``keyspace/mykeyspace/table/mytable``. + Amazon MSK cluster - The resource type and
+                unique identifier are specified using the cluster ARN. Example:
+                ``arn:aws:kafka:us-east-1:123456789012:cluster/demo-cluster-1/6357e0b2-0e6a-4b86-a0b4-70df934c2e31-5``.
+                + Amazon ElastiCache replication group - The resource type is ``replication-group``
+                and the unique identifier is the replication group name. Example:
+                ``replication-group/mycluster``. + Amazon ElastiCache cache cluster - The resource
+                type is ``cache-cluster`` and the unique identifier is the cache cluster name.
+                Example: ``cache-cluster/mycluster``. + Neptune cluster - The resource type is
+                ``cluster`` and the unique identifier is the cluster name. Example:
+                ``cluster:mycluster``. + SageMaker serverless endpoint - The resource type is
+                ``variant`` and the unique identifier is the resource ID. Example:
+                ``endpoint/my-end-point/variant/KMeansClustering``. + SageMaker inference component
+                - The resource type is ``inference-component`` and the unique identifier is the
+                resource ID. Example: ``inference-component/my-inference-component``. + Pool of
+                WorkSpaces - The resource type is ``workspacespool`` and the unique identifier is
+                the pool ID. Example: ``workspacespool/wspool-123456``. Create-only: changing it
+                replaces the resource. Required.
+            ScalableDimension: The scalable dimension associated with the scalable target. This
+                string consists of the service namespace, resource type, and scaling property. +
+                ``ecs:service:DesiredCount`` - The task count of an ECS service. +
+                ``elasticmapreduce:instancegroup:InstanceCount`` - The instance count of an EMR
+                Instance Group. + ``ec2:spot-fleet-request:TargetCapacity`` - The target capacity of
+                a Spot Fleet. + ``appstream:fleet:DesiredCapacity`` - The capacity of an AppStream
+                2.0 fleet. + ``dynamodb:table:ReadCapacityUnits`` - The provisioned read capacity
+                for a DynamoDB table. + ``dynamodb:table:WriteCapacityUnits`` - The provisioned
+                write capacity for a DynamoDB table. + ``dynamodb:index:ReadCapacityUnits`` - The
+                provisioned read capacity for a DynamoDB global secondary index. +
+                ``dynamodb:index:WriteCapacityUnits`` - The provisioned write capacity for a
+                DynamoDB global secondary index. + ``rds:cluster:ReadReplicaCount`` - The count of
+                Aurora Replicas in an Aurora DB cluster. Available for Aurora MySQL-compatible
+                edition and Aurora PostgreSQL-compatible edition. +
+                ``sagemaker:variant:DesiredInstanceCount`` - The number of EC2 instances for a
+                SageMaker model endpoint variant. + ``custom-resource:ResourceType:Property`` - The
+                scalable dimension for a custom resource provided by your own application or
+                service. + ``comprehend:document-classifier-endpoint:DesiredInferenceUnits`` - The
+                number of inference units for an Amazon Comprehend document classification endpoint.
+                + ``comprehend:entity-recognizer-endpoint:DesiredInferenceUnits`` - The number of
+                inference units for an Amazon Comprehend entity recognizer endpoint. +
+                ``lambda:function:ProvisionedConcurrency`` - The provisioned concurrency for a
+                Lambda function. + ``cassandra:table:ReadCapacityUnits`` - The provisioned read
+                capacity for an Amazon Keyspaces table. + ``cassandra:table:WriteCapacityUnits`` -
+                The provisioned write capacity for an Amazon Keyspaces table. +
+                ``kafka:broker-storage:VolumeSize`` - The provisioned volume size (in GiB) for
+                brokers in an Amazon MSK cluster. + ``elasticache:cache-cluster:Nodes`` - The number
+                of nodes for an Amazon ElastiCache cache cluster. +
+                ``elasticache:replication-group:NodeGroups`` - The number of node groups for an
+                Amazon ElastiCache replication group. + ``elasticache:replication-group:Replicas`` -
+                The number of replicas per node group for an Amazon ElastiCache replication group. +
+                ``neptune:cluster:ReadReplicaCount`` - The count of read replicas in an Amazon
+                Neptune DB cluster. + ``sagemaker:variant:DesiredProvisionedConcurrency`` - The
+                provisioned concurrency for a SageMaker serverless endpoint. +
+                ``sagemaker:inference-component:DesiredCopyCount`` - The number of copies across an
+                endpoint for a SageMaker inference component. +
+                ``workspaces:workspacespool:DesiredUserSessions`` - The number of user sessions for
+                the WorkSpaces in the pool. Create-only: changing it replaces the resource.
+                Required.
+            ServiceNamespace: The namespace of the AWS service that provides the resource, or a
+                ``custom-resource``. Create-only: changing it replaces the resource. Required.
+            RoleARN: Specify the Amazon Resource Name (ARN) of an Identity and Access Management
+                (IAM) role that allows Application Auto Scaling to modify the scalable target on
+                your behalf. This can be either an IAM service role that Application Auto Scaling
+                can assume to make calls to other AWS resources on your behalf, or a service-linked
+                role for the specified service. For more information, see [How Application Auto
+                Scaling works with
+                IAM](https://docs.aws.amazon.com/autoscaling/application/userguide/security_iam_service-with-iam.html)
+                in the *Application Auto Scaling User Guide*. To automatically create a
+                service-linked role (recommended), specify the full ARN of the service-linked role
+                in your stack template. To find the exact ARN of the service-linked role for your
+                AWS or custom resource, see the [Service-linked
+                roles](https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-service-linked-roles.html)
+                topic in the *Application Auto Scaling User Guide*. Look for the ARN in the table at
+                the bottom of the page. Write-only: sent to AWS, never read back.
+            ScheduledActions: The scheduled actions for the scalable target. Duplicates aren't
+                allowed.
+            SuspendedState: An embedded object that contains attributes and attribute values that
+                are used to suspend and resume automatic scaling. Setting the value of an attribute
+                to ``true`` suspends the specified scaling activities. Setting it to ``false``
+                (default) resumes the specified scaling activities. *Suspension Outcomes* + For
+                ``DynamicScalingInSuspended``, while a suspension is in effect, all scale-in
+                activities that are triggered by a scaling policy are suspended. + For
+                ``DynamicScalingOutSuspended``, while a suspension is in effect, all scale-out
+                activities that are triggered by a scaling policy are suspended. + For
+                ``ScheduledScalingSuspended``, while a suspension is in effect, all scaling
+                activities that involve scheduled actions are suspended.
+            Tags: Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

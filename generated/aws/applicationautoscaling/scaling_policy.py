@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -135,236 +139,575 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MetricDimensionDict = TypedDict(
-    "MetricDimensionDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-PredictiveScalingCustomizedCapacityMetricDict = TypedDict(
-    "PredictiveScalingCustomizedCapacityMetricDict",
-    {
-        "MetricDataQueries": "Required[list[PredictiveScalingMetricDataQueryDict]]",
-    },
-    total=False,
-)
+class MetricDimensionDict(TypedDict, total=False):
+    """MetricDimension as a plain dict: ``MetricDimension`` specifies a name/value pair that is part
+    of the identity of a CloudWatch metric for the ``Dimensions`` property of the
+    [AWS::ApplicationAutoScaling::ScalingPolicy
+    CustomizedMetricSpecification](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-applicationautoscaling-scalingpolicy-customizedmetricspecification.html)
+    property type. Duplicate dimensions are not allowed."""
 
-PredictiveScalingCustomizedLoadMetricDict = TypedDict(
-    "PredictiveScalingCustomizedLoadMetricDict",
-    {
-        "MetricDataQueries": "Required[list[PredictiveScalingMetricDataQueryDict]]",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """The name of the dimension."""
+    Value: Required[str]
+    """The value of the dimension."""
 
-PredictiveScalingCustomizedScalingMetricDict = TypedDict(
-    "PredictiveScalingCustomizedScalingMetricDict",
-    {
-        "MetricDataQueries": "Required[list[PredictiveScalingMetricDataQueryDict]]",
-    },
-    total=False,
-)
 
-PredictiveScalingMetricDict = TypedDict(
-    "PredictiveScalingMetricDict",
-    {
-        "Dimensions": "list[PredictiveScalingMetricDimensionDict]",
-        "MetricName": "str",
-        "Namespace": "str",
-    },
-    total=False,
-)
+class PredictiveScalingCustomizedCapacityMetricDict(TypedDict, total=False):
+    """PredictiveScalingCustomizedCapacityMetric as a plain dict: Represents a CloudWatch metric of
+    your choosing for a predictive scaling policy."""
 
-PredictiveScalingMetricDataQueryDict = TypedDict(
-    "PredictiveScalingMetricDataQueryDict",
-    {
-        "Expression": "str",
-        "Id": "str",
-        "Label": "str",
-        "MetricStat": "PredictiveScalingMetricStatDict",
-        "ReturnData": "bool",
-    },
-    total=False,
-)
+    MetricDataQueries: Required[list[PredictiveScalingMetricDataQueryDict]]
+    """One or more metric data queries to provide data points for a metric specification."""
 
-PredictiveScalingMetricDimensionDict = TypedDict(
-    "PredictiveScalingMetricDimensionDict",
-    {
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-PredictiveScalingMetricSpecificationDict = TypedDict(
-    "PredictiveScalingMetricSpecificationDict",
-    {
-        "CustomizedCapacityMetricSpecification": "PredictiveScalingCustomizedCapacityMetricDict",
-        "CustomizedLoadMetricSpecification": "PredictiveScalingCustomizedLoadMetricDict",
-        "CustomizedScalingMetricSpecification": "PredictiveScalingCustomizedScalingMetricDict",
-        "PredefinedLoadMetricSpecification": "PredictiveScalingPredefinedLoadMetricDict",
-        "PredefinedMetricPairSpecification": "PredictiveScalingPredefinedMetricPairDict",
-        "PredefinedScalingMetricSpecification": "PredictiveScalingPredefinedScalingMetricDict",
-        "TargetValue": "Required[float]",
-    },
-    total=False,
-)
+class PredictiveScalingCustomizedLoadMetricDict(TypedDict, total=False):
+    """PredictiveScalingCustomizedLoadMetric as a plain dict: The customized load metric
+    specification."""
 
-PredictiveScalingMetricStatDict = TypedDict(
-    "PredictiveScalingMetricStatDict",
-    {
-        "Metric": "PredictiveScalingMetricDict",
-        "Stat": "str",
-        "Unit": "str",
-    },
-    total=False,
-)
+    MetricDataQueries: Required[list[PredictiveScalingMetricDataQueryDict]]
+    """Items are unique."""
 
-PredictiveScalingPredefinedLoadMetricDict = TypedDict(
-    "PredictiveScalingPredefinedLoadMetricDict",
-    {
-        "PredefinedMetricType": "Required[Literal['ALBRequestCount', 'ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization', 'ECSServiceAverageMemoryUtilization', 'ECSServiceCPUUtilization', 'ECSServiceMemoryUtilization', 'ECSServiceTotalCPUUtilization', 'ECSServiceTotalMemoryUtilization', 'TotalALBRequestCount']]",
-        "ResourceLabel": "str",
-    },
-    total=False,
-)
 
-PredictiveScalingPredefinedMetricPairDict = TypedDict(
-    "PredictiveScalingPredefinedMetricPairDict",
-    {
-        "PredefinedMetricType": "Required[Literal['ALBRequestCount', 'ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization', 'ECSServiceAverageMemoryUtilization', 'ECSServiceCPUUtilization', 'ECSServiceMemoryUtilization', 'ECSServiceTotalCPUUtilization', 'ECSServiceTotalMemoryUtilization', 'TotalALBRequestCount']]",
-        "ResourceLabel": "str",
-    },
-    total=False,
-)
+class PredictiveScalingCustomizedScalingMetricDict(TypedDict, total=False):
+    """PredictiveScalingCustomizedScalingMetric as a plain dict: One or more metric data queries to
+    provide data points for a metric specification."""
 
-PredictiveScalingPredefinedScalingMetricDict = TypedDict(
-    "PredictiveScalingPredefinedScalingMetricDict",
-    {
-        "PredefinedMetricType": "Required[Literal['ALBRequestCount', 'ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization', 'ECSServiceAverageMemoryUtilization', 'ECSServiceCPUUtilization', 'ECSServiceMemoryUtilization', 'ECSServiceTotalCPUUtilization', 'ECSServiceTotalMemoryUtilization', 'TotalALBRequestCount']]",
-        "ResourceLabel": "str",
-    },
-    total=False,
-)
+    MetricDataQueries: Required[list[PredictiveScalingMetricDataQueryDict]]
+    """One or more metric data queries to provide data points for a metric specification."""
 
-ScalingPolicyCustomizedMetricSpecificationDict = TypedDict(
-    "ScalingPolicyCustomizedMetricSpecificationDict",
-    {
-        "Dimensions": "list[MetricDimensionDict]",
-        "MetricName": "str",
-        "Metrics": "list[TargetTrackingMetricDataQueryDict]",
-        "Namespace": "str",
-        "Statistic": "Literal['Average', 'Maximum', 'Minimum', 'SampleCount', 'Sum']",
-        "Unit": "str",
-    },
-    total=False,
-)
 
-ScalingPolicyPredefinedMetricSpecificationDict = TypedDict(
-    "ScalingPolicyPredefinedMetricSpecificationDict",
-    {
-        "PredefinedMetricType": "Required[Literal['ALBRequestCountPerTarget', 'AppStreamAverageCapacityUtilization', 'CassandraReadCapacityUtilization', 'CassandraWriteCapacityUtilization', 'ComprehendInferenceUtilization', 'DynamoDBReadCapacityUtilization', 'DynamoDBWriteCapacityUtilization', 'EC2SpotFleetRequestAverageCPUUtilization', 'EC2SpotFleetRequestAverageNetworkIn', 'EC2SpotFleetRequestAverageNetworkOut', 'ECSServiceAverageCPUUtilization', 'ECSServiceAverageCPUUtilizationHighResolution', 'ECSServiceAverageMemoryUtilization', 'ECSServiceAverageMemoryUtilizationHighResolution', 'ElastiCacheDatabaseCapacityUsageCountedForEvictPercentage', 'ElastiCacheDatabaseMemoryUsageCountedForEvictPercentage', 'ElastiCacheDatabaseMemoryUsagePercentage', 'ElastiCacheEngineCPUUtilization', 'ElastiCachePrimaryEngineCPUUtilization', 'ElastiCacheReplicaEngineCPUUtilization', 'KafkaBrokerStorageUtilization', 'LambdaProvisionedConcurrencyUtilization', 'NeptuneReaderAverageCPUUtilization', 'RDSReaderAverageCPUUtilization', 'RDSReaderAverageDatabaseConnections', 'SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution', 'SageMakerInferenceComponentInvocationsPerCopy', 'SageMakerVariantConcurrentRequestsPerModelHighResolution', 'SageMakerVariantInvocationsPerInstance', 'SageMakerVariantProvisionedConcurrencyUtilization', 'WorkSpacesAverageUserSessionsCapacityUtilization']]",
-        "ResourceLabel": "str",
-    },
-    total=False,
-)
+class PredictiveScalingMetricDict(TypedDict, total=False):
+    """PredictiveScalingMetric as a plain dict: Describes the scaling metric."""
 
-ScalingPolicyPredictiveScalingPolicyConfigurationDict = TypedDict(
-    "ScalingPolicyPredictiveScalingPolicyConfigurationDict",
-    {
-        "MaxCapacityBreachBehavior": "Literal['HonorMaxCapacity', 'IncreaseMaxCapacity']",
-        "MaxCapacityBuffer": "int",
-        "MetricSpecifications": "Required[list[PredictiveScalingMetricSpecificationDict]]",
-        "Mode": "Literal['ForecastAndScale', 'ForecastOnly']",
-        "SchedulingBufferTime": "int",
-    },
-    total=False,
-)
+    Dimensions: list[PredictiveScalingMetricDimensionDict]
+    """Describes the dimensions of the metric."""
+    MetricName: str
+    """The name of the metric."""
+    Namespace: str
+    """The namespace of the metric."""
 
-ScalingPolicyStepScalingPolicyConfigurationDict = TypedDict(
-    "ScalingPolicyStepScalingPolicyConfigurationDict",
-    {
-        "AdjustmentType": "Literal['ChangeInCapacity', 'ExactCapacity', 'PercentChangeInCapacity']",
-        "Cooldown": "int",
-        "MetricAggregationType": "Literal['Average', 'Maximum', 'Minimum']",
-        "MinAdjustmentMagnitude": "int",
-        "StepAdjustments": "list[StepAdjustmentDict]",
-    },
-    total=False,
-)
 
-ScalingPolicyTargetTrackingScalingPolicyConfigurationDict = TypedDict(
-    "ScalingPolicyTargetTrackingScalingPolicyConfigurationDict",
-    {
-        "CustomizedMetricSpecification": "ScalingPolicyCustomizedMetricSpecificationDict",
-        "DisableScaleIn": "bool",
-        "PredefinedMetricSpecification": "ScalingPolicyPredefinedMetricSpecificationDict",
-        "ScaleInCooldown": "int",
-        "ScaleOutCooldown": "int",
-        "TargetValue": "Required[float]",
-    },
-    total=False,
-)
+class PredictiveScalingMetricDataQueryDict(TypedDict, total=False):
+    """PredictiveScalingMetricDataQuery as a plain dict: The metric data to return. Also defines
+    whether this call is returning data for one metric only, or whether it is performing a math
+    expression on the values of returned metric statistics to create a new time series. A time
+    series is a series of data points, each of which is associated with a timestamp."""
 
-StepAdjustmentDict = TypedDict(
-    "StepAdjustmentDict",
-    {
-        "MetricIntervalLowerBound": "float",
-        "MetricIntervalUpperBound": "float",
-        "ScalingAdjustment": "Required[int]",
-    },
-    total=False,
-)
+    Expression: str
+    """The math expression to perform on the returned data, if this object is performing a math
+    expression. This expression can use the ``Id`` of the other metrics to refer to those metrics,
+    and can also use the ``Id`` of other expressions to use the result of those expressions.
+    Conditional: Within each ``MetricDataQuery`` object, you must specify either ``Expression`` or
+    ``MetricStat``, but not both."""
+    Id: str
+    """A short name that identifies the object's results in the response. This name must be unique
+    among all ``MetricDataQuery`` objects specified for a single scaling policy. If you are
+    performing math expressions on this set of data, this name represents that data and can serve as
+    a variable in the mathematical expression. The valid characters are letters, numbers, and
+    underscores. The first character must be a lowercase letter."""
+    Label: str
+    """A human-readable label for this metric or expression. This is especially useful if this is a
+    math expression, so that you know what the value represents."""
+    MetricStat: PredictiveScalingMetricStatDict
+    """Information about the metric data to return. Conditional: Within each ``MetricDataQuery``
+    object, you must specify either ``Expression`` or ``MetricStat``, but not both."""
+    ReturnData: bool
+    """Indicates whether to return the timestamps and raw data values of this metric. If you use any
+    math expressions, specify ``true`` for this value for only the final math expression that the
+    metric specification is based on. You must specify ``false`` for ``ReturnData`` for all the
+    other metrics and expressions used in the metric specification. If you are only retrieving
+    metrics and not performing any math expressions, do not specify anything for ``ReturnData``.
+    This sets it to its default (``true``)."""
 
-TargetTrackingMetricDict = TypedDict(
-    "TargetTrackingMetricDict",
-    {
-        "Dimensions": "list[TargetTrackingMetricDimensionDict]",
-        "MetricName": "str",
-        "Namespace": "str",
-    },
-    total=False,
-)
 
-TargetTrackingMetricDataQueryDict = TypedDict(
-    "TargetTrackingMetricDataQueryDict",
-    {
-        "Expression": "str",
-        "Id": "str",
-        "Label": "str",
-        "MetricStat": "TargetTrackingMetricStatDict",
-        "ReturnData": "bool",
-    },
-    total=False,
-)
+class PredictiveScalingMetricDimensionDict(TypedDict, total=False):
+    """PredictiveScalingMetricDimension as a plain dict: Describes the dimension of a metric."""
 
-TargetTrackingMetricDimensionDict = TypedDict(
-    "TargetTrackingMetricDimensionDict",
-    {
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+    Name: str
+    """The name of the dimension."""
+    Value: str
+    """The value of the dimension."""
 
-TargetTrackingMetricStatDict = TypedDict(
-    "TargetTrackingMetricStatDict",
-    {
-        "Metric": "TargetTrackingMetricDict",
-        "Stat": "str",
-        "Unit": "str",
-    },
-    total=False,
-)
 
+class PredictiveScalingMetricSpecificationDict(TypedDict, total=False):
+    """PredictiveScalingMetricSpecification as a plain dict: This structure specifies the metrics
+    and target utilization settings for a predictive scaling policy. You must specify either a
+    metric pair, or a load metric and a scaling metric individually. Specifying a metric pair
+    instead of individual metrics provides a simpler way to configure metrics for a scaling policy.
+    You choose the metric pair, and the policy automatically knows the correct sum and average
+    statistics to use for the load metric and the scaling metric."""
+
+    CustomizedCapacityMetricSpecification: PredictiveScalingCustomizedCapacityMetricDict
+    """The customized capacity metric specification."""
+    CustomizedLoadMetricSpecification: PredictiveScalingCustomizedLoadMetricDict
+    """The customized load metric specification."""
+    CustomizedScalingMetricSpecification: PredictiveScalingCustomizedScalingMetricDict
+    """The customized scaling metric specification."""
+    PredefinedLoadMetricSpecification: PredictiveScalingPredefinedLoadMetricDict
+    """The predefined load metric specification."""
+    PredefinedMetricPairSpecification: PredictiveScalingPredefinedMetricPairDict
+    """The predefined metric pair specification that determines the appropriate scaling metric and
+    load metric to use."""
+    PredefinedScalingMetricSpecification: PredictiveScalingPredefinedScalingMetricDict
+    """The predefined scaling metric specification."""
+    TargetValue: Required[float]
+    """Specifies the target utilization."""
+
+
+class PredictiveScalingMetricStatDict(TypedDict, total=False):
+    """PredictiveScalingMetricStat as a plain dict: This structure defines the CloudWatch metric to
+    return, along with the statistic and unit."""
+
+    Metric: PredictiveScalingMetricDict
+    """The CloudWatch metric to return, including the metric name, namespace, and dimensions. To get
+    the exact metric name, namespace, and dimensions, inspect the
+    [Metric](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Metric.html)
+    object that is returned by a call to
+    [ListMetrics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListMetrics.html)."""
+    Stat: str
+    """The statistic to return. It can include any CloudWatch statistic or extended statistic. For a
+    list of valid values, see the table in
+    [Statistics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Statistic)
+    in the *Amazon CloudWatch User Guide*. The most commonly used metrics for predictive scaling are
+    ``Average`` and ``Sum``."""
+    Unit: str
+    """The unit to use for the returned data points. For a complete list of the units that
+    CloudWatch supports, see the
+    [MetricDatum](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDatum.html)
+    data type in the *Amazon CloudWatch API Reference*."""
+
+
+class PredictiveScalingPredefinedLoadMetricDict(TypedDict, total=False):
+    """PredictiveScalingPredefinedLoadMetric as a plain dict: Describes a load metric for a
+    predictive scaling policy. When returned in the output of ``DescribePolicies``, it indicates
+    that a predictive scaling policy uses individually specified load and scaling metrics instead of
+    a metric pair. The following predefined metrics are available for predictive scaling: +
+    ``ECSServiceAverageCPUUtilization`` + ``ECSServiceAverageMemoryUtilization`` +
+    ``ECSServiceCPUUtilization`` + ``ECSServiceMemoryUtilization`` +
+    ``ECSServiceTotalCPUUtilization`` + ``ECSServiceTotalMemoryUtilization`` + ``ALBRequestCount`` +
+    ``ALBRequestCountPerTarget`` + ``TotalALBRequestCount``"""
+
+    PredefinedMetricType: Required[
+        Literal[
+            "ALBRequestCount",
+            "ALBRequestCountPerTarget",
+            "ECSServiceAverageCPUUtilization",
+            "ECSServiceAverageMemoryUtilization",
+            "ECSServiceCPUUtilization",
+            "ECSServiceMemoryUtilization",
+            "ECSServiceTotalCPUUtilization",
+            "ECSServiceTotalMemoryUtilization",
+            "TotalALBRequestCount",
+        ]
+    ]
+    """The metric type."""
+    ResourceLabel: str
+    """A label that uniquely identifies a target group."""
+
+
+class PredictiveScalingPredefinedMetricPairDict(TypedDict, total=False):
+    """PredictiveScalingPredefinedMetricPair as a plain dict: Represents a metric pair for a
+    predictive scaling policy. The following predefined metrics are available for predictive
+    scaling: + ``ECSServiceAverageCPUUtilization`` + ``ECSServiceAverageMemoryUtilization`` +
+    ``ECSServiceCPUUtilization`` + ``ECSServiceMemoryUtilization`` +
+    ``ECSServiceTotalCPUUtilization`` + ``ECSServiceTotalMemoryUtilization`` + ``ALBRequestCount`` +
+    ``ALBRequestCountPerTarget`` + ``TotalALBRequestCount``"""
+
+    PredefinedMetricType: Required[
+        Literal[
+            "ALBRequestCount",
+            "ALBRequestCountPerTarget",
+            "ECSServiceAverageCPUUtilization",
+            "ECSServiceAverageMemoryUtilization",
+            "ECSServiceCPUUtilization",
+            "ECSServiceMemoryUtilization",
+            "ECSServiceTotalCPUUtilization",
+            "ECSServiceTotalMemoryUtilization",
+            "TotalALBRequestCount",
+        ]
+    ]
+    """Indicates which metrics to use. There are two different types of metrics for each metric
+    type: one is a load metric and one is a scaling metric."""
+    ResourceLabel: str
+    """A label that uniquely identifies a specific target group from which to determine the total
+    and average request count."""
+
+
+class PredictiveScalingPredefinedScalingMetricDict(TypedDict, total=False):
+    """PredictiveScalingPredefinedScalingMetric as a plain dict: Describes a scaling metric for a
+    predictive scaling policy. When returned in the output of ``DescribePolicies``, it indicates
+    that a predictive scaling policy uses individually specified load and scaling metrics instead of
+    a metric pair. The following predefined metrics are available for predictive scaling: +
+    ``ECSServiceAverageCPUUtilization`` + ``ECSServiceAverageMemoryUtilization`` +
+    ``ECSServiceCPUUtilization`` + ``ECSServiceMemoryUtilization`` +
+    ``ECSServiceTotalCPUUtilization`` + ``ECSServiceTotalMemoryUtilization`` + ``ALBRequestCount`` +
+    ``ALBRequestCountPerTarget`` + ``TotalALBRequestCount``"""
+
+    PredefinedMetricType: Required[
+        Literal[
+            "ALBRequestCount",
+            "ALBRequestCountPerTarget",
+            "ECSServiceAverageCPUUtilization",
+            "ECSServiceAverageMemoryUtilization",
+            "ECSServiceCPUUtilization",
+            "ECSServiceMemoryUtilization",
+            "ECSServiceTotalCPUUtilization",
+            "ECSServiceTotalMemoryUtilization",
+            "TotalALBRequestCount",
+        ]
+    ]
+    """The metric type."""
+    ResourceLabel: str
+    """A label that uniquely identifies a specific target group from which to determine the average
+    request count."""
+
+
+class ScalingPolicyCustomizedMetricSpecificationDict(TypedDict, total=False):
+    """ScalingPolicyCustomizedMetricSpecification as a plain dict: Contains customized metric
+    specification information for a target tracking scaling policy for Application Auto Scaling. For
+    information about the available metrics for a service, see [services that publish CloudWatch
+    metrics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/aws-services-cloudwatch-metrics.html)
+    in the *Amazon CloudWatch User Guide*. To create your customized metric specification: + Add
+    values for each required parameter from CloudWatch. You can use an existing metric, or a new
+    metric that you create. To use your own metric, you must first publish the metric to CloudWatch.
+    For more information, see [Publish custom
+    metrics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/publishingMetrics.html)
+    in the *Amazon CloudWatch User Guide*. + Choose a metric that changes proportionally with
+    capacity. The value of the metric should increase or decrease in inverse proportion to the
+    number of capacity units. That is, the value of the metric should decrease when capacity
+    increases, and increase when capacity decreases. For an example of how creating new metrics can
+    be useful, see [Scaling based on Amazon
+    SQS](https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-using-sqs-queue.html) in the
+    *Amazon EC2 Auto Scaling User Guide*. This topic mentions Auto Scaling groups, but the same
+    scenario for Amazon SQS can apply to the target tracking scaling policies that you create for a
+    Spot Fleet by using Application Auto Scaling. For more information about the CloudWatch
+    terminology below, see [Amazon CloudWatch
+    concepts](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html).
+    ``CustomizedMetricSpecification`` is a property of the
+    [AWS::ApplicationAutoScaling::ScalingPolicy
+    TargetTrackingScalingPolicyConfiguration](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-applicationautoscaling-scalingpolicy-targettrackingscalingpolicyconfiguration.html)
+    property type."""
+
+    Dimensions: list[MetricDimensionDict]
+    """The dimensions of the metric. Conditional: If you published your metric with dimensions, you
+    must specify the same dimensions in your scaling policy."""
+    MetricName: str
+    """The name of the metric. To get the exact metric name, namespace, and dimensions, inspect the
+    [Metric](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Metric.html)
+    object that's returned by a call to
+    [ListMetrics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListMetrics.html)."""
+    Metrics: list[TargetTrackingMetricDataQueryDict]
+    """The metrics to include in the target tracking scaling policy, as a metric data query. This
+    can include both raw metric and metric math expressions."""
+    Namespace: str
+    """The namespace of the metric."""
+    Statistic: Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"]
+    """The statistic of the metric."""
+    Unit: str
+    """The unit of the metric. For a complete list of the units that CloudWatch supports, see the
+    [MetricDatum](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDatum.html)
+    data type in the *Amazon CloudWatch API Reference*."""
+
+
+class ScalingPolicyPredefinedMetricSpecificationDict(TypedDict, total=False):
+    """ScalingPolicyPredefinedMetricSpecification as a plain dict: Contains predefined metric
+    specification information for a target tracking scaling policy for Application Auto Scaling.
+    ``PredefinedMetricSpecification`` is a property of the
+    [AWS::ApplicationAutoScaling::ScalingPolicy
+    TargetTrackingScalingPolicyConfiguration](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-applicationautoscaling-scalingpolicy-targettrackingscalingpolicyconfiguration.html)
+    property type."""
+
+    PredefinedMetricType: Required[
+        Literal[
+            "ALBRequestCountPerTarget",
+            "AppStreamAverageCapacityUtilization",
+            "CassandraReadCapacityUtilization",
+            "CassandraWriteCapacityUtilization",
+            "ComprehendInferenceUtilization",
+            "DynamoDBReadCapacityUtilization",
+            "DynamoDBWriteCapacityUtilization",
+            "EC2SpotFleetRequestAverageCPUUtilization",
+            "EC2SpotFleetRequestAverageNetworkIn",
+            "EC2SpotFleetRequestAverageNetworkOut",
+            "ECSServiceAverageCPUUtilization",
+            "ECSServiceAverageCPUUtilizationHighResolution",
+            "ECSServiceAverageMemoryUtilization",
+            "ECSServiceAverageMemoryUtilizationHighResolution",
+            "ElastiCacheDatabaseCapacityUsageCountedForEvictPercentage",
+            "ElastiCacheDatabaseMemoryUsageCountedForEvictPercentage",
+            "ElastiCacheDatabaseMemoryUsagePercentage",
+            "ElastiCacheEngineCPUUtilization",
+            "ElastiCachePrimaryEngineCPUUtilization",
+            "ElastiCacheReplicaEngineCPUUtilization",
+            "KafkaBrokerStorageUtilization",
+            "LambdaProvisionedConcurrencyUtilization",
+            "NeptuneReaderAverageCPUUtilization",
+            "RDSReaderAverageCPUUtilization",
+            "RDSReaderAverageDatabaseConnections",
+            "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution",
+            "SageMakerInferenceComponentInvocationsPerCopy",
+            "SageMakerVariantConcurrentRequestsPerModelHighResolution",
+            "SageMakerVariantInvocationsPerInstance",
+            "SageMakerVariantProvisionedConcurrencyUtilization",
+            "WorkSpacesAverageUserSessionsCapacityUtilization",
+        ]
+    ]
+    """The metric type. The ``ALBRequestCountPerTarget`` metric type applies only to Spot fleet
+    requests and ECS services."""
+    ResourceLabel: str
+    """Identifies the resource associated with the metric type. You can't specify a resource label
+    unless the metric type is ``ALBRequestCountPerTarget`` and there is a target group attached to
+    the Spot Fleet or ECS service. You create the resource label by appending the final portion of
+    the load balancer ARN and the final portion of the target group ARN into a single value,
+    separated by a forward slash (/). The format of the resource label is:
+    ``app/my-alb/778d41231b141a0f/targetgroup/my-alb-target-group/943f017f100becff``. Where: +
+    app/<load-balancer-name>/<load-balancer-id> is the final portion of the load balancer ARN +
+    targetgroup/<target-group-name>/<target-group-id> is the final portion of the target group ARN.
+    To find the ARN for an Application Load Balancer, use the
+    [DescribeLoadBalancers](https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeLoadBalancers.html)
+    API operation. To find the ARN for the target group, use the
+    [DescribeTargetGroups](https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTargetGroups.html)
+    API operation."""
+
+
+class ScalingPolicyPredictiveScalingPolicyConfigurationDict(TypedDict, total=False):
+    """ScalingPolicyPredictiveScalingPolicyConfiguration as a plain dict: Represents a predictive
+    scaling policy configuration. Predictive scaling is supported on Amazon ECS services."""
+
+    MaxCapacityBreachBehavior: Literal["HonorMaxCapacity", "IncreaseMaxCapacity"]
+    """Defines the behavior that should be applied if the forecast capacity approaches or exceeds
+    the maximum capacity. Defaults to ``HonorMaxCapacity`` if not specified."""
+    MaxCapacityBuffer: int
+    """The size of the capacity buffer to use when the forecast capacity is close to or exceeds the
+    maximum capacity. The value is specified as a percentage relative to the forecast capacity. For
+    example, if the buffer is 10, this means a 10 percent buffer, such that if the forecast capacity
+    is 50, and the maximum capacity is 40, then the effective maximum capacity is 55. Required if
+    the ``MaxCapacityBreachBehavior`` property is set to ``IncreaseMaxCapacity``, and cannot be used
+    otherwise."""
+    MetricSpecifications: Required[list[PredictiveScalingMetricSpecificationDict]]
+    """This structure includes the metrics and target utilization to use for predictive scaling.
+    This is an array, but we currently only support a single metric specification. That is, you can
+    specify a target value and a single metric pair, or a target value and one scaling metric and
+    one load metric."""
+    Mode: Literal["ForecastAndScale", "ForecastOnly"]
+    """The predictive scaling mode. Defaults to ``ForecastOnly`` if not specified."""
+    SchedulingBufferTime: int
+    """The amount of time, in seconds, that the start time can be advanced. The value must be less
+    than the forecast interval duration of 3600 seconds (60 minutes). Defaults to 300 seconds if not
+    specified."""
+
+
+class ScalingPolicyStepScalingPolicyConfigurationDict(TypedDict, total=False):
+    """ScalingPolicyStepScalingPolicyConfiguration as a plain dict:
+    ``StepScalingPolicyConfiguration`` is a property of the
+    [AWS::ApplicationAutoScaling::ScalingPolicy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-applicationautoscaling-scalingpolicy.html)
+    resource that specifies a step scaling policy configuration for Application Auto Scaling. For
+    more information, see [Step scaling
+    policies](https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-step-scaling-policies.html)
+    in the *Application Auto Scaling User Guide*."""
+
+    AdjustmentType: Literal["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"]
+    """Specifies whether the ``ScalingAdjustment`` value in the ``StepAdjustment`` property is an
+    absolute number or a percentage of the current capacity."""
+    Cooldown: int
+    """The amount of time, in seconds, to wait for a previous scaling activity to take effect. If
+    not specified, the default value is 300. For more information, see [Cooldown
+    period](https://docs.aws.amazon.com/autoscaling/application/userguide/step-scaling-policy-overview.html#step-scaling-cooldown)
+    in the *Application Auto Scaling User Guide*."""
+    MetricAggregationType: Literal["Average", "Maximum", "Minimum"]
+    """The aggregation type for the CloudWatch metrics. Valid values are ``Minimum``, ``Maximum``,
+    and ``Average``. If the aggregation type is null, the value is treated as ``Average``."""
+    MinAdjustmentMagnitude: int
+    """The minimum value to scale by when the adjustment type is ``PercentChangeInCapacity``. For
+    example, suppose that you create a step scaling policy to scale out an Amazon ECS service by 25
+    percent and you specify a ``MinAdjustmentMagnitude`` of 2. If the service has 4 tasks and the
+    scaling policy is performed, 25 percent of 4 is 1. However, because you specified a
+    ``MinAdjustmentMagnitude`` of 2, Application Auto Scaling scales out the service by 2 tasks."""
+    StepAdjustments: list[StepAdjustmentDict]
+    """A set of adjustments that enable you to scale based on the size of the alarm breach. At least
+    one step adjustment is required if you are adding a new step scaling policy configuration."""
+
+
+class ScalingPolicyTargetTrackingScalingPolicyConfigurationDict(TypedDict, total=False):
+    """ScalingPolicyTargetTrackingScalingPolicyConfiguration as a plain dict:
+    ``TargetTrackingScalingPolicyConfiguration`` is a property of the
+    [AWS::ApplicationAutoScaling::ScalingPolicy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-applicationautoscaling-scalingpolicy.html)
+    resource that specifies a target tracking scaling policy configuration for Application Auto
+    Scaling. Use a target tracking scaling policy to adjust the capacity of the specified scalable
+    target in response to actual workloads, so that resource utilization remains at or near the
+    target utilization value. For more information, see [Target tracking scaling
+    policies](https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-target-tracking.html)
+    in the *Application Auto Scaling User Guide*."""
+
+    CustomizedMetricSpecification: ScalingPolicyCustomizedMetricSpecificationDict
+    """A customized metric. You can specify either a predefined metric or a customized metric."""
+    DisableScaleIn: bool
+    """Indicates whether scale in by the target tracking scaling policy is disabled. If the value is
+    ``true``, scale in is disabled and the target tracking scaling policy won't remove capacity from
+    the scalable target. Otherwise, scale in is enabled and the target tracking scaling policy can
+    remove capacity from the scalable target. The default value is ``false``."""
+    PredefinedMetricSpecification: ScalingPolicyPredefinedMetricSpecificationDict
+    """A predefined metric. You can specify either a predefined metric or a customized metric."""
+    ScaleInCooldown: int
+    """The amount of time, in seconds, after a scale-in activity completes before another scale-in
+    activity can start. For more information and for default values, see [Define cooldown
+    periods](https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html#target-tracking-cooldown)
+    in the *Application Auto Scaling User Guide*."""
+    ScaleOutCooldown: int
+    """The amount of time, in seconds, to wait for a previous scale-out activity to take effect. For
+    more information and for default values, see [Define cooldown
+    periods](https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html#target-tracking-cooldown)
+    in the *Application Auto Scaling User Guide*."""
+    TargetValue: Required[float]
+    """The target value for the metric. Although this property accepts numbers of type Double, it
+    won't accept values that are either too small or too large. Values must be in the range of
+    -2^360 to 2^360. The value must be a valid number based on the choice of metric. For example, if
+    the metric is CPU utilization, then the target value is a percent value that represents how much
+    of the CPU can be used before scaling out."""
+
+
+class StepAdjustmentDict(TypedDict, total=False):
+    """StepAdjustment as a plain dict: ``StepAdjustment`` specifies a step adjustment for the
+    ``StepAdjustments`` property of the [AWS::ApplicationAutoScaling::ScalingPolicy
+    StepScalingPolicyConfiguration](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-applicationautoscaling-scalingpolicy-stepscalingpolicyconfiguration.html)
+    property type. For the following examples, suppose that you have an alarm with a breach
+    threshold of 50: + To trigger a step adjustment when the metric is greater than or equal to 50
+    and less than 60, specify a lower bound of 0 and an upper bound of 10. + To trigger a step
+    adjustment when the metric is greater than 40 and less than or equal to 50, specify a lower
+    bound of -10 and an upper bound of 0. For more information, see [Step
+    adjustments](https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-step-scaling-policies.html#as-scaling-steps)
+    in the *Application Auto Scaling User Guide*. You can find a sample template snippet in the
+    [Examples](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-applicationautoscaling-scalingpolicy.html#aws-resource-applicationautoscaling-scalingpolicy--examples)
+    section of the ``AWS::ApplicationAutoScaling::ScalingPolicy`` documentation."""
+
+    MetricIntervalLowerBound: float
+    """The lower bound for the difference between the alarm threshold and the CloudWatch metric. If
+    the metric value is above the breach threshold, the lower bound is inclusive (the metric must be
+    greater than or equal to the threshold plus the lower bound). Otherwise, it is exclusive (the
+    metric must be greater than the threshold plus the lower bound). A null value indicates negative
+    infinity. You must specify at least one upper or lower bound."""
+    MetricIntervalUpperBound: float
+    """The upper bound for the difference between the alarm threshold and the CloudWatch metric. If
+    the metric value is above the breach threshold, the upper bound is exclusive (the metric must be
+    less than the threshold plus the upper bound). Otherwise, it is inclusive (the metric must be
+    less than or equal to the threshold plus the upper bound). A null value indicates positive
+    infinity. You must specify at least one upper or lower bound."""
+    ScalingAdjustment: Required[int]
+    """The amount by which to scale. The adjustment is based on the value that you specified in the
+    ``AdjustmentType`` property (either an absolute number or a percentage). A positive value adds
+    to the current capacity and a negative number subtracts from the current capacity."""
+
+
+class TargetTrackingMetricDict(TypedDict, total=False):
+    """TargetTrackingMetric as a plain dict: Represents a specific metric for a target tracking
+    scaling policy for Application Auto Scaling. Metric is a property of the
+    [AWS::ApplicationAutoScaling::ScalingPolicy
+    TargetTrackingMetricStat](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetricstat.html)
+    property type."""
+
+    Dimensions: list[TargetTrackingMetricDimensionDict]
+    """The dimensions for the metric. For the list of available dimensions, see the AWS
+    documentation available from the table in [services that publish CloudWatch
+    metrics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/aws-services-cloudwatch-metrics.html)
+    in the *Amazon CloudWatch User Guide*. Conditional: If you published your metric with
+    dimensions, you must specify the same dimensions in your scaling policy."""
+    MetricName: str
+    """The name of the metric."""
+    Namespace: str
+    """The namespace of the metric. For more information, see the table in [services that publish
+    CloudWatch
+    metrics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/aws-services-cloudwatch-metrics.html)
+    in the *Amazon CloudWatch User Guide*."""
+
+
+class TargetTrackingMetricDataQueryDict(TypedDict, total=False):
+    """TargetTrackingMetricDataQuery as a plain dict: The metric data to return. Also defines
+    whether this call is returning data for one metric only, or whether it is performing a math
+    expression on the values of returned metric statistics to create a new time series. A time
+    series is a series of data points, each of which is associated with a timestamp. You can call
+    for a single metric or perform math expressions on multiple metrics. Any expressions used in a
+    metric specification must eventually return a single time series. For more information and
+    examples, see [Create a target tracking scaling policy for Application Auto Scaling using metric
+    math](https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-target-tracking-metric-math.html)
+    in the *Application Auto Scaling User Guide*. ``TargetTrackingMetricDataQuery`` is a property of
+    the [AWS::ApplicationAutoScaling::ScalingPolicy
+    CustomizedMetricSpecification](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-applicationautoscaling-scalingpolicy-customizedmetricspecification.html)
+    property type."""
+
+    Expression: str
+    """The math expression to perform on the returned data, if this object is performing a math
+    expression. This expression can use the ``Id`` of the other metrics to refer to those metrics,
+    and can also use the ``Id`` of other expressions to use the result of those expressions.
+    Conditional: Within each ``TargetTrackingMetricDataQuery`` object, you must specify either
+    ``Expression`` or ``MetricStat``, but not both."""
+    Id: str
+    """A short name that identifies the object's results in the response. This name must be unique
+    among all ``MetricDataQuery`` objects specified for a single scaling policy. If you are
+    performing math expressions on this set of data, this name represents that data and can serve as
+    a variable in the mathematical expression. The valid characters are letters, numbers, and
+    underscores. The first character must be a lowercase letter."""
+    Label: str
+    """A human-readable label for this metric or expression. This is especially useful if this is a
+    math expression, so that you know what the value represents."""
+    MetricStat: TargetTrackingMetricStatDict
+    """Information about the metric data to return. Conditional: Within each ``MetricDataQuery``
+    object, you must specify either ``Expression`` or ``MetricStat``, but not both."""
+    ReturnData: bool
+    """Indicates whether to return the timestamps and raw data values of this metric. If you use any
+    math expressions, specify ``true`` for this value for only the final math expression that the
+    metric specification is based on. You must specify ``false`` for ``ReturnData`` for all the
+    other metrics and expressions used in the metric specification. If you are only retrieving
+    metrics and not performing any math expressions, do not specify anything for ``ReturnData``.
+    This sets it to its default (``true``)."""
+
+
+class TargetTrackingMetricDimensionDict(TypedDict, total=False):
+    """TargetTrackingMetricDimension as a plain dict: ``TargetTrackingMetricDimension`` specifies a
+    name/value pair that is part of the identity of a CloudWatch metric for the ``Dimensions``
+    property of the [AWS::ApplicationAutoScaling::ScalingPolicy
+    TargetTrackingMetric](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetric.html)
+    property type. Duplicate dimensions are not allowed."""
+
+    Name: str
+    """The name of the dimension."""
+    Value: str
+    """The value of the dimension."""
+
+
+class TargetTrackingMetricStatDict(TypedDict, total=False):
+    """TargetTrackingMetricStat as a plain dict: This structure defines the CloudWatch metric to
+    return, along with the statistic and unit. ``TargetTrackingMetricStat`` is a property of the
+    [AWS::ApplicationAutoScaling::ScalingPolicy
+    TargetTrackingMetricDataQuery](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetricdataquery.html)
+    property type. For more information about the CloudWatch terminology below, see [Amazon
+    CloudWatch
+    concepts](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html)
+    in the *Amazon CloudWatch User Guide*."""
+
+    Metric: TargetTrackingMetricDict
+    """The CloudWatch metric to return, including the metric name, namespace, and dimensions. To get
+    the exact metric name, namespace, and dimensions, inspect the
+    [Metric](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Metric.html)
+    object that is returned by a call to
+    [ListMetrics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListMetrics.html)."""
+    Stat: str
+    """The statistic to return. It can include any CloudWatch statistic or extended statistic. For a
+    list of valid values, see the table in
+    [Statistics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Statistic)
+    in the *Amazon CloudWatch User Guide*. The most commonly used metric for scaling is ``Average``."""
+    Unit: str
+    """The unit to use for the returned data points. For a complete list of the units that
+    CloudWatch supports, see the
+    [MetricDatum](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDatum.html)
+    data type in the *Amazon CloudWatch API Reference*."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApplicationAutoScaling::ScalingPolicy",
     schema_file="aws-applicationautoscaling-scalingpolicy.json",
     primary_identifier=("/Arn", "/ScalableDimension"),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=(
         "/PolicyName",
@@ -377,7 +720,6 @@ METADATA = _TypeMetadata(
         "/TargetTrackingScalingPolicyConfiguration/PredefinedMetricSpecification/ResourceLabel",
         "/ScalingTargetId",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/PredictiveScalingPolicyConfiguration/MetricSpecifications",
         "/PredictiveScalingPolicyConfiguration/MetricSpecifications/*/CustomizedCapacityMetricSpecification/MetricDataQueries",
@@ -399,7 +741,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -409,446 +750,27 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CustomizedMetricSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Dimensions": {
-                    "items": {"$ref": "#/definitions/MetricDimension"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MetricName": {"type": "string"},
-                "Metrics": {
-                    "items": {"$ref": "#/definitions/TargetTrackingMetricDataQuery"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Namespace": {"type": "string"},
-                "Statistic": {
-                    "enum": ["Average", "Maximum", "Minimum", "SampleCount", "Sum"],
-                    "type": "string",
-                },
-                "Unit": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MetricDimension": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Name"],
-            "type": "object",
-        },
-        "PredefinedMetricSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "PredefinedMetricType": {
-                    "enum": [
-                        "ALBRequestCountPerTarget",
-                        "AppStreamAverageCapacityUtilization",
-                        "CassandraReadCapacityUtilization",
-                        "CassandraWriteCapacityUtilization",
-                        "ComprehendInferenceUtilization",
-                        "DynamoDBReadCapacityUtilization",
-                        "DynamoDBWriteCapacityUtilization",
-                        "EC2SpotFleetRequestAverageCPUUtilization",
-                        "EC2SpotFleetRequestAverageNetworkIn",
-                        "EC2SpotFleetRequestAverageNetworkOut",
-                        "ECSServiceAverageCPUUtilization",
-                        "ECSServiceAverageCPUUtilizationHighResolution",
-                        "ECSServiceAverageMemoryUtilization",
-                        "ECSServiceAverageMemoryUtilizationHighResolution",
-                        "ElastiCacheDatabaseCapacityUsageCountedForEvictPercentage",
-                        "ElastiCacheDatabaseMemoryUsageCountedForEvictPercentage",
-                        "ElastiCacheDatabaseMemoryUsagePercentage",
-                        "ElastiCacheEngineCPUUtilization",
-                        "ElastiCachePrimaryEngineCPUUtilization",
-                        "ElastiCacheReplicaEngineCPUUtilization",
-                        "KafkaBrokerStorageUtilization",
-                        "LambdaProvisionedConcurrencyUtilization",
-                        "NeptuneReaderAverageCPUUtilization",
-                        "RDSReaderAverageCPUUtilization",
-                        "RDSReaderAverageDatabaseConnections",
-                        "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution",
-                        "SageMakerInferenceComponentInvocationsPerCopy",
-                        "SageMakerVariantConcurrentRequestsPerModelHighResolution",
-                        "SageMakerVariantInvocationsPerInstance",
-                        "SageMakerVariantProvisionedConcurrencyUtilization",
-                        "WorkSpacesAverageUserSessionsCapacityUtilization",
-                    ],
-                    "type": "string",
-                },
-                "ResourceLabel": {"maxLength": 1023, "minLength": 1, "type": "string"},
-            },
-            "required": ["PredefinedMetricType"],
-            "type": "object",
-        },
-        "PredictiveScalingCustomizedCapacityMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricDataQueries": {
-                    "items": {"$ref": "#/definitions/PredictiveScalingMetricDataQuery"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["MetricDataQueries"],
-            "type": "object",
-        },
-        "PredictiveScalingCustomizedLoadMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricDataQueries": {
-                    "items": {"$ref": "#/definitions/PredictiveScalingMetricDataQuery"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["MetricDataQueries"],
-            "type": "object",
-        },
-        "PredictiveScalingCustomizedScalingMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricDataQueries": {
-                    "items": {"$ref": "#/definitions/PredictiveScalingMetricDataQuery"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["MetricDataQueries"],
-            "type": "object",
-        },
-        "PredictiveScalingMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "Dimensions": {
-                    "items": {"$ref": "#/definitions/PredictiveScalingMetricDimension"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MetricName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Namespace": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "PredictiveScalingMetricDataQuery": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Id": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Label": {"type": "string"},
-                "MetricStat": {"$ref": "#/definitions/PredictiveScalingMetricStat"},
-                "ReturnData": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "PredictiveScalingMetricDimension": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "PredictiveScalingMetricSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomizedCapacityMetricSpecification": {
-                    "$ref": "#/definitions/PredictiveScalingCustomizedCapacityMetric"
-                },
-                "CustomizedLoadMetricSpecification": {
-                    "$ref": "#/definitions/PredictiveScalingCustomizedLoadMetric"
-                },
-                "CustomizedScalingMetricSpecification": {
-                    "$ref": "#/definitions/PredictiveScalingCustomizedScalingMetric"
-                },
-                "PredefinedLoadMetricSpecification": {
-                    "$ref": "#/definitions/PredictiveScalingPredefinedLoadMetric"
-                },
-                "PredefinedMetricPairSpecification": {
-                    "$ref": "#/definitions/PredictiveScalingPredefinedMetricPair"
-                },
-                "PredefinedScalingMetricSpecification": {
-                    "$ref": "#/definitions/PredictiveScalingPredefinedScalingMetric"
-                },
-                "TargetValue": {"type": "number"},
-            },
-            "required": ["TargetValue"],
-            "type": "object",
-        },
-        "PredictiveScalingMetricStat": {
-            "additionalProperties": False,
-            "properties": {
-                "Metric": {"$ref": "#/definitions/PredictiveScalingMetric"},
-                "Stat": {"type": "string"},
-                "Unit": {"maxLength": 1023, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "PredictiveScalingPolicyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxCapacityBreachBehavior": {
-                    "enum": ["HonorMaxCapacity", "IncreaseMaxCapacity"],
-                    "type": "string",
-                },
-                "MaxCapacityBuffer": {"maximum": 100, "minimum": 0, "type": "integer"},
-                "MetricSpecifications": {
-                    "items": {"$ref": "#/definitions/PredictiveScalingMetricSpecification"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Mode": {"enum": ["ForecastAndScale", "ForecastOnly"], "type": "string"},
-                "SchedulingBufferTime": {"maximum": 3600, "minimum": 0, "type": "integer"},
-            },
-            "required": ["MetricSpecifications"],
-            "type": "object",
-        },
-        "PredictiveScalingPredefinedLoadMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "PredefinedMetricType": {
-                    "enum": [
-                        "ALBRequestCount",
-                        "ALBRequestCountPerTarget",
-                        "ECSServiceAverageCPUUtilization",
-                        "ECSServiceAverageMemoryUtilization",
-                        "ECSServiceCPUUtilization",
-                        "ECSServiceMemoryUtilization",
-                        "ECSServiceTotalCPUUtilization",
-                        "ECSServiceTotalMemoryUtilization",
-                        "TotalALBRequestCount",
-                    ],
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "ResourceLabel": {"maxLength": 1023, "minLength": 1, "type": "string"},
-            },
-            "required": ["PredefinedMetricType"],
-            "type": "object",
-        },
-        "PredictiveScalingPredefinedMetricPair": {
-            "additionalProperties": False,
-            "properties": {
-                "PredefinedMetricType": {
-                    "enum": [
-                        "ALBRequestCount",
-                        "ALBRequestCountPerTarget",
-                        "ECSServiceAverageCPUUtilization",
-                        "ECSServiceAverageMemoryUtilization",
-                        "ECSServiceCPUUtilization",
-                        "ECSServiceMemoryUtilization",
-                        "ECSServiceTotalCPUUtilization",
-                        "ECSServiceTotalMemoryUtilization",
-                        "TotalALBRequestCount",
-                    ],
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "ResourceLabel": {"maxLength": 1023, "minLength": 1, "type": "string"},
-            },
-            "required": ["PredefinedMetricType"],
-            "type": "object",
-        },
-        "PredictiveScalingPredefinedScalingMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "PredefinedMetricType": {
-                    "enum": [
-                        "ALBRequestCount",
-                        "ALBRequestCountPerTarget",
-                        "ECSServiceAverageCPUUtilization",
-                        "ECSServiceAverageMemoryUtilization",
-                        "ECSServiceCPUUtilization",
-                        "ECSServiceMemoryUtilization",
-                        "ECSServiceTotalCPUUtilization",
-                        "ECSServiceTotalMemoryUtilization",
-                        "TotalALBRequestCount",
-                    ],
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "ResourceLabel": {"maxLength": 1023, "minLength": 1, "type": "string"},
-            },
-            "required": ["PredefinedMetricType"],
-            "type": "object",
-        },
-        "StepAdjustment": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricIntervalLowerBound": {"type": "number"},
-                "MetricIntervalUpperBound": {"type": "number"},
-                "ScalingAdjustment": {"type": "integer"},
-            },
-            "required": ["ScalingAdjustment"],
-            "type": "object",
-        },
-        "StepScalingPolicyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdjustmentType": {
-                    "enum": ["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"],
-                    "type": "string",
-                },
-                "Cooldown": {"type": "integer"},
-                "MetricAggregationType": {
-                    "enum": ["Average", "Maximum", "Minimum"],
-                    "type": "string",
-                },
-                "MinAdjustmentMagnitude": {"type": "integer"},
-                "StepAdjustments": {
-                    "items": {"$ref": "#/definitions/StepAdjustment"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "TargetTrackingMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "Dimensions": {
-                    "items": {"$ref": "#/definitions/TargetTrackingMetricDimension"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MetricName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Namespace": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "TargetTrackingMetricDataQuery": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Id": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Label": {"type": "string"},
-                "MetricStat": {"$ref": "#/definitions/TargetTrackingMetricStat"},
-                "ReturnData": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "TargetTrackingMetricDimension": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "TargetTrackingMetricStat": {
-            "additionalProperties": False,
-            "properties": {
-                "Metric": {"$ref": "#/definitions/TargetTrackingMetric"},
-                "Stat": {"type": "string"},
-                "Unit": {"maxLength": 1023, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "TargetTrackingScalingPolicyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomizedMetricSpecification": {
-                    "$ref": "#/definitions/CustomizedMetricSpecification"
-                },
-                "DisableScaleIn": {"type": "boolean"},
-                "PredefinedMetricSpecification": {
-                    "$ref": "#/definitions/PredefinedMetricSpecification"
-                },
-                "ScaleInCooldown": {"type": "integer"},
-                "ScaleOutCooldown": {"type": "integer"},
-                "TargetValue": {"type": "number"},
-            },
-            "required": ["TargetValue"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "PolicyName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^\\p{Print}+$",
-            "type": "string",
-        },
-        "PolicyType": {
-            "enum": ["PredictiveScaling", "StepScaling", "TargetTrackingScaling"],
-            "type": "string",
-        },
-        "PredictiveScalingPolicyConfiguration": {
-            "$ref": "#/definitions/PredictiveScalingPolicyConfiguration"
-        },
-        "ResourceId": {"maxLength": 1600, "minLength": 1, "type": "string"},
-        "ScalableDimension": {
-            "enum": [
-                "appstream:fleet:DesiredCapacity",
-                "cassandra:table:ReadCapacityUnits",
-                "cassandra:table:WriteCapacityUnits",
-                "comprehend:document-classifier-endpoint:DesiredInferenceUnits",
-                "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits",
-                "custom-resource:ResourceType:Property",
-                "dynamodb:index:ReadCapacityUnits",
-                "dynamodb:index:WriteCapacityUnits",
-                "dynamodb:table:ReadCapacityUnits",
-                "dynamodb:table:WriteCapacityUnits",
-                "ec2:spot-fleet-request:TargetCapacity",
-                "ecs:service:DesiredCount",
-                "elasticache:cache-cluster:Nodes",
-                "elasticache:replication-group:NodeGroups",
-                "elasticache:replication-group:Replicas",
-                "elasticmapreduce:instancegroup:InstanceCount",
-                "kafka:broker-storage:VolumeSize",
-                "lambda:function:ProvisionedConcurrency",
-                "neptune:cluster:ReadReplicaCount",
-                "rds:cluster:ReadReplicaCount",
-                "sagemaker:inference-component:DesiredCopyCount",
-                "sagemaker:variant:DesiredInstanceCount",
-                "sagemaker:variant:DesiredProvisionedConcurrency",
-                "workspaces:workspacespool:DesiredUserSessions",
-            ],
-            "type": "string",
-        },
-        "ScalingTargetId": {"type": "string"},
-        "ServiceNamespace": {
-            "enum": [
-                "appstream",
-                "cassandra",
-                "comprehend",
-                "custom-resource",
-                "dynamodb",
-                "ec2",
-                "ecs",
-                "elasticache",
-                "elasticmapreduce",
-                "kafka",
-                "lambda",
-                "neptune",
-                "rds",
-                "sagemaker",
-                "workspaces",
-            ],
-            "type": "string",
-        },
-        "StepScalingPolicyConfiguration": {"$ref": "#/definitions/StepScalingPolicyConfiguration"},
-        "TargetTrackingScalingPolicyConfiguration": {
-            "$ref": "#/definitions/TargetTrackingScalingPolicyConfiguration"
-        },
-    },
-    "required": ["PolicyName", "PolicyType"],
-}
-
 
 class ScalingPolicy(_Resource):
-    """AWS::ApplicationAutoScaling::ScalingPolicy: The ``AWS::ApplicationAutoScaling::ScalingPolicy`` resource defines a scaling policy that Application Auto Scaling uses to adjust the capacity of a sc...
+    """AWS::ApplicationAutoScaling::ScalingPolicy: The
+    ``AWS::ApplicationAutoScaling::ScalingPolicy`` resource defines a scaling policy that
+    Application Auto Scaling uses to adjust the capacity of a scalable target. For more information,
+    see [Target tracking scaling
+    policies](https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-target-tracking.html)
+    and [Step scaling
+    policies](https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-step-scaling-policies.html)
+    in the *Application Auto Scaling User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn, ScalableDimension (composite: the values joined by '|').
+    Replaced when any of these change (create-only): PolicyName, ServiceNamespace, ResourceId,
+    ScalableDimension, ScalingTargetId.
+    Write-only (sent to AWS, never read back):
+    TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.ResourceLabel,
+    ScalingTargetId.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-applicationautoscaling-scalingpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -856,11 +778,13 @@ class ScalingPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ScalingPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "scaling_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     PolicyName: str
     PolicyType: Literal["PredictiveScaling", "StepScaling", "TargetTrackingScaling"]
     PredictiveScalingPolicyConfiguration: ScalingPolicyPredictiveScalingPolicyConfigurationDict
@@ -914,86 +838,193 @@ class ScalingPolicy(_Resource):
         ScalingPolicyTargetTrackingScalingPolicyConfigurationDict
     )
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PolicyName: str,
+        PolicyType: Literal["PredictiveScaling", "StepScaling", "TargetTrackingScaling"],
+        PredictiveScalingPolicyConfiguration: ScalingPolicyPredictiveScalingPolicyConfiguration
+        | ScalingPolicyPredictiveScalingPolicyConfigurationDict
+        | None = None,
+        ResourceId: str | None = None,
+        ScalableDimension: Literal[
+            "appstream:fleet:DesiredCapacity",
+            "cassandra:table:ReadCapacityUnits",
+            "cassandra:table:WriteCapacityUnits",
+            "comprehend:document-classifier-endpoint:DesiredInferenceUnits",
+            "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits",
+            "custom-resource:ResourceType:Property",
+            "dynamodb:index:ReadCapacityUnits",
+            "dynamodb:index:WriteCapacityUnits",
+            "dynamodb:table:ReadCapacityUnits",
+            "dynamodb:table:WriteCapacityUnits",
+            "ec2:spot-fleet-request:TargetCapacity",
+            "ecs:service:DesiredCount",
+            "elasticache:cache-cluster:Nodes",
+            "elasticache:replication-group:NodeGroups",
+            "elasticache:replication-group:Replicas",
+            "elasticmapreduce:instancegroup:InstanceCount",
+            "kafka:broker-storage:VolumeSize",
+            "lambda:function:ProvisionedConcurrency",
+            "neptune:cluster:ReadReplicaCount",
+            "rds:cluster:ReadReplicaCount",
+            "sagemaker:inference-component:DesiredCopyCount",
+            "sagemaker:variant:DesiredInstanceCount",
+            "sagemaker:variant:DesiredProvisionedConcurrency",
+            "workspaces:workspacespool:DesiredUserSessions",
+        ]
+        | None = None,
+        ScalingTargetId: str | None = None,
+        ServiceNamespace: Literal[
+            "appstream",
+            "cassandra",
+            "comprehend",
+            "custom-resource",
+            "dynamodb",
+            "ec2",
+            "ecs",
+            "elasticache",
+            "elasticmapreduce",
+            "kafka",
+            "lambda",
+            "neptune",
+            "rds",
+            "sagemaker",
+            "workspaces",
+        ]
+        | None = None,
+        StepScalingPolicyConfiguration: ScalingPolicyStepScalingPolicyConfiguration
+        | ScalingPolicyStepScalingPolicyConfigurationDict
+        | None = None,
+        TargetTrackingScalingPolicyConfiguration: ScalingPolicyTargetTrackingScalingPolicyConfiguration
+        | ScalingPolicyTargetTrackingScalingPolicyConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApplicationAutoScaling::ScalingPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PolicyName: str,
-            PolicyType: Literal["PredictiveScaling", "StepScaling", "TargetTrackingScaling"],
-            PredictiveScalingPolicyConfiguration: ScalingPolicyPredictiveScalingPolicyConfiguration
-            | ScalingPolicyPredictiveScalingPolicyConfigurationDict
-            | None = None,
-            ResourceId: str | None = None,
-            ScalableDimension: Literal[
-                "appstream:fleet:DesiredCapacity",
-                "cassandra:table:ReadCapacityUnits",
-                "cassandra:table:WriteCapacityUnits",
-                "comprehend:document-classifier-endpoint:DesiredInferenceUnits",
-                "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits",
-                "custom-resource:ResourceType:Property",
-                "dynamodb:index:ReadCapacityUnits",
-                "dynamodb:index:WriteCapacityUnits",
-                "dynamodb:table:ReadCapacityUnits",
-                "dynamodb:table:WriteCapacityUnits",
-                "ec2:spot-fleet-request:TargetCapacity",
-                "ecs:service:DesiredCount",
-                "elasticache:cache-cluster:Nodes",
-                "elasticache:replication-group:NodeGroups",
-                "elasticache:replication-group:Replicas",
-                "elasticmapreduce:instancegroup:InstanceCount",
-                "kafka:broker-storage:VolumeSize",
-                "lambda:function:ProvisionedConcurrency",
-                "neptune:cluster:ReadReplicaCount",
-                "rds:cluster:ReadReplicaCount",
-                "sagemaker:inference-component:DesiredCopyCount",
-                "sagemaker:variant:DesiredInstanceCount",
-                "sagemaker:variant:DesiredProvisionedConcurrency",
-                "workspaces:workspacespool:DesiredUserSessions",
-            ]
-            | None = None,
-            ScalingTargetId: str | None = None,
-            ServiceNamespace: Literal[
-                "appstream",
-                "cassandra",
-                "comprehend",
-                "custom-resource",
-                "dynamodb",
-                "ec2",
-                "ecs",
-                "elasticache",
-                "elasticmapreduce",
-                "kafka",
-                "lambda",
-                "neptune",
-                "rds",
-                "sagemaker",
-                "workspaces",
-            ]
-            | None = None,
-            StepScalingPolicyConfiguration: ScalingPolicyStepScalingPolicyConfiguration
-            | ScalingPolicyStepScalingPolicyConfigurationDict
-            | None = None,
-            TargetTrackingScalingPolicyConfiguration: ScalingPolicyTargetTrackingScalingPolicyConfiguration
-            | ScalingPolicyTargetTrackingScalingPolicyConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApplicationAutoScaling::ScalingPolicy; `await` it inside an App to deploy it.
-
-            PolicyName: The name of the scaling policy.
-            PolicyType: The scaling policy type.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PolicyName: The name of the scaling policy. Updates to the name of a target tracking
+                scaling policy are not supported, unless you also update the metric used for
+                scaling. To change only a target tracking scaling policy's name, first delete the
+                policy by removing the existing ``AWS::ApplicationAutoScaling::ScalingPolicy``
+                resource from the template and updating the stack. Then, recreate the resource with
+                the same settings and a different name. Create-only: changing it replaces the
+                resource. Required.
+            PolicyType: The scaling policy type. The following policy types are supported:
+                ``TargetTrackingScaling``—Not supported for Amazon EMR ``StepScaling``—Not supported
+                for DynamoDB, Amazon Comprehend, Lambda, Amazon Keyspaces, Amazon MSK, Amazon
+                ElastiCache, or Neptune. ``PredictiveScaling``—Only supported for Amazon ECS
+                Required.
             PredictiveScalingPolicyConfiguration: The predictive scaling policy configuration.
-            ResourceId: The identifier of the resource associated with the scaling policy.
-            ScalableDimension: The scalable dimension.
-            ScalingTargetId: The CloudFormation-generated ID of an Application Auto Scaling scalable target.
-            ServiceNamespace: The namespace of the AWS service that provides the resource, or a ``custom-resource``.
+            ResourceId: The identifier of the resource associated with the scaling policy. This
+                string consists of the resource type and unique identifier. + ECS service - The
+                resource type is ``service`` and the unique identifier is the cluster name and
+                service name. Example: ``service/my-cluster/my-service``. + Spot Fleet - The
+                resource type is ``spot-fleet-request`` and the unique identifier is the Spot Fleet
+                request ID. Example:
+                ``spot-fleet-request/sfr-73fbd2ce-aa30-494c-8788-1cee4EXAMPLE``. + EMR cluster - The
+                resource type is ``instancegroup`` and the unique identifier is the cluster ID and
+                instance group ID. Example: ``instancegroup/j-2EEZNYKUA1NTV/ig-1791Y4E1L8YI0``. +
+                AppStream 2.0 fleet - The resource type is ``fleet`` and the unique identifier is
+                the fleet name. Example: ``fleet/sample-fleet``. + DynamoDB table - The resource
+                type is ``table`` and the unique identifier is the table name. Example:
+                ``table/my-table``. + DynamoDB global secondary index - The resource type is
+                ``index`` and the unique identifier is the index name. Example:
+                ``table/my-table/index/my-table-index``. + Aurora DB cluster - The resource type is
+                ``cluster`` and the unique identifier is the cluster name. Example:
+                ``cluster:my-db-cluster``. + SageMaker endpoint variant - The resource type is
+                ``variant`` and the unique identifier is the resource ID. Example:
+                ``endpoint/my-end-point/variant/KMeansClustering``. + Custom resources are not
+                supported with a resource type. This parameter must specify the ``OutputValue`` from
+                the CloudFormation template stack used to access the resources. The unique
+                identifier is defined by the service provider. More information is available in our
+                [GitHub
+                repository](https://docs.aws.amazon.com/https://github.com/aws/aws-auto-scaling-custom-resource).
+                + Amazon Comprehend document classification endpoint - The resource type and unique
+                identifier are specified using the endpoint ARN. Example:
+                ``arn:aws:comprehend:us-west-2:123456789012:document-classifier-endpoint/EXAMPLE``.
+                + Amazon Comprehend entity recognizer endpoint - The resource type and unique
+                identifier are specified using the endpoint ARN. Example:
+                ``arn:aws:comprehend:us-west-2:123456789012:entity-recognizer-endpoint/EXAMPLE``. +
+                Lambda provisioned concurrency - The resource type is ``function`` and the unique
+                identifier is the function name with a function version or alias name suffix that is
+                not ``$LATEST``. Example: ``function:my-function:prod`` or
+                ``function:my-function:1``. + Amazon Keyspaces table - The resource type is
+                ``table`` and the unique identifier is the table name. Example:
+                ``keyspace/mykeyspace/table/mytable``. + Amazon MSK cluster - The resource type and
+                unique identifier are specified using the cluster ARN. Example:
+                ``arn:aws:kafka:us-east-1:123456789012:cluster/demo-cluster-1/6357e0b2-0e6a-4b86-a0b4-70df934c2e31-5``.
+                + Amazon ElastiCache replication group - The resource type is ``replication-group``
+                and the unique identifier is the replication group name. Example:
+                ``replication-group/mycluster``. + Amazon ElastiCache cache cluster - The resource
+                type is ``cache-cluster`` and the unique identifier is the cache cluster name.
+                Example: ``cache-cluster/mycluster``. + Neptune cluster - The resource type is
+                ``cluster`` and the unique identifier is the cluster name. Example:
+                ``cluster:mycluster``. + SageMaker serverless endpoint - The resource type is
+                ``variant`` and the unique identifier is the resource ID. Example:
+                ``endpoint/my-end-point/variant/KMeansClustering``. + SageMaker inference component
+                - The resource type is ``inference-component`` and the unique identifier is the
+                resource ID. Example: ``inference-component/my-inference-component``. + Pool of
+                WorkSpaces - The resource type is ``workspacespool`` and the unique identifier is
+                the pool ID. Example: ``workspacespool/wspool-123456``. Create-only: changing it
+                replaces the resource.
+            ScalableDimension: The scalable dimension. This string consists of the service
+                namespace, resource type, and scaling property. + ``ecs:service:DesiredCount`` - The
+                task count of an ECS service. + ``elasticmapreduce:instancegroup:InstanceCount`` -
+                The instance count of an EMR Instance Group. +
+                ``ec2:spot-fleet-request:TargetCapacity`` - The target capacity of a Spot Fleet. +
+                ``appstream:fleet:DesiredCapacity`` - The capacity of an AppStream 2.0 fleet. +
+                ``dynamodb:table:ReadCapacityUnits`` - The provisioned read capacity for a DynamoDB
+                table. + ``dynamodb:table:WriteCapacityUnits`` - The provisioned write capacity for
+                a DynamoDB table. + ``dynamodb:index:ReadCapacityUnits`` - The provisioned read
+                capacity for a DynamoDB global secondary index. +
+                ``dynamodb:index:WriteCapacityUnits`` - The provisioned write capacity for a
+                DynamoDB global secondary index. + ``rds:cluster:ReadReplicaCount`` - The count of
+                Aurora Replicas in an Aurora DB cluster. Available for Aurora MySQL-compatible
+                edition and Aurora PostgreSQL-compatible edition. +
+                ``sagemaker:variant:DesiredInstanceCount`` - The number of EC2 instances for a
+                SageMaker model endpoint variant. + ``custom-resource:ResourceType:Property`` - The
+                scalable dimension for a custom resource provided by your own application or
+                service. + ``comprehend:document-classifier-endpoint:DesiredInferenceUnits`` - The
+                number of inference units for an Amazon Comprehend document classification endpoint.
+                + ``comprehend:entity-recognizer-endpoint:DesiredInferenceUnits`` - The number of
+                inference units for an Amazon Comprehend entity recognizer endpoint. +
+                ``lambda:function:ProvisionedConcurrency`` - The provisioned concurrency for a
+                Lambda function. + ``cassandra:table:ReadCapacityUnits`` - The provisioned read
+                capacity for an Amazon Keyspaces table. + ``cassandra:table:WriteCapacityUnits`` -
+                The provisioned write capacity for an Amazon Keyspaces table. +
+                ``kafka:broker-storage:VolumeSize`` - The provisioned volume size (in GiB) for
+                brokers in an Amazon MSK cluster. + ``elasticache:cache-cluster:Nodes`` - The number
+                of nodes for an Amazon ElastiCache cache cluster. +
+                ``elasticache:replication-group:NodeGroups`` - The number of node groups for an
+                Amazon ElastiCache replication group. + ``elasticache:replication-group:Replicas`` -
+                The number of replicas per node group for an Amazon ElastiCache replication group. +
+                ``neptune:cluster:ReadReplicaCount`` - The count of read replicas in an Amazon
+                Neptune DB cluster. + ``sagemaker:variant:DesiredProvisionedConcurrency`` - The
+                provisioned concurrency for a SageMaker serverless endpoint. +
+                ``sagemaker:inference-component:DesiredCopyCount`` - The number of copies across an
+                endpoint for a SageMaker inference component. +
+                ``workspaces:workspacespool:DesiredUserSessions`` - The number of user sessions for
+                the WorkSpaces in the pool. Create-only: changing it replaces the resource.
+            ScalingTargetId: The CloudFormation-generated ID of an Application Auto Scaling scalable
+                target. For more information about the ID, see the Return Value section of the
+                ``AWS::ApplicationAutoScaling::ScalableTarget`` resource. You must specify either
+                the ``ScalingTargetId`` property, or the ``ResourceId``, ``ScalableDimension``, and
+                ``ServiceNamespace`` properties, but not both. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            ServiceNamespace: The namespace of the AWS service that provides the resource, or a
+                ``custom-resource``. Create-only: changing it replaces the resource.
             StepScalingPolicyConfiguration: A step scaling policy.
             TargetTrackingScalingPolicyConfiguration: A target tracking scaling policy.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

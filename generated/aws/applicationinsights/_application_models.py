@@ -7,10 +7,10 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Alarm",
@@ -38,194 +38,455 @@ __all__ = [
 
 
 class Alarm(DeferredModel):
+    """
+    A CloudWatch alarm to be monitored for the component.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmName: str
-    Severity: Literal["HIGH", "MEDIUM", "LOW"] | None = None
+    AlarmName: Annotated[
+        str,
+        Field(description="The name of the CloudWatch alarm to be monitored for the component."),
+    ]
+    Severity: Annotated[
+        Literal["HIGH", "MEDIUM", "LOW"] | None,
+        Field(description="Indicates the degree of outage when the alarm goes off."),
+    ] = None
 
 
 class AlarmMetric(DeferredModel):
+    """
+    A metric to be monitored for the component.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmMetricName: str
+    AlarmMetricName: Annotated[
+        str, Field(description="The name of the metric to be monitored for the component.")
+    ]
 
 
 class ApplicationHAClusterPrometheusExporter(DeferredModel):
+    """
+    The HA cluster Prometheus Exporter settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PrometheusPort: str | None = None
+    PrometheusPort: Annotated[str | None, Field(description="Prometheus exporter port.")] = None
 
 
 class ApplicationHANAPrometheusExporter(DeferredModel):
+    """
+    The HANA DB Prometheus Exporter settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgreeToInstallHANADBClient: bool
-    HANAPort: str
-    HANASID: str
-    HANASecretName: str
-    PrometheusPort: str | None = None
+    AgreeToInstallHANADBClient: Annotated[
+        bool, Field(description="A flag which indicates agreeing to install SAP HANA DB client.")
+    ]
+    HANAPort: Annotated[str, Field(description="The HANA DB port.")]
+    HANASID: Annotated[str, Field(description="HANA DB SID.")]
+    HANASecretName: Annotated[
+        str,
+        Field(
+            description='The secret name which manages the HANA DB credentials e.g. { "username": "<>", "password": "<>" }.'
+        ),
+    ]
+    PrometheusPort: Annotated[str | None, Field(description="Prometheus exporter port.")] = None
 
 
 class ApplicationJMXPrometheusExporter(DeferredModel):
+    """
+    The JMX Prometheus Exporter settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HostPort: str | None = None
-    JMXURL: str | None = None
-    PrometheusPort: str | None = None
+    HostPort: Annotated[str | None, Field(description="Java agent host port")] = None
+    JMXURL: Annotated[str | None, Field(description="JMX service URL.")] = None
+    PrometheusPort: Annotated[str | None, Field(description="Prometheus exporter port.")] = None
 
 
 class ApplicationNetWeaverPrometheusExporter(DeferredModel):
+    """
+    The NetWeaver Prometheus Exporter Settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceNumbers: list[str]
-    PrometheusPort: str | None = None
-    SAPSID: str
+    InstanceNumbers: Annotated[
+        list[str], Field(description="SAP instance numbers for ASCS, ERS, and App Servers.")
+    ]
+    PrometheusPort: Annotated[str | None, Field(description="Prometheus exporter port.")] = None
+    SAPSID: Annotated[str, Field(description="SAP NetWeaver SID.")]
 
 
 class ApplicationSQLServerPrometheusExporter(DeferredModel):
+    """
+    The SQL prometheus exporter settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PrometheusPort: str
-    SQLSecretName: str
+    PrometheusPort: Annotated[str, Field(description="Prometheus exporter port.")]
+    SQLSecretName: Annotated[
+        str,
+        Field(
+            description='Secret name which managers SQL exporter connection. e.g. {"data_source_name": "sqlserver://<USERNAME>:<PASSWORD>@localhost:1433"}'
+        ),
+    ]
 
 
 class CustomComponent(DeferredModel):
+    """
+    The custom grouped component.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComponentName: str
-    ResourceList: list[str]
+    ComponentName: Annotated[str, Field(description="The name of the component.")]
+    ResourceList: Annotated[
+        list[str], Field(description="The list of resource ARNs that belong to the component.")
+    ]
 
 
 class Log(DeferredModel):
+    """
+    A log to be monitored for the component.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Encoding: Literal["utf-8", "utf-16", "ascii"] | None = None
-    LogGroupName: str | None = None
-    LogPath: str | None = None
-    LogType: str
-    PatternSet: str | None = None
+    Encoding: Annotated[
+        Literal["utf-8", "utf-16", "ascii"] | None,
+        Field(description="The type of encoding of the logs to be monitored."),
+    ] = None
+    LogGroupName: Annotated[
+        str | None,
+        Field(description="The CloudWatch log group name to be associated to the monitored log."),
+    ] = None
+    LogPath: Annotated[str | None, Field(description="The path of the logs to be monitored.")] = (
+        None
+    )
+    LogType: Annotated[
+        str,
+        Field(
+            description="The log type decides the log patterns against which Application Insights analyzes the log."
+        ),
+    ]
+    PatternSet: Annotated[str | None, Field(description="The name of the log pattern set.")] = None
 
 
 class LogPattern(DeferredModel):
+    """
+    The log pattern.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Pattern: str
-    PatternName: str
-    Rank: int
+    Pattern: Annotated[str, Field(description="The log pattern.")]
+    PatternName: Annotated[str, Field(description="The name of the log pattern.")]
+    Rank: Annotated[int, Field(description="Rank of the log pattern.")]
 
 
 class LogPatternSet(DeferredModel):
+    """
+    The log pattern set.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogPatterns: list[LogPattern]
-    PatternSetName: str
+    LogPatterns: Annotated[list[LogPattern], Field(description="The log patterns of a set.")]
+    PatternSetName: Annotated[str, Field(description="The name of the log pattern set.")]
 
 
 class Process(DeferredModel):
+    """
+    A process to be monitored for the component.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmMetrics: list[AlarmMetric]
-    ProcessName: str
+    AlarmMetrics: Annotated[
+        list[AlarmMetric], Field(description="A list of metrics to monitor for the component.")
+    ]
+    ProcessName: Annotated[
+        str, Field(description="The name of the process to be monitored for the component.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class WindowsEvent(DeferredModel):
+    """
+    A Windows Event to be monitored for the component.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventLevels: list[Literal["INFORMATION", "WARNING", "ERROR", "CRITICAL", "VERBOSE"]]
-    EventName: str
-    LogGroupName: str
-    PatternSet: str | None = None
+    EventLevels: Annotated[
+        list[Literal["INFORMATION", "WARNING", "ERROR", "CRITICAL", "VERBOSE"]],
+        Field(description="The levels of event to log."),
+    ]
+    EventName: Annotated[str, Field(description="The type of Windows Events to log.")]
+    LogGroupName: Annotated[
+        str,
+        Field(description="The CloudWatch log group name to be associated to the monitored log."),
+    ]
+    PatternSet: Annotated[str | None, Field(description="The name of the log pattern set.")] = None
 
 
 class ApplicationAttributes(DeferredModel):
-    ApplicationARN: str | None = None
+    """
+    The read-only attributes of a AWS::ApplicationInsights::Application, set by AWS.
+    """
+
+    ApplicationARN: Annotated[
+        str | None, Field(description="The ARN of the ApplicationInsights application.")
+    ] = None
 
 
 class ApplicationConfigurationDetails(DeferredModel):
+    """
+    The configuration settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmMetrics: list[AlarmMetric] | None = None
-    Alarms: list[Alarm] | None = None
-    HAClusterPrometheusExporter: ApplicationHAClusterPrometheusExporter | None = None
-    HANAPrometheusExporter: ApplicationHANAPrometheusExporter | None = None
-    JMXPrometheusExporter: ApplicationJMXPrometheusExporter | None = None
-    Logs: list[Log] | None = None
-    NetWeaverPrometheusExporter: ApplicationNetWeaverPrometheusExporter | None = None
-    Processes: list[Process] | None = None
-    SQLServerPrometheusExporter: ApplicationSQLServerPrometheusExporter | None = None
-    WindowsEvents: list[WindowsEvent] | None = None
+    AlarmMetrics: Annotated[
+        list[AlarmMetric] | None,
+        Field(description="A list of metrics to monitor for the component."),
+    ] = None
+    Alarms: Annotated[
+        list[Alarm] | None, Field(description="A list of alarms to monitor for the component.")
+    ] = None
+    HAClusterPrometheusExporter: Annotated[
+        ApplicationHAClusterPrometheusExporter | None,
+        Field(description="The HA cluster Prometheus Exporter settings."),
+    ] = None
+    HANAPrometheusExporter: Annotated[
+        ApplicationHANAPrometheusExporter | None,
+        Field(description="The HANA DB Prometheus Exporter settings."),
+    ] = None
+    JMXPrometheusExporter: Annotated[
+        ApplicationJMXPrometheusExporter | None,
+        Field(description="The JMX Prometheus Exporter settings."),
+    ] = None
+    Logs: Annotated[
+        list[Log] | None, Field(description="A list of logs to monitor for the component.")
+    ] = None
+    NetWeaverPrometheusExporter: Annotated[
+        ApplicationNetWeaverPrometheusExporter | None,
+        Field(description="The NetWeaver Prometheus Exporter settings."),
+    ] = None
+    Processes: Annotated[
+        list[Process] | None,
+        Field(
+            description="A list of processes to monitor for the component. Only Windows EC2 instances can have a processes section."
+        ),
+    ] = None
+    SQLServerPrometheusExporter: Annotated[
+        ApplicationSQLServerPrometheusExporter | None,
+        Field(description="The SQL Prometheus Exporter settings."),
+    ] = None
+    WindowsEvents: Annotated[
+        list[WindowsEvent] | None, Field(description="A list of Windows Events to log.")
+    ] = None
 
 
 class ApplicationSubComponentConfigurationDetails(DeferredModel):
+    """
+    The configuration settings of sub components.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmMetrics: list[AlarmMetric] | None = None
-    Logs: list[Log] | None = None
-    Processes: list[Process] | None = None
-    WindowsEvents: list[WindowsEvent] | None = None
+    AlarmMetrics: Annotated[
+        list[AlarmMetric] | None,
+        Field(description="A list of metrics to monitor for the component."),
+    ] = None
+    Logs: Annotated[
+        list[Log] | None, Field(description="A list of logs to monitor for the component.")
+    ] = None
+    Processes: Annotated[
+        list[Process] | None,
+        Field(
+            description="A list of processes to monitor for the component. Only Windows EC2 instances can have a processes section."
+        ),
+    ] = None
+    WindowsEvents: Annotated[
+        list[WindowsEvent] | None, Field(description="A list of Windows Events to log.")
+    ] = None
 
 
 class SubComponentTypeConfiguration(DeferredModel):
+    """
+    One type sub component configurations for the component.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SubComponentConfigurationDetails: ApplicationSubComponentConfigurationDetails
-    SubComponentType: Literal["AWS::EC2::Instance", "AWS::EC2::Volume"]
+    SubComponentConfigurationDetails: Annotated[
+        ApplicationSubComponentConfigurationDetails,
+        Field(description="The configuration settings of sub components."),
+    ]
+    SubComponentType: Annotated[
+        Literal["AWS::EC2::Instance", "AWS::EC2::Volume"],
+        Field(description="The sub component type."),
+    ]
 
 
 class ComponentConfiguration(DeferredModel):
+    """
+    The configuration settings of the component.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfigurationDetails: ApplicationConfigurationDetails | None = None
-    SubComponentTypeConfigurations: list[SubComponentTypeConfiguration] | None = None
+    ConfigurationDetails: Annotated[
+        ApplicationConfigurationDetails | None, Field(description="The configuration settings")
+    ] = None
+    SubComponentTypeConfigurations: Annotated[
+        list[SubComponentTypeConfiguration] | None,
+        Field(description="Sub component configurations of the component."),
+    ] = None
 
 
 class ComponentMonitoringSetting(DeferredModel):
+    """
+    The monitoring setting of the component.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComponentARN: str | None = None
-    ComponentConfigurationMode: Literal["DEFAULT", "DEFAULT_WITH_OVERWRITE", "CUSTOM"]
-    ComponentName: str | None = None
-    CustomComponentConfiguration: ComponentConfiguration | None = None
-    DefaultOverwriteComponentConfiguration: ComponentConfiguration | None = None
-    Tier: str
+    ComponentARN: Annotated[str | None, Field(description="The ARN of the compnonent.")] = None
+    ComponentConfigurationMode: Annotated[
+        Literal["DEFAULT", "DEFAULT_WITH_OVERWRITE", "CUSTOM"],
+        Field(description="The component monitoring configuration mode."),
+    ]
+    ComponentName: Annotated[str | None, Field(description="The name of the component.")] = None
+    CustomComponentConfiguration: Annotated[
+        ComponentConfiguration | None,
+        Field(description="The monitoring configuration of the component."),
+    ] = None
+    DefaultOverwriteComponentConfiguration: Annotated[
+        ComponentConfiguration | None,
+        Field(
+            description="The overwritten settings on default component monitoring configuration."
+        ),
+    ] = None
+    Tier: Annotated[str, Field(description="The tier of the application component.")]
 
 
 class ApplicationProps(DeferredModel):
-    AttachMissingPermission: bool | None = None
-    AutoConfigurationEnabled: bool | None = None
-    CWEMonitorEnabled: bool | None = None
-    ComponentMonitoringSettings: list[ComponentMonitoringSetting] | None = None
-    CustomComponents: list[CustomComponent] | None = None
-    GroupingType: Literal["ACCOUNT_BASED"] | None = None
-    LogPatternSets: list[LogPatternSet] | None = None
-    OpsCenterEnabled: bool | None = None
-    OpsItemSNSTopicArn: str | None = None
-    ResourceGroupName: str
-    SNSNotificationArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ApplicationInsights::Application.
+    """
+
+    AttachMissingPermission: Annotated[
+        bool | None,
+        Field(
+            description="If set to true, the managed policies for SSM and CW will be attached to the instance roles if they are missing Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    AutoConfigurationEnabled: Annotated[
+        bool | None,
+        Field(
+            description="If set to true, application will be configured with recommended monitoring configuration."
+        ),
+    ] = None
+    CWEMonitorEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether Application Insights can listen to CloudWatch events for the application resources."
+        ),
+    ] = None
+    ComponentMonitoringSettings: Annotated[
+        list[ComponentMonitoringSetting] | None,
+        Field(
+            description="The monitoring settings of the components. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CustomComponents: Annotated[
+        list[CustomComponent] | None,
+        Field(
+            description="The custom grouped components. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    GroupingType: Annotated[
+        Literal["ACCOUNT_BASED"] | None,
+        Field(
+            description="The grouping type of the application Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    LogPatternSets: Annotated[
+        list[LogPatternSet] | None,
+        Field(description="The log pattern sets. Write-only: sent to AWS, never read back."),
+    ] = None
+    OpsCenterEnabled: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, creates opsItems for any problems detected on an application."
+        ),
+    ] = None
+    OpsItemSNSTopicArn: Annotated[
+        str | None,
+        Field(
+            description="The SNS topic provided to Application Insights that is associated to the created opsItem. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ResourceGroupName: Annotated[
+        str,
+        Field(
+            description="The name of the resource group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SNSNotificationArn: Annotated[
+        str | None,
+        Field(
+            description="Application Insights sends notifications to this SNS topic whenever there is a problem update in the associated application. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags of Application Insights application.")
+    ] = None

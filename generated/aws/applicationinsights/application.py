@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -123,205 +127,241 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AlarmDict = TypedDict(
-    "AlarmDict",
-    {
-        "AlarmName": "Required[str]",
-        "Severity": "Literal['HIGH', 'MEDIUM', 'LOW']",
-    },
-    total=False,
-)
 
-AlarmMetricDict = TypedDict(
-    "AlarmMetricDict",
-    {
-        "AlarmMetricName": "Required[str]",
-    },
-    total=False,
-)
+class AlarmDict(TypedDict, total=False):
+    """Alarm as a plain dict: A CloudWatch alarm to be monitored for the component."""
 
-ApplicationConfigurationDetailsDict = TypedDict(
-    "ApplicationConfigurationDetailsDict",
-    {
-        "AlarmMetrics": "list[AlarmMetricDict]",
-        "Alarms": "list[AlarmDict]",
-        "HAClusterPrometheusExporter": "ApplicationHAClusterPrometheusExporterDict",
-        "HANAPrometheusExporter": "ApplicationHANAPrometheusExporterDict",
-        "JMXPrometheusExporter": "ApplicationJMXPrometheusExporterDict",
-        "Logs": "list[LogDict]",
-        "NetWeaverPrometheusExporter": "ApplicationNetWeaverPrometheusExporterDict",
-        "Processes": "list[ProcessDict]",
-        "SQLServerPrometheusExporter": "ApplicationSQLServerPrometheusExporterDict",
-        "WindowsEvents": "list[WindowsEventDict]",
-    },
-    total=False,
-)
+    AlarmName: Required[str]
+    """The name of the CloudWatch alarm to be monitored for the component."""
+    Severity: Literal["HIGH", "MEDIUM", "LOW"]
+    """Indicates the degree of outage when the alarm goes off."""
 
-ApplicationHAClusterPrometheusExporterDict = TypedDict(
-    "ApplicationHAClusterPrometheusExporterDict",
-    {
-        "PrometheusPort": "str",
-    },
-    total=False,
-)
 
-ApplicationHANAPrometheusExporterDict = TypedDict(
-    "ApplicationHANAPrometheusExporterDict",
-    {
-        "AgreeToInstallHANADBClient": "Required[bool]",
-        "HANAPort": "Required[str]",
-        "HANASID": "Required[str]",
-        "HANASecretName": "Required[str]",
-        "PrometheusPort": "str",
-    },
-    total=False,
-)
+class AlarmMetricDict(TypedDict, total=False):
+    """AlarmMetric as a plain dict: A metric to be monitored for the component."""
 
-ApplicationJMXPrometheusExporterDict = TypedDict(
-    "ApplicationJMXPrometheusExporterDict",
-    {
-        "HostPort": "str",
-        "JMXURL": "str",
-        "PrometheusPort": "str",
-    },
-    total=False,
-)
+    AlarmMetricName: Required[str]
+    """The name of the metric to be monitored for the component."""
 
-ApplicationNetWeaverPrometheusExporterDict = TypedDict(
-    "ApplicationNetWeaverPrometheusExporterDict",
-    {
-        "InstanceNumbers": "Required[list[str]]",
-        "PrometheusPort": "str",
-        "SAPSID": "Required[str]",
-    },
-    total=False,
-)
 
-ApplicationSQLServerPrometheusExporterDict = TypedDict(
-    "ApplicationSQLServerPrometheusExporterDict",
-    {
-        "PrometheusPort": "Required[str]",
-        "SQLSecretName": "Required[str]",
-    },
-    total=False,
-)
+class ApplicationConfigurationDetailsDict(TypedDict, total=False):
+    """ApplicationConfigurationDetails as a plain dict: The configuration settings."""
 
-ApplicationSubComponentConfigurationDetailsDict = TypedDict(
-    "ApplicationSubComponentConfigurationDetailsDict",
-    {
-        "AlarmMetrics": "list[AlarmMetricDict]",
-        "Logs": "list[LogDict]",
-        "Processes": "list[ProcessDict]",
-        "WindowsEvents": "list[WindowsEventDict]",
-    },
-    total=False,
-)
+    AlarmMetrics: list[AlarmMetricDict]
+    """A list of metrics to monitor for the component."""
+    Alarms: list[AlarmDict]
+    """A list of alarms to monitor for the component."""
+    HAClusterPrometheusExporter: ApplicationHAClusterPrometheusExporterDict
+    """The HA cluster Prometheus Exporter settings."""
+    HANAPrometheusExporter: ApplicationHANAPrometheusExporterDict
+    """The HANA DB Prometheus Exporter settings."""
+    JMXPrometheusExporter: ApplicationJMXPrometheusExporterDict
+    """The JMX Prometheus Exporter settings."""
+    Logs: list[LogDict]
+    """A list of logs to monitor for the component."""
+    NetWeaverPrometheusExporter: ApplicationNetWeaverPrometheusExporterDict
+    """The NetWeaver Prometheus Exporter settings."""
+    Processes: list[ProcessDict]
+    """A list of processes to monitor for the component. Only Windows EC2 instances can have a
+    processes section."""
+    SQLServerPrometheusExporter: ApplicationSQLServerPrometheusExporterDict
+    """The SQL Prometheus Exporter settings."""
+    WindowsEvents: list[WindowsEventDict]
+    """A list of Windows Events to log."""
 
-ComponentConfigurationDict = TypedDict(
-    "ComponentConfigurationDict",
-    {
-        "ConfigurationDetails": "ApplicationConfigurationDetailsDict",
-        "SubComponentTypeConfigurations": "list[SubComponentTypeConfigurationDict]",
-    },
-    total=False,
-)
 
-ComponentMonitoringSettingDict = TypedDict(
-    "ComponentMonitoringSettingDict",
-    {
-        "ComponentARN": "str",
-        "ComponentConfigurationMode": "Required[Literal['DEFAULT', 'DEFAULT_WITH_OVERWRITE', 'CUSTOM']]",
-        "ComponentName": "str",
-        "CustomComponentConfiguration": "ComponentConfigurationDict",
-        "DefaultOverwriteComponentConfiguration": "ComponentConfigurationDict",
-        "Tier": "Required[str]",
-    },
-    total=False,
-)
+class ApplicationHAClusterPrometheusExporterDict(TypedDict, total=False):
+    """ApplicationHAClusterPrometheusExporter as a plain dict: The HA cluster Prometheus Exporter
+    settings."""
 
-CustomComponentDict = TypedDict(
-    "CustomComponentDict",
-    {
-        "ComponentName": "Required[str]",
-        "ResourceList": "Required[list[str]]",
-    },
-    total=False,
-)
+    PrometheusPort: str
+    """Prometheus exporter port."""
 
-LogDict = TypedDict(
-    "LogDict",
-    {
-        "Encoding": "Literal['utf-8', 'utf-16', 'ascii']",
-        "LogGroupName": "str",
-        "LogPath": "str",
-        "LogType": "Required[str]",
-        "PatternSet": "str",
-    },
-    total=False,
-)
 
-LogPatternDict = TypedDict(
-    "LogPatternDict",
-    {
-        "Pattern": "Required[str]",
-        "PatternName": "Required[str]",
-        "Rank": "Required[int]",
-    },
-    total=False,
-)
+class ApplicationHANAPrometheusExporterDict(TypedDict, total=False):
+    """ApplicationHANAPrometheusExporter as a plain dict: The HANA DB Prometheus Exporter settings."""
 
-LogPatternSetDict = TypedDict(
-    "LogPatternSetDict",
-    {
-        "LogPatterns": "Required[list[LogPatternDict]]",
-        "PatternSetName": "Required[str]",
-    },
-    total=False,
-)
+    AgreeToInstallHANADBClient: Required[bool]
+    """A flag which indicates agreeing to install SAP HANA DB client."""
+    HANAPort: Required[str]
+    """The HANA DB port."""
+    HANASID: Required[str]
+    """HANA DB SID."""
+    HANASecretName: Required[str]
+    """The secret name which manages the HANA DB credentials e.g. { "username": "<>", "password":
+    "<>" }."""
+    PrometheusPort: str
+    """Prometheus exporter port."""
 
-ProcessDict = TypedDict(
-    "ProcessDict",
-    {
-        "AlarmMetrics": "Required[list[AlarmMetricDict]]",
-        "ProcessName": "Required[str]",
-    },
-    total=False,
-)
 
-SubComponentTypeConfigurationDict = TypedDict(
-    "SubComponentTypeConfigurationDict",
-    {
-        "SubComponentConfigurationDetails": "Required[ApplicationSubComponentConfigurationDetailsDict]",
-        "SubComponentType": "Required[Literal['AWS::EC2::Instance', 'AWS::EC2::Volume']]",
-    },
-    total=False,
-)
+class ApplicationJMXPrometheusExporterDict(TypedDict, total=False):
+    """ApplicationJMXPrometheusExporter as a plain dict: The JMX Prometheus Exporter settings."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    HostPort: str
+    """Java agent host port"""
+    JMXURL: str
+    """JMX service URL."""
+    PrometheusPort: str
+    """Prometheus exporter port."""
 
-WindowsEventDict = TypedDict(
-    "WindowsEventDict",
-    {
-        "EventLevels": "Required[list[Literal['INFORMATION', 'WARNING', 'ERROR', 'CRITICAL', 'VERBOSE']]]",
-        "EventName": "Required[str]",
-        "LogGroupName": "Required[str]",
-        "PatternSet": "str",
-    },
-    total=False,
-)
 
+class ApplicationNetWeaverPrometheusExporterDict(TypedDict, total=False):
+    """ApplicationNetWeaverPrometheusExporter as a plain dict: The NetWeaver Prometheus Exporter
+    Settings."""
+
+    InstanceNumbers: Required[list[str]]
+    """SAP instance numbers for ASCS, ERS, and App Servers."""
+    PrometheusPort: str
+    """Prometheus exporter port."""
+    SAPSID: Required[str]
+    """SAP NetWeaver SID."""
+
+
+class ApplicationSQLServerPrometheusExporterDict(TypedDict, total=False):
+    """ApplicationSQLServerPrometheusExporter as a plain dict: The SQL prometheus exporter settings."""
+
+    PrometheusPort: Required[str]
+    """Prometheus exporter port."""
+    SQLSecretName: Required[str]
+    """Secret name which managers SQL exporter connection. e.g. {"data_source_name":
+    "sqlserver://<USERNAME>:<PASSWORD>@localhost:1433"}"""
+
+
+class ApplicationSubComponentConfigurationDetailsDict(TypedDict, total=False):
+    """ApplicationSubComponentConfigurationDetails as a plain dict: The configuration settings of
+    sub components."""
+
+    AlarmMetrics: list[AlarmMetricDict]
+    """A list of metrics to monitor for the component."""
+    Logs: list[LogDict]
+    """A list of logs to monitor for the component."""
+    Processes: list[ProcessDict]
+    """A list of processes to monitor for the component. Only Windows EC2 instances can have a
+    processes section."""
+    WindowsEvents: list[WindowsEventDict]
+    """A list of Windows Events to log."""
+
+
+class ComponentConfigurationDict(TypedDict, total=False):
+    """ComponentConfiguration as a plain dict: The configuration settings of the component."""
+
+    ConfigurationDetails: ApplicationConfigurationDetailsDict
+    """The configuration settings"""
+    SubComponentTypeConfigurations: list[SubComponentTypeConfigurationDict]
+    """Sub component configurations of the component."""
+
+
+class ComponentMonitoringSettingDict(TypedDict, total=False):
+    """ComponentMonitoringSetting as a plain dict: The monitoring setting of the component."""
+
+    ComponentARN: str
+    """The ARN of the compnonent."""
+    ComponentConfigurationMode: Required[Literal["DEFAULT", "DEFAULT_WITH_OVERWRITE", "CUSTOM"]]
+    """The component monitoring configuration mode."""
+    ComponentName: str
+    """The name of the component."""
+    CustomComponentConfiguration: ComponentConfigurationDict
+    """The monitoring configuration of the component."""
+    DefaultOverwriteComponentConfiguration: ComponentConfigurationDict
+    """The overwritten settings on default component monitoring configuration."""
+    Tier: Required[str]
+    """The tier of the application component."""
+
+
+class CustomComponentDict(TypedDict, total=False):
+    """CustomComponent as a plain dict: The custom grouped component."""
+
+    ComponentName: Required[str]
+    """The name of the component."""
+    ResourceList: Required[list[str]]
+    """The list of resource ARNs that belong to the component."""
+
+
+class LogDict(TypedDict, total=False):
+    """Log as a plain dict: A log to be monitored for the component."""
+
+    Encoding: Literal["utf-8", "utf-16", "ascii"]
+    """The type of encoding of the logs to be monitored."""
+    LogGroupName: str
+    """The CloudWatch log group name to be associated to the monitored log."""
+    LogPath: str
+    """The path of the logs to be monitored."""
+    LogType: Required[str]
+    """The log type decides the log patterns against which Application Insights analyzes the log."""
+    PatternSet: str
+    """The name of the log pattern set."""
+
+
+class LogPatternDict(TypedDict, total=False):
+    """LogPattern as a plain dict: The log pattern."""
+
+    Pattern: Required[str]
+    """The log pattern."""
+    PatternName: Required[str]
+    """The name of the log pattern."""
+    Rank: Required[int]
+    """Rank of the log pattern."""
+
+
+class LogPatternSetDict(TypedDict, total=False):
+    """LogPatternSet as a plain dict: The log pattern set."""
+
+    LogPatterns: Required[list[LogPatternDict]]
+    """The log patterns of a set."""
+    PatternSetName: Required[str]
+    """The name of the log pattern set."""
+
+
+class ProcessDict(TypedDict, total=False):
+    """Process as a plain dict: A process to be monitored for the component."""
+
+    AlarmMetrics: Required[list[AlarmMetricDict]]
+    """A list of metrics to monitor for the component."""
+    ProcessName: Required[str]
+    """The name of the process to be monitored for the component."""
+
+
+class SubComponentTypeConfigurationDict(TypedDict, total=False):
+    """SubComponentTypeConfiguration as a plain dict: One type sub component configurations for the
+    component."""
+
+    SubComponentConfigurationDetails: Required[ApplicationSubComponentConfigurationDetailsDict]
+    """The configuration settings of sub components."""
+    SubComponentType: Required[Literal["AWS::EC2::Instance", "AWS::EC2::Volume"]]
+    """The sub component type."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class WindowsEventDict(TypedDict, total=False):
+    """WindowsEvent as a plain dict: A Windows Event to be monitored for the component."""
+
+    EventLevels: Required[list[Literal["INFORMATION", "WARNING", "ERROR", "CRITICAL", "VERBOSE"]]]
+    """The levels of event to log."""
+    EventName: Required[str]
+    """The type of Windows Events to log."""
+    LogGroupName: Required[str]
+    """The CloudWatch log group name to be associated to the monitored log."""
+    PatternSet: str
+    """The name of the log pattern set."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApplicationInsights::Application",
     schema_file="aws-applicationinsights-application.json",
     primary_identifier=("/ApplicationARN",),
-    additional_identifiers=(),
     read_only=("/ApplicationARN",),
     create_only=("/ResourceGroupName", "/GroupingType"),
     write_only=(
@@ -333,17 +373,8 @@ METADATA = _TypeMetadata(
         "/SNSNotificationArn",
         "/AttachMissingPermission",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ResourceGroupName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 600,
         "read": 120,
@@ -353,371 +384,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Alarm": {
-            "additionalProperties": False,
-            "properties": {
-                "AlarmName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Severity": {"enum": ["HIGH", "MEDIUM", "LOW"], "type": "string"},
-            },
-            "required": ["AlarmName"],
-            "type": "object",
-        },
-        "AlarmMetric": {
-            "additionalProperties": False,
-            "properties": {"AlarmMetricName": {"type": "string"}},
-            "required": ["AlarmMetricName"],
-            "type": "object",
-        },
-        "ComponentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfigurationDetails": {"$ref": "#/definitions/ConfigurationDetails"},
-                "SubComponentTypeConfigurations": {
-                    "items": {"$ref": "#/definitions/SubComponentTypeConfiguration"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ComponentMonitoringSetting": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["ComponentName"]}, {"required": ["ComponentARN"]}],
-            "properties": {
-                "ComponentARN": {
-                    "maxLength": 300,
-                    "minLength": 20,
-                    "pattern": "^arn:aws(-[\\w]+)*:[\\w\\d-]+:([\\w\\d-]*)?:[\\w\\d_-]*([:/].+)*$",
-                    "type": "string",
-                },
-                "ComponentConfigurationMode": {
-                    "enum": ["DEFAULT", "DEFAULT_WITH_OVERWRITE", "CUSTOM"],
-                    "type": "string",
-                },
-                "ComponentName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\d\\w\\-_.+]*$",
-                    "type": "string",
-                },
-                "CustomComponentConfiguration": {"$ref": "#/definitions/ComponentConfiguration"},
-                "DefaultOverwriteComponentConfiguration": {
-                    "$ref": "#/definitions/ComponentConfiguration"
-                },
-                "Tier": {"pattern": "^[A-Z][A-Z_]*$", "type": "string"},
-            },
-            "required": ["Tier", "ComponentConfigurationMode"],
-            "type": "object",
-        },
-        "ConfigurationDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AlarmMetrics": {"items": {"$ref": "#/definitions/AlarmMetric"}, "type": "array"},
-                "Alarms": {"items": {"$ref": "#/definitions/Alarm"}, "type": "array"},
-                "HAClusterPrometheusExporter": {
-                    "$ref": "#/definitions/HAClusterPrometheusExporter"
-                },
-                "HANAPrometheusExporter": {"$ref": "#/definitions/HANAPrometheusExporter"},
-                "JMXPrometheusExporter": {"$ref": "#/definitions/JMXPrometheusExporter"},
-                "Logs": {"items": {"$ref": "#/definitions/Log"}, "type": "array"},
-                "NetWeaverPrometheusExporter": {
-                    "$ref": "#/definitions/NetWeaverPrometheusExporter"
-                },
-                "Processes": {"items": {"$ref": "#/definitions/Process"}, "type": "array"},
-                "SQLServerPrometheusExporter": {
-                    "$ref": "#/definitions/SQLServerPrometheusExporter"
-                },
-                "WindowsEvents": {"items": {"$ref": "#/definitions/WindowsEvent"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "CustomComponent": {
-            "additionalProperties": False,
-            "properties": {
-                "ComponentName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\d\\w\\-_.+]*$",
-                    "type": "string",
-                },
-                "ResourceList": {
-                    "items": {
-                        "maxLength": 300,
-                        "minLength": 20,
-                        "pattern": "^arn:aws(-[\\w]+)*:[\\w\\d-]+:([\\w\\d-]*)?:[\\w\\d_-]*([:/].+)*$",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["ComponentName", "ResourceList"],
-            "type": "object",
-        },
-        "EventLevel": {
-            "enum": ["INFORMATION", "WARNING", "ERROR", "CRITICAL", "VERBOSE"],
-            "type": "string",
-        },
-        "HAClusterPrometheusExporter": {
-            "additionalProperties": False,
-            "properties": {"PrometheusPort": {"type": "string"}},
-            "type": "object",
-        },
-        "HANAPrometheusExporter": {
-            "additionalProperties": False,
-            "properties": {
-                "AgreeToInstallHANADBClient": {"type": "boolean"},
-                "HANAPort": {"type": "string"},
-                "HANASID": {"type": "string"},
-                "HANASecretName": {"type": "string"},
-                "PrometheusPort": {"type": "string"},
-            },
-            "required": ["HANASID", "HANAPort", "HANASecretName", "AgreeToInstallHANADBClient"],
-            "type": "object",
-        },
-        "JMXPrometheusExporter": {
-            "additionalProperties": False,
-            "properties": {
-                "HostPort": {"type": "string"},
-                "JMXURL": {"type": "string"},
-                "PrometheusPort": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Log": {
-            "additionalProperties": False,
-            "properties": {
-                "Encoding": {"enum": ["utf-8", "utf-16", "ascii"], "type": "string"},
-                "LogGroupName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "[\\.\\-_/#A-Za-z0-9]+",
-                    "type": "string",
-                },
-                "LogPath": {
-                    "maxLength": 260,
-                    "minLength": 1,
-                    "pattern": "^([a-zA-Z]:\\\\[\\\\\\S|*\\S]?.*|/[^\"']*)$",
-                    "type": "string",
-                },
-                "LogType": {"pattern": "^[A-Z][A-Z_]*$", "type": "string"},
-                "PatternSet": {
-                    "maxLength": 30,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9.-_]*",
-                    "type": "string",
-                },
-            },
-            "required": ["LogType"],
-            "type": "object",
-        },
-        "LogPattern": {
-            "additionalProperties": False,
-            "properties": {
-                "Pattern": {"maxLength": 50, "minLength": 1, "type": "string"},
-                "PatternName": {
-                    "maxLength": 50,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9.-_]*",
-                    "type": "string",
-                },
-                "Rank": {"type": "integer"},
-            },
-            "required": ["PatternName", "Pattern", "Rank"],
-            "type": "object",
-        },
-        "LogPatternSet": {
-            "additionalProperties": False,
-            "properties": {
-                "LogPatterns": {
-                    "items": {"$ref": "#/definitions/LogPattern"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "PatternSetName": {
-                    "maxLength": 30,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9.-_]*",
-                    "type": "string",
-                },
-            },
-            "required": ["PatternSetName", "LogPatterns"],
-            "type": "object",
-        },
-        "NetWeaverPrometheusExporter": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceNumbers": {
-                    "items": {
-                        "maxLength": 2,
-                        "minLength": 1,
-                        "pattern": "\\b([0-9]|[0-9][0-9])\\b",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "PrometheusPort": {"type": "string"},
-                "SAPSID": {"type": "string"},
-            },
-            "required": ["SAPSID", "InstanceNumbers"],
-            "type": "object",
-        },
-        "Process": {
-            "additionalProperties": False,
-            "properties": {
-                "AlarmMetrics": {"items": {"$ref": "#/definitions/AlarmMetric"}, "type": "array"},
-                "ProcessName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_,-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["ProcessName", "AlarmMetrics"],
-            "type": "object",
-        },
-        "SQLServerPrometheusExporter": {
-            "additionalProperties": False,
-            "properties": {
-                "PrometheusPort": {"type": "string"},
-                "SQLSecretName": {"type": "string"},
-            },
-            "required": ["PrometheusPort", "SQLSecretName"],
-            "type": "object",
-        },
-        "SubComponentConfigurationDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AlarmMetrics": {"items": {"$ref": "#/definitions/AlarmMetric"}, "type": "array"},
-                "Logs": {"items": {"$ref": "#/definitions/Log"}, "type": "array"},
-                "Processes": {"items": {"$ref": "#/definitions/Process"}, "type": "array"},
-                "WindowsEvents": {"items": {"$ref": "#/definitions/WindowsEvent"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "SubComponentTypeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SubComponentConfigurationDetails": {
-                    "$ref": "#/definitions/SubComponentConfigurationDetails"
-                },
-                "SubComponentType": {
-                    "enum": ["AWS::EC2::Instance", "AWS::EC2::Volume"],
-                    "type": "string",
-                },
-            },
-            "required": ["SubComponentType", "SubComponentConfigurationDetails"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WindowsEvent": {
-            "additionalProperties": False,
-            "properties": {
-                "EventLevels": {
-                    "items": {"$ref": "#/definitions/EventLevel"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "EventName": {
-                    "maxLength": 260,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_ \\\\/-]+$",
-                    "type": "string",
-                },
-                "LogGroupName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "[\\.\\-_/#A-Za-z0-9]+",
-                    "type": "string",
-                },
-                "PatternSet": {
-                    "maxLength": 30,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9.-_]*",
-                    "type": "string",
-                },
-            },
-            "required": ["LogGroupName", "EventName", "EventLevels"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationARN": {"type": "string"},
-        "AttachMissingPermission": {"type": "boolean"},
-        "AutoConfigurationEnabled": {"type": "boolean"},
-        "CWEMonitorEnabled": {"type": "boolean"},
-        "ComponentMonitoringSettings": {
-            "items": {"$ref": "#/definitions/ComponentMonitoringSetting"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "CustomComponents": {
-            "items": {"$ref": "#/definitions/CustomComponent"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "GroupingType": {"enum": ["ACCOUNT_BASED"], "type": "string"},
-        "LogPatternSets": {
-            "items": {"$ref": "#/definitions/LogPatternSet"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "OpsCenterEnabled": {"type": "boolean"},
-        "OpsItemSNSTopicArn": {
-            "maxLength": 300,
-            "minLength": 20,
-            "pattern": "^arn:aws(-[\\w]+)*:[\\w\\d-]+:([\\w\\d-]*)?:[\\w\\d_-]*([:/].+)*$",
-            "type": "string",
-        },
-        "ResourceGroupName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9.-_]*",
-            "type": "string",
-        },
-        "SNSNotificationArn": {
-            "maxLength": 300,
-            "minLength": 20,
-            "pattern": "^arn:aws(-[\\w]+)*:[\\w\\d-]+:([\\w\\d-]*)?:[\\w\\d_-]*([:/].+)*$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": ["ResourceGroupName"],
-}
-
 
 class Application(_Resource):
-    """AWS::ApplicationInsights::Application: Resource Type definition for AWS::ApplicationInsights::Application
+    """AWS::ApplicationInsights::Application: Resource Type definition for
+    AWS::ApplicationInsights::Application
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationARN.
+    Replaced when any of these change (create-only): ResourceGroupName, GroupingType.
+    Write-only (sent to AWS, never read back): ComponentMonitoringSettings, LogPatternSets,
+    CustomComponents, GroupingType, OpsItemSNSTopicArn, SNSNotificationArn, AttachMissingPermission.
+    Read-only attributes (known once deployed): ApplicationARN.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-applicationinsights-application.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -725,11 +404,13 @@ class Application(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApplicationARN: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the ApplicationInsights application."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AttachMissingPermission: bool
     AutoConfigurationEnabled: bool
     CWEMonitorEnabled: bool
@@ -743,46 +424,61 @@ class Application(_Resource):
     SNSNotificationArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResourceGroupName: str,
+        AttachMissingPermission: bool | None = None,
+        AutoConfigurationEnabled: bool | None = None,
+        CWEMonitorEnabled: bool | None = None,
+        ComponentMonitoringSettings: list[
+            ComponentMonitoringSetting | ComponentMonitoringSettingDict
+        ]
+        | None = None,
+        CustomComponents: list[CustomComponent | CustomComponentDict] | None = None,
+        GroupingType: Literal["ACCOUNT_BASED"] | None = None,
+        LogPatternSets: list[LogPatternSet | LogPatternSetDict] | None = None,
+        OpsCenterEnabled: bool | None = None,
+        OpsItemSNSTopicArn: str | None = None,
+        SNSNotificationArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApplicationInsights::Application; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResourceGroupName: str,
-            AttachMissingPermission: bool | None = None,
-            AutoConfigurationEnabled: bool | None = None,
-            CWEMonitorEnabled: bool | None = None,
-            ComponentMonitoringSettings: list[
-                ComponentMonitoringSetting | ComponentMonitoringSettingDict
-            ]
-            | None = None,
-            CustomComponents: list[CustomComponent | CustomComponentDict] | None = None,
-            GroupingType: Literal["ACCOUNT_BASED"] | None = None,
-            LogPatternSets: list[LogPatternSet | LogPatternSetDict] | None = None,
-            OpsCenterEnabled: bool | None = None,
-            OpsItemSNSTopicArn: str | None = None,
-            SNSNotificationArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApplicationInsights::Application; `await` it inside an App to deploy it.
-
-            AttachMissingPermission: If set to true, the managed policies for SSM and CW will be attached to the instance roles if they are missing
-            AutoConfigurationEnabled: If set to true, application will be configured with recommended monitoring configuration.
-            CWEMonitorEnabled: Indicates whether Application Insights can listen to CloudWatch events for the application resources.
-            ComponentMonitoringSettings: The monitoring settings of the components.
-            CustomComponents: The custom grouped components.
-            GroupingType: The grouping type of the application
-            LogPatternSets: The log pattern sets.
-            OpsCenterEnabled: When set to true, creates opsItems for any problems detected on an application.
-            OpsItemSNSTopicArn: The SNS topic provided to Application Insights that is associated to the created opsItem.
-            ResourceGroupName: The name of the resource group.
-            SNSNotificationArn: Application Insights sends notifications to this SNS topic whenever there is a problem update in the associated application.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ResourceGroupName: The name of the resource group. Create-only: changing it replaces the
+                resource. Required.
+            AttachMissingPermission: If set to true, the managed policies for SSM and CW will be
+                attached to the instance roles if they are missing Write-only: sent to AWS, never
+                read back.
+            AutoConfigurationEnabled: If set to true, application will be configured with
+                recommended monitoring configuration.
+            CWEMonitorEnabled: Indicates whether Application Insights can listen to CloudWatch
+                events for the application resources.
+            ComponentMonitoringSettings: The monitoring settings of the components. Write-only: sent
+                to AWS, never read back.
+            CustomComponents: The custom grouped components. Write-only: sent to AWS, never read
+                back.
+            GroupingType: The grouping type of the application Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            LogPatternSets: The log pattern sets. Write-only: sent to AWS, never read back.
+            OpsCenterEnabled: When set to true, creates opsItems for any problems detected on an
+                application.
+            OpsItemSNSTopicArn: The SNS topic provided to Application Insights that is associated to
+                the created opsItem. Write-only: sent to AWS, never read back.
+            SNSNotificationArn: Application Insights sends notifications to this SNS topic whenever
+                there is a problem update in the associated application. Write-only: sent to AWS,
+                never read back.
             Tags: The tags of Application Insights application.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

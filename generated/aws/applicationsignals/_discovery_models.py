@@ -7,8 +7,10 @@ Imported on first use by discovery.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "DiscoveryAttributes",
@@ -17,8 +19,16 @@ __all__ = [
 
 
 class DiscoveryProps(DeferredModel):
-    pass
+    """
+    The properties a program declares for a AWS::ApplicationSignals::Discovery.
+    """
 
 
 class DiscoveryAttributes(DeferredModel):
-    AccountId: str | None = None
+    """
+    The read-only attributes of a AWS::ApplicationSignals::Discovery, set by AWS.
+    """
+
+    AccountId: Annotated[
+        str | None, Field(description="The identifier for the specified AWS account.")
+    ] = None

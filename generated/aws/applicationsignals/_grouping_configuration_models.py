@@ -7,9 +7,10 @@ Imported on first use by grouping_configuration.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GroupingAttributeDefinition",
@@ -22,15 +23,39 @@ class GroupingAttributeDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultGroupingValue: str | None = None
-    GroupingName: str
-    GroupingSourceKeys: list[str]
+    DefaultGroupingValue: Annotated[
+        str | None,
+        Field(description="Pattern: ^[a-zA-Z0-9\\s+\\-=\\._:/@]*$ Length: 1 to 128 characters."),
+    ] = None
+    GroupingName: Annotated[
+        str,
+        Field(description="Pattern: ^[a-zA-Z0-9\\s+\\-=\\._:/@]*$ Length: 1 to 128 characters."),
+    ]
+    GroupingSourceKeys: Annotated[
+        list[str],
+        Field(
+            description="Items: at least 1 items. Each item: Pattern: ^[a-zA-Z0-9\\s+\\-=\\._:/@]*$ Length: 1 to 128 characters."
+        ),
+    ]
 
 
 class GroupingConfigurationAttributes(DeferredModel):
-    AccountId: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::ApplicationSignals::GroupingConfiguration, set by AWS.
+    """
+
+    AccountId: Annotated[
+        str | None, Field(description="The identifier for the specified AWS account.")
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GroupingConfigurationProps(DeferredModel):
-    GroupingAttributeDefinitions: list[GroupingAttributeDefinition]
+    """
+    The properties a program declares for a AWS::ApplicationSignals::GroupingConfiguration.
+    """
+
+    GroupingAttributeDefinitions: Annotated[
+        list[GroupingAttributeDefinition],
+        Field(description="Type: list[GroupingAttributeDefinitionDict]."),
+    ]

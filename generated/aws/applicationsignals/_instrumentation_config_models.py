@@ -7,10 +7,10 @@ Imported on first use by instrumentation_config.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CaptureLimitsConfig",
@@ -25,78 +25,220 @@ __all__ = [
 
 
 class CaptureLimitsConfig(DeferredModel):
+    """
+    Safety limits that bound what is captured.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxCollectionDepth: int | None = None
-    MaxCollectionWidth: int | None = None
-    MaxFieldsPerObject: int | None = None
-    MaxHits: int | None = None
-    MaxObjectDepth: int | None = None
-    MaxStackFrames: int | None = None
-    MaxStackTraceSize: int | None = None
-    MaxStringLength: int | None = None
+    MaxCollectionDepth: Annotated[
+        int | None, Field(description="Maximum nesting depth to traverse inside collections.")
+    ] = None
+    MaxCollectionWidth: Annotated[
+        int | None, Field(description="Maximum number of items to capture from any collection.")
+    ] = None
+    MaxFieldsPerObject: Annotated[
+        int | None, Field(description="Maximum number of fields to capture for any object.")
+    ] = None
+    MaxHits: Annotated[
+        int | None,
+        Field(
+            description="Maximum number of times the instrumentation point can be hit before disabled."
+        ),
+    ] = None
+    MaxObjectDepth: Annotated[
+        int | None, Field(description="Maximum depth for nested object traversal.")
+    ] = None
+    MaxStackFrames: Annotated[
+        int | None, Field(description="Maximum number of stack frames to capture.")
+    ] = None
+    MaxStackTraceSize: Annotated[
+        int | None, Field(description="Maximum total size in bytes of a captured stack trace.")
+    ] = None
+    MaxStringLength: Annotated[
+        int | None, Field(description="Maximum length of captured string values in characters.")
+    ] = None
 
 
 class CodeCaptureConfiguration(DeferredModel):
+    """
+    Defines what data to capture for code-level instrumentation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaptureArguments: list[str] | None = None
-    CaptureLimits: CaptureLimitsConfig
-    CaptureLocals: list[str] | None = None
-    CaptureReturn: bool | None = None
-    CaptureStackTrace: bool | None = None
+    CaptureArguments: Annotated[
+        list[str] | None, Field(description="The function arguments to capture.")
+    ] = None
+    CaptureLimits: Annotated[
+        CaptureLimitsConfig, Field(description="Safety limits that bound what is captured.")
+    ]
+    CaptureLocals: Annotated[
+        list[str] | None, Field(description="The local variables to capture by name.")
+    ] = None
+    CaptureReturn: Annotated[
+        bool | None, Field(description="Whether to capture the return value. Defaults to false.")
+    ] = None
+    CaptureStackTrace: Annotated[
+        bool | None, Field(description="Whether to capture a stack trace. Defaults to true.")
+    ] = None
 
 
 class InstrumentationConfigCaptureConfiguration(DeferredModel):
+    """
+    Specifies what to capture when the instrumentation point is hit.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeCapture: CodeCaptureConfiguration
+    CodeCapture: Annotated[
+        CodeCaptureConfiguration,
+        Field(description="Defines what data to capture for code-level instrumentation."),
+    ]
 
 
 class InstrumentationConfigCodeLocation(DeferredModel):
+    """
+    Identifies a code location to instrument.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClassName: str | None = None
-    CodeUnit: str | None = None
-    FilePath: str
-    Language: Literal["Java", "Python", "Javascript"]
-    LineNumber: int | None = None
-    MethodName: str | None = None
+    ClassName: Annotated[
+        str | None, Field(description="The class or type name that contains the method.")
+    ] = None
+    CodeUnit: Annotated[
+        str | None,
+        Field(description="The package, module, or namespace that contains the target code."),
+    ] = None
+    FilePath: Annotated[
+        str, Field(description="The source file path relative to the project or source root.")
+    ]
+    Language: Annotated[
+        Literal["Java", "Python", "Javascript"],
+        Field(description="The programming language for this instrumentation point."),
+    ]
+    LineNumber: Annotated[int | None, Field(description="The line number to instrument.")] = None
+    MethodName: Annotated[
+        str | None, Field(description="The method or function name to instrument.")
+    ] = None
 
 
 class InstrumentationConfigLocation(DeferredModel):
+    """
+    The location where instrumentation should be applied.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeLocation: InstrumentationConfigCodeLocation
+    CodeLocation: Annotated[
+        InstrumentationConfigCodeLocation,
+        Field(description="Identifies a code location to instrument."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class InstrumentationConfigAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    LocationHash: str | None = None
+    """
+    The read-only attributes of a AWS::ApplicationSignals::InstrumentationConfig, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the instrumentation configuration."),
+    ] = None
+    CreatedAt: Annotated[
+        str | None,
+        Field(
+            description="The server-generated creation timestamp for this instrumentation configuration."
+        ),
+    ] = None
+    LocationHash: Annotated[
+        str | None,
+        Field(
+            description="A stable hash computed from the location that uniquely identifies this instrumentation point."
+        ),
+    ] = None
 
 
 class InstrumentationConfigProps(DeferredModel):
-    AttributeFilters: list[dict[str, Any]] | None = None
-    CaptureConfiguration: InstrumentationConfigCaptureConfiguration
-    Description: str | None = None
-    Environment: str
-    ExpiresAt: str | None = None
-    InstrumentationType: Literal["BREAKPOINT", "PROBE"]
-    Location: InstrumentationConfigLocation
-    Service: str
-    SignalType: Literal["SNAPSHOT"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ApplicationSignals::InstrumentationConfig.
+    """
+
+    AttributeFilters: Annotated[
+        list[dict[str, str]] | None,
+        Field(
+            description="Client-side filters that target specific instances. Each object is AND-matched on keys, multiple objects are OR-matched. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CaptureConfiguration: Annotated[
+        InstrumentationConfigCaptureConfiguration,
+        Field(
+            description="Specifies what to capture when the instrumentation point is hit. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="An optional short description that explains the purpose of this instrumentation. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Environment: Annotated[
+        str,
+        Field(
+            description="The environment that the service is running in. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ExpiresAt: Annotated[
+        str | None,
+        Field(
+            description="The timestamp after which this configuration is no longer served. For BREAKPOINT only; defaults to 24 hours. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InstrumentationType: Annotated[
+        Literal["BREAKPOINT", "PROBE"],
+        Field(
+            description="Type of instrumentation: BREAKPOINT (temporary, expires after 24 hours) or PROBE (permanent, persists until deleted). Create-only: changing it replaces the resource."
+        ),
+    ]
+    Location: Annotated[
+        InstrumentationConfigLocation,
+        Field(
+            description="The location where instrumentation should be applied. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Service: Annotated[
+        str,
+        Field(
+            description="The name of the service to instrument. This should match the service.name resource attribute reported by the application. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SignalType: Annotated[
+        Literal["SNAPSHOT"],
+        Field(
+            description="The telemetry signal type to emit for this instrumentation. The supported value is SNAPSHOT. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An optional list of key-value pairs to associate with the instrumentation configuration."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by service_level_objective.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BurnRateConfiguration",
@@ -42,230 +42,627 @@ __all__ = [
 
 
 class BurnRateConfiguration(DeferredModel):
+    """
+    This object defines the length of the look-back window used to calculate one burn rate metric for this SLO. The burn rate measures how fast the service is consuming the error budget, relative to the attainment goal of the SLO. A burn rate of exactly 1 indicates that the SLO goal will be met exactly. For example, if you specify 60 as the number of minutes in the look-back window, the burn rate is calculated as the following: burn rate = error rate over the look-back window / (1 - attainment goal percentage)
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LookBackWindowMinutes: int
+    LookBackWindowMinutes: Annotated[
+        int, Field(description="The number of minutes to use as the look-back window.")
+    ]
 
 
 class CompositeSliComponent(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OperationName: str
+    OperationName: Annotated[str, Field(description="Type: str.")]
 
 
 class Dimension(DeferredModel):
+    """
+    A dimension is a name/value pair that is part of the identity of a metric. Because dimensions are part of the unique identifier for a metric, whenever you add a unique name/value pair to one of your metrics, you are creating a new variation of that metric. For example, many Amazon EC2 metrics publish `InstanceId` as a dimension name, and the actual instance ID as the value for that dimension. You can assign up to 30 dimensions to a metric.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the dimension. Dimension names must contain only ASCII characters, must include at least one non-whitespace character, and cannot start with a colon (:). ASCII control characters are not supported as part of dimension names."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value of the dimension. Dimension values must contain only ASCII characters and must include at least one non-whitespace character. ASCII control characters are not supported as part of dimension values"
+        ),
+    ]
 
 
 class ServiceLevelObjectiveCalendarInterval(DeferredModel):
+    """
+    If the interval for this service level objective is a calendar interval, this structure contains the interval specifications.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Duration: int
-    DurationUnit: Literal["MINUTE", "HOUR", "DAY", "MONTH"]
-    StartTime: int
+    Duration: Annotated[
+        int,
+        Field(
+            description="Specifies the duration of each interval. For example, if `Duration` is 1 and `DurationUnit` is `MONTH`, each interval is one month, aligned with the calendar."
+        ),
+    ]
+    DurationUnit: Annotated[
+        Literal["MINUTE", "HOUR", "DAY", "MONTH"], Field(description="Specifies the interval unit.")
+    ]
+    StartTime: Annotated[
+        int,
+        Field(
+            description="Epoch time in seconds you want the first interval to start. Be sure to choose a time that configures the intervals the way that you want. For example, if you want weekly intervals starting on Mondays at 6 a.m., be sure to specify a start time that is a Monday at 6 a.m. As soon as one calendar interval ends, another automatically begins."
+        ),
+    ]
 
 
 class ServiceLevelObjectiveDependencyConfig(DeferredModel):
+    """
+    Configuration for identifying a dependency and its operation
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DependencyKeyAttributes: Any
-    DependencyOperationName: str
+    DependencyKeyAttributes: Annotated[
+        dict[str, str],
+        Field(
+            description="If this SLO is related to a metric collected by Application Signals, you must use this field to specify which dependency the SLO metric is related to."
+        ),
+    ]
+    DependencyOperationName: Annotated[
+        str,
+        Field(
+            description="When the SLO monitors a specific operation of the dependency, this field specifies the name of that operation in the dependency."
+        ),
+    ]
 
 
 class ServiceLevelObjectiveMetric(DeferredModel):
+    """
+    This structure defines the metric used for a service level indicator, including the metric name, namespace, and dimensions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dimensions: list[Dimension] | None = None
-    MetricName: str | None = None
-    Namespace: str | None = None
+    Dimensions: Annotated[
+        list[Dimension] | None,
+        Field(
+            description="An array of one or more dimensions to use to define the metric that you want to use."
+        ),
+    ] = None
+    MetricName: Annotated[str | None, Field(description="The name of the metric to use.")] = None
+    Namespace: Annotated[str | None, Field(description="The namespace of the metric.")] = None
 
 
 class ServiceLevelObjectiveMetricSource(DeferredModel):
+    """
+    Configuration for identifying the source of metrics for non-Application Signals services
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricSourceAttributes: Any | None = None
-    MetricSourceKeyAttributes: Any
+    MetricSourceAttributes: Annotated[
+        dict[str, str] | None,
+        Field(description="Optional additional attributes for the metric source"),
+    ] = None
+    MetricSourceKeyAttributes: Annotated[
+        dict[str, str], Field(description="Required attributes that identify the metric source")
+    ]
 
 
 class ServiceLevelObjectiveMetricStat(DeferredModel):
+    """
+    A metric to be used directly for the SLO, or to be used in the math expression that will be used for the SLO. Within one MetricDataQuery object, you must specify either Expression or MetricStat but not both.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Metric: ServiceLevelObjectiveMetric
-    Period: int
-    Stat: str
-    Unit: str | None = None
+    Metric: Annotated[
+        ServiceLevelObjectiveMetric,
+        Field(
+            description="This structure defines the metric used for a service level indicator, including the metric name, namespace, and dimensions."
+        ),
+    ]
+    Period: Annotated[
+        int, Field(description="The granularity, in seconds, to be used for the metric.")
+    ]
+    Stat: Annotated[
+        str,
+        Field(
+            description="The statistic to use for comparison to the threshold. It can be any CloudWatch statistic or extended statistic."
+        ),
+    ]
+    Unit: Annotated[
+        str | None,
+        Field(
+            description="If you omit Unit then all data that was collected with any unit is returned, along with the corresponding units that were specified when the data was reported to CloudWatch. If you specify a unit, the operation returns only data that was collected with that unit specified. If you specify a unit that does not match the data collected, the results of the operation are null. CloudWatch does not perform unit conversions."
+        ),
+    ] = None
 
 
 class ServiceLevelObjectiveRecurrenceRule(DeferredModel):
+    """
+    This object defines how often to repeat a time exclusion window.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Expression: str
+    Expression: Annotated[
+        str,
+        Field(
+            description="A cron or rate expression denoting how often to repeat this exclusion window."
+        ),
+    ]
 
 
 class ServiceLevelObjectiveRollingInterval(DeferredModel):
+    """
+    If the interval is a calendar interval, this structure contains the interval specifications.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Duration: int
-    DurationUnit: Literal["MINUTE", "HOUR", "DAY", "MONTH"]
+    Duration: Annotated[
+        int,
+        Field(
+            description="Specifies the duration of each interval. For example, if `Duration` is 1 and `DurationUnit` is `MONTH`, each interval is one month, aligned with the calendar."
+        ),
+    ]
+    DurationUnit: Annotated[
+        Literal["MINUTE", "HOUR", "DAY", "MONTH"], Field(description="Specifies the interval unit.")
+    ]
 
 
 class ServiceLevelObjectiveSelectionConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Pattern: str | None = None
-    Type: Literal["EXPLICIT", "PREFIX", "REGEX"]
+    Pattern: Annotated[str | None, Field(description="Pattern: ^.+$")] = None
+    Type: Annotated[
+        Literal["EXPLICIT", "PREFIX", "REGEX"],
+        Field(description="Allowed values: 'EXPLICIT', 'PREFIX', 'REGEX'."),
+    ]
 
 
 class ServiceLevelObjectiveWindow(DeferredModel):
+    """
+    This object defines the length of time an exclusion window should span.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Duration: int
-    DurationUnit: Literal["MINUTE", "HOUR", "DAY", "MONTH"]
+    Duration: Annotated[
+        int,
+        Field(
+            description="Specifies the duration of each interval. For example, if `Duration` is 1 and `DurationUnit` is `MONTH`, each interval is one month, aligned with the calendar."
+        ),
+    ]
+    DurationUnit: Annotated[
+        Literal["MINUTE", "HOUR", "DAY", "MONTH"], Field(description="Specifies the interval unit.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string that you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources."
+        ),
+    ]
+    Value: Annotated[str, Field(description="The value for the specified tag key.")]
 
 
 class ServiceLevelObjectiveAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: int | None = None
-    EvaluationType: Literal["PeriodBased", "RequestBased"] | None = None
-    LastUpdatedTime: int | None = None
+    """
+    The read-only attributes of a AWS::ApplicationSignals::ServiceLevelObjective, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of this SLO.")] = None
+    CreatedTime: Annotated[
+        int | None, Field(description="Epoch time in seconds of the time that this SLO was created")
+    ] = None
+    EvaluationType: Annotated[
+        Literal["PeriodBased", "RequestBased"] | None,
+        Field(description="Displays whether this is a period-based SLO or a request-based SLO."),
+    ] = None
+    LastUpdatedTime: Annotated[
+        int | None,
+        Field(
+            description="Epoch time in seconds of the time that this SLO was most recently updated"
+        ),
+    ] = None
 
 
 class ExclusionWindow(DeferredModel):
+    """
+    This object defines a time exclusion window for this SLO. The time exclusion window is used to exclude breaching data points from affecting attainment rate, error budget, and burn rate metrics.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Reason: str | None = None
-    RecurrenceRule: ServiceLevelObjectiveRecurrenceRule | None = None
-    StartTime: str | None = None
-    Window: ServiceLevelObjectiveWindow
+    Reason: Annotated[
+        str | None,
+        Field(
+            description="An optional reason for scheduling this time exclusion window. Default is 'No reason'."
+        ),
+    ] = None
+    RecurrenceRule: Annotated[
+        ServiceLevelObjectiveRecurrenceRule | None,
+        Field(description="This object defines how often to repeat a time exclusion window."),
+    ] = None
+    StartTime: Annotated[
+        str | None,
+        Field(
+            description="The time you want the exclusion window to start at. Note that time exclusion windows can only be scheduled in the future, not the past."
+        ),
+    ] = None
+    Window: Annotated[
+        ServiceLevelObjectiveWindow,
+        Field(
+            description="This object defines the length of time an exclusion window should span."
+        ),
+    ]
 
 
 class MetricDataQuery(DeferredModel):
+    """
+    Use this structure to define a metric or metric math expression that you want to use as for a service level objective. Each `MetricDataQuery` in the `MetricDataQueries` array specifies either a metric to retrieve, or a metric math expression to be performed on retrieved metrics. A single `MetricDataQueries` array can include as many as 20 `MetricDataQuery` structures in the array. The 20 structures can include as many as 10 structures that contain a `MetricStat` parameter to retrieve a metric, and as many as 10 structures that contain the `Expression` parameter to perform a math expression. Of those Expression structures, exactly one must have true as the value for `ReturnData`. The result of this expression used for the SLO.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountId: str | None = None
-    Expression: str | None = None
-    Id: str
-    MetricStat: ServiceLevelObjectiveMetricStat | None = None
-    ReturnData: bool | None = None
+    AccountId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the account where the metrics are located, if this is a cross-account alarm."
+        ),
+    ] = None
+    Expression: Annotated[
+        str | None, Field(description="The math expression to be performed on the returned data.")
+    ] = None
+    Id: Annotated[
+        str,
+        Field(description="A short name used to tie this object to the results in the response."),
+    ]
+    MetricStat: Annotated[
+        ServiceLevelObjectiveMetricStat | None,
+        Field(
+            description="A metric to be used directly for the SLO, or to be used in the math expression that will be used for the SLO. Within one MetricDataQuery, you must specify either Expression or MetricStat but not both."
+        ),
+    ] = None
+    ReturnData: Annotated[
+        bool | None,
+        Field(
+            description="This option indicates whether to return the timestamps and raw data values of this metric."
+        ),
+    ] = None
 
 
 class ServiceLevelObjectiveCompositeSliConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CompositeSliComponents: list[CompositeSliComponent] | None = None
-    SelectionConfig: ServiceLevelObjectiveSelectionConfig
+    CompositeSliComponents: Annotated[
+        list[CompositeSliComponent] | None, Field(description="Items: 2 to 20 items.")
+    ] = None
+    SelectionConfig: Annotated[
+        ServiceLevelObjectiveSelectionConfig,
+        Field(description="Type: ServiceLevelObjectiveSelectionConfigDict."),
+    ]
 
 
 class ServiceLevelObjectiveInterval(DeferredModel):
+    """
+    The time period used to evaluate the SLO. It can be either a calendar interval or rolling interval. If you omit this parameter, a rolling interval of 7 days is used.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CalendarInterval: ServiceLevelObjectiveCalendarInterval | None = None
-    RollingInterval: ServiceLevelObjectiveRollingInterval | None = None
+    CalendarInterval: Annotated[
+        ServiceLevelObjectiveCalendarInterval | None,
+        Field(
+            description="If the interval for this service level objective is a calendar interval, this structure contains the interval specifications."
+        ),
+    ] = None
+    RollingInterval: Annotated[
+        ServiceLevelObjectiveRollingInterval | None,
+        Field(
+            description="If the interval is a calendar interval, this structure contains the interval specifications."
+        ),
+    ] = None
 
 
 class ServiceLevelObjectiveMonitoredRequestCountMetric(DeferredModel):
+    """
+    This structure defines the metric that is used as the "good request" or "bad request" value for a request-based SLO. This value observed for the metric defined in `TotalRequestCountMetric` is divided by the number found for `MonitoredRequestCountMetric` to determine the percentage of successful requests that this SLO tracks.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BadCountMetric: list[MetricDataQuery] | None = None
-    GoodCountMetric: list[MetricDataQuery] | None = None
+    BadCountMetric: Annotated[
+        list[MetricDataQuery] | None,
+        Field(
+            description='If you want to count "bad requests" to determine the percentage of successful requests for this request-based SLO, specify the metric to use as "bad requests" in this structure.'
+        ),
+    ] = None
+    GoodCountMetric: Annotated[
+        list[MetricDataQuery] | None,
+        Field(
+            description='If you want to count "good requests" to determine the percentage of successful requests for this request-based SLO, specify the metric to use as "good requests" in this structure.'
+        ),
+    ] = None
 
 
 class ServiceLevelObjectiveRequestBasedSliMetric(DeferredModel):
+    """
+    This structure contains the information about the metric that is used for a request-based SLO.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CompositeSliConfig: ServiceLevelObjectiveCompositeSliConfig | None = None
-    DependencyConfig: ServiceLevelObjectiveDependencyConfig | None = None
-    KeyAttributes: Any | None = None
-    MetricName: str | None = None
-    MetricSource: ServiceLevelObjectiveMetricSource | None = None
-    MetricType: Literal["LATENCY", "AVAILABILITY"] | None = None
-    MonitoredRequestCountMetric: ServiceLevelObjectiveMonitoredRequestCountMetric | None = None
-    OperationName: str | None = None
-    TotalRequestCountMetric: list[MetricDataQuery] | None = None
+    CompositeSliConfig: Annotated[
+        ServiceLevelObjectiveCompositeSliConfig | None,
+        Field(description="Type: ServiceLevelObjectiveCompositeSliConfigDict."),
+    ] = None
+    DependencyConfig: Annotated[
+        ServiceLevelObjectiveDependencyConfig | None,
+        Field(description="Configuration for identifying a dependency and its operation"),
+    ] = None
+    KeyAttributes: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="This is a string-to-string map that contains information about the type of object that this SLO is related to."
+        ),
+    ] = None
+    MetricName: Annotated[
+        str | None, Field(description="The name of the metric for non-Application Signals services")
+    ] = None
+    MetricSource: Annotated[
+        ServiceLevelObjectiveMetricSource | None,
+        Field(
+            description="Configuration for identifying the source of metrics for non-Application Signals services"
+        ),
+    ] = None
+    MetricType: Annotated[
+        Literal["LATENCY", "AVAILABILITY"] | None,
+        Field(
+            description="If the SLO monitors either the LATENCY or AVAILABILITY metric that Application Signals collects, this field displays which of those metrics is used."
+        ),
+    ] = None
+    MonitoredRequestCountMetric: Annotated[
+        ServiceLevelObjectiveMonitoredRequestCountMetric | None,
+        Field(
+            description='This structure defines the metric that is used as the "good request" or "bad request" value for a request-based SLO. This value observed for the metric defined in `TotalRequestCountMetric` is divided by the number found for `MonitoredRequestCountMetric` to determine the percentage of successful requests that this SLO tracks.'
+        ),
+    ] = None
+    OperationName: Annotated[
+        str | None,
+        Field(
+            description="If the SLO monitors a specific operation of the service, this field displays that operation name."
+        ),
+    ] = None
+    TotalRequestCountMetric: Annotated[
+        list[MetricDataQuery] | None,
+        Field(
+            description='This structure defines the metric that is used as the "total requests" number for a request-based SLO. The number observed for this metric is divided by the number of "good requests" or "bad requests" that is observed for the metric defined in `MonitoredRequestCountMetric`.'
+        ),
+    ] = None
 
 
 class ServiceLevelObjectiveSliMetric(DeferredModel):
+    """
+    A structure that contains information about the metric that the SLO monitors.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CompositeSliConfig: ServiceLevelObjectiveCompositeSliConfig | None = None
-    DependencyConfig: ServiceLevelObjectiveDependencyConfig | None = None
-    KeyAttributes: Any | None = None
-    MetricDataQueries: list[MetricDataQuery] | None = None
-    MetricName: str | None = None
-    MetricSource: ServiceLevelObjectiveMetricSource | None = None
-    MetricType: Literal["LATENCY", "AVAILABILITY"] | None = None
-    OperationName: str | None = None
-    PeriodSeconds: int | None = None
-    Statistic: str | None = None
+    CompositeSliConfig: Annotated[
+        ServiceLevelObjectiveCompositeSliConfig | None,
+        Field(description="Type: ServiceLevelObjectiveCompositeSliConfigDict."),
+    ] = None
+    DependencyConfig: Annotated[
+        ServiceLevelObjectiveDependencyConfig | None,
+        Field(description="Configuration for identifying a dependency and its operation"),
+    ] = None
+    KeyAttributes: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="This is a string-to-string map that contains information about the type of object that this SLO is related to."
+        ),
+    ] = None
+    MetricDataQueries: Annotated[
+        list[MetricDataQuery] | None,
+        Field(
+            description="If this SLO monitors a CloudWatch metric or the result of a CloudWatch metric math expression, this structure includes the information about that metric or expression."
+        ),
+    ] = None
+    MetricName: Annotated[
+        str | None, Field(description="The name of the metric for non-Application Signals services")
+    ] = None
+    MetricSource: Annotated[
+        ServiceLevelObjectiveMetricSource | None,
+        Field(
+            description="Configuration for identifying the source of metrics for non-Application Signals services"
+        ),
+    ] = None
+    MetricType: Annotated[
+        Literal["LATENCY", "AVAILABILITY"] | None,
+        Field(
+            description="If the SLO monitors either the LATENCY or AVAILABILITY metric that Application Signals collects, this field displays which of those metrics is used."
+        ),
+    ] = None
+    OperationName: Annotated[
+        str | None,
+        Field(
+            description="If the SLO monitors a specific operation of the service, this field displays that operation name."
+        ),
+    ] = None
+    PeriodSeconds: Annotated[
+        int | None,
+        Field(
+            description="The number of seconds to use as the period for SLO evaluation. Your application's performance is compared to the SLI during each period. For each period, the application is determined to have either achieved or not achieved the necessary performance."
+        ),
+    ] = None
+    Statistic: Annotated[
+        str | None,
+        Field(
+            description="The statistic to use for comparison to the threshold. It can be any CloudWatch statistic or extended statistic"
+        ),
+    ] = None
 
 
 class ServiceLevelObjectiveGoal(DeferredModel):
+    """
+    A structure that contains the attributes that determine the goal of the SLO. This includes the time period for evaluation and the attainment threshold.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttainmentGoal: float | None = None
-    Interval: ServiceLevelObjectiveInterval | None = None
-    WarningThreshold: float | None = None
+    AttainmentGoal: Annotated[
+        float | None,
+        Field(
+            description="The threshold that determines if the goal is being met. An attainment goal is the ratio of good periods that meet the threshold requirements to the total periods within the interval. For example, an attainment goal of 99.9% means that within your interval, you are targeting 99.9% of the periods to be in healthy state. If you omit this parameter, 99 is used to represent 99% as the attainment goal."
+        ),
+    ] = None
+    Interval: Annotated[
+        ServiceLevelObjectiveInterval | None,
+        Field(
+            description="The time period used to evaluate the SLO. It can be either a calendar interval or rolling interval. If you omit this parameter, a rolling interval of 7 days is used."
+        ),
+    ] = None
+    WarningThreshold: Annotated[
+        float | None,
+        Field(
+            description="The percentage of remaining budget over total budget that you want to get warnings for. If you omit this parameter, the default of 50.0 is used."
+        ),
+    ] = None
 
 
 class ServiceLevelObjectiveRequestBasedSli(DeferredModel):
+    """
+    This structure contains information about the performance metric that a request-based SLO monitors.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComparisonOperator: (
-        Literal["GreaterThanOrEqualTo", "LessThanOrEqualTo", "LessThan", "GreaterThan"] | None
-    ) = None
-    MetricThreshold: float | None = None
-    RequestBasedSliMetric: ServiceLevelObjectiveRequestBasedSliMetric
+    ComparisonOperator: Annotated[
+        Literal["GreaterThanOrEqualTo", "LessThanOrEqualTo", "LessThan", "GreaterThan"] | None,
+        Field(
+            description="The arithmetic operation used when comparing the specified metric to the threshold."
+        ),
+    ] = None
+    MetricThreshold: Annotated[
+        float | None, Field(description="The value that the SLI metric is compared to.")
+    ] = None
+    RequestBasedSliMetric: Annotated[
+        ServiceLevelObjectiveRequestBasedSliMetric,
+        Field(
+            description="This structure contains the information about the metric that is used for a request-based SLO."
+        ),
+    ]
 
 
 class ServiceLevelObjectiveSli(DeferredModel):
+    """
+    This structure contains information about the performance metric that an SLO monitors.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComparisonOperator: Literal[
-        "GreaterThanOrEqualTo", "LessThanOrEqualTo", "LessThan", "GreaterThan"
+    ComparisonOperator: Annotated[
+        Literal["GreaterThanOrEqualTo", "LessThanOrEqualTo", "LessThan", "GreaterThan"],
+        Field(
+            description="The arithmetic operation used when comparing the specified metric to the threshold."
+        ),
     ]
-    MetricThreshold: float
-    SliMetric: ServiceLevelObjectiveSliMetric
+    MetricThreshold: Annotated[
+        float, Field(description="The value that the SLI metric is compared to.")
+    ]
+    SliMetric: Annotated[
+        ServiceLevelObjectiveSliMetric,
+        Field(
+            description="A structure that contains information about the metric that the SLO monitors."
+        ),
+    ]
 
 
 class ServiceLevelObjectiveProps(DeferredModel):
-    BurnRateConfigurations: list[BurnRateConfiguration] | None = None
-    Description: str | None = None
-    ExclusionWindows: list[ExclusionWindow] | None = None
-    Goal: ServiceLevelObjectiveGoal | None = None
-    Name: str
-    RequestBasedSli: ServiceLevelObjectiveRequestBasedSli | None = None
-    Sli: ServiceLevelObjectiveSli | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ApplicationSignals::ServiceLevelObjective.
+    """
+
+    BurnRateConfigurations: Annotated[
+        list[BurnRateConfiguration] | None,
+        Field(
+            description="Each object in this array defines the length of the look-back window used to calculate one burn rate metric for this SLO. The burn rate measures how fast the service is consuming the error budget, relative to the attainment goal of the SLO."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(description="An optional description for this SLO. Default is 'No description'"),
+    ] = None
+    ExclusionWindows: Annotated[
+        list[ExclusionWindow] | None,
+        Field(
+            description="Each object in this array defines a time exclusion window for this SLO. The time exclusion window is used to exclude breaching data points from affecting attainment rate, error budget, and burn rate metrics."
+        ),
+    ] = None
+    Goal: Annotated[
+        ServiceLevelObjectiveGoal | None,
+        Field(
+            description="A structure that contains the attributes that determine the goal of the SLO. This includes the time period for evaluation and the attainment threshold."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(description="The name of this SLO. Create-only: changing it replaces the resource."),
+    ]
+    RequestBasedSli: Annotated[
+        ServiceLevelObjectiveRequestBasedSli | None,
+        Field(
+            description="This structure contains information about the performance metric that a request-based SLO monitors."
+        ),
+    ] = None
+    Sli: Annotated[
+        ServiceLevelObjectiveSli | None,
+        Field(
+            description="This structure contains information about the performance metric that an SLO monitors."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The list of tag keys and values associated with the resource you specified"
+        ),
+    ] = None

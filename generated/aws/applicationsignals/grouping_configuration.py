@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,35 +55,31 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-GroupingAttributeDefinitionDict = TypedDict(
-    "GroupingAttributeDefinitionDict",
-    {
-        "DefaultGroupingValue": "str",
-        "GroupingName": "Required[str]",
-        "GroupingSourceKeys": "Required[list[str]]",
-    },
-    total=False,
-)
 
+class GroupingAttributeDefinitionDict(TypedDict, total=False):
+    """GroupingAttributeDefinition as a plain dict."""
+
+    DefaultGroupingValue: str
+    """Pattern: ^[a-zA-Z0-9\\s+\\-=\\._:/@]*$ Length: 1 to 128 characters."""
+    GroupingName: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\s+\\-=\\._:/@]*$ Length: 1 to 128 characters."""
+    GroupingSourceKeys: Required[list[str]]
+    """Items: at least 1 items. Each item: Pattern: ^[a-zA-Z0-9\\s+\\-=\\._:/@]*$ Length: 1 to 128
+    characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApplicationSignals::GroupingConfiguration",
     schema_file="aws-applicationsignals-groupingconfiguration.json",
     primary_identifier=("/AccountId",),
-    additional_identifiers=(),
     read_only=("/UpdatedAt", "/AccountId"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/GroupingAttributeDefinitions",),
     required=("GroupingAttributeDefinitions",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -89,50 +89,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccountId": {"maxLength": 12, "minLength": 12, "pattern": "^[0-9]{12}$", "type": "string"},
-        "GroupingAttributeDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultGroupingValue": {"$ref": "#/definitions/GroupingString"},
-                "GroupingName": {"$ref": "#/definitions/GroupingString"},
-                "GroupingSourceKeys": {
-                    "items": {"$ref": "#/definitions/GroupingString"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["GroupingName", "GroupingSourceKeys"],
-            "type": "object",
-        },
-        "GroupingAttributeDefinitions": {
-            "items": {"$ref": "#/definitions/GroupingAttributeDefinition"},
-            "type": "array",
-        },
-        "GroupingString": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\s+\\-=\\._:/@]*$",
-            "type": "string",
-        },
-        "Timestamp": {"type": "string"},
-    },
-    "properties": {
-        "AccountId": {"$ref": "#/definitions/AccountId"},
-        "GroupingAttributeDefinitions": {"$ref": "#/definitions/GroupingAttributeDefinitions"},
-        "UpdatedAt": {"$ref": "#/definitions/Timestamp"},
-    },
-    "required": ["GroupingAttributeDefinitions"],
-}
-
 
 class GroupingConfiguration(_Resource):
-    """AWS::ApplicationSignals::GroupingConfiguration: Resource Type definition for AWS::ApplicationSignals::GroupingConfiguration
+    """AWS::ApplicationSignals::GroupingConfiguration: Resource Type definition for
+    AWS::ApplicationSignals::GroupingConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId.
+    Read-only attributes (known once deployed): AccountId, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-applicationsignals-groupingconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -142,30 +108,39 @@ class GroupingConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GroupingConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "grouping_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
+    """The identifier for the specified AWS account."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     GroupingAttributeDefinitions: list[GroupingAttributeDefinitionDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GroupingAttributeDefinitions: list[
+            GroupingAttributeDefinition | GroupingAttributeDefinitionDict
+        ],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApplicationSignals::GroupingConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GroupingAttributeDefinitions: list[
-                GroupingAttributeDefinition | GroupingAttributeDefinitionDict
-            ],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApplicationSignals::GroupingConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GroupingAttributeDefinitions: Type: list[GroupingAttributeDefinitionDict]. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,71 +75,87 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CaptureLimitsConfigDict = TypedDict(
-    "CaptureLimitsConfigDict",
-    {
-        "MaxCollectionDepth": "int",
-        "MaxCollectionWidth": "int",
-        "MaxFieldsPerObject": "int",
-        "MaxHits": "int",
-        "MaxObjectDepth": "int",
-        "MaxStackFrames": "int",
-        "MaxStackTraceSize": "int",
-        "MaxStringLength": "int",
-    },
-    total=False,
-)
 
-CodeCaptureConfigurationDict = TypedDict(
-    "CodeCaptureConfigurationDict",
-    {
-        "CaptureArguments": "list[str]",
-        "CaptureLimits": "Required[CaptureLimitsConfigDict]",
-        "CaptureLocals": "list[str]",
-        "CaptureReturn": "bool",
-        "CaptureStackTrace": "bool",
-    },
-    total=False,
-)
+class CaptureLimitsConfigDict(TypedDict, total=False):
+    """CaptureLimitsConfig as a plain dict: Safety limits that bound what is captured."""
 
-InstrumentationConfigCaptureConfigurationDict = TypedDict(
-    "InstrumentationConfigCaptureConfigurationDict",
-    {
-        "CodeCapture": "Required[CodeCaptureConfigurationDict]",
-    },
-    total=False,
-)
+    MaxCollectionDepth: int
+    """Maximum nesting depth to traverse inside collections."""
+    MaxCollectionWidth: int
+    """Maximum number of items to capture from any collection."""
+    MaxFieldsPerObject: int
+    """Maximum number of fields to capture for any object."""
+    MaxHits: int
+    """Maximum number of times the instrumentation point can be hit before disabled."""
+    MaxObjectDepth: int
+    """Maximum depth for nested object traversal."""
+    MaxStackFrames: int
+    """Maximum number of stack frames to capture."""
+    MaxStackTraceSize: int
+    """Maximum total size in bytes of a captured stack trace."""
+    MaxStringLength: int
+    """Maximum length of captured string values in characters."""
 
-InstrumentationConfigCodeLocationDict = TypedDict(
-    "InstrumentationConfigCodeLocationDict",
-    {
-        "ClassName": "str",
-        "CodeUnit": "str",
-        "FilePath": "Required[str]",
-        "Language": "Required[Literal['Java', 'Python', 'Javascript']]",
-        "LineNumber": "int",
-        "MethodName": "str",
-    },
-    total=False,
-)
 
-InstrumentationConfigLocationDict = TypedDict(
-    "InstrumentationConfigLocationDict",
-    {
-        "CodeLocation": "Required[InstrumentationConfigCodeLocationDict]",
-    },
-    total=False,
-)
+class CodeCaptureConfigurationDict(TypedDict, total=False):
+    """CodeCaptureConfiguration as a plain dict: Defines what data to capture for code-level
+    instrumentation."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    CaptureArguments: list[str]
+    """The function arguments to capture."""
+    CaptureLimits: Required[CaptureLimitsConfigDict]
+    """Safety limits that bound what is captured."""
+    CaptureLocals: list[str]
+    """The local variables to capture by name."""
+    CaptureReturn: bool
+    """Whether to capture the return value. Defaults to false."""
+    CaptureStackTrace: bool
+    """Whether to capture a stack trace. Defaults to true."""
 
+
+class InstrumentationConfigCaptureConfigurationDict(TypedDict, total=False):
+    """InstrumentationConfigCaptureConfiguration as a plain dict: Specifies what to capture when the
+    instrumentation point is hit."""
+
+    CodeCapture: Required[CodeCaptureConfigurationDict]
+    """Defines what data to capture for code-level instrumentation."""
+
+
+class InstrumentationConfigCodeLocationDict(TypedDict, total=False):
+    """InstrumentationConfigCodeLocation as a plain dict: Identifies a code location to instrument."""
+
+    ClassName: str
+    """The class or type name that contains the method."""
+    CodeUnit: str
+    """The package, module, or namespace that contains the target code."""
+    FilePath: Required[str]
+    """The source file path relative to the project or source root."""
+    Language: Required[Literal["Java", "Python", "Javascript"]]
+    """The programming language for this instrumentation point."""
+    LineNumber: int
+    """The line number to instrument."""
+    MethodName: str
+    """The method or function name to instrument."""
+
+
+class InstrumentationConfigLocationDict(TypedDict, total=False):
+    """InstrumentationConfigLocation as a plain dict: The location where instrumentation should be
+    applied."""
+
+    CodeLocation: Required[InstrumentationConfigCodeLocationDict]
+    """Identifies a code location to instrument."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the resource."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApplicationSignals::InstrumentationConfig",
     schema_file="aws-applicationsignals-instrumentationconfig.json",
@@ -159,8 +179,6 @@ METADATA = _TypeMetadata(
         "/AttributeFilters",
         "/CaptureConfiguration",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=(
         "InstrumentationType",
@@ -171,12 +189,7 @@ METADATA = _TypeMetadata(
         "CaptureConfiguration",
     ),
     list_required=("Service", "Environment", "InstrumentationType"),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -188,137 +201,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AttributeFilterGroup": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^.{1,50}$": {"maxLength": 100, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-        "CaptureLimitsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxCollectionDepth": {"maximum": 5, "minimum": 1, "type": "integer"},
-                "MaxCollectionWidth": {"maximum": 20, "minimum": 1, "type": "integer"},
-                "MaxFieldsPerObject": {"maximum": 20, "minimum": 1, "type": "integer"},
-                "MaxHits": {"maximum": 1000, "minimum": 1, "type": "integer"},
-                "MaxObjectDepth": {"maximum": 5, "minimum": 1, "type": "integer"},
-                "MaxStackFrames": {"maximum": 20, "minimum": 1, "type": "integer"},
-                "MaxStackTraceSize": {"maximum": 1000, "minimum": 1, "type": "integer"},
-                "MaxStringLength": {"maximum": 255, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "CodeCaptureConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CaptureArguments": {
-                    "items": {"maxLength": 80, "minLength": 1, "type": "string"},
-                    "maxItems": 10,
-                    "type": "array",
-                },
-                "CaptureLimits": {"$ref": "#/definitions/CaptureLimitsConfig"},
-                "CaptureLocals": {
-                    "items": {"maxLength": 80, "minLength": 1, "type": "string"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "CaptureReturn": {"type": "boolean"},
-                "CaptureStackTrace": {"type": "boolean"},
-            },
-            "required": ["CaptureLimits"],
-            "type": "object",
-        },
-        "CodeLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "ClassName": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "CodeUnit": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "FilePath": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Language": {"enum": ["Java", "Python", "Javascript"], "type": "string"},
-                "LineNumber": {"minimum": 1, "type": "integer"},
-                "MethodName": {"maxLength": 80, "minLength": 1, "type": "string"},
-            },
-            "required": ["Language", "FilePath"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:[^:]+:application-signals:[^:]+:[0-9]{12}:instrumentationConfig/.+/[0-9a-f]{16}$",
-            "type": "string",
-        },
-        "AttributeFilters": {
-            "items": {"$ref": "#/definitions/AttributeFilterGroup"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "CaptureConfiguration": {
-            "additionalProperties": False,
-            "properties": {"CodeCapture": {"$ref": "#/definitions/CodeCaptureConfiguration"}},
-            "required": ["CodeCapture"],
-            "type": "object",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 50, "minLength": 1, "type": "string"},
-        "Environment": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9:/+=,.@_-]+$",
-            "type": "string",
-        },
-        "ExpiresAt": {"type": "string"},
-        "InstrumentationType": {"enum": ["BREAKPOINT", "PROBE"], "type": "string"},
-        "Location": {
-            "additionalProperties": False,
-            "properties": {"CodeLocation": {"$ref": "#/definitions/CodeLocation"}},
-            "required": ["CodeLocation"],
-            "type": "object",
-        },
-        "LocationHash": {"maxLength": 16, "minLength": 16, "type": "string"},
-        "Service": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9:/+=,.@_-]+$",
-            "type": "string",
-        },
-        "SignalType": {"enum": ["SNAPSHOT"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": [
-        "InstrumentationType",
-        "Service",
-        "Environment",
-        "SignalType",
-        "Location",
-        "CaptureConfiguration",
-    ],
-}
-
 
 class InstrumentationConfig(_Resource):
-    """AWS::ApplicationSignals::InstrumentationConfig: Creates a dynamic instrumentation configuration for a specific code or endpoint location within a service and environment.
+    """AWS::ApplicationSignals::InstrumentationConfig: Creates a dynamic instrumentation
+    configuration for a specific code or endpoint location within a service and environment.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstrumentationType, Service, Environment, SignalType, LocationHash (composite: the
+    values joined by '|').
+    Also identified by: Arn.
+    Replaced when any of these change (create-only): InstrumentationType, Service, Environment,
+    SignalType, Location, Description, ExpiresAt, AttributeFilters, CaptureConfiguration.
+    Read-only attributes (known once deployed): Arn, CreatedAt, LocationHash.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-applicationsignals-instrumentationconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -328,14 +224,20 @@ class InstrumentationConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InstrumentationConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "instrumentation_config.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the instrumentation configuration."""
     CreatedAt: str
+    """The server-generated creation timestamp for this instrumentation configuration."""
     LocationHash: str
-    # Declared properties (as declared, or as AWS returned them).
-    AttributeFilters: list[dict[str, Any]]
+    """A stable hash computed from the location that uniquely identifies this instrumentation point."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
+    AttributeFilters: list[dict[str, str]]
     CaptureConfiguration: InstrumentationConfigCaptureConfigurationDict
     Description: str
     Environment: str
@@ -346,40 +248,57 @@ class InstrumentationConfig(_Resource):
     SignalType: Literal["SNAPSHOT"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CaptureConfiguration: InstrumentationConfigCaptureConfiguration
+        | InstrumentationConfigCaptureConfigurationDict,
+        Environment: str,
+        InstrumentationType: Literal["BREAKPOINT", "PROBE"],
+        Location: InstrumentationConfigLocation | InstrumentationConfigLocationDict,
+        Service: str,
+        SignalType: Literal["SNAPSHOT"],
+        AttributeFilters: list[dict[str, str]] | None = None,
+        Description: str | None = None,
+        ExpiresAt: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApplicationSignals::InstrumentationConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CaptureConfiguration: InstrumentationConfigCaptureConfiguration
-            | InstrumentationConfigCaptureConfigurationDict,
-            Environment: str,
-            InstrumentationType: Literal["BREAKPOINT", "PROBE"],
-            Location: InstrumentationConfigLocation | InstrumentationConfigLocationDict,
-            Service: str,
-            SignalType: Literal["SNAPSHOT"],
-            AttributeFilters: list[dict[str, Any]] | None = None,
-            Description: str | None = None,
-            ExpiresAt: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApplicationSignals::InstrumentationConfig; `await` it inside an App to deploy it.
-
-            AttributeFilters: Client-side filters that target specific instances.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             CaptureConfiguration: Specifies what to capture when the instrumentation point is hit.
-            Description: An optional short description that explains the purpose of this instrumentation.
-            Environment: The environment that the service is running in.
-            ExpiresAt: The timestamp after which this configuration is no longer served.
-            InstrumentationType: Type of instrumentation: BREAKPOINT (temporary, expires after 24 hours) or PROBE (permanent, persists until deleted).
-            Location: The location where instrumentation should be applied.
-            Service: The name of the service to instrument.
-            SignalType: The telemetry signal type to emit for this instrumentation.
-            Tags: An optional list of key-value pairs to associate with the instrumentation configuration.
+                Create-only: changing it replaces the resource. Required.
+            Environment: The environment that the service is running in. Create-only: changing it
+                replaces the resource. Required.
+            InstrumentationType: Type of instrumentation: BREAKPOINT (temporary, expires after 24
+                hours) or PROBE (permanent, persists until deleted). Create-only: changing it
+                replaces the resource. Required.
+            Location: The location where instrumentation should be applied. Create-only: changing it
+                replaces the resource. Required.
+            Service: The name of the service to instrument. This should match the service.name
+                resource attribute reported by the application. Create-only: changing it replaces
+                the resource. Required.
+            SignalType: The telemetry signal type to emit for this instrumentation. The supported
+                value is SNAPSHOT. Create-only: changing it replaces the resource. Required.
+            AttributeFilters: Client-side filters that target specific instances. Each object is
+                AND-matched on keys, multiple objects are OR-matched. Create-only: changing it
+                replaces the resource.
+            Description: An optional short description that explains the purpose of this
+                instrumentation. Create-only: changing it replaces the resource.
+            ExpiresAt: The timestamp after which this configuration is no longer served. For
+                BREAKPOINT only; defaults to 24 hours. Create-only: changing it replaces the
+                resource.
+            Tags: An optional list of key-value pairs to associate with the instrumentation
+                configuration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -139,246 +143,361 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BurnRateConfigurationDict = TypedDict(
-    "BurnRateConfigurationDict",
-    {
-        "LookBackWindowMinutes": "Required[int]",
-    },
-    total=False,
-)
 
-CompositeSliComponentDict = TypedDict(
-    "CompositeSliComponentDict",
-    {
-        "OperationName": "Required[str]",
-    },
-    total=False,
-)
+class BurnRateConfigurationDict(TypedDict, total=False):
+    """BurnRateConfiguration as a plain dict: This object defines the length of the look-back window
+    used to calculate one burn rate metric for this SLO. The burn rate measures how fast the service
+    is consuming the error budget, relative to the attainment goal of the SLO. A burn rate of
+    exactly 1 indicates that the SLO goal will be met exactly. For example, if you specify 60 as the
+    number of minutes in the look-back window, the burn rate is calculated as the following: burn
+    rate = error rate over the look-back window / (1 - attainment goal percentage)"""
 
-DimensionDict = TypedDict(
-    "DimensionDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    LookBackWindowMinutes: Required[int]
+    """The number of minutes to use as the look-back window."""
 
-ExclusionWindowDict = TypedDict(
-    "ExclusionWindowDict",
-    {
-        "Reason": "str",
-        "RecurrenceRule": "ServiceLevelObjectiveRecurrenceRuleDict",
-        "StartTime": "str",
-        "Window": "Required[ServiceLevelObjectiveWindowDict]",
-    },
-    total=False,
-)
 
-MetricDataQueryDict = TypedDict(
-    "MetricDataQueryDict",
-    {
-        "AccountId": "str",
-        "Expression": "str",
-        "Id": "Required[str]",
-        "MetricStat": "ServiceLevelObjectiveMetricStatDict",
-        "ReturnData": "bool",
-    },
-    total=False,
-)
+class CompositeSliComponentDict(TypedDict, total=False):
+    """CompositeSliComponent as a plain dict."""
 
-ServiceLevelObjectiveCalendarIntervalDict = TypedDict(
-    "ServiceLevelObjectiveCalendarIntervalDict",
-    {
-        "Duration": "Required[int]",
-        "DurationUnit": "Required[Literal['MINUTE', 'HOUR', 'DAY', 'MONTH']]",
-        "StartTime": "Required[int]",
-    },
-    total=False,
-)
+    OperationName: Required[str]
+    """Type: str."""
 
-ServiceLevelObjectiveCompositeSliConfigDict = TypedDict(
-    "ServiceLevelObjectiveCompositeSliConfigDict",
-    {
-        "CompositeSliComponents": "list[CompositeSliComponentDict]",
-        "SelectionConfig": "Required[ServiceLevelObjectiveSelectionConfigDict]",
-    },
-    total=False,
-)
 
-ServiceLevelObjectiveDependencyConfigDict = TypedDict(
-    "ServiceLevelObjectiveDependencyConfigDict",
-    {
-        "DependencyKeyAttributes": "Required[dict[str, Any]]",
-        "DependencyOperationName": "Required[str]",
-    },
-    total=False,
-)
+class DimensionDict(TypedDict, total=False):
+    """Dimension as a plain dict: A dimension is a name/value pair that is part of the identity of a
+    metric. Because dimensions are part of the unique identifier for a metric, whenever you add a
+    unique name/value pair to one of your metrics, you are creating a new variation of that metric.
+    For example, many Amazon EC2 metrics publish `InstanceId` as a dimension name, and the actual
+    instance ID as the value for that dimension. You can assign up to 30 dimensions to a metric."""
 
-ServiceLevelObjectiveGoalDict = TypedDict(
-    "ServiceLevelObjectiveGoalDict",
-    {
-        "AttainmentGoal": "float",
-        "Interval": "ServiceLevelObjectiveIntervalDict",
-        "WarningThreshold": "float",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """The name of the dimension. Dimension names must contain only ASCII characters, must include
+    at least one non-whitespace character, and cannot start with a colon (:). ASCII control
+    characters are not supported as part of dimension names."""
+    Value: Required[str]
+    """The value of the dimension. Dimension values must contain only ASCII characters and must
+    include at least one non-whitespace character. ASCII control characters are not supported as
+    part of dimension values"""
 
-ServiceLevelObjectiveIntervalDict = TypedDict(
-    "ServiceLevelObjectiveIntervalDict",
-    {
-        "CalendarInterval": "ServiceLevelObjectiveCalendarIntervalDict",
-        "RollingInterval": "ServiceLevelObjectiveRollingIntervalDict",
-    },
-    total=False,
-)
 
-ServiceLevelObjectiveMetricDict = TypedDict(
-    "ServiceLevelObjectiveMetricDict",
-    {
-        "Dimensions": "list[DimensionDict]",
-        "MetricName": "str",
-        "Namespace": "str",
-    },
-    total=False,
-)
+class ExclusionWindowDict(TypedDict, total=False):
+    """ExclusionWindow as a plain dict: This object defines a time exclusion window for this SLO.
+    The time exclusion window is used to exclude breaching data points from affecting attainment
+    rate, error budget, and burn rate metrics."""
 
-ServiceLevelObjectiveMetricSourceDict = TypedDict(
-    "ServiceLevelObjectiveMetricSourceDict",
-    {
-        "MetricSourceAttributes": "dict[str, Any]",
-        "MetricSourceKeyAttributes": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+    Reason: str
+    """An optional reason for scheduling this time exclusion window. Default is 'No reason'."""
+    RecurrenceRule: ServiceLevelObjectiveRecurrenceRuleDict
+    """This object defines how often to repeat a time exclusion window."""
+    StartTime: str
+    """The time you want the exclusion window to start at. Note that time exclusion windows can only
+    be scheduled in the future, not the past."""
+    Window: Required[ServiceLevelObjectiveWindowDict]
+    """This object defines the length of time an exclusion window should span."""
 
-ServiceLevelObjectiveMetricStatDict = TypedDict(
-    "ServiceLevelObjectiveMetricStatDict",
-    {
-        "Metric": "Required[ServiceLevelObjectiveMetricDict]",
-        "Period": "Required[int]",
-        "Stat": "Required[str]",
-        "Unit": "str",
-    },
-    total=False,
-)
 
-ServiceLevelObjectiveMonitoredRequestCountMetricDict = TypedDict(
-    "ServiceLevelObjectiveMonitoredRequestCountMetricDict",
-    {
-        "BadCountMetric": "list[MetricDataQueryDict]",
-        "GoodCountMetric": "list[MetricDataQueryDict]",
-    },
-    total=False,
-)
+class MetricDataQueryDict(TypedDict, total=False):
+    """MetricDataQuery as a plain dict: Use this structure to define a metric or metric math
+    expression that you want to use as for a service level objective. Each `MetricDataQuery` in the
+    `MetricDataQueries` array specifies either a metric to retrieve, or a metric math expression to
+    be performed on retrieved metrics. A single `MetricDataQueries` array can include as many as 20
+    `MetricDataQuery` structures in the array. The 20 structures can include as many as 10
+    structures that contain a `MetricStat` parameter to retrieve a metric, and as many as 10
+    structures that contain the `Expression` parameter to perform a math expression. Of those
+    Expression structures, exactly one must have true as the value for `ReturnData`. The result of
+    this expression used for the SLO."""
 
-ServiceLevelObjectiveRecurrenceRuleDict = TypedDict(
-    "ServiceLevelObjectiveRecurrenceRuleDict",
-    {
-        "Expression": "Required[str]",
-    },
-    total=False,
-)
+    AccountId: str
+    """The ID of the account where the metrics are located, if this is a cross-account alarm."""
+    Expression: str
+    """The math expression to be performed on the returned data."""
+    Id: Required[str]
+    """A short name used to tie this object to the results in the response."""
+    MetricStat: ServiceLevelObjectiveMetricStatDict
+    """A metric to be used directly for the SLO, or to be used in the math expression that will be
+    used for the SLO. Within one MetricDataQuery, you must specify either Expression or MetricStat
+    but not both."""
+    ReturnData: bool
+    """This option indicates whether to return the timestamps and raw data values of this metric."""
 
-ServiceLevelObjectiveRequestBasedSliDict = TypedDict(
-    "ServiceLevelObjectiveRequestBasedSliDict",
-    {
-        "ComparisonOperator": "Literal['GreaterThanOrEqualTo', 'LessThanOrEqualTo', 'LessThan', 'GreaterThan']",
-        "MetricThreshold": "float",
-        "RequestBasedSliMetric": "Required[ServiceLevelObjectiveRequestBasedSliMetricDict]",
-    },
-    total=False,
-)
 
-ServiceLevelObjectiveRequestBasedSliMetricDict = TypedDict(
-    "ServiceLevelObjectiveRequestBasedSliMetricDict",
-    {
-        "CompositeSliConfig": "ServiceLevelObjectiveCompositeSliConfigDict",
-        "DependencyConfig": "ServiceLevelObjectiveDependencyConfigDict",
-        "KeyAttributes": "dict[str, Any]",
-        "MetricName": "str",
-        "MetricSource": "ServiceLevelObjectiveMetricSourceDict",
-        "MetricType": "Literal['LATENCY', 'AVAILABILITY']",
-        "MonitoredRequestCountMetric": "ServiceLevelObjectiveMonitoredRequestCountMetricDict",
-        "OperationName": "str",
-        "TotalRequestCountMetric": "list[MetricDataQueryDict]",
-    },
-    total=False,
-)
+class ServiceLevelObjectiveCalendarIntervalDict(TypedDict, total=False):
+    """ServiceLevelObjectiveCalendarInterval as a plain dict: If the interval for this service level
+    objective is a calendar interval, this structure contains the interval specifications."""
 
-ServiceLevelObjectiveRollingIntervalDict = TypedDict(
-    "ServiceLevelObjectiveRollingIntervalDict",
-    {
-        "Duration": "Required[int]",
-        "DurationUnit": "Required[Literal['MINUTE', 'HOUR', 'DAY', 'MONTH']]",
-    },
-    total=False,
-)
+    Duration: Required[int]
+    """Specifies the duration of each interval. For example, if `Duration` is 1 and `DurationUnit`
+    is `MONTH`, each interval is one month, aligned with the calendar."""
+    DurationUnit: Required[Literal["MINUTE", "HOUR", "DAY", "MONTH"]]
+    """Specifies the interval unit."""
+    StartTime: Required[int]
+    """Epoch time in seconds you want the first interval to start. Be sure to choose a time that
+    configures the intervals the way that you want. For example, if you want weekly intervals
+    starting on Mondays at 6 a.m., be sure to specify a start time that is a Monday at 6 a.m. As
+    soon as one calendar interval ends, another automatically begins."""
 
-ServiceLevelObjectiveSelectionConfigDict = TypedDict(
-    "ServiceLevelObjectiveSelectionConfigDict",
-    {
-        "Pattern": "str",
-        "Type": "Required[Literal['EXPLICIT', 'PREFIX', 'REGEX']]",
-    },
-    total=False,
-)
 
-ServiceLevelObjectiveSliDict = TypedDict(
-    "ServiceLevelObjectiveSliDict",
-    {
-        "ComparisonOperator": "Required[Literal['GreaterThanOrEqualTo', 'LessThanOrEqualTo', 'LessThan', 'GreaterThan']]",
-        "MetricThreshold": "Required[float]",
-        "SliMetric": "Required[ServiceLevelObjectiveSliMetricDict]",
-    },
-    total=False,
-)
+class ServiceLevelObjectiveCompositeSliConfigDict(TypedDict, total=False):
+    """ServiceLevelObjectiveCompositeSliConfig as a plain dict."""
 
-ServiceLevelObjectiveSliMetricDict = TypedDict(
-    "ServiceLevelObjectiveSliMetricDict",
-    {
-        "CompositeSliConfig": "ServiceLevelObjectiveCompositeSliConfigDict",
-        "DependencyConfig": "ServiceLevelObjectiveDependencyConfigDict",
-        "KeyAttributes": "dict[str, Any]",
-        "MetricDataQueries": "list[MetricDataQueryDict]",
-        "MetricName": "str",
-        "MetricSource": "ServiceLevelObjectiveMetricSourceDict",
-        "MetricType": "Literal['LATENCY', 'AVAILABILITY']",
-        "OperationName": "str",
-        "PeriodSeconds": "int",
-        "Statistic": "str",
-    },
-    total=False,
-)
+    CompositeSliComponents: list[CompositeSliComponentDict]
+    """Items: 2 to 20 items."""
+    SelectionConfig: Required[ServiceLevelObjectiveSelectionConfigDict]
+    """Type: ServiceLevelObjectiveSelectionConfigDict."""
 
-ServiceLevelObjectiveWindowDict = TypedDict(
-    "ServiceLevelObjectiveWindowDict",
-    {
-        "Duration": "Required[int]",
-        "DurationUnit": "Required[Literal['MINUTE', 'HOUR', 'DAY', 'MONTH']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ServiceLevelObjectiveDependencyConfigDict(TypedDict, total=False):
+    """ServiceLevelObjectiveDependencyConfig as a plain dict: Configuration for identifying a
+    dependency and its operation"""
 
+    DependencyKeyAttributes: Required[dict[str, str]]
+    """If this SLO is related to a metric collected by Application Signals, you must use this field
+    to specify which dependency the SLO metric is related to."""
+    DependencyOperationName: Required[str]
+    """When the SLO monitors a specific operation of the dependency, this field specifies the name
+    of that operation in the dependency."""
+
+
+class ServiceLevelObjectiveGoalDict(TypedDict, total=False):
+    """ServiceLevelObjectiveGoal as a plain dict: A structure that contains the attributes that
+    determine the goal of the SLO. This includes the time period for evaluation and the attainment
+    threshold."""
+
+    AttainmentGoal: float
+    """The threshold that determines if the goal is being met. An attainment goal is the ratio of
+    good periods that meet the threshold requirements to the total periods within the interval. For
+    example, an attainment goal of 99.9% means that within your interval, you are targeting 99.9% of
+    the periods to be in healthy state. If you omit this parameter, 99 is used to represent 99% as
+    the attainment goal."""
+    Interval: ServiceLevelObjectiveIntervalDict
+    """The time period used to evaluate the SLO. It can be either a calendar interval or rolling
+    interval. If you omit this parameter, a rolling interval of 7 days is used."""
+    WarningThreshold: float
+    """The percentage of remaining budget over total budget that you want to get warnings for. If
+    you omit this parameter, the default of 50.0 is used."""
+
+
+class ServiceLevelObjectiveIntervalDict(TypedDict, total=False):
+    """ServiceLevelObjectiveInterval as a plain dict: The time period used to evaluate the SLO. It
+    can be either a calendar interval or rolling interval. If you omit this parameter, a rolling
+    interval of 7 days is used."""
+
+    CalendarInterval: ServiceLevelObjectiveCalendarIntervalDict
+    """If the interval for this service level objective is a calendar interval, this structure
+    contains the interval specifications."""
+    RollingInterval: ServiceLevelObjectiveRollingIntervalDict
+    """If the interval is a calendar interval, this structure contains the interval specifications."""
+
+
+class ServiceLevelObjectiveMetricDict(TypedDict, total=False):
+    """ServiceLevelObjectiveMetric as a plain dict: This structure defines the metric used for a
+    service level indicator, including the metric name, namespace, and dimensions."""
+
+    Dimensions: list[DimensionDict]
+    """An array of one or more dimensions to use to define the metric that you want to use."""
+    MetricName: str
+    """The name of the metric to use."""
+    Namespace: str
+    """The namespace of the metric."""
+
+
+class ServiceLevelObjectiveMetricSourceDict(TypedDict, total=False):
+    """ServiceLevelObjectiveMetricSource as a plain dict: Configuration for identifying the source
+    of metrics for non-Application Signals services"""
+
+    MetricSourceAttributes: dict[str, str]
+    """Optional additional attributes for the metric source"""
+    MetricSourceKeyAttributes: Required[dict[str, str]]
+    """Required attributes that identify the metric source"""
+
+
+class ServiceLevelObjectiveMetricStatDict(TypedDict, total=False):
+    """ServiceLevelObjectiveMetricStat as a plain dict: A metric to be used directly for the SLO, or
+    to be used in the math expression that will be used for the SLO. Within one MetricDataQuery
+    object, you must specify either Expression or MetricStat but not both."""
+
+    Metric: Required[ServiceLevelObjectiveMetricDict]
+    """This structure defines the metric used for a service level indicator, including the metric
+    name, namespace, and dimensions."""
+    Period: Required[int]
+    """The granularity, in seconds, to be used for the metric."""
+    Stat: Required[str]
+    """The statistic to use for comparison to the threshold. It can be any CloudWatch statistic or
+    extended statistic."""
+    Unit: str
+    """If you omit Unit then all data that was collected with any unit is returned, along with the
+    corresponding units that were specified when the data was reported to CloudWatch. If you specify
+    a unit, the operation returns only data that was collected with that unit specified. If you
+    specify a unit that does not match the data collected, the results of the operation are null.
+    CloudWatch does not perform unit conversions."""
+
+
+class ServiceLevelObjectiveMonitoredRequestCountMetricDict(TypedDict, total=False):
+    """ServiceLevelObjectiveMonitoredRequestCountMetric as a plain dict: This structure defines the
+    metric that is used as the "good request" or "bad request" value for a request-based SLO. This
+    value observed for the metric defined in `TotalRequestCountMetric` is divided by the number
+    found for `MonitoredRequestCountMetric` to determine the percentage of successful requests that
+    this SLO tracks."""
+
+    BadCountMetric: list[MetricDataQueryDict]
+    """If you want to count "bad requests" to determine the percentage of successful requests for
+    this request-based SLO, specify the metric to use as "bad requests" in this structure."""
+    GoodCountMetric: list[MetricDataQueryDict]
+    """If you want to count "good requests" to determine the percentage of successful requests for
+    this request-based SLO, specify the metric to use as "good requests" in this structure."""
+
+
+class ServiceLevelObjectiveRecurrenceRuleDict(TypedDict, total=False):
+    """ServiceLevelObjectiveRecurrenceRule as a plain dict: This object defines how often to repeat
+    a time exclusion window."""
+
+    Expression: Required[str]
+    """A cron or rate expression denoting how often to repeat this exclusion window."""
+
+
+class ServiceLevelObjectiveRequestBasedSliDict(TypedDict, total=False):
+    """ServiceLevelObjectiveRequestBasedSli as a plain dict: This structure contains information
+    about the performance metric that a request-based SLO monitors."""
+
+    ComparisonOperator: Literal[
+        "GreaterThanOrEqualTo", "LessThanOrEqualTo", "LessThan", "GreaterThan"
+    ]
+    """The arithmetic operation used when comparing the specified metric to the threshold."""
+    MetricThreshold: float
+    """The value that the SLI metric is compared to."""
+    RequestBasedSliMetric: Required[ServiceLevelObjectiveRequestBasedSliMetricDict]
+    """This structure contains the information about the metric that is used for a request-based
+    SLO."""
+
+
+class ServiceLevelObjectiveRequestBasedSliMetricDict(TypedDict, total=False):
+    """ServiceLevelObjectiveRequestBasedSliMetric as a plain dict: This structure contains the
+    information about the metric that is used for a request-based SLO."""
+
+    CompositeSliConfig: ServiceLevelObjectiveCompositeSliConfigDict
+    """Type: ServiceLevelObjectiveCompositeSliConfigDict."""
+    DependencyConfig: ServiceLevelObjectiveDependencyConfigDict
+    """Configuration for identifying a dependency and its operation"""
+    KeyAttributes: dict[str, str]
+    """This is a string-to-string map that contains information about the type of object that this
+    SLO is related to."""
+    MetricName: str
+    """The name of the metric for non-Application Signals services"""
+    MetricSource: ServiceLevelObjectiveMetricSourceDict
+    """Configuration for identifying the source of metrics for non-Application Signals services"""
+    MetricType: Literal["LATENCY", "AVAILABILITY"]
+    """If the SLO monitors either the LATENCY or AVAILABILITY metric that Application Signals
+    collects, this field displays which of those metrics is used."""
+    MonitoredRequestCountMetric: ServiceLevelObjectiveMonitoredRequestCountMetricDict
+    """This structure defines the metric that is used as the "good request" or "bad request" value
+    for a request-based SLO. This value observed for the metric defined in `TotalRequestCountMetric`
+    is divided by the number found for `MonitoredRequestCountMetric` to determine the percentage of
+    successful requests that this SLO tracks."""
+    OperationName: str
+    """If the SLO monitors a specific operation of the service, this field displays that operation
+    name."""
+    TotalRequestCountMetric: list[MetricDataQueryDict]
+    """This structure defines the metric that is used as the "total requests" number for a
+    request-based SLO. The number observed for this metric is divided by the number of "good
+    requests" or "bad requests" that is observed for the metric defined in
+    `MonitoredRequestCountMetric`."""
+
+
+class ServiceLevelObjectiveRollingIntervalDict(TypedDict, total=False):
+    """ServiceLevelObjectiveRollingInterval as a plain dict: If the interval is a calendar interval,
+    this structure contains the interval specifications."""
+
+    Duration: Required[int]
+    """Specifies the duration of each interval. For example, if `Duration` is 1 and `DurationUnit`
+    is `MONTH`, each interval is one month, aligned with the calendar."""
+    DurationUnit: Required[Literal["MINUTE", "HOUR", "DAY", "MONTH"]]
+    """Specifies the interval unit."""
+
+
+class ServiceLevelObjectiveSelectionConfigDict(TypedDict, total=False):
+    """ServiceLevelObjectiveSelectionConfig as a plain dict."""
+
+    Pattern: str
+    """Pattern: ^.+$"""
+    Type: Required[Literal["EXPLICIT", "PREFIX", "REGEX"]]
+    """Allowed values: 'EXPLICIT', 'PREFIX', 'REGEX'."""
+
+
+class ServiceLevelObjectiveSliDict(TypedDict, total=False):
+    """ServiceLevelObjectiveSli as a plain dict: This structure contains information about the
+    performance metric that an SLO monitors."""
+
+    ComparisonOperator: Required[
+        Literal["GreaterThanOrEqualTo", "LessThanOrEqualTo", "LessThan", "GreaterThan"]
+    ]
+    """The arithmetic operation used when comparing the specified metric to the threshold."""
+    MetricThreshold: Required[float]
+    """The value that the SLI metric is compared to."""
+    SliMetric: Required[ServiceLevelObjectiveSliMetricDict]
+    """A structure that contains information about the metric that the SLO monitors."""
+
+
+class ServiceLevelObjectiveSliMetricDict(TypedDict, total=False):
+    """ServiceLevelObjectiveSliMetric as a plain dict: A structure that contains information about
+    the metric that the SLO monitors."""
+
+    CompositeSliConfig: ServiceLevelObjectiveCompositeSliConfigDict
+    """Type: ServiceLevelObjectiveCompositeSliConfigDict."""
+    DependencyConfig: ServiceLevelObjectiveDependencyConfigDict
+    """Configuration for identifying a dependency and its operation"""
+    KeyAttributes: dict[str, str]
+    """This is a string-to-string map that contains information about the type of object that this
+    SLO is related to."""
+    MetricDataQueries: list[MetricDataQueryDict]
+    """If this SLO monitors a CloudWatch metric or the result of a CloudWatch metric math
+    expression, this structure includes the information about that metric or expression."""
+    MetricName: str
+    """The name of the metric for non-Application Signals services"""
+    MetricSource: ServiceLevelObjectiveMetricSourceDict
+    """Configuration for identifying the source of metrics for non-Application Signals services"""
+    MetricType: Literal["LATENCY", "AVAILABILITY"]
+    """If the SLO monitors either the LATENCY or AVAILABILITY metric that Application Signals
+    collects, this field displays which of those metrics is used."""
+    OperationName: str
+    """If the SLO monitors a specific operation of the service, this field displays that operation
+    name."""
+    PeriodSeconds: int
+    """The number of seconds to use as the period for SLO evaluation. Your application's performance
+    is compared to the SLI during each period. For each period, the application is determined to
+    have either achieved or not achieved the necessary performance."""
+    Statistic: str
+    """The statistic to use for comparison to the threshold. It can be any CloudWatch statistic or
+    extended statistic"""
+
+
+class ServiceLevelObjectiveWindowDict(TypedDict, total=False):
+    """ServiceLevelObjectiveWindow as a plain dict: This object defines the length of time an
+    exclusion window should span."""
+
+    Duration: Required[int]
+    """Specifies the duration of each interval. For example, if `Duration` is 1 and `DurationUnit`
+    is `MONTH`, each interval is one month, aligned with the calendar."""
+    DurationUnit: Required[Literal["MINUTE", "HOUR", "DAY", "MONTH"]]
+    """Specifies the interval unit."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """A string that you can use to assign a value. The combination of tag keys and values can help
+    you organize and categorize your resources."""
+    Value: Required[str]
+    """The value for the specified tag key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ApplicationSignals::ServiceLevelObjective",
     schema_file="aws-applicationsignals-servicelevelobjective.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedTime", "/LastUpdatedTime", "/EvaluationType"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/BurnRateConfigurations",
         "/ExclusionWindows",
@@ -389,14 +508,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -406,334 +518,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BurnRateConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LookBackWindowMinutes": {"maximum": 10080, "minimum": 1, "type": "integer"}
-            },
-            "required": ["LookBackWindowMinutes"],
-            "type": "object",
-        },
-        "BurnRateConfigurations": {
-            "items": {"$ref": "#/definitions/BurnRateConfiguration"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CalendarInterval": {
-            "additionalProperties": False,
-            "properties": {
-                "Duration": {"$ref": "#/definitions/Duration"},
-                "DurationUnit": {"$ref": "#/definitions/DurationUnit"},
-                "StartTime": {"minimum": 946684800, "type": "integer"},
-            },
-            "required": ["StartTime", "DurationUnit", "Duration"],
-            "type": "object",
-        },
-        "CompositeSliComponent": {
-            "additionalProperties": False,
-            "properties": {"OperationName": {"type": "string"}},
-            "required": ["OperationName"],
-            "type": "object",
-        },
-        "CompositeSliComponents": {
-            "items": {"$ref": "#/definitions/CompositeSliComponent"},
-            "maxItems": 20,
-            "minItems": 2,
-            "type": "array",
-        },
-        "CompositeSliConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CompositeSliComponents": {"$ref": "#/definitions/CompositeSliComponents"},
-                "SelectionConfig": {"$ref": "#/definitions/SelectionConfig"},
-            },
-            "required": ["SelectionConfig"],
-            "type": "object",
-        },
-        "DependencyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DependencyKeyAttributes": {"$ref": "#/definitions/DependencyKeyAttributes"},
-                "DependencyOperationName": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["DependencyKeyAttributes", "DependencyOperationName"],
-            "type": "object",
-        },
-        "DependencyKeyAttributes": {
-            "additionalProperties": False,
-            "patternProperties": {"^.+$": {"type": "string"}},
-        },
-        "Dimension": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Name"],
-            "type": "object",
-        },
-        "Duration": {"minimum": 1, "type": "integer"},
-        "DurationUnit": {"enum": ["MINUTE", "HOUR", "DAY", "MONTH"], "type": "string"},
-        "ExclusionWindow": {
-            "additionalProperties": False,
-            "properties": {
-                "Reason": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "RecurrenceRule": {"$ref": "#/definitions/RecurrenceRule"},
-                "StartTime": {"type": "string"},
-                "Window": {"$ref": "#/definitions/Window"},
-            },
-            "required": ["Window"],
-            "type": "object",
-        },
-        "ExclusionWindows": {
-            "items": {"$ref": "#/definitions/ExclusionWindow"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Goal": {
-            "additionalProperties": False,
-            "properties": {
-                "AttainmentGoal": {"type": "number"},
-                "Interval": {"$ref": "#/definitions/Interval"},
-                "WarningThreshold": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "Interval": {
-            "additionalProperties": False,
-            "properties": {
-                "CalendarInterval": {"$ref": "#/definitions/CalendarInterval"},
-                "RollingInterval": {"$ref": "#/definitions/RollingInterval"},
-            },
-            "type": "object",
-        },
-        "KeyAttributes": {
-            "additionalProperties": False,
-            "patternProperties": {"^.+$": {"type": "string"}},
-        },
-        "Metric": {
-            "additionalProperties": False,
-            "properties": {
-                "Dimensions": {
-                    "items": {"$ref": "#/definitions/Dimension"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MetricName": {"type": "string"},
-                "Namespace": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MetricDataQueries": {
-            "items": {"$ref": "#/definitions/MetricDataQuery"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "MetricDataQuery": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountId": {"type": "string"},
-                "Expression": {"type": "string"},
-                "Id": {"type": "string"},
-                "MetricStat": {"$ref": "#/definitions/MetricStat"},
-                "ReturnData": {"type": "boolean"},
-            },
-            "required": ["Id"],
-            "type": "object",
-        },
-        "MetricName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "MetricSource": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricSourceAttributes": {"$ref": "#/definitions/MetricSourceAttributes"},
-                "MetricSourceKeyAttributes": {"$ref": "#/definitions/MetricSourceKeyAttributes"},
-            },
-            "required": ["MetricSourceKeyAttributes"],
-            "type": "object",
-        },
-        "MetricSourceAttributes": {
-            "additionalProperties": False,
-            "patternProperties": {"^.+$": {"type": "string"}},
-        },
-        "MetricSourceKeyAttributes": {
-            "additionalProperties": False,
-            "patternProperties": {"^.+$": {"type": "string"}},
-        },
-        "MetricStat": {
-            "additionalProperties": False,
-            "properties": {
-                "Metric": {"$ref": "#/definitions/Metric"},
-                "Period": {"type": "integer"},
-                "Stat": {"type": "string"},
-                "Unit": {"type": "string"},
-            },
-            "required": ["Stat", "Period", "Metric"],
-            "type": "object",
-        },
-        "MonitoredRequestCountMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "BadCountMetric": {"$ref": "#/definitions/MetricDataQueries"},
-                "GoodCountMetric": {"$ref": "#/definitions/MetricDataQueries"},
-            },
-            "type": "object",
-        },
-        "RecurrenceRule": {
-            "additionalProperties": False,
-            "properties": {"Expression": {"maxLength": 1024, "minLength": 1, "type": "string"}},
-            "required": ["Expression"],
-            "type": "object",
-        },
-        "RequestBasedSli": {
-            "additionalProperties": False,
-            "properties": {
-                "ComparisonOperator": {
-                    "enum": [
-                        "GreaterThanOrEqualTo",
-                        "LessThanOrEqualTo",
-                        "LessThan",
-                        "GreaterThan",
-                    ],
-                    "type": "string",
-                },
-                "MetricThreshold": {"type": "number"},
-                "RequestBasedSliMetric": {"$ref": "#/definitions/RequestBasedSliMetric"},
-            },
-            "required": ["RequestBasedSliMetric"],
-            "type": "object",
-        },
-        "RequestBasedSliMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "CompositeSliConfig": {"$ref": "#/definitions/CompositeSliConfig"},
-                "DependencyConfig": {"$ref": "#/definitions/DependencyConfig"},
-                "KeyAttributes": {"$ref": "#/definitions/KeyAttributes"},
-                "MetricName": {"$ref": "#/definitions/MetricName"},
-                "MetricSource": {"$ref": "#/definitions/MetricSource"},
-                "MetricType": {"enum": ["LATENCY", "AVAILABILITY"], "type": "string"},
-                "MonitoredRequestCountMetric": {
-                    "$ref": "#/definitions/MonitoredRequestCountMetric"
-                },
-                "OperationName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "TotalRequestCountMetric": {"$ref": "#/definitions/MetricDataQueries"},
-            },
-            "type": "object",
-        },
-        "RollingInterval": {
-            "additionalProperties": False,
-            "properties": {
-                "Duration": {"$ref": "#/definitions/Duration"},
-                "DurationUnit": {"$ref": "#/definitions/DurationUnit"},
-            },
-            "required": ["DurationUnit", "Duration"],
-            "type": "object",
-        },
-        "SelectionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Pattern": {"pattern": "^.+$", "type": "string"},
-                "Type": {"$ref": "#/definitions/SelectionType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "SelectionType": {"enum": ["EXPLICIT", "PREFIX", "REGEX"], "type": "string"},
-        "Sli": {
-            "additionalProperties": False,
-            "properties": {
-                "ComparisonOperator": {
-                    "enum": [
-                        "GreaterThanOrEqualTo",
-                        "LessThanOrEqualTo",
-                        "LessThan",
-                        "GreaterThan",
-                    ],
-                    "type": "string",
-                },
-                "MetricThreshold": {"type": "number"},
-                "SliMetric": {"$ref": "#/definitions/SliMetric"},
-            },
-            "required": ["SliMetric", "MetricThreshold", "ComparisonOperator"],
-            "type": "object",
-        },
-        "SliMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "CompositeSliConfig": {"$ref": "#/definitions/CompositeSliConfig"},
-                "DependencyConfig": {"$ref": "#/definitions/DependencyConfig"},
-                "KeyAttributes": {"$ref": "#/definitions/KeyAttributes"},
-                "MetricDataQueries": {"$ref": "#/definitions/MetricDataQueries"},
-                "MetricName": {"$ref": "#/definitions/MetricName"},
-                "MetricSource": {"$ref": "#/definitions/MetricSource"},
-                "MetricType": {"enum": ["LATENCY", "AVAILABILITY"], "type": "string"},
-                "OperationName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "PeriodSeconds": {"maximum": 900, "minimum": 60, "type": "integer"},
-                "Statistic": {"maxLength": 20, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Window": {
-            "additionalProperties": False,
-            "properties": {
-                "Duration": {"$ref": "#/definitions/Duration"},
-                "DurationUnit": {"$ref": "#/definitions/DurationUnit"},
-            },
-            "required": ["DurationUnit", "Duration"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:[^:]*:application-signals:[^:]*:[^:]*:slo\\/[0-9A-Za-z][-._0-9A-Za-z "
-            "]{0,126}[0-9A-Za-z]$",
-            "type": "string",
-        },
-        "BurnRateConfigurations": {"$ref": "#/definitions/BurnRateConfigurations"},
-        "CreatedTime": {"minimum": 946684800, "type": "integer"},
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "EvaluationType": {"enum": ["PeriodBased", "RequestBased"], "type": "string"},
-        "ExclusionWindows": {"$ref": "#/definitions/ExclusionWindows"},
-        "Goal": {"$ref": "#/definitions/Goal"},
-        "LastUpdatedTime": {"minimum": 946684800, "type": "integer"},
-        "Name": {"pattern": "^[0-9A-Za-z][-._0-9A-Za-z ]{0,126}[0-9A-Za-z]$", "type": "string"},
-        "RequestBasedSli": {"$ref": "#/definitions/RequestBasedSli"},
-        "Sli": {"$ref": "#/definitions/Sli"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["Name"],
-}
-
 
 class ServiceLevelObjective(_Resource):
-    """AWS::ApplicationSignals::ServiceLevelObjective: Resource Type definition for AWS::ApplicationSignals::ServiceLevelObjective
+    """AWS::ApplicationSignals::ServiceLevelObjective: Resource Type definition for
+    AWS::ApplicationSignals::ServiceLevelObjective
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, CreatedTime, EvaluationType, LastUpdatedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-applicationsignals-servicelevelobjective.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -743,14 +538,21 @@ class ServiceLevelObjective(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceLevelObjectiveAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "service_level_objective.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of this SLO."""
     CreatedTime: int
+    """Epoch time in seconds of the time that this SLO was created"""
     EvaluationType: Literal["PeriodBased", "RequestBased"]
+    """Displays whether this is a period-based SLO or a request-based SLO."""
     LastUpdatedTime: int
-    # Declared properties (as declared, or as AWS returned them).
+    """Epoch time in seconds of the time that this SLO was most recently updated"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BurnRateConfigurations: list[BurnRateConfigurationDict]
     Description: str
     ExclusionWindows: list[ExclusionWindowDict]
@@ -760,32 +562,49 @@ class ServiceLevelObjective(_Resource):
     Sli: ServiceLevelObjectiveSliDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        BurnRateConfigurations: list[BurnRateConfiguration | BurnRateConfigurationDict]
+        | None = None,
+        Description: str | None = None,
+        ExclusionWindows: list[ExclusionWindow | ExclusionWindowDict] | None = None,
+        Goal: ServiceLevelObjectiveGoal | ServiceLevelObjectiveGoalDict | None = None,
+        RequestBasedSli: ServiceLevelObjectiveRequestBasedSli
+        | ServiceLevelObjectiveRequestBasedSliDict
+        | None = None,
+        Sli: ServiceLevelObjectiveSli | ServiceLevelObjectiveSliDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ApplicationSignals::ServiceLevelObjective; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            BurnRateConfigurations: list[BurnRateConfiguration | BurnRateConfigurationDict]
-            | None = None,
-            Description: str | None = None,
-            ExclusionWindows: list[ExclusionWindow | ExclusionWindowDict] | None = None,
-            Goal: ServiceLevelObjectiveGoal | ServiceLevelObjectiveGoalDict | None = None,
-            RequestBasedSli: ServiceLevelObjectiveRequestBasedSli
-            | ServiceLevelObjectiveRequestBasedSliDict
-            | None = None,
-            Sli: ServiceLevelObjectiveSli | ServiceLevelObjectiveSliDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ApplicationSignals::ServiceLevelObjective; `await` it inside an App to deploy it.
-
-            Description: An optional description for this SLO.
-            Name: The name of this SLO.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of this SLO. Create-only: changing it replaces the resource. Required.
+            BurnRateConfigurations: Each object in this array defines the length of the look-back
+                window used to calculate one burn rate metric for this SLO. The burn rate measures
+                how fast the service is consuming the error budget, relative to the attainment goal
+                of the SLO.
+            Description: An optional description for this SLO. Default is 'No description'
+            ExclusionWindows: Each object in this array defines a time exclusion window for this
+                SLO. The time exclusion window is used to exclude breaching data points from
+                affecting attainment rate, error budget, and burn rate metrics.
+            Goal: A structure that contains the attributes that determine the goal of the SLO. This
+                includes the time period for evaluation and the attainment threshold.
+            RequestBasedSli: This structure contains information about the performance metric that a
+                request-based SLO monitors.
+            Sli: This structure contains information about the performance metric that an SLO
+                monitors.
+            Tags: The list of tag keys and values associated with the resource you specified
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

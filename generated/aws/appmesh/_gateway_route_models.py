@@ -7,9 +7,10 @@ Imported on first use by gateway_route.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GatewayRouteAttributes",
@@ -45,218 +46,285 @@ class GatewayRouteHostnameMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exact: str | None = None
-    Suffix: str | None = None
+    Exact: Annotated[str | None, Field(description="Type: str.")] = None
+    Suffix: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GatewayRouteHostnameRewrite(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultTargetHostname: str | None = None
+    DefaultTargetHostname: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GatewayRouteRangeMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    End: int
-    Start: int
+    End: Annotated[int, Field(description="Type: int.")]
+    Start: Annotated[int, Field(description="Type: int.")]
 
 
 class GatewayRouteVirtualService(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VirtualServiceName: str
+    VirtualServiceName: Annotated[str, Field(description="Type: str.")]
 
 
 class GrpcGatewayRouteRewrite(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Hostname: GatewayRouteHostnameRewrite | None = None
+    Hostname: Annotated[
+        GatewayRouteHostnameRewrite | None,
+        Field(description="Type: GatewayRouteHostnameRewriteDict."),
+    ] = None
 
 
 class HttpGatewayRouteHeaderMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exact: str | None = None
-    Prefix: str | None = None
-    Range: GatewayRouteRangeMatch | None = None
-    Regex: str | None = None
-    Suffix: str | None = None
+    Exact: Annotated[str | None, Field(description="Type: str.")] = None
+    Prefix: Annotated[str | None, Field(description="Type: str.")] = None
+    Range: Annotated[
+        GatewayRouteRangeMatch | None, Field(description="Type: GatewayRouteRangeMatchDict.")
+    ] = None
+    Regex: Annotated[str | None, Field(description="Type: str.")] = None
+    Suffix: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class HttpGatewayRoutePathRewrite(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exact: str | None = None
+    Exact: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class HttpGatewayRoutePrefixRewrite(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultPrefix: str | None = None
-    Value: str | None = None
+    DefaultPrefix: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class HttpGatewayRouteRewrite(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Hostname: GatewayRouteHostnameRewrite | None = None
-    Path: HttpGatewayRoutePathRewrite | None = None
-    Prefix: HttpGatewayRoutePrefixRewrite | None = None
+    Hostname: Annotated[
+        GatewayRouteHostnameRewrite | None,
+        Field(description="Type: GatewayRouteHostnameRewriteDict."),
+    ] = None
+    Path: Annotated[
+        HttpGatewayRoutePathRewrite | None,
+        Field(description="Type: HttpGatewayRoutePathRewriteDict."),
+    ] = None
+    Prefix: Annotated[
+        HttpGatewayRoutePrefixRewrite | None,
+        Field(description="Type: HttpGatewayRoutePrefixRewriteDict."),
+    ] = None
 
 
 class HttpPathMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exact: str | None = None
-    Regex: str | None = None
+    Exact: Annotated[str | None, Field(description="Type: str.")] = None
+    Regex: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class HttpQueryParameterMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exact: str | None = None
+    Exact: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class QueryParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Match: HttpQueryParameterMatch | None = None
-    Name: str
+    Match: Annotated[
+        HttpQueryParameterMatch | None, Field(description="Type: HttpQueryParameterMatchDict.")
+    ] = None
+    Name: Annotated[str, Field(description="Type: str.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class GatewayRouteAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ResourceOwner: str | None = None
-    Uid: str | None = None
+    """
+    The read-only attributes of a AWS::AppMesh::GatewayRoute, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceOwner: Annotated[str | None, Field(description="Type: str.")] = None
+    Uid: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GatewayRouteMetadataMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exact: str | None = None
-    Prefix: str | None = None
-    Range: GatewayRouteRangeMatch | None = None
-    Regex: str | None = None
-    Suffix: str | None = None
+    Exact: Annotated[str | None, Field(description="Type: str.")] = None
+    Prefix: Annotated[str | None, Field(description="Type: str.")] = None
+    Range: Annotated[
+        GatewayRouteRangeMatch | None, Field(description="Type: GatewayRouteRangeMatchDict.")
+    ] = None
+    Regex: Annotated[str | None, Field(description="Type: str.")] = None
+    Suffix: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GatewayRouteTarget(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Port: int | None = None
-    VirtualService: GatewayRouteVirtualService
+    Port: Annotated[int | None, Field(description="Type: int.")] = None
+    VirtualService: Annotated[
+        GatewayRouteVirtualService, Field(description="Type: GatewayRouteVirtualServiceDict.")
+    ]
 
 
 class GrpcGatewayRouteAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rewrite: GrpcGatewayRouteRewrite | None = None
-    Target: GatewayRouteTarget
+    Rewrite: Annotated[
+        GrpcGatewayRouteRewrite | None, Field(description="Type: GrpcGatewayRouteRewriteDict.")
+    ] = None
+    Target: Annotated[GatewayRouteTarget, Field(description="Type: GatewayRouteTargetDict.")]
 
 
 class GrpcGatewayRouteMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Invert: bool | None = None
-    Match: GatewayRouteMetadataMatch | None = None
-    Name: str
+    Invert: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Match: Annotated[
+        GatewayRouteMetadataMatch | None, Field(description="Type: GatewayRouteMetadataMatchDict.")
+    ] = None
+    Name: Annotated[str, Field(description="Type: str.")]
 
 
 class HttpGatewayRouteAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rewrite: HttpGatewayRouteRewrite | None = None
-    Target: GatewayRouteTarget
+    Rewrite: Annotated[
+        HttpGatewayRouteRewrite | None, Field(description="Type: HttpGatewayRouteRewriteDict.")
+    ] = None
+    Target: Annotated[GatewayRouteTarget, Field(description="Type: GatewayRouteTargetDict.")]
 
 
 class HttpGatewayRouteHeader(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Invert: bool | None = None
-    Match: HttpGatewayRouteHeaderMatch | None = None
-    Name: str
+    Invert: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Match: Annotated[
+        HttpGatewayRouteHeaderMatch | None,
+        Field(description="Type: HttpGatewayRouteHeaderMatchDict."),
+    ] = None
+    Name: Annotated[str, Field(description="Type: str.")]
 
 
 class HttpGatewayRouteMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Headers: list[HttpGatewayRouteHeader] | None = None
-    Hostname: GatewayRouteHostnameMatch | None = None
-    Method: str | None = None
-    Path: HttpPathMatch | None = None
-    Port: int | None = None
-    Prefix: str | None = None
-    QueryParameters: list[QueryParameter] | None = None
+    Headers: Annotated[
+        list[HttpGatewayRouteHeader] | None,
+        Field(description="Type: list[HttpGatewayRouteHeaderDict]."),
+    ] = None
+    Hostname: Annotated[
+        GatewayRouteHostnameMatch | None, Field(description="Type: GatewayRouteHostnameMatchDict.")
+    ] = None
+    Method: Annotated[str | None, Field(description="Type: str.")] = None
+    Path: Annotated[HttpPathMatch | None, Field(description="Type: HttpPathMatchDict.")] = None
+    Port: Annotated[int | None, Field(description="Type: int.")] = None
+    Prefix: Annotated[str | None, Field(description="Type: str.")] = None
+    QueryParameters: Annotated[
+        list[QueryParameter] | None, Field(description="Type: list[QueryParameterDict].")
+    ] = None
 
 
 class GrpcGatewayRouteMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Hostname: GatewayRouteHostnameMatch | None = None
-    Metadata: list[GrpcGatewayRouteMetadata] | None = None
-    Port: int | None = None
-    ServiceName: str | None = None
+    Hostname: Annotated[
+        GatewayRouteHostnameMatch | None, Field(description="Type: GatewayRouteHostnameMatchDict.")
+    ] = None
+    Metadata: Annotated[
+        list[GrpcGatewayRouteMetadata] | None,
+        Field(description="Type: list[GrpcGatewayRouteMetadataDict]."),
+    ] = None
+    Port: Annotated[int | None, Field(description="Type: int.")] = None
+    ServiceName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class HttpGatewayRoute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: HttpGatewayRouteAction
-    Match: HttpGatewayRouteMatch
+    Action: Annotated[
+        HttpGatewayRouteAction, Field(description="Type: HttpGatewayRouteActionDict.")
+    ]
+    Match: Annotated[HttpGatewayRouteMatch, Field(description="Type: HttpGatewayRouteMatchDict.")]
 
 
 class GrpcGatewayRoute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: GrpcGatewayRouteAction
-    Match: GrpcGatewayRouteMatch
+    Action: Annotated[
+        GrpcGatewayRouteAction, Field(description="Type: GrpcGatewayRouteActionDict.")
+    ]
+    Match: Annotated[GrpcGatewayRouteMatch, Field(description="Type: GrpcGatewayRouteMatchDict.")]
 
 
 class GatewayRouteSpec(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GrpcRoute: GrpcGatewayRoute | None = None
-    Http2Route: HttpGatewayRoute | None = None
-    HttpRoute: HttpGatewayRoute | None = None
-    Priority: int | None = None
+    GrpcRoute: Annotated[
+        GrpcGatewayRoute | None, Field(description="Type: GrpcGatewayRouteDict.")
+    ] = None
+    Http2Route: Annotated[
+        HttpGatewayRoute | None, Field(description="Type: HttpGatewayRouteDict.")
+    ] = None
+    HttpRoute: Annotated[
+        HttpGatewayRoute | None, Field(description="Type: HttpGatewayRouteDict.")
+    ] = None
+    Priority: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class GatewayRouteProps(DeferredModel):
-    GatewayRouteName: str | None = None
-    MeshName: str
-    MeshOwner: str | None = None
-    Spec: GatewayRouteSpec
-    Tags: list[Tag] | None = None
-    VirtualGatewayName: str
+    """
+    The properties a program declares for a AWS::AppMesh::GatewayRoute.
+    """
+
+    GatewayRouteName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    MeshName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    MeshOwner: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Spec: Annotated[GatewayRouteSpec, Field(description="Type: GatewayRouteSpecDict.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    VirtualGatewayName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]

@@ -7,9 +7,10 @@ Imported on first use by mesh.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MeshAttributes",
@@ -25,41 +26,55 @@ class MeshEgressFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: str
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class MeshServiceDiscovery(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IpPreference: str | None = None
+    IpPreference: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MeshSpec(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EgressFilter: MeshEgressFilter | None = None
-    ServiceDiscovery: MeshServiceDiscovery | None = None
+    EgressFilter: Annotated[
+        MeshEgressFilter | None, Field(description="Type: MeshEgressFilterDict.")
+    ] = None
+    ServiceDiscovery: Annotated[
+        MeshServiceDiscovery | None, Field(description="Type: MeshServiceDiscoveryDict.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class MeshAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    MeshOwner: str | None = None
-    ResourceOwner: str | None = None
-    Uid: str | None = None
+    """
+    The read-only attributes of a AWS::AppMesh::Mesh, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    MeshOwner: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceOwner: Annotated[str | None, Field(description="Type: str.")] = None
+    Uid: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MeshProps(DeferredModel):
-    MeshName: str | None = None
-    Spec: MeshSpec | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AppMesh::Mesh.
+    """
+
+    MeshName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Spec: Annotated[MeshSpec | None, Field(description="Type: MeshSpecDict.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -7,9 +7,10 @@ Imported on first use by route.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Duration",
@@ -47,244 +48,289 @@ class Duration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Unit: str
-    Value: int
+    Unit: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[int, Field(description="Type: int.")]
 
 
 class GrpcRetryPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GrpcRetryEvents: list[str] | None = None
-    HttpRetryEvents: list[str] | None = None
-    MaxRetries: int
-    PerRetryTimeout: Duration
-    TcpRetryEvents: list[str] | None = None
+    GrpcRetryEvents: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    HttpRetryEvents: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    MaxRetries: Annotated[int, Field(description="Type: int.")]
+    PerRetryTimeout: Annotated[Duration, Field(description="Type: DurationDict.")]
+    TcpRetryEvents: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class GrpcTimeout(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Idle: Duration | None = None
-    PerRequest: Duration | None = None
+    Idle: Annotated[Duration | None, Field(description="Type: DurationDict.")] = None
+    PerRequest: Annotated[Duration | None, Field(description="Type: DurationDict.")] = None
 
 
 class HttpPathMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exact: str | None = None
-    Regex: str | None = None
+    Exact: Annotated[str | None, Field(description="Type: str.")] = None
+    Regex: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class HttpQueryParameterMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exact: str | None = None
+    Exact: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class HttpRetryPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HttpRetryEvents: list[str] | None = None
-    MaxRetries: int
-    PerRetryTimeout: Duration
-    TcpRetryEvents: list[str] | None = None
+    HttpRetryEvents: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    MaxRetries: Annotated[int, Field(description="Type: int.")]
+    PerRetryTimeout: Annotated[Duration, Field(description="Type: DurationDict.")]
+    TcpRetryEvents: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class HttpTimeout(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Idle: Duration | None = None
-    PerRequest: Duration | None = None
+    Idle: Annotated[Duration | None, Field(description="Type: DurationDict.")] = None
+    PerRequest: Annotated[Duration | None, Field(description="Type: DurationDict.")] = None
 
 
 class MatchRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    End: int
-    Start: int
+    End: Annotated[int, Field(description="Type: int.")]
+    Start: Annotated[int, Field(description="Type: int.")]
 
 
 class QueryParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Match: HttpQueryParameterMatch | None = None
-    Name: str
+    Match: Annotated[
+        HttpQueryParameterMatch | None, Field(description="Type: HttpQueryParameterMatchDict.")
+    ] = None
+    Name: Annotated[str, Field(description="Type: str.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TcpRouteMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Port: int | None = None
+    Port: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class TcpTimeout(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Idle: Duration | None = None
+    Idle: Annotated[Duration | None, Field(description="Type: DurationDict.")] = None
 
 
 class WeightedTarget(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Port: int | None = None
-    VirtualNode: str
-    Weight: int
+    Port: Annotated[int | None, Field(description="Type: int.")] = None
+    VirtualNode: Annotated[str, Field(description="Type: str.")]
+    Weight: Annotated[int, Field(description="Type: int.")]
 
 
 class RouteAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ResourceOwner: str | None = None
-    Uid: str | None = None
+    """
+    The read-only attributes of a AWS::AppMesh::Route, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceOwner: Annotated[str | None, Field(description="Type: str.")] = None
+    Uid: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GrpcRouteAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WeightedTargets: list[WeightedTarget]
+    WeightedTargets: Annotated[
+        list[WeightedTarget], Field(description="Type: list[WeightedTargetDict].")
+    ]
 
 
 class GrpcRouteMetadataMatchMethod(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exact: str | None = None
-    Prefix: str | None = None
-    Range: MatchRange | None = None
-    Regex: str | None = None
-    Suffix: str | None = None
+    Exact: Annotated[str | None, Field(description="Type: str.")] = None
+    Prefix: Annotated[str | None, Field(description="Type: str.")] = None
+    Range: Annotated[MatchRange | None, Field(description="Type: MatchRangeDict.")] = None
+    Regex: Annotated[str | None, Field(description="Type: str.")] = None
+    Suffix: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class HeaderMatchMethod(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exact: str | None = None
-    Prefix: str | None = None
-    Range: MatchRange | None = None
-    Regex: str | None = None
-    Suffix: str | None = None
+    Exact: Annotated[str | None, Field(description="Type: str.")] = None
+    Prefix: Annotated[str | None, Field(description="Type: str.")] = None
+    Range: Annotated[MatchRange | None, Field(description="Type: MatchRangeDict.")] = None
+    Regex: Annotated[str | None, Field(description="Type: str.")] = None
+    Suffix: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class HttpRouteAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WeightedTargets: list[WeightedTarget]
+    WeightedTargets: Annotated[
+        list[WeightedTarget], Field(description="Type: list[WeightedTargetDict].")
+    ]
 
 
 class HttpRouteHeader(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Invert: bool | None = None
-    Match: HeaderMatchMethod | None = None
-    Name: str
+    Invert: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Match: Annotated[
+        HeaderMatchMethod | None, Field(description="Type: HeaderMatchMethodDict.")
+    ] = None
+    Name: Annotated[str, Field(description="Type: str.")]
 
 
 class HttpRouteMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Headers: list[HttpRouteHeader] | None = None
-    Method: str | None = None
-    Path: HttpPathMatch | None = None
-    Port: int | None = None
-    Prefix: str | None = None
-    QueryParameters: list[QueryParameter] | None = None
-    Scheme: str | None = None
+    Headers: Annotated[
+        list[HttpRouteHeader] | None, Field(description="Type: list[HttpRouteHeaderDict].")
+    ] = None
+    Method: Annotated[str | None, Field(description="Type: str.")] = None
+    Path: Annotated[HttpPathMatch | None, Field(description="Type: HttpPathMatchDict.")] = None
+    Port: Annotated[int | None, Field(description="Type: int.")] = None
+    Prefix: Annotated[str | None, Field(description="Type: str.")] = None
+    QueryParameters: Annotated[
+        list[QueryParameter] | None, Field(description="Type: list[QueryParameterDict].")
+    ] = None
+    Scheme: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class RouteHttpRoute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: HttpRouteAction
-    Match: HttpRouteMatch
-    RetryPolicy: HttpRetryPolicy | None = None
-    Timeout: HttpTimeout | None = None
+    Action: Annotated[HttpRouteAction, Field(description="Type: HttpRouteActionDict.")]
+    Match: Annotated[HttpRouteMatch, Field(description="Type: HttpRouteMatchDict.")]
+    RetryPolicy: Annotated[
+        HttpRetryPolicy | None, Field(description="Type: HttpRetryPolicyDict.")
+    ] = None
+    Timeout: Annotated[HttpTimeout | None, Field(description="Type: HttpTimeoutDict.")] = None
 
 
 class TcpRouteAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WeightedTargets: list[WeightedTarget]
+    WeightedTargets: Annotated[
+        list[WeightedTarget], Field(description="Type: list[WeightedTargetDict].")
+    ]
 
 
 class GrpcRouteMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Invert: bool | None = None
-    Match: GrpcRouteMetadataMatchMethod | None = None
-    Name: str
+    Invert: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Match: Annotated[
+        GrpcRouteMetadataMatchMethod | None,
+        Field(description="Type: GrpcRouteMetadataMatchMethodDict."),
+    ] = None
+    Name: Annotated[str, Field(description="Type: str.")]
 
 
 class RouteTcpRoute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: TcpRouteAction
-    Match: TcpRouteMatch | None = None
-    Timeout: TcpTimeout | None = None
+    Action: Annotated[TcpRouteAction, Field(description="Type: TcpRouteActionDict.")]
+    Match: Annotated[TcpRouteMatch | None, Field(description="Type: TcpRouteMatchDict.")] = None
+    Timeout: Annotated[TcpTimeout | None, Field(description="Type: TcpTimeoutDict.")] = None
 
 
 class GrpcRouteMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Metadata: list[GrpcRouteMetadata] | None = None
-    MethodName: str | None = None
-    Port: int | None = None
-    ServiceName: str | None = None
+    Metadata: Annotated[
+        list[GrpcRouteMetadata] | None, Field(description="Type: list[GrpcRouteMetadataDict].")
+    ] = None
+    MethodName: Annotated[str | None, Field(description="Type: str.")] = None
+    Port: Annotated[int | None, Field(description="Type: int.")] = None
+    ServiceName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class RouteGrpcRoute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: GrpcRouteAction
-    Match: GrpcRouteMatch
-    RetryPolicy: GrpcRetryPolicy | None = None
-    Timeout: GrpcTimeout | None = None
+    Action: Annotated[GrpcRouteAction, Field(description="Type: GrpcRouteActionDict.")]
+    Match: Annotated[GrpcRouteMatch, Field(description="Type: GrpcRouteMatchDict.")]
+    RetryPolicy: Annotated[
+        GrpcRetryPolicy | None, Field(description="Type: GrpcRetryPolicyDict.")
+    ] = None
+    Timeout: Annotated[GrpcTimeout | None, Field(description="Type: GrpcTimeoutDict.")] = None
 
 
 class RouteSpec(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GrpcRoute: RouteGrpcRoute | None = None
-    Http2Route: RouteHttpRoute | None = None
-    HttpRoute: RouteHttpRoute | None = None
-    Priority: int | None = None
-    TcpRoute: RouteTcpRoute | None = None
+    GrpcRoute: Annotated[RouteGrpcRoute | None, Field(description="Type: RouteGrpcRouteDict.")] = (
+        None
+    )
+    Http2Route: Annotated[RouteHttpRoute | None, Field(description="Type: RouteHttpRouteDict.")] = (
+        None
+    )
+    HttpRoute: Annotated[RouteHttpRoute | None, Field(description="Type: RouteHttpRouteDict.")] = (
+        None
+    )
+    Priority: Annotated[int | None, Field(description="Type: int.")] = None
+    TcpRoute: Annotated[RouteTcpRoute | None, Field(description="Type: RouteTcpRouteDict.")] = None
 
 
 class RouteProps(DeferredModel):
-    MeshName: str
-    MeshOwner: str | None = None
-    RouteName: str | None = None
-    Spec: RouteSpec
-    Tags: list[Tag] | None = None
-    VirtualRouterName: str
+    """
+    The properties a program declares for a AWS::AppMesh::Route.
+    """
+
+    MeshName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    MeshOwner: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    RouteName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Spec: Annotated[RouteSpec, Field(description="Type: RouteSpecDict.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    VirtualRouterName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]

@@ -7,9 +7,10 @@ Imported on first use by virtual_gateway.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "JsonFormatRef",
@@ -53,269 +54,379 @@ class JsonFormatRef(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class LoggingFormat(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Json: list[JsonFormatRef] | None = None
-    Text: str | None = None
+    Json: Annotated[
+        list[JsonFormatRef] | None, Field(description="Type: list[JsonFormatRefDict].")
+    ] = None
+    Text: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SubjectAlternativeNameMatchers(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exact: list[str] | None = None
+    Exact: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class VirtualGatewayFileAccessLog(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Format: LoggingFormat | None = None
-    Path: str
+    Format: Annotated[LoggingFormat | None, Field(description="Type: LoggingFormatDict.")] = None
+    Path: Annotated[str, Field(description="Type: str.")]
 
 
 class VirtualGatewayGrpcConnectionPool(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxRequests: int
+    MaxRequests: Annotated[int, Field(description="Type: int.")]
 
 
 class VirtualGatewayHealthCheckPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HealthyThreshold: int
-    IntervalMillis: int
-    Path: str | None = None
-    Port: int | None = None
-    Protocol: str
-    TimeoutMillis: int
-    UnhealthyThreshold: int
+    HealthyThreshold: Annotated[int, Field(description="Type: int.")]
+    IntervalMillis: Annotated[int, Field(description="Type: int.")]
+    Path: Annotated[str | None, Field(description="Type: str.")] = None
+    Port: Annotated[int | None, Field(description="Type: int.")] = None
+    Protocol: Annotated[str, Field(description="Type: str.")]
+    TimeoutMillis: Annotated[int, Field(description="Type: int.")]
+    UnhealthyThreshold: Annotated[int, Field(description="Type: int.")]
 
 
 class VirtualGatewayHttp2ConnectionPool(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxRequests: int
+    MaxRequests: Annotated[int, Field(description="Type: int.")]
 
 
 class VirtualGatewayHttpConnectionPool(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxConnections: int
-    MaxPendingRequests: int | None = None
+    MaxConnections: Annotated[int, Field(description="Type: int.")]
+    MaxPendingRequests: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class VirtualGatewayListenerTlsAcmCertificate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str
+    CertificateArn: Annotated[str, Field(description="Type: str.")]
 
 
 class VirtualGatewayListenerTlsFileCertificate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateChain: str
-    PrivateKey: str
+    CertificateChain: Annotated[str, Field(description="Type: str.")]
+    PrivateKey: Annotated[str, Field(description="Type: str.")]
 
 
 class VirtualGatewayListenerTlsSdsCertificate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretName: str
+    SecretName: Annotated[str, Field(description="Type: str.")]
 
 
 class VirtualGatewayPortMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Port: int
-    Protocol: str
+    Port: Annotated[int, Field(description="Type: int.")]
+    Protocol: Annotated[str, Field(description="Type: str.")]
 
 
 class VirtualGatewaySubjectAlternativeNames(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Match: SubjectAlternativeNameMatchers
+    Match: Annotated[
+        SubjectAlternativeNameMatchers,
+        Field(description="Type: SubjectAlternativeNameMatchersDict."),
+    ]
 
 
 class VirtualGatewayTlsValidationContextAcmTrust(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateAuthorityArns: list[str]
+    CertificateAuthorityArns: Annotated[list[str], Field(description="Type: list[str].")]
 
 
 class VirtualGatewayTlsValidationContextFileTrust(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateChain: str
+    CertificateChain: Annotated[str, Field(description="Type: str.")]
 
 
 class VirtualGatewayTlsValidationContextSdsTrust(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretName: str
+    SecretName: Annotated[str, Field(description="Type: str.")]
 
 
 class VirtualGatewayTlsValidationContextTrust(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ACM: VirtualGatewayTlsValidationContextAcmTrust | None = None
-    File: VirtualGatewayTlsValidationContextFileTrust | None = None
-    SDS: VirtualGatewayTlsValidationContextSdsTrust | None = None
+    ACM: Annotated[
+        VirtualGatewayTlsValidationContextAcmTrust | None,
+        Field(description="Type: VirtualGatewayTlsValidationContextAcmTrustDict."),
+    ] = None
+    File: Annotated[
+        VirtualGatewayTlsValidationContextFileTrust | None,
+        Field(description="Type: VirtualGatewayTlsValidationContextFileTrustDict."),
+    ] = None
+    SDS: Annotated[
+        VirtualGatewayTlsValidationContextSdsTrust | None,
+        Field(description="Type: VirtualGatewayTlsValidationContextSdsTrustDict."),
+    ] = None
 
 
 class VirtualGatewayAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ResourceOwner: str | None = None
-    Uid: str | None = None
+    """
+    The read-only attributes of a AWS::AppMesh::VirtualGateway, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceOwner: Annotated[str | None, Field(description="Type: str.")] = None
+    Uid: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class VirtualGatewayAccessLog(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    File: VirtualGatewayFileAccessLog | None = None
+    File: Annotated[
+        VirtualGatewayFileAccessLog | None,
+        Field(description="Type: VirtualGatewayFileAccessLogDict."),
+    ] = None
 
 
 class VirtualGatewayClientTlsCertificate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    File: VirtualGatewayListenerTlsFileCertificate | None = None
-    SDS: VirtualGatewayListenerTlsSdsCertificate | None = None
+    File: Annotated[
+        VirtualGatewayListenerTlsFileCertificate | None,
+        Field(description="Type: VirtualGatewayListenerTlsFileCertificateDict."),
+    ] = None
+    SDS: Annotated[
+        VirtualGatewayListenerTlsSdsCertificate | None,
+        Field(description="Type: VirtualGatewayListenerTlsSdsCertificateDict."),
+    ] = None
 
 
 class VirtualGatewayConnectionPool(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GRPC: VirtualGatewayGrpcConnectionPool | None = None
-    HTTP: VirtualGatewayHttpConnectionPool | None = None
-    HTTP2: VirtualGatewayHttp2ConnectionPool | None = None
+    GRPC: Annotated[
+        VirtualGatewayGrpcConnectionPool | None,
+        Field(description="Type: VirtualGatewayGrpcConnectionPoolDict."),
+    ] = None
+    HTTP: Annotated[
+        VirtualGatewayHttpConnectionPool | None,
+        Field(description="Type: VirtualGatewayHttpConnectionPoolDict."),
+    ] = None
+    HTTP2: Annotated[
+        VirtualGatewayHttp2ConnectionPool | None,
+        Field(description="Type: VirtualGatewayHttp2ConnectionPoolDict."),
+    ] = None
 
 
 class VirtualGatewayListenerTlsCertificate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ACM: VirtualGatewayListenerTlsAcmCertificate | None = None
-    File: VirtualGatewayListenerTlsFileCertificate | None = None
-    SDS: VirtualGatewayListenerTlsSdsCertificate | None = None
+    ACM: Annotated[
+        VirtualGatewayListenerTlsAcmCertificate | None,
+        Field(description="Type: VirtualGatewayListenerTlsAcmCertificateDict."),
+    ] = None
+    File: Annotated[
+        VirtualGatewayListenerTlsFileCertificate | None,
+        Field(description="Type: VirtualGatewayListenerTlsFileCertificateDict."),
+    ] = None
+    SDS: Annotated[
+        VirtualGatewayListenerTlsSdsCertificate | None,
+        Field(description="Type: VirtualGatewayListenerTlsSdsCertificateDict."),
+    ] = None
 
 
 class VirtualGatewayListenerTlsValidationContextTrust(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    File: VirtualGatewayTlsValidationContextFileTrust | None = None
-    SDS: VirtualGatewayTlsValidationContextSdsTrust | None = None
+    File: Annotated[
+        VirtualGatewayTlsValidationContextFileTrust | None,
+        Field(description="Type: VirtualGatewayTlsValidationContextFileTrustDict."),
+    ] = None
+    SDS: Annotated[
+        VirtualGatewayTlsValidationContextSdsTrust | None,
+        Field(description="Type: VirtualGatewayTlsValidationContextSdsTrustDict."),
+    ] = None
 
 
 class VirtualGatewayLogging(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessLog: VirtualGatewayAccessLog | None = None
+    AccessLog: Annotated[
+        VirtualGatewayAccessLog | None, Field(description="Type: VirtualGatewayAccessLogDict.")
+    ] = None
 
 
 class VirtualGatewayTlsValidationContext(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SubjectAlternativeNames: VirtualGatewaySubjectAlternativeNames | None = None
-    Trust: VirtualGatewayTlsValidationContextTrust
+    SubjectAlternativeNames: Annotated[
+        VirtualGatewaySubjectAlternativeNames | None,
+        Field(description="Type: VirtualGatewaySubjectAlternativeNamesDict."),
+    ] = None
+    Trust: Annotated[
+        VirtualGatewayTlsValidationContextTrust,
+        Field(description="Type: VirtualGatewayTlsValidationContextTrustDict."),
+    ]
 
 
 class VirtualGatewayClientPolicyTls(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Certificate: VirtualGatewayClientTlsCertificate | None = None
-    Enforce: bool | None = None
-    Ports: list[int] | None = None
-    Validation: VirtualGatewayTlsValidationContext
+    Certificate: Annotated[
+        VirtualGatewayClientTlsCertificate | None,
+        Field(description="Type: VirtualGatewayClientTlsCertificateDict."),
+    ] = None
+    Enforce: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Ports: Annotated[list[int] | None, Field(description="Type: list[int].")] = None
+    Validation: Annotated[
+        VirtualGatewayTlsValidationContext,
+        Field(description="Type: VirtualGatewayTlsValidationContextDict."),
+    ]
 
 
 class VirtualGatewayListenerTlsValidationContext(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SubjectAlternativeNames: VirtualGatewaySubjectAlternativeNames | None = None
-    Trust: VirtualGatewayListenerTlsValidationContextTrust
+    SubjectAlternativeNames: Annotated[
+        VirtualGatewaySubjectAlternativeNames | None,
+        Field(description="Type: VirtualGatewaySubjectAlternativeNamesDict."),
+    ] = None
+    Trust: Annotated[
+        VirtualGatewayListenerTlsValidationContextTrust,
+        Field(description="Type: VirtualGatewayListenerTlsValidationContextTrustDict."),
+    ]
 
 
 class VirtualGatewayClientPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TLS: VirtualGatewayClientPolicyTls | None = None
+    TLS: Annotated[
+        VirtualGatewayClientPolicyTls | None,
+        Field(description="Type: VirtualGatewayClientPolicyTlsDict."),
+    ] = None
 
 
 class VirtualGatewayListenerTls(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Certificate: VirtualGatewayListenerTlsCertificate
-    Mode: str
-    Validation: VirtualGatewayListenerTlsValidationContext | None = None
+    Certificate: Annotated[
+        VirtualGatewayListenerTlsCertificate,
+        Field(description="Type: VirtualGatewayListenerTlsCertificateDict."),
+    ]
+    Mode: Annotated[str, Field(description="Type: str.")]
+    Validation: Annotated[
+        VirtualGatewayListenerTlsValidationContext | None,
+        Field(description="Type: VirtualGatewayListenerTlsValidationContextDict."),
+    ] = None
 
 
 class VirtualGatewayBackendDefaults(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientPolicy: VirtualGatewayClientPolicy | None = None
+    ClientPolicy: Annotated[
+        VirtualGatewayClientPolicy | None,
+        Field(description="Type: VirtualGatewayClientPolicyDict."),
+    ] = None
 
 
 class VirtualGatewayListener(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionPool: VirtualGatewayConnectionPool | None = None
-    HealthCheck: VirtualGatewayHealthCheckPolicy | None = None
-    PortMapping: VirtualGatewayPortMapping
-    TLS: VirtualGatewayListenerTls | None = None
+    ConnectionPool: Annotated[
+        VirtualGatewayConnectionPool | None,
+        Field(description="Type: VirtualGatewayConnectionPoolDict."),
+    ] = None
+    HealthCheck: Annotated[
+        VirtualGatewayHealthCheckPolicy | None,
+        Field(description="Type: VirtualGatewayHealthCheckPolicyDict."),
+    ] = None
+    PortMapping: Annotated[
+        VirtualGatewayPortMapping, Field(description="Type: VirtualGatewayPortMappingDict.")
+    ]
+    TLS: Annotated[
+        VirtualGatewayListenerTls | None, Field(description="Type: VirtualGatewayListenerTlsDict.")
+    ] = None
 
 
 class VirtualGatewaySpec(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackendDefaults: VirtualGatewayBackendDefaults | None = None
-    Listeners: list[VirtualGatewayListener]
-    Logging: VirtualGatewayLogging | None = None
+    BackendDefaults: Annotated[
+        VirtualGatewayBackendDefaults | None,
+        Field(description="Type: VirtualGatewayBackendDefaultsDict."),
+    ] = None
+    Listeners: Annotated[
+        list[VirtualGatewayListener], Field(description="Type: list[VirtualGatewayListenerDict].")
+    ]
+    Logging: Annotated[
+        VirtualGatewayLogging | None, Field(description="Type: VirtualGatewayLoggingDict.")
+    ] = None
 
 
 class VirtualGatewayProps(DeferredModel):
-    MeshName: str
-    MeshOwner: str | None = None
-    Spec: VirtualGatewaySpec
-    Tags: list[Tag] | None = None
-    VirtualGatewayName: str | None = None
+    """
+    The properties a program declares for a AWS::AppMesh::VirtualGateway.
+    """
+
+    MeshName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    MeshOwner: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Spec: Annotated[VirtualGatewaySpec, Field(description="Type: VirtualGatewaySpecDict.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    VirtualGatewayName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None

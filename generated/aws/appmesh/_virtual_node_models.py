@@ -7,9 +7,10 @@ Imported on first use by virtual_node.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AwsCloudMapInstanceAttribute",
@@ -66,382 +67,497 @@ class AwsCloudMapInstanceAttribute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class AwsCloudMapServiceDiscovery(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attributes: list[AwsCloudMapInstanceAttribute] | None = None
-    IpPreference: str | None = None
-    NamespaceName: str
-    ServiceName: str
+    Attributes: Annotated[
+        list[AwsCloudMapInstanceAttribute] | None,
+        Field(description="Type: list[AwsCloudMapInstanceAttributeDict]."),
+    ] = None
+    IpPreference: Annotated[str | None, Field(description="Type: str.")] = None
+    NamespaceName: Annotated[str, Field(description="Type: str.")]
+    ServiceName: Annotated[str, Field(description="Type: str.")]
 
 
 class DnsServiceDiscovery(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Hostname: str
-    IpPreference: str | None = None
-    ResponseType: str | None = None
+    Hostname: Annotated[str, Field(description="Type: str.")]
+    IpPreference: Annotated[str | None, Field(description="Type: str.")] = None
+    ResponseType: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Duration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Unit: str
-    Value: int
+    Unit: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[int, Field(description="Type: int.")]
 
 
 class GrpcTimeout(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Idle: Duration | None = None
-    PerRequest: Duration | None = None
+    Idle: Annotated[Duration | None, Field(description="Type: DurationDict.")] = None
+    PerRequest: Annotated[Duration | None, Field(description="Type: DurationDict.")] = None
 
 
 class HttpTimeout(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Idle: Duration | None = None
-    PerRequest: Duration | None = None
+    Idle: Annotated[Duration | None, Field(description="Type: DurationDict.")] = None
+    PerRequest: Annotated[Duration | None, Field(description="Type: DurationDict.")] = None
 
 
 class JsonFormatRef(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ListenerTlsAcmCertificate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str
+    CertificateArn: Annotated[str, Field(description="Type: str.")]
 
 
 class ListenerTlsFileCertificate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateChain: str
-    PrivateKey: str
+    CertificateChain: Annotated[str, Field(description="Type: str.")]
+    PrivateKey: Annotated[str, Field(description="Type: str.")]
 
 
 class ListenerTlsSdsCertificate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretName: str
+    SecretName: Annotated[str, Field(description="Type: str.")]
 
 
 class LoggingFormat(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Json: list[JsonFormatRef] | None = None
-    Text: str | None = None
+    Json: Annotated[
+        list[JsonFormatRef] | None, Field(description="Type: list[JsonFormatRefDict].")
+    ] = None
+    Text: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SubjectAlternativeNameMatchers(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exact: list[str] | None = None
+    Exact: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TcpTimeout(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Idle: Duration | None = None
+    Idle: Annotated[Duration | None, Field(description="Type: DurationDict.")] = None
 
 
 class TlsValidationContextAcmTrust(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateAuthorityArns: list[str]
+    CertificateAuthorityArns: Annotated[list[str], Field(description="Type: list[str].")]
 
 
 class TlsValidationContextFileTrust(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateChain: str
+    CertificateChain: Annotated[str, Field(description="Type: str.")]
 
 
 class TlsValidationContextSdsTrust(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretName: str
+    SecretName: Annotated[str, Field(description="Type: str.")]
 
 
 class TlsValidationContextTrust(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ACM: TlsValidationContextAcmTrust | None = None
-    File: TlsValidationContextFileTrust | None = None
-    SDS: TlsValidationContextSdsTrust | None = None
+    ACM: Annotated[
+        TlsValidationContextAcmTrust | None,
+        Field(description="Type: TlsValidationContextAcmTrustDict."),
+    ] = None
+    File: Annotated[
+        TlsValidationContextFileTrust | None,
+        Field(description="Type: TlsValidationContextFileTrustDict."),
+    ] = None
+    SDS: Annotated[
+        TlsValidationContextSdsTrust | None,
+        Field(description="Type: TlsValidationContextSdsTrustDict."),
+    ] = None
 
 
 class VirtualNodeGrpcConnectionPool(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxRequests: int
+    MaxRequests: Annotated[int, Field(description="Type: int.")]
 
 
 class VirtualNodeHealthCheck(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HealthyThreshold: int
-    IntervalMillis: int
-    Path: str | None = None
-    Port: int | None = None
-    Protocol: str
-    TimeoutMillis: int
-    UnhealthyThreshold: int
+    HealthyThreshold: Annotated[int, Field(description="Type: int.")]
+    IntervalMillis: Annotated[int, Field(description="Type: int.")]
+    Path: Annotated[str | None, Field(description="Type: str.")] = None
+    Port: Annotated[int | None, Field(description="Type: int.")] = None
+    Protocol: Annotated[str, Field(description="Type: str.")]
+    TimeoutMillis: Annotated[int, Field(description="Type: int.")]
+    UnhealthyThreshold: Annotated[int, Field(description="Type: int.")]
 
 
 class VirtualNodeHttp2ConnectionPool(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxRequests: int
+    MaxRequests: Annotated[int, Field(description="Type: int.")]
 
 
 class VirtualNodeHttpConnectionPool(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxConnections: int
-    MaxPendingRequests: int | None = None
+    MaxConnections: Annotated[int, Field(description="Type: int.")]
+    MaxPendingRequests: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class VirtualNodeOutlierDetection(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaseEjectionDuration: Duration
-    Interval: Duration
-    MaxEjectionPercent: int
-    MaxServerErrors: int
+    BaseEjectionDuration: Annotated[Duration, Field(description="Type: DurationDict.")]
+    Interval: Annotated[Duration, Field(description="Type: DurationDict.")]
+    MaxEjectionPercent: Annotated[int, Field(description="Type: int.")]
+    MaxServerErrors: Annotated[int, Field(description="Type: int.")]
 
 
 class VirtualNodePortMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Port: int
-    Protocol: str
+    Port: Annotated[int, Field(description="Type: int.")]
+    Protocol: Annotated[str, Field(description="Type: str.")]
 
 
 class VirtualNodeServiceDiscovery(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AWSCloudMap: AwsCloudMapServiceDiscovery | None = None
-    DNS: DnsServiceDiscovery | None = None
+    AWSCloudMap: Annotated[
+        AwsCloudMapServiceDiscovery | None,
+        Field(description="Type: AwsCloudMapServiceDiscoveryDict."),
+    ] = None
+    DNS: Annotated[
+        DnsServiceDiscovery | None, Field(description="Type: DnsServiceDiscoveryDict.")
+    ] = None
 
 
 class VirtualNodeSubjectAlternativeNames(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Match: SubjectAlternativeNameMatchers
+    Match: Annotated[
+        SubjectAlternativeNameMatchers,
+        Field(description="Type: SubjectAlternativeNameMatchersDict."),
+    ]
 
 
 class VirtualNodeTcpConnectionPool(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxConnections: int
+    MaxConnections: Annotated[int, Field(description="Type: int.")]
 
 
 class VirtualNodeAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ResourceOwner: str | None = None
-    Uid: str | None = None
+    """
+    The read-only attributes of a AWS::AppMesh::VirtualNode, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceOwner: Annotated[str | None, Field(description="Type: str.")] = None
+    Uid: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ClientTlsCertificate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    File: ListenerTlsFileCertificate | None = None
-    SDS: ListenerTlsSdsCertificate | None = None
+    File: Annotated[
+        ListenerTlsFileCertificate | None,
+        Field(description="Type: ListenerTlsFileCertificateDict."),
+    ] = None
+    SDS: Annotated[
+        ListenerTlsSdsCertificate | None, Field(description="Type: ListenerTlsSdsCertificateDict.")
+    ] = None
 
 
 class FileAccessLog(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Format: LoggingFormat | None = None
-    Path: str
+    Format: Annotated[LoggingFormat | None, Field(description="Type: LoggingFormatDict.")] = None
+    Path: Annotated[str, Field(description="Type: str.")]
 
 
 class ListenerTimeout(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GRPC: GrpcTimeout | None = None
-    HTTP: HttpTimeout | None = None
-    HTTP2: HttpTimeout | None = None
-    TCP: TcpTimeout | None = None
+    GRPC: Annotated[GrpcTimeout | None, Field(description="Type: GrpcTimeoutDict.")] = None
+    HTTP: Annotated[HttpTimeout | None, Field(description="Type: HttpTimeoutDict.")] = None
+    HTTP2: Annotated[HttpTimeout | None, Field(description="Type: HttpTimeoutDict.")] = None
+    TCP: Annotated[TcpTimeout | None, Field(description="Type: TcpTimeoutDict.")] = None
 
 
 class ListenerTlsCertificate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ACM: ListenerTlsAcmCertificate | None = None
-    File: ListenerTlsFileCertificate | None = None
-    SDS: ListenerTlsSdsCertificate | None = None
+    ACM: Annotated[
+        ListenerTlsAcmCertificate | None, Field(description="Type: ListenerTlsAcmCertificateDict.")
+    ] = None
+    File: Annotated[
+        ListenerTlsFileCertificate | None,
+        Field(description="Type: ListenerTlsFileCertificateDict."),
+    ] = None
+    SDS: Annotated[
+        ListenerTlsSdsCertificate | None, Field(description="Type: ListenerTlsSdsCertificateDict.")
+    ] = None
 
 
 class ListenerTlsValidationContextTrust(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    File: TlsValidationContextFileTrust | None = None
-    SDS: TlsValidationContextSdsTrust | None = None
+    File: Annotated[
+        TlsValidationContextFileTrust | None,
+        Field(description="Type: TlsValidationContextFileTrustDict."),
+    ] = None
+    SDS: Annotated[
+        TlsValidationContextSdsTrust | None,
+        Field(description="Type: TlsValidationContextSdsTrustDict."),
+    ] = None
 
 
 class TlsValidationContext(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SubjectAlternativeNames: VirtualNodeSubjectAlternativeNames | None = None
-    Trust: TlsValidationContextTrust
+    SubjectAlternativeNames: Annotated[
+        VirtualNodeSubjectAlternativeNames | None,
+        Field(description="Type: VirtualNodeSubjectAlternativeNamesDict."),
+    ] = None
+    Trust: Annotated[
+        TlsValidationContextTrust, Field(description="Type: TlsValidationContextTrustDict.")
+    ]
 
 
 class VirtualNodeAccessLog(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    File: FileAccessLog | None = None
+    File: Annotated[FileAccessLog | None, Field(description="Type: FileAccessLogDict.")] = None
 
 
 class VirtualNodeConnectionPool(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GRPC: VirtualNodeGrpcConnectionPool | None = None
-    HTTP: VirtualNodeHttpConnectionPool | None = None
-    HTTP2: VirtualNodeHttp2ConnectionPool | None = None
-    TCP: VirtualNodeTcpConnectionPool | None = None
+    GRPC: Annotated[
+        VirtualNodeGrpcConnectionPool | None,
+        Field(description="Type: VirtualNodeGrpcConnectionPoolDict."),
+    ] = None
+    HTTP: Annotated[
+        VirtualNodeHttpConnectionPool | None,
+        Field(description="Type: VirtualNodeHttpConnectionPoolDict."),
+    ] = None
+    HTTP2: Annotated[
+        VirtualNodeHttp2ConnectionPool | None,
+        Field(description="Type: VirtualNodeHttp2ConnectionPoolDict."),
+    ] = None
+    TCP: Annotated[
+        VirtualNodeTcpConnectionPool | None,
+        Field(description="Type: VirtualNodeTcpConnectionPoolDict."),
+    ] = None
 
 
 class VirtualNodeLogging(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessLog: VirtualNodeAccessLog | None = None
+    AccessLog: Annotated[
+        VirtualNodeAccessLog | None, Field(description="Type: VirtualNodeAccessLogDict.")
+    ] = None
 
 
 class ClientPolicyTls(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Certificate: ClientTlsCertificate | None = None
-    Enforce: bool | None = None
-    Ports: list[int] | None = None
-    Validation: TlsValidationContext
+    Certificate: Annotated[
+        ClientTlsCertificate | None, Field(description="Type: ClientTlsCertificateDict.")
+    ] = None
+    Enforce: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Ports: Annotated[list[int] | None, Field(description="Type: list[int].")] = None
+    Validation: Annotated[
+        TlsValidationContext, Field(description="Type: TlsValidationContextDict.")
+    ]
 
 
 class ListenerTlsValidationContext(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SubjectAlternativeNames: VirtualNodeSubjectAlternativeNames | None = None
-    Trust: ListenerTlsValidationContextTrust
+    SubjectAlternativeNames: Annotated[
+        VirtualNodeSubjectAlternativeNames | None,
+        Field(description="Type: VirtualNodeSubjectAlternativeNamesDict."),
+    ] = None
+    Trust: Annotated[
+        ListenerTlsValidationContextTrust,
+        Field(description="Type: ListenerTlsValidationContextTrustDict."),
+    ]
 
 
 class VirtualNodeClientPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TLS: ClientPolicyTls | None = None
+    TLS: Annotated[ClientPolicyTls | None, Field(description="Type: ClientPolicyTlsDict.")] = None
 
 
 class VirtualServiceBackend(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientPolicy: VirtualNodeClientPolicy | None = None
-    VirtualServiceName: str
+    ClientPolicy: Annotated[
+        VirtualNodeClientPolicy | None, Field(description="Type: VirtualNodeClientPolicyDict.")
+    ] = None
+    VirtualServiceName: Annotated[str, Field(description="Type: str.")]
 
 
 class Backend(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VirtualService: VirtualServiceBackend | None = None
+    VirtualService: Annotated[
+        VirtualServiceBackend | None, Field(description="Type: VirtualServiceBackendDict.")
+    ] = None
 
 
 class ListenerTls(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Certificate: ListenerTlsCertificate
-    Mode: str
-    Validation: ListenerTlsValidationContext | None = None
+    Certificate: Annotated[
+        ListenerTlsCertificate, Field(description="Type: ListenerTlsCertificateDict.")
+    ]
+    Mode: Annotated[str, Field(description="Type: str.")]
+    Validation: Annotated[
+        ListenerTlsValidationContext | None,
+        Field(description="Type: ListenerTlsValidationContextDict."),
+    ] = None
 
 
 class VirtualNodeBackendDefaults(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientPolicy: VirtualNodeClientPolicy | None = None
+    ClientPolicy: Annotated[
+        VirtualNodeClientPolicy | None, Field(description="Type: VirtualNodeClientPolicyDict.")
+    ] = None
 
 
 class Listener(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionPool: VirtualNodeConnectionPool | None = None
-    HealthCheck: VirtualNodeHealthCheck | None = None
-    OutlierDetection: VirtualNodeOutlierDetection | None = None
-    PortMapping: VirtualNodePortMapping
-    TLS: ListenerTls | None = None
-    Timeout: ListenerTimeout | None = None
+    ConnectionPool: Annotated[
+        VirtualNodeConnectionPool | None, Field(description="Type: VirtualNodeConnectionPoolDict.")
+    ] = None
+    HealthCheck: Annotated[
+        VirtualNodeHealthCheck | None, Field(description="Type: VirtualNodeHealthCheckDict.")
+    ] = None
+    OutlierDetection: Annotated[
+        VirtualNodeOutlierDetection | None,
+        Field(description="Type: VirtualNodeOutlierDetectionDict."),
+    ] = None
+    PortMapping: Annotated[
+        VirtualNodePortMapping, Field(description="Type: VirtualNodePortMappingDict.")
+    ]
+    TLS: Annotated[ListenerTls | None, Field(description="Type: ListenerTlsDict.")] = None
+    Timeout: Annotated[ListenerTimeout | None, Field(description="Type: ListenerTimeoutDict.")] = (
+        None
+    )
 
 
 class VirtualNodeSpec(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackendDefaults: VirtualNodeBackendDefaults | None = None
-    Backends: list[Backend] | None = None
-    Listeners: list[Listener] | None = None
-    Logging: VirtualNodeLogging | None = None
-    ServiceDiscovery: VirtualNodeServiceDiscovery | None = None
+    BackendDefaults: Annotated[
+        VirtualNodeBackendDefaults | None,
+        Field(description="Type: VirtualNodeBackendDefaultsDict."),
+    ] = None
+    Backends: Annotated[list[Backend] | None, Field(description="Type: list[BackendDict].")] = None
+    Listeners: Annotated[list[Listener] | None, Field(description="Type: list[ListenerDict].")] = (
+        None
+    )
+    Logging: Annotated[
+        VirtualNodeLogging | None, Field(description="Type: VirtualNodeLoggingDict.")
+    ] = None
+    ServiceDiscovery: Annotated[
+        VirtualNodeServiceDiscovery | None,
+        Field(description="Type: VirtualNodeServiceDiscoveryDict."),
+    ] = None
 
 
 class VirtualNodeProps(DeferredModel):
-    MeshName: str
-    MeshOwner: str | None = None
-    Spec: VirtualNodeSpec
-    Tags: list[Tag] | None = None
-    VirtualNodeName: str | None = None
+    """
+    The properties a program declares for a AWS::AppMesh::VirtualNode.
+    """
+
+    MeshName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    MeshOwner: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Spec: Annotated[VirtualNodeSpec, Field(description="Type: VirtualNodeSpecDict.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    VirtualNodeName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by virtual_router.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -25,42 +26,60 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class VirtualRouterPortMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Port: int
-    Protocol: str
+    Port: Annotated[int, Field(description="Type: int.")]
+    Protocol: Annotated[str, Field(description="Type: str.")]
 
 
 class VirtualRouterAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ResourceOwner: str | None = None
-    Uid: str | None = None
+    """
+    The read-only attributes of a AWS::AppMesh::VirtualRouter, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceOwner: Annotated[str | None, Field(description="Type: str.")] = None
+    Uid: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class VirtualRouterListener(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PortMapping: VirtualRouterPortMapping
+    PortMapping: Annotated[
+        VirtualRouterPortMapping, Field(description="Type: VirtualRouterPortMappingDict.")
+    ]
 
 
 class VirtualRouterSpec(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Listeners: list[VirtualRouterListener]
+    Listeners: Annotated[
+        list[VirtualRouterListener], Field(description="Type: list[VirtualRouterListenerDict].")
+    ]
 
 
 class VirtualRouterProps(DeferredModel):
-    MeshName: str
-    MeshOwner: str | None = None
-    Spec: VirtualRouterSpec
-    Tags: list[Tag] | None = None
-    VirtualRouterName: str | None = None
+    """
+    The properties a program declares for a AWS::AppMesh::VirtualRouter.
+    """
+
+    MeshName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    MeshOwner: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Spec: Annotated[VirtualRouterSpec, Field(description="Type: VirtualRouterSpecDict.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    VirtualRouterName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None

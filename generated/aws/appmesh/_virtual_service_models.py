@@ -7,9 +7,10 @@ Imported on first use by virtual_service.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -26,49 +27,71 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class VirtualNodeServiceProvider(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VirtualNodeName: str
+    VirtualNodeName: Annotated[str, Field(description="Type: str.")]
 
 
 class VirtualRouterServiceProvider(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VirtualRouterName: str
+    VirtualRouterName: Annotated[str, Field(description="Type: str.")]
 
 
 class VirtualServiceProvider(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VirtualNode: VirtualNodeServiceProvider | None = None
-    VirtualRouter: VirtualRouterServiceProvider | None = None
+    VirtualNode: Annotated[
+        VirtualNodeServiceProvider | None,
+        Field(description="Type: VirtualNodeServiceProviderDict."),
+    ] = None
+    VirtualRouter: Annotated[
+        VirtualRouterServiceProvider | None,
+        Field(description="Type: VirtualRouterServiceProviderDict."),
+    ] = None
 
 
 class VirtualServiceSpec(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Provider: VirtualServiceProvider | None = None
+    Provider: Annotated[
+        VirtualServiceProvider | None, Field(description="Type: VirtualServiceProviderDict.")
+    ] = None
 
 
 class VirtualServiceAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ResourceOwner: str | None = None
-    Uid: str | None = None
+    """
+    The read-only attributes of a AWS::AppMesh::VirtualService, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceOwner: Annotated[str | None, Field(description="Type: str.")] = None
+    Uid: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class VirtualServiceProps(DeferredModel):
-    MeshName: str
-    MeshOwner: str | None = None
-    Spec: VirtualServiceSpec
-    Tags: list[Tag] | None = None
-    VirtualServiceName: str
+    """
+    The properties a program declares for a AWS::AppMesh::VirtualService.
+    """
+
+    MeshName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    MeshOwner: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Spec: Annotated[VirtualServiceSpec, Field(description="Type: VirtualServiceSpecDict.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    VirtualServiceName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]

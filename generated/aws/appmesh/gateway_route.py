@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -143,480 +147,270 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-GatewayRouteHostnameMatchDict = TypedDict(
-    "GatewayRouteHostnameMatchDict",
-    {
-        "Exact": "str",
-        "Suffix": "str",
-    },
-    total=False,
-)
 
-GatewayRouteHostnameRewriteDict = TypedDict(
-    "GatewayRouteHostnameRewriteDict",
-    {
-        "DefaultTargetHostname": "str",
-    },
-    total=False,
-)
+class GatewayRouteHostnameMatchDict(TypedDict, total=False):
+    """GatewayRouteHostnameMatch as a plain dict."""
 
-GatewayRouteMetadataMatchDict = TypedDict(
-    "GatewayRouteMetadataMatchDict",
-    {
-        "Exact": "str",
-        "Prefix": "str",
-        "Range": "GatewayRouteRangeMatchDict",
-        "Regex": "str",
-        "Suffix": "str",
-    },
-    total=False,
-)
+    Exact: str
+    """Type: str."""
+    Suffix: str
+    """Type: str."""
 
-GatewayRouteRangeMatchDict = TypedDict(
-    "GatewayRouteRangeMatchDict",
-    {
-        "End": "Required[int]",
-        "Start": "Required[int]",
-    },
-    total=False,
-)
 
-GatewayRouteSpecDict = TypedDict(
-    "GatewayRouteSpecDict",
-    {
-        "GrpcRoute": "GrpcGatewayRouteDict",
-        "Http2Route": "HttpGatewayRouteDict",
-        "HttpRoute": "HttpGatewayRouteDict",
-        "Priority": "int",
-    },
-    total=False,
-)
+class GatewayRouteHostnameRewriteDict(TypedDict, total=False):
+    """GatewayRouteHostnameRewrite as a plain dict."""
 
-GatewayRouteTargetDict = TypedDict(
-    "GatewayRouteTargetDict",
-    {
-        "Port": "int",
-        "VirtualService": "Required[GatewayRouteVirtualServiceDict]",
-    },
-    total=False,
-)
+    DefaultTargetHostname: str
+    """Type: str."""
 
-GatewayRouteVirtualServiceDict = TypedDict(
-    "GatewayRouteVirtualServiceDict",
-    {
-        "VirtualServiceName": "Required[str]",
-    },
-    total=False,
-)
 
-GrpcGatewayRouteDict = TypedDict(
-    "GrpcGatewayRouteDict",
-    {
-        "Action": "Required[GrpcGatewayRouteActionDict]",
-        "Match": "Required[GrpcGatewayRouteMatchDict]",
-    },
-    total=False,
-)
+class GatewayRouteMetadataMatchDict(TypedDict, total=False):
+    """GatewayRouteMetadataMatch as a plain dict."""
 
-GrpcGatewayRouteActionDict = TypedDict(
-    "GrpcGatewayRouteActionDict",
-    {
-        "Rewrite": "GrpcGatewayRouteRewriteDict",
-        "Target": "Required[GatewayRouteTargetDict]",
-    },
-    total=False,
-)
+    Exact: str
+    """Type: str."""
+    Prefix: str
+    """Type: str."""
+    Range: GatewayRouteRangeMatchDict
+    """Type: GatewayRouteRangeMatchDict."""
+    Regex: str
+    """Type: str."""
+    Suffix: str
+    """Type: str."""
 
-GrpcGatewayRouteMatchDict = TypedDict(
-    "GrpcGatewayRouteMatchDict",
-    {
-        "Hostname": "GatewayRouteHostnameMatchDict",
-        "Metadata": "list[GrpcGatewayRouteMetadataDict]",
-        "Port": "int",
-        "ServiceName": "str",
-    },
-    total=False,
-)
 
-GrpcGatewayRouteMetadataDict = TypedDict(
-    "GrpcGatewayRouteMetadataDict",
-    {
-        "Invert": "bool",
-        "Match": "GatewayRouteMetadataMatchDict",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class GatewayRouteRangeMatchDict(TypedDict, total=False):
+    """GatewayRouteRangeMatch as a plain dict."""
 
-GrpcGatewayRouteRewriteDict = TypedDict(
-    "GrpcGatewayRouteRewriteDict",
-    {
-        "Hostname": "GatewayRouteHostnameRewriteDict",
-    },
-    total=False,
-)
+    End: Required[int]
+    """Type: int."""
+    Start: Required[int]
+    """Type: int."""
 
-HttpGatewayRouteDict = TypedDict(
-    "HttpGatewayRouteDict",
-    {
-        "Action": "Required[HttpGatewayRouteActionDict]",
-        "Match": "Required[HttpGatewayRouteMatchDict]",
-    },
-    total=False,
-)
 
-HttpGatewayRouteActionDict = TypedDict(
-    "HttpGatewayRouteActionDict",
-    {
-        "Rewrite": "HttpGatewayRouteRewriteDict",
-        "Target": "Required[GatewayRouteTargetDict]",
-    },
-    total=False,
-)
+class GatewayRouteSpecDict(TypedDict, total=False):
+    """GatewayRouteSpec as a plain dict."""
 
-HttpGatewayRouteHeaderDict = TypedDict(
-    "HttpGatewayRouteHeaderDict",
-    {
-        "Invert": "bool",
-        "Match": "HttpGatewayRouteHeaderMatchDict",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    GrpcRoute: GrpcGatewayRouteDict
+    """Type: GrpcGatewayRouteDict."""
+    Http2Route: HttpGatewayRouteDict
+    """Type: HttpGatewayRouteDict."""
+    HttpRoute: HttpGatewayRouteDict
+    """Type: HttpGatewayRouteDict."""
+    Priority: int
+    """Type: int."""
 
-HttpGatewayRouteHeaderMatchDict = TypedDict(
-    "HttpGatewayRouteHeaderMatchDict",
-    {
-        "Exact": "str",
-        "Prefix": "str",
-        "Range": "GatewayRouteRangeMatchDict",
-        "Regex": "str",
-        "Suffix": "str",
-    },
-    total=False,
-)
 
-HttpGatewayRouteMatchDict = TypedDict(
-    "HttpGatewayRouteMatchDict",
-    {
-        "Headers": "list[HttpGatewayRouteHeaderDict]",
-        "Hostname": "GatewayRouteHostnameMatchDict",
-        "Method": "str",
-        "Path": "HttpPathMatchDict",
-        "Port": "int",
-        "Prefix": "str",
-        "QueryParameters": "list[QueryParameterDict]",
-    },
-    total=False,
-)
+class GatewayRouteTargetDict(TypedDict, total=False):
+    """GatewayRouteTarget as a plain dict."""
 
-HttpGatewayRoutePathRewriteDict = TypedDict(
-    "HttpGatewayRoutePathRewriteDict",
-    {
-        "Exact": "str",
-    },
-    total=False,
-)
+    Port: int
+    """Type: int."""
+    VirtualService: Required[GatewayRouteVirtualServiceDict]
+    """Type: GatewayRouteVirtualServiceDict."""
 
-HttpGatewayRoutePrefixRewriteDict = TypedDict(
-    "HttpGatewayRoutePrefixRewriteDict",
-    {
-        "DefaultPrefix": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-HttpGatewayRouteRewriteDict = TypedDict(
-    "HttpGatewayRouteRewriteDict",
-    {
-        "Hostname": "GatewayRouteHostnameRewriteDict",
-        "Path": "HttpGatewayRoutePathRewriteDict",
-        "Prefix": "HttpGatewayRoutePrefixRewriteDict",
-    },
-    total=False,
-)
+class GatewayRouteVirtualServiceDict(TypedDict, total=False):
+    """GatewayRouteVirtualService as a plain dict."""
 
-HttpPathMatchDict = TypedDict(
-    "HttpPathMatchDict",
-    {
-        "Exact": "str",
-        "Regex": "str",
-    },
-    total=False,
-)
+    VirtualServiceName: Required[str]
+    """Type: str."""
 
-HttpQueryParameterMatchDict = TypedDict(
-    "HttpQueryParameterMatchDict",
-    {
-        "Exact": "str",
-    },
-    total=False,
-)
 
-QueryParameterDict = TypedDict(
-    "QueryParameterDict",
-    {
-        "Match": "HttpQueryParameterMatchDict",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class GrpcGatewayRouteDict(TypedDict, total=False):
+    """GrpcGatewayRoute as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Action: Required[GrpcGatewayRouteActionDict]
+    """Type: GrpcGatewayRouteActionDict."""
+    Match: Required[GrpcGatewayRouteMatchDict]
+    """Type: GrpcGatewayRouteMatchDict."""
 
+
+class GrpcGatewayRouteActionDict(TypedDict, total=False):
+    """GrpcGatewayRouteAction as a plain dict."""
+
+    Rewrite: GrpcGatewayRouteRewriteDict
+    """Type: GrpcGatewayRouteRewriteDict."""
+    Target: Required[GatewayRouteTargetDict]
+    """Type: GatewayRouteTargetDict."""
+
+
+class GrpcGatewayRouteMatchDict(TypedDict, total=False):
+    """GrpcGatewayRouteMatch as a plain dict."""
+
+    Hostname: GatewayRouteHostnameMatchDict
+    """Type: GatewayRouteHostnameMatchDict."""
+    Metadata: list[GrpcGatewayRouteMetadataDict]
+    """Type: list[GrpcGatewayRouteMetadataDict]."""
+    Port: int
+    """Type: int."""
+    ServiceName: str
+    """Type: str."""
+
+
+class GrpcGatewayRouteMetadataDict(TypedDict, total=False):
+    """GrpcGatewayRouteMetadata as a plain dict."""
+
+    Invert: bool
+    """Type: bool."""
+    Match: GatewayRouteMetadataMatchDict
+    """Type: GatewayRouteMetadataMatchDict."""
+    Name: Required[str]
+    """Type: str."""
+
+
+class GrpcGatewayRouteRewriteDict(TypedDict, total=False):
+    """GrpcGatewayRouteRewrite as a plain dict."""
+
+    Hostname: GatewayRouteHostnameRewriteDict
+    """Type: GatewayRouteHostnameRewriteDict."""
+
+
+class HttpGatewayRouteDict(TypedDict, total=False):
+    """HttpGatewayRoute as a plain dict."""
+
+    Action: Required[HttpGatewayRouteActionDict]
+    """Type: HttpGatewayRouteActionDict."""
+    Match: Required[HttpGatewayRouteMatchDict]
+    """Type: HttpGatewayRouteMatchDict."""
+
+
+class HttpGatewayRouteActionDict(TypedDict, total=False):
+    """HttpGatewayRouteAction as a plain dict."""
+
+    Rewrite: HttpGatewayRouteRewriteDict
+    """Type: HttpGatewayRouteRewriteDict."""
+    Target: Required[GatewayRouteTargetDict]
+    """Type: GatewayRouteTargetDict."""
+
+
+class HttpGatewayRouteHeaderDict(TypedDict, total=False):
+    """HttpGatewayRouteHeader as a plain dict."""
+
+    Invert: bool
+    """Type: bool."""
+    Match: HttpGatewayRouteHeaderMatchDict
+    """Type: HttpGatewayRouteHeaderMatchDict."""
+    Name: Required[str]
+    """Type: str."""
+
+
+class HttpGatewayRouteHeaderMatchDict(TypedDict, total=False):
+    """HttpGatewayRouteHeaderMatch as a plain dict."""
+
+    Exact: str
+    """Type: str."""
+    Prefix: str
+    """Type: str."""
+    Range: GatewayRouteRangeMatchDict
+    """Type: GatewayRouteRangeMatchDict."""
+    Regex: str
+    """Type: str."""
+    Suffix: str
+    """Type: str."""
+
+
+class HttpGatewayRouteMatchDict(TypedDict, total=False):
+    """HttpGatewayRouteMatch as a plain dict."""
+
+    Headers: list[HttpGatewayRouteHeaderDict]
+    """Type: list[HttpGatewayRouteHeaderDict]."""
+    Hostname: GatewayRouteHostnameMatchDict
+    """Type: GatewayRouteHostnameMatchDict."""
+    Method: str
+    """Type: str."""
+    Path: HttpPathMatchDict
+    """Type: HttpPathMatchDict."""
+    Port: int
+    """Type: int."""
+    Prefix: str
+    """Type: str."""
+    QueryParameters: list[QueryParameterDict]
+    """Type: list[QueryParameterDict]."""
+
+
+class HttpGatewayRoutePathRewriteDict(TypedDict, total=False):
+    """HttpGatewayRoutePathRewrite as a plain dict."""
+
+    Exact: str
+    """Type: str."""
+
+
+class HttpGatewayRoutePrefixRewriteDict(TypedDict, total=False):
+    """HttpGatewayRoutePrefixRewrite as a plain dict."""
+
+    DefaultPrefix: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+class HttpGatewayRouteRewriteDict(TypedDict, total=False):
+    """HttpGatewayRouteRewrite as a plain dict."""
+
+    Hostname: GatewayRouteHostnameRewriteDict
+    """Type: GatewayRouteHostnameRewriteDict."""
+    Path: HttpGatewayRoutePathRewriteDict
+    """Type: HttpGatewayRoutePathRewriteDict."""
+    Prefix: HttpGatewayRoutePrefixRewriteDict
+    """Type: HttpGatewayRoutePrefixRewriteDict."""
+
+
+class HttpPathMatchDict(TypedDict, total=False):
+    """HttpPathMatch as a plain dict."""
+
+    Exact: str
+    """Type: str."""
+    Regex: str
+    """Type: str."""
+
+
+class HttpQueryParameterMatchDict(TypedDict, total=False):
+    """HttpQueryParameterMatch as a plain dict."""
+
+    Exact: str
+    """Type: str."""
+
+
+class QueryParameterDict(TypedDict, total=False):
+    """QueryParameter as a plain dict."""
+
+    Match: HttpQueryParameterMatchDict
+    """Type: HttpQueryParameterMatchDict."""
+    Name: Required[str]
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppMesh::GatewayRoute",
     schema_file="aws-appmesh-gatewayroute.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/ResourceOwner", "/Arn", "/Uid"),
     create_only=("/MeshName", "/VirtualGatewayName", "/MeshOwner", "/GatewayRouteName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("MeshName", "VirtualGatewayName", "Spec"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "GatewayRouteHostnameMatch": {
-            "additionalProperties": False,
-            "properties": {"Exact": {"type": "string"}, "Suffix": {"type": "string"}},
-            "type": "object",
-        },
-        "GatewayRouteHostnameRewrite": {
-            "additionalProperties": False,
-            "properties": {"DefaultTargetHostname": {"type": "string"}},
-            "type": "object",
-        },
-        "GatewayRouteMetadataMatch": {
-            "additionalProperties": False,
-            "properties": {
-                "Exact": {"type": "string"},
-                "Prefix": {"type": "string"},
-                "Range": {"$ref": "#/definitions/GatewayRouteRangeMatch"},
-                "Regex": {"type": "string"},
-                "Suffix": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "GatewayRouteRangeMatch": {
-            "additionalProperties": False,
-            "properties": {"End": {"type": "integer"}, "Start": {"type": "integer"}},
-            "required": ["Start", "End"],
-            "type": "object",
-        },
-        "GatewayRouteSpec": {
-            "additionalProperties": False,
-            "properties": {
-                "GrpcRoute": {"$ref": "#/definitions/GrpcGatewayRoute"},
-                "Http2Route": {"$ref": "#/definitions/HttpGatewayRoute"},
-                "HttpRoute": {"$ref": "#/definitions/HttpGatewayRoute"},
-                "Priority": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "GatewayRouteTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "Port": {"type": "integer"},
-                "VirtualService": {"$ref": "#/definitions/GatewayRouteVirtualService"},
-            },
-            "required": ["VirtualService"],
-            "type": "object",
-        },
-        "GatewayRouteVirtualService": {
-            "additionalProperties": False,
-            "properties": {"VirtualServiceName": {"type": "string"}},
-            "required": ["VirtualServiceName"],
-            "type": "object",
-        },
-        "GrpcGatewayRoute": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/GrpcGatewayRouteAction"},
-                "Match": {"$ref": "#/definitions/GrpcGatewayRouteMatch"},
-            },
-            "required": ["Action", "Match"],
-            "type": "object",
-        },
-        "GrpcGatewayRouteAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Rewrite": {"$ref": "#/definitions/GrpcGatewayRouteRewrite"},
-                "Target": {"$ref": "#/definitions/GatewayRouteTarget"},
-            },
-            "required": ["Target"],
-            "type": "object",
-        },
-        "GrpcGatewayRouteMatch": {
-            "additionalProperties": False,
-            "properties": {
-                "Hostname": {"$ref": "#/definitions/GatewayRouteHostnameMatch"},
-                "Metadata": {
-                    "items": {"$ref": "#/definitions/GrpcGatewayRouteMetadata"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Port": {"type": "integer"},
-                "ServiceName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "GrpcGatewayRouteMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "Invert": {"type": "boolean"},
-                "Match": {"$ref": "#/definitions/GatewayRouteMetadataMatch"},
-                "Name": {"type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "GrpcGatewayRouteRewrite": {
-            "additionalProperties": False,
-            "properties": {"Hostname": {"$ref": "#/definitions/GatewayRouteHostnameRewrite"}},
-            "type": "object",
-        },
-        "HttpGatewayRoute": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/HttpGatewayRouteAction"},
-                "Match": {"$ref": "#/definitions/HttpGatewayRouteMatch"},
-            },
-            "required": ["Action", "Match"],
-            "type": "object",
-        },
-        "HttpGatewayRouteAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Rewrite": {"$ref": "#/definitions/HttpGatewayRouteRewrite"},
-                "Target": {"$ref": "#/definitions/GatewayRouteTarget"},
-            },
-            "required": ["Target"],
-            "type": "object",
-        },
-        "HttpGatewayRouteHeader": {
-            "additionalProperties": False,
-            "properties": {
-                "Invert": {"type": "boolean"},
-                "Match": {"$ref": "#/definitions/HttpGatewayRouteHeaderMatch"},
-                "Name": {"type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "HttpGatewayRouteHeaderMatch": {
-            "additionalProperties": False,
-            "properties": {
-                "Exact": {"type": "string"},
-                "Prefix": {"type": "string"},
-                "Range": {"$ref": "#/definitions/GatewayRouteRangeMatch"},
-                "Regex": {"type": "string"},
-                "Suffix": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "HttpGatewayRouteMatch": {
-            "additionalProperties": False,
-            "properties": {
-                "Headers": {
-                    "items": {"$ref": "#/definitions/HttpGatewayRouteHeader"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Hostname": {"$ref": "#/definitions/GatewayRouteHostnameMatch"},
-                "Method": {"type": "string"},
-                "Path": {"$ref": "#/definitions/HttpPathMatch"},
-                "Port": {"type": "integer"},
-                "Prefix": {"type": "string"},
-                "QueryParameters": {
-                    "items": {"$ref": "#/definitions/QueryParameter"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "HttpGatewayRoutePathRewrite": {
-            "additionalProperties": False,
-            "properties": {"Exact": {"type": "string"}},
-            "type": "object",
-        },
-        "HttpGatewayRoutePrefixRewrite": {
-            "additionalProperties": False,
-            "properties": {"DefaultPrefix": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "HttpGatewayRouteRewrite": {
-            "additionalProperties": False,
-            "properties": {
-                "Hostname": {"$ref": "#/definitions/GatewayRouteHostnameRewrite"},
-                "Path": {"$ref": "#/definitions/HttpGatewayRoutePathRewrite"},
-                "Prefix": {"$ref": "#/definitions/HttpGatewayRoutePrefixRewrite"},
-            },
-            "type": "object",
-        },
-        "HttpPathMatch": {
-            "additionalProperties": False,
-            "properties": {"Exact": {"type": "string"}, "Regex": {"type": "string"}},
-            "type": "object",
-        },
-        "HttpQueryParameterMatch": {
-            "additionalProperties": False,
-            "properties": {"Exact": {"type": "string"}},
-            "type": "object",
-        },
-        "QueryParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Match": {"$ref": "#/definitions/HttpQueryParameterMatch"},
-                "Name": {"type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "GatewayRouteName": {"type": "string"},
-        "Id": {"type": "string"},
-        "MeshName": {"type": "string"},
-        "MeshOwner": {"type": "string"},
-        "ResourceOwner": {"type": "string"},
-        "Spec": {"$ref": "#/definitions/GatewayRouteSpec"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Uid": {"type": "string"},
-        "VirtualGatewayName": {"type": "string"},
-    },
-    "required": ["MeshName", "VirtualGatewayName", "Spec"],
-}
 
 
 class GatewayRoute(_Resource):
     """AWS::AppMesh::GatewayRoute: Resource Type definition for AWS::AppMesh::GatewayRoute
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): MeshName, VirtualGatewayName, MeshOwner,
+    GatewayRouteName.
+    Read-only attributes (known once deployed): Arn, Id, ResourceOwner, Uid.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appmesh-gatewayroute.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -624,14 +418,19 @@ class GatewayRoute(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GatewayRouteAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "gateway_route.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     ResourceOwner: str
+    """Type: str."""
     Uid: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     GatewayRouteName: str
     MeshName: str
     MeshOwner: str
@@ -639,25 +438,34 @@ class GatewayRoute(_Resource):
     Tags: list[TagDict]
     VirtualGatewayName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MeshName: str,
+        Spec: GatewayRouteSpec | GatewayRouteSpecDict,
+        VirtualGatewayName: str,
+        GatewayRouteName: str | None = None,
+        MeshOwner: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppMesh::GatewayRoute; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MeshName: str,
-            Spec: GatewayRouteSpec | GatewayRouteSpecDict,
-            VirtualGatewayName: str,
-            GatewayRouteName: str | None = None,
-            MeshOwner: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppMesh::GatewayRoute; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MeshName: Type: str. Create-only: changing it replaces the resource. Required.
+            Spec: Type: GatewayRouteSpecDict. Required.
+            VirtualGatewayName: Type: str. Create-only: changing it replaces the resource. Required.
+            GatewayRouteName: Type: str. Create-only: changing it replaces the resource.
+            MeshOwner: Type: str. Create-only: changing it replaces the resource.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,139 +67,104 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MeshEgressFilterDict = TypedDict(
-    "MeshEgressFilterDict",
-    {
-        "Type": "Required[str]",
-    },
-    total=False,
-)
 
-MeshServiceDiscoveryDict = TypedDict(
-    "MeshServiceDiscoveryDict",
-    {
-        "IpPreference": "str",
-    },
-    total=False,
-)
+class MeshEgressFilterDict(TypedDict, total=False):
+    """MeshEgressFilter as a plain dict."""
 
-MeshSpecDict = TypedDict(
-    "MeshSpecDict",
-    {
-        "EgressFilter": "MeshEgressFilterDict",
-        "ServiceDiscovery": "MeshServiceDiscoveryDict",
-    },
-    total=False,
-)
+    Type: Required[str]
+    """Type: str."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class MeshServiceDiscoveryDict(TypedDict, total=False):
+    """MeshServiceDiscovery as a plain dict."""
+
+    IpPreference: str
+    """Type: str."""
+
+
+class MeshSpecDict(TypedDict, total=False):
+    """MeshSpec as a plain dict."""
+
+    EgressFilter: MeshEgressFilterDict
+    """Type: MeshEgressFilterDict."""
+    ServiceDiscovery: MeshServiceDiscoveryDict
+    """Type: MeshServiceDiscoveryDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppMesh::Mesh",
     schema_file="aws-appmesh-mesh.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/ResourceOwner", "/MeshOwner", "/Arn", "/Uid"),
     create_only=("/MeshName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EgressFilter": {
-            "additionalProperties": False,
-            "properties": {"Type": {"type": "string"}},
-            "required": ["Type"],
-            "type": "object",
-        },
-        "MeshServiceDiscovery": {
-            "additionalProperties": False,
-            "properties": {"IpPreference": {"type": "string"}},
-            "type": "object",
-        },
-        "MeshSpec": {
-            "additionalProperties": False,
-            "properties": {
-                "EgressFilter": {"$ref": "#/definitions/EgressFilter"},
-                "ServiceDiscovery": {"$ref": "#/definitions/MeshServiceDiscovery"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Id": {"type": "string"},
-        "MeshName": {"type": "string"},
-        "MeshOwner": {"type": "string"},
-        "ResourceOwner": {"type": "string"},
-        "Spec": {"$ref": "#/definitions/MeshSpec"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Uid": {"type": "string"},
-    },
-    "required": [],
-}
 
 
 class Mesh(_Resource):
     """AWS::AppMesh::Mesh: Resource Type definition for AWS::AppMesh::Mesh
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): MeshName.
+    Read-only attributes (known once deployed): Arn, Id, MeshOwner, ResourceOwner, Uid.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appmesh-mesh.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MeshProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MeshAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "mesh.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     MeshOwner: str
+    """Type: str."""
     ResourceOwner: str
+    """Type: str."""
     Uid: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MeshName: str
     Spec: MeshSpecDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MeshName: str | None = None,
+        Spec: MeshSpec | MeshSpecDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppMesh::Mesh; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MeshName: str | None = None,
-            Spec: MeshSpec | MeshSpecDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppMesh::Mesh; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MeshName: Type: str. Create-only: changing it replaces the resource.
+            Spec: Type: MeshSpecDict.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

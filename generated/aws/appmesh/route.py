@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -151,590 +155,326 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DurationDict = TypedDict(
-    "DurationDict",
-    {
-        "Unit": "Required[str]",
-        "Value": "Required[int]",
-    },
-    total=False,
-)
 
-GrpcRetryPolicyDict = TypedDict(
-    "GrpcRetryPolicyDict",
-    {
-        "GrpcRetryEvents": "list[str]",
-        "HttpRetryEvents": "list[str]",
-        "MaxRetries": "Required[int]",
-        "PerRetryTimeout": "Required[DurationDict]",
-        "TcpRetryEvents": "list[str]",
-    },
-    total=False,
-)
+class DurationDict(TypedDict, total=False):
+    """Duration as a plain dict."""
 
-GrpcRouteActionDict = TypedDict(
-    "GrpcRouteActionDict",
-    {
-        "WeightedTargets": "Required[list[WeightedTargetDict]]",
-    },
-    total=False,
-)
+    Unit: Required[str]
+    """Type: str."""
+    Value: Required[int]
+    """Type: int."""
 
-GrpcRouteMatchDict = TypedDict(
-    "GrpcRouteMatchDict",
-    {
-        "Metadata": "list[GrpcRouteMetadataDict]",
-        "MethodName": "str",
-        "Port": "int",
-        "ServiceName": "str",
-    },
-    total=False,
-)
 
-GrpcRouteMetadataDict = TypedDict(
-    "GrpcRouteMetadataDict",
-    {
-        "Invert": "bool",
-        "Match": "GrpcRouteMetadataMatchMethodDict",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class GrpcRetryPolicyDict(TypedDict, total=False):
+    """GrpcRetryPolicy as a plain dict."""
 
-GrpcRouteMetadataMatchMethodDict = TypedDict(
-    "GrpcRouteMetadataMatchMethodDict",
-    {
-        "Exact": "str",
-        "Prefix": "str",
-        "Range": "MatchRangeDict",
-        "Regex": "str",
-        "Suffix": "str",
-    },
-    total=False,
-)
+    GrpcRetryEvents: list[str]
+    """Type: list[str]."""
+    HttpRetryEvents: list[str]
+    """Type: list[str]."""
+    MaxRetries: Required[int]
+    """Type: int."""
+    PerRetryTimeout: Required[DurationDict]
+    """Type: DurationDict."""
+    TcpRetryEvents: list[str]
+    """Type: list[str]."""
 
-GrpcTimeoutDict = TypedDict(
-    "GrpcTimeoutDict",
-    {
-        "Idle": "DurationDict",
-        "PerRequest": "DurationDict",
-    },
-    total=False,
-)
 
-HeaderMatchMethodDict = TypedDict(
-    "HeaderMatchMethodDict",
-    {
-        "Exact": "str",
-        "Prefix": "str",
-        "Range": "MatchRangeDict",
-        "Regex": "str",
-        "Suffix": "str",
-    },
-    total=False,
-)
+class GrpcRouteActionDict(TypedDict, total=False):
+    """GrpcRouteAction as a plain dict."""
 
-HttpPathMatchDict = TypedDict(
-    "HttpPathMatchDict",
-    {
-        "Exact": "str",
-        "Regex": "str",
-    },
-    total=False,
-)
+    WeightedTargets: Required[list[WeightedTargetDict]]
+    """Type: list[WeightedTargetDict]."""
 
-HttpQueryParameterMatchDict = TypedDict(
-    "HttpQueryParameterMatchDict",
-    {
-        "Exact": "str",
-    },
-    total=False,
-)
 
-HttpRetryPolicyDict = TypedDict(
-    "HttpRetryPolicyDict",
-    {
-        "HttpRetryEvents": "list[str]",
-        "MaxRetries": "Required[int]",
-        "PerRetryTimeout": "Required[DurationDict]",
-        "TcpRetryEvents": "list[str]",
-    },
-    total=False,
-)
+class GrpcRouteMatchDict(TypedDict, total=False):
+    """GrpcRouteMatch as a plain dict."""
 
-HttpRouteActionDict = TypedDict(
-    "HttpRouteActionDict",
-    {
-        "WeightedTargets": "Required[list[WeightedTargetDict]]",
-    },
-    total=False,
-)
+    Metadata: list[GrpcRouteMetadataDict]
+    """Type: list[GrpcRouteMetadataDict]."""
+    MethodName: str
+    """Type: str."""
+    Port: int
+    """Type: int."""
+    ServiceName: str
+    """Type: str."""
 
-HttpRouteHeaderDict = TypedDict(
-    "HttpRouteHeaderDict",
-    {
-        "Invert": "bool",
-        "Match": "HeaderMatchMethodDict",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-HttpRouteMatchDict = TypedDict(
-    "HttpRouteMatchDict",
-    {
-        "Headers": "list[HttpRouteHeaderDict]",
-        "Method": "str",
-        "Path": "HttpPathMatchDict",
-        "Port": "int",
-        "Prefix": "str",
-        "QueryParameters": "list[QueryParameterDict]",
-        "Scheme": "str",
-    },
-    total=False,
-)
+class GrpcRouteMetadataDict(TypedDict, total=False):
+    """GrpcRouteMetadata as a plain dict."""
 
-HttpTimeoutDict = TypedDict(
-    "HttpTimeoutDict",
-    {
-        "Idle": "DurationDict",
-        "PerRequest": "DurationDict",
-    },
-    total=False,
-)
+    Invert: bool
+    """Type: bool."""
+    Match: GrpcRouteMetadataMatchMethodDict
+    """Type: GrpcRouteMetadataMatchMethodDict."""
+    Name: Required[str]
+    """Type: str."""
 
-MatchRangeDict = TypedDict(
-    "MatchRangeDict",
-    {
-        "End": "Required[int]",
-        "Start": "Required[int]",
-    },
-    total=False,
-)
 
-QueryParameterDict = TypedDict(
-    "QueryParameterDict",
-    {
-        "Match": "HttpQueryParameterMatchDict",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class GrpcRouteMetadataMatchMethodDict(TypedDict, total=False):
+    """GrpcRouteMetadataMatchMethod as a plain dict."""
 
-RouteGrpcRouteDict = TypedDict(
-    "RouteGrpcRouteDict",
-    {
-        "Action": "Required[GrpcRouteActionDict]",
-        "Match": "Required[GrpcRouteMatchDict]",
-        "RetryPolicy": "GrpcRetryPolicyDict",
-        "Timeout": "GrpcTimeoutDict",
-    },
-    total=False,
-)
+    Exact: str
+    """Type: str."""
+    Prefix: str
+    """Type: str."""
+    Range: MatchRangeDict
+    """Type: MatchRangeDict."""
+    Regex: str
+    """Type: str."""
+    Suffix: str
+    """Type: str."""
 
-RouteHttpRouteDict = TypedDict(
-    "RouteHttpRouteDict",
-    {
-        "Action": "Required[HttpRouteActionDict]",
-        "Match": "Required[HttpRouteMatchDict]",
-        "RetryPolicy": "HttpRetryPolicyDict",
-        "Timeout": "HttpTimeoutDict",
-    },
-    total=False,
-)
 
-RouteSpecDict = TypedDict(
-    "RouteSpecDict",
-    {
-        "GrpcRoute": "RouteGrpcRouteDict",
-        "Http2Route": "RouteHttpRouteDict",
-        "HttpRoute": "RouteHttpRouteDict",
-        "Priority": "int",
-        "TcpRoute": "RouteTcpRouteDict",
-    },
-    total=False,
-)
+class GrpcTimeoutDict(TypedDict, total=False):
+    """GrpcTimeout as a plain dict."""
 
-RouteTcpRouteDict = TypedDict(
-    "RouteTcpRouteDict",
-    {
-        "Action": "Required[TcpRouteActionDict]",
-        "Match": "TcpRouteMatchDict",
-        "Timeout": "TcpTimeoutDict",
-    },
-    total=False,
-)
+    Idle: DurationDict
+    """Type: DurationDict."""
+    PerRequest: DurationDict
+    """Type: DurationDict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TcpRouteActionDict = TypedDict(
-    "TcpRouteActionDict",
-    {
-        "WeightedTargets": "Required[list[WeightedTargetDict]]",
-    },
-    total=False,
-)
+class HeaderMatchMethodDict(TypedDict, total=False):
+    """HeaderMatchMethod as a plain dict."""
 
-TcpRouteMatchDict = TypedDict(
-    "TcpRouteMatchDict",
-    {
-        "Port": "int",
-    },
-    total=False,
-)
+    Exact: str
+    """Type: str."""
+    Prefix: str
+    """Type: str."""
+    Range: MatchRangeDict
+    """Type: MatchRangeDict."""
+    Regex: str
+    """Type: str."""
+    Suffix: str
+    """Type: str."""
 
-TcpTimeoutDict = TypedDict(
-    "TcpTimeoutDict",
-    {
-        "Idle": "DurationDict",
-    },
-    total=False,
-)
 
-WeightedTargetDict = TypedDict(
-    "WeightedTargetDict",
-    {
-        "Port": "int",
-        "VirtualNode": "Required[str]",
-        "Weight": "Required[int]",
-    },
-    total=False,
-)
+class HttpPathMatchDict(TypedDict, total=False):
+    """HttpPathMatch as a plain dict."""
 
+    Exact: str
+    """Type: str."""
+    Regex: str
+    """Type: str."""
+
+
+class HttpQueryParameterMatchDict(TypedDict, total=False):
+    """HttpQueryParameterMatch as a plain dict."""
+
+    Exact: str
+    """Type: str."""
+
+
+class HttpRetryPolicyDict(TypedDict, total=False):
+    """HttpRetryPolicy as a plain dict."""
+
+    HttpRetryEvents: list[str]
+    """Type: list[str]."""
+    MaxRetries: Required[int]
+    """Type: int."""
+    PerRetryTimeout: Required[DurationDict]
+    """Type: DurationDict."""
+    TcpRetryEvents: list[str]
+    """Type: list[str]."""
+
+
+class HttpRouteActionDict(TypedDict, total=False):
+    """HttpRouteAction as a plain dict."""
+
+    WeightedTargets: Required[list[WeightedTargetDict]]
+    """Type: list[WeightedTargetDict]."""
+
+
+class HttpRouteHeaderDict(TypedDict, total=False):
+    """HttpRouteHeader as a plain dict."""
+
+    Invert: bool
+    """Type: bool."""
+    Match: HeaderMatchMethodDict
+    """Type: HeaderMatchMethodDict."""
+    Name: Required[str]
+    """Type: str."""
+
+
+class HttpRouteMatchDict(TypedDict, total=False):
+    """HttpRouteMatch as a plain dict."""
+
+    Headers: list[HttpRouteHeaderDict]
+    """Type: list[HttpRouteHeaderDict]."""
+    Method: str
+    """Type: str."""
+    Path: HttpPathMatchDict
+    """Type: HttpPathMatchDict."""
+    Port: int
+    """Type: int."""
+    Prefix: str
+    """Type: str."""
+    QueryParameters: list[QueryParameterDict]
+    """Type: list[QueryParameterDict]."""
+    Scheme: str
+    """Type: str."""
+
+
+class HttpTimeoutDict(TypedDict, total=False):
+    """HttpTimeout as a plain dict."""
+
+    Idle: DurationDict
+    """Type: DurationDict."""
+    PerRequest: DurationDict
+    """Type: DurationDict."""
+
+
+class MatchRangeDict(TypedDict, total=False):
+    """MatchRange as a plain dict."""
+
+    End: Required[int]
+    """Type: int."""
+    Start: Required[int]
+    """Type: int."""
+
+
+class QueryParameterDict(TypedDict, total=False):
+    """QueryParameter as a plain dict."""
+
+    Match: HttpQueryParameterMatchDict
+    """Type: HttpQueryParameterMatchDict."""
+    Name: Required[str]
+    """Type: str."""
+
+
+class RouteGrpcRouteDict(TypedDict, total=False):
+    """RouteGrpcRoute as a plain dict."""
+
+    Action: Required[GrpcRouteActionDict]
+    """Type: GrpcRouteActionDict."""
+    Match: Required[GrpcRouteMatchDict]
+    """Type: GrpcRouteMatchDict."""
+    RetryPolicy: GrpcRetryPolicyDict
+    """Type: GrpcRetryPolicyDict."""
+    Timeout: GrpcTimeoutDict
+    """Type: GrpcTimeoutDict."""
+
+
+class RouteHttpRouteDict(TypedDict, total=False):
+    """RouteHttpRoute as a plain dict."""
+
+    Action: Required[HttpRouteActionDict]
+    """Type: HttpRouteActionDict."""
+    Match: Required[HttpRouteMatchDict]
+    """Type: HttpRouteMatchDict."""
+    RetryPolicy: HttpRetryPolicyDict
+    """Type: HttpRetryPolicyDict."""
+    Timeout: HttpTimeoutDict
+    """Type: HttpTimeoutDict."""
+
+
+class RouteSpecDict(TypedDict, total=False):
+    """RouteSpec as a plain dict."""
+
+    GrpcRoute: RouteGrpcRouteDict
+    """Type: RouteGrpcRouteDict."""
+    Http2Route: RouteHttpRouteDict
+    """Type: RouteHttpRouteDict."""
+    HttpRoute: RouteHttpRouteDict
+    """Type: RouteHttpRouteDict."""
+    Priority: int
+    """Type: int."""
+    TcpRoute: RouteTcpRouteDict
+    """Type: RouteTcpRouteDict."""
+
+
+class RouteTcpRouteDict(TypedDict, total=False):
+    """RouteTcpRoute as a plain dict."""
+
+    Action: Required[TcpRouteActionDict]
+    """Type: TcpRouteActionDict."""
+    Match: TcpRouteMatchDict
+    """Type: TcpRouteMatchDict."""
+    Timeout: TcpTimeoutDict
+    """Type: TcpTimeoutDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class TcpRouteActionDict(TypedDict, total=False):
+    """TcpRouteAction as a plain dict."""
+
+    WeightedTargets: Required[list[WeightedTargetDict]]
+    """Type: list[WeightedTargetDict]."""
+
+
+class TcpRouteMatchDict(TypedDict, total=False):
+    """TcpRouteMatch as a plain dict."""
+
+    Port: int
+    """Type: int."""
+
+
+class TcpTimeoutDict(TypedDict, total=False):
+    """TcpTimeout as a plain dict."""
+
+    Idle: DurationDict
+    """Type: DurationDict."""
+
+
+class WeightedTargetDict(TypedDict, total=False):
+    """WeightedTarget as a plain dict."""
+
+    Port: int
+    """Type: int."""
+    VirtualNode: Required[str]
+    """Type: str."""
+    Weight: Required[int]
+    """Type: int."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppMesh::Route",
     schema_file="aws-appmesh-route.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/ResourceOwner", "/Arn", "/Uid"),
     create_only=("/MeshName", "/VirtualRouterName", "/RouteName", "/MeshOwner"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("MeshName", "VirtualRouterName", "Spec"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Duration": {
-            "additionalProperties": False,
-            "properties": {"Unit": {"type": "string"}, "Value": {"type": "integer"}},
-            "required": ["Value", "Unit"],
-            "type": "object",
-        },
-        "GrpcRetryPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "GrpcRetryEvents": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "HttpRetryEvents": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MaxRetries": {"type": "integer"},
-                "PerRetryTimeout": {"$ref": "#/definitions/Duration"},
-                "TcpRetryEvents": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["MaxRetries", "PerRetryTimeout"],
-            "type": "object",
-        },
-        "GrpcRoute": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/GrpcRouteAction"},
-                "Match": {"$ref": "#/definitions/GrpcRouteMatch"},
-                "RetryPolicy": {"$ref": "#/definitions/GrpcRetryPolicy"},
-                "Timeout": {"$ref": "#/definitions/GrpcTimeout"},
-            },
-            "required": ["Action", "Match"],
-            "type": "object",
-        },
-        "GrpcRouteAction": {
-            "additionalProperties": False,
-            "properties": {
-                "WeightedTargets": {
-                    "items": {"$ref": "#/definitions/WeightedTarget"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["WeightedTargets"],
-            "type": "object",
-        },
-        "GrpcRouteMatch": {
-            "additionalProperties": False,
-            "properties": {
-                "Metadata": {
-                    "items": {"$ref": "#/definitions/GrpcRouteMetadata"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MethodName": {"type": "string"},
-                "Port": {"type": "integer"},
-                "ServiceName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "GrpcRouteMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "Invert": {"type": "boolean"},
-                "Match": {"$ref": "#/definitions/GrpcRouteMetadataMatchMethod"},
-                "Name": {"type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "GrpcRouteMetadataMatchMethod": {
-            "additionalProperties": False,
-            "properties": {
-                "Exact": {"type": "string"},
-                "Prefix": {"type": "string"},
-                "Range": {"$ref": "#/definitions/MatchRange"},
-                "Regex": {"type": "string"},
-                "Suffix": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "GrpcTimeout": {
-            "additionalProperties": False,
-            "properties": {
-                "Idle": {"$ref": "#/definitions/Duration"},
-                "PerRequest": {"$ref": "#/definitions/Duration"},
-            },
-            "type": "object",
-        },
-        "HeaderMatchMethod": {
-            "additionalProperties": False,
-            "properties": {
-                "Exact": {"type": "string"},
-                "Prefix": {"type": "string"},
-                "Range": {"$ref": "#/definitions/MatchRange"},
-                "Regex": {"type": "string"},
-                "Suffix": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "HttpPathMatch": {
-            "additionalProperties": False,
-            "properties": {"Exact": {"type": "string"}, "Regex": {"type": "string"}},
-            "type": "object",
-        },
-        "HttpQueryParameterMatch": {
-            "additionalProperties": False,
-            "properties": {"Exact": {"type": "string"}},
-            "type": "object",
-        },
-        "HttpRetryPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "HttpRetryEvents": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MaxRetries": {"type": "integer"},
-                "PerRetryTimeout": {"$ref": "#/definitions/Duration"},
-                "TcpRetryEvents": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["MaxRetries", "PerRetryTimeout"],
-            "type": "object",
-        },
-        "HttpRoute": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/HttpRouteAction"},
-                "Match": {"$ref": "#/definitions/HttpRouteMatch"},
-                "RetryPolicy": {"$ref": "#/definitions/HttpRetryPolicy"},
-                "Timeout": {"$ref": "#/definitions/HttpTimeout"},
-            },
-            "required": ["Action", "Match"],
-            "type": "object",
-        },
-        "HttpRouteAction": {
-            "additionalProperties": False,
-            "properties": {
-                "WeightedTargets": {
-                    "items": {"$ref": "#/definitions/WeightedTarget"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["WeightedTargets"],
-            "type": "object",
-        },
-        "HttpRouteHeader": {
-            "additionalProperties": False,
-            "properties": {
-                "Invert": {"type": "boolean"},
-                "Match": {"$ref": "#/definitions/HeaderMatchMethod"},
-                "Name": {"type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "HttpRouteMatch": {
-            "additionalProperties": False,
-            "properties": {
-                "Headers": {
-                    "items": {"$ref": "#/definitions/HttpRouteHeader"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Method": {"type": "string"},
-                "Path": {"$ref": "#/definitions/HttpPathMatch"},
-                "Port": {"type": "integer"},
-                "Prefix": {"type": "string"},
-                "QueryParameters": {
-                    "items": {"$ref": "#/definitions/QueryParameter"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Scheme": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "HttpTimeout": {
-            "additionalProperties": False,
-            "properties": {
-                "Idle": {"$ref": "#/definitions/Duration"},
-                "PerRequest": {"$ref": "#/definitions/Duration"},
-            },
-            "type": "object",
-        },
-        "MatchRange": {
-            "additionalProperties": False,
-            "properties": {"End": {"type": "integer"}, "Start": {"type": "integer"}},
-            "required": ["Start", "End"],
-            "type": "object",
-        },
-        "QueryParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Match": {"$ref": "#/definitions/HttpQueryParameterMatch"},
-                "Name": {"type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "RouteSpec": {
-            "additionalProperties": False,
-            "properties": {
-                "GrpcRoute": {"$ref": "#/definitions/GrpcRoute"},
-                "Http2Route": {"$ref": "#/definitions/HttpRoute"},
-                "HttpRoute": {"$ref": "#/definitions/HttpRoute"},
-                "Priority": {"type": "integer"},
-                "TcpRoute": {"$ref": "#/definitions/TcpRoute"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TcpRoute": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/TcpRouteAction"},
-                "Match": {"$ref": "#/definitions/TcpRouteMatch"},
-                "Timeout": {"$ref": "#/definitions/TcpTimeout"},
-            },
-            "required": ["Action"],
-            "type": "object",
-        },
-        "TcpRouteAction": {
-            "additionalProperties": False,
-            "properties": {
-                "WeightedTargets": {
-                    "items": {"$ref": "#/definitions/WeightedTarget"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["WeightedTargets"],
-            "type": "object",
-        },
-        "TcpRouteMatch": {
-            "additionalProperties": False,
-            "properties": {"Port": {"type": "integer"}},
-            "type": "object",
-        },
-        "TcpTimeout": {
-            "additionalProperties": False,
-            "properties": {"Idle": {"$ref": "#/definitions/Duration"}},
-            "type": "object",
-        },
-        "WeightedTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "Port": {"type": "integer"},
-                "VirtualNode": {"type": "string"},
-                "Weight": {"type": "integer"},
-            },
-            "required": ["VirtualNode", "Weight"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Id": {"type": "string"},
-        "MeshName": {"type": "string"},
-        "MeshOwner": {"type": "string"},
-        "ResourceOwner": {"type": "string"},
-        "RouteName": {"type": "string"},
-        "Spec": {"$ref": "#/definitions/RouteSpec"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Uid": {"type": "string"},
-        "VirtualRouterName": {"type": "string"},
-    },
-    "required": ["MeshName", "VirtualRouterName", "Spec"],
-}
 
 
 class Route(_Resource):
     """AWS::AppMesh::Route: Resource Type definition for AWS::AppMesh::Route
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): MeshName, VirtualRouterName, RouteName,
+    MeshOwner.
+    Read-only attributes (known once deployed): Arn, Id, ResourceOwner, Uid.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appmesh-route.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouteProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouteAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "route.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     ResourceOwner: str
+    """Type: str."""
     Uid: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MeshName: str
     MeshOwner: str
     RouteName: str
@@ -742,25 +482,34 @@ class Route(_Resource):
     Tags: list[TagDict]
     VirtualRouterName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MeshName: str,
+        Spec: RouteSpec | RouteSpecDict,
+        VirtualRouterName: str,
+        MeshOwner: str | None = None,
+        RouteName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppMesh::Route; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MeshName: str,
-            Spec: RouteSpec | RouteSpecDict,
-            VirtualRouterName: str,
-            MeshOwner: str | None = None,
-            RouteName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppMesh::Route; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MeshName: Type: str. Create-only: changing it replaces the resource. Required.
+            Spec: Type: RouteSpecDict. Required.
+            VirtualRouterName: Type: str. Create-only: changing it replaces the resource. Required.
+            MeshOwner: Type: str. Create-only: changing it replaces the resource.
+            RouteName: Type: str. Create-only: changing it replaces the resource.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

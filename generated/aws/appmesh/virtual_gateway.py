@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -175,601 +179,317 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-JsonFormatRefDict = TypedDict(
-    "JsonFormatRefDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-LoggingFormatDict = TypedDict(
-    "LoggingFormatDict",
-    {
-        "Json": "list[JsonFormatRefDict]",
-        "Text": "str",
-    },
-    total=False,
-)
+class JsonFormatRefDict(TypedDict, total=False):
+    """JsonFormatRef as a plain dict."""
 
-SubjectAlternativeNameMatchersDict = TypedDict(
-    "SubjectAlternativeNameMatchersDict",
-    {
-        "Exact": "list[str]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-VirtualGatewayAccessLogDict = TypedDict(
-    "VirtualGatewayAccessLogDict",
-    {
-        "File": "VirtualGatewayFileAccessLogDict",
-    },
-    total=False,
-)
+class LoggingFormatDict(TypedDict, total=False):
+    """LoggingFormat as a plain dict."""
 
-VirtualGatewayBackendDefaultsDict = TypedDict(
-    "VirtualGatewayBackendDefaultsDict",
-    {
-        "ClientPolicy": "VirtualGatewayClientPolicyDict",
-    },
-    total=False,
-)
+    Json: list[JsonFormatRefDict]
+    """Type: list[JsonFormatRefDict]."""
+    Text: str
+    """Type: str."""
 
-VirtualGatewayClientPolicyDict = TypedDict(
-    "VirtualGatewayClientPolicyDict",
-    {
-        "TLS": "VirtualGatewayClientPolicyTlsDict",
-    },
-    total=False,
-)
 
-VirtualGatewayClientPolicyTlsDict = TypedDict(
-    "VirtualGatewayClientPolicyTlsDict",
-    {
-        "Certificate": "VirtualGatewayClientTlsCertificateDict",
-        "Enforce": "bool",
-        "Ports": "list[int]",
-        "Validation": "Required[VirtualGatewayTlsValidationContextDict]",
-    },
-    total=False,
-)
+class SubjectAlternativeNameMatchersDict(TypedDict, total=False):
+    """SubjectAlternativeNameMatchers as a plain dict."""
 
-VirtualGatewayClientTlsCertificateDict = TypedDict(
-    "VirtualGatewayClientTlsCertificateDict",
-    {
-        "File": "VirtualGatewayListenerTlsFileCertificateDict",
-        "SDS": "VirtualGatewayListenerTlsSdsCertificateDict",
-    },
-    total=False,
-)
+    Exact: list[str]
+    """Type: list[str]."""
 
-VirtualGatewayConnectionPoolDict = TypedDict(
-    "VirtualGatewayConnectionPoolDict",
-    {
-        "GRPC": "VirtualGatewayGrpcConnectionPoolDict",
-        "HTTP": "VirtualGatewayHttpConnectionPoolDict",
-        "HTTP2": "VirtualGatewayHttp2ConnectionPoolDict",
-    },
-    total=False,
-)
 
-VirtualGatewayFileAccessLogDict = TypedDict(
-    "VirtualGatewayFileAccessLogDict",
-    {
-        "Format": "LoggingFormatDict",
-        "Path": "Required[str]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
-VirtualGatewayGrpcConnectionPoolDict = TypedDict(
-    "VirtualGatewayGrpcConnectionPoolDict",
-    {
-        "MaxRequests": "Required[int]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
 
-VirtualGatewayHealthCheckPolicyDict = TypedDict(
-    "VirtualGatewayHealthCheckPolicyDict",
-    {
-        "HealthyThreshold": "Required[int]",
-        "IntervalMillis": "Required[int]",
-        "Path": "str",
-        "Port": "int",
-        "Protocol": "Required[str]",
-        "TimeoutMillis": "Required[int]",
-        "UnhealthyThreshold": "Required[int]",
-    },
-    total=False,
-)
 
-VirtualGatewayHttp2ConnectionPoolDict = TypedDict(
-    "VirtualGatewayHttp2ConnectionPoolDict",
-    {
-        "MaxRequests": "Required[int]",
-    },
-    total=False,
-)
+class VirtualGatewayAccessLogDict(TypedDict, total=False):
+    """VirtualGatewayAccessLog as a plain dict."""
 
-VirtualGatewayHttpConnectionPoolDict = TypedDict(
-    "VirtualGatewayHttpConnectionPoolDict",
-    {
-        "MaxConnections": "Required[int]",
-        "MaxPendingRequests": "int",
-    },
-    total=False,
-)
+    File: VirtualGatewayFileAccessLogDict
+    """Type: VirtualGatewayFileAccessLogDict."""
 
-VirtualGatewayListenerDict = TypedDict(
-    "VirtualGatewayListenerDict",
-    {
-        "ConnectionPool": "VirtualGatewayConnectionPoolDict",
-        "HealthCheck": "VirtualGatewayHealthCheckPolicyDict",
-        "PortMapping": "Required[VirtualGatewayPortMappingDict]",
-        "TLS": "VirtualGatewayListenerTlsDict",
-    },
-    total=False,
-)
 
-VirtualGatewayListenerTlsDict = TypedDict(
-    "VirtualGatewayListenerTlsDict",
-    {
-        "Certificate": "Required[VirtualGatewayListenerTlsCertificateDict]",
-        "Mode": "Required[str]",
-        "Validation": "VirtualGatewayListenerTlsValidationContextDict",
-    },
-    total=False,
-)
+class VirtualGatewayBackendDefaultsDict(TypedDict, total=False):
+    """VirtualGatewayBackendDefaults as a plain dict."""
 
-VirtualGatewayListenerTlsAcmCertificateDict = TypedDict(
-    "VirtualGatewayListenerTlsAcmCertificateDict",
-    {
-        "CertificateArn": "Required[str]",
-    },
-    total=False,
-)
+    ClientPolicy: VirtualGatewayClientPolicyDict
+    """Type: VirtualGatewayClientPolicyDict."""
 
-VirtualGatewayListenerTlsCertificateDict = TypedDict(
-    "VirtualGatewayListenerTlsCertificateDict",
-    {
-        "ACM": "VirtualGatewayListenerTlsAcmCertificateDict",
-        "File": "VirtualGatewayListenerTlsFileCertificateDict",
-        "SDS": "VirtualGatewayListenerTlsSdsCertificateDict",
-    },
-    total=False,
-)
 
-VirtualGatewayListenerTlsFileCertificateDict = TypedDict(
-    "VirtualGatewayListenerTlsFileCertificateDict",
-    {
-        "CertificateChain": "Required[str]",
-        "PrivateKey": "Required[str]",
-    },
-    total=False,
-)
+class VirtualGatewayClientPolicyDict(TypedDict, total=False):
+    """VirtualGatewayClientPolicy as a plain dict."""
 
-VirtualGatewayListenerTlsSdsCertificateDict = TypedDict(
-    "VirtualGatewayListenerTlsSdsCertificateDict",
-    {
-        "SecretName": "Required[str]",
-    },
-    total=False,
-)
+    TLS: VirtualGatewayClientPolicyTlsDict
+    """Type: VirtualGatewayClientPolicyTlsDict."""
 
-VirtualGatewayListenerTlsValidationContextDict = TypedDict(
-    "VirtualGatewayListenerTlsValidationContextDict",
-    {
-        "SubjectAlternativeNames": "VirtualGatewaySubjectAlternativeNamesDict",
-        "Trust": "Required[VirtualGatewayListenerTlsValidationContextTrustDict]",
-    },
-    total=False,
-)
 
-VirtualGatewayListenerTlsValidationContextTrustDict = TypedDict(
-    "VirtualGatewayListenerTlsValidationContextTrustDict",
-    {
-        "File": "VirtualGatewayTlsValidationContextFileTrustDict",
-        "SDS": "VirtualGatewayTlsValidationContextSdsTrustDict",
-    },
-    total=False,
-)
+class VirtualGatewayClientPolicyTlsDict(TypedDict, total=False):
+    """VirtualGatewayClientPolicyTls as a plain dict."""
 
-VirtualGatewayLoggingDict = TypedDict(
-    "VirtualGatewayLoggingDict",
-    {
-        "AccessLog": "VirtualGatewayAccessLogDict",
-    },
-    total=False,
-)
+    Certificate: VirtualGatewayClientTlsCertificateDict
+    """Type: VirtualGatewayClientTlsCertificateDict."""
+    Enforce: bool
+    """Type: bool."""
+    Ports: list[int]
+    """Type: list[int]."""
+    Validation: Required[VirtualGatewayTlsValidationContextDict]
+    """Type: VirtualGatewayTlsValidationContextDict."""
 
-VirtualGatewayPortMappingDict = TypedDict(
-    "VirtualGatewayPortMappingDict",
-    {
-        "Port": "Required[int]",
-        "Protocol": "Required[str]",
-    },
-    total=False,
-)
 
-VirtualGatewaySpecDict = TypedDict(
-    "VirtualGatewaySpecDict",
-    {
-        "BackendDefaults": "VirtualGatewayBackendDefaultsDict",
-        "Listeners": "Required[list[VirtualGatewayListenerDict]]",
-        "Logging": "VirtualGatewayLoggingDict",
-    },
-    total=False,
-)
+class VirtualGatewayClientTlsCertificateDict(TypedDict, total=False):
+    """VirtualGatewayClientTlsCertificate as a plain dict."""
 
-VirtualGatewaySubjectAlternativeNamesDict = TypedDict(
-    "VirtualGatewaySubjectAlternativeNamesDict",
-    {
-        "Match": "Required[SubjectAlternativeNameMatchersDict]",
-    },
-    total=False,
-)
+    File: VirtualGatewayListenerTlsFileCertificateDict
+    """Type: VirtualGatewayListenerTlsFileCertificateDict."""
+    SDS: VirtualGatewayListenerTlsSdsCertificateDict
+    """Type: VirtualGatewayListenerTlsSdsCertificateDict."""
 
-VirtualGatewayTlsValidationContextDict = TypedDict(
-    "VirtualGatewayTlsValidationContextDict",
-    {
-        "SubjectAlternativeNames": "VirtualGatewaySubjectAlternativeNamesDict",
-        "Trust": "Required[VirtualGatewayTlsValidationContextTrustDict]",
-    },
-    total=False,
-)
 
-VirtualGatewayTlsValidationContextAcmTrustDict = TypedDict(
-    "VirtualGatewayTlsValidationContextAcmTrustDict",
-    {
-        "CertificateAuthorityArns": "Required[list[str]]",
-    },
-    total=False,
-)
+class VirtualGatewayConnectionPoolDict(TypedDict, total=False):
+    """VirtualGatewayConnectionPool as a plain dict."""
 
-VirtualGatewayTlsValidationContextFileTrustDict = TypedDict(
-    "VirtualGatewayTlsValidationContextFileTrustDict",
-    {
-        "CertificateChain": "Required[str]",
-    },
-    total=False,
-)
+    GRPC: VirtualGatewayGrpcConnectionPoolDict
+    """Type: VirtualGatewayGrpcConnectionPoolDict."""
+    HTTP: VirtualGatewayHttpConnectionPoolDict
+    """Type: VirtualGatewayHttpConnectionPoolDict."""
+    HTTP2: VirtualGatewayHttp2ConnectionPoolDict
+    """Type: VirtualGatewayHttp2ConnectionPoolDict."""
 
-VirtualGatewayTlsValidationContextSdsTrustDict = TypedDict(
-    "VirtualGatewayTlsValidationContextSdsTrustDict",
-    {
-        "SecretName": "Required[str]",
-    },
-    total=False,
-)
 
-VirtualGatewayTlsValidationContextTrustDict = TypedDict(
-    "VirtualGatewayTlsValidationContextTrustDict",
-    {
-        "ACM": "VirtualGatewayTlsValidationContextAcmTrustDict",
-        "File": "VirtualGatewayTlsValidationContextFileTrustDict",
-        "SDS": "VirtualGatewayTlsValidationContextSdsTrustDict",
-    },
-    total=False,
-)
+class VirtualGatewayFileAccessLogDict(TypedDict, total=False):
+    """VirtualGatewayFileAccessLog as a plain dict."""
 
+    Format: LoggingFormatDict
+    """Type: LoggingFormatDict."""
+    Path: Required[str]
+    """Type: str."""
+
+
+class VirtualGatewayGrpcConnectionPoolDict(TypedDict, total=False):
+    """VirtualGatewayGrpcConnectionPool as a plain dict."""
+
+    MaxRequests: Required[int]
+    """Type: int."""
+
+
+class VirtualGatewayHealthCheckPolicyDict(TypedDict, total=False):
+    """VirtualGatewayHealthCheckPolicy as a plain dict."""
+
+    HealthyThreshold: Required[int]
+    """Type: int."""
+    IntervalMillis: Required[int]
+    """Type: int."""
+    Path: str
+    """Type: str."""
+    Port: int
+    """Type: int."""
+    Protocol: Required[str]
+    """Type: str."""
+    TimeoutMillis: Required[int]
+    """Type: int."""
+    UnhealthyThreshold: Required[int]
+    """Type: int."""
+
+
+class VirtualGatewayHttp2ConnectionPoolDict(TypedDict, total=False):
+    """VirtualGatewayHttp2ConnectionPool as a plain dict."""
+
+    MaxRequests: Required[int]
+    """Type: int."""
+
+
+class VirtualGatewayHttpConnectionPoolDict(TypedDict, total=False):
+    """VirtualGatewayHttpConnectionPool as a plain dict."""
+
+    MaxConnections: Required[int]
+    """Type: int."""
+    MaxPendingRequests: int
+    """Type: int."""
+
+
+class VirtualGatewayListenerDict(TypedDict, total=False):
+    """VirtualGatewayListener as a plain dict."""
+
+    ConnectionPool: VirtualGatewayConnectionPoolDict
+    """Type: VirtualGatewayConnectionPoolDict."""
+    HealthCheck: VirtualGatewayHealthCheckPolicyDict
+    """Type: VirtualGatewayHealthCheckPolicyDict."""
+    PortMapping: Required[VirtualGatewayPortMappingDict]
+    """Type: VirtualGatewayPortMappingDict."""
+    TLS: VirtualGatewayListenerTlsDict
+    """Type: VirtualGatewayListenerTlsDict."""
+
+
+class VirtualGatewayListenerTlsDict(TypedDict, total=False):
+    """VirtualGatewayListenerTls as a plain dict."""
+
+    Certificate: Required[VirtualGatewayListenerTlsCertificateDict]
+    """Type: VirtualGatewayListenerTlsCertificateDict."""
+    Mode: Required[str]
+    """Type: str."""
+    Validation: VirtualGatewayListenerTlsValidationContextDict
+    """Type: VirtualGatewayListenerTlsValidationContextDict."""
+
+
+class VirtualGatewayListenerTlsAcmCertificateDict(TypedDict, total=False):
+    """VirtualGatewayListenerTlsAcmCertificate as a plain dict."""
+
+    CertificateArn: Required[str]
+    """Type: str."""
+
+
+class VirtualGatewayListenerTlsCertificateDict(TypedDict, total=False):
+    """VirtualGatewayListenerTlsCertificate as a plain dict."""
+
+    ACM: VirtualGatewayListenerTlsAcmCertificateDict
+    """Type: VirtualGatewayListenerTlsAcmCertificateDict."""
+    File: VirtualGatewayListenerTlsFileCertificateDict
+    """Type: VirtualGatewayListenerTlsFileCertificateDict."""
+    SDS: VirtualGatewayListenerTlsSdsCertificateDict
+    """Type: VirtualGatewayListenerTlsSdsCertificateDict."""
+
+
+class VirtualGatewayListenerTlsFileCertificateDict(TypedDict, total=False):
+    """VirtualGatewayListenerTlsFileCertificate as a plain dict."""
+
+    CertificateChain: Required[str]
+    """Type: str."""
+    PrivateKey: Required[str]
+    """Type: str."""
+
+
+class VirtualGatewayListenerTlsSdsCertificateDict(TypedDict, total=False):
+    """VirtualGatewayListenerTlsSdsCertificate as a plain dict."""
+
+    SecretName: Required[str]
+    """Type: str."""
+
+
+class VirtualGatewayListenerTlsValidationContextDict(TypedDict, total=False):
+    """VirtualGatewayListenerTlsValidationContext as a plain dict."""
+
+    SubjectAlternativeNames: VirtualGatewaySubjectAlternativeNamesDict
+    """Type: VirtualGatewaySubjectAlternativeNamesDict."""
+    Trust: Required[VirtualGatewayListenerTlsValidationContextTrustDict]
+    """Type: VirtualGatewayListenerTlsValidationContextTrustDict."""
+
+
+class VirtualGatewayListenerTlsValidationContextTrustDict(TypedDict, total=False):
+    """VirtualGatewayListenerTlsValidationContextTrust as a plain dict."""
+
+    File: VirtualGatewayTlsValidationContextFileTrustDict
+    """Type: VirtualGatewayTlsValidationContextFileTrustDict."""
+    SDS: VirtualGatewayTlsValidationContextSdsTrustDict
+    """Type: VirtualGatewayTlsValidationContextSdsTrustDict."""
+
+
+class VirtualGatewayLoggingDict(TypedDict, total=False):
+    """VirtualGatewayLogging as a plain dict."""
+
+    AccessLog: VirtualGatewayAccessLogDict
+    """Type: VirtualGatewayAccessLogDict."""
+
+
+class VirtualGatewayPortMappingDict(TypedDict, total=False):
+    """VirtualGatewayPortMapping as a plain dict."""
+
+    Port: Required[int]
+    """Type: int."""
+    Protocol: Required[str]
+    """Type: str."""
+
+
+class VirtualGatewaySpecDict(TypedDict, total=False):
+    """VirtualGatewaySpec as a plain dict."""
+
+    BackendDefaults: VirtualGatewayBackendDefaultsDict
+    """Type: VirtualGatewayBackendDefaultsDict."""
+    Listeners: Required[list[VirtualGatewayListenerDict]]
+    """Type: list[VirtualGatewayListenerDict]."""
+    Logging: VirtualGatewayLoggingDict
+    """Type: VirtualGatewayLoggingDict."""
+
+
+class VirtualGatewaySubjectAlternativeNamesDict(TypedDict, total=False):
+    """VirtualGatewaySubjectAlternativeNames as a plain dict."""
+
+    Match: Required[SubjectAlternativeNameMatchersDict]
+    """Type: SubjectAlternativeNameMatchersDict."""
+
+
+class VirtualGatewayTlsValidationContextDict(TypedDict, total=False):
+    """VirtualGatewayTlsValidationContext as a plain dict."""
+
+    SubjectAlternativeNames: VirtualGatewaySubjectAlternativeNamesDict
+    """Type: VirtualGatewaySubjectAlternativeNamesDict."""
+    Trust: Required[VirtualGatewayTlsValidationContextTrustDict]
+    """Type: VirtualGatewayTlsValidationContextTrustDict."""
+
+
+class VirtualGatewayTlsValidationContextAcmTrustDict(TypedDict, total=False):
+    """VirtualGatewayTlsValidationContextAcmTrust as a plain dict."""
+
+    CertificateAuthorityArns: Required[list[str]]
+    """Type: list[str]."""
+
+
+class VirtualGatewayTlsValidationContextFileTrustDict(TypedDict, total=False):
+    """VirtualGatewayTlsValidationContextFileTrust as a plain dict."""
+
+    CertificateChain: Required[str]
+    """Type: str."""
+
+
+class VirtualGatewayTlsValidationContextSdsTrustDict(TypedDict, total=False):
+    """VirtualGatewayTlsValidationContextSdsTrust as a plain dict."""
+
+    SecretName: Required[str]
+    """Type: str."""
+
+
+class VirtualGatewayTlsValidationContextTrustDict(TypedDict, total=False):
+    """VirtualGatewayTlsValidationContextTrust as a plain dict."""
+
+    ACM: VirtualGatewayTlsValidationContextAcmTrustDict
+    """Type: VirtualGatewayTlsValidationContextAcmTrustDict."""
+    File: VirtualGatewayTlsValidationContextFileTrustDict
+    """Type: VirtualGatewayTlsValidationContextFileTrustDict."""
+    SDS: VirtualGatewayTlsValidationContextSdsTrustDict
+    """Type: VirtualGatewayTlsValidationContextSdsTrustDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppMesh::VirtualGateway",
     schema_file="aws-appmesh-virtualgateway.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/ResourceOwner", "/Arn", "/Uid"),
     create_only=("/MeshName", "/VirtualGatewayName", "/MeshOwner"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("MeshName", "Spec"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "JsonFormatRef": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "LoggingFormat": {
-            "additionalProperties": False,
-            "properties": {
-                "Json": {
-                    "items": {"$ref": "#/definitions/JsonFormatRef"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Text": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SubjectAlternativeNameMatchers": {
-            "additionalProperties": False,
-            "properties": {
-                "Exact": {"items": {"type": "string"}, "type": "array", "uniqueItems": False}
-            },
-            "type": "object",
-        },
-        "SubjectAlternativeNames": {
-            "additionalProperties": False,
-            "properties": {"Match": {"$ref": "#/definitions/SubjectAlternativeNameMatchers"}},
-            "required": ["Match"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VirtualGatewayAccessLog": {
-            "additionalProperties": False,
-            "properties": {"File": {"$ref": "#/definitions/VirtualGatewayFileAccessLog"}},
-            "type": "object",
-        },
-        "VirtualGatewayBackendDefaults": {
-            "additionalProperties": False,
-            "properties": {"ClientPolicy": {"$ref": "#/definitions/VirtualGatewayClientPolicy"}},
-            "type": "object",
-        },
-        "VirtualGatewayClientPolicy": {
-            "additionalProperties": False,
-            "properties": {"TLS": {"$ref": "#/definitions/VirtualGatewayClientPolicyTls"}},
-            "type": "object",
-        },
-        "VirtualGatewayClientPolicyTls": {
-            "additionalProperties": False,
-            "properties": {
-                "Certificate": {"$ref": "#/definitions/VirtualGatewayClientTlsCertificate"},
-                "Enforce": {"type": "boolean"},
-                "Ports": {"items": {"type": "integer"}, "type": "array", "uniqueItems": False},
-                "Validation": {"$ref": "#/definitions/VirtualGatewayTlsValidationContext"},
-            },
-            "required": ["Validation"],
-            "type": "object",
-        },
-        "VirtualGatewayClientTlsCertificate": {
-            "additionalProperties": False,
-            "properties": {
-                "File": {"$ref": "#/definitions/VirtualGatewayListenerTlsFileCertificate"},
-                "SDS": {"$ref": "#/definitions/VirtualGatewayListenerTlsSdsCertificate"},
-            },
-            "type": "object",
-        },
-        "VirtualGatewayConnectionPool": {
-            "additionalProperties": False,
-            "properties": {
-                "GRPC": {"$ref": "#/definitions/VirtualGatewayGrpcConnectionPool"},
-                "HTTP": {"$ref": "#/definitions/VirtualGatewayHttpConnectionPool"},
-                "HTTP2": {"$ref": "#/definitions/VirtualGatewayHttp2ConnectionPool"},
-            },
-            "type": "object",
-        },
-        "VirtualGatewayFileAccessLog": {
-            "additionalProperties": False,
-            "properties": {
-                "Format": {"$ref": "#/definitions/LoggingFormat"},
-                "Path": {"type": "string"},
-            },
-            "required": ["Path"],
-            "type": "object",
-        },
-        "VirtualGatewayGrpcConnectionPool": {
-            "additionalProperties": False,
-            "properties": {"MaxRequests": {"type": "integer"}},
-            "required": ["MaxRequests"],
-            "type": "object",
-        },
-        "VirtualGatewayHealthCheckPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "HealthyThreshold": {"type": "integer"},
-                "IntervalMillis": {"type": "integer"},
-                "Path": {"type": "string"},
-                "Port": {"type": "integer"},
-                "Protocol": {"type": "string"},
-                "TimeoutMillis": {"type": "integer"},
-                "UnhealthyThreshold": {"type": "integer"},
-            },
-            "required": [
-                "UnhealthyThreshold",
-                "HealthyThreshold",
-                "TimeoutMillis",
-                "Protocol",
-                "IntervalMillis",
-            ],
-            "type": "object",
-        },
-        "VirtualGatewayHttp2ConnectionPool": {
-            "additionalProperties": False,
-            "properties": {"MaxRequests": {"type": "integer"}},
-            "required": ["MaxRequests"],
-            "type": "object",
-        },
-        "VirtualGatewayHttpConnectionPool": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxConnections": {"type": "integer"},
-                "MaxPendingRequests": {"type": "integer"},
-            },
-            "required": ["MaxConnections"],
-            "type": "object",
-        },
-        "VirtualGatewayListener": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionPool": {"$ref": "#/definitions/VirtualGatewayConnectionPool"},
-                "HealthCheck": {"$ref": "#/definitions/VirtualGatewayHealthCheckPolicy"},
-                "PortMapping": {"$ref": "#/definitions/VirtualGatewayPortMapping"},
-                "TLS": {"$ref": "#/definitions/VirtualGatewayListenerTls"},
-            },
-            "required": ["PortMapping"],
-            "type": "object",
-        },
-        "VirtualGatewayListenerTls": {
-            "additionalProperties": False,
-            "properties": {
-                "Certificate": {"$ref": "#/definitions/VirtualGatewayListenerTlsCertificate"},
-                "Mode": {"type": "string"},
-                "Validation": {"$ref": "#/definitions/VirtualGatewayListenerTlsValidationContext"},
-            },
-            "required": ["Mode", "Certificate"],
-            "type": "object",
-        },
-        "VirtualGatewayListenerTlsAcmCertificate": {
-            "additionalProperties": False,
-            "properties": {"CertificateArn": {"type": "string"}},
-            "required": ["CertificateArn"],
-            "type": "object",
-        },
-        "VirtualGatewayListenerTlsCertificate": {
-            "additionalProperties": False,
-            "properties": {
-                "ACM": {"$ref": "#/definitions/VirtualGatewayListenerTlsAcmCertificate"},
-                "File": {"$ref": "#/definitions/VirtualGatewayListenerTlsFileCertificate"},
-                "SDS": {"$ref": "#/definitions/VirtualGatewayListenerTlsSdsCertificate"},
-            },
-            "type": "object",
-        },
-        "VirtualGatewayListenerTlsFileCertificate": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateChain": {"type": "string"},
-                "PrivateKey": {"type": "string"},
-            },
-            "required": ["PrivateKey", "CertificateChain"],
-            "type": "object",
-        },
-        "VirtualGatewayListenerTlsSdsCertificate": {
-            "additionalProperties": False,
-            "properties": {"SecretName": {"type": "string"}},
-            "required": ["SecretName"],
-            "type": "object",
-        },
-        "VirtualGatewayListenerTlsValidationContext": {
-            "additionalProperties": False,
-            "properties": {
-                "SubjectAlternativeNames": {"$ref": "#/definitions/SubjectAlternativeNames"},
-                "Trust": {"$ref": "#/definitions/VirtualGatewayListenerTlsValidationContextTrust"},
-            },
-            "required": ["Trust"],
-            "type": "object",
-        },
-        "VirtualGatewayListenerTlsValidationContextTrust": {
-            "additionalProperties": False,
-            "properties": {
-                "File": {"$ref": "#/definitions/VirtualGatewayTlsValidationContextFileTrust"},
-                "SDS": {"$ref": "#/definitions/VirtualGatewayTlsValidationContextSdsTrust"},
-            },
-            "type": "object",
-        },
-        "VirtualGatewayLogging": {
-            "additionalProperties": False,
-            "properties": {"AccessLog": {"$ref": "#/definitions/VirtualGatewayAccessLog"}},
-            "type": "object",
-        },
-        "VirtualGatewayPortMapping": {
-            "additionalProperties": False,
-            "properties": {"Port": {"type": "integer"}, "Protocol": {"type": "string"}},
-            "required": ["Port", "Protocol"],
-            "type": "object",
-        },
-        "VirtualGatewaySpec": {
-            "additionalProperties": False,
-            "properties": {
-                "BackendDefaults": {"$ref": "#/definitions/VirtualGatewayBackendDefaults"},
-                "Listeners": {
-                    "items": {"$ref": "#/definitions/VirtualGatewayListener"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Logging": {"$ref": "#/definitions/VirtualGatewayLogging"},
-            },
-            "required": ["Listeners"],
-            "type": "object",
-        },
-        "VirtualGatewayTlsValidationContext": {
-            "additionalProperties": False,
-            "properties": {
-                "SubjectAlternativeNames": {"$ref": "#/definitions/SubjectAlternativeNames"},
-                "Trust": {"$ref": "#/definitions/VirtualGatewayTlsValidationContextTrust"},
-            },
-            "required": ["Trust"],
-            "type": "object",
-        },
-        "VirtualGatewayTlsValidationContextAcmTrust": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateAuthorityArns": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["CertificateAuthorityArns"],
-            "type": "object",
-        },
-        "VirtualGatewayTlsValidationContextFileTrust": {
-            "additionalProperties": False,
-            "properties": {"CertificateChain": {"type": "string"}},
-            "required": ["CertificateChain"],
-            "type": "object",
-        },
-        "VirtualGatewayTlsValidationContextSdsTrust": {
-            "additionalProperties": False,
-            "properties": {"SecretName": {"type": "string"}},
-            "required": ["SecretName"],
-            "type": "object",
-        },
-        "VirtualGatewayTlsValidationContextTrust": {
-            "additionalProperties": False,
-            "properties": {
-                "ACM": {"$ref": "#/definitions/VirtualGatewayTlsValidationContextAcmTrust"},
-                "File": {"$ref": "#/definitions/VirtualGatewayTlsValidationContextFileTrust"},
-                "SDS": {"$ref": "#/definitions/VirtualGatewayTlsValidationContextSdsTrust"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Id": {"type": "string"},
-        "MeshName": {"type": "string"},
-        "MeshOwner": {"type": "string"},
-        "ResourceOwner": {"type": "string"},
-        "Spec": {"$ref": "#/definitions/VirtualGatewaySpec"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Uid": {"type": "string"},
-        "VirtualGatewayName": {"type": "string"},
-    },
-    "required": ["MeshName", "Spec"],
-}
 
 
 class VirtualGateway(_Resource):
     """AWS::AppMesh::VirtualGateway: Resource Type definition for AWS::AppMesh::VirtualGateway
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): MeshName, VirtualGatewayName, MeshOwner.
+    Read-only attributes (known once deployed): Arn, Id, ResourceOwner, Uid.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appmesh-virtualgateway.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -777,38 +497,51 @@ class VirtualGateway(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VirtualGatewayAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "virtual_gateway.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     ResourceOwner: str
+    """Type: str."""
     Uid: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MeshName: str
     MeshOwner: str
     Spec: VirtualGatewaySpecDict
     Tags: list[TagDict]
     VirtualGatewayName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MeshName: str,
+        Spec: VirtualGatewaySpec | VirtualGatewaySpecDict,
+        MeshOwner: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VirtualGatewayName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppMesh::VirtualGateway; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MeshName: str,
-            Spec: VirtualGatewaySpec | VirtualGatewaySpecDict,
-            MeshOwner: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VirtualGatewayName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppMesh::VirtualGateway; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MeshName: Type: str. Create-only: changing it replaces the resource. Required.
+            Spec: Type: VirtualGatewaySpecDict. Required.
+            MeshOwner: Type: str. Create-only: changing it replaces the resource.
+            Tags: Type: list[TagDict].
+            VirtualGatewayName: Type: str. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

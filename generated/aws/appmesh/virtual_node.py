@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -227,847 +231,452 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AwsCloudMapInstanceAttributeDict = TypedDict(
-    "AwsCloudMapInstanceAttributeDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-AwsCloudMapServiceDiscoveryDict = TypedDict(
-    "AwsCloudMapServiceDiscoveryDict",
-    {
-        "Attributes": "list[AwsCloudMapInstanceAttributeDict]",
-        "IpPreference": "str",
-        "NamespaceName": "Required[str]",
-        "ServiceName": "Required[str]",
-    },
-    total=False,
-)
+class AwsCloudMapInstanceAttributeDict(TypedDict, total=False):
+    """AwsCloudMapInstanceAttribute as a plain dict."""
 
-BackendDict = TypedDict(
-    "BackendDict",
-    {
-        "VirtualService": "VirtualServiceBackendDict",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
 
-ClientPolicyTlsDict = TypedDict(
-    "ClientPolicyTlsDict",
-    {
-        "Certificate": "ClientTlsCertificateDict",
-        "Enforce": "bool",
-        "Ports": "list[int]",
-        "Validation": "Required[TlsValidationContextDict]",
-    },
-    total=False,
-)
 
-ClientTlsCertificateDict = TypedDict(
-    "ClientTlsCertificateDict",
-    {
-        "File": "ListenerTlsFileCertificateDict",
-        "SDS": "ListenerTlsSdsCertificateDict",
-    },
-    total=False,
-)
+class AwsCloudMapServiceDiscoveryDict(TypedDict, total=False):
+    """AwsCloudMapServiceDiscovery as a plain dict."""
 
-DnsServiceDiscoveryDict = TypedDict(
-    "DnsServiceDiscoveryDict",
-    {
-        "Hostname": "Required[str]",
-        "IpPreference": "str",
-        "ResponseType": "str",
-    },
-    total=False,
-)
+    Attributes: list[AwsCloudMapInstanceAttributeDict]
+    """Type: list[AwsCloudMapInstanceAttributeDict]."""
+    IpPreference: str
+    """Type: str."""
+    NamespaceName: Required[str]
+    """Type: str."""
+    ServiceName: Required[str]
+    """Type: str."""
 
-DurationDict = TypedDict(
-    "DurationDict",
-    {
-        "Unit": "Required[str]",
-        "Value": "Required[int]",
-    },
-    total=False,
-)
 
-FileAccessLogDict = TypedDict(
-    "FileAccessLogDict",
-    {
-        "Format": "LoggingFormatDict",
-        "Path": "Required[str]",
-    },
-    total=False,
-)
+class BackendDict(TypedDict, total=False):
+    """Backend as a plain dict."""
 
-GrpcTimeoutDict = TypedDict(
-    "GrpcTimeoutDict",
-    {
-        "Idle": "DurationDict",
-        "PerRequest": "DurationDict",
-    },
-    total=False,
-)
+    VirtualService: VirtualServiceBackendDict
+    """Type: VirtualServiceBackendDict."""
 
-HttpTimeoutDict = TypedDict(
-    "HttpTimeoutDict",
-    {
-        "Idle": "DurationDict",
-        "PerRequest": "DurationDict",
-    },
-    total=False,
-)
 
-JsonFormatRefDict = TypedDict(
-    "JsonFormatRefDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ClientPolicyTlsDict(TypedDict, total=False):
+    """ClientPolicyTls as a plain dict."""
 
-ListenerDict = TypedDict(
-    "ListenerDict",
-    {
-        "ConnectionPool": "VirtualNodeConnectionPoolDict",
-        "HealthCheck": "VirtualNodeHealthCheckDict",
-        "OutlierDetection": "VirtualNodeOutlierDetectionDict",
-        "PortMapping": "Required[VirtualNodePortMappingDict]",
-        "TLS": "ListenerTlsDict",
-        "Timeout": "ListenerTimeoutDict",
-    },
-    total=False,
-)
+    Certificate: ClientTlsCertificateDict
+    """Type: ClientTlsCertificateDict."""
+    Enforce: bool
+    """Type: bool."""
+    Ports: list[int]
+    """Type: list[int]."""
+    Validation: Required[TlsValidationContextDict]
+    """Type: TlsValidationContextDict."""
 
-ListenerTimeoutDict = TypedDict(
-    "ListenerTimeoutDict",
-    {
-        "GRPC": "GrpcTimeoutDict",
-        "HTTP": "HttpTimeoutDict",
-        "HTTP2": "HttpTimeoutDict",
-        "TCP": "TcpTimeoutDict",
-    },
-    total=False,
-)
 
-ListenerTlsDict = TypedDict(
-    "ListenerTlsDict",
-    {
-        "Certificate": "Required[ListenerTlsCertificateDict]",
-        "Mode": "Required[str]",
-        "Validation": "ListenerTlsValidationContextDict",
-    },
-    total=False,
-)
+class ClientTlsCertificateDict(TypedDict, total=False):
+    """ClientTlsCertificate as a plain dict."""
 
-ListenerTlsAcmCertificateDict = TypedDict(
-    "ListenerTlsAcmCertificateDict",
-    {
-        "CertificateArn": "Required[str]",
-    },
-    total=False,
-)
+    File: ListenerTlsFileCertificateDict
+    """Type: ListenerTlsFileCertificateDict."""
+    SDS: ListenerTlsSdsCertificateDict
+    """Type: ListenerTlsSdsCertificateDict."""
 
-ListenerTlsCertificateDict = TypedDict(
-    "ListenerTlsCertificateDict",
-    {
-        "ACM": "ListenerTlsAcmCertificateDict",
-        "File": "ListenerTlsFileCertificateDict",
-        "SDS": "ListenerTlsSdsCertificateDict",
-    },
-    total=False,
-)
 
-ListenerTlsFileCertificateDict = TypedDict(
-    "ListenerTlsFileCertificateDict",
-    {
-        "CertificateChain": "Required[str]",
-        "PrivateKey": "Required[str]",
-    },
-    total=False,
-)
+class DnsServiceDiscoveryDict(TypedDict, total=False):
+    """DnsServiceDiscovery as a plain dict."""
 
-ListenerTlsSdsCertificateDict = TypedDict(
-    "ListenerTlsSdsCertificateDict",
-    {
-        "SecretName": "Required[str]",
-    },
-    total=False,
-)
+    Hostname: Required[str]
+    """Type: str."""
+    IpPreference: str
+    """Type: str."""
+    ResponseType: str
+    """Type: str."""
 
-ListenerTlsValidationContextDict = TypedDict(
-    "ListenerTlsValidationContextDict",
-    {
-        "SubjectAlternativeNames": "VirtualNodeSubjectAlternativeNamesDict",
-        "Trust": "Required[ListenerTlsValidationContextTrustDict]",
-    },
-    total=False,
-)
 
-ListenerTlsValidationContextTrustDict = TypedDict(
-    "ListenerTlsValidationContextTrustDict",
-    {
-        "File": "TlsValidationContextFileTrustDict",
-        "SDS": "TlsValidationContextSdsTrustDict",
-    },
-    total=False,
-)
+class DurationDict(TypedDict, total=False):
+    """Duration as a plain dict."""
 
-LoggingFormatDict = TypedDict(
-    "LoggingFormatDict",
-    {
-        "Json": "list[JsonFormatRefDict]",
-        "Text": "str",
-    },
-    total=False,
-)
+    Unit: Required[str]
+    """Type: str."""
+    Value: Required[int]
+    """Type: int."""
 
-SubjectAlternativeNameMatchersDict = TypedDict(
-    "SubjectAlternativeNameMatchersDict",
-    {
-        "Exact": "list[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class FileAccessLogDict(TypedDict, total=False):
+    """FileAccessLog as a plain dict."""
 
-TcpTimeoutDict = TypedDict(
-    "TcpTimeoutDict",
-    {
-        "Idle": "DurationDict",
-    },
-    total=False,
-)
+    Format: LoggingFormatDict
+    """Type: LoggingFormatDict."""
+    Path: Required[str]
+    """Type: str."""
 
-TlsValidationContextDict = TypedDict(
-    "TlsValidationContextDict",
-    {
-        "SubjectAlternativeNames": "VirtualNodeSubjectAlternativeNamesDict",
-        "Trust": "Required[TlsValidationContextTrustDict]",
-    },
-    total=False,
-)
 
-TlsValidationContextAcmTrustDict = TypedDict(
-    "TlsValidationContextAcmTrustDict",
-    {
-        "CertificateAuthorityArns": "Required[list[str]]",
-    },
-    total=False,
-)
+class GrpcTimeoutDict(TypedDict, total=False):
+    """GrpcTimeout as a plain dict."""
 
-TlsValidationContextFileTrustDict = TypedDict(
-    "TlsValidationContextFileTrustDict",
-    {
-        "CertificateChain": "Required[str]",
-    },
-    total=False,
-)
+    Idle: DurationDict
+    """Type: DurationDict."""
+    PerRequest: DurationDict
+    """Type: DurationDict."""
 
-TlsValidationContextSdsTrustDict = TypedDict(
-    "TlsValidationContextSdsTrustDict",
-    {
-        "SecretName": "Required[str]",
-    },
-    total=False,
-)
 
-TlsValidationContextTrustDict = TypedDict(
-    "TlsValidationContextTrustDict",
-    {
-        "ACM": "TlsValidationContextAcmTrustDict",
-        "File": "TlsValidationContextFileTrustDict",
-        "SDS": "TlsValidationContextSdsTrustDict",
-    },
-    total=False,
-)
+class HttpTimeoutDict(TypedDict, total=False):
+    """HttpTimeout as a plain dict."""
 
-VirtualNodeAccessLogDict = TypedDict(
-    "VirtualNodeAccessLogDict",
-    {
-        "File": "FileAccessLogDict",
-    },
-    total=False,
-)
+    Idle: DurationDict
+    """Type: DurationDict."""
+    PerRequest: DurationDict
+    """Type: DurationDict."""
 
-VirtualNodeBackendDefaultsDict = TypedDict(
-    "VirtualNodeBackendDefaultsDict",
-    {
-        "ClientPolicy": "VirtualNodeClientPolicyDict",
-    },
-    total=False,
-)
 
-VirtualNodeClientPolicyDict = TypedDict(
-    "VirtualNodeClientPolicyDict",
-    {
-        "TLS": "ClientPolicyTlsDict",
-    },
-    total=False,
-)
+class JsonFormatRefDict(TypedDict, total=False):
+    """JsonFormatRef as a plain dict."""
 
-VirtualNodeConnectionPoolDict = TypedDict(
-    "VirtualNodeConnectionPoolDict",
-    {
-        "GRPC": "VirtualNodeGrpcConnectionPoolDict",
-        "HTTP": "VirtualNodeHttpConnectionPoolDict",
-        "HTTP2": "VirtualNodeHttp2ConnectionPoolDict",
-        "TCP": "VirtualNodeTcpConnectionPoolDict",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
 
-VirtualNodeGrpcConnectionPoolDict = TypedDict(
-    "VirtualNodeGrpcConnectionPoolDict",
-    {
-        "MaxRequests": "Required[int]",
-    },
-    total=False,
-)
 
-VirtualNodeHealthCheckDict = TypedDict(
-    "VirtualNodeHealthCheckDict",
-    {
-        "HealthyThreshold": "Required[int]",
-        "IntervalMillis": "Required[int]",
-        "Path": "str",
-        "Port": "int",
-        "Protocol": "Required[str]",
-        "TimeoutMillis": "Required[int]",
-        "UnhealthyThreshold": "Required[int]",
-    },
-    total=False,
-)
+class ListenerDict(TypedDict, total=False):
+    """Listener as a plain dict."""
 
-VirtualNodeHttp2ConnectionPoolDict = TypedDict(
-    "VirtualNodeHttp2ConnectionPoolDict",
-    {
-        "MaxRequests": "Required[int]",
-    },
-    total=False,
-)
+    ConnectionPool: VirtualNodeConnectionPoolDict
+    """Type: VirtualNodeConnectionPoolDict."""
+    HealthCheck: VirtualNodeHealthCheckDict
+    """Type: VirtualNodeHealthCheckDict."""
+    OutlierDetection: VirtualNodeOutlierDetectionDict
+    """Type: VirtualNodeOutlierDetectionDict."""
+    PortMapping: Required[VirtualNodePortMappingDict]
+    """Type: VirtualNodePortMappingDict."""
+    TLS: ListenerTlsDict
+    """Type: ListenerTlsDict."""
+    Timeout: ListenerTimeoutDict
+    """Type: ListenerTimeoutDict."""
 
-VirtualNodeHttpConnectionPoolDict = TypedDict(
-    "VirtualNodeHttpConnectionPoolDict",
-    {
-        "MaxConnections": "Required[int]",
-        "MaxPendingRequests": "int",
-    },
-    total=False,
-)
 
-VirtualNodeLoggingDict = TypedDict(
-    "VirtualNodeLoggingDict",
-    {
-        "AccessLog": "VirtualNodeAccessLogDict",
-    },
-    total=False,
-)
+class ListenerTimeoutDict(TypedDict, total=False):
+    """ListenerTimeout as a plain dict."""
 
-VirtualNodeOutlierDetectionDict = TypedDict(
-    "VirtualNodeOutlierDetectionDict",
-    {
-        "BaseEjectionDuration": "Required[DurationDict]",
-        "Interval": "Required[DurationDict]",
-        "MaxEjectionPercent": "Required[int]",
-        "MaxServerErrors": "Required[int]",
-    },
-    total=False,
-)
+    GRPC: GrpcTimeoutDict
+    """Type: GrpcTimeoutDict."""
+    HTTP: HttpTimeoutDict
+    """Type: HttpTimeoutDict."""
+    HTTP2: HttpTimeoutDict
+    """Type: HttpTimeoutDict."""
+    TCP: TcpTimeoutDict
+    """Type: TcpTimeoutDict."""
 
-VirtualNodePortMappingDict = TypedDict(
-    "VirtualNodePortMappingDict",
-    {
-        "Port": "Required[int]",
-        "Protocol": "Required[str]",
-    },
-    total=False,
-)
 
-VirtualNodeServiceDiscoveryDict = TypedDict(
-    "VirtualNodeServiceDiscoveryDict",
-    {
-        "AWSCloudMap": "AwsCloudMapServiceDiscoveryDict",
-        "DNS": "DnsServiceDiscoveryDict",
-    },
-    total=False,
-)
+class ListenerTlsDict(TypedDict, total=False):
+    """ListenerTls as a plain dict."""
 
-VirtualNodeSpecDict = TypedDict(
-    "VirtualNodeSpecDict",
-    {
-        "BackendDefaults": "VirtualNodeBackendDefaultsDict",
-        "Backends": "list[BackendDict]",
-        "Listeners": "list[ListenerDict]",
-        "Logging": "VirtualNodeLoggingDict",
-        "ServiceDiscovery": "VirtualNodeServiceDiscoveryDict",
-    },
-    total=False,
-)
+    Certificate: Required[ListenerTlsCertificateDict]
+    """Type: ListenerTlsCertificateDict."""
+    Mode: Required[str]
+    """Type: str."""
+    Validation: ListenerTlsValidationContextDict
+    """Type: ListenerTlsValidationContextDict."""
 
-VirtualNodeSubjectAlternativeNamesDict = TypedDict(
-    "VirtualNodeSubjectAlternativeNamesDict",
-    {
-        "Match": "Required[SubjectAlternativeNameMatchersDict]",
-    },
-    total=False,
-)
 
-VirtualNodeTcpConnectionPoolDict = TypedDict(
-    "VirtualNodeTcpConnectionPoolDict",
-    {
-        "MaxConnections": "Required[int]",
-    },
-    total=False,
-)
+class ListenerTlsAcmCertificateDict(TypedDict, total=False):
+    """ListenerTlsAcmCertificate as a plain dict."""
 
-VirtualServiceBackendDict = TypedDict(
-    "VirtualServiceBackendDict",
-    {
-        "ClientPolicy": "VirtualNodeClientPolicyDict",
-        "VirtualServiceName": "Required[str]",
-    },
-    total=False,
-)
+    CertificateArn: Required[str]
+    """Type: str."""
 
+
+class ListenerTlsCertificateDict(TypedDict, total=False):
+    """ListenerTlsCertificate as a plain dict."""
+
+    ACM: ListenerTlsAcmCertificateDict
+    """Type: ListenerTlsAcmCertificateDict."""
+    File: ListenerTlsFileCertificateDict
+    """Type: ListenerTlsFileCertificateDict."""
+    SDS: ListenerTlsSdsCertificateDict
+    """Type: ListenerTlsSdsCertificateDict."""
+
+
+class ListenerTlsFileCertificateDict(TypedDict, total=False):
+    """ListenerTlsFileCertificate as a plain dict."""
+
+    CertificateChain: Required[str]
+    """Type: str."""
+    PrivateKey: Required[str]
+    """Type: str."""
+
+
+class ListenerTlsSdsCertificateDict(TypedDict, total=False):
+    """ListenerTlsSdsCertificate as a plain dict."""
+
+    SecretName: Required[str]
+    """Type: str."""
+
+
+class ListenerTlsValidationContextDict(TypedDict, total=False):
+    """ListenerTlsValidationContext as a plain dict."""
+
+    SubjectAlternativeNames: VirtualNodeSubjectAlternativeNamesDict
+    """Type: VirtualNodeSubjectAlternativeNamesDict."""
+    Trust: Required[ListenerTlsValidationContextTrustDict]
+    """Type: ListenerTlsValidationContextTrustDict."""
+
+
+class ListenerTlsValidationContextTrustDict(TypedDict, total=False):
+    """ListenerTlsValidationContextTrust as a plain dict."""
+
+    File: TlsValidationContextFileTrustDict
+    """Type: TlsValidationContextFileTrustDict."""
+    SDS: TlsValidationContextSdsTrustDict
+    """Type: TlsValidationContextSdsTrustDict."""
+
+
+class LoggingFormatDict(TypedDict, total=False):
+    """LoggingFormat as a plain dict."""
+
+    Json: list[JsonFormatRefDict]
+    """Type: list[JsonFormatRefDict]."""
+    Text: str
+    """Type: str."""
+
+
+class SubjectAlternativeNameMatchersDict(TypedDict, total=False):
+    """SubjectAlternativeNameMatchers as a plain dict."""
+
+    Exact: list[str]
+    """Type: list[str]."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class TcpTimeoutDict(TypedDict, total=False):
+    """TcpTimeout as a plain dict."""
+
+    Idle: DurationDict
+    """Type: DurationDict."""
+
+
+class TlsValidationContextDict(TypedDict, total=False):
+    """TlsValidationContext as a plain dict."""
+
+    SubjectAlternativeNames: VirtualNodeSubjectAlternativeNamesDict
+    """Type: VirtualNodeSubjectAlternativeNamesDict."""
+    Trust: Required[TlsValidationContextTrustDict]
+    """Type: TlsValidationContextTrustDict."""
+
+
+class TlsValidationContextAcmTrustDict(TypedDict, total=False):
+    """TlsValidationContextAcmTrust as a plain dict."""
+
+    CertificateAuthorityArns: Required[list[str]]
+    """Type: list[str]."""
+
+
+class TlsValidationContextFileTrustDict(TypedDict, total=False):
+    """TlsValidationContextFileTrust as a plain dict."""
+
+    CertificateChain: Required[str]
+    """Type: str."""
+
+
+class TlsValidationContextSdsTrustDict(TypedDict, total=False):
+    """TlsValidationContextSdsTrust as a plain dict."""
+
+    SecretName: Required[str]
+    """Type: str."""
+
+
+class TlsValidationContextTrustDict(TypedDict, total=False):
+    """TlsValidationContextTrust as a plain dict."""
+
+    ACM: TlsValidationContextAcmTrustDict
+    """Type: TlsValidationContextAcmTrustDict."""
+    File: TlsValidationContextFileTrustDict
+    """Type: TlsValidationContextFileTrustDict."""
+    SDS: TlsValidationContextSdsTrustDict
+    """Type: TlsValidationContextSdsTrustDict."""
+
+
+class VirtualNodeAccessLogDict(TypedDict, total=False):
+    """VirtualNodeAccessLog as a plain dict."""
+
+    File: FileAccessLogDict
+    """Type: FileAccessLogDict."""
+
+
+class VirtualNodeBackendDefaultsDict(TypedDict, total=False):
+    """VirtualNodeBackendDefaults as a plain dict."""
+
+    ClientPolicy: VirtualNodeClientPolicyDict
+    """Type: VirtualNodeClientPolicyDict."""
+
+
+class VirtualNodeClientPolicyDict(TypedDict, total=False):
+    """VirtualNodeClientPolicy as a plain dict."""
+
+    TLS: ClientPolicyTlsDict
+    """Type: ClientPolicyTlsDict."""
+
+
+class VirtualNodeConnectionPoolDict(TypedDict, total=False):
+    """VirtualNodeConnectionPool as a plain dict."""
+
+    GRPC: VirtualNodeGrpcConnectionPoolDict
+    """Type: VirtualNodeGrpcConnectionPoolDict."""
+    HTTP: VirtualNodeHttpConnectionPoolDict
+    """Type: VirtualNodeHttpConnectionPoolDict."""
+    HTTP2: VirtualNodeHttp2ConnectionPoolDict
+    """Type: VirtualNodeHttp2ConnectionPoolDict."""
+    TCP: VirtualNodeTcpConnectionPoolDict
+    """Type: VirtualNodeTcpConnectionPoolDict."""
+
+
+class VirtualNodeGrpcConnectionPoolDict(TypedDict, total=False):
+    """VirtualNodeGrpcConnectionPool as a plain dict."""
+
+    MaxRequests: Required[int]
+    """Type: int."""
+
+
+class VirtualNodeHealthCheckDict(TypedDict, total=False):
+    """VirtualNodeHealthCheck as a plain dict."""
+
+    HealthyThreshold: Required[int]
+    """Type: int."""
+    IntervalMillis: Required[int]
+    """Type: int."""
+    Path: str
+    """Type: str."""
+    Port: int
+    """Type: int."""
+    Protocol: Required[str]
+    """Type: str."""
+    TimeoutMillis: Required[int]
+    """Type: int."""
+    UnhealthyThreshold: Required[int]
+    """Type: int."""
+
+
+class VirtualNodeHttp2ConnectionPoolDict(TypedDict, total=False):
+    """VirtualNodeHttp2ConnectionPool as a plain dict."""
+
+    MaxRequests: Required[int]
+    """Type: int."""
+
+
+class VirtualNodeHttpConnectionPoolDict(TypedDict, total=False):
+    """VirtualNodeHttpConnectionPool as a plain dict."""
+
+    MaxConnections: Required[int]
+    """Type: int."""
+    MaxPendingRequests: int
+    """Type: int."""
+
+
+class VirtualNodeLoggingDict(TypedDict, total=False):
+    """VirtualNodeLogging as a plain dict."""
+
+    AccessLog: VirtualNodeAccessLogDict
+    """Type: VirtualNodeAccessLogDict."""
+
+
+class VirtualNodeOutlierDetectionDict(TypedDict, total=False):
+    """VirtualNodeOutlierDetection as a plain dict."""
+
+    BaseEjectionDuration: Required[DurationDict]
+    """Type: DurationDict."""
+    Interval: Required[DurationDict]
+    """Type: DurationDict."""
+    MaxEjectionPercent: Required[int]
+    """Type: int."""
+    MaxServerErrors: Required[int]
+    """Type: int."""
+
+
+class VirtualNodePortMappingDict(TypedDict, total=False):
+    """VirtualNodePortMapping as a plain dict."""
+
+    Port: Required[int]
+    """Type: int."""
+    Protocol: Required[str]
+    """Type: str."""
+
+
+class VirtualNodeServiceDiscoveryDict(TypedDict, total=False):
+    """VirtualNodeServiceDiscovery as a plain dict."""
+
+    AWSCloudMap: AwsCloudMapServiceDiscoveryDict
+    """Type: AwsCloudMapServiceDiscoveryDict."""
+    DNS: DnsServiceDiscoveryDict
+    """Type: DnsServiceDiscoveryDict."""
+
+
+class VirtualNodeSpecDict(TypedDict, total=False):
+    """VirtualNodeSpec as a plain dict."""
+
+    BackendDefaults: VirtualNodeBackendDefaultsDict
+    """Type: VirtualNodeBackendDefaultsDict."""
+    Backends: list[BackendDict]
+    """Type: list[BackendDict]."""
+    Listeners: list[ListenerDict]
+    """Type: list[ListenerDict]."""
+    Logging: VirtualNodeLoggingDict
+    """Type: VirtualNodeLoggingDict."""
+    ServiceDiscovery: VirtualNodeServiceDiscoveryDict
+    """Type: VirtualNodeServiceDiscoveryDict."""
+
+
+class VirtualNodeSubjectAlternativeNamesDict(TypedDict, total=False):
+    """VirtualNodeSubjectAlternativeNames as a plain dict."""
+
+    Match: Required[SubjectAlternativeNameMatchersDict]
+    """Type: SubjectAlternativeNameMatchersDict."""
+
+
+class VirtualNodeTcpConnectionPoolDict(TypedDict, total=False):
+    """VirtualNodeTcpConnectionPool as a plain dict."""
+
+    MaxConnections: Required[int]
+    """Type: int."""
+
+
+class VirtualServiceBackendDict(TypedDict, total=False):
+    """VirtualServiceBackend as a plain dict."""
+
+    ClientPolicy: VirtualNodeClientPolicyDict
+    """Type: VirtualNodeClientPolicyDict."""
+    VirtualServiceName: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppMesh::VirtualNode",
     schema_file="aws-appmesh-virtualnode.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/ResourceOwner", "/Arn", "/Uid"),
     create_only=("/MeshName", "/VirtualNodeName", "/MeshOwner"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("MeshName", "Spec"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessLog": {
-            "additionalProperties": False,
-            "properties": {"File": {"$ref": "#/definitions/FileAccessLog"}},
-            "type": "object",
-        },
-        "AwsCloudMapInstanceAttribute": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "AwsCloudMapServiceDiscovery": {
-            "additionalProperties": False,
-            "properties": {
-                "Attributes": {
-                    "items": {"$ref": "#/definitions/AwsCloudMapInstanceAttribute"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "IpPreference": {"type": "string"},
-                "NamespaceName": {"type": "string"},
-                "ServiceName": {"type": "string"},
-            },
-            "required": ["NamespaceName", "ServiceName"],
-            "type": "object",
-        },
-        "Backend": {
-            "additionalProperties": False,
-            "properties": {"VirtualService": {"$ref": "#/definitions/VirtualServiceBackend"}},
-            "type": "object",
-        },
-        "BackendDefaults": {
-            "additionalProperties": False,
-            "properties": {"ClientPolicy": {"$ref": "#/definitions/ClientPolicy"}},
-            "type": "object",
-        },
-        "ClientPolicy": {
-            "additionalProperties": False,
-            "properties": {"TLS": {"$ref": "#/definitions/ClientPolicyTls"}},
-            "type": "object",
-        },
-        "ClientPolicyTls": {
-            "additionalProperties": False,
-            "properties": {
-                "Certificate": {"$ref": "#/definitions/ClientTlsCertificate"},
-                "Enforce": {"type": "boolean"},
-                "Ports": {"items": {"type": "integer"}, "type": "array", "uniqueItems": False},
-                "Validation": {"$ref": "#/definitions/TlsValidationContext"},
-            },
-            "required": ["Validation"],
-            "type": "object",
-        },
-        "ClientTlsCertificate": {
-            "additionalProperties": False,
-            "properties": {
-                "File": {"$ref": "#/definitions/ListenerTlsFileCertificate"},
-                "SDS": {"$ref": "#/definitions/ListenerTlsSdsCertificate"},
-            },
-            "type": "object",
-        },
-        "DnsServiceDiscovery": {
-            "additionalProperties": False,
-            "properties": {
-                "Hostname": {"type": "string"},
-                "IpPreference": {"type": "string"},
-                "ResponseType": {"type": "string"},
-            },
-            "required": ["Hostname"],
-            "type": "object",
-        },
-        "Duration": {
-            "additionalProperties": False,
-            "properties": {"Unit": {"type": "string"}, "Value": {"type": "integer"}},
-            "required": ["Value", "Unit"],
-            "type": "object",
-        },
-        "FileAccessLog": {
-            "additionalProperties": False,
-            "properties": {
-                "Format": {"$ref": "#/definitions/LoggingFormat"},
-                "Path": {"type": "string"},
-            },
-            "required": ["Path"],
-            "type": "object",
-        },
-        "GrpcTimeout": {
-            "additionalProperties": False,
-            "properties": {
-                "Idle": {"$ref": "#/definitions/Duration"},
-                "PerRequest": {"$ref": "#/definitions/Duration"},
-            },
-            "type": "object",
-        },
-        "HealthCheck": {
-            "additionalProperties": False,
-            "properties": {
-                "HealthyThreshold": {"type": "integer"},
-                "IntervalMillis": {"type": "integer"},
-                "Path": {"type": "string"},
-                "Port": {"type": "integer"},
-                "Protocol": {"type": "string"},
-                "TimeoutMillis": {"type": "integer"},
-                "UnhealthyThreshold": {"type": "integer"},
-            },
-            "required": [
-                "UnhealthyThreshold",
-                "HealthyThreshold",
-                "TimeoutMillis",
-                "Protocol",
-                "IntervalMillis",
-            ],
-            "type": "object",
-        },
-        "HttpTimeout": {
-            "additionalProperties": False,
-            "properties": {
-                "Idle": {"$ref": "#/definitions/Duration"},
-                "PerRequest": {"$ref": "#/definitions/Duration"},
-            },
-            "type": "object",
-        },
-        "JsonFormatRef": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "Listener": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionPool": {"$ref": "#/definitions/VirtualNodeConnectionPool"},
-                "HealthCheck": {"$ref": "#/definitions/HealthCheck"},
-                "OutlierDetection": {"$ref": "#/definitions/OutlierDetection"},
-                "PortMapping": {"$ref": "#/definitions/PortMapping"},
-                "TLS": {"$ref": "#/definitions/ListenerTls"},
-                "Timeout": {"$ref": "#/definitions/ListenerTimeout"},
-            },
-            "required": ["PortMapping"],
-            "type": "object",
-        },
-        "ListenerTimeout": {
-            "additionalProperties": False,
-            "properties": {
-                "GRPC": {"$ref": "#/definitions/GrpcTimeout"},
-                "HTTP": {"$ref": "#/definitions/HttpTimeout"},
-                "HTTP2": {"$ref": "#/definitions/HttpTimeout"},
-                "TCP": {"$ref": "#/definitions/TcpTimeout"},
-            },
-            "type": "object",
-        },
-        "ListenerTls": {
-            "additionalProperties": False,
-            "properties": {
-                "Certificate": {"$ref": "#/definitions/ListenerTlsCertificate"},
-                "Mode": {"type": "string"},
-                "Validation": {"$ref": "#/definitions/ListenerTlsValidationContext"},
-            },
-            "required": ["Mode", "Certificate"],
-            "type": "object",
-        },
-        "ListenerTlsAcmCertificate": {
-            "additionalProperties": False,
-            "properties": {"CertificateArn": {"type": "string"}},
-            "required": ["CertificateArn"],
-            "type": "object",
-        },
-        "ListenerTlsCertificate": {
-            "additionalProperties": False,
-            "properties": {
-                "ACM": {"$ref": "#/definitions/ListenerTlsAcmCertificate"},
-                "File": {"$ref": "#/definitions/ListenerTlsFileCertificate"},
-                "SDS": {"$ref": "#/definitions/ListenerTlsSdsCertificate"},
-            },
-            "type": "object",
-        },
-        "ListenerTlsFileCertificate": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateChain": {"type": "string"},
-                "PrivateKey": {"type": "string"},
-            },
-            "required": ["PrivateKey", "CertificateChain"],
-            "type": "object",
-        },
-        "ListenerTlsSdsCertificate": {
-            "additionalProperties": False,
-            "properties": {"SecretName": {"type": "string"}},
-            "required": ["SecretName"],
-            "type": "object",
-        },
-        "ListenerTlsValidationContext": {
-            "additionalProperties": False,
-            "properties": {
-                "SubjectAlternativeNames": {"$ref": "#/definitions/SubjectAlternativeNames"},
-                "Trust": {"$ref": "#/definitions/ListenerTlsValidationContextTrust"},
-            },
-            "required": ["Trust"],
-            "type": "object",
-        },
-        "ListenerTlsValidationContextTrust": {
-            "additionalProperties": False,
-            "properties": {
-                "File": {"$ref": "#/definitions/TlsValidationContextFileTrust"},
-                "SDS": {"$ref": "#/definitions/TlsValidationContextSdsTrust"},
-            },
-            "type": "object",
-        },
-        "Logging": {
-            "additionalProperties": False,
-            "properties": {"AccessLog": {"$ref": "#/definitions/AccessLog"}},
-            "type": "object",
-        },
-        "LoggingFormat": {
-            "additionalProperties": False,
-            "properties": {
-                "Json": {
-                    "items": {"$ref": "#/definitions/JsonFormatRef"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Text": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "OutlierDetection": {
-            "additionalProperties": False,
-            "properties": {
-                "BaseEjectionDuration": {"$ref": "#/definitions/Duration"},
-                "Interval": {"$ref": "#/definitions/Duration"},
-                "MaxEjectionPercent": {"type": "integer"},
-                "MaxServerErrors": {"type": "integer"},
-            },
-            "required": [
-                "MaxEjectionPercent",
-                "BaseEjectionDuration",
-                "MaxServerErrors",
-                "Interval",
-            ],
-            "type": "object",
-        },
-        "PortMapping": {
-            "additionalProperties": False,
-            "properties": {"Port": {"type": "integer"}, "Protocol": {"type": "string"}},
-            "required": ["Port", "Protocol"],
-            "type": "object",
-        },
-        "ServiceDiscovery": {
-            "additionalProperties": False,
-            "properties": {
-                "AWSCloudMap": {"$ref": "#/definitions/AwsCloudMapServiceDiscovery"},
-                "DNS": {"$ref": "#/definitions/DnsServiceDiscovery"},
-            },
-            "type": "object",
-        },
-        "SubjectAlternativeNameMatchers": {
-            "additionalProperties": False,
-            "properties": {
-                "Exact": {"items": {"type": "string"}, "type": "array", "uniqueItems": False}
-            },
-            "type": "object",
-        },
-        "SubjectAlternativeNames": {
-            "additionalProperties": False,
-            "properties": {"Match": {"$ref": "#/definitions/SubjectAlternativeNameMatchers"}},
-            "required": ["Match"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TcpTimeout": {
-            "additionalProperties": False,
-            "properties": {"Idle": {"$ref": "#/definitions/Duration"}},
-            "type": "object",
-        },
-        "TlsValidationContext": {
-            "additionalProperties": False,
-            "properties": {
-                "SubjectAlternativeNames": {"$ref": "#/definitions/SubjectAlternativeNames"},
-                "Trust": {"$ref": "#/definitions/TlsValidationContextTrust"},
-            },
-            "required": ["Trust"],
-            "type": "object",
-        },
-        "TlsValidationContextAcmTrust": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateAuthorityArns": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["CertificateAuthorityArns"],
-            "type": "object",
-        },
-        "TlsValidationContextFileTrust": {
-            "additionalProperties": False,
-            "properties": {"CertificateChain": {"type": "string"}},
-            "required": ["CertificateChain"],
-            "type": "object",
-        },
-        "TlsValidationContextSdsTrust": {
-            "additionalProperties": False,
-            "properties": {"SecretName": {"type": "string"}},
-            "required": ["SecretName"],
-            "type": "object",
-        },
-        "TlsValidationContextTrust": {
-            "additionalProperties": False,
-            "properties": {
-                "ACM": {"$ref": "#/definitions/TlsValidationContextAcmTrust"},
-                "File": {"$ref": "#/definitions/TlsValidationContextFileTrust"},
-                "SDS": {"$ref": "#/definitions/TlsValidationContextSdsTrust"},
-            },
-            "type": "object",
-        },
-        "VirtualNodeConnectionPool": {
-            "additionalProperties": False,
-            "properties": {
-                "GRPC": {"$ref": "#/definitions/VirtualNodeGrpcConnectionPool"},
-                "HTTP": {"$ref": "#/definitions/VirtualNodeHttpConnectionPool"},
-                "HTTP2": {"$ref": "#/definitions/VirtualNodeHttp2ConnectionPool"},
-                "TCP": {"$ref": "#/definitions/VirtualNodeTcpConnectionPool"},
-            },
-            "type": "object",
-        },
-        "VirtualNodeGrpcConnectionPool": {
-            "additionalProperties": False,
-            "properties": {"MaxRequests": {"type": "integer"}},
-            "required": ["MaxRequests"],
-            "type": "object",
-        },
-        "VirtualNodeHttp2ConnectionPool": {
-            "additionalProperties": False,
-            "properties": {"MaxRequests": {"type": "integer"}},
-            "required": ["MaxRequests"],
-            "type": "object",
-        },
-        "VirtualNodeHttpConnectionPool": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxConnections": {"type": "integer"},
-                "MaxPendingRequests": {"type": "integer"},
-            },
-            "required": ["MaxConnections"],
-            "type": "object",
-        },
-        "VirtualNodeSpec": {
-            "additionalProperties": False,
-            "properties": {
-                "BackendDefaults": {"$ref": "#/definitions/BackendDefaults"},
-                "Backends": {
-                    "items": {"$ref": "#/definitions/Backend"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Listeners": {
-                    "items": {"$ref": "#/definitions/Listener"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Logging": {"$ref": "#/definitions/Logging"},
-                "ServiceDiscovery": {"$ref": "#/definitions/ServiceDiscovery"},
-            },
-            "type": "object",
-        },
-        "VirtualNodeTcpConnectionPool": {
-            "additionalProperties": False,
-            "properties": {"MaxConnections": {"type": "integer"}},
-            "required": ["MaxConnections"],
-            "type": "object",
-        },
-        "VirtualServiceBackend": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientPolicy": {"$ref": "#/definitions/ClientPolicy"},
-                "VirtualServiceName": {"type": "string"},
-            },
-            "required": ["VirtualServiceName"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Id": {"type": "string"},
-        "MeshName": {"type": "string"},
-        "MeshOwner": {"type": "string"},
-        "ResourceOwner": {"type": "string"},
-        "Spec": {"$ref": "#/definitions/VirtualNodeSpec"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Uid": {"type": "string"},
-        "VirtualNodeName": {"type": "string"},
-    },
-    "required": ["MeshName", "Spec"],
-}
 
 
 class VirtualNode(_Resource):
     """AWS::AppMesh::VirtualNode: Resource Type definition for AWS::AppMesh::VirtualNode
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): MeshName, VirtualNodeName, MeshOwner.
+    Read-only attributes (known once deployed): Arn, Id, ResourceOwner, Uid.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appmesh-virtualnode.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1075,38 +684,51 @@ class VirtualNode(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VirtualNodeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "virtual_node.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     ResourceOwner: str
+    """Type: str."""
     Uid: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MeshName: str
     MeshOwner: str
     Spec: VirtualNodeSpecDict
     Tags: list[TagDict]
     VirtualNodeName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MeshName: str,
+        Spec: VirtualNodeSpec | VirtualNodeSpecDict,
+        MeshOwner: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VirtualNodeName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppMesh::VirtualNode; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MeshName: str,
-            Spec: VirtualNodeSpec | VirtualNodeSpecDict,
-            MeshOwner: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VirtualNodeName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppMesh::VirtualNode; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MeshName: Type: str. Create-only: changing it replaces the resource. Required.
+            Spec: Type: VirtualNodeSpecDict. Required.
+            MeshOwner: Type: str. Create-only: changing it replaces the resource.
+            Tags: Type: list[TagDict].
+            VirtualNodeName: Type: str. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

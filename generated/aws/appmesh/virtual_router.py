@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,111 +67,59 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-VirtualRouterListenerDict = TypedDict(
-    "VirtualRouterListenerDict",
-    {
-        "PortMapping": "Required[VirtualRouterPortMappingDict]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
-VirtualRouterPortMappingDict = TypedDict(
-    "VirtualRouterPortMappingDict",
-    {
-        "Port": "Required[int]",
-        "Protocol": "Required[str]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
 
-VirtualRouterSpecDict = TypedDict(
-    "VirtualRouterSpecDict",
-    {
-        "Listeners": "Required[list[VirtualRouterListenerDict]]",
-    },
-    total=False,
-)
 
+class VirtualRouterListenerDict(TypedDict, total=False):
+    """VirtualRouterListener as a plain dict."""
+
+    PortMapping: Required[VirtualRouterPortMappingDict]
+    """Type: VirtualRouterPortMappingDict."""
+
+
+class VirtualRouterPortMappingDict(TypedDict, total=False):
+    """VirtualRouterPortMapping as a plain dict."""
+
+    Port: Required[int]
+    """Type: int."""
+    Protocol: Required[str]
+    """Type: str."""
+
+
+class VirtualRouterSpecDict(TypedDict, total=False):
+    """VirtualRouterSpec as a plain dict."""
+
+    Listeners: Required[list[VirtualRouterListenerDict]]
+    """Type: list[VirtualRouterListenerDict]."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppMesh::VirtualRouter",
     schema_file="aws-appmesh-virtualrouter.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/ResourceOwner", "/Arn", "/Uid"),
     create_only=("/MeshName", "/VirtualRouterName", "/MeshOwner"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("MeshName", "Spec"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PortMapping": {
-            "additionalProperties": False,
-            "properties": {"Port": {"type": "integer"}, "Protocol": {"type": "string"}},
-            "required": ["Port", "Protocol"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VirtualRouterListener": {
-            "additionalProperties": False,
-            "properties": {"PortMapping": {"$ref": "#/definitions/PortMapping"}},
-            "required": ["PortMapping"],
-            "type": "object",
-        },
-        "VirtualRouterSpec": {
-            "additionalProperties": False,
-            "properties": {
-                "Listeners": {
-                    "items": {"$ref": "#/definitions/VirtualRouterListener"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["Listeners"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Id": {"type": "string"},
-        "MeshName": {"type": "string"},
-        "MeshOwner": {"type": "string"},
-        "ResourceOwner": {"type": "string"},
-        "Spec": {"$ref": "#/definitions/VirtualRouterSpec"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Uid": {"type": "string"},
-        "VirtualRouterName": {"type": "string"},
-    },
-    "required": ["MeshName", "Spec"],
-}
 
 
 class VirtualRouter(_Resource):
     """AWS::AppMesh::VirtualRouter: Resource Type definition for AWS::AppMesh::VirtualRouter
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): MeshName, VirtualRouterName, MeshOwner.
+    Read-only attributes (known once deployed): Arn, Id, ResourceOwner, Uid.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appmesh-virtualrouter.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -175,38 +127,51 @@ class VirtualRouter(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VirtualRouterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "virtual_router.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     ResourceOwner: str
+    """Type: str."""
     Uid: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MeshName: str
     MeshOwner: str
     Spec: VirtualRouterSpecDict
     Tags: list[TagDict]
     VirtualRouterName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MeshName: str,
+        Spec: VirtualRouterSpec | VirtualRouterSpecDict,
+        MeshOwner: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VirtualRouterName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppMesh::VirtualRouter; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MeshName: str,
-            Spec: VirtualRouterSpec | VirtualRouterSpecDict,
-            MeshOwner: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VirtualRouterName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppMesh::VirtualRouter; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MeshName: Type: str. Create-only: changing it replaces the resource. Required.
+            Spec: Type: VirtualRouterSpecDict. Required.
+            MeshOwner: Type: str. Create-only: changing it replaces the resource.
+            Tags: Type: list[TagDict].
+            VirtualRouterName: Type: str. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,120 +71,66 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-VirtualNodeServiceProviderDict = TypedDict(
-    "VirtualNodeServiceProviderDict",
-    {
-        "VirtualNodeName": "Required[str]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
-VirtualRouterServiceProviderDict = TypedDict(
-    "VirtualRouterServiceProviderDict",
-    {
-        "VirtualRouterName": "Required[str]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
 
-VirtualServiceProviderDict = TypedDict(
-    "VirtualServiceProviderDict",
-    {
-        "VirtualNode": "VirtualNodeServiceProviderDict",
-        "VirtualRouter": "VirtualRouterServiceProviderDict",
-    },
-    total=False,
-)
 
-VirtualServiceSpecDict = TypedDict(
-    "VirtualServiceSpecDict",
-    {
-        "Provider": "VirtualServiceProviderDict",
-    },
-    total=False,
-)
+class VirtualNodeServiceProviderDict(TypedDict, total=False):
+    """VirtualNodeServiceProvider as a plain dict."""
 
+    VirtualNodeName: Required[str]
+    """Type: str."""
+
+
+class VirtualRouterServiceProviderDict(TypedDict, total=False):
+    """VirtualRouterServiceProvider as a plain dict."""
+
+    VirtualRouterName: Required[str]
+    """Type: str."""
+
+
+class VirtualServiceProviderDict(TypedDict, total=False):
+    """VirtualServiceProvider as a plain dict."""
+
+    VirtualNode: VirtualNodeServiceProviderDict
+    """Type: VirtualNodeServiceProviderDict."""
+    VirtualRouter: VirtualRouterServiceProviderDict
+    """Type: VirtualRouterServiceProviderDict."""
+
+
+class VirtualServiceSpecDict(TypedDict, total=False):
+    """VirtualServiceSpec as a plain dict."""
+
+    Provider: VirtualServiceProviderDict
+    """Type: VirtualServiceProviderDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppMesh::VirtualService",
     schema_file="aws-appmesh-virtualservice.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/ResourceOwner", "/Arn", "/Uid"),
     create_only=("/MeshName", "/VirtualServiceName", "/MeshOwner"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("MeshName", "VirtualServiceName", "Spec"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VirtualNodeServiceProvider": {
-            "additionalProperties": False,
-            "properties": {"VirtualNodeName": {"type": "string"}},
-            "required": ["VirtualNodeName"],
-            "type": "object",
-        },
-        "VirtualRouterServiceProvider": {
-            "additionalProperties": False,
-            "properties": {"VirtualRouterName": {"type": "string"}},
-            "required": ["VirtualRouterName"],
-            "type": "object",
-        },
-        "VirtualServiceProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "VirtualNode": {"$ref": "#/definitions/VirtualNodeServiceProvider"},
-                "VirtualRouter": {"$ref": "#/definitions/VirtualRouterServiceProvider"},
-            },
-            "type": "object",
-        },
-        "VirtualServiceSpec": {
-            "additionalProperties": False,
-            "properties": {"Provider": {"$ref": "#/definitions/VirtualServiceProvider"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Id": {"type": "string"},
-        "MeshName": {"type": "string"},
-        "MeshOwner": {"type": "string"},
-        "ResourceOwner": {"type": "string"},
-        "Spec": {"$ref": "#/definitions/VirtualServiceSpec"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Uid": {"type": "string"},
-        "VirtualServiceName": {"type": "string"},
-    },
-    "required": ["MeshName", "VirtualServiceName", "Spec"],
-}
 
 
 class VirtualService(_Resource):
     """AWS::AppMesh::VirtualService: Resource Type definition for AWS::AppMesh::VirtualService
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): MeshName, VirtualServiceName, MeshOwner.
+    Read-only attributes (known once deployed): Arn, Id, ResourceOwner, Uid.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appmesh-virtualservice.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -188,38 +138,51 @@ class VirtualService(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VirtualServiceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "virtual_service.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     ResourceOwner: str
+    """Type: str."""
     Uid: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MeshName: str
     MeshOwner: str
     Spec: VirtualServiceSpecDict
     Tags: list[TagDict]
     VirtualServiceName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MeshName: str,
+        Spec: VirtualServiceSpec | VirtualServiceSpecDict,
+        VirtualServiceName: str,
+        MeshOwner: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppMesh::VirtualService; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MeshName: str,
-            Spec: VirtualServiceSpec | VirtualServiceSpecDict,
-            VirtualServiceName: str,
-            MeshOwner: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppMesh::VirtualService; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MeshName: Type: str. Create-only: changing it replaces the resource. Required.
+            Spec: Type: VirtualServiceSpecDict. Required.
+            VirtualServiceName: Type: str. Create-only: changing it replaces the resource. Required.
+            MeshOwner: Type: str. Create-only: changing it replaces the resource.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

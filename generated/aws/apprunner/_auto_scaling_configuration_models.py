@@ -7,9 +7,10 @@ Imported on first use by auto_scaling_configuration.py, which re-exports every n
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AutoScalingConfigurationAttributes",
@@ -22,19 +23,67 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None, Field(description="Pattern: ^(?!aws:).+$ Length: 1 to 128 characters.")
+    ] = None
+    Value: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
 
 
 class AutoScalingConfigurationAttributes(DeferredModel):
-    AutoScalingConfigurationArn: str | None = None
-    AutoScalingConfigurationRevision: int | None = None
-    Latest: bool | None = None
+    """
+    The read-only attributes of a AWS::AppRunner::AutoScalingConfiguration, set by AWS.
+    """
+
+    AutoScalingConfigurationArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of this auto scaling configuration."),
+    ] = None
+    AutoScalingConfigurationRevision: Annotated[
+        int | None,
+        Field(
+            description='The revision of this auto scaling configuration. It\'s unique among all the active configurations ("Status": "ACTIVE") that share the same AutoScalingConfigurationName.'
+        ),
+    ] = None
+    Latest: Annotated[
+        bool | None,
+        Field(
+            description="It's set to true for the configuration with the highest Revision among all configurations that share the same AutoScalingConfigurationName. It's set to false otherwise. App Runner temporarily doubles the number of provisioned instances during deployments, to maintain the same capacity for both old and new code."
+        ),
+    ] = None
 
 
 class AutoScalingConfigurationProps(DeferredModel):
-    AutoScalingConfigurationName: str | None = None
-    MaxConcurrency: int | None = None
-    MaxSize: int | None = None
-    MinSize: int | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AppRunner::AutoScalingConfiguration.
+    """
+
+    AutoScalingConfigurationName: Annotated[
+        str | None,
+        Field(
+            description="The customer-provided auto scaling configuration name. When you use it for the first time in an AWS Region, App Runner creates revision number 1 of this name. When you use the same name in subsequent calls, App Runner creates incremental revisions of the configuration. The auto scaling configuration name can be used in multiple revisions of a configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MaxConcurrency: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of concurrent requests that an instance processes. If the number of concurrent requests exceeds this limit, App Runner scales the service up to use more instances to process the requests. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MaxSize: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of instances that an App Runner service scales up to. At most MaxSize instances actively serve traffic for your service. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MinSize: Annotated[
+        int | None,
+        Field(
+            description="The minimum number of instances that App Runner provisions for a service. The service always has at least MinSize provisioned instances. Some of them actively serve traffic. The rest of them (provisioned and inactive instances) are a cost-effective compute capacity reserve and are ready to be quickly activated. You pay for memory usage of all the provisioned instances. You pay for CPU usage of only the active subset. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of metadata items that you can associate with your auto scaling configuration resource. A tag is a key-value pair. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by observability_configuration.py, which re-exports every 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ObservabilityConfigurationAttributes",
@@ -21,27 +21,72 @@ __all__ = [
 
 
 class ObservabilityConfigurationTraceConfiguration(DeferredModel):
+    """
+    Describes the configuration of the tracing feature within an AWS App Runner observability configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Vendor: Literal["AWSXRAY"]
+    Vendor: Annotated[
+        Literal["AWSXRAY"],
+        Field(description="The implementation provider chosen for tracing App Runner services."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None, Field(description="Pattern: ^(?!aws:).+$ Length: 1 to 128 characters.")
+    ] = None
+    Value: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
 
 
 class ObservabilityConfigurationAttributes(DeferredModel):
-    Latest: bool | None = None
-    ObservabilityConfigurationArn: str | None = None
-    ObservabilityConfigurationRevision: int | None = None
+    """
+    The read-only attributes of a AWS::AppRunner::ObservabilityConfiguration, set by AWS.
+    """
+
+    Latest: Annotated[
+        bool | None,
+        Field(
+            description="It's set to true for the configuration with the highest Revision among all configurations that share the same Name. It's set to false otherwise."
+        ),
+    ] = None
+    ObservabilityConfigurationArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of this ObservabilityConfiguration"),
+    ] = None
+    ObservabilityConfigurationRevision: Annotated[
+        int | None,
+        Field(
+            description="The revision of this observability configuration. It's unique among all the active configurations ('Status': 'ACTIVE') that share the same ObservabilityConfigurationName."
+        ),
+    ] = None
 
 
 class ObservabilityConfigurationProps(DeferredModel):
-    ObservabilityConfigurationName: str | None = None
-    Tags: list[Tag] | None = None
-    TraceConfiguration: ObservabilityConfigurationTraceConfiguration | None = None
+    """
+    The properties a program declares for a AWS::AppRunner::ObservabilityConfiguration.
+    """
+
+    ObservabilityConfigurationName: Annotated[
+        str | None,
+        Field(
+            description="A name for the observability configuration. When you use it for the first time in an AWS Region, App Runner creates revision number 1 of this name. When you use the same name in subsequent calls, App Runner creates incremental revisions of the configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of metadata items that you can associate with your observability configuration resource. A tag is a key-value pair. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    TraceConfiguration: Annotated[
+        ObservabilityConfigurationTraceConfiguration | None,
+        Field(
+            description="The configuration of the tracing feature within this observability configuration. If you don't specify it, App Runner doesn't enable tracing. Create-only: changing it replaces the resource."
+        ),
+    ] = None

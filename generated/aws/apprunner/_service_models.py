@@ -7,10 +7,10 @@ Imported on first use by service.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "KeyValuePair",
@@ -39,181 +39,347 @@ class KeyValuePair(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Value: str | None = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ServiceAuthenticationConfiguration(DeferredModel):
+    """
+    Authentication Configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessRoleArn: str | None = None
-    ConnectionArn: str | None = None
+    AccessRoleArn: Annotated[str | None, Field(description="Access Role Arn")] = None
+    ConnectionArn: Annotated[str | None, Field(description="Connection Arn")] = None
 
 
 class ServiceCodeConfigurationValues(DeferredModel):
+    """
+    Code Configuration Values
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BuildCommand: str | None = None
-    Port: str | None = None
-    Runtime: Literal[
-        "PYTHON_3",
-        "NODEJS_12",
-        "NODEJS_14",
-        "CORRETTO_8",
-        "CORRETTO_11",
-        "NODEJS_16",
-        "GO_1",
-        "DOTNET_6",
-        "PHP_81",
-        "RUBY_31",
-        "PYTHON_311",
-        "NODEJS_18",
-        "NODEJS_22",
+    BuildCommand: Annotated[str | None, Field(description="Build Command")] = None
+    Port: Annotated[str | None, Field(description="Port")] = None
+    Runtime: Annotated[
+        Literal[
+            "PYTHON_3",
+            "NODEJS_12",
+            "NODEJS_14",
+            "CORRETTO_8",
+            "CORRETTO_11",
+            "NODEJS_16",
+            "GO_1",
+            "DOTNET_6",
+            "PHP_81",
+            "RUBY_31",
+            "PYTHON_311",
+            "NODEJS_18",
+            "NODEJS_22",
+        ],
+        Field(description="Runtime"),
     ]
-    RuntimeEnvironmentSecrets: list[KeyValuePair] | None = None
-    RuntimeEnvironmentVariables: list[KeyValuePair] | None = None
-    StartCommand: str | None = None
+    RuntimeEnvironmentSecrets: Annotated[
+        list[KeyValuePair] | None,
+        Field(
+            description="The secrets and parameters that get referenced by your service as environment variables"
+        ),
+    ] = None
+    RuntimeEnvironmentVariables: Annotated[
+        list[KeyValuePair] | None, Field(description="Type: list[KeyValuePairDict].")
+    ] = None
+    StartCommand: Annotated[str | None, Field(description="Start Command")] = None
 
 
 class ServiceEgressConfiguration(DeferredModel):
+    """
+    Network egress configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EgressType: Literal["DEFAULT", "VPC"]
-    VpcConnectorArn: str | None = None
+    EgressType: Annotated[Literal["DEFAULT", "VPC"], Field(description="Network egress type.")]
+    VpcConnectorArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the App Runner VpcConnector."),
+    ] = None
 
 
 class ServiceEncryptionConfiguration(DeferredModel):
+    """
+    Encryption configuration (KMS key)
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKey: str
+    KmsKey: Annotated[str, Field(description="The KMS Key")]
 
 
 class ServiceHealthCheckConfiguration(DeferredModel):
+    """
+    Health check configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HealthyThreshold: int | None = None
-    Interval: int | None = None
-    Path: str | None = None
-    Protocol: Literal["TCP", "HTTP"] | None = None
-    Timeout: int | None = None
-    UnhealthyThreshold: int | None = None
+    HealthyThreshold: Annotated[int | None, Field(description="Health check Healthy Threshold")] = (
+        None
+    )
+    Interval: Annotated[int | None, Field(description="Health check Interval")] = None
+    Path: Annotated[str | None, Field(description="Health check Path")] = None
+    Protocol: Annotated[
+        Literal["TCP", "HTTP"] | None, Field(description="Health Check Protocol")
+    ] = None
+    Timeout: Annotated[int | None, Field(description="Health check Timeout")] = None
+    UnhealthyThreshold: Annotated[
+        int | None, Field(description="Health check Unhealthy Threshold")
+    ] = None
 
 
 class ServiceImageConfiguration(DeferredModel):
+    """
+    Image Configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Port: str | None = None
-    RuntimeEnvironmentSecrets: list[KeyValuePair] | None = None
-    RuntimeEnvironmentVariables: list[KeyValuePair] | None = None
-    StartCommand: str | None = None
+    Port: Annotated[str | None, Field(description="Port")] = None
+    RuntimeEnvironmentSecrets: Annotated[
+        list[KeyValuePair] | None,
+        Field(
+            description="The secrets and parameters that get referenced by your service as environment variables"
+        ),
+    ] = None
+    RuntimeEnvironmentVariables: Annotated[
+        list[KeyValuePair] | None, Field(description="Type: list[KeyValuePairDict].")
+    ] = None
+    StartCommand: Annotated[str | None, Field(description="Start Command")] = None
 
 
 class ServiceImageRepository(DeferredModel):
+    """
+    Image Repository
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImageConfiguration: ServiceImageConfiguration | None = None
-    ImageIdentifier: str
-    ImageRepositoryType: Literal["ECR", "ECR_PUBLIC"]
+    ImageConfiguration: Annotated[
+        ServiceImageConfiguration | None, Field(description="Image Configuration")
+    ] = None
+    ImageIdentifier: Annotated[str, Field(description="Image Identifier")]
+    ImageRepositoryType: Annotated[
+        Literal["ECR", "ECR_PUBLIC"], Field(description="Image Repository Type")
+    ]
 
 
 class ServiceIngressConfiguration(DeferredModel):
+    """
+    Network ingress configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsPubliclyAccessible: bool
+    IsPubliclyAccessible: Annotated[
+        bool,
+        Field(
+            description="It's set to true if the Apprunner service is publicly accessible. It's set to false otherwise."
+        ),
+    ]
 
 
 class ServiceInstanceConfiguration(DeferredModel):
+    """
+    Instance Configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cpu: str | None = None
-    InstanceRoleArn: str | None = None
-    Memory: str | None = None
+    Cpu: Annotated[str | None, Field(description="CPU")] = None
+    InstanceRoleArn: Annotated[str | None, Field(description="Instance Role Arn")] = None
+    Memory: Annotated[str | None, Field(description="Memory")] = None
 
 
 class ServiceNetworkConfiguration(DeferredModel):
+    """
+    Network configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EgressConfiguration: ServiceEgressConfiguration | None = None
-    IngressConfiguration: ServiceIngressConfiguration | None = None
-    IpAddressType: Literal["IPV4", "DUAL_STACK"] | None = None
+    EgressConfiguration: Annotated[
+        ServiceEgressConfiguration | None, Field(description="Network egress configuration")
+    ] = None
+    IngressConfiguration: Annotated[
+        ServiceIngressConfiguration | None, Field(description="Network ingress configuration")
+    ] = None
+    IpAddressType: Annotated[
+        Literal["IPV4", "DUAL_STACK"] | None,
+        Field(description="App Runner service endpoint IP address type"),
+    ] = None
 
 
 class ServiceObservabilityConfiguration(DeferredModel):
+    """
+    Service observability configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ObservabilityConfigurationArn: str | None = None
-    ObservabilityEnabled: bool
+    ObservabilityConfigurationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the App Runner ObservabilityConfiguration."
+        ),
+    ] = None
+    ObservabilityEnabled: Annotated[bool, Field(description="Observability enabled")]
 
 
 class ServiceSourceCodeVersion(DeferredModel):
+    """
+    Source Code Version
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["BRANCH"]
-    Value: str
+    Type: Annotated[Literal["BRANCH"], Field(description="Source Code Version Type")]
+    Value: Annotated[str, Field(description="Source Code Version Value")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None, Field(description="Pattern: ^(?!aws:).+$ Length: 1 to 128 characters.")
+    ] = None
+    Value: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
 
 
 class ServiceAttributes(DeferredModel):
-    ServiceArn: str | None = None
-    ServiceId: str | None = None
-    ServiceUrl: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::AppRunner::Service, set by AWS.
+    """
+
+    ServiceArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the AppRunner Service.")
+    ] = None
+    ServiceId: Annotated[str | None, Field(description="The AppRunner Service Id")] = None
+    ServiceUrl: Annotated[
+        str | None, Field(description="The Service Url of the AppRunner Service.")
+    ] = None
+    Status: Annotated[str | None, Field(description="AppRunner Service status.")] = None
 
 
 class ServiceCodeConfiguration(DeferredModel):
+    """
+    Code Configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeConfigurationValues: ServiceCodeConfigurationValues | None = None
-    ConfigurationSource: Literal["REPOSITORY", "API"]
+    CodeConfigurationValues: Annotated[
+        ServiceCodeConfigurationValues | None, Field(description="Code Configuration Values")
+    ] = None
+    ConfigurationSource: Annotated[
+        Literal["REPOSITORY", "API"], Field(description="Configuration Source")
+    ]
 
 
 class ServiceCodeRepository(DeferredModel):
+    """
+    Source Code Repository
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeConfiguration: ServiceCodeConfiguration | None = None
-    RepositoryUrl: str
-    SourceCodeVersion: ServiceSourceCodeVersion
-    SourceDirectory: str | None = None
+    CodeConfiguration: Annotated[
+        ServiceCodeConfiguration | None, Field(description="Code Configuration")
+    ] = None
+    RepositoryUrl: Annotated[str, Field(description="Repository Url")]
+    SourceCodeVersion: Annotated[ServiceSourceCodeVersion, Field(description="Source Code Version")]
+    SourceDirectory: Annotated[str | None, Field(description="Source Directory")] = None
 
 
 class ServiceSourceConfiguration(DeferredModel):
+    """
+    Source Code configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationConfiguration: ServiceAuthenticationConfiguration | None = None
-    AutoDeploymentsEnabled: bool | None = None
-    CodeRepository: ServiceCodeRepository | None = None
-    ImageRepository: ServiceImageRepository | None = None
+    AuthenticationConfiguration: Annotated[
+        ServiceAuthenticationConfiguration | None, Field(description="Authentication Configuration")
+    ] = None
+    AutoDeploymentsEnabled: Annotated[bool | None, Field(description="Auto Deployment enabled")] = (
+        None
+    )
+    CodeRepository: Annotated[
+        ServiceCodeRepository | None, Field(description="Source Code Repository")
+    ] = None
+    ImageRepository: Annotated[
+        ServiceImageRepository | None, Field(description="Image Repository")
+    ] = None
 
 
 class ServiceProps(DeferredModel):
-    AutoScalingConfigurationArn: str | None = None
-    EncryptionConfiguration: ServiceEncryptionConfiguration | None = None
-    HealthCheckConfiguration: ServiceHealthCheckConfiguration | None = None
-    InstanceConfiguration: ServiceInstanceConfiguration | None = None
-    NetworkConfiguration: ServiceNetworkConfiguration | None = None
-    ObservabilityConfiguration: ServiceObservabilityConfiguration | None = None
-    ServiceName: str | None = None
-    SourceConfiguration: ServiceSourceConfiguration
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AppRunner::Service.
+    """
+
+    AutoScalingConfigurationArn: Annotated[
+        str | None,
+        Field(
+            description="Autoscaling configuration ARN Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EncryptionConfiguration: Annotated[
+        ServiceEncryptionConfiguration | None,
+        Field(
+            description="Encryption configuration (KMS key) Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    HealthCheckConfiguration: Annotated[
+        ServiceHealthCheckConfiguration | None, Field(description="Health check configuration")
+    ] = None
+    InstanceConfiguration: Annotated[
+        ServiceInstanceConfiguration | None, Field(description="Instance Configuration")
+    ] = None
+    NetworkConfiguration: Annotated[
+        ServiceNetworkConfiguration | None, Field(description="Network configuration")
+    ] = None
+    ObservabilityConfiguration: Annotated[
+        ServiceObservabilityConfiguration | None,
+        Field(description="Service observability configuration"),
+    ] = None
+    ServiceName: Annotated[
+        str | None,
+        Field(
+            description="The AppRunner Service Name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceConfiguration: Annotated[
+        ServiceSourceConfiguration, Field(description="Source Code configuration")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Type: list[TagDict]. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by vpc_connector.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -22,17 +23,54 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None, Field(description="Pattern: ^(?!aws:).+$ Length: 1 to 128 characters.")
+    ] = None
+    Value: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
 
 
 class VpcConnectorAttributes(DeferredModel):
-    VpcConnectorArn: str | None = None
-    VpcConnectorRevision: int | None = None
+    """
+    The read-only attributes of a AWS::AppRunner::VpcConnector, set by AWS.
+    """
+
+    VpcConnectorArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of this VPC connector.")
+    ] = None
+    VpcConnectorRevision: Annotated[
+        int | None,
+        Field(
+            description='The revision of this VPC connector. It\'s unique among all the active connectors ("Status": "ACTIVE") that share the same Name.'
+        ),
+    ] = None
 
 
 class VpcConnectorProps(DeferredModel):
-    SecurityGroups: list[str] | None = None
-    Subnets: list[str]
-    Tags: list[Tag] | None = None
-    VpcConnectorName: str | None = None
+    """
+    The properties a program declares for a AWS::AppRunner::VpcConnector.
+    """
+
+    SecurityGroups: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of IDs of security groups that App Runner should use for access to AWS resources under the specified subnets. If not specified, App Runner uses the default security group of the Amazon VPC. The default security group allows all outbound traffic. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Subnets: Annotated[
+        list[str],
+        Field(
+            description="A list of IDs of subnets that App Runner should use when it associates your service with a custom Amazon VPC. Specify IDs of subnets of a single Amazon VPC. App Runner determines the Amazon VPC from the subnets you specify. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of metadata items that you can associate with your VPC connector resource. A tag is a key-value pair. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    VpcConnectorName: Annotated[
+        str | None,
+        Field(
+            description="A name for the VPC connector. If you don't specify a name, AWS CloudFormation generates a name for your VPC connector. Create-only: changing it replaces the resource."
+        ),
+    ] = None

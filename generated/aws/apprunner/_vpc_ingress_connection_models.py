@@ -7,10 +7,10 @@ Imported on first use by vpc_ingress_connection.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -24,21 +24,36 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None, Field(description="Pattern: ^(?!aws:).+$ Length: 1 to 128 characters.")
+    ] = None
+    Value: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
 
 
 class VpcIngressConnectionIngressVpcConfiguration(DeferredModel):
+    """
+    The configuration of customer’s VPC and related VPC endpoint
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    VpcEndpointId: str
-    VpcId: str
+    VpcEndpointId: Annotated[
+        str,
+        Field(description="The ID of the VPC endpoint that your App Runner service connects to."),
+    ]
+    VpcId: Annotated[str, Field(description="The ID of the VPC that the VPC endpoint is used in.")]
 
 
 class VpcIngressConnectionAttributes(DeferredModel):
-    DomainName: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::AppRunner::VpcIngressConnection, set by AWS.
+    """
+
+    DomainName: Annotated[
+        str | None, Field(description="The Domain name associated with the VPC Ingress Connection.")
+    ] = None
+    Status: Annotated[
         Literal[
             "AVAILABLE",
             "PENDING_CREATION",
@@ -49,13 +64,38 @@ class VpcIngressConnectionAttributes(DeferredModel):
             "FAILED_DELETION",
             "DELETED",
         ]
-        | None
-    ) = None
-    VpcIngressConnectionArn: str | None = None
+        | None,
+        Field(description="The current status of the VpcIngressConnection."),
+    ] = None
+    VpcIngressConnectionArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the VpcIngressConnection.")
+    ] = None
 
 
 class VpcIngressConnectionProps(DeferredModel):
-    IngressVpcConfiguration: VpcIngressConnectionIngressVpcConfiguration
-    ServiceArn: str
-    Tags: list[Tag] | None = None
-    VpcIngressConnectionName: str | None = None
+    """
+    The properties a program declares for a AWS::AppRunner::VpcIngressConnection.
+    """
+
+    IngressVpcConfiguration: Annotated[
+        VpcIngressConnectionIngressVpcConfiguration,
+        Field(description="The configuration of customer’s VPC and related VPC endpoint"),
+    ]
+    ServiceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the service. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Type: list[TagDict]. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    VpcIngressConnectionName: Annotated[
+        str | None,
+        Field(
+            description="The customer-provided Vpc Ingress Connection name. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Pattern: ^(?!aws:).+$ Length: 1 to 128 characters."""
+    Value: str
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppRunner::AutoScalingConfiguration",
     schema_file="aws-apprunner-autoscalingconfiguration.json",
     primary_identifier=("/AutoScalingConfigurationArn",),
-    additional_identifiers=(),
     read_only=("/AutoScalingConfigurationArn", "/AutoScalingConfigurationRevision", "/Latest"),
     create_only=(
         "/AutoScalingConfigurationName",
@@ -73,18 +78,10 @@ METADATA = _TypeMetadata(
         "/MinSize",
         "/Tags",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -93,52 +90,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:).+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AutoScalingConfigurationArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "arn:aws(-[\\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[0-9]{12}:(\\w|/|-){1,1011}",
-            "type": "string",
-        },
-        "AutoScalingConfigurationName": {
-            "maxLength": 32,
-            "minLength": 4,
-            "pattern": "[A-Za-z0-9][A-Za-z0-9\\-_]{3,31}",
-            "type": "string",
-        },
-        "AutoScalingConfigurationRevision": {"type": "integer"},
-        "Latest": {"type": "boolean"},
-        "MaxConcurrency": {"maximum": 200, "minimum": 1, "type": "integer"},
-        "MaxSize": {"minimum": 1, "type": "integer"},
-        "MinSize": {"maximum": 25, "minimum": 1, "type": "integer"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class AutoScalingConfiguration(_Resource):
-    """AWS::AppRunner::AutoScalingConfiguration: Describes an AWS App Runner automatic configuration resource that enables automatic scaling of instances used to process web requests. You can share a...
+    """AWS::AppRunner::AutoScalingConfiguration: Describes an AWS App Runner automatic configuration
+    resource that enables automatic scaling of instances used to process web requests. You can share
+    an auto scaling configuration across multiple services.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AutoScalingConfigurationArn.
+    Replaced when any of these change (create-only): AutoScalingConfigurationName, MaxConcurrency,
+    MaxSize, MinSize, Tags.
+    Read-only attributes (known once deployed): AutoScalingConfigurationArn,
+    AutoScalingConfigurationRevision, Latest.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apprunner-autoscalingconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -148,42 +113,72 @@ class AutoScalingConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AutoScalingConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "auto_scaling_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AutoScalingConfigurationArn: str
+    """The Amazon Resource Name (ARN) of this auto scaling configuration."""
     AutoScalingConfigurationRevision: int
+    """The revision of this auto scaling configuration. It's unique among all the active
+    configurations ("Status": "ACTIVE") that share the same AutoScalingConfigurationName."""
     Latest: bool
-    # Declared properties (as declared, or as AWS returned them).
+    """It's set to true for the configuration with the highest Revision among all configurations
+    that share the same AutoScalingConfigurationName. It's set to false otherwise. App Runner
+    temporarily doubles the number of provisioned instances during deployments, to maintain the same
+    capacity for both old and new code."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoScalingConfigurationName: str
     MaxConcurrency: int
     MaxSize: int
     MinSize: int
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AutoScalingConfigurationName: str | None = None,
+        MaxConcurrency: int | None = None,
+        MaxSize: int | None = None,
+        MinSize: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppRunner::AutoScalingConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AutoScalingConfigurationName: str | None = None,
-            MaxConcurrency: int | None = None,
-            MaxSize: int | None = None,
-            MinSize: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppRunner::AutoScalingConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             AutoScalingConfigurationName: The customer-provided auto scaling configuration name.
-            MaxConcurrency: The maximum number of concurrent requests that an instance processes.
-            MaxSize: The maximum number of instances that an App Runner service scales up to.
-            MinSize: The minimum number of instances that App Runner provisions for a service.
-            Tags: A list of metadata items that you can associate with your auto scaling configuration resource.
+                When you use it for the first time in an AWS Region, App Runner creates revision
+                number 1 of this name. When you use the same name in subsequent calls, App Runner
+                creates incremental revisions of the configuration. The auto scaling configuration
+                name can be used in multiple revisions of a configuration. Create-only: changing it
+                replaces the resource.
+            MaxConcurrency: The maximum number of concurrent requests that an instance processes. If
+                the number of concurrent requests exceeds this limit, App Runner scales the service
+                up to use more instances to process the requests. Create-only: changing it replaces
+                the resource.
+            MaxSize: The maximum number of instances that an App Runner service scales up to. At
+                most MaxSize instances actively serve traffic for your service. Create-only:
+                changing it replaces the resource.
+            MinSize: The minimum number of instances that App Runner provisions for a service. The
+                service always has at least MinSize provisioned instances. Some of them actively
+                serve traffic. The rest of them (provisioned and inactive instances) are a
+                cost-effective compute capacity reserve and are ready to be quickly activated. You
+                pay for memory usage of all the provisioned instances. You pay for CPU usage of only
+                the active subset. Create-only: changing it replaces the resource.
+            Tags: A list of metadata items that you can associate with your auto scaling
+                configuration resource. A tag is a key-value pair. Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,42 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ObservabilityConfigurationTraceConfigurationDict = TypedDict(
-    "ObservabilityConfigurationTraceConfigurationDict",
-    {
-        "Vendor": "Required[Literal['AWSXRAY']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class ObservabilityConfigurationTraceConfigurationDict(TypedDict, total=False):
+    """ObservabilityConfigurationTraceConfiguration as a plain dict: Describes the configuration of
+    the tracing feature within an AWS App Runner observability configuration."""
 
+    Vendor: Required[Literal["AWSXRAY"]]
+    """The implementation provider chosen for tracing App Runner services."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Pattern: ^(?!aws:).+$ Length: 1 to 128 characters."""
+    Value: str
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppRunner::ObservabilityConfiguration",
     schema_file="aws-apprunner-observabilityconfiguration.json",
     primary_identifier=("/ObservabilityConfigurationArn",),
-    additional_identifiers=(),
     read_only=("/ObservabilityConfigurationArn", "/ObservabilityConfigurationRevision", "/Latest"),
     create_only=("/ObservabilityConfigurationName", "/TraceConfiguration", "/Tags"),
     write_only=("/Tags",),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -99,56 +96,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:).+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "TraceConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Vendor": {"enum": ["AWSXRAY"], "type": "string"}},
-            "required": ["Vendor"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Latest": {"type": "boolean"},
-        "ObservabilityConfigurationArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "arn:aws(-[\\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[0-9]{12}:(\\w|/|-){1,1011}",
-            "type": "string",
-        },
-        "ObservabilityConfigurationName": {
-            "maxLength": 32,
-            "minLength": 4,
-            "pattern": "[A-Za-z0-9][A-Za-z0-9\\-_]{3,31}",
-            "type": "string",
-        },
-        "ObservabilityConfigurationRevision": {"type": "integer"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "TraceConfiguration": {"$ref": "#/definitions/TraceConfiguration"},
-    },
-    "required": [],
-}
-
 
 class ObservabilityConfiguration(_Resource):
-    """AWS::AppRunner::ObservabilityConfiguration: The AWS::AppRunner::ObservabilityConfiguration resource is an AWS App Runner resource type that specifies an App Runner observability configuration
+    """AWS::AppRunner::ObservabilityConfiguration: The AWS::AppRunner::ObservabilityConfiguration
+    resource is an AWS App Runner resource type that specifies an App Runner observability
+    configuration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ObservabilityConfigurationArn.
+    Replaced when any of these change (create-only): ObservabilityConfigurationName,
+    TraceConfiguration, Tags.
+    Write-only (sent to AWS, never read back): Tags.
+    Read-only attributes (known once deployed): Latest, ObservabilityConfigurationArn,
+    ObservabilityConfigurationRevision.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apprunner-observabilityconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -158,38 +120,56 @@ class ObservabilityConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ObservabilityConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "observability_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Latest: bool
+    """It's set to true for the configuration with the highest Revision among all configurations
+    that share the same Name. It's set to false otherwise."""
     ObservabilityConfigurationArn: str
+    """The Amazon Resource Name (ARN) of this ObservabilityConfiguration"""
     ObservabilityConfigurationRevision: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The revision of this observability configuration. It's unique among all the active
+    configurations ('Status': 'ACTIVE') that share the same ObservabilityConfigurationName."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ObservabilityConfigurationName: str
     Tags: list[TagDict]
     TraceConfiguration: ObservabilityConfigurationTraceConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ObservabilityConfigurationName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TraceConfiguration: ObservabilityConfigurationTraceConfiguration
+        | ObservabilityConfigurationTraceConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppRunner::ObservabilityConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ObservabilityConfigurationName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TraceConfiguration: ObservabilityConfigurationTraceConfiguration
-            | ObservabilityConfigurationTraceConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppRunner::ObservabilityConfiguration; `await` it inside an App to deploy it.
-
-            ObservabilityConfigurationName: A name for the observability configuration.
-            Tags: A list of metadata items that you can associate with your observability configuration resource.
-            TraceConfiguration: The configuration of the tracing feature within this observability configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ObservabilityConfigurationName: A name for the observability configuration. When you use
+                it for the first time in an AWS Region, App Runner creates revision number 1 of this
+                name. When you use the same name in subsequent calls, App Runner creates incremental
+                revisions of the configuration. Create-only: changing it replaces the resource.
+            Tags: A list of metadata items that you can associate with your observability
+                configuration resource. A tag is a key-value pair. Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back.
+            TraceConfiguration: The configuration of the tracing feature within this observability
+                configuration. If you don't specify it, App Runner doesn't enable tracing.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -115,193 +119,219 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-KeyValuePairDict = TypedDict(
-    "KeyValuePairDict",
-    {
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-ServiceAuthenticationConfigurationDict = TypedDict(
-    "ServiceAuthenticationConfigurationDict",
-    {
-        "AccessRoleArn": "str",
-        "ConnectionArn": "str",
-    },
-    total=False,
-)
+class KeyValuePairDict(TypedDict, total=False):
+    """KeyValuePair as a plain dict."""
 
-ServiceCodeConfigurationDict = TypedDict(
-    "ServiceCodeConfigurationDict",
-    {
-        "CodeConfigurationValues": "ServiceCodeConfigurationValuesDict",
-        "ConfigurationSource": "Required[Literal['REPOSITORY', 'API']]",
-    },
-    total=False,
-)
+    Name: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
 
-ServiceCodeConfigurationValuesDict = TypedDict(
-    "ServiceCodeConfigurationValuesDict",
-    {
-        "BuildCommand": "str",
-        "Port": "str",
-        "Runtime": "Required[Literal['PYTHON_3', 'NODEJS_12', 'NODEJS_14', 'CORRETTO_8', 'CORRETTO_11', 'NODEJS_16', 'GO_1', 'DOTNET_6', 'PHP_81', 'RUBY_31', 'PYTHON_311', 'NODEJS_18', 'NODEJS_22']]",
-        "RuntimeEnvironmentSecrets": "list[KeyValuePairDict]",
-        "RuntimeEnvironmentVariables": "list[KeyValuePairDict]",
-        "StartCommand": "str",
-    },
-    total=False,
-)
 
-ServiceCodeRepositoryDict = TypedDict(
-    "ServiceCodeRepositoryDict",
-    {
-        "CodeConfiguration": "ServiceCodeConfigurationDict",
-        "RepositoryUrl": "Required[str]",
-        "SourceCodeVersion": "Required[ServiceSourceCodeVersionDict]",
-        "SourceDirectory": "str",
-    },
-    total=False,
-)
+class ServiceAuthenticationConfigurationDict(TypedDict, total=False):
+    """ServiceAuthenticationConfiguration as a plain dict: Authentication Configuration"""
 
-ServiceEgressConfigurationDict = TypedDict(
-    "ServiceEgressConfigurationDict",
-    {
-        "EgressType": "Required[Literal['DEFAULT', 'VPC']]",
-        "VpcConnectorArn": "str",
-    },
-    total=False,
-)
+    AccessRoleArn: str
+    """Access Role Arn"""
+    ConnectionArn: str
+    """Connection Arn"""
 
-ServiceEncryptionConfigurationDict = TypedDict(
-    "ServiceEncryptionConfigurationDict",
-    {
-        "KmsKey": "Required[str]",
-    },
-    total=False,
-)
 
-ServiceHealthCheckConfigurationDict = TypedDict(
-    "ServiceHealthCheckConfigurationDict",
-    {
-        "HealthyThreshold": "int",
-        "Interval": "int",
-        "Path": "str",
-        "Protocol": "Literal['TCP', 'HTTP']",
-        "Timeout": "int",
-        "UnhealthyThreshold": "int",
-    },
-    total=False,
-)
+class ServiceCodeConfigurationDict(TypedDict, total=False):
+    """ServiceCodeConfiguration as a plain dict: Code Configuration"""
 
-ServiceImageConfigurationDict = TypedDict(
-    "ServiceImageConfigurationDict",
-    {
-        "Port": "str",
-        "RuntimeEnvironmentSecrets": "list[KeyValuePairDict]",
-        "RuntimeEnvironmentVariables": "list[KeyValuePairDict]",
-        "StartCommand": "str",
-    },
-    total=False,
-)
+    CodeConfigurationValues: ServiceCodeConfigurationValuesDict
+    """Code Configuration Values"""
+    ConfigurationSource: Required[Literal["REPOSITORY", "API"]]
+    """Configuration Source"""
 
-ServiceImageRepositoryDict = TypedDict(
-    "ServiceImageRepositoryDict",
-    {
-        "ImageConfiguration": "ServiceImageConfigurationDict",
-        "ImageIdentifier": "Required[str]",
-        "ImageRepositoryType": "Required[Literal['ECR', 'ECR_PUBLIC']]",
-    },
-    total=False,
-)
 
-ServiceIngressConfigurationDict = TypedDict(
-    "ServiceIngressConfigurationDict",
-    {
-        "IsPubliclyAccessible": "Required[bool]",
-    },
-    total=False,
-)
+class ServiceCodeConfigurationValuesDict(TypedDict, total=False):
+    """ServiceCodeConfigurationValues as a plain dict: Code Configuration Values"""
 
-ServiceInstanceConfigurationDict = TypedDict(
-    "ServiceInstanceConfigurationDict",
-    {
-        "Cpu": "str",
-        "InstanceRoleArn": "str",
-        "Memory": "str",
-    },
-    total=False,
-)
+    BuildCommand: str
+    """Build Command"""
+    Port: str
+    """Port"""
+    Runtime: Required[
+        Literal[
+            "PYTHON_3",
+            "NODEJS_12",
+            "NODEJS_14",
+            "CORRETTO_8",
+            "CORRETTO_11",
+            "NODEJS_16",
+            "GO_1",
+            "DOTNET_6",
+            "PHP_81",
+            "RUBY_31",
+            "PYTHON_311",
+            "NODEJS_18",
+            "NODEJS_22",
+        ]
+    ]
+    """Runtime"""
+    RuntimeEnvironmentSecrets: list[KeyValuePairDict]
+    """The secrets and parameters that get referenced by your service as environment variables"""
+    RuntimeEnvironmentVariables: list[KeyValuePairDict]
+    """Type: list[KeyValuePairDict]."""
+    StartCommand: str
+    """Start Command"""
 
-ServiceNetworkConfigurationDict = TypedDict(
-    "ServiceNetworkConfigurationDict",
-    {
-        "EgressConfiguration": "ServiceEgressConfigurationDict",
-        "IngressConfiguration": "ServiceIngressConfigurationDict",
-        "IpAddressType": "Literal['IPV4', 'DUAL_STACK']",
-    },
-    total=False,
-)
 
-ServiceObservabilityConfigurationDict = TypedDict(
-    "ServiceObservabilityConfigurationDict",
-    {
-        "ObservabilityConfigurationArn": "str",
-        "ObservabilityEnabled": "Required[bool]",
-    },
-    total=False,
-)
+class ServiceCodeRepositoryDict(TypedDict, total=False):
+    """ServiceCodeRepository as a plain dict: Source Code Repository"""
 
-ServiceSourceCodeVersionDict = TypedDict(
-    "ServiceSourceCodeVersionDict",
-    {
-        "Type": "Required[Literal['BRANCH']]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    CodeConfiguration: ServiceCodeConfigurationDict
+    """Code Configuration"""
+    RepositoryUrl: Required[str]
+    """Repository Url"""
+    SourceCodeVersion: Required[ServiceSourceCodeVersionDict]
+    """Source Code Version"""
+    SourceDirectory: str
+    """Source Directory"""
 
-ServiceSourceConfigurationDict = TypedDict(
-    "ServiceSourceConfigurationDict",
-    {
-        "AuthenticationConfiguration": "ServiceAuthenticationConfigurationDict",
-        "AutoDeploymentsEnabled": "bool",
-        "CodeRepository": "ServiceCodeRepositoryDict",
-        "ImageRepository": "ServiceImageRepositoryDict",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class ServiceEgressConfigurationDict(TypedDict, total=False):
+    """ServiceEgressConfiguration as a plain dict: Network egress configuration"""
 
+    EgressType: Required[Literal["DEFAULT", "VPC"]]
+    """Network egress type."""
+    VpcConnectorArn: str
+    """The Amazon Resource Name (ARN) of the App Runner VpcConnector."""
+
+
+class ServiceEncryptionConfigurationDict(TypedDict, total=False):
+    """ServiceEncryptionConfiguration as a plain dict: Encryption configuration (KMS key)"""
+
+    KmsKey: Required[str]
+    """The KMS Key"""
+
+
+class ServiceHealthCheckConfigurationDict(TypedDict, total=False):
+    """ServiceHealthCheckConfiguration as a plain dict: Health check configuration"""
+
+    HealthyThreshold: int
+    """Health check Healthy Threshold"""
+    Interval: int
+    """Health check Interval"""
+    Path: str
+    """Health check Path"""
+    Protocol: Literal["TCP", "HTTP"]
+    """Health Check Protocol"""
+    Timeout: int
+    """Health check Timeout"""
+    UnhealthyThreshold: int
+    """Health check Unhealthy Threshold"""
+
+
+class ServiceImageConfigurationDict(TypedDict, total=False):
+    """ServiceImageConfiguration as a plain dict: Image Configuration"""
+
+    Port: str
+    """Port"""
+    RuntimeEnvironmentSecrets: list[KeyValuePairDict]
+    """The secrets and parameters that get referenced by your service as environment variables"""
+    RuntimeEnvironmentVariables: list[KeyValuePairDict]
+    """Type: list[KeyValuePairDict]."""
+    StartCommand: str
+    """Start Command"""
+
+
+class ServiceImageRepositoryDict(TypedDict, total=False):
+    """ServiceImageRepository as a plain dict: Image Repository"""
+
+    ImageConfiguration: ServiceImageConfigurationDict
+    """Image Configuration"""
+    ImageIdentifier: Required[str]
+    """Image Identifier"""
+    ImageRepositoryType: Required[Literal["ECR", "ECR_PUBLIC"]]
+    """Image Repository Type"""
+
+
+class ServiceIngressConfigurationDict(TypedDict, total=False):
+    """ServiceIngressConfiguration as a plain dict: Network ingress configuration"""
+
+    IsPubliclyAccessible: Required[bool]
+    """It's set to true if the Apprunner service is publicly accessible. It's set to false
+    otherwise."""
+
+
+class ServiceInstanceConfigurationDict(TypedDict, total=False):
+    """ServiceInstanceConfiguration as a plain dict: Instance Configuration"""
+
+    Cpu: str
+    """CPU"""
+    InstanceRoleArn: str
+    """Instance Role Arn"""
+    Memory: str
+    """Memory"""
+
+
+class ServiceNetworkConfigurationDict(TypedDict, total=False):
+    """ServiceNetworkConfiguration as a plain dict: Network configuration"""
+
+    EgressConfiguration: ServiceEgressConfigurationDict
+    """Network egress configuration"""
+    IngressConfiguration: ServiceIngressConfigurationDict
+    """Network ingress configuration"""
+    IpAddressType: Literal["IPV4", "DUAL_STACK"]
+    """App Runner service endpoint IP address type"""
+
+
+class ServiceObservabilityConfigurationDict(TypedDict, total=False):
+    """ServiceObservabilityConfiguration as a plain dict: Service observability configuration"""
+
+    ObservabilityConfigurationArn: str
+    """The Amazon Resource Name (ARN) of the App Runner ObservabilityConfiguration."""
+    ObservabilityEnabled: Required[bool]
+    """Observability enabled"""
+
+
+class ServiceSourceCodeVersionDict(TypedDict, total=False):
+    """ServiceSourceCodeVersion as a plain dict: Source Code Version"""
+
+    Type: Required[Literal["BRANCH"]]
+    """Source Code Version Type"""
+    Value: Required[str]
+    """Source Code Version Value"""
+
+
+class ServiceSourceConfigurationDict(TypedDict, total=False):
+    """ServiceSourceConfiguration as a plain dict: Source Code configuration"""
+
+    AuthenticationConfiguration: ServiceAuthenticationConfigurationDict
+    """Authentication Configuration"""
+    AutoDeploymentsEnabled: bool
+    """Auto Deployment enabled"""
+    CodeRepository: ServiceCodeRepositoryDict
+    """Source Code Repository"""
+    ImageRepository: ServiceImageRepositoryDict
+    """Image Repository"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Pattern: ^(?!aws:).+$ Length: 1 to 128 characters."""
+    Value: str
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppRunner::Service",
     schema_file="aws-apprunner-service.json",
     primary_identifier=("/ServiceArn",),
-    additional_identifiers=(),
     read_only=("/ServiceArn", "/ServiceId", "/ServiceUrl", "/Status"),
     create_only=("/ServiceName", "/EncryptionConfiguration", "/Tags"),
     write_only=("/AutoScalingConfigurationArn", "/Tags"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("SourceConfiguration",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -311,287 +341,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuthenticationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessRoleArn": {"$ref": "#/definitions/RoleArn"},
-                "ConnectionArn": {
-                    "maxLength": 1011,
-                    "minLength": 1,
-                    "pattern": "arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]{0,63}:[0-9]{12}:(\\w|\\/|-){1,1011}",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "CodeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CodeConfigurationValues": {"$ref": "#/definitions/CodeConfigurationValues"},
-                "ConfigurationSource": {"enum": ["REPOSITORY", "API"], "type": "string"},
-            },
-            "required": ["ConfigurationSource"],
-            "type": "object",
-        },
-        "CodeConfigurationValues": {
-            "additionalProperties": False,
-            "properties": {
-                "BuildCommand": {"pattern": "^[^\\x0a\\x0d]+$", "type": "string"},
-                "Port": {"maxLength": 51200, "minLength": 0, "type": "string"},
-                "Runtime": {
-                    "enum": [
-                        "PYTHON_3",
-                        "NODEJS_12",
-                        "NODEJS_14",
-                        "CORRETTO_8",
-                        "CORRETTO_11",
-                        "NODEJS_16",
-                        "GO_1",
-                        "DOTNET_6",
-                        "PHP_81",
-                        "RUBY_31",
-                        "PYTHON_311",
-                        "NODEJS_18",
-                        "NODEJS_22",
-                    ],
-                    "type": "string",
-                },
-                "RuntimeEnvironmentSecrets": {
-                    "items": {"$ref": "#/definitions/KeyValuePair"},
-                    "type": "array",
-                },
-                "RuntimeEnvironmentVariables": {
-                    "items": {"$ref": "#/definitions/KeyValuePair"},
-                    "type": "array",
-                },
-                "StartCommand": {"pattern": "^[^\\x0a\\x0d]+$", "type": "string"},
-            },
-            "required": ["Runtime"],
-            "type": "object",
-        },
-        "CodeRepository": {
-            "additionalProperties": False,
-            "properties": {
-                "CodeConfiguration": {"$ref": "#/definitions/CodeConfiguration"},
-                "RepositoryUrl": {"maxLength": 51200, "minLength": 0, "type": "string"},
-                "SourceCodeVersion": {"$ref": "#/definitions/SourceCodeVersion"},
-                "SourceDirectory": {
-                    "maxLength": 4096,
-                    "minLength": 1,
-                    "pattern": "[^\\x00]+",
-                    "type": "string",
-                },
-            },
-            "required": ["RepositoryUrl", "SourceCodeVersion"],
-            "type": "object",
-        },
-        "EgressConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EgressType": {"enum": ["DEFAULT", "VPC"], "type": "string"},
-                "VpcConnectorArn": {
-                    "maxLength": 1011,
-                    "minLength": 44,
-                    "pattern": "arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]{0,63}:[0-9]{12}:(\\w|\\/|-){1,1011}",
-                    "type": "string",
-                },
-            },
-            "required": ["EgressType"],
-            "type": "object",
-        },
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKey": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "arn:aws(-[\\w]+)*:kms:[a-z\\-]+-[0-9]{1}:[0-9]{12}:key\\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-                    "type": "string",
-                }
-            },
-            "required": ["KmsKey"],
-            "type": "object",
-        },
-        "HealthCheckConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "HealthyThreshold": {"maximum": 20, "minimum": 1, "type": "integer"},
-                "Interval": {"maximum": 20, "minimum": 1, "type": "integer"},
-                "Path": {"minLength": 1, "type": "string"},
-                "Protocol": {"enum": ["TCP", "HTTP"], "type": "string"},
-                "Timeout": {"maximum": 20, "minimum": 1, "type": "integer"},
-                "UnhealthyThreshold": {"maximum": 20, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "ImageConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Port": {"maxLength": 51200, "minLength": 0, "type": "string"},
-                "RuntimeEnvironmentSecrets": {
-                    "items": {"$ref": "#/definitions/KeyValuePair"},
-                    "type": "array",
-                },
-                "RuntimeEnvironmentVariables": {
-                    "items": {"$ref": "#/definitions/KeyValuePair"},
-                    "type": "array",
-                },
-                "StartCommand": {"pattern": "^[^\\x0a\\x0d]+$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "ImageRepository": {
-            "additionalProperties": False,
-            "properties": {
-                "ImageConfiguration": {"$ref": "#/definitions/ImageConfiguration"},
-                "ImageIdentifier": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "([0-9]{12}.dkr.ecr.[a-z\\-]+-[0-9]{1}.amazonaws.com\\/.*)|(^public\\.ecr\\.aws\\/.+\\/.+)",
-                    "type": "string",
-                },
-                "ImageRepositoryType": {"enum": ["ECR", "ECR_PUBLIC"], "type": "string"},
-            },
-            "required": ["ImageIdentifier", "ImageRepositoryType"],
-            "type": "object",
-        },
-        "IngressConfiguration": {
-            "additionalProperties": False,
-            "properties": {"IsPubliclyAccessible": {"type": "boolean"}},
-            "required": ["IsPubliclyAccessible"],
-            "type": "object",
-        },
-        "InstanceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Cpu": {
-                    "maxLength": 9,
-                    "minLength": 3,
-                    "pattern": "256|512|1024|2048|4096|(0.25|0.5|1|2|4) vCPU",
-                    "type": "string",
-                },
-                "InstanceRoleArn": {"$ref": "#/definitions/RoleArn"},
-                "Memory": {
-                    "maxLength": 6,
-                    "minLength": 3,
-                    "pattern": "512|1024|2048|3072|4096|6144|8192|10240|12288|(0.5|1|2|3|4|6|8|10|12) "
-                    "GB",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "KeyValuePair": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "NetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EgressConfiguration": {"$ref": "#/definitions/EgressConfiguration"},
-                "IngressConfiguration": {"$ref": "#/definitions/IngressConfiguration"},
-                "IpAddressType": {"enum": ["IPV4", "DUAL_STACK"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "RoleArn": {
-            "maxLength": 1024,
-            "minLength": 29,
-            "pattern": "arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::[0-9]{12}:role/[\\w+=,.@-]{1,64}",
-            "type": "string",
-        },
-        "ServiceObservabilityConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ObservabilityConfigurationArn": {
-                    "maxLength": 1011,
-                    "minLength": 1,
-                    "pattern": "arn:aws(-[\\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[0-9]{12}:(\\w|/|-){1,1011}",
-                    "type": "string",
-                },
-                "ObservabilityEnabled": {"type": "boolean"},
-            },
-            "required": ["ObservabilityEnabled"],
-            "type": "object",
-        },
-        "SourceCodeVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"enum": ["BRANCH"], "type": "string"},
-                "Value": {"maxLength": 51200, "minLength": 0, "type": "string"},
-            },
-            "required": ["Type", "Value"],
-            "type": "object",
-        },
-        "SourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationConfiguration": {
-                    "$ref": "#/definitions/AuthenticationConfiguration"
-                },
-                "AutoDeploymentsEnabled": {"type": "boolean"},
-                "CodeRepository": {"$ref": "#/definitions/CodeRepository"},
-                "ImageRepository": {"$ref": "#/definitions/ImageRepository"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:).+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AutoScalingConfigurationArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]{0,63}:[0-9]{12}:(\\w|\\/|-){1,1011}",
-            "type": "string",
-        },
-        "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-        "HealthCheckConfiguration": {"$ref": "#/definitions/HealthCheckConfiguration"},
-        "InstanceConfiguration": {"$ref": "#/definitions/InstanceConfiguration"},
-        "NetworkConfiguration": {"$ref": "#/definitions/NetworkConfiguration"},
-        "ObservabilityConfiguration": {"$ref": "#/definitions/ServiceObservabilityConfiguration"},
-        "ServiceArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]{0,63}:[0-9]{12}:(\\w|\\/|-){1,1011}",
-            "type": "string",
-        },
-        "ServiceId": {"maxLength": 32, "minLength": 32, "type": "string"},
-        "ServiceName": {
-            "maxLength": 40,
-            "minLength": 4,
-            "pattern": "[A-Za-z0-9][A-Za-z0-9-_]{3,39}",
-            "type": "string",
-        },
-        "ServiceUrl": {"type": "string"},
-        "SourceConfiguration": {"$ref": "#/definitions/SourceConfiguration"},
-        "Status": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["SourceConfiguration"],
-}
-
 
 class Service(_Resource):
     """AWS::AppRunner::Service: The AWS::AppRunner::Service resource specifies an AppRunner Service.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ServiceArn.
+    Replaced when any of these change (create-only): ServiceName, EncryptionConfiguration, Tags.
+    Write-only (sent to AWS, never read back): AutoScalingConfigurationArn, Tags.
+    Read-only attributes (known once deployed): ServiceArn, ServiceId, ServiceUrl, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apprunner-service.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -599,14 +359,19 @@ class Service(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "service.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ServiceArn: str
+    """The Amazon Resource Name (ARN) of the AppRunner Service."""
     ServiceId: str
+    """The AppRunner Service Id"""
     ServiceUrl: str
+    """The Service Url of the AppRunner Service."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """AppRunner Service status."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoScalingConfigurationArn: str
     EncryptionConfiguration: ServiceEncryptionConfigurationDict
     HealthCheckConfiguration: ServiceHealthCheckConfigurationDict
@@ -617,40 +382,53 @@ class Service(_Resource):
     SourceConfiguration: ServiceSourceConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SourceConfiguration: ServiceSourceConfiguration | ServiceSourceConfigurationDict,
+        AutoScalingConfigurationArn: str | None = None,
+        EncryptionConfiguration: ServiceEncryptionConfiguration
+        | ServiceEncryptionConfigurationDict
+        | None = None,
+        HealthCheckConfiguration: ServiceHealthCheckConfiguration
+        | ServiceHealthCheckConfigurationDict
+        | None = None,
+        InstanceConfiguration: ServiceInstanceConfiguration
+        | ServiceInstanceConfigurationDict
+        | None = None,
+        NetworkConfiguration: ServiceNetworkConfiguration
+        | ServiceNetworkConfigurationDict
+        | None = None,
+        ObservabilityConfiguration: ServiceObservabilityConfiguration
+        | ServiceObservabilityConfigurationDict
+        | None = None,
+        ServiceName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppRunner::Service; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SourceConfiguration: ServiceSourceConfiguration | ServiceSourceConfigurationDict,
-            AutoScalingConfigurationArn: str | None = None,
-            EncryptionConfiguration: ServiceEncryptionConfiguration
-            | ServiceEncryptionConfigurationDict
-            | None = None,
-            HealthCheckConfiguration: ServiceHealthCheckConfiguration
-            | ServiceHealthCheckConfigurationDict
-            | None = None,
-            InstanceConfiguration: ServiceInstanceConfiguration
-            | ServiceInstanceConfigurationDict
-            | None = None,
-            NetworkConfiguration: ServiceNetworkConfiguration
-            | ServiceNetworkConfigurationDict
-            | None = None,
-            ObservabilityConfiguration: ServiceObservabilityConfiguration
-            | ServiceObservabilityConfigurationDict
-            | None = None,
-            ServiceName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppRunner::Service; `await` it inside an App to deploy it.
-
-            AutoScalingConfigurationArn: Autoscaling configuration ARN
-            ServiceName: The AppRunner Service Name.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SourceConfiguration: Source Code configuration Required.
+            AutoScalingConfigurationArn: Autoscaling configuration ARN Write-only: sent to AWS,
+                never read back.
+            EncryptionConfiguration: Encryption configuration (KMS key) Create-only: changing it
+                replaces the resource.
+            HealthCheckConfiguration: Health check configuration
+            InstanceConfiguration: Instance Configuration
+            NetworkConfiguration: Network configuration
+            ObservabilityConfiguration: Service observability configuration
+            ServiceName: The AppRunner Service Name. Create-only: changing it replaces the resource.
+            Tags: Type: list[TagDict]. Create-only: changing it replaces the resource. Write-only:
+                sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

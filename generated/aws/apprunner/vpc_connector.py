@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Pattern: ^(?!aws:).+$ Length: 1 to 128 characters."""
+    Value: str
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppRunner::VpcConnector",
     schema_file="aws-apprunner-vpcconnector.json",
     primary_identifier=("/VpcConnectorArn",),
-    additional_identifiers=(),
     read_only=("/VpcConnectorArn", "/VpcConnectorRevision"),
     create_only=("/VpcConnectorName", "/Subnets", "/SecurityGroups", "/Tags"),
     write_only=("/Tags",),
-    conditional_create_only=(),
     unordered_arrays=("/SecurityGroups", "/Subnets"),
     required=("Subnets",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,59 +86,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:).+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "SecurityGroups": {
-            "items": {"maxLength": 51200, "minLength": 0, "type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Subnets": {
-            "items": {"maxLength": 51200, "minLength": 0, "type": "string"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "VpcConnectorArn": {
-            "maxLength": 1011,
-            "minLength": 44,
-            "pattern": "arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]{0,63}:[0-9]{12}:(\\w|\\/|-){1,1011}",
-            "type": "string",
-        },
-        "VpcConnectorName": {
-            "maxLength": 40,
-            "minLength": 4,
-            "pattern": "^[A-Za-z0-9][A-Za-z0-9-\\\\_]{3,39}$",
-            "type": "string",
-        },
-        "VpcConnectorRevision": {"type": "integer"},
-    },
-    "required": ["Subnets"],
-}
-
 
 class VpcConnector(_Resource):
-    """AWS::AppRunner::VpcConnector: The AWS::AppRunner::VpcConnector resource specifies an App Runner VpcConnector.
+    """AWS::AppRunner::VpcConnector: The AWS::AppRunner::VpcConnector resource specifies an App
+    Runner VpcConnector.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VpcConnectorArn.
+    Replaced when any of these change (create-only): VpcConnectorName, Subnets, SecurityGroups,
+    Tags.
+    Write-only (sent to AWS, never read back): Tags.
+    Read-only attributes (known once deployed): VpcConnectorArn, VpcConnectorRevision.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apprunner-vpcconnector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -147,38 +106,55 @@ class VpcConnector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VpcConnectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "vpc_connector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     VpcConnectorArn: str
+    """The Amazon Resource Name (ARN) of this VPC connector."""
     VpcConnectorRevision: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The revision of this VPC connector. It's unique among all the active connectors ("Status":
+    "ACTIVE") that share the same Name."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     SecurityGroups: list[str]
     Subnets: list[str]
     Tags: list[TagDict]
     VpcConnectorName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Subnets: list[str],
+        SecurityGroups: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcConnectorName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppRunner::VpcConnector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Subnets: list[str],
-            SecurityGroups: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcConnectorName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppRunner::VpcConnector; `await` it inside an App to deploy it.
-
-            SecurityGroups: A list of IDs of security groups that App Runner should use for access to AWS resources under the specified subnets.
-            Subnets: A list of IDs of subnets that App Runner should use when it associates your service with a custom Amazon VPC.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Subnets: A list of IDs of subnets that App Runner should use when it associates your
+                service with a custom Amazon VPC. Specify IDs of subnets of a single Amazon VPC. App
+                Runner determines the Amazon VPC from the subnets you specify. Create-only: changing
+                it replaces the resource. Required.
+            SecurityGroups: A list of IDs of security groups that App Runner should use for access
+                to AWS resources under the specified subnets. If not specified, App Runner uses the
+                default security group of the Amazon VPC. The default security group allows all
+                outbound traffic. Create-only: changing it replaces the resource.
             Tags: A list of metadata items that you can associate with your VPC connector resource.
-            VpcConnectorName: A name for the VPC connector.
+                A tag is a key-value pair. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            VpcConnectorName: A name for the VPC connector. If you don't specify a name, AWS
+                CloudFormation generates a name for your VPC connector. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

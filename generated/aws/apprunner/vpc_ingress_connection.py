@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-VpcIngressConnectionIngressVpcConfigurationDict = TypedDict(
-    "VpcIngressConnectionIngressVpcConfigurationDict",
-    {
-        "VpcEndpointId": "Required[str]",
-        "VpcId": "Required[str]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
+    Key: str
+    """Pattern: ^(?!aws:).+$ Length: 1 to 128 characters."""
+    Value: str
+    """Length: 0 to 256 characters."""
+
+
+class VpcIngressConnectionIngressVpcConfigurationDict(TypedDict, total=False):
+    """VpcIngressConnectionIngressVpcConfiguration as a plain dict: The configuration of customer’s
+    VPC and related VPC endpoint"""
+
+    VpcEndpointId: Required[str]
+    """The ID of the VPC endpoint that your App Runner service connects to."""
+    VpcId: Required[str]
+    """The ID of the VPC that the VPC endpoint is used in."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppRunner::VpcIngressConnection",
     schema_file="aws-apprunner-vpcingressconnection.json",
     primary_identifier=("/VpcIngressConnectionArn",),
-    additional_identifiers=(),
     read_only=("/VpcIngressConnectionArn", "/DomainName", "/Status"),
     create_only=("/VpcIngressConnectionName", "/ServiceArn", "/Tags"),
     write_only=("/Tags",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ServiceArn", "IngressVpcConfiguration"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -101,82 +100,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IngressVpcConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "VpcEndpointId": {"maxLength": 51200, "minLength": 0, "type": "string"},
-                "VpcId": {"maxLength": 51200, "minLength": 0, "type": "string"},
-            },
-            "required": ["VpcId", "VpcEndpointId"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:).+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DomainName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "[A-Za-z0-9*.-]{1,255}",
-            "type": "string",
-        },
-        "IngressVpcConfiguration": {"$ref": "#/definitions/IngressVpcConfiguration"},
-        "ServiceArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "arn:aws(-[\\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[0-9]{12}:(\\w|/|-){1,1011}",
-            "type": "string",
-        },
-        "Status": {
-            "enum": [
-                "AVAILABLE",
-                "PENDING_CREATION",
-                "PENDING_UPDATE",
-                "PENDING_DELETION",
-                "FAILED_CREATION",
-                "FAILED_UPDATE",
-                "FAILED_DELETION",
-                "DELETED",
-            ],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "VpcIngressConnectionArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "arn:aws(-[\\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[0-9]{12}:(\\w|/|-){1,1011}",
-            "type": "string",
-        },
-        "VpcIngressConnectionName": {
-            "maxLength": 40,
-            "minLength": 4,
-            "pattern": "[A-Za-z0-9][A-Za-z0-9\\-_]{3,39}",
-            "type": "string",
-        },
-    },
-    "required": ["ServiceArn", "IngressVpcConfiguration"],
-}
-
 
 class VpcIngressConnection(_Resource):
-    """AWS::AppRunner::VpcIngressConnection: The AWS::AppRunner::VpcIngressConnection resource is an App Runner resource that specifies an App Runner VpcIngressConnection.
+    """AWS::AppRunner::VpcIngressConnection: The AWS::AppRunner::VpcIngressConnection resource is an
+    App Runner resource that specifies an App Runner VpcIngressConnection.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VpcIngressConnectionArn.
+    Replaced when any of these change (create-only): VpcIngressConnectionName, ServiceArn, Tags.
+    Write-only (sent to AWS, never read back): Tags.
+    Read-only attributes (known once deployed): DomainName, Status, VpcIngressConnectionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apprunner-vpcingressconnection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -186,10 +121,14 @@ class VpcIngressConnection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VpcIngressConnectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "vpc_ingress_connection.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     DomainName: str
+    """The Domain name associated with the VPC Ingress Connection."""
     Status: Literal[
         "AVAILABLE",
         "PENDING_CREATION",
@@ -200,33 +139,44 @@ class VpcIngressConnection(_Resource):
         "FAILED_DELETION",
         "DELETED",
     ]
+    """The current status of the VpcIngressConnection."""
     VpcIngressConnectionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the VpcIngressConnection."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IngressVpcConfiguration: VpcIngressConnectionIngressVpcConfigurationDict
     ServiceArn: str
     Tags: list[TagDict]
     VpcIngressConnectionName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IngressVpcConfiguration: VpcIngressConnectionIngressVpcConfiguration
+        | VpcIngressConnectionIngressVpcConfigurationDict,
+        ServiceArn: str,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcIngressConnectionName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppRunner::VpcIngressConnection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IngressVpcConfiguration: VpcIngressConnectionIngressVpcConfiguration
-            | VpcIngressConnectionIngressVpcConfigurationDict,
-            ServiceArn: str,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcIngressConnectionName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppRunner::VpcIngressConnection; `await` it inside an App to deploy it.
-
-            ServiceArn: The Amazon Resource Name (ARN) of the service.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IngressVpcConfiguration: The configuration of customer’s VPC and related VPC endpoint
+                Required.
+            ServiceArn: The Amazon Resource Name (ARN) of the service. Create-only: changing it
+                replaces the resource. Required.
+            Tags: Type: list[TagDict]. Create-only: changing it replaces the resource. Write-only:
+                sent to AWS, never read back.
             VpcIngressConnectionName: The customer-provided Vpc Ingress Connection name.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by app_block_builder.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessEndpoint",
@@ -25,41 +25,73 @@ class AccessEndpoint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndpointType: Literal["STREAMING"]
-    VpceId: str
+    EndpointType: Annotated[Literal["STREAMING"], Field(description="Allowed values: 'STREAMING'.")]
+    VpceId: Annotated[str, Field(description="Length: at least 1 characters.")]
 
 
 class AppBlockBuilderVpcConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(description="Items: 0 to 5 items. Each item: Length: at least 1 characters."),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None, Field(description="Each item: Length: at least 1 characters.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class AppBlockBuilderAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
+    """
+    The read-only attributes of a AWS::AppStream::AppBlockBuilder, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AppBlockBuilderProps(DeferredModel):
-    AccessEndpoints: list[AccessEndpoint] | None = None
-    AppBlockArns: list[str] | None = None
-    Description: str | None = None
-    DisableIMDSV1: bool | None = None
-    DisplayName: str | None = None
-    EnableDefaultInternetAccess: bool | None = None
-    IamRoleArn: str | None = None
-    InstanceType: str
-    Name: str
-    Platform: Literal["WINDOWS_SERVER_2019"]
-    Tags: list[Tag] | None = None
-    VpcConfig: AppBlockBuilderVpcConfig
+    """
+    The properties a program declares for a AWS::AppStream::AppBlockBuilder.
+    """
+
+    AccessEndpoints: Annotated[
+        list[AccessEndpoint] | None, Field(description="Items: 1 to 4 items. Items are unique.")
+    ] = None
+    AppBlockArns: Annotated[
+        list[str] | None,
+        Field(description="Items are unique. Write-only: sent to AWS, never read back."),
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    DisableIMDSV1: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DisplayName: Annotated[str | None, Field(description="Length: 0 to 100 characters.")] = None
+    EnableDefaultInternetAccess: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IamRoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$"
+        ),
+    ] = None
+    InstanceType: Annotated[str, Field(description="Length: at least 1 characters.")]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    Platform: Annotated[
+        Literal["WINDOWS_SERVER_2019"], Field(description="Allowed values: 'WINDOWS_SERVER_2019'.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None
+    VpcConfig: Annotated[
+        AppBlockBuilderVpcConfig, Field(description="Type: AppBlockBuilderVpcConfigDict.")
+    ]

@@ -7,10 +7,10 @@ Imported on first use by app_block.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AppBlockAttributes",
@@ -26,47 +26,95 @@ class AppBlockTagsItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class AppBlockTagsItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TagKey: str
-    TagValue: str
+    TagKey: Annotated[str, Field(description="Type: str.")]
+    TagValue: Annotated[str, Field(description="Type: str.")]
 
 
 class S3Location(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Bucket: str
-    S3Key: str | None = None
+    S3Bucket: Annotated[
+        str, Field(description="Pattern: ^[0-9a-z\\.\\-]*(?<!\\.)$ Length: 3 to 63 characters.")
+    ]
+    S3Key: Annotated[str | None, Field(description="Length: 1 to 1024 characters.")] = None
 
 
 class ScriptDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExecutableParameters: str | None = None
-    ExecutablePath: str
-    ScriptS3Location: S3Location
-    TimeoutInSeconds: int
+    ExecutableParameters: Annotated[
+        str | None, Field(description="Length: at least 1 characters.")
+    ] = None
+    ExecutablePath: Annotated[str, Field(description="Length: at least 1 characters.")]
+    ScriptS3Location: Annotated[S3Location, Field(description="Type: S3LocationDict.")]
+    TimeoutInSeconds: Annotated[int, Field(description="Type: int.")]
 
 
 class AppBlockAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
+    """
+    The read-only attributes of a AWS::AppStream::AppBlock, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AppBlockProps(DeferredModel):
-    Description: str | None = None
-    DisplayName: str | None = None
-    Name: str
-    PackagingType: Literal["APPSTREAM2", "CUSTOM"] | None = None
-    PostSetupScriptDetails: ScriptDetails | None = None
-    SetupScriptDetails: ScriptDetails | None = None
-    SourceS3Location: S3Location
-    Tags: list[AppBlockTagsItemOption1 | AppBlockTagsItemOption2] | None = None
+    """
+    The properties a program declares for a AWS::AppStream::AppBlock.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Length: 0 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DisplayName: Annotated[
+        str | None,
+        Field(
+            description="Length: 0 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    PackagingType: Annotated[
+        Literal["APPSTREAM2", "CUSTOM"] | None,
+        Field(
+            description="Allowed values: 'APPSTREAM2', 'CUSTOM'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PostSetupScriptDetails: Annotated[
+        ScriptDetails | None,
+        Field(
+            description="Type: ScriptDetailsDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SetupScriptDetails: Annotated[
+        ScriptDetails | None,
+        Field(
+            description="Type: ScriptDetailsDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceS3Location: Annotated[
+        S3Location,
+        Field(description="Type: S3LocationDict. Create-only: changing it replaces the resource."),
+    ]
+    Tags: Annotated[
+        list[AppBlockTagsItemOption1 | AppBlockTagsItemOption2] | None,
+        Field(description="Items are unique."),
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by application_entitlement_association.py, which re-export
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ApplicationEntitlementAssociationAttributes",
@@ -17,10 +19,22 @@ __all__ = [
 
 
 class ApplicationEntitlementAssociationProps(DeferredModel):
-    ApplicationIdentifier: str
-    EntitlementName: str
-    StackName: str
+    """
+    The properties a program declares for a AWS::AppStream::ApplicationEntitlementAssociation.
+    """
+
+    ApplicationIdentifier: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    EntitlementName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    StackName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
 
 
 class ApplicationEntitlementAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::AppStream::ApplicationEntitlementAssociation, set by AWS.
+    """

@@ -7,8 +7,10 @@ Imported on first use by application_fleet_association.py, which re-exports ever
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ApplicationFleetAssociationAttributes",
@@ -17,9 +19,19 @@ __all__ = [
 
 
 class ApplicationFleetAssociationProps(DeferredModel):
-    ApplicationArn: str
-    FleetName: str
+    """
+    The properties a program declares for a AWS::AppStream::ApplicationFleetAssociation.
+    """
+
+    ApplicationArn: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    FleetName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
 
 
 class ApplicationFleetAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::AppStream::ApplicationFleetAssociation, set by AWS.
+    """

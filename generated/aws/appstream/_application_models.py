@@ -7,10 +7,10 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationAttributes",
@@ -25,53 +25,98 @@ class ApplicationTagsItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ApplicationTagsItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TagKey: str
-    TagValue: str
+    TagKey: Annotated[str, Field(description="Type: str.")]
+    TagValue: Annotated[str, Field(description="Type: str.")]
 
 
 class S3Location(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Bucket: str
-    S3Key: str
+    S3Bucket: Annotated[
+        str, Field(description="Pattern: ^[0-9a-z\\.\\-]*(?<!\\.)$ Length: 3 to 63 characters.")
+    ]
+    S3Key: Annotated[str, Field(description="Length: 1 to 1024 characters.")]
 
 
 class ApplicationAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
+    """
+    The read-only attributes of a AWS::AppStream::Application, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$"
+        ),
+    ] = None
+    CreatedTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ApplicationProps(DeferredModel):
-    AppBlockArn: str
-    AttributesToDelete: list[str] | None = None
-    Description: str | None = None
-    DisplayName: str | None = None
-    IconS3Location: S3Location
-    InstanceFamilies: list[str]
-    LaunchParameters: str | None = None
-    LaunchPath: str
-    Name: str
-    Platforms: list[
-        Literal[
-            "AMAZON_LINUX2",
-            "RHEL8",
-            "ROCKY_LINUX8",
-            "UBUNTU_PRO_2404",
-            "WINDOWS",
-            "WINDOWS_SERVER_2016",
-            "WINDOWS_SERVER_2019",
-            "WINDOWS_SERVER_2022",
-            "WINDOWS_SERVER_2025",
-        ]
+    """
+    The properties a program declares for a AWS::AppStream::Application.
+    """
+
+    AppBlockArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$"
+        ),
     ]
-    Tags: list[ApplicationTagsItemOption1 | ApplicationTagsItemOption2] | None = None
-    WorkingDirectory: str | None = None
+    AttributesToDelete: Annotated[
+        list[str] | None,
+        Field(description="Items are unique. Write-only: sent to AWS, never read back."),
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    DisplayName: Annotated[str | None, Field(description="Length: 0 to 100 characters.")] = None
+    IconS3Location: Annotated[S3Location, Field(description="Type: S3LocationDict.")]
+    InstanceFamilies: Annotated[
+        list[str],
+        Field(
+            description="Items are unique. Each item: Length: at least 1 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    LaunchParameters: Annotated[str | None, Field(description="Length: at least 1 characters.")] = (
+        None
+    )
+    LaunchPath: Annotated[str, Field(description="Length: at least 1 characters.")]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    Platforms: Annotated[
+        list[
+            Literal[
+                "AMAZON_LINUX2",
+                "RHEL8",
+                "ROCKY_LINUX8",
+                "UBUNTU_PRO_2404",
+                "WINDOWS",
+                "WINDOWS_SERVER_2016",
+                "WINDOWS_SERVER_2019",
+                "WINDOWS_SERVER_2022",
+                "WINDOWS_SERVER_2025",
+            ]
+        ],
+        Field(
+            description="Items: 0 to 4 items. Items are unique. Each item: Allowed values: 'AMAZON_LINUX2', 'RHEL8', 'ROCKY_LINUX8', 'UBUNTU_PRO_2404', 'WINDOWS', 'WINDOWS_SERVER_2016', 'WINDOWS_SERVER_2019', 'WINDOWS_SERVER_2022', 'WINDOWS_SERVER_2025'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[ApplicationTagsItemOption1 | ApplicationTagsItemOption2] | None,
+        Field(description="Items are unique."),
+    ] = None
+    WorkingDirectory: Annotated[str | None, Field(description="Length: at least 1 characters.")] = (
+        None
+    )

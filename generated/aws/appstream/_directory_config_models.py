@@ -7,10 +7,10 @@ Imported on first use by directory_config.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DirectoryConfigAttributes",
@@ -24,24 +24,50 @@ class DirectoryConfigCertificateBasedAuthProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateAuthorityArn: str | None = None
-    Status: Literal["DISABLED", "ENABLED", "ENABLED_NO_DIRECTORY_LOGIN_FALLBACK"] | None = None
+    CertificateAuthorityArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$"
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["DISABLED", "ENABLED", "ENABLED_NO_DIRECTORY_LOGIN_FALLBACK"] | None,
+        Field(
+            description="Allowed values: 'DISABLED', 'ENABLED', 'ENABLED_NO_DIRECTORY_LOGIN_FALLBACK'."
+        ),
+    ] = None
 
 
 class DirectoryConfigServiceAccountCredentials(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountName: str
-    AccountPassword: str
+    AccountName: Annotated[str, Field(description="Length: at least 1 characters.")]
+    AccountPassword: Annotated[str, Field(description="Length: 1 to 127 characters.")]
 
 
 class DirectoryConfigAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::AppStream::DirectoryConfig, set by AWS.
+    """
 
 
 class DirectoryConfigProps(DeferredModel):
-    CertificateBasedAuthProperties: DirectoryConfigCertificateBasedAuthProperties | None = None
-    DirectoryName: str
-    OrganizationalUnitDistinguishedNames: list[str]
-    ServiceAccountCredentials: DirectoryConfigServiceAccountCredentials
+    """
+    The properties a program declares for a AWS::AppStream::DirectoryConfig.
+    """
+
+    CertificateBasedAuthProperties: Annotated[
+        DirectoryConfigCertificateBasedAuthProperties | None,
+        Field(description="Type: DirectoryConfigCertificateBasedAuthPropertiesDict."),
+    ] = None
+    DirectoryName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    OrganizationalUnitDistinguishedNames: Annotated[
+        list[str], Field(description="Each item: Length: 0 to 2000 characters.")
+    ]
+    ServiceAccountCredentials: Annotated[
+        DirectoryConfigServiceAccountCredentials,
+        Field(description="Type: DirectoryConfigServiceAccountCredentialsDict."),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by entitlement.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Attribute",
@@ -23,18 +23,40 @@ class Attribute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[str, Field(description="Length: at least 1 characters.")]
+    Value: Annotated[str, Field(description="Length: at least 1 characters.")]
 
 
 class EntitlementAttributes(DeferredModel):
-    CreatedTime: str | None = None
-    LastModifiedTime: str | None = None
+    """
+    The read-only attributes of a AWS::AppStream::Entitlement, set by AWS.
+    """
+
+    CreatedTime: Annotated[str | None, Field(description="Type: str.")] = None
+    LastModifiedTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EntitlementProps(DeferredModel):
-    AppVisibility: Literal["ALL", "ASSOCIATED"]
-    Attributes: list[Attribute]
-    Description: str | None = None
-    Name: str
-    StackName: str
+    """
+    The properties a program declares for a AWS::AppStream::Entitlement.
+    """
+
+    AppVisibility: Annotated[
+        Literal["ALL", "ASSOCIATED"], Field(description="Allowed values: 'ALL', 'ASSOCIATED'.")
+    ]
+    Attributes: Annotated[
+        list[Attribute], Field(description="Items: at least 1 items. Items are unique.")
+    ]
+    Description: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    StackName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$ Create-only: changing it replaces the resource."
+        ),
+    ]

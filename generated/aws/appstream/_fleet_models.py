@@ -7,10 +7,10 @@ Imported on first use by fleet.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FleetAttributes",
@@ -28,55 +28,79 @@ class FleetComputeCapacity(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DesiredInstances: int | None = None
-    DesiredSessions: int | None = None
+    DesiredInstances: Annotated[int | None, Field(description="Type: int.")] = None
+    DesiredSessions: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class FleetDomainJoinInfo(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DirectoryName: str | None = None
-    OrganizationalUnitDistinguishedName: str | None = None
+    DirectoryName: Annotated[str | None, Field(description="Type: str.")] = None
+    OrganizationalUnitDistinguishedName: Annotated[
+        str | None, Field(description="Length: 0 to 2000 characters.")
+    ] = None
 
 
 class FleetVpcConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(description="Items: 0 to 5 items. Each item: Length: at least 1 characters."),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None, Field(description="Each item: Length: at least 1 characters.")
+    ] = None
 
 
 class S3Location(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Bucket: str
-    S3Key: str
+    S3Bucket: Annotated[
+        str, Field(description="Pattern: ^[0-9a-z\\.\\-]*(?<!\\.)$ Length: 3 to 63 characters.")
+    ]
+    S3Key: Annotated[str, Field(description="Length: 1 to 1024 characters.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[\\S\\s]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[
+        str | None, Field(description="Pattern: ^[\\S\\s]*$ Length: at most 256 characters.")
+    ] = None
 
 
 class VolumeConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VolumeSizeInGb: int | None = None
+    VolumeSizeInGb: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class FleetAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::AppStream::Fleet, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="Pattern: ^arn:[a-z-]+:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:.+$"),
+    ] = None
 
 
 class FleetProps(DeferredModel):
-    AttributesToDelete: (
+    """
+    The properties a program declares for a AWS::AppStream::Fleet.
+    """
+
+    AttributesToDelete: Annotated[
         list[
             Literal[
                 "VPC_CONFIGURATION",
@@ -88,26 +112,64 @@ class FleetProps(DeferredModel):
                 "MAX_SESSIONS_PER_INSTANCE",
             ]
         ]
-        | None
-    ) = None
-    ComputeCapacity: FleetComputeCapacity | None = None
-    Description: str | None = None
-    DisableIMDSV1: bool | None = None
-    DisconnectTimeoutInSeconds: int | None = None
-    DisplayName: str | None = None
-    DomainJoinInfo: FleetDomainJoinInfo | None = None
-    EnableDefaultInternetAccess: bool | None = None
-    FleetType: str | None = None
-    IamRoleArn: str | None = None
-    IdleDisconnectTimeoutInSeconds: int | None = None
-    ImageArn: str | None = None
-    ImageName: str | None = None
-    InstanceType: str
-    MaxConcurrentSessions: int | None = None
-    MaxSessionsPerInstance: int | None = None
-    MaxUserDurationInSeconds: int | None = None
-    Name: str
-    Platform: (
+        | None,
+        Field(
+            description="Items are unique. Each item: Allowed values: 'VPC_CONFIGURATION', 'VPC_CONFIGURATION_SECURITY_GROUP_IDS', 'DOMAIN_JOIN_INFO', 'IAM_ROLE_ARN', 'USB_DEVICE_FILTER_STRINGS', 'SESSION_SCRIPT_S3_LOCATION', 'MAX_SESSIONS_PER_INSTANCE'. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ComputeCapacity: Annotated[
+        FleetComputeCapacity | None, Field(description="Type: FleetComputeCapacityDict.")
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
+    DisableIMDSV1: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DisconnectTimeoutInSeconds: Annotated[
+        int | None, Field(description="Range: 60 to 360000 (inclusive).")
+    ] = None
+    DisplayName: Annotated[str | None, Field(description="Length: 1 to 100 characters.")] = None
+    DomainJoinInfo: Annotated[
+        FleetDomainJoinInfo | None, Field(description="Type: FleetDomainJoinInfoDict.")
+    ] = None
+    EnableDefaultInternetAccess: Annotated[bool | None, Field(description="Type: bool.")] = None
+    FleetType: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^ALWAYS_ON$|^ON_DEMAND$|^ELASTIC$ Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IamRoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:iam::[0-9]{12}:role/.+$"
+        ),
+    ] = None
+    IdleDisconnectTimeoutInSeconds: Annotated[
+        int | None, Field(description="Range: 0 to 3600 (inclusive).")
+    ] = None
+    ImageArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z-]+:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:.+$ Length: at most 1024 characters."
+        ),
+    ] = None
+    ImageName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$ Length: 1 to 100 characters."
+        ),
+    ] = None
+    InstanceType: Annotated[str, Field(description="Length: at least 1 characters.")]
+    MaxConcurrentSessions: Annotated[int | None, Field(description="Type: int.")] = None
+    MaxSessionsPerInstance: Annotated[int | None, Field(description="Type: int.")] = None
+    MaxUserDurationInSeconds: Annotated[
+        int | None, Field(description="Range: 600 to 360000 (inclusive).")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Platform: Annotated[
         Literal[
             "AMAZON_LINUX2",
             "RHEL8",
@@ -119,11 +181,27 @@ class FleetProps(DeferredModel):
             "WINDOWS_SERVER_2022",
             "WINDOWS_SERVER_2025",
         ]
-        | None
-    ) = None
-    RootVolumeConfig: VolumeConfig | None = None
-    SessionScriptS3Location: S3Location | None = None
-    StreamView: Literal["APP", "DESKTOP"] | None = None
-    Tags: list[Tag] | None = None
-    UsbDeviceFilterStrings: list[str] | None = None
-    VpcConfig: FleetVpcConfig | None = None
+        | None,
+        Field(
+            description="Allowed values: 'AMAZON_LINUX2', 'RHEL8', 'ROCKY_LINUX8', 'UBUNTU_PRO_2404', 'WINDOWS', 'WINDOWS_SERVER_2016', 'WINDOWS_SERVER_2019', 'WINDOWS_SERVER_2022', 'WINDOWS_SERVER_2025'."
+        ),
+    ] = None
+    RootVolumeConfig: Annotated[
+        VolumeConfig | None, Field(description="Type: VolumeConfigDict.")
+    ] = None
+    SessionScriptS3Location: Annotated[
+        S3Location | None, Field(description="Type: S3LocationDict.")
+    ] = None
+    StreamView: Annotated[
+        Literal["APP", "DESKTOP"] | None, Field(description="Allowed values: 'APP', 'DESKTOP'.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 1 to 50 items.")] = None
+    UsbDeviceFilterStrings: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^((\\w*)\\s*(\\w*)\\s*\\,\\s*(\\w*)\\s*\\,\\s*\\*?(\\w*)\\s*\\,\\s*\\*?(\\w*)\\s*\\,\\s*\\*?\\d*\\s*\\,\\s*\\*?\\d*\\s*\\,\\s*[0-1]\\s*\\,\\s*[0-1]\\s*)$ Length: 0 to 100 characters."
+        ),
+    ] = None
+    VpcConfig: Annotated[FleetVpcConfig | None, Field(description="Type: FleetVpcConfigDict.")] = (
+        None
+    )

@@ -7,10 +7,10 @@ Imported on first use by image_builder.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessEndpoint",
@@ -27,60 +27,116 @@ class AccessEndpoint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndpointType: Literal["STREAMING"]
-    VpceId: str
+    EndpointType: Annotated[Literal["STREAMING"], Field(description="Allowed values: 'STREAMING'.")]
+    VpceId: Annotated[str, Field(description="Length: at least 1 characters.")]
 
 
 class ImageBuilderDomainJoinInfo(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DirectoryName: str | None = None
-    OrganizationalUnitDistinguishedName: str | None = None
+    DirectoryName: Annotated[str | None, Field(description="Type: str.")] = None
+    OrganizationalUnitDistinguishedName: Annotated[
+        str | None, Field(description="Length: 0 to 2000 characters.")
+    ] = None
 
 
 class ImageBuilderVpcConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(description="Items: 0 to 5 items. Each item: Length: at least 1 characters."),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None, Field(description="Each item: Length: at least 1 characters.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class VolumeConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VolumeSizeInGb: int | None = None
+    VolumeSizeInGb: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ImageBuilderAttributes(DeferredModel):
-    StreamingUrl: str | None = None
+    """
+    The read-only attributes of a AWS::AppStream::ImageBuilder, set by AWS.
+    """
+
+    StreamingUrl: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ImageBuilderProps(DeferredModel):
-    AccessEndpoints: list[AccessEndpoint] | None = None
-    AppstreamAgentVersion: str | None = None
-    Description: str | None = None
-    DisableIMDSV1: bool | None = None
-    DisplayName: str | None = None
-    DomainJoinInfo: ImageBuilderDomainJoinInfo | None = None
-    EnableDefaultInternetAccess: bool | None = None
-    IamRoleArn: str | None = None
-    ImageArn: str | None = None
-    ImageName: str | None = None
-    InstanceType: str
-    Name: str
-    RootVolumeConfig: VolumeConfig | None = None
-    SoftwaresToInstall: list[str] | None = None
-    SoftwaresToUninstall: list[str] | None = None
-    Tags: list[Tag] | None = None
-    VpcConfig: ImageBuilderVpcConfig | None = None
+    """
+    The properties a program declares for a AWS::AppStream::ImageBuilder.
+    """
+
+    AccessEndpoints: Annotated[
+        list[AccessEndpoint] | None, Field(description="Items: 1 to 4 items.")
+    ] = None
+    AppstreamAgentVersion: Annotated[
+        str | None, Field(description="Length: 1 to 100 characters.")
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    DisableIMDSV1: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DisplayName: Annotated[str | None, Field(description="Length: 0 to 100 characters.")] = None
+    DomainJoinInfo: Annotated[
+        ImageBuilderDomainJoinInfo | None,
+        Field(description="Type: ImageBuilderDomainJoinInfoDict."),
+    ] = None
+    EnableDefaultInternetAccess: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IamRoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$"
+        ),
+    ] = None
+    ImageArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$"
+        ),
+    ] = None
+    ImageName: Annotated[
+        str | None,
+        Field(
+            description="Length: at least 1 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    InstanceType: Annotated[str, Field(description="Length: at least 1 characters.")]
+    Name: Annotated[
+        str,
+        Field(
+            description="Length: at least 1 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RootVolumeConfig: Annotated[
+        VolumeConfig | None, Field(description="Type: VolumeConfigDict.")
+    ] = None
+    SoftwaresToInstall: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Length: at least 1 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SoftwaresToUninstall: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Length: at least 1 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    VpcConfig: Annotated[
+        ImageBuilderVpcConfig | None, Field(description="Type: ImageBuilderVpcConfigDict.")
+    ] = None

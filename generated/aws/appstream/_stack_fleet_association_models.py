@@ -7,8 +7,10 @@ Imported on first use by stack_fleet_association.py, which re-exports every name
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "StackFleetAssociationAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class StackFleetAssociationProps(DeferredModel):
-    FleetName: str
-    StackName: str
+    """
+    The properties a program declares for a AWS::AppStream::StackFleetAssociation.
+    """
+
+    FleetName: Annotated[
+        str,
+        Field(
+            description="The name of the fleet. To associate a fleet with a stack, you must specify a dependency on the fleet resource. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StackName: Annotated[
+        str,
+        Field(
+            description="The name of the stack. To associate a fleet with a stack, you must specify a dependency on the stack resource. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class StackFleetAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::AppStream::StackFleetAssociation, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by stack.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessEndpoint",
@@ -29,117 +29,307 @@ __all__ = [
 
 
 class AccessEndpoint(DeferredModel):
+    """
+    Describes an interface VPC endpoint (interface endpoint) that lets you create a private connection between the virtual private cloud (VPC) that you specify and AppStream 2.0. When you specify an interface endpoint for a stack, users of the stack can connect to AppStream 2.0 only through that endpoint. When you specify an interface endpoint for an image builder, administrators can connect to the image builder only through that endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndpointType: Literal["STREAMING"]
-    VpceId: str
+    EndpointType: Annotated[
+        Literal["STREAMING"], Field(description="The type of interface endpoint.")
+    ]
+    VpceId: Annotated[
+        str,
+        Field(
+            description="The identifier (ID) of the VPC in which the interface endpoint is used."
+        ),
+    ]
 
 
 class AgentAccessSetting(DeferredModel):
+    """
+    A permission setting for an agent action. Each setting specifies an agent action and whether it is enabled or disabled.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentAction: Literal["COMPUTER_INPUT", "COMPUTER_VISION", "FORWARD_MCP_TOOLS"]
-    Permission: Literal["DISABLED", "ENABLED"]
+    AgentAction: Annotated[
+        Literal["COMPUTER_INPUT", "COMPUTER_VISION", "FORWARD_MCP_TOOLS"],
+        Field(
+            description="The agent action to configure. Valid values are COMPUTER_VISION, COMPUTER_INPUT, and FORWARD_MCP_TOOLS. COMPUTER_VISION allows agents to take screenshots of the desktop. COMPUTER_INPUT allows agents to click, type, and scroll on the desktop and requires COMPUTER_VISION to also be enabled. FORWARD_MCP_TOOLS allows agents to interact with applications and the desktop operating system through direct MCP calls rather than using computer use tools. Forwards MCP tools configured on the WorkSpaces application session to the agent."
+        ),
+    ]
+    Permission: Annotated[
+        Literal["DISABLED", "ENABLED"],
+        Field(description="Whether the agent action is enabled or disabled."),
+    ]
 
 
 class StackAgentAccessConfig(DeferredModel):
+    """
+    The configuration for agent access on a stack. Agent access enables AI agents to interact with desktop applications during streaming sessions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3BucketArn: str | None = None
-    ScreenImageFormat: Literal["JPEG", "PNG"]
-    ScreenResolution: Literal["W_1280xH_720"]
-    ScreenshotsUploadEnabled: bool | None = None
-    Settings: list[AgentAccessSetting]
-    UserControlMode: Literal["DISABLED", "VIEW_ONLY", "VIEW_STOP"] | None = None
+    S3BucketArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon S3 bucket where agent screenshots are stored. Required when ScreenshotsUploadEnabled is true."
+        ),
+    ] = None
+    ScreenImageFormat: Annotated[
+        Literal["JPEG", "PNG"], Field(description="The image format for agent screen captures.")
+    ]
+    ScreenResolution: Annotated[
+        Literal["W_1280xH_720"],
+        Field(description="The screen resolution for the agent streaming environment."),
+    ]
+    ScreenshotsUploadEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether screenshot uploads to Amazon S3 are enabled for agent sessions."
+        ),
+    ] = None
+    Settings: Annotated[
+        list[AgentAccessSetting],
+        Field(
+            description="The list of agent access settings that define permissions for each agent action. You must specify at least one setting."
+        ),
+    ]
+    UserControlMode: Annotated[
+        Literal["DISABLED", "VIEW_ONLY", "VIEW_STOP"] | None,
+        Field(
+            description="The user control mode for agent sessions. This setting determines how users can interact with agent sessions. Valid values are VIEW_ONLY, VIEW_STOP, and DISABLED."
+        ),
+    ] = None
 
 
 class StackApplicationSettings(DeferredModel):
+    """
+    The persistent application settings for users of a stack.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    SettingsGroup: str | None = None
+    Enabled: Annotated[
+        bool,
+        Field(
+            description="Enables or disables persistent application settings for users during their streaming sessions."
+        ),
+    ]
+    SettingsGroup: Annotated[
+        str | None,
+        Field(
+            description="The path prefix for the S3 bucket where users' persistent application settings are stored. You can allow the same persistent application settings to be used across multiple stacks by specifying the same settings group for each stack."
+        ),
+    ] = None
 
 
 class StackStreamingExperienceSettings(DeferredModel):
+    """
+    The streaming protocol that you want your stack to prefer. This can be UDP or TCP. Currently, UDP is only supported in the Windows native client.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PreferredProtocol: Literal["TCP", "UDP"] | None = None
+    PreferredProtocol: Annotated[
+        Literal["TCP", "UDP"] | None,
+        Field(
+            description="The preferred protocol that you want to use while streaming your application."
+        ),
+    ] = None
 
 
 class StorageConnector(DeferredModel):
+    """
+    A connector that enables persistent storage for users.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectorType: Literal["GOOGLE_DRIVE", "HOMEFOLDERS", "ONE_DRIVE"]
-    Domains: list[str] | None = None
-    ResourceIdentifier: str | None = None
+    ConnectorType: Annotated[
+        Literal["GOOGLE_DRIVE", "HOMEFOLDERS", "ONE_DRIVE"],
+        Field(description="The type of storage connector."),
+    ]
+    Domains: Annotated[
+        list[str] | None, Field(description="The names of the domains for the account.")
+    ] = None
+    ResourceIdentifier: Annotated[
+        str | None, Field(description="The ARN of the storage connector.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    The tag of the stack.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class UrlRedirectionConfig(DeferredModel):
+    """
+    The configuration for URL redirection.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedUrls: list[str] | None = None
-    DeniedUrls: list[str] | None = None
-    Enabled: bool
+    AllowedUrls: Annotated[
+        list[str] | None, Field(description="The URLs that are allowed for redirection.")
+    ] = None
+    DeniedUrls: Annotated[
+        list[str] | None, Field(description="The URLs that are denied for redirection.")
+    ] = None
+    Enabled: Annotated[
+        bool, Field(description="Specifies whether URL redirection is enabled or disabled.")
+    ]
 
 
 class UserSetting(DeferredModel):
+    """
+    Specifies an action and whether the action is enabled or disabled for users during their streaming sessions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal[
-        "AUTO_TIME_ZONE_REDIRECTION",
-        "CLIPBOARD_COPY_FROM_LOCAL_DEVICE",
-        "CLIPBOARD_COPY_TO_LOCAL_DEVICE",
-        "DOMAIN_PASSWORD_SIGNIN",
-        "DOMAIN_SMART_CARD_SIGNIN",
-        "FILE_DOWNLOAD",
-        "FILE_UPLOAD",
-        "PRINTING_TO_LOCAL_DEVICE",
+    Action: Annotated[
+        Literal[
+            "AUTO_TIME_ZONE_REDIRECTION",
+            "CLIPBOARD_COPY_FROM_LOCAL_DEVICE",
+            "CLIPBOARD_COPY_TO_LOCAL_DEVICE",
+            "DOMAIN_PASSWORD_SIGNIN",
+            "DOMAIN_SMART_CARD_SIGNIN",
+            "FILE_DOWNLOAD",
+            "FILE_UPLOAD",
+            "PRINTING_TO_LOCAL_DEVICE",
+        ],
+        Field(description="The action that is enabled or disabled."),
     ]
-    MaximumLength: int | None = None
-    Permission: Literal["DISABLED", "ENABLED"]
+    MaximumLength: Annotated[
+        int | None,
+        Field(
+            description="Specifies the number of characters that can be copied by end users from the local device to the remote session, and to the local device from the remote session. This can be specified only for the CLIPBOARD_COPY_FROM_LOCAL_DEVICE and CLIPBOARD_COPY_TO_LOCAL_DEVICE actions. This defaults to 20,971,520 (20 MB) when unspecified and the permission is ENABLED. This can't be specified when the permission is DISABLED. The value can be between 1 and 20,971,520 (20 MB)."
+        ),
+    ] = None
+    Permission: Annotated[
+        Literal["DISABLED", "ENABLED"],
+        Field(description="Indicates whether the action is enabled or disabled."),
+    ]
 
 
 class StackAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::AppStream::Stack, set by AWS.
+    """
 
 
 class StackContentRedirection(DeferredModel):
+    """
+    The content redirection settings for the stack.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HostToClient: UrlRedirectionConfig | None = None
+    HostToClient: Annotated[
+        UrlRedirectionConfig | None,
+        Field(
+            description="The URL redirection configuration from the streaming session host to the client."
+        ),
+    ] = None
 
 
 class StackProps(DeferredModel):
-    AccessEndpoints: list[AccessEndpoint] | None = None
-    AgentAccessConfig: StackAgentAccessConfig | None = None
-    ApplicationSettings: StackApplicationSettings | None = None
-    AttributesToDelete: list[str] | None = None
-    ContentRedirection: StackContentRedirection | None = None
-    DeleteStorageConnectors: bool | None = None
-    Description: str | None = None
-    DisplayName: str | None = None
-    EmbedHostDomains: list[str] | None = None
-    FeedbackURL: str | None = None
-    Name: str | None = None
-    RedirectURL: str | None = None
-    StorageConnectors: list[StorageConnector] | None = None
-    StreamingExperienceSettings: StackStreamingExperienceSettings | None = None
-    Tags: list[Tag] | None = None
-    UserSettings: list[UserSetting] | None = None
+    """
+    The properties a program declares for a AWS::AppStream::Stack.
+    """
+
+    AccessEndpoints: Annotated[
+        list[AccessEndpoint] | None,
+        Field(
+            description="The list of virtual private cloud (VPC) interface endpoint objects. Users of the stack can connect to AppStream 2.0 only through the specified endpoints."
+        ),
+    ] = None
+    AgentAccessConfig: Annotated[
+        StackAgentAccessConfig | None,
+        Field(
+            description="The configuration for agent access on the stack. If specified, agent access is enabled for the stack."
+        ),
+    ] = None
+    ApplicationSettings: Annotated[
+        StackApplicationSettings | None,
+        Field(
+            description="The persistent application settings for users of the stack. When these settings are enabled, changes that users make to applications and Windows settings are automatically saved after each session and applied to the next session."
+        ),
+    ] = None
+    AttributesToDelete: Annotated[
+        list[str] | None,
+        Field(
+            description="The stack attributes to delete. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ContentRedirection: Annotated[
+        StackContentRedirection | None,
+        Field(
+            description="The content redirection settings for the stack. These settings control URL redirection between the streaming session and the local device."
+        ),
+    ] = None
+    DeleteStorageConnectors: Annotated[
+        bool | None,
+        Field(
+            description="This parameter has been deprecated. Deletes the storage connectors currently enabled for the stack. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="The description to display.")] = None
+    DisplayName: Annotated[str | None, Field(description="The stack name to display.")] = None
+    EmbedHostDomains: Annotated[
+        list[str] | None,
+        Field(
+            description="The domains where AppStream 2.0 streaming sessions can be embedded in an iframe. You must approve the domains that you want to host embedded AppStream 2.0 streaming sessions."
+        ),
+    ] = None
+    FeedbackURL: Annotated[
+        str | None,
+        Field(
+            description="The URL that users are redirected to after they click the Send Feedback link. If no URL is specified, no Send Feedback link is displayed."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(description="The name of the stack. Create-only: changing it replaces the resource."),
+    ] = None
+    RedirectURL: Annotated[
+        str | None,
+        Field(
+            description="The URL that users are redirected to after their streaming session ends."
+        ),
+    ] = None
+    StorageConnectors: Annotated[
+        list[StorageConnector] | None, Field(description="The storage connectors to enable.")
+    ] = None
+    StreamingExperienceSettings: Annotated[
+        StackStreamingExperienceSettings | None,
+        Field(
+            description="The streaming protocol that you want your stack to prefer. This can be UDP or TCP. Currently, UDP is only supported in the Windows native client."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="An array of key-value pairs.")] = None
+    UserSettings: Annotated[
+        list[UserSetting] | None,
+        Field(
+            description="The actions that are enabled or disabled for users during their streaming sessions. By default, these actions are enabled."
+        ),
+    ] = None

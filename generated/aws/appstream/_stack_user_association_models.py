@@ -7,8 +7,10 @@ Imported on first use by stack_user_association.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "StackUserAssociationAttributes",
@@ -17,11 +19,37 @@ __all__ = [
 
 
 class StackUserAssociationProps(DeferredModel):
-    AuthenticationType: str
-    SendEmailNotification: bool | None = None
-    StackName: str
-    UserName: str
+    """
+    The properties a program declares for a AWS::AppStream::StackUserAssociation.
+    """
+
+    AuthenticationType: Annotated[
+        str,
+        Field(
+            description="The authentication type for the user who is associated with the stack. You must specify USERPOOL. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SendEmailNotification: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether a welcome email is sent to a user after the user is created in the user pool. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StackName: Annotated[
+        str,
+        Field(
+            description="The name of the stack that is associated with the user. Create-only: changing it replaces the resource."
+        ),
+    ]
+    UserName: Annotated[
+        str,
+        Field(
+            description="The name of the user who is associated with the stack. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class StackUserAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::AppStream::StackUserAssociation, set by AWS.
+    """

@@ -7,9 +7,10 @@ Imported on first use by user.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "UserAttributes",
@@ -18,12 +19,50 @@ __all__ = [
 
 
 class UserProps(DeferredModel):
-    AuthenticationType: Literal["API", "AWS_AD", "SAML", "USERPOOL"]
-    FirstName: str | None = None
-    LastName: str | None = None
-    MessageAction: Literal["RESEND", "SUPPRESS"] | None = None
-    UserName: str
+    """
+    The properties a program declares for a AWS::AppStream::User.
+    """
+
+    AuthenticationType: Annotated[
+        Literal["API", "AWS_AD", "SAML", "USERPOOL"],
+        Field(
+            description="The authentication type for the user. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FirstName: Annotated[
+        str | None,
+        Field(
+            description="The first name, or given name, of the user. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LastName: Annotated[
+        str | None,
+        Field(
+            description="The last name, or surname, of the user. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MessageAction: Annotated[
+        Literal["RESEND", "SUPPRESS"] | None,
+        Field(
+            description="The action to take for the welcome email that is sent to a user after the user is created in the user pool. If you specify SUPPRESS, no email is sent. If you specify RESEND, do not specify the first name or last name of the user. If the value is null, the email is sent. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    UserName: Annotated[
+        str,
+        Field(
+            description="The email address of the user. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class UserAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::AppStream::User, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Returns the Amazon Resource Name (ARN) for the Amazon AppStream User resource."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,49 +67,52 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AppBlockTagsItemOption1Dict = TypedDict(
-    "AppBlockTagsItemOption1Dict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-AppBlockTagsItemOption2Dict = TypedDict(
-    "AppBlockTagsItemOption2Dict",
-    {
-        "TagKey": "Required[str]",
-        "TagValue": "Required[str]",
-    },
-    total=False,
-)
+class AppBlockTagsItemOption1Dict(TypedDict, total=False):
+    """AppBlockTagsItemOption1 as a plain dict."""
 
-S3LocationDict = TypedDict(
-    "S3LocationDict",
-    {
-        "S3Bucket": "Required[str]",
-        "S3Key": "str",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
 
-ScriptDetailsDict = TypedDict(
-    "ScriptDetailsDict",
-    {
-        "ExecutableParameters": "str",
-        "ExecutablePath": "Required[str]",
-        "ScriptS3Location": "Required[S3LocationDict]",
-        "TimeoutInSeconds": "Required[int]",
-    },
-    total=False,
-)
 
+class AppBlockTagsItemOption2Dict(TypedDict, total=False):
+    """AppBlockTagsItemOption2 as a plain dict."""
+
+    TagKey: Required[str]
+    """Type: str."""
+    TagValue: Required[str]
+    """Type: str."""
+
+
+class S3LocationDict(TypedDict, total=False):
+    """S3Location as a plain dict."""
+
+    S3Bucket: Required[str]
+    """Pattern: ^[0-9a-z\\.\\-]*(?<!\\.)$ Length: 3 to 63 characters."""
+    S3Key: str
+    """Length: 1 to 1024 characters."""
+
+
+class ScriptDetailsDict(TypedDict, total=False):
+    """ScriptDetails as a plain dict."""
+
+    ExecutableParameters: str
+    """Length: at least 1 characters."""
+    ExecutablePath: Required[str]
+    """Length: at least 1 characters."""
+    ScriptS3Location: Required[S3LocationDict]
+    """Type: S3LocationDict."""
+    TimeoutInSeconds: Required[int]
+    """Type: int."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppStream::AppBlock",
     schema_file="aws-appstream-appblock.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedTime"),
     create_only=(
         "/Name",
@@ -116,18 +123,9 @@ METADATA = _TypeMetadata(
         "/PackagingType",
         "/PostSetupScriptDetails",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "SourceS3Location"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -136,74 +134,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {"type": "string"},
-        "PackagingType": {"enum": ["APPSTREAM2", "CUSTOM"], "type": "string"},
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Bucket": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^[0-9a-z\\.\\-]*(?<!\\.)$",
-                    "type": "string",
-                },
-                "S3Key": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["S3Bucket"],
-            "type": "object",
-        },
-        "ScriptDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "ExecutableParameters": {"minLength": 1, "type": "string"},
-                "ExecutablePath": {"minLength": 1, "type": "string"},
-                "ScriptS3Location": {"$ref": "#/definitions/S3Location"},
-                "TimeoutInSeconds": {"type": "integer"},
-            },
-            "required": ["ScriptS3Location", "ExecutablePath", "TimeoutInSeconds"],
-            "type": "object",
-        },
-        "Tag": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-                    "required": ["Key", "Value"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"TagKey": {"type": "string"}, "TagValue": {"type": "string"}},
-                    "required": ["TagKey", "TagValue"],
-                    "type": "object",
-                },
-            ]
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "CreatedTime": {"type": "string"},
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "DisplayName": {"maxLength": 100, "minLength": 0, "type": "string"},
-        "Name": {"pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$", "type": "string"},
-        "PackagingType": {"$ref": "#/definitions/PackagingType"},
-        "PostSetupScriptDetails": {"$ref": "#/definitions/ScriptDetails"},
-        "SetupScriptDetails": {"$ref": "#/definitions/ScriptDetails"},
-        "SourceS3Location": {"$ref": "#/definitions/S3Location"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name", "SourceS3Location"],
-}
-
 
 class AppBlock(_Resource):
     """AWS::AppStream::AppBlock: Resource Type definition for AWS::AppStream::AppBlock
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, DisplayName, Description,
+    SourceS3Location, SetupScriptDetails, PackagingType, PostSetupScriptDetails.
+    Read-only attributes (known once deployed): Arn, CreatedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appstream-appblock.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -211,12 +152,15 @@ class AppBlock(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AppBlockAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "app_block.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     CreatedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DisplayName: str
     Name: str
@@ -226,33 +170,51 @@ class AppBlock(_Resource):
     SourceS3Location: S3LocationDict
     Tags: list[AppBlockTagsItemOption1Dict | AppBlockTagsItemOption2Dict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        SourceS3Location: S3Location | S3LocationDict,
+        Description: str | None = None,
+        DisplayName: str | None = None,
+        PackagingType: Literal["APPSTREAM2", "CUSTOM"] | None = None,
+        PostSetupScriptDetails: ScriptDetails | ScriptDetailsDict | None = None,
+        SetupScriptDetails: ScriptDetails | ScriptDetailsDict | None = None,
+        Tags: list[
+            AppBlockTagsItemOption1
+            | AppBlockTagsItemOption1Dict
+            | AppBlockTagsItemOption2
+            | AppBlockTagsItemOption2Dict
+        ]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppStream::AppBlock; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            SourceS3Location: S3Location | S3LocationDict,
-            Description: str | None = None,
-            DisplayName: str | None = None,
-            PackagingType: Literal["APPSTREAM2", "CUSTOM"] | None = None,
-            PostSetupScriptDetails: ScriptDetails | ScriptDetailsDict | None = None,
-            SetupScriptDetails: ScriptDetails | ScriptDetailsDict | None = None,
-            Tags: list[
-                AppBlockTagsItemOption1
-                | AppBlockTagsItemOption1Dict
-                | AppBlockTagsItemOption2
-                | AppBlockTagsItemOption2Dict
-            ]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppStream::AppBlock; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$ Create-only: changing it replaces the
+                resource. Required.
+            SourceS3Location: Type: S3LocationDict. Create-only: changing it replaces the resource.
+                Required.
+            Description: Length: 0 to 256 characters. Create-only: changing it replaces the
+                resource.
+            DisplayName: Length: 0 to 100 characters. Create-only: changing it replaces the
+                resource.
+            PackagingType: Allowed values: 'APPSTREAM2', 'CUSTOM'. Create-only: changing it replaces
+                the resource.
+            PostSetupScriptDetails: Type: ScriptDetailsDict. Create-only: changing it replaces the
+                resource.
+            SetupScriptDetails: Type: ScriptDetailsDict. Create-only: changing it replaces the
+                resource.
+            Tags: Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

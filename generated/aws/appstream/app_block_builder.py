@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,42 +63,42 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccessEndpointDict = TypedDict(
-    "AccessEndpointDict",
-    {
-        "EndpointType": "Required[Literal['STREAMING']]",
-        "VpceId": "Required[str]",
-    },
-    total=False,
-)
 
-AppBlockBuilderVpcConfigDict = TypedDict(
-    "AppBlockBuilderVpcConfigDict",
-    {
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "list[str]",
-    },
-    total=False,
-)
+class AccessEndpointDict(TypedDict, total=False):
+    """AccessEndpoint as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    EndpointType: Required[Literal["STREAMING"]]
+    """Allowed values: 'STREAMING'."""
+    VpceId: Required[str]
+    """Length: at least 1 characters."""
 
+
+class AppBlockBuilderVpcConfigDict(TypedDict, total=False):
+    """AppBlockBuilderVpcConfig as a plain dict."""
+
+    SecurityGroupIds: list[str]
+    """Items: 0 to 5 items. Each item: Length: at least 1 characters."""
+    SubnetIds: list[str]
+    """Each item: Length: at least 1 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppStream::AppBlockBuilder",
     schema_file="aws-appstream-appblockbuilder.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedTime"),
     create_only=("/Name",),
     write_only=("/AppBlockArns",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AccessEndpoints",
         "/AppBlockArns",
@@ -103,14 +107,7 @@ METADATA = _TypeMetadata(
         "/VpcConfig/SubnetIds",
     ),
     required=("Name", "Platform", "InstanceType", "VpcConfig"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -120,83 +117,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "EndpointType": {"enum": ["STREAMING"], "type": "string"},
-                "VpceId": {"minLength": 1, "type": "string"},
-            },
-            "required": ["EndpointType", "VpceId"],
-            "type": "object",
-        },
-        "Arn": {"type": "string"},
-        "PlatformType": {"enum": ["WINDOWS_SERVER_2019"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {"minLength": 1, "type": "string"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SubnetIds": {
-                    "items": {"minLength": 1, "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessEndpoints": {
-            "items": {"$ref": "#/definitions/AccessEndpoint"},
-            "maxItems": 4,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "AppBlockArns": {
-            "items": {"$ref": "#/definitions/Arn"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "CreatedTime": {"type": "string"},
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "DisableIMDSV1": {"type": "boolean"},
-        "DisplayName": {"maxLength": 100, "minLength": 0, "type": "string"},
-        "EnableDefaultInternetAccess": {"type": "boolean"},
-        "IamRoleArn": {
-            "pattern": "^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$",
-            "type": "string",
-        },
-        "InstanceType": {"minLength": 1, "type": "string"},
-        "Name": {"pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$", "type": "string"},
-        "Platform": {"$ref": "#/definitions/PlatformType"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VpcConfig": {"$ref": "#/definitions/VpcConfig"},
-    },
-    "required": ["Name", "Platform", "InstanceType", "VpcConfig"],
-}
-
 
 class AppBlockBuilder(_Resource):
-    """AWS::AppStream::AppBlockBuilder: Resource Type definition for AWS::AppStream::AppBlockBuilder.
+    """AWS::AppStream::AppBlockBuilder: Resource Type definition for
+    AWS::AppStream::AppBlockBuilder.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): AppBlockArns.
+    Read-only attributes (known once deployed): Arn, CreatedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appstream-appblockbuilder.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -204,12 +136,15 @@ class AppBlockBuilder(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AppBlockBuilderAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "app_block_builder.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     CreatedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessEndpoints: list[AccessEndpointDict]
     AppBlockArns: list[str]
     Description: str
@@ -223,31 +158,48 @@ class AppBlockBuilder(_Resource):
     Tags: list[TagDict]
     VpcConfig: AppBlockBuilderVpcConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceType: str,
+        Name: str,
+        Platform: Literal["WINDOWS_SERVER_2019"],
+        VpcConfig: AppBlockBuilderVpcConfig | AppBlockBuilderVpcConfigDict,
+        AccessEndpoints: list[AccessEndpoint | AccessEndpointDict] | None = None,
+        AppBlockArns: list[str] | None = None,
+        Description: str | None = None,
+        DisableIMDSV1: bool | None = None,
+        DisplayName: str | None = None,
+        EnableDefaultInternetAccess: bool | None = None,
+        IamRoleArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppStream::AppBlockBuilder; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceType: str,
-            Name: str,
-            Platform: Literal["WINDOWS_SERVER_2019"],
-            VpcConfig: AppBlockBuilderVpcConfig | AppBlockBuilderVpcConfigDict,
-            AccessEndpoints: list[AccessEndpoint | AccessEndpointDict] | None = None,
-            AppBlockArns: list[str] | None = None,
-            Description: str | None = None,
-            DisableIMDSV1: bool | None = None,
-            DisplayName: str | None = None,
-            EnableDefaultInternetAccess: bool | None = None,
-            IamRoleArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppStream::AppBlockBuilder; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceType: Length: at least 1 characters. Required.
+            Name: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$ Create-only: changing it replaces the
+                resource. Required.
+            Platform: Allowed values: 'WINDOWS_SERVER_2019'. Required.
+            VpcConfig: Type: AppBlockBuilderVpcConfigDict. Required.
+            AccessEndpoints: Items: 1 to 4 items. Items are unique.
+            AppBlockArns: Items are unique. Write-only: sent to AWS, never read back.
+            Description: Length: 0 to 256 characters.
+            DisableIMDSV1: Type: bool.
+            DisplayName: Length: 0 to 100 characters.
+            EnableDefaultInternetAccess: Type: bool.
+            IamRoleArn: Pattern:
+                ^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$
+            Tags: Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,42 +63,42 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationTagsItemOption1Dict = TypedDict(
-    "ApplicationTagsItemOption1Dict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-ApplicationTagsItemOption2Dict = TypedDict(
-    "ApplicationTagsItemOption2Dict",
-    {
-        "TagKey": "Required[str]",
-        "TagValue": "Required[str]",
-    },
-    total=False,
-)
+class ApplicationTagsItemOption1Dict(TypedDict, total=False):
+    """ApplicationTagsItemOption1 as a plain dict."""
 
-S3LocationDict = TypedDict(
-    "S3LocationDict",
-    {
-        "S3Bucket": "Required[str]",
-        "S3Key": "Required[str]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
 
+
+class ApplicationTagsItemOption2Dict(TypedDict, total=False):
+    """ApplicationTagsItemOption2 as a plain dict."""
+
+    TagKey: Required[str]
+    """Type: str."""
+    TagValue: Required[str]
+    """Type: str."""
+
+
+class S3LocationDict(TypedDict, total=False):
+    """S3Location as a plain dict."""
+
+    S3Bucket: Required[str]
+    """Pattern: ^[0-9a-z\\.\\-]*(?<!\\.)$ Length: 3 to 63 characters."""
+    S3Key: Required[str]
+    """Length: 1 to 1024 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppStream::Application",
     schema_file="aws-appstream-application.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedTime"),
     create_only=("/Name", "/InstanceFamilies", "/Platforms"),
     write_only=("/AttributesToDelete",),
-    conditional_create_only=(),
     unordered_arrays=("/AttributesToDelete", "/InstanceFamilies", "/Platforms", "/Tags"),
     required=(
         "Name",
@@ -104,14 +108,7 @@ METADATA = _TypeMetadata(
         "InstanceFamilies",
         "AppBlockArn",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -120,105 +117,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApplicationAttribute": {"type": "string"},
-        "Arn": {
-            "pattern": "^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$",
-            "type": "string",
-        },
-        "PlatformType": {
-            "enum": [
-                "AMAZON_LINUX2",
-                "RHEL8",
-                "ROCKY_LINUX8",
-                "UBUNTU_PRO_2404",
-                "WINDOWS",
-                "WINDOWS_SERVER_2016",
-                "WINDOWS_SERVER_2019",
-                "WINDOWS_SERVER_2022",
-                "WINDOWS_SERVER_2025",
-            ],
-            "type": "string",
-        },
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Bucket": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^[0-9a-z\\.\\-]*(?<!\\.)$",
-                    "type": "string",
-                },
-                "S3Key": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["S3Bucket", "S3Key"],
-            "type": "object",
-        },
-        "Tag": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-                    "required": ["Key", "Value"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"TagKey": {"type": "string"}, "TagValue": {"type": "string"}},
-                    "required": ["TagKey", "TagValue"],
-                    "type": "object",
-                },
-            ]
-        },
-    },
-    "properties": {
-        "AppBlockArn": {"$ref": "#/definitions/Arn"},
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "AttributesToDelete": {
-            "items": {"$ref": "#/definitions/ApplicationAttribute"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CreatedTime": {"type": "string"},
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "DisplayName": {"maxLength": 100, "minLength": 0, "type": "string"},
-        "IconS3Location": {"$ref": "#/definitions/S3Location"},
-        "InstanceFamilies": {
-            "items": {"minLength": 1, "type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "LaunchParameters": {"minLength": 1, "type": "string"},
-        "LaunchPath": {"minLength": 1, "type": "string"},
-        "Name": {"pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$", "type": "string"},
-        "Platforms": {
-            "items": {"$ref": "#/definitions/PlatformType"},
-            "maxItems": 4,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "WorkingDirectory": {"minLength": 1, "type": "string"},
-    },
-    "required": [
-        "Name",
-        "IconS3Location",
-        "LaunchPath",
-        "Platforms",
-        "InstanceFamilies",
-        "AppBlockArn",
-    ],
-}
-
 
 class Application(_Resource):
     """AWS::AppStream::Application: Resource Type definition for AWS::AppStream::Application
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, InstanceFamilies, Platforms.
+    Write-only (sent to AWS, never read back): AttributesToDelete.
+    Read-only attributes (known once deployed): Arn, CreatedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appstream-application.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -226,12 +135,16 @@ class Application(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$"""
     CreatedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppBlockArn: str
     AttributesToDelete: list[str]
     Description: str
@@ -257,49 +170,71 @@ class Application(_Resource):
     Tags: list[ApplicationTagsItemOption1Dict | ApplicationTagsItemOption2Dict]
     WorkingDirectory: str
 
-    if TYPE_CHECKING:
-
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AppBlockArn: str,
-            IconS3Location: S3Location | S3LocationDict,
-            InstanceFamilies: list[str],
-            LaunchPath: str,
-            Name: str,
-            Platforms: list[
-                Literal[
-                    "AMAZON_LINUX2",
-                    "RHEL8",
-                    "ROCKY_LINUX8",
-                    "UBUNTU_PRO_2404",
-                    "WINDOWS",
-                    "WINDOWS_SERVER_2016",
-                    "WINDOWS_SERVER_2019",
-                    "WINDOWS_SERVER_2022",
-                    "WINDOWS_SERVER_2025",
-                ]
-            ],
-            AttributesToDelete: list[str] | None = None,
-            Description: str | None = None,
-            DisplayName: str | None = None,
-            LaunchParameters: str | None = None,
-            Tags: list[
-                ApplicationTagsItemOption1
-                | ApplicationTagsItemOption1Dict
-                | ApplicationTagsItemOption2
-                | ApplicationTagsItemOption2Dict
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AppBlockArn: str,
+        IconS3Location: S3Location | S3LocationDict,
+        InstanceFamilies: list[str],
+        LaunchPath: str,
+        Name: str,
+        Platforms: list[
+            Literal[
+                "AMAZON_LINUX2",
+                "RHEL8",
+                "ROCKY_LINUX8",
+                "UBUNTU_PRO_2404",
+                "WINDOWS",
+                "WINDOWS_SERVER_2016",
+                "WINDOWS_SERVER_2019",
+                "WINDOWS_SERVER_2022",
+                "WINDOWS_SERVER_2025",
             ]
-            | None = None,
-            WorkingDirectory: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppStream::Application; `await` it inside an App to deploy it.
+        ],
+        AttributesToDelete: list[str] | None = None,
+        Description: str | None = None,
+        DisplayName: str | None = None,
+        LaunchParameters: str | None = None,
+        Tags: list[
+            ApplicationTagsItemOption1
+            | ApplicationTagsItemOption1Dict
+            | ApplicationTagsItemOption2
+            | ApplicationTagsItemOption2Dict
+        ]
+        | None = None,
+        WorkingDirectory: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppStream::Application; `await` it inside an App to deploy it.
 
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AppBlockArn: Pattern:
+                ^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$
+                Required.
+            IconS3Location: Type: S3LocationDict. Required.
+            InstanceFamilies: Items are unique. Each item: Length: at least 1 characters.
+                Create-only: changing it replaces the resource. Required.
+            LaunchPath: Length: at least 1 characters. Required.
+            Name: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$ Create-only: changing it replaces the
+                resource. Required.
+            Platforms: Items: 0 to 4 items. Items are unique. Each item: Allowed values:
+                'AMAZON_LINUX2', 'RHEL8', 'ROCKY_LINUX8', 'UBUNTU_PRO_2404', 'WINDOWS',
+                'WINDOWS_SERVER_2016', 'WINDOWS_SERVER_2019', 'WINDOWS_SERVER_2022',
+                'WINDOWS_SERVER_2025'. Create-only: changing it replaces the resource. Required.
+            AttributesToDelete: Items are unique. Write-only: sent to AWS, never read back.
+            Description: Length: 0 to 256 characters.
+            DisplayName: Length: 0 to 100 characters.
+            LaunchParameters: Length: at least 1 characters.
+            Tags: Items are unique.
+            WorkingDirectory: Length: at least 1 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DirectoryConfigCertificateBasedAuthPropertiesDict = TypedDict(
-    "DirectoryConfigCertificateBasedAuthPropertiesDict",
-    {
-        "CertificateAuthorityArn": "str",
-        "Status": "Literal['DISABLED', 'ENABLED', 'ENABLED_NO_DIRECTORY_LOGIN_FALLBACK']",
-    },
-    total=False,
-)
 
-DirectoryConfigServiceAccountCredentialsDict = TypedDict(
-    "DirectoryConfigServiceAccountCredentialsDict",
-    {
-        "AccountName": "Required[str]",
-        "AccountPassword": "Required[str]",
-    },
-    total=False,
-)
+class DirectoryConfigCertificateBasedAuthPropertiesDict(TypedDict, total=False):
+    """DirectoryConfigCertificateBasedAuthProperties as a plain dict."""
 
+    CertificateAuthorityArn: str
+    """Pattern:
+    ^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$"""
+    Status: Literal["DISABLED", "ENABLED", "ENABLED_NO_DIRECTORY_LOGIN_FALLBACK"]
+    """Allowed values: 'DISABLED', 'ENABLED', 'ENABLED_NO_DIRECTORY_LOGIN_FALLBACK'."""
+
+
+class DirectoryConfigServiceAccountCredentialsDict(TypedDict, total=False):
+    """DirectoryConfigServiceAccountCredentials as a plain dict."""
+
+    AccountName: Required[str]
+    """Length: at least 1 characters."""
+    AccountPassword: Required[str]
+    """Length: 1 to 127 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppStream::DirectoryConfig",
     schema_file="aws-appstream-directoryconfig.json",
     primary_identifier=("/DirectoryName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/DirectoryName",),
     write_only=("/ServiceAccountCredentials/AccountPassword",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DirectoryName", "OrganizationalUnitDistinguishedNames", "ServiceAccountCredentials"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -101,56 +100,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CertificateBasedAuthProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateAuthorityArn": {
-                    "pattern": "^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$",
-                    "type": "string",
-                },
-                "Status": {
-                    "enum": ["DISABLED", "ENABLED", "ENABLED_NO_DIRECTORY_LOGIN_FALLBACK"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ServiceAccountCredentials": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountName": {"minLength": 1, "type": "string"},
-                "AccountPassword": {"maxLength": 127, "minLength": 1, "type": "string"},
-            },
-            "required": ["AccountName", "AccountPassword"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CertificateBasedAuthProperties": {"$ref": "#/definitions/CertificateBasedAuthProperties"},
-        "DirectoryName": {"type": "string"},
-        "OrganizationalUnitDistinguishedNames": {
-            "items": {"maxLength": 2000, "minLength": 0, "type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ServiceAccountCredentials": {"$ref": "#/definitions/ServiceAccountCredentials"},
-    },
-    "required": [
-        "DirectoryName",
-        "OrganizationalUnitDistinguishedNames",
-        "ServiceAccountCredentials",
-    ],
-}
-
 
 class DirectoryConfig(_Resource):
     """AWS::AppStream::DirectoryConfig: Resource Type definition for AWS::AppStream::DirectoryConfig
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DirectoryName.
+    Replaced when any of these change (create-only): DirectoryName.
+    Write-only (sent to AWS, never read back): ServiceAccountCredentials.AccountPassword.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appstream-directoryconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -158,35 +117,43 @@ class DirectoryConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DirectoryConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "directory_config.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CertificateBasedAuthProperties: DirectoryConfigCertificateBasedAuthPropertiesDict
     DirectoryName: str
     OrganizationalUnitDistinguishedNames: list[str]
     ServiceAccountCredentials: DirectoryConfigServiceAccountCredentialsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DirectoryName: str,
+        OrganizationalUnitDistinguishedNames: list[str],
+        ServiceAccountCredentials: DirectoryConfigServiceAccountCredentials
+        | DirectoryConfigServiceAccountCredentialsDict,
+        CertificateBasedAuthProperties: DirectoryConfigCertificateBasedAuthProperties
+        | DirectoryConfigCertificateBasedAuthPropertiesDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppStream::DirectoryConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DirectoryName: str,
-            OrganizationalUnitDistinguishedNames: list[str],
-            ServiceAccountCredentials: DirectoryConfigServiceAccountCredentials
-            | DirectoryConfigServiceAccountCredentialsDict,
-            CertificateBasedAuthProperties: DirectoryConfigCertificateBasedAuthProperties
-            | DirectoryConfigCertificateBasedAuthPropertiesDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppStream::DirectoryConfig; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DirectoryName: Type: str. Create-only: changing it replaces the resource. Required.
+            OrganizationalUnitDistinguishedNames: Each item: Length: 0 to 2000 characters. Required.
+            ServiceAccountCredentials: Type: DirectoryConfigServiceAccountCredentialsDict. Required.
+            CertificateBasedAuthProperties: Type: DirectoryConfigCertificateBasedAuthPropertiesDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

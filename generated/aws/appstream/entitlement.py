@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AttributeDict = TypedDict(
-    "AttributeDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class AttributeDict(TypedDict, total=False):
+    """Attribute as a plain dict."""
+
+    Name: Required[str]
+    """Length: at least 1 characters."""
+    Value: Required[str]
+    """Length: at least 1 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppStream::Entitlement",
     schema_file="aws-appstream-entitlement.json",
     primary_identifier=("/StackName", "/Name"),
-    additional_identifiers=(),
     read_only=("/CreatedTime", "/LastModifiedTime"),
     create_only=("/Name", "/StackName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Attributes",),
     required=("Name", "StackName", "AppVisibility", "Attributes"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,42 +86,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Attribute": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"minLength": 1, "type": "string"},
-                "Value": {"minLength": 1, "type": "string"},
-            },
-            "required": ["Name", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AppVisibility": {"enum": ["ALL", "ASSOCIATED"], "type": "string"},
-        "Attributes": {
-            "items": {"$ref": "#/definitions/Attribute"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CreatedTime": {"type": "string"},
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "Name": {"pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$", "type": "string"},
-        "StackName": {"pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$", "type": "string"},
-    },
-    "required": ["Name", "StackName", "AppVisibility", "Attributes"],
-}
-
 
 class Entitlement(_Resource):
     """AWS::AppStream::Entitlement: Resource Type definition for AWS::AppStream::Entitlement
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: StackName, Name (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Name, StackName.
+    Read-only attributes (known once deployed): CreatedTime, LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appstream-entitlement.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -130,36 +103,49 @@ class Entitlement(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EntitlementAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "entitlement.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedTime: str
+    """Type: str."""
     LastModifiedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppVisibility: Literal["ALL", "ASSOCIATED"]
     Attributes: list[AttributeDict]
     Description: str
     Name: str
     StackName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AppVisibility: Literal["ALL", "ASSOCIATED"],
+        Attributes: list[Attribute | AttributeDict],
+        Name: str,
+        StackName: str,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppStream::Entitlement; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AppVisibility: Literal["ALL", "ASSOCIATED"],
-            Attributes: list[Attribute | AttributeDict],
-            Name: str,
-            StackName: str,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppStream::Entitlement; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AppVisibility: Allowed values: 'ALL', 'ASSOCIATED'. Required.
+            Attributes: Items: at least 1 items. Items are unique. Required.
+            Name: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$ Create-only: changing it replaces the
+                resource. Required.
+            StackName: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$ Create-only: changing it replaces
+                the resource. Required.
+            Description: Length: 0 to 256 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,68 +75,67 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FleetComputeCapacityDict = TypedDict(
-    "FleetComputeCapacityDict",
-    {
-        "DesiredInstances": "int",
-        "DesiredSessions": "int",
-    },
-    total=False,
-)
 
-FleetDomainJoinInfoDict = TypedDict(
-    "FleetDomainJoinInfoDict",
-    {
-        "DirectoryName": "str",
-        "OrganizationalUnitDistinguishedName": "str",
-    },
-    total=False,
-)
+class FleetComputeCapacityDict(TypedDict, total=False):
+    """FleetComputeCapacity as a plain dict."""
 
-FleetVpcConfigDict = TypedDict(
-    "FleetVpcConfigDict",
-    {
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "list[str]",
-    },
-    total=False,
-)
+    DesiredInstances: int
+    """Type: int."""
+    DesiredSessions: int
+    """Type: int."""
 
-S3LocationDict = TypedDict(
-    "S3LocationDict",
-    {
-        "S3Bucket": "Required[str]",
-        "S3Key": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class FleetDomainJoinInfoDict(TypedDict, total=False):
+    """FleetDomainJoinInfo as a plain dict."""
 
-VolumeConfigDict = TypedDict(
-    "VolumeConfigDict",
-    {
-        "VolumeSizeInGb": "int",
-    },
-    total=False,
-)
+    DirectoryName: str
+    """Type: str."""
+    OrganizationalUnitDistinguishedName: str
+    """Length: 0 to 2000 characters."""
 
+
+class FleetVpcConfigDict(TypedDict, total=False):
+    """FleetVpcConfig as a plain dict."""
+
+    SecurityGroupIds: list[str]
+    """Items: 0 to 5 items. Each item: Length: at least 1 characters."""
+    SubnetIds: list[str]
+    """Each item: Length: at least 1 characters."""
+
+
+class S3LocationDict(TypedDict, total=False):
+    """S3Location as a plain dict."""
+
+    S3Bucket: Required[str]
+    """Pattern: ^[0-9a-z\\.\\-]*(?<!\\.)$ Length: 3 to 63 characters."""
+    S3Key: Required[str]
+    """Length: 1 to 1024 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[\\S\\s]+$ Length: 1 to 128 characters."""
+    Value: str
+    """Pattern: ^[\\S\\s]*$ Length: at most 256 characters."""
+
+
+class VolumeConfigDict(TypedDict, total=False):
+    """VolumeConfig as a plain dict."""
+
+    VolumeSizeInGb: int
+    """Type: int."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppStream::Fleet",
     schema_file="aws-appstream-fleet.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name", "/FleetType"),
     write_only=("/AttributesToDelete",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AttributesToDelete",
         "/Tags",
@@ -141,14 +144,7 @@ METADATA = _TypeMetadata(
         "/VpcConfig/SubnetIds",
     ),
     required=("InstanceType", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -158,186 +154,29 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ComputeCapacity": {
-            "additionalProperties": False,
-            "properties": {
-                "DesiredInstances": {"type": "integer"},
-                "DesiredSessions": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "DomainJoinInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "DirectoryName": {"type": "string"},
-                "OrganizationalUnitDistinguishedName": {
-                    "maxLength": 2000,
-                    "minLength": 0,
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Bucket": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^[0-9a-z\\.\\-]*(?<!\\.)$",
-                    "type": "string",
-                },
-                "S3Key": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["S3Bucket", "S3Key"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[\\S\\s]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "pattern": "^[\\S\\s]*$", "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "VolumeConfig": {
-            "additionalProperties": False,
-            "properties": {"VolumeSizeInGb": {"type": "integer"}},
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {"minLength": 1, "type": "string"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SubnetIds": {
-                    "items": {"minLength": 1, "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:[a-z-]+:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:.+$",
-            "type": "string",
-        },
-        "AttributesToDelete": {
-            "items": {
-                "enum": [
-                    "VPC_CONFIGURATION",
-                    "VPC_CONFIGURATION_SECURITY_GROUP_IDS",
-                    "DOMAIN_JOIN_INFO",
-                    "IAM_ROLE_ARN",
-                    "USB_DEVICE_FILTER_STRINGS",
-                    "SESSION_SCRIPT_S3_LOCATION",
-                    "MAX_SESSIONS_PER_INSTANCE",
-                ],
-                "type": "string",
-            },
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ComputeCapacity": {"$ref": "#/definitions/ComputeCapacity"},
-        "Description": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "DisableIMDSV1": {"type": "boolean"},
-        "DisconnectTimeoutInSeconds": {"maximum": 360000, "minimum": 60, "type": "integer"},
-        "DisplayName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "DomainJoinInfo": {"$ref": "#/definitions/DomainJoinInfo"},
-        "EnableDefaultInternetAccess": {"type": "boolean"},
-        "FleetType": {"pattern": "^ALWAYS_ON$|^ON_DEMAND$|^ELASTIC$", "type": "string"},
-        "IamRoleArn": {
-            "pattern": "^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:iam::[0-9]{12}:role/.+$",
-            "type": "string",
-        },
-        "IdleDisconnectTimeoutInSeconds": {"maximum": 3600, "minimum": 0, "type": "integer"},
-        "ImageArn": {
-            "maxLength": 1024,
-            "pattern": "^arn:[a-z-]+:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:.+$",
-            "type": "string",
-        },
-        "ImageName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$",
-            "type": "string",
-        },
-        "InstanceType": {"minLength": 1, "type": "string"},
-        "MaxConcurrentSessions": {"type": "integer"},
-        "MaxSessionsPerInstance": {"type": "integer"},
-        "MaxUserDurationInSeconds": {"maximum": 360000, "minimum": 600, "type": "integer"},
-        "Name": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "Platform": {
-            "enum": [
-                "AMAZON_LINUX2",
-                "RHEL8",
-                "ROCKY_LINUX8",
-                "UBUNTU_PRO_2404",
-                "WINDOWS",
-                "WINDOWS_SERVER_2016",
-                "WINDOWS_SERVER_2019",
-                "WINDOWS_SERVER_2022",
-                "WINDOWS_SERVER_2025",
-            ],
-            "type": "string",
-        },
-        "RootVolumeConfig": {"$ref": "#/definitions/VolumeConfig"},
-        "SessionScriptS3Location": {"$ref": "#/definitions/S3Location"},
-        "StreamView": {"enum": ["APP", "DESKTOP"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "UsbDeviceFilterStrings": {
-            "items": {
-                "maxLength": 100,
-                "minLength": 0,
-                "pattern": "^((\\w*)\\s*(\\w*)\\s*\\,\\s*(\\w*)\\s*\\,\\s*\\*?(\\w*)\\s*\\,\\s*\\*?(\\w*)\\s*\\,\\s*\\*?\\d*\\s*\\,\\s*\\*?\\d*\\s*\\,\\s*[0-1]\\s*\\,\\s*[0-1]\\s*)$",
-                "type": "string",
-            },
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "VpcConfig": {"$ref": "#/definitions/VpcConfig"},
-    },
-    "required": ["InstanceType", "Name"],
-}
-
 
 class Fleet(_Resource):
     """AWS::AppStream::Fleet: Resource Type definition for AWS::AppStream::Fleet
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, FleetType.
+    Write-only (sent to AWS, never read back): AttributesToDelete.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appstream-fleet.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FleetProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FleetAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "fleet.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^arn:[a-z-]+:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:.+$"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AttributesToDelete: list[
         Literal[
             "VPC_CONFIGURATION",
@@ -384,66 +223,105 @@ class Fleet(_Resource):
     UsbDeviceFilterStrings: list[str]
     VpcConfig: FleetVpcConfigDict
 
-    if TYPE_CHECKING:
-
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceType: str,
-            Name: str,
-            AttributesToDelete: list[
-                Literal[
-                    "VPC_CONFIGURATION",
-                    "VPC_CONFIGURATION_SECURITY_GROUP_IDS",
-                    "DOMAIN_JOIN_INFO",
-                    "IAM_ROLE_ARN",
-                    "USB_DEVICE_FILTER_STRINGS",
-                    "SESSION_SCRIPT_S3_LOCATION",
-                    "MAX_SESSIONS_PER_INSTANCE",
-                ]
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceType: str,
+        Name: str,
+        AttributesToDelete: list[
+            Literal[
+                "VPC_CONFIGURATION",
+                "VPC_CONFIGURATION_SECURITY_GROUP_IDS",
+                "DOMAIN_JOIN_INFO",
+                "IAM_ROLE_ARN",
+                "USB_DEVICE_FILTER_STRINGS",
+                "SESSION_SCRIPT_S3_LOCATION",
+                "MAX_SESSIONS_PER_INSTANCE",
             ]
-            | None = None,
-            ComputeCapacity: FleetComputeCapacity | FleetComputeCapacityDict | None = None,
-            Description: str | None = None,
-            DisableIMDSV1: bool | None = None,
-            DisconnectTimeoutInSeconds: int | None = None,
-            DisplayName: str | None = None,
-            DomainJoinInfo: FleetDomainJoinInfo | FleetDomainJoinInfoDict | None = None,
-            EnableDefaultInternetAccess: bool | None = None,
-            FleetType: str | None = None,
-            IamRoleArn: str | None = None,
-            IdleDisconnectTimeoutInSeconds: int | None = None,
-            ImageArn: str | None = None,
-            ImageName: str | None = None,
-            MaxConcurrentSessions: int | None = None,
-            MaxSessionsPerInstance: int | None = None,
-            MaxUserDurationInSeconds: int | None = None,
-            Platform: Literal[
-                "AMAZON_LINUX2",
-                "RHEL8",
-                "ROCKY_LINUX8",
-                "UBUNTU_PRO_2404",
-                "WINDOWS",
-                "WINDOWS_SERVER_2016",
-                "WINDOWS_SERVER_2019",
-                "WINDOWS_SERVER_2022",
-                "WINDOWS_SERVER_2025",
-            ]
-            | None = None,
-            RootVolumeConfig: VolumeConfig | VolumeConfigDict | None = None,
-            SessionScriptS3Location: S3Location | S3LocationDict | None = None,
-            StreamView: Literal["APP", "DESKTOP"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UsbDeviceFilterStrings: list[str] | None = None,
-            VpcConfig: FleetVpcConfig | FleetVpcConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppStream::Fleet; `await` it inside an App to deploy it.
+        ]
+        | None = None,
+        ComputeCapacity: FleetComputeCapacity | FleetComputeCapacityDict | None = None,
+        Description: str | None = None,
+        DisableIMDSV1: bool | None = None,
+        DisconnectTimeoutInSeconds: int | None = None,
+        DisplayName: str | None = None,
+        DomainJoinInfo: FleetDomainJoinInfo | FleetDomainJoinInfoDict | None = None,
+        EnableDefaultInternetAccess: bool | None = None,
+        FleetType: str | None = None,
+        IamRoleArn: str | None = None,
+        IdleDisconnectTimeoutInSeconds: int | None = None,
+        ImageArn: str | None = None,
+        ImageName: str | None = None,
+        MaxConcurrentSessions: int | None = None,
+        MaxSessionsPerInstance: int | None = None,
+        MaxUserDurationInSeconds: int | None = None,
+        Platform: Literal[
+            "AMAZON_LINUX2",
+            "RHEL8",
+            "ROCKY_LINUX8",
+            "UBUNTU_PRO_2404",
+            "WINDOWS",
+            "WINDOWS_SERVER_2016",
+            "WINDOWS_SERVER_2019",
+            "WINDOWS_SERVER_2022",
+            "WINDOWS_SERVER_2025",
+        ]
+        | None = None,
+        RootVolumeConfig: VolumeConfig | VolumeConfigDict | None = None,
+        SessionScriptS3Location: S3Location | S3LocationDict | None = None,
+        StreamView: Literal["APP", "DESKTOP"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UsbDeviceFilterStrings: list[str] | None = None,
+        VpcConfig: FleetVpcConfig | FleetVpcConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppStream::Fleet; `await` it inside an App to deploy it.
 
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceType: Length: at least 1 characters. Required.
+            Name: Length: 1 to 100 characters. Create-only: changing it replaces the resource.
+                Required.
+            AttributesToDelete: Items are unique. Each item: Allowed values: 'VPC_CONFIGURATION',
+                'VPC_CONFIGURATION_SECURITY_GROUP_IDS', 'DOMAIN_JOIN_INFO', 'IAM_ROLE_ARN',
+                'USB_DEVICE_FILTER_STRINGS', 'SESSION_SCRIPT_S3_LOCATION',
+                'MAX_SESSIONS_PER_INSTANCE'. Write-only: sent to AWS, never read back.
+            ComputeCapacity: Type: FleetComputeCapacityDict.
+            Description: Length: 1 to 256 characters.
+            DisableIMDSV1: Type: bool.
+            DisconnectTimeoutInSeconds: Range: 60 to 360000 (inclusive).
+            DisplayName: Length: 1 to 100 characters.
+            DomainJoinInfo: Type: FleetDomainJoinInfoDict.
+            EnableDefaultInternetAccess: Type: bool.
+            FleetType: Pattern: ^ALWAYS_ON$|^ON_DEMAND$|^ELASTIC$ Create-only: changing it replaces
+                the resource.
+            IamRoleArn: Pattern:
+                ^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:iam::[0-9]{12}:role/.+$
+            IdleDisconnectTimeoutInSeconds: Range: 0 to 3600 (inclusive).
+            ImageArn: Pattern: ^arn:[a-z-]+:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:.+$ Length: at
+                most 1024 characters.
+            ImageName: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$ Length: 1 to 100 characters.
+            MaxConcurrentSessions: Type: int.
+            MaxSessionsPerInstance: Type: int.
+            MaxUserDurationInSeconds: Range: 600 to 360000 (inclusive).
+            Platform: Allowed values: 'AMAZON_LINUX2', 'RHEL8', 'ROCKY_LINUX8', 'UBUNTU_PRO_2404',
+                'WINDOWS', 'WINDOWS_SERVER_2016', 'WINDOWS_SERVER_2019', 'WINDOWS_SERVER_2022',
+                'WINDOWS_SERVER_2025'.
+            RootVolumeConfig: Type: VolumeConfigDict.
+            SessionScriptS3Location: Type: S3LocationDict.
+            StreamView: Allowed values: 'APP', 'DESKTOP'.
+            Tags: Items: 1 to 50 items.
+            UsbDeviceFilterStrings: Each item: Pattern:
+                ^((\\w*)\\s*(\\w*)\\s*\\,\\s*(\\w*)\\s*\\,\\s*\\*?(\\w*)\\s*\\,\\s*\\*?(\\w*)\\s*\\,\\s*\\*?\\d*\\s*\\,\\s*\\*?\\d*\\s*\\,\\s*[0-1]\\s*\\,\\s*[0-1]\\s*)$
+                Length: 0 to 100 characters.
+            VpcConfig: Type: FleetVpcConfigDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

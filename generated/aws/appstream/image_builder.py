@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,69 +71,62 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccessEndpointDict = TypedDict(
-    "AccessEndpointDict",
-    {
-        "EndpointType": "Required[Literal['STREAMING']]",
-        "VpceId": "Required[str]",
-    },
-    total=False,
-)
 
-ImageBuilderDomainJoinInfoDict = TypedDict(
-    "ImageBuilderDomainJoinInfoDict",
-    {
-        "DirectoryName": "str",
-        "OrganizationalUnitDistinguishedName": "str",
-    },
-    total=False,
-)
+class AccessEndpointDict(TypedDict, total=False):
+    """AccessEndpoint as a plain dict."""
 
-ImageBuilderVpcConfigDict = TypedDict(
-    "ImageBuilderVpcConfigDict",
-    {
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "list[str]",
-    },
-    total=False,
-)
+    EndpointType: Required[Literal["STREAMING"]]
+    """Allowed values: 'STREAMING'."""
+    VpceId: Required[str]
+    """Length: at least 1 characters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-VolumeConfigDict = TypedDict(
-    "VolumeConfigDict",
-    {
-        "VolumeSizeInGb": "int",
-    },
-    total=False,
-)
+class ImageBuilderDomainJoinInfoDict(TypedDict, total=False):
+    """ImageBuilderDomainJoinInfo as a plain dict."""
 
+    DirectoryName: str
+    """Type: str."""
+    OrganizationalUnitDistinguishedName: str
+    """Length: 0 to 2000 characters."""
+
+
+class ImageBuilderVpcConfigDict(TypedDict, total=False):
+    """ImageBuilderVpcConfig as a plain dict."""
+
+    SecurityGroupIds: list[str]
+    """Items: 0 to 5 items. Each item: Length: at least 1 characters."""
+    SubnetIds: list[str]
+    """Each item: Length: at least 1 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class VolumeConfigDict(TypedDict, total=False):
+    """VolumeConfig as a plain dict."""
+
+    VolumeSizeInGb: int
+    """Type: int."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppStream::ImageBuilder",
     schema_file="aws-appstream-imagebuilder.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/StreamingUrl",),
     create_only=("/Name",),
     write_only=("/SoftwaresToInstall", "/SoftwaresToUninstall", "/ImageName"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "InstanceType"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -138,102 +135,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "anyOf": [{"required": ["ImageName"]}, {"required": ["ImageArn"]}],
-    "definitions": {
-        "AccessEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "EndpointType": {"enum": ["STREAMING"], "type": "string"},
-                "VpceId": {"minLength": 1, "type": "string"},
-            },
-            "required": ["EndpointType", "VpceId"],
-            "type": "object",
-        },
-        "DomainJoinInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "DirectoryName": {"type": "string"},
-                "OrganizationalUnitDistinguishedName": {
-                    "maxLength": 2000,
-                    "minLength": 0,
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VolumeConfig": {
-            "additionalProperties": False,
-            "properties": {"VolumeSizeInGb": {"type": "integer"}},
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {"minLength": 1, "type": "string"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SubnetIds": {
-                    "items": {"minLength": 1, "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessEndpoints": {
-            "items": {"$ref": "#/definitions/AccessEndpoint"},
-            "maxItems": 4,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "AppstreamAgentVersion": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "DisableIMDSV1": {"type": "boolean"},
-        "DisplayName": {"maxLength": 100, "minLength": 0, "type": "string"},
-        "DomainJoinInfo": {"$ref": "#/definitions/DomainJoinInfo"},
-        "EnableDefaultInternetAccess": {"type": "boolean"},
-        "IamRoleArn": {
-            "pattern": "^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$",
-            "type": "string",
-        },
-        "ImageArn": {
-            "pattern": "^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$",
-            "type": "string",
-        },
-        "ImageName": {"minLength": 1, "type": "string"},
-        "InstanceType": {"minLength": 1, "type": "string"},
-        "Name": {"minLength": 1, "type": "string"},
-        "RootVolumeConfig": {"$ref": "#/definitions/VolumeConfig"},
-        "SoftwaresToInstall": {"items": {"minLength": 1, "type": "string"}, "type": "array"},
-        "SoftwaresToUninstall": {"items": {"minLength": 1, "type": "string"}, "type": "array"},
-        "StreamingUrl": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "VpcConfig": {"$ref": "#/definitions/VpcConfig"},
-    },
-    "required": ["Name", "InstanceType"],
-}
-
 
 class ImageBuilder(_Resource):
     """AWS::AppStream::ImageBuilder: Resource Type definition for AWS::AppStream::ImageBuilder
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): SoftwaresToInstall, SoftwaresToUninstall, ImageName.
+    Read-only attributes (known once deployed): StreamingUrl.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appstream-imagebuilder.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -241,11 +153,13 @@ class ImageBuilder(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ImageBuilderAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "image_builder.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     StreamingUrl: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessEndpoints: list[AccessEndpointDict]
     AppstreamAgentVersion: str
     Description: str
@@ -264,38 +178,61 @@ class ImageBuilder(_Resource):
     Tags: list[TagDict]
     VpcConfig: ImageBuilderVpcConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceType: str,
+        Name: str,
+        AccessEndpoints: list[AccessEndpoint | AccessEndpointDict] | None = None,
+        AppstreamAgentVersion: str | None = None,
+        Description: str | None = None,
+        DisableIMDSV1: bool | None = None,
+        DisplayName: str | None = None,
+        DomainJoinInfo: ImageBuilderDomainJoinInfo | ImageBuilderDomainJoinInfoDict | None = None,
+        EnableDefaultInternetAccess: bool | None = None,
+        IamRoleArn: str | None = None,
+        ImageArn: str | None = None,
+        ImageName: str | None = None,
+        RootVolumeConfig: VolumeConfig | VolumeConfigDict | None = None,
+        SoftwaresToInstall: list[str] | None = None,
+        SoftwaresToUninstall: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcConfig: ImageBuilderVpcConfig | ImageBuilderVpcConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppStream::ImageBuilder; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceType: str,
-            Name: str,
-            AccessEndpoints: list[AccessEndpoint | AccessEndpointDict] | None = None,
-            AppstreamAgentVersion: str | None = None,
-            Description: str | None = None,
-            DisableIMDSV1: bool | None = None,
-            DisplayName: str | None = None,
-            DomainJoinInfo: ImageBuilderDomainJoinInfo
-            | ImageBuilderDomainJoinInfoDict
-            | None = None,
-            EnableDefaultInternetAccess: bool | None = None,
-            IamRoleArn: str | None = None,
-            ImageArn: str | None = None,
-            ImageName: str | None = None,
-            RootVolumeConfig: VolumeConfig | VolumeConfigDict | None = None,
-            SoftwaresToInstall: list[str] | None = None,
-            SoftwaresToUninstall: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcConfig: ImageBuilderVpcConfig | ImageBuilderVpcConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppStream::ImageBuilder; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceType: Length: at least 1 characters. Required.
+            Name: Length: at least 1 characters. Create-only: changing it replaces the resource.
+                Required.
+            AccessEndpoints: Items: 1 to 4 items.
+            AppstreamAgentVersion: Length: 1 to 100 characters.
+            Description: Length: 0 to 256 characters.
+            DisableIMDSV1: Type: bool.
+            DisplayName: Length: 0 to 100 characters.
+            DomainJoinInfo: Type: ImageBuilderDomainJoinInfoDict.
+            EnableDefaultInternetAccess: Type: bool.
+            IamRoleArn: Pattern:
+                ^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$
+            ImageArn: Pattern:
+                ^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$
+            ImageName: Length: at least 1 characters. Write-only: sent to AWS, never read back.
+            RootVolumeConfig: Type: VolumeConfigDict.
+            SoftwaresToInstall: Each item: Length: at least 1 characters. Write-only: sent to AWS,
+                never read back.
+            SoftwaresToUninstall: Each item: Length: at least 1 characters. Write-only: sent to AWS,
+                never read back.
+            Tags: Type: list[TagDict].
+            VpcConfig: Type: ImageBuilderVpcConfigDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,120 +91,154 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccessEndpointDict = TypedDict(
-    "AccessEndpointDict",
-    {
-        "EndpointType": "Required[Literal['STREAMING']]",
-        "VpceId": "Required[str]",
-    },
-    total=False,
-)
 
-AgentAccessSettingDict = TypedDict(
-    "AgentAccessSettingDict",
-    {
-        "AgentAction": "Required[Literal['COMPUTER_INPUT', 'COMPUTER_VISION', 'FORWARD_MCP_TOOLS']]",
-        "Permission": "Required[Literal['DISABLED', 'ENABLED']]",
-    },
-    total=False,
-)
+class AccessEndpointDict(TypedDict, total=False):
+    """AccessEndpoint as a plain dict: Describes an interface VPC endpoint (interface endpoint) that
+    lets you create a private connection between the virtual private cloud (VPC) that you specify
+    and AppStream 2.0. When you specify an interface endpoint for a stack, users of the stack can
+    connect to AppStream 2.0 only through that endpoint. When you specify an interface endpoint for
+    an image builder, administrators can connect to the image builder only through that endpoint."""
 
-StackAgentAccessConfigDict = TypedDict(
-    "StackAgentAccessConfigDict",
-    {
-        "S3BucketArn": "str",
-        "ScreenImageFormat": "Required[Literal['JPEG', 'PNG']]",
-        "ScreenResolution": "Required[Literal['W_1280xH_720']]",
-        "ScreenshotsUploadEnabled": "bool",
-        "Settings": "Required[list[AgentAccessSettingDict]]",
-        "UserControlMode": "Literal['DISABLED', 'VIEW_ONLY', 'VIEW_STOP']",
-    },
-    total=False,
-)
+    EndpointType: Required[Literal["STREAMING"]]
+    """The type of interface endpoint."""
+    VpceId: Required[str]
+    """The identifier (ID) of the VPC in which the interface endpoint is used."""
 
-StackApplicationSettingsDict = TypedDict(
-    "StackApplicationSettingsDict",
-    {
-        "Enabled": "Required[bool]",
-        "SettingsGroup": "str",
-    },
-    total=False,
-)
 
-StackContentRedirectionDict = TypedDict(
-    "StackContentRedirectionDict",
-    {
-        "HostToClient": "UrlRedirectionConfigDict",
-    },
-    total=False,
-)
+class AgentAccessSettingDict(TypedDict, total=False):
+    """AgentAccessSetting as a plain dict: A permission setting for an agent action. Each setting
+    specifies an agent action and whether it is enabled or disabled."""
 
-StackStreamingExperienceSettingsDict = TypedDict(
-    "StackStreamingExperienceSettingsDict",
-    {
-        "PreferredProtocol": "Literal['TCP', 'UDP']",
-    },
-    total=False,
-)
+    AgentAction: Required[Literal["COMPUTER_INPUT", "COMPUTER_VISION", "FORWARD_MCP_TOOLS"]]
+    """The agent action to configure. Valid values are COMPUTER_VISION, COMPUTER_INPUT, and
+    FORWARD_MCP_TOOLS. COMPUTER_VISION allows agents to take screenshots of the desktop.
+    COMPUTER_INPUT allows agents to click, type, and scroll on the desktop and requires
+    COMPUTER_VISION to also be enabled. FORWARD_MCP_TOOLS allows agents to interact with
+    applications and the desktop operating system through direct MCP calls rather than using
+    computer use tools. Forwards MCP tools configured on the WorkSpaces application session to the
+    agent."""
+    Permission: Required[Literal["DISABLED", "ENABLED"]]
+    """Whether the agent action is enabled or disabled."""
 
-StorageConnectorDict = TypedDict(
-    "StorageConnectorDict",
-    {
-        "ConnectorType": "Required[Literal['GOOGLE_DRIVE', 'HOMEFOLDERS', 'ONE_DRIVE']]",
-        "Domains": "list[str]",
-        "ResourceIdentifier": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class StackAgentAccessConfigDict(TypedDict, total=False):
+    """StackAgentAccessConfig as a plain dict: The configuration for agent access on a stack. Agent
+    access enables AI agents to interact with desktop applications during streaming sessions."""
 
-UrlRedirectionConfigDict = TypedDict(
-    "UrlRedirectionConfigDict",
-    {
-        "AllowedUrls": "list[str]",
-        "DeniedUrls": "list[str]",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
+    S3BucketArn: str
+    """The Amazon Resource Name (ARN) of the Amazon S3 bucket where agent screenshots are stored.
+    Required when ScreenshotsUploadEnabled is true."""
+    ScreenImageFormat: Required[Literal["JPEG", "PNG"]]
+    """The image format for agent screen captures."""
+    ScreenResolution: Required[Literal["W_1280xH_720"]]
+    """The screen resolution for the agent streaming environment."""
+    ScreenshotsUploadEnabled: bool
+    """Indicates whether screenshot uploads to Amazon S3 are enabled for agent sessions."""
+    Settings: Required[list[AgentAccessSettingDict]]
+    """The list of agent access settings that define permissions for each agent action. You must
+    specify at least one setting."""
+    UserControlMode: Literal["DISABLED", "VIEW_ONLY", "VIEW_STOP"]
+    """The user control mode for agent sessions. This setting determines how users can interact with
+    agent sessions. Valid values are VIEW_ONLY, VIEW_STOP, and DISABLED."""
 
-UserSettingDict = TypedDict(
-    "UserSettingDict",
-    {
-        "Action": "Required[Literal['AUTO_TIME_ZONE_REDIRECTION', 'CLIPBOARD_COPY_FROM_LOCAL_DEVICE', 'CLIPBOARD_COPY_TO_LOCAL_DEVICE', 'DOMAIN_PASSWORD_SIGNIN', 'DOMAIN_SMART_CARD_SIGNIN', 'FILE_DOWNLOAD', 'FILE_UPLOAD', 'PRINTING_TO_LOCAL_DEVICE']]",
-        "MaximumLength": "int",
-        "Permission": "Required[Literal['DISABLED', 'ENABLED']]",
-    },
-    total=False,
-)
 
+class StackApplicationSettingsDict(TypedDict, total=False):
+    """StackApplicationSettings as a plain dict: The persistent application settings for users of a
+    stack."""
+
+    Enabled: Required[bool]
+    """Enables or disables persistent application settings for users during their streaming
+    sessions."""
+    SettingsGroup: str
+    """The path prefix for the S3 bucket where users' persistent application settings are stored.
+    You can allow the same persistent application settings to be used across multiple stacks by
+    specifying the same settings group for each stack."""
+
+
+class StackContentRedirectionDict(TypedDict, total=False):
+    """StackContentRedirection as a plain dict: The content redirection settings for the stack."""
+
+    HostToClient: UrlRedirectionConfigDict
+    """The URL redirection configuration from the streaming session host to the client."""
+
+
+class StackStreamingExperienceSettingsDict(TypedDict, total=False):
+    """StackStreamingExperienceSettings as a plain dict: The streaming protocol that you want your
+    stack to prefer. This can be UDP or TCP. Currently, UDP is only supported in the Windows native
+    client."""
+
+    PreferredProtocol: Literal["TCP", "UDP"]
+    """The preferred protocol that you want to use while streaming your application."""
+
+
+class StorageConnectorDict(TypedDict, total=False):
+    """StorageConnector as a plain dict: A connector that enables persistent storage for users."""
+
+    ConnectorType: Required[Literal["GOOGLE_DRIVE", "HOMEFOLDERS", "ONE_DRIVE"]]
+    """The type of storage connector."""
+    Domains: list[str]
+    """The names of the domains for the account."""
+    ResourceIdentifier: str
+    """The ARN of the storage connector."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: The tag of the stack."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+class UrlRedirectionConfigDict(TypedDict, total=False):
+    """UrlRedirectionConfig as a plain dict: The configuration for URL redirection."""
+
+    AllowedUrls: list[str]
+    """The URLs that are allowed for redirection."""
+    DeniedUrls: list[str]
+    """The URLs that are denied for redirection."""
+    Enabled: Required[bool]
+    """Specifies whether URL redirection is enabled or disabled."""
+
+
+class UserSettingDict(TypedDict, total=False):
+    """UserSetting as a plain dict: Specifies an action and whether the action is enabled or
+    disabled for users during their streaming sessions."""
+
+    Action: Required[
+        Literal[
+            "AUTO_TIME_ZONE_REDIRECTION",
+            "CLIPBOARD_COPY_FROM_LOCAL_DEVICE",
+            "CLIPBOARD_COPY_TO_LOCAL_DEVICE",
+            "DOMAIN_PASSWORD_SIGNIN",
+            "DOMAIN_SMART_CARD_SIGNIN",
+            "FILE_DOWNLOAD",
+            "FILE_UPLOAD",
+            "PRINTING_TO_LOCAL_DEVICE",
+        ]
+    ]
+    """The action that is enabled or disabled."""
+    MaximumLength: int
+    """Specifies the number of characters that can be copied by end users from the local device to
+    the remote session, and to the local device from the remote session. This can be specified only
+    for the CLIPBOARD_COPY_FROM_LOCAL_DEVICE and CLIPBOARD_COPY_TO_LOCAL_DEVICE actions. This
+    defaults to 20,971,520 (20 MB) when unspecified and the permission is ENABLED. This can't be
+    specified when the permission is DISABLED. The value can be between 1 and 20,971,520 (20 MB)."""
+    Permission: Required[Literal["DISABLED", "ENABLED"]]
+    """Indicates whether the action is enabled or disabled."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppStream::Stack",
     schema_file="aws-appstream-stack.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/StorageConnectors/*/ResourceIdentifier",),
     create_only=("/Name",),
     write_only=("/AttributesToDelete", "/DeleteStorageConnectors"),
-    conditional_create_only=(),
     unordered_arrays=("/AgentAccessConfig/Settings",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -210,215 +248,26 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "EndpointType": {"enum": ["STREAMING"], "type": "string"},
-                "VpceId": {"minLength": 1, "type": "string"},
-            },
-            "required": ["EndpointType", "VpceId"],
-            "type": "object",
-        },
-        "AgentAccessConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "S3BucketArn": {
-                    "pattern": "^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:s3:::[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]$",
-                    "type": "string",
-                },
-                "ScreenImageFormat": {"enum": ["JPEG", "PNG"], "type": "string"},
-                "ScreenResolution": {"enum": ["W_1280xH_720"], "type": "string"},
-                "ScreenshotsUploadEnabled": {"type": "boolean"},
-                "Settings": {
-                    "items": {"$ref": "#/definitions/AgentAccessSetting"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "UserControlMode": {
-                    "enum": ["DISABLED", "VIEW_ONLY", "VIEW_STOP"],
-                    "type": "string",
-                },
-            },
-            "required": ["Settings", "ScreenResolution", "ScreenImageFormat"],
-            "type": "object",
-        },
-        "AgentAccessSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "AgentAction": {
-                    "enum": ["COMPUTER_INPUT", "COMPUTER_VISION", "FORWARD_MCP_TOOLS"],
-                    "type": "string",
-                },
-                "Permission": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-            },
-            "required": ["AgentAction", "Permission"],
-            "type": "object",
-        },
-        "ApplicationSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "SettingsGroup": {"maxLength": 100, "minLength": 0, "type": "string"},
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "ContentRedirection": {
-            "additionalProperties": False,
-            "properties": {"HostToClient": {"$ref": "#/definitions/UrlRedirectionConfig"}},
-            "type": "object",
-        },
-        "StorageConnector": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectorType": {
-                    "enum": ["GOOGLE_DRIVE", "HOMEFOLDERS", "ONE_DRIVE"],
-                    "type": "string",
-                },
-                "Domains": {
-                    "items": {"maxLength": 64, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ResourceIdentifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["ConnectorType"],
-            "type": "object",
-        },
-        "StreamingExperienceSettings": {
-            "additionalProperties": False,
-            "properties": {"PreferredProtocol": {"enum": ["TCP", "UDP"], "type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "UrlRedirectionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedUrls": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 1,
-                        "pattern": "^(\\*|https?://[^\\s,;]+)$",
-                        "type": "string",
-                    },
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DeniedUrls": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 1,
-                        "pattern": "^(\\*|https?://[^\\s,;]+)$",
-                        "type": "string",
-                    },
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Enabled": {"type": "boolean"},
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "UserSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {
-                    "enum": [
-                        "AUTO_TIME_ZONE_REDIRECTION",
-                        "CLIPBOARD_COPY_FROM_LOCAL_DEVICE",
-                        "CLIPBOARD_COPY_TO_LOCAL_DEVICE",
-                        "DOMAIN_PASSWORD_SIGNIN",
-                        "DOMAIN_SMART_CARD_SIGNIN",
-                        "FILE_DOWNLOAD",
-                        "FILE_UPLOAD",
-                        "PRINTING_TO_LOCAL_DEVICE",
-                    ],
-                    "type": "string",
-                },
-                "MaximumLength": {"type": "integer"},
-                "Permission": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-            },
-            "required": ["Action", "Permission"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessEndpoints": {
-            "items": {"$ref": "#/definitions/AccessEndpoint"},
-            "maxItems": 4,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "AgentAccessConfig": {"$ref": "#/definitions/AgentAccessConfig"},
-        "ApplicationSettings": {"$ref": "#/definitions/ApplicationSettings"},
-        "AttributesToDelete": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "ContentRedirection": {"$ref": "#/definitions/ContentRedirection"},
-        "DeleteStorageConnectors": {"type": "boolean"},
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "DisplayName": {"maxLength": 100, "minLength": 0, "type": "string"},
-        "EmbedHostDomains": {
-            "items": {
-                "maxLength": 128,
-                "minLength": 0,
-                "pattern": "^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$",
-                "type": "string",
-            },
-            "maxItems": 20,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "FeedbackURL": {"maxLength": 1000, "minLength": 0, "type": "string"},
-        "Name": {"pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$", "type": "string"},
-        "RedirectURL": {"maxLength": 1000, "minLength": 0, "type": "string"},
-        "StorageConnectors": {
-            "items": {"$ref": "#/definitions/StorageConnector"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "StreamingExperienceSettings": {"$ref": "#/definitions/StreamingExperienceSettings"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "UserSettings": {
-            "items": {"$ref": "#/definitions/UserSetting"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": [],
-}
-
 
 class Stack(_Resource):
     """AWS::AppStream::Stack: Resource Type definition for AWS::AppStream::Stack
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): AttributesToDelete, DeleteStorageConnectors.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appstream-stack.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StackProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StackAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "stack.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessEndpoints: list[AccessEndpointDict]
     AgentAccessConfig: StackAgentAccessConfigDict
     ApplicationSettings: StackApplicationSettingsDict
@@ -436,55 +285,71 @@ class Stack(_Resource):
     Tags: list[TagDict]
     UserSettings: list[UserSettingDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccessEndpoints: list[AccessEndpoint | AccessEndpointDict] | None = None,
+        AgentAccessConfig: StackAgentAccessConfig | StackAgentAccessConfigDict | None = None,
+        ApplicationSettings: StackApplicationSettings | StackApplicationSettingsDict | None = None,
+        AttributesToDelete: list[str] | None = None,
+        ContentRedirection: StackContentRedirection | StackContentRedirectionDict | None = None,
+        DeleteStorageConnectors: bool | None = None,
+        Description: str | None = None,
+        DisplayName: str | None = None,
+        EmbedHostDomains: list[str] | None = None,
+        FeedbackURL: str | None = None,
+        Name: str | None = None,
+        RedirectURL: str | None = None,
+        StorageConnectors: list[StorageConnector | StorageConnectorDict] | None = None,
+        StreamingExperienceSettings: StackStreamingExperienceSettings
+        | StackStreamingExperienceSettingsDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UserSettings: list[UserSetting | UserSettingDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppStream::Stack; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccessEndpoints: list[AccessEndpoint | AccessEndpointDict] | None = None,
-            AgentAccessConfig: StackAgentAccessConfig | StackAgentAccessConfigDict | None = None,
-            ApplicationSettings: StackApplicationSettings
-            | StackApplicationSettingsDict
-            | None = None,
-            AttributesToDelete: list[str] | None = None,
-            ContentRedirection: StackContentRedirection | StackContentRedirectionDict | None = None,
-            DeleteStorageConnectors: bool | None = None,
-            Description: str | None = None,
-            DisplayName: str | None = None,
-            EmbedHostDomains: list[str] | None = None,
-            FeedbackURL: str | None = None,
-            Name: str | None = None,
-            RedirectURL: str | None = None,
-            StorageConnectors: list[StorageConnector | StorageConnectorDict] | None = None,
-            StreamingExperienceSettings: StackStreamingExperienceSettings
-            | StackStreamingExperienceSettingsDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UserSettings: list[UserSetting | UserSettingDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppStream::Stack; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             AccessEndpoints: The list of virtual private cloud (VPC) interface endpoint objects.
-            AgentAccessConfig: The configuration for agent access on the stack.
-            ApplicationSettings: The persistent application settings for users of the stack.
-            AttributesToDelete: The stack attributes to delete.
-            ContentRedirection: The content redirection settings for the stack.
-            DeleteStorageConnectors: This parameter has been deprecated.
+                Users of the stack can connect to AppStream 2.0 only through the specified
+                endpoints.
+            AgentAccessConfig: The configuration for agent access on the stack. If specified, agent
+                access is enabled for the stack.
+            ApplicationSettings: The persistent application settings for users of the stack. When
+                these settings are enabled, changes that users make to applications and Windows
+                settings are automatically saved after each session and applied to the next session.
+            AttributesToDelete: The stack attributes to delete. Write-only: sent to AWS, never read
+                back.
+            ContentRedirection: The content redirection settings for the stack. These settings
+                control URL redirection between the streaming session and the local device.
+            DeleteStorageConnectors: This parameter has been deprecated. Deletes the storage
+                connectors currently enabled for the stack. Write-only: sent to AWS, never read
+                back.
             Description: The description to display.
             DisplayName: The stack name to display.
-            EmbedHostDomains: The domains where AppStream 2.0 streaming sessions can be embedded in an iframe.
-            FeedbackURL: The URL that users are redirected to after they click the Send Feedback link.
-            Name: The name of the stack.
+            EmbedHostDomains: The domains where AppStream 2.0 streaming sessions can be embedded in
+                an iframe. You must approve the domains that you want to host embedded AppStream 2.0
+                streaming sessions.
+            FeedbackURL: The URL that users are redirected to after they click the Send Feedback
+                link. If no URL is specified, no Send Feedback link is displayed.
+            Name: The name of the stack. Create-only: changing it replaces the resource.
             RedirectURL: The URL that users are redirected to after their streaming session ends.
             StorageConnectors: The storage connectors to enable.
             StreamingExperienceSettings: The streaming protocol that you want your stack to prefer.
+                This can be UDP or TCP. Currently, UDP is only supported in the Windows native
+                client.
             Tags: An array of key-value pairs.
-            UserSettings: The actions that are enabled or disabled for users during their streaming sessions.
+            UserSettings: The actions that are enabled or disabled for users during their streaming
+                sessions. By default, these actions are enabled.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

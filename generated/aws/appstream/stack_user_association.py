@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppStream::StackUserAssociation",
     schema_file="aws-appstream-stackuserassociation.json",
     primary_identifier=("/StackName", "/UserName", "/AuthenticationType"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/StackName", "/AuthenticationType", "/SendEmailNotification", "/UserName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AuthenticationType", "StackName", "UserName"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,24 +70,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AuthenticationType": {"type": "string"},
-        "SendEmailNotification": {"type": "boolean"},
-        "StackName": {"type": "string"},
-        "UserName": {"type": "string"},
-    },
-    "required": ["AuthenticationType", "StackName", "UserName"],
-}
-
 
 class StackUserAssociation(_Resource):
-    """AWS::AppStream::StackUserAssociation: Resource Type definition for AWS::AppStream::StackUserAssociation
+    """AWS::AppStream::StackUserAssociation: Resource Type definition for
+    AWS::AppStream::StackUserAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: StackName, UserName, AuthenticationType (composite: the values joined by '|').
+    Replaced when any of these change (create-only): StackName, AuthenticationType,
+    SendEmailNotification, UserName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appstream-stackuserassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -101,36 +90,47 @@ class StackUserAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StackUserAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "stack_user_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthenticationType: str
     SendEmailNotification: bool
     StackName: str
     UserName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthenticationType: str,
+        StackName: str,
+        UserName: str,
+        SendEmailNotification: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppStream::StackUserAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthenticationType: str,
-            StackName: str,
-            UserName: str,
-            SendEmailNotification: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppStream::StackUserAssociation; `await` it inside an App to deploy it.
-
-            AuthenticationType: The authentication type for the user who is associated with the stack.
-            SendEmailNotification: Specifies whether a welcome email is sent to a user after the user is created in the user pool.
-            StackName: The name of the stack that is associated with the user.
-            UserName: The name of the user who is associated with the stack.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthenticationType: The authentication type for the user who is associated with the
+                stack. You must specify USERPOOL. Create-only: changing it replaces the resource.
+                Required.
+            StackName: The name of the stack that is associated with the user. Create-only: changing
+                it replaces the resource. Required.
+            UserName: The name of the user who is associated with the stack. Create-only: changing
+                it replaces the resource. Required.
+            SendEmailNotification: Specifies whether a welcome email is sent to a user after the
+                user is created in the user pool. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppStream::User",
     schema_file="aws-appstream-user.json",
     primary_identifier=("/UserName", "/AuthenticationType"),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/AuthenticationType", "/UserName", "/MessageAction", "/FirstName", "/LastName"),
     write_only=("/MessageAction",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("UserName", "AuthenticationType"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,80 +72,70 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {"pattern": "^arn:.*", "type": "string"},
-        "AuthenticationType": {"enum": ["API", "AWS_AD", "SAML", "USERPOOL"], "type": "string"},
-        "FirstName": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^[A-Za-z0-9_\\-\\s]+$",
-            "type": "string",
-        },
-        "LastName": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^[A-Za-z0-9_\\-\\s]+$",
-            "type": "string",
-        },
-        "MessageAction": {"enum": ["RESEND", "SUPPRESS"], "type": "string"},
-        "UserName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$",
-            "type": "string",
-        },
-    },
-    "required": ["UserName", "AuthenticationType"],
-}
-
 
 class User(_Resource):
     """AWS::AppStream::User: Resource Type definition for AWS::AppStream::User
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserName, AuthenticationType (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AuthenticationType, UserName, MessageAction,
+    FirstName, LastName.
+    Write-only (sent to AWS, never read back): MessageAction.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appstream-user.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "user.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Returns the Amazon Resource Name (ARN) for the Amazon AppStream User resource."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthenticationType: Literal["API", "AWS_AD", "SAML", "USERPOOL"]
     FirstName: str
     LastName: str
     MessageAction: Literal["RESEND", "SUPPRESS"]
     UserName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthenticationType: Literal["API", "AWS_AD", "SAML", "USERPOOL"],
+        UserName: str,
+        FirstName: str | None = None,
+        LastName: str | None = None,
+        MessageAction: Literal["RESEND", "SUPPRESS"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppStream::User; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthenticationType: Literal["API", "AWS_AD", "SAML", "USERPOOL"],
-            UserName: str,
-            FirstName: str | None = None,
-            LastName: str | None = None,
-            MessageAction: Literal["RESEND", "SUPPRESS"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppStream::User; `await` it inside an App to deploy it.
-
-            AuthenticationType: The authentication type for the user.
-            FirstName: The first name, or given name, of the user.
-            LastName: The last name, or surname, of the user.
-            MessageAction: The action to take for the welcome email that is sent to a user after the user is created in the user pool.
-            UserName: The email address of the user.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthenticationType: The authentication type for the user. Create-only: changing it
+                replaces the resource. Required.
+            UserName: The email address of the user. Create-only: changing it replaces the resource.
+                Required.
+            FirstName: The first name, or given name, of the user. Create-only: changing it replaces
+                the resource.
+            LastName: The last name, or surname, of the user. Create-only: changing it replaces the
+                resource.
+            MessageAction: The action to take for the welcome email that is sent to a user after the
+                user is created in the user pool. If you specify SUPPRESS, no email is sent. If you
+                specify RESEND, do not specify the first name or last name of the user. If the value
+                is null, the email is sent. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by api_cache.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ApiCacheAttributes",
@@ -18,32 +19,73 @@ __all__ = [
 
 
 class ApiCacheProps(DeferredModel):
-    ApiCachingBehavior: Literal[
-        "FULL_REQUEST_CACHING", "OPERATION_LEVEL_CACHING", "PER_RESOLVER_CACHING"
+    """
+    The properties a program declares for a AWS::AppSync::ApiCache.
+    """
+
+    ApiCachingBehavior: Annotated[
+        Literal["FULL_REQUEST_CACHING", "OPERATION_LEVEL_CACHING", "PER_RESOLVER_CACHING"],
+        Field(
+            description="Caching behavior, such as FULL_REQUEST_CACHING, PER_RESOLVER_CACHING, or OPERATION_LEVEL_CACHING"
+        ),
     ]
-    ApiId: str
-    AtRestEncryptionEnabled: bool | None = None
-    HealthMetricsConfig: Literal["DISABLED", "ENABLED"] | None = None
-    TransitEncryptionEnabled: bool | None = None
-    Ttl: int
-    Type: Literal[
-        "LARGE",
-        "LARGE_12X",
-        "LARGE_2X",
-        "LARGE_4X",
-        "LARGE_8X",
-        "MEDIUM",
-        "R4_2XLARGE",
-        "R4_4XLARGE",
-        "R4_8XLARGE",
-        "R4_LARGE",
-        "R4_XLARGE",
-        "SMALL",
-        "T2_MEDIUM",
-        "T2_SMALL",
-        "XLARGE",
+    ApiId: Annotated[
+        str,
+        Field(
+            description="Unique AWS AppSync GraphQL API identifier. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AtRestEncryptionEnabled: Annotated[
+        bool | None,
+        Field(
+            description="At-rest encryption flag for cache. You cannot update this setting after creation. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    HealthMetricsConfig: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(
+            description="Controls how cache health metrics will be emitted to CloudWatch. Cache health metrics include NetworkBandwidthOutAllowanceExceeded and EngineCPUUtilization"
+        ),
+    ] = None
+    TransitEncryptionEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Transit encryption flag when connecting to cache. You cannot update this setting after creation. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Ttl: Annotated[
+        int, Field(description="TTL in seconds for cache entries. Valid values are 1-3600.")
+    ]
+    Type: Annotated[
+        Literal[
+            "LARGE",
+            "LARGE_12X",
+            "LARGE_2X",
+            "LARGE_4X",
+            "LARGE_8X",
+            "MEDIUM",
+            "R4_2XLARGE",
+            "R4_4XLARGE",
+            "R4_8XLARGE",
+            "R4_LARGE",
+            "R4_XLARGE",
+            "SMALL",
+            "T2_MEDIUM",
+            "T2_SMALL",
+            "XLARGE",
+        ],
+        Field(description="The cache instance type, such as SMALL, LARGE and LARGE_4X"),
     ]
 
 
 class ApiCacheAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::AppSync::ApiCache, set by AWS.
+    """
+
+    Id: Annotated[
+        str | None,
+        Field(
+            description="The CloudFormation primary identifier for an ApiCache. Mirrors ApiId once the resource exists; populated by the handler. Customers should reference the ApiCache by ApiId."
+        ),
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by api_key.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ApiKeyAttributes",
@@ -17,12 +19,34 @@ __all__ = [
 
 
 class ApiKeyProps(DeferredModel):
-    ApiId: str
-    Description: str | None = None
-    Expires: float | None = None
+    """
+    The properties a program declares for a AWS::AppSync::ApiKey.
+    """
+
+    ApiId: Annotated[
+        str,
+        Field(
+            description="Unique AWS AppSync GraphQL API ID for this API key. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[str | None, Field(description="Unique description of your API key.")] = (
+        None
+    )
+    Expires: Annotated[
+        float | None,
+        Field(
+            description="The time after which the API key expires. The date is represented as seconds since the epoch, rounded down to the nearest hour."
+        ),
+    ] = None
 
 
 class ApiKeyAttributes(DeferredModel):
-    ApiKey: str | None = None
-    ApiKeyId: str | None = None
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::AppSync::ApiKey, set by AWS.
+    """
+
+    ApiKey: Annotated[str | None, Field(description="The API key.")] = None
+    ApiKeyId: Annotated[str | None, Field(description="The API key ID.")] = None
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the API key.")
+    ] = None

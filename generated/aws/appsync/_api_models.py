@@ -7,10 +7,10 @@ Imported on first use by api.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApiAttributes",
@@ -28,98 +28,195 @@ __all__ = [
 
 
 class ApiCognitoConfig(DeferredModel):
+    """
+    Optional authorization configuration for using Amazon Cognito user pools with your API endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppIdClientRegex: str | None = None
-    AwsRegion: str
-    UserPoolId: str
+    AppIdClientRegex: Annotated[str | None, Field(description="Type: str.")] = None
+    AwsRegion: Annotated[str, Field(description="Type: str.")]
+    UserPoolId: Annotated[str, Field(description="Type: str.")]
 
 
 class ApiLambdaAuthorizerConfig(DeferredModel):
+    """
+    A LambdaAuthorizerConfig holds configuration on how to authorize AWS AppSync API access when using the AWS_LAMBDA authorizer mode. Be aware that an AWS AppSync API may have only one Lambda authorizer configured at a time.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizerResultTtlInSeconds: int | None = None
-    AuthorizerUri: str
-    IdentityValidationExpression: str | None = None
+    AuthorizerResultTtlInSeconds: Annotated[
+        int | None, Field(description="Range: 0 to 3600 (inclusive).")
+    ] = None
+    AuthorizerUri: Annotated[str, Field(description="Type: str.")]
+    IdentityValidationExpression: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ApiOpenIDConnectConfig(DeferredModel):
+    """
+    The OpenID Connect configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthTTL: float | None = None
-    ClientId: str | None = None
-    IatTTL: float | None = None
-    Issuer: str
+    AuthTTL: Annotated[float | None, Field(description="Type: float.")] = None
+    ClientId: Annotated[str | None, Field(description="Type: str.")] = None
+    IatTTL: Annotated[float | None, Field(description="Type: float.")] = None
+    Issuer: Annotated[str, Field(description="Type: str.")]
 
 
 class AuthMode(DeferredModel):
+    """
+    An auth mode.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthType: (
+    AuthType: Annotated[
         Literal["AMAZON_COGNITO_USER_POOLS", "AWS_IAM", "API_KEY", "OPENID_CONNECT", "AWS_LAMBDA"]
-        | None
-    ) = None
+        | None,
+        Field(description="Security configuration for your AppSync API."),
+    ] = None
 
 
 class AuthProvider(DeferredModel):
+    """
+    An auth provider for the AppSync API.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthType: Literal[
-        "AMAZON_COGNITO_USER_POOLS", "AWS_IAM", "API_KEY", "OPENID_CONNECT", "AWS_LAMBDA"
+    AuthType: Annotated[
+        Literal["AMAZON_COGNITO_USER_POOLS", "AWS_IAM", "API_KEY", "OPENID_CONNECT", "AWS_LAMBDA"],
+        Field(description="Security configuration for your AppSync API."),
     ]
-    CognitoConfig: ApiCognitoConfig | None = None
-    LambdaAuthorizerConfig: ApiLambdaAuthorizerConfig | None = None
-    OpenIDConnectConfig: ApiOpenIDConnectConfig | None = None
+    CognitoConfig: Annotated[
+        ApiCognitoConfig | None,
+        Field(
+            description="Optional authorization configuration for using Amazon Cognito user pools with your API endpoint."
+        ),
+    ] = None
+    LambdaAuthorizerConfig: Annotated[
+        ApiLambdaAuthorizerConfig | None,
+        Field(
+            description="A LambdaAuthorizerConfig holds configuration on how to authorize AWS AppSync API access when using the AWS_LAMBDA authorizer mode. Be aware that an AWS AppSync API may have only one Lambda authorizer configured at a time."
+        ),
+    ] = None
+    OpenIDConnectConfig: Annotated[
+        ApiOpenIDConnectConfig | None, Field(description="The OpenID Connect configuration.")
+    ] = None
 
 
 class DnsMap(DeferredModel):
+    """
+    A map of DNS names for the AppSync API.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Http: str | None = None
-    Realtime: str | None = None
+    Http: Annotated[str | None, Field(description="Type: str.")] = None
+    Realtime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EventLogConfig(DeferredModel):
+    """
+    The log config for the AppSync API.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogsRoleArn: str
-    LogLevel: Literal["NONE", "ERROR", "ALL", "INFO", "DEBUG"]
+    CloudWatchLogsRoleArn: Annotated[str, Field(description="Type: str.")]
+    LogLevel: Annotated[
+        Literal["NONE", "ERROR", "ALL", "INFO", "DEBUG"],
+        Field(description="Logging level for the AppSync API."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    An arbitrary set of tags (key-value pairs) for this AppSync API.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string used to identify this tag. You can specify a maximum of 128 characters for a tag key."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="A string containing the value for this tag. You can specify a maximum of 256 characters for a tag value."
+        ),
+    ]
 
 
 class ApiAttributes(DeferredModel):
-    ApiArn: str | None = None
-    ApiId: str | None = None
-    Dns: DnsMap | None = None
+    """
+    The read-only attributes of a AWS::AppSync::Api, set by AWS.
+    """
+
+    ApiArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the AppSync Api")
+    ] = None
+    ApiId: Annotated[
+        str | None,
+        Field(description="The unique identifier for the AppSync Api generated by the service"),
+    ] = None
+    Dns: Annotated[DnsMap | None, Field(description="A map of DNS names for the AppSync API.")] = (
+        None
+    )
 
 
 class ApiEventConfig(DeferredModel):
+    """
+    The configuration for an Event Api
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthProviders: list[AuthProvider]
-    ConnectionAuthModes: list[AuthMode]
-    DefaultPublishAuthModes: list[AuthMode]
-    DefaultSubscribeAuthModes: list[AuthMode]
-    LogConfig: EventLogConfig | None = None
+    AuthProviders: Annotated[
+        list[AuthProvider], Field(description="A list of auth providers for the AppSync API.")
+    ]
+    ConnectionAuthModes: Annotated[
+        list[AuthMode], Field(description="A list of auth modes for the AppSync API.")
+    ]
+    DefaultPublishAuthModes: Annotated[
+        list[AuthMode], Field(description="A list of auth modes for the AppSync API.")
+    ]
+    DefaultSubscribeAuthModes: Annotated[
+        list[AuthMode], Field(description="A list of auth modes for the AppSync API.")
+    ]
+    LogConfig: Annotated[
+        EventLogConfig | None, Field(description="The log config for the AppSync API.")
+    ] = None
 
 
 class ApiProps(DeferredModel):
-    EventConfig: ApiEventConfig | None = None
-    Name: str
-    OwnerContact: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AppSync::Api.
+    """
+
+    EventConfig: Annotated[
+        ApiEventConfig | None, Field(description="The configuration for an Event Api")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the AppSync API.")]
+    OwnerContact: Annotated[
+        str | None, Field(description="The owner contact information for an API resource.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An arbitrary set of tags (key-value pairs) for this AppSync API."),
+    ] = None

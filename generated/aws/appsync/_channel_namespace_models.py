@@ -7,10 +7,10 @@ Imported on first use by channel_namespace.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AuthMode",
@@ -25,64 +25,133 @@ __all__ = [
 
 
 class AuthMode(DeferredModel):
+    """
+    An auth mode.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthType: (
+    AuthType: Annotated[
         Literal["AMAZON_COGNITO_USER_POOLS", "AWS_IAM", "API_KEY", "OPENID_CONNECT", "AWS_LAMBDA"]
-        | None
-    ) = None
+        | None,
+        Field(description="Security configuration for your AppSync API."),
+    ] = None
 
 
 class ChannelNamespaceLambdaConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InvokeType: Literal["REQUEST_RESPONSE", "EVENT"]
+    InvokeType: Annotated[
+        Literal["REQUEST_RESPONSE", "EVENT"],
+        Field(description="Invocation type for direct lambda integrations."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    An arbitrary set of tags (key-value pairs) for this AppSync API.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string used to identify this tag. You can specify a maximum of 128 characters for a tag key."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="A string containing the value for this tag. You can specify a maximum of 256 characters for a tag value."
+        ),
+    ]
 
 
 class ChannelNamespaceAttributes(DeferredModel):
-    ChannelNamespaceArn: str | None = None
+    """
+    The read-only attributes of a AWS::AppSync::ChannelNamespace, set by AWS.
+    """
+
+    ChannelNamespaceArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the Channel Namespace.")
+    ] = None
 
 
 class ChannelNamespaceIntegration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSourceName: str
-    LambdaConfig: ChannelNamespaceLambdaConfig | None = None
+    DataSourceName: Annotated[str, Field(description="Data source to invoke for this integration.")]
+    LambdaConfig: Annotated[
+        ChannelNamespaceLambdaConfig | None,
+        Field(description="Type: ChannelNamespaceLambdaConfigDict."),
+    ] = None
 
 
 class HandlerConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Behavior: Literal["CODE", "DIRECT"]
-    Integration: ChannelNamespaceIntegration
+    Behavior: Annotated[
+        Literal["CODE", "DIRECT"],
+        Field(description="Integration behavior for a handler configuration."),
+    ]
+    Integration: Annotated[
+        ChannelNamespaceIntegration, Field(description="Type: ChannelNamespaceIntegrationDict.")
+    ]
 
 
 class ChannelNamespaceHandlerConfigs(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OnPublish: HandlerConfig | None = None
-    OnSubscribe: HandlerConfig | None = None
+    OnPublish: Annotated[HandlerConfig | None, Field(description="Type: HandlerConfigDict.")] = None
+    OnSubscribe: Annotated[HandlerConfig | None, Field(description="Type: HandlerConfigDict.")] = (
+        None
+    )
 
 
 class ChannelNamespaceProps(DeferredModel):
-    ApiId: str
-    CodeHandlers: str | None = None
-    CodeS3Location: str | None = None
-    HandlerConfigs: ChannelNamespaceHandlerConfigs | None = None
-    Name: str
-    PublishAuthModes: list[AuthMode] | None = None
-    SubscribeAuthModes: list[AuthMode] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AppSync::ChannelNamespace.
+    """
+
+    ApiId: Annotated[
+        str,
+        Field(
+            description="AppSync Api Id that this Channel Namespace belongs to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CodeHandlers: Annotated[
+        str | None, Field(description="String of APPSYNC_JS code to be used by the handlers.")
+    ] = None
+    CodeS3Location: Annotated[
+        str | None,
+        Field(
+            description="The Amazon S3 endpoint where the code is located. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    HandlerConfigs: Annotated[
+        ChannelNamespaceHandlerConfigs | None,
+        Field(description="Type: ChannelNamespaceHandlerConfigsDict."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(description="Namespace indentifier. Create-only: changing it replaces the resource."),
+    ]
+    PublishAuthModes: Annotated[
+        list[AuthMode] | None,
+        Field(description="List of AuthModes supported for Publish operations."),
+    ] = None
+    SubscribeAuthModes: Annotated[
+        list[AuthMode] | None,
+        Field(description="List of AuthModes supported for Subscribe operations."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An arbitrary set of tags (key-value pairs) for this AppSync API."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by data_source.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataSourceAttributes",
@@ -33,120 +33,230 @@ class DataSourceAwsIamConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SigningRegion: str | None = None
-    SigningServiceName: str | None = None
+    SigningRegion: Annotated[
+        str | None,
+        Field(
+            description="The signing Region for AWS Identity and Access Management authorization."
+        ),
+    ] = None
+    SigningServiceName: Annotated[
+        str | None,
+        Field(
+            description="The signing service name for AWS Identity and Access Management authorization."
+        ),
+    ] = None
 
 
 class DataSourceDeltaSyncConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaseTableTTL: str
-    DeltaSyncTableName: str
-    DeltaSyncTableTTL: str
+    BaseTableTTL: Annotated[
+        str, Field(description="The number of minutes that an Item is stored in the data source.")
+    ]
+    DeltaSyncTableName: Annotated[str, Field(description="The Delta Sync table name.")]
+    DeltaSyncTableTTL: Annotated[
+        str,
+        Field(
+            description="The number of minutes that a Delta Sync log entry is stored in the Delta Sync table."
+        ),
+    ]
 
 
 class DataSourceDynamoDBConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsRegion: str
-    DeltaSyncConfig: DataSourceDeltaSyncConfig | None = None
-    TableName: str
-    UseCallerCredentials: bool | None = None
-    Versioned: bool | None = None
+    AwsRegion: Annotated[str, Field(description="The AWS Region.")]
+    DeltaSyncConfig: Annotated[
+        DataSourceDeltaSyncConfig | None,
+        Field(description="The DeltaSyncConfig for a versioned datasource."),
+    ] = None
+    TableName: Annotated[str, Field(description="The table name.")]
+    UseCallerCredentials: Annotated[
+        bool | None,
+        Field(
+            description="Set to TRUE to use AWS Identity and Access Management with this data source."
+        ),
+    ] = None
+    Versioned: Annotated[
+        bool | None,
+        Field(
+            description="Set to TRUE to use Conflict Detection and Resolution with this data source."
+        ),
+    ] = None
 
 
 class DataSourceElasticsearchConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsRegion: str
-    Endpoint: str
+    AwsRegion: Annotated[str, Field(description="The AWS Region.")]
+    Endpoint: Annotated[str, Field(description="The endpoint.")]
 
 
 class DataSourceEventBridgeConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventBusArn: str
+    EventBusArn: Annotated[str, Field(description="ARN for the EventBridge bus.")]
 
 
 class DataSourceLambdaConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaFunctionArn: str
+    LambdaFunctionArn: Annotated[str, Field(description="The ARN for the Lambda function.")]
 
 
 class DataSourceOpenSearchServiceConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsRegion: str
-    Endpoint: str
+    AwsRegion: Annotated[str, Field(description="The AWS Region.")]
+    Endpoint: Annotated[str, Field(description="The endpoint.")]
 
 
 class DataSourceRdsHttpEndpointConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsRegion: str
-    AwsSecretStoreArn: str
-    DatabaseName: str | None = None
-    DbClusterIdentifier: str
-    Schema: str | None = None
+    AwsRegion: Annotated[str, Field(description="AWS Region for RDS HTTP endpoint.")]
+    AwsSecretStoreArn: Annotated[
+        str, Field(description="The ARN for database credentials stored in AWS Secrets Manager.")
+    ]
+    DatabaseName: Annotated[str | None, Field(description="Logical database name.")] = None
+    DbClusterIdentifier: Annotated[
+        str, Field(description="Amazon RDS cluster Amazon Resource Name (ARN).")
+    ]
+    Schema: Annotated[str | None, Field(description="Logical schema name.")] = None
 
 
 class DataSourceRelationalDatabaseConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RdsHttpEndpointConfig: DataSourceRdsHttpEndpointConfig | None = None
-    RelationalDatabaseSourceType: Literal["RDS_HTTP_ENDPOINT"]
+    RdsHttpEndpointConfig: Annotated[
+        DataSourceRdsHttpEndpointConfig | None,
+        Field(description="Information about the Amazon RDS resource."),
+    ] = None
+    RelationalDatabaseSourceType: Annotated[
+        Literal["RDS_HTTP_ENDPOINT"], Field(description="The type of relational data source.")
+    ]
 
 
 class DataSourceAttributes(DeferredModel):
-    DataSourceArn: str | None = None
+    """
+    The read-only attributes of a AWS::AppSync::DataSource, set by AWS.
+    """
+
+    DataSourceArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the API key, such as arn:aws:appsync:us-east-1:123456789012:apis/graphqlapiid/datasources/datasourcename."
+        ),
+    ] = None
 
 
 class DataSourceAuthorizationConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationType: Literal["AWS_IAM"]
-    AwsIamConfig: DataSourceAwsIamConfig | None = None
+    AuthorizationType: Annotated[
+        Literal["AWS_IAM"],
+        Field(description="The authorization type that the HTTP endpoint requires."),
+    ]
+    AwsIamConfig: Annotated[
+        DataSourceAwsIamConfig | None,
+        Field(description="The AWS Identity and Access Management settings."),
+    ] = None
 
 
 class DataSourceHttpConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationConfig: DataSourceAuthorizationConfig | None = None
-    Endpoint: str
+    AuthorizationConfig: Annotated[
+        DataSourceAuthorizationConfig | None, Field(description="The authorization configuration.")
+    ] = None
+    Endpoint: Annotated[str, Field(description="The endpoint.")]
 
 
 class DataSourceProps(DeferredModel):
-    ApiId: str
-    Description: str | None = None
-    DynamoDBConfig: DataSourceDynamoDBConfig | None = None
-    ElasticsearchConfig: DataSourceElasticsearchConfig | None = None
-    EventBridgeConfig: DataSourceEventBridgeConfig | None = None
-    HttpConfig: DataSourceHttpConfig | None = None
-    LambdaConfig: DataSourceLambdaConfig | None = None
-    MetricsConfig: Literal["DISABLED", "ENABLED"] | None = None
-    Name: str
-    OpenSearchServiceConfig: DataSourceOpenSearchServiceConfig | None = None
-    RelationalDatabaseConfig: DataSourceRelationalDatabaseConfig | None = None
-    ServiceRoleArn: str | None = None
-    Type: Literal[
-        "AMAZON_BEDROCK_RUNTIME",
-        "AMAZON_DYNAMODB",
-        "AMAZON_ELASTICSEARCH",
-        "AMAZON_EVENTBRIDGE",
-        "AMAZON_OPENSEARCH_SERVICE",
-        "AWS_LAMBDA",
-        "HTTP",
-        "NONE",
-        "RELATIONAL_DATABASE",
+    """
+    The properties a program declares for a AWS::AppSync::DataSource.
+    """
+
+    ApiId: Annotated[
+        str,
+        Field(
+            description="Unique AWS AppSync GraphQL API identifier where this data source will be created. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[str | None, Field(description="The description of the data source.")] = (
+        None
+    )
+    DynamoDBConfig: Annotated[
+        DataSourceDynamoDBConfig | None,
+        Field(description="AWS Region and TableName for an Amazon DynamoDB table in your account."),
+    ] = None
+    ElasticsearchConfig: Annotated[
+        DataSourceElasticsearchConfig | None,
+        Field(
+            description="AWS Region and Endpoints for an Amazon OpenSearch Service domain in your account. As of September 2021, Amazon Elasticsearch Service is Amazon OpenSearch Service. This property is deprecated. For new data sources, use OpenSearchServiceConfig to specify an OpenSearch Service data source."
+        ),
+    ] = None
+    EventBridgeConfig: Annotated[
+        DataSourceEventBridgeConfig | None, Field(description="ARN for the EventBridge bus.")
+    ] = None
+    HttpConfig: Annotated[
+        DataSourceHttpConfig | None, Field(description="Endpoints for an HTTP data source.")
+    ] = None
+    LambdaConfig: Annotated[
+        DataSourceLambdaConfig | None,
+        Field(
+            description="An ARN of a Lambda function in valid ARN format. This can be the ARN of a Lambda function that exists in the current account or in another account."
+        ),
+    ] = None
+    MetricsConfig: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(description="Allowed values: 'DISABLED', 'ENABLED'."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Friendly name for you to identify your AppSync data source after creation. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OpenSearchServiceConfig: Annotated[
+        DataSourceOpenSearchServiceConfig | None,
+        Field(
+            description="AWS Region and Endpoints for an Amazon OpenSearch Service domain in your account."
+        ),
+    ] = None
+    RelationalDatabaseConfig: Annotated[
+        DataSourceRelationalDatabaseConfig | None,
+        Field(
+            description="Relational Database configuration of the relational database data source."
+        ),
+    ] = None
+    ServiceRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The AWS Identity and Access Management service role ARN for the data source. The system assumes this role when accessing the data source."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal[
+            "AMAZON_BEDROCK_RUNTIME",
+            "AMAZON_DYNAMODB",
+            "AMAZON_ELASTICSEARCH",
+            "AMAZON_EVENTBRIDGE",
+            "AMAZON_OPENSEARCH_SERVICE",
+            "AWS_LAMBDA",
+            "HTTP",
+            "NONE",
+            "RELATIONAL_DATABASE",
+        ],
+        Field(description="The type of the data source."),
     ]

@@ -7,8 +7,10 @@ Imported on first use by domain_name_api_association.py, which re-exports every 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "DomainNameApiAssociationAttributes",
@@ -17,9 +19,22 @@ __all__ = [
 
 
 class DomainNameApiAssociationProps(DeferredModel):
-    ApiId: str
-    DomainName: str
+    """
+    The properties a program declares for a AWS::AppSync::DomainNameApiAssociation.
+    """
+
+    ApiId: Annotated[str, Field(description="Type: str.")]
+    DomainName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(\\*[a-z\\d-]*\\.)?([a-z\\d-]+\\.)+[a-z\\d-]+$ Length: 1 to 253 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class DomainNameApiAssociationAttributes(DeferredModel):
-    ApiAssociationIdentifier: str | None = None
+    """
+    The read-only attributes of a AWS::AppSync::DomainNameApiAssociation, set by AWS.
+    """
+
+    ApiAssociationIdentifier: Annotated[str | None, Field(description="Type: str.")] = None

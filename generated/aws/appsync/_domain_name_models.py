@@ -7,9 +7,10 @@ Imported on first use by domain_name.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DomainNameAttributes",
@@ -19,21 +20,58 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    An arbitrary set of tags (key-value pairs) for this Domain Name.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string used to identify this tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="A string containing the value for this tag. You can specify a maximum of 256 characters for a tag value."
+        ),
+    ]
 
 
 class DomainNameAttributes(DeferredModel):
-    AppSyncDomainName: str | None = None
-    DomainNameArn: str | None = None
-    HostedZoneId: str | None = None
+    """
+    The read-only attributes of a AWS::AppSync::DomainName, set by AWS.
+    """
+
+    AppSyncDomainName: Annotated[str | None, Field(description="Type: str.")] = None
+    DomainNameArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the Domain Name.")
+    ] = None
+    HostedZoneId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainNameProps(DeferredModel):
-    CertificateArn: str
-    Description: str | None = None
-    DomainName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AppSync::DomainName.
+    """
+
+    CertificateArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[a-z-]*:acm:[a-z0-9-]*:\\d{12}:certificate/[0-9A-Za-z_/-]*$ Length: 3 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[str | None, Field(description="Length: 0 to 255 characters.")] = None
+    DomainName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(\\*[a-z\\d-]*\\.)?([a-z\\d-]+\\.)+[a-z\\d-]+$ Length: 1 to 253 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An arbitrary set of tags (key-value pairs) for this Domain Name."),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by graph_ql_api.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -30,108 +30,287 @@ class CognitoUserPoolConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppIdClientRegex: str | None = None
-    AwsRegion: str | None = None
-    UserPoolId: str | None = None
+    AppIdClientRegex: Annotated[
+        str | None,
+        Field(
+            description="A regular expression for validating the incoming Amazon Cognito user pool app client ID."
+        ),
+    ] = None
+    AwsRegion: Annotated[
+        str | None, Field(description="The AWS Region in which the user pool was created.")
+    ] = None
+    UserPoolId: Annotated[str | None, Field(description="The user pool ID")] = None
 
 
 class GraphQLApiEnhancedMetricsConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSourceLevelMetricsBehavior: Literal[
-        "FULL_REQUEST_DATA_SOURCE_METRICS", "PER_DATA_SOURCE_METRICS"
+    DataSourceLevelMetricsBehavior: Annotated[
+        Literal["FULL_REQUEST_DATA_SOURCE_METRICS", "PER_DATA_SOURCE_METRICS"],
+        Field(
+            description="Controls how data source metrics will be emitted to CloudWatch. Data source metrics include:"
+        ),
     ]
-    OperationLevelMetricsConfig: Literal["DISABLED", "ENABLED"]
-    ResolverLevelMetricsBehavior: Literal["FULL_REQUEST_RESOLVER_METRICS", "PER_RESOLVER_METRICS"]
+    OperationLevelMetricsConfig: Annotated[
+        Literal["DISABLED", "ENABLED"],
+        Field(
+            description="Controls how operation metrics will be emitted to CloudWatch. Operation metrics include:"
+        ),
+    ]
+    ResolverLevelMetricsBehavior: Annotated[
+        Literal["FULL_REQUEST_RESOLVER_METRICS", "PER_RESOLVER_METRICS"],
+        Field(
+            description="Controls how resolver metrics will be emitted to CloudWatch. Resolver metrics include:"
+        ),
+    ]
 
 
 class GraphQLApiLambdaAuthorizerConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizerResultTtlInSeconds: int | None = None
-    AuthorizerUri: str | None = None
-    IdentityValidationExpression: str | None = None
+    AuthorizerResultTtlInSeconds: Annotated[
+        int | None, Field(description="The number of seconds a response should be cached for.")
+    ] = None
+    AuthorizerUri: Annotated[
+        str | None,
+        Field(description="The ARN of the Lambda function to be called for authorization."),
+    ] = None
+    IdentityValidationExpression: Annotated[
+        str | None,
+        Field(
+            description="A regular expression for validation of tokens before the Lambda function is called."
+        ),
+    ] = None
 
 
 class GraphQLApiLogConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogsRoleArn: str
-    ExcludeVerboseContent: bool | None = None
-    FieldLogLevel: Literal["ALL", "DEBUG", "ERROR", "INFO", "NONE"]
+    CloudWatchLogsRoleArn: Annotated[
+        str,
+        Field(
+            description="The service role that AWS AppSync will assume to publish to Amazon CloudWatch Logs in your account."
+        ),
+    ]
+    ExcludeVerboseContent: Annotated[
+        bool | None,
+        Field(
+            description="Set to TRUE to exclude sections that contain information such as headers, context, and evaluated mapping templates, regardless of logging level."
+        ),
+    ] = None
+    FieldLogLevel: Annotated[
+        Literal["ALL", "DEBUG", "ERROR", "INFO", "NONE"],
+        Field(
+            description="The field logging level. Values can be NONE, ERROR, INFO, DEBUG, or ALL."
+        ),
+    ]
 
 
 class GraphQLApiOpenIDConnectConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthTTL: float | None = None
-    ClientId: str | None = None
-    IatTTL: float | None = None
-    Issuer: str | None = None
+    AuthTTL: Annotated[
+        float | None,
+        Field(
+            description="The number of milliseconds that a token is valid after being authenticated."
+        ),
+    ] = None
+    ClientId: Annotated[
+        str | None,
+        Field(
+            description="The client identifier of the Relying party at the OpenID identity provider."
+        ),
+    ] = None
+    IatTTL: Annotated[
+        float | None,
+        Field(
+            description="The number of milliseconds that a token is valid after it's issued to a user."
+        ),
+    ] = None
+    Issuer: Annotated[str | None, Field(description="The issuer for the OIDC configuration.")] = (
+        None
+    )
 
 
 class GraphQLApiUserPoolConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppIdClientRegex: str | None = None
-    AwsRegion: str | None = None
-    DefaultAction: Literal["ALLOW", "DENY"] | None = None
-    UserPoolId: str | None = None
+    AppIdClientRegex: Annotated[
+        str | None,
+        Field(
+            description="A regular expression for validating the incoming Amazon Cognito user pool app client ID."
+        ),
+    ] = None
+    AwsRegion: Annotated[
+        str | None, Field(description="The AWS Region in which the user pool was created.")
+    ] = None
+    DefaultAction: Annotated[
+        Literal["ALLOW", "DENY"] | None,
+        Field(
+            description="The action that you want your GraphQL API to take when a request that uses Amazon Cognito user pool authentication doesn't match the Amazon Cognito user pool configuration."
+        ),
+    ] = None
+    UserPoolId: Annotated[str | None, Field(description="The user pool ID.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class GraphQLApiAttributes(DeferredModel):
-    ApiId: str | None = None
-    Arn: str | None = None
-    GraphQLDns: str | None = None
-    GraphQLEndpointArn: str | None = None
-    GraphQLUrl: str | None = None
-    RealtimeDns: str | None = None
-    RealtimeUrl: str | None = None
+    """
+    The read-only attributes of a AWS::AppSync::GraphQLApi, set by AWS.
+    """
+
+    ApiId: Annotated[
+        str | None, Field(description="Unique AWS AppSync GraphQL API identifier.")
+    ] = None
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the API key")
+    ] = None
+    GraphQLDns: Annotated[
+        str | None,
+        Field(
+            description="The fully qualified domain name (FQDN) of the endpoint URL of your GraphQL API."
+        ),
+    ] = None
+    GraphQLEndpointArn: Annotated[str | None, Field(description="The GraphQL endpoint ARN.")] = None
+    GraphQLUrl: Annotated[
+        str | None, Field(description="The Endpoint URL of your GraphQL API.")
+    ] = None
+    RealtimeDns: Annotated[
+        str | None,
+        Field(
+            description="The fully qualified domain name (FQDN) of the real-time endpoint URL of your GraphQL API."
+        ),
+    ] = None
+    RealtimeUrl: Annotated[
+        str | None, Field(description="The GraphQL API real-time endpoint URL.")
+    ] = None
 
 
 class AdditionalAuthenticationProvider(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationType: Literal[
-        "AMAZON_COGNITO_USER_POOLS", "API_KEY", "AWS_IAM", "AWS_LAMBDA", "OPENID_CONNECT"
+    AuthenticationType: Annotated[
+        Literal["AMAZON_COGNITO_USER_POOLS", "API_KEY", "AWS_IAM", "AWS_LAMBDA", "OPENID_CONNECT"],
+        Field(
+            description="The authentication type for API key, AWS Identity and Access Management, OIDC, Amazon Cognito user pools, or AWS Lambda."
+        ),
     ]
-    LambdaAuthorizerConfig: GraphQLApiLambdaAuthorizerConfig | None = None
-    OpenIDConnectConfig: GraphQLApiOpenIDConnectConfig | None = None
-    UserPoolConfig: CognitoUserPoolConfig | None = None
+    LambdaAuthorizerConfig: Annotated[
+        GraphQLApiLambdaAuthorizerConfig | None,
+        Field(description="Type: GraphQLApiLambdaAuthorizerConfigDict."),
+    ] = None
+    OpenIDConnectConfig: Annotated[
+        GraphQLApiOpenIDConnectConfig | None,
+        Field(description="Type: GraphQLApiOpenIDConnectConfigDict."),
+    ] = None
+    UserPoolConfig: Annotated[
+        CognitoUserPoolConfig | None, Field(description="Type: CognitoUserPoolConfigDict.")
+    ] = None
 
 
 class GraphQLApiProps(DeferredModel):
-    AdditionalAuthenticationProviders: list[AdditionalAuthenticationProvider] | None = None
-    ApiType: Literal["GRAPHQL", "MERGED"] | None = None
-    AuthenticationType: Literal[
-        "AMAZON_COGNITO_USER_POOLS", "API_KEY", "AWS_IAM", "AWS_LAMBDA", "OPENID_CONNECT"
+    """
+    The properties a program declares for a AWS::AppSync::GraphQLApi.
+    """
+
+    AdditionalAuthenticationProviders: Annotated[
+        list[AdditionalAuthenticationProvider] | None,
+        Field(description="A list of additional authentication providers for the GraphqlApi API."),
+    ] = None
+    ApiType: Annotated[
+        Literal["GRAPHQL", "MERGED"] | None,
+        Field(
+            description="The value that indicates whether the GraphQL API is a standard API (GRAPHQL) or merged API (MERGED)."
+        ),
+    ] = None
+    AuthenticationType: Annotated[
+        Literal["AMAZON_COGNITO_USER_POOLS", "API_KEY", "AWS_IAM", "AWS_LAMBDA", "OPENID_CONNECT"],
+        Field(description="Security configuration for your GraphQL API"),
     ]
-    EnhancedMetricsConfig: GraphQLApiEnhancedMetricsConfig | None = None
-    EnvironmentVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    IntrospectionConfig: Literal["DISABLED", "ENABLED"] | None = None
-    LambdaAuthorizerConfig: GraphQLApiLambdaAuthorizerConfig | None = None
-    LogConfig: GraphQLApiLogConfig | None = None
-    MergedApiExecutionRoleArn: str | None = None
-    Name: str
-    OpenIDConnectConfig: GraphQLApiOpenIDConnectConfig | None = None
-    OwnerContact: str | None = None
-    QueryDepthLimit: int | None = None
-    ResolverCountLimit: int | None = None
-    Tags: list[Tag] | None = None
-    UserPoolConfig: GraphQLApiUserPoolConfig | None = None
-    Visibility: Literal["GLOBAL", "PRIVATE"] | None = None
-    XrayEnabled: bool | None = None
+    EnhancedMetricsConfig: Annotated[
+        GraphQLApiEnhancedMetricsConfig | None,
+        Field(
+            description="Enables and controls the enhanced metrics feature. Enhanced metrics emit granular data on API usage and performance such as AppSync request and error counts, latency, and cache hits/misses. All enhanced metric data is sent to your CloudWatch account, and you can configure the types of data that will be sent."
+        ),
+    ] = None
+    EnvironmentVariables: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map containing the list of resources with their properties and environment variables."
+        ),
+    ] = None
+    IntrospectionConfig: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(
+            description="Sets the value of the GraphQL API to enable (ENABLED) or disable (DISABLED) introspection. If no value is provided, the introspection configuration will be set to ENABLED by default. This field will produce an error if the operation attempts to use the introspection feature while this field is disabled."
+        ),
+    ] = None
+    LambdaAuthorizerConfig: Annotated[
+        GraphQLApiLambdaAuthorizerConfig | None,
+        Field(
+            description="A LambdaAuthorizerConfig holds configuration on how to authorize AWS AppSync API access when using the AWS_LAMBDA authorizer mode. Be aware that an AWS AppSync API may have only one Lambda authorizer configured at a time."
+        ),
+    ] = None
+    LogConfig: Annotated[
+        GraphQLApiLogConfig | None, Field(description="The Amazon CloudWatch Logs configuration.")
+    ] = None
+    MergedApiExecutionRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The AWS Identity and Access Management service role ARN for a merged API."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The API name")]
+    OpenIDConnectConfig: Annotated[
+        GraphQLApiOpenIDConnectConfig | None, Field(description="The OpenID Connect configuration.")
+    ] = None
+    OwnerContact: Annotated[
+        str | None, Field(description="The owner contact information for an API resource.")
+    ] = None
+    QueryDepthLimit: Annotated[
+        int | None,
+        Field(
+            description="The maximum depth a query can have in a single request. Depth refers to the amount of nested levels allowed in the body of query."
+        ),
+    ] = None
+    ResolverCountLimit: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of resolvers that can be invoked in a single request."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An arbitrary set of tags (key-value pairs) for this GraphQL API."),
+    ] = None
+    UserPoolConfig: Annotated[
+        GraphQLApiUserPoolConfig | None,
+        Field(
+            description="Optional authorization configuration for using Amazon Cognito user pools with your GraphQL endpoint."
+        ),
+    ] = None
+    Visibility: Annotated[
+        Literal["GLOBAL", "PRIVATE"] | None,
+        Field(
+            description="Sets the scope of the GraphQL API to public (GLOBAL) or private (PRIVATE). By default, the scope is set to Global if no value is provided."
+        ),
+    ] = None
+    XrayEnabled: Annotated[
+        bool | None,
+        Field(
+            description="A flag indicating whether to use AWS X-Ray tracing for this GraphqlApi."
+        ),
+    ] = None

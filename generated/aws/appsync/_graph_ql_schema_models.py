@@ -7,8 +7,10 @@ Imported on first use by graph_ql_schema.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "GraphQLSchemaAttributes",
@@ -17,10 +19,18 @@ __all__ = [
 
 
 class GraphQLSchemaProps(DeferredModel):
-    ApiId: str
-    Definition: str | None = None
-    DefinitionS3Location: str | None = None
+    """
+    The properties a program declares for a AWS::AppSync::GraphQLSchema.
+    """
+
+    ApiId: Annotated[str, Field(description="Type: str.")]
+    Definition: Annotated[str | None, Field(description="Type: str.")] = None
+    DefinitionS3Location: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GraphQLSchemaAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::AppSync::GraphQLSchema, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

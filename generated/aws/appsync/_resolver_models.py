@@ -7,10 +7,10 @@ Imported on first use by resolver.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AppSyncRuntime",
@@ -24,63 +24,204 @@ __all__ = [
 
 
 class AppSyncRuntime(DeferredModel):
+    """
+    Describes a runtime used by an APSYlong resolver or APSYlong function. Specifies the name and version of the runtime to use. Note that if a runtime is specified, code must also be specified.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: Literal["APPSYNC_JS"]
-    RuntimeVersion: str
+    Name: Annotated[
+        Literal["APPSYNC_JS"],
+        Field(
+            description="The ``name`` of the runtime to use. Currently, the only allowed value is ``APPSYNC_JS``."
+        ),
+    ]
+    RuntimeVersion: Annotated[
+        str,
+        Field(
+            description="The ``version`` of the runtime to use. Currently, the only allowed version is ``1.0.0``."
+        ),
+    ]
 
 
 class ResolverCachingConfig(DeferredModel):
+    """
+    The caching configuration for a resolver that has caching activated.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CachingKeys: list[str] | None = None
-    Ttl: float
+    CachingKeys: Annotated[
+        list[str] | None,
+        Field(
+            description="The caching keys for a resolver that has caching activated. Valid values are entries from the ``$context.arguments``, ``$context.source``, and ``$context.identity`` maps."
+        ),
+    ] = None
+    Ttl: Annotated[
+        float,
+        Field(
+            description="The TTL in seconds for a resolver that has caching activated. Valid values are 1–3,600 seconds."
+        ),
+    ]
 
 
 class ResolverLambdaConflictHandlerConfig(DeferredModel):
+    """
+    The ``LambdaConflictHandlerConfig`` when configuring LAMBDA as the Conflict Handler.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaConflictHandlerArn: str | None = None
+    LambdaConflictHandlerArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the Lambda function to use as the Conflict Handler."
+        ),
+    ] = None
 
 
 class ResolverPipelineConfig(DeferredModel):
+    """
+    Use the ``PipelineConfig`` property type to specify ``PipelineConfig`` for an APSYlong resolver. ``PipelineConfig`` is a property of the [AWS::AppSync::Resolver](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appsync-resolver.html) resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Functions: list[str] | None = None
+    Functions: Annotated[list[str] | None, Field(description="A list of ``Function`` objects.")] = (
+        None
+    )
 
 
 class ResolverSyncConfig(DeferredModel):
+    """
+    Describes a Sync configuration for a resolver. Specifies which Conflict Detection strategy and Resolution strategy to use when the resolver is invoked.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConflictDetection: Literal["NONE", "VERSION"]
-    ConflictHandler: Literal["AUTOMERGE", "LAMBDA", "NONE", "OPTIMISTIC_CONCURRENCY"] | None = None
-    LambdaConflictHandlerConfig: ResolverLambdaConflictHandlerConfig | None = None
+    ConflictDetection: Annotated[
+        Literal["NONE", "VERSION"],
+        Field(
+            description="The Conflict Detection strategy to use. + *VERSION*: Detect conflicts based on object versions for this resolver. + *NONE*: Do not detect conflicts when invoking this resolver."
+        ),
+    ]
+    ConflictHandler: Annotated[
+        Literal["AUTOMERGE", "LAMBDA", "NONE", "OPTIMISTIC_CONCURRENCY"] | None,
+        Field(
+            description="The Conflict Resolution strategy to perform in the event of a conflict. + *OPTIMISTIC_CONCURRENCY*: Resolve conflicts by rejecting mutations when versions don't match the latest version at the server. + *AUTOMERGE*: Resolve conflicts with the Automerge conflict resolution strategy. + *LAMBDA*: Resolve conflicts with an LAMlong function supplied in the ``LambdaConflictHandlerConfig``."
+        ),
+    ] = None
+    LambdaConflictHandlerConfig: Annotated[
+        ResolverLambdaConflictHandlerConfig | None,
+        Field(
+            description="The ``LambdaConflictHandlerConfig`` when configuring ``LAMBDA`` as the Conflict Handler."
+        ),
+    ] = None
 
 
 class ResolverAttributes(DeferredModel):
-    ResolverArn: str | None = None
+    """
+    The read-only attributes of a AWS::AppSync::Resolver, set by AWS.
+    """
+
+    ResolverArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ResolverProps(DeferredModel):
-    ApiId: str
-    CachingConfig: ResolverCachingConfig | None = None
-    Code: str | None = None
-    CodeS3Location: str | None = None
-    DataSourceName: str | None = None
-    FieldName: str
-    Kind: Literal["PIPELINE", "UNIT"] | None = None
-    MaxBatchSize: int | None = None
-    MetricsConfig: Literal["ENABLED", "DISABLED"] | None = None
-    PipelineConfig: ResolverPipelineConfig | None = None
-    RequestMappingTemplate: str | None = None
-    RequestMappingTemplateS3Location: str | None = None
-    ResponseMappingTemplate: str | None = None
-    ResponseMappingTemplateS3Location: str | None = None
-    Runtime: AppSyncRuntime | None = None
-    SyncConfig: ResolverSyncConfig | None = None
-    TypeName: str
+    """
+    The properties a program declares for a AWS::AppSync::Resolver.
+    """
+
+    ApiId: Annotated[
+        str,
+        Field(
+            description="The APSYlong GraphQL API to which you want to attach this resolver. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CachingConfig: Annotated[
+        ResolverCachingConfig | None,
+        Field(description="The caching configuration for the resolver."),
+    ] = None
+    Code: Annotated[
+        str | None,
+        Field(
+            description="The ``resolver`` code that contains the request and response functions. When code is used, the ``runtime`` is required. The runtime value must be ``APPSYNC_JS``."
+        ),
+    ] = None
+    CodeS3Location: Annotated[
+        str | None,
+        Field(description="The Amazon S3 endpoint. Write-only: sent to AWS, never read back."),
+    ] = None
+    DataSourceName: Annotated[str | None, Field(description="The resolver data source name.")] = (
+        None
+    )
+    FieldName: Annotated[
+        str,
+        Field(
+            description="The GraphQL field on a type that invokes the resolver. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Kind: Annotated[
+        Literal["PIPELINE", "UNIT"] | None,
+        Field(
+            description="The resolver type. + *UNIT*: A UNIT resolver type. A UNIT resolver is the default resolver type. You can use a UNIT resolver to run a GraphQL query against a single data source. + *PIPELINE*: A PIPELINE resolver type. You can use a PIPELINE resolver to invoke a series of ``Function`` objects in a serial manner. You can use a pipeline resolver to run a GraphQL query against multiple data sources."
+        ),
+    ] = None
+    MaxBatchSize: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of resolver request inputs that will be sent to a single LAMlong function in a ``BatchInvoke`` operation."
+        ),
+    ] = None
+    MetricsConfig: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Enables or disables enhanced resolver metrics for specified resolvers. Note that ``MetricsConfig`` won't be used unless the ``resolverLevelMetricsBehavior`` value is set to ``PER_RESOLVER_METRICS``. If the ``resolverLevelMetricsBehavior`` is set to ``FULL_REQUEST_RESOLVER_METRICS`` instead, ``MetricsConfig`` will be ignored. However, you can still set its value."
+        ),
+    ] = None
+    PipelineConfig: Annotated[
+        ResolverPipelineConfig | None,
+        Field(description="Functions linked with the pipeline resolver."),
+    ] = None
+    RequestMappingTemplate: Annotated[
+        str | None,
+        Field(
+            description="The request mapping template. Request mapping templates are optional when using a Lambda data source. For all other data sources, a request mapping template is required."
+        ),
+    ] = None
+    RequestMappingTemplateS3Location: Annotated[
+        str | None,
+        Field(
+            description="The location of a request mapping template in an S3 bucket. Use this if you want to provision with a template file in S3 rather than embedding it in your CFNshort template. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ResponseMappingTemplate: Annotated[
+        str | None, Field(description="The response mapping template.")
+    ] = None
+    ResponseMappingTemplateS3Location: Annotated[
+        str | None,
+        Field(
+            description="The location of a response mapping template in an S3 bucket. Use this if you want to provision with a template file in S3 rather than embedding it in your CFNshort template. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Runtime: Annotated[
+        AppSyncRuntime | None,
+        Field(
+            description="Describes a runtime used by an APSYlong resolver or APSYlong function. Specifies the name and version of the runtime to use. Note that if a runtime is specified, code must also be specified."
+        ),
+    ] = None
+    SyncConfig: Annotated[
+        ResolverSyncConfig | None,
+        Field(description="The ``SyncConfig`` for a resolver attached to a versioned data source."),
+    ] = None
+    TypeName: Annotated[
+        str,
+        Field(
+            description="The GraphQL type that invokes this resolver. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by source_api_association.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SourceApiAssociationAttributes",
@@ -23,17 +23,38 @@ class SourceApiAssociationSourceApiAssociationConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MergeType: Literal["AUTO_MERGE", "MANUAL_MERGE"] | None = None
+    MergeType: Annotated[
+        Literal["AUTO_MERGE", "MANUAL_MERGE"] | None,
+        Field(
+            description="Configuration of the merged behavior for the association. For example when it could be auto or has to be manual."
+        ),
+    ] = None
 
 
 class SourceApiAssociationAttributes(DeferredModel):
-    AssociationArn: str | None = None
-    AssociationId: str | None = None
-    LastSuccessfulMergeDate: str | None = None
-    MergedApiArn: str | None = None
-    MergedApiId: str | None = None
-    SourceApiArn: str | None = None
-    SourceApiAssociationStatus: (
+    """
+    The read-only attributes of a AWS::AppSync::SourceApiAssociation, set by AWS.
+    """
+
+    AssociationArn: Annotated[str | None, Field(description="ARN of the SourceApiAssociation.")] = (
+        None
+    )
+    AssociationId: Annotated[str | None, Field(description="Id of the SourceApiAssociation.")] = (
+        None
+    )
+    LastSuccessfulMergeDate: Annotated[
+        str | None, Field(description="Date of last schema successful merge.")
+    ] = None
+    MergedApiArn: Annotated[
+        str | None, Field(description="ARN of the Merged API in the association.")
+    ] = None
+    MergedApiId: Annotated[
+        str | None, Field(description="GraphQLApiId of the Merged API in the association.")
+    ] = None
+    SourceApiArn: Annotated[
+        str | None, Field(description="ARN of the source API in the association.")
+    ] = None
+    SourceApiAssociationStatus: Annotated[
         Literal[
             "MERGE_SCHEDULED",
             "MERGE_FAILED",
@@ -44,14 +65,38 @@ class SourceApiAssociationAttributes(DeferredModel):
             "DELETION_IN_PROGRESS",
             "DELETION_FAILED",
         ]
-        | None
-    ) = None
-    SourceApiAssociationStatusDetail: str | None = None
-    SourceApiId: str | None = None
+        | None,
+        Field(description="Current status of SourceApiAssociation."),
+    ] = None
+    SourceApiAssociationStatusDetail: Annotated[
+        str | None, Field(description="Current SourceApiAssociation status details.")
+    ] = None
+    SourceApiId: Annotated[
+        str | None, Field(description="GraphQLApiId of the source API in the association.")
+    ] = None
 
 
 class SourceApiAssociationProps(DeferredModel):
-    Description: str | None = None
-    MergedApiIdentifier: str | None = None
-    SourceApiAssociationConfig: SourceApiAssociationSourceApiAssociationConfig | None = None
-    SourceApiIdentifier: str | None = None
+    """
+    The properties a program declares for a AWS::AppSync::SourceApiAssociation.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="Description of the SourceApiAssociation.")
+    ] = None
+    MergedApiIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Identifier of the Merged GraphQLApi to associate. It could be either GraphQLApi ApiId or ARN Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SourceApiAssociationConfig: Annotated[
+        SourceApiAssociationSourceApiAssociationConfig | None,
+        Field(description="Customized configuration for SourceApiAssociation."),
+    ] = None
+    SourceApiIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Identifier of the Source GraphQLApi to associate. It could be either GraphQLApi ApiId or ARN Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by type.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TypeAttributes",
@@ -18,11 +19,28 @@ __all__ = [
 
 
 class TypeProps(DeferredModel):
-    ApiId: str
-    Definition: str
-    Format: Literal["SDL", "JSON"]
+    """
+    The properties a program declares for a AWS::AppSync::Type.
+    """
+
+    ApiId: Annotated[
+        str, Field(description="The API ID. Create-only: changing it replaces the resource.")
+    ]
+    Definition: Annotated[
+        str,
+        Field(
+            description="The type definition, in GraphQL Schema Definition Language (SDL) format."
+        ),
+    ]
+    Format: Annotated[Literal["SDL", "JSON"], Field(description="The type format: SDL or JSON.")]
 
 
 class TypeAttributes(DeferredModel):
-    Arn: str | None = None
-    Name: str | None = None
+    """
+    The read-only attributes of a AWS::AppSync::Type, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The Amazon Resource Name (ARN) of the type.")] = (
+        None
+    )
+    Name: Annotated[str | None, Field(description="The type name.")] = None

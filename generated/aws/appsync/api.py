@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,104 +87,122 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApiCognitoConfigDict = TypedDict(
-    "ApiCognitoConfigDict",
-    {
-        "AppIdClientRegex": "str",
-        "AwsRegion": "Required[str]",
-        "UserPoolId": "Required[str]",
-    },
-    total=False,
-)
 
-ApiEventConfigDict = TypedDict(
-    "ApiEventConfigDict",
-    {
-        "AuthProviders": "Required[list[AuthProviderDict]]",
-        "ConnectionAuthModes": "Required[list[AuthModeDict]]",
-        "DefaultPublishAuthModes": "Required[list[AuthModeDict]]",
-        "DefaultSubscribeAuthModes": "Required[list[AuthModeDict]]",
-        "LogConfig": "EventLogConfigDict",
-    },
-    total=False,
-)
+class ApiCognitoConfigDict(TypedDict, total=False):
+    """ApiCognitoConfig as a plain dict: Optional authorization configuration for using Amazon
+    Cognito user pools with your API endpoint."""
 
-ApiLambdaAuthorizerConfigDict = TypedDict(
-    "ApiLambdaAuthorizerConfigDict",
-    {
-        "AuthorizerResultTtlInSeconds": "int",
-        "AuthorizerUri": "Required[str]",
-        "IdentityValidationExpression": "str",
-    },
-    total=False,
-)
+    AppIdClientRegex: str
+    """Type: str."""
+    AwsRegion: Required[str]
+    """Type: str."""
+    UserPoolId: Required[str]
+    """Type: str."""
 
-ApiOpenIDConnectConfigDict = TypedDict(
-    "ApiOpenIDConnectConfigDict",
-    {
-        "AuthTTL": "float",
-        "ClientId": "str",
-        "IatTTL": "float",
-        "Issuer": "Required[str]",
-    },
-    total=False,
-)
 
-AuthModeDict = TypedDict(
-    "AuthModeDict",
-    {
-        "AuthType": "Literal['AMAZON_COGNITO_USER_POOLS', 'AWS_IAM', 'API_KEY', 'OPENID_CONNECT', 'AWS_LAMBDA']",
-    },
-    total=False,
-)
+class ApiEventConfigDict(TypedDict, total=False):
+    """ApiEventConfig as a plain dict: The configuration for an Event Api"""
 
-AuthProviderDict = TypedDict(
-    "AuthProviderDict",
-    {
-        "AuthType": "Required[Literal['AMAZON_COGNITO_USER_POOLS', 'AWS_IAM', 'API_KEY', 'OPENID_CONNECT', 'AWS_LAMBDA']]",
-        "CognitoConfig": "ApiCognitoConfigDict",
-        "LambdaAuthorizerConfig": "ApiLambdaAuthorizerConfigDict",
-        "OpenIDConnectConfig": "ApiOpenIDConnectConfigDict",
-    },
-    total=False,
-)
+    AuthProviders: Required[list[AuthProviderDict]]
+    """A list of auth providers for the AppSync API."""
+    ConnectionAuthModes: Required[list[AuthModeDict]]
+    """A list of auth modes for the AppSync API."""
+    DefaultPublishAuthModes: Required[list[AuthModeDict]]
+    """A list of auth modes for the AppSync API."""
+    DefaultSubscribeAuthModes: Required[list[AuthModeDict]]
+    """A list of auth modes for the AppSync API."""
+    LogConfig: EventLogConfigDict
+    """The log config for the AppSync API."""
 
-DnsMapDict = TypedDict(
-    "DnsMapDict",
-    {
-        "Http": "str",
-        "Realtime": "str",
-    },
-    total=False,
-)
 
-EventLogConfigDict = TypedDict(
-    "EventLogConfigDict",
-    {
-        "CloudWatchLogsRoleArn": "Required[str]",
-        "LogLevel": "Required[Literal['NONE', 'ERROR', 'ALL', 'INFO', 'DEBUG']]",
-    },
-    total=False,
-)
+class ApiLambdaAuthorizerConfigDict(TypedDict, total=False):
+    """ApiLambdaAuthorizerConfig as a plain dict: A LambdaAuthorizerConfig holds configuration on
+    how to authorize AWS AppSync API access when using the AWS_LAMBDA authorizer mode. Be aware that
+    an AWS AppSync API may have only one Lambda authorizer configured at a time."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AuthorizerResultTtlInSeconds: int
+    """Range: 0 to 3600 (inclusive)."""
+    AuthorizerUri: Required[str]
+    """Type: str."""
+    IdentityValidationExpression: str
+    """Type: str."""
 
+
+class ApiOpenIDConnectConfigDict(TypedDict, total=False):
+    """ApiOpenIDConnectConfig as a plain dict: The OpenID Connect configuration."""
+
+    AuthTTL: float
+    """Type: float."""
+    ClientId: str
+    """Type: str."""
+    IatTTL: float
+    """Type: float."""
+    Issuer: Required[str]
+    """Type: str."""
+
+
+class AuthModeDict(TypedDict, total=False):
+    """AuthMode as a plain dict: An auth mode."""
+
+    AuthType: Literal[
+        "AMAZON_COGNITO_USER_POOLS", "AWS_IAM", "API_KEY", "OPENID_CONNECT", "AWS_LAMBDA"
+    ]
+    """Security configuration for your AppSync API."""
+
+
+class AuthProviderDict(TypedDict, total=False):
+    """AuthProvider as a plain dict: An auth provider for the AppSync API."""
+
+    AuthType: Required[
+        Literal["AMAZON_COGNITO_USER_POOLS", "AWS_IAM", "API_KEY", "OPENID_CONNECT", "AWS_LAMBDA"]
+    ]
+    """Security configuration for your AppSync API."""
+    CognitoConfig: ApiCognitoConfigDict
+    """Optional authorization configuration for using Amazon Cognito user pools with your API
+    endpoint."""
+    LambdaAuthorizerConfig: ApiLambdaAuthorizerConfigDict
+    """A LambdaAuthorizerConfig holds configuration on how to authorize AWS AppSync API access when
+    using the AWS_LAMBDA authorizer mode. Be aware that an AWS AppSync API may have only one Lambda
+    authorizer configured at a time."""
+    OpenIDConnectConfig: ApiOpenIDConnectConfigDict
+    """The OpenID Connect configuration."""
+
+
+class DnsMapDict(TypedDict, total=False):
+    """DnsMap as a plain dict: A map of DNS names for the AppSync API."""
+
+    Http: str
+    """Type: str."""
+    Realtime: str
+    """Type: str."""
+
+
+class EventLogConfigDict(TypedDict, total=False):
+    """EventLogConfig as a plain dict: The log config for the AppSync API."""
+
+    CloudWatchLogsRoleArn: Required[str]
+    """Type: str."""
+    LogLevel: Required[Literal["NONE", "ERROR", "ALL", "INFO", "DEBUG"]]
+    """Logging level for the AppSync API."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An arbitrary set of tags (key-value pairs) for this AppSync API."""
+
+    Key: Required[str]
+    """A string used to identify this tag. You can specify a maximum of 128 characters for a tag
+    key."""
+    Value: Required[str]
+    """A string containing the value for this tag. You can specify a maximum of 256 characters for a
+    tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppSync::Api",
     schema_file="aws-appsync-api.json",
     primary_identifier=("/ApiArn",),
-    additional_identifiers=(),
     read_only=("/ApiId", "/Dns", "/Dns/Realtime", "/Dns/Http", "/ApiArn"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/EventConfig/AuthProviders",
         "/EventConfig/ConnectionAuthModes",
@@ -189,14 +211,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -206,185 +221,60 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApiName": {
-            "maxLength": 50,
-            "minLength": 1,
-            "pattern": "[A-Za-z0-9_\\-\\ ]+",
-            "type": "string",
-        },
-        "AuthMode": {
-            "additionalProperties": False,
-            "properties": {"AuthType": {"$ref": "#/definitions/AuthenticationType"}},
-            "type": "object",
-        },
-        "AuthModes": {"items": {"$ref": "#/definitions/AuthMode"}, "type": "array"},
-        "AuthProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthType": {"$ref": "#/definitions/AuthenticationType"},
-                "CognitoConfig": {"$ref": "#/definitions/CognitoConfig"},
-                "LambdaAuthorizerConfig": {"$ref": "#/definitions/LambdaAuthorizerConfig"},
-                "OpenIDConnectConfig": {"$ref": "#/definitions/OpenIDConnectConfig"},
-            },
-            "required": ["AuthType"],
-            "type": "object",
-        },
-        "AuthProviders": {"items": {"$ref": "#/definitions/AuthProvider"}, "type": "array"},
-        "AuthenticationType": {
-            "enum": [
-                "AMAZON_COGNITO_USER_POOLS",
-                "AWS_IAM",
-                "API_KEY",
-                "OPENID_CONNECT",
-                "AWS_LAMBDA",
-            ],
-            "type": "string",
-        },
-        "CognitoConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AppIdClientRegex": {"type": "string"},
-                "AwsRegion": {"type": "string"},
-                "UserPoolId": {"type": "string"},
-            },
-            "required": ["UserPoolId", "AwsRegion"],
-            "type": "object",
-        },
-        "DnsMap": {
-            "additionalProperties": False,
-            "properties": {"Http": {"type": "string"}, "Realtime": {"type": "string"}},
-            "type": "object",
-        },
-        "EventConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthProviders": {"$ref": "#/definitions/AuthProviders"},
-                "ConnectionAuthModes": {"$ref": "#/definitions/AuthModes"},
-                "DefaultPublishAuthModes": {"$ref": "#/definitions/AuthModes"},
-                "DefaultSubscribeAuthModes": {"$ref": "#/definitions/AuthModes"},
-                "LogConfig": {"$ref": "#/definitions/EventLogConfig"},
-            },
-            "required": [
-                "AuthProviders",
-                "ConnectionAuthModes",
-                "DefaultPublishAuthModes",
-                "DefaultSubscribeAuthModes",
-            ],
-            "type": "object",
-        },
-        "EventLogConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogsRoleArn": {"type": "string"},
-                "LogLevel": {"$ref": "#/definitions/EventLogLevel"},
-            },
-            "required": ["LogLevel", "CloudWatchLogsRoleArn"],
-            "type": "object",
-        },
-        "EventLogLevel": {"enum": ["NONE", "ERROR", "ALL", "INFO", "DEBUG"], "type": "string"},
-        "LambdaAuthorizerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizerResultTtlInSeconds": {"maximum": 3600, "minimum": 0, "type": "integer"},
-                "AuthorizerUri": {"type": "string"},
-                "IdentityValidationExpression": {"type": "string"},
-            },
-            "required": ["AuthorizerUri"],
-            "type": "object",
-        },
-        "OpenIDConnectConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthTTL": {"type": "number"},
-                "ClientId": {"type": "string"},
-                "IatTTL": {"type": "number"},
-                "Issuer": {"type": "string"},
-            },
-            "required": ["Issuer"],
-            "type": "object",
-        },
-        "OwnerContact": {
-            "maxLength": 250,
-            "minLength": 1,
-            "pattern": "[A-Za-z0-9_\\-\\ \\.]+",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[ a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\w+-=\\.:/@]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "properties": {
-        "ApiArn": {"type": "string"},
-        "ApiId": {"type": "string"},
-        "Dns": {"$ref": "#/definitions/DnsMap"},
-        "EventConfig": {"$ref": "#/definitions/EventConfig"},
-        "Name": {"$ref": "#/definitions/ApiName"},
-        "OwnerContact": {"$ref": "#/definitions/OwnerContact"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["Name"],
-}
-
 
 class Api(_Resource):
     """AWS::AppSync::Api: Resource schema for AppSync Api
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApiArn.
+    Read-only attributes (known once deployed): ApiArn, ApiId, Dns.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appsync-api.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApiProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApiAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "api.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApiArn: str
+    """The Amazon Resource Name (ARN) of the AppSync Api"""
     ApiId: str
+    """The unique identifier for the AppSync Api generated by the service"""
     Dns: DnsMapDict
-    # Declared properties (as declared, or as AWS returned them).
+    """A map of DNS names for the AppSync API."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EventConfig: ApiEventConfigDict
     Name: str
     OwnerContact: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        EventConfig: ApiEventConfig | ApiEventConfigDict | None = None,
+        OwnerContact: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppSync::Api; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            EventConfig: ApiEventConfig | ApiEventConfigDict | None = None,
-            OwnerContact: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppSync::Api; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the AppSync API. Required.
+            EventConfig: The configuration for an Event Api
+            OwnerContact: The owner contact information for an API resource.
+            Tags: An arbitrary set of tags (key-value pairs) for this AppSync API.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

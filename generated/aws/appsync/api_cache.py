@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppSync::ApiCache",
     schema_file="aws-appsync-apicache.json",
@@ -54,18 +59,12 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/ApiId",),),
     read_only=("/Id",),
     create_only=("/ApiId", "/AtRestEncryptionEnabled", "/TransitEncryptionEnabled"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Type", "ApiId", "ApiCachingBehavior", "Ttl"),
     list_required=("ApiId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,50 +74,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ApiCachingBehavior": {
-            "enum": ["FULL_REQUEST_CACHING", "OPERATION_LEVEL_CACHING", "PER_RESOLVER_CACHING"],
-            "type": "string",
-        },
-        "ApiId": {"type": "string"},
-        "AtRestEncryptionEnabled": {"type": "boolean"},
-        "HealthMetricsConfig": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-        "Id": {"type": "string"},
-        "TransitEncryptionEnabled": {"type": "boolean"},
-        "Ttl": {"type": "integer"},
-        "Type": {
-            "enum": [
-                "LARGE",
-                "LARGE_12X",
-                "LARGE_2X",
-                "LARGE_4X",
-                "LARGE_8X",
-                "MEDIUM",
-                "R4_2XLARGE",
-                "R4_4XLARGE",
-                "R4_8XLARGE",
-                "R4_LARGE",
-                "R4_XLARGE",
-                "SMALL",
-                "T2_MEDIUM",
-                "T2_SMALL",
-                "XLARGE",
-            ],
-            "type": "string",
-        },
-    },
-    "required": ["Type", "ApiId", "ApiCachingBehavior", "Ttl"],
-}
-
 
 class ApiCache(_Resource):
     """AWS::AppSync::ApiCache: Resource Type definition for AWS::AppSync::ApiCache
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Also identified by: ApiId.
+    Replaced when any of these change (create-only): ApiId, AtRestEncryptionEnabled,
+    TransitEncryptionEnabled.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appsync-apicache.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -126,11 +93,14 @@ class ApiCache(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApiCacheAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "api_cache.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The CloudFormation primary identifier for an ApiCache. Mirrors ApiId once the resource
+    exists; populated by the handler. Customers should reference the ApiCache by ApiId."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiCachingBehavior: Literal[
         "FULL_REQUEST_CACHING", "OPERATION_LEVEL_CACHING", "PER_RESOLVER_CACHING"
     ]
@@ -157,51 +127,60 @@ class ApiCache(_Resource):
         "XLARGE",
     ]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiCachingBehavior: Literal[
+            "FULL_REQUEST_CACHING", "OPERATION_LEVEL_CACHING", "PER_RESOLVER_CACHING"
+        ],
+        ApiId: str,
+        Ttl: int,
+        Type: Literal[
+            "LARGE",
+            "LARGE_12X",
+            "LARGE_2X",
+            "LARGE_4X",
+            "LARGE_8X",
+            "MEDIUM",
+            "R4_2XLARGE",
+            "R4_4XLARGE",
+            "R4_8XLARGE",
+            "R4_LARGE",
+            "R4_XLARGE",
+            "SMALL",
+            "T2_MEDIUM",
+            "T2_SMALL",
+            "XLARGE",
+        ],
+        AtRestEncryptionEnabled: bool | None = None,
+        HealthMetricsConfig: Literal["DISABLED", "ENABLED"] | None = None,
+        TransitEncryptionEnabled: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppSync::ApiCache; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiCachingBehavior: Literal[
-                "FULL_REQUEST_CACHING", "OPERATION_LEVEL_CACHING", "PER_RESOLVER_CACHING"
-            ],
-            ApiId: str,
-            Ttl: int,
-            Type: Literal[
-                "LARGE",
-                "LARGE_12X",
-                "LARGE_2X",
-                "LARGE_4X",
-                "LARGE_8X",
-                "MEDIUM",
-                "R4_2XLARGE",
-                "R4_4XLARGE",
-                "R4_8XLARGE",
-                "R4_LARGE",
-                "R4_XLARGE",
-                "SMALL",
-                "T2_MEDIUM",
-                "T2_SMALL",
-                "XLARGE",
-            ],
-            AtRestEncryptionEnabled: bool | None = None,
-            HealthMetricsConfig: Literal["DISABLED", "ENABLED"] | None = None,
-            TransitEncryptionEnabled: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppSync::ApiCache; `await` it inside an App to deploy it.
-
-            ApiCachingBehavior: Caching behavior, such as FULL_REQUEST_CACHING, PER_RESOLVER_CACHING, or OPERATION_LEVEL_CACHING
-            ApiId: Unique AWS AppSync GraphQL API identifier.
-            AtRestEncryptionEnabled: At-rest encryption flag for cache.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApiCachingBehavior: Caching behavior, such as FULL_REQUEST_CACHING,
+                PER_RESOLVER_CACHING, or OPERATION_LEVEL_CACHING Required.
+            ApiId: Unique AWS AppSync GraphQL API identifier. Create-only: changing it replaces the
+                resource. Required.
+            Ttl: TTL in seconds for cache entries. Valid values are 1-3600. Required.
+            Type: The cache instance type, such as SMALL, LARGE and LARGE_4X Required.
+            AtRestEncryptionEnabled: At-rest encryption flag for cache. You cannot update this
+                setting after creation. Create-only: changing it replaces the resource.
             HealthMetricsConfig: Controls how cache health metrics will be emitted to CloudWatch.
-            TransitEncryptionEnabled: Transit encryption flag when connecting to cache.
-            Ttl: TTL in seconds for cache entries.
-            Type: The cache instance type, such as SMALL, LARGE and LARGE_4X
+                Cache health metrics include NetworkBandwidthOutAllowanceExceeded and
+                EngineCPUUtilization
+            TransitEncryptionEnabled: Transit encryption flag when connecting to cache. You cannot
+                update this setting after creation. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

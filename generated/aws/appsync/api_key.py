@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppSync::ApiKey",
     schema_file="aws-appsync-apikey.json",
@@ -54,18 +59,12 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Arn",),),
     read_only=("/ApiKey", "/ApiKeyId", "/Arn"),
     create_only=("/ApiId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApiId",),
     list_required=("ApiId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,26 +74,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ApiId": {"type": "string"},
-        "ApiKey": {"type": "string"},
-        "ApiKeyId": {"type": "string"},
-        "Arn": {"type": "string"},
-        "Description": {"type": "string"},
-        "Expires": {"type": "number"},
-    },
-    "required": ["ApiId"],
-}
-
 
 class ApiKey(_Resource):
     """AWS::AppSync::ApiKey: Resource Type definition for AWS::AppSync::ApiKey
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApiId, ApiKeyId (composite: the values joined by '|').
+    Also identified by: Arn.
+    Replaced when any of these change (create-only): ApiId.
+    Read-only attributes (known once deployed): ApiKey, ApiKeyId, Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appsync-apikey.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -102,36 +92,45 @@ class ApiKey(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApiKeyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "api_key.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApiKey: str
+    """The API key."""
     ApiKeyId: str
+    """The API key ID."""
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the API key."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiId: str
     Description: str
     Expires: float
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiId: str,
+        Description: str | None = None,
+        Expires: float | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppSync::ApiKey; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiId: str,
-            Description: str | None = None,
-            Expires: float | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppSync::ApiKey; `await` it inside an App to deploy it.
-
-            ApiId: Unique AWS AppSync GraphQL API ID for this API key.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApiId: Unique AWS AppSync GraphQL API ID for this API key. Create-only: changing it
+                replaces the resource. Required.
             Description: Unique description of your API key.
-            Expires: The time after which the API key expires.
+            Expires: The time after which the API key expires. The date is represented as seconds
+                since the epoch, rounded down to the nearest hour.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,77 +75,73 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AuthModeDict = TypedDict(
-    "AuthModeDict",
-    {
-        "AuthType": "Literal['AMAZON_COGNITO_USER_POOLS', 'AWS_IAM', 'API_KEY', 'OPENID_CONNECT', 'AWS_LAMBDA']",
-    },
-    total=False,
-)
 
-ChannelNamespaceHandlerConfigsDict = TypedDict(
-    "ChannelNamespaceHandlerConfigsDict",
-    {
-        "OnPublish": "HandlerConfigDict",
-        "OnSubscribe": "HandlerConfigDict",
-    },
-    total=False,
-)
+class AuthModeDict(TypedDict, total=False):
+    """AuthMode as a plain dict: An auth mode."""
 
-ChannelNamespaceIntegrationDict = TypedDict(
-    "ChannelNamespaceIntegrationDict",
-    {
-        "DataSourceName": "Required[str]",
-        "LambdaConfig": "ChannelNamespaceLambdaConfigDict",
-    },
-    total=False,
-)
+    AuthType: Literal[
+        "AMAZON_COGNITO_USER_POOLS", "AWS_IAM", "API_KEY", "OPENID_CONNECT", "AWS_LAMBDA"
+    ]
+    """Security configuration for your AppSync API."""
 
-ChannelNamespaceLambdaConfigDict = TypedDict(
-    "ChannelNamespaceLambdaConfigDict",
-    {
-        "InvokeType": "Required[Literal['REQUEST_RESPONSE', 'EVENT']]",
-    },
-    total=False,
-)
 
-HandlerConfigDict = TypedDict(
-    "HandlerConfigDict",
-    {
-        "Behavior": "Required[Literal['CODE', 'DIRECT']]",
-        "Integration": "Required[ChannelNamespaceIntegrationDict]",
-    },
-    total=False,
-)
+class ChannelNamespaceHandlerConfigsDict(TypedDict, total=False):
+    """ChannelNamespaceHandlerConfigs as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    OnPublish: HandlerConfigDict
+    """Type: HandlerConfigDict."""
+    OnSubscribe: HandlerConfigDict
+    """Type: HandlerConfigDict."""
 
+
+class ChannelNamespaceIntegrationDict(TypedDict, total=False):
+    """ChannelNamespaceIntegration as a plain dict."""
+
+    DataSourceName: Required[str]
+    """Data source to invoke for this integration."""
+    LambdaConfig: ChannelNamespaceLambdaConfigDict
+    """Type: ChannelNamespaceLambdaConfigDict."""
+
+
+class ChannelNamespaceLambdaConfigDict(TypedDict, total=False):
+    """ChannelNamespaceLambdaConfig as a plain dict."""
+
+    InvokeType: Required[Literal["REQUEST_RESPONSE", "EVENT"]]
+    """Invocation type for direct lambda integrations."""
+
+
+class HandlerConfigDict(TypedDict, total=False):
+    """HandlerConfig as a plain dict."""
+
+    Behavior: Required[Literal["CODE", "DIRECT"]]
+    """Integration behavior for a handler configuration."""
+    Integration: Required[ChannelNamespaceIntegrationDict]
+    """Type: ChannelNamespaceIntegrationDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An arbitrary set of tags (key-value pairs) for this AppSync API."""
+
+    Key: Required[str]
+    """A string used to identify this tag. You can specify a maximum of 128 characters for a tag
+    key."""
+    Value: Required[str]
+    """A string containing the value for this tag. You can specify a maximum of 256 characters for a
+    tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppSync::ChannelNamespace",
     schema_file="aws-appsync-channelnamespace.json",
     primary_identifier=("/ChannelNamespaceArn",),
-    additional_identifiers=(),
     read_only=("/ChannelNamespaceArn",),
     create_only=("/ApiId", "/Name"),
     write_only=("/CodeS3Location",),
-    conditional_create_only=(),
     unordered_arrays=("/PublishAuthModes", "/SubscribeAuthModes", "/Tags"),
     required=("ApiId", "Name"),
     list_required=("ApiId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -151,113 +151,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuthMode": {
-            "additionalProperties": False,
-            "properties": {"AuthType": {"$ref": "#/definitions/AuthenticationType"}},
-            "type": "object",
-        },
-        "AuthModes": {"items": {"$ref": "#/definitions/AuthMode"}, "type": "array"},
-        "AuthenticationType": {
-            "enum": [
-                "AMAZON_COGNITO_USER_POOLS",
-                "AWS_IAM",
-                "API_KEY",
-                "OPENID_CONNECT",
-                "AWS_LAMBDA",
-            ],
-            "type": "string",
-        },
-        "ChannelNamespaceArn": {"type": "string"},
-        "Code": {"maxLength": 32768, "minLength": 1, "type": "string"},
-        "HandlerBehavior": {"enum": ["CODE", "DIRECT"], "type": "string"},
-        "HandlerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Behavior": {"$ref": "#/definitions/HandlerBehavior"},
-                "Integration": {"$ref": "#/definitions/Integration"},
-            },
-            "required": ["Behavior", "Integration"],
-            "type": "object",
-        },
-        "HandlerConfigs": {
-            "additionalProperties": False,
-            "properties": {
-                "OnPublish": {"$ref": "#/definitions/HandlerConfig"},
-                "OnSubscribe": {"$ref": "#/definitions/HandlerConfig"},
-            },
-            "type": "object",
-        },
-        "Integration": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSourceName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "([_A-Za-z][_0-9A-Za-z]{0,511})?",
-                    "type": "string",
-                },
-                "LambdaConfig": {"$ref": "#/definitions/LambdaConfig"},
-            },
-            "required": ["DataSourceName"],
-            "type": "object",
-        },
-        "InvokeType": {"enum": ["REQUEST_RESPONSE", "EVENT"], "type": "string"},
-        "LambdaConfig": {
-            "additionalProperties": False,
-            "properties": {"InvokeType": {"$ref": "#/definitions/InvokeType"}},
-            "required": ["InvokeType"],
-            "type": "object",
-        },
-        "Namespace": {
-            "maxLength": 50,
-            "minLength": 1,
-            "pattern": "([A-Za-z0-9](?:[A-Za-z0-9\\-]{0,48}[A-Za-z0-9])?)",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[ a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\w+-=\\.:/@]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "properties": {
-        "ApiId": {"type": "string"},
-        "ChannelNamespaceArn": {"$ref": "#/definitions/ChannelNamespaceArn"},
-        "CodeHandlers": {"$ref": "#/definitions/Code"},
-        "CodeS3Location": {"type": "string"},
-        "HandlerConfigs": {"$ref": "#/definitions/HandlerConfigs"},
-        "Name": {"$ref": "#/definitions/Namespace"},
-        "PublishAuthModes": {"$ref": "#/definitions/AuthModes"},
-        "SubscribeAuthModes": {"$ref": "#/definitions/AuthModes"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["ApiId", "Name"],
-}
-
 
 class ChannelNamespace(_Resource):
     """AWS::AppSync::ChannelNamespace: Resource schema for AppSync ChannelNamespace
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ChannelNamespaceArn.
+    Replaced when any of these change (create-only): ApiId, Name.
+    Write-only (sent to AWS, never read back): CodeS3Location.
+    Read-only attributes (known once deployed): ChannelNamespaceArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appsync-channelnamespace.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -267,11 +171,13 @@ class ChannelNamespace(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ChannelNamespaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "channel_namespace.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ChannelNamespaceArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) for the Channel Namespace."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiId: str
     CodeHandlers: str
     CodeS3Location: str
@@ -281,33 +187,42 @@ class ChannelNamespace(_Resource):
     SubscribeAuthModes: list[AuthModeDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiId: str,
+        Name: str,
+        CodeHandlers: str | None = None,
+        CodeS3Location: str | None = None,
+        HandlerConfigs: ChannelNamespaceHandlerConfigs
+        | ChannelNamespaceHandlerConfigsDict
+        | None = None,
+        PublishAuthModes: list[AuthMode | AuthModeDict] | None = None,
+        SubscribeAuthModes: list[AuthMode | AuthModeDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppSync::ChannelNamespace; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiId: str,
-            Name: str,
-            CodeHandlers: str | None = None,
-            CodeS3Location: str | None = None,
-            HandlerConfigs: ChannelNamespaceHandlerConfigs
-            | ChannelNamespaceHandlerConfigsDict
-            | None = None,
-            PublishAuthModes: list[AuthMode | AuthModeDict] | None = None,
-            SubscribeAuthModes: list[AuthMode | AuthModeDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppSync::ChannelNamespace; `await` it inside an App to deploy it.
-
-            ApiId: AppSync Api Id that this Channel Namespace belongs to.
-            CodeS3Location: The Amazon S3 endpoint where the code is located.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApiId: AppSync Api Id that this Channel Namespace belongs to. Create-only: changing it
+                replaces the resource. Required.
+            Name: Namespace indentifier. Create-only: changing it replaces the resource. Required.
+            CodeHandlers: String of APPSYNC_JS code to be used by the handlers.
+            CodeS3Location: The Amazon S3 endpoint where the code is located. Write-only: sent to
+                AWS, never read back.
+            HandlerConfigs: Type: ChannelNamespaceHandlerConfigsDict.
             PublishAuthModes: List of AuthModes supported for Publish operations.
             SubscribeAuthModes: List of AuthModes supported for Subscribe operations.
+            Tags: An arbitrary set of tags (key-value pairs) for this AppSync API.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -91,129 +95,129 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataSourceAuthorizationConfigDict = TypedDict(
-    "DataSourceAuthorizationConfigDict",
-    {
-        "AuthorizationType": "Required[Literal['AWS_IAM']]",
-        "AwsIamConfig": "DataSourceAwsIamConfigDict",
-    },
-    total=False,
-)
 
-DataSourceAwsIamConfigDict = TypedDict(
-    "DataSourceAwsIamConfigDict",
-    {
-        "SigningRegion": "str",
-        "SigningServiceName": "str",
-    },
-    total=False,
-)
+class DataSourceAuthorizationConfigDict(TypedDict, total=False):
+    """DataSourceAuthorizationConfig as a plain dict."""
 
-DataSourceDeltaSyncConfigDict = TypedDict(
-    "DataSourceDeltaSyncConfigDict",
-    {
-        "BaseTableTTL": "Required[str]",
-        "DeltaSyncTableName": "Required[str]",
-        "DeltaSyncTableTTL": "Required[str]",
-    },
-    total=False,
-)
+    AuthorizationType: Required[Literal["AWS_IAM"]]
+    """The authorization type that the HTTP endpoint requires."""
+    AwsIamConfig: DataSourceAwsIamConfigDict
+    """The AWS Identity and Access Management settings."""
 
-DataSourceDynamoDBConfigDict = TypedDict(
-    "DataSourceDynamoDBConfigDict",
-    {
-        "AwsRegion": "Required[str]",
-        "DeltaSyncConfig": "DataSourceDeltaSyncConfigDict",
-        "TableName": "Required[str]",
-        "UseCallerCredentials": "bool",
-        "Versioned": "bool",
-    },
-    total=False,
-)
 
-DataSourceElasticsearchConfigDict = TypedDict(
-    "DataSourceElasticsearchConfigDict",
-    {
-        "AwsRegion": "Required[str]",
-        "Endpoint": "Required[str]",
-    },
-    total=False,
-)
+class DataSourceAwsIamConfigDict(TypedDict, total=False):
+    """DataSourceAwsIamConfig as a plain dict."""
 
-DataSourceEventBridgeConfigDict = TypedDict(
-    "DataSourceEventBridgeConfigDict",
-    {
-        "EventBusArn": "Required[str]",
-    },
-    total=False,
-)
+    SigningRegion: str
+    """The signing Region for AWS Identity and Access Management authorization."""
+    SigningServiceName: str
+    """The signing service name for AWS Identity and Access Management authorization."""
 
-DataSourceHttpConfigDict = TypedDict(
-    "DataSourceHttpConfigDict",
-    {
-        "AuthorizationConfig": "DataSourceAuthorizationConfigDict",
-        "Endpoint": "Required[str]",
-    },
-    total=False,
-)
 
-DataSourceLambdaConfigDict = TypedDict(
-    "DataSourceLambdaConfigDict",
-    {
-        "LambdaFunctionArn": "Required[str]",
-    },
-    total=False,
-)
+class DataSourceDeltaSyncConfigDict(TypedDict, total=False):
+    """DataSourceDeltaSyncConfig as a plain dict."""
 
-DataSourceOpenSearchServiceConfigDict = TypedDict(
-    "DataSourceOpenSearchServiceConfigDict",
-    {
-        "AwsRegion": "Required[str]",
-        "Endpoint": "Required[str]",
-    },
-    total=False,
-)
+    BaseTableTTL: Required[str]
+    """The number of minutes that an Item is stored in the data source."""
+    DeltaSyncTableName: Required[str]
+    """The Delta Sync table name."""
+    DeltaSyncTableTTL: Required[str]
+    """The number of minutes that a Delta Sync log entry is stored in the Delta Sync table."""
 
-DataSourceRdsHttpEndpointConfigDict = TypedDict(
-    "DataSourceRdsHttpEndpointConfigDict",
-    {
-        "AwsRegion": "Required[str]",
-        "AwsSecretStoreArn": "Required[str]",
-        "DatabaseName": "str",
-        "DbClusterIdentifier": "Required[str]",
-        "Schema": "str",
-    },
-    total=False,
-)
 
-DataSourceRelationalDatabaseConfigDict = TypedDict(
-    "DataSourceRelationalDatabaseConfigDict",
-    {
-        "RdsHttpEndpointConfig": "DataSourceRdsHttpEndpointConfigDict",
-        "RelationalDatabaseSourceType": "Required[Literal['RDS_HTTP_ENDPOINT']]",
-    },
-    total=False,
-)
+class DataSourceDynamoDBConfigDict(TypedDict, total=False):
+    """DataSourceDynamoDBConfig as a plain dict."""
 
+    AwsRegion: Required[str]
+    """The AWS Region."""
+    DeltaSyncConfig: DataSourceDeltaSyncConfigDict
+    """The DeltaSyncConfig for a versioned datasource."""
+    TableName: Required[str]
+    """The table name."""
+    UseCallerCredentials: bool
+    """Set to TRUE to use AWS Identity and Access Management with this data source."""
+    Versioned: bool
+    """Set to TRUE to use Conflict Detection and Resolution with this data source."""
+
+
+class DataSourceElasticsearchConfigDict(TypedDict, total=False):
+    """DataSourceElasticsearchConfig as a plain dict."""
+
+    AwsRegion: Required[str]
+    """The AWS Region."""
+    Endpoint: Required[str]
+    """The endpoint."""
+
+
+class DataSourceEventBridgeConfigDict(TypedDict, total=False):
+    """DataSourceEventBridgeConfig as a plain dict."""
+
+    EventBusArn: Required[str]
+    """ARN for the EventBridge bus."""
+
+
+class DataSourceHttpConfigDict(TypedDict, total=False):
+    """DataSourceHttpConfig as a plain dict."""
+
+    AuthorizationConfig: DataSourceAuthorizationConfigDict
+    """The authorization configuration."""
+    Endpoint: Required[str]
+    """The endpoint."""
+
+
+class DataSourceLambdaConfigDict(TypedDict, total=False):
+    """DataSourceLambdaConfig as a plain dict."""
+
+    LambdaFunctionArn: Required[str]
+    """The ARN for the Lambda function."""
+
+
+class DataSourceOpenSearchServiceConfigDict(TypedDict, total=False):
+    """DataSourceOpenSearchServiceConfig as a plain dict."""
+
+    AwsRegion: Required[str]
+    """The AWS Region."""
+    Endpoint: Required[str]
+    """The endpoint."""
+
+
+class DataSourceRdsHttpEndpointConfigDict(TypedDict, total=False):
+    """DataSourceRdsHttpEndpointConfig as a plain dict."""
+
+    AwsRegion: Required[str]
+    """AWS Region for RDS HTTP endpoint."""
+    AwsSecretStoreArn: Required[str]
+    """The ARN for database credentials stored in AWS Secrets Manager."""
+    DatabaseName: str
+    """Logical database name."""
+    DbClusterIdentifier: Required[str]
+    """Amazon RDS cluster Amazon Resource Name (ARN)."""
+    Schema: str
+    """Logical schema name."""
+
+
+class DataSourceRelationalDatabaseConfigDict(TypedDict, total=False):
+    """DataSourceRelationalDatabaseConfig as a plain dict."""
+
+    RdsHttpEndpointConfig: DataSourceRdsHttpEndpointConfigDict
+    """Information about the Amazon RDS resource."""
+    RelationalDatabaseSourceType: Required[Literal["RDS_HTTP_ENDPOINT"]]
+    """The type of relational data source."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppSync::DataSource",
     schema_file="aws-appsync-datasource.json",
     primary_identifier=("/DataSourceArn",),
-    additional_identifiers=(),
     read_only=("/DataSourceArn",),
     create_only=("/ApiId", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Type", "ApiId", "Name"),
     list_required=("ApiId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -223,146 +227,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuthorizationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationType": {"enum": ["AWS_IAM"], "type": "string"},
-                "AwsIamConfig": {"$ref": "#/definitions/AwsIamConfig"},
-            },
-            "required": ["AuthorizationType"],
-            "type": "object",
-        },
-        "AwsIamConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SigningRegion": {"type": "string"},
-                "SigningServiceName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "DeltaSyncConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "BaseTableTTL": {"type": "string"},
-                "DeltaSyncTableName": {"type": "string"},
-                "DeltaSyncTableTTL": {"type": "string"},
-            },
-            "required": ["BaseTableTTL", "DeltaSyncTableTTL", "DeltaSyncTableName"],
-            "type": "object",
-        },
-        "DynamoDBConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsRegion": {"type": "string"},
-                "DeltaSyncConfig": {"$ref": "#/definitions/DeltaSyncConfig"},
-                "TableName": {"type": "string"},
-                "UseCallerCredentials": {"type": "boolean"},
-                "Versioned": {"type": "boolean"},
-            },
-            "required": ["TableName", "AwsRegion"],
-            "type": "object",
-        },
-        "ElasticsearchConfig": {
-            "additionalProperties": False,
-            "properties": {"AwsRegion": {"type": "string"}, "Endpoint": {"type": "string"}},
-            "required": ["AwsRegion", "Endpoint"],
-            "type": "object",
-        },
-        "EventBridgeConfig": {
-            "additionalProperties": False,
-            "properties": {"EventBusArn": {"type": "string"}},
-            "required": ["EventBusArn"],
-            "type": "object",
-        },
-        "HttpConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationConfig": {"$ref": "#/definitions/AuthorizationConfig"},
-                "Endpoint": {"type": "string"},
-            },
-            "required": ["Endpoint"],
-            "type": "object",
-        },
-        "LambdaConfig": {
-            "additionalProperties": False,
-            "properties": {"LambdaFunctionArn": {"type": "string"}},
-            "required": ["LambdaFunctionArn"],
-            "type": "object",
-        },
-        "OpenSearchServiceConfig": {
-            "additionalProperties": False,
-            "properties": {"AwsRegion": {"type": "string"}, "Endpoint": {"type": "string"}},
-            "required": ["AwsRegion", "Endpoint"],
-            "type": "object",
-        },
-        "RdsHttpEndpointConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsRegion": {"type": "string"},
-                "AwsSecretStoreArn": {"type": "string"},
-                "DatabaseName": {"type": "string"},
-                "DbClusterIdentifier": {"type": "string"},
-                "Schema": {"type": "string"},
-            },
-            "required": ["AwsRegion", "DbClusterIdentifier", "AwsSecretStoreArn"],
-            "type": "object",
-        },
-        "RelationalDatabaseConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "RdsHttpEndpointConfig": {"$ref": "#/definitions/RdsHttpEndpointConfig"},
-                "RelationalDatabaseSourceType": {"enum": ["RDS_HTTP_ENDPOINT"], "type": "string"},
-            },
-            "required": ["RelationalDatabaseSourceType"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApiId": {"type": "string"},
-        "DataSourceArn": {"type": "string"},
-        "Description": {"type": "string"},
-        "DynamoDBConfig": {"$ref": "#/definitions/DynamoDBConfig"},
-        "ElasticsearchConfig": {"$ref": "#/definitions/ElasticsearchConfig"},
-        "EventBridgeConfig": {"$ref": "#/definitions/EventBridgeConfig"},
-        "HttpConfig": {"$ref": "#/definitions/HttpConfig"},
-        "LambdaConfig": {"$ref": "#/definitions/LambdaConfig"},
-        "MetricsConfig": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-        "Name": {
-            "maxLength": 65536,
-            "minLength": 1,
-            "pattern": "^[_A-Za-z][_0-9A-Za-z]*$",
-            "type": "string",
-        },
-        "OpenSearchServiceConfig": {"$ref": "#/definitions/OpenSearchServiceConfig"},
-        "RelationalDatabaseConfig": {"$ref": "#/definitions/RelationalDatabaseConfig"},
-        "ServiceRoleArn": {"type": "string"},
-        "Type": {
-            "enum": [
-                "AMAZON_BEDROCK_RUNTIME",
-                "AMAZON_DYNAMODB",
-                "AMAZON_ELASTICSEARCH",
-                "AMAZON_EVENTBRIDGE",
-                "AMAZON_OPENSEARCH_SERVICE",
-                "AWS_LAMBDA",
-                "HTTP",
-                "NONE",
-                "RELATIONAL_DATABASE",
-            ],
-            "type": "string",
-        },
-    },
-    "required": ["Type", "ApiId", "Name"],
-}
-
 
 class DataSource(_Resource):
     """AWS::AppSync::DataSource: Resource Type definition for AWS::AppSync::DataSource
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DataSourceArn.
+    Replaced when any of these change (create-only): ApiId, Name.
+    Read-only attributes (known once deployed): DataSourceArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appsync-datasource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -370,11 +244,14 @@ class DataSource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataSourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "data_source.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DataSourceArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the API key, such as
+    arn:aws:appsync:us-east-1:123456789012:apis/graphqlapiid/datasources/datasourcename."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiId: str
     Description: str
     DynamoDBConfig: DataSourceDynamoDBConfigDict
@@ -399,62 +276,75 @@ class DataSource(_Resource):
         "RELATIONAL_DATABASE",
     ]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiId: str,
+        Name: str,
+        Type: Literal[
+            "AMAZON_BEDROCK_RUNTIME",
+            "AMAZON_DYNAMODB",
+            "AMAZON_ELASTICSEARCH",
+            "AMAZON_EVENTBRIDGE",
+            "AMAZON_OPENSEARCH_SERVICE",
+            "AWS_LAMBDA",
+            "HTTP",
+            "NONE",
+            "RELATIONAL_DATABASE",
+        ],
+        Description: str | None = None,
+        DynamoDBConfig: DataSourceDynamoDBConfig | DataSourceDynamoDBConfigDict | None = None,
+        ElasticsearchConfig: DataSourceElasticsearchConfig
+        | DataSourceElasticsearchConfigDict
+        | None = None,
+        EventBridgeConfig: DataSourceEventBridgeConfig
+        | DataSourceEventBridgeConfigDict
+        | None = None,
+        HttpConfig: DataSourceHttpConfig | DataSourceHttpConfigDict | None = None,
+        LambdaConfig: DataSourceLambdaConfig | DataSourceLambdaConfigDict | None = None,
+        MetricsConfig: Literal["DISABLED", "ENABLED"] | None = None,
+        OpenSearchServiceConfig: DataSourceOpenSearchServiceConfig
+        | DataSourceOpenSearchServiceConfigDict
+        | None = None,
+        RelationalDatabaseConfig: DataSourceRelationalDatabaseConfig
+        | DataSourceRelationalDatabaseConfigDict
+        | None = None,
+        ServiceRoleArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppSync::DataSource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiId: str,
-            Name: str,
-            Type: Literal[
-                "AMAZON_BEDROCK_RUNTIME",
-                "AMAZON_DYNAMODB",
-                "AMAZON_ELASTICSEARCH",
-                "AMAZON_EVENTBRIDGE",
-                "AMAZON_OPENSEARCH_SERVICE",
-                "AWS_LAMBDA",
-                "HTTP",
-                "NONE",
-                "RELATIONAL_DATABASE",
-            ],
-            Description: str | None = None,
-            DynamoDBConfig: DataSourceDynamoDBConfig | DataSourceDynamoDBConfigDict | None = None,
-            ElasticsearchConfig: DataSourceElasticsearchConfig
-            | DataSourceElasticsearchConfigDict
-            | None = None,
-            EventBridgeConfig: DataSourceEventBridgeConfig
-            | DataSourceEventBridgeConfigDict
-            | None = None,
-            HttpConfig: DataSourceHttpConfig | DataSourceHttpConfigDict | None = None,
-            LambdaConfig: DataSourceLambdaConfig | DataSourceLambdaConfigDict | None = None,
-            MetricsConfig: Literal["DISABLED", "ENABLED"] | None = None,
-            OpenSearchServiceConfig: DataSourceOpenSearchServiceConfig
-            | DataSourceOpenSearchServiceConfigDict
-            | None = None,
-            RelationalDatabaseConfig: DataSourceRelationalDatabaseConfig
-            | DataSourceRelationalDatabaseConfigDict
-            | None = None,
-            ServiceRoleArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppSync::DataSource; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             ApiId: Unique AWS AppSync GraphQL API identifier where this data source will be created.
+                Create-only: changing it replaces the resource. Required.
+            Name: Friendly name for you to identify your AppSync data source after creation.
+                Create-only: changing it replaces the resource. Required.
+            Type: The type of the data source. Required.
             Description: The description of the data source.
             DynamoDBConfig: AWS Region and TableName for an Amazon DynamoDB table in your account.
-            ElasticsearchConfig: AWS Region and Endpoints for an Amazon OpenSearch Service domain in your account.
+            ElasticsearchConfig: AWS Region and Endpoints for an Amazon OpenSearch Service domain in
+                your account. As of September 2021, Amazon Elasticsearch Service is Amazon
+                OpenSearch Service. This property is deprecated. For new data sources, use
+                OpenSearchServiceConfig to specify an OpenSearch Service data source.
             EventBridgeConfig: ARN for the EventBridge bus.
             HttpConfig: Endpoints for an HTTP data source.
-            LambdaConfig: An ARN of a Lambda function in valid ARN format.
-            Name: Friendly name for you to identify your AppSync data source after creation.
-            OpenSearchServiceConfig: AWS Region and Endpoints for an Amazon OpenSearch Service domain in your account.
-            RelationalDatabaseConfig: Relational Database configuration of the relational database data source.
-            ServiceRoleArn: The AWS Identity and Access Management service role ARN for the data source.
-            Type: The type of the data source.
+            LambdaConfig: An ARN of a Lambda function in valid ARN format. This can be the ARN of a
+                Lambda function that exists in the current account or in another account.
+            MetricsConfig: Allowed values: 'DISABLED', 'ENABLED'.
+            OpenSearchServiceConfig: AWS Region and Endpoints for an Amazon OpenSearch Service
+                domain in your account.
+            RelationalDatabaseConfig: Relational Database configuration of the relational database
+                data source.
+            ServiceRoleArn: The AWS Identity and Access Management service role ARN for the data
+                source. The system assumes this role when accessing the data source.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An arbitrary set of tags (key-value pairs) for this Domain Name."""
+
+    Key: Required[str]
+    """A string used to identify this tag. You can specify a value that is 1 to 128 Unicode
+    characters in length and cannot be prefixed with aws:. You can use any of the following
+    characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """A string containing the value for this tag. You can specify a maximum of 256 characters for a
+    tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppSync::DomainName",
     schema_file="aws-appsync-domainname.json",
     primary_identifier=("/DomainName",),
-    additional_identifiers=(),
     read_only=("/AppSyncDomainName", "/HostedZoneId", "/DomainNameArn"),
     create_only=("/DomainName", "/CertificateArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DomainName", "CertificateArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,58 +87,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[ a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\w+-=\\.:/@]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "properties": {
-        "AppSyncDomainName": {"type": "string"},
-        "CertificateArn": {
-            "maxLength": 2048,
-            "minLength": 3,
-            "pattern": "^arn:[a-z-]*:acm:[a-z0-9-]*:\\d{12}:certificate/[0-9A-Za-z_/-]*$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "DomainName": {
-            "maxLength": 253,
-            "minLength": 1,
-            "pattern": "^(\\*[a-z\\d-]*\\.)?([a-z\\d-]+\\.)+[a-z\\d-]+$",
-            "type": "string",
-        },
-        "DomainNameArn": {"type": "string"},
-        "HostedZoneId": {"type": "string"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["DomainName", "CertificateArn"],
-}
-
 
 class DomainName(_Resource):
     """AWS::AppSync::DomainName: Resource Type definition for AWS::AppSync::DomainName
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainName.
+    Replaced when any of these change (create-only): DomainName, CertificateArn.
+    Read-only attributes (known once deployed): AppSyncDomainName, DomainNameArn, HostedZoneId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appsync-domainname.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -147,35 +104,49 @@ class DomainName(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainNameAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "domain_name.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AppSyncDomainName: str
+    """Type: str."""
     DomainNameArn: str
+    """The Amazon Resource Name (ARN) for the Domain Name."""
     HostedZoneId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CertificateArn: str
     Description: str
     DomainName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CertificateArn: str,
+        DomainName: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppSync::DomainName; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CertificateArn: str,
-            DomainName: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppSync::DomainName; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CertificateArn: Pattern:
+                ^arn:[a-z-]*:acm:[a-z0-9-]*:\\d{12}:certificate/[0-9A-Za-z_/-]*$ Length: 3 to 2048
+                characters. Create-only: changing it replaces the resource. Required.
+            DomainName: Pattern: ^(\\*[a-z\\d-]*\\.)?([a-z\\d-]+\\.)+[a-z\\d-]+$ Length: 1 to 253
+                characters. Create-only: changing it replaces the resource. Required.
+            Description: Length: 0 to 255 characters.
+            Tags: An arbitrary set of tags (key-value pairs) for this Domain Name.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,38 +63,44 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AppSyncRuntimeDict = TypedDict(
-    "AppSyncRuntimeDict",
-    {
-        "Name": "Required[Literal['APPSYNC_JS']]",
-        "RuntimeVersion": "Required[str]",
-    },
-    total=False,
-)
 
-FunctionConfigurationLambdaConflictHandlerConfigDict = TypedDict(
-    "FunctionConfigurationLambdaConflictHandlerConfigDict",
-    {
-        "LambdaConflictHandlerArn": "str",
-    },
-    total=False,
-)
+class AppSyncRuntimeDict(TypedDict, total=False):
+    """AppSyncRuntime as a plain dict: Describes a runtime used by an AWS AppSync pipeline resolver
+    or AWS AppSync function. Specifies the name and version of the runtime to use. Note that if a
+    runtime is specified, code must also be specified."""
 
-FunctionConfigurationSyncConfigDict = TypedDict(
-    "FunctionConfigurationSyncConfigDict",
-    {
-        "ConflictDetection": "Required[Literal['NONE', 'VERSION']]",
-        "ConflictHandler": "Literal['AUTOMERGE', 'LAMBDA', 'NONE', 'OPTIMISTIC_CONCURRENCY']",
-        "LambdaConflictHandlerConfig": "FunctionConfigurationLambdaConflictHandlerConfigDict",
-    },
-    total=False,
-)
+    Name: Required[Literal["APPSYNC_JS"]]
+    """The name of the runtime to use. Currently, the only allowed value is APPSYNC_JS."""
+    RuntimeVersion: Required[str]
+    """The version of the runtime to use. Currently, the only allowed version is 1.0.0."""
 
+
+class FunctionConfigurationLambdaConflictHandlerConfigDict(TypedDict, total=False):
+    """FunctionConfigurationLambdaConflictHandlerConfig as a plain dict: The
+    LambdaConflictHandlerConfig when configuring LAMBDA as the Conflict Handler."""
+
+    LambdaConflictHandlerArn: str
+    """The Amazon Resource Name (ARN) for the Lambda function to use as the Conflict Handler."""
+
+
+class FunctionConfigurationSyncConfigDict(TypedDict, total=False):
+    """FunctionConfigurationSyncConfig as a plain dict: Describes a Sync configuration for a
+    resolver. Specifies which Conflict Detection strategy and Resolution strategy to use when the
+    resolver is invoked."""
+
+    ConflictDetection: Required[Literal["NONE", "VERSION"]]
+    """The Conflict Detection strategy to use."""
+    ConflictHandler: Literal["AUTOMERGE", "LAMBDA", "NONE", "OPTIMISTIC_CONCURRENCY"]
+    """The Conflict Resolution strategy to perform in the event of a conflict."""
+    LambdaConflictHandlerConfig: FunctionConfigurationLambdaConflictHandlerConfigDict
+    """The LambdaConflictHandlerConfig when configuring LAMBDA as the Conflict Handler."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppSync::FunctionConfiguration",
     schema_file="aws-appsync-functionconfiguration.json",
     primary_identifier=("/FunctionArn",),
-    additional_identifiers=(),
     read_only=("/FunctionArn", "/FunctionId"),
     create_only=("/ApiId",),
     write_only=(
@@ -98,8 +108,6 @@ METADATA = _TypeMetadata(
         "/ResponseMappingTemplateS3Location",
         "/RequestMappingTemplateS3Location",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApiId", "DataSourceName", "Name"),
     list_required=("ApiId",),
     tagging=_Tagging(
@@ -108,7 +116,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -118,76 +125,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AppSyncRuntime": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"enum": ["APPSYNC_JS"], "type": "string"},
-                "RuntimeVersion": {"type": "string"},
-            },
-            "required": ["Name", "RuntimeVersion"],
-            "type": "object",
-        },
-        "LambdaConflictHandlerConfig": {
-            "additionalProperties": False,
-            "properties": {"LambdaConflictHandlerArn": {"type": "string"}},
-            "type": "object",
-        },
-        "SyncConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ConflictDetection": {"enum": ["NONE", "VERSION"], "type": "string"},
-                "ConflictHandler": {
-                    "enum": ["AUTOMERGE", "LAMBDA", "NONE", "OPTIMISTIC_CONCURRENCY"],
-                    "type": "string",
-                },
-                "LambdaConflictHandlerConfig": {
-                    "$ref": "#/definitions/LambdaConflictHandlerConfig"
-                },
-            },
-            "required": ["ConflictDetection"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApiId": {"type": "string"},
-        "Code": {"maxLength": 32768, "minLength": 1, "type": "string"},
-        "CodeS3Location": {"type": "string"},
-        "DataSourceName": {
-            "maxLength": 65536,
-            "minLength": 1,
-            "pattern": "^[_A-Za-z][_0-9A-Za-z]*$",
-            "type": "string",
-        },
-        "Description": {"type": "string"},
-        "FunctionArn": {"type": "string"},
-        "FunctionId": {"type": "string"},
-        "FunctionVersion": {"type": "string"},
-        "MaxBatchSize": {"maximum": 2000, "minimum": 0, "type": "integer"},
-        "Name": {
-            "maxLength": 65536,
-            "minLength": 1,
-            "pattern": "^[_A-Za-z][_0-9A-Za-z]*$",
-            "type": "string",
-        },
-        "RequestMappingTemplate": {"maxLength": 65536, "minLength": 0, "type": "string"},
-        "RequestMappingTemplateS3Location": {"type": "string"},
-        "ResponseMappingTemplate": {"maxLength": 65536, "minLength": 0, "type": "string"},
-        "ResponseMappingTemplateS3Location": {"type": "string"},
-        "Runtime": {"$ref": "#/definitions/AppSyncRuntime"},
-        "SyncConfig": {"$ref": "#/definitions/SyncConfig"},
-    },
-    "required": ["ApiId", "DataSourceName", "Name"],
-}
-
 
 class FunctionConfiguration(_Resource):
-    """AWS::AppSync::FunctionConfiguration: An example resource schema demonstrating some basic constructs and validation rules.
+    """AWS::AppSync::FunctionConfiguration: An example resource schema demonstrating some basic
+    constructs and validation rules.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FunctionArn.
+    Replaced when any of these change (create-only): ApiId.
+    Write-only (sent to AWS, never read back): CodeS3Location, ResponseMappingTemplateS3Location,
+    RequestMappingTemplateS3Location.
+    Read-only attributes (known once deployed): FunctionArn, FunctionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appsync-functionconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -197,12 +147,17 @@ class FunctionConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FunctionConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "function_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     FunctionArn: str
+    """The ARN for the function generated by the service"""
     FunctionId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier for the function generated by the service"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiId: str
     Code: str
     CodeS3Location: str
@@ -218,49 +173,67 @@ class FunctionConfiguration(_Resource):
     Runtime: AppSyncRuntimeDict
     SyncConfig: FunctionConfigurationSyncConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiId: str,
+        DataSourceName: str,
+        Name: str,
+        Code: str | None = None,
+        CodeS3Location: str | None = None,
+        Description: str | None = None,
+        FunctionVersion: str | None = None,
+        MaxBatchSize: int | None = None,
+        RequestMappingTemplate: str | None = None,
+        RequestMappingTemplateS3Location: str | None = None,
+        ResponseMappingTemplate: str | None = None,
+        ResponseMappingTemplateS3Location: str | None = None,
+        Runtime: AppSyncRuntime | AppSyncRuntimeDict | None = None,
+        SyncConfig: FunctionConfigurationSyncConfig
+        | FunctionConfigurationSyncConfigDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppSync::FunctionConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiId: str,
-            DataSourceName: str,
-            Name: str,
-            Code: str | None = None,
-            CodeS3Location: str | None = None,
-            Description: str | None = None,
-            FunctionVersion: str | None = None,
-            MaxBatchSize: int | None = None,
-            RequestMappingTemplate: str | None = None,
-            RequestMappingTemplateS3Location: str | None = None,
-            ResponseMappingTemplate: str | None = None,
-            ResponseMappingTemplateS3Location: str | None = None,
-            Runtime: AppSyncRuntime | AppSyncRuntimeDict | None = None,
-            SyncConfig: FunctionConfigurationSyncConfig
-            | FunctionConfigurationSyncConfigDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppSync::FunctionConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             ApiId: The AWS AppSync GraphQL API that you want to attach using this function.
-            Code: The resolver code that contains the request and response functions.
-            CodeS3Location: The Amazon S3 endpoint (where the code is located??).
-            DataSourceName: The name of data source this function will attach.
+                Create-only: changing it replaces the resource. Required.
+            DataSourceName: The name of data source this function will attach. Required.
+            Name: The name of the function. Required.
+            Code: The resolver code that contains the request and response functions. When code is
+                used, the runtime is required. The runtime value must be APPSYNC_JS.
+            CodeS3Location: The Amazon S3 endpoint (where the code is located??). Write-only: sent
+                to AWS, never read back.
             Description: The function description.
-            FunctionVersion: The version of the request mapping template.
-            MaxBatchSize: The maximum number of resolver request inputs that will be sent to a single AWS Lambda function in a BatchInvoke operation.
-            Name: The name of the function.
-            RequestMappingTemplate: The Function request mapping template.
+            FunctionVersion: The version of the request mapping template. Currently, only the
+                2018-05-29 version of the template is supported.
+            MaxBatchSize: The maximum number of resolver request inputs that will be sent to a
+                single AWS Lambda function in a BatchInvoke operation.
+            RequestMappingTemplate: The Function request mapping template. Functions support only
+                the 2018-05-29 version of the request mapping template.
             RequestMappingTemplateS3Location: Describes a Sync configuration for a resolver.
+                Contains information on which Conflict Detection, as well as Resolution strategy,
+                should be performed when the resolver is invoked. Write-only: sent to AWS, never
+                read back.
             ResponseMappingTemplate: The Function response mapping template.
-            ResponseMappingTemplateS3Location: The location of a response mapping template in an Amazon S3 bucket.
-            Runtime: Describes a runtime used by an AWS AppSync pipeline resolver or AWS AppSync function.
-            SyncConfig: Describes a Sync configuration for a resolver.
+            ResponseMappingTemplateS3Location: The location of a response mapping template in an
+                Amazon S3 bucket. Use this if you want to provision with a template file in Amazon
+                S3 rather than embedding it in your CloudFormation template. Write-only: sent to
+                AWS, never read back.
+            Runtime: Describes a runtime used by an AWS AppSync pipeline resolver or AWS AppSync
+                function. Specifies the name and version of the runtime to use. Note that if a
+                runtime is specified, code must also be specified.
+            SyncConfig: Describes a Sync configuration for a resolver. Specifies which Conflict
+                Detection strategy and Resolution strategy to use when the resolver is invoked.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,93 +83,114 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AdditionalAuthenticationProviderDict = TypedDict(
-    "AdditionalAuthenticationProviderDict",
-    {
-        "AuthenticationType": "Required[Literal['AMAZON_COGNITO_USER_POOLS', 'API_KEY', 'AWS_IAM', 'AWS_LAMBDA', 'OPENID_CONNECT']]",
-        "LambdaAuthorizerConfig": "GraphQLApiLambdaAuthorizerConfigDict",
-        "OpenIDConnectConfig": "GraphQLApiOpenIDConnectConfigDict",
-        "UserPoolConfig": "CognitoUserPoolConfigDict",
-    },
-    total=False,
-)
 
-CognitoUserPoolConfigDict = TypedDict(
-    "CognitoUserPoolConfigDict",
-    {
-        "AppIdClientRegex": "str",
-        "AwsRegion": "str",
-        "UserPoolId": "str",
-    },
-    total=False,
-)
+class AdditionalAuthenticationProviderDict(TypedDict, total=False):
+    """AdditionalAuthenticationProvider as a plain dict."""
 
-GraphQLApiEnhancedMetricsConfigDict = TypedDict(
-    "GraphQLApiEnhancedMetricsConfigDict",
-    {
-        "DataSourceLevelMetricsBehavior": "Required[Literal['FULL_REQUEST_DATA_SOURCE_METRICS', 'PER_DATA_SOURCE_METRICS']]",
-        "OperationLevelMetricsConfig": "Required[Literal['DISABLED', 'ENABLED']]",
-        "ResolverLevelMetricsBehavior": "Required[Literal['FULL_REQUEST_RESOLVER_METRICS', 'PER_RESOLVER_METRICS']]",
-    },
-    total=False,
-)
+    AuthenticationType: Required[
+        Literal["AMAZON_COGNITO_USER_POOLS", "API_KEY", "AWS_IAM", "AWS_LAMBDA", "OPENID_CONNECT"]
+    ]
+    """The authentication type for API key, AWS Identity and Access Management, OIDC, Amazon Cognito
+    user pools, or AWS Lambda."""
+    LambdaAuthorizerConfig: GraphQLApiLambdaAuthorizerConfigDict
+    """Type: GraphQLApiLambdaAuthorizerConfigDict."""
+    OpenIDConnectConfig: GraphQLApiOpenIDConnectConfigDict
+    """Type: GraphQLApiOpenIDConnectConfigDict."""
+    UserPoolConfig: CognitoUserPoolConfigDict
+    """Type: CognitoUserPoolConfigDict."""
 
-GraphQLApiLambdaAuthorizerConfigDict = TypedDict(
-    "GraphQLApiLambdaAuthorizerConfigDict",
-    {
-        "AuthorizerResultTtlInSeconds": "int",
-        "AuthorizerUri": "str",
-        "IdentityValidationExpression": "str",
-    },
-    total=False,
-)
 
-GraphQLApiLogConfigDict = TypedDict(
-    "GraphQLApiLogConfigDict",
-    {
-        "CloudWatchLogsRoleArn": "Required[str]",
-        "ExcludeVerboseContent": "bool",
-        "FieldLogLevel": "Required[Literal['ALL', 'DEBUG', 'ERROR', 'INFO', 'NONE']]",
-    },
-    total=False,
-)
+class CognitoUserPoolConfigDict(TypedDict, total=False):
+    """CognitoUserPoolConfig as a plain dict."""
 
-GraphQLApiOpenIDConnectConfigDict = TypedDict(
-    "GraphQLApiOpenIDConnectConfigDict",
-    {
-        "AuthTTL": "float",
-        "ClientId": "str",
-        "IatTTL": "float",
-        "Issuer": "str",
-    },
-    total=False,
-)
+    AppIdClientRegex: str
+    """A regular expression for validating the incoming Amazon Cognito user pool app client ID."""
+    AwsRegion: str
+    """The AWS Region in which the user pool was created."""
+    UserPoolId: str
+    """The user pool ID"""
 
-GraphQLApiUserPoolConfigDict = TypedDict(
-    "GraphQLApiUserPoolConfigDict",
-    {
-        "AppIdClientRegex": "str",
-        "AwsRegion": "str",
-        "DefaultAction": "Literal['ALLOW', 'DENY']",
-        "UserPoolId": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class GraphQLApiEnhancedMetricsConfigDict(TypedDict, total=False):
+    """GraphQLApiEnhancedMetricsConfig as a plain dict."""
 
+    DataSourceLevelMetricsBehavior: Required[
+        Literal["FULL_REQUEST_DATA_SOURCE_METRICS", "PER_DATA_SOURCE_METRICS"]
+    ]
+    """Controls how data source metrics will be emitted to CloudWatch. Data source metrics include:"""
+    OperationLevelMetricsConfig: Required[Literal["DISABLED", "ENABLED"]]
+    """Controls how operation metrics will be emitted to CloudWatch. Operation metrics include:"""
+    ResolverLevelMetricsBehavior: Required[
+        Literal["FULL_REQUEST_RESOLVER_METRICS", "PER_RESOLVER_METRICS"]
+    ]
+    """Controls how resolver metrics will be emitted to CloudWatch. Resolver metrics include:"""
+
+
+class GraphQLApiLambdaAuthorizerConfigDict(TypedDict, total=False):
+    """GraphQLApiLambdaAuthorizerConfig as a plain dict."""
+
+    AuthorizerResultTtlInSeconds: int
+    """The number of seconds a response should be cached for."""
+    AuthorizerUri: str
+    """The ARN of the Lambda function to be called for authorization."""
+    IdentityValidationExpression: str
+    """A regular expression for validation of tokens before the Lambda function is called."""
+
+
+class GraphQLApiLogConfigDict(TypedDict, total=False):
+    """GraphQLApiLogConfig as a plain dict."""
+
+    CloudWatchLogsRoleArn: Required[str]
+    """The service role that AWS AppSync will assume to publish to Amazon CloudWatch Logs in your
+    account."""
+    ExcludeVerboseContent: bool
+    """Set to TRUE to exclude sections that contain information such as headers, context, and
+    evaluated mapping templates, regardless of logging level."""
+    FieldLogLevel: Required[Literal["ALL", "DEBUG", "ERROR", "INFO", "NONE"]]
+    """The field logging level. Values can be NONE, ERROR, INFO, DEBUG, or ALL."""
+
+
+class GraphQLApiOpenIDConnectConfigDict(TypedDict, total=False):
+    """GraphQLApiOpenIDConnectConfig as a plain dict."""
+
+    AuthTTL: float
+    """The number of milliseconds that a token is valid after being authenticated."""
+    ClientId: str
+    """The client identifier of the Relying party at the OpenID identity provider."""
+    IatTTL: float
+    """The number of milliseconds that a token is valid after it's issued to a user."""
+    Issuer: str
+    """The issuer for the OIDC configuration."""
+
+
+class GraphQLApiUserPoolConfigDict(TypedDict, total=False):
+    """GraphQLApiUserPoolConfig as a plain dict."""
+
+    AppIdClientRegex: str
+    """A regular expression for validating the incoming Amazon Cognito user pool app client ID."""
+    AwsRegion: str
+    """The AWS Region in which the user pool was created."""
+    DefaultAction: Literal["ALLOW", "DENY"]
+    """The action that you want your GraphQL API to take when a request that uses Amazon Cognito
+    user pool authentication doesn't match the Amazon Cognito user pool configuration."""
+    UserPoolId: str
+    """The user pool ID."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppSync::GraphQLApi",
     schema_file="aws-appsync-graphqlapi.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/ApiId",
         "/Arn",
@@ -175,8 +200,6 @@ METADATA = _TypeMetadata(
         "/RealtimeDns",
         "/RealtimeUrl",
     ),
-    create_only=(),
-    write_only=(),
     conditional_create_only=(
         "/LambdaAuthorizerConfig/AuthorizerResultTtlInSeconds",
         "/LambdaAuthorizerConfig/AuthorizerUri",
@@ -190,16 +213,8 @@ METADATA = _TypeMetadata(
         "/OpenIDConnectConfig/Issuer",
         "/OpenIDConnectConfig/ClientId",
     ),
-    unordered_arrays=(),
     required=("Name", "AuthenticationType"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -209,160 +224,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdditionalAuthenticationProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationType": {
-                    "enum": [
-                        "AMAZON_COGNITO_USER_POOLS",
-                        "API_KEY",
-                        "AWS_IAM",
-                        "AWS_LAMBDA",
-                        "OPENID_CONNECT",
-                    ],
-                    "type": "string",
-                },
-                "LambdaAuthorizerConfig": {"$ref": "#/definitions/LambdaAuthorizerConfig"},
-                "OpenIDConnectConfig": {"$ref": "#/definitions/OpenIDConnectConfig"},
-                "UserPoolConfig": {"$ref": "#/definitions/CognitoUserPoolConfig"},
-            },
-            "required": ["AuthenticationType"],
-            "type": "object",
-        },
-        "CognitoUserPoolConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AppIdClientRegex": {"type": "string"},
-                "AwsRegion": {"type": "string"},
-                "UserPoolId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "EnhancedMetricsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSourceLevelMetricsBehavior": {
-                    "enum": ["FULL_REQUEST_DATA_SOURCE_METRICS", "PER_DATA_SOURCE_METRICS"],
-                    "type": "string",
-                },
-                "OperationLevelMetricsConfig": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-                "ResolverLevelMetricsBehavior": {
-                    "enum": ["FULL_REQUEST_RESOLVER_METRICS", "PER_RESOLVER_METRICS"],
-                    "type": "string",
-                },
-            },
-            "required": [
-                "OperationLevelMetricsConfig",
-                "ResolverLevelMetricsBehavior",
-                "DataSourceLevelMetricsBehavior",
-            ],
-            "type": "object",
-        },
-        "LambdaAuthorizerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizerResultTtlInSeconds": {"maximum": 3600, "minimum": 0, "type": "integer"},
-                "AuthorizerUri": {"type": "string"},
-                "IdentityValidationExpression": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "LogConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogsRoleArn": {"type": "string"},
-                "ExcludeVerboseContent": {"type": "boolean"},
-                "FieldLogLevel": {
-                    "enum": ["ALL", "DEBUG", "ERROR", "INFO", "NONE"],
-                    "type": "string",
-                },
-            },
-            "required": ["FieldLogLevel", "CloudWatchLogsRoleArn"],
-            "type": "object",
-        },
-        "OpenIDConnectConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthTTL": {"type": "number"},
-                "ClientId": {"type": "string"},
-                "IatTTL": {"type": "number"},
-                "Issuer": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "UserPoolConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AppIdClientRegex": {"type": "string"},
-                "AwsRegion": {"type": "string"},
-                "DefaultAction": {"enum": ["ALLOW", "DENY"], "type": "string"},
-                "UserPoolId": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AdditionalAuthenticationProviders": {
-            "items": {"$ref": "#/definitions/AdditionalAuthenticationProvider"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ApiId": {"type": "string"},
-        "ApiType": {"enum": ["GRAPHQL", "MERGED"], "type": "string"},
-        "Arn": {"pattern": "^arn:.*", "type": "string"},
-        "AuthenticationType": {
-            "enum": [
-                "AMAZON_COGNITO_USER_POOLS",
-                "API_KEY",
-                "AWS_IAM",
-                "AWS_LAMBDA",
-                "OPENID_CONNECT",
-            ],
-            "type": "string",
-        },
-        "EnhancedMetricsConfig": {"$ref": "#/definitions/EnhancedMetricsConfig"},
-        "EnvironmentVariables": {
-            "additionalProperties": False,
-            "patternProperties": {"^[A-Za-z]+\\w*$": {"type": "string"}},
-            "type": "object",
-        },
-        "GraphQLDns": {"type": "string"},
-        "GraphQLEndpointArn": {"type": "string"},
-        "GraphQLUrl": {"type": "string"},
-        "IntrospectionConfig": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-        "LambdaAuthorizerConfig": {"$ref": "#/definitions/LambdaAuthorizerConfig"},
-        "LogConfig": {"$ref": "#/definitions/LogConfig"},
-        "MergedApiExecutionRoleArn": {"type": "string"},
-        "Name": {"type": "string"},
-        "OpenIDConnectConfig": {"$ref": "#/definitions/OpenIDConnectConfig"},
-        "OwnerContact": {"type": "string"},
-        "QueryDepthLimit": {"maximum": 75, "minimum": 0, "type": "integer"},
-        "RealtimeDns": {"type": "string"},
-        "RealtimeUrl": {"type": "string"},
-        "ResolverCountLimit": {"maximum": 10000, "minimum": 0, "type": "integer"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "UserPoolConfig": {"$ref": "#/definitions/UserPoolConfig"},
-        "Visibility": {"enum": ["GLOBAL", "PRIVATE"], "type": "string"},
-        "XrayEnabled": {"type": "boolean"},
-    },
-    "required": ["Name", "AuthenticationType"],
-}
-
 
 class GraphQLApi(_Resource):
     """AWS::AppSync::GraphQLApi: Resource Type definition for AWS::AppSync::GraphQLApi
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    May be replaced when these change (conditionally create-only):
+    LambdaAuthorizerConfig.AuthorizerResultTtlInSeconds, LambdaAuthorizerConfig.AuthorizerUri,
+    LambdaAuthorizerConfig.IdentityValidationExpression, UserPoolConfig.AppIdClientRegex,
+    UserPoolConfig.AwsRegion, UserPoolConfig.DefaultAction, UserPoolConfig.UserPoolId,
+    OpenIDConnectConfig.AuthTTL, OpenIDConnectConfig.IatTTL, OpenIDConnectConfig.Issuer,
+    OpenIDConnectConfig.ClientId.
+    Read-only attributes (known once deployed): ApiId, Arn, GraphQLDns, GraphQLEndpointArn,
+    GraphQLUrl, RealtimeDns, RealtimeUrl.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appsync-graphqlapi.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -370,24 +247,32 @@ class GraphQLApi(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GraphQLApiAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "graph_ql_api.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApiId: str
+    """Unique AWS AppSync GraphQL API identifier."""
     Arn: str
+    """The Amazon Resource Name (ARN) of the API key"""
     GraphQLDns: str
+    """The fully qualified domain name (FQDN) of the endpoint URL of your GraphQL API."""
     GraphQLEndpointArn: str
+    """The GraphQL endpoint ARN."""
     GraphQLUrl: str
+    """The Endpoint URL of your GraphQL API."""
     RealtimeDns: str
+    """The fully qualified domain name (FQDN) of the real-time endpoint URL of your GraphQL API."""
     RealtimeUrl: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The GraphQL API real-time endpoint URL."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdditionalAuthenticationProviders: list[AdditionalAuthenticationProviderDict]
     ApiType: Literal["GRAPHQL", "MERGED"]
     AuthenticationType: Literal[
         "AMAZON_COGNITO_USER_POOLS", "API_KEY", "AWS_IAM", "AWS_LAMBDA", "OPENID_CONNECT"
     ]
     EnhancedMetricsConfig: GraphQLApiEnhancedMetricsConfigDict
-    EnvironmentVariables: dict[str, Any]
+    EnvironmentVariables: dict[str, str]
     IntrospectionConfig: Literal["DISABLED", "ENABLED"]
     LambdaAuthorizerConfig: GraphQLApiLambdaAuthorizerConfigDict
     LogConfig: GraphQLApiLogConfigDict
@@ -402,66 +287,85 @@ class GraphQLApi(_Resource):
     Visibility: Literal["GLOBAL", "PRIVATE"]
     XrayEnabled: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthenticationType: Literal[
+            "AMAZON_COGNITO_USER_POOLS", "API_KEY", "AWS_IAM", "AWS_LAMBDA", "OPENID_CONNECT"
+        ],
+        Name: str,
+        AdditionalAuthenticationProviders: list[
+            AdditionalAuthenticationProvider | AdditionalAuthenticationProviderDict
+        ]
+        | None = None,
+        ApiType: Literal["GRAPHQL", "MERGED"] | None = None,
+        EnhancedMetricsConfig: GraphQLApiEnhancedMetricsConfig
+        | GraphQLApiEnhancedMetricsConfigDict
+        | None = None,
+        EnvironmentVariables: dict[str, str] | None = None,
+        IntrospectionConfig: Literal["DISABLED", "ENABLED"] | None = None,
+        LambdaAuthorizerConfig: GraphQLApiLambdaAuthorizerConfig
+        | GraphQLApiLambdaAuthorizerConfigDict
+        | None = None,
+        LogConfig: GraphQLApiLogConfig | GraphQLApiLogConfigDict | None = None,
+        MergedApiExecutionRoleArn: str | None = None,
+        OpenIDConnectConfig: GraphQLApiOpenIDConnectConfig
+        | GraphQLApiOpenIDConnectConfigDict
+        | None = None,
+        OwnerContact: str | None = None,
+        QueryDepthLimit: int | None = None,
+        ResolverCountLimit: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UserPoolConfig: GraphQLApiUserPoolConfig | GraphQLApiUserPoolConfigDict | None = None,
+        Visibility: Literal["GLOBAL", "PRIVATE"] | None = None,
+        XrayEnabled: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppSync::GraphQLApi; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthenticationType: Literal[
-                "AMAZON_COGNITO_USER_POOLS", "API_KEY", "AWS_IAM", "AWS_LAMBDA", "OPENID_CONNECT"
-            ],
-            Name: str,
-            AdditionalAuthenticationProviders: list[
-                AdditionalAuthenticationProvider | AdditionalAuthenticationProviderDict
-            ]
-            | None = None,
-            ApiType: Literal["GRAPHQL", "MERGED"] | None = None,
-            EnhancedMetricsConfig: GraphQLApiEnhancedMetricsConfig
-            | GraphQLApiEnhancedMetricsConfigDict
-            | None = None,
-            EnvironmentVariables: dict[str, Any] | None = None,
-            IntrospectionConfig: Literal["DISABLED", "ENABLED"] | None = None,
-            LambdaAuthorizerConfig: GraphQLApiLambdaAuthorizerConfig
-            | GraphQLApiLambdaAuthorizerConfigDict
-            | None = None,
-            LogConfig: GraphQLApiLogConfig | GraphQLApiLogConfigDict | None = None,
-            MergedApiExecutionRoleArn: str | None = None,
-            OpenIDConnectConfig: GraphQLApiOpenIDConnectConfig
-            | GraphQLApiOpenIDConnectConfigDict
-            | None = None,
-            OwnerContact: str | None = None,
-            QueryDepthLimit: int | None = None,
-            ResolverCountLimit: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UserPoolConfig: GraphQLApiUserPoolConfig | GraphQLApiUserPoolConfigDict | None = None,
-            Visibility: Literal["GLOBAL", "PRIVATE"] | None = None,
-            XrayEnabled: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppSync::GraphQLApi; `await` it inside an App to deploy it.
-
-            AdditionalAuthenticationProviders: A list of additional authentication providers for the GraphqlApi API.
-            ApiType: The value that indicates whether the GraphQL API is a standard API (GRAPHQL) or merged API (MERGED).
-            AuthenticationType: Security configuration for your GraphQL API
-            EnhancedMetricsConfig: Enables and controls the enhanced metrics feature.
-            EnvironmentVariables: A map containing the list of resources with their properties and environment variables.
-            IntrospectionConfig: Sets the value of the GraphQL API to enable (ENABLED) or disable (DISABLED) introspection.
-            LambdaAuthorizerConfig: A LambdaAuthorizerConfig holds configuration on how to authorize AWS AppSync API access when using the AWS_LAMBDA authorizer mode.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthenticationType: Security configuration for your GraphQL API Required.
+            Name: The API name Required.
+            AdditionalAuthenticationProviders: A list of additional authentication providers for the
+                GraphqlApi API.
+            ApiType: The value that indicates whether the GraphQL API is a standard API (GRAPHQL) or
+                merged API (MERGED).
+            EnhancedMetricsConfig: Enables and controls the enhanced metrics feature. Enhanced
+                metrics emit granular data on API usage and performance such as AppSync request and
+                error counts, latency, and cache hits/misses. All enhanced metric data is sent to
+                your CloudWatch account, and you can configure the types of data that will be sent.
+            EnvironmentVariables: A map containing the list of resources with their properties and
+                environment variables.
+            IntrospectionConfig: Sets the value of the GraphQL API to enable (ENABLED) or disable
+                (DISABLED) introspection. If no value is provided, the introspection configuration
+                will be set to ENABLED by default. This field will produce an error if the operation
+                attempts to use the introspection feature while this field is disabled.
+            LambdaAuthorizerConfig: A LambdaAuthorizerConfig holds configuration on how to authorize
+                AWS AppSync API access when using the AWS_LAMBDA authorizer mode. Be aware that an
+                AWS AppSync API may have only one Lambda authorizer configured at a time.
             LogConfig: The Amazon CloudWatch Logs configuration.
-            MergedApiExecutionRoleArn: The AWS Identity and Access Management service role ARN for a merged API.
-            Name: The API name
+            MergedApiExecutionRoleArn: The AWS Identity and Access Management service role ARN for a
+                merged API.
             OpenIDConnectConfig: The OpenID Connect configuration.
             OwnerContact: The owner contact information for an API resource.
-            QueryDepthLimit: The maximum depth a query can have in a single request.
-            ResolverCountLimit: The maximum number of resolvers that can be invoked in a single request.
+            QueryDepthLimit: The maximum depth a query can have in a single request. Depth refers to
+                the amount of nested levels allowed in the body of query.
+            ResolverCountLimit: The maximum number of resolvers that can be invoked in a single
+                request.
             Tags: An arbitrary set of tags (key-value pairs) for this GraphQL API.
-            UserPoolConfig: Optional authorization configuration for using Amazon Cognito user pools with your GraphQL endpoint.
+            UserPoolConfig: Optional authorization configuration for using Amazon Cognito user pools
+                with your GraphQL endpoint.
             Visibility: Sets the scope of the GraphQL API to public (GLOBAL) or private (PRIVATE).
+                By default, the scope is set to Global if no value is provided.
             XrayEnabled: A flag indicating whether to use AWS X-Ray tracing for this GraphqlApi.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,55 +71,70 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AppSyncRuntimeDict = TypedDict(
-    "AppSyncRuntimeDict",
-    {
-        "Name": "Required[Literal['APPSYNC_JS']]",
-        "RuntimeVersion": "Required[str]",
-    },
-    total=False,
-)
 
-ResolverCachingConfigDict = TypedDict(
-    "ResolverCachingConfigDict",
-    {
-        "CachingKeys": "list[str]",
-        "Ttl": "Required[float]",
-    },
-    total=False,
-)
+class AppSyncRuntimeDict(TypedDict, total=False):
+    """AppSyncRuntime as a plain dict: Describes a runtime used by an APSYlong resolver or APSYlong
+    function. Specifies the name and version of the runtime to use. Note that if a runtime is
+    specified, code must also be specified."""
 
-ResolverLambdaConflictHandlerConfigDict = TypedDict(
-    "ResolverLambdaConflictHandlerConfigDict",
-    {
-        "LambdaConflictHandlerArn": "str",
-    },
-    total=False,
-)
+    Name: Required[Literal["APPSYNC_JS"]]
+    """The ``name`` of the runtime to use. Currently, the only allowed value is ``APPSYNC_JS``."""
+    RuntimeVersion: Required[str]
+    """The ``version`` of the runtime to use. Currently, the only allowed version is ``1.0.0``."""
 
-ResolverPipelineConfigDict = TypedDict(
-    "ResolverPipelineConfigDict",
-    {
-        "Functions": "list[str]",
-    },
-    total=False,
-)
 
-ResolverSyncConfigDict = TypedDict(
-    "ResolverSyncConfigDict",
-    {
-        "ConflictDetection": "Required[Literal['NONE', 'VERSION']]",
-        "ConflictHandler": "Literal['AUTOMERGE', 'LAMBDA', 'NONE', 'OPTIMISTIC_CONCURRENCY']",
-        "LambdaConflictHandlerConfig": "ResolverLambdaConflictHandlerConfigDict",
-    },
-    total=False,
-)
+class ResolverCachingConfigDict(TypedDict, total=False):
+    """ResolverCachingConfig as a plain dict: The caching configuration for a resolver that has
+    caching activated."""
 
+    CachingKeys: list[str]
+    """The caching keys for a resolver that has caching activated. Valid values are entries from the
+    ``$context.arguments``, ``$context.source``, and ``$context.identity`` maps."""
+    Ttl: Required[float]
+    """The TTL in seconds for a resolver that has caching activated. Valid values are 1–3,600
+    seconds."""
+
+
+class ResolverLambdaConflictHandlerConfigDict(TypedDict, total=False):
+    """ResolverLambdaConflictHandlerConfig as a plain dict: The ``LambdaConflictHandlerConfig`` when
+    configuring LAMBDA as the Conflict Handler."""
+
+    LambdaConflictHandlerArn: str
+    """The Amazon Resource Name (ARN) for the Lambda function to use as the Conflict Handler."""
+
+
+class ResolverPipelineConfigDict(TypedDict, total=False):
+    """ResolverPipelineConfig as a plain dict: Use the ``PipelineConfig`` property type to specify
+    ``PipelineConfig`` for an APSYlong resolver. ``PipelineConfig`` is a property of the
+    [AWS::AppSync::Resolver](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appsync-resolver.html)
+    resource."""
+
+    Functions: list[str]
+    """A list of ``Function`` objects."""
+
+
+class ResolverSyncConfigDict(TypedDict, total=False):
+    """ResolverSyncConfig as a plain dict: Describes a Sync configuration for a resolver. Specifies
+    which Conflict Detection strategy and Resolution strategy to use when the resolver is invoked."""
+
+    ConflictDetection: Required[Literal["NONE", "VERSION"]]
+    """The Conflict Detection strategy to use. + *VERSION*: Detect conflicts based on object
+    versions for this resolver. + *NONE*: Do not detect conflicts when invoking this resolver."""
+    ConflictHandler: Literal["AUTOMERGE", "LAMBDA", "NONE", "OPTIMISTIC_CONCURRENCY"]
+    """The Conflict Resolution strategy to perform in the event of a conflict. +
+    *OPTIMISTIC_CONCURRENCY*: Resolve conflicts by rejecting mutations when versions don't match the
+    latest version at the server. + *AUTOMERGE*: Resolve conflicts with the Automerge conflict
+    resolution strategy. + *LAMBDA*: Resolve conflicts with an LAMlong function supplied in the
+    ``LambdaConflictHandlerConfig``."""
+    LambdaConflictHandlerConfig: ResolverLambdaConflictHandlerConfigDict
+    """The ``LambdaConflictHandlerConfig`` when configuring ``LAMBDA`` as the Conflict Handler."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppSync::Resolver",
     schema_file="aws-appsync-resolver.json",
     primary_identifier=("/ResolverArn",),
-    additional_identifiers=(),
     read_only=("/ResolverArn",),
     create_only=("/ApiId", "/FieldName", "/TypeName"),
     write_only=(
@@ -123,17 +142,13 @@ METADATA = _TypeMetadata(
         "/ResponseMappingTemplateS3Location",
         "/CodeS3Location",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/CachingConfig/CachingKeys", "/PipelineConfig/Functions"),
     required=("TypeName", "ApiId", "FieldName"),
     list_required=("ApiId", "TypeName"),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -143,99 +158,28 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AppSyncRuntime": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"enum": ["APPSYNC_JS"], "type": "string"},
-                "RuntimeVersion": {"type": "string"},
-            },
-            "required": ["RuntimeVersion", "Name"],
-            "type": "object",
-        },
-        "CachingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CachingKeys": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "Ttl": {"type": "number"},
-            },
-            "required": ["Ttl"],
-            "type": "object",
-        },
-        "LambdaConflictHandlerConfig": {
-            "additionalProperties": False,
-            "properties": {"LambdaConflictHandlerArn": {"type": "string"}},
-            "type": "object",
-        },
-        "PipelineConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Functions": {"items": {"type": "string"}, "type": "array", "uniqueItems": False}
-            },
-            "type": "object",
-        },
-        "SyncConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ConflictDetection": {"enum": ["NONE", "VERSION"], "type": "string"},
-                "ConflictHandler": {
-                    "enum": ["AUTOMERGE", "LAMBDA", "NONE", "OPTIMISTIC_CONCURRENCY"],
-                    "type": "string",
-                },
-                "LambdaConflictHandlerConfig": {
-                    "$ref": "#/definitions/LambdaConflictHandlerConfig"
-                },
-            },
-            "required": ["ConflictDetection"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApiId": {"type": "string"},
-        "CachingConfig": {"$ref": "#/definitions/CachingConfig"},
-        "Code": {"maxLength": 32768, "minLength": 1, "type": "string"},
-        "CodeS3Location": {"type": "string"},
-        "DataSourceName": {
-            "maxLength": 65536,
-            "minLength": 1,
-            "pattern": "^[_A-Za-z][_0-9A-Za-z]*$",
-            "type": "string",
-        },
-        "FieldName": {
-            "maxLength": 65536,
-            "minLength": 1,
-            "pattern": "^[_A-Za-z][_0-9A-Za-z]*$",
-            "type": "string",
-        },
-        "Kind": {"enum": ["PIPELINE", "UNIT"], "type": "string"},
-        "MaxBatchSize": {"maximum": 2000, "minimum": 0, "type": "integer"},
-        "MetricsConfig": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "PipelineConfig": {"$ref": "#/definitions/PipelineConfig"},
-        "RequestMappingTemplate": {"maxLength": 65536, "minLength": 1, "type": "string"},
-        "RequestMappingTemplateS3Location": {"type": "string"},
-        "ResolverArn": {"type": "string"},
-        "ResponseMappingTemplate": {"maxLength": 65536, "minLength": 1, "type": "string"},
-        "ResponseMappingTemplateS3Location": {"type": "string"},
-        "Runtime": {"$ref": "#/definitions/AppSyncRuntime"},
-        "SyncConfig": {"$ref": "#/definitions/SyncConfig"},
-        "TypeName": {
-            "maxLength": 65536,
-            "minLength": 1,
-            "pattern": "^[_A-Za-z][_0-9A-Za-z]*$",
-            "type": "string",
-        },
-    },
-    "required": ["TypeName", "ApiId", "FieldName"],
-}
-
 
 class Resolver(_Resource):
-    """AWS::AppSync::Resolver: The ``AWS::AppSync::Resolver`` resource defines the logical GraphQL resolver that you attach to fields in a schema. Request and response templates for...
+    """AWS::AppSync::Resolver: The ``AWS::AppSync::Resolver`` resource defines the logical GraphQL
+    resolver that you attach to fields in a schema. Request and response templates for resolvers are
+    written in Apache Velocity Template Language (VTL) format. For more information about resolvers,
+    see [Resolver Mapping Template
+    Reference](https://docs.aws.amazon.com/appsync/latest/devguide/resolver-mapping-template-reference.html).
+    When you submit an update, CFNLong updates resources based on differences between what you
+    submit and the stack's current template. To cause this resource to be updated you must change a
+    property value for this resource in the CFNshort template. Changing the S3 file content without
+    changing a property value will not result in an update operation. See [Update Behaviors of Stack
+    Resources](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html)
+    in the *User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResolverArn.
+    Replaced when any of these change (create-only): ApiId, FieldName, TypeName.
+    Write-only (sent to AWS, never read back): RequestMappingTemplateS3Location,
+    ResponseMappingTemplateS3Location, CodeS3Location.
+    Read-only attributes (known once deployed): ResolverArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appsync-resolver.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -243,11 +187,13 @@ class Resolver(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResolverAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "resolver.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ResolverArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiId: str
     CachingConfig: ResolverCachingConfigDict
     Code: str
@@ -266,53 +212,77 @@ class Resolver(_Resource):
     SyncConfig: ResolverSyncConfigDict
     TypeName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiId: str,
+        FieldName: str,
+        TypeName: str,
+        CachingConfig: ResolverCachingConfig | ResolverCachingConfigDict | None = None,
+        Code: str | None = None,
+        CodeS3Location: str | None = None,
+        DataSourceName: str | None = None,
+        Kind: Literal["PIPELINE", "UNIT"] | None = None,
+        MaxBatchSize: int | None = None,
+        MetricsConfig: Literal["ENABLED", "DISABLED"] | None = None,
+        PipelineConfig: ResolverPipelineConfig | ResolverPipelineConfigDict | None = None,
+        RequestMappingTemplate: str | None = None,
+        RequestMappingTemplateS3Location: str | None = None,
+        ResponseMappingTemplate: str | None = None,
+        ResponseMappingTemplateS3Location: str | None = None,
+        Runtime: AppSyncRuntime | AppSyncRuntimeDict | None = None,
+        SyncConfig: ResolverSyncConfig | ResolverSyncConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppSync::Resolver; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiId: str,
-            FieldName: str,
-            TypeName: str,
-            CachingConfig: ResolverCachingConfig | ResolverCachingConfigDict | None = None,
-            Code: str | None = None,
-            CodeS3Location: str | None = None,
-            DataSourceName: str | None = None,
-            Kind: Literal["PIPELINE", "UNIT"] | None = None,
-            MaxBatchSize: int | None = None,
-            MetricsConfig: Literal["ENABLED", "DISABLED"] | None = None,
-            PipelineConfig: ResolverPipelineConfig | ResolverPipelineConfigDict | None = None,
-            RequestMappingTemplate: str | None = None,
-            RequestMappingTemplateS3Location: str | None = None,
-            ResponseMappingTemplate: str | None = None,
-            ResponseMappingTemplateS3Location: str | None = None,
-            Runtime: AppSyncRuntime | AppSyncRuntimeDict | None = None,
-            SyncConfig: ResolverSyncConfig | ResolverSyncConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppSync::Resolver; `await` it inside an App to deploy it.
-
-            ApiId: The APSYlong GraphQL API to which you want to attach this resolver.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApiId: The APSYlong GraphQL API to which you want to attach this resolver. Create-only:
+                changing it replaces the resource. Required.
+            FieldName: The GraphQL field on a type that invokes the resolver. Create-only: changing
+                it replaces the resource. Required.
+            TypeName: The GraphQL type that invokes this resolver. Create-only: changing it replaces
+                the resource. Required.
             CachingConfig: The caching configuration for the resolver.
-            Code: The ``resolver`` code that contains the request and response functions.
-            CodeS3Location: The Amazon S3 endpoint.
+            Code: The ``resolver`` code that contains the request and response functions. When code
+                is used, the ``runtime`` is required. The runtime value must be ``APPSYNC_JS``.
+            CodeS3Location: The Amazon S3 endpoint. Write-only: sent to AWS, never read back.
             DataSourceName: The resolver data source name.
-            FieldName: The GraphQL field on a type that invokes the resolver.
-            Kind: The resolver type.
-            MaxBatchSize: The maximum number of resolver request inputs that will be sent to a single LAMlong function in a ``BatchInvoke`` operation.
+            Kind: The resolver type. + *UNIT*: A UNIT resolver type. A UNIT resolver is the default
+                resolver type. You can use a UNIT resolver to run a GraphQL query against a single
+                data source. + *PIPELINE*: A PIPELINE resolver type. You can use a PIPELINE resolver
+                to invoke a series of ``Function`` objects in a serial manner. You can use a
+                pipeline resolver to run a GraphQL query against multiple data sources.
+            MaxBatchSize: The maximum number of resolver request inputs that will be sent to a
+                single LAMlong function in a ``BatchInvoke`` operation.
             MetricsConfig: Enables or disables enhanced resolver metrics for specified resolvers.
+                Note that ``MetricsConfig`` won't be used unless the
+                ``resolverLevelMetricsBehavior`` value is set to ``PER_RESOLVER_METRICS``. If the
+                ``resolverLevelMetricsBehavior`` is set to ``FULL_REQUEST_RESOLVER_METRICS``
+                instead, ``MetricsConfig`` will be ignored. However, you can still set its value.
             PipelineConfig: Functions linked with the pipeline resolver.
-            RequestMappingTemplate: The request mapping template.
-            RequestMappingTemplateS3Location: The location of a request mapping template in an S3 bucket.
+            RequestMappingTemplate: The request mapping template. Request mapping templates are
+                optional when using a Lambda data source. For all other data sources, a request
+                mapping template is required.
+            RequestMappingTemplateS3Location: The location of a request mapping template in an S3
+                bucket. Use this if you want to provision with a template file in S3 rather than
+                embedding it in your CFNshort template. Write-only: sent to AWS, never read back.
             ResponseMappingTemplate: The response mapping template.
-            ResponseMappingTemplateS3Location: The location of a response mapping template in an S3 bucket.
+            ResponseMappingTemplateS3Location: The location of a response mapping template in an S3
+                bucket. Use this if you want to provision with a template file in S3 rather than
+                embedding it in your CFNshort template. Write-only: sent to AWS, never read back.
             Runtime: Describes a runtime used by an APSYlong resolver or APSYlong function.
+                Specifies the name and version of the runtime to use. Note that if a runtime is
+                specified, code must also be specified.
             SyncConfig: The ``SyncConfig`` for a resolver attached to a versioned data source.
-            TypeName: The GraphQL type that invokes this resolver.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,14 +55,16 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SourceApiAssociationSourceApiAssociationConfigDict = TypedDict(
-    "SourceApiAssociationSourceApiAssociationConfigDict",
-    {
-        "MergeType": "Literal['AUTO_MERGE', 'MANUAL_MERGE']",
-    },
-    total=False,
-)
 
+class SourceApiAssociationSourceApiAssociationConfigDict(TypedDict, total=False):
+    """SourceApiAssociationSourceApiAssociationConfig as a plain dict."""
+
+    MergeType: Literal["AUTO_MERGE", "MANUAL_MERGE"]
+    """Configuration of the merged behavior for the association. For example when it could be auto
+    or has to be manual."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppSync::SourceApiAssociation",
     schema_file="aws-appsync-sourceapiassociation.json",
@@ -77,9 +83,6 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/SourceApiIdentifier", "/MergedApiIdentifier"),
     write_only=("/SourceApiIdentifier", "/MergedApiIdentifier"),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
     list_required=("SourceApiIdentifier", "MergedApiIdentifier"),
     tagging=_Tagging(
         taggable=False,
@@ -87,7 +90,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -97,56 +99,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "SourceApiAssociationConfig": {
-            "additionalProperties": False,
-            "properties": {"MergeType": {"enum": ["AUTO_MERGE", "MANUAL_MERGE"], "type": "string"}},
-        }
-    },
-    "properties": {
-        "AssociationArn": {"type": "string"},
-        "AssociationId": {"type": "string"},
-        "Description": {"type": "string"},
-        "LastSuccessfulMergeDate": {"type": "string"},
-        "MergedApiArn": {
-            "pattern": "^arn:aws(-(cn|us-gov))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$",
-            "type": "string",
-        },
-        "MergedApiId": {"type": "string"},
-        "MergedApiIdentifier": {"type": "string"},
-        "SourceApiArn": {
-            "pattern": "^arn:aws(-(cn|us-gov))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$",
-            "type": "string",
-        },
-        "SourceApiAssociationConfig": {"$ref": "#/definitions/SourceApiAssociationConfig"},
-        "SourceApiAssociationStatus": {
-            "enum": [
-                "MERGE_SCHEDULED",
-                "MERGE_FAILED",
-                "MERGE_SUCCESS",
-                "MERGE_IN_PROGRESS",
-                "AUTO_MERGE_SCHEDULE_FAILED",
-                "DELETION_SCHEDULED",
-                "DELETION_IN_PROGRESS",
-                "DELETION_FAILED",
-            ],
-            "type": "string",
-        },
-        "SourceApiAssociationStatusDetail": {"type": "string"},
-        "SourceApiId": {"type": "string"},
-        "SourceApiIdentifier": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class SourceApiAssociation(_Resource):
-    """AWS::AppSync::SourceApiAssociation: Resource Type definition for AWS::AppSync::SourceApiAssociation
+    """AWS::AppSync::SourceApiAssociation: Resource Type definition for
+    AWS::AppSync::SourceApiAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AssociationArn.
+    Also identified by: SourceApiIdentifier, MergedApiIdentifier.
+    Replaced when any of these change (create-only): SourceApiIdentifier, MergedApiIdentifier.
+    Write-only (sent to AWS, never read back): SourceApiIdentifier, MergedApiIdentifier.
+    Read-only attributes (known once deployed): AssociationArn, AssociationId,
+    LastSuccessfulMergeDate, MergedApiArn, MergedApiId, SourceApiArn, SourceApiAssociationStatus,
+    SourceApiAssociationStatusDetail, SourceApiId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appsync-sourceapiassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -156,15 +123,24 @@ class SourceApiAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SourceApiAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "source_api_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AssociationArn: str
+    """ARN of the SourceApiAssociation."""
     AssociationId: str
+    """Id of the SourceApiAssociation."""
     LastSuccessfulMergeDate: str
+    """Date of last schema successful merge."""
     MergedApiArn: str
+    """ARN of the Merged API in the association."""
     MergedApiId: str
+    """GraphQLApiId of the Merged API in the association."""
     SourceApiArn: str
+    """ARN of the source API in the association."""
     SourceApiAssociationStatus: Literal[
         "MERGE_SCHEDULED",
         "MERGE_FAILED",
@@ -175,37 +151,47 @@ class SourceApiAssociation(_Resource):
         "DELETION_IN_PROGRESS",
         "DELETION_FAILED",
     ]
+    """Current status of SourceApiAssociation."""
     SourceApiAssociationStatusDetail: str
+    """Current SourceApiAssociation status details."""
     SourceApiId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """GraphQLApiId of the source API in the association."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     MergedApiIdentifier: str
     SourceApiAssociationConfig: SourceApiAssociationSourceApiAssociationConfigDict
     SourceApiIdentifier: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str | None = None,
+        MergedApiIdentifier: str | None = None,
+        SourceApiAssociationConfig: SourceApiAssociationSourceApiAssociationConfig
+        | SourceApiAssociationSourceApiAssociationConfigDict
+        | None = None,
+        SourceApiIdentifier: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppSync::SourceApiAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str | None = None,
-            MergedApiIdentifier: str | None = None,
-            SourceApiAssociationConfig: SourceApiAssociationSourceApiAssociationConfig
-            | SourceApiAssociationSourceApiAssociationConfigDict
-            | None = None,
-            SourceApiIdentifier: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppSync::SourceApiAssociation; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Description: Description of the SourceApiAssociation.
-            MergedApiIdentifier: Identifier of the Merged GraphQLApi to associate.
+            MergedApiIdentifier: Identifier of the Merged GraphQLApi to associate. It could be
+                either GraphQLApi ApiId or ARN Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
             SourceApiAssociationConfig: Customized configuration for SourceApiAssociation.
-            SourceApiIdentifier: Identifier of the Source GraphQLApi to associate.
+            SourceApiIdentifier: Identifier of the Source GraphQLApi to associate. It could be
+                either GraphQLApi ApiId or ARN Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

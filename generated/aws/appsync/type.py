@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppSync::Type",
     schema_file="aws-appsync-type.json",
@@ -54,18 +59,12 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/ApiId", "/Name"),),
     read_only=("/Arn", "/Name"),
     create_only=("/ApiId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApiId", "Definition", "Format"),
     list_required=("ApiId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,64 +74,58 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ApiId": {"type": "string"},
-        "Arn": {"type": "string"},
-        "Definition": {"type": "string"},
-        "Format": {"enum": ["SDL", "JSON"], "type": "string"},
-        "Name": {
-            "maxLength": 65536,
-            "minLength": 1,
-            "pattern": "^[_A-Za-z][_0-9A-Za-z]*$",
-            "type": "string",
-        },
-    },
-    "required": ["ApiId", "Definition", "Format"],
-}
-
 
 class Type(_Resource):
     """AWS::AppSync::Type: Represents a GraphQL type in an AWS AppSync GraphQL API.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ApiId, Name.
+    Replaced when any of these change (create-only): ApiId.
+    Read-only attributes (known once deployed): Arn, Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-appsync-type.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TypeProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TypeAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "type.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the type."""
     Name: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The type name."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiId: str
     Definition: str
     Format: Literal["SDL", "JSON"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiId: str,
+        Definition: str,
+        Format: Literal["SDL", "JSON"],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppSync::Type; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiId: str,
-            Definition: str,
-            Format: Literal["SDL", "JSON"],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppSync::Type; `await` it inside an App to deploy it.
-
-            ApiId: The API ID.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApiId: The API ID. Create-only: changing it replaces the resource. Required.
             Definition: The type definition, in GraphQL Schema Definition Language (SDL) format.
-            Format: The type format: SDL or JSON.
+                Required.
+            Format: The type format: SDL or JSON. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by test_case.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -52,252 +52,345 @@ class DataSet(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ccsid: str
-    Format: Literal["FIXED", "VARIABLE", "LINE_SEQUENTIAL"]
-    Length: float
-    Name: str
-    Type: Literal["PS"]
+    Ccsid: Annotated[str, Field(description="Pattern: ^\\S{1,50}$")]
+    Format: Annotated[
+        Literal["FIXED", "VARIABLE", "LINE_SEQUENTIAL"],
+        Field(description="Allowed values: 'FIXED', 'VARIABLE', 'LINE_SEQUENTIAL'."),
+    ]
+    Length: Annotated[float, Field(description="Type: float.")]
+    Name: Annotated[str, Field(description="Pattern: ^\\S{1,100}$")]
+    Type: Annotated[Literal["PS"], Field(description="Allowed values: 'PS'.")]
 
 
 class InputFileFileMetadataOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSets: list[DataSet]
+    DataSets: Annotated[list[DataSet], Field(description="Type: list[DataSetDict].")]
 
 
 class M2ManagedActionProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ForceStop: bool | None = None
-    ImportDataSetLocation: str | None = None
+    ForceStop: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ImportDataSetLocation: Annotated[str | None, Field(description="Pattern: ^\\S{1,1000}$")] = None
 
 
 class MainframeActionProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DmsTaskArn: str | None = None
+    DmsTaskArn: Annotated[str | None, Field(description="Pattern: ^\\S{1,1000}$")] = None
 
 
 class OutputFile(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileLocation: str | None = None
+    FileLocation: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
 
 
 class SourceDatabaseMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaptureTool: Literal["Precisely", "AWS DMS"]
-    Type: Literal["z/OS-DB2"]
+    CaptureTool: Annotated[
+        Literal["Precisely", "AWS DMS"],
+        Field(description="Allowed values: 'Precisely', 'AWS DMS'."),
+    ]
+    Type: Annotated[Literal["z/OS-DB2"], Field(description="Allowed values: 'z/OS-DB2'.")]
 
 
 class TargetDatabaseMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaptureTool: Literal["Precisely", "AWS DMS"]
-    Type: Literal["PostgreSQL"]
+    CaptureTool: Annotated[
+        Literal["Precisely", "AWS DMS"],
+        Field(description="Allowed values: 'Precisely', 'AWS DMS'."),
+    ]
+    Type: Annotated[Literal["PostgreSQL"], Field(description="Allowed values: 'PostgreSQL'.")]
 
 
 class TestCaseBatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchJobName: str
-    BatchJobParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ExportDataSetNames: list[str] | None = None
+    BatchJobName: Annotated[str, Field(description="Pattern: ^\\S{1,1000}$")]
+    BatchJobParameters: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    ExportDataSetNames: Annotated[
+        list[str] | None, Field(description="Each item: Pattern: ^\\S{1,100}$")
+    ] = None
 
 
 class TestCaseCloudFormationAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionType: Literal["Create", "Delete"] | None = None
-    Resource: str
+    ActionType: Annotated[
+        Literal["Create", "Delete"] | None, Field(description="Allowed values: 'Create', 'Delete'.")
+    ] = None
+    Resource: Annotated[str, Field(description="Pattern: ^\\S{1,1000}$")]
 
 
 class TestCaseCompareActionOutput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    File: OutputFile
+    File: Annotated[OutputFile, Field(description="Type: OutputFileDict.")]
 
 
 class TestCaseDatabaseCDC(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceMetadata: SourceDatabaseMetadata
-    TargetMetadata: TargetDatabaseMetadata
+    SourceMetadata: Annotated[
+        SourceDatabaseMetadata, Field(description="Type: SourceDatabaseMetadataDict.")
+    ]
+    TargetMetadata: Annotated[
+        TargetDatabaseMetadata, Field(description="Type: TargetDatabaseMetadataDict.")
+    ]
 
 
 class TestCaseLatestVersion(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["Active", "Deleting"]
-    Version: float
+    Status: Annotated[
+        Literal["Active", "Deleting"], Field(description="Allowed values: 'Active', 'Deleting'.")
+    ]
+    Version: Annotated[float, Field(description="Type: float.")]
 
 
 class TestCaseM2ManagedApplicationAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionType: Literal["Configure", "Deconfigure"]
-    Properties: M2ManagedActionProperties | None = None
-    Resource: str
+    ActionType: Annotated[
+        Literal["Configure", "Deconfigure"],
+        Field(description="Allowed values: 'Configure', 'Deconfigure'."),
+    ]
+    Properties: Annotated[
+        M2ManagedActionProperties | None, Field(description="Type: M2ManagedActionPropertiesDict.")
+    ] = None
+    Resource: Annotated[str, Field(description="Pattern: ^\\S{1,1000}$")]
 
 
 class TestCaseM2NonManagedApplicationAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionType: Literal["Configure", "Deconfigure"]
-    Resource: str
+    ActionType: Annotated[
+        Literal["Configure", "Deconfigure"],
+        Field(description="Allowed values: 'Configure', 'Deconfigure'."),
+    ]
+    Resource: Annotated[str, Field(description="Pattern: ^\\S{1,1000}$")]
 
 
 class TestCaseMainframeActionActionTypeOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Batch: TestCaseBatch
+    Batch: Annotated[TestCaseBatch, Field(description="Type: TestCaseBatchDict.")]
 
 
 class TestCaseScript(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScriptLocation: str
-    Type: Literal["Selenium"]
+    ScriptLocation: Annotated[str, Field(description="Length: 0 to 1024 characters.")]
+    Type: Annotated[Literal["Selenium"], Field(description="Allowed values: 'Selenium'.")]
 
 
 class TestCaseAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LastUpdateTime: str | None = None
-    LatestVersion: TestCaseLatestVersion | None = None
-    Status: Literal["Active", "Deleting"] | None = None
-    TestCaseArn: str | None = None
-    TestCaseId: str | None = None
-    TestCaseVersion: float | None = None
+    """
+    The read-only attributes of a AWS::AppTest::TestCase, set by AWS.
+    """
+
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    LastUpdateTime: Annotated[str | None, Field(description="Type: str.")] = None
+    LatestVersion: Annotated[
+        TestCaseLatestVersion | None, Field(description="Type: TestCaseLatestVersionDict.")
+    ] = None
+    Status: Annotated[
+        Literal["Active", "Deleting"] | None,
+        Field(description="Allowed values: 'Active', 'Deleting'."),
+    ] = None
+    TestCaseArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+=,@.-]{0,1023}$"
+        ),
+    ] = None
+    TestCaseId: Annotated[str | None, Field(description="Pattern: ^[A-Za-z0-9:/\\-]{1,100}$")] = (
+        None
+    )
+    TestCaseVersion: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class InputFileFileMetadataOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatabaseCDC: TestCaseDatabaseCDC
+    DatabaseCDC: Annotated[TestCaseDatabaseCDC, Field(description="Type: TestCaseDatabaseCDCDict.")]
 
 
 class StepActionOption1ResourceActionOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    M2ManagedApplicationAction: TestCaseM2ManagedApplicationAction
+    M2ManagedApplicationAction: Annotated[
+        TestCaseM2ManagedApplicationAction,
+        Field(description="Type: TestCaseM2ManagedApplicationActionDict."),
+    ]
 
 
 class StepActionOption1ResourceActionOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    M2NonManagedApplicationAction: TestCaseM2NonManagedApplicationAction
+    M2NonManagedApplicationAction: Annotated[
+        TestCaseM2NonManagedApplicationAction,
+        Field(description="Type: TestCaseM2NonManagedApplicationActionDict."),
+    ]
 
 
 class StepActionOption1ResourceActionOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudFormationAction: TestCaseCloudFormationAction
+    CloudFormationAction: Annotated[
+        TestCaseCloudFormationAction, Field(description="Type: TestCaseCloudFormationActionDict.")
+    ]
 
 
 class TN3270(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExportDataSetNames: list[str] | None = None
-    Script: TestCaseScript
+    ExportDataSetNames: Annotated[
+        list[str] | None, Field(description="Each item: Pattern: ^\\S{1,100}$")
+    ] = None
+    Script: Annotated[TestCaseScript, Field(description="Type: TestCaseScriptDict.")]
 
 
 class TestCaseMainframeActionActionTypeOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Tn3270: TN3270
+    Tn3270: Annotated[TN3270, Field(description="Type: TN3270Dict.")]
 
 
 class InputFile(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileMetadata: InputFileFileMetadataOption1 | InputFileFileMetadataOption2
-    SourceLocation: str
-    TargetLocation: str
+    FileMetadata: Annotated[
+        InputFileFileMetadataOption1 | InputFileFileMetadataOption2,
+        Field(
+            description="Type: InputFileFileMetadataOption1Dict | InputFileFileMetadataOption2Dict."
+        ),
+    ]
+    SourceLocation: Annotated[str, Field(description="Pattern: ^\\S{1,1000}$")]
+    TargetLocation: Annotated[str, Field(description="Pattern: ^\\S{1,1000}$")]
 
 
 class StepActionOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceAction: (
+    ResourceAction: Annotated[
         StepActionOption1ResourceActionOption1
         | StepActionOption1ResourceActionOption2
-        | StepActionOption1ResourceActionOption3
-    )
+        | StepActionOption1ResourceActionOption3,
+        Field(
+            description="Type: StepActionOption1ResourceActionOption1Dict | StepActionOption1ResourceActionOption2Dict | StepActionOption1ResourceActionOption3Dict."
+        ),
+    ]
 
 
 class TestCaseCompareActionInput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    File: InputFile
+    File: Annotated[InputFile, Field(description="Type: InputFileDict.")]
 
 
 class TestCaseMainframeAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionType: TestCaseMainframeActionActionTypeOption1 | TestCaseMainframeActionActionTypeOption2
-    Properties: MainframeActionProperties | None = None
-    Resource: str
+    ActionType: Annotated[
+        TestCaseMainframeActionActionTypeOption1 | TestCaseMainframeActionActionTypeOption2,
+        Field(
+            description="Type: TestCaseMainframeActionActionTypeOption1Dict | TestCaseMainframeActionActionTypeOption2Dict."
+        ),
+    ]
+    Properties: Annotated[
+        MainframeActionProperties | None, Field(description="Type: MainframeActionPropertiesDict.")
+    ] = None
+    Resource: Annotated[str, Field(description="Pattern: ^\\S{1,1000}$")]
 
 
 class StepActionOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MainframeAction: TestCaseMainframeAction
+    MainframeAction: Annotated[
+        TestCaseMainframeAction, Field(description="Type: TestCaseMainframeActionDict.")
+    ]
 
 
 class TestCaseCompareAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Input: TestCaseCompareActionInput
-    Output: TestCaseCompareActionOutput | None = None
+    Input: Annotated[
+        TestCaseCompareActionInput, Field(description="Type: TestCaseCompareActionInputDict.")
+    ]
+    Output: Annotated[
+        TestCaseCompareActionOutput | None,
+        Field(description="Type: TestCaseCompareActionOutputDict."),
+    ] = None
 
 
 class StepActionOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CompareAction: TestCaseCompareAction
+    CompareAction: Annotated[
+        TestCaseCompareAction, Field(description="Type: TestCaseCompareActionDict.")
+    ]
 
 
 class Step(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: StepActionOption1 | StepActionOption2 | StepActionOption3
-    Description: str | None = None
-    Name: str
+    Action: Annotated[
+        StepActionOption1 | StepActionOption2 | StepActionOption3,
+        Field(
+            description="Type: StepActionOption1Dict | StepActionOption2Dict | StepActionOption3Dict."
+        ),
+    ]
+    Description: Annotated[str | None, Field(description="Length: 0 to 1000 characters.")] = None
+    Name: Annotated[str, Field(description="Pattern: ^[A-Za-z][A-Za-z0-9_\\-]{1,59}$")]
 
 
 class TestCaseProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Steps: list[Step]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::AppTest::TestCase.
+    """
+
+    Description: Annotated[str | None, Field(description="Length: 0 to 1000 characters.")] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[A-Za-z][A-Za-z0-9_\\-]{1,59}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    Steps: Annotated[list[Step], Field(description="Items: 1 to 20 items.")]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -167,275 +171,278 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataSetDict = TypedDict(
-    "DataSetDict",
-    {
-        "Ccsid": "Required[str]",
-        "Format": "Required[Literal['FIXED', 'VARIABLE', 'LINE_SEQUENTIAL']]",
-        "Length": "Required[float]",
-        "Name": "Required[str]",
-        "Type": "Required[Literal['PS']]",
-    },
-    total=False,
-)
 
-InputFileDict = TypedDict(
-    "InputFileDict",
-    {
-        "FileMetadata": "Required[InputFileFileMetadataOption1Dict | InputFileFileMetadataOption2Dict]",
-        "SourceLocation": "Required[str]",
-        "TargetLocation": "Required[str]",
-    },
-    total=False,
-)
+class DataSetDict(TypedDict, total=False):
+    """DataSet as a plain dict."""
 
-InputFileFileMetadataOption1Dict = TypedDict(
-    "InputFileFileMetadataOption1Dict",
-    {
-        "DataSets": "Required[list[DataSetDict]]",
-    },
-    total=False,
-)
+    Ccsid: Required[str]
+    """Pattern: ^\\S{1,50}$"""
+    Format: Required[Literal["FIXED", "VARIABLE", "LINE_SEQUENTIAL"]]
+    """Allowed values: 'FIXED', 'VARIABLE', 'LINE_SEQUENTIAL'."""
+    Length: Required[float]
+    """Type: float."""
+    Name: Required[str]
+    """Pattern: ^\\S{1,100}$"""
+    Type: Required[Literal["PS"]]
+    """Allowed values: 'PS'."""
 
-InputFileFileMetadataOption2Dict = TypedDict(
-    "InputFileFileMetadataOption2Dict",
-    {
-        "DatabaseCDC": "Required[TestCaseDatabaseCDCDict]",
-    },
-    total=False,
-)
 
-M2ManagedActionPropertiesDict = TypedDict(
-    "M2ManagedActionPropertiesDict",
-    {
-        "ForceStop": "bool",
-        "ImportDataSetLocation": "str",
-    },
-    total=False,
-)
+class InputFileDict(TypedDict, total=False):
+    """InputFile as a plain dict."""
 
-MainframeActionPropertiesDict = TypedDict(
-    "MainframeActionPropertiesDict",
-    {
-        "DmsTaskArn": "str",
-    },
-    total=False,
-)
+    FileMetadata: Required[InputFileFileMetadataOption1Dict | InputFileFileMetadataOption2Dict]
+    """Type: InputFileFileMetadataOption1Dict | InputFileFileMetadataOption2Dict."""
+    SourceLocation: Required[str]
+    """Pattern: ^\\S{1,1000}$"""
+    TargetLocation: Required[str]
+    """Pattern: ^\\S{1,1000}$"""
 
-OutputFileDict = TypedDict(
-    "OutputFileDict",
-    {
-        "FileLocation": "str",
-    },
-    total=False,
-)
 
-SourceDatabaseMetadataDict = TypedDict(
-    "SourceDatabaseMetadataDict",
-    {
-        "CaptureTool": "Required[Literal['Precisely', 'AWS DMS']]",
-        "Type": "Required[Literal['z/OS-DB2']]",
-    },
-    total=False,
-)
+class InputFileFileMetadataOption1Dict(TypedDict, total=False):
+    """InputFileFileMetadataOption1 as a plain dict."""
 
-StepDict = TypedDict(
-    "StepDict",
-    {
-        "Action": "Required[StepActionOption1Dict | StepActionOption2Dict | StepActionOption3Dict]",
-        "Description": "str",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    DataSets: Required[list[DataSetDict]]
+    """Type: list[DataSetDict]."""
 
-StepActionOption1Dict = TypedDict(
-    "StepActionOption1Dict",
-    {
-        "ResourceAction": "Required[StepActionOption1ResourceActionOption1Dict | StepActionOption1ResourceActionOption2Dict | StepActionOption1ResourceActionOption3Dict]",
-    },
-    total=False,
-)
 
-StepActionOption1ResourceActionOption1Dict = TypedDict(
-    "StepActionOption1ResourceActionOption1Dict",
-    {
-        "M2ManagedApplicationAction": "Required[TestCaseM2ManagedApplicationActionDict]",
-    },
-    total=False,
-)
+class InputFileFileMetadataOption2Dict(TypedDict, total=False):
+    """InputFileFileMetadataOption2 as a plain dict."""
 
-StepActionOption1ResourceActionOption2Dict = TypedDict(
-    "StepActionOption1ResourceActionOption2Dict",
-    {
-        "M2NonManagedApplicationAction": "Required[TestCaseM2NonManagedApplicationActionDict]",
-    },
-    total=False,
-)
+    DatabaseCDC: Required[TestCaseDatabaseCDCDict]
+    """Type: TestCaseDatabaseCDCDict."""
 
-StepActionOption1ResourceActionOption3Dict = TypedDict(
-    "StepActionOption1ResourceActionOption3Dict",
-    {
-        "CloudFormationAction": "Required[TestCaseCloudFormationActionDict]",
-    },
-    total=False,
-)
 
-StepActionOption2Dict = TypedDict(
-    "StepActionOption2Dict",
-    {
-        "MainframeAction": "Required[TestCaseMainframeActionDict]",
-    },
-    total=False,
-)
+class M2ManagedActionPropertiesDict(TypedDict, total=False):
+    """M2ManagedActionProperties as a plain dict."""
 
-StepActionOption3Dict = TypedDict(
-    "StepActionOption3Dict",
-    {
-        "CompareAction": "Required[TestCaseCompareActionDict]",
-    },
-    total=False,
-)
+    ForceStop: bool
+    """Type: bool."""
+    ImportDataSetLocation: str
+    """Pattern: ^\\S{1,1000}$"""
 
-TN3270Dict = TypedDict(
-    "TN3270Dict",
-    {
-        "ExportDataSetNames": "list[str]",
-        "Script": "Required[TestCaseScriptDict]",
-    },
-    total=False,
-)
 
-TargetDatabaseMetadataDict = TypedDict(
-    "TargetDatabaseMetadataDict",
-    {
-        "CaptureTool": "Required[Literal['Precisely', 'AWS DMS']]",
-        "Type": "Required[Literal['PostgreSQL']]",
-    },
-    total=False,
-)
+class MainframeActionPropertiesDict(TypedDict, total=False):
+    """MainframeActionProperties as a plain dict."""
 
-TestCaseBatchDict = TypedDict(
-    "TestCaseBatchDict",
-    {
-        "BatchJobName": "Required[str]",
-        "BatchJobParameters": "dict[str, Any]",
-        "ExportDataSetNames": "list[str]",
-    },
-    total=False,
-)
+    DmsTaskArn: str
+    """Pattern: ^\\S{1,1000}$"""
 
-TestCaseCloudFormationActionDict = TypedDict(
-    "TestCaseCloudFormationActionDict",
-    {
-        "ActionType": "Literal['Create', 'Delete']",
-        "Resource": "Required[str]",
-    },
-    total=False,
-)
 
-TestCaseCompareActionDict = TypedDict(
-    "TestCaseCompareActionDict",
-    {
-        "Input": "Required[TestCaseCompareActionInputDict]",
-        "Output": "TestCaseCompareActionOutputDict",
-    },
-    total=False,
-)
+class OutputFileDict(TypedDict, total=False):
+    """OutputFile as a plain dict."""
 
-TestCaseCompareActionInputDict = TypedDict(
-    "TestCaseCompareActionInputDict",
-    {
-        "File": "Required[InputFileDict]",
-    },
-    total=False,
-)
+    FileLocation: str
+    """Length: 0 to 1024 characters."""
 
-TestCaseCompareActionOutputDict = TypedDict(
-    "TestCaseCompareActionOutputDict",
-    {
-        "File": "Required[OutputFileDict]",
-    },
-    total=False,
-)
 
-TestCaseDatabaseCDCDict = TypedDict(
-    "TestCaseDatabaseCDCDict",
-    {
-        "SourceMetadata": "Required[SourceDatabaseMetadataDict]",
-        "TargetMetadata": "Required[TargetDatabaseMetadataDict]",
-    },
-    total=False,
-)
+class SourceDatabaseMetadataDict(TypedDict, total=False):
+    """SourceDatabaseMetadata as a plain dict."""
 
-TestCaseLatestVersionDict = TypedDict(
-    "TestCaseLatestVersionDict",
-    {
-        "Status": "Required[Literal['Active', 'Deleting']]",
-        "Version": "Required[float]",
-    },
-    total=False,
-)
+    CaptureTool: Required[Literal["Precisely", "AWS DMS"]]
+    """Allowed values: 'Precisely', 'AWS DMS'."""
+    Type: Required[Literal["z/OS-DB2"]]
+    """Allowed values: 'z/OS-DB2'."""
 
-TestCaseM2ManagedApplicationActionDict = TypedDict(
-    "TestCaseM2ManagedApplicationActionDict",
-    {
-        "ActionType": "Required[Literal['Configure', 'Deconfigure']]",
-        "Properties": "M2ManagedActionPropertiesDict",
-        "Resource": "Required[str]",
-    },
-    total=False,
-)
 
-TestCaseM2NonManagedApplicationActionDict = TypedDict(
-    "TestCaseM2NonManagedApplicationActionDict",
-    {
-        "ActionType": "Required[Literal['Configure', 'Deconfigure']]",
-        "Resource": "Required[str]",
-    },
-    total=False,
-)
+class StepDict(TypedDict, total=False):
+    """Step as a plain dict."""
 
-TestCaseMainframeActionDict = TypedDict(
-    "TestCaseMainframeActionDict",
-    {
-        "ActionType": "Required[TestCaseMainframeActionActionTypeOption1Dict | TestCaseMainframeActionActionTypeOption2Dict]",
-        "Properties": "MainframeActionPropertiesDict",
-        "Resource": "Required[str]",
-    },
-    total=False,
-)
+    Action: Required[StepActionOption1Dict | StepActionOption2Dict | StepActionOption3Dict]
+    """Type: StepActionOption1Dict | StepActionOption2Dict | StepActionOption3Dict."""
+    Description: str
+    """Length: 0 to 1000 characters."""
+    Name: Required[str]
+    """Pattern: ^[A-Za-z][A-Za-z0-9_\\-]{1,59}$"""
 
-TestCaseMainframeActionActionTypeOption1Dict = TypedDict(
-    "TestCaseMainframeActionActionTypeOption1Dict",
-    {
-        "Batch": "Required[TestCaseBatchDict]",
-    },
-    total=False,
-)
 
-TestCaseMainframeActionActionTypeOption2Dict = TypedDict(
-    "TestCaseMainframeActionActionTypeOption2Dict",
-    {
-        "Tn3270": "Required[TN3270Dict]",
-    },
-    total=False,
-)
+class StepActionOption1Dict(TypedDict, total=False):
+    """StepActionOption1 as a plain dict."""
 
-TestCaseScriptDict = TypedDict(
-    "TestCaseScriptDict",
-    {
-        "ScriptLocation": "Required[str]",
-        "Type": "Required[Literal['Selenium']]",
-    },
-    total=False,
-)
+    ResourceAction: Required[
+        StepActionOption1ResourceActionOption1Dict
+        | StepActionOption1ResourceActionOption2Dict
+        | StepActionOption1ResourceActionOption3Dict
+    ]
+    """Type: StepActionOption1ResourceActionOption1Dict | StepActionOption1ResourceActionOption2Dict
+    | StepActionOption1ResourceActionOption3Dict."""
 
+
+class StepActionOption1ResourceActionOption1Dict(TypedDict, total=False):
+    """StepActionOption1ResourceActionOption1 as a plain dict."""
+
+    M2ManagedApplicationAction: Required[TestCaseM2ManagedApplicationActionDict]
+    """Type: TestCaseM2ManagedApplicationActionDict."""
+
+
+class StepActionOption1ResourceActionOption2Dict(TypedDict, total=False):
+    """StepActionOption1ResourceActionOption2 as a plain dict."""
+
+    M2NonManagedApplicationAction: Required[TestCaseM2NonManagedApplicationActionDict]
+    """Type: TestCaseM2NonManagedApplicationActionDict."""
+
+
+class StepActionOption1ResourceActionOption3Dict(TypedDict, total=False):
+    """StepActionOption1ResourceActionOption3 as a plain dict."""
+
+    CloudFormationAction: Required[TestCaseCloudFormationActionDict]
+    """Type: TestCaseCloudFormationActionDict."""
+
+
+class StepActionOption2Dict(TypedDict, total=False):
+    """StepActionOption2 as a plain dict."""
+
+    MainframeAction: Required[TestCaseMainframeActionDict]
+    """Type: TestCaseMainframeActionDict."""
+
+
+class StepActionOption3Dict(TypedDict, total=False):
+    """StepActionOption3 as a plain dict."""
+
+    CompareAction: Required[TestCaseCompareActionDict]
+    """Type: TestCaseCompareActionDict."""
+
+
+class TN3270Dict(TypedDict, total=False):
+    """TN3270 as a plain dict."""
+
+    ExportDataSetNames: list[str]
+    """Each item: Pattern: ^\\S{1,100}$"""
+    Script: Required[TestCaseScriptDict]
+    """Type: TestCaseScriptDict."""
+
+
+class TargetDatabaseMetadataDict(TypedDict, total=False):
+    """TargetDatabaseMetadata as a plain dict."""
+
+    CaptureTool: Required[Literal["Precisely", "AWS DMS"]]
+    """Allowed values: 'Precisely', 'AWS DMS'."""
+    Type: Required[Literal["PostgreSQL"]]
+    """Allowed values: 'PostgreSQL'."""
+
+
+class TestCaseBatchDict(TypedDict, total=False):
+    """TestCaseBatch as a plain dict."""
+
+    BatchJobName: Required[str]
+    """Pattern: ^\\S{1,1000}$"""
+    BatchJobParameters: dict[str, str]
+    """Type: dict[str, str]."""
+    ExportDataSetNames: list[str]
+    """Each item: Pattern: ^\\S{1,100}$"""
+
+
+class TestCaseCloudFormationActionDict(TypedDict, total=False):
+    """TestCaseCloudFormationAction as a plain dict."""
+
+    ActionType: Literal["Create", "Delete"]
+    """Allowed values: 'Create', 'Delete'."""
+    Resource: Required[str]
+    """Pattern: ^\\S{1,1000}$"""
+
+
+class TestCaseCompareActionDict(TypedDict, total=False):
+    """TestCaseCompareAction as a plain dict."""
+
+    Input: Required[TestCaseCompareActionInputDict]
+    """Type: TestCaseCompareActionInputDict."""
+    Output: TestCaseCompareActionOutputDict
+    """Type: TestCaseCompareActionOutputDict."""
+
+
+class TestCaseCompareActionInputDict(TypedDict, total=False):
+    """TestCaseCompareActionInput as a plain dict."""
+
+    File: Required[InputFileDict]
+    """Type: InputFileDict."""
+
+
+class TestCaseCompareActionOutputDict(TypedDict, total=False):
+    """TestCaseCompareActionOutput as a plain dict."""
+
+    File: Required[OutputFileDict]
+    """Type: OutputFileDict."""
+
+
+class TestCaseDatabaseCDCDict(TypedDict, total=False):
+    """TestCaseDatabaseCDC as a plain dict."""
+
+    SourceMetadata: Required[SourceDatabaseMetadataDict]
+    """Type: SourceDatabaseMetadataDict."""
+    TargetMetadata: Required[TargetDatabaseMetadataDict]
+    """Type: TargetDatabaseMetadataDict."""
+
+
+class TestCaseLatestVersionDict(TypedDict, total=False):
+    """TestCaseLatestVersion as a plain dict."""
+
+    Status: Required[Literal["Active", "Deleting"]]
+    """Allowed values: 'Active', 'Deleting'."""
+    Version: Required[float]
+    """Type: float."""
+
+
+class TestCaseM2ManagedApplicationActionDict(TypedDict, total=False):
+    """TestCaseM2ManagedApplicationAction as a plain dict."""
+
+    ActionType: Required[Literal["Configure", "Deconfigure"]]
+    """Allowed values: 'Configure', 'Deconfigure'."""
+    Properties: M2ManagedActionPropertiesDict
+    """Type: M2ManagedActionPropertiesDict."""
+    Resource: Required[str]
+    """Pattern: ^\\S{1,1000}$"""
+
+
+class TestCaseM2NonManagedApplicationActionDict(TypedDict, total=False):
+    """TestCaseM2NonManagedApplicationAction as a plain dict."""
+
+    ActionType: Required[Literal["Configure", "Deconfigure"]]
+    """Allowed values: 'Configure', 'Deconfigure'."""
+    Resource: Required[str]
+    """Pattern: ^\\S{1,1000}$"""
+
+
+class TestCaseMainframeActionDict(TypedDict, total=False):
+    """TestCaseMainframeAction as a plain dict."""
+
+    ActionType: Required[
+        TestCaseMainframeActionActionTypeOption1Dict | TestCaseMainframeActionActionTypeOption2Dict
+    ]
+    """Type: TestCaseMainframeActionActionTypeOption1Dict |
+    TestCaseMainframeActionActionTypeOption2Dict."""
+    Properties: MainframeActionPropertiesDict
+    """Type: MainframeActionPropertiesDict."""
+    Resource: Required[str]
+    """Pattern: ^\\S{1,1000}$"""
+
+
+class TestCaseMainframeActionActionTypeOption1Dict(TypedDict, total=False):
+    """TestCaseMainframeActionActionTypeOption1 as a plain dict."""
+
+    Batch: Required[TestCaseBatchDict]
+    """Type: TestCaseBatchDict."""
+
+
+class TestCaseMainframeActionActionTypeOption2Dict(TypedDict, total=False):
+    """TestCaseMainframeActionActionTypeOption2 as a plain dict."""
+
+    Tn3270: Required[TN3270Dict]
+    """Type: TN3270Dict."""
+
+
+class TestCaseScriptDict(TypedDict, total=False):
+    """TestCaseScript as a plain dict."""
+
+    ScriptLocation: Required[str]
+    """Length: 0 to 1024 characters."""
+    Type: Required[Literal["Selenium"]]
+    """Allowed values: 'Selenium'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AppTest::TestCase",
     schema_file="aws-apptest-testcase.json",
     primary_identifier=("/TestCaseId",),
-    additional_identifiers=(),
     read_only=(
         "/CreationTime",
         "/LastUpdateTime",
@@ -446,18 +453,8 @@ METADATA = _TypeMetadata(
         "/TestCaseVersion",
     ),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "Steps"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -467,339 +464,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Batch": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchJobName": {"pattern": "^\\S{1,1000}$", "type": "string"},
-                "BatchJobParameters": {"$ref": "#/definitions/BatchJobParameters"},
-                "ExportDataSetNames": {
-                    "items": {"pattern": "^\\S{1,100}$", "type": "string"},
-                    "type": "array",
-                },
-            },
-            "required": ["BatchJobName"],
-            "type": "object",
-        },
-        "BatchJobParameters": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"type": "string"}},
-            "type": "object",
-        },
-        "CaptureTool": {"enum": ["Precisely", "AWS DMS"], "type": "string"},
-        "CloudFormationAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionType": {"$ref": "#/definitions/CloudFormationActionType"},
-                "Resource": {"pattern": "^\\S{1,1000}$", "type": "string"},
-            },
-            "required": ["Resource"],
-            "type": "object",
-        },
-        "CloudFormationActionType": {"enum": ["Create", "Delete"], "type": "string"},
-        "CompareAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Input": {"$ref": "#/definitions/Input"},
-                "Output": {"$ref": "#/definitions/Output"},
-            },
-            "required": ["Input"],
-            "type": "object",
-        },
-        "DataSet": {
-            "additionalProperties": False,
-            "properties": {
-                "Ccsid": {"pattern": "^\\S{1,50}$", "type": "string"},
-                "Format": {"$ref": "#/definitions/Format"},
-                "Length": {"type": "number"},
-                "Name": {"pattern": "^\\S{1,100}$", "type": "string"},
-                "Type": {"$ref": "#/definitions/DataSetType"},
-            },
-            "required": ["Ccsid", "Format", "Length", "Name", "Type"],
-            "type": "object",
-        },
-        "DataSetType": {"enum": ["PS"], "type": "string"},
-        "DatabaseCDC": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceMetadata": {"$ref": "#/definitions/SourceDatabaseMetadata"},
-                "TargetMetadata": {"$ref": "#/definitions/TargetDatabaseMetadata"},
-            },
-            "required": ["SourceMetadata", "TargetMetadata"],
-            "type": "object",
-        },
-        "FileMetadata": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DataSets": {"items": {"$ref": "#/definitions/DataSet"}, "type": "array"}
-                    },
-                    "required": ["DataSets"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"DatabaseCDC": {"$ref": "#/definitions/DatabaseCDC"}},
-                    "required": ["DatabaseCDC"],
-                    "type": "object",
-                },
-            ]
-        },
-        "Format": {"enum": ["FIXED", "VARIABLE", "LINE_SEQUENTIAL"], "type": "string"},
-        "Input": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"File": {"$ref": "#/definitions/InputFile"}},
-                    "required": ["File"],
-                    "type": "object",
-                }
-            ]
-        },
-        "InputFile": {
-            "additionalProperties": False,
-            "properties": {
-                "FileMetadata": {"$ref": "#/definitions/FileMetadata"},
-                "SourceLocation": {"pattern": "^\\S{1,1000}$", "type": "string"},
-                "TargetLocation": {"pattern": "^\\S{1,1000}$", "type": "string"},
-            },
-            "required": ["FileMetadata", "SourceLocation", "TargetLocation"],
-            "type": "object",
-        },
-        "M2ManagedActionProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "ForceStop": {"type": "boolean"},
-                "ImportDataSetLocation": {"pattern": "^\\S{1,1000}$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "M2ManagedActionType": {"enum": ["Configure", "Deconfigure"], "type": "string"},
-        "M2ManagedApplicationAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionType": {"$ref": "#/definitions/M2ManagedActionType"},
-                "Properties": {"$ref": "#/definitions/M2ManagedActionProperties"},
-                "Resource": {"pattern": "^\\S{1,1000}$", "type": "string"},
-            },
-            "required": ["ActionType", "Resource"],
-            "type": "object",
-        },
-        "M2NonManagedActionType": {"enum": ["Configure", "Deconfigure"], "type": "string"},
-        "M2NonManagedApplicationAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionType": {"$ref": "#/definitions/M2NonManagedActionType"},
-                "Resource": {"pattern": "^\\S{1,1000}$", "type": "string"},
-            },
-            "required": ["ActionType", "Resource"],
-            "type": "object",
-        },
-        "MainframeAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionType": {"$ref": "#/definitions/MainframeActionType"},
-                "Properties": {"$ref": "#/definitions/MainframeActionProperties"},
-                "Resource": {"pattern": "^\\S{1,1000}$", "type": "string"},
-            },
-            "required": ["ActionType", "Resource"],
-            "type": "object",
-        },
-        "MainframeActionProperties": {
-            "additionalProperties": False,
-            "properties": {"DmsTaskArn": {"pattern": "^\\S{1,1000}$", "type": "string"}},
-            "type": "object",
-        },
-        "MainframeActionType": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Batch": {"$ref": "#/definitions/Batch"}},
-                    "required": ["Batch"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Tn3270": {"$ref": "#/definitions/TN3270"}},
-                    "required": ["Tn3270"],
-                    "type": "object",
-                },
-            ]
-        },
-        "Output": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"File": {"$ref": "#/definitions/OutputFile"}},
-                    "required": ["File"],
-                    "type": "object",
-                }
-            ]
-        },
-        "OutputFile": {
-            "additionalProperties": False,
-            "properties": {"FileLocation": {"maxLength": 1024, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-        "ResourceAction": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "M2ManagedApplicationAction": {
-                            "$ref": "#/definitions/M2ManagedApplicationAction"
-                        }
-                    },
-                    "required": ["M2ManagedApplicationAction"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "M2NonManagedApplicationAction": {
-                            "$ref": "#/definitions/M2NonManagedApplicationAction"
-                        }
-                    },
-                    "required": ["M2NonManagedApplicationAction"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CloudFormationAction": {"$ref": "#/definitions/CloudFormationAction"}
-                    },
-                    "required": ["CloudFormationAction"],
-                    "type": "object",
-                },
-            ]
-        },
-        "Script": {
-            "additionalProperties": False,
-            "properties": {
-                "ScriptLocation": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "Type": {"$ref": "#/definitions/ScriptType"},
-            },
-            "required": ["ScriptLocation", "Type"],
-            "type": "object",
-        },
-        "ScriptType": {"enum": ["Selenium"], "type": "string"},
-        "SourceDatabase": {"enum": ["z/OS-DB2"], "type": "string"},
-        "SourceDatabaseMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "CaptureTool": {"$ref": "#/definitions/CaptureTool"},
-                "Type": {"$ref": "#/definitions/SourceDatabase"},
-            },
-            "required": ["CaptureTool", "Type"],
-            "type": "object",
-        },
-        "Step": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/StepAction"},
-                "Description": {"maxLength": 1000, "minLength": 0, "type": "string"},
-                "Name": {"pattern": "^[A-Za-z][A-Za-z0-9_\\-]{1,59}$", "type": "string"},
-            },
-            "required": ["Action", "Name"],
-            "type": "object",
-        },
-        "StepAction": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"ResourceAction": {"$ref": "#/definitions/ResourceAction"}},
-                    "required": ["ResourceAction"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"MainframeAction": {"$ref": "#/definitions/MainframeAction"}},
-                    "required": ["MainframeAction"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"CompareAction": {"$ref": "#/definitions/CompareAction"}},
-                    "required": ["CompareAction"],
-                    "type": "object",
-                },
-            ]
-        },
-        "TN3270": {
-            "additionalProperties": False,
-            "properties": {
-                "ExportDataSetNames": {
-                    "items": {"pattern": "^\\S{1,100}$", "type": "string"},
-                    "type": "array",
-                },
-                "Script": {"$ref": "#/definitions/Script"},
-            },
-            "required": ["Script"],
-            "type": "object",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "maxProperties": 200,
-            "minProperties": 0,
-            "patternProperties": {
-                "^(?!aws:).+$": {"maxLength": 256, "minLength": 0, "type": "string"}
-            },
-            "type": "object",
-        },
-        "TargetDatabase": {"enum": ["PostgreSQL"], "type": "string"},
-        "TargetDatabaseMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "CaptureTool": {"$ref": "#/definitions/CaptureTool"},
-                "Type": {"$ref": "#/definitions/TargetDatabase"},
-            },
-            "required": ["CaptureTool", "Type"],
-            "type": "object",
-        },
-        "TestCaseLatestVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "Status": {"$ref": "#/definitions/TestCaseLifecycle"},
-                "Version": {"type": "number"},
-            },
-            "required": ["Status", "Version"],
-            "type": "object",
-        },
-        "TestCaseLifecycle": {"enum": ["Active", "Deleting"], "type": "string"},
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "Description": {"maxLength": 1000, "minLength": 0, "type": "string"},
-        "LastUpdateTime": {"type": "string"},
-        "LatestVersion": {"$ref": "#/definitions/TestCaseLatestVersion"},
-        "Name": {"pattern": "^[A-Za-z][A-Za-z0-9_\\-]{1,59}$", "type": "string"},
-        "Status": {"$ref": "#/definitions/TestCaseLifecycle"},
-        "Steps": {
-            "items": {"$ref": "#/definitions/Step"},
-            "maxItems": 20,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tags": {"$ref": "#/definitions/TagMap"},
-        "TestCaseArn": {
-            "pattern": "^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-            "type": "string",
-        },
-        "TestCaseId": {"pattern": "^[A-Za-z0-9:/\\-]{1,100}$", "type": "string"},
-        "TestCaseVersion": {"type": "number"},
-    },
-    "required": ["Name", "Steps"],
-}
-
 
 class TestCase(_Resource):
     """AWS::AppTest::TestCase: Represents a Test Case that can be captured and executed
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TestCaseId.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): CreationTime, LastUpdateTime, LatestVersion, Status,
+    TestCaseArn, TestCaseId, TestCaseVersion.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apptest-testcase.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -807,39 +482,56 @@ class TestCase(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TestCaseAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "test_case.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """Type: str."""
     LastUpdateTime: str
+    """Type: str."""
     LatestVersion: TestCaseLatestVersionDict
+    """Type: TestCaseLatestVersionDict."""
     Status: Literal["Active", "Deleting"]
+    """Allowed values: 'Active', 'Deleting'."""
     TestCaseArn: str
+    """Pattern:
+    ^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+=,@.-]{0,1023}$"""
     TestCaseId: str
+    """Pattern: ^[A-Za-z0-9:/\\-]{1,100}$"""
     TestCaseVersion: float
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: float."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     Steps: list[StepDict]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Steps: list[Step | StepDict],
+        Description: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AppTest::TestCase; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Steps: list[Step | StepDict],
-            Description: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AppTest::TestCase; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^[A-Za-z][A-Za-z0-9_\\-]{1,59}$ Create-only: changing it replaces the
+                resource. Required.
+            Steps: Items: 1 to 20 items. Required.
+            Description: Length: 0 to 1000 characters.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by anomaly_detector.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AnomalyDetectorAttributes",
@@ -27,61 +28,127 @@ class AnomalyDetectorMissingDataAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MarkAsAnomaly: bool | None = None
-    Skip: bool | None = None
+    MarkAsAnomaly: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Skip: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class IgnoreNearExpected(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Amount: float | None = None
-    Ratio: float | None = None
+    Amount: Annotated[float | None, Field(description="Type: float.")] = None
+    Ratio: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class Label(DeferredModel):
+    """
+    A key-value pair to provide meta-data and multi-dimensional data analysis for filtering and aggregation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class RandomCutForestConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IgnoreNearExpectedFromAbove: IgnoreNearExpected | None = None
-    IgnoreNearExpectedFromBelow: IgnoreNearExpected | None = None
-    Query: str
-    SampleSize: int | None = None
-    ShingleSize: int | None = None
+    IgnoreNearExpectedFromAbove: Annotated[
+        IgnoreNearExpected | None, Field(description="Type: IgnoreNearExpectedDict.")
+    ] = None
+    IgnoreNearExpectedFromBelow: Annotated[
+        IgnoreNearExpected | None, Field(description="Type: IgnoreNearExpectedDict.")
+    ] = None
+    Query: Annotated[str, Field(description="Length: at least 1 characters.")]
+    SampleSize: Annotated[int | None, Field(description="Range: 256 to 1024 (inclusive).")] = None
+    ShingleSize: Annotated[int | None, Field(description="Range: 2 to 1024 (inclusive).")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate a tag level security for the resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class AnomalyDetectorAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::APS::AnomalyDetector, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The AnomalyDetector ARN.")] = None
 
 
 class AnomalyDetectorConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RandomCutForest: RandomCutForestConfiguration
+    RandomCutForest: Annotated[
+        RandomCutForestConfiguration, Field(description="Type: RandomCutForestConfigurationDict.")
+    ]
 
 
 class AnomalyDetectorProps(DeferredModel):
-    Alias: str
-    Configuration: AnomalyDetectorConfiguration
-    EvaluationIntervalInSeconds: int | None = None
-    Labels: list[Label] | None = None
-    MissingDataAction: AnomalyDetectorMissingDataAction | None = None
-    Tags: list[Tag] | None = None
-    Workspace: str
+    """
+    The properties a program declares for a AWS::APS::AnomalyDetector.
+    """
+
+    Alias: Annotated[
+        str,
+        Field(
+            description="The AnomalyDetector alias. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Configuration: Annotated[
+        AnomalyDetectorConfiguration,
+        Field(description="Determines the anomaly detector's algorithm and its configuration."),
+    ]
+    EvaluationIntervalInSeconds: Annotated[
+        int | None,
+        Field(description="The AnomalyDetector period of detection and metric generation."),
+    ] = None
+    Labels: Annotated[
+        list[Label] | None, Field(description="An array of key-value pairs to provide meta-data.")
+    ] = None
+    MissingDataAction: Annotated[
+        AnomalyDetectorMissingDataAction | None,
+        Field(description="The action to perform when running the expression returns no data."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Workspace: Annotated[
+        str,
+        Field(
+            description="Required to identify a specific APS Workspace associated with this Anomaly Detector. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,8 +7,10 @@ Imported on first use by resource_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourcePolicyAttributes",
@@ -17,9 +19,22 @@ __all__ = [
 
 
 class ResourcePolicyProps(DeferredModel):
-    PolicyDocument: str
-    WorkspaceArn: str
+    """
+    The properties a program declares for a AWS::APS::ResourcePolicy.
+    """
+
+    PolicyDocument: Annotated[
+        str, Field(description="The JSON to use as the Resource-based Policy.")
+    ]
+    WorkspaceArn: Annotated[
+        str,
+        Field(
+            description="The Arn of an APS Workspace that the PolicyDocument will be attached to. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ResourcePolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::APS::ResourcePolicy, set by AWS.
+    """

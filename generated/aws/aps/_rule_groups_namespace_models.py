@@ -7,9 +7,10 @@ Imported on first use by rule_groups_namespace.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RuleGroupsNamespaceAttributes",
@@ -19,19 +20,54 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class RuleGroupsNamespaceAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::APS::RuleGroupsNamespace, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The RuleGroupsNamespace ARN.")] = None
 
 
 class RuleGroupsNamespaceProps(DeferredModel):
-    Data: str
-    Name: str
-    Tags: list[Tag] | None = None
-    Workspace: str
+    """
+    The properties a program declares for a AWS::APS::RuleGroupsNamespace.
+    """
+
+    Data: Annotated[str, Field(description="The RuleGroupsNamespace data.")]
+    Name: Annotated[
+        str,
+        Field(
+            description="The RuleGroupsNamespace name. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Workspace: Annotated[
+        str,
+        Field(
+            description="Required to identify a specific APS Workspace associated with this RuleGroupsNamespace. Create-only: changing it replaces the resource."
+        ),
+    ]

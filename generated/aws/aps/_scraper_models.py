@@ -7,7 +7,7 @@ Imported on first use by scraper.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -33,123 +33,235 @@ __all__ = [
 
 
 class CloudWatchLogDestination(DeferredModel):
+    """
+    Represents a cloudwatch logs destination for scraper logging
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupArn: str | None = None
+    LogGroupArn: Annotated[str | None, Field(description="ARN of the CloudWatch log group")] = None
 
 
 class ComponentConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Options: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Options: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
 
 
 class ScraperComponent(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Config: ComponentConfig | None = None
-    Type: Literal["SERVICE_DISCOVERY", "COLLECTOR", "EXPORTER"]
+    Config: Annotated[ComponentConfig | None, Field(description="Type: ComponentConfigDict.")] = (
+        None
+    )
+    Type: Annotated[
+        Literal["SERVICE_DISCOVERY", "COLLECTOR", "EXPORTER"],
+        Field(description="Type of scraper component"),
+    ]
 
 
 class ScraperDestinationAmpConfiguration(DeferredModel):
+    """
+    Configuration for Amazon Managed Prometheus metrics destination
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    WorkspaceArn: str
+    WorkspaceArn: Annotated[str, Field(description="ARN of an Amazon Managed Prometheus workspace")]
 
 
 class ScraperDestinationCloudWatchConfiguration(DeferredModel):
+    """
+    Configuration for CloudWatch metrics destination
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatasetArn: str
+    DatasetArn: Annotated[str, Field(description="ARN of a CloudWatch dataset")]
 
 
 class ScraperLoggingDestination(DeferredModel):
+    """
+    Destination for scraper logging
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogs: CloudWatchLogDestination | None = None
+    CloudWatchLogs: Annotated[
+        CloudWatchLogDestination | None,
+        Field(description="Represents a cloudwatch logs destination for scraper logging"),
+    ] = None
 
 
 class ScraperRoleConfiguration(DeferredModel):
+    """
+    Role configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceRoleArn: str | None = None
-    TargetRoleArn: str | None = None
+    SourceRoleArn: Annotated[str | None, Field(description="IAM Role in source account")] = None
+    TargetRoleArn: Annotated[str | None, Field(description="IAM Role in the target account")] = None
 
 
 class ScraperScrapeConfiguration(DeferredModel):
+    """
+    Scraper configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfigurationBlob: str | None = None
+    ConfigurationBlob: Annotated[
+        str | None,
+        Field(
+            description="Prometheus compatible scrape configuration in base64 encoded blob format"
+        ),
+    ] = None
 
 
 class ScraperScraperLoggingConfiguration(DeferredModel):
+    """
+    Configuration for scraper logging
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LoggingDestination: ScraperLoggingDestination
-    ScraperComponents: list[ScraperComponent]
+    LoggingDestination: Annotated[
+        ScraperLoggingDestination, Field(description="Destination for scraper logging")
+    ]
+    ScraperComponents: Annotated[
+        list[ScraperComponent], Field(description="Items: at least 1 items. Items are unique.")
+    ]
 
 
 class ScraperSourceEksConfiguration(DeferredModel):
+    """
+    Configuration for EKS metrics source
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterArn: str
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
+    ClusterArn: Annotated[str, Field(description="ARN of an EKS cluster")]
+    SecurityGroupIds: Annotated[
+        list[str] | None, Field(description="List of security group IDs")
+    ] = None
+    SubnetIds: Annotated[list[str], Field(description="List of subnet IDs")]
 
 
 class ScraperSourceVpcConfiguration(DeferredModel):
+    """
+    Configuration for VPC metrics source
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
+    SecurityGroupIds: Annotated[list[str], Field(description="List of security group IDs")]
+    SubnetIds: Annotated[list[str], Field(description="List of subnet IDs")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ScraperAttributes(DeferredModel):
-    Arn: str | None = None
-    RoleArn: str | None = None
-    ScraperId: str | None = None
+    """
+    The read-only attributes of a AWS::APS::Scraper, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Scraper ARN.")] = None
+    RoleArn: Annotated[str | None, Field(description="IAM role ARN for the scraper.")] = None
+    ScraperId: Annotated[
+        str | None, Field(description="Required to identify a specific scraper.")
+    ] = None
 
 
 class ScraperDestination(DeferredModel):
+    """
+    Scraper metrics destination
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AmpConfiguration: ScraperDestinationAmpConfiguration | None = None
-    CloudWatchConfiguration: ScraperDestinationCloudWatchConfiguration | None = None
+    AmpConfiguration: Annotated[
+        ScraperDestinationAmpConfiguration | None,
+        Field(description="Configuration for Amazon Managed Prometheus metrics destination"),
+    ] = None
+    CloudWatchConfiguration: Annotated[
+        ScraperDestinationCloudWatchConfiguration | None,
+        Field(description="Configuration for CloudWatch metrics destination"),
+    ] = None
 
 
 class ScraperSource(DeferredModel):
+    """
+    Scraper metrics source
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EksConfiguration: ScraperSourceEksConfiguration | None = None
-    VpcConfiguration: ScraperSourceVpcConfiguration | None = None
+    EksConfiguration: Annotated[
+        ScraperSourceEksConfiguration | None,
+        Field(description="Configuration for EKS metrics source"),
+    ] = None
+    VpcConfiguration: Annotated[
+        ScraperSourceVpcConfiguration | None,
+        Field(description="Configuration for VPC metrics source"),
+    ] = None
 
 
 class ScraperProps(DeferredModel):
-    Alias: str | None = None
-    Destination: ScraperDestination
-    RoleConfiguration: ScraperRoleConfiguration | None = None
-    ScrapeConfiguration: ScraperScrapeConfiguration
-    ScraperLoggingConfiguration: ScraperScraperLoggingConfiguration | None = None
-    Source: ScraperSource
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::APS::Scraper.
+    """
+
+    Alias: Annotated[str | None, Field(description="Scraper alias.")] = None
+    Destination: Annotated[ScraperDestination, Field(description="Scraper metrics destination")]
+    RoleConfiguration: Annotated[
+        ScraperRoleConfiguration | None, Field(description="Role configuration")
+    ] = None
+    ScrapeConfiguration: Annotated[
+        ScraperScrapeConfiguration, Field(description="Scraper configuration")
+    ]
+    ScraperLoggingConfiguration: Annotated[
+        ScraperScraperLoggingConfiguration | None,
+        Field(description="Configuration for scraper logging"),
+    ] = None
+    Source: Annotated[
+        ScraperSource,
+        Field(description="Scraper metrics source Create-only: changing it replaces the resource."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by workspace.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CloudWatchLogDestination",
@@ -28,93 +29,197 @@ __all__ = [
 
 
 class CloudWatchLogDestination(DeferredModel):
+    """
+    Represents a cloudwatch logs destination for query logging
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupArn: str
+    LogGroupArn: Annotated[str, Field(description="The ARN of the CloudWatch Logs log group")]
 
 
 class Label(DeferredModel):
+    """
+    Series label
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[str, Field(description="Name of the label")]
+    Value: Annotated[str, Field(description="Value of the label")]
 
 
 class LimitsPerLabelSetEntry(DeferredModel):
+    """
+    Limits that can be applied to a label set
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxSeries: int | None = None
+    MaxSeries: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of active series that can be ingested for this label set"
+        ),
+    ] = None
 
 
 class LoggingFilter(DeferredModel):
+    """
+    Filters for logging
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    QspThreshold: int
+    QspThreshold: Annotated[
+        int, Field(description="Query logs with QSP above this limit are vended")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class WorkspaceLoggingConfiguration(DeferredModel):
+    """
+    Logging configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupArn: str | None = None
+    LogGroupArn: Annotated[str | None, Field(description="CloudWatch log group ARN")] = None
 
 
 class WorkspaceAttributes(DeferredModel):
-    Arn: str | None = None
-    PrometheusEndpoint: str | None = None
-    WorkspaceId: str | None = None
+    """
+    The read-only attributes of a AWS::APS::Workspace, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Workspace arn.")] = None
+    PrometheusEndpoint: Annotated[
+        str | None, Field(description="AMP Workspace prometheus endpoint")
+    ] = None
+    WorkspaceId: Annotated[
+        str | None, Field(description="Required to identify a specific APS Workspace.")
+    ] = None
 
 
 class LimitsPerLabelSet(DeferredModel):
+    """
+    Label set and its associated limits
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LabelSet: list[Label]
-    Limits: LimitsPerLabelSetEntry
+    LabelSet: Annotated[list[Label], Field(description="An array of series labels")]
+    Limits: Annotated[
+        LimitsPerLabelSetEntry, Field(description="Limits that can be applied to a label set")
+    ]
 
 
 class LoggingDestination(DeferredModel):
+    """
+    Destinations for query logging
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogs: CloudWatchLogDestination
-    Filters: LoggingFilter
+    CloudWatchLogs: Annotated[
+        CloudWatchLogDestination,
+        Field(description="Represents a cloudwatch logs destination for query logging"),
+    ]
+    Filters: Annotated[LoggingFilter, Field(description="Filters for logging")]
 
 
 class WorkspaceQueryLoggingConfiguration(DeferredModel):
+    """
+    Query logging configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destinations: list[LoggingDestination]
+    Destinations: Annotated[
+        list[LoggingDestination],
+        Field(description="The destinations configuration for query logging"),
+    ]
 
 
 class WorkspaceWorkspaceConfiguration(DeferredModel):
+    """
+    Workspace configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LimitsPerLabelSets: list[LimitsPerLabelSet] | None = None
-    OutOfOrderTimeWindowInSeconds: int | None = None
-    RetentionPeriodInDays: int | None = None
-    RuleQueryOffsetInSeconds: int | None = None
+    LimitsPerLabelSets: Annotated[
+        list[LimitsPerLabelSet] | None,
+        Field(description="An array of label set and associated limits"),
+    ] = None
+    OutOfOrderTimeWindowInSeconds: Annotated[
+        int | None,
+        Field(description="The time window in seconds for accepting out-of-order samples"),
+    ] = None
+    RetentionPeriodInDays: Annotated[
+        int | None, Field(description="How many days that metrics are retained in the workspace")
+    ] = None
+    RuleQueryOffsetInSeconds: Annotated[
+        int | None,
+        Field(description="Duration in seconds to offset rule evaluation queries into the past"),
+    ] = None
 
 
 class WorkspaceProps(DeferredModel):
-    AlertManagerDefinition: str | None = None
-    Alias: str | None = None
-    KmsKeyArn: str | None = None
-    LoggingConfiguration: WorkspaceLoggingConfiguration | None = None
-    QueryLoggingConfiguration: WorkspaceQueryLoggingConfiguration | None = None
-    Tags: list[Tag] | None = None
-    WorkspaceConfiguration: WorkspaceWorkspaceConfiguration | None = None
+    """
+    The properties a program declares for a AWS::APS::Workspace.
+    """
+
+    AlertManagerDefinition: Annotated[
+        str | None, Field(description="The AMP Workspace alert manager definition data")
+    ] = None
+    Alias: Annotated[str | None, Field(description="AMP Workspace alias.")] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="KMS Key ARN used to encrypt and decrypt AMP workspace data. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LoggingConfiguration: Annotated[
+        WorkspaceLoggingConfiguration | None, Field(description="Logging configuration")
+    ] = None
+    QueryLoggingConfiguration: Annotated[
+        WorkspaceQueryLoggingConfiguration | None, Field(description="Query logging configuration")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    WorkspaceConfiguration: Annotated[
+        WorkspaceWorkspaceConfiguration | None, Field(description="Workspace configuration")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,81 +75,85 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AnomalyDetectorConfigurationDict = TypedDict(
-    "AnomalyDetectorConfigurationDict",
-    {
-        "RandomCutForest": "Required[RandomCutForestConfigurationDict]",
-    },
-    total=False,
-)
 
-AnomalyDetectorMissingDataActionDict = TypedDict(
-    "AnomalyDetectorMissingDataActionDict",
-    {
-        "MarkAsAnomaly": "bool",
-        "Skip": "bool",
-    },
-    total=False,
-)
+class AnomalyDetectorConfigurationDict(TypedDict, total=False):
+    """AnomalyDetectorConfiguration as a plain dict."""
 
-IgnoreNearExpectedDict = TypedDict(
-    "IgnoreNearExpectedDict",
-    {
-        "Amount": "float",
-        "Ratio": "float",
-    },
-    total=False,
-)
+    RandomCutForest: Required[RandomCutForestConfigurationDict]
+    """Type: RandomCutForestConfigurationDict."""
 
-LabelDict = TypedDict(
-    "LabelDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-RandomCutForestConfigurationDict = TypedDict(
-    "RandomCutForestConfigurationDict",
-    {
-        "IgnoreNearExpectedFromAbove": "IgnoreNearExpectedDict",
-        "IgnoreNearExpectedFromBelow": "IgnoreNearExpectedDict",
-        "Query": "Required[str]",
-        "SampleSize": "int",
-        "ShingleSize": "int",
-    },
-    total=False,
-)
+class AnomalyDetectorMissingDataActionDict(TypedDict, total=False):
+    """AnomalyDetectorMissingDataAction as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    MarkAsAnomaly: bool
+    """Type: bool."""
+    Skip: bool
+    """Type: bool."""
 
+
+class IgnoreNearExpectedDict(TypedDict, total=False):
+    """IgnoreNearExpected as a plain dict."""
+
+    Amount: float
+    """Type: float."""
+    Ratio: float
+    """Type: float."""
+
+
+class LabelDict(TypedDict, total=False):
+    """Label as a plain dict: A key-value pair to provide meta-data and multi-dimensional data
+    analysis for filtering and aggregation."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class RandomCutForestConfigurationDict(TypedDict, total=False):
+    """RandomCutForestConfiguration as a plain dict."""
+
+    IgnoreNearExpectedFromAbove: IgnoreNearExpectedDict
+    """Type: IgnoreNearExpectedDict."""
+    IgnoreNearExpectedFromBelow: IgnoreNearExpectedDict
+    """Type: IgnoreNearExpectedDict."""
+    Query: Required[str]
+    """Length: at least 1 characters."""
+    SampleSize: int
+    """Range: 256 to 1024 (inclusive)."""
+    ShingleSize: int
+    """Range: 2 to 1024 (inclusive)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate a tag level security for the resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::APS::AnomalyDetector",
     schema_file="aws-aps-anomalydetector.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Alias", "/Workspace"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Labels", "/Tags"),
     required=("Workspace", "Configuration", "Alias"),
     list_required=("Arn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -155,83 +163,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AnomalyDetectorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RandomCutForest": {"$ref": "#/definitions/RandomCutForestConfiguration"}
-            },
-            "required": ["RandomCutForest"],
-            "type": "object",
-        },
-        "IgnoreNearExpected": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["Amount"]}, {"required": ["Ratio"]}],
-            "properties": {"Amount": {"type": "number"}, "Ratio": {"type": "number"}},
-        },
-        "Label": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "MissingDataAction": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["MarkAsAnomaly"]}, {"required": ["Skip"]}],
-            "properties": {"MarkAsAnomaly": {"type": "boolean"}, "Skip": {"type": "boolean"}},
-        },
-        "RandomCutForestConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IgnoreNearExpectedFromAbove": {"$ref": "#/definitions/IgnoreNearExpected"},
-                "IgnoreNearExpectedFromBelow": {"$ref": "#/definitions/IgnoreNearExpected"},
-                "Query": {"minLength": 1, "type": "string"},
-                "SampleSize": {"maximum": 1024, "minimum": 256, "type": "integer"},
-                "ShingleSize": {"maximum": 1024, "minimum": 2, "type": "integer"},
-            },
-            "required": ["Query"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Alias": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "Arn": {
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn):aps:[a-z0-9-]+:[0-9]+:anomalydetector/[a-zA-Z0-9-]+/[0-9A-Za-z][-.0-9A-Z_a-z]*$",
-            "type": "string",
-        },
-        "Configuration": {"$ref": "#/definitions/AnomalyDetectorConfiguration"},
-        "EvaluationIntervalInSeconds": {"type": "integer"},
-        "Labels": {"items": {"$ref": "#/definitions/Label"}, "type": "array", "uniqueItems": True},
-        "MissingDataAction": {"$ref": "#/definitions/MissingDataAction"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Workspace": {
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn):aps:[a-z0-9-]+:[0-9]+:workspace/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-    },
-    "required": ["Workspace", "Configuration", "Alias"],
-}
-
 
 class AnomalyDetector(_Resource):
     """AWS::APS::AnomalyDetector: AnomalyDetector schema for cloudformation.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Alias, Workspace.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-aps-anomalydetector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -239,11 +180,13 @@ class AnomalyDetector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AnomalyDetectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "anomaly_detector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The AnomalyDetector ARN."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Alias: str
     Configuration: AnomalyDetectorConfigurationDict
     EvaluationIntervalInSeconds: int
@@ -252,35 +195,42 @@ class AnomalyDetector(_Resource):
     Tags: list[TagDict]
     Workspace: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Alias: str,
+        Configuration: AnomalyDetectorConfiguration | AnomalyDetectorConfigurationDict,
+        Workspace: str,
+        EvaluationIntervalInSeconds: int | None = None,
+        Labels: list[Label | LabelDict] | None = None,
+        MissingDataAction: AnomalyDetectorMissingDataAction
+        | AnomalyDetectorMissingDataActionDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::APS::AnomalyDetector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Alias: str,
-            Configuration: AnomalyDetectorConfiguration | AnomalyDetectorConfigurationDict,
-            Workspace: str,
-            EvaluationIntervalInSeconds: int | None = None,
-            Labels: list[Label | LabelDict] | None = None,
-            MissingDataAction: AnomalyDetectorMissingDataAction
-            | AnomalyDetectorMissingDataActionDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::APS::AnomalyDetector; `await` it inside an App to deploy it.
-
-            Alias: The AnomalyDetector alias.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Alias: The AnomalyDetector alias. Create-only: changing it replaces the resource.
+                Required.
             Configuration: Determines the anomaly detector's algorithm and its configuration.
-            EvaluationIntervalInSeconds: The AnomalyDetector period of detection and metric generation.
+                Required.
+            Workspace: Required to identify a specific APS Workspace associated with this Anomaly
+                Detector. Create-only: changing it replaces the resource. Required.
+            EvaluationIntervalInSeconds: The AnomalyDetector period of detection and metric
+                generation.
             Labels: An array of key-value pairs to provide meta-data.
             MissingDataAction: The action to perform when running the expression returns no data.
             Tags: An array of key-value pairs to apply to this resource.
-            Workspace: Required to identify a specific APS Workspace associated with this Anomaly Detector.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -103,136 +107,137 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CloudWatchLogDestinationDict = TypedDict(
-    "CloudWatchLogDestinationDict",
-    {
-        "LogGroupArn": "str",
-    },
-    total=False,
-)
 
-ComponentConfigDict = TypedDict(
-    "ComponentConfigDict",
-    {
-        "Options": "dict[str, Any]",
-    },
-    total=False,
-)
+class CloudWatchLogDestinationDict(TypedDict, total=False):
+    """CloudWatchLogDestination as a plain dict: Represents a cloudwatch logs destination for
+    scraper logging"""
 
-ScraperComponentDict = TypedDict(
-    "ScraperComponentDict",
-    {
-        "Config": "ComponentConfigDict",
-        "Type": "Required[Literal['SERVICE_DISCOVERY', 'COLLECTOR', 'EXPORTER']]",
-    },
-    total=False,
-)
+    LogGroupArn: str
+    """ARN of the CloudWatch log group"""
 
-ScraperDestinationDict = TypedDict(
-    "ScraperDestinationDict",
-    {
-        "AmpConfiguration": "ScraperDestinationAmpConfigurationDict",
-        "CloudWatchConfiguration": "ScraperDestinationCloudWatchConfigurationDict",
-    },
-    total=False,
-)
 
-ScraperDestinationAmpConfigurationDict = TypedDict(
-    "ScraperDestinationAmpConfigurationDict",
-    {
-        "WorkspaceArn": "Required[str]",
-    },
-    total=False,
-)
+class ComponentConfigDict(TypedDict, total=False):
+    """ComponentConfig as a plain dict."""
 
-ScraperDestinationCloudWatchConfigurationDict = TypedDict(
-    "ScraperDestinationCloudWatchConfigurationDict",
-    {
-        "DatasetArn": "Required[str]",
-    },
-    total=False,
-)
+    Options: dict[str, str]
+    """Type: dict[str, str]."""
 
-ScraperLoggingDestinationDict = TypedDict(
-    "ScraperLoggingDestinationDict",
-    {
-        "CloudWatchLogs": "CloudWatchLogDestinationDict",
-    },
-    total=False,
-)
 
-ScraperRoleConfigurationDict = TypedDict(
-    "ScraperRoleConfigurationDict",
-    {
-        "SourceRoleArn": "str",
-        "TargetRoleArn": "str",
-    },
-    total=False,
-)
+class ScraperComponentDict(TypedDict, total=False):
+    """ScraperComponent as a plain dict."""
 
-ScraperScrapeConfigurationDict = TypedDict(
-    "ScraperScrapeConfigurationDict",
-    {
-        "ConfigurationBlob": "str",
-    },
-    total=False,
-)
+    Config: ComponentConfigDict
+    """Type: ComponentConfigDict."""
+    Type: Required[Literal["SERVICE_DISCOVERY", "COLLECTOR", "EXPORTER"]]
+    """Type of scraper component"""
 
-ScraperScraperLoggingConfigurationDict = TypedDict(
-    "ScraperScraperLoggingConfigurationDict",
-    {
-        "LoggingDestination": "Required[ScraperLoggingDestinationDict]",
-        "ScraperComponents": "Required[list[ScraperComponentDict]]",
-    },
-    total=False,
-)
 
-ScraperSourceDict = TypedDict(
-    "ScraperSourceDict",
-    {
-        "EksConfiguration": "ScraperSourceEksConfigurationDict",
-        "VpcConfiguration": "ScraperSourceVpcConfigurationDict",
-    },
-    total=False,
-)
+class ScraperDestinationDict(TypedDict, total=False):
+    """ScraperDestination as a plain dict: Scraper metrics destination"""
 
-ScraperSourceEksConfigurationDict = TypedDict(
-    "ScraperSourceEksConfigurationDict",
-    {
-        "ClusterArn": "Required[str]",
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "Required[list[str]]",
-    },
-    total=False,
-)
+    AmpConfiguration: ScraperDestinationAmpConfigurationDict
+    """Configuration for Amazon Managed Prometheus metrics destination"""
+    CloudWatchConfiguration: ScraperDestinationCloudWatchConfigurationDict
+    """Configuration for CloudWatch metrics destination"""
 
-ScraperSourceVpcConfigurationDict = TypedDict(
-    "ScraperSourceVpcConfigurationDict",
-    {
-        "SecurityGroupIds": "Required[list[str]]",
-        "SubnetIds": "Required[list[str]]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ScraperDestinationAmpConfigurationDict(TypedDict, total=False):
+    """ScraperDestinationAmpConfiguration as a plain dict: Configuration for Amazon Managed
+    Prometheus metrics destination"""
 
+    WorkspaceArn: Required[str]
+    """ARN of an Amazon Managed Prometheus workspace"""
+
+
+class ScraperDestinationCloudWatchConfigurationDict(TypedDict, total=False):
+    """ScraperDestinationCloudWatchConfiguration as a plain dict: Configuration for CloudWatch
+    metrics destination"""
+
+    DatasetArn: Required[str]
+    """ARN of a CloudWatch dataset"""
+
+
+class ScraperLoggingDestinationDict(TypedDict, total=False):
+    """ScraperLoggingDestination as a plain dict: Destination for scraper logging"""
+
+    CloudWatchLogs: CloudWatchLogDestinationDict
+    """Represents a cloudwatch logs destination for scraper logging"""
+
+
+class ScraperRoleConfigurationDict(TypedDict, total=False):
+    """ScraperRoleConfiguration as a plain dict: Role configuration"""
+
+    SourceRoleArn: str
+    """IAM Role in source account"""
+    TargetRoleArn: str
+    """IAM Role in the target account"""
+
+
+class ScraperScrapeConfigurationDict(TypedDict, total=False):
+    """ScraperScrapeConfiguration as a plain dict: Scraper configuration"""
+
+    ConfigurationBlob: str
+    """Prometheus compatible scrape configuration in base64 encoded blob format"""
+
+
+class ScraperScraperLoggingConfigurationDict(TypedDict, total=False):
+    """ScraperScraperLoggingConfiguration as a plain dict: Configuration for scraper logging"""
+
+    LoggingDestination: Required[ScraperLoggingDestinationDict]
+    """Destination for scraper logging"""
+    ScraperComponents: Required[list[ScraperComponentDict]]
+    """Items: at least 1 items. Items are unique."""
+
+
+class ScraperSourceDict(TypedDict, total=False):
+    """ScraperSource as a plain dict: Scraper metrics source"""
+
+    EksConfiguration: ScraperSourceEksConfigurationDict
+    """Configuration for EKS metrics source"""
+    VpcConfiguration: ScraperSourceVpcConfigurationDict
+    """Configuration for VPC metrics source"""
+
+
+class ScraperSourceEksConfigurationDict(TypedDict, total=False):
+    """ScraperSourceEksConfiguration as a plain dict: Configuration for EKS metrics source"""
+
+    ClusterArn: Required[str]
+    """ARN of an EKS cluster"""
+    SecurityGroupIds: list[str]
+    """List of security group IDs"""
+    SubnetIds: Required[list[str]]
+    """List of subnet IDs"""
+
+
+class ScraperSourceVpcConfigurationDict(TypedDict, total=False):
+    """ScraperSourceVpcConfiguration as a plain dict: Configuration for VPC metrics source"""
+
+    SecurityGroupIds: Required[list[str]]
+    """List of security group IDs"""
+    SubnetIds: Required[list[str]]
+    """List of subnet IDs"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::APS::Scraper",
     schema_file="aws-aps-scraper.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/ScraperId", "/Arn", "/RoleArn"),
     create_only=("/Source",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Source/EksConfiguration/SecurityGroupIds",
         "/Source/EksConfiguration/SubnetIds",
@@ -241,14 +246,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("ScrapeConfiguration", "Source", "Destination"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -258,189 +256,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudWatchLogDestination": {
-            "additionalProperties": False,
-            "properties": {"LogGroupArn": {"maxLength": 512, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-        "ComponentConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Options": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^[A-Za-z0-9]+$": {"type": "string"}},
-                    "type": "object",
-                }
-            },
-            "type": "object",
-        },
-        "Destination": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["AmpConfiguration"]},
-                {"required": ["CloudWatchConfiguration"]},
-            ],
-            "properties": {
-                "AmpConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "WorkspaceArn": {
-                            "pattern": "^arn:aws[-a-z]*:aps:[-a-z0-9]+:[0-9]{12}:workspace/.+$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["WorkspaceArn"],
-                    "type": "object",
-                },
-                "CloudWatchConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DatasetArn": {
-                            "pattern": "^arn:aws[-a-z]*:cloudwatch:[-a-z0-9]+:[0-9]{12}:dataset\\/.+$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["DatasetArn"],
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "RoleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceRoleArn": {"type": "string"},
-                "TargetRoleArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ScrapeConfiguration": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["ConfigurationBlob"]}],
-            "properties": {"ConfigurationBlob": {"type": "string"}},
-            "type": "object",
-        },
-        "ScraperComponent": {
-            "additionalProperties": False,
-            "properties": {
-                "Config": {"$ref": "#/definitions/ComponentConfig"},
-                "Type": {"$ref": "#/definitions/ScraperComponentType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "ScraperComponentType": {
-            "enum": ["SERVICE_DISCOVERY", "COLLECTOR", "EXPORTER"],
-            "type": "string",
-        },
-        "ScraperLoggingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LoggingDestination": {"$ref": "#/definitions/ScraperLoggingDestination"},
-                "ScraperComponents": {
-                    "items": {"$ref": "#/definitions/ScraperComponent"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["ScraperComponents", "LoggingDestination"],
-            "type": "object",
-        },
-        "ScraperLoggingDestination": {
-            "additionalProperties": False,
-            "properties": {"CloudWatchLogs": {"$ref": "#/definitions/CloudWatchLogDestination"}},
-            "type": "object",
-        },
-        "SecurityGroupId": {"pattern": "^sg-[0-9a-z]+$", "type": "string"},
-        "Source": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["EksConfiguration"]}, {"required": ["VpcConfiguration"]}],
-            "properties": {
-                "EksConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ClusterArn": {
-                            "pattern": "^arn:aws[-a-z]*:eks:[-a-z0-9]+:[0-9]{12}:cluster/.+$",
-                            "type": "string",
-                        },
-                        "SecurityGroupIds": {
-                            "items": {"$ref": "#/definitions/SecurityGroupId"},
-                            "type": "array",
-                        },
-                        "SubnetIds": {"items": {"$ref": "#/definitions/SubnetId"}, "type": "array"},
-                    },
-                    "required": ["ClusterArn", "SubnetIds"],
-                    "type": "object",
-                },
-                "VpcConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SecurityGroupIds": {
-                            "items": {"$ref": "#/definitions/SecurityGroupId"},
-                            "type": "array",
-                        },
-                        "SubnetIds": {"items": {"$ref": "#/definitions/SubnetId"}, "type": "array"},
-                    },
-                    "required": ["SecurityGroupIds", "SubnetIds"],
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "SubnetId": {"pattern": "^subnet-[0-9a-z]+$", "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Alias": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[0-9A-Za-z][-.0-9A-Z_a-z]*$",
-            "type": "string",
-        },
-        "Arn": {
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn):aps:[a-z0-9-]+:[0-9]+:scraper/s-[a-z0-9]{8}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{12}$",
-            "type": "string",
-        },
-        "Destination": {"$ref": "#/definitions/Destination"},
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn):iam::[0-9]{12}:role/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "RoleConfiguration": {"$ref": "#/definitions/RoleConfiguration"},
-        "ScrapeConfiguration": {"$ref": "#/definitions/ScrapeConfiguration"},
-        "ScraperId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^s-[a-z0-9]{8}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{12}$",
-            "type": "string",
-        },
-        "ScraperLoggingConfiguration": {"$ref": "#/definitions/ScraperLoggingConfiguration"},
-        "Source": {"$ref": "#/definitions/Source"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["ScrapeConfiguration", "Source", "Destination"],
-}
-
 
 class Scraper(_Resource):
     """AWS::APS::Scraper: Resource Type definition for AWS::APS::Scraper
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Source.
+    Read-only attributes (known once deployed): Arn, RoleArn, ScraperId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-aps-scraper.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -448,13 +273,17 @@ class Scraper(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ScraperAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "scraper.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Scraper ARN."""
     RoleArn: str
+    """IAM role ARN for the scraper."""
     ScraperId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Required to identify a specific scraper."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Alias: str
     Destination: ScraperDestinationDict
     RoleConfiguration: ScraperRoleConfigurationDict
@@ -463,32 +292,38 @@ class Scraper(_Resource):
     Source: ScraperSourceDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Destination: ScraperDestination | ScraperDestinationDict,
+        ScrapeConfiguration: ScraperScrapeConfiguration | ScraperScrapeConfigurationDict,
+        Source: ScraperSource | ScraperSourceDict,
+        Alias: str | None = None,
+        RoleConfiguration: ScraperRoleConfiguration | ScraperRoleConfigurationDict | None = None,
+        ScraperLoggingConfiguration: ScraperScraperLoggingConfiguration
+        | ScraperScraperLoggingConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::APS::Scraper; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Destination: ScraperDestination | ScraperDestinationDict,
-            ScrapeConfiguration: ScraperScrapeConfiguration | ScraperScrapeConfigurationDict,
-            Source: ScraperSource | ScraperSourceDict,
-            Alias: str | None = None,
-            RoleConfiguration: ScraperRoleConfiguration
-            | ScraperRoleConfigurationDict
-            | None = None,
-            ScraperLoggingConfiguration: ScraperScraperLoggingConfiguration
-            | ScraperScraperLoggingConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::APS::Scraper; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Destination: Scraper metrics destination Required.
+            ScrapeConfiguration: Scraper configuration Required.
+            Source: Scraper metrics source Create-only: changing it replaces the resource. Required.
             Alias: Scraper alias.
+            RoleConfiguration: Role configuration
+            ScraperLoggingConfiguration: Configuration for scraper logging
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

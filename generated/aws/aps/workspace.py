@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,116 +91,109 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CloudWatchLogDestinationDict = TypedDict(
-    "CloudWatchLogDestinationDict",
-    {
-        "LogGroupArn": "Required[str]",
-    },
-    total=False,
-)
 
-LabelDict = TypedDict(
-    "LabelDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CloudWatchLogDestinationDict(TypedDict, total=False):
+    """CloudWatchLogDestination as a plain dict: Represents a cloudwatch logs destination for query
+    logging"""
 
-LimitsPerLabelSetDict = TypedDict(
-    "LimitsPerLabelSetDict",
-    {
-        "LabelSet": "Required[list[LabelDict]]",
-        "Limits": "Required[LimitsPerLabelSetEntryDict]",
-    },
-    total=False,
-)
+    LogGroupArn: Required[str]
+    """The ARN of the CloudWatch Logs log group"""
 
-LimitsPerLabelSetEntryDict = TypedDict(
-    "LimitsPerLabelSetEntryDict",
-    {
-        "MaxSeries": "int",
-    },
-    total=False,
-)
 
-LoggingDestinationDict = TypedDict(
-    "LoggingDestinationDict",
-    {
-        "CloudWatchLogs": "Required[CloudWatchLogDestinationDict]",
-        "Filters": "Required[LoggingFilterDict]",
-    },
-    total=False,
-)
+class LabelDict(TypedDict, total=False):
+    """Label as a plain dict: Series label"""
 
-LoggingFilterDict = TypedDict(
-    "LoggingFilterDict",
-    {
-        "QspThreshold": "Required[int]",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """Name of the label"""
+    Value: Required[str]
+    """Value of the label"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-WorkspaceLoggingConfigurationDict = TypedDict(
-    "WorkspaceLoggingConfigurationDict",
-    {
-        "LogGroupArn": "str",
-    },
-    total=False,
-)
+class LimitsPerLabelSetDict(TypedDict, total=False):
+    """LimitsPerLabelSet as a plain dict: Label set and its associated limits"""
 
-WorkspaceQueryLoggingConfigurationDict = TypedDict(
-    "WorkspaceQueryLoggingConfigurationDict",
-    {
-        "Destinations": "Required[list[LoggingDestinationDict]]",
-    },
-    total=False,
-)
+    LabelSet: Required[list[LabelDict]]
+    """An array of series labels"""
+    Limits: Required[LimitsPerLabelSetEntryDict]
+    """Limits that can be applied to a label set"""
 
-WorkspaceWorkspaceConfigurationDict = TypedDict(
-    "WorkspaceWorkspaceConfigurationDict",
-    {
-        "LimitsPerLabelSets": "list[LimitsPerLabelSetDict]",
-        "OutOfOrderTimeWindowInSeconds": "int",
-        "RetentionPeriodInDays": "int",
-        "RuleQueryOffsetInSeconds": "int",
-    },
-    total=False,
-)
 
+class LimitsPerLabelSetEntryDict(TypedDict, total=False):
+    """LimitsPerLabelSetEntry as a plain dict: Limits that can be applied to a label set"""
+
+    MaxSeries: int
+    """The maximum number of active series that can be ingested for this label set"""
+
+
+class LoggingDestinationDict(TypedDict, total=False):
+    """LoggingDestination as a plain dict: Destinations for query logging"""
+
+    CloudWatchLogs: Required[CloudWatchLogDestinationDict]
+    """Represents a cloudwatch logs destination for query logging"""
+    Filters: Required[LoggingFilterDict]
+    """Filters for logging"""
+
+
+class LoggingFilterDict(TypedDict, total=False):
+    """LoggingFilter as a plain dict: Filters for logging"""
+
+    QspThreshold: Required[int]
+    """Query logs with QSP above this limit are vended"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class WorkspaceLoggingConfigurationDict(TypedDict, total=False):
+    """WorkspaceLoggingConfiguration as a plain dict: Logging configuration"""
+
+    LogGroupArn: str
+    """CloudWatch log group ARN"""
+
+
+class WorkspaceQueryLoggingConfigurationDict(TypedDict, total=False):
+    """WorkspaceQueryLoggingConfiguration as a plain dict: Query logging configuration"""
+
+    Destinations: Required[list[LoggingDestinationDict]]
+    """The destinations configuration for query logging"""
+
+
+class WorkspaceWorkspaceConfigurationDict(TypedDict, total=False):
+    """WorkspaceWorkspaceConfiguration as a plain dict: Workspace configuration"""
+
+    LimitsPerLabelSets: list[LimitsPerLabelSetDict]
+    """An array of label set and associated limits"""
+    OutOfOrderTimeWindowInSeconds: int
+    """The time window in seconds for accepting out-of-order samples"""
+    RetentionPeriodInDays: int
+    """How many days that metrics are retained in the workspace"""
+    RuleQueryOffsetInSeconds: int
+    """Duration in seconds to offset rule evaluation queries into the past"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::APS::Workspace",
     schema_file="aws-aps-workspace.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/WorkspaceId", "/Arn", "/PrometheusEndpoint"),
     create_only=("/KmsKeyArn",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Tags",
         "/WorkspaceConfiguration/LimitsPerLabelSets",
         "/WorkspaceConfiguration/LimitsPerLabelSets/*/LabelSet",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -206,137 +203,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudWatchLogDestination": {
-            "additionalProperties": False,
-            "properties": {"LogGroupArn": {"maxLength": 512, "minLength": 0, "type": "string"}},
-            "required": ["LogGroupArn"],
-            "type": "object",
-        },
-        "Label": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"minLength": 1, "pattern": "^[a-zA-Z_][a-zA-Z0-9_]*$", "type": "string"},
-                "Value": {"minLength": 1, "type": "string"},
-            },
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "LimitsPerLabelSet": {
-            "additionalProperties": False,
-            "properties": {
-                "LabelSet": {
-                    "items": {"$ref": "#/definitions/Label"},
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Limits": {"$ref": "#/definitions/LimitsPerLabelSetEntry"},
-            },
-            "required": ["Limits", "LabelSet"],
-            "type": "object",
-        },
-        "LimitsPerLabelSetEntry": {
-            "additionalProperties": False,
-            "properties": {"MaxSeries": {"minimum": 0, "type": "integer"}},
-            "type": "object",
-        },
-        "LoggingConfiguration": {
-            "additionalProperties": False,
-            "properties": {"LogGroupArn": {"maxLength": 512, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-        "LoggingDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogs": {"$ref": "#/definitions/CloudWatchLogDestination"},
-                "Filters": {"$ref": "#/definitions/LoggingFilter"},
-            },
-            "required": ["CloudWatchLogs", "Filters"],
-            "type": "object",
-        },
-        "LoggingFilter": {
-            "additionalProperties": False,
-            "properties": {"QspThreshold": {"minimum": 0, "type": "integer"}},
-            "required": ["QspThreshold"],
-            "type": "object",
-        },
-        "QueryLoggingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Destinations": {
-                    "items": {"$ref": "#/definitions/LoggingDestination"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["Destinations"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WorkspaceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LimitsPerLabelSets": {
-                    "items": {"$ref": "#/definitions/LimitsPerLabelSet"},
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "OutOfOrderTimeWindowInSeconds": {"minimum": 0, "type": "integer"},
-                "RetentionPeriodInDays": {"minimum": 1, "type": "integer"},
-                "RuleQueryOffsetInSeconds": {"minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AlertManagerDefinition": {"type": "string"},
-        "Alias": {"maxLength": 100, "minLength": 0, "type": "string"},
-        "Arn": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn):aps:[a-z0-9-]+:[0-9]+:workspace/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[-a-z]*:kms:[-a-z0-9]+:[0-9]{12}:key/.+$",
-            "type": "string",
-        },
-        "LoggingConfiguration": {"$ref": "#/definitions/LoggingConfiguration"},
-        "PrometheusEndpoint": {"type": "string"},
-        "QueryLoggingConfiguration": {"$ref": "#/definitions/QueryLoggingConfiguration"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "WorkspaceConfiguration": {"$ref": "#/definitions/WorkspaceConfiguration"},
-        "WorkspaceId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}$",
-            "type": "string",
-        },
-    },
-    "required": [],
-}
-
 
 class Workspace(_Resource):
     """AWS::APS::Workspace: Resource Type definition for AWS::APS::Workspace
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): KmsKeyArn.
+    Read-only attributes (known once deployed): Arn, PrometheusEndpoint, WorkspaceId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-aps-workspace.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -344,13 +220,17 @@ class Workspace(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkspaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "workspace.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Workspace arn."""
     PrometheusEndpoint: str
+    """AMP Workspace prometheus endpoint"""
     WorkspaceId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Required to identify a specific APS Workspace."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AlertManagerDefinition: str
     Alias: str
     KmsKeyArn: str
@@ -359,36 +239,43 @@ class Workspace(_Resource):
     Tags: list[TagDict]
     WorkspaceConfiguration: WorkspaceWorkspaceConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AlertManagerDefinition: str | None = None,
+        Alias: str | None = None,
+        KmsKeyArn: str | None = None,
+        LoggingConfiguration: WorkspaceLoggingConfiguration
+        | WorkspaceLoggingConfigurationDict
+        | None = None,
+        QueryLoggingConfiguration: WorkspaceQueryLoggingConfiguration
+        | WorkspaceQueryLoggingConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        WorkspaceConfiguration: WorkspaceWorkspaceConfiguration
+        | WorkspaceWorkspaceConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::APS::Workspace; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AlertManagerDefinition: str | None = None,
-            Alias: str | None = None,
-            KmsKeyArn: str | None = None,
-            LoggingConfiguration: WorkspaceLoggingConfiguration
-            | WorkspaceLoggingConfigurationDict
-            | None = None,
-            QueryLoggingConfiguration: WorkspaceQueryLoggingConfiguration
-            | WorkspaceQueryLoggingConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            WorkspaceConfiguration: WorkspaceWorkspaceConfiguration
-            | WorkspaceWorkspaceConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::APS::Workspace; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             AlertManagerDefinition: The AMP Workspace alert manager definition data
             Alias: AMP Workspace alias.
-            KmsKeyArn: KMS Key ARN used to encrypt and decrypt AMP workspace data.
+            KmsKeyArn: KMS Key ARN used to encrypt and decrypt AMP workspace data. Create-only:
+                changing it replaces the resource.
+            LoggingConfiguration: Logging configuration
+            QueryLoggingConfiguration: Query logging configuration
             Tags: An array of key-value pairs to apply to this resource.
+            WorkspaceConfiguration: Workspace configuration
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by plan.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -87,614 +87,943 @@ __all__ = [
 ]
 
 
-class ArcRoutingControlConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-    RegionAndRoutingControls: Annotated[dict[str, Any], Field(max_length=0)]
-    TimeoutMinutes: float | None = None
-
-
 class ArcRoutingControlState(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoutingControlArn: str
-    State: Literal["On", "Off"]
+    RoutingControlArn: Annotated[str, Field(description="Type: str.")]
+    State: Annotated[Literal["On", "Off"], Field(description="Allowed values: 'On', 'Off'.")]
 
 
 class Asg(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[a-zA-Z-]*:autoscaling:[a-z0-9-]+:\\d{12}:autoScalingGroup:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:autoScalingGroupName/[\\S\\s]{1,255}$"
+        ),
+    ] = None
+    CrossAccountRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ] = None
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AssociatedAlarm(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmType: Literal["applicationHealth", "trigger"]
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-    ResourceIdentifier: str
+    AlarmType: Annotated[
+        Literal["applicationHealth", "trigger"],
+        Field(description="Allowed values: 'applicationHealth', 'trigger'."),
+    ]
+    CrossAccountRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ] = None
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceIdentifier: Annotated[str, Field(description="Type: str.")]
 
 
 class AuroraProvisionedScalingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-    GlobalClusterIdentifier: str
-    InstanceArns: Annotated[dict[str, Any], Field(max_length=0)]
-    RegionDatabaseClusterArns: Annotated[dict[str, Any], Field(max_length=0)]
-    TimeoutMinutes: float | None = None
+    CrossAccountRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ] = None
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
+    GlobalClusterIdentifier: Annotated[
+        str, Field(description="Pattern: ^[A-Za-z][0-9A-Za-z-:._]*$ Length: 1 to 255 characters.")
+    ]
+    InstanceArns: Annotated[dict[str, str], Field(description="Type: dict[str, str].")]
+    RegionDatabaseClusterArns: Annotated[dict[str, str], Field(description="Type: dict[str, str].")]
+    TimeoutMinutes: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )
 
 
 class AuroraServerlessScalingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-    GlobalClusterIdentifier: str
-    RegionDatabaseClusterArns: Annotated[dict[str, Any], Field(max_length=0)]
-    TargetPercent: float | None = None
-    TimeoutMinutes: float | None = None
+    CrossAccountRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ] = None
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
+    GlobalClusterIdentifier: Annotated[
+        str, Field(description="Pattern: ^[A-Za-z][0-9A-Za-z-:._]*$ Length: 1 to 255 characters.")
+    ]
+    RegionDatabaseClusterArns: Annotated[dict[str, str], Field(description="Type: dict[str, str].")]
+    TargetPercent: Annotated[float | None, Field(description="Type: float.")] = None
+    TimeoutMinutes: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )
 
 
 class DocumentDbUngraceful(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ungraceful: Literal["failover"] | None = None
+    Ungraceful: Annotated[
+        Literal["failover"] | None, Field(description="Allowed values: 'failover'.")
+    ] = None
 
 
 class Ec2Ungraceful(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MinimumSuccessPercentage: float
+    MinimumSuccessPercentage: Annotated[float, Field(description="Range: 0 to 99 (inclusive).")]
 
 
 class EcsUngraceful(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MinimumSuccessPercentage: float
+    MinimumSuccessPercentage: Annotated[float, Field(description="Range: 0 to 99 (inclusive).")]
 
 
 class EksCluster(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterArn: str
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
+    ClusterArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[a-zA-Z-]*:eks:[a-z0-9-]+:\\d{12}:cluster/[a-zA-Z0-9][a-zA-Z0-9-_]{0,99}$"
+        ),
+    ]
+    CrossAccountRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ] = None
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EksResourceScalingUngraceful(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MinimumSuccessPercentage: float
+    MinimumSuccessPercentage: Annotated[float, Field(description="Range: 0 to 99 (inclusive).")]
 
 
 class EventSourceMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
+    Arn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\\d{12}:event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+        ),
+    ]
+    CrossAccountRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ] = None
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ExecutionApprovalConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApprovalRole: str
-    TimeoutMinutes: float | None = None
+    ApprovalRole: Annotated[str, Field(description="Type: str.")]
+    TimeoutMinutes: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )
 
 
 class GlobalAuroraUngraceful(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ungraceful: Literal["failover"] | None = None
+    Ungraceful: Annotated[
+        Literal["failover"] | None, Field(description="Allowed values: 'failover'.")
+    ] = None
 
 
 class HealthCheckState(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HealthCheckId: str | None = None
-    Region: str | None = None
+    HealthCheckId: Annotated[str | None, Field(description="Type: str.")] = None
+    Region: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class KubernetesScalingResource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HpaName: str | None = None
-    Name: str
-    Namespace: str
+    HpaName: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    Namespace: Annotated[str, Field(description="Pattern: ^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")]
 
 
 class LambdaEventSourceMappingUngraceful(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Behavior: Literal["skip"] | None = None
+    Behavior: Annotated[Literal["skip"] | None, Field(description="Allowed values: 'skip'.")] = None
 
 
 class LambdaUngraceful(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Behavior: Literal["skip"] | None = None
+    Behavior: Annotated[Literal["skip"] | None, Field(description="Type: Literal['skip'].")] = None
 
 
 class NeptuneUngraceful(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ungraceful: Literal["failover"] | None = None
+    Ungraceful: Annotated[
+        Literal["failover"] | None, Field(description="Allowed values: 'failover'.")
+    ] = None
 
 
 class PlanKubernetesResourceType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiVersion: str
-    Kind: str
+    ApiVersion: Annotated[str, Field(description="Type: str.")]
+    Kind: Annotated[str, Field(description="Type: str.")]
 
 
 class PlanLambdas(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-    Payload: str | None = None
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CrossAccountRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ] = None
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
+    Payload: Annotated[str | None, Field(description="Length: 1 to 786432 characters.")] = None
 
 
 class PlanRoute53HealthChecks(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HealthCheckIds: list[str] | None = None
-    HostedZoneIds: list[str] | None = None
-    RecordNames: list[str] | None = None
-    Regions: list[str] | None = None
+    HealthCheckIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    HostedZoneIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    RecordNames: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Regions: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class RdsCreateCrossRegionReplicaConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrossAccountRole: str | None = None
-    DbInstanceArnMap: Annotated[dict[str, Any], Field(max_length=0)]
-    ExternalId: str | None = None
-    TimeoutMinutes: float | None = None
+    CrossAccountRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ] = None
+    DbInstanceArnMap: Annotated[dict[str, str], Field(description="Type: dict[str, str].")]
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
+    TimeoutMinutes: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )
 
 
 class RdsPromoteReadReplicaConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrossAccountRole: str | None = None
-    DbInstanceArnMap: Annotated[dict[str, Any], Field(max_length=0)]
-    ExternalId: str | None = None
-    TimeoutMinutes: float | None = None
+    CrossAccountRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ] = None
+    DbInstanceArnMap: Annotated[dict[str, str], Field(description="Type: dict[str, str].")]
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
+    TimeoutMinutes: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )
 
 
 class RdsUngraceful(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ungraceful: Literal["promoteReadReplica"] | None = None
+    Ungraceful: Annotated[
+        Literal["promoteReadReplica"] | None,
+        Field(description="Allowed values: 'promoteReadReplica'."),
+    ] = None
 
 
 class RegionSwitchPlanConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
+    Arn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[a-zA-Z-]*:arc-region-switch::[0-9]{12}:plan/([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?):([a-z0-9]{6})$"
+        ),
+    ]
+    CrossAccountRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ] = None
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Route53ResourceRecordSet(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecordSetIdentifier: str | None = None
-    Region: str | None = None
+    RecordSetIdentifier: Annotated[
+        str | None, Field(description="Length: 1 to 1024 characters.")
+    ] = None
+    Region: Annotated[str | None, Field(description="Pattern: ^[a-z]{2}-[a-z-]+-\\d+$")] = None
 
 
 class S3ReportOutputConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketOwner: str | None = None
-    BucketPath: str | None = None
+    BucketOwner: Annotated[str | None, Field(description="Pattern: ^\\d{12}$")] = None
+    BucketPath: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(?:s3://)?[a-z0-9][a-z0-9-]{1,61}[a-z0-9](?:/[^/ ][^/]*)*/?$ Length: 3 to 512 characters."
+        ),
+    ] = None
 
 
 class Service(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterArn: str | None = None
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-    ServiceArn: str | None = None
+    ClusterArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[a-zA-Z-]*:ecs:[a-z0-9-]+:\\d{12}:cluster/[a-zA-Z0-9_-]{1,255}$"
+        ),
+    ] = None
+    CrossAccountRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ] = None
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
+    ServiceArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[a-zA-Z-]*:ecs:[a-z0-9-]+:\\d{12}:service/[a-zA-Z0-9_-]+/[a-zA-Z0-9_-]{1,255}$"
+        ),
+    ] = None
 
 
 class SsmSendCommandUngraceful(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Behavior: Literal["skip"] | None = None
+    Behavior: Annotated[Literal["skip"] | None, Field(description="Allowed values: 'skip'.")] = None
 
 
 class SsmTarget(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Values: list[str]
+    Key: Annotated[
+        str,
+        Field(description="Pattern: ^[\\p{L}\\p{Z}\\p{N}_.:/=\\-@]*$ Length: 1 to 163 characters."),
+    ]
+    Values: Annotated[
+        list[str],
+        Field(description="Items: 1 to 50 items. Each item: Length: 1 to 256 characters."),
+    ]
 
 
 class StepExecutionBlockConfigurationOption14(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RdsPromoteReadReplicaConfig: RdsPromoteReadReplicaConfiguration
+    RdsPromoteReadReplicaConfig: Annotated[
+        RdsPromoteReadReplicaConfiguration,
+        Field(description="Type: RdsPromoteReadReplicaConfigurationDict."),
+    ]
 
 
 class StepExecutionBlockConfigurationOption15(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RdsCreateCrossRegionReadReplicaConfig: RdsCreateCrossRegionReplicaConfiguration
+    RdsCreateCrossRegionReadReplicaConfig: Annotated[
+        RdsCreateCrossRegionReplicaConfiguration,
+        Field(description="Type: RdsCreateCrossRegionReplicaConfigurationDict."),
+    ]
 
 
 class StepExecutionBlockConfigurationOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExecutionApprovalConfig: ExecutionApprovalConfiguration
-
-
-class StepExecutionBlockConfigurationOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArcRoutingControlConfig: ArcRoutingControlConfiguration
+    ExecutionApprovalConfig: Annotated[
+        ExecutionApprovalConfiguration,
+        Field(description="Type: ExecutionApprovalConfigurationDict."),
+    ]
 
 
 class StepExecutionBlockConfigurationOption5(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuroraProvisionedScalingConfig: AuroraProvisionedScalingConfiguration
+    AuroraProvisionedScalingConfig: Annotated[
+        AuroraProvisionedScalingConfiguration,
+        Field(description="Type: AuroraProvisionedScalingConfigurationDict."),
+    ]
 
 
 class StepExecutionBlockConfigurationOption6(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuroraServerlessScalingConfig: AuroraServerlessScalingConfiguration
+    AuroraServerlessScalingConfig: Annotated[
+        AuroraServerlessScalingConfiguration,
+        Field(description="Type: AuroraServerlessScalingConfigurationDict."),
+    ]
 
 
 class StepExecutionBlockConfigurationOption9(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RegionSwitchPlanConfig: RegionSwitchPlanConfiguration
+    RegionSwitchPlanConfig: Annotated[
+        RegionSwitchPlanConfiguration, Field(description="Type: RegionSwitchPlanConfigurationDict.")
+    ]
 
 
 class TriggerCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssociatedAlarmName: str
-    Condition: Literal["red", "green"]
+    AssociatedAlarmName: Annotated[str, Field(description="Type: str.")]
+    Condition: Annotated[
+        Literal["red", "green"], Field(description="Allowed values: 'red', 'green'.")
+    ]
 
 
 class PlanAttributes(DeferredModel):
-    Arn: str | None = None
-    HealthChecksForPlan: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Owner: str | None = None
-    PlanHealthChecks: list[str] | None = None
-    Route53HealthChecks: PlanRoute53HealthChecks | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::ARCRegionSwitch::Plan, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[a-zA-Z-]*:arc-region-switch::[0-9]{12}:plan/([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?):([a-z0-9]{6})$"
+        ),
+    ] = None
+    HealthChecksForPlan: Annotated[
+        dict[str, list[HealthCheckState]] | None,
+        Field(description="Type: dict[str, list[HealthCheckStateDict]]."),
+    ] = None
+    Owner: Annotated[str | None, Field(description="Pattern: ^\\d{12}$")] = None
+    PlanHealthChecks: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Route53HealthChecks: Annotated[
+        PlanRoute53HealthChecks | None, Field(description="Type: PlanRoute53HealthChecksDict.")
+    ] = None
+    Version: Annotated[str | None, Field(description="Type: str.")] = None
+
+
+class ArcRoutingControlConfiguration(DeferredModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    CrossAccountRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ] = None
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
+    RegionAndRoutingControls: Annotated[
+        dict[str, list[ArcRoutingControlState]],
+        Field(description="Type: dict[str, list[ArcRoutingControlStateDict]]."),
+    ]
+    TimeoutMinutes: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )
 
 
 class CustomActionLambdaConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Lambdas: list[PlanLambdas]
-    RegionToRun: Literal["activatingRegion", "deactivatingRegion", "activeRegion", "inactiveRegion"]
-    RetryIntervalMinutes: float
-    TimeoutMinutes: float | None = None
-    Ungraceful: LambdaUngraceful | None = None
+    Lambdas: Annotated[list[PlanLambdas], Field(description="Items: 1 to 2 items.")]
+    RegionToRun: Annotated[
+        Literal["activatingRegion", "deactivatingRegion", "activeRegion", "inactiveRegion"],
+        Field(
+            description="Allowed values: 'activatingRegion', 'deactivatingRegion', 'activeRegion', 'inactiveRegion'."
+        ),
+    ]
+    RetryIntervalMinutes: Annotated[float, Field(description="Type: float.")]
+    TimeoutMinutes: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )
+    Ungraceful: Annotated[
+        LambdaUngraceful | None, Field(description="Type: LambdaUngracefulDict.")
+    ] = None
 
 
 class DocumentDbConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Behavior: Literal["switchoverOnly", "failover"]
-    CrossAccountRole: str | None = None
-    DatabaseClusterArns: list[str]
-    ExternalId: str | None = None
-    GlobalClusterIdentifier: str
-    TimeoutMinutes: float | None = None
-    Ungraceful: DocumentDbUngraceful | None = None
+    Behavior: Annotated[
+        Literal["switchoverOnly", "failover"],
+        Field(description="Type: Literal['switchoverOnly', 'failover']."),
+    ]
+    CrossAccountRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ] = None
+    DatabaseClusterArns: Annotated[
+        list[str],
+        Field(
+            description="Each item: Pattern: ^arn:aws[a-zA-Z-]*:rds:[a-z0-9-]+:\\d{12}:cluster:[a-zA-Z0-9][a-zA-Z0-9-_]{0,99}$"
+        ),
+    ]
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
+    GlobalClusterIdentifier: Annotated[
+        str, Field(description="Pattern: ^[A-Za-z][0-9A-Za-z-:._]*$")
+    ]
+    TimeoutMinutes: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )
+    Ungraceful: Annotated[
+        DocumentDbUngraceful | None, Field(description="Type: DocumentDbUngracefulDict.")
+    ] = None
 
 
 class Ec2AsgCapacityIncreaseConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Asgs: list[Asg]
-    CapacityMonitoringApproach: (
-        Literal["sampledMaxInLast24Hours", "autoscalingMaxInLast24Hours"] | None
-    ) = None
-    TargetPercent: float | None = None
-    TimeoutMinutes: float | None = None
-    Ungraceful: Ec2Ungraceful | None = None
-    WaitELBTargetGroupHealthy: Literal["enabled", "disabled"] | None = None
+    Asgs: Annotated[list[Asg], Field(description="Items: exactly 2 items.")]
+    CapacityMonitoringApproach: Annotated[
+        Literal["sampledMaxInLast24Hours", "autoscalingMaxInLast24Hours"] | None,
+        Field(
+            description="Type: Literal['sampledMaxInLast24Hours', 'autoscalingMaxInLast24Hours']."
+        ),
+    ] = None
+    TargetPercent: Annotated[float | None, Field(description="Type: float.")] = None
+    TimeoutMinutes: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )
+    Ungraceful: Annotated[Ec2Ungraceful | None, Field(description="Type: Ec2UngracefulDict.")] = (
+        None
+    )
+    WaitELBTargetGroupHealthy: Annotated[
+        Literal["enabled", "disabled"] | None,
+        Field(description="Allowed values: 'enabled', 'disabled'."),
+    ] = None
 
 
 class EcsCapacityIncreaseConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityMonitoringApproach: (
-        Literal["sampledMaxInLast24Hours", "containerInsightsMaxInLast24Hours"] | None
-    ) = None
-    Services: list[Service]
-    TargetPercent: float | None = None
-    TimeoutMinutes: float | None = None
-    Ungraceful: EcsUngraceful | None = None
-    WaitELBTargetGroupHealthy: Literal["enabled", "disabled"] | None = None
+    CapacityMonitoringApproach: Annotated[
+        Literal["sampledMaxInLast24Hours", "containerInsightsMaxInLast24Hours"] | None,
+        Field(
+            description="Type: Literal['sampledMaxInLast24Hours', 'containerInsightsMaxInLast24Hours']."
+        ),
+    ] = None
+    Services: Annotated[list[Service], Field(description="Items: exactly 2 items.")]
+    TargetPercent: Annotated[float | None, Field(description="Type: float.")] = None
+    TimeoutMinutes: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )
+    Ungraceful: Annotated[EcsUngraceful | None, Field(description="Type: EcsUngracefulDict.")] = (
+        None
+    )
+    WaitELBTargetGroupHealthy: Annotated[
+        Literal["enabled", "disabled"] | None,
+        Field(description="Allowed values: 'enabled', 'disabled'."),
+    ] = None
 
 
 class EksResourceScalingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityMonitoringApproach: Literal["sampledMaxInLast24Hours"] | None = None
-    EksClusters: list[EksCluster] | None = None
-    KubernetesResourceType: PlanKubernetesResourceType
-    ScalingResources: list[dict[str, Any]] | None = None
-    TargetPercent: float | None = None
-    TimeoutMinutes: float | None = None
-    Ungraceful: EksResourceScalingUngraceful | None = None
+    CapacityMonitoringApproach: Annotated[
+        Literal["sampledMaxInLast24Hours"] | None,
+        Field(description="Type: Literal['sampledMaxInLast24Hours']."),
+    ] = None
+    EksClusters: Annotated[
+        list[EksCluster] | None, Field(description="Items: at least 2 items.")
+    ] = None
+    KubernetesResourceType: Annotated[
+        PlanKubernetesResourceType, Field(description="Type: PlanKubernetesResourceTypeDict.")
+    ]
+    ScalingResources: Annotated[
+        list[dict[str, dict[str, KubernetesScalingResource]]] | None,
+        Field(description="Items: at least 1 items."),
+    ] = None
+    TargetPercent: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )
+    TimeoutMinutes: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )
+    Ungraceful: Annotated[
+        EksResourceScalingUngraceful | None,
+        Field(description="Type: EksResourceScalingUngracefulDict."),
+    ] = None
 
 
 class GlobalAuroraConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Behavior: Literal["switchoverOnly", "failover"]
-    CrossAccountRole: str | None = None
-    DatabaseClusterArns: list[str]
-    ExternalId: str | None = None
-    GlobalClusterIdentifier: str
-    TimeoutMinutes: float | None = None
-    Ungraceful: GlobalAuroraUngraceful | None = None
+    Behavior: Annotated[
+        Literal["switchoverOnly", "failover"],
+        Field(description="Type: Literal['switchoverOnly', 'failover']."),
+    ]
+    CrossAccountRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ] = None
+    DatabaseClusterArns: Annotated[list[str], Field(description="Type: list[str].")]
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
+    GlobalClusterIdentifier: Annotated[str, Field(description="Type: str.")]
+    TimeoutMinutes: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )
+    Ungraceful: Annotated[
+        GlobalAuroraUngraceful | None, Field(description="Type: GlobalAuroraUngracefulDict.")
+    ] = None
 
 
 class LambdaEventSourceMappingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["enable", "disable"]
-    RegionEventSourceMappings: Annotated[dict[str, Any], Field(max_length=0)]
-    TimeoutMinutes: float | None = None
-    Ungraceful: LambdaEventSourceMappingUngraceful | None = None
+    Action: Annotated[
+        Literal["enable", "disable"], Field(description="Allowed values: 'enable', 'disable'.")
+    ]
+    RegionEventSourceMappings: Annotated[
+        dict[str, EventSourceMapping], Field(description="Type: dict[str, EventSourceMappingDict].")
+    ]
+    TimeoutMinutes: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )
+    Ungraceful: Annotated[
+        LambdaEventSourceMappingUngraceful | None,
+        Field(description="Type: LambdaEventSourceMappingUngracefulDict."),
+    ] = None
 
 
 class NeptuneGlobalDatabaseConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Behavior: Literal["failover", "switchoverOnly"]
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-    GlobalClusterIdentifier: str
-    RegionDatabaseClusterArns: Annotated[dict[str, Any], Field(max_length=0)]
-    TimeoutMinutes: float | None = None
-    Ungraceful: NeptuneUngraceful | None = None
+    Behavior: Annotated[
+        Literal["failover", "switchoverOnly"],
+        Field(description="Type: Literal['failover', 'switchoverOnly']."),
+    ]
+    CrossAccountRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ] = None
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
+    GlobalClusterIdentifier: Annotated[
+        str, Field(description="Pattern: ^[A-Za-z][0-9A-Za-z-]*$ Length: 1 to 63 characters.")
+    ]
+    RegionDatabaseClusterArns: Annotated[dict[str, str], Field(description="Type: dict[str, str].")]
+    TimeoutMinutes: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )
+    Ungraceful: Annotated[
+        NeptuneUngraceful | None, Field(description="Type: NeptuneUngracefulDict.")
+    ] = None
 
 
 class PlanReportConfigurationReportOutputItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Configuration: S3ReportOutputConfiguration
+    S3Configuration: Annotated[
+        S3ReportOutputConfiguration, Field(description="Type: S3ReportOutputConfigurationDict.")
+    ]
 
 
 class RdsSwitchoverReadReplicaConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrossAccountRole: str | None = None
-    DbInstanceArnMap: Annotated[dict[str, Any], Field(max_length=0)]
-    ExternalId: str | None = None
-    TimeoutMinutes: float | None = None
-    Ungraceful: RdsUngraceful | None = None
+    CrossAccountRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ] = None
+    DbInstanceArnMap: Annotated[dict[str, str], Field(description="Type: dict[str, str].")]
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
+    TimeoutMinutes: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )
+    Ungraceful: Annotated[RdsUngraceful | None, Field(description="Type: RdsUngracefulDict.")] = (
+        None
+    )
 
 
 class Route53HealthCheckConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-    HostedZoneId: str
-    RecordName: str
-    RecordSets: list[Route53ResourceRecordSet] | None = None
-    TimeoutMinutes: float | None = None
+    CrossAccountRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ] = None
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
+    HostedZoneId: Annotated[str, Field(description="Length: 1 to 32 characters.")]
+    RecordName: Annotated[str, Field(description="Length: 1 to 1024 characters.")]
+    RecordSets: Annotated[
+        list[Route53ResourceRecordSet] | None,
+        Field(description="Type: list[Route53ResourceRecordSetDict]."),
+    ] = None
+    TimeoutMinutes: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )
 
 
 class SsmDocumentConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrossAccountRole: str | None = None
-    DocumentArn: str
-    DocumentVersion: str | None = None
-    ExternalId: str | None = None
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Targets: list[SsmTarget]
+    CrossAccountRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ] = None
+    DocumentArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[a-z0-9\\-]+:ssm:[a-z0-9\\-]+:([0-9]{12})?:document/[a-zA-Z0-9_.\\-]+$ Length: 20 to 256 characters."
+        ),
+    ]
+    DocumentVersion: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([$]LATEST|[$]DEFAULT|[1-9][0-9]*)$ Length: 1 to 8 characters."
+        ),
+    ] = None
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
+    Parameters: Annotated[
+        dict[str, list[str]] | None, Field(description="Type: dict[str, list[str]].")
+    ] = None
+    Targets: Annotated[list[SsmTarget], Field(description="Items: 1 to 5 items.")]
 
 
 class SsmSendCommandConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RegionDocuments: Annotated[dict[str, Any], Field(max_length=0)]
-    RetryIntervalMinutes: float
-    TimeoutMinutes: float | None = None
-    Ungraceful: SsmSendCommandUngraceful | None = None
+    RegionDocuments: Annotated[
+        dict[str, SsmDocumentConfig], Field(description="Type: dict[str, SsmDocumentConfigDict].")
+    ]
+    RetryIntervalMinutes: Annotated[float, Field(description="Type: float.")]
+    TimeoutMinutes: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )
+    Ungraceful: Annotated[
+        SsmSendCommandUngraceful | None, Field(description="Type: SsmSendCommandUngracefulDict.")
+    ] = None
 
 
 class StepExecutionBlockConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomActionLambdaConfig: CustomActionLambdaConfiguration
+    CustomActionLambdaConfig: Annotated[
+        CustomActionLambdaConfiguration,
+        Field(description="Type: CustomActionLambdaConfigurationDict."),
+    ]
 
 
 class StepExecutionBlockConfigurationOption10(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EcsCapacityIncreaseConfig: EcsCapacityIncreaseConfiguration
+    EcsCapacityIncreaseConfig: Annotated[
+        EcsCapacityIncreaseConfiguration,
+        Field(description="Type: EcsCapacityIncreaseConfigurationDict."),
+    ]
 
 
 class StepExecutionBlockConfigurationOption11(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EksResourceScalingConfig: EksResourceScalingConfiguration
+    EksResourceScalingConfig: Annotated[
+        EksResourceScalingConfiguration,
+        Field(description="Type: EksResourceScalingConfigurationDict."),
+    ]
 
 
 class StepExecutionBlockConfigurationOption12(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Route53HealthCheckConfig: Route53HealthCheckConfiguration
+    Route53HealthCheckConfig: Annotated[
+        Route53HealthCheckConfiguration,
+        Field(description="Type: Route53HealthCheckConfigurationDict."),
+    ]
 
 
 class StepExecutionBlockConfigurationOption13(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DocumentDbConfig: DocumentDbConfiguration
+    DocumentDbConfig: Annotated[
+        DocumentDbConfiguration, Field(description="Type: DocumentDbConfigurationDict.")
+    ]
 
 
 class StepExecutionBlockConfigurationOption16(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaEventSourceMappingConfig: LambdaEventSourceMappingConfiguration
+    LambdaEventSourceMappingConfig: Annotated[
+        LambdaEventSourceMappingConfiguration,
+        Field(description="Type: LambdaEventSourceMappingConfigurationDict."),
+    ]
 
 
 class StepExecutionBlockConfigurationOption17(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NeptuneGlobalDatabaseConfig: NeptuneGlobalDatabaseConfiguration
+    NeptuneGlobalDatabaseConfig: Annotated[
+        NeptuneGlobalDatabaseConfiguration,
+        Field(description="Type: NeptuneGlobalDatabaseConfigurationDict."),
+    ]
 
 
 class StepExecutionBlockConfigurationOption18(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RdsSwitchoverReadReplicaConfig: RdsSwitchoverReadReplicaConfiguration
+    RdsSwitchoverReadReplicaConfig: Annotated[
+        RdsSwitchoverReadReplicaConfiguration,
+        Field(description="Type: RdsSwitchoverReadReplicaConfigurationDict."),
+    ]
 
 
 class StepExecutionBlockConfigurationOption19(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SsmSendCommandConfig: SsmSendCommandConfiguration
+    SsmSendCommandConfig: Annotated[
+        SsmSendCommandConfiguration, Field(description="Type: SsmSendCommandConfigurationDict.")
+    ]
 
 
 class StepExecutionBlockConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ec2AsgCapacityIncreaseConfig: Ec2AsgCapacityIncreaseConfiguration
+    Ec2AsgCapacityIncreaseConfig: Annotated[
+        Ec2AsgCapacityIncreaseConfiguration,
+        Field(description="Type: Ec2AsgCapacityIncreaseConfigurationDict."),
+    ]
+
+
+class StepExecutionBlockConfigurationOption4(DeferredModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    ArcRoutingControlConfig: Annotated[
+        ArcRoutingControlConfiguration,
+        Field(description="Type: ArcRoutingControlConfigurationDict."),
+    ]
 
 
 class StepExecutionBlockConfigurationOption7(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GlobalAuroraConfig: GlobalAuroraConfiguration
+    GlobalAuroraConfig: Annotated[
+        GlobalAuroraConfiguration, Field(description="Type: GlobalAuroraConfigurationDict.")
+    ]
 
 
 class Trigger(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["activate", "deactivate", "postRecovery"]
-    Conditions: list[TriggerCondition]
-    Description: str | None = None
-    MinDelayMinutesBetweenExecutions: float
-    TargetRegion: str
+    Action: Annotated[
+        Literal["activate", "deactivate", "postRecovery"],
+        Field(description="Allowed values: 'activate', 'deactivate', 'postRecovery'."),
+    ]
+    Conditions: Annotated[list[TriggerCondition], Field(description="Items: 1 to 10 items.")]
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    MinDelayMinutesBetweenExecutions: Annotated[float, Field(description="Type: float.")]
+    TargetRegion: Annotated[str, Field(description="Pattern: ^[a-z]{2}-[a-z-]+-\\d+$")]
 
 
 class PlanReportConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReportOutput: list[PlanReportConfigurationReportOutputItem] | None = None
+    ReportOutput: Annotated[
+        list[PlanReportConfigurationReportOutputItem] | None,
+        Field(description="Items: exactly 1 items."),
+    ] = None
 
 
 class PlanProps(DeferredModel):
-    AssociatedAlarms: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    ExecutionRole: str
-    Name: str
-    PrimaryRegion: str | None = None
-    RecoveryApproach: Literal["activeActive", "activePassive"]
-    RecoveryTimeObjectiveMinutes: float | None = None
-    Regions: list[str]
-    ReportConfiguration: PlanReportConfiguration | None = None
-    ServiceQuotaChecksEnabled: bool | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Triggers: list[Trigger] | None = None
-    Workflows: list[Workflow]
+    """
+    The properties a program declares for a AWS::ARCRegionSwitch::Plan.
+    """
+
+    AssociatedAlarms: Annotated[
+        dict[str, AssociatedAlarm] | None,
+        Field(description="Type: dict[str, AssociatedAlarmDict]."),
+    ] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    ExecutionRole: Annotated[
+        str, Field(description="Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$ Length: 1 to 32 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PrimaryRegion: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-z]{2}-[a-z-]+-\\d+$ Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RecoveryApproach: Annotated[
+        Literal["activeActive", "activePassive"],
+        Field(
+            description="Allowed values: 'activeActive', 'activePassive'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RecoveryTimeObjectiveMinutes: Annotated[
+        float | None, Field(description="Range: 1 to 10080 (inclusive).")
+    ] = None
+    Regions: Annotated[
+        list[str],
+        Field(
+            description="Items: exactly 2 items. Each item: Pattern: ^[a-z]{2}-[a-z-]+-\\d+$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    ReportConfiguration: Annotated[
+        PlanReportConfiguration | None, Field(description="Type: PlanReportConfigurationDict.")
+    ] = None
+    ServiceQuotaChecksEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Triggers: Annotated[list[Trigger] | None, Field(description="Type: list[TriggerDict].")] = None
+    Workflows: Annotated[list[Workflow], Field(description="Type: list[WorkflowDict].")]
 
 
 class ParallelExecutionBlockConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Steps: list[Step]
+    Steps: Annotated[list[Step], Field(description="Type: list[StepDict].")]
 
 
 class Step(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    ExecutionBlockConfiguration: (
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    ExecutionBlockConfiguration: Annotated[
         StepExecutionBlockConfigurationOption1
         | StepExecutionBlockConfigurationOption2
         | StepExecutionBlockConfigurationOption3
@@ -713,47 +1042,63 @@ class Step(DeferredModel):
         | StepExecutionBlockConfigurationOption16
         | StepExecutionBlockConfigurationOption17
         | StepExecutionBlockConfigurationOption18
-        | StepExecutionBlockConfigurationOption19
-    )
-    ExecutionBlockType: Literal[
-        "ARCRegionSwitchPlan",
-        "ARCRoutingControl",
-        "AuroraGlobalDatabase",
-        "AuroraProvisionedScaling",
-        "AuroraServerlessScaling",
-        "CustomActionLambda",
-        "DocumentDb",
-        "EC2AutoScaling",
-        "ECSServiceScaling",
-        "EKSResourceScaling",
-        "LambdaEventSourceMapping",
-        "ManualApproval",
-        "NeptuneGlobalDatabase",
-        "Parallel",
-        "RdsCreateCrossRegionReplica",
-        "RdsPromoteReadReplica",
-        "RdsSwitchoverReadReplica",
-        "Route53HealthCheck",
-        "SSMSendCommand",
+        | StepExecutionBlockConfigurationOption19,
+        Field(
+            description="Type: StepExecutionBlockConfigurationOption1Dict | StepExecutionBlockConfigurationOption2Dict | StepExecutionBlockConfigurationOption3Dict | StepExecutionBlockConfigurationOption4Dict | StepExecutionBlockConfigurationOption5Dict | StepExecutionBlockConfigurationOption6Dict | StepExecutionBlockConfigurationOption7Dict | StepExecutionBlockConfigurationOption8Dict | StepExecutionBlockConfigurationOption9Dict | StepExecutionBlockConfigurationOption10Dict | StepExecutionBlockConfigurationOption11Dict | StepExecutionBlockConfigurationOption12Dict | StepExecutionBlockConfigurationOption13Dict | StepExecutionBlockConfigurationOption14Dict | StepExecutionBlockConfigurationOption15Dict | StepExecutionBlockConfigurationOption16Dict | StepExecutionBlockConfigurationOption17Dict | StepExecutionBlockConfigurationOption18Dict | StepExecutionBlockConfigurationOption19Dict."
+        ),
     ]
-    Name: str
+    ExecutionBlockType: Annotated[
+        Literal[
+            "ARCRegionSwitchPlan",
+            "ARCRoutingControl",
+            "AuroraGlobalDatabase",
+            "AuroraProvisionedScaling",
+            "AuroraServerlessScaling",
+            "CustomActionLambda",
+            "DocumentDb",
+            "EC2AutoScaling",
+            "ECSServiceScaling",
+            "EKSResourceScaling",
+            "LambdaEventSourceMapping",
+            "ManualApproval",
+            "NeptuneGlobalDatabase",
+            "Parallel",
+            "RdsCreateCrossRegionReplica",
+            "RdsPromoteReadReplica",
+            "RdsSwitchoverReadReplica",
+            "Route53HealthCheck",
+            "SSMSendCommand",
+        ],
+        Field(
+            description="Allowed values: 'ARCRegionSwitchPlan', 'ARCRoutingControl', 'AuroraGlobalDatabase', 'AuroraProvisionedScaling', 'AuroraServerlessScaling', 'CustomActionLambda', 'DocumentDb', 'EC2AutoScaling', 'ECSServiceScaling', 'EKSResourceScaling', 'LambdaEventSourceMapping', 'ManualApproval' (and 7 more)."
+        ),
+    ]
+    Name: Annotated[str, Field(description="Type: str.")]
 
 
 class StepExecutionBlockConfigurationOption8(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParallelConfig: ParallelExecutionBlockConfiguration
+    ParallelConfig: Annotated[
+        ParallelExecutionBlockConfiguration,
+        Field(description="Type: ParallelExecutionBlockConfigurationDict."),
+    ]
 
 
 class Workflow(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Steps: list[Step] | None = None
-    WorkflowDescription: str | None = None
-    WorkflowTargetAction: Literal["activate", "deactivate", "postRecovery"]
-    WorkflowTargetRegion: str | None = None
+    Steps: Annotated[list[Step] | None, Field(description="Type: list[StepDict].")] = None
+    WorkflowDescription: Annotated[str | None, Field(description="Type: str.")] = None
+    WorkflowTargetAction: Annotated[
+        Literal["activate", "deactivate", "postRecovery"],
+        Field(description="Allowed values: 'activate', 'deactivate', 'postRecovery'."),
+    ]
+    WorkflowTargetRegion: Annotated[
+        str | None, Field(description="Pattern: ^[a-z]{2}-[a-z-]+-\\d+$")
+    ] = None
 
 
 PlanProps.model_rebuild()

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -323,680 +327,794 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ArcRoutingControlConfigurationDict = TypedDict(
-    "ArcRoutingControlConfigurationDict",
-    {
-        "CrossAccountRole": "str",
-        "ExternalId": "str",
-        "RegionAndRoutingControls": "Required[dict[str, Any]]",
-        "TimeoutMinutes": "float",
-    },
-    total=False,
-)
-
-ArcRoutingControlStateDict = TypedDict(
-    "ArcRoutingControlStateDict",
-    {
-        "RoutingControlArn": "Required[str]",
-        "State": "Required[Literal['On', 'Off']]",
-    },
-    total=False,
-)
-
-AsgDict = TypedDict(
-    "AsgDict",
-    {
-        "Arn": "str",
-        "CrossAccountRole": "str",
-        "ExternalId": "str",
-    },
-    total=False,
-)
-
-AssociatedAlarmDict = TypedDict(
-    "AssociatedAlarmDict",
-    {
-        "AlarmType": "Required[Literal['applicationHealth', 'trigger']]",
-        "CrossAccountRole": "str",
-        "ExternalId": "str",
-        "ResourceIdentifier": "Required[str]",
-    },
-    total=False,
-)
-
-AuroraProvisionedScalingConfigurationDict = TypedDict(
-    "AuroraProvisionedScalingConfigurationDict",
-    {
-        "CrossAccountRole": "str",
-        "ExternalId": "str",
-        "GlobalClusterIdentifier": "Required[str]",
-        "InstanceArns": "Required[dict[str, Any]]",
-        "RegionDatabaseClusterArns": "Required[dict[str, Any]]",
-        "TimeoutMinutes": "float",
-    },
-    total=False,
-)
-
-AuroraServerlessScalingConfigurationDict = TypedDict(
-    "AuroraServerlessScalingConfigurationDict",
-    {
-        "CrossAccountRole": "str",
-        "ExternalId": "str",
-        "GlobalClusterIdentifier": "Required[str]",
-        "RegionDatabaseClusterArns": "Required[dict[str, Any]]",
-        "TargetPercent": "float",
-        "TimeoutMinutes": "float",
-    },
-    total=False,
-)
-
-CustomActionLambdaConfigurationDict = TypedDict(
-    "CustomActionLambdaConfigurationDict",
-    {
-        "Lambdas": "Required[list[PlanLambdasDict]]",
-        "RegionToRun": "Required[Literal['activatingRegion', 'deactivatingRegion', 'activeRegion', 'inactiveRegion']]",
-        "RetryIntervalMinutes": "Required[float]",
-        "TimeoutMinutes": "float",
-        "Ungraceful": "LambdaUngracefulDict",
-    },
-    total=False,
-)
-
-DocumentDbConfigurationDict = TypedDict(
-    "DocumentDbConfigurationDict",
-    {
-        "Behavior": "Required[Literal['switchoverOnly', 'failover']]",
-        "CrossAccountRole": "str",
-        "DatabaseClusterArns": "Required[list[str]]",
-        "ExternalId": "str",
-        "GlobalClusterIdentifier": "Required[str]",
-        "TimeoutMinutes": "float",
-        "Ungraceful": "DocumentDbUngracefulDict",
-    },
-    total=False,
-)
-
-DocumentDbUngracefulDict = TypedDict(
-    "DocumentDbUngracefulDict",
-    {
-        "Ungraceful": "Literal['failover']",
-    },
-    total=False,
-)
-
-Ec2AsgCapacityIncreaseConfigurationDict = TypedDict(
-    "Ec2AsgCapacityIncreaseConfigurationDict",
-    {
-        "Asgs": "Required[list[AsgDict]]",
-        "CapacityMonitoringApproach": "Literal['sampledMaxInLast24Hours', 'autoscalingMaxInLast24Hours']",
-        "TargetPercent": "float",
-        "TimeoutMinutes": "float",
-        "Ungraceful": "Ec2UngracefulDict",
-        "WaitELBTargetGroupHealthy": "Literal['enabled', 'disabled']",
-    },
-    total=False,
-)
-
-Ec2UngracefulDict = TypedDict(
-    "Ec2UngracefulDict",
-    {
-        "MinimumSuccessPercentage": "Required[float]",
-    },
-    total=False,
-)
-
-EcsCapacityIncreaseConfigurationDict = TypedDict(
-    "EcsCapacityIncreaseConfigurationDict",
-    {
-        "CapacityMonitoringApproach": "Literal['sampledMaxInLast24Hours', 'containerInsightsMaxInLast24Hours']",
-        "Services": "Required[list[ServiceDict]]",
-        "TargetPercent": "float",
-        "TimeoutMinutes": "float",
-        "Ungraceful": "EcsUngracefulDict",
-        "WaitELBTargetGroupHealthy": "Literal['enabled', 'disabled']",
-    },
-    total=False,
-)
-
-EcsUngracefulDict = TypedDict(
-    "EcsUngracefulDict",
-    {
-        "MinimumSuccessPercentage": "Required[float]",
-    },
-    total=False,
-)
-
-EksClusterDict = TypedDict(
-    "EksClusterDict",
-    {
-        "ClusterArn": "Required[str]",
-        "CrossAccountRole": "str",
-        "ExternalId": "str",
-    },
-    total=False,
-)
-
-EksResourceScalingConfigurationDict = TypedDict(
-    "EksResourceScalingConfigurationDict",
-    {
-        "CapacityMonitoringApproach": "Literal['sampledMaxInLast24Hours']",
-        "EksClusters": "list[EksClusterDict]",
-        "KubernetesResourceType": "Required[PlanKubernetesResourceTypeDict]",
-        "ScalingResources": "list[dict[str, Any]]",
-        "TargetPercent": "float",
-        "TimeoutMinutes": "float",
-        "Ungraceful": "EksResourceScalingUngracefulDict",
-    },
-    total=False,
-)
-
-EksResourceScalingUngracefulDict = TypedDict(
-    "EksResourceScalingUngracefulDict",
-    {
-        "MinimumSuccessPercentage": "Required[float]",
-    },
-    total=False,
-)
-
-EventSourceMappingDict = TypedDict(
-    "EventSourceMappingDict",
-    {
-        "Arn": "Required[str]",
-        "CrossAccountRole": "str",
-        "ExternalId": "str",
-    },
-    total=False,
-)
-
-ExecutionApprovalConfigurationDict = TypedDict(
-    "ExecutionApprovalConfigurationDict",
-    {
-        "ApprovalRole": "Required[str]",
-        "TimeoutMinutes": "float",
-    },
-    total=False,
-)
-
-GlobalAuroraConfigurationDict = TypedDict(
-    "GlobalAuroraConfigurationDict",
-    {
-        "Behavior": "Required[Literal['switchoverOnly', 'failover']]",
-        "CrossAccountRole": "str",
-        "DatabaseClusterArns": "Required[list[str]]",
-        "ExternalId": "str",
-        "GlobalClusterIdentifier": "Required[str]",
-        "TimeoutMinutes": "float",
-        "Ungraceful": "GlobalAuroraUngracefulDict",
-    },
-    total=False,
-)
-
-GlobalAuroraUngracefulDict = TypedDict(
-    "GlobalAuroraUngracefulDict",
-    {
-        "Ungraceful": "Literal['failover']",
-    },
-    total=False,
-)
-
-HealthCheckStateDict = TypedDict(
-    "HealthCheckStateDict",
-    {
-        "HealthCheckId": "str",
-        "Region": "str",
-    },
-    total=False,
-)
-
-KubernetesScalingResourceDict = TypedDict(
-    "KubernetesScalingResourceDict",
-    {
-        "HpaName": "str",
-        "Name": "Required[str]",
-        "Namespace": "Required[str]",
-    },
-    total=False,
-)
-
-LambdaEventSourceMappingConfigurationDict = TypedDict(
-    "LambdaEventSourceMappingConfigurationDict",
-    {
-        "Action": "Required[Literal['enable', 'disable']]",
-        "RegionEventSourceMappings": "Required[dict[str, Any]]",
-        "TimeoutMinutes": "float",
-        "Ungraceful": "LambdaEventSourceMappingUngracefulDict",
-    },
-    total=False,
-)
-
-LambdaEventSourceMappingUngracefulDict = TypedDict(
-    "LambdaEventSourceMappingUngracefulDict",
-    {
-        "Behavior": "Literal['skip']",
-    },
-    total=False,
-)
-
-LambdaUngracefulDict = TypedDict(
-    "LambdaUngracefulDict",
-    {
-        "Behavior": "Literal['skip']",
-    },
-    total=False,
-)
-
-NeptuneGlobalDatabaseConfigurationDict = TypedDict(
-    "NeptuneGlobalDatabaseConfigurationDict",
-    {
-        "Behavior": "Required[Literal['failover', 'switchoverOnly']]",
-        "CrossAccountRole": "str",
-        "ExternalId": "str",
-        "GlobalClusterIdentifier": "Required[str]",
-        "RegionDatabaseClusterArns": "Required[dict[str, Any]]",
-        "TimeoutMinutes": "float",
-        "Ungraceful": "NeptuneUngracefulDict",
-    },
-    total=False,
-)
-
-NeptuneUngracefulDict = TypedDict(
-    "NeptuneUngracefulDict",
-    {
-        "Ungraceful": "Literal['failover']",
-    },
-    total=False,
-)
-
-ParallelExecutionBlockConfigurationDict = TypedDict(
-    "ParallelExecutionBlockConfigurationDict",
-    {
-        "Steps": "Required[list[StepDict]]",
-    },
-    total=False,
-)
-
-PlanKubernetesResourceTypeDict = TypedDict(
-    "PlanKubernetesResourceTypeDict",
-    {
-        "ApiVersion": "Required[str]",
-        "Kind": "Required[str]",
-    },
-    total=False,
-)
-
-PlanLambdasDict = TypedDict(
-    "PlanLambdasDict",
-    {
-        "Arn": "str",
-        "CrossAccountRole": "str",
-        "ExternalId": "str",
-        "Payload": "str",
-    },
-    total=False,
-)
-
-PlanReportConfigurationDict = TypedDict(
-    "PlanReportConfigurationDict",
-    {
-        "ReportOutput": "list[PlanReportConfigurationReportOutputItemDict]",
-    },
-    total=False,
-)
-
-PlanReportConfigurationReportOutputItemDict = TypedDict(
-    "PlanReportConfigurationReportOutputItemDict",
-    {
-        "S3Configuration": "Required[S3ReportOutputConfigurationDict]",
-    },
-    total=False,
-)
-
-PlanRoute53HealthChecksDict = TypedDict(
-    "PlanRoute53HealthChecksDict",
-    {
-        "HealthCheckIds": "list[str]",
-        "HostedZoneIds": "list[str]",
-        "RecordNames": "list[str]",
-        "Regions": "list[str]",
-    },
-    total=False,
-)
-
-RdsCreateCrossRegionReplicaConfigurationDict = TypedDict(
-    "RdsCreateCrossRegionReplicaConfigurationDict",
-    {
-        "CrossAccountRole": "str",
-        "DbInstanceArnMap": "Required[dict[str, Any]]",
-        "ExternalId": "str",
-        "TimeoutMinutes": "float",
-    },
-    total=False,
-)
-
-RdsPromoteReadReplicaConfigurationDict = TypedDict(
-    "RdsPromoteReadReplicaConfigurationDict",
-    {
-        "CrossAccountRole": "str",
-        "DbInstanceArnMap": "Required[dict[str, Any]]",
-        "ExternalId": "str",
-        "TimeoutMinutes": "float",
-    },
-    total=False,
-)
-
-RdsSwitchoverReadReplicaConfigurationDict = TypedDict(
-    "RdsSwitchoverReadReplicaConfigurationDict",
-    {
-        "CrossAccountRole": "str",
-        "DbInstanceArnMap": "Required[dict[str, Any]]",
-        "ExternalId": "str",
-        "TimeoutMinutes": "float",
-        "Ungraceful": "RdsUngracefulDict",
-    },
-    total=False,
-)
-
-RdsUngracefulDict = TypedDict(
-    "RdsUngracefulDict",
-    {
-        "Ungraceful": "Literal['promoteReadReplica']",
-    },
-    total=False,
-)
-
-RegionSwitchPlanConfigurationDict = TypedDict(
-    "RegionSwitchPlanConfigurationDict",
-    {
-        "Arn": "Required[str]",
-        "CrossAccountRole": "str",
-        "ExternalId": "str",
-    },
-    total=False,
-)
-
-Route53HealthCheckConfigurationDict = TypedDict(
-    "Route53HealthCheckConfigurationDict",
-    {
-        "CrossAccountRole": "str",
-        "ExternalId": "str",
-        "HostedZoneId": "Required[str]",
-        "RecordName": "Required[str]",
-        "RecordSets": "list[Route53ResourceRecordSetDict]",
-        "TimeoutMinutes": "float",
-    },
-    total=False,
-)
-
-Route53ResourceRecordSetDict = TypedDict(
-    "Route53ResourceRecordSetDict",
-    {
-        "RecordSetIdentifier": "str",
-        "Region": "str",
-    },
-    total=False,
-)
-
-S3ReportOutputConfigurationDict = TypedDict(
-    "S3ReportOutputConfigurationDict",
-    {
-        "BucketOwner": "str",
-        "BucketPath": "str",
-    },
-    total=False,
-)
-
-ServiceDict = TypedDict(
-    "ServiceDict",
-    {
-        "ClusterArn": "str",
-        "CrossAccountRole": "str",
-        "ExternalId": "str",
-        "ServiceArn": "str",
-    },
-    total=False,
-)
-
-SsmDocumentConfigDict = TypedDict(
-    "SsmDocumentConfigDict",
-    {
-        "CrossAccountRole": "str",
-        "DocumentArn": "Required[str]",
-        "DocumentVersion": "str",
-        "ExternalId": "str",
-        "Parameters": "dict[str, Any]",
-        "Targets": "Required[list[SsmTargetDict]]",
-    },
-    total=False,
-)
-
-SsmSendCommandConfigurationDict = TypedDict(
-    "SsmSendCommandConfigurationDict",
-    {
-        "RegionDocuments": "Required[dict[str, Any]]",
-        "RetryIntervalMinutes": "Required[float]",
-        "TimeoutMinutes": "float",
-        "Ungraceful": "SsmSendCommandUngracefulDict",
-    },
-    total=False,
-)
-
-SsmSendCommandUngracefulDict = TypedDict(
-    "SsmSendCommandUngracefulDict",
-    {
-        "Behavior": "Literal['skip']",
-    },
-    total=False,
-)
-
-SsmTargetDict = TypedDict(
-    "SsmTargetDict",
-    {
-        "Key": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
-
-StepDict = TypedDict(
-    "StepDict",
-    {
-        "Description": "str",
-        "ExecutionBlockConfiguration": "Required[StepExecutionBlockConfigurationOption1Dict | StepExecutionBlockConfigurationOption2Dict | StepExecutionBlockConfigurationOption3Dict | StepExecutionBlockConfigurationOption4Dict | StepExecutionBlockConfigurationOption5Dict | StepExecutionBlockConfigurationOption6Dict | StepExecutionBlockConfigurationOption7Dict | StepExecutionBlockConfigurationOption8Dict | StepExecutionBlockConfigurationOption9Dict | StepExecutionBlockConfigurationOption10Dict | StepExecutionBlockConfigurationOption11Dict | StepExecutionBlockConfigurationOption12Dict | StepExecutionBlockConfigurationOption13Dict | StepExecutionBlockConfigurationOption14Dict | StepExecutionBlockConfigurationOption15Dict | StepExecutionBlockConfigurationOption16Dict | StepExecutionBlockConfigurationOption17Dict | StepExecutionBlockConfigurationOption18Dict | StepExecutionBlockConfigurationOption19Dict]",
-        "ExecutionBlockType": "Required[Literal['ARCRegionSwitchPlan', 'ARCRoutingControl', 'AuroraGlobalDatabase', 'AuroraProvisionedScaling', 'AuroraServerlessScaling', 'CustomActionLambda', 'DocumentDb', 'EC2AutoScaling', 'ECSServiceScaling', 'EKSResourceScaling', 'LambdaEventSourceMapping', 'ManualApproval', 'NeptuneGlobalDatabase', 'Parallel', 'RdsCreateCrossRegionReplica', 'RdsPromoteReadReplica', 'RdsSwitchoverReadReplica', 'Route53HealthCheck', 'SSMSendCommand']]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption1Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption1Dict",
-    {
-        "CustomActionLambdaConfig": "Required[CustomActionLambdaConfigurationDict]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption10Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption10Dict",
-    {
-        "EcsCapacityIncreaseConfig": "Required[EcsCapacityIncreaseConfigurationDict]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption11Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption11Dict",
-    {
-        "EksResourceScalingConfig": "Required[EksResourceScalingConfigurationDict]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption12Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption12Dict",
-    {
-        "Route53HealthCheckConfig": "Required[Route53HealthCheckConfigurationDict]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption13Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption13Dict",
-    {
-        "DocumentDbConfig": "Required[DocumentDbConfigurationDict]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption14Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption14Dict",
-    {
-        "RdsPromoteReadReplicaConfig": "Required[RdsPromoteReadReplicaConfigurationDict]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption15Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption15Dict",
-    {
-        "RdsCreateCrossRegionReadReplicaConfig": "Required[RdsCreateCrossRegionReplicaConfigurationDict]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption16Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption16Dict",
-    {
-        "LambdaEventSourceMappingConfig": "Required[LambdaEventSourceMappingConfigurationDict]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption17Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption17Dict",
-    {
-        "NeptuneGlobalDatabaseConfig": "Required[NeptuneGlobalDatabaseConfigurationDict]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption18Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption18Dict",
-    {
-        "RdsSwitchoverReadReplicaConfig": "Required[RdsSwitchoverReadReplicaConfigurationDict]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption19Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption19Dict",
-    {
-        "SsmSendCommandConfig": "Required[SsmSendCommandConfigurationDict]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption2Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption2Dict",
-    {
-        "Ec2AsgCapacityIncreaseConfig": "Required[Ec2AsgCapacityIncreaseConfigurationDict]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption3Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption3Dict",
-    {
-        "ExecutionApprovalConfig": "Required[ExecutionApprovalConfigurationDict]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption4Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption4Dict",
-    {
-        "ArcRoutingControlConfig": "Required[ArcRoutingControlConfigurationDict]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption5Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption5Dict",
-    {
-        "AuroraProvisionedScalingConfig": "Required[AuroraProvisionedScalingConfigurationDict]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption6Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption6Dict",
-    {
-        "AuroraServerlessScalingConfig": "Required[AuroraServerlessScalingConfigurationDict]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption7Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption7Dict",
-    {
-        "GlobalAuroraConfig": "Required[GlobalAuroraConfigurationDict]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption8Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption8Dict",
-    {
-        "ParallelConfig": "Required[ParallelExecutionBlockConfigurationDict]",
-    },
-    total=False,
-)
-
-StepExecutionBlockConfigurationOption9Dict = TypedDict(
-    "StepExecutionBlockConfigurationOption9Dict",
-    {
-        "RegionSwitchPlanConfig": "Required[RegionSwitchPlanConfigurationDict]",
-    },
-    total=False,
-)
-
-TriggerDict = TypedDict(
-    "TriggerDict",
-    {
-        "Action": "Required[Literal['activate', 'deactivate', 'postRecovery']]",
-        "Conditions": "Required[list[TriggerConditionDict]]",
-        "Description": "str",
-        "MinDelayMinutesBetweenExecutions": "Required[float]",
-        "TargetRegion": "Required[str]",
-    },
-    total=False,
-)
-
-TriggerConditionDict = TypedDict(
-    "TriggerConditionDict",
-    {
-        "AssociatedAlarmName": "Required[str]",
-        "Condition": "Required[Literal['red', 'green']]",
-    },
-    total=False,
-)
-
-WorkflowDict = TypedDict(
-    "WorkflowDict",
-    {
-        "Steps": "list[StepDict]",
-        "WorkflowDescription": "str",
-        "WorkflowTargetAction": "Required[Literal['activate', 'deactivate', 'postRecovery']]",
-        "WorkflowTargetRegion": "str",
-    },
-    total=False,
-)
 
+class ArcRoutingControlConfigurationDict(TypedDict, total=False):
+    """ArcRoutingControlConfiguration as a plain dict."""
+
+    CrossAccountRole: str
+    """Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$"""
+    ExternalId: str
+    """Type: str."""
+    RegionAndRoutingControls: Required[dict[str, list[ArcRoutingControlStateDict]]]
+    """Type: dict[str, list[ArcRoutingControlStateDict]]."""
+    TimeoutMinutes: float
+    """Range: at least 1 (inclusive)."""
+
+
+class ArcRoutingControlStateDict(TypedDict, total=False):
+    """ArcRoutingControlState as a plain dict."""
+
+    RoutingControlArn: Required[str]
+    """Type: str."""
+    State: Required[Literal["On", "Off"]]
+    """Allowed values: 'On', 'Off'."""
+
+
+class AsgDict(TypedDict, total=False):
+    """Asg as a plain dict."""
+
+    Arn: str
+    """Pattern:
+    ^arn:aws[a-zA-Z-]*:autoscaling:[a-z0-9-]+:\\d{12}:autoScalingGroup:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:autoScalingGroupName/[\\S\\s]{1,255}$"""
+    CrossAccountRole: str
+    """Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$"""
+    ExternalId: str
+    """Type: str."""
+
+
+class AssociatedAlarmDict(TypedDict, total=False):
+    """AssociatedAlarm as a plain dict."""
+
+    AlarmType: Required[Literal["applicationHealth", "trigger"]]
+    """Allowed values: 'applicationHealth', 'trigger'."""
+    CrossAccountRole: str
+    """Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$"""
+    ExternalId: str
+    """Type: str."""
+    ResourceIdentifier: Required[str]
+    """Type: str."""
+
+
+class AuroraProvisionedScalingConfigurationDict(TypedDict, total=False):
+    """AuroraProvisionedScalingConfiguration as a plain dict."""
+
+    CrossAccountRole: str
+    """Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$"""
+    ExternalId: str
+    """Type: str."""
+    GlobalClusterIdentifier: Required[str]
+    """Pattern: ^[A-Za-z][0-9A-Za-z-:._]*$ Length: 1 to 255 characters."""
+    InstanceArns: Required[dict[str, str]]
+    """Type: dict[str, str]."""
+    RegionDatabaseClusterArns: Required[dict[str, str]]
+    """Type: dict[str, str]."""
+    TimeoutMinutes: float
+    """Range: at least 1 (inclusive)."""
+
+
+class AuroraServerlessScalingConfigurationDict(TypedDict, total=False):
+    """AuroraServerlessScalingConfiguration as a plain dict."""
+
+    CrossAccountRole: str
+    """Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$"""
+    ExternalId: str
+    """Type: str."""
+    GlobalClusterIdentifier: Required[str]
+    """Pattern: ^[A-Za-z][0-9A-Za-z-:._]*$ Length: 1 to 255 characters."""
+    RegionDatabaseClusterArns: Required[dict[str, str]]
+    """Type: dict[str, str]."""
+    TargetPercent: float
+    """Type: float."""
+    TimeoutMinutes: float
+    """Range: at least 1 (inclusive)."""
+
+
+class CustomActionLambdaConfigurationDict(TypedDict, total=False):
+    """CustomActionLambdaConfiguration as a plain dict."""
+
+    Lambdas: Required[list[PlanLambdasDict]]
+    """Items: 1 to 2 items."""
+    RegionToRun: Required[
+        Literal["activatingRegion", "deactivatingRegion", "activeRegion", "inactiveRegion"]
+    ]
+    """Allowed values: 'activatingRegion', 'deactivatingRegion', 'activeRegion', 'inactiveRegion'."""
+    RetryIntervalMinutes: Required[float]
+    """Type: float."""
+    TimeoutMinutes: float
+    """Range: at least 1 (inclusive)."""
+    Ungraceful: LambdaUngracefulDict
+    """Type: LambdaUngracefulDict."""
+
+
+class DocumentDbConfigurationDict(TypedDict, total=False):
+    """DocumentDbConfiguration as a plain dict."""
+
+    Behavior: Required[Literal["switchoverOnly", "failover"]]
+    """Type: Literal['switchoverOnly', 'failover']."""
+    CrossAccountRole: str
+    """Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$"""
+    DatabaseClusterArns: Required[list[str]]
+    """Each item: Pattern:
+    ^arn:aws[a-zA-Z-]*:rds:[a-z0-9-]+:\\d{12}:cluster:[a-zA-Z0-9][a-zA-Z0-9-_]{0,99}$"""
+    ExternalId: str
+    """Type: str."""
+    GlobalClusterIdentifier: Required[str]
+    """Pattern: ^[A-Za-z][0-9A-Za-z-:._]*$"""
+    TimeoutMinutes: float
+    """Range: at least 1 (inclusive)."""
+    Ungraceful: DocumentDbUngracefulDict
+    """Type: DocumentDbUngracefulDict."""
+
+
+class DocumentDbUngracefulDict(TypedDict, total=False):
+    """DocumentDbUngraceful as a plain dict."""
+
+    Ungraceful: Literal["failover"]
+    """Allowed values: 'failover'."""
+
+
+class Ec2AsgCapacityIncreaseConfigurationDict(TypedDict, total=False):
+    """Ec2AsgCapacityIncreaseConfiguration as a plain dict."""
+
+    Asgs: Required[list[AsgDict]]
+    """Items: exactly 2 items."""
+    CapacityMonitoringApproach: Literal["sampledMaxInLast24Hours", "autoscalingMaxInLast24Hours"]
+    """Type: Literal['sampledMaxInLast24Hours', 'autoscalingMaxInLast24Hours']."""
+    TargetPercent: float
+    """Type: float."""
+    TimeoutMinutes: float
+    """Range: at least 1 (inclusive)."""
+    Ungraceful: Ec2UngracefulDict
+    """Type: Ec2UngracefulDict."""
+    WaitELBTargetGroupHealthy: Literal["enabled", "disabled"]
+    """Allowed values: 'enabled', 'disabled'."""
+
+
+class Ec2UngracefulDict(TypedDict, total=False):
+    """Ec2Ungraceful as a plain dict."""
+
+    MinimumSuccessPercentage: Required[float]
+    """Range: 0 to 99 (inclusive)."""
+
+
+class EcsCapacityIncreaseConfigurationDict(TypedDict, total=False):
+    """EcsCapacityIncreaseConfiguration as a plain dict."""
+
+    CapacityMonitoringApproach: Literal[
+        "sampledMaxInLast24Hours", "containerInsightsMaxInLast24Hours"
+    ]
+    """Type: Literal['sampledMaxInLast24Hours', 'containerInsightsMaxInLast24Hours']."""
+    Services: Required[list[ServiceDict]]
+    """Items: exactly 2 items."""
+    TargetPercent: float
+    """Type: float."""
+    TimeoutMinutes: float
+    """Range: at least 1 (inclusive)."""
+    Ungraceful: EcsUngracefulDict
+    """Type: EcsUngracefulDict."""
+    WaitELBTargetGroupHealthy: Literal["enabled", "disabled"]
+    """Allowed values: 'enabled', 'disabled'."""
+
+
+class EcsUngracefulDict(TypedDict, total=False):
+    """EcsUngraceful as a plain dict."""
+
+    MinimumSuccessPercentage: Required[float]
+    """Range: 0 to 99 (inclusive)."""
+
+
+class EksClusterDict(TypedDict, total=False):
+    """EksCluster as a plain dict."""
+
+    ClusterArn: Required[str]
+    """Pattern: ^arn:aws[a-zA-Z-]*:eks:[a-z0-9-]+:\\d{12}:cluster/[a-zA-Z0-9][a-zA-Z0-9-_]{0,99}$"""
+    CrossAccountRole: str
+    """Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$"""
+    ExternalId: str
+    """Type: str."""
+
+
+class EksResourceScalingConfigurationDict(TypedDict, total=False):
+    """EksResourceScalingConfiguration as a plain dict."""
+
+    CapacityMonitoringApproach: Literal["sampledMaxInLast24Hours"]
+    """Type: Literal['sampledMaxInLast24Hours']."""
+    EksClusters: list[EksClusterDict]
+    """Items: at least 2 items."""
+    KubernetesResourceType: Required[PlanKubernetesResourceTypeDict]
+    """Type: PlanKubernetesResourceTypeDict."""
+    ScalingResources: list[dict[str, dict[str, KubernetesScalingResourceDict]]]
+    """Items: at least 1 items."""
+    TargetPercent: float
+    """Range: at least 1 (inclusive)."""
+    TimeoutMinutes: float
+    """Range: at least 1 (inclusive)."""
+    Ungraceful: EksResourceScalingUngracefulDict
+    """Type: EksResourceScalingUngracefulDict."""
+
+
+class EksResourceScalingUngracefulDict(TypedDict, total=False):
+    """EksResourceScalingUngraceful as a plain dict."""
+
+    MinimumSuccessPercentage: Required[float]
+    """Range: 0 to 99 (inclusive)."""
+
+
+class EventSourceMappingDict(TypedDict, total=False):
+    """EventSourceMapping as a plain dict."""
+
+    Arn: Required[str]
+    """Pattern:
+    ^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\\d{12}:event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"""
+    CrossAccountRole: str
+    """Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$"""
+    ExternalId: str
+    """Type: str."""
+
+
+class ExecutionApprovalConfigurationDict(TypedDict, total=False):
+    """ExecutionApprovalConfiguration as a plain dict."""
+
+    ApprovalRole: Required[str]
+    """Type: str."""
+    TimeoutMinutes: float
+    """Range: at least 1 (inclusive)."""
+
+
+class GlobalAuroraConfigurationDict(TypedDict, total=False):
+    """GlobalAuroraConfiguration as a plain dict."""
+
+    Behavior: Required[Literal["switchoverOnly", "failover"]]
+    """Type: Literal['switchoverOnly', 'failover']."""
+    CrossAccountRole: str
+    """Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$"""
+    DatabaseClusterArns: Required[list[str]]
+    """Type: list[str]."""
+    ExternalId: str
+    """Type: str."""
+    GlobalClusterIdentifier: Required[str]
+    """Type: str."""
+    TimeoutMinutes: float
+    """Range: at least 1 (inclusive)."""
+    Ungraceful: GlobalAuroraUngracefulDict
+    """Type: GlobalAuroraUngracefulDict."""
+
+
+class GlobalAuroraUngracefulDict(TypedDict, total=False):
+    """GlobalAuroraUngraceful as a plain dict."""
+
+    Ungraceful: Literal["failover"]
+    """Allowed values: 'failover'."""
+
+
+class HealthCheckStateDict(TypedDict, total=False):
+    """HealthCheckState as a plain dict."""
+
+    HealthCheckId: str
+    """Type: str."""
+    Region: str
+    """Type: str."""
+
+
+class KubernetesScalingResourceDict(TypedDict, total=False):
+    """KubernetesScalingResource as a plain dict."""
+
+    HpaName: str
+    """Type: str."""
+    Name: Required[str]
+    """Type: str."""
+    Namespace: Required[str]
+    """Pattern: ^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$"""
+
+
+class LambdaEventSourceMappingConfigurationDict(TypedDict, total=False):
+    """LambdaEventSourceMappingConfiguration as a plain dict."""
+
+    Action: Required[Literal["enable", "disable"]]
+    """Allowed values: 'enable', 'disable'."""
+    RegionEventSourceMappings: Required[dict[str, EventSourceMappingDict]]
+    """Type: dict[str, EventSourceMappingDict]."""
+    TimeoutMinutes: float
+    """Range: at least 1 (inclusive)."""
+    Ungraceful: LambdaEventSourceMappingUngracefulDict
+    """Type: LambdaEventSourceMappingUngracefulDict."""
+
+
+class LambdaEventSourceMappingUngracefulDict(TypedDict, total=False):
+    """LambdaEventSourceMappingUngraceful as a plain dict."""
+
+    Behavior: Literal["skip"]
+    """Allowed values: 'skip'."""
+
+
+class LambdaUngracefulDict(TypedDict, total=False):
+    """LambdaUngraceful as a plain dict."""
+
+    Behavior: Literal["skip"]
+    """Type: Literal['skip']."""
+
+
+class NeptuneGlobalDatabaseConfigurationDict(TypedDict, total=False):
+    """NeptuneGlobalDatabaseConfiguration as a plain dict."""
+
+    Behavior: Required[Literal["failover", "switchoverOnly"]]
+    """Type: Literal['failover', 'switchoverOnly']."""
+    CrossAccountRole: str
+    """Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$"""
+    ExternalId: str
+    """Type: str."""
+    GlobalClusterIdentifier: Required[str]
+    """Pattern: ^[A-Za-z][0-9A-Za-z-]*$ Length: 1 to 63 characters."""
+    RegionDatabaseClusterArns: Required[dict[str, str]]
+    """Type: dict[str, str]."""
+    TimeoutMinutes: float
+    """Range: at least 1 (inclusive)."""
+    Ungraceful: NeptuneUngracefulDict
+    """Type: NeptuneUngracefulDict."""
+
+
+class NeptuneUngracefulDict(TypedDict, total=False):
+    """NeptuneUngraceful as a plain dict."""
+
+    Ungraceful: Literal["failover"]
+    """Allowed values: 'failover'."""
+
+
+class ParallelExecutionBlockConfigurationDict(TypedDict, total=False):
+    """ParallelExecutionBlockConfiguration as a plain dict."""
+
+    Steps: Required[list[StepDict]]
+    """Type: list[StepDict]."""
+
+
+class PlanKubernetesResourceTypeDict(TypedDict, total=False):
+    """PlanKubernetesResourceType as a plain dict."""
+
+    ApiVersion: Required[str]
+    """Type: str."""
+    Kind: Required[str]
+    """Type: str."""
+
+
+class PlanLambdasDict(TypedDict, total=False):
+    """PlanLambdas as a plain dict."""
+
+    Arn: str
+    """Type: str."""
+    CrossAccountRole: str
+    """Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$"""
+    ExternalId: str
+    """Type: str."""
+    Payload: str
+    """Length: 1 to 786432 characters."""
+
+
+class PlanReportConfigurationDict(TypedDict, total=False):
+    """PlanReportConfiguration as a plain dict."""
+
+    ReportOutput: list[PlanReportConfigurationReportOutputItemDict]
+    """Items: exactly 1 items."""
+
+
+class PlanReportConfigurationReportOutputItemDict(TypedDict, total=False):
+    """PlanReportConfigurationReportOutputItem as a plain dict."""
+
+    S3Configuration: Required[S3ReportOutputConfigurationDict]
+    """Type: S3ReportOutputConfigurationDict."""
+
+
+class PlanRoute53HealthChecksDict(TypedDict, total=False):
+    """PlanRoute53HealthChecks as a plain dict."""
+
+    HealthCheckIds: list[str]
+    """Type: list[str]."""
+    HostedZoneIds: list[str]
+    """Type: list[str]."""
+    RecordNames: list[str]
+    """Type: list[str]."""
+    Regions: list[str]
+    """Type: list[str]."""
+
+
+class RdsCreateCrossRegionReplicaConfigurationDict(TypedDict, total=False):
+    """RdsCreateCrossRegionReplicaConfiguration as a plain dict."""
+
+    CrossAccountRole: str
+    """Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$"""
+    DbInstanceArnMap: Required[dict[str, str]]
+    """Type: dict[str, str]."""
+    ExternalId: str
+    """Type: str."""
+    TimeoutMinutes: float
+    """Range: at least 1 (inclusive)."""
+
+
+class RdsPromoteReadReplicaConfigurationDict(TypedDict, total=False):
+    """RdsPromoteReadReplicaConfiguration as a plain dict."""
+
+    CrossAccountRole: str
+    """Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$"""
+    DbInstanceArnMap: Required[dict[str, str]]
+    """Type: dict[str, str]."""
+    ExternalId: str
+    """Type: str."""
+    TimeoutMinutes: float
+    """Range: at least 1 (inclusive)."""
+
+
+class RdsSwitchoverReadReplicaConfigurationDict(TypedDict, total=False):
+    """RdsSwitchoverReadReplicaConfiguration as a plain dict."""
+
+    CrossAccountRole: str
+    """Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$"""
+    DbInstanceArnMap: Required[dict[str, str]]
+    """Type: dict[str, str]."""
+    ExternalId: str
+    """Type: str."""
+    TimeoutMinutes: float
+    """Range: at least 1 (inclusive)."""
+    Ungraceful: RdsUngracefulDict
+    """Type: RdsUngracefulDict."""
+
+
+class RdsUngracefulDict(TypedDict, total=False):
+    """RdsUngraceful as a plain dict."""
+
+    Ungraceful: Literal["promoteReadReplica"]
+    """Allowed values: 'promoteReadReplica'."""
+
+
+class RegionSwitchPlanConfigurationDict(TypedDict, total=False):
+    """RegionSwitchPlanConfiguration as a plain dict."""
+
+    Arn: Required[str]
+    """Pattern:
+    ^arn:aws[a-zA-Z-]*:arc-region-switch::[0-9]{12}:plan/([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?):([a-z0-9]{6})$"""
+    CrossAccountRole: str
+    """Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$"""
+    ExternalId: str
+    """Type: str."""
+
+
+class Route53HealthCheckConfigurationDict(TypedDict, total=False):
+    """Route53HealthCheckConfiguration as a plain dict."""
+
+    CrossAccountRole: str
+    """Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$"""
+    ExternalId: str
+    """Type: str."""
+    HostedZoneId: Required[str]
+    """Length: 1 to 32 characters."""
+    RecordName: Required[str]
+    """Length: 1 to 1024 characters."""
+    RecordSets: list[Route53ResourceRecordSetDict]
+    """Type: list[Route53ResourceRecordSetDict]."""
+    TimeoutMinutes: float
+    """Range: at least 1 (inclusive)."""
+
+
+class Route53ResourceRecordSetDict(TypedDict, total=False):
+    """Route53ResourceRecordSet as a plain dict."""
+
+    RecordSetIdentifier: str
+    """Length: 1 to 1024 characters."""
+    Region: str
+    """Pattern: ^[a-z]{2}-[a-z-]+-\\d+$"""
+
+
+class S3ReportOutputConfigurationDict(TypedDict, total=False):
+    """S3ReportOutputConfiguration as a plain dict."""
+
+    BucketOwner: str
+    """Pattern: ^\\d{12}$"""
+    BucketPath: str
+    """Pattern: ^(?:s3://)?[a-z0-9][a-z0-9-]{1,61}[a-z0-9](?:/[^/ ][^/]*)*/?$ Length: 3 to 512
+    characters."""
+
+
+class ServiceDict(TypedDict, total=False):
+    """Service as a plain dict."""
+
+    ClusterArn: str
+    """Pattern: ^arn:aws[a-zA-Z-]*:ecs:[a-z0-9-]+:\\d{12}:cluster/[a-zA-Z0-9_-]{1,255}$"""
+    CrossAccountRole: str
+    """Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$"""
+    ExternalId: str
+    """Type: str."""
+    ServiceArn: str
+    """Pattern:
+    ^arn:aws[a-zA-Z-]*:ecs:[a-z0-9-]+:\\d{12}:service/[a-zA-Z0-9_-]+/[a-zA-Z0-9_-]{1,255}$"""
+
+
+class SsmDocumentConfigDict(TypedDict, total=False):
+    """SsmDocumentConfig as a plain dict."""
+
+    CrossAccountRole: str
+    """Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$"""
+    DocumentArn: Required[str]
+    """Pattern: ^arn:[a-z0-9\\-]+:ssm:[a-z0-9\\-]+:([0-9]{12})?:document/[a-zA-Z0-9_.\\-]+$ Length:
+    20 to 256 characters."""
+    DocumentVersion: str
+    """Pattern: ^([$]LATEST|[$]DEFAULT|[1-9][0-9]*)$ Length: 1 to 8 characters."""
+    ExternalId: str
+    """Type: str."""
+    Parameters: dict[str, list[str]]
+    """Type: dict[str, list[str]]."""
+    Targets: Required[list[SsmTargetDict]]
+    """Items: 1 to 5 items."""
+
+
+class SsmSendCommandConfigurationDict(TypedDict, total=False):
+    """SsmSendCommandConfiguration as a plain dict."""
+
+    RegionDocuments: Required[dict[str, SsmDocumentConfigDict]]
+    """Type: dict[str, SsmDocumentConfigDict]."""
+    RetryIntervalMinutes: Required[float]
+    """Type: float."""
+    TimeoutMinutes: float
+    """Range: at least 1 (inclusive)."""
+    Ungraceful: SsmSendCommandUngracefulDict
+    """Type: SsmSendCommandUngracefulDict."""
+
+
+class SsmSendCommandUngracefulDict(TypedDict, total=False):
+    """SsmSendCommandUngraceful as a plain dict."""
+
+    Behavior: Literal["skip"]
+    """Allowed values: 'skip'."""
+
+
+class SsmTargetDict(TypedDict, total=False):
+    """SsmTarget as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[\\p{L}\\p{Z}\\p{N}_.:/=\\-@]*$ Length: 1 to 163 characters."""
+    Values: Required[list[str]]
+    """Items: 1 to 50 items. Each item: Length: 1 to 256 characters."""
+
+
+class StepDict(TypedDict, total=False):
+    """Step as a plain dict."""
+
+    Description: str
+    """Type: str."""
+    ExecutionBlockConfiguration: Required[
+        StepExecutionBlockConfigurationOption1Dict
+        | StepExecutionBlockConfigurationOption2Dict
+        | StepExecutionBlockConfigurationOption3Dict
+        | StepExecutionBlockConfigurationOption4Dict
+        | StepExecutionBlockConfigurationOption5Dict
+        | StepExecutionBlockConfigurationOption6Dict
+        | StepExecutionBlockConfigurationOption7Dict
+        | StepExecutionBlockConfigurationOption8Dict
+        | StepExecutionBlockConfigurationOption9Dict
+        | StepExecutionBlockConfigurationOption10Dict
+        | StepExecutionBlockConfigurationOption11Dict
+        | StepExecutionBlockConfigurationOption12Dict
+        | StepExecutionBlockConfigurationOption13Dict
+        | StepExecutionBlockConfigurationOption14Dict
+        | StepExecutionBlockConfigurationOption15Dict
+        | StepExecutionBlockConfigurationOption16Dict
+        | StepExecutionBlockConfigurationOption17Dict
+        | StepExecutionBlockConfigurationOption18Dict
+        | StepExecutionBlockConfigurationOption19Dict
+    ]
+    """Type: StepExecutionBlockConfigurationOption1Dict | StepExecutionBlockConfigurationOption2Dict
+    | StepExecutionBlockConfigurationOption3Dict | StepExecutionBlockConfigurationOption4Dict |
+    StepExecutionBlockConfigurationOption5Dict | StepExecutionBlockConfigurationOption6Dict |
+    StepExecutionBlockConfigurationOption7Dict | StepExecutionBlockConfigurationOption8Dict |
+    StepExecutionBlockConfigurationOption9Dict | StepExecutionBlockConfigurationOption10Dict |
+    StepExecutionBlockConfigurationOption11Dict | StepExecutionBlockConfigurationOption12Dict |
+    StepExecutionBlockConfigurationOption13Dict | StepExecutionBlockConfigurationOption14Dict |
+    StepExecutionBlockConfigurationOption15Dict | StepExecutionBlockConfigurationOption16Dict |
+    StepExecutionBlockConfigurationOption17Dict | StepExecutionBlockConfigurationOption18Dict |
+    StepExecutionBlockConfigurationOption19Dict."""
+    ExecutionBlockType: Required[
+        Literal[
+            "ARCRegionSwitchPlan",
+            "ARCRoutingControl",
+            "AuroraGlobalDatabase",
+            "AuroraProvisionedScaling",
+            "AuroraServerlessScaling",
+            "CustomActionLambda",
+            "DocumentDb",
+            "EC2AutoScaling",
+            "ECSServiceScaling",
+            "EKSResourceScaling",
+            "LambdaEventSourceMapping",
+            "ManualApproval",
+            "NeptuneGlobalDatabase",
+            "Parallel",
+            "RdsCreateCrossRegionReplica",
+            "RdsPromoteReadReplica",
+            "RdsSwitchoverReadReplica",
+            "Route53HealthCheck",
+            "SSMSendCommand",
+        ]
+    ]
+    """Allowed values: 'ARCRegionSwitchPlan', 'ARCRoutingControl', 'AuroraGlobalDatabase',
+    'AuroraProvisionedScaling', 'AuroraServerlessScaling', 'CustomActionLambda', 'DocumentDb',
+    'EC2AutoScaling', 'ECSServiceScaling', 'EKSResourceScaling', 'LambdaEventSourceMapping',
+    'ManualApproval' (and 7 more)."""
+    Name: Required[str]
+    """Type: str."""
+
+
+class StepExecutionBlockConfigurationOption1Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption1 as a plain dict."""
+
+    CustomActionLambdaConfig: Required[CustomActionLambdaConfigurationDict]
+    """Type: CustomActionLambdaConfigurationDict."""
+
+
+class StepExecutionBlockConfigurationOption10Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption10 as a plain dict."""
+
+    EcsCapacityIncreaseConfig: Required[EcsCapacityIncreaseConfigurationDict]
+    """Type: EcsCapacityIncreaseConfigurationDict."""
+
+
+class StepExecutionBlockConfigurationOption11Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption11 as a plain dict."""
+
+    EksResourceScalingConfig: Required[EksResourceScalingConfigurationDict]
+    """Type: EksResourceScalingConfigurationDict."""
+
+
+class StepExecutionBlockConfigurationOption12Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption12 as a plain dict."""
+
+    Route53HealthCheckConfig: Required[Route53HealthCheckConfigurationDict]
+    """Type: Route53HealthCheckConfigurationDict."""
+
+
+class StepExecutionBlockConfigurationOption13Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption13 as a plain dict."""
+
+    DocumentDbConfig: Required[DocumentDbConfigurationDict]
+    """Type: DocumentDbConfigurationDict."""
+
+
+class StepExecutionBlockConfigurationOption14Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption14 as a plain dict."""
+
+    RdsPromoteReadReplicaConfig: Required[RdsPromoteReadReplicaConfigurationDict]
+    """Type: RdsPromoteReadReplicaConfigurationDict."""
+
+
+class StepExecutionBlockConfigurationOption15Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption15 as a plain dict."""
+
+    RdsCreateCrossRegionReadReplicaConfig: Required[RdsCreateCrossRegionReplicaConfigurationDict]
+    """Type: RdsCreateCrossRegionReplicaConfigurationDict."""
+
+
+class StepExecutionBlockConfigurationOption16Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption16 as a plain dict."""
+
+    LambdaEventSourceMappingConfig: Required[LambdaEventSourceMappingConfigurationDict]
+    """Type: LambdaEventSourceMappingConfigurationDict."""
+
+
+class StepExecutionBlockConfigurationOption17Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption17 as a plain dict."""
+
+    NeptuneGlobalDatabaseConfig: Required[NeptuneGlobalDatabaseConfigurationDict]
+    """Type: NeptuneGlobalDatabaseConfigurationDict."""
+
+
+class StepExecutionBlockConfigurationOption18Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption18 as a plain dict."""
+
+    RdsSwitchoverReadReplicaConfig: Required[RdsSwitchoverReadReplicaConfigurationDict]
+    """Type: RdsSwitchoverReadReplicaConfigurationDict."""
+
+
+class StepExecutionBlockConfigurationOption19Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption19 as a plain dict."""
+
+    SsmSendCommandConfig: Required[SsmSendCommandConfigurationDict]
+    """Type: SsmSendCommandConfigurationDict."""
+
+
+class StepExecutionBlockConfigurationOption2Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption2 as a plain dict."""
+
+    Ec2AsgCapacityIncreaseConfig: Required[Ec2AsgCapacityIncreaseConfigurationDict]
+    """Type: Ec2AsgCapacityIncreaseConfigurationDict."""
+
+
+class StepExecutionBlockConfigurationOption3Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption3 as a plain dict."""
+
+    ExecutionApprovalConfig: Required[ExecutionApprovalConfigurationDict]
+    """Type: ExecutionApprovalConfigurationDict."""
+
+
+class StepExecutionBlockConfigurationOption4Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption4 as a plain dict."""
+
+    ArcRoutingControlConfig: Required[ArcRoutingControlConfigurationDict]
+    """Type: ArcRoutingControlConfigurationDict."""
+
+
+class StepExecutionBlockConfigurationOption5Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption5 as a plain dict."""
+
+    AuroraProvisionedScalingConfig: Required[AuroraProvisionedScalingConfigurationDict]
+    """Type: AuroraProvisionedScalingConfigurationDict."""
+
+
+class StepExecutionBlockConfigurationOption6Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption6 as a plain dict."""
+
+    AuroraServerlessScalingConfig: Required[AuroraServerlessScalingConfigurationDict]
+    """Type: AuroraServerlessScalingConfigurationDict."""
+
+
+class StepExecutionBlockConfigurationOption7Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption7 as a plain dict."""
+
+    GlobalAuroraConfig: Required[GlobalAuroraConfigurationDict]
+    """Type: GlobalAuroraConfigurationDict."""
+
+
+class StepExecutionBlockConfigurationOption8Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption8 as a plain dict."""
+
+    ParallelConfig: Required[ParallelExecutionBlockConfigurationDict]
+    """Type: ParallelExecutionBlockConfigurationDict."""
+
+
+class StepExecutionBlockConfigurationOption9Dict(TypedDict, total=False):
+    """StepExecutionBlockConfigurationOption9 as a plain dict."""
+
+    RegionSwitchPlanConfig: Required[RegionSwitchPlanConfigurationDict]
+    """Type: RegionSwitchPlanConfigurationDict."""
+
+
+class TriggerDict(TypedDict, total=False):
+    """Trigger as a plain dict."""
+
+    Action: Required[Literal["activate", "deactivate", "postRecovery"]]
+    """Allowed values: 'activate', 'deactivate', 'postRecovery'."""
+    Conditions: Required[list[TriggerConditionDict]]
+    """Items: 1 to 10 items."""
+    Description: str
+    """Type: str."""
+    MinDelayMinutesBetweenExecutions: Required[float]
+    """Type: float."""
+    TargetRegion: Required[str]
+    """Pattern: ^[a-z]{2}-[a-z-]+-\\d+$"""
+
+
+class TriggerConditionDict(TypedDict, total=False):
+    """TriggerCondition as a plain dict."""
+
+    AssociatedAlarmName: Required[str]
+    """Type: str."""
+    Condition: Required[Literal["red", "green"]]
+    """Allowed values: 'red', 'green'."""
+
+
+class WorkflowDict(TypedDict, total=False):
+    """Workflow as a plain dict."""
+
+    Steps: list[StepDict]
+    """Type: list[StepDict]."""
+    WorkflowDescription: str
+    """Type: str."""
+    WorkflowTargetAction: Required[Literal["activate", "deactivate", "postRecovery"]]
+    """Allowed values: 'activate', 'deactivate', 'postRecovery'."""
+    WorkflowTargetRegion: str
+    """Pattern: ^[a-z]{2}-[a-z-]+-\\d+$"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ARCRegionSwitch::Plan",
     schema_file="aws-arcregionswitch-plan.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/Owner",
@@ -1006,18 +1124,8 @@ METADATA = _TypeMetadata(
         "/PlanHealthChecks",
     ),
     create_only=("/Name", "/PrimaryRegion", "/RecoveryApproach", "/Regions"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ExecutionRole", "Name", "RecoveryApproach", "Regions", "Workflows"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -1027,1099 +1135,42 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AlarmCondition": {"enum": ["red", "green"], "type": "string"},
-        "AlarmType": {"enum": ["applicationHealth", "trigger"], "type": "string"},
-        "ArcRoutingControlConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrossAccountRole": {
-                    "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "ExternalId": {"type": "string"},
-                "RegionAndRoutingControls": {"$ref": "#/definitions/RegionAndRoutingControls"},
-                "TimeoutMinutes": {"minimum": 1, "type": "number"},
-            },
-            "required": ["RegionAndRoutingControls"],
-            "type": "object",
-        },
-        "ArcRoutingControlState": {
-            "additionalProperties": False,
-            "properties": {
-                "RoutingControlArn": {"type": "string"},
-                "State": {"$ref": "#/definitions/RoutingControlStateChange"},
-            },
-            "required": ["RoutingControlArn", "State"],
-            "type": "object",
-        },
-        "Asg": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "pattern": "^arn:aws[a-zA-Z-]*:autoscaling:[a-z0-9-]+:\\d{12}:autoScalingGroup:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:autoScalingGroupName/[\\S\\s]{1,255}$",
-                    "type": "string",
-                },
-                "CrossAccountRole": {
-                    "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "ExternalId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AssociatedAlarm": {
-            "additionalProperties": False,
-            "properties": {
-                "AlarmType": {"$ref": "#/definitions/AlarmType"},
-                "CrossAccountRole": {
-                    "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "ExternalId": {"type": "string"},
-                "ResourceIdentifier": {"type": "string"},
-            },
-            "required": ["AlarmType", "ResourceIdentifier"],
-            "type": "object",
-        },
-        "AssociatedAlarmMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/AssociatedAlarm"}},
-            "type": "object",
-        },
-        "AuroraProvisionedScalingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrossAccountRole": {
-                    "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "ExternalId": {"type": "string"},
-                "GlobalClusterIdentifier": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z][0-9A-Za-z-:._]*$",
-                    "type": "string",
-                },
-                "InstanceArns": {"$ref": "#/definitions/RegionAuroraInstanceArnMap"},
-                "RegionDatabaseClusterArns": {"$ref": "#/definitions/RegionAuroraClusterMap"},
-                "TimeoutMinutes": {"minimum": 1, "type": "number"},
-            },
-            "required": ["GlobalClusterIdentifier", "InstanceArns", "RegionDatabaseClusterArns"],
-            "type": "object",
-        },
-        "AuroraServerlessScalingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrossAccountRole": {
-                    "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "ExternalId": {"type": "string"},
-                "GlobalClusterIdentifier": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z][0-9A-Za-z-:._]*$",
-                    "type": "string",
-                },
-                "RegionDatabaseClusterArns": {"$ref": "#/definitions/RegionAuroraClusterMap"},
-                "TargetPercent": {"type": "number"},
-                "TimeoutMinutes": {"minimum": 1, "type": "number"},
-            },
-            "required": ["GlobalClusterIdentifier", "RegionDatabaseClusterArns"],
-            "type": "object",
-        },
-        "CustomActionLambdaConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Lambdas": {
-                    "items": {"$ref": "#/definitions/Lambdas"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "RegionToRun": {"$ref": "#/definitions/RegionToRunIn"},
-                "RetryIntervalMinutes": {"type": "number"},
-                "TimeoutMinutes": {"minimum": 1, "type": "number"},
-                "Ungraceful": {"$ref": "#/definitions/LambdaUngraceful"},
-            },
-            "required": ["Lambdas", "RegionToRun", "RetryIntervalMinutes"],
-            "type": "object",
-        },
-        "DocumentDbConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Behavior": {"allOf": [{"$ref": "#/definitions/DocumentDbDefaultBehavior"}, {}]},
-                "CrossAccountRole": {
-                    "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "DatabaseClusterArns": {
-                    "items": {
-                        "pattern": "^arn:aws[a-zA-Z-]*:rds:[a-z0-9-]+:\\d{12}:cluster:[a-zA-Z0-9][a-zA-Z0-9-_]{0,99}$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "ExternalId": {"type": "string"},
-                "GlobalClusterIdentifier": {
-                    "pattern": "^[A-Za-z][0-9A-Za-z-:._]*$",
-                    "type": "string",
-                },
-                "TimeoutMinutes": {"minimum": 1, "type": "number"},
-                "Ungraceful": {"$ref": "#/definitions/DocumentDbUngraceful"},
-            },
-            "required": ["Behavior", "DatabaseClusterArns", "GlobalClusterIdentifier"],
-            "type": "object",
-        },
-        "DocumentDbDefaultBehavior": {"enum": ["switchoverOnly", "failover"], "type": "string"},
-        "DocumentDbUngraceful": {
-            "additionalProperties": False,
-            "properties": {"Ungraceful": {"$ref": "#/definitions/DocumentDbUngracefulBehavior"}},
-            "type": "object",
-        },
-        "DocumentDbUngracefulBehavior": {"enum": ["failover"], "type": "string"},
-        "Ec2AsgCapacityIncreaseConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Asgs": {
-                    "items": {"$ref": "#/definitions/Asg"},
-                    "maxItems": 2,
-                    "minItems": 2,
-                    "type": "array",
-                },
-                "CapacityMonitoringApproach": {
-                    "allOf": [{"$ref": "#/definitions/Ec2AsgCapacityMonitoringApproach"}, {}]
-                },
-                "TargetPercent": {"type": "number"},
-                "TimeoutMinutes": {"minimum": 1, "type": "number"},
-                "Ungraceful": {"$ref": "#/definitions/Ec2Ungraceful"},
-                "WaitELBTargetGroupHealthy": {"$ref": "#/definitions/WaitELBTargetGroupHealthy"},
-            },
-            "required": ["Asgs"],
-            "type": "object",
-        },
-        "Ec2AsgCapacityMonitoringApproach": {
-            "enum": ["sampledMaxInLast24Hours", "autoscalingMaxInLast24Hours"],
-            "type": "string",
-        },
-        "Ec2Ungraceful": {
-            "additionalProperties": False,
-            "properties": {
-                "MinimumSuccessPercentage": {"maximum": 99, "minimum": 0, "type": "number"}
-            },
-            "required": ["MinimumSuccessPercentage"],
-            "type": "object",
-        },
-        "EcsCapacityIncreaseConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityMonitoringApproach": {
-                    "allOf": [{"$ref": "#/definitions/EcsCapacityMonitoringApproach"}, {}]
-                },
-                "Services": {
-                    "items": {"$ref": "#/definitions/Service"},
-                    "maxItems": 2,
-                    "minItems": 2,
-                    "type": "array",
-                },
-                "TargetPercent": {"type": "number"},
-                "TimeoutMinutes": {"minimum": 1, "type": "number"},
-                "Ungraceful": {"$ref": "#/definitions/EcsUngraceful"},
-                "WaitELBTargetGroupHealthy": {"$ref": "#/definitions/WaitELBTargetGroupHealthy"},
-            },
-            "required": ["Services"],
-            "type": "object",
-        },
-        "EcsCapacityMonitoringApproach": {
-            "enum": ["sampledMaxInLast24Hours", "containerInsightsMaxInLast24Hours"],
-            "type": "string",
-        },
-        "EcsUngraceful": {
-            "additionalProperties": False,
-            "properties": {
-                "MinimumSuccessPercentage": {"maximum": 99, "minimum": 0, "type": "number"}
-            },
-            "required": ["MinimumSuccessPercentage"],
-            "type": "object",
-        },
-        "EksCapacityMonitoringApproach": {"enum": ["sampledMaxInLast24Hours"], "type": "string"},
-        "EksCluster": {
-            "additionalProperties": False,
-            "properties": {
-                "ClusterArn": {
-                    "pattern": "^arn:aws[a-zA-Z-]*:eks:[a-z0-9-]+:\\d{12}:cluster/[a-zA-Z0-9][a-zA-Z0-9-_]{0,99}$",
-                    "type": "string",
-                },
-                "CrossAccountRole": {
-                    "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "ExternalId": {"type": "string"},
-            },
-            "required": ["ClusterArn"],
-            "type": "object",
-        },
-        "EksResourceScalingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityMonitoringApproach": {
-                    "allOf": [{"$ref": "#/definitions/EksCapacityMonitoringApproach"}, {}]
-                },
-                "EksClusters": {
-                    "items": {"$ref": "#/definitions/EksCluster"},
-                    "minItems": 2,
-                    "type": "array",
-                },
-                "KubernetesResourceType": {"$ref": "#/definitions/KubernetesResourceType"},
-                "ScalingResources": {
-                    "items": {"$ref": "#/definitions/KubernetesScalingApplication"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "TargetPercent": {"minimum": 1, "type": "number"},
-                "TimeoutMinutes": {"minimum": 1, "type": "number"},
-                "Ungraceful": {"$ref": "#/definitions/EksResourceScalingUngraceful"},
-            },
-            "required": ["KubernetesResourceType"],
-            "type": "object",
-        },
-        "EksResourceScalingUngraceful": {
-            "additionalProperties": False,
-            "properties": {
-                "MinimumSuccessPercentage": {"maximum": 99, "minimum": 0, "type": "number"}
-            },
-            "required": ["MinimumSuccessPercentage"],
-            "type": "object",
-        },
-        "EventSourceMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "pattern": "^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\\d{12}:event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-                    "type": "string",
-                },
-                "CrossAccountRole": {
-                    "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "ExternalId": {"type": "string"},
-            },
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "ExecutionApprovalConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ApprovalRole": {"type": "string"},
-                "TimeoutMinutes": {"minimum": 1, "type": "number"},
-            },
-            "required": ["ApprovalRole"],
-            "type": "object",
-        },
-        "ExecutionBlockConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CustomActionLambdaConfig": {
-                            "$ref": "#/definitions/CustomActionLambdaConfiguration"
-                        }
-                    },
-                    "required": ["CustomActionLambdaConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Ec2AsgCapacityIncreaseConfig": {
-                            "$ref": "#/definitions/Ec2AsgCapacityIncreaseConfiguration"
-                        }
-                    },
-                    "required": ["Ec2AsgCapacityIncreaseConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ExecutionApprovalConfig": {
-                            "$ref": "#/definitions/ExecutionApprovalConfiguration"
-                        }
-                    },
-                    "required": ["ExecutionApprovalConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ArcRoutingControlConfig": {
-                            "$ref": "#/definitions/ArcRoutingControlConfiguration"
-                        }
-                    },
-                    "required": ["ArcRoutingControlConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AuroraProvisionedScalingConfig": {
-                            "$ref": "#/definitions/AuroraProvisionedScalingConfiguration"
-                        }
-                    },
-                    "required": ["AuroraProvisionedScalingConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AuroraServerlessScalingConfig": {
-                            "$ref": "#/definitions/AuroraServerlessScalingConfiguration"
-                        }
-                    },
-                    "required": ["AuroraServerlessScalingConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "GlobalAuroraConfig": {"$ref": "#/definitions/GlobalAuroraConfiguration"}
-                    },
-                    "required": ["GlobalAuroraConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ParallelConfig": {
-                            "$ref": "#/definitions/ParallelExecutionBlockConfiguration"
-                        }
-                    },
-                    "required": ["ParallelConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "RegionSwitchPlanConfig": {
-                            "$ref": "#/definitions/RegionSwitchPlanConfiguration"
-                        }
-                    },
-                    "required": ["RegionSwitchPlanConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "EcsCapacityIncreaseConfig": {
-                            "$ref": "#/definitions/EcsCapacityIncreaseConfiguration"
-                        }
-                    },
-                    "required": ["EcsCapacityIncreaseConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "EksResourceScalingConfig": {
-                            "$ref": "#/definitions/EksResourceScalingConfiguration"
-                        }
-                    },
-                    "required": ["EksResourceScalingConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Route53HealthCheckConfig": {
-                            "$ref": "#/definitions/Route53HealthCheckConfiguration"
-                        }
-                    },
-                    "required": ["Route53HealthCheckConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DocumentDbConfig": {"$ref": "#/definitions/DocumentDbConfiguration"}
-                    },
-                    "required": ["DocumentDbConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "RdsPromoteReadReplicaConfig": {
-                            "$ref": "#/definitions/RdsPromoteReadReplicaConfiguration"
-                        }
-                    },
-                    "required": ["RdsPromoteReadReplicaConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "RdsCreateCrossRegionReadReplicaConfig": {
-                            "$ref": "#/definitions/RdsCreateCrossRegionReplicaConfiguration"
-                        }
-                    },
-                    "required": ["RdsCreateCrossRegionReadReplicaConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "LambdaEventSourceMappingConfig": {
-                            "$ref": "#/definitions/LambdaEventSourceMappingConfiguration"
-                        }
-                    },
-                    "required": ["LambdaEventSourceMappingConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "NeptuneGlobalDatabaseConfig": {
-                            "$ref": "#/definitions/NeptuneGlobalDatabaseConfiguration"
-                        }
-                    },
-                    "required": ["NeptuneGlobalDatabaseConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "RdsSwitchoverReadReplicaConfig": {
-                            "$ref": "#/definitions/RdsSwitchoverReadReplicaConfiguration"
-                        }
-                    },
-                    "required": ["RdsSwitchoverReadReplicaConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SsmSendCommandConfig": {
-                            "$ref": "#/definitions/SsmSendCommandConfiguration"
-                        }
-                    },
-                    "required": ["SsmSendCommandConfig"],
-                    "type": "object",
-                },
-            ]
-        },
-        "ExecutionBlockType": {
-            "enum": [
-                "ARCRegionSwitchPlan",
-                "ARCRoutingControl",
-                "AuroraGlobalDatabase",
-                "AuroraProvisionedScaling",
-                "AuroraServerlessScaling",
-                "CustomActionLambda",
-                "DocumentDb",
-                "EC2AutoScaling",
-                "ECSServiceScaling",
-                "EKSResourceScaling",
-                "LambdaEventSourceMapping",
-                "ManualApproval",
-                "NeptuneGlobalDatabase",
-                "Parallel",
-                "RdsCreateCrossRegionReplica",
-                "RdsPromoteReadReplica",
-                "RdsSwitchoverReadReplica",
-                "Route53HealthCheck",
-                "SSMSendCommand",
-            ],
-            "type": "string",
-        },
-        "GlobalAuroraConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Behavior": {"allOf": [{"$ref": "#/definitions/GlobalAuroraDefaultBehavior"}, {}]},
-                "CrossAccountRole": {
-                    "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "DatabaseClusterArns": {"items": {"type": "string"}, "type": "array"},
-                "ExternalId": {"type": "string"},
-                "GlobalClusterIdentifier": {"type": "string"},
-                "TimeoutMinutes": {"minimum": 1, "type": "number"},
-                "Ungraceful": {"$ref": "#/definitions/GlobalAuroraUngraceful"},
-            },
-            "required": ["Behavior", "DatabaseClusterArns", "GlobalClusterIdentifier"],
-            "type": "object",
-        },
-        "GlobalAuroraDefaultBehavior": {"enum": ["switchoverOnly", "failover"], "type": "string"},
-        "GlobalAuroraUngraceful": {
-            "additionalProperties": False,
-            "properties": {"Ungraceful": {"$ref": "#/definitions/GlobalAuroraUngracefulBehavior"}},
-            "type": "object",
-        },
-        "GlobalAuroraUngracefulBehavior": {"enum": ["failover"], "type": "string"},
-        "HealthCheckIds": {"items": {"type": "string"}, "type": "array"},
-        "HealthCheckRecordNames": {"items": {"type": "string"}, "type": "array"},
-        "HealthCheckRegions": {"items": {"type": "string"}, "type": "array"},
-        "HealthCheckState": {
-            "additionalProperties": False,
-            "properties": {"HealthCheckId": {"type": "string"}, "Region": {"type": "string"}},
-            "type": "object",
-        },
-        "HealthChecks": {
-            "items": {"$ref": "#/definitions/HealthCheckState"},
-            "maxItems": 2,
-            "minItems": 2,
-            "type": "array",
-        },
-        "HostedZoneIds": {"items": {"type": "string"}, "type": "array"},
-        "KubernetesResourceType": {
-            "additionalProperties": False,
-            "properties": {"ApiVersion": {"type": "string"}, "Kind": {"type": "string"}},
-            "required": ["ApiVersion", "Kind"],
-            "type": "object",
-        },
-        "KubernetesScalingApplication": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/RegionalScalingResource"}},
-            "type": "object",
-        },
-        "KubernetesScalingResource": {
-            "additionalProperties": False,
-            "properties": {
-                "HpaName": {"type": "string"},
-                "Name": {"type": "string"},
-                "Namespace": {"pattern": "^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$", "type": "string"},
-            },
-            "required": ["Name", "Namespace"],
-            "type": "object",
-        },
-        "LambdaEventSourceMappingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"enum": ["enable", "disable"], "type": "string"},
-                "RegionEventSourceMappings": {"$ref": "#/definitions/RegionEventSourceMappingMap"},
-                "TimeoutMinutes": {"minimum": 1, "type": "number"},
-                "Ungraceful": {"$ref": "#/definitions/LambdaEventSourceMappingUngraceful"},
-            },
-            "required": ["Action", "RegionEventSourceMappings"],
-            "type": "object",
-        },
-        "LambdaEventSourceMappingUngraceful": {
-            "additionalProperties": False,
-            "properties": {"Behavior": {"enum": ["skip"], "type": "string"}},
-            "type": "object",
-        },
-        "LambdaUngraceful": {
-            "additionalProperties": False,
-            "properties": {
-                "Behavior": {"allOf": [{"$ref": "#/definitions/LambdaUngracefulBehavior"}, {}]}
-            },
-            "type": "object",
-        },
-        "LambdaUngracefulBehavior": {"enum": ["skip"], "type": "string"},
-        "Lambdas": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "CrossAccountRole": {
-                    "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "ExternalId": {"type": "string"},
-                "Payload": {"maxLength": 786432, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "NeptuneDefaultBehavior": {"enum": ["failover", "switchoverOnly"], "type": "string"},
-        "NeptuneGlobalDatabaseConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Behavior": {"allOf": [{"$ref": "#/definitions/NeptuneDefaultBehavior"}, {}]},
-                "CrossAccountRole": {
-                    "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "ExternalId": {"type": "string"},
-                "GlobalClusterIdentifier": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z][0-9A-Za-z-]*$",
-                    "type": "string",
-                },
-                "RegionDatabaseClusterArns": {"$ref": "#/definitions/RegionNeptuneClusterArnMap"},
-                "TimeoutMinutes": {"minimum": 1, "type": "number"},
-                "Ungraceful": {"$ref": "#/definitions/NeptuneUngraceful"},
-            },
-            "required": ["Behavior", "GlobalClusterIdentifier", "RegionDatabaseClusterArns"],
-            "type": "object",
-        },
-        "NeptuneUngraceful": {
-            "additionalProperties": False,
-            "properties": {"Ungraceful": {"$ref": "#/definitions/NeptuneUngracefulBehavior"}},
-            "type": "object",
-        },
-        "NeptuneUngracefulBehavior": {"enum": ["failover"], "type": "string"},
-        "ParallelExecutionBlockConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Steps": {"items": {"$ref": "#/definitions/Step"}, "type": "array"}},
-            "required": ["Steps"],
-            "type": "object",
-        },
-        "RdsCreateCrossRegionReplicaConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrossAccountRole": {
-                    "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "DbInstanceArnMap": {"$ref": "#/definitions/RdsDbInstanceArnMap"},
-                "ExternalId": {"type": "string"},
-                "TimeoutMinutes": {"minimum": 1, "type": "number"},
-            },
-            "required": ["DbInstanceArnMap"],
-            "type": "object",
-        },
-        "RdsDbInstanceArnMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-z]{2}-[a-z-]+-\\d+$": {
-                    "pattern": "^arn:aws[a-zA-Z-]*:rds:[a-z0-9-]+:\\d{12}:db:[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "RdsPromoteReadReplicaConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrossAccountRole": {
-                    "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "DbInstanceArnMap": {"$ref": "#/definitions/RdsDbInstanceArnMap"},
-                "ExternalId": {"type": "string"},
-                "TimeoutMinutes": {"minimum": 1, "type": "number"},
-            },
-            "required": ["DbInstanceArnMap"],
-            "type": "object",
-        },
-        "RdsSwitchoverReadReplicaConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrossAccountRole": {
-                    "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "DbInstanceArnMap": {"$ref": "#/definitions/RdsDbInstanceArnMap"},
-                "ExternalId": {"type": "string"},
-                "TimeoutMinutes": {"minimum": 1, "type": "number"},
-                "Ungraceful": {"$ref": "#/definitions/RdsUngraceful"},
-            },
-            "required": ["DbInstanceArnMap"],
-            "type": "object",
-        },
-        "RdsUngraceful": {
-            "additionalProperties": False,
-            "properties": {"Ungraceful": {"$ref": "#/definitions/RdsUngracefulBehavior"}},
-            "type": "object",
-        },
-        "RdsUngracefulBehavior": {"enum": ["promoteReadReplica"], "type": "string"},
-        "RecoveryApproach": {"enum": ["activeActive", "activePassive"], "type": "string"},
-        "RegionAndRoutingControls": {
-            "additionalProperties": False,
-            "patternProperties": {
-                ".+": {"items": {"$ref": "#/definitions/ArcRoutingControlState"}, "type": "array"}
-            },
-            "type": "object",
-        },
-        "RegionAuroraClusterMap": {
-            "additionalProperties": False,
-            "maxProperties": 2,
-            "minProperties": 2,
-            "patternProperties": {
-                "^[a-z]{2}-[a-z-]+-\\d+$": {
-                    "pattern": "^arn:aws[a-zA-Z-]*:rds:[a-z0-9-]+:\\d{12}:cluster:[A-Za-z][0-9A-Za-z-:._]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "RegionAuroraInstanceArnMap": {
-            "additionalProperties": False,
-            "maxProperties": 2,
-            "minProperties": 1,
-            "patternProperties": {
-                "^[a-z]{2}-[a-z-]+-\\d+$": {
-                    "pattern": "^arn:aws[a-zA-Z-]*:rds:[a-z0-9-]+:\\d{12}:db:[A-Za-z][0-9A-Za-z-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "RegionEventSourceMappingMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/EventSourceMapping"}},
-            "type": "object",
-        },
-        "RegionNeptuneClusterArnMap": {
-            "additionalProperties": False,
-            "maxProperties": 2,
-            "minProperties": 2,
-            "patternProperties": {
-                "^[a-z]{2}-[a-z-]+-\\d+$": {
-                    "pattern": "^arn:aws[a-zA-Z-]*:rds:[a-z0-9-]+:\\d{12}:cluster:[A-Za-z][0-9A-Za-z-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "RegionSsmDocumentMap": {
-            "additionalProperties": False,
-            "maxProperties": 2,
-            "minProperties": 1,
-            "patternProperties": {
-                "^[a-z]{2}-[a-z-]+-\\d+$": {"$ref": "#/definitions/SsmDocumentConfig"}
-            },
-            "type": "object",
-        },
-        "RegionSwitchPlanConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "pattern": "^arn:aws[a-zA-Z-]*:arc-region-switch::[0-9]{12}:plan/([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?):([a-z0-9]{6})$",
-                    "type": "string",
-                },
-                "CrossAccountRole": {
-                    "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "ExternalId": {"type": "string"},
-            },
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "RegionToRunIn": {
-            "enum": ["activatingRegion", "deactivatingRegion", "activeRegion", "inactiveRegion"],
-            "type": "string",
-        },
-        "RegionalScalingResource": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-z]{2}-[a-z-]+-\\d+$": {"$ref": "#/definitions/KubernetesScalingResource"}
-            },
-            "type": "object",
-        },
-        "ReportConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ReportOutput": {
-                    "items": {"$ref": "#/definitions/ReportOutputConfiguration"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "ReportOutputConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "S3Configuration": {"$ref": "#/definitions/S3ReportOutputConfiguration"}
-                    },
-                    "required": ["S3Configuration"],
-                    "type": "object",
-                }
-            ]
-        },
-        "Route53HealthCheckConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrossAccountRole": {
-                    "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "ExternalId": {"type": "string"},
-                "HostedZoneId": {"maxLength": 32, "minLength": 1, "type": "string"},
-                "RecordName": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "RecordSets": {
-                    "items": {"$ref": "#/definitions/Route53ResourceRecordSet"},
-                    "type": "array",
-                },
-                "TimeoutMinutes": {"minimum": 1, "type": "number"},
-            },
-            "required": ["HostedZoneId", "RecordName"],
-            "type": "object",
-        },
-        "Route53ResourceRecordSet": {
-            "additionalProperties": False,
-            "properties": {
-                "RecordSetIdentifier": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Region": {"pattern": "^[a-z]{2}-[a-z-]+-\\d+$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "RoutingControlStateChange": {"enum": ["On", "Off"], "type": "string"},
-        "S3ReportOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketOwner": {"pattern": "^\\d{12}$", "type": "string"},
-                "BucketPath": {
-                    "maxLength": 512,
-                    "minLength": 3,
-                    "pattern": "^(?:s3://)?[a-z0-9][a-z0-9-]{1,61}[a-z0-9](?:/[^/ ][^/]*)*/?$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Service": {
-            "additionalProperties": False,
-            "properties": {
-                "ClusterArn": {
-                    "pattern": "^arn:aws[a-zA-Z-]*:ecs:[a-z0-9-]+:\\d{12}:cluster/[a-zA-Z0-9_-]{1,255}$",
-                    "type": "string",
-                },
-                "CrossAccountRole": {
-                    "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "ExternalId": {"type": "string"},
-                "ServiceArn": {
-                    "pattern": "^arn:aws[a-zA-Z-]*:ecs:[a-z0-9-]+:\\d{12}:service/[a-zA-Z0-9_-]+/[a-zA-Z0-9_-]{1,255}$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SsmDocumentConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CrossAccountRole": {
-                    "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "DocumentArn": {
-                    "maxLength": 256,
-                    "minLength": 20,
-                    "pattern": "^arn:[a-z0-9\\-]+:ssm:[a-z0-9\\-]+:([0-9]{12})?:document/[a-zA-Z0-9_.\\-]+$",
-                    "type": "string",
-                },
-                "DocumentVersion": {
-                    "maxLength": 8,
-                    "minLength": 1,
-                    "pattern": "^([$]LATEST|[$]DEFAULT|[1-9][0-9]*)$",
-                    "type": "string",
-                },
-                "ExternalId": {"type": "string"},
-                "Parameters": {"$ref": "#/definitions/SsmDocumentParameters"},
-                "Targets": {
-                    "items": {"$ref": "#/definitions/SsmTarget"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["DocumentArn", "Targets"],
-            "type": "object",
-        },
-        "SsmDocumentParameters": {
-            "additionalProperties": False,
-            "maxProperties": 30,
-            "patternProperties": {
-                ".+": {
-                    "items": {
-                        "maxLength": 65535,
-                        "minLength": 1,
-                        "pattern": "^.{1,65535}$",
-                        "type": "string",
-                    },
-                    "maxItems": 50,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "SsmSendCommandConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RegionDocuments": {"$ref": "#/definitions/RegionSsmDocumentMap"},
-                "RetryIntervalMinutes": {"type": "number"},
-                "TimeoutMinutes": {"minimum": 1, "type": "number"},
-                "Ungraceful": {"$ref": "#/definitions/SsmSendCommandUngraceful"},
-            },
-            "required": ["RegionDocuments", "RetryIntervalMinutes"],
-            "type": "object",
-        },
-        "SsmSendCommandUngraceful": {
-            "additionalProperties": False,
-            "properties": {"Behavior": {"$ref": "#/definitions/SsmSendCommandUngracefulBehavior"}},
-            "type": "object",
-        },
-        "SsmSendCommandUngracefulBehavior": {"enum": ["skip"], "type": "string"},
-        "SsmTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 163,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:/=\\-@]*$",
-                    "type": "string",
-                },
-                "Values": {
-                    "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Key", "Values"],
-            "type": "object",
-        },
-        "Step": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "ExecutionBlockConfiguration": {
-                    "$ref": "#/definitions/ExecutionBlockConfiguration"
-                },
-                "ExecutionBlockType": {"$ref": "#/definitions/ExecutionBlockType"},
-                "Name": {"type": "string"},
-            },
-            "required": ["ExecutionBlockConfiguration", "ExecutionBlockType", "Name"],
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "maxProperties": 200,
-            "minProperties": 0,
-            "patternProperties": {".+": {"maxLength": 256, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-        "Trigger": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/WorkflowTargetAction"},
-                "Conditions": {
-                    "items": {"$ref": "#/definitions/TriggerCondition"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Description": {"type": "string"},
-                "MinDelayMinutesBetweenExecutions": {"type": "number"},
-                "TargetRegion": {"pattern": "^[a-z]{2}-[a-z-]+-\\d+$", "type": "string"},
-            },
-            "required": [
-                "Action",
-                "Conditions",
-                "MinDelayMinutesBetweenExecutions",
-                "TargetRegion",
-            ],
-            "type": "object",
-        },
-        "TriggerCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "AssociatedAlarmName": {"type": "string"},
-                "Condition": {"$ref": "#/definitions/AlarmCondition"},
-            },
-            "required": ["AssociatedAlarmName", "Condition"],
-            "type": "object",
-        },
-        "WaitELBTargetGroupHealthy": {"enum": ["enabled", "disabled"], "type": "string"},
-        "Workflow": {
-            "additionalProperties": False,
-            "properties": {
-                "Steps": {"items": {"$ref": "#/definitions/Step"}, "type": "array"},
-                "WorkflowDescription": {"type": "string"},
-                "WorkflowTargetAction": {"$ref": "#/definitions/WorkflowTargetAction"},
-                "WorkflowTargetRegion": {"pattern": "^[a-z]{2}-[a-z-]+-\\d+$", "type": "string"},
-            },
-            "required": ["WorkflowTargetAction"],
-            "type": "object",
-        },
-        "WorkflowTargetAction": {
-            "enum": ["activate", "deactivate", "postRecovery"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[a-zA-Z-]*:arc-region-switch::[0-9]{12}:plan/([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?):([a-z0-9]{6})$",
-            "type": "string",
-        },
-        "AssociatedAlarms": {"$ref": "#/definitions/AssociatedAlarmMap"},
-        "Description": {"type": "string"},
-        "ExecutionRole": {
-            "pattern": "^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$",
-            "type": "string",
-        },
-        "HealthChecksForPlan": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/HealthChecks"}},
-            "type": "object",
-        },
-        "Name": {
-            "maxLength": 32,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$",
-            "type": "string",
-        },
-        "Owner": {"pattern": "^\\d{12}$", "type": "string"},
-        "PlanHealthChecks": {"items": {"type": "string"}, "type": "array"},
-        "PrimaryRegion": {"pattern": "^[a-z]{2}-[a-z-]+-\\d+$", "type": "string"},
-        "RecoveryApproach": {"$ref": "#/definitions/RecoveryApproach"},
-        "RecoveryTimeObjectiveMinutes": {"maximum": 10080, "minimum": 1, "type": "number"},
-        "Regions": {
-            "items": {"pattern": "^[a-z]{2}-[a-z-]+-\\d+$", "type": "string"},
-            "maxItems": 2,
-            "minItems": 2,
-            "type": "array",
-        },
-        "ReportConfiguration": {"$ref": "#/definitions/ReportConfiguration"},
-        "Route53HealthChecks": {
-            "additionalProperties": False,
-            "properties": {
-                "HealthCheckIds": {"$ref": "#/definitions/HealthCheckIds"},
-                "HostedZoneIds": {"$ref": "#/definitions/HostedZoneIds"},
-                "RecordNames": {"$ref": "#/definitions/HealthCheckRecordNames"},
-                "Regions": {"$ref": "#/definitions/HealthCheckRegions"},
-            },
-            "type": "object",
-        },
-        "ServiceQuotaChecksEnabled": {"type": "boolean"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "Triggers": {"items": {"$ref": "#/definitions/Trigger"}, "type": "array"},
-        "Version": {"type": "string"},
-        "Workflows": {"items": {"$ref": "#/definitions/Workflow"}, "type": "array"},
-    },
-    "required": ["ExecutionRole", "Name", "RecoveryApproach", "Regions", "Workflows"],
-}
-
 
 class Plan(_Resource):
-    """AWS::ARCRegionSwitch::Plan: Represents a plan that specifies Regions, IAM roles, and workflows of logic required to perform the desired change to your multi-Region application
+    """AWS::ARCRegionSwitch::Plan: Represents a plan that specifies Regions, IAM roles, and
+    workflows of logic required to perform the desired change to your multi-Region application
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, PrimaryRegion, RecoveryApproach, Regions.
+    Read-only attributes (known once deployed): Arn, HealthChecksForPlan, Owner, PlanHealthChecks,
+    Route53HealthChecks, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-arcregionswitch-plan.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PlanProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PlanAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "plan.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    HealthChecksForPlan: dict[str, Any]
+    """Pattern:
+    ^arn:aws[a-zA-Z-]*:arc-region-switch::[0-9]{12}:plan/([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?):([a-z0-9]{6})$"""
+    HealthChecksForPlan: dict[str, list[HealthCheckStateDict]]
+    """Type: dict[str, list[HealthCheckStateDict]]."""
     Owner: str
+    """Pattern: ^\\d{12}$"""
     PlanHealthChecks: list[str]
+    """Type: list[str]."""
     Route53HealthChecks: PlanRoute53HealthChecksDict
+    """Type: PlanRoute53HealthChecksDict."""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
-    AssociatedAlarms: dict[str, Any]
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
+    AssociatedAlarms: dict[str, AssociatedAlarmDict]
     Description: str
     ExecutionRole: str
     Name: str
@@ -2129,38 +1180,56 @@ class Plan(_Resource):
     Regions: list[str]
     ReportConfiguration: PlanReportConfigurationDict
     ServiceQuotaChecksEnabled: bool
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     Triggers: list[TriggerDict]
     Workflows: list[WorkflowDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ExecutionRole: str,
+        Name: str,
+        RecoveryApproach: Literal["activeActive", "activePassive"],
+        Regions: list[str],
+        Workflows: list[Workflow | WorkflowDict],
+        AssociatedAlarms: dict[str, AssociatedAlarm | AssociatedAlarmDict] | None = None,
+        Description: str | None = None,
+        PrimaryRegion: str | None = None,
+        RecoveryTimeObjectiveMinutes: float | None = None,
+        ReportConfiguration: PlanReportConfiguration | PlanReportConfigurationDict | None = None,
+        ServiceQuotaChecksEnabled: bool | None = None,
+        Tags: dict[str, str] | None = None,
+        Triggers: list[Trigger | TriggerDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ARCRegionSwitch::Plan; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ExecutionRole: str,
-            Name: str,
-            RecoveryApproach: Literal["activeActive", "activePassive"],
-            Regions: list[str],
-            Workflows: list[Workflow | WorkflowDict],
-            AssociatedAlarms: dict[str, Any] | None = None,
-            Description: str | None = None,
-            PrimaryRegion: str | None = None,
-            RecoveryTimeObjectiveMinutes: float | None = None,
-            ReportConfiguration: PlanReportConfiguration
-            | PlanReportConfigurationDict
-            | None = None,
-            ServiceQuotaChecksEnabled: bool | None = None,
-            Tags: dict[str, Any] | None = None,
-            Triggers: list[Trigger | TriggerDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ARCRegionSwitch::Plan; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ExecutionRole: Pattern: ^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$ Required.
+            Name: Pattern: ^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$ Length: 1 to 32
+                characters. Create-only: changing it replaces the resource. Required.
+            RecoveryApproach: Allowed values: 'activeActive', 'activePassive'. Create-only: changing
+                it replaces the resource. Required.
+            Regions: Items: exactly 2 items. Each item: Pattern: ^[a-z]{2}-[a-z-]+-\\d+$
+                Create-only: changing it replaces the resource. Required.
+            Workflows: Type: list[WorkflowDict]. Required.
+            AssociatedAlarms: Type: dict[str, AssociatedAlarmDict].
+            Description: Type: str.
+            PrimaryRegion: Pattern: ^[a-z]{2}-[a-z-]+-\\d+$ Create-only: changing it replaces the
+                resource.
+            RecoveryTimeObjectiveMinutes: Range: 1 to 10080 (inclusive).
+            ReportConfiguration: Type: PlanReportConfigurationDict.
+            ServiceQuotaChecksEnabled: Type: bool.
+            Tags: Type: dict[str, str].
+            Triggers: Type: list[TriggerDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by autoshift_observer_notification_status.py, which re-exp
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AutoshiftObserverNotificationStatusAttributes",
@@ -18,9 +19,30 @@ __all__ = [
 
 
 class AutoshiftObserverNotificationStatusProps(DeferredModel):
-    Status: Literal["ENABLED"]
+    """
+    The properties a program declares for a AWS::ARCZonalShift::AutoshiftObserverNotificationStatus.
+    """
+
+    Status: Annotated[
+        Literal["ENABLED"],
+        Field(
+            description="Allowed values: 'ENABLED'. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class AutoshiftObserverNotificationStatusAttributes(DeferredModel):
-    AccountId: str | None = None
-    Region: str | None = None
+    """
+    The read-only attributes of a AWS::ARCZonalShift::AutoshiftObserverNotificationStatus, set by AWS.
+    """
+
+    AccountId: Annotated[
+        str | None,
+        Field(
+            description="User account id, used as part of the primary identifier for the resource"
+        ),
+    ] = None
+    Region: Annotated[
+        str | None,
+        Field(description="Region, used as part of the primary identifier for the resource"),
+    ] = None

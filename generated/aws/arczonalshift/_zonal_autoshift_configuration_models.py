@@ -7,10 +7,10 @@ Imported on first use by zonal_autoshift_configuration.py, which re-exports ever
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ControlCondition",
@@ -24,25 +24,55 @@ class ControlCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmIdentifier: str
-    Type: str
+    AlarmIdentifier: Annotated[
+        str, Field(description="Pattern: ^.*$ Length: 8 to 1024 characters.")
+    ]
+    Type: Annotated[str, Field(description="Pattern: ^[a-zA-Z]*$ Length: 8 to 10 characters.")]
 
 
 class ZonalAutoshiftConfigurationPracticeRunConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlockedDates: list[str] | None = None
-    BlockedWindows: list[str] | None = None
-    BlockingAlarms: list[ControlCondition] | None = None
-    OutcomeAlarms: list[ControlCondition]
+    BlockedDates: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 15 items. Each item: Pattern: ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ Length: exactly 10 characters."
+        ),
+    ] = None
+    BlockedWindows: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 15 items. Each item: Pattern: ^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):[0-9]{2}:[0-9]{2}-(Mon|Tue|Wed|Thu|Fri|Sat|Sun):[0-9]{2}:[0-9]{2}$ Length: exactly 19 characters."
+        ),
+    ] = None
+    BlockingAlarms: Annotated[
+        list[ControlCondition] | None, Field(description="Items: exactly 1 items.")
+    ] = None
+    OutcomeAlarms: Annotated[list[ControlCondition], Field(description="Items: exactly 1 items.")]
 
 
 class ZonalAutoshiftConfigurationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ARCZonalShift::ZonalAutoshiftConfiguration, set by AWS.
+    """
 
 
 class ZonalAutoshiftConfigurationProps(DeferredModel):
-    PracticeRunConfiguration: ZonalAutoshiftConfigurationPracticeRunConfiguration | None = None
-    ResourceIdentifier: str | None = None
-    ZonalAutoshiftStatus: Literal["ENABLED"] | None = None
+    """
+    The properties a program declares for a AWS::ARCZonalShift::ZonalAutoshiftConfiguration.
+    """
+
+    PracticeRunConfiguration: Annotated[
+        ZonalAutoshiftConfigurationPracticeRunConfiguration | None,
+        Field(description="Type: ZonalAutoshiftConfigurationPracticeRunConfigurationDict."),
+    ] = None
+    ResourceIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Length: 8 to 1024 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ZonalAutoshiftStatus: Annotated[
+        Literal["ENABLED"] | None, Field(description="Allowed values: 'ENABLED'.")
+    ] = None

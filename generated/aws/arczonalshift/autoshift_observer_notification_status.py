@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ARCZonalShift::AutoshiftObserverNotificationStatus",
     schema_file="aws-arczonalshift-autoshiftobservernotificationstatus.json",
     primary_identifier=("/AccountId", "/Region"),
-    additional_identifiers=(),
     read_only=("/AccountId", "/Region"),
     create_only=("/Status",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Status",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,27 +71,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccountId": {"pattern": "^\\d{12}$", "type": "string"},
-        "AutoshiftObserverNotificationStatus": {"enum": ["ENABLED"], "type": "string"},
-        "Region": {"maxLength": 30, "minLength": 5, "pattern": "^[a-z0-9-]*$", "type": "string"},
-    },
-    "properties": {
-        "AccountId": {"$ref": "#/definitions/AccountId"},
-        "Region": {"$ref": "#/definitions/Region"},
-        "Status": {"$ref": "#/definitions/AutoshiftObserverNotificationStatus"},
-    },
-    "required": ["Status"],
-}
-
 
 class AutoshiftObserverNotificationStatus(_Resource):
-    """AWS::ARCZonalShift::AutoshiftObserverNotificationStatus: Definition of AWS::ARCZonalShift::AutoshiftObserverNotificationStatus Resource Type
+    """AWS::ARCZonalShift::AutoshiftObserverNotificationStatus: Definition of
+    AWS::ARCZonalShift::AutoshiftObserverNotificationStatus Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId, Region (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Status.
+    Read-only attributes (known once deployed): AccountId, Region.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-arczonalshift-autoshiftobservernotificationstatus.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -104,28 +91,38 @@ class AutoshiftObserverNotificationStatus(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AutoshiftObserverNotificationStatusAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "autoshift_observer_notification_status.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
+    """User account id, used as part of the primary identifier for the resource"""
     Region: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Region, used as part of the primary identifier for the resource"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Status: Literal["ENABLED"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Status: Literal["ENABLED"],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ARCZonalShift::AutoshiftObserverNotificationStatus; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Status: Literal["ENABLED"],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ARCZonalShift::AutoshiftObserverNotificationStatus; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Status: Allowed values: 'ENABLED'. Create-only: changing it replaces the resource.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

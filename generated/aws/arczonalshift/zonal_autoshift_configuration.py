@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,50 +59,48 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ControlConditionDict = TypedDict(
-    "ControlConditionDict",
-    {
-        "AlarmIdentifier": "Required[str]",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
 
-ZonalAutoshiftConfigurationPracticeRunConfigurationDict = TypedDict(
-    "ZonalAutoshiftConfigurationPracticeRunConfigurationDict",
-    {
-        "BlockedDates": "list[str]",
-        "BlockedWindows": "list[str]",
-        "BlockingAlarms": "list[ControlConditionDict]",
-        "OutcomeAlarms": "Required[list[ControlConditionDict]]",
-    },
-    total=False,
-)
+class ControlConditionDict(TypedDict, total=False):
+    """ControlCondition as a plain dict."""
 
+    AlarmIdentifier: Required[str]
+    """Pattern: ^.*$ Length: 8 to 1024 characters."""
+    Type: Required[str]
+    """Pattern: ^[a-zA-Z]*$ Length: 8 to 10 characters."""
+
+
+class ZonalAutoshiftConfigurationPracticeRunConfigurationDict(TypedDict, total=False):
+    """ZonalAutoshiftConfigurationPracticeRunConfiguration as a plain dict."""
+
+    BlockedDates: list[str]
+    """Items: 0 to 15 items. Each item: Pattern: ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ Length: exactly 10
+    characters."""
+    BlockedWindows: list[str]
+    """Items: 0 to 15 items. Each item: Pattern:
+    ^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):[0-9]{2}:[0-9]{2}-(Mon|Tue|Wed|Thu|Fri|Sat|Sun):[0-9]{2}:[0-9]{2}$
+    Length: exactly 19 characters."""
+    BlockingAlarms: list[ControlConditionDict]
+    """Items: exactly 1 items."""
+    OutcomeAlarms: Required[list[ControlConditionDict]]
+    """Items: exactly 1 items."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ARCZonalShift::ZonalAutoshiftConfiguration",
     schema_file="aws-arczonalshift-zonalautoshiftconfiguration.json",
     primary_identifier=("/ResourceIdentifier",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/ResourceIdentifier",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/PracticeRunConfiguration/BlockedDates",
         "/PracticeRunConfiguration/BlockedWindows",
         "/PracticeRunConfiguration/BlockingAlarms",
         "/PracticeRunConfiguration/OutcomeAlarms",
     ),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -108,95 +110,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "allOf": [
-        {
-            "allOf": [{"required": ["ResourceIdentifier"]}],
-            "anyOf": [
-                {"required": ["ZonalAutoshiftStatus"]},
-                {"required": ["PracticeRunConfiguration"]},
-            ],
-        }
-    ],
-    "definitions": {
-        "ControlCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "AlarmIdentifier": {
-                    "maxLength": 1024,
-                    "minLength": 8,
-                    "pattern": "^.*$",
-                    "type": "string",
-                },
-                "Type": {"$ref": "#/definitions/ControlConditionType"},
-            },
-            "required": ["AlarmIdentifier", "Type"],
-            "type": "object",
-        },
-        "ControlConditionType": {
-            "maxLength": 10,
-            "minLength": 8,
-            "pattern": "^[a-zA-Z]*$",
-            "type": "string",
-        },
-        "PracticeRunConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BlockedDates": {
-                    "items": {
-                        "maxLength": 10,
-                        "minLength": 10,
-                        "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-                        "type": "string",
-                    },
-                    "maxItems": 15,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "BlockedWindows": {
-                    "items": {
-                        "maxLength": 19,
-                        "minLength": 19,
-                        "pattern": "^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):[0-9]{2}:[0-9]{2}-(Mon|Tue|Wed|Thu|Fri|Sat|Sun):[0-9]{2}:[0-9]{2}$",
-                        "type": "string",
-                    },
-                    "maxItems": 15,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "BlockingAlarms": {
-                    "items": {"$ref": "#/definitions/ControlCondition"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "OutcomeAlarms": {
-                    "items": {"$ref": "#/definitions/ControlCondition"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["OutcomeAlarms"],
-            "type": "object",
-        },
-        "ZonalAutoshiftStatus": {"enum": ["ENABLED"], "type": "string"},
-    },
-    "properties": {
-        "PracticeRunConfiguration": {"$ref": "#/definitions/PracticeRunConfiguration"},
-        "ResourceIdentifier": {"maxLength": 1024, "minLength": 8, "type": "string"},
-        "ZonalAutoshiftStatus": {"$ref": "#/definitions/ZonalAutoshiftStatus"},
-    },
-    "required": [],
-}
-
 
 class ZonalAutoshiftConfiguration(_Resource):
-    """AWS::ARCZonalShift::ZonalAutoshiftConfiguration: Definition of AWS::ARCZonalShift::ZonalAutoshiftConfiguration Resource Type
+    """AWS::ARCZonalShift::ZonalAutoshiftConfiguration: Definition of
+    AWS::ARCZonalShift::ZonalAutoshiftConfiguration Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResourceIdentifier.
+    Replaced when any of these change (create-only): ResourceIdentifier.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-arczonalshift-zonalautoshiftconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -206,32 +129,42 @@ class ZonalAutoshiftConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ZonalAutoshiftConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "zonal_autoshift_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     PracticeRunConfiguration: ZonalAutoshiftConfigurationPracticeRunConfigurationDict
     ResourceIdentifier: str
     ZonalAutoshiftStatus: Literal["ENABLED"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PracticeRunConfiguration: ZonalAutoshiftConfigurationPracticeRunConfiguration
+        | ZonalAutoshiftConfigurationPracticeRunConfigurationDict
+        | None = None,
+        ResourceIdentifier: str | None = None,
+        ZonalAutoshiftStatus: Literal["ENABLED"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ARCZonalShift::ZonalAutoshiftConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PracticeRunConfiguration: ZonalAutoshiftConfigurationPracticeRunConfiguration
-            | ZonalAutoshiftConfigurationPracticeRunConfigurationDict
-            | None = None,
-            ResourceIdentifier: str | None = None,
-            ZonalAutoshiftStatus: Literal["ENABLED"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ARCZonalShift::ZonalAutoshiftConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PracticeRunConfiguration: Type: ZonalAutoshiftConfigurationPracticeRunConfigurationDict.
+            ResourceIdentifier: Length: 8 to 1024 characters. Create-only: changing it replaces the
+                resource.
+            ZonalAutoshiftStatus: Allowed values: 'ENABLED'.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by skill.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SkillAttributes",
@@ -25,34 +25,51 @@ class SkillAuthenticationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    ClientSecret: str
-    RefreshToken: str
+    ClientId: Annotated[str, Field(description="Type: str.")]
+    ClientSecret: Annotated[str, Field(description="Type: str.")]
+    RefreshToken: Annotated[str, Field(description="Type: str.")]
 
 
 class SkillOverrides(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Manifest: dict[str, Any] | str | None = None
+    Manifest: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class SkillSkillPackage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Overrides: SkillOverrides | None = None
-    S3Bucket: str
-    S3BucketRole: str | None = None
-    S3Key: str
-    S3ObjectVersion: str | None = None
+    Overrides: Annotated[SkillOverrides | None, Field(description="Type: SkillOverridesDict.")] = (
+        None
+    )
+    S3Bucket: Annotated[str, Field(description="Type: str.")]
+    S3BucketRole: Annotated[str | None, Field(description="Type: str.")] = None
+    S3Key: Annotated[str, Field(description="Type: str.")]
+    S3ObjectVersion: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SkillAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a Alexa::ASK::Skill, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SkillProps(DeferredModel):
-    AuthenticationConfiguration: SkillAuthenticationConfiguration
-    SkillPackage: SkillSkillPackage
-    VendorId: str
+    """
+    The properties a program declares for a Alexa::ASK::Skill.
+    """
+
+    AuthenticationConfiguration: Annotated[
+        SkillAuthenticationConfiguration,
+        Field(description="Type: SkillAuthenticationConfigurationDict."),
+    ]
+    SkillPackage: Annotated[SkillSkillPackage, Field(description="Type: SkillSkillPackageDict.")]
+    VendorId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]

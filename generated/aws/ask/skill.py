@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,130 +63,99 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SkillAuthenticationConfigurationDict = TypedDict(
-    "SkillAuthenticationConfigurationDict",
-    {
-        "ClientId": "Required[str]",
-        "ClientSecret": "Required[str]",
-        "RefreshToken": "Required[str]",
-    },
-    total=False,
-)
 
-SkillOverridesDict = TypedDict(
-    "SkillOverridesDict",
-    {
-        "Manifest": "dict[str, Any] | str",
-    },
-    total=False,
-)
+class SkillAuthenticationConfigurationDict(TypedDict, total=False):
+    """SkillAuthenticationConfiguration as a plain dict."""
 
-SkillSkillPackageDict = TypedDict(
-    "SkillSkillPackageDict",
-    {
-        "Overrides": "SkillOverridesDict",
-        "S3Bucket": "Required[str]",
-        "S3BucketRole": "str",
-        "S3Key": "Required[str]",
-        "S3ObjectVersion": "str",
-    },
-    total=False,
-)
+    ClientId: Required[str]
+    """Type: str."""
+    ClientSecret: Required[str]
+    """Type: str."""
+    RefreshToken: Required[str]
+    """Type: str."""
 
+
+class SkillOverridesDict(TypedDict, total=False):
+    """SkillOverrides as a plain dict."""
+
+    Manifest: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+
+
+class SkillSkillPackageDict(TypedDict, total=False):
+    """SkillSkillPackage as a plain dict."""
+
+    Overrides: SkillOverridesDict
+    """Type: SkillOverridesDict."""
+    S3Bucket: Required[str]
+    """Type: str."""
+    S3BucketRole: str
+    """Type: str."""
+    S3Key: Required[str]
+    """Type: str."""
+    S3ObjectVersion: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="Alexa::ASK::Skill",
     schema_file="alexa-ask-skill.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/VendorId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AuthenticationConfiguration", "VendorId", "SkillPackage"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuthenticationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {"type": "string"},
-                "ClientSecret": {"type": "string"},
-                "RefreshToken": {"type": "string"},
-            },
-            "required": ["RefreshToken", "ClientSecret", "ClientId"],
-            "type": "object",
-        },
-        "Overrides": {
-            "additionalProperties": False,
-            "properties": {"Manifest": {"type": ["object", "string"]}},
-            "type": "object",
-        },
-        "SkillPackage": {
-            "additionalProperties": False,
-            "properties": {
-                "Overrides": {"$ref": "#/definitions/Overrides"},
-                "S3Bucket": {"type": "string"},
-                "S3BucketRole": {"type": "string"},
-                "S3Key": {"type": "string"},
-                "S3ObjectVersion": {"type": "string"},
-            },
-            "required": ["S3Bucket", "S3Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AuthenticationConfiguration": {"$ref": "#/definitions/AuthenticationConfiguration"},
-        "Id": {"type": "string"},
-        "SkillPackage": {"$ref": "#/definitions/SkillPackage"},
-        "VendorId": {"type": "string"},
-    },
-    "required": ["AuthenticationConfiguration", "VendorId", "SkillPackage"],
-}
 
 
 class Skill(_Resource):
     """Alexa::ASK::Skill: Resource Type definition for Alexa::ASK::Skill
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): VendorId.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ask-skill.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SkillProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SkillAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "skill.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthenticationConfiguration: SkillAuthenticationConfigurationDict
     SkillPackage: SkillSkillPackageDict
     VendorId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthenticationConfiguration: SkillAuthenticationConfiguration
+        | SkillAuthenticationConfigurationDict,
+        SkillPackage: SkillSkillPackage | SkillSkillPackageDict,
+        VendorId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one Alexa::ASK::Skill; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthenticationConfiguration: SkillAuthenticationConfiguration
-            | SkillAuthenticationConfigurationDict,
-            SkillPackage: SkillSkillPackage | SkillSkillPackageDict,
-            VendorId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one Alexa::ASK::Skill; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthenticationConfiguration: Type: SkillAuthenticationConfigurationDict. Required.
+            SkillPackage: Type: SkillSkillPackageDict. Required.
+            VendorId: Type: str. Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

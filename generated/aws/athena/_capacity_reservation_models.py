@@ -7,10 +7,10 @@ Imported on first use by capacity_reservation.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CapacityAssignment",
@@ -25,38 +25,76 @@ class CapacityAssignment(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WorkgroupNames: list[str]
+    WorkgroupNames: Annotated[
+        list[str], Field(description="Each item: Pattern: [a-zA-Z0-9._-]{1,128}")
+    ]
 
 
 class CapacityReservationCapacityAssignmentConfiguration(DeferredModel):
+    """
+    Assignment configuration to assign workgroups to a reservation
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityAssignments: list[CapacityAssignment]
+    CapacityAssignments: Annotated[
+        list[CapacityAssignment], Field(description="List of capacity assignments")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class CapacityReservationAttributes(DeferredModel):
-    AllocatedDpus: int | None = None
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastSuccessfulAllocationTime: str | None = None
-    Status: (
-        Literal["PENDING", "ACTIVE", "CANCELLING", "CANCELLED", "FAILED", "UPDATE_PENDING"] | None
-    ) = None
+    """
+    The read-only attributes of a AWS::Athena::CapacityReservation, set by AWS.
+    """
+
+    AllocatedDpus: Annotated[
+        int | None,
+        Field(
+            description="The number of DPUs Athena has provisioned and allocated for the reservation"
+        ),
+    ] = None
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the specified capacity reservation"),
+    ] = None
+    CreationTime: Annotated[
+        str | None, Field(description="The date and time the reservation was created.")
+    ] = None
+    LastSuccessfulAllocationTime: Annotated[
+        str | None, Field(description="The timestamp when the last successful allocated was made")
+    ] = None
+    Status: Annotated[
+        Literal["PENDING", "ACTIVE", "CANCELLING", "CANCELLED", "FAILED", "UPDATE_PENDING"] | None,
+        Field(description="The status of the reservation."),
+    ] = None
 
 
 class CapacityReservationProps(DeferredModel):
-    CapacityAssignmentConfiguration: CapacityReservationCapacityAssignmentConfiguration | None = (
-        None
-    )
-    Name: str
-    Tags: list[Tag] | None = None
-    TargetDpus: int
+    """
+    The properties a program declares for a AWS::Athena::CapacityReservation.
+    """
+
+    CapacityAssignmentConfiguration: Annotated[
+        CapacityReservationCapacityAssignmentConfiguration | None,
+        Field(description="Assignment configuration to assign workgroups to a reservation"),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(description="The reservation name. Create-only: changing it replaces the resource."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TargetDpus: Annotated[
+        int, Field(description="The number of DPUs to request to be allocated to the reservation.")
+    ]

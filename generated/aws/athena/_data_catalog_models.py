@@ -7,7 +7,7 @@ Imported on first use by data_catalog.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,21 +23,46 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class DataCatalogAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Athena::DataCatalog, set by AWS.
+    """
 
 
 class DataCatalogProps(DeferredModel):
-    ConnectionType: str | None = None
-    Description: str | None = None
-    Error: str | None = None
-    Name: str
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Status: (
+    """
+    The properties a program declares for a AWS::Athena::DataCatalog.
+    """
+
+    ConnectionType: Annotated[
+        str | None, Field(description="The type of connection for a FEDERATED data catalog")
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A description of the data catalog to be created.")
+    ] = None
+    Error: Annotated[
+        str | None,
+        Field(
+            description="Text of the error that occurred during data catalog creation or deletion."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the data catalog to create. The catalog name must be unique for the AWS account and can use a maximum of 128 alphanumeric, underscore, at sign, or hyphen characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Parameters: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Specifies the Lambda function or functions to use for creating the data catalog. This is a mapping whose values depend on the catalog type."
+        ),
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATE_IN_PROGRESS",
             "CREATE_COMPLETE",
@@ -49,7 +74,20 @@ class DataCatalogProps(DeferredModel):
             "DELETE_COMPLETE",
             "DELETE_FAILED",
         ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
-    Type: Literal["LAMBDA", "GLUE", "HIVE", "FEDERATED"]
+        | None,
+        Field(
+            description="The status of the creation or deletion of the data catalog. LAMBDA, GLUE, and HIVE data catalog types are created synchronously. Their status is either CREATE_COMPLETE or CREATE_FAILED. The FEDERATED data catalog type is created asynchronously."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of comma separated tags to add to the data catalog that is created."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["LAMBDA", "GLUE", "HIVE", "FEDERATED"],
+        Field(
+            description="The type of data catalog to create: LAMBDA for a federated catalog, GLUE for AWS Glue Catalog, or HIVE for an external hive metastore. FEDERATED is a federated catalog for which Athena creates the connection and the Lambda function for you based on the parameters that you pass."
+        ),
+    ]

@@ -7,8 +7,10 @@ Imported on first use by named_query.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "NamedQueryAttributes",
@@ -17,12 +19,41 @@ __all__ = [
 
 
 class NamedQueryProps(DeferredModel):
-    Database: str
-    Description: str | None = None
-    Name: str | None = None
-    QueryString: str
-    WorkGroup: str | None = None
+    """
+    The properties a program declares for a AWS::Athena::NamedQuery.
+    """
+
+    Database: Annotated[
+        str,
+        Field(
+            description="The database to which the query belongs. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(description="The query description. Create-only: changing it replaces the resource."),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(description="The query name. Create-only: changing it replaces the resource."),
+    ] = None
+    QueryString: Annotated[
+        str,
+        Field(
+            description="The contents of the query with all query statements. Create-only: changing it replaces the resource."
+        ),
+    ]
+    WorkGroup: Annotated[
+        str | None,
+        Field(
+            description="The name of the workgroup that contains the named query. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class NamedQueryAttributes(DeferredModel):
-    NamedQueryId: str | None = None
+    """
+    The read-only attributes of a AWS::Athena::NamedQuery, set by AWS.
+    """
+
+    NamedQueryId: Annotated[str | None, Field(description="The unique ID of the query.")] = None

@@ -7,8 +7,10 @@ Imported on first use by prepared_statement.py, which re-exports every name here
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PreparedStatementAttributes",
@@ -17,11 +19,31 @@ __all__ = [
 
 
 class PreparedStatementProps(DeferredModel):
-    Description: str | None = None
-    QueryStatement: str
-    StatementName: str
-    WorkGroup: str
+    """
+    The properties a program declares for a AWS::Athena::PreparedStatement.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the prepared statement.")
+    ] = None
+    QueryStatement: Annotated[
+        str, Field(description="The query string for the prepared statement.")
+    ]
+    StatementName: Annotated[
+        str,
+        Field(
+            description="The name of the prepared statement. Create-only: changing it replaces the resource."
+        ),
+    ]
+    WorkGroup: Annotated[
+        str,
+        Field(
+            description="The name of the workgroup to which the prepared statement belongs. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class PreparedStatementAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Athena::PreparedStatement, set by AWS.
+    """

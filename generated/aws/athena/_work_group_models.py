@@ -7,7 +7,7 @@ Imported on first use by work_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -36,189 +36,525 @@ __all__ = [
 
 
 class Classification(DeferredModel):
+    """
+    A classification refers to a set of specific configurations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Name: Annotated[
+        str | None, Field(description="The name of the configuration classification.")
+    ] = None
+    Properties: Annotated[
+        dict[str, str] | None,
+        Field(description="A set of properties specified within a configuration classification."),
+    ] = None
 
 
 class ManagedStorageEncryptionConfiguration(DeferredModel):
+    """
+    Indicates the encryption configuration for Athena Managed Storage. If not setting this field, Managed Storage will encrypt the query results with Athena's encryption key
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKey: str | None = None
+    KmsKey: Annotated[
+        str | None, Field(description="For SSE-KMS and CSE-KMS, this is the KMS key ARN or ID.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class WorkGroupAclConfiguration(DeferredModel):
+    """
+    Indicates that an Amazon S3 canned ACL should be set to control ownership of stored query results
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3AclOption: Literal["BUCKET_OWNER_FULL_CONTROL"]
+    S3AclOption: Annotated[
+        Literal["BUCKET_OWNER_FULL_CONTROL"],
+        Field(
+            description="The Amazon S3 canned ACL that Athena should specify when storing query results. Currently the only supported canned ACL is BUCKET_OWNER_FULL_CONTROL"
+        ),
+    ]
 
 
 class WorkGroupCloudWatchLoggingConfiguration(DeferredModel):
+    """
+    Configuration settings for delivering logs to Amazon CloudWatch log groups.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    LogGroup: str | None = None
-    LogStreamNamePrefix: str | None = None
-    LogTypes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Enabled: Annotated[bool | None, Field(description="Enables CloudWatch logging.")] = None
+    LogGroup: Annotated[
+        str | None,
+        Field(
+            description="The name of the log group in Amazon CloudWatch Logs where you want to publish your logs."
+        ),
+    ] = None
+    LogStreamNamePrefix: Annotated[
+        str | None, Field(description="Prefix for the CloudWatch log stream name.")
+    ] = None
+    LogTypes: Annotated[
+        dict[str, list[str]] | None,
+        Field(description="The types of logs that you want to publish to CloudWatch."),
+    ] = None
 
 
 class WorkGroupCustomerContentEncryptionConfiguration(DeferredModel):
+    """
+    Indicates the KMS key for encrypting notebook content.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKey: str
+    KmsKey: Annotated[
+        str, Field(description="For SSE-KMS and CSE-KMS, this is the KMS key ARN or ID.")
+    ]
 
 
 class WorkGroupEncryptionConfiguration(DeferredModel):
+    """
+    If query results are encrypted in Amazon S3, indicates the encryption option used (for example, SSE-KMS or CSE-KMS) and key information.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionOption: Literal["SSE_S3", "SSE_KMS", "CSE_KMS"]
-    KmsKey: str | None = None
+    EncryptionOption: Annotated[
+        Literal["SSE_S3", "SSE_KMS", "CSE_KMS"],
+        Field(
+            description="Indicates whether Amazon S3 server-side encryption with Amazon S3-managed keys (SSE-S3), server-side encryption with KMS-managed keys (SSE-KMS), or client-side encryption with KMS-managed keys (CSE-KMS) is used."
+        ),
+    ]
+    KmsKey: Annotated[
+        str | None, Field(description="For SSE-KMS and CSE-KMS, this is the KMS key ARN or ID.")
+    ] = None
 
 
 class WorkGroupEngineConfiguration(DeferredModel):
+    """
+    The engine configuration for running queries.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalConfigs: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Classifications: list[Classification] | None = None
-    CoordinatorDpuSize: int | None = None
-    DefaultExecutorDpuSize: int | None = None
-    MaxConcurrentDpus: int | None = None
-    SparkProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    AdditionalConfigs: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Contains additional notebook engine MAP<string, string> parameter mappings in the form of key-value pairs. To specify an Athena notebook that the Jupyter server will download and serve, specify a value for the StartSessionRequest$NotebookVersion field, and then add a key named NotebookId to AdditionalConfigs that has the value of the Athena notebook ID."
+        ),
+    ] = None
+    Classifications: Annotated[
+        list[Classification] | None,
+        Field(
+            description="The configuration classifications that can be specified for the engine."
+        ),
+    ] = None
+    CoordinatorDpuSize: Annotated[
+        int | None,
+        Field(
+            description="The number of DPUs to use for the coordinator. A coordinator is a special executor that orchestrates processing work and manages other executors in a notebook session. The default is 1."
+        ),
+    ] = None
+    DefaultExecutorDpuSize: Annotated[
+        int | None,
+        Field(
+            description="The default number of DPUs to use for executors. An executor is the smallest unit of compute that a notebook session can request from Athena. The default is 1."
+        ),
+    ] = None
+    MaxConcurrentDpus: Annotated[
+        int | None, Field(description="The maximum number of DPUs that can run concurrently.")
+    ] = None
+    SparkProperties: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Specifies custom jar files and Spark properties for use cases like cluster encryption, table formats, and general Spark tuning."
+        ),
+    ] = None
 
 
 class WorkGroupEngineVersion(DeferredModel):
+    """
+    The Athena engine version for running queries.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EffectiveEngineVersion: str | None = None
-    SelectedEngineVersion: str | None = None
+    EffectiveEngineVersion: Annotated[
+        str | None,
+        Field(
+            description="Read only. The engine version on which the query runs. If the user requests a valid engine version other than Auto, the effective engine version is the same as the engine version that the user requested. If the user requests Auto, the effective engine version is chosen by Athena. When a request to update the engine version is made by a CreateWorkGroup or UpdateWorkGroup operation, the EffectiveEngineVersion field is ignored."
+        ),
+    ] = None
+    SelectedEngineVersion: Annotated[
+        str | None,
+        Field(
+            description="The engine version requested by the user. Possible values are determined by the output of ListEngineVersions, including Auto. The default is Auto."
+        ),
+    ] = None
 
 
 class WorkGroupManagedLoggingConfiguration(DeferredModel):
+    """
+    Configuration settings for managed log persistence.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    KmsKey: str | None = None
+    Enabled: Annotated[bool | None, Field(description="Enables managed log persistence.")] = None
+    KmsKey: Annotated[
+        str | None,
+        Field(description="The KMS key ARN to encrypt the logs stored in managed log persistence."),
+    ] = None
 
 
 class WorkGroupManagedQueryResultsConfiguration(DeferredModel):
+    """
+    The configuration for the managed query results and encryption option. ResultConfiguration and ManagedQueryResultsConfiguration cannot be set at the same time
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    EncryptionConfiguration: ManagedStorageEncryptionConfiguration | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EncryptionConfiguration: Annotated[
+        ManagedStorageEncryptionConfiguration | None,
+        Field(
+            description="Indicates the encryption configuration for Athena Managed Storage. If not setting this field, Managed Storage will encrypt the query results with Athena's encryption key"
+        ),
+    ] = None
 
 
 class WorkGroupResultConfiguration(DeferredModel):
+    """
+    The location in Amazon S3 where query results are stored and the encryption option, if any, used for query results. These are known as "client-side settings". If workgroup settings override client-side settings, then the query uses the workgroup settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AclConfiguration: WorkGroupAclConfiguration | None = None
-    EncryptionConfiguration: WorkGroupEncryptionConfiguration | None = None
-    ExpectedBucketOwner: str | None = None
-    OutputLocation: str | None = None
+    AclConfiguration: Annotated[
+        WorkGroupAclConfiguration | None,
+        Field(
+            description="Indicates that an Amazon S3 canned ACL should be set to control ownership of stored query results"
+        ),
+    ] = None
+    EncryptionConfiguration: Annotated[
+        WorkGroupEncryptionConfiguration | None,
+        Field(
+            description="If query results are encrypted in Amazon S3, indicates the encryption option used (for example, SSE-KMS or CSE-KMS) and key information."
+        ),
+    ] = None
+    ExpectedBucketOwner: Annotated[
+        str | None,
+        Field(
+            description="The AWS account ID of the owner of S3 bucket where query results are stored"
+        ),
+    ] = None
+    OutputLocation: Annotated[
+        str | None,
+        Field(
+            description="The location in Amazon S3 where your query results are stored, such as s3://path/to/query/bucket/. To run the query, you must specify the query results location using one of the ways: either for individual queries using either this setting (client-side), or in the workgroup, using WorkGroupConfiguration"
+        ),
+    ] = None
 
 
 class WorkGroupResultConfigurationUpdates(DeferredModel):
+    """
+    The result configuration information about the queries in this workgroup that will be updated. Includes the updated results location and an updated option for encrypting query results.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AclConfiguration: WorkGroupAclConfiguration | None = None
-    EncryptionConfiguration: WorkGroupEncryptionConfiguration | None = None
-    ExpectedBucketOwner: str | None = None
-    OutputLocation: str | None = None
-    RemoveAclConfiguration: bool | None = None
-    RemoveEncryptionConfiguration: bool | None = None
-    RemoveExpectedBucketOwner: bool | None = None
-    RemoveOutputLocation: bool | None = None
+    AclConfiguration: Annotated[
+        WorkGroupAclConfiguration | None,
+        Field(
+            description="Indicates that an Amazon S3 canned ACL should be set to control ownership of stored query results"
+        ),
+    ] = None
+    EncryptionConfiguration: Annotated[
+        WorkGroupEncryptionConfiguration | None,
+        Field(
+            description="If query results are encrypted in Amazon S3, indicates the encryption option used (for example, SSE-KMS or CSE-KMS) and key information."
+        ),
+    ] = None
+    ExpectedBucketOwner: Annotated[
+        str | None,
+        Field(
+            description="The AWS account ID of the owner of S3 bucket where query results are stored"
+        ),
+    ] = None
+    OutputLocation: Annotated[
+        str | None,
+        Field(
+            description="The location in Amazon S3 where your query results are stored, such as s3://path/to/query/bucket/. To run the query, you must specify the query results location using one of the ways: either for individual queries using either this setting (client-side), or in the workgroup, using WorkGroupConfiguration"
+        ),
+    ] = None
+    RemoveAclConfiguration: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RemoveEncryptionConfiguration: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RemoveExpectedBucketOwner: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RemoveOutputLocation: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class WorkGroupS3LoggingConfiguration(DeferredModel):
+    """
+    Configuration settings for delivering logs to Amazon S3 buckets.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    KmsKey: str | None = None
-    LogLocation: str | None = None
+    Enabled: Annotated[bool | None, Field(description="Enables S3 log delivery.")] = None
+    KmsKey: Annotated[
+        str | None,
+        Field(
+            description="The KMS key ARN to encrypt the logs published to the given Amazon S3 destination."
+        ),
+    ] = None
+    LogLocation: Annotated[
+        str | None, Field(description="The Amazon S3 destination URI for log publishing.")
+    ] = None
 
 
 class WorkGroupAttributes(DeferredModel):
-    CreationTime: str | None = None
+    """
+    The read-only attributes of a AWS::Athena::WorkGroup, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None, Field(description="The date and time the workgroup was created.")
+    ] = None
 
 
 class WorkGroupMonitoringConfiguration(DeferredModel):
+    """
+    Contains the configuration settings for managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLoggingConfiguration: WorkGroupCloudWatchLoggingConfiguration | None = None
-    ManagedLoggingConfiguration: WorkGroupManagedLoggingConfiguration | None = None
-    S3LoggingConfiguration: WorkGroupS3LoggingConfiguration | None = None
+    CloudWatchLoggingConfiguration: Annotated[
+        WorkGroupCloudWatchLoggingConfiguration | None,
+        Field(
+            description="Configuration settings for delivering logs to Amazon CloudWatch log groups."
+        ),
+    ] = None
+    ManagedLoggingConfiguration: Annotated[
+        WorkGroupManagedLoggingConfiguration | None,
+        Field(description="Configuration settings for managed log persistence."),
+    ] = None
+    S3LoggingConfiguration: Annotated[
+        WorkGroupS3LoggingConfiguration | None,
+        Field(description="Configuration settings for delivering logs to Amazon S3 buckets."),
+    ] = None
 
 
 class WorkGroupWorkGroupConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalConfiguration: str | None = None
-    BytesScannedCutoffPerQuery: int | None = None
-    CustomerContentEncryptionConfiguration: (
-        WorkGroupCustomerContentEncryptionConfiguration | None
-    ) = None
-    EnforceWorkGroupConfiguration: bool | None = None
-    EngineConfiguration: WorkGroupEngineConfiguration | None = None
-    EngineVersion: WorkGroupEngineVersion | None = None
-    ExecutionRole: str | None = None
-    ManagedQueryResultsConfiguration: WorkGroupManagedQueryResultsConfiguration | None = None
-    MonitoringConfiguration: WorkGroupMonitoringConfiguration | None = None
-    PublishCloudWatchMetricsEnabled: bool | None = None
-    RequesterPaysEnabled: bool | None = None
-    ResultConfiguration: WorkGroupResultConfiguration | None = None
+    AdditionalConfiguration: Annotated[
+        str | None,
+        Field(
+            description="Additional Configuration that are passed to Athena Spark Calculations running in this workgroup"
+        ),
+    ] = None
+    BytesScannedCutoffPerQuery: Annotated[
+        int | None,
+        Field(
+            description="The upper data usage limit (cutoff) for the amount of bytes a single query in a workgroup is allowed to scan."
+        ),
+    ] = None
+    CustomerContentEncryptionConfiguration: Annotated[
+        WorkGroupCustomerContentEncryptionConfiguration | None,
+        Field(description="Indicates the KMS key for encrypting notebook content."),
+    ] = None
+    EnforceWorkGroupConfiguration: Annotated[
+        bool | None,
+        Field(
+            description='If set to "true", the settings for the workgroup override client-side settings. If set to "false", client-side settings are used'
+        ),
+    ] = None
+    EngineConfiguration: Annotated[
+        WorkGroupEngineConfiguration | None,
+        Field(description="The engine configuration for running queries."),
+    ] = None
+    EngineVersion: Annotated[
+        WorkGroupEngineVersion | None,
+        Field(description="The Athena engine version for running queries."),
+    ] = None
+    ExecutionRole: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the execution role used to access user resources for Spark sessions and Identity Center enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center enabled workgroups."
+        ),
+    ] = None
+    ManagedQueryResultsConfiguration: Annotated[
+        WorkGroupManagedQueryResultsConfiguration | None,
+        Field(
+            description="The configuration for the managed query results and encryption option. ResultConfiguration and ManagedQueryResultsConfiguration cannot be set at the same time"
+        ),
+    ] = None
+    MonitoringConfiguration: Annotated[
+        WorkGroupMonitoringConfiguration | None,
+        Field(
+            description="Contains the configuration settings for managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc."
+        ),
+    ] = None
+    PublishCloudWatchMetricsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates that the Amazon CloudWatch metrics are enabled for the workgroup."
+        ),
+    ] = None
+    RequesterPaysEnabled: Annotated[
+        bool | None,
+        Field(
+            description="If set to true, allows members assigned to a workgroup to reference Amazon S3 Requester Pays buckets in queries. If set to false, workgroup members cannot query data from Requester Pays buckets, and queries that retrieve data from Requester Pays buckets cause an error."
+        ),
+    ] = None
+    ResultConfiguration: Annotated[
+        WorkGroupResultConfiguration | None,
+        Field(
+            description='The location in Amazon S3 where query results are stored and the encryption option, if any, used for query results. These are known as "client-side settings". If workgroup settings override client-side settings, then the query uses the workgroup settings.'
+        ),
+    ] = None
 
 
 class WorkGroupWorkGroupConfigurationUpdates(DeferredModel):
+    """
+    The configuration information that will be updated for this workgroup, which includes the location in Amazon S3 where query results are stored, the encryption option, if any, used for query results, whether the Amazon CloudWatch Metrics are enabled for the workgroup, whether the workgroup settings override the client-side settings, and the data usage limit for the amount of bytes scanned per query, if it is specified.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalConfiguration: str | None = None
-    BytesScannedCutoffPerQuery: int | None = None
-    CustomerContentEncryptionConfiguration: (
-        WorkGroupCustomerContentEncryptionConfiguration | None
-    ) = None
-    EnforceWorkGroupConfiguration: bool | None = None
-    EngineConfiguration: WorkGroupEngineConfiguration | None = None
-    EngineVersion: WorkGroupEngineVersion | None = None
-    ExecutionRole: str | None = None
-    ManagedQueryResultsConfiguration: WorkGroupManagedQueryResultsConfiguration | None = None
-    MonitoringConfiguration: WorkGroupMonitoringConfiguration | None = None
-    PublishCloudWatchMetricsEnabled: bool | None = None
-    RemoveBytesScannedCutoffPerQuery: bool | None = None
-    RemoveCustomerContentEncryptionConfiguration: bool | None = None
-    RequesterPaysEnabled: bool | None = None
-    ResultConfigurationUpdates: WorkGroupResultConfigurationUpdates | None = None
+    AdditionalConfiguration: Annotated[
+        str | None,
+        Field(
+            description="Additional Configuration that are passed to Athena Spark Calculations running in this workgroup"
+        ),
+    ] = None
+    BytesScannedCutoffPerQuery: Annotated[
+        int | None,
+        Field(
+            description="The upper data usage limit (cutoff) for the amount of bytes a single query in a workgroup is allowed to scan."
+        ),
+    ] = None
+    CustomerContentEncryptionConfiguration: Annotated[
+        WorkGroupCustomerContentEncryptionConfiguration | None,
+        Field(description="Indicates the KMS key for encrypting notebook content."),
+    ] = None
+    EnforceWorkGroupConfiguration: Annotated[
+        bool | None,
+        Field(
+            description='If set to "true", the settings for the workgroup override client-side settings. If set to "false", client-side settings are used'
+        ),
+    ] = None
+    EngineConfiguration: Annotated[
+        WorkGroupEngineConfiguration | None,
+        Field(description="The engine configuration for running queries."),
+    ] = None
+    EngineVersion: Annotated[
+        WorkGroupEngineVersion | None,
+        Field(description="The Athena engine version for running queries."),
+    ] = None
+    ExecutionRole: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the execution role used to access user resources for Spark sessions and Identity Center enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center enabled workgroups."
+        ),
+    ] = None
+    ManagedQueryResultsConfiguration: Annotated[
+        WorkGroupManagedQueryResultsConfiguration | None,
+        Field(
+            description="The configuration for the managed query results and encryption option. ResultConfiguration and ManagedQueryResultsConfiguration cannot be set at the same time"
+        ),
+    ] = None
+    MonitoringConfiguration: Annotated[
+        WorkGroupMonitoringConfiguration | None,
+        Field(
+            description="Contains the configuration settings for managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc."
+        ),
+    ] = None
+    PublishCloudWatchMetricsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates that the Amazon CloudWatch metrics are enabled for the workgroup."
+        ),
+    ] = None
+    RemoveBytesScannedCutoffPerQuery: Annotated[
+        bool | None,
+        Field(description="Indicates that the data usage control limit per query is removed."),
+    ] = None
+    RemoveCustomerContentEncryptionConfiguration: Annotated[
+        bool | None, Field(description="Type: bool.")
+    ] = None
+    RequesterPaysEnabled: Annotated[
+        bool | None,
+        Field(
+            description="If set to true, allows members assigned to a workgroup to reference Amazon S3 Requester Pays buckets in queries. If set to false, workgroup members cannot query data from Requester Pays buckets, and queries that retrieve data from Requester Pays buckets cause an error."
+        ),
+    ] = None
+    ResultConfigurationUpdates: Annotated[
+        WorkGroupResultConfigurationUpdates | None,
+        Field(
+            description="The result configuration information about the queries in this workgroup that will be updated. Includes the updated results location and an updated option for encrypting query results."
+        ),
+    ] = None
 
 
 class WorkGroupProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    RecursiveDeleteOption: bool | None = None
-    State: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: list[Tag] | None = None
-    WorkGroupConfiguration: WorkGroupWorkGroupConfiguration | None = None
-    WorkGroupConfigurationUpdates: WorkGroupWorkGroupConfigurationUpdates | None = None
+    """
+    The properties a program declares for a AWS::Athena::WorkGroup.
+    """
+
+    Description: Annotated[str | None, Field(description="The workgroup description.")] = None
+    Name: Annotated[
+        str,
+        Field(description="The workGroup name. Create-only: changing it replaces the resource."),
+    ]
+    RecursiveDeleteOption: Annotated[
+        bool | None,
+        Field(
+            description="The option to delete the workgroup and its contents even if the workgroup contains any named queries. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="The state of the workgroup: ENABLED or DISABLED."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="One or more tags, separated by commas, that you want to attach to the workgroup as you create it"
+        ),
+    ] = None
+    WorkGroupConfiguration: Annotated[
+        WorkGroupWorkGroupConfiguration | None, Field(description="The workgroup configuration")
+    ] = None
+    WorkGroupConfigurationUpdates: Annotated[
+        WorkGroupWorkGroupConfigurationUpdates | None,
+        Field(
+            description="The workgroup configuration update object Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,31 +63,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CapacityAssignmentDict = TypedDict(
-    "CapacityAssignmentDict",
-    {
-        "WorkgroupNames": "Required[list[str]]",
-    },
-    total=False,
-)
 
-CapacityReservationCapacityAssignmentConfigurationDict = TypedDict(
-    "CapacityReservationCapacityAssignmentConfigurationDict",
-    {
-        "CapacityAssignments": "Required[list[CapacityAssignmentDict]]",
-    },
-    total=False,
-)
+class CapacityAssignmentDict(TypedDict, total=False):
+    """CapacityAssignment as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    WorkgroupNames: Required[list[str]]
+    """Each item: Pattern: [a-zA-Z0-9._-]{1,128}"""
 
+
+class CapacityReservationCapacityAssignmentConfigurationDict(TypedDict, total=False):
+    """CapacityReservationCapacityAssignmentConfiguration as a plain dict: Assignment configuration
+    to assign workgroups to a reservation"""
+
+    CapacityAssignments: Required[list[CapacityAssignmentDict]]
+    """List of capacity assignments"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Athena::CapacityReservation",
     schema_file="aws-athena-capacityreservation.json",
@@ -97,22 +102,13 @@ METADATA = _TypeMetadata(
         "/LastSuccessfulAllocationTime",
     ),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/CapacityAssignmentConfiguration/CapacityAssignments",
         "/CapacityAssignmentConfiguration/CapacityAssignments/*/WorkgroupNames",
         "/Tags",
     ),
     required=("Name", "TargetDpus"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 60,
         "read": 60,
@@ -122,64 +118,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {"type": "string"},
-        "CapacityAssignment": {
-            "additionalProperties": False,
-            "properties": {"WorkgroupNames": {"$ref": "#/definitions/WorkgroupNames"}},
-            "required": ["WorkgroupNames"],
-            "type": "object",
-        },
-        "CapacityAssignmentConfiguration": {
-            "additionalProperties": False,
-            "properties": {"CapacityAssignments": {"$ref": "#/definitions/CapacityAssignments"}},
-            "required": ["CapacityAssignments"],
-            "type": "object",
-        },
-        "CapacityAssignments": {
-            "items": {"$ref": "#/definitions/CapacityAssignment"},
-            "type": "array",
-        },
-        "CapacityReservationStatus": {
-            "enum": ["PENDING", "ACTIVE", "CANCELLING", "CANCELLED", "FAILED", "UPDATE_PENDING"],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WorkgroupName": {"pattern": "[a-zA-Z0-9._-]{1,128}", "type": "string"},
-        "WorkgroupNames": {"items": {"$ref": "#/definitions/WorkgroupName"}, "type": "array"},
-    },
-    "properties": {
-        "AllocatedDpus": {"minimum": 0, "type": "integer"},
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "CapacityAssignmentConfiguration": {
-            "$ref": "#/definitions/CapacityAssignmentConfiguration"
-        },
-        "CreationTime": {"type": "string"},
-        "LastSuccessfulAllocationTime": {"type": "string"},
-        "Name": {"pattern": "[a-zA-Z0-9._-]{1,128}", "type": "string"},
-        "Status": {"$ref": "#/definitions/CapacityReservationStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TargetDpus": {"minimum": 1, "type": "integer"},
-    },
-    "required": ["Name", "TargetDpus"],
-}
-
 
 class CapacityReservation(_Resource):
     """AWS::Athena::CapacityReservation: Resource schema for AWS::Athena::CapacityReservation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): AllocatedDpus, Arn, CreationTime,
+    LastSuccessfulAllocationTime, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-athena-capacityreservation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -189,42 +139,55 @@ class CapacityReservation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CapacityReservationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "capacity_reservation.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AllocatedDpus: int
+    """The number of DPUs Athena has provisioned and allocated for the reservation"""
     Arn: str
+    """The Amazon Resource Name (ARN) of the specified capacity reservation"""
     CreationTime: str
+    """The date and time the reservation was created."""
     LastSuccessfulAllocationTime: str
+    """The timestamp when the last successful allocated was made"""
     Status: Literal["PENDING", "ACTIVE", "CANCELLING", "CANCELLED", "FAILED", "UPDATE_PENDING"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the reservation."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CapacityAssignmentConfiguration: CapacityReservationCapacityAssignmentConfigurationDict
     Name: str
     Tags: list[TagDict]
     TargetDpus: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        TargetDpus: int,
+        CapacityAssignmentConfiguration: CapacityReservationCapacityAssignmentConfiguration
+        | CapacityReservationCapacityAssignmentConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Athena::CapacityReservation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            TargetDpus: int,
-            CapacityAssignmentConfiguration: CapacityReservationCapacityAssignmentConfiguration
-            | CapacityReservationCapacityAssignmentConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Athena::CapacityReservation; `await` it inside an App to deploy it.
-
-            Name: The reservation name.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The reservation name. Create-only: changing it replaces the resource. Required.
+            TargetDpus: The number of DPUs to request to be allocated to the reservation. Required.
+            CapacityAssignmentConfiguration: Assignment configuration to assign workgroups to a
+                reservation
             Tags: An array of key-value pairs to apply to this resource.
-            TargetDpus: The number of DPUs to request to be allocated to the reservation.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

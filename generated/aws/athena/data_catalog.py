@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Athena::DataCatalog",
     schema_file="aws-athena-datacatalog.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "Type"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,56 +83,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "properties": {
-        "ConnectionType": {"type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Error": {"type": "string"},
-        "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "Parameters": {
-            "additionalProperties": False,
-            "patternProperties": {".*": {"maxLength": 51200, "type": "string"}},
-            "type": "object",
-        },
-        "Status": {
-            "enum": [
-                "CREATE_IN_PROGRESS",
-                "CREATE_COMPLETE",
-                "CREATE_FAILED",
-                "CREATE_FAILED_CLEANUP_IN_PROGRESS",
-                "CREATE_FAILED_CLEANUP_COMPLETE",
-                "CREATE_FAILED_CLEANUP_FAILED",
-                "DELETE_IN_PROGRESS",
-                "DELETE_COMPLETE",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "Type": {"enum": ["LAMBDA", "GLUE", "HIVE", "FEDERATED"], "type": "string"},
-    },
-    "required": ["Name", "Type"],
-}
-
 
 class DataCatalog(_Resource):
     """AWS::Athena::DataCatalog: Resource schema for AWS::Athena::DataCatalog
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-athena-datacatalog.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -145,15 +99,16 @@ class DataCatalog(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataCatalogAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "data_catalog.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectionType: str
     Description: str
     Error: str
     Name: str
-    Parameters: dict[str, Any]
+    Parameters: dict[str, str]
     Status: Literal[
         "CREATE_IN_PROGRESS",
         "CREATE_COMPLETE",
@@ -168,46 +123,58 @@ class DataCatalog(_Resource):
     Tags: list[TagDict]
     Type: Literal["LAMBDA", "GLUE", "HIVE", "FEDERATED"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Type: Literal["LAMBDA", "GLUE", "HIVE", "FEDERATED"],
+        ConnectionType: str | None = None,
+        Description: str | None = None,
+        Error: str | None = None,
+        Parameters: dict[str, str] | None = None,
+        Status: Literal[
+            "CREATE_IN_PROGRESS",
+            "CREATE_COMPLETE",
+            "CREATE_FAILED",
+            "CREATE_FAILED_CLEANUP_IN_PROGRESS",
+            "CREATE_FAILED_CLEANUP_COMPLETE",
+            "CREATE_FAILED_CLEANUP_FAILED",
+            "DELETE_IN_PROGRESS",
+            "DELETE_COMPLETE",
+            "DELETE_FAILED",
+        ]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Athena::DataCatalog; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Type: Literal["LAMBDA", "GLUE", "HIVE", "FEDERATED"],
-            ConnectionType: str | None = None,
-            Description: str | None = None,
-            Error: str | None = None,
-            Parameters: dict[str, Any] | None = None,
-            Status: Literal[
-                "CREATE_IN_PROGRESS",
-                "CREATE_COMPLETE",
-                "CREATE_FAILED",
-                "CREATE_FAILED_CLEANUP_IN_PROGRESS",
-                "CREATE_FAILED_CLEANUP_COMPLETE",
-                "CREATE_FAILED_CLEANUP_FAILED",
-                "DELETE_IN_PROGRESS",
-                "DELETE_COMPLETE",
-                "DELETE_FAILED",
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Athena::DataCatalog; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the data catalog to create. The catalog name must be unique for the
+                AWS account and can use a maximum of 128 alphanumeric, underscore, at sign, or
+                hyphen characters. Create-only: changing it replaces the resource. Required.
+            Type: The type of data catalog to create: LAMBDA for a federated catalog, GLUE for AWS
+                Glue Catalog, or HIVE for an external hive metastore. FEDERATED is a federated
+                catalog for which Athena creates the connection and the Lambda function for you
+                based on the parameters that you pass. Required.
             ConnectionType: The type of connection for a FEDERATED data catalog
             Description: A description of the data catalog to be created.
             Error: Text of the error that occurred during data catalog creation or deletion.
-            Name: The name of the data catalog to create.
-            Parameters: Specifies the Lambda function or functions to use for creating the data catalog.
-            Status: The status of the creation or deletion of the data catalog.
+            Parameters: Specifies the Lambda function or functions to use for creating the data
+                catalog. This is a mapping whose values depend on the catalog type.
+            Status: The status of the creation or deletion of the data catalog. LAMBDA, GLUE, and
+                HIVE data catalog types are created synchronously. Their status is either
+                CREATE_COMPLETE or CREATE_FAILED. The FEDERATED data catalog type is created
+                asynchronously.
             Tags: A list of comma separated tags to add to the data catalog that is created.
-            Type: The type of data catalog to create: LAMBDA for a federated catalog, GLUE for AWS Glue Catalog, or HIVE for an external hive metastore.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Athena::NamedQuery",
     schema_file="aws-athena-namedquery.json",
     primary_identifier=("/NamedQueryId",),
-    additional_identifiers=(),
     read_only=("/NamedQueryId",),
     create_only=("/Name", "/Database", "/Description", "/QueryString", "/WorkGroup"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Database", "QueryString"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,31 +71,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Database": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "NamedQueryId": {"type": "string"},
-        "QueryString": {"maxLength": 262144, "minLength": 1, "type": "string"},
-        "WorkGroup": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9._-]{1,128}$",
-            "type": "string",
-        },
-    },
-    "required": ["Database", "QueryString"],
-}
-
 
 class NamedQuery(_Resource):
     """AWS::Athena::NamedQuery: Resource schema for AWS::Athena::NamedQuery
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: NamedQueryId.
+    Replaced when any of these change (create-only): Name, Database, Description, QueryString,
+    WorkGroup.
+    Read-only attributes (known once deployed): NamedQueryId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-athena-namedquery.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -106,40 +89,48 @@ class NamedQuery(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NamedQueryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "named_query.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     NamedQueryId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique ID of the query."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Database: str
     Description: str
     Name: str
     QueryString: str
     WorkGroup: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Database: str,
+        QueryString: str,
+        Description: str | None = None,
+        Name: str | None = None,
+        WorkGroup: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Athena::NamedQuery; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Database: str,
-            QueryString: str,
-            Description: str | None = None,
-            Name: str | None = None,
-            WorkGroup: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Athena::NamedQuery; `await` it inside an App to deploy it.
-
-            Database: The database to which the query belongs.
-            Description: The query description.
-            Name: The query name.
-            QueryString: The contents of the query with all query statements.
-            WorkGroup: The name of the workgroup that contains the named query.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Database: The database to which the query belongs. Create-only: changing it replaces the
+                resource. Required.
+            QueryString: The contents of the query with all query statements. Create-only: changing
+                it replaces the resource. Required.
+            Description: The query description. Create-only: changing it replaces the resource.
+            Name: The query name. Create-only: changing it replaces the resource.
+            WorkGroup: The name of the workgroup that contains the named query. Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Athena::PreparedStatement",
     schema_file="aws-athena-preparedstatement.json",
     primary_identifier=("/StatementName", "/WorkGroup"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/StatementName", "/WorkGroup"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("StatementName", "WorkGroup", "QueryStatement"),
     list_required=("WorkGroup",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,34 +72,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "QueryStatement": {"maxLength": 262144, "minLength": 1, "type": "string"},
-        "StatementName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z_][a-zA-Z0-9_@:]{1,256}$",
-            "type": "string",
-        },
-        "WorkGroup": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9._-]{1,128}$",
-            "type": "string",
-        },
-    },
-    "required": ["StatementName", "WorkGroup", "QueryStatement"],
-}
-
 
 class PreparedStatement(_Resource):
     """AWS::Athena::PreparedStatement: Resource schema for AWS::Athena::PreparedStatement
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: StatementName, WorkGroup (composite: the values joined by '|').
+    Replaced when any of these change (create-only): StatementName, WorkGroup.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-athena-preparedstatement.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -112,36 +90,44 @@ class PreparedStatement(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PreparedStatementAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "prepared_statement.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     QueryStatement: str
     StatementName: str
     WorkGroup: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        QueryStatement: str,
+        StatementName: str,
+        WorkGroup: str,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Athena::PreparedStatement; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            QueryStatement: str,
-            StatementName: str,
-            WorkGroup: str,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Athena::PreparedStatement; `await` it inside an App to deploy it.
-
-            Description: The description of the prepared statement.
-            QueryStatement: The query string for the prepared statement.
-            StatementName: The name of the prepared statement.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            QueryStatement: The query string for the prepared statement. Required.
+            StatementName: The name of the prepared statement. Create-only: changing it replaces the
+                resource. Required.
             WorkGroup: The name of the workgroup to which the prepared statement belongs.
+                Create-only: changing it replaces the resource. Required.
+            Description: The description of the prepared statement.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -115,199 +119,304 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ClassificationDict = TypedDict(
-    "ClassificationDict",
-    {
-        "Name": "str",
-        "Properties": "dict[str, Any]",
-    },
-    total=False,
-)
 
-ManagedStorageEncryptionConfigurationDict = TypedDict(
-    "ManagedStorageEncryptionConfigurationDict",
-    {
-        "KmsKey": "str",
-    },
-    total=False,
-)
+class ClassificationDict(TypedDict, total=False):
+    """Classification as a plain dict: A classification refers to a set of specific configurations."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Name: str
+    """The name of the configuration classification."""
+    Properties: dict[str, str]
+    """A set of properties specified within a configuration classification."""
 
-WorkGroupAclConfigurationDict = TypedDict(
-    "WorkGroupAclConfigurationDict",
-    {
-        "S3AclOption": "Required[Literal['BUCKET_OWNER_FULL_CONTROL']]",
-    },
-    total=False,
-)
 
-WorkGroupCloudWatchLoggingConfigurationDict = TypedDict(
-    "WorkGroupCloudWatchLoggingConfigurationDict",
-    {
-        "Enabled": "bool",
-        "LogGroup": "str",
-        "LogStreamNamePrefix": "str",
-        "LogTypes": "dict[str, Any]",
-    },
-    total=False,
-)
+class ManagedStorageEncryptionConfigurationDict(TypedDict, total=False):
+    """ManagedStorageEncryptionConfiguration as a plain dict: Indicates the encryption configuration
+    for Athena Managed Storage. If not setting this field, Managed Storage will encrypt the query
+    results with Athena's encryption key"""
 
-WorkGroupCustomerContentEncryptionConfigurationDict = TypedDict(
-    "WorkGroupCustomerContentEncryptionConfigurationDict",
-    {
-        "KmsKey": "Required[str]",
-    },
-    total=False,
-)
+    KmsKey: str
+    """For SSE-KMS and CSE-KMS, this is the KMS key ARN or ID."""
 
-WorkGroupEncryptionConfigurationDict = TypedDict(
-    "WorkGroupEncryptionConfigurationDict",
-    {
-        "EncryptionOption": "Required[Literal['SSE_S3', 'SSE_KMS', 'CSE_KMS']]",
-        "KmsKey": "str",
-    },
-    total=False,
-)
 
-WorkGroupEngineConfigurationDict = TypedDict(
-    "WorkGroupEngineConfigurationDict",
-    {
-        "AdditionalConfigs": "dict[str, Any]",
-        "Classifications": "list[ClassificationDict]",
-        "CoordinatorDpuSize": "int",
-        "DefaultExecutorDpuSize": "int",
-        "MaxConcurrentDpus": "int",
-        "SparkProperties": "dict[str, Any]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
-WorkGroupEngineVersionDict = TypedDict(
-    "WorkGroupEngineVersionDict",
-    {
-        "EffectiveEngineVersion": "str",
-        "SelectedEngineVersion": "str",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
 
-WorkGroupManagedLoggingConfigurationDict = TypedDict(
-    "WorkGroupManagedLoggingConfigurationDict",
-    {
-        "Enabled": "bool",
-        "KmsKey": "str",
-    },
-    total=False,
-)
 
-WorkGroupManagedQueryResultsConfigurationDict = TypedDict(
-    "WorkGroupManagedQueryResultsConfigurationDict",
-    {
-        "Enabled": "bool",
-        "EncryptionConfiguration": "ManagedStorageEncryptionConfigurationDict",
-    },
-    total=False,
-)
+class WorkGroupAclConfigurationDict(TypedDict, total=False):
+    """WorkGroupAclConfiguration as a plain dict: Indicates that an Amazon S3 canned ACL should be
+    set to control ownership of stored query results"""
 
-WorkGroupMonitoringConfigurationDict = TypedDict(
-    "WorkGroupMonitoringConfigurationDict",
-    {
-        "CloudWatchLoggingConfiguration": "WorkGroupCloudWatchLoggingConfigurationDict",
-        "ManagedLoggingConfiguration": "WorkGroupManagedLoggingConfigurationDict",
-        "S3LoggingConfiguration": "WorkGroupS3LoggingConfigurationDict",
-    },
-    total=False,
-)
+    S3AclOption: Required[Literal["BUCKET_OWNER_FULL_CONTROL"]]
+    """The Amazon S3 canned ACL that Athena should specify when storing query results. Currently the
+    only supported canned ACL is BUCKET_OWNER_FULL_CONTROL"""
 
-WorkGroupResultConfigurationDict = TypedDict(
-    "WorkGroupResultConfigurationDict",
-    {
-        "AclConfiguration": "WorkGroupAclConfigurationDict",
-        "EncryptionConfiguration": "WorkGroupEncryptionConfigurationDict",
-        "ExpectedBucketOwner": "str",
-        "OutputLocation": "str",
-    },
-    total=False,
-)
 
-WorkGroupResultConfigurationUpdatesDict = TypedDict(
-    "WorkGroupResultConfigurationUpdatesDict",
-    {
-        "AclConfiguration": "WorkGroupAclConfigurationDict",
-        "EncryptionConfiguration": "WorkGroupEncryptionConfigurationDict",
-        "ExpectedBucketOwner": "str",
-        "OutputLocation": "str",
-        "RemoveAclConfiguration": "bool",
-        "RemoveEncryptionConfiguration": "bool",
-        "RemoveExpectedBucketOwner": "bool",
-        "RemoveOutputLocation": "bool",
-    },
-    total=False,
-)
+class WorkGroupCloudWatchLoggingConfigurationDict(TypedDict, total=False):
+    """WorkGroupCloudWatchLoggingConfiguration as a plain dict: Configuration settings for
+    delivering logs to Amazon CloudWatch log groups."""
 
-WorkGroupS3LoggingConfigurationDict = TypedDict(
-    "WorkGroupS3LoggingConfigurationDict",
-    {
-        "Enabled": "bool",
-        "KmsKey": "str",
-        "LogLocation": "str",
-    },
-    total=False,
-)
+    Enabled: bool
+    """Enables CloudWatch logging."""
+    LogGroup: str
+    """The name of the log group in Amazon CloudWatch Logs where you want to publish your logs."""
+    LogStreamNamePrefix: str
+    """Prefix for the CloudWatch log stream name."""
+    LogTypes: dict[str, list[str]]
+    """The types of logs that you want to publish to CloudWatch."""
 
-WorkGroupWorkGroupConfigurationDict = TypedDict(
-    "WorkGroupWorkGroupConfigurationDict",
-    {
-        "AdditionalConfiguration": "str",
-        "BytesScannedCutoffPerQuery": "int",
-        "CustomerContentEncryptionConfiguration": "WorkGroupCustomerContentEncryptionConfigurationDict",
-        "EnforceWorkGroupConfiguration": "bool",
-        "EngineConfiguration": "WorkGroupEngineConfigurationDict",
-        "EngineVersion": "WorkGroupEngineVersionDict",
-        "ExecutionRole": "str",
-        "ManagedQueryResultsConfiguration": "WorkGroupManagedQueryResultsConfigurationDict",
-        "MonitoringConfiguration": "WorkGroupMonitoringConfigurationDict",
-        "PublishCloudWatchMetricsEnabled": "bool",
-        "RequesterPaysEnabled": "bool",
-        "ResultConfiguration": "WorkGroupResultConfigurationDict",
-    },
-    total=False,
-)
 
-WorkGroupWorkGroupConfigurationUpdatesDict = TypedDict(
-    "WorkGroupWorkGroupConfigurationUpdatesDict",
-    {
-        "AdditionalConfiguration": "str",
-        "BytesScannedCutoffPerQuery": "int",
-        "CustomerContentEncryptionConfiguration": "WorkGroupCustomerContentEncryptionConfigurationDict",
-        "EnforceWorkGroupConfiguration": "bool",
-        "EngineConfiguration": "WorkGroupEngineConfigurationDict",
-        "EngineVersion": "WorkGroupEngineVersionDict",
-        "ExecutionRole": "str",
-        "ManagedQueryResultsConfiguration": "WorkGroupManagedQueryResultsConfigurationDict",
-        "MonitoringConfiguration": "WorkGroupMonitoringConfigurationDict",
-        "PublishCloudWatchMetricsEnabled": "bool",
-        "RemoveBytesScannedCutoffPerQuery": "bool",
-        "RemoveCustomerContentEncryptionConfiguration": "bool",
-        "RequesterPaysEnabled": "bool",
-        "ResultConfigurationUpdates": "WorkGroupResultConfigurationUpdatesDict",
-    },
-    total=False,
-)
+class WorkGroupCustomerContentEncryptionConfigurationDict(TypedDict, total=False):
+    """WorkGroupCustomerContentEncryptionConfiguration as a plain dict: Indicates the KMS key for
+    encrypting notebook content."""
 
+    KmsKey: Required[str]
+    """For SSE-KMS and CSE-KMS, this is the KMS key ARN or ID."""
+
+
+class WorkGroupEncryptionConfigurationDict(TypedDict, total=False):
+    """WorkGroupEncryptionConfiguration as a plain dict: If query results are encrypted in Amazon
+    S3, indicates the encryption option used (for example, SSE-KMS or CSE-KMS) and key information."""
+
+    EncryptionOption: Required[Literal["SSE_S3", "SSE_KMS", "CSE_KMS"]]
+    """Indicates whether Amazon S3 server-side encryption with Amazon S3-managed keys (SSE-S3),
+    server-side encryption with KMS-managed keys (SSE-KMS), or client-side encryption with
+    KMS-managed keys (CSE-KMS) is used."""
+    KmsKey: str
+    """For SSE-KMS and CSE-KMS, this is the KMS key ARN or ID."""
+
+
+class WorkGroupEngineConfigurationDict(TypedDict, total=False):
+    """WorkGroupEngineConfiguration as a plain dict: The engine configuration for running queries."""
+
+    AdditionalConfigs: dict[str, str]
+    """Contains additional notebook engine MAP<string, string> parameter mappings in the form of
+    key-value pairs. To specify an Athena notebook that the Jupyter server will download and serve,
+    specify a value for the StartSessionRequest$NotebookVersion field, and then add a key named
+    NotebookId to AdditionalConfigs that has the value of the Athena notebook ID."""
+    Classifications: list[ClassificationDict]
+    """The configuration classifications that can be specified for the engine."""
+    CoordinatorDpuSize: int
+    """The number of DPUs to use for the coordinator. A coordinator is a special executor that
+    orchestrates processing work and manages other executors in a notebook session. The default is
+    1."""
+    DefaultExecutorDpuSize: int
+    """The default number of DPUs to use for executors. An executor is the smallest unit of compute
+    that a notebook session can request from Athena. The default is 1."""
+    MaxConcurrentDpus: int
+    """The maximum number of DPUs that can run concurrently."""
+    SparkProperties: dict[str, str]
+    """Specifies custom jar files and Spark properties for use cases like cluster encryption, table
+    formats, and general Spark tuning."""
+
+
+class WorkGroupEngineVersionDict(TypedDict, total=False):
+    """WorkGroupEngineVersion as a plain dict: The Athena engine version for running queries."""
+
+    EffectiveEngineVersion: str
+    """Read only. The engine version on which the query runs. If the user requests a valid engine
+    version other than Auto, the effective engine version is the same as the engine version that the
+    user requested. If the user requests Auto, the effective engine version is chosen by Athena.
+    When a request to update the engine version is made by a CreateWorkGroup or UpdateWorkGroup
+    operation, the EffectiveEngineVersion field is ignored."""
+    SelectedEngineVersion: str
+    """The engine version requested by the user. Possible values are determined by the output of
+    ListEngineVersions, including Auto. The default is Auto."""
+
+
+class WorkGroupManagedLoggingConfigurationDict(TypedDict, total=False):
+    """WorkGroupManagedLoggingConfiguration as a plain dict: Configuration settings for managed log
+    persistence."""
+
+    Enabled: bool
+    """Enables managed log persistence."""
+    KmsKey: str
+    """The KMS key ARN to encrypt the logs stored in managed log persistence."""
+
+
+class WorkGroupManagedQueryResultsConfigurationDict(TypedDict, total=False):
+    """WorkGroupManagedQueryResultsConfiguration as a plain dict: The configuration for the managed
+    query results and encryption option. ResultConfiguration and ManagedQueryResultsConfiguration
+    cannot be set at the same time"""
+
+    Enabled: bool
+    """Type: bool."""
+    EncryptionConfiguration: ManagedStorageEncryptionConfigurationDict
+    """Indicates the encryption configuration for Athena Managed Storage. If not setting this field,
+    Managed Storage will encrypt the query results with Athena's encryption key"""
+
+
+class WorkGroupMonitoringConfigurationDict(TypedDict, total=False):
+    """WorkGroupMonitoringConfiguration as a plain dict: Contains the configuration settings for
+    managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc."""
+
+    CloudWatchLoggingConfiguration: WorkGroupCloudWatchLoggingConfigurationDict
+    """Configuration settings for delivering logs to Amazon CloudWatch log groups."""
+    ManagedLoggingConfiguration: WorkGroupManagedLoggingConfigurationDict
+    """Configuration settings for managed log persistence."""
+    S3LoggingConfiguration: WorkGroupS3LoggingConfigurationDict
+    """Configuration settings for delivering logs to Amazon S3 buckets."""
+
+
+class WorkGroupResultConfigurationDict(TypedDict, total=False):
+    """WorkGroupResultConfiguration as a plain dict: The location in Amazon S3 where query results
+    are stored and the encryption option, if any, used for query results. These are known as
+    "client-side settings". If workgroup settings override client-side settings, then the query uses
+    the workgroup settings."""
+
+    AclConfiguration: WorkGroupAclConfigurationDict
+    """Indicates that an Amazon S3 canned ACL should be set to control ownership of stored query
+    results"""
+    EncryptionConfiguration: WorkGroupEncryptionConfigurationDict
+    """If query results are encrypted in Amazon S3, indicates the encryption option used (for
+    example, SSE-KMS or CSE-KMS) and key information."""
+    ExpectedBucketOwner: str
+    """The AWS account ID of the owner of S3 bucket where query results are stored"""
+    OutputLocation: str
+    """The location in Amazon S3 where your query results are stored, such as
+    s3://path/to/query/bucket/. To run the query, you must specify the query results location using
+    one of the ways: either for individual queries using either this setting (client-side), or in
+    the workgroup, using WorkGroupConfiguration"""
+
+
+class WorkGroupResultConfigurationUpdatesDict(TypedDict, total=False):
+    """WorkGroupResultConfigurationUpdates as a plain dict: The result configuration information
+    about the queries in this workgroup that will be updated. Includes the updated results location
+    and an updated option for encrypting query results."""
+
+    AclConfiguration: WorkGroupAclConfigurationDict
+    """Indicates that an Amazon S3 canned ACL should be set to control ownership of stored query
+    results"""
+    EncryptionConfiguration: WorkGroupEncryptionConfigurationDict
+    """If query results are encrypted in Amazon S3, indicates the encryption option used (for
+    example, SSE-KMS or CSE-KMS) and key information."""
+    ExpectedBucketOwner: str
+    """The AWS account ID of the owner of S3 bucket where query results are stored"""
+    OutputLocation: str
+    """The location in Amazon S3 where your query results are stored, such as
+    s3://path/to/query/bucket/. To run the query, you must specify the query results location using
+    one of the ways: either for individual queries using either this setting (client-side), or in
+    the workgroup, using WorkGroupConfiguration"""
+    RemoveAclConfiguration: bool
+    """Type: bool."""
+    RemoveEncryptionConfiguration: bool
+    """Type: bool."""
+    RemoveExpectedBucketOwner: bool
+    """Type: bool."""
+    RemoveOutputLocation: bool
+    """Type: bool."""
+
+
+class WorkGroupS3LoggingConfigurationDict(TypedDict, total=False):
+    """WorkGroupS3LoggingConfiguration as a plain dict: Configuration settings for delivering logs
+    to Amazon S3 buckets."""
+
+    Enabled: bool
+    """Enables S3 log delivery."""
+    KmsKey: str
+    """The KMS key ARN to encrypt the logs published to the given Amazon S3 destination."""
+    LogLocation: str
+    """The Amazon S3 destination URI for log publishing."""
+
+
+class WorkGroupWorkGroupConfigurationDict(TypedDict, total=False):
+    """WorkGroupWorkGroupConfiguration as a plain dict."""
+
+    AdditionalConfiguration: str
+    """Additional Configuration that are passed to Athena Spark Calculations running in this
+    workgroup"""
+    BytesScannedCutoffPerQuery: int
+    """The upper data usage limit (cutoff) for the amount of bytes a single query in a workgroup is
+    allowed to scan."""
+    CustomerContentEncryptionConfiguration: WorkGroupCustomerContentEncryptionConfigurationDict
+    """Indicates the KMS key for encrypting notebook content."""
+    EnforceWorkGroupConfiguration: bool
+    """If set to "true", the settings for the workgroup override client-side settings. If set to
+    "false", client-side settings are used"""
+    EngineConfiguration: WorkGroupEngineConfigurationDict
+    """The engine configuration for running queries."""
+    EngineVersion: WorkGroupEngineVersionDict
+    """The Athena engine version for running queries."""
+    ExecutionRole: str
+    """The ARN of the execution role used to access user resources for Spark sessions and Identity
+    Center enabled workgroups. This property applies only to Spark enabled workgroups and Identity
+    Center enabled workgroups."""
+    ManagedQueryResultsConfiguration: WorkGroupManagedQueryResultsConfigurationDict
+    """The configuration for the managed query results and encryption option. ResultConfiguration
+    and ManagedQueryResultsConfiguration cannot be set at the same time"""
+    MonitoringConfiguration: WorkGroupMonitoringConfigurationDict
+    """Contains the configuration settings for managed log persistence, delivering logs to Amazon S3
+    buckets, Amazon CloudWatch log groups etc."""
+    PublishCloudWatchMetricsEnabled: bool
+    """Indicates that the Amazon CloudWatch metrics are enabled for the workgroup."""
+    RequesterPaysEnabled: bool
+    """If set to true, allows members assigned to a workgroup to reference Amazon S3 Requester Pays
+    buckets in queries. If set to false, workgroup members cannot query data from Requester Pays
+    buckets, and queries that retrieve data from Requester Pays buckets cause an error."""
+    ResultConfiguration: WorkGroupResultConfigurationDict
+    """The location in Amazon S3 where query results are stored and the encryption option, if any,
+    used for query results. These are known as "client-side settings". If workgroup settings
+    override client-side settings, then the query uses the workgroup settings."""
+
+
+class WorkGroupWorkGroupConfigurationUpdatesDict(TypedDict, total=False):
+    """WorkGroupWorkGroupConfigurationUpdates as a plain dict: The configuration information that
+    will be updated for this workgroup, which includes the location in Amazon S3 where query results
+    are stored, the encryption option, if any, used for query results, whether the Amazon CloudWatch
+    Metrics are enabled for the workgroup, whether the workgroup settings override the client-side
+    settings, and the data usage limit for the amount of bytes scanned per query, if it is
+    specified."""
+
+    AdditionalConfiguration: str
+    """Additional Configuration that are passed to Athena Spark Calculations running in this
+    workgroup"""
+    BytesScannedCutoffPerQuery: int
+    """The upper data usage limit (cutoff) for the amount of bytes a single query in a workgroup is
+    allowed to scan."""
+    CustomerContentEncryptionConfiguration: WorkGroupCustomerContentEncryptionConfigurationDict
+    """Indicates the KMS key for encrypting notebook content."""
+    EnforceWorkGroupConfiguration: bool
+    """If set to "true", the settings for the workgroup override client-side settings. If set to
+    "false", client-side settings are used"""
+    EngineConfiguration: WorkGroupEngineConfigurationDict
+    """The engine configuration for running queries."""
+    EngineVersion: WorkGroupEngineVersionDict
+    """The Athena engine version for running queries."""
+    ExecutionRole: str
+    """The ARN of the execution role used to access user resources for Spark sessions and Identity
+    Center enabled workgroups. This property applies only to Spark enabled workgroups and Identity
+    Center enabled workgroups."""
+    ManagedQueryResultsConfiguration: WorkGroupManagedQueryResultsConfigurationDict
+    """The configuration for the managed query results and encryption option. ResultConfiguration
+    and ManagedQueryResultsConfiguration cannot be set at the same time"""
+    MonitoringConfiguration: WorkGroupMonitoringConfigurationDict
+    """Contains the configuration settings for managed log persistence, delivering logs to Amazon S3
+    buckets, Amazon CloudWatch log groups etc."""
+    PublishCloudWatchMetricsEnabled: bool
+    """Indicates that the Amazon CloudWatch metrics are enabled for the workgroup."""
+    RemoveBytesScannedCutoffPerQuery: bool
+    """Indicates that the data usage control limit per query is removed."""
+    RemoveCustomerContentEncryptionConfiguration: bool
+    """Type: bool."""
+    RequesterPaysEnabled: bool
+    """If set to true, allows members assigned to a workgroup to reference Amazon S3 Requester Pays
+    buckets in queries. If set to false, workgroup members cannot query data from Requester Pays
+    buckets, and queries that retrieve data from Requester Pays buckets cause an error."""
+    ResultConfigurationUpdates: WorkGroupResultConfigurationUpdatesDict
+    """The result configuration information about the queries in this workgroup that will be
+    updated. Includes the updated results location and an updated option for encrypting query
+    results."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Athena::WorkGroup",
     schema_file="aws-athena-workgroup.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=(
         "/CreationTime",
         "/WorkGroupConfiguration/EngineVersion/EffectiveEngineVersion",
@@ -324,17 +433,9 @@ METADATA = _TypeMetadata(
         "/WorkGroupConfiguration/EngineConfiguration/AdditionalConfigs",
         "/WorkGroupConfiguration/EngineConfiguration/SparkProperties",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -344,262 +445,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AclConfiguration": {
-            "additionalProperties": False,
-            "properties": {"S3AclOption": {"$ref": "#/definitions/S3AclOption"}},
-            "required": ["S3AclOption"],
-            "type": "object",
-        },
-        "AdditionalConfiguration": {"type": "string"},
-        "BytesScannedCutoffPerQuery": {"minimum": 10000000, "type": "integer"},
-        "Classification": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"type": "string"},
-                "Properties": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.+$": {"type": "string"}},
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "CloudWatchLoggingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "LogGroup": {"type": "string"},
-                "LogStreamNamePrefix": {"type": "string"},
-                "LogTypes": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.+$": {"items": {"type": "string"}, "type": "array"}},
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "CustomerContentEncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {"KmsKey": {"$ref": "#/definitions/KmsKey"}},
-            "required": ["KmsKey"],
-            "type": "object",
-        },
-        "EffectiveEngineVersion": {"type": "string"},
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionOption": {"$ref": "#/definitions/EncryptionOption"},
-                "KmsKey": {"$ref": "#/definitions/KmsKey"},
-            },
-            "required": ["EncryptionOption"],
-            "type": "object",
-        },
-        "EncryptionOption": {"enum": ["SSE_S3", "SSE_KMS", "CSE_KMS"], "type": "string"},
-        "EnforceWorkGroupConfiguration": {"type": "boolean"},
-        "EngineConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalConfigs": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.+$": {"type": "string"}},
-                    "type": "object",
-                },
-                "Classifications": {
-                    "items": {"$ref": "#/definitions/Classification"},
-                    "type": "array",
-                },
-                "CoordinatorDpuSize": {"type": "integer"},
-                "DefaultExecutorDpuSize": {"type": "integer"},
-                "MaxConcurrentDpus": {"type": "integer"},
-                "SparkProperties": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.+$": {"type": "string"}},
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "EngineVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "EffectiveEngineVersion": {"$ref": "#/definitions/EffectiveEngineVersion"},
-                "SelectedEngineVersion": {"$ref": "#/definitions/SelectedEngineVersion"},
-            },
-            "type": "object",
-        },
-        "ExecutionRole": {"type": "string"},
-        "ExpectedBucketOwner": {"type": "string"},
-        "KmsKey": {"type": "string"},
-        "ManagedLoggingConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}, "KmsKey": {"type": "string"}},
-            "type": "object",
-        },
-        "ManagedQueryResultsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "EncryptionConfiguration": {
-                    "$ref": "#/definitions/ManagedStorageEncryptionConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "ManagedStorageEncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {"KmsKey": {"$ref": "#/definitions/KmsKey"}},
-            "type": "object",
-        },
-        "MonitoringConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLoggingConfiguration": {
-                    "$ref": "#/definitions/CloudWatchLoggingConfiguration"
-                },
-                "ManagedLoggingConfiguration": {
-                    "$ref": "#/definitions/ManagedLoggingConfiguration"
-                },
-                "S3LoggingConfiguration": {"$ref": "#/definitions/S3LoggingConfiguration"},
-            },
-            "type": "object",
-        },
-        "OutputLocation": {"type": "string"},
-        "PublishCloudWatchMetricsEnabled": {"type": "boolean"},
-        "RemoveAclConfiguration": {"type": "boolean"},
-        "RemoveBytesScannedCutoffPerQuery": {"type": "boolean"},
-        "RemoveCustomerContentEncryptionConfiguration": {"type": "boolean"},
-        "RemoveEncryptionConfiguration": {"type": "boolean"},
-        "RemoveExpectedBucketOwner": {"type": "boolean"},
-        "RemoveOutputLocation": {"type": "boolean"},
-        "RequesterPaysEnabled": {"type": "boolean"},
-        "ResultConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AclConfiguration": {"$ref": "#/definitions/AclConfiguration"},
-                "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-                "ExpectedBucketOwner": {"$ref": "#/definitions/ExpectedBucketOwner"},
-                "OutputLocation": {"$ref": "#/definitions/OutputLocation"},
-            },
-            "type": "object",
-        },
-        "ResultConfigurationUpdates": {
-            "additionalProperties": False,
-            "properties": {
-                "AclConfiguration": {"$ref": "#/definitions/AclConfiguration"},
-                "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-                "ExpectedBucketOwner": {"$ref": "#/definitions/ExpectedBucketOwner"},
-                "OutputLocation": {"$ref": "#/definitions/OutputLocation"},
-                "RemoveAclConfiguration": {"$ref": "#/definitions/RemoveAclConfiguration"},
-                "RemoveEncryptionConfiguration": {
-                    "$ref": "#/definitions/RemoveEncryptionConfiguration"
-                },
-                "RemoveExpectedBucketOwner": {"$ref": "#/definitions/RemoveExpectedBucketOwner"},
-                "RemoveOutputLocation": {"$ref": "#/definitions/RemoveOutputLocation"},
-            },
-            "type": "object",
-        },
-        "S3AclOption": {"enum": ["BUCKET_OWNER_FULL_CONTROL"], "type": "string"},
-        "S3LoggingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "KmsKey": {"type": "string"},
-                "LogLocation": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SelectedEngineVersion": {"type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "WorkGroupConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalConfiguration": {"$ref": "#/definitions/AdditionalConfiguration"},
-                "BytesScannedCutoffPerQuery": {"$ref": "#/definitions/BytesScannedCutoffPerQuery"},
-                "CustomerContentEncryptionConfiguration": {
-                    "$ref": "#/definitions/CustomerContentEncryptionConfiguration"
-                },
-                "EnforceWorkGroupConfiguration": {
-                    "$ref": "#/definitions/EnforceWorkGroupConfiguration"
-                },
-                "EngineConfiguration": {"$ref": "#/definitions/EngineConfiguration"},
-                "EngineVersion": {"$ref": "#/definitions/EngineVersion"},
-                "ExecutionRole": {"$ref": "#/definitions/ExecutionRole"},
-                "ManagedQueryResultsConfiguration": {
-                    "$ref": "#/definitions/ManagedQueryResultsConfiguration"
-                },
-                "MonitoringConfiguration": {"$ref": "#/definitions/MonitoringConfiguration"},
-                "PublishCloudWatchMetricsEnabled": {
-                    "$ref": "#/definitions/PublishCloudWatchMetricsEnabled"
-                },
-                "RequesterPaysEnabled": {"$ref": "#/definitions/RequesterPaysEnabled"},
-                "ResultConfiguration": {"$ref": "#/definitions/ResultConfiguration"},
-            },
-            "type": "object",
-        },
-        "WorkGroupConfigurationUpdates": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalConfiguration": {"$ref": "#/definitions/AdditionalConfiguration"},
-                "BytesScannedCutoffPerQuery": {"$ref": "#/definitions/BytesScannedCutoffPerQuery"},
-                "CustomerContentEncryptionConfiguration": {
-                    "$ref": "#/definitions/CustomerContentEncryptionConfiguration"
-                },
-                "EnforceWorkGroupConfiguration": {
-                    "$ref": "#/definitions/EnforceWorkGroupConfiguration"
-                },
-                "EngineConfiguration": {"$ref": "#/definitions/EngineConfiguration"},
-                "EngineVersion": {"$ref": "#/definitions/EngineVersion"},
-                "ExecutionRole": {"$ref": "#/definitions/ExecutionRole"},
-                "ManagedQueryResultsConfiguration": {
-                    "$ref": "#/definitions/ManagedQueryResultsConfiguration"
-                },
-                "MonitoringConfiguration": {"$ref": "#/definitions/MonitoringConfiguration"},
-                "PublishCloudWatchMetricsEnabled": {
-                    "$ref": "#/definitions/PublishCloudWatchMetricsEnabled"
-                },
-                "RemoveBytesScannedCutoffPerQuery": {
-                    "$ref": "#/definitions/RemoveBytesScannedCutoffPerQuery"
-                },
-                "RemoveCustomerContentEncryptionConfiguration": {
-                    "$ref": "#/definitions/RemoveCustomerContentEncryptionConfiguration"
-                },
-                "RequesterPaysEnabled": {"$ref": "#/definitions/RequesterPaysEnabled"},
-                "ResultConfigurationUpdates": {"$ref": "#/definitions/ResultConfigurationUpdates"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "Name": {"pattern": "[a-zA-Z0-9._-]{1,128}", "type": "string"},
-        "RecursiveDeleteOption": {"type": "boolean"},
-        "State": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "WorkGroupConfiguration": {"$ref": "#/definitions/WorkGroupConfiguration"},
-        "WorkGroupConfigurationUpdates": {"$ref": "#/definitions/WorkGroupConfigurationUpdates"},
-    },
-    "required": ["Name"],
-}
-
 
 class WorkGroup(_Resource):
     """AWS::Athena::WorkGroup: Resource schema for AWS::Athena::WorkGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): WorkGroupConfigurationUpdates, RecursiveDeleteOption,
+    WorkGroupConfiguration.AdditionalConfiguration,
+    WorkGroupConfiguration.EngineConfiguration.CoordinatorDpuSize,
+    WorkGroupConfiguration.EngineConfiguration.MaxConcurrentDpus,
+    WorkGroupConfiguration.EngineConfiguration.DefaultExecutorDpuSize,
+    WorkGroupConfiguration.EngineConfiguration.AdditionalConfigs,
+    WorkGroupConfiguration.EngineConfiguration.SparkProperties.
+    Read-only attributes (known once deployed): CreationTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-athena-workgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -607,11 +469,13 @@ class WorkGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "work_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time the workgroup was created."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     RecursiveDeleteOption: bool
@@ -620,37 +484,43 @@ class WorkGroup(_Resource):
     WorkGroupConfiguration: WorkGroupWorkGroupConfigurationDict
     WorkGroupConfigurationUpdates: WorkGroupWorkGroupConfigurationUpdatesDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Description: str | None = None,
+        RecursiveDeleteOption: bool | None = None,
+        State: Literal["ENABLED", "DISABLED"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        WorkGroupConfiguration: WorkGroupWorkGroupConfiguration
+        | WorkGroupWorkGroupConfigurationDict
+        | None = None,
+        WorkGroupConfigurationUpdates: WorkGroupWorkGroupConfigurationUpdates
+        | WorkGroupWorkGroupConfigurationUpdatesDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Athena::WorkGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Description: str | None = None,
-            RecursiveDeleteOption: bool | None = None,
-            State: Literal["ENABLED", "DISABLED"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            WorkGroupConfiguration: WorkGroupWorkGroupConfiguration
-            | WorkGroupWorkGroupConfigurationDict
-            | None = None,
-            WorkGroupConfigurationUpdates: WorkGroupWorkGroupConfigurationUpdates
-            | WorkGroupWorkGroupConfigurationUpdatesDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Athena::WorkGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The workGroup name. Create-only: changing it replaces the resource. Required.
             Description: The workgroup description.
-            Name: The workGroup name.
-            RecursiveDeleteOption: The option to delete the workgroup and its contents even if the workgroup contains any named queries.
+            RecursiveDeleteOption: The option to delete the workgroup and its contents even if the
+                workgroup contains any named queries. Write-only: sent to AWS, never read back.
             State: The state of the workgroup: ENABLED or DISABLED.
-            Tags: One or more tags, separated by commas, that you want to attach to the workgroup as you create it
+            Tags: One or more tags, separated by commas, that you want to attach to the workgroup as
+                you create it
             WorkGroupConfiguration: The workgroup configuration
-            WorkGroupConfigurationUpdates: The workgroup configuration update object
+            WorkGroupConfigurationUpdates: The workgroup configuration update object Write-only:
+                sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

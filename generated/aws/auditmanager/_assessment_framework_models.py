@@ -7,10 +7,10 @@ Imported on first use by assessment_framework.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AssessmentFrameworkAttributes",
@@ -22,41 +22,90 @@ __all__ = [
 
 
 class ControlSetControl(DeferredModel):
+    """
+    A reference to an existing control by ID.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
+    Id: Annotated[str, Field(description="The unique identifier of the control.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class AssessmentFrameworkAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    FrameworkId: str | None = None
-    LastUpdatedAt: str | None = None
-    LastUpdatedBy: str | None = None
-    Type: Literal["Standard", "Custom"] | None = None
+    """
+    The read-only attributes of a AWS::AuditManager::AssessmentFramework, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the framework.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The time when the framework was created.")
+    ] = None
+    CreatedBy: Annotated[
+        str | None, Field(description="The user or role that created the framework.")
+    ] = None
+    FrameworkId: Annotated[
+        str | None, Field(description="The unique identifier for the framework.")
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None, Field(description="The time when the framework was most recently updated.")
+    ] = None
+    LastUpdatedBy: Annotated[
+        str | None, Field(description="The user or role that most recently updated the framework.")
+    ] = None
+    Type: Annotated[
+        Literal["Standard", "Custom"] | None,
+        Field(
+            description="The framework type, such as a standard framework or a custom framework."
+        ),
+    ] = None
 
 
 class ControlSet(DeferredModel):
+    """
+    A control set entity that represents a collection of controls in Audit Manager.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Controls: list[ControlSetControl]
-    Name: str
+    Controls: Annotated[
+        list[ControlSetControl], Field(description="The list of controls within the control set.")
+    ]
+    Name: Annotated[str, Field(description="The name of the control set.")]
 
 
 class AssessmentFrameworkProps(DeferredModel):
-    ComplianceType: str | None = None
-    ControlSets: list[ControlSet]
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AuditManager::AssessmentFramework.
+    """
+
+    ComplianceType: Annotated[
+        str | None,
+        Field(description="The compliance type that the framework supports, such as CIS or HIPAA."),
+    ] = None
+    ControlSets: Annotated[
+        list[ControlSet],
+        Field(description="The control sets that are associated with the framework."),
+    ]
+    Description: Annotated[str | None, Field(description="The description of the framework.")] = (
+        None
+    )
+    Name: Annotated[str, Field(description="The name of the framework.")]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags associated with the framework.")
+    ] = None

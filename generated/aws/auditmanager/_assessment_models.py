@@ -7,10 +7,10 @@ Imported on first use by assessment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AWSAccount",
@@ -26,84 +26,226 @@ __all__ = [
 
 
 class AWSAccount(DeferredModel):
+    """
+    The AWS account associated with the assessment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmailAddress: str | None = None
-    Id: str | None = None
-    Name: str | None = None
+    EmailAddress: Annotated[
+        str | None, Field(description="The unique identifier for the email account.")
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="The identifier for the specified AWS account.")
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the specified AWS account.")] = None
 
 
 class AWSService(DeferredModel):
+    """
+    An AWS service such as Amazon S3, AWS CloudTrail, and so on.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServiceName: str | None = None
+    ServiceName: Annotated[str | None, Field(description="The name of the AWS service.")] = None
 
 
 class AssessmentAssessmentReportsDestination(DeferredModel):
+    """
+    The destination in which evidence reports are stored for the specified assessment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: str | None = None
-    DestinationType: Literal["S3"] | None = None
+    Destination: Annotated[
+        str | None, Field(description="The URL of the specified Amazon S3 bucket.")
+    ] = None
+    DestinationType: Annotated[
+        Literal["S3"] | None, Field(description="The destination type, such as Amazon S3.")
+    ] = None
 
 
 class AssessmentScope(DeferredModel):
+    """
+    The wrapper that contains the AWS accounts and AWS services in scope for the assessment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsAccounts: list[AWSAccount] | None = None
-    AwsServices: list[AWSService] | None = None
+    AwsAccounts: Annotated[
+        list[AWSAccount] | None, Field(description="The AWS accounts included in scope.")
+    ] = None
+    AwsServices: Annotated[
+        list[AWSService] | None, Field(description="The AWS services included in scope.")
+    ] = None
 
 
 class Delegation(DeferredModel):
+    """
+    The assignment of a control set to a delegate for review.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssessmentId: str | None = None
-    AssessmentName: str | None = None
-    Comment: str | None = None
-    ControlSetId: str | None = None
-    CreatedBy: str | None = None
-    CreationTime: float | None = None
-    Id: str | None = None
-    LastUpdated: float | None = None
-    RoleArn: str | None = None
-    RoleType: Literal["PROCESS_OWNER", "RESOURCE_OWNER"] | None = None
-    Status: Literal["IN_PROGRESS", "UNDER_REVIEW", "COMPLETE"] | None = None
+    AssessmentId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$ Length: exactly 36 characters."
+        ),
+    ] = None
+    AssessmentName: Annotated[
+        str | None, Field(description="The name of the related assessment.")
+    ] = None
+    Comment: Annotated[str | None, Field(description="The comment related to the delegation.")] = (
+        None
+    )
+    ControlSetId: Annotated[
+        str | None, Field(description="The identifier for the specified control set.")
+    ] = None
+    CreatedBy: Annotated[
+        str | None, Field(description="The IAM user or role that performed the action.")
+    ] = None
+    CreationTime: Annotated[
+        float | None,
+        Field(description="The sequence of characters that identifies when the event occurred."),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$ Length: exactly 36 characters."
+        ),
+    ] = None
+    LastUpdated: Annotated[
+        float | None,
+        Field(description="The sequence of characters that identifies when the event occurred."),
+    ] = None
+    RoleArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the IAM user or role.")
+    ] = None
+    RoleType: Annotated[
+        Literal["PROCESS_OWNER", "RESOURCE_OWNER"] | None, Field(description="The IAM role type.")
+    ] = None
+    Status: Annotated[
+        Literal["IN_PROGRESS", "UNDER_REVIEW", "COMPLETE"] | None,
+        Field(description="The status of the delegation."),
+    ] = None
 
 
 class Role(DeferredModel):
+    """
+    The wrapper that contains AWS Audit Manager role information, such as the role type and IAM ARN.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoleArn: str | None = None
-    RoleType: Literal["PROCESS_OWNER", "RESOURCE_OWNER"] | None = None
+    RoleArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the IAM user or role.")
+    ] = None
+    RoleType: Annotated[
+        Literal["PROCESS_OWNER", "RESOURCE_OWNER"] | None, Field(description="The IAM role type.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class AssessmentAttributes(DeferredModel):
-    Arn: str | None = None
-    AssessmentId: str | None = None
-    CreationTime: float | None = None
+    """
+    The read-only attributes of a AWS::AuditManager::Assessment, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the assessment.")
+    ] = None
+    AssessmentId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$ Length: exactly 36 characters."
+        ),
+    ] = None
+    CreationTime: Annotated[
+        float | None,
+        Field(description="The sequence of characters that identifies when the event occurred."),
+    ] = None
 
 
 class AssessmentProps(DeferredModel):
-    AssessmentReportsDestination: AssessmentAssessmentReportsDestination | None = None
-    AwsAccount: AWSAccount | None = None
-    Delegations: list[Delegation] | None = None
-    Description: str | None = None
-    FrameworkId: str | None = None
-    Name: str | None = None
-    Roles: list[Role] | None = None
-    Scope: AssessmentScope | None = None
-    Status: Literal["ACTIVE", "INACTIVE"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AuditManager::Assessment.
+    """
+
+    AssessmentReportsDestination: Annotated[
+        AssessmentAssessmentReportsDestination | None,
+        Field(
+            description="The destination in which evidence reports are stored for the specified assessment."
+        ),
+    ] = None
+    AwsAccount: Annotated[
+        AWSAccount | None,
+        Field(
+            description="The AWS account associated with the assessment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Delegations: Annotated[
+        list[Delegation] | None, Field(description="The list of delegations.")
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the specified assessment. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    FrameworkId: Annotated[
+        str | None,
+        Field(
+            description="The identifier for the specified framework. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the related assessment. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Roles: Annotated[
+        list[Role] | None, Field(description="The list of roles for the specified assessment.")
+    ] = None
+    Scope: Annotated[
+        AssessmentScope | None,
+        Field(
+            description="The wrapper that contains the AWS accounts and AWS services in scope for the assessment."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "INACTIVE"] | None,
+        Field(description="The status of the specified assessment."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags associated with the assessment.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,83 +79,102 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AWSAccountDict = TypedDict(
-    "AWSAccountDict",
-    {
-        "EmailAddress": "str",
-        "Id": "str",
-        "Name": "str",
-    },
-    total=False,
-)
 
-AWSServiceDict = TypedDict(
-    "AWSServiceDict",
-    {
-        "ServiceName": "str",
-    },
-    total=False,
-)
+class AWSAccountDict(TypedDict, total=False):
+    """AWSAccount as a plain dict: The AWS account associated with the assessment."""
 
-AssessmentAssessmentReportsDestinationDict = TypedDict(
-    "AssessmentAssessmentReportsDestinationDict",
-    {
-        "Destination": "str",
-        "DestinationType": "Literal['S3']",
-    },
-    total=False,
-)
+    EmailAddress: str
+    """The unique identifier for the email account."""
+    Id: str
+    """The identifier for the specified AWS account."""
+    Name: str
+    """The name of the specified AWS account."""
 
-AssessmentScopeDict = TypedDict(
-    "AssessmentScopeDict",
-    {
-        "AwsAccounts": "list[AWSAccountDict]",
-        "AwsServices": "list[AWSServiceDict]",
-    },
-    total=False,
-)
 
-DelegationDict = TypedDict(
-    "DelegationDict",
-    {
-        "AssessmentId": "str",
-        "AssessmentName": "str",
-        "Comment": "str",
-        "ControlSetId": "str",
-        "CreatedBy": "str",
-        "CreationTime": "float",
-        "Id": "str",
-        "LastUpdated": "float",
-        "RoleArn": "str",
-        "RoleType": "Literal['PROCESS_OWNER', 'RESOURCE_OWNER']",
-        "Status": "Literal['IN_PROGRESS', 'UNDER_REVIEW', 'COMPLETE']",
-    },
-    total=False,
-)
+class AWSServiceDict(TypedDict, total=False):
+    """AWSService as a plain dict: An AWS service such as Amazon S3, AWS CloudTrail, and so on."""
 
-RoleDict = TypedDict(
-    "RoleDict",
-    {
-        "RoleArn": "str",
-        "RoleType": "Literal['PROCESS_OWNER', 'RESOURCE_OWNER']",
-    },
-    total=False,
-)
+    ServiceName: str
+    """The name of the AWS service."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class AssessmentAssessmentReportsDestinationDict(TypedDict, total=False):
+    """AssessmentAssessmentReportsDestination as a plain dict: The destination in which evidence
+    reports are stored for the specified assessment."""
+
+    Destination: str
+    """The URL of the specified Amazon S3 bucket."""
+    DestinationType: Literal["S3"]
+    """The destination type, such as Amazon S3."""
+
+
+class AssessmentScopeDict(TypedDict, total=False):
+    """AssessmentScope as a plain dict: The wrapper that contains the AWS accounts and AWS services
+    in scope for the assessment."""
+
+    AwsAccounts: list[AWSAccountDict]
+    """The AWS accounts included in scope."""
+    AwsServices: list[AWSServiceDict]
+    """The AWS services included in scope."""
+
+
+class DelegationDict(TypedDict, total=False):
+    """Delegation as a plain dict: The assignment of a control set to a delegate for review."""
+
+    AssessmentId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$ Length: exactly 36
+    characters."""
+    AssessmentName: str
+    """The name of the related assessment."""
+    Comment: str
+    """The comment related to the delegation."""
+    ControlSetId: str
+    """The identifier for the specified control set."""
+    CreatedBy: str
+    """The IAM user or role that performed the action."""
+    CreationTime: float
+    """The sequence of characters that identifies when the event occurred."""
+    Id: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$ Length: exactly 36
+    characters."""
+    LastUpdated: float
+    """The sequence of characters that identifies when the event occurred."""
+    RoleArn: str
+    """The Amazon Resource Name (ARN) of the IAM user or role."""
+    RoleType: Literal["PROCESS_OWNER", "RESOURCE_OWNER"]
+    """The IAM role type."""
+    Status: Literal["IN_PROGRESS", "UNDER_REVIEW", "COMPLETE"]
+    """The status of the delegation."""
+
+
+class RoleDict(TypedDict, total=False):
+    """Role as a plain dict: The wrapper that contains AWS Audit Manager role information, such as
+    the role type and IAM ARN."""
+
+    RoleArn: str
+    """The Amazon Resource Name (ARN) of the IAM user or role."""
+    RoleType: Literal["PROCESS_OWNER", "RESOURCE_OWNER"]
+    """The IAM role type."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AuditManager::Assessment",
     schema_file="aws-auditmanager-assessment.json",
     primary_identifier=("/AssessmentId",),
-    additional_identifiers=(),
     read_only=("/AssessmentId", "/Arn", "/CreationTime"),
     create_only=("/FrameworkId", "/AwsAccount"),
     write_only=(
@@ -165,17 +188,7 @@ METADATA = _TypeMetadata(
         "/Delegations/*/AssessmentId",
         "/Delegations/*/AssessmentName",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -185,177 +198,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AWSAccount": {
-            "additionalProperties": False,
-            "properties": {
-                "EmailAddress": {"$ref": "#/definitions/EmailAddress"},
-                "Id": {"$ref": "#/definitions/AccountId"},
-                "Name": {"$ref": "#/definitions/AccountName"},
-            },
-            "type": "object",
-        },
-        "AWSService": {
-            "additionalProperties": False,
-            "properties": {"ServiceName": {"$ref": "#/definitions/AWSServiceName"}},
-            "type": "object",
-        },
-        "AWSServiceName": {
-            "maxLength": 40,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-\\s().]+$",
-            "type": "string",
-        },
-        "AccountId": {"maxLength": 12, "minLength": 12, "pattern": "^[0-9]{12}$", "type": "string"},
-        "AccountName": {
-            "maxLength": 50,
-            "minLength": 1,
-            "pattern": "^[\\u0020-\\u007E]+$",
-            "type": "string",
-        },
-        "AssessmentArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:.*:auditmanager:.*",
-            "type": "string",
-        },
-        "AssessmentDescription": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "^[\\w\\W\\s\\S]*$",
-            "type": "string",
-        },
-        "AssessmentName": {
-            "maxLength": 127,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-_\\.]+$",
-            "type": "string",
-        },
-        "AssessmentReportDestinationType": {"enum": ["S3"], "type": "string"},
-        "AssessmentReportsDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {"$ref": "#/definitions/S3Url"},
-                "DestinationType": {"$ref": "#/definitions/AssessmentReportDestinationType"},
-            },
-            "type": "object",
-        },
-        "AssessmentStatus": {"enum": ["ACTIVE", "INACTIVE"], "type": "string"},
-        "ControlSetId": {
-            "maxLength": 300,
-            "minLength": 1,
-            "pattern": "^[\\w\\W\\s\\S]*$",
-            "type": "string",
-        },
-        "CreatedBy": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:.*:*:.*",
-            "type": "string",
-        },
-        "Delegation": {
-            "additionalProperties": False,
-            "properties": {
-                "AssessmentId": {"$ref": "#/definitions/UUID"},
-                "AssessmentName": {"$ref": "#/definitions/AssessmentName"},
-                "Comment": {"$ref": "#/definitions/DelegationComment"},
-                "ControlSetId": {"$ref": "#/definitions/ControlSetId"},
-                "CreatedBy": {"$ref": "#/definitions/CreatedBy"},
-                "CreationTime": {"$ref": "#/definitions/Timestamp"},
-                "Id": {"$ref": "#/definitions/UUID"},
-                "LastUpdated": {"$ref": "#/definitions/Timestamp"},
-                "RoleArn": {"$ref": "#/definitions/IamArn"},
-                "RoleType": {"$ref": "#/definitions/RoleType"},
-                "Status": {"$ref": "#/definitions/DelegationStatus"},
-            },
-            "type": "object",
-        },
-        "DelegationComment": {"maxLength": 350, "pattern": "^[\\w\\W\\s\\S]*$", "type": "string"},
-        "DelegationStatus": {"enum": ["IN_PROGRESS", "UNDER_REVIEW", "COMPLETE"], "type": "string"},
-        "EmailAddress": {"maxLength": 320, "minLength": 1, "pattern": "^.*@.*$", "type": "string"},
-        "FrameworkId": {
-            "maxLength": 36,
-            "minLength": 32,
-            "pattern": "^([a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}|.*\\S.*)$",
-            "type": "string",
-        },
-        "IamArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:.*:iam:.*",
-            "type": "string",
-        },
-        "Role": {
-            "additionalProperties": False,
-            "properties": {
-                "RoleArn": {"$ref": "#/definitions/IamArn"},
-                "RoleType": {"$ref": "#/definitions/RoleType"},
-            },
-            "type": "object",
-        },
-        "RoleType": {"enum": ["PROCESS_OWNER", "RESOURCE_OWNER"], "type": "string"},
-        "S3Url": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^(S|s)3:\\/\\/[a-zA-Z0-9\\-\\.\\(\\)\\'\\*\\_\\!\\=\\+\\@\\:\\s\\,\\?\\/]+$",
-            "type": "string",
-        },
-        "Scope": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsAccounts": {
-                    "items": {"$ref": "#/definitions/AWSAccount"},
-                    "maxItems": 200,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "AwsServices": {"items": {"$ref": "#/definitions/AWSService"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Timestamp": {"type": "number"},
-        "UUID": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/AssessmentArn"},
-        "AssessmentId": {"$ref": "#/definitions/UUID"},
-        "AssessmentReportsDestination": {"$ref": "#/definitions/AssessmentReportsDestination"},
-        "AwsAccount": {"$ref": "#/definitions/AWSAccount"},
-        "CreationTime": {"$ref": "#/definitions/Timestamp"},
-        "Delegations": {"items": {"$ref": "#/definitions/Delegation"}, "type": "array"},
-        "Description": {"$ref": "#/definitions/AssessmentDescription"},
-        "FrameworkId": {"$ref": "#/definitions/FrameworkId"},
-        "Name": {"$ref": "#/definitions/AssessmentName"},
-        "Roles": {"items": {"$ref": "#/definitions/Role"}, "type": "array"},
-        "Scope": {"$ref": "#/definitions/Scope"},
-        "Status": {"$ref": "#/definitions/AssessmentStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class Assessment(_Resource):
-    """AWS::AuditManager::Assessment: An entity that defines the scope of audit evidence collected by AWS Audit Manager.
+    """AWS::AuditManager::Assessment: An entity that defines the scope of audit evidence collected
+    by AWS Audit Manager.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AssessmentId.
+    Replaced when any of these change (create-only): FrameworkId, AwsAccount.
+    Write-only (sent to AWS, never read back): Name, Description, Scope.AwsAccounts[*].Name,
+    Scope.AwsAccounts[*].EmailAddress, Scope.AwsServices, AwsAccount.Name, AwsAccount.EmailAddress,
+    Delegations[*].AssessmentId, Delegations[*].AssessmentName.
+    Read-only attributes (known once deployed): Arn, AssessmentId, CreationTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-auditmanager-assessment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -363,13 +219,18 @@ class Assessment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AssessmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "assessment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the assessment."""
     AssessmentId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$ Length: exactly 36
+    characters."""
     CreationTime: float
-    # Declared properties (as declared, or as AWS returned them).
+    """The sequence of characters that identifies when the event occurred."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssessmentReportsDestination: AssessmentAssessmentReportsDestinationDict
     AwsAccount: AWSAccountDict
     Delegations: list[DelegationDict]
@@ -381,34 +242,49 @@ class Assessment(_Resource):
     Status: Literal["ACTIVE", "INACTIVE"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AssessmentReportsDestination: AssessmentAssessmentReportsDestination
+        | AssessmentAssessmentReportsDestinationDict
+        | None = None,
+        AwsAccount: AWSAccount | AWSAccountDict | None = None,
+        Delegations: list[Delegation | DelegationDict] | None = None,
+        Description: str | None = None,
+        FrameworkId: str | None = None,
+        Name: str | None = None,
+        Roles: list[Role | RoleDict] | None = None,
+        Scope: AssessmentScope | AssessmentScopeDict | None = None,
+        Status: Literal["ACTIVE", "INACTIVE"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AuditManager::Assessment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AssessmentReportsDestination: AssessmentAssessmentReportsDestination
-            | AssessmentAssessmentReportsDestinationDict
-            | None = None,
-            AwsAccount: AWSAccount | AWSAccountDict | None = None,
-            Delegations: list[Delegation | DelegationDict] | None = None,
-            Description: str | None = None,
-            FrameworkId: str | None = None,
-            Name: str | None = None,
-            Roles: list[Role | RoleDict] | None = None,
-            Scope: AssessmentScope | AssessmentScopeDict | None = None,
-            Status: Literal["ACTIVE", "INACTIVE"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AuditManager::Assessment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AssessmentReportsDestination: The destination in which evidence reports are stored for
+                the specified assessment.
+            AwsAccount: The AWS account associated with the assessment. Create-only: changing it
+                replaces the resource.
             Delegations: The list of delegations.
+            Description: The description of the specified assessment. Write-only: sent to AWS, never
+                read back.
+            FrameworkId: The identifier for the specified framework. Create-only: changing it
+                replaces the resource.
+            Name: The name of the related assessment. Write-only: sent to AWS, never read back.
             Roles: The list of roles for the specified assessment.
+            Scope: The wrapper that contains the AWS accounts and AWS services in scope for the
+                assessment.
+            Status: The status of the specified assessment.
             Tags: The tags associated with the assessment.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

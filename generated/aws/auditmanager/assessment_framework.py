@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,32 +63,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ControlSetDict = TypedDict(
-    "ControlSetDict",
-    {
-        "Controls": "Required[list[ControlSetControlDict]]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-ControlSetControlDict = TypedDict(
-    "ControlSetControlDict",
-    {
-        "Id": "Required[str]",
-    },
-    total=False,
-)
+class ControlSetDict(TypedDict, total=False):
+    """ControlSet as a plain dict: A control set entity that represents a collection of controls in
+    Audit Manager."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Controls: Required[list[ControlSetControlDict]]
+    """The list of controls within the control set."""
+    Name: Required[str]
+    """The name of the control set."""
 
+
+class ControlSetControlDict(TypedDict, total=False):
+    """ControlSetControl as a plain dict: A reference to an existing control by ID."""
+
+    Id: Required[str]
+    """The unique identifier of the control."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AuditManager::AssessmentFramework",
     schema_file="aws-auditmanager-assessmentframework.json",
@@ -99,19 +105,8 @@ METADATA = _TypeMetadata(
         "/CreatedBy",
         "/LastUpdatedBy",
     ),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "ControlSets"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -121,112 +116,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ControlSet": {
-            "additionalProperties": False,
-            "properties": {
-                "Controls": {
-                    "items": {"$ref": "#/definitions/ControlSetControl"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Name": {
-                    "maxLength": 300,
-                    "minLength": 1,
-                    "pattern": "^[^\\\\_]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Name", "Controls"],
-            "type": "object",
-        },
-        "ControlSetControl": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-                    "type": "string",
-                }
-            },
-            "required": ["Id"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:.*:auditmanager:",
-            "type": "string",
-        },
-        "ComplianceType": {
-            "maxLength": 100,
-            "minLength": 0,
-            "pattern": "^[\\w\\W\\s\\S]*$",
-            "type": "string",
-        },
-        "ControlSets": {
-            "items": {"$ref": "#/definitions/ControlSet"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "CreatedAt": {"type": "string"},
-        "CreatedBy": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\s-_()\\[\\]]+$",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "^[\\w\\W\\s\\S]*$",
-            "type": "string",
-        },
-        "FrameworkId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "LastUpdatedAt": {"type": "string"},
-        "LastUpdatedBy": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\s-_()\\[\\]]+$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 300, "minLength": 1, "pattern": "^[^\\\\]*$", "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "Type": {"enum": ["Standard", "Custom"], "type": "string"},
-    },
-    "required": ["Name", "ControlSets"],
-}
-
 
 class AssessmentFramework(_Resource):
     """AWS::AuditManager::AssessmentFramework: Creates a custom framework in AWS Audit Manager.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: FrameworkId.
+    Read-only attributes (known once deployed): Arn, CreatedAt, CreatedBy, FrameworkId,
+    LastUpdatedAt, LastUpdatedBy, Type.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-auditmanager-assessmentframework.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -236,46 +136,59 @@ class AssessmentFramework(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AssessmentFrameworkAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "assessment_framework.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the framework."""
     CreatedAt: str
+    """The time when the framework was created."""
     CreatedBy: str
+    """The user or role that created the framework."""
     FrameworkId: str
+    """The unique identifier for the framework."""
     LastUpdatedAt: str
+    """The time when the framework was most recently updated."""
     LastUpdatedBy: str
+    """The user or role that most recently updated the framework."""
     Type: Literal["Standard", "Custom"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The framework type, such as a standard framework or a custom framework."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ComplianceType: str
     ControlSets: list[ControlSetDict]
     Description: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ControlSets: list[ControlSet | ControlSetDict],
+        Name: str,
+        ComplianceType: str | None = None,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AuditManager::AssessmentFramework; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ControlSets: list[ControlSet | ControlSetDict],
-            Name: str,
-            ComplianceType: str | None = None,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AuditManager::AssessmentFramework; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ControlSets: The control sets that are associated with the framework. Required.
+            Name: The name of the framework. Required.
             ComplianceType: The compliance type that the framework supports, such as CIS or HIPAA.
-            ControlSets: The control sets that are associated with the framework.
             Description: The description of the framework.
-            Name: The name of the framework.
             Tags: The tags associated with the framework.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

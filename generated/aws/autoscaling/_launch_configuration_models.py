@@ -7,10 +7,10 @@ Imported on first use by launch_configuration.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BlockDevice",
@@ -22,58 +22,213 @@ __all__ = [
 
 
 class BlockDevice(DeferredModel):
+    """
+    BlockDevice is a subproperty of BlockDeviceMapping that describes an Amazon EBS volume.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeleteOnTermination: bool | None = None
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    SnapshotId: str | None = None
-    Throughput: int | None = None
-    VolumeSize: int | None = None
-    VolumeType: str | None = None
+    DeleteOnTermination: Annotated[
+        bool | None,
+        Field(description="Indicates whether the volume is deleted on instance termination."),
+    ] = None
+    Encrypted: Annotated[
+        bool | None, Field(description="Specifies whether the volume should be encrypted.")
+    ] = None
+    Iops: Annotated[
+        int | None,
+        Field(
+            description="The number of input/output (I/O) operations per second (IOPS) to provision for the volume."
+        ),
+    ] = None
+    SnapshotId: Annotated[
+        str | None, Field(description="The snapshot ID of the volume to use.")
+    ] = None
+    Throughput: Annotated[
+        int | None, Field(description="The throughput (MiBps) to provision for a gp3 volume.")
+    ] = None
+    VolumeSize: Annotated[int | None, Field(description="The volume size, in GiBs.")] = None
+    VolumeType: Annotated[str | None, Field(description="The volume type.")] = None
 
 
 class BlockDeviceMapping(DeferredModel):
+    """
+    BlockDeviceMapping is a property of AWS::AutoScaling::LaunchConfiguration that describes a block device mapping for an Auto Scaling group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeviceName: str
-    Ebs: BlockDevice | None = None
-    NoDevice: bool | None = None
-    VirtualName: str | None = None
+    DeviceName: Annotated[
+        str,
+        Field(
+            description="The device name exposed to the EC2 instance (for example, /dev/sdh or xvdh)."
+        ),
+    ]
+    Ebs: Annotated[
+        BlockDevice | None,
+        Field(
+            description="Parameters used to automatically set up EBS volumes when an instance is launched."
+        ),
+    ] = None
+    NoDevice: Annotated[
+        bool | None,
+        Field(
+            description="Setting this value to true suppresses the specified device included in the block device mapping of the AMI."
+        ),
+    ] = None
+    VirtualName: Annotated[str | None, Field(description="The name of the virtual device.")] = None
 
 
 class LaunchConfigurationMetadataOptions(DeferredModel):
+    """
+    MetadataOptions is a property of AWS::AutoScaling::LaunchConfiguration that describes metadata options for the instances.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HttpEndpoint: Literal["disabled", "enabled"] | None = None
-    HttpPutResponseHopLimit: int | None = None
-    HttpTokens: Literal["optional", "required"] | None = None
+    HttpEndpoint: Annotated[
+        Literal["disabled", "enabled"] | None,
+        Field(
+            description="This parameter enables or disables the HTTP metadata endpoint on your instances."
+        ),
+    ] = None
+    HttpPutResponseHopLimit: Annotated[
+        int | None,
+        Field(
+            description="The desired HTTP PUT response hop limit for instance metadata requests."
+        ),
+    ] = None
+    HttpTokens: Annotated[
+        Literal["optional", "required"] | None,
+        Field(description="The state of token usage for your instance metadata requests."),
+    ] = None
 
 
 class LaunchConfigurationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::AutoScaling::LaunchConfiguration, set by AWS.
+    """
 
 
 class LaunchConfigurationProps(DeferredModel):
-    AssociatePublicIpAddress: bool | None = None
-    BlockDeviceMappings: list[BlockDeviceMapping] | None = None
-    ClassicLinkVPCId: str | None = None
-    ClassicLinkVPCSecurityGroups: list[str] | None = None
-    EbsOptimized: bool | None = None
-    IamInstanceProfile: str | None = None
-    ImageId: str
-    InstanceId: str | None = None
-    InstanceMonitoring: bool | None = None
-    InstanceType: str
-    KernelId: str | None = None
-    KeyName: str | None = None
-    LaunchConfigurationName: str | None = None
-    MetadataOptions: LaunchConfigurationMetadataOptions | None = None
-    PlacementTenancy: str | None = None
-    RamDiskId: str | None = None
-    SecurityGroups: list[str] | None = None
-    SpotPrice: str | None = None
-    UserData: str | None = None
+    """
+    The properties a program declares for a AWS::AutoScaling::LaunchConfiguration.
+    """
+
+    AssociatePublicIpAddress: Annotated[
+        bool | None,
+        Field(
+            description="For Auto Scaling groups that are running in a virtual private cloud (VPC), specifies whether to assign a public IP address to the group's instances. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    BlockDeviceMappings: Annotated[
+        list[BlockDeviceMapping] | None,
+        Field(
+            description="Specifies how block devices are exposed to the instance. You can specify virtual devices and EBS volumes. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ClassicLinkVPCId: Annotated[
+        str | None,
+        Field(
+            description="The ID of a ClassicLink-enabled VPC to link your EC2-Classic instances to. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ClassicLinkVPCSecurityGroups: Annotated[
+        list[str] | None,
+        Field(
+            description="The IDs of one or more security groups for the VPC that you specified in the ClassicLinkVPCId property. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EbsOptimized: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the launch configuration is optimized for EBS I/O (true) or not (false). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IamInstanceProfile: Annotated[
+        str | None,
+        Field(
+            description="Provides the name or the Amazon Resource Name (ARN) of the instance profile associated with the IAM role for the instance. The instance profile contains the IAM role. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ImageId: Annotated[
+        str,
+        Field(
+            description="Provides the unique ID of the Amazon Machine Image (AMI) that was assigned during registration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    InstanceId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Amazon EC2 instance you want to use to create the launch configuration. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    InstanceMonitoring: Annotated[
+        bool | None,
+        Field(
+            description="Controls whether instances in this group are launched with detailed (true) or basic (false) monitoring. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InstanceType: Annotated[
+        str,
+        Field(
+            description="Specifies the instance type of the EC2 instance. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KernelId: Annotated[
+        str | None,
+        Field(
+            description="Provides the ID of the kernel associated with the EC2 AMI. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KeyName: Annotated[
+        str | None,
+        Field(
+            description="Provides the name of the EC2 key pair. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LaunchConfigurationName: Annotated[
+        str | None,
+        Field(
+            description="The name of the launch configuration. This name must be unique per Region per account. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MetadataOptions: Annotated[
+        LaunchConfigurationMetadataOptions | None,
+        Field(
+            description="The metadata options for the instances. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PlacementTenancy: Annotated[
+        str | None,
+        Field(
+            description="The tenancy of the instance, either default or dedicated. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RamDiskId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the RAM disk to select. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SecurityGroups: Annotated[
+        list[str] | None,
+        Field(
+            description="A list that contains the security groups to assign to the instances in the Auto Scaling group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SpotPrice: Annotated[
+        str | None,
+        Field(
+            description="The maximum hourly price you are willing to pay for any Spot Instances launched to fulfill the request. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    UserData: Annotated[
+        str | None,
+        Field(
+            description="The Base64-encoded user data to make available to the launched EC2 instances. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by lifecycle_hook.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "LifecycleHookAttributes",
@@ -18,17 +19,59 @@ __all__ = [
 
 
 class LifecycleHookProps(DeferredModel):
-    AutoScalingGroupName: str
-    DefaultResult: Literal["ABANDON", "CONTINUE"] | None = None
-    HeartbeatTimeout: int | None = None
-    LifecycleHookName: str | None = None
-    LifecycleTransition: Literal[
-        "autoscaling:EC2_INSTANCE_LAUNCHING", "autoscaling:EC2_INSTANCE_TERMINATING"
+    """
+    The properties a program declares for a AWS::AutoScaling::LifecycleHook.
+    """
+
+    AutoScalingGroupName: Annotated[
+        str,
+        Field(
+            description="The name of the Auto Scaling group for the lifecycle hook. Create-only: changing it replaces the resource."
+        ),
     ]
-    NotificationMetadata: str | None = None
-    NotificationTargetARN: str | None = None
-    RoleARN: str | None = None
+    DefaultResult: Annotated[
+        Literal["ABANDON", "CONTINUE"] | None,
+        Field(
+            description="The action the Auto Scaling group takes when the lifecycle hook timeout elapses or if an unexpected failure occurs. The valid values are CONTINUE and ABANDON (default)."
+        ),
+    ] = None
+    HeartbeatTimeout: Annotated[
+        int | None,
+        Field(
+            description="The maximum time, in seconds, that can elapse before the lifecycle hook times out. The range is from 30 to 7200 seconds. The default value is 3600 seconds (1 hour). If the lifecycle hook times out, Amazon EC2 Auto Scaling performs the action that you specified in the DefaultResult property."
+        ),
+    ] = None
+    LifecycleHookName: Annotated[
+        str | None,
+        Field(
+            description="The name of the lifecycle hook. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LifecycleTransition: Annotated[
+        Literal["autoscaling:EC2_INSTANCE_LAUNCHING", "autoscaling:EC2_INSTANCE_TERMINATING"],
+        Field(description="The instance state to which you want to attach the lifecycle hook."),
+    ]
+    NotificationMetadata: Annotated[
+        str | None,
+        Field(
+            description="Additional information that is included any time Amazon EC2 Auto Scaling sends a message to the notification target."
+        ),
+    ] = None
+    NotificationTargetARN: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the notification target that Amazon EC2 Auto Scaling uses to notify you when an instance is in the transition state for the lifecycle hook. You can specify an Amazon SQS queue or an Amazon SNS topic. The notification message includes the following information: lifecycle action token, user account ID, Auto Scaling group name, lifecycle hook name, instance ID, lifecycle transition, and notification metadata."
+        ),
+    ] = None
+    RoleARN: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM role that allows the Auto Scaling group to publish to the specified notification target, for example, an Amazon SNS topic or an Amazon SQS queue."
+        ),
+    ] = None
 
 
 class LifecycleHookAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::AutoScaling::LifecycleHook, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by scaling_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MetricDataQuery",
@@ -40,205 +40,334 @@ class MetricDimension(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class PredictiveScalingPredefinedLoadMetric(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PredefinedMetricType: Literal[
-        "ALBTargetGroupRequestCount",
-        "ASGTotalCPUUtilization",
-        "ASGTotalNetworkIn",
-        "ASGTotalNetworkOut",
+    PredefinedMetricType: Annotated[
+        Literal[
+            "ALBTargetGroupRequestCount",
+            "ASGTotalCPUUtilization",
+            "ASGTotalNetworkIn",
+            "ASGTotalNetworkOut",
+        ],
+        Field(
+            description="Allowed values: 'ALBTargetGroupRequestCount', 'ASGTotalCPUUtilization', 'ASGTotalNetworkIn', 'ASGTotalNetworkOut'."
+        ),
     ]
-    ResourceLabel: str | None = None
+    ResourceLabel: Annotated[str | None, Field(description="Length: 1 to 1023 characters.")] = None
 
 
 class PredictiveScalingPredefinedMetricPair(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PredefinedMetricType: Literal[
-        "ALBRequestCount", "ASGCPUUtilization", "ASGNetworkIn", "ASGNetworkOut"
+    PredefinedMetricType: Annotated[
+        Literal["ALBRequestCount", "ASGCPUUtilization", "ASGNetworkIn", "ASGNetworkOut"],
+        Field(
+            description="Allowed values: 'ALBRequestCount', 'ASGCPUUtilization', 'ASGNetworkIn', 'ASGNetworkOut'."
+        ),
     ]
-    ResourceLabel: str | None = None
+    ResourceLabel: Annotated[str | None, Field(description="Length: 1 to 1023 characters.")] = None
 
 
 class PredictiveScalingPredefinedScalingMetric(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PredefinedMetricType: Literal[
-        "ALBRequestCountPerTarget",
-        "ASGAverageCPUUtilization",
-        "ASGAverageNetworkIn",
-        "ASGAverageNetworkOut",
+    PredefinedMetricType: Annotated[
+        Literal[
+            "ALBRequestCountPerTarget",
+            "ASGAverageCPUUtilization",
+            "ASGAverageNetworkIn",
+            "ASGAverageNetworkOut",
+        ],
+        Field(
+            description="Allowed values: 'ALBRequestCountPerTarget', 'ASGAverageCPUUtilization', 'ASGAverageNetworkIn', 'ASGAverageNetworkOut'."
+        ),
     ]
-    ResourceLabel: str | None = None
+    ResourceLabel: Annotated[str | None, Field(description="Length: 1 to 1023 characters.")] = None
 
 
 class ScalingPolicyMetric(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dimensions: list[MetricDimension] | None = None
-    MetricName: str
-    Namespace: str
+    Dimensions: Annotated[list[MetricDimension] | None, Field(description="Items are unique.")] = (
+        None
+    )
+    MetricName: Annotated[str, Field(description="Type: str.")]
+    Namespace: Annotated[str, Field(description="Type: str.")]
 
 
 class ScalingPolicyMetricStat(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Metric: ScalingPolicyMetric
-    Stat: str
-    Unit: str | None = None
+    Metric: Annotated[ScalingPolicyMetric, Field(description="Type: ScalingPolicyMetricDict.")]
+    Stat: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    Unit: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ScalingPolicyPredefinedMetricSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PredefinedMetricType: Literal[
-        "ALBRequestCountPerTarget",
-        "ASGAverageCPUUtilization",
-        "ASGAverageNetworkIn",
-        "ASGAverageNetworkOut",
+    PredefinedMetricType: Annotated[
+        Literal[
+            "ALBRequestCountPerTarget",
+            "ASGAverageCPUUtilization",
+            "ASGAverageNetworkIn",
+            "ASGAverageNetworkOut",
+        ],
+        Field(
+            description="Allowed values: 'ALBRequestCountPerTarget', 'ASGAverageCPUUtilization', 'ASGAverageNetworkIn', 'ASGAverageNetworkOut'."
+        ),
     ]
-    ResourceLabel: str | None = None
+    ResourceLabel: Annotated[str | None, Field(description="Length: 1 to 1023 characters.")] = None
 
 
 class StepAdjustment(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricIntervalLowerBound: float | None = None
-    MetricIntervalUpperBound: float | None = None
-    ScalingAdjustment: int
+    MetricIntervalLowerBound: Annotated[float | None, Field(description="Type: float.")] = None
+    MetricIntervalUpperBound: Annotated[float | None, Field(description="Type: float.")] = None
+    ScalingAdjustment: Annotated[int, Field(description="Type: int.")]
 
 
 class TargetTrackingMetricStat(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Metric: ScalingPolicyMetric
-    Period: int | None = None
-    Stat: str
-    Unit: str | None = None
+    Metric: Annotated[ScalingPolicyMetric, Field(description="Type: ScalingPolicyMetricDict.")]
+    Period: Annotated[int | None, Field(description="Range: at least 1 (inclusive).")] = None
+    Stat: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    Unit: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ScalingPolicyAttributes(DeferredModel):
-    Arn: str | None = None
-    PolicyName: str | None = None
+    """
+    The read-only attributes of a AWS::AutoScaling::ScalingPolicy, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the AutoScaling scaling policy")] = (
+        None
+    )
+    PolicyName: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
 
 
 class MetricDataQuery(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Expression: str | None = None
-    Id: str
-    Label: str | None = None
-    MetricStat: ScalingPolicyMetricStat | None = None
-    ReturnData: bool | None = None
+    Expression: Annotated[str | None, Field(description="Length: 1 to 1023 characters.")] = None
+    Id: Annotated[str, Field(description="Length: 1 to 255 characters.")]
+    Label: Annotated[str | None, Field(description="Length: 0 to 2047 characters.")] = None
+    MetricStat: Annotated[
+        ScalingPolicyMetricStat | None, Field(description="Type: ScalingPolicyMetricStatDict.")
+    ] = None
+    ReturnData: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class PredictiveScalingCustomizedCapacityMetric(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricDataQueries: list[MetricDataQuery]
+    MetricDataQueries: Annotated[list[MetricDataQuery], Field(description="Items are unique.")]
 
 
 class PredictiveScalingCustomizedLoadMetric(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricDataQueries: list[MetricDataQuery]
+    MetricDataQueries: Annotated[list[MetricDataQuery], Field(description="Items are unique.")]
 
 
 class PredictiveScalingCustomizedScalingMetric(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricDataQueries: list[MetricDataQuery]
+    MetricDataQueries: Annotated[list[MetricDataQuery], Field(description="Items are unique.")]
 
 
 class PredictiveScalingMetricSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomizedCapacityMetricSpecification: PredictiveScalingCustomizedCapacityMetric | None = None
-    CustomizedLoadMetricSpecification: PredictiveScalingCustomizedLoadMetric | None = None
-    CustomizedScalingMetricSpecification: PredictiveScalingCustomizedScalingMetric | None = None
-    PredefinedLoadMetricSpecification: PredictiveScalingPredefinedLoadMetric | None = None
-    PredefinedMetricPairSpecification: PredictiveScalingPredefinedMetricPair | None = None
-    PredefinedScalingMetricSpecification: PredictiveScalingPredefinedScalingMetric | None = None
-    TargetValue: float
+    CustomizedCapacityMetricSpecification: Annotated[
+        PredictiveScalingCustomizedCapacityMetric | None,
+        Field(description="Type: PredictiveScalingCustomizedCapacityMetricDict."),
+    ] = None
+    CustomizedLoadMetricSpecification: Annotated[
+        PredictiveScalingCustomizedLoadMetric | None,
+        Field(description="Type: PredictiveScalingCustomizedLoadMetricDict."),
+    ] = None
+    CustomizedScalingMetricSpecification: Annotated[
+        PredictiveScalingCustomizedScalingMetric | None,
+        Field(description="Type: PredictiveScalingCustomizedScalingMetricDict."),
+    ] = None
+    PredefinedLoadMetricSpecification: Annotated[
+        PredictiveScalingPredefinedLoadMetric | None,
+        Field(description="Type: PredictiveScalingPredefinedLoadMetricDict."),
+    ] = None
+    PredefinedMetricPairSpecification: Annotated[
+        PredictiveScalingPredefinedMetricPair | None,
+        Field(description="Type: PredictiveScalingPredefinedMetricPairDict."),
+    ] = None
+    PredefinedScalingMetricSpecification: Annotated[
+        PredictiveScalingPredefinedScalingMetric | None,
+        Field(description="Type: PredictiveScalingPredefinedScalingMetricDict."),
+    ] = None
+    TargetValue: Annotated[float, Field(description="Type: float.")]
 
 
 class ScalingPolicyPredictiveScalingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxCapacityBreachBehavior: Literal["HonorMaxCapacity", "IncreaseMaxCapacity"] | None = None
-    MaxCapacityBuffer: int | None = None
-    MetricSpecifications: list[PredictiveScalingMetricSpecification]
-    Mode: Literal["ForecastAndScale", "ForecastOnly"] | None = None
-    SchedulingBufferTime: int | None = None
+    MaxCapacityBreachBehavior: Annotated[
+        Literal["HonorMaxCapacity", "IncreaseMaxCapacity"] | None,
+        Field(description="Allowed values: 'HonorMaxCapacity', 'IncreaseMaxCapacity'."),
+    ] = None
+    MaxCapacityBuffer: Annotated[int | None, Field(description="Range: 0 to 100 (inclusive).")] = (
+        None
+    )
+    MetricSpecifications: Annotated[
+        list[PredictiveScalingMetricSpecification], Field(description="Items are unique.")
+    ]
+    Mode: Annotated[
+        Literal["ForecastAndScale", "ForecastOnly"] | None,
+        Field(description="Allowed values: 'ForecastAndScale', 'ForecastOnly'."),
+    ] = None
+    SchedulingBufferTime: Annotated[
+        int | None, Field(description="Range: at least 0 (inclusive).")
+    ] = None
 
 
 class TargetTrackingMetricDataQuery(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Expression: str | None = None
-    Id: str
-    Label: str | None = None
-    MetricStat: TargetTrackingMetricStat | None = None
-    Period: int | None = None
-    ReturnData: bool | None = None
+    Expression: Annotated[str | None, Field(description="Length: 1 to 2047 characters.")] = None
+    Id: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    Label: Annotated[str | None, Field(description="Length: 0 to 2047 characters.")] = None
+    MetricStat: Annotated[
+        TargetTrackingMetricStat | None, Field(description="Type: TargetTrackingMetricStatDict.")
+    ] = None
+    Period: Annotated[int | None, Field(description="Range: at least 1 (inclusive).")] = None
+    ReturnData: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ScalingPolicyCustomizedMetricSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dimensions: list[MetricDimension] | None = None
-    MetricName: str | None = None
-    Metrics: list[TargetTrackingMetricDataQuery] | None = None
-    Namespace: str | None = None
-    Period: int | None = None
-    Statistic: Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"] | None = None
-    Unit: str | None = None
+    Dimensions: Annotated[list[MetricDimension] | None, Field(description="Items are unique.")] = (
+        None
+    )
+    MetricName: Annotated[str | None, Field(description="Type: str.")] = None
+    Metrics: Annotated[
+        list[TargetTrackingMetricDataQuery] | None, Field(description="Items are unique.")
+    ] = None
+    Namespace: Annotated[str | None, Field(description="Type: str.")] = None
+    Period: Annotated[int | None, Field(description="Range: at least 1 (inclusive).")] = None
+    Statistic: Annotated[
+        Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"] | None,
+        Field(description="Allowed values: 'Average', 'Maximum', 'Minimum', 'SampleCount', 'Sum'."),
+    ] = None
+    Unit: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ScalingPolicyTargetTrackingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomizedMetricSpecification: ScalingPolicyCustomizedMetricSpecification | None = None
-    DisableScaleIn: bool | None = None
-    PredefinedMetricSpecification: ScalingPolicyPredefinedMetricSpecification | None = None
-    TargetValue: float
+    CustomizedMetricSpecification: Annotated[
+        ScalingPolicyCustomizedMetricSpecification | None,
+        Field(description="Type: ScalingPolicyCustomizedMetricSpecificationDict."),
+    ] = None
+    DisableScaleIn: Annotated[bool | None, Field(description="Type: bool.")] = None
+    PredefinedMetricSpecification: Annotated[
+        ScalingPolicyPredefinedMetricSpecification | None,
+        Field(description="Type: ScalingPolicyPredefinedMetricSpecificationDict."),
+    ] = None
+    TargetValue: Annotated[float, Field(description="Type: float.")]
 
 
 class ScalingPolicyProps(DeferredModel):
-    AdjustmentType: (
-        Literal["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"] | None
-    ) = None
-    AutoScalingGroupName: str
-    Cooldown: str | None = None
-    EstimatedInstanceWarmup: int | None = None
-    MetricAggregationType: Literal["Average", "Maximum", "Minimum"] | None = None
-    MinAdjustmentMagnitude: int | None = None
-    PolicyType: (
-        Literal["PredictiveScaling", "SimpleScaling", "StepScaling", "TargetTrackingScaling"] | None
-    ) = None
-    PredictiveScalingConfiguration: ScalingPolicyPredictiveScalingConfiguration | None = None
-    ScalingAdjustment: int | None = None
-    StepAdjustments: list[StepAdjustment] | None = None
-    TargetTrackingConfiguration: ScalingPolicyTargetTrackingConfiguration | None = None
+    """
+    The properties a program declares for a AWS::AutoScaling::ScalingPolicy.
+    """
+
+    AdjustmentType: Annotated[
+        Literal["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"] | None,
+        Field(
+            description="Specifies how the scaling adjustment is interpreted. The valid values are ChangeInCapacity, ExactCapacity, and PercentChangeInCapacity."
+        ),
+    ] = None
+    AutoScalingGroupName: Annotated[
+        str,
+        Field(
+            description="The name of the Auto Scaling group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Cooldown: Annotated[
+        str | None,
+        Field(
+            description="The duration of the policy's cooldown period, in seconds. When a cooldown period is specified here, it overrides the default cooldown period defined for the Auto Scaling group."
+        ),
+    ] = None
+    EstimatedInstanceWarmup: Annotated[
+        int | None,
+        Field(
+            description="The estimated time, in seconds, until a newly launched instance can contribute to the CloudWatch metrics. If not provided, the default is to use the value from the default cooldown period for the Auto Scaling group. Valid only if the policy type is TargetTrackingScaling or StepScaling."
+        ),
+    ] = None
+    MetricAggregationType: Annotated[
+        Literal["Average", "Maximum", "Minimum"] | None,
+        Field(
+            description="The aggregation type for the CloudWatch metrics. The valid values are Minimum, Maximum, and Average. If the aggregation type is null, the value is treated as Average. Valid only if the policy type is StepScaling."
+        ),
+    ] = None
+    MinAdjustmentMagnitude: Annotated[
+        int | None,
+        Field(
+            description="The minimum value to scale by when the adjustment type is PercentChangeInCapacity. For example, suppose that you create a step scaling policy to scale out an Auto Scaling group by 25 percent and you specify a MinAdjustmentMagnitude of 2. If the group has 4 instances and the scaling policy is performed, 25 percent of 4 is 1. However, because you specified a MinAdjustmentMagnitude of 2, Amazon EC2 Auto Scaling scales out the group by 2 instances."
+        ),
+    ] = None
+    PolicyType: Annotated[
+        Literal["PredictiveScaling", "SimpleScaling", "StepScaling", "TargetTrackingScaling"]
+        | None,
+        Field(
+            description="One of the following policy types: TargetTrackingScaling, StepScaling, SimpleScaling (default), PredictiveScaling"
+        ),
+    ] = None
+    PredictiveScalingConfiguration: Annotated[
+        ScalingPolicyPredictiveScalingConfiguration | None,
+        Field(
+            description="A predictive scaling policy. Includes support for predefined metrics only."
+        ),
+    ] = None
+    ScalingAdjustment: Annotated[
+        int | None,
+        Field(
+            description="The amount by which to scale, based on the specified adjustment type. A positive value adds to the current capacity while a negative number removes from the current capacity. For exact capacity, you must specify a positive value. Required if the policy type is SimpleScaling. (Not used with any other policy type.)"
+        ),
+    ] = None
+    StepAdjustments: Annotated[
+        list[StepAdjustment] | None,
+        Field(
+            description="A set of adjustments that enable you to scale based on the size of the alarm breach. Required if the policy type is StepScaling. (Not used with any other policy type.)"
+        ),
+    ] = None
+    TargetTrackingConfiguration: Annotated[
+        ScalingPolicyTargetTrackingConfiguration | None,
+        Field(
+            description="A target tracking scaling policy. Includes support for predefined or customized metrics."
+        ),
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by scheduled_action.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ScheduledActionAttributes",
@@ -17,15 +19,56 @@ __all__ = [
 
 
 class ScheduledActionProps(DeferredModel):
-    AutoScalingGroupName: str
-    DesiredCapacity: int | None = None
-    EndTime: str | None = None
-    MaxSize: int | None = None
-    MinSize: int | None = None
-    Recurrence: str | None = None
-    StartTime: str | None = None
-    TimeZone: str | None = None
+    """
+    The properties a program declares for a AWS::AutoScaling::ScheduledAction.
+    """
+
+    AutoScalingGroupName: Annotated[
+        str,
+        Field(
+            description="The name of the Auto Scaling group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DesiredCapacity: Annotated[
+        int | None,
+        Field(
+            description="The desired capacity is the initial capacity of the Auto Scaling group after the scheduled action runs and the capacity it attempts to maintain."
+        ),
+    ] = None
+    EndTime: Annotated[
+        str | None,
+        Field(
+            description="The latest scheduled start time to return. If scheduled action names are provided, this parameter is ignored."
+        ),
+    ] = None
+    MaxSize: Annotated[
+        int | None, Field(description="The minimum size of the Auto Scaling group.")
+    ] = None
+    MinSize: Annotated[
+        int | None, Field(description="The minimum size of the Auto Scaling group.")
+    ] = None
+    Recurrence: Annotated[
+        str | None,
+        Field(
+            description="The recurring schedule for the action, in Unix cron syntax format. When StartTime and EndTime are specified with Recurrence , they form the boundaries of when the recurring action starts and stops."
+        ),
+    ] = None
+    StartTime: Annotated[
+        str | None,
+        Field(
+            description="The earliest scheduled start time to return. If scheduled action names are provided, this parameter is ignored."
+        ),
+    ] = None
+    TimeZone: Annotated[str | None, Field(description="The time zone for the cron expression.")] = (
+        None
+    )
 
 
 class ScheduledActionAttributes(DeferredModel):
-    ScheduledActionName: str | None = None
+    """
+    The read-only attributes of a AWS::AutoScaling::ScheduledAction, set by AWS.
+    """
+
+    ScheduledActionName: Annotated[
+        str | None, Field(description="Auto-generated unique identifier")
+    ] = None

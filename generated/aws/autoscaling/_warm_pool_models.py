@@ -7,10 +7,10 @@ Imported on first use by warm_pool.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "WarmPoolAttributes",
@@ -23,16 +23,35 @@ class WarmPoolInstanceReusePolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReuseOnScaleIn: bool | None = None
+    ReuseOnScaleIn: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class WarmPoolAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::AutoScaling::WarmPool, set by AWS.
+    """
 
 
 class WarmPoolProps(DeferredModel):
-    AutoScalingGroupName: str
-    InstanceReusePolicy: WarmPoolInstanceReusePolicy | None = None
-    MaxGroupPreparedCapacity: int | None = None
-    MinSize: int | None = None
-    PoolState: Literal["Hibernated", "Running", "Stopped"] | None = None
+    """
+    The properties a program declares for a AWS::AutoScaling::WarmPool.
+    """
+
+    AutoScalingGroupName: Annotated[
+        str,
+        Field(
+            description="Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    InstanceReusePolicy: Annotated[
+        WarmPoolInstanceReusePolicy | None,
+        Field(description="Type: WarmPoolInstanceReusePolicyDict."),
+    ] = None
+    MaxGroupPreparedCapacity: Annotated[
+        int | None, Field(description="Range: at least -1 (inclusive).")
+    ] = None
+    MinSize: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = None
+    PoolState: Annotated[
+        Literal["Hibernated", "Running", "Stopped"] | None,
+        Field(description="Allowed values: 'Hibernated', 'Running', 'Stopped'."),
+    ] = None

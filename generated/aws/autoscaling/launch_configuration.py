@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,47 +63,60 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BlockDeviceDict = TypedDict(
-    "BlockDeviceDict",
-    {
-        "DeleteOnTermination": "bool",
-        "Encrypted": "bool",
-        "Iops": "int",
-        "SnapshotId": "str",
-        "Throughput": "int",
-        "VolumeSize": "int",
-        "VolumeType": "str",
-    },
-    total=False,
-)
 
-BlockDeviceMappingDict = TypedDict(
-    "BlockDeviceMappingDict",
-    {
-        "DeviceName": "Required[str]",
-        "Ebs": "BlockDeviceDict",
-        "NoDevice": "bool",
-        "VirtualName": "str",
-    },
-    total=False,
-)
+class BlockDeviceDict(TypedDict, total=False):
+    """BlockDevice as a plain dict: BlockDevice is a subproperty of BlockDeviceMapping that
+    describes an Amazon EBS volume."""
 
-LaunchConfigurationMetadataOptionsDict = TypedDict(
-    "LaunchConfigurationMetadataOptionsDict",
-    {
-        "HttpEndpoint": "Literal['disabled', 'enabled']",
-        "HttpPutResponseHopLimit": "int",
-        "HttpTokens": "Literal['optional', 'required']",
-    },
-    total=False,
-)
+    DeleteOnTermination: bool
+    """Indicates whether the volume is deleted on instance termination."""
+    Encrypted: bool
+    """Specifies whether the volume should be encrypted."""
+    Iops: int
+    """The number of input/output (I/O) operations per second (IOPS) to provision for the volume."""
+    SnapshotId: str
+    """The snapshot ID of the volume to use."""
+    Throughput: int
+    """The throughput (MiBps) to provision for a gp3 volume."""
+    VolumeSize: int
+    """The volume size, in GiBs."""
+    VolumeType: str
+    """The volume type."""
 
+
+class BlockDeviceMappingDict(TypedDict, total=False):
+    """BlockDeviceMapping as a plain dict: BlockDeviceMapping is a property of
+    AWS::AutoScaling::LaunchConfiguration that describes a block device mapping for an Auto Scaling
+    group."""
+
+    DeviceName: Required[str]
+    """The device name exposed to the EC2 instance (for example, /dev/sdh or xvdh)."""
+    Ebs: BlockDeviceDict
+    """Parameters used to automatically set up EBS volumes when an instance is launched."""
+    NoDevice: bool
+    """Setting this value to true suppresses the specified device included in the block device
+    mapping of the AMI."""
+    VirtualName: str
+    """The name of the virtual device."""
+
+
+class LaunchConfigurationMetadataOptionsDict(TypedDict, total=False):
+    """LaunchConfigurationMetadataOptions as a plain dict: MetadataOptions is a property of
+    AWS::AutoScaling::LaunchConfiguration that describes metadata options for the instances."""
+
+    HttpEndpoint: Literal["disabled", "enabled"]
+    """This parameter enables or disables the HTTP metadata endpoint on your instances."""
+    HttpPutResponseHopLimit: int
+    """The desired HTTP PUT response hop limit for instance metadata requests."""
+    HttpTokens: Literal["optional", "required"]
+    """The state of token usage for your instance metadata requests."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AutoScaling::LaunchConfiguration",
     schema_file="aws-autoscaling-launchconfiguration.json",
     primary_identifier=("/LaunchConfigurationName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=(
         "/AssociatePublicIpAddress",
         "/BlockDeviceMappings",
@@ -128,17 +145,12 @@ METADATA = _TypeMetadata(
         "/KernelId",
         "/RamDiskId",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/BlockDeviceMappings", "/ClassicLinkVPCSecurityGroups", "/SecurityGroups"),
     required=("ImageId", "InstanceType"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -147,84 +159,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BlockDevice": {
-            "additionalProperties": False,
-            "properties": {
-                "DeleteOnTermination": {"type": "boolean"},
-                "Encrypted": {"type": "boolean"},
-                "Iops": {"maximum": 20000, "minimum": 100, "type": "integer"},
-                "SnapshotId": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Throughput": {"maximum": 1000, "minimum": 125, "type": "integer"},
-                "VolumeSize": {"maximum": 16384, "minimum": 1, "type": "integer"},
-                "VolumeType": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "BlockDeviceMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "DeviceName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Ebs": {"$ref": "#/definitions/BlockDevice"},
-                "NoDevice": {"type": "boolean"},
-                "VirtualName": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["DeviceName"],
-            "type": "object",
-        },
-        "MetadataOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "HttpEndpoint": {"enum": ["disabled", "enabled"], "type": "string"},
-                "HttpPutResponseHopLimit": {"maximum": 64, "minimum": 1, "type": "integer"},
-                "HttpTokens": {"enum": ["optional", "required"], "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AssociatePublicIpAddress": {"type": "boolean"},
-        "BlockDeviceMappings": {
-            "items": {"$ref": "#/definitions/BlockDeviceMapping"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ClassicLinkVPCId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "ClassicLinkVPCSecurityGroups": {
-            "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-            "type": "array",
-        },
-        "EbsOptimized": {"type": "boolean"},
-        "IamInstanceProfile": {"maxLength": 1600, "minLength": 1, "type": "string"},
-        "ImageId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "InstanceId": {"maxLength": 19, "minLength": 1, "type": "string"},
-        "InstanceMonitoring": {"type": "boolean"},
-        "InstanceType": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "KernelId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "KeyName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "LaunchConfigurationName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "MetadataOptions": {"$ref": "#/definitions/MetadataOptions"},
-        "PlacementTenancy": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "RamDiskId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "SecurityGroups": {
-            "anyOf": [{}, {}],
-            "items": {"anyOf": [{}, {}], "type": "string"},
-            "type": "array",
-        },
-        "SpotPrice": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "UserData": {"maxLength": 21847, "minLength": 0, "type": "string"},
-    },
-    "required": ["ImageId", "InstanceType"],
-}
-
 
 class LaunchConfiguration(_Resource):
-    """AWS::AutoScaling::LaunchConfiguration: The AWS::AutoScaling::LaunchConfiguration resource specifies the launch configuration that can be used by an Auto Scaling group to configure Amazon EC...
+    """AWS::AutoScaling::LaunchConfiguration: The AWS::AutoScaling::LaunchConfiguration resource
+    specifies the launch configuration that can be used by an Auto Scaling group to configure Amazon
+    EC2 instances.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LaunchConfigurationName.
+    Replaced when any of these change (create-only): AssociatePublicIpAddress, BlockDeviceMappings,
+    ClassicLinkVPCId, ClassicLinkVPCSecurityGroups, EbsOptimized, IamInstanceProfile, ImageId,
+    InstanceId, InstanceMonitoring, InstanceType, KernelId, KeyName, LaunchConfigurationName,
+    MetadataOptions, PlacementTenancy, RamDiskId, SecurityGroups, SpotPrice, UserData.
+    Write-only (sent to AWS, never read back): InstanceId, ClassicLinkVPCId,
+    ClassicLinkVPCSecurityGroups, KernelId, RamDiskId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-autoscaling-launchconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -234,10 +184,13 @@ class LaunchConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LaunchConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "launch_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssociatePublicIpAddress: bool
     BlockDeviceMappings: list[BlockDeviceMappingDict]
     ClassicLinkVPCId: str
@@ -258,59 +211,87 @@ class LaunchConfiguration(_Resource):
     SpotPrice: str
     UserData: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ImageId: str,
+        InstanceType: str,
+        AssociatePublicIpAddress: bool | None = None,
+        BlockDeviceMappings: list[BlockDeviceMapping | BlockDeviceMappingDict] | None = None,
+        ClassicLinkVPCId: str | None = None,
+        ClassicLinkVPCSecurityGroups: list[str] | None = None,
+        EbsOptimized: bool | None = None,
+        IamInstanceProfile: str | None = None,
+        InstanceId: str | None = None,
+        InstanceMonitoring: bool | None = None,
+        KernelId: str | None = None,
+        KeyName: str | None = None,
+        LaunchConfigurationName: str | None = None,
+        MetadataOptions: LaunchConfigurationMetadataOptions
+        | LaunchConfigurationMetadataOptionsDict
+        | None = None,
+        PlacementTenancy: str | None = None,
+        RamDiskId: str | None = None,
+        SecurityGroups: list[str] | None = None,
+        SpotPrice: str | None = None,
+        UserData: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AutoScaling::LaunchConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ImageId: str,
-            InstanceType: str,
-            AssociatePublicIpAddress: bool | None = None,
-            BlockDeviceMappings: list[BlockDeviceMapping | BlockDeviceMappingDict] | None = None,
-            ClassicLinkVPCId: str | None = None,
-            ClassicLinkVPCSecurityGroups: list[str] | None = None,
-            EbsOptimized: bool | None = None,
-            IamInstanceProfile: str | None = None,
-            InstanceId: str | None = None,
-            InstanceMonitoring: bool | None = None,
-            KernelId: str | None = None,
-            KeyName: str | None = None,
-            LaunchConfigurationName: str | None = None,
-            MetadataOptions: LaunchConfigurationMetadataOptions
-            | LaunchConfigurationMetadataOptionsDict
-            | None = None,
-            PlacementTenancy: str | None = None,
-            RamDiskId: str | None = None,
-            SecurityGroups: list[str] | None = None,
-            SpotPrice: str | None = None,
-            UserData: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AutoScaling::LaunchConfiguration; `await` it inside an App to deploy it.
-
-            AssociatePublicIpAddress: For Auto Scaling groups that are running in a virtual private cloud (VPC), specifies whether to assign a public IP address to the group's instances.
-            BlockDeviceMappings: Specifies how block devices are exposed to the instance.
-            ClassicLinkVPCId: The ID of a ClassicLink-enabled VPC to link your EC2-Classic instances to.
-            ClassicLinkVPCSecurityGroups: The IDs of one or more security groups for the VPC that you specified in the ClassicLinkVPCId property.
-            EbsOptimized: Specifies whether the launch configuration is optimized for EBS I/O (true) or not (false).
-            IamInstanceProfile: Provides the name or the Amazon Resource Name (ARN) of the instance profile associated with the IAM role for the instance.
-            ImageId: Provides the unique ID of the Amazon Machine Image (AMI) that was assigned during registration.
-            InstanceId: The ID of the Amazon EC2 instance you want to use to create the launch configuration.
-            InstanceMonitoring: Controls whether instances in this group are launched with detailed (true) or basic (false) monitoring.
-            InstanceType: Specifies the instance type of the EC2 instance.
-            KernelId: Provides the ID of the kernel associated with the EC2 AMI.
-            KeyName: Provides the name of the EC2 key pair.
-            LaunchConfigurationName: The name of the launch configuration.
-            MetadataOptions: The metadata options for the instances.
-            PlacementTenancy: The tenancy of the instance, either default or dedicated.
-            RamDiskId: The ID of the RAM disk to select.
-            SecurityGroups: A list that contains the security groups to assign to the instances in the Auto Scaling group.
-            SpotPrice: The maximum hourly price you are willing to pay for any Spot Instances launched to fulfill the request.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ImageId: Provides the unique ID of the Amazon Machine Image (AMI) that was assigned
+                during registration. Create-only: changing it replaces the resource. Required.
+            InstanceType: Specifies the instance type of the EC2 instance. Create-only: changing it
+                replaces the resource. Required.
+            AssociatePublicIpAddress: For Auto Scaling groups that are running in a virtual private
+                cloud (VPC), specifies whether to assign a public IP address to the group's
+                instances. Create-only: changing it replaces the resource.
+            BlockDeviceMappings: Specifies how block devices are exposed to the instance. You can
+                specify virtual devices and EBS volumes. Create-only: changing it replaces the
+                resource.
+            ClassicLinkVPCId: The ID of a ClassicLink-enabled VPC to link your EC2-Classic instances
+                to. Create-only: changing it replaces the resource. Write-only: sent to AWS, never
+                read back.
+            ClassicLinkVPCSecurityGroups: The IDs of one or more security groups for the VPC that
+                you specified in the ClassicLinkVPCId property. Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back.
+            EbsOptimized: Specifies whether the launch configuration is optimized for EBS I/O (true)
+                or not (false). Create-only: changing it replaces the resource.
+            IamInstanceProfile: Provides the name or the Amazon Resource Name (ARN) of the instance
+                profile associated with the IAM role for the instance. The instance profile contains
+                the IAM role. Create-only: changing it replaces the resource.
+            InstanceId: The ID of the Amazon EC2 instance you want to use to create the launch
+                configuration. Create-only: changing it replaces the resource. Write-only: sent to
+                AWS, never read back.
+            InstanceMonitoring: Controls whether instances in this group are launched with detailed
+                (true) or basic (false) monitoring. Create-only: changing it replaces the resource.
+            KernelId: Provides the ID of the kernel associated with the EC2 AMI. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            KeyName: Provides the name of the EC2 key pair. Create-only: changing it replaces the
+                resource.
+            LaunchConfigurationName: The name of the launch configuration. This name must be unique
+                per Region per account. Create-only: changing it replaces the resource.
+            MetadataOptions: The metadata options for the instances. Create-only: changing it
+                replaces the resource.
+            PlacementTenancy: The tenancy of the instance, either default or dedicated. Create-only:
+                changing it replaces the resource.
+            RamDiskId: The ID of the RAM disk to select. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            SecurityGroups: A list that contains the security groups to assign to the instances in
+                the Auto Scaling group. Create-only: changing it replaces the resource.
+            SpotPrice: The maximum hourly price you are willing to pay for any Spot Instances
+                launched to fulfill the request. Create-only: changing it replaces the resource.
             UserData: The Base64-encoded user data to make available to the launched EC2 instances.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AutoScaling::LifecycleHook",
     schema_file="aws-autoscaling-lifecyclehook.json",
     primary_identifier=("/AutoScalingGroupName", "/LifecycleHookName"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/AutoScalingGroupName", "/LifecycleHookName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("LifecycleTransition", "AutoScalingGroupName"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,41 +71,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AutoScalingGroupName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "DefaultResult": {"enum": ["ABANDON", "CONTINUE"], "type": "string"},
-        "HeartbeatTimeout": {"type": "integer"},
-        "LifecycleHookName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9\\-_\\/]+$",
-            "type": "string",
-        },
-        "LifecycleTransition": {
-            "enum": ["autoscaling:EC2_INSTANCE_LAUNCHING", "autoscaling:EC2_INSTANCE_TERMINATING"],
-            "type": "string",
-        },
-        "NotificationMetadata": {
-            "maxLength": 1023,
-            "minLength": 1,
-            "pattern": "^[\\u0009\\u000A\\u000D\\u0020-\\u007e]+$",
-            "type": "string",
-        },
-        "NotificationTargetARN": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "RoleARN": {"maxLength": 255, "minLength": 1, "type": "string"},
-    },
-    "required": ["LifecycleTransition", "AutoScalingGroupName"],
-}
-
 
 class LifecycleHook(_Resource):
     """AWS::AutoScaling::LifecycleHook: Resource Type definition for AWS::AutoScaling::LifecycleHook
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AutoScalingGroupName, LifecycleHookName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AutoScalingGroupName, LifecycleHookName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-autoscaling-lifecyclehook.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -117,10 +87,11 @@ class LifecycleHook(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LifecycleHookAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "lifecycle_hook.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoScalingGroupName: str
     DefaultResult: Literal["ABANDON", "CONTINUE"]
     HeartbeatTimeout: int
@@ -132,37 +103,56 @@ class LifecycleHook(_Resource):
     NotificationTargetARN: str
     RoleARN: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AutoScalingGroupName: str,
+        LifecycleTransition: Literal[
+            "autoscaling:EC2_INSTANCE_LAUNCHING", "autoscaling:EC2_INSTANCE_TERMINATING"
+        ],
+        DefaultResult: Literal["ABANDON", "CONTINUE"] | None = None,
+        HeartbeatTimeout: int | None = None,
+        LifecycleHookName: str | None = None,
+        NotificationMetadata: str | None = None,
+        NotificationTargetARN: str | None = None,
+        RoleARN: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AutoScaling::LifecycleHook; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AutoScalingGroupName: str,
-            LifecycleTransition: Literal[
-                "autoscaling:EC2_INSTANCE_LAUNCHING", "autoscaling:EC2_INSTANCE_TERMINATING"
-            ],
-            DefaultResult: Literal["ABANDON", "CONTINUE"] | None = None,
-            HeartbeatTimeout: int | None = None,
-            LifecycleHookName: str | None = None,
-            NotificationMetadata: str | None = None,
-            NotificationTargetARN: str | None = None,
-            RoleARN: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AutoScaling::LifecycleHook; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             AutoScalingGroupName: The name of the Auto Scaling group for the lifecycle hook.
-            DefaultResult: The action the Auto Scaling group takes when the lifecycle hook timeout elapses or if an unexpected failure occurs.
-            HeartbeatTimeout: The maximum time, in seconds, that can elapse before the lifecycle hook times out.
-            LifecycleHookName: The name of the lifecycle hook.
+                Create-only: changing it replaces the resource. Required.
             LifecycleTransition: The instance state to which you want to attach the lifecycle hook.
-            NotificationMetadata: Additional information that is included any time Amazon EC2 Auto Scaling sends a message to the notification target.
-            NotificationTargetARN: The Amazon Resource Name (ARN) of the notification target that Amazon EC2 Auto Scaling uses to notify you when an instance is in the transition state for the lifecycle hook.
-            RoleARN: The ARN of the IAM role that allows the Auto Scaling group to publish to the specified notification target, for example, an Amazon SNS topic or an Amazon SQS queue.
+                Required.
+            DefaultResult: The action the Auto Scaling group takes when the lifecycle hook timeout
+                elapses or if an unexpected failure occurs. The valid values are CONTINUE and
+                ABANDON (default).
+            HeartbeatTimeout: The maximum time, in seconds, that can elapse before the lifecycle
+                hook times out. The range is from 30 to 7200 seconds. The default value is 3600
+                seconds (1 hour). If the lifecycle hook times out, Amazon EC2 Auto Scaling performs
+                the action that you specified in the DefaultResult property.
+            LifecycleHookName: The name of the lifecycle hook. Create-only: changing it replaces the
+                resource.
+            NotificationMetadata: Additional information that is included any time Amazon EC2 Auto
+                Scaling sends a message to the notification target.
+            NotificationTargetARN: The Amazon Resource Name (ARN) of the notification target that
+                Amazon EC2 Auto Scaling uses to notify you when an instance is in the transition
+                state for the lifecycle hook. You can specify an Amazon SQS queue or an Amazon SNS
+                topic. The notification message includes the following information: lifecycle action
+                token, user account ID, Auto Scaling group name, lifecycle hook name, instance ID,
+                lifecycle transition, and notification metadata.
+            RoleARN: The ARN of the IAM role that allows the Auto Scaling group to publish to the
+                specified notification target, for example, an Amazon SNS topic or an Amazon SQS
+                queue.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -119,201 +123,250 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MetricDataQueryDict = TypedDict(
-    "MetricDataQueryDict",
-    {
-        "Expression": "str",
-        "Id": "Required[str]",
-        "Label": "str",
-        "MetricStat": "ScalingPolicyMetricStatDict",
-        "ReturnData": "bool",
-    },
-    total=False,
-)
 
-MetricDimensionDict = TypedDict(
-    "MetricDimensionDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class MetricDataQueryDict(TypedDict, total=False):
+    """MetricDataQuery as a plain dict."""
 
-PredictiveScalingCustomizedCapacityMetricDict = TypedDict(
-    "PredictiveScalingCustomizedCapacityMetricDict",
-    {
-        "MetricDataQueries": "Required[list[MetricDataQueryDict]]",
-    },
-    total=False,
-)
+    Expression: str
+    """Length: 1 to 1023 characters."""
+    Id: Required[str]
+    """Length: 1 to 255 characters."""
+    Label: str
+    """Length: 0 to 2047 characters."""
+    MetricStat: ScalingPolicyMetricStatDict
+    """Type: ScalingPolicyMetricStatDict."""
+    ReturnData: bool
+    """Type: bool."""
 
-PredictiveScalingCustomizedLoadMetricDict = TypedDict(
-    "PredictiveScalingCustomizedLoadMetricDict",
-    {
-        "MetricDataQueries": "Required[list[MetricDataQueryDict]]",
-    },
-    total=False,
-)
 
-PredictiveScalingCustomizedScalingMetricDict = TypedDict(
-    "PredictiveScalingCustomizedScalingMetricDict",
-    {
-        "MetricDataQueries": "Required[list[MetricDataQueryDict]]",
-    },
-    total=False,
-)
+class MetricDimensionDict(TypedDict, total=False):
+    """MetricDimension as a plain dict."""
 
-PredictiveScalingMetricSpecificationDict = TypedDict(
-    "PredictiveScalingMetricSpecificationDict",
-    {
-        "CustomizedCapacityMetricSpecification": "PredictiveScalingCustomizedCapacityMetricDict",
-        "CustomizedLoadMetricSpecification": "PredictiveScalingCustomizedLoadMetricDict",
-        "CustomizedScalingMetricSpecification": "PredictiveScalingCustomizedScalingMetricDict",
-        "PredefinedLoadMetricSpecification": "PredictiveScalingPredefinedLoadMetricDict",
-        "PredefinedMetricPairSpecification": "PredictiveScalingPredefinedMetricPairDict",
-        "PredefinedScalingMetricSpecification": "PredictiveScalingPredefinedScalingMetricDict",
-        "TargetValue": "Required[float]",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
 
-PredictiveScalingPredefinedLoadMetricDict = TypedDict(
-    "PredictiveScalingPredefinedLoadMetricDict",
-    {
-        "PredefinedMetricType": "Required[Literal['ALBTargetGroupRequestCount', 'ASGTotalCPUUtilization', 'ASGTotalNetworkIn', 'ASGTotalNetworkOut']]",
-        "ResourceLabel": "str",
-    },
-    total=False,
-)
 
-PredictiveScalingPredefinedMetricPairDict = TypedDict(
-    "PredictiveScalingPredefinedMetricPairDict",
-    {
-        "PredefinedMetricType": "Required[Literal['ALBRequestCount', 'ASGCPUUtilization', 'ASGNetworkIn', 'ASGNetworkOut']]",
-        "ResourceLabel": "str",
-    },
-    total=False,
-)
+class PredictiveScalingCustomizedCapacityMetricDict(TypedDict, total=False):
+    """PredictiveScalingCustomizedCapacityMetric as a plain dict."""
 
-PredictiveScalingPredefinedScalingMetricDict = TypedDict(
-    "PredictiveScalingPredefinedScalingMetricDict",
-    {
-        "PredefinedMetricType": "Required[Literal['ALBRequestCountPerTarget', 'ASGAverageCPUUtilization', 'ASGAverageNetworkIn', 'ASGAverageNetworkOut']]",
-        "ResourceLabel": "str",
-    },
-    total=False,
-)
+    MetricDataQueries: Required[list[MetricDataQueryDict]]
+    """Items are unique."""
 
-ScalingPolicyCustomizedMetricSpecificationDict = TypedDict(
-    "ScalingPolicyCustomizedMetricSpecificationDict",
-    {
-        "Dimensions": "list[MetricDimensionDict]",
-        "MetricName": "str",
-        "Metrics": "list[TargetTrackingMetricDataQueryDict]",
-        "Namespace": "str",
-        "Period": "int",
-        "Statistic": "Literal['Average', 'Maximum', 'Minimum', 'SampleCount', 'Sum']",
-        "Unit": "str",
-    },
-    total=False,
-)
 
-ScalingPolicyMetricDict = TypedDict(
-    "ScalingPolicyMetricDict",
-    {
-        "Dimensions": "list[MetricDimensionDict]",
-        "MetricName": "Required[str]",
-        "Namespace": "Required[str]",
-    },
-    total=False,
-)
+class PredictiveScalingCustomizedLoadMetricDict(TypedDict, total=False):
+    """PredictiveScalingCustomizedLoadMetric as a plain dict."""
 
-ScalingPolicyMetricStatDict = TypedDict(
-    "ScalingPolicyMetricStatDict",
-    {
-        "Metric": "Required[ScalingPolicyMetricDict]",
-        "Stat": "Required[str]",
-        "Unit": "str",
-    },
-    total=False,
-)
+    MetricDataQueries: Required[list[MetricDataQueryDict]]
+    """Items are unique."""
 
-ScalingPolicyPredefinedMetricSpecificationDict = TypedDict(
-    "ScalingPolicyPredefinedMetricSpecificationDict",
-    {
-        "PredefinedMetricType": "Required[Literal['ALBRequestCountPerTarget', 'ASGAverageCPUUtilization', 'ASGAverageNetworkIn', 'ASGAverageNetworkOut']]",
-        "ResourceLabel": "str",
-    },
-    total=False,
-)
 
-ScalingPolicyPredictiveScalingConfigurationDict = TypedDict(
-    "ScalingPolicyPredictiveScalingConfigurationDict",
-    {
-        "MaxCapacityBreachBehavior": "Literal['HonorMaxCapacity', 'IncreaseMaxCapacity']",
-        "MaxCapacityBuffer": "int",
-        "MetricSpecifications": "Required[list[PredictiveScalingMetricSpecificationDict]]",
-        "Mode": "Literal['ForecastAndScale', 'ForecastOnly']",
-        "SchedulingBufferTime": "int",
-    },
-    total=False,
-)
+class PredictiveScalingCustomizedScalingMetricDict(TypedDict, total=False):
+    """PredictiveScalingCustomizedScalingMetric as a plain dict."""
 
-ScalingPolicyTargetTrackingConfigurationDict = TypedDict(
-    "ScalingPolicyTargetTrackingConfigurationDict",
-    {
-        "CustomizedMetricSpecification": "ScalingPolicyCustomizedMetricSpecificationDict",
-        "DisableScaleIn": "bool",
-        "PredefinedMetricSpecification": "ScalingPolicyPredefinedMetricSpecificationDict",
-        "TargetValue": "Required[float]",
-    },
-    total=False,
-)
+    MetricDataQueries: Required[list[MetricDataQueryDict]]
+    """Items are unique."""
 
-StepAdjustmentDict = TypedDict(
-    "StepAdjustmentDict",
-    {
-        "MetricIntervalLowerBound": "float",
-        "MetricIntervalUpperBound": "float",
-        "ScalingAdjustment": "Required[int]",
-    },
-    total=False,
-)
 
-TargetTrackingMetricDataQueryDict = TypedDict(
-    "TargetTrackingMetricDataQueryDict",
-    {
-        "Expression": "str",
-        "Id": "Required[str]",
-        "Label": "str",
-        "MetricStat": "TargetTrackingMetricStatDict",
-        "Period": "int",
-        "ReturnData": "bool",
-    },
-    total=False,
-)
+class PredictiveScalingMetricSpecificationDict(TypedDict, total=False):
+    """PredictiveScalingMetricSpecification as a plain dict."""
 
-TargetTrackingMetricStatDict = TypedDict(
-    "TargetTrackingMetricStatDict",
-    {
-        "Metric": "Required[ScalingPolicyMetricDict]",
-        "Period": "int",
-        "Stat": "Required[str]",
-        "Unit": "str",
-    },
-    total=False,
-)
+    CustomizedCapacityMetricSpecification: PredictiveScalingCustomizedCapacityMetricDict
+    """Type: PredictiveScalingCustomizedCapacityMetricDict."""
+    CustomizedLoadMetricSpecification: PredictiveScalingCustomizedLoadMetricDict
+    """Type: PredictiveScalingCustomizedLoadMetricDict."""
+    CustomizedScalingMetricSpecification: PredictiveScalingCustomizedScalingMetricDict
+    """Type: PredictiveScalingCustomizedScalingMetricDict."""
+    PredefinedLoadMetricSpecification: PredictiveScalingPredefinedLoadMetricDict
+    """Type: PredictiveScalingPredefinedLoadMetricDict."""
+    PredefinedMetricPairSpecification: PredictiveScalingPredefinedMetricPairDict
+    """Type: PredictiveScalingPredefinedMetricPairDict."""
+    PredefinedScalingMetricSpecification: PredictiveScalingPredefinedScalingMetricDict
+    """Type: PredictiveScalingPredefinedScalingMetricDict."""
+    TargetValue: Required[float]
+    """Type: float."""
 
+
+class PredictiveScalingPredefinedLoadMetricDict(TypedDict, total=False):
+    """PredictiveScalingPredefinedLoadMetric as a plain dict."""
+
+    PredefinedMetricType: Required[
+        Literal[
+            "ALBTargetGroupRequestCount",
+            "ASGTotalCPUUtilization",
+            "ASGTotalNetworkIn",
+            "ASGTotalNetworkOut",
+        ]
+    ]
+    """Allowed values: 'ALBTargetGroupRequestCount', 'ASGTotalCPUUtilization', 'ASGTotalNetworkIn',
+    'ASGTotalNetworkOut'."""
+    ResourceLabel: str
+    """Length: 1 to 1023 characters."""
+
+
+class PredictiveScalingPredefinedMetricPairDict(TypedDict, total=False):
+    """PredictiveScalingPredefinedMetricPair as a plain dict."""
+
+    PredefinedMetricType: Required[
+        Literal["ALBRequestCount", "ASGCPUUtilization", "ASGNetworkIn", "ASGNetworkOut"]
+    ]
+    """Allowed values: 'ALBRequestCount', 'ASGCPUUtilization', 'ASGNetworkIn', 'ASGNetworkOut'."""
+    ResourceLabel: str
+    """Length: 1 to 1023 characters."""
+
+
+class PredictiveScalingPredefinedScalingMetricDict(TypedDict, total=False):
+    """PredictiveScalingPredefinedScalingMetric as a plain dict."""
+
+    PredefinedMetricType: Required[
+        Literal[
+            "ALBRequestCountPerTarget",
+            "ASGAverageCPUUtilization",
+            "ASGAverageNetworkIn",
+            "ASGAverageNetworkOut",
+        ]
+    ]
+    """Allowed values: 'ALBRequestCountPerTarget', 'ASGAverageCPUUtilization',
+    'ASGAverageNetworkIn', 'ASGAverageNetworkOut'."""
+    ResourceLabel: str
+    """Length: 1 to 1023 characters."""
+
+
+class ScalingPolicyCustomizedMetricSpecificationDict(TypedDict, total=False):
+    """ScalingPolicyCustomizedMetricSpecification as a plain dict."""
+
+    Dimensions: list[MetricDimensionDict]
+    """Items are unique."""
+    MetricName: str
+    """Type: str."""
+    Metrics: list[TargetTrackingMetricDataQueryDict]
+    """Items are unique."""
+    Namespace: str
+    """Type: str."""
+    Period: int
+    """Range: at least 1 (inclusive)."""
+    Statistic: Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"]
+    """Allowed values: 'Average', 'Maximum', 'Minimum', 'SampleCount', 'Sum'."""
+    Unit: str
+    """Type: str."""
+
+
+class ScalingPolicyMetricDict(TypedDict, total=False):
+    """ScalingPolicyMetric as a plain dict."""
+
+    Dimensions: list[MetricDimensionDict]
+    """Items are unique."""
+    MetricName: Required[str]
+    """Type: str."""
+    Namespace: Required[str]
+    """Type: str."""
+
+
+class ScalingPolicyMetricStatDict(TypedDict, total=False):
+    """ScalingPolicyMetricStat as a plain dict."""
+
+    Metric: Required[ScalingPolicyMetricDict]
+    """Type: ScalingPolicyMetricDict."""
+    Stat: Required[str]
+    """Length: 1 to 100 characters."""
+    Unit: str
+    """Type: str."""
+
+
+class ScalingPolicyPredefinedMetricSpecificationDict(TypedDict, total=False):
+    """ScalingPolicyPredefinedMetricSpecification as a plain dict."""
+
+    PredefinedMetricType: Required[
+        Literal[
+            "ALBRequestCountPerTarget",
+            "ASGAverageCPUUtilization",
+            "ASGAverageNetworkIn",
+            "ASGAverageNetworkOut",
+        ]
+    ]
+    """Allowed values: 'ALBRequestCountPerTarget', 'ASGAverageCPUUtilization',
+    'ASGAverageNetworkIn', 'ASGAverageNetworkOut'."""
+    ResourceLabel: str
+    """Length: 1 to 1023 characters."""
+
+
+class ScalingPolicyPredictiveScalingConfigurationDict(TypedDict, total=False):
+    """ScalingPolicyPredictiveScalingConfiguration as a plain dict."""
+
+    MaxCapacityBreachBehavior: Literal["HonorMaxCapacity", "IncreaseMaxCapacity"]
+    """Allowed values: 'HonorMaxCapacity', 'IncreaseMaxCapacity'."""
+    MaxCapacityBuffer: int
+    """Range: 0 to 100 (inclusive)."""
+    MetricSpecifications: Required[list[PredictiveScalingMetricSpecificationDict]]
+    """Items are unique."""
+    Mode: Literal["ForecastAndScale", "ForecastOnly"]
+    """Allowed values: 'ForecastAndScale', 'ForecastOnly'."""
+    SchedulingBufferTime: int
+    """Range: at least 0 (inclusive)."""
+
+
+class ScalingPolicyTargetTrackingConfigurationDict(TypedDict, total=False):
+    """ScalingPolicyTargetTrackingConfiguration as a plain dict."""
+
+    CustomizedMetricSpecification: ScalingPolicyCustomizedMetricSpecificationDict
+    """Type: ScalingPolicyCustomizedMetricSpecificationDict."""
+    DisableScaleIn: bool
+    """Type: bool."""
+    PredefinedMetricSpecification: ScalingPolicyPredefinedMetricSpecificationDict
+    """Type: ScalingPolicyPredefinedMetricSpecificationDict."""
+    TargetValue: Required[float]
+    """Type: float."""
+
+
+class StepAdjustmentDict(TypedDict, total=False):
+    """StepAdjustment as a plain dict."""
+
+    MetricIntervalLowerBound: float
+    """Type: float."""
+    MetricIntervalUpperBound: float
+    """Type: float."""
+    ScalingAdjustment: Required[int]
+    """Type: int."""
+
+
+class TargetTrackingMetricDataQueryDict(TypedDict, total=False):
+    """TargetTrackingMetricDataQuery as a plain dict."""
+
+    Expression: str
+    """Length: 1 to 2047 characters."""
+    Id: Required[str]
+    """Length: 1 to 64 characters."""
+    Label: str
+    """Length: 0 to 2047 characters."""
+    MetricStat: TargetTrackingMetricStatDict
+    """Type: TargetTrackingMetricStatDict."""
+    Period: int
+    """Range: at least 1 (inclusive)."""
+    ReturnData: bool
+    """Type: bool."""
+
+
+class TargetTrackingMetricStatDict(TypedDict, total=False):
+    """TargetTrackingMetricStat as a plain dict."""
+
+    Metric: Required[ScalingPolicyMetricDict]
+    """Type: ScalingPolicyMetricDict."""
+    Period: int
+    """Range: at least 1 (inclusive)."""
+    Stat: Required[str]
+    """Length: 1 to 100 characters."""
+    Unit: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AutoScaling::ScalingPolicy",
     schema_file="aws-autoscaling-scalingpolicy.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/PolicyName", "/Arn"),
     create_only=("/AutoScalingGroupName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/PredictiveScalingConfiguration/MetricSpecifications",
         "/PredictiveScalingConfiguration/MetricSpecifications/*/CustomizedCapacityMetricSpecification/MetricDataQueries",
@@ -328,14 +381,12 @@ METADATA = _TypeMetadata(
         "/TargetTrackingConfiguration/CustomizedMetricSpecification/Metrics/*/MetricStat/Metric/Dimensions",
     ),
     required=("AutoScalingGroupName",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -345,318 +396,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CustomizedMetricSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Dimensions": {
-                    "items": {"$ref": "#/definitions/MetricDimension"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "MetricName": {"type": "string"},
-                "Metrics": {
-                    "items": {"$ref": "#/definitions/TargetTrackingMetricDataQuery"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Namespace": {"type": "string"},
-                "Period": {"minimum": 1, "type": "integer"},
-                "Statistic": {
-                    "enum": ["Average", "Maximum", "Minimum", "SampleCount", "Sum"],
-                    "type": "string",
-                },
-                "Unit": {"type": "string"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "Metric": {
-            "additionalProperties": False,
-            "properties": {
-                "Dimensions": {
-                    "items": {"$ref": "#/definitions/MetricDimension"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "MetricName": {"type": "string"},
-                "Namespace": {"type": "string"},
-            },
-            "required": ["MetricName", "Namespace"],
-            "type": "object",
-        },
-        "MetricDataQuery": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {"maxLength": 1023, "minLength": 1, "type": "string"},
-                "Id": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Label": {"maxLength": 2047, "minLength": 0, "type": "string"},
-                "MetricStat": {"$ref": "#/definitions/MetricStat"},
-                "ReturnData": {"type": "boolean"},
-            },
-            "required": ["Id"],
-            "type": "object",
-        },
-        "MetricDimension": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Name"],
-            "type": "object",
-        },
-        "MetricStat": {
-            "additionalProperties": False,
-            "properties": {
-                "Metric": {"$ref": "#/definitions/Metric"},
-                "Stat": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "Unit": {"type": "string"},
-            },
-            "required": ["Stat", "Metric"],
-            "type": "object",
-        },
-        "PredefinedMetricSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "PredefinedMetricType": {
-                    "enum": [
-                        "ALBRequestCountPerTarget",
-                        "ASGAverageCPUUtilization",
-                        "ASGAverageNetworkIn",
-                        "ASGAverageNetworkOut",
-                    ],
-                    "type": "string",
-                },
-                "ResourceLabel": {"maxLength": 1023, "minLength": 1, "type": "string"},
-            },
-            "required": ["PredefinedMetricType"],
-            "type": "object",
-        },
-        "PredictiveScalingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxCapacityBreachBehavior": {
-                    "enum": ["HonorMaxCapacity", "IncreaseMaxCapacity"],
-                    "type": "string",
-                },
-                "MaxCapacityBuffer": {"maximum": 100, "minimum": 0, "type": "integer"},
-                "MetricSpecifications": {
-                    "items": {"$ref": "#/definitions/PredictiveScalingMetricSpecification"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Mode": {"enum": ["ForecastAndScale", "ForecastOnly"], "type": "string"},
-                "SchedulingBufferTime": {"minimum": 0, "type": "integer"},
-            },
-            "required": ["MetricSpecifications"],
-            "type": "object",
-        },
-        "PredictiveScalingCustomizedCapacityMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricDataQueries": {
-                    "items": {"$ref": "#/definitions/MetricDataQuery"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["MetricDataQueries"],
-            "type": "object",
-        },
-        "PredictiveScalingCustomizedLoadMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricDataQueries": {
-                    "items": {"$ref": "#/definitions/MetricDataQuery"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["MetricDataQueries"],
-            "type": "object",
-        },
-        "PredictiveScalingCustomizedScalingMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricDataQueries": {
-                    "items": {"$ref": "#/definitions/MetricDataQuery"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["MetricDataQueries"],
-            "type": "object",
-        },
-        "PredictiveScalingMetricSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomizedCapacityMetricSpecification": {
-                    "$ref": "#/definitions/PredictiveScalingCustomizedCapacityMetric"
-                },
-                "CustomizedLoadMetricSpecification": {
-                    "$ref": "#/definitions/PredictiveScalingCustomizedLoadMetric"
-                },
-                "CustomizedScalingMetricSpecification": {
-                    "$ref": "#/definitions/PredictiveScalingCustomizedScalingMetric"
-                },
-                "PredefinedLoadMetricSpecification": {
-                    "$ref": "#/definitions/PredictiveScalingPredefinedLoadMetric"
-                },
-                "PredefinedMetricPairSpecification": {
-                    "$ref": "#/definitions/PredictiveScalingPredefinedMetricPair"
-                },
-                "PredefinedScalingMetricSpecification": {
-                    "$ref": "#/definitions/PredictiveScalingPredefinedScalingMetric"
-                },
-                "TargetValue": {"type": "number"},
-            },
-            "required": ["TargetValue"],
-            "type": "object",
-        },
-        "PredictiveScalingPredefinedLoadMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "PredefinedMetricType": {
-                    "enum": [
-                        "ALBTargetGroupRequestCount",
-                        "ASGTotalCPUUtilization",
-                        "ASGTotalNetworkIn",
-                        "ASGTotalNetworkOut",
-                    ],
-                    "type": "string",
-                },
-                "ResourceLabel": {"maxLength": 1023, "minLength": 1, "type": "string"},
-            },
-            "required": ["PredefinedMetricType"],
-            "type": "object",
-        },
-        "PredictiveScalingPredefinedMetricPair": {
-            "additionalProperties": False,
-            "properties": {
-                "PredefinedMetricType": {
-                    "enum": [
-                        "ALBRequestCount",
-                        "ASGCPUUtilization",
-                        "ASGNetworkIn",
-                        "ASGNetworkOut",
-                    ],
-                    "type": "string",
-                },
-                "ResourceLabel": {"maxLength": 1023, "minLength": 1, "type": "string"},
-            },
-            "required": ["PredefinedMetricType"],
-            "type": "object",
-        },
-        "PredictiveScalingPredefinedScalingMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "PredefinedMetricType": {
-                    "enum": [
-                        "ALBRequestCountPerTarget",
-                        "ASGAverageCPUUtilization",
-                        "ASGAverageNetworkIn",
-                        "ASGAverageNetworkOut",
-                    ],
-                    "type": "string",
-                },
-                "ResourceLabel": {"maxLength": 1023, "minLength": 1, "type": "string"},
-            },
-            "required": ["PredefinedMetricType"],
-            "type": "object",
-        },
-        "StepAdjustment": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricIntervalLowerBound": {"type": "number"},
-                "MetricIntervalUpperBound": {"type": "number"},
-                "ScalingAdjustment": {"type": "integer"},
-            },
-            "required": ["ScalingAdjustment"],
-            "type": "object",
-        },
-        "TargetTrackingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomizedMetricSpecification": {
-                    "$ref": "#/definitions/CustomizedMetricSpecification"
-                },
-                "DisableScaleIn": {"type": "boolean"},
-                "PredefinedMetricSpecification": {
-                    "$ref": "#/definitions/PredefinedMetricSpecification"
-                },
-                "TargetValue": {"type": "number"},
-            },
-            "required": ["TargetValue"],
-            "type": "object",
-        },
-        "TargetTrackingMetricDataQuery": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {"maxLength": 2047, "minLength": 1, "type": "string"},
-                "Id": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "Label": {"maxLength": 2047, "minLength": 0, "type": "string"},
-                "MetricStat": {"$ref": "#/definitions/TargetTrackingMetricStat"},
-                "Period": {"minimum": 1, "type": "integer"},
-                "ReturnData": {"type": "boolean"},
-            },
-            "required": ["Id"],
-            "type": "object",
-        },
-        "TargetTrackingMetricStat": {
-            "additionalProperties": False,
-            "properties": {
-                "Metric": {"$ref": "#/definitions/Metric"},
-                "Period": {"minimum": 1, "type": "integer"},
-                "Stat": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "Unit": {"type": "string"},
-            },
-            "required": ["Stat", "Metric"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AdjustmentType": {
-            "enum": ["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"],
-            "maxLength": 255,
-            "minLength": 1,
-            "type": "string",
-        },
-        "Arn": {"type": "string"},
-        "AutoScalingGroupName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Cooldown": {"type": "string"},
-        "EstimatedInstanceWarmup": {"type": "integer"},
-        "MetricAggregationType": {
-            "enum": ["Average", "Maximum", "Minimum"],
-            "maxLength": 32,
-            "minLength": 1,
-            "type": "string",
-        },
-        "MinAdjustmentMagnitude": {"type": "integer"},
-        "PolicyName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "PolicyType": {
-            "enum": ["PredictiveScaling", "SimpleScaling", "StepScaling", "TargetTrackingScaling"],
-            "maxLength": 64,
-            "minLength": 1,
-            "type": "string",
-        },
-        "PredictiveScalingConfiguration": {"$ref": "#/definitions/PredictiveScalingConfiguration"},
-        "ScalingAdjustment": {"type": "integer"},
-        "StepAdjustments": {
-            "items": {"$ref": "#/definitions/StepAdjustment"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TargetTrackingConfiguration": {"$ref": "#/definitions/TargetTrackingConfiguration"},
-    },
-    "required": ["AutoScalingGroupName"],
-}
-
 
 class ScalingPolicy(_Resource):
-    """AWS::AutoScaling::ScalingPolicy: The AWS::AutoScaling::ScalingPolicy resource specifies an Amazon EC2 Auto Scaling scaling policy so that the Auto Scaling group can scale the number o...
+    """AWS::AutoScaling::ScalingPolicy: The AWS::AutoScaling::ScalingPolicy resource specifies an
+    Amazon EC2 Auto Scaling scaling policy so that the Auto Scaling group can scale the number of
+    instances available for your application.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): AutoScalingGroupName.
+    Read-only attributes (known once deployed): Arn, PolicyName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-autoscaling-scalingpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -664,12 +415,15 @@ class ScalingPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ScalingPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "scaling_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the AutoScaling scaling policy"""
     PolicyName: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: 1 to 255 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdjustmentType: Literal["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"]
     AutoScalingGroupName: str
     Cooldown: str
@@ -684,49 +438,75 @@ class ScalingPolicy(_Resource):
     StepAdjustments: list[StepAdjustmentDict]
     TargetTrackingConfiguration: ScalingPolicyTargetTrackingConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AutoScalingGroupName: str,
+        AdjustmentType: Literal["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"]
+        | None = None,
+        Cooldown: str | None = None,
+        EstimatedInstanceWarmup: int | None = None,
+        MetricAggregationType: Literal["Average", "Maximum", "Minimum"] | None = None,
+        MinAdjustmentMagnitude: int | None = None,
+        PolicyType: Literal[
+            "PredictiveScaling", "SimpleScaling", "StepScaling", "TargetTrackingScaling"
+        ]
+        | None = None,
+        PredictiveScalingConfiguration: ScalingPolicyPredictiveScalingConfiguration
+        | ScalingPolicyPredictiveScalingConfigurationDict
+        | None = None,
+        ScalingAdjustment: int | None = None,
+        StepAdjustments: list[StepAdjustment | StepAdjustmentDict] | None = None,
+        TargetTrackingConfiguration: ScalingPolicyTargetTrackingConfiguration
+        | ScalingPolicyTargetTrackingConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AutoScaling::ScalingPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AutoScalingGroupName: str,
-            AdjustmentType: Literal["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"]
-            | None = None,
-            Cooldown: str | None = None,
-            EstimatedInstanceWarmup: int | None = None,
-            MetricAggregationType: Literal["Average", "Maximum", "Minimum"] | None = None,
-            MinAdjustmentMagnitude: int | None = None,
-            PolicyType: Literal[
-                "PredictiveScaling", "SimpleScaling", "StepScaling", "TargetTrackingScaling"
-            ]
-            | None = None,
-            PredictiveScalingConfiguration: ScalingPolicyPredictiveScalingConfiguration
-            | ScalingPolicyPredictiveScalingConfigurationDict
-            | None = None,
-            ScalingAdjustment: int | None = None,
-            StepAdjustments: list[StepAdjustment | StepAdjustmentDict] | None = None,
-            TargetTrackingConfiguration: ScalingPolicyTargetTrackingConfiguration
-            | ScalingPolicyTargetTrackingConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AutoScaling::ScalingPolicy; `await` it inside an App to deploy it.
-
-            AdjustmentType: Specifies how the scaling adjustment is interpreted.
-            AutoScalingGroupName: The name of the Auto Scaling group.
-            Cooldown: The duration of the policy's cooldown period, in seconds.
-            EstimatedInstanceWarmup: The estimated time, in seconds, until a newly launched instance can contribute to the CloudWatch metrics.
-            MetricAggregationType: The aggregation type for the CloudWatch metrics.
-            MinAdjustmentMagnitude: The minimum value to scale by when the adjustment type is PercentChangeInCapacity.
-            PolicyType: One of the following policy types: TargetTrackingScaling, StepScaling, SimpleScaling (default), PredictiveScaling
-            PredictiveScalingConfiguration: A predictive scaling policy.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AutoScalingGroupName: The name of the Auto Scaling group. Create-only: changing it
+                replaces the resource. Required.
+            AdjustmentType: Specifies how the scaling adjustment is interpreted. The valid values
+                are ChangeInCapacity, ExactCapacity, and PercentChangeInCapacity.
+            Cooldown: The duration of the policy's cooldown period, in seconds. When a cooldown
+                period is specified here, it overrides the default cooldown period defined for the
+                Auto Scaling group.
+            EstimatedInstanceWarmup: The estimated time, in seconds, until a newly launched instance
+                can contribute to the CloudWatch metrics. If not provided, the default is to use the
+                value from the default cooldown period for the Auto Scaling group. Valid only if the
+                policy type is TargetTrackingScaling or StepScaling.
+            MetricAggregationType: The aggregation type for the CloudWatch metrics. The valid values
+                are Minimum, Maximum, and Average. If the aggregation type is null, the value is
+                treated as Average. Valid only if the policy type is StepScaling.
+            MinAdjustmentMagnitude: The minimum value to scale by when the adjustment type is
+                PercentChangeInCapacity. For example, suppose that you create a step scaling policy
+                to scale out an Auto Scaling group by 25 percent and you specify a
+                MinAdjustmentMagnitude of 2. If the group has 4 instances and the scaling policy is
+                performed, 25 percent of 4 is 1. However, because you specified a
+                MinAdjustmentMagnitude of 2, Amazon EC2 Auto Scaling scales out the group by 2
+                instances.
+            PolicyType: One of the following policy types: TargetTrackingScaling, StepScaling,
+                SimpleScaling (default), PredictiveScaling
+            PredictiveScalingConfiguration: A predictive scaling policy. Includes support for
+                predefined metrics only.
             ScalingAdjustment: The amount by which to scale, based on the specified adjustment type.
-            StepAdjustments: A set of adjustments that enable you to scale based on the size of the alarm breach.
-            TargetTrackingConfiguration: A target tracking scaling policy.
+                A positive value adds to the current capacity while a negative number removes from
+                the current capacity. For exact capacity, you must specify a positive value.
+                Required if the policy type is SimpleScaling. (Not used with any other policy type.)
+            StepAdjustments: A set of adjustments that enable you to scale based on the size of the
+                alarm breach. Required if the policy type is StepScaling. (Not used with any other
+                policy type.)
+            TargetTrackingConfiguration: A target tracking scaling policy. Includes support for
+                predefined or customized metrics.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AutoScaling::ScheduledAction",
     schema_file="aws-autoscaling-scheduledaction.json",
     primary_identifier=("/ScheduledActionName", "/AutoScalingGroupName"),
-    additional_identifiers=(),
     read_only=("/ScheduledActionName",),
     create_only=("/AutoScalingGroupName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AutoScalingGroupName",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,29 +72,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AutoScalingGroupName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "DesiredCapacity": {"type": "integer"},
-        "EndTime": {"type": "string"},
-        "MaxSize": {"type": "integer"},
-        "MinSize": {"type": "integer"},
-        "Recurrence": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "ScheduledActionName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "StartTime": {"type": "string"},
-        "TimeZone": {"maxLength": 255, "minLength": 1, "type": "string"},
-    },
-    "required": ["AutoScalingGroupName"],
-}
-
 
 class ScheduledAction(_Resource):
-    """AWS::AutoScaling::ScheduledAction: The AWS::AutoScaling::ScheduledAction resource specifies an Amazon EC2 Auto Scaling scheduled action so that the Auto Scaling group can change the num...
+    """AWS::AutoScaling::ScheduledAction: The AWS::AutoScaling::ScheduledAction resource specifies
+    an Amazon EC2 Auto Scaling scheduled action so that the Auto Scaling group can change the number
+    of instances available for your application in response to predictable load changes.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ScheduledActionName, AutoScalingGroupName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AutoScalingGroupName.
+    Read-only attributes (known once deployed): ScheduledActionName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-autoscaling-scheduledaction.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -105,11 +91,13 @@ class ScheduledAction(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ScheduledActionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "scheduled_action.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ScheduledActionName: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Auto-generated unique identifier"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoScalingGroupName: str
     DesiredCapacity: int
     EndTime: str
@@ -119,35 +107,44 @@ class ScheduledAction(_Resource):
     StartTime: str
     TimeZone: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AutoScalingGroupName: str,
+        DesiredCapacity: int | None = None,
+        EndTime: str | None = None,
+        MaxSize: int | None = None,
+        MinSize: int | None = None,
+        Recurrence: str | None = None,
+        StartTime: str | None = None,
+        TimeZone: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AutoScaling::ScheduledAction; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AutoScalingGroupName: str,
-            DesiredCapacity: int | None = None,
-            EndTime: str | None = None,
-            MaxSize: int | None = None,
-            MinSize: int | None = None,
-            Recurrence: str | None = None,
-            StartTime: str | None = None,
-            TimeZone: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AutoScaling::ScheduledAction; `await` it inside an App to deploy it.
-
-            AutoScalingGroupName: The name of the Auto Scaling group.
-            DesiredCapacity: The desired capacity is the initial capacity of the Auto Scaling group after the scheduled action runs and the capacity it attempts to maintain.
-            EndTime: The latest scheduled start time to return.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AutoScalingGroupName: The name of the Auto Scaling group. Create-only: changing it
+                replaces the resource. Required.
+            DesiredCapacity: The desired capacity is the initial capacity of the Auto Scaling group
+                after the scheduled action runs and the capacity it attempts to maintain.
+            EndTime: The latest scheduled start time to return. If scheduled action names are
+                provided, this parameter is ignored.
             MaxSize: The minimum size of the Auto Scaling group.
             MinSize: The minimum size of the Auto Scaling group.
-            Recurrence: The recurring schedule for the action, in Unix cron syntax format.
-            StartTime: The earliest scheduled start time to return.
+            Recurrence: The recurring schedule for the action, in Unix cron syntax format. When
+                StartTime and EndTime are specified with Recurrence , they form the boundaries of
+                when the recurring action starts and stops.
+            StartTime: The earliest scheduled start time to return. If scheduled action names are
+                provided, this parameter is ignored.
             TimeZone: The time zone for the cron expression.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

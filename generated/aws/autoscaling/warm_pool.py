@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,33 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-WarmPoolInstanceReusePolicyDict = TypedDict(
-    "WarmPoolInstanceReusePolicyDict",
-    {
-        "ReuseOnScaleIn": "bool",
-    },
-    total=False,
-)
 
+class WarmPoolInstanceReusePolicyDict(TypedDict, total=False):
+    """WarmPoolInstanceReusePolicy as a plain dict."""
+
+    ReuseOnScaleIn: bool
+    """Type: bool."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AutoScaling::WarmPool",
     schema_file="aws-autoscaling-warmpool.json",
     primary_identifier=("/AutoScalingGroupName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/AutoScalingGroupName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AutoScalingGroupName",),
     list_required=("AutoScalingGroupName",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,31 +84,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "InstanceReusePolicy": {
-            "additionalProperties": False,
-            "properties": {"ReuseOnScaleIn": {"type": "boolean"}},
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AutoScalingGroupName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "InstanceReusePolicy": {"$ref": "#/definitions/InstanceReusePolicy"},
-        "MaxGroupPreparedCapacity": {"minimum": -1, "type": "integer"},
-        "MinSize": {"minimum": 0, "type": "integer"},
-        "PoolState": {"enum": ["Hibernated", "Running", "Stopped"], "type": "string"},
-    },
-    "required": ["AutoScalingGroupName"],
-}
-
 
 class WarmPool(_Resource):
     """AWS::AutoScaling::WarmPool: Resource schema for AWS::AutoScaling::WarmPool.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AutoScalingGroupName.
+    Replaced when any of these change (create-only): AutoScalingGroupName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-autoscaling-warmpool.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -119,36 +100,46 @@ class WarmPool(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WarmPoolAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "warm_pool.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoScalingGroupName: str
     InstanceReusePolicy: WarmPoolInstanceReusePolicyDict
     MaxGroupPreparedCapacity: int
     MinSize: int
     PoolState: Literal["Hibernated", "Running", "Stopped"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AutoScalingGroupName: str,
+        InstanceReusePolicy: WarmPoolInstanceReusePolicy
+        | WarmPoolInstanceReusePolicyDict
+        | None = None,
+        MaxGroupPreparedCapacity: int | None = None,
+        MinSize: int | None = None,
+        PoolState: Literal["Hibernated", "Running", "Stopped"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AutoScaling::WarmPool; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AutoScalingGroupName: str,
-            InstanceReusePolicy: WarmPoolInstanceReusePolicy
-            | WarmPoolInstanceReusePolicyDict
-            | None = None,
-            MaxGroupPreparedCapacity: int | None = None,
-            MinSize: int | None = None,
-            PoolState: Literal["Hibernated", "Running", "Stopped"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AutoScaling::WarmPool; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AutoScalingGroupName: Length: 1 to 255 characters. Create-only: changing it replaces the
+                resource. Required.
+            InstanceReusePolicy: Type: WarmPoolInstanceReusePolicyDict.
+            MaxGroupPreparedCapacity: Range: at least -1 (inclusive).
+            MinSize: Range: at least 0 (inclusive).
+            PoolState: Allowed values: 'Hibernated', 'Running', 'Stopped'.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

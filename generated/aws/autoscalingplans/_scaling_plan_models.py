@@ -7,10 +7,10 @@ Imported on first use by scaling_plan.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MetricDimension",
@@ -31,144 +31,290 @@ class MetricDimension(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[str, Field(description="The name of the dimension.")]
+    Value: Annotated[str, Field(description="The value of the dimension.")]
 
 
 class ScalingPlanCustomizedLoadMetricSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dimensions: list[MetricDimension] | None = None
-    MetricName: str
-    Namespace: str
-    Statistic: Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"]
-    Unit: str | None = None
+    Dimensions: Annotated[
+        list[MetricDimension] | None, Field(description="The dimensions of the metric.")
+    ] = None
+    MetricName: Annotated[str, Field(description="The name of the metric.")]
+    Namespace: Annotated[str, Field(description="The namespace of the metric.")]
+    Statistic: Annotated[
+        Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"],
+        Field(description="The statistic of the metric."),
+    ]
+    Unit: Annotated[str | None, Field(description="The unit of the metric.")] = None
 
 
 class ScalingPlanCustomizedScalingMetricSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dimensions: list[MetricDimension] | None = None
-    MetricName: str
-    Namespace: str
-    Statistic: Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"]
-    Unit: str | None = None
+    Dimensions: Annotated[
+        list[MetricDimension] | None, Field(description="The dimensions of the metric.")
+    ] = None
+    MetricName: Annotated[str, Field(description="The name of the metric.")]
+    Namespace: Annotated[str, Field(description="The namespace of the metric.")]
+    Statistic: Annotated[
+        Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"],
+        Field(description="The statistic of the metric."),
+    ]
+    Unit: Annotated[str | None, Field(description="The unit of the metric.")] = None
 
 
 class ScalingPlanPredefinedLoadMetricSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PredefinedLoadMetricType: Literal[
-        "ALBTargetGroupRequestCount",
-        "ASGTotalCPUUtilization",
-        "ASGTotalNetworkIn",
-        "ASGTotalNetworkOut",
+    PredefinedLoadMetricType: Annotated[
+        Literal[
+            "ALBTargetGroupRequestCount",
+            "ASGTotalCPUUtilization",
+            "ASGTotalNetworkIn",
+            "ASGTotalNetworkOut",
+        ],
+        Field(description="The metric type."),
     ]
-    ResourceLabel: str | None = None
+    ResourceLabel: Annotated[
+        str | None,
+        Field(
+            description="Identifies the resource associated with the metric type. You can't specify a resource label unless the metric type is ALBTargetGroupRequestCount and there is a target group for an Application Load Balancer attached to the Auto Scaling group."
+        ),
+    ] = None
 
 
 class ScalingPlanPredefinedScalingMetricSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PredefinedScalingMetricType: Literal[
-        "ALBRequestCountPerTarget",
-        "ASGAverageCPUUtilization",
-        "ASGAverageNetworkIn",
-        "ASGAverageNetworkOut",
-        "DynamoDBReadCapacityUtilization",
-        "DynamoDBWriteCapacityUtilization",
-        "EC2SpotFleetRequestAverageCPUUtilization",
-        "EC2SpotFleetRequestAverageNetworkIn",
-        "EC2SpotFleetRequestAverageNetworkOut",
-        "ECSServiceAverageCPUUtilization",
-        "ECSServiceAverageMemoryUtilization",
-        "RDSReaderAverageCPUUtilization",
-        "RDSReaderAverageDatabaseConnections",
+    PredefinedScalingMetricType: Annotated[
+        Literal[
+            "ALBRequestCountPerTarget",
+            "ASGAverageCPUUtilization",
+            "ASGAverageNetworkIn",
+            "ASGAverageNetworkOut",
+            "DynamoDBReadCapacityUtilization",
+            "DynamoDBWriteCapacityUtilization",
+            "EC2SpotFleetRequestAverageCPUUtilization",
+            "EC2SpotFleetRequestAverageNetworkIn",
+            "EC2SpotFleetRequestAverageNetworkOut",
+            "ECSServiceAverageCPUUtilization",
+            "ECSServiceAverageMemoryUtilization",
+            "RDSReaderAverageCPUUtilization",
+            "RDSReaderAverageDatabaseConnections",
+        ],
+        Field(
+            description="The metric type. The ALBRequestCountPerTarget metric type applies only to Auto Scaling groups, Spot Fleet requests, and ECS services."
+        ),
     ]
-    ResourceLabel: str | None = None
+    ResourceLabel: Annotated[
+        str | None,
+        Field(
+            description="Identifies the resource associated with the metric type. You can't specify a resource label unless the metric type is ALBRequestCountPerTarget and there is a target group for an Application Load Balancer attached to the Auto Scaling group, Spot Fleet request, or ECS service."
+        ),
+    ] = None
 
 
 class TagFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Values: list[str] | None = None
+    Key: Annotated[str, Field(description="The tag key.")]
+    Values: Annotated[list[str] | None, Field(description="The tag values (0 to 20).")] = None
 
 
 class TargetTrackingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomizedScalingMetricSpecification: ScalingPlanCustomizedScalingMetricSpecification | None = (
-        None
-    )
-    DisableScaleIn: bool | None = None
-    EstimatedInstanceWarmup: int | None = None
-    PredefinedScalingMetricSpecification: ScalingPlanPredefinedScalingMetricSpecification | None = (
-        None
-    )
-    ScaleInCooldown: int | None = None
-    ScaleOutCooldown: int | None = None
-    TargetValue: float
+    CustomizedScalingMetricSpecification: Annotated[
+        ScalingPlanCustomizedScalingMetricSpecification | None,
+        Field(
+            description="A customized metric. You can specify either a predefined metric or a customized metric."
+        ),
+    ] = None
+    DisableScaleIn: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether scale in by the target tracking scaling policy is disabled. If the value is true, scale in is disabled and the target tracking scaling policy doesn't remove capacity from the scalable resource. Otherwise, scale in is enabled and the target tracking scaling policy can remove capacity from the scalable resource. The default value is false."
+        ),
+    ] = None
+    EstimatedInstanceWarmup: Annotated[
+        int | None,
+        Field(
+            description="The estimated time, in seconds, until a newly launched instance can contribute to the CloudWatch metrics. This value is used only if the resource is an Auto Scaling group."
+        ),
+    ] = None
+    PredefinedScalingMetricSpecification: Annotated[
+        ScalingPlanPredefinedScalingMetricSpecification | None,
+        Field(
+            description="A predefined metric. You can specify either a predefined metric or a customized metric."
+        ),
+    ] = None
+    ScaleInCooldown: Annotated[
+        int | None,
+        Field(
+            description="The amount of time, in seconds, after a scale-in activity completes before another scale in activity can start. This value is not used if the scalable resource is an Auto Scaling group."
+        ),
+    ] = None
+    ScaleOutCooldown: Annotated[
+        int | None,
+        Field(
+            description="The amount of time, in seconds, after a scale-out activity completes before another scale-out activity can start. This value is not used if the scalable resource is an Auto Scaling group."
+        ),
+    ] = None
+    TargetValue: Annotated[float, Field(description="The target value for the metric.")]
 
 
 class ScalingPlanAttributes(DeferredModel):
-    ScalingPlanArn: str | None = None
-    ScalingPlanName: str | None = None
-    ScalingPlanVersion: str | None = None
+    """
+    The read-only attributes of a AWS::AutoScalingPlans::ScalingPlan, set by AWS.
+    """
+
+    ScalingPlanArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the scaling plan.")
+    ] = None
+    ScalingPlanName: Annotated[
+        str | None,
+        Field(
+            description="The name of the scaling plan. Names cannot contain vertical bars, colons, or forward slashes."
+        ),
+    ] = None
+    ScalingPlanVersion: Annotated[
+        str | None,
+        Field(description="The version number of the scaling plan. This value is always 1."),
+    ] = None
 
 
 class ScalingInstruction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomizedLoadMetricSpecification: ScalingPlanCustomizedLoadMetricSpecification | None = None
-    DisableDynamicScaling: bool | None = None
-    MaxCapacity: int
-    MinCapacity: int
-    PredefinedLoadMetricSpecification: ScalingPlanPredefinedLoadMetricSpecification | None = None
-    PredictiveScalingMaxCapacityBehavior: (
+    CustomizedLoadMetricSpecification: Annotated[
+        ScalingPlanCustomizedLoadMetricSpecification | None,
+        Field(
+            description="The customized load metric to use for predictive scaling. This property or a PredefinedLoadMetricSpecification is required when configuring predictive scaling, and cannot be used otherwise."
+        ),
+    ] = None
+    DisableDynamicScaling: Annotated[
+        bool | None,
+        Field(
+            description="Controls whether dynamic scaling is disabled. When dynamic scaling is enabled, AWS Auto Scaling creates target tracking scaling policies based on the specified target tracking configurations. The default is enabled (false)."
+        ),
+    ] = None
+    MaxCapacity: Annotated[
+        int,
+        Field(
+            description="The maximum capacity of the resource. The exception to this upper limit is if you specify a non-default setting for PredictiveScalingMaxCapacityBehavior."
+        ),
+    ]
+    MinCapacity: Annotated[int, Field(description="The minimum capacity of the resource.")]
+    PredefinedLoadMetricSpecification: Annotated[
+        ScalingPlanPredefinedLoadMetricSpecification | None,
+        Field(
+            description="The predefined load metric to use for predictive scaling. This property or a CustomizedLoadMetricSpecification is required when configuring predictive scaling, and cannot be used otherwise."
+        ),
+    ] = None
+    PredictiveScalingMaxCapacityBehavior: Annotated[
         Literal[
             "SetForecastCapacityToMaxCapacity",
             "SetMaxCapacityAboveForecastCapacity",
             "SetMaxCapacityToForecastCapacity",
         ]
-        | None
-    ) = None
-    PredictiveScalingMaxCapacityBuffer: int | None = None
-    PredictiveScalingMode: Literal["ForecastAndScale", "ForecastOnly"] | None = None
-    ResourceId: str
-    ScalableDimension: Literal[
-        "autoscaling:autoScalingGroup:DesiredCapacity",
-        "dynamodb:index:ReadCapacityUnits",
-        "dynamodb:index:WriteCapacityUnits",
-        "dynamodb:table:ReadCapacityUnits",
-        "dynamodb:table:WriteCapacityUnits",
-        "ec2:spot-fleet-request:TargetCapacity",
-        "ecs:service:DesiredCount",
-        "rds:cluster:ReadReplicaCount",
+        | None,
+        Field(
+            description="Defines the behavior that should be applied if the forecast capacity approaches or exceeds the maximum capacity specified for the resource. The default value is SetForecastCapacityToMaxCapacity."
+        ),
+    ] = None
+    PredictiveScalingMaxCapacityBuffer: Annotated[
+        int | None,
+        Field(
+            description="The size of the capacity buffer to use when the forecast capacity is close to or exceeds the maximum capacity. The value is specified as a percentage relative to the forecast capacity. For example, if the buffer is 10, this means a 10 percent buffer. The range is 1-100. Required if PredictiveScalingMaxCapacityBehavior is set to SetMaxCapacityAboveForecastCapacity, and cannot be used otherwise."
+        ),
+    ] = None
+    PredictiveScalingMode: Annotated[
+        Literal["ForecastAndScale", "ForecastOnly"] | None,
+        Field(
+            description="The predictive scaling mode. The default value is ForecastAndScale. Otherwise, AWS Auto Scaling forecasts capacity but does not apply any scheduled scaling actions based on the capacity forecast."
+        ),
+    ] = None
+    ResourceId: Annotated[
+        str,
+        Field(
+            description="The ID of the resource. This string consists of the resource type and unique identifier."
+        ),
     ]
-    ScalingPolicyUpdateBehavior: (
-        Literal["KeepExternalPolicies", "ReplaceExternalPolicies"] | None
-    ) = None
-    ScheduledActionBufferTime: int | None = None
-    ServiceNamespace: Literal["autoscaling", "dynamodb", "ec2", "ecs", "rds"]
-    TargetTrackingConfigurations: list[TargetTrackingConfiguration]
+    ScalableDimension: Annotated[
+        Literal[
+            "autoscaling:autoScalingGroup:DesiredCapacity",
+            "dynamodb:index:ReadCapacityUnits",
+            "dynamodb:index:WriteCapacityUnits",
+            "dynamodb:table:ReadCapacityUnits",
+            "dynamodb:table:WriteCapacityUnits",
+            "ec2:spot-fleet-request:TargetCapacity",
+            "ecs:service:DesiredCount",
+            "rds:cluster:ReadReplicaCount",
+        ],
+        Field(description="The scalable dimension associated with the resource."),
+    ]
+    ScalingPolicyUpdateBehavior: Annotated[
+        Literal["KeepExternalPolicies", "ReplaceExternalPolicies"] | None,
+        Field(
+            description="Controls whether a resource's externally created scaling policies are deleted and new target tracking scaling policies created. The default value is KeepExternalPolicies. Valid only when configuring dynamic scaling."
+        ),
+    ] = None
+    ScheduledActionBufferTime: Annotated[
+        int | None,
+        Field(
+            description="The amount of time, in seconds, to buffer the run time of scheduled scaling actions when scaling out. The value must be less than the forecast interval duration of 3600 seconds (60 minutes). The default is 300 seconds. Valid only when configuring predictive scaling."
+        ),
+    ] = None
+    ServiceNamespace: Annotated[
+        Literal["autoscaling", "dynamodb", "ec2", "ecs", "rds"],
+        Field(description="The namespace of the AWS service."),
+    ]
+    TargetTrackingConfigurations: Annotated[
+        list[TargetTrackingConfiguration],
+        Field(
+            description="The target tracking configurations (up to 10). Each of these structures must specify a unique scaling metric and a target value for the metric."
+        ),
+    ]
 
 
 class ScalingPlanApplicationSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudFormationStackARN: str | None = None
-    TagFilters: list[TagFilter] | None = None
+    CloudFormationStackARN: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of a CloudFormation stack. The stack must contain at least one scalable resource."
+        ),
+    ] = None
+    TagFilters: Annotated[
+        list[TagFilter] | None,
+        Field(
+            description="A set of tag filters (keys and values). Each tag filter specified must contain a key with values as optional. Each scaling plan can include up to 50 keys, and each key can include up to 20 values."
+        ),
+    ] = None
 
 
 class ScalingPlanProps(DeferredModel):
-    ApplicationSource: ScalingPlanApplicationSource
-    ScalingInstructions: list[ScalingInstruction]
+    """
+    The properties a program declares for a AWS::AutoScalingPlans::ScalingPlan.
+    """
+
+    ApplicationSource: Annotated[
+        ScalingPlanApplicationSource,
+        Field(
+            description="A CloudFormation stack or a set of tags. You can create one scaling plan per application source. The ApplicationSource property must be present to ensure interoperability with the AWS Auto Scaling console."
+        ),
+    ]
+    ScalingInstructions: Annotated[
+        list[ScalingInstruction], Field(description="The scaling instructions.")
+    ]

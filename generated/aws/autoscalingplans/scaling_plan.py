@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,129 +87,219 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MetricDimensionDict = TypedDict(
-    "MetricDimensionDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-ScalingInstructionDict = TypedDict(
-    "ScalingInstructionDict",
-    {
-        "CustomizedLoadMetricSpecification": "ScalingPlanCustomizedLoadMetricSpecificationDict",
-        "DisableDynamicScaling": "bool",
-        "MaxCapacity": "Required[int]",
-        "MinCapacity": "Required[int]",
-        "PredefinedLoadMetricSpecification": "ScalingPlanPredefinedLoadMetricSpecificationDict",
-        "PredictiveScalingMaxCapacityBehavior": "Literal['SetForecastCapacityToMaxCapacity', 'SetMaxCapacityAboveForecastCapacity', 'SetMaxCapacityToForecastCapacity']",
-        "PredictiveScalingMaxCapacityBuffer": "int",
-        "PredictiveScalingMode": "Literal['ForecastAndScale', 'ForecastOnly']",
-        "ResourceId": "Required[str]",
-        "ScalableDimension": "Required[Literal['autoscaling:autoScalingGroup:DesiredCapacity', 'dynamodb:index:ReadCapacityUnits', 'dynamodb:index:WriteCapacityUnits', 'dynamodb:table:ReadCapacityUnits', 'dynamodb:table:WriteCapacityUnits', 'ec2:spot-fleet-request:TargetCapacity', 'ecs:service:DesiredCount', 'rds:cluster:ReadReplicaCount']]",
-        "ScalingPolicyUpdateBehavior": "Literal['KeepExternalPolicies', 'ReplaceExternalPolicies']",
-        "ScheduledActionBufferTime": "int",
-        "ServiceNamespace": "Required[Literal['autoscaling', 'dynamodb', 'ec2', 'ecs', 'rds']]",
-        "TargetTrackingConfigurations": "Required[list[TargetTrackingConfigurationDict]]",
-    },
-    total=False,
-)
+class MetricDimensionDict(TypedDict, total=False):
+    """MetricDimension as a plain dict."""
 
-ScalingPlanApplicationSourceDict = TypedDict(
-    "ScalingPlanApplicationSourceDict",
-    {
-        "CloudFormationStackARN": "str",
-        "TagFilters": "list[TagFilterDict]",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """The name of the dimension."""
+    Value: Required[str]
+    """The value of the dimension."""
 
-ScalingPlanCustomizedLoadMetricSpecificationDict = TypedDict(
-    "ScalingPlanCustomizedLoadMetricSpecificationDict",
-    {
-        "Dimensions": "list[MetricDimensionDict]",
-        "MetricName": "Required[str]",
-        "Namespace": "Required[str]",
-        "Statistic": "Required[Literal['Average', 'Maximum', 'Minimum', 'SampleCount', 'Sum']]",
-        "Unit": "str",
-    },
-    total=False,
-)
 
-ScalingPlanCustomizedScalingMetricSpecificationDict = TypedDict(
-    "ScalingPlanCustomizedScalingMetricSpecificationDict",
-    {
-        "Dimensions": "list[MetricDimensionDict]",
-        "MetricName": "Required[str]",
-        "Namespace": "Required[str]",
-        "Statistic": "Required[Literal['Average', 'Maximum', 'Minimum', 'SampleCount', 'Sum']]",
-        "Unit": "str",
-    },
-    total=False,
-)
+class ScalingInstructionDict(TypedDict, total=False):
+    """ScalingInstruction as a plain dict."""
 
-ScalingPlanPredefinedLoadMetricSpecificationDict = TypedDict(
-    "ScalingPlanPredefinedLoadMetricSpecificationDict",
-    {
-        "PredefinedLoadMetricType": "Required[Literal['ALBTargetGroupRequestCount', 'ASGTotalCPUUtilization', 'ASGTotalNetworkIn', 'ASGTotalNetworkOut']]",
-        "ResourceLabel": "str",
-    },
-    total=False,
-)
+    CustomizedLoadMetricSpecification: ScalingPlanCustomizedLoadMetricSpecificationDict
+    """The customized load metric to use for predictive scaling. This property or a
+    PredefinedLoadMetricSpecification is required when configuring predictive scaling, and cannot be
+    used otherwise."""
+    DisableDynamicScaling: bool
+    """Controls whether dynamic scaling is disabled. When dynamic scaling is enabled, AWS Auto
+    Scaling creates target tracking scaling policies based on the specified target tracking
+    configurations. The default is enabled (false)."""
+    MaxCapacity: Required[int]
+    """The maximum capacity of the resource. The exception to this upper limit is if you specify a
+    non-default setting for PredictiveScalingMaxCapacityBehavior."""
+    MinCapacity: Required[int]
+    """The minimum capacity of the resource."""
+    PredefinedLoadMetricSpecification: ScalingPlanPredefinedLoadMetricSpecificationDict
+    """The predefined load metric to use for predictive scaling. This property or a
+    CustomizedLoadMetricSpecification is required when configuring predictive scaling, and cannot be
+    used otherwise."""
+    PredictiveScalingMaxCapacityBehavior: Literal[
+        "SetForecastCapacityToMaxCapacity",
+        "SetMaxCapacityAboveForecastCapacity",
+        "SetMaxCapacityToForecastCapacity",
+    ]
+    """Defines the behavior that should be applied if the forecast capacity approaches or exceeds
+    the maximum capacity specified for the resource. The default value is
+    SetForecastCapacityToMaxCapacity."""
+    PredictiveScalingMaxCapacityBuffer: int
+    """The size of the capacity buffer to use when the forecast capacity is close to or exceeds the
+    maximum capacity. The value is specified as a percentage relative to the forecast capacity. For
+    example, if the buffer is 10, this means a 10 percent buffer. The range is 1-100. Required if
+    PredictiveScalingMaxCapacityBehavior is set to SetMaxCapacityAboveForecastCapacity, and cannot
+    be used otherwise."""
+    PredictiveScalingMode: Literal["ForecastAndScale", "ForecastOnly"]
+    """The predictive scaling mode. The default value is ForecastAndScale. Otherwise, AWS Auto
+    Scaling forecasts capacity but does not apply any scheduled scaling actions based on the
+    capacity forecast."""
+    ResourceId: Required[str]
+    """The ID of the resource. This string consists of the resource type and unique identifier."""
+    ScalableDimension: Required[
+        Literal[
+            "autoscaling:autoScalingGroup:DesiredCapacity",
+            "dynamodb:index:ReadCapacityUnits",
+            "dynamodb:index:WriteCapacityUnits",
+            "dynamodb:table:ReadCapacityUnits",
+            "dynamodb:table:WriteCapacityUnits",
+            "ec2:spot-fleet-request:TargetCapacity",
+            "ecs:service:DesiredCount",
+            "rds:cluster:ReadReplicaCount",
+        ]
+    ]
+    """The scalable dimension associated with the resource."""
+    ScalingPolicyUpdateBehavior: Literal["KeepExternalPolicies", "ReplaceExternalPolicies"]
+    """Controls whether a resource's externally created scaling policies are deleted and new target
+    tracking scaling policies created. The default value is KeepExternalPolicies. Valid only when
+    configuring dynamic scaling."""
+    ScheduledActionBufferTime: int
+    """The amount of time, in seconds, to buffer the run time of scheduled scaling actions when
+    scaling out. The value must be less than the forecast interval duration of 3600 seconds (60
+    minutes). The default is 300 seconds. Valid only when configuring predictive scaling."""
+    ServiceNamespace: Required[Literal["autoscaling", "dynamodb", "ec2", "ecs", "rds"]]
+    """The namespace of the AWS service."""
+    TargetTrackingConfigurations: Required[list[TargetTrackingConfigurationDict]]
+    """The target tracking configurations (up to 10). Each of these structures must specify a unique
+    scaling metric and a target value for the metric."""
 
-ScalingPlanPredefinedScalingMetricSpecificationDict = TypedDict(
-    "ScalingPlanPredefinedScalingMetricSpecificationDict",
-    {
-        "PredefinedScalingMetricType": "Required[Literal['ALBRequestCountPerTarget', 'ASGAverageCPUUtilization', 'ASGAverageNetworkIn', 'ASGAverageNetworkOut', 'DynamoDBReadCapacityUtilization', 'DynamoDBWriteCapacityUtilization', 'EC2SpotFleetRequestAverageCPUUtilization', 'EC2SpotFleetRequestAverageNetworkIn', 'EC2SpotFleetRequestAverageNetworkOut', 'ECSServiceAverageCPUUtilization', 'ECSServiceAverageMemoryUtilization', 'RDSReaderAverageCPUUtilization', 'RDSReaderAverageDatabaseConnections']]",
-        "ResourceLabel": "str",
-    },
-    total=False,
-)
 
-TagFilterDict = TypedDict(
-    "TagFilterDict",
-    {
-        "Key": "Required[str]",
-        "Values": "list[str]",
-    },
-    total=False,
-)
+class ScalingPlanApplicationSourceDict(TypedDict, total=False):
+    """ScalingPlanApplicationSource as a plain dict."""
 
-TargetTrackingConfigurationDict = TypedDict(
-    "TargetTrackingConfigurationDict",
-    {
-        "CustomizedScalingMetricSpecification": "ScalingPlanCustomizedScalingMetricSpecificationDict",
-        "DisableScaleIn": "bool",
-        "EstimatedInstanceWarmup": "int",
-        "PredefinedScalingMetricSpecification": "ScalingPlanPredefinedScalingMetricSpecificationDict",
-        "ScaleInCooldown": "int",
-        "ScaleOutCooldown": "int",
-        "TargetValue": "Required[float]",
-    },
-    total=False,
-)
+    CloudFormationStackARN: str
+    """The Amazon Resource Name (ARN) of a CloudFormation stack. The stack must contain at least one
+    scalable resource."""
+    TagFilters: list[TagFilterDict]
+    """A set of tag filters (keys and values). Each tag filter specified must contain a key with
+    values as optional. Each scaling plan can include up to 50 keys, and each key can include up to
+    20 values."""
 
+
+class ScalingPlanCustomizedLoadMetricSpecificationDict(TypedDict, total=False):
+    """ScalingPlanCustomizedLoadMetricSpecification as a plain dict."""
+
+    Dimensions: list[MetricDimensionDict]
+    """The dimensions of the metric."""
+    MetricName: Required[str]
+    """The name of the metric."""
+    Namespace: Required[str]
+    """The namespace of the metric."""
+    Statistic: Required[Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"]]
+    """The statistic of the metric."""
+    Unit: str
+    """The unit of the metric."""
+
+
+class ScalingPlanCustomizedScalingMetricSpecificationDict(TypedDict, total=False):
+    """ScalingPlanCustomizedScalingMetricSpecification as a plain dict."""
+
+    Dimensions: list[MetricDimensionDict]
+    """The dimensions of the metric."""
+    MetricName: Required[str]
+    """The name of the metric."""
+    Namespace: Required[str]
+    """The namespace of the metric."""
+    Statistic: Required[Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"]]
+    """The statistic of the metric."""
+    Unit: str
+    """The unit of the metric."""
+
+
+class ScalingPlanPredefinedLoadMetricSpecificationDict(TypedDict, total=False):
+    """ScalingPlanPredefinedLoadMetricSpecification as a plain dict."""
+
+    PredefinedLoadMetricType: Required[
+        Literal[
+            "ALBTargetGroupRequestCount",
+            "ASGTotalCPUUtilization",
+            "ASGTotalNetworkIn",
+            "ASGTotalNetworkOut",
+        ]
+    ]
+    """The metric type."""
+    ResourceLabel: str
+    """Identifies the resource associated with the metric type. You can't specify a resource label
+    unless the metric type is ALBTargetGroupRequestCount and there is a target group for an
+    Application Load Balancer attached to the Auto Scaling group."""
+
+
+class ScalingPlanPredefinedScalingMetricSpecificationDict(TypedDict, total=False):
+    """ScalingPlanPredefinedScalingMetricSpecification as a plain dict."""
+
+    PredefinedScalingMetricType: Required[
+        Literal[
+            "ALBRequestCountPerTarget",
+            "ASGAverageCPUUtilization",
+            "ASGAverageNetworkIn",
+            "ASGAverageNetworkOut",
+            "DynamoDBReadCapacityUtilization",
+            "DynamoDBWriteCapacityUtilization",
+            "EC2SpotFleetRequestAverageCPUUtilization",
+            "EC2SpotFleetRequestAverageNetworkIn",
+            "EC2SpotFleetRequestAverageNetworkOut",
+            "ECSServiceAverageCPUUtilization",
+            "ECSServiceAverageMemoryUtilization",
+            "RDSReaderAverageCPUUtilization",
+            "RDSReaderAverageDatabaseConnections",
+        ]
+    ]
+    """The metric type. The ALBRequestCountPerTarget metric type applies only to Auto Scaling
+    groups, Spot Fleet requests, and ECS services."""
+    ResourceLabel: str
+    """Identifies the resource associated with the metric type. You can't specify a resource label
+    unless the metric type is ALBRequestCountPerTarget and there is a target group for an
+    Application Load Balancer attached to the Auto Scaling group, Spot Fleet request, or ECS
+    service."""
+
+
+class TagFilterDict(TypedDict, total=False):
+    """TagFilter as a plain dict."""
+
+    Key: Required[str]
+    """The tag key."""
+    Values: list[str]
+    """The tag values (0 to 20)."""
+
+
+class TargetTrackingConfigurationDict(TypedDict, total=False):
+    """TargetTrackingConfiguration as a plain dict."""
+
+    CustomizedScalingMetricSpecification: ScalingPlanCustomizedScalingMetricSpecificationDict
+    """A customized metric. You can specify either a predefined metric or a customized metric."""
+    DisableScaleIn: bool
+    """Indicates whether scale in by the target tracking scaling policy is disabled. If the value is
+    true, scale in is disabled and the target tracking scaling policy doesn't remove capacity from
+    the scalable resource. Otherwise, scale in is enabled and the target tracking scaling policy can
+    remove capacity from the scalable resource. The default value is false."""
+    EstimatedInstanceWarmup: int
+    """The estimated time, in seconds, until a newly launched instance can contribute to the
+    CloudWatch metrics. This value is used only if the resource is an Auto Scaling group."""
+    PredefinedScalingMetricSpecification: ScalingPlanPredefinedScalingMetricSpecificationDict
+    """A predefined metric. You can specify either a predefined metric or a customized metric."""
+    ScaleInCooldown: int
+    """The amount of time, in seconds, after a scale-in activity completes before another scale in
+    activity can start. This value is not used if the scalable resource is an Auto Scaling group."""
+    ScaleOutCooldown: int
+    """The amount of time, in seconds, after a scale-out activity completes before another scale-out
+    activity can start. This value is not used if the scalable resource is an Auto Scaling group."""
+    TargetValue: Required[float]
+    """The target value for the metric."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AutoScalingPlans::ScalingPlan",
     schema_file="aws-autoscalingplans-scalingplan.json",
     primary_identifier=("/ScalingPlanVersion", "/ScalingPlanName"),
     additional_identifiers=(("/ScalingPlanArn",),),
     read_only=("/ScalingPlanVersion", "/ScalingPlanName", "/ScalingPlanArn"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ScalingInstructions", "ApplicationSource"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -215,233 +309,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApplicationSource": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudFormationStackARN": {"type": "string"},
-                "TagFilters": {
-                    "items": {"$ref": "#/definitions/TagFilter"},
-                    "maxItems": 50,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "CustomizedLoadMetricSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Dimensions": {
-                    "items": {"$ref": "#/definitions/MetricDimension"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MetricName": {"type": "string"},
-                "Namespace": {"type": "string"},
-                "Statistic": {
-                    "enum": ["Average", "Maximum", "Minimum", "SampleCount", "Sum"],
-                    "type": "string",
-                },
-                "Unit": {"type": "string"},
-            },
-            "required": ["MetricName", "Statistic", "Namespace"],
-            "type": "object",
-        },
-        "CustomizedScalingMetricSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Dimensions": {
-                    "items": {"$ref": "#/definitions/MetricDimension"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MetricName": {"type": "string"},
-                "Namespace": {"type": "string"},
-                "Statistic": {
-                    "enum": ["Average", "Maximum", "Minimum", "SampleCount", "Sum"],
-                    "type": "string",
-                },
-                "Unit": {"type": "string"},
-            },
-            "required": ["MetricName", "Statistic", "Namespace"],
-            "type": "object",
-        },
-        "MetricDimension": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Name"],
-            "type": "object",
-        },
-        "PredefinedLoadMetricSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "PredefinedLoadMetricType": {
-                    "enum": [
-                        "ALBTargetGroupRequestCount",
-                        "ASGTotalCPUUtilization",
-                        "ASGTotalNetworkIn",
-                        "ASGTotalNetworkOut",
-                    ],
-                    "type": "string",
-                },
-                "ResourceLabel": {"maxLength": 1023, "minLength": 1, "type": "string"},
-            },
-            "required": ["PredefinedLoadMetricType"],
-            "type": "object",
-        },
-        "PredefinedScalingMetricSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "PredefinedScalingMetricType": {
-                    "enum": [
-                        "ALBRequestCountPerTarget",
-                        "ASGAverageCPUUtilization",
-                        "ASGAverageNetworkIn",
-                        "ASGAverageNetworkOut",
-                        "DynamoDBReadCapacityUtilization",
-                        "DynamoDBWriteCapacityUtilization",
-                        "EC2SpotFleetRequestAverageCPUUtilization",
-                        "EC2SpotFleetRequestAverageNetworkIn",
-                        "EC2SpotFleetRequestAverageNetworkOut",
-                        "ECSServiceAverageCPUUtilization",
-                        "ECSServiceAverageMemoryUtilization",
-                        "RDSReaderAverageCPUUtilization",
-                        "RDSReaderAverageDatabaseConnections",
-                    ],
-                    "type": "string",
-                },
-                "ResourceLabel": {"maxLength": 1023, "minLength": 1, "type": "string"},
-            },
-            "required": ["PredefinedScalingMetricType"],
-            "type": "object",
-        },
-        "ScalingInstruction": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomizedLoadMetricSpecification": {
-                    "$ref": "#/definitions/CustomizedLoadMetricSpecification"
-                },
-                "DisableDynamicScaling": {"type": "boolean"},
-                "MaxCapacity": {"type": "integer"},
-                "MinCapacity": {"type": "integer"},
-                "PredefinedLoadMetricSpecification": {
-                    "$ref": "#/definitions/PredefinedLoadMetricSpecification"
-                },
-                "PredictiveScalingMaxCapacityBehavior": {
-                    "enum": [
-                        "SetForecastCapacityToMaxCapacity",
-                        "SetMaxCapacityAboveForecastCapacity",
-                        "SetMaxCapacityToForecastCapacity",
-                    ],
-                    "type": "string",
-                },
-                "PredictiveScalingMaxCapacityBuffer": {"type": "integer"},
-                "PredictiveScalingMode": {
-                    "enum": ["ForecastAndScale", "ForecastOnly"],
-                    "type": "string",
-                },
-                "ResourceId": {"maxLength": 1600, "minLength": 1, "type": "string"},
-                "ScalableDimension": {
-                    "enum": [
-                        "autoscaling:autoScalingGroup:DesiredCapacity",
-                        "dynamodb:index:ReadCapacityUnits",
-                        "dynamodb:index:WriteCapacityUnits",
-                        "dynamodb:table:ReadCapacityUnits",
-                        "dynamodb:table:WriteCapacityUnits",
-                        "ec2:spot-fleet-request:TargetCapacity",
-                        "ecs:service:DesiredCount",
-                        "rds:cluster:ReadReplicaCount",
-                    ],
-                    "type": "string",
-                },
-                "ScalingPolicyUpdateBehavior": {
-                    "enum": ["KeepExternalPolicies", "ReplaceExternalPolicies"],
-                    "type": "string",
-                },
-                "ScheduledActionBufferTime": {"minimum": 0, "type": "integer"},
-                "ServiceNamespace": {
-                    "enum": ["autoscaling", "dynamodb", "ec2", "ecs", "rds"],
-                    "type": "string",
-                },
-                "TargetTrackingConfigurations": {
-                    "items": {"$ref": "#/definitions/TargetTrackingConfiguration"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": [
-                "ResourceId",
-                "ServiceNamespace",
-                "ScalableDimension",
-                "MinCapacity",
-                "TargetTrackingConfigurations",
-                "MaxCapacity",
-            ],
-            "type": "object",
-        },
-        "TagFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Values": {
-                    "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "TargetTrackingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomizedScalingMetricSpecification": {
-                    "$ref": "#/definitions/CustomizedScalingMetricSpecification"
-                },
-                "DisableScaleIn": {"type": "boolean"},
-                "EstimatedInstanceWarmup": {"type": "integer"},
-                "PredefinedScalingMetricSpecification": {
-                    "$ref": "#/definitions/PredefinedScalingMetricSpecification"
-                },
-                "ScaleInCooldown": {"type": "integer"},
-                "ScaleOutCooldown": {"type": "integer"},
-                "TargetValue": {"type": "number"},
-            },
-            "required": ["TargetValue"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationSource": {"$ref": "#/definitions/ApplicationSource"},
-        "ScalingInstructions": {
-            "items": {"$ref": "#/definitions/ScalingInstruction"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ScalingPlanArn": {"pattern": "^arn:.*", "type": "string"},
-        "ScalingPlanName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\p{Print}&&[^|:/]]+$",
-            "type": "string",
-        },
-        "ScalingPlanVersion": {"type": "string"},
-    },
-    "required": ["ScalingInstructions", "ApplicationSource"],
-}
-
 
 class ScalingPlan(_Resource):
-    """AWS::AutoScalingPlans::ScalingPlan: Resource Type definition for AWS::AutoScalingPlans::ScalingPlan
+    """AWS::AutoScalingPlans::ScalingPlan: Resource Type definition for
+    AWS::AutoScalingPlans::ScalingPlan
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ScalingPlanVersion, ScalingPlanName (composite: the values joined by '|').
+    Also identified by: ScalingPlanArn.
+    Read-only attributes (known once deployed): ScalingPlanArn, ScalingPlanName, ScalingPlanVersion.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-autoscalingplans-scalingplan.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -449,33 +327,42 @@ class ScalingPlan(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ScalingPlanAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "scaling_plan.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ScalingPlanArn: str
+    """The Amazon Resource Name (ARN) of the scaling plan."""
     ScalingPlanName: str
+    """The name of the scaling plan. Names cannot contain vertical bars, colons, or forward slashes."""
     ScalingPlanVersion: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The version number of the scaling plan. This value is always 1."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationSource: ScalingPlanApplicationSourceDict
     ScalingInstructions: list[ScalingInstructionDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationSource: ScalingPlanApplicationSource | ScalingPlanApplicationSourceDict,
+        ScalingInstructions: list[ScalingInstruction | ScalingInstructionDict],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AutoScalingPlans::ScalingPlan; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationSource: ScalingPlanApplicationSource | ScalingPlanApplicationSourceDict,
-            ScalingInstructions: list[ScalingInstruction | ScalingInstructionDict],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AutoScalingPlans::ScalingPlan; `await` it inside an App to deploy it.
-
-            ApplicationSource: A CloudFormation stack or a set of tags.
-            ScalingInstructions: The scaling instructions.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationSource: A CloudFormation stack or a set of tags. You can create one scaling
+                plan per application source. The ApplicationSource property must be present to
+                ensure interoperability with the AWS Auto Scaling console. Required.
+            ScalingInstructions: The scaling instructions. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

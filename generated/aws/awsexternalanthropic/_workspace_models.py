@@ -7,9 +7,10 @@ Imported on first use by workspace.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -20,29 +21,70 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class WorkspaceDataResidency(DeferredModel):
+    """
+    Data residency configuration for the workspace. WorkspaceGeo is immutable after creation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedInferenceGeos: list[str] | None = None
-    DefaultInferenceGeo: str | None = None
-    WorkspaceGeo: str | None = None
+    AllowedInferenceGeos: Annotated[
+        list[str] | None,
+        Field(
+            description="Permitted inference geo values. Omit to allow all geos (the service default of 'unrestricted'); otherwise list specific geos."
+        ),
+    ] = None
+    DefaultInferenceGeo: Annotated[
+        str | None,
+        Field(
+            description="Default inference geo applied when requests omit the parameter. Defaults to 'global' if omitted. Must be a member of AllowedInferenceGeos unless AllowedInferenceGeos is omitted."
+        ),
+    ] = None
+    WorkspaceGeo: Annotated[
+        str | None,
+        Field(
+            description="Geographic region for workspace data storage. Immutable after creation. Defaults to 'us' if omitted."
+        ),
+    ] = None
 
 
 class WorkspaceAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::AWSExternalAnthropic::Workspace, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the workspace.")] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the workspace was created.")
+    ] = None
+    Id: Annotated[str | None, Field(description="The unique identifier of the workspace.")] = None
 
 
 class WorkspaceProps(DeferredModel):
-    DataResidency: WorkspaceDataResidency | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::AWSExternalAnthropic::Workspace.
+    """
+
+    DataResidency: Annotated[
+        WorkspaceDataResidency | None,
+        Field(
+            description="Data residency configuration for the workspace. WorkspaceGeo is immutable after creation. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the workspace.")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

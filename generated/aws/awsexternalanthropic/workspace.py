@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,25 +59,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-WorkspaceDataResidencyDict = TypedDict(
-    "WorkspaceDataResidencyDict",
-    {
-        "AllowedInferenceGeos": "list[str]",
-        "DefaultInferenceGeo": "str",
-        "WorkspaceGeo": "str",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
 
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+class WorkspaceDataResidencyDict(TypedDict, total=False):
+    """WorkspaceDataResidency as a plain dict: Data residency configuration for the workspace.
+    WorkspaceGeo is immutable after creation."""
+
+    AllowedInferenceGeos: list[str]
+    """Permitted inference geo values. Omit to allow all geos (the service default of
+    'unrestricted'); otherwise list specific geos."""
+    DefaultInferenceGeo: str
+    """Default inference geo applied when requests omit the parameter. Defaults to 'global' if
+    omitted. Must be a member of AllowedInferenceGeos unless AllowedInferenceGeos is omitted."""
+    WorkspaceGeo: str
+    """Geographic region for workspace data storage. Immutable after creation. Defaults to 'us' if
+    omitted."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::AWSExternalAnthropic::Workspace",
     schema_file="aws-awsexternalanthropic-workspace.json",
@@ -81,18 +92,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Id",),),
     read_only=("/Arn", "/CreatedAt", "/Id"),
     create_only=("/DataResidency",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/DataResidency/AllowedInferenceGeos", "/Tags"),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -102,65 +104,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DataResidency": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedInferenceGeos": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "DefaultInferenceGeo": {"type": "string"},
-                "WorkspaceGeo": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:[a-zA-Z0-9_\\-]+:aws-external-anthropic:[a-zA-Z0-9_\\-]+:[0-9]+:workspace/wrkspc_[A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "DataResidency": {"$ref": "#/definitions/DataResidency"},
-        "Id": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^wrkspc_[A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 40, "minLength": 1, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name"],
-}
-
 
 class Workspace(_Resource):
-    """AWS::AWSExternalAnthropic::Workspace: Resource type definition for AWS::AWSExternalAnthropic::Workspace
+    """AWS::AWSExternalAnthropic::Workspace: Resource type definition for
+    AWS::AWSExternalAnthropic::Workspace
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Replaced when any of these change (create-only): DataResidency.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-awsexternalanthropic-workspace.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -168,35 +123,44 @@ class Workspace(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkspaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "workspace.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the workspace."""
     CreatedAt: str
+    """The timestamp when the workspace was created."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier of the workspace."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataResidency: WorkspaceDataResidencyDict
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        DataResidency: WorkspaceDataResidency | WorkspaceDataResidencyDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::AWSExternalAnthropic::Workspace; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            DataResidency: WorkspaceDataResidency | WorkspaceDataResidencyDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::AWSExternalAnthropic::Workspace; `await` it inside an App to deploy it.
-
-            Name: The name of the workspace.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the workspace. Required.
+            DataResidency: Data residency configuration for the workspace. WorkspaceGeo is immutable
+                after creation. Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

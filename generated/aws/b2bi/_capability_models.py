@@ -7,10 +7,10 @@ Imported on first use by capability.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CapabilityAttributes",
@@ -28,7 +28,7 @@ class CapabilityX12Details(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TransactionSet: (
+    TransactionSet: Annotated[
         Literal[
             "X12_100",
             "X12_101",
@@ -373,9 +373,12 @@ class CapabilityX12Details(DeferredModel):
             "X12_837_X298",
             "X12_999_X231",
         ]
-        | None
-    ) = None
-    Version: (
+        | None,
+        Field(
+            description="Allowed values: 'X12_100', 'X12_101', 'X12_102', 'X12_103', 'X12_104', 'X12_105', 'X12_106', 'X12_107', 'X12_108', 'X12_109', 'X12_110', 'X12_111' (and 330 more)."
+        ),
+    ] = None
+    Version: Annotated[
         Literal[
             "VERSION_4010",
             "VERSION_4030",
@@ -384,61 +387,88 @@ class CapabilityX12Details(DeferredModel):
             "VERSION_5010",
             "VERSION_5010_HIPAA",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'VERSION_4010', 'VERSION_4030', 'VERSION_4050', 'VERSION_4060', 'VERSION_5010', 'VERSION_5010_HIPAA'."
+        ),
+    ] = None
 
 
 class EdiConfigurationType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    X12Details: CapabilityX12Details
+    X12Details: Annotated[
+        CapabilityX12Details, Field(description="Type: CapabilityX12DetailsDict.")
+    ]
 
 
 class S3Location(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str | None = None
-    Key: str | None = None
+    BucketName: Annotated[str | None, Field(description="Length: 3 to 63 characters.")] = None
+    Key: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class CapabilityAttributes(DeferredModel):
-    CapabilityArn: str | None = None
-    CapabilityId: str | None = None
-    CreatedAt: str | None = None
-    ModifiedAt: str | None = None
+    """
+    The read-only attributes of a AWS::B2BI::Capability, set by AWS.
+    """
+
+    CapabilityArn: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
+    CapabilityId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters.")
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    ModifiedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EdiConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapabilityDirection: Literal["INBOUND", "OUTBOUND"] | None = None
-    InputLocation: S3Location
-    OutputLocation: S3Location
-    TransformerId: str
-    Type: EdiConfigurationType
+    CapabilityDirection: Annotated[
+        Literal["INBOUND", "OUTBOUND"] | None,
+        Field(description="Allowed values: 'INBOUND', 'OUTBOUND'."),
+    ] = None
+    InputLocation: Annotated[S3Location, Field(description="Type: S3LocationDict.")]
+    OutputLocation: Annotated[S3Location, Field(description="Type: S3LocationDict.")]
+    TransformerId: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters.")
+    ]
+    Type: Annotated[EdiConfigurationType, Field(description="Type: EdiConfigurationTypeDict.")]
 
 
 class CapabilityConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Edi: EdiConfiguration
+    Edi: Annotated[EdiConfiguration, Field(description="Type: EdiConfigurationDict.")]
 
 
 class CapabilityProps(DeferredModel):
-    Configuration: CapabilityConfiguration
-    InstructionsDocuments: list[S3Location] | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    Type: Literal["edi"]
+    """
+    The properties a program declares for a AWS::B2BI::Capability.
+    """
+
+    Configuration: Annotated[
+        CapabilityConfiguration, Field(description="Type: CapabilityConfigurationDict.")
+    ]
+    InstructionsDocuments: Annotated[
+        list[S3Location] | None, Field(description="Items: 0 to 5 items.")
+    ] = None
+    Name: Annotated[str, Field(description="Length: 1 to 254 characters.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None
+    Type: Annotated[
+        Literal["edi"],
+        Field(description="Allowed values: 'edi'. Create-only: changing it replaces the resource."),
+    ]

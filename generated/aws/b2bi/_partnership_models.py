@@ -7,10 +7,10 @@ Imported on first use by partnership.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "InboundEdiOptions",
@@ -35,131 +35,245 @@ class PartnershipWrapOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LineLength: float | None = None
-    LineTerminator: Literal["CRLF", "LF", "CR"] | None = None
-    WrapBy: Literal["SEGMENT", "ONE_LINE", "LINE_LENGTH"] | None = None
+    LineLength: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = None
+    LineTerminator: Annotated[
+        Literal["CRLF", "LF", "CR"] | None, Field(description="Allowed values: 'CRLF', 'LF', 'CR'.")
+    ] = None
+    WrapBy: Annotated[
+        Literal["SEGMENT", "ONE_LINE", "LINE_LENGTH"] | None,
+        Field(description="Allowed values: 'SEGMENT', 'ONE_LINE', 'LINE_LENGTH'."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class X12AcknowledgmentOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FunctionalAcknowledgment: Literal[
-        "DO_NOT_GENERATE", "GENERATE_ALL_SEGMENTS", "GENERATE_WITHOUT_TRANSACTION_SET_RESPONSE_LOOP"
+    FunctionalAcknowledgment: Annotated[
+        Literal[
+            "DO_NOT_GENERATE",
+            "GENERATE_ALL_SEGMENTS",
+            "GENERATE_WITHOUT_TRANSACTION_SET_RESPONSE_LOOP",
+        ],
+        Field(
+            description="Allowed values: 'DO_NOT_GENERATE', 'GENERATE_ALL_SEGMENTS', 'GENERATE_WITHOUT_TRANSACTION_SET_RESPONSE_LOOP'."
+        ),
     ]
-    TechnicalAcknowledgment: Literal["DO_NOT_GENERATE", "GENERATE_ALL_SEGMENTS"]
+    TechnicalAcknowledgment: Annotated[
+        Literal["DO_NOT_GENERATE", "GENERATE_ALL_SEGMENTS"],
+        Field(description="Allowed values: 'DO_NOT_GENERATE', 'GENERATE_ALL_SEGMENTS'."),
+    ]
 
 
 class X12ControlNumbers(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StartingFunctionalGroupControlNumber: float | None = None
-    StartingInterchangeControlNumber: float | None = None
-    StartingTransactionSetControlNumber: float | None = None
+    StartingFunctionalGroupControlNumber: Annotated[
+        float | None, Field(description="Range: 1 to 999999999 (inclusive).")
+    ] = None
+    StartingInterchangeControlNumber: Annotated[
+        float | None, Field(description="Range: 1 to 999999999 (inclusive).")
+    ] = None
+    StartingTransactionSetControlNumber: Annotated[
+        float | None, Field(description="Range: 1 to 999999999 (inclusive).")
+    ] = None
 
 
 class X12Delimiters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComponentSeparator: str | None = None
-    DataElementSeparator: str | None = None
-    SegmentTerminator: str | None = None
+    ComponentSeparator: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[!&'()*+,\\-./:;?=%@\\[\\]_{}|<>~^`\"]$ Length: exactly 1 characters."
+        ),
+    ] = None
+    DataElementSeparator: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[!&'()*+,\\-./:;?=%@\\[\\]_{}|<>~^`\"]$ Length: exactly 1 characters."
+        ),
+    ] = None
+    SegmentTerminator: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[!&'()*+,\\-./:;?=%@\\[\\]_{}|<>~^`\"]$ Length: exactly 1 characters."
+        ),
+    ] = None
 
 
 class X12FunctionalGroupHeaders(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationReceiverCode: str | None = None
-    ApplicationSenderCode: str | None = None
-    ResponsibleAgencyCode: str | None = None
+    ApplicationReceiverCode: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9 ]*$ Length: 2 to 15 characters.")
+    ] = None
+    ApplicationSenderCode: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9 ]*$ Length: 2 to 15 characters.")
+    ] = None
+    ResponsibleAgencyCode: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9]*$ Length: 1 to 2 characters.")
+    ] = None
 
 
 class X12InboundEdiOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AcknowledgmentOptions: X12AcknowledgmentOptions | None = None
+    AcknowledgmentOptions: Annotated[
+        X12AcknowledgmentOptions | None, Field(description="Type: X12AcknowledgmentOptionsDict.")
+    ] = None
 
 
 class X12InterchangeControlHeaders(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AcknowledgmentRequestedCode: str | None = None
-    ReceiverId: str | None = None
-    ReceiverIdQualifier: str | None = None
-    RepetitionSeparator: str | None = None
-    SenderId: str | None = None
-    SenderIdQualifier: str | None = None
-    UsageIndicatorCode: str | None = None
+    AcknowledgmentRequestedCode: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9]*$ Length: exactly 1 characters.")
+    ] = None
+    ReceiverId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9 ]*$ Length: exactly 15 characters.")
+    ] = None
+    ReceiverIdQualifier: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9]*$ Length: exactly 2 characters.")
+    ] = None
+    RepetitionSeparator: Annotated[
+        str | None, Field(description="Length: exactly 1 characters.")
+    ] = None
+    SenderId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9 ]*$ Length: exactly 15 characters.")
+    ] = None
+    SenderIdQualifier: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9]*$ Length: exactly 2 characters.")
+    ] = None
+    UsageIndicatorCode: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9]*$ Length: exactly 1 characters.")
+    ] = None
 
 
 class X12OutboundEdiHeaders(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ControlNumbers: X12ControlNumbers | None = None
-    Delimiters: X12Delimiters | None = None
-    FunctionalGroupHeaders: X12FunctionalGroupHeaders | None = None
-    Gs05TimeFormat: Literal["HHMM", "HHMMSS", "HHMMSSDD"] | None = None
-    InterchangeControlHeaders: X12InterchangeControlHeaders | None = None
-    ValidateEdi: bool | None = None
+    ControlNumbers: Annotated[
+        X12ControlNumbers | None, Field(description="Type: X12ControlNumbersDict.")
+    ] = None
+    Delimiters: Annotated[X12Delimiters | None, Field(description="Type: X12DelimitersDict.")] = (
+        None
+    )
+    FunctionalGroupHeaders: Annotated[
+        X12FunctionalGroupHeaders | None, Field(description="Type: X12FunctionalGroupHeadersDict.")
+    ] = None
+    Gs05TimeFormat: Annotated[
+        Literal["HHMM", "HHMMSS", "HHMMSSDD"] | None,
+        Field(description="Allowed values: 'HHMM', 'HHMMSS', 'HHMMSSDD'."),
+    ] = None
+    InterchangeControlHeaders: Annotated[
+        X12InterchangeControlHeaders | None,
+        Field(description="Type: X12InterchangeControlHeadersDict."),
+    ] = None
+    ValidateEdi: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class PartnershipAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    ModifiedAt: str | None = None
-    PartnershipArn: str | None = None
-    PartnershipId: str | None = None
-    TradingPartnerId: str | None = None
+    """
+    The read-only attributes of a AWS::B2BI::Partnership, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    ModifiedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    PartnershipArn: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
+    PartnershipId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters.")
+    ] = None
+    TradingPartnerId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters.")
+    ] = None
 
 
 class InboundEdiOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    X12: X12InboundEdiOptions | None = None
+    X12: Annotated[
+        X12InboundEdiOptions | None, Field(description="Type: X12InboundEdiOptionsDict.")
+    ] = None
 
 
 class X12Envelope(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Common: X12OutboundEdiHeaders | None = None
-    WrapOptions: PartnershipWrapOptions | None = None
+    Common: Annotated[
+        X12OutboundEdiHeaders | None, Field(description="Type: X12OutboundEdiHeadersDict.")
+    ] = None
+    WrapOptions: Annotated[
+        PartnershipWrapOptions | None, Field(description="Type: PartnershipWrapOptionsDict.")
+    ] = None
 
 
 class PartnershipCapabilityOptionsOutboundEdi(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    X12: X12Envelope
+    X12: Annotated[X12Envelope, Field(description="Type: X12EnvelopeDict.")]
 
 
 class PartnershipCapabilityOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InboundEdi: InboundEdiOptions | None = None
-    OutboundEdi: PartnershipCapabilityOptionsOutboundEdi | None = None
+    InboundEdi: Annotated[
+        InboundEdiOptions | None, Field(description="Type: InboundEdiOptionsDict.")
+    ] = None
+    OutboundEdi: Annotated[
+        PartnershipCapabilityOptionsOutboundEdi | None,
+        Field(description="Type: PartnershipCapabilityOptionsOutboundEdiDict."),
+    ] = None
 
 
 class PartnershipProps(DeferredModel):
-    Capabilities: list[str]
-    CapabilityOptions: PartnershipCapabilityOptions | None = None
-    Email: str
-    Name: str
-    Phone: str | None = None
-    ProfileId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::B2BI::Partnership.
+    """
+
+    Capabilities: Annotated[
+        list[str],
+        Field(description="Each item: Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters."),
+    ]
+    CapabilityOptions: Annotated[
+        PartnershipCapabilityOptions | None,
+        Field(description="Type: PartnershipCapabilityOptionsDict."),
+    ] = None
+    Email: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\w\\.\\-]+@[\\w\\.\\-]+$ Length: 5 to 254 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[str, Field(description="Length: 1 to 254 characters.")]
+    Phone: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^\\+?([0-9 \\t\\-()\\/]{7,})(?:\\s*(?:#|x\\.?|ext\\.?|extension) \\t*(\\d+))?$ Length: 7 to 22 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProfileId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

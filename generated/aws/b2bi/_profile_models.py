@@ -7,10 +7,10 @@ Imported on first use by profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ProfileAttributes",
@@ -23,22 +23,45 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ProfileAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LogGroupName: str | None = None
-    ModifiedAt: str | None = None
-    ProfileArn: str | None = None
-    ProfileId: str | None = None
+    """
+    The read-only attributes of a AWS::B2BI::Profile, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    LogGroupName: Annotated[str | None, Field(description="Length: 1 to 512 characters.")] = None
+    ModifiedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    ProfileArn: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
+    ProfileId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters.")
+    ] = None
 
 
 class ProfileProps(DeferredModel):
-    BusinessName: str
-    Email: str | None = None
-    Logging: Literal["ENABLED", "DISABLED"]
-    Name: str
-    Phone: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::B2BI::Profile.
+    """
+
+    BusinessName: Annotated[str, Field(description="Length: 1 to 254 characters.")]
+    Email: Annotated[
+        str | None,
+        Field(description="Pattern: ^[\\w\\.\\-]+@[\\w\\.\\-]+$ Length: 5 to 254 characters."),
+    ] = None
+    Logging: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(
+            description="Allowed values: 'ENABLED', 'DISABLED'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[str, Field(description="Length: 1 to 254 characters.")]
+    Phone: Annotated[
+        str,
+        Field(
+            description="Pattern: ^\\+?([0-9 \\t\\-()\\/]{7,})(?:\\s*(?:#|x\\.?|ext\\.?|extension) \\t*(\\d+))?$ Length: 7 to 22 characters."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

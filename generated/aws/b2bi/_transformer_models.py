@@ -7,10 +7,10 @@ Imported on first use by transformer.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SampleDocumentKeys",
@@ -42,39 +42,43 @@ class SampleDocumentKeys(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Input: str | None = None
-    Output: str | None = None
+    Input: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
+    Output: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class TransformerMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Template: str | None = None
-    TemplateLanguage: Literal["XSLT", "JSONATA"]
+    Template: Annotated[str | None, Field(description="Length: 0 to 350000 characters.")] = None
+    TemplateLanguage: Annotated[
+        Literal["XSLT", "JSONATA"], Field(description="Allowed values: 'XSLT', 'JSONATA'.")
+    ]
 
 
 class TransformerSampleDocuments(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    Keys: list[SampleDocumentKeys]
+    BucketName: Annotated[str, Field(description="Length: 3 to 63 characters.")]
+    Keys: Annotated[
+        list[SampleDocumentKeys], Field(description="Type: list[SampleDocumentKeysDict].")
+    ]
 
 
 class TransformerX12Details(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TransactionSet: (
+    TransactionSet: Annotated[
         Literal[
             "X12_100",
             "X12_101",
@@ -419,9 +423,12 @@ class TransformerX12Details(DeferredModel):
             "X12_837_X298",
             "X12_999_X231",
         ]
-        | None
-    ) = None
-    Version: (
+        | None,
+        Field(
+            description="Allowed values: 'X12_100', 'X12_101', 'X12_102', 'X12_103', 'X12_104', 'X12_105', 'X12_106', 'X12_107', 'X12_108', 'X12_109', 'X12_110', 'X12_111' (and 330 more)."
+        ),
+    ] = None
+    Version: Annotated[
         Literal[
             "VERSION_4010",
             "VERSION_4030",
@@ -430,148 +437,234 @@ class TransformerX12Details(DeferredModel):
             "VERSION_5010",
             "VERSION_5010_HIPAA",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'VERSION_4010', 'VERSION_4030', 'VERSION_4050', 'VERSION_4060', 'VERSION_5010', 'VERSION_5010_HIPAA'."
+        ),
+    ] = None
 
 
 class X12CodeListValidationRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodesToAdd: list[str] | None = None
-    CodesToRemove: list[str] | None = None
-    ElementId: str
+    CodesToAdd: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    CodesToRemove: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    ElementId: Annotated[
+        str, Field(description="Pattern: ^[0-9]{4}$ Length: exactly 4 characters.")
+    ]
 
 
 class X12ElementLengthValidationRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ElementId: str
-    MaxLength: float
-    MinLength: float
+    ElementId: Annotated[
+        str, Field(description="Pattern: ^[0-9]{4}$ Length: exactly 4 characters.")
+    ]
+    MaxLength: Annotated[float, Field(description="Range: 1 to 1000000 (inclusive).")]
+    MinLength: Annotated[float, Field(description="Range: 1 to 1000000 (inclusive).")]
 
 
 class X12ElementRequirementValidationRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ElementPosition: str
-    Requirement: Literal["OPTIONAL", "MANDATORY"]
+    ElementPosition: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9]+(?:-\\d{2})(?:-\\d{2})?$")
+    ]
+    Requirement: Annotated[
+        Literal["OPTIONAL", "MANDATORY"],
+        Field(description="Allowed values: 'OPTIONAL', 'MANDATORY'."),
+    ]
 
 
 class X12SplitOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SplitBy: Literal["NONE", "TRANSACTION"] | None = None
+    SplitBy: Annotated[
+        Literal["NONE", "TRANSACTION"] | None,
+        Field(description="Allowed values: 'NONE', 'TRANSACTION'."),
+    ] = None
 
 
 class X12ValidationOptionsValidationRulesItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeListValidationRule: X12CodeListValidationRule
+    CodeListValidationRule: Annotated[
+        X12CodeListValidationRule, Field(description="Type: X12CodeListValidationRuleDict.")
+    ]
 
 
 class X12ValidationOptionsValidationRulesItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ElementLengthValidationRule: X12ElementLengthValidationRule
+    ElementLengthValidationRule: Annotated[
+        X12ElementLengthValidationRule,
+        Field(description="Type: X12ElementLengthValidationRuleDict."),
+    ]
 
 
 class X12ValidationOptionsValidationRulesItemOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ElementRequirementValidationRule: X12ElementRequirementValidationRule
+    ElementRequirementValidationRule: Annotated[
+        X12ElementRequirementValidationRule,
+        Field(description="Type: X12ElementRequirementValidationRuleDict."),
+    ]
 
 
 class TransformerAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    ModifiedAt: str | None = None
-    TransformerArn: str | None = None
-    TransformerId: str | None = None
+    """
+    The read-only attributes of a AWS::B2BI::Transformer, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    ModifiedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    TransformerArn: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
+    TransformerId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters.")
+    ] = None
 
 
 class TransformerEdiType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    X12Details: TransformerX12Details
+    X12Details: Annotated[
+        TransformerX12Details, Field(description="Type: TransformerX12DetailsDict.")
+    ]
 
 
 class TransformerInputConversionFormatOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    X12: TransformerX12Details
+    X12: Annotated[TransformerX12Details, Field(description="Type: TransformerX12DetailsDict.")]
 
 
 class TransformerOutputConversionFormatOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    X12: TransformerX12Details
+    X12: Annotated[TransformerX12Details, Field(description="Type: TransformerX12DetailsDict.")]
 
 
 class X12ValidationOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ValidationRules: (
+    ValidationRules: Annotated[
         list[
             X12ValidationOptionsValidationRulesItemOption1
             | X12ValidationOptionsValidationRulesItemOption2
             | X12ValidationOptionsValidationRulesItemOption3
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Type: list[X12ValidationOptionsValidationRulesItemOption1Dict | X12ValidationOptionsValidationRulesItemOption2Dict | X12ValidationOptionsValidationRulesItemOption3Dict]."
+        ),
+    ] = None
 
 
 class X12AdvancedOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SplitOptions: X12SplitOptions | None = None
-    ValidationOptions: X12ValidationOptions | None = None
+    SplitOptions: Annotated[
+        X12SplitOptions | None, Field(description="Type: X12SplitOptionsDict.")
+    ] = None
+    ValidationOptions: Annotated[
+        X12ValidationOptions | None, Field(description="Type: X12ValidationOptionsDict.")
+    ] = None
 
 
 class TransformerAdvancedOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    X12: X12AdvancedOptions | None = None
+    X12: Annotated[
+        X12AdvancedOptions | None, Field(description="Type: X12AdvancedOptionsDict.")
+    ] = None
 
 
 class TransformerInputConversion(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdvancedOptions: TransformerAdvancedOptions | None = None
-    FormatOptions: TransformerInputConversionFormatOptions | None = None
-    FromFormat: Literal["X12"]
+    AdvancedOptions: Annotated[
+        TransformerAdvancedOptions | None,
+        Field(description="Type: TransformerAdvancedOptionsDict."),
+    ] = None
+    FormatOptions: Annotated[
+        TransformerInputConversionFormatOptions | None,
+        Field(description="Type: TransformerInputConversionFormatOptionsDict."),
+    ] = None
+    FromFormat: Annotated[Literal["X12"], Field(description="Allowed values: 'X12'.")]
 
 
 class TransformerOutputConversion(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdvancedOptions: TransformerAdvancedOptions | None = None
-    FormatOptions: TransformerOutputConversionFormatOptions | None = None
-    ToFormat: Literal["X12"]
+    AdvancedOptions: Annotated[
+        TransformerAdvancedOptions | None,
+        Field(description="Type: TransformerAdvancedOptionsDict."),
+    ] = None
+    FormatOptions: Annotated[
+        TransformerOutputConversionFormatOptions | None,
+        Field(description="Type: TransformerOutputConversionFormatOptionsDict."),
+    ] = None
+    ToFormat: Annotated[Literal["X12"], Field(description="Allowed values: 'X12'.")]
 
 
 class TransformerProps(DeferredModel):
-    EdiType: TransformerEdiType | None = None
-    FileFormat: Literal["XML", "JSON", "NOT_USED"] | None = None
-    InputConversion: TransformerInputConversion | None = None
-    Mapping: TransformerMapping | None = None
-    MappingTemplate: str | None = None
-    Name: str
-    OutputConversion: TransformerOutputConversion | None = None
-    SampleDocument: str | None = None
-    SampleDocuments: TransformerSampleDocuments | None = None
-    Status: Literal["active", "inactive"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::B2BI::Transformer.
+    """
+
+    EdiType: Annotated[
+        TransformerEdiType | None, Field(description="Type: TransformerEdiTypeDict.")
+    ] = None
+    FileFormat: Annotated[
+        Literal["XML", "JSON", "NOT_USED"] | None,
+        Field(description="Allowed values: 'XML', 'JSON', 'NOT_USED'."),
+    ] = None
+    InputConversion: Annotated[
+        TransformerInputConversion | None,
+        Field(description="Type: TransformerInputConversionDict."),
+    ] = None
+    Mapping: Annotated[
+        TransformerMapping | None, Field(description="Type: TransformerMappingDict.")
+    ] = None
+    MappingTemplate: Annotated[
+        str | None,
+        Field(
+            description="This shape is deprecated: This is a legacy trait. Please use input-conversion or output-conversion."
+        ),
+    ] = None
+    Name: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9_-]{1,512}$ Length: 1 to 254 characters.")
+    ]
+    OutputConversion: Annotated[
+        TransformerOutputConversion | None,
+        Field(description="Type: TransformerOutputConversionDict."),
+    ] = None
+    SampleDocument: Annotated[
+        str | None,
+        Field(
+            description="This shape is deprecated: This is a legacy trait. Please use input-conversion or output-conversion."
+        ),
+    ] = None
+    SampleDocuments: Annotated[
+        TransformerSampleDocuments | None,
+        Field(description="Type: TransformerSampleDocumentsDict."),
+    ] = None
+    Status: Annotated[
+        Literal["active", "inactive"], Field(description="Allowed values: 'active', 'inactive'.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

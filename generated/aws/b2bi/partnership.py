@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -99,138 +103,156 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-InboundEdiOptionsDict = TypedDict(
-    "InboundEdiOptionsDict",
-    {
-        "X12": "X12InboundEdiOptionsDict",
-    },
-    total=False,
-)
 
-PartnershipCapabilityOptionsDict = TypedDict(
-    "PartnershipCapabilityOptionsDict",
-    {
-        "InboundEdi": "InboundEdiOptionsDict",
-        "OutboundEdi": "PartnershipCapabilityOptionsOutboundEdiDict",
-    },
-    total=False,
-)
+class InboundEdiOptionsDict(TypedDict, total=False):
+    """InboundEdiOptions as a plain dict."""
 
-PartnershipCapabilityOptionsOutboundEdiDict = TypedDict(
-    "PartnershipCapabilityOptionsOutboundEdiDict",
-    {
-        "X12": "Required[X12EnvelopeDict]",
-    },
-    total=False,
-)
+    X12: X12InboundEdiOptionsDict
+    """Type: X12InboundEdiOptionsDict."""
 
-PartnershipWrapOptionsDict = TypedDict(
-    "PartnershipWrapOptionsDict",
-    {
-        "LineLength": "float",
-        "LineTerminator": "Literal['CRLF', 'LF', 'CR']",
-        "WrapBy": "Literal['SEGMENT', 'ONE_LINE', 'LINE_LENGTH']",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class PartnershipCapabilityOptionsDict(TypedDict, total=False):
+    """PartnershipCapabilityOptions as a plain dict."""
 
-X12AcknowledgmentOptionsDict = TypedDict(
-    "X12AcknowledgmentOptionsDict",
-    {
-        "FunctionalAcknowledgment": "Required[Literal['DO_NOT_GENERATE', 'GENERATE_ALL_SEGMENTS', 'GENERATE_WITHOUT_TRANSACTION_SET_RESPONSE_LOOP']]",
-        "TechnicalAcknowledgment": "Required[Literal['DO_NOT_GENERATE', 'GENERATE_ALL_SEGMENTS']]",
-    },
-    total=False,
-)
+    InboundEdi: InboundEdiOptionsDict
+    """Type: InboundEdiOptionsDict."""
+    OutboundEdi: PartnershipCapabilityOptionsOutboundEdiDict
+    """Type: PartnershipCapabilityOptionsOutboundEdiDict."""
 
-X12ControlNumbersDict = TypedDict(
-    "X12ControlNumbersDict",
-    {
-        "StartingFunctionalGroupControlNumber": "float",
-        "StartingInterchangeControlNumber": "float",
-        "StartingTransactionSetControlNumber": "float",
-    },
-    total=False,
-)
 
-X12DelimitersDict = TypedDict(
-    "X12DelimitersDict",
-    {
-        "ComponentSeparator": "str",
-        "DataElementSeparator": "str",
-        "SegmentTerminator": "str",
-    },
-    total=False,
-)
+class PartnershipCapabilityOptionsOutboundEdiDict(TypedDict, total=False):
+    """PartnershipCapabilityOptionsOutboundEdi as a plain dict."""
 
-X12EnvelopeDict = TypedDict(
-    "X12EnvelopeDict",
-    {
-        "Common": "X12OutboundEdiHeadersDict",
-        "WrapOptions": "PartnershipWrapOptionsDict",
-    },
-    total=False,
-)
+    X12: Required[X12EnvelopeDict]
+    """Type: X12EnvelopeDict."""
 
-X12FunctionalGroupHeadersDict = TypedDict(
-    "X12FunctionalGroupHeadersDict",
-    {
-        "ApplicationReceiverCode": "str",
-        "ApplicationSenderCode": "str",
-        "ResponsibleAgencyCode": "str",
-    },
-    total=False,
-)
 
-X12InboundEdiOptionsDict = TypedDict(
-    "X12InboundEdiOptionsDict",
-    {
-        "AcknowledgmentOptions": "X12AcknowledgmentOptionsDict",
-    },
-    total=False,
-)
+class PartnershipWrapOptionsDict(TypedDict, total=False):
+    """PartnershipWrapOptions as a plain dict."""
 
-X12InterchangeControlHeadersDict = TypedDict(
-    "X12InterchangeControlHeadersDict",
-    {
-        "AcknowledgmentRequestedCode": "str",
-        "ReceiverId": "str",
-        "ReceiverIdQualifier": "str",
-        "RepetitionSeparator": "str",
-        "SenderId": "str",
-        "SenderIdQualifier": "str",
-        "UsageIndicatorCode": "str",
-    },
-    total=False,
-)
+    LineLength: float
+    """Range: at least 1 (inclusive)."""
+    LineTerminator: Literal["CRLF", "LF", "CR"]
+    """Allowed values: 'CRLF', 'LF', 'CR'."""
+    WrapBy: Literal["SEGMENT", "ONE_LINE", "LINE_LENGTH"]
+    """Allowed values: 'SEGMENT', 'ONE_LINE', 'LINE_LENGTH'."""
 
-X12OutboundEdiHeadersDict = TypedDict(
-    "X12OutboundEdiHeadersDict",
-    {
-        "ControlNumbers": "X12ControlNumbersDict",
-        "Delimiters": "X12DelimitersDict",
-        "FunctionalGroupHeaders": "X12FunctionalGroupHeadersDict",
-        "Gs05TimeFormat": "Literal['HHMM', 'HHMMSS', 'HHMMSSDD']",
-        "InterchangeControlHeaders": "X12InterchangeControlHeadersDict",
-        "ValidateEdi": "bool",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+class X12AcknowledgmentOptionsDict(TypedDict, total=False):
+    """X12AcknowledgmentOptions as a plain dict."""
+
+    FunctionalAcknowledgment: Required[
+        Literal[
+            "DO_NOT_GENERATE",
+            "GENERATE_ALL_SEGMENTS",
+            "GENERATE_WITHOUT_TRANSACTION_SET_RESPONSE_LOOP",
+        ]
+    ]
+    """Allowed values: 'DO_NOT_GENERATE', 'GENERATE_ALL_SEGMENTS',
+    'GENERATE_WITHOUT_TRANSACTION_SET_RESPONSE_LOOP'."""
+    TechnicalAcknowledgment: Required[Literal["DO_NOT_GENERATE", "GENERATE_ALL_SEGMENTS"]]
+    """Allowed values: 'DO_NOT_GENERATE', 'GENERATE_ALL_SEGMENTS'."""
+
+
+class X12ControlNumbersDict(TypedDict, total=False):
+    """X12ControlNumbers as a plain dict."""
+
+    StartingFunctionalGroupControlNumber: float
+    """Range: 1 to 999999999 (inclusive)."""
+    StartingInterchangeControlNumber: float
+    """Range: 1 to 999999999 (inclusive)."""
+    StartingTransactionSetControlNumber: float
+    """Range: 1 to 999999999 (inclusive)."""
+
+
+class X12DelimitersDict(TypedDict, total=False):
+    """X12Delimiters as a plain dict."""
+
+    ComponentSeparator: str
+    """Pattern: ^[!&'()*+,\\-./:;?=%@\\[\\]_{}|<>~^`"]$ Length: exactly 1 characters."""
+    DataElementSeparator: str
+    """Pattern: ^[!&'()*+,\\-./:;?=%@\\[\\]_{}|<>~^`"]$ Length: exactly 1 characters."""
+    SegmentTerminator: str
+    """Pattern: ^[!&'()*+,\\-./:;?=%@\\[\\]_{}|<>~^`"]$ Length: exactly 1 characters."""
+
+
+class X12EnvelopeDict(TypedDict, total=False):
+    """X12Envelope as a plain dict."""
+
+    Common: X12OutboundEdiHeadersDict
+    """Type: X12OutboundEdiHeadersDict."""
+    WrapOptions: PartnershipWrapOptionsDict
+    """Type: PartnershipWrapOptionsDict."""
+
+
+class X12FunctionalGroupHeadersDict(TypedDict, total=False):
+    """X12FunctionalGroupHeaders as a plain dict."""
+
+    ApplicationReceiverCode: str
+    """Pattern: ^[a-zA-Z0-9 ]*$ Length: 2 to 15 characters."""
+    ApplicationSenderCode: str
+    """Pattern: ^[a-zA-Z0-9 ]*$ Length: 2 to 15 characters."""
+    ResponsibleAgencyCode: str
+    """Pattern: ^[a-zA-Z0-9]*$ Length: 1 to 2 characters."""
+
+
+class X12InboundEdiOptionsDict(TypedDict, total=False):
+    """X12InboundEdiOptions as a plain dict."""
+
+    AcknowledgmentOptions: X12AcknowledgmentOptionsDict
+    """Type: X12AcknowledgmentOptionsDict."""
+
+
+class X12InterchangeControlHeadersDict(TypedDict, total=False):
+    """X12InterchangeControlHeaders as a plain dict."""
+
+    AcknowledgmentRequestedCode: str
+    """Pattern: ^[a-zA-Z0-9]*$ Length: exactly 1 characters."""
+    ReceiverId: str
+    """Pattern: ^[a-zA-Z0-9 ]*$ Length: exactly 15 characters."""
+    ReceiverIdQualifier: str
+    """Pattern: ^[a-zA-Z0-9]*$ Length: exactly 2 characters."""
+    RepetitionSeparator: str
+    """Length: exactly 1 characters."""
+    SenderId: str
+    """Pattern: ^[a-zA-Z0-9 ]*$ Length: exactly 15 characters."""
+    SenderIdQualifier: str
+    """Pattern: ^[a-zA-Z0-9]*$ Length: exactly 2 characters."""
+    UsageIndicatorCode: str
+    """Pattern: ^[a-zA-Z0-9]*$ Length: exactly 1 characters."""
+
+
+class X12OutboundEdiHeadersDict(TypedDict, total=False):
+    """X12OutboundEdiHeaders as a plain dict."""
+
+    ControlNumbers: X12ControlNumbersDict
+    """Type: X12ControlNumbersDict."""
+    Delimiters: X12DelimitersDict
+    """Type: X12DelimitersDict."""
+    FunctionalGroupHeaders: X12FunctionalGroupHeadersDict
+    """Type: X12FunctionalGroupHeadersDict."""
+    Gs05TimeFormat: Literal["HHMM", "HHMMSS", "HHMMSSDD"]
+    """Allowed values: 'HHMM', 'HHMMSS', 'HHMMSSDD'."""
+    InterchangeControlHeaders: X12InterchangeControlHeadersDict
+    """Type: X12InterchangeControlHeadersDict."""
+    ValidateEdi: bool
+    """Type: bool."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::B2BI::Partnership",
     schema_file="aws-b2bi-partnership.json",
     primary_identifier=("/PartnershipId",),
-    additional_identifiers=(),
     read_only=(
         "/CreatedAt",
         "/ModifiedAt",
@@ -239,18 +261,8 @@ METADATA = _TypeMetadata(
         "/TradingPartnerId",
     ),
     create_only=("/Email", "/Phone", "/ProfileId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Capabilities", "Email", "Name", "ProfileId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -260,277 +272,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CapabilityOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "InboundEdi": {"$ref": "#/definitions/InboundEdiOptions"},
-                "OutboundEdi": {"$ref": "#/definitions/OutboundEdiOptions"},
-            },
-            "type": "object",
-        },
-        "InboundEdiOptions": {
-            "additionalProperties": False,
-            "properties": {"X12": {"$ref": "#/definitions/X12InboundEdiOptions"}},
-            "type": "object",
-        },
-        "LineTerminator": {"enum": ["CRLF", "LF", "CR"], "type": "string"},
-        "OutboundEdiOptions": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"X12": {"$ref": "#/definitions/X12Envelope"}},
-                    "required": ["X12"],
-                    "type": "object",
-                }
-            ]
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WrapFormat": {"enum": ["SEGMENT", "ONE_LINE", "LINE_LENGTH"], "type": "string"},
-        "WrapOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "LineLength": {"minimum": 1, "type": "number"},
-                "LineTerminator": {"$ref": "#/definitions/LineTerminator"},
-                "WrapBy": {"$ref": "#/definitions/WrapFormat"},
-            },
-            "type": "object",
-        },
-        "X12AcknowledgmentOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "FunctionalAcknowledgment": {"$ref": "#/definitions/X12FunctionalAcknowledgment"},
-                "TechnicalAcknowledgment": {"$ref": "#/definitions/X12TechnicalAcknowledgment"},
-            },
-            "required": ["FunctionalAcknowledgment", "TechnicalAcknowledgment"],
-            "type": "object",
-        },
-        "X12ControlNumbers": {
-            "additionalProperties": False,
-            "properties": {
-                "StartingFunctionalGroupControlNumber": {
-                    "maximum": 999999999,
-                    "minimum": 1,
-                    "type": "number",
-                },
-                "StartingInterchangeControlNumber": {
-                    "maximum": 999999999,
-                    "minimum": 1,
-                    "type": "number",
-                },
-                "StartingTransactionSetControlNumber": {
-                    "maximum": 999999999,
-                    "minimum": 1,
-                    "type": "number",
-                },
-            },
-            "type": "object",
-        },
-        "X12Delimiters": {
-            "additionalProperties": False,
-            "properties": {
-                "ComponentSeparator": {
-                    "maxLength": 1,
-                    "minLength": 1,
-                    "pattern": "^[!&'()*+,\\-./:;?=%@\\[\\]_{}|<>~^`\"]$",
-                    "type": "string",
-                },
-                "DataElementSeparator": {
-                    "maxLength": 1,
-                    "minLength": 1,
-                    "pattern": "^[!&'()*+,\\-./:;?=%@\\[\\]_{}|<>~^`\"]$",
-                    "type": "string",
-                },
-                "SegmentTerminator": {
-                    "maxLength": 1,
-                    "minLength": 1,
-                    "pattern": "^[!&'()*+,\\-./:;?=%@\\[\\]_{}|<>~^`\"]$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "X12Envelope": {
-            "additionalProperties": False,
-            "properties": {
-                "Common": {"$ref": "#/definitions/X12OutboundEdiHeaders"},
-                "WrapOptions": {"$ref": "#/definitions/WrapOptions"},
-            },
-            "type": "object",
-        },
-        "X12FunctionalAcknowledgment": {
-            "enum": [
-                "DO_NOT_GENERATE",
-                "GENERATE_ALL_SEGMENTS",
-                "GENERATE_WITHOUT_TRANSACTION_SET_RESPONSE_LOOP",
-            ],
-            "type": "string",
-        },
-        "X12FunctionalGroupHeaders": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationReceiverCode": {
-                    "maxLength": 15,
-                    "minLength": 2,
-                    "pattern": "^[a-zA-Z0-9 ]*$",
-                    "type": "string",
-                },
-                "ApplicationSenderCode": {
-                    "maxLength": 15,
-                    "minLength": 2,
-                    "pattern": "^[a-zA-Z0-9 ]*$",
-                    "type": "string",
-                },
-                "ResponsibleAgencyCode": {
-                    "maxLength": 2,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "X12GS05TimeFormat": {"enum": ["HHMM", "HHMMSS", "HHMMSSDD"], "type": "string"},
-        "X12InboundEdiOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AcknowledgmentOptions": {"$ref": "#/definitions/X12AcknowledgmentOptions"}
-            },
-            "type": "object",
-        },
-        "X12InterchangeControlHeaders": {
-            "additionalProperties": False,
-            "properties": {
-                "AcknowledgmentRequestedCode": {
-                    "maxLength": 1,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]*$",
-                    "type": "string",
-                },
-                "ReceiverId": {
-                    "maxLength": 15,
-                    "minLength": 15,
-                    "pattern": "^[a-zA-Z0-9 ]*$",
-                    "type": "string",
-                },
-                "ReceiverIdQualifier": {
-                    "maxLength": 2,
-                    "minLength": 2,
-                    "pattern": "^[a-zA-Z0-9]*$",
-                    "type": "string",
-                },
-                "RepetitionSeparator": {"maxLength": 1, "minLength": 1, "type": "string"},
-                "SenderId": {
-                    "maxLength": 15,
-                    "minLength": 15,
-                    "pattern": "^[a-zA-Z0-9 ]*$",
-                    "type": "string",
-                },
-                "SenderIdQualifier": {
-                    "maxLength": 2,
-                    "minLength": 2,
-                    "pattern": "^[a-zA-Z0-9]*$",
-                    "type": "string",
-                },
-                "UsageIndicatorCode": {
-                    "maxLength": 1,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "X12OutboundEdiHeaders": {
-            "additionalProperties": False,
-            "properties": {
-                "ControlNumbers": {"$ref": "#/definitions/X12ControlNumbers"},
-                "Delimiters": {"$ref": "#/definitions/X12Delimiters"},
-                "FunctionalGroupHeaders": {"$ref": "#/definitions/X12FunctionalGroupHeaders"},
-                "Gs05TimeFormat": {"$ref": "#/definitions/X12GS05TimeFormat"},
-                "InterchangeControlHeaders": {"$ref": "#/definitions/X12InterchangeControlHeaders"},
-                "ValidateEdi": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "X12TechnicalAcknowledgment": {
-            "enum": ["DO_NOT_GENERATE", "GENERATE_ALL_SEGMENTS"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Capabilities": {
-            "items": {
-                "maxLength": 64,
-                "minLength": 1,
-                "pattern": "^[a-zA-Z0-9_-]+$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "CapabilityOptions": {"$ref": "#/definitions/CapabilityOptions"},
-        "CreatedAt": {"type": "string"},
-        "Email": {
-            "maxLength": 254,
-            "minLength": 5,
-            "pattern": "^[\\w\\.\\-]+@[\\w\\.\\-]+$",
-            "type": "string",
-        },
-        "ModifiedAt": {"type": "string"},
-        "Name": {"maxLength": 254, "minLength": 1, "type": "string"},
-        "PartnershipArn": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "PartnershipId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "Phone": {
-            "maxLength": 22,
-            "minLength": 7,
-            "pattern": "^\\+?([0-9 "
-            "\\t\\-()\\/]{7,})(?:\\s*(?:#|x\\.?|ext\\.?|extension) "
-            "\\t*(\\d+))?$",
-            "type": "string",
-        },
-        "ProfileId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TradingPartnerId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-    },
-    "required": ["Capabilities", "Email", "Name", "ProfileId"],
-}
-
 
 class Partnership(_Resource):
     """AWS::B2BI::Partnership: Definition of AWS::B2BI::Partnership Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PartnershipId.
+    Replaced when any of these change (create-only): Email, Phone, ProfileId.
+    Read-only attributes (known once deployed): CreatedAt, ModifiedAt, PartnershipArn,
+    PartnershipId, TradingPartnerId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-b2bi-partnership.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -538,15 +290,21 @@ class Partnership(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PartnershipAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "partnership.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     ModifiedAt: str
+    """Type: str."""
     PartnershipArn: str
+    """Length: 1 to 255 characters."""
     PartnershipId: str
+    """Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters."""
     TradingPartnerId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Capabilities: list[str]
     CapabilityOptions: PartnershipCapabilityOptionsDict
     Email: str
@@ -555,28 +313,42 @@ class Partnership(_Resource):
     ProfileId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Capabilities: list[str],
+        Email: str,
+        Name: str,
+        ProfileId: str,
+        CapabilityOptions: PartnershipCapabilityOptions
+        | PartnershipCapabilityOptionsDict
+        | None = None,
+        Phone: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::B2BI::Partnership; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Capabilities: list[str],
-            Email: str,
-            Name: str,
-            ProfileId: str,
-            CapabilityOptions: PartnershipCapabilityOptions
-            | PartnershipCapabilityOptionsDict
-            | None = None,
-            Phone: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::B2BI::Partnership; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Capabilities: Each item: Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters. Required.
+            Email: Pattern: ^[\\w\\.\\-]+@[\\w\\.\\-]+$ Length: 5 to 254 characters. Create-only:
+                changing it replaces the resource. Required.
+            Name: Length: 1 to 254 characters. Required.
+            ProfileId: Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters. Create-only: changing
+                it replaces the resource. Required.
+            CapabilityOptions: Type: PartnershipCapabilityOptionsDict.
+            Phone: Pattern: ^\\+?([0-9 \\t\\-()\\/]{7,})(?:\\s*(?:#|x\\.?|ext\\.?|extension)
+                \\t*(\\d+))?$ Length: 7 to 22 characters. Create-only: changing it replaces the
+                resource.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

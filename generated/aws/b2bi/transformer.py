@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -127,200 +131,543 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SampleDocumentKeysDict = TypedDict(
-    "SampleDocumentKeysDict",
-    {
-        "Input": "str",
-        "Output": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class SampleDocumentKeysDict(TypedDict, total=False):
+    """SampleDocumentKeys as a plain dict."""
 
-TransformerAdvancedOptionsDict = TypedDict(
-    "TransformerAdvancedOptionsDict",
-    {
-        "X12": "X12AdvancedOptionsDict",
-    },
-    total=False,
-)
+    Input: str
+    """Length: 0 to 1024 characters."""
+    Output: str
+    """Length: 0 to 1024 characters."""
 
-TransformerEdiTypeDict = TypedDict(
-    "TransformerEdiTypeDict",
-    {
-        "X12Details": "Required[TransformerX12DetailsDict]",
-    },
-    total=False,
-)
 
-TransformerInputConversionDict = TypedDict(
-    "TransformerInputConversionDict",
-    {
-        "AdvancedOptions": "TransformerAdvancedOptionsDict",
-        "FormatOptions": "TransformerInputConversionFormatOptionsDict",
-        "FromFormat": "Required[Literal['X12']]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
-TransformerInputConversionFormatOptionsDict = TypedDict(
-    "TransformerInputConversionFormatOptionsDict",
-    {
-        "X12": "Required[TransformerX12DetailsDict]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
 
-TransformerMappingDict = TypedDict(
-    "TransformerMappingDict",
-    {
-        "Template": "str",
-        "TemplateLanguage": "Required[Literal['XSLT', 'JSONATA']]",
-    },
-    total=False,
-)
 
-TransformerOutputConversionDict = TypedDict(
-    "TransformerOutputConversionDict",
-    {
-        "AdvancedOptions": "TransformerAdvancedOptionsDict",
-        "FormatOptions": "TransformerOutputConversionFormatOptionsDict",
-        "ToFormat": "Required[Literal['X12']]",
-    },
-    total=False,
-)
+class TransformerAdvancedOptionsDict(TypedDict, total=False):
+    """TransformerAdvancedOptions as a plain dict."""
 
-TransformerOutputConversionFormatOptionsDict = TypedDict(
-    "TransformerOutputConversionFormatOptionsDict",
-    {
-        "X12": "Required[TransformerX12DetailsDict]",
-    },
-    total=False,
-)
+    X12: X12AdvancedOptionsDict
+    """Type: X12AdvancedOptionsDict."""
 
-TransformerSampleDocumentsDict = TypedDict(
-    "TransformerSampleDocumentsDict",
-    {
-        "BucketName": "Required[str]",
-        "Keys": "Required[list[SampleDocumentKeysDict]]",
-    },
-    total=False,
-)
 
-TransformerX12DetailsDict = TypedDict(
-    "TransformerX12DetailsDict",
-    {
-        "TransactionSet": "Literal['X12_100', 'X12_101', 'X12_102', 'X12_103', 'X12_104', 'X12_105', 'X12_106', 'X12_107', 'X12_108', 'X12_109', 'X12_110', 'X12_111', 'X12_112', 'X12_113', 'X12_120', 'X12_121', 'X12_124', 'X12_125', 'X12_126', 'X12_127', 'X12_128', 'X12_129', 'X12_130', 'X12_131', 'X12_132', 'X12_133', 'X12_135', 'X12_138', 'X12_139', 'X12_140', 'X12_141', 'X12_142', 'X12_143', 'X12_144', 'X12_146', 'X12_147', 'X12_148', 'X12_149', 'X12_150', 'X12_151', 'X12_152', 'X12_153', 'X12_154', 'X12_155', 'X12_157', 'X12_158', 'X12_159', 'X12_160', 'X12_161', 'X12_163', 'X12_170', 'X12_175', 'X12_176', 'X12_179', 'X12_180', 'X12_185', 'X12_186', 'X12_187', 'X12_188', 'X12_189', 'X12_190', 'X12_191', 'X12_194', 'X12_195', 'X12_196', 'X12_197', 'X12_198', 'X12_199', 'X12_200', 'X12_201', 'X12_202', 'X12_203', 'X12_204', 'X12_205', 'X12_206', 'X12_210', 'X12_211', 'X12_212', 'X12_213', 'X12_214', 'X12_215', 'X12_216', 'X12_217', 'X12_218', 'X12_219', 'X12_220', 'X12_222', 'X12_223', 'X12_224', 'X12_225', 'X12_227', 'X12_228', 'X12_240', 'X12_242', 'X12_244', 'X12_245', 'X12_248', 'X12_249', 'X12_250', 'X12_251', 'X12_252', 'X12_255', 'X12_256', 'X12_259', 'X12_260', 'X12_261', 'X12_262', 'X12_263', 'X12_264', 'X12_265', 'X12_266', 'X12_267', 'X12_268', 'X12_269', 'X12_270', 'X12_271', 'X12_272', 'X12_273', 'X12_274', 'X12_275', 'X12_276', 'X12_277', 'X12_278', 'X12_280', 'X12_283', 'X12_284', 'X12_285', 'X12_286', 'X12_288', 'X12_290', 'X12_300', 'X12_301', 'X12_303', 'X12_304', 'X12_309', 'X12_310', 'X12_311', 'X12_312', 'X12_313', 'X12_315', 'X12_317', 'X12_319', 'X12_322', 'X12_323', 'X12_324', 'X12_325', 'X12_326', 'X12_350', 'X12_352', 'X12_353', 'X12_354', 'X12_355', 'X12_356', 'X12_357', 'X12_358', 'X12_361', 'X12_362', 'X12_404', 'X12_410', 'X12_412', 'X12_414', 'X12_417', 'X12_418', 'X12_419', 'X12_420', 'X12_421', 'X12_422', 'X12_423', 'X12_424', 'X12_425', 'X12_426', 'X12_429', 'X12_431', 'X12_432', 'X12_433', 'X12_434', 'X12_435', 'X12_436', 'X12_437', 'X12_440', 'X12_451', 'X12_452', 'X12_453', 'X12_455', 'X12_456', 'X12_460', 'X12_463', 'X12_466', 'X12_468', 'X12_470', 'X12_475', 'X12_485', 'X12_486', 'X12_490', 'X12_492', 'X12_494', 'X12_500', 'X12_501', 'X12_503', 'X12_504', 'X12_511', 'X12_517', 'X12_521', 'X12_527', 'X12_536', 'X12_540', 'X12_561', 'X12_567', 'X12_568', 'X12_601', 'X12_602', 'X12_620', 'X12_625', 'X12_650', 'X12_715', 'X12_753', 'X12_754', 'X12_805', 'X12_806', 'X12_810', 'X12_811', 'X12_812', 'X12_813', 'X12_814', 'X12_815', 'X12_816', 'X12_818', 'X12_819', 'X12_820', 'X12_821', 'X12_822', 'X12_823', 'X12_824', 'X12_826', 'X12_827', 'X12_828', 'X12_829', 'X12_830', 'X12_831', 'X12_832', 'X12_833', 'X12_834', 'X12_835', 'X12_836', 'X12_837', 'X12_838', 'X12_839', 'X12_840', 'X12_841', 'X12_842', 'X12_843', 'X12_844', 'X12_845', 'X12_846', 'X12_847', 'X12_848', 'X12_849', 'X12_850', 'X12_851', 'X12_852', 'X12_853', 'X12_854', 'X12_855', 'X12_856', 'X12_857', 'X12_858', 'X12_859', 'X12_860', 'X12_861', 'X12_862', 'X12_863', 'X12_864', 'X12_865', 'X12_866', 'X12_867', 'X12_868', 'X12_869', 'X12_870', 'X12_871', 'X12_872', 'X12_873', 'X12_874', 'X12_875', 'X12_876', 'X12_877', 'X12_878', 'X12_879', 'X12_880', 'X12_881', 'X12_882', 'X12_883', 'X12_884', 'X12_885', 'X12_886', 'X12_887', 'X12_888', 'X12_889', 'X12_891', 'X12_893', 'X12_894', 'X12_895', 'X12_896', 'X12_920', 'X12_924', 'X12_925', 'X12_926', 'X12_928', 'X12_940', 'X12_943', 'X12_944', 'X12_945', 'X12_947', 'X12_980', 'X12_990', 'X12_993', 'X12_996', 'X12_997', 'X12_998', 'X12_999', 'X12_270_X279', 'X12_271_X279', 'X12_275_X210', 'X12_275_X211', 'X12_276_X212', 'X12_277_X212', 'X12_277_X214', 'X12_277_X364', 'X12_278_X217', 'X12_820_X218', 'X12_820_X306', 'X12_824_X186', 'X12_834_X220', 'X12_834_X307', 'X12_834_X318', 'X12_835_X221', 'X12_837_X222', 'X12_837_X223', 'X12_837_X224', 'X12_837_X291', 'X12_837_X292', 'X12_837_X298', 'X12_999_X231']",
-        "Version": "Literal['VERSION_4010', 'VERSION_4030', 'VERSION_4050', 'VERSION_4060', 'VERSION_5010', 'VERSION_5010_HIPAA']",
-    },
-    total=False,
-)
+class TransformerEdiTypeDict(TypedDict, total=False):
+    """TransformerEdiType as a plain dict."""
 
-X12AdvancedOptionsDict = TypedDict(
-    "X12AdvancedOptionsDict",
-    {
-        "SplitOptions": "X12SplitOptionsDict",
-        "ValidationOptions": "X12ValidationOptionsDict",
-    },
-    total=False,
-)
+    X12Details: Required[TransformerX12DetailsDict]
+    """Type: TransformerX12DetailsDict."""
 
-X12CodeListValidationRuleDict = TypedDict(
-    "X12CodeListValidationRuleDict",
-    {
-        "CodesToAdd": "list[str]",
-        "CodesToRemove": "list[str]",
-        "ElementId": "Required[str]",
-    },
-    total=False,
-)
 
-X12ElementLengthValidationRuleDict = TypedDict(
-    "X12ElementLengthValidationRuleDict",
-    {
-        "ElementId": "Required[str]",
-        "MaxLength": "Required[float]",
-        "MinLength": "Required[float]",
-    },
-    total=False,
-)
+class TransformerInputConversionDict(TypedDict, total=False):
+    """TransformerInputConversion as a plain dict."""
 
-X12ElementRequirementValidationRuleDict = TypedDict(
-    "X12ElementRequirementValidationRuleDict",
-    {
-        "ElementPosition": "Required[str]",
-        "Requirement": "Required[Literal['OPTIONAL', 'MANDATORY']]",
-    },
-    total=False,
-)
+    AdvancedOptions: TransformerAdvancedOptionsDict
+    """Type: TransformerAdvancedOptionsDict."""
+    FormatOptions: TransformerInputConversionFormatOptionsDict
+    """Type: TransformerInputConversionFormatOptionsDict."""
+    FromFormat: Required[Literal["X12"]]
+    """Allowed values: 'X12'."""
 
-X12SplitOptionsDict = TypedDict(
-    "X12SplitOptionsDict",
-    {
-        "SplitBy": "Literal['NONE', 'TRANSACTION']",
-    },
-    total=False,
-)
 
-X12ValidationOptionsDict = TypedDict(
-    "X12ValidationOptionsDict",
-    {
-        "ValidationRules": "list[X12ValidationOptionsValidationRulesItemOption1Dict | X12ValidationOptionsValidationRulesItemOption2Dict | X12ValidationOptionsValidationRulesItemOption3Dict]",
-    },
-    total=False,
-)
+class TransformerInputConversionFormatOptionsDict(TypedDict, total=False):
+    """TransformerInputConversionFormatOptions as a plain dict."""
 
-X12ValidationOptionsValidationRulesItemOption1Dict = TypedDict(
-    "X12ValidationOptionsValidationRulesItemOption1Dict",
-    {
-        "CodeListValidationRule": "Required[X12CodeListValidationRuleDict]",
-    },
-    total=False,
-)
+    X12: Required[TransformerX12DetailsDict]
+    """Type: TransformerX12DetailsDict."""
 
-X12ValidationOptionsValidationRulesItemOption2Dict = TypedDict(
-    "X12ValidationOptionsValidationRulesItemOption2Dict",
-    {
-        "ElementLengthValidationRule": "Required[X12ElementLengthValidationRuleDict]",
-    },
-    total=False,
-)
 
-X12ValidationOptionsValidationRulesItemOption3Dict = TypedDict(
-    "X12ValidationOptionsValidationRulesItemOption3Dict",
-    {
-        "ElementRequirementValidationRule": "Required[X12ElementRequirementValidationRuleDict]",
-    },
-    total=False,
-)
+class TransformerMappingDict(TypedDict, total=False):
+    """TransformerMapping as a plain dict."""
 
+    Template: str
+    """Length: 0 to 350000 characters."""
+    TemplateLanguage: Required[Literal["XSLT", "JSONATA"]]
+    """Allowed values: 'XSLT', 'JSONATA'."""
+
+
+class TransformerOutputConversionDict(TypedDict, total=False):
+    """TransformerOutputConversion as a plain dict."""
+
+    AdvancedOptions: TransformerAdvancedOptionsDict
+    """Type: TransformerAdvancedOptionsDict."""
+    FormatOptions: TransformerOutputConversionFormatOptionsDict
+    """Type: TransformerOutputConversionFormatOptionsDict."""
+    ToFormat: Required[Literal["X12"]]
+    """Allowed values: 'X12'."""
+
+
+class TransformerOutputConversionFormatOptionsDict(TypedDict, total=False):
+    """TransformerOutputConversionFormatOptions as a plain dict."""
+
+    X12: Required[TransformerX12DetailsDict]
+    """Type: TransformerX12DetailsDict."""
+
+
+class TransformerSampleDocumentsDict(TypedDict, total=False):
+    """TransformerSampleDocuments as a plain dict."""
+
+    BucketName: Required[str]
+    """Length: 3 to 63 characters."""
+    Keys: Required[list[SampleDocumentKeysDict]]
+    """Type: list[SampleDocumentKeysDict]."""
+
+
+class TransformerX12DetailsDict(TypedDict, total=False):
+    """TransformerX12Details as a plain dict."""
+
+    TransactionSet: Literal[
+        "X12_100",
+        "X12_101",
+        "X12_102",
+        "X12_103",
+        "X12_104",
+        "X12_105",
+        "X12_106",
+        "X12_107",
+        "X12_108",
+        "X12_109",
+        "X12_110",
+        "X12_111",
+        "X12_112",
+        "X12_113",
+        "X12_120",
+        "X12_121",
+        "X12_124",
+        "X12_125",
+        "X12_126",
+        "X12_127",
+        "X12_128",
+        "X12_129",
+        "X12_130",
+        "X12_131",
+        "X12_132",
+        "X12_133",
+        "X12_135",
+        "X12_138",
+        "X12_139",
+        "X12_140",
+        "X12_141",
+        "X12_142",
+        "X12_143",
+        "X12_144",
+        "X12_146",
+        "X12_147",
+        "X12_148",
+        "X12_149",
+        "X12_150",
+        "X12_151",
+        "X12_152",
+        "X12_153",
+        "X12_154",
+        "X12_155",
+        "X12_157",
+        "X12_158",
+        "X12_159",
+        "X12_160",
+        "X12_161",
+        "X12_163",
+        "X12_170",
+        "X12_175",
+        "X12_176",
+        "X12_179",
+        "X12_180",
+        "X12_185",
+        "X12_186",
+        "X12_187",
+        "X12_188",
+        "X12_189",
+        "X12_190",
+        "X12_191",
+        "X12_194",
+        "X12_195",
+        "X12_196",
+        "X12_197",
+        "X12_198",
+        "X12_199",
+        "X12_200",
+        "X12_201",
+        "X12_202",
+        "X12_203",
+        "X12_204",
+        "X12_205",
+        "X12_206",
+        "X12_210",
+        "X12_211",
+        "X12_212",
+        "X12_213",
+        "X12_214",
+        "X12_215",
+        "X12_216",
+        "X12_217",
+        "X12_218",
+        "X12_219",
+        "X12_220",
+        "X12_222",
+        "X12_223",
+        "X12_224",
+        "X12_225",
+        "X12_227",
+        "X12_228",
+        "X12_240",
+        "X12_242",
+        "X12_244",
+        "X12_245",
+        "X12_248",
+        "X12_249",
+        "X12_250",
+        "X12_251",
+        "X12_252",
+        "X12_255",
+        "X12_256",
+        "X12_259",
+        "X12_260",
+        "X12_261",
+        "X12_262",
+        "X12_263",
+        "X12_264",
+        "X12_265",
+        "X12_266",
+        "X12_267",
+        "X12_268",
+        "X12_269",
+        "X12_270",
+        "X12_271",
+        "X12_272",
+        "X12_273",
+        "X12_274",
+        "X12_275",
+        "X12_276",
+        "X12_277",
+        "X12_278",
+        "X12_280",
+        "X12_283",
+        "X12_284",
+        "X12_285",
+        "X12_286",
+        "X12_288",
+        "X12_290",
+        "X12_300",
+        "X12_301",
+        "X12_303",
+        "X12_304",
+        "X12_309",
+        "X12_310",
+        "X12_311",
+        "X12_312",
+        "X12_313",
+        "X12_315",
+        "X12_317",
+        "X12_319",
+        "X12_322",
+        "X12_323",
+        "X12_324",
+        "X12_325",
+        "X12_326",
+        "X12_350",
+        "X12_352",
+        "X12_353",
+        "X12_354",
+        "X12_355",
+        "X12_356",
+        "X12_357",
+        "X12_358",
+        "X12_361",
+        "X12_362",
+        "X12_404",
+        "X12_410",
+        "X12_412",
+        "X12_414",
+        "X12_417",
+        "X12_418",
+        "X12_419",
+        "X12_420",
+        "X12_421",
+        "X12_422",
+        "X12_423",
+        "X12_424",
+        "X12_425",
+        "X12_426",
+        "X12_429",
+        "X12_431",
+        "X12_432",
+        "X12_433",
+        "X12_434",
+        "X12_435",
+        "X12_436",
+        "X12_437",
+        "X12_440",
+        "X12_451",
+        "X12_452",
+        "X12_453",
+        "X12_455",
+        "X12_456",
+        "X12_460",
+        "X12_463",
+        "X12_466",
+        "X12_468",
+        "X12_470",
+        "X12_475",
+        "X12_485",
+        "X12_486",
+        "X12_490",
+        "X12_492",
+        "X12_494",
+        "X12_500",
+        "X12_501",
+        "X12_503",
+        "X12_504",
+        "X12_511",
+        "X12_517",
+        "X12_521",
+        "X12_527",
+        "X12_536",
+        "X12_540",
+        "X12_561",
+        "X12_567",
+        "X12_568",
+        "X12_601",
+        "X12_602",
+        "X12_620",
+        "X12_625",
+        "X12_650",
+        "X12_715",
+        "X12_753",
+        "X12_754",
+        "X12_805",
+        "X12_806",
+        "X12_810",
+        "X12_811",
+        "X12_812",
+        "X12_813",
+        "X12_814",
+        "X12_815",
+        "X12_816",
+        "X12_818",
+        "X12_819",
+        "X12_820",
+        "X12_821",
+        "X12_822",
+        "X12_823",
+        "X12_824",
+        "X12_826",
+        "X12_827",
+        "X12_828",
+        "X12_829",
+        "X12_830",
+        "X12_831",
+        "X12_832",
+        "X12_833",
+        "X12_834",
+        "X12_835",
+        "X12_836",
+        "X12_837",
+        "X12_838",
+        "X12_839",
+        "X12_840",
+        "X12_841",
+        "X12_842",
+        "X12_843",
+        "X12_844",
+        "X12_845",
+        "X12_846",
+        "X12_847",
+        "X12_848",
+        "X12_849",
+        "X12_850",
+        "X12_851",
+        "X12_852",
+        "X12_853",
+        "X12_854",
+        "X12_855",
+        "X12_856",
+        "X12_857",
+        "X12_858",
+        "X12_859",
+        "X12_860",
+        "X12_861",
+        "X12_862",
+        "X12_863",
+        "X12_864",
+        "X12_865",
+        "X12_866",
+        "X12_867",
+        "X12_868",
+        "X12_869",
+        "X12_870",
+        "X12_871",
+        "X12_872",
+        "X12_873",
+        "X12_874",
+        "X12_875",
+        "X12_876",
+        "X12_877",
+        "X12_878",
+        "X12_879",
+        "X12_880",
+        "X12_881",
+        "X12_882",
+        "X12_883",
+        "X12_884",
+        "X12_885",
+        "X12_886",
+        "X12_887",
+        "X12_888",
+        "X12_889",
+        "X12_891",
+        "X12_893",
+        "X12_894",
+        "X12_895",
+        "X12_896",
+        "X12_920",
+        "X12_924",
+        "X12_925",
+        "X12_926",
+        "X12_928",
+        "X12_940",
+        "X12_943",
+        "X12_944",
+        "X12_945",
+        "X12_947",
+        "X12_980",
+        "X12_990",
+        "X12_993",
+        "X12_996",
+        "X12_997",
+        "X12_998",
+        "X12_999",
+        "X12_270_X279",
+        "X12_271_X279",
+        "X12_275_X210",
+        "X12_275_X211",
+        "X12_276_X212",
+        "X12_277_X212",
+        "X12_277_X214",
+        "X12_277_X364",
+        "X12_278_X217",
+        "X12_820_X218",
+        "X12_820_X306",
+        "X12_824_X186",
+        "X12_834_X220",
+        "X12_834_X307",
+        "X12_834_X318",
+        "X12_835_X221",
+        "X12_837_X222",
+        "X12_837_X223",
+        "X12_837_X224",
+        "X12_837_X291",
+        "X12_837_X292",
+        "X12_837_X298",
+        "X12_999_X231",
+    ]
+    """Allowed values: 'X12_100', 'X12_101', 'X12_102', 'X12_103', 'X12_104', 'X12_105', 'X12_106',
+    'X12_107', 'X12_108', 'X12_109', 'X12_110', 'X12_111' (and 330 more)."""
+    Version: Literal[
+        "VERSION_4010",
+        "VERSION_4030",
+        "VERSION_4050",
+        "VERSION_4060",
+        "VERSION_5010",
+        "VERSION_5010_HIPAA",
+    ]
+    """Allowed values: 'VERSION_4010', 'VERSION_4030', 'VERSION_4050', 'VERSION_4060',
+    'VERSION_5010', 'VERSION_5010_HIPAA'."""
+
+
+class X12AdvancedOptionsDict(TypedDict, total=False):
+    """X12AdvancedOptions as a plain dict."""
+
+    SplitOptions: X12SplitOptionsDict
+    """Type: X12SplitOptionsDict."""
+    ValidationOptions: X12ValidationOptionsDict
+    """Type: X12ValidationOptionsDict."""
+
+
+class X12CodeListValidationRuleDict(TypedDict, total=False):
+    """X12CodeListValidationRule as a plain dict."""
+
+    CodesToAdd: list[str]
+    """Type: list[str]."""
+    CodesToRemove: list[str]
+    """Type: list[str]."""
+    ElementId: Required[str]
+    """Pattern: ^[0-9]{4}$ Length: exactly 4 characters."""
+
+
+class X12ElementLengthValidationRuleDict(TypedDict, total=False):
+    """X12ElementLengthValidationRule as a plain dict."""
+
+    ElementId: Required[str]
+    """Pattern: ^[0-9]{4}$ Length: exactly 4 characters."""
+    MaxLength: Required[float]
+    """Range: 1 to 1000000 (inclusive)."""
+    MinLength: Required[float]
+    """Range: 1 to 1000000 (inclusive)."""
+
+
+class X12ElementRequirementValidationRuleDict(TypedDict, total=False):
+    """X12ElementRequirementValidationRule as a plain dict."""
+
+    ElementPosition: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+(?:-\\d{2})(?:-\\d{2})?$"""
+    Requirement: Required[Literal["OPTIONAL", "MANDATORY"]]
+    """Allowed values: 'OPTIONAL', 'MANDATORY'."""
+
+
+class X12SplitOptionsDict(TypedDict, total=False):
+    """X12SplitOptions as a plain dict."""
+
+    SplitBy: Literal["NONE", "TRANSACTION"]
+    """Allowed values: 'NONE', 'TRANSACTION'."""
+
+
+class X12ValidationOptionsDict(TypedDict, total=False):
+    """X12ValidationOptions as a plain dict."""
+
+    ValidationRules: list[
+        X12ValidationOptionsValidationRulesItemOption1Dict
+        | X12ValidationOptionsValidationRulesItemOption2Dict
+        | X12ValidationOptionsValidationRulesItemOption3Dict
+    ]
+    """Type: list[X12ValidationOptionsValidationRulesItemOption1Dict |
+    X12ValidationOptionsValidationRulesItemOption2Dict |
+    X12ValidationOptionsValidationRulesItemOption3Dict]."""
+
+
+class X12ValidationOptionsValidationRulesItemOption1Dict(TypedDict, total=False):
+    """X12ValidationOptionsValidationRulesItemOption1 as a plain dict."""
+
+    CodeListValidationRule: Required[X12CodeListValidationRuleDict]
+    """Type: X12CodeListValidationRuleDict."""
+
+
+class X12ValidationOptionsValidationRulesItemOption2Dict(TypedDict, total=False):
+    """X12ValidationOptionsValidationRulesItemOption2 as a plain dict."""
+
+    ElementLengthValidationRule: Required[X12ElementLengthValidationRuleDict]
+    """Type: X12ElementLengthValidationRuleDict."""
+
+
+class X12ValidationOptionsValidationRulesItemOption3Dict(TypedDict, total=False):
+    """X12ValidationOptionsValidationRulesItemOption3 as a plain dict."""
+
+    ElementRequirementValidationRule: Required[X12ElementRequirementValidationRuleDict]
+    """Type: X12ElementRequirementValidationRuleDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::B2BI::Transformer",
     schema_file="aws-b2bi-transformer.json",
     primary_identifier=("/TransformerId",),
-    additional_identifiers=(),
     read_only=("/CreatedAt", "/ModifiedAt", "/TransformerArn", "/TransformerId"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "Status"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -330,603 +677,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdvancedOptions": {
-            "additionalProperties": False,
-            "properties": {"X12": {"$ref": "#/definitions/X12AdvancedOptions"}},
-            "type": "object",
-        },
-        "EdiType": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"X12Details": {"$ref": "#/definitions/X12Details"}},
-                    "required": ["X12Details"],
-                    "type": "object",
-                }
-            ]
-        },
-        "ElementRequirement": {"enum": ["OPTIONAL", "MANDATORY"], "type": "string"},
-        "FileFormat": {"enum": ["XML", "JSON", "NOT_USED"], "type": "string"},
-        "FormatOptions": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"X12": {"$ref": "#/definitions/X12Details"}},
-                    "required": ["X12"],
-                    "type": "object",
-                }
-            ]
-        },
-        "FromFormat": {"enum": ["X12"], "type": "string"},
-        "InputConversion": {
-            "additionalProperties": False,
-            "properties": {
-                "AdvancedOptions": {"$ref": "#/definitions/AdvancedOptions"},
-                "FormatOptions": {"$ref": "#/definitions/FormatOptions"},
-                "FromFormat": {"$ref": "#/definitions/FromFormat"},
-            },
-            "required": ["FromFormat"],
-            "type": "object",
-        },
-        "Mapping": {
-            "additionalProperties": False,
-            "properties": {
-                "Template": {"maxLength": 350000, "minLength": 0, "type": "string"},
-                "TemplateLanguage": {"$ref": "#/definitions/MappingTemplateLanguage"},
-            },
-            "required": ["TemplateLanguage"],
-            "type": "object",
-        },
-        "MappingTemplateLanguage": {"enum": ["XSLT", "JSONATA"], "type": "string"},
-        "OutputConversion": {
-            "additionalProperties": False,
-            "properties": {
-                "AdvancedOptions": {"$ref": "#/definitions/AdvancedOptions"},
-                "FormatOptions": {"$ref": "#/definitions/FormatOptions"},
-                "ToFormat": {"$ref": "#/definitions/ToFormat"},
-            },
-            "required": ["ToFormat"],
-            "type": "object",
-        },
-        "SampleDocumentKeys": {
-            "additionalProperties": False,
-            "properties": {
-                "Input": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "Output": {"maxLength": 1024, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "SampleDocuments": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"maxLength": 63, "minLength": 3, "type": "string"},
-                "Keys": {"items": {"$ref": "#/definitions/SampleDocumentKeys"}, "type": "array"},
-            },
-            "required": ["BucketName", "Keys"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "ToFormat": {"enum": ["X12"], "type": "string"},
-        "TransformerStatus": {"enum": ["active", "inactive"], "type": "string"},
-        "X12AdvancedOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "SplitOptions": {"$ref": "#/definitions/X12SplitOptions"},
-                "ValidationOptions": {"$ref": "#/definitions/X12ValidationOptions"},
-            },
-            "type": "object",
-        },
-        "X12CodeListValidationRule": {
-            "additionalProperties": False,
-            "properties": {
-                "CodesToAdd": {"items": {"type": "string"}, "type": "array"},
-                "CodesToRemove": {"items": {"type": "string"}, "type": "array"},
-                "ElementId": {
-                    "maxLength": 4,
-                    "minLength": 4,
-                    "pattern": "^[0-9]{4}$",
-                    "type": "string",
-                },
-            },
-            "required": ["ElementId"],
-            "type": "object",
-        },
-        "X12Details": {
-            "additionalProperties": False,
-            "properties": {
-                "TransactionSet": {"$ref": "#/definitions/X12TransactionSet"},
-                "Version": {"$ref": "#/definitions/X12Version"},
-            },
-            "type": "object",
-        },
-        "X12ElementLengthValidationRule": {
-            "additionalProperties": False,
-            "properties": {
-                "ElementId": {
-                    "maxLength": 4,
-                    "minLength": 4,
-                    "pattern": "^[0-9]{4}$",
-                    "type": "string",
-                },
-                "MaxLength": {"maximum": 1000000, "minimum": 1, "type": "number"},
-                "MinLength": {"maximum": 1000000, "minimum": 1, "type": "number"},
-            },
-            "required": ["ElementId", "MaxLength", "MinLength"],
-            "type": "object",
-        },
-        "X12ElementRequirementValidationRule": {
-            "additionalProperties": False,
-            "properties": {
-                "ElementPosition": {
-                    "pattern": "^[a-zA-Z0-9]+(?:-\\d{2})(?:-\\d{2})?$",
-                    "type": "string",
-                },
-                "Requirement": {"$ref": "#/definitions/ElementRequirement"},
-            },
-            "required": ["ElementPosition", "Requirement"],
-            "type": "object",
-        },
-        "X12SplitBy": {"enum": ["NONE", "TRANSACTION"], "type": "string"},
-        "X12SplitOptions": {
-            "additionalProperties": False,
-            "properties": {"SplitBy": {"$ref": "#/definitions/X12SplitBy"}},
-            "type": "object",
-        },
-        "X12TransactionSet": {
-            "enum": [
-                "X12_100",
-                "X12_101",
-                "X12_102",
-                "X12_103",
-                "X12_104",
-                "X12_105",
-                "X12_106",
-                "X12_107",
-                "X12_108",
-                "X12_109",
-                "X12_110",
-                "X12_111",
-                "X12_112",
-                "X12_113",
-                "X12_120",
-                "X12_121",
-                "X12_124",
-                "X12_125",
-                "X12_126",
-                "X12_127",
-                "X12_128",
-                "X12_129",
-                "X12_130",
-                "X12_131",
-                "X12_132",
-                "X12_133",
-                "X12_135",
-                "X12_138",
-                "X12_139",
-                "X12_140",
-                "X12_141",
-                "X12_142",
-                "X12_143",
-                "X12_144",
-                "X12_146",
-                "X12_147",
-                "X12_148",
-                "X12_149",
-                "X12_150",
-                "X12_151",
-                "X12_152",
-                "X12_153",
-                "X12_154",
-                "X12_155",
-                "X12_157",
-                "X12_158",
-                "X12_159",
-                "X12_160",
-                "X12_161",
-                "X12_163",
-                "X12_170",
-                "X12_175",
-                "X12_176",
-                "X12_179",
-                "X12_180",
-                "X12_185",
-                "X12_186",
-                "X12_187",
-                "X12_188",
-                "X12_189",
-                "X12_190",
-                "X12_191",
-                "X12_194",
-                "X12_195",
-                "X12_196",
-                "X12_197",
-                "X12_198",
-                "X12_199",
-                "X12_200",
-                "X12_201",
-                "X12_202",
-                "X12_203",
-                "X12_204",
-                "X12_205",
-                "X12_206",
-                "X12_210",
-                "X12_211",
-                "X12_212",
-                "X12_213",
-                "X12_214",
-                "X12_215",
-                "X12_216",
-                "X12_217",
-                "X12_218",
-                "X12_219",
-                "X12_220",
-                "X12_222",
-                "X12_223",
-                "X12_224",
-                "X12_225",
-                "X12_227",
-                "X12_228",
-                "X12_240",
-                "X12_242",
-                "X12_244",
-                "X12_245",
-                "X12_248",
-                "X12_249",
-                "X12_250",
-                "X12_251",
-                "X12_252",
-                "X12_255",
-                "X12_256",
-                "X12_259",
-                "X12_260",
-                "X12_261",
-                "X12_262",
-                "X12_263",
-                "X12_264",
-                "X12_265",
-                "X12_266",
-                "X12_267",
-                "X12_268",
-                "X12_269",
-                "X12_270",
-                "X12_271",
-                "X12_272",
-                "X12_273",
-                "X12_274",
-                "X12_275",
-                "X12_276",
-                "X12_277",
-                "X12_278",
-                "X12_280",
-                "X12_283",
-                "X12_284",
-                "X12_285",
-                "X12_286",
-                "X12_288",
-                "X12_290",
-                "X12_300",
-                "X12_301",
-                "X12_303",
-                "X12_304",
-                "X12_309",
-                "X12_310",
-                "X12_311",
-                "X12_312",
-                "X12_313",
-                "X12_315",
-                "X12_317",
-                "X12_319",
-                "X12_322",
-                "X12_323",
-                "X12_324",
-                "X12_325",
-                "X12_326",
-                "X12_350",
-                "X12_352",
-                "X12_353",
-                "X12_354",
-                "X12_355",
-                "X12_356",
-                "X12_357",
-                "X12_358",
-                "X12_361",
-                "X12_362",
-                "X12_404",
-                "X12_410",
-                "X12_412",
-                "X12_414",
-                "X12_417",
-                "X12_418",
-                "X12_419",
-                "X12_420",
-                "X12_421",
-                "X12_422",
-                "X12_423",
-                "X12_424",
-                "X12_425",
-                "X12_426",
-                "X12_429",
-                "X12_431",
-                "X12_432",
-                "X12_433",
-                "X12_434",
-                "X12_435",
-                "X12_436",
-                "X12_437",
-                "X12_440",
-                "X12_451",
-                "X12_452",
-                "X12_453",
-                "X12_455",
-                "X12_456",
-                "X12_460",
-                "X12_463",
-                "X12_466",
-                "X12_468",
-                "X12_470",
-                "X12_475",
-                "X12_485",
-                "X12_486",
-                "X12_490",
-                "X12_492",
-                "X12_494",
-                "X12_500",
-                "X12_501",
-                "X12_503",
-                "X12_504",
-                "X12_511",
-                "X12_517",
-                "X12_521",
-                "X12_527",
-                "X12_536",
-                "X12_540",
-                "X12_561",
-                "X12_567",
-                "X12_568",
-                "X12_601",
-                "X12_602",
-                "X12_620",
-                "X12_625",
-                "X12_650",
-                "X12_715",
-                "X12_753",
-                "X12_754",
-                "X12_805",
-                "X12_806",
-                "X12_810",
-                "X12_811",
-                "X12_812",
-                "X12_813",
-                "X12_814",
-                "X12_815",
-                "X12_816",
-                "X12_818",
-                "X12_819",
-                "X12_820",
-                "X12_821",
-                "X12_822",
-                "X12_823",
-                "X12_824",
-                "X12_826",
-                "X12_827",
-                "X12_828",
-                "X12_829",
-                "X12_830",
-                "X12_831",
-                "X12_832",
-                "X12_833",
-                "X12_834",
-                "X12_835",
-                "X12_836",
-                "X12_837",
-                "X12_838",
-                "X12_839",
-                "X12_840",
-                "X12_841",
-                "X12_842",
-                "X12_843",
-                "X12_844",
-                "X12_845",
-                "X12_846",
-                "X12_847",
-                "X12_848",
-                "X12_849",
-                "X12_850",
-                "X12_851",
-                "X12_852",
-                "X12_853",
-                "X12_854",
-                "X12_855",
-                "X12_856",
-                "X12_857",
-                "X12_858",
-                "X12_859",
-                "X12_860",
-                "X12_861",
-                "X12_862",
-                "X12_863",
-                "X12_864",
-                "X12_865",
-                "X12_866",
-                "X12_867",
-                "X12_868",
-                "X12_869",
-                "X12_870",
-                "X12_871",
-                "X12_872",
-                "X12_873",
-                "X12_874",
-                "X12_875",
-                "X12_876",
-                "X12_877",
-                "X12_878",
-                "X12_879",
-                "X12_880",
-                "X12_881",
-                "X12_882",
-                "X12_883",
-                "X12_884",
-                "X12_885",
-                "X12_886",
-                "X12_887",
-                "X12_888",
-                "X12_889",
-                "X12_891",
-                "X12_893",
-                "X12_894",
-                "X12_895",
-                "X12_896",
-                "X12_920",
-                "X12_924",
-                "X12_925",
-                "X12_926",
-                "X12_928",
-                "X12_940",
-                "X12_943",
-                "X12_944",
-                "X12_945",
-                "X12_947",
-                "X12_980",
-                "X12_990",
-                "X12_993",
-                "X12_996",
-                "X12_997",
-                "X12_998",
-                "X12_999",
-                "X12_270_X279",
-                "X12_271_X279",
-                "X12_275_X210",
-                "X12_275_X211",
-                "X12_276_X212",
-                "X12_277_X212",
-                "X12_277_X214",
-                "X12_277_X364",
-                "X12_278_X217",
-                "X12_820_X218",
-                "X12_820_X306",
-                "X12_824_X186",
-                "X12_834_X220",
-                "X12_834_X307",
-                "X12_834_X318",
-                "X12_835_X221",
-                "X12_837_X222",
-                "X12_837_X223",
-                "X12_837_X224",
-                "X12_837_X291",
-                "X12_837_X292",
-                "X12_837_X298",
-                "X12_999_X231",
-            ],
-            "type": "string",
-        },
-        "X12ValidationOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ValidationRules": {
-                    "items": {"$ref": "#/definitions/X12ValidationRule"},
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "X12ValidationRule": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CodeListValidationRule": {
-                            "$ref": "#/definitions/X12CodeListValidationRule"
-                        }
-                    },
-                    "required": ["CodeListValidationRule"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ElementLengthValidationRule": {
-                            "$ref": "#/definitions/X12ElementLengthValidationRule"
-                        }
-                    },
-                    "required": ["ElementLengthValidationRule"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ElementRequirementValidationRule": {
-                            "$ref": "#/definitions/X12ElementRequirementValidationRule"
-                        }
-                    },
-                    "required": ["ElementRequirementValidationRule"],
-                    "type": "object",
-                },
-            ]
-        },
-        "X12Version": {
-            "enum": [
-                "VERSION_4010",
-                "VERSION_4030",
-                "VERSION_4050",
-                "VERSION_4060",
-                "VERSION_5010",
-                "VERSION_5010_HIPAA",
-            ],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "EdiType": {"$ref": "#/definitions/EdiType"},
-        "FileFormat": {"$ref": "#/definitions/FileFormat"},
-        "InputConversion": {"$ref": "#/definitions/InputConversion"},
-        "Mapping": {"$ref": "#/definitions/Mapping"},
-        "MappingTemplate": {"maxLength": 350000, "minLength": 0, "type": "string"},
-        "ModifiedAt": {"type": "string"},
-        "Name": {
-            "maxLength": 254,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]{1,512}$",
-            "type": "string",
-        },
-        "OutputConversion": {"$ref": "#/definitions/OutputConversion"},
-        "SampleDocument": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "SampleDocuments": {"$ref": "#/definitions/SampleDocuments"},
-        "Status": {"$ref": "#/definitions/TransformerStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TransformerArn": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "TransformerId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-    },
-    "required": ["Name", "Status"],
-}
-
 
 class Transformer(_Resource):
     """AWS::B2BI::Transformer: Definition of AWS::B2BI::Transformer Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TransformerId.
+    Read-only attributes (known once deployed): CreatedAt, ModifiedAt, TransformerArn,
+    TransformerId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-b2bi-transformer.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -934,14 +694,19 @@ class Transformer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransformerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "transformer.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     ModifiedAt: str
+    """Type: str."""
     TransformerArn: str
+    """Length: 1 to 255 characters."""
     TransformerId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EdiType: TransformerEdiTypeDict
     FileFormat: Literal["XML", "JSON", "NOT_USED"]
     InputConversion: TransformerInputConversionDict
@@ -954,38 +719,48 @@ class Transformer(_Resource):
     Status: Literal["active", "inactive"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Status: Literal["active", "inactive"],
+        EdiType: TransformerEdiType | TransformerEdiTypeDict | None = None,
+        FileFormat: Literal["XML", "JSON", "NOT_USED"] | None = None,
+        InputConversion: TransformerInputConversion | TransformerInputConversionDict | None = None,
+        Mapping: TransformerMapping | TransformerMappingDict | None = None,
+        MappingTemplate: str | None = None,
+        OutputConversion: TransformerOutputConversion
+        | TransformerOutputConversionDict
+        | None = None,
+        SampleDocument: str | None = None,
+        SampleDocuments: TransformerSampleDocuments | TransformerSampleDocumentsDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::B2BI::Transformer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Status: Literal["active", "inactive"],
-            EdiType: TransformerEdiType | TransformerEdiTypeDict | None = None,
-            FileFormat: Literal["XML", "JSON", "NOT_USED"] | None = None,
-            InputConversion: TransformerInputConversion
-            | TransformerInputConversionDict
-            | None = None,
-            Mapping: TransformerMapping | TransformerMappingDict | None = None,
-            MappingTemplate: str | None = None,
-            OutputConversion: TransformerOutputConversion
-            | TransformerOutputConversionDict
-            | None = None,
-            SampleDocument: str | None = None,
-            SampleDocuments: TransformerSampleDocuments
-            | TransformerSampleDocumentsDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::B2BI::Transformer; `await` it inside an App to deploy it.
-
-            MappingTemplate: This shape is deprecated: This is a legacy trait.
-            SampleDocument: This shape is deprecated: This is a legacy trait.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^[a-zA-Z0-9_-]{1,512}$ Length: 1 to 254 characters. Required.
+            Status: Allowed values: 'active', 'inactive'. Required.
+            EdiType: Type: TransformerEdiTypeDict.
+            FileFormat: Allowed values: 'XML', 'JSON', 'NOT_USED'.
+            InputConversion: Type: TransformerInputConversionDict.
+            Mapping: Type: TransformerMappingDict.
+            MappingTemplate: This shape is deprecated: This is a legacy trait. Please use
+                input-conversion or output-conversion.
+            OutputConversion: Type: TransformerOutputConversionDict.
+            SampleDocument: This shape is deprecated: This is a legacy trait. Please use
+                input-conversion or output-conversion.
+            SampleDocuments: Type: TransformerSampleDocumentsDict.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -30,86 +30,138 @@ class AdvancedBackupSettingResourceType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackupOptions: dict[str, Any] | str
-    ResourceType: str
+    BackupOptions: Annotated[dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")]
+    ResourceType: Annotated[str, Field(description="Pattern: ^[a-zA-Z0-9\\-\\_\\.]{1,50}$")]
 
 
 class IndexActionsResourceType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceTypes: list[str] | None = None
+    ResourceTypes: Annotated[
+        list[str] | None,
+        Field(description="Items are unique. Each item: Pattern: ^[a-zA-Z0-9\\-\\_\\.]{1,50}$"),
+    ] = None
 
 
 class LifecycleResourceType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeleteAfterDays: float | None = None
-    MoveToColdStorageAfterDays: float | None = None
-    OptInToArchiveForSupportedResources: bool | None = None
+    DeleteAfterDays: Annotated[float | None, Field(description="Type: float.")] = None
+    MoveToColdStorageAfterDays: Annotated[float | None, Field(description="Type: float.")] = None
+    OptInToArchiveForSupportedResources: Annotated[
+        bool | None, Field(description="Type: bool.")
+    ] = None
 
 
 class ScanActionResourceType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MalwareScanner: Literal["GUARDDUTY"] | None = None
-    ScanMode: Literal["FULL_SCAN", "INCREMENTAL_SCAN"] | None = None
+    MalwareScanner: Annotated[
+        Literal["GUARDDUTY"] | None, Field(description="Allowed values: 'GUARDDUTY'.")
+    ] = None
+    ScanMode: Annotated[
+        Literal["FULL_SCAN", "INCREMENTAL_SCAN"] | None,
+        Field(description="Allowed values: 'FULL_SCAN', 'INCREMENTAL_SCAN'."),
+    ] = None
 
 
 class ScanSettingResourceType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MalwareScanner: Literal["GUARDDUTY"] | None = None
-    ResourceTypes: list[str] | None = None
-    ScannerRoleArn: str | None = None
+    MalwareScanner: Annotated[
+        Literal["GUARDDUTY"] | None, Field(description="Allowed values: 'GUARDDUTY'.")
+    ] = None
+    ResourceTypes: Annotated[
+        list[str] | None,
+        Field(description="Items are unique. Each item: Pattern: ^[a-zA-Z0-9\\-\\_\\.]{1,50}$"),
+    ] = None
+    ScannerRoleArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class BackupPlanAttributes(DeferredModel):
-    BackupPlanArn: str | None = None
-    BackupPlanId: str | None = None
-    VersionId: str | None = None
+    """
+    The read-only attributes of a AWS::Backup::BackupPlan, set by AWS.
+    """
+
+    BackupPlanArn: Annotated[str | None, Field(description="Type: str.")] = None
+    BackupPlanId: Annotated[str | None, Field(description="Type: str.")] = None
+    VersionId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CopyActionResourceType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationBackupVaultArn: str
-    Lifecycle: LifecycleResourceType | None = None
+    DestinationBackupVaultArn: Annotated[str, Field(description="Type: str.")]
+    Lifecycle: Annotated[
+        LifecycleResourceType | None, Field(description="Type: LifecycleResourceTypeDict.")
+    ] = None
 
 
 class BackupRuleResourceType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CompletionWindowMinutes: float | None = None
-    CopyActions: list[CopyActionResourceType] | None = None
-    EnableContinuousBackup: bool | None = None
-    IndexActions: list[IndexActionsResourceType] | None = None
-    Lifecycle: LifecycleResourceType | None = None
-    RecoveryPointTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RuleName: str
-    ScanActions: list[ScanActionResourceType] | None = None
-    ScheduleExpression: str | None = None
-    ScheduleExpressionTimezone: str | None = None
-    StartWindowMinutes: float | None = None
-    TargetBackupVault: str
-    TargetLogicallyAirGappedBackupVaultArn: str | None = None
+    CompletionWindowMinutes: Annotated[float | None, Field(description="Type: float.")] = None
+    CopyActions: Annotated[
+        list[CopyActionResourceType] | None,
+        Field(description="Type: list[CopyActionResourceTypeDict]."),
+    ] = None
+    EnableContinuousBackup: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IndexActions: Annotated[
+        list[IndexActionsResourceType] | None,
+        Field(description="Type: list[IndexActionsResourceTypeDict]."),
+    ] = None
+    Lifecycle: Annotated[
+        LifecycleResourceType | None, Field(description="Type: LifecycleResourceTypeDict.")
+    ] = None
+    RecoveryPointTags: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    RuleName: Annotated[str, Field(description="Type: str.")]
+    ScanActions: Annotated[
+        list[ScanActionResourceType] | None,
+        Field(description="Type: list[ScanActionResourceTypeDict]."),
+    ] = None
+    ScheduleExpression: Annotated[str | None, Field(description="Type: str.")] = None
+    ScheduleExpressionTimezone: Annotated[str | None, Field(description="Type: str.")] = None
+    StartWindowMinutes: Annotated[float | None, Field(description="Type: float.")] = None
+    TargetBackupVault: Annotated[str, Field(description="Type: str.")]
+    TargetLogicallyAirGappedBackupVaultArn: Annotated[
+        str | None, Field(description="Type: str.")
+    ] = None
 
 
 class BackupPlanResourceType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdvancedBackupSettings: list[AdvancedBackupSettingResourceType] | None = None
-    BackupPlanName: str
-    BackupPlanRule: list[BackupRuleResourceType]
-    ScanSettings: list[ScanSettingResourceType] | None = None
+    AdvancedBackupSettings: Annotated[
+        list[AdvancedBackupSettingResourceType] | None,
+        Field(description="Type: list[AdvancedBackupSettingResourceTypeDict]."),
+    ] = None
+    BackupPlanName: Annotated[str, Field(description="Type: str.")]
+    BackupPlanRule: Annotated[
+        list[BackupRuleResourceType], Field(description="Type: list[BackupRuleResourceTypeDict].")
+    ]
+    ScanSettings: Annotated[
+        list[ScanSettingResourceType] | None,
+        Field(description="Type: list[ScanSettingResourceTypeDict]."),
+    ] = None
 
 
 class BackupPlanProps(DeferredModel):
-    BackupPlan: BackupPlanResourceType
-    BackupPlanTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Backup::BackupPlan.
+    """
+
+    BackupPlan: Annotated[
+        BackupPlanResourceType, Field(description="Type: BackupPlanResourceTypeDict.")
+    ]
+    BackupPlanTags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = (
+        None
+    )

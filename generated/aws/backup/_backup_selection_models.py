@@ -7,9 +7,10 @@ Imported on first use by backup_selection.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BackupSelectionAttributes",
@@ -25,46 +26,75 @@ class ConditionParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionKey: str | None = None
-    ConditionValue: str | None = None
+    ConditionKey: Annotated[str | None, Field(description="Type: str.")] = None
+    ConditionValue: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConditionResourceType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionKey: str
-    ConditionType: str
-    ConditionValue: str
+    ConditionKey: Annotated[str, Field(description="Type: str.")]
+    ConditionType: Annotated[str, Field(description="Type: str.")]
+    ConditionValue: Annotated[str, Field(description="Type: str.")]
 
 
 class BackupSelectionAttributes(DeferredModel):
-    Id: str | None = None
-    SelectionId: str | None = None
+    """
+    The read-only attributes of a AWS::Backup::BackupSelection, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    SelectionId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class BackupSelectionResourceTypeConditions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StringEquals: list[ConditionParameter] | None = None
-    StringLike: list[ConditionParameter] | None = None
-    StringNotEquals: list[ConditionParameter] | None = None
-    StringNotLike: list[ConditionParameter] | None = None
+    StringEquals: Annotated[
+        list[ConditionParameter] | None, Field(description="Type: list[ConditionParameterDict].")
+    ] = None
+    StringLike: Annotated[
+        list[ConditionParameter] | None, Field(description="Type: list[ConditionParameterDict].")
+    ] = None
+    StringNotEquals: Annotated[
+        list[ConditionParameter] | None, Field(description="Type: list[ConditionParameterDict].")
+    ] = None
+    StringNotLike: Annotated[
+        list[ConditionParameter] | None, Field(description="Type: list[ConditionParameterDict].")
+    ] = None
 
 
 class BackupSelectionResourceType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Conditions: BackupSelectionResourceTypeConditions | None = None
-    IamRoleArn: str
-    ListOfTags: list[ConditionResourceType] | None = None
-    NotResources: list[str] | None = None
-    Resources: list[str] | None = None
-    SelectionName: str
+    Conditions: Annotated[
+        BackupSelectionResourceTypeConditions | None,
+        Field(description="Type: BackupSelectionResourceTypeConditionsDict."),
+    ] = None
+    IamRoleArn: Annotated[str, Field(description="Type: str.")]
+    ListOfTags: Annotated[
+        list[ConditionResourceType] | None,
+        Field(description="Type: list[ConditionResourceTypeDict]."),
+    ] = None
+    NotResources: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Resources: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    SelectionName: Annotated[str, Field(description="Pattern: ^[a-zA-Z0-9\\-\\_\\.\\:]+$")]
 
 
 class BackupSelectionProps(DeferredModel):
-    BackupPlanId: str
-    BackupSelection: BackupSelectionResourceType
+    """
+    The properties a program declares for a AWS::Backup::BackupSelection.
+    """
+
+    BackupPlanId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    BackupSelection: Annotated[
+        BackupSelectionResourceType,
+        Field(
+            description="Type: BackupSelectionResourceTypeDict. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -24,27 +24,50 @@ class LockConfigurationType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChangeableForDays: int | None = None
-    MaxRetentionDays: int | None = None
-    MinRetentionDays: int
+    ChangeableForDays: Annotated[int | None, Field(description="Type: int.")] = None
+    MaxRetentionDays: Annotated[int | None, Field(description="Type: int.")] = None
+    MinRetentionDays: Annotated[int, Field(description="Type: int.")]
 
 
 class NotificationObjectType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackupVaultEvents: list[str]
-    SNSTopicArn: str
+    BackupVaultEvents: Annotated[list[str], Field(description="Type: list[str].")]
+    SNSTopicArn: Annotated[str, Field(description="Type: str.")]
 
 
 class BackupVaultAttributes(DeferredModel):
-    BackupVaultArn: str | None = None
+    """
+    The read-only attributes of a AWS::Backup::BackupVault, set by AWS.
+    """
+
+    BackupVaultArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class BackupVaultProps(DeferredModel):
-    AccessPolicy: dict[str, Any] | str | None = None
-    BackupVaultName: str
-    BackupVaultTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EncryptionKeyArn: str | None = None
-    LockConfiguration: LockConfigurationType | None = None
-    Notifications: NotificationObjectType | None = None
+    """
+    The properties a program declares for a AWS::Backup::BackupVault.
+    """
+
+    AccessPolicy: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    BackupVaultName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9\\-\\_]{2,50}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    BackupVaultTags: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    EncryptionKeyArn: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    LockConfiguration: Annotated[
+        LockConfigurationType | None, Field(description="Type: LockConfigurationTypeDict.")
+    ] = None
+    Notifications: Annotated[
+        NotificationObjectType | None, Field(description="Type: NotificationObjectTypeDict.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by framework.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ControlInputParameter",
@@ -25,45 +26,136 @@ class ControlInputParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParameterName: str
-    ParameterValue: str
+    ParameterName: Annotated[str, Field(description="Type: str.")]
+    ParameterValue: Annotated[str, Field(description="Type: str.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class FrameworkAttributes(DeferredModel):
-    CreationTime: str | None = None
-    DeploymentStatus: str | None = None
-    FrameworkArn: str | None = None
-    FrameworkStatus: str | None = None
+    """
+    The read-only attributes of a AWS::Backup::Framework, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None,
+        Field(
+            description="The date and time that a framework is created, in ISO 8601 representation. The value of CreationTime is accurate to milliseconds. For example, 2020-07-10T15:00:00.000-08:00 represents the 10th of July 2020 at 3:00 PM 8 hours behind UTC."
+        ),
+    ] = None
+    DeploymentStatus: Annotated[
+        str | None,
+        Field(
+            description="The deployment status of a framework. The statuses are: `CREATE_IN_PROGRESS | UPDATE_IN_PROGRESS | DELETE_IN_PROGRESS | COMPLETED | FAILED`"
+        ),
+    ] = None
+    FrameworkArn: Annotated[
+        str | None,
+        Field(
+            description="An Amazon Resource Name (ARN) that uniquely identifies Framework as a resource"
+        ),
+    ] = None
+    FrameworkStatus: Annotated[
+        str | None,
+        Field(
+            description="A framework consists of one or more controls. Each control governs a resource, such as backup plans, backup selections, backup vaults, or recovery points. You can also turn AWS Config recording on or off for each resource. The statuses are: `ACTIVE` when recording is turned on for all resources governed by the framework. `PARTIALLY_ACTIVE` when recording is turned off for at least one resource governed by the framework. `INACTIVE` when recording is turned off for all resources governed by the framework. `UNAVAILABLE` when AWS Backup is unable to validate recording status at this time."
+        ),
+    ] = None
 
 
 class FrameworkControlControlScope(DeferredModel):
+    """
+    The scope of a control. The control scope defines what the control will evaluate. Three examples of control scopes are: a specific backup plan, all backup plans with a specific tag, or all backup plans.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComplianceResourceIds: list[str] | None = None
-    ComplianceResourceTypes: list[str] | None = None
-    Tags: list[Tag] | None = None
+    ComplianceResourceIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The ID of the only AWS resource that you want your control scope to contain."
+        ),
+    ] = None
+    ComplianceResourceTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="Describes whether the control scope includes one or more types of resources, such as `EFS` or `RDS`."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Describes whether the control scope includes resources with one or more tags. Each tag is a key-value pair."
+        ),
+    ] = None
 
 
 class FrameworkControl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ControlInputParameters: list[ControlInputParameter] | None = None
-    ControlName: str
-    ControlScope: FrameworkControlControlScope | None = None
+    ControlInputParameters: Annotated[
+        list[ControlInputParameter] | None,
+        Field(description="A list of ParameterName and ParameterValue pairs."),
+    ] = None
+    ControlName: Annotated[
+        str, Field(description="The name of a control. This name is between 1 and 256 characters.")
+    ]
+    ControlScope: Annotated[
+        FrameworkControlControlScope | None,
+        Field(
+            description="The scope of a control. The control scope defines what the control will evaluate. Three examples of control scopes are: a specific backup plan, all backup plans with a specific tag, or all backup plans."
+        ),
+    ] = None
 
 
 class FrameworkProps(DeferredModel):
-    FrameworkControls: list[FrameworkControl]
-    FrameworkDescription: str | None = None
-    FrameworkName: str | None = None
-    FrameworkTags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Backup::Framework.
+    """
+
+    FrameworkControls: Annotated[
+        list[FrameworkControl],
+        Field(
+            description="Contains detailed information about all of the controls of a framework. Each framework must contain at least one control."
+        ),
+    ]
+    FrameworkDescription: Annotated[
+        str | None,
+        Field(
+            description="An optional description of the framework with a maximum 1,024 characters."
+        ),
+    ] = None
+    FrameworkName: Annotated[
+        str | None,
+        Field(
+            description="The unique name of a framework. This name is between 1 and 256 characters, starting with a letter, and consisting of letters (a-z, A-Z), numbers (0-9), and underscores (_). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FrameworkTags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair."
+        ),
+    ] = None

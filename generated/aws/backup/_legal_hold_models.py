@@ -7,10 +7,10 @@ Imported on first use by legal_hold.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LegalHoldAttributes",
@@ -22,39 +22,91 @@ __all__ = [
 
 
 class LegalHoldRecoveryPointSelectionDateRange(DeferredModel):
+    """
+    A date range for filtering recovery points.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FromDate: str
-    ToDate: str
+    FromDate: Annotated[
+        str, Field(description="The beginning date, inclusive. ISO 8601 date-time.")
+    ]
+    ToDate: Annotated[str, Field(description="The end date, inclusive. ISO 8601 date-time.")]
 
 
 class LegalHoldTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class LegalHoldAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationDate: str | None = None
-    LegalHoldId: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "CANCELING", "CANCELED"] | None = None
+    """
+    The read-only attributes of a AWS::Backup::LegalHold, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the legal hold.")
+    ] = None
+    CreationDate: Annotated[
+        str | None, Field(description="The time when the legal hold was created.")
+    ] = None
+    LegalHoldId: Annotated[str | None, Field(description="The ID of the legal hold.")] = None
+    Status: Annotated[
+        Literal["CREATING", "ACTIVE", "CANCELING", "CANCELED"] | None,
+        Field(description="The status of the legal hold."),
+    ] = None
 
 
 class LegalHoldRecoveryPointSelection(DeferredModel):
+    """
+    The criteria to assign a set of resources, such as resource types or backup vaults.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateRange: LegalHoldRecoveryPointSelectionDateRange | None = None
-    ResourceIdentifiers: list[str] | None = None
-    VaultNames: list[str] | None = None
+    DateRange: Annotated[
+        LegalHoldRecoveryPointSelectionDateRange | None,
+        Field(description="A date range for filtering recovery points."),
+    ] = None
+    ResourceIdentifiers: Annotated[
+        list[str] | None, Field(description="The resources included in the resource selection.")
+    ] = None
+    VaultNames: Annotated[
+        list[str] | None,
+        Field(
+            description="The names of the vaults in which the selected recovery points are contained."
+        ),
+    ] = None
 
 
 class LegalHoldProps(DeferredModel):
-    Description: str
-    RecoveryPointSelection: LegalHoldRecoveryPointSelection
-    Tags: list[LegalHoldTagsItem] | None = None
-    Title: str
+    """
+    The properties a program declares for a AWS::Backup::LegalHold.
+    """
+
+    Description: Annotated[
+        str,
+        Field(
+            description="The description of the legal hold. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RecoveryPointSelection: Annotated[
+        LegalHoldRecoveryPointSelection,
+        Field(
+            description="The criteria to assign a set of resources, such as resource types or backup vaults. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[LegalHoldTagsItem] | None, Field(description="Optional tags to include.")
+    ] = None
+    Title: Annotated[
+        str,
+        Field(
+            description="The title of the legal hold. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -23,22 +23,47 @@ class NotificationObjectType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackupVaultEvents: list[str]
-    SNSTopicArn: str
+    BackupVaultEvents: Annotated[list[str], Field(description="Type: list[str].")]
+    SNSTopicArn: Annotated[str, Field(description="Type: str.")]
 
 
 class LogicallyAirGappedBackupVaultAttributes(DeferredModel):
-    BackupVaultArn: str | None = None
-    VaultState: str | None = None
-    VaultType: str | None = None
+    """
+    The read-only attributes of a AWS::Backup::LogicallyAirGappedBackupVault, set by AWS.
+    """
+
+    BackupVaultArn: Annotated[str | None, Field(description="Type: str.")] = None
+    VaultState: Annotated[str | None, Field(description="Type: str.")] = None
+    VaultType: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class LogicallyAirGappedBackupVaultProps(DeferredModel):
-    AccessPolicy: dict[str, Any] | str | None = None
-    BackupVaultName: str
-    BackupVaultTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EncryptionKeyArn: str | None = None
-    MaxRetentionDays: int
-    MinRetentionDays: int
-    MpaApprovalTeamArn: str | None = None
-    Notifications: NotificationObjectType | None = None
+    """
+    The properties a program declares for a AWS::Backup::LogicallyAirGappedBackupVault.
+    """
+
+    AccessPolicy: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    BackupVaultName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9\\-\\_]{2,50}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    BackupVaultTags: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    EncryptionKeyArn: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    MaxRetentionDays: Annotated[
+        int, Field(description="Type: int. Create-only: changing it replaces the resource.")
+    ]
+    MinRetentionDays: Annotated[
+        int, Field(description="Type: int. Create-only: changing it replaces the resource.")
+    ]
+    MpaApprovalTeamArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Notifications: Annotated[
+        NotificationObjectType | None, Field(description="Type: NotificationObjectTypeDict.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by report_plan.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ReportPlanAttributes",
@@ -21,40 +22,127 @@ __all__ = [
 
 
 class ReportPlanReportDeliveryChannel(DeferredModel):
+    """
+    A structure that contains information about where and how to deliver your reports, specifically your Amazon S3 bucket name, S3 key prefix, and the formats of your reports.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Formats: list[str] | None = None
-    S3BucketName: str
-    S3KeyPrefix: str | None = None
+    Formats: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of the format of your reports: CSV, JSON, or both. If not specified, the default format is CSV."
+        ),
+    ] = None
+    S3BucketName: Annotated[
+        str, Field(description="The unique name of the S3 bucket that receives your reports.")
+    ]
+    S3KeyPrefix: Annotated[
+        str | None,
+        Field(
+            description="The prefix for where AWS Backup Audit Manager delivers your reports to Amazon S3. The prefix is this part of the following path: s3://your-bucket-name/prefix/Backup/us-west-2/year/month/day/report-name. If not specified, there is no prefix."
+        ),
+    ] = None
 
 
 class ReportPlanReportSetting(DeferredModel):
+    """
+    Identifies the report template for the report. Reports are built using a report template.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Accounts: list[str] | None = None
-    FrameworkArns: list[str] | None = None
-    OrganizationUnits: list[str] | None = None
-    Regions: list[str] | None = None
-    ReportTemplate: str
+    Accounts: Annotated[
+        list[str] | None, Field(description="The list of AWS accounts that a report covers.")
+    ] = None
+    FrameworkArns: Annotated[
+        list[str] | None,
+        Field(description="The Amazon Resource Names (ARNs) of the frameworks a report covers."),
+    ] = None
+    OrganizationUnits: Annotated[
+        list[str] | None,
+        Field(description="The list of AWS organization units that a report covers."),
+    ] = None
+    Regions: Annotated[
+        list[str] | None, Field(description="The list of AWS regions that a report covers.")
+    ] = None
+    ReportTemplate: Annotated[
+        str,
+        Field(
+            description="Identifies the report template for the report. Reports are built using a report template. The report templates are: `BACKUP_JOB_REPORT | COPY_JOB_REPORT | RESTORE_JOB_REPORT`"
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class ReportPlanAttributes(DeferredModel):
-    ReportPlanArn: str | None = None
+    """
+    The read-only attributes of a AWS::Backup::ReportPlan, set by AWS.
+    """
+
+    ReportPlanArn: Annotated[
+        str | None,
+        Field(
+            description="An Amazon Resource Name (ARN) that uniquely identifies a resource. The format of the ARN depends on the resource type."
+        ),
+    ] = None
 
 
 class ReportPlanProps(DeferredModel):
-    ReportDeliveryChannel: ReportPlanReportDeliveryChannel
-    ReportPlanDescription: str | None = None
-    ReportPlanName: str | None = None
-    ReportPlanTags: list[Tag] | None = None
-    ReportSetting: ReportPlanReportSetting
+    """
+    The properties a program declares for a AWS::Backup::ReportPlan.
+    """
+
+    ReportDeliveryChannel: Annotated[
+        ReportPlanReportDeliveryChannel,
+        Field(
+            description="A structure that contains information about where and how to deliver your reports, specifically your Amazon S3 bucket name, S3 key prefix, and the formats of your reports."
+        ),
+    ]
+    ReportPlanDescription: Annotated[
+        str | None,
+        Field(
+            description="An optional description of the report plan with a maximum of 1,024 characters."
+        ),
+    ] = None
+    ReportPlanName: Annotated[
+        str | None,
+        Field(
+            description="The unique name of the report plan. The name must be between 1 and 256 characters, starting with a letter, and consisting of letters (a-z, A-Z), numbers (0-9), and underscores (_). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ReportPlanTags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Metadata that you can assign to help organize the report plans that you create. Each tag is a key-value pair."
+        ),
+    ] = None
+    ReportSetting: Annotated[
+        ReportPlanReportSetting,
+        Field(
+            description="Identifies the report template for the report. Reports are built using a report template."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by restore_testing_plan.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RestoreTestingPlanAttributes",
@@ -24,29 +24,58 @@ class RestoreTestingRecoveryPointSelection(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Algorithm: Literal["LATEST_WITHIN_WINDOW", "RANDOM_WITHIN_WINDOW"]
-    ExcludeVaults: list[str] | None = None
-    IncludeVaults: list[str]
-    RecoveryPointTypes: list[Literal["SNAPSHOT", "CONTINUOUS"]]
-    SelectionWindowDays: int | None = None
+    Algorithm: Annotated[
+        Literal["LATEST_WITHIN_WINDOW", "RANDOM_WITHIN_WINDOW"],
+        Field(description="Allowed values: 'LATEST_WITHIN_WINDOW', 'RANDOM_WITHIN_WINDOW'."),
+    ]
+    ExcludeVaults: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    IncludeVaults: Annotated[list[str], Field(description="Type: list[str].")]
+    RecoveryPointTypes: Annotated[
+        list[Literal["SNAPSHOT", "CONTINUOUS"]],
+        Field(description="Each item: Allowed values: 'SNAPSHOT', 'CONTINUOUS'."),
+    ]
+    SelectionWindowDays: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class RestoreTestingPlanAttributes(DeferredModel):
-    RestoreTestingPlanArn: str | None = None
+    """
+    The read-only attributes of a AWS::Backup::RestoreTestingPlan, set by AWS.
+    """
+
+    RestoreTestingPlanArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class RestoreTestingPlanProps(DeferredModel):
-    RecoveryPointSelection: RestoreTestingRecoveryPointSelection
-    RestoreTestingPlanName: str
-    ScheduleExpression: str
-    ScheduleExpressionTimezone: str | None = None
-    StartWindowHours: int | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Backup::RestoreTestingPlan.
+    """
+
+    RecoveryPointSelection: Annotated[
+        RestoreTestingRecoveryPointSelection,
+        Field(description="Type: RestoreTestingRecoveryPointSelectionDict."),
+    ]
+    RestoreTestingPlanName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    ScheduleExpression: Annotated[str, Field(description="Type: str.")]
+    ScheduleExpressionTimezone: Annotated[str | None, Field(description="Type: str.")] = None
+    StartWindowHours: Annotated[int | None, Field(description="Type: int.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None

@@ -7,7 +7,7 @@ Imported on first use by restore_testing_selection.py, which re-exports every na
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,28 +24,49 @@ class KeyValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class RestoreTestingSelectionProtectedResourceConditions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StringEquals: list[KeyValue] | None = None
-    StringNotEquals: list[KeyValue] | None = None
+    StringEquals: Annotated[
+        list[KeyValue] | None, Field(description="Type: list[KeyValueDict].")
+    ] = None
+    StringNotEquals: Annotated[
+        list[KeyValue] | None, Field(description="Type: list[KeyValueDict].")
+    ] = None
 
 
 class RestoreTestingSelectionAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Backup::RestoreTestingSelection, set by AWS.
+    """
 
 
 class RestoreTestingSelectionProps(DeferredModel):
-    IamRoleArn: str
-    ProtectedResourceArns: list[str] | None = None
-    ProtectedResourceConditions: RestoreTestingSelectionProtectedResourceConditions | None = None
-    ProtectedResourceType: str
-    RestoreMetadataOverrides: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RestoreTestingPlanName: str
-    RestoreTestingSelectionName: str
-    ValidationWindowHours: int | None = None
+    """
+    The properties a program declares for a AWS::Backup::RestoreTestingSelection.
+    """
+
+    IamRoleArn: Annotated[str, Field(description="Type: str.")]
+    ProtectedResourceArns: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    ProtectedResourceConditions: Annotated[
+        RestoreTestingSelectionProtectedResourceConditions | None,
+        Field(description="Type: RestoreTestingSelectionProtectedResourceConditionsDict."),
+    ] = None
+    ProtectedResourceType: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    RestoreMetadataOverrides: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    RestoreTestingPlanName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    RestoreTestingSelectionName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    ValidationWindowHours: Annotated[int | None, Field(description="Type: int.")] = None

@@ -7,7 +7,7 @@ Imported on first use by tiering_configuration.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,19 +23,34 @@ class TieringConfigurationResourceSelection(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceType: str
-    Resources: list[str]
-    TieringDownSettingsInDays: int
+    ResourceType: Annotated[str, Field(description="Type: str.")]
+    Resources: Annotated[list[str], Field(description="Type: list[str].")]
+    TieringDownSettingsInDays: Annotated[int, Field(description="Type: int.")]
 
 
 class TieringConfigurationAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LastUpdatedTime: str | None = None
-    TieringConfigurationArn: str | None = None
+    """
+    The read-only attributes of a AWS::Backup::TieringConfiguration, set by AWS.
+    """
+
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    LastUpdatedTime: Annotated[str | None, Field(description="Type: str.")] = None
+    TieringConfigurationArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class TieringConfigurationProps(DeferredModel):
-    BackupVaultName: str
-    ResourceSelection: list[TieringConfigurationResourceSelection]
-    TieringConfigurationName: str
-    TieringConfigurationTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Backup::TieringConfiguration.
+    """
+
+    BackupVaultName: Annotated[str, Field(description="Type: str.")]
+    ResourceSelection: Annotated[
+        list[TieringConfigurationResourceSelection],
+        Field(description="Type: list[TieringConfigurationResourceSelectionDict]."),
+    ]
+    TieringConfigurationName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    TieringConfigurationTags: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None

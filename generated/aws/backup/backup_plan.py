@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,111 +83,118 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AdvancedBackupSettingResourceTypeDict = TypedDict(
-    "AdvancedBackupSettingResourceTypeDict",
-    {
-        "BackupOptions": "Required[dict[str, Any] | str]",
-        "ResourceType": "Required[str]",
-    },
-    total=False,
-)
 
-BackupPlanResourceTypeDict = TypedDict(
-    "BackupPlanResourceTypeDict",
-    {
-        "AdvancedBackupSettings": "list[AdvancedBackupSettingResourceTypeDict]",
-        "BackupPlanName": "Required[str]",
-        "BackupPlanRule": "Required[list[BackupRuleResourceTypeDict]]",
-        "ScanSettings": "list[ScanSettingResourceTypeDict]",
-    },
-    total=False,
-)
+class AdvancedBackupSettingResourceTypeDict(TypedDict, total=False):
+    """AdvancedBackupSettingResourceType as a plain dict."""
 
-BackupRuleResourceTypeDict = TypedDict(
-    "BackupRuleResourceTypeDict",
-    {
-        "CompletionWindowMinutes": "float",
-        "CopyActions": "list[CopyActionResourceTypeDict]",
-        "EnableContinuousBackup": "bool",
-        "IndexActions": "list[IndexActionsResourceTypeDict]",
-        "Lifecycle": "LifecycleResourceTypeDict",
-        "RecoveryPointTags": "dict[str, Any]",
-        "RuleName": "Required[str]",
-        "ScanActions": "list[ScanActionResourceTypeDict]",
-        "ScheduleExpression": "str",
-        "ScheduleExpressionTimezone": "str",
-        "StartWindowMinutes": "float",
-        "TargetBackupVault": "Required[str]",
-        "TargetLogicallyAirGappedBackupVaultArn": "str",
-    },
-    total=False,
-)
+    BackupOptions: Required[dict[str, Any] | str]
+    """Type: dict[str, Any] | str."""
+    ResourceType: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\-\\_\\.]{1,50}$"""
 
-CopyActionResourceTypeDict = TypedDict(
-    "CopyActionResourceTypeDict",
-    {
-        "DestinationBackupVaultArn": "Required[str]",
-        "Lifecycle": "LifecycleResourceTypeDict",
-    },
-    total=False,
-)
 
-IndexActionsResourceTypeDict = TypedDict(
-    "IndexActionsResourceTypeDict",
-    {
-        "ResourceTypes": "list[str]",
-    },
-    total=False,
-)
+class BackupPlanResourceTypeDict(TypedDict, total=False):
+    """BackupPlanResourceType as a plain dict."""
 
-LifecycleResourceTypeDict = TypedDict(
-    "LifecycleResourceTypeDict",
-    {
-        "DeleteAfterDays": "float",
-        "MoveToColdStorageAfterDays": "float",
-        "OptInToArchiveForSupportedResources": "bool",
-    },
-    total=False,
-)
+    AdvancedBackupSettings: list[AdvancedBackupSettingResourceTypeDict]
+    """Type: list[AdvancedBackupSettingResourceTypeDict]."""
+    BackupPlanName: Required[str]
+    """Type: str."""
+    BackupPlanRule: Required[list[BackupRuleResourceTypeDict]]
+    """Type: list[BackupRuleResourceTypeDict]."""
+    ScanSettings: list[ScanSettingResourceTypeDict]
+    """Type: list[ScanSettingResourceTypeDict]."""
 
-ScanActionResourceTypeDict = TypedDict(
-    "ScanActionResourceTypeDict",
-    {
-        "MalwareScanner": "Literal['GUARDDUTY']",
-        "ScanMode": "Literal['FULL_SCAN', 'INCREMENTAL_SCAN']",
-    },
-    total=False,
-)
 
-ScanSettingResourceTypeDict = TypedDict(
-    "ScanSettingResourceTypeDict",
-    {
-        "MalwareScanner": "Literal['GUARDDUTY']",
-        "ResourceTypes": "list[str]",
-        "ScannerRoleArn": "str",
-    },
-    total=False,
-)
+class BackupRuleResourceTypeDict(TypedDict, total=False):
+    """BackupRuleResourceType as a plain dict."""
 
+    CompletionWindowMinutes: float
+    """Type: float."""
+    CopyActions: list[CopyActionResourceTypeDict]
+    """Type: list[CopyActionResourceTypeDict]."""
+    EnableContinuousBackup: bool
+    """Type: bool."""
+    IndexActions: list[IndexActionsResourceTypeDict]
+    """Type: list[IndexActionsResourceTypeDict]."""
+    Lifecycle: LifecycleResourceTypeDict
+    """Type: LifecycleResourceTypeDict."""
+    RecoveryPointTags: dict[str, str]
+    """Type: dict[str, str]."""
+    RuleName: Required[str]
+    """Type: str."""
+    ScanActions: list[ScanActionResourceTypeDict]
+    """Type: list[ScanActionResourceTypeDict]."""
+    ScheduleExpression: str
+    """Type: str."""
+    ScheduleExpressionTimezone: str
+    """Type: str."""
+    StartWindowMinutes: float
+    """Type: float."""
+    TargetBackupVault: Required[str]
+    """Type: str."""
+    TargetLogicallyAirGappedBackupVaultArn: str
+    """Type: str."""
+
+
+class CopyActionResourceTypeDict(TypedDict, total=False):
+    """CopyActionResourceType as a plain dict."""
+
+    DestinationBackupVaultArn: Required[str]
+    """Type: str."""
+    Lifecycle: LifecycleResourceTypeDict
+    """Type: LifecycleResourceTypeDict."""
+
+
+class IndexActionsResourceTypeDict(TypedDict, total=False):
+    """IndexActionsResourceType as a plain dict."""
+
+    ResourceTypes: list[str]
+    """Items are unique. Each item: Pattern: ^[a-zA-Z0-9\\-\\_\\.]{1,50}$"""
+
+
+class LifecycleResourceTypeDict(TypedDict, total=False):
+    """LifecycleResourceType as a plain dict."""
+
+    DeleteAfterDays: float
+    """Type: float."""
+    MoveToColdStorageAfterDays: float
+    """Type: float."""
+    OptInToArchiveForSupportedResources: bool
+    """Type: bool."""
+
+
+class ScanActionResourceTypeDict(TypedDict, total=False):
+    """ScanActionResourceType as a plain dict."""
+
+    MalwareScanner: Literal["GUARDDUTY"]
+    """Allowed values: 'GUARDDUTY'."""
+    ScanMode: Literal["FULL_SCAN", "INCREMENTAL_SCAN"]
+    """Allowed values: 'FULL_SCAN', 'INCREMENTAL_SCAN'."""
+
+
+class ScanSettingResourceTypeDict(TypedDict, total=False):
+    """ScanSettingResourceType as a plain dict."""
+
+    MalwareScanner: Literal["GUARDDUTY"]
+    """Allowed values: 'GUARDDUTY'."""
+    ResourceTypes: list[str]
+    """Items are unique. Each item: Pattern: ^[a-zA-Z0-9\\-\\_\\.]{1,50}$"""
+    ScannerRoleArn: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Backup::BackupPlan",
     schema_file="aws-backup-backupplan.json",
     primary_identifier=("/BackupPlanId",),
-    additional_identifiers=(),
     read_only=("/BackupPlanId", "/VersionId", "/BackupPlanArn"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/BackupPlan/AdvancedBackupSettings",),
     required=("BackupPlan",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/BackupPlanTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -193,146 +204,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdvancedBackupSettingResourceType": {
-            "additionalProperties": False,
-            "properties": {
-                "BackupOptions": {"type": ["object", "string"]},
-                "ResourceType": {"pattern": "^[a-zA-Z0-9\\-\\_\\.]{1,50}$", "type": "string"},
-            },
-            "required": ["BackupOptions", "ResourceType"],
-            "type": "object",
-        },
-        "BackupPlanResourceType": {
-            "additionalProperties": False,
-            "properties": {
-                "AdvancedBackupSettings": {
-                    "items": {"$ref": "#/definitions/AdvancedBackupSettingResourceType"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "BackupPlanName": {"type": "string"},
-                "BackupPlanRule": {
-                    "items": {"$ref": "#/definitions/BackupRuleResourceType"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ScanSettings": {
-                    "items": {"$ref": "#/definitions/ScanSettingResourceType"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["BackupPlanName", "BackupPlanRule"],
-            "type": "object",
-        },
-        "BackupRuleResourceType": {
-            "additionalProperties": False,
-            "properties": {
-                "CompletionWindowMinutes": {"type": "number"},
-                "CopyActions": {
-                    "items": {"$ref": "#/definitions/CopyActionResourceType"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "EnableContinuousBackup": {"type": "boolean"},
-                "IndexActions": {
-                    "items": {"$ref": "#/definitions/IndexActionsResourceType"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Lifecycle": {"$ref": "#/definitions/LifecycleResourceType"},
-                "RecoveryPointTags": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.{1,128}$": {"type": "string"}},
-                    "type": "object",
-                },
-                "RuleName": {"type": "string"},
-                "ScanActions": {
-                    "items": {"$ref": "#/definitions/ScanActionResourceType"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ScheduleExpression": {"type": "string"},
-                "ScheduleExpressionTimezone": {"type": "string"},
-                "StartWindowMinutes": {"type": "number"},
-                "TargetBackupVault": {"type": "string"},
-                "TargetLogicallyAirGappedBackupVaultArn": {"type": "string"},
-            },
-            "required": ["TargetBackupVault", "RuleName"],
-            "type": "object",
-        },
-        "CopyActionResourceType": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationBackupVaultArn": {"type": "string"},
-                "Lifecycle": {"$ref": "#/definitions/LifecycleResourceType"},
-            },
-            "required": ["DestinationBackupVaultArn"],
-            "type": "object",
-        },
-        "IndexActionsResourceType": {
-            "additionalProperties": False,
-            "properties": {"ResourceTypes": {"$ref": "#/definitions/ResourceTypes"}},
-            "type": "object",
-        },
-        "LifecycleResourceType": {
-            "additionalProperties": False,
-            "properties": {
-                "DeleteAfterDays": {"type": "number"},
-                "MoveToColdStorageAfterDays": {"type": "number"},
-                "OptInToArchiveForSupportedResources": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "MalwareScanner": {"enum": ["GUARDDUTY"], "type": "string"},
-        "ResourceType": {"pattern": "^[a-zA-Z0-9\\-\\_\\.]{1,50}$", "type": "string"},
-        "ResourceTypes": {
-            "items": {"$ref": "#/definitions/ResourceType"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ScanActionResourceType": {
-            "additionalProperties": False,
-            "properties": {
-                "MalwareScanner": {"$ref": "#/definitions/MalwareScanner"},
-                "ScanMode": {"$ref": "#/definitions/ScanMode"},
-            },
-            "type": "object",
-        },
-        "ScanMode": {"enum": ["FULL_SCAN", "INCREMENTAL_SCAN"], "type": "string"},
-        "ScanSettingResourceType": {
-            "additionalProperties": False,
-            "properties": {
-                "MalwareScanner": {"$ref": "#/definitions/MalwareScanner"},
-                "ResourceTypes": {"$ref": "#/definitions/ResourceTypes"},
-                "ScannerRoleArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "BackupPlan": {"$ref": "#/definitions/BackupPlanResourceType"},
-        "BackupPlanArn": {"type": "string"},
-        "BackupPlanId": {"type": "string"},
-        "BackupPlanTags": {
-            "additionalProperties": False,
-            "patternProperties": {"^.{1,128}$": {"type": "string"}},
-            "type": "object",
-        },
-        "VersionId": {"type": "string"},
-    },
-    "required": ["BackupPlan"],
-}
-
 
 class BackupPlan(_Resource):
     """AWS::Backup::BackupPlan: Resource Type definition for AWS::Backup::BackupPlan
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: BackupPlanId.
+    Read-only attributes (known once deployed): BackupPlanArn, BackupPlanId, VersionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-backup-backupplan.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -340,31 +220,40 @@ class BackupPlan(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BackupPlanAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "backup_plan.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     BackupPlanArn: str
+    """Type: str."""
     BackupPlanId: str
+    """Type: str."""
     VersionId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BackupPlan: BackupPlanResourceTypeDict
-    BackupPlanTags: dict[str, Any]
+    BackupPlanTags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BackupPlan: BackupPlanResourceType | BackupPlanResourceTypeDict,
+        BackupPlanTags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Backup::BackupPlan; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BackupPlan: BackupPlanResourceType | BackupPlanResourceTypeDict,
-            BackupPlanTags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Backup::BackupPlan; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BackupPlan: Type: BackupPlanResourceTypeDict. Required.
+            BackupPlanTags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,58 +67,64 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BackupSelectionResourceTypeDict = TypedDict(
-    "BackupSelectionResourceTypeDict",
-    {
-        "Conditions": "BackupSelectionResourceTypeConditionsDict",
-        "IamRoleArn": "Required[str]",
-        "ListOfTags": "list[ConditionResourceTypeDict]",
-        "NotResources": "list[str]",
-        "Resources": "list[str]",
-        "SelectionName": "Required[str]",
-    },
-    total=False,
-)
 
-BackupSelectionResourceTypeConditionsDict = TypedDict(
-    "BackupSelectionResourceTypeConditionsDict",
-    {
-        "StringEquals": "list[ConditionParameterDict]",
-        "StringLike": "list[ConditionParameterDict]",
-        "StringNotEquals": "list[ConditionParameterDict]",
-        "StringNotLike": "list[ConditionParameterDict]",
-    },
-    total=False,
-)
+class BackupSelectionResourceTypeDict(TypedDict, total=False):
+    """BackupSelectionResourceType as a plain dict."""
 
-ConditionParameterDict = TypedDict(
-    "ConditionParameterDict",
-    {
-        "ConditionKey": "str",
-        "ConditionValue": "str",
-    },
-    total=False,
-)
+    Conditions: BackupSelectionResourceTypeConditionsDict
+    """Type: BackupSelectionResourceTypeConditionsDict."""
+    IamRoleArn: Required[str]
+    """Type: str."""
+    ListOfTags: list[ConditionResourceTypeDict]
+    """Type: list[ConditionResourceTypeDict]."""
+    NotResources: list[str]
+    """Type: list[str]."""
+    Resources: list[str]
+    """Type: list[str]."""
+    SelectionName: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\-\\_\\.\\:]+$"""
 
-ConditionResourceTypeDict = TypedDict(
-    "ConditionResourceTypeDict",
-    {
-        "ConditionKey": "Required[str]",
-        "ConditionType": "Required[str]",
-        "ConditionValue": "Required[str]",
-    },
-    total=False,
-)
 
+class BackupSelectionResourceTypeConditionsDict(TypedDict, total=False):
+    """BackupSelectionResourceTypeConditions as a plain dict."""
+
+    StringEquals: list[ConditionParameterDict]
+    """Type: list[ConditionParameterDict]."""
+    StringLike: list[ConditionParameterDict]
+    """Type: list[ConditionParameterDict]."""
+    StringNotEquals: list[ConditionParameterDict]
+    """Type: list[ConditionParameterDict]."""
+    StringNotLike: list[ConditionParameterDict]
+    """Type: list[ConditionParameterDict]."""
+
+
+class ConditionParameterDict(TypedDict, total=False):
+    """ConditionParameter as a plain dict."""
+
+    ConditionKey: str
+    """Type: str."""
+    ConditionValue: str
+    """Type: str."""
+
+
+class ConditionResourceTypeDict(TypedDict, total=False):
+    """ConditionResourceType as a plain dict."""
+
+    ConditionKey: Required[str]
+    """Type: str."""
+    ConditionType: Required[str]
+    """Type: str."""
+    ConditionValue: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Backup::BackupSelection",
     schema_file="aws-backup-backupselection.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/SelectionId", "/Id"),
     create_only=("/BackupSelection", "/BackupPlanId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/BackupSelection/Conditions/StringEquals",
         "/BackupSelection/Conditions/StringLike",
@@ -125,14 +135,12 @@ METADATA = _TypeMetadata(
         "/BackupSelection/Resources",
     ),
     required=("BackupSelection", "BackupPlanId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -141,89 +149,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BackupSelectionResourceType": {
-            "additionalProperties": False,
-            "properties": {
-                "Conditions": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "StringEquals": {
-                            "items": {"$ref": "#/definitions/ConditionParameter"},
-                            "type": "array",
-                            "uniqueItems": False,
-                        },
-                        "StringLike": {
-                            "items": {"$ref": "#/definitions/ConditionParameter"},
-                            "type": "array",
-                            "uniqueItems": False,
-                        },
-                        "StringNotEquals": {
-                            "items": {"$ref": "#/definitions/ConditionParameter"},
-                            "type": "array",
-                            "uniqueItems": False,
-                        },
-                        "StringNotLike": {
-                            "items": {"$ref": "#/definitions/ConditionParameter"},
-                            "type": "array",
-                            "uniqueItems": False,
-                        },
-                    },
-                    "type": "object",
-                },
-                "IamRoleArn": {"type": "string"},
-                "ListOfTags": {
-                    "items": {"$ref": "#/definitions/ConditionResourceType"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "NotResources": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Resources": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "SelectionName": {"pattern": "^[a-zA-Z0-9\\-\\_\\.\\:]+$", "type": "string"},
-            },
-            "required": ["SelectionName", "IamRoleArn"],
-            "type": "object",
-        },
-        "ConditionParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionKey": {"type": "string"},
-                "ConditionValue": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ConditionResourceType": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionKey": {"type": "string"},
-                "ConditionType": {"type": "string"},
-                "ConditionValue": {"type": "string"},
-            },
-            "required": ["ConditionValue", "ConditionKey", "ConditionType"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "BackupPlanId": {"type": "string"},
-        "BackupSelection": {"$ref": "#/definitions/BackupSelectionResourceType"},
-        "Id": {"type": "string"},
-        "SelectionId": {"type": "string"},
-    },
-    "required": ["BackupSelection", "BackupPlanId"],
-}
-
 
 class BackupSelection(_Resource):
     """AWS::Backup::BackupSelection: Resource Type definition for AWS::Backup::BackupSelection
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): BackupSelection, BackupPlanId.
+    Read-only attributes (known once deployed): Id, SelectionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-backup-backupselection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -231,30 +166,39 @@ class BackupSelection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BackupSelectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "backup_selection.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """Type: str."""
     SelectionId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BackupPlanId: str
     BackupSelection: BackupSelectionResourceTypeDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BackupPlanId: str,
+        BackupSelection: BackupSelectionResourceType | BackupSelectionResourceTypeDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Backup::BackupSelection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BackupPlanId: str,
-            BackupSelection: BackupSelectionResourceType | BackupSelectionResourceTypeDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Backup::BackupSelection; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BackupPlanId: Type: str. Create-only: changing it replaces the resource. Required.
+            BackupSelection: Type: BackupSelectionResourceTypeDict. Create-only: changing it
+                replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,44 +59,40 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LockConfigurationTypeDict = TypedDict(
-    "LockConfigurationTypeDict",
-    {
-        "ChangeableForDays": "int",
-        "MaxRetentionDays": "int",
-        "MinRetentionDays": "Required[int]",
-    },
-    total=False,
-)
 
-NotificationObjectTypeDict = TypedDict(
-    "NotificationObjectTypeDict",
-    {
-        "BackupVaultEvents": "Required[list[str]]",
-        "SNSTopicArn": "Required[str]",
-    },
-    total=False,
-)
+class LockConfigurationTypeDict(TypedDict, total=False):
+    """LockConfigurationType as a plain dict."""
 
+    ChangeableForDays: int
+    """Type: int."""
+    MaxRetentionDays: int
+    """Type: int."""
+    MinRetentionDays: Required[int]
+    """Type: int."""
+
+
+class NotificationObjectTypeDict(TypedDict, total=False):
+    """NotificationObjectType as a plain dict."""
+
+    BackupVaultEvents: Required[list[str]]
+    """Type: list[str]."""
+    SNSTopicArn: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Backup::BackupVault",
     schema_file="aws-backup-backupvault.json",
     primary_identifier=("/BackupVaultName",),
-    additional_identifiers=(),
     read_only=("/BackupVaultArn",),
     create_only=("/BackupVaultName", "/EncryptionKeyArn"),
     write_only=("/LockConfiguration/ChangeableForDays",),
-    conditional_create_only=(),
     unordered_arrays=("/Notifications/BackupVaultEvents",),
     required=("BackupVaultName",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/BackupVaultTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -102,56 +102,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BackupVaultNamePattern": {"pattern": "^[a-zA-Z0-9\\-\\_]{2,50}$", "type": "string"},
-        "LockConfigurationType": {
-            "additionalProperties": False,
-            "properties": {
-                "ChangeableForDays": {"type": "integer"},
-                "MaxRetentionDays": {"type": "integer"},
-                "MinRetentionDays": {"type": "integer"},
-            },
-            "required": ["MinRetentionDays"],
-            "type": "object",
-        },
-        "NotificationObjectType": {
-            "additionalProperties": False,
-            "properties": {
-                "BackupVaultEvents": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SNSTopicArn": {"type": "string"},
-            },
-            "required": ["SNSTopicArn", "BackupVaultEvents"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessPolicy": {"type": ["object", "string"]},
-        "BackupVaultArn": {"type": "string"},
-        "BackupVaultName": {"$ref": "#/definitions/BackupVaultNamePattern"},
-        "BackupVaultTags": {
-            "additionalProperties": False,
-            "patternProperties": {"^.{1,128}$": {"type": "string"}},
-            "type": "object",
-        },
-        "EncryptionKeyArn": {"type": "string"},
-        "LockConfiguration": {"$ref": "#/definitions/LockConfigurationType"},
-        "Notifications": {"$ref": "#/definitions/NotificationObjectType"},
-    },
-    "required": ["BackupVaultName"],
-}
-
 
 class BackupVault(_Resource):
     """AWS::Backup::BackupVault: Resource Type definition for AWS::Backup::BackupVault
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: BackupVaultName.
+    Replaced when any of these change (create-only): BackupVaultName, EncryptionKeyArn.
+    Write-only (sent to AWS, never read back): LockConfiguration.ChangeableForDays.
+    Read-only attributes (known once deployed): BackupVaultArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-backup-backupvault.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -159,37 +120,49 @@ class BackupVault(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BackupVaultAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "backup_vault.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     BackupVaultArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessPolicy: dict[str, Any] | str
     BackupVaultName: str
-    BackupVaultTags: dict[str, Any]
+    BackupVaultTags: dict[str, str]
     EncryptionKeyArn: str
     LockConfiguration: LockConfigurationTypeDict
     Notifications: NotificationObjectTypeDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BackupVaultName: str,
+        AccessPolicy: dict[str, Any] | str | None = None,
+        BackupVaultTags: dict[str, str] | None = None,
+        EncryptionKeyArn: str | None = None,
+        LockConfiguration: LockConfigurationType | LockConfigurationTypeDict | None = None,
+        Notifications: NotificationObjectType | NotificationObjectTypeDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Backup::BackupVault; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BackupVaultName: str,
-            AccessPolicy: dict[str, Any] | str | None = None,
-            BackupVaultTags: dict[str, Any] | None = None,
-            EncryptionKeyArn: str | None = None,
-            LockConfiguration: LockConfigurationType | LockConfigurationTypeDict | None = None,
-            Notifications: NotificationObjectType | NotificationObjectTypeDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Backup::BackupVault; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BackupVaultName: Pattern: ^[a-zA-Z0-9\\-\\_]{2,50}$ Create-only: changing it replaces
+                the resource. Required.
+            AccessPolicy: Type: dict[str, Any] | str.
+            BackupVaultTags: Type: dict[str, str].
+            EncryptionKeyArn: Type: str. Create-only: changing it replaces the resource.
+            LockConfiguration: Type: LockConfigurationTypeDict.
+            Notifications: Type: NotificationObjectTypeDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,53 +67,64 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ControlInputParameterDict = TypedDict(
-    "ControlInputParameterDict",
-    {
-        "ParameterName": "Required[str]",
-        "ParameterValue": "Required[str]",
-    },
-    total=False,
-)
 
-FrameworkControlDict = TypedDict(
-    "FrameworkControlDict",
-    {
-        "ControlInputParameters": "list[ControlInputParameterDict]",
-        "ControlName": "Required[str]",
-        "ControlScope": "FrameworkControlControlScopeDict",
-    },
-    total=False,
-)
+class ControlInputParameterDict(TypedDict, total=False):
+    """ControlInputParameter as a plain dict."""
 
-FrameworkControlControlScopeDict = TypedDict(
-    "FrameworkControlControlScopeDict",
-    {
-        "ComplianceResourceIds": "list[str]",
-        "ComplianceResourceTypes": "list[str]",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+    ParameterName: Required[str]
+    """Type: str."""
+    ParameterValue: Required[str]
+    """Type: str."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class FrameworkControlDict(TypedDict, total=False):
+    """FrameworkControl as a plain dict."""
+
+    ControlInputParameters: list[ControlInputParameterDict]
+    """A list of ParameterName and ParameterValue pairs."""
+    ControlName: Required[str]
+    """The name of a control. This name is between 1 and 256 characters."""
+    ControlScope: FrameworkControlControlScopeDict
+    """The scope of a control. The control scope defines what the control will evaluate. Three
+    examples of control scopes are: a specific backup plan, all backup plans with a specific tag, or
+    all backup plans."""
+
+
+class FrameworkControlControlScopeDict(TypedDict, total=False):
+    """FrameworkControlControlScope as a plain dict: The scope of a control. The control scope
+    defines what the control will evaluate. Three examples of control scopes are: a specific backup
+    plan, all backup plans with a specific tag, or all backup plans."""
+
+    ComplianceResourceIds: list[str]
+    """The ID of the only AWS resource that you want your control scope to contain."""
+    ComplianceResourceTypes: list[str]
+    """Describes whether the control scope includes one or more types of resources, such as `EFS` or
+    `RDS`."""
+    Tags: list[TagDict]
+    """Describes whether the control scope includes resources with one or more tags. Each tag is a
+    key-value pair."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: str
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Backup::Framework",
     schema_file="aws-backup-framework.json",
     primary_identifier=("/FrameworkArn",),
-    additional_identifiers=(),
     read_only=("/FrameworkArn", "/CreationTime", "/FrameworkStatus", "/DeploymentStatus"),
     create_only=("/FrameworkName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/FrameworkControls",
         "/FrameworkControls/*/ControlInputParameters",
@@ -119,14 +134,9 @@ METADATA = _TypeMetadata(
         "/FrameworkTags",
     ),
     required=("FrameworkControls",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/FrameworkTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -136,86 +146,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ControlInputParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "ParameterName": {"type": "string"},
-                "ParameterValue": {"type": "string"},
-            },
-            "required": ["ParameterName", "ParameterValue"],
-            "type": "object",
-        },
-        "FrameworkControl": {
-            "additionalProperties": False,
-            "properties": {
-                "ControlInputParameters": {
-                    "items": {"$ref": "#/definitions/ControlInputParameter"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ControlName": {"type": "string"},
-                "ControlScope": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ComplianceResourceIds": {
-                            "items": {"type": "string"},
-                            "maxItems": 100,
-                            "type": "array",
-                        },
-                        "ComplianceResourceTypes": {"items": {"type": "string"}, "type": "array"},
-                        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-                    },
-                    "type": "object",
-                },
-            },
-            "required": ["ControlName"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "DeploymentStatus": {"type": "string"},
-        "FrameworkArn": {"type": "string"},
-        "FrameworkControls": {
-            "items": {"$ref": "#/definitions/FrameworkControl"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "FrameworkDescription": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "\\S",
-            "type": "string",
-        },
-        "FrameworkName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "[a-zA-Z][_a-zA-Z0-9]*",
-            "type": "string",
-        },
-        "FrameworkStatus": {"type": "string"},
-        "FrameworkTags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["FrameworkControls"],
-}
-
 
 class Framework(_Resource):
-    """AWS::Backup::Framework: Contains detailed information about a framework. Frameworks contain controls, which evaluate and report on your backup events and resources. Framework...
+    """AWS::Backup::Framework: Contains detailed information about a framework. Frameworks contain
+    controls, which evaluate and report on your backup events and resources. Frameworks generate
+    daily compliance results.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FrameworkArn.
+    Replaced when any of these change (create-only): FrameworkName.
+    Read-only attributes (known once deployed): CreationTime, DeploymentStatus, FrameworkArn,
+    FrameworkStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-backup-framework.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -223,40 +166,62 @@ class Framework(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FrameworkAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "framework.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The date and time that a framework is created, in ISO 8601 representation. The value of
+    CreationTime is accurate to milliseconds. For example, 2020-07-10T15:00:00.000-08:00 represents
+    the 10th of July 2020 at 3:00 PM 8 hours behind UTC."""
     DeploymentStatus: str
+    """The deployment status of a framework. The statuses are: `CREATE_IN_PROGRESS |
+    UPDATE_IN_PROGRESS | DELETE_IN_PROGRESS | COMPLETED | FAILED`"""
     FrameworkArn: str
+    """An Amazon Resource Name (ARN) that uniquely identifies Framework as a resource"""
     FrameworkStatus: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A framework consists of one or more controls. Each control governs a resource, such as backup
+    plans, backup selections, backup vaults, or recovery points. You can also turn AWS Config
+    recording on or off for each resource. The statuses are: `ACTIVE` when recording is turned on
+    for all resources governed by the framework. `PARTIALLY_ACTIVE` when recording is turned off for
+    at least one resource governed by the framework. `INACTIVE` when recording is turned off for all
+    resources governed by the framework. `UNAVAILABLE` when AWS Backup is unable to validate
+    recording status at this time."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     FrameworkControls: list[FrameworkControlDict]
     FrameworkDescription: str
     FrameworkName: str
     FrameworkTags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FrameworkControls: list[FrameworkControl | FrameworkControlDict],
+        FrameworkDescription: str | None = None,
+        FrameworkName: str | None = None,
+        FrameworkTags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Backup::Framework; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FrameworkControls: list[FrameworkControl | FrameworkControlDict],
-            FrameworkDescription: str | None = None,
-            FrameworkName: str | None = None,
-            FrameworkTags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Backup::Framework; `await` it inside an App to deploy it.
-
-            FrameworkControls: Contains detailed information about all of the controls of a framework.
-            FrameworkDescription: An optional description of the framework with a maximum 1,024 characters.
-            FrameworkName: The unique name of a framework.
-            FrameworkTags: Metadata that you can assign to help organize the frameworks that you create.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FrameworkControls: Contains detailed information about all of the controls of a
+                framework. Each framework must contain at least one control. Required.
+            FrameworkDescription: An optional description of the framework with a maximum 1,024
+                characters.
+            FrameworkName: The unique name of a framework. This name is between 1 and 256
+                characters, starting with a letter, and consisting of letters (a-z, A-Z), numbers
+                (0-9), and underscores (_). Create-only: changing it replaces the resource.
+            FrameworkTags: Metadata that you can assign to help organize the frameworks that you
+                create. Each tag is a key-value pair.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,34 +63,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LegalHoldRecoveryPointSelectionDict = TypedDict(
-    "LegalHoldRecoveryPointSelectionDict",
-    {
-        "DateRange": "LegalHoldRecoveryPointSelectionDateRangeDict",
-        "ResourceIdentifiers": "list[str]",
-        "VaultNames": "list[str]",
-    },
-    total=False,
-)
 
-LegalHoldRecoveryPointSelectionDateRangeDict = TypedDict(
-    "LegalHoldRecoveryPointSelectionDateRangeDict",
-    {
-        "FromDate": "Required[str]",
-        "ToDate": "Required[str]",
-    },
-    total=False,
-)
+class LegalHoldRecoveryPointSelectionDict(TypedDict, total=False):
+    """LegalHoldRecoveryPointSelection as a plain dict: The criteria to assign a set of resources,
+    such as resource types or backup vaults."""
 
-LegalHoldTagsItemDict = TypedDict(
-    "LegalHoldTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    DateRange: LegalHoldRecoveryPointSelectionDateRangeDict
+    """A date range for filtering recovery points."""
+    ResourceIdentifiers: list[str]
+    """The resources included in the resource selection."""
+    VaultNames: list[str]
+    """The names of the vaults in which the selected recovery points are contained."""
 
+
+class LegalHoldRecoveryPointSelectionDateRangeDict(TypedDict, total=False):
+    """LegalHoldRecoveryPointSelectionDateRange as a plain dict: A date range for filtering recovery
+    points."""
+
+    FromDate: Required[str]
+    """The beginning date, inclusive. ISO 8601 date-time."""
+    ToDate: Required[str]
+    """The end date, inclusive. ISO 8601 date-time."""
+
+
+class LegalHoldTagsItemDict(TypedDict, total=False):
+    """LegalHoldTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Backup::LegalHold",
     schema_file="aws-backup-legalhold.json",
@@ -94,22 +103,13 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/LegalHoldId",),),
     read_only=("/Arn", "/LegalHoldId", "/Status", "/CreationDate"),
     create_only=("/Title", "/Description", "/RecoveryPointSelection"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/RecoveryPointSelection/ResourceIdentifiers",
         "/RecoveryPointSelection/VaultNames",
         "/Tags",
     ),
     required=("Title", "Description", "RecoveryPointSelection"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -119,49 +119,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {"type": "string"},
-        "CreationDate": {"type": "string"},
-        "Description": {"type": "string"},
-        "LegalHoldId": {"type": "string"},
-        "RecoveryPointSelection": {
-            "additionalProperties": False,
-            "properties": {
-                "DateRange": {
-                    "additionalProperties": False,
-                    "properties": {"FromDate": {"type": "string"}, "ToDate": {"type": "string"}},
-                    "required": ["FromDate", "ToDate"],
-                    "type": "object",
-                },
-                "ResourceIdentifiers": {"items": {"type": "string"}, "type": "array"},
-                "VaultNames": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "Status": {"enum": ["CREATING", "ACTIVE", "CANCELING", "CANCELED"], "type": "string"},
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "type": "array",
-        },
-        "Title": {"type": "string"},
-    },
-    "required": ["Title", "Description", "RecoveryPointSelection"],
-}
-
 
 class LegalHold(_Resource):
-    """AWS::Backup::LegalHold: Creates a legal hold on recovery points (backups). A legal hold prevents backups from being deleted while under hold.
+    """AWS::Backup::LegalHold: Creates a legal hold on recovery points (backups). A legal hold
+    prevents backups from being deleted while under hold.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: LegalHoldId.
+    Replaced when any of these change (create-only): Title, Description, RecoveryPointSelection.
+    Read-only attributes (known once deployed): Arn, CreationDate, LegalHoldId, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-backup-legalhold.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -169,41 +138,52 @@ class LegalHold(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LegalHoldAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "legal_hold.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the legal hold."""
     CreationDate: str
+    """The time when the legal hold was created."""
     LegalHoldId: str
+    """The ID of the legal hold."""
     Status: Literal["CREATING", "ACTIVE", "CANCELING", "CANCELED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the legal hold."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     RecoveryPointSelection: LegalHoldRecoveryPointSelectionDict
     Tags: list[LegalHoldTagsItemDict]
     Title: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str,
+        RecoveryPointSelection: LegalHoldRecoveryPointSelection
+        | LegalHoldRecoveryPointSelectionDict,
+        Title: str,
+        Tags: list[LegalHoldTagsItem | LegalHoldTagsItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Backup::LegalHold; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str,
-            RecoveryPointSelection: LegalHoldRecoveryPointSelection
-            | LegalHoldRecoveryPointSelectionDict,
-            Title: str,
-            Tags: list[LegalHoldTagsItem | LegalHoldTagsItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Backup::LegalHold; `await` it inside an App to deploy it.
-
-            Description: The description of the legal hold.
-            RecoveryPointSelection: The criteria to assign a set of resources, such as resource types or backup vaults.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: The description of the legal hold. Create-only: changing it replaces the
+                resource. Required.
+            RecoveryPointSelection: The criteria to assign a set of resources, such as resource
+                types or backup vaults. Create-only: changing it replaces the resource. Required.
+            Title: The title of the legal hold. Create-only: changing it replaces the resource.
+                Required.
             Tags: Optional tags to include.
-            Title: The title of the legal hold.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,46 +63,61 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ReportPlanReportDeliveryChannelDict = TypedDict(
-    "ReportPlanReportDeliveryChannelDict",
-    {
-        "Formats": "list[str]",
-        "S3BucketName": "Required[str]",
-        "S3KeyPrefix": "str",
-    },
-    total=False,
-)
 
-ReportPlanReportSettingDict = TypedDict(
-    "ReportPlanReportSettingDict",
-    {
-        "Accounts": "list[str]",
-        "FrameworkArns": "list[str]",
-        "OrganizationUnits": "list[str]",
-        "Regions": "list[str]",
-        "ReportTemplate": "Required[str]",
-    },
-    total=False,
-)
+class ReportPlanReportDeliveryChannelDict(TypedDict, total=False):
+    """ReportPlanReportDeliveryChannel as a plain dict: A structure that contains information about
+    where and how to deliver your reports, specifically your Amazon S3 bucket name, S3 key prefix,
+    and the formats of your reports."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+    Formats: list[str]
+    """A list of the format of your reports: CSV, JSON, or both. If not specified, the default
+    format is CSV."""
+    S3BucketName: Required[str]
+    """The unique name of the S3 bucket that receives your reports."""
+    S3KeyPrefix: str
+    """The prefix for where AWS Backup Audit Manager delivers your reports to Amazon S3. The prefix
+    is this part of the following path:
+    s3://your-bucket-name/prefix/Backup/us-west-2/year/month/day/report-name. If not specified,
+    there is no prefix."""
 
+
+class ReportPlanReportSettingDict(TypedDict, total=False):
+    """ReportPlanReportSetting as a plain dict: Identifies the report template for the report.
+    Reports are built using a report template."""
+
+    Accounts: list[str]
+    """The list of AWS accounts that a report covers."""
+    FrameworkArns: list[str]
+    """The Amazon Resource Names (ARNs) of the frameworks a report covers."""
+    OrganizationUnits: list[str]
+    """The list of AWS organization units that a report covers."""
+    Regions: list[str]
+    """The list of AWS regions that a report covers."""
+    ReportTemplate: Required[str]
+    """Identifies the report template for the report. Reports are built using a report template. The
+    report templates are: `BACKUP_JOB_REPORT | COPY_JOB_REPORT | RESTORE_JOB_REPORT`"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: str
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Backup::ReportPlan",
     schema_file="aws-backup-reportplan.json",
     primary_identifier=("/ReportPlanArn",),
-    additional_identifiers=(),
     read_only=("/ReportPlanArn",),
     create_only=("/ReportPlanName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ReportDeliveryChannel/Formats",
         "/ReportPlanTags",
@@ -108,14 +127,9 @@ METADATA = _TypeMetadata(
         "/ReportSetting/Regions",
     ),
     required=("ReportDeliveryChannel", "ReportSetting"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/ReportPlanTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -125,73 +139,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ReportDeliveryChannel": {
-            "additionalProperties": False,
-            "properties": {
-                "Formats": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "S3BucketName": {"type": "string"},
-                "S3KeyPrefix": {"type": "string"},
-            },
-            "required": ["S3BucketName"],
-            "type": "object",
-        },
-        "ReportPlanArn": {"type": "string"},
-        "ReportPlanDescription": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": ".*\\S.*",
-            "type": "string",
-        },
-        "ReportPlanName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "[a-zA-Z][_a-zA-Z0-9]*",
-            "type": "string",
-        },
-        "ReportPlanTags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "ReportSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "Accounts": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "FrameworkArns": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "OrganizationUnits": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Regions": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "ReportTemplate": {"type": "string"},
-            },
-            "required": ["ReportTemplate"],
-            "type": "object",
-        },
-    },
-    "required": ["ReportDeliveryChannel", "ReportSetting"],
-}
-
 
 class ReportPlan(_Resource):
-    """AWS::Backup::ReportPlan: Contains detailed information about a report plan in AWS Backup Audit Manager.
+    """AWS::Backup::ReportPlan: Contains detailed information about a report plan in AWS Backup
+    Audit Manager.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ReportPlanArn.
+    Replaced when any of these change (create-only): ReportPlanName.
+    Read-only attributes (known once deployed): ReportPlanArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-backup-reportplan.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -199,41 +157,54 @@ class ReportPlan(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReportPlanAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "report_plan.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ReportPlanArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """An Amazon Resource Name (ARN) that uniquely identifies a resource. The format of the ARN
+    depends on the resource type."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ReportDeliveryChannel: ReportPlanReportDeliveryChannelDict
     ReportPlanDescription: str
     ReportPlanName: str
     ReportPlanTags: list[TagDict]
     ReportSetting: ReportPlanReportSettingDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ReportDeliveryChannel: ReportPlanReportDeliveryChannel
+        | ReportPlanReportDeliveryChannelDict,
+        ReportSetting: ReportPlanReportSetting | ReportPlanReportSettingDict,
+        ReportPlanDescription: str | None = None,
+        ReportPlanName: str | None = None,
+        ReportPlanTags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Backup::ReportPlan; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ReportDeliveryChannel: ReportPlanReportDeliveryChannel
-            | ReportPlanReportDeliveryChannelDict,
-            ReportSetting: ReportPlanReportSetting | ReportPlanReportSettingDict,
-            ReportPlanDescription: str | None = None,
-            ReportPlanName: str | None = None,
-            ReportPlanTags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Backup::ReportPlan; `await` it inside an App to deploy it.
-
-            ReportDeliveryChannel: A structure that contains information about where and how to deliver your reports, specifically your Amazon S3 bucket name, S3 key prefix, and the formats of your reports.
-            ReportPlanDescription: An optional description of the report plan with a maximum of 1,024 characters.
-            ReportPlanName: The unique name of the report plan.
-            ReportPlanTags: Metadata that you can assign to help organize the report plans that you create.
-            ReportSetting: Identifies the report template for the report.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ReportDeliveryChannel: A structure that contains information about where and how to
+                deliver your reports, specifically your Amazon S3 bucket name, S3 key prefix, and
+                the formats of your reports. Required.
+            ReportSetting: Identifies the report template for the report. Reports are built using a
+                report template. Required.
+            ReportPlanDescription: An optional description of the report plan with a maximum of
+                1,024 characters.
+            ReportPlanName: The unique name of the report plan. The name must be between 1 and 256
+                characters, starting with a letter, and consisting of letters (a-z, A-Z), numbers
+                (0-9), and underscores (_). Create-only: changing it replaces the resource.
+            ReportPlanTags: Metadata that you can assign to help organize the report plans that you
+                create. Each tag is a key-value pair.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

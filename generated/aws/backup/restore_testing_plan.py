@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,36 +59,42 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RestoreTestingRecoveryPointSelectionDict = TypedDict(
-    "RestoreTestingRecoveryPointSelectionDict",
-    {
-        "Algorithm": "Required[Literal['LATEST_WITHIN_WINDOW', 'RANDOM_WITHIN_WINDOW']]",
-        "ExcludeVaults": "list[str]",
-        "IncludeVaults": "Required[list[str]]",
-        "RecoveryPointTypes": "Required[list[Literal['SNAPSHOT', 'CONTINUOUS']]]",
-        "SelectionWindowDays": "int",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class RestoreTestingRecoveryPointSelectionDict(TypedDict, total=False):
+    """RestoreTestingRecoveryPointSelection as a plain dict."""
 
+    Algorithm: Required[Literal["LATEST_WITHIN_WINDOW", "RANDOM_WITHIN_WINDOW"]]
+    """Allowed values: 'LATEST_WITHIN_WINDOW', 'RANDOM_WITHIN_WINDOW'."""
+    ExcludeVaults: list[str]
+    """Type: list[str]."""
+    IncludeVaults: Required[list[str]]
+    """Type: list[str]."""
+    RecoveryPointTypes: Required[list[Literal["SNAPSHOT", "CONTINUOUS"]]]
+    """Each item: Allowed values: 'SNAPSHOT', 'CONTINUOUS'."""
+    SelectionWindowDays: int
+    """Type: int."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Backup::RestoreTestingPlan",
     schema_file="aws-backup-restoretestingplan.json",
     primary_identifier=("/RestoreTestingPlanName",),
-    additional_identifiers=(),
     read_only=("/RestoreTestingPlanArn",),
     create_only=("/RestoreTestingPlanName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/RecoveryPointSelection/ExcludeVaults",
         "/RecoveryPointSelection/IncludeVaults",
@@ -92,14 +102,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("RecoveryPointSelection", "ScheduleExpression", "RestoreTestingPlanName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 5,
         "read": 5,
@@ -109,59 +112,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "RestoreTestingRecoveryPointSelection": {
-            "additionalProperties": False,
-            "properties": {
-                "Algorithm": {
-                    "$ref": "#/definitions/RestoreTestingRecoveryPointSelectionAlgorithm"
-                },
-                "ExcludeVaults": {"items": {"type": "string"}, "type": "array"},
-                "IncludeVaults": {"items": {"type": "string"}, "type": "array"},
-                "RecoveryPointTypes": {
-                    "items": {"$ref": "#/definitions/RestoreTestingRecoveryPointType"},
-                    "type": "array",
-                },
-                "SelectionWindowDays": {"type": "integer"},
-            },
-            "required": ["Algorithm", "RecoveryPointTypes", "IncludeVaults"],
-            "type": "object",
-        },
-        "RestoreTestingRecoveryPointSelectionAlgorithm": {
-            "enum": ["LATEST_WITHIN_WINDOW", "RANDOM_WITHIN_WINDOW"],
-            "type": "string",
-        },
-        "RestoreTestingRecoveryPointType": {"enum": ["SNAPSHOT", "CONTINUOUS"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "RecoveryPointSelection": {"$ref": "#/definitions/RestoreTestingRecoveryPointSelection"},
-        "RestoreTestingPlanArn": {"type": "string"},
-        "RestoreTestingPlanName": {"type": "string"},
-        "ScheduleExpression": {"type": "string"},
-        "ScheduleExpressionTimezone": {"type": "string"},
-        "StartWindowHours": {"type": "integer"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["RecoveryPointSelection", "ScheduleExpression", "RestoreTestingPlanName"],
-}
-
 
 class RestoreTestingPlan(_Resource):
     """AWS::Backup::RestoreTestingPlan: Definition of AWS::Backup::RestoreTestingPlan Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RestoreTestingPlanName.
+    Replaced when any of these change (create-only): RestoreTestingPlanName.
+    Read-only attributes (known once deployed): RestoreTestingPlanArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-backup-restoretestingplan.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -171,11 +131,15 @@ class RestoreTestingPlan(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RestoreTestingPlanAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "restore_testing_plan.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     RestoreTestingPlanArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     RecoveryPointSelection: RestoreTestingRecoveryPointSelectionDict
     RestoreTestingPlanName: str
     ScheduleExpression: str
@@ -183,26 +147,36 @@ class RestoreTestingPlan(_Resource):
     StartWindowHours: int
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RecoveryPointSelection: RestoreTestingRecoveryPointSelection
+        | RestoreTestingRecoveryPointSelectionDict,
+        RestoreTestingPlanName: str,
+        ScheduleExpression: str,
+        ScheduleExpressionTimezone: str | None = None,
+        StartWindowHours: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Backup::RestoreTestingPlan; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RecoveryPointSelection: RestoreTestingRecoveryPointSelection
-            | RestoreTestingRecoveryPointSelectionDict,
-            RestoreTestingPlanName: str,
-            ScheduleExpression: str,
-            ScheduleExpressionTimezone: str | None = None,
-            StartWindowHours: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Backup::RestoreTestingPlan; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RecoveryPointSelection: Type: RestoreTestingRecoveryPointSelectionDict. Required.
+            RestoreTestingPlanName: Type: str. Create-only: changing it replaces the resource.
+                Required.
+            ScheduleExpression: Type: str. Required.
+            ScheduleExpressionTimezone: Type: str.
+            StartWindowHours: Type: int.
+            Tags: Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

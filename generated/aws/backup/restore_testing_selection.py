@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,37 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-KeyValueDict = TypedDict(
-    "KeyValueDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-RestoreTestingSelectionProtectedResourceConditionsDict = TypedDict(
-    "RestoreTestingSelectionProtectedResourceConditionsDict",
-    {
-        "StringEquals": "list[KeyValueDict]",
-        "StringNotEquals": "list[KeyValueDict]",
-    },
-    total=False,
-)
+class KeyValueDict(TypedDict, total=False):
+    """KeyValue as a plain dict."""
 
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class RestoreTestingSelectionProtectedResourceConditionsDict(TypedDict, total=False):
+    """RestoreTestingSelectionProtectedResourceConditions as a plain dict."""
+
+    StringEquals: list[KeyValueDict]
+    """Type: list[KeyValueDict]."""
+    StringNotEquals: list[KeyValueDict]
+    """Type: list[KeyValueDict]."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Backup::RestoreTestingSelection",
     schema_file="aws-backup-restoretestingselection.json",
     primary_identifier=("/RestoreTestingPlanName", "/RestoreTestingSelectionName"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=(
         "/ProtectedResourceType",
         "/RestoreTestingPlanName",
         "/RestoreTestingSelectionName",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ProtectedResourceArns",
         "/ProtectedResourceConditions/StringEquals",
@@ -97,7 +99,6 @@ METADATA = _TypeMetadata(
         "RestoreTestingPlanName",
         "RestoreTestingSelectionName",
     ),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
@@ -115,53 +116,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "KeyValue": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "ProtectedResourceConditions": {
-            "additionalProperties": False,
-            "properties": {
-                "StringEquals": {"items": {"$ref": "#/definitions/KeyValue"}, "type": "array"},
-                "StringNotEquals": {"items": {"$ref": "#/definitions/KeyValue"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "SensitiveStringMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "IamRoleArn": {"type": "string"},
-        "ProtectedResourceArns": {"items": {"type": "string"}, "type": "array"},
-        "ProtectedResourceConditions": {"$ref": "#/definitions/ProtectedResourceConditions"},
-        "ProtectedResourceType": {"type": "string"},
-        "RestoreMetadataOverrides": {"$ref": "#/definitions/SensitiveStringMap"},
-        "RestoreTestingPlanName": {"type": "string"},
-        "RestoreTestingSelectionName": {"type": "string"},
-        "ValidationWindowHours": {"type": "integer"},
-    },
-    "required": [
-        "IamRoleArn",
-        "ProtectedResourceType",
-        "RestoreTestingPlanName",
-        "RestoreTestingSelectionName",
-    ],
-}
-
 
 class RestoreTestingSelection(_Resource):
-    """AWS::Backup::RestoreTestingSelection: Resource Type definition for AWS::Backup::RestoreTestingSelection
+    """AWS::Backup::RestoreTestingSelection: Resource Type definition for
+    AWS::Backup::RestoreTestingSelection
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RestoreTestingPlanName, RestoreTestingSelectionName (composite: the values joined by
+    '|').
+    Replaced when any of these change (create-only): ProtectedResourceType, RestoreTestingPlanName,
+    RestoreTestingSelectionName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-backup-restoretestingselection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -171,42 +137,60 @@ class RestoreTestingSelection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RestoreTestingSelectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "restore_testing_selection.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IamRoleArn: str
     ProtectedResourceArns: list[str]
     ProtectedResourceConditions: RestoreTestingSelectionProtectedResourceConditionsDict
     ProtectedResourceType: str
-    RestoreMetadataOverrides: dict[str, Any]
+    RestoreMetadataOverrides: dict[str, str]
     RestoreTestingPlanName: str
     RestoreTestingSelectionName: str
     ValidationWindowHours: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IamRoleArn: str,
+        ProtectedResourceType: str,
+        RestoreTestingPlanName: str,
+        RestoreTestingSelectionName: str,
+        ProtectedResourceArns: list[str] | None = None,
+        ProtectedResourceConditions: RestoreTestingSelectionProtectedResourceConditions
+        | RestoreTestingSelectionProtectedResourceConditionsDict
+        | None = None,
+        RestoreMetadataOverrides: dict[str, str] | None = None,
+        ValidationWindowHours: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Backup::RestoreTestingSelection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IamRoleArn: str,
-            ProtectedResourceType: str,
-            RestoreTestingPlanName: str,
-            RestoreTestingSelectionName: str,
-            ProtectedResourceArns: list[str] | None = None,
-            ProtectedResourceConditions: RestoreTestingSelectionProtectedResourceConditions
-            | RestoreTestingSelectionProtectedResourceConditionsDict
-            | None = None,
-            RestoreMetadataOverrides: dict[str, Any] | None = None,
-            ValidationWindowHours: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Backup::RestoreTestingSelection; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IamRoleArn: Type: str. Required.
+            ProtectedResourceType: Type: str. Create-only: changing it replaces the resource.
+                Required.
+            RestoreTestingPlanName: Type: str. Create-only: changing it replaces the resource.
+                Required.
+            RestoreTestingSelectionName: Type: str. Create-only: changing it replaces the resource.
+                Required.
+            ProtectedResourceArns: Type: list[str].
+            ProtectedResourceConditions: Type:
+                RestoreTestingSelectionProtectedResourceConditionsDict.
+            RestoreMetadataOverrides: Type: dict[str, str].
+            ValidationWindowHours: Type: int.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,35 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TieringConfigurationResourceSelectionDict = TypedDict(
-    "TieringConfigurationResourceSelectionDict",
-    {
-        "ResourceType": "Required[str]",
-        "Resources": "Required[list[str]]",
-        "TieringDownSettingsInDays": "Required[int]",
-    },
-    total=False,
-)
 
+class TieringConfigurationResourceSelectionDict(TypedDict, total=False):
+    """TieringConfigurationResourceSelection as a plain dict."""
+
+    ResourceType: Required[str]
+    """Type: str."""
+    Resources: Required[list[str]]
+    """Type: list[str]."""
+    TieringDownSettingsInDays: Required[int]
+    """Type: int."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Backup::TieringConfiguration",
     schema_file="aws-backup-tieringconfiguration.json",
     primary_identifier=("/TieringConfigurationName",),
-    additional_identifiers=(),
     read_only=("/TieringConfigurationArn", "/CreationTime", "/LastUpdatedTime"),
     create_only=("/TieringConfigurationName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TieringConfigurationName", "BackupVaultName", "ResourceSelection"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/TieringConfigurationTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -89,45 +87,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ResourceSelection": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceType": {"type": "string"},
-                "Resources": {"items": {"type": "string"}, "type": "array"},
-                "TieringDownSettingsInDays": {"type": "integer"},
-            },
-            "required": ["Resources", "TieringDownSettingsInDays", "ResourceType"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "BackupVaultName": {"type": "string"},
-        "CreationTime": {"type": "string"},
-        "LastUpdatedTime": {"type": "string"},
-        "ResourceSelection": {
-            "items": {"$ref": "#/definitions/ResourceSelection"},
-            "type": "array",
-        },
-        "TieringConfigurationArn": {"type": "string"},
-        "TieringConfigurationName": {"type": "string"},
-        "TieringConfigurationTags": {
-            "additionalProperties": False,
-            "patternProperties": {"^.{1,128}$": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "required": ["TieringConfigurationName", "BackupVaultName", "ResourceSelection"],
-}
-
 
 class TieringConfiguration(_Resource):
-    """AWS::Backup::TieringConfiguration: Resource Type definition for AWS::Backup::TieringConfiguration
+    """AWS::Backup::TieringConfiguration: Resource Type definition for
+    AWS::Backup::TieringConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TieringConfigurationName.
+    Replaced when any of these change (create-only): TieringConfigurationName.
+    Read-only attributes (known once deployed): CreationTime, LastUpdatedTime,
+    TieringConfigurationArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-backup-tieringconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -137,37 +108,51 @@ class TieringConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TieringConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "tiering_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """Type: str."""
     LastUpdatedTime: str
+    """Type: str."""
     TieringConfigurationArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BackupVaultName: str
     ResourceSelection: list[TieringConfigurationResourceSelectionDict]
     TieringConfigurationName: str
-    TieringConfigurationTags: dict[str, Any]
+    TieringConfigurationTags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BackupVaultName: str,
+        ResourceSelection: list[
+            TieringConfigurationResourceSelection | TieringConfigurationResourceSelectionDict
+        ],
+        TieringConfigurationName: str,
+        TieringConfigurationTags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Backup::TieringConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BackupVaultName: str,
-            ResourceSelection: list[
-                TieringConfigurationResourceSelection | TieringConfigurationResourceSelectionDict
-            ],
-            TieringConfigurationName: str,
-            TieringConfigurationTags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Backup::TieringConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BackupVaultName: Type: str. Required.
+            ResourceSelection: Type: list[TieringConfigurationResourceSelectionDict]. Required.
+            TieringConfigurationName: Type: str. Create-only: changing it replaces the resource.
+                Required.
+            TieringConfigurationTags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

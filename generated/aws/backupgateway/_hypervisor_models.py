@@ -7,9 +7,10 @@ Imported on first use by hypervisor.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HypervisorAttributes",
@@ -22,19 +23,67 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[str, Field(description="Pattern: ^[^\\x00]*$ Length: 0 to 256 characters.")]
 
 
 class HypervisorAttributes(DeferredModel):
-    HypervisorArn: str | None = None
+    """
+    The read-only attributes of a AWS::BackupGateway::Hypervisor, set by AWS.
+    """
+
+    HypervisorArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws|aws-cn|aws-us-gov):backup-gateway(:[a-zA-Z-0-9]+){3}\\/[a-zA-Z-0-9]+$ Length: 50 to 500 characters."
+        ),
+    ] = None
 
 
 class HypervisorProps(DeferredModel):
-    Host: str | None = None
-    KmsKeyArn: str | None = None
-    LogGroupArn: str | None = None
-    Name: str | None = None
-    Password: str | None = None
-    Tags: list[Tag] | None = None
-    Username: str | None = None
+    """
+    The properties a program declares for a AWS::BackupGateway::Hypervisor.
+    """
+
+    Host: Annotated[str | None, Field(description="Pattern: ^.+$ Length: 3 to 128 characters.")] = (
+        None
+    )
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(^arn:(aws|aws-cn|aws-us-gov):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\\S+)$)|(^alias/(\\S+)$)$ Length: 50 to 500 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    LogGroupArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^$|^arn:(aws|aws-cn|aws-us-gov):logs:([a-zA-Z0-9-]+):([0-9]+):log-group:[a-zA-Z0-9_\\-\\/\\.]+:\\*$ Length: 0 to 2048 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 100 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Password: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[ -~]+$ Length: 1 to 100 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Type: list[TagDict]. Create-only: changing it replaces the resource."),
+    ] = None
+    Username: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[ -\\.0-\\[\\]-~]*[!-\\.0-\\[\\]-~][ -\\.0-\\[\\]-~]*$ Length: 1 to 100 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^[^\\x00]*$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BackupGateway::Hypervisor",
     schema_file="aws-backupgateway-hypervisor.json",
     primary_identifier=("/HypervisorArn",),
-    additional_identifiers=(),
     read_only=("/HypervisorArn",),
     create_only=("/KmsKeyArn", "/Tags"),
     write_only=("/KmsKeyArn", "/LogGroupArn", "/Name", "/Password", "/Username"),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -88,73 +85,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "HypervisorState": {"enum": ["PENDING", "ONLINE", "OFFLINE", "ERROR"], "type": "string"},
-        "SyncMetadataStatus": {
-            "enum": ["PENDING", "IN_PROGRESS", "FAILED", "SUCCEEDED"],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[^\\x00]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Host": {"maxLength": 128, "minLength": 3, "pattern": "^.+$", "type": "string"},
-        "HypervisorArn": {
-            "maxLength": 500,
-            "minLength": 50,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov):backup-gateway(:[a-zA-Z-0-9]+){3}\\/[a-zA-Z-0-9]+$",
-            "type": "string",
-        },
-        "KmsKeyArn": {
-            "maxLength": 500,
-            "minLength": 50,
-            "pattern": "^(^arn:(aws|aws-cn|aws-us-gov):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\\S+)$)|(^alias/(\\S+)$)$",
-            "type": "string",
-        },
-        "LogGroupArn": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^$|^arn:(aws|aws-cn|aws-us-gov):logs:([a-zA-Z0-9-]+):([0-9]+):log-group:[a-zA-Z0-9_\\-\\/\\.]+:\\*$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 100, "minLength": 1, "pattern": "^[a-zA-Z0-9-]*$", "type": "string"},
-        "Password": {"maxLength": 100, "minLength": 1, "pattern": "^[ -~]+$", "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "Username": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[ -\\.0-\\[\\]-~]*[!-\\.0-\\[\\]-~][ -\\.0-\\[\\]-~]*$",
-            "type": "string",
-        },
-    },
-    "required": [],
-}
-
 
 class Hypervisor(_Resource):
     """AWS::BackupGateway::Hypervisor: Definition of AWS::BackupGateway::Hypervisor Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: HypervisorArn.
+    Replaced when any of these change (create-only): KmsKeyArn, Tags.
+    Write-only (sent to AWS, never read back): KmsKeyArn, LogGroupArn, Name, Password, Username.
+    Read-only attributes (known once deployed): HypervisorArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-backupgateway-hypervisor.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -162,11 +103,14 @@ class Hypervisor(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "HypervisorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "hypervisor.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     HypervisorArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^arn:(aws|aws-cn|aws-us-gov):backup-gateway(:[a-zA-Z-0-9]+){3}\\/[a-zA-Z-0-9]+$
+    Length: 50 to 500 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Host: str
     KmsKeyArn: str
     LogGroupArn: str
@@ -175,26 +119,44 @@ class Hypervisor(_Resource):
     Tags: list[TagDict]
     Username: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Host: str | None = None,
+        KmsKeyArn: str | None = None,
+        LogGroupArn: str | None = None,
+        Name: str | None = None,
+        Password: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Username: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BackupGateway::Hypervisor; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Host: str | None = None,
-            KmsKeyArn: str | None = None,
-            LogGroupArn: str | None = None,
-            Name: str | None = None,
-            Password: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Username: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BackupGateway::Hypervisor; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Host: Pattern: ^.+$ Length: 3 to 128 characters.
+            KmsKeyArn: Pattern:
+                ^(^arn:(aws|aws-cn|aws-us-gov):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\\S+)$)|(^alias/(\\S+)$)$
+                Length: 50 to 500 characters. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            LogGroupArn: Pattern:
+                ^$|^arn:(aws|aws-cn|aws-us-gov):logs:([a-zA-Z0-9-]+):([0-9]+):log-group:[a-zA-Z0-9_\\-\\/\\.]+:\\*$
+                Length: 0 to 2048 characters. Write-only: sent to AWS, never read back.
+            Name: Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 100 characters. Write-only: sent to AWS,
+                never read back.
+            Password: Pattern: ^[ -~]+$ Length: 1 to 100 characters. Write-only: sent to AWS, never
+                read back.
+            Tags: Type: list[TagDict]. Create-only: changing it replaces the resource.
+            Username: Pattern: ^[ -\\.0-\\[\\]-~]*[!-\\.0-\\[\\]-~][ -\\.0-\\[\\]-~]*$ Length: 1 to
+                100 characters. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

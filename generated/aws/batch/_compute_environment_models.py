@@ -7,7 +7,7 @@ Imported on first use by compute_environment.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -39,184 +39,288 @@ class ComputeEnvironmentCapacityReservations(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReservationGroupArn: str | None = None
-    ReservationPreference: str | None = None
+    ReservationGroupArn: Annotated[str | None, Field(description="Type: str.")] = None
+    ReservationPreference: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ComputeEnvironmentEcsSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerInsights: str | None = None
+    ContainerInsights: Annotated[
+        str | None,
+        Field(
+            description="The CloudWatch Container Insights setting applied to the Amazon ECS cluster that backs this compute environment. After you set this property, you can't revert it to the default (unset) state in which the setting is managed outside of AWS Batch. If you remove this property after previously setting it, AWS Batch treats the omission as DISABLED, because the underlying API has no way to unset the value. Because of this, if a stack rollback would return this property to its previous unset state, AWS Batch sets it to DISABLED instead."
+        ),
+    ] = None
 
 
 class ComputeEnvironmentInfrastructureOptimization(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScaleInAfter: int | None = None
+    ScaleInAfter: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ComputeEnvironmentInstanceRequirements(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedInstanceTypes: list[str] | None = None
+    AllowedInstanceTypes: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class ComputeEnvironmentUpdatePolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    JobExecutionTimeoutMinutes: int | None = None
-    TerminateJobsOnUpdate: bool | None = None
+    JobExecutionTimeoutMinutes: Annotated[int | None, Field(description="Type: int.")] = None
+    TerminateJobsOnUpdate: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ComputeScalingPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MinScaleDownDelayMinutes: int | None = None
+    MinScaleDownDelayMinutes: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class Ec2ConfigurationObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchImageStatus: str | None = None
-    ImageIdOverride: str | None = None
-    ImageKubernetesVersion: str | None = None
-    ImageType: str
+    BatchImageStatus: Annotated[str | None, Field(description="Type: str.")] = None
+    ImageIdOverride: Annotated[str | None, Field(description="Type: str.")] = None
+    ImageKubernetesVersion: Annotated[
+        str | None, Field(description="Length: 1 to 256 characters.")
+    ] = None
+    ImageType: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class EksAccessEntry(DeferredModel):
+    """
+    The EKS access entry configuration for the compute environment. Controls whether AWS Batch manages the EKS access entry for the compute environment's service role, or inherits it from the cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DesiredState: str | None = None
-    Status: str | None = None
+    DesiredState: Annotated[
+        str | None,
+        Field(
+            description="The desired state of the EKS access entry managed by AWS Batch. When omitted, AWS Batch applies INHERIT_FROM_CLUSTER."
+        ),
+    ] = None
+    Status: Annotated[
+        str | None,
+        Field(
+            description="The read-only status of the EKS access entry, returned by DescribeComputeEnvironments."
+        ),
+    ] = None
 
 
 class LaunchTemplateSpecificationOverride(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LaunchTemplateId: str | None = None
-    LaunchTemplateName: str | None = None
-    TargetInstanceTypes: list[str] | None = None
-    UserdataType: str | None = None
-    Version: str | None = None
+    LaunchTemplateId: Annotated[str | None, Field(description="Type: str.")] = None
+    LaunchTemplateName: Annotated[str | None, Field(description="Type: str.")] = None
+    TargetInstanceTypes: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    UserdataType: Annotated[str | None, Field(description="Type: str.")] = None
+    Version: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ManagedInstancesLocalStorageConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    UseLocalStorage: bool | None = None
+    UseLocalStorage: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ManagedInstancesNetworkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroups: list[str]
-    Subnets: list[str]
+    SecurityGroups: Annotated[list[str], Field(description="Type: list[str].")]
+    Subnets: Annotated[list[str], Field(description="Type: list[str].")]
 
 
 class ManagedInstancesStorageConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StorageSizeGiB: int | None = None
+    StorageSizeGiB: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ComputeEnvironmentAttributes(DeferredModel):
-    ComputeEnvironmentArn: str | None = None
+    """
+    The read-only attributes of a AWS::Batch::ComputeEnvironment, set by AWS.
+    """
+
+    ComputeEnvironmentArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ComputeEnvironmentEksConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessEntry: EksAccessEntry | None = None
-    EksClusterArn: str
-    KubernetesNamespace: str
+    AccessEntry: Annotated[
+        EksAccessEntry | None,
+        Field(
+            description="The EKS access entry configuration for the compute environment. Controls whether AWS Batch manages the EKS access entry for the compute environment's service role, or inherits it from the cluster."
+        ),
+    ] = None
+    EksClusterArn: Annotated[str, Field(description="Type: str.")]
+    KubernetesNamespace: Annotated[str, Field(description="Type: str.")]
 
 
 class ComputeEnvironmentInstanceLaunchTemplate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityOptionType: Literal["ON_DEMAND", "SPOT", "RESERVED"] | None = None
-    CapacityReservations: ComputeEnvironmentCapacityReservations | None = None
-    Ec2InstanceProfileArn: str
-    FipsEnabled: bool | None = None
-    InstanceMetadataTagsPropagation: bool | None = None
-    InstanceRequirements: ComputeEnvironmentInstanceRequirements | None = None
-    LocalStorageConfiguration: ManagedInstancesLocalStorageConfiguration | None = None
-    Monitoring: str | None = None
-    NetworkConfiguration: ManagedInstancesNetworkConfiguration
-    StorageConfiguration: ManagedInstancesStorageConfiguration | None = None
+    CapacityOptionType: Annotated[
+        Literal["ON_DEMAND", "SPOT", "RESERVED"] | None,
+        Field(description="Allowed values: 'ON_DEMAND', 'SPOT', 'RESERVED'."),
+    ] = None
+    CapacityReservations: Annotated[
+        ComputeEnvironmentCapacityReservations | None,
+        Field(description="Type: ComputeEnvironmentCapacityReservationsDict."),
+    ] = None
+    Ec2InstanceProfileArn: Annotated[str, Field(description="Type: str.")]
+    FipsEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    InstanceMetadataTagsPropagation: Annotated[bool | None, Field(description="Type: bool.")] = None
+    InstanceRequirements: Annotated[
+        ComputeEnvironmentInstanceRequirements | None,
+        Field(description="Type: ComputeEnvironmentInstanceRequirementsDict."),
+    ] = None
+    LocalStorageConfiguration: Annotated[
+        ManagedInstancesLocalStorageConfiguration | None,
+        Field(description="Type: ManagedInstancesLocalStorageConfigurationDict."),
+    ] = None
+    Monitoring: Annotated[str | None, Field(description="Type: str.")] = None
+    NetworkConfiguration: Annotated[
+        ManagedInstancesNetworkConfiguration,
+        Field(description="Type: ManagedInstancesNetworkConfigurationDict."),
+    ]
+    StorageConfiguration: Annotated[
+        ManagedInstancesStorageConfiguration | None,
+        Field(description="Type: ManagedInstancesStorageConfigurationDict."),
+    ] = None
 
 
 class ComputeEnvironmentManagedInstancesProvider(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InfrastructureOptimization: ComputeEnvironmentInfrastructureOptimization | None = None
-    InfrastructureRoleArn: str
-    InstanceLaunchTemplate: ComputeEnvironmentInstanceLaunchTemplate
-    PropagateTags: Literal["CAPACITY_PROVIDER", "NONE"] | None = None
+    InfrastructureOptimization: Annotated[
+        ComputeEnvironmentInfrastructureOptimization | None,
+        Field(description="Type: ComputeEnvironmentInfrastructureOptimizationDict."),
+    ] = None
+    InfrastructureRoleArn: Annotated[str, Field(description="Type: str.")]
+    InstanceLaunchTemplate: Annotated[
+        ComputeEnvironmentInstanceLaunchTemplate,
+        Field(description="Type: ComputeEnvironmentInstanceLaunchTemplateDict."),
+    ]
+    PropagateTags: Annotated[
+        Literal["CAPACITY_PROVIDER", "NONE"] | None,
+        Field(description="Allowed values: 'CAPACITY_PROVIDER', 'NONE'."),
+    ] = None
 
 
 class LaunchTemplateSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LaunchTemplateId: str | None = None
-    LaunchTemplateName: str | None = None
-    Overrides: list[LaunchTemplateSpecificationOverride] | None = None
-    UserdataType: str | None = None
-    Version: str | None = None
+    LaunchTemplateId: Annotated[str | None, Field(description="Type: str.")] = None
+    LaunchTemplateName: Annotated[str | None, Field(description="Type: str.")] = None
+    Overrides: Annotated[
+        list[LaunchTemplateSpecificationOverride] | None,
+        Field(description="Type: list[LaunchTemplateSpecificationOverrideDict]."),
+    ] = None
+    UserdataType: Annotated[str | None, Field(description="Type: str.")] = None
+    Version: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ComputeEnvironmentComputeResources(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllocationStrategy: str | None = None
-    BidPercentage: int | None = None
-    CapacityTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DesiredvCpus: int | None = None
-    Ec2Configuration: list[Ec2ConfigurationObject] | None = None
-    Ec2KeyPair: str | None = None
-    ImageId: str | None = None
-    InstanceRole: str | None = None
-    InstanceTypes: list[str] | None = None
-    LaunchTemplate: LaunchTemplateSpecification | None = None
-    ManagedInstancesProvider: ComputeEnvironmentManagedInstancesProvider | None = None
-    MaxvCpus: int
-    MinvCpus: int | None = None
-    PlacementGroup: str | None = None
-    ScalingPolicy: ComputeScalingPolicy | None = None
-    SecurityGroupIds: list[str] | None = None
-    SpotIamFleetRole: str | None = None
-    Subnets: list[str] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Type: str
-    UpdateToLatestImageVersion: bool | None = None
+    AllocationStrategy: Annotated[str | None, Field(description="Type: str.")] = None
+    BidPercentage: Annotated[int | None, Field(description="Type: int.")] = None
+    CapacityTags: Annotated[
+        dict[str, str] | None, Field(description="Capacity-level tags for compute environments.")
+    ] = None
+    DesiredvCpus: Annotated[int | None, Field(description="Type: int.")] = None
+    Ec2Configuration: Annotated[
+        list[Ec2ConfigurationObject] | None,
+        Field(description="Type: list[Ec2ConfigurationObjectDict]."),
+    ] = None
+    Ec2KeyPair: Annotated[str | None, Field(description="Type: str.")] = None
+    ImageId: Annotated[str | None, Field(description="Type: str.")] = None
+    InstanceRole: Annotated[str | None, Field(description="Type: str.")] = None
+    InstanceTypes: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    LaunchTemplate: Annotated[
+        LaunchTemplateSpecification | None,
+        Field(description="Type: LaunchTemplateSpecificationDict."),
+    ] = None
+    ManagedInstancesProvider: Annotated[
+        ComputeEnvironmentManagedInstancesProvider | None,
+        Field(description="Type: ComputeEnvironmentManagedInstancesProviderDict."),
+    ] = None
+    MaxvCpus: Annotated[int, Field(description="Type: int.")]
+    MinvCpus: Annotated[int | None, Field(description="Type: int.")] = None
+    PlacementGroup: Annotated[str | None, Field(description="Type: str.")] = None
+    ScalingPolicy: Annotated[
+        ComputeScalingPolicy | None, Field(description="Type: ComputeScalingPolicyDict.")
+    ] = None
+    SecurityGroupIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    SpotIamFleetRole: Annotated[str | None, Field(description="Type: str.")] = None
+    Subnets: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None
+    Type: Annotated[str, Field(description="Type: str.")]
+    UpdateToLatestImageVersion: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ComputeEnvironmentProps(DeferredModel):
-    ComputeEnvironmentName: str | None = None
-    ComputeResources: ComputeEnvironmentComputeResources | None = None
-    Context: str | None = None
-    EcsSettings: ComputeEnvironmentEcsSettings | None = None
-    EksConfiguration: ComputeEnvironmentEksConfiguration | None = None
-    ReplaceComputeEnvironment: bool | None = None
-    ServiceRole: str | None = None
-    State: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Type: str
-    UnmanagedvCpus: int | None = None
-    UpdatePolicy: ComputeEnvironmentUpdatePolicy | None = None
+    """
+    The properties a program declares for a AWS::Batch::ComputeEnvironment.
+    """
+
+    ComputeEnvironmentName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    ComputeResources: Annotated[
+        ComputeEnvironmentComputeResources | None,
+        Field(description="Type: ComputeEnvironmentComputeResourcesDict."),
+    ] = None
+    Context: Annotated[str | None, Field(description="Type: str.")] = None
+    EcsSettings: Annotated[
+        ComputeEnvironmentEcsSettings | None,
+        Field(description="Type: ComputeEnvironmentEcsSettingsDict."),
+    ] = None
+    EksConfiguration: Annotated[
+        ComputeEnvironmentEksConfiguration | None,
+        Field(description="Type: ComputeEnvironmentEksConfigurationDict."),
+    ] = None
+    ReplaceComputeEnvironment: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    ServiceRole: Annotated[str | None, Field(description="Type: str.")] = None
+    State: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A key-value pair to associate with a resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Type: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    UnmanagedvCpus: Annotated[int | None, Field(description="Type: int.")] = None
+    UpdatePolicy: Annotated[
+        ComputeEnvironmentUpdatePolicy | None,
+        Field(
+            description="Type: ComputeEnvironmentUpdatePolicyDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

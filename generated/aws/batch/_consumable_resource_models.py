@@ -7,7 +7,7 @@ Imported on first use by consumable_resource.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,14 +19,40 @@ __all__ = [
 
 
 class ConsumableResourceProps(DeferredModel):
-    ConsumableResourceName: str | None = None
-    ResourceType: Literal["REPLENISHABLE", "NON_REPLENISHABLE"]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TotalQuantity: int
+    """
+    The properties a program declares for a AWS::Batch::ConsumableResource.
+    """
+
+    ConsumableResourceName: Annotated[
+        str | None,
+        Field(
+            description="Name of ConsumableResource. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ResourceType: Annotated[
+        Literal["REPLENISHABLE", "NON_REPLENISHABLE"],
+        Field(
+            description="Type of Consumable Resource. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None
+    TotalQuantity: Annotated[int, Field(description="Total Quantity of ConsumableResource.")]
 
 
 class ConsumableResourceAttributes(DeferredModel):
-    AvailableQuantity: int | None = None
-    ConsumableResourceArn: str | None = None
-    CreatedAt: int | None = None
-    InUseQuantity: int | None = None
+    """
+    The read-only attributes of a AWS::Batch::ConsumableResource, set by AWS.
+    """
+
+    AvailableQuantity: Annotated[
+        int | None, Field(description="Available Quantity of ConsumableResource.")
+    ] = None
+    ConsumableResourceArn: Annotated[
+        str | None, Field(description="ARN of the Consumable Resource.")
+    ] = None
+    CreatedAt: Annotated[int | None, Field(description="Type: int.")] = None
+    InUseQuantity: Annotated[
+        int | None, Field(description="In-use Quantity of ConsumableResource.")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by job_definition.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -72,528 +72,722 @@ class ConsumableResourceRequirement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConsumableResource: str
-    Quantity: int
+    ConsumableResource: Annotated[
+        str,
+        Field(description="The ARN of the consumable resource the job definition should consume."),
+    ]
+    Quantity: Annotated[int, Field(description="Type: int.")]
 
 
 class Device(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerPath: str | None = None
-    HostPath: str | None = None
-    Permissions: list[str] | None = None
+    ContainerPath: Annotated[str | None, Field(description="Type: str.")] = None
+    HostPath: Annotated[str | None, Field(description="Type: str.")] = None
+    Permissions: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class EFSAuthorizationConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessPointId: str | None = None
-    Iam: str | None = None
+    AccessPointId: Annotated[str | None, Field(description="Type: str.")] = None
+    Iam: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EFSVolumeConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationConfig: EFSAuthorizationConfig | None = None
-    FileSystemId: str
-    RootDirectory: str | None = None
-    TransitEncryption: str | None = None
-    TransitEncryptionPort: int | None = None
+    AuthorizationConfig: Annotated[
+        EFSAuthorizationConfig | None, Field(description="Type: EFSAuthorizationConfigDict.")
+    ] = None
+    FileSystemId: Annotated[str, Field(description="Type: str.")]
+    RootDirectory: Annotated[str | None, Field(description="Type: str.")] = None
+    TransitEncryption: Annotated[str | None, Field(description="Type: str.")] = None
+    TransitEncryptionPort: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class EksContainerEnvironmentVariable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str | None = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EksContainerResourceRequirements(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Limits: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Requests: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Limits: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Requests: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
 
 
 class EksContainerSecurityContext(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowPrivilegeEscalation: bool | None = None
-    Privileged: bool | None = None
-    ReadOnlyRootFilesystem: bool | None = None
-    RunAsGroup: int | None = None
-    RunAsNonRoot: bool | None = None
-    RunAsUser: int | None = None
+    AllowPrivilegeEscalation: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Privileged: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ReadOnlyRootFilesystem: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RunAsGroup: Annotated[int | None, Field(description="Type: int.")] = None
+    RunAsNonRoot: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RunAsUser: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class EksContainerVolumeMount(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MountPath: str | None = None
-    Name: str | None = None
-    ReadOnly: bool | None = None
-    SubPath: str | None = None
+    MountPath: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    ReadOnly: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SubPath: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EksEmptyDir(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Medium: str | None = None
-    SizeLimit: str | None = None
+    Medium: Annotated[str | None, Field(description="Type: str.")] = None
+    SizeLimit: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
 
 
 class EksHostPath(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Path: str | None = None
+    Path: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EksMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Annotations: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Labels: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Namespace: str | None = None
+    Annotations: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Labels: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Namespace: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EksPersistentVolumeClaim(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClaimName: str
-    ReadOnly: bool | None = None
+    ClaimName: Annotated[str, Field(description="Type: str.")]
+    ReadOnly: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class EksSecret(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Optional: bool | None = None
-    SecretName: str
+    Optional: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SecretName: Annotated[str, Field(description="Type: str.")]
 
 
 class EksVolume(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmptyDir: EksEmptyDir | None = None
-    HostPath: EksHostPath | None = None
-    Name: str
-    PersistentVolumeClaim: EksPersistentVolumeClaim | None = None
-    Secret: EksSecret | None = None
+    EmptyDir: Annotated[EksEmptyDir | None, Field(description="Type: EksEmptyDirDict.")] = None
+    HostPath: Annotated[EksHostPath | None, Field(description="Type: EksHostPathDict.")] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    PersistentVolumeClaim: Annotated[
+        EksPersistentVolumeClaim | None, Field(description="Type: EksPersistentVolumeClaimDict.")
+    ] = None
+    Secret: Annotated[EksSecret | None, Field(description="Type: EksSecretDict.")] = None
 
 
 class ImagePullSecret(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class JobDefinitionConsumableResourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConsumableResourceList: list[ConsumableResourceRequirement]
+    ConsumableResourceList: Annotated[
+        list[ConsumableResourceRequirement], Field(description="Items are unique.")
+    ]
 
 
 class JobDefinitionContainerPropertiesFargatePlatformConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PlatformVersion: str | None = None
+    PlatformVersion: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class JobDefinitionEnvironment(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Value: str | None = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class JobDefinitionEphemeralStorage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SizeInGiB: int
+    SizeInGiB: Annotated[int, Field(description="Type: int.")]
 
 
 class JobDefinitionEvaluateOnExit(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: str
-    OnExitCode: str | None = None
-    OnReason: str | None = None
-    OnStatusReason: str | None = None
+    Action: Annotated[str, Field(description="Type: str.")]
+    OnExitCode: Annotated[str | None, Field(description="Type: str.")] = None
+    OnReason: Annotated[str | None, Field(description="Type: str.")] = None
+    OnStatusReason: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class JobDefinitionHost(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourcePath: str | None = None
+    SourcePath: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class JobDefinitionNetworkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssignPublicIp: str | None = None
+    AssignPublicIp: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class JobDefinitionRepositoryCredentials(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CredentialsParameter: str
+    CredentialsParameter: Annotated[str, Field(description="Type: str.")]
 
 
 class JobDefinitionResourceRetentionPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SkipDeregisterOnUpdate: bool | None = None
+    SkipDeregisterOnUpdate: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class JobDefinitionRetryStrategy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attempts: int | None = None
-    EvaluateOnExit: list[JobDefinitionEvaluateOnExit] | None = None
+    Attempts: Annotated[int | None, Field(description="Type: int.")] = None
+    EvaluateOnExit: Annotated[
+        list[JobDefinitionEvaluateOnExit] | None,
+        Field(description="Type: list[JobDefinitionEvaluateOnExitDict]."),
+    ] = None
 
 
 class JobDefinitionRuntimePlatform(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CpuArchitecture: str | None = None
-    OperatingSystemFamily: str | None = None
+    CpuArchitecture: Annotated[str | None, Field(description="Type: str.")] = None
+    OperatingSystemFamily: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class JobDefinitionS3FilesVolumeConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessPointArn: str | None = None
-    FileSystemArn: str
-    RootDirectory: str | None = None
-    TransitEncryptionPort: int | None = None
+    AccessPointArn: Annotated[str | None, Field(description="Type: str.")] = None
+    FileSystemArn: Annotated[str, Field(description="Type: str.")]
+    RootDirectory: Annotated[str | None, Field(description="Type: str.")] = None
+    TransitEncryptionPort: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class JobDefinitionSecret(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    ValueFrom: str
+    Name: Annotated[str, Field(description="Type: str.")]
+    ValueFrom: Annotated[str, Field(description="Type: str.")]
 
 
 class JobDefinitionTmpfs(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerPath: str
-    MountOptions: list[str] | None = None
-    Size: int
+    ContainerPath: Annotated[str, Field(description="Type: str.")]
+    MountOptions: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Size: Annotated[int, Field(description="Type: int.")]
 
 
 class JobTimeout(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttemptDurationSeconds: int | None = None
+    AttemptDurationSeconds: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class MountPoint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerPath: str | None = None
-    ReadOnly: bool | None = None
-    SourceVolume: str | None = None
+    ContainerPath: Annotated[str | None, Field(description="Type: str.")] = None
+    ReadOnly: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SourceVolume: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ResourceRequirement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: str | None = None
-    Value: str | None = None
+    Type: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class TaskContainerDependency(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Condition: str
-    ContainerName: str
+    Condition: Annotated[str, Field(description="Type: str.")]
+    ContainerName: Annotated[str, Field(description="Type: str.")]
 
 
 class TaskContainerPropertiesFirelensConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Options: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Type: str
+    Options: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class Ulimit(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HardLimit: int
-    Name: str
-    SoftLimit: int
+    HardLimit: Annotated[int, Field(description="Type: int.")]
+    Name: Annotated[str, Field(description="Type: str.")]
+    SoftLimit: Annotated[int, Field(description="Type: int.")]
 
 
 class Volume(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EfsVolumeConfiguration: EFSVolumeConfiguration | None = None
-    Host: JobDefinitionHost | None = None
-    Name: str | None = None
-    S3FilesVolumeConfiguration: JobDefinitionS3FilesVolumeConfiguration | None = None
+    EfsVolumeConfiguration: Annotated[
+        EFSVolumeConfiguration | None, Field(description="Type: EFSVolumeConfigurationDict.")
+    ] = None
+    Host: Annotated[JobDefinitionHost | None, Field(description="Type: JobDefinitionHostDict.")] = (
+        None
+    )
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    S3FilesVolumeConfiguration: Annotated[
+        JobDefinitionS3FilesVolumeConfiguration | None,
+        Field(description="Type: JobDefinitionS3FilesVolumeConfigurationDict."),
+    ] = None
 
 
 class JobDefinitionAttributes(DeferredModel):
-    JobDefinitionArn: str | None = None
+    """
+    The read-only attributes of a AWS::Batch::JobDefinition, set by AWS.
+    """
+
+    JobDefinitionArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EksContainer(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Args: list[str] | None = None
-    Command: list[str] | None = None
-    Env: list[EksContainerEnvironmentVariable] | None = None
-    Image: str
-    ImagePullPolicy: str | None = None
-    Name: str | None = None
-    Resources: EksContainerResourceRequirements | None = None
-    SecurityContext: EksContainerSecurityContext | None = None
-    VolumeMounts: list[EksContainerVolumeMount] | None = None
+    Args: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Command: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Env: Annotated[
+        list[EksContainerEnvironmentVariable] | None,
+        Field(description="Type: list[EksContainerEnvironmentVariableDict]."),
+    ] = None
+    Image: Annotated[str, Field(description="Type: str.")]
+    ImagePullPolicy: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Resources: Annotated[
+        EksContainerResourceRequirements | None,
+        Field(description="Type: EksContainerResourceRequirementsDict."),
+    ] = None
+    SecurityContext: Annotated[
+        EksContainerSecurityContext | None,
+        Field(description="Type: EksContainerSecurityContextDict."),
+    ] = None
+    VolumeMounts: Annotated[
+        list[EksContainerVolumeMount] | None,
+        Field(description="Type: list[EksContainerVolumeMountDict]."),
+    ] = None
 
 
 class EksPodProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Containers: list[EksContainer] | None = None
-    DnsPolicy: str | None = None
-    HostNetwork: bool | None = None
-    ImagePullSecrets: list[ImagePullSecret] | None = None
-    InitContainers: list[EksContainer] | None = None
-    Metadata: EksMetadata | None = None
-    ServiceAccountName: str | None = None
-    ShareProcessNamespace: bool | None = None
-    Volumes: list[EksVolume] | None = None
+    Containers: Annotated[
+        list[EksContainer] | None, Field(description="Type: list[EksContainerDict].")
+    ] = None
+    DnsPolicy: Annotated[str | None, Field(description="Type: str.")] = None
+    HostNetwork: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ImagePullSecrets: Annotated[
+        list[ImagePullSecret] | None, Field(description="Type: list[ImagePullSecretDict].")
+    ] = None
+    InitContainers: Annotated[
+        list[EksContainer] | None, Field(description="Type: list[EksContainerDict].")
+    ] = None
+    Metadata: Annotated[EksMetadata | None, Field(description="Type: EksMetadataDict.")] = None
+    ServiceAccountName: Annotated[str | None, Field(description="Type: str.")] = None
+    ShareProcessNamespace: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Volumes: Annotated[list[EksVolume] | None, Field(description="Type: list[EksVolumeDict].")] = (
+        None
+    )
 
 
 class JobDefinitionEksProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PodProperties: EksPodProperties | None = None
+    PodProperties: Annotated[
+        EksPodProperties | None, Field(description="Type: EksPodPropertiesDict.")
+    ] = None
 
 
 class JobDefinitionLinuxParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Devices: list[Device] | None = None
-    InitProcessEnabled: bool | None = None
-    MaxSwap: int | None = None
-    SharedMemorySize: int | None = None
-    Swappiness: int | None = None
-    Tmpfs: list[JobDefinitionTmpfs] | None = None
+    Devices: Annotated[list[Device] | None, Field(description="Type: list[DeviceDict].")] = None
+    InitProcessEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MaxSwap: Annotated[int | None, Field(description="Type: int.")] = None
+    SharedMemorySize: Annotated[int | None, Field(description="Type: int.")] = None
+    Swappiness: Annotated[int | None, Field(description="Type: int.")] = None
+    Tmpfs: Annotated[
+        list[JobDefinitionTmpfs] | None, Field(description="Type: list[JobDefinitionTmpfsDict].")
+    ] = None
 
 
 class JobDefinitionLogConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogDriver: str
-    Options: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SecretOptions: list[JobDefinitionSecret] | None = None
+    LogDriver: Annotated[str, Field(description="Type: str.")]
+    Options: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    SecretOptions: Annotated[
+        list[JobDefinitionSecret] | None, Field(description="Type: list[JobDefinitionSecretDict].")
+    ] = None
 
 
 class MultiNodeContainerProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Command: list[str] | None = None
-    EnableExecuteCommand: bool | None = None
-    Environment: list[JobDefinitionEnvironment] | None = None
-    EphemeralStorage: JobDefinitionEphemeralStorage | None = None
-    ExecutionRoleArn: str | None = None
-    Image: str
-    InstanceType: str | None = None
-    JobRoleArn: str | None = None
-    LinuxParameters: JobDefinitionLinuxParameters | None = None
-    LogConfiguration: JobDefinitionLogConfiguration | None = None
-    Memory: int | None = None
-    MountPoints: list[MountPoint] | None = None
-    Privileged: bool | None = None
-    ReadonlyRootFilesystem: bool | None = None
-    RepositoryCredentials: JobDefinitionRepositoryCredentials | None = None
-    ResourceRequirements: list[ResourceRequirement] | None = None
-    RuntimePlatform: JobDefinitionRuntimePlatform | None = None
-    Secrets: list[JobDefinitionSecret] | None = None
-    Ulimits: list[Ulimit] | None = None
-    User: str | None = None
-    Vcpus: int | None = None
-    Volumes: list[Volume] | None = None
+    Command: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    EnableExecuteCommand: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Environment: Annotated[
+        list[JobDefinitionEnvironment] | None,
+        Field(description="Type: list[JobDefinitionEnvironmentDict]."),
+    ] = None
+    EphemeralStorage: Annotated[
+        JobDefinitionEphemeralStorage | None,
+        Field(description="Type: JobDefinitionEphemeralStorageDict."),
+    ] = None
+    ExecutionRoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Image: Annotated[str, Field(description="Type: str.")]
+    InstanceType: Annotated[str | None, Field(description="Type: str.")] = None
+    JobRoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    LinuxParameters: Annotated[
+        JobDefinitionLinuxParameters | None,
+        Field(description="Type: JobDefinitionLinuxParametersDict."),
+    ] = None
+    LogConfiguration: Annotated[
+        JobDefinitionLogConfiguration | None,
+        Field(description="Type: JobDefinitionLogConfigurationDict."),
+    ] = None
+    Memory: Annotated[int | None, Field(description="Type: int.")] = None
+    MountPoints: Annotated[
+        list[MountPoint] | None, Field(description="Type: list[MountPointDict].")
+    ] = None
+    Privileged: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ReadonlyRootFilesystem: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RepositoryCredentials: Annotated[
+        JobDefinitionRepositoryCredentials | None,
+        Field(description="Type: JobDefinitionRepositoryCredentialsDict."),
+    ] = None
+    ResourceRequirements: Annotated[
+        list[ResourceRequirement] | None, Field(description="Type: list[ResourceRequirementDict].")
+    ] = None
+    RuntimePlatform: Annotated[
+        JobDefinitionRuntimePlatform | None,
+        Field(description="Type: JobDefinitionRuntimePlatformDict."),
+    ] = None
+    Secrets: Annotated[
+        list[JobDefinitionSecret] | None, Field(description="Type: list[JobDefinitionSecretDict].")
+    ] = None
+    Ulimits: Annotated[list[Ulimit] | None, Field(description="Type: list[UlimitDict].")] = None
+    User: Annotated[str | None, Field(description="Type: str.")] = None
+    Vcpus: Annotated[int | None, Field(description="Type: int.")] = None
+    Volumes: Annotated[list[Volume] | None, Field(description="Type: list[VolumeDict].")] = None
 
 
 class TaskContainerProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Command: list[str] | None = None
-    DependsOn: list[TaskContainerDependency] | None = None
-    Environment: list[JobDefinitionEnvironment] | None = None
-    Essential: bool | None = None
-    FirelensConfiguration: TaskContainerPropertiesFirelensConfiguration | None = None
-    Image: str
-    LinuxParameters: JobDefinitionLinuxParameters | None = None
-    LogConfiguration: JobDefinitionLogConfiguration | None = None
-    MountPoints: list[MountPoint] | None = None
-    Name: str | None = None
-    Privileged: bool | None = None
-    ReadonlyRootFilesystem: bool | None = None
-    RepositoryCredentials: JobDefinitionRepositoryCredentials | None = None
-    ResourceRequirements: list[ResourceRequirement] | None = None
-    Secrets: list[JobDefinitionSecret] | None = None
-    StartTimeout: int | None = None
-    StopTimeout: int | None = None
-    Ulimits: list[Ulimit] | None = None
-    User: str | None = None
+    Command: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    DependsOn: Annotated[
+        list[TaskContainerDependency] | None,
+        Field(description="Type: list[TaskContainerDependencyDict]."),
+    ] = None
+    Environment: Annotated[
+        list[JobDefinitionEnvironment] | None,
+        Field(description="Type: list[JobDefinitionEnvironmentDict]."),
+    ] = None
+    Essential: Annotated[bool | None, Field(description="Type: bool.")] = None
+    FirelensConfiguration: Annotated[
+        TaskContainerPropertiesFirelensConfiguration | None,
+        Field(description="Type: TaskContainerPropertiesFirelensConfigurationDict."),
+    ] = None
+    Image: Annotated[str, Field(description="Type: str.")]
+    LinuxParameters: Annotated[
+        JobDefinitionLinuxParameters | None,
+        Field(description="Type: JobDefinitionLinuxParametersDict."),
+    ] = None
+    LogConfiguration: Annotated[
+        JobDefinitionLogConfiguration | None,
+        Field(description="Type: JobDefinitionLogConfigurationDict."),
+    ] = None
+    MountPoints: Annotated[
+        list[MountPoint] | None, Field(description="Type: list[MountPointDict].")
+    ] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Privileged: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ReadonlyRootFilesystem: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RepositoryCredentials: Annotated[
+        JobDefinitionRepositoryCredentials | None,
+        Field(description="Type: JobDefinitionRepositoryCredentialsDict."),
+    ] = None
+    ResourceRequirements: Annotated[
+        list[ResourceRequirement] | None, Field(description="Type: list[ResourceRequirementDict].")
+    ] = None
+    Secrets: Annotated[
+        list[JobDefinitionSecret] | None, Field(description="Type: list[JobDefinitionSecretDict].")
+    ] = None
+    StartTimeout: Annotated[int | None, Field(description="Type: int.")] = None
+    StopTimeout: Annotated[int | None, Field(description="Type: int.")] = None
+    Ulimits: Annotated[list[Ulimit] | None, Field(description="Type: list[UlimitDict].")] = None
+    User: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EcsTaskProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Containers: list[TaskContainerProperties] | None = None
-    EnableExecuteCommand: bool | None = None
-    EphemeralStorage: JobDefinitionEphemeralStorage | None = None
-    ExecutionRoleArn: str | None = None
-    IpcMode: str | None = None
-    NetworkConfiguration: JobDefinitionNetworkConfiguration | None = None
-    NetworkMode: str | None = None
-    PidMode: str | None = None
-    PlatformVersion: str | None = None
-    RuntimePlatform: JobDefinitionRuntimePlatform | None = None
-    TaskRoleArn: str | None = None
-    Volumes: list[Volume] | None = None
+    Containers: Annotated[
+        list[TaskContainerProperties] | None,
+        Field(description="Type: list[TaskContainerPropertiesDict]."),
+    ] = None
+    EnableExecuteCommand: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EphemeralStorage: Annotated[
+        JobDefinitionEphemeralStorage | None,
+        Field(description="Type: JobDefinitionEphemeralStorageDict."),
+    ] = None
+    ExecutionRoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    IpcMode: Annotated[str | None, Field(description="Type: str.")] = None
+    NetworkConfiguration: Annotated[
+        JobDefinitionNetworkConfiguration | None,
+        Field(description="Type: JobDefinitionNetworkConfigurationDict."),
+    ] = None
+    NetworkMode: Annotated[str | None, Field(description="Type: str.")] = None
+    PidMode: Annotated[str | None, Field(description="Type: str.")] = None
+    PlatformVersion: Annotated[str | None, Field(description="Type: str.")] = None
+    RuntimePlatform: Annotated[
+        JobDefinitionRuntimePlatform | None,
+        Field(description="Type: JobDefinitionRuntimePlatformDict."),
+    ] = None
+    TaskRoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Volumes: Annotated[list[Volume] | None, Field(description="Type: list[VolumeDict].")] = None
 
 
 class JobDefinitionContainerProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Command: list[str] | None = None
-    EnableExecuteCommand: bool | None = None
-    Environment: list[JobDefinitionEnvironment] | None = None
-    EphemeralStorage: JobDefinitionEphemeralStorage | None = None
-    ExecutionRoleArn: str | None = None
-    FargatePlatformConfiguration: (
-        JobDefinitionContainerPropertiesFargatePlatformConfiguration | None
-    ) = None
-    Image: str
-    JobRoleArn: str | None = None
-    LinuxParameters: JobDefinitionLinuxParameters | None = None
-    LogConfiguration: JobDefinitionLogConfiguration | None = None
-    Memory: int | None = None
-    MountPoints: list[MountPoint] | None = None
-    NetworkConfiguration: JobDefinitionNetworkConfiguration | None = None
-    Privileged: bool | None = None
-    ReadonlyRootFilesystem: bool | None = None
-    RepositoryCredentials: JobDefinitionRepositoryCredentials | None = None
-    ResourceRequirements: list[ResourceRequirement] | None = None
-    RuntimePlatform: JobDefinitionRuntimePlatform | None = None
-    Secrets: list[JobDefinitionSecret] | None = None
-    Ulimits: list[Ulimit] | None = None
-    User: str | None = None
-    Vcpus: int | None = None
-    Volumes: list[Volume] | None = None
+    Command: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    EnableExecuteCommand: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Environment: Annotated[
+        list[JobDefinitionEnvironment] | None,
+        Field(description="Type: list[JobDefinitionEnvironmentDict]."),
+    ] = None
+    EphemeralStorage: Annotated[
+        JobDefinitionEphemeralStorage | None,
+        Field(description="Type: JobDefinitionEphemeralStorageDict."),
+    ] = None
+    ExecutionRoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    FargatePlatformConfiguration: Annotated[
+        JobDefinitionContainerPropertiesFargatePlatformConfiguration | None,
+        Field(
+            description="Type: JobDefinitionContainerPropertiesFargatePlatformConfigurationDict."
+        ),
+    ] = None
+    Image: Annotated[str, Field(description="Type: str.")]
+    JobRoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    LinuxParameters: Annotated[
+        JobDefinitionLinuxParameters | None,
+        Field(description="Type: JobDefinitionLinuxParametersDict."),
+    ] = None
+    LogConfiguration: Annotated[
+        JobDefinitionLogConfiguration | None,
+        Field(description="Type: JobDefinitionLogConfigurationDict."),
+    ] = None
+    Memory: Annotated[int | None, Field(description="Type: int.")] = None
+    MountPoints: Annotated[
+        list[MountPoint] | None, Field(description="Type: list[MountPointDict].")
+    ] = None
+    NetworkConfiguration: Annotated[
+        JobDefinitionNetworkConfiguration | None,
+        Field(description="Type: JobDefinitionNetworkConfigurationDict."),
+    ] = None
+    Privileged: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ReadonlyRootFilesystem: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RepositoryCredentials: Annotated[
+        JobDefinitionRepositoryCredentials | None,
+        Field(description="Type: JobDefinitionRepositoryCredentialsDict."),
+    ] = None
+    ResourceRequirements: Annotated[
+        list[ResourceRequirement] | None, Field(description="Type: list[ResourceRequirementDict].")
+    ] = None
+    RuntimePlatform: Annotated[
+        JobDefinitionRuntimePlatform | None,
+        Field(description="Type: JobDefinitionRuntimePlatformDict."),
+    ] = None
+    Secrets: Annotated[
+        list[JobDefinitionSecret] | None, Field(description="Type: list[JobDefinitionSecretDict].")
+    ] = None
+    Ulimits: Annotated[list[Ulimit] | None, Field(description="Type: list[UlimitDict].")] = None
+    User: Annotated[str | None, Field(description="Type: str.")] = None
+    Vcpus: Annotated[int | None, Field(description="Type: int.")] = None
+    Volumes: Annotated[list[Volume] | None, Field(description="Type: list[VolumeDict].")] = None
 
 
 class JobDefinitionEcsProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TaskProperties: list[EcsTaskProperties]
+    TaskProperties: Annotated[
+        list[EcsTaskProperties], Field(description="Type: list[EcsTaskPropertiesDict].")
+    ]
 
 
 class MultiNodeEcsTaskProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Containers: list[TaskContainerProperties] | None = None
-    EnableExecuteCommand: bool | None = None
-    ExecutionRoleArn: str | None = None
-    IpcMode: str | None = None
-    PidMode: str | None = None
-    TaskRoleArn: str | None = None
-    Volumes: list[Volume] | None = None
+    Containers: Annotated[
+        list[TaskContainerProperties] | None,
+        Field(description="Type: list[TaskContainerPropertiesDict]."),
+    ] = None
+    EnableExecuteCommand: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ExecutionRoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    IpcMode: Annotated[str | None, Field(description="Type: str.")] = None
+    PidMode: Annotated[str | None, Field(description="Type: str.")] = None
+    TaskRoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Volumes: Annotated[list[Volume] | None, Field(description="Type: list[VolumeDict].")] = None
 
 
 class MultiNodeEcsProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TaskProperties: list[MultiNodeEcsTaskProperties]
+    TaskProperties: Annotated[
+        list[MultiNodeEcsTaskProperties],
+        Field(description="Type: list[MultiNodeEcsTaskPropertiesDict]."),
+    ]
 
 
 class NodeRangeProperty(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConsumableResourceProperties: JobDefinitionConsumableResourceProperties | None = None
-    Container: MultiNodeContainerProperties | None = None
-    EcsProperties: MultiNodeEcsProperties | None = None
-    EksProperties: JobDefinitionEksProperties | None = None
-    InstanceTypes: list[str] | None = None
-    TargetNodes: str
+    ConsumableResourceProperties: Annotated[
+        JobDefinitionConsumableResourceProperties | None,
+        Field(description="Type: JobDefinitionConsumableResourcePropertiesDict."),
+    ] = None
+    Container: Annotated[
+        MultiNodeContainerProperties | None,
+        Field(description="Type: MultiNodeContainerPropertiesDict."),
+    ] = None
+    EcsProperties: Annotated[
+        MultiNodeEcsProperties | None, Field(description="Type: MultiNodeEcsPropertiesDict.")
+    ] = None
+    EksProperties: Annotated[
+        JobDefinitionEksProperties | None,
+        Field(description="Type: JobDefinitionEksPropertiesDict."),
+    ] = None
+    InstanceTypes: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    TargetNodes: Annotated[str, Field(description="Type: str.")]
 
 
 class JobDefinitionNodeProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MainNode: int
-    NodeRangeProperties: list[NodeRangeProperty]
-    NumNodes: int
+    MainNode: Annotated[int, Field(description="Type: int.")]
+    NodeRangeProperties: Annotated[
+        list[NodeRangeProperty], Field(description="Type: list[NodeRangePropertyDict].")
+    ]
+    NumNodes: Annotated[int, Field(description="Type: int.")]
 
 
 class JobDefinitionProps(DeferredModel):
-    ConsumableResourceProperties: JobDefinitionConsumableResourceProperties | None = None
-    ContainerProperties: JobDefinitionContainerProperties | None = None
-    EcsProperties: JobDefinitionEcsProperties | None = None
-    EksProperties: JobDefinitionEksProperties | None = None
-    JobDefinitionName: str | None = None
-    NodeProperties: JobDefinitionNodeProperties | None = None
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PlatformCapabilities: list[str] | None = None
-    PropagateTags: bool | None = None
-    ResourceRetentionPolicy: JobDefinitionResourceRetentionPolicy | None = None
-    RetryStrategy: JobDefinitionRetryStrategy | None = None
-    SchedulingPriority: int | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Timeout: JobTimeout | None = None
-    Type: str
+    """
+    The properties a program declares for a AWS::Batch::JobDefinition.
+    """
+
+    ConsumableResourceProperties: Annotated[
+        JobDefinitionConsumableResourceProperties | None,
+        Field(description="Type: JobDefinitionConsumableResourcePropertiesDict."),
+    ] = None
+    ContainerProperties: Annotated[
+        JobDefinitionContainerProperties | None,
+        Field(description="Type: JobDefinitionContainerPropertiesDict."),
+    ] = None
+    EcsProperties: Annotated[
+        JobDefinitionEcsProperties | None,
+        Field(description="Type: JobDefinitionEcsPropertiesDict."),
+    ] = None
+    EksProperties: Annotated[
+        JobDefinitionEksProperties | None,
+        Field(description="Type: JobDefinitionEksPropertiesDict."),
+    ] = None
+    JobDefinitionName: Annotated[
+        str | None,
+        Field(
+            description="Length: at most 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NodeProperties: Annotated[
+        JobDefinitionNodeProperties | None,
+        Field(description="Type: JobDefinitionNodePropertiesDict."),
+    ] = None
+    Parameters: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    PlatformCapabilities: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    PropagateTags: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ResourceRetentionPolicy: Annotated[
+        JobDefinitionResourceRetentionPolicy | None,
+        Field(
+            description="Type: JobDefinitionResourceRetentionPolicyDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RetryStrategy: Annotated[
+        JobDefinitionRetryStrategy | None,
+        Field(description="Type: JobDefinitionRetryStrategyDict."),
+    ] = None
+    SchedulingPriority: Annotated[int | None, Field(description="Type: int.")] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None
+    Timeout: Annotated[JobTimeout | None, Field(description="Type: JobTimeoutDict.")] = None
+    Type: Annotated[str, Field(description="Type: str.")]

@@ -7,7 +7,7 @@ Imported on first use by job_queue.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -25,39 +25,78 @@ class JobQueueComputeEnvironmentOrder(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputeEnvironment: str
-    Order: int
+    ComputeEnvironment: Annotated[str, Field(description="Type: str.")]
+    Order: Annotated[int, Field(description="Type: int.")]
 
 
 class JobQueueServiceEnvironmentOrder(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Order: int
-    ServiceEnvironment: str
+    Order: Annotated[int, Field(description="Type: int.")]
+    ServiceEnvironment: Annotated[str, Field(description="Type: str.")]
 
 
 class JobStateTimeLimitAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: str
-    MaxTimeSeconds: int
-    Reason: str
-    State: Literal["RUNNABLE"]
+    Action: Annotated[str, Field(description="Type: str.")]
+    MaxTimeSeconds: Annotated[int, Field(description="Range: 600 to 86400 (inclusive).")]
+    Reason: Annotated[str, Field(description="Type: str.")]
+    State: Annotated[Literal["RUNNABLE"], Field(description="Allowed values: 'RUNNABLE'.")]
 
 
 class JobQueueAttributes(DeferredModel):
-    JobQueueArn: str | None = None
+    """
+    The read-only attributes of a AWS::Batch::JobQueue, set by AWS.
+    """
+
+    JobQueueArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}"
+        ),
+    ] = None
 
 
 class JobQueueProps(DeferredModel):
-    ComputeEnvironmentOrder: list[JobQueueComputeEnvironmentOrder] | None = None
-    JobQueueName: str | None = None
-    JobQueueType: str | None = None
-    JobStateTimeLimitActions: list[JobStateTimeLimitAction] | None = None
-    Priority: int
-    SchedulingPolicyArn: str | None = None
-    ServiceEnvironmentOrder: list[JobQueueServiceEnvironmentOrder] | None = None
-    State: Literal["DISABLED", "ENABLED"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Batch::JobQueue.
+    """
+
+    ComputeEnvironmentOrder: Annotated[
+        list[JobQueueComputeEnvironmentOrder] | None,
+        Field(description="Type: list[JobQueueComputeEnvironmentOrderDict]."),
+    ] = None
+    JobQueueName: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    JobQueueType: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    JobStateTimeLimitActions: Annotated[
+        list[JobStateTimeLimitAction] | None,
+        Field(description="Type: list[JobStateTimeLimitActionDict]."),
+    ] = None
+    Priority: Annotated[int, Field(description="Range: 0 to 1000 (inclusive).")]
+    SchedulingPolicyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}"
+        ),
+    ] = None
+    ServiceEnvironmentOrder: Annotated[
+        list[JobQueueServiceEnvironmentOrder] | None,
+        Field(description="Type: list[JobQueueServiceEnvironmentOrderDict]."),
+    ] = None
+    State: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(description="Allowed values: 'DISABLED', 'ENABLED'."),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by quota_share.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -25,34 +25,102 @@ class QuotaShareCapacityLimit(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityUnit: str
-    MaxCapacity: int
+    CapacityUnit: Annotated[
+        str,
+        Field(
+            description="The unit of compute capacity for the capacityLimit. For example, `ml.m5.large`."
+        ),
+    ]
+    MaxCapacity: Annotated[
+        int,
+        Field(
+            description="The maximum capacity available for the quota share. This value represents the maximum quantity of a resource that can be allocated to jobs in the quota share without borrowing."
+        ),
+    ]
 
 
 class QuotaSharePreemptionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InSharePreemption: str
+    InSharePreemption: Annotated[
+        str,
+        Field(
+            description="Specifies whether jobs within a quota share can be preempted by another, higher priority job in the same quota share."
+        ),
+    ]
 
 
 class QuotaShareResourceSharingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BorrowLimit: int | None = None
-    Strategy: str
+    BorrowLimit: Annotated[
+        int | None,
+        Field(
+            description="The maximum percentage of additional capacity that the quota share can borrow from other shares. `BorrowLimit` can only be applied to quota shares with a strategy of `LEND_AND_BORROW`. This value is expressed as a percentage of the quota share's configured CapacityLimits. The `BorrowLimit` is applied uniformly across all capacity units. For example, if the `BorrowLimit` is 200, the quota share can borrow up to 200% of its configured `maxCapacity` for each capacity unit. The default `BorrowLimit` is -1, which indicates unlimited borrowing."
+        ),
+    ] = None
+    Strategy: Annotated[
+        str,
+        Field(
+            description="The resource sharing strategy for the quota share. The `RESERVE` strategy allows a quota share to reserve idle capacity for itself. `LEND` configures the share to lend its idle capacity to another share in need of capacity. The `LEND_AND_BORROW` strategy configures the share to borrow idle capacity from an underutilized share, as well as lend to another share."
+        ),
+    ]
 
 
 class QuotaShareAttributes(DeferredModel):
-    QuotaShareArn: str | None = None
+    """
+    The read-only attributes of a AWS::Batch::QuotaShare, set by AWS.
+    """
+
+    QuotaShareArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the quota share.")
+    ] = None
 
 
 class QuotaShareProps(DeferredModel):
-    CapacityLimits: list[QuotaShareCapacityLimit]
-    JobQueue: str
-    PreemptionConfiguration: QuotaSharePreemptionConfiguration
-    QuotaShareName: str
-    ResourceSharingConfiguration: QuotaShareResourceSharingConfiguration
-    State: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Batch::QuotaShare.
+    """
+
+    CapacityLimits: Annotated[
+        list[QuotaShareCapacityLimit],
+        Field(
+            description="A list that specifies the quantity and type of compute capacity allocated to the quota share."
+        ),
+    ]
+    JobQueue: Annotated[
+        str,
+        Field(
+            description="The AWS Batch job queue associated with the quota share. This can be the job queue name or ARN. A job queue must be in the `VALID` state before you can associate it with a quota share. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PreemptionConfiguration: Annotated[
+        QuotaSharePreemptionConfiguration,
+        Field(description="Specifies the preemption behavior for jobs in a quota share."),
+    ]
+    QuotaShareName: Annotated[
+        str,
+        Field(
+            description="The name of the quota share. It can be up to 128 characters long. It can contain uppercase and lowercase letters, numbers, hyphens (-), and underscores (_). Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourceSharingConfiguration: Annotated[
+        QuotaShareResourceSharingConfiguration,
+        Field(
+            description="Specifies whether a quota share reserves, lends, or both lends and borrows idle compute capacity."
+        ),
+    ]
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="The state of the quota share. If the quota share is `ENABLED`, it is able to accept jobs. If the quota share is `DISABLED`, new jobs won't be accepted but jobs already submitted can finish. The default state is `ENABLED`."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="The tags that you apply to the quota share to help you categorize and organize your resources. Each tag consists of a key and an optional value."
+        ),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by scheduling_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -22,35 +22,70 @@ __all__ = [
 
 
 class SchedulingPolicyQuotaSharePolicy(DeferredModel):
+    """
+    Quota Share Policy for the Job Queue.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdleResourceAssignmentStrategy: str | None = None
+    IdleResourceAssignmentStrategy: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ShareAttributes(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ShareIdentifier: str | None = None
-    WeightFactor: float | None = None
+    ShareIdentifier: Annotated[str | None, Field(description="Type: str.")] = None
+    WeightFactor: Annotated[float | None, Field(description="Range: 0 to 1000 (inclusive).")] = None
 
 
 class SchedulingPolicyAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Batch::SchedulingPolicy, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="ARN of the Scheduling Policy.")] = None
 
 
 class SchedulingPolicyFairsharePolicy(DeferredModel):
+    """
+    Fair Share Policy for the Job Queue.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputeReservation: float | None = None
-    ShareDecaySeconds: float | None = None
-    ShareDistribution: list[ShareAttributes] | None = None
+    ComputeReservation: Annotated[
+        float | None, Field(description="Range: 0 to 99 (inclusive).")
+    ] = None
+    ShareDecaySeconds: Annotated[
+        float | None, Field(description="Range: 0 to 604800 (inclusive).")
+    ] = None
+    ShareDistribution: Annotated[
+        list[ShareAttributes] | None, Field(description="List of Share Attributes")
+    ] = None
 
 
 class SchedulingPolicyProps(DeferredModel):
-    FairsharePolicy: SchedulingPolicyFairsharePolicy | None = None
-    Name: str | None = None
-    QuotaSharePolicy: SchedulingPolicyQuotaSharePolicy | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Batch::SchedulingPolicy.
+    """
+
+    FairsharePolicy: Annotated[
+        SchedulingPolicyFairsharePolicy | None,
+        Field(description="Fair Share Policy for the Job Queue."),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Name of Scheduling Policy. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    QuotaSharePolicy: Annotated[
+        SchedulingPolicyQuotaSharePolicy | None,
+        Field(description="Quota Share Policy for the Job Queue."),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None

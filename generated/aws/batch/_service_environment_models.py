@@ -7,7 +7,7 @@ Imported on first use by service_environment.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,17 +23,33 @@ class CapacityLimit(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityUnit: str | None = None
-    MaxCapacity: int | None = None
+    CapacityUnit: Annotated[str | None, Field(description="Type: str.")] = None
+    MaxCapacity: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ServiceEnvironmentAttributes(DeferredModel):
-    ServiceEnvironmentArn: str | None = None
+    """
+    The read-only attributes of a AWS::Batch::ServiceEnvironment, set by AWS.
+    """
+
+    ServiceEnvironmentArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ServiceEnvironmentProps(DeferredModel):
-    CapacityLimits: list[CapacityLimit]
-    ServiceEnvironmentName: str | None = None
-    ServiceEnvironmentType: str
-    State: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Batch::ServiceEnvironment.
+    """
+
+    CapacityLimits: Annotated[
+        list[CapacityLimit], Field(description="Type: list[CapacityLimitDict].")
+    ]
+    ServiceEnvironmentName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    ServiceEnvironmentType: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    State: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None

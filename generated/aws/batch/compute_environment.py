@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -115,191 +119,235 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ComputeEnvironmentCapacityReservationsDict = TypedDict(
-    "ComputeEnvironmentCapacityReservationsDict",
-    {
-        "ReservationGroupArn": "str",
-        "ReservationPreference": "str",
-    },
-    total=False,
-)
 
-ComputeEnvironmentComputeResourcesDict = TypedDict(
-    "ComputeEnvironmentComputeResourcesDict",
-    {
-        "AllocationStrategy": "str",
-        "BidPercentage": "int",
-        "CapacityTags": "dict[str, Any]",
-        "DesiredvCpus": "int",
-        "Ec2Configuration": "list[Ec2ConfigurationObjectDict]",
-        "Ec2KeyPair": "str",
-        "ImageId": "str",
-        "InstanceRole": "str",
-        "InstanceTypes": "list[str]",
-        "LaunchTemplate": "LaunchTemplateSpecificationDict",
-        "ManagedInstancesProvider": "ComputeEnvironmentManagedInstancesProviderDict",
-        "MaxvCpus": "Required[int]",
-        "MinvCpus": "int",
-        "PlacementGroup": "str",
-        "ScalingPolicy": "ComputeScalingPolicyDict",
-        "SecurityGroupIds": "list[str]",
-        "SpotIamFleetRole": "str",
-        "Subnets": "list[str]",
-        "Tags": "dict[str, Any]",
-        "Type": "Required[str]",
-        "UpdateToLatestImageVersion": "bool",
-    },
-    total=False,
-)
+class ComputeEnvironmentCapacityReservationsDict(TypedDict, total=False):
+    """ComputeEnvironmentCapacityReservations as a plain dict."""
 
-ComputeEnvironmentEcsSettingsDict = TypedDict(
-    "ComputeEnvironmentEcsSettingsDict",
-    {
-        "ContainerInsights": "str",
-    },
-    total=False,
-)
+    ReservationGroupArn: str
+    """Type: str."""
+    ReservationPreference: str
+    """Type: str."""
 
-ComputeEnvironmentEksConfigurationDict = TypedDict(
-    "ComputeEnvironmentEksConfigurationDict",
-    {
-        "AccessEntry": "EksAccessEntryDict",
-        "EksClusterArn": "Required[str]",
-        "KubernetesNamespace": "Required[str]",
-    },
-    total=False,
-)
 
-ComputeEnvironmentInfrastructureOptimizationDict = TypedDict(
-    "ComputeEnvironmentInfrastructureOptimizationDict",
-    {
-        "ScaleInAfter": "int",
-    },
-    total=False,
-)
+class ComputeEnvironmentComputeResourcesDict(TypedDict, total=False):
+    """ComputeEnvironmentComputeResources as a plain dict."""
 
-ComputeEnvironmentInstanceLaunchTemplateDict = TypedDict(
-    "ComputeEnvironmentInstanceLaunchTemplateDict",
-    {
-        "CapacityOptionType": "Literal['ON_DEMAND', 'SPOT', 'RESERVED']",
-        "CapacityReservations": "ComputeEnvironmentCapacityReservationsDict",
-        "Ec2InstanceProfileArn": "Required[str]",
-        "FipsEnabled": "bool",
-        "InstanceMetadataTagsPropagation": "bool",
-        "InstanceRequirements": "ComputeEnvironmentInstanceRequirementsDict",
-        "LocalStorageConfiguration": "ManagedInstancesLocalStorageConfigurationDict",
-        "Monitoring": "str",
-        "NetworkConfiguration": "Required[ManagedInstancesNetworkConfigurationDict]",
-        "StorageConfiguration": "ManagedInstancesStorageConfigurationDict",
-    },
-    total=False,
-)
+    AllocationStrategy: str
+    """Type: str."""
+    BidPercentage: int
+    """Type: int."""
+    CapacityTags: dict[str, str]
+    """Capacity-level tags for compute environments."""
+    DesiredvCpus: int
+    """Type: int."""
+    Ec2Configuration: list[Ec2ConfigurationObjectDict]
+    """Type: list[Ec2ConfigurationObjectDict]."""
+    Ec2KeyPair: str
+    """Type: str."""
+    ImageId: str
+    """Type: str."""
+    InstanceRole: str
+    """Type: str."""
+    InstanceTypes: list[str]
+    """Type: list[str]."""
+    LaunchTemplate: LaunchTemplateSpecificationDict
+    """Type: LaunchTemplateSpecificationDict."""
+    ManagedInstancesProvider: ComputeEnvironmentManagedInstancesProviderDict
+    """Type: ComputeEnvironmentManagedInstancesProviderDict."""
+    MaxvCpus: Required[int]
+    """Type: int."""
+    MinvCpus: int
+    """Type: int."""
+    PlacementGroup: str
+    """Type: str."""
+    ScalingPolicy: ComputeScalingPolicyDict
+    """Type: ComputeScalingPolicyDict."""
+    SecurityGroupIds: list[str]
+    """Type: list[str]."""
+    SpotIamFleetRole: str
+    """Type: str."""
+    Subnets: list[str]
+    """Type: list[str]."""
+    Tags: dict[str, str]
+    """A key-value pair to associate with a resource."""
+    Type: Required[str]
+    """Type: str."""
+    UpdateToLatestImageVersion: bool
+    """Type: bool."""
 
-ComputeEnvironmentInstanceRequirementsDict = TypedDict(
-    "ComputeEnvironmentInstanceRequirementsDict",
-    {
-        "AllowedInstanceTypes": "list[str]",
-    },
-    total=False,
-)
 
-ComputeEnvironmentManagedInstancesProviderDict = TypedDict(
-    "ComputeEnvironmentManagedInstancesProviderDict",
-    {
-        "InfrastructureOptimization": "ComputeEnvironmentInfrastructureOptimizationDict",
-        "InfrastructureRoleArn": "Required[str]",
-        "InstanceLaunchTemplate": "Required[ComputeEnvironmentInstanceLaunchTemplateDict]",
-        "PropagateTags": "Literal['CAPACITY_PROVIDER', 'NONE']",
-    },
-    total=False,
-)
+class ComputeEnvironmentEcsSettingsDict(TypedDict, total=False):
+    """ComputeEnvironmentEcsSettings as a plain dict."""
 
-ComputeEnvironmentUpdatePolicyDict = TypedDict(
-    "ComputeEnvironmentUpdatePolicyDict",
-    {
-        "JobExecutionTimeoutMinutes": "int",
-        "TerminateJobsOnUpdate": "bool",
-    },
-    total=False,
-)
+    ContainerInsights: str
+    """The CloudWatch Container Insights setting applied to the Amazon ECS cluster that backs this
+    compute environment. After you set this property, you can't revert it to the default (unset)
+    state in which the setting is managed outside of AWS Batch. If you remove this property after
+    previously setting it, AWS Batch treats the omission as DISABLED, because the underlying API has
+    no way to unset the value. Because of this, if a stack rollback would return this property to
+    its previous unset state, AWS Batch sets it to DISABLED instead."""
 
-ComputeScalingPolicyDict = TypedDict(
-    "ComputeScalingPolicyDict",
-    {
-        "MinScaleDownDelayMinutes": "int",
-    },
-    total=False,
-)
 
-Ec2ConfigurationObjectDict = TypedDict(
-    "Ec2ConfigurationObjectDict",
-    {
-        "BatchImageStatus": "str",
-        "ImageIdOverride": "str",
-        "ImageKubernetesVersion": "str",
-        "ImageType": "Required[str]",
-    },
-    total=False,
-)
+class ComputeEnvironmentEksConfigurationDict(TypedDict, total=False):
+    """ComputeEnvironmentEksConfiguration as a plain dict."""
 
-EksAccessEntryDict = TypedDict(
-    "EksAccessEntryDict",
-    {
-        "DesiredState": "str",
-        "Status": "str",
-    },
-    total=False,
-)
+    AccessEntry: EksAccessEntryDict
+    """The EKS access entry configuration for the compute environment. Controls whether AWS Batch
+    manages the EKS access entry for the compute environment's service role, or inherits it from the
+    cluster."""
+    EksClusterArn: Required[str]
+    """Type: str."""
+    KubernetesNamespace: Required[str]
+    """Type: str."""
 
-LaunchTemplateSpecificationDict = TypedDict(
-    "LaunchTemplateSpecificationDict",
-    {
-        "LaunchTemplateId": "str",
-        "LaunchTemplateName": "str",
-        "Overrides": "list[LaunchTemplateSpecificationOverrideDict]",
-        "UserdataType": "str",
-        "Version": "str",
-    },
-    total=False,
-)
 
-LaunchTemplateSpecificationOverrideDict = TypedDict(
-    "LaunchTemplateSpecificationOverrideDict",
-    {
-        "LaunchTemplateId": "str",
-        "LaunchTemplateName": "str",
-        "TargetInstanceTypes": "list[str]",
-        "UserdataType": "str",
-        "Version": "str",
-    },
-    total=False,
-)
+class ComputeEnvironmentInfrastructureOptimizationDict(TypedDict, total=False):
+    """ComputeEnvironmentInfrastructureOptimization as a plain dict."""
 
-ManagedInstancesLocalStorageConfigurationDict = TypedDict(
-    "ManagedInstancesLocalStorageConfigurationDict",
-    {
-        "UseLocalStorage": "bool",
-    },
-    total=False,
-)
+    ScaleInAfter: int
+    """Type: int."""
 
-ManagedInstancesNetworkConfigurationDict = TypedDict(
-    "ManagedInstancesNetworkConfigurationDict",
-    {
-        "SecurityGroups": "Required[list[str]]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
 
-ManagedInstancesStorageConfigurationDict = TypedDict(
-    "ManagedInstancesStorageConfigurationDict",
-    {
-        "StorageSizeGiB": "int",
-    },
-    total=False,
-)
+class ComputeEnvironmentInstanceLaunchTemplateDict(TypedDict, total=False):
+    """ComputeEnvironmentInstanceLaunchTemplate as a plain dict."""
 
+    CapacityOptionType: Literal["ON_DEMAND", "SPOT", "RESERVED"]
+    """Allowed values: 'ON_DEMAND', 'SPOT', 'RESERVED'."""
+    CapacityReservations: ComputeEnvironmentCapacityReservationsDict
+    """Type: ComputeEnvironmentCapacityReservationsDict."""
+    Ec2InstanceProfileArn: Required[str]
+    """Type: str."""
+    FipsEnabled: bool
+    """Type: bool."""
+    InstanceMetadataTagsPropagation: bool
+    """Type: bool."""
+    InstanceRequirements: ComputeEnvironmentInstanceRequirementsDict
+    """Type: ComputeEnvironmentInstanceRequirementsDict."""
+    LocalStorageConfiguration: ManagedInstancesLocalStorageConfigurationDict
+    """Type: ManagedInstancesLocalStorageConfigurationDict."""
+    Monitoring: str
+    """Type: str."""
+    NetworkConfiguration: Required[ManagedInstancesNetworkConfigurationDict]
+    """Type: ManagedInstancesNetworkConfigurationDict."""
+    StorageConfiguration: ManagedInstancesStorageConfigurationDict
+    """Type: ManagedInstancesStorageConfigurationDict."""
+
+
+class ComputeEnvironmentInstanceRequirementsDict(TypedDict, total=False):
+    """ComputeEnvironmentInstanceRequirements as a plain dict."""
+
+    AllowedInstanceTypes: list[str]
+    """Type: list[str]."""
+
+
+class ComputeEnvironmentManagedInstancesProviderDict(TypedDict, total=False):
+    """ComputeEnvironmentManagedInstancesProvider as a plain dict."""
+
+    InfrastructureOptimization: ComputeEnvironmentInfrastructureOptimizationDict
+    """Type: ComputeEnvironmentInfrastructureOptimizationDict."""
+    InfrastructureRoleArn: Required[str]
+    """Type: str."""
+    InstanceLaunchTemplate: Required[ComputeEnvironmentInstanceLaunchTemplateDict]
+    """Type: ComputeEnvironmentInstanceLaunchTemplateDict."""
+    PropagateTags: Literal["CAPACITY_PROVIDER", "NONE"]
+    """Allowed values: 'CAPACITY_PROVIDER', 'NONE'."""
+
+
+class ComputeEnvironmentUpdatePolicyDict(TypedDict, total=False):
+    """ComputeEnvironmentUpdatePolicy as a plain dict."""
+
+    JobExecutionTimeoutMinutes: int
+    """Type: int."""
+    TerminateJobsOnUpdate: bool
+    """Type: bool."""
+
+
+class ComputeScalingPolicyDict(TypedDict, total=False):
+    """ComputeScalingPolicy as a plain dict."""
+
+    MinScaleDownDelayMinutes: int
+    """Type: int."""
+
+
+class Ec2ConfigurationObjectDict(TypedDict, total=False):
+    """Ec2ConfigurationObject as a plain dict."""
+
+    BatchImageStatus: str
+    """Type: str."""
+    ImageIdOverride: str
+    """Type: str."""
+    ImageKubernetesVersion: str
+    """Length: 1 to 256 characters."""
+    ImageType: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+class EksAccessEntryDict(TypedDict, total=False):
+    """EksAccessEntry as a plain dict: The EKS access entry configuration for the compute
+    environment. Controls whether AWS Batch manages the EKS access entry for the compute
+    environment's service role, or inherits it from the cluster."""
+
+    DesiredState: str
+    """The desired state of the EKS access entry managed by AWS Batch. When omitted, AWS Batch
+    applies INHERIT_FROM_CLUSTER."""
+    Status: str
+    """The read-only status of the EKS access entry, returned by DescribeComputeEnvironments."""
+
+
+class LaunchTemplateSpecificationDict(TypedDict, total=False):
+    """LaunchTemplateSpecification as a plain dict."""
+
+    LaunchTemplateId: str
+    """Type: str."""
+    LaunchTemplateName: str
+    """Type: str."""
+    Overrides: list[LaunchTemplateSpecificationOverrideDict]
+    """Type: list[LaunchTemplateSpecificationOverrideDict]."""
+    UserdataType: str
+    """Type: str."""
+    Version: str
+    """Type: str."""
+
+
+class LaunchTemplateSpecificationOverrideDict(TypedDict, total=False):
+    """LaunchTemplateSpecificationOverride as a plain dict."""
+
+    LaunchTemplateId: str
+    """Type: str."""
+    LaunchTemplateName: str
+    """Type: str."""
+    TargetInstanceTypes: list[str]
+    """Type: list[str]."""
+    UserdataType: str
+    """Type: str."""
+    Version: str
+    """Type: str."""
+
+
+class ManagedInstancesLocalStorageConfigurationDict(TypedDict, total=False):
+    """ManagedInstancesLocalStorageConfiguration as a plain dict."""
+
+    UseLocalStorage: bool
+    """Type: bool."""
+
+
+class ManagedInstancesNetworkConfigurationDict(TypedDict, total=False):
+    """ManagedInstancesNetworkConfiguration as a plain dict."""
+
+    SecurityGroups: Required[list[str]]
+    """Type: list[str]."""
+    Subnets: Required[list[str]]
+    """Type: list[str]."""
+
+
+class ManagedInstancesStorageConfigurationDict(TypedDict, total=False):
+    """ManagedInstancesStorageConfiguration as a plain dict."""
+
+    StorageSizeGiB: int
+    """Type: int."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Batch::ComputeEnvironment",
     schema_file="aws-batch-computeenvironment.json",
@@ -353,14 +401,9 @@ METADATA = _TypeMetadata(
         "/ComputeResources/Subnets",
     ),
     required=("Type",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -370,241 +413,30 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CapacityReservations": {
-            "additionalProperties": False,
-            "properties": {
-                "ReservationGroupArn": {"type": "string"},
-                "ReservationPreference": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ComputeResources": {
-            "additionalProperties": False,
-            "properties": {
-                "AllocationStrategy": {"type": "string"},
-                "BidPercentage": {"type": "integer"},
-                "CapacityTags": {
-                    "additionalProperties": False,
-                    "patternProperties": {".*": {"type": "string"}},
-                    "type": "object",
-                },
-                "DesiredvCpus": {"type": "integer"},
-                "Ec2Configuration": {
-                    "items": {"$ref": "#/definitions/Ec2ConfigurationObject"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Ec2KeyPair": {"type": "string"},
-                "ImageId": {"type": "string"},
-                "InstanceRole": {"type": "string"},
-                "InstanceTypes": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "LaunchTemplate": {"$ref": "#/definitions/LaunchTemplateSpecification"},
-                "ManagedInstancesProvider": {"$ref": "#/definitions/ManagedInstancesProvider"},
-                "MaxvCpus": {"type": "integer"},
-                "MinvCpus": {"type": "integer"},
-                "PlacementGroup": {"type": "string"},
-                "ScalingPolicy": {"$ref": "#/definitions/ComputeScalingPolicy"},
-                "SecurityGroupIds": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SpotIamFleetRole": {"type": "string"},
-                "Subnets": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "Tags": {
-                    "additionalProperties": False,
-                    "patternProperties": {".*": {"type": "string"}},
-                    "type": "object",
-                },
-                "Type": {"type": "string"},
-                "UpdateToLatestImageVersion": {"type": "boolean"},
-            },
-            "required": ["Type", "MaxvCpus"],
-            "type": "object",
-        },
-        "ComputeScalingPolicy": {
-            "additionalProperties": False,
-            "properties": {"MinScaleDownDelayMinutes": {"type": "integer"}},
-            "type": "object",
-        },
-        "Ec2ConfigurationObject": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchImageStatus": {"type": "string"},
-                "ImageIdOverride": {"type": "string"},
-                "ImageKubernetesVersion": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "ImageType": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["ImageType"],
-            "type": "object",
-        },
-        "EcsSettings": {
-            "additionalProperties": False,
-            "properties": {"ContainerInsights": {"type": "string"}},
-            "type": "object",
-        },
-        "EksAccessEntry": {
-            "additionalProperties": False,
-            "properties": {"DesiredState": {"type": "string"}, "Status": {"type": "string"}},
-            "type": "object",
-        },
-        "EksConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessEntry": {"$ref": "#/definitions/EksAccessEntry"},
-                "EksClusterArn": {"type": "string"},
-                "KubernetesNamespace": {"type": "string"},
-            },
-            "required": ["EksClusterArn", "KubernetesNamespace"],
-            "type": "object",
-        },
-        "InfrastructureOptimization": {
-            "additionalProperties": False,
-            "properties": {"ScaleInAfter": {"type": "integer"}},
-            "type": "object",
-        },
-        "InstanceLaunchTemplate": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityOptionType": {"enum": ["ON_DEMAND", "SPOT", "RESERVED"], "type": "string"},
-                "CapacityReservations": {"$ref": "#/definitions/CapacityReservations"},
-                "Ec2InstanceProfileArn": {"type": "string"},
-                "FipsEnabled": {"type": "boolean"},
-                "InstanceMetadataTagsPropagation": {"type": "boolean"},
-                "InstanceRequirements": {"$ref": "#/definitions/InstanceRequirements"},
-                "LocalStorageConfiguration": {
-                    "$ref": "#/definitions/ManagedInstancesLocalStorageConfiguration"
-                },
-                "Monitoring": {"type": "string"},
-                "NetworkConfiguration": {
-                    "$ref": "#/definitions/ManagedInstancesNetworkConfiguration"
-                },
-                "StorageConfiguration": {
-                    "$ref": "#/definitions/ManagedInstancesStorageConfiguration"
-                },
-            },
-            "required": ["Ec2InstanceProfileArn", "NetworkConfiguration"],
-            "type": "object",
-        },
-        "InstanceRequirements": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedInstanceTypes": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "LaunchTemplateSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "LaunchTemplateId": {"type": "string"},
-                "LaunchTemplateName": {"type": "string"},
-                "Overrides": {
-                    "items": {"$ref": "#/definitions/LaunchTemplateSpecificationOverride"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "UserdataType": {"type": "string"},
-                "Version": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "LaunchTemplateSpecificationOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "LaunchTemplateId": {"type": "string"},
-                "LaunchTemplateName": {"type": "string"},
-                "TargetInstanceTypes": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "UserdataType": {"type": "string"},
-                "Version": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ManagedInstancesLocalStorageConfiguration": {
-            "additionalProperties": False,
-            "properties": {"UseLocalStorage": {"type": "boolean"}},
-            "type": "object",
-        },
-        "ManagedInstancesNetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroups": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Subnets": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "required": ["Subnets", "SecurityGroups"],
-            "type": "object",
-        },
-        "ManagedInstancesProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "InfrastructureOptimization": {"$ref": "#/definitions/InfrastructureOptimization"},
-                "InfrastructureRoleArn": {"type": "string"},
-                "InstanceLaunchTemplate": {"$ref": "#/definitions/InstanceLaunchTemplate"},
-                "PropagateTags": {"enum": ["CAPACITY_PROVIDER", "NONE"], "type": "string"},
-            },
-            "required": ["InfrastructureRoleArn", "InstanceLaunchTemplate"],
-            "type": "object",
-        },
-        "ManagedInstancesStorageConfiguration": {
-            "additionalProperties": False,
-            "properties": {"StorageSizeGiB": {"type": "integer"}},
-            "type": "object",
-        },
-        "UpdatePolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "JobExecutionTimeoutMinutes": {"type": "integer"},
-                "TerminateJobsOnUpdate": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ComputeEnvironmentArn": {"type": "string"},
-        "ComputeEnvironmentName": {"type": "string"},
-        "ComputeResources": {"$ref": "#/definitions/ComputeResources"},
-        "Context": {"type": "string"},
-        "EcsSettings": {"$ref": "#/definitions/EcsSettings"},
-        "EksConfiguration": {"$ref": "#/definitions/EksConfiguration"},
-        "ReplaceComputeEnvironment": {"type": "boolean"},
-        "ServiceRole": {"type": "string"},
-        "State": {"type": "string"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".*": {"type": "string"}},
-            "type": "object",
-        },
-        "Type": {"type": "string"},
-        "UnmanagedvCpus": {"type": "integer"},
-        "UpdatePolicy": {"$ref": "#/definitions/UpdatePolicy"},
-    },
-    "required": ["Type"],
-}
-
 
 class ComputeEnvironment(_Resource):
     """AWS::Batch::ComputeEnvironment: Resource Type definition for AWS::Batch::ComputeEnvironment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ComputeEnvironmentArn.
+    Also identified by: ComputeEnvironmentName.
+    Replaced when any of these change (create-only): ComputeResources.SpotIamFleetRole,
+    ComputeEnvironmentName, Tags, Type, EksConfiguration.EksClusterArn,
+    EksConfiguration.KubernetesNamespace,
+    ComputeResources.ManagedInstancesProvider.InstanceLaunchTemplate.CapacityOptionType,
+    ComputeResources.ManagedInstancesProvider.InstanceLaunchTemplate.FipsEnabled.
+    May be replaced when these change (conditionally create-only):
+    ComputeResources.AllocationStrategy, ComputeResources.BidPercentage,
+    ComputeResources.Ec2Configuration, ComputeResources.Ec2KeyPair, ComputeResources.ImageId,
+    ComputeResources.InstanceRole, ComputeResources.InstanceTypes, ComputeResources.LaunchTemplate,
+    ComputeResources.PlacementGroup, ComputeResources.ScalingPolicy,
+    ComputeResources.SecurityGroupIds, ComputeResources.Subnets, ComputeResources.Tags,
+    ComputeResources.Type.
+    Write-only (sent to AWS, never read back): ComputeResources.UpdateToLatestImageVersion,
+    ReplaceComputeEnvironment, UpdatePolicy.
+    Read-only attributes (known once deployed): ComputeEnvironmentArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-batch-computeenvironment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -614,11 +446,15 @@ class ComputeEnvironment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ComputeEnvironmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "compute_environment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ComputeEnvironmentArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ComputeEnvironmentName: str
     ComputeResources: ComputeEnvironmentComputeResourcesDict
     Context: str
@@ -627,45 +463,61 @@ class ComputeEnvironment(_Resource):
     ReplaceComputeEnvironment: bool
     ServiceRole: str
     State: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     Type: str
     UnmanagedvCpus: int
     UpdatePolicy: ComputeEnvironmentUpdatePolicyDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Type: str,
+        ComputeEnvironmentName: str | None = None,
+        ComputeResources: ComputeEnvironmentComputeResources
+        | ComputeEnvironmentComputeResourcesDict
+        | None = None,
+        Context: str | None = None,
+        EcsSettings: ComputeEnvironmentEcsSettings
+        | ComputeEnvironmentEcsSettingsDict
+        | None = None,
+        EksConfiguration: ComputeEnvironmentEksConfiguration
+        | ComputeEnvironmentEksConfigurationDict
+        | None = None,
+        ReplaceComputeEnvironment: bool | None = None,
+        ServiceRole: str | None = None,
+        State: str | None = None,
+        Tags: dict[str, str] | None = None,
+        UnmanagedvCpus: int | None = None,
+        UpdatePolicy: ComputeEnvironmentUpdatePolicy
+        | ComputeEnvironmentUpdatePolicyDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Batch::ComputeEnvironment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Type: str,
-            ComputeEnvironmentName: str | None = None,
-            ComputeResources: ComputeEnvironmentComputeResources
-            | ComputeEnvironmentComputeResourcesDict
-            | None = None,
-            Context: str | None = None,
-            EcsSettings: ComputeEnvironmentEcsSettings
-            | ComputeEnvironmentEcsSettingsDict
-            | None = None,
-            EksConfiguration: ComputeEnvironmentEksConfiguration
-            | ComputeEnvironmentEksConfigurationDict
-            | None = None,
-            ReplaceComputeEnvironment: bool | None = None,
-            ServiceRole: str | None = None,
-            State: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            UnmanagedvCpus: int | None = None,
-            UpdatePolicy: ComputeEnvironmentUpdatePolicy
-            | ComputeEnvironmentUpdatePolicyDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Batch::ComputeEnvironment; `await` it inside an App to deploy it.
-
-            Tags: A key-value pair to associate with a resource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Type: Type: str. Create-only: changing it replaces the resource. Required.
+            ComputeEnvironmentName: Type: str. Create-only: changing it replaces the resource.
+            ComputeResources: Type: ComputeEnvironmentComputeResourcesDict.
+            Context: Type: str.
+            EcsSettings: Type: ComputeEnvironmentEcsSettingsDict.
+            EksConfiguration: Type: ComputeEnvironmentEksConfigurationDict.
+            ReplaceComputeEnvironment: Type: bool. Write-only: sent to AWS, never read back.
+            ServiceRole: Type: str.
+            State: Type: str.
+            Tags: A key-value pair to associate with a resource. Create-only: changing it replaces
+                the resource.
+            UnmanagedvCpus: Type: int.
+            UpdatePolicy: Type: ComputeEnvironmentUpdatePolicyDict. Write-only: sent to AWS, never
+                read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,15 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Batch::ConsumableResource",
     schema_file="aws-batch-consumableresource.json",
     primary_identifier=("/ConsumableResourceArn",),
-    additional_identifiers=(),
     read_only=("/ConsumableResourceArn", "/CreatedAt", "/InUseQuantity", "/AvailableQuantity"),
     create_only=("/ConsumableResourceName", "/ResourceType"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ResourceType", "TotalQuantity"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -75,35 +69,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ResourceArn": {"type": "string"},
-        "ResourceType": {"enum": ["REPLENISHABLE", "NON_REPLENISHABLE"], "type": "string"},
-    },
-    "properties": {
-        "AvailableQuantity": {"type": "integer"},
-        "ConsumableResourceArn": {"$ref": "#/definitions/ResourceArn"},
-        "ConsumableResourceName": {"type": "string"},
-        "CreatedAt": {"type": "integer"},
-        "InUseQuantity": {"type": "integer"},
-        "ResourceType": {"$ref": "#/definitions/ResourceType"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".*": {"type": "string"}},
-            "type": "object",
-        },
-        "TotalQuantity": {"type": "integer"},
-    },
-    "required": ["ResourceType", "TotalQuantity"],
-}
-
 
 class ConsumableResource(_Resource):
     """AWS::Batch::ConsumableResource: Resource Type definition for AWS::Batch::ConsumableResource
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConsumableResourceArn.
+    Replaced when any of these change (create-only): ConsumableResourceName, ResourceType.
+    Read-only attributes (known once deployed): AvailableQuantity, ConsumableResourceArn, CreatedAt,
+    InUseQuantity.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-batch-consumableresource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -113,39 +89,52 @@ class ConsumableResource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConsumableResourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "consumable_resource.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AvailableQuantity: int
+    """Available Quantity of ConsumableResource."""
     ConsumableResourceArn: str
+    """ARN of the Consumable Resource."""
     CreatedAt: int
+    """Type: int."""
     InUseQuantity: int
-    # Declared properties (as declared, or as AWS returned them).
+    """In-use Quantity of ConsumableResource."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConsumableResourceName: str
     ResourceType: Literal["REPLENISHABLE", "NON_REPLENISHABLE"]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     TotalQuantity: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResourceType: Literal["REPLENISHABLE", "NON_REPLENISHABLE"],
+        TotalQuantity: int,
+        ConsumableResourceName: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Batch::ConsumableResource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResourceType: Literal["REPLENISHABLE", "NON_REPLENISHABLE"],
-            TotalQuantity: int,
-            ConsumableResourceName: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Batch::ConsumableResource; `await` it inside an App to deploy it.
-
-            ConsumableResourceName: Name of ConsumableResource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ResourceType: Type of Consumable Resource. Create-only: changing it replaces the
+                resource. Required.
+            TotalQuantity: Total Quantity of ConsumableResource. Required.
+            ConsumableResourceName: Name of ConsumableResource. Create-only: changing it replaces
+                the resource.
             Tags: A key-value pair to associate with a resource.
-            TotalQuantity: Total Quantity of ConsumableResource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -247,572 +251,679 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConsumableResourceRequirementDict = TypedDict(
-    "ConsumableResourceRequirementDict",
-    {
-        "ConsumableResource": "Required[str]",
-        "Quantity": "Required[int]",
-    },
-    total=False,
-)
 
-DeviceDict = TypedDict(
-    "DeviceDict",
-    {
-        "ContainerPath": "str",
-        "HostPath": "str",
-        "Permissions": "list[str]",
-    },
-    total=False,
-)
+class ConsumableResourceRequirementDict(TypedDict, total=False):
+    """ConsumableResourceRequirement as a plain dict."""
 
-EFSAuthorizationConfigDict = TypedDict(
-    "EFSAuthorizationConfigDict",
-    {
-        "AccessPointId": "str",
-        "Iam": "str",
-    },
-    total=False,
-)
+    ConsumableResource: Required[str]
+    """The ARN of the consumable resource the job definition should consume."""
+    Quantity: Required[int]
+    """Type: int."""
 
-EFSVolumeConfigurationDict = TypedDict(
-    "EFSVolumeConfigurationDict",
-    {
-        "AuthorizationConfig": "EFSAuthorizationConfigDict",
-        "FileSystemId": "Required[str]",
-        "RootDirectory": "str",
-        "TransitEncryption": "str",
-        "TransitEncryptionPort": "int",
-    },
-    total=False,
-)
 
-EcsTaskPropertiesDict = TypedDict(
-    "EcsTaskPropertiesDict",
-    {
-        "Containers": "list[TaskContainerPropertiesDict]",
-        "EnableExecuteCommand": "bool",
-        "EphemeralStorage": "JobDefinitionEphemeralStorageDict",
-        "ExecutionRoleArn": "str",
-        "IpcMode": "str",
-        "NetworkConfiguration": "JobDefinitionNetworkConfigurationDict",
-        "NetworkMode": "str",
-        "PidMode": "str",
-        "PlatformVersion": "str",
-        "RuntimePlatform": "JobDefinitionRuntimePlatformDict",
-        "TaskRoleArn": "str",
-        "Volumes": "list[VolumeDict]",
-    },
-    total=False,
-)
+class DeviceDict(TypedDict, total=False):
+    """Device as a plain dict."""
 
-EksContainerDict = TypedDict(
-    "EksContainerDict",
-    {
-        "Args": "list[str]",
-        "Command": "list[str]",
-        "Env": "list[EksContainerEnvironmentVariableDict]",
-        "Image": "Required[str]",
-        "ImagePullPolicy": "str",
-        "Name": "str",
-        "Resources": "EksContainerResourceRequirementsDict",
-        "SecurityContext": "EksContainerSecurityContextDict",
-        "VolumeMounts": "list[EksContainerVolumeMountDict]",
-    },
-    total=False,
-)
+    ContainerPath: str
+    """Type: str."""
+    HostPath: str
+    """Type: str."""
+    Permissions: list[str]
+    """Type: list[str]."""
 
-EksContainerEnvironmentVariableDict = TypedDict(
-    "EksContainerEnvironmentVariableDict",
-    {
-        "Name": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
-EksContainerResourceRequirementsDict = TypedDict(
-    "EksContainerResourceRequirementsDict",
-    {
-        "Limits": "dict[str, Any]",
-        "Requests": "dict[str, Any]",
-    },
-    total=False,
-)
+class EFSAuthorizationConfigDict(TypedDict, total=False):
+    """EFSAuthorizationConfig as a plain dict."""
 
-EksContainerSecurityContextDict = TypedDict(
-    "EksContainerSecurityContextDict",
-    {
-        "AllowPrivilegeEscalation": "bool",
-        "Privileged": "bool",
-        "ReadOnlyRootFilesystem": "bool",
-        "RunAsGroup": "int",
-        "RunAsNonRoot": "bool",
-        "RunAsUser": "int",
-    },
-    total=False,
-)
+    AccessPointId: str
+    """Type: str."""
+    Iam: str
+    """Type: str."""
 
-EksContainerVolumeMountDict = TypedDict(
-    "EksContainerVolumeMountDict",
-    {
-        "MountPath": "str",
-        "Name": "str",
-        "ReadOnly": "bool",
-        "SubPath": "str",
-    },
-    total=False,
-)
 
-EksEmptyDirDict = TypedDict(
-    "EksEmptyDirDict",
-    {
-        "Medium": "str",
-        "SizeLimit": "str",
-    },
-    total=False,
-)
+class EFSVolumeConfigurationDict(TypedDict, total=False):
+    """EFSVolumeConfiguration as a plain dict."""
 
-EksHostPathDict = TypedDict(
-    "EksHostPathDict",
-    {
-        "Path": "str",
-    },
-    total=False,
-)
+    AuthorizationConfig: EFSAuthorizationConfigDict
+    """Type: EFSAuthorizationConfigDict."""
+    FileSystemId: Required[str]
+    """Type: str."""
+    RootDirectory: str
+    """Type: str."""
+    TransitEncryption: str
+    """Type: str."""
+    TransitEncryptionPort: int
+    """Type: int."""
 
-EksMetadataDict = TypedDict(
-    "EksMetadataDict",
-    {
-        "Annotations": "dict[str, Any]",
-        "Labels": "dict[str, Any]",
-        "Namespace": "str",
-    },
-    total=False,
-)
 
-EksPersistentVolumeClaimDict = TypedDict(
-    "EksPersistentVolumeClaimDict",
-    {
-        "ClaimName": "Required[str]",
-        "ReadOnly": "bool",
-    },
-    total=False,
-)
+class EcsTaskPropertiesDict(TypedDict, total=False):
+    """EcsTaskProperties as a plain dict."""
 
-EksPodPropertiesDict = TypedDict(
-    "EksPodPropertiesDict",
-    {
-        "Containers": "list[EksContainerDict]",
-        "DnsPolicy": "str",
-        "HostNetwork": "bool",
-        "ImagePullSecrets": "list[ImagePullSecretDict]",
-        "InitContainers": "list[EksContainerDict]",
-        "Metadata": "EksMetadataDict",
-        "ServiceAccountName": "str",
-        "ShareProcessNamespace": "bool",
-        "Volumes": "list[EksVolumeDict]",
-    },
-    total=False,
-)
+    Containers: list[TaskContainerPropertiesDict]
+    """Type: list[TaskContainerPropertiesDict]."""
+    EnableExecuteCommand: bool
+    """Type: bool."""
+    EphemeralStorage: JobDefinitionEphemeralStorageDict
+    """Type: JobDefinitionEphemeralStorageDict."""
+    ExecutionRoleArn: str
+    """Type: str."""
+    IpcMode: str
+    """Type: str."""
+    NetworkConfiguration: JobDefinitionNetworkConfigurationDict
+    """Type: JobDefinitionNetworkConfigurationDict."""
+    NetworkMode: str
+    """Type: str."""
+    PidMode: str
+    """Type: str."""
+    PlatformVersion: str
+    """Type: str."""
+    RuntimePlatform: JobDefinitionRuntimePlatformDict
+    """Type: JobDefinitionRuntimePlatformDict."""
+    TaskRoleArn: str
+    """Type: str."""
+    Volumes: list[VolumeDict]
+    """Type: list[VolumeDict]."""
 
-EksSecretDict = TypedDict(
-    "EksSecretDict",
-    {
-        "Optional": "bool",
-        "SecretName": "Required[str]",
-    },
-    total=False,
-)
 
-EksVolumeDict = TypedDict(
-    "EksVolumeDict",
-    {
-        "EmptyDir": "EksEmptyDirDict",
-        "HostPath": "EksHostPathDict",
-        "Name": "Required[str]",
-        "PersistentVolumeClaim": "EksPersistentVolumeClaimDict",
-        "Secret": "EksSecretDict",
-    },
-    total=False,
-)
+class EksContainerDict(TypedDict, total=False):
+    """EksContainer as a plain dict."""
 
-ImagePullSecretDict = TypedDict(
-    "ImagePullSecretDict",
-    {
-        "Name": "str",
-    },
-    total=False,
-)
+    Args: list[str]
+    """Type: list[str]."""
+    Command: list[str]
+    """Type: list[str]."""
+    Env: list[EksContainerEnvironmentVariableDict]
+    """Type: list[EksContainerEnvironmentVariableDict]."""
+    Image: Required[str]
+    """Type: str."""
+    ImagePullPolicy: str
+    """Type: str."""
+    Name: str
+    """Type: str."""
+    Resources: EksContainerResourceRequirementsDict
+    """Type: EksContainerResourceRequirementsDict."""
+    SecurityContext: EksContainerSecurityContextDict
+    """Type: EksContainerSecurityContextDict."""
+    VolumeMounts: list[EksContainerVolumeMountDict]
+    """Type: list[EksContainerVolumeMountDict]."""
 
-JobDefinitionConsumableResourcePropertiesDict = TypedDict(
-    "JobDefinitionConsumableResourcePropertiesDict",
-    {
-        "ConsumableResourceList": "Required[list[ConsumableResourceRequirementDict]]",
-    },
-    total=False,
-)
 
-JobDefinitionContainerPropertiesDict = TypedDict(
-    "JobDefinitionContainerPropertiesDict",
-    {
-        "Command": "list[str]",
-        "EnableExecuteCommand": "bool",
-        "Environment": "list[JobDefinitionEnvironmentDict]",
-        "EphemeralStorage": "JobDefinitionEphemeralStorageDict",
-        "ExecutionRoleArn": "str",
-        "FargatePlatformConfiguration": "JobDefinitionContainerPropertiesFargatePlatformConfigurationDict",
-        "Image": "Required[str]",
-        "JobRoleArn": "str",
-        "LinuxParameters": "JobDefinitionLinuxParametersDict",
-        "LogConfiguration": "JobDefinitionLogConfigurationDict",
-        "Memory": "int",
-        "MountPoints": "list[MountPointDict]",
-        "NetworkConfiguration": "JobDefinitionNetworkConfigurationDict",
-        "Privileged": "bool",
-        "ReadonlyRootFilesystem": "bool",
-        "RepositoryCredentials": "JobDefinitionRepositoryCredentialsDict",
-        "ResourceRequirements": "list[ResourceRequirementDict]",
-        "RuntimePlatform": "JobDefinitionRuntimePlatformDict",
-        "Secrets": "list[JobDefinitionSecretDict]",
-        "Ulimits": "list[UlimitDict]",
-        "User": "str",
-        "Vcpus": "int",
-        "Volumes": "list[VolumeDict]",
-    },
-    total=False,
-)
+class EksContainerEnvironmentVariableDict(TypedDict, total=False):
+    """EksContainerEnvironmentVariable as a plain dict."""
 
-JobDefinitionContainerPropertiesFargatePlatformConfigurationDict = TypedDict(
-    "JobDefinitionContainerPropertiesFargatePlatformConfigurationDict",
-    {
-        "PlatformVersion": "str",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """Type: str."""
+    Value: str
+    """Type: str."""
 
-JobDefinitionEcsPropertiesDict = TypedDict(
-    "JobDefinitionEcsPropertiesDict",
-    {
-        "TaskProperties": "Required[list[EcsTaskPropertiesDict]]",
-    },
-    total=False,
-)
 
-JobDefinitionEksPropertiesDict = TypedDict(
-    "JobDefinitionEksPropertiesDict",
-    {
-        "PodProperties": "EksPodPropertiesDict",
-    },
-    total=False,
-)
+class EksContainerResourceRequirementsDict(TypedDict, total=False):
+    """EksContainerResourceRequirements as a plain dict."""
 
-JobDefinitionEnvironmentDict = TypedDict(
-    "JobDefinitionEnvironmentDict",
-    {
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+    Limits: dict[str, str]
+    """Type: dict[str, str]."""
+    Requests: dict[str, str]
+    """Type: dict[str, str]."""
 
-JobDefinitionEphemeralStorageDict = TypedDict(
-    "JobDefinitionEphemeralStorageDict",
-    {
-        "SizeInGiB": "Required[int]",
-    },
-    total=False,
-)
 
-JobDefinitionEvaluateOnExitDict = TypedDict(
-    "JobDefinitionEvaluateOnExitDict",
-    {
-        "Action": "Required[str]",
-        "OnExitCode": "str",
-        "OnReason": "str",
-        "OnStatusReason": "str",
-    },
-    total=False,
-)
+class EksContainerSecurityContextDict(TypedDict, total=False):
+    """EksContainerSecurityContext as a plain dict."""
 
-JobDefinitionHostDict = TypedDict(
-    "JobDefinitionHostDict",
-    {
-        "SourcePath": "str",
-    },
-    total=False,
-)
+    AllowPrivilegeEscalation: bool
+    """Type: bool."""
+    Privileged: bool
+    """Type: bool."""
+    ReadOnlyRootFilesystem: bool
+    """Type: bool."""
+    RunAsGroup: int
+    """Type: int."""
+    RunAsNonRoot: bool
+    """Type: bool."""
+    RunAsUser: int
+    """Type: int."""
 
-JobDefinitionLinuxParametersDict = TypedDict(
-    "JobDefinitionLinuxParametersDict",
-    {
-        "Devices": "list[DeviceDict]",
-        "InitProcessEnabled": "bool",
-        "MaxSwap": "int",
-        "SharedMemorySize": "int",
-        "Swappiness": "int",
-        "Tmpfs": "list[JobDefinitionTmpfsDict]",
-    },
-    total=False,
-)
 
-JobDefinitionLogConfigurationDict = TypedDict(
-    "JobDefinitionLogConfigurationDict",
-    {
-        "LogDriver": "Required[str]",
-        "Options": "dict[str, Any]",
-        "SecretOptions": "list[JobDefinitionSecretDict]",
-    },
-    total=False,
-)
+class EksContainerVolumeMountDict(TypedDict, total=False):
+    """EksContainerVolumeMount as a plain dict."""
 
-JobDefinitionNetworkConfigurationDict = TypedDict(
-    "JobDefinitionNetworkConfigurationDict",
-    {
-        "AssignPublicIp": "str",
-    },
-    total=False,
-)
+    MountPath: str
+    """Type: str."""
+    Name: str
+    """Type: str."""
+    ReadOnly: bool
+    """Type: bool."""
+    SubPath: str
+    """Type: str."""
 
-JobDefinitionNodePropertiesDict = TypedDict(
-    "JobDefinitionNodePropertiesDict",
-    {
-        "MainNode": "Required[int]",
-        "NodeRangeProperties": "Required[list[NodeRangePropertyDict]]",
-        "NumNodes": "Required[int]",
-    },
-    total=False,
-)
 
-JobDefinitionRepositoryCredentialsDict = TypedDict(
-    "JobDefinitionRepositoryCredentialsDict",
-    {
-        "CredentialsParameter": "Required[str]",
-    },
-    total=False,
-)
+class EksEmptyDirDict(TypedDict, total=False):
+    """EksEmptyDir as a plain dict."""
 
-JobDefinitionResourceRetentionPolicyDict = TypedDict(
-    "JobDefinitionResourceRetentionPolicyDict",
-    {
-        "SkipDeregisterOnUpdate": "bool",
-    },
-    total=False,
-)
+    Medium: str
+    """Type: str."""
+    SizeLimit: str
+    """Length: 1 to 256 characters."""
 
-JobDefinitionRetryStrategyDict = TypedDict(
-    "JobDefinitionRetryStrategyDict",
-    {
-        "Attempts": "int",
-        "EvaluateOnExit": "list[JobDefinitionEvaluateOnExitDict]",
-    },
-    total=False,
-)
 
-JobDefinitionRuntimePlatformDict = TypedDict(
-    "JobDefinitionRuntimePlatformDict",
-    {
-        "CpuArchitecture": "str",
-        "OperatingSystemFamily": "str",
-    },
-    total=False,
-)
+class EksHostPathDict(TypedDict, total=False):
+    """EksHostPath as a plain dict."""
 
-JobDefinitionS3FilesVolumeConfigurationDict = TypedDict(
-    "JobDefinitionS3FilesVolumeConfigurationDict",
-    {
-        "AccessPointArn": "str",
-        "FileSystemArn": "Required[str]",
-        "RootDirectory": "str",
-        "TransitEncryptionPort": "int",
-    },
-    total=False,
-)
+    Path: str
+    """Type: str."""
 
-JobDefinitionSecretDict = TypedDict(
-    "JobDefinitionSecretDict",
-    {
-        "Name": "Required[str]",
-        "ValueFrom": "Required[str]",
-    },
-    total=False,
-)
 
-JobDefinitionTmpfsDict = TypedDict(
-    "JobDefinitionTmpfsDict",
-    {
-        "ContainerPath": "Required[str]",
-        "MountOptions": "list[str]",
-        "Size": "Required[int]",
-    },
-    total=False,
-)
+class EksMetadataDict(TypedDict, total=False):
+    """EksMetadata as a plain dict."""
 
-JobTimeoutDict = TypedDict(
-    "JobTimeoutDict",
-    {
-        "AttemptDurationSeconds": "int",
-    },
-    total=False,
-)
+    Annotations: dict[str, str]
+    """Type: dict[str, str]."""
+    Labels: dict[str, str]
+    """Type: dict[str, str]."""
+    Namespace: str
+    """Type: str."""
 
-MountPointDict = TypedDict(
-    "MountPointDict",
-    {
-        "ContainerPath": "str",
-        "ReadOnly": "bool",
-        "SourceVolume": "str",
-    },
-    total=False,
-)
 
-MultiNodeContainerPropertiesDict = TypedDict(
-    "MultiNodeContainerPropertiesDict",
-    {
-        "Command": "list[str]",
-        "EnableExecuteCommand": "bool",
-        "Environment": "list[JobDefinitionEnvironmentDict]",
-        "EphemeralStorage": "JobDefinitionEphemeralStorageDict",
-        "ExecutionRoleArn": "str",
-        "Image": "Required[str]",
-        "InstanceType": "str",
-        "JobRoleArn": "str",
-        "LinuxParameters": "JobDefinitionLinuxParametersDict",
-        "LogConfiguration": "JobDefinitionLogConfigurationDict",
-        "Memory": "int",
-        "MountPoints": "list[MountPointDict]",
-        "Privileged": "bool",
-        "ReadonlyRootFilesystem": "bool",
-        "RepositoryCredentials": "JobDefinitionRepositoryCredentialsDict",
-        "ResourceRequirements": "list[ResourceRequirementDict]",
-        "RuntimePlatform": "JobDefinitionRuntimePlatformDict",
-        "Secrets": "list[JobDefinitionSecretDict]",
-        "Ulimits": "list[UlimitDict]",
-        "User": "str",
-        "Vcpus": "int",
-        "Volumes": "list[VolumeDict]",
-    },
-    total=False,
-)
+class EksPersistentVolumeClaimDict(TypedDict, total=False):
+    """EksPersistentVolumeClaim as a plain dict."""
 
-MultiNodeEcsPropertiesDict = TypedDict(
-    "MultiNodeEcsPropertiesDict",
-    {
-        "TaskProperties": "Required[list[MultiNodeEcsTaskPropertiesDict]]",
-    },
-    total=False,
-)
+    ClaimName: Required[str]
+    """Type: str."""
+    ReadOnly: bool
+    """Type: bool."""
 
-MultiNodeEcsTaskPropertiesDict = TypedDict(
-    "MultiNodeEcsTaskPropertiesDict",
-    {
-        "Containers": "list[TaskContainerPropertiesDict]",
-        "EnableExecuteCommand": "bool",
-        "ExecutionRoleArn": "str",
-        "IpcMode": "str",
-        "PidMode": "str",
-        "TaskRoleArn": "str",
-        "Volumes": "list[VolumeDict]",
-    },
-    total=False,
-)
 
-NodeRangePropertyDict = TypedDict(
-    "NodeRangePropertyDict",
-    {
-        "ConsumableResourceProperties": "JobDefinitionConsumableResourcePropertiesDict",
-        "Container": "MultiNodeContainerPropertiesDict",
-        "EcsProperties": "MultiNodeEcsPropertiesDict",
-        "EksProperties": "JobDefinitionEksPropertiesDict",
-        "InstanceTypes": "list[str]",
-        "TargetNodes": "Required[str]",
-    },
-    total=False,
-)
+class EksPodPropertiesDict(TypedDict, total=False):
+    """EksPodProperties as a plain dict."""
 
-ResourceRequirementDict = TypedDict(
-    "ResourceRequirementDict",
-    {
-        "Type": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+    Containers: list[EksContainerDict]
+    """Type: list[EksContainerDict]."""
+    DnsPolicy: str
+    """Type: str."""
+    HostNetwork: bool
+    """Type: bool."""
+    ImagePullSecrets: list[ImagePullSecretDict]
+    """Type: list[ImagePullSecretDict]."""
+    InitContainers: list[EksContainerDict]
+    """Type: list[EksContainerDict]."""
+    Metadata: EksMetadataDict
+    """Type: EksMetadataDict."""
+    ServiceAccountName: str
+    """Type: str."""
+    ShareProcessNamespace: bool
+    """Type: bool."""
+    Volumes: list[EksVolumeDict]
+    """Type: list[EksVolumeDict]."""
 
-TaskContainerDependencyDict = TypedDict(
-    "TaskContainerDependencyDict",
-    {
-        "Condition": "Required[str]",
-        "ContainerName": "Required[str]",
-    },
-    total=False,
-)
 
-TaskContainerPropertiesDict = TypedDict(
-    "TaskContainerPropertiesDict",
-    {
-        "Command": "list[str]",
-        "DependsOn": "list[TaskContainerDependencyDict]",
-        "Environment": "list[JobDefinitionEnvironmentDict]",
-        "Essential": "bool",
-        "FirelensConfiguration": "TaskContainerPropertiesFirelensConfigurationDict",
-        "Image": "Required[str]",
-        "LinuxParameters": "JobDefinitionLinuxParametersDict",
-        "LogConfiguration": "JobDefinitionLogConfigurationDict",
-        "MountPoints": "list[MountPointDict]",
-        "Name": "str",
-        "Privileged": "bool",
-        "ReadonlyRootFilesystem": "bool",
-        "RepositoryCredentials": "JobDefinitionRepositoryCredentialsDict",
-        "ResourceRequirements": "list[ResourceRequirementDict]",
-        "Secrets": "list[JobDefinitionSecretDict]",
-        "StartTimeout": "int",
-        "StopTimeout": "int",
-        "Ulimits": "list[UlimitDict]",
-        "User": "str",
-    },
-    total=False,
-)
+class EksSecretDict(TypedDict, total=False):
+    """EksSecret as a plain dict."""
 
-TaskContainerPropertiesFirelensConfigurationDict = TypedDict(
-    "TaskContainerPropertiesFirelensConfigurationDict",
-    {
-        "Options": "dict[str, Any]",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
+    Optional: bool
+    """Type: bool."""
+    SecretName: Required[str]
+    """Type: str."""
 
-UlimitDict = TypedDict(
-    "UlimitDict",
-    {
-        "HardLimit": "Required[int]",
-        "Name": "Required[str]",
-        "SoftLimit": "Required[int]",
-    },
-    total=False,
-)
 
-VolumeDict = TypedDict(
-    "VolumeDict",
-    {
-        "EfsVolumeConfiguration": "EFSVolumeConfigurationDict",
-        "Host": "JobDefinitionHostDict",
-        "Name": "str",
-        "S3FilesVolumeConfiguration": "JobDefinitionS3FilesVolumeConfigurationDict",
-    },
-    total=False,
-)
+class EksVolumeDict(TypedDict, total=False):
+    """EksVolume as a plain dict."""
 
+    EmptyDir: EksEmptyDirDict
+    """Type: EksEmptyDirDict."""
+    HostPath: EksHostPathDict
+    """Type: EksHostPathDict."""
+    Name: Required[str]
+    """Type: str."""
+    PersistentVolumeClaim: EksPersistentVolumeClaimDict
+    """Type: EksPersistentVolumeClaimDict."""
+    Secret: EksSecretDict
+    """Type: EksSecretDict."""
+
+
+class ImagePullSecretDict(TypedDict, total=False):
+    """ImagePullSecret as a plain dict."""
+
+    Name: str
+    """Type: str."""
+
+
+class JobDefinitionConsumableResourcePropertiesDict(TypedDict, total=False):
+    """JobDefinitionConsumableResourceProperties as a plain dict."""
+
+    ConsumableResourceList: Required[list[ConsumableResourceRequirementDict]]
+    """Items are unique."""
+
+
+class JobDefinitionContainerPropertiesDict(TypedDict, total=False):
+    """JobDefinitionContainerProperties as a plain dict."""
+
+    Command: list[str]
+    """Type: list[str]."""
+    EnableExecuteCommand: bool
+    """Type: bool."""
+    Environment: list[JobDefinitionEnvironmentDict]
+    """Type: list[JobDefinitionEnvironmentDict]."""
+    EphemeralStorage: JobDefinitionEphemeralStorageDict
+    """Type: JobDefinitionEphemeralStorageDict."""
+    ExecutionRoleArn: str
+    """Type: str."""
+    FargatePlatformConfiguration: JobDefinitionContainerPropertiesFargatePlatformConfigurationDict
+    """Type: JobDefinitionContainerPropertiesFargatePlatformConfigurationDict."""
+    Image: Required[str]
+    """Type: str."""
+    JobRoleArn: str
+    """Type: str."""
+    LinuxParameters: JobDefinitionLinuxParametersDict
+    """Type: JobDefinitionLinuxParametersDict."""
+    LogConfiguration: JobDefinitionLogConfigurationDict
+    """Type: JobDefinitionLogConfigurationDict."""
+    Memory: int
+    """Type: int."""
+    MountPoints: list[MountPointDict]
+    """Type: list[MountPointDict]."""
+    NetworkConfiguration: JobDefinitionNetworkConfigurationDict
+    """Type: JobDefinitionNetworkConfigurationDict."""
+    Privileged: bool
+    """Type: bool."""
+    ReadonlyRootFilesystem: bool
+    """Type: bool."""
+    RepositoryCredentials: JobDefinitionRepositoryCredentialsDict
+    """Type: JobDefinitionRepositoryCredentialsDict."""
+    ResourceRequirements: list[ResourceRequirementDict]
+    """Type: list[ResourceRequirementDict]."""
+    RuntimePlatform: JobDefinitionRuntimePlatformDict
+    """Type: JobDefinitionRuntimePlatformDict."""
+    Secrets: list[JobDefinitionSecretDict]
+    """Type: list[JobDefinitionSecretDict]."""
+    Ulimits: list[UlimitDict]
+    """Type: list[UlimitDict]."""
+    User: str
+    """Type: str."""
+    Vcpus: int
+    """Type: int."""
+    Volumes: list[VolumeDict]
+    """Type: list[VolumeDict]."""
+
+
+class JobDefinitionContainerPropertiesFargatePlatformConfigurationDict(TypedDict, total=False):
+    """JobDefinitionContainerPropertiesFargatePlatformConfiguration as a plain dict."""
+
+    PlatformVersion: str
+    """Type: str."""
+
+
+class JobDefinitionEcsPropertiesDict(TypedDict, total=False):
+    """JobDefinitionEcsProperties as a plain dict."""
+
+    TaskProperties: Required[list[EcsTaskPropertiesDict]]
+    """Type: list[EcsTaskPropertiesDict]."""
+
+
+class JobDefinitionEksPropertiesDict(TypedDict, total=False):
+    """JobDefinitionEksProperties as a plain dict."""
+
+    PodProperties: EksPodPropertiesDict
+    """Type: EksPodPropertiesDict."""
+
+
+class JobDefinitionEnvironmentDict(TypedDict, total=False):
+    """JobDefinitionEnvironment as a plain dict."""
+
+    Name: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+class JobDefinitionEphemeralStorageDict(TypedDict, total=False):
+    """JobDefinitionEphemeralStorage as a plain dict."""
+
+    SizeInGiB: Required[int]
+    """Type: int."""
+
+
+class JobDefinitionEvaluateOnExitDict(TypedDict, total=False):
+    """JobDefinitionEvaluateOnExit as a plain dict."""
+
+    Action: Required[str]
+    """Type: str."""
+    OnExitCode: str
+    """Type: str."""
+    OnReason: str
+    """Type: str."""
+    OnStatusReason: str
+    """Type: str."""
+
+
+class JobDefinitionHostDict(TypedDict, total=False):
+    """JobDefinitionHost as a plain dict."""
+
+    SourcePath: str
+    """Type: str."""
+
+
+class JobDefinitionLinuxParametersDict(TypedDict, total=False):
+    """JobDefinitionLinuxParameters as a plain dict."""
+
+    Devices: list[DeviceDict]
+    """Type: list[DeviceDict]."""
+    InitProcessEnabled: bool
+    """Type: bool."""
+    MaxSwap: int
+    """Type: int."""
+    SharedMemorySize: int
+    """Type: int."""
+    Swappiness: int
+    """Type: int."""
+    Tmpfs: list[JobDefinitionTmpfsDict]
+    """Type: list[JobDefinitionTmpfsDict]."""
+
+
+class JobDefinitionLogConfigurationDict(TypedDict, total=False):
+    """JobDefinitionLogConfiguration as a plain dict."""
+
+    LogDriver: Required[str]
+    """Type: str."""
+    Options: dict[str, str]
+    """Type: dict[str, str]."""
+    SecretOptions: list[JobDefinitionSecretDict]
+    """Type: list[JobDefinitionSecretDict]."""
+
+
+class JobDefinitionNetworkConfigurationDict(TypedDict, total=False):
+    """JobDefinitionNetworkConfiguration as a plain dict."""
+
+    AssignPublicIp: str
+    """Type: str."""
+
+
+class JobDefinitionNodePropertiesDict(TypedDict, total=False):
+    """JobDefinitionNodeProperties as a plain dict."""
+
+    MainNode: Required[int]
+    """Type: int."""
+    NodeRangeProperties: Required[list[NodeRangePropertyDict]]
+    """Type: list[NodeRangePropertyDict]."""
+    NumNodes: Required[int]
+    """Type: int."""
+
+
+class JobDefinitionRepositoryCredentialsDict(TypedDict, total=False):
+    """JobDefinitionRepositoryCredentials as a plain dict."""
+
+    CredentialsParameter: Required[str]
+    """Type: str."""
+
+
+class JobDefinitionResourceRetentionPolicyDict(TypedDict, total=False):
+    """JobDefinitionResourceRetentionPolicy as a plain dict."""
+
+    SkipDeregisterOnUpdate: bool
+    """Type: bool."""
+
+
+class JobDefinitionRetryStrategyDict(TypedDict, total=False):
+    """JobDefinitionRetryStrategy as a plain dict."""
+
+    Attempts: int
+    """Type: int."""
+    EvaluateOnExit: list[JobDefinitionEvaluateOnExitDict]
+    """Type: list[JobDefinitionEvaluateOnExitDict]."""
+
+
+class JobDefinitionRuntimePlatformDict(TypedDict, total=False):
+    """JobDefinitionRuntimePlatform as a plain dict."""
+
+    CpuArchitecture: str
+    """Type: str."""
+    OperatingSystemFamily: str
+    """Type: str."""
+
+
+class JobDefinitionS3FilesVolumeConfigurationDict(TypedDict, total=False):
+    """JobDefinitionS3FilesVolumeConfiguration as a plain dict."""
+
+    AccessPointArn: str
+    """Type: str."""
+    FileSystemArn: Required[str]
+    """Type: str."""
+    RootDirectory: str
+    """Type: str."""
+    TransitEncryptionPort: int
+    """Type: int."""
+
+
+class JobDefinitionSecretDict(TypedDict, total=False):
+    """JobDefinitionSecret as a plain dict."""
+
+    Name: Required[str]
+    """Type: str."""
+    ValueFrom: Required[str]
+    """Type: str."""
+
+
+class JobDefinitionTmpfsDict(TypedDict, total=False):
+    """JobDefinitionTmpfs as a plain dict."""
+
+    ContainerPath: Required[str]
+    """Type: str."""
+    MountOptions: list[str]
+    """Type: list[str]."""
+    Size: Required[int]
+    """Type: int."""
+
+
+class JobTimeoutDict(TypedDict, total=False):
+    """JobTimeout as a plain dict."""
+
+    AttemptDurationSeconds: int
+    """Type: int."""
+
+
+class MountPointDict(TypedDict, total=False):
+    """MountPoint as a plain dict."""
+
+    ContainerPath: str
+    """Type: str."""
+    ReadOnly: bool
+    """Type: bool."""
+    SourceVolume: str
+    """Type: str."""
+
+
+class MultiNodeContainerPropertiesDict(TypedDict, total=False):
+    """MultiNodeContainerProperties as a plain dict."""
+
+    Command: list[str]
+    """Type: list[str]."""
+    EnableExecuteCommand: bool
+    """Type: bool."""
+    Environment: list[JobDefinitionEnvironmentDict]
+    """Type: list[JobDefinitionEnvironmentDict]."""
+    EphemeralStorage: JobDefinitionEphemeralStorageDict
+    """Type: JobDefinitionEphemeralStorageDict."""
+    ExecutionRoleArn: str
+    """Type: str."""
+    Image: Required[str]
+    """Type: str."""
+    InstanceType: str
+    """Type: str."""
+    JobRoleArn: str
+    """Type: str."""
+    LinuxParameters: JobDefinitionLinuxParametersDict
+    """Type: JobDefinitionLinuxParametersDict."""
+    LogConfiguration: JobDefinitionLogConfigurationDict
+    """Type: JobDefinitionLogConfigurationDict."""
+    Memory: int
+    """Type: int."""
+    MountPoints: list[MountPointDict]
+    """Type: list[MountPointDict]."""
+    Privileged: bool
+    """Type: bool."""
+    ReadonlyRootFilesystem: bool
+    """Type: bool."""
+    RepositoryCredentials: JobDefinitionRepositoryCredentialsDict
+    """Type: JobDefinitionRepositoryCredentialsDict."""
+    ResourceRequirements: list[ResourceRequirementDict]
+    """Type: list[ResourceRequirementDict]."""
+    RuntimePlatform: JobDefinitionRuntimePlatformDict
+    """Type: JobDefinitionRuntimePlatformDict."""
+    Secrets: list[JobDefinitionSecretDict]
+    """Type: list[JobDefinitionSecretDict]."""
+    Ulimits: list[UlimitDict]
+    """Type: list[UlimitDict]."""
+    User: str
+    """Type: str."""
+    Vcpus: int
+    """Type: int."""
+    Volumes: list[VolumeDict]
+    """Type: list[VolumeDict]."""
+
+
+class MultiNodeEcsPropertiesDict(TypedDict, total=False):
+    """MultiNodeEcsProperties as a plain dict."""
+
+    TaskProperties: Required[list[MultiNodeEcsTaskPropertiesDict]]
+    """Type: list[MultiNodeEcsTaskPropertiesDict]."""
+
+
+class MultiNodeEcsTaskPropertiesDict(TypedDict, total=False):
+    """MultiNodeEcsTaskProperties as a plain dict."""
+
+    Containers: list[TaskContainerPropertiesDict]
+    """Type: list[TaskContainerPropertiesDict]."""
+    EnableExecuteCommand: bool
+    """Type: bool."""
+    ExecutionRoleArn: str
+    """Type: str."""
+    IpcMode: str
+    """Type: str."""
+    PidMode: str
+    """Type: str."""
+    TaskRoleArn: str
+    """Type: str."""
+    Volumes: list[VolumeDict]
+    """Type: list[VolumeDict]."""
+
+
+class NodeRangePropertyDict(TypedDict, total=False):
+    """NodeRangeProperty as a plain dict."""
+
+    ConsumableResourceProperties: JobDefinitionConsumableResourcePropertiesDict
+    """Type: JobDefinitionConsumableResourcePropertiesDict."""
+    Container: MultiNodeContainerPropertiesDict
+    """Type: MultiNodeContainerPropertiesDict."""
+    EcsProperties: MultiNodeEcsPropertiesDict
+    """Type: MultiNodeEcsPropertiesDict."""
+    EksProperties: JobDefinitionEksPropertiesDict
+    """Type: JobDefinitionEksPropertiesDict."""
+    InstanceTypes: list[str]
+    """Type: list[str]."""
+    TargetNodes: Required[str]
+    """Type: str."""
+
+
+class ResourceRequirementDict(TypedDict, total=False):
+    """ResourceRequirement as a plain dict."""
+
+    Type: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+class TaskContainerDependencyDict(TypedDict, total=False):
+    """TaskContainerDependency as a plain dict."""
+
+    Condition: Required[str]
+    """Type: str."""
+    ContainerName: Required[str]
+    """Type: str."""
+
+
+class TaskContainerPropertiesDict(TypedDict, total=False):
+    """TaskContainerProperties as a plain dict."""
+
+    Command: list[str]
+    """Type: list[str]."""
+    DependsOn: list[TaskContainerDependencyDict]
+    """Type: list[TaskContainerDependencyDict]."""
+    Environment: list[JobDefinitionEnvironmentDict]
+    """Type: list[JobDefinitionEnvironmentDict]."""
+    Essential: bool
+    """Type: bool."""
+    FirelensConfiguration: TaskContainerPropertiesFirelensConfigurationDict
+    """Type: TaskContainerPropertiesFirelensConfigurationDict."""
+    Image: Required[str]
+    """Type: str."""
+    LinuxParameters: JobDefinitionLinuxParametersDict
+    """Type: JobDefinitionLinuxParametersDict."""
+    LogConfiguration: JobDefinitionLogConfigurationDict
+    """Type: JobDefinitionLogConfigurationDict."""
+    MountPoints: list[MountPointDict]
+    """Type: list[MountPointDict]."""
+    Name: str
+    """Type: str."""
+    Privileged: bool
+    """Type: bool."""
+    ReadonlyRootFilesystem: bool
+    """Type: bool."""
+    RepositoryCredentials: JobDefinitionRepositoryCredentialsDict
+    """Type: JobDefinitionRepositoryCredentialsDict."""
+    ResourceRequirements: list[ResourceRequirementDict]
+    """Type: list[ResourceRequirementDict]."""
+    Secrets: list[JobDefinitionSecretDict]
+    """Type: list[JobDefinitionSecretDict]."""
+    StartTimeout: int
+    """Type: int."""
+    StopTimeout: int
+    """Type: int."""
+    Ulimits: list[UlimitDict]
+    """Type: list[UlimitDict]."""
+    User: str
+    """Type: str."""
+
+
+class TaskContainerPropertiesFirelensConfigurationDict(TypedDict, total=False):
+    """TaskContainerPropertiesFirelensConfiguration as a plain dict."""
+
+    Options: dict[str, str]
+    """Type: dict[str, str]."""
+    Type: Required[str]
+    """Type: str."""
+
+
+class UlimitDict(TypedDict, total=False):
+    """Ulimit as a plain dict."""
+
+    HardLimit: Required[int]
+    """Type: int."""
+    Name: Required[str]
+    """Type: str."""
+    SoftLimit: Required[int]
+    """Type: int."""
+
+
+class VolumeDict(TypedDict, total=False):
+    """Volume as a plain dict."""
+
+    EfsVolumeConfiguration: EFSVolumeConfigurationDict
+    """Type: EFSVolumeConfigurationDict."""
+    Host: JobDefinitionHostDict
+    """Type: JobDefinitionHostDict."""
+    Name: str
+    """Type: str."""
+    S3FilesVolumeConfiguration: JobDefinitionS3FilesVolumeConfigurationDict
+    """Type: JobDefinitionS3FilesVolumeConfigurationDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Batch::JobDefinition",
     schema_file="aws-batch-jobdefinition.json",
     primary_identifier=("/JobDefinitionName",),
-    additional_identifiers=(),
     read_only=("/JobDefinitionArn",),
     create_only=("/JobDefinitionName",),
     write_only=("/ResourceRetentionPolicy", "/ResourceRetentionPolicy/SkipDeregisterOnUpdate"),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ContainerProperties/Environment",
         "/ContainerProperties/LinuxParameters/Devices",
@@ -885,14 +996,7 @@ METADATA = _TypeMetadata(
         "/RetryStrategy/EvaluateOnExit",
     ),
     required=("Type",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -902,716 +1006,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConsumableResourceProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "ConsumableResourceList": {
-                    "items": {"$ref": "#/definitions/ConsumableResourceRequirement"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["ConsumableResourceList"],
-            "type": "object",
-        },
-        "ConsumableResourceRequirement": {
-            "additionalProperties": False,
-            "properties": {
-                "ConsumableResource": {
-                    "pattern": "arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}",
-                    "type": "string",
-                },
-                "Quantity": {"type": "integer"},
-            },
-            "required": ["ConsumableResource", "Quantity"],
-            "type": "object",
-        },
-        "ContainerProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Command": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "EnableExecuteCommand": {"type": "boolean"},
-                "Environment": {
-                    "items": {"$ref": "#/definitions/Environment"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "EphemeralStorage": {"$ref": "#/definitions/EphemeralStorage"},
-                "ExecutionRoleArn": {"type": "string"},
-                "FargatePlatformConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {"PlatformVersion": {"type": "string"}},
-                    "type": "object",
-                },
-                "Image": {"type": "string"},
-                "JobRoleArn": {"type": "string"},
-                "LinuxParameters": {"$ref": "#/definitions/LinuxParameters"},
-                "LogConfiguration": {"$ref": "#/definitions/LogConfiguration"},
-                "Memory": {"type": "integer"},
-                "MountPoints": {
-                    "items": {"$ref": "#/definitions/MountPoint"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "NetworkConfiguration": {"$ref": "#/definitions/NetworkConfiguration"},
-                "Privileged": {"type": "boolean"},
-                "ReadonlyRootFilesystem": {"type": "boolean"},
-                "RepositoryCredentials": {"$ref": "#/definitions/RepositoryCredentials"},
-                "ResourceRequirements": {
-                    "items": {"$ref": "#/definitions/ResourceRequirement"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "RuntimePlatform": {"$ref": "#/definitions/RuntimePlatform"},
-                "Secrets": {
-                    "items": {"$ref": "#/definitions/Secret"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Ulimits": {
-                    "items": {"$ref": "#/definitions/Ulimit"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "User": {"type": "string"},
-                "Vcpus": {"type": "integer"},
-                "Volumes": {
-                    "items": {"$ref": "#/definitions/Volume"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Image"],
-            "type": "object",
-        },
-        "Device": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerPath": {"type": "string"},
-                "HostPath": {"type": "string"},
-                "Permissions": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "type": "object",
-        },
-        "EFSAuthorizationConfig": {
-            "additionalProperties": False,
-            "properties": {"AccessPointId": {"type": "string"}, "Iam": {"type": "string"}},
-            "type": "object",
-        },
-        "EFSVolumeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationConfig": {"$ref": "#/definitions/EFSAuthorizationConfig"},
-                "FileSystemId": {"type": "string"},
-                "RootDirectory": {"type": "string"},
-                "TransitEncryption": {"type": "string"},
-                "TransitEncryptionPort": {"type": "integer"},
-            },
-            "required": ["FileSystemId"],
-            "type": "object",
-        },
-        "EcsProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "TaskProperties": {
-                    "items": {"$ref": "#/definitions/EcsTaskProperties"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["TaskProperties"],
-            "type": "object",
-        },
-        "EcsTaskProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Containers": {
-                    "items": {"$ref": "#/definitions/TaskContainerProperties"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "EnableExecuteCommand": {"type": "boolean"},
-                "EphemeralStorage": {"$ref": "#/definitions/EphemeralStorage"},
-                "ExecutionRoleArn": {"type": "string"},
-                "IpcMode": {"type": "string"},
-                "NetworkConfiguration": {"$ref": "#/definitions/NetworkConfiguration"},
-                "NetworkMode": {"type": "string"},
-                "PidMode": {"type": "string"},
-                "PlatformVersion": {"type": "string"},
-                "RuntimePlatform": {"$ref": "#/definitions/RuntimePlatform"},
-                "TaskRoleArn": {"type": "string"},
-                "Volumes": {
-                    "items": {"$ref": "#/definitions/Volume"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "EksContainer": {
-            "additionalProperties": False,
-            "properties": {
-                "Args": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "Command": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "Env": {
-                    "items": {"$ref": "#/definitions/EksContainerEnvironmentVariable"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Image": {"type": "string"},
-                "ImagePullPolicy": {"type": "string"},
-                "Name": {"type": "string"},
-                "Resources": {"$ref": "#/definitions/EksContainerResourceRequirements"},
-                "SecurityContext": {"$ref": "#/definitions/EksContainerSecurityContext"},
-                "VolumeMounts": {
-                    "items": {"$ref": "#/definitions/EksContainerVolumeMount"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Image"],
-            "type": "object",
-        },
-        "EksContainerEnvironmentVariable": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "EksContainerResourceRequirements": {
-            "additionalProperties": False,
-            "properties": {
-                "Limits": {
-                    "additionalProperties": False,
-                    "patternProperties": {".*": {"type": "string"}},
-                    "type": "object",
-                },
-                "Requests": {
-                    "additionalProperties": False,
-                    "patternProperties": {".*": {"type": "string"}},
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "EksContainerSecurityContext": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowPrivilegeEscalation": {"type": "boolean"},
-                "Privileged": {"type": "boolean"},
-                "ReadOnlyRootFilesystem": {"type": "boolean"},
-                "RunAsGroup": {"type": "integer"},
-                "RunAsNonRoot": {"type": "boolean"},
-                "RunAsUser": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "EksContainerVolumeMount": {
-            "additionalProperties": False,
-            "properties": {
-                "MountPath": {"type": "string"},
-                "Name": {"type": "string"},
-                "ReadOnly": {"type": "boolean"},
-                "SubPath": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "EksEmptyDir": {
-            "additionalProperties": False,
-            "properties": {
-                "Medium": {"type": "string"},
-                "SizeLimit": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "EksHostPath": {
-            "additionalProperties": False,
-            "properties": {"Path": {"type": "string"}},
-            "type": "object",
-        },
-        "EksMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "Annotations": {
-                    "additionalProperties": False,
-                    "patternProperties": {".*": {"type": "string"}},
-                    "type": "object",
-                },
-                "Labels": {
-                    "additionalProperties": False,
-                    "patternProperties": {".*": {"type": "string"}},
-                    "type": "object",
-                },
-                "Namespace": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "EksPersistentVolumeClaim": {
-            "additionalProperties": False,
-            "properties": {"ClaimName": {"type": "string"}, "ReadOnly": {"type": "boolean"}},
-            "required": ["ClaimName"],
-            "type": "object",
-        },
-        "EksPodProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Containers": {
-                    "items": {"$ref": "#/definitions/EksContainer"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DnsPolicy": {"type": "string"},
-                "HostNetwork": {"type": "boolean"},
-                "ImagePullSecrets": {
-                    "items": {"$ref": "#/definitions/ImagePullSecret"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "InitContainers": {
-                    "items": {"$ref": "#/definitions/EksContainer"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Metadata": {"$ref": "#/definitions/EksMetadata"},
-                "ServiceAccountName": {"type": "string"},
-                "ShareProcessNamespace": {"type": "boolean"},
-                "Volumes": {
-                    "items": {"$ref": "#/definitions/EksVolume"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "EksProperties": {
-            "additionalProperties": False,
-            "properties": {"PodProperties": {"$ref": "#/definitions/EksPodProperties"}},
-            "type": "object",
-        },
-        "EksSecret": {
-            "additionalProperties": False,
-            "properties": {"Optional": {"type": "boolean"}, "SecretName": {"type": "string"}},
-            "required": ["SecretName"],
-            "type": "object",
-        },
-        "EksVolume": {
-            "additionalProperties": False,
-            "properties": {
-                "EmptyDir": {"$ref": "#/definitions/EksEmptyDir"},
-                "HostPath": {"$ref": "#/definitions/EksHostPath"},
-                "Name": {"type": "string"},
-                "PersistentVolumeClaim": {"$ref": "#/definitions/EksPersistentVolumeClaim"},
-                "Secret": {"$ref": "#/definitions/EksSecret"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "Environment": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "EphemeralStorage": {
-            "additionalProperties": False,
-            "properties": {"SizeInGiB": {"type": "integer"}},
-            "required": ["SizeInGiB"],
-            "type": "object",
-        },
-        "EvaluateOnExit": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"type": "string"},
-                "OnExitCode": {"type": "string"},
-                "OnReason": {"type": "string"},
-                "OnStatusReason": {"type": "string"},
-            },
-            "required": ["Action"],
-            "type": "object",
-        },
-        "Host": {
-            "additionalProperties": False,
-            "properties": {"SourcePath": {"type": "string"}},
-            "type": "object",
-        },
-        "ImagePullSecret": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}},
-            "type": "object",
-        },
-        "JobTimeout": {
-            "additionalProperties": False,
-            "properties": {"AttemptDurationSeconds": {"type": "integer"}},
-            "type": "object",
-        },
-        "LinuxParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Devices": {
-                    "items": {"$ref": "#/definitions/Device"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "InitProcessEnabled": {"type": "boolean"},
-                "MaxSwap": {"type": "integer"},
-                "SharedMemorySize": {"type": "integer"},
-                "Swappiness": {"type": "integer"},
-                "Tmpfs": {
-                    "items": {"$ref": "#/definitions/Tmpfs"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "LogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LogDriver": {"type": "string"},
-                "Options": {
-                    "additionalProperties": False,
-                    "patternProperties": {".*": {"type": "string"}},
-                    "type": "object",
-                },
-                "SecretOptions": {
-                    "items": {"$ref": "#/definitions/Secret"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["LogDriver"],
-            "type": "object",
-        },
-        "MountPoint": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerPath": {"type": "string"},
-                "ReadOnly": {"type": "boolean"},
-                "SourceVolume": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MultiNodeContainerProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Command": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "EnableExecuteCommand": {"type": "boolean"},
-                "Environment": {
-                    "items": {"$ref": "#/definitions/Environment"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "EphemeralStorage": {"$ref": "#/definitions/EphemeralStorage"},
-                "ExecutionRoleArn": {"type": "string"},
-                "Image": {"type": "string"},
-                "InstanceType": {"type": "string"},
-                "JobRoleArn": {"type": "string"},
-                "LinuxParameters": {"$ref": "#/definitions/LinuxParameters"},
-                "LogConfiguration": {"$ref": "#/definitions/LogConfiguration"},
-                "Memory": {"type": "integer"},
-                "MountPoints": {
-                    "items": {"$ref": "#/definitions/MountPoint"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Privileged": {"type": "boolean"},
-                "ReadonlyRootFilesystem": {"type": "boolean"},
-                "RepositoryCredentials": {"$ref": "#/definitions/RepositoryCredentials"},
-                "ResourceRequirements": {
-                    "items": {"$ref": "#/definitions/ResourceRequirement"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "RuntimePlatform": {"$ref": "#/definitions/RuntimePlatform"},
-                "Secrets": {
-                    "items": {"$ref": "#/definitions/Secret"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Ulimits": {
-                    "items": {"$ref": "#/definitions/Ulimit"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "User": {"type": "string"},
-                "Vcpus": {"type": "integer"},
-                "Volumes": {
-                    "items": {"$ref": "#/definitions/Volume"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Image"],
-            "type": "object",
-        },
-        "MultiNodeEcsProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "TaskProperties": {
-                    "items": {"$ref": "#/definitions/MultiNodeEcsTaskProperties"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["TaskProperties"],
-            "type": "object",
-        },
-        "MultiNodeEcsTaskProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Containers": {
-                    "items": {"$ref": "#/definitions/TaskContainerProperties"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "EnableExecuteCommand": {"type": "boolean"},
-                "ExecutionRoleArn": {"type": "string"},
-                "IpcMode": {"type": "string"},
-                "PidMode": {"type": "string"},
-                "TaskRoleArn": {"type": "string"},
-                "Volumes": {
-                    "items": {"$ref": "#/definitions/Volume"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "NetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {"AssignPublicIp": {"type": "string"}},
-            "type": "object",
-        },
-        "NodeProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "MainNode": {"type": "integer"},
-                "NodeRangeProperties": {
-                    "items": {"$ref": "#/definitions/NodeRangeProperty"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "NumNodes": {"type": "integer"},
-            },
-            "required": ["NumNodes", "MainNode", "NodeRangeProperties"],
-            "type": "object",
-        },
-        "NodeRangeProperty": {
-            "additionalProperties": False,
-            "properties": {
-                "ConsumableResourceProperties": {
-                    "$ref": "#/definitions/ConsumableResourceProperties"
-                },
-                "Container": {"$ref": "#/definitions/MultiNodeContainerProperties"},
-                "EcsProperties": {"$ref": "#/definitions/MultiNodeEcsProperties"},
-                "EksProperties": {"$ref": "#/definitions/EksProperties"},
-                "InstanceTypes": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "TargetNodes": {"type": "string"},
-            },
-            "required": ["TargetNodes"],
-            "type": "object",
-        },
-        "RepositoryCredentials": {
-            "additionalProperties": False,
-            "properties": {"CredentialsParameter": {"type": "string"}},
-            "required": ["CredentialsParameter"],
-            "type": "object",
-        },
-        "ResourceRequirement": {
-            "additionalProperties": False,
-            "properties": {"Type": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "ResourceRetentionPolicy": {
-            "additionalProperties": False,
-            "properties": {"SkipDeregisterOnUpdate": {"type": "boolean"}},
-            "type": "object",
-        },
-        "RetryStrategy": {
-            "additionalProperties": False,
-            "properties": {
-                "Attempts": {"type": "integer"},
-                "EvaluateOnExit": {
-                    "items": {"$ref": "#/definitions/EvaluateOnExit"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "RuntimePlatform": {
-            "additionalProperties": False,
-            "properties": {
-                "CpuArchitecture": {"type": "string"},
-                "OperatingSystemFamily": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "S3FilesVolumeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessPointArn": {"type": "string"},
-                "FileSystemArn": {"type": "string"},
-                "RootDirectory": {"type": "string"},
-                "TransitEncryptionPort": {"type": "integer"},
-            },
-            "required": ["FileSystemArn"],
-            "type": "object",
-        },
-        "Secret": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "ValueFrom": {"type": "string"}},
-            "required": ["Name", "ValueFrom"],
-            "type": "object",
-        },
-        "TaskContainerDependency": {
-            "additionalProperties": False,
-            "properties": {"Condition": {"type": "string"}, "ContainerName": {"type": "string"}},
-            "required": ["ContainerName", "Condition"],
-            "type": "object",
-        },
-        "TaskContainerProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Command": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "DependsOn": {
-                    "items": {"$ref": "#/definitions/TaskContainerDependency"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Environment": {
-                    "items": {"$ref": "#/definitions/Environment"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Essential": {"type": "boolean"},
-                "FirelensConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Options": {
-                            "additionalProperties": False,
-                            "patternProperties": {".*": {"type": "string"}},
-                            "type": "object",
-                        },
-                        "Type": {"type": "string"},
-                    },
-                    "required": ["Type"],
-                    "type": "object",
-                },
-                "Image": {"type": "string"},
-                "LinuxParameters": {"$ref": "#/definitions/LinuxParameters"},
-                "LogConfiguration": {"$ref": "#/definitions/LogConfiguration"},
-                "MountPoints": {
-                    "items": {"$ref": "#/definitions/MountPoint"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Name": {"type": "string"},
-                "Privileged": {"type": "boolean"},
-                "ReadonlyRootFilesystem": {"type": "boolean"},
-                "RepositoryCredentials": {"$ref": "#/definitions/RepositoryCredentials"},
-                "ResourceRequirements": {
-                    "items": {"$ref": "#/definitions/ResourceRequirement"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Secrets": {
-                    "items": {"$ref": "#/definitions/Secret"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "StartTimeout": {"type": "integer"},
-                "StopTimeout": {"type": "integer"},
-                "Ulimits": {
-                    "items": {"$ref": "#/definitions/Ulimit"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "User": {"type": "string"},
-            },
-            "required": ["Image"],
-            "type": "object",
-        },
-        "Tmpfs": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerPath": {"type": "string"},
-                "MountOptions": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Size": {"type": "integer"},
-            },
-            "required": ["ContainerPath", "Size"],
-            "type": "object",
-        },
-        "Ulimit": {
-            "additionalProperties": False,
-            "properties": {
-                "HardLimit": {"type": "integer"},
-                "Name": {"type": "string"},
-                "SoftLimit": {"type": "integer"},
-            },
-            "required": ["HardLimit", "Name", "SoftLimit"],
-            "type": "object",
-        },
-        "Volume": {
-            "additionalProperties": False,
-            "properties": {
-                "EfsVolumeConfiguration": {"$ref": "#/definitions/EFSVolumeConfiguration"},
-                "Host": {"$ref": "#/definitions/Host"},
-                "Name": {"type": "string"},
-                "S3FilesVolumeConfiguration": {"$ref": "#/definitions/S3FilesVolumeConfiguration"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConsumableResourceProperties": {"$ref": "#/definitions/ConsumableResourceProperties"},
-        "ContainerProperties": {"$ref": "#/definitions/ContainerProperties"},
-        "EcsProperties": {"$ref": "#/definitions/EcsProperties"},
-        "EksProperties": {"$ref": "#/definitions/EksProperties"},
-        "JobDefinitionArn": {"type": "string"},
-        "JobDefinitionName": {"maxLength": 128, "type": "string"},
-        "NodeProperties": {"$ref": "#/definitions/NodeProperties"},
-        "Parameters": {
-            "additionalProperties": False,
-            "patternProperties": {".*": {"type": "string"}},
-            "type": "object",
-        },
-        "PlatformCapabilities": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "PropagateTags": {"type": "boolean"},
-        "ResourceRetentionPolicy": {"$ref": "#/definitions/ResourceRetentionPolicy"},
-        "RetryStrategy": {"$ref": "#/definitions/RetryStrategy"},
-        "SchedulingPriority": {"type": "integer"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".*": {"type": "string"}},
-            "type": "object",
-        },
-        "Timeout": {"$ref": "#/definitions/JobTimeout"},
-        "Type": {"type": "string"},
-    },
-    "required": ["Type"],
-}
-
 
 class JobDefinition(_Resource):
     """AWS::Batch::JobDefinition: Resource Type definition for AWS::Batch::JobDefinition
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: JobDefinitionName.
+    Replaced when any of these change (create-only): JobDefinitionName.
+    Write-only (sent to AWS, never read back): ResourceRetentionPolicy,
+    ResourceRetentionPolicy.SkipDeregisterOnUpdate.
+    Read-only attributes (known once deployed): JobDefinitionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-batch-jobdefinition.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1619,70 +1025,83 @@ class JobDefinition(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "JobDefinitionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "job_definition.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     JobDefinitionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConsumableResourceProperties: JobDefinitionConsumableResourcePropertiesDict
     ContainerProperties: JobDefinitionContainerPropertiesDict
     EcsProperties: JobDefinitionEcsPropertiesDict
     EksProperties: JobDefinitionEksPropertiesDict
     JobDefinitionName: str
     NodeProperties: JobDefinitionNodePropertiesDict
-    Parameters: dict[str, Any]
+    Parameters: dict[str, str]
     PlatformCapabilities: list[str]
     PropagateTags: bool
     ResourceRetentionPolicy: JobDefinitionResourceRetentionPolicyDict
     RetryStrategy: JobDefinitionRetryStrategyDict
     SchedulingPriority: int
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     Timeout: JobTimeoutDict
     Type: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Type: str,
+        ConsumableResourceProperties: JobDefinitionConsumableResourceProperties
+        | JobDefinitionConsumableResourcePropertiesDict
+        | None = None,
+        ContainerProperties: JobDefinitionContainerProperties
+        | JobDefinitionContainerPropertiesDict
+        | None = None,
+        EcsProperties: JobDefinitionEcsProperties | JobDefinitionEcsPropertiesDict | None = None,
+        EksProperties: JobDefinitionEksProperties | JobDefinitionEksPropertiesDict | None = None,
+        JobDefinitionName: str | None = None,
+        NodeProperties: JobDefinitionNodeProperties | JobDefinitionNodePropertiesDict | None = None,
+        Parameters: dict[str, str] | None = None,
+        PlatformCapabilities: list[str] | None = None,
+        PropagateTags: bool | None = None,
+        ResourceRetentionPolicy: JobDefinitionResourceRetentionPolicy
+        | JobDefinitionResourceRetentionPolicyDict
+        | None = None,
+        RetryStrategy: JobDefinitionRetryStrategy | JobDefinitionRetryStrategyDict | None = None,
+        SchedulingPriority: int | None = None,
+        Tags: dict[str, str] | None = None,
+        Timeout: JobTimeout | JobTimeoutDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Batch::JobDefinition; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Type: str,
-            ConsumableResourceProperties: JobDefinitionConsumableResourceProperties
-            | JobDefinitionConsumableResourcePropertiesDict
-            | None = None,
-            ContainerProperties: JobDefinitionContainerProperties
-            | JobDefinitionContainerPropertiesDict
-            | None = None,
-            EcsProperties: JobDefinitionEcsProperties
-            | JobDefinitionEcsPropertiesDict
-            | None = None,
-            EksProperties: JobDefinitionEksProperties
-            | JobDefinitionEksPropertiesDict
-            | None = None,
-            JobDefinitionName: str | None = None,
-            NodeProperties: JobDefinitionNodeProperties
-            | JobDefinitionNodePropertiesDict
-            | None = None,
-            Parameters: dict[str, Any] | None = None,
-            PlatformCapabilities: list[str] | None = None,
-            PropagateTags: bool | None = None,
-            ResourceRetentionPolicy: JobDefinitionResourceRetentionPolicy
-            | JobDefinitionResourceRetentionPolicyDict
-            | None = None,
-            RetryStrategy: JobDefinitionRetryStrategy
-            | JobDefinitionRetryStrategyDict
-            | None = None,
-            SchedulingPriority: int | None = None,
-            Tags: dict[str, Any] | None = None,
-            Timeout: JobTimeout | JobTimeoutDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Batch::JobDefinition; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Type: Type: str. Required.
+            ConsumableResourceProperties: Type: JobDefinitionConsumableResourcePropertiesDict.
+            ContainerProperties: Type: JobDefinitionContainerPropertiesDict.
+            EcsProperties: Type: JobDefinitionEcsPropertiesDict.
+            EksProperties: Type: JobDefinitionEksPropertiesDict.
+            JobDefinitionName: Length: at most 128 characters. Create-only: changing it replaces the
+                resource.
+            NodeProperties: Type: JobDefinitionNodePropertiesDict.
+            Parameters: Type: dict[str, str].
+            PlatformCapabilities: Type: list[str].
+            PropagateTags: Type: bool.
+            ResourceRetentionPolicy: Type: JobDefinitionResourceRetentionPolicyDict. Write-only:
+                sent to AWS, never read back.
+            RetryStrategy: Type: JobDefinitionRetryStrategyDict.
+            SchedulingPriority: Type: int.
             Tags: A key-value pair to associate with a resource.
+            Timeout: Type: JobTimeoutDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,54 +63,47 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-JobQueueComputeEnvironmentOrderDict = TypedDict(
-    "JobQueueComputeEnvironmentOrderDict",
-    {
-        "ComputeEnvironment": "Required[str]",
-        "Order": "Required[int]",
-    },
-    total=False,
-)
 
-JobQueueServiceEnvironmentOrderDict = TypedDict(
-    "JobQueueServiceEnvironmentOrderDict",
-    {
-        "Order": "Required[int]",
-        "ServiceEnvironment": "Required[str]",
-    },
-    total=False,
-)
+class JobQueueComputeEnvironmentOrderDict(TypedDict, total=False):
+    """JobQueueComputeEnvironmentOrder as a plain dict."""
 
-JobStateTimeLimitActionDict = TypedDict(
-    "JobStateTimeLimitActionDict",
-    {
-        "Action": "Required[str]",
-        "MaxTimeSeconds": "Required[int]",
-        "Reason": "Required[str]",
-        "State": "Required[Literal['RUNNABLE']]",
-    },
-    total=False,
-)
+    ComputeEnvironment: Required[str]
+    """Type: str."""
+    Order: Required[int]
+    """Type: int."""
 
+
+class JobQueueServiceEnvironmentOrderDict(TypedDict, total=False):
+    """JobQueueServiceEnvironmentOrder as a plain dict."""
+
+    Order: Required[int]
+    """Type: int."""
+    ServiceEnvironment: Required[str]
+    """Type: str."""
+
+
+class JobStateTimeLimitActionDict(TypedDict, total=False):
+    """JobStateTimeLimitAction as a plain dict."""
+
+    Action: Required[str]
+    """Type: str."""
+    MaxTimeSeconds: Required[int]
+    """Range: 600 to 86400 (inclusive)."""
+    Reason: Required[str]
+    """Type: str."""
+    State: Required[Literal["RUNNABLE"]]
+    """Allowed values: 'RUNNABLE'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Batch::JobQueue",
     schema_file="aws-batch-jobqueue.json",
     primary_identifier=("/JobQueueArn",),
-    additional_identifiers=(),
     read_only=("/JobQueueArn",),
     create_only=("/JobQueueName", "/JobQueueType"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Priority",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -116,75 +113,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ComputeEnvironmentOrder": {
-            "additionalProperties": False,
-            "properties": {"ComputeEnvironment": {"type": "string"}, "Order": {"type": "integer"}},
-            "required": ["ComputeEnvironment", "Order"],
-            "type": "object",
-        },
-        "JobStateTimeLimitAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"type": "string"},
-                "MaxTimeSeconds": {"maximum": 86400, "minimum": 600, "type": "integer"},
-                "Reason": {"type": "string"},
-                "State": {"enum": ["RUNNABLE"], "type": "string"},
-            },
-            "required": ["Action", "MaxTimeSeconds", "Reason", "State"],
-            "type": "object",
-        },
-        "ResourceArn": {
-            "pattern": "arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}",
-            "type": "string",
-        },
-        "ServiceEnvironmentOrder": {
-            "additionalProperties": False,
-            "properties": {"Order": {"type": "integer"}, "ServiceEnvironment": {"type": "string"}},
-            "required": ["ServiceEnvironment", "Order"],
-            "type": "object",
-        },
-    },
-    "oneOf": [{"required": ["ComputeEnvironmentOrder"]}, {"required": ["ServiceEnvironmentOrder"]}],
-    "properties": {
-        "ComputeEnvironmentOrder": {
-            "items": {"$ref": "#/definitions/ComputeEnvironmentOrder"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "JobQueueArn": {"$ref": "#/definitions/ResourceArn"},
-        "JobQueueName": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "JobQueueType": {"type": "string"},
-        "JobStateTimeLimitActions": {
-            "items": {"$ref": "#/definitions/JobStateTimeLimitAction"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Priority": {"maximum": 1000, "minimum": 0, "type": "integer"},
-        "SchedulingPolicyArn": {"$ref": "#/definitions/ResourceArn"},
-        "ServiceEnvironmentOrder": {
-            "items": {"$ref": "#/definitions/ServiceEnvironmentOrder"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "State": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".*": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "required": ["Priority"],
-}
-
 
 class JobQueue(_Resource):
     """AWS::Batch::JobQueue: Resource Type definition for AWS::Batch::JobQueue
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: JobQueueArn.
+    Replaced when any of these change (create-only): JobQueueName, JobQueueType.
+    Read-only attributes (known once deployed): JobQueueArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-batch-jobqueue.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -192,11 +130,14 @@ class JobQueue(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "JobQueueAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "job_queue.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     JobQueueArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ComputeEnvironmentOrder: list[JobQueueComputeEnvironmentOrderDict]
     JobQueueName: str
     JobQueueType: str
@@ -205,38 +146,51 @@ class JobQueue(_Resource):
     SchedulingPolicyArn: str
     ServiceEnvironmentOrder: list[JobQueueServiceEnvironmentOrderDict]
     State: Literal["DISABLED", "ENABLED"]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Priority: int,
+        ComputeEnvironmentOrder: list[
+            JobQueueComputeEnvironmentOrder | JobQueueComputeEnvironmentOrderDict
+        ]
+        | None = None,
+        JobQueueName: str | None = None,
+        JobQueueType: str | None = None,
+        JobStateTimeLimitActions: list[JobStateTimeLimitAction | JobStateTimeLimitActionDict]
+        | None = None,
+        SchedulingPolicyArn: str | None = None,
+        ServiceEnvironmentOrder: list[
+            JobQueueServiceEnvironmentOrder | JobQueueServiceEnvironmentOrderDict
+        ]
+        | None = None,
+        State: Literal["DISABLED", "ENABLED"] | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Batch::JobQueue; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Priority: int,
-            ComputeEnvironmentOrder: list[
-                JobQueueComputeEnvironmentOrder | JobQueueComputeEnvironmentOrderDict
-            ]
-            | None = None,
-            JobQueueName: str | None = None,
-            JobQueueType: str | None = None,
-            JobStateTimeLimitActions: list[JobStateTimeLimitAction | JobStateTimeLimitActionDict]
-            | None = None,
-            SchedulingPolicyArn: str | None = None,
-            ServiceEnvironmentOrder: list[
-                JobQueueServiceEnvironmentOrder | JobQueueServiceEnvironmentOrderDict
-            ]
-            | None = None,
-            State: Literal["DISABLED", "ENABLED"] | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Batch::JobQueue; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Priority: Range: 0 to 1000 (inclusive). Required.
+            ComputeEnvironmentOrder: Type: list[JobQueueComputeEnvironmentOrderDict].
+            JobQueueName: Length: 1 to 128 characters. Create-only: changing it replaces the
+                resource.
+            JobQueueType: Type: str. Create-only: changing it replaces the resource.
+            JobStateTimeLimitActions: Type: list[JobStateTimeLimitActionDict].
+            SchedulingPolicyArn: Pattern:
+                arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}
+            ServiceEnvironmentOrder: Type: list[JobQueueServiceEnvironmentOrderDict].
+            State: Allowed values: 'DISABLED', 'ENABLED'.
             Tags: A key-value pair to associate with a resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,32 +63,43 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-QuotaShareCapacityLimitDict = TypedDict(
-    "QuotaShareCapacityLimitDict",
-    {
-        "CapacityUnit": "Required[str]",
-        "MaxCapacity": "Required[int]",
-    },
-    total=False,
-)
 
-QuotaSharePreemptionConfigurationDict = TypedDict(
-    "QuotaSharePreemptionConfigurationDict",
-    {
-        "InSharePreemption": "Required[str]",
-    },
-    total=False,
-)
+class QuotaShareCapacityLimitDict(TypedDict, total=False):
+    """QuotaShareCapacityLimit as a plain dict."""
 
-QuotaShareResourceSharingConfigurationDict = TypedDict(
-    "QuotaShareResourceSharingConfigurationDict",
-    {
-        "BorrowLimit": "int",
-        "Strategy": "Required[str]",
-    },
-    total=False,
-)
+    CapacityUnit: Required[str]
+    """The unit of compute capacity for the capacityLimit. For example, `ml.m5.large`."""
+    MaxCapacity: Required[int]
+    """The maximum capacity available for the quota share. This value represents the maximum
+    quantity of a resource that can be allocated to jobs in the quota share without borrowing."""
 
+
+class QuotaSharePreemptionConfigurationDict(TypedDict, total=False):
+    """QuotaSharePreemptionConfiguration as a plain dict."""
+
+    InSharePreemption: Required[str]
+    """Specifies whether jobs within a quota share can be preempted by another, higher priority job
+    in the same quota share."""
+
+
+class QuotaShareResourceSharingConfigurationDict(TypedDict, total=False):
+    """QuotaShareResourceSharingConfiguration as a plain dict."""
+
+    BorrowLimit: int
+    """The maximum percentage of additional capacity that the quota share can borrow from other
+    shares. `BorrowLimit` can only be applied to quota shares with a strategy of `LEND_AND_BORROW`.
+    This value is expressed as a percentage of the quota share's configured CapacityLimits. The
+    `BorrowLimit` is applied uniformly across all capacity units. For example, if the `BorrowLimit`
+    is 200, the quota share can borrow up to 200% of its configured `maxCapacity` for each capacity
+    unit. The default `BorrowLimit` is -1, which indicates unlimited borrowing."""
+    Strategy: Required[str]
+    """The resource sharing strategy for the quota share. The `RESERVE` strategy allows a quota
+    share to reserve idle capacity for itself. `LEND` configures the share to lend its idle capacity
+    to another share in need of capacity. The `LEND_AND_BORROW` strategy configures the share to
+    borrow idle capacity from an underutilized share, as well as lend to another share."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Batch::QuotaShare",
     schema_file="aws-batch-quotashare.json",
@@ -92,9 +107,6 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/QuotaShareName",),),
     read_only=("/QuotaShareArn",),
     create_only=("/QuotaShareName", "/JobQueue"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=(
         "QuotaShareName",
         "JobQueue",
@@ -102,14 +114,7 @@ METADATA = _TypeMetadata(
         "ResourceSharingConfiguration",
         "PreemptionConfiguration",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -119,73 +124,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "QuotaShareCapacityLimit": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityUnit": {"type": "string"},
-                "MaxCapacity": {"minimum": 1, "type": "integer"},
-            },
-            "required": ["MaxCapacity", "CapacityUnit"],
-            "type": "object",
-        },
-        "QuotaSharePreemptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {"InSharePreemption": {"type": "string"}},
-            "required": ["InSharePreemption"],
-            "type": "object",
-        },
-        "QuotaShareResourceSharingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BorrowLimit": {"minimum": -1, "type": "integer"},
-                "Strategy": {"type": "string"},
-            },
-            "required": ["Strategy"],
-            "type": "object",
-        },
-        "ResourceArn": {
-            "pattern": "^arn:aws[a-z\\-]*:batch:[a-z0-9\\-]+:[0-9]{12}:job-queue/[a-zA-Z0-9_\\-]{1,128}/quota-share/[a-zA-Z0-9_\\-]{1,128}$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "CapacityLimits": {
-            "items": {"$ref": "#/definitions/QuotaShareCapacityLimit"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "JobQueue": {"type": "string"},
-        "PreemptionConfiguration": {"$ref": "#/definitions/QuotaSharePreemptionConfiguration"},
-        "QuotaShareArn": {"$ref": "#/definitions/ResourceArn"},
-        "QuotaShareName": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "ResourceSharingConfiguration": {
-            "$ref": "#/definitions/QuotaShareResourceSharingConfiguration"
-        },
-        "State": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".*": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "required": [
-        "QuotaShareName",
-        "JobQueue",
-        "CapacityLimits",
-        "ResourceSharingConfiguration",
-        "PreemptionConfiguration",
-    ],
-}
-
 
 class QuotaShare(_Resource):
-    """AWS::Batch::QuotaShare: Creates an AWS Batch quota share. Each quota share operates as a virtual queue with a configured compute capacity, resource sharing strategy, and borr...
+    """AWS::Batch::QuotaShare: Creates an AWS Batch quota share. Each quota share operates as a
+    virtual queue with a configured compute capacity, resource sharing strategy, and borrow limits.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: QuotaShareArn.
+    Also identified by: QuotaShareName.
+    Replaced when any of these change (create-only): QuotaShareName, JobQueue.
+    Read-only attributes (known once deployed): QuotaShareArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-batch-quotashare.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -193,48 +143,63 @@ class QuotaShare(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "QuotaShareAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "quota_share.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     QuotaShareArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the quota share."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CapacityLimits: list[QuotaShareCapacityLimitDict]
     JobQueue: str
     PreemptionConfiguration: QuotaSharePreemptionConfigurationDict
     QuotaShareName: str
     ResourceSharingConfiguration: QuotaShareResourceSharingConfigurationDict
     State: Literal["ENABLED", "DISABLED"]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CapacityLimits: list[QuotaShareCapacityLimit | QuotaShareCapacityLimitDict],
+        JobQueue: str,
+        PreemptionConfiguration: QuotaSharePreemptionConfiguration
+        | QuotaSharePreemptionConfigurationDict,
+        QuotaShareName: str,
+        ResourceSharingConfiguration: QuotaShareResourceSharingConfiguration
+        | QuotaShareResourceSharingConfigurationDict,
+        State: Literal["ENABLED", "DISABLED"] | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Batch::QuotaShare; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CapacityLimits: list[QuotaShareCapacityLimit | QuotaShareCapacityLimitDict],
-            JobQueue: str,
-            PreemptionConfiguration: QuotaSharePreemptionConfiguration
-            | QuotaSharePreemptionConfigurationDict,
-            QuotaShareName: str,
-            ResourceSharingConfiguration: QuotaShareResourceSharingConfiguration
-            | QuotaShareResourceSharingConfigurationDict,
-            State: Literal["ENABLED", "DISABLED"] | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Batch::QuotaShare; `await` it inside an App to deploy it.
-
-            CapacityLimits: A list that specifies the quantity and type of compute capacity allocated to the quota share.
-            JobQueue: The AWS Batch job queue associated with the quota share.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CapacityLimits: A list that specifies the quantity and type of compute capacity
+                allocated to the quota share. Required.
+            JobQueue: The AWS Batch job queue associated with the quota share. This can be the job
+                queue name or ARN. A job queue must be in the `VALID` state before you can associate
+                it with a quota share. Create-only: changing it replaces the resource. Required.
             PreemptionConfiguration: Specifies the preemption behavior for jobs in a quota share.
-            QuotaShareName: The name of the quota share.
-            ResourceSharingConfiguration: Specifies whether a quota share reserves, lends, or both lends and borrows idle compute capacity.
-            State: The state of the quota share.
-            Tags: The tags that you apply to the quota share to help you categorize and organize your resources.
+                Required.
+            QuotaShareName: The name of the quota share. It can be up to 128 characters long. It can
+                contain uppercase and lowercase letters, numbers, hyphens (-), and underscores (_).
+                Create-only: changing it replaces the resource. Required.
+            ResourceSharingConfiguration: Specifies whether a quota share reserves, lends, or both
+                lends and borrows idle compute capacity. Required.
+            State: The state of the quota share. If the quota share is `ENABLED`, it is able to
+                accept jobs. If the quota share is `DISABLED`, new jobs won't be accepted but jobs
+                already submitted can finish. The default state is `ENABLED`.
+            Tags: The tags that you apply to the quota share to help you categorize and organize
+                your resources. Each tag consists of a key and an optional value.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,52 +63,43 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SchedulingPolicyFairsharePolicyDict = TypedDict(
-    "SchedulingPolicyFairsharePolicyDict",
-    {
-        "ComputeReservation": "float",
-        "ShareDecaySeconds": "float",
-        "ShareDistribution": "list[ShareAttributesDict]",
-    },
-    total=False,
-)
 
-SchedulingPolicyQuotaSharePolicyDict = TypedDict(
-    "SchedulingPolicyQuotaSharePolicyDict",
-    {
-        "IdleResourceAssignmentStrategy": "str",
-    },
-    total=False,
-)
+class SchedulingPolicyFairsharePolicyDict(TypedDict, total=False):
+    """SchedulingPolicyFairsharePolicy as a plain dict: Fair Share Policy for the Job Queue."""
 
-ShareAttributesDict = TypedDict(
-    "ShareAttributesDict",
-    {
-        "ShareIdentifier": "str",
-        "WeightFactor": "float",
-    },
-    total=False,
-)
+    ComputeReservation: float
+    """Range: 0 to 99 (inclusive)."""
+    ShareDecaySeconds: float
+    """Range: 0 to 604800 (inclusive)."""
+    ShareDistribution: list[ShareAttributesDict]
+    """List of Share Attributes"""
 
+
+class SchedulingPolicyQuotaSharePolicyDict(TypedDict, total=False):
+    """SchedulingPolicyQuotaSharePolicy as a plain dict: Quota Share Policy for the Job Queue."""
+
+    IdleResourceAssignmentStrategy: str
+    """Type: str."""
+
+
+class ShareAttributesDict(TypedDict, total=False):
+    """ShareAttributes as a plain dict."""
+
+    ShareIdentifier: str
+    """Type: str."""
+    WeightFactor: float
+    """Range: 0 to 1000 (inclusive)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Batch::SchedulingPolicy",
     schema_file="aws-batch-schedulingpolicy.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/FairsharePolicy/ShareDistribution",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -114,58 +109,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FairsharePolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputeReservation": {"maximum": 99, "minimum": 0, "type": "number"},
-                "ShareDecaySeconds": {"maximum": 604800, "minimum": 0, "type": "number"},
-                "ShareDistribution": {
-                    "items": {"$ref": "#/definitions/ShareAttributes"},
-                    "type": "array",
-                },
-            },
-            "required": [],
-            "type": "object",
-        },
-        "QuotaSharePolicy": {
-            "additionalProperties": False,
-            "properties": {"IdleResourceAssignmentStrategy": {"type": "string"}},
-            "type": "object",
-        },
-        "ResourceArn": {"type": "string"},
-        "ShareAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "ShareIdentifier": {"type": "string"},
-                "WeightFactor": {"maximum": 1000, "minimum": 0, "type": "number"},
-            },
-            "required": [],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/ResourceArn"},
-        "FairsharePolicy": {"$ref": "#/definitions/FairsharePolicy"},
-        "Name": {"type": "string"},
-        "QuotaSharePolicy": {"$ref": "#/definitions/QuotaSharePolicy"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".*": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "required": [],
-}
-
 
 class SchedulingPolicy(_Resource):
     """AWS::Batch::SchedulingPolicy: Resource Type definition for AWS::Batch::SchedulingPolicy
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-batch-schedulingpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -175,39 +128,46 @@ class SchedulingPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SchedulingPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "scheduling_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """ARN of the Scheduling Policy."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     FairsharePolicy: SchedulingPolicyFairsharePolicyDict
     Name: str
     QuotaSharePolicy: SchedulingPolicyQuotaSharePolicyDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FairsharePolicy: SchedulingPolicyFairsharePolicy
+        | SchedulingPolicyFairsharePolicyDict
+        | None = None,
+        Name: str | None = None,
+        QuotaSharePolicy: SchedulingPolicyQuotaSharePolicy
+        | SchedulingPolicyQuotaSharePolicyDict
+        | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Batch::SchedulingPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FairsharePolicy: SchedulingPolicyFairsharePolicy
-            | SchedulingPolicyFairsharePolicyDict
-            | None = None,
-            Name: str | None = None,
-            QuotaSharePolicy: SchedulingPolicyQuotaSharePolicy
-            | SchedulingPolicyQuotaSharePolicyDict
-            | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Batch::SchedulingPolicy; `await` it inside an App to deploy it.
-
-            Name: Name of Scheduling Policy.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FairsharePolicy: Fair Share Policy for the Job Queue.
+            Name: Name of Scheduling Policy. Create-only: changing it replaces the resource.
+            QuotaSharePolicy: Quota Share Policy for the Job Queue.
             Tags: A key-value pair to associate with a resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

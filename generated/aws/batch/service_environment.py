@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CapacityLimitDict = TypedDict(
-    "CapacityLimitDict",
-    {
-        "CapacityUnit": "str",
-        "MaxCapacity": "int",
-    },
-    total=False,
-)
 
+class CapacityLimitDict(TypedDict, total=False):
+    """CapacityLimit as a plain dict."""
+
+    CapacityUnit: str
+    """Type: str."""
+    MaxCapacity: int
+    """Type: int."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Batch::ServiceEnvironment",
     schema_file="aws-batch-serviceenvironment.json",
@@ -67,18 +73,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/ServiceEnvironmentName",),),
     read_only=("/ServiceEnvironmentArn",),
     create_only=("/ServiceEnvironmentName", "/ServiceEnvironmentType"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/CapacityLimits",),
     required=("ServiceEnvironmentType", "CapacityLimits"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,41 +85,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CapacityLimit": {
-            "additionalProperties": False,
-            "properties": {"CapacityUnit": {"type": "string"}, "MaxCapacity": {"type": "integer"}},
-            "type": "object",
-        },
-        "CapacityLimits": {
-            "items": {"$ref": "#/definitions/CapacityLimit"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "properties": {
-        "CapacityLimits": {"$ref": "#/definitions/CapacityLimits"},
-        "ServiceEnvironmentArn": {"type": "string"},
-        "ServiceEnvironmentName": {"type": "string"},
-        "ServiceEnvironmentType": {"type": "string"},
-        "State": {"type": "string"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".*": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "required": ["ServiceEnvironmentType", "CapacityLimits"],
-}
-
 
 class ServiceEnvironment(_Resource):
     """AWS::Batch::ServiceEnvironment: Resource Type definition for AWS::Batch::ServiceEnvironment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ServiceEnvironmentArn.
+    Also identified by: ServiceEnvironmentName.
+    Replaced when any of these change (create-only): ServiceEnvironmentName, ServiceEnvironmentType.
+    Read-only attributes (known once deployed): ServiceEnvironmentArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-batch-serviceenvironment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -132,36 +105,48 @@ class ServiceEnvironment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceEnvironmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "service_environment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ServiceEnvironmentArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CapacityLimits: list[CapacityLimitDict]
     ServiceEnvironmentName: str
     ServiceEnvironmentType: str
     State: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CapacityLimits: list[CapacityLimit | CapacityLimitDict],
+        ServiceEnvironmentType: str,
+        ServiceEnvironmentName: str | None = None,
+        State: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Batch::ServiceEnvironment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CapacityLimits: list[CapacityLimit | CapacityLimitDict],
-            ServiceEnvironmentType: str,
-            ServiceEnvironmentName: str | None = None,
-            State: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Batch::ServiceEnvironment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CapacityLimits: Type: list[CapacityLimitDict]. Required.
+            ServiceEnvironmentType: Type: str. Create-only: changing it replaces the resource.
+                Required.
+            ServiceEnvironmentName: Type: str. Create-only: changing it replaces the resource.
+            State: Type: str.
             Tags: A key-value pair to associate with a resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -41,8 +41,8 @@ class CostCategoryValues(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    MatchOptions: (
+    Key: Annotated[str, Field(description="Type: str.")]
+    MatchOptions: Annotated[
         list[
             Literal[
                 "EQUALS",
@@ -55,60 +55,63 @@ class CostCategoryValues(DeferredModel):
                 "CASE_INSENSITIVE",
             ]
         ]
-        | None
-    ) = None
-    Values: list[str]
-
-
-class DashboardDisplayConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Graph: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Table: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+        | None,
+        Field(
+            description="Each item: Allowed values: 'EQUALS', 'ABSENT', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS', 'GREATER_THAN_OR_EQUAL', 'CASE_SENSITIVE', 'CASE_INSENSITIVE'."
+        ),
+    ] = None
+    Values: Annotated[list[str], Field(description="Type: list[str].")]
 
 
 class DateTimeValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["ABSOLUTE", "RELATIVE"]
-    Value: str
+    Type: Annotated[
+        Literal["ABSOLUTE", "RELATIVE"],
+        Field(description="Allowed values: 'ABSOLUTE', 'RELATIVE'."),
+    ]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class DimensionValues(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: Literal[
-        "AZ",
-        "INSTANCE_TYPE",
-        "LINKED_ACCOUNT",
-        "OPERATION",
-        "PURCHASE_TYPE",
-        "REGION",
-        "SERVICE",
-        "USAGE_TYPE",
-        "USAGE_TYPE_GROUP",
-        "RECORD_TYPE",
-        "OPERATING_SYSTEM",
-        "TENANCY",
-        "SCOPE",
-        "PLATFORM",
-        "SUBSCRIPTION_ID",
-        "LEGAL_ENTITY_NAME",
-        "DEPLOYMENT_OPTION",
-        "DATABASE_ENGINE",
-        "CACHE_ENGINE",
-        "INSTANCE_TYPE_FAMILY",
-        "BILLING_ENTITY",
-        "RESERVATION_ID",
-        "RESOURCE_ID",
-        "SAVINGS_PLANS_TYPE",
-        "TAG_KEY",
-        "COST_CATEGORY_NAME",
+    Key: Annotated[
+        Literal[
+            "AZ",
+            "INSTANCE_TYPE",
+            "LINKED_ACCOUNT",
+            "OPERATION",
+            "PURCHASE_TYPE",
+            "REGION",
+            "SERVICE",
+            "USAGE_TYPE",
+            "USAGE_TYPE_GROUP",
+            "RECORD_TYPE",
+            "OPERATING_SYSTEM",
+            "TENANCY",
+            "SCOPE",
+            "PLATFORM",
+            "SUBSCRIPTION_ID",
+            "LEGAL_ENTITY_NAME",
+            "DEPLOYMENT_OPTION",
+            "DATABASE_ENGINE",
+            "CACHE_ENGINE",
+            "INSTANCE_TYPE_FAMILY",
+            "BILLING_ENTITY",
+            "RESERVATION_ID",
+            "RESOURCE_ID",
+            "SAVINGS_PLANS_TYPE",
+            "TAG_KEY",
+            "COST_CATEGORY_NAME",
+        ],
+        Field(
+            description="Allowed values: 'AZ', 'INSTANCE_TYPE', 'LINKED_ACCOUNT', 'OPERATION', 'PURCHASE_TYPE', 'REGION', 'SERVICE', 'USAGE_TYPE', 'USAGE_TYPE_GROUP', 'RECORD_TYPE', 'OPERATING_SYSTEM', 'TENANCY' (and 14 more)."
+        ),
     ]
-    MatchOptions: (
+    MatchOptions: Annotated[
         list[
             Literal[
                 "EQUALS",
@@ -121,40 +124,49 @@ class DimensionValues(DeferredModel):
                 "CASE_INSENSITIVE",
             ]
         ]
-        | None
-    ) = None
-    Values: list[str]
+        | None,
+        Field(
+            description="Each item: Allowed values: 'EQUALS', 'ABSENT', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS', 'GREATER_THAN_OR_EQUAL', 'CASE_SENSITIVE', 'CASE_INSENSITIVE'."
+        ),
+    ] = None
+    Values: Annotated[list[str], Field(description="Type: list[str].")]
 
 
 class GraphDisplayConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VisualType: Literal["LINE", "BAR", "STACK"]
+    VisualType: Annotated[
+        Literal["LINE", "BAR", "STACK"],
+        Field(description="Allowed values: 'LINE', 'BAR', 'STACK'."),
+    ]
 
 
 class GroupDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Type: Literal["DIMENSION", "TAG", "COST_CATEGORY"] | None = None
+    Key: Annotated[str, Field(description="Pattern: ^[\\S\\s]*$ Length: 1 to 1024 characters.")]
+    Type: Annotated[
+        Literal["DIMENSION", "TAG", "COST_CATEGORY"] | None,
+        Field(description="Allowed values: 'DIMENSION', 'TAG', 'COST_CATEGORY'."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class TagValues(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    MatchOptions: (
+    Key: Annotated[str, Field(description="Type: str.")]
+    MatchOptions: Annotated[
         list[
             Literal[
                 "EQUALS",
@@ -167,57 +179,103 @@ class TagValues(DeferredModel):
                 "CASE_INSENSITIVE",
             ]
         ]
-        | None
-    ) = None
-    Values: list[str]
+        | None,
+        Field(
+            description="Each item: Allowed values: 'EQUALS', 'ABSENT', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS', 'GREATER_THAN_OR_EQUAL', 'CASE_SENSITIVE', 'CASE_INSENSITIVE'."
+        ),
+    ] = None
+    Values: Annotated[list[str], Field(description="Type: list[str].")]
 
 
 class DashboardAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Type: Literal["CUSTOM"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::BCM::Dashboard, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[-a-z0-9]*:bcm-dashboards::[0-9]{12}:dashboard/(\\*|[-a-z0-9]+)$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Type: Annotated[Literal["CUSTOM"] | None, Field(description="Allowed values: 'CUSTOM'.")] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CostAndUsageExpression(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    And: list[CostAndUsageExpression] | None = None
-    CostCategories: CostCategoryValues | None = None
-    Dimensions: DimensionValues | None = None
-    Not: CostAndUsageExpression | None = None
-    Or: list[CostAndUsageExpression] | None = None
-    Tags: TagValues | None = None
+    And: Annotated[
+        list[CostAndUsageExpression] | None,
+        Field(description="Type: list[CostAndUsageExpressionDict]."),
+    ] = None
+    CostCategories: Annotated[
+        CostCategoryValues | None, Field(description="Type: CostCategoryValuesDict.")
+    ] = None
+    Dimensions: Annotated[
+        DimensionValues | None, Field(description="Type: DimensionValuesDict.")
+    ] = None
+    Not: Annotated[
+        CostAndUsageExpression | None, Field(description="Type: CostAndUsageExpressionDict.")
+    ] = None
+    Or: Annotated[
+        list[CostAndUsageExpression] | None,
+        Field(description="Type: list[CostAndUsageExpressionDict]."),
+    ] = None
+    Tags: Annotated[TagValues | None, Field(description="Type: TagValuesDict.")] = None
+
+
+class DashboardDisplayConfig(DeferredModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Graph: Annotated[
+        dict[str, GraphDisplayConfig] | None,
+        Field(description="Type: dict[str, GraphDisplayConfigDict]."),
+    ] = None
+    Table: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
 
 
 class DateTimeRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndTime: DateTimeValue
-    StartTime: DateTimeValue
+    EndTime: Annotated[DateTimeValue, Field(description="Type: DateTimeValueDict.")]
+    StartTime: Annotated[DateTimeValue, Field(description="Type: DateTimeValueDict.")]
 
 
 class Expression(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    And: list[Expression] | None = None
-    CostCategories: CostCategoryValues | None = None
-    Dimensions: DimensionValues | None = None
-    Not: Expression | None = None
-    Tags: TagValues | None = None
+    And: Annotated[list[Expression] | None, Field(description="Type: list[ExpressionDict].")] = None
+    CostCategories: Annotated[
+        CostCategoryValues | None, Field(description="Type: CostCategoryValuesDict.")
+    ] = None
+    Dimensions: Annotated[
+        DimensionValues | None, Field(description="Type: DimensionValuesDict.")
+    ] = None
+    Not: Annotated[Expression | None, Field(description="Type: ExpressionDict.")] = None
+    Tags: Annotated[TagValues | None, Field(description="Type: TagValuesDict.")] = None
 
 
 class ReservationCoverageQuery(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filter: Expression | None = None
-    Granularity: Literal["HOURLY", "DAILY", "MONTHLY"] | None = None
-    GroupBy: list[GroupDefinition] | None = None
-    Metrics: (
+    Filter: Annotated[Expression | None, Field(description="Type: ExpressionDict.")] = None
+    Granularity: Annotated[
+        Literal["HOURLY", "DAILY", "MONTHLY"] | None,
+        Field(description="Allowed values: 'HOURLY', 'DAILY', 'MONTHLY'."),
+    ] = None
+    GroupBy: Annotated[
+        list[GroupDefinition] | None, Field(description="Type: list[GroupDefinitionDict].")
+    ] = None
+    Metrics: Annotated[
         list[
             Literal[
                 "AmortizedCost",
@@ -233,29 +291,42 @@ class ReservationCoverageQuery(DeferredModel):
                 "Cost",
             ]
         ]
-        | None
-    ) = None
-    TimeRange: DateTimeRange
+        | None,
+        Field(
+            description="Each item: Allowed values: 'AmortizedCost', 'BlendedCost', 'NetAmortizedCost', 'NetUnblendedCost', 'NormalizedUsageAmount', 'UnblendedCost', 'UsageQuantity', 'SpendCoveredBySavingsPlans', 'Hour', 'Unit', 'Cost'."
+        ),
+    ] = None
+    TimeRange: Annotated[DateTimeRange, Field(description="Type: DateTimeRangeDict.")]
 
 
 class ReservationUtilizationQuery(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filter: Expression | None = None
-    Granularity: Literal["HOURLY", "DAILY", "MONTHLY"] | None = None
-    GroupBy: list[GroupDefinition] | None = None
-    TimeRange: DateTimeRange
+    Filter: Annotated[Expression | None, Field(description="Type: ExpressionDict.")] = None
+    Granularity: Annotated[
+        Literal["HOURLY", "DAILY", "MONTHLY"] | None,
+        Field(description="Allowed values: 'HOURLY', 'DAILY', 'MONTHLY'."),
+    ] = None
+    GroupBy: Annotated[
+        list[GroupDefinition] | None, Field(description="Type: list[GroupDefinitionDict].")
+    ] = None
+    TimeRange: Annotated[DateTimeRange, Field(description="Type: DateTimeRangeDict.")]
 
 
 class SavingsPlansCoverageQuery(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filter: Expression | None = None
-    Granularity: Literal["HOURLY", "DAILY", "MONTHLY"] | None = None
-    GroupBy: list[GroupDefinition] | None = None
-    Metrics: (
+    Filter: Annotated[Expression | None, Field(description="Type: ExpressionDict.")] = None
+    Granularity: Annotated[
+        Literal["HOURLY", "DAILY", "MONTHLY"] | None,
+        Field(description="Allowed values: 'HOURLY', 'DAILY', 'MONTHLY'."),
+    ] = None
+    GroupBy: Annotated[
+        list[GroupDefinition] | None, Field(description="Type: list[GroupDefinitionDict].")
+    ] = None
+    Metrics: Annotated[
         list[
             Literal[
                 "AmortizedCost",
@@ -271,81 +342,139 @@ class SavingsPlansCoverageQuery(DeferredModel):
                 "Cost",
             ]
         ]
-        | None
-    ) = None
-    TimeRange: DateTimeRange
+        | None,
+        Field(
+            description="Each item: Allowed values: 'AmortizedCost', 'BlendedCost', 'NetAmortizedCost', 'NetUnblendedCost', 'NormalizedUsageAmount', 'UnblendedCost', 'UsageQuantity', 'SpendCoveredBySavingsPlans', 'Hour', 'Unit', 'Cost'."
+        ),
+    ] = None
+    TimeRange: Annotated[DateTimeRange, Field(description="Type: DateTimeRangeDict.")]
 
 
 class SavingsPlansUtilizationQuery(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filter: Expression | None = None
-    Granularity: Literal["HOURLY", "DAILY", "MONTHLY"] | None = None
-    TimeRange: DateTimeRange
+    Filter: Annotated[Expression | None, Field(description="Type: ExpressionDict.")] = None
+    Granularity: Annotated[
+        Literal["HOURLY", "DAILY", "MONTHLY"] | None,
+        Field(description="Allowed values: 'HOURLY', 'DAILY', 'MONTHLY'."),
+    ] = None
+    TimeRange: Annotated[DateTimeRange, Field(description="Type: DateTimeRangeDict.")]
 
 
 class CostAndUsageQuery(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filter: CostAndUsageExpression | None = None
-    Granularity: Literal["HOURLY", "DAILY", "MONTHLY"]
-    GroupBy: list[GroupDefinition] | None = None
-    Metrics: list[
-        Literal[
-            "AmortizedCost",
-            "BlendedCost",
-            "NetAmortizedCost",
-            "NetUnblendedCost",
-            "NormalizedUsageAmount",
-            "UnblendedCost",
-            "UsageQuantity",
-            "SpendCoveredBySavingsPlans",
-            "Hour",
-            "Unit",
-            "Cost",
-        ]
+    Filter: Annotated[
+        CostAndUsageExpression | None, Field(description="Type: CostAndUsageExpressionDict.")
+    ] = None
+    Granularity: Annotated[
+        Literal["HOURLY", "DAILY", "MONTHLY"],
+        Field(description="Allowed values: 'HOURLY', 'DAILY', 'MONTHLY'."),
     ]
-    TimeRange: DateTimeRange
+    GroupBy: Annotated[
+        list[GroupDefinition] | None, Field(description="Type: list[GroupDefinitionDict].")
+    ] = None
+    Metrics: Annotated[
+        list[
+            Literal[
+                "AmortizedCost",
+                "BlendedCost",
+                "NetAmortizedCost",
+                "NetUnblendedCost",
+                "NormalizedUsageAmount",
+                "UnblendedCost",
+                "UsageQuantity",
+                "SpendCoveredBySavingsPlans",
+                "Hour",
+                "Unit",
+                "Cost",
+            ]
+        ],
+        Field(
+            description="Each item: Allowed values: 'AmortizedCost', 'BlendedCost', 'NetAmortizedCost', 'NetUnblendedCost', 'NormalizedUsageAmount', 'UnblendedCost', 'UsageQuantity', 'SpendCoveredBySavingsPlans', 'Hour', 'Unit', 'Cost'."
+        ),
+    ]
+    TimeRange: Annotated[DateTimeRange, Field(description="Type: DateTimeRangeDict.")]
 
 
 class DashboardQueryParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CostAndUsage: CostAndUsageQuery | None = None
-    ReservationCoverage: ReservationCoverageQuery | None = None
-    ReservationUtilization: ReservationUtilizationQuery | None = None
-    SavingsPlansCoverage: SavingsPlansCoverageQuery | None = None
-    SavingsPlansUtilization: SavingsPlansUtilizationQuery | None = None
+    CostAndUsage: Annotated[
+        CostAndUsageQuery | None, Field(description="Type: CostAndUsageQueryDict.")
+    ] = None
+    ReservationCoverage: Annotated[
+        ReservationCoverageQuery | None, Field(description="Type: ReservationCoverageQueryDict.")
+    ] = None
+    ReservationUtilization: Annotated[
+        ReservationUtilizationQuery | None,
+        Field(description="Type: ReservationUtilizationQueryDict."),
+    ] = None
+    SavingsPlansCoverage: Annotated[
+        SavingsPlansCoverageQuery | None, Field(description="Type: SavingsPlansCoverageQueryDict.")
+    ] = None
+    SavingsPlansUtilization: Annotated[
+        SavingsPlansUtilizationQuery | None,
+        Field(description="Type: SavingsPlansUtilizationQueryDict."),
+    ] = None
 
 
 class WidgetConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisplayConfig: DashboardDisplayConfig
-    QueryParameters: DashboardQueryParameters
+    DisplayConfig: Annotated[
+        DashboardDisplayConfig, Field(description="Type: DashboardDisplayConfigDict.")
+    ]
+    QueryParameters: Annotated[
+        DashboardQueryParameters, Field(description="Type: DashboardQueryParametersDict.")
+    ]
 
 
 class Widget(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Configs: list[WidgetConfig]
-    Description: str | None = None
-    Height: int | None = None
-    HorizontalOffset: int | None = None
-    Title: str
-    Width: int | None = None
+    Configs: Annotated[list[WidgetConfig], Field(description="Items: 1 to 2 items.")]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$ Length: 1 to 200 characters."
+        ),
+    ] = None
+    Height: Annotated[int | None, Field(description="Range: 4 to 10 (inclusive).")] = None
+    HorizontalOffset: Annotated[int | None, Field(description="Type: int.")] = None
+    Title: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!.* {2})[a-zA-Z0-9_-][ a-zA-Z0-9_-]*[a-zA-Z0-9_-]$ Length: 2 to 50 characters."
+        ),
+    ]
+    Width: Annotated[int | None, Field(description="Range: 2 to 6 (inclusive).")] = None
 
 
 class DashboardProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    Widgets: list[Widget]
+    """
+    The properties a program declares for a AWS::BCM::Dashboard.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$ Length: 1 to 200 characters."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!.* {2})[a-zA-Z][a-zA-Z0-9 _-]{0,48}[a-zA-Z0-9_-]$ Length: 2 to 50 characters."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: at most 200 items.")] = None
+    Widgets: Annotated[list[Widget], Field(description="Items: 0 to 20 items.")]
 
 
 CostAndUsageExpression.model_rebuild()

@@ -7,10 +7,10 @@ Imported on first use by scheduled_report.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DateTimeRange",
@@ -25,68 +25,167 @@ __all__ = [
 
 
 class DateTimeValue(DeferredModel):
+    """
+    A date expressed either as an absolute instant or as an offset from now.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["ABSOLUTE", "RELATIVE"]
-    Value: str
+    Type: Annotated[
+        Literal["ABSOLUTE", "RELATIVE"],
+        Field(description="Whether Value is an absolute date or a duration relative to now."),
+    ]
+    Value: Annotated[
+        str, Field(description="The date, or an ISO 8601 duration when Type is RELATIVE.")
+    ]
 
 
 class ScheduledReportHealthStatus(DeferredModel):
+    """
+    The health of the scheduled report as of its last refresh.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LastRefreshedAt: str | None = None
-    StatusCode: Literal["HEALTHY", "UNHEALTHY"]
+    LastRefreshedAt: Annotated[
+        str | None, Field(description="The time at which the health status was last refreshed.")
+    ] = None
+    StatusCode: Annotated[
+        Literal["HEALTHY", "UNHEALTHY"],
+        Field(description="Whether the scheduled report is healthy."),
+    ]
 
 
 class ScheduledReportSchedulePeriod(DeferredModel):
+    """
+    The window during which the schedule is active. When omitted the service defaults it. EndTime must be within three years of the time of the request.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndTime: str | None = None
-    StartTime: str | None = None
+    EndTime: Annotated[
+        str | None, Field(description="The time at which the schedule stops being active.")
+    ] = None
+    StartTime: Annotated[
+        str | None, Field(description="The time at which the schedule becomes active.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair applied to the scheduled report.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class ScheduledReportAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    HealthStatus: ScheduledReportHealthStatus | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::BCM::ScheduledReport, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the scheduled report.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the scheduled report was created.")
+    ] = None
+    HealthStatus: Annotated[
+        ScheduledReportHealthStatus | None,
+        Field(description="The health status of the scheduled report at its last refresh time."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the scheduled report was last modified.")
+    ] = None
 
 
 class DateTimeRange(DeferredModel):
+    """
+    An absolute or relative date range.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndTime: DateTimeValue
-    StartTime: DateTimeValue
+    EndTime: Annotated[DateTimeValue, Field(description="The end of the range.")]
+    StartTime: Annotated[DateTimeValue, Field(description="The start of the range.")]
 
 
 class ScheduledReportScheduleConfig(DeferredModel):
+    """
+    Defines when and how often a scheduled report runs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScheduleExpression: str | None = None
-    ScheduleExpressionTimeZone: str | None = None
-    SchedulePeriod: ScheduledReportSchedulePeriod | None = None
-    State: Literal["ENABLED", "DISABLED"] | None = None
+    ScheduleExpression: Annotated[
+        str | None,
+        Field(
+            description="The schedule expression that specifies when to trigger the scheduled report run. This value must be a cron expression consisting of six fields separated by white spaces: cron(minutes hours day_of_month month day_of_week year)."
+        ),
+    ] = None
+    ScheduleExpressionTimeZone: Annotated[
+        str | None,
+        Field(description="The time zone for the schedule expression, for example, UTC."),
+    ] = None
+    SchedulePeriod: Annotated[
+        ScheduledReportSchedulePeriod | None,
+        Field(description="The time period during which the schedule is active."),
+    ] = None
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="The state of the schedule. ENABLED means the scheduled report runs according to its schedule expression. DISABLED means the scheduled report is paused and will not run until re-enabled."
+        ),
+    ] = None
 
 
 class ScheduledReportProps(DeferredModel):
-    DashboardArn: str
-    Description: str | None = None
-    Name: str
-    ScheduleConfig: ScheduledReportScheduleConfig
-    ScheduledReportExecutionRoleArn: str
-    Tags: list[Tag] | None = None
-    WidgetDateRangeOverride: DateTimeRange | None = None
-    WidgetIds: list[str] | None = None
+    """
+    The properties a program declares for a AWS::BCM::ScheduledReport.
+    """
+
+    DashboardArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the dashboard associated with the scheduled report. Managed dashboards cannot be used."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(description="A description of the scheduled report's purpose or contents."),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the scheduled report.")]
+    ScheduleConfig: Annotated[
+        ScheduledReportScheduleConfig,
+        Field(
+            description="The schedule configuration that defines when and how often the report is generated."
+        ),
+    ]
+    ScheduledReportExecutionRoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role that the scheduled report uses to execute. AWS Billing and Cost Management Dashboards assumes this IAM role while executing the scheduled report."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags applied to the scheduled report.")
+    ] = None
+    WidgetDateRangeOverride: Annotated[
+        DateTimeRange | None,
+        Field(description="The date range override applied to widgets in the scheduled report."),
+    ] = None
+    WidgetIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of widget identifiers included in the scheduled report. If not specified, all widgets in the dashboard are included."
+        ),
+    ] = None

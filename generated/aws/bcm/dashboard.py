@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -123,393 +127,36 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CostAndUsageExpressionDict = TypedDict(
-    "CostAndUsageExpressionDict",
-    {
-        "And": "list[CostAndUsageExpressionDict]",
-        "CostCategories": "CostCategoryValuesDict",
-        "Dimensions": "DimensionValuesDict",
-        "Not": "CostAndUsageExpressionDict",
-        "Or": "list[CostAndUsageExpressionDict]",
-        "Tags": "TagValuesDict",
-    },
-    total=False,
-)
 
-CostAndUsageQueryDict = TypedDict(
-    "CostAndUsageQueryDict",
-    {
-        "Filter": "CostAndUsageExpressionDict",
-        "Granularity": "Required[Literal['HOURLY', 'DAILY', 'MONTHLY']]",
-        "GroupBy": "list[GroupDefinitionDict]",
-        "Metrics": "Required[list[Literal['AmortizedCost', 'BlendedCost', 'NetAmortizedCost', 'NetUnblendedCost', 'NormalizedUsageAmount', 'UnblendedCost', 'UsageQuantity', 'SpendCoveredBySavingsPlans', 'Hour', 'Unit', 'Cost']]]",
-        "TimeRange": "Required[DateTimeRangeDict]",
-    },
-    total=False,
-)
+class CostAndUsageExpressionDict(TypedDict, total=False):
+    """CostAndUsageExpression as a plain dict."""
 
-CostCategoryValuesDict = TypedDict(
-    "CostCategoryValuesDict",
-    {
-        "Key": "Required[str]",
-        "MatchOptions": "list[Literal['EQUALS', 'ABSENT', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS', 'GREATER_THAN_OR_EQUAL', 'CASE_SENSITIVE', 'CASE_INSENSITIVE']]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
+    And: list[CostAndUsageExpressionDict]
+    """Type: list[CostAndUsageExpressionDict]."""
+    CostCategories: CostCategoryValuesDict
+    """Type: CostCategoryValuesDict."""
+    Dimensions: DimensionValuesDict
+    """Type: DimensionValuesDict."""
+    Not: CostAndUsageExpressionDict
+    """Type: CostAndUsageExpressionDict."""
+    Or: list[CostAndUsageExpressionDict]
+    """Type: list[CostAndUsageExpressionDict]."""
+    Tags: TagValuesDict
+    """Type: TagValuesDict."""
 
-DashboardDisplayConfigDict = TypedDict(
-    "DashboardDisplayConfigDict",
-    {
-        "Graph": "dict[str, Any]",
-        "Table": "dict[str, Any]",
-    },
-    total=False,
-)
 
-DashboardQueryParametersDict = TypedDict(
-    "DashboardQueryParametersDict",
-    {
-        "CostAndUsage": "CostAndUsageQueryDict",
-        "ReservationCoverage": "ReservationCoverageQueryDict",
-        "ReservationUtilization": "ReservationUtilizationQueryDict",
-        "SavingsPlansCoverage": "SavingsPlansCoverageQueryDict",
-        "SavingsPlansUtilization": "SavingsPlansUtilizationQueryDict",
-    },
-    total=False,
-)
+class CostAndUsageQueryDict(TypedDict, total=False):
+    """CostAndUsageQuery as a plain dict."""
 
-DateTimeRangeDict = TypedDict(
-    "DateTimeRangeDict",
-    {
-        "EndTime": "Required[DateTimeValueDict]",
-        "StartTime": "Required[DateTimeValueDict]",
-    },
-    total=False,
-)
-
-DateTimeValueDict = TypedDict(
-    "DateTimeValueDict",
-    {
-        "Type": "Required[Literal['ABSOLUTE', 'RELATIVE']]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
-
-DimensionValuesDict = TypedDict(
-    "DimensionValuesDict",
-    {
-        "Key": "Required[Literal['AZ', 'INSTANCE_TYPE', 'LINKED_ACCOUNT', 'OPERATION', 'PURCHASE_TYPE', 'REGION', 'SERVICE', 'USAGE_TYPE', 'USAGE_TYPE_GROUP', 'RECORD_TYPE', 'OPERATING_SYSTEM', 'TENANCY', 'SCOPE', 'PLATFORM', 'SUBSCRIPTION_ID', 'LEGAL_ENTITY_NAME', 'DEPLOYMENT_OPTION', 'DATABASE_ENGINE', 'CACHE_ENGINE', 'INSTANCE_TYPE_FAMILY', 'BILLING_ENTITY', 'RESERVATION_ID', 'RESOURCE_ID', 'SAVINGS_PLANS_TYPE', 'TAG_KEY', 'COST_CATEGORY_NAME']]",
-        "MatchOptions": "list[Literal['EQUALS', 'ABSENT', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS', 'GREATER_THAN_OR_EQUAL', 'CASE_SENSITIVE', 'CASE_INSENSITIVE']]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
-
-ExpressionDict = TypedDict(
-    "ExpressionDict",
-    {
-        "And": "list[ExpressionDict]",
-        "CostCategories": "CostCategoryValuesDict",
-        "Dimensions": "DimensionValuesDict",
-        "Not": "ExpressionDict",
-        "Tags": "TagValuesDict",
-    },
-    total=False,
-)
-
-GraphDisplayConfigDict = TypedDict(
-    "GraphDisplayConfigDict",
-    {
-        "VisualType": "Required[Literal['LINE', 'BAR', 'STACK']]",
-    },
-    total=False,
-)
-
-GroupDefinitionDict = TypedDict(
-    "GroupDefinitionDict",
-    {
-        "Key": "Required[str]",
-        "Type": "Literal['DIMENSION', 'TAG', 'COST_CATEGORY']",
-    },
-    total=False,
-)
-
-ReservationCoverageQueryDict = TypedDict(
-    "ReservationCoverageQueryDict",
-    {
-        "Filter": "ExpressionDict",
-        "Granularity": "Literal['HOURLY', 'DAILY', 'MONTHLY']",
-        "GroupBy": "list[GroupDefinitionDict]",
-        "Metrics": "list[Literal['AmortizedCost', 'BlendedCost', 'NetAmortizedCost', 'NetUnblendedCost', 'NormalizedUsageAmount', 'UnblendedCost', 'UsageQuantity', 'SpendCoveredBySavingsPlans', 'Hour', 'Unit', 'Cost']]",
-        "TimeRange": "Required[DateTimeRangeDict]",
-    },
-    total=False,
-)
-
-ReservationUtilizationQueryDict = TypedDict(
-    "ReservationUtilizationQueryDict",
-    {
-        "Filter": "ExpressionDict",
-        "Granularity": "Literal['HOURLY', 'DAILY', 'MONTHLY']",
-        "GroupBy": "list[GroupDefinitionDict]",
-        "TimeRange": "Required[DateTimeRangeDict]",
-    },
-    total=False,
-)
-
-SavingsPlansCoverageQueryDict = TypedDict(
-    "SavingsPlansCoverageQueryDict",
-    {
-        "Filter": "ExpressionDict",
-        "Granularity": "Literal['HOURLY', 'DAILY', 'MONTHLY']",
-        "GroupBy": "list[GroupDefinitionDict]",
-        "Metrics": "list[Literal['AmortizedCost', 'BlendedCost', 'NetAmortizedCost', 'NetUnblendedCost', 'NormalizedUsageAmount', 'UnblendedCost', 'UsageQuantity', 'SpendCoveredBySavingsPlans', 'Hour', 'Unit', 'Cost']]",
-        "TimeRange": "Required[DateTimeRangeDict]",
-    },
-    total=False,
-)
-
-SavingsPlansUtilizationQueryDict = TypedDict(
-    "SavingsPlansUtilizationQueryDict",
-    {
-        "Filter": "ExpressionDict",
-        "Granularity": "Literal['HOURLY', 'DAILY', 'MONTHLY']",
-        "TimeRange": "Required[DateTimeRangeDict]",
-    },
-    total=False,
-)
-
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
-
-TagValuesDict = TypedDict(
-    "TagValuesDict",
-    {
-        "Key": "Required[str]",
-        "MatchOptions": "list[Literal['EQUALS', 'ABSENT', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS', 'GREATER_THAN_OR_EQUAL', 'CASE_SENSITIVE', 'CASE_INSENSITIVE']]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
-
-WidgetDict = TypedDict(
-    "WidgetDict",
-    {
-        "Configs": "Required[list[WidgetConfigDict]]",
-        "Description": "str",
-        "Height": "int",
-        "HorizontalOffset": "int",
-        "Title": "Required[str]",
-        "Width": "int",
-    },
-    total=False,
-)
-
-WidgetConfigDict = TypedDict(
-    "WidgetConfigDict",
-    {
-        "DisplayConfig": "Required[DashboardDisplayConfigDict]",
-        "QueryParameters": "Required[DashboardQueryParametersDict]",
-    },
-    total=False,
-)
-
-METADATA = _TypeMetadata(
-    type_name="AWS::BCM::Dashboard",
-    schema_file="aws-bcm-dashboard.json",
-    primary_identifier=("/Arn",),
-    additional_identifiers=(),
-    read_only=("/Arn", "/Type", "/CreatedAt", "/UpdatedAt"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=("/Tags",),
-    required=("Name", "Widgets"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
-    handlers={
-        "create": 120,
-        "read": 120,
-        "update": 120,
-        "delete": 120,
-        "list": 120,
-    },
-)
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CostAndUsageExpression": {
-            "additionalProperties": False,
-            "properties": {
-                "And": {"items": {"$ref": "#/definitions/CostAndUsageExpression"}, "type": "array"},
-                "CostCategories": {"$ref": "#/definitions/CostCategoryValues"},
-                "Dimensions": {"$ref": "#/definitions/DimensionValues"},
-                "Not": {"$ref": "#/definitions/CostAndUsageExpression"},
-                "Or": {"items": {"$ref": "#/definitions/CostAndUsageExpression"}, "type": "array"},
-                "Tags": {"$ref": "#/definitions/TagValues"},
-            },
-            "type": "object",
-        },
-        "CostAndUsageQuery": {
-            "additionalProperties": False,
-            "properties": {
-                "Filter": {"$ref": "#/definitions/CostAndUsageExpression"},
-                "Granularity": {"$ref": "#/definitions/Granularity"},
-                "GroupBy": {"items": {"$ref": "#/definitions/GroupDefinition"}, "type": "array"},
-                "Metrics": {"items": {"$ref": "#/definitions/MetricName"}, "type": "array"},
-                "TimeRange": {"$ref": "#/definitions/DateTimeRange"},
-            },
-            "required": ["Metrics", "TimeRange", "Granularity"],
-            "type": "object",
-        },
-        "CostCategoryValues": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"type": "string"},
-                "MatchOptions": {"items": {"$ref": "#/definitions/MatchOption"}, "type": "array"},
-                "Values": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["Key", "Values"],
-            "type": "object",
-        },
-        "DashboardType": {"enum": ["CUSTOM"], "type": "string"},
-        "DateTimeRange": {
-            "additionalProperties": False,
-            "properties": {
-                "EndTime": {"$ref": "#/definitions/DateTimeValue"},
-                "StartTime": {"$ref": "#/definitions/DateTimeValue"},
-            },
-            "required": ["StartTime", "EndTime"],
-            "type": "object",
-        },
-        "DateTimeType": {"enum": ["ABSOLUTE", "RELATIVE"], "type": "string"},
-        "DateTimeValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"$ref": "#/definitions/DateTimeType"},
-                "Value": {"type": "string"},
-            },
-            "required": ["Type", "Value"],
-            "type": "object",
-        },
-        "Dimension": {
-            "enum": [
-                "AZ",
-                "INSTANCE_TYPE",
-                "LINKED_ACCOUNT",
-                "OPERATION",
-                "PURCHASE_TYPE",
-                "REGION",
-                "SERVICE",
-                "USAGE_TYPE",
-                "USAGE_TYPE_GROUP",
-                "RECORD_TYPE",
-                "OPERATING_SYSTEM",
-                "TENANCY",
-                "SCOPE",
-                "PLATFORM",
-                "SUBSCRIPTION_ID",
-                "LEGAL_ENTITY_NAME",
-                "DEPLOYMENT_OPTION",
-                "DATABASE_ENGINE",
-                "CACHE_ENGINE",
-                "INSTANCE_TYPE_FAMILY",
-                "BILLING_ENTITY",
-                "RESERVATION_ID",
-                "RESOURCE_ID",
-                "SAVINGS_PLANS_TYPE",
-                "TAG_KEY",
-                "COST_CATEGORY_NAME",
-            ],
-            "type": "string",
-        },
-        "DimensionValues": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"$ref": "#/definitions/Dimension"},
-                "MatchOptions": {"items": {"$ref": "#/definitions/MatchOption"}, "type": "array"},
-                "Values": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["Key", "Values"],
-            "type": "object",
-        },
-        "DisplayConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Graph": {"$ref": "#/definitions/GraphDisplayConfigMap"},
-                "Table": {"$ref": "#/definitions/TableDisplayConfigStruct"},
-            },
-            "type": "object",
-        },
-        "Expression": {
-            "additionalProperties": False,
-            "properties": {
-                "And": {"items": {"$ref": "#/definitions/Expression"}, "type": "array"},
-                "CostCategories": {"$ref": "#/definitions/CostCategoryValues"},
-                "Dimensions": {"$ref": "#/definitions/DimensionValues"},
-                "Not": {"$ref": "#/definitions/Expression"},
-                "Tags": {"$ref": "#/definitions/TagValues"},
-            },
-            "type": "object",
-        },
-        "Granularity": {"enum": ["HOURLY", "DAILY", "MONTHLY"], "type": "string"},
-        "GraphDisplayConfig": {
-            "additionalProperties": False,
-            "properties": {"VisualType": {"$ref": "#/definitions/VisualType"}},
-            "required": ["VisualType"],
-            "type": "object",
-        },
-        "GraphDisplayConfigMap": {
-            "additionalProperties": False,
-            "patternProperties": {"^.+$": {"$ref": "#/definitions/GraphDisplayConfig"}},
-            "type": "object",
-        },
-        "GroupDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[\\S\\s]*$",
-                    "type": "string",
-                },
-                "Type": {"$ref": "#/definitions/GroupDefinitionType"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "GroupDefinitionType": {"enum": ["DIMENSION", "TAG", "COST_CATEGORY"], "type": "string"},
-        "MatchOption": {
-            "enum": [
-                "EQUALS",
-                "ABSENT",
-                "STARTS_WITH",
-                "ENDS_WITH",
-                "CONTAINS",
-                "GREATER_THAN_OR_EQUAL",
-                "CASE_SENSITIVE",
-                "CASE_INSENSITIVE",
-            ],
-            "type": "string",
-        },
-        "MetricName": {
-            "enum": [
+    Filter: CostAndUsageExpressionDict
+    """Type: CostAndUsageExpressionDict."""
+    Granularity: Required[Literal["HOURLY", "DAILY", "MONTHLY"]]
+    """Allowed values: 'HOURLY', 'DAILY', 'MONTHLY'."""
+    GroupBy: list[GroupDefinitionDict]
+    """Type: list[GroupDefinitionDict]."""
+    Metrics: Required[
+        list[
+            Literal[
                 "AmortizedCost",
                 "BlendedCost",
                 "NetAmortizedCost",
@@ -521,162 +168,337 @@ PROPS_SCHEMA: dict[str, Any] = {
                 "Hour",
                 "Unit",
                 "Cost",
-            ],
-            "type": "string",
-        },
-        "QueryParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "CostAndUsage": {"$ref": "#/definitions/CostAndUsageQuery"},
-                "ReservationCoverage": {"$ref": "#/definitions/ReservationCoverageQuery"},
-                "ReservationUtilization": {"$ref": "#/definitions/ReservationUtilizationQuery"},
-                "SavingsPlansCoverage": {"$ref": "#/definitions/SavingsPlansCoverageQuery"},
-                "SavingsPlansUtilization": {"$ref": "#/definitions/SavingsPlansUtilizationQuery"},
-            },
-            "type": "object",
-        },
-        "ReservationCoverageQuery": {
-            "additionalProperties": False,
-            "properties": {
-                "Filter": {"$ref": "#/definitions/Expression"},
-                "Granularity": {"$ref": "#/definitions/Granularity"},
-                "GroupBy": {"items": {"$ref": "#/definitions/GroupDefinition"}, "type": "array"},
-                "Metrics": {"items": {"$ref": "#/definitions/MetricName"}, "type": "array"},
-                "TimeRange": {"$ref": "#/definitions/DateTimeRange"},
-            },
-            "required": ["TimeRange"],
-            "type": "object",
-        },
-        "ReservationUtilizationQuery": {
-            "additionalProperties": False,
-            "properties": {
-                "Filter": {"$ref": "#/definitions/Expression"},
-                "Granularity": {"$ref": "#/definitions/Granularity"},
-                "GroupBy": {"items": {"$ref": "#/definitions/GroupDefinition"}, "type": "array"},
-                "TimeRange": {"$ref": "#/definitions/DateTimeRange"},
-            },
-            "required": ["TimeRange"],
-            "type": "object",
-        },
-        "SavingsPlansCoverageQuery": {
-            "additionalProperties": False,
-            "properties": {
-                "Filter": {"$ref": "#/definitions/Expression"},
-                "Granularity": {"$ref": "#/definitions/Granularity"},
-                "GroupBy": {"items": {"$ref": "#/definitions/GroupDefinition"}, "type": "array"},
-                "Metrics": {"items": {"$ref": "#/definitions/MetricName"}, "type": "array"},
-                "TimeRange": {"$ref": "#/definitions/DateTimeRange"},
-            },
-            "required": ["TimeRange"],
-            "type": "object",
-        },
-        "SavingsPlansUtilizationQuery": {
-            "additionalProperties": False,
-            "properties": {
-                "Filter": {"$ref": "#/definitions/Expression"},
-                "Granularity": {"$ref": "#/definitions/Granularity"},
-                "TimeRange": {"$ref": "#/definitions/DateTimeRange"},
-            },
-            "required": ["TimeRange"],
-            "type": "object",
-        },
-        "TableDisplayConfigStruct": {"additionalProperties": False, "type": "object"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TagValues": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"type": "string"},
-                "MatchOptions": {"items": {"$ref": "#/definitions/MatchOption"}, "type": "array"},
-                "Values": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["Key", "Values"],
-            "type": "object",
-        },
-        "VisualType": {"enum": ["LINE", "BAR", "STACK"], "type": "string"},
-        "Widget": {
-            "additionalProperties": False,
-            "properties": {
-                "Configs": {
-                    "items": {"$ref": "#/definitions/WidgetConfig"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Description": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$",
-                    "type": "string",
-                },
-                "Height": {"maximum": 10, "minimum": 4, "type": "integer"},
-                "HorizontalOffset": {"type": "integer"},
-                "Title": {
-                    "maxLength": 50,
-                    "minLength": 2,
-                    "pattern": "^(?!.* {2})[a-zA-Z0-9_-][ a-zA-Z0-9_-]*[a-zA-Z0-9_-]$",
-                    "type": "string",
-                },
-                "Width": {"maximum": 6, "minimum": 2, "type": "integer"},
-            },
-            "required": ["Title", "Configs"],
-            "type": "object",
-        },
-        "WidgetConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayConfig": {"$ref": "#/definitions/DisplayConfig"},
-                "QueryParameters": {"$ref": "#/definitions/QueryParameters"},
-            },
-            "required": ["QueryParameters", "DisplayConfig"],
-            "type": "object",
-        },
+            ]
+        ]
+    ]
+    """Each item: Allowed values: 'AmortizedCost', 'BlendedCost', 'NetAmortizedCost',
+    'NetUnblendedCost', 'NormalizedUsageAmount', 'UnblendedCost', 'UsageQuantity',
+    'SpendCoveredBySavingsPlans', 'Hour', 'Unit', 'Cost'."""
+    TimeRange: Required[DateTimeRangeDict]
+    """Type: DateTimeRangeDict."""
+
+
+class CostCategoryValuesDict(TypedDict, total=False):
+    """CostCategoryValues as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    MatchOptions: list[
+        Literal[
+            "EQUALS",
+            "ABSENT",
+            "STARTS_WITH",
+            "ENDS_WITH",
+            "CONTAINS",
+            "GREATER_THAN_OR_EQUAL",
+            "CASE_SENSITIVE",
+            "CASE_INSENSITIVE",
+        ]
+    ]
+    """Each item: Allowed values: 'EQUALS', 'ABSENT', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS',
+    'GREATER_THAN_OR_EQUAL', 'CASE_SENSITIVE', 'CASE_INSENSITIVE'."""
+    Values: Required[list[str]]
+    """Type: list[str]."""
+
+
+class DashboardDisplayConfigDict(TypedDict, total=False):
+    """DashboardDisplayConfig as a plain dict."""
+
+    Graph: dict[str, GraphDisplayConfigDict]
+    """Type: dict[str, GraphDisplayConfigDict]."""
+    Table: dict[str, Any]
+    """Type: dict[str, Any]."""
+
+
+class DashboardQueryParametersDict(TypedDict, total=False):
+    """DashboardQueryParameters as a plain dict."""
+
+    CostAndUsage: CostAndUsageQueryDict
+    """Type: CostAndUsageQueryDict."""
+    ReservationCoverage: ReservationCoverageQueryDict
+    """Type: ReservationCoverageQueryDict."""
+    ReservationUtilization: ReservationUtilizationQueryDict
+    """Type: ReservationUtilizationQueryDict."""
+    SavingsPlansCoverage: SavingsPlansCoverageQueryDict
+    """Type: SavingsPlansCoverageQueryDict."""
+    SavingsPlansUtilization: SavingsPlansUtilizationQueryDict
+    """Type: SavingsPlansUtilizationQueryDict."""
+
+
+class DateTimeRangeDict(TypedDict, total=False):
+    """DateTimeRange as a plain dict."""
+
+    EndTime: Required[DateTimeValueDict]
+    """Type: DateTimeValueDict."""
+    StartTime: Required[DateTimeValueDict]
+    """Type: DateTimeValueDict."""
+
+
+class DateTimeValueDict(TypedDict, total=False):
+    """DateTimeValue as a plain dict."""
+
+    Type: Required[Literal["ABSOLUTE", "RELATIVE"]]
+    """Allowed values: 'ABSOLUTE', 'RELATIVE'."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class DimensionValuesDict(TypedDict, total=False):
+    """DimensionValues as a plain dict."""
+
+    Key: Required[
+        Literal[
+            "AZ",
+            "INSTANCE_TYPE",
+            "LINKED_ACCOUNT",
+            "OPERATION",
+            "PURCHASE_TYPE",
+            "REGION",
+            "SERVICE",
+            "USAGE_TYPE",
+            "USAGE_TYPE_GROUP",
+            "RECORD_TYPE",
+            "OPERATING_SYSTEM",
+            "TENANCY",
+            "SCOPE",
+            "PLATFORM",
+            "SUBSCRIPTION_ID",
+            "LEGAL_ENTITY_NAME",
+            "DEPLOYMENT_OPTION",
+            "DATABASE_ENGINE",
+            "CACHE_ENGINE",
+            "INSTANCE_TYPE_FAMILY",
+            "BILLING_ENTITY",
+            "RESERVATION_ID",
+            "RESOURCE_ID",
+            "SAVINGS_PLANS_TYPE",
+            "TAG_KEY",
+            "COST_CATEGORY_NAME",
+        ]
+    ]
+    """Allowed values: 'AZ', 'INSTANCE_TYPE', 'LINKED_ACCOUNT', 'OPERATION', 'PURCHASE_TYPE',
+    'REGION', 'SERVICE', 'USAGE_TYPE', 'USAGE_TYPE_GROUP', 'RECORD_TYPE', 'OPERATING_SYSTEM',
+    'TENANCY' (and 14 more)."""
+    MatchOptions: list[
+        Literal[
+            "EQUALS",
+            "ABSENT",
+            "STARTS_WITH",
+            "ENDS_WITH",
+            "CONTAINS",
+            "GREATER_THAN_OR_EQUAL",
+            "CASE_SENSITIVE",
+            "CASE_INSENSITIVE",
+        ]
+    ]
+    """Each item: Allowed values: 'EQUALS', 'ABSENT', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS',
+    'GREATER_THAN_OR_EQUAL', 'CASE_SENSITIVE', 'CASE_INSENSITIVE'."""
+    Values: Required[list[str]]
+    """Type: list[str]."""
+
+
+class ExpressionDict(TypedDict, total=False):
+    """Expression as a plain dict."""
+
+    And: list[ExpressionDict]
+    """Type: list[ExpressionDict]."""
+    CostCategories: CostCategoryValuesDict
+    """Type: CostCategoryValuesDict."""
+    Dimensions: DimensionValuesDict
+    """Type: DimensionValuesDict."""
+    Not: ExpressionDict
+    """Type: ExpressionDict."""
+    Tags: TagValuesDict
+    """Type: TagValuesDict."""
+
+
+class GraphDisplayConfigDict(TypedDict, total=False):
+    """GraphDisplayConfig as a plain dict."""
+
+    VisualType: Required[Literal["LINE", "BAR", "STACK"]]
+    """Allowed values: 'LINE', 'BAR', 'STACK'."""
+
+
+class GroupDefinitionDict(TypedDict, total=False):
+    """GroupDefinition as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[\\S\\s]*$ Length: 1 to 1024 characters."""
+    Type: Literal["DIMENSION", "TAG", "COST_CATEGORY"]
+    """Allowed values: 'DIMENSION', 'TAG', 'COST_CATEGORY'."""
+
+
+class ReservationCoverageQueryDict(TypedDict, total=False):
+    """ReservationCoverageQuery as a plain dict."""
+
+    Filter: ExpressionDict
+    """Type: ExpressionDict."""
+    Granularity: Literal["HOURLY", "DAILY", "MONTHLY"]
+    """Allowed values: 'HOURLY', 'DAILY', 'MONTHLY'."""
+    GroupBy: list[GroupDefinitionDict]
+    """Type: list[GroupDefinitionDict]."""
+    Metrics: list[
+        Literal[
+            "AmortizedCost",
+            "BlendedCost",
+            "NetAmortizedCost",
+            "NetUnblendedCost",
+            "NormalizedUsageAmount",
+            "UnblendedCost",
+            "UsageQuantity",
+            "SpendCoveredBySavingsPlans",
+            "Hour",
+            "Unit",
+            "Cost",
+        ]
+    ]
+    """Each item: Allowed values: 'AmortizedCost', 'BlendedCost', 'NetAmortizedCost',
+    'NetUnblendedCost', 'NormalizedUsageAmount', 'UnblendedCost', 'UsageQuantity',
+    'SpendCoveredBySavingsPlans', 'Hour', 'Unit', 'Cost'."""
+    TimeRange: Required[DateTimeRangeDict]
+    """Type: DateTimeRangeDict."""
+
+
+class ReservationUtilizationQueryDict(TypedDict, total=False):
+    """ReservationUtilizationQuery as a plain dict."""
+
+    Filter: ExpressionDict
+    """Type: ExpressionDict."""
+    Granularity: Literal["HOURLY", "DAILY", "MONTHLY"]
+    """Allowed values: 'HOURLY', 'DAILY', 'MONTHLY'."""
+    GroupBy: list[GroupDefinitionDict]
+    """Type: list[GroupDefinitionDict]."""
+    TimeRange: Required[DateTimeRangeDict]
+    """Type: DateTimeRangeDict."""
+
+
+class SavingsPlansCoverageQueryDict(TypedDict, total=False):
+    """SavingsPlansCoverageQuery as a plain dict."""
+
+    Filter: ExpressionDict
+    """Type: ExpressionDict."""
+    Granularity: Literal["HOURLY", "DAILY", "MONTHLY"]
+    """Allowed values: 'HOURLY', 'DAILY', 'MONTHLY'."""
+    GroupBy: list[GroupDefinitionDict]
+    """Type: list[GroupDefinitionDict]."""
+    Metrics: list[
+        Literal[
+            "AmortizedCost",
+            "BlendedCost",
+            "NetAmortizedCost",
+            "NetUnblendedCost",
+            "NormalizedUsageAmount",
+            "UnblendedCost",
+            "UsageQuantity",
+            "SpendCoveredBySavingsPlans",
+            "Hour",
+            "Unit",
+            "Cost",
+        ]
+    ]
+    """Each item: Allowed values: 'AmortizedCost', 'BlendedCost', 'NetAmortizedCost',
+    'NetUnblendedCost', 'NormalizedUsageAmount', 'UnblendedCost', 'UsageQuantity',
+    'SpendCoveredBySavingsPlans', 'Hour', 'Unit', 'Cost'."""
+    TimeRange: Required[DateTimeRangeDict]
+    """Type: DateTimeRangeDict."""
+
+
+class SavingsPlansUtilizationQueryDict(TypedDict, total=False):
+    """SavingsPlansUtilizationQuery as a plain dict."""
+
+    Filter: ExpressionDict
+    """Type: ExpressionDict."""
+    Granularity: Literal["HOURLY", "DAILY", "MONTHLY"]
+    """Allowed values: 'HOURLY', 'DAILY', 'MONTHLY'."""
+    TimeRange: Required[DateTimeRangeDict]
+    """Type: DateTimeRangeDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+class TagValuesDict(TypedDict, total=False):
+    """TagValues as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    MatchOptions: list[
+        Literal[
+            "EQUALS",
+            "ABSENT",
+            "STARTS_WITH",
+            "ENDS_WITH",
+            "CONTAINS",
+            "GREATER_THAN_OR_EQUAL",
+            "CASE_SENSITIVE",
+            "CASE_INSENSITIVE",
+        ]
+    ]
+    """Each item: Allowed values: 'EQUALS', 'ABSENT', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS',
+    'GREATER_THAN_OR_EQUAL', 'CASE_SENSITIVE', 'CASE_INSENSITIVE'."""
+    Values: Required[list[str]]
+    """Type: list[str]."""
+
+
+class WidgetDict(TypedDict, total=False):
+    """Widget as a plain dict."""
+
+    Configs: Required[list[WidgetConfigDict]]
+    """Items: 1 to 2 items."""
+    Description: str
+    """Pattern: ^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$ Length: 1 to 200 characters."""
+    Height: int
+    """Range: 4 to 10 (inclusive)."""
+    HorizontalOffset: int
+    """Type: int."""
+    Title: Required[str]
+    """Pattern: ^(?!.* {2})[a-zA-Z0-9_-][ a-zA-Z0-9_-]*[a-zA-Z0-9_-]$ Length: 2 to 50 characters."""
+    Width: int
+    """Range: 2 to 6 (inclusive)."""
+
+
+class WidgetConfigDict(TypedDict, total=False):
+    """WidgetConfig as a plain dict."""
+
+    DisplayConfig: Required[DashboardDisplayConfigDict]
+    """Type: DashboardDisplayConfigDict."""
+    QueryParameters: Required[DashboardQueryParametersDict]
+    """Type: DashboardQueryParametersDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
+METADATA = _TypeMetadata(
+    type_name="AWS::BCM::Dashboard",
+    schema_file="aws-bcm-dashboard.json",
+    primary_identifier=("/Arn",),
+    read_only=("/Arn", "/Type", "/CreatedAt", "/UpdatedAt"),
+    unordered_arrays=("/Tags",),
+    required=("Name", "Widgets"),
+    tagging=_Tagging(),
+    handlers={
+        "create": 120,
+        "read": 120,
+        "update": 120,
+        "delete": 120,
+        "list": 120,
     },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[-a-z0-9]*:bcm-dashboards::[0-9]{12}:dashboard/(\\*|[-a-z0-9]+)$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 50,
-            "minLength": 2,
-            "pattern": "^(?!.* {2})[a-zA-Z][a-zA-Z0-9 _-]{0,48}[a-zA-Z0-9_-]$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 200, "type": "array"},
-        "Type": {"$ref": "#/definitions/DashboardType"},
-        "UpdatedAt": {"type": "string"},
-        "Widgets": {
-            "items": {"$ref": "#/definitions/Widget"},
-            "maxItems": 20,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "Widgets"],
-}
+)
 
 
 class Dashboard(_Resource):
     """AWS::BCM::Dashboard: Definition of AWS::BCM::Dashboard Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Type, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bcm-dashboard.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -684,36 +506,51 @@ class Dashboard(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DashboardAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "dashboard.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:aws[-a-z0-9]*:bcm-dashboards::[0-9]{12}:dashboard/(\\*|[-a-z0-9]+)$ Length: 20
+    to 2048 characters."""
     CreatedAt: str
+    """Type: str."""
     Type: Literal["CUSTOM"]
+    """Allowed values: 'CUSTOM'."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     Tags: list[TagDict]
     Widgets: list[WidgetDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Widgets: list[Widget | WidgetDict],
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BCM::Dashboard; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Widgets: list[Widget | WidgetDict],
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BCM::Dashboard; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^(?!.* {2})[a-zA-Z][a-zA-Z0-9 _-]{0,48}[a-zA-Z0-9_-]$ Length: 2 to 50
+                characters. Required.
+            Widgets: Items: 0 to 20 items. Required.
+            Description: Pattern: ^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$ Length: 1 to 200
+                characters.
+            Tags: Items: at most 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,81 +75,82 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DateTimeRangeDict = TypedDict(
-    "DateTimeRangeDict",
-    {
-        "EndTime": "Required[DateTimeValueDict]",
-        "StartTime": "Required[DateTimeValueDict]",
-    },
-    total=False,
-)
 
-DateTimeValueDict = TypedDict(
-    "DateTimeValueDict",
-    {
-        "Type": "Required[Literal['ABSOLUTE', 'RELATIVE']]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DateTimeRangeDict(TypedDict, total=False):
+    """DateTimeRange as a plain dict: An absolute or relative date range."""
 
-ScheduledReportHealthStatusDict = TypedDict(
-    "ScheduledReportHealthStatusDict",
-    {
-        "LastRefreshedAt": "str",
-        "StatusCode": "Required[Literal['HEALTHY', 'UNHEALTHY']]",
-    },
-    total=False,
-)
+    EndTime: Required[DateTimeValueDict]
+    """The end of the range."""
+    StartTime: Required[DateTimeValueDict]
+    """The start of the range."""
 
-ScheduledReportScheduleConfigDict = TypedDict(
-    "ScheduledReportScheduleConfigDict",
-    {
-        "ScheduleExpression": "str",
-        "ScheduleExpressionTimeZone": "str",
-        "SchedulePeriod": "ScheduledReportSchedulePeriodDict",
-        "State": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
 
-ScheduledReportSchedulePeriodDict = TypedDict(
-    "ScheduledReportSchedulePeriodDict",
-    {
-        "EndTime": "str",
-        "StartTime": "str",
-    },
-    total=False,
-)
+class DateTimeValueDict(TypedDict, total=False):
+    """DateTimeValue as a plain dict: A date expressed either as an absolute instant or as an offset
+    from now."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Type: Required[Literal["ABSOLUTE", "RELATIVE"]]
+    """Whether Value is an absolute date or a duration relative to now."""
+    Value: Required[str]
+    """The date, or an ISO 8601 duration when Type is RELATIVE."""
 
+
+class ScheduledReportHealthStatusDict(TypedDict, total=False):
+    """ScheduledReportHealthStatus as a plain dict: The health of the scheduled report as of its
+    last refresh."""
+
+    LastRefreshedAt: str
+    """The time at which the health status was last refreshed."""
+    StatusCode: Required[Literal["HEALTHY", "UNHEALTHY"]]
+    """Whether the scheduled report is healthy."""
+
+
+class ScheduledReportScheduleConfigDict(TypedDict, total=False):
+    """ScheduledReportScheduleConfig as a plain dict: Defines when and how often a scheduled report
+    runs."""
+
+    ScheduleExpression: str
+    """The schedule expression that specifies when to trigger the scheduled report run. This value
+    must be a cron expression consisting of six fields separated by white spaces: cron(minutes hours
+    day_of_month month day_of_week year)."""
+    ScheduleExpressionTimeZone: str
+    """The time zone for the schedule expression, for example, UTC."""
+    SchedulePeriod: ScheduledReportSchedulePeriodDict
+    """The time period during which the schedule is active."""
+    State: Literal["ENABLED", "DISABLED"]
+    """The state of the schedule. ENABLED means the scheduled report runs according to its schedule
+    expression. DISABLED means the scheduled report is paused and will not run until re-enabled."""
+
+
+class ScheduledReportSchedulePeriodDict(TypedDict, total=False):
+    """ScheduledReportSchedulePeriod as a plain dict: The window during which the schedule is
+    active. When omitted the service defaults it. EndTime must be within three years of the time of
+    the request."""
+
+    EndTime: str
+    """The time at which the schedule stops being active."""
+    StartTime: str
+    """The time at which the schedule becomes active."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair applied to the scheduled report."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BCM::ScheduledReport",
     schema_file="aws-bcm-scheduledreport.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedAt", "/UpdatedAt", "/HealthStatus"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "DashboardArn", "ScheduledReportExecutionRoleArn", "ScheduleConfig"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -155,137 +160,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DateTimeRange": {
-            "additionalProperties": False,
-            "properties": {
-                "EndTime": {"$ref": "#/definitions/DateTimeValue"},
-                "StartTime": {"$ref": "#/definitions/DateTimeValue"},
-            },
-            "required": ["StartTime", "EndTime"],
-            "type": "object",
-        },
-        "DateTimeType": {"enum": ["ABSOLUTE", "RELATIVE"], "type": "string"},
-        "DateTimeValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"$ref": "#/definitions/DateTimeType"},
-                "Value": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^[\\S\\s]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Type", "Value"],
-            "type": "object",
-        },
-        "HealthStatus": {
-            "additionalProperties": False,
-            "properties": {
-                "LastRefreshedAt": {"type": "string"},
-                "StatusCode": {"$ref": "#/definitions/HealthStatusCode"},
-            },
-            "required": ["StatusCode"],
-            "type": "object",
-        },
-        "HealthStatusCode": {"enum": ["HEALTHY", "UNHEALTHY"], "type": "string"},
-        "ScheduleConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ScheduleExpression": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^[\\S\\s]*$",
-                    "type": "string",
-                },
-                "ScheduleExpressionTimeZone": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^[\\S\\s]*$",
-                    "type": "string",
-                },
-                "SchedulePeriod": {"$ref": "#/definitions/SchedulePeriod"},
-                "State": {"$ref": "#/definitions/ScheduleState"},
-            },
-            "type": "object",
-        },
-        "SchedulePeriod": {
-            "additionalProperties": False,
-            "properties": {"EndTime": {"type": "string"}, "StartTime": {"type": "string"}},
-            "type": "object",
-        },
-        "ScheduleState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\S\\s]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\S\\s]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[-a-z0-9]*:bcm-dashboards::[0-9]{12}:scheduled-report/(\\*|[-a-z0-9]+)$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "DashboardArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[-a-z0-9]*:bcm-dashboards::[0-9]{12}:dashboard/(\\*|[-a-z0-9]+)$",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$",
-            "type": "string",
-        },
-        "HealthStatus": {"$ref": "#/definitions/HealthStatus"},
-        "Name": {
-            "maxLength": 50,
-            "minLength": 2,
-            "pattern": "^(?!.* {2})[a-zA-Z][a-zA-Z0-9 _-]{0,48}[a-zA-Z0-9_-]$",
-            "type": "string",
-        },
-        "ScheduleConfig": {"$ref": "#/definitions/ScheduleConfig"},
-        "ScheduledReportExecutionRoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@_/-]+$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 200, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-        "WidgetDateRangeOverride": {"$ref": "#/definitions/DateTimeRange"},
-        "WidgetIds": {"items": {"type": "string"}, "maxItems": 1, "type": "array"},
-    },
-    "required": ["Name", "DashboardArn", "ScheduledReportExecutionRoleArn", "ScheduleConfig"],
-}
-
 
 class ScheduledReport(_Resource):
-    """AWS::BCM::ScheduledReport: Creates and manages a scheduled report for an AWS Billing and Cost Management Dashboards dashboard. A scheduled report renders a snapshot of the dashb...
+    """AWS::BCM::ScheduledReport: Creates and manages a scheduled report for an AWS Billing and Cost
+    Management Dashboards dashboard. A scheduled report renders a snapshot of the dashboard on a
+    cron schedule, using an IAM role that the service assumes to read the underlying cost and usage
+    data.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Read-only attributes (known once deployed): Arn, CreatedAt, HealthStatus, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bcm-scheduledreport.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -293,14 +179,19 @@ class ScheduledReport(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ScheduledReportAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "scheduled_report.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the scheduled report."""
     CreatedAt: str
+    """The timestamp when the scheduled report was created."""
     HealthStatus: ScheduledReportHealthStatusDict
+    """The health status of the scheduled report at its last refresh time."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the scheduled report was last modified."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DashboardArn: str
     Description: str
     Name: str
@@ -310,35 +201,44 @@ class ScheduledReport(_Resource):
     WidgetDateRangeOverride: DateTimeRangeDict
     WidgetIds: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DashboardArn: str,
+        Name: str,
+        ScheduleConfig: ScheduledReportScheduleConfig | ScheduledReportScheduleConfigDict,
+        ScheduledReportExecutionRoleArn: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        WidgetDateRangeOverride: DateTimeRange | DateTimeRangeDict | None = None,
+        WidgetIds: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BCM::ScheduledReport; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DashboardArn: str,
-            Name: str,
-            ScheduleConfig: ScheduledReportScheduleConfig | ScheduledReportScheduleConfigDict,
-            ScheduledReportExecutionRoleArn: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            WidgetDateRangeOverride: DateTimeRange | DateTimeRangeDict | None = None,
-            WidgetIds: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BCM::ScheduledReport; `await` it inside an App to deploy it.
-
-            DashboardArn: The ARN of the dashboard associated with the scheduled report.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DashboardArn: The ARN of the dashboard associated with the scheduled report. Managed
+                dashboards cannot be used. Required.
+            Name: The name of the scheduled report. Required.
+            ScheduleConfig: The schedule configuration that defines when and how often the report is
+                generated. Required.
+            ScheduledReportExecutionRoleArn: The ARN of the IAM role that the scheduled report uses
+                to execute. AWS Billing and Cost Management Dashboards assumes this IAM role while
+                executing the scheduled report. Required.
             Description: A description of the scheduled report's purpose or contents.
-            Name: The name of the scheduled report.
-            ScheduleConfig: The schedule configuration that defines when and how often the report is generated.
-            ScheduledReportExecutionRoleArn: The ARN of the IAM role that the scheduled report uses to execute.
             Tags: The tags applied to the scheduled report.
-            WidgetDateRangeOverride: The date range override applied to widgets in the scheduled report.
-            WidgetIds: The list of widget identifiers included in the scheduled report.
+            WidgetDateRangeOverride: The date range override applied to widgets in the scheduled
+                report.
+            WidgetIds: The list of widget identifiers included in the scheduled report. If not
+                specified, all widgets in the dashboard are included.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by export.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -29,69 +29,126 @@ class ExportDataQuery(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    QueryStatement: str
-    TableConfigurations: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    QueryStatement: Annotated[
+        str, Field(description="Pattern: ^[\\S\\s]*$ Length: 1 to 36000 characters.")
+    ]
+    TableConfigurations: Annotated[
+        dict[str, dict[str, str]] | None, Field(description="Type: dict[str, dict[str, str]].")
+    ] = None
 
 
 class ExportRefreshCadence(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Frequency: Literal["SYNCHRONOUS"]
+    Frequency: Annotated[
+        Literal["SYNCHRONOUS"], Field(description="Allowed values: 'SYNCHRONOUS'.")
+    ]
 
 
 class ExportS3OutputConfigurations(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Compression: Literal["GZIP", "PARQUET", "ZIP"]
-    Format: Literal["TEXT_OR_CSV", "PARQUET"]
-    OutputType: Literal["CUSTOM", "ATHENA", "REDSHIFT"]
-    Overwrite: Literal["CREATE_NEW_REPORT", "OVERWRITE_REPORT"]
+    Compression: Annotated[
+        Literal["GZIP", "PARQUET", "ZIP"],
+        Field(description="Allowed values: 'GZIP', 'PARQUET', 'ZIP'."),
+    ]
+    Format: Annotated[
+        Literal["TEXT_OR_CSV", "PARQUET"],
+        Field(description="Allowed values: 'TEXT_OR_CSV', 'PARQUET'."),
+    ]
+    OutputType: Annotated[
+        Literal["CUSTOM", "ATHENA", "REDSHIFT"],
+        Field(description="Allowed values: 'CUSTOM', 'ATHENA', 'REDSHIFT'."),
+    ]
+    Overwrite: Annotated[
+        Literal["CREATE_NEW_REPORT", "OVERWRITE_REPORT"],
+        Field(description="Allowed values: 'CREATE_NEW_REPORT', 'OVERWRITE_REPORT'."),
+    ]
 
 
 class ResourceTag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ExportAttributes(DeferredModel):
-    ExportArn: str | None = None
+    """
+    The read-only attributes of a AWS::BCMDataExports::Export, set by AWS.
+    """
+
+    ExportArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[-a-z0-9]*:(bcm-data-exports):[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
 
 
 class ExportS3Destination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Bucket: str
-    S3BucketOwner: str | None = None
-    S3OutputConfigurations: ExportS3OutputConfigurations
-    S3Prefix: str
-    S3Region: str
+    S3Bucket: Annotated[
+        str, Field(description="Pattern: ^[\\S\\s]*$ Length: 0 to 1024 characters.")
+    ]
+    S3BucketOwner: Annotated[
+        str | None, Field(description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters.")
+    ] = None
+    S3OutputConfigurations: Annotated[
+        ExportS3OutputConfigurations, Field(description="Type: ExportS3OutputConfigurationsDict.")
+    ]
+    S3Prefix: Annotated[
+        str, Field(description="Pattern: ^[\\S\\s]*$ Length: 0 to 1024 characters.")
+    ]
+    S3Region: Annotated[
+        str, Field(description="Pattern: ^[\\S\\s]*$ Length: 0 to 1024 characters.")
+    ]
 
 
 class ExportDestinationConfigurations(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Destination: ExportS3Destination
+    S3Destination: Annotated[
+        ExportS3Destination, Field(description="Type: ExportS3DestinationDict.")
+    ]
 
 
 class ExportExport(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataQuery: ExportDataQuery
-    Description: str | None = None
-    DestinationConfigurations: ExportDestinationConfigurations
-    ExportArn: str | None = None
-    Name: str
-    RefreshCadence: ExportRefreshCadence
+    DataQuery: Annotated[ExportDataQuery, Field(description="Type: ExportDataQueryDict.")]
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[\\S\\s]*$ Length: 0 to 1024 characters.")
+    ] = None
+    DestinationConfigurations: Annotated[
+        ExportDestinationConfigurations,
+        Field(description="Type: ExportDestinationConfigurationsDict."),
+    ]
+    ExportArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[-a-z0-9]*:(bcm-data-exports):[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    Name: Annotated[
+        str, Field(description="Pattern: ^[0-9A-Za-z\\-_]+$ Length: 1 to 128 characters.")
+    ]
+    RefreshCadence: Annotated[
+        ExportRefreshCadence, Field(description="Type: ExportRefreshCadenceDict.")
+    ]
 
 
 class ExportProps(DeferredModel):
-    Export: ExportExport
-    Tags: list[ResourceTag] | None = None
+    """
+    The properties a program declares for a AWS::BCMDataExports::Export.
+    """
+
+    Export: Annotated[ExportExport, Field(description="Type: ExportExportDict.")]
+    Tags: Annotated[list[ResourceTag] | None, Field(description="Items: 0 to 200 items.")] = None

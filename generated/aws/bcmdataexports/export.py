@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,95 +79,94 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ExportDataQueryDict = TypedDict(
-    "ExportDataQueryDict",
-    {
-        "QueryStatement": "Required[str]",
-        "TableConfigurations": "dict[str, Any]",
-    },
-    total=False,
-)
 
-ExportDestinationConfigurationsDict = TypedDict(
-    "ExportDestinationConfigurationsDict",
-    {
-        "S3Destination": "Required[ExportS3DestinationDict]",
-    },
-    total=False,
-)
+class ExportDataQueryDict(TypedDict, total=False):
+    """ExportDataQuery as a plain dict."""
 
-ExportExportDict = TypedDict(
-    "ExportExportDict",
-    {
-        "DataQuery": "Required[ExportDataQueryDict]",
-        "Description": "str",
-        "DestinationConfigurations": "Required[ExportDestinationConfigurationsDict]",
-        "ExportArn": "str",
-        "Name": "Required[str]",
-        "RefreshCadence": "Required[ExportRefreshCadenceDict]",
-    },
-    total=False,
-)
+    QueryStatement: Required[str]
+    """Pattern: ^[\\S\\s]*$ Length: 1 to 36000 characters."""
+    TableConfigurations: dict[str, dict[str, str]]
+    """Type: dict[str, dict[str, str]]."""
 
-ExportRefreshCadenceDict = TypedDict(
-    "ExportRefreshCadenceDict",
-    {
-        "Frequency": "Required[Literal['SYNCHRONOUS']]",
-    },
-    total=False,
-)
 
-ExportS3DestinationDict = TypedDict(
-    "ExportS3DestinationDict",
-    {
-        "S3Bucket": "Required[str]",
-        "S3BucketOwner": "str",
-        "S3OutputConfigurations": "Required[ExportS3OutputConfigurationsDict]",
-        "S3Prefix": "Required[str]",
-        "S3Region": "Required[str]",
-    },
-    total=False,
-)
+class ExportDestinationConfigurationsDict(TypedDict, total=False):
+    """ExportDestinationConfigurations as a plain dict."""
 
-ExportS3OutputConfigurationsDict = TypedDict(
-    "ExportS3OutputConfigurationsDict",
-    {
-        "Compression": "Required[Literal['GZIP', 'PARQUET', 'ZIP']]",
-        "Format": "Required[Literal['TEXT_OR_CSV', 'PARQUET']]",
-        "OutputType": "Required[Literal['CUSTOM', 'ATHENA', 'REDSHIFT']]",
-        "Overwrite": "Required[Literal['CREATE_NEW_REPORT', 'OVERWRITE_REPORT']]",
-    },
-    total=False,
-)
+    S3Destination: Required[ExportS3DestinationDict]
+    """Type: ExportS3DestinationDict."""
 
-ResourceTagDict = TypedDict(
-    "ResourceTagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ExportExportDict(TypedDict, total=False):
+    """ExportExport as a plain dict."""
+
+    DataQuery: Required[ExportDataQueryDict]
+    """Type: ExportDataQueryDict."""
+    Description: str
+    """Pattern: ^[\\S\\s]*$ Length: 0 to 1024 characters."""
+    DestinationConfigurations: Required[ExportDestinationConfigurationsDict]
+    """Type: ExportDestinationConfigurationsDict."""
+    ExportArn: str
+    """Pattern: ^arn:aws[-a-z0-9]*:(bcm-data-exports):[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$ Length:
+    20 to 2048 characters."""
+    Name: Required[str]
+    """Pattern: ^[0-9A-Za-z\\-_]+$ Length: 1 to 128 characters."""
+    RefreshCadence: Required[ExportRefreshCadenceDict]
+    """Type: ExportRefreshCadenceDict."""
+
+
+class ExportRefreshCadenceDict(TypedDict, total=False):
+    """ExportRefreshCadence as a plain dict."""
+
+    Frequency: Required[Literal["SYNCHRONOUS"]]
+    """Allowed values: 'SYNCHRONOUS'."""
+
+
+class ExportS3DestinationDict(TypedDict, total=False):
+    """ExportS3Destination as a plain dict."""
+
+    S3Bucket: Required[str]
+    """Pattern: ^[\\S\\s]*$ Length: 0 to 1024 characters."""
+    S3BucketOwner: str
+    """Pattern: ^[0-9]{12}$ Length: exactly 12 characters."""
+    S3OutputConfigurations: Required[ExportS3OutputConfigurationsDict]
+    """Type: ExportS3OutputConfigurationsDict."""
+    S3Prefix: Required[str]
+    """Pattern: ^[\\S\\s]*$ Length: 0 to 1024 characters."""
+    S3Region: Required[str]
+    """Pattern: ^[\\S\\s]*$ Length: 0 to 1024 characters."""
+
+
+class ExportS3OutputConfigurationsDict(TypedDict, total=False):
+    """ExportS3OutputConfigurations as a plain dict."""
+
+    Compression: Required[Literal["GZIP", "PARQUET", "ZIP"]]
+    """Allowed values: 'GZIP', 'PARQUET', 'ZIP'."""
+    Format: Required[Literal["TEXT_OR_CSV", "PARQUET"]]
+    """Allowed values: 'TEXT_OR_CSV', 'PARQUET'."""
+    OutputType: Required[Literal["CUSTOM", "ATHENA", "REDSHIFT"]]
+    """Allowed values: 'CUSTOM', 'ATHENA', 'REDSHIFT'."""
+    Overwrite: Required[Literal["CREATE_NEW_REPORT", "OVERWRITE_REPORT"]]
+    """Allowed values: 'CREATE_NEW_REPORT', 'OVERWRITE_REPORT'."""
+
+
+class ResourceTagDict(TypedDict, total=False):
+    """ResourceTag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BCMDataExports::Export",
     schema_file="aws-bcmdataexports-export.json",
     primary_identifier=("/ExportArn",),
-    additional_identifiers=(),
     read_only=("/ExportArn", "/Export/ExportArn"),
     create_only=("/Export/Name", "/Export/RefreshCadence"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Export",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -173,162 +176,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CompressionOption": {"enum": ["GZIP", "PARQUET", "ZIP"], "type": "string"},
-        "DataQuery": {
-            "additionalProperties": False,
-            "properties": {
-                "QueryStatement": {
-                    "maxLength": 36000,
-                    "minLength": 1,
-                    "pattern": "^[\\S\\s]*$",
-                    "type": "string",
-                },
-                "TableConfigurations": {"$ref": "#/definitions/TableConfigurations"},
-            },
-            "required": ["QueryStatement"],
-            "type": "object",
-        },
-        "DestinationConfigurations": {
-            "additionalProperties": False,
-            "properties": {"S3Destination": {"$ref": "#/definitions/S3Destination"}},
-            "required": ["S3Destination"],
-            "type": "object",
-        },
-        "Export": {
-            "additionalProperties": False,
-            "properties": {
-                "DataQuery": {"$ref": "#/definitions/DataQuery"},
-                "Description": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^[\\S\\s]*$",
-                    "type": "string",
-                },
-                "DestinationConfigurations": {"$ref": "#/definitions/DestinationConfigurations"},
-                "ExportArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:aws[-a-z0-9]*:(bcm-data-exports):[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$",
-                    "type": "string",
-                },
-                "Name": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[0-9A-Za-z\\-_]+$",
-                    "type": "string",
-                },
-                "RefreshCadence": {"$ref": "#/definitions/RefreshCadence"},
-            },
-            "required": ["DataQuery", "DestinationConfigurations", "Name", "RefreshCadence"],
-            "type": "object",
-        },
-        "FormatOption": {"enum": ["TEXT_OR_CSV", "PARQUET"], "type": "string"},
-        "FrequencyOption": {"enum": ["SYNCHRONOUS"], "type": "string"},
-        "OverwriteOption": {"enum": ["CREATE_NEW_REPORT", "OVERWRITE_REPORT"], "type": "string"},
-        "RefreshCadence": {
-            "additionalProperties": False,
-            "properties": {"Frequency": {"$ref": "#/definitions/FrequencyOption"}},
-            "required": ["Frequency"],
-            "type": "object",
-        },
-        "ResourceTag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "S3Destination": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Bucket": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^[\\S\\s]*$",
-                    "type": "string",
-                },
-                "S3BucketOwner": {
-                    "maxLength": 12,
-                    "minLength": 12,
-                    "pattern": "^[0-9]{12}$",
-                    "type": "string",
-                },
-                "S3OutputConfigurations": {"$ref": "#/definitions/S3OutputConfigurations"},
-                "S3Prefix": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^[\\S\\s]*$",
-                    "type": "string",
-                },
-                "S3Region": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^[\\S\\s]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["S3Bucket", "S3OutputConfigurations", "S3Prefix", "S3Region"],
-            "type": "object",
-        },
-        "S3OutputConfigurations": {
-            "additionalProperties": False,
-            "properties": {
-                "Compression": {"$ref": "#/definitions/CompressionOption"},
-                "Format": {"$ref": "#/definitions/FormatOption"},
-                "OutputType": {"$ref": "#/definitions/S3OutputType"},
-                "Overwrite": {"$ref": "#/definitions/OverwriteOption"},
-            },
-            "required": ["Compression", "Format", "OutputType", "Overwrite"],
-            "type": "object",
-        },
-        "S3OutputType": {"enum": ["CUSTOM", "ATHENA", "REDSHIFT"], "type": "string"},
-        "TableConfigurations": {
-            "additionalProperties": False,
-            "patternProperties": {"^[\\S\\s]*$": {"$ref": "#/definitions/TableProperties"}},
-            "type": "object",
-        },
-        "TableProperties": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[\\S\\s]*$": {
-                    "maxLength": 16384,
-                    "minLength": 0,
-                    "pattern": "^[\\S\\s]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Export": {"$ref": "#/definitions/Export"},
-        "ExportArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[-a-z0-9]*:(bcm-data-exports):[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/ResourceTag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Export"],
-}
-
 
 class Export(_Resource):
     """AWS::BCMDataExports::Export: Definition of AWS::BCMDataExports::Export Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ExportArn.
+    Replaced when any of these change (create-only): Export.Name, Export.RefreshCadence.
+    Read-only attributes (known once deployed): ExportArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bcmdataexports-export.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -336,29 +193,37 @@ class Export(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ExportAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "export.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ExportArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^arn:aws[-a-z0-9]*:(bcm-data-exports):[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$ Length:
+    20 to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Export: ExportExportDict
     Tags: list[ResourceTagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Export: ExportExport | ExportExportDict,
+        Tags: list[ResourceTag | ResourceTagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BCMDataExports::Export; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Export: ExportExport | ExportExportDict,
-            Tags: list[ResourceTag | ResourceTagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BCMDataExports::Export; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Export: Type: ExportExportDict. Required.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by bill_estimate.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BillEstimateAttributes",
@@ -24,31 +24,68 @@ class BillEstimateBillInterval(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    End: str | None = None
-    Start: str | None = None
+    End: Annotated[str | None, Field(description="Type: str.")] = None
+    Start: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class BillEstimateAttributes(DeferredModel):
-    Arn: str | None = None
-    BillInterval: BillEstimateBillInterval | None = None
-    CostCategoryGroupSharingPreferenceArn: str | None = None
-    CostCategoryGroupSharingPreferenceEffectiveDate: str | None = None
-    CreatedAt: str | None = None
-    GroupSharingPreference: Literal["OPEN", "PRIORITIZED", "RESTRICTED"] | None = None
-    Id: str | None = None
-    Status: Literal["IN_PROGRESS", "COMPLETE", "FAILED"] | None = None
+    """
+    The read-only attributes of a AWS::BcmPricingCalculator::BillEstimate, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the bill estimate.")
+    ] = None
+    BillInterval: Annotated[
+        BillEstimateBillInterval | None,
+        Field(description="The time period covered by the bill estimate"),
+    ] = None
+    CostCategoryGroupSharingPreferenceArn: Annotated[
+        str | None, Field(description="The ARN of the cost category group sharing preference")
+    ] = None
+    CostCategoryGroupSharingPreferenceEffectiveDate: Annotated[
+        str | None,
+        Field(description="The effective date of the cost category group sharing preference"),
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the bill estimate was created")
+    ] = None
+    GroupSharingPreference: Annotated[
+        Literal["OPEN", "PRIORITIZED", "RESTRICTED"] | None,
+        Field(description="The group sharing preference for the bill estimate"),
+    ] = None
+    Id: Annotated[str | None, Field(description="The unique identifier of the bill estimate")] = (
+        None
+    )
+    Status: Annotated[
+        Literal["IN_PROGRESS", "COMPLETE", "FAILED"] | None,
+        Field(description="The status of the bill estimate"),
+    ] = None
 
 
 class BillEstimateProps(DeferredModel):
-    BillScenarioId: str | None = None
-    ExpiresAt: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::BcmPricingCalculator::BillEstimate.
+    """
+
+    BillScenarioId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of the bill scenario this estimate is based on Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ExpiresAt: Annotated[
+        str | None, Field(description="The timestamp when the bill estimate expires")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the bill estimate")]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="An array of key-value pairs to apply to this resource")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by bill_scenario.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BillScenarioAttributes",
@@ -24,30 +24,61 @@ class BillScenarioBillInterval(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    End: str | None = None
-    Start: str | None = None
+    End: Annotated[str | None, Field(description="Type: str.")] = None
+    Start: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class BillScenarioAttributes(DeferredModel):
-    Arn: str | None = None
-    BillInterval: BillScenarioBillInterval | None = None
-    CreatedAt: str | None = None
-    FailureMessage: str | None = None
-    Id: str | None = None
-    Status: Literal["READY", "LOCKED", "FAILED"] | None = None
+    """
+    The read-only attributes of a AWS::BcmPricingCalculator::BillScenario, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the bill scenario.")
+    ] = None
+    BillInterval: Annotated[
+        BillScenarioBillInterval | None,
+        Field(description="The time period covered by the bill scenario"),
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the bill scenario was created")
+    ] = None
+    FailureMessage: Annotated[
+        str | None, Field(description="The failure message if the bill scenario failed")
+    ] = None
+    Id: Annotated[str | None, Field(description="The unique identifier of the bill scenario")] = (
+        None
+    )
+    Status: Annotated[
+        Literal["READY", "LOCKED", "FAILED"] | None,
+        Field(description="The status of the bill scenario"),
+    ] = None
 
 
 class BillScenarioProps(DeferredModel):
-    CostCategoryGroupSharingPreferenceArn: str | None = None
-    ExpiresAt: str | None = None
-    GroupSharingPreference: Literal["OPEN", "PRIORITIZED", "RESTRICTED"] | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::BcmPricingCalculator::BillScenario.
+    """
+
+    CostCategoryGroupSharingPreferenceArn: Annotated[
+        str | None, Field(description="The ARN of the cost category group sharing preference")
+    ] = None
+    ExpiresAt: Annotated[
+        str | None, Field(description="The timestamp when the bill scenario expires")
+    ] = None
+    GroupSharingPreference: Annotated[
+        Literal["OPEN", "PRIORITIZED", "RESTRICTED"] | None,
+        Field(description="The group sharing preference for the bill scenario"),
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the bill scenario")] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="An array of key-value pairs to apply to this resource")
+    ] = None

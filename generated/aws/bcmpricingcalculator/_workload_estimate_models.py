@@ -7,10 +7,10 @@ Imported on first use by workload_estimate.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -23,25 +23,58 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class WorkloadEstimateAttributes(DeferredModel):
-    Arn: str | None = None
-    CostCurrency: Literal["USD"] | None = None
-    CreatedAt: str | None = None
-    FailureMessage: str | None = None
-    Id: str | None = None
-    RateTimestamp: str | None = None
-    Status: Literal["UPDATING", "VALID", "INVALID", "ACTION_NEEDED"] | None = None
-    TotalCost: float | None = None
+    """
+    The read-only attributes of a AWS::BcmPricingCalculator::WorkloadEstimate, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the workload estimate.")
+    ] = None
+    CostCurrency: Annotated[
+        Literal["USD"] | None, Field(description="The currency of the estimated cost.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the workload estimate was created.")
+    ] = None
+    FailureMessage: Annotated[
+        str | None, Field(description="An error message if the workload estimate failed.")
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="The unique identifier of the workload estimate.")
+    ] = None
+    RateTimestamp: Annotated[
+        str | None, Field(description="The timestamp of the pricing rates used for the estimate.")
+    ] = None
+    Status: Annotated[
+        Literal["UPDATING", "VALID", "INVALID", "ACTION_NEEDED"] | None,
+        Field(description="The current status of the workload estimate."),
+    ] = None
+    TotalCost: Annotated[
+        float | None, Field(description="The total estimated cost for the workload.")
+    ] = None
 
 
 class WorkloadEstimateProps(DeferredModel):
-    ExpiresAt: str | None = None
-    Name: str
-    RateType: (
-        Literal["BEFORE_DISCOUNTS", "AFTER_DISCOUNTS", "AFTER_DISCOUNTS_AND_COMMITMENTS"] | None
-    ) = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::BcmPricingCalculator::WorkloadEstimate.
+    """
+
+    ExpiresAt: Annotated[
+        str | None, Field(description="The timestamp when the workload estimate will expire.")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the workload estimate.")]
+    RateType: Annotated[
+        Literal["BEFORE_DISCOUNTS", "AFTER_DISCOUNTS", "AFTER_DISCOUNTS_AND_COMMITMENTS"] | None,
+        Field(
+            description="The type of pricing rates used for the estimate. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,24 +59,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BillEstimateBillIntervalDict = TypedDict(
-    "BillEstimateBillIntervalDict",
-    {
-        "End": "str",
-        "Start": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class BillEstimateBillIntervalDict(TypedDict, total=False):
+    """BillEstimateBillInterval as a plain dict."""
 
+    End: str
+    """Type: str."""
+    Start: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BcmPricingCalculator::BillEstimate",
     schema_file="aws-bcmpricingcalculator-billestimate.json",
@@ -90,17 +96,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/BillScenarioId",),
     write_only=("/BillScenarioId",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -110,65 +108,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BillEstimateStatus": {"enum": ["IN_PROGRESS", "COMPLETE", "FAILED"], "type": "string"},
-        "BillInterval": {
-            "additionalProperties": False,
-            "properties": {"End": {"type": "string"}, "Start": {"type": "string"}},
-            "type": "object",
-        },
-        "GroupSharingPreference": {"enum": ["OPEN", "PRIORITIZED", "RESTRICTED"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[-a-z]*:bcm-pricing-calculator::[0-9]{12}:bill-estimate/[a-f0-9-]+$",
-            "type": "string",
-        },
-        "BillInterval": {"$ref": "#/definitions/BillInterval"},
-        "BillScenarioId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "CostCategoryGroupSharingPreferenceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:ce::[0-9]{12}:costcategory/[a-f0-9-]{36}$",
-            "type": "string",
-        },
-        "CostCategoryGroupSharingPreferenceEffectiveDate": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "ExpiresAt": {"type": "string"},
-        "GroupSharingPreference": {"$ref": "#/definitions/GroupSharingPreference"},
-        "Id": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 64, "pattern": "^[a-zA-Z0-9-]+$", "type": "string"},
-        "Status": {"$ref": "#/definitions/BillEstimateStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 200, "type": "array"},
-    },
-    "required": ["Name"],
-}
-
 
 class BillEstimate(_Resource):
-    """AWS::BcmPricingCalculator::BillEstimate: Resource Type definition for AWS::BcmPricingCalculator::BillEstimate
+    """AWS::BcmPricingCalculator::BillEstimate: Resource Type definition for
+    AWS::BcmPricingCalculator::BillEstimate
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Replaced when any of these change (create-only): BillScenarioId.
+    Write-only (sent to AWS, never read back): BillScenarioId.
+    Read-only attributes (known once deployed): Arn, BillInterval,
+    CostCategoryGroupSharingPreferenceArn, CostCategoryGroupSharingPreferenceEffectiveDate,
+    CreatedAt, GroupSharingPreference, Id, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bcmpricingcalculator-billestimate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -176,44 +130,58 @@ class BillEstimate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BillEstimateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "bill_estimate.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the bill estimate."""
     BillInterval: BillEstimateBillIntervalDict
+    """The time period covered by the bill estimate"""
     CostCategoryGroupSharingPreferenceArn: str
+    """The ARN of the cost category group sharing preference"""
     CostCategoryGroupSharingPreferenceEffectiveDate: str
+    """The effective date of the cost category group sharing preference"""
     CreatedAt: str
+    """The timestamp when the bill estimate was created"""
     GroupSharingPreference: Literal["OPEN", "PRIORITIZED", "RESTRICTED"]
+    """The group sharing preference for the bill estimate"""
     Id: str
+    """The unique identifier of the bill estimate"""
     Status: Literal["IN_PROGRESS", "COMPLETE", "FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the bill estimate"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BillScenarioId: str
     ExpiresAt: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        BillScenarioId: str | None = None,
+        ExpiresAt: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BcmPricingCalculator::BillEstimate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            BillScenarioId: str | None = None,
-            ExpiresAt: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BcmPricingCalculator::BillEstimate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the bill estimate Required.
             BillScenarioId: The unique identifier of the bill scenario this estimate is based on
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             ExpiresAt: The timestamp when the bill estimate expires
-            Name: The name of the bill estimate
             Tags: An array of key-value pairs to apply to this resource
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

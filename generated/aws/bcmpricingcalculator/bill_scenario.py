@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BillScenarioBillIntervalDict = TypedDict(
-    "BillScenarioBillIntervalDict",
-    {
-        "End": "str",
-        "Start": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class BillScenarioBillIntervalDict(TypedDict, total=False):
+    """BillScenarioBillInterval as a plain dict."""
 
+    End: str
+    """Type: str."""
+    Start: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BcmPricingCalculator::BillScenario",
     schema_file="aws-bcmpricingcalculator-billscenario.json",
     primary_identifier=("/Arn",),
     additional_identifiers=(("/Id",),),
     read_only=("/Arn", "/Id", "/BillInterval", "/Status", "/CreatedAt", "/FailureMessage"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,56 +96,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BillInterval": {
-            "additionalProperties": False,
-            "properties": {"End": {"type": "string"}, "Start": {"type": "string"}},
-            "type": "object",
-        },
-        "BillScenarioStatus": {"enum": ["READY", "LOCKED", "FAILED"], "type": "string"},
-        "GroupSharingPreference": {"enum": ["OPEN", "PRIORITIZED", "RESTRICTED"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[-a-z]*:bcm-pricing-calculator::[0-9]{12}:bill-scenario/[a-f0-9-]+$",
-            "type": "string",
-        },
-        "BillInterval": {"$ref": "#/definitions/BillInterval"},
-        "CostCategoryGroupSharingPreferenceArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[a-z-]*:ce::[0-9]{12}:costcategory/[a-f0-9-]{36}$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "ExpiresAt": {"type": "string"},
-        "FailureMessage": {"type": "string"},
-        "GroupSharingPreference": {"$ref": "#/definitions/GroupSharingPreference"},
-        "Id": {"type": "string"},
-        "Name": {"maxLength": 64, "minLength": 1, "pattern": "^[a-zA-Z0-9-]+$", "type": "string"},
-        "Status": {"$ref": "#/definitions/BillScenarioStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 200, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class BillScenario(_Resource):
-    """AWS::BcmPricingCalculator::BillScenario: Resource Type definition for AWS::BcmPricingCalculator::BillScenario
+    """AWS::BcmPricingCalculator::BillScenario: Resource Type definition for
+    AWS::BcmPricingCalculator::BillScenario
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Read-only attributes (known once deployed): Arn, BillInterval, CreatedAt, FailureMessage, Id,
+    Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bcmpricingcalculator-billscenario.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -158,40 +115,48 @@ class BillScenario(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BillScenarioAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "bill_scenario.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the bill scenario."""
     BillInterval: BillScenarioBillIntervalDict
+    """The time period covered by the bill scenario"""
     CreatedAt: str
+    """The timestamp when the bill scenario was created"""
     FailureMessage: str
+    """The failure message if the bill scenario failed"""
     Id: str
+    """The unique identifier of the bill scenario"""
     Status: Literal["READY", "LOCKED", "FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the bill scenario"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CostCategoryGroupSharingPreferenceArn: str
     ExpiresAt: str
     GroupSharingPreference: Literal["OPEN", "PRIORITIZED", "RESTRICTED"]
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CostCategoryGroupSharingPreferenceArn: str | None = None,
+        ExpiresAt: str | None = None,
+        GroupSharingPreference: Literal["OPEN", "PRIORITIZED", "RESTRICTED"] | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BcmPricingCalculator::BillScenario; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CostCategoryGroupSharingPreferenceArn: str | None = None,
-            ExpiresAt: str | None = None,
-            GroupSharingPreference: Literal["OPEN", "PRIORITIZED", "RESTRICTED"] | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BcmPricingCalculator::BillScenario; `await` it inside an App to deploy it.
-
-            CostCategoryGroupSharingPreferenceArn: The ARN of the cost category group sharing preference
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CostCategoryGroupSharingPreferenceArn: The ARN of the cost category group sharing
+                preference
             ExpiresAt: The timestamp when the bill scenario expires
             GroupSharingPreference: The group sharing preference for the bill scenario
             Name: The name of the bill scenario
@@ -199,4 +164,7 @@ class BillScenario(_Resource):
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BcmPricingCalculator::WorkloadEstimate",
     schema_file="aws-bcmpricingcalculator-workloadestimate.json",
@@ -76,18 +82,9 @@ METADATA = _TypeMetadata(
         "/FailureMessage",
     ),
     create_only=("/RateType",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -97,59 +94,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CurrencyCode": {"enum": ["USD"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WorkloadEstimateRateType": {
-            "enum": ["BEFORE_DISCOUNTS", "AFTER_DISCOUNTS", "AFTER_DISCOUNTS_AND_COMMITMENTS"],
-            "type": "string",
-        },
-        "WorkloadEstimateStatus": {
-            "enum": ["UPDATING", "VALID", "INVALID", "ACTION_NEEDED"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[-a-z]*:bcm-pricing-calculator::[0-9]{12}:workload-estimate/[a-f0-9-]+$",
-            "type": "string",
-        },
-        "CostCurrency": {"$ref": "#/definitions/CurrencyCode"},
-        "CreatedAt": {"type": "string"},
-        "ExpiresAt": {"type": "string"},
-        "FailureMessage": {"type": "string"},
-        "Id": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 64, "pattern": "^[a-zA-Z0-9-]+$", "type": "string"},
-        "RateTimestamp": {"type": "string"},
-        "RateType": {"$ref": "#/definitions/WorkloadEstimateRateType"},
-        "Status": {"$ref": "#/definitions/WorkloadEstimateStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 200, "type": "array"},
-        "TotalCost": {"type": "number"},
-    },
-    "required": ["Name"],
-}
-
 
 class WorkloadEstimate(_Resource):
-    """AWS::BcmPricingCalculator::WorkloadEstimate: Resource Type definition for AWS::BcmPricingCalculator::WorkloadEstimate
+    """AWS::BcmPricingCalculator::WorkloadEstimate: Resource Type definition for
+    AWS::BcmPricingCalculator::WorkloadEstimate
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Replaced when any of these change (create-only): RateType.
+    Read-only attributes (known once deployed): Arn, CostCurrency, CreatedAt, FailureMessage, Id,
+    RateTimestamp, Status, TotalCost.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bcmpricingcalculator-workloadestimate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -159,47 +116,58 @@ class WorkloadEstimate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkloadEstimateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "workload_estimate.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the workload estimate."""
     CostCurrency: Literal["USD"]
+    """The currency of the estimated cost."""
     CreatedAt: str
+    """The timestamp when the workload estimate was created."""
     FailureMessage: str
+    """An error message if the workload estimate failed."""
     Id: str
+    """The unique identifier of the workload estimate."""
     RateTimestamp: str
+    """The timestamp of the pricing rates used for the estimate."""
     Status: Literal["UPDATING", "VALID", "INVALID", "ACTION_NEEDED"]
+    """The current status of the workload estimate."""
     TotalCost: float
-    # Declared properties (as declared, or as AWS returned them).
+    """The total estimated cost for the workload."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ExpiresAt: str
     Name: str
     RateType: Literal["BEFORE_DISCOUNTS", "AFTER_DISCOUNTS", "AFTER_DISCOUNTS_AND_COMMITMENTS"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ExpiresAt: str | None = None,
+        RateType: Literal["BEFORE_DISCOUNTS", "AFTER_DISCOUNTS", "AFTER_DISCOUNTS_AND_COMMITMENTS"]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BcmPricingCalculator::WorkloadEstimate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ExpiresAt: str | None = None,
-            RateType: Literal[
-                "BEFORE_DISCOUNTS", "AFTER_DISCOUNTS", "AFTER_DISCOUNTS_AND_COMMITMENTS"
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BcmPricingCalculator::WorkloadEstimate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the workload estimate. Required.
             ExpiresAt: The timestamp when the workload estimate will expire.
-            Name: The name of the workload estimate.
-            RateType: The type of pricing rates used for the estimate.
+            RateType: The type of pricing rates used for the estimate. Create-only: changing it
+                replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

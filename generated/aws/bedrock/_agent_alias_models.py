@@ -7,7 +7,7 @@ Imported on first use by agent_alias.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -21,35 +21,70 @@ __all__ = [
 
 
 class AgentAliasRoutingConfigurationListItem(DeferredModel):
+    """
+    Details about the routing configuration for an Agent alias.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentVersion: str
+    AgentVersion: Annotated[str, Field(description="Agent Version.")]
 
 
 class AgentAliasProps(DeferredModel):
-    AgentAliasName: str
-    AgentId: str
-    Description: str | None = None
-    RoutingConfiguration: list[AgentAliasRoutingConfigurationListItem] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Bedrock::AgentAlias.
+    """
+
+    AgentAliasName: Annotated[str, Field(description="Name for a resource.")]
+    AgentId: Annotated[
+        str,
+        Field(
+            description="Identifier for a resource. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[str | None, Field(description="Description of the Resource.")] = None
+    RoutingConfiguration: Annotated[
+        list[AgentAliasRoutingConfigurationListItem] | None,
+        Field(description="Routing configuration for an Agent alias."),
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="A map of tag keys and values")] = None
 
 
 class AgentAliasHistoryEvent(DeferredModel):
+    """
+    History event for an alias for an Agent.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndDate: str | None = None
-    RoutingConfiguration: list[AgentAliasRoutingConfigurationListItem] | None = None
-    StartDate: str | None = None
+    EndDate: Annotated[str | None, Field(description="Time Stamp.")] = None
+    RoutingConfiguration: Annotated[
+        list[AgentAliasRoutingConfigurationListItem] | None,
+        Field(description="Routing configuration for an Agent alias."),
+    ] = None
+    StartDate: Annotated[str | None, Field(description="Time Stamp.")] = None
 
 
 class AgentAliasAttributes(DeferredModel):
-    AgentAliasArn: str | None = None
-    AgentAliasHistoryEvents: list[AgentAliasHistoryEvent] | None = None
-    AgentAliasId: str | None = None
-    AgentAliasStatus: Literal["CREATING", "PREPARED", "FAILED", "UPDATING", "DELETING"] | None = (
-        None
-    )
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::Bedrock::AgentAlias, set by AWS.
+    """
+
+    AgentAliasArn: Annotated[
+        str | None, Field(description="Arn representation of the Agent Alias.")
+    ] = None
+    AgentAliasHistoryEvents: Annotated[
+        list[AgentAliasHistoryEvent] | None,
+        Field(description="The list of history events for an alias for an Agent."),
+    ] = None
+    AgentAliasId: Annotated[
+        str | None, Field(description="Id for an Agent Alias generated at the server side.")
+    ] = None
+    AgentAliasStatus: Annotated[
+        Literal["CREATING", "PREPARED", "FAILED", "UPDATING", "DELETING"] | None,
+        Field(description="The statuses an Agent Alias can be in."),
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Time Stamp.")] = None
+    UpdatedAt: Annotated[str | None, Field(description="Time Stamp.")] = None

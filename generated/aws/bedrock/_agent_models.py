@@ -42,103 +42,166 @@ class AgentActionGroupActionGroupExecutorOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Lambda: str
+    Lambda: Annotated[str, Field(description="ARN of a Lambda.")]
 
 
 class AgentActionGroupActionGroupExecutorOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomControl: Literal["RETURN_CONTROL"]
+    CustomControl: Annotated[
+        Literal["RETURN_CONTROL"], Field(description="Custom control of action execution")
+    ]
 
 
 class AgentActionGroupApiSchemaOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Payload: str
+    Payload: Annotated[str, Field(description="String OpenAPI Payload")]
 
 
 class AgentCollaboratorAgentDescriptor(DeferredModel):
+    """
+    Agent descriptor for agent collaborator
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AliasArn: str | None = None
+    AliasArn: Annotated[str | None, Field(description="Alias ARN for agent descriptor")] = None
 
 
 class AgentGuardrailConfiguration(DeferredModel):
+    """
+    Configuration for a guardrail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GuardrailIdentifier: str | None = None
-    GuardrailVersion: str | None = None
+    GuardrailIdentifier: Annotated[
+        str | None, Field(description="Identifier for the guardrail, could be the id or the arn")
+    ] = None
+    GuardrailVersion: Annotated[str | None, Field(description="Version of the guardrail")] = None
 
 
 class AgentInferenceConfiguration(DeferredModel):
+    """
+    Configuration for inference in prompt configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaximumLength: float | None = None
-    StopSequences: list[str] | None = None
-    Temperature: float | None = None
-    TopK: float | None = None
-    TopP: float | None = None
+    MaximumLength: Annotated[float | None, Field(description="Maximum length of output")] = None
+    StopSequences: Annotated[list[str] | None, Field(description="List of stop sequences")] = None
+    Temperature: Annotated[
+        float | None, Field(description="Controls randomness, higher values increase diversity")
+    ] = None
+    TopK: Annotated[
+        float | None, Field(description="Sample from the k most likely next tokens")
+    ] = None
+    TopP: Annotated[
+        float | None, Field(description="Cumulative probability cutoff for token selection")
+    ] = None
 
 
 class AgentKnowledgeBase(DeferredModel):
+    """
+    Agent Knowledge Base
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str
-    KnowledgeBaseId: str
-    KnowledgeBaseState: Literal["ENABLED", "DISABLED"] | None = None
+    Description: Annotated[str, Field(description="Description of the Resource.")]
+    KnowledgeBaseId: Annotated[str, Field(description="Identifier for a resource.")]
+    KnowledgeBaseState: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="State of the knowledge base; whether it is enabled or disabled"),
+    ] = None
 
 
 class AgentSessionSummaryConfiguration(DeferredModel):
+    """
+    Configuration for Session Summarization
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxRecentSessions: float | None = None
-
-
-class Function(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Name: str
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RequireConfirmation: Literal["ENABLED", "DISABLED"] | None = None
+    MaxRecentSessions: Annotated[
+        float | None, Field(description="Maximum number of Sessions to Summarize")
+    ] = None
 
 
 class OrchestrationExecutor(DeferredModel):
+    """
+    Types of executors for custom orchestration strategy
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Lambda: str
+    Lambda: Annotated[str, Field(description="ARN of a Lambda.")]
 
 
 class ParameterDetail(DeferredModel):
+    """
+    Parameter detail
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Required: bool | None = None
-    Type: Literal["string", "number", "integer", "boolean", "array"]
+    Description: Annotated[str | None, Field(description="Description of function parameter.")] = (
+        None
+    )
+    Required: Annotated[
+        bool | None,
+        Field(
+            description="Information about if a parameter is required for function call. Default to false."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["string", "number", "integer", "boolean", "array"],
+        Field(description="Parameter Type"),
+    ]
 
 
 class PromptConfiguration(DeferredModel):
+    """
+    BasePromptConfiguration per Prompt Type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalModelRequestFields: dict[str, Any] | None = None
-    BasePromptTemplate: str | None = None
-    FoundationModel: str | None = None
-    InferenceConfiguration: AgentInferenceConfiguration | None = None
-    ParserMode: Literal["DEFAULT", "OVERRIDDEN"] | None = None
-    PromptCreationMode: Literal["DEFAULT", "OVERRIDDEN"] | None = None
-    PromptState: Literal["ENABLED", "DISABLED"] | None = None
-    PromptType: (
+    AdditionalModelRequestFields: Annotated[
+        dict[str, Any] | None,
+        Field(description="Additional Model Request Fields for Prompt Configuration"),
+    ] = None
+    BasePromptTemplate: Annotated[str | None, Field(description="Base Prompt Template.")] = None
+    FoundationModel: Annotated[str | None, Field(description="ARN or name of a Bedrock model.")] = (
+        None
+    )
+    InferenceConfiguration: Annotated[
+        AgentInferenceConfiguration | None,
+        Field(description="Configuration for inference in prompt configuration"),
+    ] = None
+    ParserMode: Annotated[
+        Literal["DEFAULT", "OVERRIDDEN"] | None,
+        Field(description="Creation Mode for Prompt Configuration."),
+    ] = None
+    PromptCreationMode: Annotated[
+        Literal["DEFAULT", "OVERRIDDEN"] | None,
+        Field(description="Creation Mode for Prompt Configuration."),
+    ] = None
+    PromptState: Annotated[
+        Literal["ENABLED", "DISABLED"] | None, Field(description="Prompt State.")
+    ] = None
+    PromptType: Annotated[
         Literal[
             "PRE_PROCESSING",
             "ORCHESTRATION",
@@ -147,22 +210,31 @@ class PromptConfiguration(DeferredModel):
             "MEMORY_SUMMARIZATION",
             "KNOWLEDGE_BASE_RESPONSE_GENERATION",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="Prompt Type."),
+    ] = None
 
 
 class S3Identifier(DeferredModel):
+    """
+    The identifier for the S3 resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3BucketName: str | None = None
-    S3ObjectKey: str | None = None
+    S3BucketName: Annotated[str | None, Field(description="A bucket in S3.")] = None
+    S3ObjectKey: Annotated[str | None, Field(description="A object key in S3.")] = None
 
 
 class AgentAttributes(DeferredModel):
-    AgentArn: str | None = None
-    AgentId: str | None = None
-    AgentStatus: (
+    """
+    The read-only attributes of a AWS::Bedrock::Agent, set by AWS.
+    """
+
+    AgentArn: Annotated[str | None, Field(description="Arn representation of the Agent.")] = None
+    AgentId: Annotated[str | None, Field(description="Identifier for a resource.")] = None
+    AgentStatus: Annotated[
         Literal[
             "CREATING",
             "PREPARING",
@@ -173,100 +245,223 @@ class AgentAttributes(DeferredModel):
             "VERSIONING",
             "UPDATING",
         ]
-        | None
-    ) = None
-    AgentVersion: str | None = None
-    CreatedAt: str | None = None
-    FailureReasons: list[str] | None = None
-    PreparedAt: str | None = None
-    RecommendedActions: list[str] | None = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(description="Schema Type for Action APIs."),
+    ] = None
+    AgentVersion: Annotated[str | None, Field(description="Draft Agent Version.")] = None
+    CreatedAt: Annotated[str | None, Field(description="Time Stamp.")] = None
+    FailureReasons: Annotated[list[str] | None, Field(description="Failure Reasons for Error.")] = (
+        None
+    )
+    PreparedAt: Annotated[str | None, Field(description="Time Stamp.")] = None
+    RecommendedActions: Annotated[
+        list[str] | None,
+        Field(
+            description="The recommended actions users can take to resolve an error in failureReasons."
+        ),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Time Stamp.")] = None
 
 
 class AgentActionGroupApiSchemaOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: S3Identifier
+    S3: Annotated[S3Identifier, Field(description="The identifier for the S3 resource.")]
 
 
 class AgentCollaborator(DeferredModel):
+    """
+    Agent Collaborator
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentDescriptor: AgentCollaboratorAgentDescriptor
-    CollaborationInstruction: str
-    CollaboratorName: str
-    RelayConversationHistory: Literal["TO_COLLABORATOR", "DISABLED"] | None = None
+    AgentDescriptor: Annotated[
+        AgentCollaboratorAgentDescriptor,
+        Field(description="Agent descriptor for agent collaborator"),
+    ]
+    CollaborationInstruction: Annotated[str, Field(description="Agent collaborator instruction")]
+    CollaboratorName: Annotated[str, Field(description="Agent collaborator name")]
+    RelayConversationHistory: Annotated[
+        Literal["TO_COLLABORATOR", "DISABLED"] | None,
+        Field(description="Relay conversation history state"),
+    ] = None
 
 
 class AgentCustomOrchestration(DeferredModel):
+    """
+    Structure for custom orchestration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Executor: OrchestrationExecutor | None = None
-
-
-class AgentFunctionSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Functions: list[Function]
+    Executor: Annotated[
+        OrchestrationExecutor | None,
+        Field(description="Types of executors for custom orchestration strategy"),
+    ] = None
 
 
 class AgentMemoryConfiguration(DeferredModel):
+    """
+    Configuration for memory storage
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnabledMemoryTypes: list[Literal["SESSION_SUMMARY"]] | None = None
-    SessionSummaryConfiguration: AgentSessionSummaryConfiguration | None = None
-    StorageDays: float | None = None
+    EnabledMemoryTypes: Annotated[
+        list[Literal["SESSION_SUMMARY"]] | None,
+        Field(description="Types of session storage persisted in memory"),
+    ] = None
+    SessionSummaryConfiguration: Annotated[
+        AgentSessionSummaryConfiguration | None,
+        Field(description="Configuration for Session Summarization"),
+    ] = None
+    StorageDays: Annotated[
+        float | None, Field(description="Maximum number of days to store session details")
+    ] = None
 
 
 class AgentPromptOverrideConfiguration(DeferredModel):
+    """
+    Configuration for prompt override.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OverrideLambda: str | None = None
-    PromptConfigurations: list[PromptConfiguration]
+    OverrideLambda: Annotated[str | None, Field(description="ARN of a Lambda.")] = None
+    PromptConfigurations: Annotated[
+        list[PromptConfiguration], Field(description="List of BasePromptConfiguration")
+    ]
+
+
+class Function(DeferredModel):
+    """
+    Function definition
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Description: Annotated[str | None, Field(description="Description of function")] = None
+    Name: Annotated[str, Field(description="Name for a resource.")]
+    Parameters: Annotated[
+        dict[str, ParameterDetail] | None, Field(description="A map of parameter name and detail")
+    ] = None
+    RequireConfirmation: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="ENUM to check if action requires user confirmation"),
+    ] = None
+
+
+class AgentFunctionSchema(DeferredModel):
+    """
+    Schema of Functions
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Functions: Annotated[list[Function], Field(description="List of Function definitions")]
 
 
 class AgentActionGroup(DeferredModel):
+    """
+    Contains the information of an Agent Action Group
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionGroupExecutor: (
+    ActionGroupExecutor: Annotated[
         AgentActionGroupActionGroupExecutorOption1
         | AgentActionGroupActionGroupExecutorOption2
-        | None
-    ) = None
-    ActionGroupName: str
-    ActionGroupState: Literal["ENABLED", "DISABLED"] | None = None
-    ApiSchema: AgentActionGroupApiSchemaOption1 | AgentActionGroupApiSchemaOption2 | None = None
-    Description: str | None = None
-    FunctionSchema: AgentFunctionSchema | None = None
-    ParentActionGroupSignature: Literal["AMAZON.UserInput", "AMAZON.CodeInterpreter"] | None = None
-    SkipResourceInUseCheckOnDelete: bool | None = None
+        | None,
+        Field(description="Type of Executors for an Action Group"),
+    ] = None
+    ActionGroupName: Annotated[str, Field(description="Name of the action group")]
+    ActionGroupState: Annotated[
+        Literal["ENABLED", "DISABLED"] | None, Field(description="State of the action group")
+    ] = None
+    ApiSchema: Annotated[
+        AgentActionGroupApiSchemaOption1 | AgentActionGroupApiSchemaOption2 | None,
+        Field(description="Contains information about the API Schema for the Action Group"),
+    ] = None
+    Description: Annotated[str | None, Field(description="Description of action group")] = None
+    FunctionSchema: Annotated[
+        AgentFunctionSchema | None, Field(description="Schema of Functions")
+    ] = None
+    ParentActionGroupSignature: Annotated[
+        Literal["AMAZON.UserInput", "AMAZON.CodeInterpreter"] | None,
+        Field(description="Action Group Signature for a BuiltIn Action"),
+    ] = None
+    SkipResourceInUseCheckOnDelete: Annotated[
+        bool | None,
+        Field(description="Specifies whether to allow deleting action group while it is in use."),
+    ] = None
 
 
 class AgentProps(DeferredModel):
-    ActionGroups: list[AgentActionGroup] | None = None
-    AgentCollaboration: Literal["DISABLED", "SUPERVISOR", "SUPERVISOR_ROUTER"] | None = None
-    AgentCollaborators: list[AgentCollaborator] | None = None
-    AgentName: str
-    AgentResourceRoleArn: str | None = None
-    AutoPrepare: bool | None = None
-    CustomOrchestration: AgentCustomOrchestration | None = None
-    CustomerEncryptionKeyArn: str | None = None
-    Description: str | None = None
-    FoundationModel: str | None = None
-    GuardrailConfiguration: AgentGuardrailConfiguration | None = None
-    IdleSessionTTLInSeconds: float | None = None
-    Instruction: str | None = None
-    KnowledgeBases: list[AgentKnowledgeBase] | None = None
-    MemoryConfiguration: AgentMemoryConfiguration | None = None
-    OrchestrationType: Literal["DEFAULT", "CUSTOM_ORCHESTRATION"] | None = None
-    PromptOverrideConfiguration: AgentPromptOverrideConfiguration | None = None
-    SkipResourceInUseCheckOnDelete: bool | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TestAliasTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Bedrock::Agent.
+    """
+
+    ActionGroups: Annotated[
+        list[AgentActionGroup] | None, Field(description="List of ActionGroups")
+    ] = None
+    AgentCollaboration: Annotated[
+        Literal["DISABLED", "SUPERVISOR", "SUPERVISOR_ROUTER"] | None,
+        Field(description="Agent collaboration state"),
+    ] = None
+    AgentCollaborators: Annotated[
+        list[AgentCollaborator] | None, Field(description="List of Agent Collaborators")
+    ] = None
+    AgentName: Annotated[str, Field(description="Name for a resource.")]
+    AgentResourceRoleArn: Annotated[str | None, Field(description="ARN of a IAM role.")] = None
+    AutoPrepare: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether to automatically prepare after creating or updating the agent. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CustomOrchestration: Annotated[
+        AgentCustomOrchestration | None, Field(description="Structure for custom orchestration")
+    ] = None
+    CustomerEncryptionKeyArn: Annotated[str | None, Field(description="A KMS key ARN")] = None
+    Description: Annotated[str | None, Field(description="Description of the Resource.")] = None
+    FoundationModel: Annotated[str | None, Field(description="ARN or name of a Bedrock model.")] = (
+        None
+    )
+    GuardrailConfiguration: Annotated[
+        AgentGuardrailConfiguration | None, Field(description="Configuration for a guardrail.")
+    ] = None
+    IdleSessionTTLInSeconds: Annotated[float | None, Field(description="Max Session Time.")] = None
+    Instruction: Annotated[str | None, Field(description="Instruction for the agent.")] = None
+    KnowledgeBases: Annotated[
+        list[AgentKnowledgeBase] | None, Field(description="List of Agent Knowledge Bases")
+    ] = None
+    MemoryConfiguration: Annotated[
+        AgentMemoryConfiguration | None, Field(description="Configuration for memory storage")
+    ] = None
+    OrchestrationType: Annotated[
+        Literal["DEFAULT", "CUSTOM_ORCHESTRATION"] | None,
+        Field(description="Types of orchestration strategy for agents"),
+    ] = None
+    PromptOverrideConfiguration: Annotated[
+        AgentPromptOverrideConfiguration | None,
+        Field(description="Configuration for prompt override."),
+    ] = None
+    SkipResourceInUseCheckOnDelete: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether to allow deleting agent while it is in use. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="A map of tag keys and values")] = None
+    TestAliasTags: Annotated[
+        dict[str, str] | None, Field(description="A map of tag keys and values")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by application_inference_profile.py, which re-exports ever
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationInferenceProfileAttributes",
@@ -25,37 +25,97 @@ class ApplicationInferenceProfileModelSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CopyFrom: str
+    CopyFrom: Annotated[
+        str,
+        Field(
+            description="Source arns for a custom inference profile to copy its regional load balancing config from. This can either be a foundation model or predefined inference profile ARN."
+        ),
+    ]
 
 
 class InferenceProfileModel(DeferredModel):
+    """
+    Model configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ModelArn: str | None = None
+    ModelArn: Annotated[
+        str | None,
+        Field(
+            description="ARN for Foundation Models in Bedrock. These models can be used as base models for model customization jobs"
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    Definition of the key/value pair for a tag
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Tag Key")]
+    Value: Annotated[str, Field(description="Tag Value")]
 
 
 class ApplicationInferenceProfileAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    InferenceProfileArn: str | None = None
-    InferenceProfileId: str | None = None
-    InferenceProfileIdentifier: str | None = None
-    Models: list[InferenceProfileModel] | None = None
-    Status: Literal["ACTIVE"] | None = None
-    Type: Literal["APPLICATION", "SYSTEM_DEFINED"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::Bedrock::ApplicationInferenceProfile, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Time Stamp")] = None
+    InferenceProfileArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:(|[0-9a-z-]{0,20}):(|[0-9]{12}):(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+$ Length: 1 to 2048 characters."
+        ),
+    ] = None
+    InferenceProfileId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9-:.]+$ Length: 1 to 64 characters.")
+    ] = None
+    InferenceProfileIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Inference profile identifier. Supports both system-defined inference profile ids, and inference profile ARNs."
+        ),
+    ] = None
+    Models: Annotated[
+        list[InferenceProfileModel] | None, Field(description="List of model configuration")
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE"] | None, Field(description="Status of the Inference Profile")
+    ] = None
+    Type: Annotated[
+        Literal["APPLICATION", "SYSTEM_DEFINED"] | None,
+        Field(description="Type of the Inference Profile"),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Time Stamp")] = None
 
 
 class ApplicationInferenceProfileProps(DeferredModel):
-    Description: str | None = None
-    InferenceProfileName: str
-    ModelSource: ApplicationInferenceProfileModelSource | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Bedrock::ApplicationInferenceProfile.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Description of the inference profile Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InferenceProfileName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([0-9a-zA-Z][ _-]?)+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ModelSource: Annotated[
+        ApplicationInferenceProfileModelSource | None,
+        Field(
+            description="Various ways to encode a list of models in a CreateInferenceProfile request Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="List of Tags")] = None

@@ -7,9 +7,10 @@ Imported on first use by automated_reasoning_policy.py, which re-exports every n
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AutomatedReasoningPolicyAttributes",
@@ -27,69 +28,132 @@ class PolicyDefinitionRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlternateExpression: str | None = None
-    Expression: str
-    Id: str
+    AlternateExpression: Annotated[
+        str | None, Field(description="An alternate expression for this rule")
+    ] = None
+    Expression: Annotated[str, Field(description="The SMT expression for this rule")]
+    Id: Annotated[str, Field(description="A unique id within the PolicyDefinition")]
 
 
 class PolicyDefinitionTypeValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Value: str
+    Description: Annotated[
+        str | None, Field(description="A natural language description of the type's value.")
+    ] = None
+    Value: Annotated[str, Field(description="The value of the type value.")]
 
 
 class PolicyDefinitionVariable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str
-    Name: str
-    Type: str
+    Description: Annotated[
+        str, Field(description="A natural language description of this variable.")
+    ]
+    Name: Annotated[str, Field(description="A name from this variable.")]
+    Type: Annotated[str, Field(description="A type for this variable.")]
 
 
 class Tag(DeferredModel):
+    """
+    Definition of the key/value pair for a tag
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Tag Key")]
+    Value: Annotated[str, Field(description="Tag Value")]
 
 
 class AutomatedReasoningPolicyAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DefinitionHash: str | None = None
-    KmsKeyArn: str | None = None
-    PolicyArn: str | None = None
-    PolicyId: str | None = None
-    UpdatedAt: str | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::Bedrock::AutomatedReasoningPolicy, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Time this policy was created")] = None
+    DefinitionHash: Annotated[str | None, Field(description="The hash for this version")] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(description="The KMS key with which the Policy's assets will be encrypted at rest."),
+    ] = None
+    PolicyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:automated-reasoning-policy\\/[a-z0-9]{12}$ Length: 1 to 2048 characters."
+        ),
+    ] = None
+    PolicyId: Annotated[str | None, Field(description="The id of the policy")] = None
+    UpdatedAt: Annotated[str | None, Field(description="Time this policy was last updated")] = None
+    Version: Annotated[
+        str | None,
+        Field(description="Version of the policy that was created. This will always be `DRAFT`"),
+    ] = None
 
 
 class PolicyDefinitionType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Name: str
-    Values: list[PolicyDefinitionTypeValue]
+    Description: Annotated[
+        str | None, Field(description="A natural language description of this type.")
+    ] = None
+    Name: Annotated[str, Field(description="A name for this type.")]
+    Values: Annotated[
+        list[PolicyDefinitionTypeValue], Field(description="A list of valid values for this type.")
+    ]
 
 
 class AutomatedReasoningPolicyPolicyDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rules: list[PolicyDefinitionRule] | None = None
-    Types: list[PolicyDefinitionType] | None = None
-    Variables: list[PolicyDefinitionVariable] | None = None
-    Version: str | None = None
+    Rules: Annotated[
+        list[PolicyDefinitionRule] | None,
+        Field(description="The rules definition block of an AutomatedReasoningPolicyDefinition."),
+    ] = None
+    Types: Annotated[
+        list[PolicyDefinitionType] | None,
+        Field(description="The types definition block of an AutomatedReasoningPolicyDefinition."),
+    ] = None
+    Variables: Annotated[
+        list[PolicyDefinitionVariable] | None,
+        Field(
+            description="The variables definition block of an AutomatedReasoningPolicyDefinition."
+        ),
+    ] = None
+    Version: Annotated[str | None, Field(description="The policy format version.")] = None
 
 
 class AutomatedReasoningPolicyProps(DeferredModel):
-    Description: str | None = None
-    ForceDelete: bool | None = None
-    KmsKeyId: str | None = None
-    Name: str
-    PolicyDefinition: AutomatedReasoningPolicyPolicyDefinition | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Bedrock::AutomatedReasoningPolicy.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[\\s\\S]+$ Length: at most 1024 characters.")
+    ] = None
+    ForceDelete: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether to force delete the automated reasoning policy even if it has active resources. When false , Amazon Bedrock validates if all artifacts have been deleted (e.g. policy version, test case, test result) for a policy before deletion. When true , Amazon Bedrock will delete the policy and all its artifacts without validation. Default is false Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The KMS key with which the Policy's assets will be encrypted at rest. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str, Field(description="Pattern: ^[0-9a-zA-Z-_ ]+$ Length: 1 to 256 characters.")
+    ]
+    PolicyDefinition: Annotated[
+        AutomatedReasoningPolicyPolicyDefinition | None,
+        Field(
+            description="Type: AutomatedReasoningPolicyPolicyDefinitionDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

@@ -7,9 +7,10 @@ Imported on first use by automated_reasoning_policy_version.py, which re-exports
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AutomatedReasoningPolicyVersionAttributes",
@@ -19,24 +20,50 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Definition of the key/value pair for a tag
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Tag Key")]
+    Value: Annotated[str, Field(description="Tag Value")]
 
 
 class AutomatedReasoningPolicyVersionAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DefinitionHash: str | None = None
-    Description: str | None = None
-    Name: str | None = None
-    PolicyId: str | None = None
-    UpdatedAt: str | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::Bedrock::AutomatedReasoningPolicyVersion, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Time this policy version was created")] = (
+        None
+    )
+    DefinitionHash: Annotated[str | None, Field(description="The hash for this version")] = None
+    Description: Annotated[
+        str | None, Field(description="The description inherited from the policy")
+    ] = None
+    Name: Annotated[str | None, Field(description="The name inherited from the policy")] = None
+    PolicyId: Annotated[str | None, Field(description="The id of the associated policy")] = None
+    UpdatedAt: Annotated[str | None, Field(description="Time this policy was last updated")] = None
+    Version: Annotated[str | None, Field(description="The version of the policy")] = None
 
 
 class AutomatedReasoningPolicyVersionProps(DeferredModel):
-    LastUpdatedDefinitionHash: str | None = None
-    PolicyArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Bedrock::AutomatedReasoningPolicyVersion.
+    """
+
+    LastUpdatedDefinitionHash: Annotated[
+        str | None,
+        Field(
+            description="The hash for this version Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PolicyArn: Annotated[
+        str, Field(description="Arn of the policy Create-only: changing it replaces the resource.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Items: 0 to 200 items. Create-only: changing it replaces the resource."),
+    ] = None

@@ -20,24 +20,46 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Definition of the key/value pair for a tag
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Key for the tag")]
+    Value: Annotated[str, Field(description="Value for the tag")]
 
 
 class BlueprintAttributes(DeferredModel):
-    BlueprintArn: str | None = None
-    BlueprintStage: Literal["DEVELOPMENT", "LIVE"] | None = None
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
+    """
+    The read-only attributes of a AWS::Bedrock::Blueprint, set by AWS.
+    """
+
+    BlueprintArn: Annotated[str | None, Field(description="ARN of a Blueprint")] = None
+    BlueprintStage: Annotated[
+        Literal["DEVELOPMENT", "LIVE"] | None, Field(description="Stage of the Blueprint")
+    ] = None
+    CreationTime: Annotated[str | None, Field(description="Creation timestamp")] = None
+    LastModifiedTime: Annotated[str | None, Field(description="Last modified timestamp")] = None
 
 
 class BlueprintProps(DeferredModel):
-    BlueprintName: str
-    KmsEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    KmsKeyId: str | None = None
-    Schema: dict[str, Any]
-    Tags: list[Tag] | None = None
-    Type: Literal["DOCUMENT", "IMAGE", "AUDIO", "VIDEO"]
+    """
+    The properties a program declares for a AWS::Bedrock::Blueprint.
+    """
+
+    BlueprintName: Annotated[
+        str,
+        Field(description="Name of the Blueprint Create-only: changing it replaces the resource."),
+    ]
+    KmsEncryptionContext: Annotated[
+        dict[str, str] | None, Field(description="KMS encryption context")
+    ] = None
+    KmsKeyId: Annotated[str | None, Field(description="KMS key identifier")] = None
+    Schema: Annotated[dict[str, Any], Field(description="Schema of the blueprint")]
+    Tags: Annotated[list[Tag] | None, Field(description="List of Tags")] = None
+    Type: Annotated[
+        Literal["DOCUMENT", "IMAGE", "AUDIO", "VIDEO"],
+        Field(description="Modality Type Create-only: changing it replaces the resource."),
+    ]

@@ -7,7 +7,7 @@ Imported on first use by data_automation_library.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -22,38 +22,88 @@ __all__ = [
 
 
 class DataAutomationLibraryEncryptionConfiguration(DeferredModel):
+    """
+    KMS Encryption Configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    KmsKeyId: str
+    KmsEncryptionContext: Annotated[
+        dict[str, str] | None, Field(description="KMS Encryption Context")
+    ] = None
+    KmsKeyId: Annotated[str, Field(description="KMS Key Identifier")]
 
 
 class EntityTypeInfo(DeferredModel):
+    """
+    Information about an entity type in the DataAutomationLibrary
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EntityMetadata: str | None = None
-    EntityType: Literal["VOCABULARY"]
+    EntityMetadata: Annotated[
+        str | None,
+        Field(description="JSON string representing relevant metadata for the entity type"),
+    ] = None
+    EntityType: Annotated[
+        Literal["VOCABULARY"],
+        Field(description="Entity types supported in DataAutomationLibraries"),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    Key value pair of a tag
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Tag key")]
+    Value: Annotated[str, Field(description="Tag value")]
 
 
 class DataAutomationLibraryAttributes(DeferredModel):
-    CreationTime: str | None = None
-    EntityTypes: list[EntityTypeInfo] | None = None
-    LibraryArn: str | None = None
-    Status: Literal["ACTIVE", "DELETING"] | None = None
+    """
+    The read-only attributes of a AWS::Bedrock::DataAutomationLibrary, set by AWS.
+    """
+
+    CreationTime: Annotated[str | None, Field(description="Time Stamp")] = None
+    EntityTypes: Annotated[
+        list[EntityTypeInfo] | None,
+        Field(description="List of info for each entity type in the DataAutomationLibrary"),
+    ] = None
+    LibraryArn: Annotated[
+        str | None,
+        Field(
+            description="ARN generated at the server side when a DataAutomationLibrary is created"
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "DELETING"] | None, Field(description="Status of DataAutomationLibrary")
+    ] = None
 
 
 class DataAutomationLibraryProps(DeferredModel):
-    EncryptionConfiguration: DataAutomationLibraryEncryptionConfiguration | None = None
-    LibraryDescription: str | None = None
-    LibraryName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Bedrock::DataAutomationLibrary.
+    """
+
+    EncryptionConfiguration: Annotated[
+        DataAutomationLibraryEncryptionConfiguration | None,
+        Field(
+            description="KMS Encryption Configuration Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LibraryDescription: Annotated[
+        str | None, Field(description="Description of the DataAutomationLibrary")
+    ] = None
+    LibraryName: Annotated[
+        str,
+        Field(
+            description="Name of the DataAutomationLibrary Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="List of tags")] = None

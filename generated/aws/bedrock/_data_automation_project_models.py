@@ -7,7 +7,7 @@ Imported on first use by data_automation_project.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -63,145 +63,225 @@ class AudioLanguageConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GenerativeOutputLanguage: Literal["DEFAULT", "EN"] | None = None
-    IdentifyMultipleLanguages: bool | None = None
-    InputLanguages: (
-        list[Literal["EN", "DE", "ES", "FR", "IT", "PT", "JA", "KO", "CN", "TW", "HK"]] | None
-    ) = None
+    GenerativeOutputLanguage: Annotated[
+        Literal["DEFAULT", "EN"] | None, Field(description="Allowed values: 'DEFAULT', 'EN'.")
+    ] = None
+    IdentifyMultipleLanguages: Annotated[bool | None, Field(description="Type: bool.")] = None
+    InputLanguages: Annotated[
+        list[Literal["EN", "DE", "ES", "FR", "IT", "PT", "JA", "KO", "CN", "TW", "HK"]] | None,
+        Field(
+            description="Each item: Allowed values: 'EN', 'DE', 'ES', 'FR', 'IT', 'PT', 'JA', 'KO', 'CN', 'TW', 'HK'."
+        ),
+    ] = None
 
 
 class AudioStandardGenerativeField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"]
-    Types: list[Literal["AUDIO_SUMMARY", "IAB", "TOPIC_SUMMARY"]] | None = None
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
+    Types: Annotated[
+        list[Literal["AUDIO_SUMMARY", "IAB", "TOPIC_SUMMARY"]] | None,
+        Field(
+            description="Items are unique. Each item: Allowed values: 'AUDIO_SUMMARY', 'IAB', 'TOPIC_SUMMARY'."
+        ),
+    ] = None
 
 
 class BlueprintItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlueprintArn: str
-    BlueprintStage: Literal["DEVELOPMENT", "LIVE"] | None = None
-    BlueprintVersion: str | None = None
+    BlueprintArn: Annotated[str, Field(description="ARN of a Blueprint")]
+    BlueprintStage: Annotated[
+        Literal["DEVELOPMENT", "LIVE"] | None, Field(description="Stage of the Blueprint")
+    ] = None
+    BlueprintVersion: Annotated[str | None, Field(description="Blueprint Version")] = None
 
 
 class ChannelLabelingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"]
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class DataAutomationProjectCustomOutputConfiguration(DeferredModel):
+    """
+    Custom output configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Blueprints: list[BlueprintItem] | None = None
+    Blueprints: Annotated[
+        list[BlueprintItem] | None, Field(description="Type: list[BlueprintItemDict].")
+    ] = None
 
 
 class DocumentBoundingBox(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"]
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class DocumentExtractionGranularity(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Types: list[Literal["DOCUMENT", "PAGE", "ELEMENT", "WORD", "LINE"]] | None = None
+    Types: Annotated[
+        list[Literal["DOCUMENT", "PAGE", "ELEMENT", "WORD", "LINE"]] | None,
+        Field(
+            description="Items are unique. Each item: Allowed values: 'DOCUMENT', 'PAGE', 'ELEMENT', 'WORD', 'LINE'."
+        ),
+    ] = None
 
 
 class DocumentOutputAdditionalFileFormat(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"]
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class DocumentOutputTextFormat(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Types: list[Literal["PLAIN_TEXT", "MARKDOWN", "HTML", "CSV"]] | None = None
+    Types: Annotated[
+        list[Literal["PLAIN_TEXT", "MARKDOWN", "HTML", "CSV"]] | None,
+        Field(
+            description="Items are unique. Each item: Allowed values: 'PLAIN_TEXT', 'MARKDOWN', 'HTML', 'CSV'."
+        ),
+    ] = None
 
 
 class DocumentStandardExtraction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BoundingBox: DocumentBoundingBox
-    Granularity: DocumentExtractionGranularity
+    BoundingBox: Annotated[DocumentBoundingBox, Field(description="Type: DocumentBoundingBoxDict.")]
+    Granularity: Annotated[
+        DocumentExtractionGranularity, Field(description="Type: DocumentExtractionGranularityDict.")
+    ]
 
 
 class DocumentStandardGenerativeField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"]
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class ImageBoundingBox(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"]
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class ImageExtractionCategory(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"]
-    Types: list[Literal["CONTENT_MODERATION", "TEXT_DETECTION", "LOGOS"]] | None = None
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
+    Types: Annotated[
+        list[Literal["CONTENT_MODERATION", "TEXT_DETECTION", "LOGOS"]] | None,
+        Field(
+            description="Items are unique. Each item: Allowed values: 'CONTENT_MODERATION', 'TEXT_DETECTION', 'LOGOS'."
+        ),
+    ] = None
 
 
 class ImageStandardExtraction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BoundingBox: ImageBoundingBox
-    Category: ImageExtractionCategory
+    BoundingBox: Annotated[ImageBoundingBox, Field(description="Type: ImageBoundingBoxDict.")]
+    Category: Annotated[
+        ImageExtractionCategory, Field(description="Type: ImageExtractionCategoryDict.")
+    ]
 
 
 class ImageStandardGenerativeField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"]
-    Types: list[Literal["IMAGE_SUMMARY", "IAB"]] | None = None
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
+    Types: Annotated[
+        list[Literal["IMAGE_SUMMARY", "IAB"]] | None,
+        Field(description="Items are unique. Each item: Allowed values: 'IMAGE_SUMMARY', 'IAB'."),
+    ] = None
 
 
 class ImageStandardOutputConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Extraction: ImageStandardExtraction | None = None
-    GenerativeField: ImageStandardGenerativeField | None = None
+    Extraction: Annotated[
+        ImageStandardExtraction | None, Field(description="Type: ImageStandardExtractionDict.")
+    ] = None
+    GenerativeField: Annotated[
+        ImageStandardGenerativeField | None,
+        Field(description="Type: ImageStandardGenerativeFieldDict."),
+    ] = None
 
 
 class ModalityProcessingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"] | None = None
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class ModalityRoutingConfiguration(DeferredModel):
+    """
+    Modality routing configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    jpeg: Literal["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"] | None = None
-    mov: Literal["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"] | None = None
-    mp4: Literal["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"] | None = None
-    png: Literal["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"] | None = None
+    jpeg: Annotated[
+        Literal["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"] | None,
+        Field(description="Allowed values: 'DOCUMENT', 'IMAGE', 'VIDEO', 'AUDIO'."),
+    ] = None
+    mov: Annotated[
+        Literal["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"] | None,
+        Field(description="Allowed values: 'DOCUMENT', 'IMAGE', 'VIDEO', 'AUDIO'."),
+    ] = None
+    mp4: Annotated[
+        Literal["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"] | None,
+        Field(description="Allowed values: 'DOCUMENT', 'IMAGE', 'VIDEO', 'AUDIO'."),
+    ] = None
+    png: Annotated[
+        Literal["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"] | None,
+        Field(description="Allowed values: 'DOCUMENT', 'IMAGE', 'VIDEO', 'AUDIO'."),
+    ] = None
 
 
 class PIIEntitiesConfiguration(DeferredModel):
-    PiiEntityTypes: (
+    PiiEntityTypes: Annotated[
         list[
             Literal[
                 "ALL",
@@ -238,208 +318,387 @@ class PIIEntitiesConfiguration(DeferredModel):
                 "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
             ]
         ]
-        | None
-    ) = None
-    RedactionMaskMode: Literal["PII", "ENTITY_TYPE"] | None = None
+        | None,
+        Field(
+            description="Each item: Allowed values: 'ALL', 'ADDRESS', 'AGE', 'NAME', 'EMAIL', 'PHONE', 'USERNAME', 'PASSWORD', 'DRIVER_ID', 'LICENSE_PLATE', 'VEHICLE_IDENTIFICATION_NUMBER', 'CREDIT_DEBIT_CARD_CVV' (and 20 more)."
+        ),
+    ] = None
+    RedactionMaskMode: Annotated[
+        Literal["PII", "ENTITY_TYPE"] | None,
+        Field(description="Allowed values: 'PII', 'ENTITY_TYPE'."),
+    ] = None
 
 
 class SpeakerLabelingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"]
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class SplitterConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"] | None = None
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    Definition of the key/value pair for a tag
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Key for the tag")]
+    Value: Annotated[str, Field(description="Value for the tag")]
 
 
 class TranscriptConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChannelLabeling: ChannelLabelingConfiguration | None = None
-    SpeakerLabeling: SpeakerLabelingConfiguration | None = None
+    ChannelLabeling: Annotated[
+        ChannelLabelingConfiguration | None,
+        Field(description="Type: ChannelLabelingConfigurationDict."),
+    ] = None
+    SpeakerLabeling: Annotated[
+        SpeakerLabelingConfiguration | None,
+        Field(description="Type: SpeakerLabelingConfigurationDict."),
+    ] = None
 
 
 class VideoBoundingBox(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"]
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class VideoExtractionCategory(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"]
-    Types: list[Literal["CONTENT_MODERATION", "TEXT_DETECTION", "TRANSCRIPT", "LOGOS"]] | None = (
-        None
-    )
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
+    Types: Annotated[
+        list[Literal["CONTENT_MODERATION", "TEXT_DETECTION", "TRANSCRIPT", "LOGOS"]] | None,
+        Field(
+            description="Items are unique. Each item: Allowed values: 'CONTENT_MODERATION', 'TEXT_DETECTION', 'TRANSCRIPT', 'LOGOS'."
+        ),
+    ] = None
 
 
 class VideoStandardExtraction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BoundingBox: VideoBoundingBox
-    Category: VideoExtractionCategory
+    BoundingBox: Annotated[VideoBoundingBox, Field(description="Type: VideoBoundingBoxDict.")]
+    Category: Annotated[
+        VideoExtractionCategory, Field(description="Type: VideoExtractionCategoryDict.")
+    ]
 
 
 class VideoStandardGenerativeField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"]
-    Types: list[Literal["VIDEO_SUMMARY", "IAB", "CHAPTER_SUMMARY"]] | None = None
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
+    Types: Annotated[
+        list[Literal["VIDEO_SUMMARY", "IAB", "CHAPTER_SUMMARY"]] | None,
+        Field(
+            description="Items are unique. Each item: Allowed values: 'VIDEO_SUMMARY', 'IAB', 'CHAPTER_SUMMARY'."
+        ),
+    ] = None
 
 
 class VideoStandardOutputConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Extraction: VideoStandardExtraction | None = None
-    GenerativeField: VideoStandardGenerativeField | None = None
+    Extraction: Annotated[
+        VideoStandardExtraction | None, Field(description="Type: VideoStandardExtractionDict.")
+    ] = None
+    GenerativeField: Annotated[
+        VideoStandardGenerativeField | None,
+        Field(description="Type: VideoStandardGenerativeFieldDict."),
+    ] = None
 
 
 class DataAutomationProjectAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-    ProjectArn: str | None = None
-    ProjectStage: Literal["DEVELOPMENT", "LIVE"] | None = None
-    Status: Literal["COMPLETED", "IN_PROGRESS", "FAILED"] | None = None
+    """
+    The read-only attributes of a AWS::Bedrock::DataAutomationProject, set by AWS.
+    """
+
+    CreationTime: Annotated[str | None, Field(description="Time Stamp")] = None
+    LastModifiedTime: Annotated[str | None, Field(description="Time Stamp")] = None
+    ProjectArn: Annotated[str | None, Field(description="ARN of a DataAutomationProject")] = None
+    ProjectStage: Annotated[
+        Literal["DEVELOPMENT", "LIVE"] | None, Field(description="Stage of the Project")
+    ] = None
+    Status: Annotated[
+        Literal["COMPLETED", "IN_PROGRESS", "FAILED"] | None,
+        Field(description="Allowed values: 'COMPLETED', 'IN_PROGRESS', 'FAILED'."),
+    ] = None
 
 
 class AudioExtractionCategoryTypeConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Transcript: TranscriptConfiguration | None = None
+    Transcript: Annotated[
+        TranscriptConfiguration | None, Field(description="Type: TranscriptConfigurationDict.")
+    ] = None
 
 
 class DataAutomationProjectSensitiveDataConfiguration(DeferredModel):
-    DetectionMode: Literal["DETECTION", "DETECTION_AND_REDACTION"] | None = None
-    DetectionScope: list[Literal["STANDARD", "CUSTOM"]] | None = None
-    PiiEntitiesConfiguration: PIIEntitiesConfiguration | None = None
+    DetectionMode: Annotated[
+        Literal["DETECTION", "DETECTION_AND_REDACTION"] | None,
+        Field(description="Allowed values: 'DETECTION', 'DETECTION_AND_REDACTION'."),
+    ] = None
+    DetectionScope: Annotated[
+        list[Literal["STANDARD", "CUSTOM"]] | None,
+        Field(description="Each item: Allowed values: 'STANDARD', 'CUSTOM'."),
+    ] = None
+    PiiEntitiesConfiguration: Annotated[
+        PIIEntitiesConfiguration | None, Field(description="Type: PIIEntitiesConfigurationDict.")
+    ] = None
 
 
 class DocumentOutputFormat(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalFileFormat: DocumentOutputAdditionalFileFormat
-    TextFormat: DocumentOutputTextFormat
+    AdditionalFileFormat: Annotated[
+        DocumentOutputAdditionalFileFormat,
+        Field(description="Type: DocumentOutputAdditionalFileFormatDict."),
+    ]
+    TextFormat: Annotated[
+        DocumentOutputTextFormat, Field(description="Type: DocumentOutputTextFormatDict.")
+    ]
 
 
 class DocumentOverrideConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ModalityProcessing: ModalityProcessingConfiguration | None = None
-    SensitiveDataConfiguration: DataAutomationProjectSensitiveDataConfiguration | None = None
-    Splitter: SplitterConfiguration | None = None
+    ModalityProcessing: Annotated[
+        ModalityProcessingConfiguration | None,
+        Field(description="Type: ModalityProcessingConfigurationDict."),
+    ] = None
+    SensitiveDataConfiguration: Annotated[
+        DataAutomationProjectSensitiveDataConfiguration | None,
+        Field(description="Type: DataAutomationProjectSensitiveDataConfigurationDict."),
+    ] = None
+    Splitter: Annotated[
+        SplitterConfiguration | None, Field(description="Type: SplitterConfigurationDict.")
+    ] = None
 
 
 class DocumentStandardOutputConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Extraction: DocumentStandardExtraction | None = None
-    GenerativeField: DocumentStandardGenerativeField | None = None
-    OutputFormat: DocumentOutputFormat | None = None
+    Extraction: Annotated[
+        DocumentStandardExtraction | None,
+        Field(description="Type: DocumentStandardExtractionDict."),
+    ] = None
+    GenerativeField: Annotated[
+        DocumentStandardGenerativeField | None,
+        Field(description="Type: DocumentStandardGenerativeFieldDict."),
+    ] = None
+    OutputFormat: Annotated[
+        DocumentOutputFormat | None, Field(description="Type: DocumentOutputFormatDict.")
+    ] = None
 
 
 class ImageOverrideConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ModalityProcessing: ModalityProcessingConfiguration | None = None
-    SensitiveDataConfiguration: DataAutomationProjectSensitiveDataConfiguration | None = None
+    ModalityProcessing: Annotated[
+        ModalityProcessingConfiguration | None,
+        Field(description="Type: ModalityProcessingConfigurationDict."),
+    ] = None
+    SensitiveDataConfiguration: Annotated[
+        DataAutomationProjectSensitiveDataConfiguration | None,
+        Field(description="Type: DataAutomationProjectSensitiveDataConfigurationDict."),
+    ] = None
 
 
 class VideoOverrideConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ModalityProcessing: ModalityProcessingConfiguration | None = None
-    SensitiveDataConfiguration: DataAutomationProjectSensitiveDataConfiguration | None = None
+    ModalityProcessing: Annotated[
+        ModalityProcessingConfiguration | None,
+        Field(description="Type: ModalityProcessingConfigurationDict."),
+    ] = None
+    SensitiveDataConfiguration: Annotated[
+        DataAutomationProjectSensitiveDataConfiguration | None,
+        Field(description="Type: DataAutomationProjectSensitiveDataConfigurationDict."),
+    ] = None
 
 
 class AudioExtractionCategory(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"]
-    TypeConfiguration: AudioExtractionCategoryTypeConfiguration | None = None
-    Types: (
-        list[Literal["AUDIO_CONTENT_MODERATION", "TRANSCRIPT", "TOPIC_CONTENT_MODERATION"]] | None
-    ) = None
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
+    TypeConfiguration: Annotated[
+        AudioExtractionCategoryTypeConfiguration | None,
+        Field(description="Type: AudioExtractionCategoryTypeConfigurationDict."),
+    ] = None
+    Types: Annotated[
+        list[Literal["AUDIO_CONTENT_MODERATION", "TRANSCRIPT", "TOPIC_CONTENT_MODERATION"]] | None,
+        Field(
+            description="Items are unique. Each item: Allowed values: 'AUDIO_CONTENT_MODERATION', 'TRANSCRIPT', 'TOPIC_CONTENT_MODERATION'."
+        ),
+    ] = None
 
 
 class AudioOverrideConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LanguageConfiguration: AudioLanguageConfiguration | None = None
-    ModalityProcessing: ModalityProcessingConfiguration | None = None
-    SensitiveDataConfiguration: DataAutomationProjectSensitiveDataConfiguration | None = None
+    LanguageConfiguration: Annotated[
+        AudioLanguageConfiguration | None,
+        Field(description="Type: AudioLanguageConfigurationDict."),
+    ] = None
+    ModalityProcessing: Annotated[
+        ModalityProcessingConfiguration | None,
+        Field(description="Type: ModalityProcessingConfigurationDict."),
+    ] = None
+    SensitiveDataConfiguration: Annotated[
+        DataAutomationProjectSensitiveDataConfiguration | None,
+        Field(description="Type: DataAutomationProjectSensitiveDataConfigurationDict."),
+    ] = None
 
 
 class AudioStandardExtraction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Category: AudioExtractionCategory
+    Category: Annotated[
+        AudioExtractionCategory, Field(description="Type: AudioExtractionCategoryDict.")
+    ]
 
 
 class AudioStandardOutputConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Extraction: AudioStandardExtraction | None = None
-    GenerativeField: AudioStandardGenerativeField | None = None
+    Extraction: Annotated[
+        AudioStandardExtraction | None, Field(description="Type: AudioStandardExtractionDict.")
+    ] = None
+    GenerativeField: Annotated[
+        AudioStandardGenerativeField | None,
+        Field(description="Type: AudioStandardGenerativeFieldDict."),
+    ] = None
 
 
 class DataAutomationProjectOverrideConfiguration(DeferredModel):
+    """
+    Override configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Audio: AudioOverrideConfiguration | None = None
-    Document: DocumentOverrideConfiguration | None = None
-    Image: ImageOverrideConfiguration | None = None
-    ModalityRouting: ModalityRoutingConfiguration | None = None
-    Video: VideoOverrideConfiguration | None = None
+    Audio: Annotated[
+        AudioOverrideConfiguration | None,
+        Field(description="Type: AudioOverrideConfigurationDict."),
+    ] = None
+    Document: Annotated[
+        DocumentOverrideConfiguration | None,
+        Field(description="Type: DocumentOverrideConfigurationDict."),
+    ] = None
+    Image: Annotated[
+        ImageOverrideConfiguration | None,
+        Field(description="Type: ImageOverrideConfigurationDict."),
+    ] = None
+    ModalityRouting: Annotated[
+        ModalityRoutingConfiguration | None, Field(description="Modality routing configuration")
+    ] = None
+    Video: Annotated[
+        VideoOverrideConfiguration | None,
+        Field(description="Type: VideoOverrideConfigurationDict."),
+    ] = None
 
 
 class DataAutomationProjectStandardOutputConfiguration(DeferredModel):
+    """
+    Standard output configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Audio: AudioStandardOutputConfiguration | None = None
-    Document: DocumentStandardOutputConfiguration | None = None
-    Image: ImageStandardOutputConfiguration | None = None
-    Video: VideoStandardOutputConfiguration | None = None
+    Audio: Annotated[
+        AudioStandardOutputConfiguration | None,
+        Field(description="Type: AudioStandardOutputConfigurationDict."),
+    ] = None
+    Document: Annotated[
+        DocumentStandardOutputConfiguration | None,
+        Field(description="Type: DocumentStandardOutputConfigurationDict."),
+    ] = None
+    Image: Annotated[
+        ImageStandardOutputConfiguration | None,
+        Field(description="Type: ImageStandardOutputConfigurationDict."),
+    ] = None
+    Video: Annotated[
+        VideoStandardOutputConfiguration | None,
+        Field(description="Type: VideoStandardOutputConfigurationDict."),
+    ] = None
 
 
 class DataAutomationProjectProps(DeferredModel):
-    CustomOutputConfiguration: DataAutomationProjectCustomOutputConfiguration | None = None
-    KmsEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    KmsKeyId: str | None = None
-    OverrideConfiguration: DataAutomationProjectOverrideConfiguration | None = None
-    ProjectDescription: str | None = None
-    ProjectName: str
-    ProjectType: Literal["ASYNC", "SYNC"] | None = None
-    StandardOutputConfiguration: DataAutomationProjectStandardOutputConfiguration | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Bedrock::DataAutomationProject.
+    """
+
+    CustomOutputConfiguration: Annotated[
+        DataAutomationProjectCustomOutputConfiguration | None,
+        Field(description="Custom output configuration"),
+    ] = None
+    KmsEncryptionContext: Annotated[
+        dict[str, str] | None, Field(description="KMS encryption context")
+    ] = None
+    KmsKeyId: Annotated[str | None, Field(description="KMS key identifier")] = None
+    OverrideConfiguration: Annotated[
+        DataAutomationProjectOverrideConfiguration | None,
+        Field(description="Override configuration"),
+    ] = None
+    ProjectDescription: Annotated[
+        str | None, Field(description="Description of the DataAutomationProject")
+    ] = None
+    ProjectName: Annotated[
+        str,
+        Field(
+            description="Name of the DataAutomationProject Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProjectType: Annotated[
+        Literal["ASYNC", "SYNC"] | None,
+        Field(
+            description="Type of the DataAutomationProject - Sync or Async Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StandardOutputConfiguration: Annotated[
+        DataAutomationProjectStandardOutputConfiguration | None,
+        Field(description="Standard output configuration"),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="List of Tags")] = None

@@ -69,447 +69,1008 @@ __all__ = [
 
 
 class ConfluenceSourceConfiguration(DeferredModel):
+    """
+    The endpoint information to connect to your Confluence data source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthType: Literal["BASIC", "OAUTH2_CLIENT_CREDENTIALS"]
-    CredentialsSecretArn: str
-    HostType: Literal["SAAS"]
-    HostUrl: str
+    AuthType: Annotated[
+        Literal["BASIC", "OAUTH2_CLIENT_CREDENTIALS"],
+        Field(
+            description="The supported authentication type to authenticate and connect to your Confluence instance."
+        ),
+    ]
+    CredentialsSecretArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name of an AWS Secrets Manager secret that stores your authentication credentials for your Confluence instance URL. For more information on the key-value pairs that must be included in your secret, depending on your authentication type, see Confluence connection configuration."
+        ),
+    ]
+    HostType: Annotated[
+        Literal["SAAS"],
+        Field(description="The supported host type, whether online/cloud or server/on-premises."),
+    ]
+    HostUrl: Annotated[str, Field(description="The Confluence host URL or instance URL.")]
 
 
 class DataSourceAudioExtractionConfiguration(DeferredModel):
+    """
+    Configuration for audio extraction.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioExtractionStatus: Literal["ENABLED", "DISABLED"]
+    AudioExtractionStatus: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(description="Indicates whether a feature is enabled or disabled."),
+    ]
 
 
 class DataSourceBedrockDataAutomationConfiguration(DeferredModel):
+    """
+    Settings for a Bedrock Data Automation used to parse documents for a data source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParsingModality: Literal["MULTIMODAL"] | None = None
+    ParsingModality: Annotated[
+        Literal["MULTIMODAL"] | None,
+        Field(description="Determine how will parsed content be stored."),
+    ] = None
 
 
 class DataSourceDayOfMonth(DeferredModel):
+    """
+    Day of the month on which a monthly refresh runs. Exactly one variant is set: an explicit day number, or the last calendar day of the month.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DayNumber: int | None = None
-    LastDayOfMonth: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    DayNumber: Annotated[
+        int | None,
+        Field(
+            description="Specific day of the month, 1 through 28 (capped at 28 to avoid month-length ambiguity)."
+        ),
+    ] = None
+    LastDayOfMonth: Annotated[
+        dict[str, Any] | None,
+        Field(description="Run on the last calendar day of each month.", max_length=0),
+    ] = None
 
 
 class DataSourceDeletionProtectionConfiguration(DeferredModel):
+    """
+    Configuration for deletion protection.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeletionProtectionStatus: Literal["ENABLED", "DISABLED"]
-    DeletionProtectionThreshold: int | None = None
+    DeletionProtectionStatus: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(description="Indicates whether a feature is enabled or disabled."),
+    ]
+    DeletionProtectionThreshold: Annotated[
+        int | None, Field(description="Threshold for deletion protection.")
+    ] = None
 
 
 class DataSourceEnrichmentStrategyConfiguration(DeferredModel):
+    """
+    Strategy to be used when using Bedrock Foundation Model for Context Enrichment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Method: Literal["CHUNK_ENTITY_EXTRACTION"]
+    Method: Annotated[
+        Literal["CHUNK_ENTITY_EXTRACTION"], Field(description="Enrichment Strategy method.")
+    ]
 
 
 class DataSourceFixedSizeChunkingConfiguration(DeferredModel):
+    """
+    Configurations for when you choose fixed-size chunking. If you set the chunkingStrategy as NONE, exclude this field.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxTokens: int
-    OverlapPercentage: int
+    MaxTokens: Annotated[
+        int, Field(description="The maximum number of tokens to include in a chunk.")
+    ]
+    OverlapPercentage: Annotated[
+        int,
+        Field(description="The percentage of overlap between adjacent chunks of a data source."),
+    ]
 
 
 class DataSourceImageExtractionConfiguration(DeferredModel):
+    """
+    Configuration for image extraction.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImageExtractionStatus: Literal["ENABLED", "DISABLED"]
+    ImageExtractionStatus: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(description="Indicates whether a feature is enabled or disabled."),
+    ]
 
 
 class DataSourceParsingPrompt(DeferredModel):
+    """
+    Instructions for interpreting the contents of a document.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParsingPromptText: str
+    ParsingPromptText: Annotated[
+        str, Field(description="Instructions for interpreting the contents of a document.")
+    ]
 
 
 class DataSourcePatternObjectFilter(DeferredModel):
+    """
+    The specific filters applied to your data source content. You can filter out or include certain content.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExclusionFilters: list[str] | None = None
-    InclusionFilters: list[str] | None = None
-    ObjectType: str
+    ExclusionFilters: Annotated[
+        list[str] | None,
+        Field(description="A set of regular expression filter patterns for a type of object."),
+    ] = None
+    InclusionFilters: Annotated[
+        list[str] | None,
+        Field(description="A set of regular expression filter patterns for a type of object."),
+    ] = None
+    ObjectType: Annotated[
+        str, Field(description="The supported object type or content type of the data source.")
+    ]
 
 
 class DataSourceS3Location(DeferredModel):
+    """
+    An Amazon S3 location.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    URI: str
+    URI: Annotated[str, Field(description="The location's URI")]
 
 
 class DataSourceSemanticChunkingConfiguration(DeferredModel):
+    """
+    Configurations for when you choose semantic chunking. If you set the chunkingStrategy as NONE, exclude this field.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BreakpointPercentileThreshold: int
-    BufferSize: int
-    MaxTokens: int
+    BreakpointPercentileThreshold: Annotated[
+        int, Field(description="The dissimilarity threshold for splitting chunks.")
+    ]
+    BufferSize: Annotated[int, Field(description="The buffer size.")]
+    MaxTokens: Annotated[
+        int, Field(description="The maximum number of tokens that a chunk can contain.")
+    ]
 
 
 class DataSourceServerSideEncryptionConfiguration(DeferredModel):
+    """
+    Contains details about the server-side encryption for the data source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
+    KmsKeyArn: Annotated[
+        str | None, Field(description="The ARN of the AWS KMS key used to encrypt the resource.")
+    ] = None
 
 
 class DataSourceTransformationLambdaConfiguration(DeferredModel):
+    """
+    A Lambda function that processes documents.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaArn: str
+    LambdaArn: Annotated[str, Field(description="The function's ARN identifier.")]
 
 
 class DataSourceVideoExtractionConfiguration(DeferredModel):
+    """
+    Configuration for video extraction.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    VideoExtractionStatus: Literal["ENABLED", "DISABLED"]
+    VideoExtractionStatus: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(description="Indicates whether a feature is enabled or disabled."),
+    ]
 
 
 class HierarchicalChunkingLevelConfiguration(DeferredModel):
+    """
+    Token settings for a layer in a hierarchical chunking configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxTokens: int
+    MaxTokens: Annotated[
+        int,
+        Field(description="The maximum number of tokens that a chunk can contain in this layer."),
+    ]
 
 
 class MonthlySchedule(DeferredModel):
+    """
+    A monthly refresh on a specified day of the month.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DayOfMonth: DataSourceDayOfMonth
+    DayOfMonth: Annotated[
+        DataSourceDayOfMonth,
+        Field(
+            description="Day of the month on which a monthly refresh runs. Exactly one variant is set: an explicit day number, or the last calendar day of the month."
+        ),
+    ]
 
 
 class PatternObjectFilterConfiguration(DeferredModel):
+    """
+    The configuration of specific filters applied to your data source content. You can filter out or include certain content.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filters: list[DataSourcePatternObjectFilter]
+    Filters: Annotated[
+        list[DataSourcePatternObjectFilter], Field(description="Contains information")
+    ]
 
 
 class S3DataSourceConfiguration(DeferredModel):
+    """
+    The configuration information to connect to Amazon S3 as your data source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketArn: str
-    BucketOwnerAccountId: str | None = None
-    InclusionPrefixes: list[str] | None = None
+    BucketArn: Annotated[
+        str, Field(description="The ARN of the bucket that contains the data source.")
+    ]
+    BucketOwnerAccountId: Annotated[
+        str | None, Field(description="The account ID for the owner of the S3 bucket.")
+    ] = None
+    InclusionPrefixes: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of S3 prefixes that define the object containing the data sources."
+        ),
+    ] = None
 
 
 class SalesforceSourceConfiguration(DeferredModel):
+    """
+    The endpoint information to connect to your Salesforce data source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthType: Literal["OAUTH2_CLIENT_CREDENTIALS"]
-    CredentialsSecretArn: str
-    HostUrl: str
+    AuthType: Annotated[
+        Literal["OAUTH2_CLIENT_CREDENTIALS"],
+        Field(
+            description="The supported authentication type to authenticate and connect to your Salesforce instance."
+        ),
+    ]
+    CredentialsSecretArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name of an AWS Secrets Manager secret that stores your authentication credentials for your Salesforce instance URL. For more information on the key-value pairs that must be included in your secret, depending on your authentication type, see Salesforce connection configuration."
+        ),
+    ]
+    HostUrl: Annotated[str, Field(description="The Salesforce host URL or instance URL.")]
 
 
 class SeedUrl(DeferredModel):
+    """
+    A seed url object.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Url: str
+    Url: Annotated[str, Field(description="A web url.")]
 
 
 class SharePointSourceConfiguration(DeferredModel):
+    """
+    The endpoint information to connect to your SharePoint data source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthType: Literal["OAUTH2_CLIENT_CREDENTIALS", "OAUTH2_SHAREPOINT_APP_ONLY_CLIENT_CREDENTIALS"]
-    CredentialsSecretArn: str
-    Domain: str
-    HostType: Literal["ONLINE"]
-    SiteUrls: list[str]
-    TenantId: str | None = None
+    AuthType: Annotated[
+        Literal["OAUTH2_CLIENT_CREDENTIALS", "OAUTH2_SHAREPOINT_APP_ONLY_CLIENT_CREDENTIALS"],
+        Field(
+            description="The supported authentication type to authenticate and connect to your SharePoint site/sites."
+        ),
+    ]
+    CredentialsSecretArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name of an AWS Secrets Manager secret that stores your authentication credentials for your SharePoint site/sites. For more information on the key-value pairs that must be included in your secret, depending on your authentication type, see SharePoint connection configuration."
+        ),
+    ]
+    Domain: Annotated[
+        str, Field(description="The domain of your SharePoint instance or site URL/URLs.")
+    ]
+    HostType: Annotated[
+        Literal["ONLINE"],
+        Field(description="The supported host type, whether online/cloud or server/on-premises."),
+    ]
+    SiteUrls: Annotated[list[str], Field(description="A list of one or more SharePoint site URLs.")]
+    TenantId: Annotated[
+        str | None, Field(description="The identifier of your Microsoft 365 tenant.")
+    ] = None
 
 
 class WebCrawlerLimits(DeferredModel):
+    """
+    Limit settings for the web crawler.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxPages: int | None = None
-    RateLimit: int | None = None
+    MaxPages: Annotated[
+        int | None, Field(description="Maximum number of pages the crawler can crawl.")
+    ] = None
+    RateLimit: Annotated[
+        int | None, Field(description="Rate of web URLs retrieved per minute.")
+    ] = None
 
 
 class WeeklySchedule(DeferredModel):
+    """
+    A weekly refresh on a specified day of the week.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DayOfWeek: Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+    DayOfWeek: Annotated[
+        Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"],
+        Field(description="Day of the week."),
+    ]
 
 
 class DataSourceAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DataSourceId: str | None = None
-    DataSourceStatus: (
+    """
+    The read-only attributes of a AWS::Bedrock::DataSource, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The time at which the data source was created.")
+    ] = None
+    DataSourceId: Annotated[str | None, Field(description="Identifier for a resource.")] = None
+    DataSourceStatus: Annotated[
         Literal["AVAILABLE", "DELETING", "DELETE_UNSUCCESSFUL", "CREATING", "UPDATING", "FAILED"]
-        | None
-    ) = None
-    FailureReasons: list[str] | None = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(description="The status of a data source."),
+    ] = None
+    FailureReasons: Annotated[
+        list[str] | None,
+        Field(description="The details of the failure reasons related to the data source."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The time at which the knowledge base was last updated.")
+    ] = None
 
 
 class BedrockFoundationModelContextEnrichmentConfiguration(DeferredModel):
+    """
+    Bedrock Foundation Model configuration to be used for Context Enrichment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnrichmentStrategyConfiguration: DataSourceEnrichmentStrategyConfiguration
-    ModelArn: str
+    EnrichmentStrategyConfiguration: Annotated[
+        DataSourceEnrichmentStrategyConfiguration,
+        Field(
+            description="Strategy to be used when using Bedrock Foundation Model for Context Enrichment."
+        ),
+    ]
+    ModelArn: Annotated[str, Field(description="The model's ARN.")]
 
 
 class CrawlFilterConfiguration(DeferredModel):
+    """
+    The type of filtering that you want to apply to certain objects or content of the data source. For example, the PATTERN type is regular expression patterns you can apply to filter your content.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PatternObjectFilter: PatternObjectFilterConfiguration | None = None
-    Type: Literal["PATTERN"]
+    PatternObjectFilter: Annotated[
+        PatternObjectFilterConfiguration | None,
+        Field(
+            description="The configuration of specific filters applied to your data source content. You can filter out or include certain content."
+        ),
+    ] = None
+    Type: Annotated[Literal["PATTERN"], Field(description="The crawl filter type.")]
 
 
 class DataSourceBedrockFoundationModelConfiguration(DeferredModel):
+    """
+    Settings for a foundation model used to parse documents for a data source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ModelArn: str
-    ParsingModality: Literal["MULTIMODAL"] | None = None
-    ParsingPrompt: DataSourceParsingPrompt | None = None
+    ModelArn: Annotated[str, Field(description="The model's ARN.")]
+    ParsingModality: Annotated[
+        Literal["MULTIMODAL"] | None,
+        Field(description="Determine how will parsed content be stored."),
+    ] = None
+    ParsingPrompt: Annotated[
+        DataSourceParsingPrompt | None,
+        Field(description="Instructions for interpreting the contents of a document."),
+    ] = None
 
 
 class DataSourceContextEnrichmentConfiguration(DeferredModel):
+    """
+    Additional Enrichment Configuration for example when using GraphRag.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BedrockFoundationModelConfiguration: (
-        BedrockFoundationModelContextEnrichmentConfiguration | None
-    ) = None
-    Type: Literal["BEDROCK_FOUNDATION_MODEL"]
+    BedrockFoundationModelConfiguration: Annotated[
+        BedrockFoundationModelContextEnrichmentConfiguration | None,
+        Field(
+            description="Bedrock Foundation Model configuration to be used for Context Enrichment."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["BEDROCK_FOUNDATION_MODEL"],
+        Field(description="Enrichment type to be used for the vector database."),
+    ]
 
 
 class DataSourceHierarchicalChunkingConfiguration(DeferredModel):
+    """
+    Configurations for when you choose hierarchical chunking. If you set the chunkingStrategy as NONE, exclude this field.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LevelConfigurations: list[HierarchicalChunkingLevelConfiguration]
-    OverlapTokens: int
+    LevelConfigurations: Annotated[
+        list[HierarchicalChunkingLevelConfiguration],
+        Field(description="Token settings for each layer."),
+    ]
+    OverlapTokens: Annotated[
+        int, Field(description="The number of tokens to repeat across chunks in the same layer.")
+    ]
 
 
 class DataSourceIntermediateStorage(DeferredModel):
+    """
+    A location for storing content from data sources temporarily as it is processed by custom components in the ingestion pipeline.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Location: DataSourceS3Location
+    S3Location: Annotated[DataSourceS3Location, Field(description="An Amazon S3 location.")]
 
 
 class DataSourceMediaExtractionConfiguration(DeferredModel):
+    """
+    Configuration for media extraction settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioExtractionConfiguration: DataSourceAudioExtractionConfiguration | None = None
-    ImageExtractionConfiguration: DataSourceImageExtractionConfiguration | None = None
-    VideoExtractionConfiguration: DataSourceVideoExtractionConfiguration | None = None
+    AudioExtractionConfiguration: Annotated[
+        DataSourceAudioExtractionConfiguration | None,
+        Field(description="Configuration for audio extraction."),
+    ] = None
+    ImageExtractionConfiguration: Annotated[
+        DataSourceImageExtractionConfiguration | None,
+        Field(description="Configuration for image extraction."),
+    ] = None
+    VideoExtractionConfiguration: Annotated[
+        DataSourceVideoExtractionConfiguration | None,
+        Field(description="Configuration for video extraction."),
+    ] = None
 
 
 class DataSourceParsingConfiguration(DeferredModel):
+    """
+    Settings for parsing document contents
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BedrockDataAutomationConfiguration: DataSourceBedrockDataAutomationConfiguration | None = None
-    BedrockFoundationModelConfiguration: DataSourceBedrockFoundationModelConfiguration | None = None
-    ParsingStrategy: Literal[
-        "BEDROCK_FOUNDATION_MODEL",
-        "BEDROCK_DATA_AUTOMATION",
-        "SMART_PARSING",
-        "MULTI_MODAL_EMBEDDINGS",
+    BedrockDataAutomationConfiguration: Annotated[
+        DataSourceBedrockDataAutomationConfiguration | None,
+        Field(
+            description="Settings for a Bedrock Data Automation used to parse documents for a data source."
+        ),
+    ] = None
+    BedrockFoundationModelConfiguration: Annotated[
+        DataSourceBedrockFoundationModelConfiguration | None,
+        Field(
+            description="Settings for a foundation model used to parse documents for a data source."
+        ),
+    ] = None
+    ParsingStrategy: Annotated[
+        Literal[
+            "BEDROCK_FOUNDATION_MODEL",
+            "BEDROCK_DATA_AUTOMATION",
+            "SMART_PARSING",
+            "MULTI_MODAL_EMBEDDINGS",
+        ],
+        Field(description="The parsing strategy for the data source."),
     ]
 
 
 class DataSourceSyncSchedule(DeferredModel):
+    """
+    Recurring schedule on which the connector automatically refreshes ingested content. Exactly one frequency variant is set.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Daily: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Monthly: MonthlySchedule | None = None
-    Weekly: WeeklySchedule | None = None
+    Daily: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="A daily refresh. The run time is system-chosen (off-peak) and not customer-configurable.",
+            max_length=0,
+        ),
+    ] = None
+    Monthly: Annotated[
+        MonthlySchedule | None,
+        Field(description="A monthly refresh on a specified day of the month."),
+    ] = None
+    Weekly: Annotated[
+        WeeklySchedule | None, Field(description="A weekly refresh on a specified day of the week.")
+    ] = None
 
 
 class DataSourceTransformationFunction(DeferredModel):
+    """
+    A Lambda function that processes documents.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TransformationLambdaConfiguration: DataSourceTransformationLambdaConfiguration
+    TransformationLambdaConfiguration: Annotated[
+        DataSourceTransformationLambdaConfiguration,
+        Field(description="A Lambda function that processes documents."),
+    ]
 
 
 class DataSourceUrlConfiguration(DeferredModel):
+    """
+    A url configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SeedUrls: list[SeedUrl]
+    SeedUrls: Annotated[list[SeedUrl], Field(description="A list of web urls.")]
 
 
 class SalesforceCrawlerConfiguration(DeferredModel):
+    """
+    The configuration of filtering the Salesforce content. For example, configuring regular expression patterns to include or exclude certain content.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FilterConfiguration: CrawlFilterConfiguration | None = None
+    FilterConfiguration: Annotated[
+        CrawlFilterConfiguration | None,
+        Field(
+            description="The type of filtering that you want to apply to certain objects or content of the data source. For example, the PATTERN type is regular expression patterns you can apply to filter your content."
+        ),
+    ] = None
 
 
 class SalesforceDataSourceConfiguration(DeferredModel):
+    """
+    The configuration information to connect to Salesforce as your data source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrawlerConfiguration: SalesforceCrawlerConfiguration | None = None
-    SourceConfiguration: SalesforceSourceConfiguration
+    CrawlerConfiguration: Annotated[
+        SalesforceCrawlerConfiguration | None,
+        Field(
+            description="The configuration of filtering the Salesforce content. For example, configuring regular expression patterns to include or exclude certain content."
+        ),
+    ] = None
+    SourceConfiguration: Annotated[
+        SalesforceSourceConfiguration,
+        Field(description="The endpoint information to connect to your Salesforce data source."),
+    ]
 
 
 class SharePointCrawlerConfiguration(DeferredModel):
+    """
+    The configuration of the SharePoint content. For example, configuring specific types of SharePoint content.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FilterConfiguration: CrawlFilterConfiguration | None = None
+    FilterConfiguration: Annotated[
+        CrawlFilterConfiguration | None,
+        Field(
+            description="The type of filtering that you want to apply to certain objects or content of the data source. For example, the PATTERN type is regular expression patterns you can apply to filter your content."
+        ),
+    ] = None
 
 
 class SharePointDataSourceConfiguration(DeferredModel):
+    """
+    The configuration information to connect to SharePoint as your data source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrawlerConfiguration: SharePointCrawlerConfiguration | None = None
-    SourceConfiguration: SharePointSourceConfiguration
+    CrawlerConfiguration: Annotated[
+        SharePointCrawlerConfiguration | None,
+        Field(
+            description="The configuration of the SharePoint content. For example, configuring specific types of SharePoint content."
+        ),
+    ] = None
+    SourceConfiguration: Annotated[
+        SharePointSourceConfiguration,
+        Field(description="The endpoint information to connect to your SharePoint data source."),
+    ]
 
 
 class Transformation(DeferredModel):
+    """
+    A Lambda function that processes documents.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    StepToApply: Literal["POST_CHUNKING"]
-    TransformationFunction: DataSourceTransformationFunction
+    StepToApply: Annotated[
+        Literal["POST_CHUNKING"], Field(description="When the service applies the transformation.")
+    ]
+    TransformationFunction: Annotated[
+        DataSourceTransformationFunction,
+        Field(description="A Lambda function that processes documents."),
+    ]
 
 
 class WebCrawlerConfiguration(DeferredModel):
+    """
+    Configuration for the web crawler.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrawlerLimits: WebCrawlerLimits | None = None
-    ExclusionFilters: list[str] | None = None
-    InclusionFilters: list[str] | None = None
-    Scope: Literal["HOST_ONLY", "SUBDOMAINS"] | None = None
-    UserAgent: str | None = None
-    UserAgentHeader: str | None = None
+    CrawlerLimits: Annotated[
+        WebCrawlerLimits | None, Field(description="Limit settings for the web crawler.")
+    ] = None
+    ExclusionFilters: Annotated[
+        list[str] | None,
+        Field(description="A set of regular expression filter patterns for a type of object."),
+    ] = None
+    InclusionFilters: Annotated[
+        list[str] | None,
+        Field(description="A set of regular expression filter patterns for a type of object."),
+    ] = None
+    Scope: Annotated[
+        Literal["HOST_ONLY", "SUBDOMAINS"] | None,
+        Field(description="The scope that a web crawl job will be restricted to."),
+    ] = None
+    UserAgent: Annotated[
+        str | None, Field(description="The suffix that will be included in the user agent header.")
+    ] = None
+    UserAgentHeader: Annotated[
+        str | None, Field(description="The full user agent header, including UUID and suffix.")
+    ] = None
 
 
 class WebSourceConfiguration(DeferredModel):
+    """
+    A web source configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    UrlConfiguration: DataSourceUrlConfiguration
+    UrlConfiguration: Annotated[
+        DataSourceUrlConfiguration, Field(description="A url configuration.")
+    ]
 
 
 class ConfluenceCrawlerConfiguration(DeferredModel):
+    """
+    The configuration of the Confluence content. For example, configuring specific types of Confluence content.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FilterConfiguration: CrawlFilterConfiguration | None = None
+    FilterConfiguration: Annotated[
+        CrawlFilterConfiguration | None,
+        Field(
+            description="The type of filtering that you want to apply to certain objects or content of the data source. For example, the PATTERN type is regular expression patterns you can apply to filter your content."
+        ),
+    ] = None
 
 
 class ConfluenceDataSourceConfiguration(DeferredModel):
+    """
+    The configuration information to connect to Confluence as your data source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrawlerConfiguration: ConfluenceCrawlerConfiguration | None = None
-    SourceConfiguration: ConfluenceSourceConfiguration
+    CrawlerConfiguration: Annotated[
+        ConfluenceCrawlerConfiguration | None,
+        Field(
+            description="The configuration of the Confluence content. For example, configuring specific types of Confluence content."
+        ),
+    ] = None
+    SourceConfiguration: Annotated[
+        ConfluenceSourceConfiguration,
+        Field(description="The endpoint information to connect to your Confluence data source."),
+    ]
 
 
 class DataSourceChunkingConfiguration(DeferredModel):
+    """
+    Details about how to chunk the documents in the data source. A chunk refers to an excerpt from a data source that is returned when the knowledge base that it belongs to is queried.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChunkingStrategy: Literal["FIXED_SIZE", "NONE", "HIERARCHICAL", "SEMANTIC"]
-    FixedSizeChunkingConfiguration: DataSourceFixedSizeChunkingConfiguration | None = None
-    HierarchicalChunkingConfiguration: DataSourceHierarchicalChunkingConfiguration | None = None
-    SemanticChunkingConfiguration: DataSourceSemanticChunkingConfiguration | None = None
+    ChunkingStrategy: Annotated[
+        Literal["FIXED_SIZE", "NONE", "HIERARCHICAL", "SEMANTIC"],
+        Field(
+            description="Knowledge base can split your source data into chunks. A chunk refers to an excerpt from a data source that is returned when the knowledge base that it belongs to is queried. You have the following options for chunking your data. If you opt for NONE, then you may want to pre-process your files by splitting them up such that each file corresponds to a chunk."
+        ),
+    ]
+    FixedSizeChunkingConfiguration: Annotated[
+        DataSourceFixedSizeChunkingConfiguration | None,
+        Field(
+            description="Configurations for when you choose fixed-size chunking. If you set the chunkingStrategy as NONE, exclude this field."
+        ),
+    ] = None
+    HierarchicalChunkingConfiguration: Annotated[
+        DataSourceHierarchicalChunkingConfiguration | None,
+        Field(
+            description="Configurations for when you choose hierarchical chunking. If you set the chunkingStrategy as NONE, exclude this field."
+        ),
+    ] = None
+    SemanticChunkingConfiguration: Annotated[
+        DataSourceSemanticChunkingConfiguration | None,
+        Field(
+            description="Configurations for when you choose semantic chunking. If you set the chunkingStrategy as NONE, exclude this field."
+        ),
+    ] = None
 
 
 class DataSourceCustomTransformationConfiguration(DeferredModel):
+    """
+    Settings for customizing steps in the data source content ingestion pipeline.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IntermediateStorage: DataSourceIntermediateStorage
-    Transformations: list[Transformation]
+    IntermediateStorage: Annotated[
+        DataSourceIntermediateStorage,
+        Field(
+            description="A location for storing content from data sources temporarily as it is processed by custom components in the ingestion pipeline."
+        ),
+    ]
+    Transformations: Annotated[
+        list[Transformation],
+        Field(description="A list of Lambda functions that process documents."),
+    ]
 
 
 class DataSourceManagedKnowledgeBaseConnectorConfiguration(DeferredModel):
+    """
+    Configuration for managed knowledge base connector data sources.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectorParameters: dict[str, Any] | None = None
-    DeletionProtectionConfiguration: DataSourceDeletionProtectionConfiguration | None = None
-    MediaExtractionConfiguration: DataSourceMediaExtractionConfiguration | None = None
-    SyncSchedule: DataSourceSyncSchedule | None = None
+    ConnectorParameters: Annotated[
+        dict[str, Any] | None, Field(description="Connector-specific parameters.")
+    ] = None
+    DeletionProtectionConfiguration: Annotated[
+        DataSourceDeletionProtectionConfiguration | None,
+        Field(description="Configuration for deletion protection."),
+    ] = None
+    MediaExtractionConfiguration: Annotated[
+        DataSourceMediaExtractionConfiguration | None,
+        Field(description="Configuration for media extraction settings."),
+    ] = None
+    SyncSchedule: Annotated[
+        DataSourceSyncSchedule | None,
+        Field(
+            description="Recurring schedule on which the connector automatically refreshes ingested content. Exactly one frequency variant is set."
+        ),
+    ] = None
 
 
 class DataSourceVectorIngestionConfiguration(DeferredModel):
+    """
+    Details about how to chunk the documents in the data source. A chunk refers to an excerpt from a data source that is returned when the knowledge base that it belongs to is queried.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChunkingConfiguration: DataSourceChunkingConfiguration | None = None
-    ContextEnrichmentConfiguration: DataSourceContextEnrichmentConfiguration | None = None
-    CustomTransformationConfiguration: DataSourceCustomTransformationConfiguration | None = None
-    ParsingConfiguration: DataSourceParsingConfiguration | None = None
+    ChunkingConfiguration: Annotated[
+        DataSourceChunkingConfiguration | None,
+        Field(
+            description="Details about how to chunk the documents in the data source. A chunk refers to an excerpt from a data source that is returned when the knowledge base that it belongs to is queried."
+        ),
+    ] = None
+    ContextEnrichmentConfiguration: Annotated[
+        DataSourceContextEnrichmentConfiguration | None,
+        Field(description="Additional Enrichment Configuration for example when using GraphRag."),
+    ] = None
+    CustomTransformationConfiguration: Annotated[
+        DataSourceCustomTransformationConfiguration | None,
+        Field(
+            description="Settings for customizing steps in the data source content ingestion pipeline."
+        ),
+    ] = None
+    ParsingConfiguration: Annotated[
+        DataSourceParsingConfiguration | None,
+        Field(description="Settings for parsing document contents"),
+    ] = None
 
 
 class WebDataSourceConfiguration(DeferredModel):
+    """
+    Configures a web data source location.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrawlerConfiguration: WebCrawlerConfiguration | None = None
-    SourceConfiguration: WebSourceConfiguration
+    CrawlerConfiguration: Annotated[
+        WebCrawlerConfiguration | None, Field(description="Configuration for the web crawler.")
+    ] = None
+    SourceConfiguration: Annotated[
+        WebSourceConfiguration, Field(description="A web source configuration.")
+    ]
 
 
 class DataSourceDataSourceConfiguration(DeferredModel):
+    """
+    Specifies a raw data source location to ingest.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfluenceConfiguration: ConfluenceDataSourceConfiguration | None = None
-    ManagedKnowledgeBaseConnectorConfiguration: (
-        DataSourceManagedKnowledgeBaseConnectorConfiguration | None
-    ) = None
-    S3Configuration: S3DataSourceConfiguration | None = None
-    SalesforceConfiguration: SalesforceDataSourceConfiguration | None = None
-    SharePointConfiguration: SharePointDataSourceConfiguration | None = None
-    Type: Literal[
-        "S3",
-        "CONFLUENCE",
-        "SALESFORCE",
-        "SHAREPOINT",
-        "WEB",
-        "CUSTOM",
-        "REDSHIFT_METADATA",
-        "MANAGED_KNOWLEDGE_BASE_CONNECTOR",
+    ConfluenceConfiguration: Annotated[
+        ConfluenceDataSourceConfiguration | None,
+        Field(
+            description="The configuration information to connect to Confluence as your data source."
+        ),
+    ] = None
+    ManagedKnowledgeBaseConnectorConfiguration: Annotated[
+        DataSourceManagedKnowledgeBaseConnectorConfiguration | None,
+        Field(description="Configuration for managed knowledge base connector data sources."),
+    ] = None
+    S3Configuration: Annotated[
+        S3DataSourceConfiguration | None,
+        Field(
+            description="The configuration information to connect to Amazon S3 as your data source."
+        ),
+    ] = None
+    SalesforceConfiguration: Annotated[
+        SalesforceDataSourceConfiguration | None,
+        Field(
+            description="The configuration information to connect to Salesforce as your data source."
+        ),
+    ] = None
+    SharePointConfiguration: Annotated[
+        SharePointDataSourceConfiguration | None,
+        Field(
+            description="The configuration information to connect to SharePoint as your data source."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal[
+            "S3",
+            "CONFLUENCE",
+            "SALESFORCE",
+            "SHAREPOINT",
+            "WEB",
+            "CUSTOM",
+            "REDSHIFT_METADATA",
+            "MANAGED_KNOWLEDGE_BASE_CONNECTOR",
+        ],
+        Field(description="The type of the data source location."),
     ]
-    WebConfiguration: WebDataSourceConfiguration | None = None
+    WebConfiguration: Annotated[
+        WebDataSourceConfiguration | None,
+        Field(description="Configures a web data source location."),
+    ] = None
 
 
 class DataSourceProps(DeferredModel):
-    DataDeletionPolicy: Literal["RETAIN", "DELETE"] | None = None
-    DataSourceConfiguration: DataSourceDataSourceConfiguration
-    Description: str | None = None
-    KnowledgeBaseId: str
-    Name: str
-    ServerSideEncryptionConfiguration: DataSourceServerSideEncryptionConfiguration | None = None
-    VectorIngestionConfiguration: DataSourceVectorIngestionConfiguration | None = None
+    """
+    The properties a program declares for a AWS::Bedrock::DataSource.
+    """
+
+    DataDeletionPolicy: Annotated[
+        Literal["RETAIN", "DELETE"] | None,
+        Field(description="The deletion policy for the data source."),
+    ] = None
+    DataSourceConfiguration: Annotated[
+        DataSourceDataSourceConfiguration,
+        Field(description="Specifies a raw data source location to ingest."),
+    ]
+    Description: Annotated[str | None, Field(description="Description of the Resource.")] = None
+    KnowledgeBaseId: Annotated[
+        str,
+        Field(
+            description="The unique identifier of the knowledge base to which to add the data source. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[str, Field(description="The name of the data source.")]
+    ServerSideEncryptionConfiguration: Annotated[
+        DataSourceServerSideEncryptionConfiguration | None,
+        Field(description="Contains details about the server-side encryption for the data source."),
+    ] = None
+    VectorIngestionConfiguration: Annotated[
+        DataSourceVectorIngestionConfiguration | None,
+        Field(
+            description="Details about how to chunk the documents in the data source. A chunk refers to an excerpt from a data source that is returned when the knowledge base that it belongs to is queried."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by enforced_guardrail_configuration.py, which re-exports e
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EnforcedGuardrailConfigurationAttributes",
@@ -21,34 +21,85 @@ __all__ = [
 
 
 class EnforcedGuardrailConfigurationModelEnforcement(DeferredModel):
+    """
+    Model-specific information for the enforced guardrail configuration. If not present, the configuration is enforced on all models
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExcludedModels: list[str]
-    IncludedModels: list[str]
+    ExcludedModels: Annotated[
+        list[str],
+        Field(
+            description="Models to exclude from enforcement. If a model is in both lists, it is excluded"
+        ),
+    ]
+    IncludedModels: Annotated[list[str], Field(description="Models to enforce the guardrail on")]
 
 
 class EnforcedGuardrailConfigurationSelectiveContentGuarding(DeferredModel):
+    """
+    Selective content guarding controls for enforced guardrails
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Messages: Literal["SELECTIVE", "COMPREHENSIVE"] | None = None
-    System: Literal["SELECTIVE", "COMPREHENSIVE"] | None = None
+    Messages: Annotated[
+        Literal["SELECTIVE", "COMPREHENSIVE"] | None,
+        Field(description="Selective guarding mode for user messages"),
+    ] = None
+    System: Annotated[
+        Literal["SELECTIVE", "COMPREHENSIVE"] | None,
+        Field(description="Selective guarding mode for system prompts"),
+    ] = None
 
 
 class EnforcedGuardrailConfigurationAttributes(DeferredModel):
-    ConfigId: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    GuardrailArn: str | None = None
-    GuardrailId: str | None = None
-    Owner: Literal["ACCOUNT", "ORGANIZATION"] | None = None
-    UpdatedAt: str | None = None
-    UpdatedBy: str | None = None
+    """
+    The read-only attributes of a AWS::Bedrock::EnforcedGuardrailConfiguration, set by AWS.
+    """
+
+    ConfigId: Annotated[
+        str | None, Field(description="Unique ID for the account enforced configuration")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="Timestamp when the configuration was created")
+    ] = None
+    CreatedBy: Annotated[
+        str | None, Field(description="The ARN of the role used to create the configuration")
+    ] = None
+    GuardrailArn: Annotated[
+        str | None, Field(description="ARN representation for the guardrail")
+    ] = None
+    GuardrailId: Annotated[str | None, Field(description="Unique ID for the guardrail")] = None
+    Owner: Annotated[
+        Literal["ACCOUNT", "ORGANIZATION"] | None, Field(description="Configuration owner type")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="Timestamp when the configuration was last updated")
+    ] = None
+    UpdatedBy: Annotated[
+        str | None, Field(description="The ARN of the role used to update the configuration")
+    ] = None
 
 
 class EnforcedGuardrailConfigurationProps(DeferredModel):
-    GuardrailIdentifier: str
-    GuardrailVersion: str
-    ModelEnforcement: EnforcedGuardrailConfigurationModelEnforcement | None = None
-    SelectiveContentGuarding: EnforcedGuardrailConfigurationSelectiveContentGuarding | None = None
+    """
+    The properties a program declares for a AWS::Bedrock::EnforcedGuardrailConfiguration.
+    """
+
+    GuardrailIdentifier: Annotated[
+        str, Field(description="Identifier for the guardrail, could be the ID or the ARN")
+    ]
+    GuardrailVersion: Annotated[str, Field(description="Numerical guardrail version (not DRAFT)")]
+    ModelEnforcement: Annotated[
+        EnforcedGuardrailConfigurationModelEnforcement | None,
+        Field(
+            description="Model-specific information for the enforced guardrail configuration. If not present, the configuration is enforced on all models"
+        ),
+    ] = None
+    SelectiveContentGuarding: Annotated[
+        EnforcedGuardrailConfigurationSelectiveContentGuarding | None,
+        Field(description="Selective content guarding controls for enforced guardrails"),
+    ] = None

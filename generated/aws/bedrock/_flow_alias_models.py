@@ -7,7 +7,7 @@ Imported on first use by flow_alias.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,29 +24,58 @@ class FlowAliasConcurrencyConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxConcurrency: float | None = None
-    Type: Literal["Automatic", "Manual"]
+    MaxConcurrency: Annotated[
+        float | None, Field(description="Number of nodes executed concurrently at a time")
+    ] = None
+    Type: Annotated[
+        Literal["Automatic", "Manual"], Field(description="Allowed values: 'Automatic', 'Manual'.")
+    ]
 
 
 class FlowAliasRoutingConfigurationListItem(DeferredModel):
+    """
+    Details about the routing configuration for a Flow alias.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FlowVersion: str | None = None
+    FlowVersion: Annotated[str | None, Field(description="Version.")] = None
 
 
 class FlowAliasAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    FlowId: str | None = None
-    Id: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::Bedrock::FlowAlias, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Arn of the Flow Alias")] = None
+    CreatedAt: Annotated[str | None, Field(description="Time Stamp.")] = None
+    FlowId: Annotated[str | None, Field(description="Identifier for a flow resource.")] = None
+    Id: Annotated[
+        str | None, Field(description="Id for a Flow Alias generated at the server side.")
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Time Stamp.")] = None
 
 
 class FlowAliasProps(DeferredModel):
-    ConcurrencyConfiguration: FlowAliasConcurrencyConfiguration | None = None
-    Description: str | None = None
-    FlowArn: str
-    Name: str
-    RoutingConfiguration: list[FlowAliasRoutingConfigurationListItem]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Bedrock::FlowAlias.
+    """
+
+    ConcurrencyConfiguration: Annotated[
+        FlowAliasConcurrencyConfiguration | None,
+        Field(description="Type: FlowAliasConcurrencyConfigurationDict."),
+    ] = None
+    Description: Annotated[str | None, Field(description="Description of the Resource.")] = None
+    FlowArn: Annotated[
+        str,
+        Field(
+            description="Arn representation of the Flow Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[str, Field(description="Name for a resource.")]
+    RoutingConfiguration: Annotated[
+        list[FlowAliasRoutingConfigurationListItem],
+        Field(description="Routing configuration for a Flow alias."),
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="A map of tag keys and values")] = None

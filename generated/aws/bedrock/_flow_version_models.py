@@ -83,488 +83,782 @@ __all__ = [
 
 
 class FlowVersionProps(DeferredModel):
-    Description: str | None = None
-    FlowArn: str
+    """
+    The properties a program declares for a AWS::Bedrock::FlowVersion.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Description of the flow version Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FlowArn: Annotated[
+        str,
+        Field(
+            description="Arn representation of the Flow Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class AgentFlowNodeConfiguration(DeferredModel):
+    """
+    Agent flow node configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentAliasArn: str
+    AgentAliasArn: Annotated[str, Field(description="Arn representation of the Agent Alias.")]
 
 
 class FieldForReranking(DeferredModel):
+    """
+    Field name for reranking
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldName: str
+    FieldName: Annotated[str, Field(description="Field name for reranking")]
 
 
 class FlowCondition(DeferredModel):
+    """
+    Condition branch for a condition node
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Expression: str | None = None
-    Name: str
+    Expression: Annotated[str | None, Field(description="Expression for a condition in a flow")] = (
+        None
+    )
+    Name: Annotated[str, Field(description="Name of a condition in a flow")]
 
 
 class FlowConditionalConnectionConfiguration(DeferredModel):
+    """
+    Conditional connection configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Condition: str
+    Condition: Annotated[str, Field(description="Name of a condition in a flow")]
 
 
 class FlowConnectionConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Conditional: FlowConditionalConnectionConfiguration
+    Conditional: Annotated[
+        FlowConditionalConnectionConfiguration,
+        Field(description="Conditional connection configuration"),
+    ]
 
 
 class FlowDataConnectionConfiguration(DeferredModel):
+    """
+    Data connection configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceOutput: str
-    TargetInput: str
+    SourceOutput: Annotated[str, Field(description="Name of a node output in a flow")]
+    TargetInput: Annotated[str, Field(description="Name of a node input in a flow")]
 
 
 class FlowNodeConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Input: Annotated[dict[str, Any], Field(max_length=0)]
+    Input: Annotated[
+        dict[str, Any], Field(description="Input flow node configuration", max_length=0)
+    ]
 
 
 class FlowNodeConfigurationOption11(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Iterator: Annotated[dict[str, Any], Field(max_length=0)]
+    Iterator: Annotated[
+        dict[str, Any], Field(description="Iterator flow node configuration", max_length=0)
+    ]
 
 
 class FlowNodeConfigurationOption12(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Collector: Annotated[dict[str, Any], Field(max_length=0)]
+    Collector: Annotated[
+        dict[str, Any], Field(description="Collector flow node configuration", max_length=0)
+    ]
 
 
 class FlowNodeConfigurationOption15(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LoopInput: Annotated[dict[str, Any], Field(max_length=0)]
+    LoopInput: Annotated[
+        dict[str, Any], Field(description="Configuration for the LoopInput node", max_length=0)
+    ]
 
 
 class FlowNodeConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Output: Annotated[dict[str, Any], Field(max_length=0)]
+    Output: Annotated[
+        dict[str, Any], Field(description="Output flow node configuration", max_length=0)
+    ]
 
 
 class FlowNodeConfigurationOption8(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Agent: AgentFlowNodeConfiguration
+    Agent: Annotated[AgentFlowNodeConfiguration, Field(description="Agent flow node configuration")]
 
 
 class FlowNodeInput(DeferredModel):
+    """
+    Input to a node in a flow
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Expression: str
-    Name: str
-    Type: Literal["String", "Number", "Boolean", "Object", "Array"]
+    Expression: Annotated[str, Field(description="Expression for a node input in a flow")]
+    Name: Annotated[str, Field(description="Name of a node input in a flow")]
+    Type: Annotated[
+        Literal["String", "Number", "Boolean", "Object", "Array"],
+        Field(description="Type of input/output for a node in a flow"),
+    ]
 
 
 class FlowNodeOutput(DeferredModel):
+    """
+    Output of a node in a flow
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Type: Literal["String", "Number", "Boolean", "Object", "Array"]
+    Name: Annotated[str, Field(description="Name of a node output in a flow")]
+    Type: Annotated[
+        Literal["String", "Number", "Boolean", "Object", "Array"],
+        Field(description="Type of input/output for a node in a flow"),
+    ]
 
 
 class FlowVersionGuardrailConfiguration(DeferredModel):
+    """
+    Configuration for a guardrail
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GuardrailIdentifier: str | None = None
-    GuardrailVersion: str | None = None
+    GuardrailIdentifier: Annotated[
+        str | None, Field(description="Identifier for the guardrail, could be the id or the arn")
+    ] = None
+    GuardrailVersion: Annotated[str | None, Field(description="Version of the guardrail")] = None
 
 
 class InlineCodeFlowNodeConfiguration(DeferredModel):
+    """
+    Inline code config strucuture, contains code configs
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Code: str
-    Language: Literal["Python_3"]
+    Code: Annotated[
+        str, Field(description="The inline code entered by customers. max size is 5MB.")
+    ]
+    Language: Annotated[
+        Literal["Python_3"], Field(description="Enum encodes the supported language type")
+    ]
 
 
 class KnowledgeBaseFlowNodeConfigurationPromptTemplate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TextPromptTemplate: str
+    TextPromptTemplate: Annotated[str, Field(description="Length: 1 to 100000 characters.")]
 
 
 class KnowledgeBaseOrchestrationConfigurationPromptTemplate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TextPromptTemplate: str
+    TextPromptTemplate: Annotated[str, Field(description="Length: 1 to 100000 characters.")]
 
 
 class LambdaFunctionFlowNodeConfiguration(DeferredModel):
+    """
+    Lambda function flow node configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaArn: str
+    LambdaArn: Annotated[str, Field(description="ARN of a Lambda.")]
 
 
 class LexFlowNodeConfiguration(DeferredModel):
+    """
+    Lex flow node configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BotAliasArn: str
-    LocaleId: str
+    BotAliasArn: Annotated[str, Field(description="ARN of a Lex bot alias")]
+    LocaleId: Annotated[str, Field(description="Lex bot locale id")]
 
 
 class LoopControllerFlowNodeConfiguration(DeferredModel):
+    """
+    Configuration for the LoopController node, which manages loop execution
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContinueCondition: FlowCondition
-    MaxIterations: float | None = None
+    ContinueCondition: Annotated[
+        FlowCondition, Field(description="Condition branch for a condition node")
+    ]
+    MaxIterations: Annotated[
+        float | None, Field(description="Maximum number of iterations the loop can perform")
+    ] = None
 
 
 class MetadataConfigurationForRerankingSelectiveModeConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldsToInclude: list[FieldForReranking]
+    FieldsToInclude: Annotated[
+        list[FieldForReranking], Field(description="List of Fields For Reranking")
+    ]
 
 
 class MetadataConfigurationForRerankingSelectiveModeConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldsToExclude: list[FieldForReranking]
+    FieldsToExclude: Annotated[
+        list[FieldForReranking], Field(description="List of Fields For Reranking")
+    ]
 
 
 class PerformanceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Latency: Literal["standard", "optimized"] | None = None
+    Latency: Annotated[
+        Literal["standard", "optimized"] | None,
+        Field(description="Performance Configuration Latency"),
+    ] = None
 
 
 class PromptFlowNodeResourceConfiguration(DeferredModel):
+    """
+    Resource prompt configuration for prompt node
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PromptArn: str
+    PromptArn: Annotated[str, Field(description="ARN of a prompt resource possibly with a version")]
 
 
 class PromptInputVariable(DeferredModel):
+    """
+    Input variable
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
+    Name: Annotated[str | None, Field(description="Name for an input variable")] = None
 
 
 class PromptModelInferenceConfiguration(DeferredModel):
+    """
+    Prompt model inference configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxTokens: float | None = None
-    StopSequences: list[str] | None = None
-    Temperature: float | None = None
-    TopP: float | None = None
+    MaxTokens: Annotated[float | None, Field(description="Maximum length of output")] = None
+    StopSequences: Annotated[list[str] | None, Field(description="List of stop sequences")] = None
+    Temperature: Annotated[
+        float | None, Field(description="Controls randomness, higher values increase diversity")
+    ] = None
+    TopP: Annotated[
+        float | None, Field(description="Cumulative probability cutoff for token selection")
+    ] = None
 
 
 class RetrievalFlowNodeS3Configuration(DeferredModel):
+    """
+    s3 Retrieval configuration for Retrieval node
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
+    BucketName: Annotated[
+        str,
+        Field(
+            description="bucket name of an s3 that will be used for Retrieval flow node configuration"
+        ),
+    ]
 
 
 class StorageFlowNodeS3Configuration(DeferredModel):
+    """
+    s3 storage configuration for storage node
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
+    BucketName: Annotated[
+        str,
+        Field(
+            description="bucket name of an s3 that will be used for storage flow node configuration"
+        ),
+    ]
 
 
 class TextPromptTemplateConfiguration(DeferredModel):
+    """
+    Configuration for text prompt template
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputVariables: list[PromptInputVariable] | None = None
-    Text: str
+    InputVariables: Annotated[
+        list[PromptInputVariable] | None, Field(description="List of input variables")
+    ] = None
+    Text: Annotated[str, Field(description="Prompt content for String prompt template")]
 
 
 class VectorSearchBedrockRerankingModelConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalModelRequestFields: dict[str, Any] | None = None
-    ModelArn: str
+    AdditionalModelRequestFields: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].")
+    ] = None
+    ModelArn: Annotated[str, Field(description="Arn of a Bedrock Reranking model")]
 
 
 class ConditionFlowNodeConfiguration(DeferredModel):
+    """
+    Condition flow node configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Conditions: list[FlowCondition]
+    Conditions: Annotated[
+        list[FlowCondition], Field(description="List of conditions in a condition node")
+    ]
 
 
 class FlowConnectionConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Data: FlowDataConnectionConfiguration
+    Data: Annotated[
+        FlowDataConnectionConfiguration, Field(description="Data connection configuration")
+    ]
 
 
 class FlowNodeConfigurationOption13(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InlineCode: InlineCodeFlowNodeConfiguration
+    InlineCode: Annotated[
+        InlineCodeFlowNodeConfiguration,
+        Field(description="Inline code config strucuture, contains code configs"),
+    ]
 
 
 class FlowNodeConfigurationOption16(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LoopController: LoopControllerFlowNodeConfiguration
+    LoopController: Annotated[
+        LoopControllerFlowNodeConfiguration,
+        Field(
+            description="Configuration for the LoopController node, which manages loop execution"
+        ),
+    ]
 
 
 class FlowNodeConfigurationOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Condition: ConditionFlowNodeConfiguration
+    Condition: Annotated[
+        ConditionFlowNodeConfiguration, Field(description="Condition flow node configuration")
+    ]
 
 
 class FlowNodeConfigurationOption5(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Lex: LexFlowNodeConfiguration
+    Lex: Annotated[LexFlowNodeConfiguration, Field(description="Lex flow node configuration")]
 
 
 class FlowNodeConfigurationOption7(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaFunction: LambdaFunctionFlowNodeConfiguration
+    LambdaFunction: Annotated[
+        LambdaFunctionFlowNodeConfiguration,
+        Field(description="Lambda function flow node configuration"),
+    ]
 
 
 class KnowledgeBaseFlowNodeConfigurationInferenceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: PromptModelInferenceConfiguration
+    Text: Annotated[
+        PromptModelInferenceConfiguration, Field(description="Prompt model inference configuration")
+    ]
 
 
 class KnowledgeBaseOrchestrationConfigurationInferenceConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: PromptModelInferenceConfiguration
+    Text: Annotated[
+        PromptModelInferenceConfiguration, Field(description="Prompt model inference configuration")
+    ]
 
 
 class MetadataConfigurationForReranking(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SelectionMode: Literal["SELECTIVE", "ALL"]
-    SelectiveModeConfiguration: (
+    SelectionMode: Annotated[
+        Literal["SELECTIVE", "ALL"], Field(description="Reranking Metadata Selection Mode")
+    ]
+    SelectiveModeConfiguration: Annotated[
         MetadataConfigurationForRerankingSelectiveModeConfigurationOption1
         | MetadataConfigurationForRerankingSelectiveModeConfigurationOption2
-        | None
-    ) = None
+        | None,
+        Field(description="Reranking Metadata Selective Mode Configuration"),
+    ] = None
 
 
 class PromptFlowNodeConfigurationSourceConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Resource: PromptFlowNodeResourceConfiguration
+    Resource: Annotated[
+        PromptFlowNodeResourceConfiguration,
+        Field(description="Resource prompt configuration for prompt node"),
+    ]
 
 
 class PromptFlowNodeInlineConfigurationInferenceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: PromptModelInferenceConfiguration
+    Text: Annotated[
+        PromptModelInferenceConfiguration, Field(description="Prompt model inference configuration")
+    ]
 
 
 class PromptFlowNodeInlineConfigurationTemplateConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: TextPromptTemplateConfiguration
+    Text: Annotated[
+        TextPromptTemplateConfiguration, Field(description="Configuration for text prompt template")
+    ]
 
 
 class RetrievalFlowNodeConfigurationServiceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: RetrievalFlowNodeS3Configuration | None = None
+    S3: Annotated[
+        RetrievalFlowNodeS3Configuration | None,
+        Field(description="s3 Retrieval configuration for Retrieval node"),
+    ] = None
 
 
 class StorageFlowNodeConfigurationServiceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: StorageFlowNodeS3Configuration | None = None
+    S3: Annotated[
+        StorageFlowNodeS3Configuration | None,
+        Field(description="s3 storage configuration for storage node"),
+    ] = None
 
 
 class VectorSearchBedrockRerankingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetadataConfiguration: MetadataConfigurationForReranking | None = None
-    ModelConfiguration: VectorSearchBedrockRerankingModelConfiguration
-    NumberOfRerankedResults: float | None = None
+    MetadataConfiguration: Annotated[
+        MetadataConfigurationForReranking | None,
+        Field(description="Type: MetadataConfigurationForRerankingDict."),
+    ] = None
+    ModelConfiguration: Annotated[
+        VectorSearchBedrockRerankingModelConfiguration,
+        Field(description="Type: VectorSearchBedrockRerankingModelConfigurationDict."),
+    ]
+    NumberOfRerankedResults: Annotated[
+        float | None, Field(description="Number Of Results For Reranking")
+    ] = None
 
 
 class VectorSearchRerankingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BedrockRerankingConfiguration: VectorSearchBedrockRerankingConfiguration | None = None
-    Type: Literal["BEDROCK_RERANKING_MODEL"]
+    BedrockRerankingConfiguration: Annotated[
+        VectorSearchBedrockRerankingConfiguration | None,
+        Field(description="Type: VectorSearchBedrockRerankingConfigurationDict."),
+    ] = None
+    Type: Annotated[
+        Literal["BEDROCK_RERANKING_MODEL"], Field(description="Enum of Rerank Configuration Types")
+    ]
 
 
 class FlowConnection(DeferredModel):
+    """
+    Flow connection
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Configuration: (
-        FlowConnectionConfigurationOption1 | FlowConnectionConfigurationOption2 | None
-    ) = None
-    Name: str
-    Source: str
-    Target: str
-    Type: Literal["Data", "Conditional"]
+    Configuration: Annotated[
+        FlowConnectionConfigurationOption1 | FlowConnectionConfigurationOption2 | None,
+        Field(description="Connection configuration"),
+    ] = None
+    Name: Annotated[str, Field(description="Name of a connection in a flow")]
+    Source: Annotated[str, Field(description="Name of a node in a flow")]
+    Target: Annotated[str, Field(description="Name of a node in a flow")]
+    Type: Annotated[Literal["Data", "Conditional"], Field(description="Connection type")]
 
 
 class KnowledgeBaseOrchestrationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalModelRequestFields: dict[str, Any] | None = None
-    InferenceConfig: KnowledgeBaseOrchestrationConfigurationInferenceConfig | None = None
-    PerformanceConfig: PerformanceConfiguration | None = None
-    PromptTemplate: KnowledgeBaseOrchestrationConfigurationPromptTemplate | None = None
+    AdditionalModelRequestFields: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].")
+    ] = None
+    InferenceConfig: Annotated[
+        KnowledgeBaseOrchestrationConfigurationInferenceConfig | None,
+        Field(description="Model inference configuration"),
+    ] = None
+    PerformanceConfig: Annotated[
+        PerformanceConfiguration | None, Field(description="Type: PerformanceConfigurationDict.")
+    ] = None
+    PromptTemplate: Annotated[
+        KnowledgeBaseOrchestrationConfigurationPromptTemplate | None,
+        Field(description="Knowledge Base Prompt template"),
+    ] = None
 
 
 class PromptFlowNodeInlineConfiguration(DeferredModel):
+    """
+    Inline prompt configuration for prompt node
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InferenceConfiguration: PromptFlowNodeInlineConfigurationInferenceConfiguration | None = None
-    ModelId: str
-    TemplateConfiguration: PromptFlowNodeInlineConfigurationTemplateConfiguration
-    TemplateType: Literal["TEXT"]
+    InferenceConfiguration: Annotated[
+        PromptFlowNodeInlineConfigurationInferenceConfiguration | None,
+        Field(description="Model inference configuration"),
+    ] = None
+    ModelId: Annotated[
+        str,
+        Field(
+            description="ARN or Id of a Bedrock Foundational Model or Inference Profile, or the ARN of a imported model, or a provisioned throughput ARN for custom models."
+        ),
+    ]
+    TemplateConfiguration: Annotated[
+        PromptFlowNodeInlineConfigurationTemplateConfiguration,
+        Field(description="Prompt template configuration"),
+    ]
+    TemplateType: Annotated[Literal["TEXT"], Field(description="Prompt template type")]
 
 
 class RetrievalFlowNodeConfiguration(DeferredModel):
+    """
+    Retrieval flow node configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServiceConfiguration: RetrievalFlowNodeConfigurationServiceConfiguration
+    ServiceConfiguration: Annotated[
+        RetrievalFlowNodeConfigurationServiceConfiguration,
+        Field(description="Retrieval service configuration for Retrieval node"),
+    ]
 
 
 class StorageFlowNodeConfiguration(DeferredModel):
+    """
+    Storage flow node configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServiceConfiguration: StorageFlowNodeConfigurationServiceConfiguration
+    ServiceConfiguration: Annotated[
+        StorageFlowNodeConfigurationServiceConfiguration,
+        Field(description="storage service configuration for storage node"),
+    ]
 
 
 class FlowNodeConfigurationOption10(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Retrieval: RetrievalFlowNodeConfiguration
+    Retrieval: Annotated[
+        RetrievalFlowNodeConfiguration, Field(description="Retrieval flow node configuration")
+    ]
 
 
 class FlowNodeConfigurationOption9(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Storage: StorageFlowNodeConfiguration
+    Storage: Annotated[
+        StorageFlowNodeConfiguration, Field(description="Storage flow node configuration")
+    ]
 
 
 class KnowledgeBaseFlowNodeConfiguration(DeferredModel):
+    """
+    Knowledge base flow node configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GuardrailConfiguration: FlowVersionGuardrailConfiguration | None = None
-    InferenceConfiguration: KnowledgeBaseFlowNodeConfigurationInferenceConfiguration | None = None
-    KnowledgeBaseId: str
-    ModelId: str | None = None
-    NumberOfResults: float | None = None
-    OrchestrationConfiguration: KnowledgeBaseOrchestrationConfiguration | None = None
-    PromptTemplate: KnowledgeBaseFlowNodeConfigurationPromptTemplate | None = None
-    RerankingConfiguration: VectorSearchRerankingConfiguration | None = None
+    GuardrailConfiguration: Annotated[
+        FlowVersionGuardrailConfiguration | None, Field(description="Configuration for a guardrail")
+    ] = None
+    InferenceConfiguration: Annotated[
+        KnowledgeBaseFlowNodeConfigurationInferenceConfiguration | None,
+        Field(description="Model inference configuration"),
+    ] = None
+    KnowledgeBaseId: Annotated[str, Field(description="Identifier of the KnowledgeBase")]
+    ModelId: Annotated[
+        str | None,
+        Field(
+            description="ARN or Id of a Bedrock Foundational Model or Inference Profile, or the ARN of a imported model, or a provisioned throughput ARN for custom models."
+        ),
+    ] = None
+    NumberOfResults: Annotated[float | None, Field(description="Number Of Results to Retrieve")] = (
+        None
+    )
+    OrchestrationConfiguration: Annotated[
+        KnowledgeBaseOrchestrationConfiguration | None,
+        Field(description="Type: KnowledgeBaseOrchestrationConfigurationDict."),
+    ] = None
+    PromptTemplate: Annotated[
+        KnowledgeBaseFlowNodeConfigurationPromptTemplate | None,
+        Field(description="Knowledge Base Prompt template"),
+    ] = None
+    RerankingConfiguration: Annotated[
+        VectorSearchRerankingConfiguration | None,
+        Field(description="Type: VectorSearchRerankingConfigurationDict."),
+    ] = None
 
 
 class PromptFlowNodeConfigurationSourceConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Inline: PromptFlowNodeInlineConfiguration
+    Inline: Annotated[
+        PromptFlowNodeInlineConfiguration,
+        Field(description="Inline prompt configuration for prompt node"),
+    ]
 
 
 class FlowNodeConfigurationOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KnowledgeBase: KnowledgeBaseFlowNodeConfiguration
+    KnowledgeBase: Annotated[
+        KnowledgeBaseFlowNodeConfiguration,
+        Field(description="Knowledge base flow node configuration"),
+    ]
 
 
 class PromptFlowNodeConfiguration(DeferredModel):
+    """
+    Prompt flow node configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GuardrailConfiguration: FlowVersionGuardrailConfiguration | None = None
-    SourceConfiguration: (
+    GuardrailConfiguration: Annotated[
+        FlowVersionGuardrailConfiguration | None, Field(description="Configuration for a guardrail")
+    ] = None
+    SourceConfiguration: Annotated[
         PromptFlowNodeConfigurationSourceConfigurationOption1
-        | PromptFlowNodeConfigurationSourceConfigurationOption2
-    )
+        | PromptFlowNodeConfigurationSourceConfigurationOption2,
+        Field(description="Prompt source configuration for prompt node"),
+    ]
 
 
 class FlowNodeConfigurationOption6(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Prompt: PromptFlowNodeConfiguration
+    Prompt: Annotated[
+        PromptFlowNodeConfiguration, Field(description="Prompt flow node configuration")
+    ]
 
 
 class FlowDefinition(DeferredModel):
+    """
+    Flow definition
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Connections: list[FlowConnection] | None = None
-    Nodes: list[FlowNode] | None = None
+    Connections: Annotated[
+        list[FlowConnection] | None, Field(description="List of connections")
+    ] = None
+    Nodes: Annotated[list[FlowNode] | None, Field(description="List of nodes in a flow")] = None
 
 
 class FlowNode(DeferredModel):
+    """
+    Internal mixin for flow node
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Configuration: (
+    Configuration: Annotated[
         FlowNodeConfigurationOption1
         | FlowNodeConfigurationOption2
         | FlowNodeConfigurationOption3
@@ -581,28 +875,36 @@ class FlowNode(DeferredModel):
         | FlowNodeConfigurationOption14
         | FlowNodeConfigurationOption15
         | FlowNodeConfigurationOption16
-        | None
-    ) = None
-    Inputs: list[FlowNodeInput] | None = None
-    Name: str
-    Outputs: list[FlowNodeOutput] | None = None
-    Type: Literal[
-        "Input",
-        "Output",
-        "KnowledgeBase",
-        "Condition",
-        "Lex",
-        "Prompt",
-        "LambdaFunction",
-        "Agent",
-        "Iterator",
-        "Collector",
-        "Storage",
-        "Retrieval",
-        "InlineCode",
-        "Loop",
-        "LoopInput",
-        "LoopController",
+        | None,
+        Field(description="Node configuration in a flow"),
+    ] = None
+    Inputs: Annotated[
+        list[FlowNodeInput] | None, Field(description="List of node inputs in a flow")
+    ] = None
+    Name: Annotated[str, Field(description="Name of a node in a flow")]
+    Outputs: Annotated[
+        list[FlowNodeOutput] | None, Field(description="List of node outputs in a flow")
+    ] = None
+    Type: Annotated[
+        Literal[
+            "Input",
+            "Output",
+            "KnowledgeBase",
+            "Condition",
+            "Lex",
+            "Prompt",
+            "LambdaFunction",
+            "Agent",
+            "Iterator",
+            "Collector",
+            "Storage",
+            "Retrieval",
+            "InlineCode",
+            "Loop",
+            "LoopInput",
+            "LoopController",
+        ],
+        Field(description="Flow node types"),
     ]
 
 
@@ -610,25 +912,39 @@ class FlowNodeConfigurationOption14(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Loop: LoopFlowNodeConfiguration
+    Loop: Annotated[
+        LoopFlowNodeConfiguration,
+        Field(description="Loop node config, contains loop's internal definition"),
+    ]
 
 
 class LoopFlowNodeConfiguration(DeferredModel):
+    """
+    Loop node config, contains loop's internal definition
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Definition: FlowDefinition
+    Definition: Annotated[FlowDefinition, Field(description="Flow definition")]
 
 
 class FlowVersionAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    CustomerEncryptionKeyArn: str | None = None
-    Definition: FlowDefinition | None = None
-    ExecutionRoleArn: str | None = None
-    FlowId: str | None = None
-    Name: str | None = None
-    Status: Literal["Failed", "Prepared", "Preparing", "NotPrepared"] | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::Bedrock::FlowVersion, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Time Stamp.")] = None
+    CustomerEncryptionKeyArn: Annotated[str | None, Field(description="A KMS key ARN")] = None
+    Definition: Annotated[FlowDefinition | None, Field(description="Flow definition")] = None
+    ExecutionRoleArn: Annotated[str | None, Field(description="ARN of a IAM role")] = None
+    FlowId: Annotated[str | None, Field(description="Identifier for a Flow")] = None
+    Name: Annotated[str | None, Field(description="Name for the flow")] = None
+    Status: Annotated[
+        Literal["Failed", "Prepared", "Preparing", "NotPrepared"] | None,
+        Field(description="Schema Type for Flow APIs"),
+    ] = None
+    Version: Annotated[str | None, Field(description="Numerical Version.")] = None
 
 
 FlowDefinition.model_rebuild()

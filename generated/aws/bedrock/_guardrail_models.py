@@ -7,10 +7,10 @@ Imported on first use by guardrail.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ContentFilterConfig",
@@ -36,224 +36,427 @@ __all__ = [
 
 
 class ContentFilterConfig(DeferredModel):
+    """
+    Content filter config in content policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputAction: Literal["BLOCK", "NONE"] | None = None
-    InputEnabled: bool | None = None
-    InputModalities: list[Literal["TEXT", "IMAGE"]] | None = None
-    InputStrength: Literal["NONE", "LOW", "MEDIUM", "HIGH"]
-    OutputAction: Literal["BLOCK", "NONE"] | None = None
-    OutputEnabled: bool | None = None
-    OutputModalities: list[Literal["TEXT", "IMAGE"]] | None = None
-    OutputStrength: Literal["NONE", "LOW", "MEDIUM", "HIGH"]
-    Type: Literal["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"]
+    InputAction: Annotated[
+        Literal["BLOCK", "NONE"] | None, Field(description="Allowed values: 'BLOCK', 'NONE'.")
+    ] = None
+    InputEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    InputModalities: Annotated[
+        list[Literal["TEXT", "IMAGE"]] | None, Field(description="List of modalities")
+    ] = None
+    InputStrength: Annotated[
+        Literal["NONE", "LOW", "MEDIUM", "HIGH"], Field(description="Strength for filters")
+    ]
+    OutputAction: Annotated[
+        Literal["BLOCK", "NONE"] | None, Field(description="Allowed values: 'BLOCK', 'NONE'.")
+    ] = None
+    OutputEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    OutputModalities: Annotated[
+        list[Literal["TEXT", "IMAGE"]] | None, Field(description="List of modalities")
+    ] = None
+    OutputStrength: Annotated[
+        Literal["NONE", "LOW", "MEDIUM", "HIGH"], Field(description="Strength for filters")
+    ]
+    Type: Annotated[
+        Literal["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"],
+        Field(description="Type of filter in content policy"),
+    ]
 
 
 class ContextualGroundingFilterConfig(DeferredModel):
+    """
+    A config for grounding filter.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["BLOCK", "NONE"] | None = None
-    Enabled: bool | None = None
-    Threshold: float
-    Type: Literal["GROUNDING", "RELEVANCE"]
+    Action: Annotated[
+        Literal["BLOCK", "NONE"] | None, Field(description="Allowed values: 'BLOCK', 'NONE'.")
+    ] = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Threshold: Annotated[float, Field(description="The threshold for this filter.")]
+    Type: Annotated[
+        Literal["GROUNDING", "RELEVANCE"], Field(description="Type of contextual grounding filter")
+    ]
 
 
 class GuardrailAutomatedReasoningPolicyConfig(DeferredModel):
+    """
+    Optional configuration for integrating Automated Reasoning policies with the guardrail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfidenceThreshold: float | None = None
-    Policies: list[str]
+    ConfidenceThreshold: Annotated[
+        float | None,
+        Field(
+            description="The confidence threshold for triggering guardrail actions based on Automated Reasoning policy violations."
+        ),
+    ] = None
+    Policies: Annotated[
+        list[str],
+        Field(
+            description="The list of Automated Reasoning policy ARNs to include in the guardrail configuration"
+        ),
+    ]
 
 
 class GuardrailContentPolicyConfigContentFiltersTierConfig(DeferredModel):
+    """
+    Guardrail tier config for content policy
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TierName: Literal["CLASSIC", "STANDARD"]
+    TierName: Annotated[
+        Literal["CLASSIC", "STANDARD"],
+        Field(description="Tier name for tier configuration in content filters policy"),
+    ]
 
 
 class GuardrailContextualGroundingPolicyConfig(DeferredModel):
+    """
+    Contextual grounding policy config for a guardrail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FiltersConfig: list[ContextualGroundingFilterConfig]
+    FiltersConfig: Annotated[
+        list[ContextualGroundingFilterConfig],
+        Field(description="List of contextual grounding filter configs."),
+    ]
 
 
 class GuardrailCrossRegionConfig(DeferredModel):
+    """
+    The system-defined guardrail profile that you’re using with your guardrail
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GuardrailProfileArn: str
+    GuardrailProfileArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the guardrail profile")
+    ]
 
 
 class GuardrailTopicPolicyConfigTopicsTierConfig(DeferredModel):
+    """
+    Guardrail tier config for topic policy
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TierName: Literal["CLASSIC", "STANDARD"]
+    TierName: Annotated[
+        Literal["CLASSIC", "STANDARD"],
+        Field(description="Tier name for tier configuration in topic policy"),
+    ]
 
 
 class ManagedWordsConfig(DeferredModel):
+    """
+    A managed words config.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputAction: Literal["BLOCK", "NONE"] | None = None
-    InputEnabled: bool | None = None
-    OutputAction: Literal["BLOCK", "NONE"] | None = None
-    OutputEnabled: bool | None = None
-    Type: Literal["PROFANITY"]
+    InputAction: Annotated[
+        Literal["BLOCK", "NONE"] | None, Field(description="Allowed values: 'BLOCK', 'NONE'.")
+    ] = None
+    InputEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    OutputAction: Annotated[
+        Literal["BLOCK", "NONE"] | None, Field(description="Allowed values: 'BLOCK', 'NONE'.")
+    ] = None
+    OutputEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Type: Annotated[Literal["PROFANITY"], Field(description="Options for managed words.")]
 
 
 class PiiEntityConfig(DeferredModel):
+    """
+    Pii entity configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["BLOCK", "ANONYMIZE", "NONE"]
-    InputAction: Literal["BLOCK", "ANONYMIZE", "NONE"] | None = None
-    InputEnabled: bool | None = None
-    OutputAction: Literal["BLOCK", "ANONYMIZE", "NONE"] | None = None
-    OutputEnabled: bool | None = None
-    Type: Literal[
-        "ADDRESS",
-        "AGE",
-        "AWS_ACCESS_KEY",
-        "AWS_SECRET_KEY",
-        "CA_HEALTH_NUMBER",
-        "CA_SOCIAL_INSURANCE_NUMBER",
-        "CREDIT_DEBIT_CARD_CVV",
-        "CREDIT_DEBIT_CARD_EXPIRY",
-        "CREDIT_DEBIT_CARD_NUMBER",
-        "DRIVER_ID",
-        "EMAIL",
-        "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
-        "IP_ADDRESS",
-        "LICENSE_PLATE",
-        "MAC_ADDRESS",
-        "NAME",
-        "PASSWORD",
-        "PHONE",
-        "PIN",
-        "SWIFT_CODE",
-        "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
-        "UK_NATIONAL_INSURANCE_NUMBER",
-        "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
-        "URL",
-        "USERNAME",
-        "US_BANK_ACCOUNT_NUMBER",
-        "US_BANK_ROUTING_NUMBER",
-        "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
-        "US_PASSPORT_NUMBER",
-        "US_SOCIAL_SECURITY_NUMBER",
-        "VEHICLE_IDENTIFICATION_NUMBER",
+    Action: Annotated[
+        Literal["BLOCK", "ANONYMIZE", "NONE"],
+        Field(description="Options for sensitive information action."),
+    ]
+    InputAction: Annotated[
+        Literal["BLOCK", "ANONYMIZE", "NONE"] | None,
+        Field(description="Options for sensitive information action."),
+    ] = None
+    InputEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    OutputAction: Annotated[
+        Literal["BLOCK", "ANONYMIZE", "NONE"] | None,
+        Field(description="Options for sensitive information action."),
+    ] = None
+    OutputEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Type: Annotated[
+        Literal[
+            "ADDRESS",
+            "AGE",
+            "AWS_ACCESS_KEY",
+            "AWS_SECRET_KEY",
+            "CA_HEALTH_NUMBER",
+            "CA_SOCIAL_INSURANCE_NUMBER",
+            "CREDIT_DEBIT_CARD_CVV",
+            "CREDIT_DEBIT_CARD_EXPIRY",
+            "CREDIT_DEBIT_CARD_NUMBER",
+            "DRIVER_ID",
+            "EMAIL",
+            "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+            "IP_ADDRESS",
+            "LICENSE_PLATE",
+            "MAC_ADDRESS",
+            "NAME",
+            "PASSWORD",
+            "PHONE",
+            "PIN",
+            "SWIFT_CODE",
+            "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
+            "UK_NATIONAL_INSURANCE_NUMBER",
+            "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
+            "URL",
+            "USERNAME",
+            "US_BANK_ACCOUNT_NUMBER",
+            "US_BANK_ROUTING_NUMBER",
+            "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
+            "US_PASSPORT_NUMBER",
+            "US_SOCIAL_SECURITY_NUMBER",
+            "VEHICLE_IDENTIFICATION_NUMBER",
+        ],
+        Field(description="The currently supported PII entities"),
     ]
 
 
 class RegexConfig(DeferredModel):
+    """
+    A regex configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["BLOCK", "ANONYMIZE", "NONE"]
-    Description: str | None = None
-    InputAction: Literal["BLOCK", "ANONYMIZE", "NONE"] | None = None
-    InputEnabled: bool | None = None
-    Name: str
-    OutputAction: Literal["BLOCK", "ANONYMIZE", "NONE"] | None = None
-    OutputEnabled: bool | None = None
-    Pattern: str
+    Action: Annotated[
+        Literal["BLOCK", "ANONYMIZE", "NONE"],
+        Field(description="Options for sensitive information action."),
+    ]
+    Description: Annotated[str | None, Field(description="The regex description.")] = None
+    InputAction: Annotated[
+        Literal["BLOCK", "ANONYMIZE", "NONE"] | None,
+        Field(description="Options for sensitive information action."),
+    ] = None
+    InputEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Name: Annotated[str, Field(description="The regex name.")]
+    OutputAction: Annotated[
+        Literal["BLOCK", "ANONYMIZE", "NONE"] | None,
+        Field(description="Options for sensitive information action."),
+    ] = None
+    OutputEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Pattern: Annotated[str, Field(description="The regex pattern.")]
 
 
 class Tag(DeferredModel):
+    """
+    Definition of the key/value pair for a tag
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Tag Key")]
+    Value: Annotated[str, Field(description="Tag Value")]
 
 
 class TopicConfig(DeferredModel):
+    """
+    Topic config in topic policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Definition: str
-    Examples: list[str] | None = None
-    InputAction: Literal["BLOCK", "NONE"] | None = None
-    InputEnabled: bool | None = None
-    Name: str
-    OutputAction: Literal["BLOCK", "NONE"] | None = None
-    OutputEnabled: bool | None = None
-    Type: Literal["DENY"]
+    Definition: Annotated[str, Field(description="Definition of topic in topic policy")]
+    Examples: Annotated[list[str] | None, Field(description="List of text examples")] = None
+    InputAction: Annotated[
+        Literal["BLOCK", "NONE"] | None, Field(description="Allowed values: 'BLOCK', 'NONE'.")
+    ] = None
+    InputEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Name: Annotated[str, Field(description="Name of topic in topic policy")]
+    OutputAction: Annotated[
+        Literal["BLOCK", "NONE"] | None, Field(description="Allowed values: 'BLOCK', 'NONE'.")
+    ] = None
+    OutputEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Type: Annotated[Literal["DENY"], Field(description="Type of topic in a policy")]
 
 
 class WordConfig(DeferredModel):
+    """
+    A custom word config.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputAction: Literal["BLOCK", "NONE"] | None = None
-    InputEnabled: bool | None = None
-    OutputAction: Literal["BLOCK", "NONE"] | None = None
-    OutputEnabled: bool | None = None
-    Text: str
+    InputAction: Annotated[
+        Literal["BLOCK", "NONE"] | None, Field(description="Allowed values: 'BLOCK', 'NONE'.")
+    ] = None
+    InputEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    OutputAction: Annotated[
+        Literal["BLOCK", "NONE"] | None, Field(description="Allowed values: 'BLOCK', 'NONE'.")
+    ] = None
+    OutputEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Text: Annotated[str, Field(description="The custom word text.")]
 
 
 class GuardrailAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    FailureRecommendations: list[str] | None = None
-    GuardrailArn: str | None = None
-    GuardrailId: str | None = None
-    Status: Literal["CREATING", "UPDATING", "VERSIONING", "READY", "FAILED", "DELETING"] | None = (
-        None
-    )
-    StatusReasons: list[str] | None = None
-    UpdatedAt: str | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::Bedrock::Guardrail, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Time Stamp")] = None
+    FailureRecommendations: Annotated[
+        list[str] | None, Field(description="List of failure recommendations")
+    ] = None
+    GuardrailArn: Annotated[
+        str | None, Field(description="Arn representation for the guardrail")
+    ] = None
+    GuardrailId: Annotated[str | None, Field(description="Unique id for the guardrail")] = None
+    Status: Annotated[
+        Literal["CREATING", "UPDATING", "VERSIONING", "READY", "FAILED", "DELETING"] | None,
+        Field(description="Status of the guardrail"),
+    ] = None
+    StatusReasons: Annotated[list[str] | None, Field(description="List of status reasons")] = None
+    UpdatedAt: Annotated[str | None, Field(description="Time Stamp")] = None
+    Version: Annotated[str | None, Field(description="Guardrail version")] = None
 
 
 class GuardrailContentPolicyConfig(DeferredModel):
+    """
+    Content policy config for a guardrail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentFiltersTierConfig: GuardrailContentPolicyConfigContentFiltersTierConfig | None = None
-    FiltersConfig: list[ContentFilterConfig]
+    ContentFiltersTierConfig: Annotated[
+        GuardrailContentPolicyConfigContentFiltersTierConfig | None,
+        Field(description="Guardrail tier config for content policy"),
+    ] = None
+    FiltersConfig: Annotated[
+        list[ContentFilterConfig],
+        Field(description="List of content filter configs in content policy."),
+    ]
 
 
 class GuardrailSensitiveInformationPolicyConfig(DeferredModel):
+    """
+    Sensitive information policy config for a guardrail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PiiEntitiesConfig: list[PiiEntityConfig] | None = None
-    RegexesConfig: list[RegexConfig] | None = None
+    PiiEntitiesConfig: Annotated[
+        list[PiiEntityConfig] | None, Field(description="List of entities.")
+    ] = None
+    RegexesConfig: Annotated[list[RegexConfig] | None, Field(description="List of regex.")] = None
 
 
 class GuardrailTopicPolicyConfig(DeferredModel):
+    """
+    Topic policy config for a guardrail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TopicsConfig: list[TopicConfig]
-    TopicsTierConfig: GuardrailTopicPolicyConfigTopicsTierConfig | None = None
+    TopicsConfig: Annotated[
+        list[TopicConfig], Field(description="List of topic configs in topic policy.")
+    ]
+    TopicsTierConfig: Annotated[
+        GuardrailTopicPolicyConfigTopicsTierConfig | None,
+        Field(description="Guardrail tier config for topic policy"),
+    ] = None
 
 
 class GuardrailWordPolicyConfig(DeferredModel):
+    """
+    Word policy config for a guardrail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ManagedWordListsConfig: list[ManagedWordsConfig] | None = None
-    WordsConfig: list[WordConfig] | None = None
+    ManagedWordListsConfig: Annotated[
+        list[ManagedWordsConfig] | None,
+        Field(description="A config for the list of managed words."),
+    ] = None
+    WordsConfig: Annotated[
+        list[WordConfig] | None, Field(description="List of custom word configs.")
+    ] = None
 
 
 class GuardrailProps(DeferredModel):
-    AutomatedReasoningPolicyConfig: GuardrailAutomatedReasoningPolicyConfig | None = None
-    BlockedInputMessaging: str
-    BlockedOutputsMessaging: str
-    ContentPolicyConfig: GuardrailContentPolicyConfig | None = None
-    ContextualGroundingPolicyConfig: GuardrailContextualGroundingPolicyConfig | None = None
-    CrossRegionConfig: GuardrailCrossRegionConfig | None = None
-    Description: str | None = None
-    KmsKeyArn: str | None = None
-    Name: str
-    SensitiveInformationPolicyConfig: GuardrailSensitiveInformationPolicyConfig | None = None
-    Tags: list[Tag] | None = None
-    TopicPolicyConfig: GuardrailTopicPolicyConfig | None = None
-    WordPolicyConfig: GuardrailWordPolicyConfig | None = None
+    """
+    The properties a program declares for a AWS::Bedrock::Guardrail.
+    """
+
+    AutomatedReasoningPolicyConfig: Annotated[
+        GuardrailAutomatedReasoningPolicyConfig | None,
+        Field(
+            description="Optional configuration for integrating Automated Reasoning policies with the guardrail."
+        ),
+    ] = None
+    BlockedInputMessaging: Annotated[
+        str, Field(description="Messaging for when violations are detected in text")
+    ]
+    BlockedOutputsMessaging: Annotated[
+        str, Field(description="Messaging for when violations are detected in text")
+    ]
+    ContentPolicyConfig: Annotated[
+        GuardrailContentPolicyConfig | None,
+        Field(description="Content policy config for a guardrail."),
+    ] = None
+    ContextualGroundingPolicyConfig: Annotated[
+        GuardrailContextualGroundingPolicyConfig | None,
+        Field(description="Contextual grounding policy config for a guardrail."),
+    ] = None
+    CrossRegionConfig: Annotated[
+        GuardrailCrossRegionConfig | None,
+        Field(
+            description="The system-defined guardrail profile that you’re using with your guardrail"
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="Description of the guardrail or its version")
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None, Field(description="The KMS key with which the guardrail was encrypted at rest")
+    ] = None
+    Name: Annotated[str, Field(description="Name of the guardrail")]
+    SensitiveInformationPolicyConfig: Annotated[
+        GuardrailSensitiveInformationPolicyConfig | None,
+        Field(description="Sensitive information policy config for a guardrail."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="List of Tags")] = None
+    TopicPolicyConfig: Annotated[
+        GuardrailTopicPolicyConfig | None, Field(description="Topic policy config for a guardrail.")
+    ] = None
+    WordPolicyConfig: Annotated[
+        GuardrailWordPolicyConfig | None, Field(description="Word policy config for a guardrail.")
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by guardrail_version.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "GuardrailVersionAttributes",
@@ -17,11 +19,31 @@ __all__ = [
 
 
 class GuardrailVersionProps(DeferredModel):
-    Description: str | None = None
-    GuardrailIdentifier: str
+    """
+    The properties a program declares for a AWS::Bedrock::GuardrailVersion.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Description of the Guardrail version Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    GuardrailIdentifier: Annotated[
+        str,
+        Field(
+            description="Identifier (GuardrailId or GuardrailArn) for the guardrail Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
 
 
 class GuardrailVersionAttributes(DeferredModel):
-    GuardrailArn: str | None = None
-    GuardrailId: str | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::Bedrock::GuardrailVersion, set by AWS.
+    """
+
+    GuardrailArn: Annotated[
+        str | None, Field(description="Arn representation for the guardrail")
+    ] = None
+    GuardrailId: Annotated[str | None, Field(description="Unique id for the guardrail")] = None
+    Version: Annotated[str | None, Field(description="Guardrail version")] = None

@@ -7,10 +7,10 @@ Imported on first use by intelligent_prompt_router.py, which re-exports every na
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IntelligentPromptRouterAttributes",
@@ -22,39 +22,88 @@ __all__ = [
 
 
 class IntelligentPromptRouterRoutingCriteria(DeferredModel):
+    """
+    Represents the criteria used for routing requests.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResponseQualityDifference: float
+    ResponseQualityDifference: Annotated[float, Field(description="Range: 0 to 100 (inclusive).")]
 
 
 class PromptRouterTargetModel(DeferredModel):
+    """
+    Model configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ModelArn: str
+    ModelArn: Annotated[
+        str, Field(description="Arn of underlying model which are added in the Prompt Router.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    Definition of the key/value pair for a tag
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Tag Key")]
+    Value: Annotated[str, Field(description="Tag Value")]
 
 
 class IntelligentPromptRouterAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    PromptRouterArn: str | None = None
-    Status: Literal["AVAILABLE"] | None = None
-    Type: Literal["custom", "default"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::Bedrock::IntelligentPromptRouter, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Time Stamp")] = None
+    PromptRouterArn: Annotated[str | None, Field(description="Arn of the Prompt Router.")] = None
+    Status: Annotated[
+        Literal["AVAILABLE"] | None, Field(description="Status of a PromptRouter")
+    ] = None
+    Type: Annotated[
+        Literal["custom", "default"] | None, Field(description="Type of a Prompt Router")
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Time Stamp")] = None
 
 
 class IntelligentPromptRouterProps(DeferredModel):
-    Description: str | None = None
-    FallbackModel: PromptRouterTargetModel
-    Models: list[PromptRouterTargetModel]
-    PromptRouterName: str
-    RoutingCriteria: IntelligentPromptRouterRoutingCriteria
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Bedrock::IntelligentPromptRouter.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Description of the Prompt Router. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FallbackModel: Annotated[
+        PromptRouterTargetModel,
+        Field(description="Model configuration Create-only: changing it replaces the resource."),
+    ]
+    Models: Annotated[
+        list[PromptRouterTargetModel],
+        Field(
+            description="List of model configuration Create-only: changing it replaces the resource."
+        ),
+    ]
+    PromptRouterName: Annotated[
+        str,
+        Field(
+            description="Name of the Prompt Router. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoutingCriteria: Annotated[
+        IntelligentPromptRouterRoutingCriteria,
+        Field(
+            description="Represents the criteria used for routing requests. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="List of Tags")] = None

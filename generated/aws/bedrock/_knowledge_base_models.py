@@ -64,209 +64,493 @@ __all__ = [
 
 
 class AudioSegmentationConfiguration(DeferredModel):
+    """
+    Configure the audio segmentation configuration for multi modal ingestion.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FixedLengthDuration: int
+    FixedLengthDuration: Annotated[
+        int, Field(description="Duration in seconds to segment the multi modal media")
+    ]
 
 
 class CuratedQuery(DeferredModel):
+    """
+    Curated query or question and answer pair
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NaturalLanguage: str
-    Sql: str
+    NaturalLanguage: Annotated[str, Field(description="Question for the curated query")]
+    Sql: Annotated[str, Field(description="Answer for the curated query")]
 
 
 class KnowledgeBaseKendraKnowledgeBaseConfiguration(DeferredModel):
+    """
+    Configurations for a Kendra knowledge base
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KendraIndexArn: str
+    KendraIndexArn: Annotated[str, Field(description="Arn of a Kendra index")]
 
 
 class KnowledgeBaseS3Location(DeferredModel):
+    """
+    An Amazon S3 location.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    URI: str
+    URI: Annotated[str, Field(description="The location's URI")]
 
 
 class KnowledgeBaseS3VectorsConfiguration(DeferredModel):
+    """
+    Contains the storage configuration of the knowledge base for S3 vectors.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IndexArn: str | None = None
-    IndexName: str | None = None
-    VectorBucketArn: str | None = None
+    IndexArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the vector index used for the knowledge base. This ARN identifies the specific vector index resource within Amazon Bedrock."
+        ),
+    ] = None
+    IndexName: Annotated[
+        str | None,
+        Field(
+            description="The name of the vector index used for the knowledge base. This name identifies the vector index within the Amazon Bedrock service."
+        ),
+    ] = None
+    VectorBucketArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the S3 bucket where vector embeddings are stored. This bucket contains the vector data used by the knowledge base."
+        ),
+    ] = None
 
 
 class ManagedKnowledgeBaseServerSideEncryptionConfiguration(DeferredModel):
+    """
+    Contains details about the server-side encryption for the managed knowledge base.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(description="The ARN of the AWS KMS key used to encrypt the managed knowledge base."),
+    ] = None
 
 
 class MongoDbAtlasFieldMapping(DeferredModel):
+    """
+    Contains the names of the fields to which to map information about the vector store.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetadataField: str
-    TextField: str
-    VectorField: str
+    MetadataField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores metadata about the vector store."
+        ),
+    ]
+    TextField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores the raw text from your data. The text is split according to the chunking strategy you choose."
+        ),
+    ]
+    VectorField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores the vector embeddings for your data sources."
+        ),
+    ]
 
 
 class NeptuneAnalyticsFieldMapping(DeferredModel):
+    """
+    A mapping of Bedrock Knowledge Base fields to Neptune Analytics fields.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetadataField: str
-    TextField: str
+    MetadataField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores metadata about the vector store."
+        ),
+    ]
+    TextField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores the raw text from your data. The text is split according to the chunking strategy you choose."
+        ),
+    ]
 
 
 class OpenSearchManagedClusterFieldMapping(DeferredModel):
+    """
+    A mapping of Bedrock Knowledge Base fields to OpenSearch Managed Cluster field names
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetadataField: str
-    TextField: str
-    VectorField: str
+    MetadataField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores metadata about the vector store."
+        ),
+    ]
+    TextField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores the raw text from your data. The text is split according to the chunking strategy you choose."
+        ),
+    ]
+    VectorField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores the vector embeddings for your data sources."
+        ),
+    ]
 
 
 class OpenSearchServerlessFieldMapping(DeferredModel):
+    """
+    A mapping of Bedrock Knowledge Base fields to OpenSearch Serverless field names
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetadataField: str
-    TextField: str
-    VectorField: str
+    MetadataField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores metadata about the vector store."
+        ),
+    ]
+    TextField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores the raw text from your data. The text is split according to the chunking strategy you choose."
+        ),
+    ]
+    VectorField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores the vector embeddings for your data sources."
+        ),
+    ]
 
 
 class PineconeFieldMapping(DeferredModel):
+    """
+    Contains the names of the fields to which to map information about the vector store.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetadataField: str
-    TextField: str
+    MetadataField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores metadata about the vector store."
+        ),
+    ]
+    TextField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores the raw text from your data. The text is split according to the chunking strategy you choose."
+        ),
+    ]
 
 
 class QueryGenerationColumn(DeferredModel):
+    """
+    Redshift query generation column
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Inclusion: Literal["INCLUDE", "EXCLUDE"] | None = None
-    Name: str | None = None
+    Description: Annotated[str | None, Field(description="Description for the attached entity")] = (
+        None
+    )
+    Inclusion: Annotated[
+        Literal["INCLUDE", "EXCLUDE"] | None,
+        Field(description="Include or Exclude status for an entity"),
+    ] = None
+    Name: Annotated[str | None, Field(description="Query generation column name")] = None
 
 
 class QueryGenerationTable(DeferredModel):
+    """
+    Tables used for Redshift query generation context
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Columns: list[QueryGenerationColumn] | None = None
-    Description: str | None = None
-    Inclusion: Literal["INCLUDE", "EXCLUDE"] | None = None
-    Name: str
+    Columns: Annotated[
+        list[QueryGenerationColumn] | None,
+        Field(description="List of Redshift query generation columns"),
+    ] = None
+    Description: Annotated[str | None, Field(description="Description for the attached entity")] = (
+        None
+    )
+    Inclusion: Annotated[
+        Literal["INCLUDE", "EXCLUDE"] | None,
+        Field(description="Include or Exclude status for an entity"),
+    ] = None
+    Name: Annotated[
+        str, Field(description="Query generation table name. Must follow three-part notation")
+    ]
 
 
 class RdsFieldMapping(DeferredModel):
+    """
+    Contains the names of the fields to which to map information about the vector store.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomMetadataField: str | None = None
-    MetadataField: str
-    PrimaryKeyField: str
-    TextField: str
-    VectorField: str
+    CustomMetadataField: Annotated[
+        str | None,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores custom metadata about the vector store."
+        ),
+    ] = None
+    MetadataField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores metadata about the vector store."
+        ),
+    ]
+    PrimaryKeyField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores the ID for each entry."
+        ),
+    ]
+    TextField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores the raw text from your data. The text is split according to the chunking strategy you choose."
+        ),
+    ]
+    VectorField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores the vector embeddings for your data sources."
+        ),
+    ]
 
 
 class RedisEnterpriseCloudFieldMapping(DeferredModel):
+    """
+    Contains the names of the fields to which to map information about the vector store.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetadataField: str
-    TextField: str
-    VectorField: str
+    MetadataField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores metadata about the vector store."
+        ),
+    ]
+    TextField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores the raw text from your data. The text is split according to the chunking strategy you choose."
+        ),
+    ]
+    VectorField: Annotated[
+        str,
+        Field(
+            description="The name of the field in which Amazon Bedrock stores the vector embeddings for your data sources."
+        ),
+    ]
 
 
 class RedshiftProvisionedAuthConfiguration(DeferredModel):
+    """
+    Configurations for Redshift query engine provisioned auth setup
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatabaseUser: str | None = None
-    Type: Literal["IAM", "USERNAME_PASSWORD", "USERNAME"]
-    UsernamePasswordSecretArn: str | None = None
+    DatabaseUser: Annotated[str | None, Field(description="Redshift database user")] = None
+    Type: Annotated[
+        Literal["IAM", "USERNAME_PASSWORD", "USERNAME"],
+        Field(description="Provisioned Redshift auth type"),
+    ]
+    UsernamePasswordSecretArn: Annotated[
+        str | None, Field(description="Arn of a SecretsManager Secret")
+    ] = None
 
 
 class RedshiftProvisionedConfiguration(DeferredModel):
+    """
+    Configurations for provisioned Redshift query engine
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthConfiguration: RedshiftProvisionedAuthConfiguration
-    ClusterIdentifier: str
+    AuthConfiguration: Annotated[
+        RedshiftProvisionedAuthConfiguration,
+        Field(description="Configurations for Redshift query engine provisioned auth setup"),
+    ]
+    ClusterIdentifier: Annotated[str, Field(description="Redshift cluster identifier")]
 
 
 class RedshiftQueryEngineAwsDataCatalogStorageConfiguration(DeferredModel):
+    """
+    Configurations for Redshift query engine AWS Data Catalog backed storage
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TableNames: list[str]
+    TableNames: Annotated[
+        list[str],
+        Field(description="List of table names in AWS Data Catalog. Must follow two part notation"),
+    ]
 
 
 class RedshiftQueryEngineRedshiftStorageConfiguration(DeferredModel):
+    """
+    Configurations for Redshift query engine Redshift backed storage
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatabaseName: str
+    DatabaseName: Annotated[str, Field(description="Redshift database name")]
 
 
 class RedshiftQueryEngineStorageConfiguration(DeferredModel):
+    """
+    Configurations for available Redshift query engine storage types
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsDataCatalogConfiguration: RedshiftQueryEngineAwsDataCatalogStorageConfiguration | None = None
-    RedshiftConfiguration: RedshiftQueryEngineRedshiftStorageConfiguration | None = None
-    Type: Literal["REDSHIFT", "AWS_DATA_CATALOG"]
+    AwsDataCatalogConfiguration: Annotated[
+        RedshiftQueryEngineAwsDataCatalogStorageConfiguration | None,
+        Field(
+            description="Configurations for Redshift query engine AWS Data Catalog backed storage"
+        ),
+    ] = None
+    RedshiftConfiguration: Annotated[
+        RedshiftQueryEngineRedshiftStorageConfiguration | None,
+        Field(description="Configurations for Redshift query engine Redshift backed storage"),
+    ] = None
+    Type: Annotated[
+        Literal["REDSHIFT", "AWS_DATA_CATALOG"],
+        Field(description="Redshift query engine storage type"),
+    ]
 
 
 class RedshiftServerlessAuthConfiguration(DeferredModel):
+    """
+    Configurations for Redshift query engine serverless auth setup
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["IAM", "USERNAME_PASSWORD"]
-    UsernamePasswordSecretArn: str | None = None
+    Type: Annotated[
+        Literal["IAM", "USERNAME_PASSWORD"], Field(description="Serverless Redshift auth type")
+    ]
+    UsernamePasswordSecretArn: Annotated[
+        str | None, Field(description="Arn of a SecretsManager Secret")
+    ] = None
 
 
 class RedshiftServerlessConfiguration(DeferredModel):
+    """
+    Configurations for serverless Redshift query engine
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthConfiguration: RedshiftServerlessAuthConfiguration
-    WorkgroupArn: str
+    AuthConfiguration: Annotated[
+        RedshiftServerlessAuthConfiguration,
+        Field(description="Configurations for Redshift query engine serverless auth setup"),
+    ]
+    WorkgroupArn: Annotated[str, Field(description="Workgroup arn")]
 
 
 class SupplementalDataStorageLocation(DeferredModel):
+    """
+    Supplemental data storage location.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Location: KnowledgeBaseS3Location | None = None
-    SupplementalDataStorageLocationType: Literal["S3"]
+    S3Location: Annotated[
+        KnowledgeBaseS3Location | None, Field(description="An Amazon S3 location.")
+    ] = None
+    SupplementalDataStorageLocationType: Annotated[
+        Literal["S3"], Field(description="Supplemental data storage location type.")
+    ]
 
 
 class VideoSegmentationConfiguration(DeferredModel):
+    """
+    Configure the video segmentation configuration for multi modal ingestion.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FixedLengthDuration: int
+    FixedLengthDuration: Annotated[
+        int, Field(description="Duration in seconds to segment the multi modal media")
+    ]
 
 
 class KnowledgeBaseAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    FailureReasons: list[str] | None = None
-    KnowledgeBaseArn: str | None = None
-    KnowledgeBaseId: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::Bedrock::KnowledgeBase, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The time at which the knowledge base was created.")
+    ] = None
+    FailureReasons: Annotated[
+        list[str] | None,
+        Field(description="A list of reasons that the API operation on the knowledge base failed."),
+    ] = None
+    KnowledgeBaseArn: Annotated[str | None, Field(description="The ARN of the knowledge base.")] = (
+        None
+    )
+    KnowledgeBaseId: Annotated[
+        str | None, Field(description="The unique identifier of the knowledge base.")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATING",
             "ACTIVE",
@@ -276,229 +560,552 @@ class KnowledgeBaseAttributes(DeferredModel):
             "DELETE_UNSUCCESSFUL",
             "UPDATE_UNSUCCESSFUL",
         ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(description="The status of a knowledge base."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The time at which the knowledge base was last updated.")
+    ] = None
 
 
 class AudioConfiguration(DeferredModel):
+    """
+    Configure the audio configuration for multi modal ingestion.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SegmentationConfiguration: AudioSegmentationConfiguration
+    SegmentationConfiguration: Annotated[
+        AudioSegmentationConfiguration,
+        Field(
+            description="Configure the audio segmentation configuration for multi modal ingestion."
+        ),
+    ]
 
 
 class KnowledgeBaseMongoDbAtlasConfiguration(DeferredModel):
+    """
+    Contains the storage configuration of the knowledge base in MongoDb Atlas Cloud.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CollectionName: str
-    CredentialsSecretArn: str
-    DatabaseName: str
-    Endpoint: str
-    EndpointServiceName: str | None = None
-    FieldMapping: MongoDbAtlasFieldMapping
-    TextIndexName: str | None = None
-    VectorIndexName: str
+    CollectionName: Annotated[
+        str, Field(description="Name of the collection within MongoDB Atlas.")
+    ]
+    CredentialsSecretArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the secret that you created in AWS Secrets Manager that is linked to your Amazon Mongo database."
+        ),
+    ]
+    DatabaseName: Annotated[str, Field(description="Name of the database within MongoDB Atlas.")]
+    Endpoint: Annotated[str, Field(description="MongoDB Atlas endpoint.")]
+    EndpointServiceName: Annotated[
+        str | None, Field(description="MongoDB Atlas endpoint service name.")
+    ] = None
+    FieldMapping: Annotated[
+        MongoDbAtlasFieldMapping,
+        Field(
+            description="Contains the names of the fields to which to map information about the vector store."
+        ),
+    ]
+    TextIndexName: Annotated[
+        str | None, Field(description="Name of a MongoDB Atlas text index.")
+    ] = None
+    VectorIndexName: Annotated[str, Field(description="Name of a MongoDB Atlas index.")]
 
 
 class KnowledgeBaseNeptuneAnalyticsConfiguration(DeferredModel):
+    """
+    Contains the configurations to use Neptune Analytics as Vector Store.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldMapping: NeptuneAnalyticsFieldMapping
-    GraphArn: str
+    FieldMapping: Annotated[
+        NeptuneAnalyticsFieldMapping,
+        Field(
+            description="A mapping of Bedrock Knowledge Base fields to Neptune Analytics fields."
+        ),
+    ]
+    GraphArn: Annotated[str, Field(description="ARN for Neptune Analytics graph database.")]
 
 
 class KnowledgeBasePineconeConfiguration(DeferredModel):
+    """
+    Contains the storage configuration of the knowledge base in Pinecone.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionString: str
-    CredentialsSecretArn: str
-    FieldMapping: PineconeFieldMapping
-    Namespace: str | None = None
+    ConnectionString: Annotated[
+        str, Field(description="The endpoint URL for your index management page.")
+    ]
+    CredentialsSecretArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the secret that you created in AWS Secrets Manager that is linked to your Pinecone API key."
+        ),
+    ]
+    FieldMapping: Annotated[
+        PineconeFieldMapping,
+        Field(
+            description="Contains the names of the fields to which to map information about the vector store."
+        ),
+    ]
+    Namespace: Annotated[
+        str | None,
+        Field(description="The namespace to be used to write new data to your database."),
+    ] = None
 
 
 class KnowledgeBaseRdsConfiguration(DeferredModel):
+    """
+    Contains details about the storage configuration of the knowledge base in Amazon RDS. For more information, see Create a vector index in Amazon RDS.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CredentialsSecretArn: str
-    DatabaseName: str
-    FieldMapping: RdsFieldMapping
-    ResourceArn: str
-    TableName: str
+    CredentialsSecretArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the secret that you created in AWS Secrets Manager that is linked to your Amazon RDS database."
+        ),
+    ]
+    DatabaseName: Annotated[str, Field(description="The name of your Amazon RDS database.")]
+    FieldMapping: Annotated[
+        RdsFieldMapping,
+        Field(
+            description="Contains the names of the fields to which to map information about the vector store."
+        ),
+    ]
+    ResourceArn: Annotated[str, Field(description="The ARN of the vector store.")]
+    TableName: Annotated[str, Field(description="The name of the table in the database.")]
 
 
 class KnowledgeBaseSupplementalDataStorageConfiguration(DeferredModel):
+    """
+    Configurations for supplemental data storage.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SupplementalDataStorageLocations: list[SupplementalDataStorageLocation]
+    SupplementalDataStorageLocations: Annotated[
+        list[SupplementalDataStorageLocation],
+        Field(description="List of supplemental data storage locations."),
+    ]
 
 
 class OpenSearchManagedClusterConfiguration(DeferredModel):
+    """
+    Contains the storage configuration of the knowledge base in Amazon OpenSearch Service.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainArn: str
-    DomainEndpoint: str
-    FieldMapping: OpenSearchManagedClusterFieldMapping
-    VectorIndexName: str
+    DomainArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the OpenSearch domain.")
+    ]
+    DomainEndpoint: Annotated[str, Field(description="The endpoint URL the OpenSearch domain.")]
+    FieldMapping: Annotated[
+        OpenSearchManagedClusterFieldMapping,
+        Field(
+            description="A mapping of Bedrock Knowledge Base fields to OpenSearch Managed Cluster field names"
+        ),
+    ]
+    VectorIndexName: Annotated[str, Field(description="The name of the vector store.")]
 
 
 class OpenSearchServerlessConfiguration(DeferredModel):
+    """
+    Contains the storage configuration of the knowledge base in Amazon OpenSearch Service.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CollectionArn: str
-    FieldMapping: OpenSearchServerlessFieldMapping
-    VectorIndexName: str
+    CollectionArn: Annotated[
+        str, Field(description="The ARN of the OpenSearch Service vector store.")
+    ]
+    FieldMapping: Annotated[
+        OpenSearchServerlessFieldMapping,
+        Field(
+            description="A mapping of Bedrock Knowledge Base fields to OpenSearch Serverless field names"
+        ),
+    ]
+    VectorIndexName: Annotated[str, Field(description="The name of the vector store.")]
 
 
 class QueryGenerationContext(DeferredModel):
+    """
+    Context used to improve query generation
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CuratedQueries: list[CuratedQuery] | None = None
-    Tables: list[QueryGenerationTable] | None = None
+    CuratedQueries: Annotated[
+        list[CuratedQuery] | None, Field(description="List of example queries and results")
+    ] = None
+    Tables: Annotated[
+        list[QueryGenerationTable] | None,
+        Field(description="List of tables used for Redshift query generation context"),
+    ] = None
 
 
 class RedisEnterpriseCloudConfiguration(DeferredModel):
+    """
+    Contains the storage configuration of the knowledge base in Redis Enterprise Cloud.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CredentialsSecretArn: str
-    Endpoint: str
-    FieldMapping: RedisEnterpriseCloudFieldMapping
-    VectorIndexName: str
+    CredentialsSecretArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the secret that you created in AWS Secrets Manager that is linked to your Redis Enterprise Cloud database."
+        ),
+    ]
+    Endpoint: Annotated[
+        str, Field(description="The endpoint URL of the Redis Enterprise Cloud database.")
+    ]
+    FieldMapping: Annotated[
+        RedisEnterpriseCloudFieldMapping,
+        Field(
+            description="Contains the names of the fields to which to map information about the vector store."
+        ),
+    ]
+    VectorIndexName: Annotated[str, Field(description="The name of the vector index.")]
 
 
 class RedshiftQueryEngineConfiguration(DeferredModel):
+    """
+    Configurations for Redshift query engine
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProvisionedConfiguration: RedshiftProvisionedConfiguration | None = None
-    ServerlessConfiguration: RedshiftServerlessConfiguration | None = None
-    Type: Literal["SERVERLESS", "PROVISIONED"]
+    ProvisionedConfiguration: Annotated[
+        RedshiftProvisionedConfiguration | None,
+        Field(description="Configurations for provisioned Redshift query engine"),
+    ] = None
+    ServerlessConfiguration: Annotated[
+        RedshiftServerlessConfiguration | None,
+        Field(description="Configurations for serverless Redshift query engine"),
+    ] = None
+    Type: Annotated[
+        Literal["SERVERLESS", "PROVISIONED"], Field(description="Redshift query engine type")
+    ]
 
 
 class VideoConfiguration(DeferredModel):
+    """
+    Configure the video configuration for multi modal ingestion.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SegmentationConfiguration: VideoSegmentationConfiguration
+    SegmentationConfiguration: Annotated[
+        VideoSegmentationConfiguration,
+        Field(
+            description="Configure the video segmentation configuration for multi modal ingestion."
+        ),
+    ]
 
 
 class KnowledgeBaseBedrockEmbeddingModelConfiguration(DeferredModel):
+    """
+    The vector configuration details for the Bedrock embeddings model.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Audio: list[AudioConfiguration] | None = None
-    Dimensions: int | None = None
-    EmbeddingDataType: Literal["FLOAT32", "BINARY"] | None = None
-    ModelConfiguration: dict[str, Any] | None = None
-    Video: list[VideoConfiguration] | None = None
+    Audio: Annotated[
+        list[AudioConfiguration] | None,
+        Field(description="List of audio configurations for multi modal ingestion."),
+    ] = None
+    Dimensions: Annotated[
+        int | None,
+        Field(
+            description="The dimensions details for the vector configuration used on the Bedrock embeddings model."
+        ),
+    ] = None
+    EmbeddingDataType: Annotated[
+        Literal["FLOAT32", "BINARY"] | None,
+        Field(
+            description="The data type for the vectors when using a model to convert text into vector embeddings."
+        ),
+    ] = None
+    ModelConfiguration: Annotated[
+        dict[str, Any] | None,
+        Field(description="Model-specific configuration for the embedding model."),
+    ] = None
+    Video: Annotated[
+        list[VideoConfiguration] | None,
+        Field(description="List of video configurations for multi modal ingestion."),
+    ] = None
 
 
 class KnowledgeBaseEmbeddingModelConfiguration(DeferredModel):
+    """
+    The embeddings model configuration details for the vector model used in Knowledge Base.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BedrockEmbeddingModelConfiguration: KnowledgeBaseBedrockEmbeddingModelConfiguration | None = (
-        None
-    )
+    BedrockEmbeddingModelConfiguration: Annotated[
+        KnowledgeBaseBedrockEmbeddingModelConfiguration | None,
+        Field(description="The vector configuration details for the Bedrock embeddings model."),
+    ] = None
 
 
 class KnowledgeBaseManagedKnowledgeBaseConfiguration(DeferredModel):
+    """
+    Contains details about the model used to create vector embeddings for a managed knowledge base.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmbeddingModelArn: str | None = None
-    EmbeddingModelConfiguration: KnowledgeBaseEmbeddingModelConfiguration | None = None
-    EmbeddingModelType: Literal["CUSTOM", "MANAGED"] | None = None
-    ServerSideEncryptionConfiguration: (
-        ManagedKnowledgeBaseServerSideEncryptionConfiguration | None
-    ) = None
-    SupplementalDataStorageConfiguration: (
-        KnowledgeBaseSupplementalDataStorageConfiguration | None
-    ) = None
+    EmbeddingModelArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the model used to create vector embeddings for the knowledge base."
+        ),
+    ] = None
+    EmbeddingModelConfiguration: Annotated[
+        KnowledgeBaseEmbeddingModelConfiguration | None,
+        Field(
+            description="The embeddings model configuration details for the vector model used in Knowledge Base."
+        ),
+    ] = None
+    EmbeddingModelType: Annotated[
+        Literal["CUSTOM", "MANAGED"] | None,
+        Field(description="The type of embedding model to use for the managed knowledge base."),
+    ] = None
+    ServerSideEncryptionConfiguration: Annotated[
+        ManagedKnowledgeBaseServerSideEncryptionConfiguration | None,
+        Field(
+            description="Contains details about the server-side encryption for the managed knowledge base."
+        ),
+    ] = None
+    SupplementalDataStorageConfiguration: Annotated[
+        KnowledgeBaseSupplementalDataStorageConfiguration | None,
+        Field(description="Configurations for supplemental data storage."),
+    ] = None
 
 
 class KnowledgeBaseQueryGenerationConfiguration(DeferredModel):
+    """
+    Configurations for generating Redshift engine queries
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExecutionTimeoutSeconds: int | None = None
-    GenerationContext: QueryGenerationContext | None = None
+    ExecutionTimeoutSeconds: Annotated[
+        int | None, Field(description="Max query execution timeout")
+    ] = None
+    GenerationContext: Annotated[
+        QueryGenerationContext | None, Field(description="Context used to improve query generation")
+    ] = None
 
 
 class KnowledgeBaseRedshiftConfiguration(DeferredModel):
+    """
+    Configurations for a Redshift knowledge base
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    QueryEngineConfiguration: RedshiftQueryEngineConfiguration
-    QueryGenerationConfiguration: KnowledgeBaseQueryGenerationConfiguration | None = None
-    StorageConfigurations: list[RedshiftQueryEngineStorageConfiguration]
+    QueryEngineConfiguration: Annotated[
+        RedshiftQueryEngineConfiguration,
+        Field(description="Configurations for Redshift query engine"),
+    ]
+    QueryGenerationConfiguration: Annotated[
+        KnowledgeBaseQueryGenerationConfiguration | None,
+        Field(description="Configurations for generating Redshift engine queries"),
+    ] = None
+    StorageConfigurations: Annotated[
+        list[RedshiftQueryEngineStorageConfiguration],
+        Field(
+            description="List of configurations for available Redshift query engine storage types"
+        ),
+    ]
 
 
 class KnowledgeBaseSqlKnowledgeBaseConfiguration(DeferredModel):
+    """
+    Configurations for a SQL knowledge base
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RedshiftConfiguration: KnowledgeBaseRedshiftConfiguration | None = None
-    Type: Literal["REDSHIFT"]
+    RedshiftConfiguration: Annotated[
+        KnowledgeBaseRedshiftConfiguration | None,
+        Field(description="Configurations for a Redshift knowledge base"),
+    ] = None
+    Type: Annotated[Literal["REDSHIFT"], Field(description="SQL query engine type")]
 
 
 class KnowledgeBaseStorageConfiguration(DeferredModel):
+    """
+    The vector store service in which the knowledge base is stored.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MongoDbAtlasConfiguration: KnowledgeBaseMongoDbAtlasConfiguration | None = None
-    NeptuneAnalyticsConfiguration: KnowledgeBaseNeptuneAnalyticsConfiguration | None = None
-    OpensearchManagedClusterConfiguration: OpenSearchManagedClusterConfiguration | None = None
-    OpensearchServerlessConfiguration: OpenSearchServerlessConfiguration | None = None
-    PineconeConfiguration: KnowledgeBasePineconeConfiguration | None = None
-    RdsConfiguration: KnowledgeBaseRdsConfiguration | None = None
-    S3VectorsConfiguration: KnowledgeBaseS3VectorsConfiguration | None = None
-    Type: Literal[
-        "OPENSEARCH_SERVERLESS",
-        "PINECONE",
-        "RDS",
-        "MONGO_DB_ATLAS",
-        "NEPTUNE_ANALYTICS",
-        "S3_VECTORS",
-        "OPENSEARCH_MANAGED_CLUSTER",
+    MongoDbAtlasConfiguration: Annotated[
+        KnowledgeBaseMongoDbAtlasConfiguration | None,
+        Field(
+            description="Contains the storage configuration of the knowledge base in MongoDb Atlas Cloud."
+        ),
+    ] = None
+    NeptuneAnalyticsConfiguration: Annotated[
+        KnowledgeBaseNeptuneAnalyticsConfiguration | None,
+        Field(description="Contains the configurations to use Neptune Analytics as Vector Store."),
+    ] = None
+    OpensearchManagedClusterConfiguration: Annotated[
+        OpenSearchManagedClusterConfiguration | None,
+        Field(
+            description="Contains the storage configuration of the knowledge base in Amazon OpenSearch Service."
+        ),
+    ] = None
+    OpensearchServerlessConfiguration: Annotated[
+        OpenSearchServerlessConfiguration | None,
+        Field(
+            description="Contains the storage configuration of the knowledge base in Amazon OpenSearch Service."
+        ),
+    ] = None
+    PineconeConfiguration: Annotated[
+        KnowledgeBasePineconeConfiguration | None,
+        Field(description="Contains the storage configuration of the knowledge base in Pinecone."),
+    ] = None
+    RdsConfiguration: Annotated[
+        KnowledgeBaseRdsConfiguration | None,
+        Field(
+            description="Contains details about the storage configuration of the knowledge base in Amazon RDS. For more information, see Create a vector index in Amazon RDS."
+        ),
+    ] = None
+    S3VectorsConfiguration: Annotated[
+        KnowledgeBaseS3VectorsConfiguration | None,
+        Field(
+            description="Contains the storage configuration of the knowledge base for S3 vectors."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal[
+            "OPENSEARCH_SERVERLESS",
+            "PINECONE",
+            "RDS",
+            "MONGO_DB_ATLAS",
+            "NEPTUNE_ANALYTICS",
+            "S3_VECTORS",
+            "OPENSEARCH_MANAGED_CLUSTER",
+        ],
+        Field(description="The storage type of a knowledge base."),
     ]
 
 
 class KnowledgeBaseVectorKnowledgeBaseConfiguration(DeferredModel):
+    """
+    Contains details about the model used to create vector embeddings for the knowledge base.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmbeddingModelArn: str
-    EmbeddingModelConfiguration: KnowledgeBaseEmbeddingModelConfiguration | None = None
-    SupplementalDataStorageConfiguration: (
-        KnowledgeBaseSupplementalDataStorageConfiguration | None
-    ) = None
+    EmbeddingModelArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the model used to create vector embeddings for the knowledge base."
+        ),
+    ]
+    EmbeddingModelConfiguration: Annotated[
+        KnowledgeBaseEmbeddingModelConfiguration | None,
+        Field(
+            description="The embeddings model configuration details for the vector model used in Knowledge Base."
+        ),
+    ] = None
+    SupplementalDataStorageConfiguration: Annotated[
+        KnowledgeBaseSupplementalDataStorageConfiguration | None,
+        Field(description="Configurations for supplemental data storage."),
+    ] = None
 
 
 class KnowledgeBaseKnowledgeBaseConfiguration(DeferredModel):
+    """
+    Contains details about the embeddings model used for the knowledge base.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KendraKnowledgeBaseConfiguration: KnowledgeBaseKendraKnowledgeBaseConfiguration | None = None
-    ManagedKnowledgeBaseConfiguration: KnowledgeBaseManagedKnowledgeBaseConfiguration | None = None
-    SqlKnowledgeBaseConfiguration: KnowledgeBaseSqlKnowledgeBaseConfiguration | None = None
-    Type: Literal["VECTOR", "KENDRA", "SQL", "MANAGED"]
-    VectorKnowledgeBaseConfiguration: KnowledgeBaseVectorKnowledgeBaseConfiguration | None = None
+    KendraKnowledgeBaseConfiguration: Annotated[
+        KnowledgeBaseKendraKnowledgeBaseConfiguration | None,
+        Field(description="Configurations for a Kendra knowledge base"),
+    ] = None
+    ManagedKnowledgeBaseConfiguration: Annotated[
+        KnowledgeBaseManagedKnowledgeBaseConfiguration | None,
+        Field(
+            description="Contains details about the model used to create vector embeddings for a managed knowledge base."
+        ),
+    ] = None
+    SqlKnowledgeBaseConfiguration: Annotated[
+        KnowledgeBaseSqlKnowledgeBaseConfiguration | None,
+        Field(description="Configurations for a SQL knowledge base"),
+    ] = None
+    Type: Annotated[
+        Literal["VECTOR", "KENDRA", "SQL", "MANAGED"],
+        Field(description="The type of a knowledge base."),
+    ]
+    VectorKnowledgeBaseConfiguration: Annotated[
+        KnowledgeBaseVectorKnowledgeBaseConfiguration | None,
+        Field(
+            description="Contains details about the model used to create vector embeddings for the knowledge base."
+        ),
+    ] = None
 
 
 class KnowledgeBaseProps(DeferredModel):
-    Description: str | None = None
-    KnowledgeBaseConfiguration: KnowledgeBaseKnowledgeBaseConfiguration
-    Name: str
-    RoleArn: str
-    StorageConfiguration: KnowledgeBaseStorageConfiguration | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Bedrock::KnowledgeBase.
+    """
+
+    Description: Annotated[str | None, Field(description="Description of the Resource.")] = None
+    KnowledgeBaseConfiguration: Annotated[
+        KnowledgeBaseKnowledgeBaseConfiguration,
+        Field(
+            description="Contains details about the embeddings model used for the knowledge base."
+        ),
+    ]
+    Name: Annotated[str, Field(description="The name of the knowledge base.")]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role with permissions to invoke API operations on the knowledge base. The ARN must begin with AmazonBedrockExecutionRoleForKnowledgeBase_"
+        ),
+    ]
+    StorageConfiguration: Annotated[
+        KnowledgeBaseStorageConfiguration | None,
+        Field(
+            description="The vector store service in which the knowledge base is stored. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="A map of tag keys and values")] = None

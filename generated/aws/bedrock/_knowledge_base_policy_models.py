@@ -7,9 +7,10 @@ Imported on first use by knowledge_base_policy.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "KnowledgeBasePolicyAttributes",
@@ -18,9 +19,32 @@ __all__ = [
 
 
 class KnowledgeBasePolicyProps(DeferredModel):
-    KnowledgeBaseId: str
-    PolicyDocument: dict[str, Any]
+    """
+    The properties a program declares for a AWS::Bedrock::KnowledgeBasePolicy.
+    """
+
+    KnowledgeBaseId: Annotated[
+        str,
+        Field(
+            description="The unique identifier of the knowledge base Create-only: changing it replaces the resource."
+        ),
+    ]
+    PolicyDocument: Annotated[
+        dict[str, Any],
+        Field(
+            description="The IAM policy document defining access permissions for the knowledge base"
+        ),
+    ]
 
 
 class KnowledgeBasePolicyAttributes(DeferredModel):
-    RevisionId: str | None = None
+    """
+    The read-only attributes of a AWS::Bedrock::KnowledgeBasePolicy, set by AWS.
+    """
+
+    RevisionId: Annotated[
+        str | None,
+        Field(
+            description="The revision identifier for the policy, used for optimistic concurrency control"
+        ),
+    ] = None

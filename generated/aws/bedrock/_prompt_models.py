@@ -46,242 +46,361 @@ __all__ = [
 
 
 class CachePointBlock(DeferredModel):
+    """
+    CachePointBlock
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["default"]
+    Type: Annotated[Literal["default"], Field(description="CachePoint types for CachePointBlock")]
 
 
 class ChatPromptTemplateConfigurationSystemItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: str
+    Text: Annotated[str, Field(description="Configuration for chat prompt template")]
 
 
 class ChatPromptTemplateConfigurationSystemItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CachePoint: CachePointBlock
+    CachePoint: Annotated[CachePointBlock, Field(description="CachePointBlock")]
 
 
 class MessageContentItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: str
+    Text: Annotated[str, Field(description="Configuration for chat prompt template")]
 
 
 class MessageContentItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CachePoint: CachePointBlock
+    CachePoint: Annotated[CachePointBlock, Field(description="CachePointBlock")]
 
 
 class PromptAgentResource(DeferredModel):
+    """
+    Target Agent to invoke with Prompt
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentIdentifier: str
+    AgentIdentifier: Annotated[str, Field(description="Arn representation of the Agent Alias.")]
 
 
 class PromptInputVariable(DeferredModel):
+    """
+    Input variable
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
+    Name: Annotated[str | None, Field(description="Name for an input variable")] = None
 
 
 class PromptMetadataEntry(DeferredModel):
+    """
+    Contains a key-value pair that defines a metadata tag and value to attach to a prompt variant.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of a metadata tag for a prompt variant.")]
+    Value: Annotated[str, Field(description="The value of a metadata tag for a prompt variant.")]
 
 
 class PromptModelInferenceConfiguration(DeferredModel):
+    """
+    Prompt model inference configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxTokens: float | None = None
-    StopSequences: list[str] | None = None
-    Temperature: float | None = None
-    TopP: float | None = None
+    MaxTokens: Annotated[float | None, Field(description="Maximum length of output")] = None
+    StopSequences: Annotated[list[str] | None, Field(description="List of stop sequences")] = None
+    Temperature: Annotated[
+        float | None, Field(description="Controls randomness, higher values increase diversity")
+    ] = None
+    TopP: Annotated[
+        float | None, Field(description="Cumulative probability cutoff for token selection")
+    ] = None
 
 
 class PromptTextS3Location(DeferredModel):
+    """
+    The identifier for the S3 resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Key: str
-    Version: str | None = None
+    Bucket: Annotated[str, Field(description="A bucket in S3")]
+    Key: Annotated[str, Field(description="A object key in S3")]
+    Version: Annotated[str | None, Field(description="The version of the the S3 object to use")] = (
+        None
+    )
 
 
 class PromptToolConfigurationToolChoiceOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Auto: Annotated[dict[str, Any_aliased], Field(max_length=0)]
+    Auto: Annotated[dict[str, Any_aliased], Field(description="Auto Tool choice", max_length=0)]
 
 
 class PromptToolConfigurationToolChoiceOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Any: Annotated[dict[str, Any_aliased], Field(max_length=0)]
+    Any: Annotated[dict[str, Any_aliased], Field(description="Any Tool choice", max_length=0)]
 
 
 class PromptToolConfigurationToolsItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CachePoint: CachePointBlock
+    CachePoint: Annotated[CachePointBlock, Field(description="CachePointBlock")]
 
 
 class PromptVariantGenAiResource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Agent: PromptAgentResource
+    Agent: Annotated[PromptAgentResource, Field(description="Target Agent to invoke with Prompt")]
 
 
 class PromptVariantInferenceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: PromptModelInferenceConfiguration
+    Text: Annotated[
+        PromptModelInferenceConfiguration, Field(description="Prompt model inference configuration")
+    ]
 
 
 class SpecificToolChoice(DeferredModel):
+    """
+    Specific Tool choice
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="Tool name")]
 
 
 class TextPromptTemplateConfiguration(DeferredModel):
+    """
+    Configuration for text prompt template
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CachePoint: CachePointBlock | None = None
-    InputVariables: list[PromptInputVariable] | None = None
-    Text: str | None = None
-    TextS3Location: PromptTextS3Location | None = None
+    CachePoint: Annotated[CachePointBlock | None, Field(description="CachePointBlock")] = None
+    InputVariables: Annotated[
+        list[PromptInputVariable] | None, Field(description="List of input variables")
+    ] = None
+    Text: Annotated[str | None, Field(description="Prompt content for String prompt template")] = (
+        None
+    )
+    TextS3Location: Annotated[
+        PromptTextS3Location | None, Field(description="The identifier for the S3 resource.")
+    ] = None
 
 
 class ToolSpecificationInputSchema(DeferredModel):
+    """
+    Tool input schema json
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Json: dict[str, Any_aliased]
+    Json: Annotated[dict[str, Any_aliased], Field(description="Type: dict[str, Any].")]
 
 
 class PromptAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    UpdatedAt: str | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::Bedrock::Prompt, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="ARN of a prompt resource possibly with a version")
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Time Stamp.")] = None
+    Id: Annotated[str | None, Field(description="Identifier for a Prompt")] = None
+    UpdatedAt: Annotated[str | None, Field(description="Time Stamp.")] = None
+    Version: Annotated[str | None, Field(description="Draft Version.")] = None
 
 
 class Message(DeferredModel):
+    """
+    Chat prompt Message
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: list[MessageContentItemOption1 | MessageContentItemOption2]
-    Role: Literal["user", "assistant"]
+    Content: Annotated[
+        list[MessageContentItemOption1 | MessageContentItemOption2],
+        Field(description="List of Content Blocks"),
+    ]
+    Role: Annotated[
+        Literal["user", "assistant"], Field(description="Conversation roles for the chat prompt")
+    ]
 
 
 class PromptToolConfigurationToolChoiceOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Tool: SpecificToolChoice
+    Tool: Annotated[SpecificToolChoice, Field(description="Specific Tool choice")]
 
 
 class PromptVariantTemplateConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: TextPromptTemplateConfiguration
+    Text: Annotated[
+        TextPromptTemplateConfiguration, Field(description="Configuration for text prompt template")
+    ]
 
 
 class ToolSpecification(DeferredModel):
+    """
+    Tool specification
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    InputSchema: ToolSpecificationInputSchema
-    Name: str
+    Description: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    InputSchema: Annotated[ToolSpecificationInputSchema, Field(description="Tool input schema")]
+    Name: Annotated[str, Field(description="Tool name")]
 
 
 class PromptToolConfigurationToolsItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ToolSpec: ToolSpecification
+    ToolSpec: Annotated[ToolSpecification, Field(description="Tool specification")]
 
 
 class PromptToolConfiguration(DeferredModel):
+    """
+    Tool configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ToolChoice: (
+    ToolChoice: Annotated[
         PromptToolConfigurationToolChoiceOption1
         | PromptToolConfigurationToolChoiceOption2
         | PromptToolConfigurationToolChoiceOption3
-        | None
-    ) = None
-    Tools: list[PromptToolConfigurationToolsItemOption1 | PromptToolConfigurationToolsItemOption2]
+        | None,
+        Field(description="Tool choice"),
+    ] = None
+    Tools: Annotated[
+        list[PromptToolConfigurationToolsItemOption1 | PromptToolConfigurationToolsItemOption2],
+        Field(description="List of Tools"),
+    ]
 
 
 class ChatPromptTemplateConfiguration(DeferredModel):
+    """
+    Configuration for chat prompt template
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputVariables: list[PromptInputVariable] | None = None
-    Messages: list[Message]
-    System: (
+    InputVariables: Annotated[
+        list[PromptInputVariable] | None, Field(description="List of input variables")
+    ] = None
+    Messages: Annotated[
+        list[Message], Field(description="List of messages for chat prompt template")
+    ]
+    System: Annotated[
         list[
             ChatPromptTemplateConfigurationSystemItemOption1
             | ChatPromptTemplateConfigurationSystemItemOption2
         ]
-        | None
-    ) = None
-    ToolConfiguration: PromptToolConfiguration | None = None
+        | None,
+        Field(description="Configuration for chat prompt template"),
+    ] = None
+    ToolConfiguration: Annotated[
+        PromptToolConfiguration | None, Field(description="Tool configuration")
+    ] = None
 
 
 class PromptVariantTemplateConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Chat: ChatPromptTemplateConfiguration
+    Chat: Annotated[
+        ChatPromptTemplateConfiguration, Field(description="Configuration for chat prompt template")
+    ]
 
 
 class PromptVariant(DeferredModel):
+    """
+    Prompt variant
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalModelRequestFields: dict[str, Any_aliased] | None = None
-    GenAiResource: PromptVariantGenAiResource | None = None
-    InferenceConfiguration: PromptVariantInferenceConfiguration | None = None
-    Metadata: list[PromptMetadataEntry] | None = None
-    ModelId: str | None = None
-    Name: str
-    TemplateConfiguration: (
-        PromptVariantTemplateConfigurationOption1 | PromptVariantTemplateConfigurationOption2
-    )
-    TemplateType: Literal["TEXT", "CHAT"]
+    AdditionalModelRequestFields: Annotated[
+        dict[str, Any_aliased] | None, Field(description="Contains model-specific configurations")
+    ] = None
+    GenAiResource: Annotated[
+        PromptVariantGenAiResource | None,
+        Field(description="Target resource to invoke with Prompt"),
+    ] = None
+    InferenceConfiguration: Annotated[
+        PromptVariantInferenceConfiguration | None,
+        Field(description="Model inference configuration"),
+    ] = None
+    Metadata: Annotated[
+        list[PromptMetadataEntry] | None,
+        Field(description="List of metadata to associate with the prompt variant."),
+    ] = None
+    ModelId: Annotated[
+        str | None,
+        Field(
+            description="ARN or Id of a Bedrock Foundational Model or Inference Profile, or the ARN of a imported model, or a provisioned throughput ARN for custom models."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="Name for a variant.")]
+    TemplateConfiguration: Annotated[
+        PromptVariantTemplateConfigurationOption1 | PromptVariantTemplateConfigurationOption2,
+        Field(description="Prompt template configuration"),
+    ]
+    TemplateType: Annotated[Literal["TEXT", "CHAT"], Field(description="Prompt template type")]
 
 
 class PromptProps(DeferredModel):
-    CustomerEncryptionKeyArn: str | None = None
-    DefaultVariant: str | None = None
-    Description: str | None = None
-    Name: str
-    Tags: Annotated[dict[str, Any_aliased] | None, Field(max_length=0)] = None
-    Variants: list[PromptVariant] | None = None
+    """
+    The properties a program declares for a AWS::Bedrock::Prompt.
+    """
+
+    CustomerEncryptionKeyArn: Annotated[str | None, Field(description="A KMS key ARN")] = None
+    DefaultVariant: Annotated[str | None, Field(description="Name for a variant.")] = None
+    Description: Annotated[str | None, Field(description="Name for a prompt resource.")] = None
+    Name: Annotated[str, Field(description="Name for a prompt resource.")]
+    Tags: Annotated[dict[str, str] | None, Field(description="A map of tag keys and values")] = None
+    Variants: Annotated[
+        list[PromptVariant] | None, Field(description="List of prompt variants")
+    ] = None

@@ -45,236 +45,358 @@ __all__ = [
 
 
 class PromptVersionProps(DeferredModel):
-    Description: str | None = None
-    PromptArn: str
-    Tags: Annotated[dict[str, Any_aliased] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Bedrock::PromptVersion.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Description for a prompt version resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PromptArn: Annotated[
+        str,
+        Field(
+            description="ARN of a prompt resource possibly with a version Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map of tag keys and values Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class CachePointBlock(DeferredModel):
+    """
+    CachePointBlock
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["default"]
+    Type: Annotated[Literal["default"], Field(description="CachePoint types for CachePointBlock")]
 
 
 class ChatPromptTemplateConfigurationSystemItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: str
+    Text: Annotated[str, Field(description="Configuration for chat prompt template")]
 
 
 class ChatPromptTemplateConfigurationSystemItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CachePoint: CachePointBlock
+    CachePoint: Annotated[CachePointBlock, Field(description="CachePointBlock")]
 
 
 class MessageContentItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: str
+    Text: Annotated[str, Field(description="Configuration for chat prompt template")]
 
 
 class MessageContentItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CachePoint: CachePointBlock
+    CachePoint: Annotated[CachePointBlock, Field(description="CachePointBlock")]
 
 
 class PromptAgentResource(DeferredModel):
+    """
+    Target Agent to invoke with Prompt
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentIdentifier: str
+    AgentIdentifier: Annotated[str, Field(description="Arn representation of the Agent Alias.")]
 
 
 class PromptInputVariable(DeferredModel):
+    """
+    Input variable
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
+    Name: Annotated[str | None, Field(description="Name for an input variable")] = None
 
 
 class PromptMetadataEntry(DeferredModel):
+    """
+    Contains a key-value pair that defines a metadata tag and value to attach to a prompt variant.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of a metadata tag for a prompt variant.")]
+    Value: Annotated[str, Field(description="The value of a metadata tag for a prompt variant.")]
 
 
 class PromptModelInferenceConfiguration(DeferredModel):
+    """
+    Prompt model inference configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxTokens: float | None = None
-    StopSequences: list[str] | None = None
-    Temperature: float | None = None
-    TopP: float | None = None
+    MaxTokens: Annotated[float | None, Field(description="Maximum length of output")] = None
+    StopSequences: Annotated[list[str] | None, Field(description="List of stop sequences")] = None
+    Temperature: Annotated[
+        float | None, Field(description="Controls randomness, higher values increase diversity")
+    ] = None
+    TopP: Annotated[
+        float | None, Field(description="Cumulative probability cutoff for token selection")
+    ] = None
 
 
 class PromptVariantGenAiResource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Agent: PromptAgentResource
+    Agent: Annotated[PromptAgentResource, Field(description="Target Agent to invoke with Prompt")]
 
 
 class PromptVariantInferenceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: PromptModelInferenceConfiguration
+    Text: Annotated[
+        PromptModelInferenceConfiguration, Field(description="Prompt model inference configuration")
+    ]
 
 
 class PromptVersionToolConfigurationToolChoiceOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Auto: Annotated[dict[str, Any_aliased], Field(max_length=0)]
+    Auto: Annotated[dict[str, Any_aliased], Field(description="Auto Tool choice", max_length=0)]
 
 
 class PromptVersionToolConfigurationToolChoiceOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Any: Annotated[dict[str, Any_aliased], Field(max_length=0)]
+    Any: Annotated[dict[str, Any_aliased], Field(description="Any Tool choice", max_length=0)]
 
 
 class PromptVersionToolConfigurationToolsItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CachePoint: CachePointBlock
+    CachePoint: Annotated[CachePointBlock, Field(description="CachePointBlock")]
 
 
 class SpecificToolChoice(DeferredModel):
+    """
+    Specific Tool choice
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="Tool name")]
 
 
 class TextPromptTemplateConfiguration(DeferredModel):
+    """
+    Configuration for text prompt template
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CachePoint: CachePointBlock | None = None
-    InputVariables: list[PromptInputVariable] | None = None
-    Text: str
+    CachePoint: Annotated[CachePointBlock | None, Field(description="CachePointBlock")] = None
+    InputVariables: Annotated[
+        list[PromptInputVariable] | None, Field(description="List of input variables")
+    ] = None
+    Text: Annotated[str, Field(description="Prompt content for String prompt template")]
 
 
 class ToolSpecificationInputSchema(DeferredModel):
+    """
+    Tool input schema json
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Json: dict[str, Any_aliased]
+    Json: Annotated[dict[str, Any_aliased], Field(description="Type: dict[str, Any].")]
 
 
 class Message(DeferredModel):
+    """
+    Chat prompt Message
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: list[MessageContentItemOption1 | MessageContentItemOption2]
-    Role: Literal["user", "assistant"]
+    Content: Annotated[
+        list[MessageContentItemOption1 | MessageContentItemOption2],
+        Field(description="List of Content Blocks"),
+    ]
+    Role: Annotated[
+        Literal["user", "assistant"], Field(description="Conversation roles for the chat prompt")
+    ]
 
 
 class PromptVariantTemplateConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: TextPromptTemplateConfiguration
+    Text: Annotated[
+        TextPromptTemplateConfiguration, Field(description="Configuration for text prompt template")
+    ]
 
 
 class PromptVersionToolConfigurationToolChoiceOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Tool: SpecificToolChoice
+    Tool: Annotated[SpecificToolChoice, Field(description="Specific Tool choice")]
 
 
 class ToolSpecification(DeferredModel):
+    """
+    Tool specification
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    InputSchema: ToolSpecificationInputSchema
-    Name: str
+    Description: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    InputSchema: Annotated[ToolSpecificationInputSchema, Field(description="Tool input schema")]
+    Name: Annotated[str, Field(description="Tool name")]
 
 
 class PromptVersionToolConfigurationToolsItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ToolSpec: ToolSpecification
+    ToolSpec: Annotated[ToolSpecification, Field(description="Tool specification")]
 
 
 class PromptVersionToolConfiguration(DeferredModel):
+    """
+    Tool configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ToolChoice: (
+    ToolChoice: Annotated[
         PromptVersionToolConfigurationToolChoiceOption1
         | PromptVersionToolConfigurationToolChoiceOption2
         | PromptVersionToolConfigurationToolChoiceOption3
-        | None
-    ) = None
-    Tools: list[
-        PromptVersionToolConfigurationToolsItemOption1
-        | PromptVersionToolConfigurationToolsItemOption2
+        | None,
+        Field(description="Tool choice"),
+    ] = None
+    Tools: Annotated[
+        list[
+            PromptVersionToolConfigurationToolsItemOption1
+            | PromptVersionToolConfigurationToolsItemOption2
+        ],
+        Field(description="List of Tools"),
     ]
 
 
 class ChatPromptTemplateConfiguration(DeferredModel):
+    """
+    Configuration for chat prompt template
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputVariables: list[PromptInputVariable] | None = None
-    Messages: list[Message]
-    System: (
+    InputVariables: Annotated[
+        list[PromptInputVariable] | None, Field(description="List of input variables")
+    ] = None
+    Messages: Annotated[
+        list[Message], Field(description="List of messages for chat prompt template")
+    ]
+    System: Annotated[
         list[
             ChatPromptTemplateConfigurationSystemItemOption1
             | ChatPromptTemplateConfigurationSystemItemOption2
         ]
-        | None
-    ) = None
-    ToolConfiguration: PromptVersionToolConfiguration | None = None
+        | None,
+        Field(description="Configuration for chat prompt template"),
+    ] = None
+    ToolConfiguration: Annotated[
+        PromptVersionToolConfiguration | None, Field(description="Tool configuration")
+    ] = None
 
 
 class PromptVariantTemplateConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Chat: ChatPromptTemplateConfiguration
+    Chat: Annotated[
+        ChatPromptTemplateConfiguration, Field(description="Configuration for chat prompt template")
+    ]
 
 
 class PromptVariant(DeferredModel):
+    """
+    Prompt variant
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalModelRequestFields: dict[str, Any_aliased] | None = None
-    GenAiResource: PromptVariantGenAiResource | None = None
-    InferenceConfiguration: PromptVariantInferenceConfiguration | None = None
-    Metadata: list[PromptMetadataEntry] | None = None
-    ModelId: str | None = None
-    Name: str
-    TemplateConfiguration: (
-        PromptVariantTemplateConfigurationOption1 | PromptVariantTemplateConfigurationOption2
-    )
-    TemplateType: Literal["TEXT", "CHAT"]
+    AdditionalModelRequestFields: Annotated[
+        dict[str, Any_aliased] | None, Field(description="Contains model-specific configurations")
+    ] = None
+    GenAiResource: Annotated[
+        PromptVariantGenAiResource | None,
+        Field(description="Target resource to invoke with Prompt"),
+    ] = None
+    InferenceConfiguration: Annotated[
+        PromptVariantInferenceConfiguration | None,
+        Field(description="Model inference configuration"),
+    ] = None
+    Metadata: Annotated[
+        list[PromptMetadataEntry] | None,
+        Field(description="List of metadata to associate with the prompt variant."),
+    ] = None
+    ModelId: Annotated[
+        str | None,
+        Field(
+            description="ARN or Id of a Bedrock Foundational Model or Inference Profile, or the ARN of a imported model, or a provisioned throughput ARN for custom models."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="Name for a variant.")]
+    TemplateConfiguration: Annotated[
+        PromptVariantTemplateConfigurationOption1 | PromptVariantTemplateConfigurationOption2,
+        Field(description="Prompt template configuration"),
+    ]
+    TemplateType: Annotated[Literal["TEXT", "CHAT"], Field(description="Prompt template type")]
 
 
 class PromptVersionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CustomerEncryptionKeyArn: str | None = None
-    DefaultVariant: str | None = None
-    Name: str | None = None
-    PromptId: str | None = None
-    UpdatedAt: str | None = None
-    Variants: list[PromptVariant] | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::Bedrock::PromptVersion, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="ARN of a prompt version resource")] = None
+    CreatedAt: Annotated[str | None, Field(description="Time Stamp.")] = None
+    CustomerEncryptionKeyArn: Annotated[str | None, Field(description="A KMS key ARN")] = None
+    DefaultVariant: Annotated[str | None, Field(description="Name for a variant.")] = None
+    Name: Annotated[str | None, Field(description="Name for a prompt resource.")] = None
+    PromptId: Annotated[str | None, Field(description="Identifier for a Prompt")] = None
+    UpdatedAt: Annotated[str | None, Field(description="Time Stamp.")] = None
+    Variants: Annotated[
+        list[PromptVariant] | None, Field(description="List of prompt variants")
+    ] = None
+    Version: Annotated[str | None, Field(description="Version.")] = None

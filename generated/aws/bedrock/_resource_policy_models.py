@@ -7,9 +7,10 @@ Imported on first use by resource_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourcePolicyAttributes",
@@ -18,9 +19,25 @@ __all__ = [
 
 
 class ResourcePolicyProps(DeferredModel):
-    PolicyDocument: dict[str, Any]
-    ResourceArn: str
+    """
+    The properties a program declares for a AWS::Bedrock::ResourcePolicy.
+    """
+
+    PolicyDocument: Annotated[
+        dict[str, Any],
+        Field(
+            description="The IAM policy document defining access permissions for the guardrail and guardrail profile resources"
+        ),
+    ]
+    ResourceArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the Bedrock Guardrail or Guardrail Profile resource Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ResourcePolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Bedrock::ResourcePolicy, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by retrieval_instruction.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RetrievalInstructionAttributes",
@@ -21,27 +21,61 @@ __all__ = [
 
 
 class RetrievalInstructionInstruction(DeferredModel):
+    """
+    The reviewed content this instruction serves — what AgenticRetrieveStream resolves while status is ACTIVE. Absent until the first create review passes. Always present on a numbered version.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnswerFormat: str | None = None
-    AnswerPolicy: str | None = None
-    Persona: str | None = None
-    RetrievalGuidance: str | None = None
+    AnswerFormat: Annotated[
+        str | None,
+        Field(description="How the answer is structured, including how sources are cited."),
+    ] = None
+    AnswerPolicy: Annotated[
+        str | None,
+        Field(
+            description="Whether and how to answer: how strongly an answer must be supported, and what to do with questions outside scope."
+        ),
+    ] = None
+    Persona: Annotated[
+        str | None, Field(description="Who the assistant is: identity, tone and language.")
+    ] = None
+    RetrievalGuidance: Annotated[
+        str | None,
+        Field(
+            description="How to interpret and decompose the question, and what to prioritise when searching."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class RetrievalInstructionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    LastTransitionStatus: (
+    """
+    The read-only attributes of a AWS::Bedrock::RetrievalInstruction, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the resource.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None,
+        Field(
+            description="When the retrieval instruction was created. On a numbered version, when that version was created."
+        ),
+    ] = None
+    LastTransitionStatus: Annotated[
         Literal[
             "CREATING",
             "UPDATING",
@@ -50,16 +84,58 @@ class RetrievalInstructionAttributes(DeferredModel):
             "UPDATE_SUCCESSFUL",
             "UPDATE_FAILED",
         ]
-        | None
-    ) = None
-    RetrievalInstructionId: str | None = None
-    Status: Literal["ACTIVE", "INACTIVE"] | None = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(
+            description="The outcome or in-progress state of the most recent create or update. CREATING or UPDATING means the operation is still running. Independent of status. Always has a value from the create 202 onward. On a numbered version this is always CREATE_SUCCESSFUL: a version is created once, from reviewed content, and is immutable."
+        ),
+    ] = None
+    RetrievalInstructionId: Annotated[
+        str | None, Field(description="The identifier of the retrieval instruction.")
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "INACTIVE"] | None,
+        Field(
+            description="Whether the instruction can be used. Only ACTIVE is resolvable at retrieval time. Monotone: INACTIVE to ACTIVE once, never back. Numbered versions are always ACTIVE."
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(
+            description="When the retrieval instruction was last updated. Equal to createdAt on a numbered version, which is immutable."
+        ),
+    ] = None
 
 
 class RetrievalInstructionProps(DeferredModel):
-    CustomerEncryptionKeyArn: str | None = None
-    Description: str | None = None
-    Instruction: RetrievalInstructionInstruction
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Bedrock::RetrievalInstruction.
+    """
+
+    CustomerEncryptionKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the customer managed KMS key protecting this content, when one was supplied at create. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the retrieval instruction. On a numbered version, the description of that version."
+        ),
+    ] = None
+    Instruction: Annotated[
+        RetrievalInstructionInstruction,
+        Field(
+            description="The reviewed content this instruction serves — what AgenticRetrieveStream resolves while status is ACTIVE. Absent until the first create review passes. Always present on a numbered version."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the retrieval instruction. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by session.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -20,22 +20,57 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A tag associated with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class SessionAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
-    SessionArn: str | None = None
-    SessionId: str | None = None
-    SessionStatus: Literal["ACTIVE", "EXPIRED", "ENDED"] | None = None
+    """
+    The read-only attributes of a AWS::Bedrock::Session, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp for when the session was created.")
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None, Field(description="The timestamp for when the session was last modified.")
+    ] = None
+    SessionArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the session.")
+    ] = None
+    SessionId: Annotated[
+        str | None, Field(description="The unique identifier of the session in UUID format.")
+    ] = None
+    SessionStatus: Annotated[
+        Literal["ACTIVE", "EXPIRED", "ENDED"] | None,
+        Field(description="The current status of the session."),
+    ] = None
 
 
 class SessionProps(DeferredModel):
-    EncryptionKeyArn: str | None = None
-    SessionMetadata: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Bedrock::Session.
+    """
+
+    EncryptionKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the KMS key to use to encrypt the session data. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SessionMetadata: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map of key-value pairs containing attributes to be persisted across the session."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of tags associated with the session.")
+    ] = None

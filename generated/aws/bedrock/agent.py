@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -127,165 +131,181 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AgentActionGroupDict = TypedDict(
-    "AgentActionGroupDict",
-    {
-        "ActionGroupExecutor": "AgentActionGroupActionGroupExecutorOption1Dict | AgentActionGroupActionGroupExecutorOption2Dict",
-        "ActionGroupName": "Required[str]",
-        "ActionGroupState": "Literal['ENABLED', 'DISABLED']",
-        "ApiSchema": "AgentActionGroupApiSchemaOption1Dict | AgentActionGroupApiSchemaOption2Dict",
-        "Description": "str",
-        "FunctionSchema": "AgentFunctionSchemaDict",
-        "ParentActionGroupSignature": "Literal['AMAZON.UserInput', 'AMAZON.CodeInterpreter']",
-        "SkipResourceInUseCheckOnDelete": "bool",
-    },
-    total=False,
-)
 
-AgentActionGroupActionGroupExecutorOption1Dict = TypedDict(
-    "AgentActionGroupActionGroupExecutorOption1Dict",
-    {
-        "Lambda": "Required[str]",
-    },
-    total=False,
-)
+class AgentActionGroupDict(TypedDict, total=False):
+    """AgentActionGroup as a plain dict: Contains the information of an Agent Action Group"""
 
-AgentActionGroupActionGroupExecutorOption2Dict = TypedDict(
-    "AgentActionGroupActionGroupExecutorOption2Dict",
-    {
-        "CustomControl": "Required[Literal['RETURN_CONTROL']]",
-    },
-    total=False,
-)
+    ActionGroupExecutor: (
+        AgentActionGroupActionGroupExecutorOption1Dict
+        | AgentActionGroupActionGroupExecutorOption2Dict
+    )
+    """Type of Executors for an Action Group"""
+    ActionGroupName: Required[str]
+    """Name of the action group"""
+    ActionGroupState: Literal["ENABLED", "DISABLED"]
+    """State of the action group"""
+    ApiSchema: AgentActionGroupApiSchemaOption1Dict | AgentActionGroupApiSchemaOption2Dict
+    """Contains information about the API Schema for the Action Group"""
+    Description: str
+    """Description of action group"""
+    FunctionSchema: AgentFunctionSchemaDict
+    """Schema of Functions"""
+    ParentActionGroupSignature: Literal["AMAZON.UserInput", "AMAZON.CodeInterpreter"]
+    """Action Group Signature for a BuiltIn Action"""
+    SkipResourceInUseCheckOnDelete: bool
+    """Specifies whether to allow deleting action group while it is in use."""
 
-AgentActionGroupApiSchemaOption1Dict = TypedDict(
-    "AgentActionGroupApiSchemaOption1Dict",
-    {
-        "S3": "Required[S3IdentifierDict]",
-    },
-    total=False,
-)
 
-AgentActionGroupApiSchemaOption2Dict = TypedDict(
-    "AgentActionGroupApiSchemaOption2Dict",
-    {
-        "Payload": "Required[str]",
-    },
-    total=False,
-)
+class AgentActionGroupActionGroupExecutorOption1Dict(TypedDict, total=False):
+    """AgentActionGroupActionGroupExecutorOption1 as a plain dict."""
 
-AgentCollaboratorDict = TypedDict(
-    "AgentCollaboratorDict",
-    {
-        "AgentDescriptor": "Required[AgentCollaboratorAgentDescriptorDict]",
-        "CollaborationInstruction": "Required[str]",
-        "CollaboratorName": "Required[str]",
-        "RelayConversationHistory": "Literal['TO_COLLABORATOR', 'DISABLED']",
-    },
-    total=False,
-)
+    Lambda: Required[str]
+    """ARN of a Lambda."""
 
-AgentCollaboratorAgentDescriptorDict = TypedDict(
-    "AgentCollaboratorAgentDescriptorDict",
-    {
-        "AliasArn": "str",
-    },
-    total=False,
-)
 
-AgentCustomOrchestrationDict = TypedDict(
-    "AgentCustomOrchestrationDict",
-    {
-        "Executor": "OrchestrationExecutorDict",
-    },
-    total=False,
-)
+class AgentActionGroupActionGroupExecutorOption2Dict(TypedDict, total=False):
+    """AgentActionGroupActionGroupExecutorOption2 as a plain dict."""
 
-AgentFunctionSchemaDict = TypedDict(
-    "AgentFunctionSchemaDict",
-    {
-        "Functions": "Required[list[FunctionDict]]",
-    },
-    total=False,
-)
+    CustomControl: Required[Literal["RETURN_CONTROL"]]
+    """Custom control of action execution"""
 
-AgentGuardrailConfigurationDict = TypedDict(
-    "AgentGuardrailConfigurationDict",
-    {
-        "GuardrailIdentifier": "str",
-        "GuardrailVersion": "str",
-    },
-    total=False,
-)
 
-AgentInferenceConfigurationDict = TypedDict(
-    "AgentInferenceConfigurationDict",
-    {
-        "MaximumLength": "float",
-        "StopSequences": "list[str]",
-        "Temperature": "float",
-        "TopK": "float",
-        "TopP": "float",
-    },
-    total=False,
-)
+class AgentActionGroupApiSchemaOption1Dict(TypedDict, total=False):
+    """AgentActionGroupApiSchemaOption1 as a plain dict."""
 
-AgentKnowledgeBaseDict = TypedDict(
-    "AgentKnowledgeBaseDict",
-    {
-        "Description": "Required[str]",
-        "KnowledgeBaseId": "Required[str]",
-        "KnowledgeBaseState": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
+    S3: Required[S3IdentifierDict]
+    """The identifier for the S3 resource."""
 
-AgentMemoryConfigurationDict = TypedDict(
-    "AgentMemoryConfigurationDict",
-    {
-        "EnabledMemoryTypes": "list[Literal['SESSION_SUMMARY']]",
-        "SessionSummaryConfiguration": "AgentSessionSummaryConfigurationDict",
-        "StorageDays": "float",
-    },
-    total=False,
-)
 
-AgentPromptOverrideConfigurationDict = TypedDict(
-    "AgentPromptOverrideConfigurationDict",
-    {
-        "OverrideLambda": "str",
-        "PromptConfigurations": "Required[list[PromptConfigurationDict]]",
-    },
-    total=False,
-)
+class AgentActionGroupApiSchemaOption2Dict(TypedDict, total=False):
+    """AgentActionGroupApiSchemaOption2 as a plain dict."""
 
-AgentSessionSummaryConfigurationDict = TypedDict(
-    "AgentSessionSummaryConfigurationDict",
-    {
-        "MaxRecentSessions": "float",
-    },
-    total=False,
-)
+    Payload: Required[str]
+    """String OpenAPI Payload"""
 
-FunctionDict = TypedDict(
-    "FunctionDict",
-    {
-        "Description": "str",
-        "Name": "Required[str]",
-        "Parameters": "dict[str, Any]",
-        "RequireConfirmation": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
 
-OrchestrationExecutorDict = TypedDict(
-    "OrchestrationExecutorDict",
-    {
-        "Lambda": "Required[str]",
-    },
-    total=False,
-)
+class AgentCollaboratorDict(TypedDict, total=False):
+    """AgentCollaborator as a plain dict: Agent Collaborator"""
 
+    AgentDescriptor: Required[AgentCollaboratorAgentDescriptorDict]
+    """Agent descriptor for agent collaborator"""
+    CollaborationInstruction: Required[str]
+    """Agent collaborator instruction"""
+    CollaboratorName: Required[str]
+    """Agent collaborator name"""
+    RelayConversationHistory: Literal["TO_COLLABORATOR", "DISABLED"]
+    """Relay conversation history state"""
+
+
+class AgentCollaboratorAgentDescriptorDict(TypedDict, total=False):
+    """AgentCollaboratorAgentDescriptor as a plain dict: Agent descriptor for agent collaborator"""
+
+    AliasArn: str
+    """Alias ARN for agent descriptor"""
+
+
+class AgentCustomOrchestrationDict(TypedDict, total=False):
+    """AgentCustomOrchestration as a plain dict: Structure for custom orchestration"""
+
+    Executor: OrchestrationExecutorDict
+    """Types of executors for custom orchestration strategy"""
+
+
+class AgentFunctionSchemaDict(TypedDict, total=False):
+    """AgentFunctionSchema as a plain dict: Schema of Functions"""
+
+    Functions: Required[list[FunctionDict]]
+    """List of Function definitions"""
+
+
+class AgentGuardrailConfigurationDict(TypedDict, total=False):
+    """AgentGuardrailConfiguration as a plain dict: Configuration for a guardrail."""
+
+    GuardrailIdentifier: str
+    """Identifier for the guardrail, could be the id or the arn"""
+    GuardrailVersion: str
+    """Version of the guardrail"""
+
+
+class AgentInferenceConfigurationDict(TypedDict, total=False):
+    """AgentInferenceConfiguration as a plain dict: Configuration for inference in prompt
+    configuration"""
+
+    MaximumLength: float
+    """Maximum length of output"""
+    StopSequences: list[str]
+    """List of stop sequences"""
+    Temperature: float
+    """Controls randomness, higher values increase diversity"""
+    TopK: float
+    """Sample from the k most likely next tokens"""
+    TopP: float
+    """Cumulative probability cutoff for token selection"""
+
+
+class AgentKnowledgeBaseDict(TypedDict, total=False):
+    """AgentKnowledgeBase as a plain dict: Agent Knowledge Base"""
+
+    Description: Required[str]
+    """Description of the Resource."""
+    KnowledgeBaseId: Required[str]
+    """Identifier for a resource."""
+    KnowledgeBaseState: Literal["ENABLED", "DISABLED"]
+    """State of the knowledge base; whether it is enabled or disabled"""
+
+
+class AgentMemoryConfigurationDict(TypedDict, total=False):
+    """AgentMemoryConfiguration as a plain dict: Configuration for memory storage"""
+
+    EnabledMemoryTypes: list[Literal["SESSION_SUMMARY"]]
+    """Types of session storage persisted in memory"""
+    SessionSummaryConfiguration: AgentSessionSummaryConfigurationDict
+    """Configuration for Session Summarization"""
+    StorageDays: float
+    """Maximum number of days to store session details"""
+
+
+class AgentPromptOverrideConfigurationDict(TypedDict, total=False):
+    """AgentPromptOverrideConfiguration as a plain dict: Configuration for prompt override."""
+
+    OverrideLambda: str
+    """ARN of a Lambda."""
+    PromptConfigurations: Required[list[PromptConfigurationDict]]
+    """List of BasePromptConfiguration"""
+
+
+class AgentSessionSummaryConfigurationDict(TypedDict, total=False):
+    """AgentSessionSummaryConfiguration as a plain dict: Configuration for Session Summarization"""
+
+    MaxRecentSessions: float
+    """Maximum number of Sessions to Summarize"""
+
+
+class FunctionDict(TypedDict, total=False):
+    """Function as a plain dict: Function definition"""
+
+    Description: str
+    """Description of function"""
+    Name: Required[str]
+    """Name for a resource."""
+    Parameters: dict[str, ParameterDetailDict]
+    """A map of parameter name and detail"""
+    RequireConfirmation: Literal["ENABLED", "DISABLED"]
+    """ENUM to check if action requires user confirmation"""
+
+
+class OrchestrationExecutorDict(TypedDict, total=False):
+    """OrchestrationExecutor as a plain dict: Types of executors for custom orchestration strategy"""
+
+    Lambda: Required[str]
+    """ARN of a Lambda."""
+
+
+# ParameterDetail as a plain dict: Parameter detail
+# Functional form: some keys are not Python identifiers.
+# Description: Description of function parameter.
+# Required: Information about if a parameter is required for function call. Default to false.
+# Type: Parameter Type
 ParameterDetailDict = TypedDict(
     "ParameterDetailDict",
     {
@@ -296,35 +316,49 @@ ParameterDetailDict = TypedDict(
     total=False,
 )
 
-PromptConfigurationDict = TypedDict(
-    "PromptConfigurationDict",
-    {
-        "AdditionalModelRequestFields": "dict[str, Any]",
-        "BasePromptTemplate": "str",
-        "FoundationModel": "str",
-        "InferenceConfiguration": "AgentInferenceConfigurationDict",
-        "ParserMode": "Literal['DEFAULT', 'OVERRIDDEN']",
-        "PromptCreationMode": "Literal['DEFAULT', 'OVERRIDDEN']",
-        "PromptState": "Literal['ENABLED', 'DISABLED']",
-        "PromptType": "Literal['PRE_PROCESSING', 'ORCHESTRATION', 'POST_PROCESSING', 'ROUTING_CLASSIFIER', 'MEMORY_SUMMARIZATION', 'KNOWLEDGE_BASE_RESPONSE_GENERATION']",
-    },
-    total=False,
-)
 
-S3IdentifierDict = TypedDict(
-    "S3IdentifierDict",
-    {
-        "S3BucketName": "str",
-        "S3ObjectKey": "str",
-    },
-    total=False,
-)
+class PromptConfigurationDict(TypedDict, total=False):
+    """PromptConfiguration as a plain dict: BasePromptConfiguration per Prompt Type."""
 
+    AdditionalModelRequestFields: dict[str, Any]
+    """Additional Model Request Fields for Prompt Configuration"""
+    BasePromptTemplate: str
+    """Base Prompt Template."""
+    FoundationModel: str
+    """ARN or name of a Bedrock model."""
+    InferenceConfiguration: AgentInferenceConfigurationDict
+    """Configuration for inference in prompt configuration"""
+    ParserMode: Literal["DEFAULT", "OVERRIDDEN"]
+    """Creation Mode for Prompt Configuration."""
+    PromptCreationMode: Literal["DEFAULT", "OVERRIDDEN"]
+    """Creation Mode for Prompt Configuration."""
+    PromptState: Literal["ENABLED", "DISABLED"]
+    """Prompt State."""
+    PromptType: Literal[
+        "PRE_PROCESSING",
+        "ORCHESTRATION",
+        "POST_PROCESSING",
+        "ROUTING_CLASSIFIER",
+        "MEMORY_SUMMARIZATION",
+        "KNOWLEDGE_BASE_RESPONSE_GENERATION",
+    ]
+    """Prompt Type."""
+
+
+class S3IdentifierDict(TypedDict, total=False):
+    """S3Identifier as a plain dict: The identifier for the S3 resource."""
+
+    S3BucketName: str
+    """A bucket in S3."""
+    S3ObjectKey: str
+    """A object key in S3."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::Agent",
     schema_file="aws-bedrock-agent.json",
     primary_identifier=("/AgentId",),
-    additional_identifiers=(),
     read_only=(
         "/AgentArn",
         "/AgentId",
@@ -336,13 +370,11 @@ METADATA = _TypeMetadata(
         "/RecommendedActions",
         "/UpdatedAt",
     ),
-    create_only=(),
     write_only=(
         "/AutoPrepare",
         "/SkipResourceInUseCheckOnDelete",
         "/ActionGroups/*/SkipResourceInUseCheckOnDelete",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ActionGroups",
         "/ActionGroups/*/FunctionSchema/Functions",
@@ -355,14 +387,7 @@ METADATA = _TypeMetadata(
         "/RecommendedActions",
     ),
     required=("AgentName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -372,375 +397,31 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "APISchema": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"S3": {"$ref": "#/definitions/S3Identifier"}},
-                    "required": ["S3"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Payload": {"type": "string"}},
-                    "required": ["Payload"],
-                    "type": "object",
-                },
-            ]
-        },
-        "ActionGroupExecutor": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Lambda": {
-                            "maxLength": 2048,
-                            "pattern": "^arn:(aws[a-zA-Z-]*)?:lambda:[a-z0-9-]{1,20}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["Lambda"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"CustomControl": {"$ref": "#/definitions/CustomControlMethod"}},
-                    "required": ["CustomControl"],
-                    "type": "object",
-                },
-            ]
-        },
-        "ActionGroupSignature": {
-            "enum": ["AMAZON.UserInput", "AMAZON.CodeInterpreter"],
-            "type": "string",
-        },
-        "ActionGroupState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "AdditionalModelRequestFields": {"type": "object"},
-        "AgentActionGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionGroupExecutor": {"$ref": "#/definitions/ActionGroupExecutor"},
-                "ActionGroupName": {"pattern": "^([0-9a-zA-Z][_-]?){1,100}$", "type": "string"},
-                "ActionGroupState": {"$ref": "#/definitions/ActionGroupState"},
-                "ApiSchema": {"$ref": "#/definitions/APISchema"},
-                "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-                "FunctionSchema": {"$ref": "#/definitions/FunctionSchema"},
-                "ParentActionGroupSignature": {"$ref": "#/definitions/ActionGroupSignature"},
-                "SkipResourceInUseCheckOnDelete": {"type": "boolean"},
-            },
-            "required": ["ActionGroupName"],
-            "type": "object",
-        },
-        "AgentCollaboration": {
-            "enum": ["DISABLED", "SUPERVISOR", "SUPERVISOR_ROUTER"],
-            "type": "string",
-        },
-        "AgentCollaborator": {
-            "additionalProperties": False,
-            "properties": {
-                "AgentDescriptor": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AliasArn": {
-                            "pattern": "^arn:(aws[a-zA-Z-]*)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:agent-alias/[0-9a-zA-Z]{10}/[0-9a-zA-Z]{10}$",
-                            "type": "string",
-                        }
-                    },
-                    "type": "object",
-                },
-                "CollaborationInstruction": {"type": "string"},
-                "CollaboratorName": {"type": "string"},
-                "RelayConversationHistory": {"$ref": "#/definitions/RelayConversationHistory"},
-            },
-            "required": ["AgentDescriptor", "CollaborationInstruction", "CollaboratorName"],
-            "type": "object",
-        },
-        "AgentKnowledgeBase": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-                "KnowledgeBaseId": {"pattern": "^[0-9a-zA-Z]{10}$", "type": "string"},
-                "KnowledgeBaseState": {"$ref": "#/definitions/KnowledgeBaseState"},
-            },
-            "required": ["KnowledgeBaseId", "Description"],
-            "type": "object",
-        },
-        "AgentStatus": {
-            "enum": [
-                "CREATING",
-                "PREPARING",
-                "PREPARED",
-                "NOT_PREPARED",
-                "DELETING",
-                "FAILED",
-                "VERSIONING",
-                "UPDATING",
-            ],
-            "type": "string",
-        },
-        "CreationMode": {"enum": ["DEFAULT", "OVERRIDDEN"], "type": "string"},
-        "CustomControlMethod": {"enum": ["RETURN_CONTROL"], "type": "string"},
-        "CustomOrchestration": {
-            "additionalProperties": False,
-            "properties": {"Executor": {"$ref": "#/definitions/OrchestrationExecutor"}},
-            "type": "object",
-        },
-        "EnabledMemoryTypes": {"items": {"$ref": "#/definitions/MemoryType"}, "type": "array"},
-        "FoundationModel": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9]{12}:custom-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}(([:][a-z0-9-]{1,63}){0,2})?/[a-z0-9]{12})|(:foundation-model/([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}))|([0-9]{12}:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+))|(([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}))|(([0-9a-zA-Z][_-]?)+)$",
-            "type": "string",
-        },
-        "Function": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 1200, "minLength": 1, "type": "string"},
-                "Name": {"pattern": "^([0-9a-zA-Z][_-]?){1,100}$", "type": "string"},
-                "Parameters": {"$ref": "#/definitions/ParameterMap"},
-                "RequireConfirmation": {"$ref": "#/definitions/RequireConfirmation"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "FunctionSchema": {
-            "additionalProperties": False,
-            "properties": {
-                "Functions": {"items": {"$ref": "#/definitions/Function"}, "type": "array"}
-            },
-            "required": ["Functions"],
-            "type": "object",
-        },
-        "GuardrailConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "GuardrailIdentifier": {
-                    "maxLength": 2048,
-                    "pattern": "^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$",
-                    "type": "string",
-                },
-                "GuardrailVersion": {"pattern": "^(([0-9]{1,8})|(DRAFT))$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "InferenceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MaximumLength": {"maximum": 131072, "minimum": 0, "type": "number"},
-                "StopSequences": {
-                    "items": {"type": "string"},
-                    "maxItems": 4,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Temperature": {"maximum": 1, "minimum": 0, "type": "number"},
-                "TopK": {"maximum": 500, "minimum": 0, "type": "number"},
-                "TopP": {"maximum": 1, "minimum": 0, "type": "number"},
-            },
-            "type": "object",
-        },
-        "KnowledgeBaseState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "MemoryConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EnabledMemoryTypes": {"$ref": "#/definitions/EnabledMemoryTypes"},
-                "SessionSummaryConfiguration": {
-                    "$ref": "#/definitions/SessionSummaryConfiguration"
-                },
-                "StorageDays": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "MemoryType": {"enum": ["SESSION_SUMMARY"], "type": "string"},
-        "OrchestrationExecutor": {
-            "additionalProperties": False,
-            "properties": {
-                "Lambda": {
-                    "maxLength": 2048,
-                    "pattern": "^arn:(aws[a-zA-Z-]*)?:lambda:[a-z0-9-]{1,20}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$",
-                    "type": "string",
-                }
-            },
-            "required": ["Lambda"],
-            "type": "object",
-        },
-        "OrchestrationType": {"enum": ["DEFAULT", "CUSTOM_ORCHESTRATION"], "type": "string"},
-        "ParameterDetail": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 500, "minLength": 1, "type": "string"},
-                "Required": {"type": "boolean"},
-                "Type": {"$ref": "#/definitions/Type"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "ParameterMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^([0-9a-zA-Z][_-]?){1,100}$": {"$ref": "#/definitions/ParameterDetail"}
-            },
-            "type": "object",
-        },
-        "PromptConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalModelRequestFields": {
-                    "$ref": "#/definitions/AdditionalModelRequestFields"
-                },
-                "BasePromptTemplate": {"maxLength": 100000, "minLength": 1, "type": "string"},
-                "FoundationModel": {"$ref": "#/definitions/FoundationModel"},
-                "InferenceConfiguration": {"$ref": "#/definitions/InferenceConfiguration"},
-                "ParserMode": {"$ref": "#/definitions/CreationMode"},
-                "PromptCreationMode": {"$ref": "#/definitions/CreationMode"},
-                "PromptState": {"$ref": "#/definitions/PromptState"},
-                "PromptType": {"$ref": "#/definitions/PromptType"},
-            },
-            "type": "object",
-        },
-        "PromptOverrideConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "OverrideLambda": {
-                    "maxLength": 2048,
-                    "pattern": "^arn:(aws[a-zA-Z-]*)?:lambda:[a-z0-9-]{1,20}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$",
-                    "type": "string",
-                },
-                "PromptConfigurations": {
-                    "items": {"$ref": "#/definitions/PromptConfiguration"},
-                    "maxItems": 10,
-                    "type": "array",
-                },
-            },
-            "required": ["PromptConfigurations"],
-            "type": "object",
-        },
-        "PromptState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "PromptType": {
-            "enum": [
-                "PRE_PROCESSING",
-                "ORCHESTRATION",
-                "POST_PROCESSING",
-                "ROUTING_CLASSIFIER",
-                "MEMORY_SUMMARIZATION",
-                "KNOWLEDGE_BASE_RESPONSE_GENERATION",
-            ],
-            "type": "string",
-        },
-        "RelayConversationHistory": {"enum": ["TO_COLLABORATOR", "DISABLED"], "type": "string"},
-        "RequireConfirmation": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "S3Identifier": {
-            "additionalProperties": False,
-            "properties": {
-                "S3BucketName": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$",
-                    "type": "string",
-                },
-                "S3ObjectKey": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[\\.\\-\\!\\*\\_\\'\\(\\)a-zA-Z0-9][\\.\\-\\!\\*\\_\\'\\(\\)\\/a-zA-Z0-9]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SessionSummaryConfiguration": {
-            "additionalProperties": False,
-            "properties": {"MaxRecentSessions": {"type": "number"}},
-            "type": "object",
-        },
-        "TagsMap": {
-            "additionalProperties": False,
-            "maxItems": 200,
-            "minItems": 0,
-            "patternProperties": {
-                "^[a-zA-Z0-9\\s._:/=+@-]*$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Type": {"enum": ["string", "number", "integer", "boolean", "array"], "type": "string"},
-    },
-    "properties": {
-        "ActionGroups": {"items": {"$ref": "#/definitions/AgentActionGroup"}, "type": "array"},
-        "AgentArn": {
-            "maxLength": 2048,
-            "pattern": "^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:agent/[0-9a-zA-Z]{10}$",
-            "type": "string",
-        },
-        "AgentCollaboration": {"$ref": "#/definitions/AgentCollaboration"},
-        "AgentCollaborators": {
-            "items": {"$ref": "#/definitions/AgentCollaborator"},
-            "type": "array",
-        },
-        "AgentId": {"pattern": "^[0-9a-zA-Z]{10}$", "type": "string"},
-        "AgentName": {"pattern": "^([0-9a-zA-Z][_-]?){1,100}$", "type": "string"},
-        "AgentResourceRoleArn": {"maxLength": 2048, "type": "string"},
-        "AgentStatus": {"$ref": "#/definitions/AgentStatus"},
-        "AgentVersion": {"maxLength": 5, "minLength": 5, "pattern": "^DRAFT$", "type": "string"},
-        "AutoPrepare": {"type": "boolean"},
-        "CreatedAt": {"type": "string"},
-        "CustomOrchestration": {"$ref": "#/definitions/CustomOrchestration"},
-        "CustomerEncryptionKeyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "FailureReasons": {
-            "items": {"maxLength": 2048, "type": "string"},
-            "maxItems": 2048,
-            "type": "array",
-        },
-        "FoundationModel": {"$ref": "#/definitions/FoundationModel"},
-        "GuardrailConfiguration": {"$ref": "#/definitions/GuardrailConfiguration"},
-        "IdleSessionTTLInSeconds": {"maximum": 5400, "minimum": 60, "type": "number"},
-        "Instruction": {"minLength": 40, "type": "string"},
-        "KnowledgeBases": {"items": {"$ref": "#/definitions/AgentKnowledgeBase"}, "type": "array"},
-        "MemoryConfiguration": {"$ref": "#/definitions/MemoryConfiguration"},
-        "OrchestrationType": {"$ref": "#/definitions/OrchestrationType"},
-        "PreparedAt": {"type": "string"},
-        "PromptOverrideConfiguration": {"$ref": "#/definitions/PromptOverrideConfiguration"},
-        "RecommendedActions": {
-            "items": {"maxLength": 2048, "type": "string"},
-            "maxItems": 2048,
-            "type": "array",
-        },
-        "SkipResourceInUseCheckOnDelete": {"type": "boolean"},
-        "Tags": {"$ref": "#/definitions/TagsMap"},
-        "TestAliasTags": {"$ref": "#/definitions/TagsMap"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["AgentName"],
-}
-
 
 class Agent(_Resource):
     """AWS::Bedrock::Agent: Definition of AWS::Bedrock::Agent Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AgentId.
+    Write-only (sent to AWS, never read back): AutoPrepare, SkipResourceInUseCheckOnDelete,
+    ActionGroups[*].SkipResourceInUseCheckOnDelete.
+    Read-only attributes (known once deployed): AgentArn, AgentId, AgentStatus, AgentVersion,
+    CreatedAt, FailureReasons, PreparedAt, RecommendedActions, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-agent.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AgentProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AgentAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "agent.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AgentArn: str
+    """Arn representation of the Agent."""
     AgentId: str
+    """Identifier for a resource."""
     AgentStatus: Literal[
         "CREATING",
         "PREPARING",
@@ -751,13 +432,20 @@ class Agent(_Resource):
         "VERSIONING",
         "UPDATING",
     ]
+    """Schema Type for Action APIs."""
     AgentVersion: str
+    """Draft Agent Version."""
     CreatedAt: str
+    """Time Stamp."""
     FailureReasons: list[str]
+    """Failure Reasons for Error."""
     PreparedAt: str
+    """Time Stamp."""
     RecommendedActions: list[str]
+    """The recommended actions users can take to resolve an error in failureReasons."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Time Stamp."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ActionGroups: list[AgentActionGroupDict]
     AgentCollaboration: Literal["DISABLED", "SUPERVISOR", "SUPERVISOR_ROUTER"]
     AgentCollaborators: list[AgentCollaboratorDict]
@@ -776,62 +464,71 @@ class Agent(_Resource):
     OrchestrationType: Literal["DEFAULT", "CUSTOM_ORCHESTRATION"]
     PromptOverrideConfiguration: AgentPromptOverrideConfigurationDict
     SkipResourceInUseCheckOnDelete: bool
-    Tags: dict[str, Any]
-    TestAliasTags: dict[str, Any]
+    Tags: dict[str, str]
+    TestAliasTags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AgentName: str,
+        ActionGroups: list[AgentActionGroup | AgentActionGroupDict] | None = None,
+        AgentCollaboration: Literal["DISABLED", "SUPERVISOR", "SUPERVISOR_ROUTER"] | None = None,
+        AgentCollaborators: list[AgentCollaborator | AgentCollaboratorDict] | None = None,
+        AgentResourceRoleArn: str | None = None,
+        AutoPrepare: bool | None = None,
+        CustomOrchestration: AgentCustomOrchestration | AgentCustomOrchestrationDict | None = None,
+        CustomerEncryptionKeyArn: str | None = None,
+        Description: str | None = None,
+        FoundationModel: str | None = None,
+        GuardrailConfiguration: AgentGuardrailConfiguration
+        | AgentGuardrailConfigurationDict
+        | None = None,
+        IdleSessionTTLInSeconds: float | None = None,
+        Instruction: str | None = None,
+        KnowledgeBases: list[AgentKnowledgeBase | AgentKnowledgeBaseDict] | None = None,
+        MemoryConfiguration: AgentMemoryConfiguration | AgentMemoryConfigurationDict | None = None,
+        OrchestrationType: Literal["DEFAULT", "CUSTOM_ORCHESTRATION"] | None = None,
+        PromptOverrideConfiguration: AgentPromptOverrideConfiguration
+        | AgentPromptOverrideConfigurationDict
+        | None = None,
+        SkipResourceInUseCheckOnDelete: bool | None = None,
+        Tags: dict[str, str] | None = None,
+        TestAliasTags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::Agent; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AgentName: str,
-            ActionGroups: list[AgentActionGroup | AgentActionGroupDict] | None = None,
-            AgentCollaboration: Literal["DISABLED", "SUPERVISOR", "SUPERVISOR_ROUTER"]
-            | None = None,
-            AgentCollaborators: list[AgentCollaborator | AgentCollaboratorDict] | None = None,
-            AgentResourceRoleArn: str | None = None,
-            AutoPrepare: bool | None = None,
-            CustomOrchestration: AgentCustomOrchestration
-            | AgentCustomOrchestrationDict
-            | None = None,
-            CustomerEncryptionKeyArn: str | None = None,
-            Description: str | None = None,
-            FoundationModel: str | None = None,
-            GuardrailConfiguration: AgentGuardrailConfiguration
-            | AgentGuardrailConfigurationDict
-            | None = None,
-            IdleSessionTTLInSeconds: float | None = None,
-            Instruction: str | None = None,
-            KnowledgeBases: list[AgentKnowledgeBase | AgentKnowledgeBaseDict] | None = None,
-            MemoryConfiguration: AgentMemoryConfiguration
-            | AgentMemoryConfigurationDict
-            | None = None,
-            OrchestrationType: Literal["DEFAULT", "CUSTOM_ORCHESTRATION"] | None = None,
-            PromptOverrideConfiguration: AgentPromptOverrideConfiguration
-            | AgentPromptOverrideConfigurationDict
-            | None = None,
-            SkipResourceInUseCheckOnDelete: bool | None = None,
-            Tags: dict[str, Any] | None = None,
-            TestAliasTags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::Agent; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AgentName: Name for a resource. Required.
             ActionGroups: List of ActionGroups
+            AgentCollaboration: Agent collaboration state
             AgentCollaborators: List of Agent Collaborators
-            AgentName: Name for a resource.
             AgentResourceRoleArn: ARN of a IAM role.
-            AutoPrepare: Specifies whether to automatically prepare after creating or updating the agent.
+            AutoPrepare: Specifies whether to automatically prepare after creating or updating the
+                agent. Write-only: sent to AWS, never read back.
+            CustomOrchestration: Structure for custom orchestration
             CustomerEncryptionKeyArn: A KMS key ARN
             Description: Description of the Resource.
+            FoundationModel: ARN or name of a Bedrock model.
+            GuardrailConfiguration: Configuration for a guardrail.
             IdleSessionTTLInSeconds: Max Session Time.
             Instruction: Instruction for the agent.
             KnowledgeBases: List of Agent Knowledge Bases
-            SkipResourceInUseCheckOnDelete: Specifies whether to allow deleting agent while it is in use.
+            MemoryConfiguration: Configuration for memory storage
+            OrchestrationType: Types of orchestration strategy for agents
+            PromptOverrideConfiguration: Configuration for prompt override.
+            SkipResourceInUseCheckOnDelete: Specifies whether to allow deleting agent while it is in
+                use. Write-only: sent to AWS, never read back.
+            Tags: A map of tag keys and values
+            TestAliasTags: A map of tag keys and values
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,24 +59,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AgentAliasHistoryEventDict = TypedDict(
-    "AgentAliasHistoryEventDict",
-    {
-        "EndDate": "str",
-        "RoutingConfiguration": "list[AgentAliasRoutingConfigurationListItemDict]",
-        "StartDate": "str",
-    },
-    total=False,
-)
 
-AgentAliasRoutingConfigurationListItemDict = TypedDict(
-    "AgentAliasRoutingConfigurationListItemDict",
-    {
-        "AgentVersion": "Required[str]",
-    },
-    total=False,
-)
+class AgentAliasHistoryEventDict(TypedDict, total=False):
+    """AgentAliasHistoryEvent as a plain dict: History event for an alias for an Agent."""
 
+    EndDate: str
+    """Time Stamp."""
+    RoutingConfiguration: list[AgentAliasRoutingConfigurationListItemDict]
+    """Routing configuration for an Agent alias."""
+    StartDate: str
+    """Time Stamp."""
+
+
+class AgentAliasRoutingConfigurationListItemDict(TypedDict, total=False):
+    """AgentAliasRoutingConfigurationListItem as a plain dict: Details about the routing
+    configuration for an Agent alias."""
+
+    AgentVersion: Required[str]
+    """Agent Version."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::AgentAlias",
     schema_file="aws-bedrock-agentalias.json",
@@ -87,8 +94,6 @@ METADATA = _TypeMetadata(
         "/UpdatedAt",
     ),
     create_only=("/AgentId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AgentAliasHistoryEvents",
         "/AgentAliasHistoryEvents/*/RoutingConfiguration",
@@ -96,13 +101,7 @@ METADATA = _TypeMetadata(
     ),
     required=("AgentAliasName", "AgentId"),
     list_required=("AgentId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -112,91 +111,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AgentAliasHistoryEvent": {
-            "additionalProperties": False,
-            "properties": {
-                "EndDate": {"type": "string"},
-                "RoutingConfiguration": {
-                    "items": {"$ref": "#/definitions/AgentAliasRoutingConfigurationListItem"},
-                    "maxItems": 1,
-                    "type": "array",
-                },
-                "StartDate": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AgentAliasRoutingConfigurationListItem": {
-            "additionalProperties": False,
-            "properties": {
-                "AgentVersion": {
-                    "maxLength": 5,
-                    "minLength": 1,
-                    "pattern": "^(DRAFT|[0-9]{0,4}[1-9][0-9]{0,4})$",
-                    "type": "string",
-                }
-            },
-            "required": ["AgentVersion"],
-            "type": "object",
-        },
-        "AgentAliasStatus": {
-            "enum": ["CREATING", "PREPARED", "FAILED", "UPDATING", "DELETING"],
-            "type": "string",
-        },
-        "TagsMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z0-9\\s._:/=+@-]*$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AgentAliasArn": {
-            "maxLength": 2048,
-            "pattern": "^arn:aws(|-cn|-us-gov):bedrock:[a-z0-9-]{1,20}:[0-9]{12}:agent-alias/[0-9a-zA-Z]{10}/[0-9a-zA-Z]{10}$",
-            "type": "string",
-        },
-        "AgentAliasHistoryEvents": {
-            "items": {"$ref": "#/definitions/AgentAliasHistoryEvent"},
-            "maxItems": 10,
-            "type": "array",
-        },
-        "AgentAliasId": {
-            "maxLength": 10,
-            "minLength": 10,
-            "pattern": "^(\\bTSTALIASID\\b|[0-9a-zA-Z]+)$",
-            "type": "string",
-        },
-        "AgentAliasName": {"pattern": "^([0-9a-zA-Z][_-]?){1,100}$", "type": "string"},
-        "AgentAliasStatus": {"$ref": "#/definitions/AgentAliasStatus"},
-        "AgentId": {"pattern": "^[0-9a-zA-Z]{10}$", "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "RoutingConfiguration": {
-            "items": {"$ref": "#/definitions/AgentAliasRoutingConfigurationListItem"},
-            "maxItems": 1,
-            "type": "array",
-        },
-        "Tags": {"$ref": "#/definitions/TagsMap"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["AgentAliasName", "AgentId"],
-}
-
 
 class AgentAlias(_Resource):
     """AWS::Bedrock::AgentAlias: Definition of AWS::Bedrock::AgentAlias Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AgentId, AgentAliasId (composite: the values joined by '|').
+    Also identified by: AgentAliasArn.
+    Replaced when any of these change (create-only): AgentId.
+    Read-only attributes (known once deployed): AgentAliasArn, AgentAliasHistoryEvents,
+    AgentAliasId, AgentAliasStatus, CreatedAt, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-agentalias.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -204,47 +130,59 @@ class AgentAlias(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AgentAliasAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "agent_alias.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AgentAliasArn: str
+    """Arn representation of the Agent Alias."""
     AgentAliasHistoryEvents: list[AgentAliasHistoryEventDict]
+    """The list of history events for an alias for an Agent."""
     AgentAliasId: str
+    """Id for an Agent Alias generated at the server side."""
     AgentAliasStatus: Literal["CREATING", "PREPARED", "FAILED", "UPDATING", "DELETING"]
+    """The statuses an Agent Alias can be in."""
     CreatedAt: str
+    """Time Stamp."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Time Stamp."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AgentAliasName: str
     AgentId: str
     Description: str
     RoutingConfiguration: list[AgentAliasRoutingConfigurationListItemDict]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AgentAliasName: str,
+        AgentId: str,
+        Description: str | None = None,
+        RoutingConfiguration: list[
+            AgentAliasRoutingConfigurationListItem | AgentAliasRoutingConfigurationListItemDict
+        ]
+        | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::AgentAlias; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AgentAliasName: str,
-            AgentId: str,
-            Description: str | None = None,
-            RoutingConfiguration: list[
-                AgentAliasRoutingConfigurationListItem | AgentAliasRoutingConfigurationListItemDict
-            ]
-            | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::AgentAlias; `await` it inside an App to deploy it.
-
-            AgentAliasName: Name for a resource.
-            AgentId: Identifier for a resource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AgentAliasName: Name for a resource. Required.
+            AgentId: Identifier for a resource. Create-only: changing it replaces the resource.
+                Required.
             Description: Description of the Resource.
             RoutingConfiguration: Routing configuration for an Agent alias.
+            Tags: A map of tag keys and values
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,36 +63,37 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationInferenceProfileModelSourceDict = TypedDict(
-    "ApplicationInferenceProfileModelSourceDict",
-    {
-        "CopyFrom": "Required[str]",
-    },
-    total=False,
-)
 
-InferenceProfileModelDict = TypedDict(
-    "InferenceProfileModelDict",
-    {
-        "ModelArn": "str",
-    },
-    total=False,
-)
+class ApplicationInferenceProfileModelSourceDict(TypedDict, total=False):
+    """ApplicationInferenceProfileModelSource as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    CopyFrom: Required[str]
+    """Source arns for a custom inference profile to copy its regional load balancing config from.
+    This can either be a foundation model or predefined inference profile ARN."""
 
+
+class InferenceProfileModelDict(TypedDict, total=False):
+    """InferenceProfileModel as a plain dict: Model configuration"""
+
+    ModelArn: str
+    """ARN for Foundation Models in Bedrock. These models can be used as base models for model
+    customization jobs"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Definition of the key/value pair for a tag"""
+
+    Key: Required[str]
+    """Tag Key"""
+    Value: Required[str]
+    """Tag Value"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::ApplicationInferenceProfile",
     schema_file="aws-bedrock-applicationinferenceprofile.json",
     primary_identifier=("/InferenceProfileIdentifier",),
-    additional_identifiers=(),
     read_only=(
         "/Models",
         "/InferenceProfileArn",
@@ -101,17 +106,8 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/Description", "/InferenceProfileName", "/ModelSource"),
     write_only=("/ModelSource",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("InferenceProfileName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -121,117 +117,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "InferenceProfileModel": {
-            "additionalProperties": False,
-            "properties": {
-                "ModelArn": {
-                    "pattern": "^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model/[a-z0-9-]{1,63}[.]{1}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2}$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "InferenceProfileModelSource": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CopyFrom": {
-                            "maxLength": 2048,
-                            "minLength": 1,
-                            "pattern": "^arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:(|[0-9a-z-]{0,20}):(|[0-9]{12}):(inference-profile|foundation-model)/[a-zA-Z0-9-:.]+$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["CopyFrom"],
-                    "type": "object",
-                }
-            ]
-        },
-        "InferenceProfileStatus": {"enum": ["ACTIVE"], "type": "string"},
-        "InferenceProfileType": {"enum": ["APPLICATION", "SYSTEM_DEFINED"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Unit": {"additionalProperties": False, "type": "object"},
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Description": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^([0-9a-zA-Z:.][ _-]?)+$",
-            "type": "string",
-        },
-        "InferenceProfileArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:(|[0-9a-z-]{0,20}):(|[0-9]{12}):(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+$",
-            "type": "string",
-        },
-        "InferenceProfileId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-:.]+$",
-            "type": "string",
-        },
-        "InferenceProfileIdentifier": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^(arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:(|[0-9a-z-]{0,20}):(|[0-9]{12}):(inference-profile|application-inference-profile)/)?[a-zA-Z0-9-:.]+$",
-            "type": "string",
-        },
-        "InferenceProfileName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^([0-9a-zA-Z][ _-]?)+$",
-            "type": "string",
-        },
-        "ModelSource": {"$ref": "#/definitions/InferenceProfileModelSource"},
-        "Models": {
-            "items": {"$ref": "#/definitions/InferenceProfileModel"},
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Status": {"$ref": "#/definitions/InferenceProfileStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Type": {"$ref": "#/definitions/InferenceProfileType"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["InferenceProfileName"],
-}
-
 
 class ApplicationInferenceProfile(_Resource):
-    """AWS::Bedrock::ApplicationInferenceProfile: Definition of AWS::Bedrock::ApplicationInferenceProfile Resource Type
+    """AWS::Bedrock::ApplicationInferenceProfile: Definition of
+    AWS::Bedrock::ApplicationInferenceProfile Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InferenceProfileIdentifier.
+    Replaced when any of these change (create-only): Description, InferenceProfileName, ModelSource.
+    Write-only (sent to AWS, never read back): ModelSource.
+    Read-only attributes (known once deployed): CreatedAt, InferenceProfileArn, InferenceProfileId,
+    InferenceProfileIdentifier, Models, Status, Type, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-applicationinferenceprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -241,44 +139,67 @@ class ApplicationInferenceProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationInferenceProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "application_inference_profile.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Time Stamp"""
     InferenceProfileArn: str
+    """Pattern:
+    ^arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:(|[0-9a-z-]{0,20}):(|[0-9]{12}):(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+$
+    Length: 1 to 2048 characters."""
     InferenceProfileId: str
+    """Pattern: ^[a-zA-Z0-9-:.]+$ Length: 1 to 64 characters."""
     InferenceProfileIdentifier: str
+    """Inference profile identifier. Supports both system-defined inference profile ids, and
+    inference profile ARNs."""
     Models: list[InferenceProfileModelDict]
+    """List of model configuration"""
     Status: Literal["ACTIVE"]
+    """Status of the Inference Profile"""
     Type: Literal["APPLICATION", "SYSTEM_DEFINED"]
+    """Type of the Inference Profile"""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Time Stamp"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     InferenceProfileName: str
     ModelSource: ApplicationInferenceProfileModelSourceDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InferenceProfileName: str,
+        Description: str | None = None,
+        ModelSource: ApplicationInferenceProfileModelSource
+        | ApplicationInferenceProfileModelSourceDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::ApplicationInferenceProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InferenceProfileName: str,
-            Description: str | None = None,
-            ModelSource: ApplicationInferenceProfileModelSource
-            | ApplicationInferenceProfileModelSourceDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::ApplicationInferenceProfile; `await` it inside an App to deploy it.
-
-            Description: Description of the inference profile
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InferenceProfileName: Pattern: ^([0-9a-zA-Z][ _-]?)+$ Length: 1 to 64 characters.
+                Create-only: changing it replaces the resource. Required.
+            Description: Description of the inference profile Create-only: changing it replaces the
+                resource.
+            ModelSource: Various ways to encode a list of models in a CreateInferenceProfile request
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             Tags: List of Tags
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

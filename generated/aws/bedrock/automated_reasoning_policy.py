@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,70 +75,76 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AutomatedReasoningPolicyPolicyDefinitionDict = TypedDict(
-    "AutomatedReasoningPolicyPolicyDefinitionDict",
-    {
-        "Rules": "list[PolicyDefinitionRuleDict]",
-        "Types": "list[PolicyDefinitionTypeDict]",
-        "Variables": "list[PolicyDefinitionVariableDict]",
-        "Version": "str",
-    },
-    total=False,
-)
 
-PolicyDefinitionRuleDict = TypedDict(
-    "PolicyDefinitionRuleDict",
-    {
-        "AlternateExpression": "str",
-        "Expression": "Required[str]",
-        "Id": "Required[str]",
-    },
-    total=False,
-)
+class AutomatedReasoningPolicyPolicyDefinitionDict(TypedDict, total=False):
+    """AutomatedReasoningPolicyPolicyDefinition as a plain dict."""
 
-PolicyDefinitionTypeDict = TypedDict(
-    "PolicyDefinitionTypeDict",
-    {
-        "Description": "str",
-        "Name": "Required[str]",
-        "Values": "Required[list[PolicyDefinitionTypeValueDict]]",
-    },
-    total=False,
-)
+    Rules: list[PolicyDefinitionRuleDict]
+    """The rules definition block of an AutomatedReasoningPolicyDefinition."""
+    Types: list[PolicyDefinitionTypeDict]
+    """The types definition block of an AutomatedReasoningPolicyDefinition."""
+    Variables: list[PolicyDefinitionVariableDict]
+    """The variables definition block of an AutomatedReasoningPolicyDefinition."""
+    Version: str
+    """The policy format version."""
 
-PolicyDefinitionTypeValueDict = TypedDict(
-    "PolicyDefinitionTypeValueDict",
-    {
-        "Description": "str",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-PolicyDefinitionVariableDict = TypedDict(
-    "PolicyDefinitionVariableDict",
-    {
-        "Description": "Required[str]",
-        "Name": "Required[str]",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
+class PolicyDefinitionRuleDict(TypedDict, total=False):
+    """PolicyDefinitionRule as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AlternateExpression: str
+    """An alternate expression for this rule"""
+    Expression: Required[str]
+    """The SMT expression for this rule"""
+    Id: Required[str]
+    """A unique id within the PolicyDefinition"""
 
+
+class PolicyDefinitionTypeDict(TypedDict, total=False):
+    """PolicyDefinitionType as a plain dict."""
+
+    Description: str
+    """A natural language description of this type."""
+    Name: Required[str]
+    """A name for this type."""
+    Values: Required[list[PolicyDefinitionTypeValueDict]]
+    """A list of valid values for this type."""
+
+
+class PolicyDefinitionTypeValueDict(TypedDict, total=False):
+    """PolicyDefinitionTypeValue as a plain dict."""
+
+    Description: str
+    """A natural language description of the type's value."""
+    Value: Required[str]
+    """The value of the type value."""
+
+
+class PolicyDefinitionVariableDict(TypedDict, total=False):
+    """PolicyDefinitionVariable as a plain dict."""
+
+    Description: Required[str]
+    """A natural language description of this variable."""
+    Name: Required[str]
+    """A name from this variable."""
+    Type: Required[str]
+    """A type for this variable."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Definition of the key/value pair for a tag"""
+
+    Key: Required[str]
+    """Tag Key"""
+    Value: Required[str]
+    """Tag Value"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::AutomatedReasoningPolicy",
     schema_file="aws-bedrock-automatedreasoningpolicy.json",
     primary_identifier=("/PolicyArn",),
-    additional_identifiers=(),
     read_only=(
         "/Version",
         "/PolicyId",
@@ -146,7 +156,6 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/KmsKeyId",),
     write_only=("/KmsKeyId", "/ForceDelete", "/PolicyDefinition"),
-    conditional_create_only=(),
     unordered_arrays=(
         "/PolicyDefinition/Rules",
         "/PolicyDefinition/Types",
@@ -155,14 +164,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -172,203 +174,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CreatedAt": {"type": "string"},
-        "DefinitionHash": {
-            "maxLength": 128,
-            "minLength": 128,
-            "pattern": "^[0-9a-z]{128}$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 1024, "pattern": "^[\\s\\S]+$", "type": "string"},
-        "ForceDelete": {"type": "boolean"},
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$",
-            "type": "string",
-        },
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^(arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[0-9a-zA-Z-_ ]+$",
-            "type": "string",
-        },
-        "PolicyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:automated-reasoning-policy\\/[a-z0-9]{12}$",
-            "type": "string",
-        },
-        "PolicyDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Rules": {"$ref": "#/definitions/PolicyDefinitionRuleList"},
-                "Types": {"$ref": "#/definitions/PolicyDefinitionTypeList"},
-                "Variables": {"$ref": "#/definitions/PolicyDefinitionVariableList"},
-                "Version": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "PolicyDefinitionRule": {
-            "additionalProperties": False,
-            "properties": {
-                "AlternateExpression": {
-                    "maxLength": 2048,
-                    "pattern": "^[\\s\\S]+$",
-                    "type": "string",
-                },
-                "Expression": {"maxLength": 2048, "pattern": "^[\\s\\S]+$", "type": "string"},
-                "Id": {
-                    "maxLength": 12,
-                    "minLength": 12,
-                    "pattern": "^[A-Z][0-9A-Z]{11}$",
-                    "type": "string",
-                },
-            },
-            "required": ["Id", "Expression"],
-            "type": "object",
-        },
-        "PolicyDefinitionRuleList": {
-            "items": {"$ref": "#/definitions/PolicyDefinitionRule"},
-            "maxItems": 500,
-            "minItems": 0,
-            "type": "array",
-        },
-        "PolicyDefinitionType": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 1024, "pattern": "^[\\s\\S]+$", "type": "string"},
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z][A-Za-z0-9_]+$",
-                    "type": "string",
-                },
-                "Values": {"$ref": "#/definitions/PolicyDefinitionTypeValueList"},
-            },
-            "required": ["Name", "Values"],
-            "type": "object",
-        },
-        "PolicyDefinitionTypeList": {
-            "items": {"$ref": "#/definitions/PolicyDefinitionType"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "PolicyDefinitionTypeValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 1024, "pattern": "^[\\s\\S]+$", "type": "string"},
-                "Value": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z][A-Za-z0-9_]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value"],
-            "type": "object",
-        },
-        "PolicyDefinitionTypeValueList": {
-            "items": {"$ref": "#/definitions/PolicyDefinitionTypeValue"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "PolicyDefinitionVariable": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 1024, "pattern": "^[\\s\\S]+$", "type": "string"},
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z][A-Za-z0-9_]+$",
-                    "type": "string",
-                },
-                "Type": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z][A-Za-z0-9_]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Name", "Type", "Description"],
-            "type": "object",
-        },
-        "PolicyDefinitionVariableList": {
-            "items": {"$ref": "#/definitions/PolicyDefinitionVariable"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "PolicyId": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[a-z0-9]{12}$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "UpdatedAt": {"type": "string"},
-        "Version": {"pattern": "^(([1-9][0-9]{0,11})|(DRAFT))$", "type": "string"},
-    },
-    "properties": {
-        "CreatedAt": {"$ref": "#/definitions/CreatedAt"},
-        "DefinitionHash": {"$ref": "#/definitions/DefinitionHash"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "ForceDelete": {"$ref": "#/definitions/ForceDelete"},
-        "KmsKeyArn": {"$ref": "#/definitions/KmsKeyArn"},
-        "KmsKeyId": {"$ref": "#/definitions/KmsKeyId"},
-        "Name": {"$ref": "#/definitions/Name"},
-        "PolicyArn": {"$ref": "#/definitions/PolicyArn"},
-        "PolicyDefinition": {"$ref": "#/definitions/PolicyDefinition"},
-        "PolicyId": {"$ref": "#/definitions/PolicyId"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "UpdatedAt": {"$ref": "#/definitions/UpdatedAt"},
-        "Version": {"$ref": "#/definitions/Version"},
-    },
-    "required": ["Name"],
-}
-
 
 class AutomatedReasoningPolicy(_Resource):
-    """AWS::Bedrock::AutomatedReasoningPolicy: Definition of AWS::Bedrock::AutomatedReasoningPolicy Resource Type
+    """AWS::Bedrock::AutomatedReasoningPolicy: Definition of AWS::Bedrock::AutomatedReasoningPolicy
+    Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PolicyArn.
+    Replaced when any of these change (create-only): KmsKeyId.
+    Write-only (sent to AWS, never read back): KmsKeyId, ForceDelete, PolicyDefinition.
+    Read-only attributes (known once deployed): CreatedAt, DefinitionHash, KmsKeyArn, PolicyArn,
+    PolicyId, UpdatedAt, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-automatedreasoningpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -378,17 +196,29 @@ class AutomatedReasoningPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AutomatedReasoningPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "automated_reasoning_policy.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Time this policy was created"""
     DefinitionHash: str
+    """The hash for this version"""
     KmsKeyArn: str
+    """The KMS key with which the Policy's assets will be encrypted at rest."""
     PolicyArn: str
+    """Pattern:
+    ^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:automated-reasoning-policy\\/[a-z0-9]{12}$
+    Length: 1 to 2048 characters."""
     PolicyId: str
+    """The id of the policy"""
     UpdatedAt: str
+    """Time this policy was last updated"""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Version of the policy that was created. This will always be `DRAFT`"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     ForceDelete: bool
     KmsKeyId: str
@@ -396,27 +226,43 @@ class AutomatedReasoningPolicy(_Resource):
     PolicyDefinition: AutomatedReasoningPolicyPolicyDefinitionDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Description: str | None = None,
+        ForceDelete: bool | None = None,
+        KmsKeyId: str | None = None,
+        PolicyDefinition: AutomatedReasoningPolicyPolicyDefinition
+        | AutomatedReasoningPolicyPolicyDefinitionDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::AutomatedReasoningPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Description: str | None = None,
-            ForceDelete: bool | None = None,
-            KmsKeyId: str | None = None,
-            PolicyDefinition: AutomatedReasoningPolicyPolicyDefinition
-            | AutomatedReasoningPolicyPolicyDefinitionDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::AutomatedReasoningPolicy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^[0-9a-zA-Z-_ ]+$ Length: 1 to 256 characters. Required.
+            Description: Pattern: ^[\\s\\S]+$ Length: at most 1024 characters.
+            ForceDelete: Specifies whether to force delete the automated reasoning policy even if it
+                has active resources. When false , Amazon Bedrock validates if all artifacts have
+                been deleted (e.g. policy version, test case, test result) for a policy before
+                deletion. When true , Amazon Bedrock will delete the policy and all its artifacts
+                without validation. Default is false Write-only: sent to AWS, never read back.
+            KmsKeyId: The KMS key with which the Policy's assets will be encrypted at rest.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            PolicyDefinition: Type: AutomatedReasoningPolicyPolicyDefinitionDict. Write-only: sent
+                to AWS, never read back.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Definition of the key/value pair for a tag"""
+
+    Key: Required[str]
+    """Tag Key"""
+    Value: Required[str]
+    """Tag Value"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::AutomatedReasoningPolicyVersion",
     schema_file="aws-bedrock-automatedreasoningpolicyversion.json",
     primary_identifier=("/PolicyArn", "/Version"),
-    additional_identifiers=(),
     read_only=(
         "/Version",
         "/Name",
@@ -76,17 +81,11 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/PolicyArn", "/LastUpdatedDefinitionHash", "/Tags"),
     write_only=("/LastUpdatedDefinitionHash",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("PolicyArn",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -95,84 +94,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CreatedAt": {"type": "string"},
-        "DefinitionHash": {
-            "maxLength": 128,
-            "minLength": 128,
-            "pattern": "^[0-9a-z]{128}$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 1024, "pattern": "^[\\s\\S]+$", "type": "string"},
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[0-9a-zA-Z-_ ]+$",
-            "type": "string",
-        },
-        "PolicyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:automated-reasoning-policy\\/[a-z0-9]{12}$",
-            "type": "string",
-        },
-        "PolicyId": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[a-z0-9]{12}$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "UpdatedAt": {"type": "string"},
-        "Version": {"maxLength": 12, "pattern": "^([1-9][0-9]{0,11})$", "type": "string"},
-    },
-    "properties": {
-        "CreatedAt": {"$ref": "#/definitions/CreatedAt"},
-        "DefinitionHash": {"$ref": "#/definitions/DefinitionHash"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "LastUpdatedDefinitionHash": {"$ref": "#/definitions/DefinitionHash"},
-        "Name": {"$ref": "#/definitions/Name"},
-        "PolicyArn": {"$ref": "#/definitions/PolicyArn"},
-        "PolicyId": {"$ref": "#/definitions/PolicyId"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "UpdatedAt": {"$ref": "#/definitions/UpdatedAt"},
-        "Version": {"$ref": "#/definitions/Version"},
-    },
-    "required": ["PolicyArn"],
-}
-
 
 class AutomatedReasoningPolicyVersion(_Resource):
-    """AWS::Bedrock::AutomatedReasoningPolicyVersion: Definition of AWS::Bedrock::AutomatedReasoningPolicyVersion Resource Type
+    """AWS::Bedrock::AutomatedReasoningPolicyVersion: Definition of
+    AWS::Bedrock::AutomatedReasoningPolicyVersion Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PolicyArn, Version (composite: the values joined by '|').
+    Replaced when any of these change (create-only): PolicyArn, LastUpdatedDefinitionHash, Tags.
+    Write-only (sent to AWS, never read back): LastUpdatedDefinitionHash.
+    Read-only attributes (known once deployed): CreatedAt, DefinitionHash, Description, Name,
+    PolicyId, UpdatedAt, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-automatedreasoningpolicyversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -182,37 +116,54 @@ class AutomatedReasoningPolicyVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AutomatedReasoningPolicyVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "automated_reasoning_policy_version.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Time this policy version was created"""
     DefinitionHash: str
+    """The hash for this version"""
     Description: str
+    """The description inherited from the policy"""
     Name: str
+    """The name inherited from the policy"""
     PolicyId: str
+    """The id of the associated policy"""
     UpdatedAt: str
+    """Time this policy was last updated"""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The version of the policy"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LastUpdatedDefinitionHash: str
     PolicyArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PolicyArn: str,
+        LastUpdatedDefinitionHash: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::AutomatedReasoningPolicyVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PolicyArn: str,
-            LastUpdatedDefinitionHash: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::AutomatedReasoningPolicyVersion; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PolicyArn: Arn of the policy Create-only: changing it replaces the resource. Required.
+            LastUpdatedDefinitionHash: The hash for this version Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back.
+            Tags: Items: 0 to 200 items. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

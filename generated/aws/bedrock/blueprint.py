@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Definition of the key/value pair for a tag"""
+
+    Key: Required[str]
+    """Key for the tag"""
+    Value: Required[str]
+    """Value for the tag"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::Blueprint",
     schema_file="aws-bedrock-blueprint.json",
     primary_identifier=("/BlueprintArn",),
-    additional_identifiers=(),
     read_only=("/BlueprintArn", "/BlueprintStage", "/CreationTime", "/LastModifiedTime"),
     create_only=("/BlueprintName", "/Type"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("BlueprintName", "Schema", "Type"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,68 +84,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "BlueprintArn": {
-            "maxLength": 128,
-            "pattern": "^arn:aws(|-cn|-us-gov|-iso|-iso-[a-z]):bedrock:[a-zA-Z0-9-]*:(aws|[0-9]{12}):blueprint/(bedrock-data-automation-public-[a-zA-Z0-9-_]{1,30}|[a-zA-Z0-9-]{12,36})$",
-            "type": "string",
-        },
-        "BlueprintName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-_]+$",
-            "type": "string",
-        },
-        "BlueprintStage": {"enum": ["DEVELOPMENT", "LIVE"], "type": "string"},
-        "CreationTime": {"type": "string"},
-        "KmsEncryptionContext": {
-            "additionalProperties": False,
-            "patternProperties": {"^.*$": {"type": "string"}},
-            "type": "object",
-        },
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "maxLength": 2048, "minLength": 1, "type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "Schema": {"type": "object"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Type": {"enum": ["DOCUMENT", "IMAGE", "AUDIO", "VIDEO"], "type": "string"},
-    },
-    "required": ["BlueprintName", "Schema", "Type"],
-}
-
 
 class Blueprint(_Resource):
     """AWS::Bedrock::Blueprint: Definition of AWS::Bedrock::Blueprint Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: BlueprintArn.
+    Replaced when any of these change (create-only): BlueprintName, Type.
+    Read-only attributes (known once deployed): BlueprintArn, BlueprintStage, CreationTime,
+    LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-blueprint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -157,46 +102,55 @@ class Blueprint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BlueprintAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "blueprint.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     BlueprintArn: str
+    """ARN of a Blueprint"""
     BlueprintStage: Literal["DEVELOPMENT", "LIVE"]
+    """Stage of the Blueprint"""
     CreationTime: str
+    """Creation timestamp"""
     LastModifiedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Last modified timestamp"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BlueprintName: str
-    KmsEncryptionContext: dict[str, Any]
+    KmsEncryptionContext: dict[str, str]
     KmsKeyId: str
     Schema: dict[str, Any]
     Tags: list[TagDict]
     Type: Literal["DOCUMENT", "IMAGE", "AUDIO", "VIDEO"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BlueprintName: str,
+        Schema: dict[str, Any],
+        Type: Literal["DOCUMENT", "IMAGE", "AUDIO", "VIDEO"],
+        KmsEncryptionContext: dict[str, str] | None = None,
+        KmsKeyId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::Blueprint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BlueprintName: str,
-            Schema: dict[str, Any],
-            Type: Literal["DOCUMENT", "IMAGE", "AUDIO", "VIDEO"],
-            KmsEncryptionContext: dict[str, Any] | None = None,
-            KmsKeyId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::Blueprint; `await` it inside an App to deploy it.
-
-            BlueprintName: Name of the Blueprint
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BlueprintName: Name of the Blueprint Create-only: changing it replaces the resource.
+                Required.
+            Schema: Schema of the blueprint Required.
+            Type: Modality Type Create-only: changing it replaces the resource. Required.
             KmsEncryptionContext: KMS encryption context
             KmsKeyId: KMS key identifier
-            Schema: Schema of the blueprint
             Tags: List of Tags
-            Type: Modality Type
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,52 +63,43 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataAutomationLibraryEncryptionConfigurationDict = TypedDict(
-    "DataAutomationLibraryEncryptionConfigurationDict",
-    {
-        "KmsEncryptionContext": "dict[str, Any]",
-        "KmsKeyId": "Required[str]",
-    },
-    total=False,
-)
 
-EntityTypeInfoDict = TypedDict(
-    "EntityTypeInfoDict",
-    {
-        "EntityMetadata": "str",
-        "EntityType": "Required[Literal['VOCABULARY']]",
-    },
-    total=False,
-)
+class DataAutomationLibraryEncryptionConfigurationDict(TypedDict, total=False):
+    """DataAutomationLibraryEncryptionConfiguration as a plain dict: KMS Encryption Configuration"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    KmsEncryptionContext: dict[str, str]
+    """KMS Encryption Context"""
+    KmsKeyId: Required[str]
+    """KMS Key Identifier"""
 
+
+class EntityTypeInfoDict(TypedDict, total=False):
+    """EntityTypeInfo as a plain dict: Information about an entity type in the DataAutomationLibrary"""
+
+    EntityMetadata: str
+    """JSON string representing relevant metadata for the entity type"""
+    EntityType: Required[Literal["VOCABULARY"]]
+    """Entity types supported in DataAutomationLibraries"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Key value pair of a tag"""
+
+    Key: Required[str]
+    """Tag key"""
+    Value: Required[str]
+    """Tag value"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::DataAutomationLibrary",
     schema_file="aws-bedrock-dataautomationlibrary.json",
     primary_identifier=("/LibraryArn",),
-    additional_identifiers=(),
     read_only=("/CreationTime", "/EntityTypes", "/LibraryArn", "/Status"),
     create_only=("/EncryptionConfiguration", "/LibraryName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("LibraryName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -114,101 +109,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DataAutomationLibraryStatus": {"enum": ["ACTIVE", "DELETING"], "type": "string"},
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsEncryptionContext": {"$ref": "#/definitions/KmsEncryptionContext"},
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["KmsKeyId"],
-            "type": "object",
-        },
-        "EntityType": {"enum": ["VOCABULARY"], "type": "string"},
-        "EntityTypeInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "EntityMetadata": {"type": "string"},
-                "EntityType": {"$ref": "#/definitions/EntityType"},
-            },
-            "required": ["EntityType"],
-            "type": "object",
-        },
-        "KmsEncryptionContext": {
-            "additionalProperties": False,
-            "minProperties": 1,
-            "patternProperties": {
-                "^.*\\S.*$": {
-                    "maxLength": 2000,
-                    "minLength": 1,
-                    "pattern": "^.*\\S.*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-        "EntityTypes": {"items": {"$ref": "#/definitions/EntityTypeInfo"}, "type": "array"},
-        "LibraryArn": {
-            "maxLength": 128,
-            "pattern": "^arn:aws(|-cn|-iso|-iso-[a-z]|-us-gov):bedrock:[a-zA-Z0-9-]*:[0-9]{12}:data-automation-library/[a-zA-Z0-9-]{12,36}$",
-            "type": "string",
-        },
-        "LibraryDescription": {"maxLength": 300, "minLength": 0, "type": "string"},
-        "LibraryName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-_]+$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/DataAutomationLibraryStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["LibraryName"],
-}
-
 
 class DataAutomationLibrary(_Resource):
-    """AWS::Bedrock::DataAutomationLibrary: Resource Type definition for AWS::Bedrock::DataAutomationLibrary
+    """AWS::Bedrock::DataAutomationLibrary: Resource Type definition for
+    AWS::Bedrock::DataAutomationLibrary
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LibraryArn.
+    Replaced when any of these change (create-only): EncryptionConfiguration, LibraryName.
+    Read-only attributes (known once deployed): CreationTime, EntityTypes, LibraryArn, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-dataautomationlibrary.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -218,41 +129,54 @@ class DataAutomationLibrary(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataAutomationLibraryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "data_automation_library.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """Time Stamp"""
     EntityTypes: list[EntityTypeInfoDict]
+    """List of info for each entity type in the DataAutomationLibrary"""
     LibraryArn: str
+    """ARN generated at the server side when a DataAutomationLibrary is created"""
     Status: Literal["ACTIVE", "DELETING"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Status of DataAutomationLibrary"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EncryptionConfiguration: DataAutomationLibraryEncryptionConfigurationDict
     LibraryDescription: str
     LibraryName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LibraryName: str,
+        EncryptionConfiguration: DataAutomationLibraryEncryptionConfiguration
+        | DataAutomationLibraryEncryptionConfigurationDict
+        | None = None,
+        LibraryDescription: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::DataAutomationLibrary; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LibraryName: str,
-            EncryptionConfiguration: DataAutomationLibraryEncryptionConfiguration
-            | DataAutomationLibraryEncryptionConfigurationDict
-            | None = None,
-            LibraryDescription: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::DataAutomationLibrary; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LibraryName: Name of the DataAutomationLibrary Create-only: changing it replaces the
+                resource. Required.
+            EncryptionConfiguration: KMS Encryption Configuration Create-only: changing it replaces
+                the resource.
             LibraryDescription: Description of the DataAutomationLibrary
-            LibraryName: Name of the DataAutomationLibrary
             Tags: List of tags
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

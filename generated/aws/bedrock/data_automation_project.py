@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -211,394 +215,426 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AudioExtractionCategoryDict = TypedDict(
-    "AudioExtractionCategoryDict",
-    {
-        "State": "Required[Literal['ENABLED', 'DISABLED']]",
-        "TypeConfiguration": "AudioExtractionCategoryTypeConfigurationDict",
-        "Types": "list[Literal['AUDIO_CONTENT_MODERATION', 'TRANSCRIPT', 'TOPIC_CONTENT_MODERATION']]",
-    },
-    total=False,
-)
 
-AudioExtractionCategoryTypeConfigurationDict = TypedDict(
-    "AudioExtractionCategoryTypeConfigurationDict",
-    {
-        "Transcript": "TranscriptConfigurationDict",
-    },
-    total=False,
-)
+class AudioExtractionCategoryDict(TypedDict, total=False):
+    """AudioExtractionCategory as a plain dict."""
 
-AudioLanguageConfigurationDict = TypedDict(
-    "AudioLanguageConfigurationDict",
-    {
-        "GenerativeOutputLanguage": "Literal['DEFAULT', 'EN']",
-        "IdentifyMultipleLanguages": "bool",
-        "InputLanguages": "list[Literal['EN', 'DE', 'ES', 'FR', 'IT', 'PT', 'JA', 'KO', 'CN', 'TW', 'HK']]",
-    },
-    total=False,
-)
+    State: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    TypeConfiguration: AudioExtractionCategoryTypeConfigurationDict
+    """Type: AudioExtractionCategoryTypeConfigurationDict."""
+    Types: list[Literal["AUDIO_CONTENT_MODERATION", "TRANSCRIPT", "TOPIC_CONTENT_MODERATION"]]
+    """Items are unique. Each item: Allowed values: 'AUDIO_CONTENT_MODERATION', 'TRANSCRIPT',
+    'TOPIC_CONTENT_MODERATION'."""
 
-AudioOverrideConfigurationDict = TypedDict(
-    "AudioOverrideConfigurationDict",
-    {
-        "LanguageConfiguration": "AudioLanguageConfigurationDict",
-        "ModalityProcessing": "ModalityProcessingConfigurationDict",
-        "SensitiveDataConfiguration": "DataAutomationProjectSensitiveDataConfigurationDict",
-    },
-    total=False,
-)
 
-AudioStandardExtractionDict = TypedDict(
-    "AudioStandardExtractionDict",
-    {
-        "Category": "Required[AudioExtractionCategoryDict]",
-    },
-    total=False,
-)
+class AudioExtractionCategoryTypeConfigurationDict(TypedDict, total=False):
+    """AudioExtractionCategoryTypeConfiguration as a plain dict."""
 
-AudioStandardGenerativeFieldDict = TypedDict(
-    "AudioStandardGenerativeFieldDict",
-    {
-        "State": "Required[Literal['ENABLED', 'DISABLED']]",
-        "Types": "list[Literal['AUDIO_SUMMARY', 'IAB', 'TOPIC_SUMMARY']]",
-    },
-    total=False,
-)
+    Transcript: TranscriptConfigurationDict
+    """Type: TranscriptConfigurationDict."""
 
-AudioStandardOutputConfigurationDict = TypedDict(
-    "AudioStandardOutputConfigurationDict",
-    {
-        "Extraction": "AudioStandardExtractionDict",
-        "GenerativeField": "AudioStandardGenerativeFieldDict",
-    },
-    total=False,
-)
 
-BlueprintItemDict = TypedDict(
-    "BlueprintItemDict",
-    {
-        "BlueprintArn": "Required[str]",
-        "BlueprintStage": "Literal['DEVELOPMENT', 'LIVE']",
-        "BlueprintVersion": "str",
-    },
-    total=False,
-)
+class AudioLanguageConfigurationDict(TypedDict, total=False):
+    """AudioLanguageConfiguration as a plain dict."""
 
-ChannelLabelingConfigurationDict = TypedDict(
-    "ChannelLabelingConfigurationDict",
-    {
-        "State": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
+    GenerativeOutputLanguage: Literal["DEFAULT", "EN"]
+    """Allowed values: 'DEFAULT', 'EN'."""
+    IdentifyMultipleLanguages: bool
+    """Type: bool."""
+    InputLanguages: list[Literal["EN", "DE", "ES", "FR", "IT", "PT", "JA", "KO", "CN", "TW", "HK"]]
+    """Each item: Allowed values: 'EN', 'DE', 'ES', 'FR', 'IT', 'PT', 'JA', 'KO', 'CN', 'TW', 'HK'."""
 
-DataAutomationProjectCustomOutputConfigurationDict = TypedDict(
-    "DataAutomationProjectCustomOutputConfigurationDict",
-    {
-        "Blueprints": "list[BlueprintItemDict]",
-    },
-    total=False,
-)
 
-DataAutomationProjectOverrideConfigurationDict = TypedDict(
-    "DataAutomationProjectOverrideConfigurationDict",
-    {
-        "Audio": "AudioOverrideConfigurationDict",
-        "Document": "DocumentOverrideConfigurationDict",
-        "Image": "ImageOverrideConfigurationDict",
-        "ModalityRouting": "ModalityRoutingConfigurationDict",
-        "Video": "VideoOverrideConfigurationDict",
-    },
-    total=False,
-)
+class AudioOverrideConfigurationDict(TypedDict, total=False):
+    """AudioOverrideConfiguration as a plain dict."""
 
-DataAutomationProjectSensitiveDataConfigurationDict = TypedDict(
-    "DataAutomationProjectSensitiveDataConfigurationDict",
-    {
-        "DetectionMode": "Literal['DETECTION', 'DETECTION_AND_REDACTION']",
-        "DetectionScope": "list[Literal['STANDARD', 'CUSTOM']]",
-        "PiiEntitiesConfiguration": "PIIEntitiesConfigurationDict",
-    },
-    total=False,
-)
+    LanguageConfiguration: AudioLanguageConfigurationDict
+    """Type: AudioLanguageConfigurationDict."""
+    ModalityProcessing: ModalityProcessingConfigurationDict
+    """Type: ModalityProcessingConfigurationDict."""
+    SensitiveDataConfiguration: DataAutomationProjectSensitiveDataConfigurationDict
+    """Type: DataAutomationProjectSensitiveDataConfigurationDict."""
 
-DataAutomationProjectStandardOutputConfigurationDict = TypedDict(
-    "DataAutomationProjectStandardOutputConfigurationDict",
-    {
-        "Audio": "AudioStandardOutputConfigurationDict",
-        "Document": "DocumentStandardOutputConfigurationDict",
-        "Image": "ImageStandardOutputConfigurationDict",
-        "Video": "VideoStandardOutputConfigurationDict",
-    },
-    total=False,
-)
 
-DocumentBoundingBoxDict = TypedDict(
-    "DocumentBoundingBoxDict",
-    {
-        "State": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
+class AudioStandardExtractionDict(TypedDict, total=False):
+    """AudioStandardExtraction as a plain dict."""
 
-DocumentExtractionGranularityDict = TypedDict(
-    "DocumentExtractionGranularityDict",
-    {
-        "Types": "list[Literal['DOCUMENT', 'PAGE', 'ELEMENT', 'WORD', 'LINE']]",
-    },
-    total=False,
-)
+    Category: Required[AudioExtractionCategoryDict]
+    """Type: AudioExtractionCategoryDict."""
 
-DocumentOutputAdditionalFileFormatDict = TypedDict(
-    "DocumentOutputAdditionalFileFormatDict",
-    {
-        "State": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
 
-DocumentOutputFormatDict = TypedDict(
-    "DocumentOutputFormatDict",
-    {
-        "AdditionalFileFormat": "Required[DocumentOutputAdditionalFileFormatDict]",
-        "TextFormat": "Required[DocumentOutputTextFormatDict]",
-    },
-    total=False,
-)
+class AudioStandardGenerativeFieldDict(TypedDict, total=False):
+    """AudioStandardGenerativeField as a plain dict."""
 
-DocumentOutputTextFormatDict = TypedDict(
-    "DocumentOutputTextFormatDict",
-    {
-        "Types": "list[Literal['PLAIN_TEXT', 'MARKDOWN', 'HTML', 'CSV']]",
-    },
-    total=False,
-)
+    State: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    Types: list[Literal["AUDIO_SUMMARY", "IAB", "TOPIC_SUMMARY"]]
+    """Items are unique. Each item: Allowed values: 'AUDIO_SUMMARY', 'IAB', 'TOPIC_SUMMARY'."""
 
-DocumentOverrideConfigurationDict = TypedDict(
-    "DocumentOverrideConfigurationDict",
-    {
-        "ModalityProcessing": "ModalityProcessingConfigurationDict",
-        "SensitiveDataConfiguration": "DataAutomationProjectSensitiveDataConfigurationDict",
-        "Splitter": "SplitterConfigurationDict",
-    },
-    total=False,
-)
 
-DocumentStandardExtractionDict = TypedDict(
-    "DocumentStandardExtractionDict",
-    {
-        "BoundingBox": "Required[DocumentBoundingBoxDict]",
-        "Granularity": "Required[DocumentExtractionGranularityDict]",
-    },
-    total=False,
-)
+class AudioStandardOutputConfigurationDict(TypedDict, total=False):
+    """AudioStandardOutputConfiguration as a plain dict."""
 
-DocumentStandardGenerativeFieldDict = TypedDict(
-    "DocumentStandardGenerativeFieldDict",
-    {
-        "State": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
+    Extraction: AudioStandardExtractionDict
+    """Type: AudioStandardExtractionDict."""
+    GenerativeField: AudioStandardGenerativeFieldDict
+    """Type: AudioStandardGenerativeFieldDict."""
 
-DocumentStandardOutputConfigurationDict = TypedDict(
-    "DocumentStandardOutputConfigurationDict",
-    {
-        "Extraction": "DocumentStandardExtractionDict",
-        "GenerativeField": "DocumentStandardGenerativeFieldDict",
-        "OutputFormat": "DocumentOutputFormatDict",
-    },
-    total=False,
-)
 
-ImageBoundingBoxDict = TypedDict(
-    "ImageBoundingBoxDict",
-    {
-        "State": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
+class BlueprintItemDict(TypedDict, total=False):
+    """BlueprintItem as a plain dict."""
 
-ImageExtractionCategoryDict = TypedDict(
-    "ImageExtractionCategoryDict",
-    {
-        "State": "Required[Literal['ENABLED', 'DISABLED']]",
-        "Types": "list[Literal['CONTENT_MODERATION', 'TEXT_DETECTION', 'LOGOS']]",
-    },
-    total=False,
-)
+    BlueprintArn: Required[str]
+    """ARN of a Blueprint"""
+    BlueprintStage: Literal["DEVELOPMENT", "LIVE"]
+    """Stage of the Blueprint"""
+    BlueprintVersion: str
+    """Blueprint Version"""
 
-ImageOverrideConfigurationDict = TypedDict(
-    "ImageOverrideConfigurationDict",
-    {
-        "ModalityProcessing": "ModalityProcessingConfigurationDict",
-        "SensitiveDataConfiguration": "DataAutomationProjectSensitiveDataConfigurationDict",
-    },
-    total=False,
-)
 
-ImageStandardExtractionDict = TypedDict(
-    "ImageStandardExtractionDict",
-    {
-        "BoundingBox": "Required[ImageBoundingBoxDict]",
-        "Category": "Required[ImageExtractionCategoryDict]",
-    },
-    total=False,
-)
+class ChannelLabelingConfigurationDict(TypedDict, total=False):
+    """ChannelLabelingConfiguration as a plain dict."""
 
-ImageStandardGenerativeFieldDict = TypedDict(
-    "ImageStandardGenerativeFieldDict",
-    {
-        "State": "Required[Literal['ENABLED', 'DISABLED']]",
-        "Types": "list[Literal['IMAGE_SUMMARY', 'IAB']]",
-    },
-    total=False,
-)
+    State: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
 
-ImageStandardOutputConfigurationDict = TypedDict(
-    "ImageStandardOutputConfigurationDict",
-    {
-        "Extraction": "ImageStandardExtractionDict",
-        "GenerativeField": "ImageStandardGenerativeFieldDict",
-    },
-    total=False,
-)
 
-ModalityProcessingConfigurationDict = TypedDict(
-    "ModalityProcessingConfigurationDict",
-    {
-        "State": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
+class DataAutomationProjectCustomOutputConfigurationDict(TypedDict, total=False):
+    """DataAutomationProjectCustomOutputConfiguration as a plain dict: Custom output configuration"""
 
-ModalityRoutingConfigurationDict = TypedDict(
-    "ModalityRoutingConfigurationDict",
-    {
-        "jpeg": "Literal['DOCUMENT', 'IMAGE', 'VIDEO', 'AUDIO']",
-        "mov": "Literal['DOCUMENT', 'IMAGE', 'VIDEO', 'AUDIO']",
-        "mp4": "Literal['DOCUMENT', 'IMAGE', 'VIDEO', 'AUDIO']",
-        "png": "Literal['DOCUMENT', 'IMAGE', 'VIDEO', 'AUDIO']",
-    },
-    total=False,
-)
+    Blueprints: list[BlueprintItemDict]
+    """Type: list[BlueprintItemDict]."""
 
-PIIEntitiesConfigurationDict = TypedDict(
-    "PIIEntitiesConfigurationDict",
-    {
-        "PiiEntityTypes": "list[Literal['ALL', 'ADDRESS', 'AGE', 'NAME', 'EMAIL', 'PHONE', 'USERNAME', 'PASSWORD', 'DRIVER_ID', 'LICENSE_PLATE', 'VEHICLE_IDENTIFICATION_NUMBER', 'CREDIT_DEBIT_CARD_CVV', 'CREDIT_DEBIT_CARD_EXPIRY', 'CREDIT_DEBIT_CARD_NUMBER', 'PIN', 'INTERNATIONAL_BANK_ACCOUNT_NUMBER', 'SWIFT_CODE', 'IP_ADDRESS', 'MAC_ADDRESS', 'URL', 'AWS_ACCESS_KEY', 'AWS_SECRET_KEY', 'US_BANK_ACCOUNT_NUMBER', 'US_BANK_ROUTING_NUMBER', 'US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER', 'US_PASSPORT_NUMBER', 'US_SOCIAL_SECURITY_NUMBER', 'CA_HEALTH_NUMBER', 'CA_SOCIAL_INSURANCE_NUMBER', 'UK_NATIONAL_HEALTH_SERVICE_NUMBER', 'UK_NATIONAL_INSURANCE_NUMBER', 'UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER']]",
-        "RedactionMaskMode": "Literal['PII', 'ENTITY_TYPE']",
-    },
-    total=False,
-)
 
-SpeakerLabelingConfigurationDict = TypedDict(
-    "SpeakerLabelingConfigurationDict",
-    {
-        "State": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
+class DataAutomationProjectOverrideConfigurationDict(TypedDict, total=False):
+    """DataAutomationProjectOverrideConfiguration as a plain dict: Override configuration"""
 
-SplitterConfigurationDict = TypedDict(
-    "SplitterConfigurationDict",
-    {
-        "State": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
+    Audio: AudioOverrideConfigurationDict
+    """Type: AudioOverrideConfigurationDict."""
+    Document: DocumentOverrideConfigurationDict
+    """Type: DocumentOverrideConfigurationDict."""
+    Image: ImageOverrideConfigurationDict
+    """Type: ImageOverrideConfigurationDict."""
+    ModalityRouting: ModalityRoutingConfigurationDict
+    """Modality routing configuration"""
+    Video: VideoOverrideConfigurationDict
+    """Type: VideoOverrideConfigurationDict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TranscriptConfigurationDict = TypedDict(
-    "TranscriptConfigurationDict",
-    {
-        "ChannelLabeling": "ChannelLabelingConfigurationDict",
-        "SpeakerLabeling": "SpeakerLabelingConfigurationDict",
-    },
-    total=False,
-)
+class DataAutomationProjectSensitiveDataConfigurationDict(TypedDict, total=False):
+    """DataAutomationProjectSensitiveDataConfiguration as a plain dict."""
 
-VideoBoundingBoxDict = TypedDict(
-    "VideoBoundingBoxDict",
-    {
-        "State": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
+    DetectionMode: Literal["DETECTION", "DETECTION_AND_REDACTION"]
+    """Allowed values: 'DETECTION', 'DETECTION_AND_REDACTION'."""
+    DetectionScope: list[Literal["STANDARD", "CUSTOM"]]
+    """Each item: Allowed values: 'STANDARD', 'CUSTOM'."""
+    PiiEntitiesConfiguration: PIIEntitiesConfigurationDict
+    """Type: PIIEntitiesConfigurationDict."""
 
-VideoExtractionCategoryDict = TypedDict(
-    "VideoExtractionCategoryDict",
-    {
-        "State": "Required[Literal['ENABLED', 'DISABLED']]",
-        "Types": "list[Literal['CONTENT_MODERATION', 'TEXT_DETECTION', 'TRANSCRIPT', 'LOGOS']]",
-    },
-    total=False,
-)
 
-VideoOverrideConfigurationDict = TypedDict(
-    "VideoOverrideConfigurationDict",
-    {
-        "ModalityProcessing": "ModalityProcessingConfigurationDict",
-        "SensitiveDataConfiguration": "DataAutomationProjectSensitiveDataConfigurationDict",
-    },
-    total=False,
-)
+class DataAutomationProjectStandardOutputConfigurationDict(TypedDict, total=False):
+    """DataAutomationProjectStandardOutputConfiguration as a plain dict: Standard output
+    configuration"""
 
-VideoStandardExtractionDict = TypedDict(
-    "VideoStandardExtractionDict",
-    {
-        "BoundingBox": "Required[VideoBoundingBoxDict]",
-        "Category": "Required[VideoExtractionCategoryDict]",
-    },
-    total=False,
-)
+    Audio: AudioStandardOutputConfigurationDict
+    """Type: AudioStandardOutputConfigurationDict."""
+    Document: DocumentStandardOutputConfigurationDict
+    """Type: DocumentStandardOutputConfigurationDict."""
+    Image: ImageStandardOutputConfigurationDict
+    """Type: ImageStandardOutputConfigurationDict."""
+    Video: VideoStandardOutputConfigurationDict
+    """Type: VideoStandardOutputConfigurationDict."""
 
-VideoStandardGenerativeFieldDict = TypedDict(
-    "VideoStandardGenerativeFieldDict",
-    {
-        "State": "Required[Literal['ENABLED', 'DISABLED']]",
-        "Types": "list[Literal['VIDEO_SUMMARY', 'IAB', 'CHAPTER_SUMMARY']]",
-    },
-    total=False,
-)
 
-VideoStandardOutputConfigurationDict = TypedDict(
-    "VideoStandardOutputConfigurationDict",
-    {
-        "Extraction": "VideoStandardExtractionDict",
-        "GenerativeField": "VideoStandardGenerativeFieldDict",
-    },
-    total=False,
-)
+class DocumentBoundingBoxDict(TypedDict, total=False):
+    """DocumentBoundingBox as a plain dict."""
 
+    State: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class DocumentExtractionGranularityDict(TypedDict, total=False):
+    """DocumentExtractionGranularity as a plain dict."""
+
+    Types: list[Literal["DOCUMENT", "PAGE", "ELEMENT", "WORD", "LINE"]]
+    """Items are unique. Each item: Allowed values: 'DOCUMENT', 'PAGE', 'ELEMENT', 'WORD', 'LINE'."""
+
+
+class DocumentOutputAdditionalFileFormatDict(TypedDict, total=False):
+    """DocumentOutputAdditionalFileFormat as a plain dict."""
+
+    State: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class DocumentOutputFormatDict(TypedDict, total=False):
+    """DocumentOutputFormat as a plain dict."""
+
+    AdditionalFileFormat: Required[DocumentOutputAdditionalFileFormatDict]
+    """Type: DocumentOutputAdditionalFileFormatDict."""
+    TextFormat: Required[DocumentOutputTextFormatDict]
+    """Type: DocumentOutputTextFormatDict."""
+
+
+class DocumentOutputTextFormatDict(TypedDict, total=False):
+    """DocumentOutputTextFormat as a plain dict."""
+
+    Types: list[Literal["PLAIN_TEXT", "MARKDOWN", "HTML", "CSV"]]
+    """Items are unique. Each item: Allowed values: 'PLAIN_TEXT', 'MARKDOWN', 'HTML', 'CSV'."""
+
+
+class DocumentOverrideConfigurationDict(TypedDict, total=False):
+    """DocumentOverrideConfiguration as a plain dict."""
+
+    ModalityProcessing: ModalityProcessingConfigurationDict
+    """Type: ModalityProcessingConfigurationDict."""
+    SensitiveDataConfiguration: DataAutomationProjectSensitiveDataConfigurationDict
+    """Type: DataAutomationProjectSensitiveDataConfigurationDict."""
+    Splitter: SplitterConfigurationDict
+    """Type: SplitterConfigurationDict."""
+
+
+class DocumentStandardExtractionDict(TypedDict, total=False):
+    """DocumentStandardExtraction as a plain dict."""
+
+    BoundingBox: Required[DocumentBoundingBoxDict]
+    """Type: DocumentBoundingBoxDict."""
+    Granularity: Required[DocumentExtractionGranularityDict]
+    """Type: DocumentExtractionGranularityDict."""
+
+
+class DocumentStandardGenerativeFieldDict(TypedDict, total=False):
+    """DocumentStandardGenerativeField as a plain dict."""
+
+    State: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class DocumentStandardOutputConfigurationDict(TypedDict, total=False):
+    """DocumentStandardOutputConfiguration as a plain dict."""
+
+    Extraction: DocumentStandardExtractionDict
+    """Type: DocumentStandardExtractionDict."""
+    GenerativeField: DocumentStandardGenerativeFieldDict
+    """Type: DocumentStandardGenerativeFieldDict."""
+    OutputFormat: DocumentOutputFormatDict
+    """Type: DocumentOutputFormatDict."""
+
+
+class ImageBoundingBoxDict(TypedDict, total=False):
+    """ImageBoundingBox as a plain dict."""
+
+    State: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class ImageExtractionCategoryDict(TypedDict, total=False):
+    """ImageExtractionCategory as a plain dict."""
+
+    State: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    Types: list[Literal["CONTENT_MODERATION", "TEXT_DETECTION", "LOGOS"]]
+    """Items are unique. Each item: Allowed values: 'CONTENT_MODERATION', 'TEXT_DETECTION', 'LOGOS'."""
+
+
+class ImageOverrideConfigurationDict(TypedDict, total=False):
+    """ImageOverrideConfiguration as a plain dict."""
+
+    ModalityProcessing: ModalityProcessingConfigurationDict
+    """Type: ModalityProcessingConfigurationDict."""
+    SensitiveDataConfiguration: DataAutomationProjectSensitiveDataConfigurationDict
+    """Type: DataAutomationProjectSensitiveDataConfigurationDict."""
+
+
+class ImageStandardExtractionDict(TypedDict, total=False):
+    """ImageStandardExtraction as a plain dict."""
+
+    BoundingBox: Required[ImageBoundingBoxDict]
+    """Type: ImageBoundingBoxDict."""
+    Category: Required[ImageExtractionCategoryDict]
+    """Type: ImageExtractionCategoryDict."""
+
+
+class ImageStandardGenerativeFieldDict(TypedDict, total=False):
+    """ImageStandardGenerativeField as a plain dict."""
+
+    State: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    Types: list[Literal["IMAGE_SUMMARY", "IAB"]]
+    """Items are unique. Each item: Allowed values: 'IMAGE_SUMMARY', 'IAB'."""
+
+
+class ImageStandardOutputConfigurationDict(TypedDict, total=False):
+    """ImageStandardOutputConfiguration as a plain dict."""
+
+    Extraction: ImageStandardExtractionDict
+    """Type: ImageStandardExtractionDict."""
+    GenerativeField: ImageStandardGenerativeFieldDict
+    """Type: ImageStandardGenerativeFieldDict."""
+
+
+class ModalityProcessingConfigurationDict(TypedDict, total=False):
+    """ModalityProcessingConfiguration as a plain dict."""
+
+    State: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class ModalityRoutingConfigurationDict(TypedDict, total=False):
+    """ModalityRoutingConfiguration as a plain dict: Modality routing configuration"""
+
+    jpeg: Literal["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"]
+    """Allowed values: 'DOCUMENT', 'IMAGE', 'VIDEO', 'AUDIO'."""
+    mov: Literal["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"]
+    """Allowed values: 'DOCUMENT', 'IMAGE', 'VIDEO', 'AUDIO'."""
+    mp4: Literal["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"]
+    """Allowed values: 'DOCUMENT', 'IMAGE', 'VIDEO', 'AUDIO'."""
+    png: Literal["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"]
+    """Allowed values: 'DOCUMENT', 'IMAGE', 'VIDEO', 'AUDIO'."""
+
+
+class PIIEntitiesConfigurationDict(TypedDict, total=False):
+    """PIIEntitiesConfiguration as a plain dict."""
+
+    PiiEntityTypes: list[
+        Literal[
+            "ALL",
+            "ADDRESS",
+            "AGE",
+            "NAME",
+            "EMAIL",
+            "PHONE",
+            "USERNAME",
+            "PASSWORD",
+            "DRIVER_ID",
+            "LICENSE_PLATE",
+            "VEHICLE_IDENTIFICATION_NUMBER",
+            "CREDIT_DEBIT_CARD_CVV",
+            "CREDIT_DEBIT_CARD_EXPIRY",
+            "CREDIT_DEBIT_CARD_NUMBER",
+            "PIN",
+            "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+            "SWIFT_CODE",
+            "IP_ADDRESS",
+            "MAC_ADDRESS",
+            "URL",
+            "AWS_ACCESS_KEY",
+            "AWS_SECRET_KEY",
+            "US_BANK_ACCOUNT_NUMBER",
+            "US_BANK_ROUTING_NUMBER",
+            "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
+            "US_PASSPORT_NUMBER",
+            "US_SOCIAL_SECURITY_NUMBER",
+            "CA_HEALTH_NUMBER",
+            "CA_SOCIAL_INSURANCE_NUMBER",
+            "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
+            "UK_NATIONAL_INSURANCE_NUMBER",
+            "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
+        ]
+    ]
+    """Each item: Allowed values: 'ALL', 'ADDRESS', 'AGE', 'NAME', 'EMAIL', 'PHONE', 'USERNAME',
+    'PASSWORD', 'DRIVER_ID', 'LICENSE_PLATE', 'VEHICLE_IDENTIFICATION_NUMBER',
+    'CREDIT_DEBIT_CARD_CVV' (and 20 more)."""
+    RedactionMaskMode: Literal["PII", "ENTITY_TYPE"]
+    """Allowed values: 'PII', 'ENTITY_TYPE'."""
+
+
+class SpeakerLabelingConfigurationDict(TypedDict, total=False):
+    """SpeakerLabelingConfiguration as a plain dict."""
+
+    State: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class SplitterConfigurationDict(TypedDict, total=False):
+    """SplitterConfiguration as a plain dict."""
+
+    State: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Definition of the key/value pair for a tag"""
+
+    Key: Required[str]
+    """Key for the tag"""
+    Value: Required[str]
+    """Value for the tag"""
+
+
+class TranscriptConfigurationDict(TypedDict, total=False):
+    """TranscriptConfiguration as a plain dict."""
+
+    ChannelLabeling: ChannelLabelingConfigurationDict
+    """Type: ChannelLabelingConfigurationDict."""
+    SpeakerLabeling: SpeakerLabelingConfigurationDict
+    """Type: SpeakerLabelingConfigurationDict."""
+
+
+class VideoBoundingBoxDict(TypedDict, total=False):
+    """VideoBoundingBox as a plain dict."""
+
+    State: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class VideoExtractionCategoryDict(TypedDict, total=False):
+    """VideoExtractionCategory as a plain dict."""
+
+    State: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    Types: list[Literal["CONTENT_MODERATION", "TEXT_DETECTION", "TRANSCRIPT", "LOGOS"]]
+    """Items are unique. Each item: Allowed values: 'CONTENT_MODERATION', 'TEXT_DETECTION',
+    'TRANSCRIPT', 'LOGOS'."""
+
+
+class VideoOverrideConfigurationDict(TypedDict, total=False):
+    """VideoOverrideConfiguration as a plain dict."""
+
+    ModalityProcessing: ModalityProcessingConfigurationDict
+    """Type: ModalityProcessingConfigurationDict."""
+    SensitiveDataConfiguration: DataAutomationProjectSensitiveDataConfigurationDict
+    """Type: DataAutomationProjectSensitiveDataConfigurationDict."""
+
+
+class VideoStandardExtractionDict(TypedDict, total=False):
+    """VideoStandardExtraction as a plain dict."""
+
+    BoundingBox: Required[VideoBoundingBoxDict]
+    """Type: VideoBoundingBoxDict."""
+    Category: Required[VideoExtractionCategoryDict]
+    """Type: VideoExtractionCategoryDict."""
+
+
+class VideoStandardGenerativeFieldDict(TypedDict, total=False):
+    """VideoStandardGenerativeField as a plain dict."""
+
+    State: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    Types: list[Literal["VIDEO_SUMMARY", "IAB", "CHAPTER_SUMMARY"]]
+    """Items are unique. Each item: Allowed values: 'VIDEO_SUMMARY', 'IAB', 'CHAPTER_SUMMARY'."""
+
+
+class VideoStandardOutputConfigurationDict(TypedDict, total=False):
+    """VideoStandardOutputConfiguration as a plain dict."""
+
+    Extraction: VideoStandardExtractionDict
+    """Type: VideoStandardExtractionDict."""
+    GenerativeField: VideoStandardGenerativeFieldDict
+    """Type: VideoStandardGenerativeFieldDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::DataAutomationProject",
     schema_file="aws-bedrock-dataautomationproject.json",
     primary_identifier=("/ProjectArn",),
-    additional_identifiers=(),
     read_only=("/CreationTime", "/LastModifiedTime", "/ProjectArn", "/ProjectStage", "/Status"),
     create_only=("/ProjectName", "/ProjectType"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ProjectName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -608,524 +644,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AudioExtractionCategory": {
-            "additionalProperties": False,
-            "properties": {
-                "State": {"$ref": "#/definitions/State"},
-                "TypeConfiguration": {
-                    "$ref": "#/definitions/AudioExtractionCategoryTypeConfiguration"
-                },
-                "Types": {
-                    "items": {"$ref": "#/definitions/AudioExtractionCategoryType"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["State"],
-            "type": "object",
-        },
-        "AudioExtractionCategoryType": {
-            "enum": ["AUDIO_CONTENT_MODERATION", "TRANSCRIPT", "TOPIC_CONTENT_MODERATION"],
-            "type": "string",
-        },
-        "AudioExtractionCategoryTypeConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Transcript": {"$ref": "#/definitions/TranscriptConfiguration"}},
-            "type": "object",
-        },
-        "AudioGenerativeOutputLanguage": {"enum": ["DEFAULT", "EN"], "type": "string"},
-        "AudioLanguageConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "GenerativeOutputLanguage": {"$ref": "#/definitions/AudioGenerativeOutputLanguage"},
-                "IdentifyMultipleLanguages": {"type": "boolean"},
-                "InputLanguages": {"items": {"$ref": "#/definitions/Language"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "AudioOverrideConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LanguageConfiguration": {"$ref": "#/definitions/AudioLanguageConfiguration"},
-                "ModalityProcessing": {"$ref": "#/definitions/ModalityProcessingConfiguration"},
-                "SensitiveDataConfiguration": {"$ref": "#/definitions/SensitiveDataConfiguration"},
-            },
-            "type": "object",
-        },
-        "AudioStandardExtraction": {
-            "additionalProperties": False,
-            "properties": {"Category": {"$ref": "#/definitions/AudioExtractionCategory"}},
-            "required": ["Category"],
-            "type": "object",
-        },
-        "AudioStandardGenerativeField": {
-            "additionalProperties": False,
-            "properties": {
-                "State": {"$ref": "#/definitions/State"},
-                "Types": {
-                    "items": {"$ref": "#/definitions/AudioStandardGenerativeFieldType"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["State"],
-            "type": "object",
-        },
-        "AudioStandardGenerativeFieldType": {
-            "enum": ["AUDIO_SUMMARY", "IAB", "TOPIC_SUMMARY"],
-            "type": "string",
-        },
-        "AudioStandardOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Extraction": {"$ref": "#/definitions/AudioStandardExtraction"},
-                "GenerativeField": {"$ref": "#/definitions/AudioStandardGenerativeField"},
-            },
-            "type": "object",
-        },
-        "BlueprintItem": {
-            "additionalProperties": False,
-            "properties": {
-                "BlueprintArn": {
-                    "maxLength": 128,
-                    "pattern": "^arn:aws(|-cn|-us-gov|-iso|-iso-[a-z]):bedrock:[a-zA-Z0-9-]*:(aws|[0-9]{12}):blueprint/(bedrock-data-automation-public-[a-zA-Z0-9-_]{1,30}|[a-zA-Z0-9-]{12,36})$",
-                    "type": "string",
-                },
-                "BlueprintStage": {"$ref": "#/definitions/BlueprintStage"},
-                "BlueprintVersion": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[0-9]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["BlueprintArn"],
-            "type": "object",
-        },
-        "BlueprintStage": {"enum": ["DEVELOPMENT", "LIVE"], "type": "string"},
-        "ChannelLabelingConfiguration": {
-            "additionalProperties": False,
-            "properties": {"State": {"$ref": "#/definitions/State"}},
-            "required": ["State"],
-            "type": "object",
-        },
-        "CustomOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Blueprints": {"items": {"$ref": "#/definitions/BlueprintItem"}, "type": "array"}
-            },
-            "type": "object",
-        },
-        "DataAutomationProjectStage": {"enum": ["DEVELOPMENT", "LIVE"], "type": "string"},
-        "DataAutomationProjectStatus": {
-            "enum": ["COMPLETED", "IN_PROGRESS", "FAILED"],
-            "type": "string",
-        },
-        "DesiredModality": {"enum": ["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"], "type": "string"},
-        "DocumentBoundingBox": {
-            "additionalProperties": False,
-            "properties": {"State": {"$ref": "#/definitions/State"}},
-            "required": ["State"],
-            "type": "object",
-        },
-        "DocumentExtractionGranularity": {
-            "additionalProperties": False,
-            "properties": {
-                "Types": {
-                    "items": {"$ref": "#/definitions/DocumentExtractionGranularityType"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "DocumentExtractionGranularityType": {
-            "enum": ["DOCUMENT", "PAGE", "ELEMENT", "WORD", "LINE"],
-            "type": "string",
-        },
-        "DocumentOutputAdditionalFileFormat": {
-            "additionalProperties": False,
-            "properties": {"State": {"$ref": "#/definitions/State"}},
-            "required": ["State"],
-            "type": "object",
-        },
-        "DocumentOutputFormat": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalFileFormat": {
-                    "$ref": "#/definitions/DocumentOutputAdditionalFileFormat"
-                },
-                "TextFormat": {"$ref": "#/definitions/DocumentOutputTextFormat"},
-            },
-            "required": ["AdditionalFileFormat", "TextFormat"],
-            "type": "object",
-        },
-        "DocumentOutputTextFormat": {
-            "additionalProperties": False,
-            "properties": {
-                "Types": {
-                    "items": {"$ref": "#/definitions/DocumentOutputTextFormatType"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "DocumentOutputTextFormatType": {
-            "enum": ["PLAIN_TEXT", "MARKDOWN", "HTML", "CSV"],
-            "type": "string",
-        },
-        "DocumentOverrideConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ModalityProcessing": {"$ref": "#/definitions/ModalityProcessingConfiguration"},
-                "SensitiveDataConfiguration": {"$ref": "#/definitions/SensitiveDataConfiguration"},
-                "Splitter": {"$ref": "#/definitions/SplitterConfiguration"},
-            },
-            "type": "object",
-        },
-        "DocumentStandardExtraction": {
-            "additionalProperties": False,
-            "properties": {
-                "BoundingBox": {"$ref": "#/definitions/DocumentBoundingBox"},
-                "Granularity": {"$ref": "#/definitions/DocumentExtractionGranularity"},
-            },
-            "required": ["BoundingBox", "Granularity"],
-            "type": "object",
-        },
-        "DocumentStandardGenerativeField": {
-            "additionalProperties": False,
-            "properties": {"State": {"$ref": "#/definitions/State"}},
-            "required": ["State"],
-            "type": "object",
-        },
-        "DocumentStandardOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Extraction": {"$ref": "#/definitions/DocumentStandardExtraction"},
-                "GenerativeField": {"$ref": "#/definitions/DocumentStandardGenerativeField"},
-                "OutputFormat": {"$ref": "#/definitions/DocumentOutputFormat"},
-            },
-            "type": "object",
-        },
-        "ImageBoundingBox": {
-            "additionalProperties": False,
-            "properties": {"State": {"$ref": "#/definitions/State"}},
-            "required": ["State"],
-            "type": "object",
-        },
-        "ImageExtractionCategory": {
-            "additionalProperties": False,
-            "properties": {
-                "State": {"$ref": "#/definitions/State"},
-                "Types": {
-                    "items": {"$ref": "#/definitions/ImageExtractionCategoryType"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["State"],
-            "type": "object",
-        },
-        "ImageExtractionCategoryType": {
-            "enum": ["CONTENT_MODERATION", "TEXT_DETECTION", "LOGOS"],
-            "type": "string",
-        },
-        "ImageOverrideConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ModalityProcessing": {"$ref": "#/definitions/ModalityProcessingConfiguration"},
-                "SensitiveDataConfiguration": {"$ref": "#/definitions/SensitiveDataConfiguration"},
-            },
-            "type": "object",
-        },
-        "ImageStandardExtraction": {
-            "additionalProperties": False,
-            "properties": {
-                "BoundingBox": {"$ref": "#/definitions/ImageBoundingBox"},
-                "Category": {"$ref": "#/definitions/ImageExtractionCategory"},
-            },
-            "required": ["BoundingBox", "Category"],
-            "type": "object",
-        },
-        "ImageStandardGenerativeField": {
-            "additionalProperties": False,
-            "properties": {
-                "State": {"$ref": "#/definitions/State"},
-                "Types": {
-                    "items": {"$ref": "#/definitions/ImageStandardGenerativeFieldType"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["State"],
-            "type": "object",
-        },
-        "ImageStandardGenerativeFieldType": {"enum": ["IMAGE_SUMMARY", "IAB"], "type": "string"},
-        "ImageStandardOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Extraction": {"$ref": "#/definitions/ImageStandardExtraction"},
-                "GenerativeField": {"$ref": "#/definitions/ImageStandardGenerativeField"},
-            },
-            "type": "object",
-        },
-        "Language": {
-            "enum": ["EN", "DE", "ES", "FR", "IT", "PT", "JA", "KO", "CN", "TW", "HK"],
-            "type": "string",
-        },
-        "ModalityProcessingConfiguration": {
-            "additionalProperties": False,
-            "properties": {"State": {"$ref": "#/definitions/State"}},
-            "type": "object",
-        },
-        "ModalityRoutingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "jpeg": {"$ref": "#/definitions/DesiredModality"},
-                "mov": {"$ref": "#/definitions/DesiredModality"},
-                "mp4": {"$ref": "#/definitions/DesiredModality"},
-                "png": {"$ref": "#/definitions/DesiredModality"},
-            },
-            "type": "object",
-        },
-        "OverrideConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Audio": {"$ref": "#/definitions/AudioOverrideConfiguration"},
-                "Document": {"$ref": "#/definitions/DocumentOverrideConfiguration"},
-                "Image": {"$ref": "#/definitions/ImageOverrideConfiguration"},
-                "ModalityRouting": {"$ref": "#/definitions/ModalityRoutingConfiguration"},
-                "Video": {"$ref": "#/definitions/VideoOverrideConfiguration"},
-            },
-            "type": "object",
-        },
-        "PIIEntitiesConfiguration": {
-            "properties": {
-                "PiiEntityTypes": {
-                    "items": {"$ref": "#/definitions/PIIEntityTypes"},
-                    "type": "array",
-                },
-                "RedactionMaskMode": {"$ref": "#/definitions/PIIRedactionMaskMode"},
-            },
-            "type": "object",
-        },
-        "PIIEntityTypes": {
-            "enum": [
-                "ALL",
-                "ADDRESS",
-                "AGE",
-                "NAME",
-                "EMAIL",
-                "PHONE",
-                "USERNAME",
-                "PASSWORD",
-                "DRIVER_ID",
-                "LICENSE_PLATE",
-                "VEHICLE_IDENTIFICATION_NUMBER",
-                "CREDIT_DEBIT_CARD_CVV",
-                "CREDIT_DEBIT_CARD_EXPIRY",
-                "CREDIT_DEBIT_CARD_NUMBER",
-                "PIN",
-                "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
-                "SWIFT_CODE",
-                "IP_ADDRESS",
-                "MAC_ADDRESS",
-                "URL",
-                "AWS_ACCESS_KEY",
-                "AWS_SECRET_KEY",
-                "US_BANK_ACCOUNT_NUMBER",
-                "US_BANK_ROUTING_NUMBER",
-                "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
-                "US_PASSPORT_NUMBER",
-                "US_SOCIAL_SECURITY_NUMBER",
-                "CA_HEALTH_NUMBER",
-                "CA_SOCIAL_INSURANCE_NUMBER",
-                "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
-                "UK_NATIONAL_INSURANCE_NUMBER",
-                "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
-            ],
-            "type": "string",
-        },
-        "PIIRedactionMaskMode": {"enum": ["PII", "ENTITY_TYPE"], "type": "string"},
-        "SensitiveDataConfiguration": {
-            "properties": {
-                "DetectionMode": {"$ref": "#/definitions/SensitiveDataDetectionMode"},
-                "DetectionScope": {
-                    "items": {"$ref": "#/definitions/SensitiveDataDetectionScope"},
-                    "type": "array",
-                },
-                "PiiEntitiesConfiguration": {"$ref": "#/definitions/PIIEntitiesConfiguration"},
-            },
-            "type": "object",
-        },
-        "SensitiveDataDetectionMode": {
-            "enum": ["DETECTION", "DETECTION_AND_REDACTION"],
-            "type": "string",
-        },
-        "SensitiveDataDetectionScope": {"enum": ["STANDARD", "CUSTOM"], "type": "string"},
-        "SpeakerLabelingConfiguration": {
-            "additionalProperties": False,
-            "properties": {"State": {"$ref": "#/definitions/State"}},
-            "required": ["State"],
-            "type": "object",
-        },
-        "SplitterConfiguration": {
-            "additionalProperties": False,
-            "properties": {"State": {"$ref": "#/definitions/State"}},
-            "type": "object",
-        },
-        "StandardOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Audio": {"$ref": "#/definitions/AudioStandardOutputConfiguration"},
-                "Document": {"$ref": "#/definitions/DocumentStandardOutputConfiguration"},
-                "Image": {"$ref": "#/definitions/ImageStandardOutputConfiguration"},
-                "Video": {"$ref": "#/definitions/VideoStandardOutputConfiguration"},
-            },
-            "type": "object",
-        },
-        "State": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TranscriptConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ChannelLabeling": {"$ref": "#/definitions/ChannelLabelingConfiguration"},
-                "SpeakerLabeling": {"$ref": "#/definitions/SpeakerLabelingConfiguration"},
-            },
-            "type": "object",
-        },
-        "Unit": {"additionalProperties": False, "type": "object"},
-        "VideoBoundingBox": {
-            "additionalProperties": False,
-            "properties": {"State": {"$ref": "#/definitions/State"}},
-            "required": ["State"],
-            "type": "object",
-        },
-        "VideoExtractionCategory": {
-            "additionalProperties": False,
-            "properties": {
-                "State": {"$ref": "#/definitions/State"},
-                "Types": {
-                    "items": {"$ref": "#/definitions/VideoExtractionCategoryType"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["State"],
-            "type": "object",
-        },
-        "VideoExtractionCategoryType": {
-            "enum": ["CONTENT_MODERATION", "TEXT_DETECTION", "TRANSCRIPT", "LOGOS"],
-            "type": "string",
-        },
-        "VideoOverrideConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ModalityProcessing": {"$ref": "#/definitions/ModalityProcessingConfiguration"},
-                "SensitiveDataConfiguration": {"$ref": "#/definitions/SensitiveDataConfiguration"},
-            },
-            "type": "object",
-        },
-        "VideoStandardExtraction": {
-            "additionalProperties": False,
-            "properties": {
-                "BoundingBox": {"$ref": "#/definitions/VideoBoundingBox"},
-                "Category": {"$ref": "#/definitions/VideoExtractionCategory"},
-            },
-            "required": ["BoundingBox", "Category"],
-            "type": "object",
-        },
-        "VideoStandardGenerativeField": {
-            "additionalProperties": False,
-            "properties": {
-                "State": {"$ref": "#/definitions/State"},
-                "Types": {
-                    "items": {"$ref": "#/definitions/VideoStandardGenerativeFieldType"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["State"],
-            "type": "object",
-        },
-        "VideoStandardGenerativeFieldType": {
-            "enum": ["VIDEO_SUMMARY", "IAB", "CHAPTER_SUMMARY"],
-            "type": "string",
-        },
-        "VideoStandardOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Extraction": {"$ref": "#/definitions/VideoStandardExtraction"},
-                "GenerativeField": {"$ref": "#/definitions/VideoStandardGenerativeField"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "CustomOutputConfiguration": {"$ref": "#/definitions/CustomOutputConfiguration"},
-        "KmsEncryptionContext": {
-            "additionalProperties": False,
-            "patternProperties": {"^.*$": {"type": "string"}},
-            "type": "object",
-        },
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "maxLength": 2048, "minLength": 1, "type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "OverrideConfiguration": {"$ref": "#/definitions/OverrideConfiguration"},
-        "ProjectArn": {
-            "maxLength": 128,
-            "pattern": "^arn:aws(|-cn|-us-gov|-iso|-iso-[a-z]):bedrock:[a-zA-Z0-9-]*:(aws|[0-9]{12}):data-automation-project/[a-zA-Z0-9-]{12,36}$",
-            "type": "string",
-        },
-        "ProjectDescription": {"type": "string"},
-        "ProjectName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-_]+$",
-            "type": "string",
-        },
-        "ProjectStage": {"$ref": "#/definitions/DataAutomationProjectStage"},
-        "ProjectType": {"enum": ["ASYNC", "SYNC"], "type": "string"},
-        "StandardOutputConfiguration": {"$ref": "#/definitions/StandardOutputConfiguration"},
-        "Status": {"$ref": "#/definitions/DataAutomationProjectStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["ProjectName"],
-}
-
 
 class DataAutomationProject(_Resource):
-    """AWS::Bedrock::DataAutomationProject: Definition of AWS::Bedrock::DataAutomationProject Resource Type
+    """AWS::Bedrock::DataAutomationProject: Definition of AWS::Bedrock::DataAutomationProject
+    Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ProjectArn.
+    Replaced when any of these change (create-only): ProjectName, ProjectType.
+    Read-only attributes (known once deployed): CreationTime, LastModifiedTime, ProjectArn,
+    ProjectStage, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-dataautomationproject.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1135,17 +665,25 @@ class DataAutomationProject(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataAutomationProjectAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "data_automation_project.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """Time Stamp"""
     LastModifiedTime: str
+    """Time Stamp"""
     ProjectArn: str
+    """ARN of a DataAutomationProject"""
     ProjectStage: Literal["DEVELOPMENT", "LIVE"]
+    """Stage of the Project"""
     Status: Literal["COMPLETED", "IN_PROGRESS", "FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'COMPLETED', 'IN_PROGRESS', 'FAILED'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CustomOutputConfiguration: DataAutomationProjectCustomOutputConfigurationDict
-    KmsEncryptionContext: dict[str, Any]
+    KmsEncryptionContext: dict[str, str]
     KmsKeyId: str
     OverrideConfiguration: DataAutomationProjectOverrideConfigurationDict
     ProjectDescription: str
@@ -1154,40 +692,48 @@ class DataAutomationProject(_Resource):
     StandardOutputConfiguration: DataAutomationProjectStandardOutputConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ProjectName: str,
+        CustomOutputConfiguration: DataAutomationProjectCustomOutputConfiguration
+        | DataAutomationProjectCustomOutputConfigurationDict
+        | None = None,
+        KmsEncryptionContext: dict[str, str] | None = None,
+        KmsKeyId: str | None = None,
+        OverrideConfiguration: DataAutomationProjectOverrideConfiguration
+        | DataAutomationProjectOverrideConfigurationDict
+        | None = None,
+        ProjectDescription: str | None = None,
+        ProjectType: Literal["ASYNC", "SYNC"] | None = None,
+        StandardOutputConfiguration: DataAutomationProjectStandardOutputConfiguration
+        | DataAutomationProjectStandardOutputConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::DataAutomationProject; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ProjectName: str,
-            CustomOutputConfiguration: DataAutomationProjectCustomOutputConfiguration
-            | DataAutomationProjectCustomOutputConfigurationDict
-            | None = None,
-            KmsEncryptionContext: dict[str, Any] | None = None,
-            KmsKeyId: str | None = None,
-            OverrideConfiguration: DataAutomationProjectOverrideConfiguration
-            | DataAutomationProjectOverrideConfigurationDict
-            | None = None,
-            ProjectDescription: str | None = None,
-            ProjectType: Literal["ASYNC", "SYNC"] | None = None,
-            StandardOutputConfiguration: DataAutomationProjectStandardOutputConfiguration
-            | DataAutomationProjectStandardOutputConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::DataAutomationProject; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ProjectName: Name of the DataAutomationProject Create-only: changing it replaces the
+                resource. Required.
+            CustomOutputConfiguration: Custom output configuration
             KmsEncryptionContext: KMS encryption context
             KmsKeyId: KMS key identifier
+            OverrideConfiguration: Override configuration
             ProjectDescription: Description of the DataAutomationProject
-            ProjectName: Name of the DataAutomationProject
-            ProjectType: Type of the DataAutomationProject - Sync or Async
+            ProjectType: Type of the DataAutomationProject - Sync or Async Create-only: changing it
+                replaces the resource.
+            StandardOutputConfiguration: Standard output configuration
             Tags: List of Tags
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

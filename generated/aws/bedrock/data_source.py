@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -247,469 +251,570 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BedrockFoundationModelContextEnrichmentConfigurationDict = TypedDict(
-    "BedrockFoundationModelContextEnrichmentConfigurationDict",
-    {
-        "EnrichmentStrategyConfiguration": "Required[DataSourceEnrichmentStrategyConfigurationDict]",
-        "ModelArn": "Required[str]",
-    },
-    total=False,
-)
 
-ConfluenceCrawlerConfigurationDict = TypedDict(
-    "ConfluenceCrawlerConfigurationDict",
-    {
-        "FilterConfiguration": "CrawlFilterConfigurationDict",
-    },
-    total=False,
-)
+class BedrockFoundationModelContextEnrichmentConfigurationDict(TypedDict, total=False):
+    """BedrockFoundationModelContextEnrichmentConfiguration as a plain dict: Bedrock Foundation
+    Model configuration to be used for Context Enrichment."""
 
-ConfluenceDataSourceConfigurationDict = TypedDict(
-    "ConfluenceDataSourceConfigurationDict",
-    {
-        "CrawlerConfiguration": "ConfluenceCrawlerConfigurationDict",
-        "SourceConfiguration": "Required[ConfluenceSourceConfigurationDict]",
-    },
-    total=False,
-)
+    EnrichmentStrategyConfiguration: Required[DataSourceEnrichmentStrategyConfigurationDict]
+    """Strategy to be used when using Bedrock Foundation Model for Context Enrichment."""
+    ModelArn: Required[str]
+    """The model's ARN."""
 
-ConfluenceSourceConfigurationDict = TypedDict(
-    "ConfluenceSourceConfigurationDict",
-    {
-        "AuthType": "Required[Literal['BASIC', 'OAUTH2_CLIENT_CREDENTIALS']]",
-        "CredentialsSecretArn": "Required[str]",
-        "HostType": "Required[Literal['SAAS']]",
-        "HostUrl": "Required[str]",
-    },
-    total=False,
-)
 
-CrawlFilterConfigurationDict = TypedDict(
-    "CrawlFilterConfigurationDict",
-    {
-        "PatternObjectFilter": "PatternObjectFilterConfigurationDict",
-        "Type": "Required[Literal['PATTERN']]",
-    },
-    total=False,
-)
+class ConfluenceCrawlerConfigurationDict(TypedDict, total=False):
+    """ConfluenceCrawlerConfiguration as a plain dict: The configuration of the Confluence content.
+    For example, configuring specific types of Confluence content."""
 
-DataSourceAudioExtractionConfigurationDict = TypedDict(
-    "DataSourceAudioExtractionConfigurationDict",
-    {
-        "AudioExtractionStatus": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
+    FilterConfiguration: CrawlFilterConfigurationDict
+    """The type of filtering that you want to apply to certain objects or content of the data
+    source. For example, the PATTERN type is regular expression patterns you can apply to filter
+    your content."""
 
-DataSourceBedrockDataAutomationConfigurationDict = TypedDict(
-    "DataSourceBedrockDataAutomationConfigurationDict",
-    {
-        "ParsingModality": "Literal['MULTIMODAL']",
-    },
-    total=False,
-)
 
-DataSourceBedrockFoundationModelConfigurationDict = TypedDict(
-    "DataSourceBedrockFoundationModelConfigurationDict",
-    {
-        "ModelArn": "Required[str]",
-        "ParsingModality": "Literal['MULTIMODAL']",
-        "ParsingPrompt": "DataSourceParsingPromptDict",
-    },
-    total=False,
-)
+class ConfluenceDataSourceConfigurationDict(TypedDict, total=False):
+    """ConfluenceDataSourceConfiguration as a plain dict: The configuration information to connect
+    to Confluence as your data source."""
 
-DataSourceChunkingConfigurationDict = TypedDict(
-    "DataSourceChunkingConfigurationDict",
-    {
-        "ChunkingStrategy": "Required[Literal['FIXED_SIZE', 'NONE', 'HIERARCHICAL', 'SEMANTIC']]",
-        "FixedSizeChunkingConfiguration": "DataSourceFixedSizeChunkingConfigurationDict",
-        "HierarchicalChunkingConfiguration": "DataSourceHierarchicalChunkingConfigurationDict",
-        "SemanticChunkingConfiguration": "DataSourceSemanticChunkingConfigurationDict",
-    },
-    total=False,
-)
+    CrawlerConfiguration: ConfluenceCrawlerConfigurationDict
+    """The configuration of the Confluence content. For example, configuring specific types of
+    Confluence content."""
+    SourceConfiguration: Required[ConfluenceSourceConfigurationDict]
+    """The endpoint information to connect to your Confluence data source."""
 
-DataSourceContextEnrichmentConfigurationDict = TypedDict(
-    "DataSourceContextEnrichmentConfigurationDict",
-    {
-        "BedrockFoundationModelConfiguration": "BedrockFoundationModelContextEnrichmentConfigurationDict",
-        "Type": "Required[Literal['BEDROCK_FOUNDATION_MODEL']]",
-    },
-    total=False,
-)
 
-DataSourceCustomTransformationConfigurationDict = TypedDict(
-    "DataSourceCustomTransformationConfigurationDict",
-    {
-        "IntermediateStorage": "Required[DataSourceIntermediateStorageDict]",
-        "Transformations": "Required[list[TransformationDict]]",
-    },
-    total=False,
-)
+class ConfluenceSourceConfigurationDict(TypedDict, total=False):
+    """ConfluenceSourceConfiguration as a plain dict: The endpoint information to connect to your
+    Confluence data source."""
 
-DataSourceDataSourceConfigurationDict = TypedDict(
-    "DataSourceDataSourceConfigurationDict",
-    {
-        "ConfluenceConfiguration": "ConfluenceDataSourceConfigurationDict",
-        "ManagedKnowledgeBaseConnectorConfiguration": "DataSourceManagedKnowledgeBaseConnectorConfigurationDict",
-        "S3Configuration": "S3DataSourceConfigurationDict",
-        "SalesforceConfiguration": "SalesforceDataSourceConfigurationDict",
-        "SharePointConfiguration": "SharePointDataSourceConfigurationDict",
-        "Type": "Required[Literal['S3', 'CONFLUENCE', 'SALESFORCE', 'SHAREPOINT', 'WEB', 'CUSTOM', 'REDSHIFT_METADATA', 'MANAGED_KNOWLEDGE_BASE_CONNECTOR']]",
-        "WebConfiguration": "WebDataSourceConfigurationDict",
-    },
-    total=False,
-)
+    AuthType: Required[Literal["BASIC", "OAUTH2_CLIENT_CREDENTIALS"]]
+    """The supported authentication type to authenticate and connect to your Confluence instance."""
+    CredentialsSecretArn: Required[str]
+    """The Amazon Resource Name of an AWS Secrets Manager secret that stores your authentication
+    credentials for your Confluence instance URL. For more information on the key-value pairs that
+    must be included in your secret, depending on your authentication type, see Confluence
+    connection configuration."""
+    HostType: Required[Literal["SAAS"]]
+    """The supported host type, whether online/cloud or server/on-premises."""
+    HostUrl: Required[str]
+    """The Confluence host URL or instance URL."""
 
-DataSourceDayOfMonthDict = TypedDict(
-    "DataSourceDayOfMonthDict",
-    {
-        "DayNumber": "int",
-        "LastDayOfMonth": "dict[str, Any]",
-    },
-    total=False,
-)
 
-DataSourceDeletionProtectionConfigurationDict = TypedDict(
-    "DataSourceDeletionProtectionConfigurationDict",
-    {
-        "DeletionProtectionStatus": "Required[Literal['ENABLED', 'DISABLED']]",
-        "DeletionProtectionThreshold": "int",
-    },
-    total=False,
-)
+class CrawlFilterConfigurationDict(TypedDict, total=False):
+    """CrawlFilterConfiguration as a plain dict: The type of filtering that you want to apply to
+    certain objects or content of the data source. For example, the PATTERN type is regular
+    expression patterns you can apply to filter your content."""
 
-DataSourceEnrichmentStrategyConfigurationDict = TypedDict(
-    "DataSourceEnrichmentStrategyConfigurationDict",
-    {
-        "Method": "Required[Literal['CHUNK_ENTITY_EXTRACTION']]",
-    },
-    total=False,
-)
+    PatternObjectFilter: PatternObjectFilterConfigurationDict
+    """The configuration of specific filters applied to your data source content. You can filter out
+    or include certain content."""
+    Type: Required[Literal["PATTERN"]]
+    """The crawl filter type."""
 
-DataSourceFixedSizeChunkingConfigurationDict = TypedDict(
-    "DataSourceFixedSizeChunkingConfigurationDict",
-    {
-        "MaxTokens": "Required[int]",
-        "OverlapPercentage": "Required[int]",
-    },
-    total=False,
-)
 
-DataSourceHierarchicalChunkingConfigurationDict = TypedDict(
-    "DataSourceHierarchicalChunkingConfigurationDict",
-    {
-        "LevelConfigurations": "Required[list[HierarchicalChunkingLevelConfigurationDict]]",
-        "OverlapTokens": "Required[int]",
-    },
-    total=False,
-)
+class DataSourceAudioExtractionConfigurationDict(TypedDict, total=False):
+    """DataSourceAudioExtractionConfiguration as a plain dict: Configuration for audio extraction."""
 
-DataSourceImageExtractionConfigurationDict = TypedDict(
-    "DataSourceImageExtractionConfigurationDict",
-    {
-        "ImageExtractionStatus": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
+    AudioExtractionStatus: Required[Literal["ENABLED", "DISABLED"]]
+    """Indicates whether a feature is enabled or disabled."""
 
-DataSourceIntermediateStorageDict = TypedDict(
-    "DataSourceIntermediateStorageDict",
-    {
-        "S3Location": "Required[DataSourceS3LocationDict]",
-    },
-    total=False,
-)
 
-DataSourceManagedKnowledgeBaseConnectorConfigurationDict = TypedDict(
-    "DataSourceManagedKnowledgeBaseConnectorConfigurationDict",
-    {
-        "ConnectorParameters": "dict[str, Any]",
-        "DeletionProtectionConfiguration": "DataSourceDeletionProtectionConfigurationDict",
-        "MediaExtractionConfiguration": "DataSourceMediaExtractionConfigurationDict",
-        "SyncSchedule": "DataSourceSyncScheduleDict",
-    },
-    total=False,
-)
+class DataSourceBedrockDataAutomationConfigurationDict(TypedDict, total=False):
+    """DataSourceBedrockDataAutomationConfiguration as a plain dict: Settings for a Bedrock Data
+    Automation used to parse documents for a data source."""
 
-DataSourceMediaExtractionConfigurationDict = TypedDict(
-    "DataSourceMediaExtractionConfigurationDict",
-    {
-        "AudioExtractionConfiguration": "DataSourceAudioExtractionConfigurationDict",
-        "ImageExtractionConfiguration": "DataSourceImageExtractionConfigurationDict",
-        "VideoExtractionConfiguration": "DataSourceVideoExtractionConfigurationDict",
-    },
-    total=False,
-)
+    ParsingModality: Literal["MULTIMODAL"]
+    """Determine how will parsed content be stored."""
 
-DataSourceParsingConfigurationDict = TypedDict(
-    "DataSourceParsingConfigurationDict",
-    {
-        "BedrockDataAutomationConfiguration": "DataSourceBedrockDataAutomationConfigurationDict",
-        "BedrockFoundationModelConfiguration": "DataSourceBedrockFoundationModelConfigurationDict",
-        "ParsingStrategy": "Required[Literal['BEDROCK_FOUNDATION_MODEL', 'BEDROCK_DATA_AUTOMATION', 'SMART_PARSING', 'MULTI_MODAL_EMBEDDINGS']]",
-    },
-    total=False,
-)
 
-DataSourceParsingPromptDict = TypedDict(
-    "DataSourceParsingPromptDict",
-    {
-        "ParsingPromptText": "Required[str]",
-    },
-    total=False,
-)
+class DataSourceBedrockFoundationModelConfigurationDict(TypedDict, total=False):
+    """DataSourceBedrockFoundationModelConfiguration as a plain dict: Settings for a foundation
+    model used to parse documents for a data source."""
 
-DataSourcePatternObjectFilterDict = TypedDict(
-    "DataSourcePatternObjectFilterDict",
-    {
-        "ExclusionFilters": "list[str]",
-        "InclusionFilters": "list[str]",
-        "ObjectType": "Required[str]",
-    },
-    total=False,
-)
+    ModelArn: Required[str]
+    """The model's ARN."""
+    ParsingModality: Literal["MULTIMODAL"]
+    """Determine how will parsed content be stored."""
+    ParsingPrompt: DataSourceParsingPromptDict
+    """Instructions for interpreting the contents of a document."""
 
-DataSourceS3LocationDict = TypedDict(
-    "DataSourceS3LocationDict",
-    {
-        "URI": "Required[str]",
-    },
-    total=False,
-)
 
-DataSourceSemanticChunkingConfigurationDict = TypedDict(
-    "DataSourceSemanticChunkingConfigurationDict",
-    {
-        "BreakpointPercentileThreshold": "Required[int]",
-        "BufferSize": "Required[int]",
-        "MaxTokens": "Required[int]",
-    },
-    total=False,
-)
+class DataSourceChunkingConfigurationDict(TypedDict, total=False):
+    """DataSourceChunkingConfiguration as a plain dict: Details about how to chunk the documents in
+    the data source. A chunk refers to an excerpt from a data source that is returned when the
+    knowledge base that it belongs to is queried."""
 
-DataSourceServerSideEncryptionConfigurationDict = TypedDict(
-    "DataSourceServerSideEncryptionConfigurationDict",
-    {
-        "KmsKeyArn": "str",
-    },
-    total=False,
-)
+    ChunkingStrategy: Required[Literal["FIXED_SIZE", "NONE", "HIERARCHICAL", "SEMANTIC"]]
+    """Knowledge base can split your source data into chunks. A chunk refers to an excerpt from a
+    data source that is returned when the knowledge base that it belongs to is queried. You have the
+    following options for chunking your data. If you opt for NONE, then you may want to pre-process
+    your files by splitting them up such that each file corresponds to a chunk."""
+    FixedSizeChunkingConfiguration: DataSourceFixedSizeChunkingConfigurationDict
+    """Configurations for when you choose fixed-size chunking. If you set the chunkingStrategy as
+    NONE, exclude this field."""
+    HierarchicalChunkingConfiguration: DataSourceHierarchicalChunkingConfigurationDict
+    """Configurations for when you choose hierarchical chunking. If you set the chunkingStrategy as
+    NONE, exclude this field."""
+    SemanticChunkingConfiguration: DataSourceSemanticChunkingConfigurationDict
+    """Configurations for when you choose semantic chunking. If you set the chunkingStrategy as
+    NONE, exclude this field."""
 
-DataSourceSyncScheduleDict = TypedDict(
-    "DataSourceSyncScheduleDict",
-    {
-        "Daily": "dict[str, Any]",
-        "Monthly": "MonthlyScheduleDict",
-        "Weekly": "WeeklyScheduleDict",
-    },
-    total=False,
-)
 
-DataSourceTransformationFunctionDict = TypedDict(
-    "DataSourceTransformationFunctionDict",
-    {
-        "TransformationLambdaConfiguration": "Required[DataSourceTransformationLambdaConfigurationDict]",
-    },
-    total=False,
-)
+class DataSourceContextEnrichmentConfigurationDict(TypedDict, total=False):
+    """DataSourceContextEnrichmentConfiguration as a plain dict: Additional Enrichment Configuration
+    for example when using GraphRag."""
 
-DataSourceTransformationLambdaConfigurationDict = TypedDict(
-    "DataSourceTransformationLambdaConfigurationDict",
-    {
-        "LambdaArn": "Required[str]",
-    },
-    total=False,
-)
+    BedrockFoundationModelConfiguration: BedrockFoundationModelContextEnrichmentConfigurationDict
+    """Bedrock Foundation Model configuration to be used for Context Enrichment."""
+    Type: Required[Literal["BEDROCK_FOUNDATION_MODEL"]]
+    """Enrichment type to be used for the vector database."""
 
-DataSourceUrlConfigurationDict = TypedDict(
-    "DataSourceUrlConfigurationDict",
-    {
-        "SeedUrls": "Required[list[SeedUrlDict]]",
-    },
-    total=False,
-)
 
-DataSourceVectorIngestionConfigurationDict = TypedDict(
-    "DataSourceVectorIngestionConfigurationDict",
-    {
-        "ChunkingConfiguration": "DataSourceChunkingConfigurationDict",
-        "ContextEnrichmentConfiguration": "DataSourceContextEnrichmentConfigurationDict",
-        "CustomTransformationConfiguration": "DataSourceCustomTransformationConfigurationDict",
-        "ParsingConfiguration": "DataSourceParsingConfigurationDict",
-    },
-    total=False,
-)
+class DataSourceCustomTransformationConfigurationDict(TypedDict, total=False):
+    """DataSourceCustomTransformationConfiguration as a plain dict: Settings for customizing steps
+    in the data source content ingestion pipeline."""
 
-DataSourceVideoExtractionConfigurationDict = TypedDict(
-    "DataSourceVideoExtractionConfigurationDict",
-    {
-        "VideoExtractionStatus": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
+    IntermediateStorage: Required[DataSourceIntermediateStorageDict]
+    """A location for storing content from data sources temporarily as it is processed by custom
+    components in the ingestion pipeline."""
+    Transformations: Required[list[TransformationDict]]
+    """A list of Lambda functions that process documents."""
 
-HierarchicalChunkingLevelConfigurationDict = TypedDict(
-    "HierarchicalChunkingLevelConfigurationDict",
-    {
-        "MaxTokens": "Required[int]",
-    },
-    total=False,
-)
 
-MonthlyScheduleDict = TypedDict(
-    "MonthlyScheduleDict",
-    {
-        "DayOfMonth": "Required[DataSourceDayOfMonthDict]",
-    },
-    total=False,
-)
+class DataSourceDataSourceConfigurationDict(TypedDict, total=False):
+    """DataSourceDataSourceConfiguration as a plain dict: Specifies a raw data source location to
+    ingest."""
 
-PatternObjectFilterConfigurationDict = TypedDict(
-    "PatternObjectFilterConfigurationDict",
-    {
-        "Filters": "Required[list[DataSourcePatternObjectFilterDict]]",
-    },
-    total=False,
-)
+    ConfluenceConfiguration: ConfluenceDataSourceConfigurationDict
+    """The configuration information to connect to Confluence as your data source."""
+    ManagedKnowledgeBaseConnectorConfiguration: (
+        DataSourceManagedKnowledgeBaseConnectorConfigurationDict
+    )
+    """Configuration for managed knowledge base connector data sources."""
+    S3Configuration: S3DataSourceConfigurationDict
+    """The configuration information to connect to Amazon S3 as your data source."""
+    SalesforceConfiguration: SalesforceDataSourceConfigurationDict
+    """The configuration information to connect to Salesforce as your data source."""
+    SharePointConfiguration: SharePointDataSourceConfigurationDict
+    """The configuration information to connect to SharePoint as your data source."""
+    Type: Required[
+        Literal[
+            "S3",
+            "CONFLUENCE",
+            "SALESFORCE",
+            "SHAREPOINT",
+            "WEB",
+            "CUSTOM",
+            "REDSHIFT_METADATA",
+            "MANAGED_KNOWLEDGE_BASE_CONNECTOR",
+        ]
+    ]
+    """The type of the data source location."""
+    WebConfiguration: WebDataSourceConfigurationDict
+    """Configures a web data source location."""
 
-S3DataSourceConfigurationDict = TypedDict(
-    "S3DataSourceConfigurationDict",
-    {
-        "BucketArn": "Required[str]",
-        "BucketOwnerAccountId": "str",
-        "InclusionPrefixes": "list[str]",
-    },
-    total=False,
-)
 
-SalesforceCrawlerConfigurationDict = TypedDict(
-    "SalesforceCrawlerConfigurationDict",
-    {
-        "FilterConfiguration": "CrawlFilterConfigurationDict",
-    },
-    total=False,
-)
+class DataSourceDayOfMonthDict(TypedDict, total=False):
+    """DataSourceDayOfMonth as a plain dict: Day of the month on which a monthly refresh runs.
+    Exactly one variant is set: an explicit day number, or the last calendar day of the month."""
 
-SalesforceDataSourceConfigurationDict = TypedDict(
-    "SalesforceDataSourceConfigurationDict",
-    {
-        "CrawlerConfiguration": "SalesforceCrawlerConfigurationDict",
-        "SourceConfiguration": "Required[SalesforceSourceConfigurationDict]",
-    },
-    total=False,
-)
+    DayNumber: int
+    """Specific day of the month, 1 through 28 (capped at 28 to avoid month-length ambiguity)."""
+    LastDayOfMonth: dict[str, Any]
+    """Run on the last calendar day of each month."""
 
-SalesforceSourceConfigurationDict = TypedDict(
-    "SalesforceSourceConfigurationDict",
-    {
-        "AuthType": "Required[Literal['OAUTH2_CLIENT_CREDENTIALS']]",
-        "CredentialsSecretArn": "Required[str]",
-        "HostUrl": "Required[str]",
-    },
-    total=False,
-)
 
-SeedUrlDict = TypedDict(
-    "SeedUrlDict",
-    {
-        "Url": "Required[str]",
-    },
-    total=False,
-)
+class DataSourceDeletionProtectionConfigurationDict(TypedDict, total=False):
+    """DataSourceDeletionProtectionConfiguration as a plain dict: Configuration for deletion
+    protection."""
 
-SharePointCrawlerConfigurationDict = TypedDict(
-    "SharePointCrawlerConfigurationDict",
-    {
-        "FilterConfiguration": "CrawlFilterConfigurationDict",
-    },
-    total=False,
-)
+    DeletionProtectionStatus: Required[Literal["ENABLED", "DISABLED"]]
+    """Indicates whether a feature is enabled or disabled."""
+    DeletionProtectionThreshold: int
+    """Threshold for deletion protection."""
 
-SharePointDataSourceConfigurationDict = TypedDict(
-    "SharePointDataSourceConfigurationDict",
-    {
-        "CrawlerConfiguration": "SharePointCrawlerConfigurationDict",
-        "SourceConfiguration": "Required[SharePointSourceConfigurationDict]",
-    },
-    total=False,
-)
 
-SharePointSourceConfigurationDict = TypedDict(
-    "SharePointSourceConfigurationDict",
-    {
-        "AuthType": "Required[Literal['OAUTH2_CLIENT_CREDENTIALS', 'OAUTH2_SHAREPOINT_APP_ONLY_CLIENT_CREDENTIALS']]",
-        "CredentialsSecretArn": "Required[str]",
-        "Domain": "Required[str]",
-        "HostType": "Required[Literal['ONLINE']]",
-        "SiteUrls": "Required[list[str]]",
-        "TenantId": "str",
-    },
-    total=False,
-)
+class DataSourceEnrichmentStrategyConfigurationDict(TypedDict, total=False):
+    """DataSourceEnrichmentStrategyConfiguration as a plain dict: Strategy to be used when using
+    Bedrock Foundation Model for Context Enrichment."""
 
-TransformationDict = TypedDict(
-    "TransformationDict",
-    {
-        "StepToApply": "Required[Literal['POST_CHUNKING']]",
-        "TransformationFunction": "Required[DataSourceTransformationFunctionDict]",
-    },
-    total=False,
-)
+    Method: Required[Literal["CHUNK_ENTITY_EXTRACTION"]]
+    """Enrichment Strategy method."""
 
-WebCrawlerConfigurationDict = TypedDict(
-    "WebCrawlerConfigurationDict",
-    {
-        "CrawlerLimits": "WebCrawlerLimitsDict",
-        "ExclusionFilters": "list[str]",
-        "InclusionFilters": "list[str]",
-        "Scope": "Literal['HOST_ONLY', 'SUBDOMAINS']",
-        "UserAgent": "str",
-        "UserAgentHeader": "str",
-    },
-    total=False,
-)
 
-WebCrawlerLimitsDict = TypedDict(
-    "WebCrawlerLimitsDict",
-    {
-        "MaxPages": "int",
-        "RateLimit": "int",
-    },
-    total=False,
-)
+class DataSourceFixedSizeChunkingConfigurationDict(TypedDict, total=False):
+    """DataSourceFixedSizeChunkingConfiguration as a plain dict: Configurations for when you choose
+    fixed-size chunking. If you set the chunkingStrategy as NONE, exclude this field."""
 
-WebDataSourceConfigurationDict = TypedDict(
-    "WebDataSourceConfigurationDict",
-    {
-        "CrawlerConfiguration": "WebCrawlerConfigurationDict",
-        "SourceConfiguration": "Required[WebSourceConfigurationDict]",
-    },
-    total=False,
-)
+    MaxTokens: Required[int]
+    """The maximum number of tokens to include in a chunk."""
+    OverlapPercentage: Required[int]
+    """The percentage of overlap between adjacent chunks of a data source."""
 
-WebSourceConfigurationDict = TypedDict(
-    "WebSourceConfigurationDict",
-    {
-        "UrlConfiguration": "Required[DataSourceUrlConfigurationDict]",
-    },
-    total=False,
-)
 
-WeeklyScheduleDict = TypedDict(
-    "WeeklyScheduleDict",
-    {
-        "DayOfWeek": "Required[Literal['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY']]",
-    },
-    total=False,
-)
+class DataSourceHierarchicalChunkingConfigurationDict(TypedDict, total=False):
+    """DataSourceHierarchicalChunkingConfiguration as a plain dict: Configurations for when you
+    choose hierarchical chunking. If you set the chunkingStrategy as NONE, exclude this field."""
 
+    LevelConfigurations: Required[list[HierarchicalChunkingLevelConfigurationDict]]
+    """Token settings for each layer."""
+    OverlapTokens: Required[int]
+    """The number of tokens to repeat across chunks in the same layer."""
+
+
+class DataSourceImageExtractionConfigurationDict(TypedDict, total=False):
+    """DataSourceImageExtractionConfiguration as a plain dict: Configuration for image extraction."""
+
+    ImageExtractionStatus: Required[Literal["ENABLED", "DISABLED"]]
+    """Indicates whether a feature is enabled or disabled."""
+
+
+class DataSourceIntermediateStorageDict(TypedDict, total=False):
+    """DataSourceIntermediateStorage as a plain dict: A location for storing content from data
+    sources temporarily as it is processed by custom components in the ingestion pipeline."""
+
+    S3Location: Required[DataSourceS3LocationDict]
+    """An Amazon S3 location."""
+
+
+class DataSourceManagedKnowledgeBaseConnectorConfigurationDict(TypedDict, total=False):
+    """DataSourceManagedKnowledgeBaseConnectorConfiguration as a plain dict: Configuration for
+    managed knowledge base connector data sources."""
+
+    ConnectorParameters: dict[str, Any]
+    """Connector-specific parameters."""
+    DeletionProtectionConfiguration: DataSourceDeletionProtectionConfigurationDict
+    """Configuration for deletion protection."""
+    MediaExtractionConfiguration: DataSourceMediaExtractionConfigurationDict
+    """Configuration for media extraction settings."""
+    SyncSchedule: DataSourceSyncScheduleDict
+    """Recurring schedule on which the connector automatically refreshes ingested content. Exactly
+    one frequency variant is set."""
+
+
+class DataSourceMediaExtractionConfigurationDict(TypedDict, total=False):
+    """DataSourceMediaExtractionConfiguration as a plain dict: Configuration for media extraction
+    settings."""
+
+    AudioExtractionConfiguration: DataSourceAudioExtractionConfigurationDict
+    """Configuration for audio extraction."""
+    ImageExtractionConfiguration: DataSourceImageExtractionConfigurationDict
+    """Configuration for image extraction."""
+    VideoExtractionConfiguration: DataSourceVideoExtractionConfigurationDict
+    """Configuration for video extraction."""
+
+
+class DataSourceParsingConfigurationDict(TypedDict, total=False):
+    """DataSourceParsingConfiguration as a plain dict: Settings for parsing document contents"""
+
+    BedrockDataAutomationConfiguration: DataSourceBedrockDataAutomationConfigurationDict
+    """Settings for a Bedrock Data Automation used to parse documents for a data source."""
+    BedrockFoundationModelConfiguration: DataSourceBedrockFoundationModelConfigurationDict
+    """Settings for a foundation model used to parse documents for a data source."""
+    ParsingStrategy: Required[
+        Literal[
+            "BEDROCK_FOUNDATION_MODEL",
+            "BEDROCK_DATA_AUTOMATION",
+            "SMART_PARSING",
+            "MULTI_MODAL_EMBEDDINGS",
+        ]
+    ]
+    """The parsing strategy for the data source."""
+
+
+class DataSourceParsingPromptDict(TypedDict, total=False):
+    """DataSourceParsingPrompt as a plain dict: Instructions for interpreting the contents of a
+    document."""
+
+    ParsingPromptText: Required[str]
+    """Instructions for interpreting the contents of a document."""
+
+
+class DataSourcePatternObjectFilterDict(TypedDict, total=False):
+    """DataSourcePatternObjectFilter as a plain dict: The specific filters applied to your data
+    source content. You can filter out or include certain content."""
+
+    ExclusionFilters: list[str]
+    """A set of regular expression filter patterns for a type of object."""
+    InclusionFilters: list[str]
+    """A set of regular expression filter patterns for a type of object."""
+    ObjectType: Required[str]
+    """The supported object type or content type of the data source."""
+
+
+class DataSourceS3LocationDict(TypedDict, total=False):
+    """DataSourceS3Location as a plain dict: An Amazon S3 location."""
+
+    URI: Required[str]
+    """The location's URI"""
+
+
+class DataSourceSemanticChunkingConfigurationDict(TypedDict, total=False):
+    """DataSourceSemanticChunkingConfiguration as a plain dict: Configurations for when you choose
+    semantic chunking. If you set the chunkingStrategy as NONE, exclude this field."""
+
+    BreakpointPercentileThreshold: Required[int]
+    """The dissimilarity threshold for splitting chunks."""
+    BufferSize: Required[int]
+    """The buffer size."""
+    MaxTokens: Required[int]
+    """The maximum number of tokens that a chunk can contain."""
+
+
+class DataSourceServerSideEncryptionConfigurationDict(TypedDict, total=False):
+    """DataSourceServerSideEncryptionConfiguration as a plain dict: Contains details about the
+    server-side encryption for the data source."""
+
+    KmsKeyArn: str
+    """The ARN of the AWS KMS key used to encrypt the resource."""
+
+
+class DataSourceSyncScheduleDict(TypedDict, total=False):
+    """DataSourceSyncSchedule as a plain dict: Recurring schedule on which the connector
+    automatically refreshes ingested content. Exactly one frequency variant is set."""
+
+    Daily: dict[str, Any]
+    """A daily refresh. The run time is system-chosen (off-peak) and not customer-configurable."""
+    Monthly: MonthlyScheduleDict
+    """A monthly refresh on a specified day of the month."""
+    Weekly: WeeklyScheduleDict
+    """A weekly refresh on a specified day of the week."""
+
+
+class DataSourceTransformationFunctionDict(TypedDict, total=False):
+    """DataSourceTransformationFunction as a plain dict: A Lambda function that processes documents."""
+
+    TransformationLambdaConfiguration: Required[DataSourceTransformationLambdaConfigurationDict]
+    """A Lambda function that processes documents."""
+
+
+class DataSourceTransformationLambdaConfigurationDict(TypedDict, total=False):
+    """DataSourceTransformationLambdaConfiguration as a plain dict: A Lambda function that processes
+    documents."""
+
+    LambdaArn: Required[str]
+    """The function's ARN identifier."""
+
+
+class DataSourceUrlConfigurationDict(TypedDict, total=False):
+    """DataSourceUrlConfiguration as a plain dict: A url configuration."""
+
+    SeedUrls: Required[list[SeedUrlDict]]
+    """A list of web urls."""
+
+
+class DataSourceVectorIngestionConfigurationDict(TypedDict, total=False):
+    """DataSourceVectorIngestionConfiguration as a plain dict: Details about how to chunk the
+    documents in the data source. A chunk refers to an excerpt from a data source that is returned
+    when the knowledge base that it belongs to is queried."""
+
+    ChunkingConfiguration: DataSourceChunkingConfigurationDict
+    """Details about how to chunk the documents in the data source. A chunk refers to an excerpt
+    from a data source that is returned when the knowledge base that it belongs to is queried."""
+    ContextEnrichmentConfiguration: DataSourceContextEnrichmentConfigurationDict
+    """Additional Enrichment Configuration for example when using GraphRag."""
+    CustomTransformationConfiguration: DataSourceCustomTransformationConfigurationDict
+    """Settings for customizing steps in the data source content ingestion pipeline."""
+    ParsingConfiguration: DataSourceParsingConfigurationDict
+    """Settings for parsing document contents"""
+
+
+class DataSourceVideoExtractionConfigurationDict(TypedDict, total=False):
+    """DataSourceVideoExtractionConfiguration as a plain dict: Configuration for video extraction."""
+
+    VideoExtractionStatus: Required[Literal["ENABLED", "DISABLED"]]
+    """Indicates whether a feature is enabled or disabled."""
+
+
+class HierarchicalChunkingLevelConfigurationDict(TypedDict, total=False):
+    """HierarchicalChunkingLevelConfiguration as a plain dict: Token settings for a layer in a
+    hierarchical chunking configuration."""
+
+    MaxTokens: Required[int]
+    """The maximum number of tokens that a chunk can contain in this layer."""
+
+
+class MonthlyScheduleDict(TypedDict, total=False):
+    """MonthlySchedule as a plain dict: A monthly refresh on a specified day of the month."""
+
+    DayOfMonth: Required[DataSourceDayOfMonthDict]
+    """Day of the month on which a monthly refresh runs. Exactly one variant is set: an explicit day
+    number, or the last calendar day of the month."""
+
+
+class PatternObjectFilterConfigurationDict(TypedDict, total=False):
+    """PatternObjectFilterConfiguration as a plain dict: The configuration of specific filters
+    applied to your data source content. You can filter out or include certain content."""
+
+    Filters: Required[list[DataSourcePatternObjectFilterDict]]
+    """Contains information"""
+
+
+class S3DataSourceConfigurationDict(TypedDict, total=False):
+    """S3DataSourceConfiguration as a plain dict: The configuration information to connect to Amazon
+    S3 as your data source."""
+
+    BucketArn: Required[str]
+    """The ARN of the bucket that contains the data source."""
+    BucketOwnerAccountId: str
+    """The account ID for the owner of the S3 bucket."""
+    InclusionPrefixes: list[str]
+    """A list of S3 prefixes that define the object containing the data sources."""
+
+
+class SalesforceCrawlerConfigurationDict(TypedDict, total=False):
+    """SalesforceCrawlerConfiguration as a plain dict: The configuration of filtering the Salesforce
+    content. For example, configuring regular expression patterns to include or exclude certain
+    content."""
+
+    FilterConfiguration: CrawlFilterConfigurationDict
+    """The type of filtering that you want to apply to certain objects or content of the data
+    source. For example, the PATTERN type is regular expression patterns you can apply to filter
+    your content."""
+
+
+class SalesforceDataSourceConfigurationDict(TypedDict, total=False):
+    """SalesforceDataSourceConfiguration as a plain dict: The configuration information to connect
+    to Salesforce as your data source."""
+
+    CrawlerConfiguration: SalesforceCrawlerConfigurationDict
+    """The configuration of filtering the Salesforce content. For example, configuring regular
+    expression patterns to include or exclude certain content."""
+    SourceConfiguration: Required[SalesforceSourceConfigurationDict]
+    """The endpoint information to connect to your Salesforce data source."""
+
+
+class SalesforceSourceConfigurationDict(TypedDict, total=False):
+    """SalesforceSourceConfiguration as a plain dict: The endpoint information to connect to your
+    Salesforce data source."""
+
+    AuthType: Required[Literal["OAUTH2_CLIENT_CREDENTIALS"]]
+    """The supported authentication type to authenticate and connect to your Salesforce instance."""
+    CredentialsSecretArn: Required[str]
+    """The Amazon Resource Name of an AWS Secrets Manager secret that stores your authentication
+    credentials for your Salesforce instance URL. For more information on the key-value pairs that
+    must be included in your secret, depending on your authentication type, see Salesforce
+    connection configuration."""
+    HostUrl: Required[str]
+    """The Salesforce host URL or instance URL."""
+
+
+class SeedUrlDict(TypedDict, total=False):
+    """SeedUrl as a plain dict: A seed url object."""
+
+    Url: Required[str]
+    """A web url."""
+
+
+class SharePointCrawlerConfigurationDict(TypedDict, total=False):
+    """SharePointCrawlerConfiguration as a plain dict: The configuration of the SharePoint content.
+    For example, configuring specific types of SharePoint content."""
+
+    FilterConfiguration: CrawlFilterConfigurationDict
+    """The type of filtering that you want to apply to certain objects or content of the data
+    source. For example, the PATTERN type is regular expression patterns you can apply to filter
+    your content."""
+
+
+class SharePointDataSourceConfigurationDict(TypedDict, total=False):
+    """SharePointDataSourceConfiguration as a plain dict: The configuration information to connect
+    to SharePoint as your data source."""
+
+    CrawlerConfiguration: SharePointCrawlerConfigurationDict
+    """The configuration of the SharePoint content. For example, configuring specific types of
+    SharePoint content."""
+    SourceConfiguration: Required[SharePointSourceConfigurationDict]
+    """The endpoint information to connect to your SharePoint data source."""
+
+
+class SharePointSourceConfigurationDict(TypedDict, total=False):
+    """SharePointSourceConfiguration as a plain dict: The endpoint information to connect to your
+    SharePoint data source."""
+
+    AuthType: Required[
+        Literal["OAUTH2_CLIENT_CREDENTIALS", "OAUTH2_SHAREPOINT_APP_ONLY_CLIENT_CREDENTIALS"]
+    ]
+    """The supported authentication type to authenticate and connect to your SharePoint site/sites."""
+    CredentialsSecretArn: Required[str]
+    """The Amazon Resource Name of an AWS Secrets Manager secret that stores your authentication
+    credentials for your SharePoint site/sites. For more information on the key-value pairs that
+    must be included in your secret, depending on your authentication type, see SharePoint
+    connection configuration."""
+    Domain: Required[str]
+    """The domain of your SharePoint instance or site URL/URLs."""
+    HostType: Required[Literal["ONLINE"]]
+    """The supported host type, whether online/cloud or server/on-premises."""
+    SiteUrls: Required[list[str]]
+    """A list of one or more SharePoint site URLs."""
+    TenantId: str
+    """The identifier of your Microsoft 365 tenant."""
+
+
+class TransformationDict(TypedDict, total=False):
+    """Transformation as a plain dict: A Lambda function that processes documents."""
+
+    StepToApply: Required[Literal["POST_CHUNKING"]]
+    """When the service applies the transformation."""
+    TransformationFunction: Required[DataSourceTransformationFunctionDict]
+    """A Lambda function that processes documents."""
+
+
+class WebCrawlerConfigurationDict(TypedDict, total=False):
+    """WebCrawlerConfiguration as a plain dict: Configuration for the web crawler."""
+
+    CrawlerLimits: WebCrawlerLimitsDict
+    """Limit settings for the web crawler."""
+    ExclusionFilters: list[str]
+    """A set of regular expression filter patterns for a type of object."""
+    InclusionFilters: list[str]
+    """A set of regular expression filter patterns for a type of object."""
+    Scope: Literal["HOST_ONLY", "SUBDOMAINS"]
+    """The scope that a web crawl job will be restricted to."""
+    UserAgent: str
+    """The suffix that will be included in the user agent header."""
+    UserAgentHeader: str
+    """The full user agent header, including UUID and suffix."""
+
+
+class WebCrawlerLimitsDict(TypedDict, total=False):
+    """WebCrawlerLimits as a plain dict: Limit settings for the web crawler."""
+
+    MaxPages: int
+    """Maximum number of pages the crawler can crawl."""
+    RateLimit: int
+    """Rate of web URLs retrieved per minute."""
+
+
+class WebDataSourceConfigurationDict(TypedDict, total=False):
+    """WebDataSourceConfiguration as a plain dict: Configures a web data source location."""
+
+    CrawlerConfiguration: WebCrawlerConfigurationDict
+    """Configuration for the web crawler."""
+    SourceConfiguration: Required[WebSourceConfigurationDict]
+    """A web source configuration."""
+
+
+class WebSourceConfigurationDict(TypedDict, total=False):
+    """WebSourceConfiguration as a plain dict: A web source configuration."""
+
+    UrlConfiguration: Required[DataSourceUrlConfigurationDict]
+    """A url configuration."""
+
+
+class WeeklyScheduleDict(TypedDict, total=False):
+    """WeeklySchedule as a plain dict: A weekly refresh on a specified day of the week."""
+
+    DayOfWeek: Required[
+        Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+    ]
+    """Day of the week."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::DataSource",
     schema_file="aws-bedrock-datasource.json",
     primary_identifier=("/KnowledgeBaseId", "/DataSourceId"),
-    additional_identifiers=(),
     read_only=(
         "/DataSourceId",
         "/DataSourceStatus",
@@ -724,8 +829,6 @@ METADATA = _TypeMetadata(
         "/VectorIngestionConfiguration/ParsingConfiguration",
         "/DataSourceConfiguration/Type",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/DataSourceConfiguration/ConfluenceConfiguration/CrawlerConfiguration/FilterConfiguration/PatternObjectFilter/Filters/*/ExclusionFilters",
         "/DataSourceConfiguration/ConfluenceConfiguration/CrawlerConfiguration/FilterConfiguration/PatternObjectFilter/Filters/*/InclusionFilters",
@@ -746,11 +849,8 @@ METADATA = _TypeMetadata(
     list_required=("KnowledgeBaseId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 60,
         "read": 120,
@@ -760,650 +860,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AudioExtractionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioExtractionStatus": {"$ref": "#/definitions/EnabledOrDisabledState"}
-            },
-            "required": ["AudioExtractionStatus"],
-            "type": "object",
-        },
-        "BedrockDataAutomationConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ParsingModality": {"$ref": "#/definitions/ParsingModality"}},
-            "type": "object",
-        },
-        "BedrockFoundationModelConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ModelArn": {"$ref": "#/definitions/ModelArn"},
-                "ParsingModality": {"$ref": "#/definitions/ParsingModality"},
-                "ParsingPrompt": {"$ref": "#/definitions/ParsingPrompt"},
-            },
-            "required": ["ModelArn"],
-            "type": "object",
-        },
-        "BedrockFoundationModelContextEnrichmentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EnrichmentStrategyConfiguration": {
-                    "$ref": "#/definitions/EnrichmentStrategyConfiguration"
-                },
-                "ModelArn": {"$ref": "#/definitions/ModelArn"},
-            },
-            "required": ["EnrichmentStrategyConfiguration", "ModelArn"],
-            "type": "object",
-        },
-        "ChunkingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ChunkingStrategy": {"$ref": "#/definitions/ChunkingStrategy"},
-                "FixedSizeChunkingConfiguration": {
-                    "$ref": "#/definitions/FixedSizeChunkingConfiguration"
-                },
-                "HierarchicalChunkingConfiguration": {
-                    "$ref": "#/definitions/HierarchicalChunkingConfiguration"
-                },
-                "SemanticChunkingConfiguration": {
-                    "$ref": "#/definitions/SemanticChunkingConfiguration"
-                },
-            },
-            "required": ["ChunkingStrategy"],
-            "type": "object",
-        },
-        "ChunkingStrategy": {
-            "enum": ["FIXED_SIZE", "NONE", "HIERARCHICAL", "SEMANTIC"],
-            "type": "string",
-        },
-        "ConfluenceCrawlerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FilterConfiguration": {"$ref": "#/definitions/CrawlFilterConfiguration"}
-            },
-            "type": "object",
-        },
-        "ConfluenceDataSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrawlerConfiguration": {"$ref": "#/definitions/ConfluenceCrawlerConfiguration"},
-                "SourceConfiguration": {"$ref": "#/definitions/ConfluenceSourceConfiguration"},
-            },
-            "required": ["SourceConfiguration"],
-            "type": "object",
-        },
-        "ConfluenceSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthType": {"enum": ["BASIC", "OAUTH2_CLIENT_CREDENTIALS"], "type": "string"},
-                "CredentialsSecretArn": {
-                    "pattern": "^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$",
-                    "type": "string",
-                },
-                "HostType": {"enum": ["SAAS"], "type": "string"},
-                "HostUrl": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^https://[A-Za-z0-9][^\\s]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["HostUrl", "HostType", "AuthType", "CredentialsSecretArn"],
-            "type": "object",
-        },
-        "ContextEnrichmentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BedrockFoundationModelConfiguration": {
-                    "$ref": "#/definitions/BedrockFoundationModelContextEnrichmentConfiguration"
-                },
-                "Type": {"$ref": "#/definitions/ContextEnrichmentType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "ContextEnrichmentType": {"enum": ["BEDROCK_FOUNDATION_MODEL"], "type": "string"},
-        "CrawlFilterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PatternObjectFilter": {"$ref": "#/definitions/PatternObjectFilterConfiguration"},
-                "Type": {"enum": ["PATTERN"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "CustomTransformationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IntermediateStorage": {"$ref": "#/definitions/IntermediateStorage"},
-                "Transformations": {
-                    "items": {"$ref": "#/definitions/Transformation"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["IntermediateStorage", "Transformations"],
-            "type": "object",
-        },
-        "DailySchedule": {"additionalProperties": False, "type": "object"},
-        "DataDeletionPolicy": {"enum": ["RETAIN", "DELETE"], "type": "string"},
-        "DataSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfluenceConfiguration": {
-                    "$ref": "#/definitions/ConfluenceDataSourceConfiguration"
-                },
-                "ManagedKnowledgeBaseConnectorConfiguration": {
-                    "$ref": "#/definitions/ManagedKnowledgeBaseConnectorConfiguration"
-                },
-                "S3Configuration": {"$ref": "#/definitions/S3DataSourceConfiguration"},
-                "SalesforceConfiguration": {
-                    "$ref": "#/definitions/SalesforceDataSourceConfiguration"
-                },
-                "SharePointConfiguration": {
-                    "$ref": "#/definitions/SharePointDataSourceConfiguration"
-                },
-                "Type": {"$ref": "#/definitions/DataSourceType"},
-                "WebConfiguration": {"$ref": "#/definitions/WebDataSourceConfiguration"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "DataSourceStatus": {
-            "enum": [
-                "AVAILABLE",
-                "DELETING",
-                "DELETE_UNSUCCESSFUL",
-                "CREATING",
-                "UPDATING",
-                "FAILED",
-            ],
-            "type": "string",
-        },
-        "DataSourceType": {
-            "enum": [
-                "S3",
-                "CONFLUENCE",
-                "SALESFORCE",
-                "SHAREPOINT",
-                "WEB",
-                "CUSTOM",
-                "REDSHIFT_METADATA",
-                "MANAGED_KNOWLEDGE_BASE_CONNECTOR",
-            ],
-            "type": "string",
-        },
-        "DayOfMonth": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["DayNumber"]}, {"required": ["LastDayOfMonth"]}],
-            "properties": {
-                "DayNumber": {"maximum": 28, "minimum": 1, "type": "integer"},
-                "LastDayOfMonth": {"additionalProperties": False, "type": "object"},
-            },
-            "type": "object",
-        },
-        "DayOfWeek": {
-            "enum": ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"],
-            "type": "string",
-        },
-        "DeletionProtectionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DeletionProtectionStatus": {"$ref": "#/definitions/EnabledOrDisabledState"},
-                "DeletionProtectionThreshold": {"maximum": 100, "minimum": 0, "type": "integer"},
-            },
-            "required": ["DeletionProtectionStatus"],
-            "type": "object",
-        },
-        "EnabledOrDisabledState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "EnrichmentStrategyConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Method": {"$ref": "#/definitions/EnrichmentStrategyMethod"}},
-            "required": ["Method"],
-            "type": "object",
-        },
-        "EnrichmentStrategyMethod": {"enum": ["CHUNK_ENTITY_EXTRACTION"], "type": "string"},
-        "FilterList": {
-            "items": {"maxLength": 1000, "type": "string"},
-            "maxItems": 25,
-            "minItems": 1,
-            "type": "array",
-        },
-        "FixedSizeChunkingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxTokens": {"minimum": 1, "type": "integer"},
-                "OverlapPercentage": {"maximum": 99, "minimum": 1, "type": "integer"},
-            },
-            "required": ["MaxTokens", "OverlapPercentage"],
-            "type": "object",
-        },
-        "HierarchicalChunkingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LevelConfigurations": {
-                    "items": {"$ref": "#/definitions/HierarchicalChunkingLevelConfiguration"},
-                    "maxItems": 2,
-                    "minItems": 2,
-                    "type": "array",
-                },
-                "OverlapTokens": {"minimum": 1, "type": "integer"},
-            },
-            "required": ["LevelConfigurations", "OverlapTokens"],
-            "type": "object",
-        },
-        "HierarchicalChunkingLevelConfiguration": {
-            "additionalProperties": False,
-            "properties": {"MaxTokens": {"maximum": 8192, "minimum": 1, "type": "integer"}},
-            "required": ["MaxTokens"],
-            "type": "object",
-        },
-        "ImageExtractionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ImageExtractionStatus": {"$ref": "#/definitions/EnabledOrDisabledState"}
-            },
-            "required": ["ImageExtractionStatus"],
-            "type": "object",
-        },
-        "IntermediateStorage": {
-            "additionalProperties": False,
-            "properties": {"S3Location": {"$ref": "#/definitions/S3Location"}},
-            "required": ["S3Location"],
-            "type": "object",
-        },
-        "ManagedKnowledgeBaseConnectorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectorParameters": {"type": "object"},
-                "DeletionProtectionConfiguration": {
-                    "$ref": "#/definitions/DeletionProtectionConfiguration"
-                },
-                "MediaExtractionConfiguration": {
-                    "$ref": "#/definitions/MediaExtractionConfiguration"
-                },
-                "SyncSchedule": {"$ref": "#/definitions/SyncSchedule"},
-            },
-            "type": "object",
-        },
-        "MediaExtractionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioExtractionConfiguration": {
-                    "$ref": "#/definitions/AudioExtractionConfiguration"
-                },
-                "ImageExtractionConfiguration": {
-                    "$ref": "#/definitions/ImageExtractionConfiguration"
-                },
-                "VideoExtractionConfiguration": {
-                    "$ref": "#/definitions/VideoExtractionConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "ModelArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^(arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:(bedrock):[a-z0-9-]{1,20}:([0-9]{12})?:([a-z-]+/)?)?([a-zA-Z0-9.-]{1,63}){0,2}(([:][a-z0-9-]{1,63}){0,2})?(/[a-z0-9]{1,12})?$",
-            "type": "string",
-        },
-        "MonthlySchedule": {
-            "additionalProperties": False,
-            "properties": {"DayOfMonth": {"$ref": "#/definitions/DayOfMonth"}},
-            "required": ["DayOfMonth"],
-            "type": "object",
-        },
-        "ParsingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BedrockDataAutomationConfiguration": {
-                    "$ref": "#/definitions/BedrockDataAutomationConfiguration"
-                },
-                "BedrockFoundationModelConfiguration": {
-                    "$ref": "#/definitions/BedrockFoundationModelConfiguration"
-                },
-                "ParsingStrategy": {"$ref": "#/definitions/ParsingStrategy"},
-            },
-            "required": ["ParsingStrategy"],
-            "type": "object",
-        },
-        "ParsingModality": {"enum": ["MULTIMODAL"], "type": "string"},
-        "ParsingPrompt": {
-            "additionalProperties": False,
-            "properties": {
-                "ParsingPromptText": {"maxLength": 10000, "minLength": 1, "type": "string"}
-            },
-            "required": ["ParsingPromptText"],
-            "type": "object",
-        },
-        "ParsingStrategy": {
-            "enum": [
-                "BEDROCK_FOUNDATION_MODEL",
-                "BEDROCK_DATA_AUTOMATION",
-                "SMART_PARSING",
-                "MULTI_MODAL_EMBEDDINGS",
-            ],
-            "type": "string",
-        },
-        "PatternObjectFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "ExclusionFilters": {"$ref": "#/definitions/FilterList"},
-                "InclusionFilters": {"$ref": "#/definitions/FilterList"},
-                "ObjectType": {"maxLength": 50, "minLength": 1, "type": "string"},
-            },
-            "required": ["ObjectType"],
-            "type": "object",
-        },
-        "PatternObjectFilterConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Filters": {"$ref": "#/definitions/PatternObjectFilterList"}},
-            "required": ["Filters"],
-            "type": "object",
-        },
-        "PatternObjectFilterList": {
-            "items": {"$ref": "#/definitions/PatternObjectFilter"},
-            "maxItems": 25,
-            "minItems": 1,
-            "type": "array",
-        },
-        "S3DataSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
-                    "type": "string",
-                },
-                "BucketOwnerAccountId": {
-                    "maxLength": 12,
-                    "minLength": 12,
-                    "pattern": "^[0-9]{12}$",
-                    "type": "string",
-                },
-                "InclusionPrefixes": {
-                    "items": {"maxLength": 300, "minLength": 1, "type": "string"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["BucketArn"],
-            "type": "object",
-        },
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "URI": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^s3://.{1,128}$",
-                    "type": "string",
-                }
-            },
-            "required": ["URI"],
-            "type": "object",
-        },
-        "SalesforceCrawlerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FilterConfiguration": {"$ref": "#/definitions/CrawlFilterConfiguration"}
-            },
-            "type": "object",
-        },
-        "SalesforceDataSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrawlerConfiguration": {"$ref": "#/definitions/SalesforceCrawlerConfiguration"},
-                "SourceConfiguration": {"$ref": "#/definitions/SalesforceSourceConfiguration"},
-            },
-            "required": ["SourceConfiguration"],
-            "type": "object",
-        },
-        "SalesforceSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthType": {"enum": ["OAUTH2_CLIENT_CREDENTIALS"], "type": "string"},
-                "CredentialsSecretArn": {
-                    "pattern": "^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$",
-                    "type": "string",
-                },
-                "HostUrl": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^https://[A-Za-z0-9][^\\s]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["HostUrl", "AuthType", "CredentialsSecretArn"],
-            "type": "object",
-        },
-        "SeedUrl": {
-            "additionalProperties": False,
-            "properties": {"Url": {"pattern": "^https?://[A-Za-z0-9][^\\s]*$", "type": "string"}},
-            "required": ["Url"],
-            "type": "object",
-        },
-        "SeedUrls": {
-            "items": {"$ref": "#/definitions/SeedUrl"},
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SemanticChunkingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BreakpointPercentileThreshold": {"maximum": 99, "minimum": 50, "type": "integer"},
-                "BufferSize": {"maximum": 1, "minimum": 0, "type": "integer"},
-                "MaxTokens": {"minimum": 1, "type": "integer"},
-            },
-            "required": ["BreakpointPercentileThreshold", "BufferSize", "MaxTokens"],
-            "type": "object",
-        },
-        "ServerSideEncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "SharePointCrawlerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FilterConfiguration": {"$ref": "#/definitions/CrawlFilterConfiguration"}
-            },
-            "type": "object",
-        },
-        "SharePointDataSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrawlerConfiguration": {"$ref": "#/definitions/SharePointCrawlerConfiguration"},
-                "SourceConfiguration": {"$ref": "#/definitions/SharePointSourceConfiguration"},
-            },
-            "required": ["SourceConfiguration"],
-            "type": "object",
-        },
-        "SharePointSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthType": {
-                    "enum": [
-                        "OAUTH2_CLIENT_CREDENTIALS",
-                        "OAUTH2_SHAREPOINT_APP_ONLY_CLIENT_CREDENTIALS",
-                    ],
-                    "type": "string",
-                },
-                "CredentialsSecretArn": {
-                    "pattern": "^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$",
-                    "type": "string",
-                },
-                "Domain": {"maxLength": 50, "minLength": 1, "type": "string"},
-                "HostType": {"enum": ["ONLINE"], "type": "string"},
-                "SiteUrls": {
-                    "items": {"pattern": "^https://[A-Za-z0-9][^\\s]*$", "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "TenantId": {
-                    "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-                    "type": "string",
-                },
-            },
-            "required": ["Domain", "SiteUrls", "HostType", "AuthType", "CredentialsSecretArn"],
-            "type": "object",
-        },
-        "SyncSchedule": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["Daily"]}, {"required": ["Weekly"]}, {"required": ["Monthly"]}],
-            "properties": {
-                "Daily": {"$ref": "#/definitions/DailySchedule"},
-                "Monthly": {"$ref": "#/definitions/MonthlySchedule"},
-                "Weekly": {"$ref": "#/definitions/WeeklySchedule"},
-            },
-            "type": "object",
-        },
-        "Transformation": {
-            "additionalProperties": False,
-            "properties": {
-                "StepToApply": {"enum": ["POST_CHUNKING"], "type": "string"},
-                "TransformationFunction": {"$ref": "#/definitions/TransformationFunction"},
-            },
-            "required": ["StepToApply", "TransformationFunction"],
-            "type": "object",
-        },
-        "TransformationFunction": {
-            "additionalProperties": False,
-            "properties": {
-                "TransformationLambdaConfiguration": {
-                    "$ref": "#/definitions/TransformationLambdaConfiguration"
-                }
-            },
-            "required": ["TransformationLambdaConfiguration"],
-            "type": "object",
-        },
-        "TransformationLambdaConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LambdaArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$",
-                    "type": "string",
-                }
-            },
-            "required": ["LambdaArn"],
-            "type": "object",
-        },
-        "UrlConfiguration": {
-            "additionalProperties": False,
-            "properties": {"SeedUrls": {"$ref": "#/definitions/SeedUrls"}},
-            "required": ["SeedUrls"],
-            "type": "object",
-        },
-        "VectorIngestionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ChunkingConfiguration": {"$ref": "#/definitions/ChunkingConfiguration"},
-                "ContextEnrichmentConfiguration": {
-                    "$ref": "#/definitions/ContextEnrichmentConfiguration"
-                },
-                "CustomTransformationConfiguration": {
-                    "$ref": "#/definitions/CustomTransformationConfiguration"
-                },
-                "ParsingConfiguration": {"$ref": "#/definitions/ParsingConfiguration"},
-            },
-            "type": "object",
-        },
-        "VideoExtractionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "VideoExtractionStatus": {"$ref": "#/definitions/EnabledOrDisabledState"}
-            },
-            "required": ["VideoExtractionStatus"],
-            "type": "object",
-        },
-        "WebCrawlerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrawlerLimits": {"$ref": "#/definitions/WebCrawlerLimits"},
-                "ExclusionFilters": {"$ref": "#/definitions/FilterList"},
-                "InclusionFilters": {"$ref": "#/definitions/FilterList"},
-                "Scope": {"$ref": "#/definitions/WebScopeType"},
-                "UserAgent": {"maxLength": 40, "minLength": 15, "type": "string"},
-                "UserAgentHeader": {"maxLength": 86, "minLength": 61, "type": "string"},
-            },
-            "type": "object",
-        },
-        "WebCrawlerLimits": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxPages": {"minimum": 1, "type": "integer"},
-                "RateLimit": {"maximum": 300, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "WebDataSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrawlerConfiguration": {"$ref": "#/definitions/WebCrawlerConfiguration"},
-                "SourceConfiguration": {"$ref": "#/definitions/WebSourceConfiguration"},
-            },
-            "required": ["SourceConfiguration"],
-            "type": "object",
-        },
-        "WebScopeType": {"enum": ["HOST_ONLY", "SUBDOMAINS"], "type": "string"},
-        "WebSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {"UrlConfiguration": {"$ref": "#/definitions/UrlConfiguration"}},
-            "required": ["UrlConfiguration"],
-            "type": "object",
-        },
-        "WeeklySchedule": {
-            "additionalProperties": False,
-            "properties": {"DayOfWeek": {"$ref": "#/definitions/DayOfWeek"}},
-            "required": ["DayOfWeek"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "DataDeletionPolicy": {"$ref": "#/definitions/DataDeletionPolicy"},
-        "DataSourceConfiguration": {"$ref": "#/definitions/DataSourceConfiguration"},
-        "DataSourceId": {"pattern": "^[0-9a-zA-Z]{10}$", "type": "string"},
-        "DataSourceStatus": {"$ref": "#/definitions/DataSourceStatus"},
-        "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "FailureReasons": {
-            "items": {"maxLength": 2048, "type": "string"},
-            "maxItems": 2048,
-            "type": "array",
-        },
-        "KnowledgeBaseId": {"pattern": "^[0-9a-zA-Z]{10}$", "type": "string"},
-        "Name": {"pattern": "^([0-9a-zA-Z][_-]?){1,100}$", "type": "string"},
-        "ServerSideEncryptionConfiguration": {
-            "$ref": "#/definitions/ServerSideEncryptionConfiguration"
-        },
-        "UpdatedAt": {"type": "string"},
-        "VectorIngestionConfiguration": {"$ref": "#/definitions/VectorIngestionConfiguration"},
-    },
-    "required": ["DataSourceConfiguration", "Name", "KnowledgeBaseId"],
-}
-
 
 class DataSource(_Resource):
     """AWS::Bedrock::DataSource: Definition of AWS::Bedrock::DataSource Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: KnowledgeBaseId, DataSourceId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): KnowledgeBaseId,
+    VectorIngestionConfiguration.ChunkingConfiguration,
+    VectorIngestionConfiguration.ParsingConfiguration, DataSourceConfiguration.Type.
+    Read-only attributes (known once deployed): CreatedAt, DataSourceId, DataSourceStatus,
+    FailureReasons, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-datasource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1411,17 +880,23 @@ class DataSource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataSourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "data_source.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The time at which the data source was created."""
     DataSourceId: str
+    """Identifier for a resource."""
     DataSourceStatus: Literal[
         "AVAILABLE", "DELETING", "DELETE_UNSUCCESSFUL", "CREATING", "UPDATING", "FAILED"
     ]
+    """The status of a data source."""
     FailureReasons: list[str]
+    """The details of the failure reasons related to the data source."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time at which the knowledge base was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataDeletionPolicy: Literal["RETAIN", "DELETE"]
     DataSourceConfiguration: DataSourceDataSourceConfigurationDict
     Description: str
@@ -1430,34 +905,45 @@ class DataSource(_Resource):
     ServerSideEncryptionConfiguration: DataSourceServerSideEncryptionConfigurationDict
     VectorIngestionConfiguration: DataSourceVectorIngestionConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataSourceConfiguration: DataSourceDataSourceConfiguration
+        | DataSourceDataSourceConfigurationDict,
+        KnowledgeBaseId: str,
+        Name: str,
+        DataDeletionPolicy: Literal["RETAIN", "DELETE"] | None = None,
+        Description: str | None = None,
+        ServerSideEncryptionConfiguration: DataSourceServerSideEncryptionConfiguration
+        | DataSourceServerSideEncryptionConfigurationDict
+        | None = None,
+        VectorIngestionConfiguration: DataSourceVectorIngestionConfiguration
+        | DataSourceVectorIngestionConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::DataSource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataSourceConfiguration: DataSourceDataSourceConfiguration
-            | DataSourceDataSourceConfigurationDict,
-            KnowledgeBaseId: str,
-            Name: str,
-            DataDeletionPolicy: Literal["RETAIN", "DELETE"] | None = None,
-            Description: str | None = None,
-            ServerSideEncryptionConfiguration: DataSourceServerSideEncryptionConfiguration
-            | DataSourceServerSideEncryptionConfigurationDict
-            | None = None,
-            VectorIngestionConfiguration: DataSourceVectorIngestionConfiguration
-            | DataSourceVectorIngestionConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::DataSource; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataSourceConfiguration: Specifies a raw data source location to ingest. Required.
+            KnowledgeBaseId: The unique identifier of the knowledge base to which to add the data
+                source. Create-only: changing it replaces the resource. Required.
+            Name: The name of the data source. Required.
+            DataDeletionPolicy: The deletion policy for the data source.
             Description: Description of the Resource.
-            KnowledgeBaseId: The unique identifier of the knowledge base to which to add the data source.
-            Name: The name of the data source.
+            ServerSideEncryptionConfiguration: Contains details about the server-side encryption for
+                the data source.
+            VectorIngestionConfiguration: Details about how to chunk the documents in the data
+                source. A chunk refers to an excerpt from a data source that is returned when the
+                knowledge base that it belongs to is queried.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

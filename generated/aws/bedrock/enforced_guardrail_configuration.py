@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,33 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EnforcedGuardrailConfigurationModelEnforcementDict = TypedDict(
-    "EnforcedGuardrailConfigurationModelEnforcementDict",
-    {
-        "ExcludedModels": "Required[list[str]]",
-        "IncludedModels": "Required[list[str]]",
-    },
-    total=False,
-)
 
-EnforcedGuardrailConfigurationSelectiveContentGuardingDict = TypedDict(
-    "EnforcedGuardrailConfigurationSelectiveContentGuardingDict",
-    {
-        "Messages": "Literal['SELECTIVE', 'COMPREHENSIVE']",
-        "System": "Literal['SELECTIVE', 'COMPREHENSIVE']",
-    },
-    total=False,
-)
+class EnforcedGuardrailConfigurationModelEnforcementDict(TypedDict, total=False):
+    """EnforcedGuardrailConfigurationModelEnforcement as a plain dict: Model-specific information
+    for the enforced guardrail configuration. If not present, the configuration is enforced on all
+    models"""
 
+    ExcludedModels: Required[list[str]]
+    """Models to exclude from enforcement. If a model is in both lists, it is excluded"""
+    IncludedModels: Required[list[str]]
+    """Models to enforce the guardrail on"""
+
+
+class EnforcedGuardrailConfigurationSelectiveContentGuardingDict(TypedDict, total=False):
+    """EnforcedGuardrailConfigurationSelectiveContentGuarding as a plain dict: Selective content
+    guarding controls for enforced guardrails"""
+
+    Messages: Literal["SELECTIVE", "COMPREHENSIVE"]
+    """Selective guarding mode for user messages"""
+    System: Literal["SELECTIVE", "COMPREHENSIVE"]
+    """Selective guarding mode for system prompts"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::EnforcedGuardrailConfiguration",
     schema_file="aws-bedrock-enforcedguardrailconfiguration.json",
     primary_identifier=("/ConfigId",),
-    additional_identifiers=(),
     read_only=(
         "/ConfigId",
         "/GuardrailArn",
@@ -88,19 +96,11 @@ METADATA = _TypeMetadata(
         "/UpdatedBy",
         "/Owner",
     ),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("GuardrailIdentifier", "GuardrailVersion"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -110,80 +110,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConfigOwner": {"enum": ["ACCOUNT", "ORGANIZATION"], "type": "string"},
-        "ModelEnforcement": {
-            "additionalProperties": False,
-            "properties": {
-                "ExcludedModels": {
-                    "items": {
-                        "pattern": "^([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}(/[a-z0-9]{12}){0,1}$",
-                        "type": "string",
-                    },
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "IncludedModels": {
-                    "items": {
-                        "pattern": "^(ALL|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}(/[a-z0-9]{12}){0,1})$",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["IncludedModels", "ExcludedModels"],
-            "type": "object",
-        },
-        "SelectiveContentGuarding": {
-            "additionalProperties": False,
-            "properties": {
-                "Messages": {"enum": ["SELECTIVE", "COMPREHENSIVE"], "type": "string"},
-                "System": {"enum": ["SELECTIVE", "COMPREHENSIVE"], "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConfigId": {"pattern": "^[a-z0-9]+$", "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "CreatedBy": {"type": "string"},
-        "GuardrailArn": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+$",
-            "type": "string",
-        },
-        "GuardrailId": {
-            "maxLength": 64,
-            "minLength": 0,
-            "pattern": "^[a-z0-9]+$",
-            "type": "string",
-        },
-        "GuardrailIdentifier": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$",
-            "type": "string",
-        },
-        "GuardrailVersion": {"pattern": "^[1-9][0-9]{0,7}$", "type": "string"},
-        "ModelEnforcement": {"$ref": "#/definitions/ModelEnforcement"},
-        "Owner": {"$ref": "#/definitions/ConfigOwner"},
-        "SelectiveContentGuarding": {"$ref": "#/definitions/SelectiveContentGuarding"},
-        "UpdatedAt": {"type": "string"},
-        "UpdatedBy": {"type": "string"},
-    },
-    "required": ["GuardrailIdentifier", "GuardrailVersion"],
-}
-
 
 class EnforcedGuardrailConfiguration(_Resource):
-    """AWS::Bedrock::EnforcedGuardrailConfiguration: Definition of AWS::Bedrock::EnforcedGuardrailConfiguration Resource Type
+    """AWS::Bedrock::EnforcedGuardrailConfiguration: Definition of
+    AWS::Bedrock::EnforcedGuardrailConfiguration Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConfigId.
+    Read-only attributes (known once deployed): ConfigId, CreatedAt, CreatedBy, GuardrailArn,
+    GuardrailId, Owner, UpdatedAt, UpdatedBy.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-enforcedguardrailconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -193,46 +130,63 @@ class EnforcedGuardrailConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnforcedGuardrailConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "enforced_guardrail_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ConfigId: str
+    """Unique ID for the account enforced configuration"""
     CreatedAt: str
+    """Timestamp when the configuration was created"""
     CreatedBy: str
+    """The ARN of the role used to create the configuration"""
     GuardrailArn: str
+    """ARN representation for the guardrail"""
     GuardrailId: str
+    """Unique ID for the guardrail"""
     Owner: Literal["ACCOUNT", "ORGANIZATION"]
+    """Configuration owner type"""
     UpdatedAt: str
+    """Timestamp when the configuration was last updated"""
     UpdatedBy: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the role used to update the configuration"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     GuardrailIdentifier: str
     GuardrailVersion: str
     ModelEnforcement: EnforcedGuardrailConfigurationModelEnforcementDict
     SelectiveContentGuarding: EnforcedGuardrailConfigurationSelectiveContentGuardingDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GuardrailIdentifier: str,
+        GuardrailVersion: str,
+        ModelEnforcement: EnforcedGuardrailConfigurationModelEnforcement
+        | EnforcedGuardrailConfigurationModelEnforcementDict
+        | None = None,
+        SelectiveContentGuarding: EnforcedGuardrailConfigurationSelectiveContentGuarding
+        | EnforcedGuardrailConfigurationSelectiveContentGuardingDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::EnforcedGuardrailConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GuardrailIdentifier: str,
-            GuardrailVersion: str,
-            ModelEnforcement: EnforcedGuardrailConfigurationModelEnforcement
-            | EnforcedGuardrailConfigurationModelEnforcementDict
-            | None = None,
-            SelectiveContentGuarding: EnforcedGuardrailConfigurationSelectiveContentGuarding
-            | EnforcedGuardrailConfigurationSelectiveContentGuardingDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::EnforcedGuardrailConfiguration; `await` it inside an App to deploy it.
-
-            GuardrailIdentifier: Identifier for the guardrail, could be the ID or the ARN
-            GuardrailVersion: Numerical guardrail version (not DRAFT)
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GuardrailIdentifier: Identifier for the guardrail, could be the ID or the ARN Required.
+            GuardrailVersion: Numerical guardrail version (not DRAFT) Required.
+            ModelEnforcement: Model-specific information for the enforced guardrail configuration.
+                If not present, the configuration is enforced on all models
+            SelectiveContentGuarding: Selective content guarding controls for enforced guardrails
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

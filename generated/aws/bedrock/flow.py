@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -311,597 +315,624 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AgentFlowNodeConfigurationDict = TypedDict(
-    "AgentFlowNodeConfigurationDict",
-    {
-        "AgentAliasArn": "Required[str]",
-    },
-    total=False,
-)
-
-ConditionFlowNodeConfigurationDict = TypedDict(
-    "ConditionFlowNodeConfigurationDict",
-    {
-        "Conditions": "Required[list[FlowConditionDict]]",
-    },
-    total=False,
-)
-
-FieldForRerankingDict = TypedDict(
-    "FieldForRerankingDict",
-    {
-        "FieldName": "Required[str]",
-    },
-    total=False,
-)
-
-FlowConditionDict = TypedDict(
-    "FlowConditionDict",
-    {
-        "Expression": "str",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
-
-FlowConditionalConnectionConfigurationDict = TypedDict(
-    "FlowConditionalConnectionConfigurationDict",
-    {
-        "Condition": "Required[str]",
-    },
-    total=False,
-)
-
-FlowConnectionDict = TypedDict(
-    "FlowConnectionDict",
-    {
-        "Configuration": "FlowConnectionConfigurationOption1Dict | FlowConnectionConfigurationOption2Dict",
-        "Name": "Required[str]",
-        "Source": "Required[str]",
-        "Target": "Required[str]",
-        "Type": "Required[Literal['Data', 'Conditional']]",
-    },
-    total=False,
-)
-
-FlowConnectionConfigurationOption1Dict = TypedDict(
-    "FlowConnectionConfigurationOption1Dict",
-    {
-        "Data": "Required[FlowDataConnectionConfigurationDict]",
-    },
-    total=False,
-)
-
-FlowConnectionConfigurationOption2Dict = TypedDict(
-    "FlowConnectionConfigurationOption2Dict",
-    {
-        "Conditional": "Required[FlowConditionalConnectionConfigurationDict]",
-    },
-    total=False,
-)
-
-FlowDataConnectionConfigurationDict = TypedDict(
-    "FlowDataConnectionConfigurationDict",
-    {
-        "SourceOutput": "Required[str]",
-        "TargetInput": "Required[str]",
-    },
-    total=False,
-)
-
-FlowDefinitionDict = TypedDict(
-    "FlowDefinitionDict",
-    {
-        "Connections": "list[FlowConnectionDict]",
-        "Nodes": "list[FlowNodeDict]",
-    },
-    total=False,
-)
-
-FlowGuardrailConfigurationDict = TypedDict(
-    "FlowGuardrailConfigurationDict",
-    {
-        "GuardrailIdentifier": "str",
-        "GuardrailVersion": "str",
-    },
-    total=False,
-)
-
-FlowNodeDict = TypedDict(
-    "FlowNodeDict",
-    {
-        "Configuration": "FlowNodeConfigurationOption1Dict | FlowNodeConfigurationOption2Dict | FlowNodeConfigurationOption3Dict | FlowNodeConfigurationOption4Dict | FlowNodeConfigurationOption5Dict | FlowNodeConfigurationOption6Dict | FlowNodeConfigurationOption7Dict | FlowNodeConfigurationOption8Dict | FlowNodeConfigurationOption9Dict | FlowNodeConfigurationOption10Dict | FlowNodeConfigurationOption11Dict | FlowNodeConfigurationOption12Dict | FlowNodeConfigurationOption13Dict | FlowNodeConfigurationOption14Dict | FlowNodeConfigurationOption15Dict | FlowNodeConfigurationOption16Dict",
-        "Inputs": "list[FlowNodeInputDict]",
-        "Name": "Required[str]",
-        "Outputs": "list[FlowNodeOutputDict]",
-        "Type": "Required[Literal['Input', 'Output', 'KnowledgeBase', 'Condition', 'Lex', 'Prompt', 'LambdaFunction', 'Agent', 'Storage', 'Retrieval', 'Iterator', 'Collector', 'InlineCode', 'Loop', 'LoopInput', 'LoopController']]",
-    },
-    total=False,
-)
-
-FlowNodeConfigurationOption1Dict = TypedDict(
-    "FlowNodeConfigurationOption1Dict",
-    {
-        "Input": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
-
-FlowNodeConfigurationOption10Dict = TypedDict(
-    "FlowNodeConfigurationOption10Dict",
-    {
-        "Iterator": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
-
-FlowNodeConfigurationOption11Dict = TypedDict(
-    "FlowNodeConfigurationOption11Dict",
-    {
-        "Collector": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
-
-FlowNodeConfigurationOption12Dict = TypedDict(
-    "FlowNodeConfigurationOption12Dict",
-    {
-        "Retrieval": "Required[RetrievalFlowNodeConfigurationDict]",
-    },
-    total=False,
-)
-
-FlowNodeConfigurationOption13Dict = TypedDict(
-    "FlowNodeConfigurationOption13Dict",
-    {
-        "InlineCode": "Required[InlineCodeFlowNodeConfigurationDict]",
-    },
-    total=False,
-)
-
-FlowNodeConfigurationOption14Dict = TypedDict(
-    "FlowNodeConfigurationOption14Dict",
-    {
-        "Loop": "Required[LoopFlowNodeConfigurationDict]",
-    },
-    total=False,
-)
-
-FlowNodeConfigurationOption15Dict = TypedDict(
-    "FlowNodeConfigurationOption15Dict",
-    {
-        "LoopInput": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
-
-FlowNodeConfigurationOption16Dict = TypedDict(
-    "FlowNodeConfigurationOption16Dict",
-    {
-        "LoopController": "Required[LoopControllerFlowNodeConfigurationDict]",
-    },
-    total=False,
-)
-
-FlowNodeConfigurationOption2Dict = TypedDict(
-    "FlowNodeConfigurationOption2Dict",
-    {
-        "Output": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
-
-FlowNodeConfigurationOption3Dict = TypedDict(
-    "FlowNodeConfigurationOption3Dict",
-    {
-        "KnowledgeBase": "Required[KnowledgeBaseFlowNodeConfigurationDict]",
-    },
-    total=False,
-)
-
-FlowNodeConfigurationOption4Dict = TypedDict(
-    "FlowNodeConfigurationOption4Dict",
-    {
-        "Condition": "Required[ConditionFlowNodeConfigurationDict]",
-    },
-    total=False,
-)
-
-FlowNodeConfigurationOption5Dict = TypedDict(
-    "FlowNodeConfigurationOption5Dict",
-    {
-        "Lex": "Required[LexFlowNodeConfigurationDict]",
-    },
-    total=False,
-)
-
-FlowNodeConfigurationOption6Dict = TypedDict(
-    "FlowNodeConfigurationOption6Dict",
-    {
-        "Prompt": "Required[PromptFlowNodeConfigurationDict]",
-    },
-    total=False,
-)
-
-FlowNodeConfigurationOption7Dict = TypedDict(
-    "FlowNodeConfigurationOption7Dict",
-    {
-        "LambdaFunction": "Required[LambdaFunctionFlowNodeConfigurationDict]",
-    },
-    total=False,
-)
-
-FlowNodeConfigurationOption8Dict = TypedDict(
-    "FlowNodeConfigurationOption8Dict",
-    {
-        "Agent": "Required[AgentFlowNodeConfigurationDict]",
-    },
-    total=False,
-)
-
-FlowNodeConfigurationOption9Dict = TypedDict(
-    "FlowNodeConfigurationOption9Dict",
-    {
-        "Storage": "Required[StorageFlowNodeConfigurationDict]",
-    },
-    total=False,
-)
-
-FlowNodeInputDict = TypedDict(
-    "FlowNodeInputDict",
-    {
-        "Category": "Literal['LoopCondition', 'ReturnValueToLoopStart', 'ExitLoop']",
-        "Expression": "Required[str]",
-        "Name": "Required[str]",
-        "Type": "Required[Literal['String', 'Number', 'Boolean', 'Object', 'Array']]",
-    },
-    total=False,
-)
-
-FlowNodeOutputDict = TypedDict(
-    "FlowNodeOutputDict",
-    {
-        "Name": "Required[str]",
-        "Type": "Required[Literal['String', 'Number', 'Boolean', 'Object', 'Array']]",
-    },
-    total=False,
-)
-
-FlowValidationDict = TypedDict(
-    "FlowValidationDict",
-    {
-        "Message": "Required[str]",
-    },
-    total=False,
-)
-
-InlineCodeFlowNodeConfigurationDict = TypedDict(
-    "InlineCodeFlowNodeConfigurationDict",
-    {
-        "Code": "Required[str]",
-        "Language": "Required[Literal['Python_3']]",
-    },
-    total=False,
-)
-
-KnowledgeBaseFlowNodeConfigurationDict = TypedDict(
-    "KnowledgeBaseFlowNodeConfigurationDict",
-    {
-        "GuardrailConfiguration": "FlowGuardrailConfigurationDict",
-        "InferenceConfiguration": "KnowledgeBaseFlowNodeConfigurationInferenceConfigurationDict",
-        "KnowledgeBaseId": "Required[str]",
-        "ModelId": "str",
-        "NumberOfResults": "float",
-        "OrchestrationConfiguration": "KnowledgeBaseOrchestrationConfigurationDict",
-        "PromptTemplate": "KnowledgeBaseFlowNodeConfigurationPromptTemplateDict",
-        "RerankingConfiguration": "VectorSearchRerankingConfigurationDict",
-    },
-    total=False,
-)
-
-KnowledgeBaseFlowNodeConfigurationInferenceConfigurationDict = TypedDict(
-    "KnowledgeBaseFlowNodeConfigurationInferenceConfigurationDict",
-    {
-        "Text": "Required[PromptModelInferenceConfigurationDict]",
-    },
-    total=False,
-)
-
-KnowledgeBaseFlowNodeConfigurationPromptTemplateDict = TypedDict(
-    "KnowledgeBaseFlowNodeConfigurationPromptTemplateDict",
-    {
-        "TextPromptTemplate": "Required[str]",
-    },
-    total=False,
-)
-
-KnowledgeBaseOrchestrationConfigurationDict = TypedDict(
-    "KnowledgeBaseOrchestrationConfigurationDict",
-    {
-        "AdditionalModelRequestFields": "dict[str, Any]",
-        "InferenceConfig": "KnowledgeBaseOrchestrationConfigurationInferenceConfigDict",
-        "PerformanceConfig": "PerformanceConfigurationDict",
-        "PromptTemplate": "KnowledgeBaseOrchestrationConfigurationPromptTemplateDict",
-    },
-    total=False,
-)
-
-KnowledgeBaseOrchestrationConfigurationInferenceConfigDict = TypedDict(
-    "KnowledgeBaseOrchestrationConfigurationInferenceConfigDict",
-    {
-        "Text": "Required[PromptModelInferenceConfigurationDict]",
-    },
-    total=False,
-)
-
-KnowledgeBaseOrchestrationConfigurationPromptTemplateDict = TypedDict(
-    "KnowledgeBaseOrchestrationConfigurationPromptTemplateDict",
-    {
-        "TextPromptTemplate": "Required[str]",
-    },
-    total=False,
-)
-
-LambdaFunctionFlowNodeConfigurationDict = TypedDict(
-    "LambdaFunctionFlowNodeConfigurationDict",
-    {
-        "LambdaArn": "Required[str]",
-    },
-    total=False,
-)
-
-LexFlowNodeConfigurationDict = TypedDict(
-    "LexFlowNodeConfigurationDict",
-    {
-        "BotAliasArn": "Required[str]",
-        "LocaleId": "Required[str]",
-    },
-    total=False,
-)
-
-LoopControllerFlowNodeConfigurationDict = TypedDict(
-    "LoopControllerFlowNodeConfigurationDict",
-    {
-        "ContinueCondition": "Required[FlowConditionDict]",
-        "MaxIterations": "float",
-    },
-    total=False,
-)
-
-LoopFlowNodeConfigurationDict = TypedDict(
-    "LoopFlowNodeConfigurationDict",
-    {
-        "Definition": "Required[FlowDefinitionDict]",
-    },
-    total=False,
-)
-
-MetadataConfigurationForRerankingDict = TypedDict(
-    "MetadataConfigurationForRerankingDict",
-    {
-        "SelectionMode": "Required[Literal['SELECTIVE', 'ALL']]",
-        "SelectiveModeConfiguration": "MetadataConfigurationForRerankingSelectiveModeConfigurationOption1Dict | MetadataConfigurationForRerankingSelectiveModeConfigurationOption2Dict",
-    },
-    total=False,
-)
-
-MetadataConfigurationForRerankingSelectiveModeConfigurationOption1Dict = TypedDict(
-    "MetadataConfigurationForRerankingSelectiveModeConfigurationOption1Dict",
-    {
-        "FieldsToInclude": "Required[list[FieldForRerankingDict]]",
-    },
-    total=False,
-)
-
-MetadataConfigurationForRerankingSelectiveModeConfigurationOption2Dict = TypedDict(
-    "MetadataConfigurationForRerankingSelectiveModeConfigurationOption2Dict",
-    {
-        "FieldsToExclude": "Required[list[FieldForRerankingDict]]",
-    },
-    total=False,
-)
-
-PerformanceConfigurationDict = TypedDict(
-    "PerformanceConfigurationDict",
-    {
-        "Latency": "Literal['standard', 'optimized']",
-    },
-    total=False,
-)
-
-PromptFlowNodeConfigurationDict = TypedDict(
-    "PromptFlowNodeConfigurationDict",
-    {
-        "GuardrailConfiguration": "FlowGuardrailConfigurationDict",
-        "SourceConfiguration": "Required[PromptFlowNodeConfigurationSourceConfigurationOption1Dict | PromptFlowNodeConfigurationSourceConfigurationOption2Dict]",
-    },
-    total=False,
-)
-
-PromptFlowNodeConfigurationSourceConfigurationOption1Dict = TypedDict(
-    "PromptFlowNodeConfigurationSourceConfigurationOption1Dict",
-    {
-        "Resource": "Required[PromptFlowNodeResourceConfigurationDict]",
-    },
-    total=False,
-)
-
-PromptFlowNodeConfigurationSourceConfigurationOption2Dict = TypedDict(
-    "PromptFlowNodeConfigurationSourceConfigurationOption2Dict",
-    {
-        "Inline": "Required[PromptFlowNodeInlineConfigurationDict]",
-    },
-    total=False,
-)
-
-PromptFlowNodeInlineConfigurationDict = TypedDict(
-    "PromptFlowNodeInlineConfigurationDict",
-    {
-        "InferenceConfiguration": "PromptFlowNodeInlineConfigurationInferenceConfigurationDict",
-        "ModelId": "Required[str]",
-        "TemplateConfiguration": "Required[PromptFlowNodeInlineConfigurationTemplateConfigurationDict]",
-        "TemplateType": "Required[Literal['TEXT']]",
-    },
-    total=False,
-)
-
-PromptFlowNodeInlineConfigurationInferenceConfigurationDict = TypedDict(
-    "PromptFlowNodeInlineConfigurationInferenceConfigurationDict",
-    {
-        "Text": "Required[PromptModelInferenceConfigurationDict]",
-    },
-    total=False,
-)
-
-PromptFlowNodeInlineConfigurationTemplateConfigurationDict = TypedDict(
-    "PromptFlowNodeInlineConfigurationTemplateConfigurationDict",
-    {
-        "Text": "Required[TextPromptTemplateConfigurationDict]",
-    },
-    total=False,
-)
-
-PromptFlowNodeResourceConfigurationDict = TypedDict(
-    "PromptFlowNodeResourceConfigurationDict",
-    {
-        "PromptArn": "Required[str]",
-    },
-    total=False,
-)
-
-PromptInputVariableDict = TypedDict(
-    "PromptInputVariableDict",
-    {
-        "Name": "str",
-    },
-    total=False,
-)
-
-PromptModelInferenceConfigurationDict = TypedDict(
-    "PromptModelInferenceConfigurationDict",
-    {
-        "MaxTokens": "float",
-        "StopSequences": "list[str]",
-        "Temperature": "float",
-        "TopP": "float",
-    },
-    total=False,
-)
-
-RetrievalFlowNodeConfigurationDict = TypedDict(
-    "RetrievalFlowNodeConfigurationDict",
-    {
-        "ServiceConfiguration": "Required[RetrievalFlowNodeConfigurationServiceConfigurationDict]",
-    },
-    total=False,
-)
-
-RetrievalFlowNodeConfigurationServiceConfigurationDict = TypedDict(
-    "RetrievalFlowNodeConfigurationServiceConfigurationDict",
-    {
-        "S3": "RetrievalFlowNodeS3ConfigurationDict",
-    },
-    total=False,
-)
-
-RetrievalFlowNodeS3ConfigurationDict = TypedDict(
-    "RetrievalFlowNodeS3ConfigurationDict",
-    {
-        "BucketName": "Required[str]",
-    },
-    total=False,
-)
-
-S3LocationDict = TypedDict(
-    "S3LocationDict",
-    {
-        "Bucket": "Required[str]",
-        "Key": "Required[str]",
-        "Version": "str",
-    },
-    total=False,
-)
-
-StorageFlowNodeConfigurationDict = TypedDict(
-    "StorageFlowNodeConfigurationDict",
-    {
-        "ServiceConfiguration": "Required[StorageFlowNodeConfigurationServiceConfigurationDict]",
-    },
-    total=False,
-)
-
-StorageFlowNodeConfigurationServiceConfigurationDict = TypedDict(
-    "StorageFlowNodeConfigurationServiceConfigurationDict",
-    {
-        "S3": "StorageFlowNodeS3ConfigurationDict",
-    },
-    total=False,
-)
-
-StorageFlowNodeS3ConfigurationDict = TypedDict(
-    "StorageFlowNodeS3ConfigurationDict",
-    {
-        "BucketName": "Required[str]",
-    },
-    total=False,
-)
-
-TextPromptTemplateConfigurationDict = TypedDict(
-    "TextPromptTemplateConfigurationDict",
-    {
-        "InputVariables": "list[PromptInputVariableDict]",
-        "Text": "Required[str]",
-    },
-    total=False,
-)
-
-VectorSearchBedrockRerankingConfigurationDict = TypedDict(
-    "VectorSearchBedrockRerankingConfigurationDict",
-    {
-        "MetadataConfiguration": "MetadataConfigurationForRerankingDict",
-        "ModelConfiguration": "Required[VectorSearchBedrockRerankingModelConfigurationDict]",
-        "NumberOfRerankedResults": "float",
-    },
-    total=False,
-)
-
-VectorSearchBedrockRerankingModelConfigurationDict = TypedDict(
-    "VectorSearchBedrockRerankingModelConfigurationDict",
-    {
-        "AdditionalModelRequestFields": "dict[str, Any]",
-        "ModelArn": "Required[str]",
-    },
-    total=False,
-)
-
-VectorSearchRerankingConfigurationDict = TypedDict(
-    "VectorSearchRerankingConfigurationDict",
-    {
-        "BedrockRerankingConfiguration": "VectorSearchBedrockRerankingConfigurationDict",
-        "Type": "Required[Literal['BEDROCK_RERANKING_MODEL']]",
-    },
-    total=False,
-)
 
+class AgentFlowNodeConfigurationDict(TypedDict, total=False):
+    """AgentFlowNodeConfiguration as a plain dict: Agent flow node configuration"""
+
+    AgentAliasArn: Required[str]
+    """Arn representation of the Agent Alias."""
+
+
+class ConditionFlowNodeConfigurationDict(TypedDict, total=False):
+    """ConditionFlowNodeConfiguration as a plain dict: Condition flow node configuration"""
+
+    Conditions: Required[list[FlowConditionDict]]
+    """List of conditions in a condition node"""
+
+
+class FieldForRerankingDict(TypedDict, total=False):
+    """FieldForReranking as a plain dict: Field name for reranking"""
+
+    FieldName: Required[str]
+    """Field name for reranking"""
+
+
+class FlowConditionDict(TypedDict, total=False):
+    """FlowCondition as a plain dict: Condition branch for a condition node"""
+
+    Expression: str
+    """Expression for a condition in a flow"""
+    Name: Required[str]
+    """Name of a condition in a flow"""
+
+
+class FlowConditionalConnectionConfigurationDict(TypedDict, total=False):
+    """FlowConditionalConnectionConfiguration as a plain dict: Conditional connection configuration"""
+
+    Condition: Required[str]
+    """Name of a condition in a flow"""
+
+
+class FlowConnectionDict(TypedDict, total=False):
+    """FlowConnection as a plain dict: Flow connection"""
+
+    Configuration: FlowConnectionConfigurationOption1Dict | FlowConnectionConfigurationOption2Dict
+    """Connection configuration"""
+    Name: Required[str]
+    """Name of a connection in a flow"""
+    Source: Required[str]
+    """Name of a node in a flow"""
+    Target: Required[str]
+    """Name of a node in a flow"""
+    Type: Required[Literal["Data", "Conditional"]]
+    """Connection type"""
+
+
+class FlowConnectionConfigurationOption1Dict(TypedDict, total=False):
+    """FlowConnectionConfigurationOption1 as a plain dict."""
+
+    Data: Required[FlowDataConnectionConfigurationDict]
+    """Data connection configuration"""
+
+
+class FlowConnectionConfigurationOption2Dict(TypedDict, total=False):
+    """FlowConnectionConfigurationOption2 as a plain dict."""
+
+    Conditional: Required[FlowConditionalConnectionConfigurationDict]
+    """Conditional connection configuration"""
+
+
+class FlowDataConnectionConfigurationDict(TypedDict, total=False):
+    """FlowDataConnectionConfiguration as a plain dict: Data connection configuration"""
+
+    SourceOutput: Required[str]
+    """Name of a node output in a flow"""
+    TargetInput: Required[str]
+    """Name of a node input in a flow"""
+
+
+class FlowDefinitionDict(TypedDict, total=False):
+    """FlowDefinition as a plain dict: Flow definition"""
+
+    Connections: list[FlowConnectionDict]
+    """List of connections"""
+    Nodes: list[FlowNodeDict]
+    """List of nodes in a flow"""
+
+
+class FlowGuardrailConfigurationDict(TypedDict, total=False):
+    """FlowGuardrailConfiguration as a plain dict: Configuration for a guardrail"""
+
+    GuardrailIdentifier: str
+    """Identifier for the guardrail, could be the id or the arn"""
+    GuardrailVersion: str
+    """Version of the guardrail"""
+
+
+class FlowNodeDict(TypedDict, total=False):
+    """FlowNode as a plain dict: Internal mixin for flow node"""
+
+    Configuration: (
+        FlowNodeConfigurationOption1Dict
+        | FlowNodeConfigurationOption2Dict
+        | FlowNodeConfigurationOption3Dict
+        | FlowNodeConfigurationOption4Dict
+        | FlowNodeConfigurationOption5Dict
+        | FlowNodeConfigurationOption6Dict
+        | FlowNodeConfigurationOption7Dict
+        | FlowNodeConfigurationOption8Dict
+        | FlowNodeConfigurationOption9Dict
+        | FlowNodeConfigurationOption10Dict
+        | FlowNodeConfigurationOption11Dict
+        | FlowNodeConfigurationOption12Dict
+        | FlowNodeConfigurationOption13Dict
+        | FlowNodeConfigurationOption14Dict
+        | FlowNodeConfigurationOption15Dict
+        | FlowNodeConfigurationOption16Dict
+    )
+    """Node configuration in a flow"""
+    Inputs: list[FlowNodeInputDict]
+    """List of node inputs in a flow"""
+    Name: Required[str]
+    """Name of a node in a flow"""
+    Outputs: list[FlowNodeOutputDict]
+    """List of node outputs in a flow"""
+    Type: Required[
+        Literal[
+            "Input",
+            "Output",
+            "KnowledgeBase",
+            "Condition",
+            "Lex",
+            "Prompt",
+            "LambdaFunction",
+            "Agent",
+            "Storage",
+            "Retrieval",
+            "Iterator",
+            "Collector",
+            "InlineCode",
+            "Loop",
+            "LoopInput",
+            "LoopController",
+        ]
+    ]
+    """Flow node types"""
+
+
+class FlowNodeConfigurationOption1Dict(TypedDict, total=False):
+    """FlowNodeConfigurationOption1 as a plain dict."""
+
+    Input: Required[dict[str, Any]]
+    """Input flow node configuration"""
+
+
+class FlowNodeConfigurationOption10Dict(TypedDict, total=False):
+    """FlowNodeConfigurationOption10 as a plain dict."""
+
+    Iterator: Required[dict[str, Any]]
+    """Iterator flow node configuration"""
+
+
+class FlowNodeConfigurationOption11Dict(TypedDict, total=False):
+    """FlowNodeConfigurationOption11 as a plain dict."""
+
+    Collector: Required[dict[str, Any]]
+    """Collector flow node configuration"""
+
+
+class FlowNodeConfigurationOption12Dict(TypedDict, total=False):
+    """FlowNodeConfigurationOption12 as a plain dict."""
+
+    Retrieval: Required[RetrievalFlowNodeConfigurationDict]
+    """Retrieval flow node configuration"""
+
+
+class FlowNodeConfigurationOption13Dict(TypedDict, total=False):
+    """FlowNodeConfigurationOption13 as a plain dict."""
+
+    InlineCode: Required[InlineCodeFlowNodeConfigurationDict]
+    """Inline code config strucuture, contains code configs"""
+
+
+class FlowNodeConfigurationOption14Dict(TypedDict, total=False):
+    """FlowNodeConfigurationOption14 as a plain dict."""
+
+    Loop: Required[LoopFlowNodeConfigurationDict]
+    """Loop node config, contains loop's internal definition"""
+
+
+class FlowNodeConfigurationOption15Dict(TypedDict, total=False):
+    """FlowNodeConfigurationOption15 as a plain dict."""
+
+    LoopInput: Required[dict[str, Any]]
+    """Configuration for the LoopInput node"""
+
+
+class FlowNodeConfigurationOption16Dict(TypedDict, total=False):
+    """FlowNodeConfigurationOption16 as a plain dict."""
+
+    LoopController: Required[LoopControllerFlowNodeConfigurationDict]
+    """Configuration for the LoopController node, which manages loop execution"""
+
+
+class FlowNodeConfigurationOption2Dict(TypedDict, total=False):
+    """FlowNodeConfigurationOption2 as a plain dict."""
+
+    Output: Required[dict[str, Any]]
+    """Output flow node configuration"""
+
+
+class FlowNodeConfigurationOption3Dict(TypedDict, total=False):
+    """FlowNodeConfigurationOption3 as a plain dict."""
+
+    KnowledgeBase: Required[KnowledgeBaseFlowNodeConfigurationDict]
+    """Knowledge base flow node configuration"""
+
+
+class FlowNodeConfigurationOption4Dict(TypedDict, total=False):
+    """FlowNodeConfigurationOption4 as a plain dict."""
+
+    Condition: Required[ConditionFlowNodeConfigurationDict]
+    """Condition flow node configuration"""
+
+
+class FlowNodeConfigurationOption5Dict(TypedDict, total=False):
+    """FlowNodeConfigurationOption5 as a plain dict."""
+
+    Lex: Required[LexFlowNodeConfigurationDict]
+    """Lex flow node configuration"""
+
+
+class FlowNodeConfigurationOption6Dict(TypedDict, total=False):
+    """FlowNodeConfigurationOption6 as a plain dict."""
+
+    Prompt: Required[PromptFlowNodeConfigurationDict]
+    """Prompt flow node configuration"""
+
+
+class FlowNodeConfigurationOption7Dict(TypedDict, total=False):
+    """FlowNodeConfigurationOption7 as a plain dict."""
+
+    LambdaFunction: Required[LambdaFunctionFlowNodeConfigurationDict]
+    """Lambda function flow node configuration"""
+
+
+class FlowNodeConfigurationOption8Dict(TypedDict, total=False):
+    """FlowNodeConfigurationOption8 as a plain dict."""
+
+    Agent: Required[AgentFlowNodeConfigurationDict]
+    """Agent flow node configuration"""
+
+
+class FlowNodeConfigurationOption9Dict(TypedDict, total=False):
+    """FlowNodeConfigurationOption9 as a plain dict."""
+
+    Storage: Required[StorageFlowNodeConfigurationDict]
+    """Storage flow node configuration"""
+
+
+class FlowNodeInputDict(TypedDict, total=False):
+    """FlowNodeInput as a plain dict: Input to a node in a flow"""
+
+    Category: Literal["LoopCondition", "ReturnValueToLoopStart", "ExitLoop"]
+    """Optional tag to classify input type, currently exclusive to LoopNode"""
+    Expression: Required[str]
+    """Expression for a node input in a flow"""
+    Name: Required[str]
+    """Name of a node input in a flow"""
+    Type: Required[Literal["String", "Number", "Boolean", "Object", "Array"]]
+    """Type of input/output for a node in a flow"""
+
+
+class FlowNodeOutputDict(TypedDict, total=False):
+    """FlowNodeOutput as a plain dict: Output of a node in a flow"""
+
+    Name: Required[str]
+    """Name of a node output in a flow"""
+    Type: Required[Literal["String", "Number", "Boolean", "Object", "Array"]]
+    """Type of input/output for a node in a flow"""
+
+
+class FlowValidationDict(TypedDict, total=False):
+    """FlowValidation as a plain dict: Validation for Flow"""
+
+    Message: Required[str]
+    """validation message"""
+
+
+class InlineCodeFlowNodeConfigurationDict(TypedDict, total=False):
+    """InlineCodeFlowNodeConfiguration as a plain dict: Inline code config strucuture, contains code
+    configs"""
+
+    Code: Required[str]
+    """The inline code entered by customers. max size is 5MB."""
+    Language: Required[Literal["Python_3"]]
+    """Enum encodes the supported language type"""
+
+
+class KnowledgeBaseFlowNodeConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseFlowNodeConfiguration as a plain dict: Knowledge base flow node configuration"""
+
+    GuardrailConfiguration: FlowGuardrailConfigurationDict
+    """Configuration for a guardrail"""
+    InferenceConfiguration: KnowledgeBaseFlowNodeConfigurationInferenceConfigurationDict
+    """Model inference configuration"""
+    KnowledgeBaseId: Required[str]
+    """Identifier of the KnowledgeBase"""
+    ModelId: str
+    """ARN or Id of a Bedrock Foundational Model or Inference Profile, or the ARN of a imported
+    model, or a provisioned throughput ARN for custom models."""
+    NumberOfResults: float
+    """Number Of Results to Retrieve"""
+    OrchestrationConfiguration: KnowledgeBaseOrchestrationConfigurationDict
+    """Type: KnowledgeBaseOrchestrationConfigurationDict."""
+    PromptTemplate: KnowledgeBaseFlowNodeConfigurationPromptTemplateDict
+    """Knowledge Base Prompt template"""
+    RerankingConfiguration: VectorSearchRerankingConfigurationDict
+    """Type: VectorSearchRerankingConfigurationDict."""
+
+
+class KnowledgeBaseFlowNodeConfigurationInferenceConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseFlowNodeConfigurationInferenceConfiguration as a plain dict."""
+
+    Text: Required[PromptModelInferenceConfigurationDict]
+    """Prompt model inference configuration"""
+
+
+class KnowledgeBaseFlowNodeConfigurationPromptTemplateDict(TypedDict, total=False):
+    """KnowledgeBaseFlowNodeConfigurationPromptTemplate as a plain dict."""
+
+    TextPromptTemplate: Required[str]
+    """Length: 1 to 100000 characters."""
+
+
+class KnowledgeBaseOrchestrationConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseOrchestrationConfiguration as a plain dict."""
+
+    AdditionalModelRequestFields: dict[str, Any]
+    """Type: dict[str, Any]."""
+    InferenceConfig: KnowledgeBaseOrchestrationConfigurationInferenceConfigDict
+    """Model inference configuration"""
+    PerformanceConfig: PerformanceConfigurationDict
+    """Type: PerformanceConfigurationDict."""
+    PromptTemplate: KnowledgeBaseOrchestrationConfigurationPromptTemplateDict
+    """Knowledge Base Prompt template"""
+
+
+class KnowledgeBaseOrchestrationConfigurationInferenceConfigDict(TypedDict, total=False):
+    """KnowledgeBaseOrchestrationConfigurationInferenceConfig as a plain dict."""
+
+    Text: Required[PromptModelInferenceConfigurationDict]
+    """Prompt model inference configuration"""
+
+
+class KnowledgeBaseOrchestrationConfigurationPromptTemplateDict(TypedDict, total=False):
+    """KnowledgeBaseOrchestrationConfigurationPromptTemplate as a plain dict."""
+
+    TextPromptTemplate: Required[str]
+    """Length: 1 to 100000 characters."""
+
+
+class LambdaFunctionFlowNodeConfigurationDict(TypedDict, total=False):
+    """LambdaFunctionFlowNodeConfiguration as a plain dict: Lambda function flow node configuration"""
+
+    LambdaArn: Required[str]
+    """ARN of a Lambda."""
+
+
+class LexFlowNodeConfigurationDict(TypedDict, total=False):
+    """LexFlowNodeConfiguration as a plain dict: Lex flow node configuration"""
+
+    BotAliasArn: Required[str]
+    """ARN of a Lex bot alias"""
+    LocaleId: Required[str]
+    """Lex bot locale id"""
+
+
+class LoopControllerFlowNodeConfigurationDict(TypedDict, total=False):
+    """LoopControllerFlowNodeConfiguration as a plain dict: Configuration for the LoopController
+    node, which manages loop execution"""
+
+    ContinueCondition: Required[FlowConditionDict]
+    """Condition branch for a condition node"""
+    MaxIterations: float
+    """Maximum number of iterations the loop can perform"""
+
+
+class LoopFlowNodeConfigurationDict(TypedDict, total=False):
+    """LoopFlowNodeConfiguration as a plain dict: Loop node config, contains loop's internal
+    definition"""
+
+    Definition: Required[FlowDefinitionDict]
+    """Flow definition"""
+
+
+class MetadataConfigurationForRerankingDict(TypedDict, total=False):
+    """MetadataConfigurationForReranking as a plain dict."""
+
+    SelectionMode: Required[Literal["SELECTIVE", "ALL"]]
+    """Reranking Metadata Selection Mode"""
+    SelectiveModeConfiguration: (
+        MetadataConfigurationForRerankingSelectiveModeConfigurationOption1Dict
+        | MetadataConfigurationForRerankingSelectiveModeConfigurationOption2Dict
+    )
+    """Reranking Metadata Selective Mode Configuration"""
+
+
+class MetadataConfigurationForRerankingSelectiveModeConfigurationOption1Dict(
+    TypedDict, total=False
+):
+    """MetadataConfigurationForRerankingSelectiveModeConfigurationOption1 as a plain dict."""
+
+    FieldsToInclude: Required[list[FieldForRerankingDict]]
+    """List of Fields For Reranking"""
+
+
+class MetadataConfigurationForRerankingSelectiveModeConfigurationOption2Dict(
+    TypedDict, total=False
+):
+    """MetadataConfigurationForRerankingSelectiveModeConfigurationOption2 as a plain dict."""
+
+    FieldsToExclude: Required[list[FieldForRerankingDict]]
+    """List of Fields For Reranking"""
+
+
+class PerformanceConfigurationDict(TypedDict, total=False):
+    """PerformanceConfiguration as a plain dict."""
+
+    Latency: Literal["standard", "optimized"]
+    """Performance Configuration Latency"""
+
+
+class PromptFlowNodeConfigurationDict(TypedDict, total=False):
+    """PromptFlowNodeConfiguration as a plain dict: Prompt flow node configuration"""
+
+    GuardrailConfiguration: FlowGuardrailConfigurationDict
+    """Configuration for a guardrail"""
+    SourceConfiguration: Required[
+        PromptFlowNodeConfigurationSourceConfigurationOption1Dict
+        | PromptFlowNodeConfigurationSourceConfigurationOption2Dict
+    ]
+    """Prompt source configuration for prompt node"""
+
+
+class PromptFlowNodeConfigurationSourceConfigurationOption1Dict(TypedDict, total=False):
+    """PromptFlowNodeConfigurationSourceConfigurationOption1 as a plain dict."""
+
+    Resource: Required[PromptFlowNodeResourceConfigurationDict]
+    """Resource prompt configuration for prompt node"""
+
+
+class PromptFlowNodeConfigurationSourceConfigurationOption2Dict(TypedDict, total=False):
+    """PromptFlowNodeConfigurationSourceConfigurationOption2 as a plain dict."""
+
+    Inline: Required[PromptFlowNodeInlineConfigurationDict]
+    """Inline prompt configuration for prompt node"""
+
+
+class PromptFlowNodeInlineConfigurationDict(TypedDict, total=False):
+    """PromptFlowNodeInlineConfiguration as a plain dict: Inline prompt configuration for prompt
+    node"""
+
+    InferenceConfiguration: PromptFlowNodeInlineConfigurationInferenceConfigurationDict
+    """Model inference configuration"""
+    ModelId: Required[str]
+    """ARN or Id of a Bedrock Foundational Model or Inference Profile, or the ARN of a imported
+    model, or a provisioned throughput ARN for custom models."""
+    TemplateConfiguration: Required[PromptFlowNodeInlineConfigurationTemplateConfigurationDict]
+    """Prompt template configuration"""
+    TemplateType: Required[Literal["TEXT"]]
+    """Prompt template type"""
+
+
+class PromptFlowNodeInlineConfigurationInferenceConfigurationDict(TypedDict, total=False):
+    """PromptFlowNodeInlineConfigurationInferenceConfiguration as a plain dict."""
+
+    Text: Required[PromptModelInferenceConfigurationDict]
+    """Prompt model inference configuration"""
+
+
+class PromptFlowNodeInlineConfigurationTemplateConfigurationDict(TypedDict, total=False):
+    """PromptFlowNodeInlineConfigurationTemplateConfiguration as a plain dict."""
+
+    Text: Required[TextPromptTemplateConfigurationDict]
+    """Configuration for text prompt template"""
+
+
+class PromptFlowNodeResourceConfigurationDict(TypedDict, total=False):
+    """PromptFlowNodeResourceConfiguration as a plain dict: Resource prompt configuration for prompt
+    node"""
+
+    PromptArn: Required[str]
+    """ARN of a prompt resource possibly with a version"""
+
+
+class PromptInputVariableDict(TypedDict, total=False):
+    """PromptInputVariable as a plain dict: Input variable"""
+
+    Name: str
+    """Name for an input variable"""
+
+
+class PromptModelInferenceConfigurationDict(TypedDict, total=False):
+    """PromptModelInferenceConfiguration as a plain dict: Prompt model inference configuration"""
+
+    MaxTokens: float
+    """Maximum length of output"""
+    StopSequences: list[str]
+    """List of stop sequences"""
+    Temperature: float
+    """Controls randomness, higher values increase diversity"""
+    TopP: float
+    """Cumulative probability cutoff for token selection"""
+
+
+class RetrievalFlowNodeConfigurationDict(TypedDict, total=False):
+    """RetrievalFlowNodeConfiguration as a plain dict: Retrieval flow node configuration"""
+
+    ServiceConfiguration: Required[RetrievalFlowNodeConfigurationServiceConfigurationDict]
+    """Retrieval service configuration for Retrieval node"""
+
+
+class RetrievalFlowNodeConfigurationServiceConfigurationDict(TypedDict, total=False):
+    """RetrievalFlowNodeConfigurationServiceConfiguration as a plain dict."""
+
+    S3: RetrievalFlowNodeS3ConfigurationDict
+    """s3 Retrieval configuration for Retrieval node"""
+
+
+class RetrievalFlowNodeS3ConfigurationDict(TypedDict, total=False):
+    """RetrievalFlowNodeS3Configuration as a plain dict: s3 Retrieval configuration for Retrieval
+    node"""
+
+    BucketName: Required[str]
+    """bucket name of an s3 that will be used for Retrieval flow node configuration"""
+
+
+class S3LocationDict(TypedDict, total=False):
+    """S3Location as a plain dict: A bucket, key and optional version pointing to an S3 object
+    containing a UTF-8 encoded JSON string Definition with the same schema as the Definition
+    property of this resource"""
+
+    Bucket: Required[str]
+    """A bucket in S3"""
+    Key: Required[str]
+    """A object key in S3"""
+    Version: str
+    """The version of the the S3 object to use"""
+
+
+class StorageFlowNodeConfigurationDict(TypedDict, total=False):
+    """StorageFlowNodeConfiguration as a plain dict: Storage flow node configuration"""
+
+    ServiceConfiguration: Required[StorageFlowNodeConfigurationServiceConfigurationDict]
+    """storage service configuration for storage node"""
+
+
+class StorageFlowNodeConfigurationServiceConfigurationDict(TypedDict, total=False):
+    """StorageFlowNodeConfigurationServiceConfiguration as a plain dict."""
+
+    S3: StorageFlowNodeS3ConfigurationDict
+    """s3 storage configuration for storage node"""
+
+
+class StorageFlowNodeS3ConfigurationDict(TypedDict, total=False):
+    """StorageFlowNodeS3Configuration as a plain dict: s3 storage configuration for storage node"""
+
+    BucketName: Required[str]
+    """bucket name of an s3 that will be used for storage flow node configuration"""
+
+
+class TextPromptTemplateConfigurationDict(TypedDict, total=False):
+    """TextPromptTemplateConfiguration as a plain dict: Configuration for text prompt template"""
+
+    InputVariables: list[PromptInputVariableDict]
+    """List of input variables"""
+    Text: Required[str]
+    """Prompt content for String prompt template"""
+
+
+class VectorSearchBedrockRerankingConfigurationDict(TypedDict, total=False):
+    """VectorSearchBedrockRerankingConfiguration as a plain dict."""
+
+    MetadataConfiguration: MetadataConfigurationForRerankingDict
+    """Type: MetadataConfigurationForRerankingDict."""
+    ModelConfiguration: Required[VectorSearchBedrockRerankingModelConfigurationDict]
+    """Type: VectorSearchBedrockRerankingModelConfigurationDict."""
+    NumberOfRerankedResults: float
+    """Number Of Results For Reranking"""
+
+
+class VectorSearchBedrockRerankingModelConfigurationDict(TypedDict, total=False):
+    """VectorSearchBedrockRerankingModelConfiguration as a plain dict."""
+
+    AdditionalModelRequestFields: dict[str, Any]
+    """Type: dict[str, Any]."""
+    ModelArn: Required[str]
+    """Arn of a Bedrock Reranking model"""
+
+
+class VectorSearchRerankingConfigurationDict(TypedDict, total=False):
+    """VectorSearchRerankingConfiguration as a plain dict."""
+
+    BedrockRerankingConfiguration: VectorSearchBedrockRerankingConfigurationDict
+    """Type: VectorSearchBedrockRerankingConfigurationDict."""
+    Type: Required[Literal["BEDROCK_RERANKING_MODEL"]]
+    """Enum of Rerank Configuration Types"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::Flow",
     schema_file="aws-bedrock-flow.json",
     primary_identifier=("/Arn",),
     additional_identifiers=(("/Id",),),
     read_only=("/Arn", "/CreatedAt", "/Id", "/Status", "/UpdatedAt", "/Version", "/Validations"),
-    create_only=(),
     write_only=("/DefinitionString", "/DefinitionS3Location", "/DefinitionSubstitutions"),
-    conditional_create_only=(),
     unordered_arrays=("/Validations",),
     required=("ExecutionRoleArn", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -911,844 +942,95 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdditionalModelRequestFields": {"type": "object"},
-        "AgentFlowNodeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AgentAliasArn": {
-                    "maxLength": 2048,
-                    "pattern": "^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:agent-alias/[0-9a-zA-Z]{10}/[0-9a-zA-Z]{10}$",
-                    "type": "string",
-                }
-            },
-            "required": ["AgentAliasArn"],
-            "type": "object",
-        },
-        "BedrockRerankingModelArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model/(.*))?$",
-            "type": "string",
-        },
-        "CollectorFlowNodeConfiguration": {"additionalProperties": False, "type": "object"},
-        "ConditionFlowNodeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Conditions": {
-                    "items": {"$ref": "#/definitions/FlowCondition"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["Conditions"],
-            "type": "object",
-        },
-        "DefinitionSubstitutions": {
-            "additionalProperties": False,
-            "maxProperties": 500,
-            "minProperties": 1,
-            "patternProperties": {
-                "^[a-zA-Z0-9]+$": {
-                    "anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "boolean"}]
-                }
-            },
-            "type": "object",
-        },
-        "FieldForReranking": {
-            "additionalProperties": False,
-            "properties": {"FieldName": {"maxLength": 2000, "minLength": 1, "type": "string"}},
-            "required": ["FieldName"],
-            "type": "object",
-        },
-        "FieldsForReranking": {
-            "items": {"$ref": "#/definitions/FieldForReranking"},
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-        },
-        "FlowCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "Name": {"pattern": "^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$", "type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "FlowConditionalConnectionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Condition": {"pattern": "^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$", "type": "string"}
-            },
-            "required": ["Condition"],
-            "type": "object",
-        },
-        "FlowConnection": {
-            "additionalProperties": False,
-            "properties": {
-                "Configuration": {"$ref": "#/definitions/FlowConnectionConfiguration"},
-                "Name": {"pattern": "^[a-zA-Z]([_]?[0-9a-zA-Z]){1,100}$", "type": "string"},
-                "Source": {"pattern": "^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$", "type": "string"},
-                "Target": {"pattern": "^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$", "type": "string"},
-                "Type": {"$ref": "#/definitions/FlowConnectionType"},
-            },
-            "required": ["Name", "Source", "Target", "Type"],
-            "type": "object",
-        },
-        "FlowConnectionConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Data": {"$ref": "#/definitions/FlowDataConnectionConfiguration"}
-                    },
-                    "required": ["Data"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Conditional": {
-                            "$ref": "#/definitions/FlowConditionalConnectionConfiguration"
-                        }
-                    },
-                    "required": ["Conditional"],
-                    "type": "object",
-                },
-            ]
-        },
-        "FlowConnectionType": {"enum": ["Data", "Conditional"], "type": "string"},
-        "FlowDataConnectionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceOutput": {"pattern": "^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$", "type": "string"},
-                "TargetInput": {"pattern": "^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$", "type": "string"},
-            },
-            "required": ["SourceOutput", "TargetInput"],
-            "type": "object",
-        },
-        "FlowDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Connections": {
-                    "items": {"$ref": "#/definitions/FlowConnection"},
-                    "maxItems": 100,
-                    "type": "array",
-                },
-                "Nodes": {
-                    "items": {"$ref": "#/definitions/FlowNode"},
-                    "maxItems": 40,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "FlowNode": {
-            "additionalProperties": False,
-            "properties": {
-                "Configuration": {"$ref": "#/definitions/FlowNodeConfiguration"},
-                "Inputs": {
-                    "items": {"$ref": "#/definitions/FlowNodeInput"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "Name": {"pattern": "^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$", "type": "string"},
-                "Outputs": {
-                    "items": {"$ref": "#/definitions/FlowNodeOutput"},
-                    "maxItems": 5,
-                    "type": "array",
-                },
-                "Type": {"$ref": "#/definitions/FlowNodeType"},
-            },
-            "required": ["Name", "Type"],
-            "type": "object",
-        },
-        "FlowNodeConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Input": {"$ref": "#/definitions/InputFlowNodeConfiguration"}},
-                    "required": ["Input"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Output": {"$ref": "#/definitions/OutputFlowNodeConfiguration"}},
-                    "required": ["Output"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "KnowledgeBase": {
-                            "$ref": "#/definitions/KnowledgeBaseFlowNodeConfiguration"
-                        }
-                    },
-                    "required": ["KnowledgeBase"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Condition": {"$ref": "#/definitions/ConditionFlowNodeConfiguration"}
-                    },
-                    "required": ["Condition"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Lex": {"$ref": "#/definitions/LexFlowNodeConfiguration"}},
-                    "required": ["Lex"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Prompt": {"$ref": "#/definitions/PromptFlowNodeConfiguration"}},
-                    "required": ["Prompt"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "LambdaFunction": {
-                            "$ref": "#/definitions/LambdaFunctionFlowNodeConfiguration"
-                        }
-                    },
-                    "required": ["LambdaFunction"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Agent": {"$ref": "#/definitions/AgentFlowNodeConfiguration"}},
-                    "required": ["Agent"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Storage": {"$ref": "#/definitions/StorageFlowNodeConfiguration"}
-                    },
-                    "required": ["Storage"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Iterator": {"$ref": "#/definitions/IteratorFlowNodeConfiguration"}
-                    },
-                    "required": ["Iterator"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Collector": {"$ref": "#/definitions/CollectorFlowNodeConfiguration"}
-                    },
-                    "required": ["Collector"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Retrieval": {"$ref": "#/definitions/RetrievalFlowNodeConfiguration"}
-                    },
-                    "required": ["Retrieval"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "InlineCode": {"$ref": "#/definitions/InlineCodeFlowNodeConfiguration"}
-                    },
-                    "required": ["InlineCode"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Loop": {"$ref": "#/definitions/LoopFlowNodeConfiguration"}},
-                    "required": ["Loop"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "LoopInput": {"$ref": "#/definitions/LoopInputFlowNodeConfiguration"}
-                    },
-                    "required": ["LoopInput"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "LoopController": {
-                            "$ref": "#/definitions/LoopControllerFlowNodeConfiguration"
-                        }
-                    },
-                    "required": ["LoopController"],
-                    "type": "object",
-                },
-            ]
-        },
-        "FlowNodeIODataType": {
-            "enum": ["String", "Number", "Boolean", "Object", "Array"],
-            "type": "string",
-        },
-        "FlowNodeInput": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {"$ref": "#/definitions/FlowNodeInputCategory"},
-                "Expression": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "Name": {"pattern": "^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$", "type": "string"},
-                "Type": {"$ref": "#/definitions/FlowNodeIODataType"},
-            },
-            "required": ["Expression", "Name", "Type"],
-            "type": "object",
-        },
-        "FlowNodeInputCategory": {
-            "enum": ["LoopCondition", "ReturnValueToLoopStart", "ExitLoop"],
-            "type": "string",
-        },
-        "FlowNodeOutput": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"pattern": "^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$", "type": "string"},
-                "Type": {"$ref": "#/definitions/FlowNodeIODataType"},
-            },
-            "required": ["Name", "Type"],
-            "type": "object",
-        },
-        "FlowNodeType": {
-            "enum": [
-                "Input",
-                "Output",
-                "KnowledgeBase",
-                "Condition",
-                "Lex",
-                "Prompt",
-                "LambdaFunction",
-                "Agent",
-                "Storage",
-                "Retrieval",
-                "Iterator",
-                "Collector",
-                "InlineCode",
-                "Loop",
-                "LoopInput",
-                "LoopController",
-            ],
-            "type": "string",
-        },
-        "FlowStatus": {
-            "enum": ["Failed", "Prepared", "Preparing", "NotPrepared"],
-            "type": "string",
-        },
-        "FlowValidation": {
-            "additionalProperties": False,
-            "properties": {"Message": {"type": "string"}},
-            "required": ["Message"],
-            "type": "object",
-        },
-        "FlowValidations": {"items": {"$ref": "#/definitions/FlowValidation"}, "type": "array"},
-        "GuardrailConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "GuardrailIdentifier": {
-                    "maxLength": 2048,
-                    "pattern": "^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$",
-                    "type": "string",
-                },
-                "GuardrailVersion": {"pattern": "^(([0-9]{1,8})|(DRAFT))$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "InlineCodeFlowNodeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Code": {"maxLength": 5000000, "type": "string"},
-                "Language": {"$ref": "#/definitions/SupportedLanguages"},
-            },
-            "required": ["Code", "Language"],
-            "type": "object",
-        },
-        "InputFlowNodeConfiguration": {"additionalProperties": False, "type": "object"},
-        "IteratorFlowNodeConfiguration": {"additionalProperties": False, "type": "object"},
-        "KnowledgeBaseFlowNodeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "GuardrailConfiguration": {"$ref": "#/definitions/GuardrailConfiguration"},
-                "InferenceConfiguration": {"$ref": "#/definitions/PromptInferenceConfiguration"},
-                "KnowledgeBaseId": {"maxLength": 10, "pattern": "^[0-9a-zA-Z]+$", "type": "string"},
-                "ModelId": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^(arn:aws(-[^:]{1,12})?:(bedrock|sagemaker):[a-z0-9-]{1,20}:([0-9]{12})?:([a-z-]+/)?)?([a-zA-Z0-9.-]{1,63}){0,2}(([:][a-z0-9-]{1,63}){0,2})?(/[a-z0-9]{1,12})?$",
-                    "type": "string",
-                },
-                "NumberOfResults": {"maximum": 100, "minimum": 1, "type": "number"},
-                "OrchestrationConfiguration": {
-                    "$ref": "#/definitions/KnowledgeBaseOrchestrationConfiguration"
-                },
-                "PromptTemplate": {"$ref": "#/definitions/KnowledgeBasePromptTemplate"},
-                "RerankingConfiguration": {
-                    "$ref": "#/definitions/VectorSearchRerankingConfiguration"
-                },
-            },
-            "required": ["KnowledgeBaseId"],
-            "type": "object",
-        },
-        "KnowledgeBaseOrchestrationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalModelRequestFields": {
-                    "$ref": "#/definitions/AdditionalModelRequestFields"
-                },
-                "InferenceConfig": {"$ref": "#/definitions/PromptInferenceConfiguration"},
-                "PerformanceConfig": {"$ref": "#/definitions/PerformanceConfiguration"},
-                "PromptTemplate": {"$ref": "#/definitions/KnowledgeBasePromptTemplate"},
-            },
-            "type": "object",
-        },
-        "KnowledgeBasePromptTemplate": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "TextPromptTemplate": {
-                            "maxLength": 100000,
-                            "minLength": 1,
-                            "type": "string",
-                        }
-                    },
-                    "required": ["TextPromptTemplate"],
-                    "type": "object",
-                }
-            ]
-        },
-        "LambdaFunctionFlowNodeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LambdaArn": {
-                    "maxLength": 2048,
-                    "pattern": "^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$",
-                    "type": "string",
-                }
-            },
-            "required": ["LambdaArn"],
-            "type": "object",
-        },
-        "LexFlowNodeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BotAliasArn": {
-                    "maxLength": 78,
-                    "pattern": "^arn:aws(|-us-gov):lex:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:bot-alias/[0-9a-zA-Z]+/[0-9a-zA-Z]+$",
-                    "type": "string",
-                },
-                "LocaleId": {"maxLength": 10, "minLength": 1, "type": "string"},
-            },
-            "required": ["BotAliasArn", "LocaleId"],
-            "type": "object",
-        },
-        "LoopControllerFlowNodeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ContinueCondition": {"$ref": "#/definitions/FlowCondition"},
-                "MaxIterations": {"maximum": 1000, "minimum": 1, "type": "number"},
-            },
-            "required": ["ContinueCondition"],
-            "type": "object",
-        },
-        "LoopFlowNodeConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Definition": {"$ref": "#/definitions/FlowDefinition"}},
-            "required": ["Definition"],
-            "type": "object",
-        },
-        "LoopInputFlowNodeConfiguration": {"additionalProperties": False, "type": "object"},
-        "MetadataConfigurationForReranking": {
-            "additionalProperties": False,
-            "properties": {
-                "SelectionMode": {"$ref": "#/definitions/RerankingMetadataSelectionMode"},
-                "SelectiveModeConfiguration": {
-                    "$ref": "#/definitions/RerankingMetadataSelectiveModeConfiguration"
-                },
-            },
-            "required": ["SelectionMode"],
-            "type": "object",
-        },
-        "OutputFlowNodeConfiguration": {"additionalProperties": False, "type": "object"},
-        "PerformanceConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Latency": {"$ref": "#/definitions/PerformanceConfigurationLatency"}},
-            "type": "object",
-        },
-        "PerformanceConfigurationLatency": {"enum": ["standard", "optimized"], "type": "string"},
-        "PromptFlowNodeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "GuardrailConfiguration": {"$ref": "#/definitions/GuardrailConfiguration"},
-                "SourceConfiguration": {"$ref": "#/definitions/PromptFlowNodeSourceConfiguration"},
-            },
-            "required": ["SourceConfiguration"],
-            "type": "object",
-        },
-        "PromptFlowNodeInlineConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InferenceConfiguration": {"$ref": "#/definitions/PromptInferenceConfiguration"},
-                "ModelId": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^(arn:aws(-[^:]{1,12})?:(bedrock|sagemaker):[a-z0-9-]{1,20}:([0-9]{12})?:([a-z-]+/)?)?([a-zA-Z0-9.-]{1,63}){0,2}(([:][a-z0-9-]{1,63}){0,2})?(/[a-z0-9]{1,12})?$",
-                    "type": "string",
-                },
-                "TemplateConfiguration": {"$ref": "#/definitions/PromptTemplateConfiguration"},
-                "TemplateType": {"$ref": "#/definitions/PromptTemplateType"},
-            },
-            "required": ["ModelId", "TemplateConfiguration", "TemplateType"],
-            "type": "object",
-        },
-        "PromptFlowNodeResourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PromptArn": {
-                    "pattern": "^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/[0-9a-zA-Z]{10}(?::[0-9]{1,5})?)$",
-                    "type": "string",
-                }
-            },
-            "required": ["PromptArn"],
-            "type": "object",
-        },
-        "PromptFlowNodeSourceConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Resource": {"$ref": "#/definitions/PromptFlowNodeResourceConfiguration"}
-                    },
-                    "required": ["Resource"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Inline": {"$ref": "#/definitions/PromptFlowNodeInlineConfiguration"}
-                    },
-                    "required": ["Inline"],
-                    "type": "object",
-                },
-            ]
-        },
-        "PromptInferenceConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Text": {"$ref": "#/definitions/PromptModelInferenceConfiguration"}
-                    },
-                    "required": ["Text"],
-                    "type": "object",
-                }
-            ]
-        },
-        "PromptInputVariable": {
-            "additionalProperties": False,
-            "properties": {"Name": {"pattern": "^([0-9a-zA-Z][_-]?){1,100}$", "type": "string"}},
-            "type": "object",
-        },
-        "PromptModelInferenceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxTokens": {"maximum": 4096, "minimum": 0, "type": "number"},
-                "StopSequences": {
-                    "items": {"type": "string"},
-                    "maxItems": 4,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Temperature": {"maximum": 1, "minimum": 0, "type": "number"},
-                "TopP": {"maximum": 1, "minimum": 0, "type": "number"},
-            },
-            "type": "object",
-        },
-        "PromptTemplateConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Text": {"$ref": "#/definitions/TextPromptTemplateConfiguration"}
-                    },
-                    "required": ["Text"],
-                    "type": "object",
-                }
-            ]
-        },
-        "PromptTemplateType": {"enum": ["TEXT"], "type": "string"},
-        "RerankingMetadataSelectionMode": {"enum": ["SELECTIVE", "ALL"], "type": "string"},
-        "RerankingMetadataSelectiveModeConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"FieldsToInclude": {"$ref": "#/definitions/FieldsForReranking"}},
-                    "required": ["FieldsToInclude"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"FieldsToExclude": {"$ref": "#/definitions/FieldsForReranking"}},
-                    "required": ["FieldsToExclude"],
-                    "type": "object",
-                },
-            ]
-        },
-        "RetrievalFlowNodeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ServiceConfiguration": {
-                    "$ref": "#/definitions/RetrievalFlowNodeServiceConfiguration"
-                }
-            },
-            "required": ["ServiceConfiguration"],
-            "type": "object",
-        },
-        "RetrievalFlowNodeS3Configuration": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {
-                    "pattern": "^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$",
-                    "type": "string",
-                }
-            },
-            "required": ["BucketName"],
-            "type": "object",
-        },
-        "RetrievalFlowNodeServiceConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "S3": {"$ref": "#/definitions/RetrievalFlowNodeS3Configuration"}
-                    },
-                    "type": "object",
-                }
-            ]
-        },
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$",
-                    "type": "string",
-                },
-                "Key": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Version": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["Bucket", "Key"],
-            "type": "object",
-        },
-        "StorageFlowNodeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ServiceConfiguration": {
-                    "$ref": "#/definitions/StorageFlowNodeServiceConfiguration"
-                }
-            },
-            "required": ["ServiceConfiguration"],
-            "type": "object",
-        },
-        "StorageFlowNodeS3Configuration": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {
-                    "pattern": "^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$",
-                    "type": "string",
-                }
-            },
-            "required": ["BucketName"],
-            "type": "object",
-        },
-        "StorageFlowNodeServiceConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"S3": {"$ref": "#/definitions/StorageFlowNodeS3Configuration"}},
-                    "type": "object",
-                }
-            ]
-        },
-        "SupportedLanguages": {"enum": ["Python_3"], "type": "string"},
-        "TagsMap": {
-            "additionalProperties": False,
-            "maxItems": 200,
-            "minItems": 0,
-            "patternProperties": {
-                "^[a-zA-Z0-9\\s._:/=+@-]*$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "TextPromptTemplateConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InputVariables": {
-                    "items": {"$ref": "#/definitions/PromptInputVariable"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Text": {"maxLength": 200000, "minLength": 1, "type": "string"},
-            },
-            "required": ["Text"],
-            "type": "object",
-        },
-        "VectorSearchBedrockRerankingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MetadataConfiguration": {
-                    "$ref": "#/definitions/MetadataConfigurationForReranking"
-                },
-                "ModelConfiguration": {
-                    "$ref": "#/definitions/VectorSearchBedrockRerankingModelConfiguration"
-                },
-                "NumberOfRerankedResults": {"maximum": 100, "minimum": 1, "type": "number"},
-            },
-            "required": ["ModelConfiguration"],
-            "type": "object",
-        },
-        "VectorSearchBedrockRerankingModelConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalModelRequestFields": {
-                    "$ref": "#/definitions/AdditionalModelRequestFields"
-                },
-                "ModelArn": {"$ref": "#/definitions/BedrockRerankingModelArn"},
-            },
-            "required": ["ModelArn"],
-            "type": "object",
-        },
-        "VectorSearchRerankingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BedrockRerankingConfiguration": {
-                    "$ref": "#/definitions/VectorSearchBedrockRerankingConfiguration"
-                },
-                "Type": {"$ref": "#/definitions/VectorSearchRerankingConfigurationType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "VectorSearchRerankingConfigurationType": {
-            "enum": ["BEDROCK_RERANKING_MODEL"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 1011,
-            "minLength": 20,
-            "pattern": "^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:flow/[0-9a-zA-Z]{10}$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "CustomerEncryptionKeyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$",
-            "type": "string",
-        },
-        "Definition": {"$ref": "#/definitions/FlowDefinition"},
-        "DefinitionS3Location": {"$ref": "#/definitions/S3Location"},
-        "DefinitionString": {"maxLength": 512000, "type": "string"},
-        "DefinitionSubstitutions": {"$ref": "#/definitions/DefinitionSubstitutions"},
-        "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "ExecutionRoleArn": {
-            "maxLength": 2048,
-            "pattern": "^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/(service-role/)?.+$",
-            "type": "string",
-        },
-        "Id": {"pattern": "^[0-9a-zA-Z]{10}$", "type": "string"},
-        "Name": {"pattern": "^([0-9a-zA-Z][_-]?){1,100}$", "type": "string"},
-        "Status": {"$ref": "#/definitions/FlowStatus"},
-        "Tags": {"$ref": "#/definitions/TagsMap"},
-        "TestAliasTags": {"$ref": "#/definitions/TagsMap"},
-        "UpdatedAt": {"type": "string"},
-        "Validations": {"$ref": "#/definitions/FlowValidations"},
-        "Version": {"maxLength": 5, "minLength": 5, "pattern": "^DRAFT$", "type": "string"},
-    },
-    "required": ["ExecutionRoleArn", "Name"],
-}
-
 
 class Flow(_Resource):
     """AWS::Bedrock::Flow: Definition of AWS::Bedrock::Flow Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Write-only (sent to AWS, never read back): DefinitionString, DefinitionS3Location,
+    DefinitionSubstitutions.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Id, Status, UpdatedAt, Validations,
+    Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-flow.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "flow.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Arn representation of the Flow"""
     CreatedAt: str
+    """Time Stamp."""
     Id: str
+    """Identifier for a Flow"""
     Status: Literal["Failed", "Prepared", "Preparing", "NotPrepared"]
+    """Schema Type for Flow APIs"""
     UpdatedAt: str
+    """Time Stamp."""
     Validations: list[FlowValidationDict]
+    """List of flow validations"""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Draft Version."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CustomerEncryptionKeyArn: str
     Definition: FlowDefinitionDict
     DefinitionS3Location: S3LocationDict
     DefinitionString: str
-    DefinitionSubstitutions: dict[str, Any]
+    DefinitionSubstitutions: dict[str, str | int | bool]
     Description: str
     ExecutionRoleArn: str
     Name: str
-    Tags: dict[str, Any]
-    TestAliasTags: dict[str, Any]
+    Tags: dict[str, str]
+    TestAliasTags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ExecutionRoleArn: str,
+        Name: str,
+        CustomerEncryptionKeyArn: str | None = None,
+        Definition: FlowDefinition | FlowDefinitionDict | None = None,
+        DefinitionS3Location: S3Location | S3LocationDict | None = None,
+        DefinitionString: str | None = None,
+        DefinitionSubstitutions: dict[str, str | int | bool] | None = None,
+        Description: str | None = None,
+        Tags: dict[str, str] | None = None,
+        TestAliasTags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::Flow; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ExecutionRoleArn: str,
-            Name: str,
-            CustomerEncryptionKeyArn: str | None = None,
-            Definition: FlowDefinition | FlowDefinitionDict | None = None,
-            DefinitionS3Location: S3Location | S3LocationDict | None = None,
-            DefinitionString: str | None = None,
-            DefinitionSubstitutions: dict[str, Any] | None = None,
-            Description: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            TestAliasTags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::Flow; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ExecutionRoleArn: ARN of a IAM role Required.
+            Name: Name for the flow Required.
             CustomerEncryptionKeyArn: A KMS key ARN
-            DefinitionString: A JSON string containing a Definition with the same schema as the Definition property of this resource
+            Definition: Flow definition
+            DefinitionS3Location: A bucket, key and optional version pointing to an S3 object
+                containing a UTF-8 encoded JSON string Definition with the same schema as the
+                Definition property of this resource Write-only: sent to AWS, never read back.
+            DefinitionString: A JSON string containing a Definition with the same schema as the
+                Definition property of this resource Write-only: sent to AWS, never read back.
+            DefinitionSubstitutions: When supplied with DefinitionString or DefinitionS3Location,
+                substrings in the definition matching ${keyname} will be replaced with the
+                associated value from this map Write-only: sent to AWS, never read back.
             Description: Description of the flow
-            ExecutionRoleArn: ARN of a IAM role
-            Name: Name for the flow
+            Tags: A map of tag keys and values
+            TestAliasTags: A map of tag keys and values
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

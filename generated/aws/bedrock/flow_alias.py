@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,42 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FlowAliasConcurrencyConfigurationDict = TypedDict(
-    "FlowAliasConcurrencyConfigurationDict",
-    {
-        "MaxConcurrency": "float",
-        "Type": "Required[Literal['Automatic', 'Manual']]",
-    },
-    total=False,
-)
 
-FlowAliasRoutingConfigurationListItemDict = TypedDict(
-    "FlowAliasRoutingConfigurationListItemDict",
-    {
-        "FlowVersion": "str",
-    },
-    total=False,
-)
+class FlowAliasConcurrencyConfigurationDict(TypedDict, total=False):
+    """FlowAliasConcurrencyConfiguration as a plain dict."""
 
+    MaxConcurrency: float
+    """Number of nodes executed concurrently at a time"""
+    Type: Required[Literal["Automatic", "Manual"]]
+    """Allowed values: 'Automatic', 'Manual'."""
+
+
+class FlowAliasRoutingConfigurationListItemDict(TypedDict, total=False):
+    """FlowAliasRoutingConfigurationListItem as a plain dict: Details about the routing
+    configuration for a Flow alias."""
+
+    FlowVersion: str
+    """Version."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::FlowAlias",
     schema_file="aws-bedrock-flowalias.json",
     primary_identifier=("/Arn", "/FlowArn"),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedAt", "/FlowId", "/Id", "/UpdatedAt"),
     create_only=("/FlowArn",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "FlowArn", "RoutingConfiguration"),
     list_required=("FlowArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -100,84 +96,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConcurrencyType": {"enum": ["Automatic", "Manual"], "type": "string"},
-        "FlowAliasConcurrencyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxConcurrency": {"maximum": 100, "minimum": 1, "type": "number"},
-                "Type": {"$ref": "#/definitions/ConcurrencyType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "FlowAliasRoutingConfigurationListItem": {
-            "additionalProperties": False,
-            "properties": {
-                "FlowVersion": {
-                    "maxLength": 5,
-                    "minLength": 1,
-                    "pattern": "^(DRAFT|[0-9]{0,4}[1-9][0-9]{0,4})$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "TagsMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z0-9\\s._:/=+@-]*$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "pattern": "^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:flow/[0-9a-zA-Z]{10}/alias/[0-9a-zA-Z]{10}$",
-            "type": "string",
-        },
-        "ConcurrencyConfiguration": {"$ref": "#/definitions/FlowAliasConcurrencyConfiguration"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "FlowArn": {
-            "maxLength": 2048,
-            "pattern": "^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:flow/[0-9a-zA-Z]{10}$",
-            "type": "string",
-        },
-        "FlowId": {"pattern": "^[0-9a-zA-Z]{10}$", "type": "string"},
-        "Id": {
-            "maxLength": 10,
-            "minLength": 10,
-            "pattern": "^(\\bTSTALIASID\\b|[0-9a-zA-Z]+)$",
-            "type": "string",
-        },
-        "Name": {"pattern": "^([0-9a-zA-Z][_-]?){1,100}$", "type": "string"},
-        "RoutingConfiguration": {
-            "items": {"$ref": "#/definitions/FlowAliasRoutingConfigurationListItem"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tags": {"$ref": "#/definitions/TagsMap"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Name", "FlowArn", "RoutingConfiguration"],
-}
-
 
 class FlowAlias(_Resource):
     """AWS::Bedrock::FlowAlias: Definition of AWS::Bedrock::FlowAlias Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn, FlowArn (composite: the values joined by '|').
+    Replaced when any of these change (create-only): FlowArn.
+    Read-only attributes (known once deployed): Arn, CreatedAt, FlowId, Id, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-flowalias.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -185,49 +113,61 @@ class FlowAlias(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FlowAliasAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "flow_alias.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Arn of the Flow Alias"""
     CreatedAt: str
+    """Time Stamp."""
     FlowId: str
+    """Identifier for a flow resource."""
     Id: str
+    """Id for a Flow Alias generated at the server side."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Time Stamp."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConcurrencyConfiguration: FlowAliasConcurrencyConfigurationDict
     Description: str
     FlowArn: str
     Name: str
     RoutingConfiguration: list[FlowAliasRoutingConfigurationListItemDict]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FlowArn: str,
+        Name: str,
+        RoutingConfiguration: list[
+            FlowAliasRoutingConfigurationListItem | FlowAliasRoutingConfigurationListItemDict
+        ],
+        ConcurrencyConfiguration: FlowAliasConcurrencyConfiguration
+        | FlowAliasConcurrencyConfigurationDict
+        | None = None,
+        Description: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::FlowAlias; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FlowArn: str,
-            Name: str,
-            RoutingConfiguration: list[
-                FlowAliasRoutingConfigurationListItem | FlowAliasRoutingConfigurationListItemDict
-            ],
-            ConcurrencyConfiguration: FlowAliasConcurrencyConfiguration
-            | FlowAliasConcurrencyConfigurationDict
-            | None = None,
-            Description: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::FlowAlias; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FlowArn: Arn representation of the Flow Create-only: changing it replaces the resource.
+                Required.
+            Name: Name for a resource. Required.
+            RoutingConfiguration: Routing configuration for a Flow alias. Required.
+            ConcurrencyConfiguration: Type: FlowAliasConcurrencyConfigurationDict.
             Description: Description of the Resource.
-            FlowArn: Arn representation of the Flow
-            Name: Name for a resource.
-            RoutingConfiguration: Routing configuration for a Flow alias.
+            Tags: A map of tag keys and values
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -115,191 +119,260 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ContentFilterConfigDict = TypedDict(
-    "ContentFilterConfigDict",
-    {
-        "InputAction": "Literal['BLOCK', 'NONE']",
-        "InputEnabled": "bool",
-        "InputModalities": "list[Literal['TEXT', 'IMAGE']]",
-        "InputStrength": "Required[Literal['NONE', 'LOW', 'MEDIUM', 'HIGH']]",
-        "OutputAction": "Literal['BLOCK', 'NONE']",
-        "OutputEnabled": "bool",
-        "OutputModalities": "list[Literal['TEXT', 'IMAGE']]",
-        "OutputStrength": "Required[Literal['NONE', 'LOW', 'MEDIUM', 'HIGH']]",
-        "Type": "Required[Literal['SEXUAL', 'VIOLENCE', 'HATE', 'INSULTS', 'MISCONDUCT', 'PROMPT_ATTACK']]",
-    },
-    total=False,
-)
 
-ContextualGroundingFilterConfigDict = TypedDict(
-    "ContextualGroundingFilterConfigDict",
-    {
-        "Action": "Literal['BLOCK', 'NONE']",
-        "Enabled": "bool",
-        "Threshold": "Required[float]",
-        "Type": "Required[Literal['GROUNDING', 'RELEVANCE']]",
-    },
-    total=False,
-)
+class ContentFilterConfigDict(TypedDict, total=False):
+    """ContentFilterConfig as a plain dict: Content filter config in content policy."""
 
-GuardrailAutomatedReasoningPolicyConfigDict = TypedDict(
-    "GuardrailAutomatedReasoningPolicyConfigDict",
-    {
-        "ConfidenceThreshold": "float",
-        "Policies": "Required[list[str]]",
-    },
-    total=False,
-)
+    InputAction: Literal["BLOCK", "NONE"]
+    """Allowed values: 'BLOCK', 'NONE'."""
+    InputEnabled: bool
+    """Type: bool."""
+    InputModalities: list[Literal["TEXT", "IMAGE"]]
+    """List of modalities"""
+    InputStrength: Required[Literal["NONE", "LOW", "MEDIUM", "HIGH"]]
+    """Strength for filters"""
+    OutputAction: Literal["BLOCK", "NONE"]
+    """Allowed values: 'BLOCK', 'NONE'."""
+    OutputEnabled: bool
+    """Type: bool."""
+    OutputModalities: list[Literal["TEXT", "IMAGE"]]
+    """List of modalities"""
+    OutputStrength: Required[Literal["NONE", "LOW", "MEDIUM", "HIGH"]]
+    """Strength for filters"""
+    Type: Required[Literal["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"]]
+    """Type of filter in content policy"""
 
-GuardrailContentPolicyConfigDict = TypedDict(
-    "GuardrailContentPolicyConfigDict",
-    {
-        "ContentFiltersTierConfig": "GuardrailContentPolicyConfigContentFiltersTierConfigDict",
-        "FiltersConfig": "Required[list[ContentFilterConfigDict]]",
-    },
-    total=False,
-)
 
-GuardrailContentPolicyConfigContentFiltersTierConfigDict = TypedDict(
-    "GuardrailContentPolicyConfigContentFiltersTierConfigDict",
-    {
-        "TierName": "Required[Literal['CLASSIC', 'STANDARD']]",
-    },
-    total=False,
-)
+class ContextualGroundingFilterConfigDict(TypedDict, total=False):
+    """ContextualGroundingFilterConfig as a plain dict: A config for grounding filter."""
 
-GuardrailContextualGroundingPolicyConfigDict = TypedDict(
-    "GuardrailContextualGroundingPolicyConfigDict",
-    {
-        "FiltersConfig": "Required[list[ContextualGroundingFilterConfigDict]]",
-    },
-    total=False,
-)
+    Action: Literal["BLOCK", "NONE"]
+    """Allowed values: 'BLOCK', 'NONE'."""
+    Enabled: bool
+    """Type: bool."""
+    Threshold: Required[float]
+    """The threshold for this filter."""
+    Type: Required[Literal["GROUNDING", "RELEVANCE"]]
+    """Type of contextual grounding filter"""
 
-GuardrailCrossRegionConfigDict = TypedDict(
-    "GuardrailCrossRegionConfigDict",
-    {
-        "GuardrailProfileArn": "Required[str]",
-    },
-    total=False,
-)
 
-GuardrailSensitiveInformationPolicyConfigDict = TypedDict(
-    "GuardrailSensitiveInformationPolicyConfigDict",
-    {
-        "PiiEntitiesConfig": "list[PiiEntityConfigDict]",
-        "RegexesConfig": "list[RegexConfigDict]",
-    },
-    total=False,
-)
+class GuardrailAutomatedReasoningPolicyConfigDict(TypedDict, total=False):
+    """GuardrailAutomatedReasoningPolicyConfig as a plain dict: Optional configuration for
+    integrating Automated Reasoning policies with the guardrail."""
 
-GuardrailTopicPolicyConfigDict = TypedDict(
-    "GuardrailTopicPolicyConfigDict",
-    {
-        "TopicsConfig": "Required[list[TopicConfigDict]]",
-        "TopicsTierConfig": "GuardrailTopicPolicyConfigTopicsTierConfigDict",
-    },
-    total=False,
-)
+    ConfidenceThreshold: float
+    """The confidence threshold for triggering guardrail actions based on Automated Reasoning policy
+    violations."""
+    Policies: Required[list[str]]
+    """The list of Automated Reasoning policy ARNs to include in the guardrail configuration"""
 
-GuardrailTopicPolicyConfigTopicsTierConfigDict = TypedDict(
-    "GuardrailTopicPolicyConfigTopicsTierConfigDict",
-    {
-        "TierName": "Required[Literal['CLASSIC', 'STANDARD']]",
-    },
-    total=False,
-)
 
-GuardrailWordPolicyConfigDict = TypedDict(
-    "GuardrailWordPolicyConfigDict",
-    {
-        "ManagedWordListsConfig": "list[ManagedWordsConfigDict]",
-        "WordsConfig": "list[WordConfigDict]",
-    },
-    total=False,
-)
+class GuardrailContentPolicyConfigDict(TypedDict, total=False):
+    """GuardrailContentPolicyConfig as a plain dict: Content policy config for a guardrail."""
 
-ManagedWordsConfigDict = TypedDict(
-    "ManagedWordsConfigDict",
-    {
-        "InputAction": "Literal['BLOCK', 'NONE']",
-        "InputEnabled": "bool",
-        "OutputAction": "Literal['BLOCK', 'NONE']",
-        "OutputEnabled": "bool",
-        "Type": "Required[Literal['PROFANITY']]",
-    },
-    total=False,
-)
+    ContentFiltersTierConfig: GuardrailContentPolicyConfigContentFiltersTierConfigDict
+    """Guardrail tier config for content policy"""
+    FiltersConfig: Required[list[ContentFilterConfigDict]]
+    """List of content filter configs in content policy."""
 
-PiiEntityConfigDict = TypedDict(
-    "PiiEntityConfigDict",
-    {
-        "Action": "Required[Literal['BLOCK', 'ANONYMIZE', 'NONE']]",
-        "InputAction": "Literal['BLOCK', 'ANONYMIZE', 'NONE']",
-        "InputEnabled": "bool",
-        "OutputAction": "Literal['BLOCK', 'ANONYMIZE', 'NONE']",
-        "OutputEnabled": "bool",
-        "Type": "Required[Literal['ADDRESS', 'AGE', 'AWS_ACCESS_KEY', 'AWS_SECRET_KEY', 'CA_HEALTH_NUMBER', 'CA_SOCIAL_INSURANCE_NUMBER', 'CREDIT_DEBIT_CARD_CVV', 'CREDIT_DEBIT_CARD_EXPIRY', 'CREDIT_DEBIT_CARD_NUMBER', 'DRIVER_ID', 'EMAIL', 'INTERNATIONAL_BANK_ACCOUNT_NUMBER', 'IP_ADDRESS', 'LICENSE_PLATE', 'MAC_ADDRESS', 'NAME', 'PASSWORD', 'PHONE', 'PIN', 'SWIFT_CODE', 'UK_NATIONAL_HEALTH_SERVICE_NUMBER', 'UK_NATIONAL_INSURANCE_NUMBER', 'UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER', 'URL', 'USERNAME', 'US_BANK_ACCOUNT_NUMBER', 'US_BANK_ROUTING_NUMBER', 'US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER', 'US_PASSPORT_NUMBER', 'US_SOCIAL_SECURITY_NUMBER', 'VEHICLE_IDENTIFICATION_NUMBER']]",
-    },
-    total=False,
-)
 
-RegexConfigDict = TypedDict(
-    "RegexConfigDict",
-    {
-        "Action": "Required[Literal['BLOCK', 'ANONYMIZE', 'NONE']]",
-        "Description": "str",
-        "InputAction": "Literal['BLOCK', 'ANONYMIZE', 'NONE']",
-        "InputEnabled": "bool",
-        "Name": "Required[str]",
-        "OutputAction": "Literal['BLOCK', 'ANONYMIZE', 'NONE']",
-        "OutputEnabled": "bool",
-        "Pattern": "Required[str]",
-    },
-    total=False,
-)
+class GuardrailContentPolicyConfigContentFiltersTierConfigDict(TypedDict, total=False):
+    """GuardrailContentPolicyConfigContentFiltersTierConfig as a plain dict: Guardrail tier config
+    for content policy"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    TierName: Required[Literal["CLASSIC", "STANDARD"]]
+    """Tier name for tier configuration in content filters policy"""
 
-TopicConfigDict = TypedDict(
-    "TopicConfigDict",
-    {
-        "Definition": "Required[str]",
-        "Examples": "list[str]",
-        "InputAction": "Literal['BLOCK', 'NONE']",
-        "InputEnabled": "bool",
-        "Name": "Required[str]",
-        "OutputAction": "Literal['BLOCK', 'NONE']",
-        "OutputEnabled": "bool",
-        "Type": "Required[Literal['DENY']]",
-    },
-    total=False,
-)
 
-WordConfigDict = TypedDict(
-    "WordConfigDict",
-    {
-        "InputAction": "Literal['BLOCK', 'NONE']",
-        "InputEnabled": "bool",
-        "OutputAction": "Literal['BLOCK', 'NONE']",
-        "OutputEnabled": "bool",
-        "Text": "Required[str]",
-    },
-    total=False,
-)
+class GuardrailContextualGroundingPolicyConfigDict(TypedDict, total=False):
+    """GuardrailContextualGroundingPolicyConfig as a plain dict: Contextual grounding policy config
+    for a guardrail."""
 
+    FiltersConfig: Required[list[ContextualGroundingFilterConfigDict]]
+    """List of contextual grounding filter configs."""
+
+
+class GuardrailCrossRegionConfigDict(TypedDict, total=False):
+    """GuardrailCrossRegionConfig as a plain dict: The system-defined guardrail profile that you’re
+    using with your guardrail"""
+
+    GuardrailProfileArn: Required[str]
+    """The Amazon Resource Name (ARN) of the guardrail profile"""
+
+
+class GuardrailSensitiveInformationPolicyConfigDict(TypedDict, total=False):
+    """GuardrailSensitiveInformationPolicyConfig as a plain dict: Sensitive information policy
+    config for a guardrail."""
+
+    PiiEntitiesConfig: list[PiiEntityConfigDict]
+    """List of entities."""
+    RegexesConfig: list[RegexConfigDict]
+    """List of regex."""
+
+
+class GuardrailTopicPolicyConfigDict(TypedDict, total=False):
+    """GuardrailTopicPolicyConfig as a plain dict: Topic policy config for a guardrail."""
+
+    TopicsConfig: Required[list[TopicConfigDict]]
+    """List of topic configs in topic policy."""
+    TopicsTierConfig: GuardrailTopicPolicyConfigTopicsTierConfigDict
+    """Guardrail tier config for topic policy"""
+
+
+class GuardrailTopicPolicyConfigTopicsTierConfigDict(TypedDict, total=False):
+    """GuardrailTopicPolicyConfigTopicsTierConfig as a plain dict: Guardrail tier config for topic
+    policy"""
+
+    TierName: Required[Literal["CLASSIC", "STANDARD"]]
+    """Tier name for tier configuration in topic policy"""
+
+
+class GuardrailWordPolicyConfigDict(TypedDict, total=False):
+    """GuardrailWordPolicyConfig as a plain dict: Word policy config for a guardrail."""
+
+    ManagedWordListsConfig: list[ManagedWordsConfigDict]
+    """A config for the list of managed words."""
+    WordsConfig: list[WordConfigDict]
+    """List of custom word configs."""
+
+
+class ManagedWordsConfigDict(TypedDict, total=False):
+    """ManagedWordsConfig as a plain dict: A managed words config."""
+
+    InputAction: Literal["BLOCK", "NONE"]
+    """Allowed values: 'BLOCK', 'NONE'."""
+    InputEnabled: bool
+    """Type: bool."""
+    OutputAction: Literal["BLOCK", "NONE"]
+    """Allowed values: 'BLOCK', 'NONE'."""
+    OutputEnabled: bool
+    """Type: bool."""
+    Type: Required[Literal["PROFANITY"]]
+    """Options for managed words."""
+
+
+class PiiEntityConfigDict(TypedDict, total=False):
+    """PiiEntityConfig as a plain dict: Pii entity configuration."""
+
+    Action: Required[Literal["BLOCK", "ANONYMIZE", "NONE"]]
+    """Options for sensitive information action."""
+    InputAction: Literal["BLOCK", "ANONYMIZE", "NONE"]
+    """Options for sensitive information action."""
+    InputEnabled: bool
+    """Type: bool."""
+    OutputAction: Literal["BLOCK", "ANONYMIZE", "NONE"]
+    """Options for sensitive information action."""
+    OutputEnabled: bool
+    """Type: bool."""
+    Type: Required[
+        Literal[
+            "ADDRESS",
+            "AGE",
+            "AWS_ACCESS_KEY",
+            "AWS_SECRET_KEY",
+            "CA_HEALTH_NUMBER",
+            "CA_SOCIAL_INSURANCE_NUMBER",
+            "CREDIT_DEBIT_CARD_CVV",
+            "CREDIT_DEBIT_CARD_EXPIRY",
+            "CREDIT_DEBIT_CARD_NUMBER",
+            "DRIVER_ID",
+            "EMAIL",
+            "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+            "IP_ADDRESS",
+            "LICENSE_PLATE",
+            "MAC_ADDRESS",
+            "NAME",
+            "PASSWORD",
+            "PHONE",
+            "PIN",
+            "SWIFT_CODE",
+            "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
+            "UK_NATIONAL_INSURANCE_NUMBER",
+            "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
+            "URL",
+            "USERNAME",
+            "US_BANK_ACCOUNT_NUMBER",
+            "US_BANK_ROUTING_NUMBER",
+            "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
+            "US_PASSPORT_NUMBER",
+            "US_SOCIAL_SECURITY_NUMBER",
+            "VEHICLE_IDENTIFICATION_NUMBER",
+        ]
+    ]
+    """The currently supported PII entities"""
+
+
+class RegexConfigDict(TypedDict, total=False):
+    """RegexConfig as a plain dict: A regex configuration."""
+
+    Action: Required[Literal["BLOCK", "ANONYMIZE", "NONE"]]
+    """Options for sensitive information action."""
+    Description: str
+    """The regex description."""
+    InputAction: Literal["BLOCK", "ANONYMIZE", "NONE"]
+    """Options for sensitive information action."""
+    InputEnabled: bool
+    """Type: bool."""
+    Name: Required[str]
+    """The regex name."""
+    OutputAction: Literal["BLOCK", "ANONYMIZE", "NONE"]
+    """Options for sensitive information action."""
+    OutputEnabled: bool
+    """Type: bool."""
+    Pattern: Required[str]
+    """The regex pattern."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Definition of the key/value pair for a tag"""
+
+    Key: Required[str]
+    """Tag Key"""
+    Value: Required[str]
+    """Tag Value"""
+
+
+class TopicConfigDict(TypedDict, total=False):
+    """TopicConfig as a plain dict: Topic config in topic policy."""
+
+    Definition: Required[str]
+    """Definition of topic in topic policy"""
+    Examples: list[str]
+    """List of text examples"""
+    InputAction: Literal["BLOCK", "NONE"]
+    """Allowed values: 'BLOCK', 'NONE'."""
+    InputEnabled: bool
+    """Type: bool."""
+    Name: Required[str]
+    """Name of topic in topic policy"""
+    OutputAction: Literal["BLOCK", "NONE"]
+    """Allowed values: 'BLOCK', 'NONE'."""
+    OutputEnabled: bool
+    """Type: bool."""
+    Type: Required[Literal["DENY"]]
+    """Type of topic in a policy"""
+
+
+class WordConfigDict(TypedDict, total=False):
+    """WordConfig as a plain dict: A custom word config."""
+
+    InputAction: Literal["BLOCK", "NONE"]
+    """Allowed values: 'BLOCK', 'NONE'."""
+    InputEnabled: bool
+    """Type: bool."""
+    OutputAction: Literal["BLOCK", "NONE"]
+    """Allowed values: 'BLOCK', 'NONE'."""
+    OutputEnabled: bool
+    """Type: bool."""
+    Text: Required[str]
+    """The custom word text."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::Guardrail",
     schema_file="aws-bedrock-guardrail.json",
     primary_identifier=("/GuardrailArn",),
-    additional_identifiers=(),
     read_only=(
         "/CreatedAt",
         "/FailureRecommendations",
@@ -310,19 +383,8 @@ METADATA = _TypeMetadata(
         "/UpdatedAt",
         "/Version",
     ),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "BlockedInputMessaging", "BlockedOutputsMessaging"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -332,374 +394,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AutomatedReasoningPolicyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfidenceThreshold": {"maximum": 1, "minimum": 0, "type": "number"},
-                "Policies": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 15,
-                        "pattern": "^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:automated-reasoning-policy\\/[a-z0-9]{12}(:([1-9][0-9]{0,11}))?$",
-                        "type": "string",
-                    },
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Policies"],
-            "type": "object",
-        },
-        "ContentFilterAction": {"enum": ["BLOCK", "NONE"], "type": "string"},
-        "ContentFilterConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "InputAction": {"$ref": "#/definitions/ContentFilterAction"},
-                "InputEnabled": {"type": "boolean"},
-                "InputModalities": {
-                    "items": {"$ref": "#/definitions/Modality"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "InputStrength": {"$ref": "#/definitions/FilterStrength"},
-                "OutputAction": {"$ref": "#/definitions/ContentFilterAction"},
-                "OutputEnabled": {"type": "boolean"},
-                "OutputModalities": {
-                    "items": {"$ref": "#/definitions/Modality"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "OutputStrength": {"$ref": "#/definitions/FilterStrength"},
-                "Type": {"$ref": "#/definitions/ContentFilterType"},
-            },
-            "required": ["InputStrength", "OutputStrength", "Type"],
-            "type": "object",
-        },
-        "ContentFilterType": {
-            "enum": ["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"],
-            "type": "string",
-        },
-        "ContentFiltersTierName": {"enum": ["CLASSIC", "STANDARD"], "type": "string"},
-        "ContentPolicyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentFiltersTierConfig": {
-                    "additionalProperties": False,
-                    "properties": {"TierName": {"$ref": "#/definitions/ContentFiltersTierName"}},
-                    "required": ["TierName"],
-                    "type": "object",
-                },
-                "FiltersConfig": {
-                    "items": {"$ref": "#/definitions/ContentFilterConfig"},
-                    "maxItems": 6,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["FiltersConfig"],
-            "type": "object",
-        },
-        "ContextualGroundingAction": {"enum": ["BLOCK", "NONE"], "type": "string"},
-        "ContextualGroundingFilterConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/ContextualGroundingAction"},
-                "Enabled": {"type": "boolean"},
-                "Threshold": {"minimum": 0, "type": "number"},
-                "Type": {"$ref": "#/definitions/ContextualGroundingFilterType"},
-            },
-            "required": ["Threshold", "Type"],
-            "type": "object",
-        },
-        "ContextualGroundingFilterType": {"enum": ["GROUNDING", "RELEVANCE"], "type": "string"},
-        "ContextualGroundingPolicyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "FiltersConfig": {
-                    "items": {"$ref": "#/definitions/ContextualGroundingFilterConfig"},
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["FiltersConfig"],
-            "type": "object",
-        },
-        "FilterStrength": {"enum": ["NONE", "LOW", "MEDIUM", "HIGH"], "type": "string"},
-        "GuardrailCrossRegionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "GuardrailProfileArn": {
-                    "maxLength": 2048,
-                    "minLength": 15,
-                    "pattern": "^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail-profile/[a-z0-9-]+[.]{1}guardrail[.]{1}v[0-9:]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["GuardrailProfileArn"],
-            "type": "object",
-        },
-        "GuardrailStatus": {
-            "enum": ["CREATING", "UPDATING", "VERSIONING", "READY", "FAILED", "DELETING"],
-            "type": "string",
-        },
-        "ManagedWordsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "InputAction": {"$ref": "#/definitions/WordAction"},
-                "InputEnabled": {"type": "boolean"},
-                "OutputAction": {"$ref": "#/definitions/WordAction"},
-                "OutputEnabled": {"type": "boolean"},
-                "Type": {"$ref": "#/definitions/ManagedWordsType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "ManagedWordsType": {"enum": ["PROFANITY"], "type": "string"},
-        "Modality": {"enum": ["TEXT", "IMAGE"], "type": "string"},
-        "PiiEntityConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/SensitiveInformationAction"},
-                "InputAction": {"$ref": "#/definitions/SensitiveInformationAction"},
-                "InputEnabled": {"type": "boolean"},
-                "OutputAction": {"$ref": "#/definitions/SensitiveInformationAction"},
-                "OutputEnabled": {"type": "boolean"},
-                "Type": {"$ref": "#/definitions/PiiEntityType"},
-            },
-            "required": ["Action", "Type"],
-            "type": "object",
-        },
-        "PiiEntityType": {
-            "enum": [
-                "ADDRESS",
-                "AGE",
-                "AWS_ACCESS_KEY",
-                "AWS_SECRET_KEY",
-                "CA_HEALTH_NUMBER",
-                "CA_SOCIAL_INSURANCE_NUMBER",
-                "CREDIT_DEBIT_CARD_CVV",
-                "CREDIT_DEBIT_CARD_EXPIRY",
-                "CREDIT_DEBIT_CARD_NUMBER",
-                "DRIVER_ID",
-                "EMAIL",
-                "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
-                "IP_ADDRESS",
-                "LICENSE_PLATE",
-                "MAC_ADDRESS",
-                "NAME",
-                "PASSWORD",
-                "PHONE",
-                "PIN",
-                "SWIFT_CODE",
-                "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
-                "UK_NATIONAL_INSURANCE_NUMBER",
-                "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
-                "URL",
-                "USERNAME",
-                "US_BANK_ACCOUNT_NUMBER",
-                "US_BANK_ROUTING_NUMBER",
-                "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
-                "US_PASSPORT_NUMBER",
-                "US_SOCIAL_SECURITY_NUMBER",
-                "VEHICLE_IDENTIFICATION_NUMBER",
-            ],
-            "type": "string",
-        },
-        "RegexConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/SensitiveInformationAction"},
-                "Description": {"maxLength": 1000, "minLength": 1, "type": "string"},
-                "InputAction": {"$ref": "#/definitions/SensitiveInformationAction"},
-                "InputEnabled": {"type": "boolean"},
-                "Name": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "OutputAction": {"$ref": "#/definitions/SensitiveInformationAction"},
-                "OutputEnabled": {"type": "boolean"},
-                "Pattern": {"minLength": 1, "type": "string"},
-            },
-            "required": ["Action", "Name", "Pattern"],
-            "type": "object",
-        },
-        "SensitiveInformationAction": {"enum": ["BLOCK", "ANONYMIZE", "NONE"], "type": "string"},
-        "SensitiveInformationPolicyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "PiiEntitiesConfig": {
-                    "items": {"$ref": "#/definitions/PiiEntityConfig"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "RegexesConfig": {
-                    "items": {"$ref": "#/definitions/RegexConfig"},
-                    "maxItems": 30,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TopicAction": {"enum": ["BLOCK", "NONE"], "type": "string"},
-        "TopicConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Definition": {"maxLength": 1000, "minLength": 1, "type": "string"},
-                "Examples": {
-                    "items": {"maxLength": 100, "minLength": 1, "type": "string"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "InputAction": {"$ref": "#/definitions/TopicAction"},
-                "InputEnabled": {"type": "boolean"},
-                "Name": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z-_ !?.]+$",
-                    "type": "string",
-                },
-                "OutputAction": {"$ref": "#/definitions/TopicAction"},
-                "OutputEnabled": {"type": "boolean"},
-                "Type": {"$ref": "#/definitions/TopicType"},
-            },
-            "required": ["Definition", "Name", "Type"],
-            "type": "object",
-        },
-        "TopicPolicyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "TopicsConfig": {
-                    "items": {"$ref": "#/definitions/TopicConfig"},
-                    "maxItems": 30,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "TopicsTierConfig": {
-                    "additionalProperties": False,
-                    "properties": {"TierName": {"$ref": "#/definitions/TopicsTierName"}},
-                    "required": ["TierName"],
-                    "type": "object",
-                },
-            },
-            "required": ["TopicsConfig"],
-            "type": "object",
-        },
-        "TopicType": {"enum": ["DENY"], "type": "string"},
-        "TopicsTierName": {"enum": ["CLASSIC", "STANDARD"], "type": "string"},
-        "WordAction": {"enum": ["BLOCK", "NONE"], "type": "string"},
-        "WordConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "InputAction": {"$ref": "#/definitions/WordAction"},
-                "InputEnabled": {"type": "boolean"},
-                "OutputAction": {"$ref": "#/definitions/WordAction"},
-                "OutputEnabled": {"type": "boolean"},
-                "Text": {"minLength": 1, "type": "string"},
-            },
-            "required": ["Text"],
-            "type": "object",
-        },
-        "WordPolicyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ManagedWordListsConfig": {
-                    "items": {"$ref": "#/definitions/ManagedWordsConfig"},
-                    "type": "array",
-                },
-                "WordsConfig": {
-                    "items": {"$ref": "#/definitions/WordConfig"},
-                    "maxItems": 10000,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AutomatedReasoningPolicyConfig": {"$ref": "#/definitions/AutomatedReasoningPolicyConfig"},
-        "BlockedInputMessaging": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "BlockedOutputsMessaging": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "ContentPolicyConfig": {"$ref": "#/definitions/ContentPolicyConfig"},
-        "ContextualGroundingPolicyConfig": {
-            "$ref": "#/definitions/ContextualGroundingPolicyConfig"
-        },
-        "CreatedAt": {"type": "string"},
-        "CrossRegionConfig": {"$ref": "#/definitions/GuardrailCrossRegionConfig"},
-        "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "FailureRecommendations": {
-            "items": {"maxLength": 200, "minLength": 1, "type": "string"},
-            "maxItems": 100,
-            "type": "array",
-        },
-        "GuardrailArn": {
-            "maxLength": 2048,
-            "pattern": "^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+$",
-            "type": "string",
-        },
-        "GuardrailId": {"maxLength": 64, "pattern": "^[a-z0-9]+$", "type": "string"},
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 50, "minLength": 1, "pattern": "^[0-9a-zA-Z-_]+$", "type": "string"},
-        "SensitiveInformationPolicyConfig": {
-            "$ref": "#/definitions/SensitiveInformationPolicyConfig"
-        },
-        "Status": {"$ref": "#/definitions/GuardrailStatus"},
-        "StatusReasons": {
-            "items": {"maxLength": 200, "minLength": 1, "type": "string"},
-            "maxItems": 100,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TopicPolicyConfig": {"$ref": "#/definitions/TopicPolicyConfig"},
-        "UpdatedAt": {"type": "string"},
-        "Version": {"pattern": "^(([1-9][0-9]{0,7})|(DRAFT))$", "type": "string"},
-        "WordPolicyConfig": {"$ref": "#/definitions/WordPolicyConfig"},
-    },
-    "required": ["Name", "BlockedInputMessaging", "BlockedOutputsMessaging"],
-}
-
 
 class Guardrail(_Resource):
     """AWS::Bedrock::Guardrail: Definition of AWS::Bedrock::Guardrail Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GuardrailArn.
+    Read-only attributes (known once deployed): CreatedAt, FailureRecommendations, GuardrailArn,
+    GuardrailId, Status, StatusReasons, UpdatedAt, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-guardrail.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -707,18 +411,27 @@ class Guardrail(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GuardrailAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "guardrail.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Time Stamp"""
     FailureRecommendations: list[str]
+    """List of failure recommendations"""
     GuardrailArn: str
+    """Arn representation for the guardrail"""
     GuardrailId: str
+    """Unique id for the guardrail"""
     Status: Literal["CREATING", "UPDATING", "VERSIONING", "READY", "FAILED", "DELETING"]
+    """Status of the guardrail"""
     StatusReasons: list[str]
+    """List of status reasons"""
     UpdatedAt: str
+    """Time Stamp"""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Guardrail version"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutomatedReasoningPolicyConfig: GuardrailAutomatedReasoningPolicyConfigDict
     BlockedInputMessaging: str
     BlockedOutputsMessaging: str
@@ -733,52 +446,62 @@ class Guardrail(_Resource):
     TopicPolicyConfig: GuardrailTopicPolicyConfigDict
     WordPolicyConfig: GuardrailWordPolicyConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BlockedInputMessaging: str,
+        BlockedOutputsMessaging: str,
+        Name: str,
+        AutomatedReasoningPolicyConfig: GuardrailAutomatedReasoningPolicyConfig
+        | GuardrailAutomatedReasoningPolicyConfigDict
+        | None = None,
+        ContentPolicyConfig: GuardrailContentPolicyConfig
+        | GuardrailContentPolicyConfigDict
+        | None = None,
+        ContextualGroundingPolicyConfig: GuardrailContextualGroundingPolicyConfig
+        | GuardrailContextualGroundingPolicyConfigDict
+        | None = None,
+        CrossRegionConfig: GuardrailCrossRegionConfig
+        | GuardrailCrossRegionConfigDict
+        | None = None,
+        Description: str | None = None,
+        KmsKeyArn: str | None = None,
+        SensitiveInformationPolicyConfig: GuardrailSensitiveInformationPolicyConfig
+        | GuardrailSensitiveInformationPolicyConfigDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TopicPolicyConfig: GuardrailTopicPolicyConfig
+        | GuardrailTopicPolicyConfigDict
+        | None = None,
+        WordPolicyConfig: GuardrailWordPolicyConfig | GuardrailWordPolicyConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::Guardrail; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BlockedInputMessaging: str,
-            BlockedOutputsMessaging: str,
-            Name: str,
-            AutomatedReasoningPolicyConfig: GuardrailAutomatedReasoningPolicyConfig
-            | GuardrailAutomatedReasoningPolicyConfigDict
-            | None = None,
-            ContentPolicyConfig: GuardrailContentPolicyConfig
-            | GuardrailContentPolicyConfigDict
-            | None = None,
-            ContextualGroundingPolicyConfig: GuardrailContextualGroundingPolicyConfig
-            | GuardrailContextualGroundingPolicyConfigDict
-            | None = None,
-            CrossRegionConfig: GuardrailCrossRegionConfig
-            | GuardrailCrossRegionConfigDict
-            | None = None,
-            Description: str | None = None,
-            KmsKeyArn: str | None = None,
-            SensitiveInformationPolicyConfig: GuardrailSensitiveInformationPolicyConfig
-            | GuardrailSensitiveInformationPolicyConfigDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TopicPolicyConfig: GuardrailTopicPolicyConfig
-            | GuardrailTopicPolicyConfigDict
-            | None = None,
-            WordPolicyConfig: GuardrailWordPolicyConfig
-            | GuardrailWordPolicyConfigDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::Guardrail; `await` it inside an App to deploy it.
-
-            BlockedInputMessaging: Messaging for when violations are detected in text
-            BlockedOutputsMessaging: Messaging for when violations are detected in text
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BlockedInputMessaging: Messaging for when violations are detected in text Required.
+            BlockedOutputsMessaging: Messaging for when violations are detected in text Required.
+            Name: Name of the guardrail Required.
+            AutomatedReasoningPolicyConfig: Optional configuration for integrating Automated
+                Reasoning policies with the guardrail.
+            ContentPolicyConfig: Content policy config for a guardrail.
+            ContextualGroundingPolicyConfig: Contextual grounding policy config for a guardrail.
+            CrossRegionConfig: The system-defined guardrail profile that you’re using with your
+                guardrail
             Description: Description of the guardrail or its version
             KmsKeyArn: The KMS key with which the guardrail was encrypted at rest
-            Name: Name of the guardrail
+            SensitiveInformationPolicyConfig: Sensitive information policy config for a guardrail.
             Tags: List of Tags
+            TopicPolicyConfig: Topic policy config for a guardrail.
+            WordPolicyConfig: Word policy config for a guardrail.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::GuardrailVersion",
     schema_file="aws-bedrock-guardrailversion.json",
     primary_identifier=("/GuardrailId", "/Version"),
-    additional_identifiers=(),
     read_only=("/GuardrailArn", "/GuardrailId", "/Version"),
     create_only=("/Description", "/GuardrailIdentifier"),
     write_only=("/GuardrailIdentifier",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("GuardrailIdentifier",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -73,33 +71,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "GuardrailArn": {
-            "maxLength": 2048,
-            "pattern": "^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+$",
-            "type": "string",
-        },
-        "GuardrailId": {"maxLength": 64, "pattern": "^[a-z0-9]+$", "type": "string"},
-        "GuardrailIdentifier": {
-            "maxLength": 2048,
-            "pattern": "^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$",
-            "type": "string",
-        },
-        "Version": {"pattern": "^[1-9][0-9]{0,7}$", "type": "string"},
-    },
-    "required": ["GuardrailIdentifier"],
-}
-
 
 class GuardrailVersion(_Resource):
     """AWS::Bedrock::GuardrailVersion: Definition of AWS::Bedrock::GuardrailVersion Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GuardrailId, Version (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Description, GuardrailIdentifier.
+    Write-only (sent to AWS, never read back): GuardrailIdentifier.
+    Read-only attributes (known once deployed): GuardrailArn, GuardrailId, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-guardrailversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -109,33 +91,43 @@ class GuardrailVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GuardrailVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "guardrail_version.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     GuardrailArn: str
+    """Arn representation for the guardrail"""
     GuardrailId: str
+    """Unique id for the guardrail"""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Guardrail version"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     GuardrailIdentifier: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GuardrailIdentifier: str,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::GuardrailVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GuardrailIdentifier: str,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::GuardrailVersion; `await` it inside an App to deploy it.
-
-            Description: Description of the Guardrail version
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             GuardrailIdentifier: Identifier (GuardrailId or GuardrailArn) for the guardrail
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back. Required.
+            Description: Description of the Guardrail version Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

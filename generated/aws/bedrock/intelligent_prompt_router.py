@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,36 +63,36 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IntelligentPromptRouterRoutingCriteriaDict = TypedDict(
-    "IntelligentPromptRouterRoutingCriteriaDict",
-    {
-        "ResponseQualityDifference": "Required[float]",
-    },
-    total=False,
-)
 
-PromptRouterTargetModelDict = TypedDict(
-    "PromptRouterTargetModelDict",
-    {
-        "ModelArn": "Required[str]",
-    },
-    total=False,
-)
+class IntelligentPromptRouterRoutingCriteriaDict(TypedDict, total=False):
+    """IntelligentPromptRouterRoutingCriteria as a plain dict: Represents the criteria used for
+    routing requests."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ResponseQualityDifference: Required[float]
+    """Range: 0 to 100 (inclusive)."""
 
+
+class PromptRouterTargetModelDict(TypedDict, total=False):
+    """PromptRouterTargetModel as a plain dict: Model configuration"""
+
+    ModelArn: Required[str]
+    """Arn of underlying model which are added in the Prompt Router."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Definition of the key/value pair for a tag"""
+
+    Key: Required[str]
+    """Tag Key"""
+    Value: Required[str]
+    """Tag Value"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::IntelligentPromptRouter",
     schema_file="aws-bedrock-intelligentpromptrouter.json",
     primary_identifier=("/PromptRouterArn",),
-    additional_identifiers=(),
     read_only=("/CreatedAt", "/PromptRouterArn", "/Status", "/Type", "/UpdatedAt"),
     create_only=(
         "/FallbackModel",
@@ -97,18 +101,8 @@ METADATA = _TypeMetadata(
         "/RoutingCriteria",
         "/Description",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("FallbackModel", "Models", "PromptRouterName", "RoutingCriteria"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -118,94 +112,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PromptRouterStatus": {"enum": ["AVAILABLE"], "type": "string"},
-        "PromptRouterTargetModel": {
-            "additionalProperties": False,
-            "properties": {
-                "ModelArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "(^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model/[a-z0-9-]{1,63}[.]{1}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2})|(^arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:(|[0-9a-z-]{0,20}):(|[0-9]{12}):(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+)$",
-                    "type": "string",
-                }
-            },
-            "required": ["ModelArn"],
-            "type": "object",
-        },
-        "PromptRouterType": {"enum": ["custom", "default"], "type": "string"},
-        "RoutingCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "ResponseQualityDifference": {"maximum": 100, "minimum": 0, "type": "number"}
-            },
-            "required": ["ResponseQualityDifference"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Description": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^([0-9a-zA-Z:.][ _-]?)+$",
-            "type": "string",
-        },
-        "FallbackModel": {"$ref": "#/definitions/PromptRouterTargetModel"},
-        "Models": {"items": {"$ref": "#/definitions/PromptRouterTargetModel"}, "type": "array"},
-        "PromptRouterArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:(default-)?prompt-router/[a-zA-Z0-9-:.]+$",
-            "type": "string",
-        },
-        "PromptRouterName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^([0-9a-zA-Z][ _-]?)+$",
-            "type": "string",
-        },
-        "RoutingCriteria": {"$ref": "#/definitions/RoutingCriteria"},
-        "Status": {"$ref": "#/definitions/PromptRouterStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Type": {"$ref": "#/definitions/PromptRouterType"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["FallbackModel", "Models", "PromptRouterName", "RoutingCriteria"],
-}
-
 
 class IntelligentPromptRouter(_Resource):
-    """AWS::Bedrock::IntelligentPromptRouter: Definition of AWS::Bedrock::IntelligentPromptRouter Resource Type
+    """AWS::Bedrock::IntelligentPromptRouter: Definition of AWS::Bedrock::IntelligentPromptRouter
+    Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PromptRouterArn.
+    Replaced when any of these change (create-only): FallbackModel, Models, PromptRouterName,
+    RoutingCriteria, Description.
+    Read-only attributes (known once deployed): CreatedAt, PromptRouterArn, Status, Type, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-intelligentpromptrouter.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -215,15 +133,23 @@ class IntelligentPromptRouter(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IntelligentPromptRouterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "intelligent_prompt_router.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Time Stamp"""
     PromptRouterArn: str
+    """Arn of the Prompt Router."""
     Status: Literal["AVAILABLE"]
+    """Status of a PromptRouter"""
     Type: Literal["custom", "default"]
+    """Type of a Prompt Router"""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Time Stamp"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     FallbackModel: PromptRouterTargetModelDict
     Models: list[PromptRouterTargetModelDict]
@@ -231,30 +157,40 @@ class IntelligentPromptRouter(_Resource):
     RoutingCriteria: IntelligentPromptRouterRoutingCriteriaDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FallbackModel: PromptRouterTargetModel | PromptRouterTargetModelDict,
+        Models: list[PromptRouterTargetModel | PromptRouterTargetModelDict],
+        PromptRouterName: str,
+        RoutingCriteria: IntelligentPromptRouterRoutingCriteria
+        | IntelligentPromptRouterRoutingCriteriaDict,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::IntelligentPromptRouter; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FallbackModel: PromptRouterTargetModel | PromptRouterTargetModelDict,
-            Models: list[PromptRouterTargetModel | PromptRouterTargetModelDict],
-            PromptRouterName: str,
-            RoutingCriteria: IntelligentPromptRouterRoutingCriteria
-            | IntelligentPromptRouterRoutingCriteriaDict,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::IntelligentPromptRouter; `await` it inside an App to deploy it.
-
-            Description: Description of the Prompt Router.
-            Models: List of model configuration
-            PromptRouterName: Name of the Prompt Router.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FallbackModel: Model configuration Create-only: changing it replaces the resource.
+                Required.
+            Models: List of model configuration Create-only: changing it replaces the resource.
+                Required.
+            PromptRouterName: Name of the Prompt Router. Create-only: changing it replaces the
+                resource. Required.
+            RoutingCriteria: Represents the criteria used for routing requests. Create-only:
+                changing it replaces the resource. Required.
+            Description: Description of the Prompt Router. Create-only: changing it replaces the
+                resource.
             Tags: List of Tags
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -227,452 +231,559 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AudioConfigurationDict = TypedDict(
-    "AudioConfigurationDict",
-    {
-        "SegmentationConfiguration": "Required[AudioSegmentationConfigurationDict]",
-    },
-    total=False,
-)
 
-AudioSegmentationConfigurationDict = TypedDict(
-    "AudioSegmentationConfigurationDict",
-    {
-        "FixedLengthDuration": "Required[int]",
-    },
-    total=False,
-)
+class AudioConfigurationDict(TypedDict, total=False):
+    """AudioConfiguration as a plain dict: Configure the audio configuration for multi modal
+    ingestion."""
 
-CuratedQueryDict = TypedDict(
-    "CuratedQueryDict",
-    {
-        "NaturalLanguage": "Required[str]",
-        "Sql": "Required[str]",
-    },
-    total=False,
-)
+    SegmentationConfiguration: Required[AudioSegmentationConfigurationDict]
+    """Configure the audio segmentation configuration for multi modal ingestion."""
 
-KnowledgeBaseBedrockEmbeddingModelConfigurationDict = TypedDict(
-    "KnowledgeBaseBedrockEmbeddingModelConfigurationDict",
-    {
-        "Audio": "list[AudioConfigurationDict]",
-        "Dimensions": "int",
-        "EmbeddingDataType": "Literal['FLOAT32', 'BINARY']",
-        "ModelConfiguration": "dict[str, Any]",
-        "Video": "list[VideoConfigurationDict]",
-    },
-    total=False,
-)
 
-KnowledgeBaseEmbeddingModelConfigurationDict = TypedDict(
-    "KnowledgeBaseEmbeddingModelConfigurationDict",
-    {
-        "BedrockEmbeddingModelConfiguration": "KnowledgeBaseBedrockEmbeddingModelConfigurationDict",
-    },
-    total=False,
-)
+class AudioSegmentationConfigurationDict(TypedDict, total=False):
+    """AudioSegmentationConfiguration as a plain dict: Configure the audio segmentation
+    configuration for multi modal ingestion."""
 
-KnowledgeBaseKendraKnowledgeBaseConfigurationDict = TypedDict(
-    "KnowledgeBaseKendraKnowledgeBaseConfigurationDict",
-    {
-        "KendraIndexArn": "Required[str]",
-    },
-    total=False,
-)
+    FixedLengthDuration: Required[int]
+    """Duration in seconds to segment the multi modal media"""
 
-KnowledgeBaseKnowledgeBaseConfigurationDict = TypedDict(
-    "KnowledgeBaseKnowledgeBaseConfigurationDict",
-    {
-        "KendraKnowledgeBaseConfiguration": "KnowledgeBaseKendraKnowledgeBaseConfigurationDict",
-        "ManagedKnowledgeBaseConfiguration": "KnowledgeBaseManagedKnowledgeBaseConfigurationDict",
-        "SqlKnowledgeBaseConfiguration": "KnowledgeBaseSqlKnowledgeBaseConfigurationDict",
-        "Type": "Required[Literal['VECTOR', 'KENDRA', 'SQL', 'MANAGED']]",
-        "VectorKnowledgeBaseConfiguration": "KnowledgeBaseVectorKnowledgeBaseConfigurationDict",
-    },
-    total=False,
-)
 
-KnowledgeBaseManagedKnowledgeBaseConfigurationDict = TypedDict(
-    "KnowledgeBaseManagedKnowledgeBaseConfigurationDict",
-    {
-        "EmbeddingModelArn": "str",
-        "EmbeddingModelConfiguration": "KnowledgeBaseEmbeddingModelConfigurationDict",
-        "EmbeddingModelType": "Literal['CUSTOM', 'MANAGED']",
-        "ServerSideEncryptionConfiguration": "ManagedKnowledgeBaseServerSideEncryptionConfigurationDict",
-        "SupplementalDataStorageConfiguration": "KnowledgeBaseSupplementalDataStorageConfigurationDict",
-    },
-    total=False,
-)
+class CuratedQueryDict(TypedDict, total=False):
+    """CuratedQuery as a plain dict: Curated query or question and answer pair"""
 
-KnowledgeBaseMongoDbAtlasConfigurationDict = TypedDict(
-    "KnowledgeBaseMongoDbAtlasConfigurationDict",
-    {
-        "CollectionName": "Required[str]",
-        "CredentialsSecretArn": "Required[str]",
-        "DatabaseName": "Required[str]",
-        "Endpoint": "Required[str]",
-        "EndpointServiceName": "str",
-        "FieldMapping": "Required[MongoDbAtlasFieldMappingDict]",
-        "TextIndexName": "str",
-        "VectorIndexName": "Required[str]",
-    },
-    total=False,
-)
+    NaturalLanguage: Required[str]
+    """Question for the curated query"""
+    Sql: Required[str]
+    """Answer for the curated query"""
 
-KnowledgeBaseNeptuneAnalyticsConfigurationDict = TypedDict(
-    "KnowledgeBaseNeptuneAnalyticsConfigurationDict",
-    {
-        "FieldMapping": "Required[NeptuneAnalyticsFieldMappingDict]",
-        "GraphArn": "Required[str]",
-    },
-    total=False,
-)
 
-KnowledgeBasePineconeConfigurationDict = TypedDict(
-    "KnowledgeBasePineconeConfigurationDict",
-    {
-        "ConnectionString": "Required[str]",
-        "CredentialsSecretArn": "Required[str]",
-        "FieldMapping": "Required[PineconeFieldMappingDict]",
-        "Namespace": "str",
-    },
-    total=False,
-)
+class KnowledgeBaseBedrockEmbeddingModelConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseBedrockEmbeddingModelConfiguration as a plain dict: The vector configuration
+    details for the Bedrock embeddings model."""
 
-KnowledgeBaseQueryGenerationConfigurationDict = TypedDict(
-    "KnowledgeBaseQueryGenerationConfigurationDict",
-    {
-        "ExecutionTimeoutSeconds": "int",
-        "GenerationContext": "QueryGenerationContextDict",
-    },
-    total=False,
-)
+    Audio: list[AudioConfigurationDict]
+    """List of audio configurations for multi modal ingestion."""
+    Dimensions: int
+    """The dimensions details for the vector configuration used on the Bedrock embeddings model."""
+    EmbeddingDataType: Literal["FLOAT32", "BINARY"]
+    """The data type for the vectors when using a model to convert text into vector embeddings."""
+    ModelConfiguration: dict[str, Any]
+    """Model-specific configuration for the embedding model."""
+    Video: list[VideoConfigurationDict]
+    """List of video configurations for multi modal ingestion."""
 
-KnowledgeBaseRdsConfigurationDict = TypedDict(
-    "KnowledgeBaseRdsConfigurationDict",
-    {
-        "CredentialsSecretArn": "Required[str]",
-        "DatabaseName": "Required[str]",
-        "FieldMapping": "Required[RdsFieldMappingDict]",
-        "ResourceArn": "Required[str]",
-        "TableName": "Required[str]",
-    },
-    total=False,
-)
 
-KnowledgeBaseRedshiftConfigurationDict = TypedDict(
-    "KnowledgeBaseRedshiftConfigurationDict",
-    {
-        "QueryEngineConfiguration": "Required[RedshiftQueryEngineConfigurationDict]",
-        "QueryGenerationConfiguration": "KnowledgeBaseQueryGenerationConfigurationDict",
-        "StorageConfigurations": "Required[list[RedshiftQueryEngineStorageConfigurationDict]]",
-    },
-    total=False,
-)
+class KnowledgeBaseEmbeddingModelConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseEmbeddingModelConfiguration as a plain dict: The embeddings model configuration
+    details for the vector model used in Knowledge Base."""
 
-KnowledgeBaseS3LocationDict = TypedDict(
-    "KnowledgeBaseS3LocationDict",
-    {
-        "URI": "Required[str]",
-    },
-    total=False,
-)
+    BedrockEmbeddingModelConfiguration: KnowledgeBaseBedrockEmbeddingModelConfigurationDict
+    """The vector configuration details for the Bedrock embeddings model."""
 
-KnowledgeBaseS3VectorsConfigurationDict = TypedDict(
-    "KnowledgeBaseS3VectorsConfigurationDict",
-    {
-        "IndexArn": "str",
-        "IndexName": "str",
-        "VectorBucketArn": "str",
-    },
-    total=False,
-)
 
-KnowledgeBaseSqlKnowledgeBaseConfigurationDict = TypedDict(
-    "KnowledgeBaseSqlKnowledgeBaseConfigurationDict",
-    {
-        "RedshiftConfiguration": "KnowledgeBaseRedshiftConfigurationDict",
-        "Type": "Required[Literal['REDSHIFT']]",
-    },
-    total=False,
-)
+class KnowledgeBaseKendraKnowledgeBaseConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseKendraKnowledgeBaseConfiguration as a plain dict: Configurations for a Kendra
+    knowledge base"""
 
-KnowledgeBaseStorageConfigurationDict = TypedDict(
-    "KnowledgeBaseStorageConfigurationDict",
-    {
-        "MongoDbAtlasConfiguration": "KnowledgeBaseMongoDbAtlasConfigurationDict",
-        "NeptuneAnalyticsConfiguration": "KnowledgeBaseNeptuneAnalyticsConfigurationDict",
-        "OpensearchManagedClusterConfiguration": "OpenSearchManagedClusterConfigurationDict",
-        "OpensearchServerlessConfiguration": "OpenSearchServerlessConfigurationDict",
-        "PineconeConfiguration": "KnowledgeBasePineconeConfigurationDict",
-        "RdsConfiguration": "KnowledgeBaseRdsConfigurationDict",
-        "S3VectorsConfiguration": "KnowledgeBaseS3VectorsConfigurationDict",
-        "Type": "Required[Literal['OPENSEARCH_SERVERLESS', 'PINECONE', 'RDS', 'MONGO_DB_ATLAS', 'NEPTUNE_ANALYTICS', 'S3_VECTORS', 'OPENSEARCH_MANAGED_CLUSTER']]",
-    },
-    total=False,
-)
+    KendraIndexArn: Required[str]
+    """Arn of a Kendra index"""
 
-KnowledgeBaseSupplementalDataStorageConfigurationDict = TypedDict(
-    "KnowledgeBaseSupplementalDataStorageConfigurationDict",
-    {
-        "SupplementalDataStorageLocations": "Required[list[SupplementalDataStorageLocationDict]]",
-    },
-    total=False,
-)
 
-KnowledgeBaseVectorKnowledgeBaseConfigurationDict = TypedDict(
-    "KnowledgeBaseVectorKnowledgeBaseConfigurationDict",
-    {
-        "EmbeddingModelArn": "Required[str]",
-        "EmbeddingModelConfiguration": "KnowledgeBaseEmbeddingModelConfigurationDict",
-        "SupplementalDataStorageConfiguration": "KnowledgeBaseSupplementalDataStorageConfigurationDict",
-    },
-    total=False,
-)
+class KnowledgeBaseKnowledgeBaseConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseKnowledgeBaseConfiguration as a plain dict: Contains details about the
+    embeddings model used for the knowledge base."""
 
-ManagedKnowledgeBaseServerSideEncryptionConfigurationDict = TypedDict(
-    "ManagedKnowledgeBaseServerSideEncryptionConfigurationDict",
-    {
-        "KmsKeyArn": "str",
-    },
-    total=False,
-)
+    KendraKnowledgeBaseConfiguration: KnowledgeBaseKendraKnowledgeBaseConfigurationDict
+    """Configurations for a Kendra knowledge base"""
+    ManagedKnowledgeBaseConfiguration: KnowledgeBaseManagedKnowledgeBaseConfigurationDict
+    """Contains details about the model used to create vector embeddings for a managed knowledge
+    base."""
+    SqlKnowledgeBaseConfiguration: KnowledgeBaseSqlKnowledgeBaseConfigurationDict
+    """Configurations for a SQL knowledge base"""
+    Type: Required[Literal["VECTOR", "KENDRA", "SQL", "MANAGED"]]
+    """The type of a knowledge base."""
+    VectorKnowledgeBaseConfiguration: KnowledgeBaseVectorKnowledgeBaseConfigurationDict
+    """Contains details about the model used to create vector embeddings for the knowledge base."""
 
-MongoDbAtlasFieldMappingDict = TypedDict(
-    "MongoDbAtlasFieldMappingDict",
-    {
-        "MetadataField": "Required[str]",
-        "TextField": "Required[str]",
-        "VectorField": "Required[str]",
-    },
-    total=False,
-)
 
-NeptuneAnalyticsFieldMappingDict = TypedDict(
-    "NeptuneAnalyticsFieldMappingDict",
-    {
-        "MetadataField": "Required[str]",
-        "TextField": "Required[str]",
-    },
-    total=False,
-)
+class KnowledgeBaseManagedKnowledgeBaseConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseManagedKnowledgeBaseConfiguration as a plain dict: Contains details about the
+    model used to create vector embeddings for a managed knowledge base."""
 
-OpenSearchManagedClusterConfigurationDict = TypedDict(
-    "OpenSearchManagedClusterConfigurationDict",
-    {
-        "DomainArn": "Required[str]",
-        "DomainEndpoint": "Required[str]",
-        "FieldMapping": "Required[OpenSearchManagedClusterFieldMappingDict]",
-        "VectorIndexName": "Required[str]",
-    },
-    total=False,
-)
+    EmbeddingModelArn: str
+    """The ARN of the model used to create vector embeddings for the knowledge base."""
+    EmbeddingModelConfiguration: KnowledgeBaseEmbeddingModelConfigurationDict
+    """The embeddings model configuration details for the vector model used in Knowledge Base."""
+    EmbeddingModelType: Literal["CUSTOM", "MANAGED"]
+    """The type of embedding model to use for the managed knowledge base."""
+    ServerSideEncryptionConfiguration: ManagedKnowledgeBaseServerSideEncryptionConfigurationDict
+    """Contains details about the server-side encryption for the managed knowledge base."""
+    SupplementalDataStorageConfiguration: KnowledgeBaseSupplementalDataStorageConfigurationDict
+    """Configurations for supplemental data storage."""
 
-OpenSearchManagedClusterFieldMappingDict = TypedDict(
-    "OpenSearchManagedClusterFieldMappingDict",
-    {
-        "MetadataField": "Required[str]",
-        "TextField": "Required[str]",
-        "VectorField": "Required[str]",
-    },
-    total=False,
-)
 
-OpenSearchServerlessConfigurationDict = TypedDict(
-    "OpenSearchServerlessConfigurationDict",
-    {
-        "CollectionArn": "Required[str]",
-        "FieldMapping": "Required[OpenSearchServerlessFieldMappingDict]",
-        "VectorIndexName": "Required[str]",
-    },
-    total=False,
-)
+class KnowledgeBaseMongoDbAtlasConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseMongoDbAtlasConfiguration as a plain dict: Contains the storage configuration of
+    the knowledge base in MongoDb Atlas Cloud."""
 
-OpenSearchServerlessFieldMappingDict = TypedDict(
-    "OpenSearchServerlessFieldMappingDict",
-    {
-        "MetadataField": "Required[str]",
-        "TextField": "Required[str]",
-        "VectorField": "Required[str]",
-    },
-    total=False,
-)
+    CollectionName: Required[str]
+    """Name of the collection within MongoDB Atlas."""
+    CredentialsSecretArn: Required[str]
+    """The ARN of the secret that you created in AWS Secrets Manager that is linked to your Amazon
+    Mongo database."""
+    DatabaseName: Required[str]
+    """Name of the database within MongoDB Atlas."""
+    Endpoint: Required[str]
+    """MongoDB Atlas endpoint."""
+    EndpointServiceName: str
+    """MongoDB Atlas endpoint service name."""
+    FieldMapping: Required[MongoDbAtlasFieldMappingDict]
+    """Contains the names of the fields to which to map information about the vector store."""
+    TextIndexName: str
+    """Name of a MongoDB Atlas text index."""
+    VectorIndexName: Required[str]
+    """Name of a MongoDB Atlas index."""
 
-PineconeFieldMappingDict = TypedDict(
-    "PineconeFieldMappingDict",
-    {
-        "MetadataField": "Required[str]",
-        "TextField": "Required[str]",
-    },
-    total=False,
-)
 
-QueryGenerationColumnDict = TypedDict(
-    "QueryGenerationColumnDict",
-    {
-        "Description": "str",
-        "Inclusion": "Literal['INCLUDE', 'EXCLUDE']",
-        "Name": "str",
-    },
-    total=False,
-)
+class KnowledgeBaseNeptuneAnalyticsConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseNeptuneAnalyticsConfiguration as a plain dict: Contains the configurations to
+    use Neptune Analytics as Vector Store."""
 
-QueryGenerationContextDict = TypedDict(
-    "QueryGenerationContextDict",
-    {
-        "CuratedQueries": "list[CuratedQueryDict]",
-        "Tables": "list[QueryGenerationTableDict]",
-    },
-    total=False,
-)
+    FieldMapping: Required[NeptuneAnalyticsFieldMappingDict]
+    """A mapping of Bedrock Knowledge Base fields to Neptune Analytics fields."""
+    GraphArn: Required[str]
+    """ARN for Neptune Analytics graph database."""
 
-QueryGenerationTableDict = TypedDict(
-    "QueryGenerationTableDict",
-    {
-        "Columns": "list[QueryGenerationColumnDict]",
-        "Description": "str",
-        "Inclusion": "Literal['INCLUDE', 'EXCLUDE']",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-RdsFieldMappingDict = TypedDict(
-    "RdsFieldMappingDict",
-    {
-        "CustomMetadataField": "str",
-        "MetadataField": "Required[str]",
-        "PrimaryKeyField": "Required[str]",
-        "TextField": "Required[str]",
-        "VectorField": "Required[str]",
-    },
-    total=False,
-)
+class KnowledgeBasePineconeConfigurationDict(TypedDict, total=False):
+    """KnowledgeBasePineconeConfiguration as a plain dict: Contains the storage configuration of the
+    knowledge base in Pinecone."""
 
-RedisEnterpriseCloudConfigurationDict = TypedDict(
-    "RedisEnterpriseCloudConfigurationDict",
-    {
-        "CredentialsSecretArn": "Required[str]",
-        "Endpoint": "Required[str]",
-        "FieldMapping": "Required[RedisEnterpriseCloudFieldMappingDict]",
-        "VectorIndexName": "Required[str]",
-    },
-    total=False,
-)
+    ConnectionString: Required[str]
+    """The endpoint URL for your index management page."""
+    CredentialsSecretArn: Required[str]
+    """The ARN of the secret that you created in AWS Secrets Manager that is linked to your Pinecone
+    API key."""
+    FieldMapping: Required[PineconeFieldMappingDict]
+    """Contains the names of the fields to which to map information about the vector store."""
+    Namespace: str
+    """The namespace to be used to write new data to your database."""
 
-RedisEnterpriseCloudFieldMappingDict = TypedDict(
-    "RedisEnterpriseCloudFieldMappingDict",
-    {
-        "MetadataField": "Required[str]",
-        "TextField": "Required[str]",
-        "VectorField": "Required[str]",
-    },
-    total=False,
-)
 
-RedshiftProvisionedAuthConfigurationDict = TypedDict(
-    "RedshiftProvisionedAuthConfigurationDict",
-    {
-        "DatabaseUser": "str",
-        "Type": "Required[Literal['IAM', 'USERNAME_PASSWORD', 'USERNAME']]",
-        "UsernamePasswordSecretArn": "str",
-    },
-    total=False,
-)
+class KnowledgeBaseQueryGenerationConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseQueryGenerationConfiguration as a plain dict: Configurations for generating
+    Redshift engine queries"""
 
-RedshiftProvisionedConfigurationDict = TypedDict(
-    "RedshiftProvisionedConfigurationDict",
-    {
-        "AuthConfiguration": "Required[RedshiftProvisionedAuthConfigurationDict]",
-        "ClusterIdentifier": "Required[str]",
-    },
-    total=False,
-)
+    ExecutionTimeoutSeconds: int
+    """Max query execution timeout"""
+    GenerationContext: QueryGenerationContextDict
+    """Context used to improve query generation"""
 
-RedshiftQueryEngineAwsDataCatalogStorageConfigurationDict = TypedDict(
-    "RedshiftQueryEngineAwsDataCatalogStorageConfigurationDict",
-    {
-        "TableNames": "Required[list[str]]",
-    },
-    total=False,
-)
 
-RedshiftQueryEngineConfigurationDict = TypedDict(
-    "RedshiftQueryEngineConfigurationDict",
-    {
-        "ProvisionedConfiguration": "RedshiftProvisionedConfigurationDict",
-        "ServerlessConfiguration": "RedshiftServerlessConfigurationDict",
-        "Type": "Required[Literal['SERVERLESS', 'PROVISIONED']]",
-    },
-    total=False,
-)
+class KnowledgeBaseRdsConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseRdsConfiguration as a plain dict: Contains details about the storage
+    configuration of the knowledge base in Amazon RDS. For more information, see Create a vector
+    index in Amazon RDS."""
 
-RedshiftQueryEngineRedshiftStorageConfigurationDict = TypedDict(
-    "RedshiftQueryEngineRedshiftStorageConfigurationDict",
-    {
-        "DatabaseName": "Required[str]",
-    },
-    total=False,
-)
+    CredentialsSecretArn: Required[str]
+    """The ARN of the secret that you created in AWS Secrets Manager that is linked to your Amazon
+    RDS database."""
+    DatabaseName: Required[str]
+    """The name of your Amazon RDS database."""
+    FieldMapping: Required[RdsFieldMappingDict]
+    """Contains the names of the fields to which to map information about the vector store."""
+    ResourceArn: Required[str]
+    """The ARN of the vector store."""
+    TableName: Required[str]
+    """The name of the table in the database."""
 
-RedshiftQueryEngineStorageConfigurationDict = TypedDict(
-    "RedshiftQueryEngineStorageConfigurationDict",
-    {
-        "AwsDataCatalogConfiguration": "RedshiftQueryEngineAwsDataCatalogStorageConfigurationDict",
-        "RedshiftConfiguration": "RedshiftQueryEngineRedshiftStorageConfigurationDict",
-        "Type": "Required[Literal['REDSHIFT', 'AWS_DATA_CATALOG']]",
-    },
-    total=False,
-)
 
-RedshiftServerlessAuthConfigurationDict = TypedDict(
-    "RedshiftServerlessAuthConfigurationDict",
-    {
-        "Type": "Required[Literal['IAM', 'USERNAME_PASSWORD']]",
-        "UsernamePasswordSecretArn": "str",
-    },
-    total=False,
-)
+class KnowledgeBaseRedshiftConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseRedshiftConfiguration as a plain dict: Configurations for a Redshift knowledge
+    base"""
 
-RedshiftServerlessConfigurationDict = TypedDict(
-    "RedshiftServerlessConfigurationDict",
-    {
-        "AuthConfiguration": "Required[RedshiftServerlessAuthConfigurationDict]",
-        "WorkgroupArn": "Required[str]",
-    },
-    total=False,
-)
+    QueryEngineConfiguration: Required[RedshiftQueryEngineConfigurationDict]
+    """Configurations for Redshift query engine"""
+    QueryGenerationConfiguration: KnowledgeBaseQueryGenerationConfigurationDict
+    """Configurations for generating Redshift engine queries"""
+    StorageConfigurations: Required[list[RedshiftQueryEngineStorageConfigurationDict]]
+    """List of configurations for available Redshift query engine storage types"""
 
-SupplementalDataStorageLocationDict = TypedDict(
-    "SupplementalDataStorageLocationDict",
-    {
-        "S3Location": "KnowledgeBaseS3LocationDict",
-        "SupplementalDataStorageLocationType": "Required[Literal['S3']]",
-    },
-    total=False,
-)
 
-VideoConfigurationDict = TypedDict(
-    "VideoConfigurationDict",
-    {
-        "SegmentationConfiguration": "Required[VideoSegmentationConfigurationDict]",
-    },
-    total=False,
-)
+class KnowledgeBaseS3LocationDict(TypedDict, total=False):
+    """KnowledgeBaseS3Location as a plain dict: An Amazon S3 location."""
 
-VideoSegmentationConfigurationDict = TypedDict(
-    "VideoSegmentationConfigurationDict",
-    {
-        "FixedLengthDuration": "Required[int]",
-    },
-    total=False,
-)
+    URI: Required[str]
+    """The location's URI"""
 
+
+class KnowledgeBaseS3VectorsConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseS3VectorsConfiguration as a plain dict: Contains the storage configuration of
+    the knowledge base for S3 vectors."""
+
+    IndexArn: str
+    """The Amazon Resource Name (ARN) of the vector index used for the knowledge base. This ARN
+    identifies the specific vector index resource within Amazon Bedrock."""
+    IndexName: str
+    """The name of the vector index used for the knowledge base. This name identifies the vector
+    index within the Amazon Bedrock service."""
+    VectorBucketArn: str
+    """The Amazon Resource Name (ARN) of the S3 bucket where vector embeddings are stored. This
+    bucket contains the vector data used by the knowledge base."""
+
+
+class KnowledgeBaseSqlKnowledgeBaseConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseSqlKnowledgeBaseConfiguration as a plain dict: Configurations for a SQL
+    knowledge base"""
+
+    RedshiftConfiguration: KnowledgeBaseRedshiftConfigurationDict
+    """Configurations for a Redshift knowledge base"""
+    Type: Required[Literal["REDSHIFT"]]
+    """SQL query engine type"""
+
+
+class KnowledgeBaseStorageConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseStorageConfiguration as a plain dict: The vector store service in which the
+    knowledge base is stored."""
+
+    MongoDbAtlasConfiguration: KnowledgeBaseMongoDbAtlasConfigurationDict
+    """Contains the storage configuration of the knowledge base in MongoDb Atlas Cloud."""
+    NeptuneAnalyticsConfiguration: KnowledgeBaseNeptuneAnalyticsConfigurationDict
+    """Contains the configurations to use Neptune Analytics as Vector Store."""
+    OpensearchManagedClusterConfiguration: OpenSearchManagedClusterConfigurationDict
+    """Contains the storage configuration of the knowledge base in Amazon OpenSearch Service."""
+    OpensearchServerlessConfiguration: OpenSearchServerlessConfigurationDict
+    """Contains the storage configuration of the knowledge base in Amazon OpenSearch Service."""
+    PineconeConfiguration: KnowledgeBasePineconeConfigurationDict
+    """Contains the storage configuration of the knowledge base in Pinecone."""
+    RdsConfiguration: KnowledgeBaseRdsConfigurationDict
+    """Contains details about the storage configuration of the knowledge base in Amazon RDS. For
+    more information, see Create a vector index in Amazon RDS."""
+    S3VectorsConfiguration: KnowledgeBaseS3VectorsConfigurationDict
+    """Contains the storage configuration of the knowledge base for S3 vectors."""
+    Type: Required[
+        Literal[
+            "OPENSEARCH_SERVERLESS",
+            "PINECONE",
+            "RDS",
+            "MONGO_DB_ATLAS",
+            "NEPTUNE_ANALYTICS",
+            "S3_VECTORS",
+            "OPENSEARCH_MANAGED_CLUSTER",
+        ]
+    ]
+    """The storage type of a knowledge base."""
+
+
+class KnowledgeBaseSupplementalDataStorageConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseSupplementalDataStorageConfiguration as a plain dict: Configurations for
+    supplemental data storage."""
+
+    SupplementalDataStorageLocations: Required[list[SupplementalDataStorageLocationDict]]
+    """List of supplemental data storage locations."""
+
+
+class KnowledgeBaseVectorKnowledgeBaseConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseVectorKnowledgeBaseConfiguration as a plain dict: Contains details about the
+    model used to create vector embeddings for the knowledge base."""
+
+    EmbeddingModelArn: Required[str]
+    """The ARN of the model used to create vector embeddings for the knowledge base."""
+    EmbeddingModelConfiguration: KnowledgeBaseEmbeddingModelConfigurationDict
+    """The embeddings model configuration details for the vector model used in Knowledge Base."""
+    SupplementalDataStorageConfiguration: KnowledgeBaseSupplementalDataStorageConfigurationDict
+    """Configurations for supplemental data storage."""
+
+
+class ManagedKnowledgeBaseServerSideEncryptionConfigurationDict(TypedDict, total=False):
+    """ManagedKnowledgeBaseServerSideEncryptionConfiguration as a plain dict: Contains details about
+    the server-side encryption for the managed knowledge base."""
+
+    KmsKeyArn: str
+    """The ARN of the AWS KMS key used to encrypt the managed knowledge base."""
+
+
+class MongoDbAtlasFieldMappingDict(TypedDict, total=False):
+    """MongoDbAtlasFieldMapping as a plain dict: Contains the names of the fields to which to map
+    information about the vector store."""
+
+    MetadataField: Required[str]
+    """The name of the field in which Amazon Bedrock stores metadata about the vector store."""
+    TextField: Required[str]
+    """The name of the field in which Amazon Bedrock stores the raw text from your data. The text is
+    split according to the chunking strategy you choose."""
+    VectorField: Required[str]
+    """The name of the field in which Amazon Bedrock stores the vector embeddings for your data
+    sources."""
+
+
+class NeptuneAnalyticsFieldMappingDict(TypedDict, total=False):
+    """NeptuneAnalyticsFieldMapping as a plain dict: A mapping of Bedrock Knowledge Base fields to
+    Neptune Analytics fields."""
+
+    MetadataField: Required[str]
+    """The name of the field in which Amazon Bedrock stores metadata about the vector store."""
+    TextField: Required[str]
+    """The name of the field in which Amazon Bedrock stores the raw text from your data. The text is
+    split according to the chunking strategy you choose."""
+
+
+class OpenSearchManagedClusterConfigurationDict(TypedDict, total=False):
+    """OpenSearchManagedClusterConfiguration as a plain dict: Contains the storage configuration of
+    the knowledge base in Amazon OpenSearch Service."""
+
+    DomainArn: Required[str]
+    """The Amazon Resource Name (ARN) of the OpenSearch domain."""
+    DomainEndpoint: Required[str]
+    """The endpoint URL the OpenSearch domain."""
+    FieldMapping: Required[OpenSearchManagedClusterFieldMappingDict]
+    """A mapping of Bedrock Knowledge Base fields to OpenSearch Managed Cluster field names"""
+    VectorIndexName: Required[str]
+    """The name of the vector store."""
+
+
+class OpenSearchManagedClusterFieldMappingDict(TypedDict, total=False):
+    """OpenSearchManagedClusterFieldMapping as a plain dict: A mapping of Bedrock Knowledge Base
+    fields to OpenSearch Managed Cluster field names"""
+
+    MetadataField: Required[str]
+    """The name of the field in which Amazon Bedrock stores metadata about the vector store."""
+    TextField: Required[str]
+    """The name of the field in which Amazon Bedrock stores the raw text from your data. The text is
+    split according to the chunking strategy you choose."""
+    VectorField: Required[str]
+    """The name of the field in which Amazon Bedrock stores the vector embeddings for your data
+    sources."""
+
+
+class OpenSearchServerlessConfigurationDict(TypedDict, total=False):
+    """OpenSearchServerlessConfiguration as a plain dict: Contains the storage configuration of the
+    knowledge base in Amazon OpenSearch Service."""
+
+    CollectionArn: Required[str]
+    """The ARN of the OpenSearch Service vector store."""
+    FieldMapping: Required[OpenSearchServerlessFieldMappingDict]
+    """A mapping of Bedrock Knowledge Base fields to OpenSearch Serverless field names"""
+    VectorIndexName: Required[str]
+    """The name of the vector store."""
+
+
+class OpenSearchServerlessFieldMappingDict(TypedDict, total=False):
+    """OpenSearchServerlessFieldMapping as a plain dict: A mapping of Bedrock Knowledge Base fields
+    to OpenSearch Serverless field names"""
+
+    MetadataField: Required[str]
+    """The name of the field in which Amazon Bedrock stores metadata about the vector store."""
+    TextField: Required[str]
+    """The name of the field in which Amazon Bedrock stores the raw text from your data. The text is
+    split according to the chunking strategy you choose."""
+    VectorField: Required[str]
+    """The name of the field in which Amazon Bedrock stores the vector embeddings for your data
+    sources."""
+
+
+class PineconeFieldMappingDict(TypedDict, total=False):
+    """PineconeFieldMapping as a plain dict: Contains the names of the fields to which to map
+    information about the vector store."""
+
+    MetadataField: Required[str]
+    """The name of the field in which Amazon Bedrock stores metadata about the vector store."""
+    TextField: Required[str]
+    """The name of the field in which Amazon Bedrock stores the raw text from your data. The text is
+    split according to the chunking strategy you choose."""
+
+
+class QueryGenerationColumnDict(TypedDict, total=False):
+    """QueryGenerationColumn as a plain dict: Redshift query generation column"""
+
+    Description: str
+    """Description for the attached entity"""
+    Inclusion: Literal["INCLUDE", "EXCLUDE"]
+    """Include or Exclude status for an entity"""
+    Name: str
+    """Query generation column name"""
+
+
+class QueryGenerationContextDict(TypedDict, total=False):
+    """QueryGenerationContext as a plain dict: Context used to improve query generation"""
+
+    CuratedQueries: list[CuratedQueryDict]
+    """List of example queries and results"""
+    Tables: list[QueryGenerationTableDict]
+    """List of tables used for Redshift query generation context"""
+
+
+class QueryGenerationTableDict(TypedDict, total=False):
+    """QueryGenerationTable as a plain dict: Tables used for Redshift query generation context"""
+
+    Columns: list[QueryGenerationColumnDict]
+    """List of Redshift query generation columns"""
+    Description: str
+    """Description for the attached entity"""
+    Inclusion: Literal["INCLUDE", "EXCLUDE"]
+    """Include or Exclude status for an entity"""
+    Name: Required[str]
+    """Query generation table name. Must follow three-part notation"""
+
+
+class RdsFieldMappingDict(TypedDict, total=False):
+    """RdsFieldMapping as a plain dict: Contains the names of the fields to which to map information
+    about the vector store."""
+
+    CustomMetadataField: str
+    """The name of the field in which Amazon Bedrock stores custom metadata about the vector store."""
+    MetadataField: Required[str]
+    """The name of the field in which Amazon Bedrock stores metadata about the vector store."""
+    PrimaryKeyField: Required[str]
+    """The name of the field in which Amazon Bedrock stores the ID for each entry."""
+    TextField: Required[str]
+    """The name of the field in which Amazon Bedrock stores the raw text from your data. The text is
+    split according to the chunking strategy you choose."""
+    VectorField: Required[str]
+    """The name of the field in which Amazon Bedrock stores the vector embeddings for your data
+    sources."""
+
+
+class RedisEnterpriseCloudConfigurationDict(TypedDict, total=False):
+    """RedisEnterpriseCloudConfiguration as a plain dict: Contains the storage configuration of the
+    knowledge base in Redis Enterprise Cloud."""
+
+    CredentialsSecretArn: Required[str]
+    """The ARN of the secret that you created in AWS Secrets Manager that is linked to your Redis
+    Enterprise Cloud database."""
+    Endpoint: Required[str]
+    """The endpoint URL of the Redis Enterprise Cloud database."""
+    FieldMapping: Required[RedisEnterpriseCloudFieldMappingDict]
+    """Contains the names of the fields to which to map information about the vector store."""
+    VectorIndexName: Required[str]
+    """The name of the vector index."""
+
+
+class RedisEnterpriseCloudFieldMappingDict(TypedDict, total=False):
+    """RedisEnterpriseCloudFieldMapping as a plain dict: Contains the names of the fields to which
+    to map information about the vector store."""
+
+    MetadataField: Required[str]
+    """The name of the field in which Amazon Bedrock stores metadata about the vector store."""
+    TextField: Required[str]
+    """The name of the field in which Amazon Bedrock stores the raw text from your data. The text is
+    split according to the chunking strategy you choose."""
+    VectorField: Required[str]
+    """The name of the field in which Amazon Bedrock stores the vector embeddings for your data
+    sources."""
+
+
+class RedshiftProvisionedAuthConfigurationDict(TypedDict, total=False):
+    """RedshiftProvisionedAuthConfiguration as a plain dict: Configurations for Redshift query
+    engine provisioned auth setup"""
+
+    DatabaseUser: str
+    """Redshift database user"""
+    Type: Required[Literal["IAM", "USERNAME_PASSWORD", "USERNAME"]]
+    """Provisioned Redshift auth type"""
+    UsernamePasswordSecretArn: str
+    """Arn of a SecretsManager Secret"""
+
+
+class RedshiftProvisionedConfigurationDict(TypedDict, total=False):
+    """RedshiftProvisionedConfiguration as a plain dict: Configurations for provisioned Redshift
+    query engine"""
+
+    AuthConfiguration: Required[RedshiftProvisionedAuthConfigurationDict]
+    """Configurations for Redshift query engine provisioned auth setup"""
+    ClusterIdentifier: Required[str]
+    """Redshift cluster identifier"""
+
+
+class RedshiftQueryEngineAwsDataCatalogStorageConfigurationDict(TypedDict, total=False):
+    """RedshiftQueryEngineAwsDataCatalogStorageConfiguration as a plain dict: Configurations for
+    Redshift query engine AWS Data Catalog backed storage"""
+
+    TableNames: Required[list[str]]
+    """List of table names in AWS Data Catalog. Must follow two part notation"""
+
+
+class RedshiftQueryEngineConfigurationDict(TypedDict, total=False):
+    """RedshiftQueryEngineConfiguration as a plain dict: Configurations for Redshift query engine"""
+
+    ProvisionedConfiguration: RedshiftProvisionedConfigurationDict
+    """Configurations for provisioned Redshift query engine"""
+    ServerlessConfiguration: RedshiftServerlessConfigurationDict
+    """Configurations for serverless Redshift query engine"""
+    Type: Required[Literal["SERVERLESS", "PROVISIONED"]]
+    """Redshift query engine type"""
+
+
+class RedshiftQueryEngineRedshiftStorageConfigurationDict(TypedDict, total=False):
+    """RedshiftQueryEngineRedshiftStorageConfiguration as a plain dict: Configurations for Redshift
+    query engine Redshift backed storage"""
+
+    DatabaseName: Required[str]
+    """Redshift database name"""
+
+
+class RedshiftQueryEngineStorageConfigurationDict(TypedDict, total=False):
+    """RedshiftQueryEngineStorageConfiguration as a plain dict: Configurations for available
+    Redshift query engine storage types"""
+
+    AwsDataCatalogConfiguration: RedshiftQueryEngineAwsDataCatalogStorageConfigurationDict
+    """Configurations for Redshift query engine AWS Data Catalog backed storage"""
+    RedshiftConfiguration: RedshiftQueryEngineRedshiftStorageConfigurationDict
+    """Configurations for Redshift query engine Redshift backed storage"""
+    Type: Required[Literal["REDSHIFT", "AWS_DATA_CATALOG"]]
+    """Redshift query engine storage type"""
+
+
+class RedshiftServerlessAuthConfigurationDict(TypedDict, total=False):
+    """RedshiftServerlessAuthConfiguration as a plain dict: Configurations for Redshift query engine
+    serverless auth setup"""
+
+    Type: Required[Literal["IAM", "USERNAME_PASSWORD"]]
+    """Serverless Redshift auth type"""
+    UsernamePasswordSecretArn: str
+    """Arn of a SecretsManager Secret"""
+
+
+class RedshiftServerlessConfigurationDict(TypedDict, total=False):
+    """RedshiftServerlessConfiguration as a plain dict: Configurations for serverless Redshift query
+    engine"""
+
+    AuthConfiguration: Required[RedshiftServerlessAuthConfigurationDict]
+    """Configurations for Redshift query engine serverless auth setup"""
+    WorkgroupArn: Required[str]
+    """Workgroup arn"""
+
+
+class SupplementalDataStorageLocationDict(TypedDict, total=False):
+    """SupplementalDataStorageLocation as a plain dict: Supplemental data storage location."""
+
+    S3Location: KnowledgeBaseS3LocationDict
+    """An Amazon S3 location."""
+    SupplementalDataStorageLocationType: Required[Literal["S3"]]
+    """Supplemental data storage location type."""
+
+
+class VideoConfigurationDict(TypedDict, total=False):
+    """VideoConfiguration as a plain dict: Configure the video configuration for multi modal
+    ingestion."""
+
+    SegmentationConfiguration: Required[VideoSegmentationConfigurationDict]
+    """Configure the video segmentation configuration for multi modal ingestion."""
+
+
+class VideoSegmentationConfigurationDict(TypedDict, total=False):
+    """VideoSegmentationConfiguration as a plain dict: Configure the video segmentation
+    configuration for multi modal ingestion."""
+
+    FixedLengthDuration: Required[int]
+    """Duration in seconds to segment the multi modal media"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::KnowledgeBase",
     schema_file="aws-bedrock-knowledgebase.json",
     primary_identifier=("/KnowledgeBaseId",),
-    additional_identifiers=(),
     read_only=(
         "/KnowledgeBaseId",
         "/KnowledgeBaseArn",
@@ -691,8 +802,6 @@ METADATA = _TypeMetadata(
         "/KnowledgeBaseConfiguration/SqlKnowledgeBaseConfiguration/RedshiftConfiguration/StorageConfigurations",
         "/KnowledgeBaseConfiguration/SqlKnowledgeBaseConfiguration/RedshiftConfiguration/QueryEngineConfiguration",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/FailureReasons",
         "/KnowledgeBaseConfiguration/ManagedKnowledgeBaseConfiguration/EmbeddingModelConfiguration/BedrockEmbeddingModelConfiguration/Audio",
@@ -708,14 +817,7 @@ METADATA = _TypeMetadata(
         "/KnowledgeBaseConfiguration/VectorKnowledgeBaseConfiguration/SupplementalDataStorageConfiguration/SupplementalDataStorageLocations",
     ),
     required=("KnowledgeBaseConfiguration", "Name", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -725,743 +827,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AudioConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SegmentationConfiguration": {
-                    "$ref": "#/definitions/AudioSegmentationConfiguration"
-                }
-            },
-            "required": ["SegmentationConfiguration"],
-            "type": "object",
-        },
-        "AudioConfigurations": {
-            "items": {"$ref": "#/definitions/AudioConfiguration"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "AudioSegmentationConfiguration": {
-            "additionalProperties": False,
-            "properties": {"FixedLengthDuration": {"$ref": "#/definitions/FixedLengthDuration"}},
-            "required": ["FixedLengthDuration"],
-            "type": "object",
-        },
-        "AwsDataCatalogTableName": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^.*\\.*$",
-            "type": "string",
-        },
-        "AwsDataCatalogTableNames": {
-            "items": {"$ref": "#/definitions/AwsDataCatalogTableName"},
-            "maxItems": 1000,
-            "minItems": 1,
-            "type": "array",
-        },
-        "BedrockEmbeddingModelConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Audio": {"$ref": "#/definitions/AudioConfigurations"},
-                "Dimensions": {"maximum": 4096, "minimum": 0, "type": "integer"},
-                "EmbeddingDataType": {"enum": ["FLOAT32", "BINARY"], "type": "string"},
-                "ModelConfiguration": {"type": "object"},
-                "Video": {"$ref": "#/definitions/VideoConfigurations"},
-            },
-            "type": "object",
-        },
-        "CuratedQueries": {
-            "items": {"$ref": "#/definitions/CuratedQuery"},
-            "maxItems": 10,
-            "type": "array",
-        },
-        "CuratedQuery": {
-            "additionalProperties": False,
-            "properties": {
-                "NaturalLanguage": {"$ref": "#/definitions/NaturalLanguageString"},
-                "Sql": {"$ref": "#/definitions/SqlString"},
-            },
-            "required": ["NaturalLanguage", "Sql"],
-            "type": "object",
-        },
-        "DescriptionString": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "EmbeddingModelConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BedrockEmbeddingModelConfiguration": {
-                    "$ref": "#/definitions/BedrockEmbeddingModelConfiguration"
-                }
-            },
-            "type": "object",
-        },
-        "EmbeddingModelType": {"enum": ["CUSTOM", "MANAGED"], "type": "string"},
-        "FixedLengthDuration": {"maximum": 30, "minimum": 1, "type": "integer"},
-        "InclusionType": {"enum": ["INCLUDE", "EXCLUDE"], "type": "string"},
-        "KendraIndexArn": {
-            "pattern": "^arn:aws(|-cn|-us-gov):kendra:[a-z0-9-]{1,20}:([0-9]{12}|):index/([a-zA-Z0-9][a-zA-Z0-9-]{35}|[a-zA-Z0-9][a-zA-Z0-9-]{35}-[a-zA-Z0-9][a-zA-Z0-9-]{35})$",
-            "type": "string",
-        },
-        "KendraKnowledgeBaseConfiguration": {
-            "additionalProperties": False,
-            "properties": {"KendraIndexArn": {"$ref": "#/definitions/KendraIndexArn"}},
-            "required": ["KendraIndexArn"],
-            "type": "object",
-        },
-        "KnowledgeBaseConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KendraKnowledgeBaseConfiguration": {
-                    "$ref": "#/definitions/KendraKnowledgeBaseConfiguration"
-                },
-                "ManagedKnowledgeBaseConfiguration": {
-                    "$ref": "#/definitions/ManagedKnowledgeBaseConfiguration"
-                },
-                "SqlKnowledgeBaseConfiguration": {
-                    "$ref": "#/definitions/SqlKnowledgeBaseConfiguration"
-                },
-                "Type": {"$ref": "#/definitions/KnowledgeBaseType"},
-                "VectorKnowledgeBaseConfiguration": {
-                    "$ref": "#/definitions/VectorKnowledgeBaseConfiguration"
-                },
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "KnowledgeBaseStatus": {
-            "enum": [
-                "CREATING",
-                "ACTIVE",
-                "DELETING",
-                "UPDATING",
-                "FAILED",
-                "DELETE_UNSUCCESSFUL",
-                "UPDATE_UNSUCCESSFUL",
-            ],
-            "type": "string",
-        },
-        "KnowledgeBaseStorageType": {
-            "enum": [
-                "OPENSEARCH_SERVERLESS",
-                "PINECONE",
-                "RDS",
-                "MONGO_DB_ATLAS",
-                "NEPTUNE_ANALYTICS",
-                "S3_VECTORS",
-                "OPENSEARCH_MANAGED_CLUSTER",
-            ],
-            "type": "string",
-        },
-        "KnowledgeBaseType": {"enum": ["VECTOR", "KENDRA", "SQL", "MANAGED"], "type": "string"},
-        "ManagedKnowledgeBaseConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EmbeddingModelArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^(arn:aws(-[^:]+)?:[a-z0-9-]+:[a-z0-9-]{1,20}:[0-9]{0,12}:[a-zA-Z0-9-:/._+]+)$",
-                    "type": "string",
-                },
-                "EmbeddingModelConfiguration": {
-                    "$ref": "#/definitions/EmbeddingModelConfiguration"
-                },
-                "EmbeddingModelType": {"$ref": "#/definitions/EmbeddingModelType"},
-                "ServerSideEncryptionConfiguration": {
-                    "$ref": "#/definitions/ManagedKnowledgeBaseServerSideEncryptionConfiguration"
-                },
-                "SupplementalDataStorageConfiguration": {
-                    "$ref": "#/definitions/SupplementalDataStorageConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "ManagedKnowledgeBaseServerSideEncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "MongoDbAtlasConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CollectionName": {"maxLength": 63, "pattern": "^.*$", "type": "string"},
-                "CredentialsSecretArn": {
-                    "pattern": "^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$",
-                    "type": "string",
-                },
-                "DatabaseName": {"maxLength": 63, "pattern": "^.*$", "type": "string"},
-                "Endpoint": {
-                    "maxLength": 2048,
-                    "pattern": "^[a-zA-Z0-9_-]+\\.[a-zA-Z0-9_-]+\\.mongodb\\.net$",
-                    "type": "string",
-                },
-                "EndpointServiceName": {
-                    "maxLength": 255,
-                    "pattern": "^(?:arn:aws(?:-us-gov|-cn|-iso|-iso-[a-z])*:.+:.*:\\d+:.+/.+$|[a-zA-Z0-9*]+[a-zA-Z0-9._-]*)$",
-                    "type": "string",
-                },
-                "FieldMapping": {"$ref": "#/definitions/MongoDbAtlasFieldMapping"},
-                "TextIndexName": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-                "VectorIndexName": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-            },
-            "required": [
-                "Endpoint",
-                "CredentialsSecretArn",
-                "DatabaseName",
-                "CollectionName",
-                "VectorIndexName",
-                "FieldMapping",
-            ],
-            "type": "object",
-        },
-        "MongoDbAtlasFieldMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "MetadataField": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-                "TextField": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-                "VectorField": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["VectorField", "MetadataField", "TextField"],
-            "type": "object",
-        },
-        "NaturalLanguageString": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "NeptuneAnalyticsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldMapping": {"$ref": "#/definitions/NeptuneAnalyticsFieldMapping"},
-                "GraphArn": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(|-cn|-us-gov):neptune-graph:[a-zA-Z0-9-]*:[0-9]{12}:graph\\/g-[a-zA-Z0-9]{10}$",
-                    "type": "string",
-                },
-            },
-            "required": ["GraphArn", "FieldMapping"],
-            "type": "object",
-        },
-        "NeptuneAnalyticsFieldMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "MetadataField": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-                "TextField": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["TextField", "MetadataField"],
-            "type": "object",
-        },
-        "OpenSearchManagedClusterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DomainArn": {
-                    "maxLength": 2048,
-                    "pattern": "^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:es:([a-z]{2,}-){2,}\\d:\\d{12}:domain/[a-z][a-z0-9-]{3,28}$",
-                    "type": "string",
-                },
-                "DomainEndpoint": {"maxLength": 2048, "pattern": "^https://.*$", "type": "string"},
-                "FieldMapping": {"$ref": "#/definitions/OpenSearchManagedClusterFieldMapping"},
-                "VectorIndexName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^(?![\\-_+.])[a-z0-9][a-z0-9\\-_\\.]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["DomainArn", "DomainEndpoint", "VectorIndexName", "FieldMapping"],
-            "type": "object",
-        },
-        "OpenSearchManagedClusterFieldMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "MetadataField": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-                "TextField": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-                "VectorField": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["MetadataField", "TextField", "VectorField"],
-            "type": "object",
-        },
-        "OpenSearchServerlessConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CollectionArn": {
-                    "maxLength": 2048,
-                    "pattern": "^arn:aws(|-cn|-us-gov|-iso):aoss:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:collection/[a-z0-9-]{3,32}$",
-                    "type": "string",
-                },
-                "FieldMapping": {"$ref": "#/definitions/OpenSearchServerlessFieldMapping"},
-                "VectorIndexName": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["CollectionArn", "FieldMapping", "VectorIndexName"],
-            "type": "object",
-        },
-        "OpenSearchServerlessFieldMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "MetadataField": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-                "TextField": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-                "VectorField": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["MetadataField", "TextField", "VectorField"],
-            "type": "object",
-        },
-        "PineconeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionString": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-                "CredentialsSecretArn": {
-                    "pattern": "^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$",
-                    "type": "string",
-                },
-                "FieldMapping": {"$ref": "#/definitions/PineconeFieldMapping"},
-                "Namespace": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["ConnectionString", "CredentialsSecretArn", "FieldMapping"],
-            "type": "object",
-        },
-        "PineconeFieldMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "MetadataField": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-                "TextField": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["MetadataField", "TextField"],
-            "type": "object",
-        },
-        "QueryEngineType": {"enum": ["REDSHIFT"], "type": "string"},
-        "QueryExecutionTimeoutSeconds": {"maximum": 200, "minimum": 1, "type": "integer"},
-        "QueryGenerationColumn": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"$ref": "#/definitions/DescriptionString"},
-                "Inclusion": {"$ref": "#/definitions/InclusionType"},
-                "Name": {"$ref": "#/definitions/QueryGenerationColumnName"},
-            },
-            "type": "object",
-        },
-        "QueryGenerationColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-        "QueryGenerationColumns": {
-            "items": {"$ref": "#/definitions/QueryGenerationColumn"},
-            "type": "array",
-        },
-        "QueryGenerationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ExecutionTimeoutSeconds": {"$ref": "#/definitions/QueryExecutionTimeoutSeconds"},
-                "GenerationContext": {"$ref": "#/definitions/QueryGenerationContext"},
-            },
-            "type": "object",
-        },
-        "QueryGenerationContext": {
-            "additionalProperties": False,
-            "properties": {
-                "CuratedQueries": {"$ref": "#/definitions/CuratedQueries"},
-                "Tables": {"$ref": "#/definitions/QueryGenerationTables"},
-            },
-            "type": "object",
-        },
-        "QueryGenerationTable": {
-            "additionalProperties": False,
-            "properties": {
-                "Columns": {"$ref": "#/definitions/QueryGenerationColumns"},
-                "Description": {"$ref": "#/definitions/DescriptionString"},
-                "Inclusion": {"$ref": "#/definitions/InclusionType"},
-                "Name": {"$ref": "#/definitions/QueryGenerationTableName"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "QueryGenerationTableName": {"pattern": "^.*\\..*\\..*$", "type": "string"},
-        "QueryGenerationTables": {
-            "items": {"$ref": "#/definitions/QueryGenerationTable"},
-            "maxItems": 50,
-            "type": "array",
-        },
-        "RdsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CredentialsSecretArn": {
-                    "pattern": "^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$",
-                    "type": "string",
-                },
-                "DatabaseName": {
-                    "maxLength": 63,
-                    "pattern": "^[a-zA-Z0-9_\\-]+$",
-                    "type": "string",
-                },
-                "FieldMapping": {"$ref": "#/definitions/RdsFieldMapping"},
-                "ResourceArn": {
-                    "pattern": "^arn:aws(|-cn|-us-gov):rds:[a-zA-Z0-9-]*:[0-9]{12}:cluster:[a-zA-Z0-9-]{1,63}$",
-                    "type": "string",
-                },
-                "TableName": {
-                    "maxLength": 63,
-                    "pattern": "^[a-zA-Z0-9_\\.\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": [
-                "CredentialsSecretArn",
-                "DatabaseName",
-                "FieldMapping",
-                "ResourceArn",
-                "TableName",
-            ],
-            "type": "object",
-        },
-        "RdsFieldMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomMetadataField": {
-                    "maxLength": 63,
-                    "pattern": "^[a-zA-Z0-9_\\-]+$",
-                    "type": "string",
-                },
-                "MetadataField": {
-                    "maxLength": 63,
-                    "pattern": "^[a-zA-Z0-9_\\-]+$",
-                    "type": "string",
-                },
-                "PrimaryKeyField": {
-                    "maxLength": 63,
-                    "pattern": "^[a-zA-Z0-9_\\-]+$",
-                    "type": "string",
-                },
-                "TextField": {"maxLength": 63, "pattern": "^[a-zA-Z0-9_\\-]+$", "type": "string"},
-                "VectorField": {"maxLength": 63, "pattern": "^[a-zA-Z0-9_\\-]+$", "type": "string"},
-            },
-            "required": ["MetadataField", "PrimaryKeyField", "TextField", "VectorField"],
-            "type": "object",
-        },
-        "RedisEnterpriseCloudConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CredentialsSecretArn": {
-                    "pattern": "^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$",
-                    "type": "string",
-                },
-                "Endpoint": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-                "FieldMapping": {"$ref": "#/definitions/RedisEnterpriseCloudFieldMapping"},
-                "VectorIndexName": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["CredentialsSecretArn", "Endpoint", "FieldMapping", "VectorIndexName"],
-            "type": "object",
-        },
-        "RedisEnterpriseCloudFieldMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "MetadataField": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-                "TextField": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-                "VectorField": {"maxLength": 2048, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["MetadataField", "TextField", "VectorField"],
-            "type": "object",
-        },
-        "RedshiftClusterIdentifier": {"maxLength": 63, "minLength": 1, "type": "string"},
-        "RedshiftConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "QueryEngineConfiguration": {
-                    "$ref": "#/definitions/RedshiftQueryEngineConfiguration"
-                },
-                "QueryGenerationConfiguration": {
-                    "$ref": "#/definitions/QueryGenerationConfiguration"
-                },
-                "StorageConfigurations": {
-                    "$ref": "#/definitions/RedshiftQueryEngineStorageConfigurations"
-                },
-            },
-            "required": ["StorageConfigurations", "QueryEngineConfiguration"],
-            "type": "object",
-        },
-        "RedshiftDatabase": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "RedshiftProvisionedAuthConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DatabaseUser": {"type": "string"},
-                "Type": {"$ref": "#/definitions/RedshiftProvisionedAuthType"},
-                "UsernamePasswordSecretArn": {"$ref": "#/definitions/SecretArn"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "RedshiftProvisionedAuthType": {
-            "enum": ["IAM", "USERNAME_PASSWORD", "USERNAME"],
-            "type": "string",
-        },
-        "RedshiftProvisionedConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthConfiguration": {"$ref": "#/definitions/RedshiftProvisionedAuthConfiguration"},
-                "ClusterIdentifier": {"$ref": "#/definitions/RedshiftClusterIdentifier"},
-            },
-            "required": ["ClusterIdentifier", "AuthConfiguration"],
-            "type": "object",
-        },
-        "RedshiftQueryEngineAwsDataCatalogStorageConfiguration": {
-            "additionalProperties": False,
-            "properties": {"TableNames": {"$ref": "#/definitions/AwsDataCatalogTableNames"}},
-            "required": ["TableNames"],
-            "type": "object",
-        },
-        "RedshiftQueryEngineConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ProvisionedConfiguration": {
-                    "$ref": "#/definitions/RedshiftProvisionedConfiguration"
-                },
-                "ServerlessConfiguration": {
-                    "$ref": "#/definitions/RedshiftServerlessConfiguration"
-                },
-                "Type": {"$ref": "#/definitions/RedshiftQueryEngineType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "RedshiftQueryEngineRedshiftStorageConfiguration": {
-            "additionalProperties": False,
-            "properties": {"DatabaseName": {"$ref": "#/definitions/RedshiftDatabase"}},
-            "required": ["DatabaseName"],
-            "type": "object",
-        },
-        "RedshiftQueryEngineStorageConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsDataCatalogConfiguration": {
-                    "$ref": "#/definitions/RedshiftQueryEngineAwsDataCatalogStorageConfiguration"
-                },
-                "RedshiftConfiguration": {
-                    "$ref": "#/definitions/RedshiftQueryEngineRedshiftStorageConfiguration"
-                },
-                "Type": {"$ref": "#/definitions/RedshiftQueryEngineStorageType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "RedshiftQueryEngineStorageConfigurations": {
-            "items": {"$ref": "#/definitions/RedshiftQueryEngineStorageConfiguration"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "RedshiftQueryEngineStorageType": {
-            "enum": ["REDSHIFT", "AWS_DATA_CATALOG"],
-            "type": "string",
-        },
-        "RedshiftQueryEngineType": {"enum": ["SERVERLESS", "PROVISIONED"], "type": "string"},
-        "RedshiftServerlessAuthConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"$ref": "#/definitions/RedshiftServerlessAuthType"},
-                "UsernamePasswordSecretArn": {"$ref": "#/definitions/SecretArn"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "RedshiftServerlessAuthType": {"enum": ["IAM", "USERNAME_PASSWORD"], "type": "string"},
-        "RedshiftServerlessConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthConfiguration": {"$ref": "#/definitions/RedshiftServerlessAuthConfiguration"},
-                "WorkgroupArn": {"$ref": "#/definitions/WorkgroupArn"},
-            },
-            "required": ["WorkgroupArn", "AuthConfiguration"],
-            "type": "object",
-        },
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "URI": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^s3://.{1,128}$",
-                    "type": "string",
-                }
-            },
-            "required": ["URI"],
-            "type": "object",
-        },
-        "S3VectorsConfiguration": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["IndexArn"]}, {"required": ["VectorBucketArn", "IndexName"]}],
-            "properties": {
-                "IndexArn": {"type": "string"},
-                "IndexName": {"maxLength": 63, "minLength": 3, "type": "string"},
-                "VectorBucketArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SecretArn": {
-            "pattern": "^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$",
-            "type": "string",
-        },
-        "SqlKnowledgeBaseConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RedshiftConfiguration": {"$ref": "#/definitions/RedshiftConfiguration"},
-                "Type": {"$ref": "#/definitions/QueryEngineType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "SqlString": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "StorageConfiguration": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["OpensearchServerlessConfiguration"]},
-                {"required": ["PineconeConfiguration"]},
-                {"required": ["RdsConfiguration"]},
-                {"required": ["NeptuneAnalyticsConfiguration"]},
-                {"required": ["S3VectorsConfiguration"]},
-                {"required": ["MongoDbAtlasConfiguration"]},
-                {"required": ["OpensearchManagedClusterConfiguration"]},
-            ],
-            "properties": {
-                "MongoDbAtlasConfiguration": {"$ref": "#/definitions/MongoDbAtlasConfiguration"},
-                "NeptuneAnalyticsConfiguration": {
-                    "$ref": "#/definitions/NeptuneAnalyticsConfiguration"
-                },
-                "OpensearchManagedClusterConfiguration": {
-                    "$ref": "#/definitions/OpenSearchManagedClusterConfiguration"
-                },
-                "OpensearchServerlessConfiguration": {
-                    "$ref": "#/definitions/OpenSearchServerlessConfiguration"
-                },
-                "PineconeConfiguration": {"$ref": "#/definitions/PineconeConfiguration"},
-                "RdsConfiguration": {"$ref": "#/definitions/RdsConfiguration"},
-                "S3VectorsConfiguration": {"$ref": "#/definitions/S3VectorsConfiguration"},
-                "Type": {"$ref": "#/definitions/KnowledgeBaseStorageType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "SupplementalDataStorageConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SupplementalDataStorageLocations": {
-                    "$ref": "#/definitions/SupplementalDataStorageLocations"
-                }
-            },
-            "required": ["SupplementalDataStorageLocations"],
-            "type": "object",
-        },
-        "SupplementalDataStorageLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Location": {"$ref": "#/definitions/S3Location"},
-                "SupplementalDataStorageLocationType": {
-                    "$ref": "#/definitions/SupplementalDataStorageLocationType"
-                },
-            },
-            "required": ["SupplementalDataStorageLocationType"],
-            "type": "object",
-        },
-        "SupplementalDataStorageLocationType": {"enum": ["S3"], "type": "string"},
-        "SupplementalDataStorageLocations": {
-            "items": {"$ref": "#/definitions/SupplementalDataStorageLocation"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "TagsMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z0-9\\s._:/=+@-]*$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "VectorKnowledgeBaseConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EmbeddingModelArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^(arn:aws(-[^:]+)?:[a-z0-9-]+:[a-z0-9-]{1,20}:[0-9]{0,12}:[a-zA-Z0-9-:/._+]+)$",
-                    "type": "string",
-                },
-                "EmbeddingModelConfiguration": {
-                    "$ref": "#/definitions/EmbeddingModelConfiguration"
-                },
-                "SupplementalDataStorageConfiguration": {
-                    "$ref": "#/definitions/SupplementalDataStorageConfiguration"
-                },
-            },
-            "required": ["EmbeddingModelArn"],
-            "type": "object",
-        },
-        "VideoConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SegmentationConfiguration": {
-                    "$ref": "#/definitions/VideoSegmentationConfiguration"
-                }
-            },
-            "required": ["SegmentationConfiguration"],
-            "type": "object",
-        },
-        "VideoConfigurations": {
-            "items": {"$ref": "#/definitions/VideoConfiguration"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "VideoSegmentationConfiguration": {
-            "additionalProperties": False,
-            "properties": {"FixedLengthDuration": {"$ref": "#/definitions/FixedLengthDuration"}},
-            "required": ["FixedLengthDuration"],
-            "type": "object",
-        },
-        "WorkgroupArn": {
-            "pattern": "^(arn:(aws(-[a-z]+)*):redshift-serverless:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:workgroup/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "FailureReasons": {
-            "items": {"maxLength": 2048, "type": "string"},
-            "maxItems": 2048,
-            "type": "array",
-        },
-        "KnowledgeBaseArn": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^arn:aws(|-cn|-us-gov):bedrock:[a-zA-Z0-9-]*:[0-9]{12}:knowledge-base/[0-9a-zA-Z]+$",
-            "type": "string",
-        },
-        "KnowledgeBaseConfiguration": {"$ref": "#/definitions/KnowledgeBaseConfiguration"},
-        "KnowledgeBaseId": {"pattern": "^[0-9a-zA-Z]{10}$", "type": "string"},
-        "Name": {"pattern": "^([0-9a-zA-Z][_-]?){1,100}$", "type": "string"},
-        "RoleArn": {
-            "maxLength": 2048,
-            "pattern": "^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/KnowledgeBaseStatus"},
-        "StorageConfiguration": {"$ref": "#/definitions/StorageConfiguration"},
-        "Tags": {"$ref": "#/definitions/TagsMap"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["KnowledgeBaseConfiguration", "Name", "RoleArn"],
-}
-
 
 class KnowledgeBase(_Resource):
     """AWS::Bedrock::KnowledgeBase: Definition of AWS::Bedrock::KnowledgeBase Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: KnowledgeBaseId.
+    Replaced when any of these change (create-only): StorageConfiguration,
+    KnowledgeBaseConfiguration.Type, KnowledgeBaseConfiguration.VectorKnowledgeBaseConfiguration,
+    KnowledgeBaseConfiguration.KendraKnowledgeBaseConfiguration,
+    KnowledgeBaseConfiguration.ManagedKnowledgeBaseConfiguration,
+    KnowledgeBaseConfiguration.SqlKnowledgeBaseConfiguration.Type,
+    KnowledgeBaseConfiguration.SqlKnowledgeBaseConfiguration.RedshiftConfiguration.StorageConfigurations,
+    KnowledgeBaseConfiguration.SqlKnowledgeBaseConfiguration.RedshiftConfiguration.QueryEngineConfiguration.
+    Read-only attributes (known once deployed): CreatedAt, FailureReasons, KnowledgeBaseArn,
+    KnowledgeBaseId, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-knowledgebase.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1469,13 +851,18 @@ class KnowledgeBase(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "KnowledgeBaseAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "knowledge_base.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The time at which the knowledge base was created."""
     FailureReasons: list[str]
+    """A list of reasons that the API operation on the knowledge base failed."""
     KnowledgeBaseArn: str
+    """The ARN of the knowledge base."""
     KnowledgeBaseId: str
+    """The unique identifier of the knowledge base."""
     Status: Literal[
         "CREATING",
         "ACTIVE",
@@ -1485,40 +872,52 @@ class KnowledgeBase(_Resource):
         "DELETE_UNSUCCESSFUL",
         "UPDATE_UNSUCCESSFUL",
     ]
+    """The status of a knowledge base."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time at which the knowledge base was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     KnowledgeBaseConfiguration: KnowledgeBaseKnowledgeBaseConfigurationDict
     Name: str
     RoleArn: str
     StorageConfiguration: KnowledgeBaseStorageConfigurationDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        KnowledgeBaseConfiguration: KnowledgeBaseKnowledgeBaseConfiguration
+        | KnowledgeBaseKnowledgeBaseConfigurationDict,
+        Name: str,
+        RoleArn: str,
+        Description: str | None = None,
+        StorageConfiguration: KnowledgeBaseStorageConfiguration
+        | KnowledgeBaseStorageConfigurationDict
+        | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::KnowledgeBase; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            KnowledgeBaseConfiguration: KnowledgeBaseKnowledgeBaseConfiguration
-            | KnowledgeBaseKnowledgeBaseConfigurationDict,
-            Name: str,
-            RoleArn: str,
-            Description: str | None = None,
-            StorageConfiguration: KnowledgeBaseStorageConfiguration
-            | KnowledgeBaseStorageConfigurationDict
-            | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::KnowledgeBase; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            KnowledgeBaseConfiguration: Contains details about the embeddings model used for the
+                knowledge base. Required.
+            Name: The name of the knowledge base. Required.
+            RoleArn: The ARN of the IAM role with permissions to invoke API operations on the
+                knowledge base. The ARN must begin with AmazonBedrockExecutionRoleForKnowledgeBase_
+                Required.
             Description: Description of the Resource.
-            Name: The name of the knowledge base.
-            RoleArn: The ARN of the IAM role with permissions to invoke API operations on the knowledge base.
+            StorageConfiguration: The vector store service in which the knowledge base is stored.
+                Create-only: changing it replaces the resource.
+            Tags: A map of tag keys and values
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

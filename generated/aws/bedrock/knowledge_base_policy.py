@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::KnowledgeBasePolicy",
     schema_file="aws-bedrock-knowledgebasepolicy.json",
     primary_identifier=("/KnowledgeBaseId",),
-    additional_identifiers=(),
     read_only=("/RevisionId",),
     create_only=("/KnowledgeBaseId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("KnowledgeBaseId", "PolicyDocument"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,28 +71,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "KnowledgeBaseId": {
-            "maxLength": 10,
-            "minLength": 1,
-            "pattern": "^[0-9a-zA-Z]+$",
-            "type": "string",
-        },
-        "PolicyDocument": {"type": "object"},
-        "RevisionId": {"maxLength": 255, "minLength": 1, "type": "string"},
-    },
-    "required": ["KnowledgeBaseId", "PolicyDocument"],
-}
-
 
 class KnowledgeBasePolicy(_Resource):
-    """AWS::Bedrock::KnowledgeBasePolicy: Definition of AWS::Bedrock::KnowledgeBasePolicy Resource Type
+    """AWS::Bedrock::KnowledgeBasePolicy: Definition of AWS::Bedrock::KnowledgeBasePolicy Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: KnowledgeBaseId.
+    Replaced when any of these change (create-only): KnowledgeBaseId.
+    Read-only attributes (known once deployed): RevisionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-knowledgebasepolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -105,31 +91,40 @@ class KnowledgeBasePolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "KnowledgeBasePolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "knowledge_base_policy.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     RevisionId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The revision identifier for the policy, used for optimistic concurrency control"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     KnowledgeBaseId: str
     PolicyDocument: dict[str, Any]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        KnowledgeBaseId: str,
+        PolicyDocument: dict[str, Any],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::KnowledgeBasePolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            KnowledgeBaseId: str,
-            PolicyDocument: dict[str, Any],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::KnowledgeBasePolicy; `await` it inside an App to deploy it.
-
-            KnowledgeBaseId: The unique identifier of the knowledge base
-            PolicyDocument: The IAM policy document defining access permissions for the knowledge base
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            KnowledgeBaseId: The unique identifier of the knowledge base Create-only: changing it
+                replaces the resource. Required.
+            PolicyDocument: The IAM policy document defining access permissions for the knowledge
+                base Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

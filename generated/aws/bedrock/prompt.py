@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -155,129 +159,143 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CachePointBlockDict = TypedDict(
-    "CachePointBlockDict",
-    {
-        "Type": "Required[Literal['default']]",
-    },
-    total=False,
-)
 
-ChatPromptTemplateConfigurationDict = TypedDict(
-    "ChatPromptTemplateConfigurationDict",
-    {
-        "InputVariables": "list[PromptInputVariableDict]",
-        "Messages": "Required[list[MessageDict]]",
-        "System": "list[ChatPromptTemplateConfigurationSystemItemOption1Dict | ChatPromptTemplateConfigurationSystemItemOption2Dict]",
-        "ToolConfiguration": "PromptToolConfigurationDict",
-    },
-    total=False,
-)
+class CachePointBlockDict(TypedDict, total=False):
+    """CachePointBlock as a plain dict: CachePointBlock"""
 
-ChatPromptTemplateConfigurationSystemItemOption1Dict = TypedDict(
-    "ChatPromptTemplateConfigurationSystemItemOption1Dict",
-    {
-        "Text": "Required[str]",
-    },
-    total=False,
-)
+    Type: Required[Literal["default"]]
+    """CachePoint types for CachePointBlock"""
 
-ChatPromptTemplateConfigurationSystemItemOption2Dict = TypedDict(
-    "ChatPromptTemplateConfigurationSystemItemOption2Dict",
-    {
-        "CachePoint": "Required[CachePointBlockDict]",
-    },
-    total=False,
-)
 
-MessageDict = TypedDict(
-    "MessageDict",
-    {
-        "Content": "Required[list[MessageContentItemOption1Dict | MessageContentItemOption2Dict]]",
-        "Role": "Required[Literal['user', 'assistant']]",
-    },
-    total=False,
-)
+class ChatPromptTemplateConfigurationDict(TypedDict, total=False):
+    """ChatPromptTemplateConfiguration as a plain dict: Configuration for chat prompt template"""
 
-MessageContentItemOption1Dict = TypedDict(
-    "MessageContentItemOption1Dict",
-    {
-        "Text": "Required[str]",
-    },
-    total=False,
-)
+    InputVariables: list[PromptInputVariableDict]
+    """List of input variables"""
+    Messages: Required[list[MessageDict]]
+    """List of messages for chat prompt template"""
+    System: list[
+        ChatPromptTemplateConfigurationSystemItemOption1Dict
+        | ChatPromptTemplateConfigurationSystemItemOption2Dict
+    ]
+    """Configuration for chat prompt template"""
+    ToolConfiguration: PromptToolConfigurationDict
+    """Tool configuration"""
 
-MessageContentItemOption2Dict = TypedDict(
-    "MessageContentItemOption2Dict",
-    {
-        "CachePoint": "Required[CachePointBlockDict]",
-    },
-    total=False,
-)
 
-PromptAgentResourceDict = TypedDict(
-    "PromptAgentResourceDict",
-    {
-        "AgentIdentifier": "Required[str]",
-    },
-    total=False,
-)
+class ChatPromptTemplateConfigurationSystemItemOption1Dict(TypedDict, total=False):
+    """ChatPromptTemplateConfigurationSystemItemOption1 as a plain dict."""
 
-PromptInputVariableDict = TypedDict(
-    "PromptInputVariableDict",
-    {
-        "Name": "str",
-    },
-    total=False,
-)
+    Text: Required[str]
+    """Configuration for chat prompt template"""
 
-PromptMetadataEntryDict = TypedDict(
-    "PromptMetadataEntryDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-PromptModelInferenceConfigurationDict = TypedDict(
-    "PromptModelInferenceConfigurationDict",
-    {
-        "MaxTokens": "float",
-        "StopSequences": "list[str]",
-        "Temperature": "float",
-        "TopP": "float",
-    },
-    total=False,
-)
+class ChatPromptTemplateConfigurationSystemItemOption2Dict(TypedDict, total=False):
+    """ChatPromptTemplateConfigurationSystemItemOption2 as a plain dict."""
 
-PromptTextS3LocationDict = TypedDict(
-    "PromptTextS3LocationDict",
-    {
-        "Bucket": "Required[str]",
-        "Key": "Required[str]",
-        "Version": "str",
-    },
-    total=False,
-)
+    CachePoint: Required[CachePointBlockDict]
+    """CachePointBlock"""
 
-PromptToolConfigurationDict = TypedDict(
-    "PromptToolConfigurationDict",
-    {
-        "ToolChoice": "PromptToolConfigurationToolChoiceOption1Dict | PromptToolConfigurationToolChoiceOption2Dict | PromptToolConfigurationToolChoiceOption3Dict",
-        "Tools": "Required[list[PromptToolConfigurationToolsItemOption1Dict | PromptToolConfigurationToolsItemOption2Dict]]",
-    },
-    total=False,
-)
 
-PromptToolConfigurationToolChoiceOption1Dict = TypedDict(
-    "PromptToolConfigurationToolChoiceOption1Dict",
-    {
-        "Auto": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class MessageDict(TypedDict, total=False):
+    """Message as a plain dict: Chat prompt Message"""
 
+    Content: Required[list[MessageContentItemOption1Dict | MessageContentItemOption2Dict]]
+    """List of Content Blocks"""
+    Role: Required[Literal["user", "assistant"]]
+    """Conversation roles for the chat prompt"""
+
+
+class MessageContentItemOption1Dict(TypedDict, total=False):
+    """MessageContentItemOption1 as a plain dict."""
+
+    Text: Required[str]
+    """Configuration for chat prompt template"""
+
+
+class MessageContentItemOption2Dict(TypedDict, total=False):
+    """MessageContentItemOption2 as a plain dict."""
+
+    CachePoint: Required[CachePointBlockDict]
+    """CachePointBlock"""
+
+
+class PromptAgentResourceDict(TypedDict, total=False):
+    """PromptAgentResource as a plain dict: Target Agent to invoke with Prompt"""
+
+    AgentIdentifier: Required[str]
+    """Arn representation of the Agent Alias."""
+
+
+class PromptInputVariableDict(TypedDict, total=False):
+    """PromptInputVariable as a plain dict: Input variable"""
+
+    Name: str
+    """Name for an input variable"""
+
+
+class PromptMetadataEntryDict(TypedDict, total=False):
+    """PromptMetadataEntry as a plain dict: Contains a key-value pair that defines a metadata tag
+    and value to attach to a prompt variant."""
+
+    Key: Required[str]
+    """The key of a metadata tag for a prompt variant."""
+    Value: Required[str]
+    """The value of a metadata tag for a prompt variant."""
+
+
+class PromptModelInferenceConfigurationDict(TypedDict, total=False):
+    """PromptModelInferenceConfiguration as a plain dict: Prompt model inference configuration"""
+
+    MaxTokens: float
+    """Maximum length of output"""
+    StopSequences: list[str]
+    """List of stop sequences"""
+    Temperature: float
+    """Controls randomness, higher values increase diversity"""
+    TopP: float
+    """Cumulative probability cutoff for token selection"""
+
+
+class PromptTextS3LocationDict(TypedDict, total=False):
+    """PromptTextS3Location as a plain dict: The identifier for the S3 resource."""
+
+    Bucket: Required[str]
+    """A bucket in S3"""
+    Key: Required[str]
+    """A object key in S3"""
+    Version: str
+    """The version of the the S3 object to use"""
+
+
+class PromptToolConfigurationDict(TypedDict, total=False):
+    """PromptToolConfiguration as a plain dict: Tool configuration"""
+
+    ToolChoice: (
+        PromptToolConfigurationToolChoiceOption1Dict
+        | PromptToolConfigurationToolChoiceOption2Dict
+        | PromptToolConfigurationToolChoiceOption3Dict
+    )
+    """Tool choice"""
+    Tools: Required[
+        list[
+            PromptToolConfigurationToolsItemOption1Dict
+            | PromptToolConfigurationToolsItemOption2Dict
+        ]
+    ]
+    """List of Tools"""
+
+
+class PromptToolConfigurationToolChoiceOption1Dict(TypedDict, total=False):
+    """PromptToolConfigurationToolChoiceOption1 as a plain dict."""
+
+    Auto: Required[dict[str, Any]]
+    """Auto Tool choice"""
+
+
+# PromptToolConfigurationToolChoiceOption2 as a plain dict.
+# Functional form: some keys are not Python identifiers.
+# Any: Any Tool choice
 PromptToolConfigurationToolChoiceOption2Dict = TypedDict(
     "PromptToolConfigurationToolChoiceOption2Dict",
     {
@@ -286,133 +304,128 @@ PromptToolConfigurationToolChoiceOption2Dict = TypedDict(
     total=False,
 )
 
-PromptToolConfigurationToolChoiceOption3Dict = TypedDict(
-    "PromptToolConfigurationToolChoiceOption3Dict",
-    {
-        "Tool": "Required[SpecificToolChoiceDict]",
-    },
-    total=False,
-)
 
-PromptToolConfigurationToolsItemOption1Dict = TypedDict(
-    "PromptToolConfigurationToolsItemOption1Dict",
-    {
-        "ToolSpec": "Required[ToolSpecificationDict]",
-    },
-    total=False,
-)
+class PromptToolConfigurationToolChoiceOption3Dict(TypedDict, total=False):
+    """PromptToolConfigurationToolChoiceOption3 as a plain dict."""
 
-PromptToolConfigurationToolsItemOption2Dict = TypedDict(
-    "PromptToolConfigurationToolsItemOption2Dict",
-    {
-        "CachePoint": "Required[CachePointBlockDict]",
-    },
-    total=False,
-)
+    Tool: Required[SpecificToolChoiceDict]
+    """Specific Tool choice"""
 
-PromptVariantDict = TypedDict(
-    "PromptVariantDict",
-    {
-        "AdditionalModelRequestFields": "dict[str, Any]",
-        "GenAiResource": "PromptVariantGenAiResourceDict",
-        "InferenceConfiguration": "PromptVariantInferenceConfigurationDict",
-        "Metadata": "list[PromptMetadataEntryDict]",
-        "ModelId": "str",
-        "Name": "Required[str]",
-        "TemplateConfiguration": "Required[PromptVariantTemplateConfigurationOption1Dict | PromptVariantTemplateConfigurationOption2Dict]",
-        "TemplateType": "Required[Literal['TEXT', 'CHAT']]",
-    },
-    total=False,
-)
 
-PromptVariantGenAiResourceDict = TypedDict(
-    "PromptVariantGenAiResourceDict",
-    {
-        "Agent": "Required[PromptAgentResourceDict]",
-    },
-    total=False,
-)
+class PromptToolConfigurationToolsItemOption1Dict(TypedDict, total=False):
+    """PromptToolConfigurationToolsItemOption1 as a plain dict."""
 
-PromptVariantInferenceConfigurationDict = TypedDict(
-    "PromptVariantInferenceConfigurationDict",
-    {
-        "Text": "Required[PromptModelInferenceConfigurationDict]",
-    },
-    total=False,
-)
+    ToolSpec: Required[ToolSpecificationDict]
+    """Tool specification"""
 
-PromptVariantTemplateConfigurationOption1Dict = TypedDict(
-    "PromptVariantTemplateConfigurationOption1Dict",
-    {
-        "Text": "Required[TextPromptTemplateConfigurationDict]",
-    },
-    total=False,
-)
 
-PromptVariantTemplateConfigurationOption2Dict = TypedDict(
-    "PromptVariantTemplateConfigurationOption2Dict",
-    {
-        "Chat": "Required[ChatPromptTemplateConfigurationDict]",
-    },
-    total=False,
-)
+class PromptToolConfigurationToolsItemOption2Dict(TypedDict, total=False):
+    """PromptToolConfigurationToolsItemOption2 as a plain dict."""
 
-SpecificToolChoiceDict = TypedDict(
-    "SpecificToolChoiceDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    CachePoint: Required[CachePointBlockDict]
+    """CachePointBlock"""
 
-TextPromptTemplateConfigurationDict = TypedDict(
-    "TextPromptTemplateConfigurationDict",
-    {
-        "CachePoint": "CachePointBlockDict",
-        "InputVariables": "list[PromptInputVariableDict]",
-        "Text": "str",
-        "TextS3Location": "PromptTextS3LocationDict",
-    },
-    total=False,
-)
 
-ToolSpecificationDict = TypedDict(
-    "ToolSpecificationDict",
-    {
-        "Description": "str",
-        "InputSchema": "Required[ToolSpecificationInputSchemaDict]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class PromptVariantDict(TypedDict, total=False):
+    """PromptVariant as a plain dict: Prompt variant"""
 
-ToolSpecificationInputSchemaDict = TypedDict(
-    "ToolSpecificationInputSchemaDict",
-    {
-        "Json": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+    AdditionalModelRequestFields: dict[str, Any]
+    """Contains model-specific configurations"""
+    GenAiResource: PromptVariantGenAiResourceDict
+    """Target resource to invoke with Prompt"""
+    InferenceConfiguration: PromptVariantInferenceConfigurationDict
+    """Model inference configuration"""
+    Metadata: list[PromptMetadataEntryDict]
+    """List of metadata to associate with the prompt variant."""
+    ModelId: str
+    """ARN or Id of a Bedrock Foundational Model or Inference Profile, or the ARN of a imported
+    model, or a provisioned throughput ARN for custom models."""
+    Name: Required[str]
+    """Name for a variant."""
+    TemplateConfiguration: Required[
+        PromptVariantTemplateConfigurationOption1Dict
+        | PromptVariantTemplateConfigurationOption2Dict
+    ]
+    """Prompt template configuration"""
+    TemplateType: Required[Literal["TEXT", "CHAT"]]
+    """Prompt template type"""
 
+
+class PromptVariantGenAiResourceDict(TypedDict, total=False):
+    """PromptVariantGenAiResource as a plain dict."""
+
+    Agent: Required[PromptAgentResourceDict]
+    """Target Agent to invoke with Prompt"""
+
+
+class PromptVariantInferenceConfigurationDict(TypedDict, total=False):
+    """PromptVariantInferenceConfiguration as a plain dict."""
+
+    Text: Required[PromptModelInferenceConfigurationDict]
+    """Prompt model inference configuration"""
+
+
+class PromptVariantTemplateConfigurationOption1Dict(TypedDict, total=False):
+    """PromptVariantTemplateConfigurationOption1 as a plain dict."""
+
+    Text: Required[TextPromptTemplateConfigurationDict]
+    """Configuration for text prompt template"""
+
+
+class PromptVariantTemplateConfigurationOption2Dict(TypedDict, total=False):
+    """PromptVariantTemplateConfigurationOption2 as a plain dict."""
+
+    Chat: Required[ChatPromptTemplateConfigurationDict]
+    """Configuration for chat prompt template"""
+
+
+class SpecificToolChoiceDict(TypedDict, total=False):
+    """SpecificToolChoice as a plain dict: Specific Tool choice"""
+
+    Name: Required[str]
+    """Tool name"""
+
+
+class TextPromptTemplateConfigurationDict(TypedDict, total=False):
+    """TextPromptTemplateConfiguration as a plain dict: Configuration for text prompt template"""
+
+    CachePoint: CachePointBlockDict
+    """CachePointBlock"""
+    InputVariables: list[PromptInputVariableDict]
+    """List of input variables"""
+    Text: str
+    """Prompt content for String prompt template"""
+    TextS3Location: PromptTextS3LocationDict
+    """The identifier for the S3 resource."""
+
+
+class ToolSpecificationDict(TypedDict, total=False):
+    """ToolSpecification as a plain dict: Tool specification"""
+
+    Description: str
+    """Length: at least 1 characters."""
+    InputSchema: Required[ToolSpecificationInputSchemaDict]
+    """Tool input schema"""
+    Name: Required[str]
+    """Tool name"""
+
+
+class ToolSpecificationInputSchemaDict(TypedDict, total=False):
+    """ToolSpecificationInputSchema as a plain dict: Tool input schema json"""
+
+    Json: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::Prompt",
     schema_file="aws-bedrock-prompt.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedAt", "/Id", "/UpdatedAt", "/Version"),
-    create_only=(),
     write_only=("/Variants/*/TemplateConfiguration/Text/TextS3Location",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -422,379 +435,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdditionalModelRequestFields": {"type": "object"},
-        "AnyToolChoice": {"additionalProperties": False, "type": "object"},
-        "AutoToolChoice": {"additionalProperties": False, "type": "object"},
-        "CachePointBlock": {
-            "additionalProperties": False,
-            "properties": {"Type": {"$ref": "#/definitions/CachePointType"}},
-            "required": ["Type"],
-            "type": "object",
-        },
-        "CachePointType": {"enum": ["default"], "type": "string"},
-        "ChatPromptTemplateConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InputVariables": {
-                    "items": {"$ref": "#/definitions/PromptInputVariable"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Messages": {
-                    "items": {"$ref": "#/definitions/Message"},
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "System": {
-                    "items": {"$ref": "#/definitions/SystemContentBlock"},
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ToolConfiguration": {"$ref": "#/definitions/ToolConfiguration"},
-            },
-            "required": ["Messages"],
-            "type": "object",
-        },
-        "ContentBlock": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Text": {"minLength": 1, "type": "string"}},
-                    "required": ["Text"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"CachePoint": {"$ref": "#/definitions/CachePointBlock"}},
-                    "required": ["CachePoint"],
-                    "type": "object",
-                },
-            ]
-        },
-        "ConversationRole": {"enum": ["user", "assistant"], "type": "string"},
-        "Message": {
-            "additionalProperties": False,
-            "properties": {
-                "Content": {
-                    "items": {"$ref": "#/definitions/ContentBlock"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Role": {"$ref": "#/definitions/ConversationRole"},
-            },
-            "required": ["Role", "Content"],
-            "type": "object",
-        },
-        "PromptAgentResource": {
-            "additionalProperties": False,
-            "properties": {
-                "AgentIdentifier": {
-                    "maxLength": 2048,
-                    "pattern": "^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:agent-alias/[0-9a-zA-Z]{10}/[0-9a-zA-Z]{10}$",
-                    "type": "string",
-                }
-            },
-            "required": ["AgentIdentifier"],
-            "type": "object",
-        },
-        "PromptGenAiResource": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Agent": {"$ref": "#/definitions/PromptAgentResource"}},
-                    "required": ["Agent"],
-                    "type": "object",
-                }
-            ]
-        },
-        "PromptInferenceConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Text": {"$ref": "#/definitions/PromptModelInferenceConfiguration"}
-                    },
-                    "required": ["Text"],
-                    "type": "object",
-                }
-            ]
-        },
-        "PromptInputVariable": {
-            "additionalProperties": False,
-            "properties": {"Name": {"pattern": "^([0-9a-zA-Z][_-]?){1,100}$", "type": "string"}},
-            "type": "object",
-        },
-        "PromptMetadataEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"$ref": "#/definitions/PromptMetadataKey"},
-                "Value": {"$ref": "#/definitions/PromptMetadataValue"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "PromptMetadataKey": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-            "type": "string",
-        },
-        "PromptMetadataList": {
-            "items": {"$ref": "#/definitions/PromptMetadataEntry"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "PromptMetadataValue": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-            "type": "string",
-        },
-        "PromptModelInferenceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxTokens": {"maximum": 512000, "minimum": 0, "type": "number"},
-                "StopSequences": {
-                    "items": {"type": "string"},
-                    "maxItems": 4,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Temperature": {"maximum": 1, "minimum": 0, "type": "number"},
-                "TopP": {"maximum": 1, "minimum": 0, "type": "number"},
-            },
-            "type": "object",
-        },
-        "PromptTemplateConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Text": {"$ref": "#/definitions/TextPromptTemplateConfiguration"}
-                    },
-                    "required": ["Text"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Chat": {"$ref": "#/definitions/ChatPromptTemplateConfiguration"}
-                    },
-                    "required": ["Chat"],
-                    "type": "object",
-                },
-            ]
-        },
-        "PromptTemplateType": {"enum": ["TEXT", "CHAT"], "type": "string"},
-        "PromptVariant": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalModelRequestFields": {
-                    "$ref": "#/definitions/AdditionalModelRequestFields"
-                },
-                "GenAiResource": {"$ref": "#/definitions/PromptGenAiResource"},
-                "InferenceConfiguration": {"$ref": "#/definitions/PromptInferenceConfiguration"},
-                "Metadata": {"$ref": "#/definitions/PromptMetadataList"},
-                "ModelId": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^(arn:aws(-[^:]{1,12})?:(bedrock|sagemaker):[a-z0-9-]{1,20}:([0-9]{12})?:([a-z-]+/)?)?([a-zA-Z0-9.-]{1,63}){0,2}(([:][a-z0-9-]{1,63}){0,2})?(/[a-z0-9]{1,12})?$",
-                    "type": "string",
-                },
-                "Name": {"pattern": "^([0-9a-zA-Z][_-]?){1,100}$", "type": "string"},
-                "TemplateConfiguration": {"$ref": "#/definitions/PromptTemplateConfiguration"},
-                "TemplateType": {"$ref": "#/definitions/PromptTemplateType"},
-            },
-            "required": ["Name", "TemplateType", "TemplateConfiguration"],
-            "type": "object",
-        },
-        "SpecificToolChoice": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z][a-zA-Z0-9_]*$",
-                    "type": "string",
-                }
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "SystemContentBlock": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Text": {"minLength": 1, "type": "string"}},
-                    "required": ["Text"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"CachePoint": {"$ref": "#/definitions/CachePointBlock"}},
-                    "required": ["CachePoint"],
-                    "type": "object",
-                },
-            ]
-        },
-        "TagsMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z0-9\\s._:/=+@-]*$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "TextPromptTemplateConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CachePoint": {"$ref": "#/definitions/CachePointBlock"},
-                "InputVariables": {
-                    "items": {"$ref": "#/definitions/PromptInputVariable"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Text": {"maxLength": 200000, "minLength": 1, "type": "string"},
-                "TextS3Location": {"$ref": "#/definitions/TextS3Location"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "TextS3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$",
-                    "type": "string",
-                },
-                "Key": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Version": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["Bucket", "Key"],
-            "type": "object",
-        },
-        "Tool": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"ToolSpec": {"$ref": "#/definitions/ToolSpecification"}},
-                    "required": ["ToolSpec"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"CachePoint": {"$ref": "#/definitions/CachePointBlock"}},
-                    "required": ["CachePoint"],
-                    "type": "object",
-                },
-            ]
-        },
-        "ToolChoice": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Auto": {"$ref": "#/definitions/AutoToolChoice"}},
-                    "required": ["Auto"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Any": {"$ref": "#/definitions/AnyToolChoice"}},
-                    "required": ["Any"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Tool": {"$ref": "#/definitions/SpecificToolChoice"}},
-                    "required": ["Tool"],
-                    "type": "object",
-                },
-            ]
-        },
-        "ToolConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ToolChoice": {"$ref": "#/definitions/ToolChoice"},
-                "Tools": {"items": {"$ref": "#/definitions/Tool"}, "minItems": 1, "type": "array"},
-            },
-            "required": ["Tools"],
-            "type": "object",
-        },
-        "ToolInputSchema": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Json": {"type": "object"}},
-                    "required": ["Json"],
-                    "type": "object",
-                }
-            ]
-        },
-        "ToolSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"minLength": 1, "type": "string"},
-                "InputSchema": {"$ref": "#/definitions/ToolInputSchema"},
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z][a-zA-Z0-9_]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Name", "InputSchema"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/[0-9a-zA-Z]{10})$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "CustomerEncryptionKeyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$",
-            "type": "string",
-        },
-        "DefaultVariant": {"pattern": "^([0-9a-zA-Z][_-]?){1,100}$", "type": "string"},
-        "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "Id": {"pattern": "^[0-9a-zA-Z]{10}$", "type": "string"},
-        "Name": {"pattern": "^([0-9a-zA-Z][_-]?){1,100}$", "type": "string"},
-        "Tags": {"$ref": "#/definitions/TagsMap"},
-        "UpdatedAt": {"type": "string"},
-        "Variants": {
-            "items": {"$ref": "#/definitions/PromptVariant"},
-            "maxItems": 3,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Version": {"maxLength": 5, "minLength": 5, "pattern": "^DRAFT$", "type": "string"},
-    },
-    "required": ["Name"],
-}
-
 
 class Prompt(_Resource):
     """AWS::Bedrock::Prompt: Definition of AWS::Bedrock::Prompt Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Write-only (sent to AWS, never read back):
+    Variants[*].TemplateConfiguration.Text.TextS3Location.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Id, UpdatedAt, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-prompt.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -802,46 +453,56 @@ class Prompt(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PromptAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "prompt.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """ARN of a prompt resource possibly with a version"""
     CreatedAt: str
+    """Time Stamp."""
     Id: str
+    """Identifier for a Prompt"""
     UpdatedAt: str
+    """Time Stamp."""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Draft Version."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CustomerEncryptionKeyArn: str
     DefaultVariant: str
     Description: str
     Name: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     Variants: list[PromptVariantDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        CustomerEncryptionKeyArn: str | None = None,
+        DefaultVariant: str | None = None,
+        Description: str | None = None,
+        Tags: dict[str, str] | None = None,
+        Variants: list[PromptVariant | PromptVariantDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::Prompt; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            CustomerEncryptionKeyArn: str | None = None,
-            DefaultVariant: str | None = None,
-            Description: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            Variants: list[PromptVariant | PromptVariantDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::Prompt; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Name for a prompt resource. Required.
             CustomerEncryptionKeyArn: A KMS key ARN
             DefaultVariant: Name for a variant.
             Description: Name for a prompt resource.
-            Name: Name for a prompt resource.
+            Tags: A map of tag keys and values
             Variants: List of prompt variants
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

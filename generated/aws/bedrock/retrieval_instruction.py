@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,26 +59,33 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RetrievalInstructionInstructionDict = TypedDict(
-    "RetrievalInstructionInstructionDict",
-    {
-        "AnswerFormat": "str",
-        "AnswerPolicy": "str",
-        "Persona": "str",
-        "RetrievalGuidance": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class RetrievalInstructionInstructionDict(TypedDict, total=False):
+    """RetrievalInstructionInstruction as a plain dict: The reviewed content this instruction serves
+    — what AgenticRetrieveStream resolves while status is ACTIVE. Absent until the first create
+    review passes. Always present on a numbered version."""
 
+    AnswerFormat: str
+    """How the answer is structured, including how sources are cited."""
+    AnswerPolicy: str
+    """Whether and how to answer: how strongly an answer must be supported, and what to do with
+    questions outside scope."""
+    Persona: str
+    """Who the assistant is: identity, tone and language."""
+    RetrievalGuidance: str
+    """How to interpret and decompose the question, and what to prioritise when searching."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::RetrievalInstruction",
     schema_file="aws-bedrock-retrievalinstruction.json",
@@ -89,18 +100,9 @@ METADATA = _TypeMetadata(
         "/Arn",
     ),
     create_only=("/Name", "/CustomerEncryptionKeyArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "Instruction"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -110,79 +112,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Instruction": {
-            "additionalProperties": False,
-            "properties": {
-                "AnswerFormat": {"minLength": 1, "type": "string"},
-                "AnswerPolicy": {"minLength": 1, "type": "string"},
-                "Persona": {"minLength": 1, "type": "string"},
-                "RetrievalGuidance": {"minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:[^:]+:bedrock:[^:]*:[0-9]{12}:retrieval-instruction/(?:[a-z0-9]{10})$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "CustomerEncryptionKeyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "Instruction": {"$ref": "#/definitions/Instruction"},
-        "LastTransitionStatus": {
-            "enum": [
-                "CREATING",
-                "UPDATING",
-                "CREATE_SUCCESSFUL",
-                "CREATE_FAILED",
-                "UPDATE_SUCCESSFUL",
-                "UPDATE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^([0-9a-zA-Z][_-]?){1,100}$",
-            "type": "string",
-        },
-        "RetrievalInstructionId": {
-            "maxLength": 10,
-            "minLength": 10,
-            "pattern": "^[a-z0-9]{10}$",
-            "type": "string",
-        },
-        "Status": {"enum": ["ACTIVE", "INACTIVE"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Name", "Instruction"],
-}
-
 
 class RetrievalInstruction(_Resource):
-    """AWS::Bedrock::RetrievalInstruction: Resource Type definition for AWS::Bedrock::RetrievalInstruction
+    """AWS::Bedrock::RetrievalInstruction: Resource Type definition for
+    AWS::Bedrock::RetrievalInstruction
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: RetrievalInstructionId.
+    Replaced when any of these change (create-only): Name, CustomerEncryptionKeyArn.
+    Read-only attributes (known once deployed): Arn, CreatedAt, LastTransitionStatus,
+    RetrievalInstructionId, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-retrievalinstruction.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -192,11 +134,17 @@ class RetrievalInstruction(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RetrievalInstructionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "retrieval_instruction.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the resource."""
     CreatedAt: str
+    """When the retrieval instruction was created. On a numbered version, when that version was
+    created."""
     LastTransitionStatus: Literal[
         "CREATING",
         "UPDATING",
@@ -205,39 +153,57 @@ class RetrievalInstruction(_Resource):
         "UPDATE_SUCCESSFUL",
         "UPDATE_FAILED",
     ]
+    """The outcome or in-progress state of the most recent create or update. CREATING or UPDATING
+    means the operation is still running. Independent of status. Always has a value from the create
+    202 onward. On a numbered version this is always CREATE_SUCCESSFUL: a version is created once,
+    from reviewed content, and is immutable."""
     RetrievalInstructionId: str
+    """The identifier of the retrieval instruction."""
     Status: Literal["ACTIVE", "INACTIVE"]
+    """Whether the instruction can be used. Only ACTIVE is resolvable at retrieval time. Monotone:
+    INACTIVE to ACTIVE once, never back. Numbered versions are always ACTIVE."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """When the retrieval instruction was last updated. Equal to createdAt on a numbered version,
+    which is immutable."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CustomerEncryptionKeyArn: str
     Description: str
     Instruction: RetrievalInstructionInstructionDict
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Instruction: RetrievalInstructionInstruction | RetrievalInstructionInstructionDict,
+        Name: str,
+        CustomerEncryptionKeyArn: str | None = None,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::RetrievalInstruction; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Instruction: RetrievalInstructionInstruction | RetrievalInstructionInstructionDict,
-            Name: str,
-            CustomerEncryptionKeyArn: str | None = None,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::RetrievalInstruction; `await` it inside an App to deploy it.
-
-            CustomerEncryptionKeyArn: The ARN of the customer managed KMS key protecting this content, when one was supplied at create.
-            Description: A description of the retrieval instruction.
-            Instruction: The reviewed content this instruction serves — what AgenticRetrieveStream resolves while status is ACTIVE.
-            Name: The name of the retrieval instruction.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Instruction: The reviewed content this instruction serves — what AgenticRetrieveStream
+                resolves while status is ACTIVE. Absent until the first create review passes. Always
+                present on a numbered version. Required.
+            Name: The name of the retrieval instruction. Create-only: changing it replaces the
+                resource. Required.
+            CustomerEncryptionKeyArn: The ARN of the customer managed KMS key protecting this
+                content, when one was supplied at create. Create-only: changing it replaces the
+                resource.
+            Description: A description of the retrieval instruction. On a numbered version, the
+                description of that version.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag associated with a resource."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Bedrock::Session",
     schema_file="aws-bedrock-session.json",
@@ -67,18 +73,8 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/SessionId",),),
     read_only=("/SessionArn", "/SessionId", "/SessionStatus", "/CreatedAt", "/LastUpdatedAt"),
     create_only=("/EncryptionKeyArn",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,64 +84,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "EncryptionKeyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$",
-            "type": "string",
-        },
-        "LastUpdatedAt": {"type": "string"},
-        "SessionArn": {
-            "pattern": "^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]+:[0-9]{12}:session/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "SessionId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "SessionMetadata": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "patternProperties": {"^[\\s\\S]{1,100}$": {"maxLength": 5000, "type": "string"}},
-            "type": "object",
-        },
-        "SessionStatus": {"enum": ["ACTIVE", "EXPIRED", "ENDED"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 200, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class Session(_Resource):
     """AWS::Bedrock::Session: Definition of AWS::Bedrock::Session Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SessionArn.
+    Also identified by: SessionId.
+    Replaced when any of these change (create-only): EncryptionKeyArn.
+    Read-only attributes (known once deployed): CreatedAt, LastUpdatedAt, SessionArn, SessionId,
+    SessionStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrock-session.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -153,38 +103,49 @@ class Session(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SessionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "session.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp for when the session was created."""
     LastUpdatedAt: str
+    """The timestamp for when the session was last modified."""
     SessionArn: str
+    """The Amazon Resource Name (ARN) of the session."""
     SessionId: str
+    """The unique identifier of the session in UUID format."""
     SessionStatus: Literal["ACTIVE", "EXPIRED", "ENDED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current status of the session."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EncryptionKeyArn: str
-    SessionMetadata: dict[str, Any]
+    SessionMetadata: dict[str, str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EncryptionKeyArn: str | None = None,
+        SessionMetadata: dict[str, str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Bedrock::Session; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EncryptionKeyArn: str | None = None,
-            SessionMetadata: dict[str, Any] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Bedrock::Session; `await` it inside an App to deploy it.
-
-            EncryptionKeyArn: The Amazon Resource Name (ARN) of the KMS key to use to encrypt the session data.
-            SessionMetadata: A map of key-value pairs containing attributes to be persisted across the session.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EncryptionKeyArn: The Amazon Resource Name (ARN) of the KMS key to use to encrypt the
+                session data. Create-only: changing it replaces the resource.
+            SessionMetadata: A map of key-value pairs containing attributes to be persisted across
+                the session.
             Tags: A list of tags associated with the session.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

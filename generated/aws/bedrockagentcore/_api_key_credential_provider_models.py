@@ -7,10 +7,10 @@ Imported on first use by api_key_credential_provider.py, which re-exports every 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApiKeyCredentialProviderApiKeySecretArn",
@@ -22,39 +22,98 @@ __all__ = [
 
 
 class ApiKeyCredentialProviderApiKeySecretArn(DeferredModel):
+    """
+    Contains information about the API key secret in AWS Secrets Manager
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str
+    SecretArn: Annotated[str, Field(description="The ARN of the secret in AWS Secrets Manager")]
 
 
 class SecretReference(DeferredModel):
+    """
+    A reference to a customer-provided secret stored in AWS Secrets Manager
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    JsonKey: str
-    SecretId: str
+    JsonKey: Annotated[
+        str, Field(description="The JSON key within the secret that contains the credential value")
+    ]
+    SecretId: Annotated[
+        str, Field(description="The ID or ARN of the secret in AWS Secrets Manager")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 0 to 256 characters.")
+    ]
 
 
 class ApiKeyCredentialProviderAttributes(DeferredModel):
-    ApiKeySecretArn: ApiKeyCredentialProviderApiKeySecretArn | None = None
-    ApiKeySecretJsonKey: str | None = None
-    CreatedTime: str | None = None
-    CredentialProviderArn: str | None = None
-    LastUpdatedTime: str | None = None
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::ApiKeyCredentialProvider, set by AWS.
+    """
+
+    ApiKeySecretArn: Annotated[
+        ApiKeyCredentialProviderApiKeySecretArn | None,
+        Field(description="The ARN of the API key secret in AWS Secrets Manager"),
+    ] = None
+    ApiKeySecretJsonKey: Annotated[
+        str | None,
+        Field(description="The JSON key within the secret that contains the API key value"),
+    ] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The timestamp when the credential provider was created")
+    ] = None
+    CredentialProviderArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the API key credential provider"),
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The timestamp when the credential provider was last updated")
+    ] = None
 
 
 class ApiKeyCredentialProviderProps(DeferredModel):
-    ApiKey: str | None = None
-    ApiKeySecretConfig: SecretReference | None = None
-    ApiKeySecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::ApiKeyCredentialProvider.
+    """
+
+    ApiKey: Annotated[
+        str | None,
+        Field(
+            description="The API key to use for authentication Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ApiKeySecretConfig: Annotated[
+        SecretReference | None,
+        Field(
+            description="Configuration for a customer-provided secret containing the API key Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ApiKeySecretSource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None,
+        Field(
+            description="The source of the API key secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the API key credential provider Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to assign to the API key credential provider")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by browser_custom.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -28,97 +28,207 @@ __all__ = [
 
 
 class BrowserCustomBrowserSigning(DeferredModel):
+    """
+    Browser signing configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class BrowserCustomCertificateLocation(DeferredModel):
+    """
+    Certificate location in Secrets Manager.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str
+    SecretArn: Annotated[str, Field(description="Secrets Manager secret ARN.")]
 
 
 class BrowserCustomS3Location(DeferredModel):
+    """
+    S3 Location Configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Prefix: str
+    Bucket: Annotated[str, Field(description="Pattern: ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    Prefix: Annotated[str, Field(description="Length: at least 1 characters.")]
 
 
 class BrowserCustomVpcConfig(DeferredModel):
+    """
+    Network mode configuration for VPC
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroups: list[str]
-    Subnets: list[str]
+    SecurityGroups: Annotated[list[str], Field(description="Security groups for VPC")]
+    Subnets: Annotated[list[str], Field(description="Subnets for VPC")]
 
 
 class BrowserEnterprisePolicy(DeferredModel):
+    """
+    Browser enterprise policy configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Location: BrowserCustomS3Location
-    Type: Literal["MANAGED", "RECOMMENDED"]
+    Location: Annotated[
+        BrowserCustomS3Location, Field(description="The S3 location of the enterprise policy file.")
+    ]
+    Type: Annotated[
+        Literal["MANAGED", "RECOMMENDED"],
+        Field(description="The type of browser enterprise policy."),
+    ]
 
 
 class BrowserNetworkConfiguration(DeferredModel):
+    """
+    Network configuration for browser
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetworkMode: Literal["PUBLIC", "VPC"]
-    VpcConfig: BrowserCustomVpcConfig | None = None
+    NetworkMode: Annotated[
+        Literal["PUBLIC", "VPC"], Field(description="Network modes supported by browser")
+    ]
+    VpcConfig: Annotated[
+        BrowserCustomVpcConfig | None, Field(description="Network mode configuration for VPC")
+    ] = None
 
 
 class BrowserSummary(DeferredModel):
+    """
+    Browser
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BrowserArn: str
-    BrowserId: str
-    CreatedAt: str
-    Description: str | None = None
-    LastUpdatedAt: str | None = None
-    Name: str | None = None
-    Status: Literal["CREATING", "CREATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "DELETED"]
+    BrowserArn: Annotated[str, Field(description="The ARN of a Browser resource.")]
+    BrowserId: Annotated[str, Field(description="The id of the browser.")]
+    CreatedAt: Annotated[str, Field(description="Type: str.")]
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    LastUpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
+        Literal["CREATING", "CREATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "DELETED"],
+        Field(description="Status of browser"),
+    ]
 
 
 class Certificate(DeferredModel):
+    """
+    A root CA certificate configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateLocation: BrowserCustomCertificateLocation
+    CertificateLocation: Annotated[
+        BrowserCustomCertificateLocation,
+        Field(description="Certificate location in Secrets Manager."),
+    ]
 
 
 class BrowserCustomAttributes(DeferredModel):
-    BrowserArn: str | None = None
-    BrowserId: str | None = None
-    CreatedAt: str | None = None
-    FailureReason: str | None = None
-    LastUpdatedAt: str | None = None
-    Status: (
-        Literal["CREATING", "CREATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "DELETED"] | None
-    ) = None
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::BrowserCustom, set by AWS.
+    """
+
+    BrowserArn: Annotated[str | None, Field(description="The ARN of a Browser resource.")] = None
+    BrowserId: Annotated[str | None, Field(description="The id of the browser.")] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="Timestamp when the browser was created.")
+    ] = None
+    FailureReason: Annotated[
+        str | None,
+        Field(description="The reason for failure if the browser creation or operation failed."),
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None, Field(description="Timestamp when the browser was last updated.")
+    ] = None
+    Status: Annotated[
+        Literal["CREATING", "CREATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "DELETED"]
+        | None,
+        Field(description="Status of browser."),
+    ] = None
 
 
 class BrowserCustomRecordingConfig(DeferredModel):
+    """
+    Recording configuration for browser
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    S3Location: BrowserCustomS3Location | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    S3Location: Annotated[
+        BrowserCustomS3Location | None, Field(description="S3 Location Configuration")
+    ] = None
 
 
 class BrowserCustomProps(DeferredModel):
-    BrowserSigning: BrowserCustomBrowserSigning | None = None
-    Certificates: list[Certificate] | None = None
-    Description: str | None = None
-    EnterprisePolicies: list[BrowserEnterprisePolicy] | None = None
-    ExecutionRoleArn: str | None = None
-    Name: str
-    NetworkConfiguration: BrowserNetworkConfiguration
-    RecordingConfig: BrowserCustomRecordingConfig | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::BrowserCustom.
+    """
+
+    BrowserSigning: Annotated[
+        BrowserCustomBrowserSigning | None,
+        Field(
+            description="Browser signing configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Certificates: Annotated[
+        list[Certificate] | None,
+        Field(
+            description="List of root CA certificates in PEM format. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the browser. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EnterprisePolicies: Annotated[
+        list[BrowserEnterprisePolicy] | None,
+        Field(
+            description="A list of enterprise policy files for the browser. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ExecutionRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role that the browser uses to access resources. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the browser. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NetworkConfiguration: Annotated[
+        BrowserNetworkConfiguration,
+        Field(
+            description="Network configuration for browser. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RecordingConfig: Annotated[
+        BrowserCustomRecordingConfig | None,
+        Field(
+            description="Recording configuration for browser. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="A map of tag keys and values")] = None

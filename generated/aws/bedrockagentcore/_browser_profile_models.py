@@ -7,7 +7,7 @@ Imported on first use by browser_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -20,33 +20,85 @@ __all__ = [
 
 
 class BrowserProfileProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::BrowserProfile.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the browser profile. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the browser profile. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="A map of tag keys and values.")] = (
+        None
+    )
 
 
 class BrowserProfileSummary(DeferredModel):
+    """
+    Browser Profile Summary
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreatedAt: str
-    Description: str | None = None
-    LastSavedAt: str | None = None
-    LastSavedBrowserId: str | None = None
-    LastSavedBrowserSessionId: str | None = None
-    LastUpdatedAt: str
-    Name: str
-    ProfileArn: str
-    ProfileId: str
-    Status: Literal["READY", "DELETING", "DELETED", "SAVING"]
+    CreatedAt: Annotated[str, Field(description="Timestamp when the browser profile was created.")]
+    Description: Annotated[
+        str | None, Field(description="The description of the browser profile.")
+    ] = None
+    LastSavedAt: Annotated[
+        str | None, Field(description="Timestamp when the browser profile was last saved.")
+    ] = None
+    LastSavedBrowserId: Annotated[
+        str | None, Field(description="ID of the last saved browser.")
+    ] = None
+    LastSavedBrowserSessionId: Annotated[
+        str | None, Field(description="ID of the last saved browser session.")
+    ] = None
+    LastUpdatedAt: Annotated[
+        str, Field(description="Timestamp when the browser profile was last updated.")
+    ]
+    Name: Annotated[str, Field(description="The name of the browser profile.")]
+    ProfileArn: Annotated[str, Field(description="The ARN of a BrowserProfile resource.")]
+    ProfileId: Annotated[str, Field(description="The id of the browser profile.")]
+    Status: Annotated[
+        Literal["READY", "DELETING", "DELETED", "SAVING"],
+        Field(description="Status of browser profile"),
+    ]
 
 
 class BrowserProfileAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastSavedAt: str | None = None
-    LastSavedBrowserId: str | None = None
-    LastSavedBrowserSessionId: str | None = None
-    LastUpdatedAt: str | None = None
-    ProfileArn: str | None = None
-    ProfileId: str | None = None
-    Status: Literal["READY", "DELETING", "DELETED", "SAVING"] | None = None
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::BrowserProfile, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="Timestamp when the browser profile was created.")
+    ] = None
+    LastSavedAt: Annotated[
+        str | None, Field(description="Timestamp when the browser profile was last saved.")
+    ] = None
+    LastSavedBrowserId: Annotated[
+        str | None, Field(description="ID of the last saved browser.")
+    ] = None
+    LastSavedBrowserSessionId: Annotated[
+        str | None, Field(description="ID of the last saved browser session.")
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None, Field(description="Timestamp when the browser profile was last updated.")
+    ] = None
+    ProfileArn: Annotated[
+        str | None, Field(description="The ARN of a BrowserProfile resource.")
+    ] = None
+    ProfileId: Annotated[str | None, Field(description="The id of the browser profile.")] = None
+    Status: Annotated[
+        Literal["READY", "DELETING", "DELETED", "SAVING"] | None,
+        Field(description="Status of browser profile"),
+    ] = None

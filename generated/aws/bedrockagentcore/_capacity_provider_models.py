@@ -7,7 +7,7 @@ Imported on first use by capacity_provider.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -36,179 +36,453 @@ __all__ = [
 
 
 class CapacityProviderCapacityReservationTarget(DeferredModel):
+    """
+    Information about the target Capacity Reservation or Capacity Reservation group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityReservationId: str | None = None
-    CapacityReservationResourceGroupArn: str | None = None
+    CapacityReservationId: Annotated[
+        str | None,
+        Field(description="The ID of the Capacity Reservation in which to run the instance."),
+    ] = None
+    CapacityReservationResourceGroupArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the Capacity Reservation resource group in which to run the instance."
+        ),
+    ] = None
 
 
 class CapacityProviderInstanceRequirements(DeferredModel):
+    """
+    Requirements for EC2 instance types.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedInstanceTypes: list[str]
+    AllowedInstanceTypes: Annotated[list[str], Field(description="List of allowed instance types.")]
 
 
 class CapacityProviderPermissionsConfiguration(DeferredModel):
+    """
+    Configuration for permissions associated with a capacity provider.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityProviderOperatorRoleArn: str
+    CapacityProviderOperatorRoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role that operators use to manage the capacity provider."
+        ),
+    ]
 
 
 class CapacityProviderVpcConfiguration(DeferredModel):
+    """
+    VPC configuration for launching EC2 instances.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroups: list[str]
-    Subnets: list[str]
+    SecurityGroups: Annotated[
+        list[str],
+        Field(description="The IDs of the security groups to associate with the instances."),
+    ]
+    Subnets: Annotated[
+        list[str], Field(description="The IDs of the subnets in which to launch instances.")
+    ]
 
 
 class EbsVolumeConfiguration(DeferredModel):
+    """
+    Configuration for an EBS-backed persistent volume.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    Name: str
-    SizeGiB: int
-    SnapshotId: str | None = None
-    Throughput: int | None = None
-    VolumeType: Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"] | None = None
+    Encrypted: Annotated[
+        bool | None, Field(description="Whether to encrypt the volume. Defaults to true.")
+    ] = None
+    Iops: Annotated[
+        int | None,
+        Field(
+            description="The number of IOPS to provision. Only valid for gp3, io1, and io2 volumes."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None, Field(description="Identifier of the KMS key to use for encryption.")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(description="The logical name of the volume, used to reference it when mounting."),
+    ]
+    SizeGiB: Annotated[int, Field(description="The size of the volume in GiB.")]
+    SnapshotId: Annotated[
+        str | None, Field(description="Optional EBS snapshot ID to initialize the volume from.")
+    ] = None
+    Throughput: Annotated[
+        int | None, Field(description="The throughput in MiB/s. Only valid for gp3 volumes.")
+    ] = None
+    VolumeType: Annotated[
+        Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"] | None,
+        Field(description="The EBS volume type. Defaults to gp3 if not specified."),
+    ] = None
 
 
 class EphemeralEBSVolumeConfiguration(DeferredModel):
+    """
+    Parameters used to automatically set up EBS volumes when the instance is launched.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EbsCardIndex: int | None = None
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    SnapshotId: str | None = None
-    Throughput: int | None = None
-    VolumeInitializationRate: int | None = None
-    VolumeSize: int | None = None
-    VolumeType: Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"] | None = None
+    EbsCardIndex: Annotated[
+        int | None,
+        Field(
+            description="The index of the EBS card. Applies to instances with multiple EBS cards."
+        ),
+    ] = None
+    Encrypted: Annotated[
+        bool | None, Field(description="Indicates whether the EBS volume is encrypted.")
+    ] = None
+    Iops: Annotated[
+        int | None, Field(description="The number of I/O operations per second (IOPS).")
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(description="Identifier of the customer managed KMS key to use for EBS encryption."),
+    ] = None
+    SnapshotId: Annotated[str | None, Field(description="The ID of the snapshot.")] = None
+    Throughput: Annotated[
+        int | None, Field(description="The throughput to provision for a gp3 volume, in MiB/s.")
+    ] = None
+    VolumeInitializationRate: Annotated[
+        int | None,
+        Field(
+            description="The rate at which the volume is initialized after creation, in MiB/s. Supported only for volumes created from snapshots. If the snapshot is enabled for fast snapshot restore and a volume initialization rate is also specified, the volume is initialized at the specified rate instead of by fast snapshot restore. Valid range: 100-300 MiB/s."
+        ),
+    ] = None
+    VolumeSize: Annotated[int | None, Field(description="The size of the volume, in GiBs.")] = None
+    VolumeType: Annotated[
+        Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"] | None,
+        Field(description="The volume type. Defaults to gp3 if not specified."),
+    ] = None
 
 
 class InstanceLifecycleConfiguration(DeferredModel):
+    """
+    Configuration for managing the lifecycle of instances in a capacity provider.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdleInstanceTimeout: int | None = None
-    MaxLifetime: int | None = None
+    IdleInstanceTimeout: Annotated[
+        int | None,
+        Field(
+            description="The number of seconds an instance can remain idle before it is stopped."
+        ),
+    ] = None
+    MaxLifetime: Annotated[
+        int | None,
+        Field(
+            description="Maximum lifetime for the instance in seconds. Once reached, instances will be automatically terminated regardless of activity. Default: 28800 seconds (8 hours). Maximum: 1209600 seconds (14 days)."
+        ),
+    ] = None
 
 
 class LicenseSpecification(DeferredModel):
+    """
+    Describes a license configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LicenseConfigurationArn: str
+    LicenseConfigurationArn: Annotated[
+        str, Field(description="The ARN of the license configuration.")
+    ]
 
 
 class RootVolumeConfiguration(DeferredModel):
+    """
+    Customer-facing configuration for the (service-managed) root volume. The service provisions the root volume at its own AMI size estimate plus FreeSpaceGiB, and pins the visible free space to FreeSpaceGiB with a filler file, so the space you are guaranteed does not change as the underlying AMI grows. The device name and the delete-on-termination behavior are service-owned and are not configurable.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Encrypted: bool | None = None
-    FreeSpaceGiB: int | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    Throughput: int | None = None
-    VolumeType: Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"] | None = None
+    Encrypted: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the EBS volume is encrypted. Encrypted volumes can only be attached to instances that support Amazon EBS encryption. If you are creating a volume from a snapshot, you can't specify an encryption value."
+        ),
+    ] = None
+    FreeSpaceGiB: Annotated[
+        int | None,
+        Field(
+            description="The free space guaranteed on the root volume, in GiB. The service adds the operating system overhead on top of this value. Defaults to 8 GiB. The maximum is below the 65,536 GiB gp3 ceiling because the service adds the AMI size bucket on top of this value, and the resulting total must still be a provisionable gp3 volume."
+        ),
+    ] = None
+    Iops: Annotated[
+        int | None,
+        Field(
+            description="The number of IOPS to provision. Only valid for gp3, io1, and io2 volumes."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(description="Identifier of the customer managed KMS key to use for EBS encryption."),
+    ] = None
+    Throughput: Annotated[
+        int | None,
+        Field(
+            description="The throughput to provision for a gp3 volume, in MiB/s. Valid range: 125-2000 MiB/s."
+        ),
+    ] = None
+    VolumeType: Annotated[
+        Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"] | None,
+        Field(description="The EBS volume type. Defaults to gp3 if not specified."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the capacity provider.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class VolumeConfiguration(DeferredModel):
+    """
+    Configuration for a persistent volume attached to a capacity provider session.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EbsConfiguration: EbsVolumeConfiguration
+    EbsConfiguration: Annotated[
+        EbsVolumeConfiguration,
+        Field(description="Configuration for an EBS-backed persistent volume."),
+    ]
 
 
 class CapacityProviderAttributes(DeferredModel):
-    Arn: str | None = None
-    CapacityProviderId: str | None = None
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::CapacityProvider, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the capacity provider.")] = None
+    CapacityProviderId: Annotated[
+        str | None, Field(description="The unique identifier of the capacity provider.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the capacity provider was created.")
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the capacity provider was last updated.")
+    ] = None
+    Status: Annotated[
         Literal["CREATING", "CREATE_FAILED", "UPDATING", "UPDATE_FAILED", "READY", "DELETING"]
-        | None
-    ) = None
+        | None,
+        Field(description="The current status of the capacity provider."),
+    ] = None
 
 
 class CapacityProviderCapacityReservationSpecification(DeferredModel):
+    """
+    The Capacity Reservation targeting option.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityReservationPreference: Literal["capacity-reservations-only", "open", "none"] | None = (
-        None
-    )
-    CapacityReservationTarget: CapacityProviderCapacityReservationTarget | None = None
+    CapacityReservationPreference: Annotated[
+        Literal["capacity-reservations-only", "open", "none"] | None,
+        Field(description="Indicates the instance's Capacity Reservation preferences."),
+    ] = None
+    CapacityReservationTarget: Annotated[
+        CapacityProviderCapacityReservationTarget | None,
+        Field(
+            description="Information about the target Capacity Reservation or Capacity Reservation group."
+        ),
+    ] = None
 
 
 class EphemeralBlockDeviceMapping(DeferredModel):
+    """
+    Describes an ephemeral block device mapping.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeviceName: str | None = None
-    Ebs: EphemeralEBSVolumeConfiguration | None = None
-    VirtualName: str | None = None
+    DeviceName: Annotated[
+        str | None, Field(description="The device name (for example, /dev/sdh or xvdh).")
+    ] = None
+    Ebs: Annotated[
+        EphemeralEBSVolumeConfiguration | None,
+        Field(
+            description="Parameters used to automatically set up EBS volumes when the instance is launched."
+        ),
+    ] = None
+    VirtualName: Annotated[
+        str | None, Field(description="The virtual device name (ephemeralN).")
+    ] = None
 
 
 class CapacityProviderLaunchParameters(DeferredModel):
+    """
+    Parameters for launching EC2 instances.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityReservationSpecification: CapacityProviderCapacityReservationSpecification | None = None
-    EphemeralVolumes: list[EphemeralBlockDeviceMapping] | None = None
-    InstanceProfileArn: str | None = None
-    InstanceRequirements: CapacityProviderInstanceRequirements
-    LicenseSpecifications: list[LicenseSpecification] | None = None
-    Monitoring: Literal["BASIC", "DETAILED"] | None = None
-    OperatingSystem: Literal["LINUX_X86_64", "LINUX_ARM64"]
-    PropagatedTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SshKeyName: str | None = None
+    CapacityReservationSpecification: Annotated[
+        CapacityProviderCapacityReservationSpecification | None,
+        Field(description="The Capacity Reservation targeting option."),
+    ] = None
+    EphemeralVolumes: Annotated[
+        list[EphemeralBlockDeviceMapping] | None,
+        Field(description="The block device mapping for ephemeral (instance store) volumes."),
+    ] = None
+    InstanceProfileArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM instance profile to associate with launched instances."
+        ),
+    ] = None
+    InstanceRequirements: Annotated[
+        CapacityProviderInstanceRequirements,
+        Field(description="Requirements for EC2 instance types."),
+    ]
+    LicenseSpecifications: Annotated[
+        list[LicenseSpecification] | None, Field(description="The license configurations.")
+    ] = None
+    Monitoring: Annotated[
+        Literal["BASIC", "DETAILED"] | None,
+        Field(description="The monitoring level for the instance."),
+    ] = None
+    OperatingSystem: Annotated[
+        Literal["LINUX_X86_64", "LINUX_ARM64"],
+        Field(description="The operating system and CPU architecture for the instances."),
+    ]
+    PropagatedTags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Tags to apply to all EC2 resources (instances, volumes, and network interfaces) created by this capacity provider."
+        ),
+    ] = None
+    SshKeyName: Annotated[
+        str | None,
+        Field(
+            description="The name of the SSH key pair to configure on instances for SSH connectivity."
+        ),
+    ] = None
 
 
 class CapacityProviderLaunchTemplateSource(DeferredModel):
+    """
+    How the launch template is specified.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LaunchParameters: CapacityProviderLaunchParameters
+    LaunchParameters: Annotated[
+        CapacityProviderLaunchParameters,
+        Field(description="Parameters for launching EC2 instances."),
+    ]
 
 
 class CapacityProviderEc2Configuration(DeferredModel):
+    """
+    Configuration for EC2-based capacity.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LaunchTemplateSource: CapacityProviderLaunchTemplateSource
-    LifecycleConfiguration: InstanceLifecycleConfiguration | None = None
-    RootVolume: RootVolumeConfiguration | None = None
-    Volumes: list[VolumeConfiguration] | None = None
-    VpcConfiguration: CapacityProviderVpcConfiguration
+    LaunchTemplateSource: Annotated[
+        CapacityProviderLaunchTemplateSource,
+        Field(description="How the launch template is specified."),
+    ]
+    LifecycleConfiguration: Annotated[
+        InstanceLifecycleConfiguration | None,
+        Field(
+            description="Configuration for managing the lifecycle of instances in a capacity provider."
+        ),
+    ] = None
+    RootVolume: Annotated[
+        RootVolumeConfiguration | None,
+        Field(
+            description="Customer-facing configuration for the (service-managed) root volume. The service provisions the root volume at its own AMI size estimate plus FreeSpaceGiB, and pins the visible free space to FreeSpaceGiB with a filler file, so the space you are guaranteed does not change as the underlying AMI grows. The device name and the delete-on-termination behavior are service-owned and are not configurable."
+        ),
+    ] = None
+    Volumes: Annotated[
+        list[VolumeConfiguration] | None,
+        Field(description="Named persistent EBS volumes for this capacity provider."),
+    ] = None
+    VpcConfiguration: Annotated[
+        CapacityProviderVpcConfiguration,
+        Field(description="VPC configuration for launching EC2 instances."),
+    ]
 
 
 class CapacityProviderComputeConfiguration(DeferredModel):
+    """
+    The capacity configuration for the capacity provider. Defines the compute resources for this capacity provider.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ec2Configuration: CapacityProviderEc2Configuration
+    Ec2Configuration: Annotated[
+        CapacityProviderEc2Configuration, Field(description="Configuration for EC2-based capacity.")
+    ]
 
 
 class CapacityProviderProps(DeferredModel):
-    ComputeConfiguration: CapacityProviderComputeConfiguration
-    Description: str | None = None
-    Name: str
-    PermissionsConfiguration: CapacityProviderPermissionsConfiguration
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::CapacityProvider.
+    """
+
+    ComputeConfiguration: Annotated[
+        CapacityProviderComputeConfiguration,
+        Field(
+            description="The capacity configuration for the capacity provider. Defines the compute resources for this capacity provider. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None, Field(description="An optional description of the capacity provider.")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the capacity provider. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PermissionsConfiguration: Annotated[
+        CapacityProviderPermissionsConfiguration,
+        Field(
+            description="Configuration for permissions associated with a capacity provider. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to the capacity provider."),
+    ] = None

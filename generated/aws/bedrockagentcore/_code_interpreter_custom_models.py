@@ -7,7 +7,7 @@ Imported on first use by code_interpreter_custom.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,63 +24,145 @@ __all__ = [
 
 
 class CodeInterpreterCustomCertificateLocation(DeferredModel):
+    """
+    Certificate location in Secrets Manager.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str
+    SecretArn: Annotated[str, Field(description="Secrets Manager secret ARN.")]
 
 
 class CodeInterpreterCustomVpcConfig(DeferredModel):
+    """
+    Network mode configuration for VPC
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroups: list[str]
-    Subnets: list[str]
+    SecurityGroups: Annotated[list[str], Field(description="Security groups for VPC")]
+    Subnets: Annotated[list[str], Field(description="Subnets for VPC")]
 
 
 class CodeInterpreterNetworkConfiguration(DeferredModel):
+    """
+    Network configuration for code interpreter
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetworkMode: Literal["PUBLIC", "SANDBOX", "VPC"]
-    VpcConfig: CodeInterpreterCustomVpcConfig | None = None
+    NetworkMode: Annotated[
+        Literal["PUBLIC", "SANDBOX", "VPC"],
+        Field(description="Network modes supported by code interpreter"),
+    ]
+    VpcConfig: Annotated[
+        CodeInterpreterCustomVpcConfig | None,
+        Field(description="Network mode configuration for VPC"),
+    ] = None
 
 
 class CodeInterpreterSummary(DeferredModel):
+    """
+    Code Interpreter
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeInterpreterArn: str
-    CodeInterpreterId: str
-    CreatedAt: str
-    Description: str | None = None
-    LastUpdatedAt: str | None = None
-    Name: str | None = None
-    Status: Literal["CREATING", "CREATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "DELETED"]
+    CodeInterpreterArn: Annotated[str, Field(description="The ARN of a CodeInterpreter resource.")]
+    CodeInterpreterId: Annotated[str, Field(description="The id of the code interpreter.")]
+    CreatedAt: Annotated[str, Field(description="Type: str.")]
+    Description: Annotated[
+        str | None, Field(description="Description of the code interpreter.")
+    ] = None
+    LastUpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str | None, Field(description="The name of the sandbox.")] = None
+    Status: Annotated[
+        Literal["CREATING", "CREATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "DELETED"],
+        Field(description="Status of Code interpreter"),
+    ]
 
 
 class CodeInterpreterCustomAttributes(DeferredModel):
-    CodeInterpreterArn: str | None = None
-    CodeInterpreterId: str | None = None
-    CreatedAt: str | None = None
-    FailureReason: str | None = None
-    LastUpdatedAt: str | None = None
-    Status: (
-        Literal["CREATING", "CREATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "DELETED"] | None
-    ) = None
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::CodeInterpreterCustom, set by AWS.
+    """
+
+    CodeInterpreterArn: Annotated[
+        str | None, Field(description="The ARN of a CodeInterpreter resource.")
+    ] = None
+    CodeInterpreterId: Annotated[
+        str | None, Field(description="The id of the code interpreter.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="Timestamp when the code interpreter was created.")
+    ] = None
+    FailureReason: Annotated[
+        str | None,
+        Field(
+            description="The reason for failure if the code interpreter creation or operation failed."
+        ),
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None, Field(description="Timestamp when the code interpreter was last updated.")
+    ] = None
+    Status: Annotated[
+        Literal["CREATING", "CREATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "DELETED"]
+        | None,
+        Field(description="Status of code interpreter."),
+    ] = None
 
 
 class Certificate(DeferredModel):
+    """
+    A root CA certificate configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateLocation: CodeInterpreterCustomCertificateLocation
+    CertificateLocation: Annotated[
+        CodeInterpreterCustomCertificateLocation,
+        Field(description="Certificate location in Secrets Manager."),
+    ]
 
 
 class CodeInterpreterCustomProps(DeferredModel):
-    Certificates: list[Certificate] | None = None
-    Description: str | None = None
-    ExecutionRoleArn: str | None = None
-    Name: str
-    NetworkConfiguration: CodeInterpreterNetworkConfiguration
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::CodeInterpreterCustom.
+    """
+
+    Certificates: Annotated[
+        list[Certificate] | None,
+        Field(
+            description="List of root CA certificates in PEM format. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the code interpreter. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ExecutionRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM role that the code interpreter uses to access resources. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the code interpreter. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NetworkConfiguration: Annotated[
+        CodeInterpreterNetworkConfiguration,
+        Field(
+            description="Network configuration for code interpreter. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="A map of tag keys and values")] = None

@@ -23,53 +23,144 @@ __all__ = [
 
 
 class ComponentConfiguration(DeferredModel):
+    """
+    The configuration for a component within a configuration bundle.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Configuration: dict[str, Any]
+    Configuration: Annotated[
+        dict[str, Any], Field(description="The configuration values as a flexible JSON document.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A tag consisting of a key-value pair.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 0 to 256 characters.")
+    ]
 
 
 class VersionCreatedBySource(DeferredModel):
+    """
+    The source that created a configuration bundle version.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    Name: str
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the source, if applicable."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the source (for example, user, optimization-job, or system)."
+        ),
+    ]
 
 
 class VersionLineageMetadata(DeferredModel):
+    """
+    The version lineage metadata that tracks parent versions and creation source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BranchName: str | None = None
-    CommitMessage: str | None = None
-    CreatedBy: VersionCreatedBySource | None = None
-    ParentVersionIds: list[str] | None = None
+    BranchName: Annotated[str | None, Field(description="The branch name for this version.")] = None
+    CommitMessage: Annotated[
+        str | None, Field(description="A commit message describing the changes in this version.")
+    ] = None
+    CreatedBy: Annotated[
+        VersionCreatedBySource | None,
+        Field(description="The source that created a configuration bundle version."),
+    ] = None
+    ParentVersionIds: Annotated[
+        list[str] | None, Field(description="A list of parent version identifiers.")
+    ] = None
 
 
 class ConfigurationBundleAttributes(DeferredModel):
-    BundleArn: str | None = None
-    BundleId: str | None = None
-    CreatedAt: str | None = None
-    LineageMetadata: VersionLineageMetadata | None = None
-    UpdatedAt: str | None = None
-    VersionId: str | None = None
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::ConfigurationBundle, set by AWS.
+    """
+
+    BundleArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the configuration bundle.")
+    ] = None
+    BundleId: Annotated[
+        str | None, Field(description="The unique identifier of the configuration bundle.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the configuration bundle was created.")
+    ] = None
+    LineageMetadata: Annotated[
+        VersionLineageMetadata | None,
+        Field(
+            description="The version lineage metadata that tracks parent versions and creation source."
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(description="The timestamp when the configuration bundle was last updated."),
+    ] = None
+    VersionId: Annotated[
+        str | None, Field(description="The version identifier of the configuration bundle.")
+    ] = None
 
 
 class ConfigurationBundleProps(DeferredModel):
-    BranchName: str | None = None
-    BundleName: str
-    CommitMessage: str | None = None
-    Components: Annotated[dict[str, Any], Field(max_length=0)]
-    CreatedBy: VersionCreatedBySource | None = None
-    Description: str | None = None
-    KmsKeyArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::ConfigurationBundle.
+    """
+
+    BranchName: Annotated[
+        str | None,
+        Field(
+            description="The branch name for version tracking. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    BundleName: Annotated[
+        str,
+        Field(
+            description="The name for the configuration bundle. Names must be unique within your account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CommitMessage: Annotated[
+        str | None,
+        Field(
+            description="A commit message describing the version of the configuration bundle. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Components: Annotated[
+        dict[str, ComponentConfiguration],
+        Field(description="A map of component identifiers to their configurations."),
+    ]
+    CreatedBy: Annotated[
+        VersionCreatedBySource | None,
+        Field(
+            description="The source that created a configuration bundle version. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description for the configuration bundle.")
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(description="The ARN of the KMS key used to encrypt component configurations."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to assign to the configuration bundle.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by consent_portal.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConsentPortalAttributes",
@@ -25,42 +25,92 @@ class ConsentPortalIdpConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Audience: str | None = None
-    CredentialProviderArn: str
-    Scopes: list[str]
+    Audience: Annotated[str | None, Field(description="Type: str.")] = None
+    CredentialProviderArn: Annotated[
+        str,
+        Field(
+            description="The ARN of an AWS::BedrockAgentCore::OAuth2CredentialProvider resource."
+        ),
+    ]
+    Scopes: Annotated[list[str], Field(description="Items: at least 1 items.")]
 
 
 class ConsentPortalSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Identifier: str
-    Type: Literal["agentcore-gateway"]
+    Identifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$|^arn:aws(-[a-z-]+)?:bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$"
+        ),
+    ]
+    Type: Annotated[
+        Literal["agentcore-gateway"], Field(description="Allowed values: 'agentcore-gateway'.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 0 to 256 characters.")
+    ]
 
 
 class ConsentPortalAttributes(DeferredModel):
-    ConsentPortalArn: str | None = None
-    ConsentPortalId: str | None = None
-    CreatedAt: str | None = None
-    PortalUrl: str | None = None
-    Status: (
-        Literal["CREATING", "ACTIVE", "UPDATING", "UPDATE_FAILED", "DELETING", "FAILED"] | None
-    ) = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::ConsentPortal, set by AWS.
+    """
+
+    ConsentPortalArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the resource.")
+    ] = None
+    ConsentPortalId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9\\-_]{1,50}-[A-Za-z0-9]{10}$")
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    PortalUrl: Annotated[str | None, Field(description="Length: 1 to 2000 characters.")] = None
+    Status: Annotated[
+        Literal["CREATING", "ACTIVE", "UPDATING", "UPDATE_FAILED", "DELETING", "FAILED"] | None,
+        Field(
+            description="Allowed values: 'CREATING', 'ACTIVE', 'UPDATING', 'UPDATE_FAILED', 'DELETING', 'FAILED'."
+        ),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConsentPortalProps(DeferredModel):
-    Description: str | None = None
-    ExecutionRoleArn: str
-    IdpConfig: ConsentPortalIdpConfig
-    Name: str
-    Sources: list[ConsentPortalSource]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::ConsentPortal.
+    """
+
+    Description: Annotated[str | None, Field(description="Length: at most 512 characters.")] = None
+    ExecutionRoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws(-[a-z-]+)?:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@\\-_/]+$"
+        ),
+    ]
+    IdpConfig: Annotated[
+        ConsentPortalIdpConfig, Field(description="Type: ConsentPortalIdpConfigDict.")
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]{1,50}$ Length: 1 to 50 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Sources: Annotated[
+        list[ConsentPortalSource],
+        Field(
+            description="Items: exactly 1 items. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags to assign to the consent portal")] = (
+        None
+    )

@@ -7,10 +7,10 @@ Imported on first use by dataset.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataSourceType",
@@ -23,33 +23,61 @@ __all__ = [
 
 
 class DatasetS3Source(DeferredModel):
+    """
+    S3 location of a JSONL file containing dataset examples.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Uri: str
+    S3Uri: Annotated[
+        str,
+        Field(description="S3 URI of the JSONL file (e.g. s3://my-bucket/path/to/examples.jsonl)."),
+    ]
 
 
 class InlineExamplesSource(DeferredModel):
+    """
+    Inline examples provided directly in the request body.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Examples: list[dict[str, Any]]
+    Examples: Annotated[
+        list[dict[str, Any]],
+        Field(
+            description="Examples to add. Each example is a free-form JSON document validated against the declared schemaType."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class DatasetAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DatasetArn: str | None = None
-    DatasetId: str | None = None
-    ExampleCount: int | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::Dataset, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the dataset was created.")
+    ] = None
+    DatasetArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the dataset.")
+    ] = None
+    DatasetId: Annotated[str | None, Field(description="The unique identifier of the dataset.")] = (
+        None
+    )
+    ExampleCount: Annotated[
+        int | None, Field(description="The number of examples in the dataset DRAFT.")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATING",
             "UPDATING",
@@ -59,28 +87,67 @@ class DatasetAttributes(DeferredModel):
             "UPDATE_FAILED",
             "DELETE_FAILED",
         ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(description="The current status of the dataset."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the dataset was last updated.")
+    ] = None
 
 
 class DataSourceType(DeferredModel):
+    """
+    Source of initial examples. Provide either inline examples or an S3 URI pointing to a JSONL file.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InlineExamples: InlineExamplesSource | None = None
-    S3Source: DatasetS3Source | None = None
+    InlineExamples: Annotated[
+        InlineExamplesSource | None,
+        Field(description="Inline examples provided directly in the request body."),
+    ] = None
+    S3Source: Annotated[
+        DatasetS3Source | None,
+        Field(description="S3 location of a JSONL file containing dataset examples."),
+    ] = None
 
 
 class DatasetProps(DeferredModel):
-    DatasetName: str
-    Description: str | None = None
-    KmsKeyArn: str | None = None
-    SchemaType: Literal[
-        "AGENTCORE_EVALUATION_PREDEFINED_V1",
-        "AGENTCORE_EVALUATION_SIMULATED_V1",
-        "GENERIC_EVALUATION_PREDEFINED_V1",
-        "THIRD_PARTY_EVALUATION_V1",
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::Dataset.
+    """
+
+    DatasetName: Annotated[
+        str,
+        Field(
+            description="Human-readable name for the dataset. Unique within the account (case-insensitive). Immutable after creation. Create-only: changing it replaces the resource."
+        ),
     ]
-    Source: DataSourceType | None = None
-    Tags: list[Tag] | None = None
+    Description: Annotated[str | None, Field(description="A description of the dataset.")] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Optional AWS KMS key ARN for SSE-KMS on service S3 writes. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SchemaType: Annotated[
+        Literal[
+            "AGENTCORE_EVALUATION_PREDEFINED_V1",
+            "AGENTCORE_EVALUATION_SIMULATED_V1",
+            "GENERIC_EVALUATION_PREDEFINED_V1",
+            "THIRD_PARTY_EVALUATION_V1",
+        ],
+        Field(
+            description="Versioned schema type governing the structure of examples. Immutable after creation. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Source: Annotated[
+        DataSourceType | None,
+        Field(
+            description="Source of initial examples. Provide either inline examples or an S3 URI pointing to a JSONL file. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of tags to assign to the dataset.")
+    ] = None

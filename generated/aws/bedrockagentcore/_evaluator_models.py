@@ -7,10 +7,10 @@ Imported on first use by evaluator.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CategoricalScaleDefinition",
@@ -35,161 +35,394 @@ __all__ = [
 
 
 class CategoricalScaleDefinition(DeferredModel):
+    """
+    A categorical rating scale option.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Definition: str
-    Label: str
+    Definition: Annotated[
+        str,
+        Field(description="The description that explains what this categorical rating represents."),
+    ]
+    Label: Annotated[str, Field(description="The label of this categorical rating option.")]
 
 
 class InferenceConfiguration(DeferredModel):
+    """
+    The inference configuration parameters that control model behavior during evaluation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxTokens: int | None = None
-    StopSequences: list[str] | None = None
-    Temperature: float | None = None
-    TopP: float | None = None
+    MaxTokens: Annotated[
+        int | None,
+        Field(description="The maximum number of tokens to generate in the model response."),
+    ] = None
+    StopSequences: Annotated[
+        list[str] | None,
+        Field(description="The sequences that make the model stop generating further tokens."),
+    ] = None
+    Temperature: Annotated[
+        float | None,
+        Field(
+            description="The temperature value that controls randomness in the model's responses."
+        ),
+    ] = None
+    TopP: Annotated[
+        float | None,
+        Field(
+            description="The top-p sampling parameter that controls the diversity of the model's responses."
+        ),
+    ] = None
 
 
 class LambdaEvaluatorConfig(DeferredModel):
+    """
+    The Lambda function configuration for code-based evaluation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaArn: str
-    LambdaTimeoutInSeconds: int | None = None
+    LambdaArn: Annotated[
+        str, Field(description="The ARN of the Lambda function used for evaluation.")
+    ]
+    LambdaTimeoutInSeconds: Annotated[
+        int | None, Field(description="The timeout in seconds for the Lambda function invocation.")
+    ] = None
 
 
 class NumericalScaleDefinition(DeferredModel):
+    """
+    A numerical rating scale option.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Definition: str
-    Label: str
-    Value: float
+    Definition: Annotated[
+        str,
+        Field(description="The description that explains what this numerical rating represents."),
+    ]
+    Label: Annotated[
+        str, Field(description="The label that describes this numerical rating option.")
+    ]
+    Value: Annotated[float, Field(description="The numerical value for this rating scale option.")]
 
 
 class ReasoningConfiguration(DeferredModel):
+    """
+    The reasoning configuration for reasoning models.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Effort: str | None = None
+    Effort: Annotated[
+        str | None, Field(description="The level of reasoning effort the model applies.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class EvaluatorAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    EvaluatorArn: str | None = None
-    EvaluatorId: str | None = None
-    EvaluatorType: (
-        Literal["Builtin", "ThirdParty", "Custom", "CustomCode", "CustomDerived"] | None
-    ) = None
-    Provider: Literal["AWS", "DeepEval", "AutoEval", "Custom"] | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::Evaluator, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the evaluator was created.")
+    ] = None
+    EvaluatorArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the evaluator.")
+    ] = None
+    EvaluatorId: Annotated[
+        str | None, Field(description="The unique identifier of the evaluator.")
+    ] = None
+    EvaluatorType: Annotated[
+        Literal["Builtin", "ThirdParty", "Custom", "CustomCode", "CustomDerived"] | None,
+        Field(
+            description="The kind of evaluator resource. Builtin and ThirdParty are AWS-managed global evaluators that you reference but don't create; Custom, CustomCode, and CustomDerived are evaluators that you create."
+        ),
+    ] = None
+    Provider: Annotated[
+        Literal["AWS", "DeepEval", "AutoEval", "Custom"] | None,
+        Field(
+            description="Where the evaluator's logic comes from: AWS, a third-party library (DeepEval or AutoEval), or you. Derived evaluators inherit the provider of their base evaluator."
+        ),
+    ] = None
+    Status: Annotated[
         Literal["ACTIVE", "CREATING", "CREATE_FAILED", "UPDATING", "UPDATE_FAILED", "DELETING"]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(description="The current status of the evaluator."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the evaluator was last updated.")
+    ] = None
 
 
 class CodeBasedEvaluatorConfig(DeferredModel):
+    """
+    The configuration for code-based evaluation using a Lambda function.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaConfig: LambdaEvaluatorConfig
+    LambdaConfig: Annotated[
+        LambdaEvaluatorConfig,
+        Field(description="The Lambda function configuration for code-based evaluation."),
+    ]
 
 
 class EvaluatorBedrockEvaluatorModelConfig(DeferredModel):
+    """
+    The configuration for using Amazon Bedrock models in evaluator assessments.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalModelRequestFields: dict[str, Any] | None = None
-    InferenceConfig: InferenceConfiguration | None = None
-    ModelId: str
+    AdditionalModelRequestFields: Annotated[
+        dict[str, Any] | None, Field(description="Additional model-specific request fields.")
+    ] = None
+    InferenceConfig: Annotated[
+        InferenceConfiguration | None,
+        Field(
+            description="The inference configuration parameters that control model behavior during evaluation."
+        ),
+    ] = None
+    ModelId: Annotated[
+        str, Field(description="The identifier of the Amazon Bedrock model to use for evaluation.")
+    ]
 
 
 class EvaluatorDimensionRatingScale(DeferredModel):
+    """
+    The rating scale for one dimension of an LLM-as-a-Judge evaluator.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Categorical: list[CategoricalScaleDefinition] | None = None
-    Numerical: list[NumericalScaleDefinition] | None = None
+    Categorical: Annotated[
+        list[CategoricalScaleDefinition] | None,
+        Field(description="The categorical rating scale for this dimension."),
+    ] = None
+    Numerical: Annotated[
+        list[NumericalScaleDefinition] | None,
+        Field(description="The numerical rating scale for this dimension."),
+    ] = None
 
 
 class OpenResponsesEvaluatorModelConfig(DeferredModel):
+    """
+    The configuration for using OpenResponses-compatible models in evaluator assessments.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxOutputTokens: int | None = None
-    ModelId: str
-    Reasoning: ReasoningConfiguration | None = None
-    Temperature: float | None = None
-    TopP: float | None = None
+    MaxOutputTokens: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of output tokens to generate, including visible output and reasoning tokens."
+        ),
+    ] = None
+    ModelId: Annotated[str, Field(description="The identifier of the model to use for evaluation.")]
+    Reasoning: Annotated[
+        ReasoningConfiguration | None,
+        Field(description="The reasoning configuration for reasoning models."),
+    ] = None
+    Temperature: Annotated[
+        float | None, Field(description="The sampling temperature between 0 and 2.")
+    ] = None
+    TopP: Annotated[
+        float | None, Field(description="The nucleus sampling probability mass between 0 and 1.")
+    ] = None
 
 
 class EvaluationDimension(DeferredModel):
+    """
+    One dimension of an LLM-as-a-Judge evaluator.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DimensionInstruction: str
-    DimensionName: str
-    DimensionRatingScale: EvaluatorDimensionRatingScale
+    DimensionInstruction: Annotated[
+        str,
+        Field(
+            description="The instruction to the evaluator model describing what to judge for this dimension."
+        ),
+    ]
+    DimensionName: Annotated[
+        str, Field(description="The name of the dimension. Must be unique within the evaluator.")
+    ]
+    DimensionRatingScale: Annotated[
+        EvaluatorDimensionRatingScale,
+        Field(description="The rating scale for one dimension of an LLM-as-a-Judge evaluator."),
+    ]
 
 
 class EvaluatorModelConfig(DeferredModel):
+    """
+    The model configuration that specifies which foundation model to use for evaluation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BedrockEvaluatorModelConfig: EvaluatorBedrockEvaluatorModelConfig | None = None
-    ResponsesEvaluatorModelConfig: OpenResponsesEvaluatorModelConfig | None = None
+    BedrockEvaluatorModelConfig: Annotated[
+        EvaluatorBedrockEvaluatorModelConfig | None,
+        Field(
+            description="The configuration for using Amazon Bedrock models in evaluator assessments."
+        ),
+    ] = None
+    ResponsesEvaluatorModelConfig: Annotated[
+        OpenResponsesEvaluatorModelConfig | None,
+        Field(
+            description="The configuration for using OpenResponses-compatible models in evaluator assessments."
+        ),
+    ] = None
 
 
 class EvaluatorRatingScale(DeferredModel):
+    """
+    The rating scale that defines how evaluators should score agent performance.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Categorical: list[CategoricalScaleDefinition] | None = None
-    MultiDimensional: list[EvaluationDimension] | None = None
-    Numerical: list[NumericalScaleDefinition] | None = None
+    Categorical: Annotated[
+        list[CategoricalScaleDefinition] | None,
+        Field(description="Type: list[CategoricalScaleDefinitionDict]."),
+    ] = None
+    MultiDimensional: Annotated[
+        list[EvaluationDimension] | None,
+        Field(
+            description="The dimensions an LLM-as-a-Judge evaluator scores in a single judge call. Each dimension has its own instruction and rating scale."
+        ),
+    ] = None
+    Numerical: Annotated[
+        list[NumericalScaleDefinition] | None,
+        Field(description="Type: list[NumericalScaleDefinitionDict]."),
+    ] = None
 
 
 class LlmAsAJudgeEvaluatorConfig(DeferredModel):
+    """
+    The configuration for LLM-as-a-Judge evaluation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Instructions: str
-    ModelConfig: EvaluatorModelConfig
-    RatingScale: EvaluatorRatingScale
+    Instructions: Annotated[
+        str,
+        Field(
+            description="The evaluation instructions that guide the language model in assessing agent performance."
+        ),
+    ]
+    ModelConfig: Annotated[
+        EvaluatorModelConfig,
+        Field(
+            description="The model configuration that specifies which foundation model to use for evaluation."
+        ),
+    ]
+    RatingScale: Annotated[
+        EvaluatorRatingScale,
+        Field(
+            description="The rating scale that defines how evaluators should score agent performance."
+        ),
+    ]
 
 
 class DerivedEvaluatorConfig(DeferredModel):
+    """
+    The configuration for an evaluator derived from an existing base evaluator (a built-in or third-party evaluator), run on your own model. The base evaluator supplies the prompt and scoring logic.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaseEvaluatorId: str
-    ModelConfig: EvaluatorModelConfig
+    BaseEvaluatorId: Annotated[
+        str,
+        Field(
+            description="The identifier of the base evaluator whose logic to run (a Builtin.* or ThirdParty.* evaluator)."
+        ),
+    ]
+    ModelConfig: Annotated[
+        EvaluatorModelConfig,
+        Field(
+            description="The model configuration that specifies which foundation model to use for evaluation."
+        ),
+    ]
 
 
 class EvaluatorEvaluatorConfig(DeferredModel):
+    """
+    The configuration that defines how an evaluator assesses agent performance.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeBased: CodeBasedEvaluatorConfig | None = None
-    Derived: DerivedEvaluatorConfig | None = None
-    LlmAsAJudge: LlmAsAJudgeEvaluatorConfig | None = None
+    CodeBased: Annotated[
+        CodeBasedEvaluatorConfig | None,
+        Field(description="The configuration for code-based evaluation using a Lambda function."),
+    ] = None
+    Derived: Annotated[
+        DerivedEvaluatorConfig | None,
+        Field(
+            description="The configuration for an evaluator derived from an existing base evaluator (a built-in or third-party evaluator), run on your own model. The base evaluator supplies the prompt and scoring logic."
+        ),
+    ] = None
+    LlmAsAJudge: Annotated[
+        LlmAsAJudgeEvaluatorConfig | None,
+        Field(description="The configuration for LLM-as-a-Judge evaluation."),
+    ] = None
 
 
 class EvaluatorProps(DeferredModel):
-    Description: str | None = None
-    EvaluatorConfig: EvaluatorEvaluatorConfig
-    EvaluatorName: str
-    KmsKeyArn: str | None = None
-    Level: Literal["TOOL_CALL", "TRACE", "SESSION"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::Evaluator.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the evaluator.")] = (
+        None
+    )
+    EvaluatorConfig: Annotated[
+        EvaluatorEvaluatorConfig,
+        Field(
+            description="The configuration for the evaluator, including LLM-as-a-Judge, code-based, or derived settings."
+        ),
+    ]
+    EvaluatorName: Annotated[
+        str,
+        Field(
+            description="The name of the evaluator. Must be unique within your account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KmsKeyArn: Annotated[
+        str | None, Field(description="The ARN of the KMS key used to encrypt evaluator data.")
+    ] = None
+    Level: Annotated[
+        Literal["TOOL_CALL", "TRACE", "SESSION"],
+        Field(
+            description="The evaluation level that determines the scope of evaluation. Required for all evaluator configuration types. For Derived evaluators it must match the level of the base evaluator identified by BaseEvaluatorId."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of tags to assign to the evaluator.")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by gateway.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -45,14 +45,21 @@ class AuthorizingClaimMatchValueTypeClaimMatchValueOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchValueString: str
+    MatchValueString: Annotated[
+        str, Field(description="Pattern: ^[A-Za-z0-9_.:/-]+$ Length: 1 to 255 characters.")
+    ]
 
 
 class AuthorizingClaimMatchValueTypeClaimMatchValueOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchValueStringList: list[str]
+    MatchValueStringList: Annotated[
+        list[str],
+        Field(
+            description="Items: at least 1 items. Each item: Pattern: ^[A-Za-z0-9_.:/-]+$ Length: 1 to 255 characters."
+        ),
+    ]
 
 
 class CustomJWTAuthorizerConfigurationPrivateEndpointOption1SelfManagedLatticeResource(
@@ -61,205 +68,367 @@ class CustomJWTAuthorizerConfigurationPrivateEndpointOption1SelfManagedLatticeRe
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceConfigurationIdentifier: str
+    ResourceConfigurationIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^((rcfg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}))$ Length: 20 to 2048 characters."
+        ),
+    ]
 
 
 class GatewayManagedVpcResource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndpointIpAddressType: Literal["IPV4", "IPV6"]
-    RoutingDomain: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VpcIdentifier: str
+    EndpointIpAddressType: Annotated[
+        Literal["IPV4", "IPV6"], Field(description="Allowed values: 'IPV4', 'IPV6'.")
+    ]
+    RoutingDomain: Annotated[str | None, Field(description="Length: 3 to 255 characters.")] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 5 items. Each item: Pattern: ^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$"
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str], Field(description="Each item: Pattern: ^subnet-[0-9a-zA-Z]{8,17}$")
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    VpcIdentifier: Annotated[
+        str, Field(description="Pattern: ^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")
+    ]
 
 
 class GatewayPolicyEngineConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
-    Mode: Literal["LOG_ONLY", "ENFORCE"]
+    Arn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:policy-engine\\/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9_]{10}$ Length: 1 to 170 characters."
+        ),
+    ]
+    Mode: Annotated[
+        Literal["LOG_ONLY", "ENFORCE"], Field(description="Allowed values: 'LOG_ONLY', 'ENFORCE'.")
+    ]
 
 
 class GatewaySessionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SessionTimeoutInSeconds: float | None = None
+    SessionTimeoutInSeconds: Annotated[
+        float | None, Field(description="Range: 900 to 28800 (inclusive).")
+    ] = None
 
 
 class GatewayStreamingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableResponseStreaming: bool | None = None
+    EnableResponseStreaming: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class GatewayWafConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailureMode: Literal["FAIL_CLOSE", "FAIL_OPEN"] | None = None
+    FailureMode: Annotated[
+        Literal["FAIL_CLOSE", "FAIL_OPEN"] | None,
+        Field(description="Allowed values: 'FAIL_CLOSE', 'FAIL_OPEN'."),
+    ] = None
 
 
 class GatewayWorkloadIdentityDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WorkloadIdentityArn: str
+    WorkloadIdentityArn: Annotated[str, Field(description="Length: 1 to 1024 characters.")]
 
 
 class InterceptorPayloadFilterExcludeItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Field: Literal["RESPONSE_BODY"]
+    Field: Annotated[
+        Literal["RESPONSE_BODY"], Field(description="Allowed values: 'RESPONSE_BODY'.")
+    ]
 
 
 class LambdaInterceptorConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
+    Arn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\\d{1}):(\\d{12}):function:([a-zA-Z0-9-_.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$ Length: 1 to 170 characters."
+        ),
+    ]
 
 
 class MCPGatewayConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Instructions: str | None = None
-    SearchType: Literal["SEMANTIC"] | None = None
-    SessionConfiguration: GatewaySessionConfiguration | None = None
-    StreamingConfiguration: GatewayStreamingConfiguration | None = None
-    SupportedVersions: list[str] | None = None
+    Instructions: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    SearchType: Annotated[
+        Literal["SEMANTIC"] | None, Field(description="Allowed values: 'SEMANTIC'.")
+    ] = None
+    SessionConfiguration: Annotated[
+        GatewaySessionConfiguration | None,
+        Field(description="Type: GatewaySessionConfigurationDict."),
+    ] = None
+    StreamingConfiguration: Annotated[
+        GatewayStreamingConfiguration | None,
+        Field(description="Type: GatewayStreamingConfigurationDict."),
+    ] = None
+    SupportedVersions: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class GatewayAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    GatewayArn: str | None = None
-    GatewayIdentifier: str | None = None
-    GatewayUrl: str | None = None
-    Status: (
-        Literal["CREATING", "UPDATING", "UPDATE_UNSUCCESSFUL", "DELETING", "READY", "FAILED"] | None
-    ) = None
-    StatusReasons: list[str] | None = None
-    UpdatedAt: str | None = None
-    WebAclArn: str | None = None
-    WorkloadIdentityDetails: GatewayWorkloadIdentityDetails | None = None
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::Gateway, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    GatewayArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(|-cn|-us-gov):bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$"
+        ),
+    ] = None
+    GatewayIdentifier: Annotated[
+        str | None, Field(description="Pattern: ^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$")
+    ] = None
+    GatewayUrl: Annotated[str | None, Field(description="Length: 1 to 1024 characters.")] = None
+    Status: Annotated[
+        Literal["CREATING", "UPDATING", "UPDATE_UNSUCCESSFUL", "DELETING", "READY", "FAILED"]
+        | None,
+        Field(
+            description="Allowed values: 'CREATING', 'UPDATING', 'UPDATE_UNSUCCESSFUL', 'DELETING', 'READY', 'FAILED'."
+        ),
+    ] = None
+    StatusReasons: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: at most 2048 characters."),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    WebAclArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9\\-]+:wafv2:[a-z0-9\\-]+:[0-9]{12}:regional/webacl/.+$ Length: 1 to 2048 characters."
+        ),
+    ] = None
+    WorkloadIdentityDetails: Annotated[
+        GatewayWorkloadIdentityDetails | None,
+        Field(description="Type: GatewayWorkloadIdentityDetailsDict."),
+    ] = None
 
 
 class AuthorizingClaimMatchValueType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClaimMatchOperator: Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"]
-    ClaimMatchValue: (
+    ClaimMatchOperator: Annotated[
+        Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"],
+        Field(description="Allowed values: 'EQUALS', 'CONTAINS', 'CONTAINS_ANY'."),
+    ]
+    ClaimMatchValue: Annotated[
         AuthorizingClaimMatchValueTypeClaimMatchValueOption1
-        | AuthorizingClaimMatchValueTypeClaimMatchValueOption2
-    )
+        | AuthorizingClaimMatchValueTypeClaimMatchValueOption2,
+        Field(
+            description="Type: AuthorizingClaimMatchValueTypeClaimMatchValueOption1Dict | AuthorizingClaimMatchValueTypeClaimMatchValueOption2Dict."
+        ),
+    ]
 
 
 class CustomClaimValidationType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizingClaimMatchValue: AuthorizingClaimMatchValueType
-    InboundTokenClaimName: str
-    InboundTokenClaimValueType: Literal["STRING", "STRING_ARRAY"]
+    AuthorizingClaimMatchValue: Annotated[
+        AuthorizingClaimMatchValueType,
+        Field(description="Type: AuthorizingClaimMatchValueTypeDict."),
+    ]
+    InboundTokenClaimName: Annotated[
+        str, Field(description="Pattern: ^[A-Za-z0-9_.:-]+$ Length: 1 to 255 characters.")
+    ]
+    InboundTokenClaimValueType: Annotated[
+        Literal["STRING", "STRING_ARRAY"],
+        Field(description="Allowed values: 'STRING', 'STRING_ARRAY'."),
+    ]
 
 
 class CustomJWTAuthorizerConfigurationPrivateEndpointOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SelfManagedLatticeResource: (
-        CustomJWTAuthorizerConfigurationPrivateEndpointOption1SelfManagedLatticeResource
-    )
+    SelfManagedLatticeResource: Annotated[
+        CustomJWTAuthorizerConfigurationPrivateEndpointOption1SelfManagedLatticeResource,
+        Field(
+            description="Type: CustomJWTAuthorizerConfigurationPrivateEndpointOption1SelfManagedLatticeResourceDict."
+        ),
+    ]
 
 
 class CustomJWTAuthorizerConfigurationPrivateEndpointOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ManagedVpcResource: GatewayManagedVpcResource
+    ManagedVpcResource: Annotated[
+        GatewayManagedVpcResource, Field(description="Type: GatewayManagedVpcResourceDict.")
+    ]
 
 
 class GatewayInterceptorConfigurationInterceptor(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Lambda: LambdaInterceptorConfiguration
+    Lambda: Annotated[
+        LambdaInterceptorConfiguration,
+        Field(description="Type: LambdaInterceptorConfigurationDict."),
+    ]
 
 
 class GatewayProtocolConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mcp: MCPGatewayConfiguration
+    Mcp: Annotated[MCPGatewayConfiguration, Field(description="Type: MCPGatewayConfigurationDict.")]
 
 
 class InterceptorPayloadFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exclude: list[InterceptorPayloadFilterExcludeItem]
+    Exclude: Annotated[
+        list[InterceptorPayloadFilterExcludeItem], Field(description="Items: exactly 1 items.")
+    ]
 
 
 class CustomJWTAuthorizerConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdvertisedScopeMapping: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AllowedAudience: list[str] | None = None
-    AllowedClients: list[str] | None = None
-    AllowedScopes: list[str] | None = None
-    CustomClaims: list[CustomClaimValidationType] | None = None
-    DiscoveryUrl: str
-    PrivateEndpoint: (
+    AdvertisedScopeMapping: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Maps an originalScope (from allowedScopes) to an advertisedScope exposed in WWW-Authenticate / Protected Resource Metadata."
+        ),
+    ] = None
+    AllowedAudience: Annotated[list[str] | None, Field(description="Items: at least 1 items.")] = (
+        None
+    )
+    AllowedClients: Annotated[list[str] | None, Field(description="Items: at least 1 items.")] = (
+        None
+    )
+    AllowedScopes: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 1 items. Each item: Pattern: ^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$ Length: 1 to 255 characters."
+        ),
+    ] = None
+    CustomClaims: Annotated[
+        list[CustomClaimValidationType] | None, Field(description="Items: at least 1 items.")
+    ] = None
+    DiscoveryUrl: Annotated[
+        str, Field(description="Pattern: ^.+/\\.well-known/openid-configuration$")
+    ]
+    PrivateEndpoint: Annotated[
         CustomJWTAuthorizerConfigurationPrivateEndpointOption1
         | CustomJWTAuthorizerConfigurationPrivateEndpointOption2
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Type: CustomJWTAuthorizerConfigurationPrivateEndpointOption1Dict | CustomJWTAuthorizerConfigurationPrivateEndpointOption2Dict."
+        ),
+    ] = None
 
 
 class GatewayAuthorizerConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomJWTAuthorizer: CustomJWTAuthorizerConfiguration
+    CustomJWTAuthorizer: Annotated[
+        CustomJWTAuthorizerConfiguration,
+        Field(description="Type: CustomJWTAuthorizerConfigurationDict."),
+    ]
 
 
 class InterceptorInputConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PassRequestHeaders: bool
-    PayloadFilter: InterceptorPayloadFilter | None = None
+    PassRequestHeaders: Annotated[bool, Field(description="Type: bool.")]
+    PayloadFilter: Annotated[
+        InterceptorPayloadFilter | None, Field(description="Type: InterceptorPayloadFilterDict.")
+    ] = None
 
 
 class GatewayInterceptorConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputConfiguration: InterceptorInputConfiguration | None = None
-    InterceptionPoints: list[Literal["REQUEST", "RESPONSE"]]
-    Interceptor: GatewayInterceptorConfigurationInterceptor
+    InputConfiguration: Annotated[
+        InterceptorInputConfiguration | None,
+        Field(description="Type: InterceptorInputConfigurationDict."),
+    ] = None
+    InterceptionPoints: Annotated[
+        list[Literal["REQUEST", "RESPONSE"]],
+        Field(description="Items: 1 to 2 items. Each item: Allowed values: 'REQUEST', 'RESPONSE'."),
+    ]
+    Interceptor: Annotated[
+        GatewayInterceptorConfigurationInterceptor,
+        Field(description="Type: GatewayInterceptorConfigurationInterceptorDict."),
+    ]
 
 
 class GatewayProps(DeferredModel):
-    AuthorizerConfiguration: GatewayAuthorizerConfiguration | None = None
-    AuthorizerType: Literal["CUSTOM_JWT", "AWS_IAM", "NONE", "AUTHENTICATE_ONLY"]
-    Description: str | None = None
-    ExceptionLevel: Literal["DEBUG"] | None = None
-    InterceptorConfigurations: list[GatewayInterceptorConfiguration] | None = None
-    KmsKeyArn: str | None = None
-    Name: str
-    PolicyEngineConfiguration: GatewayPolicyEngineConfiguration | None = None
-    ProtocolConfiguration: GatewayProtocolConfiguration | None = None
-    ProtocolType: Literal["MCP"] | None = None
-    RoleArn: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    WafConfiguration: GatewayWafConfiguration | None = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::Gateway.
+    """
+
+    AuthorizerConfiguration: Annotated[
+        GatewayAuthorizerConfiguration | None,
+        Field(description="Type: GatewayAuthorizerConfigurationDict."),
+    ] = None
+    AuthorizerType: Annotated[
+        Literal["CUSTOM_JWT", "AWS_IAM", "NONE", "AUTHENTICATE_ONLY"],
+        Field(description="Allowed values: 'CUSTOM_JWT', 'AWS_IAM', 'NONE', 'AUTHENTICATE_ONLY'."),
+    ]
+    Description: Annotated[str | None, Field(description="Length: 1 to 200 characters.")] = None
+    ExceptionLevel: Annotated[
+        Literal["DEBUG"] | None, Field(description="Allowed values: 'DEBUG'.")
+    ] = None
+    InterceptorConfigurations: Annotated[
+        list[GatewayInterceptorConfiguration] | None, Field(description="Items: 1 to 2 items.")
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$ Length: 1 to 2048 characters."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="Pattern: ^([0-9a-zA-Z][-]?){1,48}$")]
+    PolicyEngineConfiguration: Annotated[
+        GatewayPolicyEngineConfiguration | None,
+        Field(description="Type: GatewayPolicyEngineConfigurationDict."),
+    ] = None
+    ProtocolConfiguration: Annotated[
+        GatewayProtocolConfiguration | None,
+        Field(description="Type: GatewayProtocolConfigurationDict."),
+    ] = None
+    ProtocolType: Annotated[Literal["MCP"] | None, Field(description="Type: Literal['MCP'].")] = (
+        None
+    )
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$ Length: 1 to 2048 characters."
+        ),
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    WafConfiguration: Annotated[
+        GatewayWafConfiguration | None, Field(description="Type: GatewayWafConfigurationDict.")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by gateway_rate_limit.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -21,32 +21,87 @@ __all__ = [
 
 
 class RateConfig(DeferredModel):
+    """
+    Rate configuration for a metric (requests or tokens)
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Period: Literal["second", "minute"]
-    Rate: float
+    Period: Annotated[
+        Literal["second", "minute"], Field(description="Time period for rate limiting")
+    ]
+    Rate: Annotated[float, Field(description="Range: 0 to 10000000 (inclusive).")]
 
 
 class GatewayRateLimitAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::GatewayRateLimit, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
+        Literal["CREATING", "ACTIVE", "UPDATING", "DELETING"] | None,
+        Field(description="Status of a gateway limit"),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class LimitEntry(DeferredModel):
+    """
+    A single rule entry within a limit, mapping dimension values to rate configurations
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Connections: list[RateConfig] | None = None
-    Dimensions: Annotated[dict[str, Any], Field(max_length=0)]
-    Requests: list[RateConfig] | None = None
-    Tokens: list[RateConfig] | None = None
+    Connections: Annotated[
+        list[RateConfig] | None,
+        Field(
+            description="Connection rate limits (per second only). Limited to 1 entry for now. — P2"
+        ),
+    ] = None
+    Dimensions: Annotated[
+        dict[str, str],
+        Field(description="Map of dimension name to dimension value for a rule entry"),
+    ]
+    Requests: Annotated[
+        list[RateConfig] | None,
+        Field(description="Request rate limits (RPS or RPM). Limited to 1 entry for now."),
+    ] = None
+    Tokens: Annotated[
+        list[RateConfig] | None,
+        Field(description="Token rate limits (TPM). Limited to 1 entry for now. — P1"),
+    ] = None
 
 
 class GatewayRateLimitProps(DeferredModel):
-    Description: str | None = None
-    DimensionKeys: list[str]
-    Entries: list[LimitEntry]
-    GatewayIdentifier: str | None = None
-    RateLimitId: str | None = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::GatewayRateLimit.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="Optional human-readable description for this limit.")
+    ] = None
+    DimensionKeys: Annotated[
+        list[str],
+        Field(
+            description="Ordered list of dimension names defining the scope of this limit. Unique per gateway — no two limits can share the same dimensionKeys. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Entries: Annotated[
+        list[LimitEntry],
+        Field(description="Rule entries mapping dimension values to rate configurations."),
+    ]
+    GatewayIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$ Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RateLimitId: Annotated[
+        str | None,
+        Field(
+            description="Limit identifier. Optional on Create (system-generates if not provided by customer). Always present in responses. Create-only: changing it replaces the resource."
+        ),
+    ] = None

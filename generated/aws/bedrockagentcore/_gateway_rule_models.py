@@ -7,7 +7,7 @@ Imported on first use by gateway_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -42,173 +42,274 @@ class ConfigurationBundleReference(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BundleArn: str
-    BundleVersion: str
+    BundleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[a-zA-Z-]*:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:configuration-bundle/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$"
+        ),
+    ]
+    BundleVersion: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$"
+        ),
+    ]
 
 
 class GatewayRuleIamPrincipal(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
-    Operator: Literal["StringEquals", "StringLike"] | None = None
+    Arn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(arn:aws[a-zA-Z-]*:iam::(\\d{12}|\\*):(user|role)/[\\w+=,.@*?/-]+|arn:aws[a-zA-Z-]*:sts::(\\d{12}|\\*):assumed-role/[\\w+=,.@*?/-]+)$ Length: at most 2048 characters."
+        ),
+    ]
+    Operator: Annotated[
+        Literal["StringEquals", "StringLike"] | None,
+        Field(description="Allowed values: 'StringEquals', 'StringLike'."),
+    ] = None
 
 
 class GatewayRuleMatchPaths(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnyOf: list[str]
+    AnyOf: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 10 items. Each item: Pattern: ^/[\\w\\-.]+/\\*$ Length: at most 512 characters."
+        ),
+    ]
 
 
 class GatewayRuleMatchPrincipalsAnyOfItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IamPrincipal: GatewayRuleIamPrincipal
+    IamPrincipal: Annotated[
+        GatewayRuleIamPrincipal, Field(description="Type: GatewayRuleIamPrincipalDict.")
+    ]
 
 
 class GatewayRuleStaticOverride(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BundleArn: str
-    BundleVersion: str
+    BundleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[a-zA-Z-]*:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:configuration-bundle/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$"
+        ),
+    ]
+    BundleVersion: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$"
+        ),
+    ]
 
 
 class GatewayRuleStaticRoute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetName: str
+    TargetName: Annotated[str, Field(description="Pattern: ^([0-9a-zA-Z][-]?){1,100}$")]
 
 
 class SystemManagedBlock(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ManagedBy: str
+    ManagedBy: Annotated[str, Field(description="Type: str.")]
 
 
 class TargetTrafficSplitEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Metadata: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Name: str
-    TargetName: str
-    Weight: float
+    Description: Annotated[str | None, Field(description="Length: 1 to 200 characters.")] = None
+    Metadata: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?$ Length: 1 to 64 characters."
+        ),
+    ]
+    TargetName: Annotated[str, Field(description="Pattern: ^([0-9a-zA-Z][-]?){1,100}$")]
+    Weight: Annotated[float, Field(description="Range: 1 to 99 (inclusive).")]
 
 
 class TrafficSplitEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfigurationBundle: ConfigurationBundleReference
-    Description: str | None = None
-    Metadata: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Name: str
-    Weight: float
+    ConfigurationBundle: Annotated[
+        ConfigurationBundleReference, Field(description="Type: ConfigurationBundleReferenceDict.")
+    ]
+    Description: Annotated[str | None, Field(description="Length: 1 to 200 characters.")] = None
+    Metadata: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?$ Length: 1 to 64 characters."
+        ),
+    ]
+    Weight: Annotated[float, Field(description="Range: 1 to 99 (inclusive).")]
 
 
 class GatewayRuleAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    GatewayArn: str | None = None
-    RuleId: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING"] | None = None
-    System: SystemManagedBlock | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::GatewayRule, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    GatewayArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(|-cn|-us-gov):bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$"
+        ),
+    ] = None
+    RuleId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36 characters."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["CREATING", "ACTIVE", "UPDATING", "DELETING"] | None,
+        Field(description="Allowed values: 'CREATING', 'ACTIVE', 'UPDATING', 'DELETING'."),
+    ] = None
+    System: Annotated[
+        SystemManagedBlock | None, Field(description="Type: SystemManagedBlockDict.")
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GatewayRuleActionsItemOption1ConfigurationBundleOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StaticOverride: GatewayRuleStaticOverride
+    StaticOverride: Annotated[
+        GatewayRuleStaticOverride, Field(description="Type: GatewayRuleStaticOverrideDict.")
+    ]
 
 
 class GatewayRuleActionsItemOption2RouteToTargetOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StaticRoute: GatewayRuleStaticRoute
+    StaticRoute: Annotated[
+        GatewayRuleStaticRoute, Field(description="Type: GatewayRuleStaticRouteDict.")
+    ]
 
 
 class GatewayRuleConditionsItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchPaths: GatewayRuleMatchPaths
+    MatchPaths: Annotated[
+        GatewayRuleMatchPaths, Field(description="Type: GatewayRuleMatchPathsDict.")
+    ]
 
 
 class GatewayRuleMatchPrincipals(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnyOf: list[GatewayRuleMatchPrincipalsAnyOfItem]
+    AnyOf: Annotated[
+        list[GatewayRuleMatchPrincipalsAnyOfItem], Field(description="Items: 1 to 100 items.")
+    ]
 
 
 class GatewayRuleWeightedOverride(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TrafficSplit: list[TrafficSplitEntry]
+    TrafficSplit: Annotated[list[TrafficSplitEntry], Field(description="Items: exactly 2 items.")]
 
 
 class GatewayRuleWeightedRoute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TrafficSplit: list[TargetTrafficSplitEntry]
+    TrafficSplit: Annotated[
+        list[TargetTrafficSplitEntry], Field(description="Items: exactly 2 items.")
+    ]
 
 
 class GatewayRuleActionsItemOption1ConfigurationBundleOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WeightedOverride: GatewayRuleWeightedOverride
+    WeightedOverride: Annotated[
+        GatewayRuleWeightedOverride, Field(description="Type: GatewayRuleWeightedOverrideDict.")
+    ]
 
 
 class GatewayRuleActionsItemOption2RouteToTargetOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WeightedRoute: GatewayRuleWeightedRoute
+    WeightedRoute: Annotated[
+        GatewayRuleWeightedRoute, Field(description="Type: GatewayRuleWeightedRouteDict.")
+    ]
 
 
 class GatewayRuleConditionsItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchPrincipals: GatewayRuleMatchPrincipals
+    MatchPrincipals: Annotated[
+        GatewayRuleMatchPrincipals, Field(description="Type: GatewayRuleMatchPrincipalsDict.")
+    ]
 
 
 class GatewayRuleActionsItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfigurationBundle: (
+    ConfigurationBundle: Annotated[
         GatewayRuleActionsItemOption1ConfigurationBundleOption1
-        | GatewayRuleActionsItemOption1ConfigurationBundleOption2
-    )
+        | GatewayRuleActionsItemOption1ConfigurationBundleOption2,
+        Field(
+            description="Type: GatewayRuleActionsItemOption1ConfigurationBundleOption1Dict | GatewayRuleActionsItemOption1ConfigurationBundleOption2Dict."
+        ),
+    ]
 
 
 class GatewayRuleActionsItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RouteToTarget: (
+    RouteToTarget: Annotated[
         GatewayRuleActionsItemOption2RouteToTargetOption1
-        | GatewayRuleActionsItemOption2RouteToTargetOption2
-    )
+        | GatewayRuleActionsItemOption2RouteToTargetOption2,
+        Field(
+            description="Type: GatewayRuleActionsItemOption2RouteToTargetOption1Dict | GatewayRuleActionsItemOption2RouteToTargetOption2Dict."
+        ),
+    ]
 
 
 class GatewayRuleProps(DeferredModel):
-    Actions: list[GatewayRuleActionsItemOption1 | GatewayRuleActionsItemOption2]
-    Conditions: list[GatewayRuleConditionsItemOption1 | GatewayRuleConditionsItemOption2] | None = (
-        None
-    )
-    Description: str | None = None
-    GatewayIdentifier: str | None = None
-    Priority: float
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::GatewayRule.
+    """
+
+    Actions: Annotated[
+        list[GatewayRuleActionsItemOption1 | GatewayRuleActionsItemOption2],
+        Field(description="Items: 1 to 2 items."),
+    ]
+    Conditions: Annotated[
+        list[GatewayRuleConditionsItemOption1 | GatewayRuleConditionsItemOption2] | None,
+        Field(description="Items: 0 to 2 items."),
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
+    GatewayIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$ Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Priority: Annotated[float, Field(description="Range: 1 to 1000000 (inclusive).")]

@@ -87,400 +87,581 @@ class ApiGatewayToolFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FilterPath: str
-    Methods: list[Literal["GET", "DELETE", "HEAD", "OPTIONS", "PATCH", "PUT", "POST"]]
+    FilterPath: Annotated[str, Field(description="Type: str.")]
+    Methods: Annotated[
+        list[Literal["GET", "DELETE", "HEAD", "OPTIONS", "PATCH", "PUT", "POST"]],
+        Field(
+            description="Each item: Allowed values: 'GET', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'PUT', 'POST'."
+        ),
+    ]
 
 
 class ApiGatewayToolOverride(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Method: Literal["GET", "DELETE", "HEAD", "OPTIONS", "PATCH", "PUT", "POST"]
-    Name: str
-    Path: str
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    Method: Annotated[
+        Literal["GET", "DELETE", "HEAD", "OPTIONS", "PATCH", "PUT", "POST"],
+        Field(
+            description="Allowed values: 'GET', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'PUT', 'POST'."
+        ),
+    ]
+    Name: Annotated[str, Field(description="Type: str.")]
+    Path: Annotated[str, Field(description="Type: str.")]
 
 
 class ConnectorParameterOverride(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Path: str
-    Visible: bool | None = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    Path: Annotated[str, Field(description="Type: str.")]
+    Visible: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ConnectorSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectorId: str
+    ConnectorId: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class GatewayTargetApiGatewayToolConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ToolFilters: list[ApiGatewayToolFilter]
-    ToolOverrides: list[ApiGatewayToolOverride] | None = None
+    ToolFilters: Annotated[
+        list[ApiGatewayToolFilter], Field(description="Type: list[ApiGatewayToolFilterDict].")
+    ]
+    ToolOverrides: Annotated[
+        list[ApiGatewayToolOverride] | None,
+        Field(description="Type: list[ApiGatewayToolOverrideDict]."),
+    ] = None
 
 
 class GatewayTargetApiKeyCredentialProvider(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CredentialLocation: Literal["HEADER", "QUERY_PARAMETER"] | None = None
-    CredentialParameterName: str | None = None
-    CredentialPrefix: str | None = None
-    ProviderArn: str
+    CredentialLocation: Annotated[
+        Literal["HEADER", "QUERY_PARAMETER"] | None,
+        Field(description="Allowed values: 'HEADER', 'QUERY_PARAMETER'."),
+    ] = None
+    CredentialParameterName: Annotated[
+        str | None, Field(description="Length: 1 to 64 characters.")
+    ] = None
+    CredentialPrefix: Annotated[str | None, Field(description="Length: 1 to 64 characters.")] = None
+    ProviderArn: Annotated[
+        str, Field(description="Pattern: ^arn:([^:]*):([^:]*):([^:]*):([0-9]{12})?:(.+)$")
+    ]
 
 
 class GatewayTargetIamCredentialProvider(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Region: str | None = None
-    Service: str
+    Region: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9-]+$ Length: 1 to 32 characters.")
+    ] = None
+    Service: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9._-]+$ Length: 1 to 64 characters.")
+    ]
 
 
 class GatewayTargetManagedVpcResource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndpointIpAddressType: Literal["IPV4", "IPV6"]
-    RoutingDomain: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VpcIdentifier: str
+    EndpointIpAddressType: Annotated[
+        Literal["IPV4", "IPV6"], Field(description="Allowed values: 'IPV4', 'IPV6'.")
+    ]
+    RoutingDomain: Annotated[str | None, Field(description="Length: 3 to 255 characters.")] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 5 items. Each item: Pattern: ^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$"
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str], Field(description="Each item: Pattern: ^subnet-[0-9a-zA-Z]{8,17}$")
+    ]
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Tags applied to the AWS-managed VPC Lattice resource gateway when it is created on your behalf (tag-on-create). Useful for cost allocation. These tags are forwarded to VPC Lattice and are not stored on the gateway target itself."
+        ),
+    ] = None
+    VpcIdentifier: Annotated[
+        str, Field(description="Pattern: ^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")
+    ]
 
 
 class GatewayTargetMetadataConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedQueryParameters: list[str] | None = None
-    AllowedRequestHeaders: list[str] | None = None
-    AllowedResponseHeaders: list[str] | None = None
+    AllowedQueryParameters: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 10 items. Items are unique. Each item: Length: 1 to 40 characters."
+        ),
+    ] = None
+    AllowedRequestHeaders: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 10 items. Items are unique. Each item: Length: 1 to 100 characters."
+        ),
+    ] = None
+    AllowedResponseHeaders: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 10 items. Items are unique. Each item: Length: 1 to 100 characters."
+        ),
+    ] = None
 
 
 class GatewayTargetPrivateEndpointOption1SelfManagedLatticeResource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceConfigurationIdentifier: str
+    ResourceConfigurationIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^((rcfg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}))$ Length: 20 to 2048 characters."
+        ),
+    ]
 
 
 class GatewayTargetPrivateEndpointOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ManagedVpcResource: GatewayTargetManagedVpcResource
+    ManagedVpcResource: Annotated[
+        GatewayTargetManagedVpcResource,
+        Field(description="Type: GatewayTargetManagedVpcResourceDict."),
+    ]
 
 
 class GatewayTargetProviderPrefix(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Separator: str | None = None
-    Strip: bool | None = None
+    Separator: Annotated[str | None, Field(description="Length: exactly 1 characters.")] = None
+    Strip: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class GatewayTargetStickinessConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Identifier: str
-    Timeout: float | None = None
+    Identifier: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    Timeout: Annotated[float | None, Field(description="Range: 1 to 86400 (inclusive).")] = None
 
 
 class GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InlinePayload: str
+    InlinePayload: Annotated[str, Field(description="Type: str.")]
 
 
 class GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InlinePayload: str
+    InlinePayload: Annotated[str, Field(description="Type: str.")]
 
 
 class HttpApiSchemaConfigurationSourceOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InlinePayload: str
+    InlinePayload: Annotated[str, Field(description="Type: str.")]
 
 
 class HttpConnectorSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectorId: str
+    ConnectorId: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class HttpConnectorTargetConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Source: HttpConnectorSource
+    Parameters: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Source: Annotated[HttpConnectorSource, Field(description="Type: HttpConnectorSourceDict.")]
 
 
 class InferenceConnectorSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectorId: str
+    ConnectorId: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class InferenceConnectorTargetConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Source: InferenceConnectorSource
+    Source: Annotated[
+        InferenceConnectorSource, Field(description="Type: InferenceConnectorSourceDict.")
+    ]
 
 
 class ManagedResourceDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Domain: str | None = None
-    ResourceAssociationArn: str | None = None
-    ResourceGatewayArn: str | None = None
+    Domain: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceAssociationArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkresourceassociation/)?snra-[0-9a-f]{17}$"
+        ),
+    ] = None
+    ResourceGatewayArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourcegateway/rgw-[0-9a-z]{17}$"
+        ),
+    ] = None
 
 
 class McpServerTargetConfigurationMcpToolSchemaOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InlinePayload: str
+    InlinePayload: Annotated[str, Field(description="Type: str.")]
 
 
 class ModelEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Model: str
+    Model: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9\\-\\._\\*\\?@]+(/[a-zA-Z0-9\\-\\._\\*\\?@]+)*$ Length: 1 to 256 characters."
+        ),
+    ]
 
 
 class OAuth2AuthorizationData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationUrl: str
-    UserId: str | None = None
+    AuthorizationUrl: Annotated[str, Field(description="Length: at least 1 characters.")]
+    UserId: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
 
 
 class OAuthCredentialProvider(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DefaultReturnUrl: str | None = None
-    GrantType: Literal["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE", "TOKEN_EXCHANGE"] | None = None
-    ProviderArn: str
-    Scopes: list[str]
+    CustomParameters: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    DefaultReturnUrl: Annotated[
+        str | None,
+        Field(description="Pattern: ^\\w+:(\\/?\\/?)[^\\s]+$ Length: 1 to 2048 characters."),
+    ] = None
+    GrantType: Annotated[
+        Literal["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE", "TOKEN_EXCHANGE"] | None,
+        Field(
+            description="Type: Literal['CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE', 'TOKEN_EXCHANGE']."
+        ),
+    ] = None
+    ProviderArn: Annotated[
+        str, Field(description="Pattern: ^arn:([^:]*):([^:]*):([^:]*):([0-9]{12})?:(.+)$")
+    ]
+    Scopes: Annotated[
+        list[str],
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 128 characters."),
+    ]
 
 
 class S3Configuration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketOwnerAccountId: str | None = None
-    Uri: str | None = None
+    BucketOwnerAccountId: Annotated[str | None, Field(description="Pattern: ^[0-9]{12}$")] = None
+    Uri: Annotated[str | None, Field(description="Pattern: ^s3://.{1,2043}$")] = None
 
 
 class SchemaDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Items: SchemaDefinition | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Required: list[str] | None = None
-    Type: Literal["string", "number", "object", "array", "boolean", "integer"]
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    Items: Annotated[SchemaDefinition | None, Field(description="Type: SchemaDefinitionDict.")] = (
+        None
+    )
+    Properties: Annotated[
+        dict[str, SchemaDefinition] | None,
+        Field(description="Type: dict[str, SchemaDefinitionDict]."),
+    ] = None
+    Required: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Type: Annotated[
+        Literal["string", "number", "object", "array", "boolean", "integer"],
+        Field(
+            description="Allowed values: 'string', 'number', 'object', 'array', 'boolean', 'integer'."
+        ),
+    ]
 
 
 class ToolDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str
-    InputSchema: SchemaDefinition
-    Name: str
-    OutputSchema: SchemaDefinition | None = None
+    Description: Annotated[str, Field(description="Type: str.")]
+    InputSchema: Annotated[SchemaDefinition, Field(description="Type: SchemaDefinitionDict.")]
+    Name: Annotated[str, Field(description="Type: str.")]
+    OutputSchema: Annotated[
+        SchemaDefinition | None, Field(description="Type: SchemaDefinitionDict.")
+    ] = None
 
 
 class ApiGatewayTargetConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiGatewayToolConfiguration: GatewayTargetApiGatewayToolConfiguration
-    RestApiId: str
-    Stage: str
+    ApiGatewayToolConfiguration: Annotated[
+        GatewayTargetApiGatewayToolConfiguration,
+        Field(description="Type: GatewayTargetApiGatewayToolConfigurationDict."),
+    ]
+    RestApiId: Annotated[str, Field(description="Type: str.")]
+    Stage: Annotated[str, Field(description="Type: str.")]
 
 
 class ConnectorConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Name: str
-    ParameterOverrides: list[ConnectorParameterOverride] | None = None
-    ParameterValues: Any | None = None
+    Description: Annotated[str | None, Field(description="Length: at most 2000 characters.")] = None
+    Name: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z][a-zA-Z0-9_-]*$ Length: at most 64 characters.")
+    ]
+    ParameterOverrides: Annotated[
+        list[ConnectorParameterOverride] | None,
+        Field(description="Type: list[ConnectorParameterOverrideDict]."),
+    ] = None
+    ParameterValues: Annotated[Any | None, Field(description="Type: Any.")] = None
 
 
 class ConnectorTargetConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Configurations: list[ConnectorConfiguration] | None = None
-    Enabled: list[str] | None = None
-    Source: ConnectorSource
+    Configurations: Annotated[
+        list[ConnectorConfiguration] | None,
+        Field(description="Type: list[ConnectorConfigurationDict]."),
+    ] = None
+    Enabled: Annotated[list[str] | None, Field(description="Items: 1 to 50 items.")] = None
+    Source: Annotated[ConnectorSource, Field(description="Type: ConnectorSourceDict.")]
 
 
 class CredentialProviderConfigurationCredentialProviderOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OauthCredentialProvider: OAuthCredentialProvider
+    OauthCredentialProvider: Annotated[
+        OAuthCredentialProvider, Field(description="Type: OAuthCredentialProviderDict.")
+    ]
 
 
 class CredentialProviderConfigurationCredentialProviderOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiKeyCredentialProvider: GatewayTargetApiKeyCredentialProvider
+    ApiKeyCredentialProvider: Annotated[
+        GatewayTargetApiKeyCredentialProvider,
+        Field(description="Type: GatewayTargetApiKeyCredentialProviderDict."),
+    ]
 
 
 class CredentialProviderConfigurationCredentialProviderOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IamCredentialProvider: GatewayTargetIamCredentialProvider
+    IamCredentialProvider: Annotated[
+        GatewayTargetIamCredentialProvider,
+        Field(description="Type: GatewayTargetIamCredentialProviderDict."),
+    ]
 
 
 class GatewayTargetAuthorizationData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Oauth2: OAuth2AuthorizationData
+    Oauth2: Annotated[
+        OAuth2AuthorizationData, Field(description="Type: OAuth2AuthorizationDataDict.")
+    ]
 
 
 class GatewayTargetModelMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProviderPrefix: GatewayTargetProviderPrefix | None = None
+    ProviderPrefix: Annotated[
+        GatewayTargetProviderPrefix | None,
+        Field(description="Type: GatewayTargetProviderPrefixDict."),
+    ] = None
 
 
 class GatewayTargetPrivateEndpointOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SelfManagedLatticeResource: GatewayTargetPrivateEndpointOption1SelfManagedLatticeResource
+    SelfManagedLatticeResource: Annotated[
+        GatewayTargetPrivateEndpointOption1SelfManagedLatticeResource,
+        Field(
+            description="Type: GatewayTargetPrivateEndpointOption1SelfManagedLatticeResourceDict."
+        ),
+    ]
 
 
 class GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: S3Configuration
+    S3: Annotated[S3Configuration, Field(description="Type: S3ConfigurationDict.")]
 
 
 class GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: S3Configuration
+    S3: Annotated[S3Configuration, Field(description="Type: S3ConfigurationDict.")]
 
 
 class GatewayTargetTargetConfigurationOption1McpOption5(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiGateway: ApiGatewayTargetConfiguration
+    ApiGateway: Annotated[
+        ApiGatewayTargetConfiguration, Field(description="Type: ApiGatewayTargetConfigurationDict.")
+    ]
 
 
 class GatewayTargetTargetConfigurationOption1McpOption6(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Connector: ConnectorTargetConfiguration
+    Connector: Annotated[
+        ConnectorTargetConfiguration, Field(description="Type: ConnectorTargetConfigurationDict.")
+    ]
 
 
 class GatewayTargetTargetConfigurationOption2HttpOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Connector: HttpConnectorTargetConfiguration
+    Connector: Annotated[
+        HttpConnectorTargetConfiguration,
+        Field(description="Type: HttpConnectorTargetConfigurationDict."),
+    ]
 
 
 class GatewayTargetTargetConfigurationOption3InferenceOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Connector: InferenceConnectorTargetConfiguration
+    Connector: Annotated[
+        InferenceConnectorTargetConfiguration,
+        Field(description="Type: InferenceConnectorTargetConfigurationDict."),
+    ]
 
 
 class HttpApiSchemaConfigurationSourceOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: S3Configuration
+    S3: Annotated[S3Configuration, Field(description="Type: S3ConfigurationDict.")]
 
 
 class InferenceOperationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Models: list[ModelEntry] | None = None
-    Path: str
-    ProviderPath: str | None = None
+    Models: Annotated[list[ModelEntry] | None, Field(description="Items: 1 to 100 items.")] = None
+    Path: Annotated[
+        str, Field(description="Pattern: ^/[a-zA-Z0-9\\-\\._/]+$ Length: 1 to 256 characters.")
+    ]
+    ProviderPath: Annotated[
+        str | None,
+        Field(description="Pattern: ^/[a-zA-Z0-9\\-\\._/]+$ Length: 1 to 256 characters."),
+    ] = None
 
 
 class InferenceProviderTargetConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Endpoint: str
-    ModelMapping: GatewayTargetModelMapping | None = None
-    Operations: list[InferenceOperationConfiguration] | None = None
+    Endpoint: Annotated[
+        str,
+        Field(
+            description="Pattern: ^https://[a-zA-Z0-9\\-\\.]+(:[0-9]{1,5})?(/.*)?$ Length: 1 to 2048 characters."
+        ),
+    ]
+    ModelMapping: Annotated[
+        GatewayTargetModelMapping | None, Field(description="Type: GatewayTargetModelMappingDict.")
+    ] = None
+    Operations: Annotated[
+        list[InferenceOperationConfiguration] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
 
 
 class McpLambdaTargetConfigurationToolSchemaOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: S3Configuration
+    S3: Annotated[S3Configuration, Field(description="Type: S3ConfigurationDict.")]
 
 
 class McpLambdaTargetConfigurationToolSchemaOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InlinePayload: list[ToolDefinition]
+    InlinePayload: Annotated[
+        list[ToolDefinition], Field(description="Type: list[ToolDefinitionDict].")
+    ]
 
 
 class McpServerTargetConfigurationMcpToolSchemaOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: S3Configuration
+    S3: Annotated[S3Configuration, Field(description="Type: S3ConfigurationDict.")]
 
 
 class GatewayTargetAttributes(DeferredModel):
-    AuthorizationData: GatewayTargetAuthorizationData | None = None
-    CreatedAt: str | None = None
-    GatewayArn: str | None = None
-    LastSynchronizedAt: str | None = None
-    PrivateEndpointManagedResources: list[ManagedResourceDetails] | None = None
-    ProtocolType: Literal["MCP", "HTTP"] | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::GatewayTarget, set by AWS.
+    """
+
+    AuthorizationData: Annotated[
+        GatewayTargetAuthorizationData | None,
+        Field(description="Type: GatewayTargetAuthorizationDataDict."),
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    GatewayArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(|-cn|-us-gov):bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$"
+        ),
+    ] = None
+    LastSynchronizedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    PrivateEndpointManagedResources: Annotated[
+        list[ManagedResourceDetails] | None,
+        Field(description="Type: list[ManagedResourceDetailsDict]."),
+    ] = None
+    ProtocolType: Annotated[
+        Literal["MCP", "HTTP"] | None, Field(description="Allowed values: 'MCP', 'HTTP'.")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATING",
             "UPDATING",
@@ -494,25 +675,39 @@ class GatewayTargetAttributes(DeferredModel):
             "UPDATE_PENDING_AUTH",
             "SYNCHRONIZE_PENDING_AUTH",
         ]
-        | None
-    ) = None
-    StatusReasons: list[str] | None = None
-    TargetId: str | None = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATING', 'UPDATING', 'UPDATE_UNSUCCESSFUL', 'DELETING', 'READY', 'FAILED', 'SYNCHRONIZING', 'SYNCHRONIZE_UNSUCCESSFUL', 'CREATE_PENDING_AUTH', 'UPDATE_PENDING_AUTH', 'SYNCHRONIZE_PENDING_AUTH'."
+        ),
+    ] = None
+    StatusReasons: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: at most 2048 characters."),
+    ] = None
+    TargetId: Annotated[str | None, Field(description="Pattern: ^[0-9a-zA-Z]{10}$")] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CredentialProviderConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CredentialProvider: (
+    CredentialProvider: Annotated[
         CredentialProviderConfigurationCredentialProviderOption1
         | CredentialProviderConfigurationCredentialProviderOption2
         | CredentialProviderConfigurationCredentialProviderOption3
-        | None
-    ) = None
-    CredentialProviderType: Literal[
-        "GATEWAY_IAM_ROLE", "OAUTH", "API_KEY", "CALLER_IAM_CREDENTIALS", "JWT_PASSTHROUGH"
+        | None,
+        Field(
+            description="Type: CredentialProviderConfigurationCredentialProviderOption1Dict | CredentialProviderConfigurationCredentialProviderOption2Dict | CredentialProviderConfigurationCredentialProviderOption3Dict."
+        ),
+    ] = None
+    CredentialProviderType: Annotated[
+        Literal[
+            "GATEWAY_IAM_ROLE", "OAUTH", "API_KEY", "CALLER_IAM_CREDENTIALS", "JWT_PASSTHROUGH"
+        ],
+        Field(
+            description="Allowed values: 'GATEWAY_IAM_ROLE', 'OAUTH', 'API_KEY', 'CALLER_IAM_CREDENTIALS', 'JWT_PASSTHROUGH'."
+        ),
     ]
 
 
@@ -520,157 +715,249 @@ class GatewayTargetTargetConfigurationOption1McpOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OpenApiSchema: (
+    OpenApiSchema: Annotated[
         GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption1
-        | GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption2
-    )
+        | GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption2,
+        Field(
+            description="Type: GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption1Dict | GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption2Dict."
+        ),
+    ]
 
 
 class GatewayTargetTargetConfigurationOption1McpOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SmithyModel: (
+    SmithyModel: Annotated[
         GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption1
-        | GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption2
-    )
+        | GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption2,
+        Field(
+            description="Type: GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption1Dict | GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption2Dict."
+        ),
+    ]
 
 
 class GatewayTargetTargetConfigurationOption3InferenceOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Provider: InferenceProviderTargetConfiguration
+    Provider: Annotated[
+        InferenceProviderTargetConfiguration,
+        Field(description="Type: InferenceProviderTargetConfigurationDict."),
+    ]
 
 
 class HttpApiSchemaConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Source: HttpApiSchemaConfigurationSourceOption1 | HttpApiSchemaConfigurationSourceOption2
+    Source: Annotated[
+        HttpApiSchemaConfigurationSourceOption1 | HttpApiSchemaConfigurationSourceOption2,
+        Field(
+            description="Type: HttpApiSchemaConfigurationSourceOption1Dict | HttpApiSchemaConfigurationSourceOption2Dict."
+        ),
+    ]
 
 
 class McpLambdaTargetConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaArn: str
-    ToolSchema: (
+    LambdaArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\\d{1}):(\\d{12}):function:([a-zA-Z0-9-_.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$ Length: 1 to 170 characters."
+        ),
+    ]
+    ToolSchema: Annotated[
         McpLambdaTargetConfigurationToolSchemaOption1
-        | McpLambdaTargetConfigurationToolSchemaOption2
-    )
+        | McpLambdaTargetConfigurationToolSchemaOption2,
+        Field(
+            description="Type: McpLambdaTargetConfigurationToolSchemaOption1Dict | McpLambdaTargetConfigurationToolSchemaOption2Dict."
+        ),
+    ]
 
 
 class McpServerTargetConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Endpoint: str
-    ListingMode: Literal["DEFAULT", "DYNAMIC"] | None = None
-    McpToolSchema: (
+    Endpoint: Annotated[str, Field(description="Pattern: ^https://.*")]
+    ListingMode: Annotated[
+        Literal["DEFAULT", "DYNAMIC"] | None,
+        Field(description="Allowed values: 'DEFAULT', 'DYNAMIC'."),
+    ] = None
+    McpToolSchema: Annotated[
         McpServerTargetConfigurationMcpToolSchemaOption1
         | McpServerTargetConfigurationMcpToolSchemaOption2
-        | None
-    ) = None
-    ResourcePriority: float | None = None
+        | None,
+        Field(
+            description="Type: McpServerTargetConfigurationMcpToolSchemaOption1Dict | McpServerTargetConfigurationMcpToolSchemaOption2Dict."
+        ),
+    ] = None
+    ResourcePriority: Annotated[
+        float | None, Field(description="Range: 0 to 1000 (inclusive).")
+    ] = None
 
 
 class PassthroughTargetConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Endpoint: str
-    ProtocolType: Literal["MCP", "A2A", "INFERENCE", "CUSTOM"]
-    Schema: HttpApiSchemaConfiguration | None = None
-    StickinessConfiguration: GatewayTargetStickinessConfiguration | None = None
+    Endpoint: Annotated[
+        str,
+        Field(
+            description="Pattern: ^https://[a-zA-Z0-9\\-\\.]+(:[0-9]{1,5})?(/.*)?$ Length: 1 to 2048 characters."
+        ),
+    ]
+    ProtocolType: Annotated[
+        Literal["MCP", "A2A", "INFERENCE", "CUSTOM"],
+        Field(description="Allowed values: 'MCP', 'A2A', 'INFERENCE', 'CUSTOM'."),
+    ]
+    Schema: Annotated[
+        HttpApiSchemaConfiguration | None,
+        Field(description="Type: HttpApiSchemaConfigurationDict."),
+    ] = None
+    StickinessConfiguration: Annotated[
+        GatewayTargetStickinessConfiguration | None,
+        Field(description="Type: GatewayTargetStickinessConfigurationDict."),
+    ] = None
 
 
 class RuntimeTargetConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
-    Qualifier: str | None = None
-    Schema: HttpApiSchemaConfiguration | None = None
+    Arn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:runtime/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$"
+        ),
+    ]
+    Qualifier: Annotated[
+        str | None, Field(description="Pattern: ([1-9][0-9]{0,4})|([a-zA-Z][a-zA-Z0-9_]{0,47})")
+    ] = None
+    Schema: Annotated[
+        HttpApiSchemaConfiguration | None,
+        Field(description="Type: HttpApiSchemaConfigurationDict."),
+    ] = None
 
 
 class GatewayTargetTargetConfigurationOption1McpOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Lambda: McpLambdaTargetConfiguration
+    Lambda: Annotated[
+        McpLambdaTargetConfiguration, Field(description="Type: McpLambdaTargetConfigurationDict.")
+    ]
 
 
 class GatewayTargetTargetConfigurationOption1McpOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    McpServer: McpServerTargetConfiguration
+    McpServer: Annotated[
+        McpServerTargetConfiguration, Field(description="Type: McpServerTargetConfigurationDict.")
+    ]
 
 
 class GatewayTargetTargetConfigurationOption2HttpOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentcoreRuntime: RuntimeTargetConfiguration
+    AgentcoreRuntime: Annotated[
+        RuntimeTargetConfiguration, Field(description="Type: RuntimeTargetConfigurationDict.")
+    ]
 
 
 class GatewayTargetTargetConfigurationOption2HttpOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Passthrough: PassthroughTargetConfiguration
+    Passthrough: Annotated[
+        PassthroughTargetConfiguration,
+        Field(description="Type: PassthroughTargetConfigurationDict."),
+    ]
 
 
 class GatewayTargetTargetConfigurationOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Inference: (
+    Inference: Annotated[
         GatewayTargetTargetConfigurationOption3InferenceOption1
-        | GatewayTargetTargetConfigurationOption3InferenceOption2
-    )
+        | GatewayTargetTargetConfigurationOption3InferenceOption2,
+        Field(
+            description="Type: GatewayTargetTargetConfigurationOption3InferenceOption1Dict | GatewayTargetTargetConfigurationOption3InferenceOption2Dict."
+        ),
+    ]
 
 
 class GatewayTargetTargetConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mcp: (
+    Mcp: Annotated[
         GatewayTargetTargetConfigurationOption1McpOption1
         | GatewayTargetTargetConfigurationOption1McpOption2
         | GatewayTargetTargetConfigurationOption1McpOption3
         | GatewayTargetTargetConfigurationOption1McpOption4
         | GatewayTargetTargetConfigurationOption1McpOption5
-        | GatewayTargetTargetConfigurationOption1McpOption6
-    )
+        | GatewayTargetTargetConfigurationOption1McpOption6,
+        Field(
+            description="Type: GatewayTargetTargetConfigurationOption1McpOption1Dict | GatewayTargetTargetConfigurationOption1McpOption2Dict | GatewayTargetTargetConfigurationOption1McpOption3Dict | GatewayTargetTargetConfigurationOption1McpOption4Dict | GatewayTargetTargetConfigurationOption1McpOption5Dict | GatewayTargetTargetConfigurationOption1McpOption6Dict."
+        ),
+    ]
 
 
 class GatewayTargetTargetConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Http: (
+    Http: Annotated[
         GatewayTargetTargetConfigurationOption2HttpOption1
         | GatewayTargetTargetConfigurationOption2HttpOption2
-        | GatewayTargetTargetConfigurationOption2HttpOption3
-    )
+        | GatewayTargetTargetConfigurationOption2HttpOption3,
+        Field(
+            description="Type: GatewayTargetTargetConfigurationOption2HttpOption1Dict | GatewayTargetTargetConfigurationOption2HttpOption2Dict | GatewayTargetTargetConfigurationOption2HttpOption3Dict."
+        ),
+    ]
 
 
 class GatewayTargetProps(DeferredModel):
-    CredentialProviderConfigurations: list[CredentialProviderConfiguration] | None = None
-    Description: str | None = None
-    GatewayIdentifier: str | None = None
-    MetadataConfiguration: GatewayTargetMetadataConfiguration | None = None
-    Name: str | None = None
-    PrivateEndpoint: (
-        GatewayTargetPrivateEndpointOption1 | GatewayTargetPrivateEndpointOption2 | None
-    ) = None
-    TargetConfiguration: (
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::GatewayTarget.
+    """
+
+    CredentialProviderConfigurations: Annotated[
+        list[CredentialProviderConfiguration] | None, Field(description="Items: exactly 1 items.")
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 1 to 200 characters.")] = None
+    GatewayIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$ Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MetadataConfiguration: Annotated[
+        GatewayTargetMetadataConfiguration | None,
+        Field(description="Type: GatewayTargetMetadataConfigurationDict."),
+    ] = None
+    Name: Annotated[str | None, Field(description="Pattern: ^([0-9a-zA-Z][-]?){1,100}$")] = None
+    PrivateEndpoint: Annotated[
+        GatewayTargetPrivateEndpointOption1 | GatewayTargetPrivateEndpointOption2 | None,
+        Field(
+            description="Type: GatewayTargetPrivateEndpointOption1Dict | GatewayTargetPrivateEndpointOption2Dict."
+        ),
+    ] = None
+    TargetConfiguration: Annotated[
         GatewayTargetTargetConfigurationOption1
         | GatewayTargetTargetConfigurationOption2
-        | GatewayTargetTargetConfigurationOption3
-    )
+        | GatewayTargetTargetConfigurationOption3,
+        Field(
+            description="Type: GatewayTargetTargetConfigurationOption1Dict | GatewayTargetTargetConfigurationOption2Dict | GatewayTargetTargetConfigurationOption3Dict."
+        ),
+    ]
 
 
 SchemaDefinition.model_rebuild()

@@ -7,10 +7,10 @@ Imported on first use by harness_endpoint.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HarnessEndpointAttributes",
@@ -23,16 +23,32 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9\\s_.:/=+\\-@]*$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9\\s_.:/=+\\-@]*$ Length: 0 to 256 characters.")
+    ]
 
 
 class HarnessEndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    HarnessName: str | None = None
-    LiveVersion: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::HarnessEndpoint, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the endpoint.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the endpoint was created.")
+    ] = None
+    HarnessName: Annotated[
+        str | None, Field(description="The name of the harness that the endpoint belongs to.")
+    ] = None
+    LiveVersion: Annotated[
+        str | None, Field(description="The harness version that the endpoint is currently serving.")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATING",
             "CREATE_FAILED",
@@ -42,14 +58,40 @@ class HarnessEndpointAttributes(DeferredModel):
             "DELETING",
             "DELETE_FAILED",
         ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATING', 'CREATE_FAILED', 'UPDATING', 'UPDATE_FAILED', 'READY', 'DELETING', 'DELETE_FAILED'."
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the endpoint was last updated.")
+    ] = None
 
 
 class HarnessEndpointProps(DeferredModel):
-    Description: str | None = None
-    EndpointName: str
-    HarnessId: str
-    Tags: list[Tag] | None = None
-    TargetVersion: str | None = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::HarnessEndpoint.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the endpoint.")] = None
+    EndpointName: Annotated[
+        str,
+        Field(
+            description="The name of the endpoint. Must start with a letter and contain only alphanumeric characters and underscores. Create-only: changing it replaces the resource."
+        ),
+    ]
+    HarnessId: Annotated[
+        str,
+        Field(
+            description="The ID of the harness that the endpoint belongs to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to apply to the harness endpoint resource.")
+    ] = None
+    TargetVersion: Annotated[
+        str | None,
+        Field(
+            description="The harness version that the endpoint points to and serves invocations from. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

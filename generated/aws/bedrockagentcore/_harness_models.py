@@ -80,322 +80,555 @@ class ClaimMatchValueType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchValueString: str | None = None
-    MatchValueStringList: list[str] | None = None
+    MatchValueString: Annotated[
+        str | None, Field(description="Pattern: ^[A-Za-z0-9_.-]+$ Length: 1 to 255 characters.")
+    ] = None
+    MatchValueStringList: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 1 items. Each item: Pattern: ^[A-Za-z0-9_.-]+$ Length: 1 to 255 characters."
+        ),
+    ] = None
 
 
 class EfsAccessPointConfiguration(DeferredModel):
+    """
+    Configuration for an Amazon EFS access point to mount into the AgentCore Runtime.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessPointArn: str
-    MountPath: str
+    AccessPointArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:access-point/fsap-[0-9a-f]{8,40}$ Length: at most 128 characters."
+        ),
+    ]
+    MountPath: Annotated[
+        str, Field(description="Pattern: ^/mnt/[a-zA-Z0-9._-]+/?$ Length: 6 to 200 characters.")
+    ]
 
 
 class HarnessAgentCoreBrowserConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BrowserArn: str | None = None
+    BrowserArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:(aws|[0-9]{12}):browser(-custom)?/(aws\\.browser\\.v1|[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10})$"
+        ),
+    ] = None
 
 
 class HarnessAgentCoreCodeInterpreterConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeInterpreterArn: str | None = None
-
-
-class HarnessAgentCoreMemoryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActorId: str | None = None
-    Arn: str
-    MessagesCount: int | None = None
-    RetrievalConfig: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    CodeInterpreterArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:(aws|[0-9]{12}):code-interpreter(-custom)?/(aws\\.codeinterpreter\\.v1|[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10})$"
+        ),
+    ] = None
 
 
 class HarnessAgentCoreMemoryRetrievalConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RelevanceScore: float | None = None
-    StrategyId: str | None = None
-    TopK: int | None = None
+    RelevanceScore: Annotated[
+        float | None, Field(description="Minimum relevance score for retrieved memories.")
+    ] = None
+    StrategyId: Annotated[str | None, Field(description="Type: str.")] = None
+    TopK: Annotated[
+        int | None, Field(description="Maximum number of memory records to retrieve.")
+    ] = None
 
 
 class HarnessBedrockModelConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalParams: dict[str, Any] | None = None
-    ApiFormat: Literal["converse_stream", "responses", "chat_completions"] | None = None
-    MaxTokens: int | None = None
-    ModelId: str
-    Temperature: float | None = None
-    TopP: float | None = None
+    AdditionalParams: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="Provider-specific parameters passed through to the model provider unchanged."
+        ),
+    ] = None
+    ApiFormat: Annotated[
+        Literal["converse_stream", "responses", "chat_completions"] | None,
+        Field(description="Allowed values: 'converse_stream', 'responses', 'chat_completions'."),
+    ] = None
+    MaxTokens: Annotated[int | None, Field(description="Range: at least 1 (inclusive).")] = None
+    ModelId: Annotated[str, Field(description="Type: str.")]
+    Temperature: Annotated[float | None, Field(description="Range: 0 to 2 (inclusive).")] = None
+    TopP: Annotated[float | None, Field(description="Range: 0 to 1 (inclusive).")] = None
 
 
 class HarnessContainerConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerUri: str
+    ContainerUri: Annotated[str, Field(description="The ECR URI of the container.")]
 
 
 class HarnessEnvironmentArtifact(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerConfiguration: HarnessContainerConfiguration | None = None
+    ContainerConfiguration: Annotated[
+        HarnessContainerConfiguration | None,
+        Field(description="Type: HarnessContainerConfigurationDict."),
+    ] = None
 
 
 class HarnessGeminiModelConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalParams: dict[str, Any] | None = None
-    ApiKeyArn: str
-    MaxTokens: int | None = None
-    ModelId: str
-    Temperature: float | None = None
-    TopK: int | None = None
-    TopP: float | None = None
+    AdditionalParams: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="Provider-specific parameters passed through to the Gemini model provider unchanged."
+        ),
+    ] = None
+    ApiKeyArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$"
+        ),
+    ]
+    MaxTokens: Annotated[int | None, Field(description="Range: at least 1 (inclusive).")] = None
+    ModelId: Annotated[str, Field(description="Type: str.")]
+    Temperature: Annotated[float | None, Field(description="Range: 0 to 2 (inclusive).")] = None
+    TopK: Annotated[int | None, Field(description="Range: 0 to 500 (inclusive).")] = None
+    TopP: Annotated[float | None, Field(description="Range: 0 to 1 (inclusive).")] = None
 
 
 class HarnessHookEventBridgeTarget(DeferredModel):
+    """
+    An EventBridge event bus that receives lifecycle hook events asynchronously.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
+    Arn: Annotated[str, Field(description="The ARN of the EventBridge event bus.")]
 
 
 class HarnessHookLambdaTarget(DeferredModel):
+    """
+    A Lambda function invoked synchronously for a lifecycle hook.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
-    FailureMode: Literal["allow", "deny"] | None = None
-    TimeoutSeconds: int | None = None
+    Arn: Annotated[str, Field(description="The ARN of the Lambda function.")]
+    FailureMode: Annotated[
+        Literal["allow", "deny"] | None,
+        Field(
+            description="Whether the agent loop continues or stops when the Lambda invocation fails. Defaults to deny."
+        ),
+    ] = None
+    TimeoutSeconds: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of seconds to wait for the Lambda response. Defaults to 60."
+        ),
+    ] = None
 
 
 class HarnessHookSnsTarget(DeferredModel):
+    """
+    An SNS topic that receives lifecycle hook events asynchronously.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
+    Arn: Annotated[str, Field(description="The ARN of the SNS topic.")]
 
 
 class HarnessHookTarget(DeferredModel):
+    """
+    The destination that receives lifecycle hook events.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventBridge: HarnessHookEventBridgeTarget | None = None
-    Lambda: HarnessHookLambdaTarget | None = None
-    Sns: HarnessHookSnsTarget | None = None
+    EventBridge: Annotated[
+        HarnessHookEventBridgeTarget | None,
+        Field(
+            description="An EventBridge event bus that receives lifecycle hook events asynchronously."
+        ),
+    ] = None
+    Lambda: Annotated[
+        HarnessHookLambdaTarget | None,
+        Field(description="A Lambda function invoked synchronously for a lifecycle hook."),
+    ] = None
+    Sns: Annotated[
+        HarnessHookSnsTarget | None,
+        Field(description="An SNS topic that receives lifecycle hook events asynchronously."),
+    ] = None
 
 
 class HarnessInlineFunctionConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str
-    InputSchema: dict[str, Any]
+    Description: Annotated[str, Field(description="Length: 1 to 4096 characters.")]
+    InputSchema: Annotated[
+        dict[str, Any], Field(description="JSON Schema describing the tool's input parameters.")
+    ]
 
 
 class HarnessLifecycleConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdleRuntimeSessionTimeout: int | None = None
-    MaxLifetime: int | None = None
+    IdleRuntimeSessionTimeout: Annotated[
+        int | None, Field(description="Range: 60 to 1209600 (inclusive).")
+    ] = None
+    MaxLifetime: Annotated[int | None, Field(description="Range: 60 to 1209600 (inclusive).")] = (
+        None
+    )
 
 
 class HarnessLiteLlmModelConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalParams: dict[str, Any] | None = None
-    ApiBase: str | None = None
-    ApiKeyArn: str | None = None
-    MaxTokens: int | None = None
-    ModelId: str
-    Temperature: float | None = None
-    TopP: float | None = None
+    AdditionalParams: Annotated[
+        dict[str, Any] | None,
+        Field(description="Provider-specific parameters passed through to LiteLLM unchanged."),
+    ] = None
+    ApiBase: Annotated[str | None, Field(description="Length: 1 to 16383 characters.")] = None
+    ApiKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$"
+        ),
+    ] = None
+    MaxTokens: Annotated[int | None, Field(description="Range: at least 1 (inclusive).")] = None
+    ModelId: Annotated[str, Field(description="Type: str.")]
+    Temperature: Annotated[float | None, Field(description="Range: 0 to 2 (inclusive).")] = None
+    TopP: Annotated[float | None, Field(description="Range: 0 to 1 (inclusive).")] = None
 
 
 class HarnessManagedMemoryConfiguration(DeferredModel):
+    """
+    Configuration for managed memory. The harness creates and manages a memory resource in the customer's account.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    EncryptionKeyArn: str | None = None
-    EventExpiryDuration: int | None = None
-    Strategies: list[Literal["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "EPISODIC"]] | None = (
-        None
-    )
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the managed memory resource. Read-only, populated by the service."
+        ),
+    ] = None
+    EncryptionKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Customer-managed KMS key ARN. Defaults to AWS-owned key. Not updatable after creation."
+        ),
+    ] = None
+    EventExpiryDuration: Annotated[
+        int | None, Field(description="Event retention in days. Defaults to 30.")
+    ] = None
+    Strategies: Annotated[
+        list[Literal["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "EPISODIC"]] | None,
+        Field(description="Strategy types to enable. Defaults to [SEMANTIC, SUMMARIZATION]."),
+    ] = None
 
 
 class HarnessManagedVpcResource(DeferredModel):
+    """
+    Configuration for a service-managed VPC endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndpointIpAddressType: Literal["IPV4", "IPV6"]
-    RoutingDomain: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VpcIdentifier: str
-
-
-class HarnessMemoryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentCoreMemoryConfiguration: HarnessAgentCoreMemoryConfiguration | None = None
-    Disabled: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ManagedMemoryConfiguration: HarnessManagedMemoryConfiguration | None = None
+    EndpointIpAddressType: Annotated[
+        Literal["IPV4", "IPV6"], Field(description="Allowed values: 'IPV4', 'IPV6'.")
+    ]
+    RoutingDomain: Annotated[str | None, Field(description="Length: 3 to 255 characters.")] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 5 items. Each item: Pattern: ^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$"
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str], Field(description="Each item: Pattern: ^subnet-[0-9a-zA-Z]{8,17}$")
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    VpcIdentifier: Annotated[
+        str, Field(description="Pattern: ^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")
+    ]
 
 
 class HarnessOpenAiModelConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalParams: dict[str, Any] | None = None
-    ApiBase: str | None = None
-    ApiFormat: Literal["chat_completions", "responses"] | None = None
-    ApiKeyArn: str
-    MaxTokens: int | None = None
-    ModelId: str
-    Temperature: float | None = None
-    TopP: float | None = None
+    AdditionalParams: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="Provider-specific parameters passed through to the model provider unchanged."
+        ),
+    ] = None
+    ApiBase: Annotated[
+        str | None,
+        Field(description="Optional custom endpoint URL for an OpenAI-compatible endpoint."),
+    ] = None
+    ApiFormat: Annotated[
+        Literal["chat_completions", "responses"] | None,
+        Field(description="Allowed values: 'chat_completions', 'responses'."),
+    ] = None
+    ApiKeyArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$"
+        ),
+    ]
+    MaxTokens: Annotated[int | None, Field(description="Range: at least 1 (inclusive).")] = None
+    ModelId: Annotated[str, Field(description="Type: str.")]
+    Temperature: Annotated[float | None, Field(description="Range: 0 to 2 (inclusive).")] = None
+    TopP: Annotated[float | None, Field(description="Range: 0 to 1 (inclusive).")] = None
 
 
 class HarnessRemoteMcpConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Headers: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Url: str
+    Headers: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Url: Annotated[str, Field(description="Length: 1 to 16383 characters.")]
 
 
 class HarnessSelfManagedLatticeResource(DeferredModel):
+    """
+    Configuration for connecting to a private resource using a self-managed VPC Lattice resource configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceConfigurationIdentifier: str
+    ResourceConfigurationIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^((rcfg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}))$ Length: 20 to 2048 characters."
+        ),
+    ]
 
 
 class HarnessSkillAwsSkillsSource(DeferredModel):
+    """
+    AWS Skills baked into the Harness's underlying Runtime.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Paths: list[str] | None = None
+    Paths: Annotated[
+        list[str] | None,
+        Field(
+            description="Optionally filter allowed skills with glob syntax, e.g., ['core-skills/*']."
+        ),
+    ] = None
 
 
 class HarnessSkillGitAuth(DeferredModel):
+    """
+    Authentication configuration for accessing a private git repository.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CredentialArn: str
-    Username: str | None = None
+    CredentialArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the credential in AgentCore Identity containing the password or personal access token."
+        ),
+    ]
+    Username: Annotated[
+        str | None,
+        Field(description="Username for authentication. Defaults to 'oauth2' if not specified."),
+    ] = None
 
 
 class HarnessSkillGitSource(DeferredModel):
+    """
+    A git repository containing the skill, cloned over HTTPS.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Auth: HarnessSkillGitAuth | None = None
-    Path: str | None = None
-    Url: str
+    Auth: Annotated[
+        HarnessSkillGitAuth | None,
+        Field(description="Authentication configuration for accessing a private git repository."),
+    ] = None
+    Path: Annotated[
+        str | None, Field(description="Subdirectory within the repository containing the skill.")
+    ] = None
+    Url: Annotated[str, Field(description="The HTTPS URL of the git repository.")]
 
 
 class HarnessSkillS3Source(DeferredModel):
+    """
+    An S3 source containing the skill.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Uri: str
+    Uri: Annotated[
+        str,
+        Field(
+            description="The S3 URI pointing to the skill directory (e.g., s3://bucket/skills/my-skill/)."
+        ),
+    ]
 
 
 class HarnessSlidingWindowConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MessagesCount: int | None = None
+    MessagesCount: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class HarnessSummarizationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PreserveRecentMessages: int | None = None
-    SummarizationSystemPrompt: str | None = None
-    SummaryRatio: float | None = None
+    PreserveRecentMessages: Annotated[int | None, Field(description="Type: int.")] = None
+    SummarizationSystemPrompt: Annotated[str | None, Field(description="Type: str.")] = None
+    SummaryRatio: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class HarnessSystemContentBlock(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: str
+    Text: Annotated[str, Field(description="The text content of the system prompt block.")]
 
 
 class HarnessTruncationStrategyConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SlidingWindow: HarnessSlidingWindowConfiguration | None = None
-    Summarization: HarnessSummarizationConfiguration | None = None
+    SlidingWindow: Annotated[
+        HarnessSlidingWindowConfiguration | None,
+        Field(description="Type: HarnessSlidingWindowConfigurationDict."),
+    ] = None
+    Summarization: Annotated[
+        HarnessSummarizationConfiguration | None,
+        Field(description="Type: HarnessSummarizationConfigurationDict."),
+    ] = None
 
 
 class OAuthCredentialProvider(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DefaultReturnUrl: str | None = None
-    GrantType: Literal["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE"] | None = None
-    ProviderArn: str
-    Scopes: list[str]
+    CustomParameters: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    DefaultReturnUrl: Annotated[
+        str | None,
+        Field(description="Pattern: ^\\w+:(\\/?\\/?)[^\\s]+$ Length: 1 to 2048 characters."),
+    ] = None
+    GrantType: Annotated[
+        Literal["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE"] | None,
+        Field(description="Allowed values: 'CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE'."),
+    ] = None
+    ProviderArn: Annotated[
+        str, Field(description="Pattern: ^arn:([^:]*):([^:]*):([^:]*):([0-9]{12})?:(.+)$")
+    ]
+    Scopes: Annotated[
+        list[str],
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 64 characters."),
+    ]
 
 
 class S3FilesAccessPointConfiguration(DeferredModel):
+    """
+    Configuration for an Amazon S3 Files access point to mount into the AgentCore Runtime.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessPointArn: str
-    MountPath: str
+    AccessPointArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$ Length: at most 256 characters."
+        ),
+    ]
+    MountPath: Annotated[
+        str, Field(description="Pattern: ^/mnt/[a-zA-Z0-9._-]+/?$ Length: 6 to 200 characters.")
+    ]
 
 
 class SessionStorageConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MountPath: str
+    MountPath: Annotated[
+        str, Field(description="Pattern: ^/mnt/[a-zA-Z0-9._-]+/?$ Length: 6 to 200 characters.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9\\s_.:/=+\\-@]*$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9\\s_.:/=+\\-@]*$ Length: 0 to 256 characters.")
+    ]
 
 
 class VpcConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroups: list[str]
-    Subnets: list[str]
+    SecurityGroups: Annotated[
+        list[str],
+        Field(description="Items: 1 to 16 items. Each item: Pattern: ^sg-[0-9a-zA-Z]{8,17}$"),
+    ]
+    Subnets: Annotated[
+        list[str],
+        Field(description="Items: 1 to 16 items. Each item: Pattern: ^subnet-[0-9a-zA-Z]{8,17}$"),
+    ]
 
 
 class HarnessAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    HarnessId: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::Harness, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the harness.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the harness was created.")
+    ] = None
+    HarnessId: Annotated[str | None, Field(description="The unique identifier of the harness.")] = (
+        None
+    )
+    Status: Annotated[
         Literal[
             "CREATING",
             "CREATE_FAILED",
@@ -405,231 +638,537 @@ class HarnessAttributes(DeferredModel):
             "DELETING",
             "DELETE_FAILED",
         ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-    Version: str | None = None
+        | None,
+        Field(description="The current status of the harness."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the harness was last updated.")
+    ] = None
+    Version: Annotated[
+        str | None,
+        Field(description="The version of the harness. Incremented on every successful update."),
+    ] = None
 
 
 class AuthorizingClaimMatchValueType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClaimMatchOperator: Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"]
-    ClaimMatchValue: ClaimMatchValueType
+    ClaimMatchOperator: Annotated[
+        Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"],
+        Field(description="Allowed values: 'EQUALS', 'CONTAINS', 'CONTAINS_ANY'."),
+    ]
+    ClaimMatchValue: Annotated[
+        ClaimMatchValueType, Field(description="Type: ClaimMatchValueTypeDict.")
+    ]
 
 
 class CustomClaimValidationType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizingClaimMatchValue: AuthorizingClaimMatchValueType
-    InboundTokenClaimName: str
-    InboundTokenClaimValueType: Literal["STRING", "STRING_ARRAY"]
+    AuthorizingClaimMatchValue: Annotated[
+        AuthorizingClaimMatchValueType,
+        Field(description="Type: AuthorizingClaimMatchValueTypeDict."),
+    ]
+    InboundTokenClaimName: Annotated[
+        str, Field(description="Pattern: ^[A-Za-z0-9_.-:]+$ Length: 1 to 255 characters.")
+    ]
+    InboundTokenClaimValueType: Annotated[
+        Literal["STRING", "STRING_ARRAY"],
+        Field(description="Allowed values: 'STRING', 'STRING_ARRAY'."),
+    ]
 
 
 class FilesystemConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EfsAccessPoint: EfsAccessPointConfiguration | None = None
-    S3FilesAccessPoint: S3FilesAccessPointConfiguration | None = None
-    SessionStorage: SessionStorageConfiguration | None = None
+    EfsAccessPoint: Annotated[
+        EfsAccessPointConfiguration | None,
+        Field(
+            description="Configuration for an Amazon EFS access point to mount into the AgentCore Runtime."
+        ),
+    ] = None
+    S3FilesAccessPoint: Annotated[
+        S3FilesAccessPointConfiguration | None,
+        Field(
+            description="Configuration for an Amazon S3 Files access point to mount into the AgentCore Runtime."
+        ),
+    ] = None
+    SessionStorage: Annotated[
+        SessionStorageConfiguration | None,
+        Field(description="Type: SessionStorageConfigurationDict."),
+    ] = None
 
 
 class HarnessAfterInvocationHook(DeferredModel):
+    """
+    A hook that runs after an agent invocation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Target: HarnessHookTarget
+    Name: Annotated[str, Field(description="The unique name of the hook.")]
+    Target: Annotated[
+        HarnessHookTarget, Field(description="The destination that receives lifecycle hook events.")
+    ]
 
 
 class HarnessAfterToolCallHook(DeferredModel):
+    """
+    A hook that runs after each tool call.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Target: HarnessHookTarget
+    Name: Annotated[str, Field(description="The unique name of the hook.")]
+    Target: Annotated[
+        HarnessHookTarget, Field(description="The destination that receives lifecycle hook events.")
+    ]
+
+
+class HarnessAgentCoreMemoryConfiguration(DeferredModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    ActorId: Annotated[str | None, Field(description="Type: str.")] = None
+    Arn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:memory/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$"
+        ),
+    ]
+    MessagesCount: Annotated[int | None, Field(description="Type: int.")] = None
+    RetrievalConfig: Annotated[
+        dict[str, HarnessAgentCoreMemoryRetrievalConfig] | None,
+        Field(description="Type: dict[str, HarnessAgentCoreMemoryRetrievalConfigDict]."),
+    ] = None
 
 
 class HarnessBeforeInvocationHook(DeferredModel):
+    """
+    A hook that runs before an agent invocation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Target: HarnessHookTarget
+    Name: Annotated[str, Field(description="The unique name of the hook.")]
+    Target: Annotated[
+        HarnessHookTarget, Field(description="The destination that receives lifecycle hook events.")
+    ]
 
 
 class HarnessBeforeToolCallHook(DeferredModel):
+    """
+    A hook that runs before each tool call.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Target: HarnessHookTarget
+    Name: Annotated[str, Field(description="The unique name of the hook.")]
+    Target: Annotated[
+        HarnessHookTarget, Field(description="The destination that receives lifecycle hook events.")
+    ]
 
 
 class HarnessGatewayOutboundAuth(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsIam: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    None_: Annotated[dict[str, Any] | None, Field(alias="None", max_length=0)] = None
-    Oauth: OAuthCredentialProvider | None = None
+    AwsIam: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    None_: Annotated[
+        dict[str, Any] | None,
+        Field(alias="None", description="Type: dict[str, Any].", max_length=0),
+    ] = None
+    Oauth: Annotated[
+        OAuthCredentialProvider | None, Field(description="Type: OAuthCredentialProviderDict.")
+    ] = None
 
 
 class HarnessHook(DeferredModel):
+    """
+    A lifecycle hook configured for one phase of the agent loop.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AfterInvocation: HarnessAfterInvocationHook | None = None
-    AfterToolCall: HarnessAfterToolCallHook | None = None
-    BeforeInvocation: HarnessBeforeInvocationHook | None = None
-    BeforeToolCall: HarnessBeforeToolCallHook | None = None
+    AfterInvocation: Annotated[
+        HarnessAfterInvocationHook | None,
+        Field(description="A hook that runs after an agent invocation."),
+    ] = None
+    AfterToolCall: Annotated[
+        HarnessAfterToolCallHook | None, Field(description="A hook that runs after each tool call.")
+    ] = None
+    BeforeInvocation: Annotated[
+        HarnessBeforeInvocationHook | None,
+        Field(description="A hook that runs before an agent invocation."),
+    ] = None
+    BeforeToolCall: Annotated[
+        HarnessBeforeToolCallHook | None,
+        Field(description="A hook that runs before each tool call."),
+    ] = None
+
+
+class HarnessMemoryConfiguration(DeferredModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    AgentCoreMemoryConfiguration: Annotated[
+        HarnessAgentCoreMemoryConfiguration | None,
+        Field(description="Type: HarnessAgentCoreMemoryConfigurationDict."),
+    ] = None
+    Disabled: Annotated[
+        dict[str, Any] | None, Field(description="Explicitly opt out of memory.", max_length=0)
+    ] = None
+    ManagedMemoryConfiguration: Annotated[
+        HarnessManagedMemoryConfiguration | None,
+        Field(
+            description="Configuration for managed memory. The harness creates and manages a memory resource in the customer's account."
+        ),
+    ] = None
 
 
 class HarnessModelConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BedrockModelConfig: HarnessBedrockModelConfig | None = None
-    GeminiModelConfig: HarnessGeminiModelConfig | None = None
-    LiteLlmModelConfig: HarnessLiteLlmModelConfig | None = None
-    OpenAiModelConfig: HarnessOpenAiModelConfig | None = None
+    BedrockModelConfig: Annotated[
+        HarnessBedrockModelConfig | None, Field(description="Type: HarnessBedrockModelConfigDict.")
+    ] = None
+    GeminiModelConfig: Annotated[
+        HarnessGeminiModelConfig | None, Field(description="Type: HarnessGeminiModelConfigDict.")
+    ] = None
+    LiteLlmModelConfig: Annotated[
+        HarnessLiteLlmModelConfig | None, Field(description="Type: HarnessLiteLlmModelConfigDict.")
+    ] = None
+    OpenAiModelConfig: Annotated[
+        HarnessOpenAiModelConfig | None, Field(description="Type: HarnessOpenAiModelConfigDict.")
+    ] = None
 
 
 class HarnessNetworkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetworkMode: Literal["PUBLIC", "VPC"]
-    NetworkModeConfig: VpcConfig | None = None
+    NetworkMode: Annotated[
+        Literal["PUBLIC", "VPC"], Field(description="Allowed values: 'PUBLIC', 'VPC'.")
+    ]
+    NetworkModeConfig: Annotated[VpcConfig | None, Field(description="Type: VpcConfigDict.")] = None
 
 
 class HarnessPrivateEndpoint(DeferredModel):
+    """
+    Private endpoint configuration for connecting to the OpenID Connect discovery endpoint over a private network.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ManagedVpcResource: HarnessManagedVpcResource | None = None
-    SelfManagedLatticeResource: HarnessSelfManagedLatticeResource | None = None
+    ManagedVpcResource: Annotated[
+        HarnessManagedVpcResource | None,
+        Field(description="Configuration for a service-managed VPC endpoint."),
+    ] = None
+    SelfManagedLatticeResource: Annotated[
+        HarnessSelfManagedLatticeResource | None,
+        Field(
+            description="Configuration for connecting to a private resource using a self-managed VPC Lattice resource configuration."
+        ),
+    ] = None
 
 
 class HarnessSkill(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsSkills: HarnessSkillAwsSkillsSource | None = None
-    Git: HarnessSkillGitSource | None = None
-    Path: str | None = None
-    S3: HarnessSkillS3Source | None = None
+    AwsSkills: Annotated[
+        HarnessSkillAwsSkillsSource | None,
+        Field(description="AWS Skills baked into the Harness's underlying Runtime."),
+    ] = None
+    Git: Annotated[
+        HarnessSkillGitSource | None,
+        Field(description="A git repository containing the skill, cloned over HTTPS."),
+    ] = None
+    Path: Annotated[
+        str | None, Field(description="The filesystem path to the skill definition.")
+    ] = None
+    S3: Annotated[
+        HarnessSkillS3Source | None, Field(description="An S3 source containing the skill.")
+    ] = None
 
 
 class HarnessTruncationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Config: HarnessTruncationStrategyConfiguration | None = None
-    Strategy: Literal["sliding_window", "summarization", "none"]
+    Config: Annotated[
+        HarnessTruncationStrategyConfiguration | None,
+        Field(description="Type: HarnessTruncationStrategyConfigurationDict."),
+    ] = None
+    Strategy: Annotated[
+        Literal["sliding_window", "summarization", "none"],
+        Field(description="Allowed values: 'sliding_window', 'summarization', 'none'."),
+    ]
 
 
 class PrivateEndpointOverride(DeferredModel):
+    """
+    Maps a domain to a private endpoint for resolving that domain over a private network.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Domain: str
-    PrivateEndpoint: HarnessPrivateEndpoint
+    Domain: Annotated[str, Field(description="Length: 1 to 253 characters.")]
+    PrivateEndpoint: Annotated[
+        HarnessPrivateEndpoint,
+        Field(
+            description="Private endpoint configuration for connecting to the OpenID Connect discovery endpoint over a private network."
+        ),
+    ]
 
 
 class CustomJWTAuthorizerConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdvertisedScopeMapping: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AllowedAudience: list[str] | None = None
-    AllowedClients: list[str] | None = None
-    AllowedScopes: list[str] | None = None
-    CustomClaims: list[CustomClaimValidationType] | None = None
-    DiscoveryUrl: str
-    PrivateEndpoint: HarnessPrivateEndpoint | None = None
-    PrivateEndpointOverrides: list[PrivateEndpointOverride] | None = None
+    AdvertisedScopeMapping: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map that associates each scope in AllowedScopes with a corresponding advertised scope value. The advertised scope appears in OAuth protected resource metadata and WWW-Authenticate response headers."
+        ),
+    ] = None
+    AllowedAudience: Annotated[list[str] | None, Field(description="Items: at least 1 items.")] = (
+        None
+    )
+    AllowedClients: Annotated[list[str] | None, Field(description="Items: at least 1 items.")] = (
+        None
+    )
+    AllowedScopes: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 1 items. Each item: Pattern: ^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$ Length: 1 to 255 characters."
+        ),
+    ] = None
+    CustomClaims: Annotated[
+        list[CustomClaimValidationType] | None, Field(description="Items: at least 1 items.")
+    ] = None
+    DiscoveryUrl: Annotated[
+        str, Field(description="Pattern: ^.+/\\.well-known/openid-configuration$")
+    ]
+    PrivateEndpoint: Annotated[
+        HarnessPrivateEndpoint | None,
+        Field(
+            description="Private endpoint configuration for connecting to the OpenID Connect discovery endpoint over a private network."
+        ),
+    ] = None
+    PrivateEndpointOverrides: Annotated[
+        list[PrivateEndpointOverride] | None, Field(description="Items: at most 5 items.")
+    ] = None
 
 
 class HarnessAgentCoreGatewayConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GatewayArn: str
-    OutboundAuth: HarnessGatewayOutboundAuth | None = None
+    GatewayArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws(|-cn|-us-gov):bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$"
+        ),
+    ]
+    OutboundAuth: Annotated[
+        HarnessGatewayOutboundAuth | None,
+        Field(description="Type: HarnessGatewayOutboundAuthDict."),
+    ] = None
 
 
 class HarnessAgentCoreRuntimeEnvironment(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentRuntimeArn: str | None = None
-    AgentRuntimeId: str | None = None
-    AgentRuntimeName: str | None = None
-    FilesystemConfigurations: list[FilesystemConfiguration] | None = None
-    LifecycleConfiguration: HarnessLifecycleConfiguration | None = None
-    NetworkConfiguration: HarnessNetworkConfiguration | None = None
+    AgentRuntimeArn: Annotated[
+        str | None, Field(description="The ARN of the underlying AgentCore Runtime.")
+    ] = None
+    AgentRuntimeId: Annotated[
+        str | None, Field(description="The ID of the underlying AgentCore Runtime.")
+    ] = None
+    AgentRuntimeName: Annotated[
+        str | None, Field(description="The name of the underlying AgentCore Runtime.")
+    ] = None
+    FilesystemConfigurations: Annotated[
+        list[FilesystemConfiguration] | None, Field(description="Items: 0 to 5 items.")
+    ] = None
+    LifecycleConfiguration: Annotated[
+        HarnessLifecycleConfiguration | None,
+        Field(description="Type: HarnessLifecycleConfigurationDict."),
+    ] = None
+    NetworkConfiguration: Annotated[
+        HarnessNetworkConfiguration | None,
+        Field(description="Type: HarnessNetworkConfigurationDict."),
+    ] = None
 
 
 class HarnessAuthorizerConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomJWTAuthorizer: CustomJWTAuthorizerConfiguration | None = None
+    CustomJWTAuthorizer: Annotated[
+        CustomJWTAuthorizerConfiguration | None,
+        Field(description="Type: CustomJWTAuthorizerConfigurationDict."),
+    ] = None
 
 
 class HarnessEnvironmentProvider(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentCoreRuntimeEnvironment: HarnessAgentCoreRuntimeEnvironment | None = None
+    AgentCoreRuntimeEnvironment: Annotated[
+        HarnessAgentCoreRuntimeEnvironment | None,
+        Field(description="Type: HarnessAgentCoreRuntimeEnvironmentDict."),
+    ] = None
 
 
 class HarnessToolConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentCoreBrowser: HarnessAgentCoreBrowserConfig | None = None
-    AgentCoreCodeInterpreter: HarnessAgentCoreCodeInterpreterConfig | None = None
-    AgentCoreGateway: HarnessAgentCoreGatewayConfig | None = None
-    InlineFunction: HarnessInlineFunctionConfig | None = None
-    RemoteMcp: HarnessRemoteMcpConfig | None = None
+    AgentCoreBrowser: Annotated[
+        HarnessAgentCoreBrowserConfig | None,
+        Field(description="Type: HarnessAgentCoreBrowserConfigDict."),
+    ] = None
+    AgentCoreCodeInterpreter: Annotated[
+        HarnessAgentCoreCodeInterpreterConfig | None,
+        Field(description="Type: HarnessAgentCoreCodeInterpreterConfigDict."),
+    ] = None
+    AgentCoreGateway: Annotated[
+        HarnessAgentCoreGatewayConfig | None,
+        Field(description="Type: HarnessAgentCoreGatewayConfigDict."),
+    ] = None
+    InlineFunction: Annotated[
+        HarnessInlineFunctionConfig | None,
+        Field(description="Type: HarnessInlineFunctionConfigDict."),
+    ] = None
+    RemoteMcp: Annotated[
+        HarnessRemoteMcpConfig | None, Field(description="Type: HarnessRemoteMcpConfigDict.")
+    ] = None
 
 
 class HarnessTool(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Config: HarnessToolConfiguration | None = None
-    Name: str | None = None
-    Type: Literal[
-        "remote_mcp",
-        "agentcore_browser",
-        "agentcore_gateway",
-        "inline_function",
-        "agentcore_code_interpreter",
+    Config: Annotated[
+        HarnessToolConfiguration | None, Field(description="Type: HarnessToolConfigurationDict.")
+    ] = None
+    Name: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters.")
+    ] = None
+    Type: Annotated[
+        Literal[
+            "remote_mcp",
+            "agentcore_browser",
+            "agentcore_gateway",
+            "inline_function",
+            "agentcore_code_interpreter",
+        ],
+        Field(
+            description="Allowed values: 'remote_mcp', 'agentcore_browser', 'agentcore_gateway', 'inline_function', 'agentcore_code_interpreter'."
+        ),
     ]
 
 
 class HarnessProps(DeferredModel):
-    AllowedTools: list[str] | None = None
-    AuthorizerConfiguration: HarnessAuthorizerConfiguration | None = None
-    Environment: HarnessEnvironmentProvider | None = None
-    EnvironmentArtifact: HarnessEnvironmentArtifact | None = None
-    EnvironmentVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ExecutionRoleArn: str
-    HarnessName: str
-    Hooks: list[HarnessHook] | None = None
-    MaxIterations: int | None = None
-    MaxTokens: int | None = None
-    Memory: HarnessMemoryConfiguration | None = None
-    Model: HarnessModelConfiguration
-    Skills: list[HarnessSkill] | None = None
-    SystemPrompt: list[HarnessSystemContentBlock] | None = None
-    Tags: list[Tag] | None = None
-    TimeoutSeconds: int | None = None
-    Tools: list[HarnessTool] | None = None
-    Truncation: HarnessTruncationConfiguration | None = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::Harness.
+    """
+
+    AllowedTools: Annotated[
+        list[str] | None, Field(description="The tools that the agent is allowed to use.")
+    ] = None
+    AuthorizerConfiguration: Annotated[
+        HarnessAuthorizerConfiguration | None,
+        Field(
+            description="The inbound authorization configuration for authenticating incoming requests."
+        ),
+    ] = None
+    Environment: Annotated[
+        HarnessEnvironmentProvider | None,
+        Field(
+            description="The compute environment configuration for the harness, including underlying runtime information."
+        ),
+    ] = None
+    EnvironmentArtifact: Annotated[
+        HarnessEnvironmentArtifact | None,
+        Field(
+            description="The environment artifact for the harness, such as a custom container image."
+        ),
+    ] = None
+    EnvironmentVariables: Annotated[
+        dict[str, str] | None,
+        Field(description="Environment variables to set in the harness runtime environment."),
+    ] = None
+    ExecutionRoleArn: Annotated[
+        str, Field(description="The ARN of the IAM role that the harness assumes when running.")
+    ]
+    HarnessName: Annotated[
+        str,
+        Field(
+            description="The name of the harness. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Hooks: Annotated[
+        list[HarnessHook] | None,
+        Field(
+            description="Lifecycle hooks that fire at well-defined points in the agent loop for policy enforcement, audit, and governance."
+        ),
+    ] = None
+    MaxIterations: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of iterations the agent loop can execute per invocation."
+        ),
+    ] = None
+    MaxTokens: Annotated[
+        int | None,
+        Field(description="The maximum number of tokens the agent can generate per iteration."),
+    ] = None
+    Memory: Annotated[
+        HarnessMemoryConfiguration | None,
+        Field(
+            description="The AgentCore Memory configuration for persisting conversation context."
+        ),
+    ] = None
+    Model: Annotated[
+        HarnessModelConfiguration, Field(description="The model configuration for the harness.")
+    ]
+    Skills: Annotated[
+        list[HarnessSkill] | None, Field(description="The skills available to the agent.")
+    ] = None
+    SystemPrompt: Annotated[
+        list[HarnessSystemContentBlock] | None,
+        Field(description="The system prompt that defines the agent's behavior."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to apply to the harness resource.")
+    ] = None
+    TimeoutSeconds: Annotated[
+        int | None,
+        Field(
+            description="The maximum duration in seconds for the agent loop execution per invocation."
+        ),
+    ] = None
+    Tools: Annotated[
+        list[HarnessTool] | None, Field(description="The tools available to the agent.")
+    ] = None
+    Truncation: Annotated[
+        HarnessTruncationConfiguration | None,
+        Field(description="The truncation configuration for managing conversation context."),
+    ] = None

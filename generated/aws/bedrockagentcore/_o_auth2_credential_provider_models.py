@@ -7,7 +7,7 @@ Imported on first use by o_auth2_credential_provider.py, which re-exports every 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -44,273 +44,632 @@ __all__ = [
 
 
 class KmsKeySourceType(DeferredModel):
+    """
+    Contains the KMS key configuration for a JWT client assertion
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str
+    KmsKeyArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the KMS key used to sign the JWT client assertion"
+        ),
+    ]
 
 
 class OAuth2CredentialProviderClientSecretArn(DeferredModel):
+    """
+    Contains information about a secret in AWS Secrets Manager
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str
+    SecretArn: Annotated[str, Field(description="The ARN of the secret in AWS Secrets Manager")]
 
 
 class OAuth2CredentialProviderManagedVpcResource(DeferredModel):
+    """
+    Configuration for a managed VPC Lattice resource. AgentCore creates and manages the VPC Lattice resource gateway and resource configuration on your behalf.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndpointIpAddressType: Literal["IPV4", "IPV6"]
-    RoutingDomain: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VpcIdentifier: str
+    EndpointIpAddressType: Annotated[
+        Literal["IPV4", "IPV6"],
+        Field(description="The IP address type for the resource configuration endpoint"),
+    ]
+    RoutingDomain: Annotated[
+        str | None,
+        Field(
+            description="An intermediate publicly resolvable domain used as the VPC Lattice resource configuration endpoint"
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The security group IDs to associate with the VPC Lattice resource gateway"
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="The subnet IDs within the VPC where the VPC Lattice resource gateway is placed"
+        ),
+    ]
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(description="Tags to apply to the managed VPC Lattice resource gateway"),
+    ] = None
+    VpcIdentifier: Annotated[
+        str, Field(description="The ID of the VPC that contains your private resource")
+    ]
 
 
 class OAuth2CredentialProviderPrivateKeySource(DeferredModel):
+    """
+    Contains the private key source configuration for a JWT client assertion
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeySource: KmsKeySourceType | None = None
+    KmsKeySource: Annotated[
+        KmsKeySourceType | None,
+        Field(description="Contains the KMS key configuration for a JWT client assertion"),
+    ] = None
 
 
 class OAuth2CredentialProviderSelfManagedLatticeResource(DeferredModel):
+    """
+    Configuration for a self-managed VPC Lattice resource. You create and manage the VPC Lattice resource gateway and resource configuration, then provide the resource configuration identifier.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceConfigurationIdentifier: str
+    ResourceConfigurationIdentifier: Annotated[
+        str, Field(description="The ARN or ID of the VPC Lattice resource configuration")
+    ]
 
 
 class OAuth2CredentialProviderTokenExchangeGrantTypeConfig(DeferredModel):
+    """
+    Configuration for RFC 8693 Token Exchange
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActorTokenContent: Literal["NONE", "M2M", "AWS_IAM_ID_TOKEN_JWT"]
-    ActorTokenScopes: list[str] | None = None
+    ActorTokenContent: Annotated[
+        Literal["NONE", "M2M", "AWS_IAM_ID_TOKEN_JWT"],
+        Field(description="The actor token content type"),
+    ]
+    ActorTokenScopes: Annotated[
+        list[str] | None,
+        Field(description="The actor token scopes. Only valid when ActorTokenContent is M2M."),
+    ] = None
 
 
 class Oauth2AuthorizationServerMetadata(DeferredModel):
+    """
+    Authorization server metadata for the OAuth2 provider
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationEndpoint: str
-    Issuer: str
-    ResponseTypes: list[str] | None = None
-    TokenEndpoint: str
+    AuthorizationEndpoint: Annotated[str, Field(description="The authorization endpoint URL")]
+    Issuer: Annotated[str, Field(description="The issuer URL for the OAuth2 authorization server")]
+    ResponseTypes: Annotated[
+        list[str] | None, Field(description="The supported response types")
+    ] = None
+    TokenEndpoint: Annotated[str, Field(description="The token endpoint URL")]
 
 
 class Oauth2Discovery(DeferredModel):
+    """
+    Discovery information for an OAuth2 provider
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationServerMetadata: Oauth2AuthorizationServerMetadata | None = None
-    DiscoveryUrl: str | None = None
+    AuthorizationServerMetadata: Annotated[
+        Oauth2AuthorizationServerMetadata | None,
+        Field(description="Authorization server metadata for the OAuth2 provider"),
+    ] = None
+    DiscoveryUrl: Annotated[
+        str | None, Field(description="The discovery URL for the OAuth2 provider")
+    ] = None
 
 
 class SecretReference(DeferredModel):
+    """
+    A reference to a customer-provided secret stored in AWS Secrets Manager
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    JsonKey: str
-    SecretId: str
+    JsonKey: Annotated[
+        str, Field(description="The JSON key within the secret that contains the credential value")
+    ]
+    SecretId: Annotated[
+        str, Field(description="The ID or ARN of the secret in AWS Secrets Manager")
+    ]
 
 
 class SlackOauth2ProviderConfigInput(DeferredModel):
+    """
+    Input configuration for a Slack OAuth2 provider
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    ClientSecret: str | None = None
-    ClientSecretConfig: SecretReference | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
+    ClientId: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    ClientSecret: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    ClientSecretConfig: Annotated[
+        SecretReference | None,
+        Field(
+            description="A reference to a customer-provided secret stored in AWS Secrets Manager"
+        ),
+    ] = None
+    ClientSecretSource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None,
+        Field(description="Allowed values: 'MANAGED', 'EXTERNAL'."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 0 to 256 characters.")
+    ]
 
 
 class AtlassianOauth2ProviderConfigInput(DeferredModel):
+    """
+    Input configuration for an Atlassian OAuth2 provider
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    ClientSecret: str | None = None
-    ClientSecretConfig: SecretReference | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
+    ClientId: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    ClientSecret: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    ClientSecretConfig: Annotated[
+        SecretReference | None,
+        Field(
+            description="A reference to a customer-provided secret stored in AWS Secrets Manager"
+        ),
+    ] = None
+    ClientSecretSource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None,
+        Field(description="Allowed values: 'MANAGED', 'EXTERNAL'."),
+    ] = None
 
 
 class GithubOauth2ProviderConfigInput(DeferredModel):
+    """
+    Input configuration for a GitHub OAuth2 provider
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    ClientSecret: str | None = None
-    ClientSecretConfig: SecretReference | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
+    ClientId: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    ClientSecret: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    ClientSecretConfig: Annotated[
+        SecretReference | None,
+        Field(
+            description="A reference to a customer-provided secret stored in AWS Secrets Manager"
+        ),
+    ] = None
+    ClientSecretSource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None,
+        Field(description="Allowed values: 'MANAGED', 'EXTERNAL'."),
+    ] = None
 
 
 class GoogleOauth2ProviderConfigInput(DeferredModel):
+    """
+    Input configuration for a Google OAuth2 provider
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    ClientSecret: str | None = None
-    ClientSecretConfig: SecretReference | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
+    ClientId: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    ClientSecret: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    ClientSecretConfig: Annotated[
+        SecretReference | None,
+        Field(
+            description="A reference to a customer-provided secret stored in AWS Secrets Manager"
+        ),
+    ] = None
+    ClientSecretSource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None,
+        Field(description="Allowed values: 'MANAGED', 'EXTERNAL'."),
+    ] = None
 
 
 class IncludedOauth2ProviderConfigInput(DeferredModel):
+    """
+    Input configuration for a supported non-custom OAuth2 provider
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationEndpoint: str | None = None
-    ClientId: str
-    ClientSecret: str | None = None
-    ClientSecretConfig: SecretReference | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-    Issuer: str | None = None
-    TokenEndpoint: str | None = None
+    AuthorizationEndpoint: Annotated[
+        str | None,
+        Field(
+            description="OAuth2 authorization endpoint for your isolated OAuth2 application tenant"
+        ),
+    ] = None
+    ClientId: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    ClientSecret: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    ClientSecretConfig: Annotated[
+        SecretReference | None,
+        Field(
+            description="A reference to a customer-provided secret stored in AWS Secrets Manager"
+        ),
+    ] = None
+    ClientSecretSource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None,
+        Field(description="Allowed values: 'MANAGED', 'EXTERNAL'."),
+    ] = None
+    Issuer: Annotated[
+        str | None, Field(description="Token issuer of your isolated OAuth2 application tenant")
+    ] = None
+    TokenEndpoint: Annotated[
+        str | None,
+        Field(description="OAuth2 token endpoint for your isolated OAuth2 application tenant"),
+    ] = None
 
 
 class LinkedinOauth2ProviderConfigInput(DeferredModel):
+    """
+    Input configuration for a LinkedIn OAuth2 provider
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    ClientSecret: str | None = None
-    ClientSecretConfig: SecretReference | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
+    ClientId: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    ClientSecret: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    ClientSecretConfig: Annotated[
+        SecretReference | None,
+        Field(
+            description="A reference to a customer-provided secret stored in AWS Secrets Manager"
+        ),
+    ] = None
+    ClientSecretSource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None,
+        Field(description="Allowed values: 'MANAGED', 'EXTERNAL'."),
+    ] = None
 
 
 class MicrosoftOauth2ProviderConfigInput(DeferredModel):
+    """
+    Input configuration for a Microsoft OAuth2 provider
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    ClientSecret: str | None = None
-    ClientSecretConfig: SecretReference | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-    TenantId: str | None = None
+    ClientId: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    ClientSecret: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    ClientSecretConfig: Annotated[
+        SecretReference | None,
+        Field(
+            description="A reference to a customer-provided secret stored in AWS Secrets Manager"
+        ),
+    ] = None
+    ClientSecretSource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None,
+        Field(description="Allowed values: 'MANAGED', 'EXTERNAL'."),
+    ] = None
+    TenantId: Annotated[str | None, Field(description="The Microsoft Entra ID tenant ID")] = None
 
 
 class OAuth2CredentialProviderOnBehalfOfTokenExchangeConfig(DeferredModel):
+    """
+    Configuration for on-behalf-of token exchange
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GrantType: Literal["TOKEN_EXCHANGE", "JWT_AUTHORIZATION_GRANT"]
-    TokenExchangeGrantTypeConfig: OAuth2CredentialProviderTokenExchangeGrantTypeConfig | None = None
+    GrantType: Annotated[
+        Literal["TOKEN_EXCHANGE", "JWT_AUTHORIZATION_GRANT"],
+        Field(description="The grant type for on-behalf-of token exchange"),
+    ]
+    TokenExchangeGrantTypeConfig: Annotated[
+        OAuth2CredentialProviderTokenExchangeGrantTypeConfig | None,
+        Field(description="Configuration for RFC 8693 Token Exchange"),
+    ] = None
 
 
 class OAuth2CredentialProviderPrivateEndpoint(DeferredModel):
+    """
+    The private endpoint configuration for connecting to private resources in your VPC
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ManagedVpcResource: OAuth2CredentialProviderManagedVpcResource | None = None
-    SelfManagedLatticeResource: OAuth2CredentialProviderSelfManagedLatticeResource | None = None
+    ManagedVpcResource: Annotated[
+        OAuth2CredentialProviderManagedVpcResource | None,
+        Field(
+            description="Configuration for a managed VPC Lattice resource. AgentCore creates and manages the VPC Lattice resource gateway and resource configuration on your behalf."
+        ),
+    ] = None
+    SelfManagedLatticeResource: Annotated[
+        OAuth2CredentialProviderSelfManagedLatticeResource | None,
+        Field(
+            description="Configuration for a self-managed VPC Lattice resource. You create and manage the VPC Lattice resource gateway and resource configuration, then provide the resource configuration identifier."
+        ),
+    ] = None
 
 
 class OAuth2CredentialProviderPrivateKeyJwtConfig(DeferredModel):
+    """
+    Configuration for private_key_jwt client authentication (RFC 7523)
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalHeaderClaims: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AdditionalPayloadClaims: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PrivateKeySource: OAuth2CredentialProviderPrivateKeySource | None = None
-    SigningAlgorithm: Literal["RS256", "PS256", "ES256"] | None = None
+    AdditionalHeaderClaims: Annotated[
+        dict[str, str] | None,
+        Field(description="A map of additional claims to include in the JWT client assertion"),
+    ] = None
+    AdditionalPayloadClaims: Annotated[
+        dict[str, str] | None,
+        Field(description="A map of additional claims to include in the JWT client assertion"),
+    ] = None
+    PrivateKeySource: Annotated[
+        OAuth2CredentialProviderPrivateKeySource | None,
+        Field(
+            description="Contains the private key source configuration for a JWT client assertion"
+        ),
+    ] = None
+    SigningAlgorithm: Annotated[
+        Literal["RS256", "PS256", "ES256"] | None,
+        Field(description="The algorithm used to sign the JWT client assertion"),
+    ] = None
 
 
 class PrivateEndpointOverride(DeferredModel):
+    """
+    A mapping of a specific domain to a private endpoint for secure connectivity through a VPC Lattice resource configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Domain: str
-    PrivateEndpoint: OAuth2CredentialProviderPrivateEndpoint
+    Domain: Annotated[str, Field(description="The domain to override with a private endpoint")]
+    PrivateEndpoint: Annotated[
+        OAuth2CredentialProviderPrivateEndpoint,
+        Field(
+            description="The private endpoint configuration for connecting to private resources in your VPC"
+        ),
+    ]
 
 
 class SalesforceOauth2ProviderConfigInput(DeferredModel):
+    """
+    Input configuration for a Salesforce OAuth2 provider
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    ClientSecret: str | None = None
-    ClientSecretConfig: SecretReference | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
+    ClientId: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    ClientSecret: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    ClientSecretConfig: Annotated[
+        SecretReference | None,
+        Field(
+            description="A reference to a customer-provided secret stored in AWS Secrets Manager"
+        ),
+    ] = None
+    ClientSecretSource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None,
+        Field(description="Allowed values: 'MANAGED', 'EXTERNAL'."),
+    ] = None
 
 
 class CustomOauth2ProviderConfigInput(DeferredModel):
+    """
+    Input configuration for a custom OAuth2 provider
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientAuthenticationMethod: (
+    ClientAuthenticationMethod: Annotated[
         Literal[
             "CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "AWS_IAM_ID_TOKEN_JWT", "PRIVATE_KEY_JWT"
         ]
-        | None
-    ) = None
-    ClientId: str | None = None
-    ClientSecret: str | None = None
-    ClientSecretConfig: SecretReference | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-    OauthDiscovery: Oauth2Discovery
-    OnBehalfOfTokenExchangeConfig: OAuth2CredentialProviderOnBehalfOfTokenExchangeConfig | None = (
-        None
-    )
-    PrivateEndpoint: OAuth2CredentialProviderPrivateEndpoint | None = None
-    PrivateEndpointOverrides: list[PrivateEndpointOverride] | None = None
-    PrivateKeyJwtConfig: OAuth2CredentialProviderPrivateKeyJwtConfig | None = None
+        | None,
+        Field(
+            description="The client authentication method to use when authenticating with the token endpoint"
+        ),
+    ] = None
+    ClientId: Annotated[
+        str | None, Field(description="The client ID for the custom OAuth2 provider")
+    ] = None
+    ClientSecret: Annotated[
+        str | None, Field(description="The client secret for the custom OAuth2 provider")
+    ] = None
+    ClientSecretConfig: Annotated[
+        SecretReference | None,
+        Field(
+            description="A reference to a customer-provided secret stored in AWS Secrets Manager"
+        ),
+    ] = None
+    ClientSecretSource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None, Field(description="The source of the client secret")
+    ] = None
+    OauthDiscovery: Annotated[
+        Oauth2Discovery, Field(description="Discovery information for an OAuth2 provider")
+    ]
+    OnBehalfOfTokenExchangeConfig: Annotated[
+        OAuth2CredentialProviderOnBehalfOfTokenExchangeConfig | None,
+        Field(description="Configuration for on-behalf-of token exchange"),
+    ] = None
+    PrivateEndpoint: Annotated[
+        OAuth2CredentialProviderPrivateEndpoint | None,
+        Field(
+            description="The private endpoint configuration for connecting to private resources in your VPC"
+        ),
+    ] = None
+    PrivateEndpointOverrides: Annotated[
+        list[PrivateEndpointOverride] | None,
+        Field(
+            description="A list of private endpoint overrides. Each override maps a specific domain to a private endpoint, enabling secure connectivity through VPC Lattice resource configurations."
+        ),
+    ] = None
+    PrivateKeyJwtConfig: Annotated[
+        OAuth2CredentialProviderPrivateKeyJwtConfig | None,
+        Field(description="Configuration for private_key_jwt client authentication (RFC 7523)"),
+    ] = None
 
 
 class OAuth2CredentialProviderOauth2ProviderConfigInput(DeferredModel):
+    """
+    Input configuration for an OAuth2 provider
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AtlassianOauth2ProviderConfig: AtlassianOauth2ProviderConfigInput | None = None
-    CustomOauth2ProviderConfig: CustomOauth2ProviderConfigInput | None = None
-    GithubOauth2ProviderConfig: GithubOauth2ProviderConfigInput | None = None
-    GoogleOauth2ProviderConfig: GoogleOauth2ProviderConfigInput | None = None
-    IncludedOauth2ProviderConfig: IncludedOauth2ProviderConfigInput | None = None
-    LinkedinOauth2ProviderConfig: LinkedinOauth2ProviderConfigInput | None = None
-    MicrosoftOauth2ProviderConfig: MicrosoftOauth2ProviderConfigInput | None = None
-    SalesforceOauth2ProviderConfig: SalesforceOauth2ProviderConfigInput | None = None
-    SlackOauth2ProviderConfig: SlackOauth2ProviderConfigInput | None = None
+    AtlassianOauth2ProviderConfig: Annotated[
+        AtlassianOauth2ProviderConfigInput | None,
+        Field(description="Input configuration for an Atlassian OAuth2 provider"),
+    ] = None
+    CustomOauth2ProviderConfig: Annotated[
+        CustomOauth2ProviderConfigInput | None,
+        Field(description="Input configuration for a custom OAuth2 provider"),
+    ] = None
+    GithubOauth2ProviderConfig: Annotated[
+        GithubOauth2ProviderConfigInput | None,
+        Field(description="Input configuration for a GitHub OAuth2 provider"),
+    ] = None
+    GoogleOauth2ProviderConfig: Annotated[
+        GoogleOauth2ProviderConfigInput | None,
+        Field(description="Input configuration for a Google OAuth2 provider"),
+    ] = None
+    IncludedOauth2ProviderConfig: Annotated[
+        IncludedOauth2ProviderConfigInput | None,
+        Field(description="Input configuration for a supported non-custom OAuth2 provider"),
+    ] = None
+    LinkedinOauth2ProviderConfig: Annotated[
+        LinkedinOauth2ProviderConfigInput | None,
+        Field(description="Input configuration for a LinkedIn OAuth2 provider"),
+    ] = None
+    MicrosoftOauth2ProviderConfig: Annotated[
+        MicrosoftOauth2ProviderConfigInput | None,
+        Field(description="Input configuration for a Microsoft OAuth2 provider"),
+    ] = None
+    SalesforceOauth2ProviderConfig: Annotated[
+        SalesforceOauth2ProviderConfigInput | None,
+        Field(description="Input configuration for a Salesforce OAuth2 provider"),
+    ] = None
+    SlackOauth2ProviderConfig: Annotated[
+        SlackOauth2ProviderConfigInput | None,
+        Field(description="Input configuration for a Slack OAuth2 provider"),
+    ] = None
 
 
 class OAuth2CredentialProviderOauth2ProviderConfigOutput(DeferredModel):
+    """
+    Output configuration for an OAuth2 provider
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientAuthenticationMethod: (
+    ClientAuthenticationMethod: Annotated[
         Literal[
             "CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "AWS_IAM_ID_TOKEN_JWT", "PRIVATE_KEY_JWT"
         ]
-        | None
-    ) = None
-    ClientId: str | None = None
-    OauthDiscovery: Oauth2Discovery | None = None
-    OnBehalfOfTokenExchangeConfig: OAuth2CredentialProviderOnBehalfOfTokenExchangeConfig | None = (
-        None
-    )
-    PrivateEndpoint: OAuth2CredentialProviderPrivateEndpoint | None = None
-    PrivateEndpointOverrides: list[PrivateEndpointOverride] | None = None
-    PrivateKeyJwtConfig: OAuth2CredentialProviderPrivateKeyJwtConfig | None = None
+        | None,
+        Field(
+            description="The client authentication method used when authenticating with the token endpoint"
+        ),
+    ] = None
+    ClientId: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
+    OauthDiscovery: Annotated[
+        Oauth2Discovery | None, Field(description="Discovery information for an OAuth2 provider")
+    ] = None
+    OnBehalfOfTokenExchangeConfig: Annotated[
+        OAuth2CredentialProviderOnBehalfOfTokenExchangeConfig | None,
+        Field(description="Configuration for on-behalf-of token exchange"),
+    ] = None
+    PrivateEndpoint: Annotated[
+        OAuth2CredentialProviderPrivateEndpoint | None,
+        Field(
+            description="The private endpoint configuration for connecting to private resources in your VPC"
+        ),
+    ] = None
+    PrivateEndpointOverrides: Annotated[
+        list[PrivateEndpointOverride] | None,
+        Field(
+            description="The list of private endpoint overrides for the OAuth2 provider. Each override maps a specific domain to a private endpoint, enabling secure connectivity through VPC Lattice resource configurations."
+        ),
+    ] = None
+    PrivateKeyJwtConfig: Annotated[
+        OAuth2CredentialProviderPrivateKeyJwtConfig | None,
+        Field(description="Configuration for private_key_jwt client authentication (RFC 7523)"),
+    ] = None
 
 
 class OAuth2CredentialProviderAttributes(DeferredModel):
-    CallbackUrl: str | None = None
-    ClientSecretArn: OAuth2CredentialProviderClientSecretArn | None = None
-    ClientSecretJsonKey: str | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-    CreatedTime: str | None = None
-    CredentialProviderArn: str | None = None
-    LastUpdatedTime: str | None = None
-    Oauth2ProviderConfigOutput: OAuth2CredentialProviderOauth2ProviderConfigOutput | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::OAuth2CredentialProvider, set by AWS.
+    """
+
+    CallbackUrl: Annotated[
+        str | None, Field(description="The callback URL for the OAuth2 authorization flow")
+    ] = None
+    ClientSecretArn: Annotated[
+        OAuth2CredentialProviderClientSecretArn | None,
+        Field(description="The ARN of the client secret in AWS Secrets Manager"),
+    ] = None
+    ClientSecretJsonKey: Annotated[
+        str | None,
+        Field(description="The JSON key within the secret that contains the client secret value"),
+    ] = None
+    ClientSecretSource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None, Field(description="The source of the client secret")
+    ] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The timestamp when the credential provider was created")
+    ] = None
+    CredentialProviderArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the OAuth2 credential provider"),
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The timestamp when the credential provider was last updated")
+    ] = None
+    Oauth2ProviderConfigOutput: Annotated[
+        OAuth2CredentialProviderOauth2ProviderConfigOutput | None,
+        Field(description="The output configuration for the OAuth2 provider"),
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATING",
             "CREATE_FAILED",
@@ -320,38 +679,60 @@ class OAuth2CredentialProviderAttributes(DeferredModel):
             "DELETING",
             "DELETE_FAILED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The current status of the OAuth2 credential provider"),
+    ] = None
 
 
 class OAuth2CredentialProviderProps(DeferredModel):
-    CredentialProviderVendor: Literal[
-        "GoogleOauth2",
-        "GithubOauth2",
-        "SlackOauth2",
-        "SalesforceOauth2",
-        "MicrosoftOauth2",
-        "CustomOauth2",
-        "AtlassianOauth2",
-        "LinkedinOauth2",
-        "XOauth2",
-        "OktaOauth2",
-        "OneLoginOauth2",
-        "PingOneOauth2",
-        "FacebookOauth2",
-        "YandexOauth2",
-        "RedditOauth2",
-        "ZoomOauth2",
-        "TwitchOauth2",
-        "SpotifyOauth2",
-        "DropboxOauth2",
-        "NotionOauth2",
-        "HubspotOauth2",
-        "CyberArkOauth2",
-        "FusionAuthOauth2",
-        "Auth0Oauth2",
-        "CognitoOauth2",
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::OAuth2CredentialProvider.
+    """
+
+    CredentialProviderVendor: Annotated[
+        Literal[
+            "GoogleOauth2",
+            "GithubOauth2",
+            "SlackOauth2",
+            "SalesforceOauth2",
+            "MicrosoftOauth2",
+            "CustomOauth2",
+            "AtlassianOauth2",
+            "LinkedinOauth2",
+            "XOauth2",
+            "OktaOauth2",
+            "OneLoginOauth2",
+            "PingOneOauth2",
+            "FacebookOauth2",
+            "YandexOauth2",
+            "RedditOauth2",
+            "ZoomOauth2",
+            "TwitchOauth2",
+            "SpotifyOauth2",
+            "DropboxOauth2",
+            "NotionOauth2",
+            "HubspotOauth2",
+            "CyberArkOauth2",
+            "FusionAuthOauth2",
+            "Auth0Oauth2",
+            "CognitoOauth2",
+        ],
+        Field(
+            description="The vendor of the OAuth2 credential provider Create-only: changing it replaces the resource."
+        ),
     ]
-    Name: str
-    Oauth2ProviderConfigInput: OAuth2CredentialProviderOauth2ProviderConfigInput | None = None
-    Tags: list[Tag] | None = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the OAuth2 credential provider Create-only: changing it replaces the resource."
+        ),
+    ]
+    Oauth2ProviderConfigInput: Annotated[
+        OAuth2CredentialProviderOauth2ProviderConfigInput | None,
+        Field(
+            description="The configuration settings for the OAuth2 provider Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to assign to the OAuth2 credential provider")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by online_evaluation_config.py, which re-exports every nam
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CloudWatchLogsInputConfig",
@@ -32,138 +32,328 @@ __all__ = [
 
 
 class CloudWatchLogsInputConfig(DeferredModel):
+    """
+    The configuration for reading agent traces from CloudWatch logs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupNamePrefixes: list[str] | None = None
-    LogGroupNames: list[str] | None = None
-    ServiceNames: list[str]
+    LogGroupNamePrefixes: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of CloudWatch log group name prefixes to monitor for agent traces. Mutually exclusive with LogGroupNames; specify exactly one of the two selectors."
+        ),
+    ] = None
+    LogGroupNames: Annotated[
+        list[str] | None,
+        Field(description="The list of CloudWatch log group names to monitor for agent traces."),
+    ] = None
+    ServiceNames: Annotated[
+        list[str],
+        Field(
+            description="The list of service names to filter traces within the specified log groups."
+        ),
+    ]
 
 
 class CloudWatchOutputConfig(DeferredModel):
+    """
+    The CloudWatch configuration for writing evaluation results.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupName: str | None = None
-    MetricsNamespace: str | None = None
-    ResultDestination: Literal["DEDICATED_LOG_GROUP", "SOURCE_LOG_GROUP"] | None = None
+    LogGroupName: Annotated[
+        str | None,
+        Field(
+            description="The CloudWatch log group name for evaluation results. Omit to use the service-managed default log group."
+        ),
+    ] = None
+    MetricsNamespace: Annotated[
+        str | None,
+        Field(
+            description="The CloudWatch metrics namespace for evaluation result metrics. Omit to use the service-managed default namespace."
+        ),
+    ] = None
+    ResultDestination: Annotated[
+        Literal["DEDICATED_LOG_GROUP", "SOURCE_LOG_GROUP"] | None,
+        Field(
+            description="Where evaluation results are written. DEDICATED_LOG_GROUP, the default when omitted, writes to a dedicated result log group. SOURCE_LOG_GROUP writes results back to the trace source log group; LogGroupName must not be specified with SOURCE_LOG_GROUP."
+        ),
+    ] = None
 
 
 class EvaluatorReference(DeferredModel):
+    """
+    The reference to an evaluator used in online evaluation configurations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EvaluatorId: str
+    EvaluatorId: Annotated[
+        str,
+        Field(
+            description="The ID of the evaluator: a built-in evaluator ID (Builtin.*), a managed third-party evaluator ID (ThirdParty.<provider>.<name>), or a custom evaluator ID. For a custom evaluator in the same template, use Fn::GetAtt with EvaluatorId. Ref returns the evaluator ARN, which this property does not accept."
+        ),
+    ]
 
 
 class FilterValue(DeferredModel):
+    """
+    The value used in filter comparisons.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BooleanValue: bool | None = None
-    DoubleValue: float | None = None
-    StringValue: str | None = None
+    BooleanValue: Annotated[
+        bool | None, Field(description="The boolean value for true/false filtering conditions.")
+    ] = None
+    DoubleValue: Annotated[
+        float | None, Field(description="The numeric value for numerical filtering.")
+    ] = None
+    StringValue: Annotated[
+        str | None, Field(description="The string value for text-based filtering.")
+    ] = None
 
 
 class Insight(DeferredModel):
+    """
+    An insight configuration for failure analysis.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InsightId: str
+    InsightId: Annotated[str, Field(description="The unique identifier of the insight.")]
 
 
 class OnlineEvaluationConfigClusteringConfig(DeferredModel):
+    """
+    The configuration for clustering analysis of evaluation results.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Frequencies: list[Literal["DAILY", "WEEKLY", "MONTHLY"]]
+    Frequencies: Annotated[
+        list[Literal["DAILY", "WEEKLY", "MONTHLY"]],
+        Field(description="The list of frequencies at which clustering reports are generated."),
+    ]
 
 
 class OnlineEvaluationConfigDataSourceConfig(DeferredModel):
+    """
+    The configuration that specifies where to read agent traces for online evaluation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogs: CloudWatchLogsInputConfig
+    CloudWatchLogs: Annotated[
+        CloudWatchLogsInputConfig,
+        Field(description="The configuration for reading agent traces from CloudWatch logs."),
+    ]
 
 
 class OnlineEvaluationConfigOutputConfig(DeferredModel):
+    """
+    The configuration that specifies where evaluation results should be written.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchConfig: CloudWatchOutputConfig | None = None
+    CloudWatchConfig: Annotated[
+        CloudWatchOutputConfig | None,
+        Field(description="The CloudWatch configuration for writing evaluation results."),
+    ] = None
 
 
 class OnlineEvaluationConfigSamplingConfig(DeferredModel):
+    """
+    The configuration that controls what percentage of agent traces are sampled for evaluation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SamplingPercentage: float
+    SamplingPercentage: Annotated[
+        float, Field(description="The percentage of agent traces to sample for evaluation.")
+    ]
 
 
 class OnlineEvaluationConfigSessionConfig(DeferredModel):
+    """
+    The configuration that defines how agent sessions are detected.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SessionTimeoutMinutes: int
+    SessionTimeoutMinutes: Annotated[
+        int,
+        Field(
+            description="The number of minutes of inactivity after which an agent session is considered complete."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class OnlineEvaluationConfigAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    OnlineEvaluationConfigArn: str | None = None
-    OnlineEvaluationConfigId: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::OnlineEvaluationConfig, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None,
+        Field(description="The timestamp when the online evaluation configuration was created."),
+    ] = None
+    OnlineEvaluationConfigArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the online evaluation configuration."),
+    ] = None
+    OnlineEvaluationConfigId: Annotated[
+        str | None,
+        Field(description="The unique identifier of the online evaluation configuration."),
+    ] = None
+    Status: Annotated[
         Literal[
             "ACTIVE", "CREATING", "CREATE_FAILED", "UPDATING", "UPDATE_FAILED", "DELETING", "ERROR"
         ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(description="The status of the online evaluation configuration."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(
+            description="The timestamp when the online evaluation configuration was last updated."
+        ),
+    ] = None
 
 
 class Filter(DeferredModel):
+    """
+    The filter that applies conditions to agent traces during online evaluation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Operator: Literal[
-        "Equals",
-        "NotEquals",
-        "GreaterThan",
-        "LessThan",
-        "GreaterThanOrEqual",
-        "LessThanOrEqual",
-        "Contains",
-        "NotContains",
+    Key: Annotated[
+        str, Field(description="The key or field name to filter on within the agent trace data.")
     ]
-    Value: FilterValue
+    Operator: Annotated[
+        Literal[
+            "Equals",
+            "NotEquals",
+            "GreaterThan",
+            "LessThan",
+            "GreaterThanOrEqual",
+            "LessThanOrEqual",
+            "Contains",
+            "NotContains",
+        ],
+        Field(description="The comparison operator to use for filtering."),
+    ]
+    Value: Annotated[FilterValue, Field(description="The value used in filter comparisons.")]
 
 
 class OnlineEvaluationConfigRule(DeferredModel):
+    """
+    The evaluation rule that defines sampling configuration, filtering criteria, and session detection settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filters: list[Filter] | None = None
-    SamplingConfig: OnlineEvaluationConfigSamplingConfig
-    SessionConfig: OnlineEvaluationConfigSessionConfig | None = None
+    Filters: Annotated[
+        list[Filter] | None,
+        Field(
+            description="The list of filters that determine which agent traces should be included in the evaluation."
+        ),
+    ] = None
+    SamplingConfig: Annotated[
+        OnlineEvaluationConfigSamplingConfig,
+        Field(
+            description="The configuration that controls what percentage of agent traces are sampled for evaluation."
+        ),
+    ]
+    SessionConfig: Annotated[
+        OnlineEvaluationConfigSessionConfig | None,
+        Field(description="The configuration that defines how agent sessions are detected."),
+    ] = None
 
 
 class OnlineEvaluationConfigProps(DeferredModel):
-    ClusteringConfig: OnlineEvaluationConfigClusteringConfig | None = None
-    DataSourceConfig: OnlineEvaluationConfigDataSourceConfig
-    Description: str | None = None
-    EvaluationExecutionRoleArn: str
-    Evaluators: list[EvaluatorReference] | None = None
-    ExecutionStatus: Literal["ENABLED", "DISABLED"] | None = None
-    Insights: list[Insight] | None = None
-    OnlineEvaluationConfigName: str
-    OutputConfig: OnlineEvaluationConfigOutputConfig | None = None
-    Rule: OnlineEvaluationConfigRule
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::OnlineEvaluationConfig.
+    """
+
+    ClusteringConfig: Annotated[
+        OnlineEvaluationConfigClusteringConfig | None,
+        Field(description="The configuration for clustering analysis of evaluation results."),
+    ] = None
+    DataSourceConfig: Annotated[
+        OnlineEvaluationConfigDataSourceConfig,
+        Field(
+            description="The data source configuration that specifies CloudWatch log groups and service names to monitor."
+        ),
+    ]
+    Description: Annotated[
+        str | None, Field(description="The description of the online evaluation configuration.")
+    ] = None
+    EvaluationExecutionRoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role that grants permissions for evaluation."
+        ),
+    ]
+    Evaluators: Annotated[
+        list[EvaluatorReference] | None,
+        Field(description="The list of evaluators to apply during online evaluation."),
+    ] = None
+    ExecutionStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="The execution status indicating whether the online evaluation is currently running."
+        ),
+    ] = None
+    Insights: Annotated[
+        list[Insight] | None,
+        Field(description="The list of insights to enable for failure analysis."),
+    ] = None
+    OnlineEvaluationConfigName: Annotated[
+        str,
+        Field(
+            description="The name of the online evaluation configuration. Must be unique within your account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OutputConfig: Annotated[
+        OnlineEvaluationConfigOutputConfig | None,
+        Field(
+            description="The configuration that specifies where evaluation results should be written."
+        ),
+    ] = None
+    Rule: Annotated[
+        OnlineEvaluationConfigRule,
+        Field(
+            description="The evaluation rule that defines sampling configuration, filters, and session detection settings."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of tags to assign to the online evaluation configuration."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by payment_connector.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CredentialsProviderConfiguration",
@@ -24,14 +24,29 @@ class PaymentCredentialProviderConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CredentialProviderArn: str
+    CredentialProviderArn: Annotated[
+        str, Field(description="The ARN of the payment credential provider")
+    ]
 
 
 class PaymentConnectorAttributes(DeferredModel):
-    AuthorizationUrl: str | None = None
-    ConnectorCreatedAt: str | None = None
-    ConnectorLastUpdatedAt: str | None = None
-    ConnectorStatus: (
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::PaymentConnector, set by AWS.
+    """
+
+    AuthorizationUrl: Annotated[
+        str | None,
+        Field(
+            description="The URL the user must open to complete OAuth consent. Only present when ConnectorStatus is PENDING_AUTHENTICATION."
+        ),
+    ] = None
+    ConnectorCreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the connector was created")
+    ] = None
+    ConnectorLastUpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the connector was last updated")
+    ] = None
+    ConnectorStatus: Annotated[
         Literal[
             "CREATING",
             "UPDATING",
@@ -46,24 +61,69 @@ class PaymentConnectorAttributes(DeferredModel):
             "AUTHENTICATION_EXPIRED",
             "AUTHENTICATION_FAILED",
         ]
-        | None
-    ) = None
-    PaymentConnectorArn: str | None = None
-    PaymentConnectorId: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATING', 'UPDATING', 'DELETING', 'READY', 'CREATE_FAILED', 'UPDATE_FAILED', 'DELETE_FAILED', 'AWS_MARKETPLACE_SUBSCRIPTION_REQUIRED', 'PENDING_AUTHENTICATION', 'PROVISIONING', 'AUTHENTICATION_EXPIRED', 'AUTHENTICATION_FAILED'."
+        ),
+    ] = None
+    PaymentConnectorArn: Annotated[
+        str | None,
+        Field(description="Synthetic ARN for the payment connector (used for engine resolution)"),
+    ] = None
+    PaymentConnectorId: Annotated[
+        str | None, Field(description="The unique identifier for the payment connector")
+    ] = None
 
 
 class CredentialsProviderConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CoinbaseCDP: PaymentCredentialProviderConfiguration | None = None
-    StripePrivy: PaymentCredentialProviderConfiguration | None = None
+    CoinbaseCDP: Annotated[
+        PaymentCredentialProviderConfiguration | None,
+        Field(description="Type: PaymentCredentialProviderConfigurationDict."),
+    ] = None
+    StripePrivy: Annotated[
+        PaymentCredentialProviderConfiguration | None,
+        Field(description="Type: PaymentCredentialProviderConfigurationDict."),
+    ] = None
 
 
 class PaymentConnectorProps(DeferredModel):
-    ConnectorName: str
-    ConnectorType: Literal["CoinbaseCDP", "StripePrivy"]
-    CredentialProviderConfigurations: list[CredentialsProviderConfiguration] | None = None
-    Description: str | None = None
-    PaymentManagerId: str
-    ProvisionMode: Literal["MANUAL", "QUICK_CREATE"] | None = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::PaymentConnector.
+    """
+
+    ConnectorName: Annotated[
+        str,
+        Field(
+            description="The name of the payment connector Create-only: changing it replaces the resource."
+        ),
+    ]
+    ConnectorType: Annotated[
+        Literal["CoinbaseCDP", "StripePrivy"],
+        Field(
+            description="Allowed values: 'CoinbaseCDP', 'StripePrivy'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CredentialProviderConfigurations: Annotated[
+        list[CredentialsProviderConfiguration] | None,
+        Field(
+            description="The credential provider configurations for the connector. Required when ProvisionMode is MANUAL or not specified. Empty for QUICK_CREATE until provisioning completes."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A description of the payment connector")
+    ] = None
+    PaymentManagerId: Annotated[
+        str,
+        Field(
+            description="The identifier of the parent payment manager Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProvisionMode: Annotated[
+        Literal["MANUAL", "QUICK_CREATE"] | None,
+        Field(
+            description="The provision mode for creating the connector. MANUAL requires CredentialProviderConfigurations; QUICK_CREATE orchestrates OAuth consent and credential provisioning. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by payment_credential_provider.py, which re-exports every 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CoinbaseCdpConfigurationInput",
@@ -28,107 +28,284 @@ __all__ = [
 
 
 class SecretInfo(DeferredModel):
+    """
+    Contains information about a secret in AWS Secrets Manager
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str
+    SecretArn: Annotated[str, Field(description="The ARN of the secret in AWS Secrets Manager")]
 
 
 class SecretReference(DeferredModel):
+    """
+    A reference to a customer-provided secret stored in AWS Secrets Manager
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    JsonKey: str
-    SecretId: str
+    JsonKey: Annotated[
+        str, Field(description="The JSON key within the secret that contains the credential value")
+    ]
+    SecretId: Annotated[
+        str, Field(description="The ID or ARN of the secret in AWS Secrets Manager")
+    ]
 
 
 class StripePrivyConfigurationInput(DeferredModel):
+    """
+    Stripe Privy configuration with credentials
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppId: str
-    AppSecret: str | None = None
-    AppSecretConfig: SecretReference | None = None
-    AppSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-    AuthorizationId: str
-    AuthorizationPrivateKey: str | None = None
-    AuthorizationPrivateKeyConfig: SecretReference | None = None
-    AuthorizationPrivateKeySource: Literal["MANAGED", "EXTERNAL"] | None = None
+    AppId: Annotated[str, Field(description="The app ID provided by Privy")]
+    AppSecret: Annotated[str | None, Field(description="The app secret provided by Privy")] = None
+    AppSecretConfig: Annotated[
+        SecretReference | None,
+        Field(
+            description="A reference to a customer-provided secret stored in AWS Secrets Manager"
+        ),
+    ] = None
+    AppSecretSource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None,
+        Field(
+            description="The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets."
+        ),
+    ] = None
+    AuthorizationId: Annotated[
+        str, Field(description="The authorization ID for the Stripe Privy integration")
+    ]
+    AuthorizationPrivateKey: Annotated[
+        str | None,
+        Field(description="The authorization private key for the Stripe Privy integration"),
+    ] = None
+    AuthorizationPrivateKeyConfig: Annotated[
+        SecretReference | None,
+        Field(
+            description="A reference to a customer-provided secret stored in AWS Secrets Manager"
+        ),
+    ] = None
+    AuthorizationPrivateKeySource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None,
+        Field(
+            description="The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets."
+        ),
+    ] = None
 
 
 class StripePrivyConfigurationOutput(DeferredModel):
+    """
+    Stripe Privy configuration output with secret ARNs
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppId: str
-    AppSecretArn: SecretInfo
-    AppSecretJsonKey: str | None = None
-    AppSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-    AuthorizationId: str
-    AuthorizationPrivateKeyArn: SecretInfo
-    AuthorizationPrivateKeyJsonKey: str | None = None
-    AuthorizationPrivateKeySource: Literal["MANAGED", "EXTERNAL"] | None = None
+    AppId: Annotated[str, Field(description="The app ID provided by Privy")]
+    AppSecretArn: Annotated[
+        SecretInfo, Field(description="Contains information about a secret in AWS Secrets Manager")
+    ]
+    AppSecretJsonKey: Annotated[
+        str | None,
+        Field(description="The JSON key within the secret that contains the app secret value"),
+    ] = None
+    AppSecretSource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None,
+        Field(
+            description="The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets."
+        ),
+    ] = None
+    AuthorizationId: Annotated[
+        str, Field(description="The authorization ID for the Stripe Privy integration")
+    ]
+    AuthorizationPrivateKeyArn: Annotated[
+        SecretInfo, Field(description="Contains information about a secret in AWS Secrets Manager")
+    ]
+    AuthorizationPrivateKeyJsonKey: Annotated[
+        str | None,
+        Field(
+            description="The JSON key within the secret that contains the authorization private key value"
+        ),
+    ] = None
+    AuthorizationPrivateKeySource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None,
+        Field(
+            description="The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 0 to 256 characters.")
+    ]
 
 
 class CoinbaseCdpConfigurationInput(DeferredModel):
+    """
+    Coinbase CDP configuration with API credentials
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiKeyId: str
-    ApiKeySecret: str | None = None
-    ApiKeySecretConfig: SecretReference | None = None
-    ApiKeySecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-    WalletSecret: str | None = None
-    WalletSecretConfig: SecretReference | None = None
-    WalletSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
+    ApiKeyId: Annotated[str, Field(description="The Coinbase CDP API key ID")]
+    ApiKeySecret: Annotated[str | None, Field(description="The Coinbase CDP API key secret")] = None
+    ApiKeySecretConfig: Annotated[
+        SecretReference | None,
+        Field(
+            description="A reference to a customer-provided secret stored in AWS Secrets Manager"
+        ),
+    ] = None
+    ApiKeySecretSource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None,
+        Field(
+            description="The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets."
+        ),
+    ] = None
+    WalletSecret: Annotated[str | None, Field(description="The Coinbase CDP wallet secret")] = None
+    WalletSecretConfig: Annotated[
+        SecretReference | None,
+        Field(
+            description="A reference to a customer-provided secret stored in AWS Secrets Manager"
+        ),
+    ] = None
+    WalletSecretSource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None,
+        Field(
+            description="The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets."
+        ),
+    ] = None
 
 
 class CoinbaseCdpConfigurationOutput(DeferredModel):
+    """
+    Coinbase CDP configuration output with secret ARNs
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiKeyId: str
-    ApiKeySecretArn: SecretInfo
-    ApiKeySecretJsonKey: str | None = None
-    ApiKeySecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-    WalletSecretArn: SecretInfo | None = None
-    WalletSecretJsonKey: str | None = None
-    WalletSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
+    ApiKeyId: Annotated[str, Field(description="The Coinbase CDP API key ID")]
+    ApiKeySecretArn: Annotated[
+        SecretInfo, Field(description="Contains information about a secret in AWS Secrets Manager")
+    ]
+    ApiKeySecretJsonKey: Annotated[
+        str | None,
+        Field(description="The JSON key within the secret that contains the API key secret value"),
+    ] = None
+    ApiKeySecretSource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None,
+        Field(
+            description="The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets."
+        ),
+    ] = None
+    WalletSecretArn: Annotated[
+        SecretInfo | None,
+        Field(description="Contains information about a secret in AWS Secrets Manager"),
+    ] = None
+    WalletSecretJsonKey: Annotated[
+        str | None,
+        Field(description="The JSON key within the secret that contains the wallet secret value"),
+    ] = None
+    WalletSecretSource: Annotated[
+        Literal["MANAGED", "EXTERNAL"] | None,
+        Field(
+            description="The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets."
+        ),
+    ] = None
 
 
 class PaymentProviderConfigurationInput(DeferredModel):
+    """
+    Provider configuration input containing secrets for creation/update
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CoinbaseCdpConfiguration: CoinbaseCdpConfigurationInput | None = None
-    StripePrivyConfiguration: StripePrivyConfigurationInput | None = None
+    CoinbaseCdpConfiguration: Annotated[
+        CoinbaseCdpConfigurationInput | None,
+        Field(description="Coinbase CDP configuration with API credentials"),
+    ] = None
+    StripePrivyConfiguration: Annotated[
+        StripePrivyConfigurationInput | None,
+        Field(description="Stripe Privy configuration with credentials"),
+    ] = None
 
 
 class PaymentProviderConfigurationOutput(DeferredModel):
+    """
+    Provider configuration output containing secret ARNs (no raw secrets)
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CoinbaseCdpConfiguration: CoinbaseCdpConfigurationOutput | None = None
-    StripePrivyConfiguration: StripePrivyConfigurationOutput | None = None
+    CoinbaseCdpConfiguration: Annotated[
+        CoinbaseCdpConfigurationOutput | None,
+        Field(description="Coinbase CDP configuration output with secret ARNs"),
+    ] = None
+    StripePrivyConfiguration: Annotated[
+        StripePrivyConfigurationOutput | None,
+        Field(description="Stripe Privy configuration output with secret ARNs"),
+    ] = None
 
 
 class PaymentCredentialProviderAttributes(DeferredModel):
-    CreatedTime: str | None = None
-    CredentialProviderArn: str | None = None
-    LastUpdatedTime: str | None = None
-    ProviderConfigurationOutput: PaymentProviderConfigurationOutput | None = None
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::PaymentCredentialProvider, set by AWS.
+    """
+
+    CreatedTime: Annotated[
+        str | None, Field(description="The timestamp when the credential provider was created")
+    ] = None
+    CredentialProviderArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the payment credential provider"),
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The timestamp when the credential provider was last updated")
+    ] = None
+    ProviderConfigurationOutput: Annotated[
+        PaymentProviderConfigurationOutput | None,
+        Field(description="Provider configuration output containing secret ARNs (no raw secrets)"),
+    ] = None
 
 
 class PaymentCredentialProviderProps(DeferredModel):
-    CredentialProviderVendor: Literal["CoinbaseCDP", "StripePrivy"]
-    Name: str
-    ProviderConfigurationInput: PaymentProviderConfigurationInput | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::PaymentCredentialProvider.
+    """
+
+    CredentialProviderVendor: Annotated[
+        Literal["CoinbaseCDP", "StripePrivy"],
+        Field(
+            description="Supported vendor types for payment providers Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Unique name for the payment credential provider Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProviderConfigurationInput: Annotated[
+        PaymentProviderConfigurationInput | None,
+        Field(
+            description="Provider configuration input containing secrets for creation/update Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags for the payment credential provider")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by payment_manager.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AuthorizingClaimMatchValueType",
@@ -29,31 +29,48 @@ class ClaimMatchValueType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchValueString: str | None = None
-    MatchValueStringList: list[str] | None = None
+    MatchValueString: Annotated[
+        str | None, Field(description="Pattern: ^[A-Za-z0-9_.-]+$ Length: 1 to 255 characters.")
+    ] = None
+    MatchValueStringList: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: ^[A-Za-z0-9_.-]+$ Length: 1 to 255 characters."),
+    ] = None
 
 
 class PaymentManagerWorkloadIdentityDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WorkloadIdentityArn: str
+    WorkloadIdentityArn: Annotated[str, Field(description="Length: 1 to 1024 characters.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class PaymentManagerAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
-    PaymentManagerArn: str | None = None
-    PaymentManagerId: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::PaymentManager, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the payment manager was created")
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the payment manager was last updated")
+    ] = None
+    PaymentManagerArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the payment manager")
+    ] = None
+    PaymentManagerId: Annotated[
+        str | None, Field(description="The unique identifier for the payment manager")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATING",
             "UPDATING",
@@ -63,50 +80,108 @@ class PaymentManagerAttributes(DeferredModel):
             "UPDATE_FAILED",
             "DELETE_FAILED",
         ]
-        | None
-    ) = None
-    WorkloadIdentityDetails: PaymentManagerWorkloadIdentityDetails | None = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATING', 'UPDATING', 'DELETING', 'READY', 'CREATE_FAILED', 'UPDATE_FAILED', 'DELETE_FAILED'."
+        ),
+    ] = None
+    WorkloadIdentityDetails: Annotated[
+        PaymentManagerWorkloadIdentityDetails | None,
+        Field(description="Type: PaymentManagerWorkloadIdentityDetailsDict."),
+    ] = None
 
 
 class AuthorizingClaimMatchValueType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClaimMatchOperator: Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"]
-    ClaimMatchValue: ClaimMatchValueType
+    ClaimMatchOperator: Annotated[
+        Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"],
+        Field(description="Allowed values: 'EQUALS', 'CONTAINS', 'CONTAINS_ANY'."),
+    ]
+    ClaimMatchValue: Annotated[
+        ClaimMatchValueType, Field(description="Type: ClaimMatchValueTypeDict.")
+    ]
 
 
 class CustomClaimValidationType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizingClaimMatchValue: AuthorizingClaimMatchValueType
-    InboundTokenClaimName: str
-    InboundTokenClaimValueType: Literal["STRING", "STRING_ARRAY"]
+    AuthorizingClaimMatchValue: Annotated[
+        AuthorizingClaimMatchValueType,
+        Field(description="Type: AuthorizingClaimMatchValueTypeDict."),
+    ]
+    InboundTokenClaimName: Annotated[
+        str, Field(description="Pattern: ^[A-Za-z0-9_.:/-]+$ Length: 1 to 255 characters.")
+    ]
+    InboundTokenClaimValueType: Annotated[
+        Literal["STRING", "STRING_ARRAY"],
+        Field(description="Allowed values: 'STRING', 'STRING_ARRAY'."),
+    ]
 
 
 class CustomJWTAuthorizerConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedAudience: list[str] | None = None
-    AllowedClients: list[str] | None = None
-    AllowedScopes: list[str] | None = None
-    CustomClaims: list[CustomClaimValidationType] | None = None
-    DiscoveryUrl: str
+    AllowedAudience: Annotated[list[str] | None, Field(description="Items: at least 1 items.")] = (
+        None
+    )
+    AllowedClients: Annotated[list[str] | None, Field(description="Items: at least 1 items.")] = (
+        None
+    )
+    AllowedScopes: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 1 items. Each item: Pattern: ^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$ Length: 1 to 255 characters."
+        ),
+    ] = None
+    CustomClaims: Annotated[
+        list[CustomClaimValidationType] | None, Field(description="Items: at least 1 items.")
+    ] = None
+    DiscoveryUrl: Annotated[
+        str, Field(description="Pattern: ^.+/\\.well-known/openid-configuration$")
+    ]
 
 
 class PaymentManagerAuthorizerConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomJWTAuthorizer: CustomJWTAuthorizerConfiguration
+    CustomJWTAuthorizer: Annotated[
+        CustomJWTAuthorizerConfiguration,
+        Field(description="Type: CustomJWTAuthorizerConfigurationDict."),
+    ]
 
 
 class PaymentManagerProps(DeferredModel):
-    AuthorizerConfiguration: PaymentManagerAuthorizerConfiguration | None = None
-    AuthorizerType: Literal["CUSTOM_JWT", "AWS_IAM"]
-    Description: str | None = None
-    Name: str
-    RoleArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::PaymentManager.
+    """
+
+    AuthorizerConfiguration: Annotated[
+        PaymentManagerAuthorizerConfiguration | None,
+        Field(
+            description="Type: PaymentManagerAuthorizerConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AuthorizerType: Annotated[
+        Literal["CUSTOM_JWT", "AWS_IAM"],
+        Field(
+            description="Allowed values: 'CUSTOM_JWT', 'AWS_IAM'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None, Field(description="A description of the payment manager")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the payment manager Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[str, Field(description="The ARN of the IAM role for the payment manager")]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to assign to the payment manager")
+    ] = None

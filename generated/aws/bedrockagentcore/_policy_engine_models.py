@@ -7,10 +7,10 @@ Imported on first use by policy_engine.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PolicyEngineAttributes",
@@ -23,15 +23,25 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class PolicyEngineAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    PolicyEngineArn: str | None = None
-    PolicyEngineId: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::PolicyEngine, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the policy engine was created")
+    ] = None
+    PolicyEngineArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the policy engine")
+    ] = None
+    PolicyEngineId: Annotated[
+        str | None, Field(description="The unique identifier for the policy engine")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATING",
             "ACTIVE",
@@ -41,14 +51,38 @@ class PolicyEngineAttributes(DeferredModel):
             "UPDATE_FAILED",
             "DELETE_FAILED",
         ]
-        | None
-    ) = None
-    StatusReasons: list[str] | None = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(description="The current status of the policy engine"),
+    ] = None
+    StatusReasons: Annotated[
+        list[str] | None, Field(description="Additional information about the policy engine status")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the policy engine was last updated")
+    ] = None
 
 
 class PolicyEngineProps(DeferredModel):
-    Description: str | None = None
-    EncryptionKeyArn: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::PolicyEngine.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(description="A human-readable description of the policy engine's purpose and scope"),
+    ] = None
+    EncryptionKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the KMS key used to encrypt the policy engine data Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The customer-assigned immutable name for the policy engine Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of tags to assign to the policy engine.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CedarPolicy",
@@ -22,24 +22,44 @@ __all__ = [
 
 
 class CedarPolicy(DeferredModel):
+    """
+    A Cedar policy statement within the AgentCore Policy system.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Statement: str
+    Statement: Annotated[
+        str, Field(description="The Cedar policy statement that defines the authorization logic.")
+    ]
 
 
 class PolicyStatement(DeferredModel):
+    """
+    A policy statement within the AgentCore Policy system.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Statement: str
+    Statement: Annotated[str, Field(description="The policy statement.")]
 
 
 class PolicyAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    PolicyArn: str | None = None
-    PolicyId: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::Policy, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the policy was created.")
+    ] = None
+    PolicyArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the policy.")
+    ] = None
+    PolicyId: Annotated[str | None, Field(description="The unique identifier for the policy.")] = (
+        None
+    )
+    Status: Annotated[
         Literal[
             "CREATING",
             "ACTIVE",
@@ -49,24 +69,73 @@ class PolicyAttributes(DeferredModel):
             "UPDATE_FAILED",
             "DELETE_FAILED",
         ]
-        | None
-    ) = None
-    StatusReasons: list[str] | None = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(description="The current status of the policy."),
+    ] = None
+    StatusReasons: Annotated[
+        list[str] | None, Field(description="Additional information about the policy status.")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the policy was last updated.")
+    ] = None
 
 
 class PolicyDefinition(DeferredModel):
+    """
+    The definition structure for policies. Encapsulates different policy formats.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cedar: CedarPolicy | None = None
-    Policy: PolicyStatement | None = None
+    Cedar: Annotated[
+        CedarPolicy | None,
+        Field(description="A Cedar policy statement within the AgentCore Policy system."),
+    ] = None
+    Policy: Annotated[
+        PolicyStatement | None,
+        Field(description="A policy statement within the AgentCore Policy system."),
+    ] = None
 
 
 class PolicyProps(DeferredModel):
-    Definition: PolicyDefinition
-    Description: str | None = None
-    EnforcementMode: Literal["ACTIVE", "LOG_ONLY"] | None = None
-    Name: str
-    PolicyEngineId: str
-    ValidationMode: Literal["FAIL_ON_ANY_FINDINGS", "IGNORE_ALL_FINDINGS"] | None = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::Policy.
+    """
+
+    Definition: Annotated[
+        PolicyDefinition,
+        Field(
+            description="The definition structure for policies. Encapsulates different policy formats."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A human-readable description of the policy's purpose and functionality."
+        ),
+    ] = None
+    EnforcementMode: Annotated[
+        Literal["ACTIVE", "LOG_ONLY"] | None,
+        Field(
+            description="Whether the policy contributes to the enforce decision returned to Gateway. LOG_ONLY policies are still evaluated but their decisions are observed only, allowing customers to validate a policy against real traffic before promoting it."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The customer-assigned immutable name for the policy. Must be unique within the policy engine. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PolicyEngineId: Annotated[
+        str,
+        Field(
+            description="The identifier of the policy engine which contains this policy. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ValidationMode: Annotated[
+        Literal["FAIL_ON_ANY_FINDINGS", "IGNORE_ALL_FINDINGS"] | None,
+        Field(
+            description="The validation mode for the policy. Determines how Cedar analyzer validation results are handled. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by resource_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourcePolicyAttributes",
@@ -17,9 +19,20 @@ __all__ = [
 
 
 class ResourcePolicyProps(DeferredModel):
-    Policy: str
-    ResourceArn: str
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::ResourcePolicy.
+    """
+
+    Policy: Annotated[str, Field(description="The resource policy to create or update.")]
+    ResourceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the resource for which to create or update the resource policy. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ResourcePolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::ResourcePolicy, set by AWS.
+    """

@@ -7,7 +7,7 @@ Imported on first use by runtime_endpoint.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,22 +19,58 @@ __all__ = [
 
 
 class RuntimeEndpointProps(DeferredModel):
-    AgentRuntimeId: str
-    AgentRuntimeVersion: str | None = None
-    Description: str | None = None
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::RuntimeEndpoint.
+    """
+
+    AgentRuntimeId: Annotated[
+        str,
+        Field(
+            description="The ID of the parent Agent Runtime (required for creation) Create-only: changing it replaces the resource."
+        ),
+    ]
+    AgentRuntimeVersion: Annotated[
+        str | None,
+        Field(description="The version of the AgentCore Runtime to use for the endpoint."),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the AgentCore Runtime endpoint.")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the Agent Runtime Endpoint Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="A map of tag keys and values")] = None
 
 
 class RuntimeEndpointAttributes(DeferredModel):
-    AgentRuntimeArn: str | None = None
-    AgentRuntimeEndpointArn: str | None = None
-    CreatedAt: str | None = None
-    FailureReason: str | None = None
-    Id: str | None = None
-    LastUpdatedAt: str | None = None
-    LiveVersion: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::RuntimeEndpoint, set by AWS.
+    """
+
+    AgentRuntimeArn: Annotated[str | None, Field(description="The ARN of the Agent Runtime")] = None
+    AgentRuntimeEndpointArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the AgentCore Runtime.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the Agent Runtime Endpoint was created")
+    ] = None
+    FailureReason: Annotated[
+        str | None, Field(description="The reason for failure if the endpoint is in a failed state")
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="The unique identifier of the AgentCore Runtime endpoint.")
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None,
+        Field(description="The timestamp when the Agent Runtime Endpoint was last updated"),
+    ] = None
+    LiveVersion: Annotated[
+        str | None, Field(description="The Live version of the Agent Runtime")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATING",
             "CREATE_FAILED",
@@ -44,6 +80,10 @@ class RuntimeEndpointAttributes(DeferredModel):
             "DELETING",
             "DELETE_FAILED",
         ]
-        | None
-    ) = None
-    TargetVersion: str | None = None
+        | None,
+        Field(description="The status of the Agent Runtime Endpoint"),
+    ] = None
+    TargetVersion: Annotated[
+        str | None,
+        Field(description="The target version of the AgentCore Runtime for the endpoint."),
+    ] = None

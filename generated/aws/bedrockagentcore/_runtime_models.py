@@ -7,7 +7,7 @@ Imported on first use by runtime.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -49,139 +49,240 @@ __all__ = [
 
 
 class CapacityProviderVolumeConfiguration(DeferredModel):
+    """
+    Configuration for a CapacityProvider-managed volume to mount into the agent runtime
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MountPath: str
-    VolumeName: str
+    MountPath: Annotated[str, Field(description="Mount path for filesystem configuration")]
+    VolumeName: Annotated[str, Field(description="Name of the capacity provider volume")]
 
 
 class ClaimMatchValueType(DeferredModel):
+    """
+    The value or values in the custom claim to match for
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchValueString: str | None = None
-    MatchValueStringList: list[str] | None = None
+    MatchValueString: Annotated[str | None, Field(description="The string value to match for")] = (
+        None
+    )
+    MatchValueStringList: Annotated[
+        list[str] | None, Field(description="The list of strings to check for a match")
+    ] = None
 
 
 class EfsAccessPointConfiguration(DeferredModel):
+    """
+    Configuration for EFS access point filesystem
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessPointArn: str
-    MountPath: str
+    AccessPointArn: Annotated[str, Field(description="ARN of the EFS access point")]
+    MountPath: Annotated[str, Field(description="Mount path for filesystem configuration")]
 
 
 class HostingEnvironment(DeferredModel):
+    """
+    An upstream workload identified by the ARN of its hosting environment (for example a Gateway or Runtime ARN)
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
+    Arn: Annotated[str, Field(description="The ARN of the bedrock-agentcore hosting environment")]
 
 
 class RuntimeAllowedWorkloadConfiguration(DeferredModel):
+    """
+    Allow-list of upstream workloads permitted to reach this resource via the workload identity chain. When set, the data plane enforces that the introspected workload chain's caller matches one of the configured hosting environments or workload identities; absent means no chain enforcement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HostingEnvironments: list[HostingEnvironment] | None = None
-    WorkloadIdentities: list[str] | None = None
+    HostingEnvironments: Annotated[
+        list[HostingEnvironment] | None,
+        Field(description="List of allow-listed hosting environments"),
+    ] = None
+    WorkloadIdentities: Annotated[
+        list[str] | None, Field(description="List of allow-listed workload identity names")
+    ] = None
 
 
 class RuntimeCapacityProviderConfiguration(DeferredModel):
+    """
+    Configuration for a capacity provider
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityProviderArn: str
+    CapacityProviderArn: Annotated[str, Field(description="ARN of the capacity provider")]
 
 
 class RuntimeContainerConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerUri: str
+    ContainerUri: Annotated[str, Field(description="The ECR URI of the container")]
 
 
 class RuntimeLifecycleConfiguration(DeferredModel):
+    """
+    Configuration for managing the lifecycle of runtime sessions and resources
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdleRuntimeSessionTimeout: int | None = None
-    MaxLifetime: int | None = None
+    IdleRuntimeSessionTimeout: Annotated[
+        int | None, Field(description="Timeout in seconds for idle runtime sessions")
+    ] = None
+    MaxLifetime: Annotated[
+        int | None, Field(description="Maximum lifetime in seconds for runtime sessions")
+    ] = None
 
 
 class RuntimeManagedVpcResource(DeferredModel):
+    """
+    Managed VPC resource configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndpointIpAddressType: Literal["IPV4", "IPV6"]
-    RoutingDomain: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VpcIdentifier: str
+    EndpointIpAddressType: Annotated[
+        Literal["IPV4", "IPV6"], Field(description="The IP address type for the endpoint")
+    ]
+    RoutingDomain: Annotated[
+        str | None,
+        Field(
+            description="An intermediate domain to use as the resource configuration endpoint instead of the actual target domain"
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[list[str] | None, Field(description="The security group IDs")] = (
+        None
+    )
+    SubnetIds: Annotated[list[str], Field(description="The subnet IDs")]
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(description="Tags to apply to the managed VPC Lattice resource gateway"),
+    ] = None
+    VpcIdentifier: Annotated[str, Field(description="The VPC identifier")]
 
 
 class RuntimeRequestHeaderConfiguration(DeferredModel):
+    """
+    Configuration for HTTP request headers
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RequestHeaderAllowlist: list[str] | None = None
+    RequestHeaderAllowlist: Annotated[
+        list[str] | None,
+        Field(description="List of allowed HTTP headers for agent runtime requests"),
+    ] = None
 
 
 class RuntimeSelfManagedLatticeResource(DeferredModel):
+    """
+    Self-managed VPC Lattice resource configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceConfigurationIdentifier: str
+    ResourceConfigurationIdentifier: Annotated[
+        str, Field(description="The identifier of the VPC Lattice resource configuration")
+    ]
 
 
 class RuntimeWorkloadIdentityDetails(DeferredModel):
+    """
+    Configuration for workload identity
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    WorkloadIdentityArn: str
+    WorkloadIdentityArn: Annotated[str, Field(description="ARN of the workload identity")]
 
 
 class S3FilesAccessPointConfiguration(DeferredModel):
+    """
+    Configuration for S3 Files access point filesystem
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessPointArn: str
-    MountPath: str
+    AccessPointArn: Annotated[str, Field(description="ARN of the S3 Files access point")]
+    MountPath: Annotated[str, Field(description="Mount path for filesystem configuration")]
 
 
 class S3Location(DeferredModel):
+    """
+    S3 Location Configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Prefix: str
-    VersionId: str | None = None
+    Bucket: Annotated[str, Field(description="S3 bucket name")]
+    Prefix: Annotated[str, Field(description="S3 object key prefix")]
+    VersionId: Annotated[str | None, Field(description="S3 object version ID")] = None
 
 
 class SessionStorageConfiguration(DeferredModel):
+    """
+    Configuration for session storage
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MountPath: str
+    MountPath: Annotated[str, Field(description="Mount path for filesystem configuration")]
 
 
 class VpcConfig(DeferredModel):
+    """
+    Network mode configuration for VPC
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroups: list[str]
-    Subnets: list[str]
+    SecurityGroups: Annotated[list[str], Field(description="Security groups for VPC")]
+    Subnets: Annotated[list[str], Field(description="Subnets for VPC")]
 
 
 class RuntimeAttributes(DeferredModel):
-    AgentRuntimeArn: str | None = None
-    AgentRuntimeId: str | None = None
-    AgentRuntimeVersion: str | None = None
-    CreatedAt: str | None = None
-    FailureReason: str | None = None
-    LastUpdatedAt: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::Runtime, set by AWS.
+    """
+
+    AgentRuntimeArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name(ARN) that uniquely identifies the Agent"),
+    ] = None
+    AgentRuntimeId: Annotated[str | None, Field(description="Identifier for a resource")] = None
+    AgentRuntimeVersion: Annotated[str | None, Field(description="Version of the Agent")] = None
+    CreatedAt: Annotated[str | None, Field(description="Timestamp when the Agent was created")] = (
+        None
+    )
+    FailureReason: Annotated[
+        str | None, Field(description="The reason for failure if the agent is in a failed state.")
+    ] = None
+    LastUpdatedAt: Annotated[str | None, Field(description="When resource was last updated")] = None
+    Status: Annotated[
         Literal[
             "CREATING",
             "CREATE_FAILED",
@@ -191,81 +292,148 @@ class RuntimeAttributes(DeferredModel):
             "DELETING",
             "DELETE_FAILED",
         ]
-        | None
-    ) = None
-    WorkloadIdentityDetails: RuntimeWorkloadIdentityDetails | None = None
+        | None,
+        Field(description="Current status of the agent"),
+    ] = None
+    WorkloadIdentityDetails: Annotated[
+        RuntimeWorkloadIdentityDetails | None,
+        Field(description="Workload identity details for the agent"),
+    ] = None
 
 
 class AuthorizingClaimMatchValueType(DeferredModel):
+    """
+    The value or values in the custom claim to match and relationship of match
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClaimMatchOperator: Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"]
-    ClaimMatchValue: ClaimMatchValueType
+    ClaimMatchOperator: Annotated[
+        Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"],
+        Field(
+            description="The relationship between the claim field value and the value or values being matched"
+        ),
+    ]
+    ClaimMatchValue: Annotated[
+        ClaimMatchValueType,
+        Field(description="The value or values in the custom claim to match for"),
+    ]
 
 
 class CustomClaimValidationType(DeferredModel):
+    """
+    Required custom claim
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizingClaimMatchValue: AuthorizingClaimMatchValueType
-    InboundTokenClaimName: str
-    InboundTokenClaimValueType: Literal["STRING", "STRING_ARRAY"]
+    AuthorizingClaimMatchValue: Annotated[
+        AuthorizingClaimMatchValueType,
+        Field(
+            description="The value or values in the custom claim to match and relationship of match"
+        ),
+    ]
+    InboundTokenClaimName: Annotated[
+        str, Field(description="The name of the custom claim to validate")
+    ]
+    InboundTokenClaimValueType: Annotated[
+        Literal["STRING", "STRING_ARRAY"], Field(description="Token claim data type")
+    ]
 
 
 class CustomJWTAuthorizerConfigurationPrivateEndpointOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SelfManagedLatticeResource: RuntimeSelfManagedLatticeResource
+    SelfManagedLatticeResource: Annotated[
+        RuntimeSelfManagedLatticeResource,
+        Field(description="Self-managed VPC Lattice resource configuration"),
+    ]
 
 
 class CustomJWTAuthorizerConfigurationPrivateEndpointOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ManagedVpcResource: RuntimeManagedVpcResource
+    ManagedVpcResource: Annotated[
+        RuntimeManagedVpcResource, Field(description="Managed VPC resource configuration")
+    ]
 
 
 class FilesystemConfiguration(DeferredModel):
+    """
+    Filesystem configuration for the runtime
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityProviderVolume: CapacityProviderVolumeConfiguration | None = None
-    EfsAccessPoint: EfsAccessPointConfiguration | None = None
-    S3FilesAccessPoint: S3FilesAccessPointConfiguration | None = None
-    SessionStorage: SessionStorageConfiguration | None = None
+    CapacityProviderVolume: Annotated[
+        CapacityProviderVolumeConfiguration | None,
+        Field(
+            description="Configuration for a CapacityProvider-managed volume to mount into the agent runtime"
+        ),
+    ] = None
+    EfsAccessPoint: Annotated[
+        EfsAccessPointConfiguration | None,
+        Field(description="Configuration for EFS access point filesystem"),
+    ] = None
+    S3FilesAccessPoint: Annotated[
+        S3FilesAccessPointConfiguration | None,
+        Field(description="Configuration for S3 Files access point filesystem"),
+    ] = None
+    SessionStorage: Annotated[
+        SessionStorageConfiguration | None, Field(description="Configuration for session storage")
+    ] = None
 
 
 class PrivateEndpointOverridePrivateEndpointOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SelfManagedLatticeResource: RuntimeSelfManagedLatticeResource
+    SelfManagedLatticeResource: Annotated[
+        RuntimeSelfManagedLatticeResource,
+        Field(description="Self-managed VPC Lattice resource configuration"),
+    ]
 
 
 class PrivateEndpointOverridePrivateEndpointOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ManagedVpcResource: RuntimeManagedVpcResource
+    ManagedVpcResource: Annotated[
+        RuntimeManagedVpcResource, Field(description="Managed VPC resource configuration")
+    ]
 
 
 class RuntimeCode(DeferredModel):
+    """
+    Object represents source code from zip file
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: S3Location | None = None
+    S3: Annotated[S3Location | None, Field(description="S3 Location Configuration")] = None
 
 
 class RuntimeCodeConfiguration(DeferredModel):
+    """
+    Representation of a code configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Code: RuntimeCode
-    EntryPoint: list[str]
-    Runtime: Literal[
-        "PYTHON_3_10", "PYTHON_3_11", "PYTHON_3_12", "PYTHON_3_13", "PYTHON_3_14", "NODE_22"
+    Code: Annotated[RuntimeCode, Field(description="Object represents source code from zip file")]
+    EntryPoint: Annotated[list[str], Field(description="List of entry points")]
+    Runtime: Annotated[
+        Literal[
+            "PYTHON_3_10", "PYTHON_3_11", "PYTHON_3_12", "PYTHON_3_13", "PYTHON_3_14", "NODE_22"
+        ],
+        Field(description="Managed runtime types"),
     ]
 
 
@@ -273,66 +441,142 @@ class RuntimeNetworkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetworkMode: Literal["PUBLIC", "VPC"]
-    NetworkModeConfig: VpcConfig | None = None
+    NetworkMode: Annotated[
+        Literal["PUBLIC", "VPC"], Field(description="Network mode configuration type")
+    ]
+    NetworkModeConfig: Annotated[
+        VpcConfig | None, Field(description="Network mode configuration for VPC")
+    ] = None
 
 
 class PrivateEndpointOverride(DeferredModel):
+    """
+    Override mapping of a domain to a private endpoint
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Domain: str
-    PrivateEndpoint: (
+    Domain: Annotated[str, Field(description="The domain to override")]
+    PrivateEndpoint: Annotated[
         PrivateEndpointOverridePrivateEndpointOption1
-        | PrivateEndpointOverridePrivateEndpointOption2
-    )
+        | PrivateEndpointOverridePrivateEndpointOption2,
+        Field(
+            description="Private endpoint configuration. Exactly one of SelfManagedLatticeResource or ManagedVpcResource must be specified."
+        ),
+    ]
 
 
 class RuntimeAgentRuntimeArtifact(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeConfiguration: RuntimeCodeConfiguration | None = None
-    ContainerConfiguration: RuntimeContainerConfiguration | None = None
+    CodeConfiguration: Annotated[
+        RuntimeCodeConfiguration | None, Field(description="Representation of a code configuration")
+    ] = None
+    ContainerConfiguration: Annotated[
+        RuntimeContainerConfiguration | None,
+        Field(description="Type: RuntimeContainerConfigurationDict."),
+    ] = None
 
 
 class CustomJWTAuthorizerConfiguration(DeferredModel):
+    """
+    Configuration for custom JWT authorizer
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedAudience: list[str] | None = None
-    AllowedClients: list[str] | None = None
-    AllowedScopes: list[str] | None = None
-    AllowedWorkloadConfiguration: RuntimeAllowedWorkloadConfiguration | None = None
-    CustomClaims: list[CustomClaimValidationType] | None = None
-    DiscoveryUrl: str
-    PrivateEndpoint: (
+    AllowedAudience: Annotated[list[str] | None, Field(description="List of allowed audiences")] = (
+        None
+    )
+    AllowedClients: Annotated[list[str] | None, Field(description="List of allowed clients")] = None
+    AllowedScopes: Annotated[list[str] | None, Field(description="List of allowed scopes")] = None
+    AllowedWorkloadConfiguration: Annotated[
+        RuntimeAllowedWorkloadConfiguration | None,
+        Field(
+            description="Allow-list of upstream workloads permitted to reach this resource via the workload identity chain. When set, the data plane enforces that the introspected workload chain's caller matches one of the configured hosting environments or workload identities; absent means no chain enforcement."
+        ),
+    ] = None
+    CustomClaims: Annotated[
+        list[CustomClaimValidationType] | None, Field(description="List of required custom claims")
+    ] = None
+    DiscoveryUrl: Annotated[str, Field(description="OpenID Connect discovery URL")]
+    PrivateEndpoint: Annotated[
         CustomJWTAuthorizerConfigurationPrivateEndpointOption1
         | CustomJWTAuthorizerConfigurationPrivateEndpointOption2
-        | None
-    ) = None
-    PrivateEndpointOverrides: list[PrivateEndpointOverride] | None = None
+        | None,
+        Field(
+            description="Private endpoint configuration. Exactly one of SelfManagedLatticeResource or ManagedVpcResource must be specified."
+        ),
+    ] = None
+    PrivateEndpointOverrides: Annotated[
+        list[PrivateEndpointOverride] | None,
+        Field(description="List of private endpoint overrides"),
+    ] = None
 
 
 class RuntimeAuthorizerConfiguration(DeferredModel):
+    """
+    Configuration for the authorizer
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomJWTAuthorizer: CustomJWTAuthorizerConfiguration | None = None
+    CustomJWTAuthorizer: Annotated[
+        CustomJWTAuthorizerConfiguration | None,
+        Field(description="Configuration for custom JWT authorizer"),
+    ] = None
 
 
 class RuntimeProps(DeferredModel):
-    AgentRuntimeArtifact: RuntimeAgentRuntimeArtifact
-    AgentRuntimeName: str
-    AuthorizerConfiguration: RuntimeAuthorizerConfiguration | None = None
-    CapacityProviderConfiguration: RuntimeCapacityProviderConfiguration | None = None
-    Description: str | None = None
-    EnvironmentVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    FilesystemConfigurations: list[FilesystemConfiguration] | None = None
-    LifecycleConfiguration: RuntimeLifecycleConfiguration | None = None
-    NetworkConfiguration: RuntimeNetworkConfiguration | None = None
-    PlatformVersion: str | None = None
-    ProtocolConfiguration: Literal["MCP", "HTTP", "A2A", "AGUI"] | None = None
-    RequestHeaderConfiguration: RuntimeRequestHeaderConfiguration | None = None
-    RoleArn: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::Runtime.
+    """
+
+    AgentRuntimeArtifact: Annotated[
+        RuntimeAgentRuntimeArtifact, Field(description="The artifact of the agent")
+    ]
+    AgentRuntimeName: Annotated[
+        str,
+        Field(description="Name for a resource Create-only: changing it replaces the resource."),
+    ]
+    AuthorizerConfiguration: Annotated[
+        RuntimeAuthorizerConfiguration | None,
+        Field(description="Authorizer configuration for the agent runtime"),
+    ] = None
+    CapacityProviderConfiguration: Annotated[
+        RuntimeCapacityProviderConfiguration | None,
+        Field(description="Capacity provider configuration for the agent runtime"),
+    ] = None
+    Description: Annotated[str | None, Field(description="Description of the resource")] = None
+    EnvironmentVariables: Annotated[
+        dict[str, str] | None, Field(description="Environment variables for the agent runtime")
+    ] = None
+    FilesystemConfigurations: Annotated[
+        list[FilesystemConfiguration] | None,
+        Field(description="Filesystem configurations for the agent runtime"),
+    ] = None
+    LifecycleConfiguration: Annotated[
+        RuntimeLifecycleConfiguration | None,
+        Field(description="Lifecycle configuration for managing runtime sessions"),
+    ] = None
+    NetworkConfiguration: Annotated[
+        RuntimeNetworkConfiguration | None,
+        Field(description="Network access configuration for the Agent"),
+    ] = None
+    PlatformVersion: Annotated[
+        str | None, Field(description="The version of the runtime platform")
+    ] = None
+    ProtocolConfiguration: Annotated[
+        Literal["MCP", "HTTP", "A2A", "AGUI"] | None,
+        Field(description="Protocol configuration for the agent runtime"),
+    ] = None
+    RequestHeaderConfiguration: Annotated[
+        RuntimeRequestHeaderConfiguration | None,
+        Field(description="Configuration for HTTP request headers"),
+    ] = None
+    RoleArn: Annotated[str, Field(description="Amazon Resource Name (ARN) of an IAM role")]
+    Tags: Annotated[dict[str, str] | None, Field(description="A map of tag keys and values")] = None

@@ -7,9 +7,10 @@ Imported on first use by workload_identity.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -22,17 +23,47 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class WorkloadIdentityAttributes(DeferredModel):
-    CreatedTime: float | None = None
-    LastUpdatedTime: float | None = None
-    WorkloadIdentityArn: str | None = None
+    """
+    The read-only attributes of a AWS::BedrockAgentCore::WorkloadIdentity, set by AWS.
+    """
+
+    CreatedTime: Annotated[
+        float | None, Field(description="The timestamp when the workload identity was created.")
+    ] = None
+    LastUpdatedTime: Annotated[
+        float | None,
+        Field(description="The timestamp when the workload identity was last updated."),
+    ] = None
+    WorkloadIdentityArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the workload identity.")
+    ] = None
 
 
 class WorkloadIdentityProps(DeferredModel):
-    AllowedResourceOauth2ReturnUrls: list[str] | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::BedrockAgentCore::WorkloadIdentity.
+    """
+
+    AllowedResourceOauth2ReturnUrls: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of allowed OAuth2 return URLs for resources associated with this workload identity."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the workload identity. The name must be unique within your account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

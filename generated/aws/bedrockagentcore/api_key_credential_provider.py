@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,37 +63,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApiKeyCredentialProviderApiKeySecretArnDict = TypedDict(
-    "ApiKeyCredentialProviderApiKeySecretArnDict",
-    {
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
 
-SecretReferenceDict = TypedDict(
-    "SecretReferenceDict",
-    {
-        "JsonKey": "Required[str]",
-        "SecretId": "Required[str]",
-    },
-    total=False,
-)
+class ApiKeyCredentialProviderApiKeySecretArnDict(TypedDict, total=False):
+    """ApiKeyCredentialProviderApiKeySecretArn as a plain dict: Contains information about the API
+    key secret in AWS Secrets Manager"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    SecretArn: Required[str]
+    """The ARN of the secret in AWS Secrets Manager"""
 
+
+class SecretReferenceDict(TypedDict, total=False):
+    """SecretReference as a plain dict: A reference to a customer-provided secret stored in AWS
+    Secrets Manager"""
+
+    JsonKey: Required[str]
+    """The JSON key within the secret that contains the credential value"""
+    SecretId: Required[str]
+    """The ID or ARN of the secret in AWS Secrets Manager"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::ApiKeyCredentialProvider",
     schema_file="aws-bedrockagentcore-apikeycredentialprovider.json",
     primary_identifier=("/CredentialProviderArn",),
-    additional_identifiers=(),
     read_only=(
         "/CredentialProviderArn",
         "/ApiKeySecretArn",
@@ -99,17 +105,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/Name",),
     write_only=("/ApiKey", "/ApiKeySecretConfig", "/ApiKeySecretSource"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -119,78 +117,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApiKeySecretArn": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretArn": {
-                    "pattern": "^arn:(aws|aws-us-gov):secretsmanager:[A-Za-z0-9-]{1,64}:[0-9]{12}:secret:[a-zA-Z0-9-_/+=.@!]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["SecretArn"],
-            "type": "object",
-        },
-        "SecretReference": {
-            "additionalProperties": False,
-            "properties": {
-                "JsonKey": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "SecretId": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["SecretId", "JsonKey"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApiKey": {"maxLength": 65536, "minLength": 1, "type": "string"},
-        "ApiKeySecretArn": {"$ref": "#/definitions/ApiKeySecretArn"},
-        "ApiKeySecretConfig": {"$ref": "#/definitions/SecretReference"},
-        "ApiKeySecretJsonKey": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "ApiKeySecretSource": {"enum": ["MANAGED", "EXTERNAL"], "type": "string"},
-        "CreatedTime": {"type": "string"},
-        "CredentialProviderArn": {
-            "pattern": "^arn:(aws|aws-us-gov):bedrock-agentcore:[A-Za-z0-9-]{1,64}:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "LastUpdatedTime": {"type": "string"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\-_]+$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-    },
-    "required": ["Name"],
-}
-
 
 class ApiKeyCredentialProvider(_Resource):
-    """AWS::BedrockAgentCore::ApiKeyCredentialProvider: Resource Type definition for AWS::BedrockAgentCore::ApiKeyCredentialProvider
+    """AWS::BedrockAgentCore::ApiKeyCredentialProvider: Resource Type definition for
+    AWS::BedrockAgentCore::ApiKeyCredentialProvider
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CredentialProviderArn.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): ApiKey, ApiKeySecretConfig, ApiKeySecretSource.
+    Read-only attributes (known once deployed): ApiKeySecretArn, ApiKeySecretJsonKey, CreatedTime,
+    CredentialProviderArn, LastUpdatedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-apikeycredentialprovider.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -200,44 +139,59 @@ class ApiKeyCredentialProvider(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApiKeyCredentialProviderAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "api_key_credential_provider.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ApiKeySecretArn: ApiKeyCredentialProviderApiKeySecretArnDict
+    """The ARN of the API key secret in AWS Secrets Manager"""
     ApiKeySecretJsonKey: str
+    """The JSON key within the secret that contains the API key value"""
     CreatedTime: str
+    """The timestamp when the credential provider was created"""
     CredentialProviderArn: str
+    """The Amazon Resource Name (ARN) of the API key credential provider"""
     LastUpdatedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the credential provider was last updated"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiKey: str
     ApiKeySecretConfig: SecretReferenceDict
     ApiKeySecretSource: Literal["MANAGED", "EXTERNAL"]
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ApiKey: str | None = None,
+        ApiKeySecretConfig: SecretReference | SecretReferenceDict | None = None,
+        ApiKeySecretSource: Literal["MANAGED", "EXTERNAL"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::ApiKeyCredentialProvider; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ApiKey: str | None = None,
-            ApiKeySecretConfig: SecretReference | SecretReferenceDict | None = None,
-            ApiKeySecretSource: Literal["MANAGED", "EXTERNAL"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::ApiKeyCredentialProvider; `await` it inside an App to deploy it.
-
-            ApiKey: The API key to use for authentication
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the API key credential provider Create-only: changing it replaces the
+                resource. Required.
+            ApiKey: The API key to use for authentication Write-only: sent to AWS, never read back.
             ApiKeySecretConfig: Configuration for a customer-provided secret containing the API key
-            ApiKeySecretSource: The source of the API key secret.
-            Name: The name of the API key credential provider
+                Write-only: sent to AWS, never read back.
+            ApiKeySecretSource: The source of the API key secret. Use MANAGED for service-managed
+                secrets or EXTERNAL for customer-provided secrets. Write-only: sent to AWS, never
+                read back.
             Tags: Tags to assign to the API key credential provider
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

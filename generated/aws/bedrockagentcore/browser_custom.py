@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,89 +87,95 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BrowserCustomBrowserSigningDict = TypedDict(
-    "BrowserCustomBrowserSigningDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
 
-BrowserCustomCertificateLocationDict = TypedDict(
-    "BrowserCustomCertificateLocationDict",
-    {
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+class BrowserCustomBrowserSigningDict(TypedDict, total=False):
+    """BrowserCustomBrowserSigning as a plain dict: Browser signing configuration"""
 
-BrowserCustomRecordingConfigDict = TypedDict(
-    "BrowserCustomRecordingConfigDict",
-    {
-        "Enabled": "bool",
-        "S3Location": "BrowserCustomS3LocationDict",
-    },
-    total=False,
-)
+    Enabled: bool
+    """Type: bool."""
 
-BrowserCustomS3LocationDict = TypedDict(
-    "BrowserCustomS3LocationDict",
-    {
-        "Bucket": "Required[str]",
-        "Prefix": "Required[str]",
-    },
-    total=False,
-)
 
-BrowserCustomVpcConfigDict = TypedDict(
-    "BrowserCustomVpcConfigDict",
-    {
-        "SecurityGroups": "Required[list[str]]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
+class BrowserCustomCertificateLocationDict(TypedDict, total=False):
+    """BrowserCustomCertificateLocation as a plain dict: Certificate location in Secrets Manager."""
 
-BrowserEnterprisePolicyDict = TypedDict(
-    "BrowserEnterprisePolicyDict",
-    {
-        "Location": "Required[BrowserCustomS3LocationDict]",
-        "Type": "Required[Literal['MANAGED', 'RECOMMENDED']]",
-    },
-    total=False,
-)
+    SecretArn: Required[str]
+    """Secrets Manager secret ARN."""
 
-BrowserNetworkConfigurationDict = TypedDict(
-    "BrowserNetworkConfigurationDict",
-    {
-        "NetworkMode": "Required[Literal['PUBLIC', 'VPC']]",
-        "VpcConfig": "BrowserCustomVpcConfigDict",
-    },
-    total=False,
-)
 
-BrowserSummaryDict = TypedDict(
-    "BrowserSummaryDict",
-    {
-        "BrowserArn": "Required[str]",
-        "BrowserId": "Required[str]",
-        "CreatedAt": "Required[str]",
-        "Description": "str",
-        "LastUpdatedAt": "str",
-        "Name": "str",
-        "Status": "Required[Literal['CREATING', 'CREATE_FAILED', 'READY', 'DELETING', 'DELETE_FAILED', 'DELETED']]",
-    },
-    total=False,
-)
+class BrowserCustomRecordingConfigDict(TypedDict, total=False):
+    """BrowserCustomRecordingConfig as a plain dict: Recording configuration for browser"""
 
-CertificateDict = TypedDict(
-    "CertificateDict",
-    {
-        "CertificateLocation": "Required[BrowserCustomCertificateLocationDict]",
-    },
-    total=False,
-)
+    Enabled: bool
+    """Type: bool."""
+    S3Location: BrowserCustomS3LocationDict
+    """S3 Location Configuration"""
 
+
+class BrowserCustomS3LocationDict(TypedDict, total=False):
+    """BrowserCustomS3Location as a plain dict: S3 Location Configuration"""
+
+    Bucket: Required[str]
+    """Pattern: ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"""
+    Prefix: Required[str]
+    """Length: at least 1 characters."""
+
+
+class BrowserCustomVpcConfigDict(TypedDict, total=False):
+    """BrowserCustomVpcConfig as a plain dict: Network mode configuration for VPC"""
+
+    SecurityGroups: Required[list[str]]
+    """Security groups for VPC"""
+    Subnets: Required[list[str]]
+    """Subnets for VPC"""
+
+
+class BrowserEnterprisePolicyDict(TypedDict, total=False):
+    """BrowserEnterprisePolicy as a plain dict: Browser enterprise policy configuration."""
+
+    Location: Required[BrowserCustomS3LocationDict]
+    """The S3 location of the enterprise policy file."""
+    Type: Required[Literal["MANAGED", "RECOMMENDED"]]
+    """The type of browser enterprise policy."""
+
+
+class BrowserNetworkConfigurationDict(TypedDict, total=False):
+    """BrowserNetworkConfiguration as a plain dict: Network configuration for browser"""
+
+    NetworkMode: Required[Literal["PUBLIC", "VPC"]]
+    """Network modes supported by browser"""
+    VpcConfig: BrowserCustomVpcConfigDict
+    """Network mode configuration for VPC"""
+
+
+class BrowserSummaryDict(TypedDict, total=False):
+    """BrowserSummary as a plain dict: Browser"""
+
+    BrowserArn: Required[str]
+    """The ARN of a Browser resource."""
+    BrowserId: Required[str]
+    """The id of the browser."""
+    CreatedAt: Required[str]
+    """Type: str."""
+    Description: str
+    """Type: str."""
+    LastUpdatedAt: str
+    """Type: str."""
+    Name: str
+    """Type: str."""
+    Status: Required[
+        Literal["CREATING", "CREATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "DELETED"]
+    ]
+    """Status of browser"""
+
+
+class CertificateDict(TypedDict, total=False):
+    """Certificate as a plain dict: A root CA certificate configuration."""
+
+    CertificateLocation: Required[BrowserCustomCertificateLocationDict]
+    """Certificate location in Secrets Manager."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::BrowserCustom",
     schema_file="aws-bedrockagentcore-browsercustom.json",
@@ -189,8 +199,6 @@ METADATA = _TypeMetadata(
         "/EnterprisePolicies",
         "/ExecutionRoleArn",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Certificates",
         "/EnterprisePolicies",
@@ -198,14 +206,7 @@ METADATA = _TypeMetadata(
         "/NetworkConfiguration/VpcConfig/Subnets",
     ),
     required=("Name", "NetworkConfiguration"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -215,173 +216,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BrowserArn": {
-            "pattern": "^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):bedrock-agentcore:[a-z0-9-]+:(aws|[0-9]{12}):browser(-custom)?\\/(aws\\.browser\\.v1|[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10})$",
-            "type": "string",
-        },
-        "BrowserEnterprisePolicies": {
-            "items": {"$ref": "#/definitions/BrowserEnterprisePolicy"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-        },
-        "BrowserEnterprisePolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "Location": {"$ref": "#/definitions/S3Location"},
-                "Type": {"$ref": "#/definitions/BrowserEnterprisePolicyType"},
-            },
-            "required": ["Location", "Type"],
-            "type": "object",
-        },
-        "BrowserEnterprisePolicyType": {"enum": ["MANAGED", "RECOMMENDED"], "type": "string"},
-        "BrowserId": {
-            "pattern": "^(aws\\.browser\\.v1|[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10})$",
-            "type": "string",
-        },
-        "BrowserNetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NetworkMode": {"$ref": "#/definitions/BrowserNetworkMode"},
-                "VpcConfig": {"$ref": "#/definitions/VpcConfig"},
-            },
-            "required": ["NetworkMode"],
-            "type": "object",
-        },
-        "BrowserNetworkMode": {"enum": ["PUBLIC", "VPC"], "type": "string"},
-        "BrowserSigning": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "BrowserStatus": {
-            "enum": ["CREATING", "CREATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "DELETED"],
-            "type": "string",
-        },
-        "BrowserSummaries": {"items": {"$ref": "#/definitions/BrowserSummary"}, "type": "array"},
-        "BrowserSummary": {
-            "additionalProperties": False,
-            "properties": {
-                "BrowserArn": {"$ref": "#/definitions/BrowserArn"},
-                "BrowserId": {"$ref": "#/definitions/BrowserId"},
-                "CreatedAt": {"type": "string"},
-                "Description": {"type": "string"},
-                "LastUpdatedAt": {"type": "string"},
-                "Name": {"type": "string"},
-                "Status": {"$ref": "#/definitions/BrowserStatus"},
-            },
-            "required": ["BrowserId", "BrowserArn", "Status", "CreatedAt"],
-            "type": "object",
-        },
-        "Certificate": {
-            "additionalProperties": False,
-            "properties": {"CertificateLocation": {"$ref": "#/definitions/CertificateLocation"}},
-            "required": ["CertificateLocation"],
-            "type": "object",
-        },
-        "CertificateList": {
-            "items": {"$ref": "#/definitions/Certificate"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-        },
-        "CertificateLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretArn": {
-                    "pattern": "^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=.@-]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["SecretArn"],
-            "type": "object",
-        },
-        "RecordingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "S3Location": {"$ref": "#/definitions/S3Location"},
-            },
-            "type": "object",
-        },
-        "RoleArn": {
-            "pattern": "^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):iam::[0-9]{12}:role/.+$",
-            "type": "string",
-        },
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"pattern": "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "type": "string"},
-                "Prefix": {"minLength": 1, "type": "string"},
-            },
-            "required": ["Bucket", "Prefix"],
-            "type": "object",
-        },
-        "SecurityGroupId": {"pattern": "^sg-[0-9a-zA-Z]{8,17}$", "type": "string"},
-        "SecurityGroups": {
-            "items": {"$ref": "#/definitions/SecurityGroupId"},
-            "maxItems": 16,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SubnetId": {"pattern": "^subnet-[0-9a-zA-Z]{8,17}$", "type": "string"},
-        "Subnets": {
-            "items": {"$ref": "#/definitions/SubnetId"},
-            "maxItems": 16,
-            "minItems": 1,
-            "type": "array",
-        },
-        "TagsMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z0-9\\s._:/=+@-]*$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroups": {"$ref": "#/definitions/SecurityGroups"},
-                "Subnets": {"$ref": "#/definitions/Subnets"},
-            },
-            "required": ["SecurityGroups", "Subnets"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "BrowserArn": {"$ref": "#/definitions/BrowserArn"},
-        "BrowserId": {"$ref": "#/definitions/BrowserId"},
-        "BrowserSigning": {"$ref": "#/definitions/BrowserSigning"},
-        "Certificates": {"$ref": "#/definitions/CertificateList"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"type": "string"},
-        "EnterprisePolicies": {"$ref": "#/definitions/BrowserEnterprisePolicies"},
-        "ExecutionRoleArn": {"$ref": "#/definitions/RoleArn"},
-        "FailureReason": {"type": "string"},
-        "LastUpdatedAt": {"type": "string"},
-        "Name": {"type": "string"},
-        "NetworkConfiguration": {"$ref": "#/definitions/BrowserNetworkConfiguration"},
-        "RecordingConfig": {"$ref": "#/definitions/RecordingConfig"},
-        "Status": {"$ref": "#/definitions/BrowserStatus"},
-        "Tags": {"$ref": "#/definitions/TagsMap"},
-    },
-    "required": ["Name", "NetworkConfiguration"],
-}
-
 
 class BrowserCustom(_Resource):
-    """AWS::BedrockAgentCore::BrowserCustom: Resource definition for AWS::BedrockAgentCore::BrowserCustom
+    """AWS::BedrockAgentCore::BrowserCustom: Resource definition for
+    AWS::BedrockAgentCore::BrowserCustom
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: BrowserId.
+    Also identified by: BrowserArn.
+    Replaced when any of these change (create-only): Name, Description, NetworkConfiguration,
+    RecordingConfig, BrowserSigning, Certificates, EnterprisePolicies, ExecutionRoleArn.
+    Read-only attributes (known once deployed): BrowserArn, BrowserId, CreatedAt, FailureReason,
+    LastUpdatedAt, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-browsercustom.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -389,16 +237,23 @@ class BrowserCustom(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BrowserCustomAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "browser_custom.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     BrowserArn: str
+    """The ARN of a Browser resource."""
     BrowserId: str
+    """The id of the browser."""
     CreatedAt: str
+    """Timestamp when the browser was created."""
     FailureReason: str
+    """The reason for failure if the browser creation or operation failed."""
     LastUpdatedAt: str
+    """Timestamp when the browser was last updated."""
     Status: Literal["CREATING", "CREATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "DELETED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Status of browser."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BrowserSigning: BrowserCustomBrowserSigningDict
     Certificates: list[CertificateDict]
     Description: str
@@ -407,43 +262,52 @@ class BrowserCustom(_Resource):
     Name: str
     NetworkConfiguration: BrowserNetworkConfigurationDict
     RecordingConfig: BrowserCustomRecordingConfigDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        NetworkConfiguration: BrowserNetworkConfiguration | BrowserNetworkConfigurationDict,
+        BrowserSigning: BrowserCustomBrowserSigning | BrowserCustomBrowserSigningDict | None = None,
+        Certificates: list[Certificate | CertificateDict] | None = None,
+        Description: str | None = None,
+        EnterprisePolicies: list[BrowserEnterprisePolicy | BrowserEnterprisePolicyDict]
+        | None = None,
+        ExecutionRoleArn: str | None = None,
+        RecordingConfig: BrowserCustomRecordingConfig
+        | BrowserCustomRecordingConfigDict
+        | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::BrowserCustom; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            NetworkConfiguration: BrowserNetworkConfiguration | BrowserNetworkConfigurationDict,
-            BrowserSigning: BrowserCustomBrowserSigning
-            | BrowserCustomBrowserSigningDict
-            | None = None,
-            Certificates: list[Certificate | CertificateDict] | None = None,
-            Description: str | None = None,
-            EnterprisePolicies: list[BrowserEnterprisePolicy | BrowserEnterprisePolicyDict]
-            | None = None,
-            ExecutionRoleArn: str | None = None,
-            RecordingConfig: BrowserCustomRecordingConfig
-            | BrowserCustomRecordingConfigDict
-            | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::BrowserCustom; `await` it inside an App to deploy it.
-
-            BrowserSigning: Browser signing configuration.
-            Certificates: List of root CA certificates in PEM format.
-            Description: The description of the browser.
-            EnterprisePolicies: A list of enterprise policy files for the browser.
-            ExecutionRoleArn: The Amazon Resource Name (ARN) of the IAM role that the browser uses to access resources.
-            Name: The name of the browser.
-            NetworkConfiguration: Network configuration for browser.
-            RecordingConfig: Recording configuration for browser.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the browser. Create-only: changing it replaces the resource. Required.
+            NetworkConfiguration: Network configuration for browser. Create-only: changing it
+                replaces the resource. Required.
+            BrowserSigning: Browser signing configuration. Create-only: changing it replaces the
+                resource.
+            Certificates: List of root CA certificates in PEM format. Create-only: changing it
+                replaces the resource.
+            Description: The description of the browser. Create-only: changing it replaces the
+                resource.
+            EnterprisePolicies: A list of enterprise policy files for the browser. Create-only:
+                changing it replaces the resource.
+            ExecutionRoleArn: The Amazon Resource Name (ARN) of the IAM role that the browser uses
+                to access resources. Create-only: changing it replaces the resource.
+            RecordingConfig: Recording configuration for browser. Create-only: changing it replaces
+                the resource.
+            Tags: A map of tag keys and values
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,23 +55,33 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BrowserProfileSummaryDict = TypedDict(
-    "BrowserProfileSummaryDict",
-    {
-        "CreatedAt": "Required[str]",
-        "Description": "str",
-        "LastSavedAt": "str",
-        "LastSavedBrowserId": "str",
-        "LastSavedBrowserSessionId": "str",
-        "LastUpdatedAt": "Required[str]",
-        "Name": "Required[str]",
-        "ProfileArn": "Required[str]",
-        "ProfileId": "Required[str]",
-        "Status": "Required[Literal['READY', 'DELETING', 'DELETED', 'SAVING']]",
-    },
-    total=False,
-)
 
+class BrowserProfileSummaryDict(TypedDict, total=False):
+    """BrowserProfileSummary as a plain dict: Browser Profile Summary"""
+
+    CreatedAt: Required[str]
+    """Timestamp when the browser profile was created."""
+    Description: str
+    """The description of the browser profile."""
+    LastSavedAt: str
+    """Timestamp when the browser profile was last saved."""
+    LastSavedBrowserId: str
+    """ID of the last saved browser."""
+    LastSavedBrowserSessionId: str
+    """ID of the last saved browser session."""
+    LastUpdatedAt: Required[str]
+    """Timestamp when the browser profile was last updated."""
+    Name: Required[str]
+    """The name of the browser profile."""
+    ProfileArn: Required[str]
+    """The ARN of a BrowserProfile resource."""
+    ProfileId: Required[str]
+    """The id of the browser profile."""
+    Status: Required[Literal["READY", "DELETING", "DELETED", "SAVING"]]
+    """Status of browser profile"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::BrowserProfile",
     schema_file="aws-bedrockagentcore-browserprofile.json",
@@ -84,18 +98,8 @@ METADATA = _TypeMetadata(
         "/LastSavedBrowserId",
     ),
     create_only=("/Name", "/Description"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -105,87 +109,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BrowserProfileArn": {
-            "pattern": "^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:browser-profile/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$",
-            "type": "string",
-        },
-        "BrowserProfileDescription": {"type": "string"},
-        "BrowserProfileId": {
-            "pattern": "^[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$",
-            "type": "string",
-        },
-        "BrowserProfileName": {"pattern": "^[a-zA-Z][a-zA-Z0-9_]{0,47}$", "type": "string"},
-        "BrowserProfileStatus": {
-            "enum": ["READY", "DELETING", "DELETED", "SAVING"],
-            "type": "string",
-        },
-        "BrowserProfileSummaries": {
-            "items": {"$ref": "#/definitions/BrowserProfileSummary"},
-            "type": "array",
-        },
-        "BrowserProfileSummary": {
-            "additionalProperties": False,
-            "properties": {
-                "CreatedAt": {"$ref": "#/definitions/CreatedAt"},
-                "Description": {"$ref": "#/definitions/BrowserProfileDescription"},
-                "LastSavedAt": {"$ref": "#/definitions/LastSavedAt"},
-                "LastSavedBrowserId": {"$ref": "#/definitions/LastSavedBrowserId"},
-                "LastSavedBrowserSessionId": {"$ref": "#/definitions/LastSavedBrowserSessionId"},
-                "LastUpdatedAt": {"$ref": "#/definitions/LastUpdatedAt"},
-                "Name": {"$ref": "#/definitions/BrowserProfileName"},
-                "ProfileArn": {"$ref": "#/definitions/BrowserProfileArn"},
-                "ProfileId": {"$ref": "#/definitions/BrowserProfileId"},
-                "Status": {"$ref": "#/definitions/BrowserProfileStatus"},
-            },
-            "required": ["ProfileId", "ProfileArn", "Name", "Status", "CreatedAt", "LastUpdatedAt"],
-            "type": "object",
-        },
-        "CreatedAt": {"type": "string"},
-        "LastSavedAt": {"type": "string"},
-        "LastSavedBrowserId": {
-            "pattern": "^((aws\\.browser\\.v1|[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}))?$",
-            "type": "string",
-        },
-        "LastSavedBrowserSessionId": {"pattern": "^([0-9a-zA-Z]{1,40})?$", "type": "string"},
-        "LastUpdatedAt": {"type": "string"},
-        "TagsMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z0-9\\s._:/=+@-]*$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"$ref": "#/definitions/CreatedAt"},
-        "Description": {"$ref": "#/definitions/BrowserProfileDescription"},
-        "LastSavedAt": {"$ref": "#/definitions/LastSavedAt"},
-        "LastSavedBrowserId": {"$ref": "#/definitions/LastSavedBrowserId"},
-        "LastSavedBrowserSessionId": {"$ref": "#/definitions/LastSavedBrowserSessionId"},
-        "LastUpdatedAt": {"$ref": "#/definitions/LastUpdatedAt"},
-        "Name": {"$ref": "#/definitions/BrowserProfileName"},
-        "ProfileArn": {"$ref": "#/definitions/BrowserProfileArn"},
-        "ProfileId": {"$ref": "#/definitions/BrowserProfileId"},
-        "Status": {"$ref": "#/definitions/BrowserProfileStatus"},
-        "Tags": {"$ref": "#/definitions/TagsMap"},
-    },
-    "required": ["Name"],
-}
-
 
 class BrowserProfile(_Resource):
-    """AWS::BedrockAgentCore::BrowserProfile: Resource definition for AWS::BedrockAgentCore::BrowserProfile
+    """AWS::BedrockAgentCore::BrowserProfile: Resource definition for
+    AWS::BedrockAgentCore::BrowserProfile
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ProfileId.
+    Also identified by: ProfileArn.
+    Replaced when any of these change (create-only): Name, Description.
+    Read-only attributes (known once deployed): CreatedAt, LastSavedAt, LastSavedBrowserId,
+    LastSavedBrowserSessionId, LastUpdatedAt, ProfileArn, ProfileId, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-browserprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -193,39 +129,55 @@ class BrowserProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BrowserProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "browser_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Timestamp when the browser profile was created."""
     LastSavedAt: str
+    """Timestamp when the browser profile was last saved."""
     LastSavedBrowserId: str
+    """ID of the last saved browser."""
     LastSavedBrowserSessionId: str
+    """ID of the last saved browser session."""
     LastUpdatedAt: str
+    """Timestamp when the browser profile was last updated."""
     ProfileArn: str
+    """The ARN of a BrowserProfile resource."""
     ProfileId: str
+    """The id of the browser profile."""
     Status: Literal["READY", "DELETING", "DELETED", "SAVING"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Status of browser profile"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Description: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::BrowserProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Description: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::BrowserProfile; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the browser profile. Create-only: changing it replaces the resource.
+                Required.
+            Description: The description of the browser profile. Create-only: changing it replaces
+                the resource.
             Tags: A map of tag keys and values.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

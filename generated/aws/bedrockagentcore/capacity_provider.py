@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -115,181 +119,232 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CapacityProviderCapacityReservationSpecificationDict = TypedDict(
-    "CapacityProviderCapacityReservationSpecificationDict",
-    {
-        "CapacityReservationPreference": "Literal['capacity-reservations-only', 'open', 'none']",
-        "CapacityReservationTarget": "CapacityProviderCapacityReservationTargetDict",
-    },
-    total=False,
-)
 
-CapacityProviderCapacityReservationTargetDict = TypedDict(
-    "CapacityProviderCapacityReservationTargetDict",
-    {
-        "CapacityReservationId": "str",
-        "CapacityReservationResourceGroupArn": "str",
-    },
-    total=False,
-)
+class CapacityProviderCapacityReservationSpecificationDict(TypedDict, total=False):
+    """CapacityProviderCapacityReservationSpecification as a plain dict: The Capacity Reservation
+    targeting option."""
 
-CapacityProviderComputeConfigurationDict = TypedDict(
-    "CapacityProviderComputeConfigurationDict",
-    {
-        "Ec2Configuration": "Required[CapacityProviderEc2ConfigurationDict]",
-    },
-    total=False,
-)
+    CapacityReservationPreference: Literal["capacity-reservations-only", "open", "none"]
+    """Indicates the instance's Capacity Reservation preferences."""
+    CapacityReservationTarget: CapacityProviderCapacityReservationTargetDict
+    """Information about the target Capacity Reservation or Capacity Reservation group."""
 
-CapacityProviderEc2ConfigurationDict = TypedDict(
-    "CapacityProviderEc2ConfigurationDict",
-    {
-        "LaunchTemplateSource": "Required[CapacityProviderLaunchTemplateSourceDict]",
-        "LifecycleConfiguration": "InstanceLifecycleConfigurationDict",
-        "RootVolume": "RootVolumeConfigurationDict",
-        "Volumes": "list[VolumeConfigurationDict]",
-        "VpcConfiguration": "Required[CapacityProviderVpcConfigurationDict]",
-    },
-    total=False,
-)
 
-CapacityProviderInstanceRequirementsDict = TypedDict(
-    "CapacityProviderInstanceRequirementsDict",
-    {
-        "AllowedInstanceTypes": "Required[list[str]]",
-    },
-    total=False,
-)
+class CapacityProviderCapacityReservationTargetDict(TypedDict, total=False):
+    """CapacityProviderCapacityReservationTarget as a plain dict: Information about the target
+    Capacity Reservation or Capacity Reservation group."""
 
-CapacityProviderLaunchParametersDict = TypedDict(
-    "CapacityProviderLaunchParametersDict",
-    {
-        "CapacityReservationSpecification": "CapacityProviderCapacityReservationSpecificationDict",
-        "EphemeralVolumes": "list[EphemeralBlockDeviceMappingDict]",
-        "InstanceProfileArn": "str",
-        "InstanceRequirements": "Required[CapacityProviderInstanceRequirementsDict]",
-        "LicenseSpecifications": "list[LicenseSpecificationDict]",
-        "Monitoring": "Literal['BASIC', 'DETAILED']",
-        "OperatingSystem": "Required[Literal['LINUX_X86_64', 'LINUX_ARM64']]",
-        "PropagatedTags": "dict[str, Any]",
-        "SshKeyName": "str",
-    },
-    total=False,
-)
+    CapacityReservationId: str
+    """The ID of the Capacity Reservation in which to run the instance."""
+    CapacityReservationResourceGroupArn: str
+    """The ARN of the Capacity Reservation resource group in which to run the instance."""
 
-CapacityProviderLaunchTemplateSourceDict = TypedDict(
-    "CapacityProviderLaunchTemplateSourceDict",
-    {
-        "LaunchParameters": "Required[CapacityProviderLaunchParametersDict]",
-    },
-    total=False,
-)
 
-CapacityProviderPermissionsConfigurationDict = TypedDict(
-    "CapacityProviderPermissionsConfigurationDict",
-    {
-        "CapacityProviderOperatorRoleArn": "Required[str]",
-    },
-    total=False,
-)
+class CapacityProviderComputeConfigurationDict(TypedDict, total=False):
+    """CapacityProviderComputeConfiguration as a plain dict: The capacity configuration for the
+    capacity provider. Defines the compute resources for this capacity provider."""
 
-CapacityProviderVpcConfigurationDict = TypedDict(
-    "CapacityProviderVpcConfigurationDict",
-    {
-        "SecurityGroups": "Required[list[str]]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
+    Ec2Configuration: Required[CapacityProviderEc2ConfigurationDict]
+    """Configuration for EC2-based capacity."""
 
-EbsVolumeConfigurationDict = TypedDict(
-    "EbsVolumeConfigurationDict",
-    {
-        "Encrypted": "bool",
-        "Iops": "int",
-        "KmsKeyId": "str",
-        "Name": "Required[str]",
-        "SizeGiB": "Required[int]",
-        "SnapshotId": "str",
-        "Throughput": "int",
-        "VolumeType": "Literal['standard', 'io1', 'io2', 'gp2', 'sc1', 'st1', 'gp3']",
-    },
-    total=False,
-)
 
-EphemeralBlockDeviceMappingDict = TypedDict(
-    "EphemeralBlockDeviceMappingDict",
-    {
-        "DeviceName": "str",
-        "Ebs": "EphemeralEBSVolumeConfigurationDict",
-        "VirtualName": "str",
-    },
-    total=False,
-)
+class CapacityProviderEc2ConfigurationDict(TypedDict, total=False):
+    """CapacityProviderEc2Configuration as a plain dict: Configuration for EC2-based capacity."""
 
-EphemeralEBSVolumeConfigurationDict = TypedDict(
-    "EphemeralEBSVolumeConfigurationDict",
-    {
-        "EbsCardIndex": "int",
-        "Encrypted": "bool",
-        "Iops": "int",
-        "KmsKeyId": "str",
-        "SnapshotId": "str",
-        "Throughput": "int",
-        "VolumeInitializationRate": "int",
-        "VolumeSize": "int",
-        "VolumeType": "Literal['standard', 'io1', 'io2', 'gp2', 'sc1', 'st1', 'gp3']",
-    },
-    total=False,
-)
+    LaunchTemplateSource: Required[CapacityProviderLaunchTemplateSourceDict]
+    """How the launch template is specified."""
+    LifecycleConfiguration: InstanceLifecycleConfigurationDict
+    """Configuration for managing the lifecycle of instances in a capacity provider."""
+    RootVolume: RootVolumeConfigurationDict
+    """Customer-facing configuration for the (service-managed) root volume. The service provisions
+    the root volume at its own AMI size estimate plus FreeSpaceGiB, and pins the visible free space
+    to FreeSpaceGiB with a filler file, so the space you are guaranteed does not change as the
+    underlying AMI grows. The device name and the delete-on-termination behavior are service-owned
+    and are not configurable."""
+    Volumes: list[VolumeConfigurationDict]
+    """Named persistent EBS volumes for this capacity provider."""
+    VpcConfiguration: Required[CapacityProviderVpcConfigurationDict]
+    """VPC configuration for launching EC2 instances."""
 
-InstanceLifecycleConfigurationDict = TypedDict(
-    "InstanceLifecycleConfigurationDict",
-    {
-        "IdleInstanceTimeout": "int",
-        "MaxLifetime": "int",
-    },
-    total=False,
-)
 
-LicenseSpecificationDict = TypedDict(
-    "LicenseSpecificationDict",
-    {
-        "LicenseConfigurationArn": "Required[str]",
-    },
-    total=False,
-)
+class CapacityProviderInstanceRequirementsDict(TypedDict, total=False):
+    """CapacityProviderInstanceRequirements as a plain dict: Requirements for EC2 instance types."""
 
-RootVolumeConfigurationDict = TypedDict(
-    "RootVolumeConfigurationDict",
-    {
-        "Encrypted": "bool",
-        "FreeSpaceGiB": "int",
-        "Iops": "int",
-        "KmsKeyId": "str",
-        "Throughput": "int",
-        "VolumeType": "Literal['standard', 'io1', 'io2', 'gp2', 'sc1', 'st1', 'gp3']",
-    },
-    total=False,
-)
+    AllowedInstanceTypes: Required[list[str]]
+    """List of allowed instance types."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-VolumeConfigurationDict = TypedDict(
-    "VolumeConfigurationDict",
-    {
-        "EbsConfiguration": "Required[EbsVolumeConfigurationDict]",
-    },
-    total=False,
-)
+class CapacityProviderLaunchParametersDict(TypedDict, total=False):
+    """CapacityProviderLaunchParameters as a plain dict: Parameters for launching EC2 instances."""
 
+    CapacityReservationSpecification: CapacityProviderCapacityReservationSpecificationDict
+    """The Capacity Reservation targeting option."""
+    EphemeralVolumes: list[EphemeralBlockDeviceMappingDict]
+    """The block device mapping for ephemeral (instance store) volumes."""
+    InstanceProfileArn: str
+    """The ARN of the IAM instance profile to associate with launched instances."""
+    InstanceRequirements: Required[CapacityProviderInstanceRequirementsDict]
+    """Requirements for EC2 instance types."""
+    LicenseSpecifications: list[LicenseSpecificationDict]
+    """The license configurations."""
+    Monitoring: Literal["BASIC", "DETAILED"]
+    """The monitoring level for the instance."""
+    OperatingSystem: Required[Literal["LINUX_X86_64", "LINUX_ARM64"]]
+    """The operating system and CPU architecture for the instances."""
+    PropagatedTags: dict[str, str]
+    """Tags to apply to all EC2 resources (instances, volumes, and network interfaces) created by
+    this capacity provider."""
+    SshKeyName: str
+    """The name of the SSH key pair to configure on instances for SSH connectivity."""
+
+
+class CapacityProviderLaunchTemplateSourceDict(TypedDict, total=False):
+    """CapacityProviderLaunchTemplateSource as a plain dict: How the launch template is specified."""
+
+    LaunchParameters: Required[CapacityProviderLaunchParametersDict]
+    """Parameters for launching EC2 instances."""
+
+
+class CapacityProviderPermissionsConfigurationDict(TypedDict, total=False):
+    """CapacityProviderPermissionsConfiguration as a plain dict: Configuration for permissions
+    associated with a capacity provider."""
+
+    CapacityProviderOperatorRoleArn: Required[str]
+    """The ARN of the IAM role that operators use to manage the capacity provider."""
+
+
+class CapacityProviderVpcConfigurationDict(TypedDict, total=False):
+    """CapacityProviderVpcConfiguration as a plain dict: VPC configuration for launching EC2
+    instances."""
+
+    SecurityGroups: Required[list[str]]
+    """The IDs of the security groups to associate with the instances."""
+    Subnets: Required[list[str]]
+    """The IDs of the subnets in which to launch instances."""
+
+
+class EbsVolumeConfigurationDict(TypedDict, total=False):
+    """EbsVolumeConfiguration as a plain dict: Configuration for an EBS-backed persistent volume."""
+
+    Encrypted: bool
+    """Whether to encrypt the volume. Defaults to true."""
+    Iops: int
+    """The number of IOPS to provision. Only valid for gp3, io1, and io2 volumes."""
+    KmsKeyId: str
+    """Identifier of the KMS key to use for encryption."""
+    Name: Required[str]
+    """The logical name of the volume, used to reference it when mounting."""
+    SizeGiB: Required[int]
+    """The size of the volume in GiB."""
+    SnapshotId: str
+    """Optional EBS snapshot ID to initialize the volume from."""
+    Throughput: int
+    """The throughput in MiB/s. Only valid for gp3 volumes."""
+    VolumeType: Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"]
+    """The EBS volume type. Defaults to gp3 if not specified."""
+
+
+class EphemeralBlockDeviceMappingDict(TypedDict, total=False):
+    """EphemeralBlockDeviceMapping as a plain dict: Describes an ephemeral block device mapping."""
+
+    DeviceName: str
+    """The device name (for example, /dev/sdh or xvdh)."""
+    Ebs: EphemeralEBSVolumeConfigurationDict
+    """Parameters used to automatically set up EBS volumes when the instance is launched."""
+    VirtualName: str
+    """The virtual device name (ephemeralN)."""
+
+
+class EphemeralEBSVolumeConfigurationDict(TypedDict, total=False):
+    """EphemeralEBSVolumeConfiguration as a plain dict: Parameters used to automatically set up EBS
+    volumes when the instance is launched."""
+
+    EbsCardIndex: int
+    """The index of the EBS card. Applies to instances with multiple EBS cards."""
+    Encrypted: bool
+    """Indicates whether the EBS volume is encrypted."""
+    Iops: int
+    """The number of I/O operations per second (IOPS)."""
+    KmsKeyId: str
+    """Identifier of the customer managed KMS key to use for EBS encryption."""
+    SnapshotId: str
+    """The ID of the snapshot."""
+    Throughput: int
+    """The throughput to provision for a gp3 volume, in MiB/s."""
+    VolumeInitializationRate: int
+    """The rate at which the volume is initialized after creation, in MiB/s. Supported only for
+    volumes created from snapshots. If the snapshot is enabled for fast snapshot restore and a
+    volume initialization rate is also specified, the volume is initialized at the specified rate
+    instead of by fast snapshot restore. Valid range: 100-300 MiB/s."""
+    VolumeSize: int
+    """The size of the volume, in GiBs."""
+    VolumeType: Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"]
+    """The volume type. Defaults to gp3 if not specified."""
+
+
+class InstanceLifecycleConfigurationDict(TypedDict, total=False):
+    """InstanceLifecycleConfiguration as a plain dict: Configuration for managing the lifecycle of
+    instances in a capacity provider."""
+
+    IdleInstanceTimeout: int
+    """The number of seconds an instance can remain idle before it is stopped."""
+    MaxLifetime: int
+    """Maximum lifetime for the instance in seconds. Once reached, instances will be automatically
+    terminated regardless of activity. Default: 28800 seconds (8 hours). Maximum: 1209600 seconds
+    (14 days)."""
+
+
+class LicenseSpecificationDict(TypedDict, total=False):
+    """LicenseSpecification as a plain dict: Describes a license configuration."""
+
+    LicenseConfigurationArn: Required[str]
+    """The ARN of the license configuration."""
+
+
+class RootVolumeConfigurationDict(TypedDict, total=False):
+    """RootVolumeConfiguration as a plain dict: Customer-facing configuration for the
+    (service-managed) root volume. The service provisions the root volume at its own AMI size
+    estimate plus FreeSpaceGiB, and pins the visible free space to FreeSpaceGiB with a filler file,
+    so the space you are guaranteed does not change as the underlying AMI grows. The device name and
+    the delete-on-termination behavior are service-owned and are not configurable."""
+
+    Encrypted: bool
+    """Indicates whether the EBS volume is encrypted. Encrypted volumes can only be attached to
+    instances that support Amazon EBS encryption. If you are creating a volume from a snapshot, you
+    can't specify an encryption value."""
+    FreeSpaceGiB: int
+    """The free space guaranteed on the root volume, in GiB. The service adds the operating system
+    overhead on top of this value. Defaults to 8 GiB. The maximum is below the 65,536 GiB gp3
+    ceiling because the service adds the AMI size bucket on top of this value, and the resulting
+    total must still be a provisionable gp3 volume."""
+    Iops: int
+    """The number of IOPS to provision. Only valid for gp3, io1, and io2 volumes."""
+    KmsKeyId: str
+    """Identifier of the customer managed KMS key to use for EBS encryption."""
+    Throughput: int
+    """The throughput to provision for a gp3 volume, in MiB/s. Valid range: 125-2000 MiB/s."""
+    VolumeType: Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"]
+    """The EBS volume type. Defaults to gp3 if not specified."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the capacity provider."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+class VolumeConfigurationDict(TypedDict, total=False):
+    """VolumeConfiguration as a plain dict: Configuration for a persistent volume attached to a
+    capacity provider session."""
+
+    EbsConfiguration: Required[EbsVolumeConfigurationDict]
+    """Configuration for an EBS-backed persistent volume."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::CapacityProvider",
     schema_file="aws-bedrockagentcore-capacityprovider.json",
@@ -297,8 +352,6 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/CapacityProviderId",),),
     read_only=("/Arn", "/CapacityProviderId", "/Status", "/CreatedAt", "/LastUpdatedAt"),
     create_only=("/Name", "/PermissionsConfiguration", "/ComputeConfiguration"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ComputeConfiguration/Ec2Configuration/LaunchTemplateSource/LaunchParameters/EphemeralVolumes",
         "/ComputeConfiguration/Ec2Configuration/LaunchTemplateSource/LaunchParameters/InstanceRequirements/AllowedInstanceTypes",
@@ -309,14 +362,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name", "PermissionsConfiguration", "ComputeConfiguration"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -326,328 +372,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CapacityReservationSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityReservationPreference": {
-                    "enum": ["capacity-reservations-only", "open", "none"],
-                    "type": "string",
-                },
-                "CapacityReservationTarget": {"$ref": "#/definitions/CapacityReservationTarget"},
-            },
-            "type": "object",
-        },
-        "CapacityReservationTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityReservationId": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^cr-[0-9a-z]+$",
-                    "type": "string",
-                },
-                "CapacityReservationResourceGroupArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-[^:]+)?:resource-groups:[a-z0-9-]+:[0-9]{12}:group/[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ComputeConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Ec2Configuration": {"$ref": "#/definitions/Ec2Configuration"}},
-            "required": ["Ec2Configuration"],
-            "type": "object",
-        },
-        "EbsVolumeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Encrypted": {"type": "boolean"},
-                "Iops": {"maximum": 256000, "minimum": 100, "type": "integer"},
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-                    "type": "string",
-                },
-                "Name": {
-                    "maxLength": 48,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z][a-zA-Z0-9_-]{0,47}$",
-                    "type": "string",
-                },
-                "SizeGiB": {"maximum": 65536, "minimum": 1, "type": "integer"},
-                "SnapshotId": {
-                    "maxLength": 64,
-                    "minLength": 13,
-                    "pattern": "^snap-[a-f0-9]{8,17}$",
-                    "type": "string",
-                },
-                "Throughput": {"maximum": 2000, "minimum": 125, "type": "integer"},
-                "VolumeType": {
-                    "enum": ["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"],
-                    "type": "string",
-                },
-            },
-            "required": ["Name", "SizeGiB"],
-            "type": "object",
-        },
-        "Ec2Configuration": {
-            "additionalProperties": False,
-            "properties": {
-                "LaunchTemplateSource": {"$ref": "#/definitions/LaunchTemplateSource"},
-                "LifecycleConfiguration": {"$ref": "#/definitions/InstanceLifecycleConfiguration"},
-                "RootVolume": {"$ref": "#/definitions/RootVolumeConfiguration"},
-                "Volumes": {
-                    "items": {"$ref": "#/definitions/VolumeConfiguration"},
-                    "maxItems": 5,
-                    "type": "array",
-                },
-                "VpcConfiguration": {"$ref": "#/definitions/VpcConfiguration"},
-            },
-            "required": ["LaunchTemplateSource", "VpcConfiguration"],
-            "type": "object",
-        },
-        "EphemeralBlockDeviceMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "DeviceName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9/._-]+$",
-                    "type": "string",
-                },
-                "Ebs": {"$ref": "#/definitions/EphemeralEBSVolumeConfiguration"},
-                "VirtualName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^ephemeral[0-9]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "EphemeralEBSVolumeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EbsCardIndex": {"minimum": 0, "type": "integer"},
-                "Encrypted": {"type": "boolean"},
-                "Iops": {"maximum": 256000, "minimum": 100, "type": "integer"},
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-                    "type": "string",
-                },
-                "SnapshotId": {
-                    "maxLength": 64,
-                    "minLength": 13,
-                    "pattern": "^snap-[a-f0-9]{8,17}$",
-                    "type": "string",
-                },
-                "Throughput": {"maximum": 2000, "minimum": 125, "type": "integer"},
-                "VolumeInitializationRate": {"maximum": 300, "minimum": 100, "type": "integer"},
-                "VolumeSize": {"maximum": 65536, "minimum": 1, "type": "integer"},
-                "VolumeType": {
-                    "enum": ["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "InstanceLifecycleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IdleInstanceTimeout": {"maximum": 1209600, "minimum": 60, "type": "integer"},
-                "MaxLifetime": {"maximum": 1209600, "minimum": 60, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "InstanceRequirements": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedInstanceTypes": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 30,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["AllowedInstanceTypes"],
-            "type": "object",
-        },
-        "LaunchParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityReservationSpecification": {
-                    "$ref": "#/definitions/CapacityReservationSpecification"
-                },
-                "EphemeralVolumes": {
-                    "items": {"$ref": "#/definitions/EphemeralBlockDeviceMapping"},
-                    "maxItems": 5,
-                    "type": "array",
-                },
-                "InstanceProfileArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-[^:]+)?:iam::[0-9]{12}:instance-profile/([!-~]{1,510}/)?([\\w+=,.@-]{1,128})$",
-                    "type": "string",
-                },
-                "InstanceRequirements": {"$ref": "#/definitions/InstanceRequirements"},
-                "LicenseSpecifications": {
-                    "items": {"$ref": "#/definitions/LicenseSpecification"},
-                    "maxItems": 5,
-                    "type": "array",
-                },
-                "Monitoring": {"enum": ["BASIC", "DETAILED"], "type": "string"},
-                "OperatingSystem": {"enum": ["LINUX_X86_64", "LINUX_ARM64"], "type": "string"},
-                "PropagatedTags": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.+$": {"type": "string"}},
-                    "type": "object",
-                },
-                "SshKeyName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[!-~][ -~]*[!-~]$|^[!-~]$",
-                    "type": "string",
-                },
-            },
-            "required": ["OperatingSystem", "InstanceRequirements"],
-            "type": "object",
-        },
-        "LaunchTemplateSource": {
-            "additionalProperties": False,
-            "properties": {"LaunchParameters": {"$ref": "#/definitions/LaunchParameters"}},
-            "required": ["LaunchParameters"],
-            "type": "object",
-        },
-        "LicenseSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "LicenseConfigurationArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-[^:]+)?:license-manager:[a-z0-9-]+:[0-9]{12}:license-configuration:[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["LicenseConfigurationArn"],
-            "type": "object",
-        },
-        "PermissionsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityProviderOperatorRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$",
-                    "type": "string",
-                }
-            },
-            "required": ["CapacityProviderOperatorRoleArn"],
-            "type": "object",
-        },
-        "RootVolumeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Encrypted": {"type": "boolean"},
-                "FreeSpaceGiB": {"maximum": 65000, "minimum": 2, "type": "integer"},
-                "Iops": {"maximum": 256000, "minimum": 100, "type": "integer"},
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-                    "type": "string",
-                },
-                "Throughput": {"maximum": 2000, "minimum": 125, "type": "integer"},
-                "VolumeType": {
-                    "enum": ["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VolumeConfiguration": {
-            "additionalProperties": False,
-            "properties": {"EbsConfiguration": {"$ref": "#/definitions/EbsVolumeConfiguration"}},
-            "required": ["EbsConfiguration"],
-            "type": "object",
-        },
-        "VpcConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroups": {
-                    "items": {"pattern": "^sg-[0-9a-zA-Z]{8,17}$", "type": "string"},
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Subnets": {
-                    "items": {"pattern": "^subnet-[0-9a-zA-Z]{8,17}$", "type": "string"},
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Subnets", "SecurityGroups"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:capacity-provider/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$",
-            "type": "string",
-        },
-        "CapacityProviderId": {
-            "maxLength": 59,
-            "minLength": 12,
-            "pattern": "^[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$",
-            "type": "string",
-        },
-        "ComputeConfiguration": {"$ref": "#/definitions/ComputeConfiguration"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 4096, "minLength": 1, "type": "string"},
-        "LastUpdatedAt": {"type": "string"},
-        "Name": {
-            "maxLength": 48,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z][a-zA-Z0-9_]{0,47}$",
-            "type": "string",
-        },
-        "PermissionsConfiguration": {"$ref": "#/definitions/PermissionsConfiguration"},
-        "Status": {
-            "enum": ["CREATING", "CREATE_FAILED", "UPDATING", "UPDATE_FAILED", "READY", "DELETING"],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name", "PermissionsConfiguration", "ComputeConfiguration"],
-}
-
 
 class CapacityProvider(_Resource):
-    """AWS::BedrockAgentCore::CapacityProvider: Resource Type definition for AWS::BedrockAgentCore::CapacityProvider. A capacity provider defines the compute resources (EC2) used to run Amazon Bedro...
+    """AWS::BedrockAgentCore::CapacityProvider: Resource Type definition for
+    AWS::BedrockAgentCore::CapacityProvider. A capacity provider defines the compute resources (EC2)
+    used to run Amazon Bedrock AgentCore agent runtimes.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: CapacityProviderId.
+    Replaced when any of these change (create-only): Name, PermissionsConfiguration,
+    ComputeConfiguration.
+    Read-only attributes (known once deployed): Arn, CapacityProviderId, CreatedAt, LastUpdatedAt,
+    Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-capacityprovider.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -657,44 +396,59 @@ class CapacityProvider(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CapacityProviderAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "capacity_provider.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the capacity provider."""
     CapacityProviderId: str
+    """The unique identifier of the capacity provider."""
     CreatedAt: str
+    """The timestamp when the capacity provider was created."""
     LastUpdatedAt: str
+    """The timestamp when the capacity provider was last updated."""
     Status: Literal["CREATING", "CREATE_FAILED", "UPDATING", "UPDATE_FAILED", "READY", "DELETING"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current status of the capacity provider."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ComputeConfiguration: CapacityProviderComputeConfigurationDict
     Description: str
     Name: str
     PermissionsConfiguration: CapacityProviderPermissionsConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ComputeConfiguration: CapacityProviderComputeConfiguration
+        | CapacityProviderComputeConfigurationDict,
+        Name: str,
+        PermissionsConfiguration: CapacityProviderPermissionsConfiguration
+        | CapacityProviderPermissionsConfigurationDict,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::CapacityProvider; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ComputeConfiguration: CapacityProviderComputeConfiguration
-            | CapacityProviderComputeConfigurationDict,
-            Name: str,
-            PermissionsConfiguration: CapacityProviderPermissionsConfiguration
-            | CapacityProviderPermissionsConfigurationDict,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::CapacityProvider; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ComputeConfiguration: The capacity configuration for the capacity provider. Defines the
+                compute resources for this capacity provider. Create-only: changing it replaces the
+                resource. Required.
+            Name: The name of the capacity provider. Create-only: changing it replaces the resource.
+                Required.
+            PermissionsConfiguration: Configuration for permissions associated with a capacity
+                provider. Create-only: changing it replaces the resource. Required.
             Description: An optional description of the capacity provider.
-            Name: The name of the capacity provider.
             Tags: An array of key-value pairs to apply to the capacity provider.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

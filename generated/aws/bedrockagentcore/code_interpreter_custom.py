@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,54 +71,63 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CertificateDict = TypedDict(
-    "CertificateDict",
-    {
-        "CertificateLocation": "Required[CodeInterpreterCustomCertificateLocationDict]",
-    },
-    total=False,
-)
 
-CodeInterpreterCustomCertificateLocationDict = TypedDict(
-    "CodeInterpreterCustomCertificateLocationDict",
-    {
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+class CertificateDict(TypedDict, total=False):
+    """Certificate as a plain dict: A root CA certificate configuration."""
 
-CodeInterpreterCustomVpcConfigDict = TypedDict(
-    "CodeInterpreterCustomVpcConfigDict",
-    {
-        "SecurityGroups": "Required[list[str]]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
+    CertificateLocation: Required[CodeInterpreterCustomCertificateLocationDict]
+    """Certificate location in Secrets Manager."""
 
-CodeInterpreterNetworkConfigurationDict = TypedDict(
-    "CodeInterpreterNetworkConfigurationDict",
-    {
-        "NetworkMode": "Required[Literal['PUBLIC', 'SANDBOX', 'VPC']]",
-        "VpcConfig": "CodeInterpreterCustomVpcConfigDict",
-    },
-    total=False,
-)
 
-CodeInterpreterSummaryDict = TypedDict(
-    "CodeInterpreterSummaryDict",
-    {
-        "CodeInterpreterArn": "Required[str]",
-        "CodeInterpreterId": "Required[str]",
-        "CreatedAt": "Required[str]",
-        "Description": "str",
-        "LastUpdatedAt": "str",
-        "Name": "str",
-        "Status": "Required[Literal['CREATING', 'CREATE_FAILED', 'READY', 'DELETING', 'DELETE_FAILED', 'DELETED']]",
-    },
-    total=False,
-)
+class CodeInterpreterCustomCertificateLocationDict(TypedDict, total=False):
+    """CodeInterpreterCustomCertificateLocation as a plain dict: Certificate location in Secrets
+    Manager."""
 
+    SecretArn: Required[str]
+    """Secrets Manager secret ARN."""
+
+
+class CodeInterpreterCustomVpcConfigDict(TypedDict, total=False):
+    """CodeInterpreterCustomVpcConfig as a plain dict: Network mode configuration for VPC"""
+
+    SecurityGroups: Required[list[str]]
+    """Security groups for VPC"""
+    Subnets: Required[list[str]]
+    """Subnets for VPC"""
+
+
+class CodeInterpreterNetworkConfigurationDict(TypedDict, total=False):
+    """CodeInterpreterNetworkConfiguration as a plain dict: Network configuration for code
+    interpreter"""
+
+    NetworkMode: Required[Literal["PUBLIC", "SANDBOX", "VPC"]]
+    """Network modes supported by code interpreter"""
+    VpcConfig: CodeInterpreterCustomVpcConfigDict
+    """Network mode configuration for VPC"""
+
+
+class CodeInterpreterSummaryDict(TypedDict, total=False):
+    """CodeInterpreterSummary as a plain dict: Code Interpreter"""
+
+    CodeInterpreterArn: Required[str]
+    """The ARN of a CodeInterpreter resource."""
+    CodeInterpreterId: Required[str]
+    """The id of the code interpreter."""
+    CreatedAt: Required[str]
+    """Type: str."""
+    Description: str
+    """Description of the code interpreter."""
+    LastUpdatedAt: str
+    """Type: str."""
+    Name: str
+    """The name of the sandbox."""
+    Status: Required[
+        Literal["CREATING", "CREATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "DELETED"]
+    ]
+    """Status of Code interpreter"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::CodeInterpreterCustom",
     schema_file="aws-bedrockagentcore-codeinterpretercustom.json",
@@ -135,22 +148,13 @@ METADATA = _TypeMetadata(
         "/Certificates",
         "/ExecutionRoleArn",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Certificates",
         "/NetworkConfiguration/VpcConfig/SecurityGroups",
         "/NetworkConfiguration/VpcConfig/Subnets",
     ),
     required=("Name", "NetworkConfiguration"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -160,137 +164,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Certificate": {
-            "additionalProperties": False,
-            "properties": {"CertificateLocation": {"$ref": "#/definitions/CertificateLocation"}},
-            "required": ["CertificateLocation"],
-            "type": "object",
-        },
-        "CertificateList": {
-            "items": {"$ref": "#/definitions/Certificate"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-        },
-        "CertificateLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretArn": {
-                    "pattern": "^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=.@-]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["SecretArn"],
-            "type": "object",
-        },
-        "CodeInterpreterArn": {
-            "pattern": "^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):bedrock-agentcore:[a-z0-9-]+:(aws|[0-9]{12}):code-interpreter(-custom)?\\/(aws\\.codeinterpreter\\.v1|[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10})$",
-            "type": "string",
-        },
-        "CodeInterpreterId": {
-            "pattern": "^(aws\\.codeinterpreter\\.v1|[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10})$",
-            "type": "string",
-        },
-        "CodeInterpreterNetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NetworkMode": {"$ref": "#/definitions/CodeInterpreterNetworkMode"},
-                "VpcConfig": {"$ref": "#/definitions/VpcConfig"},
-            },
-            "required": ["NetworkMode"],
-            "type": "object",
-        },
-        "CodeInterpreterNetworkMode": {"enum": ["PUBLIC", "SANDBOX", "VPC"], "type": "string"},
-        "CodeInterpreterStatus": {
-            "enum": ["CREATING", "CREATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "DELETED"],
-            "type": "string",
-        },
-        "CodeInterpreterSummaries": {
-            "items": {"$ref": "#/definitions/CodeInterpreterSummary"},
-            "type": "array",
-        },
-        "CodeInterpreterSummary": {
-            "additionalProperties": False,
-            "properties": {
-                "CodeInterpreterArn": {"$ref": "#/definitions/CodeInterpreterArn"},
-                "CodeInterpreterId": {"$ref": "#/definitions/CodeInterpreterId"},
-                "CreatedAt": {"type": "string"},
-                "Description": {"$ref": "#/definitions/Description"},
-                "LastUpdatedAt": {"type": "string"},
-                "Name": {"$ref": "#/definitions/SandboxName"},
-                "Status": {"$ref": "#/definitions/CodeInterpreterStatus"},
-            },
-            "required": ["CodeInterpreterId", "CodeInterpreterArn", "Status", "CreatedAt"],
-            "type": "object",
-        },
-        "Description": {"type": "string"},
-        "RoleArn": {
-            "pattern": "^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):iam::[0-9]{12}:role/.+$",
-            "type": "string",
-        },
-        "SandboxName": {"type": "string"},
-        "SecurityGroupId": {"pattern": "^sg-[0-9a-zA-Z]{8,17}$", "type": "string"},
-        "SecurityGroups": {
-            "items": {"$ref": "#/definitions/SecurityGroupId"},
-            "maxItems": 16,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SubnetId": {"pattern": "^subnet-[0-9a-zA-Z]{8,17}$", "type": "string"},
-        "Subnets": {
-            "items": {"$ref": "#/definitions/SubnetId"},
-            "maxItems": 16,
-            "minItems": 1,
-            "type": "array",
-        },
-        "TagsMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z0-9\\s._:/=+@-]*$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroups": {"$ref": "#/definitions/SecurityGroups"},
-                "Subnets": {"$ref": "#/definitions/Subnets"},
-            },
-            "required": ["SecurityGroups", "Subnets"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Certificates": {"$ref": "#/definitions/CertificateList"},
-        "CodeInterpreterArn": {"$ref": "#/definitions/CodeInterpreterArn"},
-        "CodeInterpreterId": {"$ref": "#/definitions/CodeInterpreterId"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "ExecutionRoleArn": {"$ref": "#/definitions/RoleArn"},
-        "FailureReason": {"type": "string"},
-        "LastUpdatedAt": {"type": "string"},
-        "Name": {"$ref": "#/definitions/SandboxName"},
-        "NetworkConfiguration": {"$ref": "#/definitions/CodeInterpreterNetworkConfiguration"},
-        "Status": {"$ref": "#/definitions/CodeInterpreterStatus"},
-        "Tags": {"$ref": "#/definitions/TagsMap"},
-    },
-    "required": ["Name", "NetworkConfiguration"],
-}
-
 
 class CodeInterpreterCustom(_Resource):
-    """AWS::BedrockAgentCore::CodeInterpreterCustom: Resource definition for AWS::BedrockAgentCore::CodeInterpreterCustom
+    """AWS::BedrockAgentCore::CodeInterpreterCustom: Resource definition for
+    AWS::BedrockAgentCore::CodeInterpreterCustom
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CodeInterpreterId.
+    Also identified by: CodeInterpreterArn.
+    Replaced when any of these change (create-only): Name, Description, NetworkConfiguration,
+    Certificates, ExecutionRoleArn.
+    Read-only attributes (known once deployed): CodeInterpreterArn, CodeInterpreterId, CreatedAt,
+    FailureReason, LastUpdatedAt, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-codeinterpretercustom.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -300,48 +187,66 @@ class CodeInterpreterCustom(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CodeInterpreterCustomAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "code_interpreter_custom.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CodeInterpreterArn: str
+    """The ARN of a CodeInterpreter resource."""
     CodeInterpreterId: str
+    """The id of the code interpreter."""
     CreatedAt: str
+    """Timestamp when the code interpreter was created."""
     FailureReason: str
+    """The reason for failure if the code interpreter creation or operation failed."""
     LastUpdatedAt: str
+    """Timestamp when the code interpreter was last updated."""
     Status: Literal["CREATING", "CREATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "DELETED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Status of code interpreter."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Certificates: list[CertificateDict]
     Description: str
     ExecutionRoleArn: str
     Name: str
     NetworkConfiguration: CodeInterpreterNetworkConfigurationDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        NetworkConfiguration: CodeInterpreterNetworkConfiguration
+        | CodeInterpreterNetworkConfigurationDict,
+        Certificates: list[Certificate | CertificateDict] | None = None,
+        Description: str | None = None,
+        ExecutionRoleArn: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::CodeInterpreterCustom; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            NetworkConfiguration: CodeInterpreterNetworkConfiguration
-            | CodeInterpreterNetworkConfigurationDict,
-            Certificates: list[Certificate | CertificateDict] | None = None,
-            Description: str | None = None,
-            ExecutionRoleArn: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::CodeInterpreterCustom; `await` it inside an App to deploy it.
-
-            Certificates: List of root CA certificates in PEM format.
-            Description: The description of the code interpreter.
-            ExecutionRoleArn: The ARN of the IAM role that the code interpreter uses to access resources.
-            Name: The name of the code interpreter.
-            NetworkConfiguration: Network configuration for code interpreter.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the code interpreter. Create-only: changing it replaces the resource.
+                Required.
+            NetworkConfiguration: Network configuration for code interpreter. Create-only: changing
+                it replaces the resource. Required.
+            Certificates: List of root CA certificates in PEM format. Create-only: changing it
+                replaces the resource.
+            Description: The description of the code interpreter. Create-only: changing it replaces
+                the resource.
+            ExecutionRoleArn: The ARN of the IAM role that the code interpreter uses to access
+                resources. Create-only: changing it replaces the resource.
+            Tags: A map of tag keys and values
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

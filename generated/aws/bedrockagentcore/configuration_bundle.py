@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,43 +67,49 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ComponentConfigurationDict = TypedDict(
-    "ComponentConfigurationDict",
-    {
-        "Configuration": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ComponentConfigurationDict(TypedDict, total=False):
+    """ComponentConfiguration as a plain dict: The configuration for a component within a
+    configuration bundle."""
 
-VersionCreatedBySourceDict = TypedDict(
-    "VersionCreatedBySourceDict",
-    {
-        "Arn": "str",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    Configuration: Required[dict[str, Any]]
+    """The configuration values as a flexible JSON document."""
 
-VersionLineageMetadataDict = TypedDict(
-    "VersionLineageMetadataDict",
-    {
-        "BranchName": "str",
-        "CommitMessage": "str",
-        "CreatedBy": "VersionCreatedBySourceDict",
-        "ParentVersionIds": "list[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag consisting of a key-value pair."""
+
+    Key: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 0 to 256 characters."""
+
+
+class VersionCreatedBySourceDict(TypedDict, total=False):
+    """VersionCreatedBySource as a plain dict: The source that created a configuration bundle
+    version."""
+
+    Arn: str
+    """The Amazon Resource Name (ARN) of the source, if applicable."""
+    Name: Required[str]
+    """The name of the source (for example, user, optimization-job, or system)."""
+
+
+class VersionLineageMetadataDict(TypedDict, total=False):
+    """VersionLineageMetadata as a plain dict: The version lineage metadata that tracks parent
+    versions and creation source."""
+
+    BranchName: str
+    """The branch name for this version."""
+    CommitMessage: str
+    """A commit message describing the changes in this version."""
+    CreatedBy: VersionCreatedBySourceDict
+    """The source that created a configuration bundle version."""
+    ParentVersionIds: list[str]
+    """A list of parent version identifiers."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::ConfigurationBundle",
     schema_file="aws-bedrockagentcore-configurationbundle.json",
@@ -115,17 +125,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/BundleName",),
     write_only=("/CommitMessage", "/CreatedBy", "/BranchName"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("BundleName", "Components"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -135,111 +137,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ComponentConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Configuration": {"type": "object"}},
-            "required": ["Configuration"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VersionCreatedBySource": {
-            "additionalProperties": False,
-            "properties": {"Arn": {"type": "string"}, "Name": {"type": "string"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "VersionLineageMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "BranchName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z][a-zA-Z0-9_/-]{0,127}$",
-                    "type": "string",
-                },
-                "CommitMessage": {"maxLength": 500, "minLength": 1, "type": "string"},
-                "CreatedBy": {"$ref": "#/definitions/VersionCreatedBySource"},
-                "ParentVersionIds": {
-                    "items": {
-                        "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "BranchName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z][a-zA-Z0-9_/-]{0,127}$",
-            "type": "string",
-        },
-        "BundleArn": {
-            "pattern": "^arn:aws:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:configuration-bundle/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$",
-            "type": "string",
-        },
-        "BundleId": {"pattern": "^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$", "type": "string"},
-        "BundleName": {"pattern": "^[a-zA-Z][a-zA-Z0-9_]{0,99}$", "type": "string"},
-        "CommitMessage": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "Components": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z][a-zA-Z0-9_:/.\\-]{0,2047}$": {
-                    "$ref": "#/definitions/ComponentConfiguration"
-                }
-            },
-            "type": "object",
-        },
-        "CreatedAt": {"type": "string"},
-        "CreatedBy": {"$ref": "#/definitions/VersionCreatedBySource"},
-        "Description": {"maxLength": 500, "minLength": 1, "pattern": "^.+$", "type": "string"},
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$",
-            "type": "string",
-        },
-        "LineageMetadata": {"$ref": "#/definitions/VersionLineageMetadata"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-        "VersionId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-    },
-    "required": ["BundleName", "Components"],
-}
-
 
 class ConfigurationBundle(_Resource):
-    """AWS::BedrockAgentCore::ConfigurationBundle: Definition of AWS::BedrockAgentCore::ConfigurationBundle Resource Type
+    """AWS::BedrockAgentCore::ConfigurationBundle: Definition of
+    AWS::BedrockAgentCore::ConfigurationBundle Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: BundleArn.
+    Also identified by: BundleId.
+    Replaced when any of these change (create-only): BundleName.
+    Write-only (sent to AWS, never read back): CommitMessage, CreatedBy, BranchName.
+    Read-only attributes (known once deployed): BundleArn, BundleId, CreatedAt, LineageMetadata,
+    UpdatedAt, VersionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-configurationbundle.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -249,53 +160,70 @@ class ConfigurationBundle(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfigurationBundleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "configuration_bundle.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     BundleArn: str
+    """The Amazon Resource Name (ARN) of the configuration bundle."""
     BundleId: str
+    """The unique identifier of the configuration bundle."""
     CreatedAt: str
+    """The timestamp when the configuration bundle was created."""
     LineageMetadata: VersionLineageMetadataDict
+    """The version lineage metadata that tracks parent versions and creation source."""
     UpdatedAt: str
+    """The timestamp when the configuration bundle was last updated."""
     VersionId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The version identifier of the configuration bundle."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BranchName: str
     BundleName: str
     CommitMessage: str
-    Components: dict[str, Any]
+    Components: dict[str, ComponentConfigurationDict]
     CreatedBy: VersionCreatedBySourceDict
     Description: str
     KmsKeyArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BundleName: str,
+        Components: dict[str, ComponentConfiguration | ComponentConfigurationDict],
+        BranchName: str | None = None,
+        CommitMessage: str | None = None,
+        CreatedBy: VersionCreatedBySource | VersionCreatedBySourceDict | None = None,
+        Description: str | None = None,
+        KmsKeyArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::ConfigurationBundle; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BundleName: str,
-            Components: dict[str, Any],
-            BranchName: str | None = None,
-            CommitMessage: str | None = None,
-            CreatedBy: VersionCreatedBySource | VersionCreatedBySourceDict | None = None,
-            Description: str | None = None,
-            KmsKeyArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::ConfigurationBundle; `await` it inside an App to deploy it.
-
-            BranchName: The branch name for version tracking.
-            BundleName: The name for the configuration bundle.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BundleName: The name for the configuration bundle. Names must be unique within your
+                account. Create-only: changing it replaces the resource. Required.
+            Components: A map of component identifiers to their configurations. Required.
+            BranchName: The branch name for version tracking. Write-only: sent to AWS, never read
+                back.
             CommitMessage: A commit message describing the version of the configuration bundle.
-            Components: A map of component identifiers to their configurations.
+                Write-only: sent to AWS, never read back.
+            CreatedBy: The source that created a configuration bundle version. Write-only: sent to
+                AWS, never read back.
             Description: The description for the configuration bundle.
             KmsKeyArn: The ARN of the KMS key used to encrypt component configurations.
             Tags: Tags to assign to the configuration bundle.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,34 +63,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConsentPortalIdpConfigDict = TypedDict(
-    "ConsentPortalIdpConfigDict",
-    {
-        "Audience": "str",
-        "CredentialProviderArn": "Required[str]",
-        "Scopes": "Required[list[str]]",
-    },
-    total=False,
-)
 
-ConsentPortalSourceDict = TypedDict(
-    "ConsentPortalSourceDict",
-    {
-        "Identifier": "Required[str]",
-        "Type": "Required[Literal['agentcore-gateway']]",
-    },
-    total=False,
-)
+class ConsentPortalIdpConfigDict(TypedDict, total=False):
+    """ConsentPortalIdpConfig as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Audience: str
+    """Type: str."""
+    CredentialProviderArn: Required[str]
+    """The ARN of an AWS::BedrockAgentCore::OAuth2CredentialProvider resource."""
+    Scopes: Required[list[str]]
+    """Items: at least 1 items."""
 
+
+class ConsentPortalSourceDict(TypedDict, total=False):
+    """ConsentPortalSource as a plain dict."""
+
+    Identifier: Required[str]
+    """Pattern:
+    ^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$|^arn:aws(-[a-z-]+)?:bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$"""
+    Type: Required[Literal["agentcore-gateway"]]
+    """Allowed values: 'agentcore-gateway'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::ConsentPortal",
     schema_file="aws-bedrockagentcore-consentportal.json",
@@ -101,18 +109,9 @@ METADATA = _TypeMetadata(
         "/ConsentPortalArn",
     ),
     create_only=("/Name", "/Sources"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ExecutionRoleArn", "IdpConfig", "Name", "Sources"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -122,109 +121,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConsentPortalSource": {
-            "additionalProperties": False,
-            "properties": {
-                "Identifier": {
-                    "pattern": "^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$|^arn:aws(-[a-z-]+)?:bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$",
-                    "type": "string",
-                },
-                "Type": {"enum": ["agentcore-gateway"], "type": "string"},
-            },
-            "required": ["Identifier", "Type"],
-            "type": "object",
-        },
-        "IdpConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Audience": {"type": "string"},
-                "CredentialProviderArn": {
-                    "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):bedrock-agentcore:[a-z0-9-]{1,32}:[0-9]{12}:token-vault/[a-zA-Z0-9_-]{1,64}/oauth2credentialprovider/[a-zA-Z0-9_-]{1,128}$",
-                    "type": "string",
-                },
-                "Scopes": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
-            },
-            "required": ["CredentialProviderArn", "Scopes"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TagsMap": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "patternProperties": {
-                "^[a-zA-Z0-9\\s._:/=+@-]{1,128}$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConsentPortalArn": {
-            "pattern": "^arn:[^:]+:bedrock-agentcore:[^:]*:[0-9]{12}:consent-portal/(?:[a-zA-Z0-9\\-_]{1,50}-[A-Za-z0-9]{10})$",
-            "type": "string",
-        },
-        "ConsentPortalId": {"pattern": "^[a-zA-Z0-9\\-_]{1,50}-[A-Za-z0-9]{10}$", "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 512, "type": "string"},
-        "ExecutionRoleArn": {
-            "pattern": "^arn:aws(-[a-z-]+)?:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "IdpConfig": {"$ref": "#/definitions/IdpConfig"},
-        "Name": {
-            "maxLength": 50,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]{1,50}$",
-            "type": "string",
-        },
-        "PortalUrl": {"maxLength": 2000, "minLength": 1, "type": "string"},
-        "Sources": {
-            "items": {"$ref": "#/definitions/ConsentPortalSource"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Status": {
-            "enum": ["CREATING", "ACTIVE", "UPDATING", "UPDATE_FAILED", "DELETING", "FAILED"],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["ExecutionRoleArn", "IdpConfig", "Name", "Sources"],
-}
-
 
 class ConsentPortal(_Resource):
-    """AWS::BedrockAgentCore::ConsentPortal: Resource Type definition for AWS::BedrockAgentCore::ConsentPortal
+    """AWS::BedrockAgentCore::ConsentPortal: Resource Type definition for
+    AWS::BedrockAgentCore::ConsentPortal
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConsentPortalArn.
+    Also identified by: ConsentPortalId.
+    Replaced when any of these change (create-only): Name, Sources.
+    Read-only attributes (known once deployed): ConsentPortalArn, ConsentPortalId, CreatedAt,
+    PortalUrl, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-consentportal.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -232,16 +141,23 @@ class ConsentPortal(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConsentPortalAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "consent_portal.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConsentPortalArn: str
+    """The Amazon Resource Name (ARN) of the resource."""
     ConsentPortalId: str
+    """Pattern: ^[a-zA-Z0-9\\-_]{1,50}-[A-Za-z0-9]{10}$"""
     CreatedAt: str
+    """Type: str."""
     PortalUrl: str
+    """Length: 1 to 2000 characters."""
     Status: Literal["CREATING", "ACTIVE", "UPDATING", "UPDATE_FAILED", "DELETING", "FAILED"]
+    """Allowed values: 'CREATING', 'ACTIVE', 'UPDATING', 'UPDATE_FAILED', 'DELETING', 'FAILED'."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     ExecutionRoleArn: str
     IdpConfig: ConsentPortalIdpConfigDict
@@ -249,26 +165,37 @@ class ConsentPortal(_Resource):
     Sources: list[ConsentPortalSourceDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ExecutionRoleArn: str,
+        IdpConfig: ConsentPortalIdpConfig | ConsentPortalIdpConfigDict,
+        Name: str,
+        Sources: list[ConsentPortalSource | ConsentPortalSourceDict],
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::ConsentPortal; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ExecutionRoleArn: str,
-            IdpConfig: ConsentPortalIdpConfig | ConsentPortalIdpConfigDict,
-            Name: str,
-            Sources: list[ConsentPortalSource | ConsentPortalSourceDict],
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::ConsentPortal; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ExecutionRoleArn: Pattern:
+                ^arn:aws(-[a-z-]+)?:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@\\-_/]+$ Required.
+            IdpConfig: Type: ConsentPortalIdpConfigDict. Required.
+            Name: Pattern: ^[a-zA-Z0-9_-]{1,50}$ Length: 1 to 50 characters. Create-only: changing
+                it replaces the resource. Required.
+            Sources: Items: exactly 1 items. Create-only: changing it replaces the resource.
+                Required.
+            Description: Length: at most 512 characters.
             Tags: Tags to assign to the consent portal
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,40 +67,42 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataSourceTypeDict = TypedDict(
-    "DataSourceTypeDict",
-    {
-        "InlineExamples": "InlineExamplesSourceDict",
-        "S3Source": "DatasetS3SourceDict",
-    },
-    total=False,
-)
 
-DatasetS3SourceDict = TypedDict(
-    "DatasetS3SourceDict",
-    {
-        "S3Uri": "Required[str]",
-    },
-    total=False,
-)
+class DataSourceTypeDict(TypedDict, total=False):
+    """DataSourceType as a plain dict: Source of initial examples. Provide either inline examples or
+    an S3 URI pointing to a JSONL file."""
 
-InlineExamplesSourceDict = TypedDict(
-    "InlineExamplesSourceDict",
-    {
-        "Examples": "Required[list[dict[str, Any]]]",
-    },
-    total=False,
-)
+    InlineExamples: InlineExamplesSourceDict
+    """Inline examples provided directly in the request body."""
+    S3Source: DatasetS3SourceDict
+    """S3 location of a JSONL file containing dataset examples."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class DatasetS3SourceDict(TypedDict, total=False):
+    """DatasetS3Source as a plain dict: S3 location of a JSONL file containing dataset examples."""
+
+    S3Uri: Required[str]
+    """S3 URI of the JSONL file (e.g. s3://my-bucket/path/to/examples.jsonl)."""
+
+
+class InlineExamplesSourceDict(TypedDict, total=False):
+    """InlineExamplesSource as a plain dict: Inline examples provided directly in the request body."""
+
+    Examples: Required[list[dict[str, Any]]]
+    """Examples to add. Each example is a free-form JSON document validated against the declared
+    schemaType."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::Dataset",
     schema_file="aws-bedrockagentcore-dataset.json",
@@ -105,17 +111,9 @@ METADATA = _TypeMetadata(
     read_only=("/DatasetArn", "/DatasetId", "/Status", "/ExampleCount", "/CreatedAt", "/UpdatedAt"),
     create_only=("/DatasetName", "/SchemaType", "/KmsKeyArn", "/Source"),
     write_only=("/Source",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DatasetName", "SchemaType"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -125,101 +123,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DataSourceType": {
-            "additionalProperties": False,
-            "properties": {
-                "InlineExamples": {"$ref": "#/definitions/InlineExamplesSource"},
-                "S3Source": {"$ref": "#/definitions/S3Source"},
-            },
-            "type": "object",
-        },
-        "InlineExamplesSource": {
-            "additionalProperties": False,
-            "properties": {
-                "Examples": {
-                    "items": {"type": "object"},
-                    "maxItems": 1000,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["Examples"],
-            "type": "object",
-        },
-        "S3Source": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Uri": {
-                    "pattern": "^s3://[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]/.{1,1024}$",
-                    "type": "string",
-                }
-            },
-            "required": ["S3Uri"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "DatasetArn": {
-            "pattern": "^arn:aws(-[a-z]+)*:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:dataset/[a-zA-Z0-9_-]{1,110}$",
-            "type": "string",
-        },
-        "DatasetId": {"pattern": "^[a-zA-Z0-9_-]{1,110}$", "type": "string"},
-        "DatasetName": {"pattern": "^[a-zA-Z][a-zA-Z0-9_]{0,47}$", "type": "string"},
-        "Description": {"maxLength": 200, "type": "string"},
-        "ExampleCount": {"type": "integer"},
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$",
-            "type": "string",
-        },
-        "SchemaType": {
-            "enum": [
-                "AGENTCORE_EVALUATION_PREDEFINED_V1",
-                "AGENTCORE_EVALUATION_SIMULATED_V1",
-                "GENERIC_EVALUATION_PREDEFINED_V1",
-                "THIRD_PARTY_EVALUATION_V1",
-            ],
-            "type": "string",
-        },
-        "Source": {"$ref": "#/definitions/DataSourceType"},
-        "Status": {
-            "enum": [
-                "CREATING",
-                "UPDATING",
-                "DELETING",
-                "ACTIVE",
-                "CREATE_FAILED",
-                "UPDATE_FAILED",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["DatasetName", "SchemaType"],
-}
-
 
 class Dataset(_Resource):
     """AWS::BedrockAgentCore::Dataset: Definition of AWS::BedrockAgentCore::Dataset Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DatasetArn.
+    Also identified by: DatasetId.
+    Replaced when any of these change (create-only): DatasetName, SchemaType, KmsKeyArn, Source.
+    Write-only (sent to AWS, never read back): Source.
+    Read-only attributes (known once deployed): CreatedAt, DatasetArn, DatasetId, ExampleCount,
+    Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-dataset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -227,13 +143,18 @@ class Dataset(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DatasetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "dataset.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp when the dataset was created."""
     DatasetArn: str
+    """The Amazon Resource Name (ARN) of the dataset."""
     DatasetId: str
+    """The unique identifier of the dataset."""
     ExampleCount: int
+    """The number of examples in the dataset DRAFT."""
     Status: Literal[
         "CREATING",
         "UPDATING",
@@ -243,8 +164,10 @@ class Dataset(_Resource):
         "UPDATE_FAILED",
         "DELETE_FAILED",
     ]
+    """The current status of the dataset."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the dataset was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DatasetName: str
     Description: str
     KmsKeyArn: str
@@ -257,35 +180,45 @@ class Dataset(_Resource):
     Source: DataSourceTypeDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DatasetName: str,
+        SchemaType: Literal[
+            "AGENTCORE_EVALUATION_PREDEFINED_V1",
+            "AGENTCORE_EVALUATION_SIMULATED_V1",
+            "GENERIC_EVALUATION_PREDEFINED_V1",
+            "THIRD_PARTY_EVALUATION_V1",
+        ],
+        Description: str | None = None,
+        KmsKeyArn: str | None = None,
+        Source: DataSourceType | DataSourceTypeDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::Dataset; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DatasetName: str,
-            SchemaType: Literal[
-                "AGENTCORE_EVALUATION_PREDEFINED_V1",
-                "AGENTCORE_EVALUATION_SIMULATED_V1",
-                "GENERIC_EVALUATION_PREDEFINED_V1",
-                "THIRD_PARTY_EVALUATION_V1",
-            ],
-            Description: str | None = None,
-            KmsKeyArn: str | None = None,
-            Source: DataSourceType | DataSourceTypeDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::Dataset; `await` it inside an App to deploy it.
-
-            DatasetName: Human-readable name for the dataset.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DatasetName: Human-readable name for the dataset. Unique within the account
+                (case-insensitive). Immutable after creation. Create-only: changing it replaces the
+                resource. Required.
+            SchemaType: Versioned schema type governing the structure of examples. Immutable after
+                creation. Create-only: changing it replaces the resource. Required.
             Description: A description of the dataset.
-            KmsKeyArn: Optional AWS KMS key ARN for SSE-KMS on service S3 writes.
-            SchemaType: Versioned schema type governing the structure of examples.
+            KmsKeyArn: Optional AWS KMS key ARN for SSE-KMS on service S3 writes. Create-only:
+                changing it replaces the resource.
+            Source: Source of initial examples. Provide either inline examples or an S3 URI pointing
+                to a JSONL file. Create-only: changing it replaces the resource. Write-only: sent to
+                AWS, never read back.
             Tags: A list of tags to assign to the dataset.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -111,159 +115,186 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CategoricalScaleDefinitionDict = TypedDict(
-    "CategoricalScaleDefinitionDict",
-    {
-        "Definition": "Required[str]",
-        "Label": "Required[str]",
-    },
-    total=False,
-)
 
-CodeBasedEvaluatorConfigDict = TypedDict(
-    "CodeBasedEvaluatorConfigDict",
-    {
-        "LambdaConfig": "Required[LambdaEvaluatorConfigDict]",
-    },
-    total=False,
-)
+class CategoricalScaleDefinitionDict(TypedDict, total=False):
+    """CategoricalScaleDefinition as a plain dict: A categorical rating scale option."""
 
-DerivedEvaluatorConfigDict = TypedDict(
-    "DerivedEvaluatorConfigDict",
-    {
-        "BaseEvaluatorId": "Required[str]",
-        "ModelConfig": "Required[EvaluatorModelConfigDict]",
-    },
-    total=False,
-)
+    Definition: Required[str]
+    """The description that explains what this categorical rating represents."""
+    Label: Required[str]
+    """The label of this categorical rating option."""
 
-EvaluationDimensionDict = TypedDict(
-    "EvaluationDimensionDict",
-    {
-        "DimensionInstruction": "Required[str]",
-        "DimensionName": "Required[str]",
-        "DimensionRatingScale": "Required[EvaluatorDimensionRatingScaleDict]",
-    },
-    total=False,
-)
 
-EvaluatorBedrockEvaluatorModelConfigDict = TypedDict(
-    "EvaluatorBedrockEvaluatorModelConfigDict",
-    {
-        "AdditionalModelRequestFields": "dict[str, Any]",
-        "InferenceConfig": "InferenceConfigurationDict",
-        "ModelId": "Required[str]",
-    },
-    total=False,
-)
+class CodeBasedEvaluatorConfigDict(TypedDict, total=False):
+    """CodeBasedEvaluatorConfig as a plain dict: The configuration for code-based evaluation using a
+    Lambda function."""
 
-EvaluatorDimensionRatingScaleDict = TypedDict(
-    "EvaluatorDimensionRatingScaleDict",
-    {
-        "Categorical": "list[CategoricalScaleDefinitionDict]",
-        "Numerical": "list[NumericalScaleDefinitionDict]",
-    },
-    total=False,
-)
+    LambdaConfig: Required[LambdaEvaluatorConfigDict]
+    """The Lambda function configuration for code-based evaluation."""
 
-EvaluatorEvaluatorConfigDict = TypedDict(
-    "EvaluatorEvaluatorConfigDict",
-    {
-        "CodeBased": "CodeBasedEvaluatorConfigDict",
-        "Derived": "DerivedEvaluatorConfigDict",
-        "LlmAsAJudge": "LlmAsAJudgeEvaluatorConfigDict",
-    },
-    total=False,
-)
 
-EvaluatorModelConfigDict = TypedDict(
-    "EvaluatorModelConfigDict",
-    {
-        "BedrockEvaluatorModelConfig": "EvaluatorBedrockEvaluatorModelConfigDict",
-        "ResponsesEvaluatorModelConfig": "OpenResponsesEvaluatorModelConfigDict",
-    },
-    total=False,
-)
+class DerivedEvaluatorConfigDict(TypedDict, total=False):
+    """DerivedEvaluatorConfig as a plain dict: The configuration for an evaluator derived from an
+    existing base evaluator (a built-in or third-party evaluator), run on your own model. The base
+    evaluator supplies the prompt and scoring logic."""
 
-EvaluatorRatingScaleDict = TypedDict(
-    "EvaluatorRatingScaleDict",
-    {
-        "Categorical": "list[CategoricalScaleDefinitionDict]",
-        "MultiDimensional": "list[EvaluationDimensionDict]",
-        "Numerical": "list[NumericalScaleDefinitionDict]",
-    },
-    total=False,
-)
+    BaseEvaluatorId: Required[str]
+    """The identifier of the base evaluator whose logic to run (a Builtin.* or ThirdParty.*
+    evaluator)."""
+    ModelConfig: Required[EvaluatorModelConfigDict]
+    """The model configuration that specifies which foundation model to use for evaluation."""
 
-InferenceConfigurationDict = TypedDict(
-    "InferenceConfigurationDict",
-    {
-        "MaxTokens": "int",
-        "StopSequences": "list[str]",
-        "Temperature": "float",
-        "TopP": "float",
-    },
-    total=False,
-)
 
-LambdaEvaluatorConfigDict = TypedDict(
-    "LambdaEvaluatorConfigDict",
-    {
-        "LambdaArn": "Required[str]",
-        "LambdaTimeoutInSeconds": "int",
-    },
-    total=False,
-)
+class EvaluationDimensionDict(TypedDict, total=False):
+    """EvaluationDimension as a plain dict: One dimension of an LLM-as-a-Judge evaluator."""
 
-LlmAsAJudgeEvaluatorConfigDict = TypedDict(
-    "LlmAsAJudgeEvaluatorConfigDict",
-    {
-        "Instructions": "Required[str]",
-        "ModelConfig": "Required[EvaluatorModelConfigDict]",
-        "RatingScale": "Required[EvaluatorRatingScaleDict]",
-    },
-    total=False,
-)
+    DimensionInstruction: Required[str]
+    """The instruction to the evaluator model describing what to judge for this dimension."""
+    DimensionName: Required[str]
+    """The name of the dimension. Must be unique within the evaluator."""
+    DimensionRatingScale: Required[EvaluatorDimensionRatingScaleDict]
+    """The rating scale for one dimension of an LLM-as-a-Judge evaluator."""
 
-NumericalScaleDefinitionDict = TypedDict(
-    "NumericalScaleDefinitionDict",
-    {
-        "Definition": "Required[str]",
-        "Label": "Required[str]",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
 
-OpenResponsesEvaluatorModelConfigDict = TypedDict(
-    "OpenResponsesEvaluatorModelConfigDict",
-    {
-        "MaxOutputTokens": "int",
-        "ModelId": "Required[str]",
-        "Reasoning": "ReasoningConfigurationDict",
-        "Temperature": "float",
-        "TopP": "float",
-    },
-    total=False,
-)
+class EvaluatorBedrockEvaluatorModelConfigDict(TypedDict, total=False):
+    """EvaluatorBedrockEvaluatorModelConfig as a plain dict: The configuration for using Amazon
+    Bedrock models in evaluator assessments."""
 
-ReasoningConfigurationDict = TypedDict(
-    "ReasoningConfigurationDict",
-    {
-        "Effort": "str",
-    },
-    total=False,
-)
+    AdditionalModelRequestFields: dict[str, Any]
+    """Additional model-specific request fields."""
+    InferenceConfig: InferenceConfigurationDict
+    """The inference configuration parameters that control model behavior during evaluation."""
+    ModelId: Required[str]
+    """The identifier of the Amazon Bedrock model to use for evaluation."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class EvaluatorDimensionRatingScaleDict(TypedDict, total=False):
+    """EvaluatorDimensionRatingScale as a plain dict: The rating scale for one dimension of an
+    LLM-as-a-Judge evaluator."""
+
+    Categorical: list[CategoricalScaleDefinitionDict]
+    """The categorical rating scale for this dimension."""
+    Numerical: list[NumericalScaleDefinitionDict]
+    """The numerical rating scale for this dimension."""
+
+
+class EvaluatorEvaluatorConfigDict(TypedDict, total=False):
+    """EvaluatorEvaluatorConfig as a plain dict: The configuration that defines how an evaluator
+    assesses agent performance."""
+
+    CodeBased: CodeBasedEvaluatorConfigDict
+    """The configuration for code-based evaluation using a Lambda function."""
+    Derived: DerivedEvaluatorConfigDict
+    """The configuration for an evaluator derived from an existing base evaluator (a built-in or
+    third-party evaluator), run on your own model. The base evaluator supplies the prompt and
+    scoring logic."""
+    LlmAsAJudge: LlmAsAJudgeEvaluatorConfigDict
+    """The configuration for LLM-as-a-Judge evaluation."""
+
+
+class EvaluatorModelConfigDict(TypedDict, total=False):
+    """EvaluatorModelConfig as a plain dict: The model configuration that specifies which foundation
+    model to use for evaluation."""
+
+    BedrockEvaluatorModelConfig: EvaluatorBedrockEvaluatorModelConfigDict
+    """The configuration for using Amazon Bedrock models in evaluator assessments."""
+    ResponsesEvaluatorModelConfig: OpenResponsesEvaluatorModelConfigDict
+    """The configuration for using OpenResponses-compatible models in evaluator assessments."""
+
+
+class EvaluatorRatingScaleDict(TypedDict, total=False):
+    """EvaluatorRatingScale as a plain dict: The rating scale that defines how evaluators should
+    score agent performance."""
+
+    Categorical: list[CategoricalScaleDefinitionDict]
+    """Type: list[CategoricalScaleDefinitionDict]."""
+    MultiDimensional: list[EvaluationDimensionDict]
+    """The dimensions an LLM-as-a-Judge evaluator scores in a single judge call. Each dimension has
+    its own instruction and rating scale."""
+    Numerical: list[NumericalScaleDefinitionDict]
+    """Type: list[NumericalScaleDefinitionDict]."""
+
+
+class InferenceConfigurationDict(TypedDict, total=False):
+    """InferenceConfiguration as a plain dict: The inference configuration parameters that control
+    model behavior during evaluation."""
+
+    MaxTokens: int
+    """The maximum number of tokens to generate in the model response."""
+    StopSequences: list[str]
+    """The sequences that make the model stop generating further tokens."""
+    Temperature: float
+    """The temperature value that controls randomness in the model's responses."""
+    TopP: float
+    """The top-p sampling parameter that controls the diversity of the model's responses."""
+
+
+class LambdaEvaluatorConfigDict(TypedDict, total=False):
+    """LambdaEvaluatorConfig as a plain dict: The Lambda function configuration for code-based
+    evaluation."""
+
+    LambdaArn: Required[str]
+    """The ARN of the Lambda function used for evaluation."""
+    LambdaTimeoutInSeconds: int
+    """The timeout in seconds for the Lambda function invocation."""
+
+
+class LlmAsAJudgeEvaluatorConfigDict(TypedDict, total=False):
+    """LlmAsAJudgeEvaluatorConfig as a plain dict: The configuration for LLM-as-a-Judge evaluation."""
+
+    Instructions: Required[str]
+    """The evaluation instructions that guide the language model in assessing agent performance."""
+    ModelConfig: Required[EvaluatorModelConfigDict]
+    """The model configuration that specifies which foundation model to use for evaluation."""
+    RatingScale: Required[EvaluatorRatingScaleDict]
+    """The rating scale that defines how evaluators should score agent performance."""
+
+
+class NumericalScaleDefinitionDict(TypedDict, total=False):
+    """NumericalScaleDefinition as a plain dict: A numerical rating scale option."""
+
+    Definition: Required[str]
+    """The description that explains what this numerical rating represents."""
+    Label: Required[str]
+    """The label that describes this numerical rating option."""
+    Value: Required[float]
+    """The numerical value for this rating scale option."""
+
+
+class OpenResponsesEvaluatorModelConfigDict(TypedDict, total=False):
+    """OpenResponsesEvaluatorModelConfig as a plain dict: The configuration for using
+    OpenResponses-compatible models in evaluator assessments."""
+
+    MaxOutputTokens: int
+    """The maximum number of output tokens to generate, including visible output and reasoning
+    tokens."""
+    ModelId: Required[str]
+    """The identifier of the model to use for evaluation."""
+    Reasoning: ReasoningConfigurationDict
+    """The reasoning configuration for reasoning models."""
+    Temperature: float
+    """The sampling temperature between 0 and 2."""
+    TopP: float
+    """The nucleus sampling probability mass between 0 and 1."""
+
+
+class ReasoningConfigurationDict(TypedDict, total=False):
+    """ReasoningConfiguration as a plain dict: The reasoning configuration for reasoning models."""
+
+    Effort: str
+    """The level of reasoning effort the model applies."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::Evaluator",
     schema_file="aws-bedrockagentcore-evaluator.json",
@@ -279,8 +310,6 @@ METADATA = _TypeMetadata(
         "/UpdatedAt",
     ),
     create_only=("/EvaluatorName", "/EvaluatorConfig/Derived/BaseEvaluatorId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/EvaluatorConfig/Derived/ModelConfig/BedrockEvaluatorModelConfig/InferenceConfig/StopSequences",
         "/EvaluatorConfig/LlmAsAJudge/ModelConfig/BedrockEvaluatorModelConfig/InferenceConfig/StopSequences",
@@ -291,14 +320,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("EvaluatorName", "EvaluatorConfig", "Level"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -308,251 +330,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BedrockEvaluatorModelConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalModelRequestFields": {"type": "object"},
-                "InferenceConfig": {"$ref": "#/definitions/InferenceConfiguration"},
-                "ModelId": {"type": "string"},
-            },
-            "required": ["ModelId"],
-            "type": "object",
-        },
-        "CategoricalScaleDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Definition": {"type": "string"},
-                "Label": {"maxLength": 100, "minLength": 1, "type": "string"},
-            },
-            "required": ["Label", "Definition"],
-            "type": "object",
-        },
-        "CodeBasedEvaluatorConfig": {
-            "additionalProperties": False,
-            "properties": {"LambdaConfig": {"$ref": "#/definitions/LambdaEvaluatorConfig"}},
-            "required": ["LambdaConfig"],
-            "type": "object",
-        },
-        "DerivedEvaluatorConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "BaseEvaluatorId": {
-                    "pattern": "^(Builtin\\.[a-zA-Z0-9._-]+|ThirdParty\\.[a-zA-Z0-9._-]+|[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10})$",
-                    "type": "string",
-                },
-                "ModelConfig": {"$ref": "#/definitions/EvaluatorModelConfig"},
-            },
-            "required": ["BaseEvaluatorId", "ModelConfig"],
-            "type": "object",
-        },
-        "DimensionRatingScale": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["Numerical"]}, {"required": ["Categorical"]}],
-            "properties": {
-                "Categorical": {
-                    "items": {"$ref": "#/definitions/CategoricalScaleDefinition"},
-                    "type": "array",
-                },
-                "Numerical": {
-                    "items": {"$ref": "#/definitions/NumericalScaleDefinition"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "EvaluationDimension": {
-            "additionalProperties": False,
-            "properties": {
-                "DimensionInstruction": {"maxLength": 4000, "minLength": 1, "type": "string"},
-                "DimensionName": {"pattern": "^[a-zA-Z][a-zA-Z0-9_]{0,47}$", "type": "string"},
-                "DimensionRatingScale": {"$ref": "#/definitions/DimensionRatingScale"},
-            },
-            "required": ["DimensionName", "DimensionInstruction", "DimensionRatingScale"],
-            "type": "object",
-        },
-        "EvaluatorConfig": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["LlmAsAJudge"]},
-                {"required": ["CodeBased"]},
-                {"required": ["Derived"]},
-            ],
-            "properties": {
-                "CodeBased": {"$ref": "#/definitions/CodeBasedEvaluatorConfig"},
-                "Derived": {"$ref": "#/definitions/DerivedEvaluatorConfig"},
-                "LlmAsAJudge": {"$ref": "#/definitions/LlmAsAJudgeEvaluatorConfig"},
-            },
-            "type": "object",
-        },
-        "EvaluatorLevel": {"enum": ["TOOL_CALL", "TRACE", "SESSION"], "type": "string"},
-        "EvaluatorModelConfig": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["BedrockEvaluatorModelConfig"]},
-                {"required": ["ResponsesEvaluatorModelConfig"]},
-            ],
-            "properties": {
-                "BedrockEvaluatorModelConfig": {
-                    "$ref": "#/definitions/BedrockEvaluatorModelConfig"
-                },
-                "ResponsesEvaluatorModelConfig": {
-                    "$ref": "#/definitions/OpenResponsesEvaluatorModelConfig"
-                },
-            },
-            "type": "object",
-        },
-        "EvaluatorStatus": {
-            "enum": [
-                "ACTIVE",
-                "CREATING",
-                "CREATE_FAILED",
-                "UPDATING",
-                "UPDATE_FAILED",
-                "DELETING",
-            ],
-            "type": "string",
-        },
-        "EvaluatorType": {
-            "enum": ["Builtin", "ThirdParty", "Custom", "CustomCode", "CustomDerived"],
-            "type": "string",
-        },
-        "InferenceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxTokens": {"minimum": 1, "type": "integer"},
-                "StopSequences": {
-                    "items": {"minLength": 1, "type": "string"},
-                    "maxItems": 2500,
-                    "type": "array",
-                },
-                "Temperature": {"maximum": 1, "minimum": 0, "type": "number"},
-                "TopP": {"maximum": 1, "minimum": 0, "type": "number"},
-            },
-            "type": "object",
-        },
-        "LambdaEvaluatorConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "LambdaArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\\d{1}):(\\d{12}):function:([a-zA-Z0-9-_.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$",
-                    "type": "string",
-                },
-                "LambdaTimeoutInSeconds": {"maximum": 300, "minimum": 1, "type": "integer"},
-            },
-            "required": ["LambdaArn"],
-            "type": "object",
-        },
-        "LlmAsAJudgeEvaluatorConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Instructions": {"type": "string"},
-                "ModelConfig": {"$ref": "#/definitions/EvaluatorModelConfig"},
-                "RatingScale": {"$ref": "#/definitions/RatingScale"},
-            },
-            "required": ["Instructions", "RatingScale", "ModelConfig"],
-            "type": "object",
-        },
-        "NumericalScaleDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Definition": {"type": "string"},
-                "Label": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "Value": {"minimum": 0, "type": "number"},
-            },
-            "required": ["Value", "Label", "Definition"],
-            "type": "object",
-        },
-        "OpenResponsesEvaluatorModelConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxOutputTokens": {"minimum": 1, "type": "integer"},
-                "ModelId": {"type": "string"},
-                "Reasoning": {"$ref": "#/definitions/ReasoningConfiguration"},
-                "Temperature": {"maximum": 2, "minimum": 0, "type": "number"},
-                "TopP": {"maximum": 1, "minimum": 0, "type": "number"},
-            },
-            "required": ["ModelId"],
-            "type": "object",
-        },
-        "Provider": {"enum": ["AWS", "DeepEval", "AutoEval", "Custom"], "type": "string"},
-        "RatingScale": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["Numerical"]},
-                {"required": ["Categorical"]},
-                {"required": ["MultiDimensional"]},
-            ],
-            "properties": {
-                "Categorical": {
-                    "items": {"$ref": "#/definitions/CategoricalScaleDefinition"},
-                    "type": "array",
-                },
-                "MultiDimensional": {
-                    "items": {"$ref": "#/definitions/EvaluationDimension"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Numerical": {
-                    "items": {"$ref": "#/definitions/NumericalScaleDefinition"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ReasoningConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Effort": {"maxLength": 64, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "EvaluatorArn": {
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov):bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:evaluator/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$",
-            "type": "string",
-        },
-        "EvaluatorConfig": {"$ref": "#/definitions/EvaluatorConfig"},
-        "EvaluatorId": {
-            "pattern": "^(Builtin.[a-zA-Z0-9_-]+|[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10})$",
-            "type": "string",
-        },
-        "EvaluatorName": {"pattern": "^[a-zA-Z][a-zA-Z0-9_]{0,47}$", "type": "string"},
-        "EvaluatorType": {"$ref": "#/definitions/EvaluatorType"},
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]{36}$",
-            "type": "string",
-        },
-        "Level": {"$ref": "#/definitions/EvaluatorLevel"},
-        "Provider": {"$ref": "#/definitions/Provider"},
-        "Status": {"$ref": "#/definitions/EvaluatorStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["EvaluatorName", "EvaluatorConfig", "Level"],
-}
-
 
 class Evaluator(_Resource):
-    """AWS::BedrockAgentCore::Evaluator: Resource Type definition for AWS::BedrockAgentCore::Evaluator - Creates a custom evaluator for agent quality assessment using LLM-as-a-Judge, code-bas...
+    """AWS::BedrockAgentCore::Evaluator: Resource Type definition for
+    AWS::BedrockAgentCore::Evaluator - Creates a custom evaluator for agent quality assessment using
+    LLM-as-a-Judge, code-based, or derived evaluator configurations. Derived evaluators run an
+    existing built-in or third-party evaluator's logic on a model that you supply.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EvaluatorArn.
+    Also identified by: EvaluatorId.
+    Replaced when any of these change (create-only): EvaluatorName,
+    EvaluatorConfig.Derived.BaseEvaluatorId.
+    Read-only attributes (known once deployed): CreatedAt, EvaluatorArn, EvaluatorId, EvaluatorType,
+    Provider, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-evaluator.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -560,17 +353,28 @@ class Evaluator(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EvaluatorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "evaluator.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp when the evaluator was created."""
     EvaluatorArn: str
+    """The Amazon Resource Name (ARN) of the evaluator."""
     EvaluatorId: str
+    """The unique identifier of the evaluator."""
     EvaluatorType: Literal["Builtin", "ThirdParty", "Custom", "CustomCode", "CustomDerived"]
+    """The kind of evaluator resource. Builtin and ThirdParty are AWS-managed global evaluators that
+    you reference but don't create; Custom, CustomCode, and CustomDerived are evaluators that you
+    create."""
     Provider: Literal["AWS", "DeepEval", "AutoEval", "Custom"]
+    """Where the evaluator's logic comes from: AWS, a third-party library (DeepEval or AutoEval), or
+    you. Derived evaluators inherit the provider of their base evaluator."""
     Status: Literal["ACTIVE", "CREATING", "CREATE_FAILED", "UPDATING", "UPDATE_FAILED", "DELETING"]
+    """The current status of the evaluator."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the evaluator was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     EvaluatorConfig: EvaluatorEvaluatorConfigDict
     EvaluatorName: str
@@ -578,31 +382,38 @@ class Evaluator(_Resource):
     Level: Literal["TOOL_CALL", "TRACE", "SESSION"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EvaluatorConfig: EvaluatorEvaluatorConfig | EvaluatorEvaluatorConfigDict,
+        EvaluatorName: str,
+        Level: Literal["TOOL_CALL", "TRACE", "SESSION"],
+        Description: str | None = None,
+        KmsKeyArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::Evaluator; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EvaluatorConfig: EvaluatorEvaluatorConfig | EvaluatorEvaluatorConfigDict,
-            EvaluatorName: str,
-            Level: Literal["TOOL_CALL", "TRACE", "SESSION"],
-            Description: str | None = None,
-            KmsKeyArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::Evaluator; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EvaluatorConfig: The configuration for the evaluator, including LLM-as-a-Judge,
+                code-based, or derived settings. Required.
+            EvaluatorName: The name of the evaluator. Must be unique within your account.
+                Create-only: changing it replaces the resource. Required.
+            Level: The evaluation level that determines the scope of evaluation. Required for all
+                evaluator configuration types. For Derived evaluators it must match the level of the
+                base evaluator identified by BaseEvaluatorId. Required.
             Description: The description of the evaluator.
-            EvaluatorConfig: The configuration for the evaluator, including LLM-as-a-Judge, code-based, or derived settings.
-            EvaluatorName: The name of the evaluator.
             KmsKeyArn: The ARN of the KMS key used to encrypt evaluator data.
-            Level: The evaluation level that determines the scope of evaluation.
             Tags: A list of tags to assign to the evaluator.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -139,217 +143,238 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AuthorizingClaimMatchValueTypeDict = TypedDict(
-    "AuthorizingClaimMatchValueTypeDict",
-    {
-        "ClaimMatchOperator": "Required[Literal['EQUALS', 'CONTAINS', 'CONTAINS_ANY']]",
-        "ClaimMatchValue": "Required[AuthorizingClaimMatchValueTypeClaimMatchValueOption1Dict | AuthorizingClaimMatchValueTypeClaimMatchValueOption2Dict]",
-    },
-    total=False,
-)
 
-AuthorizingClaimMatchValueTypeClaimMatchValueOption1Dict = TypedDict(
-    "AuthorizingClaimMatchValueTypeClaimMatchValueOption1Dict",
-    {
-        "MatchValueString": "Required[str]",
-    },
-    total=False,
-)
+class AuthorizingClaimMatchValueTypeDict(TypedDict, total=False):
+    """AuthorizingClaimMatchValueType as a plain dict."""
 
-AuthorizingClaimMatchValueTypeClaimMatchValueOption2Dict = TypedDict(
-    "AuthorizingClaimMatchValueTypeClaimMatchValueOption2Dict",
-    {
-        "MatchValueStringList": "Required[list[str]]",
-    },
-    total=False,
-)
+    ClaimMatchOperator: Required[Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"]]
+    """Allowed values: 'EQUALS', 'CONTAINS', 'CONTAINS_ANY'."""
+    ClaimMatchValue: Required[
+        AuthorizingClaimMatchValueTypeClaimMatchValueOption1Dict
+        | AuthorizingClaimMatchValueTypeClaimMatchValueOption2Dict
+    ]
+    """Type: AuthorizingClaimMatchValueTypeClaimMatchValueOption1Dict |
+    AuthorizingClaimMatchValueTypeClaimMatchValueOption2Dict."""
 
-CustomClaimValidationTypeDict = TypedDict(
-    "CustomClaimValidationTypeDict",
-    {
-        "AuthorizingClaimMatchValue": "Required[AuthorizingClaimMatchValueTypeDict]",
-        "InboundTokenClaimName": "Required[str]",
-        "InboundTokenClaimValueType": "Required[Literal['STRING', 'STRING_ARRAY']]",
-    },
-    total=False,
-)
 
-CustomJWTAuthorizerConfigurationDict = TypedDict(
-    "CustomJWTAuthorizerConfigurationDict",
-    {
-        "AdvertisedScopeMapping": "dict[str, Any]",
-        "AllowedAudience": "list[str]",
-        "AllowedClients": "list[str]",
-        "AllowedScopes": "list[str]",
-        "CustomClaims": "list[CustomClaimValidationTypeDict]",
-        "DiscoveryUrl": "Required[str]",
-        "PrivateEndpoint": "CustomJWTAuthorizerConfigurationPrivateEndpointOption1Dict | CustomJWTAuthorizerConfigurationPrivateEndpointOption2Dict",
-    },
-    total=False,
-)
+class AuthorizingClaimMatchValueTypeClaimMatchValueOption1Dict(TypedDict, total=False):
+    """AuthorizingClaimMatchValueTypeClaimMatchValueOption1 as a plain dict."""
 
-CustomJWTAuthorizerConfigurationPrivateEndpointOption1Dict = TypedDict(
-    "CustomJWTAuthorizerConfigurationPrivateEndpointOption1Dict",
-    {
-        "SelfManagedLatticeResource": "Required[CustomJWTAuthorizerConfigurationPrivateEndpointOption1SelfManagedLatticeResourceDict]",
-    },
-    total=False,
-)
+    MatchValueString: Required[str]
+    """Pattern: ^[A-Za-z0-9_.:/-]+$ Length: 1 to 255 characters."""
 
-CustomJWTAuthorizerConfigurationPrivateEndpointOption1SelfManagedLatticeResourceDict = TypedDict(
-    "CustomJWTAuthorizerConfigurationPrivateEndpointOption1SelfManagedLatticeResourceDict",
-    {
-        "ResourceConfigurationIdentifier": "Required[str]",
-    },
-    total=False,
-)
 
-CustomJWTAuthorizerConfigurationPrivateEndpointOption2Dict = TypedDict(
-    "CustomJWTAuthorizerConfigurationPrivateEndpointOption2Dict",
-    {
-        "ManagedVpcResource": "Required[GatewayManagedVpcResourceDict]",
-    },
-    total=False,
-)
+class AuthorizingClaimMatchValueTypeClaimMatchValueOption2Dict(TypedDict, total=False):
+    """AuthorizingClaimMatchValueTypeClaimMatchValueOption2 as a plain dict."""
 
-GatewayAuthorizerConfigurationDict = TypedDict(
-    "GatewayAuthorizerConfigurationDict",
-    {
-        "CustomJWTAuthorizer": "Required[CustomJWTAuthorizerConfigurationDict]",
-    },
-    total=False,
-)
+    MatchValueStringList: Required[list[str]]
+    """Items: at least 1 items. Each item: Pattern: ^[A-Za-z0-9_.:/-]+$ Length: 1 to 255 characters."""
 
-GatewayInterceptorConfigurationDict = TypedDict(
-    "GatewayInterceptorConfigurationDict",
-    {
-        "InputConfiguration": "InterceptorInputConfigurationDict",
-        "InterceptionPoints": "Required[list[Literal['REQUEST', 'RESPONSE']]]",
-        "Interceptor": "Required[GatewayInterceptorConfigurationInterceptorDict]",
-    },
-    total=False,
-)
 
-GatewayInterceptorConfigurationInterceptorDict = TypedDict(
-    "GatewayInterceptorConfigurationInterceptorDict",
-    {
-        "Lambda": "Required[LambdaInterceptorConfigurationDict]",
-    },
-    total=False,
-)
+class CustomClaimValidationTypeDict(TypedDict, total=False):
+    """CustomClaimValidationType as a plain dict."""
 
-GatewayManagedVpcResourceDict = TypedDict(
-    "GatewayManagedVpcResourceDict",
-    {
-        "EndpointIpAddressType": "Required[Literal['IPV4', 'IPV6']]",
-        "RoutingDomain": "str",
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "Required[list[str]]",
-        "Tags": "dict[str, Any]",
-        "VpcIdentifier": "Required[str]",
-    },
-    total=False,
-)
+    AuthorizingClaimMatchValue: Required[AuthorizingClaimMatchValueTypeDict]
+    """Type: AuthorizingClaimMatchValueTypeDict."""
+    InboundTokenClaimName: Required[str]
+    """Pattern: ^[A-Za-z0-9_.:-]+$ Length: 1 to 255 characters."""
+    InboundTokenClaimValueType: Required[Literal["STRING", "STRING_ARRAY"]]
+    """Allowed values: 'STRING', 'STRING_ARRAY'."""
 
-GatewayPolicyEngineConfigurationDict = TypedDict(
-    "GatewayPolicyEngineConfigurationDict",
-    {
-        "Arn": "Required[str]",
-        "Mode": "Required[Literal['LOG_ONLY', 'ENFORCE']]",
-    },
-    total=False,
-)
 
-GatewayProtocolConfigurationDict = TypedDict(
-    "GatewayProtocolConfigurationDict",
-    {
-        "Mcp": "Required[MCPGatewayConfigurationDict]",
-    },
-    total=False,
-)
+class CustomJWTAuthorizerConfigurationDict(TypedDict, total=False):
+    """CustomJWTAuthorizerConfiguration as a plain dict."""
 
-GatewaySessionConfigurationDict = TypedDict(
-    "GatewaySessionConfigurationDict",
-    {
-        "SessionTimeoutInSeconds": "float",
-    },
-    total=False,
-)
+    AdvertisedScopeMapping: dict[str, str]
+    """Maps an originalScope (from allowedScopes) to an advertisedScope exposed in WWW-Authenticate
+    / Protected Resource Metadata."""
+    AllowedAudience: list[str]
+    """Items: at least 1 items."""
+    AllowedClients: list[str]
+    """Items: at least 1 items."""
+    AllowedScopes: list[str]
+    """Items: at least 1 items. Each item: Pattern: ^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$ Length: 1 to
+    255 characters."""
+    CustomClaims: list[CustomClaimValidationTypeDict]
+    """Items: at least 1 items."""
+    DiscoveryUrl: Required[str]
+    """Pattern: ^.+/\\.well-known/openid-configuration$"""
+    PrivateEndpoint: (
+        CustomJWTAuthorizerConfigurationPrivateEndpointOption1Dict
+        | CustomJWTAuthorizerConfigurationPrivateEndpointOption2Dict
+    )
+    """Type: CustomJWTAuthorizerConfigurationPrivateEndpointOption1Dict |
+    CustomJWTAuthorizerConfigurationPrivateEndpointOption2Dict."""
 
-GatewayStreamingConfigurationDict = TypedDict(
-    "GatewayStreamingConfigurationDict",
-    {
-        "EnableResponseStreaming": "bool",
-    },
-    total=False,
-)
 
-GatewayWafConfigurationDict = TypedDict(
-    "GatewayWafConfigurationDict",
-    {
-        "FailureMode": "Literal['FAIL_CLOSE', 'FAIL_OPEN']",
-    },
-    total=False,
-)
+class CustomJWTAuthorizerConfigurationPrivateEndpointOption1Dict(TypedDict, total=False):
+    """CustomJWTAuthorizerConfigurationPrivateEndpointOption1 as a plain dict."""
 
-GatewayWorkloadIdentityDetailsDict = TypedDict(
-    "GatewayWorkloadIdentityDetailsDict",
-    {
-        "WorkloadIdentityArn": "Required[str]",
-    },
-    total=False,
-)
+    SelfManagedLatticeResource: Required[
+        CustomJWTAuthorizerConfigurationPrivateEndpointOption1SelfManagedLatticeResourceDict
+    ]
+    """Type: CustomJWTAuthorizerConfigurationPrivateEndpointOption1SelfManagedLatticeResourceDict."""
 
-InterceptorInputConfigurationDict = TypedDict(
-    "InterceptorInputConfigurationDict",
-    {
-        "PassRequestHeaders": "Required[bool]",
-        "PayloadFilter": "InterceptorPayloadFilterDict",
-    },
-    total=False,
-)
 
-InterceptorPayloadFilterDict = TypedDict(
-    "InterceptorPayloadFilterDict",
-    {
-        "Exclude": "Required[list[InterceptorPayloadFilterExcludeItemDict]]",
-    },
-    total=False,
-)
+class CustomJWTAuthorizerConfigurationPrivateEndpointOption1SelfManagedLatticeResourceDict(
+    TypedDict, total=False
+):
+    """CustomJWTAuthorizerConfigurationPrivateEndpointOption1SelfManagedLatticeResource as a plain
+    dict."""
 
-InterceptorPayloadFilterExcludeItemDict = TypedDict(
-    "InterceptorPayloadFilterExcludeItemDict",
-    {
-        "Field": "Required[Literal['RESPONSE_BODY']]",
-    },
-    total=False,
-)
+    ResourceConfigurationIdentifier: Required[str]
+    """Pattern:
+    ^((rcfg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}))$
+    Length: 20 to 2048 characters."""
 
-LambdaInterceptorConfigurationDict = TypedDict(
-    "LambdaInterceptorConfigurationDict",
-    {
-        "Arn": "Required[str]",
-    },
-    total=False,
-)
 
-MCPGatewayConfigurationDict = TypedDict(
-    "MCPGatewayConfigurationDict",
-    {
-        "Instructions": "str",
-        "SearchType": "Literal['SEMANTIC']",
-        "SessionConfiguration": "GatewaySessionConfigurationDict",
-        "StreamingConfiguration": "GatewayStreamingConfigurationDict",
-        "SupportedVersions": "list[str]",
-    },
-    total=False,
-)
+class CustomJWTAuthorizerConfigurationPrivateEndpointOption2Dict(TypedDict, total=False):
+    """CustomJWTAuthorizerConfigurationPrivateEndpointOption2 as a plain dict."""
 
+    ManagedVpcResource: Required[GatewayManagedVpcResourceDict]
+    """Type: GatewayManagedVpcResourceDict."""
+
+
+class GatewayAuthorizerConfigurationDict(TypedDict, total=False):
+    """GatewayAuthorizerConfiguration as a plain dict."""
+
+    CustomJWTAuthorizer: Required[CustomJWTAuthorizerConfigurationDict]
+    """Type: CustomJWTAuthorizerConfigurationDict."""
+
+
+class GatewayInterceptorConfigurationDict(TypedDict, total=False):
+    """GatewayInterceptorConfiguration as a plain dict."""
+
+    InputConfiguration: InterceptorInputConfigurationDict
+    """Type: InterceptorInputConfigurationDict."""
+    InterceptionPoints: Required[list[Literal["REQUEST", "RESPONSE"]]]
+    """Items: 1 to 2 items. Each item: Allowed values: 'REQUEST', 'RESPONSE'."""
+    Interceptor: Required[GatewayInterceptorConfigurationInterceptorDict]
+    """Type: GatewayInterceptorConfigurationInterceptorDict."""
+
+
+class GatewayInterceptorConfigurationInterceptorDict(TypedDict, total=False):
+    """GatewayInterceptorConfigurationInterceptor as a plain dict."""
+
+    Lambda: Required[LambdaInterceptorConfigurationDict]
+    """Type: LambdaInterceptorConfigurationDict."""
+
+
+class GatewayManagedVpcResourceDict(TypedDict, total=False):
+    """GatewayManagedVpcResource as a plain dict."""
+
+    EndpointIpAddressType: Required[Literal["IPV4", "IPV6"]]
+    """Allowed values: 'IPV4', 'IPV6'."""
+    RoutingDomain: str
+    """Length: 3 to 255 characters."""
+    SecurityGroupIds: list[str]
+    """Items: 0 to 5 items. Each item: Pattern: ^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$"""
+    SubnetIds: Required[list[str]]
+    """Each item: Pattern: ^subnet-[0-9a-zA-Z]{8,17}$"""
+    Tags: dict[str, str]
+    """Type: dict[str, str]."""
+    VpcIdentifier: Required[str]
+    """Pattern: ^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$"""
+
+
+class GatewayPolicyEngineConfigurationDict(TypedDict, total=False):
+    """GatewayPolicyEngineConfiguration as a plain dict."""
+
+    Arn: Required[str]
+    """Pattern:
+    ^arn:aws:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:policy-engine\\/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9_]{10}$
+    Length: 1 to 170 characters."""
+    Mode: Required[Literal["LOG_ONLY", "ENFORCE"]]
+    """Allowed values: 'LOG_ONLY', 'ENFORCE'."""
+
+
+class GatewayProtocolConfigurationDict(TypedDict, total=False):
+    """GatewayProtocolConfiguration as a plain dict."""
+
+    Mcp: Required[MCPGatewayConfigurationDict]
+    """Type: MCPGatewayConfigurationDict."""
+
+
+class GatewaySessionConfigurationDict(TypedDict, total=False):
+    """GatewaySessionConfiguration as a plain dict."""
+
+    SessionTimeoutInSeconds: float
+    """Range: 900 to 28800 (inclusive)."""
+
+
+class GatewayStreamingConfigurationDict(TypedDict, total=False):
+    """GatewayStreamingConfiguration as a plain dict."""
+
+    EnableResponseStreaming: bool
+    """Type: bool."""
+
+
+class GatewayWafConfigurationDict(TypedDict, total=False):
+    """GatewayWafConfiguration as a plain dict."""
+
+    FailureMode: Literal["FAIL_CLOSE", "FAIL_OPEN"]
+    """Allowed values: 'FAIL_CLOSE', 'FAIL_OPEN'."""
+
+
+class GatewayWorkloadIdentityDetailsDict(TypedDict, total=False):
+    """GatewayWorkloadIdentityDetails as a plain dict."""
+
+    WorkloadIdentityArn: Required[str]
+    """Length: 1 to 1024 characters."""
+
+
+class InterceptorInputConfigurationDict(TypedDict, total=False):
+    """InterceptorInputConfiguration as a plain dict."""
+
+    PassRequestHeaders: Required[bool]
+    """Type: bool."""
+    PayloadFilter: InterceptorPayloadFilterDict
+    """Type: InterceptorPayloadFilterDict."""
+
+
+class InterceptorPayloadFilterDict(TypedDict, total=False):
+    """InterceptorPayloadFilter as a plain dict."""
+
+    Exclude: Required[list[InterceptorPayloadFilterExcludeItemDict]]
+    """Items: exactly 1 items."""
+
+
+class InterceptorPayloadFilterExcludeItemDict(TypedDict, total=False):
+    """InterceptorPayloadFilterExcludeItem as a plain dict."""
+
+    Field: Required[Literal["RESPONSE_BODY"]]
+    """Allowed values: 'RESPONSE_BODY'."""
+
+
+class LambdaInterceptorConfigurationDict(TypedDict, total=False):
+    """LambdaInterceptorConfiguration as a plain dict."""
+
+    Arn: Required[str]
+    """Pattern:
+    ^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\\d{1}):(\\d{12}):function:([a-zA-Z0-9-_.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$
+    Length: 1 to 170 characters."""
+
+
+class MCPGatewayConfigurationDict(TypedDict, total=False):
+    """MCPGatewayConfiguration as a plain dict."""
+
+    Instructions: str
+    """Length: 1 to 2048 characters."""
+    SearchType: Literal["SEMANTIC"]
+    """Allowed values: 'SEMANTIC'."""
+    SessionConfiguration: GatewaySessionConfigurationDict
+    """Type: GatewaySessionConfigurationDict."""
+    StreamingConfiguration: GatewayStreamingConfigurationDict
+    """Type: GatewayStreamingConfigurationDict."""
+    SupportedVersions: list[str]
+    """Type: list[str]."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::Gateway",
     schema_file="aws-bedrockagentcore-gateway.json",
     primary_identifier=("/GatewayIdentifier",),
-    additional_identifiers=(),
     read_only=(
         "/CreatedAt",
         "/GatewayArn",
@@ -361,21 +386,11 @@ METADATA = _TypeMetadata(
         "/WebAclArn",
         "/WorkloadIdentityDetails",
     ),
-    create_only=(),
     write_only=(
         "/AuthorizerConfiguration/CustomJWTAuthorizer/PrivateEndpoint/ManagedVpcResource/Tags",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AuthorizerType", "Name", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -385,422 +400,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdvertisedScopeMappingType": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "minProperties": 1,
-            "patternProperties": {
-                "^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "AuthorizerConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CustomJWTAuthorizer": {
-                            "$ref": "#/definitions/CustomJWTAuthorizerConfiguration"
-                        }
-                    },
-                    "required": ["CustomJWTAuthorizer"],
-                    "type": "object",
-                }
-            ]
-        },
-        "AuthorizerType": {
-            "enum": ["CUSTOM_JWT", "AWS_IAM", "NONE", "AUTHENTICATE_ONLY"],
-            "type": "string",
-        },
-        "AuthorizingClaimMatchValueType": {
-            "additionalProperties": False,
-            "properties": {
-                "ClaimMatchOperator": {"$ref": "#/definitions/ClaimMatchOperatorType"},
-                "ClaimMatchValue": {"$ref": "#/definitions/ClaimMatchValueType"},
-            },
-            "required": ["ClaimMatchOperator", "ClaimMatchValue"],
-            "type": "object",
-        },
-        "ClaimMatchOperatorType": {
-            "enum": ["EQUALS", "CONTAINS", "CONTAINS_ANY"],
-            "type": "string",
-        },
-        "ClaimMatchValueType": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MatchValueString": {
-                            "maxLength": 255,
-                            "minLength": 1,
-                            "pattern": "^[A-Za-z0-9_.:/-]+$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["MatchValueString"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MatchValueStringList": {
-                            "items": {
-                                "maxLength": 255,
-                                "minLength": 1,
-                                "pattern": "^[A-Za-z0-9_.:/-]+$",
-                                "type": "string",
-                            },
-                            "minItems": 1,
-                            "type": "array",
-                        }
-                    },
-                    "required": ["MatchValueStringList"],
-                    "type": "object",
-                },
-            ]
-        },
-        "CustomClaimValidationType": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizingClaimMatchValue": {
-                    "$ref": "#/definitions/AuthorizingClaimMatchValueType"
-                },
-                "InboundTokenClaimName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9_.:-]+$",
-                    "type": "string",
-                },
-                "InboundTokenClaimValueType": {"$ref": "#/definitions/InboundTokenClaimValueType"},
-            },
-            "required": [
-                "AuthorizingClaimMatchValue",
-                "InboundTokenClaimName",
-                "InboundTokenClaimValueType",
-            ],
-            "type": "object",
-        },
-        "CustomJWTAuthorizerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdvertisedScopeMapping": {"$ref": "#/definitions/AdvertisedScopeMappingType"},
-                "AllowedAudience": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
-                "AllowedClients": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
-                "AllowedScopes": {
-                    "items": {
-                        "maxLength": 255,
-                        "minLength": 1,
-                        "pattern": "^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "CustomClaims": {
-                    "items": {"$ref": "#/definitions/CustomClaimValidationType"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "DiscoveryUrl": {
-                    "pattern": "^.+/\\.well-known/openid-configuration$",
-                    "type": "string",
-                },
-                "PrivateEndpoint": {"$ref": "#/definitions/PrivateEndpoint"},
-            },
-            "required": ["DiscoveryUrl"],
-            "type": "object",
-        },
-        "EndpointIpAddressType": {"enum": ["IPV4", "IPV6"], "type": "string"},
-        "ExceptionLevel": {"enum": ["DEBUG"], "type": "string"},
-        "GatewayInterceptionPoint": {"enum": ["REQUEST", "RESPONSE"], "type": "string"},
-        "GatewayInterceptorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InputConfiguration": {"$ref": "#/definitions/InterceptorInputConfiguration"},
-                "InterceptionPoints": {
-                    "items": {"$ref": "#/definitions/GatewayInterceptionPoint"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Interceptor": {"$ref": "#/definitions/InterceptorConfiguration"},
-            },
-            "required": ["InterceptionPoints", "Interceptor"],
-            "type": "object",
-        },
-        "GatewayPolicyEngineConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "maxLength": 170,
-                    "minLength": 1,
-                    "pattern": "^arn:aws:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:policy-engine\\/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9_]{10}$",
-                    "type": "string",
-                },
-                "Mode": {"$ref": "#/definitions/GatewayPolicyEngineMode"},
-            },
-            "required": ["Arn", "Mode"],
-            "type": "object",
-        },
-        "GatewayPolicyEngineMode": {"enum": ["LOG_ONLY", "ENFORCE"], "type": "string"},
-        "GatewayProtocolConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Mcp": {"$ref": "#/definitions/MCPGatewayConfiguration"}},
-                    "required": ["Mcp"],
-                    "type": "object",
-                }
-            ]
-        },
-        "GatewayProtocolType": {"enum": ["MCP"], "type": "string"},
-        "GatewayStatus": {
-            "enum": ["CREATING", "UPDATING", "UPDATE_UNSUCCESSFUL", "DELETING", "READY", "FAILED"],
-            "type": "string",
-        },
-        "InboundTokenClaimValueType": {"enum": ["STRING", "STRING_ARRAY"], "type": "string"},
-        "InterceptorConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Lambda": {"$ref": "#/definitions/LambdaInterceptorConfiguration"}
-                    },
-                    "required": ["Lambda"],
-                    "type": "object",
-                }
-            ]
-        },
-        "InterceptorInputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PassRequestHeaders": {"type": "boolean"},
-                "PayloadFilter": {"$ref": "#/definitions/InterceptorPayloadFilter"},
-            },
-            "required": ["PassRequestHeaders"],
-            "type": "object",
-        },
-        "InterceptorPayloadExclusion": {"enum": ["RESPONSE_BODY"], "type": "string"},
-        "InterceptorPayloadExclusionSelector": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Field": {"$ref": "#/definitions/InterceptorPayloadExclusion"}},
-                    "required": ["Field"],
-                    "type": "object",
-                }
-            ]
-        },
-        "InterceptorPayloadFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Exclude": {
-                    "items": {"$ref": "#/definitions/InterceptorPayloadExclusionSelector"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["Exclude"],
-            "type": "object",
-        },
-        "LambdaInterceptorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "maxLength": 170,
-                    "minLength": 1,
-                    "pattern": "^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\\d{1}):(\\d{12}):function:([a-zA-Z0-9-_.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$",
-                    "type": "string",
-                }
-            },
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "MCPGatewayConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Instructions": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "SearchType": {"$ref": "#/definitions/SearchType"},
-                "SessionConfiguration": {"$ref": "#/definitions/SessionConfiguration"},
-                "StreamingConfiguration": {"$ref": "#/definitions/StreamingConfiguration"},
-                "SupportedVersions": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "ManagedVpcResource": {
-            "additionalProperties": False,
-            "properties": {
-                "EndpointIpAddressType": {"$ref": "#/definitions/EndpointIpAddressType"},
-                "RoutingDomain": {"maxLength": 255, "minLength": 3, "type": "string"},
-                "SecurityGroupIds": {
-                    "items": {"pattern": "^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$", "type": "string"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SubnetIds": {
-                    "items": {"pattern": "^subnet-[0-9a-zA-Z]{8,17}$", "type": "string"},
-                    "type": "array",
-                },
-                "Tags": {"$ref": "#/definitions/TagsMap"},
-                "VpcIdentifier": {
-                    "pattern": "^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$",
-                    "type": "string",
-                },
-            },
-            "required": ["EndpointIpAddressType", "SubnetIds", "VpcIdentifier"],
-            "type": "object",
-        },
-        "PrivateEndpoint": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SelfManagedLatticeResource": {
-                            "$ref": "#/definitions/SelfManagedLatticeResource"
-                        }
-                    },
-                    "required": ["SelfManagedLatticeResource"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ManagedVpcResource": {"$ref": "#/definitions/ManagedVpcResource"}
-                    },
-                    "required": ["ManagedVpcResource"],
-                    "type": "object",
-                },
-            ]
-        },
-        "SearchType": {"enum": ["SEMANTIC"], "type": "string"},
-        "SelfManagedLatticeResource": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ResourceConfigurationIdentifier": {
-                            "maxLength": 2048,
-                            "minLength": 20,
-                            "pattern": "^((rcfg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}))$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["ResourceConfigurationIdentifier"],
-                    "type": "object",
-                }
-            ]
-        },
-        "SessionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SessionTimeoutInSeconds": {"maximum": 28800, "minimum": 900, "type": "number"}
-            },
-            "type": "object",
-        },
-        "StreamingConfiguration": {
-            "additionalProperties": False,
-            "properties": {"EnableResponseStreaming": {"type": "boolean"}},
-            "type": "object",
-        },
-        "TagsMap": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "minProperties": 0,
-            "patternProperties": {
-                "^[a-zA-Z0-9\\s._:/=+@-]*$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "WafConfiguration": {
-            "additionalProperties": False,
-            "properties": {"FailureMode": {"$ref": "#/definitions/WafFailureMode"}},
-            "type": "object",
-        },
-        "WafFailureMode": {"enum": ["FAIL_CLOSE", "FAIL_OPEN"], "type": "string"},
-        "WorkloadIdentityDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "WorkloadIdentityArn": {"maxLength": 1024, "minLength": 1, "type": "string"}
-            },
-            "required": ["WorkloadIdentityArn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AuthorizerConfiguration": {"$ref": "#/definitions/AuthorizerConfiguration"},
-        "AuthorizerType": {"$ref": "#/definitions/AuthorizerType"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "ExceptionLevel": {"$ref": "#/definitions/ExceptionLevel"},
-        "GatewayArn": {
-            "pattern": "^arn:aws(|-cn|-us-gov):bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$",
-            "type": "string",
-        },
-        "GatewayIdentifier": {"pattern": "^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$", "type": "string"},
-        "GatewayUrl": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "InterceptorConfigurations": {
-            "items": {"$ref": "#/definitions/GatewayInterceptorConfiguration"},
-            "maxItems": 2,
-            "minItems": 1,
-            "type": "array",
-        },
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$",
-            "type": "string",
-        },
-        "Name": {"pattern": "^([0-9a-zA-Z][-]?){1,48}$", "type": "string"},
-        "PolicyEngineConfiguration": {"$ref": "#/definitions/GatewayPolicyEngineConfiguration"},
-        "ProtocolConfiguration": {"$ref": "#/definitions/GatewayProtocolConfiguration"},
-        "ProtocolType": {"allOf": [{"$ref": "#/definitions/GatewayProtocolType"}, {}]},
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/GatewayStatus"},
-        "StatusReasons": {
-            "items": {"maxLength": 2048, "type": "string"},
-            "maxItems": 100,
-            "type": "array",
-        },
-        "Tags": {"$ref": "#/definitions/TagsMap"},
-        "UpdatedAt": {"type": "string"},
-        "WafConfiguration": {"$ref": "#/definitions/WafConfiguration"},
-        "WebAclArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:[a-z0-9\\-]+:wafv2:[a-z0-9\\-]+:[0-9]{12}:regional/webacl/.+$",
-            "type": "string",
-        },
-        "WorkloadIdentityDetails": {"$ref": "#/definitions/WorkloadIdentityDetails"},
-    },
-    "required": ["AuthorizerType", "Name", "RoleArn"],
-}
-
 
 class Gateway(_Resource):
     """AWS::BedrockAgentCore::Gateway: Definition of AWS::BedrockAgentCore::Gateway Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GatewayIdentifier.
+    Write-only (sent to AWS, never read back):
+    AuthorizerConfiguration.CustomJWTAuthorizer.PrivateEndpoint.ManagedVpcResource.Tags.
+    Read-only attributes (known once deployed): CreatedAt, GatewayArn, GatewayIdentifier,
+    GatewayUrl, Status, StatusReasons, UpdatedAt, WebAclArn, WorkloadIdentityDetails.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-gateway.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -808,19 +419,31 @@ class Gateway(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GatewayAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "gateway.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     GatewayArn: str
+    """Pattern:
+    ^arn:aws(|-cn|-us-gov):bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$"""
     GatewayIdentifier: str
+    """Pattern: ^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$"""
     GatewayUrl: str
+    """Length: 1 to 1024 characters."""
     Status: Literal["CREATING", "UPDATING", "UPDATE_UNSUCCESSFUL", "DELETING", "READY", "FAILED"]
+    """Allowed values: 'CREATING', 'UPDATING', 'UPDATE_UNSUCCESSFUL', 'DELETING', 'READY', 'FAILED'."""
     StatusReasons: list[str]
+    """Items: at most 100 items. Each item: Length: at most 2048 characters."""
     UpdatedAt: str
+    """Type: str."""
     WebAclArn: str
+    """Pattern: ^arn:[a-z0-9\\-]+:wafv2:[a-z0-9\\-]+:[0-9]{12}:regional/webacl/.+$ Length: 1 to 2048
+    characters."""
     WorkloadIdentityDetails: GatewayWorkloadIdentityDetailsDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: GatewayWorkloadIdentityDetailsDict."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthorizerConfiguration: GatewayAuthorizerConfigurationDict
     AuthorizerType: Literal["CUSTOM_JWT", "AWS_IAM", "NONE", "AUTHENTICATE_ONLY"]
     Description: str
@@ -832,44 +455,64 @@ class Gateway(_Resource):
     ProtocolConfiguration: GatewayProtocolConfigurationDict
     ProtocolType: Literal["MCP"]
     RoleArn: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     WafConfiguration: GatewayWafConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthorizerType: Literal["CUSTOM_JWT", "AWS_IAM", "NONE", "AUTHENTICATE_ONLY"],
+        Name: str,
+        RoleArn: str,
+        AuthorizerConfiguration: GatewayAuthorizerConfiguration
+        | GatewayAuthorizerConfigurationDict
+        | None = None,
+        Description: str | None = None,
+        ExceptionLevel: Literal["DEBUG"] | None = None,
+        InterceptorConfigurations: list[
+            GatewayInterceptorConfiguration | GatewayInterceptorConfigurationDict
+        ]
+        | None = None,
+        KmsKeyArn: str | None = None,
+        PolicyEngineConfiguration: GatewayPolicyEngineConfiguration
+        | GatewayPolicyEngineConfigurationDict
+        | None = None,
+        ProtocolConfiguration: GatewayProtocolConfiguration
+        | GatewayProtocolConfigurationDict
+        | None = None,
+        ProtocolType: Literal["MCP"] | None = None,
+        Tags: dict[str, str] | None = None,
+        WafConfiguration: GatewayWafConfiguration | GatewayWafConfigurationDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::Gateway; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthorizerType: Literal["CUSTOM_JWT", "AWS_IAM", "NONE", "AUTHENTICATE_ONLY"],
-            Name: str,
-            RoleArn: str,
-            AuthorizerConfiguration: GatewayAuthorizerConfiguration
-            | GatewayAuthorizerConfigurationDict
-            | None = None,
-            Description: str | None = None,
-            ExceptionLevel: Literal["DEBUG"] | None = None,
-            InterceptorConfigurations: list[
-                GatewayInterceptorConfiguration | GatewayInterceptorConfigurationDict
-            ]
-            | None = None,
-            KmsKeyArn: str | None = None,
-            PolicyEngineConfiguration: GatewayPolicyEngineConfiguration
-            | GatewayPolicyEngineConfigurationDict
-            | None = None,
-            ProtocolConfiguration: GatewayProtocolConfiguration
-            | GatewayProtocolConfigurationDict
-            | None = None,
-            ProtocolType: Literal["MCP"] | None = None,
-            Tags: dict[str, Any] | None = None,
-            WafConfiguration: GatewayWafConfiguration | GatewayWafConfigurationDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::Gateway; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthorizerType: Allowed values: 'CUSTOM_JWT', 'AWS_IAM', 'NONE', 'AUTHENTICATE_ONLY'.
+                Required.
+            Name: Pattern: ^([0-9a-zA-Z][-]?){1,48}$ Required.
+            RoleArn: Pattern: ^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$ Length: 1 to 2048
+                characters. Required.
+            AuthorizerConfiguration: Type: GatewayAuthorizerConfigurationDict.
+            Description: Length: 1 to 200 characters.
+            ExceptionLevel: Allowed values: 'DEBUG'.
+            InterceptorConfigurations: Items: 1 to 2 items.
+            KmsKeyArn: Pattern:
+                ^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$ Length: 1
+                to 2048 characters.
+            PolicyEngineConfiguration: Type: GatewayPolicyEngineConfigurationDict.
+            ProtocolConfiguration: Type: GatewayProtocolConfigurationDict.
+            ProtocolType: Type: Literal['MCP'].
+            Tags: Type: dict[str, str].
+            WafConfiguration: Type: GatewayWafConfigurationDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

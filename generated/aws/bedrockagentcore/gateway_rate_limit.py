@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,36 +59,37 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LimitEntryDict = TypedDict(
-    "LimitEntryDict",
-    {
-        "Connections": "list[RateConfigDict]",
-        "Dimensions": "Required[dict[str, Any]]",
-        "Requests": "list[RateConfigDict]",
-        "Tokens": "list[RateConfigDict]",
-    },
-    total=False,
-)
 
-RateConfigDict = TypedDict(
-    "RateConfigDict",
-    {
-        "Period": "Required[Literal['second', 'minute']]",
-        "Rate": "Required[float]",
-    },
-    total=False,
-)
+class LimitEntryDict(TypedDict, total=False):
+    """LimitEntry as a plain dict: A single rule entry within a limit, mapping dimension values to
+    rate configurations"""
 
+    Connections: list[RateConfigDict]
+    """Connection rate limits (per second only). Limited to 1 entry for now. — P2"""
+    Dimensions: Required[dict[str, str]]
+    """Map of dimension name to dimension value for a rule entry"""
+    Requests: list[RateConfigDict]
+    """Request rate limits (RPS or RPM). Limited to 1 entry for now."""
+    Tokens: list[RateConfigDict]
+    """Token rate limits (TPM). Limited to 1 entry for now. — P1"""
+
+
+class RateConfigDict(TypedDict, total=False):
+    """RateConfig as a plain dict: Rate configuration for a metric (requests or tokens)"""
+
+    Period: Required[Literal["second", "minute"]]
+    """Time period for rate limiting"""
+    Rate: Required[float]
+    """Range: 0 to 10000000 (inclusive)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::GatewayRateLimit",
     schema_file="aws-bedrockagentcore-gatewayratelimit.json",
     primary_identifier=("/GatewayIdentifier", "/RateLimitId"),
-    additional_identifiers=(),
     read_only=("/CreatedAt", "/Status", "/UpdatedAt"),
     create_only=("/DimensionKeys", "/GatewayIdentifier", "/RateLimitId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DimensionKeys", "Entries"),
     list_required=("GatewayIdentifier",),
     tagging=_Tagging(
@@ -93,7 +98,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -103,102 +107,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Dimensions": {
-            "additionalProperties": False,
-            "maxProperties": 10,
-            "minProperties": 1,
-            "patternProperties": {
-                "^(targetName|toolName|qualifiedModelId|\\$\\.context\\.iam\\.principal|\\$\\.context\\.iam\\.sourceIdentity|\\$\\.context\\.jwt\\.[a-zA-Z_][a-zA-Z0-9_\\-\\.]{0,61}[a-zA-Z0-9_])$": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "GatewayRateLimitStatus": {
-            "enum": ["CREATING", "ACTIVE", "UPDATING", "DELETING"],
-            "type": "string",
-        },
-        "LimitEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "Connections": {
-                    "items": {"$ref": "#/definitions/RateConfig"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Dimensions": {"$ref": "#/definitions/Dimensions"},
-                "Requests": {
-                    "items": {"$ref": "#/definitions/RateConfig"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Tokens": {
-                    "items": {"$ref": "#/definitions/RateConfig"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Dimensions"],
-            "type": "object",
-        },
-        "Period": {"enum": ["second", "minute"], "type": "string"},
-        "RateConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Period": {"$ref": "#/definitions/Period"},
-                "Rate": {"maximum": 10000000, "minimum": 0, "type": "number"},
-            },
-            "required": ["Period", "Rate"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 512, "minLength": 0, "type": "string"},
-        "DimensionKeys": {
-            "items": {
-                "maxLength": 80,
-                "minLength": 1,
-                "pattern": "^(targetName|toolName|qualifiedModelId|\\$\\.context\\.iam\\.principal|\\$\\.context\\.iam\\.sourceIdentity|\\$\\.context\\.jwt\\.[a-zA-Z_][a-zA-Z0-9_\\-\\.]{0,61}[a-zA-Z0-9_])$",
-                "type": "string",
-            },
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Entries": {
-            "items": {"$ref": "#/definitions/LimitEntry"},
-            "maxItems": 1000,
-            "minItems": 1,
-            "type": "array",
-        },
-        "GatewayIdentifier": {"pattern": "^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$", "type": "string"},
-        "RateLimitId": {
-            "maxLength": 64,
-            "minLength": 2,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9\\-_\\.]{0,62}[a-zA-Z0-9]$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/GatewayRateLimitStatus"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["DimensionKeys", "Entries"],
-}
-
 
 class GatewayRateLimit(_Resource):
-    """AWS::BedrockAgentCore::GatewayRateLimit: Definition of AWS::BedrockAgentCore::GatewayRateLimit Resource Type
+    """AWS::BedrockAgentCore::GatewayRateLimit: Definition of
+    AWS::BedrockAgentCore::GatewayRateLimit Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GatewayIdentifier, RateLimitId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DimensionKeys, GatewayIdentifier, RateLimitId.
+    Read-only attributes (known once deployed): CreatedAt, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-gatewayratelimit.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -208,41 +127,56 @@ class GatewayRateLimit(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GatewayRateLimitAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "gateway_rate_limit.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING"]
+    """Status of a gateway limit"""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DimensionKeys: list[str]
     Entries: list[LimitEntryDict]
     GatewayIdentifier: str
     RateLimitId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DimensionKeys: list[str],
+        Entries: list[LimitEntry | LimitEntryDict],
+        Description: str | None = None,
+        GatewayIdentifier: str | None = None,
+        RateLimitId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::GatewayRateLimit; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DimensionKeys: list[str],
-            Entries: list[LimitEntry | LimitEntryDict],
-            Description: str | None = None,
-            GatewayIdentifier: str | None = None,
-            RateLimitId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::GatewayRateLimit; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DimensionKeys: Ordered list of dimension names defining the scope of this limit. Unique
+                per gateway — no two limits can share the same dimensionKeys. Create-only: changing
+                it replaces the resource. Required.
+            Entries: Rule entries mapping dimension values to rate configurations. Required.
             Description: Optional human-readable description for this limit.
-            DimensionKeys: Ordered list of dimension names defining the scope of this limit.
-            Entries: Rule entries mapping dimension values to rate configurations.
-            RateLimitId: Limit identifier.
+            GatewayIdentifier: Pattern: ^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$ Create-only: changing
+                it replaces the resource.
+            RateLimitId: Limit identifier. Optional on Create (system-generates if not provided by
+                customer). Always present in responses. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

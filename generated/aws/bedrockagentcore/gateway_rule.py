@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -127,187 +131,188 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigurationBundleReferenceDict = TypedDict(
-    "ConfigurationBundleReferenceDict",
-    {
-        "BundleArn": "Required[str]",
-        "BundleVersion": "Required[str]",
-    },
-    total=False,
-)
 
-GatewayRuleActionsItemOption1Dict = TypedDict(
-    "GatewayRuleActionsItemOption1Dict",
-    {
-        "ConfigurationBundle": "Required[GatewayRuleActionsItemOption1ConfigurationBundleOption1Dict | GatewayRuleActionsItemOption1ConfigurationBundleOption2Dict]",
-    },
-    total=False,
-)
+class ConfigurationBundleReferenceDict(TypedDict, total=False):
+    """ConfigurationBundleReference as a plain dict."""
 
-GatewayRuleActionsItemOption1ConfigurationBundleOption1Dict = TypedDict(
-    "GatewayRuleActionsItemOption1ConfigurationBundleOption1Dict",
-    {
-        "StaticOverride": "Required[GatewayRuleStaticOverrideDict]",
-    },
-    total=False,
-)
+    BundleArn: Required[str]
+    """Pattern:
+    ^arn:aws[a-zA-Z-]*:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:configuration-bundle/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$"""
+    BundleVersion: Required[str]
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$"""
 
-GatewayRuleActionsItemOption1ConfigurationBundleOption2Dict = TypedDict(
-    "GatewayRuleActionsItemOption1ConfigurationBundleOption2Dict",
-    {
-        "WeightedOverride": "Required[GatewayRuleWeightedOverrideDict]",
-    },
-    total=False,
-)
 
-GatewayRuleActionsItemOption2Dict = TypedDict(
-    "GatewayRuleActionsItemOption2Dict",
-    {
-        "RouteToTarget": "Required[GatewayRuleActionsItemOption2RouteToTargetOption1Dict | GatewayRuleActionsItemOption2RouteToTargetOption2Dict]",
-    },
-    total=False,
-)
+class GatewayRuleActionsItemOption1Dict(TypedDict, total=False):
+    """GatewayRuleActionsItemOption1 as a plain dict."""
 
-GatewayRuleActionsItemOption2RouteToTargetOption1Dict = TypedDict(
-    "GatewayRuleActionsItemOption2RouteToTargetOption1Dict",
-    {
-        "StaticRoute": "Required[GatewayRuleStaticRouteDict]",
-    },
-    total=False,
-)
+    ConfigurationBundle: Required[
+        GatewayRuleActionsItemOption1ConfigurationBundleOption1Dict
+        | GatewayRuleActionsItemOption1ConfigurationBundleOption2Dict
+    ]
+    """Type: GatewayRuleActionsItemOption1ConfigurationBundleOption1Dict |
+    GatewayRuleActionsItemOption1ConfigurationBundleOption2Dict."""
 
-GatewayRuleActionsItemOption2RouteToTargetOption2Dict = TypedDict(
-    "GatewayRuleActionsItemOption2RouteToTargetOption2Dict",
-    {
-        "WeightedRoute": "Required[GatewayRuleWeightedRouteDict]",
-    },
-    total=False,
-)
 
-GatewayRuleConditionsItemOption1Dict = TypedDict(
-    "GatewayRuleConditionsItemOption1Dict",
-    {
-        "MatchPrincipals": "Required[GatewayRuleMatchPrincipalsDict]",
-    },
-    total=False,
-)
+class GatewayRuleActionsItemOption1ConfigurationBundleOption1Dict(TypedDict, total=False):
+    """GatewayRuleActionsItemOption1ConfigurationBundleOption1 as a plain dict."""
 
-GatewayRuleConditionsItemOption2Dict = TypedDict(
-    "GatewayRuleConditionsItemOption2Dict",
-    {
-        "MatchPaths": "Required[GatewayRuleMatchPathsDict]",
-    },
-    total=False,
-)
+    StaticOverride: Required[GatewayRuleStaticOverrideDict]
+    """Type: GatewayRuleStaticOverrideDict."""
 
-GatewayRuleIamPrincipalDict = TypedDict(
-    "GatewayRuleIamPrincipalDict",
-    {
-        "Arn": "Required[str]",
-        "Operator": "Literal['StringEquals', 'StringLike']",
-    },
-    total=False,
-)
 
-GatewayRuleMatchPathsDict = TypedDict(
-    "GatewayRuleMatchPathsDict",
-    {
-        "AnyOf": "Required[list[str]]",
-    },
-    total=False,
-)
+class GatewayRuleActionsItemOption1ConfigurationBundleOption2Dict(TypedDict, total=False):
+    """GatewayRuleActionsItemOption1ConfigurationBundleOption2 as a plain dict."""
 
-GatewayRuleMatchPrincipalsDict = TypedDict(
-    "GatewayRuleMatchPrincipalsDict",
-    {
-        "AnyOf": "Required[list[GatewayRuleMatchPrincipalsAnyOfItemDict]]",
-    },
-    total=False,
-)
+    WeightedOverride: Required[GatewayRuleWeightedOverrideDict]
+    """Type: GatewayRuleWeightedOverrideDict."""
 
-GatewayRuleMatchPrincipalsAnyOfItemDict = TypedDict(
-    "GatewayRuleMatchPrincipalsAnyOfItemDict",
-    {
-        "IamPrincipal": "Required[GatewayRuleIamPrincipalDict]",
-    },
-    total=False,
-)
 
-GatewayRuleStaticOverrideDict = TypedDict(
-    "GatewayRuleStaticOverrideDict",
-    {
-        "BundleArn": "Required[str]",
-        "BundleVersion": "Required[str]",
-    },
-    total=False,
-)
+class GatewayRuleActionsItemOption2Dict(TypedDict, total=False):
+    """GatewayRuleActionsItemOption2 as a plain dict."""
 
-GatewayRuleStaticRouteDict = TypedDict(
-    "GatewayRuleStaticRouteDict",
-    {
-        "TargetName": "Required[str]",
-    },
-    total=False,
-)
+    RouteToTarget: Required[
+        GatewayRuleActionsItemOption2RouteToTargetOption1Dict
+        | GatewayRuleActionsItemOption2RouteToTargetOption2Dict
+    ]
+    """Type: GatewayRuleActionsItemOption2RouteToTargetOption1Dict |
+    GatewayRuleActionsItemOption2RouteToTargetOption2Dict."""
 
-GatewayRuleWeightedOverrideDict = TypedDict(
-    "GatewayRuleWeightedOverrideDict",
-    {
-        "TrafficSplit": "Required[list[TrafficSplitEntryDict]]",
-    },
-    total=False,
-)
 
-GatewayRuleWeightedRouteDict = TypedDict(
-    "GatewayRuleWeightedRouteDict",
-    {
-        "TrafficSplit": "Required[list[TargetTrafficSplitEntryDict]]",
-    },
-    total=False,
-)
+class GatewayRuleActionsItemOption2RouteToTargetOption1Dict(TypedDict, total=False):
+    """GatewayRuleActionsItemOption2RouteToTargetOption1 as a plain dict."""
 
-SystemManagedBlockDict = TypedDict(
-    "SystemManagedBlockDict",
-    {
-        "ManagedBy": "Required[str]",
-    },
-    total=False,
-)
+    StaticRoute: Required[GatewayRuleStaticRouteDict]
+    """Type: GatewayRuleStaticRouteDict."""
 
-TargetTrafficSplitEntryDict = TypedDict(
-    "TargetTrafficSplitEntryDict",
-    {
-        "Description": "str",
-        "Metadata": "dict[str, Any]",
-        "Name": "Required[str]",
-        "TargetName": "Required[str]",
-        "Weight": "Required[float]",
-    },
-    total=False,
-)
 
-TrafficSplitEntryDict = TypedDict(
-    "TrafficSplitEntryDict",
-    {
-        "ConfigurationBundle": "Required[ConfigurationBundleReferenceDict]",
-        "Description": "str",
-        "Metadata": "dict[str, Any]",
-        "Name": "Required[str]",
-        "Weight": "Required[float]",
-    },
-    total=False,
-)
+class GatewayRuleActionsItemOption2RouteToTargetOption2Dict(TypedDict, total=False):
+    """GatewayRuleActionsItemOption2RouteToTargetOption2 as a plain dict."""
 
+    WeightedRoute: Required[GatewayRuleWeightedRouteDict]
+    """Type: GatewayRuleWeightedRouteDict."""
+
+
+class GatewayRuleConditionsItemOption1Dict(TypedDict, total=False):
+    """GatewayRuleConditionsItemOption1 as a plain dict."""
+
+    MatchPrincipals: Required[GatewayRuleMatchPrincipalsDict]
+    """Type: GatewayRuleMatchPrincipalsDict."""
+
+
+class GatewayRuleConditionsItemOption2Dict(TypedDict, total=False):
+    """GatewayRuleConditionsItemOption2 as a plain dict."""
+
+    MatchPaths: Required[GatewayRuleMatchPathsDict]
+    """Type: GatewayRuleMatchPathsDict."""
+
+
+class GatewayRuleIamPrincipalDict(TypedDict, total=False):
+    """GatewayRuleIamPrincipal as a plain dict."""
+
+    Arn: Required[str]
+    """Pattern:
+    ^(arn:aws[a-zA-Z-]*:iam::(\\d{12}|\\*):(user|role)/[\\w+=,.@*?/-]+|arn:aws[a-zA-Z-]*:sts::(\\d{12}|\\*):assumed-role/[\\w+=,.@*?/-]+)$
+    Length: at most 2048 characters."""
+    Operator: Literal["StringEquals", "StringLike"]
+    """Allowed values: 'StringEquals', 'StringLike'."""
+
+
+class GatewayRuleMatchPathsDict(TypedDict, total=False):
+    """GatewayRuleMatchPaths as a plain dict."""
+
+    AnyOf: Required[list[str]]
+    """Items: 1 to 10 items. Each item: Pattern: ^/[\\w\\-.]+/\\*$ Length: at most 512 characters."""
+
+
+class GatewayRuleMatchPrincipalsDict(TypedDict, total=False):
+    """GatewayRuleMatchPrincipals as a plain dict."""
+
+    AnyOf: Required[list[GatewayRuleMatchPrincipalsAnyOfItemDict]]
+    """Items: 1 to 100 items."""
+
+
+class GatewayRuleMatchPrincipalsAnyOfItemDict(TypedDict, total=False):
+    """GatewayRuleMatchPrincipalsAnyOfItem as a plain dict."""
+
+    IamPrincipal: Required[GatewayRuleIamPrincipalDict]
+    """Type: GatewayRuleIamPrincipalDict."""
+
+
+class GatewayRuleStaticOverrideDict(TypedDict, total=False):
+    """GatewayRuleStaticOverride as a plain dict."""
+
+    BundleArn: Required[str]
+    """Pattern:
+    ^arn:aws[a-zA-Z-]*:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:configuration-bundle/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$"""
+    BundleVersion: Required[str]
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$"""
+
+
+class GatewayRuleStaticRouteDict(TypedDict, total=False):
+    """GatewayRuleStaticRoute as a plain dict."""
+
+    TargetName: Required[str]
+    """Pattern: ^([0-9a-zA-Z][-]?){1,100}$"""
+
+
+class GatewayRuleWeightedOverrideDict(TypedDict, total=False):
+    """GatewayRuleWeightedOverride as a plain dict."""
+
+    TrafficSplit: Required[list[TrafficSplitEntryDict]]
+    """Items: exactly 2 items."""
+
+
+class GatewayRuleWeightedRouteDict(TypedDict, total=False):
+    """GatewayRuleWeightedRoute as a plain dict."""
+
+    TrafficSplit: Required[list[TargetTrafficSplitEntryDict]]
+    """Items: exactly 2 items."""
+
+
+class SystemManagedBlockDict(TypedDict, total=False):
+    """SystemManagedBlock as a plain dict."""
+
+    ManagedBy: Required[str]
+    """Type: str."""
+
+
+class TargetTrafficSplitEntryDict(TypedDict, total=False):
+    """TargetTrafficSplitEntry as a plain dict."""
+
+    Description: str
+    """Length: 1 to 200 characters."""
+    Metadata: dict[str, str]
+    """Type: dict[str, str]."""
+    Name: Required[str]
+    """Pattern: ^[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?$ Length: 1 to 64 characters."""
+    TargetName: Required[str]
+    """Pattern: ^([0-9a-zA-Z][-]?){1,100}$"""
+    Weight: Required[float]
+    """Range: 1 to 99 (inclusive)."""
+
+
+class TrafficSplitEntryDict(TypedDict, total=False):
+    """TrafficSplitEntry as a plain dict."""
+
+    ConfigurationBundle: Required[ConfigurationBundleReferenceDict]
+    """Type: ConfigurationBundleReferenceDict."""
+    Description: str
+    """Length: 1 to 200 characters."""
+    Metadata: dict[str, str]
+    """Type: dict[str, str]."""
+    Name: Required[str]
+    """Pattern: ^[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?$ Length: 1 to 64 characters."""
+    Weight: Required[float]
+    """Range: 1 to 99 (inclusive)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::GatewayRule",
     schema_file="aws-bedrockagentcore-gatewayrule.json",
     primary_identifier=("/GatewayIdentifier", "/RuleId"),
-    additional_identifiers=(),
     read_only=("/CreatedAt", "/GatewayArn", "/RuleId", "/Status", "/System", "/UpdatedAt"),
     create_only=("/GatewayIdentifier",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Actions", "Priority"),
     list_required=("GatewayIdentifier",),
     tagging=_Tagging(
@@ -316,7 +321,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -326,280 +330,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ConfigurationBundle": {"$ref": "#/definitions/ConfigurationBundleAction"}
-                    },
-                    "required": ["ConfigurationBundle"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"RouteToTarget": {"$ref": "#/definitions/RouteToTargetAction"}},
-                    "required": ["RouteToTarget"],
-                    "type": "object",
-                },
-            ]
-        },
-        "Condition": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"MatchPrincipals": {"$ref": "#/definitions/MatchPrincipals"}},
-                    "required": ["MatchPrincipals"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"MatchPaths": {"$ref": "#/definitions/MatchPaths"}},
-                    "required": ["MatchPaths"],
-                    "type": "object",
-                },
-            ]
-        },
-        "ConfigurationBundleAction": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"StaticOverride": {"$ref": "#/definitions/StaticOverride"}},
-                    "required": ["StaticOverride"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"WeightedOverride": {"$ref": "#/definitions/WeightedOverride"}},
-                    "required": ["WeightedOverride"],
-                    "type": "object",
-                },
-            ]
-        },
-        "ConfigurationBundleReference": {
-            "additionalProperties": False,
-            "properties": {
-                "BundleArn": {
-                    "pattern": "^arn:aws[a-zA-Z-]*:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:configuration-bundle/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$",
-                    "type": "string",
-                },
-                "BundleVersion": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-                    "type": "string",
-                },
-            },
-            "required": ["BundleArn", "BundleVersion"],
-            "type": "object",
-        },
-        "GatewayRuleStatus": {
-            "enum": ["CREATING", "ACTIVE", "UPDATING", "DELETING"],
-            "type": "string",
-        },
-        "IamPrincipal": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "maxLength": 2048,
-                    "pattern": "^(arn:aws[a-zA-Z-]*:iam::(\\d{12}|\\*):(user|role)/[\\w+=,.@*?/-]+|arn:aws[a-zA-Z-]*:sts::(\\d{12}|\\*):assumed-role/[\\w+=,.@*?/-]+)$",
-                    "type": "string",
-                },
-                "Operator": {"$ref": "#/definitions/PrincipalMatchOperator"},
-            },
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "MatchPaths": {
-            "additionalProperties": False,
-            "properties": {
-                "AnyOf": {
-                    "items": {"maxLength": 512, "pattern": "^/[\\w\\-.]+/\\*$", "type": "string"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["AnyOf"],
-            "type": "object",
-        },
-        "MatchPrincipalEntry": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"IamPrincipal": {"$ref": "#/definitions/IamPrincipal"}},
-                    "required": ["IamPrincipal"],
-                    "type": "object",
-                }
-            ]
-        },
-        "MatchPrincipals": {
-            "additionalProperties": False,
-            "properties": {
-                "AnyOf": {
-                    "items": {"$ref": "#/definitions/MatchPrincipalEntry"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["AnyOf"],
-            "type": "object",
-        },
-        "PrincipalMatchOperator": {"enum": ["StringEquals", "StringLike"], "type": "string"},
-        "RouteToTargetAction": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"StaticRoute": {"$ref": "#/definitions/StaticRoute"}},
-                    "required": ["StaticRoute"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"WeightedRoute": {"$ref": "#/definitions/WeightedRoute"}},
-                    "required": ["WeightedRoute"],
-                    "type": "object",
-                },
-            ]
-        },
-        "StaticOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "BundleArn": {
-                    "pattern": "^arn:aws[a-zA-Z-]*:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:configuration-bundle/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$",
-                    "type": "string",
-                },
-                "BundleVersion": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-                    "type": "string",
-                },
-            },
-            "required": ["BundleArn", "BundleVersion"],
-            "type": "object",
-        },
-        "StaticRoute": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetName": {"pattern": "^([0-9a-zA-Z][-]?){1,100}$", "type": "string"}
-            },
-            "required": ["TargetName"],
-            "type": "object",
-        },
-        "SystemManagedBlock": {
-            "additionalProperties": False,
-            "properties": {"ManagedBy": {"type": "string"}},
-            "required": ["ManagedBy"],
-            "type": "object",
-        },
-        "TargetTrafficSplitEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-                "Metadata": {"$ref": "#/definitions/TrafficSplitMetadataMap"},
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?$",
-                    "type": "string",
-                },
-                "TargetName": {"pattern": "^([0-9a-zA-Z][-]?){1,100}$", "type": "string"},
-                "Weight": {"maximum": 99, "minimum": 1, "type": "number"},
-            },
-            "required": ["Name", "TargetName", "Weight"],
-            "type": "object",
-        },
-        "TrafficSplitEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfigurationBundle": {"$ref": "#/definitions/ConfigurationBundleReference"},
-                "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-                "Metadata": {"$ref": "#/definitions/TrafficSplitMetadataMap"},
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?$",
-                    "type": "string",
-                },
-                "Weight": {"maximum": 99, "minimum": 1, "type": "number"},
-            },
-            "required": ["ConfigurationBundle", "Name", "Weight"],
-            "type": "object",
-        },
-        "TrafficSplitMetadataMap": {
-            "additionalProperties": False,
-            "maxProperties": 25,
-            "patternProperties": {".+": {"maxLength": 256, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "WeightedOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "TrafficSplit": {
-                    "items": {"$ref": "#/definitions/TrafficSplitEntry"},
-                    "maxItems": 2,
-                    "minItems": 2,
-                    "type": "array",
-                }
-            },
-            "required": ["TrafficSplit"],
-            "type": "object",
-        },
-        "WeightedRoute": {
-            "additionalProperties": False,
-            "properties": {
-                "TrafficSplit": {
-                    "items": {"$ref": "#/definitions/TargetTrafficSplitEntry"},
-                    "maxItems": 2,
-                    "minItems": 2,
-                    "type": "array",
-                }
-            },
-            "required": ["TrafficSplit"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Actions": {
-            "items": {"$ref": "#/definitions/Action"},
-            "maxItems": 2,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Conditions": {
-            "items": {"$ref": "#/definitions/Condition"},
-            "maxItems": 2,
-            "minItems": 0,
-            "type": "array",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "GatewayArn": {
-            "pattern": "^arn:aws(|-cn|-us-gov):bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$",
-            "type": "string",
-        },
-        "GatewayIdentifier": {"pattern": "^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$", "type": "string"},
-        "Priority": {"maximum": 1000000, "minimum": 1, "type": "number"},
-        "RuleId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/GatewayRuleStatus"},
-        "System": {"$ref": "#/definitions/SystemManagedBlock"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Actions", "Priority"],
-}
-
 
 class GatewayRule(_Resource):
-    """AWS::BedrockAgentCore::GatewayRule: Resource Type definition for AWS::BedrockAgentCore::GatewayRule
+    """AWS::BedrockAgentCore::GatewayRule: Resource Type definition for
+    AWS::BedrockAgentCore::GatewayRule
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GatewayIdentifier, RuleId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): GatewayIdentifier.
+    Read-only attributes (known once deployed): CreatedAt, GatewayArn, RuleId, Status, System,
+    UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-gatewayrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -607,51 +349,69 @@ class GatewayRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GatewayRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "gateway_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     GatewayArn: str
+    """Pattern:
+    ^arn:aws(|-cn|-us-gov):bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$"""
     RuleId: str
+    """Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36
+    characters."""
     Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING"]
+    """Allowed values: 'CREATING', 'ACTIVE', 'UPDATING', 'DELETING'."""
     System: SystemManagedBlockDict
+    """Type: SystemManagedBlockDict."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Actions: list[GatewayRuleActionsItemOption1Dict | GatewayRuleActionsItemOption2Dict]
     Conditions: list[GatewayRuleConditionsItemOption1Dict | GatewayRuleConditionsItemOption2Dict]
     Description: str
     GatewayIdentifier: str
     Priority: float
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Actions: list[
+            GatewayRuleActionsItemOption1
+            | GatewayRuleActionsItemOption1Dict
+            | GatewayRuleActionsItemOption2
+            | GatewayRuleActionsItemOption2Dict
+        ],
+        Priority: float,
+        Conditions: list[
+            GatewayRuleConditionsItemOption1
+            | GatewayRuleConditionsItemOption1Dict
+            | GatewayRuleConditionsItemOption2
+            | GatewayRuleConditionsItemOption2Dict
+        ]
+        | None = None,
+        Description: str | None = None,
+        GatewayIdentifier: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::GatewayRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Actions: list[
-                GatewayRuleActionsItemOption1
-                | GatewayRuleActionsItemOption1Dict
-                | GatewayRuleActionsItemOption2
-                | GatewayRuleActionsItemOption2Dict
-            ],
-            Priority: float,
-            Conditions: list[
-                GatewayRuleConditionsItemOption1
-                | GatewayRuleConditionsItemOption1Dict
-                | GatewayRuleConditionsItemOption2
-                | GatewayRuleConditionsItemOption2Dict
-            ]
-            | None = None,
-            Description: str | None = None,
-            GatewayIdentifier: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::GatewayRule; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Actions: Items: 1 to 2 items. Required.
+            Priority: Range: 1 to 1000000 (inclusive). Required.
+            Conditions: Items: 0 to 2 items.
+            Description: Length: 1 to 256 characters.
+            GatewayIdentifier: Pattern: ^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$ Create-only: changing
+                it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

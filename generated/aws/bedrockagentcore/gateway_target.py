@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -307,588 +311,656 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApiGatewayTargetConfigurationDict = TypedDict(
-    "ApiGatewayTargetConfigurationDict",
-    {
-        "ApiGatewayToolConfiguration": "Required[GatewayTargetApiGatewayToolConfigurationDict]",
-        "RestApiId": "Required[str]",
-        "Stage": "Required[str]",
-    },
-    total=False,
-)
 
-ApiGatewayToolFilterDict = TypedDict(
-    "ApiGatewayToolFilterDict",
-    {
-        "FilterPath": "Required[str]",
-        "Methods": "Required[list[Literal['GET', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'PUT', 'POST']]]",
-    },
-    total=False,
-)
+class ApiGatewayTargetConfigurationDict(TypedDict, total=False):
+    """ApiGatewayTargetConfiguration as a plain dict."""
 
-ApiGatewayToolOverrideDict = TypedDict(
-    "ApiGatewayToolOverrideDict",
-    {
-        "Description": "str",
-        "Method": "Required[Literal['GET', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'PUT', 'POST']]",
-        "Name": "Required[str]",
-        "Path": "Required[str]",
-    },
-    total=False,
-)
+    ApiGatewayToolConfiguration: Required[GatewayTargetApiGatewayToolConfigurationDict]
+    """Type: GatewayTargetApiGatewayToolConfigurationDict."""
+    RestApiId: Required[str]
+    """Type: str."""
+    Stage: Required[str]
+    """Type: str."""
 
-ConnectorConfigurationDict = TypedDict(
-    "ConnectorConfigurationDict",
-    {
-        "Description": "str",
-        "Name": "Required[str]",
-        "ParameterOverrides": "list[ConnectorParameterOverrideDict]",
-        "ParameterValues": "Any",
-    },
-    total=False,
-)
 
-ConnectorParameterOverrideDict = TypedDict(
-    "ConnectorParameterOverrideDict",
-    {
-        "Description": "str",
-        "Path": "Required[str]",
-        "Visible": "bool",
-    },
-    total=False,
-)
+class ApiGatewayToolFilterDict(TypedDict, total=False):
+    """ApiGatewayToolFilter as a plain dict."""
 
-ConnectorSourceDict = TypedDict(
-    "ConnectorSourceDict",
-    {
-        "ConnectorId": "Required[str]",
-    },
-    total=False,
-)
+    FilterPath: Required[str]
+    """Type: str."""
+    Methods: Required[list[Literal["GET", "DELETE", "HEAD", "OPTIONS", "PATCH", "PUT", "POST"]]]
+    """Each item: Allowed values: 'GET', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'PUT', 'POST'."""
 
-ConnectorTargetConfigurationDict = TypedDict(
-    "ConnectorTargetConfigurationDict",
-    {
-        "Configurations": "list[ConnectorConfigurationDict]",
-        "Enabled": "list[str]",
-        "Source": "Required[ConnectorSourceDict]",
-    },
-    total=False,
-)
 
-CredentialProviderConfigurationDict = TypedDict(
-    "CredentialProviderConfigurationDict",
-    {
-        "CredentialProvider": "CredentialProviderConfigurationCredentialProviderOption1Dict | CredentialProviderConfigurationCredentialProviderOption2Dict | CredentialProviderConfigurationCredentialProviderOption3Dict",
-        "CredentialProviderType": "Required[Literal['GATEWAY_IAM_ROLE', 'OAUTH', 'API_KEY', 'CALLER_IAM_CREDENTIALS', 'JWT_PASSTHROUGH']]",
-    },
-    total=False,
-)
+class ApiGatewayToolOverrideDict(TypedDict, total=False):
+    """ApiGatewayToolOverride as a plain dict."""
 
-CredentialProviderConfigurationCredentialProviderOption1Dict = TypedDict(
-    "CredentialProviderConfigurationCredentialProviderOption1Dict",
-    {
-        "OauthCredentialProvider": "Required[OAuthCredentialProviderDict]",
-    },
-    total=False,
-)
+    Description: str
+    """Type: str."""
+    Method: Required[Literal["GET", "DELETE", "HEAD", "OPTIONS", "PATCH", "PUT", "POST"]]
+    """Allowed values: 'GET', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'PUT', 'POST'."""
+    Name: Required[str]
+    """Type: str."""
+    Path: Required[str]
+    """Type: str."""
 
-CredentialProviderConfigurationCredentialProviderOption2Dict = TypedDict(
-    "CredentialProviderConfigurationCredentialProviderOption2Dict",
-    {
-        "ApiKeyCredentialProvider": "Required[GatewayTargetApiKeyCredentialProviderDict]",
-    },
-    total=False,
-)
 
-CredentialProviderConfigurationCredentialProviderOption3Dict = TypedDict(
-    "CredentialProviderConfigurationCredentialProviderOption3Dict",
-    {
-        "IamCredentialProvider": "Required[GatewayTargetIamCredentialProviderDict]",
-    },
-    total=False,
-)
+class ConnectorConfigurationDict(TypedDict, total=False):
+    """ConnectorConfiguration as a plain dict."""
 
-GatewayTargetApiGatewayToolConfigurationDict = TypedDict(
-    "GatewayTargetApiGatewayToolConfigurationDict",
-    {
-        "ToolFilters": "Required[list[ApiGatewayToolFilterDict]]",
-        "ToolOverrides": "list[ApiGatewayToolOverrideDict]",
-    },
-    total=False,
-)
+    Description: str
+    """Length: at most 2000 characters."""
+    Name: Required[str]
+    """Pattern: ^[a-zA-Z][a-zA-Z0-9_-]*$ Length: at most 64 characters."""
+    ParameterOverrides: list[ConnectorParameterOverrideDict]
+    """Type: list[ConnectorParameterOverrideDict]."""
+    ParameterValues: Any
+    """Type: Any."""
 
-GatewayTargetApiKeyCredentialProviderDict = TypedDict(
-    "GatewayTargetApiKeyCredentialProviderDict",
-    {
-        "CredentialLocation": "Literal['HEADER', 'QUERY_PARAMETER']",
-        "CredentialParameterName": "str",
-        "CredentialPrefix": "str",
-        "ProviderArn": "Required[str]",
-    },
-    total=False,
-)
 
-GatewayTargetAuthorizationDataDict = TypedDict(
-    "GatewayTargetAuthorizationDataDict",
-    {
-        "Oauth2": "Required[OAuth2AuthorizationDataDict]",
-    },
-    total=False,
-)
+class ConnectorParameterOverrideDict(TypedDict, total=False):
+    """ConnectorParameterOverride as a plain dict."""
 
-GatewayTargetIamCredentialProviderDict = TypedDict(
-    "GatewayTargetIamCredentialProviderDict",
-    {
-        "Region": "str",
-        "Service": "Required[str]",
-    },
-    total=False,
-)
+    Description: str
+    """Type: str."""
+    Path: Required[str]
+    """Type: str."""
+    Visible: bool
+    """Type: bool."""
 
-GatewayTargetManagedVpcResourceDict = TypedDict(
-    "GatewayTargetManagedVpcResourceDict",
-    {
-        "EndpointIpAddressType": "Required[Literal['IPV4', 'IPV6']]",
-        "RoutingDomain": "str",
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "Required[list[str]]",
-        "Tags": "dict[str, Any]",
-        "VpcIdentifier": "Required[str]",
-    },
-    total=False,
-)
 
-GatewayTargetMetadataConfigurationDict = TypedDict(
-    "GatewayTargetMetadataConfigurationDict",
-    {
-        "AllowedQueryParameters": "list[str]",
-        "AllowedRequestHeaders": "list[str]",
-        "AllowedResponseHeaders": "list[str]",
-    },
-    total=False,
-)
+class ConnectorSourceDict(TypedDict, total=False):
+    """ConnectorSource as a plain dict."""
 
-GatewayTargetModelMappingDict = TypedDict(
-    "GatewayTargetModelMappingDict",
-    {
-        "ProviderPrefix": "GatewayTargetProviderPrefixDict",
-    },
-    total=False,
-)
+    ConnectorId: Required[str]
+    """Length: 1 to 256 characters."""
 
-GatewayTargetPrivateEndpointOption1Dict = TypedDict(
-    "GatewayTargetPrivateEndpointOption1Dict",
-    {
-        "SelfManagedLatticeResource": "Required[GatewayTargetPrivateEndpointOption1SelfManagedLatticeResourceDict]",
-    },
-    total=False,
-)
 
-GatewayTargetPrivateEndpointOption1SelfManagedLatticeResourceDict = TypedDict(
-    "GatewayTargetPrivateEndpointOption1SelfManagedLatticeResourceDict",
-    {
-        "ResourceConfigurationIdentifier": "Required[str]",
-    },
-    total=False,
-)
+class ConnectorTargetConfigurationDict(TypedDict, total=False):
+    """ConnectorTargetConfiguration as a plain dict."""
 
-GatewayTargetPrivateEndpointOption2Dict = TypedDict(
-    "GatewayTargetPrivateEndpointOption2Dict",
-    {
-        "ManagedVpcResource": "Required[GatewayTargetManagedVpcResourceDict]",
-    },
-    total=False,
-)
+    Configurations: list[ConnectorConfigurationDict]
+    """Type: list[ConnectorConfigurationDict]."""
+    Enabled: list[str]
+    """Items: 1 to 50 items."""
+    Source: Required[ConnectorSourceDict]
+    """Type: ConnectorSourceDict."""
 
-GatewayTargetProviderPrefixDict = TypedDict(
-    "GatewayTargetProviderPrefixDict",
-    {
-        "Separator": "str",
-        "Strip": "bool",
-    },
-    total=False,
-)
 
-GatewayTargetStickinessConfigurationDict = TypedDict(
-    "GatewayTargetStickinessConfigurationDict",
-    {
-        "Identifier": "Required[str]",
-        "Timeout": "float",
-    },
-    total=False,
-)
+class CredentialProviderConfigurationDict(TypedDict, total=False):
+    """CredentialProviderConfiguration as a plain dict."""
 
-GatewayTargetTargetConfigurationOption1Dict = TypedDict(
-    "GatewayTargetTargetConfigurationOption1Dict",
-    {
-        "Mcp": "Required[GatewayTargetTargetConfigurationOption1McpOption1Dict | GatewayTargetTargetConfigurationOption1McpOption2Dict | GatewayTargetTargetConfigurationOption1McpOption3Dict | GatewayTargetTargetConfigurationOption1McpOption4Dict | GatewayTargetTargetConfigurationOption1McpOption5Dict | GatewayTargetTargetConfigurationOption1McpOption6Dict]",
-    },
-    total=False,
-)
+    CredentialProvider: (
+        CredentialProviderConfigurationCredentialProviderOption1Dict
+        | CredentialProviderConfigurationCredentialProviderOption2Dict
+        | CredentialProviderConfigurationCredentialProviderOption3Dict
+    )
+    """Type: CredentialProviderConfigurationCredentialProviderOption1Dict |
+    CredentialProviderConfigurationCredentialProviderOption2Dict |
+    CredentialProviderConfigurationCredentialProviderOption3Dict."""
+    CredentialProviderType: Required[
+        Literal["GATEWAY_IAM_ROLE", "OAUTH", "API_KEY", "CALLER_IAM_CREDENTIALS", "JWT_PASSTHROUGH"]
+    ]
+    """Allowed values: 'GATEWAY_IAM_ROLE', 'OAUTH', 'API_KEY', 'CALLER_IAM_CREDENTIALS',
+    'JWT_PASSTHROUGH'."""
 
-GatewayTargetTargetConfigurationOption1McpOption1Dict = TypedDict(
-    "GatewayTargetTargetConfigurationOption1McpOption1Dict",
-    {
-        "OpenApiSchema": "Required[GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption1Dict | GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption2Dict]",
-    },
-    total=False,
-)
 
-GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption1Dict = TypedDict(
-    "GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption1Dict",
-    {
-        "S3": "Required[S3ConfigurationDict]",
-    },
-    total=False,
-)
+class CredentialProviderConfigurationCredentialProviderOption1Dict(TypedDict, total=False):
+    """CredentialProviderConfigurationCredentialProviderOption1 as a plain dict."""
 
-GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption2Dict = TypedDict(
-    "GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption2Dict",
-    {
-        "InlinePayload": "Required[str]",
-    },
-    total=False,
-)
+    OauthCredentialProvider: Required[OAuthCredentialProviderDict]
+    """Type: OAuthCredentialProviderDict."""
 
-GatewayTargetTargetConfigurationOption1McpOption2Dict = TypedDict(
-    "GatewayTargetTargetConfigurationOption1McpOption2Dict",
-    {
-        "SmithyModel": "Required[GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption1Dict | GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption2Dict]",
-    },
-    total=False,
-)
 
-GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption1Dict = TypedDict(
-    "GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption1Dict",
-    {
-        "S3": "Required[S3ConfigurationDict]",
-    },
-    total=False,
-)
+class CredentialProviderConfigurationCredentialProviderOption2Dict(TypedDict, total=False):
+    """CredentialProviderConfigurationCredentialProviderOption2 as a plain dict."""
 
-GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption2Dict = TypedDict(
-    "GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption2Dict",
-    {
-        "InlinePayload": "Required[str]",
-    },
-    total=False,
-)
+    ApiKeyCredentialProvider: Required[GatewayTargetApiKeyCredentialProviderDict]
+    """Type: GatewayTargetApiKeyCredentialProviderDict."""
 
-GatewayTargetTargetConfigurationOption1McpOption3Dict = TypedDict(
-    "GatewayTargetTargetConfigurationOption1McpOption3Dict",
-    {
-        "Lambda": "Required[McpLambdaTargetConfigurationDict]",
-    },
-    total=False,
-)
 
-GatewayTargetTargetConfigurationOption1McpOption4Dict = TypedDict(
-    "GatewayTargetTargetConfigurationOption1McpOption4Dict",
-    {
-        "McpServer": "Required[McpServerTargetConfigurationDict]",
-    },
-    total=False,
-)
+class CredentialProviderConfigurationCredentialProviderOption3Dict(TypedDict, total=False):
+    """CredentialProviderConfigurationCredentialProviderOption3 as a plain dict."""
 
-GatewayTargetTargetConfigurationOption1McpOption5Dict = TypedDict(
-    "GatewayTargetTargetConfigurationOption1McpOption5Dict",
-    {
-        "ApiGateway": "Required[ApiGatewayTargetConfigurationDict]",
-    },
-    total=False,
-)
+    IamCredentialProvider: Required[GatewayTargetIamCredentialProviderDict]
+    """Type: GatewayTargetIamCredentialProviderDict."""
 
-GatewayTargetTargetConfigurationOption1McpOption6Dict = TypedDict(
-    "GatewayTargetTargetConfigurationOption1McpOption6Dict",
-    {
-        "Connector": "Required[ConnectorTargetConfigurationDict]",
-    },
-    total=False,
-)
 
-GatewayTargetTargetConfigurationOption2Dict = TypedDict(
-    "GatewayTargetTargetConfigurationOption2Dict",
-    {
-        "Http": "Required[GatewayTargetTargetConfigurationOption2HttpOption1Dict | GatewayTargetTargetConfigurationOption2HttpOption2Dict | GatewayTargetTargetConfigurationOption2HttpOption3Dict]",
-    },
-    total=False,
-)
+class GatewayTargetApiGatewayToolConfigurationDict(TypedDict, total=False):
+    """GatewayTargetApiGatewayToolConfiguration as a plain dict."""
 
-GatewayTargetTargetConfigurationOption2HttpOption1Dict = TypedDict(
-    "GatewayTargetTargetConfigurationOption2HttpOption1Dict",
-    {
-        "AgentcoreRuntime": "Required[RuntimeTargetConfigurationDict]",
-    },
-    total=False,
-)
+    ToolFilters: Required[list[ApiGatewayToolFilterDict]]
+    """Type: list[ApiGatewayToolFilterDict]."""
+    ToolOverrides: list[ApiGatewayToolOverrideDict]
+    """Type: list[ApiGatewayToolOverrideDict]."""
 
-GatewayTargetTargetConfigurationOption2HttpOption2Dict = TypedDict(
-    "GatewayTargetTargetConfigurationOption2HttpOption2Dict",
-    {
-        "Passthrough": "Required[PassthroughTargetConfigurationDict]",
-    },
-    total=False,
-)
 
-GatewayTargetTargetConfigurationOption2HttpOption3Dict = TypedDict(
-    "GatewayTargetTargetConfigurationOption2HttpOption3Dict",
-    {
-        "Connector": "Required[HttpConnectorTargetConfigurationDict]",
-    },
-    total=False,
-)
+class GatewayTargetApiKeyCredentialProviderDict(TypedDict, total=False):
+    """GatewayTargetApiKeyCredentialProvider as a plain dict."""
 
-GatewayTargetTargetConfigurationOption3Dict = TypedDict(
-    "GatewayTargetTargetConfigurationOption3Dict",
-    {
-        "Inference": "Required[GatewayTargetTargetConfigurationOption3InferenceOption1Dict | GatewayTargetTargetConfigurationOption3InferenceOption2Dict]",
-    },
-    total=False,
-)
+    CredentialLocation: Literal["HEADER", "QUERY_PARAMETER"]
+    """Allowed values: 'HEADER', 'QUERY_PARAMETER'."""
+    CredentialParameterName: str
+    """Length: 1 to 64 characters."""
+    CredentialPrefix: str
+    """Length: 1 to 64 characters."""
+    ProviderArn: Required[str]
+    """Pattern: ^arn:([^:]*):([^:]*):([^:]*):([0-9]{12})?:(.+)$"""
 
-GatewayTargetTargetConfigurationOption3InferenceOption1Dict = TypedDict(
-    "GatewayTargetTargetConfigurationOption3InferenceOption1Dict",
-    {
-        "Connector": "Required[InferenceConnectorTargetConfigurationDict]",
-    },
-    total=False,
-)
 
-GatewayTargetTargetConfigurationOption3InferenceOption2Dict = TypedDict(
-    "GatewayTargetTargetConfigurationOption3InferenceOption2Dict",
-    {
-        "Provider": "Required[InferenceProviderTargetConfigurationDict]",
-    },
-    total=False,
-)
+class GatewayTargetAuthorizationDataDict(TypedDict, total=False):
+    """GatewayTargetAuthorizationData as a plain dict."""
 
-HttpApiSchemaConfigurationDict = TypedDict(
-    "HttpApiSchemaConfigurationDict",
-    {
-        "Source": "Required[HttpApiSchemaConfigurationSourceOption1Dict | HttpApiSchemaConfigurationSourceOption2Dict]",
-    },
-    total=False,
-)
+    Oauth2: Required[OAuth2AuthorizationDataDict]
+    """Type: OAuth2AuthorizationDataDict."""
 
-HttpApiSchemaConfigurationSourceOption1Dict = TypedDict(
-    "HttpApiSchemaConfigurationSourceOption1Dict",
-    {
-        "S3": "Required[S3ConfigurationDict]",
-    },
-    total=False,
-)
 
-HttpApiSchemaConfigurationSourceOption2Dict = TypedDict(
-    "HttpApiSchemaConfigurationSourceOption2Dict",
-    {
-        "InlinePayload": "Required[str]",
-    },
-    total=False,
-)
+class GatewayTargetIamCredentialProviderDict(TypedDict, total=False):
+    """GatewayTargetIamCredentialProvider as a plain dict."""
 
-HttpConnectorSourceDict = TypedDict(
-    "HttpConnectorSourceDict",
-    {
-        "ConnectorId": "Required[str]",
-    },
-    total=False,
-)
+    Region: str
+    """Pattern: ^[a-zA-Z0-9-]+$ Length: 1 to 32 characters."""
+    Service: Required[str]
+    """Pattern: ^[a-zA-Z0-9._-]+$ Length: 1 to 64 characters."""
 
-HttpConnectorTargetConfigurationDict = TypedDict(
-    "HttpConnectorTargetConfigurationDict",
-    {
-        "Parameters": "dict[str, Any]",
-        "Source": "Required[HttpConnectorSourceDict]",
-    },
-    total=False,
-)
 
-InferenceConnectorSourceDict = TypedDict(
-    "InferenceConnectorSourceDict",
-    {
-        "ConnectorId": "Required[str]",
-    },
-    total=False,
-)
+class GatewayTargetManagedVpcResourceDict(TypedDict, total=False):
+    """GatewayTargetManagedVpcResource as a plain dict."""
 
-InferenceConnectorTargetConfigurationDict = TypedDict(
-    "InferenceConnectorTargetConfigurationDict",
-    {
-        "Source": "Required[InferenceConnectorSourceDict]",
-    },
-    total=False,
-)
+    EndpointIpAddressType: Required[Literal["IPV4", "IPV6"]]
+    """Allowed values: 'IPV4', 'IPV6'."""
+    RoutingDomain: str
+    """Length: 3 to 255 characters."""
+    SecurityGroupIds: list[str]
+    """Items: 0 to 5 items. Each item: Pattern: ^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$"""
+    SubnetIds: Required[list[str]]
+    """Each item: Pattern: ^subnet-[0-9a-zA-Z]{8,17}$"""
+    Tags: dict[str, str]
+    """Tags applied to the AWS-managed VPC Lattice resource gateway when it is created on your
+    behalf (tag-on-create). Useful for cost allocation. These tags are forwarded to VPC Lattice and
+    are not stored on the gateway target itself."""
+    VpcIdentifier: Required[str]
+    """Pattern: ^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$"""
 
-InferenceOperationConfigurationDict = TypedDict(
-    "InferenceOperationConfigurationDict",
-    {
-        "Models": "list[ModelEntryDict]",
-        "Path": "Required[str]",
-        "ProviderPath": "str",
-    },
-    total=False,
-)
 
-InferenceProviderTargetConfigurationDict = TypedDict(
-    "InferenceProviderTargetConfigurationDict",
-    {
-        "Endpoint": "Required[str]",
-        "ModelMapping": "GatewayTargetModelMappingDict",
-        "Operations": "list[InferenceOperationConfigurationDict]",
-    },
-    total=False,
-)
+class GatewayTargetMetadataConfigurationDict(TypedDict, total=False):
+    """GatewayTargetMetadataConfiguration as a plain dict."""
 
-ManagedResourceDetailsDict = TypedDict(
-    "ManagedResourceDetailsDict",
-    {
-        "Domain": "str",
-        "ResourceAssociationArn": "str",
-        "ResourceGatewayArn": "str",
-    },
-    total=False,
-)
+    AllowedQueryParameters: list[str]
+    """Items: 1 to 10 items. Items are unique. Each item: Length: 1 to 40 characters."""
+    AllowedRequestHeaders: list[str]
+    """Items: 1 to 10 items. Items are unique. Each item: Length: 1 to 100 characters."""
+    AllowedResponseHeaders: list[str]
+    """Items: 1 to 10 items. Items are unique. Each item: Length: 1 to 100 characters."""
 
-McpLambdaTargetConfigurationDict = TypedDict(
-    "McpLambdaTargetConfigurationDict",
-    {
-        "LambdaArn": "Required[str]",
-        "ToolSchema": "Required[McpLambdaTargetConfigurationToolSchemaOption1Dict | McpLambdaTargetConfigurationToolSchemaOption2Dict]",
-    },
-    total=False,
-)
 
-McpLambdaTargetConfigurationToolSchemaOption1Dict = TypedDict(
-    "McpLambdaTargetConfigurationToolSchemaOption1Dict",
-    {
-        "S3": "Required[S3ConfigurationDict]",
-    },
-    total=False,
-)
+class GatewayTargetModelMappingDict(TypedDict, total=False):
+    """GatewayTargetModelMapping as a plain dict."""
 
-McpLambdaTargetConfigurationToolSchemaOption2Dict = TypedDict(
-    "McpLambdaTargetConfigurationToolSchemaOption2Dict",
-    {
-        "InlinePayload": "Required[list[ToolDefinitionDict]]",
-    },
-    total=False,
-)
+    ProviderPrefix: GatewayTargetProviderPrefixDict
+    """Type: GatewayTargetProviderPrefixDict."""
 
-McpServerTargetConfigurationDict = TypedDict(
-    "McpServerTargetConfigurationDict",
-    {
-        "Endpoint": "Required[str]",
-        "ListingMode": "Literal['DEFAULT', 'DYNAMIC']",
-        "McpToolSchema": "McpServerTargetConfigurationMcpToolSchemaOption1Dict | McpServerTargetConfigurationMcpToolSchemaOption2Dict",
-        "ResourcePriority": "float",
-    },
-    total=False,
-)
 
-McpServerTargetConfigurationMcpToolSchemaOption1Dict = TypedDict(
-    "McpServerTargetConfigurationMcpToolSchemaOption1Dict",
-    {
-        "S3": "Required[S3ConfigurationDict]",
-    },
-    total=False,
-)
+class GatewayTargetPrivateEndpointOption1Dict(TypedDict, total=False):
+    """GatewayTargetPrivateEndpointOption1 as a plain dict."""
 
-McpServerTargetConfigurationMcpToolSchemaOption2Dict = TypedDict(
-    "McpServerTargetConfigurationMcpToolSchemaOption2Dict",
-    {
-        "InlinePayload": "Required[str]",
-    },
-    total=False,
-)
+    SelfManagedLatticeResource: Required[
+        GatewayTargetPrivateEndpointOption1SelfManagedLatticeResourceDict
+    ]
+    """Type: GatewayTargetPrivateEndpointOption1SelfManagedLatticeResourceDict."""
 
-ModelEntryDict = TypedDict(
-    "ModelEntryDict",
-    {
-        "Model": "Required[str]",
-    },
-    total=False,
-)
 
-OAuth2AuthorizationDataDict = TypedDict(
-    "OAuth2AuthorizationDataDict",
-    {
-        "AuthorizationUrl": "Required[str]",
-        "UserId": "str",
-    },
-    total=False,
-)
+class GatewayTargetPrivateEndpointOption1SelfManagedLatticeResourceDict(TypedDict, total=False):
+    """GatewayTargetPrivateEndpointOption1SelfManagedLatticeResource as a plain dict."""
 
-OAuthCredentialProviderDict = TypedDict(
-    "OAuthCredentialProviderDict",
-    {
-        "CustomParameters": "dict[str, Any]",
-        "DefaultReturnUrl": "str",
-        "GrantType": "Literal['CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE', 'TOKEN_EXCHANGE']",
-        "ProviderArn": "Required[str]",
-        "Scopes": "Required[list[str]]",
-    },
-    total=False,
-)
+    ResourceConfigurationIdentifier: Required[str]
+    """Pattern:
+    ^((rcfg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}))$
+    Length: 20 to 2048 characters."""
 
-PassthroughTargetConfigurationDict = TypedDict(
-    "PassthroughTargetConfigurationDict",
-    {
-        "Endpoint": "Required[str]",
-        "ProtocolType": "Required[Literal['MCP', 'A2A', 'INFERENCE', 'CUSTOM']]",
-        "Schema": "HttpApiSchemaConfigurationDict",
-        "StickinessConfiguration": "GatewayTargetStickinessConfigurationDict",
-    },
-    total=False,
-)
 
-RuntimeTargetConfigurationDict = TypedDict(
-    "RuntimeTargetConfigurationDict",
-    {
-        "Arn": "Required[str]",
-        "Qualifier": "str",
-        "Schema": "HttpApiSchemaConfigurationDict",
-    },
-    total=False,
-)
+class GatewayTargetPrivateEndpointOption2Dict(TypedDict, total=False):
+    """GatewayTargetPrivateEndpointOption2 as a plain dict."""
 
-S3ConfigurationDict = TypedDict(
-    "S3ConfigurationDict",
-    {
-        "BucketOwnerAccountId": "str",
-        "Uri": "str",
-    },
-    total=False,
-)
+    ManagedVpcResource: Required[GatewayTargetManagedVpcResourceDict]
+    """Type: GatewayTargetManagedVpcResourceDict."""
 
+
+class GatewayTargetProviderPrefixDict(TypedDict, total=False):
+    """GatewayTargetProviderPrefix as a plain dict."""
+
+    Separator: str
+    """Length: exactly 1 characters."""
+    Strip: bool
+    """Type: bool."""
+
+
+class GatewayTargetStickinessConfigurationDict(TypedDict, total=False):
+    """GatewayTargetStickinessConfiguration as a plain dict."""
+
+    Identifier: Required[str]
+    """Length: 1 to 256 characters."""
+    Timeout: float
+    """Range: 1 to 86400 (inclusive)."""
+
+
+class GatewayTargetTargetConfigurationOption1Dict(TypedDict, total=False):
+    """GatewayTargetTargetConfigurationOption1 as a plain dict."""
+
+    Mcp: Required[
+        GatewayTargetTargetConfigurationOption1McpOption1Dict
+        | GatewayTargetTargetConfigurationOption1McpOption2Dict
+        | GatewayTargetTargetConfigurationOption1McpOption3Dict
+        | GatewayTargetTargetConfigurationOption1McpOption4Dict
+        | GatewayTargetTargetConfigurationOption1McpOption5Dict
+        | GatewayTargetTargetConfigurationOption1McpOption6Dict
+    ]
+    """Type: GatewayTargetTargetConfigurationOption1McpOption1Dict |
+    GatewayTargetTargetConfigurationOption1McpOption2Dict |
+    GatewayTargetTargetConfigurationOption1McpOption3Dict |
+    GatewayTargetTargetConfigurationOption1McpOption4Dict |
+    GatewayTargetTargetConfigurationOption1McpOption5Dict |
+    GatewayTargetTargetConfigurationOption1McpOption6Dict."""
+
+
+class GatewayTargetTargetConfigurationOption1McpOption1Dict(TypedDict, total=False):
+    """GatewayTargetTargetConfigurationOption1McpOption1 as a plain dict."""
+
+    OpenApiSchema: Required[
+        GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption1Dict
+        | GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption2Dict
+    ]
+    """Type: GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption1Dict |
+    GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption2Dict."""
+
+
+class GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption1Dict(
+    TypedDict, total=False
+):
+    """GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption1 as a plain dict."""
+
+    S3: Required[S3ConfigurationDict]
+    """Type: S3ConfigurationDict."""
+
+
+class GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption2Dict(
+    TypedDict, total=False
+):
+    """GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption2 as a plain dict."""
+
+    InlinePayload: Required[str]
+    """Type: str."""
+
+
+class GatewayTargetTargetConfigurationOption1McpOption2Dict(TypedDict, total=False):
+    """GatewayTargetTargetConfigurationOption1McpOption2 as a plain dict."""
+
+    SmithyModel: Required[
+        GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption1Dict
+        | GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption2Dict
+    ]
+    """Type: GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption1Dict |
+    GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption2Dict."""
+
+
+class GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption1Dict(
+    TypedDict, total=False
+):
+    """GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption1 as a plain dict."""
+
+    S3: Required[S3ConfigurationDict]
+    """Type: S3ConfigurationDict."""
+
+
+class GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption2Dict(
+    TypedDict, total=False
+):
+    """GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption2 as a plain dict."""
+
+    InlinePayload: Required[str]
+    """Type: str."""
+
+
+class GatewayTargetTargetConfigurationOption1McpOption3Dict(TypedDict, total=False):
+    """GatewayTargetTargetConfigurationOption1McpOption3 as a plain dict."""
+
+    Lambda: Required[McpLambdaTargetConfigurationDict]
+    """Type: McpLambdaTargetConfigurationDict."""
+
+
+class GatewayTargetTargetConfigurationOption1McpOption4Dict(TypedDict, total=False):
+    """GatewayTargetTargetConfigurationOption1McpOption4 as a plain dict."""
+
+    McpServer: Required[McpServerTargetConfigurationDict]
+    """Type: McpServerTargetConfigurationDict."""
+
+
+class GatewayTargetTargetConfigurationOption1McpOption5Dict(TypedDict, total=False):
+    """GatewayTargetTargetConfigurationOption1McpOption5 as a plain dict."""
+
+    ApiGateway: Required[ApiGatewayTargetConfigurationDict]
+    """Type: ApiGatewayTargetConfigurationDict."""
+
+
+class GatewayTargetTargetConfigurationOption1McpOption6Dict(TypedDict, total=False):
+    """GatewayTargetTargetConfigurationOption1McpOption6 as a plain dict."""
+
+    Connector: Required[ConnectorTargetConfigurationDict]
+    """Type: ConnectorTargetConfigurationDict."""
+
+
+class GatewayTargetTargetConfigurationOption2Dict(TypedDict, total=False):
+    """GatewayTargetTargetConfigurationOption2 as a plain dict."""
+
+    Http: Required[
+        GatewayTargetTargetConfigurationOption2HttpOption1Dict
+        | GatewayTargetTargetConfigurationOption2HttpOption2Dict
+        | GatewayTargetTargetConfigurationOption2HttpOption3Dict
+    ]
+    """Type: GatewayTargetTargetConfigurationOption2HttpOption1Dict |
+    GatewayTargetTargetConfigurationOption2HttpOption2Dict |
+    GatewayTargetTargetConfigurationOption2HttpOption3Dict."""
+
+
+class GatewayTargetTargetConfigurationOption2HttpOption1Dict(TypedDict, total=False):
+    """GatewayTargetTargetConfigurationOption2HttpOption1 as a plain dict."""
+
+    AgentcoreRuntime: Required[RuntimeTargetConfigurationDict]
+    """Type: RuntimeTargetConfigurationDict."""
+
+
+class GatewayTargetTargetConfigurationOption2HttpOption2Dict(TypedDict, total=False):
+    """GatewayTargetTargetConfigurationOption2HttpOption2 as a plain dict."""
+
+    Passthrough: Required[PassthroughTargetConfigurationDict]
+    """Type: PassthroughTargetConfigurationDict."""
+
+
+class GatewayTargetTargetConfigurationOption2HttpOption3Dict(TypedDict, total=False):
+    """GatewayTargetTargetConfigurationOption2HttpOption3 as a plain dict."""
+
+    Connector: Required[HttpConnectorTargetConfigurationDict]
+    """Type: HttpConnectorTargetConfigurationDict."""
+
+
+class GatewayTargetTargetConfigurationOption3Dict(TypedDict, total=False):
+    """GatewayTargetTargetConfigurationOption3 as a plain dict."""
+
+    Inference: Required[
+        GatewayTargetTargetConfigurationOption3InferenceOption1Dict
+        | GatewayTargetTargetConfigurationOption3InferenceOption2Dict
+    ]
+    """Type: GatewayTargetTargetConfigurationOption3InferenceOption1Dict |
+    GatewayTargetTargetConfigurationOption3InferenceOption2Dict."""
+
+
+class GatewayTargetTargetConfigurationOption3InferenceOption1Dict(TypedDict, total=False):
+    """GatewayTargetTargetConfigurationOption3InferenceOption1 as a plain dict."""
+
+    Connector: Required[InferenceConnectorTargetConfigurationDict]
+    """Type: InferenceConnectorTargetConfigurationDict."""
+
+
+class GatewayTargetTargetConfigurationOption3InferenceOption2Dict(TypedDict, total=False):
+    """GatewayTargetTargetConfigurationOption3InferenceOption2 as a plain dict."""
+
+    Provider: Required[InferenceProviderTargetConfigurationDict]
+    """Type: InferenceProviderTargetConfigurationDict."""
+
+
+class HttpApiSchemaConfigurationDict(TypedDict, total=False):
+    """HttpApiSchemaConfiguration as a plain dict."""
+
+    Source: Required[
+        HttpApiSchemaConfigurationSourceOption1Dict | HttpApiSchemaConfigurationSourceOption2Dict
+    ]
+    """Type: HttpApiSchemaConfigurationSourceOption1Dict |
+    HttpApiSchemaConfigurationSourceOption2Dict."""
+
+
+class HttpApiSchemaConfigurationSourceOption1Dict(TypedDict, total=False):
+    """HttpApiSchemaConfigurationSourceOption1 as a plain dict."""
+
+    S3: Required[S3ConfigurationDict]
+    """Type: S3ConfigurationDict."""
+
+
+class HttpApiSchemaConfigurationSourceOption2Dict(TypedDict, total=False):
+    """HttpApiSchemaConfigurationSourceOption2 as a plain dict."""
+
+    InlinePayload: Required[str]
+    """Type: str."""
+
+
+class HttpConnectorSourceDict(TypedDict, total=False):
+    """HttpConnectorSource as a plain dict."""
+
+    ConnectorId: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+class HttpConnectorTargetConfigurationDict(TypedDict, total=False):
+    """HttpConnectorTargetConfiguration as a plain dict."""
+
+    Parameters: dict[str, str]
+    """Type: dict[str, str]."""
+    Source: Required[HttpConnectorSourceDict]
+    """Type: HttpConnectorSourceDict."""
+
+
+class InferenceConnectorSourceDict(TypedDict, total=False):
+    """InferenceConnectorSource as a plain dict."""
+
+    ConnectorId: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+class InferenceConnectorTargetConfigurationDict(TypedDict, total=False):
+    """InferenceConnectorTargetConfiguration as a plain dict."""
+
+    Source: Required[InferenceConnectorSourceDict]
+    """Type: InferenceConnectorSourceDict."""
+
+
+class InferenceOperationConfigurationDict(TypedDict, total=False):
+    """InferenceOperationConfiguration as a plain dict."""
+
+    Models: list[ModelEntryDict]
+    """Items: 1 to 100 items."""
+    Path: Required[str]
+    """Pattern: ^/[a-zA-Z0-9\\-\\._/]+$ Length: 1 to 256 characters."""
+    ProviderPath: str
+    """Pattern: ^/[a-zA-Z0-9\\-\\._/]+$ Length: 1 to 256 characters."""
+
+
+class InferenceProviderTargetConfigurationDict(TypedDict, total=False):
+    """InferenceProviderTargetConfiguration as a plain dict."""
+
+    Endpoint: Required[str]
+    """Pattern: ^https://[a-zA-Z0-9\\-\\.]+(:[0-9]{1,5})?(/.*)?$ Length: 1 to 2048 characters."""
+    ModelMapping: GatewayTargetModelMappingDict
+    """Type: GatewayTargetModelMappingDict."""
+    Operations: list[InferenceOperationConfigurationDict]
+    """Items: 1 to 10 items."""
+
+
+class ManagedResourceDetailsDict(TypedDict, total=False):
+    """ManagedResourceDetails as a plain dict."""
+
+    Domain: str
+    """Type: str."""
+    ResourceAssociationArn: str
+    """Pattern:
+    ^(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkresourceassociation/)?snra-[0-9a-f]{17}$"""
+    ResourceGatewayArn: str
+    """Pattern:
+    ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourcegateway/rgw-[0-9a-z]{17}$"""
+
+
+class McpLambdaTargetConfigurationDict(TypedDict, total=False):
+    """McpLambdaTargetConfiguration as a plain dict."""
+
+    LambdaArn: Required[str]
+    """Pattern:
+    ^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\\d{1}):(\\d{12}):function:([a-zA-Z0-9-_.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$
+    Length: 1 to 170 characters."""
+    ToolSchema: Required[
+        McpLambdaTargetConfigurationToolSchemaOption1Dict
+        | McpLambdaTargetConfigurationToolSchemaOption2Dict
+    ]
+    """Type: McpLambdaTargetConfigurationToolSchemaOption1Dict |
+    McpLambdaTargetConfigurationToolSchemaOption2Dict."""
+
+
+class McpLambdaTargetConfigurationToolSchemaOption1Dict(TypedDict, total=False):
+    """McpLambdaTargetConfigurationToolSchemaOption1 as a plain dict."""
+
+    S3: Required[S3ConfigurationDict]
+    """Type: S3ConfigurationDict."""
+
+
+class McpLambdaTargetConfigurationToolSchemaOption2Dict(TypedDict, total=False):
+    """McpLambdaTargetConfigurationToolSchemaOption2 as a plain dict."""
+
+    InlinePayload: Required[list[ToolDefinitionDict]]
+    """Type: list[ToolDefinitionDict]."""
+
+
+class McpServerTargetConfigurationDict(TypedDict, total=False):
+    """McpServerTargetConfiguration as a plain dict."""
+
+    Endpoint: Required[str]
+    """Pattern: ^https://.*"""
+    ListingMode: Literal["DEFAULT", "DYNAMIC"]
+    """Allowed values: 'DEFAULT', 'DYNAMIC'."""
+    McpToolSchema: (
+        McpServerTargetConfigurationMcpToolSchemaOption1Dict
+        | McpServerTargetConfigurationMcpToolSchemaOption2Dict
+    )
+    """Type: McpServerTargetConfigurationMcpToolSchemaOption1Dict |
+    McpServerTargetConfigurationMcpToolSchemaOption2Dict."""
+    ResourcePriority: float
+    """Range: 0 to 1000 (inclusive)."""
+
+
+class McpServerTargetConfigurationMcpToolSchemaOption1Dict(TypedDict, total=False):
+    """McpServerTargetConfigurationMcpToolSchemaOption1 as a plain dict."""
+
+    S3: Required[S3ConfigurationDict]
+    """Type: S3ConfigurationDict."""
+
+
+class McpServerTargetConfigurationMcpToolSchemaOption2Dict(TypedDict, total=False):
+    """McpServerTargetConfigurationMcpToolSchemaOption2 as a plain dict."""
+
+    InlinePayload: Required[str]
+    """Type: str."""
+
+
+class ModelEntryDict(TypedDict, total=False):
+    """ModelEntry as a plain dict."""
+
+    Model: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\-\\._\\*\\?@]+(/[a-zA-Z0-9\\-\\._\\*\\?@]+)*$ Length: 1 to 256
+    characters."""
+
+
+class OAuth2AuthorizationDataDict(TypedDict, total=False):
+    """OAuth2AuthorizationData as a plain dict."""
+
+    AuthorizationUrl: Required[str]
+    """Length: at least 1 characters."""
+    UserId: str
+    """Length: 1 to 128 characters."""
+
+
+class OAuthCredentialProviderDict(TypedDict, total=False):
+    """OAuthCredentialProvider as a plain dict."""
+
+    CustomParameters: dict[str, str]
+    """Type: dict[str, str]."""
+    DefaultReturnUrl: str
+    """Pattern: ^\\w+:(\\/?\\/?)[^\\s]+$ Length: 1 to 2048 characters."""
+    GrantType: Literal["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE", "TOKEN_EXCHANGE"]
+    """Type: Literal['CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE', 'TOKEN_EXCHANGE']."""
+    ProviderArn: Required[str]
+    """Pattern: ^arn:([^:]*):([^:]*):([^:]*):([0-9]{12})?:(.+)$"""
+    Scopes: Required[list[str]]
+    """Items: at most 100 items. Each item: Length: 1 to 128 characters."""
+
+
+class PassthroughTargetConfigurationDict(TypedDict, total=False):
+    """PassthroughTargetConfiguration as a plain dict."""
+
+    Endpoint: Required[str]
+    """Pattern: ^https://[a-zA-Z0-9\\-\\.]+(:[0-9]{1,5})?(/.*)?$ Length: 1 to 2048 characters."""
+    ProtocolType: Required[Literal["MCP", "A2A", "INFERENCE", "CUSTOM"]]
+    """Allowed values: 'MCP', 'A2A', 'INFERENCE', 'CUSTOM'."""
+    Schema: HttpApiSchemaConfigurationDict
+    """Type: HttpApiSchemaConfigurationDict."""
+    StickinessConfiguration: GatewayTargetStickinessConfigurationDict
+    """Type: GatewayTargetStickinessConfigurationDict."""
+
+
+class RuntimeTargetConfigurationDict(TypedDict, total=False):
+    """RuntimeTargetConfiguration as a plain dict."""
+
+    Arn: Required[str]
+    """Pattern:
+    ^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:runtime/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$"""
+    Qualifier: str
+    """Pattern: ([1-9][0-9]{0,4})|([a-zA-Z][a-zA-Z0-9_]{0,47})"""
+    Schema: HttpApiSchemaConfigurationDict
+    """Type: HttpApiSchemaConfigurationDict."""
+
+
+class S3ConfigurationDict(TypedDict, total=False):
+    """S3Configuration as a plain dict."""
+
+    BucketOwnerAccountId: str
+    """Pattern: ^[0-9]{12}$"""
+    Uri: str
+    """Pattern: ^s3://.{1,2043}$"""
+
+
+# SchemaDefinition as a plain dict.
+# Functional form: some keys are not Python identifiers.
+# Description: Type: str.
+# Items: Type: SchemaDefinitionDict.
+# Properties: Type: dict[str, SchemaDefinitionDict].
+# Required: Type: list[str].
+# Type: Allowed values: 'string', 'number', 'object', 'array', 'boolean', 'integer'.
 SchemaDefinitionDict = TypedDict(
     "SchemaDefinitionDict",
     {
         "Description": "str",
         "Items": "SchemaDefinitionDict",
-        "Properties": "dict[str, Any]",
+        "Properties": "dict[str, SchemaDefinitionDict]",
         "Required": "list[str]",
         "Type": "Required[Literal['string', 'number', 'object', 'array', 'boolean', 'integer']]",
     },
     total=False,
 )
 
-ToolDefinitionDict = TypedDict(
-    "ToolDefinitionDict",
-    {
-        "Description": "Required[str]",
-        "InputSchema": "Required[SchemaDefinitionDict]",
-        "Name": "Required[str]",
-        "OutputSchema": "SchemaDefinitionDict",
-    },
-    total=False,
-)
 
+class ToolDefinitionDict(TypedDict, total=False):
+    """ToolDefinition as a plain dict."""
+
+    Description: Required[str]
+    """Type: str."""
+    InputSchema: Required[SchemaDefinitionDict]
+    """Type: SchemaDefinitionDict."""
+    Name: Required[str]
+    """Type: str."""
+    OutputSchema: SchemaDefinitionDict
+    """Type: SchemaDefinitionDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::GatewayTarget",
     schema_file="aws-bedrockagentcore-gatewaytarget.json",
     primary_identifier=("/GatewayIdentifier", "/TargetId"),
-    additional_identifiers=(),
     read_only=(
         "/AuthorizationData",
         "/CreatedAt",
@@ -903,17 +975,12 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/GatewayIdentifier",),
     write_only=("/PrivateEndpoint/ManagedVpcResource/Tags",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TargetConfiguration",),
     list_required=("GatewayIdentifier",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -923,824 +990,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApiGatewayTargetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ApiGatewayToolConfiguration": {
-                    "$ref": "#/definitions/ApiGatewayToolConfiguration"
-                },
-                "RestApiId": {"type": "string"},
-                "Stage": {"type": "string"},
-            },
-            "required": ["ApiGatewayToolConfiguration", "RestApiId", "Stage"],
-            "type": "object",
-        },
-        "ApiGatewayToolConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ToolFilters": {
-                    "items": {"$ref": "#/definitions/ApiGatewayToolFilter"},
-                    "type": "array",
-                },
-                "ToolOverrides": {
-                    "items": {"$ref": "#/definitions/ApiGatewayToolOverride"},
-                    "type": "array",
-                },
-            },
-            "required": ["ToolFilters"],
-            "type": "object",
-        },
-        "ApiGatewayToolFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "FilterPath": {"type": "string"},
-                "Methods": {"items": {"$ref": "#/definitions/RestApiMethod"}, "type": "array"},
-            },
-            "required": ["FilterPath", "Methods"],
-            "type": "object",
-        },
-        "ApiGatewayToolOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "Method": {"$ref": "#/definitions/RestApiMethod"},
-                "Name": {"type": "string"},
-                "Path": {"type": "string"},
-            },
-            "required": ["Method", "Name", "Path"],
-            "type": "object",
-        },
-        "ApiKeyCredentialLocation": {"enum": ["HEADER", "QUERY_PARAMETER"], "type": "string"},
-        "ApiKeyCredentialProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "CredentialLocation": {"$ref": "#/definitions/ApiKeyCredentialLocation"},
-                "CredentialParameterName": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "CredentialPrefix": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "ProviderArn": {
-                    "pattern": "^arn:([^:]*):([^:]*):([^:]*):([0-9]{12})?:(.+)$",
-                    "type": "string",
-                },
-            },
-            "required": ["ProviderArn"],
-            "type": "object",
-        },
-        "ApiSchemaConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"S3": {"$ref": "#/definitions/S3Configuration"}},
-                    "required": ["S3"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"InlinePayload": {"type": "string"}},
-                    "required": ["InlinePayload"],
-                    "type": "object",
-                },
-            ]
-        },
-        "AuthorizationData": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Oauth2": {"$ref": "#/definitions/OAuth2AuthorizationData"}},
-                    "required": ["Oauth2"],
-                    "type": "object",
-                }
-            ]
-        },
-        "ConnectorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 2000, "type": "string"},
-                "Name": {"maxLength": 64, "pattern": "^[a-zA-Z][a-zA-Z0-9_-]*$", "type": "string"},
-                "ParameterOverrides": {
-                    "items": {"$ref": "#/definitions/ConnectorParameterOverride"},
-                    "type": "array",
-                },
-                "ParameterValues": {},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "ConnectorParameterOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "Path": {"type": "string"},
-                "Visible": {"type": "boolean"},
-            },
-            "required": ["Path"],
-            "type": "object",
-        },
-        "ConnectorSource": {
-            "additionalProperties": False,
-            "properties": {"ConnectorId": {"maxLength": 256, "minLength": 1, "type": "string"}},
-            "required": ["ConnectorId"],
-            "type": "object",
-        },
-        "ConnectorTargetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Configurations": {
-                    "items": {"$ref": "#/definitions/ConnectorConfiguration"},
-                    "type": "array",
-                },
-                "Enabled": {
-                    "items": {"type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Source": {"$ref": "#/definitions/ConnectorSource"},
-            },
-            "required": ["Source"],
-            "type": "object",
-        },
-        "CredentialProvider": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "OauthCredentialProvider": {"$ref": "#/definitions/OAuthCredentialProvider"}
-                    },
-                    "required": ["OauthCredentialProvider"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ApiKeyCredentialProvider": {
-                            "$ref": "#/definitions/ApiKeyCredentialProvider"
-                        }
-                    },
-                    "required": ["ApiKeyCredentialProvider"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "IamCredentialProvider": {"$ref": "#/definitions/IamCredentialProvider"}
-                    },
-                    "required": ["IamCredentialProvider"],
-                    "type": "object",
-                },
-            ]
-        },
-        "CredentialProviderConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CredentialProvider": {"$ref": "#/definitions/CredentialProvider"},
-                "CredentialProviderType": {"$ref": "#/definitions/CredentialProviderType"},
-            },
-            "required": ["CredentialProviderType"],
-            "type": "object",
-        },
-        "CredentialProviderType": {
-            "enum": [
-                "GATEWAY_IAM_ROLE",
-                "OAUTH",
-                "API_KEY",
-                "CALLER_IAM_CREDENTIALS",
-                "JWT_PASSTHROUGH",
-            ],
-            "type": "string",
-        },
-        "EndpointIpAddressType": {"enum": ["IPV4", "IPV6"], "type": "string"},
-        "HttpApiSchemaConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Source": {"$ref": "#/definitions/ApiSchemaConfiguration"}},
-            "required": ["Source"],
-            "type": "object",
-        },
-        "HttpConnectorParameters": {
-            "additionalProperties": False,
-            "maxProperties": 10,
-            "minProperties": 0,
-            "patternProperties": {
-                "^[a-zA-Z][a-zA-Z0-9_-]*$": {"maxLength": 1024, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-        "HttpConnectorSource": {
-            "additionalProperties": False,
-            "properties": {"ConnectorId": {"maxLength": 256, "minLength": 1, "type": "string"}},
-            "required": ["ConnectorId"],
-            "type": "object",
-        },
-        "HttpConnectorTargetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Parameters": {"$ref": "#/definitions/HttpConnectorParameters"},
-                "Source": {"$ref": "#/definitions/HttpConnectorSource"},
-            },
-            "required": ["Source"],
-            "type": "object",
-        },
-        "HttpTargetConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AgentcoreRuntime": {"$ref": "#/definitions/RuntimeTargetConfiguration"}
-                    },
-                    "required": ["AgentcoreRuntime"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Passthrough": {"$ref": "#/definitions/PassthroughTargetConfiguration"}
-                    },
-                    "required": ["Passthrough"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Connector": {"$ref": "#/definitions/HttpConnectorTargetConfiguration"}
-                    },
-                    "required": ["Connector"],
-                    "type": "object",
-                },
-            ]
-        },
-        "IamCredentialProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "Region": {
-                    "maxLength": 32,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-]+$",
-                    "type": "string",
-                },
-                "Service": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9._-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Service"],
-            "type": "object",
-        },
-        "InferenceConnectorSource": {
-            "additionalProperties": False,
-            "properties": {"ConnectorId": {"maxLength": 256, "minLength": 1, "type": "string"}},
-            "required": ["ConnectorId"],
-            "type": "object",
-        },
-        "InferenceConnectorTargetConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Source": {"$ref": "#/definitions/InferenceConnectorSource"}},
-            "required": ["Source"],
-            "type": "object",
-        },
-        "InferenceOperationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Models": {
-                    "items": {"$ref": "#/definitions/ModelEntry"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Path": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^/[a-zA-Z0-9\\-\\._/]+$",
-                    "type": "string",
-                },
-                "ProviderPath": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^/[a-zA-Z0-9\\-\\._/]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Path"],
-            "type": "object",
-        },
-        "InferenceProviderTargetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Endpoint": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^https://[a-zA-Z0-9\\-\\.]+(:[0-9]{1,5})?(/.*)?$",
-                    "type": "string",
-                },
-                "ModelMapping": {"$ref": "#/definitions/ModelMapping"},
-                "Operations": {
-                    "items": {"$ref": "#/definitions/InferenceOperationConfiguration"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Endpoint"],
-            "type": "object",
-        },
-        "InferenceTargetConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Connector": {"$ref": "#/definitions/InferenceConnectorTargetConfiguration"}
-                    },
-                    "required": ["Connector"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Provider": {"$ref": "#/definitions/InferenceProviderTargetConfiguration"}
-                    },
-                    "required": ["Provider"],
-                    "type": "object",
-                },
-            ]
-        },
-        "ListingMode": {"enum": ["DEFAULT", "DYNAMIC"], "type": "string"},
-        "ManagedResourceDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "Domain": {"type": "string"},
-                "ResourceAssociationArn": {
-                    "pattern": "^(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkresourceassociation/)?snra-[0-9a-f]{17}$",
-                    "type": "string",
-                },
-                "ResourceGatewayArn": {
-                    "pattern": "^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourcegateway/rgw-[0-9a-z]{17}$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ManagedVpcResource": {
-            "additionalProperties": False,
-            "properties": {
-                "EndpointIpAddressType": {"$ref": "#/definitions/EndpointIpAddressType"},
-                "RoutingDomain": {"maxLength": 255, "minLength": 3, "type": "string"},
-                "SecurityGroupIds": {
-                    "items": {"pattern": "^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$", "type": "string"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SubnetIds": {
-                    "items": {"pattern": "^subnet-[0-9a-zA-Z]{8,17}$", "type": "string"},
-                    "type": "array",
-                },
-                "Tags": {"$ref": "#/definitions/TagsMap"},
-                "VpcIdentifier": {
-                    "pattern": "^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$",
-                    "type": "string",
-                },
-            },
-            "required": ["EndpointIpAddressType", "SubnetIds", "VpcIdentifier"],
-            "type": "object",
-        },
-        "McpLambdaTargetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LambdaArn": {
-                    "maxLength": 170,
-                    "minLength": 1,
-                    "pattern": "^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\\d{1}):(\\d{12}):function:([a-zA-Z0-9-_.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$",
-                    "type": "string",
-                },
-                "ToolSchema": {"$ref": "#/definitions/ToolSchema"},
-            },
-            "required": ["LambdaArn", "ToolSchema"],
-            "type": "object",
-        },
-        "McpServerTargetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Endpoint": {"pattern": "^https://.*", "type": "string"},
-                "ListingMode": {"$ref": "#/definitions/ListingMode"},
-                "McpToolSchema": {"$ref": "#/definitions/McpToolSchemaConfiguration"},
-                "ResourcePriority": {"maximum": 1000, "minimum": 0, "type": "number"},
-            },
-            "required": ["Endpoint"],
-            "type": "object",
-        },
-        "McpTargetConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "OpenApiSchema": {"$ref": "#/definitions/ApiSchemaConfiguration"}
-                    },
-                    "required": ["OpenApiSchema"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"SmithyModel": {"$ref": "#/definitions/ApiSchemaConfiguration"}},
-                    "required": ["SmithyModel"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Lambda": {"$ref": "#/definitions/McpLambdaTargetConfiguration"}
-                    },
-                    "required": ["Lambda"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "McpServer": {"$ref": "#/definitions/McpServerTargetConfiguration"}
-                    },
-                    "required": ["McpServer"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ApiGateway": {"$ref": "#/definitions/ApiGatewayTargetConfiguration"}
-                    },
-                    "required": ["ApiGateway"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Connector": {"$ref": "#/definitions/ConnectorTargetConfiguration"}
-                    },
-                    "required": ["Connector"],
-                    "type": "object",
-                },
-            ]
-        },
-        "McpToolSchemaConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"S3": {"$ref": "#/definitions/S3Configuration"}},
-                    "required": ["S3"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"InlinePayload": {"type": "string"}},
-                    "required": ["InlinePayload"],
-                    "type": "object",
-                },
-            ]
-        },
-        "MetadataConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedQueryParameters": {
-                    "items": {"maxLength": 40, "minLength": 1, "type": "string"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "AllowedRequestHeaders": {
-                    "items": {"maxLength": 100, "minLength": 1, "type": "string"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "AllowedResponseHeaders": {
-                    "items": {"maxLength": 100, "minLength": 1, "type": "string"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "ModelEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "Model": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\-\\._\\*\\?@]+(/[a-zA-Z0-9\\-\\._\\*\\?@]+)*$",
-                    "type": "string",
-                }
-            },
-            "required": ["Model"],
-            "type": "object",
-        },
-        "ModelMapping": {
-            "additionalProperties": False,
-            "properties": {"ProviderPrefix": {"$ref": "#/definitions/ProviderPrefix"}},
-            "type": "object",
-        },
-        "OAuth2AuthorizationData": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationUrl": {"minLength": 1, "type": "string"},
-                "UserId": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["AuthorizationUrl"],
-            "type": "object",
-        },
-        "OAuthCredentialProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomParameters": {"$ref": "#/definitions/OAuthCustomParameters"},
-                "DefaultReturnUrl": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^\\w+:(\\/?\\/?)[^\\s]+$",
-                    "type": "string",
-                },
-                "GrantType": {"allOf": [{"$ref": "#/definitions/OAuthGrantType"}, {}]},
-                "ProviderArn": {
-                    "pattern": "^arn:([^:]*):([^:]*):([^:]*):([0-9]{12})?:(.+)$",
-                    "type": "string",
-                },
-                "Scopes": {
-                    "items": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "maxItems": 100,
-                    "type": "array",
-                },
-            },
-            "required": ["ProviderArn", "Scopes"],
-            "type": "object",
-        },
-        "OAuthCustomParameters": {
-            "additionalProperties": False,
-            "maxProperties": 10,
-            "minProperties": 1,
-            "patternProperties": {".+": {"maxLength": 2048, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "OAuthGrantType": {
-            "enum": ["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE", "TOKEN_EXCHANGE"],
-            "type": "string",
-        },
-        "PassthroughProtocolType": {
-            "enum": ["MCP", "A2A", "INFERENCE", "CUSTOM"],
-            "type": "string",
-        },
-        "PassthroughTargetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Endpoint": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^https://[a-zA-Z0-9\\-\\.]+(:[0-9]{1,5})?(/.*)?$",
-                    "type": "string",
-                },
-                "ProtocolType": {"$ref": "#/definitions/PassthroughProtocolType"},
-                "Schema": {"$ref": "#/definitions/HttpApiSchemaConfiguration"},
-                "StickinessConfiguration": {"$ref": "#/definitions/StickinessConfiguration"},
-            },
-            "required": ["Endpoint", "ProtocolType"],
-            "type": "object",
-        },
-        "PrivateEndpoint": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SelfManagedLatticeResource": {
-                            "$ref": "#/definitions/SelfManagedLatticeResource"
-                        }
-                    },
-                    "required": ["SelfManagedLatticeResource"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ManagedVpcResource": {"$ref": "#/definitions/ManagedVpcResource"}
-                    },
-                    "required": ["ManagedVpcResource"],
-                    "type": "object",
-                },
-            ]
-        },
-        "ProviderPrefix": {
-            "additionalProperties": False,
-            "properties": {
-                "Separator": {"maxLength": 1, "minLength": 1, "type": "string"},
-                "Strip": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "RestApiMethod": {
-            "enum": ["GET", "DELETE", "HEAD", "OPTIONS", "PATCH", "PUT", "POST"],
-            "type": "string",
-        },
-        "RuntimeTargetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "pattern": "^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:runtime/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$",
-                    "type": "string",
-                },
-                "Qualifier": {
-                    "pattern": "([1-9][0-9]{0,4})|([a-zA-Z][a-zA-Z0-9_]{0,47})",
-                    "type": "string",
-                },
-                "Schema": {"$ref": "#/definitions/HttpApiSchemaConfiguration"},
-            },
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "S3Configuration": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketOwnerAccountId": {"pattern": "^[0-9]{12}$", "type": "string"},
-                "Uri": {"pattern": "^s3://.{1,2043}$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "SchemaDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "Items": {"$ref": "#/definitions/SchemaDefinition"},
-                "Properties": {"$ref": "#/definitions/SchemaProperties"},
-                "Required": {"items": {"type": "string"}, "type": "array"},
-                "Type": {"$ref": "#/definitions/SchemaType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "SchemaProperties": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/SchemaDefinition"}},
-            "type": "object",
-        },
-        "SchemaType": {
-            "enum": ["string", "number", "object", "array", "boolean", "integer"],
-            "type": "string",
-        },
-        "SelfManagedLatticeResource": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ResourceConfigurationIdentifier": {
-                            "maxLength": 2048,
-                            "minLength": 20,
-                            "pattern": "^((rcfg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}))$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["ResourceConfigurationIdentifier"],
-                    "type": "object",
-                }
-            ]
-        },
-        "StickinessConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Identifier": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Timeout": {"maximum": 86400, "minimum": 1, "type": "number"},
-            },
-            "required": ["Identifier"],
-            "type": "object",
-        },
-        "TagsMap": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "patternProperties": {
-                "^[a-zA-Z0-9\\s._:/=+@-]{1,128}$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "TargetConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Mcp": {"$ref": "#/definitions/McpTargetConfiguration"}},
-                    "required": ["Mcp"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Http": {"$ref": "#/definitions/HttpTargetConfiguration"}},
-                    "required": ["Http"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Inference": {"$ref": "#/definitions/InferenceTargetConfiguration"}
-                    },
-                    "required": ["Inference"],
-                    "type": "object",
-                },
-            ]
-        },
-        "TargetProtocolType": {"enum": ["MCP", "HTTP"], "type": "string"},
-        "TargetStatus": {
-            "enum": [
-                "CREATING",
-                "UPDATING",
-                "UPDATE_UNSUCCESSFUL",
-                "DELETING",
-                "READY",
-                "FAILED",
-                "SYNCHRONIZING",
-                "SYNCHRONIZE_UNSUCCESSFUL",
-                "CREATE_PENDING_AUTH",
-                "UPDATE_PENDING_AUTH",
-                "SYNCHRONIZE_PENDING_AUTH",
-            ],
-            "type": "string",
-        },
-        "ToolDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "InputSchema": {"$ref": "#/definitions/SchemaDefinition"},
-                "Name": {"type": "string"},
-                "OutputSchema": {"$ref": "#/definitions/SchemaDefinition"},
-            },
-            "required": ["Description", "InputSchema", "Name"],
-            "type": "object",
-        },
-        "ToolSchema": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"S3": {"$ref": "#/definitions/S3Configuration"}},
-                    "required": ["S3"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "InlinePayload": {
-                            "items": {"$ref": "#/definitions/ToolDefinition"},
-                            "type": "array",
-                        }
-                    },
-                    "required": ["InlinePayload"],
-                    "type": "object",
-                },
-            ]
-        },
-    },
-    "properties": {
-        "AuthorizationData": {"$ref": "#/definitions/AuthorizationData"},
-        "CreatedAt": {"type": "string"},
-        "CredentialProviderConfigurations": {
-            "items": {"$ref": "#/definitions/CredentialProviderConfiguration"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "GatewayArn": {
-            "pattern": "^arn:aws(|-cn|-us-gov):bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$",
-            "type": "string",
-        },
-        "GatewayIdentifier": {"pattern": "^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$", "type": "string"},
-        "LastSynchronizedAt": {"type": "string"},
-        "MetadataConfiguration": {"$ref": "#/definitions/MetadataConfiguration"},
-        "Name": {"pattern": "^([0-9a-zA-Z][-]?){1,100}$", "type": "string"},
-        "PrivateEndpoint": {"$ref": "#/definitions/PrivateEndpoint"},
-        "PrivateEndpointManagedResources": {
-            "items": {"$ref": "#/definitions/ManagedResourceDetails"},
-            "type": "array",
-        },
-        "ProtocolType": {"$ref": "#/definitions/TargetProtocolType"},
-        "Status": {"$ref": "#/definitions/TargetStatus"},
-        "StatusReasons": {
-            "items": {"maxLength": 2048, "type": "string"},
-            "maxItems": 100,
-            "type": "array",
-        },
-        "TargetConfiguration": {"$ref": "#/definitions/TargetConfiguration"},
-        "TargetId": {"pattern": "^[0-9a-zA-Z]{10}$", "type": "string"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["TargetConfiguration"],
-}
-
 
 class GatewayTarget(_Resource):
-    """AWS::BedrockAgentCore::GatewayTarget: Definition of AWS::BedrockAgentCore::GatewayTarget Resource Type
+    """AWS::BedrockAgentCore::GatewayTarget: Definition of AWS::BedrockAgentCore::GatewayTarget
+    Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GatewayIdentifier, TargetId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): GatewayIdentifier.
+    Write-only (sent to AWS, never read back): PrivateEndpoint.ManagedVpcResource.Tags.
+    Read-only attributes (known once deployed): AuthorizationData, CreatedAt, GatewayArn,
+    LastSynchronizedAt, PrivateEndpointManagedResources, ProtocolType, Status, StatusReasons,
+    TargetId, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-gatewaytarget.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1748,15 +1011,23 @@ class GatewayTarget(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GatewayTargetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "gateway_target.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AuthorizationData: GatewayTargetAuthorizationDataDict
+    """Type: GatewayTargetAuthorizationDataDict."""
     CreatedAt: str
+    """Type: str."""
     GatewayArn: str
+    """Pattern:
+    ^arn:aws(|-cn|-us-gov):bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$"""
     LastSynchronizedAt: str
+    """Type: str."""
     PrivateEndpointManagedResources: list[ManagedResourceDetailsDict]
+    """Type: list[ManagedResourceDetailsDict]."""
     ProtocolType: Literal["MCP", "HTTP"]
+    """Allowed values: 'MCP', 'HTTP'."""
     Status: Literal[
         "CREATING",
         "UPDATING",
@@ -1770,10 +1041,16 @@ class GatewayTarget(_Resource):
         "UPDATE_PENDING_AUTH",
         "SYNCHRONIZE_PENDING_AUTH",
     ]
+    """Allowed values: 'CREATING', 'UPDATING', 'UPDATE_UNSUCCESSFUL', 'DELETING', 'READY', 'FAILED',
+    'SYNCHRONIZING', 'SYNCHRONIZE_UNSUCCESSFUL', 'CREATE_PENDING_AUTH', 'UPDATE_PENDING_AUTH',
+    'SYNCHRONIZE_PENDING_AUTH'."""
     StatusReasons: list[str]
+    """Items: at most 100 items. Each item: Length: at most 2048 characters."""
     TargetId: str
+    """Pattern: ^[0-9a-zA-Z]{10}$"""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CredentialProviderConfigurations: list[CredentialProviderConfigurationDict]
     Description: str
     GatewayIdentifier: str
@@ -1788,40 +1065,54 @@ class GatewayTarget(_Resource):
         | GatewayTargetTargetConfigurationOption3Dict
     )
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TargetConfiguration: GatewayTargetTargetConfigurationOption1
+        | GatewayTargetTargetConfigurationOption1Dict
+        | GatewayTargetTargetConfigurationOption2
+        | GatewayTargetTargetConfigurationOption2Dict
+        | GatewayTargetTargetConfigurationOption3
+        | GatewayTargetTargetConfigurationOption3Dict,
+        CredentialProviderConfigurations: list[
+            CredentialProviderConfiguration | CredentialProviderConfigurationDict
+        ]
+        | None = None,
+        Description: str | None = None,
+        GatewayIdentifier: str | None = None,
+        MetadataConfiguration: GatewayTargetMetadataConfiguration
+        | GatewayTargetMetadataConfigurationDict
+        | None = None,
+        Name: str | None = None,
+        PrivateEndpoint: GatewayTargetPrivateEndpointOption1
+        | GatewayTargetPrivateEndpointOption1Dict
+        | GatewayTargetPrivateEndpointOption2
+        | GatewayTargetPrivateEndpointOption2Dict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::GatewayTarget; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TargetConfiguration: GatewayTargetTargetConfigurationOption1
-            | GatewayTargetTargetConfigurationOption1Dict
-            | GatewayTargetTargetConfigurationOption2
-            | GatewayTargetTargetConfigurationOption2Dict
-            | GatewayTargetTargetConfigurationOption3
-            | GatewayTargetTargetConfigurationOption3Dict,
-            CredentialProviderConfigurations: list[
-                CredentialProviderConfiguration | CredentialProviderConfigurationDict
-            ]
-            | None = None,
-            Description: str | None = None,
-            GatewayIdentifier: str | None = None,
-            MetadataConfiguration: GatewayTargetMetadataConfiguration
-            | GatewayTargetMetadataConfigurationDict
-            | None = None,
-            Name: str | None = None,
-            PrivateEndpoint: GatewayTargetPrivateEndpointOption1
-            | GatewayTargetPrivateEndpointOption1Dict
-            | GatewayTargetPrivateEndpointOption2
-            | GatewayTargetPrivateEndpointOption2Dict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::GatewayTarget; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TargetConfiguration: Type: GatewayTargetTargetConfigurationOption1Dict |
+                GatewayTargetTargetConfigurationOption2Dict |
+                GatewayTargetTargetConfigurationOption3Dict. Required.
+            CredentialProviderConfigurations: Items: exactly 1 items.
+            Description: Length: 1 to 200 characters.
+            GatewayIdentifier: Pattern: ^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$ Create-only: changing
+                it replaces the resource.
+            MetadataConfiguration: Type: GatewayTargetMetadataConfigurationDict.
+            Name: Pattern: ^([0-9a-zA-Z][-]?){1,100}$
+            PrivateEndpoint: Type: GatewayTargetPrivateEndpointOption1Dict |
+                GatewayTargetPrivateEndpointOption2Dict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -279,208 +283,237 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AuthorizingClaimMatchValueTypeDict = TypedDict(
-    "AuthorizingClaimMatchValueTypeDict",
-    {
-        "ClaimMatchOperator": "Required[Literal['EQUALS', 'CONTAINS', 'CONTAINS_ANY']]",
-        "ClaimMatchValue": "Required[ClaimMatchValueTypeDict]",
-    },
-    total=False,
-)
 
-ClaimMatchValueTypeDict = TypedDict(
-    "ClaimMatchValueTypeDict",
-    {
-        "MatchValueString": "str",
-        "MatchValueStringList": "list[str]",
-    },
-    total=False,
-)
+class AuthorizingClaimMatchValueTypeDict(TypedDict, total=False):
+    """AuthorizingClaimMatchValueType as a plain dict."""
 
-CustomClaimValidationTypeDict = TypedDict(
-    "CustomClaimValidationTypeDict",
-    {
-        "AuthorizingClaimMatchValue": "Required[AuthorizingClaimMatchValueTypeDict]",
-        "InboundTokenClaimName": "Required[str]",
-        "InboundTokenClaimValueType": "Required[Literal['STRING', 'STRING_ARRAY']]",
-    },
-    total=False,
-)
+    ClaimMatchOperator: Required[Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"]]
+    """Allowed values: 'EQUALS', 'CONTAINS', 'CONTAINS_ANY'."""
+    ClaimMatchValue: Required[ClaimMatchValueTypeDict]
+    """Type: ClaimMatchValueTypeDict."""
 
-CustomJWTAuthorizerConfigurationDict = TypedDict(
-    "CustomJWTAuthorizerConfigurationDict",
-    {
-        "AdvertisedScopeMapping": "dict[str, Any]",
-        "AllowedAudience": "list[str]",
-        "AllowedClients": "list[str]",
-        "AllowedScopes": "list[str]",
-        "CustomClaims": "list[CustomClaimValidationTypeDict]",
-        "DiscoveryUrl": "Required[str]",
-        "PrivateEndpoint": "HarnessPrivateEndpointDict",
-        "PrivateEndpointOverrides": "list[PrivateEndpointOverrideDict]",
-    },
-    total=False,
-)
 
-EfsAccessPointConfigurationDict = TypedDict(
-    "EfsAccessPointConfigurationDict",
-    {
-        "AccessPointArn": "Required[str]",
-        "MountPath": "Required[str]",
-    },
-    total=False,
-)
+class ClaimMatchValueTypeDict(TypedDict, total=False):
+    """ClaimMatchValueType as a plain dict."""
 
-FilesystemConfigurationDict = TypedDict(
-    "FilesystemConfigurationDict",
-    {
-        "EfsAccessPoint": "EfsAccessPointConfigurationDict",
-        "S3FilesAccessPoint": "S3FilesAccessPointConfigurationDict",
-        "SessionStorage": "SessionStorageConfigurationDict",
-    },
-    total=False,
-)
+    MatchValueString: str
+    """Pattern: ^[A-Za-z0-9_.-]+$ Length: 1 to 255 characters."""
+    MatchValueStringList: list[str]
+    """Items: at least 1 items. Each item: Pattern: ^[A-Za-z0-9_.-]+$ Length: 1 to 255 characters."""
 
-HarnessAfterInvocationHookDict = TypedDict(
-    "HarnessAfterInvocationHookDict",
-    {
-        "Name": "Required[str]",
-        "Target": "Required[HarnessHookTargetDict]",
-    },
-    total=False,
-)
 
-HarnessAfterToolCallHookDict = TypedDict(
-    "HarnessAfterToolCallHookDict",
-    {
-        "Name": "Required[str]",
-        "Target": "Required[HarnessHookTargetDict]",
-    },
-    total=False,
-)
+class CustomClaimValidationTypeDict(TypedDict, total=False):
+    """CustomClaimValidationType as a plain dict."""
 
-HarnessAgentCoreBrowserConfigDict = TypedDict(
-    "HarnessAgentCoreBrowserConfigDict",
-    {
-        "BrowserArn": "str",
-    },
-    total=False,
-)
+    AuthorizingClaimMatchValue: Required[AuthorizingClaimMatchValueTypeDict]
+    """Type: AuthorizingClaimMatchValueTypeDict."""
+    InboundTokenClaimName: Required[str]
+    """Pattern: ^[A-Za-z0-9_.-:]+$ Length: 1 to 255 characters."""
+    InboundTokenClaimValueType: Required[Literal["STRING", "STRING_ARRAY"]]
+    """Allowed values: 'STRING', 'STRING_ARRAY'."""
 
-HarnessAgentCoreCodeInterpreterConfigDict = TypedDict(
-    "HarnessAgentCoreCodeInterpreterConfigDict",
-    {
-        "CodeInterpreterArn": "str",
-    },
-    total=False,
-)
 
-HarnessAgentCoreGatewayConfigDict = TypedDict(
-    "HarnessAgentCoreGatewayConfigDict",
-    {
-        "GatewayArn": "Required[str]",
-        "OutboundAuth": "HarnessGatewayOutboundAuthDict",
-    },
-    total=False,
-)
+class CustomJWTAuthorizerConfigurationDict(TypedDict, total=False):
+    """CustomJWTAuthorizerConfiguration as a plain dict."""
 
-HarnessAgentCoreMemoryConfigurationDict = TypedDict(
-    "HarnessAgentCoreMemoryConfigurationDict",
-    {
-        "ActorId": "str",
-        "Arn": "Required[str]",
-        "MessagesCount": "int",
-        "RetrievalConfig": "dict[str, Any]",
-    },
-    total=False,
-)
+    AdvertisedScopeMapping: dict[str, str]
+    """A map that associates each scope in AllowedScopes with a corresponding advertised scope
+    value. The advertised scope appears in OAuth protected resource metadata and WWW-Authenticate
+    response headers."""
+    AllowedAudience: list[str]
+    """Items: at least 1 items."""
+    AllowedClients: list[str]
+    """Items: at least 1 items."""
+    AllowedScopes: list[str]
+    """Items: at least 1 items. Each item: Pattern: ^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$ Length: 1 to
+    255 characters."""
+    CustomClaims: list[CustomClaimValidationTypeDict]
+    """Items: at least 1 items."""
+    DiscoveryUrl: Required[str]
+    """Pattern: ^.+/\\.well-known/openid-configuration$"""
+    PrivateEndpoint: HarnessPrivateEndpointDict
+    """Private endpoint configuration for connecting to the OpenID Connect discovery endpoint over a
+    private network."""
+    PrivateEndpointOverrides: list[PrivateEndpointOverrideDict]
+    """Items: at most 5 items."""
 
-HarnessAgentCoreMemoryRetrievalConfigDict = TypedDict(
-    "HarnessAgentCoreMemoryRetrievalConfigDict",
-    {
-        "RelevanceScore": "float",
-        "StrategyId": "str",
-        "TopK": "int",
-    },
-    total=False,
-)
 
-HarnessAgentCoreRuntimeEnvironmentDict = TypedDict(
-    "HarnessAgentCoreRuntimeEnvironmentDict",
-    {
-        "AgentRuntimeArn": "str",
-        "AgentRuntimeId": "str",
-        "AgentRuntimeName": "str",
-        "FilesystemConfigurations": "list[FilesystemConfigurationDict]",
-        "LifecycleConfiguration": "HarnessLifecycleConfigurationDict",
-        "NetworkConfiguration": "HarnessNetworkConfigurationDict",
-    },
-    total=False,
-)
+class EfsAccessPointConfigurationDict(TypedDict, total=False):
+    """EfsAccessPointConfiguration as a plain dict: Configuration for an Amazon EFS access point to
+    mount into the AgentCore Runtime."""
 
-HarnessAuthorizerConfigurationDict = TypedDict(
-    "HarnessAuthorizerConfigurationDict",
-    {
-        "CustomJWTAuthorizer": "CustomJWTAuthorizerConfigurationDict",
-    },
-    total=False,
-)
+    AccessPointArn: Required[str]
+    """Pattern: ^arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:access-point/fsap-[0-9a-f]{8,40}$
+    Length: at most 128 characters."""
+    MountPath: Required[str]
+    """Pattern: ^/mnt/[a-zA-Z0-9._-]+/?$ Length: 6 to 200 characters."""
 
-HarnessBedrockModelConfigDict = TypedDict(
-    "HarnessBedrockModelConfigDict",
-    {
-        "AdditionalParams": "dict[str, Any]",
-        "ApiFormat": "Literal['converse_stream', 'responses', 'chat_completions']",
-        "MaxTokens": "int",
-        "ModelId": "Required[str]",
-        "Temperature": "float",
-        "TopP": "float",
-    },
-    total=False,
-)
 
-HarnessBeforeInvocationHookDict = TypedDict(
-    "HarnessBeforeInvocationHookDict",
-    {
-        "Name": "Required[str]",
-        "Target": "Required[HarnessHookTargetDict]",
-    },
-    total=False,
-)
+class FilesystemConfigurationDict(TypedDict, total=False):
+    """FilesystemConfiguration as a plain dict."""
 
-HarnessBeforeToolCallHookDict = TypedDict(
-    "HarnessBeforeToolCallHookDict",
-    {
-        "Name": "Required[str]",
-        "Target": "Required[HarnessHookTargetDict]",
-    },
-    total=False,
-)
+    EfsAccessPoint: EfsAccessPointConfigurationDict
+    """Configuration for an Amazon EFS access point to mount into the AgentCore Runtime."""
+    S3FilesAccessPoint: S3FilesAccessPointConfigurationDict
+    """Configuration for an Amazon S3 Files access point to mount into the AgentCore Runtime."""
+    SessionStorage: SessionStorageConfigurationDict
+    """Type: SessionStorageConfigurationDict."""
 
-HarnessContainerConfigurationDict = TypedDict(
-    "HarnessContainerConfigurationDict",
-    {
-        "ContainerUri": "Required[str]",
-    },
-    total=False,
-)
 
-HarnessEnvironmentArtifactDict = TypedDict(
-    "HarnessEnvironmentArtifactDict",
-    {
-        "ContainerConfiguration": "HarnessContainerConfigurationDict",
-    },
-    total=False,
-)
+class HarnessAfterInvocationHookDict(TypedDict, total=False):
+    """HarnessAfterInvocationHook as a plain dict: A hook that runs after an agent invocation."""
 
-HarnessEnvironmentProviderDict = TypedDict(
-    "HarnessEnvironmentProviderDict",
-    {
-        "AgentCoreRuntimeEnvironment": "HarnessAgentCoreRuntimeEnvironmentDict",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """The unique name of the hook."""
+    Target: Required[HarnessHookTargetDict]
+    """The destination that receives lifecycle hook events."""
 
+
+class HarnessAfterToolCallHookDict(TypedDict, total=False):
+    """HarnessAfterToolCallHook as a plain dict: A hook that runs after each tool call."""
+
+    Name: Required[str]
+    """The unique name of the hook."""
+    Target: Required[HarnessHookTargetDict]
+    """The destination that receives lifecycle hook events."""
+
+
+class HarnessAgentCoreBrowserConfigDict(TypedDict, total=False):
+    """HarnessAgentCoreBrowserConfig as a plain dict."""
+
+    BrowserArn: str
+    """Pattern:
+    ^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:(aws|[0-9]{12}):browser(-custom)?/(aws\\.browser\\.v1|[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10})$"""
+
+
+class HarnessAgentCoreCodeInterpreterConfigDict(TypedDict, total=False):
+    """HarnessAgentCoreCodeInterpreterConfig as a plain dict."""
+
+    CodeInterpreterArn: str
+    """Pattern:
+    ^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:(aws|[0-9]{12}):code-interpreter(-custom)?/(aws\\.codeinterpreter\\.v1|[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10})$"""
+
+
+class HarnessAgentCoreGatewayConfigDict(TypedDict, total=False):
+    """HarnessAgentCoreGatewayConfig as a plain dict."""
+
+    GatewayArn: Required[str]
+    """Pattern:
+    ^arn:aws(|-cn|-us-gov):bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$"""
+    OutboundAuth: HarnessGatewayOutboundAuthDict
+    """Type: HarnessGatewayOutboundAuthDict."""
+
+
+class HarnessAgentCoreMemoryConfigurationDict(TypedDict, total=False):
+    """HarnessAgentCoreMemoryConfiguration as a plain dict."""
+
+    ActorId: str
+    """Type: str."""
+    Arn: Required[str]
+    """Pattern:
+    ^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:memory/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$"""
+    MessagesCount: int
+    """Type: int."""
+    RetrievalConfig: dict[str, HarnessAgentCoreMemoryRetrievalConfigDict]
+    """Type: dict[str, HarnessAgentCoreMemoryRetrievalConfigDict]."""
+
+
+class HarnessAgentCoreMemoryRetrievalConfigDict(TypedDict, total=False):
+    """HarnessAgentCoreMemoryRetrievalConfig as a plain dict."""
+
+    RelevanceScore: float
+    """Minimum relevance score for retrieved memories."""
+    StrategyId: str
+    """Type: str."""
+    TopK: int
+    """Maximum number of memory records to retrieve."""
+
+
+class HarnessAgentCoreRuntimeEnvironmentDict(TypedDict, total=False):
+    """HarnessAgentCoreRuntimeEnvironment as a plain dict."""
+
+    AgentRuntimeArn: str
+    """The ARN of the underlying AgentCore Runtime."""
+    AgentRuntimeId: str
+    """The ID of the underlying AgentCore Runtime."""
+    AgentRuntimeName: str
+    """The name of the underlying AgentCore Runtime."""
+    FilesystemConfigurations: list[FilesystemConfigurationDict]
+    """Items: 0 to 5 items."""
+    LifecycleConfiguration: HarnessLifecycleConfigurationDict
+    """Type: HarnessLifecycleConfigurationDict."""
+    NetworkConfiguration: HarnessNetworkConfigurationDict
+    """Type: HarnessNetworkConfigurationDict."""
+
+
+class HarnessAuthorizerConfigurationDict(TypedDict, total=False):
+    """HarnessAuthorizerConfiguration as a plain dict."""
+
+    CustomJWTAuthorizer: CustomJWTAuthorizerConfigurationDict
+    """Type: CustomJWTAuthorizerConfigurationDict."""
+
+
+class HarnessBedrockModelConfigDict(TypedDict, total=False):
+    """HarnessBedrockModelConfig as a plain dict."""
+
+    AdditionalParams: dict[str, Any]
+    """Provider-specific parameters passed through to the model provider unchanged."""
+    ApiFormat: Literal["converse_stream", "responses", "chat_completions"]
+    """Allowed values: 'converse_stream', 'responses', 'chat_completions'."""
+    MaxTokens: int
+    """Range: at least 1 (inclusive)."""
+    ModelId: Required[str]
+    """Type: str."""
+    Temperature: float
+    """Range: 0 to 2 (inclusive)."""
+    TopP: float
+    """Range: 0 to 1 (inclusive)."""
+
+
+class HarnessBeforeInvocationHookDict(TypedDict, total=False):
+    """HarnessBeforeInvocationHook as a plain dict: A hook that runs before an agent invocation."""
+
+    Name: Required[str]
+    """The unique name of the hook."""
+    Target: Required[HarnessHookTargetDict]
+    """The destination that receives lifecycle hook events."""
+
+
+class HarnessBeforeToolCallHookDict(TypedDict, total=False):
+    """HarnessBeforeToolCallHook as a plain dict: A hook that runs before each tool call."""
+
+    Name: Required[str]
+    """The unique name of the hook."""
+    Target: Required[HarnessHookTargetDict]
+    """The destination that receives lifecycle hook events."""
+
+
+class HarnessContainerConfigurationDict(TypedDict, total=False):
+    """HarnessContainerConfiguration as a plain dict."""
+
+    ContainerUri: Required[str]
+    """The ECR URI of the container."""
+
+
+class HarnessEnvironmentArtifactDict(TypedDict, total=False):
+    """HarnessEnvironmentArtifact as a plain dict."""
+
+    ContainerConfiguration: HarnessContainerConfigurationDict
+    """Type: HarnessContainerConfigurationDict."""
+
+
+class HarnessEnvironmentProviderDict(TypedDict, total=False):
+    """HarnessEnvironmentProvider as a plain dict."""
+
+    AgentCoreRuntimeEnvironment: HarnessAgentCoreRuntimeEnvironmentDict
+    """Type: HarnessAgentCoreRuntimeEnvironmentDict."""
+
+
+# HarnessGatewayOutboundAuth as a plain dict.
+# Functional form: some keys are not Python identifiers.
+# AwsIam: Type: dict[str, Any].
+# None: Type: dict[str, Any].
+# Oauth: Type: OAuthCredentialProviderDict.
 HarnessGatewayOutboundAuthDict = TypedDict(
     "HarnessGatewayOutboundAuthDict",
     {
@@ -491,362 +524,427 @@ HarnessGatewayOutboundAuthDict = TypedDict(
     total=False,
 )
 
-HarnessGeminiModelConfigDict = TypedDict(
-    "HarnessGeminiModelConfigDict",
-    {
-        "AdditionalParams": "dict[str, Any]",
-        "ApiKeyArn": "Required[str]",
-        "MaxTokens": "int",
-        "ModelId": "Required[str]",
-        "Temperature": "float",
-        "TopK": "int",
-        "TopP": "float",
-    },
-    total=False,
-)
 
-HarnessHookDict = TypedDict(
-    "HarnessHookDict",
-    {
-        "AfterInvocation": "HarnessAfterInvocationHookDict",
-        "AfterToolCall": "HarnessAfterToolCallHookDict",
-        "BeforeInvocation": "HarnessBeforeInvocationHookDict",
-        "BeforeToolCall": "HarnessBeforeToolCallHookDict",
-    },
-    total=False,
-)
+class HarnessGeminiModelConfigDict(TypedDict, total=False):
+    """HarnessGeminiModelConfig as a plain dict."""
 
-HarnessHookEventBridgeTargetDict = TypedDict(
-    "HarnessHookEventBridgeTargetDict",
-    {
-        "Arn": "Required[str]",
-    },
-    total=False,
-)
+    AdditionalParams: dict[str, Any]
+    """Provider-specific parameters passed through to the Gemini model provider unchanged."""
+    ApiKeyArn: Required[str]
+    """Pattern:
+    ^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$"""
+    MaxTokens: int
+    """Range: at least 1 (inclusive)."""
+    ModelId: Required[str]
+    """Type: str."""
+    Temperature: float
+    """Range: 0 to 2 (inclusive)."""
+    TopK: int
+    """Range: 0 to 500 (inclusive)."""
+    TopP: float
+    """Range: 0 to 1 (inclusive)."""
 
-HarnessHookLambdaTargetDict = TypedDict(
-    "HarnessHookLambdaTargetDict",
-    {
-        "Arn": "Required[str]",
-        "FailureMode": "Literal['allow', 'deny']",
-        "TimeoutSeconds": "int",
-    },
-    total=False,
-)
 
-HarnessHookSnsTargetDict = TypedDict(
-    "HarnessHookSnsTargetDict",
-    {
-        "Arn": "Required[str]",
-    },
-    total=False,
-)
+class HarnessHookDict(TypedDict, total=False):
+    """HarnessHook as a plain dict: A lifecycle hook configured for one phase of the agent loop."""
 
-HarnessHookTargetDict = TypedDict(
-    "HarnessHookTargetDict",
-    {
-        "EventBridge": "HarnessHookEventBridgeTargetDict",
-        "Lambda": "HarnessHookLambdaTargetDict",
-        "Sns": "HarnessHookSnsTargetDict",
-    },
-    total=False,
-)
+    AfterInvocation: HarnessAfterInvocationHookDict
+    """A hook that runs after an agent invocation."""
+    AfterToolCall: HarnessAfterToolCallHookDict
+    """A hook that runs after each tool call."""
+    BeforeInvocation: HarnessBeforeInvocationHookDict
+    """A hook that runs before an agent invocation."""
+    BeforeToolCall: HarnessBeforeToolCallHookDict
+    """A hook that runs before each tool call."""
 
-HarnessInlineFunctionConfigDict = TypedDict(
-    "HarnessInlineFunctionConfigDict",
-    {
-        "Description": "Required[str]",
-        "InputSchema": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
 
-HarnessLifecycleConfigurationDict = TypedDict(
-    "HarnessLifecycleConfigurationDict",
-    {
-        "IdleRuntimeSessionTimeout": "int",
-        "MaxLifetime": "int",
-    },
-    total=False,
-)
+class HarnessHookEventBridgeTargetDict(TypedDict, total=False):
+    """HarnessHookEventBridgeTarget as a plain dict: An EventBridge event bus that receives
+    lifecycle hook events asynchronously."""
 
-HarnessLiteLlmModelConfigDict = TypedDict(
-    "HarnessLiteLlmModelConfigDict",
-    {
-        "AdditionalParams": "dict[str, Any]",
-        "ApiBase": "str",
-        "ApiKeyArn": "str",
-        "MaxTokens": "int",
-        "ModelId": "Required[str]",
-        "Temperature": "float",
-        "TopP": "float",
-    },
-    total=False,
-)
+    Arn: Required[str]
+    """The ARN of the EventBridge event bus."""
 
-HarnessManagedMemoryConfigurationDict = TypedDict(
-    "HarnessManagedMemoryConfigurationDict",
-    {
-        "Arn": "str",
-        "EncryptionKeyArn": "str",
-        "EventExpiryDuration": "int",
-        "Strategies": "list[Literal['SEMANTIC', 'SUMMARIZATION', 'USER_PREFERENCE', 'EPISODIC']]",
-    },
-    total=False,
-)
 
-HarnessManagedVpcResourceDict = TypedDict(
-    "HarnessManagedVpcResourceDict",
-    {
-        "EndpointIpAddressType": "Required[Literal['IPV4', 'IPV6']]",
-        "RoutingDomain": "str",
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "Required[list[str]]",
-        "Tags": "dict[str, Any]",
-        "VpcIdentifier": "Required[str]",
-    },
-    total=False,
-)
+class HarnessHookLambdaTargetDict(TypedDict, total=False):
+    """HarnessHookLambdaTarget as a plain dict: A Lambda function invoked synchronously for a
+    lifecycle hook."""
 
-HarnessMemoryConfigurationDict = TypedDict(
-    "HarnessMemoryConfigurationDict",
-    {
-        "AgentCoreMemoryConfiguration": "HarnessAgentCoreMemoryConfigurationDict",
-        "Disabled": "dict[str, Any]",
-        "ManagedMemoryConfiguration": "HarnessManagedMemoryConfigurationDict",
-    },
-    total=False,
-)
+    Arn: Required[str]
+    """The ARN of the Lambda function."""
+    FailureMode: Literal["allow", "deny"]
+    """Whether the agent loop continues or stops when the Lambda invocation fails. Defaults to deny."""
+    TimeoutSeconds: int
+    """The maximum number of seconds to wait for the Lambda response. Defaults to 60."""
 
-HarnessModelConfigurationDict = TypedDict(
-    "HarnessModelConfigurationDict",
-    {
-        "BedrockModelConfig": "HarnessBedrockModelConfigDict",
-        "GeminiModelConfig": "HarnessGeminiModelConfigDict",
-        "LiteLlmModelConfig": "HarnessLiteLlmModelConfigDict",
-        "OpenAiModelConfig": "HarnessOpenAiModelConfigDict",
-    },
-    total=False,
-)
 
-HarnessNetworkConfigurationDict = TypedDict(
-    "HarnessNetworkConfigurationDict",
-    {
-        "NetworkMode": "Required[Literal['PUBLIC', 'VPC']]",
-        "NetworkModeConfig": "VpcConfigDict",
-    },
-    total=False,
-)
+class HarnessHookSnsTargetDict(TypedDict, total=False):
+    """HarnessHookSnsTarget as a plain dict: An SNS topic that receives lifecycle hook events
+    asynchronously."""
 
-HarnessOpenAiModelConfigDict = TypedDict(
-    "HarnessOpenAiModelConfigDict",
-    {
-        "AdditionalParams": "dict[str, Any]",
-        "ApiBase": "str",
-        "ApiFormat": "Literal['chat_completions', 'responses']",
-        "ApiKeyArn": "Required[str]",
-        "MaxTokens": "int",
-        "ModelId": "Required[str]",
-        "Temperature": "float",
-        "TopP": "float",
-    },
-    total=False,
-)
+    Arn: Required[str]
+    """The ARN of the SNS topic."""
 
-HarnessPrivateEndpointDict = TypedDict(
-    "HarnessPrivateEndpointDict",
-    {
-        "ManagedVpcResource": "HarnessManagedVpcResourceDict",
-        "SelfManagedLatticeResource": "HarnessSelfManagedLatticeResourceDict",
-    },
-    total=False,
-)
 
-HarnessRemoteMcpConfigDict = TypedDict(
-    "HarnessRemoteMcpConfigDict",
-    {
-        "Headers": "dict[str, Any]",
-        "Url": "Required[str]",
-    },
-    total=False,
-)
+class HarnessHookTargetDict(TypedDict, total=False):
+    """HarnessHookTarget as a plain dict: The destination that receives lifecycle hook events."""
 
-HarnessSelfManagedLatticeResourceDict = TypedDict(
-    "HarnessSelfManagedLatticeResourceDict",
-    {
-        "ResourceConfigurationIdentifier": "Required[str]",
-    },
-    total=False,
-)
+    EventBridge: HarnessHookEventBridgeTargetDict
+    """An EventBridge event bus that receives lifecycle hook events asynchronously."""
+    Lambda: HarnessHookLambdaTargetDict
+    """A Lambda function invoked synchronously for a lifecycle hook."""
+    Sns: HarnessHookSnsTargetDict
+    """An SNS topic that receives lifecycle hook events asynchronously."""
 
-HarnessSkillDict = TypedDict(
-    "HarnessSkillDict",
-    {
-        "AwsSkills": "HarnessSkillAwsSkillsSourceDict",
-        "Git": "HarnessSkillGitSourceDict",
-        "Path": "str",
-        "S3": "HarnessSkillS3SourceDict",
-    },
-    total=False,
-)
 
-HarnessSkillAwsSkillsSourceDict = TypedDict(
-    "HarnessSkillAwsSkillsSourceDict",
-    {
-        "Paths": "list[str]",
-    },
-    total=False,
-)
+class HarnessInlineFunctionConfigDict(TypedDict, total=False):
+    """HarnessInlineFunctionConfig as a plain dict."""
 
-HarnessSkillGitAuthDict = TypedDict(
-    "HarnessSkillGitAuthDict",
-    {
-        "CredentialArn": "Required[str]",
-        "Username": "str",
-    },
-    total=False,
-)
+    Description: Required[str]
+    """Length: 1 to 4096 characters."""
+    InputSchema: Required[dict[str, Any]]
+    """JSON Schema describing the tool's input parameters."""
 
-HarnessSkillGitSourceDict = TypedDict(
-    "HarnessSkillGitSourceDict",
-    {
-        "Auth": "HarnessSkillGitAuthDict",
-        "Path": "str",
-        "Url": "Required[str]",
-    },
-    total=False,
-)
 
-HarnessSkillS3SourceDict = TypedDict(
-    "HarnessSkillS3SourceDict",
-    {
-        "Uri": "Required[str]",
-    },
-    total=False,
-)
+class HarnessLifecycleConfigurationDict(TypedDict, total=False):
+    """HarnessLifecycleConfiguration as a plain dict."""
 
-HarnessSlidingWindowConfigurationDict = TypedDict(
-    "HarnessSlidingWindowConfigurationDict",
-    {
-        "MessagesCount": "int",
-    },
-    total=False,
-)
+    IdleRuntimeSessionTimeout: int
+    """Range: 60 to 1209600 (inclusive)."""
+    MaxLifetime: int
+    """Range: 60 to 1209600 (inclusive)."""
 
-HarnessSummarizationConfigurationDict = TypedDict(
-    "HarnessSummarizationConfigurationDict",
-    {
-        "PreserveRecentMessages": "int",
-        "SummarizationSystemPrompt": "str",
-        "SummaryRatio": "float",
-    },
-    total=False,
-)
 
-HarnessSystemContentBlockDict = TypedDict(
-    "HarnessSystemContentBlockDict",
-    {
-        "Text": "Required[str]",
-    },
-    total=False,
-)
+class HarnessLiteLlmModelConfigDict(TypedDict, total=False):
+    """HarnessLiteLlmModelConfig as a plain dict."""
 
-HarnessToolDict = TypedDict(
-    "HarnessToolDict",
-    {
-        "Config": "HarnessToolConfigurationDict",
-        "Name": "str",
-        "Type": "Required[Literal['remote_mcp', 'agentcore_browser', 'agentcore_gateway', 'inline_function', 'agentcore_code_interpreter']]",
-    },
-    total=False,
-)
+    AdditionalParams: dict[str, Any]
+    """Provider-specific parameters passed through to LiteLLM unchanged."""
+    ApiBase: str
+    """Length: 1 to 16383 characters."""
+    ApiKeyArn: str
+    """Pattern:
+    ^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$"""
+    MaxTokens: int
+    """Range: at least 1 (inclusive)."""
+    ModelId: Required[str]
+    """Type: str."""
+    Temperature: float
+    """Range: 0 to 2 (inclusive)."""
+    TopP: float
+    """Range: 0 to 1 (inclusive)."""
 
-HarnessToolConfigurationDict = TypedDict(
-    "HarnessToolConfigurationDict",
-    {
-        "AgentCoreBrowser": "HarnessAgentCoreBrowserConfigDict",
-        "AgentCoreCodeInterpreter": "HarnessAgentCoreCodeInterpreterConfigDict",
-        "AgentCoreGateway": "HarnessAgentCoreGatewayConfigDict",
-        "InlineFunction": "HarnessInlineFunctionConfigDict",
-        "RemoteMcp": "HarnessRemoteMcpConfigDict",
-    },
-    total=False,
-)
 
-HarnessTruncationConfigurationDict = TypedDict(
-    "HarnessTruncationConfigurationDict",
-    {
-        "Config": "HarnessTruncationStrategyConfigurationDict",
-        "Strategy": "Required[Literal['sliding_window', 'summarization', 'none']]",
-    },
-    total=False,
-)
+class HarnessManagedMemoryConfigurationDict(TypedDict, total=False):
+    """HarnessManagedMemoryConfiguration as a plain dict: Configuration for managed memory. The
+    harness creates and manages a memory resource in the customer's account."""
 
-HarnessTruncationStrategyConfigurationDict = TypedDict(
-    "HarnessTruncationStrategyConfigurationDict",
-    {
-        "SlidingWindow": "HarnessSlidingWindowConfigurationDict",
-        "Summarization": "HarnessSummarizationConfigurationDict",
-    },
-    total=False,
-)
+    Arn: str
+    """The ARN of the managed memory resource. Read-only, populated by the service."""
+    EncryptionKeyArn: str
+    """Customer-managed KMS key ARN. Defaults to AWS-owned key. Not updatable after creation."""
+    EventExpiryDuration: int
+    """Event retention in days. Defaults to 30."""
+    Strategies: list[Literal["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "EPISODIC"]]
+    """Strategy types to enable. Defaults to [SEMANTIC, SUMMARIZATION]."""
 
-OAuthCredentialProviderDict = TypedDict(
-    "OAuthCredentialProviderDict",
-    {
-        "CustomParameters": "dict[str, Any]",
-        "DefaultReturnUrl": "str",
-        "GrantType": "Literal['CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE']",
-        "ProviderArn": "Required[str]",
-        "Scopes": "Required[list[str]]",
-    },
-    total=False,
-)
 
-PrivateEndpointOverrideDict = TypedDict(
-    "PrivateEndpointOverrideDict",
-    {
-        "Domain": "Required[str]",
-        "PrivateEndpoint": "Required[HarnessPrivateEndpointDict]",
-    },
-    total=False,
-)
+class HarnessManagedVpcResourceDict(TypedDict, total=False):
+    """HarnessManagedVpcResource as a plain dict: Configuration for a service-managed VPC endpoint."""
 
-S3FilesAccessPointConfigurationDict = TypedDict(
-    "S3FilesAccessPointConfigurationDict",
-    {
-        "AccessPointArn": "Required[str]",
-        "MountPath": "Required[str]",
-    },
-    total=False,
-)
+    EndpointIpAddressType: Required[Literal["IPV4", "IPV6"]]
+    """Allowed values: 'IPV4', 'IPV6'."""
+    RoutingDomain: str
+    """Length: 3 to 255 characters."""
+    SecurityGroupIds: list[str]
+    """Items: 0 to 5 items. Each item: Pattern: ^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$"""
+    SubnetIds: Required[list[str]]
+    """Each item: Pattern: ^subnet-[0-9a-zA-Z]{8,17}$"""
+    Tags: dict[str, str]
+    """Type: dict[str, str]."""
+    VpcIdentifier: Required[str]
+    """Pattern: ^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$"""
 
-SessionStorageConfigurationDict = TypedDict(
-    "SessionStorageConfigurationDict",
-    {
-        "MountPath": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class HarnessMemoryConfigurationDict(TypedDict, total=False):
+    """HarnessMemoryConfiguration as a plain dict."""
 
-VpcConfigDict = TypedDict(
-    "VpcConfigDict",
-    {
-        "SecurityGroups": "Required[list[str]]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
+    AgentCoreMemoryConfiguration: HarnessAgentCoreMemoryConfigurationDict
+    """Type: HarnessAgentCoreMemoryConfigurationDict."""
+    Disabled: dict[str, Any]
+    """Explicitly opt out of memory."""
+    ManagedMemoryConfiguration: HarnessManagedMemoryConfigurationDict
+    """Configuration for managed memory. The harness creates and manages a memory resource in the
+    customer's account."""
 
+
+class HarnessModelConfigurationDict(TypedDict, total=False):
+    """HarnessModelConfiguration as a plain dict."""
+
+    BedrockModelConfig: HarnessBedrockModelConfigDict
+    """Type: HarnessBedrockModelConfigDict."""
+    GeminiModelConfig: HarnessGeminiModelConfigDict
+    """Type: HarnessGeminiModelConfigDict."""
+    LiteLlmModelConfig: HarnessLiteLlmModelConfigDict
+    """Type: HarnessLiteLlmModelConfigDict."""
+    OpenAiModelConfig: HarnessOpenAiModelConfigDict
+    """Type: HarnessOpenAiModelConfigDict."""
+
+
+class HarnessNetworkConfigurationDict(TypedDict, total=False):
+    """HarnessNetworkConfiguration as a plain dict."""
+
+    NetworkMode: Required[Literal["PUBLIC", "VPC"]]
+    """Allowed values: 'PUBLIC', 'VPC'."""
+    NetworkModeConfig: VpcConfigDict
+    """Type: VpcConfigDict."""
+
+
+class HarnessOpenAiModelConfigDict(TypedDict, total=False):
+    """HarnessOpenAiModelConfig as a plain dict."""
+
+    AdditionalParams: dict[str, Any]
+    """Provider-specific parameters passed through to the model provider unchanged."""
+    ApiBase: str
+    """Optional custom endpoint URL for an OpenAI-compatible endpoint."""
+    ApiFormat: Literal["chat_completions", "responses"]
+    """Allowed values: 'chat_completions', 'responses'."""
+    ApiKeyArn: Required[str]
+    """Pattern:
+    ^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$"""
+    MaxTokens: int
+    """Range: at least 1 (inclusive)."""
+    ModelId: Required[str]
+    """Type: str."""
+    Temperature: float
+    """Range: 0 to 2 (inclusive)."""
+    TopP: float
+    """Range: 0 to 1 (inclusive)."""
+
+
+class HarnessPrivateEndpointDict(TypedDict, total=False):
+    """HarnessPrivateEndpoint as a plain dict: Private endpoint configuration for connecting to the
+    OpenID Connect discovery endpoint over a private network."""
+
+    ManagedVpcResource: HarnessManagedVpcResourceDict
+    """Configuration for a service-managed VPC endpoint."""
+    SelfManagedLatticeResource: HarnessSelfManagedLatticeResourceDict
+    """Configuration for connecting to a private resource using a self-managed VPC Lattice resource
+    configuration."""
+
+
+class HarnessRemoteMcpConfigDict(TypedDict, total=False):
+    """HarnessRemoteMcpConfig as a plain dict."""
+
+    Headers: dict[str, str]
+    """Type: dict[str, str]."""
+    Url: Required[str]
+    """Length: 1 to 16383 characters."""
+
+
+class HarnessSelfManagedLatticeResourceDict(TypedDict, total=False):
+    """HarnessSelfManagedLatticeResource as a plain dict: Configuration for connecting to a private
+    resource using a self-managed VPC Lattice resource configuration."""
+
+    ResourceConfigurationIdentifier: Required[str]
+    """Pattern:
+    ^((rcfg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}))$
+    Length: 20 to 2048 characters."""
+
+
+class HarnessSkillDict(TypedDict, total=False):
+    """HarnessSkill as a plain dict."""
+
+    AwsSkills: HarnessSkillAwsSkillsSourceDict
+    """AWS Skills baked into the Harness's underlying Runtime."""
+    Git: HarnessSkillGitSourceDict
+    """A git repository containing the skill, cloned over HTTPS."""
+    Path: str
+    """The filesystem path to the skill definition."""
+    S3: HarnessSkillS3SourceDict
+    """An S3 source containing the skill."""
+
+
+class HarnessSkillAwsSkillsSourceDict(TypedDict, total=False):
+    """HarnessSkillAwsSkillsSource as a plain dict: AWS Skills baked into the Harness's underlying
+    Runtime."""
+
+    Paths: list[str]
+    """Optionally filter allowed skills with glob syntax, e.g., ['core-skills/*']."""
+
+
+class HarnessSkillGitAuthDict(TypedDict, total=False):
+    """HarnessSkillGitAuth as a plain dict: Authentication configuration for accessing a private git
+    repository."""
+
+    CredentialArn: Required[str]
+    """The ARN of the credential in AgentCore Identity containing the password or personal access
+    token."""
+    Username: str
+    """Username for authentication. Defaults to 'oauth2' if not specified."""
+
+
+class HarnessSkillGitSourceDict(TypedDict, total=False):
+    """HarnessSkillGitSource as a plain dict: A git repository containing the skill, cloned over
+    HTTPS."""
+
+    Auth: HarnessSkillGitAuthDict
+    """Authentication configuration for accessing a private git repository."""
+    Path: str
+    """Subdirectory within the repository containing the skill."""
+    Url: Required[str]
+    """The HTTPS URL of the git repository."""
+
+
+class HarnessSkillS3SourceDict(TypedDict, total=False):
+    """HarnessSkillS3Source as a plain dict: An S3 source containing the skill."""
+
+    Uri: Required[str]
+    """The S3 URI pointing to the skill directory (e.g., s3://bucket/skills/my-skill/)."""
+
+
+class HarnessSlidingWindowConfigurationDict(TypedDict, total=False):
+    """HarnessSlidingWindowConfiguration as a plain dict."""
+
+    MessagesCount: int
+    """Type: int."""
+
+
+class HarnessSummarizationConfigurationDict(TypedDict, total=False):
+    """HarnessSummarizationConfiguration as a plain dict."""
+
+    PreserveRecentMessages: int
+    """Type: int."""
+    SummarizationSystemPrompt: str
+    """Type: str."""
+    SummaryRatio: float
+    """Type: float."""
+
+
+class HarnessSystemContentBlockDict(TypedDict, total=False):
+    """HarnessSystemContentBlock as a plain dict."""
+
+    Text: Required[str]
+    """The text content of the system prompt block."""
+
+
+class HarnessToolDict(TypedDict, total=False):
+    """HarnessTool as a plain dict."""
+
+    Config: HarnessToolConfigurationDict
+    """Type: HarnessToolConfigurationDict."""
+    Name: str
+    """Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters."""
+    Type: Required[
+        Literal[
+            "remote_mcp",
+            "agentcore_browser",
+            "agentcore_gateway",
+            "inline_function",
+            "agentcore_code_interpreter",
+        ]
+    ]
+    """Allowed values: 'remote_mcp', 'agentcore_browser', 'agentcore_gateway', 'inline_function',
+    'agentcore_code_interpreter'."""
+
+
+class HarnessToolConfigurationDict(TypedDict, total=False):
+    """HarnessToolConfiguration as a plain dict."""
+
+    AgentCoreBrowser: HarnessAgentCoreBrowserConfigDict
+    """Type: HarnessAgentCoreBrowserConfigDict."""
+    AgentCoreCodeInterpreter: HarnessAgentCoreCodeInterpreterConfigDict
+    """Type: HarnessAgentCoreCodeInterpreterConfigDict."""
+    AgentCoreGateway: HarnessAgentCoreGatewayConfigDict
+    """Type: HarnessAgentCoreGatewayConfigDict."""
+    InlineFunction: HarnessInlineFunctionConfigDict
+    """Type: HarnessInlineFunctionConfigDict."""
+    RemoteMcp: HarnessRemoteMcpConfigDict
+    """Type: HarnessRemoteMcpConfigDict."""
+
+
+class HarnessTruncationConfigurationDict(TypedDict, total=False):
+    """HarnessTruncationConfiguration as a plain dict."""
+
+    Config: HarnessTruncationStrategyConfigurationDict
+    """Type: HarnessTruncationStrategyConfigurationDict."""
+    Strategy: Required[Literal["sliding_window", "summarization", "none"]]
+    """Allowed values: 'sliding_window', 'summarization', 'none'."""
+
+
+class HarnessTruncationStrategyConfigurationDict(TypedDict, total=False):
+    """HarnessTruncationStrategyConfiguration as a plain dict."""
+
+    SlidingWindow: HarnessSlidingWindowConfigurationDict
+    """Type: HarnessSlidingWindowConfigurationDict."""
+    Summarization: HarnessSummarizationConfigurationDict
+    """Type: HarnessSummarizationConfigurationDict."""
+
+
+class OAuthCredentialProviderDict(TypedDict, total=False):
+    """OAuthCredentialProvider as a plain dict."""
+
+    CustomParameters: dict[str, str]
+    """Type: dict[str, str]."""
+    DefaultReturnUrl: str
+    """Pattern: ^\\w+:(\\/?\\/?)[^\\s]+$ Length: 1 to 2048 characters."""
+    GrantType: Literal["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE"]
+    """Allowed values: 'CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE'."""
+    ProviderArn: Required[str]
+    """Pattern: ^arn:([^:]*):([^:]*):([^:]*):([0-9]{12})?:(.+)$"""
+    Scopes: Required[list[str]]
+    """Items: at most 100 items. Each item: Length: 1 to 64 characters."""
+
+
+class PrivateEndpointOverrideDict(TypedDict, total=False):
+    """PrivateEndpointOverride as a plain dict: Maps a domain to a private endpoint for resolving
+    that domain over a private network."""
+
+    Domain: Required[str]
+    """Length: 1 to 253 characters."""
+    PrivateEndpoint: Required[HarnessPrivateEndpointDict]
+    """Private endpoint configuration for connecting to the OpenID Connect discovery endpoint over a
+    private network."""
+
+
+class S3FilesAccessPointConfigurationDict(TypedDict, total=False):
+    """S3FilesAccessPointConfiguration as a plain dict: Configuration for an Amazon S3 Files access
+    point to mount into the AgentCore Runtime."""
+
+    AccessPointArn: Required[str]
+    """Pattern:
+    ^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$
+    Length: at most 256 characters."""
+    MountPath: Required[str]
+    """Pattern: ^/mnt/[a-zA-Z0-9._-]+/?$ Length: 6 to 200 characters."""
+
+
+class SessionStorageConfigurationDict(TypedDict, total=False):
+    """SessionStorageConfiguration as a plain dict."""
+
+    MountPath: Required[str]
+    """Pattern: ^/mnt/[a-zA-Z0-9._-]+/?$ Length: 6 to 200 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\s_.:/=+\\-@]*$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\s_.:/=+\\-@]*$ Length: 0 to 256 characters."""
+
+
+class VpcConfigDict(TypedDict, total=False):
+    """VpcConfig as a plain dict."""
+
+    SecurityGroups: Required[list[str]]
+    """Items: 1 to 16 items. Each item: Pattern: ^sg-[0-9a-zA-Z]{8,17}$"""
+    Subnets: Required[list[str]]
+    """Items: 1 to 16 items. Each item: Pattern: ^subnet-[0-9a-zA-Z]{8,17}$"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::Harness",
     schema_file="aws-bedrockagentcore-harness.json",
@@ -865,18 +963,9 @@ METADATA = _TypeMetadata(
         "/Environment/AgentCoreRuntimeEnvironment/AgentRuntimeId",
     ),
     create_only=("/HarnessName", "/Memory/ManagedMemoryConfiguration/EncryptionKeyArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("HarnessName", "ExecutionRoleArn", "Model"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -886,944 +975,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuthorizerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomJWTAuthorizer": {"$ref": "#/definitions/CustomJWTAuthorizerConfiguration"}
-            },
-            "type": "object",
-        },
-        "AuthorizingClaimMatchValueType": {
-            "additionalProperties": False,
-            "properties": {
-                "ClaimMatchOperator": {
-                    "enum": ["EQUALS", "CONTAINS", "CONTAINS_ANY"],
-                    "type": "string",
-                },
-                "ClaimMatchValue": {"$ref": "#/definitions/ClaimMatchValueType"},
-            },
-            "required": ["ClaimMatchValue", "ClaimMatchOperator"],
-            "type": "object",
-        },
-        "ClaimMatchValueType": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["MatchValueString"]}, {"required": ["MatchValueStringList"]}],
-            "properties": {
-                "MatchValueString": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9_.-]+$",
-                    "type": "string",
-                },
-                "MatchValueStringList": {
-                    "items": {
-                        "maxLength": 255,
-                        "minLength": 1,
-                        "pattern": "^[A-Za-z0-9_.-]+$",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ContainerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerUri": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^(([0-9]{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?|public\\.ecr\\.aws)/((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)(?::([^:@]{1,300}))?(?:@(.+))?$",
-                    "type": "string",
-                }
-            },
-            "required": ["ContainerUri"],
-            "type": "object",
-        },
-        "CustomClaimValidationType": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizingClaimMatchValue": {
-                    "$ref": "#/definitions/AuthorizingClaimMatchValueType"
-                },
-                "InboundTokenClaimName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9_.-:]+$",
-                    "type": "string",
-                },
-                "InboundTokenClaimValueType": {
-                    "enum": ["STRING", "STRING_ARRAY"],
-                    "type": "string",
-                },
-            },
-            "required": [
-                "InboundTokenClaimName",
-                "InboundTokenClaimValueType",
-                "AuthorizingClaimMatchValue",
-            ],
-            "type": "object",
-        },
-        "CustomJWTAuthorizerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdvertisedScopeMapping": {
-                    "additionalProperties": False,
-                    "maxProperties": 50,
-                    "minProperties": 1,
-                    "patternProperties": {
-                        "^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,255}$": {
-                            "maxLength": 255,
-                            "minLength": 1,
-                            "pattern": "^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$",
-                            "type": "string",
-                        }
-                    },
-                    "type": "object",
-                },
-                "AllowedAudience": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
-                "AllowedClients": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
-                "AllowedScopes": {
-                    "items": {
-                        "maxLength": 255,
-                        "minLength": 1,
-                        "pattern": "^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "CustomClaims": {
-                    "items": {"$ref": "#/definitions/CustomClaimValidationType"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "DiscoveryUrl": {
-                    "pattern": "^.+/\\.well-known/openid-configuration$",
-                    "type": "string",
-                },
-                "PrivateEndpoint": {"$ref": "#/definitions/PrivateEndpoint"},
-                "PrivateEndpointOverrides": {
-                    "items": {"$ref": "#/definitions/PrivateEndpointOverride"},
-                    "maxItems": 5,
-                    "type": "array",
-                },
-            },
-            "required": ["DiscoveryUrl"],
-            "type": "object",
-        },
-        "EfsAccessPointConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessPointArn": {
-                    "maxLength": 128,
-                    "pattern": "^arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:access-point/fsap-[0-9a-f]{8,40}$",
-                    "type": "string",
-                },
-                "MountPath": {
-                    "maxLength": 200,
-                    "minLength": 6,
-                    "pattern": "^/mnt/[a-zA-Z0-9._-]+/?$",
-                    "type": "string",
-                },
-            },
-            "required": ["AccessPointArn", "MountPath"],
-            "type": "object",
-        },
-        "FilesystemConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EfsAccessPoint": {"$ref": "#/definitions/EfsAccessPointConfiguration"},
-                "S3FilesAccessPoint": {"$ref": "#/definitions/S3FilesAccessPointConfiguration"},
-                "SessionStorage": {"$ref": "#/definitions/SessionStorageConfiguration"},
-            },
-            "type": "object",
-        },
-        "HarnessAfterInvocationHook": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "Target": {"$ref": "#/definitions/HarnessHookTarget"},
-            },
-            "required": ["Name", "Target"],
-            "type": "object",
-        },
-        "HarnessAfterToolCallHook": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "Target": {"$ref": "#/definitions/HarnessHookTarget"},
-            },
-            "required": ["Name", "Target"],
-            "type": "object",
-        },
-        "HarnessAgentCoreBrowserConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "BrowserArn": {
-                    "pattern": "^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:(aws|[0-9]{12}):browser(-custom)?/(aws\\.browser\\.v1|[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10})$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "HarnessAgentCoreCodeInterpreterConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CodeInterpreterArn": {
-                    "pattern": "^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:(aws|[0-9]{12}):code-interpreter(-custom)?/(aws\\.codeinterpreter\\.v1|[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10})$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "HarnessAgentCoreGatewayConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "GatewayArn": {
-                    "pattern": "^arn:aws(|-cn|-us-gov):bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$",
-                    "type": "string",
-                },
-                "OutboundAuth": {"$ref": "#/definitions/HarnessGatewayOutboundAuth"},
-            },
-            "required": ["GatewayArn"],
-            "type": "object",
-        },
-        "HarnessAgentCoreMemoryConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ActorId": {"type": "string"},
-                "Arn": {
-                    "pattern": "^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:memory/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$",
-                    "type": "string",
-                },
-                "MessagesCount": {"type": "integer"},
-                "RetrievalConfig": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "^[\\s\\S]*$": {
-                            "$ref": "#/definitions/HarnessAgentCoreMemoryRetrievalConfig"
-                        }
-                    },
-                    "type": "object",
-                },
-            },
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "HarnessAgentCoreMemoryRetrievalConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "RelevanceScore": {"type": "number"},
-                "StrategyId": {"type": "string"},
-                "TopK": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "HarnessAgentCoreRuntimeEnvironment": {
-            "additionalProperties": False,
-            "properties": {
-                "AgentRuntimeArn": {"maxLength": 1011, "minLength": 20, "type": "string"},
-                "AgentRuntimeId": {"type": "string"},
-                "AgentRuntimeName": {"type": "string"},
-                "FilesystemConfigurations": {
-                    "items": {"$ref": "#/definitions/FilesystemConfiguration"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "LifecycleConfiguration": {"$ref": "#/definitions/LifecycleConfiguration"},
-                "NetworkConfiguration": {"$ref": "#/definitions/NetworkConfiguration"},
-            },
-            "type": "object",
-        },
-        "HarnessBedrockModelConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalParams": {"type": "object"},
-                "ApiFormat": {
-                    "enum": ["converse_stream", "responses", "chat_completions"],
-                    "type": "string",
-                },
-                "MaxTokens": {"minimum": 1, "type": "integer"},
-                "ModelId": {"type": "string"},
-                "Temperature": {"maximum": 2, "minimum": 0, "type": "number"},
-                "TopP": {"maximum": 1, "minimum": 0, "type": "number"},
-            },
-            "required": ["ModelId"],
-            "type": "object",
-        },
-        "HarnessBeforeInvocationHook": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "Target": {"$ref": "#/definitions/HarnessHookTarget"},
-            },
-            "required": ["Name", "Target"],
-            "type": "object",
-        },
-        "HarnessBeforeToolCallHook": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "Target": {"$ref": "#/definitions/HarnessHookTarget"},
-            },
-            "required": ["Name", "Target"],
-            "type": "object",
-        },
-        "HarnessDisabledMemoryConfiguration": {"additionalProperties": False, "type": "object"},
-        "HarnessEnvironmentArtifact": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerConfiguration": {"$ref": "#/definitions/ContainerConfiguration"}
-            },
-            "type": "object",
-        },
-        "HarnessEnvironmentProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "AgentCoreRuntimeEnvironment": {
-                    "$ref": "#/definitions/HarnessAgentCoreRuntimeEnvironment"
-                }
-            },
-            "type": "object",
-        },
-        "HarnessGatewayOutboundAuth": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["AwsIam"]}, {"required": ["None"]}, {"required": ["Oauth"]}],
-            "properties": {
-                "AwsIam": {"additionalProperties": False, "type": "object"},
-                "None": {"additionalProperties": False, "type": "object"},
-                "Oauth": {"$ref": "#/definitions/OAuthCredentialProvider"},
-            },
-            "type": "object",
-        },
-        "HarnessGeminiModelConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalParams": {"type": "object"},
-                "ApiKeyArn": {
-                    "pattern": "^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$",
-                    "type": "string",
-                },
-                "MaxTokens": {"minimum": 1, "type": "integer"},
-                "ModelId": {"type": "string"},
-                "Temperature": {"maximum": 2, "minimum": 0, "type": "number"},
-                "TopK": {"maximum": 500, "minimum": 0, "type": "integer"},
-                "TopP": {"maximum": 1, "minimum": 0, "type": "number"},
-            },
-            "required": ["ModelId", "ApiKeyArn"],
-            "type": "object",
-        },
-        "HarnessHook": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["BeforeInvocation"]},
-                {"required": ["AfterInvocation"]},
-                {"required": ["BeforeToolCall"]},
-                {"required": ["AfterToolCall"]},
-            ],
-            "properties": {
-                "AfterInvocation": {"$ref": "#/definitions/HarnessAfterInvocationHook"},
-                "AfterToolCall": {"$ref": "#/definitions/HarnessAfterToolCallHook"},
-                "BeforeInvocation": {"$ref": "#/definitions/HarnessBeforeInvocationHook"},
-                "BeforeToolCall": {"$ref": "#/definitions/HarnessBeforeToolCallHook"},
-            },
-            "type": "object",
-        },
-        "HarnessHookEventBridgeTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:aws(-[^:]+)?:events:[a-z0-9-]+:[0-9]{12}:event-bus/.+$",
-                    "type": "string",
-                }
-            },
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "HarnessHookLambdaTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:aws(-[^:]+)?:lambda:[a-z0-9-]+:[0-9]{12}:function:.+$",
-                    "type": "string",
-                },
-                "FailureMode": {"enum": ["allow", "deny"], "type": "string"},
-                "TimeoutSeconds": {"maximum": 900, "minimum": 1, "type": "integer"},
-            },
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "HarnessHookSnsTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:aws(-[^:]+)?:sns:[a-z0-9-]+:[0-9]{12}:.+$",
-                    "type": "string",
-                }
-            },
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "HarnessHookTarget": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["Lambda"]},
-                {"required": ["Sns"]},
-                {"required": ["EventBridge"]},
-            ],
-            "properties": {
-                "EventBridge": {"$ref": "#/definitions/HarnessHookEventBridgeTarget"},
-                "Lambda": {"$ref": "#/definitions/HarnessHookLambdaTarget"},
-                "Sns": {"$ref": "#/definitions/HarnessHookSnsTarget"},
-            },
-            "type": "object",
-        },
-        "HarnessInlineFunctionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 4096, "minLength": 1, "type": "string"},
-                "InputSchema": {"type": "object"},
-            },
-            "required": ["Description", "InputSchema"],
-            "type": "object",
-        },
-        "HarnessLiteLlmModelConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalParams": {"type": "object"},
-                "ApiBase": {"maxLength": 16383, "minLength": 1, "type": "string"},
-                "ApiKeyArn": {
-                    "pattern": "^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$",
-                    "type": "string",
-                },
-                "MaxTokens": {"minimum": 1, "type": "integer"},
-                "ModelId": {"type": "string"},
-                "Temperature": {"maximum": 2, "minimum": 0, "type": "number"},
-                "TopP": {"maximum": 1, "minimum": 0, "type": "number"},
-            },
-            "required": ["ModelId"],
-            "type": "object",
-        },
-        "HarnessManagedMemoryConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "pattern": "^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:memory/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$",
-                    "type": "string",
-                },
-                "EncryptionKeyArn": {"type": "string"},
-                "EventExpiryDuration": {"maximum": 365, "minimum": 3, "type": "integer"},
-                "Strategies": {
-                    "items": {
-                        "enum": ["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "EPISODIC"],
-                        "type": "string",
-                    },
-                    "maxItems": 4,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "HarnessMemoryConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AgentCoreMemoryConfiguration": {
-                    "$ref": "#/definitions/HarnessAgentCoreMemoryConfiguration"
-                },
-                "Disabled": {"$ref": "#/definitions/HarnessDisabledMemoryConfiguration"},
-                "ManagedMemoryConfiguration": {
-                    "$ref": "#/definitions/HarnessManagedMemoryConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "HarnessModelConfiguration": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["BedrockModelConfig"]},
-                {"required": ["OpenAiModelConfig"]},
-                {"required": ["GeminiModelConfig"]},
-                {"required": ["LiteLlmModelConfig"]},
-            ],
-            "properties": {
-                "BedrockModelConfig": {"$ref": "#/definitions/HarnessBedrockModelConfig"},
-                "GeminiModelConfig": {"$ref": "#/definitions/HarnessGeminiModelConfig"},
-                "LiteLlmModelConfig": {"$ref": "#/definitions/HarnessLiteLlmModelConfig"},
-                "OpenAiModelConfig": {"$ref": "#/definitions/HarnessOpenAiModelConfig"},
-            },
-            "type": "object",
-        },
-        "HarnessOpenAiModelConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalParams": {"type": "object"},
-                "ApiBase": {"maxLength": 16383, "minLength": 1, "type": "string"},
-                "ApiFormat": {"enum": ["chat_completions", "responses"], "type": "string"},
-                "ApiKeyArn": {
-                    "pattern": "^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$",
-                    "type": "string",
-                },
-                "MaxTokens": {"minimum": 1, "type": "integer"},
-                "ModelId": {"type": "string"},
-                "Temperature": {"maximum": 2, "minimum": 0, "type": "number"},
-                "TopP": {"maximum": 1, "minimum": 0, "type": "number"},
-            },
-            "required": ["ModelId", "ApiKeyArn"],
-            "type": "object",
-        },
-        "HarnessRemoteMcpConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Headers": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "^[\\s\\S]*$": {"maxLength": 16383, "minLength": 1, "type": "string"}
-                    },
-                    "type": "object",
-                },
-                "Url": {"maxLength": 16383, "minLength": 1, "type": "string"},
-            },
-            "required": ["Url"],
-            "type": "object",
-        },
-        "HarnessSkill": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsSkills": {"$ref": "#/definitions/HarnessSkillAwsSkillsSource"},
-                "Git": {"$ref": "#/definitions/HarnessSkillGitSource"},
-                "Path": {"minLength": 1, "type": "string"},
-                "S3": {"$ref": "#/definitions/HarnessSkillS3Source"},
-            },
-            "type": "object",
-        },
-        "HarnessSkillAwsSkillsSource": {
-            "additionalProperties": False,
-            "properties": {
-                "Paths": {
-                    "items": {
-                        "maxLength": 4096,
-                        "minLength": 1,
-                        "pattern": "^([^*?\\[\\]]|\\*)+$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "HarnessSkillGitAuth": {
-            "additionalProperties": False,
-            "properties": {
-                "CredentialArn": {
-                    "pattern": "^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$",
-                    "type": "string",
-                },
-                "Username": {"type": "string"},
-            },
-            "required": ["CredentialArn"],
-            "type": "object",
-        },
-        "HarnessSkillGitSource": {
-            "additionalProperties": False,
-            "properties": {
-                "Auth": {"$ref": "#/definitions/HarnessSkillGitAuth"},
-                "Path": {"type": "string"},
-                "Url": {"minLength": 8, "pattern": "^https://", "type": "string"},
-            },
-            "required": ["Url"],
-            "type": "object",
-        },
-        "HarnessSkillS3Source": {
-            "additionalProperties": False,
-            "properties": {"Uri": {"minLength": 5, "pattern": "^s3://", "type": "string"}},
-            "required": ["Uri"],
-            "type": "object",
-        },
-        "HarnessSlidingWindowConfiguration": {
-            "additionalProperties": False,
-            "properties": {"MessagesCount": {"type": "integer"}},
-            "type": "object",
-        },
-        "HarnessStatus": {
-            "enum": [
-                "CREATING",
-                "CREATE_FAILED",
-                "UPDATING",
-                "UPDATE_FAILED",
-                "READY",
-                "DELETING",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "HarnessSummarizationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PreserveRecentMessages": {"type": "integer"},
-                "SummarizationSystemPrompt": {"type": "string"},
-                "SummaryRatio": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "HarnessSystemContentBlock": {
-            "additionalProperties": False,
-            "properties": {"Text": {"minLength": 1, "type": "string"}},
-            "required": ["Text"],
-            "type": "object",
-        },
-        "HarnessTool": {
-            "additionalProperties": False,
-            "properties": {
-                "Config": {"$ref": "#/definitions/HarnessToolConfiguration"},
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "Type": {
-                    "enum": [
-                        "remote_mcp",
-                        "agentcore_browser",
-                        "agentcore_gateway",
-                        "inline_function",
-                        "agentcore_code_interpreter",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "HarnessToolConfiguration": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["RemoteMcp"]},
-                {"required": ["AgentCoreBrowser"]},
-                {"required": ["AgentCoreGateway"]},
-                {"required": ["InlineFunction"]},
-                {"required": ["AgentCoreCodeInterpreter"]},
-            ],
-            "properties": {
-                "AgentCoreBrowser": {"$ref": "#/definitions/HarnessAgentCoreBrowserConfig"},
-                "AgentCoreCodeInterpreter": {
-                    "$ref": "#/definitions/HarnessAgentCoreCodeInterpreterConfig"
-                },
-                "AgentCoreGateway": {"$ref": "#/definitions/HarnessAgentCoreGatewayConfig"},
-                "InlineFunction": {"$ref": "#/definitions/HarnessInlineFunctionConfig"},
-                "RemoteMcp": {"$ref": "#/definitions/HarnessRemoteMcpConfig"},
-            },
-            "type": "object",
-        },
-        "HarnessTruncationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Config": {"$ref": "#/definitions/HarnessTruncationStrategyConfiguration"},
-                "Strategy": {"enum": ["sliding_window", "summarization", "none"], "type": "string"},
-            },
-            "required": ["Strategy"],
-            "type": "object",
-        },
-        "HarnessTruncationStrategyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SlidingWindow": {"$ref": "#/definitions/HarnessSlidingWindowConfiguration"},
-                "Summarization": {"$ref": "#/definitions/HarnessSummarizationConfiguration"},
-            },
-            "type": "object",
-        },
-        "LifecycleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IdleRuntimeSessionTimeout": {"maximum": 1209600, "minimum": 60, "type": "integer"},
-                "MaxLifetime": {"maximum": 1209600, "minimum": 60, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "ManagedVpcResource": {
-            "additionalProperties": False,
-            "properties": {
-                "EndpointIpAddressType": {"enum": ["IPV4", "IPV6"], "type": "string"},
-                "RoutingDomain": {"maxLength": 255, "minLength": 3, "type": "string"},
-                "SecurityGroupIds": {
-                    "items": {"pattern": "^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$", "type": "string"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SubnetIds": {
-                    "items": {"pattern": "^subnet-[0-9a-zA-Z]{8,17}$", "type": "string"},
-                    "type": "array",
-                },
-                "Tags": {
-                    "additionalProperties": False,
-                    "maxProperties": 50,
-                    "patternProperties": {
-                        "^[a-zA-Z0-9\\s_.:/=+\\-@]{1,128}$": {
-                            "maxLength": 256,
-                            "pattern": "^[a-zA-Z0-9\\s_.:/=+\\-@]*$",
-                            "type": "string",
-                        }
-                    },
-                    "type": "object",
-                },
-                "VpcIdentifier": {
-                    "pattern": "^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$",
-                    "type": "string",
-                },
-            },
-            "required": ["VpcIdentifier", "SubnetIds", "EndpointIpAddressType"],
-            "type": "object",
-        },
-        "NetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NetworkMode": {"enum": ["PUBLIC", "VPC"], "type": "string"},
-                "NetworkModeConfig": {"$ref": "#/definitions/VpcConfig"},
-            },
-            "required": ["NetworkMode"],
-            "type": "object",
-        },
-        "OAuthCredentialProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomParameters": {
-                    "additionalProperties": False,
-                    "maxProperties": 10,
-                    "minProperties": 1,
-                    "patternProperties": {
-                        "^[\\s\\S]*$": {"maxLength": 2048, "minLength": 1, "type": "string"}
-                    },
-                    "type": "object",
-                },
-                "DefaultReturnUrl": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^\\w+:(\\/?\\/?)[^\\s]+$",
-                    "type": "string",
-                },
-                "GrantType": {
-                    "enum": ["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE"],
-                    "type": "string",
-                },
-                "ProviderArn": {
-                    "pattern": "^arn:([^:]*):([^:]*):([^:]*):([0-9]{12})?:(.+)$",
-                    "type": "string",
-                },
-                "Scopes": {
-                    "items": {"maxLength": 64, "minLength": 1, "type": "string"},
-                    "maxItems": 100,
-                    "type": "array",
-                },
-            },
-            "required": ["ProviderArn", "Scopes"],
-            "type": "object",
-        },
-        "PrivateEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "ManagedVpcResource": {"$ref": "#/definitions/ManagedVpcResource"},
-                "SelfManagedLatticeResource": {"$ref": "#/definitions/SelfManagedLatticeResource"},
-            },
-            "type": "object",
-        },
-        "PrivateEndpointOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "Domain": {"maxLength": 253, "minLength": 1, "type": "string"},
-                "PrivateEndpoint": {"$ref": "#/definitions/PrivateEndpoint"},
-            },
-            "required": ["Domain", "PrivateEndpoint"],
-            "type": "object",
-        },
-        "S3FilesAccessPointConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessPointArn": {
-                    "maxLength": 256,
-                    "pattern": "^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$",
-                    "type": "string",
-                },
-                "MountPath": {
-                    "maxLength": 200,
-                    "minLength": 6,
-                    "pattern": "^/mnt/[a-zA-Z0-9._-]+/?$",
-                    "type": "string",
-                },
-            },
-            "required": ["AccessPointArn", "MountPath"],
-            "type": "object",
-        },
-        "SelfManagedLatticeResource": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceConfigurationIdentifier": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^((rcfg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}))$",
-                    "type": "string",
-                }
-            },
-            "required": ["ResourceConfigurationIdentifier"],
-            "type": "object",
-        },
-        "SessionStorageConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MountPath": {
-                    "maxLength": 200,
-                    "minLength": 6,
-                    "pattern": "^/mnt/[a-zA-Z0-9._-]+/?$",
-                    "type": "string",
-                }
-            },
-            "required": ["MountPath"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s_.:/=+\\-@]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s_.:/=+\\-@]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroups": {
-                    "items": {"pattern": "^sg-[0-9a-zA-Z]{8,17}$", "type": "string"},
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Subnets": {
-                    "items": {"pattern": "^subnet-[0-9a-zA-Z]{8,17}$", "type": "string"},
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["SecurityGroups", "Subnets"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AllowedTools": {
-            "items": {
-                "maxLength": 64,
-                "minLength": 1,
-                "pattern": "^(\\*|@?[^/]+(/[^/]+)?)$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "Arn": {
-            "pattern": "^arn:([^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:harness/[a-zA-Z][a-zA-Z0-9_]{0,39}-[a-zA-Z0-9]{10}$",
-            "type": "string",
-        },
-        "AuthorizerConfiguration": {"$ref": "#/definitions/AuthorizerConfiguration"},
-        "CreatedAt": {"type": "string"},
-        "Environment": {"$ref": "#/definitions/HarnessEnvironmentProvider"},
-        "EnvironmentArtifact": {"$ref": "#/definitions/HarnessEnvironmentArtifact"},
-        "EnvironmentVariables": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "patternProperties": {
-                "^[\\s\\S]*$": {"maxLength": 5000, "minLength": 0, "type": "string"}
-            },
-            "type": "object",
-        },
-        "ExecutionRoleArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$",
-            "type": "string",
-        },
-        "HarnessId": {"pattern": "^[a-zA-Z][a-zA-Z0-9_]{0,39}-[a-zA-Z0-9]{10}$", "type": "string"},
-        "HarnessName": {"pattern": "^[a-zA-Z][a-zA-Z0-9_]{0,39}$", "type": "string"},
-        "Hooks": {
-            "items": {"$ref": "#/definitions/HarnessHook"},
-            "maxItems": 20,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "MaxIterations": {"type": "integer"},
-        "MaxTokens": {"type": "integer"},
-        "Memory": {"$ref": "#/definitions/HarnessMemoryConfiguration"},
-        "Model": {"$ref": "#/definitions/HarnessModelConfiguration"},
-        "Skills": {"items": {"$ref": "#/definitions/HarnessSkill"}, "type": "array"},
-        "Status": {"$ref": "#/definitions/HarnessStatus"},
-        "SystemPrompt": {
-            "items": {"$ref": "#/definitions/HarnessSystemContentBlock"},
-            "type": "array",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "TimeoutSeconds": {"type": "integer"},
-        "Tools": {"items": {"$ref": "#/definitions/HarnessTool"}, "type": "array"},
-        "Truncation": {"$ref": "#/definitions/HarnessTruncationConfiguration"},
-        "UpdatedAt": {"type": "string"},
-        "Version": {
-            "maxLength": 5,
-            "minLength": 1,
-            "pattern": "^([1-9][0-9]{0,4})$",
-            "type": "string",
-        },
-    },
-    "required": ["HarnessName", "ExecutionRoleArn", "Model"],
-}
-
 
 class Harness(_Resource):
-    """AWS::BedrockAgentCore::Harness: Resource Type definition for AWS::BedrockAgentCore::Harness - a managed agentic loop service that provides a turnkey solution for running stateful, to...
+    """AWS::BedrockAgentCore::Harness: Resource Type definition for AWS::BedrockAgentCore::Harness -
+    a managed agentic loop service that provides a turnkey solution for running stateful,
+    tool-equipped AI agents.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: HarnessId.
+    Replaced when any of these change (create-only): HarnessName,
+    Memory.ManagedMemoryConfiguration.EncryptionKeyArn.
+    Read-only attributes (known once deployed): Arn, CreatedAt, HarnessId, Status, UpdatedAt,
+    Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-harness.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1831,12 +997,16 @@ class Harness(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "HarnessAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "harness.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the harness."""
     CreatedAt: str
+    """The timestamp when the harness was created."""
     HarnessId: str
+    """The unique identifier of the harness."""
     Status: Literal[
         "CREATING",
         "CREATE_FAILED",
@@ -1846,14 +1016,17 @@ class Harness(_Resource):
         "DELETING",
         "DELETE_FAILED",
     ]
+    """The current status of the harness."""
     UpdatedAt: str
+    """The timestamp when the harness was last updated."""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The version of the harness. Incremented on every successful update."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllowedTools: list[str]
     AuthorizerConfiguration: HarnessAuthorizerConfigurationDict
     Environment: HarnessEnvironmentProviderDict
     EnvironmentArtifact: HarnessEnvironmentArtifactDict
-    EnvironmentVariables: dict[str, Any]
+    EnvironmentVariables: dict[str, str]
     ExecutionRoleArn: str
     HarnessName: str
     Hooks: list[HarnessHookDict]
@@ -1868,62 +1041,72 @@ class Harness(_Resource):
     Tools: list[HarnessToolDict]
     Truncation: HarnessTruncationConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ExecutionRoleArn: str,
+        HarnessName: str,
+        Model: HarnessModelConfiguration | HarnessModelConfigurationDict,
+        AllowedTools: list[str] | None = None,
+        AuthorizerConfiguration: HarnessAuthorizerConfiguration
+        | HarnessAuthorizerConfigurationDict
+        | None = None,
+        Environment: HarnessEnvironmentProvider | HarnessEnvironmentProviderDict | None = None,
+        EnvironmentArtifact: HarnessEnvironmentArtifact
+        | HarnessEnvironmentArtifactDict
+        | None = None,
+        EnvironmentVariables: dict[str, str] | None = None,
+        Hooks: list[HarnessHook | HarnessHookDict] | None = None,
+        MaxIterations: int | None = None,
+        MaxTokens: int | None = None,
+        Memory: HarnessMemoryConfiguration | HarnessMemoryConfigurationDict | None = None,
+        Skills: list[HarnessSkill | HarnessSkillDict] | None = None,
+        SystemPrompt: list[HarnessSystemContentBlock | HarnessSystemContentBlockDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TimeoutSeconds: int | None = None,
+        Tools: list[HarnessTool | HarnessToolDict] | None = None,
+        Truncation: HarnessTruncationConfiguration
+        | HarnessTruncationConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::Harness; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ExecutionRoleArn: str,
-            HarnessName: str,
-            Model: HarnessModelConfiguration | HarnessModelConfigurationDict,
-            AllowedTools: list[str] | None = None,
-            AuthorizerConfiguration: HarnessAuthorizerConfiguration
-            | HarnessAuthorizerConfigurationDict
-            | None = None,
-            Environment: HarnessEnvironmentProvider | HarnessEnvironmentProviderDict | None = None,
-            EnvironmentArtifact: HarnessEnvironmentArtifact
-            | HarnessEnvironmentArtifactDict
-            | None = None,
-            EnvironmentVariables: dict[str, Any] | None = None,
-            Hooks: list[HarnessHook | HarnessHookDict] | None = None,
-            MaxIterations: int | None = None,
-            MaxTokens: int | None = None,
-            Memory: HarnessMemoryConfiguration | HarnessMemoryConfigurationDict | None = None,
-            Skills: list[HarnessSkill | HarnessSkillDict] | None = None,
-            SystemPrompt: list[HarnessSystemContentBlock | HarnessSystemContentBlockDict]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TimeoutSeconds: int | None = None,
-            Tools: list[HarnessTool | HarnessToolDict] | None = None,
-            Truncation: HarnessTruncationConfiguration
-            | HarnessTruncationConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::Harness; `await` it inside an App to deploy it.
-
-            AllowedTools: The tools that the agent is allowed to use.
-            AuthorizerConfiguration: The inbound authorization configuration for authenticating incoming requests.
-            Environment: The compute environment configuration for the harness, including underlying runtime information.
-            EnvironmentArtifact: The environment artifact for the harness, such as a custom container image.
-            EnvironmentVariables: Environment variables to set in the harness runtime environment.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             ExecutionRoleArn: The ARN of the IAM role that the harness assumes when running.
-            HarnessName: The name of the harness.
-            Hooks: Lifecycle hooks that fire at well-defined points in the agent loop for policy enforcement, audit, and governance.
-            MaxIterations: The maximum number of iterations the agent loop can execute per invocation.
+                Required.
+            HarnessName: The name of the harness. Create-only: changing it replaces the resource.
+                Required.
+            Model: The model configuration for the harness. Required.
+            AllowedTools: The tools that the agent is allowed to use.
+            AuthorizerConfiguration: The inbound authorization configuration for authenticating
+                incoming requests.
+            Environment: The compute environment configuration for the harness, including underlying
+                runtime information.
+            EnvironmentArtifact: The environment artifact for the harness, such as a custom
+                container image.
+            EnvironmentVariables: Environment variables to set in the harness runtime environment.
+            Hooks: Lifecycle hooks that fire at well-defined points in the agent loop for policy
+                enforcement, audit, and governance.
+            MaxIterations: The maximum number of iterations the agent loop can execute per
+                invocation.
             MaxTokens: The maximum number of tokens the agent can generate per iteration.
             Memory: The AgentCore Memory configuration for persisting conversation context.
-            Model: The model configuration for the harness.
             Skills: The skills available to the agent.
             SystemPrompt: The system prompt that defines the agent's behavior.
             Tags: Tags to apply to the harness resource.
-            TimeoutSeconds: The maximum duration in seconds for the agent loop execution per invocation.
+            TimeoutSeconds: The maximum duration in seconds for the agent loop execution per
+                invocation.
             Tools: The tools available to the agent.
             Truncation: The truncation configuration for managing conversation context.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\s_.:/=+\\-@]*$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\s_.:/=+\\-@]*$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::HarnessEndpoint",
     schema_file="aws-bedrockagentcore-harnessendpoint.json",
@@ -68,17 +74,10 @@ METADATA = _TypeMetadata(
     read_only=("/Arn", "/HarnessName", "/Status", "/LiveVersion", "/CreatedAt", "/UpdatedAt"),
     create_only=("/HarnessId", "/EndpointName"),
     write_only=("/TargetVersion",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("HarnessId", "EndpointName"),
     list_required=("HarnessId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,73 +87,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "HarnessEndpointStatus": {
-            "enum": [
-                "CREATING",
-                "CREATE_FAILED",
-                "UPDATING",
-                "UPDATE_FAILED",
-                "READY",
-                "DELETING",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s_.:/=+\\-@]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s_.:/=+\\-@]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "EndpointName": {"pattern": "^[a-zA-Z][a-zA-Z0-9_]{0,47}$", "type": "string"},
-        "HarnessId": {"pattern": "^[a-zA-Z][a-zA-Z0-9_]{0,39}-[a-zA-Z0-9]{10}$", "type": "string"},
-        "HarnessName": {"type": "string"},
-        "LiveVersion": {
-            "maxLength": 5,
-            "minLength": 1,
-            "pattern": "^([1-9][0-9]{0,4})$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/HarnessEndpointStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "TargetVersion": {
-            "maxLength": 5,
-            "minLength": 1,
-            "pattern": "^([1-9][0-9]{0,4})$",
-            "type": "string",
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["HarnessId", "EndpointName"],
-}
-
 
 class HarnessEndpoint(_Resource):
-    """AWS::BedrockAgentCore::HarnessEndpoint: Resource Type definition for AWS::BedrockAgentCore::HarnessEndpoint - a named, stable reference to a specific version of a Harness that callers invoke...
+    """AWS::BedrockAgentCore::HarnessEndpoint: Resource Type definition for
+    AWS::BedrockAgentCore::HarnessEndpoint - a named, stable reference to a specific version of a
+    Harness that callers invoke, allowing the underlying version to be updated without changing how
+    the agent is invoked.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: HarnessId, EndpointName.
+    Replaced when any of these change (create-only): HarnessId, EndpointName.
+    Write-only (sent to AWS, never read back): TargetVersion.
+    Read-only attributes (known once deployed): Arn, CreatedAt, HarnessName, LiveVersion, Status,
+    UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-harnessendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -162,13 +110,18 @@ class HarnessEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "HarnessEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "harness_endpoint.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the endpoint."""
     CreatedAt: str
+    """The timestamp when the endpoint was created."""
     HarnessName: str
+    """The name of the harness that the endpoint belongs to."""
     LiveVersion: str
+    """The harness version that the endpoint is currently serving."""
     Status: Literal[
         "CREATING",
         "CREATE_FAILED",
@@ -178,37 +131,47 @@ class HarnessEndpoint(_Resource):
         "DELETING",
         "DELETE_FAILED",
     ]
+    """Allowed values: 'CREATING', 'CREATE_FAILED', 'UPDATING', 'UPDATE_FAILED', 'READY',
+    'DELETING', 'DELETE_FAILED'."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the endpoint was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     EndpointName: str
     HarnessId: str
     Tags: list[TagDict]
     TargetVersion: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EndpointName: str,
+        HarnessId: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetVersion: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::HarnessEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EndpointName: str,
-            HarnessId: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetVersion: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::HarnessEndpoint; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EndpointName: The name of the endpoint. Must start with a letter and contain only
+                alphanumeric characters and underscores. Create-only: changing it replaces the
+                resource. Required.
+            HarnessId: The ID of the harness that the endpoint belongs to. Create-only: changing it
+                replaces the resource. Required.
             Description: The description of the endpoint.
-            EndpointName: The name of the endpoint.
-            HarnessId: The ID of the harness that the endpoint belongs to.
             Tags: Tags to apply to the harness endpoint resource.
-            TargetVersion: The harness version that the endpoint points to and serves invocations from.
+            TargetVersion: The harness version that the endpoint points to and serves invocations
+                from. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

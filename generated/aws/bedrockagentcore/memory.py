@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -255,530 +259,618 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ContentConfigurationDict = TypedDict(
-    "ContentConfigurationDict",
-    {
-        "Level": "Literal['METADATA_ONLY', 'FULL_CONTENT']",
-        "Type": "Required[Literal['MEMORY_RECORDS']]",
-    },
-    total=False,
-)
 
-CustomConfigurationInputDict = TypedDict(
-    "CustomConfigurationInputDict",
-    {
-        "EpisodicOverride": "MemoryEpisodicOverrideDict",
-        "SelfManagedConfiguration": "MemorySelfManagedConfigurationDict",
-        "SemanticOverride": "MemorySemanticOverrideDict",
-        "SummaryOverride": "MemorySummaryOverrideDict",
-        "UserPreferenceOverride": "MemoryUserPreferenceOverrideDict",
-    },
-    total=False,
-)
+class ContentConfigurationDict(TypedDict, total=False):
+    """ContentConfiguration as a plain dict."""
 
-EpisodicOverrideConsolidationConfigurationInputDict = TypedDict(
-    "EpisodicOverrideConsolidationConfigurationInputDict",
-    {
-        "AppendToPrompt": "Required[str]",
-        "ModelId": "Required[str]",
-    },
-    total=False,
-)
+    Level: Literal["METADATA_ONLY", "FULL_CONTENT"]
+    """The level of content detail to deliver"""
+    Type: Required[Literal["MEMORY_RECORDS"]]
+    """The type of content to deliver"""
 
-EpisodicOverrideExtractionConfigurationInputDict = TypedDict(
-    "EpisodicOverrideExtractionConfigurationInputDict",
-    {
-        "AppendToPrompt": "Required[str]",
-        "ModelId": "Required[str]",
-    },
-    total=False,
-)
 
-EpisodicOverrideReflectionConfigurationInputDict = TypedDict(
-    "EpisodicOverrideReflectionConfigurationInputDict",
-    {
-        "AppendToPrompt": "Required[str]",
-        "MemoryRecordSchema": "MemoryMemoryRecordSchemaDict",
-        "ModelId": "Required[str]",
-        "NamespaceTemplates": "list[str]",
-        "Namespaces": "list[str]",
-    },
-    total=False,
-)
+class CustomConfigurationInputDict(TypedDict, total=False):
+    """CustomConfigurationInput as a plain dict."""
 
-EpisodicReflectionConfigurationInputDict = TypedDict(
-    "EpisodicReflectionConfigurationInputDict",
-    {
-        "MemoryRecordSchema": "MemoryMemoryRecordSchemaDict",
-        "NamespaceTemplates": "list[str]",
-        "Namespaces": "list[str]",
-    },
-    total=False,
-)
+    EpisodicOverride: MemoryEpisodicOverrideDict
+    """Type: MemoryEpisodicOverrideDict."""
+    SelfManagedConfiguration: MemorySelfManagedConfigurationDict
+    """Type: MemorySelfManagedConfigurationDict."""
+    SemanticOverride: MemorySemanticOverrideDict
+    """Type: MemorySemanticOverrideDict."""
+    SummaryOverride: MemorySummaryOverrideDict
+    """Type: MemorySummaryOverrideDict."""
+    UserPreferenceOverride: MemoryUserPreferenceOverrideDict
+    """Type: MemoryUserPreferenceOverrideDict."""
 
-IndexedKeyDict = TypedDict(
-    "IndexedKeyDict",
-    {
-        "Key": "Required[str]",
-        "Type": "Required[Literal['STRING', 'STRINGLIST', 'NUMBER']]",
-    },
-    total=False,
-)
 
-InvocationConfigurationInputDict = TypedDict(
-    "InvocationConfigurationInputDict",
-    {
-        "PayloadDeliveryBucketName": "str",
-        "TopicArn": "str",
-    },
-    total=False,
-)
+class EpisodicOverrideConsolidationConfigurationInputDict(TypedDict, total=False):
+    """EpisodicOverrideConsolidationConfigurationInput as a plain dict."""
 
-KinesisResourceDict = TypedDict(
-    "KinesisResourceDict",
-    {
-        "ContentConfigurations": "Required[list[ContentConfigurationDict]]",
-        "DataStreamArn": "Required[str]",
-    },
-    total=False,
-)
+    AppendToPrompt: Required[str]
+    """Text prompt for model instructions"""
+    ModelId: Required[str]
+    """Type: str."""
 
-MemoryCustomMemoryStrategyDict = TypedDict(
-    "MemoryCustomMemoryStrategyDict",
-    {
-        "Configuration": "CustomConfigurationInputDict",
-        "CreatedAt": "str",
-        "Description": "str",
-        "MemoryRecordSchema": "MemoryMemoryRecordSchemaDict",
-        "Name": "Required[str]",
-        "NamespaceTemplates": "list[str]",
-        "Namespaces": "list[str]",
-        "RecordExpiryDurationDays": "int",
-        "RecordExpirySpecification": "dict[str, Any]",
-        "Status": "Literal['CREATING', 'ACTIVE', 'DELETING', 'FAILED']",
-        "StrategyId": "str",
-        "Type": "Literal['SEMANTIC', 'SUMMARIZATION', 'USER_PREFERENCE', 'CUSTOM', 'EPISODIC']",
-        "UpdatedAt": "str",
-    },
-    total=False,
-)
 
-MemoryCustomMemoryStrategyRecordExpirySpecificationDict = TypedDict(
-    "MemoryCustomMemoryStrategyRecordExpirySpecificationDict",
-    {
-        "RecordExpiryDurationDays": "Required[int]",
-    },
-    total=False,
-)
+class EpisodicOverrideExtractionConfigurationInputDict(TypedDict, total=False):
+    """EpisodicOverrideExtractionConfigurationInput as a plain dict."""
 
-MemoryEpisodicMemoryStrategyDict = TypedDict(
-    "MemoryEpisodicMemoryStrategyDict",
-    {
-        "CreatedAt": "str",
-        "Description": "str",
-        "MemoryRecordSchema": "MemoryMemoryRecordSchemaDict",
-        "Name": "Required[str]",
-        "NamespaceTemplates": "list[str]",
-        "Namespaces": "list[str]",
-        "RecordExpiryDurationDays": "int",
-        "RecordExpirySpecification": "dict[str, Any]",
-        "ReflectionConfiguration": "EpisodicReflectionConfigurationInputDict",
-        "Status": "Literal['CREATING', 'ACTIVE', 'DELETING', 'FAILED']",
-        "StrategyId": "str",
-        "Type": "Literal['SEMANTIC', 'SUMMARIZATION', 'USER_PREFERENCE', 'CUSTOM', 'EPISODIC']",
-        "UpdatedAt": "str",
-    },
-    total=False,
-)
+    AppendToPrompt: Required[str]
+    """Text prompt for model instructions"""
+    ModelId: Required[str]
+    """Type: str."""
 
-MemoryEpisodicMemoryStrategyRecordExpirySpecificationDict = TypedDict(
-    "MemoryEpisodicMemoryStrategyRecordExpirySpecificationDict",
-    {
-        "RecordExpiryDurationDays": "Required[int]",
-    },
-    total=False,
-)
 
-MemoryEpisodicOverrideDict = TypedDict(
-    "MemoryEpisodicOverrideDict",
-    {
-        "Consolidation": "EpisodicOverrideConsolidationConfigurationInputDict",
-        "Extraction": "EpisodicOverrideExtractionConfigurationInputDict",
-        "Reflection": "EpisodicOverrideReflectionConfigurationInputDict",
-    },
-    total=False,
-)
+class EpisodicOverrideReflectionConfigurationInputDict(TypedDict, total=False):
+    """EpisodicOverrideReflectionConfigurationInput as a plain dict."""
 
-MemoryExtractionConfigDict = TypedDict(
-    "MemoryExtractionConfigDict",
-    {
-        "LlmExtractionConfig": "MemoryLlmExtractionConfigDict",
-    },
-    total=False,
-)
+    AppendToPrompt: Required[str]
+    """Text prompt for model instructions"""
+    MemoryRecordSchema: MemoryMemoryRecordSchemaDict
+    """Type: MemoryMemoryRecordSchemaDict."""
+    ModelId: Required[str]
+    """Type: str."""
+    NamespaceTemplates: list[str]
+    """List of namespaces for memory strategy"""
+    Namespaces: list[str]
+    """List of namespaces for memory strategy"""
 
-MemoryLlmExtractionConfigDict = TypedDict(
-    "MemoryLlmExtractionConfigDict",
-    {
-        "Definition": "Required[str]",
-        "LlmExtractionInstruction": "str",
-        "Validation": "MemoryValidationDict",
-    },
-    total=False,
-)
 
-MemoryMemoryRecordSchemaDict = TypedDict(
-    "MemoryMemoryRecordSchemaDict",
-    {
-        "MetadataSchema": "list[MetadataSchemaEntryDict]",
-    },
-    total=False,
-)
+class EpisodicReflectionConfigurationInputDict(TypedDict, total=False):
+    """EpisodicReflectionConfigurationInput as a plain dict."""
 
-MemoryNumberValidationDict = TypedDict(
-    "MemoryNumberValidationDict",
-    {
-        "MaxValue": "float",
-        "MinValue": "float",
-    },
-    total=False,
-)
+    MemoryRecordSchema: MemoryMemoryRecordSchemaDict
+    """Type: MemoryMemoryRecordSchemaDict."""
+    NamespaceTemplates: list[str]
+    """List of namespaces for memory strategy"""
+    Namespaces: list[str]
+    """List of namespaces for memory strategy"""
 
-MemorySelfManagedConfigurationDict = TypedDict(
-    "MemorySelfManagedConfigurationDict",
-    {
-        "HistoricalContextWindowSize": "int",
-        "InvocationConfiguration": "InvocationConfigurationInputDict",
-        "TriggerConditions": "list[TriggerConditionInputDict]",
-    },
-    total=False,
-)
 
-MemorySemanticMemoryStrategyDict = TypedDict(
-    "MemorySemanticMemoryStrategyDict",
-    {
-        "CreatedAt": "str",
-        "Description": "str",
-        "MemoryRecordSchema": "MemoryMemoryRecordSchemaDict",
-        "Name": "Required[str]",
-        "NamespaceTemplates": "list[str]",
-        "Namespaces": "list[str]",
-        "RecordExpiryDurationDays": "int",
-        "RecordExpirySpecification": "dict[str, Any]",
-        "Status": "Literal['CREATING', 'ACTIVE', 'DELETING', 'FAILED']",
-        "StrategyId": "str",
-        "Type": "Literal['SEMANTIC', 'SUMMARIZATION', 'USER_PREFERENCE', 'CUSTOM', 'EPISODIC']",
-        "UpdatedAt": "str",
-    },
-    total=False,
-)
+class IndexedKeyDict(TypedDict, total=False):
+    """IndexedKey as a plain dict."""
 
-MemorySemanticMemoryStrategyRecordExpirySpecificationDict = TypedDict(
-    "MemorySemanticMemoryStrategyRecordExpirySpecificationDict",
-    {
-        "RecordExpiryDurationDays": "Required[int]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Key name for metadata fields"""
+    Type: Required[Literal["STRING", "STRINGLIST", "NUMBER"]]
+    """Supported data types for metadata values"""
 
-MemorySemanticOverrideDict = TypedDict(
-    "MemorySemanticOverrideDict",
-    {
-        "Consolidation": "SemanticOverrideConsolidationConfigurationInputDict",
-        "Extraction": "SemanticOverrideExtractionConfigurationInputDict",
-    },
-    total=False,
-)
 
-MemoryStrategyDict = TypedDict(
-    "MemoryStrategyDict",
-    {
-        "CustomMemoryStrategy": "MemoryCustomMemoryStrategyDict",
-        "EpisodicMemoryStrategy": "MemoryEpisodicMemoryStrategyDict",
-        "SemanticMemoryStrategy": "MemorySemanticMemoryStrategyDict",
-        "SummaryMemoryStrategy": "MemorySummaryMemoryStrategyDict",
-        "UserPreferenceMemoryStrategy": "MemoryUserPreferenceMemoryStrategyDict",
-    },
-    total=False,
-)
+class InvocationConfigurationInputDict(TypedDict, total=False):
+    """InvocationConfigurationInput as a plain dict."""
 
-MemoryStreamDeliveryResourcesDict = TypedDict(
-    "MemoryStreamDeliveryResourcesDict",
-    {
-        "Resources": "Required[list[StreamDeliveryResourceDict]]",
-    },
-    total=False,
-)
+    PayloadDeliveryBucketName: str
+    """Pattern: ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"""
+    TopicArn: str
+    """ARN format"""
 
-MemoryStringListValidationDict = TypedDict(
-    "MemoryStringListValidationDict",
-    {
-        "AllowedValues": "list[str]",
-        "MaxItems": "int",
-    },
-    total=False,
-)
 
-MemoryStringValidationDict = TypedDict(
-    "MemoryStringValidationDict",
-    {
-        "AllowedValues": "Required[list[str]]",
-    },
-    total=False,
-)
+class KinesisResourceDict(TypedDict, total=False):
+    """KinesisResource as a plain dict."""
 
-MemorySummaryMemoryStrategyDict = TypedDict(
-    "MemorySummaryMemoryStrategyDict",
-    {
-        "CreatedAt": "str",
-        "Description": "str",
-        "MemoryRecordSchema": "MemoryMemoryRecordSchemaDict",
-        "Name": "Required[str]",
-        "NamespaceTemplates": "list[str]",
-        "Namespaces": "list[str]",
-        "RecordExpiryDurationDays": "int",
-        "RecordExpirySpecification": "dict[str, Any]",
-        "Status": "Literal['CREATING', 'ACTIVE', 'DELETING', 'FAILED']",
-        "StrategyId": "str",
-        "Type": "Literal['SEMANTIC', 'SUMMARIZATION', 'USER_PREFERENCE', 'CUSTOM', 'EPISODIC']",
-        "UpdatedAt": "str",
-    },
-    total=False,
-)
+    ContentConfigurations: Required[list[ContentConfigurationDict]]
+    """Items: exactly 1 items."""
+    DataStreamArn: Required[str]
+    """ARN format"""
 
-MemorySummaryMemoryStrategyRecordExpirySpecificationDict = TypedDict(
-    "MemorySummaryMemoryStrategyRecordExpirySpecificationDict",
-    {
-        "RecordExpiryDurationDays": "Required[int]",
-    },
-    total=False,
-)
 
-MemorySummaryOverrideDict = TypedDict(
-    "MemorySummaryOverrideDict",
-    {
-        "Consolidation": "SummaryOverrideConsolidationConfigurationInputDict",
-    },
-    total=False,
-)
+class MemoryCustomMemoryStrategyDict(TypedDict, total=False):
+    """MemoryCustomMemoryStrategy as a plain dict."""
 
-MemoryUserPreferenceMemoryStrategyDict = TypedDict(
-    "MemoryUserPreferenceMemoryStrategyDict",
-    {
-        "CreatedAt": "str",
-        "Description": "str",
-        "MemoryRecordSchema": "MemoryMemoryRecordSchemaDict",
-        "Name": "Required[str]",
-        "NamespaceTemplates": "list[str]",
-        "Namespaces": "list[str]",
-        "RecordExpiryDurationDays": "int",
-        "RecordExpirySpecification": "dict[str, Any]",
-        "Status": "Literal['CREATING', 'ACTIVE', 'DELETING', 'FAILED']",
-        "StrategyId": "str",
-        "Type": "Literal['SEMANTIC', 'SUMMARIZATION', 'USER_PREFERENCE', 'CUSTOM', 'EPISODIC']",
-        "UpdatedAt": "str",
-    },
-    total=False,
-)
+    Configuration: CustomConfigurationInputDict
+    """Type: CustomConfigurationInputDict."""
+    CreatedAt: str
+    """Creation timestamp of the memory strategy"""
+    Description: str
+    """Description of the Memory resource"""
+    MemoryRecordSchema: MemoryMemoryRecordSchemaDict
+    """Type: MemoryMemoryRecordSchemaDict."""
+    Name: Required[str]
+    """Name of the Memory resource"""
+    NamespaceTemplates: list[str]
+    """List of namespaces for memory strategy"""
+    Namespaces: list[str]
+    """List of namespaces for memory strategy"""
+    RecordExpiryDurationDays: int
+    """The duration, in days, after which long-term memory records generated by this strategy expire
+    (LTM TTL). Minimum 31 days."""
+    RecordExpirySpecification: dict[str, Any]
+    """Specifies the record expiry (LTM TTL) for a strategy. Provide RecordExpiryDurationDays to
+    configure the duration after which records expire. Omit the specification entirely to leave
+    records without an expiry on create, or to clear a previously configured expiry on update (the
+    handler derives the removal from the previous and desired state)."""
+    Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED"]
+    """Status of the memory strategy"""
+    StrategyId: str
+    """Unique identifier for the memory strategy"""
+    Type: Literal["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "CUSTOM", "EPISODIC"]
+    """Type of memory strategy"""
+    UpdatedAt: str
+    """Last update timestamp of the memory strategy"""
 
-MemoryUserPreferenceMemoryStrategyRecordExpirySpecificationDict = TypedDict(
-    "MemoryUserPreferenceMemoryStrategyRecordExpirySpecificationDict",
-    {
-        "RecordExpiryDurationDays": "Required[int]",
-    },
-    total=False,
-)
 
-MemoryUserPreferenceOverrideDict = TypedDict(
-    "MemoryUserPreferenceOverrideDict",
-    {
-        "Consolidation": "UserPreferenceOverrideConsolidationConfigurationInputDict",
-        "Extraction": "UserPreferenceOverrideExtractionConfigurationInputDict",
-    },
-    total=False,
-)
+class MemoryCustomMemoryStrategyRecordExpirySpecificationDict(TypedDict, total=False):
+    """MemoryCustomMemoryStrategyRecordExpirySpecification as a plain dict."""
 
-MemoryValidationDict = TypedDict(
-    "MemoryValidationDict",
-    {
-        "NumberValidation": "MemoryNumberValidationDict",
-        "StringListValidation": "MemoryStringListValidationDict",
-        "StringValidation": "MemoryStringValidationDict",
-    },
-    total=False,
-)
+    RecordExpiryDurationDays: Required[int]
+    """The duration, in days, after which long-term memory records generated by this strategy expire
+    (LTM TTL). Minimum 31 days."""
 
-MessageBasedTriggerInputDict = TypedDict(
-    "MessageBasedTriggerInputDict",
-    {
-        "MessageCount": "int",
-    },
-    total=False,
-)
 
-MetadataSchemaEntryDict = TypedDict(
-    "MetadataSchemaEntryDict",
-    {
-        "ExtractionConfig": "MemoryExtractionConfigDict",
-        "ExtractionType": "Literal['LLM_INFERRED', 'STRICTLY_CONSISTENT']",
-        "Key": "Required[str]",
-        "Type": "Literal['STRING', 'STRINGLIST', 'NUMBER']",
-    },
-    total=False,
-)
+class MemoryEpisodicMemoryStrategyDict(TypedDict, total=False):
+    """MemoryEpisodicMemoryStrategy as a plain dict."""
 
-NamespaceKeyEntryDict = TypedDict(
-    "NamespaceKeyEntryDict",
-    {
-        "Key": "Required[str]",
-        "Validation": "NamespaceKeyValidationDict",
-    },
-    total=False,
-)
+    CreatedAt: str
+    """Creation timestamp of the memory strategy"""
+    Description: str
+    """Description of the Memory resource"""
+    MemoryRecordSchema: MemoryMemoryRecordSchemaDict
+    """Type: MemoryMemoryRecordSchemaDict."""
+    Name: Required[str]
+    """Name of the Memory resource"""
+    NamespaceTemplates: list[str]
+    """List of namespaces for memory strategy"""
+    Namespaces: list[str]
+    """List of namespaces for memory strategy"""
+    RecordExpiryDurationDays: int
+    """The duration, in days, after which long-term memory records generated by this strategy expire
+    (LTM TTL). Minimum 31 days."""
+    RecordExpirySpecification: dict[str, Any]
+    """Specifies the record expiry (LTM TTL) for a strategy. Provide RecordExpiryDurationDays to
+    configure the duration after which records expire. Omit the specification entirely to leave
+    records without an expiry on create, or to clear a previously configured expiry on update (the
+    handler derives the removal from the previous and desired state)."""
+    ReflectionConfiguration: EpisodicReflectionConfigurationInputDict
+    """Type: EpisodicReflectionConfigurationInputDict."""
+    Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED"]
+    """Status of the memory strategy"""
+    StrategyId: str
+    """Unique identifier for the memory strategy"""
+    Type: Literal["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "CUSTOM", "EPISODIC"]
+    """Type of memory strategy"""
+    UpdatedAt: str
+    """Last update timestamp of the memory strategy"""
 
-NamespaceKeyValidationDict = TypedDict(
-    "NamespaceKeyValidationDict",
-    {
-        "AllowedValues": "list[str]",
-        "RegexPattern": "str",
-    },
-    total=False,
-)
 
-SemanticConsolidationOverrideDict = TypedDict(
-    "SemanticConsolidationOverrideDict",
-    {
-        "AppendToPrompt": "Required[str]",
-        "ModelId": "Required[str]",
-    },
-    total=False,
-)
+class MemoryEpisodicMemoryStrategyRecordExpirySpecificationDict(TypedDict, total=False):
+    """MemoryEpisodicMemoryStrategyRecordExpirySpecification as a plain dict."""
 
-SemanticExtractionOverrideDict = TypedDict(
-    "SemanticExtractionOverrideDict",
-    {
-        "AppendToPrompt": "Required[str]",
-        "ModelId": "Required[str]",
-    },
-    total=False,
-)
+    RecordExpiryDurationDays: Required[int]
+    """The duration, in days, after which long-term memory records generated by this strategy expire
+    (LTM TTL). Minimum 31 days."""
 
-SemanticOverrideConsolidationConfigurationInputDict = TypedDict(
-    "SemanticOverrideConsolidationConfigurationInputDict",
-    {
-        "AppendToPrompt": "Required[str]",
-        "ModelId": "Required[str]",
-    },
-    total=False,
-)
 
-SemanticOverrideExtractionConfigurationInputDict = TypedDict(
-    "SemanticOverrideExtractionConfigurationInputDict",
-    {
-        "AppendToPrompt": "Required[str]",
-        "ModelId": "Required[str]",
-    },
-    total=False,
-)
+class MemoryEpisodicOverrideDict(TypedDict, total=False):
+    """MemoryEpisodicOverride as a plain dict."""
 
-StrategyConfigurationDict = TypedDict(
-    "StrategyConfigurationDict",
-    {
-        "Consolidation": "dict[str, Any]",
-        "Extraction": "dict[str, Any]",
-        "Type": "Literal['SEMANTIC_OVERRIDE', 'SUMMARY_OVERRIDE', 'USER_PREFERENCE_OVERRIDE', 'EPISODIC']",
-    },
-    total=False,
-)
+    Consolidation: EpisodicOverrideConsolidationConfigurationInputDict
+    """Type: EpisodicOverrideConsolidationConfigurationInputDict."""
+    Extraction: EpisodicOverrideExtractionConfigurationInputDict
+    """Type: EpisodicOverrideExtractionConfigurationInputDict."""
+    Reflection: EpisodicOverrideReflectionConfigurationInputDict
+    """Type: EpisodicOverrideReflectionConfigurationInputDict."""
 
-StreamDeliveryResourceDict = TypedDict(
-    "StreamDeliveryResourceDict",
-    {
-        "Kinesis": "KinesisResourceDict",
-    },
-    total=False,
-)
 
-SummaryConsolidationOverrideDict = TypedDict(
-    "SummaryConsolidationOverrideDict",
-    {
-        "AppendToPrompt": "Required[str]",
-        "ModelId": "Required[str]",
-    },
-    total=False,
-)
+class MemoryExtractionConfigDict(TypedDict, total=False):
+    """MemoryExtractionConfig as a plain dict."""
 
-SummaryOverrideConsolidationConfigurationInputDict = TypedDict(
-    "SummaryOverrideConsolidationConfigurationInputDict",
-    {
-        "AppendToPrompt": "Required[str]",
-        "ModelId": "Required[str]",
-    },
-    total=False,
-)
+    LlmExtractionConfig: MemoryLlmExtractionConfigDict
+    """Type: MemoryLlmExtractionConfigDict."""
 
-TimeBasedTriggerInputDict = TypedDict(
-    "TimeBasedTriggerInputDict",
-    {
-        "IdleSessionTimeout": "int",
-    },
-    total=False,
-)
 
-TokenBasedTriggerInputDict = TypedDict(
-    "TokenBasedTriggerInputDict",
-    {
-        "TokenCount": "int",
-    },
-    total=False,
-)
+class MemoryLlmExtractionConfigDict(TypedDict, total=False):
+    """MemoryLlmExtractionConfig as a plain dict."""
 
-TriggerConditionInputDict = TypedDict(
-    "TriggerConditionInputDict",
-    {
-        "MessageBasedTrigger": "MessageBasedTriggerInputDict",
-        "TimeBasedTrigger": "TimeBasedTriggerInputDict",
-        "TokenBasedTrigger": "TokenBasedTriggerInputDict",
-    },
-    total=False,
-)
+    Definition: Required[str]
+    """Definition for the metadata schema entry"""
+    LlmExtractionInstruction: str
+    """LLM extraction instruction"""
+    Validation: MemoryValidationDict
+    """Type: MemoryValidationDict."""
 
-UserPreferenceConsolidationOverrideDict = TypedDict(
-    "UserPreferenceConsolidationOverrideDict",
-    {
-        "AppendToPrompt": "Required[str]",
-        "ModelId": "Required[str]",
-    },
-    total=False,
-)
 
-UserPreferenceExtractionOverrideDict = TypedDict(
-    "UserPreferenceExtractionOverrideDict",
-    {
-        "AppendToPrompt": "Required[str]",
-        "ModelId": "Required[str]",
-    },
-    total=False,
-)
+class MemoryMemoryRecordSchemaDict(TypedDict, total=False):
+    """MemoryMemoryRecordSchema as a plain dict."""
 
-UserPreferenceOverrideConsolidationConfigurationInputDict = TypedDict(
-    "UserPreferenceOverrideConsolidationConfigurationInputDict",
-    {
-        "AppendToPrompt": "Required[str]",
-        "ModelId": "Required[str]",
-    },
-    total=False,
-)
+    MetadataSchema: list[MetadataSchemaEntryDict]
+    """List of metadata schema entries"""
 
-UserPreferenceOverrideExtractionConfigurationInputDict = TypedDict(
-    "UserPreferenceOverrideExtractionConfigurationInputDict",
-    {
-        "AppendToPrompt": "Required[str]",
-        "ModelId": "Required[str]",
-    },
-    total=False,
-)
 
+class MemoryNumberValidationDict(TypedDict, total=False):
+    """MemoryNumberValidation as a plain dict."""
+
+    MaxValue: float
+    """Type: float."""
+    MinValue: float
+    """Type: float."""
+
+
+class MemorySelfManagedConfigurationDict(TypedDict, total=False):
+    """MemorySelfManagedConfiguration as a plain dict."""
+
+    HistoricalContextWindowSize: int
+    """Range: 0 to 50 (inclusive)."""
+    InvocationConfiguration: InvocationConfigurationInputDict
+    """Type: InvocationConfigurationInputDict."""
+    TriggerConditions: list[TriggerConditionInputDict]
+    """Items: at least 1 items."""
+
+
+class MemorySemanticMemoryStrategyDict(TypedDict, total=False):
+    """MemorySemanticMemoryStrategy as a plain dict."""
+
+    CreatedAt: str
+    """Creation timestamp of the memory strategy"""
+    Description: str
+    """Description of the Memory resource"""
+    MemoryRecordSchema: MemoryMemoryRecordSchemaDict
+    """Type: MemoryMemoryRecordSchemaDict."""
+    Name: Required[str]
+    """Name of the Memory resource"""
+    NamespaceTemplates: list[str]
+    """List of namespaces for memory strategy"""
+    Namespaces: list[str]
+    """List of namespaces for memory strategy"""
+    RecordExpiryDurationDays: int
+    """The duration, in days, after which long-term memory records generated by this strategy expire
+    (LTM TTL). Minimum 31 days."""
+    RecordExpirySpecification: dict[str, Any]
+    """Specifies the record expiry (LTM TTL) for a strategy. Provide RecordExpiryDurationDays to
+    configure the duration after which records expire. Omit the specification entirely to leave
+    records without an expiry on create, or to clear a previously configured expiry on update (the
+    handler derives the removal from the previous and desired state)."""
+    Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED"]
+    """Status of the memory strategy"""
+    StrategyId: str
+    """Unique identifier for the memory strategy"""
+    Type: Literal["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "CUSTOM", "EPISODIC"]
+    """Type of memory strategy"""
+    UpdatedAt: str
+    """Last update timestamp of the memory strategy"""
+
+
+class MemorySemanticMemoryStrategyRecordExpirySpecificationDict(TypedDict, total=False):
+    """MemorySemanticMemoryStrategyRecordExpirySpecification as a plain dict."""
+
+    RecordExpiryDurationDays: Required[int]
+    """The duration, in days, after which long-term memory records generated by this strategy expire
+    (LTM TTL). Minimum 31 days."""
+
+
+class MemorySemanticOverrideDict(TypedDict, total=False):
+    """MemorySemanticOverride as a plain dict."""
+
+    Consolidation: SemanticOverrideConsolidationConfigurationInputDict
+    """Type: SemanticOverrideConsolidationConfigurationInputDict."""
+    Extraction: SemanticOverrideExtractionConfigurationInputDict
+    """Type: SemanticOverrideExtractionConfigurationInputDict."""
+
+
+class MemoryStrategyDict(TypedDict, total=False):
+    """MemoryStrategy as a plain dict."""
+
+    CustomMemoryStrategy: MemoryCustomMemoryStrategyDict
+    """Type: MemoryCustomMemoryStrategyDict."""
+    EpisodicMemoryStrategy: MemoryEpisodicMemoryStrategyDict
+    """Type: MemoryEpisodicMemoryStrategyDict."""
+    SemanticMemoryStrategy: MemorySemanticMemoryStrategyDict
+    """Type: MemorySemanticMemoryStrategyDict."""
+    SummaryMemoryStrategy: MemorySummaryMemoryStrategyDict
+    """Type: MemorySummaryMemoryStrategyDict."""
+    UserPreferenceMemoryStrategy: MemoryUserPreferenceMemoryStrategyDict
+    """Type: MemoryUserPreferenceMemoryStrategyDict."""
+
+
+class MemoryStreamDeliveryResourcesDict(TypedDict, total=False):
+    """MemoryStreamDeliveryResources as a plain dict."""
+
+    Resources: Required[list[StreamDeliveryResourceDict]]
+    """Items: at most 1 items."""
+
+
+class MemoryStringListValidationDict(TypedDict, total=False):
+    """MemoryStringListValidation as a plain dict."""
+
+    AllowedValues: list[str]
+    """Items: 1 to 10 items."""
+    MaxItems: int
+    """Range: 1 to 5 (inclusive)."""
+
+
+class MemoryStringValidationDict(TypedDict, total=False):
+    """MemoryStringValidation as a plain dict."""
+
+    AllowedValues: Required[list[str]]
+    """Items: 1 to 10 items."""
+
+
+class MemorySummaryMemoryStrategyDict(TypedDict, total=False):
+    """MemorySummaryMemoryStrategy as a plain dict."""
+
+    CreatedAt: str
+    """Creation timestamp of the memory strategy"""
+    Description: str
+    """Description of the Memory resource"""
+    MemoryRecordSchema: MemoryMemoryRecordSchemaDict
+    """Type: MemoryMemoryRecordSchemaDict."""
+    Name: Required[str]
+    """Name of the Memory resource"""
+    NamespaceTemplates: list[str]
+    """List of namespaces for memory strategy"""
+    Namespaces: list[str]
+    """List of namespaces for memory strategy"""
+    RecordExpiryDurationDays: int
+    """The duration, in days, after which long-term memory records generated by this strategy expire
+    (LTM TTL). Minimum 31 days."""
+    RecordExpirySpecification: dict[str, Any]
+    """Specifies the record expiry (LTM TTL) for a strategy. Provide RecordExpiryDurationDays to
+    configure the duration after which records expire. Omit the specification entirely to leave
+    records without an expiry on create, or to clear a previously configured expiry on update (the
+    handler derives the removal from the previous and desired state)."""
+    Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED"]
+    """Status of the memory strategy"""
+    StrategyId: str
+    """Unique identifier for the memory strategy"""
+    Type: Literal["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "CUSTOM", "EPISODIC"]
+    """Type of memory strategy"""
+    UpdatedAt: str
+    """Last update timestamp of the memory strategy"""
+
+
+class MemorySummaryMemoryStrategyRecordExpirySpecificationDict(TypedDict, total=False):
+    """MemorySummaryMemoryStrategyRecordExpirySpecification as a plain dict."""
+
+    RecordExpiryDurationDays: Required[int]
+    """The duration, in days, after which long-term memory records generated by this strategy expire
+    (LTM TTL). Minimum 31 days."""
+
+
+class MemorySummaryOverrideDict(TypedDict, total=False):
+    """MemorySummaryOverride as a plain dict."""
+
+    Consolidation: SummaryOverrideConsolidationConfigurationInputDict
+    """Type: SummaryOverrideConsolidationConfigurationInputDict."""
+
+
+class MemoryUserPreferenceMemoryStrategyDict(TypedDict, total=False):
+    """MemoryUserPreferenceMemoryStrategy as a plain dict."""
+
+    CreatedAt: str
+    """Creation timestamp of the memory strategy"""
+    Description: str
+    """Description of the Memory resource"""
+    MemoryRecordSchema: MemoryMemoryRecordSchemaDict
+    """Type: MemoryMemoryRecordSchemaDict."""
+    Name: Required[str]
+    """Name of the Memory resource"""
+    NamespaceTemplates: list[str]
+    """List of namespaces for memory strategy"""
+    Namespaces: list[str]
+    """List of namespaces for memory strategy"""
+    RecordExpiryDurationDays: int
+    """The duration, in days, after which long-term memory records generated by this strategy expire
+    (LTM TTL). Minimum 31 days."""
+    RecordExpirySpecification: dict[str, Any]
+    """Specifies the record expiry (LTM TTL) for a strategy. Provide RecordExpiryDurationDays to
+    configure the duration after which records expire. Omit the specification entirely to leave
+    records without an expiry on create, or to clear a previously configured expiry on update (the
+    handler derives the removal from the previous and desired state)."""
+    Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED"]
+    """Status of the memory strategy"""
+    StrategyId: str
+    """Unique identifier for the memory strategy"""
+    Type: Literal["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "CUSTOM", "EPISODIC"]
+    """Type of memory strategy"""
+    UpdatedAt: str
+    """Last update timestamp of the memory strategy"""
+
+
+class MemoryUserPreferenceMemoryStrategyRecordExpirySpecificationDict(TypedDict, total=False):
+    """MemoryUserPreferenceMemoryStrategyRecordExpirySpecification as a plain dict."""
+
+    RecordExpiryDurationDays: Required[int]
+    """The duration, in days, after which long-term memory records generated by this strategy expire
+    (LTM TTL). Minimum 31 days."""
+
+
+class MemoryUserPreferenceOverrideDict(TypedDict, total=False):
+    """MemoryUserPreferenceOverride as a plain dict."""
+
+    Consolidation: UserPreferenceOverrideConsolidationConfigurationInputDict
+    """Type: UserPreferenceOverrideConsolidationConfigurationInputDict."""
+    Extraction: UserPreferenceOverrideExtractionConfigurationInputDict
+    """Type: UserPreferenceOverrideExtractionConfigurationInputDict."""
+
+
+class MemoryValidationDict(TypedDict, total=False):
+    """MemoryValidation as a plain dict."""
+
+    NumberValidation: MemoryNumberValidationDict
+    """Type: MemoryNumberValidationDict."""
+    StringListValidation: MemoryStringListValidationDict
+    """Type: MemoryStringListValidationDict."""
+    StringValidation: MemoryStringValidationDict
+    """Type: MemoryStringValidationDict."""
+
+
+class MessageBasedTriggerInputDict(TypedDict, total=False):
+    """MessageBasedTriggerInput as a plain dict."""
+
+    MessageCount: int
+    """Range: 1 to 50 (inclusive)."""
+
+
+class MetadataSchemaEntryDict(TypedDict, total=False):
+    """MetadataSchemaEntry as a plain dict."""
+
+    ExtractionConfig: MemoryExtractionConfigDict
+    """Type: MemoryExtractionConfigDict."""
+    ExtractionType: Literal["LLM_INFERRED", "STRICTLY_CONSISTENT"]
+    """Specifies whether the metadata value is extracted by the LLM or passed through
+    deterministically from the event"""
+    Key: Required[str]
+    """Key name for metadata fields"""
+    Type: Literal["STRING", "STRINGLIST", "NUMBER"]
+    """Supported data types for metadata values"""
+
+
+class NamespaceKeyEntryDict(TypedDict, total=False):
+    """NamespaceKeyEntry as a plain dict: A namespace variable key definition with optional
+    validation rules"""
+
+    Key: Required[str]
+    """A namespace variable key name. Must start with a lowercase letter and contain only lowercase
+    alphanumeric characters. Cannot be a built-in variable (memoryStrategyId, sessionId, actorId)."""
+    Validation: NamespaceKeyValidationDict
+    """Validation rules for namespace variable values. Multiple rules can be specified and all must
+    pass."""
+
+
+class NamespaceKeyValidationDict(TypedDict, total=False):
+    """NamespaceKeyValidation as a plain dict: Validation rules for namespace variable values.
+    Multiple rules can be specified and all must pass."""
+
+    AllowedValues: list[str]
+    """List of allowed values for this namespace variable"""
+    RegexPattern: str
+    """A regex pattern that a namespace variable value must match"""
+
+
+class SemanticConsolidationOverrideDict(TypedDict, total=False):
+    """SemanticConsolidationOverride as a plain dict."""
+
+    AppendToPrompt: Required[str]
+    """Text prompt for model instructions"""
+    ModelId: Required[str]
+    """ID of the model to use"""
+
+
+class SemanticExtractionOverrideDict(TypedDict, total=False):
+    """SemanticExtractionOverride as a plain dict."""
+
+    AppendToPrompt: Required[str]
+    """Text prompt for model instructions"""
+    ModelId: Required[str]
+    """ID of the model to use"""
+
+
+class SemanticOverrideConsolidationConfigurationInputDict(TypedDict, total=False):
+    """SemanticOverrideConsolidationConfigurationInput as a plain dict."""
+
+    AppendToPrompt: Required[str]
+    """Text prompt for model instructions"""
+    ModelId: Required[str]
+    """Type: str."""
+
+
+class SemanticOverrideExtractionConfigurationInputDict(TypedDict, total=False):
+    """SemanticOverrideExtractionConfigurationInput as a plain dict."""
+
+    AppendToPrompt: Required[str]
+    """Text prompt for model instructions"""
+    ModelId: Required[str]
+    """Type: str."""
+
+
+class StrategyConfigurationDict(TypedDict, total=False):
+    """StrategyConfiguration as a plain dict."""
+
+    Consolidation: dict[str, Any]
+    """Type: dict[str, Any]."""
+    Extraction: dict[str, Any]
+    """Type: dict[str, Any]."""
+    Type: Literal["SEMANTIC_OVERRIDE", "SUMMARY_OVERRIDE", "USER_PREFERENCE_OVERRIDE", "EPISODIC"]
+    """Type of strategy configuration override"""
+
+
+class StreamDeliveryResourceDict(TypedDict, total=False):
+    """StreamDeliveryResource as a plain dict."""
+
+    Kinesis: KinesisResourceDict
+    """Type: KinesisResourceDict."""
+
+
+class SummaryConsolidationOverrideDict(TypedDict, total=False):
+    """SummaryConsolidationOverride as a plain dict."""
+
+    AppendToPrompt: Required[str]
+    """Text prompt for model instructions"""
+    ModelId: Required[str]
+    """ID of the model to use"""
+
+
+class SummaryOverrideConsolidationConfigurationInputDict(TypedDict, total=False):
+    """SummaryOverrideConsolidationConfigurationInput as a plain dict."""
+
+    AppendToPrompt: Required[str]
+    """Text prompt for model instructions"""
+    ModelId: Required[str]
+    """Type: str."""
+
+
+class TimeBasedTriggerInputDict(TypedDict, total=False):
+    """TimeBasedTriggerInput as a plain dict."""
+
+    IdleSessionTimeout: int
+    """Range: 10 to 3000 (inclusive)."""
+
+
+class TokenBasedTriggerInputDict(TypedDict, total=False):
+    """TokenBasedTriggerInput as a plain dict."""
+
+    TokenCount: int
+    """Range: 100 to 500000 (inclusive)."""
+
+
+class TriggerConditionInputDict(TypedDict, total=False):
+    """TriggerConditionInput as a plain dict."""
+
+    MessageBasedTrigger: MessageBasedTriggerInputDict
+    """Type: MessageBasedTriggerInputDict."""
+    TimeBasedTrigger: TimeBasedTriggerInputDict
+    """Type: TimeBasedTriggerInputDict."""
+    TokenBasedTrigger: TokenBasedTriggerInputDict
+    """Type: TokenBasedTriggerInputDict."""
+
+
+class UserPreferenceConsolidationOverrideDict(TypedDict, total=False):
+    """UserPreferenceConsolidationOverride as a plain dict."""
+
+    AppendToPrompt: Required[str]
+    """Text prompt for model instructions"""
+    ModelId: Required[str]
+    """ID of the model to use"""
+
+
+class UserPreferenceExtractionOverrideDict(TypedDict, total=False):
+    """UserPreferenceExtractionOverride as a plain dict."""
+
+    AppendToPrompt: Required[str]
+    """Text prompt for model instructions"""
+    ModelId: Required[str]
+    """ID of the model to use"""
+
+
+class UserPreferenceOverrideConsolidationConfigurationInputDict(TypedDict, total=False):
+    """UserPreferenceOverrideConsolidationConfigurationInput as a plain dict."""
+
+    AppendToPrompt: Required[str]
+    """Text prompt for model instructions"""
+    ModelId: Required[str]
+    """Type: str."""
+
+
+class UserPreferenceOverrideExtractionConfigurationInputDict(TypedDict, total=False):
+    """UserPreferenceOverrideExtractionConfigurationInput as a plain dict."""
+
+    AppendToPrompt: Required[str]
+    """Text prompt for model instructions"""
+    ModelId: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::Memory",
     schema_file="aws-bedrockagentcore-memory.json",
@@ -830,7 +922,6 @@ METADATA = _TypeMetadata(
         "/MemoryStrategies/*/CustomMemoryStrategy/RecordExpirySpecification",
         "/MemoryStrategies/*/EpisodicMemoryStrategy/RecordExpirySpecification",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/IndexedKeys",
         "/MemoryStrategies",
@@ -876,14 +967,7 @@ METADATA = _TypeMetadata(
         "/StreamDeliveryResources/Resources/*/Kinesis/ContentConfigurations",
     ),
     required=("Name", "EventExpiryDuration"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 45,
         "read": 120,
@@ -893,716 +977,24 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "pattern": "^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "ConsolidationConfiguration": {
-            "oneOf": [{"$ref": "#/definitions/CustomConsolidationConfiguration"}],
-            "type": "object",
-        },
-        "ContentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Level": {"enum": ["METADATA_ONLY", "FULL_CONTENT"], "type": "string"},
-                "Type": {"enum": ["MEMORY_RECORDS"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "CustomConfigurationInput": {
-            "additionalProperties": False,
-            "maxProperties": 1,
-            "minProperties": 1,
-            "properties": {
-                "EpisodicOverride": {"$ref": "#/definitions/EpisodicOverride"},
-                "SelfManagedConfiguration": {"$ref": "#/definitions/SelfManagedConfiguration"},
-                "SemanticOverride": {"$ref": "#/definitions/SemanticOverride"},
-                "SummaryOverride": {"$ref": "#/definitions/SummaryOverride"},
-                "UserPreferenceOverride": {"$ref": "#/definitions/UserPreferenceOverride"},
-            },
-            "type": "object",
-        },
-        "CustomConsolidationConfiguration": {
-            "oneOf": [
-                {"$ref": "#/definitions/SemanticConsolidationOverride"},
-                {"$ref": "#/definitions/SummaryConsolidationOverride"},
-                {"$ref": "#/definitions/UserPreferenceConsolidationOverride"},
-            ],
-            "type": "object",
-        },
-        "CustomExtractionConfiguration": {
-            "oneOf": [
-                {"$ref": "#/definitions/SemanticExtractionOverride"},
-                {"$ref": "#/definitions/UserPreferenceExtractionOverride"},
-            ],
-            "type": "object",
-        },
-        "CustomMemoryStrategy": {
-            "additionalProperties": False,
-            "properties": {
-                "Configuration": {"$ref": "#/definitions/CustomConfigurationInput"},
-                "CreatedAt": {"type": "string"},
-                "Description": {"$ref": "#/definitions/Description"},
-                "MemoryRecordSchema": {"$ref": "#/definitions/MemoryRecordSchema"},
-                "Name": {"$ref": "#/definitions/Name"},
-                "NamespaceTemplates": {"$ref": "#/definitions/NamespacesList"},
-                "Namespaces": {"$ref": "#/definitions/NamespacesList"},
-                "RecordExpiryDurationDays": {"$ref": "#/definitions/RecordExpiryDurationDays"},
-                "RecordExpirySpecification": {"$ref": "#/definitions/RecordExpirySpecification"},
-                "Status": {"enum": ["CREATING", "ACTIVE", "DELETING", "FAILED"], "type": "string"},
-                "StrategyId": {
-                    "minLength": 12,
-                    "pattern": "^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$",
-                    "type": "string",
-                },
-                "Type": {
-                    "enum": ["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "CUSTOM", "EPISODIC"],
-                    "type": "string",
-                },
-                "UpdatedAt": {"type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "Definition": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "Description": {"type": "string"},
-        "EpisodicMemoryStrategy": {
-            "additionalProperties": False,
-            "properties": {
-                "CreatedAt": {"type": "string"},
-                "Description": {"$ref": "#/definitions/Description"},
-                "MemoryRecordSchema": {"$ref": "#/definitions/MemoryRecordSchema"},
-                "Name": {"$ref": "#/definitions/Name"},
-                "NamespaceTemplates": {"$ref": "#/definitions/NamespacesList"},
-                "Namespaces": {"$ref": "#/definitions/NamespacesList"},
-                "RecordExpiryDurationDays": {"$ref": "#/definitions/RecordExpiryDurationDays"},
-                "RecordExpirySpecification": {"$ref": "#/definitions/RecordExpirySpecification"},
-                "ReflectionConfiguration": {
-                    "$ref": "#/definitions/EpisodicReflectionConfigurationInput"
-                },
-                "Status": {"enum": ["CREATING", "ACTIVE", "DELETING", "FAILED"], "type": "string"},
-                "StrategyId": {
-                    "minLength": 12,
-                    "pattern": "^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$",
-                    "type": "string",
-                },
-                "Type": {
-                    "enum": ["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "CUSTOM", "EPISODIC"],
-                    "type": "string",
-                },
-                "UpdatedAt": {"type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "EpisodicOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "Consolidation": {
-                    "$ref": "#/definitions/EpisodicOverrideConsolidationConfigurationInput"
-                },
-                "Extraction": {
-                    "$ref": "#/definitions/EpisodicOverrideExtractionConfigurationInput"
-                },
-                "Reflection": {
-                    "$ref": "#/definitions/EpisodicOverrideReflectionConfigurationInput"
-                },
-            },
-            "type": "object",
-        },
-        "EpisodicOverrideConsolidationConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AppendToPrompt": {"$ref": "#/definitions/Prompt"},
-                "ModelId": {"type": "string"},
-            },
-            "required": ["AppendToPrompt", "ModelId"],
-            "type": "object",
-        },
-        "EpisodicOverrideExtractionConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AppendToPrompt": {"$ref": "#/definitions/Prompt"},
-                "ModelId": {"type": "string"},
-            },
-            "required": ["AppendToPrompt", "ModelId"],
-            "type": "object",
-        },
-        "EpisodicOverrideReflectionConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AppendToPrompt": {"$ref": "#/definitions/Prompt"},
-                "MemoryRecordSchema": {"$ref": "#/definitions/MemoryRecordSchema"},
-                "ModelId": {"type": "string"},
-                "NamespaceTemplates": {"$ref": "#/definitions/NamespacesList"},
-                "Namespaces": {"$ref": "#/definitions/NamespacesList"},
-            },
-            "required": ["AppendToPrompt", "ModelId"],
-            "type": "object",
-        },
-        "EpisodicReflectionConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "MemoryRecordSchema": {"$ref": "#/definitions/MemoryRecordSchema"},
-                "NamespaceTemplates": {"$ref": "#/definitions/NamespacesList"},
-                "Namespaces": {"$ref": "#/definitions/NamespacesList"},
-            },
-            "type": "object",
-        },
-        "ExtractionConfig": {
-            "additionalProperties": False,
-            "maxProperties": 1,
-            "minProperties": 1,
-            "properties": {"LlmExtractionConfig": {"$ref": "#/definitions/LlmExtractionConfig"}},
-            "type": "object",
-        },
-        "ExtractionConfiguration": {
-            "oneOf": [{"$ref": "#/definitions/CustomExtractionConfiguration"}],
-            "type": "object",
-        },
-        "ExtractionType": {"enum": ["LLM_INFERRED", "STRICTLY_CONSISTENT"], "type": "string"},
-        "IndexedKey": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"$ref": "#/definitions/MetadataKey"},
-                "Type": {"$ref": "#/definitions/MetadataValueType"},
-            },
-            "required": ["Key", "Type"],
-            "type": "object",
-        },
-        "IndexedKeysList": {
-            "items": {"$ref": "#/definitions/IndexedKey"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "InvocationConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "PayloadDeliveryBucketName": {
-                    "pattern": "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
-                    "type": "string",
-                },
-                "TopicArn": {"$ref": "#/definitions/Arn"},
-            },
-            "type": "object",
-        },
-        "KinesisResource": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentConfigurations": {
-                    "items": {"$ref": "#/definitions/ContentConfiguration"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "DataStreamArn": {"$ref": "#/definitions/Arn"},
-            },
-            "required": ["DataStreamArn", "ContentConfigurations"],
-            "type": "object",
-        },
-        "LlmExtractionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Definition": {"$ref": "#/definitions/Definition"},
-                "LlmExtractionInstruction": {"$ref": "#/definitions/LlmExtractionInstruction"},
-                "Validation": {"$ref": "#/definitions/Validation"},
-            },
-            "required": ["Definition"],
-            "type": "object",
-        },
-        "LlmExtractionInstruction": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "MemoryArn": {
-            "pattern": "^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:memory/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$",
-            "type": "string",
-        },
-        "MemoryId": {
-            "minLength": 12,
-            "pattern": "^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$",
-            "type": "string",
-        },
-        "MemoryRecordSchema": {
-            "additionalProperties": False,
-            "properties": {"MetadataSchema": {"$ref": "#/definitions/MetadataSchemaList"}},
-            "type": "object",
-        },
-        "MemoryStatus": {"enum": ["CREATING", "ACTIVE", "FAILED", "DELETING"], "type": "string"},
-        "MemoryStrategies": {"items": {"$ref": "#/definitions/MemoryStrategy"}, "type": "array"},
-        "MemoryStrategy": {
-            "additionalProperties": False,
-            "maxProperties": 1,
-            "minProperties": 1,
-            "properties": {
-                "CustomMemoryStrategy": {"$ref": "#/definitions/CustomMemoryStrategy"},
-                "EpisodicMemoryStrategy": {"$ref": "#/definitions/EpisodicMemoryStrategy"},
-                "SemanticMemoryStrategy": {"$ref": "#/definitions/SemanticMemoryStrategy"},
-                "SummaryMemoryStrategy": {"$ref": "#/definitions/SummaryMemoryStrategy"},
-                "UserPreferenceMemoryStrategy": {
-                    "$ref": "#/definitions/UserPreferenceMemoryStrategy"
-                },
-            },
-            "type": "object",
-        },
-        "MessageBasedTriggerInput": {
-            "additionalProperties": False,
-            "properties": {"MessageCount": {"maximum": 50, "minimum": 1, "type": "integer"}},
-            "type": "object",
-        },
-        "MetadataKey": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-            "type": "string",
-        },
-        "MetadataSchemaEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "ExtractionConfig": {"$ref": "#/definitions/ExtractionConfig"},
-                "ExtractionType": {"$ref": "#/definitions/ExtractionType"},
-                "Key": {"$ref": "#/definitions/MetadataKey"},
-                "Type": {"$ref": "#/definitions/MetadataValueType"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "MetadataSchemaList": {
-            "items": {"$ref": "#/definitions/MetadataSchemaEntry"},
-            "maxItems": 20,
-            "minItems": 1,
-            "type": "array",
-        },
-        "MetadataValueType": {"enum": ["STRING", "STRINGLIST", "NUMBER"], "type": "string"},
-        "Name": {"pattern": "^[a-zA-Z][a-zA-Z0-9_]{0,47}$", "type": "string"},
-        "Namespace": {
-            "pattern": "^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$",
-            "type": "string",
-        },
-        "NamespaceAllowedValue": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-z0-9][a-z0-9-_]*$",
-            "type": "string",
-        },
-        "NamespaceKeyEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"$ref": "#/definitions/NamespaceVariableKey"},
-                "Validation": {"$ref": "#/definitions/NamespaceKeyValidation"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "NamespaceKeyValidation": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedValues": {
-                    "items": {"$ref": "#/definitions/NamespaceAllowedValue"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "RegexPattern": {"$ref": "#/definitions/NamespaceRegexPattern"},
-            },
-            "type": "object",
-        },
-        "NamespaceKeysList": {
-            "items": {"$ref": "#/definitions/NamespaceKeyEntry"},
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-        },
-        "NamespaceRegexPattern": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "NamespaceVariableKey": {
-            "maxLength": 32,
-            "minLength": 1,
-            "pattern": "^(?!memoryStrategyId$|actorId$|sessionId$)[a-z][a-z0-9]*$",
-            "type": "string",
-        },
-        "NamespacesList": {
-            "items": {"$ref": "#/definitions/Namespace"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "NumberValidation": {
-            "additionalProperties": False,
-            "properties": {"MaxValue": {"type": "number"}, "MinValue": {"type": "number"}},
-            "type": "object",
-        },
-        "Prompt": {"maxLength": 30000, "minLength": 1, "type": "string"},
-        "RecordExpiryDurationDays": {"minimum": 31, "type": "integer"},
-        "RecordExpirySpecification": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "RecordExpiryDurationDays": {
-                            "$ref": "#/definitions/RecordExpiryDurationDays"
-                        }
-                    },
-                    "required": ["RecordExpiryDurationDays"],
-                    "type": "object",
-                }
-            ],
-            "type": "object",
-        },
-        "SelfManagedConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "HistoricalContextWindowSize": {"maximum": 50, "minimum": 0, "type": "integer"},
-                "InvocationConfiguration": {"$ref": "#/definitions/InvocationConfigurationInput"},
-                "TriggerConditions": {"$ref": "#/definitions/TriggerConditionList"},
-            },
-            "type": "object",
-        },
-        "SemanticConsolidationOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "AppendToPrompt": {"$ref": "#/definitions/Prompt"},
-                "ModelId": {"type": "string"},
-            },
-            "required": ["AppendToPrompt", "ModelId"],
-            "type": "object",
-        },
-        "SemanticExtractionOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "AppendToPrompt": {"$ref": "#/definitions/Prompt"},
-                "ModelId": {"type": "string"},
-            },
-            "required": ["AppendToPrompt", "ModelId"],
-            "type": "object",
-        },
-        "SemanticMemoryStrategy": {
-            "additionalProperties": False,
-            "properties": {
-                "CreatedAt": {"type": "string"},
-                "Description": {"$ref": "#/definitions/Description"},
-                "MemoryRecordSchema": {"$ref": "#/definitions/MemoryRecordSchema"},
-                "Name": {"$ref": "#/definitions/Name"},
-                "NamespaceTemplates": {"$ref": "#/definitions/NamespacesList"},
-                "Namespaces": {"$ref": "#/definitions/NamespacesList"},
-                "RecordExpiryDurationDays": {"$ref": "#/definitions/RecordExpiryDurationDays"},
-                "RecordExpirySpecification": {"$ref": "#/definitions/RecordExpirySpecification"},
-                "Status": {"enum": ["CREATING", "ACTIVE", "DELETING", "FAILED"], "type": "string"},
-                "StrategyId": {
-                    "minLength": 12,
-                    "pattern": "^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$",
-                    "type": "string",
-                },
-                "Type": {
-                    "enum": ["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "CUSTOM", "EPISODIC"],
-                    "type": "string",
-                },
-                "UpdatedAt": {"type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "SemanticOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "Consolidation": {
-                    "$ref": "#/definitions/SemanticOverrideConsolidationConfigurationInput"
-                },
-                "Extraction": {
-                    "$ref": "#/definitions/SemanticOverrideExtractionConfigurationInput"
-                },
-            },
-            "type": "object",
-        },
-        "SemanticOverrideConsolidationConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AppendToPrompt": {"$ref": "#/definitions/Prompt"},
-                "ModelId": {"type": "string"},
-            },
-            "required": ["AppendToPrompt", "ModelId"],
-            "type": "object",
-        },
-        "SemanticOverrideExtractionConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AppendToPrompt": {"$ref": "#/definitions/Prompt"},
-                "ModelId": {"type": "string"},
-            },
-            "required": ["AppendToPrompt", "ModelId"],
-            "type": "object",
-        },
-        "StrategyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Consolidation": {"$ref": "#/definitions/ConsolidationConfiguration"},
-                "Extraction": {"$ref": "#/definitions/ExtractionConfiguration"},
-                "Type": {
-                    "enum": [
-                        "SEMANTIC_OVERRIDE",
-                        "SUMMARY_OVERRIDE",
-                        "USER_PREFERENCE_OVERRIDE",
-                        "EPISODIC",
-                    ],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "StreamDeliveryResource": {
-            "additionalProperties": False,
-            "maxProperties": 1,
-            "minProperties": 1,
-            "properties": {"Kinesis": {"$ref": "#/definitions/KinesisResource"}},
-            "type": "object",
-        },
-        "StreamDeliveryResources": {
-            "additionalProperties": False,
-            "properties": {
-                "Resources": {
-                    "items": {"$ref": "#/definitions/StreamDeliveryResource"},
-                    "maxItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["Resources"],
-            "type": "object",
-        },
-        "StringListValidation": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedValues": {
-                    "items": {"type": "string"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "MaxItems": {"maximum": 5, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "StringValidation": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedValues": {
-                    "items": {"type": "string"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["AllowedValues"],
-            "type": "object",
-        },
-        "SummaryConsolidationOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "AppendToPrompt": {"$ref": "#/definitions/Prompt"},
-                "ModelId": {"type": "string"},
-            },
-            "required": ["AppendToPrompt", "ModelId"],
-            "type": "object",
-        },
-        "SummaryMemoryStrategy": {
-            "additionalProperties": False,
-            "properties": {
-                "CreatedAt": {"type": "string"},
-                "Description": {"$ref": "#/definitions/Description"},
-                "MemoryRecordSchema": {"$ref": "#/definitions/MemoryRecordSchema"},
-                "Name": {"$ref": "#/definitions/Name"},
-                "NamespaceTemplates": {"$ref": "#/definitions/NamespacesList"},
-                "Namespaces": {"$ref": "#/definitions/NamespacesList"},
-                "RecordExpiryDurationDays": {"$ref": "#/definitions/RecordExpiryDurationDays"},
-                "RecordExpirySpecification": {"$ref": "#/definitions/RecordExpirySpecification"},
-                "Status": {"enum": ["CREATING", "ACTIVE", "DELETING", "FAILED"], "type": "string"},
-                "StrategyId": {
-                    "minLength": 12,
-                    "pattern": "^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$",
-                    "type": "string",
-                },
-                "Type": {
-                    "enum": ["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "CUSTOM", "EPISODIC"],
-                    "type": "string",
-                },
-                "UpdatedAt": {"type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "SummaryOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "Consolidation": {
-                    "$ref": "#/definitions/SummaryOverrideConsolidationConfigurationInput"
-                }
-            },
-            "type": "object",
-        },
-        "SummaryOverrideConsolidationConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AppendToPrompt": {"$ref": "#/definitions/Prompt"},
-                "ModelId": {"type": "string"},
-            },
-            "required": ["AppendToPrompt", "ModelId"],
-            "type": "object",
-        },
-        "TagsMap": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "minProperties": 0,
-            "patternProperties": {
-                "^[a-zA-Z0-9\\s._:/=+@-]{1,128}$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "TimeBasedTriggerInput": {
-            "additionalProperties": False,
-            "properties": {
-                "IdleSessionTimeout": {"maximum": 3000, "minimum": 10, "type": "integer"}
-            },
-            "type": "object",
-        },
-        "TokenBasedTriggerInput": {
-            "additionalProperties": False,
-            "properties": {"TokenCount": {"maximum": 500000, "minimum": 100, "type": "integer"}},
-            "type": "object",
-        },
-        "TriggerConditionInput": {
-            "additionalProperties": False,
-            "maxProperties": 1,
-            "minProperties": 1,
-            "properties": {
-                "MessageBasedTrigger": {"$ref": "#/definitions/MessageBasedTriggerInput"},
-                "TimeBasedTrigger": {"$ref": "#/definitions/TimeBasedTriggerInput"},
-                "TokenBasedTrigger": {"$ref": "#/definitions/TokenBasedTriggerInput"},
-            },
-            "type": "object",
-        },
-        "TriggerConditionList": {
-            "additionalProperties": False,
-            "items": {"$ref": "#/definitions/TriggerConditionInput"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "UserPreferenceConsolidationOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "AppendToPrompt": {"$ref": "#/definitions/Prompt"},
-                "ModelId": {"type": "string"},
-            },
-            "required": ["AppendToPrompt", "ModelId"],
-            "type": "object",
-        },
-        "UserPreferenceExtractionOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "AppendToPrompt": {"$ref": "#/definitions/Prompt"},
-                "ModelId": {"type": "string"},
-            },
-            "required": ["AppendToPrompt", "ModelId"],
-            "type": "object",
-        },
-        "UserPreferenceMemoryStrategy": {
-            "additionalProperties": False,
-            "properties": {
-                "CreatedAt": {"type": "string"},
-                "Description": {"$ref": "#/definitions/Description"},
-                "MemoryRecordSchema": {"$ref": "#/definitions/MemoryRecordSchema"},
-                "Name": {"$ref": "#/definitions/Name"},
-                "NamespaceTemplates": {"$ref": "#/definitions/NamespacesList"},
-                "Namespaces": {"$ref": "#/definitions/NamespacesList"},
-                "RecordExpiryDurationDays": {"$ref": "#/definitions/RecordExpiryDurationDays"},
-                "RecordExpirySpecification": {"$ref": "#/definitions/RecordExpirySpecification"},
-                "Status": {"enum": ["CREATING", "ACTIVE", "DELETING", "FAILED"], "type": "string"},
-                "StrategyId": {
-                    "minLength": 12,
-                    "pattern": "^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$",
-                    "type": "string",
-                },
-                "Type": {
-                    "enum": ["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "CUSTOM", "EPISODIC"],
-                    "type": "string",
-                },
-                "UpdatedAt": {"type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "UserPreferenceOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "Consolidation": {
-                    "$ref": "#/definitions/UserPreferenceOverrideConsolidationConfigurationInput"
-                },
-                "Extraction": {
-                    "$ref": "#/definitions/UserPreferenceOverrideExtractionConfigurationInput"
-                },
-            },
-            "type": "object",
-        },
-        "UserPreferenceOverrideConsolidationConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AppendToPrompt": {"$ref": "#/definitions/Prompt"},
-                "ModelId": {"type": "string"},
-            },
-            "required": ["AppendToPrompt", "ModelId"],
-            "type": "object",
-        },
-        "UserPreferenceOverrideExtractionConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AppendToPrompt": {"$ref": "#/definitions/Prompt"},
-                "ModelId": {"type": "string"},
-            },
-            "required": ["AppendToPrompt", "ModelId"],
-            "type": "object",
-        },
-        "Validation": {
-            "additionalProperties": False,
-            "maxProperties": 1,
-            "minProperties": 1,
-            "properties": {
-                "NumberValidation": {"$ref": "#/definitions/NumberValidation"},
-                "StringListValidation": {"$ref": "#/definitions/StringListValidation"},
-                "StringValidation": {"$ref": "#/definitions/StringValidation"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "EncryptionKeyArn": {"$ref": "#/definitions/Arn"},
-        "EventExpiryDuration": {"maximum": 365, "minimum": 3, "type": "integer"},
-        "FailureReason": {"type": "string"},
-        "IndexedKeys": {"$ref": "#/definitions/IndexedKeysList"},
-        "MemoryArn": {"$ref": "#/definitions/MemoryArn"},
-        "MemoryExecutionRoleArn": {"$ref": "#/definitions/Arn"},
-        "MemoryId": {"$ref": "#/definitions/MemoryId"},
-        "MemoryStrategies": {"$ref": "#/definitions/MemoryStrategies"},
-        "Name": {"$ref": "#/definitions/Name"},
-        "NamespaceKeys": {"$ref": "#/definitions/NamespaceKeysList"},
-        "Status": {"$ref": "#/definitions/MemoryStatus"},
-        "StreamDeliveryResources": {"$ref": "#/definitions/StreamDeliveryResources"},
-        "Tags": {"$ref": "#/definitions/TagsMap"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Name", "EventExpiryDuration"],
-}
-
 
 class Memory(_Resource):
     """AWS::BedrockAgentCore::Memory: Resource Type definition for AWS::BedrockAgentCore::Memory
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MemoryArn.
+    Also identified by: MemoryId.
+    Replaced when any of these change (create-only): Name, EncryptionKeyArn.
+    Write-only (sent to AWS, never read back):
+    MemoryStrategies[*].SemanticMemoryStrategy.RecordExpirySpecification,
+    MemoryStrategies[*].SummaryMemoryStrategy.RecordExpirySpecification,
+    MemoryStrategies[*].UserPreferenceMemoryStrategy.RecordExpirySpecification,
+    MemoryStrategies[*].CustomMemoryStrategy.RecordExpirySpecification,
+    MemoryStrategies[*].EpisodicMemoryStrategy.RecordExpirySpecification.
+    Read-only attributes (known once deployed): CreatedAt, FailureReason, MemoryArn, MemoryId,
+    Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-memory.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1610,16 +1002,23 @@ class Memory(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MemoryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "memory.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     FailureReason: str
+    """Type: str."""
     MemoryArn: str
+    """ARN of the Memory resource"""
     MemoryId: str
+    """Unique identifier for the Memory resource"""
     Status: Literal["CREATING", "ACTIVE", "FAILED", "DELETING"]
+    """Status of the Memory resource"""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     EncryptionKeyArn: str
     EventExpiryDuration: int
@@ -1629,34 +1028,47 @@ class Memory(_Resource):
     Name: str
     NamespaceKeys: list[NamespaceKeyEntryDict]
     StreamDeliveryResources: MemoryStreamDeliveryResourcesDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EventExpiryDuration: int,
+        Name: str,
+        Description: str | None = None,
+        EncryptionKeyArn: str | None = None,
+        IndexedKeys: list[IndexedKey | IndexedKeyDict] | None = None,
+        MemoryExecutionRoleArn: str | None = None,
+        MemoryStrategies: list[MemoryStrategy | MemoryStrategyDict] | None = None,
+        NamespaceKeys: list[NamespaceKeyEntry | NamespaceKeyEntryDict] | None = None,
+        StreamDeliveryResources: MemoryStreamDeliveryResources
+        | MemoryStreamDeliveryResourcesDict
+        | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::Memory; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EventExpiryDuration: int,
-            Name: str,
-            Description: str | None = None,
-            EncryptionKeyArn: str | None = None,
-            IndexedKeys: list[IndexedKey | IndexedKeyDict] | None = None,
-            MemoryExecutionRoleArn: str | None = None,
-            MemoryStrategies: list[MemoryStrategy | MemoryStrategyDict] | None = None,
-            NamespaceKeys: list[NamespaceKeyEntry | NamespaceKeyEntryDict] | None = None,
-            StreamDeliveryResources: MemoryStreamDeliveryResources
-            | MemoryStreamDeliveryResourcesDict
-            | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::Memory; `await` it inside an App to deploy it.
-
-            EventExpiryDuration: Duration in days until memory events expire
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EventExpiryDuration: Duration in days until memory events expire Required.
+            Name: Name of the Memory resource Create-only: changing it replaces the resource.
+                Required.
+            Description: Description of the Memory resource
+            EncryptionKeyArn: ARN format Create-only: changing it replaces the resource.
+            IndexedKeys: List of indexed keys for the memory
+            MemoryExecutionRoleArn: ARN format
+            MemoryStrategies: List of memory strategies attached to this memory
+            NamespaceKeys: List of namespace variable key definitions for a memory resource
+            StreamDeliveryResources: Type: MemoryStreamDeliveryResourcesDict.
+            Tags: A map of tag keys and values
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -147,280 +151,360 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AtlassianOauth2ProviderConfigInputDict = TypedDict(
-    "AtlassianOauth2ProviderConfigInputDict",
-    {
-        "ClientId": "Required[str]",
-        "ClientSecret": "str",
-        "ClientSecretConfig": "SecretReferenceDict",
-        "ClientSecretSource": "Literal['MANAGED', 'EXTERNAL']",
-    },
-    total=False,
-)
 
-CustomOauth2ProviderConfigInputDict = TypedDict(
-    "CustomOauth2ProviderConfigInputDict",
-    {
-        "ClientAuthenticationMethod": "Literal['CLIENT_SECRET_BASIC', 'CLIENT_SECRET_POST', 'AWS_IAM_ID_TOKEN_JWT', 'PRIVATE_KEY_JWT']",
-        "ClientId": "str",
-        "ClientSecret": "str",
-        "ClientSecretConfig": "SecretReferenceDict",
-        "ClientSecretSource": "Literal['MANAGED', 'EXTERNAL']",
-        "OauthDiscovery": "Required[Oauth2DiscoveryDict]",
-        "OnBehalfOfTokenExchangeConfig": "OAuth2CredentialProviderOnBehalfOfTokenExchangeConfigDict",
-        "PrivateEndpoint": "OAuth2CredentialProviderPrivateEndpointDict",
-        "PrivateEndpointOverrides": "list[PrivateEndpointOverrideDict]",
-        "PrivateKeyJwtConfig": "OAuth2CredentialProviderPrivateKeyJwtConfigDict",
-    },
-    total=False,
-)
+class AtlassianOauth2ProviderConfigInputDict(TypedDict, total=False):
+    """AtlassianOauth2ProviderConfigInput as a plain dict: Input configuration for an Atlassian
+    OAuth2 provider"""
 
-GithubOauth2ProviderConfigInputDict = TypedDict(
-    "GithubOauth2ProviderConfigInputDict",
-    {
-        "ClientId": "Required[str]",
-        "ClientSecret": "str",
-        "ClientSecretConfig": "SecretReferenceDict",
-        "ClientSecretSource": "Literal['MANAGED', 'EXTERNAL']",
-    },
-    total=False,
-)
+    ClientId: Required[str]
+    """Length: 1 to 256 characters."""
+    ClientSecret: str
+    """Length: 1 to 2048 characters."""
+    ClientSecretConfig: SecretReferenceDict
+    """A reference to a customer-provided secret stored in AWS Secrets Manager"""
+    ClientSecretSource: Literal["MANAGED", "EXTERNAL"]
+    """Allowed values: 'MANAGED', 'EXTERNAL'."""
 
-GoogleOauth2ProviderConfigInputDict = TypedDict(
-    "GoogleOauth2ProviderConfigInputDict",
-    {
-        "ClientId": "Required[str]",
-        "ClientSecret": "str",
-        "ClientSecretConfig": "SecretReferenceDict",
-        "ClientSecretSource": "Literal['MANAGED', 'EXTERNAL']",
-    },
-    total=False,
-)
 
-IncludedOauth2ProviderConfigInputDict = TypedDict(
-    "IncludedOauth2ProviderConfigInputDict",
-    {
-        "AuthorizationEndpoint": "str",
-        "ClientId": "Required[str]",
-        "ClientSecret": "str",
-        "ClientSecretConfig": "SecretReferenceDict",
-        "ClientSecretSource": "Literal['MANAGED', 'EXTERNAL']",
-        "Issuer": "str",
-        "TokenEndpoint": "str",
-    },
-    total=False,
-)
+class CustomOauth2ProviderConfigInputDict(TypedDict, total=False):
+    """CustomOauth2ProviderConfigInput as a plain dict: Input configuration for a custom OAuth2
+    provider"""
 
-KmsKeySourceTypeDict = TypedDict(
-    "KmsKeySourceTypeDict",
-    {
-        "KmsKeyArn": "Required[str]",
-    },
-    total=False,
-)
+    ClientAuthenticationMethod: Literal[
+        "CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "AWS_IAM_ID_TOKEN_JWT", "PRIVATE_KEY_JWT"
+    ]
+    """The client authentication method to use when authenticating with the token endpoint"""
+    ClientId: str
+    """The client ID for the custom OAuth2 provider"""
+    ClientSecret: str
+    """The client secret for the custom OAuth2 provider"""
+    ClientSecretConfig: SecretReferenceDict
+    """A reference to a customer-provided secret stored in AWS Secrets Manager"""
+    ClientSecretSource: Literal["MANAGED", "EXTERNAL"]
+    """The source of the client secret"""
+    OauthDiscovery: Required[Oauth2DiscoveryDict]
+    """Discovery information for an OAuth2 provider"""
+    OnBehalfOfTokenExchangeConfig: OAuth2CredentialProviderOnBehalfOfTokenExchangeConfigDict
+    """Configuration for on-behalf-of token exchange"""
+    PrivateEndpoint: OAuth2CredentialProviderPrivateEndpointDict
+    """The private endpoint configuration for connecting to private resources in your VPC"""
+    PrivateEndpointOverrides: list[PrivateEndpointOverrideDict]
+    """A list of private endpoint overrides. Each override maps a specific domain to a private
+    endpoint, enabling secure connectivity through VPC Lattice resource configurations."""
+    PrivateKeyJwtConfig: OAuth2CredentialProviderPrivateKeyJwtConfigDict
+    """Configuration for private_key_jwt client authentication (RFC 7523)"""
 
-LinkedinOauth2ProviderConfigInputDict = TypedDict(
-    "LinkedinOauth2ProviderConfigInputDict",
-    {
-        "ClientId": "Required[str]",
-        "ClientSecret": "str",
-        "ClientSecretConfig": "SecretReferenceDict",
-        "ClientSecretSource": "Literal['MANAGED', 'EXTERNAL']",
-    },
-    total=False,
-)
 
-MicrosoftOauth2ProviderConfigInputDict = TypedDict(
-    "MicrosoftOauth2ProviderConfigInputDict",
-    {
-        "ClientId": "Required[str]",
-        "ClientSecret": "str",
-        "ClientSecretConfig": "SecretReferenceDict",
-        "ClientSecretSource": "Literal['MANAGED', 'EXTERNAL']",
-        "TenantId": "str",
-    },
-    total=False,
-)
+class GithubOauth2ProviderConfigInputDict(TypedDict, total=False):
+    """GithubOauth2ProviderConfigInput as a plain dict: Input configuration for a GitHub OAuth2
+    provider"""
 
-OAuth2CredentialProviderClientSecretArnDict = TypedDict(
-    "OAuth2CredentialProviderClientSecretArnDict",
-    {
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+    ClientId: Required[str]
+    """Length: 1 to 256 characters."""
+    ClientSecret: str
+    """Length: 1 to 2048 characters."""
+    ClientSecretConfig: SecretReferenceDict
+    """A reference to a customer-provided secret stored in AWS Secrets Manager"""
+    ClientSecretSource: Literal["MANAGED", "EXTERNAL"]
+    """Allowed values: 'MANAGED', 'EXTERNAL'."""
 
-OAuth2CredentialProviderManagedVpcResourceDict = TypedDict(
-    "OAuth2CredentialProviderManagedVpcResourceDict",
-    {
-        "EndpointIpAddressType": "Required[Literal['IPV4', 'IPV6']]",
-        "RoutingDomain": "str",
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "Required[list[str]]",
-        "Tags": "dict[str, Any]",
-        "VpcIdentifier": "Required[str]",
-    },
-    total=False,
-)
 
-OAuth2CredentialProviderOauth2ProviderConfigInputDict = TypedDict(
-    "OAuth2CredentialProviderOauth2ProviderConfigInputDict",
-    {
-        "AtlassianOauth2ProviderConfig": "AtlassianOauth2ProviderConfigInputDict",
-        "CustomOauth2ProviderConfig": "CustomOauth2ProviderConfigInputDict",
-        "GithubOauth2ProviderConfig": "GithubOauth2ProviderConfigInputDict",
-        "GoogleOauth2ProviderConfig": "GoogleOauth2ProviderConfigInputDict",
-        "IncludedOauth2ProviderConfig": "IncludedOauth2ProviderConfigInputDict",
-        "LinkedinOauth2ProviderConfig": "LinkedinOauth2ProviderConfigInputDict",
-        "MicrosoftOauth2ProviderConfig": "MicrosoftOauth2ProviderConfigInputDict",
-        "SalesforceOauth2ProviderConfig": "SalesforceOauth2ProviderConfigInputDict",
-        "SlackOauth2ProviderConfig": "SlackOauth2ProviderConfigInputDict",
-    },
-    total=False,
-)
+class GoogleOauth2ProviderConfigInputDict(TypedDict, total=False):
+    """GoogleOauth2ProviderConfigInput as a plain dict: Input configuration for a Google OAuth2
+    provider"""
 
-OAuth2CredentialProviderOauth2ProviderConfigOutputDict = TypedDict(
-    "OAuth2CredentialProviderOauth2ProviderConfigOutputDict",
-    {
-        "ClientAuthenticationMethod": "Literal['CLIENT_SECRET_BASIC', 'CLIENT_SECRET_POST', 'AWS_IAM_ID_TOKEN_JWT', 'PRIVATE_KEY_JWT']",
-        "ClientId": "str",
-        "OauthDiscovery": "Oauth2DiscoveryDict",
-        "OnBehalfOfTokenExchangeConfig": "OAuth2CredentialProviderOnBehalfOfTokenExchangeConfigDict",
-        "PrivateEndpoint": "OAuth2CredentialProviderPrivateEndpointDict",
-        "PrivateEndpointOverrides": "list[PrivateEndpointOverrideDict]",
-        "PrivateKeyJwtConfig": "OAuth2CredentialProviderPrivateKeyJwtConfigDict",
-    },
-    total=False,
-)
+    ClientId: Required[str]
+    """Length: 1 to 256 characters."""
+    ClientSecret: str
+    """Length: 1 to 2048 characters."""
+    ClientSecretConfig: SecretReferenceDict
+    """A reference to a customer-provided secret stored in AWS Secrets Manager"""
+    ClientSecretSource: Literal["MANAGED", "EXTERNAL"]
+    """Allowed values: 'MANAGED', 'EXTERNAL'."""
 
-OAuth2CredentialProviderOnBehalfOfTokenExchangeConfigDict = TypedDict(
-    "OAuth2CredentialProviderOnBehalfOfTokenExchangeConfigDict",
-    {
-        "GrantType": "Required[Literal['TOKEN_EXCHANGE', 'JWT_AUTHORIZATION_GRANT']]",
-        "TokenExchangeGrantTypeConfig": "OAuth2CredentialProviderTokenExchangeGrantTypeConfigDict",
-    },
-    total=False,
-)
 
-OAuth2CredentialProviderPrivateEndpointDict = TypedDict(
-    "OAuth2CredentialProviderPrivateEndpointDict",
-    {
-        "ManagedVpcResource": "OAuth2CredentialProviderManagedVpcResourceDict",
-        "SelfManagedLatticeResource": "OAuth2CredentialProviderSelfManagedLatticeResourceDict",
-    },
-    total=False,
-)
+class IncludedOauth2ProviderConfigInputDict(TypedDict, total=False):
+    """IncludedOauth2ProviderConfigInput as a plain dict: Input configuration for a supported
+    non-custom OAuth2 provider"""
 
-OAuth2CredentialProviderPrivateKeyJwtConfigDict = TypedDict(
-    "OAuth2CredentialProviderPrivateKeyJwtConfigDict",
-    {
-        "AdditionalHeaderClaims": "dict[str, Any]",
-        "AdditionalPayloadClaims": "dict[str, Any]",
-        "PrivateKeySource": "OAuth2CredentialProviderPrivateKeySourceDict",
-        "SigningAlgorithm": "Literal['RS256', 'PS256', 'ES256']",
-    },
-    total=False,
-)
+    AuthorizationEndpoint: str
+    """OAuth2 authorization endpoint for your isolated OAuth2 application tenant"""
+    ClientId: Required[str]
+    """Length: 1 to 256 characters."""
+    ClientSecret: str
+    """Length: 1 to 2048 characters."""
+    ClientSecretConfig: SecretReferenceDict
+    """A reference to a customer-provided secret stored in AWS Secrets Manager"""
+    ClientSecretSource: Literal["MANAGED", "EXTERNAL"]
+    """Allowed values: 'MANAGED', 'EXTERNAL'."""
+    Issuer: str
+    """Token issuer of your isolated OAuth2 application tenant"""
+    TokenEndpoint: str
+    """OAuth2 token endpoint for your isolated OAuth2 application tenant"""
 
-OAuth2CredentialProviderPrivateKeySourceDict = TypedDict(
-    "OAuth2CredentialProviderPrivateKeySourceDict",
-    {
-        "KmsKeySource": "KmsKeySourceTypeDict",
-    },
-    total=False,
-)
 
-OAuth2CredentialProviderSelfManagedLatticeResourceDict = TypedDict(
-    "OAuth2CredentialProviderSelfManagedLatticeResourceDict",
-    {
-        "ResourceConfigurationIdentifier": "Required[str]",
-    },
-    total=False,
-)
+class KmsKeySourceTypeDict(TypedDict, total=False):
+    """KmsKeySourceType as a plain dict: Contains the KMS key configuration for a JWT client
+    assertion"""
 
-OAuth2CredentialProviderTokenExchangeGrantTypeConfigDict = TypedDict(
-    "OAuth2CredentialProviderTokenExchangeGrantTypeConfigDict",
-    {
-        "ActorTokenContent": "Required[Literal['NONE', 'M2M', 'AWS_IAM_ID_TOKEN_JWT']]",
-        "ActorTokenScopes": "list[str]",
-    },
-    total=False,
-)
+    KmsKeyArn: Required[str]
+    """The Amazon Resource Name (ARN) of the KMS key used to sign the JWT client assertion"""
 
-Oauth2AuthorizationServerMetadataDict = TypedDict(
-    "Oauth2AuthorizationServerMetadataDict",
-    {
-        "AuthorizationEndpoint": "Required[str]",
-        "Issuer": "Required[str]",
-        "ResponseTypes": "list[str]",
-        "TokenEndpoint": "Required[str]",
-    },
-    total=False,
-)
 
-Oauth2DiscoveryDict = TypedDict(
-    "Oauth2DiscoveryDict",
-    {
-        "AuthorizationServerMetadata": "Oauth2AuthorizationServerMetadataDict",
-        "DiscoveryUrl": "str",
-    },
-    total=False,
-)
+class LinkedinOauth2ProviderConfigInputDict(TypedDict, total=False):
+    """LinkedinOauth2ProviderConfigInput as a plain dict: Input configuration for a LinkedIn OAuth2
+    provider"""
 
-PrivateEndpointOverrideDict = TypedDict(
-    "PrivateEndpointOverrideDict",
-    {
-        "Domain": "Required[str]",
-        "PrivateEndpoint": "Required[OAuth2CredentialProviderPrivateEndpointDict]",
-    },
-    total=False,
-)
+    ClientId: Required[str]
+    """Length: 1 to 256 characters."""
+    ClientSecret: str
+    """Length: 1 to 2048 characters."""
+    ClientSecretConfig: SecretReferenceDict
+    """A reference to a customer-provided secret stored in AWS Secrets Manager"""
+    ClientSecretSource: Literal["MANAGED", "EXTERNAL"]
+    """Allowed values: 'MANAGED', 'EXTERNAL'."""
 
-SalesforceOauth2ProviderConfigInputDict = TypedDict(
-    "SalesforceOauth2ProviderConfigInputDict",
-    {
-        "ClientId": "Required[str]",
-        "ClientSecret": "str",
-        "ClientSecretConfig": "SecretReferenceDict",
-        "ClientSecretSource": "Literal['MANAGED', 'EXTERNAL']",
-    },
-    total=False,
-)
 
-SecretReferenceDict = TypedDict(
-    "SecretReferenceDict",
-    {
-        "JsonKey": "Required[str]",
-        "SecretId": "Required[str]",
-    },
-    total=False,
-)
+class MicrosoftOauth2ProviderConfigInputDict(TypedDict, total=False):
+    """MicrosoftOauth2ProviderConfigInput as a plain dict: Input configuration for a Microsoft
+    OAuth2 provider"""
 
-SlackOauth2ProviderConfigInputDict = TypedDict(
-    "SlackOauth2ProviderConfigInputDict",
-    {
-        "ClientId": "Required[str]",
-        "ClientSecret": "str",
-        "ClientSecretConfig": "SecretReferenceDict",
-        "ClientSecretSource": "Literal['MANAGED', 'EXTERNAL']",
-    },
-    total=False,
-)
+    ClientId: Required[str]
+    """Length: 1 to 256 characters."""
+    ClientSecret: str
+    """Length: 1 to 2048 characters."""
+    ClientSecretConfig: SecretReferenceDict
+    """A reference to a customer-provided secret stored in AWS Secrets Manager"""
+    ClientSecretSource: Literal["MANAGED", "EXTERNAL"]
+    """Allowed values: 'MANAGED', 'EXTERNAL'."""
+    TenantId: str
+    """The Microsoft Entra ID tenant ID"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class OAuth2CredentialProviderClientSecretArnDict(TypedDict, total=False):
+    """OAuth2CredentialProviderClientSecretArn as a plain dict: Contains information about a secret
+    in AWS Secrets Manager"""
+
+    SecretArn: Required[str]
+    """The ARN of the secret in AWS Secrets Manager"""
+
+
+class OAuth2CredentialProviderManagedVpcResourceDict(TypedDict, total=False):
+    """OAuth2CredentialProviderManagedVpcResource as a plain dict: Configuration for a managed VPC
+    Lattice resource. AgentCore creates and manages the VPC Lattice resource gateway and resource
+    configuration on your behalf."""
+
+    EndpointIpAddressType: Required[Literal["IPV4", "IPV6"]]
+    """The IP address type for the resource configuration endpoint"""
+    RoutingDomain: str
+    """An intermediate publicly resolvable domain used as the VPC Lattice resource configuration
+    endpoint"""
+    SecurityGroupIds: list[str]
+    """The security group IDs to associate with the VPC Lattice resource gateway"""
+    SubnetIds: Required[list[str]]
+    """The subnet IDs within the VPC where the VPC Lattice resource gateway is placed"""
+    Tags: dict[str, str]
+    """Tags to apply to the managed VPC Lattice resource gateway"""
+    VpcIdentifier: Required[str]
+    """The ID of the VPC that contains your private resource"""
+
+
+class OAuth2CredentialProviderOauth2ProviderConfigInputDict(TypedDict, total=False):
+    """OAuth2CredentialProviderOauth2ProviderConfigInput as a plain dict: Input configuration for an
+    OAuth2 provider"""
+
+    AtlassianOauth2ProviderConfig: AtlassianOauth2ProviderConfigInputDict
+    """Input configuration for an Atlassian OAuth2 provider"""
+    CustomOauth2ProviderConfig: CustomOauth2ProviderConfigInputDict
+    """Input configuration for a custom OAuth2 provider"""
+    GithubOauth2ProviderConfig: GithubOauth2ProviderConfigInputDict
+    """Input configuration for a GitHub OAuth2 provider"""
+    GoogleOauth2ProviderConfig: GoogleOauth2ProviderConfigInputDict
+    """Input configuration for a Google OAuth2 provider"""
+    IncludedOauth2ProviderConfig: IncludedOauth2ProviderConfigInputDict
+    """Input configuration for a supported non-custom OAuth2 provider"""
+    LinkedinOauth2ProviderConfig: LinkedinOauth2ProviderConfigInputDict
+    """Input configuration for a LinkedIn OAuth2 provider"""
+    MicrosoftOauth2ProviderConfig: MicrosoftOauth2ProviderConfigInputDict
+    """Input configuration for a Microsoft OAuth2 provider"""
+    SalesforceOauth2ProviderConfig: SalesforceOauth2ProviderConfigInputDict
+    """Input configuration for a Salesforce OAuth2 provider"""
+    SlackOauth2ProviderConfig: SlackOauth2ProviderConfigInputDict
+    """Input configuration for a Slack OAuth2 provider"""
+
+
+class OAuth2CredentialProviderOauth2ProviderConfigOutputDict(TypedDict, total=False):
+    """OAuth2CredentialProviderOauth2ProviderConfigOutput as a plain dict: Output configuration for
+    an OAuth2 provider"""
+
+    ClientAuthenticationMethod: Literal[
+        "CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "AWS_IAM_ID_TOKEN_JWT", "PRIVATE_KEY_JWT"
+    ]
+    """The client authentication method used when authenticating with the token endpoint"""
+    ClientId: str
+    """Length: 1 to 256 characters."""
+    OauthDiscovery: Oauth2DiscoveryDict
+    """Discovery information for an OAuth2 provider"""
+    OnBehalfOfTokenExchangeConfig: OAuth2CredentialProviderOnBehalfOfTokenExchangeConfigDict
+    """Configuration for on-behalf-of token exchange"""
+    PrivateEndpoint: OAuth2CredentialProviderPrivateEndpointDict
+    """The private endpoint configuration for connecting to private resources in your VPC"""
+    PrivateEndpointOverrides: list[PrivateEndpointOverrideDict]
+    """The list of private endpoint overrides for the OAuth2 provider. Each override maps a specific
+    domain to a private endpoint, enabling secure connectivity through VPC Lattice resource
+    configurations."""
+    PrivateKeyJwtConfig: OAuth2CredentialProviderPrivateKeyJwtConfigDict
+    """Configuration for private_key_jwt client authentication (RFC 7523)"""
+
+
+class OAuth2CredentialProviderOnBehalfOfTokenExchangeConfigDict(TypedDict, total=False):
+    """OAuth2CredentialProviderOnBehalfOfTokenExchangeConfig as a plain dict: Configuration for
+    on-behalf-of token exchange"""
+
+    GrantType: Required[Literal["TOKEN_EXCHANGE", "JWT_AUTHORIZATION_GRANT"]]
+    """The grant type for on-behalf-of token exchange"""
+    TokenExchangeGrantTypeConfig: OAuth2CredentialProviderTokenExchangeGrantTypeConfigDict
+    """Configuration for RFC 8693 Token Exchange"""
+
+
+class OAuth2CredentialProviderPrivateEndpointDict(TypedDict, total=False):
+    """OAuth2CredentialProviderPrivateEndpoint as a plain dict: The private endpoint configuration
+    for connecting to private resources in your VPC"""
+
+    ManagedVpcResource: OAuth2CredentialProviderManagedVpcResourceDict
+    """Configuration for a managed VPC Lattice resource. AgentCore creates and manages the VPC
+    Lattice resource gateway and resource configuration on your behalf."""
+    SelfManagedLatticeResource: OAuth2CredentialProviderSelfManagedLatticeResourceDict
+    """Configuration for a self-managed VPC Lattice resource. You create and manage the VPC Lattice
+    resource gateway and resource configuration, then provide the resource configuration identifier."""
+
+
+class OAuth2CredentialProviderPrivateKeyJwtConfigDict(TypedDict, total=False):
+    """OAuth2CredentialProviderPrivateKeyJwtConfig as a plain dict: Configuration for
+    private_key_jwt client authentication (RFC 7523)"""
+
+    AdditionalHeaderClaims: dict[str, str]
+    """A map of additional claims to include in the JWT client assertion"""
+    AdditionalPayloadClaims: dict[str, str]
+    """A map of additional claims to include in the JWT client assertion"""
+    PrivateKeySource: OAuth2CredentialProviderPrivateKeySourceDict
+    """Contains the private key source configuration for a JWT client assertion"""
+    SigningAlgorithm: Literal["RS256", "PS256", "ES256"]
+    """The algorithm used to sign the JWT client assertion"""
+
+
+class OAuth2CredentialProviderPrivateKeySourceDict(TypedDict, total=False):
+    """OAuth2CredentialProviderPrivateKeySource as a plain dict: Contains the private key source
+    configuration for a JWT client assertion"""
+
+    KmsKeySource: KmsKeySourceTypeDict
+    """Contains the KMS key configuration for a JWT client assertion"""
+
+
+class OAuth2CredentialProviderSelfManagedLatticeResourceDict(TypedDict, total=False):
+    """OAuth2CredentialProviderSelfManagedLatticeResource as a plain dict: Configuration for a
+    self-managed VPC Lattice resource. You create and manage the VPC Lattice resource gateway and
+    resource configuration, then provide the resource configuration identifier."""
+
+    ResourceConfigurationIdentifier: Required[str]
+    """The ARN or ID of the VPC Lattice resource configuration"""
+
+
+class OAuth2CredentialProviderTokenExchangeGrantTypeConfigDict(TypedDict, total=False):
+    """OAuth2CredentialProviderTokenExchangeGrantTypeConfig as a plain dict: Configuration for RFC
+    8693 Token Exchange"""
+
+    ActorTokenContent: Required[Literal["NONE", "M2M", "AWS_IAM_ID_TOKEN_JWT"]]
+    """The actor token content type"""
+    ActorTokenScopes: list[str]
+    """The actor token scopes. Only valid when ActorTokenContent is M2M."""
+
+
+class Oauth2AuthorizationServerMetadataDict(TypedDict, total=False):
+    """Oauth2AuthorizationServerMetadata as a plain dict: Authorization server metadata for the
+    OAuth2 provider"""
+
+    AuthorizationEndpoint: Required[str]
+    """The authorization endpoint URL"""
+    Issuer: Required[str]
+    """The issuer URL for the OAuth2 authorization server"""
+    ResponseTypes: list[str]
+    """The supported response types"""
+    TokenEndpoint: Required[str]
+    """The token endpoint URL"""
+
+
+class Oauth2DiscoveryDict(TypedDict, total=False):
+    """Oauth2Discovery as a plain dict: Discovery information for an OAuth2 provider"""
+
+    AuthorizationServerMetadata: Oauth2AuthorizationServerMetadataDict
+    """Authorization server metadata for the OAuth2 provider"""
+    DiscoveryUrl: str
+    """The discovery URL for the OAuth2 provider"""
+
+
+class PrivateEndpointOverrideDict(TypedDict, total=False):
+    """PrivateEndpointOverride as a plain dict: A mapping of a specific domain to a private endpoint
+    for secure connectivity through a VPC Lattice resource configuration"""
+
+    Domain: Required[str]
+    """The domain to override with a private endpoint"""
+    PrivateEndpoint: Required[OAuth2CredentialProviderPrivateEndpointDict]
+    """The private endpoint configuration for connecting to private resources in your VPC"""
+
+
+class SalesforceOauth2ProviderConfigInputDict(TypedDict, total=False):
+    """SalesforceOauth2ProviderConfigInput as a plain dict: Input configuration for a Salesforce
+    OAuth2 provider"""
+
+    ClientId: Required[str]
+    """Length: 1 to 256 characters."""
+    ClientSecret: str
+    """Length: 1 to 2048 characters."""
+    ClientSecretConfig: SecretReferenceDict
+    """A reference to a customer-provided secret stored in AWS Secrets Manager"""
+    ClientSecretSource: Literal["MANAGED", "EXTERNAL"]
+    """Allowed values: 'MANAGED', 'EXTERNAL'."""
+
+
+class SecretReferenceDict(TypedDict, total=False):
+    """SecretReference as a plain dict: A reference to a customer-provided secret stored in AWS
+    Secrets Manager"""
+
+    JsonKey: Required[str]
+    """The JSON key within the secret that contains the credential value"""
+    SecretId: Required[str]
+    """The ID or ARN of the secret in AWS Secrets Manager"""
+
+
+class SlackOauth2ProviderConfigInputDict(TypedDict, total=False):
+    """SlackOauth2ProviderConfigInput as a plain dict: Input configuration for a Slack OAuth2
+    provider"""
+
+    ClientId: Required[str]
+    """Length: 1 to 256 characters."""
+    ClientSecret: str
+    """Length: 1 to 2048 characters."""
+    ClientSecretConfig: SecretReferenceDict
+    """A reference to a customer-provided secret stored in AWS Secrets Manager"""
+    ClientSecretSource: Literal["MANAGED", "EXTERNAL"]
+    """Allowed values: 'MANAGED', 'EXTERNAL'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::OAuth2CredentialProvider",
     schema_file="aws-bedrockagentcore-oauth2credentialprovider.json",
     primary_identifier=("/CredentialProviderArn",),
-    additional_identifiers=(),
     read_only=(
         "/CredentialProviderArn",
         "/ClientSecretArn",
@@ -434,7 +518,6 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/Name", "/CredentialProviderVendor"),
     write_only=("/Oauth2ProviderConfigInput",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Oauth2ProviderConfigInput/CustomOauth2ProviderConfig/OauthDiscovery/AuthorizationServerMetadata/ResponseTypes",
         "/Oauth2ProviderConfigInput/CustomOauth2ProviderConfig/OnBehalfOfTokenExchangeConfig/TokenExchangeGrantTypeConfig/ActorTokenScopes",
@@ -453,14 +536,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name", "CredentialProviderVendor"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -470,456 +546,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdditionalClaims": {
-            "additionalProperties": False,
-            "maxProperties": 10,
-            "patternProperties": {
-                "^[A-Za-z0-9_.:#-]+$": {"maxLength": 2048, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-        "AtlassianOauth2ProviderConfigInput": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "ClientSecret": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "ClientSecretConfig": {"$ref": "#/definitions/SecretReference"},
-                "ClientSecretSource": {"enum": ["MANAGED", "EXTERNAL"], "type": "string"},
-            },
-            "required": ["ClientId"],
-            "type": "object",
-        },
-        "ClientSecretArn": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretArn": {
-                    "pattern": "^arn:(aws|aws-us-gov):secretsmanager:[A-Za-z0-9-]{1,64}:[0-9]{12}:secret:[a-zA-Z0-9-_/+=.@!]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["SecretArn"],
-            "type": "object",
-        },
-        "CustomOauth2ProviderConfigInput": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientAuthenticationMethod": {
-                    "enum": [
-                        "CLIENT_SECRET_BASIC",
-                        "CLIENT_SECRET_POST",
-                        "AWS_IAM_ID_TOKEN_JWT",
-                        "PRIVATE_KEY_JWT",
-                    ],
-                    "type": "string",
-                },
-                "ClientId": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "ClientSecret": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "ClientSecretConfig": {"$ref": "#/definitions/SecretReference"},
-                "ClientSecretSource": {"enum": ["MANAGED", "EXTERNAL"], "type": "string"},
-                "OauthDiscovery": {"$ref": "#/definitions/Oauth2Discovery"},
-                "OnBehalfOfTokenExchangeConfig": {
-                    "$ref": "#/definitions/OnBehalfOfTokenExchangeConfig"
-                },
-                "PrivateEndpoint": {"$ref": "#/definitions/PrivateEndpoint"},
-                "PrivateEndpointOverrides": {
-                    "items": {"$ref": "#/definitions/PrivateEndpointOverride"},
-                    "maxItems": 5,
-                    "type": "array",
-                },
-                "PrivateKeyJwtConfig": {"$ref": "#/definitions/PrivateKeyJwtConfig"},
-            },
-            "required": ["OauthDiscovery"],
-            "type": "object",
-        },
-        "GithubOauth2ProviderConfigInput": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "ClientSecret": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "ClientSecretConfig": {"$ref": "#/definitions/SecretReference"},
-                "ClientSecretSource": {"enum": ["MANAGED", "EXTERNAL"], "type": "string"},
-            },
-            "required": ["ClientId"],
-            "type": "object",
-        },
-        "GoogleOauth2ProviderConfigInput": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "ClientSecret": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "ClientSecretConfig": {"$ref": "#/definitions/SecretReference"},
-                "ClientSecretSource": {"enum": ["MANAGED", "EXTERNAL"], "type": "string"},
-            },
-            "required": ["ClientId"],
-            "type": "object",
-        },
-        "IncludedOauth2ProviderConfigInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationEndpoint": {"type": "string"},
-                "ClientId": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "ClientSecret": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "ClientSecretConfig": {"$ref": "#/definitions/SecretReference"},
-                "ClientSecretSource": {"enum": ["MANAGED", "EXTERNAL"], "type": "string"},
-                "Issuer": {"type": "string"},
-                "TokenEndpoint": {"type": "string"},
-            },
-            "required": ["ClientId"],
-            "type": "object",
-        },
-        "KmsKeySourceType": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$",
-                    "type": "string",
-                }
-            },
-            "required": ["KmsKeyArn"],
-            "type": "object",
-        },
-        "LinkedinOauth2ProviderConfigInput": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "ClientSecret": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "ClientSecretConfig": {"$ref": "#/definitions/SecretReference"},
-                "ClientSecretSource": {"enum": ["MANAGED", "EXTERNAL"], "type": "string"},
-            },
-            "required": ["ClientId"],
-            "type": "object",
-        },
-        "ManagedVpcResource": {
-            "additionalProperties": False,
-            "properties": {
-                "EndpointIpAddressType": {"enum": ["IPV4", "IPV6"], "type": "string"},
-                "RoutingDomain": {"maxLength": 255, "minLength": 3, "type": "string"},
-                "SecurityGroupIds": {
-                    "items": {"pattern": "^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$", "type": "string"},
-                    "maxItems": 5,
-                    "type": "array",
-                },
-                "SubnetIds": {
-                    "items": {"pattern": "^subnet-[0-9a-zA-Z]{8,17}$", "type": "string"},
-                    "type": "array",
-                },
-                "Tags": {"$ref": "#/definitions/TagsMap"},
-                "VpcIdentifier": {
-                    "pattern": "^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$",
-                    "type": "string",
-                },
-            },
-            "required": ["VpcIdentifier", "SubnetIds", "EndpointIpAddressType"],
-            "type": "object",
-        },
-        "MicrosoftOauth2ProviderConfigInput": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "ClientSecret": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "ClientSecretConfig": {"$ref": "#/definitions/SecretReference"},
-                "ClientSecretSource": {"enum": ["MANAGED", "EXTERNAL"], "type": "string"},
-                "TenantId": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["ClientId"],
-            "type": "object",
-        },
-        "Oauth2AuthorizationServerMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationEndpoint": {"type": "string"},
-                "Issuer": {"type": "string"},
-                "ResponseTypes": {"items": {"type": "string"}, "type": "array"},
-                "TokenEndpoint": {"type": "string"},
-            },
-            "required": ["Issuer", "AuthorizationEndpoint", "TokenEndpoint"],
-            "type": "object",
-        },
-        "Oauth2Discovery": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationServerMetadata": {
-                    "$ref": "#/definitions/Oauth2AuthorizationServerMetadata"
-                },
-                "DiscoveryUrl": {
-                    "pattern": "^.+/\\.well-known/openid-configuration$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Oauth2ProviderConfigInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AtlassianOauth2ProviderConfig": {
-                    "$ref": "#/definitions/AtlassianOauth2ProviderConfigInput"
-                },
-                "CustomOauth2ProviderConfig": {
-                    "$ref": "#/definitions/CustomOauth2ProviderConfigInput"
-                },
-                "GithubOauth2ProviderConfig": {
-                    "$ref": "#/definitions/GithubOauth2ProviderConfigInput"
-                },
-                "GoogleOauth2ProviderConfig": {
-                    "$ref": "#/definitions/GoogleOauth2ProviderConfigInput"
-                },
-                "IncludedOauth2ProviderConfig": {
-                    "$ref": "#/definitions/IncludedOauth2ProviderConfigInput"
-                },
-                "LinkedinOauth2ProviderConfig": {
-                    "$ref": "#/definitions/LinkedinOauth2ProviderConfigInput"
-                },
-                "MicrosoftOauth2ProviderConfig": {
-                    "$ref": "#/definitions/MicrosoftOauth2ProviderConfigInput"
-                },
-                "SalesforceOauth2ProviderConfig": {
-                    "$ref": "#/definitions/SalesforceOauth2ProviderConfigInput"
-                },
-                "SlackOauth2ProviderConfig": {
-                    "$ref": "#/definitions/SlackOauth2ProviderConfigInput"
-                },
-            },
-            "type": "object",
-        },
-        "Oauth2ProviderConfigOutput": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientAuthenticationMethod": {
-                    "enum": [
-                        "CLIENT_SECRET_BASIC",
-                        "CLIENT_SECRET_POST",
-                        "AWS_IAM_ID_TOKEN_JWT",
-                        "PRIVATE_KEY_JWT",
-                    ],
-                    "type": "string",
-                },
-                "ClientId": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "OauthDiscovery": {"$ref": "#/definitions/Oauth2Discovery"},
-                "OnBehalfOfTokenExchangeConfig": {
-                    "$ref": "#/definitions/OnBehalfOfTokenExchangeConfig"
-                },
-                "PrivateEndpoint": {"$ref": "#/definitions/PrivateEndpoint"},
-                "PrivateEndpointOverrides": {
-                    "items": {"$ref": "#/definitions/PrivateEndpointOverride"},
-                    "maxItems": 5,
-                    "type": "array",
-                },
-                "PrivateKeyJwtConfig": {"$ref": "#/definitions/PrivateKeyJwtConfig"},
-            },
-            "type": "object",
-        },
-        "OnBehalfOfTokenExchangeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "GrantType": {
-                    "enum": ["TOKEN_EXCHANGE", "JWT_AUTHORIZATION_GRANT"],
-                    "type": "string",
-                },
-                "TokenExchangeGrantTypeConfig": {
-                    "$ref": "#/definitions/TokenExchangeGrantTypeConfig"
-                },
-            },
-            "required": ["GrantType"],
-            "type": "object",
-        },
-        "PrivateEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "ManagedVpcResource": {"$ref": "#/definitions/ManagedVpcResource"},
-                "SelfManagedLatticeResource": {"$ref": "#/definitions/SelfManagedLatticeResource"},
-            },
-            "type": "object",
-        },
-        "PrivateEndpointOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "Domain": {"maxLength": 253, "minLength": 1, "type": "string"},
-                "PrivateEndpoint": {"$ref": "#/definitions/PrivateEndpoint"},
-            },
-            "required": ["Domain", "PrivateEndpoint"],
-            "type": "object",
-        },
-        "PrivateKeyJwtConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalHeaderClaims": {"$ref": "#/definitions/AdditionalClaims"},
-                "AdditionalPayloadClaims": {"$ref": "#/definitions/AdditionalClaims"},
-                "PrivateKeySource": {"$ref": "#/definitions/PrivateKeySource"},
-                "SigningAlgorithm": {"enum": ["RS256", "PS256", "ES256"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "PrivateKeySource": {
-            "additionalProperties": False,
-            "properties": {"KmsKeySource": {"$ref": "#/definitions/KmsKeySourceType"}},
-            "type": "object",
-        },
-        "SalesforceOauth2ProviderConfigInput": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "ClientSecret": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "ClientSecretConfig": {"$ref": "#/definitions/SecretReference"},
-                "ClientSecretSource": {"enum": ["MANAGED", "EXTERNAL"], "type": "string"},
-            },
-            "required": ["ClientId"],
-            "type": "object",
-        },
-        "SecretReference": {
-            "additionalProperties": False,
-            "properties": {
-                "JsonKey": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "SecretId": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["SecretId", "JsonKey"],
-            "type": "object",
-        },
-        "SelfManagedLatticeResource": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceConfigurationIdentifier": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^((rcfg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}))$",
-                    "type": "string",
-                }
-            },
-            "required": ["ResourceConfigurationIdentifier"],
-            "type": "object",
-        },
-        "SlackOauth2ProviderConfigInput": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "ClientSecret": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "ClientSecretConfig": {"$ref": "#/definitions/SecretReference"},
-                "ClientSecretSource": {"enum": ["MANAGED", "EXTERNAL"], "type": "string"},
-            },
-            "required": ["ClientId"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TagsMap": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "patternProperties": {
-                "^[a-zA-Z0-9\\s._:/=+@-]{1,128}$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "TokenExchangeGrantTypeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ActorTokenContent": {
-                    "enum": ["NONE", "M2M", "AWS_IAM_ID_TOKEN_JWT"],
-                    "type": "string",
-                },
-                "ActorTokenScopes": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["ActorTokenContent"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CallbackUrl": {"type": "string"},
-        "ClientSecretArn": {"$ref": "#/definitions/ClientSecretArn"},
-        "ClientSecretJsonKey": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "ClientSecretSource": {"enum": ["MANAGED", "EXTERNAL"], "type": "string"},
-        "CreatedTime": {"type": "string"},
-        "CredentialProviderArn": {
-            "pattern": "^arn:(aws|aws-us-gov):bedrock-agentcore:[A-Za-z0-9-]{1,64}:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/oauth2credentialprovider/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "CredentialProviderVendor": {
-            "enum": [
-                "GoogleOauth2",
-                "GithubOauth2",
-                "SlackOauth2",
-                "SalesforceOauth2",
-                "MicrosoftOauth2",
-                "CustomOauth2",
-                "AtlassianOauth2",
-                "LinkedinOauth2",
-                "XOauth2",
-                "OktaOauth2",
-                "OneLoginOauth2",
-                "PingOneOauth2",
-                "FacebookOauth2",
-                "YandexOauth2",
-                "RedditOauth2",
-                "ZoomOauth2",
-                "TwitchOauth2",
-                "SpotifyOauth2",
-                "DropboxOauth2",
-                "NotionOauth2",
-                "HubspotOauth2",
-                "CyberArkOauth2",
-                "FusionAuthOauth2",
-                "Auth0Oauth2",
-                "CognitoOauth2",
-            ],
-            "type": "string",
-        },
-        "LastUpdatedTime": {"type": "string"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\-_]+$",
-            "type": "string",
-        },
-        "Oauth2ProviderConfigInput": {"$ref": "#/definitions/Oauth2ProviderConfigInput"},
-        "Oauth2ProviderConfigOutput": {"$ref": "#/definitions/Oauth2ProviderConfigOutput"},
-        "Status": {
-            "enum": [
-                "CREATING",
-                "CREATE_FAILED",
-                "UPDATING",
-                "UPDATE_FAILED",
-                "READY",
-                "DELETING",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-    },
-    "required": ["Name", "CredentialProviderVendor"],
-}
-
 
 class OAuth2CredentialProvider(_Resource):
-    """AWS::BedrockAgentCore::OAuth2CredentialProvider: Resource Type definition for AWS::BedrockAgentCore::OAuth2CredentialProvider
+    """AWS::BedrockAgentCore::OAuth2CredentialProvider: Resource Type definition for
+    AWS::BedrockAgentCore::OAuth2CredentialProvider
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CredentialProviderArn.
+    Replaced when any of these change (create-only): Name, CredentialProviderVendor.
+    Write-only (sent to AWS, never read back): Oauth2ProviderConfigInput.
+    Read-only attributes (known once deployed): CallbackUrl, ClientSecretArn, ClientSecretJsonKey,
+    ClientSecretSource, CreatedTime, CredentialProviderArn, LastUpdatedTime,
+    Oauth2ProviderConfigOutput, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-oauth2credentialprovider.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -929,17 +569,28 @@ class OAuth2CredentialProvider(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OAuth2CredentialProviderAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "o_auth2_credential_provider.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CallbackUrl: str
+    """The callback URL for the OAuth2 authorization flow"""
     ClientSecretArn: OAuth2CredentialProviderClientSecretArnDict
+    """The ARN of the client secret in AWS Secrets Manager"""
     ClientSecretJsonKey: str
+    """The JSON key within the secret that contains the client secret value"""
     ClientSecretSource: Literal["MANAGED", "EXTERNAL"]
+    """The source of the client secret"""
     CreatedTime: str
+    """The timestamp when the credential provider was created"""
     CredentialProviderArn: str
+    """The Amazon Resource Name (ARN) of the OAuth2 credential provider"""
     LastUpdatedTime: str
+    """The timestamp when the credential provider was last updated"""
     Oauth2ProviderConfigOutput: OAuth2CredentialProviderOauth2ProviderConfigOutputDict
+    """The output configuration for the OAuth2 provider"""
     Status: Literal[
         "CREATING",
         "CREATE_FAILED",
@@ -949,7 +600,8 @@ class OAuth2CredentialProvider(_Resource):
         "DELETING",
         "DELETE_FAILED",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current status of the OAuth2 credential provider"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CredentialProviderVendor: Literal[
         "GoogleOauth2",
         "GithubOauth2",
@@ -981,55 +633,61 @@ class OAuth2CredentialProvider(_Resource):
     Oauth2ProviderConfigInput: OAuth2CredentialProviderOauth2ProviderConfigInputDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CredentialProviderVendor: Literal[
+            "GoogleOauth2",
+            "GithubOauth2",
+            "SlackOauth2",
+            "SalesforceOauth2",
+            "MicrosoftOauth2",
+            "CustomOauth2",
+            "AtlassianOauth2",
+            "LinkedinOauth2",
+            "XOauth2",
+            "OktaOauth2",
+            "OneLoginOauth2",
+            "PingOneOauth2",
+            "FacebookOauth2",
+            "YandexOauth2",
+            "RedditOauth2",
+            "ZoomOauth2",
+            "TwitchOauth2",
+            "SpotifyOauth2",
+            "DropboxOauth2",
+            "NotionOauth2",
+            "HubspotOauth2",
+            "CyberArkOauth2",
+            "FusionAuthOauth2",
+            "Auth0Oauth2",
+            "CognitoOauth2",
+        ],
+        Name: str,
+        Oauth2ProviderConfigInput: OAuth2CredentialProviderOauth2ProviderConfigInput
+        | OAuth2CredentialProviderOauth2ProviderConfigInputDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::OAuth2CredentialProvider; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CredentialProviderVendor: Literal[
-                "GoogleOauth2",
-                "GithubOauth2",
-                "SlackOauth2",
-                "SalesforceOauth2",
-                "MicrosoftOauth2",
-                "CustomOauth2",
-                "AtlassianOauth2",
-                "LinkedinOauth2",
-                "XOauth2",
-                "OktaOauth2",
-                "OneLoginOauth2",
-                "PingOneOauth2",
-                "FacebookOauth2",
-                "YandexOauth2",
-                "RedditOauth2",
-                "ZoomOauth2",
-                "TwitchOauth2",
-                "SpotifyOauth2",
-                "DropboxOauth2",
-                "NotionOauth2",
-                "HubspotOauth2",
-                "CyberArkOauth2",
-                "FusionAuthOauth2",
-                "Auth0Oauth2",
-                "CognitoOauth2",
-            ],
-            Name: str,
-            Oauth2ProviderConfigInput: OAuth2CredentialProviderOauth2ProviderConfigInput
-            | OAuth2CredentialProviderOauth2ProviderConfigInputDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::OAuth2CredentialProvider; `await` it inside an App to deploy it.
-
-            CredentialProviderVendor: The vendor of the OAuth2 credential provider
-            Name: The name of the OAuth2 credential provider
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CredentialProviderVendor: The vendor of the OAuth2 credential provider Create-only:
+                changing it replaces the resource. Required.
+            Name: The name of the OAuth2 credential provider Create-only: changing it replaces the
+                resource. Required.
             Oauth2ProviderConfigInput: The configuration settings for the OAuth2 provider
+                Write-only: sent to AWS, never read back.
             Tags: Tags to assign to the OAuth2 credential provider
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -99,121 +103,150 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CloudWatchLogsInputConfigDict = TypedDict(
-    "CloudWatchLogsInputConfigDict",
-    {
-        "LogGroupNamePrefixes": "list[str]",
-        "LogGroupNames": "list[str]",
-        "ServiceNames": "Required[list[str]]",
-    },
-    total=False,
-)
 
-CloudWatchOutputConfigDict = TypedDict(
-    "CloudWatchOutputConfigDict",
-    {
-        "LogGroupName": "str",
-        "MetricsNamespace": "str",
-        "ResultDestination": "Literal['DEDICATED_LOG_GROUP', 'SOURCE_LOG_GROUP']",
-    },
-    total=False,
-)
+class CloudWatchLogsInputConfigDict(TypedDict, total=False):
+    """CloudWatchLogsInputConfig as a plain dict: The configuration for reading agent traces from
+    CloudWatch logs."""
 
-EvaluatorReferenceDict = TypedDict(
-    "EvaluatorReferenceDict",
-    {
-        "EvaluatorId": "Required[str]",
-    },
-    total=False,
-)
+    LogGroupNamePrefixes: list[str]
+    """The list of CloudWatch log group name prefixes to monitor for agent traces. Mutually
+    exclusive with LogGroupNames; specify exactly one of the two selectors."""
+    LogGroupNames: list[str]
+    """The list of CloudWatch log group names to monitor for agent traces."""
+    ServiceNames: Required[list[str]]
+    """The list of service names to filter traces within the specified log groups."""
 
-FilterDict = TypedDict(
-    "FilterDict",
-    {
-        "Key": "Required[str]",
-        "Operator": "Required[Literal['Equals', 'NotEquals', 'GreaterThan', 'LessThan', 'GreaterThanOrEqual', 'LessThanOrEqual', 'Contains', 'NotContains']]",
-        "Value": "Required[FilterValueDict]",
-    },
-    total=False,
-)
 
-FilterValueDict = TypedDict(
-    "FilterValueDict",
-    {
-        "BooleanValue": "bool",
-        "DoubleValue": "float",
-        "StringValue": "str",
-    },
-    total=False,
-)
+class CloudWatchOutputConfigDict(TypedDict, total=False):
+    """CloudWatchOutputConfig as a plain dict: The CloudWatch configuration for writing evaluation
+    results."""
 
-InsightDict = TypedDict(
-    "InsightDict",
-    {
-        "InsightId": "Required[str]",
-    },
-    total=False,
-)
+    LogGroupName: str
+    """The CloudWatch log group name for evaluation results. Omit to use the service-managed default
+    log group."""
+    MetricsNamespace: str
+    """The CloudWatch metrics namespace for evaluation result metrics. Omit to use the
+    service-managed default namespace."""
+    ResultDestination: Literal["DEDICATED_LOG_GROUP", "SOURCE_LOG_GROUP"]
+    """Where evaluation results are written. DEDICATED_LOG_GROUP, the default when omitted, writes
+    to a dedicated result log group. SOURCE_LOG_GROUP writes results back to the trace source log
+    group; LogGroupName must not be specified with SOURCE_LOG_GROUP."""
 
-OnlineEvaluationConfigClusteringConfigDict = TypedDict(
-    "OnlineEvaluationConfigClusteringConfigDict",
-    {
-        "Frequencies": "Required[list[Literal['DAILY', 'WEEKLY', 'MONTHLY']]]",
-    },
-    total=False,
-)
 
-OnlineEvaluationConfigDataSourceConfigDict = TypedDict(
-    "OnlineEvaluationConfigDataSourceConfigDict",
-    {
-        "CloudWatchLogs": "Required[CloudWatchLogsInputConfigDict]",
-    },
-    total=False,
-)
+class EvaluatorReferenceDict(TypedDict, total=False):
+    """EvaluatorReference as a plain dict: The reference to an evaluator used in online evaluation
+    configurations."""
 
-OnlineEvaluationConfigOutputConfigDict = TypedDict(
-    "OnlineEvaluationConfigOutputConfigDict",
-    {
-        "CloudWatchConfig": "CloudWatchOutputConfigDict",
-    },
-    total=False,
-)
+    EvaluatorId: Required[str]
+    """The ID of the evaluator: a built-in evaluator ID (Builtin.*), a managed third-party evaluator
+    ID (ThirdParty.<provider>.<name>), or a custom evaluator ID. For a custom evaluator in the same
+    template, use Fn::GetAtt with EvaluatorId. Ref returns the evaluator ARN, which this property
+    does not accept."""
 
-OnlineEvaluationConfigRuleDict = TypedDict(
-    "OnlineEvaluationConfigRuleDict",
-    {
-        "Filters": "list[FilterDict]",
-        "SamplingConfig": "Required[OnlineEvaluationConfigSamplingConfigDict]",
-        "SessionConfig": "OnlineEvaluationConfigSessionConfigDict",
-    },
-    total=False,
-)
 
-OnlineEvaluationConfigSamplingConfigDict = TypedDict(
-    "OnlineEvaluationConfigSamplingConfigDict",
-    {
-        "SamplingPercentage": "Required[float]",
-    },
-    total=False,
-)
+class FilterDict(TypedDict, total=False):
+    """Filter as a plain dict: The filter that applies conditions to agent traces during online
+    evaluation."""
 
-OnlineEvaluationConfigSessionConfigDict = TypedDict(
-    "OnlineEvaluationConfigSessionConfigDict",
-    {
-        "SessionTimeoutMinutes": "Required[int]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The key or field name to filter on within the agent trace data."""
+    Operator: Required[
+        Literal[
+            "Equals",
+            "NotEquals",
+            "GreaterThan",
+            "LessThan",
+            "GreaterThanOrEqual",
+            "LessThanOrEqual",
+            "Contains",
+            "NotContains",
+        ]
+    ]
+    """The comparison operator to use for filtering."""
+    Value: Required[FilterValueDict]
+    """The value used in filter comparisons."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class FilterValueDict(TypedDict, total=False):
+    """FilterValue as a plain dict: The value used in filter comparisons."""
+
+    BooleanValue: bool
+    """The boolean value for true/false filtering conditions."""
+    DoubleValue: float
+    """The numeric value for numerical filtering."""
+    StringValue: str
+    """The string value for text-based filtering."""
+
+
+class InsightDict(TypedDict, total=False):
+    """Insight as a plain dict: An insight configuration for failure analysis."""
+
+    InsightId: Required[str]
+    """The unique identifier of the insight."""
+
+
+class OnlineEvaluationConfigClusteringConfigDict(TypedDict, total=False):
+    """OnlineEvaluationConfigClusteringConfig as a plain dict: The configuration for clustering
+    analysis of evaluation results."""
+
+    Frequencies: Required[list[Literal["DAILY", "WEEKLY", "MONTHLY"]]]
+    """The list of frequencies at which clustering reports are generated."""
+
+
+class OnlineEvaluationConfigDataSourceConfigDict(TypedDict, total=False):
+    """OnlineEvaluationConfigDataSourceConfig as a plain dict: The configuration that specifies
+    where to read agent traces for online evaluation."""
+
+    CloudWatchLogs: Required[CloudWatchLogsInputConfigDict]
+    """The configuration for reading agent traces from CloudWatch logs."""
+
+
+class OnlineEvaluationConfigOutputConfigDict(TypedDict, total=False):
+    """OnlineEvaluationConfigOutputConfig as a plain dict: The configuration that specifies where
+    evaluation results should be written."""
+
+    CloudWatchConfig: CloudWatchOutputConfigDict
+    """The CloudWatch configuration for writing evaluation results."""
+
+
+class OnlineEvaluationConfigRuleDict(TypedDict, total=False):
+    """OnlineEvaluationConfigRule as a plain dict: The evaluation rule that defines sampling
+    configuration, filtering criteria, and session detection settings."""
+
+    Filters: list[FilterDict]
+    """The list of filters that determine which agent traces should be included in the evaluation."""
+    SamplingConfig: Required[OnlineEvaluationConfigSamplingConfigDict]
+    """The configuration that controls what percentage of agent traces are sampled for evaluation."""
+    SessionConfig: OnlineEvaluationConfigSessionConfigDict
+    """The configuration that defines how agent sessions are detected."""
+
+
+class OnlineEvaluationConfigSamplingConfigDict(TypedDict, total=False):
+    """OnlineEvaluationConfigSamplingConfig as a plain dict: The configuration that controls what
+    percentage of agent traces are sampled for evaluation."""
+
+    SamplingPercentage: Required[float]
+    """The percentage of agent traces to sample for evaluation."""
+
+
+class OnlineEvaluationConfigSessionConfigDict(TypedDict, total=False):
+    """OnlineEvaluationConfigSessionConfig as a plain dict: The configuration that defines how agent
+    sessions are detected."""
+
+    SessionTimeoutMinutes: Required[int]
+    """The number of minutes of inactivity after which an agent session is considered complete."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::OnlineEvaluationConfig",
     schema_file="aws-bedrockagentcore-onlineevaluationconfig.json",
@@ -227,8 +260,6 @@ METADATA = _TypeMetadata(
         "/UpdatedAt",
     ),
     create_only=("/OnlineEvaluationConfigName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ClusteringConfig/Frequencies",
         "/DataSourceConfig/CloudWatchLogs/LogGroupNamePrefixes",
@@ -244,14 +275,7 @@ METADATA = _TypeMetadata(
         "EvaluationExecutionRoleArn",
         "Rule",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -261,269 +285,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudWatchLogsInputConfig": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["LogGroupNames"]}, {"required": ["LogGroupNamePrefixes"]}],
-            "properties": {
-                "LogGroupNamePrefixes": {
-                    "items": {
-                        "maxLength": 512,
-                        "minLength": 1,
-                        "pattern": "^[.\\-_/#A-Za-z0-9]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "LogGroupNames": {
-                    "items": {
-                        "maxLength": 512,
-                        "minLength": 1,
-                        "pattern": "^[.\\-_/#A-Za-z0-9]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ServiceNames": {
-                    "items": {
-                        "maxLength": 256,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9._-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["ServiceNames"],
-            "type": "object",
-        },
-        "CloudWatchOutputConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "LogGroupName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[.\\-_/#A-Za-z0-9]+$",
-                    "type": "string",
-                },
-                "MetricsNamespace": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9._#/:-]+$",
-                    "type": "string",
-                },
-                "ResultDestination": {
-                    "enum": ["DEDICATED_LOG_GROUP", "SOURCE_LOG_GROUP"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ClusteringConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Frequencies": {
-                    "items": {"$ref": "#/definitions/ClusteringFrequency"},
-                    "maxItems": 3,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "required": ["Frequencies"],
-            "type": "object",
-        },
-        "ClusteringFrequency": {"enum": ["DAILY", "WEEKLY", "MONTHLY"], "type": "string"},
-        "DataSourceConfig": {
-            "additionalProperties": False,
-            "properties": {"CloudWatchLogs": {"$ref": "#/definitions/CloudWatchLogsInputConfig"}},
-            "required": ["CloudWatchLogs"],
-            "type": "object",
-        },
-        "EvaluatorReference": {
-            "additionalProperties": False,
-            "properties": {
-                "EvaluatorId": {
-                    "pattern": "^(Builtin\\.[a-zA-Z0-9._-]+|ThirdParty\\.[a-zA-Z0-9_-]+\\.[a-zA-Z0-9_-]+|[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10})$",
-                    "type": "string",
-                }
-            },
-            "required": ["EvaluatorId"],
-            "type": "object",
-        },
-        "ExecutionStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Filter": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9._-]+$",
-                    "type": "string",
-                },
-                "Operator": {
-                    "enum": [
-                        "Equals",
-                        "NotEquals",
-                        "GreaterThan",
-                        "LessThan",
-                        "GreaterThanOrEqual",
-                        "LessThanOrEqual",
-                        "Contains",
-                        "NotContains",
-                    ],
-                    "type": "string",
-                },
-                "Value": {"$ref": "#/definitions/FilterValue"},
-            },
-            "required": ["Key", "Operator", "Value"],
-            "type": "object",
-        },
-        "FilterValue": {
-            "additionalProperties": False,
-            "properties": {
-                "BooleanValue": {"type": "boolean"},
-                "DoubleValue": {"type": "number"},
-                "StringValue": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Insight": {
-            "additionalProperties": False,
-            "properties": {
-                "InsightId": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z][a-zA-Z0-9._]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["InsightId"],
-            "type": "object",
-        },
-        "OnlineEvaluationConfigStatus": {
-            "enum": [
-                "ACTIVE",
-                "CREATING",
-                "CREATE_FAILED",
-                "UPDATING",
-                "UPDATE_FAILED",
-                "DELETING",
-                "ERROR",
-            ],
-            "type": "string",
-        },
-        "OutputConfig": {
-            "additionalProperties": False,
-            "properties": {"CloudWatchConfig": {"$ref": "#/definitions/CloudWatchOutputConfig"}},
-            "type": "object",
-        },
-        "Rule": {
-            "additionalProperties": False,
-            "properties": {
-                "Filters": {
-                    "items": {"$ref": "#/definitions/Filter"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SamplingConfig": {"$ref": "#/definitions/SamplingConfig"},
-                "SessionConfig": {"$ref": "#/definitions/SessionConfig"},
-            },
-            "required": ["SamplingConfig"],
-            "type": "object",
-        },
-        "SamplingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SamplingPercentage": {"maximum": 100, "minimum": 0.01, "type": "number"}
-            },
-            "required": ["SamplingPercentage"],
-            "type": "object",
-        },
-        "SessionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SessionTimeoutMinutes": {"maximum": 1440, "minimum": 1, "type": "integer"}
-            },
-            "required": ["SessionTimeoutMinutes"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ClusteringConfig": {"$ref": "#/definitions/ClusteringConfig"},
-        "CreatedAt": {"type": "string"},
-        "DataSourceConfig": {"$ref": "#/definitions/DataSourceConfig"},
-        "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "EvaluationExecutionRoleArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$",
-            "type": "string",
-        },
-        "Evaluators": {
-            "items": {"$ref": "#/definitions/EvaluatorReference"},
-            "maxItems": 25,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ExecutionStatus": {"$ref": "#/definitions/ExecutionStatus"},
-        "Insights": {
-            "items": {"$ref": "#/definitions/Insight"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-        },
-        "OnlineEvaluationConfigArn": {
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov):bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:online-evaluation-config/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$",
-            "type": "string",
-        },
-        "OnlineEvaluationConfigId": {
-            "pattern": "^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$",
-            "type": "string",
-        },
-        "OnlineEvaluationConfigName": {"pattern": "^[a-zA-Z][a-zA-Z0-9_]{0,47}$", "type": "string"},
-        "OutputConfig": {"$ref": "#/definitions/OutputConfig"},
-        "Rule": {"$ref": "#/definitions/Rule"},
-        "Status": {"$ref": "#/definitions/OnlineEvaluationConfigStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": [
-        "OnlineEvaluationConfigName",
-        "DataSourceConfig",
-        "EvaluationExecutionRoleArn",
-        "Rule",
-    ],
-}
-
 
 class OnlineEvaluationConfig(_Resource):
-    """AWS::BedrockAgentCore::OnlineEvaluationConfig: Resource Type definition for AWS::BedrockAgentCore::OnlineEvaluationConfig - Creates an online evaluation configuration for continuous monitoring of a...
+    """AWS::BedrockAgentCore::OnlineEvaluationConfig: Resource Type definition for
+    AWS::BedrockAgentCore::OnlineEvaluationConfig - Creates an online evaluation configuration for
+    continuous monitoring of agent performance.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: OnlineEvaluationConfigArn.
+    Also identified by: OnlineEvaluationConfigId.
+    Replaced when any of these change (create-only): OnlineEvaluationConfigName.
+    Read-only attributes (known once deployed): CreatedAt, OnlineEvaluationConfigArn,
+    OnlineEvaluationConfigId, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-onlineevaluationconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -533,17 +308,25 @@ class OnlineEvaluationConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OnlineEvaluationConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "online_evaluation_config.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp when the online evaluation configuration was created."""
     OnlineEvaluationConfigArn: str
+    """The Amazon Resource Name (ARN) of the online evaluation configuration."""
     OnlineEvaluationConfigId: str
+    """The unique identifier of the online evaluation configuration."""
     Status: Literal[
         "ACTIVE", "CREATING", "CREATE_FAILED", "UPDATING", "UPDATE_FAILED", "DELETING", "ERROR"
     ]
+    """The status of the online evaluation configuration."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the online evaluation configuration was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusteringConfig: OnlineEvaluationConfigClusteringConfigDict
     DataSourceConfig: OnlineEvaluationConfigDataSourceConfigDict
     Description: str
@@ -556,46 +339,56 @@ class OnlineEvaluationConfig(_Resource):
     Rule: OnlineEvaluationConfigRuleDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataSourceConfig: OnlineEvaluationConfigDataSourceConfig
+        | OnlineEvaluationConfigDataSourceConfigDict,
+        EvaluationExecutionRoleArn: str,
+        OnlineEvaluationConfigName: str,
+        Rule: OnlineEvaluationConfigRule | OnlineEvaluationConfigRuleDict,
+        ClusteringConfig: OnlineEvaluationConfigClusteringConfig
+        | OnlineEvaluationConfigClusteringConfigDict
+        | None = None,
+        Description: str | None = None,
+        Evaluators: list[EvaluatorReference | EvaluatorReferenceDict] | None = None,
+        ExecutionStatus: Literal["ENABLED", "DISABLED"] | None = None,
+        Insights: list[Insight | InsightDict] | None = None,
+        OutputConfig: OnlineEvaluationConfigOutputConfig
+        | OnlineEvaluationConfigOutputConfigDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::OnlineEvaluationConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataSourceConfig: OnlineEvaluationConfigDataSourceConfig
-            | OnlineEvaluationConfigDataSourceConfigDict,
-            EvaluationExecutionRoleArn: str,
-            OnlineEvaluationConfigName: str,
-            Rule: OnlineEvaluationConfigRule | OnlineEvaluationConfigRuleDict,
-            ClusteringConfig: OnlineEvaluationConfigClusteringConfig
-            | OnlineEvaluationConfigClusteringConfigDict
-            | None = None,
-            Description: str | None = None,
-            Evaluators: list[EvaluatorReference | EvaluatorReferenceDict] | None = None,
-            ExecutionStatus: Literal["ENABLED", "DISABLED"] | None = None,
-            Insights: list[Insight | InsightDict] | None = None,
-            OutputConfig: OnlineEvaluationConfigOutputConfig
-            | OnlineEvaluationConfigOutputConfigDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::OnlineEvaluationConfig; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataSourceConfig: The data source configuration that specifies CloudWatch log groups and
+                service names to monitor. Required.
+            EvaluationExecutionRoleArn: The Amazon Resource Name (ARN) of the IAM role that grants
+                permissions for evaluation. Required.
+            OnlineEvaluationConfigName: The name of the online evaluation configuration. Must be
+                unique within your account. Create-only: changing it replaces the resource.
+                Required.
+            Rule: The evaluation rule that defines sampling configuration, filters, and session
+                detection settings. Required.
             ClusteringConfig: The configuration for clustering analysis of evaluation results.
-            DataSourceConfig: The data source configuration that specifies CloudWatch log groups and service names to monitor.
             Description: The description of the online evaluation configuration.
-            EvaluationExecutionRoleArn: The Amazon Resource Name (ARN) of the IAM role that grants permissions for evaluation.
             Evaluators: The list of evaluators to apply during online evaluation.
-            ExecutionStatus: The execution status indicating whether the online evaluation is currently running.
+            ExecutionStatus: The execution status indicating whether the online evaluation is
+                currently running.
             Insights: The list of insights to enable for failure analysis.
-            OnlineEvaluationConfigName: The name of the online evaluation configuration.
-            OutputConfig: The configuration that specifies where evaluation results should be written.
-            Rule: The evaluation rule that defines sampling configuration, filters, and session detection settings.
+            OutputConfig: The configuration that specifies where evaluation results should be
+                written.
             Tags: A list of tags to assign to the online evaluation configuration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,23 +59,24 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CredentialsProviderConfigurationDict = TypedDict(
-    "CredentialsProviderConfigurationDict",
-    {
-        "CoinbaseCDP": "PaymentCredentialProviderConfigurationDict",
-        "StripePrivy": "PaymentCredentialProviderConfigurationDict",
-    },
-    total=False,
-)
 
-PaymentCredentialProviderConfigurationDict = TypedDict(
-    "PaymentCredentialProviderConfigurationDict",
-    {
-        "CredentialProviderArn": "Required[str]",
-    },
-    total=False,
-)
+class CredentialsProviderConfigurationDict(TypedDict, total=False):
+    """CredentialsProviderConfiguration as a plain dict."""
 
+    CoinbaseCDP: PaymentCredentialProviderConfigurationDict
+    """Type: PaymentCredentialProviderConfigurationDict."""
+    StripePrivy: PaymentCredentialProviderConfigurationDict
+    """Type: PaymentCredentialProviderConfigurationDict."""
+
+
+class PaymentCredentialProviderConfigurationDict(TypedDict, total=False):
+    """PaymentCredentialProviderConfiguration as a plain dict."""
+
+    CredentialProviderArn: Required[str]
+    """The ARN of the payment credential provider"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::PaymentConnector",
     schema_file="aws-bedrockagentcore-paymentconnector.json",
@@ -87,17 +92,13 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/PaymentManagerId", "/ConnectorName", "/ProvisionMode", "/ConnectorType"),
     write_only=("/ProvisionMode",),
-    conditional_create_only=(),
     unordered_arrays=("/CredentialProviderConfigurations",),
     required=("PaymentManagerId", "ConnectorName", "ConnectorType"),
     list_required=("PaymentManagerId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -107,83 +108,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CredentialsProviderConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CoinbaseCDP": {"$ref": "#/definitions/PaymentCredentialProviderConfiguration"},
-                "StripePrivy": {"$ref": "#/definitions/PaymentCredentialProviderConfiguration"},
-            },
-            "type": "object",
-        },
-        "PaymentConnectorProvisionMode": {"enum": ["MANUAL", "QUICK_CREATE"], "type": "string"},
-        "PaymentConnectorStatus": {
-            "enum": [
-                "CREATING",
-                "UPDATING",
-                "DELETING",
-                "READY",
-                "CREATE_FAILED",
-                "UPDATE_FAILED",
-                "DELETE_FAILED",
-                "AWS_MARKETPLACE_SUBSCRIPTION_REQUIRED",
-                "PENDING_AUTHENTICATION",
-                "PROVISIONING",
-                "AUTHENTICATION_EXPIRED",
-                "AUTHENTICATION_FAILED",
-            ],
-            "type": "string",
-        },
-        "PaymentConnectorType": {"enum": ["CoinbaseCDP", "StripePrivy"], "type": "string"},
-        "PaymentCredentialProviderConfiguration": {
-            "additionalProperties": False,
-            "properties": {"CredentialProviderArn": {"type": "string"}},
-            "required": ["CredentialProviderArn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AuthorizationUrl": {
-            "maxLength": 4096,
-            "pattern": "^https://[^\\p{C}]*$",
-            "type": "string",
-        },
-        "ConnectorCreatedAt": {"type": "string"},
-        "ConnectorLastUpdatedAt": {"type": "string"},
-        "ConnectorName": {"pattern": "^[a-zA-Z][a-zA-Z0-9_]{0,47}$", "type": "string"},
-        "ConnectorStatus": {"$ref": "#/definitions/PaymentConnectorStatus"},
-        "ConnectorType": {"$ref": "#/definitions/PaymentConnectorType"},
-        "CredentialProviderConfigurations": {
-            "items": {"$ref": "#/definitions/CredentialsProviderConfiguration"},
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Description": {
-            "maxLength": 4096,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\s]+$",
-            "type": "string",
-        },
-        "PaymentConnectorArn": {
-            "pattern": "^arn:aws[-a-z]{0,7}:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:payment-manager/[a-z0-9-]+/connector/[a-z0-9-]+$",
-            "type": "string",
-        },
-        "PaymentConnectorId": {"pattern": "^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$", "type": "string"},
-        "PaymentManagerId": {"pattern": "^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$", "type": "string"},
-        "ProvisionMode": {"$ref": "#/definitions/PaymentConnectorProvisionMode"},
-    },
-    "required": ["PaymentManagerId", "ConnectorName", "ConnectorType"],
-}
-
 
 class PaymentConnector(_Resource):
-    """AWS::BedrockAgentCore::PaymentConnector: Resource Type definition for AWS::BedrockAgentCore::PaymentConnector
+    """AWS::BedrockAgentCore::PaymentConnector: Resource Type definition for
+    AWS::BedrockAgentCore::PaymentConnector
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PaymentConnectorArn.
+    Also identified by: PaymentManagerId, PaymentConnectorId.
+    Replaced when any of these change (create-only): PaymentManagerId, ConnectorName, ProvisionMode,
+    ConnectorType.
+    Write-only (sent to AWS, never read back): ProvisionMode.
+    Read-only attributes (known once deployed): AuthorizationUrl, ConnectorCreatedAt,
+    ConnectorLastUpdatedAt, ConnectorStatus, PaymentConnectorArn, PaymentConnectorId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-paymentconnector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -193,12 +132,17 @@ class PaymentConnector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PaymentConnectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "payment_connector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AuthorizationUrl: str
+    """The URL the user must open to complete OAuth consent. Only present when ConnectorStatus is
+    PENDING_AUTHENTICATION."""
     ConnectorCreatedAt: str
+    """The timestamp when the connector was created"""
     ConnectorLastUpdatedAt: str
+    """The timestamp when the connector was last updated"""
     ConnectorStatus: Literal[
         "CREATING",
         "UPDATING",
@@ -213,9 +157,14 @@ class PaymentConnector(_Resource):
         "AUTHENTICATION_EXPIRED",
         "AUTHENTICATION_FAILED",
     ]
+    """Allowed values: 'CREATING', 'UPDATING', 'DELETING', 'READY', 'CREATE_FAILED',
+    'UPDATE_FAILED', 'DELETE_FAILED', 'AWS_MARKETPLACE_SUBSCRIPTION_REQUIRED',
+    'PENDING_AUTHENTICATION', 'PROVISIONING', 'AUTHENTICATION_EXPIRED', 'AUTHENTICATION_FAILED'."""
     PaymentConnectorArn: str
+    """Synthetic ARN for the payment connector (used for engine resolution)"""
     PaymentConnectorId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier for the payment connector"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectorName: str
     ConnectorType: Literal["CoinbaseCDP", "StripePrivy"]
     CredentialProviderConfigurations: list[CredentialsProviderConfigurationDict]
@@ -223,33 +172,45 @@ class PaymentConnector(_Resource):
     PaymentManagerId: str
     ProvisionMode: Literal["MANUAL", "QUICK_CREATE"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectorName: str,
+        ConnectorType: Literal["CoinbaseCDP", "StripePrivy"],
+        PaymentManagerId: str,
+        CredentialProviderConfigurations: list[
+            CredentialsProviderConfiguration | CredentialsProviderConfigurationDict
+        ]
+        | None = None,
+        Description: str | None = None,
+        ProvisionMode: Literal["MANUAL", "QUICK_CREATE"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::PaymentConnector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectorName: str,
-            ConnectorType: Literal["CoinbaseCDP", "StripePrivy"],
-            PaymentManagerId: str,
-            CredentialProviderConfigurations: list[
-                CredentialsProviderConfiguration | CredentialsProviderConfigurationDict
-            ]
-            | None = None,
-            Description: str | None = None,
-            ProvisionMode: Literal["MANUAL", "QUICK_CREATE"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::PaymentConnector; `await` it inside an App to deploy it.
-
-            ConnectorName: The name of the payment connector
-            CredentialProviderConfigurations: The credential provider configurations for the connector.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectorName: The name of the payment connector Create-only: changing it replaces the
+                resource. Required.
+            ConnectorType: Allowed values: 'CoinbaseCDP', 'StripePrivy'. Create-only: changing it
+                replaces the resource. Required.
+            PaymentManagerId: The identifier of the parent payment manager Create-only: changing it
+                replaces the resource. Required.
+            CredentialProviderConfigurations: The credential provider configurations for the
+                connector. Required when ProvisionMode is MANUAL or not specified. Empty for
+                QUICK_CREATE until provisioning completes.
             Description: A description of the payment connector
-            PaymentManagerId: The identifier of the parent payment manager
-            ProvisionMode: The provision mode for creating the connector.
+            ProvisionMode: The provision mode for creating the connector. MANUAL requires
+                CredentialProviderConfigurations; QUICK_CREATE orchestrates OAuth consent and
+                credential provisioning. Create-only: changing it replaces the resource. Write-only:
+                sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,113 +87,149 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CoinbaseCdpConfigurationInputDict = TypedDict(
-    "CoinbaseCdpConfigurationInputDict",
-    {
-        "ApiKeyId": "Required[str]",
-        "ApiKeySecret": "str",
-        "ApiKeySecretConfig": "SecretReferenceDict",
-        "ApiKeySecretSource": "Literal['MANAGED', 'EXTERNAL']",
-        "WalletSecret": "str",
-        "WalletSecretConfig": "SecretReferenceDict",
-        "WalletSecretSource": "Literal['MANAGED', 'EXTERNAL']",
-    },
-    total=False,
-)
 
-CoinbaseCdpConfigurationOutputDict = TypedDict(
-    "CoinbaseCdpConfigurationOutputDict",
-    {
-        "ApiKeyId": "Required[str]",
-        "ApiKeySecretArn": "Required[SecretInfoDict]",
-        "ApiKeySecretJsonKey": "str",
-        "ApiKeySecretSource": "Literal['MANAGED', 'EXTERNAL']",
-        "WalletSecretArn": "SecretInfoDict",
-        "WalletSecretJsonKey": "str",
-        "WalletSecretSource": "Literal['MANAGED', 'EXTERNAL']",
-    },
-    total=False,
-)
+class CoinbaseCdpConfigurationInputDict(TypedDict, total=False):
+    """CoinbaseCdpConfigurationInput as a plain dict: Coinbase CDP configuration with API
+    credentials"""
 
-PaymentProviderConfigurationInputDict = TypedDict(
-    "PaymentProviderConfigurationInputDict",
-    {
-        "CoinbaseCdpConfiguration": "CoinbaseCdpConfigurationInputDict",
-        "StripePrivyConfiguration": "StripePrivyConfigurationInputDict",
-    },
-    total=False,
-)
+    ApiKeyId: Required[str]
+    """The Coinbase CDP API key ID"""
+    ApiKeySecret: str
+    """The Coinbase CDP API key secret"""
+    ApiKeySecretConfig: SecretReferenceDict
+    """A reference to a customer-provided secret stored in AWS Secrets Manager"""
+    ApiKeySecretSource: Literal["MANAGED", "EXTERNAL"]
+    """The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for
+    customer-provided secrets."""
+    WalletSecret: str
+    """The Coinbase CDP wallet secret"""
+    WalletSecretConfig: SecretReferenceDict
+    """A reference to a customer-provided secret stored in AWS Secrets Manager"""
+    WalletSecretSource: Literal["MANAGED", "EXTERNAL"]
+    """The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for
+    customer-provided secrets."""
 
-PaymentProviderConfigurationOutputDict = TypedDict(
-    "PaymentProviderConfigurationOutputDict",
-    {
-        "CoinbaseCdpConfiguration": "CoinbaseCdpConfigurationOutputDict",
-        "StripePrivyConfiguration": "StripePrivyConfigurationOutputDict",
-    },
-    total=False,
-)
 
-SecretInfoDict = TypedDict(
-    "SecretInfoDict",
-    {
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+class CoinbaseCdpConfigurationOutputDict(TypedDict, total=False):
+    """CoinbaseCdpConfigurationOutput as a plain dict: Coinbase CDP configuration output with secret
+    ARNs"""
 
-SecretReferenceDict = TypedDict(
-    "SecretReferenceDict",
-    {
-        "JsonKey": "Required[str]",
-        "SecretId": "Required[str]",
-    },
-    total=False,
-)
+    ApiKeyId: Required[str]
+    """The Coinbase CDP API key ID"""
+    ApiKeySecretArn: Required[SecretInfoDict]
+    """Contains information about a secret in AWS Secrets Manager"""
+    ApiKeySecretJsonKey: str
+    """The JSON key within the secret that contains the API key secret value"""
+    ApiKeySecretSource: Literal["MANAGED", "EXTERNAL"]
+    """The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for
+    customer-provided secrets."""
+    WalletSecretArn: SecretInfoDict
+    """Contains information about a secret in AWS Secrets Manager"""
+    WalletSecretJsonKey: str
+    """The JSON key within the secret that contains the wallet secret value"""
+    WalletSecretSource: Literal["MANAGED", "EXTERNAL"]
+    """The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for
+    customer-provided secrets."""
 
-StripePrivyConfigurationInputDict = TypedDict(
-    "StripePrivyConfigurationInputDict",
-    {
-        "AppId": "Required[str]",
-        "AppSecret": "str",
-        "AppSecretConfig": "SecretReferenceDict",
-        "AppSecretSource": "Literal['MANAGED', 'EXTERNAL']",
-        "AuthorizationId": "Required[str]",
-        "AuthorizationPrivateKey": "str",
-        "AuthorizationPrivateKeyConfig": "SecretReferenceDict",
-        "AuthorizationPrivateKeySource": "Literal['MANAGED', 'EXTERNAL']",
-    },
-    total=False,
-)
 
-StripePrivyConfigurationOutputDict = TypedDict(
-    "StripePrivyConfigurationOutputDict",
-    {
-        "AppId": "Required[str]",
-        "AppSecretArn": "Required[SecretInfoDict]",
-        "AppSecretJsonKey": "str",
-        "AppSecretSource": "Literal['MANAGED', 'EXTERNAL']",
-        "AuthorizationId": "Required[str]",
-        "AuthorizationPrivateKeyArn": "Required[SecretInfoDict]",
-        "AuthorizationPrivateKeyJsonKey": "str",
-        "AuthorizationPrivateKeySource": "Literal['MANAGED', 'EXTERNAL']",
-    },
-    total=False,
-)
+class PaymentProviderConfigurationInputDict(TypedDict, total=False):
+    """PaymentProviderConfigurationInput as a plain dict: Provider configuration input containing
+    secrets for creation/update"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    CoinbaseCdpConfiguration: CoinbaseCdpConfigurationInputDict
+    """Coinbase CDP configuration with API credentials"""
+    StripePrivyConfiguration: StripePrivyConfigurationInputDict
+    """Stripe Privy configuration with credentials"""
 
+
+class PaymentProviderConfigurationOutputDict(TypedDict, total=False):
+    """PaymentProviderConfigurationOutput as a plain dict: Provider configuration output containing
+    secret ARNs (no raw secrets)"""
+
+    CoinbaseCdpConfiguration: CoinbaseCdpConfigurationOutputDict
+    """Coinbase CDP configuration output with secret ARNs"""
+    StripePrivyConfiguration: StripePrivyConfigurationOutputDict
+    """Stripe Privy configuration output with secret ARNs"""
+
+
+class SecretInfoDict(TypedDict, total=False):
+    """SecretInfo as a plain dict: Contains information about a secret in AWS Secrets Manager"""
+
+    SecretArn: Required[str]
+    """The ARN of the secret in AWS Secrets Manager"""
+
+
+class SecretReferenceDict(TypedDict, total=False):
+    """SecretReference as a plain dict: A reference to a customer-provided secret stored in AWS
+    Secrets Manager"""
+
+    JsonKey: Required[str]
+    """The JSON key within the secret that contains the credential value"""
+    SecretId: Required[str]
+    """The ID or ARN of the secret in AWS Secrets Manager"""
+
+
+class StripePrivyConfigurationInputDict(TypedDict, total=False):
+    """StripePrivyConfigurationInput as a plain dict: Stripe Privy configuration with credentials"""
+
+    AppId: Required[str]
+    """The app ID provided by Privy"""
+    AppSecret: str
+    """The app secret provided by Privy"""
+    AppSecretConfig: SecretReferenceDict
+    """A reference to a customer-provided secret stored in AWS Secrets Manager"""
+    AppSecretSource: Literal["MANAGED", "EXTERNAL"]
+    """The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for
+    customer-provided secrets."""
+    AuthorizationId: Required[str]
+    """The authorization ID for the Stripe Privy integration"""
+    AuthorizationPrivateKey: str
+    """The authorization private key for the Stripe Privy integration"""
+    AuthorizationPrivateKeyConfig: SecretReferenceDict
+    """A reference to a customer-provided secret stored in AWS Secrets Manager"""
+    AuthorizationPrivateKeySource: Literal["MANAGED", "EXTERNAL"]
+    """The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for
+    customer-provided secrets."""
+
+
+class StripePrivyConfigurationOutputDict(TypedDict, total=False):
+    """StripePrivyConfigurationOutput as a plain dict: Stripe Privy configuration output with secret
+    ARNs"""
+
+    AppId: Required[str]
+    """The app ID provided by Privy"""
+    AppSecretArn: Required[SecretInfoDict]
+    """Contains information about a secret in AWS Secrets Manager"""
+    AppSecretJsonKey: str
+    """The JSON key within the secret that contains the app secret value"""
+    AppSecretSource: Literal["MANAGED", "EXTERNAL"]
+    """The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for
+    customer-provided secrets."""
+    AuthorizationId: Required[str]
+    """The authorization ID for the Stripe Privy integration"""
+    AuthorizationPrivateKeyArn: Required[SecretInfoDict]
+    """Contains information about a secret in AWS Secrets Manager"""
+    AuthorizationPrivateKeyJsonKey: str
+    """The JSON key within the secret that contains the authorization private key value"""
+    AuthorizationPrivateKeySource: Literal["MANAGED", "EXTERNAL"]
+    """The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for
+    customer-provided secrets."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\s._:/=+@-]*$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::PaymentCredentialProvider",
     schema_file="aws-bedrockagentcore-paymentcredentialprovider.json",
     primary_identifier=("/CredentialProviderArn",),
-    additional_identifiers=(),
     read_only=(
         "/CredentialProviderArn",
         "/ProviderConfigurationOutput",
@@ -198,17 +238,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/Name", "/CredentialProviderVendor"),
     write_only=("/ProviderConfigurationInput",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "CredentialProviderVendor"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -218,163 +250,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CoinbaseCdpConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "ApiKeyId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "ApiKeySecret": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "ApiKeySecretConfig": {"$ref": "#/definitions/SecretReference"},
-                "ApiKeySecretSource": {"$ref": "#/definitions/SecretSourceType"},
-                "WalletSecret": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "WalletSecretConfig": {"$ref": "#/definitions/SecretReference"},
-                "WalletSecretSource": {"$ref": "#/definitions/SecretSourceType"},
-            },
-            "required": ["ApiKeyId"],
-            "type": "object",
-        },
-        "CoinbaseCdpConfigurationOutput": {
-            "additionalProperties": False,
-            "properties": {
-                "ApiKeyId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "ApiKeySecretArn": {"$ref": "#/definitions/SecretInfo"},
-                "ApiKeySecretJsonKey": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "ApiKeySecretSource": {"$ref": "#/definitions/SecretSourceType"},
-                "WalletSecretArn": {"$ref": "#/definitions/SecretInfo"},
-                "WalletSecretJsonKey": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "WalletSecretSource": {"$ref": "#/definitions/SecretSourceType"},
-            },
-            "required": ["ApiKeyId", "ApiKeySecretArn"],
-            "type": "object",
-        },
-        "PaymentCredentialProviderVendorType": {
-            "enum": ["CoinbaseCDP", "StripePrivy"],
-            "type": "string",
-        },
-        "PaymentProviderConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "CoinbaseCdpConfiguration": {"$ref": "#/definitions/CoinbaseCdpConfigurationInput"},
-                "StripePrivyConfiguration": {"$ref": "#/definitions/StripePrivyConfigurationInput"},
-            },
-            "type": "object",
-        },
-        "PaymentProviderConfigurationOutput": {
-            "additionalProperties": False,
-            "properties": {
-                "CoinbaseCdpConfiguration": {
-                    "$ref": "#/definitions/CoinbaseCdpConfigurationOutput"
-                },
-                "StripePrivyConfiguration": {
-                    "$ref": "#/definitions/StripePrivyConfigurationOutput"
-                },
-            },
-            "type": "object",
-        },
-        "SecretInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretArn": {
-                    "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):secretsmanager:[A-Za-z0-9-]{1,64}:[0-9]{12}:secret:[a-zA-Z0-9-_/+=.@!]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["SecretArn"],
-            "type": "object",
-        },
-        "SecretReference": {
-            "additionalProperties": False,
-            "properties": {
-                "JsonKey": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "SecretId": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["SecretId", "JsonKey"],
-            "type": "object",
-        },
-        "SecretSourceType": {"enum": ["MANAGED", "EXTERNAL"], "type": "string"},
-        "StripePrivyConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AppId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "AppSecret": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "AppSecretConfig": {"$ref": "#/definitions/SecretReference"},
-                "AppSecretSource": {"$ref": "#/definitions/SecretSourceType"},
-                "AuthorizationId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "AuthorizationPrivateKey": {"maxLength": 4096, "minLength": 1, "type": "string"},
-                "AuthorizationPrivateKeyConfig": {"$ref": "#/definitions/SecretReference"},
-                "AuthorizationPrivateKeySource": {"$ref": "#/definitions/SecretSourceType"},
-            },
-            "required": ["AppId", "AuthorizationId"],
-            "type": "object",
-        },
-        "StripePrivyConfigurationOutput": {
-            "additionalProperties": False,
-            "properties": {
-                "AppId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "AppSecretArn": {"$ref": "#/definitions/SecretInfo"},
-                "AppSecretJsonKey": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "AppSecretSource": {"$ref": "#/definitions/SecretSourceType"},
-                "AuthorizationId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "AuthorizationPrivateKeyArn": {"$ref": "#/definitions/SecretInfo"},
-                "AuthorizationPrivateKeyJsonKey": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "AuthorizationPrivateKeySource": {"$ref": "#/definitions/SecretSourceType"},
-            },
-            "required": ["AppId", "AppSecretArn", "AuthorizationPrivateKeyArn", "AuthorizationId"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedTime": {"type": "string"},
-        "CredentialProviderArn": {
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):(acps|bedrock-agentcore):[A-Za-z0-9-]{1,64}:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/paymentcredentialprovider/[a-zA-Z0-9_.-]+$",
-            "type": "string",
-        },
-        "CredentialProviderVendor": {"$ref": "#/definitions/PaymentCredentialProviderVendorType"},
-        "LastUpdatedTime": {"type": "string"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\-_]+$",
-            "type": "string",
-        },
-        "ProviderConfigurationInput": {"$ref": "#/definitions/PaymentProviderConfigurationInput"},
-        "ProviderConfigurationOutput": {"$ref": "#/definitions/PaymentProviderConfigurationOutput"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-    },
-    "required": ["Name", "CredentialProviderVendor"],
-}
-
 
 class PaymentCredentialProvider(_Resource):
-    """AWS::BedrockAgentCore::PaymentCredentialProvider: Resource Type definition for AWS::BedrockAgentCore::PaymentCredentialProvider
+    """AWS::BedrockAgentCore::PaymentCredentialProvider: Resource Type definition for
+    AWS::BedrockAgentCore::PaymentCredentialProvider
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CredentialProviderArn.
+    Replaced when any of these change (create-only): Name, CredentialProviderVendor.
+    Write-only (sent to AWS, never read back): ProviderConfigurationInput.
+    Read-only attributes (known once deployed): CreatedTime, CredentialProviderArn, LastUpdatedTime,
+    ProviderConfigurationOutput.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-paymentcredentialprovider.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -384,40 +272,55 @@ class PaymentCredentialProvider(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PaymentCredentialProviderAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "payment_credential_provider.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedTime: str
+    """The timestamp when the credential provider was created"""
     CredentialProviderArn: str
+    """The Amazon Resource Name (ARN) of the payment credential provider"""
     LastUpdatedTime: str
+    """The timestamp when the credential provider was last updated"""
     ProviderConfigurationOutput: PaymentProviderConfigurationOutputDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Provider configuration output containing secret ARNs (no raw secrets)"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CredentialProviderVendor: Literal["CoinbaseCDP", "StripePrivy"]
     Name: str
     ProviderConfigurationInput: PaymentProviderConfigurationInputDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CredentialProviderVendor: Literal["CoinbaseCDP", "StripePrivy"],
+        Name: str,
+        ProviderConfigurationInput: PaymentProviderConfigurationInput
+        | PaymentProviderConfigurationInputDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::PaymentCredentialProvider; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CredentialProviderVendor: Literal["CoinbaseCDP", "StripePrivy"],
-            Name: str,
-            ProviderConfigurationInput: PaymentProviderConfigurationInput
-            | PaymentProviderConfigurationInputDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::PaymentCredentialProvider; `await` it inside an App to deploy it.
-
-            Name: Unique name for the payment credential provider
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CredentialProviderVendor: Supported vendor types for payment providers Create-only:
+                changing it replaces the resource. Required.
+            Name: Unique name for the payment credential provider Create-only: changing it replaces
+                the resource. Required.
+            ProviderConfigurationInput: Provider configuration input containing secrets for
+                creation/update Write-only: sent to AWS, never read back.
             Tags: Tags for the payment credential provider
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

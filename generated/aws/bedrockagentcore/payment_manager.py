@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,71 +79,76 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AuthorizingClaimMatchValueTypeDict = TypedDict(
-    "AuthorizingClaimMatchValueTypeDict",
-    {
-        "ClaimMatchOperator": "Required[Literal['EQUALS', 'CONTAINS', 'CONTAINS_ANY']]",
-        "ClaimMatchValue": "Required[ClaimMatchValueTypeDict]",
-    },
-    total=False,
-)
 
-ClaimMatchValueTypeDict = TypedDict(
-    "ClaimMatchValueTypeDict",
-    {
-        "MatchValueString": "str",
-        "MatchValueStringList": "list[str]",
-    },
-    total=False,
-)
+class AuthorizingClaimMatchValueTypeDict(TypedDict, total=False):
+    """AuthorizingClaimMatchValueType as a plain dict."""
 
-CustomClaimValidationTypeDict = TypedDict(
-    "CustomClaimValidationTypeDict",
-    {
-        "AuthorizingClaimMatchValue": "Required[AuthorizingClaimMatchValueTypeDict]",
-        "InboundTokenClaimName": "Required[str]",
-        "InboundTokenClaimValueType": "Required[Literal['STRING', 'STRING_ARRAY']]",
-    },
-    total=False,
-)
+    ClaimMatchOperator: Required[Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"]]
+    """Allowed values: 'EQUALS', 'CONTAINS', 'CONTAINS_ANY'."""
+    ClaimMatchValue: Required[ClaimMatchValueTypeDict]
+    """Type: ClaimMatchValueTypeDict."""
 
-CustomJWTAuthorizerConfigurationDict = TypedDict(
-    "CustomJWTAuthorizerConfigurationDict",
-    {
-        "AllowedAudience": "list[str]",
-        "AllowedClients": "list[str]",
-        "AllowedScopes": "list[str]",
-        "CustomClaims": "list[CustomClaimValidationTypeDict]",
-        "DiscoveryUrl": "Required[str]",
-    },
-    total=False,
-)
 
-PaymentManagerAuthorizerConfigurationDict = TypedDict(
-    "PaymentManagerAuthorizerConfigurationDict",
-    {
-        "CustomJWTAuthorizer": "Required[CustomJWTAuthorizerConfigurationDict]",
-    },
-    total=False,
-)
+class ClaimMatchValueTypeDict(TypedDict, total=False):
+    """ClaimMatchValueType as a plain dict."""
 
-PaymentManagerWorkloadIdentityDetailsDict = TypedDict(
-    "PaymentManagerWorkloadIdentityDetailsDict",
-    {
-        "WorkloadIdentityArn": "Required[str]",
-    },
-    total=False,
-)
+    MatchValueString: str
+    """Pattern: ^[A-Za-z0-9_.-]+$ Length: 1 to 255 characters."""
+    MatchValueStringList: list[str]
+    """Each item: Pattern: ^[A-Za-z0-9_.-]+$ Length: 1 to 255 characters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class CustomClaimValidationTypeDict(TypedDict, total=False):
+    """CustomClaimValidationType as a plain dict."""
+
+    AuthorizingClaimMatchValue: Required[AuthorizingClaimMatchValueTypeDict]
+    """Type: AuthorizingClaimMatchValueTypeDict."""
+    InboundTokenClaimName: Required[str]
+    """Pattern: ^[A-Za-z0-9_.:/-]+$ Length: 1 to 255 characters."""
+    InboundTokenClaimValueType: Required[Literal["STRING", "STRING_ARRAY"]]
+    """Allowed values: 'STRING', 'STRING_ARRAY'."""
+
+
+class CustomJWTAuthorizerConfigurationDict(TypedDict, total=False):
+    """CustomJWTAuthorizerConfiguration as a plain dict."""
+
+    AllowedAudience: list[str]
+    """Items: at least 1 items."""
+    AllowedClients: list[str]
+    """Items: at least 1 items."""
+    AllowedScopes: list[str]
+    """Items: at least 1 items. Each item: Pattern: ^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$ Length: 1 to
+    255 characters."""
+    CustomClaims: list[CustomClaimValidationTypeDict]
+    """Items: at least 1 items."""
+    DiscoveryUrl: Required[str]
+    """Pattern: ^.+/\\.well-known/openid-configuration$"""
+
+
+class PaymentManagerAuthorizerConfigurationDict(TypedDict, total=False):
+    """PaymentManagerAuthorizerConfiguration as a plain dict."""
+
+    CustomJWTAuthorizer: Required[CustomJWTAuthorizerConfigurationDict]
+    """Type: CustomJWTAuthorizerConfigurationDict."""
+
+
+class PaymentManagerWorkloadIdentityDetailsDict(TypedDict, total=False):
+    """PaymentManagerWorkloadIdentityDetails as a plain dict."""
+
+    WorkloadIdentityArn: Required[str]
+    """Length: 1 to 1024 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::PaymentManager",
     schema_file="aws-bedrockagentcore-paymentmanager.json",
@@ -154,8 +163,6 @@ METADATA = _TypeMetadata(
         "/WorkloadIdentityDetails",
     ),
     create_only=("/Name", "/AuthorizerType", "/AuthorizerConfiguration"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AuthorizerConfiguration/CustomJWTAuthorizer/AllowedAudience",
         "/AuthorizerConfiguration/CustomJWTAuthorizer/AllowedClients",
@@ -165,14 +172,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name", "AuthorizerType", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -182,169 +182,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuthorizerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomJWTAuthorizer": {"$ref": "#/definitions/CustomJWTAuthorizerConfiguration"}
-            },
-            "required": ["CustomJWTAuthorizer"],
-            "type": "object",
-        },
-        "AuthorizingClaimMatchValueType": {
-            "additionalProperties": False,
-            "properties": {
-                "ClaimMatchOperator": {
-                    "enum": ["EQUALS", "CONTAINS", "CONTAINS_ANY"],
-                    "type": "string",
-                },
-                "ClaimMatchValue": {"$ref": "#/definitions/ClaimMatchValueType"},
-            },
-            "required": ["ClaimMatchValue", "ClaimMatchOperator"],
-            "type": "object",
-        },
-        "ClaimMatchValueType": {
-            "additionalProperties": False,
-            "properties": {
-                "MatchValueString": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9_.-]+$",
-                    "type": "string",
-                },
-                "MatchValueStringList": {
-                    "items": {
-                        "maxLength": 255,
-                        "minLength": 1,
-                        "pattern": "^[A-Za-z0-9_.-]+$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "CustomClaimValidationType": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizingClaimMatchValue": {
-                    "$ref": "#/definitions/AuthorizingClaimMatchValueType"
-                },
-                "InboundTokenClaimName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9_.:/-]+$",
-                    "type": "string",
-                },
-                "InboundTokenClaimValueType": {
-                    "enum": ["STRING", "STRING_ARRAY"],
-                    "type": "string",
-                },
-            },
-            "required": [
-                "InboundTokenClaimName",
-                "InboundTokenClaimValueType",
-                "AuthorizingClaimMatchValue",
-            ],
-            "type": "object",
-        },
-        "CustomJWTAuthorizerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedAudience": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
-                "AllowedClients": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
-                "AllowedScopes": {
-                    "items": {
-                        "maxLength": 255,
-                        "minLength": 1,
-                        "pattern": "^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "CustomClaims": {
-                    "items": {"$ref": "#/definitions/CustomClaimValidationType"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "DiscoveryUrl": {
-                    "pattern": "^.+/\\.well-known/openid-configuration$",
-                    "type": "string",
-                },
-            },
-            "required": ["DiscoveryUrl"],
-            "type": "object",
-        },
-        "PaymentManagerStatus": {
-            "enum": [
-                "CREATING",
-                "UPDATING",
-                "DELETING",
-                "READY",
-                "CREATE_FAILED",
-                "UPDATE_FAILED",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "PaymentsAuthorizerType": {"enum": ["CUSTOM_JWT", "AWS_IAM"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WorkloadIdentityDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "WorkloadIdentityArn": {"maxLength": 1024, "minLength": 1, "type": "string"}
-            },
-            "required": ["WorkloadIdentityArn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AuthorizerConfiguration": {"$ref": "#/definitions/AuthorizerConfiguration"},
-        "AuthorizerType": {"$ref": "#/definitions/PaymentsAuthorizerType"},
-        "CreatedAt": {"type": "string"},
-        "Description": {
-            "maxLength": 4096,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\s]+$",
-            "type": "string",
-        },
-        "LastUpdatedAt": {"type": "string"},
-        "Name": {"pattern": "^[a-zA-Z][a-zA-Z0-9]{0,47}$", "type": "string"},
-        "PaymentManagerArn": {
-            "pattern": "^arn:aws[-a-z]{0,7}:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:payment-manager/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$",
-            "type": "string",
-        },
-        "PaymentManagerId": {"pattern": "^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$", "type": "string"},
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/PaymentManagerStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "WorkloadIdentityDetails": {"$ref": "#/definitions/WorkloadIdentityDetails"},
-    },
-    "required": ["Name", "AuthorizerType", "RoleArn"],
-}
-
 
 class PaymentManager(_Resource):
-    """AWS::BedrockAgentCore::PaymentManager: Resource Type definition for AWS::BedrockAgentCore::PaymentManager
+    """AWS::BedrockAgentCore::PaymentManager: Resource Type definition for
+    AWS::BedrockAgentCore::PaymentManager
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PaymentManagerArn.
+    Also identified by: PaymentManagerId.
+    Replaced when any of these change (create-only): Name, AuthorizerType, AuthorizerConfiguration.
+    Read-only attributes (known once deployed): CreatedAt, LastUpdatedAt, PaymentManagerArn,
+    PaymentManagerId, Status, WorkloadIdentityDetails.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-paymentmanager.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -352,13 +202,18 @@ class PaymentManager(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PaymentManagerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "payment_manager.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp when the payment manager was created"""
     LastUpdatedAt: str
+    """The timestamp when the payment manager was last updated"""
     PaymentManagerArn: str
+    """The Amazon Resource Name (ARN) of the payment manager"""
     PaymentManagerId: str
+    """The unique identifier for the payment manager"""
     Status: Literal[
         "CREATING",
         "UPDATING",
@@ -368,8 +223,11 @@ class PaymentManager(_Resource):
         "UPDATE_FAILED",
         "DELETE_FAILED",
     ]
+    """Allowed values: 'CREATING', 'UPDATING', 'DELETING', 'READY', 'CREATE_FAILED',
+    'UPDATE_FAILED', 'DELETE_FAILED'."""
     WorkloadIdentityDetails: PaymentManagerWorkloadIdentityDetailsDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: PaymentManagerWorkloadIdentityDetailsDict."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthorizerConfiguration: PaymentManagerAuthorizerConfigurationDict
     AuthorizerType: Literal["CUSTOM_JWT", "AWS_IAM"]
     Description: str
@@ -377,31 +235,39 @@ class PaymentManager(_Resource):
     RoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthorizerType: Literal["CUSTOM_JWT", "AWS_IAM"],
+        Name: str,
+        RoleArn: str,
+        AuthorizerConfiguration: PaymentManagerAuthorizerConfiguration
+        | PaymentManagerAuthorizerConfigurationDict
+        | None = None,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::PaymentManager; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthorizerType: Literal["CUSTOM_JWT", "AWS_IAM"],
-            Name: str,
-            RoleArn: str,
-            AuthorizerConfiguration: PaymentManagerAuthorizerConfiguration
-            | PaymentManagerAuthorizerConfigurationDict
-            | None = None,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::PaymentManager; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthorizerType: Allowed values: 'CUSTOM_JWT', 'AWS_IAM'. Create-only: changing it
+                replaces the resource. Required.
+            Name: The name of the payment manager Create-only: changing it replaces the resource.
+                Required.
+            RoleArn: The ARN of the IAM role for the payment manager Required.
+            AuthorizerConfiguration: Type: PaymentManagerAuthorizerConfigurationDict. Create-only:
+                changing it replaces the resource.
             Description: A description of the payment manager
-            Name: The name of the payment manager
-            RoleArn: The ARN of the IAM role for the payment manager
             Tags: Tags to assign to the payment manager
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

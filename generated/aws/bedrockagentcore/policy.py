@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,31 +63,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CedarPolicyDict = TypedDict(
-    "CedarPolicyDict",
-    {
-        "Statement": "Required[str]",
-    },
-    total=False,
-)
 
-PolicyDefinitionDict = TypedDict(
-    "PolicyDefinitionDict",
-    {
-        "Cedar": "CedarPolicyDict",
-        "Policy": "PolicyStatementDict",
-    },
-    total=False,
-)
+class CedarPolicyDict(TypedDict, total=False):
+    """CedarPolicy as a plain dict: A Cedar policy statement within the AgentCore Policy system."""
 
-PolicyStatementDict = TypedDict(
-    "PolicyStatementDict",
-    {
-        "Statement": "Required[str]",
-    },
-    total=False,
-)
+    Statement: Required[str]
+    """The Cedar policy statement that defines the authorization logic."""
 
+
+class PolicyDefinitionDict(TypedDict, total=False):
+    """PolicyDefinition as a plain dict: The definition structure for policies. Encapsulates
+    different policy formats."""
+
+    Cedar: CedarPolicyDict
+    """A Cedar policy statement within the AgentCore Policy system."""
+    Policy: PolicyStatementDict
+    """A policy statement within the AgentCore Policy system."""
+
+
+class PolicyStatementDict(TypedDict, total=False):
+    """PolicyStatement as a plain dict: A policy statement within the AgentCore Policy system."""
+
+    Statement: Required[str]
+    """The policy statement."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::Policy",
     schema_file="aws-bedrockagentcore-policy.json",
@@ -92,17 +97,13 @@ METADATA = _TypeMetadata(
     read_only=("/PolicyId", "/PolicyArn", "/CreatedAt", "/UpdatedAt", "/Status", "/StatusReasons"),
     create_only=("/PolicyEngineId", "/Name"),
     write_only=("/ValidationMode",),
-    conditional_create_only=(),
     unordered_arrays=("/StatusReasons",),
     required=("PolicyEngineId", "Name", "Definition"),
     list_required=("PolicyEngineId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -112,91 +113,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CedarPolicy": {
-            "additionalProperties": False,
-            "properties": {"Statement": {"maxLength": 10000, "minLength": 35, "type": "string"}},
-            "required": ["Statement"],
-            "type": "object",
-        },
-        "EnforcementMode": {"enum": ["ACTIVE", "LOG_ONLY"], "type": "string"},
-        "PolicyDefinition": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["Cedar"]}, {"required": ["Policy"]}],
-            "properties": {
-                "Cedar": {"$ref": "#/definitions/CedarPolicy"},
-                "Policy": {"$ref": "#/definitions/PolicyStatement"},
-            },
-            "type": "object",
-        },
-        "PolicyStatement": {
-            "additionalProperties": False,
-            "properties": {"Statement": {"maxLength": 10000, "minLength": 35, "type": "string"}},
-            "required": ["Statement"],
-            "type": "object",
-        },
-        "PolicyStatus": {
-            "enum": [
-                "CREATING",
-                "ACTIVE",
-                "UPDATING",
-                "DELETING",
-                "CREATE_FAILED",
-                "UPDATE_FAILED",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "PolicyValidationMode": {
-            "enum": ["FAIL_ON_ANY_FINDINGS", "IGNORE_ALL_FINDINGS"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Definition": {"$ref": "#/definitions/PolicyDefinition"},
-        "Description": {"maxLength": 4096, "minLength": 1, "type": "string"},
-        "EnforcementMode": {"$ref": "#/definitions/EnforcementMode"},
-        "Name": {
-            "maxLength": 48,
-            "minLength": 1,
-            "pattern": "^[A-Za-z][A-Za-z0-9_]*$",
-            "type": "string",
-        },
-        "PolicyArn": {
-            "maxLength": 203,
-            "minLength": 96,
-            "pattern": "^arn:aws[-a-z]{0,7}:bedrock-agentcore:[a-z0-9-]{9,15}:[0-9]{12}:policy-engine/[a-zA-Z][a-zA-Z0-9-_]{0,47}-[a-zA-Z0-9_]{10}/policy/[a-zA-Z][a-zA-Z0-9-_]{0,47}-[a-zA-Z0-9_]{10}$",
-            "type": "string",
-        },
-        "PolicyEngineId": {
-            "maxLength": 59,
-            "minLength": 12,
-            "pattern": "^[A-Za-z][A-Za-z0-9_]*-[a-z0-9_]{10}$",
-            "type": "string",
-        },
-        "PolicyId": {
-            "maxLength": 59,
-            "minLength": 12,
-            "pattern": "^[A-Za-z][A-Za-z0-9_]*-[a-z0-9_]{10}$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/PolicyStatus"},
-        "StatusReasons": {"items": {"type": "string"}, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-        "ValidationMode": {"$ref": "#/definitions/PolicyValidationMode"},
-    },
-    "required": ["PolicyEngineId", "Name", "Definition"],
-}
-
 
 class Policy(_Resource):
     """AWS::BedrockAgentCore::Policy: Resource Type definition for AWS::BedrockAgentCore::Policy
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PolicyArn.
+    Also identified by: PolicyEngineId, PolicyId.
+    Replaced when any of these change (create-only): PolicyEngineId, Name.
+    Write-only (sent to AWS, never read back): ValidationMode.
+    Read-only attributes (known once deployed): CreatedAt, PolicyArn, PolicyId, Status,
+    StatusReasons, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-policy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -204,12 +133,16 @@ class Policy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp when the policy was created."""
     PolicyArn: str
+    """The Amazon Resource Name (ARN) of the policy."""
     PolicyId: str
+    """The unique identifier for the policy."""
     Status: Literal[
         "CREATING",
         "ACTIVE",
@@ -219,9 +152,12 @@ class Policy(_Resource):
         "UPDATE_FAILED",
         "DELETE_FAILED",
     ]
+    """The current status of the policy."""
     StatusReasons: list[str]
+    """Additional information about the policy status."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the policy was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Definition: PolicyDefinitionDict
     Description: str
     EnforcementMode: Literal["ACTIVE", "LOG_ONLY"]
@@ -229,28 +165,41 @@ class Policy(_Resource):
     PolicyEngineId: str
     ValidationMode: Literal["FAIL_ON_ANY_FINDINGS", "IGNORE_ALL_FINDINGS"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Definition: PolicyDefinition | PolicyDefinitionDict,
+        Name: str,
+        PolicyEngineId: str,
+        Description: str | None = None,
+        EnforcementMode: Literal["ACTIVE", "LOG_ONLY"] | None = None,
+        ValidationMode: Literal["FAIL_ON_ANY_FINDINGS", "IGNORE_ALL_FINDINGS"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::Policy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Definition: PolicyDefinition | PolicyDefinitionDict,
-            Name: str,
-            PolicyEngineId: str,
-            Description: str | None = None,
-            EnforcementMode: Literal["ACTIVE", "LOG_ONLY"] | None = None,
-            ValidationMode: Literal["FAIL_ON_ANY_FINDINGS", "IGNORE_ALL_FINDINGS"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::Policy; `await` it inside an App to deploy it.
-
-            Description: A human-readable description of the policy's purpose and functionality.
-            Name: The customer-assigned immutable name for the policy.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Definition: The definition structure for policies. Encapsulates different policy
+                formats. Required.
+            Name: The customer-assigned immutable name for the policy. Must be unique within the
+                policy engine. Create-only: changing it replaces the resource. Required.
             PolicyEngineId: The identifier of the policy engine which contains this policy.
+                Create-only: changing it replaces the resource. Required.
+            Description: A human-readable description of the policy's purpose and functionality.
+            EnforcementMode: Whether the policy contributes to the enforce decision returned to
+                Gateway. LOG_ONLY policies are still evaluated but their decisions are observed
+                only, allowing customers to validate a policy against real traffic before promoting
+                it.
+            ValidationMode: The validation mode for the policy. Determines how Cedar analyzer
+                validation results are handled. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

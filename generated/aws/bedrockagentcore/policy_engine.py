@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::PolicyEngine",
     schema_file="aws-bedrockagentcore-policyengine.json",
@@ -74,18 +80,9 @@ METADATA = _TypeMetadata(
         "/StatusReasons",
     ),
     create_only=("/Name", "/EncryptionKeyArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/StatusReasons", "/Tags"),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -95,72 +92,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PolicyEngineStatus": {
-            "enum": [
-                "CREATING",
-                "ACTIVE",
-                "UPDATING",
-                "DELETING",
-                "CREATE_FAILED",
-                "UPDATE_FAILED",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 4096, "minLength": 1, "type": "string"},
-        "EncryptionKeyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 48,
-            "minLength": 1,
-            "pattern": "^[A-Za-z][A-Za-z0-9_]*$",
-            "type": "string",
-        },
-        "PolicyEngineArn": {
-            "maxLength": 136,
-            "minLength": 76,
-            "pattern": "^arn:aws[-a-z]{0,7}:bedrock-agentcore:[a-z0-9-]{9,15}:[0-9]{12}:policy-engine/[a-zA-Z][a-zA-Z0-9-_]{0,47}-[a-zA-Z0-9_]{10}$",
-            "type": "string",
-        },
-        "PolicyEngineId": {
-            "maxLength": 59,
-            "minLength": 12,
-            "pattern": "^[A-Za-z][A-Za-z0-9_]*-[a-z0-9_]{10}$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/PolicyEngineStatus"},
-        "StatusReasons": {"items": {"type": "string"}, "type": "array"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Name"],
-}
-
 
 class PolicyEngine(_Resource):
-    """AWS::BedrockAgentCore::PolicyEngine: Resource Type definition for AWS::BedrockAgentCore::PolicyEngine
+    """AWS::BedrockAgentCore::PolicyEngine: Resource Type definition for
+    AWS::BedrockAgentCore::PolicyEngine
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PolicyEngineArn.
+    Also identified by: PolicyEngineId.
+    Replaced when any of these change (create-only): Name, EncryptionKeyArn.
+    Read-only attributes (known once deployed): CreatedAt, PolicyEngineArn, PolicyEngineId, Status,
+    StatusReasons, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-policyengine.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -168,12 +112,16 @@ class PolicyEngine(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PolicyEngineAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "policy_engine.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp when the policy engine was created"""
     PolicyEngineArn: str
+    """The Amazon Resource Name (ARN) of the policy engine"""
     PolicyEngineId: str
+    """The unique identifier for the policy engine"""
     Status: Literal[
         "CREATING",
         "ACTIVE",
@@ -183,35 +131,43 @@ class PolicyEngine(_Resource):
         "UPDATE_FAILED",
         "DELETE_FAILED",
     ]
+    """The current status of the policy engine"""
     StatusReasons: list[str]
+    """Additional information about the policy engine status"""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the policy engine was last updated"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     EncryptionKeyArn: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Description: str | None = None,
+        EncryptionKeyArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::PolicyEngine; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Description: str | None = None,
-            EncryptionKeyArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::PolicyEngine; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The customer-assigned immutable name for the policy engine Create-only: changing
+                it replaces the resource. Required.
             Description: A human-readable description of the policy engine's purpose and scope
             EncryptionKeyArn: The ARN of the KMS key used to encrypt the policy engine data
-            Name: The customer-assigned immutable name for the policy engine
+                Create-only: changing it replaces the resource.
             Tags: A list of tags to assign to the policy engine.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -167,283 +171,305 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AuthorizingClaimMatchValueTypeDict = TypedDict(
-    "AuthorizingClaimMatchValueTypeDict",
-    {
-        "ClaimMatchOperator": "Required[Literal['EQUALS', 'CONTAINS', 'CONTAINS_ANY']]",
-        "ClaimMatchValue": "Required[ClaimMatchValueTypeDict]",
-    },
-    total=False,
-)
 
-CapacityProviderVolumeConfigurationDict = TypedDict(
-    "CapacityProviderVolumeConfigurationDict",
-    {
-        "MountPath": "Required[str]",
-        "VolumeName": "Required[str]",
-    },
-    total=False,
-)
+class AuthorizingClaimMatchValueTypeDict(TypedDict, total=False):
+    """AuthorizingClaimMatchValueType as a plain dict: The value or values in the custom claim to
+    match and relationship of match"""
 
-ClaimMatchValueTypeDict = TypedDict(
-    "ClaimMatchValueTypeDict",
-    {
-        "MatchValueString": "str",
-        "MatchValueStringList": "list[str]",
-    },
-    total=False,
-)
+    ClaimMatchOperator: Required[Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"]]
+    """The relationship between the claim field value and the value or values being matched"""
+    ClaimMatchValue: Required[ClaimMatchValueTypeDict]
+    """The value or values in the custom claim to match for"""
 
-CustomClaimValidationTypeDict = TypedDict(
-    "CustomClaimValidationTypeDict",
-    {
-        "AuthorizingClaimMatchValue": "Required[AuthorizingClaimMatchValueTypeDict]",
-        "InboundTokenClaimName": "Required[str]",
-        "InboundTokenClaimValueType": "Required[Literal['STRING', 'STRING_ARRAY']]",
-    },
-    total=False,
-)
 
-CustomJWTAuthorizerConfigurationDict = TypedDict(
-    "CustomJWTAuthorizerConfigurationDict",
-    {
-        "AllowedAudience": "list[str]",
-        "AllowedClients": "list[str]",
-        "AllowedScopes": "list[str]",
-        "AllowedWorkloadConfiguration": "RuntimeAllowedWorkloadConfigurationDict",
-        "CustomClaims": "list[CustomClaimValidationTypeDict]",
-        "DiscoveryUrl": "Required[str]",
-        "PrivateEndpoint": "dict[str, Any]",
-        "PrivateEndpointOverrides": "list[PrivateEndpointOverrideDict]",
-    },
-    total=False,
-)
+class CapacityProviderVolumeConfigurationDict(TypedDict, total=False):
+    """CapacityProviderVolumeConfiguration as a plain dict: Configuration for a
+    CapacityProvider-managed volume to mount into the agent runtime"""
 
-CustomJWTAuthorizerConfigurationPrivateEndpointOption1Dict = TypedDict(
-    "CustomJWTAuthorizerConfigurationPrivateEndpointOption1Dict",
-    {
-        "SelfManagedLatticeResource": "Required[RuntimeSelfManagedLatticeResourceDict]",
-    },
-    total=False,
-)
+    MountPath: Required[str]
+    """Mount path for filesystem configuration"""
+    VolumeName: Required[str]
+    """Name of the capacity provider volume"""
 
-CustomJWTAuthorizerConfigurationPrivateEndpointOption2Dict = TypedDict(
-    "CustomJWTAuthorizerConfigurationPrivateEndpointOption2Dict",
-    {
-        "ManagedVpcResource": "Required[RuntimeManagedVpcResourceDict]",
-    },
-    total=False,
-)
 
-EfsAccessPointConfigurationDict = TypedDict(
-    "EfsAccessPointConfigurationDict",
-    {
-        "AccessPointArn": "Required[str]",
-        "MountPath": "Required[str]",
-    },
-    total=False,
-)
+class ClaimMatchValueTypeDict(TypedDict, total=False):
+    """ClaimMatchValueType as a plain dict: The value or values in the custom claim to match for"""
 
-FilesystemConfigurationDict = TypedDict(
-    "FilesystemConfigurationDict",
-    {
-        "CapacityProviderVolume": "CapacityProviderVolumeConfigurationDict",
-        "EfsAccessPoint": "EfsAccessPointConfigurationDict",
-        "S3FilesAccessPoint": "S3FilesAccessPointConfigurationDict",
-        "SessionStorage": "SessionStorageConfigurationDict",
-    },
-    total=False,
-)
+    MatchValueString: str
+    """The string value to match for"""
+    MatchValueStringList: list[str]
+    """The list of strings to check for a match"""
 
-HostingEnvironmentDict = TypedDict(
-    "HostingEnvironmentDict",
-    {
-        "Arn": "Required[str]",
-    },
-    total=False,
-)
 
-PrivateEndpointOverrideDict = TypedDict(
-    "PrivateEndpointOverrideDict",
-    {
-        "Domain": "Required[str]",
-        "PrivateEndpoint": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class CustomClaimValidationTypeDict(TypedDict, total=False):
+    """CustomClaimValidationType as a plain dict: Required custom claim"""
 
-PrivateEndpointOverridePrivateEndpointOption1Dict = TypedDict(
-    "PrivateEndpointOverridePrivateEndpointOption1Dict",
-    {
-        "SelfManagedLatticeResource": "Required[RuntimeSelfManagedLatticeResourceDict]",
-    },
-    total=False,
-)
+    AuthorizingClaimMatchValue: Required[AuthorizingClaimMatchValueTypeDict]
+    """The value or values in the custom claim to match and relationship of match"""
+    InboundTokenClaimName: Required[str]
+    """The name of the custom claim to validate"""
+    InboundTokenClaimValueType: Required[Literal["STRING", "STRING_ARRAY"]]
+    """Token claim data type"""
 
-PrivateEndpointOverridePrivateEndpointOption2Dict = TypedDict(
-    "PrivateEndpointOverridePrivateEndpointOption2Dict",
-    {
-        "ManagedVpcResource": "Required[RuntimeManagedVpcResourceDict]",
-    },
-    total=False,
-)
 
-RuntimeAgentRuntimeArtifactDict = TypedDict(
-    "RuntimeAgentRuntimeArtifactDict",
-    {
-        "CodeConfiguration": "RuntimeCodeConfigurationDict",
-        "ContainerConfiguration": "RuntimeContainerConfigurationDict",
-    },
-    total=False,
-)
+class CustomJWTAuthorizerConfigurationDict(TypedDict, total=False):
+    """CustomJWTAuthorizerConfiguration as a plain dict: Configuration for custom JWT authorizer"""
 
-RuntimeAllowedWorkloadConfigurationDict = TypedDict(
-    "RuntimeAllowedWorkloadConfigurationDict",
-    {
-        "HostingEnvironments": "list[HostingEnvironmentDict]",
-        "WorkloadIdentities": "list[str]",
-    },
-    total=False,
-)
+    AllowedAudience: list[str]
+    """List of allowed audiences"""
+    AllowedClients: list[str]
+    """List of allowed clients"""
+    AllowedScopes: list[str]
+    """List of allowed scopes"""
+    AllowedWorkloadConfiguration: RuntimeAllowedWorkloadConfigurationDict
+    """Allow-list of upstream workloads permitted to reach this resource via the workload identity
+    chain. When set, the data plane enforces that the introspected workload chain's caller matches
+    one of the configured hosting environments or workload identities; absent means no chain
+    enforcement."""
+    CustomClaims: list[CustomClaimValidationTypeDict]
+    """List of required custom claims"""
+    DiscoveryUrl: Required[str]
+    """OpenID Connect discovery URL"""
+    PrivateEndpoint: dict[str, Any]
+    """Private endpoint configuration. Exactly one of SelfManagedLatticeResource or
+    ManagedVpcResource must be specified."""
+    PrivateEndpointOverrides: list[PrivateEndpointOverrideDict]
+    """List of private endpoint overrides"""
 
-RuntimeAuthorizerConfigurationDict = TypedDict(
-    "RuntimeAuthorizerConfigurationDict",
-    {
-        "CustomJWTAuthorizer": "CustomJWTAuthorizerConfigurationDict",
-    },
-    total=False,
-)
 
-RuntimeCapacityProviderConfigurationDict = TypedDict(
-    "RuntimeCapacityProviderConfigurationDict",
-    {
-        "CapacityProviderArn": "Required[str]",
-    },
-    total=False,
-)
+class CustomJWTAuthorizerConfigurationPrivateEndpointOption1Dict(TypedDict, total=False):
+    """CustomJWTAuthorizerConfigurationPrivateEndpointOption1 as a plain dict."""
 
-RuntimeCodeDict = TypedDict(
-    "RuntimeCodeDict",
-    {
-        "S3": "S3LocationDict",
-    },
-    total=False,
-)
+    SelfManagedLatticeResource: Required[RuntimeSelfManagedLatticeResourceDict]
+    """Self-managed VPC Lattice resource configuration"""
 
-RuntimeCodeConfigurationDict = TypedDict(
-    "RuntimeCodeConfigurationDict",
-    {
-        "Code": "Required[RuntimeCodeDict]",
-        "EntryPoint": "Required[list[str]]",
-        "Runtime": "Required[Literal['PYTHON_3_10', 'PYTHON_3_11', 'PYTHON_3_12', 'PYTHON_3_13', 'PYTHON_3_14', 'NODE_22']]",
-    },
-    total=False,
-)
 
-RuntimeContainerConfigurationDict = TypedDict(
-    "RuntimeContainerConfigurationDict",
-    {
-        "ContainerUri": "Required[str]",
-    },
-    total=False,
-)
+class CustomJWTAuthorizerConfigurationPrivateEndpointOption2Dict(TypedDict, total=False):
+    """CustomJWTAuthorizerConfigurationPrivateEndpointOption2 as a plain dict."""
 
-RuntimeLifecycleConfigurationDict = TypedDict(
-    "RuntimeLifecycleConfigurationDict",
-    {
-        "IdleRuntimeSessionTimeout": "int",
-        "MaxLifetime": "int",
-    },
-    total=False,
-)
+    ManagedVpcResource: Required[RuntimeManagedVpcResourceDict]
+    """Managed VPC resource configuration"""
 
-RuntimeManagedVpcResourceDict = TypedDict(
-    "RuntimeManagedVpcResourceDict",
-    {
-        "EndpointIpAddressType": "Required[Literal['IPV4', 'IPV6']]",
-        "RoutingDomain": "str",
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "Required[list[str]]",
-        "Tags": "dict[str, Any]",
-        "VpcIdentifier": "Required[str]",
-    },
-    total=False,
-)
 
-RuntimeNetworkConfigurationDict = TypedDict(
-    "RuntimeNetworkConfigurationDict",
-    {
-        "NetworkMode": "Required[Literal['PUBLIC', 'VPC']]",
-        "NetworkModeConfig": "VpcConfigDict",
-    },
-    total=False,
-)
+class EfsAccessPointConfigurationDict(TypedDict, total=False):
+    """EfsAccessPointConfiguration as a plain dict: Configuration for EFS access point filesystem"""
 
-RuntimeRequestHeaderConfigurationDict = TypedDict(
-    "RuntimeRequestHeaderConfigurationDict",
-    {
-        "RequestHeaderAllowlist": "list[str]",
-    },
-    total=False,
-)
+    AccessPointArn: Required[str]
+    """ARN of the EFS access point"""
+    MountPath: Required[str]
+    """Mount path for filesystem configuration"""
 
-RuntimeSelfManagedLatticeResourceDict = TypedDict(
-    "RuntimeSelfManagedLatticeResourceDict",
-    {
-        "ResourceConfigurationIdentifier": "Required[str]",
-    },
-    total=False,
-)
 
-RuntimeWorkloadIdentityDetailsDict = TypedDict(
-    "RuntimeWorkloadIdentityDetailsDict",
-    {
-        "WorkloadIdentityArn": "Required[str]",
-    },
-    total=False,
-)
+class FilesystemConfigurationDict(TypedDict, total=False):
+    """FilesystemConfiguration as a plain dict: Filesystem configuration for the runtime"""
 
-S3FilesAccessPointConfigurationDict = TypedDict(
-    "S3FilesAccessPointConfigurationDict",
-    {
-        "AccessPointArn": "Required[str]",
-        "MountPath": "Required[str]",
-    },
-    total=False,
-)
+    CapacityProviderVolume: CapacityProviderVolumeConfigurationDict
+    """Configuration for a CapacityProvider-managed volume to mount into the agent runtime"""
+    EfsAccessPoint: EfsAccessPointConfigurationDict
+    """Configuration for EFS access point filesystem"""
+    S3FilesAccessPoint: S3FilesAccessPointConfigurationDict
+    """Configuration for S3 Files access point filesystem"""
+    SessionStorage: SessionStorageConfigurationDict
+    """Configuration for session storage"""
 
-S3LocationDict = TypedDict(
-    "S3LocationDict",
-    {
-        "Bucket": "Required[str]",
-        "Prefix": "Required[str]",
-        "VersionId": "str",
-    },
-    total=False,
-)
 
-SessionStorageConfigurationDict = TypedDict(
-    "SessionStorageConfigurationDict",
-    {
-        "MountPath": "Required[str]",
-    },
-    total=False,
-)
+class HostingEnvironmentDict(TypedDict, total=False):
+    """HostingEnvironment as a plain dict: An upstream workload identified by the ARN of its hosting
+    environment (for example a Gateway or Runtime ARN)"""
 
-VpcConfigDict = TypedDict(
-    "VpcConfigDict",
-    {
-        "SecurityGroups": "Required[list[str]]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
+    Arn: Required[str]
+    """The ARN of the bedrock-agentcore hosting environment"""
 
+
+class PrivateEndpointOverrideDict(TypedDict, total=False):
+    """PrivateEndpointOverride as a plain dict: Override mapping of a domain to a private endpoint"""
+
+    Domain: Required[str]
+    """The domain to override"""
+    PrivateEndpoint: Required[dict[str, Any]]
+    """Private endpoint configuration. Exactly one of SelfManagedLatticeResource or
+    ManagedVpcResource must be specified."""
+
+
+class PrivateEndpointOverridePrivateEndpointOption1Dict(TypedDict, total=False):
+    """PrivateEndpointOverridePrivateEndpointOption1 as a plain dict."""
+
+    SelfManagedLatticeResource: Required[RuntimeSelfManagedLatticeResourceDict]
+    """Self-managed VPC Lattice resource configuration"""
+
+
+class PrivateEndpointOverridePrivateEndpointOption2Dict(TypedDict, total=False):
+    """PrivateEndpointOverridePrivateEndpointOption2 as a plain dict."""
+
+    ManagedVpcResource: Required[RuntimeManagedVpcResourceDict]
+    """Managed VPC resource configuration"""
+
+
+class RuntimeAgentRuntimeArtifactDict(TypedDict, total=False):
+    """RuntimeAgentRuntimeArtifact as a plain dict."""
+
+    CodeConfiguration: RuntimeCodeConfigurationDict
+    """Representation of a code configuration"""
+    ContainerConfiguration: RuntimeContainerConfigurationDict
+    """Type: RuntimeContainerConfigurationDict."""
+
+
+class RuntimeAllowedWorkloadConfigurationDict(TypedDict, total=False):
+    """RuntimeAllowedWorkloadConfiguration as a plain dict: Allow-list of upstream workloads
+    permitted to reach this resource via the workload identity chain. When set, the data plane
+    enforces that the introspected workload chain's caller matches one of the configured hosting
+    environments or workload identities; absent means no chain enforcement."""
+
+    HostingEnvironments: list[HostingEnvironmentDict]
+    """List of allow-listed hosting environments"""
+    WorkloadIdentities: list[str]
+    """List of allow-listed workload identity names"""
+
+
+class RuntimeAuthorizerConfigurationDict(TypedDict, total=False):
+    """RuntimeAuthorizerConfiguration as a plain dict: Configuration for the authorizer"""
+
+    CustomJWTAuthorizer: CustomJWTAuthorizerConfigurationDict
+    """Configuration for custom JWT authorizer"""
+
+
+class RuntimeCapacityProviderConfigurationDict(TypedDict, total=False):
+    """RuntimeCapacityProviderConfiguration as a plain dict: Configuration for a capacity provider"""
+
+    CapacityProviderArn: Required[str]
+    """ARN of the capacity provider"""
+
+
+class RuntimeCodeDict(TypedDict, total=False):
+    """RuntimeCode as a plain dict: Object represents source code from zip file"""
+
+    S3: S3LocationDict
+    """S3 Location Configuration"""
+
+
+class RuntimeCodeConfigurationDict(TypedDict, total=False):
+    """RuntimeCodeConfiguration as a plain dict: Representation of a code configuration"""
+
+    Code: Required[RuntimeCodeDict]
+    """Object represents source code from zip file"""
+    EntryPoint: Required[list[str]]
+    """List of entry points"""
+    Runtime: Required[
+        Literal[
+            "PYTHON_3_10", "PYTHON_3_11", "PYTHON_3_12", "PYTHON_3_13", "PYTHON_3_14", "NODE_22"
+        ]
+    ]
+    """Managed runtime types"""
+
+
+class RuntimeContainerConfigurationDict(TypedDict, total=False):
+    """RuntimeContainerConfiguration as a plain dict."""
+
+    ContainerUri: Required[str]
+    """The ECR URI of the container"""
+
+
+class RuntimeLifecycleConfigurationDict(TypedDict, total=False):
+    """RuntimeLifecycleConfiguration as a plain dict: Configuration for managing the lifecycle of
+    runtime sessions and resources"""
+
+    IdleRuntimeSessionTimeout: int
+    """Timeout in seconds for idle runtime sessions"""
+    MaxLifetime: int
+    """Maximum lifetime in seconds for runtime sessions"""
+
+
+class RuntimeManagedVpcResourceDict(TypedDict, total=False):
+    """RuntimeManagedVpcResource as a plain dict: Managed VPC resource configuration"""
+
+    EndpointIpAddressType: Required[Literal["IPV4", "IPV6"]]
+    """The IP address type for the endpoint"""
+    RoutingDomain: str
+    """An intermediate domain to use as the resource configuration endpoint instead of the actual
+    target domain"""
+    SecurityGroupIds: list[str]
+    """The security group IDs"""
+    SubnetIds: Required[list[str]]
+    """The subnet IDs"""
+    Tags: dict[str, str]
+    """Tags to apply to the managed VPC Lattice resource gateway"""
+    VpcIdentifier: Required[str]
+    """The VPC identifier"""
+
+
+class RuntimeNetworkConfigurationDict(TypedDict, total=False):
+    """RuntimeNetworkConfiguration as a plain dict."""
+
+    NetworkMode: Required[Literal["PUBLIC", "VPC"]]
+    """Network mode configuration type"""
+    NetworkModeConfig: VpcConfigDict
+    """Network mode configuration for VPC"""
+
+
+class RuntimeRequestHeaderConfigurationDict(TypedDict, total=False):
+    """RuntimeRequestHeaderConfiguration as a plain dict: Configuration for HTTP request headers"""
+
+    RequestHeaderAllowlist: list[str]
+    """List of allowed HTTP headers for agent runtime requests"""
+
+
+class RuntimeSelfManagedLatticeResourceDict(TypedDict, total=False):
+    """RuntimeSelfManagedLatticeResource as a plain dict: Self-managed VPC Lattice resource
+    configuration"""
+
+    ResourceConfigurationIdentifier: Required[str]
+    """The identifier of the VPC Lattice resource configuration"""
+
+
+class RuntimeWorkloadIdentityDetailsDict(TypedDict, total=False):
+    """RuntimeWorkloadIdentityDetails as a plain dict: Configuration for workload identity"""
+
+    WorkloadIdentityArn: Required[str]
+    """ARN of the workload identity"""
+
+
+class S3FilesAccessPointConfigurationDict(TypedDict, total=False):
+    """S3FilesAccessPointConfiguration as a plain dict: Configuration for S3 Files access point
+    filesystem"""
+
+    AccessPointArn: Required[str]
+    """ARN of the S3 Files access point"""
+    MountPath: Required[str]
+    """Mount path for filesystem configuration"""
+
+
+class S3LocationDict(TypedDict, total=False):
+    """S3Location as a plain dict: S3 Location Configuration"""
+
+    Bucket: Required[str]
+    """S3 bucket name"""
+    Prefix: Required[str]
+    """S3 object key prefix"""
+    VersionId: str
+    """S3 object version ID"""
+
+
+class SessionStorageConfigurationDict(TypedDict, total=False):
+    """SessionStorageConfiguration as a plain dict: Configuration for session storage"""
+
+    MountPath: Required[str]
+    """Mount path for filesystem configuration"""
+
+
+class VpcConfigDict(TypedDict, total=False):
+    """VpcConfig as a plain dict: Network mode configuration for VPC"""
+
+    SecurityGroups: Required[list[str]]
+    """Security groups for VPC"""
+    Subnets: Required[list[str]]
+    """Subnets for VPC"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::Runtime",
     schema_file="aws-bedrockagentcore-runtime.json",
     primary_identifier=("/AgentRuntimeId",),
-    additional_identifiers=(),
     read_only=(
         "/AgentRuntimeArn",
         "/AgentRuntimeId",
@@ -455,8 +481,6 @@ METADATA = _TypeMetadata(
         "/FailureReason",
     ),
     create_only=("/AgentRuntimeName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AuthorizerConfiguration/CustomJWTAuthorizer/AllowedAudience",
         "/AuthorizerConfiguration/CustomJWTAuthorizer/AllowedClients",
@@ -476,14 +500,7 @@ METADATA = _TypeMetadata(
         "/RequestHeaderConfiguration/RequestHeaderAllowlist",
     ),
     required=("AgentRuntimeName", "AgentRuntimeArtifact", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     replacement_strategy_stated=True,
     handlers={
         "create": 120,
@@ -494,509 +511,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AgentManagedRuntimeType": {
-            "enum": [
-                "PYTHON_3_10",
-                "PYTHON_3_11",
-                "PYTHON_3_12",
-                "PYTHON_3_13",
-                "PYTHON_3_14",
-                "NODE_22",
-            ],
-            "type": "string",
-        },
-        "AgentRuntimeArn": {
-            "maxLength": 2048,
-            "pattern": "^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:runtime/[a-zA-Z][a-zA-Z0-9_]{0,99}-[a-zA-Z0-9]{10}$",
-            "type": "string",
-        },
-        "AgentRuntimeArtifact": {
-            "additionalProperties": False,
-            "properties": {
-                "CodeConfiguration": {"$ref": "#/definitions/CodeConfiguration"},
-                "ContainerConfiguration": {"$ref": "#/definitions/ContainerConfiguration"},
-            },
-            "type": "object",
-        },
-        "AgentRuntimeId": {
-            "pattern": "[a-zA-Z][a-zA-Z0-9_]{0,99}-[a-zA-Z0-9]{10}",
-            "type": "string",
-        },
-        "AgentRuntimeName": {"pattern": "[a-zA-Z][a-zA-Z0-9_]{0,47}", "type": "string"},
-        "AgentRuntimeVersion": {
-            "maxLength": 5,
-            "minLength": 1,
-            "pattern": "([1-9][0-9]{0,4})",
-            "type": "string",
-        },
-        "AgentStatus": {
-            "enum": [
-                "CREATING",
-                "CREATE_FAILED",
-                "UPDATING",
-                "UPDATE_FAILED",
-                "READY",
-                "DELETING",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "AllowedAudience": {"type": "string"},
-        "AllowedAudienceList": {
-            "items": {"$ref": "#/definitions/AllowedAudience"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "AllowedClient": {"type": "string"},
-        "AllowedClientsList": {
-            "items": {"$ref": "#/definitions/AllowedClient"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "AllowedScope": {"pattern": "[\\x21\\x23-\\x5B\\x5D-\\x7E]+", "type": "string"},
-        "AllowedScopesList": {
-            "items": {"$ref": "#/definitions/AllowedScope"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "AllowedWorkloadConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "HostingEnvironments": {"$ref": "#/definitions/HostingEnvironmentsList"},
-                "WorkloadIdentities": {"$ref": "#/definitions/WorkloadIdentitiesList"},
-            },
-            "type": "object",
-        },
-        "AuthorizerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomJWTAuthorizer": {"$ref": "#/definitions/CustomJWTAuthorizerConfiguration"}
-            },
-            "type": "object",
-        },
-        "AuthorizingClaimMatchValueType": {
-            "additionalProperties": False,
-            "properties": {
-                "ClaimMatchOperator": {"$ref": "#/definitions/ClaimMatchOperator"},
-                "ClaimMatchValue": {"$ref": "#/definitions/ClaimMatchValueType"},
-            },
-            "required": ["ClaimMatchOperator", "ClaimMatchValue"],
-            "type": "object",
-        },
-        "CapacityProviderArn": {
-            "maxLength": 2048,
-            "pattern": "^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:capacity-provider/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$",
-            "type": "string",
-        },
-        "CapacityProviderConfiguration": {
-            "additionalProperties": False,
-            "properties": {"CapacityProviderArn": {"$ref": "#/definitions/CapacityProviderArn"}},
-            "required": ["CapacityProviderArn"],
-            "type": "object",
-        },
-        "CapacityProviderVolumeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MountPath": {"$ref": "#/definitions/MountPath"},
-                "VolumeName": {"$ref": "#/definitions/CapacityProviderVolumeName"},
-            },
-            "required": ["VolumeName", "MountPath"],
-            "type": "object",
-        },
-        "CapacityProviderVolumeName": {
-            "maxLength": 48,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z][a-zA-Z0-9_-]{0,47}$",
-            "type": "string",
-        },
-        "ClaimMatchOperator": {"enum": ["EQUALS", "CONTAINS", "CONTAINS_ANY"], "type": "string"},
-        "ClaimMatchValueType": {
-            "additionalProperties": False,
-            "properties": {
-                "MatchValueString": {"$ref": "#/definitions/MatchValueString"},
-                "MatchValueStringList": {"$ref": "#/definitions/MatchValueStringList"},
-            },
-            "type": "object",
-        },
-        "ClientToken": {
-            "maxLength": 256,
-            "minLength": 33,
-            "pattern": "^[a-zA-Z0-9-_]+$",
-            "type": "string",
-        },
-        "Code": {
-            "additionalProperties": False,
-            "properties": {"S3": {"$ref": "#/definitions/S3Location"}},
-            "type": "object",
-        },
-        "CodeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Code": {"$ref": "#/definitions/Code"},
-                "EntryPoint": {"$ref": "#/definitions/EntryPoints"},
-                "Runtime": {"$ref": "#/definitions/AgentManagedRuntimeType"},
-            },
-            "required": ["Code", "Runtime", "EntryPoint"],
-            "type": "object",
-        },
-        "ContainerConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ContainerUri": {"$ref": "#/definitions/RuntimeContainerUri"}},
-            "required": ["ContainerUri"],
-            "type": "object",
-        },
-        "CreatedAt": {"type": "string"},
-        "CustomClaimValidationType": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizingClaimMatchValue": {
-                    "$ref": "#/definitions/AuthorizingClaimMatchValueType"
-                },
-                "InboundTokenClaimName": {"$ref": "#/definitions/InboundTokenClaimName"},
-                "InboundTokenClaimValueType": {"$ref": "#/definitions/InboundTokenClaimValueType"},
-            },
-            "required": [
-                "AuthorizingClaimMatchValue",
-                "InboundTokenClaimName",
-                "InboundTokenClaimValueType",
-            ],
-            "type": "object",
-        },
-        "CustomClaimsList": {
-            "items": {"$ref": "#/definitions/CustomClaimValidationType"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "CustomJWTAuthorizerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedAudience": {"$ref": "#/definitions/AllowedAudienceList"},
-                "AllowedClients": {"$ref": "#/definitions/AllowedClientsList"},
-                "AllowedScopes": {"$ref": "#/definitions/AllowedScopesList"},
-                "AllowedWorkloadConfiguration": {
-                    "$ref": "#/definitions/AllowedWorkloadConfiguration"
-                },
-                "CustomClaims": {"$ref": "#/definitions/CustomClaimsList"},
-                "DiscoveryUrl": {"$ref": "#/definitions/DiscoveryUrl"},
-                "PrivateEndpoint": {"$ref": "#/definitions/PrivateEndpoint"},
-                "PrivateEndpointOverrides": {"$ref": "#/definitions/PrivateEndpointOverridesList"},
-            },
-            "required": ["DiscoveryUrl"],
-            "type": "object",
-        },
-        "Description": {"maxLength": 1200, "minLength": 1, "type": "string"},
-        "DiscoveryUrl": {"pattern": "^.+/\\.well-known/openid-configuration$", "type": "string"},
-        "EfsAccessPointArn": {
-            "maxLength": 128,
-            "pattern": "^arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:access-point/fsap-[0-9a-f]{8,40}$",
-            "type": "string",
-        },
-        "EfsAccessPointConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessPointArn": {"$ref": "#/definitions/EfsAccessPointArn"},
-                "MountPath": {"$ref": "#/definitions/MountPath"},
-            },
-            "required": ["AccessPointArn", "MountPath"],
-            "type": "object",
-        },
-        "EntryPoints": {"items": {"type": "string"}, "maxItems": 2, "minItems": 1, "type": "array"},
-        "EnvironmentVariableKey": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z_][a-zA-Z0-9_]*$",
-            "type": "string",
-        },
-        "EnvironmentVariableValue": {"maxLength": 2048, "type": "string"},
-        "EnvironmentVariablesMap": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "patternProperties": {
-                "^[a-zA-Z_][a-zA-Z0-9_]*$": {"maxLength": 2048, "type": "string"}
-            },
-            "type": "object",
-        },
-        "FilesystemConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityProviderVolume": {
-                    "$ref": "#/definitions/CapacityProviderVolumeConfiguration"
-                },
-                "EfsAccessPoint": {"$ref": "#/definitions/EfsAccessPointConfiguration"},
-                "S3FilesAccessPoint": {"$ref": "#/definitions/S3FilesAccessPointConfiguration"},
-                "SessionStorage": {"$ref": "#/definitions/SessionStorageConfiguration"},
-            },
-            "type": "object",
-        },
-        "FilesystemConfigurations": {
-            "items": {"$ref": "#/definitions/FilesystemConfiguration"},
-            "maxItems": 5,
-            "minItems": 0,
-            "type": "array",
-        },
-        "HeaderName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[A-Za-z][A-Za-z0-9_-]{0,255}$",
-            "type": "string",
-        },
-        "HostingEnvironment": {
-            "additionalProperties": False,
-            "properties": {"Arn": {"maxLength": 1011, "minLength": 20, "type": "string"}},
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "HostingEnvironmentsList": {
-            "items": {"$ref": "#/definitions/HostingEnvironment"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "InboundTokenClaimName": {"pattern": "[A-Za-z0-9_.-:]+", "type": "string"},
-        "InboundTokenClaimValueType": {"enum": ["STRING", "STRING_ARRAY"], "type": "string"},
-        "LastUpdatedAt": {"type": "string"},
-        "LifecycleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IdleRuntimeSessionTimeout": {"maximum": 1209600, "minimum": 60, "type": "integer"},
-                "MaxLifetime": {"maximum": 1209600, "minimum": 60, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "ManagedVpcResource": {
-            "additionalProperties": False,
-            "properties": {
-                "EndpointIpAddressType": {"enum": ["IPV4", "IPV6"], "type": "string"},
-                "RoutingDomain": {"type": "string"},
-                "SecurityGroupIds": {"items": {"type": "string"}, "type": "array"},
-                "SubnetIds": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
-                "Tags": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^[\\s\\S]+$": {"type": "string"}},
-                    "type": "object",
-                },
-                "VpcIdentifier": {"type": "string"},
-            },
-            "required": ["VpcIdentifier", "SubnetIds", "EndpointIpAddressType"],
-            "type": "object",
-        },
-        "MatchValueString": {"pattern": "[A-Za-z0-9_.-]+", "type": "string"},
-        "MatchValueStringList": {
-            "items": {"$ref": "#/definitions/MatchValueString"},
-            "maxItems": 255,
-            "minItems": 1,
-            "type": "array",
-        },
-        "MountPath": {
-            "maxLength": 200,
-            "minLength": 6,
-            "pattern": "^/mnt/[a-zA-Z0-9._-]+/?$",
-            "type": "string",
-        },
-        "NetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NetworkMode": {"$ref": "#/definitions/NetworkMode"},
-                "NetworkModeConfig": {"$ref": "#/definitions/VpcConfig"},
-            },
-            "required": ["NetworkMode"],
-            "type": "object",
-        },
-        "NetworkMode": {"enum": ["PUBLIC", "VPC"], "type": "string"},
-        "PlatformVersion": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[^\\s]+$",
-            "type": "string",
-        },
-        "PrivateEndpoint": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SelfManagedLatticeResource": {
-                            "$ref": "#/definitions/SelfManagedLatticeResource"
-                        }
-                    },
-                    "required": ["SelfManagedLatticeResource"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ManagedVpcResource": {"$ref": "#/definitions/ManagedVpcResource"}
-                    },
-                    "required": ["ManagedVpcResource"],
-                    "type": "object",
-                },
-            ],
-            "type": "object",
-        },
-        "PrivateEndpointOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "Domain": {"maxLength": 253, "minLength": 1, "type": "string"},
-                "PrivateEndpoint": {"$ref": "#/definitions/PrivateEndpoint"},
-            },
-            "required": ["Domain", "PrivateEndpoint"],
-            "type": "object",
-        },
-        "PrivateEndpointOverridesList": {
-            "items": {"$ref": "#/definitions/PrivateEndpointOverride"},
-            "maxItems": 5,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ProtocolConfiguration": {"enum": ["MCP", "HTTP", "A2A", "AGUI"], "type": "string"},
-        "RequestHeaderAllowlist": {
-            "items": {"$ref": "#/definitions/HeaderName"},
-            "maxItems": 20,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "RequestHeaderConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RequestHeaderAllowlist": {"$ref": "#/definitions/RequestHeaderAllowlist"}
-            },
-            "type": "object",
-        },
-        "RoleArn": {"pattern": "arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+", "type": "string"},
-        "RuntimeContainerUri": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^(([0-9]{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.([a-z0-9-]+(?:\\.[a-z0-9-]+)+)|public\\.ecr\\.aws)/((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)(?::([^:@]{1,300}))?(?:@(.+))?$",
-            "type": "string",
-        },
-        "S3FilesAccessPointArn": {
-            "maxLength": 256,
-            "pattern": "^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$",
-            "type": "string",
-        },
-        "S3FilesAccessPointConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessPointArn": {"$ref": "#/definitions/S3FilesAccessPointArn"},
-                "MountPath": {"$ref": "#/definitions/MountPath"},
-            },
-            "required": ["AccessPointArn", "MountPath"],
-            "type": "object",
-        },
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"pattern": "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "type": "string"},
-                "Prefix": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VersionId": {"maxLength": 1024, "minLength": 3, "type": "string"},
-            },
-            "required": ["Bucket", "Prefix"],
-            "type": "object",
-        },
-        "SecurityGroupId": {"pattern": "^sg-[0-9a-zA-Z]{8,17}$", "type": "string"},
-        "SecurityGroups": {
-            "items": {"$ref": "#/definitions/SecurityGroupId"},
-            "maxItems": 16,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SelfManagedLatticeResource": {
-            "additionalProperties": False,
-            "properties": {"ResourceConfigurationIdentifier": {"type": "string"}},
-            "required": ["ResourceConfigurationIdentifier"],
-            "type": "object",
-        },
-        "SessionStorageConfiguration": {
-            "additionalProperties": False,
-            "properties": {"MountPath": {"$ref": "#/definitions/MountPath"}},
-            "required": ["MountPath"],
-            "type": "object",
-        },
-        "SubnetId": {"pattern": "^subnet-[0-9a-zA-Z]{8,17}$", "type": "string"},
-        "Subnets": {
-            "items": {"$ref": "#/definitions/SubnetId"},
-            "maxItems": 16,
-            "minItems": 1,
-            "type": "array",
-        },
-        "TagsMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z0-9\\s._:/=+@-]*$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroups": {"$ref": "#/definitions/SecurityGroups"},
-                "Subnets": {"$ref": "#/definitions/Subnets"},
-            },
-            "required": ["SecurityGroups", "Subnets"],
-            "type": "object",
-        },
-        "WorkloadIdentitiesList": {
-            "items": {
-                "maxLength": 255,
-                "minLength": 3,
-                "pattern": "^[A-Za-z0-9_.-]+$",
-                "type": "string",
-            },
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "WorkloadIdentityArn": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "WorkloadIdentityDetails": {
-            "additionalProperties": False,
-            "properties": {"WorkloadIdentityArn": {"$ref": "#/definitions/WorkloadIdentityArn"}},
-            "required": ["WorkloadIdentityArn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AgentRuntimeArn": {"$ref": "#/definitions/AgentRuntimeArn"},
-        "AgentRuntimeArtifact": {"$ref": "#/definitions/AgentRuntimeArtifact"},
-        "AgentRuntimeId": {"$ref": "#/definitions/AgentRuntimeId"},
-        "AgentRuntimeName": {"$ref": "#/definitions/AgentRuntimeName"},
-        "AgentRuntimeVersion": {"$ref": "#/definitions/AgentRuntimeVersion"},
-        "AuthorizerConfiguration": {"$ref": "#/definitions/AuthorizerConfiguration"},
-        "CapacityProviderConfiguration": {"$ref": "#/definitions/CapacityProviderConfiguration"},
-        "CreatedAt": {"$ref": "#/definitions/CreatedAt"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "EnvironmentVariables": {"$ref": "#/definitions/EnvironmentVariablesMap"},
-        "FailureReason": {"type": "string"},
-        "FilesystemConfigurations": {"$ref": "#/definitions/FilesystemConfigurations"},
-        "LastUpdatedAt": {"$ref": "#/definitions/LastUpdatedAt"},
-        "LifecycleConfiguration": {"$ref": "#/definitions/LifecycleConfiguration"},
-        "NetworkConfiguration": {"$ref": "#/definitions/NetworkConfiguration"},
-        "PlatformVersion": {"$ref": "#/definitions/PlatformVersion"},
-        "ProtocolConfiguration": {"$ref": "#/definitions/ProtocolConfiguration"},
-        "RequestHeaderConfiguration": {"$ref": "#/definitions/RequestHeaderConfiguration"},
-        "RoleArn": {"$ref": "#/definitions/RoleArn"},
-        "Status": {"$ref": "#/definitions/AgentStatus"},
-        "Tags": {"$ref": "#/definitions/TagsMap"},
-        "WorkloadIdentityDetails": {"$ref": "#/definitions/WorkloadIdentityDetails"},
-    },
-    "required": ["AgentRuntimeName", "AgentRuntimeArtifact", "RoleArn"],
-}
-
 
 class Runtime(_Resource):
     """AWS::BedrockAgentCore::Runtime: Resource Type definition for AWS::BedrockAgentCore::Runtime
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AgentRuntimeId.
+    Replaced when any of these change (create-only): AgentRuntimeName.
+    Read-only attributes (known once deployed): AgentRuntimeArn, AgentRuntimeId,
+    AgentRuntimeVersion, CreatedAt, FailureReason, LastUpdatedAt, Status, WorkloadIdentityDetails.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-runtime.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1004,15 +529,22 @@ class Runtime(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RuntimeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "runtime.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AgentRuntimeArn: str
+    """The Amazon Resource Name(ARN) that uniquely identifies the Agent"""
     AgentRuntimeId: str
+    """Identifier for a resource"""
     AgentRuntimeVersion: str
+    """Version of the Agent"""
     CreatedAt: str
+    """Timestamp when the Agent was created"""
     FailureReason: str
+    """The reason for failure if the agent is in a failed state."""
     LastUpdatedAt: str
+    """When resource was last updated"""
     Status: Literal[
         "CREATING",
         "CREATE_FAILED",
@@ -1022,14 +554,16 @@ class Runtime(_Resource):
         "DELETING",
         "DELETE_FAILED",
     ]
+    """Current status of the agent"""
     WorkloadIdentityDetails: RuntimeWorkloadIdentityDetailsDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Workload identity details for the agent"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AgentRuntimeArtifact: RuntimeAgentRuntimeArtifactDict
     AgentRuntimeName: str
     AuthorizerConfiguration: RuntimeAuthorizerConfigurationDict
     CapacityProviderConfiguration: RuntimeCapacityProviderConfigurationDict
     Description: str
-    EnvironmentVariables: dict[str, Any]
+    EnvironmentVariables: dict[str, str]
     FilesystemConfigurations: list[FilesystemConfigurationDict]
     LifecycleConfiguration: RuntimeLifecycleConfigurationDict
     NetworkConfiguration: RuntimeNetworkConfigurationDict
@@ -1037,47 +571,49 @@ class Runtime(_Resource):
     ProtocolConfiguration: Literal["MCP", "HTTP", "A2A", "AGUI"]
     RequestHeaderConfiguration: RuntimeRequestHeaderConfigurationDict
     RoleArn: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AgentRuntimeArtifact: RuntimeAgentRuntimeArtifact | RuntimeAgentRuntimeArtifactDict,
+        AgentRuntimeName: str,
+        RoleArn: str,
+        AuthorizerConfiguration: RuntimeAuthorizerConfiguration
+        | RuntimeAuthorizerConfigurationDict
+        | None = None,
+        CapacityProviderConfiguration: RuntimeCapacityProviderConfiguration
+        | RuntimeCapacityProviderConfigurationDict
+        | None = None,
+        Description: str | None = None,
+        EnvironmentVariables: dict[str, str] | None = None,
+        FilesystemConfigurations: list[FilesystemConfiguration | FilesystemConfigurationDict]
+        | None = None,
+        LifecycleConfiguration: RuntimeLifecycleConfiguration
+        | RuntimeLifecycleConfigurationDict
+        | None = None,
+        NetworkConfiguration: RuntimeNetworkConfiguration
+        | RuntimeNetworkConfigurationDict
+        | None = None,
+        PlatformVersion: str | None = None,
+        ProtocolConfiguration: Literal["MCP", "HTTP", "A2A", "AGUI"] | None = None,
+        RequestHeaderConfiguration: RuntimeRequestHeaderConfiguration
+        | RuntimeRequestHeaderConfigurationDict
+        | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::Runtime; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AgentRuntimeArtifact: RuntimeAgentRuntimeArtifact | RuntimeAgentRuntimeArtifactDict,
-            AgentRuntimeName: str,
-            RoleArn: str,
-            AuthorizerConfiguration: RuntimeAuthorizerConfiguration
-            | RuntimeAuthorizerConfigurationDict
-            | None = None,
-            CapacityProviderConfiguration: RuntimeCapacityProviderConfiguration
-            | RuntimeCapacityProviderConfigurationDict
-            | None = None,
-            Description: str | None = None,
-            EnvironmentVariables: dict[str, Any] | None = None,
-            FilesystemConfigurations: list[FilesystemConfiguration | FilesystemConfigurationDict]
-            | None = None,
-            LifecycleConfiguration: RuntimeLifecycleConfiguration
-            | RuntimeLifecycleConfigurationDict
-            | None = None,
-            NetworkConfiguration: RuntimeNetworkConfiguration
-            | RuntimeNetworkConfigurationDict
-            | None = None,
-            PlatformVersion: str | None = None,
-            ProtocolConfiguration: Literal["MCP", "HTTP", "A2A", "AGUI"] | None = None,
-            RequestHeaderConfiguration: RuntimeRequestHeaderConfiguration
-            | RuntimeRequestHeaderConfigurationDict
-            | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::Runtime; `await` it inside an App to deploy it.
-
-            AgentRuntimeArtifact: The artifact of the agent
-            AgentRuntimeName: Name for a resource
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AgentRuntimeArtifact: The artifact of the agent Required.
+            AgentRuntimeName: Name for a resource Create-only: changing it replaces the resource.
+                Required.
+            RoleArn: Amazon Resource Name (ARN) of an IAM role Required.
             AuthorizerConfiguration: Authorizer configuration for the agent runtime
             CapacityProviderConfiguration: Capacity provider configuration for the agent runtime
             Description: Description of the resource
@@ -1088,8 +624,11 @@ class Runtime(_Resource):
             PlatformVersion: The version of the runtime platform
             ProtocolConfiguration: Protocol configuration for the agent runtime
             RequestHeaderConfiguration: Configuration for HTTP request headers
-            RoleArn: Amazon Resource Name (ARN) of an IAM role
+            Tags: A map of tag keys and values
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

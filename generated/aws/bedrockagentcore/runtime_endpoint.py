@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::RuntimeEndpoint",
     schema_file="aws-bedrockagentcore-runtimeendpoint.json",
@@ -64,18 +69,9 @@ METADATA = _TypeMetadata(
         "/LiveVersion",
     ),
     create_only=("/AgentRuntimeId", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AgentRuntimeId", "Name"),
     list_required=("AgentRuntimeId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     replacement_strategy_stated=True,
     handlers={
         "create": 120,
@@ -86,81 +82,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AgentEndpointDescription": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "AgentRuntimeArn": {
-            "pattern": "^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:runtime/[a-zA-Z][a-zA-Z0-9_]{0,99}-[a-zA-Z0-9]{10}$",
-            "type": "string",
-        },
-        "AgentRuntimeEndpointArn": {
-            "pattern": "^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:runtime/[a-zA-Z0-9_-]+/runtime-endpoint/[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "AgentRuntimeEndpointId": {"pattern": "^[a-zA-Z0-9_-]+$", "type": "string"},
-        "AgentRuntimeEndpointStatus": {
-            "enum": [
-                "CREATING",
-                "CREATE_FAILED",
-                "UPDATING",
-                "UPDATE_FAILED",
-                "READY",
-                "DELETING",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "AgentRuntimeId": {
-            "pattern": "^[a-zA-Z][a-zA-Z0-9_]{0,99}-[a-zA-Z0-9]{10}$",
-            "type": "string",
-        },
-        "AgentRuntimeVersion": {"pattern": "^([1-9][0-9]{0,4})$", "type": "string"},
-        "DateTimestamp": {"type": "string"},
-        "EndpointName": {
-            "maxLength": 48,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z][a-zA-Z0-9_]{0,47}$",
-            "type": "string",
-        },
-        "TagsMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z0-9\\s._:/=+@-]*$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s._:/=+@-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AgentRuntimeArn": {"$ref": "#/definitions/AgentRuntimeArn"},
-        "AgentRuntimeEndpointArn": {"$ref": "#/definitions/AgentRuntimeEndpointArn"},
-        "AgentRuntimeId": {"$ref": "#/definitions/AgentRuntimeId"},
-        "AgentRuntimeVersion": {"$ref": "#/definitions/AgentRuntimeVersion"},
-        "CreatedAt": {"$ref": "#/definitions/DateTimestamp"},
-        "Description": {"$ref": "#/definitions/AgentEndpointDescription"},
-        "FailureReason": {"type": "string"},
-        "Id": {"$ref": "#/definitions/AgentRuntimeEndpointId"},
-        "LastUpdatedAt": {"$ref": "#/definitions/DateTimestamp"},
-        "LiveVersion": {"$ref": "#/definitions/AgentRuntimeVersion"},
-        "Name": {"$ref": "#/definitions/EndpointName"},
-        "Status": {"$ref": "#/definitions/AgentRuntimeEndpointStatus"},
-        "Tags": {"$ref": "#/definitions/TagsMap"},
-        "TargetVersion": {"$ref": "#/definitions/AgentRuntimeVersion"},
-    },
-    "required": ["AgentRuntimeId", "Name"],
-}
-
 
 class RuntimeEndpoint(_Resource):
-    """AWS::BedrockAgentCore::RuntimeEndpoint: Resource definition for AWS::BedrockAgentCore::RuntimeEndpoint
+    """AWS::BedrockAgentCore::RuntimeEndpoint: Resource definition for
+    AWS::BedrockAgentCore::RuntimeEndpoint
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AgentRuntimeEndpointArn.
+    Also identified by: Id.
+    Replaced when any of these change (create-only): AgentRuntimeId, Name.
+    Read-only attributes (known once deployed): AgentRuntimeArn, AgentRuntimeEndpointArn, CreatedAt,
+    FailureReason, Id, LastUpdatedAt, LiveVersion, Status, TargetVersion.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-runtimeendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -168,16 +102,24 @@ class RuntimeEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RuntimeEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "runtime_endpoint.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AgentRuntimeArn: str
+    """The ARN of the Agent Runtime"""
     AgentRuntimeEndpointArn: str
+    """The Amazon Resource Name (ARN) of the AgentCore Runtime."""
     CreatedAt: str
+    """The timestamp when the Agent Runtime Endpoint was created"""
     FailureReason: str
+    """The reason for failure if the endpoint is in a failed state"""
     Id: str
+    """The unique identifier of the AgentCore Runtime endpoint."""
     LastUpdatedAt: str
+    """The timestamp when the Agent Runtime Endpoint was last updated"""
     LiveVersion: str
+    """The Live version of the Agent Runtime"""
     Status: Literal[
         "CREATING",
         "CREATE_FAILED",
@@ -187,36 +129,44 @@ class RuntimeEndpoint(_Resource):
         "DELETING",
         "DELETE_FAILED",
     ]
+    """The status of the Agent Runtime Endpoint"""
     TargetVersion: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The target version of the AgentCore Runtime for the endpoint."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AgentRuntimeId: str
     AgentRuntimeVersion: str
     Description: str
     Name: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AgentRuntimeId: str,
+        Name: str,
+        AgentRuntimeVersion: str | None = None,
+        Description: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::RuntimeEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AgentRuntimeId: str,
-            Name: str,
-            AgentRuntimeVersion: str | None = None,
-            Description: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::RuntimeEndpoint; `await` it inside an App to deploy it.
-
-            AgentRuntimeId: The ID of the parent Agent Runtime (required for creation)
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AgentRuntimeId: The ID of the parent Agent Runtime (required for creation) Create-only:
+                changing it replaces the resource. Required.
+            Name: The name of the Agent Runtime Endpoint Create-only: changing it replaces the
+                resource. Required.
             AgentRuntimeVersion: The version of the AgentCore Runtime to use for the endpoint.
             Description: The description of the AgentCore Runtime endpoint.
-            Name: The name of the Agent Runtime Endpoint
+            Tags: A map of tag keys and values
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BedrockAgentCore::WorkloadIdentity",
     schema_file="aws-bedrockagentcore-workloadidentity.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/WorkloadIdentityArn", "/CreatedTime", "/LastUpdatedTime"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AllowedResourceOauth2ReturnUrls", "/Tags"),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,49 +84,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AllowedResourceOauth2ReturnUrls": {
-            "items": {
-                "maxLength": 2048,
-                "minLength": 1,
-                "pattern": "\\w+:(/?/?)[^\\s]+",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "CreatedTime": {"type": "number"},
-        "LastUpdatedTime": {"type": "number"},
-        "Name": {"maxLength": 255, "minLength": 3, "pattern": "[A-Za-z0-9_.-]+", "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "WorkloadIdentityArn": {"maxLength": 1024, "minLength": 1, "type": "string"},
-    },
-    "required": ["Name"],
-}
-
 
 class WorkloadIdentity(_Resource):
-    """AWS::BedrockAgentCore::WorkloadIdentity: Definition of AWS::BedrockAgentCore::WorkloadIdentity Resource Type
+    """AWS::BedrockAgentCore::WorkloadIdentity: Definition of
+    AWS::BedrockAgentCore::WorkloadIdentity Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): CreatedTime, LastUpdatedTime, WorkloadIdentityArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-bedrockagentcore-workloadidentity.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -140,36 +104,45 @@ class WorkloadIdentity(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkloadIdentityAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "workload_identity.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedTime: float
+    """The timestamp when the workload identity was created."""
     LastUpdatedTime: float
+    """The timestamp when the workload identity was last updated."""
     WorkloadIdentityArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the workload identity."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllowedResourceOauth2ReturnUrls: list[str]
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        AllowedResourceOauth2ReturnUrls: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BedrockAgentCore::WorkloadIdentity; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            AllowedResourceOauth2ReturnUrls: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BedrockAgentCore::WorkloadIdentity; `await` it inside an App to deploy it.
-
-            AllowedResourceOauth2ReturnUrls: The list of allowed OAuth2 return URLs for resources associated with this workload identity.
-            Name: The name of the workload identity.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the workload identity. The name must be unique within your account.
+                Create-only: changing it replaces the resource. Required.
+            AllowedResourceOauth2ReturnUrls: The list of allowed OAuth2 return URLs for resources
+                associated with this workload identity.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

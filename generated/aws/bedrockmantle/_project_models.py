@@ -7,9 +7,10 @@ Imported on first use by project.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ProjectAttributes",
@@ -19,19 +20,36 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class ProjectAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::BedrockMantle::Project, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the project.")] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the project was created.")
+    ] = None
+    Id: Annotated[str | None, Field(description="The unique identifier of the project.")] = None
 
 
 class ProjectProps(DeferredModel):
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::BedrockMantle::Project.
+    """
+
+    Name: Annotated[str, Field(description="The name of the project.")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

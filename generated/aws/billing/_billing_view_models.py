@@ -7,10 +7,10 @@ Imported on first use by billing_view.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BillingViewAttributes",
@@ -27,54 +27,137 @@ class BillingViewDataFilterExpressionDimensions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: Literal["LINKED_ACCOUNT"] | None = None
-    Values: list[str] | None = None
+    Key: Annotated[
+        Literal["LINKED_ACCOUNT"] | None, Field(description="Allowed values: 'LINKED_ACCOUNT'.")
+    ] = None
+    Values: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 200 items. Each item: Pattern: [\\S\\s]* Length: 0 to 1024 characters."
+        ),
+    ] = None
 
 
 class BillingViewDataFilterExpressionTags(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Values: list[str] | None = None
+    Key: Annotated[
+        str | None, Field(description="Pattern: [\\S\\s]* Length: 0 to 1024 characters.")
+    ] = None
+    Values: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 200 items. Each item: Pattern: [\\S\\s]* Length: 0 to 1024 characters."
+        ),
+    ] = None
 
 
 class BillingViewDataFilterExpressionTimeRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BeginDateInclusive: str | None = None
-    EndDateInclusive: str | None = None
+    BeginDateInclusive: Annotated[
+        str | None,
+        Field(description="The time in ISO 8601 format, UTC time (YYYY-MM-DDTHH:MM:SSZ)."),
+    ] = None
+    EndDateInclusive: Annotated[
+        str | None,
+        Field(description="The time in ISO 8601 format, UTC time (YYYY-MM-DDTHH:MM:SSZ)."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a Billing View.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class BillingViewAttributes(DeferredModel):
-    Arn: str | None = None
-    BillingViewType: Literal["PRIMARY", "BILLING_GROUP", "CUSTOM"] | None = None
-    CreatedAt: float | None = None
-    OwnerAccountId: str | None = None
-    UpdatedAt: float | None = None
+    """
+    The read-only attributes of a AWS::Billing::BillingView, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:aws[a-z-]*:(billing)::[0-9]{12}:billingview/[a-zA-Z0-9/:_\\+=\\.\\-@]{0,75}[a-zA-Z0-9]"
+        ),
+    ] = None
+    BillingViewType: Annotated[
+        Literal["PRIMARY", "BILLING_GROUP", "CUSTOM"] | None,
+        Field(description="Allowed values: 'PRIMARY', 'BILLING_GROUP', 'CUSTOM'."),
+    ] = None
+    CreatedAt: Annotated[
+        float | None, Field(description="The time when the billing view was created.")
+    ] = None
+    OwnerAccountId: Annotated[str | None, Field(description="Pattern: [0-9]{12}")] = None
+    UpdatedAt: Annotated[
+        float | None, Field(description="The time when the billing view was last updated.")
+    ] = None
 
 
 class BillingViewDataFilterExpression(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dimensions: BillingViewDataFilterExpressionDimensions | None = None
-    Tags: BillingViewDataFilterExpressionTags | None = None
-    TimeRange: BillingViewDataFilterExpressionTimeRange | None = None
+    Dimensions: Annotated[
+        BillingViewDataFilterExpressionDimensions | None,
+        Field(description="Type: BillingViewDataFilterExpressionDimensionsDict."),
+    ] = None
+    Tags: Annotated[
+        BillingViewDataFilterExpressionTags | None,
+        Field(description="Type: BillingViewDataFilterExpressionTagsDict."),
+    ] = None
+    TimeRange: Annotated[
+        BillingViewDataFilterExpressionTimeRange | None,
+        Field(description="Type: BillingViewDataFilterExpressionTimeRangeDict."),
+    ] = None
 
 
 class BillingViewProps(DeferredModel):
-    DataFilterExpression: BillingViewDataFilterExpression | None = None
-    Description: str | None = None
-    Name: str
-    SourceViews: list[str]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Billing::BillingView.
+    """
+
+    DataFilterExpression: Annotated[
+        BillingViewDataFilterExpression | None,
+        Field(description="Type: BillingViewDataFilterExpressionDict."),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([ a-zA-Z0-9_\\+=\\.\\-@]+)?$ Length: 0 to 1024 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: [a-zA-Z0-9_\\+=\\.\\-@]+ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SourceViews: Annotated[
+        list[str], Field(description="An array of strings that define the billing view's source.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pairs associated to the billing view being created."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,71 +71,68 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BillingViewDataFilterExpressionDict = TypedDict(
-    "BillingViewDataFilterExpressionDict",
-    {
-        "Dimensions": "BillingViewDataFilterExpressionDimensionsDict",
-        "Tags": "BillingViewDataFilterExpressionTagsDict",
-        "TimeRange": "BillingViewDataFilterExpressionTimeRangeDict",
-    },
-    total=False,
-)
 
-BillingViewDataFilterExpressionDimensionsDict = TypedDict(
-    "BillingViewDataFilterExpressionDimensionsDict",
-    {
-        "Key": "Literal['LINKED_ACCOUNT']",
-        "Values": "list[str]",
-    },
-    total=False,
-)
+class BillingViewDataFilterExpressionDict(TypedDict, total=False):
+    """BillingViewDataFilterExpression as a plain dict."""
 
-BillingViewDataFilterExpressionTagsDict = TypedDict(
-    "BillingViewDataFilterExpressionTagsDict",
-    {
-        "Key": "str",
-        "Values": "list[str]",
-    },
-    total=False,
-)
+    Dimensions: BillingViewDataFilterExpressionDimensionsDict
+    """Type: BillingViewDataFilterExpressionDimensionsDict."""
+    Tags: BillingViewDataFilterExpressionTagsDict
+    """Type: BillingViewDataFilterExpressionTagsDict."""
+    TimeRange: BillingViewDataFilterExpressionTimeRangeDict
+    """Type: BillingViewDataFilterExpressionTimeRangeDict."""
 
-BillingViewDataFilterExpressionTimeRangeDict = TypedDict(
-    "BillingViewDataFilterExpressionTimeRangeDict",
-    {
-        "BeginDateInclusive": "str",
-        "EndDateInclusive": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class BillingViewDataFilterExpressionDimensionsDict(TypedDict, total=False):
+    """BillingViewDataFilterExpressionDimensions as a plain dict."""
 
+    Key: Literal["LINKED_ACCOUNT"]
+    """Allowed values: 'LINKED_ACCOUNT'."""
+    Values: list[str]
+    """Items: 1 to 200 items. Each item: Pattern: [\\S\\s]* Length: 0 to 1024 characters."""
+
+
+class BillingViewDataFilterExpressionTagsDict(TypedDict, total=False):
+    """BillingViewDataFilterExpressionTags as a plain dict."""
+
+    Key: str
+    """Pattern: [\\S\\s]* Length: 0 to 1024 characters."""
+    Values: list[str]
+    """Items: 1 to 200 items. Each item: Pattern: [\\S\\s]* Length: 0 to 1024 characters."""
+
+
+class BillingViewDataFilterExpressionTimeRangeDict(TypedDict, total=False):
+    """BillingViewDataFilterExpressionTimeRange as a plain dict."""
+
+    BeginDateInclusive: str
+    """The time in ISO 8601 format, UTC time (YYYY-MM-DDTHH:MM:SSZ)."""
+    EndDateInclusive: str
+    """The time in ISO 8601 format, UTC time (YYYY-MM-DDTHH:MM:SSZ)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a Billing View."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Billing::BillingView",
     schema_file="aws-billing-billingview.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedAt", "/UpdatedAt", "/OwnerAccountId", "/BillingViewType"),
     create_only=("/Description", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SourceViews", "/Tags"),
     required=("Name", "SourceViews"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -141,125 +142,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "pattern": "arn:aws[a-z-]*:(billing)::[0-9]{12}:billingview/[a-zA-Z0-9/:_\\+=\\.\\-@]{0,75}[a-zA-Z0-9]",
-            "type": "string",
-        },
-        "BillingViewType": {"enum": ["PRIMARY", "BILLING_GROUP", "CUSTOM"], "type": "string"},
-        "DimensionKey": {"enum": ["LINKED_ACCOUNT"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Timestamp": {"type": "string"},
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "BillingViewType": {"$ref": "#/definitions/BillingViewType"},
-        "CreatedAt": {"type": "number"},
-        "DataFilterExpression": {
-            "additionalProperties": False,
-            "properties": {
-                "Dimensions": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Key": {"$ref": "#/definitions/DimensionKey"},
-                        "Values": {
-                            "items": {
-                                "maxLength": 1024,
-                                "minLength": 0,
-                                "pattern": "[\\S\\s]*",
-                                "type": "string",
-                            },
-                            "maxItems": 200,
-                            "minItems": 1,
-                            "type": "array",
-                        },
-                    },
-                    "type": "object",
-                },
-                "Tags": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Key": {
-                            "maxLength": 1024,
-                            "minLength": 0,
-                            "pattern": "[\\S\\s]*",
-                            "type": "string",
-                        },
-                        "Values": {
-                            "items": {
-                                "maxLength": 1024,
-                                "minLength": 0,
-                                "pattern": "[\\S\\s]*",
-                                "type": "string",
-                            },
-                            "maxItems": 200,
-                            "minItems": 1,
-                            "type": "array",
-                        },
-                    },
-                    "type": "object",
-                },
-                "TimeRange": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "BeginDateInclusive": {"$ref": "#/definitions/Timestamp"},
-                        "EndDateInclusive": {"$ref": "#/definitions/Timestamp"},
-                    },
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "Description": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^([ a-zA-Z0-9_\\+=\\.\\-@]+)?$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_\\+=\\.\\-@]+",
-            "type": "string",
-        },
-        "OwnerAccountId": {"pattern": "[0-9]{12}", "type": "string"},
-        "SourceViews": {
-            "items": {
-                "pattern": "arn:aws[a-z-]*:(billing)::[0-9]{12}:billingview/[a-zA-Z0-9_+=.@-]{1,75}",
-                "type": "string",
-            },
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UpdatedAt": {"type": "number"},
-    },
-    "required": ["Name", "SourceViews"],
-}
-
 
 class BillingView(_Resource):
     """AWS::Billing::BillingView: A billing view is a container of cost & usage metadata.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Description, Name.
+    Read-only attributes (known once deployed): Arn, BillingViewType, CreatedAt, OwnerAccountId,
+    UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-billing-billingview.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -267,43 +160,58 @@ class BillingView(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BillingViewAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "billing_view.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    arn:aws[a-z-]*:(billing)::[0-9]{12}:billingview/[a-zA-Z0-9/:_\\+=\\.\\-@]{0,75}[a-zA-Z0-9]"""
     BillingViewType: Literal["PRIMARY", "BILLING_GROUP", "CUSTOM"]
+    """Allowed values: 'PRIMARY', 'BILLING_GROUP', 'CUSTOM'."""
     CreatedAt: float
+    """The time when the billing view was created."""
     OwnerAccountId: str
+    """Pattern: [0-9]{12}"""
     UpdatedAt: float
-    # Declared properties (as declared, or as AWS returned them).
+    """The time when the billing view was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataFilterExpression: BillingViewDataFilterExpressionDict
     Description: str
     Name: str
     SourceViews: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        SourceViews: list[str],
+        DataFilterExpression: BillingViewDataFilterExpression
+        | BillingViewDataFilterExpressionDict
+        | None = None,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Billing::BillingView; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            SourceViews: list[str],
-            DataFilterExpression: BillingViewDataFilterExpression
-            | BillingViewDataFilterExpressionDict
-            | None = None,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Billing::BillingView; `await` it inside an App to deploy it.
-
-            SourceViews: An array of strings that define the billing view's source.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: [a-zA-Z0-9_\\+=\\.\\-@]+ Length: 1 to 128 characters. Create-only:
+                changing it replaces the resource. Required.
+            SourceViews: An array of strings that define the billing view's source. Required.
+            DataFilterExpression: Type: BillingViewDataFilterExpressionDict.
+            Description: Pattern: ^([ a-zA-Z0-9_\\+=\\.\\-@]+)?$ Length: 0 to 1024 characters.
+                Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs associated to the billing view being created.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by billing_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BillingGroupAccountGrouping",
@@ -25,39 +25,74 @@ class BillingGroupAccountGrouping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoAssociate: bool | None = None
-    LinkedAccountIds: list[str] | None = None
-    ResponsibilityTransferArn: str | None = None
+    AutoAssociate: Annotated[bool | None, Field(description="Type: bool.")] = None
+    LinkedAccountIds: Annotated[
+        list[str] | None,
+        Field(description="Items: 1 to 30 items. Items are unique. Each item: Pattern: [0-9]{12}"),
+    ] = None
+    ResponsibilityTransferArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:[a-z0-9][a-z0-9-.]{0,62}:organizations::[0-9]{12}:transfer/o-[a-z0-9]{10,32}/(billing)/(inbound|outbound)/rt-[0-9a-z]{8,32}"
+        ),
+    ] = None
 
 
 class BillingGroupComputationPreference(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PricingPlanArn: str
+    PricingPlanArn: Annotated[str, Field(description="ARN of the attached pricing plan")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class BillingGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: int | None = None
-    LastModifiedTime: int | None = None
-    Size: int | None = None
-    Status: Literal["ACTIVE", "PRIMARY_ACCOUNT_MISSING"] | None = None
-    StatusReason: str | None = None
+    """
+    The read-only attributes of a AWS::BillingConductor::BillingGroup, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Billing Group ARN")] = None
+    CreationTime: Annotated[
+        int | None, Field(description="Creation timestamp in UNIX epoch time format")
+    ] = None
+    LastModifiedTime: Annotated[
+        int | None, Field(description="Latest modified timestamp in UNIX epoch time format")
+    ] = None
+    Size: Annotated[int | None, Field(description="Number of accounts in the billing group")] = None
+    Status: Annotated[
+        Literal["ACTIVE", "PRIMARY_ACCOUNT_MISSING"] | None,
+        Field(description="Allowed values: 'ACTIVE', 'PRIMARY_ACCOUNT_MISSING'."),
+    ] = None
+    StatusReason: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class BillingGroupProps(DeferredModel):
-    AccountGrouping: BillingGroupAccountGrouping
-    ComputationPreference: BillingGroupComputationPreference
-    Description: str | None = None
-    Name: str
-    PrimaryAccountId: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::BillingConductor::BillingGroup.
+    """
+
+    AccountGrouping: Annotated[
+        BillingGroupAccountGrouping, Field(description="Type: BillingGroupAccountGroupingDict.")
+    ]
+    ComputationPreference: Annotated[
+        BillingGroupComputationPreference,
+        Field(description="Type: BillingGroupComputationPreferenceDict."),
+    ]
+    Description: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
+    Name: Annotated[
+        str, Field(description="Pattern: [a-zA-Z0-9_\\+=\\.\\-@]+ Length: 1 to 128 characters.")
+    ]
+    PrimaryAccountId: Annotated[
+        str | None,
+        Field(
+            description="This account will act as a virtual payer account of the billing group Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None

@@ -7,10 +7,10 @@ Imported on first use by custom_line_item.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CustomLineItemAttributes",
@@ -29,76 +29,149 @@ class CustomLineItemBillingPeriodRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExclusiveEndBillingPeriod: str | None = None
-    InclusiveStartBillingPeriod: str | None = None
+    ExclusiveEndBillingPeriod: Annotated[
+        str | None, Field(description="Pattern: \\d{4}-(0?[1-9]|1[012])")
+    ] = None
+    InclusiveStartBillingPeriod: Annotated[
+        str | None, Field(description="Pattern: \\d{4}-(0?[1-9]|1[012])")
+    ] = None
 
 
 class CustomLineItemFlatChargeDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChargeValue: float
+    ChargeValue: Annotated[float, Field(description="Range: 0 to 1000000 (inclusive).")]
 
 
 class CustomLineItemPercentageChargeDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChildAssociatedResources: list[str] | None = None
-    PercentageValue: float
+    ChildAssociatedResources: Annotated[
+        list[str] | None,
+        Field(
+            description="Items are unique. Each item: Pattern: (arn:aws(-cn)?:billingconductor::[0-9]{12}:(customlineitem|billinggroup)/)?[a-zA-Z0-9]{10,12}"
+        ),
+    ] = None
+    PercentageValue: Annotated[float, Field(description="Range: 0 to 10000 (inclusive).")]
 
 
 class CustomLineItemPresentationDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Service: str
+    Service: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 128 characters.")
+    ]
 
 
 class LineItemFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attribute: Literal["LINE_ITEM_TYPE", "SERVICE"]
-    AttributeValues: list[str] | None = None
-    MatchOption: Literal["NOT_EQUAL", "EQUAL"]
-    Values: list[Literal["SAVINGS_PLAN_NEGATION"]] | None = None
+    Attribute: Annotated[
+        Literal["LINE_ITEM_TYPE", "SERVICE"],
+        Field(description="Allowed values: 'LINE_ITEM_TYPE', 'SERVICE'."),
+    ]
+    AttributeValues: Annotated[
+        list[str] | None,
+        Field(
+            description="Items are unique. Each item: Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 256 characters."
+        ),
+    ] = None
+    MatchOption: Annotated[
+        Literal["NOT_EQUAL", "EQUAL"], Field(description="Allowed values: 'NOT_EQUAL', 'EQUAL'.")
+    ]
+    Values: Annotated[
+        list[Literal["SAVINGS_PLAN_NEGATION"]] | None,
+        Field(description="Items are unique. Each item: Allowed values: 'SAVINGS_PLAN_NEGATION'."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class CustomLineItemAttributes(DeferredModel):
-    Arn: str | None = None
-    AssociationSize: int | None = None
-    CreationTime: int | None = None
-    CurrencyCode: Literal["USD", "CNY"] | None = None
-    LastModifiedTime: int | None = None
-    ProductCode: str | None = None
+    """
+    The read-only attributes of a AWS::BillingConductor::CustomLineItem, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="ARN")] = None
+    AssociationSize: Annotated[
+        int | None, Field(description="Number of source values associated to this custom line item")
+    ] = None
+    CreationTime: Annotated[
+        int | None, Field(description="Creation timestamp in UNIX epoch time format")
+    ] = None
+    CurrencyCode: Annotated[
+        Literal["USD", "CNY"] | None, Field(description="Allowed values: 'USD', 'CNY'.")
+    ] = None
+    LastModifiedTime: Annotated[
+        int | None, Field(description="Latest modified timestamp in UNIX epoch time format")
+    ] = None
+    ProductCode: Annotated[str | None, Field(description="Length: 1 to 29 characters.")] = None
 
 
 class CustomLineItemCustomLineItemChargeDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Flat: CustomLineItemFlatChargeDetails | None = None
-    LineItemFilters: list[LineItemFilter] | None = None
-    Percentage: CustomLineItemPercentageChargeDetails | None = None
-    Type: Literal["FEE", "CREDIT"]
+    Flat: Annotated[
+        CustomLineItemFlatChargeDetails | None,
+        Field(description="Type: CustomLineItemFlatChargeDetailsDict."),
+    ] = None
+    LineItemFilters: Annotated[
+        list[LineItemFilter] | None, Field(description="Items are unique.")
+    ] = None
+    Percentage: Annotated[
+        CustomLineItemPercentageChargeDetails | None,
+        Field(description="Type: CustomLineItemPercentageChargeDetailsDict."),
+    ] = None
+    Type: Annotated[Literal["FEE", "CREDIT"], Field(description="Allowed values: 'FEE', 'CREDIT'.")]
 
 
 class CustomLineItemProps(DeferredModel):
-    AccountId: str | None = None
-    BillingGroupArn: str
-    BillingPeriodRange: CustomLineItemBillingPeriodRange | None = None
-    ComputationRule: Literal["CONSOLIDATED", "ITEMIZED"] | None = None
-    CustomLineItemChargeDetails: CustomLineItemCustomLineItemChargeDetails | None = None
-    Description: str | None = None
-    Name: str
-    PresentationDetails: CustomLineItemPresentationDetails | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::BillingConductor::CustomLineItem.
+    """
+
+    AccountId: Annotated[
+        str | None,
+        Field(
+            description="The account which this custom line item will be charged to Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    BillingGroupArn: Annotated[
+        str, Field(description="Billing Group ARN Create-only: changing it replaces the resource.")
+    ]
+    BillingPeriodRange: Annotated[
+        CustomLineItemBillingPeriodRange | None,
+        Field(description="Type: CustomLineItemBillingPeriodRangeDict."),
+    ] = None
+    ComputationRule: Annotated[
+        Literal["CONSOLIDATED", "ITEMIZED"] | None,
+        Field(
+            description="The display settings of the Custom Line Item. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CustomLineItemChargeDetails: Annotated[
+        CustomLineItemCustomLineItemChargeDetails | None,
+        Field(description="Type: CustomLineItemCustomLineItemChargeDetailsDict."),
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
+    Name: Annotated[
+        str, Field(description="Pattern: [a-zA-Z0-9_\\+=\\.\\-@]+ Length: 1 to 128 characters.")
+    ]
+    PresentationDetails: Annotated[
+        CustomLineItemPresentationDetails | None,
+        Field(
+            description="Type: CustomLineItemPresentationDetailsDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None

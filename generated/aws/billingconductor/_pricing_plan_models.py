@@ -7,9 +7,10 @@ Imported on first use by pricing_plan.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PricingPlanAttributes",
@@ -22,19 +23,38 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class PricingPlanAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: int | None = None
-    LastModifiedTime: int | None = None
-    Size: int | None = None
+    """
+    The read-only attributes of a AWS::BillingConductor::PricingPlan, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Pricing Plan ARN")] = None
+    CreationTime: Annotated[
+        int | None, Field(description="Creation timestamp in UNIX epoch time format")
+    ] = None
+    LastModifiedTime: Annotated[
+        int | None, Field(description="Latest modified timestamp in UNIX epoch time format")
+    ] = None
+    Size: Annotated[int | None, Field(description="Number of associated pricing rules")] = None
 
 
 class PricingPlanProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    PricingRuleArns: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::BillingConductor::PricingPlan.
+    """
+
+    Description: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
+    Name: Annotated[
+        str, Field(description="Pattern: [a-zA-Z0-9_\\+=\\.\\-@]+ Length: 1 to 128 characters.")
+    ]
+    PricingRuleArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 30 items. Each item: Pattern: arn:aws(-cn)?:billingconductor::[0-9]{12}:pricingrule/[a-zA-Z0-9]{10}"
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None

@@ -7,10 +7,10 @@ Imported on first use by pricing_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CustomTier",
@@ -23,53 +23,131 @@ __all__ = [
 
 
 class CustomTier(DeferredModel):
+    """
+    A custom volume tier that defines the rate applied to usage within the given range.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BeginRangeInclusive: float
-    EndRangeExclusive: float | None = None
-    RateValue: float
+    BeginRangeInclusive: Annotated[
+        float, Field(description="The inclusive beginning of the tier's usage range.")
+    ]
+    EndRangeExclusive: Annotated[
+        float | None,
+        Field(
+            description="The exclusive end of the tier's usage range. Omit for the last tier (infinity)."
+        ),
+    ] = None
+    RateValue: Annotated[
+        float, Field(description="The custom rate applied to usage within the tier's range.")
+    ]
 
 
 class PricingRuleFreeTier(DeferredModel):
+    """
+    The possible customizable free tier configurations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Activated: bool
+    Activated: Annotated[bool, Field(description="Type: bool.")]
 
 
 class PricingRuleTiering(DeferredModel):
+    """
+    The set of tiering configurations for the pricing rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomTiers: list[CustomTier] | None = None
-    FreeTier: PricingRuleFreeTier | None = None
+    CustomTiers: Annotated[
+        list[CustomTier] | None,
+        Field(
+            description="The set of custom volume tiers for a SKU-scoped TIERING pricing rule. Tiers must start at 0, be contiguous, and the last tier must have no end range."
+        ),
+    ] = None
+    FreeTier: Annotated[
+        PricingRuleFreeTier | None,
+        Field(description="The possible customizable free tier configurations."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class PricingRuleAttributes(DeferredModel):
-    Arn: str | None = None
-    AssociatedPricingPlanCount: int | None = None
-    CreationTime: int | None = None
-    LastModifiedTime: int | None = None
+    """
+    The read-only attributes of a AWS::BillingConductor::PricingRule, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Pricing rule ARN")] = None
+    AssociatedPricingPlanCount: Annotated[
+        int | None, Field(description="The number of pricing plans associated with pricing rule")
+    ] = None
+    CreationTime: Annotated[
+        int | None, Field(description="Creation timestamp in UNIX epoch time format")
+    ] = None
+    LastModifiedTime: Annotated[
+        int | None, Field(description="Latest modified timestamp in UNIX epoch time format")
+    ] = None
 
 
 class PricingRuleProps(DeferredModel):
-    BillingEntity: Literal["AWS", "AWS Marketplace", "AISPL"] | None = None
-    Description: str | None = None
-    ModifierPercentage: float | None = None
-    Name: str
-    Operation: str | None = None
-    Scope: Literal["GLOBAL", "SERVICE", "BILLING_ENTITY", "SKU"]
-    Service: str | None = None
-    Tags: list[Tag] | None = None
-    Tiering: PricingRuleTiering | None = None
-    Type: Literal["MARKUP", "DISCOUNT", "TIERING"]
-    UsageType: str | None = None
+    """
+    The properties a program declares for a AWS::BillingConductor::PricingRule.
+    """
+
+    BillingEntity: Annotated[
+        Literal["AWS", "AWS Marketplace", "AISPL"] | None,
+        Field(
+            description="The seller of services provided by AWS, their affiliates, or third-party providers selling services via AWS Marketplaces. Supported billing entities are AWS, AWS Marketplace, and AISPL. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="Pricing rule description")] = None
+    ModifierPercentage: Annotated[
+        float | None, Field(description="Pricing rule modifier percentage")
+    ] = None
+    Name: Annotated[str, Field(description="Pricing rule name")]
+    Operation: Annotated[
+        str | None,
+        Field(
+            description="The Operation which a SKU pricing rule is modifying Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Scope: Annotated[
+        Literal["GLOBAL", "SERVICE", "BILLING_ENTITY", "SKU"],
+        Field(
+            description="A term used to categorize the granularity of a Pricing Rule. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Service: Annotated[
+        str | None,
+        Field(
+            description="The service which a pricing rule is applied on Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None
+    Tiering: Annotated[
+        PricingRuleTiering | None,
+        Field(description="The set of tiering configurations for the pricing rule."),
+    ] = None
+    Type: Annotated[
+        Literal["MARKUP", "DISCOUNT", "TIERING"],
+        Field(
+            description="One of MARKUP, DISCOUNT or TIERING that describes the behaviour of the pricing rule."
+        ),
+    ]
+    UsageType: Annotated[
+        str | None,
+        Field(
+            description="The UsageType which a SKU pricing rule is modifying Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,52 +63,45 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BillingGroupAccountGroupingDict = TypedDict(
-    "BillingGroupAccountGroupingDict",
-    {
-        "AutoAssociate": "bool",
-        "LinkedAccountIds": "list[str]",
-        "ResponsibilityTransferArn": "str",
-    },
-    total=False,
-)
 
-BillingGroupComputationPreferenceDict = TypedDict(
-    "BillingGroupComputationPreferenceDict",
-    {
-        "PricingPlanArn": "Required[str]",
-    },
-    total=False,
-)
+class BillingGroupAccountGroupingDict(TypedDict, total=False):
+    """BillingGroupAccountGrouping as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AutoAssociate: bool
+    """Type: bool."""
+    LinkedAccountIds: list[str]
+    """Items: 1 to 30 items. Items are unique. Each item: Pattern: [0-9]{12}"""
+    ResponsibilityTransferArn: str
+    """Pattern:
+    arn:[a-z0-9][a-z0-9-.]{0,62}:organizations::[0-9]{12}:transfer/o-[a-z0-9]{10,32}/(billing)/(inbound|outbound)/rt-[0-9a-z]{8,32}"""
 
+
+class BillingGroupComputationPreferenceDict(TypedDict, total=False):
+    """BillingGroupComputationPreference as a plain dict."""
+
+    PricingPlanArn: Required[str]
+    """ARN of the attached pricing plan"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BillingConductor::BillingGroup",
     schema_file="aws-billingconductor-billinggroup.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Size", "/Status", "/StatusReason", "/CreationTime", "/LastModifiedTime"),
     create_only=("/PrimaryAccountId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AccountGrouping/LinkedAccountIds", "/Tags"),
     required=("Name", "AccountGrouping", "ComputationPreference"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -114,90 +111,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "anyOf": [
-        {
-            "properties": {"AccountGrouping": {"required": ["LinkedAccountIds"]}},
-            "required": ["PrimaryAccountId"],
-        },
-        {
-            "properties": {"AccountGrouping": {"required": ["ResponsibilityTransferArn"]}},
-            "required": ["AccountGrouping"],
-        },
-    ],
-    "definitions": {
-        "AccountGrouping": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoAssociate": {"type": "boolean"},
-                "LinkedAccountIds": {
-                    "items": {"pattern": "[0-9]{12}", "type": "string"},
-                    "maxItems": 30,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResponsibilityTransferArn": {
-                    "pattern": "arn:[a-z0-9][a-z0-9-.]{0,62}:organizations::[0-9]{12}:transfer/o-[a-z0-9]{10,32}/(billing)/(inbound|outbound)/rt-[0-9a-z]{8,32}",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "BillingGroupStatus": {"enum": ["ACTIVE", "PRIMARY_ACCOUNT_MISSING"], "type": "string"},
-        "ComputationPreference": {
-            "additionalProperties": False,
-            "properties": {
-                "PricingPlanArn": {
-                    "pattern": "arn:aws(-cn)?:billingconductor::(aws|[0-9]{12}):pricingplan/(BasicPricingPlan|Passthrough|[a-zA-Z0-9]{10})",
-                    "type": "string",
-                }
-            },
-            "required": ["PricingPlanArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccountGrouping": {"$ref": "#/definitions/AccountGrouping"},
-        "Arn": {
-            "pattern": "arn:aws(-cn)?:billingconductor::[0-9]{12}:billinggroup/?[a-zA-Z0-9]{10,12}",
-            "type": "string",
-        },
-        "ComputationPreference": {"$ref": "#/definitions/ComputationPreference"},
-        "CreationTime": {"type": "integer"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "LastModifiedTime": {"type": "integer"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_\\+=\\.\\-@]+",
-            "type": "string",
-        },
-        "PrimaryAccountId": {"pattern": "[0-9]{12}", "type": "string"},
-        "Size": {"type": "integer"},
-        "Status": {"$ref": "#/definitions/BillingGroupStatus"},
-        "StatusReason": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name", "AccountGrouping", "ComputationPreference"],
-}
-
 
 class BillingGroup(_Resource):
-    """AWS::BillingConductor::BillingGroup: A billing group is a set of linked account which belong to the same end customer. It can be seen as a virtual consolidated billing family.
+    """AWS::BillingConductor::BillingGroup: A billing group is a set of linked account which belong
+    to the same end customer. It can be seen as a virtual consolidated billing family.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): PrimaryAccountId.
+    Read-only attributes (known once deployed): Arn, CreationTime, LastModifiedTime, Size, Status,
+    StatusReason.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-billingconductor-billinggroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -205,16 +130,23 @@ class BillingGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BillingGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "billing_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Billing Group ARN"""
     CreationTime: int
+    """Creation timestamp in UNIX epoch time format"""
     LastModifiedTime: int
+    """Latest modified timestamp in UNIX epoch time format"""
     Size: int
+    """Number of accounts in the billing group"""
     Status: Literal["ACTIVE", "PRIMARY_ACCOUNT_MISSING"]
+    """Allowed values: 'ACTIVE', 'PRIMARY_ACCOUNT_MISSING'."""
     StatusReason: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccountGrouping: BillingGroupAccountGroupingDict
     ComputationPreference: BillingGroupComputationPreferenceDict
     Description: str
@@ -222,27 +154,36 @@ class BillingGroup(_Resource):
     PrimaryAccountId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccountGrouping: BillingGroupAccountGrouping | BillingGroupAccountGroupingDict,
+        ComputationPreference: BillingGroupComputationPreference
+        | BillingGroupComputationPreferenceDict,
+        Name: str,
+        Description: str | None = None,
+        PrimaryAccountId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BillingConductor::BillingGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccountGrouping: BillingGroupAccountGrouping | BillingGroupAccountGroupingDict,
-            ComputationPreference: BillingGroupComputationPreference
-            | BillingGroupComputationPreferenceDict,
-            Name: str,
-            Description: str | None = None,
-            PrimaryAccountId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BillingConductor::BillingGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccountGrouping: Type: BillingGroupAccountGroupingDict. Required.
+            ComputationPreference: Type: BillingGroupComputationPreferenceDict. Required.
+            Name: Pattern: [a-zA-Z0-9_\\+=\\.\\-@]+ Length: 1 to 128 characters. Required.
+            Description: Length: 0 to 1024 characters.
             PrimaryAccountId: This account will act as a virtual payer account of the billing group
+                Create-only: changing it replaces the resource.
+            Tags: Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,76 +79,80 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CustomLineItemBillingPeriodRangeDict = TypedDict(
-    "CustomLineItemBillingPeriodRangeDict",
-    {
-        "ExclusiveEndBillingPeriod": "str",
-        "InclusiveStartBillingPeriod": "str",
-    },
-    total=False,
-)
 
-CustomLineItemCustomLineItemChargeDetailsDict = TypedDict(
-    "CustomLineItemCustomLineItemChargeDetailsDict",
-    {
-        "Flat": "CustomLineItemFlatChargeDetailsDict",
-        "LineItemFilters": "list[LineItemFilterDict]",
-        "Percentage": "CustomLineItemPercentageChargeDetailsDict",
-        "Type": "Required[Literal['FEE', 'CREDIT']]",
-    },
-    total=False,
-)
+class CustomLineItemBillingPeriodRangeDict(TypedDict, total=False):
+    """CustomLineItemBillingPeriodRange as a plain dict."""
 
-CustomLineItemFlatChargeDetailsDict = TypedDict(
-    "CustomLineItemFlatChargeDetailsDict",
-    {
-        "ChargeValue": "Required[float]",
-    },
-    total=False,
-)
+    ExclusiveEndBillingPeriod: str
+    """Pattern: \\d{4}-(0?[1-9]|1[012])"""
+    InclusiveStartBillingPeriod: str
+    """Pattern: \\d{4}-(0?[1-9]|1[012])"""
 
-CustomLineItemPercentageChargeDetailsDict = TypedDict(
-    "CustomLineItemPercentageChargeDetailsDict",
-    {
-        "ChildAssociatedResources": "list[str]",
-        "PercentageValue": "Required[float]",
-    },
-    total=False,
-)
 
-CustomLineItemPresentationDetailsDict = TypedDict(
-    "CustomLineItemPresentationDetailsDict",
-    {
-        "Service": "Required[str]",
-    },
-    total=False,
-)
+class CustomLineItemCustomLineItemChargeDetailsDict(TypedDict, total=False):
+    """CustomLineItemCustomLineItemChargeDetails as a plain dict."""
 
-LineItemFilterDict = TypedDict(
-    "LineItemFilterDict",
-    {
-        "Attribute": "Required[Literal['LINE_ITEM_TYPE', 'SERVICE']]",
-        "AttributeValues": "list[str]",
-        "MatchOption": "Required[Literal['NOT_EQUAL', 'EQUAL']]",
-        "Values": "list[Literal['SAVINGS_PLAN_NEGATION']]",
-    },
-    total=False,
-)
+    Flat: CustomLineItemFlatChargeDetailsDict
+    """Type: CustomLineItemFlatChargeDetailsDict."""
+    LineItemFilters: list[LineItemFilterDict]
+    """Items are unique."""
+    Percentage: CustomLineItemPercentageChargeDetailsDict
+    """Type: CustomLineItemPercentageChargeDetailsDict."""
+    Type: Required[Literal["FEE", "CREDIT"]]
+    """Allowed values: 'FEE', 'CREDIT'."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class CustomLineItemFlatChargeDetailsDict(TypedDict, total=False):
+    """CustomLineItemFlatChargeDetails as a plain dict."""
+
+    ChargeValue: Required[float]
+    """Range: 0 to 1000000 (inclusive)."""
+
+
+class CustomLineItemPercentageChargeDetailsDict(TypedDict, total=False):
+    """CustomLineItemPercentageChargeDetails as a plain dict."""
+
+    ChildAssociatedResources: list[str]
+    """Items are unique. Each item: Pattern:
+    (arn:aws(-cn)?:billingconductor::[0-9]{12}:(customlineitem|billinggroup)/)?[a-zA-Z0-9]{10,12}"""
+    PercentageValue: Required[float]
+    """Range: 0 to 10000 (inclusive)."""
+
+
+class CustomLineItemPresentationDetailsDict(TypedDict, total=False):
+    """CustomLineItemPresentationDetails as a plain dict."""
+
+    Service: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 128 characters."""
+
+
+class LineItemFilterDict(TypedDict, total=False):
+    """LineItemFilter as a plain dict."""
+
+    Attribute: Required[Literal["LINE_ITEM_TYPE", "SERVICE"]]
+    """Allowed values: 'LINE_ITEM_TYPE', 'SERVICE'."""
+    AttributeValues: list[str]
+    """Items are unique. Each item: Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 256 characters."""
+    MatchOption: Required[Literal["NOT_EQUAL", "EQUAL"]]
+    """Allowed values: 'NOT_EQUAL', 'EQUAL'."""
+    Values: list[Literal["SAVINGS_PLAN_NEGATION"]]
+    """Items are unique. Each item: Allowed values: 'SAVINGS_PLAN_NEGATION'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BillingConductor::CustomLineItem",
     schema_file="aws-billingconductor-customlineitem.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/CreationTime",
@@ -162,8 +170,6 @@ METADATA = _TypeMetadata(
         "/BillingPeriodRange/ExclusiveEndBillingPeriod",
         "/CustomLineItemChargeDetails/Type",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/CustomLineItemChargeDetails/LineItemFilters",
         "/CustomLineItemChargeDetails/LineItemFilters/*/AttributeValues",
@@ -172,14 +178,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name", "BillingGroupArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -189,145 +188,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AttributeValue": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "BillingPeriodRange": {
-            "additionalProperties": False,
-            "properties": {
-                "ExclusiveEndBillingPeriod": {"$ref": "#/definitions/ExclusiveEndBillingPeriod"},
-                "InclusiveStartBillingPeriod": {
-                    "$ref": "#/definitions/InclusiveStartBillingPeriod"
-                },
-            },
-            "type": "object",
-        },
-        "CustomLineItemChargeDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "Flat": {"$ref": "#/definitions/CustomLineItemFlatChargeDetails"},
-                "LineItemFilters": {"$ref": "#/definitions/LineItemFilters"},
-                "Percentage": {"$ref": "#/definitions/CustomLineItemPercentageChargeDetails"},
-                "Type": {"$ref": "#/definitions/Type"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "CustomLineItemFlatChargeDetails": {
-            "additionalProperties": False,
-            "properties": {"ChargeValue": {"maximum": 1000000, "minimum": 0, "type": "number"}},
-            "required": ["ChargeValue"],
-            "type": "object",
-        },
-        "CustomLineItemPercentageChargeDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "ChildAssociatedResources": {
-                    "items": {
-                        "pattern": "(arn:aws(-cn)?:billingconductor::[0-9]{12}:(customlineitem|billinggroup)/)?[a-zA-Z0-9]{10,12}",
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "PercentageValue": {"maximum": 10000, "minimum": 0, "type": "number"},
-            },
-            "required": ["PercentageValue"],
-            "type": "object",
-        },
-        "ExclusiveEndBillingPeriod": {"pattern": "\\d{4}-(0?[1-9]|1[012])", "type": "string"},
-        "InclusiveStartBillingPeriod": {"pattern": "\\d{4}-(0?[1-9]|1[012])", "type": "string"},
-        "LineItemFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Attribute": {"enum": ["LINE_ITEM_TYPE", "SERVICE"], "type": "string"},
-                "AttributeValues": {
-                    "items": {"$ref": "#/definitions/AttributeValue"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "MatchOption": {"enum": ["NOT_EQUAL", "EQUAL"], "type": "string"},
-                "Values": {
-                    "items": {"$ref": "#/definitions/LineItemFilterValue"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Attribute", "MatchOption"],
-            "type": "object",
-        },
-        "LineItemFilterValue": {"enum": ["SAVINGS_PLAN_NEGATION"], "type": "string"},
-        "LineItemFilters": {
-            "items": {"$ref": "#/definitions/LineItemFilter"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Type": {"enum": ["FEE", "CREDIT"], "type": "string"},
-    },
-    "properties": {
-        "AccountId": {"pattern": "[0-9]{12}", "type": "string"},
-        "Arn": {
-            "pattern": "(arn:aws(-cn)?:billingconductor::[0-9]{12}:customlineitem/)?[a-zA-Z0-9]{10}",
-            "type": "string",
-        },
-        "AssociationSize": {"type": "integer"},
-        "BillingGroupArn": {
-            "pattern": "arn:aws(-cn)?:billingconductor::[0-9]{12}:billinggroup/?[a-zA-Z0-9]{10,12}",
-            "type": "string",
-        },
-        "BillingPeriodRange": {"$ref": "#/definitions/BillingPeriodRange"},
-        "ComputationRule": {"enum": ["CONSOLIDATED", "ITEMIZED"], "type": "string"},
-        "CreationTime": {"type": "integer"},
-        "CurrencyCode": {"enum": ["USD", "CNY"], "type": "string"},
-        "CustomLineItemChargeDetails": {"$ref": "#/definitions/CustomLineItemChargeDetails"},
-        "Description": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "LastModifiedTime": {"type": "integer"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_\\+=\\.\\-@]+",
-            "type": "string",
-        },
-        "PresentationDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "Service": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["Service"],
-            "type": "object",
-        },
-        "ProductCode": {"maxLength": 29, "minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name", "BillingGroupArn"],
-}
-
 
 class CustomLineItem(_Resource):
-    """AWS::BillingConductor::CustomLineItem: A custom line item is an one time charge that is applied to a specific billing group's bill.
+    """AWS::BillingConductor::CustomLineItem: A custom line item is an one time charge that is
+    applied to a specific billing group's bill.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): BillingGroupArn, AccountId, ComputationRule,
+    PresentationDetails, BillingPeriodRange.InclusiveStartBillingPeriod,
+    BillingPeriodRange.ExclusiveEndBillingPeriod, CustomLineItemChargeDetails.Type.
+    Read-only attributes (known once deployed): Arn, AssociationSize, CreationTime, CurrencyCode,
+    LastModifiedTime, ProductCode.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-billingconductor-customlineitem.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -335,16 +209,23 @@ class CustomLineItem(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CustomLineItemAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "custom_line_item.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """ARN"""
     AssociationSize: int
+    """Number of source values associated to this custom line item"""
     CreationTime: int
+    """Creation timestamp in UNIX epoch time format"""
     CurrencyCode: Literal["USD", "CNY"]
+    """Allowed values: 'USD', 'CNY'."""
     LastModifiedTime: int
+    """Latest modified timestamp in UNIX epoch time format"""
     ProductCode: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: 1 to 29 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccountId: str
     BillingGroupArn: str
     BillingPeriodRange: CustomLineItemBillingPeriodRangeDict
@@ -355,37 +236,50 @@ class CustomLineItem(_Resource):
     PresentationDetails: CustomLineItemPresentationDetailsDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BillingGroupArn: str,
+        Name: str,
+        AccountId: str | None = None,
+        BillingPeriodRange: CustomLineItemBillingPeriodRange
+        | CustomLineItemBillingPeriodRangeDict
+        | None = None,
+        ComputationRule: Literal["CONSOLIDATED", "ITEMIZED"] | None = None,
+        CustomLineItemChargeDetails: CustomLineItemCustomLineItemChargeDetails
+        | CustomLineItemCustomLineItemChargeDetailsDict
+        | None = None,
+        Description: str | None = None,
+        PresentationDetails: CustomLineItemPresentationDetails
+        | CustomLineItemPresentationDetailsDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BillingConductor::CustomLineItem; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BillingGroupArn: str,
-            Name: str,
-            AccountId: str | None = None,
-            BillingPeriodRange: CustomLineItemBillingPeriodRange
-            | CustomLineItemBillingPeriodRangeDict
-            | None = None,
-            ComputationRule: Literal["CONSOLIDATED", "ITEMIZED"] | None = None,
-            CustomLineItemChargeDetails: CustomLineItemCustomLineItemChargeDetails
-            | CustomLineItemCustomLineItemChargeDetailsDict
-            | None = None,
-            Description: str | None = None,
-            PresentationDetails: CustomLineItemPresentationDetails
-            | CustomLineItemPresentationDetailsDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BillingConductor::CustomLineItem; `await` it inside an App to deploy it.
-
-            AccountId: The account which this custom line item will be charged to
-            BillingGroupArn: Billing Group ARN
-            ComputationRule: The display settings of the Custom Line Item.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BillingGroupArn: Billing Group ARN Create-only: changing it replaces the resource.
+                Required.
+            Name: Pattern: [a-zA-Z0-9_\\+=\\.\\-@]+ Length: 1 to 128 characters. Required.
+            AccountId: The account which this custom line item will be charged to Create-only:
+                changing it replaces the resource.
+            BillingPeriodRange: Type: CustomLineItemBillingPeriodRangeDict.
+            ComputationRule: The display settings of the Custom Line Item. Create-only: changing it
+                replaces the resource.
+            CustomLineItemChargeDetails: Type: CustomLineItemCustomLineItemChargeDetailsDict.
+            Description: Length: 1 to 255 characters.
+            PresentationDetails: Type: CustomLineItemPresentationDetailsDict. Create-only: changing
+                it replaces the resource.
+            Tags: Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,61 +67,55 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CustomTierDict = TypedDict(
-    "CustomTierDict",
-    {
-        "BeginRangeInclusive": "Required[float]",
-        "EndRangeExclusive": "float",
-        "RateValue": "Required[float]",
-    },
-    total=False,
-)
 
-PricingRuleFreeTierDict = TypedDict(
-    "PricingRuleFreeTierDict",
-    {
-        "Activated": "Required[bool]",
-    },
-    total=False,
-)
+class CustomTierDict(TypedDict, total=False):
+    """CustomTier as a plain dict: A custom volume tier that defines the rate applied to usage
+    within the given range."""
 
-PricingRuleTieringDict = TypedDict(
-    "PricingRuleTieringDict",
-    {
-        "CustomTiers": "list[CustomTierDict]",
-        "FreeTier": "PricingRuleFreeTierDict",
-    },
-    total=False,
-)
+    BeginRangeInclusive: Required[float]
+    """The inclusive beginning of the tier's usage range."""
+    EndRangeExclusive: float
+    """The exclusive end of the tier's usage range. Omit for the last tier (infinity)."""
+    RateValue: Required[float]
+    """The custom rate applied to usage within the tier's range."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class PricingRuleFreeTierDict(TypedDict, total=False):
+    """PricingRuleFreeTier as a plain dict: The possible customizable free tier configurations."""
+
+    Activated: Required[bool]
+    """Type: bool."""
+
+
+class PricingRuleTieringDict(TypedDict, total=False):
+    """PricingRuleTiering as a plain dict: The set of tiering configurations for the pricing rule."""
+
+    CustomTiers: list[CustomTierDict]
+    """The set of custom volume tiers for a SKU-scoped TIERING pricing rule. Tiers must start at 0,
+    be contiguous, and the last tier must have no end range."""
+    FreeTier: PricingRuleFreeTierDict
+    """The possible customizable free tier configurations."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::BillingConductor::PricingRule",
     schema_file="aws-billingconductor-pricingrule.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/AssociatedPricingPlanCount", "/CreationTime", "/LastModifiedTime"),
     create_only=("/Scope", "/Service", "/BillingEntity", "/UsageType", "/Operation"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "Scope", "Type"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -127,86 +125,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CustomTier": {
-            "additionalProperties": False,
-            "properties": {
-                "BeginRangeInclusive": {"minimum": 0, "type": "number"},
-                "EndRangeExclusive": {"minimum": 0, "type": "number"},
-                "RateValue": {"minimum": 0, "type": "number"},
-            },
-            "required": ["BeginRangeInclusive", "RateValue"],
-            "type": "object",
-        },
-        "FreeTier": {
-            "additionalProperties": False,
-            "properties": {"Activated": {"type": "boolean"}},
-            "required": ["Activated"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "arn:aws(-cn)?:billingconductor::[0-9]{12}:pricingrule/[a-zA-Z0-9]{10}",
-            "type": "string",
-        },
-        "AssociatedPricingPlanCount": {"minimum": 0, "type": "integer"},
-        "BillingEntity": {"enum": ["AWS", "AWS Marketplace", "AISPL"], "type": "string"},
-        "CreationTime": {"type": "integer"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "LastModifiedTime": {"type": "integer"},
-        "ModifierPercentage": {"minimum": 0, "type": "number"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_\\+=\\.\\-@]+",
-            "type": "string",
-        },
-        "Operation": {"maxLength": 256, "minLength": 1, "pattern": "^\\S+$", "type": "string"},
-        "Scope": {"enum": ["GLOBAL", "SERVICE", "BILLING_ENTITY", "SKU"], "type": "string"},
-        "Service": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9\\.\\-]+",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Tiering": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomTiers": {
-                    "items": {"$ref": "#/definitions/CustomTier"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "FreeTier": {"$ref": "#/definitions/FreeTier"},
-            },
-            "type": "object",
-        },
-        "Type": {"enum": ["MARKUP", "DISCOUNT", "TIERING"], "type": "string"},
-        "UsageType": {"maxLength": 256, "minLength": 1, "pattern": "^\\S+$", "type": "string"},
-    },
-    "required": ["Name", "Scope", "Type"],
-}
-
 
 class PricingRule(_Resource):
-    """AWS::BillingConductor::PricingRule: A markup/discount that is defined for a specific set of services that can later be associated with a pricing plan.
+    """AWS::BillingConductor::PricingRule: A markup/discount that is defined for a specific set of
+    services that can later be associated with a pricing plan.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Scope, Service, BillingEntity, UsageType,
+    Operation.
+    Read-only attributes (known once deployed): Arn, AssociatedPricingPlanCount, CreationTime,
+    LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-billingconductor-pricingrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -214,14 +145,19 @@ class PricingRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PricingRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "pricing_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pricing rule ARN"""
     AssociatedPricingPlanCount: int
+    """The number of pricing plans associated with pricing rule"""
     CreationTime: int
+    """Creation timestamp in UNIX epoch time format"""
     LastModifiedTime: int
-    # Declared properties (as declared, or as AWS returned them).
+    """Latest modified timestamp in UNIX epoch time format"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BillingEntity: Literal["AWS", "AWS Marketplace", "AISPL"]
     Description: str
     ModifierPercentage: float
@@ -234,40 +170,51 @@ class PricingRule(_Resource):
     Type: Literal["MARKUP", "DISCOUNT", "TIERING"]
     UsageType: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Scope: Literal["GLOBAL", "SERVICE", "BILLING_ENTITY", "SKU"],
+        Type: Literal["MARKUP", "DISCOUNT", "TIERING"],
+        BillingEntity: Literal["AWS", "AWS Marketplace", "AISPL"] | None = None,
+        Description: str | None = None,
+        ModifierPercentage: float | None = None,
+        Operation: str | None = None,
+        Service: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Tiering: PricingRuleTiering | PricingRuleTieringDict | None = None,
+        UsageType: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::BillingConductor::PricingRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Scope: Literal["GLOBAL", "SERVICE", "BILLING_ENTITY", "SKU"],
-            Type: Literal["MARKUP", "DISCOUNT", "TIERING"],
-            BillingEntity: Literal["AWS", "AWS Marketplace", "AISPL"] | None = None,
-            Description: str | None = None,
-            ModifierPercentage: float | None = None,
-            Operation: str | None = None,
-            Service: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Tiering: PricingRuleTiering | PricingRuleTieringDict | None = None,
-            UsageType: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::BillingConductor::PricingRule; `await` it inside an App to deploy it.
-
-            BillingEntity: The seller of services provided by AWS, their affiliates, or third-party providers selling services via AWS Marketplaces.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pricing rule name Required.
+            Scope: A term used to categorize the granularity of a Pricing Rule. Create-only:
+                changing it replaces the resource. Required.
+            Type: One of MARKUP, DISCOUNT or TIERING that describes the behaviour of the pricing
+                rule. Required.
+            BillingEntity: The seller of services provided by AWS, their affiliates, or third-party
+                providers selling services via AWS Marketplaces. Supported billing entities are AWS,
+                AWS Marketplace, and AISPL. Create-only: changing it replaces the resource.
             Description: Pricing rule description
             ModifierPercentage: Pricing rule modifier percentage
-            Name: Pricing rule name
-            Operation: The Operation which a SKU pricing rule is modifying
-            Scope: A term used to categorize the granularity of a Pricing Rule.
-            Service: The service which a pricing rule is applied on
+            Operation: The Operation which a SKU pricing rule is modifying Create-only: changing it
+                replaces the resource.
+            Service: The service which a pricing rule is applied on Create-only: changing it
+                replaces the resource.
+            Tags: Items are unique.
             Tiering: The set of tiering configurations for the pricing rule.
-            Type: One of MARKUP, DISCOUNT or TIERING that describes the behaviour of the pricing rule.
-            UsageType: The UsageType which a SKU pricing rule is modifying
+            UsageType: The UsageType which a SKU pricing rule is modifying Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

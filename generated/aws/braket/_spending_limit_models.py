@@ -7,9 +7,10 @@ Imported on first use by spending_limit.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SpendingLimitAttributes",
@@ -20,31 +21,95 @@ __all__ = [
 
 
 class SpendingLimitTimePeriod(DeferredModel):
+    """
+    Defines a time range for spending limits, specifying when the limit is active.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndAt: str
-    StartAt: str
+    EndAt: Annotated[
+        str,
+        Field(
+            description="The end date and time for the spending limit period, in ISO 8601 format."
+        ),
+    ]
+    StartAt: Annotated[
+        str,
+        Field(
+            description="The start date and time for the spending limit period, in ISO 8601 format."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class SpendingLimitAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    QueuedSpend: str | None = None
-    SpendingLimitArn: str | None = None
-    TotalSpend: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::Braket::SpendingLimit, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None,
+        Field(
+            description="The date and time when the spending limit was created, in ISO 8601 format."
+        ),
+    ] = None
+    QueuedSpend: Annotated[
+        str | None,
+        Field(description="The amount currently queued for spending on the device, in USD."),
+    ] = None
+    SpendingLimitArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) that uniquely identifies the spending limit."
+        ),
+    ] = None
+    TotalSpend: Annotated[
+        str | None,
+        Field(
+            description="The total amount spent on the device so far during the current time period, in USD."
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(
+            description="The date and time when the spending limit was last modified, in ISO 8601 format."
+        ),
+    ] = None
 
 
 class SpendingLimitProps(DeferredModel):
-    DeviceArn: str
-    SpendingLimit: str
-    Tags: list[Tag] | None = None
-    TimePeriod: SpendingLimitTimePeriod | None = None
+    """
+    The properties a program declares for a AWS::Braket::SpendingLimit.
+    """
+
+    DeviceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the quantum device to apply the spending limit to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SpendingLimit: Annotated[
+        str,
+        Field(description="The maximum amount that can be spent on the specified device, in USD."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to apply to the spending limit.")
+    ] = None
+    TimePeriod: Annotated[
+        SpendingLimitTimePeriod | None,
+        Field(
+            description="Defines a time range for spending limits, specifying when the limit is active."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,36 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SpendingLimitTimePeriodDict = TypedDict(
-    "SpendingLimitTimePeriodDict",
-    {
-        "EndAt": "Required[str]",
-        "StartAt": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class SpendingLimitTimePeriodDict(TypedDict, total=False):
+    """SpendingLimitTimePeriod as a plain dict: Defines a time range for spending limits, specifying
+    when the limit is active."""
 
+    EndAt: Required[str]
+    """The end date and time for the spending limit period, in ISO 8601 format."""
+    StartAt: Required[str]
+    """The start date and time for the spending limit period, in ISO 8601 format."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Braket::SpendingLimit",
     schema_file="aws-braket-spendinglimit.json",
     primary_identifier=("/SpendingLimitArn",),
-    additional_identifiers=(),
     read_only=("/SpendingLimitArn", "/QueuedSpend", "/TotalSpend", "/CreatedAt", "/UpdatedAt"),
     create_only=("/DeviceArn",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DeviceArn", "SpendingLimit"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,50 +98,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TimePeriod": {
-            "additionalProperties": False,
-            "properties": {"EndAt": {"type": "string"}, "StartAt": {"type": "string"}},
-            "required": ["StartAt", "EndAt"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "DeviceArn": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "QueuedSpend": {"type": "string"},
-        "SpendingLimit": {"minLength": 1, "pattern": "^\\d+(\\.\\d{1,2})?$", "type": "string"},
-        "SpendingLimitArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^arn:aws[a-z\\-]*:braket:[a-z0-9\\-]+:[0-9]{12}:spending-limit/.*$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TimePeriod": {"$ref": "#/definitions/TimePeriod"},
-        "TotalSpend": {"type": "string"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["DeviceArn", "SpendingLimit"],
-}
-
 
 class SpendingLimit(_Resource):
-    """AWS::Braket::SpendingLimit: Creates a spending limit for a specified quantum device. Spending limits help you control costs by setting maximum amounts that can be spent on quantu...
+    """AWS::Braket::SpendingLimit: Creates a spending limit for a specified quantum device. Spending
+    limits help you control costs by setting maximum amounts that can be spent on quantum computing
+    tasks within a specified time period.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SpendingLimitArn.
+    Replaced when any of these change (create-only): DeviceArn.
+    Read-only attributes (known once deployed): CreatedAt, QueuedSpend, SpendingLimitArn,
+    TotalSpend, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-braket-spendinglimit.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -152,40 +118,53 @@ class SpendingLimit(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SpendingLimitAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "spending_limit.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The date and time when the spending limit was created, in ISO 8601 format."""
     QueuedSpend: str
+    """The amount currently queued for spending on the device, in USD."""
     SpendingLimitArn: str
+    """The Amazon Resource Name (ARN) that uniquely identifies the spending limit."""
     TotalSpend: str
+    """The total amount spent on the device so far during the current time period, in USD."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time when the spending limit was last modified, in ISO 8601 format."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeviceArn: str
     SpendingLimit: str
     Tags: list[TagDict]
     TimePeriod: SpendingLimitTimePeriodDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DeviceArn: str,
+        SpendingLimit: str,
+        Tags: list[Tag | TagDict] | None = None,
+        TimePeriod: SpendingLimitTimePeriod | SpendingLimitTimePeriodDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Braket::SpendingLimit; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DeviceArn: str,
-            SpendingLimit: str,
-            Tags: list[Tag | TagDict] | None = None,
-            TimePeriod: SpendingLimitTimePeriod | SpendingLimitTimePeriodDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Braket::SpendingLimit; `await` it inside an App to deploy it.
-
-            DeviceArn: The Amazon Resource Name (ARN) of the quantum device to apply the spending limit to.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DeviceArn: The Amazon Resource Name (ARN) of the quantum device to apply the spending
+                limit to. Create-only: changing it replaces the resource. Required.
             SpendingLimit: The maximum amount that can be spent on the specified device, in USD.
+                Required.
             Tags: The tags to apply to the spending limit.
+            TimePeriod: Defines a time range for spending limits, specifying when the limit is
+                active.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by budget.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BudgetAttributes",
@@ -36,149 +36,182 @@ class BudgetCostTypes(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncludeCredit: bool | None = None
-    IncludeDiscount: bool | None = None
-    IncludeOtherSubscription: bool | None = None
-    IncludeRecurring: bool | None = None
-    IncludeRefund: bool | None = None
-    IncludeSubscription: bool | None = None
-    IncludeSupport: bool | None = None
-    IncludeTax: bool | None = None
-    IncludeUpfront: bool | None = None
-    UseAmortized: bool | None = None
-    UseBlended: bool | None = None
+    IncludeCredit: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IncludeDiscount: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IncludeOtherSubscription: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IncludeRecurring: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IncludeRefund: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IncludeSubscription: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IncludeSupport: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IncludeTax: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IncludeUpfront: Annotated[bool | None, Field(description="Type: bool.")] = None
+    UseAmortized: Annotated[bool | None, Field(description="Type: bool.")] = None
+    UseBlended: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class BudgetHistoricalOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BudgetAdjustmentPeriod: int
+    BudgetAdjustmentPeriod: Annotated[int, Field(description="Type: int.")]
 
 
 class BudgetNotification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComparisonOperator: str
-    NotificationType: str
-    Threshold: float
-    ThresholdType: str | None = None
+    ComparisonOperator: Annotated[str, Field(description="Type: str.")]
+    NotificationType: Annotated[str, Field(description="Type: str.")]
+    Threshold: Annotated[float, Field(description="Range: 0.1 to 1000000000 (inclusive).")]
+    ThresholdType: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class BudgetTimePeriod(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    End: str | None = None
-    Start: str | None = None
+    End: Annotated[str | None, Field(description="Type: str.")] = None
+    Start: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CostCategoryValues(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    MatchOptions: list[str] | None = None
-    Values: list[str] | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    MatchOptions: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Values: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class ExpressionDimensionValues(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    MatchOptions: list[str] | None = None
-    Values: list[str] | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    MatchOptions: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Values: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class ResourceTag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Spend(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Amount: float
-    Unit: str
+    Amount: Annotated[float, Field(description="Type: float.")]
+    Unit: Annotated[str, Field(description="Type: str.")]
 
 
 class Subscriber(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Address: str
-    SubscriptionType: str
+    Address: Annotated[str, Field(description="Type: str.")]
+    SubscriptionType: Annotated[str, Field(description="Type: str.")]
 
 
 class TagValues(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    MatchOptions: list[str] | None = None
-    Values: list[str] | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    MatchOptions: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Values: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class BudgetAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Budgets::Budget, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class BudgetAutoAdjustData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoAdjustType: str
-    HistoricalOptions: BudgetHistoricalOptions | None = None
+    AutoAdjustType: Annotated[str, Field(description="Type: str.")]
+    HistoricalOptions: Annotated[
+        BudgetHistoricalOptions | None, Field(description="Type: BudgetHistoricalOptionsDict.")
+    ] = None
 
 
 class Expression(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    And: list[Expression] | None = None
-    CostCategories: CostCategoryValues | None = None
-    Dimensions: ExpressionDimensionValues | None = None
-    Not: Expression | None = None
-    Or: list[Expression] | None = None
-    Tags: TagValues | None = None
+    And: Annotated[list[Expression] | None, Field(description="Type: list[ExpressionDict].")] = None
+    CostCategories: Annotated[
+        CostCategoryValues | None, Field(description="Type: CostCategoryValuesDict.")
+    ] = None
+    Dimensions: Annotated[
+        ExpressionDimensionValues | None, Field(description="Type: ExpressionDimensionValuesDict.")
+    ] = None
+    Not: Annotated[Expression | None, Field(description="Type: ExpressionDict.")] = None
+    Or: Annotated[list[Expression] | None, Field(description="Type: list[ExpressionDict].")] = None
+    Tags: Annotated[TagValues | None, Field(description="Type: TagValuesDict.")] = None
 
 
 class NotificationWithSubscribers(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Notification: BudgetNotification
-    Subscribers: list[Subscriber]
+    Notification: Annotated[BudgetNotification, Field(description="Type: BudgetNotificationDict.")]
+    Subscribers: Annotated[list[Subscriber], Field(description="Type: list[SubscriberDict].")]
 
 
 class BudgetData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoAdjustData: BudgetAutoAdjustData | None = None
-    BillingViewArn: str | None = None
-    BudgetLimit: Spend | None = None
-    BudgetName: str | None = None
-    BudgetType: str
-    CostFilters: dict[str, Any] | str | None = None
-    CostTypes: BudgetCostTypes | None = None
-    FilterExpression: Expression | None = None
-    Metrics: list[str] | None = None
-    PlannedBudgetLimits: dict[str, Any] | str | None = None
-    TimePeriod: BudgetTimePeriod | None = None
-    TimeUnit: str
+    AutoAdjustData: Annotated[
+        BudgetAutoAdjustData | None, Field(description="Type: BudgetAutoAdjustDataDict.")
+    ] = None
+    BillingViewArn: Annotated[str | None, Field(description="Type: str.")] = None
+    BudgetLimit: Annotated[Spend | None, Field(description="Type: SpendDict.")] = None
+    BudgetName: Annotated[str | None, Field(description="Type: str.")] = None
+    BudgetType: Annotated[str, Field(description="Type: str.")]
+    CostFilters: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    CostTypes: Annotated[
+        BudgetCostTypes | None, Field(description="Type: BudgetCostTypesDict.")
+    ] = None
+    FilterExpression: Annotated[Expression | None, Field(description="Type: ExpressionDict.")] = (
+        None
+    )
+    Metrics: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    PlannedBudgetLimits: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    TimePeriod: Annotated[
+        BudgetTimePeriod | None, Field(description="Type: BudgetTimePeriodDict.")
+    ] = None
+    TimeUnit: Annotated[str, Field(description="Type: str.")]
 
 
 class BudgetProps(DeferredModel):
-    Budget: BudgetData
-    NotificationsWithSubscribers: list[NotificationWithSubscribers] | None = None
-    ResourceTags: list[ResourceTag] | None = None
+    """
+    The properties a program declares for a AWS::Budgets::Budget.
+    """
+
+    Budget: Annotated[BudgetData, Field(description="Type: BudgetDataDict.")]
+    NotificationsWithSubscribers: Annotated[
+        list[NotificationWithSubscribers] | None,
+        Field(
+            description="Type: list[NotificationWithSubscribersDict]. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ResourceTags: Annotated[
+        list[ResourceTag] | None, Field(description="Type: list[ResourceTagDict].")
+    ] = None
 
 
 Expression.model_rebuild()

@@ -7,10 +7,10 @@ Imported on first use by budgets_action.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BudgetsActionActionThreshold",
@@ -29,73 +29,160 @@ class BudgetsActionActionThreshold(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["PERCENTAGE", "ABSOLUTE_VALUE"]
-    Value: float
+    Type: Annotated[
+        Literal["PERCENTAGE", "ABSOLUTE_VALUE"],
+        Field(description="Allowed values: 'PERCENTAGE', 'ABSOLUTE_VALUE'."),
+    ]
+    Value: Annotated[float, Field(description="Type: float.")]
 
 
 class BudgetsActionIamActionDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Groups: list[str] | None = None
-    PolicyArn: str
-    Roles: list[str] | None = None
-    Users: list[str] | None = None
+    Groups: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 100 items. Each item: Pattern: ^([\\u0021-\\u007F]+\\u002F)?[\\w+=,.@-]+$ Length: 1 to 640 characters."
+        ),
+    ] = None
+    PolicyArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws(-eusc|-cn|-us-gov|-iso|-iso-[a-z]{1})?:iam::(\\d{12}|aws):policy(\\u002F[\\u0021-\\u007F]+\\u002F|\\u002F)[\\w+=,.@-]+$ Length: 25 to 684 characters."
+        ),
+    ]
+    Roles: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 100 items. Each item: Pattern: ^([\\u0021-\\u007F]+\\u002F)?[\\w+=,.@-]+$ Length: 1 to 576 characters."
+        ),
+    ] = None
+    Users: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 100 items. Each item: Pattern: ^([\\u0021-\\u007F]+\\u002F)?[\\w+=,.@-]+$ Length: 1 to 576 characters."
+        ),
+    ] = None
 
 
 class BudgetsActionScpActionDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PolicyId: str
-    TargetIds: list[str]
+    PolicyId: Annotated[
+        str, Field(description="Pattern: ^p-[0-9a-zA-Z_]{8,128}$ Length: 10 to 130 characters.")
+    ]
+    TargetIds: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 100 items. Each item: Pattern: ^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$)|(\\d{12})$ Length: 12 to 68 characters."
+        ),
+    ]
 
 
 class BudgetsActionSsmActionDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceIds: list[str]
-    Region: str
-    Subtype: Literal["STOP_EC2_INSTANCES", "STOP_RDS_INSTANCES"]
+    InstanceIds: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 100 items. Each item: Pattern: ^i-(\\w{8}|\\w{17})$|^[a-zA-Z]([\\w-]{0,61}\\w)?$ Length: 1 to 63 characters."
+        ),
+    ]
+    Region: Annotated[
+        str, Field(description="Pattern: ^\\w{2,4}-\\w+(-\\w+)?-\\d$ Length: 9 to 20 characters.")
+    ]
+    Subtype: Annotated[
+        Literal["STOP_EC2_INSTANCES", "STOP_RDS_INSTANCES"],
+        Field(description="Allowed values: 'STOP_EC2_INSTANCES', 'STOP_RDS_INSTANCES'."),
+    ]
 
 
 class ResourceTag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class Subscriber(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Address: str
-    Type: Literal["SNS", "EMAIL"]
+    Address: Annotated[
+        str,
+        Field(description="Pattern: ^(.*[\\n\\r\\t\\f\\ ]?)*$ Length: 1 to 2147483647 characters."),
+    ]
+    Type: Annotated[Literal["SNS", "EMAIL"], Field(description="Allowed values: 'SNS', 'EMAIL'.")]
 
 
 class BudgetsActionAttributes(DeferredModel):
-    ActionId: str | None = None
+    """
+    The read-only attributes of a AWS::Budgets::BudgetsAction, set by AWS.
+    """
+
+    ActionId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class BudgetsActionDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IamActionDefinition: BudgetsActionIamActionDefinition | None = None
-    ScpActionDefinition: BudgetsActionScpActionDefinition | None = None
-    SsmActionDefinition: BudgetsActionSsmActionDefinition | None = None
+    IamActionDefinition: Annotated[
+        BudgetsActionIamActionDefinition | None,
+        Field(description="Type: BudgetsActionIamActionDefinitionDict."),
+    ] = None
+    ScpActionDefinition: Annotated[
+        BudgetsActionScpActionDefinition | None,
+        Field(description="Type: BudgetsActionScpActionDefinitionDict."),
+    ] = None
+    SsmActionDefinition: Annotated[
+        BudgetsActionSsmActionDefinition | None,
+        Field(description="Type: BudgetsActionSsmActionDefinitionDict."),
+    ] = None
 
 
 class BudgetsActionProps(DeferredModel):
-    ActionThreshold: BudgetsActionActionThreshold
-    ActionType: Literal["APPLY_IAM_POLICY", "APPLY_SCP_POLICY", "RUN_SSM_DOCUMENTS"]
-    ApprovalModel: Literal["AUTOMATIC", "MANUAL"] | None = None
-    BudgetName: str
-    Definition: BudgetsActionDefinition
-    ExecutionRoleArn: str
-    NotificationType: Literal["ACTUAL", "FORECASTED"]
-    ResourceTags: list[ResourceTag] | None = None
-    Subscribers: list[Subscriber]
+    """
+    The properties a program declares for a AWS::Budgets::BudgetsAction.
+    """
+
+    ActionThreshold: Annotated[
+        BudgetsActionActionThreshold, Field(description="Type: BudgetsActionActionThresholdDict.")
+    ]
+    ActionType: Annotated[
+        Literal["APPLY_IAM_POLICY", "APPLY_SCP_POLICY", "RUN_SSM_DOCUMENTS"],
+        Field(
+            description="Allowed values: 'APPLY_IAM_POLICY', 'APPLY_SCP_POLICY', 'RUN_SSM_DOCUMENTS'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ApprovalModel: Annotated[
+        Literal["AUTOMATIC", "MANUAL"] | None,
+        Field(description="Allowed values: 'AUTOMATIC', 'MANUAL'."),
+    ] = None
+    BudgetName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?![^:\\\\]*/action/|(?i).*<script>.*</script>.*)[^:\\\\]+$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Definition: Annotated[
+        BudgetsActionDefinition, Field(description="Type: BudgetsActionDefinitionDict.")
+    ]
+    ExecutionRoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws(-eusc|-cn|-us-gov|-iso|-iso-[a-z]{1})?:iam::\\d{12}:role(\\u002F[\\u0021-\\u007F]+\\u002F|\\u002F)[\\w+=,.@-]+$ Length: 32 to 618 characters."
+        ),
+    ]
+    NotificationType: Annotated[
+        Literal["ACTUAL", "FORECASTED"],
+        Field(description="Allowed values: 'ACTUAL', 'FORECASTED'."),
+    ]
+    ResourceTags: Annotated[
+        list[ResourceTag] | None, Field(description="Items: 0 to 200 items.")
+    ] = None
+    Subscribers: Annotated[list[Subscriber], Field(description="Items: 1 to 11 items.")]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -103,178 +107,198 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BudgetAutoAdjustDataDict = TypedDict(
-    "BudgetAutoAdjustDataDict",
-    {
-        "AutoAdjustType": "Required[str]",
-        "HistoricalOptions": "BudgetHistoricalOptionsDict",
-    },
-    total=False,
-)
 
-BudgetCostTypesDict = TypedDict(
-    "BudgetCostTypesDict",
-    {
-        "IncludeCredit": "bool",
-        "IncludeDiscount": "bool",
-        "IncludeOtherSubscription": "bool",
-        "IncludeRecurring": "bool",
-        "IncludeRefund": "bool",
-        "IncludeSubscription": "bool",
-        "IncludeSupport": "bool",
-        "IncludeTax": "bool",
-        "IncludeUpfront": "bool",
-        "UseAmortized": "bool",
-        "UseBlended": "bool",
-    },
-    total=False,
-)
+class BudgetAutoAdjustDataDict(TypedDict, total=False):
+    """BudgetAutoAdjustData as a plain dict."""
 
-BudgetDataDict = TypedDict(
-    "BudgetDataDict",
-    {
-        "AutoAdjustData": "BudgetAutoAdjustDataDict",
-        "BillingViewArn": "str",
-        "BudgetLimit": "SpendDict",
-        "BudgetName": "str",
-        "BudgetType": "Required[str]",
-        "CostFilters": "dict[str, Any] | str",
-        "CostTypes": "BudgetCostTypesDict",
-        "FilterExpression": "ExpressionDict",
-        "Metrics": "list[str]",
-        "PlannedBudgetLimits": "dict[str, Any] | str",
-        "TimePeriod": "BudgetTimePeriodDict",
-        "TimeUnit": "Required[str]",
-    },
-    total=False,
-)
+    AutoAdjustType: Required[str]
+    """Type: str."""
+    HistoricalOptions: BudgetHistoricalOptionsDict
+    """Type: BudgetHistoricalOptionsDict."""
 
-BudgetHistoricalOptionsDict = TypedDict(
-    "BudgetHistoricalOptionsDict",
-    {
-        "BudgetAdjustmentPeriod": "Required[int]",
-    },
-    total=False,
-)
 
-BudgetNotificationDict = TypedDict(
-    "BudgetNotificationDict",
-    {
-        "ComparisonOperator": "Required[str]",
-        "NotificationType": "Required[str]",
-        "Threshold": "Required[float]",
-        "ThresholdType": "str",
-    },
-    total=False,
-)
+class BudgetCostTypesDict(TypedDict, total=False):
+    """BudgetCostTypes as a plain dict."""
 
-BudgetTimePeriodDict = TypedDict(
-    "BudgetTimePeriodDict",
-    {
-        "End": "str",
-        "Start": "str",
-    },
-    total=False,
-)
+    IncludeCredit: bool
+    """Type: bool."""
+    IncludeDiscount: bool
+    """Type: bool."""
+    IncludeOtherSubscription: bool
+    """Type: bool."""
+    IncludeRecurring: bool
+    """Type: bool."""
+    IncludeRefund: bool
+    """Type: bool."""
+    IncludeSubscription: bool
+    """Type: bool."""
+    IncludeSupport: bool
+    """Type: bool."""
+    IncludeTax: bool
+    """Type: bool."""
+    IncludeUpfront: bool
+    """Type: bool."""
+    UseAmortized: bool
+    """Type: bool."""
+    UseBlended: bool
+    """Type: bool."""
 
-CostCategoryValuesDict = TypedDict(
-    "CostCategoryValuesDict",
-    {
-        "Key": "str",
-        "MatchOptions": "list[str]",
-        "Values": "list[str]",
-    },
-    total=False,
-)
 
-ExpressionDict = TypedDict(
-    "ExpressionDict",
-    {
-        "And": "list[ExpressionDict]",
-        "CostCategories": "CostCategoryValuesDict",
-        "Dimensions": "ExpressionDimensionValuesDict",
-        "Not": "ExpressionDict",
-        "Or": "list[ExpressionDict]",
-        "Tags": "TagValuesDict",
-    },
-    total=False,
-)
+class BudgetDataDict(TypedDict, total=False):
+    """BudgetData as a plain dict."""
 
-ExpressionDimensionValuesDict = TypedDict(
-    "ExpressionDimensionValuesDict",
-    {
-        "Key": "str",
-        "MatchOptions": "list[str]",
-        "Values": "list[str]",
-    },
-    total=False,
-)
+    AutoAdjustData: BudgetAutoAdjustDataDict
+    """Type: BudgetAutoAdjustDataDict."""
+    BillingViewArn: str
+    """Type: str."""
+    BudgetLimit: SpendDict
+    """Type: SpendDict."""
+    BudgetName: str
+    """Type: str."""
+    BudgetType: Required[str]
+    """Type: str."""
+    CostFilters: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    CostTypes: BudgetCostTypesDict
+    """Type: BudgetCostTypesDict."""
+    FilterExpression: ExpressionDict
+    """Type: ExpressionDict."""
+    Metrics: list[str]
+    """Type: list[str]."""
+    PlannedBudgetLimits: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    TimePeriod: BudgetTimePeriodDict
+    """Type: BudgetTimePeriodDict."""
+    TimeUnit: Required[str]
+    """Type: str."""
 
-NotificationWithSubscribersDict = TypedDict(
-    "NotificationWithSubscribersDict",
-    {
-        "Notification": "Required[BudgetNotificationDict]",
-        "Subscribers": "Required[list[SubscriberDict]]",
-    },
-    total=False,
-)
 
-ResourceTagDict = TypedDict(
-    "ResourceTagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class BudgetHistoricalOptionsDict(TypedDict, total=False):
+    """BudgetHistoricalOptions as a plain dict."""
 
-SpendDict = TypedDict(
-    "SpendDict",
-    {
-        "Amount": "Required[float]",
-        "Unit": "Required[str]",
-    },
-    total=False,
-)
+    BudgetAdjustmentPeriod: Required[int]
+    """Type: int."""
 
-SubscriberDict = TypedDict(
-    "SubscriberDict",
-    {
-        "Address": "Required[str]",
-        "SubscriptionType": "Required[str]",
-    },
-    total=False,
-)
 
-TagValuesDict = TypedDict(
-    "TagValuesDict",
-    {
-        "Key": "str",
-        "MatchOptions": "list[str]",
-        "Values": "list[str]",
-    },
-    total=False,
-)
+class BudgetNotificationDict(TypedDict, total=False):
+    """BudgetNotification as a plain dict."""
 
+    ComparisonOperator: Required[str]
+    """Type: str."""
+    NotificationType: Required[str]
+    """Type: str."""
+    Threshold: Required[float]
+    """Range: 0.1 to 1000000000 (inclusive)."""
+    ThresholdType: str
+    """Type: str."""
+
+
+class BudgetTimePeriodDict(TypedDict, total=False):
+    """BudgetTimePeriod as a plain dict."""
+
+    End: str
+    """Type: str."""
+    Start: str
+    """Type: str."""
+
+
+class CostCategoryValuesDict(TypedDict, total=False):
+    """CostCategoryValues as a plain dict."""
+
+    Key: str
+    """Type: str."""
+    MatchOptions: list[str]
+    """Type: list[str]."""
+    Values: list[str]
+    """Type: list[str]."""
+
+
+class ExpressionDict(TypedDict, total=False):
+    """Expression as a plain dict."""
+
+    And: list[ExpressionDict]
+    """Type: list[ExpressionDict]."""
+    CostCategories: CostCategoryValuesDict
+    """Type: CostCategoryValuesDict."""
+    Dimensions: ExpressionDimensionValuesDict
+    """Type: ExpressionDimensionValuesDict."""
+    Not: ExpressionDict
+    """Type: ExpressionDict."""
+    Or: list[ExpressionDict]
+    """Type: list[ExpressionDict]."""
+    Tags: TagValuesDict
+    """Type: TagValuesDict."""
+
+
+class ExpressionDimensionValuesDict(TypedDict, total=False):
+    """ExpressionDimensionValues as a plain dict."""
+
+    Key: str
+    """Type: str."""
+    MatchOptions: list[str]
+    """Type: list[str]."""
+    Values: list[str]
+    """Type: list[str]."""
+
+
+class NotificationWithSubscribersDict(TypedDict, total=False):
+    """NotificationWithSubscribers as a plain dict."""
+
+    Notification: Required[BudgetNotificationDict]
+    """Type: BudgetNotificationDict."""
+    Subscribers: Required[list[SubscriberDict]]
+    """Type: list[SubscriberDict]."""
+
+
+class ResourceTagDict(TypedDict, total=False):
+    """ResourceTag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+class SpendDict(TypedDict, total=False):
+    """Spend as a plain dict."""
+
+    Amount: Required[float]
+    """Type: float."""
+    Unit: Required[str]
+    """Type: str."""
+
+
+class SubscriberDict(TypedDict, total=False):
+    """Subscriber as a plain dict."""
+
+    Address: Required[str]
+    """Type: str."""
+    SubscriptionType: Required[str]
+    """Type: str."""
+
+
+class TagValuesDict(TypedDict, total=False):
+    """TagValues as a plain dict."""
+
+    Key: str
+    """Type: str."""
+    MatchOptions: list[str]
+    """Type: list[str]."""
+    Values: list[str]
+    """Type: list[str]."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Budgets::Budget",
     schema_file="aws-budgets-budget.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/Budget/BudgetName", "/NotificationsWithSubscribers"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Budget",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/ResourceTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -284,190 +308,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AutoAdjustData": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoAdjustType": {"type": "string"},
-                "HistoricalOptions": {"$ref": "#/definitions/HistoricalOptions"},
-            },
-            "required": ["AutoAdjustType"],
-            "type": "object",
-        },
-        "BudgetData": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoAdjustData": {"$ref": "#/definitions/AutoAdjustData"},
-                "BillingViewArn": {"type": "string"},
-                "BudgetLimit": {"$ref": "#/definitions/Spend"},
-                "BudgetName": {"type": "string"},
-                "BudgetType": {"type": "string"},
-                "CostFilters": {"type": ["object", "string"]},
-                "CostTypes": {"$ref": "#/definitions/CostTypes"},
-                "FilterExpression": {"$ref": "#/definitions/Expression"},
-                "Metrics": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "PlannedBudgetLimits": {"type": ["object", "string"]},
-                "TimePeriod": {"$ref": "#/definitions/TimePeriod"},
-                "TimeUnit": {"type": "string"},
-            },
-            "required": ["TimeUnit", "BudgetType"],
-            "type": "object",
-        },
-        "CostCategoryValues": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"type": "string"},
-                "MatchOptions": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Values": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "type": "object",
-        },
-        "CostTypes": {
-            "additionalProperties": False,
-            "properties": {
-                "IncludeCredit": {"type": "boolean"},
-                "IncludeDiscount": {"type": "boolean"},
-                "IncludeOtherSubscription": {"type": "boolean"},
-                "IncludeRecurring": {"type": "boolean"},
-                "IncludeRefund": {"type": "boolean"},
-                "IncludeSubscription": {"type": "boolean"},
-                "IncludeSupport": {"type": "boolean"},
-                "IncludeTax": {"type": "boolean"},
-                "IncludeUpfront": {"type": "boolean"},
-                "UseAmortized": {"type": "boolean"},
-                "UseBlended": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "Expression": {
-            "additionalProperties": False,
-            "properties": {
-                "And": {
-                    "items": {"$ref": "#/definitions/Expression"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "CostCategories": {"$ref": "#/definitions/CostCategoryValues"},
-                "Dimensions": {"$ref": "#/definitions/ExpressionDimensionValues"},
-                "Not": {"$ref": "#/definitions/Expression"},
-                "Or": {
-                    "items": {"$ref": "#/definitions/Expression"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Tags": {"$ref": "#/definitions/TagValues"},
-            },
-            "type": "object",
-        },
-        "ExpressionDimensionValues": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"type": "string"},
-                "MatchOptions": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Values": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "type": "object",
-        },
-        "HistoricalOptions": {
-            "additionalProperties": False,
-            "properties": {"BudgetAdjustmentPeriod": {"type": "integer"}},
-            "required": ["BudgetAdjustmentPeriod"],
-            "type": "object",
-        },
-        "Notification": {
-            "additionalProperties": False,
-            "properties": {
-                "ComparisonOperator": {"type": "string"},
-                "NotificationType": {"type": "string"},
-                "Threshold": {"maximum": 1000000000, "minimum": 0.1, "type": "number"},
-                "ThresholdType": {"type": "string"},
-            },
-            "required": ["ComparisonOperator", "NotificationType", "Threshold"],
-            "type": "object",
-        },
-        "NotificationWithSubscribers": {
-            "additionalProperties": False,
-            "properties": {
-                "Notification": {"$ref": "#/definitions/Notification"},
-                "Subscribers": {
-                    "items": {"$ref": "#/definitions/Subscriber"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Subscribers", "Notification"],
-            "type": "object",
-        },
-        "ResourceTag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key"],
-            "type": "object",
-        },
-        "Spend": {
-            "additionalProperties": False,
-            "properties": {"Amount": {"type": "number"}, "Unit": {"type": "string"}},
-            "required": ["Amount", "Unit"],
-            "type": "object",
-        },
-        "Subscriber": {
-            "additionalProperties": False,
-            "properties": {"Address": {"type": "string"}, "SubscriptionType": {"type": "string"}},
-            "required": ["SubscriptionType", "Address"],
-            "type": "object",
-        },
-        "TagValues": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"type": "string"},
-                "MatchOptions": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Values": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "type": "object",
-        },
-        "TimePeriod": {
-            "additionalProperties": False,
-            "properties": {"End": {"type": "string"}, "Start": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Budget": {"$ref": "#/definitions/BudgetData"},
-        "Id": {"type": "string"},
-        "NotificationsWithSubscribers": {
-            "items": {"$ref": "#/definitions/NotificationWithSubscribers"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ResourceTags": {
-            "items": {"$ref": "#/definitions/ResourceTag"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["Budget"],
-}
-
 
 class Budget(_Resource):
     """AWS::Budgets::Budget: Resource Type definition for AWS::Budgets::Budget
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Budget.BudgetName,
+    NotificationsWithSubscribers.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-budgets-budget.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -475,34 +326,43 @@ class Budget(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BudgetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "budget.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Budget: BudgetDataDict
     NotificationsWithSubscribers: list[NotificationWithSubscribersDict]
     ResourceTags: list[ResourceTagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Budget: BudgetData | BudgetDataDict,
+        NotificationsWithSubscribers: list[
+            NotificationWithSubscribers | NotificationWithSubscribersDict
+        ]
+        | None = None,
+        ResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Budgets::Budget; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Budget: BudgetData | BudgetDataDict,
-            NotificationsWithSubscribers: list[
-                NotificationWithSubscribers | NotificationWithSubscribersDict
-            ]
-            | None = None,
-            ResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Budgets::Budget; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Budget: Type: BudgetDataDict. Required.
+            NotificationsWithSubscribers: Type: list[NotificationWithSubscribersDict]. Create-only:
+                changing it replaces the resource.
+            ResourceTags: Type: list[ResourceTagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

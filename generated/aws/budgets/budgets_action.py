@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,83 +79,92 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BudgetsActionActionThresholdDict = TypedDict(
-    "BudgetsActionActionThresholdDict",
-    {
-        "Type": "Required[Literal['PERCENTAGE', 'ABSOLUTE_VALUE']]",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
 
-BudgetsActionDefinitionDict = TypedDict(
-    "BudgetsActionDefinitionDict",
-    {
-        "IamActionDefinition": "BudgetsActionIamActionDefinitionDict",
-        "ScpActionDefinition": "BudgetsActionScpActionDefinitionDict",
-        "SsmActionDefinition": "BudgetsActionSsmActionDefinitionDict",
-    },
-    total=False,
-)
+class BudgetsActionActionThresholdDict(TypedDict, total=False):
+    """BudgetsActionActionThreshold as a plain dict."""
 
-BudgetsActionIamActionDefinitionDict = TypedDict(
-    "BudgetsActionIamActionDefinitionDict",
-    {
-        "Groups": "list[str]",
-        "PolicyArn": "Required[str]",
-        "Roles": "list[str]",
-        "Users": "list[str]",
-    },
-    total=False,
-)
+    Type: Required[Literal["PERCENTAGE", "ABSOLUTE_VALUE"]]
+    """Allowed values: 'PERCENTAGE', 'ABSOLUTE_VALUE'."""
+    Value: Required[float]
+    """Type: float."""
 
-BudgetsActionScpActionDefinitionDict = TypedDict(
-    "BudgetsActionScpActionDefinitionDict",
-    {
-        "PolicyId": "Required[str]",
-        "TargetIds": "Required[list[str]]",
-    },
-    total=False,
-)
 
-BudgetsActionSsmActionDefinitionDict = TypedDict(
-    "BudgetsActionSsmActionDefinitionDict",
-    {
-        "InstanceIds": "Required[list[str]]",
-        "Region": "Required[str]",
-        "Subtype": "Required[Literal['STOP_EC2_INSTANCES', 'STOP_RDS_INSTANCES']]",
-    },
-    total=False,
-)
+class BudgetsActionDefinitionDict(TypedDict, total=False):
+    """BudgetsActionDefinition as a plain dict."""
 
-ResourceTagDict = TypedDict(
-    "ResourceTagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    IamActionDefinition: BudgetsActionIamActionDefinitionDict
+    """Type: BudgetsActionIamActionDefinitionDict."""
+    ScpActionDefinition: BudgetsActionScpActionDefinitionDict
+    """Type: BudgetsActionScpActionDefinitionDict."""
+    SsmActionDefinition: BudgetsActionSsmActionDefinitionDict
+    """Type: BudgetsActionSsmActionDefinitionDict."""
 
-SubscriberDict = TypedDict(
-    "SubscriberDict",
-    {
-        "Address": "Required[str]",
-        "Type": "Required[Literal['SNS', 'EMAIL']]",
-    },
-    total=False,
-)
 
+class BudgetsActionIamActionDefinitionDict(TypedDict, total=False):
+    """BudgetsActionIamActionDefinition as a plain dict."""
+
+    Groups: list[str]
+    """Items: 1 to 100 items. Each item: Pattern: ^([\\u0021-\\u007F]+\\u002F)?[\\w+=,.@-]+$ Length:
+    1 to 640 characters."""
+    PolicyArn: Required[str]
+    """Pattern:
+    ^arn:aws(-eusc|-cn|-us-gov|-iso|-iso-[a-z]{1})?:iam::(\\d{12}|aws):policy(\\u002F[\\u0021-\\u007F]+\\u002F|\\u002F)[\\w+=,.@-]+$
+    Length: 25 to 684 characters."""
+    Roles: list[str]
+    """Items: 1 to 100 items. Each item: Pattern: ^([\\u0021-\\u007F]+\\u002F)?[\\w+=,.@-]+$ Length:
+    1 to 576 characters."""
+    Users: list[str]
+    """Items: 1 to 100 items. Each item: Pattern: ^([\\u0021-\\u007F]+\\u002F)?[\\w+=,.@-]+$ Length:
+    1 to 576 characters."""
+
+
+class BudgetsActionScpActionDefinitionDict(TypedDict, total=False):
+    """BudgetsActionScpActionDefinition as a plain dict."""
+
+    PolicyId: Required[str]
+    """Pattern: ^p-[0-9a-zA-Z_]{8,128}$ Length: 10 to 130 characters."""
+    TargetIds: Required[list[str]]
+    """Items: 1 to 100 items. Each item: Pattern: ^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$)|(\\d{12})$
+    Length: 12 to 68 characters."""
+
+
+class BudgetsActionSsmActionDefinitionDict(TypedDict, total=False):
+    """BudgetsActionSsmActionDefinition as a plain dict."""
+
+    InstanceIds: Required[list[str]]
+    """Items: 1 to 100 items. Each item: Pattern: ^i-(\\w{8}|\\w{17})$|^[a-zA-Z]([\\w-]{0,61}\\w)?$
+    Length: 1 to 63 characters."""
+    Region: Required[str]
+    """Pattern: ^\\w{2,4}-\\w+(-\\w+)?-\\d$ Length: 9 to 20 characters."""
+    Subtype: Required[Literal["STOP_EC2_INSTANCES", "STOP_RDS_INSTANCES"]]
+    """Allowed values: 'STOP_EC2_INSTANCES', 'STOP_RDS_INSTANCES'."""
+
+
+class ResourceTagDict(TypedDict, total=False):
+    """ResourceTag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+class SubscriberDict(TypedDict, total=False):
+    """Subscriber as a plain dict."""
+
+    Address: Required[str]
+    """Pattern: ^(.*[\\n\\r\\t\\f\\ ]?)*$ Length: 1 to 2147483647 characters."""
+    Type: Required[Literal["SNS", "EMAIL"]]
+    """Allowed values: 'SNS', 'EMAIL'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Budgets::BudgetsAction",
     schema_file="aws-budgets-budgetsaction.json",
     primary_identifier=("/ActionId", "/BudgetName"),
-    additional_identifiers=(),
     read_only=("/ActionId",),
     create_only=("/ActionType", "/BudgetName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=(
         "BudgetName",
         "NotificationType",
@@ -161,14 +174,9 @@ METADATA = _TypeMetadata(
         "Definition",
         "Subscribers",
     ),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/ResourceTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -178,198 +186,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ActionThreshold": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"enum": ["PERCENTAGE", "ABSOLUTE_VALUE"], "type": "string"},
-                "Value": {"type": "number"},
-            },
-            "required": ["Value", "Type"],
-            "type": "object",
-        },
-        "Definition": {
-            "additionalProperties": False,
-            "properties": {
-                "IamActionDefinition": {"$ref": "#/definitions/IamActionDefinition"},
-                "ScpActionDefinition": {"$ref": "#/definitions/ScpActionDefinition"},
-                "SsmActionDefinition": {"$ref": "#/definitions/SsmActionDefinition"},
-            },
-            "type": "object",
-        },
-        "IamActionDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Groups": {
-                    "items": {
-                        "maxLength": 640,
-                        "minLength": 1,
-                        "pattern": "^([\\u0021-\\u007F]+\\u002F)?[\\w+=,.@-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "PolicyArn": {
-                    "maxLength": 684,
-                    "minLength": 25,
-                    "pattern": "^arn:aws(-eusc|-cn|-us-gov|-iso|-iso-[a-z]{1})?:iam::(\\d{12}|aws):policy(\\u002F[\\u0021-\\u007F]+\\u002F|\\u002F)[\\w+=,.@-]+$",
-                    "type": "string",
-                },
-                "Roles": {
-                    "items": {
-                        "maxLength": 576,
-                        "minLength": 1,
-                        "pattern": "^([\\u0021-\\u007F]+\\u002F)?[\\w+=,.@-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Users": {
-                    "items": {
-                        "maxLength": 576,
-                        "minLength": 1,
-                        "pattern": "^([\\u0021-\\u007F]+\\u002F)?[\\w+=,.@-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["PolicyArn"],
-            "type": "object",
-        },
-        "ResourceTag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "ScpActionDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "PolicyId": {
-                    "maxLength": 130,
-                    "minLength": 10,
-                    "pattern": "^p-[0-9a-zA-Z_]{8,128}$",
-                    "type": "string",
-                },
-                "TargetIds": {
-                    "items": {
-                        "maxLength": 68,
-                        "minLength": 12,
-                        "pattern": "^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$)|(\\d{12})$",
-                        "type": "string",
-                    },
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["PolicyId", "TargetIds"],
-            "type": "object",
-        },
-        "SsmActionDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceIds": {
-                    "items": {
-                        "maxLength": 63,
-                        "minLength": 1,
-                        "pattern": "^i-(\\w{8}|\\w{17})$|^[a-zA-Z]([\\w-]{0,61}\\w)?$",
-                        "type": "string",
-                    },
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Region": {
-                    "maxLength": 20,
-                    "minLength": 9,
-                    "pattern": "^\\w{2,4}-\\w+(-\\w+)?-\\d$",
-                    "type": "string",
-                },
-                "Subtype": {"enum": ["STOP_EC2_INSTANCES", "STOP_RDS_INSTANCES"], "type": "string"},
-            },
-            "required": ["Subtype", "Region", "InstanceIds"],
-            "type": "object",
-        },
-        "Subscriber": {
-            "additionalProperties": False,
-            "properties": {
-                "Address": {
-                    "maxLength": 2147483647,
-                    "minLength": 1,
-                    "pattern": "^(.*[\\n\\r\\t\\f\\ ]?)*$",
-                    "type": "string",
-                },
-                "Type": {"enum": ["SNS", "EMAIL"], "type": "string"},
-            },
-            "required": ["Type", "Address"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActionId": {"type": "string"},
-        "ActionThreshold": {"$ref": "#/definitions/ActionThreshold"},
-        "ActionType": {
-            "enum": ["APPLY_IAM_POLICY", "APPLY_SCP_POLICY", "RUN_SSM_DOCUMENTS"],
-            "type": "string",
-        },
-        "ApprovalModel": {"enum": ["AUTOMATIC", "MANUAL"], "type": "string"},
-        "BudgetName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^(?![^:\\\\]*/action/|(?i).*<script>.*</script>.*)[^:\\\\]+$",
-            "type": "string",
-        },
-        "Definition": {"$ref": "#/definitions/Definition"},
-        "ExecutionRoleArn": {
-            "maxLength": 618,
-            "minLength": 32,
-            "pattern": "^arn:aws(-eusc|-cn|-us-gov|-iso|-iso-[a-z]{1})?:iam::\\d{12}:role(\\u002F[\\u0021-\\u007F]+\\u002F|\\u002F)[\\w+=,.@-]+$",
-            "type": "string",
-        },
-        "NotificationType": {"enum": ["ACTUAL", "FORECASTED"], "type": "string"},
-        "ResourceTags": {
-            "items": {"$ref": "#/definitions/ResourceTag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Subscribers": {
-            "items": {"$ref": "#/definitions/Subscriber"},
-            "maxItems": 11,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": [
-        "BudgetName",
-        "NotificationType",
-        "ActionType",
-        "ActionThreshold",
-        "ExecutionRoleArn",
-        "Definition",
-        "Subscribers",
-    ],
-}
-
 
 class BudgetsAction(_Resource):
-    """AWS::Budgets::BudgetsAction: An example resource schema demonstrating some basic constructs and validation rules.
+    """AWS::Budgets::BudgetsAction: An example resource schema demonstrating some basic constructs
+    and validation rules.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ActionId, BudgetName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ActionType, BudgetName.
+    Read-only attributes (known once deployed): ActionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-budgets-budgetsaction.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -377,11 +204,13 @@ class BudgetsAction(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BudgetsActionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "budgets_action.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ActionId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ActionThreshold: BudgetsActionActionThresholdDict
     ActionType: Literal["APPLY_IAM_POLICY", "APPLY_SCP_POLICY", "RUN_SSM_DOCUMENTS"]
     ApprovalModel: Literal["AUTOMATIC", "MANUAL"]
@@ -392,28 +221,45 @@ class BudgetsAction(_Resource):
     ResourceTags: list[ResourceTagDict]
     Subscribers: list[SubscriberDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ActionThreshold: BudgetsActionActionThreshold | BudgetsActionActionThresholdDict,
+        ActionType: Literal["APPLY_IAM_POLICY", "APPLY_SCP_POLICY", "RUN_SSM_DOCUMENTS"],
+        BudgetName: str,
+        Definition: BudgetsActionDefinition | BudgetsActionDefinitionDict,
+        ExecutionRoleArn: str,
+        NotificationType: Literal["ACTUAL", "FORECASTED"],
+        Subscribers: list[Subscriber | SubscriberDict],
+        ApprovalModel: Literal["AUTOMATIC", "MANUAL"] | None = None,
+        ResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Budgets::BudgetsAction; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ActionThreshold: BudgetsActionActionThreshold | BudgetsActionActionThresholdDict,
-            ActionType: Literal["APPLY_IAM_POLICY", "APPLY_SCP_POLICY", "RUN_SSM_DOCUMENTS"],
-            BudgetName: str,
-            Definition: BudgetsActionDefinition | BudgetsActionDefinitionDict,
-            ExecutionRoleArn: str,
-            NotificationType: Literal["ACTUAL", "FORECASTED"],
-            Subscribers: list[Subscriber | SubscriberDict],
-            ApprovalModel: Literal["AUTOMATIC", "MANUAL"] | None = None,
-            ResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Budgets::BudgetsAction; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ActionThreshold: Type: BudgetsActionActionThresholdDict. Required.
+            ActionType: Allowed values: 'APPLY_IAM_POLICY', 'APPLY_SCP_POLICY', 'RUN_SSM_DOCUMENTS'.
+                Create-only: changing it replaces the resource. Required.
+            BudgetName: Pattern: ^(?![^:\\\\]*/action/|(?i).*<script>.*</script>.*)[^:\\\\]+$
+                Length: 1 to 100 characters. Create-only: changing it replaces the resource.
+                Required.
+            Definition: Type: BudgetsActionDefinitionDict. Required.
+            ExecutionRoleArn: Pattern:
+                ^arn:aws(-eusc|-cn|-us-gov|-iso|-iso-[a-z]{1})?:iam::\\d{12}:role(\\u002F[\\u0021-\\u007F]+\\u002F|\\u002F)[\\w+=,.@-]+$
+                Length: 32 to 618 characters. Required.
+            NotificationType: Allowed values: 'ACTUAL', 'FORECASTED'. Required.
+            Subscribers: Items: 1 to 11 items. Required.
+            ApprovalModel: Allowed values: 'AUTOMATIC', 'MANUAL'.
+            ResourceTags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by case.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CaseAttributes",
@@ -19,21 +20,50 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class CaseAttributes(DeferredModel):
-    Arn: str | None = None
-    CaseId: str | None = None
+    """
+    The read-only attributes of a AWS::Cases::Case, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The Amazon Resource Name (ARN) of the case.")] = (
+        None
+    )
+    CaseId: Annotated[str | None, Field(description="A unique identifier of the case.")] = None
 
 
 class CaseProps(DeferredModel):
-    CustomerId: str
-    DomainId: str
-    Tags: list[Tag] | None = None
-    TemplateId: str
-    Title: str
+    """
+    The properties a program declares for a AWS::Cases::Case.
+    """
+
+    CustomerId: Annotated[
+        str,
+        Field(
+            description="The full customer profile ARN for the case. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DomainId: Annotated[
+        str,
+        Field(
+            description="The unique identifier of the Cases domain. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="A list of tags for the case.")] = None
+    TemplateId: Annotated[
+        str,
+        Field(
+            description="A unique identifier of a template. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Title: Annotated[str, Field(description="The title of the case.")]

@@ -37,127 +37,238 @@ class BooleanOperandsOperandOne(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: str
+    FieldId: Annotated[
+        str, Field(description="The field ID this operand should take the value of.")
+    ]
 
 
 class BooleanOperandsOperandTwoOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StringValue: str
+    StringValue: Annotated[
+        str,
+        Field(
+            description="A string value to compare against the field value in the condition evaluation."
+        ),
+    ]
 
 
 class BooleanOperandsOperandTwoOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BooleanValue: bool
+    BooleanValue: Annotated[
+        bool,
+        Field(
+            description="A boolean value to compare against the field value in the condition evaluation."
+        ),
+    ]
 
 
 class BooleanOperandsOperandTwoOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DoubleValue: float
+    DoubleValue: Annotated[
+        float,
+        Field(
+            description="A numeric value to compare against the field value in the condition evaluation."
+        ),
+    ]
 
 
 class BooleanOperandsOperandTwoOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmptyValue: Annotated[dict[str, Any], Field(max_length=0)]
+    EmptyValue: Annotated[
+        dict[str, Any], Field(description="An empty operand value.", max_length=0)
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class CaseRuleAttributes(DeferredModel):
-    CaseRuleArn: str | None = None
-    CaseRuleId: str | None = None
-    CreatedTime: str | None = None
-    LastModifiedTime: str | None = None
+    """
+    The read-only attributes of a AWS::Cases::CaseRule, set by AWS.
+    """
+
+    CaseRuleArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of a case rule.")
+    ] = None
+    CaseRuleId: Annotated[
+        str | None, Field(description="The unique identifier of a case rule.")
+    ] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The time at which the case rule was created.")
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None,
+        Field(description="The time at which the case rule was created or last modified."),
+    ] = None
 
 
 class BooleanOperands(DeferredModel):
+    """
+    Boolean operands for a condition.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OperandOne: BooleanOperandsOperandOne
-    OperandTwo: (
+    OperandOne: Annotated[
+        BooleanOperandsOperandOne, Field(description="The left hand operand in the condition.")
+    ]
+    OperandTwo: Annotated[
         BooleanOperandsOperandTwoOption1
         | BooleanOperandsOperandTwoOption2
         | BooleanOperandsOperandTwoOption3
-        | BooleanOperandsOperandTwoOption4
-    )
-    Result: bool
+        | BooleanOperandsOperandTwoOption4,
+        Field(description="The right hand operand in the condition."),
+    ]
+    Result: Annotated[
+        bool, Field(description="The value of the outer rule if the condition evaluates to true.")
+    ]
 
 
 class HiddenCaseRuleConditionsItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EqualTo: BooleanOperands
+    EqualTo: Annotated[BooleanOperands, Field(description="Boolean operands for a condition.")]
 
 
 class HiddenCaseRuleConditionsItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NotEqualTo: BooleanOperands
+    NotEqualTo: Annotated[BooleanOperands, Field(description="Boolean operands for a condition.")]
 
 
 class RequiredCaseRuleConditionsItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EqualTo: BooleanOperands
+    EqualTo: Annotated[BooleanOperands, Field(description="Boolean operands for a condition.")]
 
 
 class RequiredCaseRuleConditionsItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NotEqualTo: BooleanOperands
+    NotEqualTo: Annotated[BooleanOperands, Field(description="Boolean operands for a condition.")]
 
 
 class HiddenCaseRule(DeferredModel):
+    """
+    Hidden rule type, used to indicate whether a field is hidden
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Conditions: list[HiddenCaseRuleConditionsItemOption1 | HiddenCaseRuleConditionsItemOption2]
-    DefaultValue: bool
+    Conditions: Annotated[
+        list[HiddenCaseRuleConditionsItemOption1 | HiddenCaseRuleConditionsItemOption2],
+        Field(
+            description="List of conditions for the hidden rule; the first condition to evaluate to true dictates the value of the rule"
+        ),
+    ]
+    DefaultValue: Annotated[
+        bool,
+        Field(
+            description="The value of the rule (i.e. whether the field is hidden) should none of the conditions evaluate to true"
+        ),
+    ]
 
 
 class RequiredCaseRule(DeferredModel):
+    """
+    A required rule type, used to indicate whether a field is required.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Conditions: list[RequiredCaseRuleConditionsItemOption1 | RequiredCaseRuleConditionsItemOption2]
-    DefaultValue: bool
+    Conditions: Annotated[
+        list[RequiredCaseRuleConditionsItemOption1 | RequiredCaseRuleConditionsItemOption2],
+        Field(
+            description="An ordered list of boolean conditions that determine when the field should be required. Conditions are evaluated in order, and the first condition that evaluates to true determines whether the field is required, overriding the default value."
+        ),
+    ]
+    DefaultValue: Annotated[
+        bool,
+        Field(
+            description="The default required state for the field when none of the specified conditions are met. If true, the field is required by default; if false, the field is optional by default."
+        ),
+    ]
 
 
 class CaseRuleRuleOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Required: RequiredCaseRule
+    Required: Annotated[
+        RequiredCaseRule,
+        Field(description="A required rule type, used to indicate whether a field is required."),
+    ]
 
 
 class CaseRuleRuleOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Hidden: HiddenCaseRule
+    Hidden: Annotated[
+        HiddenCaseRule,
+        Field(description="Hidden rule type, used to indicate whether a field is hidden"),
+    ]
 
 
 class CaseRuleProps(DeferredModel):
-    Description: str | None = None
-    DomainId: str | None = None
-    Name: str
-    Rule: CaseRuleRuleOption1 | CaseRuleRuleOption2
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Cases::CaseRule.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description explaining the purpose and behavior of this case rule. Helps administrators understand when and why this rule applies to case fields."
+        ),
+    ] = None
+    DomainId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of the Cases domain. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A descriptive name for the case rule. Must be unique within the domain and should clearly indicate the rule's purpose (e.g., 'Priority Field Required for Urgent Cases')."
+        ),
+    ]
+    Rule: Annotated[
+        CaseRuleRuleOption1 | CaseRuleRuleOption2,
+        Field(
+            description="Defines the rule behavior and conditions. Specifies the rule type and the conditions under which it applies. In the Amazon Connect admin website, this corresponds to case field conditions."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags that you attach to this case rule.")
+    ] = None

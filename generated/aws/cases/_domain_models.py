@@ -7,10 +7,10 @@ Imported on first use by domain.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DomainAttributes",
@@ -23,17 +23,53 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DomainAttributes(DeferredModel):
-    CreatedTime: str | None = None
-    DomainArn: str | None = None
-    DomainId: str | None = None
-    DomainStatus: Literal["Active", "CreationInProgress", "CreationFailed"] | None = None
+    """
+    The read-only attributes of a AWS::Cases::Domain, set by AWS.
+    """
+
+    CreatedTime: Annotated[
+        str | None, Field(description="The time at which the domain was created.")
+    ] = None
+    DomainArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the Cases domain.")
+    ] = None
+    DomainId: Annotated[
+        str | None, Field(description="The unique identifier of the Cases domain.")
+    ] = None
+    DomainStatus: Annotated[
+        Literal["Active", "CreationInProgress", "CreationFailed"] | None,
+        Field(
+            description="The current status of the Cases domain. Indicates whether the domain is Active, CreationInProgress, or CreationFailed."
+        ),
+    ] = None
 
 
 class DomainProps(DeferredModel):
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Cases::Domain.
+    """
+
+    Name: Annotated[
+        str,
+        Field(
+            description="The name for your Cases domain. It must be unique for your AWS account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags that you attach to this domain.")
+    ] = None

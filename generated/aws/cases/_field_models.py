@@ -7,10 +7,10 @@ Imported on first use by field.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FieldAttributes",
@@ -25,36 +25,104 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class TextAttributes(DeferredModel):
+    """
+    Field attributes for Text field type
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsMultiline: bool
+    IsMultiline: Annotated[
+        bool, Field(description="Attribute that defines rendering component and validation")
+    ]
 
 
 class FieldAttributes(DeferredModel):
-    CreatedTime: str | None = None
-    FieldArn: str | None = None
-    FieldId: str | None = None
-    LastModifiedTime: str | None = None
-    Namespace: Literal["System", "Custom"] | None = None
+    """
+    The read-only attributes of a AWS::Cases::Field, set by AWS.
+    """
+
+    CreatedTime: Annotated[
+        str | None, Field(description="The time at which the field was created.")
+    ] = None
+    FieldArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the field.")
+    ] = None
+    FieldId: Annotated[str | None, Field(description="The unique identifier of a field.")] = None
+    LastModifiedTime: Annotated[
+        str | None, Field(description="The time at which the field was created or last modified.")
+    ] = None
+    Namespace: Annotated[
+        Literal["System", "Custom"] | None,
+        Field(
+            description="Indicates whether this is a System field (predefined by AWS) or a Custom field (created by your organization). System fields cannot be modified or deleted."
+        ),
+    ] = None
 
 
 class FieldFieldAttributes(DeferredModel):
+    """
+    Union of field attributes
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: TextAttributes | None = None
+    Text: Annotated[
+        TextAttributes | None, Field(description="Field attributes for Text field type")
+    ] = None
 
 
 class FieldProps(DeferredModel):
-    Attributes: FieldFieldAttributes | None = None
-    Description: str | None = None
-    DomainId: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    Type: Literal["Text", "Number", "Boolean", "DateTime", "SingleSelect", "Url", "User"]
+    """
+    The properties a program declares for a AWS::Cases::Field.
+    """
+
+    Attributes: Annotated[
+        FieldFieldAttributes | None,
+        Field(
+            description="Field-type specific attributes that control rendering and validation behavior"
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description explaining the purpose and usage of this field in cases. Helps agents and administrators understand what information should be captured in this field."
+        ),
+    ] = None
+    DomainId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of the Cases domain. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The display name of the field as it appears to agents in the case interface. Should be descriptive and user-friendly (e.g., 'Customer Priority Level', 'Issue Category')."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags that you attach to this field.")
+    ] = None
+    Type: Annotated[
+        Literal["Text", "Number", "Boolean", "DateTime", "SingleSelect", "Url", "User"],
+        Field(
+            description="The data type of the field, which determines validation rules, input constraints, and display format. Each type has specific constraints: Text (string input), Number (numeric values), Boolean (true/false), DateTime (date/time picker), SingleSelect (dropdown options), Url (URL validation), User (Amazon Connect user selection). Create-only: changing it replaces the resource."
+        ),
+    ]

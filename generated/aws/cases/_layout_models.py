@@ -7,9 +7,10 @@ Imported on first use by layout.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BasicLayout",
@@ -25,66 +26,154 @@ __all__ = [
 
 
 class FieldItem(DeferredModel):
+    """
+    Field specific properties.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
+    Id: Annotated[str, Field(description="The unique identifier of a field.")]
 
 
 class LayoutFieldGroup(DeferredModel):
+    """
+    Consists of a group of fields and associated properties.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fields: list[FieldItem]
-    Name: str | None = None
+    Fields: Annotated[
+        list[FieldItem],
+        Field(
+            description="An ordered list of fields to display in this group. The order determines the sequence in which fields appear in the agent interface. Each field is referenced by its unique field ID."
+        ),
+    ]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="A descriptive name for the field group. Helps organize related fields together in the layout interface."
+        ),
+    ] = None
 
 
 class LayoutSectionsSectionsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldGroup: LayoutFieldGroup
+    FieldGroup: Annotated[
+        LayoutFieldGroup,
+        Field(description="Consists of a group of fields and associated properties."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class LayoutAttributes(DeferredModel):
-    CreatedTime: str | None = None
-    LastModifiedTime: str | None = None
-    LayoutArn: str | None = None
-    LayoutId: str | None = None
+    """
+    The read-only attributes of a AWS::Cases::Layout, set by AWS.
+    """
+
+    CreatedTime: Annotated[
+        str | None, Field(description="The time at which the layout was created.")
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None, Field(description="The time at which the layout was created or last modified.")
+    ] = None
+    LayoutArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the layout.")
+    ] = None
+    LayoutId: Annotated[str | None, Field(description="The unique identifier of the layout.")] = (
+        None
+    )
 
 
 class LayoutSections(DeferredModel):
+    """
+    Sections within a panel or tab of the page layout.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Sections: list[LayoutSectionsSectionsItem] | None = None
+    Sections: Annotated[
+        list[LayoutSectionsSectionsItem] | None,
+        Field(
+            description="Defines the sections within a panel or tab. Contains field groups that organize related fields together."
+        ),
+    ] = None
 
 
 class BasicLayout(DeferredModel):
+    """
+    Defines the field layout for the agent's case interface. Configures which fields appear in the top panel (immediately visible) and More Info tab (expandable section) of the case view, allowing customization of the agent experience.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MoreInfo: LayoutSections | None = None
-    TopPanel: LayoutSections | None = None
+    MoreInfo: Annotated[
+        LayoutSections | None,
+        Field(description="Sections within a panel or tab of the page layout."),
+    ] = None
+    TopPanel: Annotated[
+        LayoutSections | None,
+        Field(description="Sections within a panel or tab of the page layout."),
+    ] = None
 
 
 class LayoutContent(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Basic: BasicLayout
+    Basic: Annotated[
+        BasicLayout,
+        Field(
+            description="Defines the field layout for the agent's case interface. Configures which fields appear in the top panel (immediately visible) and More Info tab (expandable section) of the case view, allowing customization of the agent experience."
+        ),
+    ]
 
 
 class LayoutProps(DeferredModel):
-    Content: LayoutContent
-    DomainId: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Cases::Layout.
+    """
+
+    Content: Annotated[
+        LayoutContent,
+        Field(
+            description="Defines the layout structure and field organization for the case interface. Specifies which fields appear in the top panel and More Info tab, and their display order."
+        ),
+    ]
+    DomainId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of the Cases domain. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A descriptive name for the layout. Must be unique within the Cases domain and should clearly indicate the layout's purpose and field organization."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags that you attach to this layout.")
+    ] = None

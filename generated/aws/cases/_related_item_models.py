@@ -7,10 +7,10 @@ Imported on first use by related_item.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CommentContent",
@@ -22,36 +22,84 @@ __all__ = [
 
 
 class CommentContent(DeferredModel):
+    """
+    Represents a comment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Body: str
-    ContentType: Literal["Text/Plain"]
+    Body: Annotated[str, Field(description="Text in the body of a comment.")]
+    ContentType: Annotated[
+        Literal["Text/Plain"], Field(description="Type of the text in the comment.")
+    ]
 
 
 class RelatedItemContent(DeferredModel):
+    """
+    Represents the content of a related item.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comment: CommentContent | None = None
+    Comment: Annotated[CommentContent | None, Field(description="Represents a comment.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A tag associated with the resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class RelatedItemAttributes(DeferredModel):
-    RelatedItemArn: str | None = None
-    RelatedItemId: str | None = None
+    """
+    The read-only attributes of a AWS::Cases::RelatedItem, set by AWS.
+    """
+
+    RelatedItemArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the related item.")
+    ] = None
+    RelatedItemId: Annotated[
+        str | None, Field(description="The unique identifier of the related item.")
+    ] = None
 
 
 class RelatedItemProps(DeferredModel):
-    CaseId: str
-    Content: RelatedItemContent
-    DomainId: str
-    Tags: list[Tag] | None = None
-    Type: Literal["Contact", "Comment", "File", "Sla", "ConnectCase", "Custom"]
+    """
+    The properties a program declares for a AWS::Cases::RelatedItem.
+    """
+
+    CaseId: Annotated[
+        str,
+        Field(
+            description="A unique identifier of the case. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Content: Annotated[
+        RelatedItemContent,
+        Field(
+            description="The content of a related item to be created. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DomainId: Annotated[
+        str,
+        Field(
+            description="The unique identifier of the Cases domain. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="A list of tags on the related item.")] = (
+        None
+    )
+    Type: Annotated[
+        Literal["Contact", "Comment", "File", "Sla", "ConnectCase", "Custom"],
+        Field(
+            description="The type of a related item. Create-only: changing it replaces the resource."
+        ),
+    ]

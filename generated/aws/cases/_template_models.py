@@ -7,10 +7,10 @@ Imported on first use by template.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RequiredField",
@@ -23,48 +23,125 @@ __all__ = [
 
 
 class RequiredField(DeferredModel):
+    """
+    Wrapper object containing a field identifier
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: str
+    FieldId: Annotated[str, Field(description="The unique identifier of a field.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class TemplateLayoutConfiguration(DeferredModel):
+    """
+    Specifies the default layout to use when displaying cases created from this template. The layout determines which fields are visible and their arrangement in the agent interface.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultLayout: str | None = None
+    DefaultLayout: Annotated[
+        str | None, Field(description="The unique identifier of a layout.")
+    ] = None
 
 
 class TemplateRule(DeferredModel):
+    """
+    Links a case rule to a specific field within this template. When specified, the rule's conditions will be evaluated for the associated field, controlling behavior like required status, visibility, or available options.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaseRuleId: str
-    FieldId: str | None = None
+    CaseRuleId: Annotated[str, Field(description="The unique identifier of a case rule.")]
+    FieldId: Annotated[
+        str | None, Field(description="The ID of the field that this rule applies to.")
+    ] = None
 
 
 class TemplateAttributes(DeferredModel):
-    CreatedTime: str | None = None
-    LastModifiedTime: str | None = None
-    TemplateArn: str | None = None
-    TemplateId: str | None = None
+    """
+    The read-only attributes of a AWS::Cases::Template, set by AWS.
+    """
+
+    CreatedTime: Annotated[
+        str | None, Field(description="The time at which the template was created.")
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None,
+        Field(description="The time at which the template was created or last modified."),
+    ] = None
+    TemplateArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the template.")
+    ] = None
+    TemplateId: Annotated[str | None, Field(description="The unique identifier of a template.")] = (
+        None
+    )
 
 
 class TemplateProps(DeferredModel):
-    Description: str | None = None
-    DomainId: str | None = None
-    LayoutConfiguration: TemplateLayoutConfiguration | None = None
-    Name: str
-    RequiredFields: list[RequiredField] | None = None
-    Rules: list[TemplateRule] | None = None
-    Status: Literal["Active", "Inactive"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Cases::Template.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description explaining the purpose and use case for this template. Should indicate what types of cases this template is designed for and any specific workflow it supports."
+        ),
+    ] = None
+    DomainId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of the Cases domain. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LayoutConfiguration: Annotated[
+        TemplateLayoutConfiguration | None,
+        Field(
+            description="Specifies the default layout to use when displaying cases created from this template. The layout determines which fields are visible and their arrangement in the agent interface."
+        ),
+    ] = None
+    Name: Annotated[
+        str, Field(description="A name for the template. It must be unique per domain.")
+    ]
+    RequiredFields: Annotated[
+        list[RequiredField] | None,
+        Field(
+            description="A list of fields that must contain a value for a case to be successfully created with this template."
+        ),
+    ] = None
+    Rules: Annotated[
+        list[TemplateRule] | None,
+        Field(
+            description="A list of case rules (also known as case field conditions) on a template."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["Active", "Inactive"] | None,
+        Field(
+            description="The current status of the template. Active templates can be used to create new cases, while Inactive templates are disabled but preserved for existing cases."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags that you attach to this template.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cases::Case",
     schema_file="aws-cases-case.json",
@@ -67,18 +73,10 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/DomainId", "/CaseId"),),
     read_only=("/Arn", "/CaseId"),
     create_only=("/DomainId", "/TemplateId", "/CustomerId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DomainId", "TemplateId", "Title", "CustomerId"),
     list_required=("DomainId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,86 +86,66 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?![aA][wW][sS]:)[a-zA-Z0-9 _.:/=+\\-@]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "pattern": "^([a-zA-Z0-9 _.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "CaseId": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "CustomerId": {"maxLength": 4100, "type": "string"},
-        "DomainId": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "TemplateId": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "Title": {"maxLength": 4100, "type": "string"},
-    },
-    "required": ["DomainId", "TemplateId", "Title", "CustomerId"],
-}
-
 
 class Case(_Resource):
     """AWS::Cases::Case: Creates a case in the specified Cases domain.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: DomainId, CaseId.
+    Replaced when any of these change (create-only): DomainId, TemplateId, CustomerId.
+    Read-only attributes (known once deployed): Arn, CaseId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cases-case.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CaseProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CaseAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "case.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the case."""
     CaseId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A unique identifier of the case."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CustomerId: str
     DomainId: str
     Tags: list[TagDict]
     TemplateId: str
     Title: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CustomerId: str,
+        DomainId: str,
+        TemplateId: str,
+        Title: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cases::Case; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CustomerId: str,
-            DomainId: str,
-            TemplateId: str,
-            Title: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cases::Case; `await` it inside an App to deploy it.
-
-            CustomerId: The full customer profile ARN for the case.
-            DomainId: The unique identifier of the Cases domain.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CustomerId: The full customer profile ARN for the case. Create-only: changing it
+                replaces the resource. Required.
+            DomainId: The unique identifier of the Cases domain. Create-only: changing it replaces
+                the resource. Required.
+            TemplateId: A unique identifier of a template. Create-only: changing it replaces the
+                resource. Required.
+            Title: The title of the case. Required.
             Tags: A list of tags for the case.
-            TemplateId: A unique identifier of a template.
-            Title: The title of the case.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -107,56 +111,61 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BooleanOperandsDict = TypedDict(
-    "BooleanOperandsDict",
-    {
-        "OperandOne": "Required[BooleanOperandsOperandOneDict]",
-        "OperandTwo": "Required[BooleanOperandsOperandTwoOption1Dict | BooleanOperandsOperandTwoOption2Dict | BooleanOperandsOperandTwoOption3Dict | BooleanOperandsOperandTwoOption4Dict]",
-        "Result": "Required[bool]",
-    },
-    total=False,
-)
 
-BooleanOperandsOperandOneDict = TypedDict(
-    "BooleanOperandsOperandOneDict",
-    {
-        "FieldId": "Required[str]",
-    },
-    total=False,
-)
+class BooleanOperandsDict(TypedDict, total=False):
+    """BooleanOperands as a plain dict: Boolean operands for a condition."""
 
-BooleanOperandsOperandTwoOption1Dict = TypedDict(
-    "BooleanOperandsOperandTwoOption1Dict",
-    {
-        "StringValue": "Required[str]",
-    },
-    total=False,
-)
+    OperandOne: Required[BooleanOperandsOperandOneDict]
+    """The left hand operand in the condition."""
+    OperandTwo: Required[
+        BooleanOperandsOperandTwoOption1Dict
+        | BooleanOperandsOperandTwoOption2Dict
+        | BooleanOperandsOperandTwoOption3Dict
+        | BooleanOperandsOperandTwoOption4Dict
+    ]
+    """The right hand operand in the condition."""
+    Result: Required[bool]
+    """The value of the outer rule if the condition evaluates to true."""
 
-BooleanOperandsOperandTwoOption2Dict = TypedDict(
-    "BooleanOperandsOperandTwoOption2Dict",
-    {
-        "BooleanValue": "Required[bool]",
-    },
-    total=False,
-)
 
-BooleanOperandsOperandTwoOption3Dict = TypedDict(
-    "BooleanOperandsOperandTwoOption3Dict",
-    {
-        "DoubleValue": "Required[float]",
-    },
-    total=False,
-)
+class BooleanOperandsOperandOneDict(TypedDict, total=False):
+    """BooleanOperandsOperandOne as a plain dict."""
 
-BooleanOperandsOperandTwoOption4Dict = TypedDict(
-    "BooleanOperandsOperandTwoOption4Dict",
-    {
-        "EmptyValue": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+    FieldId: Required[str]
+    """The field ID this operand should take the value of."""
 
+
+class BooleanOperandsOperandTwoOption1Dict(TypedDict, total=False):
+    """BooleanOperandsOperandTwoOption1 as a plain dict."""
+
+    StringValue: Required[str]
+    """A string value to compare against the field value in the condition evaluation."""
+
+
+class BooleanOperandsOperandTwoOption2Dict(TypedDict, total=False):
+    """BooleanOperandsOperandTwoOption2 as a plain dict."""
+
+    BooleanValue: Required[bool]
+    """A boolean value to compare against the field value in the condition evaluation."""
+
+
+class BooleanOperandsOperandTwoOption3Dict(TypedDict, total=False):
+    """BooleanOperandsOperandTwoOption3 as a plain dict."""
+
+    DoubleValue: Required[float]
+    """A numeric value to compare against the field value in the condition evaluation."""
+
+
+class BooleanOperandsOperandTwoOption4Dict(TypedDict, total=False):
+    """BooleanOperandsOperandTwoOption4 as a plain dict."""
+
+    EmptyValue: Required[dict[str, Any]]
+    """An empty operand value."""
+
+
+# CaseRuleRuleOption1 as a plain dict.
+# Functional form: some keys are not Python identifiers.
+# Required: A required rule type, used to indicate whether a field is required.
 CaseRuleRuleOption1Dict = TypedDict(
     "CaseRuleRuleOption1Dict",
     {
@@ -165,92 +174,96 @@ CaseRuleRuleOption1Dict = TypedDict(
     total=False,
 )
 
-CaseRuleRuleOption2Dict = TypedDict(
-    "CaseRuleRuleOption2Dict",
-    {
-        "Hidden": "Required[HiddenCaseRuleDict]",
-    },
-    total=False,
-)
 
-HiddenCaseRuleDict = TypedDict(
-    "HiddenCaseRuleDict",
-    {
-        "Conditions": "Required[list[HiddenCaseRuleConditionsItemOption1Dict | HiddenCaseRuleConditionsItemOption2Dict]]",
-        "DefaultValue": "Required[bool]",
-    },
-    total=False,
-)
+class CaseRuleRuleOption2Dict(TypedDict, total=False):
+    """CaseRuleRuleOption2 as a plain dict."""
 
-HiddenCaseRuleConditionsItemOption1Dict = TypedDict(
-    "HiddenCaseRuleConditionsItemOption1Dict",
-    {
-        "EqualTo": "Required[BooleanOperandsDict]",
-    },
-    total=False,
-)
+    Hidden: Required[HiddenCaseRuleDict]
+    """Hidden rule type, used to indicate whether a field is hidden"""
 
-HiddenCaseRuleConditionsItemOption2Dict = TypedDict(
-    "HiddenCaseRuleConditionsItemOption2Dict",
-    {
-        "NotEqualTo": "Required[BooleanOperandsDict]",
-    },
-    total=False,
-)
 
-RequiredCaseRuleDict = TypedDict(
-    "RequiredCaseRuleDict",
-    {
-        "Conditions": "Required[list[RequiredCaseRuleConditionsItemOption1Dict | RequiredCaseRuleConditionsItemOption2Dict]]",
-        "DefaultValue": "Required[bool]",
-    },
-    total=False,
-)
+class HiddenCaseRuleDict(TypedDict, total=False):
+    """HiddenCaseRule as a plain dict: Hidden rule type, used to indicate whether a field is hidden"""
 
-RequiredCaseRuleConditionsItemOption1Dict = TypedDict(
-    "RequiredCaseRuleConditionsItemOption1Dict",
-    {
-        "EqualTo": "Required[BooleanOperandsDict]",
-    },
-    total=False,
-)
+    Conditions: Required[
+        list[HiddenCaseRuleConditionsItemOption1Dict | HiddenCaseRuleConditionsItemOption2Dict]
+    ]
+    """List of conditions for the hidden rule; the first condition to evaluate to true dictates the
+    value of the rule"""
+    DefaultValue: Required[bool]
+    """The value of the rule (i.e. whether the field is hidden) should none of the conditions
+    evaluate to true"""
 
-RequiredCaseRuleConditionsItemOption2Dict = TypedDict(
-    "RequiredCaseRuleConditionsItemOption2Dict",
-    {
-        "NotEqualTo": "Required[BooleanOperandsDict]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class HiddenCaseRuleConditionsItemOption1Dict(TypedDict, total=False):
+    """HiddenCaseRuleConditionsItemOption1 as a plain dict."""
 
+    EqualTo: Required[BooleanOperandsDict]
+    """Boolean operands for a condition."""
+
+
+class HiddenCaseRuleConditionsItemOption2Dict(TypedDict, total=False):
+    """HiddenCaseRuleConditionsItemOption2 as a plain dict."""
+
+    NotEqualTo: Required[BooleanOperandsDict]
+    """Boolean operands for a condition."""
+
+
+class RequiredCaseRuleDict(TypedDict, total=False):
+    """RequiredCaseRule as a plain dict: A required rule type, used to indicate whether a field is
+    required."""
+
+    Conditions: Required[
+        list[RequiredCaseRuleConditionsItemOption1Dict | RequiredCaseRuleConditionsItemOption2Dict]
+    ]
+    """An ordered list of boolean conditions that determine when the field should be required.
+    Conditions are evaluated in order, and the first condition that evaluates to true determines
+    whether the field is required, overriding the default value."""
+    DefaultValue: Required[bool]
+    """The default required state for the field when none of the specified conditions are met. If
+    true, the field is required by default; if false, the field is optional by default."""
+
+
+class RequiredCaseRuleConditionsItemOption1Dict(TypedDict, total=False):
+    """RequiredCaseRuleConditionsItemOption1 as a plain dict."""
+
+    EqualTo: Required[BooleanOperandsDict]
+    """Boolean operands for a condition."""
+
+
+class RequiredCaseRuleConditionsItemOption2Dict(TypedDict, total=False):
+    """RequiredCaseRuleConditionsItemOption2 as a plain dict."""
+
+    NotEqualTo: Required[BooleanOperandsDict]
+    """Boolean operands for a condition."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cases::CaseRule",
     schema_file="aws-cases-caserule.json",
     primary_identifier=("/CaseRuleArn",),
-    additional_identifiers=(),
     read_only=("/CaseRuleId", "/CreatedTime", "/LastModifiedTime", "/CaseRuleArn"),
     create_only=("/DomainId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "Rule"),
     list_required=("DomainId",),
     tagging=_Tagging(
-        taggable=True,
         tag_on_create=False,
-        tag_updatable=True,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -260,153 +273,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BooleanCondition": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"EqualTo": {"$ref": "#/definitions/BooleanOperands"}},
-                    "required": ["EqualTo"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"NotEqualTo": {"$ref": "#/definitions/BooleanOperands"}},
-                    "required": ["NotEqualTo"],
-                    "type": "object",
-                },
-            ]
-        },
-        "BooleanOperands": {
-            "additionalProperties": False,
-            "properties": {
-                "OperandOne": {"$ref": "#/definitions/OperandOne"},
-                "OperandTwo": {"$ref": "#/definitions/OperandTwo"},
-                "Result": {"type": "boolean"},
-            },
-            "required": ["OperandOne", "OperandTwo", "Result"],
-            "type": "object",
-        },
-        "CaseRuleDetails": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Required": {"$ref": "#/definitions/RequiredCaseRule"}},
-                    "required": ["Required"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Hidden": {"$ref": "#/definitions/HiddenCaseRule"}},
-                    "required": ["Hidden"],
-                    "type": "object",
-                },
-            ]
-        },
-        "EmptyOperandValue": {"additionalProperties": False, "type": "object"},
-        "HiddenCaseRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Conditions": {
-                    "items": {"$ref": "#/definitions/BooleanCondition"},
-                    "maxItems": 100,
-                    "type": "array",
-                },
-                "DefaultValue": {"type": "boolean"},
-            },
-            "required": ["Conditions", "DefaultValue"],
-            "type": "object",
-        },
-        "OperandOne": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"FieldId": {"maxLength": 500, "minLength": 1, "type": "string"}},
-                    "required": ["FieldId"],
-                    "type": "object",
-                }
-            ]
-        },
-        "OperandTwo": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "StringValue": {"maxLength": 1500, "minLength": 1, "type": "string"}
-                    },
-                    "required": ["StringValue"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"BooleanValue": {"type": "boolean"}},
-                    "required": ["BooleanValue"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"DoubleValue": {"type": "number"}},
-                    "required": ["DoubleValue"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"EmptyValue": {"$ref": "#/definitions/EmptyOperandValue"}},
-                    "required": ["EmptyValue"],
-                    "type": "object",
-                },
-            ]
-        },
-        "RequiredCaseRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Conditions": {
-                    "items": {"$ref": "#/definitions/BooleanCondition"},
-                    "maxItems": 100,
-                    "type": "array",
-                },
-                "DefaultValue": {"type": "boolean"},
-            },
-            "required": ["Conditions", "DefaultValue"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CaseRuleArn": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "CaseRuleId": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "CreatedTime": {"type": "string"},
-        "Description": {"maxLength": 255, "type": "string"},
-        "DomainId": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "Name": {"maxLength": 100, "minLength": 1, "pattern": "^.*[\\S]$", "type": "string"},
-        "Rule": {"$ref": "#/definitions/CaseRuleDetails"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["Name", "Rule"],
-}
-
 
 class CaseRule(_Resource):
-    """AWS::Cases::CaseRule: A case rule. In the Amazon Connect admin website, case rules are known as case field conditions. Case rules are used to define the situations under wh...
+    """AWS::Cases::CaseRule: A case rule. In the Amazon Connect admin website, case rules are known
+    as case field conditions. Case rules are used to define the situations under which fields should
+    have certain effects (such as required).
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CaseRuleArn.
+    Replaced when any of these change (create-only): DomainId.
+    Read-only attributes (known once deployed): CaseRuleArn, CaseRuleId, CreatedTime,
+    LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cases-caserule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -414,45 +293,60 @@ class CaseRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CaseRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "case_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CaseRuleArn: str
+    """The Amazon Resource Name (ARN) of a case rule."""
     CaseRuleId: str
+    """The unique identifier of a case rule."""
     CreatedTime: str
+    """The time at which the case rule was created."""
     LastModifiedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time at which the case rule was created or last modified."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DomainId: str
     Name: str
     Rule: CaseRuleRuleOption1Dict | CaseRuleRuleOption2Dict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Rule: CaseRuleRuleOption1
+        | CaseRuleRuleOption1Dict
+        | CaseRuleRuleOption2
+        | CaseRuleRuleOption2Dict,
+        Description: str | None = None,
+        DomainId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cases::CaseRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Rule: CaseRuleRuleOption1
-            | CaseRuleRuleOption1Dict
-            | CaseRuleRuleOption2
-            | CaseRuleRuleOption2Dict,
-            Description: str | None = None,
-            DomainId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cases::CaseRule; `await` it inside an App to deploy it.
-
-            Description: A description explaining the purpose and behavior of this case rule.
-            DomainId: The unique identifier of the Cases domain.
-            Name: A descriptive name for the case rule.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: A descriptive name for the case rule. Must be unique within the domain and should
+                clearly indicate the rule's purpose (e.g., 'Priority Field Required for Urgent
+                Cases'). Required.
+            Rule: Defines the rule behavior and conditions. Specifies the rule type and the
+                conditions under which it applies. In the Amazon Connect admin website, this
+                corresponds to case field conditions. Required.
+            Description: A description explaining the purpose and behavior of this case rule. Helps
+                administrators understand when and why this rule applies to case fields.
+            DomainId: The unique identifier of the Cases domain. Create-only: changing it replaces
+                the resource.
             Tags: The tags that you attach to this case rule.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

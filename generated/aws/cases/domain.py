@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cases::Domain",
     schema_file="aws-cases-domain.json",
     primary_identifier=("/DomainArn",),
-    additional_identifiers=(),
     read_only=("/CreatedTime", "/DomainArn", "/DomainId", "/DomainStatus"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
         tag_on_create=False,
-        tag_updatable=True,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -88,45 +90,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DomainStatus": {
-            "enum": ["Active", "CreationInProgress", "CreationFailed"],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedTime": {"type": "string"},
-        "DomainArn": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "DomainId": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "DomainStatus": {"$ref": "#/definitions/DomainStatus"},
-        "Name": {"maxLength": 100, "minLength": 1, "pattern": "^.*[\\S]$", "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["Name"],
-}
-
 
 class Domain(_Resource):
-    """AWS::Cases::Domain: A domain, which is a container for all case data, such as cases, fields, templates and layouts. Each Amazon Connect instance can be associated with on...
+    """AWS::Cases::Domain: A domain, which is a container for all case data, such as cases, fields,
+    templates and layouts. Each Amazon Connect instance can be associated with only one Cases
+    domain.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainArn.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): CreatedTime, DomainArn, DomainId, DomainStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cases-domain.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -134,34 +109,44 @@ class Domain(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "domain.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedTime: str
+    """The time at which the domain was created."""
     DomainArn: str
+    """The Amazon Resource Name (ARN) for the Cases domain."""
     DomainId: str
+    """The unique identifier of the Cases domain."""
     DomainStatus: Literal["Active", "CreationInProgress", "CreationFailed"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current status of the Cases domain. Indicates whether the domain is Active,
+    CreationInProgress, or CreationFailed."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cases::Domain; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cases::Domain; `await` it inside an App to deploy it.
-
-            Name: The name for your Cases domain.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name for your Cases domain. It must be unique for your AWS account.
+                Create-only: changing it replaces the resource. Required.
             Tags: The tags that you attach to this domain.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,31 +63,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FieldFieldAttributesDict = TypedDict(
-    "FieldFieldAttributesDict",
-    {
-        "Text": "TextAttributesDict",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class FieldFieldAttributesDict(TypedDict, total=False):
+    """FieldFieldAttributes as a plain dict: Union of field attributes"""
 
-TextAttributesDict = TypedDict(
-    "TextAttributesDict",
-    {
-        "IsMultiline": "Required[bool]",
-    },
-    total=False,
-)
+    Text: TextAttributesDict
+    """Field attributes for Text field type"""
 
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class TextAttributesDict(TypedDict, total=False):
+    """TextAttributes as a plain dict: Field attributes for Text field type"""
+
+    IsMultiline: Required[bool]
+    """Attribute that defines rendering component and validation"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cases::Field",
     schema_file="aws-cases-field.json",
@@ -91,18 +99,12 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/DomainId",),),
     read_only=("/FieldArn", "/FieldId", "/Namespace", "/CreatedTime", "/LastModifiedTime"),
     create_only=("/DomainId", "/Type"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "Type"),
     list_required=("DomainId",),
     tagging=_Tagging(
-        taggable=True,
         tag_on_create=False,
-        tag_updatable=True,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -112,76 +114,40 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FieldAttributes": {
-            "additionalProperties": False,
-            "properties": {"Text": {"$ref": "#/definitions/TextAttributes"}},
-            "type": "object",
-        },
-        "FieldType": {
-            "enum": ["Text", "Number", "Boolean", "DateTime", "SingleSelect", "Url", "User"],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TextAttributes": {
-            "additionalProperties": False,
-            "properties": {"IsMultiline": {"type": "boolean"}},
-            "required": ["IsMultiline"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Attributes": {"$ref": "#/definitions/FieldAttributes"},
-        "CreatedTime": {"type": "string"},
-        "Description": {"maxLength": 255, "type": "string"},
-        "DomainId": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "FieldArn": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "FieldId": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "Name": {"maxLength": 100, "minLength": 1, "pattern": "^.*[\\S]$", "type": "string"},
-        "Namespace": {"enum": ["System", "Custom"], "type": "string"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "Type": {"$ref": "#/definitions/FieldType"},
-    },
-    "required": ["Name", "Type"],
-}
-
 
 class Field(_Resource):
-    """AWS::Cases::Field: A field in the Cases domain. This field is used to define the case object model (that is, defines what data can be captured on cases) in a Cases domai...
+    """AWS::Cases::Field: A field in the Cases domain. This field is used to define the case object
+    model (that is, defines what data can be captured on cases) in a Cases domain.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FieldArn.
+    Also identified by: DomainId.
+    Replaced when any of these change (create-only): DomainId, Type.
+    Read-only attributes (known once deployed): CreatedTime, FieldArn, FieldId, LastModifiedTime,
+    Namespace.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cases-field.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FieldProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FieldAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "field.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedTime: str
+    """The time at which the field was created."""
     FieldArn: str
+    """The Amazon Resource Name (ARN) of the field."""
     FieldId: str
+    """The unique identifier of a field."""
     LastModifiedTime: str
+    """The time at which the field was created or last modified."""
     Namespace: Literal["System", "Custom"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Indicates whether this is a System field (predefined by AWS) or a Custom field (created by
+    your organization). System fields cannot be modified or deleted."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Attributes: FieldFieldAttributesDict
     Description: str
     DomainId: str
@@ -189,29 +155,44 @@ class Field(_Resource):
     Tags: list[TagDict]
     Type: Literal["Text", "Number", "Boolean", "DateTime", "SingleSelect", "Url", "User"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Type: Literal["Text", "Number", "Boolean", "DateTime", "SingleSelect", "Url", "User"],
+        Attributes: FieldFieldAttributes | FieldFieldAttributesDict | None = None,
+        Description: str | None = None,
+        DomainId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cases::Field; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Type: Literal["Text", "Number", "Boolean", "DateTime", "SingleSelect", "Url", "User"],
-            Attributes: FieldFieldAttributes | FieldFieldAttributesDict | None = None,
-            Description: str | None = None,
-            DomainId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cases::Field; `await` it inside an App to deploy it.
-
-            Attributes: Field-type specific attributes that control rendering and validation behavior
-            Description: A description explaining the purpose and usage of this field in cases.
-            DomainId: The unique identifier of the Cases domain.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Name: The display name of the field as it appears to agents in the case interface.
+                Should be descriptive and user-friendly (e.g., 'Customer Priority Level', 'Issue
+                Category'). Required.
+            Type: The data type of the field, which determines validation rules, input constraints,
+                and display format. Each type has specific constraints: Text (string input), Number
+                (numeric values), Boolean (true/false), DateTime (date/time picker), SingleSelect
+                (dropdown options), Url (URL validation), User (Amazon Connect user selection).
+                Create-only: changing it replaces the resource. Required.
+            Attributes: Field-type specific attributes that control rendering and validation
+                behavior
+            Description: A description explaining the purpose and usage of this field in cases.
+                Helps agents and administrators understand what information should be captured in
+                this field.
+            DomainId: The unique identifier of the Cases domain. Create-only: changing it replaces
+                the resource.
+            Tags: The tags that you attach to this field.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

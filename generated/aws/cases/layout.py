@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,84 +79,86 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BasicLayoutDict = TypedDict(
-    "BasicLayoutDict",
-    {
-        "MoreInfo": "LayoutSectionsDict",
-        "TopPanel": "LayoutSectionsDict",
-    },
-    total=False,
-)
 
-FieldItemDict = TypedDict(
-    "FieldItemDict",
-    {
-        "Id": "Required[str]",
-    },
-    total=False,
-)
+class BasicLayoutDict(TypedDict, total=False):
+    """BasicLayout as a plain dict: Defines the field layout for the agent's case interface.
+    Configures which fields appear in the top panel (immediately visible) and More Info tab
+    (expandable section) of the case view, allowing customization of the agent experience."""
 
-LayoutContentDict = TypedDict(
-    "LayoutContentDict",
-    {
-        "Basic": "Required[BasicLayoutDict]",
-    },
-    total=False,
-)
+    MoreInfo: LayoutSectionsDict
+    """Sections within a panel or tab of the page layout."""
+    TopPanel: LayoutSectionsDict
+    """Sections within a panel or tab of the page layout."""
 
-LayoutFieldGroupDict = TypedDict(
-    "LayoutFieldGroupDict",
-    {
-        "Fields": "Required[list[FieldItemDict]]",
-        "Name": "str",
-    },
-    total=False,
-)
 
-LayoutSectionsDict = TypedDict(
-    "LayoutSectionsDict",
-    {
-        "Sections": "list[LayoutSectionsSectionsItemDict]",
-    },
-    total=False,
-)
+class FieldItemDict(TypedDict, total=False):
+    """FieldItem as a plain dict: Field specific properties."""
 
-LayoutSectionsSectionsItemDict = TypedDict(
-    "LayoutSectionsSectionsItemDict",
-    {
-        "FieldGroup": "Required[LayoutFieldGroupDict]",
-    },
-    total=False,
-)
+    Id: Required[str]
+    """The unique identifier of a field."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class LayoutContentDict(TypedDict, total=False):
+    """LayoutContent as a plain dict."""
+
+    Basic: Required[BasicLayoutDict]
+    """Defines the field layout for the agent's case interface. Configures which fields appear in
+    the top panel (immediately visible) and More Info tab (expandable section) of the case view,
+    allowing customization of the agent experience."""
+
+
+class LayoutFieldGroupDict(TypedDict, total=False):
+    """LayoutFieldGroup as a plain dict: Consists of a group of fields and associated properties."""
+
+    Fields: Required[list[FieldItemDict]]
+    """An ordered list of fields to display in this group. The order determines the sequence in
+    which fields appear in the agent interface. Each field is referenced by its unique field ID."""
+    Name: str
+    """A descriptive name for the field group. Helps organize related fields together in the layout
+    interface."""
+
+
+class LayoutSectionsDict(TypedDict, total=False):
+    """LayoutSections as a plain dict: Sections within a panel or tab of the page layout."""
+
+    Sections: list[LayoutSectionsSectionsItemDict]
+    """Defines the sections within a panel or tab. Contains field groups that organize related
+    fields together."""
+
+
+class LayoutSectionsSectionsItemDict(TypedDict, total=False):
+    """LayoutSectionsSectionsItem as a plain dict."""
+
+    FieldGroup: Required[LayoutFieldGroupDict]
+    """Consists of a group of fields and associated properties."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cases::Layout",
     schema_file="aws-cases-layout.json",
     primary_identifier=("/LayoutArn",),
-    additional_identifiers=(),
     read_only=("/CreatedTime", "/LastModifiedTime", "/LayoutArn", "/LayoutId"),
     create_only=("/DomainId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Content", "Name"),
     list_required=("DomainId",),
     tagging=_Tagging(
-        taggable=True,
         tag_on_create=False,
-        tag_updatable=True,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -162,102 +168,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BasicLayout": {
-            "additionalProperties": False,
-            "properties": {
-                "MoreInfo": {"$ref": "#/definitions/LayoutSections"},
-                "TopPanel": {"$ref": "#/definitions/LayoutSections"},
-            },
-            "type": "object",
-        },
-        "FieldGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "Fields": {
-                    "items": {"$ref": "#/definitions/FieldItem"},
-                    "maxItems": 220,
-                    "type": "array",
-                },
-                "Name": {"maxLength": 100, "type": "string"},
-            },
-            "required": ["Fields"],
-            "type": "object",
-        },
-        "FieldItem": {
-            "additionalProperties": False,
-            "properties": {"Id": {"maxLength": 500, "minLength": 1, "type": "string"}},
-            "required": ["Id"],
-            "type": "object",
-        },
-        "LayoutContent": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Basic": {"$ref": "#/definitions/BasicLayout"}},
-                    "required": ["Basic"],
-                    "type": "object",
-                }
-            ]
-        },
-        "LayoutSections": {
-            "additionalProperties": False,
-            "properties": {
-                "Sections": {
-                    "items": {"$ref": "#/definitions/Section"},
-                    "maxItems": 1,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "Section": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"FieldGroup": {"$ref": "#/definitions/FieldGroup"}},
-                    "required": ["FieldGroup"],
-                    "type": "object",
-                }
-            ]
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "properties": {
-        "Content": {"$ref": "#/definitions/LayoutContent"},
-        "CreatedTime": {"type": "string"},
-        "DomainId": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "LayoutArn": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "LayoutId": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "Name": {"maxLength": 100, "minLength": 1, "pattern": "^.*[\\S]$", "type": "string"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["Content", "Name"],
-}
-
 
 class Layout(_Resource):
-    """AWS::Cases::Layout: A layout in the Cases domain. Layouts define the following configuration in the top section and More Info tab of the Cases user interface: Fields to d...
+    """AWS::Cases::Layout: A layout in the Cases domain. Layouts define the following configuration
+    in the top section and More Info tab of the Cases user interface: Fields to display to the users
+    and Field ordering.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LayoutArn.
+    Replaced when any of these change (create-only): DomainId.
+    Read-only attributes (known once deployed): CreatedTime, LastModifiedTime, LayoutArn, LayoutId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cases-layout.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -265,38 +187,52 @@ class Layout(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LayoutAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "layout.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedTime: str
+    """The time at which the layout was created."""
     LastModifiedTime: str
+    """The time at which the layout was created or last modified."""
     LayoutArn: str
+    """The Amazon Resource Name (ARN) of the layout."""
     LayoutId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier of the layout."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Content: LayoutContentDict
     DomainId: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Content: LayoutContent | LayoutContentDict,
+        Name: str,
+        DomainId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cases::Layout; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Content: LayoutContent | LayoutContentDict,
-            Name: str,
-            DomainId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cases::Layout; `await` it inside an App to deploy it.
-
-            DomainId: The unique identifier of the Cases domain.
-            Name: A descriptive name for the layout.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Content: Defines the layout structure and field organization for the case interface.
+                Specifies which fields appear in the top panel and More Info tab, and their display
+                order. Required.
+            Name: A descriptive name for the layout. Must be unique within the Cases domain and
+                should clearly indicate the layout's purpose and field organization. Required.
+            DomainId: The unique identifier of the Cases domain. Create-only: changing it replaces
+                the resource.
+            Tags: The tags that you attach to this layout.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

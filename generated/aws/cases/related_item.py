@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,32 +63,33 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CommentContentDict = TypedDict(
-    "CommentContentDict",
-    {
-        "Body": "Required[str]",
-        "ContentType": "Required[Literal['Text/Plain']]",
-    },
-    total=False,
-)
 
-RelatedItemContentDict = TypedDict(
-    "RelatedItemContentDict",
-    {
-        "Comment": "CommentContentDict",
-    },
-    total=False,
-)
+class CommentContentDict(TypedDict, total=False):
+    """CommentContent as a plain dict: Represents a comment."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Body: Required[str]
+    """Text in the body of a comment."""
+    ContentType: Required[Literal["Text/Plain"]]
+    """Type of the text in the comment."""
 
+
+class RelatedItemContentDict(TypedDict, total=False):
+    """RelatedItemContent as a plain dict: Represents the content of a related item."""
+
+    Comment: CommentContentDict
+    """Represents a comment."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag associated with the resource."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cases::RelatedItem",
     schema_file="aws-cases-relateditem.json",
@@ -92,18 +97,12 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/DomainId", "/CaseId", "/RelatedItemId"),),
     read_only=("/RelatedItemArn", "/RelatedItemId"),
     create_only=("/DomainId", "/CaseId", "/Type", "/Content"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DomainId", "CaseId", "Type", "Content"),
     list_required=("DomainId", "CaseId"),
     tagging=_Tagging(
-        taggable=True,
         tag_on_create=False,
-        tag_updatable=True,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -113,59 +112,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CommentContent": {
-            "additionalProperties": False,
-            "properties": {
-                "Body": {"maxLength": 15000, "minLength": 1, "type": "string"},
-                "ContentType": {"enum": ["Text/Plain"], "type": "string"},
-            },
-            "required": ["Body", "ContentType"],
-            "type": "object",
-        },
-        "RelatedItemContent": {
-            "additionalProperties": False,
-            "properties": {"Comment": {"$ref": "#/definitions/CommentContent"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CaseId": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "Content": {"$ref": "#/definitions/RelatedItemContent"},
-        "DomainId": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "RelatedItemArn": {
-            "maxLength": 500,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z]*:cases:[-a-z0-9]*:[0-9]{12}:domain/[-a-z0-9]*/case/[-a-z0-9]*/related-item/[-a-z0-9]*$",
-            "type": "string",
-        },
-        "RelatedItemId": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "Type": {
-            "enum": ["Contact", "Comment", "File", "Sla", "ConnectCase", "Custom"],
-            "type": "string",
-        },
-    },
-    "required": ["DomainId", "CaseId", "Type", "Content"],
-}
-
 
 class RelatedItem(_Resource):
-    """AWS::Cases::RelatedItem: Resource Type definition for AWS::Cases::RelatedItem. Creates a related item (comments) and associates it with a case.
+    """AWS::Cases::RelatedItem: Resource Type definition for AWS::Cases::RelatedItem. Creates a
+    related item (comments) and associates it with a case.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RelatedItemArn.
+    Also identified by: DomainId, CaseId, RelatedItemId.
+    Replaced when any of these change (create-only): DomainId, CaseId, Type, Content.
+    Read-only attributes (known once deployed): RelatedItemArn, RelatedItemId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cases-relateditem.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -173,41 +131,51 @@ class RelatedItem(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RelatedItemAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "related_item.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     RelatedItemArn: str
+    """The Amazon Resource Name (ARN) of the related item."""
     RelatedItemId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier of the related item."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CaseId: str
     Content: RelatedItemContentDict
     DomainId: str
     Tags: list[TagDict]
     Type: Literal["Contact", "Comment", "File", "Sla", "ConnectCase", "Custom"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CaseId: str,
+        Content: RelatedItemContent | RelatedItemContentDict,
+        DomainId: str,
+        Type: Literal["Contact", "Comment", "File", "Sla", "ConnectCase", "Custom"],
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cases::RelatedItem; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CaseId: str,
-            Content: RelatedItemContent | RelatedItemContentDict,
-            DomainId: str,
-            Type: Literal["Contact", "Comment", "File", "Sla", "ConnectCase", "Custom"],
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cases::RelatedItem; `await` it inside an App to deploy it.
-
-            CaseId: A unique identifier of the case.
-            Content: The content of a related item to be created.
-            DomainId: The unique identifier of the Cases domain.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CaseId: A unique identifier of the case. Create-only: changing it replaces the resource.
+                Required.
+            Content: The content of a related item to be created. Create-only: changing it replaces
+                the resource. Required.
+            DomainId: The unique identifier of the Cases domain. Create-only: changing it replaces
+                the resource. Required.
+            Type: The type of a related item. Create-only: changing it replaces the resource.
+                Required.
             Tags: A list of tags on the related item.
-            Type: The type of a related item.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,59 +67,60 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RequiredFieldDict = TypedDict(
-    "RequiredFieldDict",
-    {
-        "FieldId": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class RequiredFieldDict(TypedDict, total=False):
+    """RequiredField as a plain dict: Wrapper object containing a field identifier"""
 
-TemplateLayoutConfigurationDict = TypedDict(
-    "TemplateLayoutConfigurationDict",
-    {
-        "DefaultLayout": "str",
-    },
-    total=False,
-)
+    FieldId: Required[str]
+    """The unique identifier of a field."""
 
-TemplateRuleDict = TypedDict(
-    "TemplateRuleDict",
-    {
-        "CaseRuleId": "Required[str]",
-        "FieldId": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class TemplateLayoutConfigurationDict(TypedDict, total=False):
+    """TemplateLayoutConfiguration as a plain dict: Specifies the default layout to use when
+    displaying cases created from this template. The layout determines which fields are visible and
+    their arrangement in the agent interface."""
+
+    DefaultLayout: str
+    """The unique identifier of a layout."""
+
+
+class TemplateRuleDict(TypedDict, total=False):
+    """TemplateRule as a plain dict: Links a case rule to a specific field within this template.
+    When specified, the rule's conditions will be evaluated for the associated field, controlling
+    behavior like required status, visibility, or available options."""
+
+    CaseRuleId: Required[str]
+    """The unique identifier of a case rule."""
+    FieldId: str
+    """The ID of the field that this rule applies to."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cases::Template",
     schema_file="aws-cases-template.json",
     primary_identifier=("/TemplateArn",),
-    additional_identifiers=(),
     read_only=("/CreatedTime", "/LastModifiedTime", "/TemplateArn", "/TemplateId"),
     create_only=("/DomainId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
     list_required=("DomainId",),
     tagging=_Tagging(
-        taggable=True,
         tag_on_create=False,
-        tag_updatable=True,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -125,72 +130,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {"DefaultLayout": {"maxLength": 500, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "RequiredField": {
-            "additionalProperties": False,
-            "properties": {"FieldId": {"maxLength": 500, "minLength": 1, "type": "string"}},
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TemplateRule": {
-            "additionalProperties": False,
-            "properties": {
-                "CaseRuleId": {"maxLength": 500, "minLength": 1, "type": "string"},
-                "FieldId": {"maxLength": 500, "minLength": 1, "type": "string"},
-            },
-            "required": ["CaseRuleId"],
-            "type": "object",
-        },
-        "TemplateStatus": {"enum": ["Active", "Inactive"], "type": "string"},
-    },
-    "properties": {
-        "CreatedTime": {"type": "string"},
-        "Description": {"maxLength": 255, "type": "string"},
-        "DomainId": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "LayoutConfiguration": {"$ref": "#/definitions/LayoutConfiguration"},
-        "Name": {"maxLength": 100, "minLength": 1, "pattern": "^.*[\\S]$", "type": "string"},
-        "RequiredFields": {
-            "items": {"$ref": "#/definitions/RequiredField"},
-            "maxItems": 100,
-            "type": "array",
-        },
-        "Rules": {"items": {"$ref": "#/definitions/TemplateRule"}, "maxItems": 50, "type": "array"},
-        "Status": {"$ref": "#/definitions/TemplateStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TemplateArn": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "TemplateId": {"maxLength": 500, "minLength": 1, "type": "string"},
-    },
-    "required": ["Name"],
-}
-
 
 class Template(_Resource):
-    """AWS::Cases::Template: A template in the Cases domain. This template is used to define the case object model (that is, to define what data can be captured on cases) in a Cas...
+    """AWS::Cases::Template: A template in the Cases domain. This template is used to define the
+    case object model (that is, to define what data can be captured on cases) in a Cases domain. A
+    template must have a unique name within a domain, and it must reference existing field IDs and
+    layout IDs.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TemplateArn.
+    Replaced when any of these change (create-only): DomainId.
+    Read-only attributes (known once deployed): CreatedTime, LastModifiedTime, TemplateArn,
+    TemplateId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cases-template.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -198,14 +151,19 @@ class Template(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "template.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedTime: str
+    """The time at which the template was created."""
     LastModifiedTime: str
+    """The time at which the template was created or last modified."""
     TemplateArn: str
+    """The Amazon Resource Name (ARN) of the template."""
     TemplateId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier of a template."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DomainId: str
     LayoutConfiguration: TemplateLayoutConfigurationDict
@@ -215,35 +173,47 @@ class Template(_Resource):
     Status: Literal["Active", "Inactive"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Description: str | None = None,
+        DomainId: str | None = None,
+        LayoutConfiguration: TemplateLayoutConfiguration
+        | TemplateLayoutConfigurationDict
+        | None = None,
+        RequiredFields: list[RequiredField | RequiredFieldDict] | None = None,
+        Rules: list[TemplateRule | TemplateRuleDict] | None = None,
+        Status: Literal["Active", "Inactive"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cases::Template; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Description: str | None = None,
-            DomainId: str | None = None,
-            LayoutConfiguration: TemplateLayoutConfiguration
-            | TemplateLayoutConfigurationDict
-            | None = None,
-            RequiredFields: list[RequiredField | RequiredFieldDict] | None = None,
-            Rules: list[TemplateRule | TemplateRuleDict] | None = None,
-            Status: Literal["Active", "Inactive"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cases::Template; `await` it inside an App to deploy it.
-
-            Description: A description explaining the purpose and use case for this template.
-            DomainId: The unique identifier of the Cases domain.
-            Name: A name for the template.
-            RequiredFields: A list of fields that must contain a value for a case to be successfully created with this template.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: A name for the template. It must be unique per domain. Required.
+            Description: A description explaining the purpose and use case for this template. Should
+                indicate what types of cases this template is designed for and any specific workflow
+                it supports.
+            DomainId: The unique identifier of the Cases domain. Create-only: changing it replaces
+                the resource.
+            LayoutConfiguration: Specifies the default layout to use when displaying cases created
+                from this template. The layout determines which fields are visible and their
+                arrangement in the agent interface.
+            RequiredFields: A list of fields that must contain a value for a case to be successfully
+                created with this template.
             Rules: A list of case rules (also known as case field conditions) on a template.
+            Status: The current status of the template. Active templates can be used to create new
+                cases, while Inactive templates are disabled but preserved for existing cases.
             Tags: The tags that you attach to this template.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

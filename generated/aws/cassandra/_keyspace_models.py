@@ -7,10 +7,10 @@ Imported on first use by keyspace.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "KeyspaceAttributes",
@@ -24,24 +24,53 @@ class KeyspaceReplicationSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RegionList: list[str] | None = None
-    ReplicationStrategy: Literal["SINGLE_REGION", "MULTI_REGION"] | None = None
+    RegionList: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 2 to 20 items. Items are unique. Each item: Pattern: ^[a-z]{2,}-[a-z]+-[0-9]+$"
+        ),
+    ] = None
+    ReplicationStrategy: Annotated[
+        Literal["SINGLE_REGION", "MULTI_REGION"] | None,
+        Field(description="Allowed values: 'SINGLE_REGION', 'MULTI_REGION'."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class KeyspaceAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Cassandra::Keyspace, set by AWS.
+    """
 
 
 class KeyspaceProps(DeferredModel):
-    ClientSideTimestampsEnabled: bool | None = None
-    KeyspaceName: str | None = None
-    ReplicationSpecification: KeyspaceReplicationSpecification | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Cassandra::Keyspace.
+    """
+
+    ClientSideTimestampsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether client-side timestamps are enabled (true) or disabled (false) for all tables in the keyspace. To add a Region to a single-Region keyspace with at least one table, the value must be set to true. After you enabled client-side timestamps for a table, you can’t disable it again. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KeyspaceName: Annotated[
+        str | None,
+        Field(
+            description="Name for Cassandra keyspace Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ReplicationSpecification: Annotated[
+        KeyspaceReplicationSpecification | None,
+        Field(description="Type: KeyspaceReplicationSpecificationDict."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None

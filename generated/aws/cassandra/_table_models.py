@@ -7,10 +7,10 @@ Imported on first use by table.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AutoScalingSetting",
@@ -35,130 +35,275 @@ class TableColumn(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnName: str
-    ColumnType: str
+    ColumnName: Annotated[str, Field(description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$")]
+    ColumnType: Annotated[str, Field(description="Type: str.")]
 
 
 class TableEncryptionSpecification(DeferredModel):
+    """
+    Represents the settings used to enable server-side encryption
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionType: Literal["AWS_OWNED_KMS_KEY", "CUSTOMER_MANAGED_KMS_KEY"]
-    KmsKeyIdentifier: str | None = None
+    EncryptionType: Annotated[
+        Literal["AWS_OWNED_KMS_KEY", "CUSTOMER_MANAGED_KMS_KEY"],
+        Field(description="Server-side encryption type"),
+    ]
+    KmsKeyIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The AWS KMS customer master key (CMK) that should be used for the AWS KMS encryption. To specify a CMK, use its key ID, Amazon Resource Name (ARN), alias name, or alias ARN."
+        ),
+    ] = None
 
 
 class TableProvisionedThroughput(DeferredModel):
+    """
+    Throughput for the specified table, which consists of values for ReadCapacityUnits and WriteCapacityUnits
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReadCapacityUnits: int
-    WriteCapacityUnits: int
+    ReadCapacityUnits: Annotated[int, Field(description="Range: at least 1 (inclusive).")]
+    WriteCapacityUnits: Annotated[int, Field(description="Range: at least 1 (inclusive).")]
 
 
 class TableTargetTrackingScalingPolicyConfiguration(DeferredModel):
+    """
+    Represents configuration for target tracking scaling policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisableScaleIn: bool | None = None
-    ScaleInCooldown: int | None = None
-    ScaleOutCooldown: int | None = None
-    TargetValue: int
+    DisableScaleIn: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ScaleInCooldown: Annotated[int | None, Field(description="Type: int.")] = None
+    ScaleOutCooldown: Annotated[int | None, Field(description="Type: int.")] = None
+    TargetValue: Annotated[int, Field(description="Type: int.")]
 
 
 class TableWarmThroughput(DeferredModel):
+    """
+    Warm throughput configuration for the table
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReadUnitsPerSecond: int | None = None
-    WriteUnitsPerSecond: int | None = None
+    ReadUnitsPerSecond: Annotated[
+        int | None, Field(description="Range: at least 1 (inclusive).")
+    ] = None
+    WriteUnitsPerSecond: Annotated[
+        int | None, Field(description="Range: at least 1 (inclusive).")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to apply to the resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class TableAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Cassandra::Table, set by AWS.
+    """
 
 
 class ClusteringKeyColumn(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Column: TableColumn
-    OrderBy: Literal["ASC", "DESC"] | None = None
+    Column: Annotated[TableColumn, Field(description="Type: TableColumnDict.")]
+    OrderBy: Annotated[
+        Literal["ASC", "DESC"] | None, Field(description="Allowed values: 'ASC', 'DESC'.")
+    ] = None
 
 
 class TableBillingMode(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mode: Literal["PROVISIONED", "ON_DEMAND"]
-    ProvisionedThroughput: TableProvisionedThroughput | None = None
+    Mode: Annotated[
+        Literal["PROVISIONED", "ON_DEMAND"],
+        Field(description="Capacity mode for the specified table"),
+    ]
+    ProvisionedThroughput: Annotated[
+        TableProvisionedThroughput | None,
+        Field(
+            description="Throughput for the specified table, which consists of values for ReadCapacityUnits and WriteCapacityUnits"
+        ),
+    ] = None
 
 
 class TableCdcSpecification(DeferredModel):
+    """
+    Represents the CDC configuration for the table
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["ENABLED", "DISABLED"]
-    Tags: list[Tag] | None = None
-    ViewType: Literal["NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES"] | None = None
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(description="Indicates whether CDC is enabled or disabled for the table"),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to the CDC stream resource"),
+    ] = None
+    ViewType: Annotated[
+        Literal["NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES"] | None,
+        Field(description="Specifies what data should be captured in the change data stream"),
+    ] = None
 
 
 class TableScalingPolicy(DeferredModel):
+    """
+    Represents scaling policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetTrackingScalingPolicyConfiguration: (
-        TableTargetTrackingScalingPolicyConfiguration | None
-    ) = None
+    TargetTrackingScalingPolicyConfiguration: Annotated[
+        TableTargetTrackingScalingPolicyConfiguration | None,
+        Field(description="Represents configuration for target tracking scaling policy."),
+    ] = None
 
 
 class AutoScalingSetting(DeferredModel):
+    """
+    Represents configuration for auto scaling.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoScalingDisabled: bool | None = None
-    MaximumUnits: int | None = None
-    MinimumUnits: int | None = None
-    ScalingPolicy: TableScalingPolicy | None = None
+    AutoScalingDisabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MaximumUnits: Annotated[int | None, Field(description="Range: at least 1 (inclusive).")] = None
+    MinimumUnits: Annotated[int | None, Field(description="Range: at least 1 (inclusive).")] = None
+    ScalingPolicy: Annotated[
+        TableScalingPolicy | None, Field(description="Represents scaling policy.")
+    ] = None
 
 
 class AutoScalingSpecification(DeferredModel):
+    """
+    Represents the read and write settings used for AutoScaling.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReadCapacityAutoScaling: AutoScalingSetting | None = None
-    WriteCapacityAutoScaling: AutoScalingSetting | None = None
+    ReadCapacityAutoScaling: Annotated[
+        AutoScalingSetting | None, Field(description="Represents configuration for auto scaling.")
+    ] = None
+    WriteCapacityAutoScaling: Annotated[
+        AutoScalingSetting | None, Field(description="Represents configuration for auto scaling.")
+    ] = None
 
 
 class ReplicaSpecification(DeferredModel):
+    """
+    Represents replica specifications.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReadCapacityAutoScaling: AutoScalingSetting | None = None
-    ReadCapacityUnits: int | None = None
-    Region: str
+    ReadCapacityAutoScaling: Annotated[
+        AutoScalingSetting | None, Field(description="Represents configuration for auto scaling.")
+    ] = None
+    ReadCapacityUnits: Annotated[int | None, Field(description="Type: int.")] = None
+    Region: Annotated[str, Field(description="Length: 2 to 25 characters.")]
 
 
 class TableProps(DeferredModel):
-    AutoScalingSpecifications: AutoScalingSpecification | None = None
-    BillingMode: TableBillingMode | None = None
-    CdcSpecification: TableCdcSpecification | None = None
-    ClientSideTimestampsEnabled: bool | None = None
-    ClusteringKeyColumns: list[ClusteringKeyColumn] | None = None
-    DefaultTimeToLive: int | None = None
-    EncryptionSpecification: TableEncryptionSpecification | None = None
-    KeyspaceName: str
-    PartitionKeyColumns: list[TableColumn]
-    PointInTimeRecoveryEnabled: bool | None = None
-    RegularColumns: list[TableColumn] | None = None
-    ReplicaSpecifications: list[ReplicaSpecification] | None = None
-    TableName: str | None = None
-    Tags: list[Tag] | None = None
-    WarmThroughput: TableWarmThroughput | None = None
+    """
+    The properties a program declares for a AWS::Cassandra::Table.
+    """
+
+    AutoScalingSpecifications: Annotated[
+        AutoScalingSpecification | None,
+        Field(
+            description="Represents the read and write settings used for AutoScaling. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    BillingMode: Annotated[
+        TableBillingMode | None, Field(description="Type: TableBillingModeDict.")
+    ] = None
+    CdcSpecification: Annotated[
+        TableCdcSpecification | None,
+        Field(description="Represents the CDC configuration for the table"),
+    ] = None
+    ClientSideTimestampsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether client side timestamps are enabled (true) or disabled (false) on the table. False by default, once it is enabled it cannot be disabled again. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ClusteringKeyColumns: Annotated[
+        list[ClusteringKeyColumn] | None,
+        Field(
+            description="Clustering key columns of the table Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DefaultTimeToLive: Annotated[
+        int | None,
+        Field(
+            description="Default TTL (Time To Live) in seconds, where zero is disabled. If the value is greater than zero, TTL is enabled for the entire table and an expiration timestamp is added to each column."
+        ),
+    ] = None
+    EncryptionSpecification: Annotated[
+        TableEncryptionSpecification | None,
+        Field(description="Represents the settings used to enable server-side encryption"),
+    ] = None
+    KeyspaceName: Annotated[
+        str,
+        Field(
+            description="Name for Cassandra keyspace Create-only: changing it replaces the resource."
+        ),
+    ]
+    PartitionKeyColumns: Annotated[
+        list[TableColumn],
+        Field(
+            description="Partition key columns of the table Create-only: changing it replaces the resource."
+        ),
+    ]
+    PointInTimeRecoveryEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether point in time recovery is enabled (true) or disabled (false) on the table"
+        ),
+    ] = None
+    RegularColumns: Annotated[
+        list[TableColumn] | None, Field(description="Non-key columns of the table")
+    ] = None
+    ReplicaSpecifications: Annotated[
+        list[ReplicaSpecification] | None,
+        Field(
+            description="Items: at least 1 items. Items are unique. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    TableName: Annotated[
+        str | None,
+        Field(
+            description="Name for Cassandra table Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="An array of key-value pairs to apply to this resource")
+    ] = None
+    WarmThroughput: Annotated[
+        TableWarmThroughput | None, Field(description="Warm throughput configuration for the table")
+    ] = None

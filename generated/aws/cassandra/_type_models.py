@@ -7,9 +7,10 @@ Imported on first use by type.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "TypeAttributes",
@@ -22,19 +23,62 @@ class TypeField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldName: str
-    FieldType: str
+    FieldName: Annotated[str, Field(description="Type: str.")]
+    FieldType: Annotated[str, Field(description="Type: str.")]
 
 
 class TypeAttributes(DeferredModel):
-    DirectParentTypes: list[str] | None = None
-    DirectReferringTables: list[str] | None = None
-    KeyspaceArn: str | None = None
-    LastModifiedTimestamp: float | None = None
-    MaxNestingDepth: int | None = None
+    """
+    The read-only attributes of a AWS::Cassandra::Type, set by AWS.
+    """
+
+    DirectParentTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="List of parent User-Defined Types that directly reference the User-Defined Type in their fields."
+        ),
+    ] = None
+    DirectReferringTables: Annotated[
+        list[str] | None,
+        Field(
+            description="List of Tables that directly reference the User-Defined Type in their columns."
+        ),
+    ] = None
+    KeyspaceArn: Annotated[
+        str | None, Field(description="ARN of the Keyspace which contains the User-Defined Type.")
+    ] = None
+    LastModifiedTimestamp: Annotated[
+        float | None,
+        Field(
+            description="Timestamp of the last time the User-Defined Type's meta data was modified."
+        ),
+    ] = None
+    MaxNestingDepth: Annotated[
+        int | None,
+        Field(description="Maximum nesting depth of the User-Defined Type across the field types."),
+    ] = None
 
 
 class TypeProps(DeferredModel):
-    Fields: list[TypeField]
-    KeyspaceName: str
-    TypeName: str
+    """
+    The properties a program declares for a AWS::Cassandra::Type.
+    """
+
+    Fields: Annotated[
+        list[TypeField],
+        Field(
+            description="Field definitions of the User-Defined Type Create-only: changing it replaces the resource."
+        ),
+    ]
+    KeyspaceName: Annotated[
+        str,
+        Field(
+            description="Name of the Keyspace which contains the User-Defined Type. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TypeName: Annotated[
+        str,
+        Field(
+            description="Name of the User-Defined Type. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-KeyspaceReplicationSpecificationDict = TypedDict(
-    "KeyspaceReplicationSpecificationDict",
-    {
-        "RegionList": "list[str]",
-        "ReplicationStrategy": "Literal['SINGLE_REGION', 'MULTI_REGION']",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class KeyspaceReplicationSpecificationDict(TypedDict, total=False):
+    """KeyspaceReplicationSpecification as a plain dict."""
 
+    RegionList: list[str]
+    """Items: 2 to 20 items. Items are unique. Each item: Pattern: ^[a-z]{2,}-[a-z]+-[0-9]+$"""
+    ReplicationStrategy: Literal["SINGLE_REGION", "MULTI_REGION"]
+    """Allowed values: 'SINGLE_REGION', 'MULTI_REGION'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cassandra::Keyspace",
     schema_file="aws-cassandra-keyspace.json",
     primary_identifier=("/KeyspaceName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/KeyspaceName",),
     write_only=("/ClientSideTimestampsEnabled", "/ReplicationSpecification/RegionList"),
-    conditional_create_only=(),
     unordered_arrays=("/ReplicationSpecification/RegionList",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,58 +96,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "RegionList": {
-            "items": {"pattern": "^[a-z]{2,}-[a-z]+-[0-9]+$", "type": "string"},
-            "maxItems": 20,
-            "minItems": 2,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ReplicationSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "RegionList": {"$ref": "#/definitions/RegionList"},
-                "ReplicationStrategy": {
-                    "enum": ["SINGLE_REGION", "MULTI_REGION"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ClientSideTimestampsEnabled": {"type": "boolean"},
-        "KeyspaceName": {"pattern": "^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$", "type": "string"},
-        "ReplicationSpecification": {"$ref": "#/definitions/ReplicationSpecification"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class Keyspace(_Resource):
     """AWS::Cassandra::Keyspace: Resource schema for AWS::Cassandra::Keyspace
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: KeyspaceName.
+    Replaced when any of these change (create-only): KeyspaceName.
+    Write-only (sent to AWS, never read back): ClientSideTimestampsEnabled,
+    ReplicationSpecification.RegionList.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cassandra-keyspace.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -160,36 +114,47 @@ class Keyspace(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "KeyspaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "keyspace.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClientSideTimestampsEnabled: bool
     KeyspaceName: str
     ReplicationSpecification: KeyspaceReplicationSpecificationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClientSideTimestampsEnabled: bool | None = None,
+        KeyspaceName: str | None = None,
+        ReplicationSpecification: KeyspaceReplicationSpecification
+        | KeyspaceReplicationSpecificationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cassandra::Keyspace; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClientSideTimestampsEnabled: bool | None = None,
-            KeyspaceName: str | None = None,
-            ReplicationSpecification: KeyspaceReplicationSpecification
-            | KeyspaceReplicationSpecificationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cassandra::Keyspace; `await` it inside an App to deploy it.
-
-            ClientSideTimestampsEnabled: Indicates whether client-side timestamps are enabled (true) or disabled (false) for all tables in the keyspace.
-            KeyspaceName: Name for Cassandra keyspace
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClientSideTimestampsEnabled: Indicates whether client-side timestamps are enabled (true)
+                or disabled (false) for all tables in the keyspace. To add a Region to a
+                single-Region keyspace with at least one table, the value must be set to true. After
+                you enabled client-side timestamps for a table, you can’t disable it again.
+                Write-only: sent to AWS, never read back.
+            KeyspaceName: Name for Cassandra keyspace Create-only: changing it replaces the
+                resource.
+            ReplicationSpecification: Type: KeyspaceReplicationSpecificationDict.
+            Tags: Items: 0 to 50 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -99,134 +103,145 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AutoScalingSettingDict = TypedDict(
-    "AutoScalingSettingDict",
-    {
-        "AutoScalingDisabled": "bool",
-        "MaximumUnits": "int",
-        "MinimumUnits": "int",
-        "ScalingPolicy": "TableScalingPolicyDict",
-    },
-    total=False,
-)
 
-AutoScalingSpecificationDict = TypedDict(
-    "AutoScalingSpecificationDict",
-    {
-        "ReadCapacityAutoScaling": "AutoScalingSettingDict",
-        "WriteCapacityAutoScaling": "AutoScalingSettingDict",
-    },
-    total=False,
-)
+class AutoScalingSettingDict(TypedDict, total=False):
+    """AutoScalingSetting as a plain dict: Represents configuration for auto scaling."""
 
-ClusteringKeyColumnDict = TypedDict(
-    "ClusteringKeyColumnDict",
-    {
-        "Column": "Required[TableColumnDict]",
-        "OrderBy": "Literal['ASC', 'DESC']",
-    },
-    total=False,
-)
+    AutoScalingDisabled: bool
+    """Type: bool."""
+    MaximumUnits: int
+    """Range: at least 1 (inclusive)."""
+    MinimumUnits: int
+    """Range: at least 1 (inclusive)."""
+    ScalingPolicy: TableScalingPolicyDict
+    """Represents scaling policy."""
 
-ReplicaSpecificationDict = TypedDict(
-    "ReplicaSpecificationDict",
-    {
-        "ReadCapacityAutoScaling": "AutoScalingSettingDict",
-        "ReadCapacityUnits": "int",
-        "Region": "Required[str]",
-    },
-    total=False,
-)
 
-TableBillingModeDict = TypedDict(
-    "TableBillingModeDict",
-    {
-        "Mode": "Required[Literal['PROVISIONED', 'ON_DEMAND']]",
-        "ProvisionedThroughput": "TableProvisionedThroughputDict",
-    },
-    total=False,
-)
+class AutoScalingSpecificationDict(TypedDict, total=False):
+    """AutoScalingSpecification as a plain dict: Represents the read and write settings used for
+    AutoScaling."""
 
-TableCdcSpecificationDict = TypedDict(
-    "TableCdcSpecificationDict",
-    {
-        "Status": "Required[Literal['ENABLED', 'DISABLED']]",
-        "Tags": "list[TagDict]",
-        "ViewType": "Literal['NEW_IMAGE', 'OLD_IMAGE', 'KEYS_ONLY', 'NEW_AND_OLD_IMAGES']",
-    },
-    total=False,
-)
+    ReadCapacityAutoScaling: AutoScalingSettingDict
+    """Represents configuration for auto scaling."""
+    WriteCapacityAutoScaling: AutoScalingSettingDict
+    """Represents configuration for auto scaling."""
 
-TableColumnDict = TypedDict(
-    "TableColumnDict",
-    {
-        "ColumnName": "Required[str]",
-        "ColumnType": "Required[str]",
-    },
-    total=False,
-)
 
-TableEncryptionSpecificationDict = TypedDict(
-    "TableEncryptionSpecificationDict",
-    {
-        "EncryptionType": "Required[Literal['AWS_OWNED_KMS_KEY', 'CUSTOMER_MANAGED_KMS_KEY']]",
-        "KmsKeyIdentifier": "str",
-    },
-    total=False,
-)
+class ClusteringKeyColumnDict(TypedDict, total=False):
+    """ClusteringKeyColumn as a plain dict."""
 
-TableProvisionedThroughputDict = TypedDict(
-    "TableProvisionedThroughputDict",
-    {
-        "ReadCapacityUnits": "Required[int]",
-        "WriteCapacityUnits": "Required[int]",
-    },
-    total=False,
-)
+    Column: Required[TableColumnDict]
+    """Type: TableColumnDict."""
+    OrderBy: Literal["ASC", "DESC"]
+    """Allowed values: 'ASC', 'DESC'."""
 
-TableScalingPolicyDict = TypedDict(
-    "TableScalingPolicyDict",
-    {
-        "TargetTrackingScalingPolicyConfiguration": "TableTargetTrackingScalingPolicyConfigurationDict",
-    },
-    total=False,
-)
 
-TableTargetTrackingScalingPolicyConfigurationDict = TypedDict(
-    "TableTargetTrackingScalingPolicyConfigurationDict",
-    {
-        "DisableScaleIn": "bool",
-        "ScaleInCooldown": "int",
-        "ScaleOutCooldown": "int",
-        "TargetValue": "Required[int]",
-    },
-    total=False,
-)
+class ReplicaSpecificationDict(TypedDict, total=False):
+    """ReplicaSpecification as a plain dict: Represents replica specifications."""
 
-TableWarmThroughputDict = TypedDict(
-    "TableWarmThroughputDict",
-    {
-        "ReadUnitsPerSecond": "int",
-        "WriteUnitsPerSecond": "int",
-    },
-    total=False,
-)
+    ReadCapacityAutoScaling: AutoScalingSettingDict
+    """Represents configuration for auto scaling."""
+    ReadCapacityUnits: int
+    """Type: int."""
+    Region: Required[str]
+    """Length: 2 to 25 characters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TableBillingModeDict(TypedDict, total=False):
+    """TableBillingMode as a plain dict."""
+
+    Mode: Required[Literal["PROVISIONED", "ON_DEMAND"]]
+    """Capacity mode for the specified table"""
+    ProvisionedThroughput: TableProvisionedThroughputDict
+    """Throughput for the specified table, which consists of values for ReadCapacityUnits and
+    WriteCapacityUnits"""
+
+
+class TableCdcSpecificationDict(TypedDict, total=False):
+    """TableCdcSpecification as a plain dict: Represents the CDC configuration for the table"""
+
+    Status: Required[Literal["ENABLED", "DISABLED"]]
+    """Indicates whether CDC is enabled or disabled for the table"""
+    Tags: list[TagDict]
+    """An array of key-value pairs to apply to the CDC stream resource"""
+    ViewType: Literal["NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES"]
+    """Specifies what data should be captured in the change data stream"""
+
+
+class TableColumnDict(TypedDict, total=False):
+    """TableColumn as a plain dict."""
+
+    ColumnName: Required[str]
+    """Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$"""
+    ColumnType: Required[str]
+    """Type: str."""
+
+
+class TableEncryptionSpecificationDict(TypedDict, total=False):
+    """TableEncryptionSpecification as a plain dict: Represents the settings used to enable
+    server-side encryption"""
+
+    EncryptionType: Required[Literal["AWS_OWNED_KMS_KEY", "CUSTOMER_MANAGED_KMS_KEY"]]
+    """Server-side encryption type"""
+    KmsKeyIdentifier: str
+    """The AWS KMS customer master key (CMK) that should be used for the AWS KMS encryption. To
+    specify a CMK, use its key ID, Amazon Resource Name (ARN), alias name, or alias ARN."""
+
+
+class TableProvisionedThroughputDict(TypedDict, total=False):
+    """TableProvisionedThroughput as a plain dict: Throughput for the specified table, which
+    consists of values for ReadCapacityUnits and WriteCapacityUnits"""
+
+    ReadCapacityUnits: Required[int]
+    """Range: at least 1 (inclusive)."""
+    WriteCapacityUnits: Required[int]
+    """Range: at least 1 (inclusive)."""
+
+
+class TableScalingPolicyDict(TypedDict, total=False):
+    """TableScalingPolicy as a plain dict: Represents scaling policy."""
+
+    TargetTrackingScalingPolicyConfiguration: TableTargetTrackingScalingPolicyConfigurationDict
+    """Represents configuration for target tracking scaling policy."""
+
+
+class TableTargetTrackingScalingPolicyConfigurationDict(TypedDict, total=False):
+    """TableTargetTrackingScalingPolicyConfiguration as a plain dict: Represents configuration for
+    target tracking scaling policy."""
+
+    DisableScaleIn: bool
+    """Type: bool."""
+    ScaleInCooldown: int
+    """Type: int."""
+    ScaleOutCooldown: int
+    """Type: int."""
+    TargetValue: Required[int]
+    """Type: int."""
+
+
+class TableWarmThroughputDict(TypedDict, total=False):
+    """TableWarmThroughput as a plain dict: Warm throughput configuration for the table"""
+
+    ReadUnitsPerSecond: int
+    """Range: at least 1 (inclusive)."""
+    WriteUnitsPerSecond: int
+    """Range: at least 1 (inclusive)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to apply to the resource"""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cassandra::Table",
     schema_file="aws-cassandra-table.json",
     primary_identifier=("/KeyspaceName", "/TableName"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=(
         "/KeyspaceName",
         "/TableName",
@@ -235,17 +250,9 @@ METADATA = _TypeMetadata(
         "/ClientSideTimestampsEnabled",
     ),
     write_only=("/AutoScalingSpecifications", "/ReplicaSpecifications"),
-    conditional_create_only=(),
     unordered_arrays=("/RegularColumns",),
     required=("KeyspaceName", "PartitionKeyColumns"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -255,206 +262,27 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AutoScalingSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoScalingDisabled": {"type": "boolean"},
-                "MaximumUnits": {"minimum": 1, "type": "integer"},
-                "MinimumUnits": {"minimum": 1, "type": "integer"},
-                "ScalingPolicy": {"$ref": "#/definitions/ScalingPolicy"},
-            },
-            "type": "object",
-        },
-        "AutoScalingSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ReadCapacityAutoScaling": {"$ref": "#/definitions/AutoScalingSetting"},
-                "WriteCapacityAutoScaling": {"$ref": "#/definitions/AutoScalingSetting"},
-            },
-            "type": "object",
-        },
-        "BillingMode": {
-            "additionalProperties": False,
-            "properties": {
-                "Mode": {"$ref": "#/definitions/Mode"},
-                "ProvisionedThroughput": {"$ref": "#/definitions/ProvisionedThroughput"},
-            },
-            "required": ["Mode"],
-            "type": "object",
-        },
-        "CdcSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Status": {"$ref": "#/definitions/CdcStatus"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ViewType": {"$ref": "#/definitions/CdcViewType"},
-            },
-            "required": ["Status"],
-            "type": "object",
-        },
-        "CdcStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "CdcViewType": {
-            "enum": ["NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES"],
-            "type": "string",
-        },
-        "ClusteringKeyColumn": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/Column"},
-                "OrderBy": {"enum": ["ASC", "DESC"], "type": "string"},
-            },
-            "required": ["Column"],
-            "type": "object",
-        },
-        "Column": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnName": {"pattern": "^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$", "type": "string"},
-                "ColumnType": {"type": "string"},
-            },
-            "required": ["ColumnName", "ColumnType"],
-            "type": "object",
-        },
-        "EncryptionSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionType": {"$ref": "#/definitions/EncryptionType"},
-                "KmsKeyIdentifier": {"$ref": "#/definitions/KmsKeyIdentifier"},
-            },
-            "required": ["EncryptionType"],
-            "type": "object",
-        },
-        "EncryptionType": {
-            "enum": ["AWS_OWNED_KMS_KEY", "CUSTOMER_MANAGED_KMS_KEY"],
-            "type": "string",
-        },
-        "KmsKeyIdentifier": {"type": "string"},
-        "Mode": {"enum": ["PROVISIONED", "ON_DEMAND"], "type": "string"},
-        "ProvisionedThroughput": {
-            "additionalProperties": False,
-            "properties": {
-                "ReadCapacityUnits": {"minimum": 1, "type": "integer"},
-                "WriteCapacityUnits": {"minimum": 1, "type": "integer"},
-            },
-            "required": ["ReadCapacityUnits", "WriteCapacityUnits"],
-            "type": "object",
-        },
-        "ReplicaSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ReadCapacityAutoScaling": {"$ref": "#/definitions/AutoScalingSetting"},
-                "ReadCapacityUnits": {"type": "integer"},
-                "Region": {"maxLength": 25, "minLength": 2, "type": "string"},
-            },
-            "required": ["Region"],
-            "type": "object",
-        },
-        "ScalingPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetTrackingScalingPolicyConfiguration": {
-                    "$ref": "#/definitions/TargetTrackingScalingPolicyConfiguration"
-                }
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TargetTrackingScalingPolicyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DisableScaleIn": {"type": "boolean"},
-                "ScaleInCooldown": {"type": "integer"},
-                "ScaleOutCooldown": {"type": "integer"},
-                "TargetValue": {"type": "integer"},
-            },
-            "required": ["TargetValue"],
-            "type": "object",
-        },
-        "WarmThroughput": {
-            "additionalProperties": False,
-            "properties": {
-                "ReadUnitsPerSecond": {"minimum": 1, "type": "integer"},
-                "WriteUnitsPerSecond": {"minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AutoScalingSpecifications": {"$ref": "#/definitions/AutoScalingSpecification"},
-        "BillingMode": {"$ref": "#/definitions/BillingMode"},
-        "CdcSpecification": {"$ref": "#/definitions/CdcSpecification"},
-        "ClientSideTimestampsEnabled": {"type": "boolean"},
-        "ClusteringKeyColumns": {
-            "items": {"$ref": "#/definitions/ClusteringKeyColumn"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "DefaultTimeToLive": {"minimum": 0, "type": "integer"},
-        "EncryptionSpecification": {"$ref": "#/definitions/EncryptionSpecification"},
-        "KeyspaceName": {"pattern": "^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$", "type": "string"},
-        "PartitionKeyColumns": {
-            "items": {"$ref": "#/definitions/Column"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "PointInTimeRecoveryEnabled": {"type": "boolean"},
-        "RegularColumns": {
-            "items": {"$ref": "#/definitions/Column"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ReplicaSpecifications": {
-            "items": {"$ref": "#/definitions/ReplicaSpecification"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TableName": {"pattern": "^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "WarmThroughput": {"$ref": "#/definitions/WarmThroughput"},
-    },
-    "required": ["KeyspaceName", "PartitionKeyColumns"],
-}
-
 
 class Table(_Resource):
     """AWS::Cassandra::Table: Resource schema for AWS::Cassandra::Table
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: KeyspaceName, TableName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): KeyspaceName, TableName, PartitionKeyColumns,
+    ClusteringKeyColumns, ClientSideTimestampsEnabled.
+    Write-only (sent to AWS, never read back): AutoScalingSpecifications, ReplicaSpecifications.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cassandra-table.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "table.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoScalingSpecifications: AutoScalingSpecificationDict
     BillingMode: TableBillingModeDict
     CdcSpecification: TableCdcSpecificationDict
@@ -471,48 +299,66 @@ class Table(_Resource):
     Tags: list[TagDict]
     WarmThroughput: TableWarmThroughputDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        KeyspaceName: str,
+        PartitionKeyColumns: list[TableColumn | TableColumnDict],
+        AutoScalingSpecifications: AutoScalingSpecification
+        | AutoScalingSpecificationDict
+        | None = None,
+        BillingMode: TableBillingMode | TableBillingModeDict | None = None,
+        CdcSpecification: TableCdcSpecification | TableCdcSpecificationDict | None = None,
+        ClientSideTimestampsEnabled: bool | None = None,
+        ClusteringKeyColumns: list[ClusteringKeyColumn | ClusteringKeyColumnDict] | None = None,
+        DefaultTimeToLive: int | None = None,
+        EncryptionSpecification: TableEncryptionSpecification
+        | TableEncryptionSpecificationDict
+        | None = None,
+        PointInTimeRecoveryEnabled: bool | None = None,
+        RegularColumns: list[TableColumn | TableColumnDict] | None = None,
+        ReplicaSpecifications: list[ReplicaSpecification | ReplicaSpecificationDict] | None = None,
+        TableName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        WarmThroughput: TableWarmThroughput | TableWarmThroughputDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cassandra::Table; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            KeyspaceName: str,
-            PartitionKeyColumns: list[TableColumn | TableColumnDict],
-            AutoScalingSpecifications: AutoScalingSpecification
-            | AutoScalingSpecificationDict
-            | None = None,
-            BillingMode: TableBillingMode | TableBillingModeDict | None = None,
-            CdcSpecification: TableCdcSpecification | TableCdcSpecificationDict | None = None,
-            ClientSideTimestampsEnabled: bool | None = None,
-            ClusteringKeyColumns: list[ClusteringKeyColumn | ClusteringKeyColumnDict] | None = None,
-            DefaultTimeToLive: int | None = None,
-            EncryptionSpecification: TableEncryptionSpecification
-            | TableEncryptionSpecificationDict
-            | None = None,
-            PointInTimeRecoveryEnabled: bool | None = None,
-            RegularColumns: list[TableColumn | TableColumnDict] | None = None,
-            ReplicaSpecifications: list[ReplicaSpecification | ReplicaSpecificationDict]
-            | None = None,
-            TableName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            WarmThroughput: TableWarmThroughput | TableWarmThroughputDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cassandra::Table; `await` it inside an App to deploy it.
-
-            ClientSideTimestampsEnabled: Indicates whether client side timestamps are enabled (true) or disabled (false) on the table.
-            ClusteringKeyColumns: Clustering key columns of the table
-            DefaultTimeToLive: Default TTL (Time To Live) in seconds, where zero is disabled.
-            KeyspaceName: Name for Cassandra keyspace
-            PartitionKeyColumns: Partition key columns of the table
-            PointInTimeRecoveryEnabled: Indicates whether point in time recovery is enabled (true) or disabled (false) on the table
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            KeyspaceName: Name for Cassandra keyspace Create-only: changing it replaces the
+                resource. Required.
+            PartitionKeyColumns: Partition key columns of the table Create-only: changing it
+                replaces the resource. Required.
+            AutoScalingSpecifications: Represents the read and write settings used for AutoScaling.
+                Write-only: sent to AWS, never read back.
+            BillingMode: Type: TableBillingModeDict.
+            CdcSpecification: Represents the CDC configuration for the table
+            ClientSideTimestampsEnabled: Indicates whether client side timestamps are enabled (true)
+                or disabled (false) on the table. False by default, once it is enabled it cannot be
+                disabled again. Create-only: changing it replaces the resource.
+            ClusteringKeyColumns: Clustering key columns of the table Create-only: changing it
+                replaces the resource.
+            DefaultTimeToLive: Default TTL (Time To Live) in seconds, where zero is disabled. If the
+                value is greater than zero, TTL is enabled for the entire table and an expiration
+                timestamp is added to each column.
+            EncryptionSpecification: Represents the settings used to enable server-side encryption
+            PointInTimeRecoveryEnabled: Indicates whether point in time recovery is enabled (true)
+                or disabled (false) on the table
             RegularColumns: Non-key columns of the table
-            TableName: Name for Cassandra table
+            ReplicaSpecifications: Items: at least 1 items. Items are unique. Write-only: sent to
+                AWS, never read back.
+            TableName: Name for Cassandra table Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource
+            WarmThroughput: Warm throughput configuration for the table
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

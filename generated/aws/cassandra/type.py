@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TypeFieldDict = TypedDict(
-    "TypeFieldDict",
-    {
-        "FieldName": "Required[str]",
-        "FieldType": "Required[str]",
-    },
-    total=False,
-)
 
+class TypeFieldDict(TypedDict, total=False):
+    """TypeField as a plain dict."""
+
+    FieldName: Required[str]
+    """Type: str."""
+    FieldType: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cassandra::Type",
     schema_file="aws-cassandra-type.json",
     primary_identifier=("/KeyspaceName", "/TypeName"),
-    additional_identifiers=(),
     read_only=(
         "/DirectReferringTables",
         "/DirectParentTypes",
@@ -73,18 +78,12 @@ METADATA = _TypeMetadata(
         "/KeyspaceArn",
     ),
     create_only=("/KeyspaceName", "/TypeName", "/Fields"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/DirectParentTypes", "/DirectReferringTables", "/Fields"),
     required=("KeyspaceName", "TypeName", "Fields"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -93,76 +92,67 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Field": {
-            "additionalProperties": False,
-            "properties": {"FieldName": {"type": "string"}, "FieldType": {"type": "string"}},
-            "required": ["FieldName", "FieldType"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "DirectParentTypes": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "DirectReferringTables": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Fields": {"items": {"$ref": "#/definitions/Field"}, "type": "array", "uniqueItems": True},
-        "KeyspaceArn": {"type": "string"},
-        "KeyspaceName": {"type": "string"},
-        "LastModifiedTimestamp": {"type": "number"},
-        "MaxNestingDepth": {"type": "integer"},
-        "TypeName": {"type": "string"},
-    },
-    "required": ["KeyspaceName", "TypeName", "Fields"],
-}
-
 
 class Type(_Resource):
     """AWS::Cassandra::Type: Resource schema for AWS::Cassandra::Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: KeyspaceName, TypeName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): KeyspaceName, TypeName, Fields.
+    Read-only attributes (known once deployed): DirectParentTypes, DirectReferringTables,
+    KeyspaceArn, LastModifiedTimestamp, MaxNestingDepth.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cassandra-type.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TypeProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TypeAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "type.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DirectParentTypes: list[str]
+    """List of parent User-Defined Types that directly reference the User-Defined Type in their
+    fields."""
     DirectReferringTables: list[str]
+    """List of Tables that directly reference the User-Defined Type in their columns."""
     KeyspaceArn: str
+    """ARN of the Keyspace which contains the User-Defined Type."""
     LastModifiedTimestamp: float
+    """Timestamp of the last time the User-Defined Type's meta data was modified."""
     MaxNestingDepth: int
-    # Declared properties (as declared, or as AWS returned them).
+    """Maximum nesting depth of the User-Defined Type across the field types."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Fields: list[TypeFieldDict]
     KeyspaceName: str
     TypeName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Fields: list[TypeField | TypeFieldDict],
+        KeyspaceName: str,
+        TypeName: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cassandra::Type; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Fields: list[TypeField | TypeFieldDict],
-            KeyspaceName: str,
-            TypeName: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cassandra::Type; `await` it inside an App to deploy it.
-
-            Fields: Field definitions of the User-Defined Type
-            KeyspaceName: Name of the Keyspace which contains the User-Defined Type.
-            TypeName: Name of the User-Defined Type.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Fields: Field definitions of the User-Defined Type Create-only: changing it replaces the
+                resource. Required.
+            KeyspaceName: Name of the Keyspace which contains the User-Defined Type. Create-only:
+                changing it replaces the resource. Required.
+            TypeName: Name of the User-Defined Type. Create-only: changing it replaces the resource.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

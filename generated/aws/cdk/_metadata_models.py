@@ -7,8 +7,10 @@ Imported on first use by metadata.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "MetadataAttributes",
@@ -17,9 +19,17 @@ __all__ = [
 
 
 class MetadataProps(DeferredModel):
-    Analytics: str | None = None
-    Modules: str | None = None
+    """
+    The properties a program declares for a AWS::CDK::Metadata.
+    """
+
+    Analytics: Annotated[str | None, Field(description="Type: str.")] = None
+    Modules: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MetadataAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::CDK::Metadata, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,10 +7,10 @@ Imported on first use by anomaly_monitor.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AnomalyMonitorAttributes",
@@ -20,24 +20,61 @@ __all__ = [
 
 
 class ResourceTag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name for the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class AnomalyMonitorAttributes(DeferredModel):
-    CreationDate: str | None = None
-    DimensionalValueCount: int | None = None
-    LastEvaluatedDate: str | None = None
-    LastUpdatedDate: str | None = None
-    MonitorArn: str | None = None
+    """
+    The read-only attributes of a AWS::CE::AnomalyMonitor, set by AWS.
+    """
+
+    CreationDate: Annotated[
+        str | None, Field(description="The date when the monitor was created.")
+    ] = None
+    DimensionalValueCount: Annotated[
+        int | None, Field(description="The value for evaluated dimensions.")
+    ] = None
+    LastEvaluatedDate: Annotated[
+        str | None, Field(description="The date when the monitor last evaluated for anomalies.")
+    ] = None
+    LastUpdatedDate: Annotated[
+        str | None, Field(description="The date when the monitor was last updated.")
+    ] = None
+    MonitorArn: Annotated[str | None, Field(description="Monitor ARN")] = None
 
 
 class AnomalyMonitorProps(DeferredModel):
-    MonitorDimension: Literal["SERVICE", "LINKED_ACCOUNT", "TAG", "COST_CATEGORY"] | None = None
-    MonitorName: str
-    MonitorSpecification: str | None = None
-    MonitorType: Literal["DIMENSIONAL", "CUSTOM"]
-    ResourceTags: list[ResourceTag] | None = None
+    """
+    The properties a program declares for a AWS::CE::AnomalyMonitor.
+    """
+
+    MonitorDimension: Annotated[
+        Literal["SERVICE", "LINKED_ACCOUNT", "TAG", "COST_CATEGORY"] | None,
+        Field(
+            description="The dimensions to evaluate Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MonitorName: Annotated[str, Field(description="The name of the monitor.")]
+    MonitorSpecification: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    MonitorType: Annotated[
+        Literal["DIMENSIONAL", "CUSTOM"],
+        Field(
+            description="Allowed values: 'DIMENSIONAL', 'CUSTOM'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourceTags: Annotated[
+        list[ResourceTag] | None,
+        Field(
+            description="Tags to assign to monitor. Create-only: changing it replaces the resource."
+        ),
+    ] = None

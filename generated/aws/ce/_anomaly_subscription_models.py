@@ -7,10 +7,10 @@ Imported on first use by anomaly_subscription.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AnomalySubscriptionAttributes",
@@ -21,32 +21,70 @@ __all__ = [
 
 
 class ResourceTag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name for the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class Subscriber(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Address: str
-    Status: Literal["CONFIRMED", "DECLINED"] | None = None
-    Type: Literal["EMAIL", "SNS"]
+    Address: Annotated[
+        str,
+        Field(
+            description="Pattern: (^[a-zA-Z0-9.!#$%&'*+=?^_‘{|}~-]+@[a-zA-Z0-9_-]+(\\.[a-zA-Z0-9_-]+)+$)|(^arn:(aws[a-zA-Z-]*):sns:[a-zA-Z0-9-]+:[0-9]{12}:[a-zA-Z0-9_-]+(\\.fifo)?$)"
+        ),
+    ]
+    Status: Annotated[
+        Literal["CONFIRMED", "DECLINED"] | None,
+        Field(description="Allowed values: 'CONFIRMED', 'DECLINED'."),
+    ] = None
+    Type: Annotated[Literal["EMAIL", "SNS"], Field(description="Allowed values: 'EMAIL', 'SNS'.")]
 
 
 class AnomalySubscriptionAttributes(DeferredModel):
-    AccountId: str | None = None
-    SubscriptionArn: str | None = None
+    """
+    The read-only attributes of a AWS::CE::AnomalySubscription, set by AWS.
+    """
+
+    AccountId: Annotated[str | None, Field(description="The accountId")] = None
+    SubscriptionArn: Annotated[str | None, Field(description="Subscription ARN")] = None
 
 
 class AnomalySubscriptionProps(DeferredModel):
-    Frequency: Literal["DAILY", "IMMEDIATE", "WEEKLY"]
-    MonitorArnList: list[str]
-    ResourceTags: list[ResourceTag] | None = None
-    Subscribers: list[Subscriber]
-    SubscriptionName: str
-    Threshold: float | None = None
-    ThresholdExpression: str | None = None
+    """
+    The properties a program declares for a AWS::CE::AnomalySubscription.
+    """
+
+    Frequency: Annotated[
+        Literal["DAILY", "IMMEDIATE", "WEEKLY"],
+        Field(description="The frequency at which anomaly reports are sent over email."),
+    ]
+    MonitorArnList: Annotated[list[str], Field(description="A list of cost anomaly monitors.")]
+    ResourceTags: Annotated[
+        list[ResourceTag] | None,
+        Field(
+            description="Tags to assign to subscription. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Subscribers: Annotated[list[Subscriber], Field(description="A list of subscriber")]
+    SubscriptionName: Annotated[str, Field(description="The name of the subscription.")]
+    Threshold: Annotated[
+        float | None,
+        Field(
+            description="The dollar value that triggers a notification if the threshold is exceeded."
+        ),
+    ] = None
+    ThresholdExpression: Annotated[
+        str | None,
+        Field(
+            description="An Expression object in JSON String format used to specify the anomalies that you want to generate alerts for."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by cost_category.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CostCategoryAttributes",
@@ -20,22 +20,55 @@ __all__ = [
 
 
 class ResourceTag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name for the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class CostCategoryAttributes(DeferredModel):
-    Arn: str | None = None
-    EffectiveStart: str | None = None
+    """
+    The read-only attributes of a AWS::CE::CostCategory, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Cost category ARN")] = None
+    EffectiveStart: Annotated[
+        str | None, Field(description="ISO 8601 date time with offset format")
+    ] = None
 
 
 class CostCategoryProps(DeferredModel):
-    DefaultValue: str | None = None
-    Name: str
-    RuleVersion: Literal["CostCategoryExpression.v1"]
-    Rules: str
-    SplitChargeRules: str | None = None
-    Tags: list[ResourceTag] | None = None
+    """
+    The properties a program declares for a AWS::CE::CostCategory.
+    """
+
+    DefaultValue: Annotated[
+        str | None, Field(description="The default value for the cost category")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Length: 1 to 50 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RuleVersion: Annotated[
+        Literal["CostCategoryExpression.v1"],
+        Field(description="Allowed values: 'CostCategoryExpression.v1'."),
+    ]
+    Rules: Annotated[
+        str, Field(description="JSON array format of Expression in Billing and Cost Management API")
+    ]
+    SplitChargeRules: Annotated[
+        str | None,
+        Field(
+            description="Json array format of CostCategorySplitChargeRule in Billing and Cost Management API"
+        ),
+    ] = None
+    Tags: Annotated[
+        list[ResourceTag] | None, Field(description="Tags to assign to the cost category.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ResourceTagDict = TypedDict(
-    "ResourceTagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ResourceTagDict(TypedDict, total=False):
+    """ResourceTag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name for the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CE::AnomalyMonitor",
     schema_file="aws-ce-anomalymonitor.json",
     primary_identifier=("/MonitorArn",),
-    additional_identifiers=(),
     read_only=(
         "/MonitorArn",
         "/CreationDate",
@@ -73,18 +78,12 @@ METADATA = _TypeMetadata(
         "/DimensionalValueCount",
     ),
     create_only=("/MonitorType", "/MonitorDimension", "/MonitorSpecification", "/ResourceTags"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ResourceTags",),
     required=("MonitorName", "MonitorType"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
         tag_property="/ResourceTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -94,77 +93,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "pattern": "^arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$",
-            "type": "string",
-        },
-        "ResourceTag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:).*$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationDate": {
-            "maxLength": 40,
-            "minLength": 0,
-            "pattern": "(\\d{4}-\\d{2}-\\d{2})(T\\d{2}:\\d{2}:\\d{2}Z)?",
-            "type": "string",
-        },
-        "DimensionalValueCount": {"minimum": 0, "type": "integer"},
-        "LastEvaluatedDate": {
-            "maxLength": 40,
-            "minLength": 0,
-            "pattern": "(\\d{4}-\\d{2}-\\d{2})(T\\d{2}:\\d{2}:\\d{2}Z)?|(NOT_EVALUATED_YET)",
-            "type": "string",
-        },
-        "LastUpdatedDate": {
-            "maxLength": 40,
-            "minLength": 0,
-            "pattern": "(\\d{4}-\\d{2}-\\d{2})(T\\d{2}:\\d{2}:\\d{2}Z)?",
-            "type": "string",
-        },
-        "MonitorArn": {"$ref": "#/definitions/Arn"},
-        "MonitorDimension": {
-            "enum": ["SERVICE", "LINKED_ACCOUNT", "TAG", "COST_CATEGORY"],
-            "type": "string",
-        },
-        "MonitorName": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "[\\S\\s]*",
-            "type": "string",
-        },
-        "MonitorSpecification": {"type": "string"},
-        "MonitorType": {"enum": ["DIMENSIONAL", "CUSTOM"], "type": "string"},
-        "ResourceTags": {
-            "items": {"$ref": "#/definitions/ResourceTag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["MonitorName", "MonitorType"],
-}
-
 
 class AnomalyMonitor(_Resource):
-    """AWS::CE::AnomalyMonitor: AWS Cost Anomaly Detection leverages advanced Machine Learning technologies to identify anomalous spend and root causes, so you can quickly take actio...
+    """AWS::CE::AnomalyMonitor: AWS Cost Anomaly Detection leverages advanced Machine Learning
+    technologies to identify anomalous spend and root causes, so you can quickly take action. You
+    can use Cost Anomaly Detection by creating monitor.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MonitorArn.
+    Replaced when any of these change (create-only): MonitorType, MonitorDimension,
+    MonitorSpecification, ResourceTags.
+    Read-only attributes (known once deployed): CreationDate, DimensionalValueCount,
+    LastEvaluatedDate, LastUpdatedDate, MonitorArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ce-anomalymonitor.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -172,43 +114,56 @@ class AnomalyMonitor(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AnomalyMonitorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "anomaly_monitor.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationDate: str
+    """The date when the monitor was created."""
     DimensionalValueCount: int
+    """The value for evaluated dimensions."""
     LastEvaluatedDate: str
+    """The date when the monitor last evaluated for anomalies."""
     LastUpdatedDate: str
+    """The date when the monitor was last updated."""
     MonitorArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Monitor ARN"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MonitorDimension: Literal["SERVICE", "LINKED_ACCOUNT", "TAG", "COST_CATEGORY"]
     MonitorName: str
     MonitorSpecification: str
     MonitorType: Literal["DIMENSIONAL", "CUSTOM"]
     ResourceTags: list[ResourceTagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MonitorName: str,
+        MonitorType: Literal["DIMENSIONAL", "CUSTOM"],
+        MonitorDimension: Literal["SERVICE", "LINKED_ACCOUNT", "TAG", "COST_CATEGORY"]
+        | None = None,
+        MonitorSpecification: str | None = None,
+        ResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CE::AnomalyMonitor; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MonitorName: str,
-            MonitorType: Literal["DIMENSIONAL", "CUSTOM"],
-            MonitorDimension: Literal["SERVICE", "LINKED_ACCOUNT", "TAG", "COST_CATEGORY"]
-            | None = None,
-            MonitorSpecification: str | None = None,
-            ResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CE::AnomalyMonitor; `await` it inside an App to deploy it.
-
-            MonitorDimension: The dimensions to evaluate
-            MonitorName: The name of the monitor.
-            ResourceTags: Tags to assign to monitor.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MonitorName: The name of the monitor. Required.
+            MonitorType: Allowed values: 'DIMENSIONAL', 'CUSTOM'. Create-only: changing it replaces
+                the resource. Required.
+            MonitorDimension: The dimensions to evaluate Create-only: changing it replaces the
+                resource.
+            MonitorSpecification: Type: str. Create-only: changing it replaces the resource.
+            ResourceTags: Tags to assign to monitor. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

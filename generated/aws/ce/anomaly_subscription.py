@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,44 +59,41 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ResourceTagDict = TypedDict(
-    "ResourceTagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-SubscriberDict = TypedDict(
-    "SubscriberDict",
-    {
-        "Address": "Required[str]",
-        "Status": "Literal['CONFIRMED', 'DECLINED']",
-        "Type": "Required[Literal['EMAIL', 'SNS']]",
-    },
-    total=False,
-)
+class ResourceTagDict(TypedDict, total=False):
+    """ResourceTag as a plain dict: A key-value pair to associate with a resource."""
 
+    Key: Required[str]
+    """The key name for the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+class SubscriberDict(TypedDict, total=False):
+    """Subscriber as a plain dict."""
+
+    Address: Required[str]
+    """Pattern:
+    (^[a-zA-Z0-9.!#$%&'*+=?^_‘{|}~-]+@[a-zA-Z0-9_-]+(\\.[a-zA-Z0-9_-]+)+$)|(^arn:(aws[a-zA-Z-]*):sns:[a-zA-Z0-9-]+:[0-9]{12}:[a-zA-Z0-9_-]+(\\.fifo)?$)"""
+    Status: Literal["CONFIRMED", "DECLINED"]
+    """Allowed values: 'CONFIRMED', 'DECLINED'."""
+    Type: Required[Literal["EMAIL", "SNS"]]
+    """Allowed values: 'EMAIL', 'SNS'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CE::AnomalySubscription",
     schema_file="aws-ce-anomalysubscription.json",
     primary_identifier=("/SubscriptionArn",),
-    additional_identifiers=(),
     read_only=("/SubscriptionArn", "/AccountId", "/Subscribers/*/Status"),
     create_only=("/ResourceTags",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/MonitorArnList", "/ResourceTags", "/Subscribers"),
     required=("MonitorArnList", "Subscribers", "Frequency", "SubscriptionName"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
         tag_property="/ResourceTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -102,71 +103,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "pattern": "^arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$",
-            "type": "string",
-        },
-        "ResourceTag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:).*$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Subscriber": {
-            "additionalProperties": False,
-            "properties": {
-                "Address": {
-                    "pattern": "(^[a-zA-Z0-9.!#$%&'*+=?^_‘{|}~-]+@[a-zA-Z0-9_-]+(\\.[a-zA-Z0-9_-]+)+$)|(^arn:(aws[a-zA-Z-]*):sns:[a-zA-Z0-9-]+:[0-9]{12}:[a-zA-Z0-9_-]+(\\.fifo)?$)",
-                    "type": "string",
-                },
-                "Status": {"enum": ["CONFIRMED", "DECLINED"], "type": "string"},
-                "Type": {"enum": ["EMAIL", "SNS"], "type": "string"},
-            },
-            "required": ["Address", "Type"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccountId": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "Frequency": {"enum": ["DAILY", "IMMEDIATE", "WEEKLY"], "type": "string"},
-        "MonitorArnList": {"items": {"$ref": "#/definitions/Arn"}, "type": "array"},
-        "ResourceTags": {
-            "items": {"$ref": "#/definitions/ResourceTag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Subscribers": {"items": {"$ref": "#/definitions/Subscriber"}, "type": "array"},
-        "SubscriptionArn": {"$ref": "#/definitions/Arn"},
-        "SubscriptionName": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "[\\S\\s]*",
-            "type": "string",
-        },
-        "Threshold": {"minimum": 0, "type": "number"},
-        "ThresholdExpression": {"type": "string"},
-    },
-    "required": ["MonitorArnList", "Subscribers", "Frequency", "SubscriptionName"],
-}
-
 
 class AnomalySubscription(_Resource):
-    """AWS::CE::AnomalySubscription: AWS Cost Anomaly Detection leverages advanced Machine Learning technologies to identify anomalous spend and root causes, so you can quickly take actio...
+    """AWS::CE::AnomalySubscription: AWS Cost Anomaly Detection leverages advanced Machine Learning
+    technologies to identify anomalous spend and root causes, so you can quickly take action. Create
+    subscription to be notified
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SubscriptionArn.
+    Replaced when any of these change (create-only): ResourceTags.
+    Read-only attributes (known once deployed): AccountId, SubscriptionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ce-anomalysubscription.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -176,12 +124,17 @@ class AnomalySubscription(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AnomalySubscriptionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "anomaly_subscription.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
+    """The accountId"""
     SubscriptionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Subscription ARN"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Frequency: Literal["DAILY", "IMMEDIATE", "WEEKLY"]
     MonitorArnList: list[str]
     ResourceTags: list[ResourceTagDict]
@@ -190,33 +143,38 @@ class AnomalySubscription(_Resource):
     Threshold: float
     ThresholdExpression: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Frequency: Literal["DAILY", "IMMEDIATE", "WEEKLY"],
+        MonitorArnList: list[str],
+        Subscribers: list[Subscriber | SubscriberDict],
+        SubscriptionName: str,
+        ResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
+        Threshold: float | None = None,
+        ThresholdExpression: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CE::AnomalySubscription; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Frequency: Literal["DAILY", "IMMEDIATE", "WEEKLY"],
-            MonitorArnList: list[str],
-            Subscribers: list[Subscriber | SubscriberDict],
-            SubscriptionName: str,
-            ResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
-            Threshold: float | None = None,
-            ThresholdExpression: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CE::AnomalySubscription; `await` it inside an App to deploy it.
-
-            Frequency: The frequency at which anomaly reports are sent over email.
-            MonitorArnList: A list of cost anomaly monitors.
-            ResourceTags: Tags to assign to subscription.
-            Subscribers: A list of subscriber
-            SubscriptionName: The name of the subscription.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Frequency: The frequency at which anomaly reports are sent over email. Required.
+            MonitorArnList: A list of cost anomaly monitors. Required.
+            Subscribers: A list of subscriber Required.
+            SubscriptionName: The name of the subscription. Required.
+            ResourceTags: Tags to assign to subscription. Create-only: changing it replaces the
+                resource.
             Threshold: The dollar value that triggers a notification if the threshold is exceeded.
-            ThresholdExpression: An Expression object in JSON String format used to specify the anomalies that you want to generate alerts for.
+            ThresholdExpression: An Expression object in JSON String format used to specify the
+                anomalies that you want to generate alerts for.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

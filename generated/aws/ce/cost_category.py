@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ResourceTagDict = TypedDict(
-    "ResourceTagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ResourceTagDict(TypedDict, total=False):
+    """ResourceTag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name for the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CE::CostCategory",
     schema_file="aws-ce-costcategory.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/EffectiveStart"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "RuleVersion", "Rules"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,57 +84,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ResourceTag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:).*$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "ZonedDateTime": {
-            "maxLength": 25,
-            "minLength": 20,
-            "pattern": "^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(([+-]\\d\\d:\\d\\d)|Z)$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$",
-            "type": "string",
-        },
-        "DefaultValue": {"maxLength": 50, "minLength": 1, "type": "string"},
-        "EffectiveStart": {"$ref": "#/definitions/ZonedDateTime"},
-        "Name": {"maxLength": 50, "minLength": 1, "type": "string"},
-        "RuleVersion": {"enum": ["CostCategoryExpression.v1"], "type": "string"},
-        "Rules": {"type": "string"},
-        "SplitChargeRules": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/ResourceTag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "RuleVersion", "Rules"],
-}
-
 
 class CostCategory(_Resource):
-    """AWS::CE::CostCategory: Resource Type definition for AWS::CE::CostCategory. Cost Category enables you to map your cost and usage into meaningful categories. You can use Cost ...
+    """AWS::CE::CostCategory: Resource Type definition for AWS::CE::CostCategory. Cost Category
+    enables you to map your cost and usage into meaningful categories. You can use Cost Category to
+    organize your costs using a rule-based engine.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, EffectiveStart.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ce-costcategory.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -146,12 +103,15 @@ class CostCategory(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CostCategoryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cost_category.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Cost category ARN"""
     EffectiveStart: str
-    # Declared properties (as declared, or as AWS returned them).
+    """ISO 8601 date time with offset format"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DefaultValue: str
     Name: str
     RuleVersion: Literal["CostCategoryExpression.v1"]
@@ -159,29 +119,36 @@ class CostCategory(_Resource):
     SplitChargeRules: str
     Tags: list[ResourceTagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        RuleVersion: Literal["CostCategoryExpression.v1"],
+        Rules: str,
+        DefaultValue: str | None = None,
+        SplitChargeRules: str | None = None,
+        Tags: list[ResourceTag | ResourceTagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CE::CostCategory; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            RuleVersion: Literal["CostCategoryExpression.v1"],
-            Rules: str,
-            DefaultValue: str | None = None,
-            SplitChargeRules: str | None = None,
-            Tags: list[ResourceTag | ResourceTagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CE::CostCategory; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Length: 1 to 50 characters. Create-only: changing it replaces the resource.
+                Required.
+            RuleVersion: Allowed values: 'CostCategoryExpression.v1'. Required.
+            Rules: JSON array format of Expression in Billing and Cost Management API Required.
             DefaultValue: The default value for the cost category
-            Rules: JSON array format of Expression in Billing and Cost Management API
-            SplitChargeRules: Json array format of CostCategorySplitChargeRule in Billing and Cost Management API
+            SplitChargeRules: Json array format of CostCategorySplitChargeRule in Billing and Cost
+                Management API
             Tags: Tags to assign to the cost category.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by account.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccountAttributes",
@@ -22,12 +23,23 @@ class AccountExpiryEventsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DaysBeforeExpiry: int | None = None
+    DaysBeforeExpiry: Annotated[int | None, Field(description="Range: 1 to 45 (inclusive).")] = None
 
 
 class AccountAttributes(DeferredModel):
-    AccountId: str | None = None
+    """
+    The read-only attributes of a AWS::CertificateManager::Account, set by AWS.
+    """
+
+    AccountId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AccountProps(DeferredModel):
-    ExpiryEventsConfiguration: AccountExpiryEventsConfiguration
+    """
+    The properties a program declares for a AWS::CertificateManager::Account.
+    """
+
+    ExpiryEventsConfiguration: Annotated[
+        AccountExpiryEventsConfiguration,
+        Field(description="Type: AccountExpiryEventsConfigurationDict."),
+    ]

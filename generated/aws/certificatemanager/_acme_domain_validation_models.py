@@ -7,9 +7,10 @@ Imported on first use by acme_domain_validation.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AcmeDomainValidationAttributes",
@@ -23,51 +24,115 @@ __all__ = [
 
 
 class AcmeDomainValidationDomainScope(DeferredModel):
+    """
+    Controls which certificate types are authorized to be issued for the domain via the ACME endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExactDomain: str | None = None
-    Subdomains: str | None = None
-    Wildcards: str | None = None
+    ExactDomain: Annotated[
+        str | None, Field(description="Whether certificates may be issued for the exact domain.")
+    ] = None
+    Subdomains: Annotated[
+        str | None,
+        Field(description="Whether certificates may be issued for subdomains of the domain."),
+    ] = None
+    Wildcards: Annotated[
+        str | None, Field(description="Whether wildcard certificates may be issued for the domain.")
+    ] = None
 
 
 class AcmeDomainValidationTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class DnsPrevalidationOptions(DeferredModel):
+    """
+    DNS-based prevalidation options for the domain validation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainScope: AcmeDomainValidationDomainScope | None = None
-    HostedZoneId: str | None = None
+    DomainScope: Annotated[
+        AcmeDomainValidationDomainScope | None,
+        Field(
+            description="Controls which certificate types are authorized to be issued for the domain via the ACME endpoint."
+        ),
+    ] = None
+    HostedZoneId: Annotated[
+        str | None,
+        Field(
+            description="The Route 53 hosted zone ID for automatic DNS record management. When provided, the service creates the validation DNS record on the customer's behalf."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class AcmeDomainValidationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::CertificateManager::AcmeDomainValidation, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the domain validation.")
+    ] = None
 
 
 class AcmeDomainValidationPrevalidationOptions(DeferredModel):
+    """
+    Prevalidation method configuration. Currently only DNS-based prevalidation is supported.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DnsPrevalidation: DnsPrevalidationOptions
+    DnsPrevalidation: Annotated[
+        DnsPrevalidationOptions,
+        Field(description="DNS-based prevalidation options for the domain validation."),
+    ]
 
 
 class AcmeDomainValidationProps(DeferredModel):
-    AcmeEndpointArn: str
-    DomainName: str
-    PrevalidationOptions: AcmeDomainValidationPrevalidationOptions
-    Tags: list[AcmeDomainValidationTagsItem] | None = None
+    """
+    The properties a program declares for a AWS::CertificateManager::AcmeDomainValidation.
+    """
+
+    AcmeEndpointArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the ACME endpoint this domain validation is associated with. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The domain name to validate. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PrevalidationOptions: Annotated[
+        AcmeDomainValidationPrevalidationOptions,
+        Field(
+            description="Prevalidation method configuration. Currently only DNS-based prevalidation is supported."
+        ),
+    ]
+    Tags: Annotated[
+        list[AcmeDomainValidationTagsItem] | None,
+        Field(description="Tags associated with the domain validation."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by acme_endpoint.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AcmeEndpointAttributes",
@@ -23,43 +23,92 @@ __all__ = [
 
 
 class AcmeEndpointPublicCertificateAuthority(DeferredModel):
+    """
+    Configuration for the public certificate authority.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedKeyAlgorithms: list[str] | None = None
+    AllowedKeyAlgorithms: Annotated[
+        list[str] | None,
+        Field(description="The allowed key algorithms for certificates issued via this endpoint."),
+    ] = None
 
 
 class AcmeEndpointTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class AcmeEndpointAttributes(DeferredModel):
-    AcmeEndpointArn: str | None = None
-    EndpointUrl: str | None = None
+    """
+    The read-only attributes of a AWS::CertificateManager::AcmeEndpoint, set by AWS.
+    """
+
+    AcmeEndpointArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the ACME endpoint.")
+    ] = None
+    EndpointUrl: Annotated[
+        str | None, Field(description="The ACME directory URL for the endpoint.")
+    ] = None
 
 
 class AcmeEndpointCertificateAuthority(DeferredModel):
+    """
+    The certificate authority configuration for the ACME endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PublicCertificateAuthority: AcmeEndpointPublicCertificateAuthority
+    PublicCertificateAuthority: Annotated[
+        AcmeEndpointPublicCertificateAuthority,
+        Field(description="Configuration for the public certificate authority."),
+    ]
 
 
 class AcmeEndpointProps(DeferredModel):
-    AuthorizationBehavior: Literal["PRE_APPROVED"]
-    CertificateAuthority: AcmeEndpointCertificateAuthority
-    CertificateTags: list[Tag] | None = None
-    Contact: Literal["NOT_REQUIRED", "REQUIRED"] | None = None
-    Tags: list[AcmeEndpointTagsItem] | None = None
+    """
+    The properties a program declares for a AWS::CertificateManager::AcmeEndpoint.
+    """
+
+    AuthorizationBehavior: Annotated[
+        Literal["PRE_APPROVED"],
+        Field(
+            description="The authorization behavior for the ACME endpoint. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CertificateAuthority: Annotated[
+        AcmeEndpointCertificateAuthority,
+        Field(description="The certificate authority configuration for the ACME endpoint."),
+    ]
+    CertificateTags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Tags applied to certificates issued via this endpoint. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Contact: Annotated[
+        Literal["NOT_REQUIRED", "REQUIRED"] | None,
+        Field(description="Whether contact information is required for the ACME endpoint."),
+    ] = None
+    Tags: Annotated[
+        list[AcmeEndpointTagsItem] | None,
+        Field(description="Tags associated with the ACME endpoint."),
+    ] = None

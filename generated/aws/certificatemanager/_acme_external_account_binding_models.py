@@ -7,10 +7,10 @@ Imported on first use by acme_external_account_binding.py, which re-exports ever
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AcmeExternalAccountBindingAttributes",
@@ -22,35 +22,75 @@ __all__ = [
 
 
 class AcmeExternalAccountBindingExpiration(DeferredModel):
+    """
+    The expiration configuration for the external account binding.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["DAYS", "HOURS", "MINUTES"]
-    Value: int
+    Type: Annotated[
+        Literal["DAYS", "HOURS", "MINUTES"],
+        Field(description="The time unit for the expiration value."),
+    ]
+    Value: Annotated[int, Field(description="The expiration value.")]
 
 
 class AcmeExternalAccountBindingTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class AcmeExternalAccountBindingAttributes(DeferredModel):
-    AcmeExternalAccountBindingArn: str | None = None
+    """
+    The read-only attributes of a AWS::CertificateManager::AcmeExternalAccountBinding, set by AWS.
+    """
+
+    AcmeExternalAccountBindingArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the external account binding."),
+    ] = None
 
 
 class AcmeExternalAccountBindingProps(DeferredModel):
-    AcmeEndpointArn: str
-    Expiration: AcmeExternalAccountBindingExpiration | None = None
-    RoleArn: str
-    Tags: list[AcmeExternalAccountBindingTagsItem] | None = None
+    """
+    The properties a program declares for a AWS::CertificateManager::AcmeExternalAccountBinding.
+    """
+
+    AcmeEndpointArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the ACME endpoint this binding is associated with. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Expiration: Annotated[
+        AcmeExternalAccountBindingExpiration | None,
+        Field(
+            description="The expiration configuration for the external account binding. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The IAM role ARN for cross-account access. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[AcmeExternalAccountBindingTagsItem] | None,
+        Field(description="Tags associated with the external account binding."),
+    ] = None

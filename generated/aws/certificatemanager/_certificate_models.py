@@ -7,10 +7,10 @@ Imported on first use by certificate.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CertificateAttributes",
@@ -24,31 +24,90 @@ class DomainValidationOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainName: str | None = None
-    HostedZoneId: str | None = None
-    ValidationDomain: str | None = None
+    DomainName: Annotated[str | None, Field(description="Type: str.")] = None
+    HostedZoneId: Annotated[str | None, Field(description="Type: str.")] = None
+    ValidationDomain: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A tag is a key-value pair that is used to manage the resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag's key.")]
+    Value: Annotated[str, Field(description="The tag's value.")]
 
 
 class CertificateAttributes(DeferredModel):
-    CertificateArn: str | None = None
+    """
+    The read-only attributes of a AWS::CertificateManager::Certificate, set by AWS.
+    """
+
+    CertificateArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the private certificate authority (CA) that will be used to issue the certificate."
+        ),
+    ] = None
 
 
 class CertificateProps(DeferredModel):
-    CertificateAuthorityArn: str | None = None
-    CertificateExport: Literal["ENABLED", "DISABLED"] | None = None
-    CertificateTransparencyLoggingPreference: Literal["ENABLED", "DISABLED"] | None = None
-    DomainName: str
-    DomainValidationOptions: list[DomainValidationOption] | None = None
-    Id: Any | None = None
-    KeyAlgorithm: str | None = None
-    SubjectAlternativeNames: list[str] | None = None
-    Tags: list[Tag] | None = None
-    ValidationMethod: str | None = None
+    """
+    The properties a program declares for a AWS::CertificateManager::Certificate.
+    """
+
+    CertificateAuthorityArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the private certificate authority (CA) that will be used to issue the certificate. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CertificateExport: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Specifies whether the certificate can be exported. ENABLED allows the certificate to be exported, DISABLED prevents export. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CertificateTransparencyLoggingPreference: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="You can opt out of certificate transparency logging by specifying the DISABLED option. Opt in by specifying ENABLED."
+        ),
+    ] = None
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The fully qualified domain name (FQDN), such as www.example.com, with which you want to secure an ACM certificate Create-only: changing it replaces the resource."
+        ),
+    ]
+    DomainValidationOptions: Annotated[
+        list[DomainValidationOption] | None,
+        Field(
+            description="Domain information that domain name registrars use to verify your identity. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Id: Annotated[Any | None, Field(description="Type: Any.")] = None
+    KeyAlgorithm: Annotated[
+        str | None,
+        Field(
+            description="Specifies the algorithm of the public and private key pair that your certificate uses to encrypt data. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SubjectAlternativeNames: Annotated[
+        list[str] | None,
+        Field(
+            description="Additional FQDNs to be included in the Subject Alternative Name extension of the ACM certificate. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Key-value pairs that can identify the certificate.")
+    ] = None
+    ValidationMethod: Annotated[
+        str | None,
+        Field(
+            description="The method you want to use to validate that you own or control the domain associated with a public certificate. Valid values are DNS, EMAIL or HTTP Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,28 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccountExpiryEventsConfigurationDict = TypedDict(
-    "AccountExpiryEventsConfigurationDict",
-    {
-        "DaysBeforeExpiry": "int",
-    },
-    total=False,
-)
 
+class AccountExpiryEventsConfigurationDict(TypedDict, total=False):
+    """AccountExpiryEventsConfiguration as a plain dict."""
+
+    DaysBeforeExpiry: int
+    """Range: 1 to 45 (inclusive)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CertificateManager::Account",
     schema_file="aws-certificatemanager-account.json",
     primary_identifier=("/AccountId",),
-    additional_identifiers=(),
     read_only=("/AccountId",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ExpiryEventsConfiguration",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -81,29 +78,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccountId": {"type": "string"},
-        "ExpiryEventsConfiguration": {
-            "additionalProperties": False,
-            "properties": {"DaysBeforeExpiry": {"maximum": 45, "minimum": 1, "type": "integer"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccountId": {"$ref": "#/definitions/AccountId"},
-        "ExpiryEventsConfiguration": {"$ref": "#/definitions/ExpiryEventsConfiguration"},
-    },
-    "required": ["ExpiryEventsConfiguration"],
-}
-
 
 class Account(_Resource):
     """AWS::CertificateManager::Account: Resource schema for AWS::CertificateManager::Account.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId.
+    Read-only attributes (known once deployed): AccountId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-certificatemanager-account.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -111,28 +94,34 @@ class Account(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccountAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "account.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ExpiryEventsConfiguration: AccountExpiryEventsConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ExpiryEventsConfiguration: AccountExpiryEventsConfiguration
+        | AccountExpiryEventsConfigurationDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CertificateManager::Account; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ExpiryEventsConfiguration: AccountExpiryEventsConfiguration
-            | AccountExpiryEventsConfigurationDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CertificateManager::Account; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ExpiryEventsConfiguration: Type: AccountExpiryEventsConfigurationDict. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,74 +71,72 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AcmeDomainValidationDomainScopeDict = TypedDict(
-    "AcmeDomainValidationDomainScopeDict",
-    {
-        "ExactDomain": "str",
-        "Subdomains": "str",
-        "Wildcards": "str",
-    },
-    total=False,
-)
 
-AcmeDomainValidationPrevalidationOptionsDict = TypedDict(
-    "AcmeDomainValidationPrevalidationOptionsDict",
-    {
-        "DnsPrevalidation": "Required[DnsPrevalidationOptionsDict]",
-    },
-    total=False,
-)
+class AcmeDomainValidationDomainScopeDict(TypedDict, total=False):
+    """AcmeDomainValidationDomainScope as a plain dict: Controls which certificate types are
+    authorized to be issued for the domain via the ACME endpoint."""
 
-AcmeDomainValidationTagsItemDict = TypedDict(
-    "AcmeDomainValidationTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ExactDomain: str
+    """Whether certificates may be issued for the exact domain."""
+    Subdomains: str
+    """Whether certificates may be issued for subdomains of the domain."""
+    Wildcards: str
+    """Whether wildcard certificates may be issued for the domain."""
 
-DnsPrevalidationOptionsDict = TypedDict(
-    "DnsPrevalidationOptionsDict",
-    {
-        "DomainScope": "AcmeDomainValidationDomainScopeDict",
-        "HostedZoneId": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class AcmeDomainValidationPrevalidationOptionsDict(TypedDict, total=False):
+    """AcmeDomainValidationPrevalidationOptions as a plain dict: Prevalidation method configuration.
+    Currently only DNS-based prevalidation is supported."""
 
+    DnsPrevalidation: Required[DnsPrevalidationOptionsDict]
+    """DNS-based prevalidation options for the domain validation."""
+
+
+class AcmeDomainValidationTagsItemDict(TypedDict, total=False):
+    """AcmeDomainValidationTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+class DnsPrevalidationOptionsDict(TypedDict, total=False):
+    """DnsPrevalidationOptions as a plain dict: DNS-based prevalidation options for the domain
+    validation."""
+
+    DomainScope: AcmeDomainValidationDomainScopeDict
+    """Controls which certificate types are authorized to be issued for the domain via the ACME
+    endpoint."""
+    HostedZoneId: str
+    """The Route 53 hosted zone ID for automatic DNS record management. When provided, the service
+    creates the validation DNS record on the customer's behalf."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CertificateManager::AcmeDomainValidation",
     schema_file="aws-certificatemanager-acmedomainvalidation.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=(
         "/AcmeEndpointArn",
         "/DomainName",
         "/PrevalidationOptions/DnsPrevalidation/HostedZoneId",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AcmeEndpointArn", "DomainName", "PrevalidationOptions"),
     list_required=("AcmeEndpointArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -144,91 +146,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DnsPrevalidationOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DomainScope": {"$ref": "#/definitions/DomainScope"},
-                "HostedZoneId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "DomainScope": {
-            "additionalProperties": False,
-            "properties": {
-                "ExactDomain": {"type": "string"},
-                "Subdomains": {"type": "string"},
-                "Wildcards": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "PrevalidationOptions": {
-            "additionalProperties": False,
-            "properties": {"DnsPrevalidation": {"$ref": "#/definitions/DnsPrevalidationOptions"}},
-            "required": ["DnsPrevalidation"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AcmeEndpointArn": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:acme-endpoint/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "Arn": {"type": "string"},
-        "DomainName": {
-            "maxLength": 253,
-            "minLength": 1,
-            "pattern": "^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
-            "type": "string",
-        },
-        "PrevalidationOptions": {"$ref": "#/definitions/PrevalidationOptions"},
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                        "type": "string",
-                    },
-                    "Value": {
-                        "maxLength": 256,
-                        "minLength": 0,
-                        "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                        "type": "string",
-                    },
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": ["AcmeEndpointArn", "DomainName", "PrevalidationOptions"],
-}
-
 
 class AcmeDomainValidation(_Resource):
-    """AWS::CertificateManager::AcmeDomainValidation: Resource Type definition for AWS::CertificateManager::AcmeDomainValidation
+    """AWS::CertificateManager::AcmeDomainValidation: Resource Type definition for
+    AWS::CertificateManager::AcmeDomainValidation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): AcmeEndpointArn, DomainName,
+    PrevalidationOptions.DnsPrevalidation.HostedZoneId.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-certificatemanager-acmedomainvalidation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -238,38 +167,48 @@ class AcmeDomainValidation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AcmeDomainValidationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "acme_domain_validation.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the domain validation."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcmeEndpointArn: str
     DomainName: str
     PrevalidationOptions: AcmeDomainValidationPrevalidationOptionsDict
     Tags: list[AcmeDomainValidationTagsItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AcmeEndpointArn: str,
+        DomainName: str,
+        PrevalidationOptions: AcmeDomainValidationPrevalidationOptions
+        | AcmeDomainValidationPrevalidationOptionsDict,
+        Tags: list[AcmeDomainValidationTagsItem | AcmeDomainValidationTagsItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CertificateManager::AcmeDomainValidation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AcmeEndpointArn: str,
-            DomainName: str,
-            PrevalidationOptions: AcmeDomainValidationPrevalidationOptions
-            | AcmeDomainValidationPrevalidationOptionsDict,
-            Tags: list[AcmeDomainValidationTagsItem | AcmeDomainValidationTagsItemDict]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CertificateManager::AcmeDomainValidation; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             AcmeEndpointArn: The ARN of the ACME endpoint this domain validation is associated with.
-            DomainName: The domain name to validate.
+                Create-only: changing it replaces the resource. Required.
+            DomainName: The domain name to validate. Create-only: changing it replaces the resource.
+                Required.
+            PrevalidationOptions: Prevalidation method configuration. Currently only DNS-based
+                prevalidation is supported. Required.
             Tags: Tags associated with the domain validation.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,63 +67,55 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AcmeEndpointCertificateAuthorityDict = TypedDict(
-    "AcmeEndpointCertificateAuthorityDict",
-    {
-        "PublicCertificateAuthority": "Required[AcmeEndpointPublicCertificateAuthorityDict]",
-    },
-    total=False,
-)
 
-AcmeEndpointPublicCertificateAuthorityDict = TypedDict(
-    "AcmeEndpointPublicCertificateAuthorityDict",
-    {
-        "AllowedKeyAlgorithms": "list[str]",
-    },
-    total=False,
-)
+class AcmeEndpointCertificateAuthorityDict(TypedDict, total=False):
+    """AcmeEndpointCertificateAuthority as a plain dict: The certificate authority configuration for
+    the ACME endpoint."""
 
-AcmeEndpointTagsItemDict = TypedDict(
-    "AcmeEndpointTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    PublicCertificateAuthority: Required[AcmeEndpointPublicCertificateAuthorityDict]
+    """Configuration for the public certificate authority."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class AcmeEndpointPublicCertificateAuthorityDict(TypedDict, total=False):
+    """AcmeEndpointPublicCertificateAuthority as a plain dict: Configuration for the public
+    certificate authority."""
+
+    AllowedKeyAlgorithms: list[str]
+    """The allowed key algorithms for certificates issued via this endpoint."""
+
+
+class AcmeEndpointTagsItemDict(TypedDict, total=False):
+    """AcmeEndpointTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CertificateManager::AcmeEndpoint",
     schema_file="aws-certificatemanager-acmeendpoint.json",
     primary_identifier=("/AcmeEndpointArn",),
-    additional_identifiers=(),
     read_only=("/AcmeEndpointArn", "/EndpointUrl"),
     create_only=("/AuthorizationBehavior", "/CertificateTags"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/CertificateAuthority/PublicCertificateAuthority/AllowedKeyAlgorithms",
         "/CertificateTags",
         "/Tags",
     ),
     required=("AuthorizationBehavior", "CertificateAuthority"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -129,88 +125,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CertificateAuthority": {
-            "additionalProperties": False,
-            "properties": {
-                "PublicCertificateAuthority": {"$ref": "#/definitions/PublicCertificateAuthority"}
-            },
-            "required": ["PublicCertificateAuthority"],
-            "type": "object",
-        },
-        "PublicCertificateAuthority": {
-            "additionalProperties": False,
-            "properties": {"AllowedKeyAlgorithms": {"items": {"type": "string"}, "type": "array"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AcmeEndpointArn": {"type": "string"},
-        "AuthorizationBehavior": {"enum": ["PRE_APPROVED"], "type": "string"},
-        "CertificateAuthority": {"$ref": "#/definitions/CertificateAuthority"},
-        "CertificateTags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Contact": {"enum": ["NOT_REQUIRED", "REQUIRED"], "type": "string"},
-        "EndpointUrl": {"type": "string"},
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                        "type": "string",
-                    },
-                    "Value": {
-                        "maxLength": 256,
-                        "minLength": 0,
-                        "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                        "type": "string",
-                    },
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": ["AuthorizationBehavior", "CertificateAuthority"],
-}
-
 
 class AcmeEndpoint(_Resource):
-    """AWS::CertificateManager::AcmeEndpoint: Resource Type definition for AWS::CertificateManager::AcmeEndpoint
+    """AWS::CertificateManager::AcmeEndpoint: Resource Type definition for
+    AWS::CertificateManager::AcmeEndpoint
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AcmeEndpointArn.
+    Replaced when any of these change (create-only): AuthorizationBehavior, CertificateTags.
+    Read-only attributes (known once deployed): AcmeEndpointArn, EndpointUrl.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-certificatemanager-acmeendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -218,41 +143,51 @@ class AcmeEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AcmeEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "acme_endpoint.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AcmeEndpointArn: str
+    """The Amazon Resource Name (ARN) of the ACME endpoint."""
     EndpointUrl: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ACME directory URL for the endpoint."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthorizationBehavior: Literal["PRE_APPROVED"]
     CertificateAuthority: AcmeEndpointCertificateAuthorityDict
     CertificateTags: list[TagDict]
     Contact: Literal["NOT_REQUIRED", "REQUIRED"]
     Tags: list[AcmeEndpointTagsItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthorizationBehavior: Literal["PRE_APPROVED"],
+        CertificateAuthority: AcmeEndpointCertificateAuthority
+        | AcmeEndpointCertificateAuthorityDict,
+        CertificateTags: list[Tag | TagDict] | None = None,
+        Contact: Literal["NOT_REQUIRED", "REQUIRED"] | None = None,
+        Tags: list[AcmeEndpointTagsItem | AcmeEndpointTagsItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CertificateManager::AcmeEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthorizationBehavior: Literal["PRE_APPROVED"],
-            CertificateAuthority: AcmeEndpointCertificateAuthority
-            | AcmeEndpointCertificateAuthorityDict,
-            CertificateTags: list[Tag | TagDict] | None = None,
-            Contact: Literal["NOT_REQUIRED", "REQUIRED"] | None = None,
-            Tags: list[AcmeEndpointTagsItem | AcmeEndpointTagsItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CertificateManager::AcmeEndpoint; `await` it inside an App to deploy it.
-
-            AuthorizationBehavior: The authorization behavior for the ACME endpoint.
-            CertificateTags: Tags applied to certificates issued via this endpoint.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthorizationBehavior: The authorization behavior for the ACME endpoint. Create-only:
+                changing it replaces the resource. Required.
+            CertificateAuthority: The certificate authority configuration for the ACME endpoint.
+                Required.
+            CertificateTags: Tags applied to certificates issued via this endpoint. Create-only:
+                changing it replaces the resource.
             Contact: Whether contact information is required for the ACME endpoint.
             Tags: Tags associated with the ACME endpoint.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

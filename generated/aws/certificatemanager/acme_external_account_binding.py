@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,52 +63,47 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AcmeExternalAccountBindingExpirationDict = TypedDict(
-    "AcmeExternalAccountBindingExpirationDict",
-    {
-        "Type": "Required[Literal['DAYS', 'HOURS', 'MINUTES']]",
-        "Value": "Required[int]",
-    },
-    total=False,
-)
 
-AcmeExternalAccountBindingTagsItemDict = TypedDict(
-    "AcmeExternalAccountBindingTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class AcmeExternalAccountBindingExpirationDict(TypedDict, total=False):
+    """AcmeExternalAccountBindingExpiration as a plain dict: The expiration configuration for the
+    external account binding."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Type: Required[Literal["DAYS", "HOURS", "MINUTES"]]
+    """The time unit for the expiration value."""
+    Value: Required[int]
+    """The expiration value."""
 
+
+class AcmeExternalAccountBindingTagsItemDict(TypedDict, total=False):
+    """AcmeExternalAccountBindingTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CertificateManager::AcmeExternalAccountBinding",
     schema_file="aws-certificatemanager-acmeexternalaccountbinding.json",
     primary_identifier=("/AcmeExternalAccountBindingArn",),
-    additional_identifiers=(),
     read_only=("/AcmeExternalAccountBindingArn",),
     create_only=("/AcmeEndpointArn", "/RoleArn", "/Expiration"),
     write_only=("/Expiration",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AcmeEndpointArn", "RoleArn"),
     list_required=("AcmeEndpointArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -114,77 +113,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Expiration": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"enum": ["DAYS", "HOURS", "MINUTES"], "type": "string"},
-                "Value": {"type": "integer"},
-            },
-            "required": ["Value", "Type"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AcmeEndpointArn": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:acme-endpoint/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "AcmeExternalAccountBindingArn": {"type": "string"},
-        "Expiration": {"$ref": "#/definitions/Expiration"},
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                        "type": "string",
-                    },
-                    "Value": {
-                        "maxLength": 256,
-                        "minLength": 0,
-                        "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                        "type": "string",
-                    },
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": ["AcmeEndpointArn", "RoleArn"],
-}
-
 
 class AcmeExternalAccountBinding(_Resource):
-    """AWS::CertificateManager::AcmeExternalAccountBinding: Resource Type definition for AWS::CertificateManager::AcmeExternalAccountBinding
+    """AWS::CertificateManager::AcmeExternalAccountBinding: Resource Type definition for
+    AWS::CertificateManager::AcmeExternalAccountBinding
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AcmeExternalAccountBindingArn.
+    Replaced when any of these change (create-only): AcmeEndpointArn, RoleArn, Expiration.
+    Write-only (sent to AWS, never read back): Expiration.
+    Read-only attributes (known once deployed): AcmeExternalAccountBindingArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-certificatemanager-acmeexternalaccountbinding.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -194,39 +134,50 @@ class AcmeExternalAccountBinding(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AcmeExternalAccountBindingAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "acme_external_account_binding.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AcmeExternalAccountBindingArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the external account binding."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcmeEndpointArn: str
     Expiration: AcmeExternalAccountBindingExpirationDict
     RoleArn: str
     Tags: list[AcmeExternalAccountBindingTagsItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AcmeEndpointArn: str,
+        RoleArn: str,
+        Expiration: AcmeExternalAccountBindingExpiration
+        | AcmeExternalAccountBindingExpirationDict
+        | None = None,
+        Tags: list[AcmeExternalAccountBindingTagsItem | AcmeExternalAccountBindingTagsItemDict]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CertificateManager::AcmeExternalAccountBinding; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AcmeEndpointArn: str,
-            RoleArn: str,
-            Expiration: AcmeExternalAccountBindingExpiration
-            | AcmeExternalAccountBindingExpirationDict
-            | None = None,
-            Tags: list[AcmeExternalAccountBindingTagsItem | AcmeExternalAccountBindingTagsItemDict]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CertificateManager::AcmeExternalAccountBinding; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             AcmeEndpointArn: The ARN of the ACME endpoint this binding is associated with.
-            RoleArn: The IAM role ARN for cross-account access.
+                Create-only: changing it replaces the resource. Required.
+            RoleArn: The IAM role ARN for cross-account access. Create-only: changing it replaces
+                the resource. Required.
+            Expiration: The expiration configuration for the external account binding. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
             Tags: Tags associated with the external account binding.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

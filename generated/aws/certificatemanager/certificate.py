@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,30 +59,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DomainValidationOptionDict = TypedDict(
-    "DomainValidationOptionDict",
-    {
-        "DomainName": "str",
-        "HostedZoneId": "str",
-        "ValidationDomain": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DomainValidationOptionDict(TypedDict, total=False):
+    """DomainValidationOption as a plain dict."""
 
+    DomainName: str
+    """Type: str."""
+    HostedZoneId: str
+    """Type: str."""
+    ValidationDomain: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag is a key-value pair that is used to manage the resource."""
+
+    Key: Required[str]
+    """The tag's key."""
+    Value: Required[str]
+    """The tag's value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CertificateManager::Certificate",
     schema_file="aws-certificatemanager-certificate.json",
     primary_identifier=("/CertificateArn",),
-    additional_identifiers=(),
     read_only=("/CertificateArn",),
     create_only=(
         "/SubjectAlternativeNames",
@@ -89,17 +95,8 @@ METADATA = _TypeMetadata(
         "/CertificateExport",
     ),
     write_only=("/DomainValidationOptions/*/HostedZoneId", "/ValidationMethod"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DomainName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 2160,
         "read": 120,
@@ -109,76 +106,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DomainValidationOption": {
-            "additionalProperties": False,
-            "properties": {
-                "DomainName": {"type": "string"},
-                "HostedZoneId": {"type": "string"},
-                "ValidationDomain": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CertificateArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=/,.@-]+:acm:[\\w+=/,.@-]*:[0-9]+:[\\w+=,.@-]+(/[\\w+=,.@-]+)*$",
-            "type": "string",
-        },
-        "CertificateAuthorityArn": {"type": "string"},
-        "CertificateExport": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "CertificateTransparencyLoggingPreference": {
-            "enum": ["ENABLED", "DISABLED"],
-            "type": "string",
-        },
-        "DomainName": {"type": "string"},
-        "DomainValidationOptions": {
-            "items": {"$ref": "#/definitions/DomainValidationOption"},
-            "type": "array",
-        },
-        "Id": {},
-        "KeyAlgorithm": {"type": "string"},
-        "SubjectAlternativeNames": {"items": {"type": "string"}, "type": "array"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ValidationMethod": {"type": "string"},
-    },
-    "required": ["DomainName"],
-}
-
 
 class Certificate(_Resource):
-    """AWS::CertificateManager::Certificate: Resource Type definition for AWS::CertificateManager::Certificate
+    """AWS::CertificateManager::Certificate: Resource Type definition for
+    AWS::CertificateManager::Certificate
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CertificateArn.
+    Replaced when any of these change (create-only): SubjectAlternativeNames,
+    DomainValidationOptions, KeyAlgorithm, DomainName, CertificateAuthorityArn, CertificateExport.
+    Write-only (sent to AWS, never read back): DomainValidationOptions[*].HostedZoneId,
+    ValidationMethod.
+    Read-only attributes (known once deployed): CertificateArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-certificatemanager-certificate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -186,11 +127,14 @@ class Certificate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CertificateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "certificate.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CertificateArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the private certificate authority (CA) that will be used to
+    issue the certificate."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CertificateAuthorityArn: str
     CertificateExport: Literal["ENABLED", "DISABLED"]
     CertificateTransparencyLoggingPreference: Literal["ENABLED", "DISABLED"]
@@ -202,39 +146,55 @@ class Certificate(_Resource):
     Tags: list[TagDict]
     ValidationMethod: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainName: str,
+        CertificateAuthorityArn: str | None = None,
+        CertificateExport: Literal["ENABLED", "DISABLED"] | None = None,
+        CertificateTransparencyLoggingPreference: Literal["ENABLED", "DISABLED"] | None = None,
+        DomainValidationOptions: list[DomainValidationOption | DomainValidationOptionDict]
+        | None = None,
+        Id: Any | None = None,
+        KeyAlgorithm: str | None = None,
+        SubjectAlternativeNames: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        ValidationMethod: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CertificateManager::Certificate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainName: str,
-            CertificateAuthorityArn: str | None = None,
-            CertificateExport: Literal["ENABLED", "DISABLED"] | None = None,
-            CertificateTransparencyLoggingPreference: Literal["ENABLED", "DISABLED"] | None = None,
-            DomainValidationOptions: list[DomainValidationOption | DomainValidationOptionDict]
-            | None = None,
-            Id: Any | None = None,
-            KeyAlgorithm: str | None = None,
-            SubjectAlternativeNames: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            ValidationMethod: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CertificateManager::Certificate; `await` it inside an App to deploy it.
-
-            CertificateAuthorityArn: The Amazon Resource Name (ARN) of the private certificate authority (CA) that will be used to issue the certificate.
-            CertificateExport: Specifies whether the certificate can be exported.
-            CertificateTransparencyLoggingPreference: You can opt out of certificate transparency logging by specifying the DISABLED option.
-            DomainName: The fully qualified domain name (FQDN), such as www.example.com, with which you want to secure an ACM certificate
-            DomainValidationOptions: Domain information that domain name registrars use to verify your identity.
-            KeyAlgorithm: Specifies the algorithm of the public and private key pair that your certificate uses to encrypt data.
-            SubjectAlternativeNames: Additional FQDNs to be included in the Subject Alternative Name extension of the ACM certificate.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainName: The fully qualified domain name (FQDN), such as www.example.com, with which
+                you want to secure an ACM certificate Create-only: changing it replaces the
+                resource. Required.
+            CertificateAuthorityArn: The Amazon Resource Name (ARN) of the private certificate
+                authority (CA) that will be used to issue the certificate. Create-only: changing it
+                replaces the resource.
+            CertificateExport: Specifies whether the certificate can be exported. ENABLED allows the
+                certificate to be exported, DISABLED prevents export. Create-only: changing it
+                replaces the resource.
+            CertificateTransparencyLoggingPreference: You can opt out of certificate transparency
+                logging by specifying the DISABLED option. Opt in by specifying ENABLED.
+            DomainValidationOptions: Domain information that domain name registrars use to verify
+                your identity. Create-only: changing it replaces the resource.
+            Id: Type: Any.
+            KeyAlgorithm: Specifies the algorithm of the public and private key pair that your
+                certificate uses to encrypt data. Create-only: changing it replaces the resource.
+            SubjectAlternativeNames: Additional FQDNs to be included in the Subject Alternative Name
+                extension of the ACM certificate. Create-only: changing it replaces the resource.
             Tags: Key-value pairs that can identify the certificate.
-            ValidationMethod: The method you want to use to validate that you own or control the domain associated with a public certificate.
+            ValidationMethod: The method you want to use to validate that you own or control the
+                domain associated with a public certificate. Valid values are DNS, EMAIL or HTTP
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by custom_action.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -26,43 +26,76 @@ class CustomActionAttachmentCriteria(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Operator: Literal["HAS_VALUE", "EQUALS"]
-    Value: str | None = None
-    VariableName: str
+    Operator: Annotated[
+        Literal["HAS_VALUE", "EQUALS"], Field(description="Allowed values: 'HAS_VALUE', 'EQUALS'.")
+    ]
+    Value: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
+    VariableName: Annotated[str, Field(description="Type: str.")]
 
 
 class CustomActionDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CommandText: str
+    CommandText: Annotated[str, Field(description="Length: 1 to 5000 characters.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class CustomActionAttributes(DeferredModel):
-    CustomActionArn: str | None = None
+    """
+    The read-only attributes of a AWS::Chatbot::CustomAction, set by AWS.
+    """
+
+    CustomActionArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*)?:chatbot:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:custom-action/[a-zA-Z0-9_-]{1,64}$ Length: 1 to 1011 characters."
+        ),
+    ] = None
 
 
 class CustomActionAttachment(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ButtonText: str | None = None
-    Criteria: list[CustomActionAttachmentCriteria] | None = None
-    NotificationType: str | None = None
-    Variables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    ButtonText: Annotated[
+        str | None, Field(description="Pattern: ^[\\S\\s]+$ Length: 1 to 50 characters.")
+    ] = None
+    Criteria: Annotated[
+        list[CustomActionAttachmentCriteria] | None, Field(description="Items: 1 to 5 items.")
+    ] = None
+    NotificationType: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9-]+$ Length: 1 to 100 characters.")
+    ] = None
+    Variables: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
 
 
 class CustomActionProps(DeferredModel):
-    ActionName: str
-    AliasName: str | None = None
-    Attachments: list[CustomActionAttachment] | None = None
-    Definition: CustomActionDefinition
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Chatbot::CustomAction.
+    """
+
+    ActionName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]{1,64}$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AliasName: Annotated[
+        str | None, Field(description="Pattern: ^[A-Za-z0-9-_]+$ Length: 1 to 30 characters.")
+    ] = None
+    Attachments: Annotated[
+        list[CustomActionAttachment] | None,
+        Field(description="Type: list[CustomActionAttachmentDict]."),
+    ] = None
+    Definition: Annotated[
+        CustomActionDefinition, Field(description="Type: CustomActionDefinitionDict.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

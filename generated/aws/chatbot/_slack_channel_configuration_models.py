@@ -7,9 +7,10 @@ Imported on first use by slack_channel_configuration.py, which re-exports every 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SlackChannelConfigurationAttributes",
@@ -22,22 +23,70 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class SlackChannelConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Chatbot::SlackChannelConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Amazon Resource Name (ARN) of the configuration")
+    ] = None
 
 
 class SlackChannelConfigurationProps(DeferredModel):
-    ConfigurationName: str
-    CustomizationResourceArns: list[str] | None = None
-    GuardrailPolicies: list[str] | None = None
-    IamRoleArn: str
-    LoggingLevel: str | None = None
-    SlackChannelId: str
-    SlackWorkspaceId: str
-    SnsTopicArns: list[str] | None = None
-    Tags: list[Tag] | None = None
-    UserRoleRequired: bool | None = None
+    """
+    The properties a program declares for a AWS::Chatbot::SlackChannelConfiguration.
+    """
+
+    ConfigurationName: Annotated[
+        str,
+        Field(
+            description="The name of the configuration Create-only: changing it replaces the resource."
+        ),
+    ]
+    CustomizationResourceArns: Annotated[
+        list[str] | None,
+        Field(
+            description="ARNs of Custom Actions to associate with notifications in the provided chat channel."
+        ),
+    ] = None
+    GuardrailPolicies: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of IAM policy ARNs that are applied as channel guardrails. The AWS managed 'AdministratorAccess' policy is applied as a default if this is not set."
+        ),
+    ] = None
+    IamRoleArn: Annotated[
+        str,
+        Field(description="The ARN of the IAM role that defines the permissions for AWS Chatbot"),
+    ]
+    LoggingLevel: Annotated[
+        str | None,
+        Field(
+            description="Specifies the logging level for this configuration:ERROR,INFO or NONE. This property affects the log entries pushed to Amazon CloudWatch logs"
+        ),
+    ] = None
+    SlackChannelId: Annotated[str, Field(description="The id of the Slack channel")]
+    SlackWorkspaceId: Annotated[
+        str,
+        Field(
+            description="The id of the Slack workspace Create-only: changing it replaces the resource."
+        ),
+    ]
+    SnsTopicArns: Annotated[
+        list[str] | None,
+        Field(
+            description="ARNs of SNS topics which delivers notifications to AWS Chatbot, for example CloudWatch alarm notifications."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags to add to the configuration")] = (
+        None
+    )
+    UserRoleRequired: Annotated[
+        bool | None,
+        Field(description="Enables use of a user role requirement in your chat configuration"),
+    ] = None

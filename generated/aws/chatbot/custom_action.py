@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,63 +67,57 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CustomActionAttachmentDict = TypedDict(
-    "CustomActionAttachmentDict",
-    {
-        "ButtonText": "str",
-        "Criteria": "list[CustomActionAttachmentCriteriaDict]",
-        "NotificationType": "str",
-        "Variables": "dict[str, Any]",
-    },
-    total=False,
-)
 
-CustomActionAttachmentCriteriaDict = TypedDict(
-    "CustomActionAttachmentCriteriaDict",
-    {
-        "Operator": "Required[Literal['HAS_VALUE', 'EQUALS']]",
-        "Value": "str",
-        "VariableName": "Required[str]",
-    },
-    total=False,
-)
+class CustomActionAttachmentDict(TypedDict, total=False):
+    """CustomActionAttachment as a plain dict."""
 
-CustomActionDefinitionDict = TypedDict(
-    "CustomActionDefinitionDict",
-    {
-        "CommandText": "Required[str]",
-    },
-    total=False,
-)
+    ButtonText: str
+    """Pattern: ^[\\S\\s]+$ Length: 1 to 50 characters."""
+    Criteria: list[CustomActionAttachmentCriteriaDict]
+    """Items: 1 to 5 items."""
+    NotificationType: str
+    """Pattern: ^[a-zA-Z0-9-]+$ Length: 1 to 100 characters."""
+    Variables: dict[str, str]
+    """Type: dict[str, str]."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class CustomActionAttachmentCriteriaDict(TypedDict, total=False):
+    """CustomActionAttachmentCriteria as a plain dict."""
+
+    Operator: Required[Literal["HAS_VALUE", "EQUALS"]]
+    """Allowed values: 'HAS_VALUE', 'EQUALS'."""
+    Value: str
+    """Length: 0 to 1024 characters."""
+    VariableName: Required[str]
+    """Type: str."""
+
+
+class CustomActionDefinitionDict(TypedDict, total=False):
+    """CustomActionDefinition as a plain dict."""
+
+    CommandText: Required[str]
+    """Length: 1 to 5000 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Chatbot::CustomAction",
     schema_file="aws-chatbot-customaction.json",
     primary_identifier=("/CustomActionArn",),
-    additional_identifiers=(),
     read_only=("/CustomActionArn",),
     create_only=("/ActionName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Attachments", "/Attachments/*/Criteria", "/Tags"),
     required=("ActionName", "Definition"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -129,108 +127,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CustomActionAttachment": {
-            "additionalProperties": False,
-            "properties": {
-                "ButtonText": {
-                    "maxLength": 50,
-                    "minLength": 1,
-                    "pattern": "^[\\S\\s]+$",
-                    "type": "string",
-                },
-                "Criteria": {
-                    "items": {"$ref": "#/definitions/CustomActionAttachmentCriteria"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "NotificationType": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-]+$",
-                    "type": "string",
-                },
-                "Variables": {"$ref": "#/definitions/CustomActionAttachmentVariables"},
-            },
-            "type": "object",
-        },
-        "CustomActionAttachmentCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "Operator": {"$ref": "#/definitions/CustomActionAttachmentCriteriaOperator"},
-                "Value": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "VariableName": {"type": "string"},
-            },
-            "required": ["Operator", "VariableName"],
-            "type": "object",
-        },
-        "CustomActionAttachmentCriteriaOperator": {
-            "enum": ["HAS_VALUE", "EQUALS"],
-            "type": "string",
-        },
-        "CustomActionAttachmentVariables": {
-            "additionalProperties": False,
-            "maxProperties": 5,
-            "minProperties": 1,
-            "patternProperties": {".+": {"type": "string"}},
-            "type": "object",
-        },
-        "CustomActionDefinition": {
-            "additionalProperties": False,
-            "properties": {"CommandText": {"maxLength": 5000, "minLength": 1, "type": "string"}},
-            "required": ["CommandText"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActionName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]{1,64}$",
-            "type": "string",
-        },
-        "AliasName": {
-            "maxLength": 30,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9-_]+$",
-            "type": "string",
-        },
-        "Attachments": {"items": {"$ref": "#/definitions/CustomActionAttachment"}, "type": "array"},
-        "CustomActionArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:(aws[a-zA-Z-]*)?:chatbot:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:custom-action/[a-zA-Z0-9_-]{1,64}$",
-            "type": "string",
-        },
-        "Definition": {"$ref": "#/definitions/CustomActionDefinition"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["ActionName", "Definition"],
-}
-
 
 class CustomAction(_Resource):
     """AWS::Chatbot::CustomAction: Definition of AWS::Chatbot::CustomAction Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CustomActionArn.
+    Replaced when any of these change (create-only): ActionName.
+    Read-only attributes (known once deployed): CustomActionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-chatbot-customaction.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -238,35 +144,48 @@ class CustomAction(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CustomActionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "custom_action.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CustomActionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    ^arn:(aws[a-zA-Z-]*)?:chatbot:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:custom-action/[a-zA-Z0-9_-]{1,64}$
+    Length: 1 to 1011 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ActionName: str
     AliasName: str
     Attachments: list[CustomActionAttachmentDict]
     Definition: CustomActionDefinitionDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ActionName: str,
+        Definition: CustomActionDefinition | CustomActionDefinitionDict,
+        AliasName: str | None = None,
+        Attachments: list[CustomActionAttachment | CustomActionAttachmentDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Chatbot::CustomAction; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ActionName: str,
-            Definition: CustomActionDefinition | CustomActionDefinitionDict,
-            AliasName: str | None = None,
-            Attachments: list[CustomActionAttachment | CustomActionAttachmentDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Chatbot::CustomAction; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ActionName: Pattern: ^[a-zA-Z0-9_-]{1,64}$ Length: 1 to 64 characters. Create-only:
+                changing it replaces the resource. Required.
+            Definition: Type: CustomActionDefinitionDict. Required.
+            AliasName: Pattern: ^[A-Za-z0-9-_]+$ Length: 1 to 30 characters.
+            Attachments: Type: list[CustomActionAttachmentDict].
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Chatbot::SlackChannelConfiguration",
     schema_file="aws-chatbot-slackchannelconfiguration.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/SlackWorkspaceId", "/ConfigurationName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/CustomizationResourceArns", "/GuardrailPolicies", "/SnsTopicArns", "/Tags"),
     required=("SlackWorkspaceId", "SlackChannelId", "ConfigurationName", "IamRoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,85 +84,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*)?:chatbot:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-            "type": "string",
-        },
-        "ConfigurationName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9-_]+$",
-            "type": "string",
-        },
-        "CustomizationResourceArns": {
-            "items": {
-                "pattern": "^arn:aws:chatbot:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:custom-action/[a-zA-Z0-9_-]{1,64}$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "GuardrailPolicies": {
-            "items": {
-                "pattern": "^(^$|arn:aws:iam:[A-Za-z0-9_\\/.-]{0,63}:[A-Za-z0-9_\\/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_\\/+=,@.-]{0,1023})$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "IamRoleArn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-            "type": "string",
-        },
-        "LoggingLevel": {
-            "maxLength": 5,
-            "minLength": 4,
-            "pattern": "^(ERROR|INFO|NONE)$",
-            "type": "string",
-        },
-        "SlackChannelId": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "SlackWorkspaceId": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[0-9A-Z]{1,255}$",
-            "type": "string",
-        },
-        "SnsTopicArns": {
-            "items": {
-                "pattern": "^arn:(aws[a-zA-Z-]*)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "UserRoleRequired": {"type": "boolean"},
-    },
-    "required": ["SlackWorkspaceId", "SlackChannelId", "ConfigurationName", "IamRoleArn"],
-}
-
 
 class SlackChannelConfiguration(_Resource):
-    """AWS::Chatbot::SlackChannelConfiguration: Resource schema for AWS::Chatbot::SlackChannelConfiguration.
+    """AWS::Chatbot::SlackChannelConfiguration: Resource schema for
+    AWS::Chatbot::SlackChannelConfiguration.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): SlackWorkspaceId, ConfigurationName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-chatbot-slackchannelconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -176,11 +104,15 @@ class SlackChannelConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SlackChannelConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "slack_channel_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Amazon Resource Name (ARN) of the configuration"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConfigurationName: str
     CustomizationResourceArns: list[str]
     GuardrailPolicies: list[str]
@@ -192,39 +124,50 @@ class SlackChannelConfiguration(_Resource):
     Tags: list[TagDict]
     UserRoleRequired: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConfigurationName: str,
+        IamRoleArn: str,
+        SlackChannelId: str,
+        SlackWorkspaceId: str,
+        CustomizationResourceArns: list[str] | None = None,
+        GuardrailPolicies: list[str] | None = None,
+        LoggingLevel: str | None = None,
+        SnsTopicArns: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UserRoleRequired: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Chatbot::SlackChannelConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConfigurationName: str,
-            IamRoleArn: str,
-            SlackChannelId: str,
-            SlackWorkspaceId: str,
-            CustomizationResourceArns: list[str] | None = None,
-            GuardrailPolicies: list[str] | None = None,
-            LoggingLevel: str | None = None,
-            SnsTopicArns: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UserRoleRequired: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Chatbot::SlackChannelConfiguration; `await` it inside an App to deploy it.
-
-            ConfigurationName: The name of the configuration
-            CustomizationResourceArns: ARNs of Custom Actions to associate with notifications in the provided chat channel.
-            GuardrailPolicies: The list of IAM policy ARNs that are applied as channel guardrails.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConfigurationName: The name of the configuration Create-only: changing it replaces the
+                resource. Required.
             IamRoleArn: The ARN of the IAM role that defines the permissions for AWS Chatbot
+                Required.
+            SlackChannelId: The id of the Slack channel Required.
+            SlackWorkspaceId: The id of the Slack workspace Create-only: changing it replaces the
+                resource. Required.
+            CustomizationResourceArns: ARNs of Custom Actions to associate with notifications in the
+                provided chat channel.
+            GuardrailPolicies: The list of IAM policy ARNs that are applied as channel guardrails.
+                The AWS managed 'AdministratorAccess' policy is applied as a default if this is not
+                set.
             LoggingLevel: Specifies the logging level for this configuration:ERROR,INFO or NONE.
-            SlackChannelId: The id of the Slack channel
-            SlackWorkspaceId: The id of the Slack workspace
-            SnsTopicArns: ARNs of SNS topics which delivers notifications to AWS Chatbot, for example CloudWatch alarm notifications.
+                This property affects the log entries pushed to Amazon CloudWatch logs
+            SnsTopicArns: ARNs of SNS topics which delivers notifications to AWS Chatbot, for
+                example CloudWatch alarm notifications.
             Tags: The tags to add to the configuration
             UserRoleRequired: Enables use of a user role requirement in your chat configuration
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

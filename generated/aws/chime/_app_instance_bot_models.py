@@ -7,10 +7,10 @@ Imported on first use by app_instance_bot.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AppInstanceBotAttributes",
@@ -23,48 +23,114 @@ __all__ = [
 
 
 class AppInstanceBotInvokedBy(DeferredModel):
+    """
+    Specifies the type of message that triggers a bot.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    StandardMessages: Literal["AUTO", "ALL", "MENTIONS", "NONE"]
-    TargetedMessages: Literal["ALL", "NONE"]
+    StandardMessages: Annotated[
+        Literal["AUTO", "ALL", "MENTIONS", "NONE"],
+        Field(description="Sets standard messages as the bot trigger."),
+    ]
+    TargetedMessages: Annotated[
+        Literal["ALL", "NONE"], Field(description="Sets targeted messages as the bot trigger.")
+    ]
 
 
 class LexConfiguration(DeferredModel):
+    """
+    The configuration for an Amazon Lex V2 bot.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InvokedBy: AppInstanceBotInvokedBy | None = None
-    LexBotAliasArn: str
-    LocaleId: str
-    RespondsTo: Literal["STANDARD_MESSAGES"] | None = None
-    WelcomeIntent: str | None = None
+    InvokedBy: Annotated[
+        AppInstanceBotInvokedBy | None,
+        Field(description="Specifies the type of message that triggers a bot."),
+    ] = None
+    LexBotAliasArn: Annotated[str, Field(description="The ARN of the Amazon Lex V2 bot's alias.")]
+    LocaleId: Annotated[
+        str, Field(description="Identifies the Amazon Lex V2 bot's language and locale.")
+    ]
+    RespondsTo: Annotated[
+        Literal["STANDARD_MESSAGES"] | None,
+        Field(
+            description="Determines whether the Amazon Lex V2 bot responds to all standard messages. Control messages are not supported."
+        ),
+    ] = None
+    WelcomeIntent: Annotated[
+        str | None,
+        Field(description="The name of the welcome intent configured in the Amazon Lex V2 bot."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A tag object containing a key-value pair.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key in a tag.")]
+    Value: Annotated[str, Field(description="The value in a tag.")]
 
 
 class AppInstanceBotAttributes(DeferredModel):
-    AppInstanceBotArn: str | None = None
-    CreatedTimestamp: str | None = None
-    LastUpdatedTimestamp: str | None = None
+    """
+    The read-only attributes of a AWS::Chime::AppInstanceBot, set by AWS.
+    """
+
+    AppInstanceBotArn: Annotated[
+        str | None, Field(description="The ARN of the AppInstanceBot.")
+    ] = None
+    CreatedTimestamp: Annotated[
+        str | None,
+        Field(
+            description="The time at which the AppInstanceBot was created, as an ISO 8601 timestamp."
+        ),
+    ] = None
+    LastUpdatedTimestamp: Annotated[
+        str | None,
+        Field(
+            description="The time at which the AppInstanceBot was last updated, as an ISO 8601 timestamp."
+        ),
+    ] = None
 
 
 class AppInstanceBotConfiguration(DeferredModel):
+    """
+    A structure that contains configuration data.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Lex: LexConfiguration
+    Lex: Annotated[
+        LexConfiguration, Field(description="The configuration for an Amazon Lex V2 bot.")
+    ]
 
 
 class AppInstanceBotProps(DeferredModel):
-    AppInstanceArn: str
-    Configuration: AppInstanceBotConfiguration
-    Metadata: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Chime::AppInstanceBot.
+    """
+
+    AppInstanceArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the AppInstance. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Configuration: Annotated[
+        AppInstanceBotConfiguration,
+        Field(description="A structure that contains configuration data."),
+    ]
+    Metadata: Annotated[str | None, Field(description="The metadata of the AppInstanceBot.")] = None
+    Name: Annotated[str | None, Field(description="The name of the AppInstanceBot.")] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags assigned to the AppInstanceBot.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by app_instance.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AppInstanceAttributes",
@@ -19,20 +20,45 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A tag object containing a key-value pair.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key in a tag.")]
+    Value: Annotated[str, Field(description="The value in a tag.")]
 
 
 class AppInstanceAttributes(DeferredModel):
-    AppInstanceArn: str | None = None
-    CreatedTimestamp: str | None = None
-    LastUpdatedTimestamp: str | None = None
+    """
+    The read-only attributes of a AWS::Chime::AppInstance, set by AWS.
+    """
+
+    AppInstanceArn: Annotated[
+        str | None, Field(description="The Amazon Resource Number (ARN) of the AppInstance.")
+    ] = None
+    CreatedTimestamp: Annotated[
+        str | None,
+        Field(
+            description="The time at which an AppInstance was created, as an ISO 8601 timestamp."
+        ),
+    ] = None
+    LastUpdatedTimestamp: Annotated[
+        str | None,
+        Field(description="The time an AppInstance was last updated, as an ISO 8601 timestamp."),
+    ] = None
 
 
 class AppInstanceProps(DeferredModel):
-    Metadata: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Chime::AppInstance.
+    """
+
+    Metadata: Annotated[
+        str | None,
+        Field(description="The metadata of the AppInstance. Limited to a 1KB string in UTF-8."),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the AppInstance.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags assigned to the AppInstance.")] = None

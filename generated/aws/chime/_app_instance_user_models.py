@@ -7,10 +7,10 @@ Imported on first use by app_instance_user.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AppInstanceUserAttributes",
@@ -24,26 +24,61 @@ class AppInstanceUserExpirationSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExpirationCriterion: Literal["CREATED_TIMESTAMP"]
-    ExpirationDays: int
+    ExpirationCriterion: Annotated[
+        Literal["CREATED_TIMESTAMP"], Field(description="Allowed values: 'CREATED_TIMESTAMP'.")
+    ]
+    ExpirationDays: Annotated[int, Field(description="Range: 1 to 5475 (inclusive).")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class AppInstanceUserAttributes(DeferredModel):
-    AppInstanceUserArn: str | None = None
+    """
+    The read-only attributes of a AWS::Chime::AppInstanceUser, set by AWS.
+    """
+
+    AppInstanceUserArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 5 to 1600 characters."
+        ),
+    ] = None
 
 
 class AppInstanceUserProps(DeferredModel):
-    AppInstanceArn: str
-    AppInstanceUserId: str
-    ExpirationSettings: AppInstanceUserExpirationSettings | None = None
-    Metadata: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Chime::AppInstanceUser.
+    """
+
+    AppInstanceArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 5 to 1600 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AppInstanceUserId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[A-Za-z0-9]([A-Za-z0-9\\:\\-\\_\\.\\@]{0,62}[A-Za-z0-9])?$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ExpirationSettings: Annotated[
+        AppInstanceUserExpirationSettings | None,
+        Field(description="Type: AppInstanceUserExpirationSettingsDict."),
+    ] = None
+    Metadata: Annotated[
+        str | None, Field(description="Pattern: .* Length: 0 to 1024 characters.")
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]*$ Length: 0 to 256 characters."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 50 items.")] = None

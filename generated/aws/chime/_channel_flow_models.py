@@ -7,10 +7,10 @@ Imported on first use by channel_flow.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ChannelFlowAttributes",
@@ -23,48 +23,96 @@ __all__ = [
 
 
 class LambdaConfiguration(DeferredModel):
+    """
+    Stores metadata about a Lambda processor.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InvocationType: Literal["ASYNC"]
-    ResourceArn: str
+    InvocationType: Annotated[
+        Literal["ASYNC"], Field(description="Controls how the Lambda function is invoked.")
+    ]
+    ResourceArn: Annotated[
+        str, Field(description="The ARN of the Lambda message processing function.")
+    ]
 
 
 class ProcessorConfiguration(DeferredModel):
+    """
+    A processor's metadata.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Lambda: LambdaConfiguration
+    Lambda: Annotated[
+        LambdaConfiguration, Field(description="Stores metadata about a Lambda processor.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key in a tag.")]
+    Value: Annotated[str, Field(description="The value in a tag.")]
 
 
 class ChannelFlowAttributes(DeferredModel):
-    AppInstanceId: str | None = None
-    Arn: str | None = None
-    ChannelFlowId: str | None = None
-    CreatedTimestamp: str | None = None
-    LastUpdatedTimestamp: str | None = None
+    """
+    The read-only attributes of a AWS::Chime::ChannelFlow, set by AWS.
+    """
+
+    AppInstanceId: Annotated[
+        str | None,
+        Field(description="The ID of the app instance, extracted from the channel flow ARN."),
+    ] = None
+    Arn: Annotated[str | None, Field(description="The ARN of the channel flow.")] = None
+    ChannelFlowId: Annotated[
+        str | None,
+        Field(description="The ID of the channel flow, extracted from the channel flow ARN."),
+    ] = None
+    CreatedTimestamp: Annotated[
+        str | None, Field(description="The time at which the channel flow was created.")
+    ] = None
+    LastUpdatedTimestamp: Annotated[
+        str | None, Field(description="The time at which the channel flow was last updated.")
+    ] = None
 
 
 class Processor(DeferredModel):
+    """
+    Information about a processor in a channel flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Configuration: ProcessorConfiguration
-    ExecutionOrder: int
-    FallbackAction: Literal["CONTINUE", "ABORT"]
-    Name: str
+    Configuration: Annotated[ProcessorConfiguration, Field(description="A processor's metadata.")]
+    ExecutionOrder: Annotated[int, Field(description="The sequence in which processors run.")]
+    FallbackAction: Annotated[
+        Literal["CONTINUE", "ABORT"],
+        Field(
+            description="Determines whether to continue or stop processing when communication with a processor fails."
+        ),
+    ]
+    Name: Annotated[str, Field(description="The name of the processor.")]
 
 
 class ChannelFlowProps(DeferredModel):
-    AppInstanceArn: str
-    Name: str
-    Processors: list[Processor]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Chime::ChannelFlow.
+    """
+
+    AppInstanceArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the app instance. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[str, Field(description="The name of the channel flow.")]
+    Processors: Annotated[
+        list[Processor], Field(description="Information about the processor Lambda functions.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the channel flow.")] = None

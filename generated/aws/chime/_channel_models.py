@@ -7,10 +7,10 @@ Imported on first use by channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ChannelAttributes",
@@ -23,57 +23,149 @@ __all__ = [
 
 
 class ChannelElasticChannelConfiguration(DeferredModel):
+    """
+    The attributes required to configure and create an elastic channel. An elastic channel must use RESTRICTED mode, cannot be created with MemberArns, and is available only in some regions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaximumSubChannels: int
-    MinimumMembershipPercentage: int
-    TargetMembershipsPerSubChannel: int
+    MaximumSubChannels: Annotated[
+        int, Field(description="The maximum number of SubChannels allowed in the elastic channel.")
+    ]
+    MinimumMembershipPercentage: Annotated[
+        int,
+        Field(
+            description="The minimum allowed percentage of TargetMembershipsPerSubChannel users, used to balance members across SubChannels."
+        ),
+    ]
+    TargetMembershipsPerSubChannel: Annotated[
+        int, Field(description="The maximum number of members allowed in a SubChannel.")
+    ]
 
 
 class ChannelExpirationSettings(DeferredModel):
+    """
+    Settings that control the interval after which the channel is automatically deleted.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExpirationCriterion: Literal["CREATED_TIMESTAMP", "LAST_MESSAGE_TIMESTAMP"]
-    ExpirationDays: int
+    ExpirationCriterion: Annotated[
+        Literal["CREATED_TIMESTAMP", "LAST_MESSAGE_TIMESTAMP"],
+        Field(description="The condition the expiration period is measured from."),
+    ]
+    ExpirationDays: Annotated[
+        int,
+        Field(
+            description="The period in days after which the system automatically deletes the channel."
+        ),
+    ]
 
 
 class Identity(DeferredModel):
+    """
+    The AppInstanceUser or AppInstanceBot that created the channel.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    Name: str | None = None
+    Arn: Annotated[str | None, Field(description="The ARN in an identity.")] = None
+    Name: Annotated[str | None, Field(description="The name in an identity.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key in a tag.")]
+    Value: Annotated[str, Field(description="The value in a tag.")]
 
 
 class ChannelAttributes(DeferredModel):
-    Arn: str | None = None
-    ChannelFlowArn: str | None = None
-    CreatedBy: Identity | None = None
-    CreatedTimestamp: str | None = None
-    LastMessageTimestamp: str | None = None
-    LastUpdatedTimestamp: str | None = None
+    """
+    The read-only attributes of a AWS::Chime::Channel, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the channel.")] = None
+    ChannelFlowArn: Annotated[str | None, Field(description="The ARN of the channel flow.")] = None
+    CreatedBy: Annotated[
+        Identity | None,
+        Field(description="The AppInstanceUser or AppInstanceBot that created the channel."),
+    ] = None
+    CreatedTimestamp: Annotated[
+        str | None, Field(description="The time at which the channel was created.")
+    ] = None
+    LastMessageTimestamp: Annotated[
+        str | None,
+        Field(description="The time at which a member sent the last message in the channel."),
+    ] = None
+    LastUpdatedTimestamp: Annotated[
+        str | None, Field(description="The time at which the channel was last updated.")
+    ] = None
 
 
 class ChannelProps(DeferredModel):
-    AppInstanceArn: str
-    ChannelId: str | None = None
-    ChimeBearer: str
-    ElasticChannelConfiguration: ChannelElasticChannelConfiguration | None = None
-    ExpirationSettings: ChannelExpirationSettings | None = None
-    MemberArns: list[str] | None = None
-    Metadata: str | None = None
-    Mode: Literal["UNRESTRICTED", "RESTRICTED"] | None = None
-    ModeratorArns: list[str] | None = None
-    Name: str
-    Privacy: Literal["PUBLIC", "PRIVATE"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Chime::Channel.
+    """
+
+    AppInstanceArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the AppInstance that contains the channel. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ChannelId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the channel. When omitted, the service generates a UUID. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ChimeBearer: Annotated[
+        str,
+        Field(
+            description="The ARN of the AppInstanceUser or AppInstanceBot that performs every operation on this channel. Whichever of the two creates a channel automatically becomes one of its moderators, so the same ARN can subsequently read, update and delete the channel. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ElasticChannelConfiguration: Annotated[
+        ChannelElasticChannelConfiguration | None,
+        Field(
+            description="The attributes required to configure and create an elastic channel. An elastic channel must use RESTRICTED mode, cannot be created with MemberArns, and is available only in some regions. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ExpirationSettings: Annotated[
+        ChannelExpirationSettings | None,
+        Field(
+            description="Settings that control the interval after which the channel is automatically deleted."
+        ),
+    ] = None
+    MemberArns: Annotated[
+        list[str] | None,
+        Field(
+            description="The ARNs of the AppInstanceUsers to add to the channel as members when it is created. Cannot be combined with ElasticChannelConfiguration. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Metadata: Annotated[str | None, Field(description="The metadata of the channel.")] = None
+    Mode: Annotated[
+        Literal["UNRESTRICTED", "RESTRICTED"] | None,
+        Field(
+            description="The channel mode. In an UNRESTRICTED channel, members can add themselves and other members; in a RESTRICTED channel, only administrators and moderators can add members. An elastic channel must be RESTRICTED."
+        ),
+    ] = None
+    ModeratorArns: Annotated[
+        list[str] | None,
+        Field(
+            description="The ARNs of the AppInstanceUsers to add to the channel as moderators when it is created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the channel.")]
+    Privacy: Annotated[
+        Literal["PUBLIC", "PRIVATE"] | None,
+        Field(
+            description="The channel's privacy level. A PUBLIC channel is discoverable by anyone in the AppInstance; a PRIVATE channel is not. Privacy cannot be changed after creation. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the channel.")] = None

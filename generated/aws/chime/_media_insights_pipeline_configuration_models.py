@@ -7,10 +7,10 @@ Imported on first use by media_insights_pipeline_configuration.py, which re-expo
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MediaInsightsPipelineConfigurationAmazonTranscribeCallAnalyticsProcessorConfiguration",
@@ -34,109 +34,183 @@ class MediaInsightsPipelineConfigurationAmazonTranscribeProcessorConfiguration(D
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentIdentificationType: Literal["PII"] | None = None
-    ContentRedactionType: Literal["PII"] | None = None
-    EnablePartialResultsStabilization: bool | None = None
-    FilterPartialResults: bool | None = None
-    IdentifyLanguage: bool | None = None
-    IdentifyMultipleLanguages: bool | None = None
-    LanguageCode: (
+    ContentIdentificationType: Annotated[
+        Literal["PII"] | None, Field(description="Labels all PII identified in the transcript.")
+    ] = None
+    ContentRedactionType: Annotated[
+        Literal["PII"] | None, Field(description="Redacts all PII identified in the transcript.")
+    ] = None
+    EnablePartialResultsStabilization: Annotated[
+        bool | None, Field(description="Enables partial result stabilization.")
+    ] = None
+    FilterPartialResults: Annotated[
+        bool | None, Field(description="If true, partial results are filtered out.")
+    ] = None
+    IdentifyLanguage: Annotated[
+        bool | None, Field(description="Turns language identification on or off.")
+    ] = None
+    IdentifyMultipleLanguages: Annotated[
+        bool | None, Field(description="Turns multiple language identification on or off.")
+    ] = None
+    LanguageCode: Annotated[
         Literal["en-US", "en-GB", "es-US", "fr-CA", "fr-FR", "en-AU", "it-IT", "de-DE", "pt-BR"]
-        | None
-    ) = None
-    LanguageModelName: str | None = None
-    LanguageOptions: str | None = None
-    PartialResultsStability: Literal["high", "medium", "low"] | None = None
-    PiiEntityTypes: str | None = None
-    PreferredLanguage: (
+        | None,
+        Field(description="The language code."),
+    ] = None
+    LanguageModelName: Annotated[
+        str | None, Field(description="The name of the custom language model.")
+    ] = None
+    LanguageOptions: Annotated[
+        str | None, Field(description="The language options for transcription.")
+    ] = None
+    PartialResultsStability: Annotated[
+        Literal["high", "medium", "low"] | None,
+        Field(description="The level of stability for partial results."),
+    ] = None
+    PiiEntityTypes: Annotated[str | None, Field(description="The types of PII to redact.")] = None
+    PreferredLanguage: Annotated[
         Literal["en-US", "en-GB", "es-US", "fr-CA", "fr-FR", "en-AU", "it-IT", "de-DE", "pt-BR"]
-        | None
-    ) = None
-    ShowSpeakerLabel: bool | None = None
-    VocabularyFilterMethod: Literal["remove", "mask", "tag"] | None = None
-    VocabularyFilterName: str | None = None
-    VocabularyFilterNames: str | None = None
-    VocabularyName: str | None = None
-    VocabularyNames: str | None = None
+        | None,
+        Field(description="The preferred language for transcription."),
+    ] = None
+    ShowSpeakerLabel: Annotated[bool | None, Field(description="Enables speaker partitioning.")] = (
+        None
+    )
+    VocabularyFilterMethod: Annotated[
+        Literal["remove", "mask", "tag"] | None,
+        Field(description="The vocabulary filtering method."),
+    ] = None
+    VocabularyFilterName: Annotated[
+        str | None, Field(description="The name of the custom vocabulary filter.")
+    ] = None
+    VocabularyFilterNames: Annotated[
+        str | None, Field(description="The names of the custom vocabulary filters.")
+    ] = None
+    VocabularyName: Annotated[
+        str | None, Field(description="The name of the custom vocabulary.")
+    ] = None
+    VocabularyNames: Annotated[
+        str | None, Field(description="The names of the custom vocabularies.")
+    ] = None
 
 
 class MediaInsightsPipelineConfigurationIssueDetectionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RuleName: str
+    RuleName: Annotated[str, Field(description="The name of the issue detection rule.")]
 
 
 class MediaInsightsPipelineConfigurationKeywordMatchConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Keywords: list[str]
-    Negate: bool | None = None
-    RuleName: str
+    Keywords: Annotated[list[str], Field(description="The keywords or phrases to match.")]
+    Negate: Annotated[
+        bool | None, Field(description="Matches keywords on their presence or absence.")
+    ] = None
+    RuleName: Annotated[str, Field(description="The name of the keyword match rule.")]
 
 
 class MediaInsightsPipelineConfigurationKinesisDataStreamSinkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InsightsTarget: str | None = None
+    InsightsTarget: Annotated[
+        str | None, Field(description="The ARN of the Kinesis Data Stream sink.")
+    ] = None
 
 
 class MediaInsightsPipelineConfigurationPostCallAnalyticsSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentRedactionOutput: Literal["redacted", "redacted_and_unredacted"] | None = None
-    DataAccessRoleArn: str
-    OutputEncryptionKMSKeyId: str | None = None
-    OutputLocation: str
+    ContentRedactionOutput: Annotated[
+        Literal["redacted", "redacted_and_unredacted"] | None,
+        Field(description="The content redaction output settings."),
+    ] = None
+    DataAccessRoleArn: Annotated[
+        str,
+        Field(description="The ARN of the role used by Transcribe to upload post-call analysis."),
+    ]
+    OutputEncryptionKMSKeyId: Annotated[
+        str | None, Field(description="The ID of the KMS key used to encrypt the output.")
+    ] = None
+    OutputLocation: Annotated[
+        str, Field(description="The URL of the Amazon S3 bucket for post-call data.")
+    ]
 
 
 class MediaInsightsPipelineConfigurationS3RecordingSinkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: str | None = None
-    RecordingFileFormat: Literal["Wav", "Opus"] | None = None
+    Destination: Annotated[
+        str | None, Field(description="The default URI of the Amazon S3 bucket.")
+    ] = None
+    RecordingFileFormat: Annotated[
+        Literal["Wav", "Opus"] | None, Field(description="The recording file format.")
+    ] = None
 
 
 class MediaInsightsPipelineConfigurationSentimentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RuleName: str
-    SentimentType: Literal["NEGATIVE"]
-    TimePeriod: int
+    RuleName: Annotated[str, Field(description="The name of the sentiment rule.")]
+    SentimentType: Annotated[Literal["NEGATIVE"], Field(description="The type of sentiment.")]
+    TimePeriod: Annotated[int, Field(description="The analysis interval in seconds.")]
 
 
 class RealTimeAlertRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IssueDetectionConfiguration: (
-        MediaInsightsPipelineConfigurationIssueDetectionConfiguration | None
-    ) = None
-    KeywordMatchConfiguration: (
-        MediaInsightsPipelineConfigurationKeywordMatchConfiguration | None
-    ) = None
-    SentimentConfiguration: MediaInsightsPipelineConfigurationSentimentConfiguration | None = None
-    Type: Literal["KeywordMatch", "Sentiment", "IssueDetection"]
+    IssueDetectionConfiguration: Annotated[
+        MediaInsightsPipelineConfigurationIssueDetectionConfiguration | None,
+        Field(
+            description="Type: MediaInsightsPipelineConfigurationIssueDetectionConfigurationDict."
+        ),
+    ] = None
+    KeywordMatchConfiguration: Annotated[
+        MediaInsightsPipelineConfigurationKeywordMatchConfiguration | None,
+        Field(description="Type: MediaInsightsPipelineConfigurationKeywordMatchConfigurationDict."),
+    ] = None
+    SentimentConfiguration: Annotated[
+        MediaInsightsPipelineConfigurationSentimentConfiguration | None,
+        Field(description="Type: MediaInsightsPipelineConfigurationSentimentConfigurationDict."),
+    ] = None
+    Type: Annotated[
+        Literal["KeywordMatch", "Sentiment", "IssueDetection"],
+        Field(description="The type of alert rule."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class MediaInsightsPipelineConfigurationAttributes(DeferredModel):
-    CreatedTimestamp: str | None = None
-    MediaInsightsPipelineConfigurationArn: str | None = None
-    MediaInsightsPipelineConfigurationId: str | None = None
-    UpdatedTimestamp: str | None = None
+    """
+    The read-only attributes of a AWS::Chime::MediaInsightsPipelineConfiguration, set by AWS.
+    """
+
+    CreatedTimestamp: Annotated[
+        str | None, Field(description="The time at which the configuration was created.")
+    ] = None
+    MediaInsightsPipelineConfigurationArn: Annotated[
+        str | None, Field(description="The ARN of the configuration.")
+    ] = None
+    MediaInsightsPipelineConfigurationId: Annotated[
+        str | None, Field(description="The unique identifier of the configuration.")
+    ] = None
+    UpdatedTimestamp: Annotated[
+        str | None, Field(description="The time at which the configuration was last updated.")
+    ] = None
 
 
 class MediaInsightsPipelineConfigurationAmazonTranscribeCallAnalyticsProcessorConfiguration(
@@ -145,46 +219,86 @@ class MediaInsightsPipelineConfigurationAmazonTranscribeCallAnalyticsProcessorCo
     model_config = ConfigDict(
         extra="forbid",
     )
-    CallAnalyticsStreamCategories: list[str] | None = None
-    ContentIdentificationType: Literal["PII"] | None = None
-    ContentRedactionType: Literal["PII"] | None = None
-    EnablePartialResultsStabilization: bool | None = None
-    FilterPartialResults: bool | None = None
-    LanguageCode: Literal[
-        "en-US", "en-GB", "es-US", "fr-CA", "fr-FR", "en-AU", "it-IT", "de-DE", "pt-BR"
+    CallAnalyticsStreamCategories: Annotated[
+        list[str] | None, Field(description="The categories to send to the insights target.")
+    ] = None
+    ContentIdentificationType: Annotated[
+        Literal["PII"] | None, Field(description="Labels all PII identified in the transcript.")
+    ] = None
+    ContentRedactionType: Annotated[
+        Literal["PII"] | None, Field(description="Redacts all PII identified in the transcript.")
+    ] = None
+    EnablePartialResultsStabilization: Annotated[
+        bool | None, Field(description="Enables partial result stabilization.")
+    ] = None
+    FilterPartialResults: Annotated[
+        bool | None, Field(description="If true, partial results are filtered out.")
+    ] = None
+    LanguageCode: Annotated[
+        Literal["en-US", "en-GB", "es-US", "fr-CA", "fr-FR", "en-AU", "it-IT", "de-DE", "pt-BR"],
+        Field(description="The language code in the configuration."),
     ]
-    LanguageModelName: str | None = None
-    PartialResultsStability: Literal["high", "medium", "low"] | None = None
-    PiiEntityTypes: str | None = None
-    PostCallAnalyticsSettings: (
-        MediaInsightsPipelineConfigurationPostCallAnalyticsSettings | None
-    ) = None
-    VocabularyFilterMethod: Literal["remove", "mask", "tag"] | None = None
-    VocabularyFilterName: str | None = None
-    VocabularyName: str | None = None
+    LanguageModelName: Annotated[
+        str | None, Field(description="The name of the custom language model.")
+    ] = None
+    PartialResultsStability: Annotated[
+        Literal["high", "medium", "low"] | None,
+        Field(description="The level of stability for partial results."),
+    ] = None
+    PiiEntityTypes: Annotated[str | None, Field(description="The types of PII to redact.")] = None
+    PostCallAnalyticsSettings: Annotated[
+        MediaInsightsPipelineConfigurationPostCallAnalyticsSettings | None,
+        Field(description="Type: MediaInsightsPipelineConfigurationPostCallAnalyticsSettingsDict."),
+    ] = None
+    VocabularyFilterMethod: Annotated[
+        Literal["remove", "mask", "tag"] | None,
+        Field(description="The vocabulary filtering method."),
+    ] = None
+    VocabularyFilterName: Annotated[
+        str | None, Field(description="The name of the custom vocabulary filter.")
+    ] = None
+    VocabularyName: Annotated[
+        str | None, Field(description="The name of the custom vocabulary.")
+    ] = None
 
 
 class MediaInsightsPipelineConfigurationElement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AmazonTranscribeCallAnalyticsProcessorConfiguration: (
-        MediaInsightsPipelineConfigurationAmazonTranscribeCallAnalyticsProcessorConfiguration | None
-    ) = None
-    AmazonTranscribeProcessorConfiguration: (
-        MediaInsightsPipelineConfigurationAmazonTranscribeProcessorConfiguration | None
-    ) = None
-    KinesisDataStreamSinkConfiguration: (
-        MediaInsightsPipelineConfigurationKinesisDataStreamSinkConfiguration | None
-    ) = None
-    S3RecordingSinkConfiguration: (
-        MediaInsightsPipelineConfigurationS3RecordingSinkConfiguration | None
-    ) = None
-    Type: Literal[
-        "AmazonTranscribeCallAnalyticsProcessor",
-        "AmazonTranscribeProcessor",
-        "KinesisDataStreamSink",
-        "S3RecordingSink",
+    AmazonTranscribeCallAnalyticsProcessorConfiguration: Annotated[
+        MediaInsightsPipelineConfigurationAmazonTranscribeCallAnalyticsProcessorConfiguration
+        | None,
+        Field(
+            description="Type: MediaInsightsPipelineConfigurationAmazonTranscribeCallAnalyticsProcessorConfigurationDict."
+        ),
+    ] = None
+    AmazonTranscribeProcessorConfiguration: Annotated[
+        MediaInsightsPipelineConfigurationAmazonTranscribeProcessorConfiguration | None,
+        Field(
+            description="Type: MediaInsightsPipelineConfigurationAmazonTranscribeProcessorConfigurationDict."
+        ),
+    ] = None
+    KinesisDataStreamSinkConfiguration: Annotated[
+        MediaInsightsPipelineConfigurationKinesisDataStreamSinkConfiguration | None,
+        Field(
+            description="Type: MediaInsightsPipelineConfigurationKinesisDataStreamSinkConfigurationDict."
+        ),
+    ] = None
+    S3RecordingSinkConfiguration: Annotated[
+        MediaInsightsPipelineConfigurationS3RecordingSinkConfiguration | None,
+        Field(
+            description="Type: MediaInsightsPipelineConfigurationS3RecordingSinkConfigurationDict."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal[
+            "AmazonTranscribeCallAnalyticsProcessor",
+            "AmazonTranscribeProcessor",
+            "KinesisDataStreamSink",
+            "S3RecordingSink",
+        ],
+        Field(description="The element type."),
     ]
 
 
@@ -192,15 +306,39 @@ class MediaInsightsPipelineConfigurationRealTimeAlertConfiguration(DeferredModel
     model_config = ConfigDict(
         extra="forbid",
     )
-    Disabled: bool | None = None
-    Rules: list[RealTimeAlertRule] | None = None
+    Disabled: Annotated[bool | None, Field(description="Turns off real-time alerts.")] = None
+    Rules: Annotated[
+        list[RealTimeAlertRule] | None, Field(description="The rules in the alert.")
+    ] = None
 
 
 class MediaInsightsPipelineConfigurationProps(DeferredModel):
-    Elements: list[MediaInsightsPipelineConfigurationElement]
-    MediaInsightsPipelineConfigurationName: str
-    RealTimeAlertConfiguration: (
-        MediaInsightsPipelineConfigurationRealTimeAlertConfiguration | None
-    ) = None
-    ResourceAccessRoleArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Chime::MediaInsightsPipelineConfiguration.
+    """
+
+    Elements: Annotated[
+        list[MediaInsightsPipelineConfigurationElement],
+        Field(description="The elements in the configuration."),
+    ]
+    MediaInsightsPipelineConfigurationName: Annotated[
+        str,
+        Field(
+            description="The name of the media insights pipeline configuration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RealTimeAlertConfiguration: Annotated[
+        MediaInsightsPipelineConfigurationRealTimeAlertConfiguration | None,
+        Field(
+            description="Type: MediaInsightsPipelineConfigurationRealTimeAlertConfigurationDict."
+        ),
+    ] = None
+    ResourceAccessRoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the role used by the service to access Amazon Web Services resources."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags associated with the configuration.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by media_pipeline_kinesis_video_stream_pool.py, which re-e
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MediaPipelineKinesisVideoStreamPoolAttributes",
@@ -21,30 +21,68 @@ __all__ = [
 
 
 class MediaPipelineKinesisVideoStreamPoolStreamConfiguration(DeferredModel):
+    """
+    The configuration settings for the Kinesis video stream.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataRetentionInHours: int | None = None
-    Region: str
+    DataRetentionInHours: Annotated[
+        int | None, Field(description="The amount of time that data is retained, in hours.")
+    ] = None
+    Region: Annotated[str, Field(description="The AWS Region of the video stream.")]
 
 
 class MediaPipelineKinesisVideoStreamPoolTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class MediaPipelineKinesisVideoStreamPoolAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTimestamp: str | None = None
-    PoolId: str | None = None
-    PoolStatus: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"] | None = None
-    UpdatedTimestamp: str | None = None
+    """
+    The read-only attributes of a AWS::Chime::MediaPipelineKinesisVideoStreamPool, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the Kinesis Video Stream Pool.")] = (
+        None
+    )
+    CreatedTimestamp: Annotated[
+        str | None,
+        Field(description="The time at which the Kinesis Video Stream Pool was created."),
+    ] = None
+    PoolId: Annotated[
+        str | None, Field(description="The unique identifier of the Kinesis Video Stream Pool.")
+    ] = None
+    PoolStatus: Annotated[
+        Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"] | None,
+        Field(description="The status of the Kinesis Video Stream Pool."),
+    ] = None
+    UpdatedTimestamp: Annotated[
+        str | None,
+        Field(description="The time at which the Kinesis Video Stream Pool was last updated."),
+    ] = None
 
 
 class MediaPipelineKinesisVideoStreamPoolProps(DeferredModel):
-    PoolName: str
-    StreamConfiguration: MediaPipelineKinesisVideoStreamPoolStreamConfiguration
-    Tags: list[MediaPipelineKinesisVideoStreamPoolTagsItem] | None = None
+    """
+    The properties a program declares for a AWS::Chime::MediaPipelineKinesisVideoStreamPool.
+    """
+
+    PoolName: Annotated[
+        str,
+        Field(
+            description="The name of the Kinesis Video Stream Pool. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StreamConfiguration: Annotated[
+        MediaPipelineKinesisVideoStreamPoolStreamConfiguration,
+        Field(description="The configuration settings for the Kinesis video stream."),
+    ]
+    Tags: Annotated[
+        list[MediaPipelineKinesisVideoStreamPoolTagsItem] | None,
+        Field(description="The tags associated with the Kinesis Video Stream Pool."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by sip_media_application.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SipMediaApplicationAttributes",
@@ -23,26 +24,57 @@ class SipMediaApplicationEndpoint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaArn: str
+    LambdaArn: Annotated[
+        str, Field(description="Valid Amazon Resource Name (ARN) of the Lambda function.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class SipMediaApplicationAttributes(DeferredModel):
-    CreatedTimestamp: str | None = None
-    SipMediaApplicationArn: str | None = None
-    SipMediaApplicationId: str | None = None
-    UpdatedTimestamp: str | None = None
+    """
+    The read-only attributes of a AWS::Chime::SipMediaApplication, set by AWS.
+    """
+
+    CreatedTimestamp: Annotated[
+        str | None,
+        Field(description="The SIP media application creation timestamp, in ISO 8601 format."),
+    ] = None
+    SipMediaApplicationArn: Annotated[
+        str | None, Field(description="The ARN of the SIP media application.")
+    ] = None
+    SipMediaApplicationId: Annotated[
+        str | None, Field(description="The SIP media application ID.")
+    ] = None
+    UpdatedTimestamp: Annotated[
+        str | None, Field(description="The time at which the SIP media application was updated.")
+    ] = None
 
 
 class SipMediaApplicationProps(DeferredModel):
-    AwsRegion: str
-    Endpoints: list[SipMediaApplicationEndpoint]
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Chime::SipMediaApplication.
+    """
+
+    AwsRegion: Annotated[
+        str,
+        Field(
+            description="The AWS Region in which the SIP media application is created. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Endpoints: Annotated[
+        list[SipMediaApplicationEndpoint],
+        Field(
+            description="List of endpoints (Lambda ARNs) specified for the SIP media application."
+        ),
+    ]
+    Name: Annotated[str, Field(description="The name of the SIP media application.")]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags assigned to the SIP media application.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by voice_connector.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -23,20 +23,36 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class VoiceConnectorAttributes(DeferredModel):
-    CreatedTimestamp: str | None = None
-    OutboundHostName: str | None = None
-    UpdatedTimestamp: str | None = None
-    VoiceConnectorArn: str | None = None
-    VoiceConnectorId: str | None = None
+    """
+    The read-only attributes of a AWS::Chime::VoiceConnector, set by AWS.
+    """
+
+    CreatedTimestamp: Annotated[
+        str | None, Field(description="The Voice Connector creation timestamp, in ISO 8601 format.")
+    ] = None
+    OutboundHostName: Annotated[
+        str | None, Field(description="The outbound host name for the Voice Connector.")
+    ] = None
+    UpdatedTimestamp: Annotated[
+        str | None, Field(description="The Voice Connector updated timestamp, in ISO 8601 format.")
+    ] = None
+    VoiceConnectorArn: Annotated[
+        str | None, Field(description="The ARN of the Voice Connector.")
+    ] = None
+    VoiceConnectorId: Annotated[str | None, Field(description="The Voice Connector ID.")] = None
 
 
 class VoiceConnectorProps(DeferredModel):
-    AwsRegion: (
+    """
+    The properties a program declares for a AWS::Chime::VoiceConnector.
+    """
+
+    AwsRegion: Annotated[
         Literal[
             "us-east-1",
             "us-west-2",
@@ -49,9 +65,21 @@ class VoiceConnectorProps(DeferredModel):
             "ap-southeast-1",
             "ap-southeast-2",
         ]
-        | None
-    ) = None
-    Name: str
-    NetworkType: Literal["IPV4_ONLY", "DUAL_STACK"] | None = None
-    RequireEncryption: bool
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="The AWS Region in which the Voice Connector is created. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the Voice Connector.")]
+    NetworkType: Annotated[
+        Literal["IPV4_ONLY", "DUAL_STACK"] | None,
+        Field(
+            description="The type of network for the Voice Connector. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RequireEncryption: Annotated[
+        bool, Field(description="Enables or disables encryption for the Voice Connector.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags assigned to the Voice Connector.")
+    ] = None

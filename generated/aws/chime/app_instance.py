@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag object containing a key-value pair."""
+
+    Key: Required[str]
+    """The key in a tag."""
+    Value: Required[str]
+    """The value in a tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Chime::AppInstance",
     schema_file="aws-chime-appinstance.json",
     primary_identifier=("/AppInstanceArn",),
-    additional_identifiers=(),
     read_only=("/AppInstanceArn", "/CreatedTimestamp", "/LastUpdatedTimestamp"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,36 +83,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AppInstanceArn": {"maxLength": 1600, "minLength": 5, "type": "string"},
-        "CreatedTimestamp": {"type": "string"},
-        "LastUpdatedTimestamp": {"type": "string"},
-        "Metadata": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["Name"],
-}
-
 
 class AppInstance(_Resource):
     """AWS::Chime::AppInstance: Resource Type definition for AWS::Chime::AppInstance
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AppInstanceArn.
+    Read-only attributes (known once deployed): AppInstanceArn, CreatedTimestamp,
+    LastUpdatedTimestamp.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-chime-appinstance.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -125,36 +100,43 @@ class AppInstance(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AppInstanceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "app_instance.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AppInstanceArn: str
+    """The Amazon Resource Number (ARN) of the AppInstance."""
     CreatedTimestamp: str
+    """The time at which an AppInstance was created, as an ISO 8601 timestamp."""
     LastUpdatedTimestamp: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time an AppInstance was last updated, as an ISO 8601 timestamp."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Metadata: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Metadata: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Chime::AppInstance; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Metadata: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Chime::AppInstance; `await` it inside an App to deploy it.
-
-            Metadata: The metadata of the AppInstance.
-            Name: The name of the AppInstance.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the AppInstance. Required.
+            Metadata: The metadata of the AppInstance. Limited to a 1KB string in UTF-8.
             Tags: Tags assigned to the AppInstance.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

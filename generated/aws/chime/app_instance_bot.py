@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,63 +67,59 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AppInstanceBotConfigurationDict = TypedDict(
-    "AppInstanceBotConfigurationDict",
-    {
-        "Lex": "Required[LexConfigurationDict]",
-    },
-    total=False,
-)
 
-AppInstanceBotInvokedByDict = TypedDict(
-    "AppInstanceBotInvokedByDict",
-    {
-        "StandardMessages": "Required[Literal['AUTO', 'ALL', 'MENTIONS', 'NONE']]",
-        "TargetedMessages": "Required[Literal['ALL', 'NONE']]",
-    },
-    total=False,
-)
+class AppInstanceBotConfigurationDict(TypedDict, total=False):
+    """AppInstanceBotConfiguration as a plain dict: A structure that contains configuration data."""
 
-LexConfigurationDict = TypedDict(
-    "LexConfigurationDict",
-    {
-        "InvokedBy": "AppInstanceBotInvokedByDict",
-        "LexBotAliasArn": "Required[str]",
-        "LocaleId": "Required[str]",
-        "RespondsTo": "Literal['STANDARD_MESSAGES']",
-        "WelcomeIntent": "str",
-    },
-    total=False,
-)
+    Lex: Required[LexConfigurationDict]
+    """The configuration for an Amazon Lex V2 bot."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class AppInstanceBotInvokedByDict(TypedDict, total=False):
+    """AppInstanceBotInvokedBy as a plain dict: Specifies the type of message that triggers a bot."""
+
+    StandardMessages: Required[Literal["AUTO", "ALL", "MENTIONS", "NONE"]]
+    """Sets standard messages as the bot trigger."""
+    TargetedMessages: Required[Literal["ALL", "NONE"]]
+    """Sets targeted messages as the bot trigger."""
+
+
+class LexConfigurationDict(TypedDict, total=False):
+    """LexConfiguration as a plain dict: The configuration for an Amazon Lex V2 bot."""
+
+    InvokedBy: AppInstanceBotInvokedByDict
+    """Specifies the type of message that triggers a bot."""
+    LexBotAliasArn: Required[str]
+    """The ARN of the Amazon Lex V2 bot's alias."""
+    LocaleId: Required[str]
+    """Identifies the Amazon Lex V2 bot's language and locale."""
+    RespondsTo: Literal["STANDARD_MESSAGES"]
+    """Determines whether the Amazon Lex V2 bot responds to all standard messages. Control messages
+    are not supported."""
+    WelcomeIntent: str
+    """The name of the welcome intent configured in the Amazon Lex V2 bot."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag object containing a key-value pair."""
+
+    Key: Required[str]
+    """The key in a tag."""
+    Value: Required[str]
+    """The value in a tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Chime::AppInstanceBot",
     schema_file="aws-chime-appinstancebot.json",
     primary_identifier=("/AppInstanceBotArn",),
-    additional_identifiers=(),
     read_only=("/AppInstanceBotArn", "/CreatedTimestamp", "/LastUpdatedTimestamp"),
     create_only=("/AppInstanceArn",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AppInstanceArn", "Configuration"),
     list_required=("AppInstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -129,90 +129,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Configuration": {
-            "additionalProperties": False,
-            "properties": {"Lex": {"$ref": "#/definitions/LexConfiguration"}},
-            "required": ["Lex"],
-            "type": "object",
-        },
-        "InvokedBy": {
-            "additionalProperties": False,
-            "properties": {
-                "StandardMessages": {"enum": ["AUTO", "ALL", "MENTIONS", "NONE"], "type": "string"},
-                "TargetedMessages": {"enum": ["ALL", "NONE"], "type": "string"},
-            },
-            "required": ["StandardMessages", "TargetedMessages"],
-            "type": "object",
-        },
-        "LexConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InvokedBy": {"$ref": "#/definitions/InvokedBy"},
-                "LexBotAliasArn": {
-                    "maxLength": 2048,
-                    "minLength": 15,
-                    "pattern": "^arn:aws:lex:[a-z]{2}-[a-z]+-\\d{1}:\\d{12}:bot-alias/[A-Z0-9]{10}/[A-Z0-9]{10}$",
-                    "type": "string",
-                },
-                "LocaleId": {"type": "string"},
-                "RespondsTo": {"enum": ["STANDARD_MESSAGES"], "type": "string"},
-                "WelcomeIntent": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^([A-Za-z]_?)+$",
-                    "type": "string",
-                },
-            },
-            "required": ["LexBotAliasArn", "LocaleId"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AppInstanceArn": {
-            "maxLength": 1600,
-            "minLength": 5,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "AppInstanceBotArn": {
-            "maxLength": 1600,
-            "minLength": 5,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "Configuration": {"$ref": "#/definitions/Configuration"},
-        "CreatedTimestamp": {"type": "string"},
-        "LastUpdatedTimestamp": {"type": "string"},
-        "Metadata": {"maxLength": 1024, "minLength": 0, "pattern": ".*", "type": "string"},
-        "Name": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]*$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["AppInstanceArn", "Configuration"],
-}
-
 
 class AppInstanceBot(_Resource):
     """AWS::Chime::AppInstanceBot: Resource Type definition for AWS::Chime::AppInstanceBot
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AppInstanceBotArn.
+    Replaced when any of these change (create-only): AppInstanceArn.
+    Read-only attributes (known once deployed): AppInstanceBotArn, CreatedTimestamp,
+    LastUpdatedTimestamp.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-chime-appinstancebot.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -220,41 +147,50 @@ class AppInstanceBot(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AppInstanceBotAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "app_instance_bot.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AppInstanceBotArn: str
+    """The ARN of the AppInstanceBot."""
     CreatedTimestamp: str
+    """The time at which the AppInstanceBot was created, as an ISO 8601 timestamp."""
     LastUpdatedTimestamp: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time at which the AppInstanceBot was last updated, as an ISO 8601 timestamp."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppInstanceArn: str
     Configuration: AppInstanceBotConfigurationDict
     Metadata: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AppInstanceArn: str,
+        Configuration: AppInstanceBotConfiguration | AppInstanceBotConfigurationDict,
+        Metadata: str | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Chime::AppInstanceBot; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AppInstanceArn: str,
-            Configuration: AppInstanceBotConfiguration | AppInstanceBotConfigurationDict,
-            Metadata: str | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Chime::AppInstanceBot; `await` it inside an App to deploy it.
-
-            AppInstanceArn: The ARN of the AppInstance.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AppInstanceArn: The ARN of the AppInstance. Create-only: changing it replaces the
+                resource. Required.
+            Configuration: A structure that contains configuration data. Required.
             Metadata: The metadata of the AppInstanceBot.
             Name: The name of the AppInstanceBot.
             Tags: The tags assigned to the AppInstanceBot.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,36 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AppInstanceUserExpirationSettingsDict = TypedDict(
-    "AppInstanceUserExpirationSettingsDict",
-    {
-        "ExpirationCriterion": "Required[Literal['CREATED_TIMESTAMP']]",
-        "ExpirationDays": "Required[int]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class AppInstanceUserExpirationSettingsDict(TypedDict, total=False):
+    """AppInstanceUserExpirationSettings as a plain dict."""
 
+    ExpirationCriterion: Required[Literal["CREATED_TIMESTAMP"]]
+    """Allowed values: 'CREATED_TIMESTAMP'."""
+    ExpirationDays: Required[int]
+    """Range: 1 to 5475 (inclusive)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Chime::AppInstanceUser",
     schema_file="aws-chime-appinstanceuser.json",
     primary_identifier=("/AppInstanceUserArn",),
-    additional_identifiers=(),
     read_only=("/AppInstanceUserArn",),
     create_only=("/AppInstanceArn", "/AppInstanceUserId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AppInstanceArn", "AppInstanceUserId"),
     list_required=("AppInstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,71 +98,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ExpirationSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ExpirationCriterion": {"enum": ["CREATED_TIMESTAMP"], "type": "string"},
-                "ExpirationDays": {"maximum": 5475, "minimum": 1, "type": "integer"},
-            },
-            "required": ["ExpirationDays", "ExpirationCriterion"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AppInstanceArn": {
-            "maxLength": 1600,
-            "minLength": 5,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "AppInstanceUserArn": {
-            "maxLength": 1600,
-            "minLength": 5,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "AppInstanceUserId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9]([A-Za-z0-9\\:\\-\\_\\.\\@]{0,62}[A-Za-z0-9])?$",
-            "type": "string",
-        },
-        "ExpirationSettings": {"$ref": "#/definitions/ExpirationSettings"},
-        "Metadata": {"maxLength": 1024, "minLength": 0, "pattern": ".*", "type": "string"},
-        "Name": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]*$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["AppInstanceArn", "AppInstanceUserId"],
-}
-
 
 class AppInstanceUser(_Resource):
     """AWS::Chime::AppInstanceUser: Resource Type definition for AWS::Chime::AppInstanceUser
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AppInstanceUserArn.
+    Replaced when any of these change (create-only): AppInstanceArn, AppInstanceUserId.
+    Read-only attributes (known once deployed): AppInstanceUserArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-chime-appinstanceuser.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -173,11 +115,15 @@ class AppInstanceUser(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AppInstanceUserAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "app_instance_user.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AppInstanceUserArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+    Length: 5 to 1600 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppInstanceArn: str
     AppInstanceUserId: str
     ExpirationSettings: AppInstanceUserExpirationSettingsDict
@@ -185,27 +131,43 @@ class AppInstanceUser(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AppInstanceArn: str,
+        AppInstanceUserId: str,
+        ExpirationSettings: AppInstanceUserExpirationSettings
+        | AppInstanceUserExpirationSettingsDict
+        | None = None,
+        Metadata: str | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Chime::AppInstanceUser; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AppInstanceArn: str,
-            AppInstanceUserId: str,
-            ExpirationSettings: AppInstanceUserExpirationSettings
-            | AppInstanceUserExpirationSettingsDict
-            | None = None,
-            Metadata: str | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Chime::AppInstanceUser; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AppInstanceArn: Pattern:
+                ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+                Length: 5 to 1600 characters. Create-only: changing it replaces the resource.
+                Required.
+            AppInstanceUserId: Pattern: ^[A-Za-z0-9]([A-Za-z0-9\\:\\-\\_\\.\\@]{0,62}[A-Za-z0-9])?$
+                Length: 1 to 64 characters. Create-only: changing it replaces the resource.
+                Required.
+            ExpirationSettings: Type: AppInstanceUserExpirationSettingsDict.
+            Metadata: Pattern: .* Length: 0 to 1024 characters.
+            Name: Pattern:
+                ^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]*$
+                Length: 0 to 256 characters.
+            Tags: Items: 0 to 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,48 +67,54 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ChannelElasticChannelConfigurationDict = TypedDict(
-    "ChannelElasticChannelConfigurationDict",
-    {
-        "MaximumSubChannels": "Required[int]",
-        "MinimumMembershipPercentage": "Required[int]",
-        "TargetMembershipsPerSubChannel": "Required[int]",
-    },
-    total=False,
-)
 
-ChannelExpirationSettingsDict = TypedDict(
-    "ChannelExpirationSettingsDict",
-    {
-        "ExpirationCriterion": "Required[Literal['CREATED_TIMESTAMP', 'LAST_MESSAGE_TIMESTAMP']]",
-        "ExpirationDays": "Required[int]",
-    },
-    total=False,
-)
+class ChannelElasticChannelConfigurationDict(TypedDict, total=False):
+    """ChannelElasticChannelConfiguration as a plain dict: The attributes required to configure and
+    create an elastic channel. An elastic channel must use RESTRICTED mode, cannot be created with
+    MemberArns, and is available only in some regions."""
 
-IdentityDict = TypedDict(
-    "IdentityDict",
-    {
-        "Arn": "str",
-        "Name": "str",
-    },
-    total=False,
-)
+    MaximumSubChannels: Required[int]
+    """The maximum number of SubChannels allowed in the elastic channel."""
+    MinimumMembershipPercentage: Required[int]
+    """The minimum allowed percentage of TargetMembershipsPerSubChannel users, used to balance
+    members across SubChannels."""
+    TargetMembershipsPerSubChannel: Required[int]
+    """The maximum number of members allowed in a SubChannel."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ChannelExpirationSettingsDict(TypedDict, total=False):
+    """ChannelExpirationSettings as a plain dict: Settings that control the interval after which the
+    channel is automatically deleted."""
+
+    ExpirationCriterion: Required[Literal["CREATED_TIMESTAMP", "LAST_MESSAGE_TIMESTAMP"]]
+    """The condition the expiration period is measured from."""
+    ExpirationDays: Required[int]
+    """The period in days after which the system automatically deletes the channel."""
+
+
+class IdentityDict(TypedDict, total=False):
+    """Identity as a plain dict: The AppInstanceUser or AppInstanceBot that created the channel."""
+
+    Arn: str
+    """The ARN in an identity."""
+    Name: str
+    """The name in an identity."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key in a tag."""
+    Value: Required[str]
+    """The value in a tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Chime::Channel",
     schema_file="aws-chime-channel.json",
     primary_identifier=("/Arn", "/ChimeBearer"),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/CreatedBy",
@@ -123,17 +133,10 @@ METADATA = _TypeMetadata(
         "/Privacy",
     ),
     write_only=("/MemberArns", "/ModeratorArns"),
-    conditional_create_only=(),
     unordered_arrays=("/MemberArns", "/ModeratorArns", "/Tags"),
     required=("AppInstanceArn", "ChimeBearer", "Name"),
     list_required=("AppInstanceArn", "ChimeBearer"),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -143,137 +146,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ElasticChannelConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MaximumSubChannels": {"minimum": 2, "type": "integer"},
-                "MinimumMembershipPercentage": {"maximum": 40, "minimum": 1, "type": "integer"},
-                "TargetMembershipsPerSubChannel": {"minimum": 2, "type": "integer"},
-            },
-            "required": [
-                "MaximumSubChannels",
-                "TargetMembershipsPerSubChannel",
-                "MinimumMembershipPercentage",
-            ],
-            "type": "object",
-        },
-        "ExpirationSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ExpirationCriterion": {
-                    "enum": ["CREATED_TIMESTAMP", "LAST_MESSAGE_TIMESTAMP"],
-                    "type": "string",
-                },
-                "ExpirationDays": {"maximum": 5475, "minimum": 1, "type": "integer"},
-            },
-            "required": ["ExpirationDays", "ExpirationCriterion"],
-            "type": "object",
-        },
-        "Identity": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "maxLength": 1600,
-                    "minLength": 5,
-                    "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-                    "type": "string",
-                },
-                "Name": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AppInstanceArn": {
-            "maxLength": 1600,
-            "minLength": 5,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "Arn": {
-            "maxLength": 1600,
-            "minLength": 5,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "ChannelFlowArn": {
-            "maxLength": 1600,
-            "minLength": 5,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "ChannelId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9]([A-Za-z0-9\\:\\-\\_\\.\\@]{0,62}[A-Za-z0-9])?$",
-            "type": "string",
-        },
-        "ChimeBearer": {
-            "maxLength": 1600,
-            "minLength": 5,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "CreatedBy": {"$ref": "#/definitions/Identity"},
-        "CreatedTimestamp": {"type": "string"},
-        "ElasticChannelConfiguration": {"$ref": "#/definitions/ElasticChannelConfiguration"},
-        "ExpirationSettings": {"$ref": "#/definitions/ExpirationSettings"},
-        "LastMessageTimestamp": {"type": "string"},
-        "LastUpdatedTimestamp": {"type": "string"},
-        "MemberArns": {
-            "items": {
-                "maxLength": 1600,
-                "minLength": 5,
-                "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-                "type": "string",
-            },
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Metadata": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "Mode": {"enum": ["UNRESTRICTED", "RESTRICTED"], "type": "string"},
-        "ModeratorArns": {
-            "items": {
-                "maxLength": 1600,
-                "minLength": 5,
-                "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-                "type": "string",
-            },
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD𐀀-\U0010ffff]*$",
-            "type": "string",
-        },
-        "Privacy": {"enum": ["PUBLIC", "PRIVATE"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-    },
-    "required": ["AppInstanceArn", "ChimeBearer", "Name"],
-}
-
 
 class Channel(_Resource):
-    """AWS::Chime::Channel: Creates a channel in an Amazon Chime SDK Messaging AppInstance. Members of a channel exchange messages within it. Every channel operation is performed...
+    """AWS::Chime::Channel: Creates a channel in an Amazon Chime SDK Messaging AppInstance. Members
+    of a channel exchange messages within it. Every channel operation is performed on behalf of an
+    AppInstanceUser or AppInstanceBot, whose ARN is supplied as ChimeBearer and forms part of the
+    channel's CloudFormation identifier.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn, ChimeBearer (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AppInstanceArn, ChannelId, ChimeBearer,
+    ElasticChannelConfiguration, MemberArns, ModeratorArns, Privacy.
+    Write-only (sent to AWS, never read back): MemberArns, ModeratorArns.
+    Read-only attributes (known once deployed): Arn, ChannelFlowArn, CreatedBy, CreatedTimestamp,
+    LastMessageTimestamp, LastUpdatedTimestamp.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-chime-channel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -281,16 +169,23 @@ class Channel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ChannelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "channel.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the channel."""
     ChannelFlowArn: str
+    """The ARN of the channel flow."""
     CreatedBy: IdentityDict
+    """The AppInstanceUser or AppInstanceBot that created the channel."""
     CreatedTimestamp: str
+    """The time at which the channel was created."""
     LastMessageTimestamp: str
+    """The time at which a member sent the last message in the channel."""
     LastUpdatedTimestamp: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time at which the channel was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppInstanceArn: str
     ChannelId: str
     ChimeBearer: str
@@ -304,45 +199,65 @@ class Channel(_Resource):
     Privacy: Literal["PUBLIC", "PRIVATE"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AppInstanceArn: str,
+        ChimeBearer: str,
+        Name: str,
+        ChannelId: str | None = None,
+        ElasticChannelConfiguration: ChannelElasticChannelConfiguration
+        | ChannelElasticChannelConfigurationDict
+        | None = None,
+        ExpirationSettings: ChannelExpirationSettings | ChannelExpirationSettingsDict | None = None,
+        MemberArns: list[str] | None = None,
+        Metadata: str | None = None,
+        Mode: Literal["UNRESTRICTED", "RESTRICTED"] | None = None,
+        ModeratorArns: list[str] | None = None,
+        Privacy: Literal["PUBLIC", "PRIVATE"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Chime::Channel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AppInstanceArn: str,
-            ChimeBearer: str,
-            Name: str,
-            ChannelId: str | None = None,
-            ElasticChannelConfiguration: ChannelElasticChannelConfiguration
-            | ChannelElasticChannelConfigurationDict
-            | None = None,
-            ExpirationSettings: ChannelExpirationSettings
-            | ChannelExpirationSettingsDict
-            | None = None,
-            MemberArns: list[str] | None = None,
-            Metadata: str | None = None,
-            Mode: Literal["UNRESTRICTED", "RESTRICTED"] | None = None,
-            ModeratorArns: list[str] | None = None,
-            Privacy: Literal["PUBLIC", "PRIVATE"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Chime::Channel; `await` it inside an App to deploy it.
-
-            AppInstanceArn: The ARN of the AppInstance that contains the channel.
-            ChannelId: The ID of the channel.
-            ChimeBearer: The ARN of the AppInstanceUser or AppInstanceBot that performs every operation on this channel.
-            MemberArns: The ARNs of the AppInstanceUsers to add to the channel as members when it is created.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AppInstanceArn: The ARN of the AppInstance that contains the channel. Create-only:
+                changing it replaces the resource. Required.
+            ChimeBearer: The ARN of the AppInstanceUser or AppInstanceBot that performs every
+                operation on this channel. Whichever of the two creates a channel automatically
+                becomes one of its moderators, so the same ARN can subsequently read, update and
+                delete the channel. Create-only: changing it replaces the resource. Required.
+            Name: The name of the channel. Required.
+            ChannelId: The ID of the channel. When omitted, the service generates a UUID.
+                Create-only: changing it replaces the resource.
+            ElasticChannelConfiguration: The attributes required to configure and create an elastic
+                channel. An elastic channel must use RESTRICTED mode, cannot be created with
+                MemberArns, and is available only in some regions. Create-only: changing it replaces
+                the resource.
+            ExpirationSettings: Settings that control the interval after which the channel is
+                automatically deleted.
+            MemberArns: The ARNs of the AppInstanceUsers to add to the channel as members when it is
+                created. Cannot be combined with ElasticChannelConfiguration. Create-only: changing
+                it replaces the resource. Write-only: sent to AWS, never read back.
             Metadata: The metadata of the channel.
-            Mode: The channel mode.
-            ModeratorArns: The ARNs of the AppInstanceUsers to add to the channel as moderators when it is created.
-            Name: The name of the channel.
-            Privacy: The channel's privacy level.
+            Mode: The channel mode. In an UNRESTRICTED channel, members can add themselves and other
+                members; in a RESTRICTED channel, only administrators and moderators can add
+                members. An elastic channel must be RESTRICTED.
+            ModeratorArns: The ARNs of the AppInstanceUsers to add to the channel as moderators when
+                it is created. Create-only: changing it replaces the resource. Write-only: sent to
+                AWS, never read back.
+            Privacy: The channel's privacy level. A PUBLIC channel is discoverable by anyone in the
+                AppInstance; a PRIVATE channel is not. Privacy cannot be changed after creation.
+                Create-only: changing it replaces the resource.
             Tags: The tags for the channel.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

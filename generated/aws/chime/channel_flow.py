@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,43 +67,46 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LambdaConfigurationDict = TypedDict(
-    "LambdaConfigurationDict",
-    {
-        "InvocationType": "Required[Literal['ASYNC']]",
-        "ResourceArn": "Required[str]",
-    },
-    total=False,
-)
 
-ProcessorDict = TypedDict(
-    "ProcessorDict",
-    {
-        "Configuration": "Required[ProcessorConfigurationDict]",
-        "ExecutionOrder": "Required[int]",
-        "FallbackAction": "Required[Literal['CONTINUE', 'ABORT']]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class LambdaConfigurationDict(TypedDict, total=False):
+    """LambdaConfiguration as a plain dict: Stores metadata about a Lambda processor."""
 
-ProcessorConfigurationDict = TypedDict(
-    "ProcessorConfigurationDict",
-    {
-        "Lambda": "Required[LambdaConfigurationDict]",
-    },
-    total=False,
-)
+    InvocationType: Required[Literal["ASYNC"]]
+    """Controls how the Lambda function is invoked."""
+    ResourceArn: Required[str]
+    """The ARN of the Lambda message processing function."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ProcessorDict(TypedDict, total=False):
+    """Processor as a plain dict: Information about a processor in a channel flow."""
+
+    Configuration: Required[ProcessorConfigurationDict]
+    """A processor's metadata."""
+    ExecutionOrder: Required[int]
+    """The sequence in which processors run."""
+    FallbackAction: Required[Literal["CONTINUE", "ABORT"]]
+    """Determines whether to continue or stop processing when communication with a processor fails."""
+    Name: Required[str]
+    """The name of the processor."""
+
+
+class ProcessorConfigurationDict(TypedDict, total=False):
+    """ProcessorConfiguration as a plain dict: A processor's metadata."""
+
+    Lambda: Required[LambdaConfigurationDict]
+    """Stores metadata about a Lambda processor."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key in a tag."""
+    Value: Required[str]
+    """The value in a tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Chime::ChannelFlow",
     schema_file="aws-chime-channelflow.json",
@@ -113,18 +120,10 @@ METADATA = _TypeMetadata(
         "/LastUpdatedTimestamp",
     ),
     create_only=("/AppInstanceArn",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AppInstanceArn", "Name", "Processors"),
     list_required=("AppInstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -134,85 +133,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LambdaConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InvocationType": {"enum": ["ASYNC"], "type": "string"},
-                "ResourceArn": {
-                    "maxLength": 2048,
-                    "minLength": 15,
-                    "pattern": "^arn:aws:lambda:[a-z]{2}-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9\\-_\\.]+(:(\\$LATEST|[a-zA-Z0-9\\-_]+))?$",
-                    "type": "string",
-                },
-            },
-            "required": ["ResourceArn", "InvocationType"],
-            "type": "object",
-        },
-        "Processor": {
-            "additionalProperties": False,
-            "properties": {
-                "Configuration": {"$ref": "#/definitions/ProcessorConfiguration"},
-                "ExecutionOrder": {"maximum": 3, "minimum": 1, "type": "integer"},
-                "FallbackAction": {"enum": ["CONTINUE", "ABORT"], "type": "string"},
-                "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Name", "Configuration", "ExecutionOrder", "FallbackAction"],
-            "type": "object",
-        },
-        "ProcessorConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Lambda": {"$ref": "#/definitions/LambdaConfiguration"}},
-            "required": ["Lambda"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AppInstanceArn": {
-            "maxLength": 1600,
-            "minLength": 5,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "AppInstanceId": {"type": "string"},
-        "Arn": {
-            "maxLength": 1600,
-            "minLength": 5,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "ChannelFlowId": {"type": "string"},
-        "CreatedTimestamp": {"type": "string"},
-        "LastUpdatedTimestamp": {"type": "string"},
-        "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "Processors": {
-            "items": {"$ref": "#/definitions/Processor"},
-            "maxItems": 3,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-    },
-    "required": ["AppInstanceArn", "Name", "Processors"],
-}
-
 
 class ChannelFlow(_Resource):
-    """AWS::Chime::ChannelFlow: Creates a channel flow in the Amazon Chime SDK Messaging service. A channel flow is a container for processors (Lambda functions) that perform actions...
+    """AWS::Chime::ChannelFlow: Creates a channel flow in the Amazon Chime SDK Messaging service. A
+    channel flow is a container for processors (Lambda functions) that perform actions on chat
+    messages.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: AppInstanceId, ChannelFlowId.
+    Replaced when any of these change (create-only): AppInstanceArn.
+    Read-only attributes (known once deployed): AppInstanceId, Arn, ChannelFlowId, CreatedTimestamp,
+    LastUpdatedTimestamp.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-chime-channelflow.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -220,41 +154,51 @@ class ChannelFlow(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ChannelFlowAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "channel_flow.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AppInstanceId: str
+    """The ID of the app instance, extracted from the channel flow ARN."""
     Arn: str
+    """The ARN of the channel flow."""
     ChannelFlowId: str
+    """The ID of the channel flow, extracted from the channel flow ARN."""
     CreatedTimestamp: str
+    """The time at which the channel flow was created."""
     LastUpdatedTimestamp: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time at which the channel flow was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppInstanceArn: str
     Name: str
     Processors: list[ProcessorDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AppInstanceArn: str,
+        Name: str,
+        Processors: list[Processor | ProcessorDict],
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Chime::ChannelFlow; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AppInstanceArn: str,
-            Name: str,
-            Processors: list[Processor | ProcessorDict],
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Chime::ChannelFlow; `await` it inside an App to deploy it.
-
-            AppInstanceArn: The ARN of the app instance.
-            Name: The name of the channel flow.
-            Processors: Information about the processor Lambda functions.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AppInstanceArn: The ARN of the app instance. Create-only: changing it replaces the
+                resource. Required.
+            Name: The name of the channel flow. Required.
+            Processors: Information about the processor Lambda functions. Required.
             Tags: The tags for the channel flow.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

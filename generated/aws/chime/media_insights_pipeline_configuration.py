@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,148 +99,211 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MediaInsightsPipelineConfigurationAmazonTranscribeCallAnalyticsProcessorConfigurationDict = TypedDict(
-    "MediaInsightsPipelineConfigurationAmazonTranscribeCallAnalyticsProcessorConfigurationDict",
-    {
-        "CallAnalyticsStreamCategories": "list[str]",
-        "ContentIdentificationType": "Literal['PII']",
-        "ContentRedactionType": "Literal['PII']",
-        "EnablePartialResultsStabilization": "bool",
-        "FilterPartialResults": "bool",
-        "LanguageCode": "Required[Literal['en-US', 'en-GB', 'es-US', 'fr-CA', 'fr-FR', 'en-AU', 'it-IT', 'de-DE', 'pt-BR']]",
-        "LanguageModelName": "str",
-        "PartialResultsStability": "Literal['high', 'medium', 'low']",
-        "PiiEntityTypes": "str",
-        "PostCallAnalyticsSettings": "MediaInsightsPipelineConfigurationPostCallAnalyticsSettingsDict",
-        "VocabularyFilterMethod": "Literal['remove', 'mask', 'tag']",
-        "VocabularyFilterName": "str",
-        "VocabularyName": "str",
-    },
-    total=False,
-)
 
-MediaInsightsPipelineConfigurationAmazonTranscribeProcessorConfigurationDict = TypedDict(
-    "MediaInsightsPipelineConfigurationAmazonTranscribeProcessorConfigurationDict",
-    {
-        "ContentIdentificationType": "Literal['PII']",
-        "ContentRedactionType": "Literal['PII']",
-        "EnablePartialResultsStabilization": "bool",
-        "FilterPartialResults": "bool",
-        "IdentifyLanguage": "bool",
-        "IdentifyMultipleLanguages": "bool",
-        "LanguageCode": "Literal['en-US', 'en-GB', 'es-US', 'fr-CA', 'fr-FR', 'en-AU', 'it-IT', 'de-DE', 'pt-BR']",
-        "LanguageModelName": "str",
-        "LanguageOptions": "str",
-        "PartialResultsStability": "Literal['high', 'medium', 'low']",
-        "PiiEntityTypes": "str",
-        "PreferredLanguage": "Literal['en-US', 'en-GB', 'es-US', 'fr-CA', 'fr-FR', 'en-AU', 'it-IT', 'de-DE', 'pt-BR']",
-        "ShowSpeakerLabel": "bool",
-        "VocabularyFilterMethod": "Literal['remove', 'mask', 'tag']",
-        "VocabularyFilterName": "str",
-        "VocabularyFilterNames": "str",
-        "VocabularyName": "str",
-        "VocabularyNames": "str",
-    },
-    total=False,
-)
+class MediaInsightsPipelineConfigurationAmazonTranscribeCallAnalyticsProcessorConfigurationDict(
+    TypedDict, total=False
+):
+    """MediaInsightsPipelineConfigurationAmazonTranscribeCallAnalyticsProcessorConfiguration as a
+    plain dict."""
 
-MediaInsightsPipelineConfigurationElementDict = TypedDict(
-    "MediaInsightsPipelineConfigurationElementDict",
-    {
-        "AmazonTranscribeCallAnalyticsProcessorConfiguration": "MediaInsightsPipelineConfigurationAmazonTranscribeCallAnalyticsProcessorConfigurationDict",
-        "AmazonTranscribeProcessorConfiguration": "MediaInsightsPipelineConfigurationAmazonTranscribeProcessorConfigurationDict",
-        "KinesisDataStreamSinkConfiguration": "MediaInsightsPipelineConfigurationKinesisDataStreamSinkConfigurationDict",
-        "S3RecordingSinkConfiguration": "MediaInsightsPipelineConfigurationS3RecordingSinkConfigurationDict",
-        "Type": "Required[Literal['AmazonTranscribeCallAnalyticsProcessor', 'AmazonTranscribeProcessor', 'KinesisDataStreamSink', 'S3RecordingSink']]",
-    },
-    total=False,
-)
+    CallAnalyticsStreamCategories: list[str]
+    """The categories to send to the insights target."""
+    ContentIdentificationType: Literal["PII"]
+    """Labels all PII identified in the transcript."""
+    ContentRedactionType: Literal["PII"]
+    """Redacts all PII identified in the transcript."""
+    EnablePartialResultsStabilization: bool
+    """Enables partial result stabilization."""
+    FilterPartialResults: bool
+    """If true, partial results are filtered out."""
+    LanguageCode: Required[
+        Literal["en-US", "en-GB", "es-US", "fr-CA", "fr-FR", "en-AU", "it-IT", "de-DE", "pt-BR"]
+    ]
+    """The language code in the configuration."""
+    LanguageModelName: str
+    """The name of the custom language model."""
+    PartialResultsStability: Literal["high", "medium", "low"]
+    """The level of stability for partial results."""
+    PiiEntityTypes: str
+    """The types of PII to redact."""
+    PostCallAnalyticsSettings: MediaInsightsPipelineConfigurationPostCallAnalyticsSettingsDict
+    """Type: MediaInsightsPipelineConfigurationPostCallAnalyticsSettingsDict."""
+    VocabularyFilterMethod: Literal["remove", "mask", "tag"]
+    """The vocabulary filtering method."""
+    VocabularyFilterName: str
+    """The name of the custom vocabulary filter."""
+    VocabularyName: str
+    """The name of the custom vocabulary."""
 
-MediaInsightsPipelineConfigurationIssueDetectionConfigurationDict = TypedDict(
-    "MediaInsightsPipelineConfigurationIssueDetectionConfigurationDict",
-    {
-        "RuleName": "Required[str]",
-    },
-    total=False,
-)
 
-MediaInsightsPipelineConfigurationKeywordMatchConfigurationDict = TypedDict(
-    "MediaInsightsPipelineConfigurationKeywordMatchConfigurationDict",
-    {
-        "Keywords": "Required[list[str]]",
-        "Negate": "bool",
-        "RuleName": "Required[str]",
-    },
-    total=False,
-)
+class MediaInsightsPipelineConfigurationAmazonTranscribeProcessorConfigurationDict(
+    TypedDict, total=False
+):
+    """MediaInsightsPipelineConfigurationAmazonTranscribeProcessorConfiguration as a plain dict."""
 
-MediaInsightsPipelineConfigurationKinesisDataStreamSinkConfigurationDict = TypedDict(
-    "MediaInsightsPipelineConfigurationKinesisDataStreamSinkConfigurationDict",
-    {
-        "InsightsTarget": "str",
-    },
-    total=False,
-)
+    ContentIdentificationType: Literal["PII"]
+    """Labels all PII identified in the transcript."""
+    ContentRedactionType: Literal["PII"]
+    """Redacts all PII identified in the transcript."""
+    EnablePartialResultsStabilization: bool
+    """Enables partial result stabilization."""
+    FilterPartialResults: bool
+    """If true, partial results are filtered out."""
+    IdentifyLanguage: bool
+    """Turns language identification on or off."""
+    IdentifyMultipleLanguages: bool
+    """Turns multiple language identification on or off."""
+    LanguageCode: Literal[
+        "en-US", "en-GB", "es-US", "fr-CA", "fr-FR", "en-AU", "it-IT", "de-DE", "pt-BR"
+    ]
+    """The language code."""
+    LanguageModelName: str
+    """The name of the custom language model."""
+    LanguageOptions: str
+    """The language options for transcription."""
+    PartialResultsStability: Literal["high", "medium", "low"]
+    """The level of stability for partial results."""
+    PiiEntityTypes: str
+    """The types of PII to redact."""
+    PreferredLanguage: Literal[
+        "en-US", "en-GB", "es-US", "fr-CA", "fr-FR", "en-AU", "it-IT", "de-DE", "pt-BR"
+    ]
+    """The preferred language for transcription."""
+    ShowSpeakerLabel: bool
+    """Enables speaker partitioning."""
+    VocabularyFilterMethod: Literal["remove", "mask", "tag"]
+    """The vocabulary filtering method."""
+    VocabularyFilterName: str
+    """The name of the custom vocabulary filter."""
+    VocabularyFilterNames: str
+    """The names of the custom vocabulary filters."""
+    VocabularyName: str
+    """The name of the custom vocabulary."""
+    VocabularyNames: str
+    """The names of the custom vocabularies."""
 
-MediaInsightsPipelineConfigurationPostCallAnalyticsSettingsDict = TypedDict(
-    "MediaInsightsPipelineConfigurationPostCallAnalyticsSettingsDict",
-    {
-        "ContentRedactionOutput": "Literal['redacted', 'redacted_and_unredacted']",
-        "DataAccessRoleArn": "Required[str]",
-        "OutputEncryptionKMSKeyId": "str",
-        "OutputLocation": "Required[str]",
-    },
-    total=False,
-)
 
-MediaInsightsPipelineConfigurationRealTimeAlertConfigurationDict = TypedDict(
-    "MediaInsightsPipelineConfigurationRealTimeAlertConfigurationDict",
-    {
-        "Disabled": "bool",
-        "Rules": "list[RealTimeAlertRuleDict]",
-    },
-    total=False,
-)
+class MediaInsightsPipelineConfigurationElementDict(TypedDict, total=False):
+    """MediaInsightsPipelineConfigurationElement as a plain dict."""
 
-MediaInsightsPipelineConfigurationS3RecordingSinkConfigurationDict = TypedDict(
-    "MediaInsightsPipelineConfigurationS3RecordingSinkConfigurationDict",
-    {
-        "Destination": "str",
-        "RecordingFileFormat": "Literal['Wav', 'Opus']",
-    },
-    total=False,
-)
+    AmazonTranscribeCallAnalyticsProcessorConfiguration: (
+        MediaInsightsPipelineConfigurationAmazonTranscribeCallAnalyticsProcessorConfigurationDict
+    )
+    """Type:
+    MediaInsightsPipelineConfigurationAmazonTranscribeCallAnalyticsProcessorConfigurationDict."""
+    AmazonTranscribeProcessorConfiguration: (
+        MediaInsightsPipelineConfigurationAmazonTranscribeProcessorConfigurationDict
+    )
+    """Type: MediaInsightsPipelineConfigurationAmazonTranscribeProcessorConfigurationDict."""
+    KinesisDataStreamSinkConfiguration: (
+        MediaInsightsPipelineConfigurationKinesisDataStreamSinkConfigurationDict
+    )
+    """Type: MediaInsightsPipelineConfigurationKinesisDataStreamSinkConfigurationDict."""
+    S3RecordingSinkConfiguration: MediaInsightsPipelineConfigurationS3RecordingSinkConfigurationDict
+    """Type: MediaInsightsPipelineConfigurationS3RecordingSinkConfigurationDict."""
+    Type: Required[
+        Literal[
+            "AmazonTranscribeCallAnalyticsProcessor",
+            "AmazonTranscribeProcessor",
+            "KinesisDataStreamSink",
+            "S3RecordingSink",
+        ]
+    ]
+    """The element type."""
 
-MediaInsightsPipelineConfigurationSentimentConfigurationDict = TypedDict(
-    "MediaInsightsPipelineConfigurationSentimentConfigurationDict",
-    {
-        "RuleName": "Required[str]",
-        "SentimentType": "Required[Literal['NEGATIVE']]",
-        "TimePeriod": "Required[int]",
-    },
-    total=False,
-)
 
-RealTimeAlertRuleDict = TypedDict(
-    "RealTimeAlertRuleDict",
-    {
-        "IssueDetectionConfiguration": "MediaInsightsPipelineConfigurationIssueDetectionConfigurationDict",
-        "KeywordMatchConfiguration": "MediaInsightsPipelineConfigurationKeywordMatchConfigurationDict",
-        "SentimentConfiguration": "MediaInsightsPipelineConfigurationSentimentConfigurationDict",
-        "Type": "Required[Literal['KeywordMatch', 'Sentiment', 'IssueDetection']]",
-    },
-    total=False,
-)
+class MediaInsightsPipelineConfigurationIssueDetectionConfigurationDict(TypedDict, total=False):
+    """MediaInsightsPipelineConfigurationIssueDetectionConfiguration as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    RuleName: Required[str]
+    """The name of the issue detection rule."""
 
+
+class MediaInsightsPipelineConfigurationKeywordMatchConfigurationDict(TypedDict, total=False):
+    """MediaInsightsPipelineConfigurationKeywordMatchConfiguration as a plain dict."""
+
+    Keywords: Required[list[str]]
+    """The keywords or phrases to match."""
+    Negate: bool
+    """Matches keywords on their presence or absence."""
+    RuleName: Required[str]
+    """The name of the keyword match rule."""
+
+
+class MediaInsightsPipelineConfigurationKinesisDataStreamSinkConfigurationDict(
+    TypedDict, total=False
+):
+    """MediaInsightsPipelineConfigurationKinesisDataStreamSinkConfiguration as a plain dict."""
+
+    InsightsTarget: str
+    """The ARN of the Kinesis Data Stream sink."""
+
+
+class MediaInsightsPipelineConfigurationPostCallAnalyticsSettingsDict(TypedDict, total=False):
+    """MediaInsightsPipelineConfigurationPostCallAnalyticsSettings as a plain dict."""
+
+    ContentRedactionOutput: Literal["redacted", "redacted_and_unredacted"]
+    """The content redaction output settings."""
+    DataAccessRoleArn: Required[str]
+    """The ARN of the role used by Transcribe to upload post-call analysis."""
+    OutputEncryptionKMSKeyId: str
+    """The ID of the KMS key used to encrypt the output."""
+    OutputLocation: Required[str]
+    """The URL of the Amazon S3 bucket for post-call data."""
+
+
+class MediaInsightsPipelineConfigurationRealTimeAlertConfigurationDict(TypedDict, total=False):
+    """MediaInsightsPipelineConfigurationRealTimeAlertConfiguration as a plain dict."""
+
+    Disabled: bool
+    """Turns off real-time alerts."""
+    Rules: list[RealTimeAlertRuleDict]
+    """The rules in the alert."""
+
+
+class MediaInsightsPipelineConfigurationS3RecordingSinkConfigurationDict(TypedDict, total=False):
+    """MediaInsightsPipelineConfigurationS3RecordingSinkConfiguration as a plain dict."""
+
+    Destination: str
+    """The default URI of the Amazon S3 bucket."""
+    RecordingFileFormat: Literal["Wav", "Opus"]
+    """The recording file format."""
+
+
+class MediaInsightsPipelineConfigurationSentimentConfigurationDict(TypedDict, total=False):
+    """MediaInsightsPipelineConfigurationSentimentConfiguration as a plain dict."""
+
+    RuleName: Required[str]
+    """The name of the sentiment rule."""
+    SentimentType: Required[Literal["NEGATIVE"]]
+    """The type of sentiment."""
+    TimePeriod: Required[int]
+    """The analysis interval in seconds."""
+
+
+class RealTimeAlertRuleDict(TypedDict, total=False):
+    """RealTimeAlertRule as a plain dict."""
+
+    IssueDetectionConfiguration: MediaInsightsPipelineConfigurationIssueDetectionConfigurationDict
+    """Type: MediaInsightsPipelineConfigurationIssueDetectionConfigurationDict."""
+    KeywordMatchConfiguration: MediaInsightsPipelineConfigurationKeywordMatchConfigurationDict
+    """Type: MediaInsightsPipelineConfigurationKeywordMatchConfigurationDict."""
+    SentimentConfiguration: MediaInsightsPipelineConfigurationSentimentConfigurationDict
+    """Type: MediaInsightsPipelineConfigurationSentimentConfigurationDict."""
+    Type: Required[Literal["KeywordMatch", "Sentiment", "IssueDetection"]]
+    """The type of alert rule."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Chime::MediaInsightsPipelineConfiguration",
     schema_file="aws-chime-mediainsightspipelineconfiguration.json",
@@ -249,8 +316,6 @@ METADATA = _TypeMetadata(
         "/UpdatedTimestamp",
     ),
     create_only=("/MediaInsightsPipelineConfigurationName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Elements",
         "/Elements/*/AmazonTranscribeCallAnalyticsProcessorConfiguration/CallAnalyticsStreamCategories",
@@ -259,14 +324,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("MediaInsightsPipelineConfigurationName", "ResourceAccessRoleArn", "Elements"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -276,361 +334,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AmazonTranscribeCallAnalyticsProcessorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CallAnalyticsStreamCategories": {
-                    "items": {
-                        "maxLength": 200,
-                        "minLength": 1,
-                        "pattern": "^[0-9a-zA-Z._-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ContentIdentificationType": {"enum": ["PII"], "type": "string"},
-                "ContentRedactionType": {"enum": ["PII"], "type": "string"},
-                "EnablePartialResultsStabilization": {"type": "boolean"},
-                "FilterPartialResults": {"type": "boolean"},
-                "LanguageCode": {
-                    "enum": [
-                        "en-US",
-                        "en-GB",
-                        "es-US",
-                        "fr-CA",
-                        "fr-FR",
-                        "en-AU",
-                        "it-IT",
-                        "de-DE",
-                        "pt-BR",
-                    ],
-                    "type": "string",
-                },
-                "LanguageModelName": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z._-]+$",
-                    "type": "string",
-                },
-                "PartialResultsStability": {"enum": ["high", "medium", "low"], "type": "string"},
-                "PiiEntityTypes": {
-                    "maxLength": 300,
-                    "minLength": 1,
-                    "pattern": "^[A-Z_, ]+$",
-                    "type": "string",
-                },
-                "PostCallAnalyticsSettings": {"$ref": "#/definitions/PostCallAnalyticsSettings"},
-                "VocabularyFilterMethod": {"enum": ["remove", "mask", "tag"], "type": "string"},
-                "VocabularyFilterName": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z._-]+$",
-                    "type": "string",
-                },
-                "VocabularyName": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z._-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["LanguageCode"],
-            "type": "object",
-        },
-        "AmazonTranscribeProcessorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentIdentificationType": {"enum": ["PII"], "type": "string"},
-                "ContentRedactionType": {"enum": ["PII"], "type": "string"},
-                "EnablePartialResultsStabilization": {"type": "boolean"},
-                "FilterPartialResults": {"type": "boolean"},
-                "IdentifyLanguage": {"type": "boolean"},
-                "IdentifyMultipleLanguages": {"type": "boolean"},
-                "LanguageCode": {
-                    "enum": [
-                        "en-US",
-                        "en-GB",
-                        "es-US",
-                        "fr-CA",
-                        "fr-FR",
-                        "en-AU",
-                        "it-IT",
-                        "de-DE",
-                        "pt-BR",
-                    ],
-                    "type": "string",
-                },
-                "LanguageModelName": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z._-]+$",
-                    "type": "string",
-                },
-                "LanguageOptions": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z-,]+$",
-                    "type": "string",
-                },
-                "PartialResultsStability": {"enum": ["high", "medium", "low"], "type": "string"},
-                "PiiEntityTypes": {
-                    "maxLength": 300,
-                    "minLength": 1,
-                    "pattern": "^[A-Z_, ]+$",
-                    "type": "string",
-                },
-                "PreferredLanguage": {
-                    "enum": [
-                        "en-US",
-                        "en-GB",
-                        "es-US",
-                        "fr-CA",
-                        "fr-FR",
-                        "en-AU",
-                        "it-IT",
-                        "de-DE",
-                        "pt-BR",
-                    ],
-                    "type": "string",
-                },
-                "ShowSpeakerLabel": {"type": "boolean"},
-                "VocabularyFilterMethod": {"enum": ["remove", "mask", "tag"], "type": "string"},
-                "VocabularyFilterName": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z._-]+$",
-                    "type": "string",
-                },
-                "VocabularyFilterNames": {
-                    "maxLength": 3000,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9,-._]+$",
-                    "type": "string",
-                },
-                "VocabularyName": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z._-]+$",
-                    "type": "string",
-                },
-                "VocabularyNames": {
-                    "maxLength": 3000,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9,-._]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "IssueDetectionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RuleName": {
-                    "maxLength": 64,
-                    "minLength": 2,
-                    "pattern": "^[0-9a-zA-Z._-]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["RuleName"],
-            "type": "object",
-        },
-        "KeywordMatchConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Keywords": {
-                    "items": {
-                        "maxLength": 100,
-                        "minLength": 1,
-                        "pattern": "^[\\s0-9a-zA-Z'-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Negate": {"type": "boolean"},
-                "RuleName": {
-                    "maxLength": 64,
-                    "minLength": 2,
-                    "pattern": "^[0-9a-zA-Z._-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["RuleName", "Keywords"],
-            "type": "object",
-        },
-        "KinesisDataStreamSinkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InsightsTarget": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^arn[\\/\\:\\-\\_\\.a-zA-Z0-9]+$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "MediaInsightsPipelineConfigurationElement": {
-            "additionalProperties": False,
-            "properties": {
-                "AmazonTranscribeCallAnalyticsProcessorConfiguration": {
-                    "$ref": "#/definitions/AmazonTranscribeCallAnalyticsProcessorConfiguration"
-                },
-                "AmazonTranscribeProcessorConfiguration": {
-                    "$ref": "#/definitions/AmazonTranscribeProcessorConfiguration"
-                },
-                "KinesisDataStreamSinkConfiguration": {
-                    "$ref": "#/definitions/KinesisDataStreamSinkConfiguration"
-                },
-                "S3RecordingSinkConfiguration": {
-                    "$ref": "#/definitions/S3RecordingSinkConfiguration"
-                },
-                "Type": {
-                    "enum": [
-                        "AmazonTranscribeCallAnalyticsProcessor",
-                        "AmazonTranscribeProcessor",
-                        "KinesisDataStreamSink",
-                        "S3RecordingSink",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "PostCallAnalyticsSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentRedactionOutput": {
-                    "enum": ["redacted", "redacted_and_unredacted"],
-                    "type": "string",
-                },
-                "DataAccessRoleArn": {"maxLength": 4096, "type": "string"},
-                "OutputEncryptionKMSKeyId": {"maxLength": 4096, "type": "string"},
-                "OutputLocation": {"maxLength": 4096, "type": "string"},
-            },
-            "required": ["OutputLocation", "DataAccessRoleArn"],
-            "type": "object",
-        },
-        "RealTimeAlertConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Disabled": {"type": "boolean"},
-                "Rules": {
-                    "items": {"$ref": "#/definitions/RealTimeAlertRule"},
-                    "maxItems": 3,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "RealTimeAlertRule": {
-            "additionalProperties": False,
-            "properties": {
-                "IssueDetectionConfiguration": {
-                    "$ref": "#/definitions/IssueDetectionConfiguration"
-                },
-                "KeywordMatchConfiguration": {"$ref": "#/definitions/KeywordMatchConfiguration"},
-                "SentimentConfiguration": {"$ref": "#/definitions/SentimentConfiguration"},
-                "Type": {"enum": ["KeywordMatch", "Sentiment", "IssueDetection"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "S3RecordingSinkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^arn[\\/\\:\\-\\_\\.a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "RecordingFileFormat": {"enum": ["Wav", "Opus"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "SentimentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RuleName": {
-                    "maxLength": 64,
-                    "minLength": 2,
-                    "pattern": "^[0-9a-zA-Z._-]+$",
-                    "type": "string",
-                },
-                "SentimentType": {"enum": ["NEGATIVE"], "type": "string"},
-                "TimePeriod": {"maximum": 1800, "minimum": 60, "type": "integer"},
-            },
-            "required": ["RuleName", "SentimentType", "TimePeriod"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedTimestamp": {"type": "string"},
-        "Elements": {
-            "items": {"$ref": "#/definitions/MediaInsightsPipelineConfigurationElement"},
-            "type": "array",
-        },
-        "MediaInsightsPipelineConfigurationArn": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^arn[\\/\\:\\-\\_\\.a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "MediaInsightsPipelineConfigurationId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-fA-F0-9]{8}(?:-[a-fA-F0-9]{4}){3}-[a-fA-F0-9]{12}$",
-            "type": "string",
-        },
-        "MediaInsightsPipelineConfigurationName": {
-            "maxLength": 64,
-            "minLength": 2,
-            "pattern": "^[0-9a-zA-Z._-]+$",
-            "type": "string",
-        },
-        "RealTimeAlertConfiguration": {"$ref": "#/definitions/RealTimeAlertConfiguration"},
-        "ResourceAccessRoleArn": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^arn[\\/\\:\\-\\_\\.a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-        "UpdatedTimestamp": {"type": "string"},
-    },
-    "required": ["MediaInsightsPipelineConfigurationName", "ResourceAccessRoleArn", "Elements"],
-}
-
 
 class MediaInsightsPipelineConfiguration(_Resource):
-    """AWS::Chime::MediaInsightsPipelineConfiguration: Resource Type definition for an Amazon Chime SDK Media Insights Pipeline Configuration
+    """AWS::Chime::MediaInsightsPipelineConfiguration: Resource Type definition for an Amazon Chime
+    SDK Media Insights Pipeline Configuration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MediaInsightsPipelineConfigurationArn.
+    Also identified by: MediaInsightsPipelineConfigurationName.
+    Replaced when any of these change (create-only): MediaInsightsPipelineConfigurationName.
+    Read-only attributes (known once deployed): CreatedTimestamp,
+    MediaInsightsPipelineConfigurationArn, MediaInsightsPipelineConfigurationId, UpdatedTimestamp.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-chime-mediainsightspipelineconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -640,47 +356,61 @@ class MediaInsightsPipelineConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MediaInsightsPipelineConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "media_insights_pipeline_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedTimestamp: str
+    """The time at which the configuration was created."""
     MediaInsightsPipelineConfigurationArn: str
+    """The ARN of the configuration."""
     MediaInsightsPipelineConfigurationId: str
+    """The unique identifier of the configuration."""
     UpdatedTimestamp: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time at which the configuration was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Elements: list[MediaInsightsPipelineConfigurationElementDict]
     MediaInsightsPipelineConfigurationName: str
     RealTimeAlertConfiguration: MediaInsightsPipelineConfigurationRealTimeAlertConfigurationDict
     ResourceAccessRoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Elements: list[
+            MediaInsightsPipelineConfigurationElement
+            | MediaInsightsPipelineConfigurationElementDict
+        ],
+        MediaInsightsPipelineConfigurationName: str,
+        ResourceAccessRoleArn: str,
+        RealTimeAlertConfiguration: MediaInsightsPipelineConfigurationRealTimeAlertConfiguration
+        | MediaInsightsPipelineConfigurationRealTimeAlertConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Chime::MediaInsightsPipelineConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Elements: list[
-                MediaInsightsPipelineConfigurationElement
-                | MediaInsightsPipelineConfigurationElementDict
-            ],
-            MediaInsightsPipelineConfigurationName: str,
-            ResourceAccessRoleArn: str,
-            RealTimeAlertConfiguration: MediaInsightsPipelineConfigurationRealTimeAlertConfiguration
-            | MediaInsightsPipelineConfigurationRealTimeAlertConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Chime::MediaInsightsPipelineConfiguration; `await` it inside an App to deploy it.
-
-            Elements: The elements in the configuration.
-            MediaInsightsPipelineConfigurationName: The name of the media insights pipeline configuration.
-            ResourceAccessRoleArn: The ARN of the role used by the service to access Amazon Web Services resources.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Elements: The elements in the configuration. Required.
+            MediaInsightsPipelineConfigurationName: The name of the media insights pipeline
+                configuration. Create-only: changing it replaces the resource. Required.
+            ResourceAccessRoleArn: The ARN of the role used by the service to access Amazon Web
+                Services resources. Required.
+            RealTimeAlertConfiguration: Type:
+                MediaInsightsPipelineConfigurationRealTimeAlertConfigurationDict.
             Tags: The tags associated with the configuration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

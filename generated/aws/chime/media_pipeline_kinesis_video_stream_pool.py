@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,24 +59,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MediaPipelineKinesisVideoStreamPoolStreamConfigurationDict = TypedDict(
-    "MediaPipelineKinesisVideoStreamPoolStreamConfigurationDict",
-    {
-        "DataRetentionInHours": "int",
-        "Region": "Required[str]",
-    },
-    total=False,
-)
 
-MediaPipelineKinesisVideoStreamPoolTagsItemDict = TypedDict(
-    "MediaPipelineKinesisVideoStreamPoolTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class MediaPipelineKinesisVideoStreamPoolStreamConfigurationDict(TypedDict, total=False):
+    """MediaPipelineKinesisVideoStreamPoolStreamConfiguration as a plain dict: The configuration
+    settings for the Kinesis video stream."""
 
+    DataRetentionInHours: int
+    """The amount of time that data is retained, in hours."""
+    Region: Required[str]
+    """The AWS Region of the video stream."""
+
+
+class MediaPipelineKinesisVideoStreamPoolTagsItemDict(TypedDict, total=False):
+    """MediaPipelineKinesisVideoStreamPoolTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Chime::MediaPipelineKinesisVideoStreamPool",
     schema_file="aws-chime-mediapipelinekinesisvideostreampool.json",
@@ -80,18 +87,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/PoolName",),),
     read_only=("/Arn", "/PoolId", "/PoolStatus", "/CreatedTimestamp", "/UpdatedTimestamp"),
     create_only=("/PoolName", "/StreamConfiguration/Region"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("PoolName", "StreamConfiguration"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,72 +99,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^arn[\\/\\:\\-\\_\\.a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "CreatedTimestamp": {"type": "string"},
-        "PoolId": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[0-9a-zA-Z._-]+$",
-            "type": "string",
-        },
-        "PoolName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[0-9a-zA-Z._-]+$",
-            "type": "string",
-        },
-        "PoolStatus": {
-            "enum": ["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"],
-            "type": "string",
-        },
-        "StreamConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DataRetentionInHours": {"minimum": 0, "type": "integer"},
-                "Region": {
-                    "maxLength": 32,
-                    "minLength": 1,
-                    "pattern": "^([a-z]+-){2,}\\d+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Region"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "UpdatedTimestamp": {"type": "string"},
-    },
-    "required": ["PoolName", "StreamConfiguration"],
-}
-
 
 class MediaPipelineKinesisVideoStreamPool(_Resource):
-    """AWS::Chime::MediaPipelineKinesisVideoStreamPool: Resource Type definition for an Amazon Chime SDK Media Pipeline Kinesis Video Stream Pool
+    """AWS::Chime::MediaPipelineKinesisVideoStreamPool: Resource Type definition for an Amazon Chime
+    SDK Media Pipeline Kinesis Video Stream Pool
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: PoolName.
+    Replaced when any of these change (create-only): PoolName, StreamConfiguration.Region.
+    Read-only attributes (known once deployed): Arn, CreatedTimestamp, PoolId, PoolStatus,
+    UpdatedTimestamp.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-chime-mediapipelinekinesisvideostreampool.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -176,43 +121,55 @@ class MediaPipelineKinesisVideoStreamPool(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MediaPipelineKinesisVideoStreamPoolAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "media_pipeline_kinesis_video_stream_pool.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the Kinesis Video Stream Pool."""
     CreatedTimestamp: str
+    """The time at which the Kinesis Video Stream Pool was created."""
     PoolId: str
+    """The unique identifier of the Kinesis Video Stream Pool."""
     PoolStatus: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"]
+    """The status of the Kinesis Video Stream Pool."""
     UpdatedTimestamp: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time at which the Kinesis Video Stream Pool was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     PoolName: str
     StreamConfiguration: MediaPipelineKinesisVideoStreamPoolStreamConfigurationDict
     Tags: list[MediaPipelineKinesisVideoStreamPoolTagsItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PoolName: str,
+        StreamConfiguration: MediaPipelineKinesisVideoStreamPoolStreamConfiguration
+        | MediaPipelineKinesisVideoStreamPoolStreamConfigurationDict,
+        Tags: list[
+            MediaPipelineKinesisVideoStreamPoolTagsItem
+            | MediaPipelineKinesisVideoStreamPoolTagsItemDict
+        ]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Chime::MediaPipelineKinesisVideoStreamPool; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PoolName: str,
-            StreamConfiguration: MediaPipelineKinesisVideoStreamPoolStreamConfiguration
-            | MediaPipelineKinesisVideoStreamPoolStreamConfigurationDict,
-            Tags: list[
-                MediaPipelineKinesisVideoStreamPoolTagsItem
-                | MediaPipelineKinesisVideoStreamPoolTagsItemDict
-            ]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Chime::MediaPipelineKinesisVideoStreamPool; `await` it inside an App to deploy it.
-
-            PoolName: The name of the Kinesis Video Stream Pool.
-            StreamConfiguration: The configuration settings for the Kinesis video stream.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PoolName: The name of the Kinesis Video Stream Pool. Create-only: changing it replaces
+                the resource. Required.
+            StreamConfiguration: The configuration settings for the Kinesis video stream. Required.
             Tags: The tags associated with the Kinesis Video Stream Pool.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

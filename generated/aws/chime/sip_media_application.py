@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,23 +59,24 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SipMediaApplicationEndpointDict = TypedDict(
-    "SipMediaApplicationEndpointDict",
-    {
-        "LambdaArn": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class SipMediaApplicationEndpointDict(TypedDict, total=False):
+    """SipMediaApplicationEndpoint as a plain dict."""
 
+    LambdaArn: Required[str]
+    """Valid Amazon Resource Name (ARN) of the Lambda function."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Chime::SipMediaApplication",
     schema_file="aws-chime-sipmediaapplication.json",
@@ -84,18 +89,9 @@ METADATA = _TypeMetadata(
         "/UpdatedTimestamp",
     ),
     create_only=("/AwsRegion",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AwsRegion", "Name", "Endpoints"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -105,66 +101,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "SipMediaApplicationEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "LambdaArn": {
-                    "maxLength": 10000,
-                    "minLength": 0,
-                    "pattern": "^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$",
-                    "type": "string",
-                }
-            },
-            "required": ["LambdaArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AwsRegion": {"type": "string"},
-        "CreatedTimestamp": {"type": "string"},
-        "Endpoints": {
-            "items": {"$ref": "#/definitions/SipMediaApplicationEndpoint"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9 _.-]+$",
-            "type": "string",
-        },
-        "SipMediaApplicationArn": {"type": "string"},
-        "SipMediaApplicationId": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "UpdatedTimestamp": {"type": "string"},
-    },
-    "required": ["AwsRegion", "Name", "Endpoints"],
-}
-
 
 class SipMediaApplication(_Resource):
     """AWS::Chime::SipMediaApplication: Resource Type definition for AWS::Chime::SipMediaApplication
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SipMediaApplicationArn.
+    Also identified by: SipMediaApplicationId.
+    Replaced when any of these change (create-only): AwsRegion.
+    Read-only attributes (known once deployed): CreatedTimestamp, SipMediaApplicationArn,
+    SipMediaApplicationId, UpdatedTimestamp.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-chime-sipmediaapplication.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -174,40 +122,52 @@ class SipMediaApplication(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SipMediaApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "sip_media_application.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedTimestamp: str
+    """The SIP media application creation timestamp, in ISO 8601 format."""
     SipMediaApplicationArn: str
+    """The ARN of the SIP media application."""
     SipMediaApplicationId: str
+    """The SIP media application ID."""
     UpdatedTimestamp: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time at which the SIP media application was updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AwsRegion: str
     Endpoints: list[SipMediaApplicationEndpointDict]
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AwsRegion: str,
+        Endpoints: list[SipMediaApplicationEndpoint | SipMediaApplicationEndpointDict],
+        Name: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Chime::SipMediaApplication; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AwsRegion: str,
-            Endpoints: list[SipMediaApplicationEndpoint | SipMediaApplicationEndpointDict],
-            Name: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Chime::SipMediaApplication; `await` it inside an App to deploy it.
-
-            AwsRegion: The AWS Region in which the SIP media application is created.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AwsRegion: The AWS Region in which the SIP media application is created. Create-only:
+                changing it replaces the resource. Required.
             Endpoints: List of endpoints (Lambda ARNs) specified for the SIP media application.
-            Name: The name of the SIP media application.
+                Required.
+            Name: The name of the SIP media application. Required.
             Tags: Tags assigned to the SIP media application.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

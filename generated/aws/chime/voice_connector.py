@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Chime::VoiceConnector",
     schema_file="aws-chime-voiceconnector.json",
@@ -73,18 +79,9 @@ METADATA = _TypeMetadata(
         "/UpdatedTimestamp",
     ),
     create_only=("/AwsRegion", "/NetworkType"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "RequireEncryption"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -94,65 +91,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AwsRegion": {
-            "enum": [
-                "us-east-1",
-                "us-west-2",
-                "ca-central-1",
-                "eu-central-1",
-                "eu-west-1",
-                "eu-west-2",
-                "ap-northeast-2",
-                "ap-northeast-1",
-                "ap-southeast-1",
-                "ap-southeast-2",
-            ],
-            "type": "string",
-        },
-        "CreatedTimestamp": {"type": "string"},
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9 _.-]+$",
-            "type": "string",
-        },
-        "NetworkType": {"enum": ["IPV4_ONLY", "DUAL_STACK"], "type": "string"},
-        "OutboundHostName": {"type": "string"},
-        "RequireEncryption": {"type": "boolean"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UpdatedTimestamp": {"type": "string"},
-        "VoiceConnectorArn": {"type": "string"},
-        "VoiceConnectorId": {"type": "string"},
-    },
-    "required": ["Name", "RequireEncryption"],
-}
-
 
 class VoiceConnector(_Resource):
-    """AWS::Chime::VoiceConnector: An Amazon Chime SDK Voice Connector configuration, including outbound host name and encryption settings.
+    """AWS::Chime::VoiceConnector: An Amazon Chime SDK Voice Connector configuration, including
+    outbound host name and encryption settings.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VoiceConnectorArn.
+    Also identified by: VoiceConnectorId.
+    Replaced when any of these change (create-only): AwsRegion, NetworkType.
+    Read-only attributes (known once deployed): CreatedTimestamp, OutboundHostName,
+    UpdatedTimestamp, VoiceConnectorArn, VoiceConnectorId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-chime-voiceconnector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -160,15 +111,21 @@ class VoiceConnector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VoiceConnectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "voice_connector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedTimestamp: str
+    """The Voice Connector creation timestamp, in ISO 8601 format."""
     OutboundHostName: str
+    """The outbound host name for the Voice Connector."""
     UpdatedTimestamp: str
+    """The Voice Connector updated timestamp, in ISO 8601 format."""
     VoiceConnectorArn: str
+    """The ARN of the Voice Connector."""
     VoiceConnectorId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Voice Connector ID."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AwsRegion: Literal[
         "us-east-1",
         "us-west-2",
@@ -186,41 +143,46 @@ class VoiceConnector(_Resource):
     RequireEncryption: bool
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        RequireEncryption: bool,
+        AwsRegion: Literal[
+            "us-east-1",
+            "us-west-2",
+            "ca-central-1",
+            "eu-central-1",
+            "eu-west-1",
+            "eu-west-2",
+            "ap-northeast-2",
+            "ap-northeast-1",
+            "ap-southeast-1",
+            "ap-southeast-2",
+        ]
+        | None = None,
+        NetworkType: Literal["IPV4_ONLY", "DUAL_STACK"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Chime::VoiceConnector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            RequireEncryption: bool,
-            AwsRegion: Literal[
-                "us-east-1",
-                "us-west-2",
-                "ca-central-1",
-                "eu-central-1",
-                "eu-west-1",
-                "eu-west-2",
-                "ap-northeast-2",
-                "ap-northeast-1",
-                "ap-southeast-1",
-                "ap-southeast-2",
-            ]
-            | None = None,
-            NetworkType: Literal["IPV4_ONLY", "DUAL_STACK"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Chime::VoiceConnector; `await` it inside an App to deploy it.
-
-            AwsRegion: The AWS Region in which the Voice Connector is created.
-            Name: The name of the Voice Connector.
-            NetworkType: The type of network for the Voice Connector.
-            RequireEncryption: Enables or disables encryption for the Voice Connector.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the Voice Connector. Required.
+            RequireEncryption: Enables or disables encryption for the Voice Connector. Required.
+            AwsRegion: The AWS Region in which the Voice Connector is created. Create-only: changing
+                it replaces the resource.
+            NetworkType: The type of network for the Voice Connector. Create-only: changing it
+                replaces the resource.
             Tags: The tags assigned to the Voice Connector.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

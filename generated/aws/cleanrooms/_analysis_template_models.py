@@ -7,10 +7,10 @@ Imported on first use by analysis_template.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AnalysisParameter",
@@ -38,37 +38,42 @@ class AnalysisParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValue: str | None = None
-    Name: str
-    Type: Literal[
-        "SMALLINT",
-        "INTEGER",
-        "BIGINT",
-        "DECIMAL",
-        "REAL",
-        "DOUBLE_PRECISION",
-        "BOOLEAN",
-        "CHAR",
-        "VARCHAR",
-        "DATE",
-        "TIMESTAMP",
-        "TIMESTAMPTZ",
-        "TIME",
-        "TIMETZ",
-        "VARBYTE",
-        "BINARY",
-        "BYTE",
-        "CHARACTER",
-        "DOUBLE",
-        "FLOAT",
-        "INT",
-        "LONG",
-        "NUMERIC",
-        "SHORT",
-        "STRING",
-        "TIMESTAMP_LTZ",
-        "TIMESTAMP_NTZ",
-        "TINYINT",
+    DefaultValue: Annotated[str | None, Field(description="Length: 0 to 1000 characters.")] = None
+    Name: Annotated[str, Field(description="Pattern: [0-9a-zA-Z_]+ Length: 1 to 100 characters.")]
+    Type: Annotated[
+        Literal[
+            "SMALLINT",
+            "INTEGER",
+            "BIGINT",
+            "DECIMAL",
+            "REAL",
+            "DOUBLE_PRECISION",
+            "BOOLEAN",
+            "CHAR",
+            "VARCHAR",
+            "DATE",
+            "TIMESTAMP",
+            "TIMESTAMPTZ",
+            "TIME",
+            "TIMETZ",
+            "VARBYTE",
+            "BINARY",
+            "BYTE",
+            "CHARACTER",
+            "DOUBLE",
+            "FLOAT",
+            "INT",
+            "LONG",
+            "NUMERIC",
+            "SHORT",
+            "STRING",
+            "TIMESTAMP_LTZ",
+            "TIMESTAMP_NTZ",
+            "TINYINT",
+        ],
+        Field(
+            description="Allowed values: 'SMALLINT', 'INTEGER', 'BIGINT', 'DECIMAL', 'REAL', 'DOUBLE_PRECISION', 'BOOLEAN', 'CHAR', 'VARCHAR', 'DATE', 'TIMESTAMP', 'TIMESTAMPTZ' (and 16 more)."
+        ),
     ]
 
 
@@ -76,133 +81,231 @@ class AnalysisSchema(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReferencedTables: list[str]
+    ReferencedTables: Annotated[
+        list[str],
+        Field(
+            description="Items: at least 0 items. Each item: Pattern: ^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$ Length: at most 128 characters."
+        ),
+    ]
 
 
 class AnalysisTemplateErrorMessageConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["DETAILED"]
+    Type: Annotated[Literal["DETAILED"], Field(description="Allowed values: 'DETAILED'.")]
 
 
 class AnalysisTemplateSourceOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: str
+    Text: Annotated[str, Field(description="Length: 0 to 90000 characters.")]
 
 
 class Hash(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Sha256: str | None = None
+    Sha256: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class S3Location(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Key: str
+    Bucket: Annotated[str, Field(description="Length: 3 to 63 characters.")]
+    Key: Annotated[str, Field(description="Type: str.")]
 
 
 class SyntheticDataColumnProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnName: str
-    ColumnType: Literal["CATEGORICAL", "NUMERICAL"]
-    IsPredictiveValue: bool
+    ColumnName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-z0-9_](([a-z0-9_]+-)*([a-z0-9_]+))?$ Length: at most 128 characters."
+        ),
+    ]
+    ColumnType: Annotated[
+        Literal["CATEGORICAL", "NUMERICAL"],
+        Field(description="Allowed values: 'CATEGORICAL', 'NUMERICAL'."),
+    ]
+    IsPredictiveValue: Annotated[bool, Field(description="Type: bool.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class AnalysisTemplateAttributes(DeferredModel):
-    AnalysisTemplateIdentifier: str | None = None
-    Arn: str | None = None
-    CollaborationArn: str | None = None
-    CollaborationIdentifier: str | None = None
-    MembershipArn: str | None = None
+    """
+    The read-only attributes of a AWS::CleanRooms::AnalysisTemplate, set by AWS.
+    """
+
+    AnalysisTemplateIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36 characters."
+        ),
+    ] = None
+    Arn: Annotated[str | None, Field(description="Length: at most 200 characters.")] = None
+    CollaborationArn: Annotated[
+        str | None, Field(description="Length: at most 100 characters.")
+    ] = None
+    CollaborationIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36 characters."
+        ),
+    ] = None
+    MembershipArn: Annotated[str | None, Field(description="Length: at most 100 characters.")] = (
+        None
+    )
 
 
 class AnalysisTemplateArtifact(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Location: S3Location
+    Location: Annotated[S3Location, Field(description="Type: S3LocationDict.")]
 
 
 class AnalysisTemplateArtifactMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalArtifactHashes: list[Hash] | None = None
-    EntryPointHash: Hash
+    AdditionalArtifactHashes: Annotated[
+        list[Hash] | None, Field(description="Type: list[HashDict].")
+    ] = None
+    EntryPointHash: Annotated[Hash, Field(description="Type: HashDict.")]
 
 
 class AnalysisTemplateArtifacts(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalArtifacts: list[AnalysisTemplateArtifact] | None = None
-    EntryPoint: AnalysisTemplateArtifact
-    RoleArn: str
+    AdditionalArtifacts: Annotated[
+        list[AnalysisTemplateArtifact] | None, Field(description="Items: exactly 1 items.")
+    ] = None
+    EntryPoint: Annotated[
+        AnalysisTemplateArtifact, Field(description="Type: AnalysisTemplateArtifactDict.")
+    ]
+    RoleArn: Annotated[str, Field(description="Length: 32 to 512 characters.")]
 
 
 class AnalysisTemplateSourceMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Artifacts: AnalysisTemplateArtifactMetadata
+    Artifacts: Annotated[
+        AnalysisTemplateArtifactMetadata,
+        Field(description="Type: AnalysisTemplateArtifactMetadataDict."),
+    ]
 
 
 class AnalysisTemplateSourceOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Artifacts: AnalysisTemplateArtifacts
+    Artifacts: Annotated[
+        AnalysisTemplateArtifacts, Field(description="Type: AnalysisTemplateArtifactsDict.")
+    ]
 
 
 class ColumnClassificationDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnMapping: list[SyntheticDataColumnProperties]
+    ColumnMapping: Annotated[
+        list[SyntheticDataColumnProperties], Field(description="Items: 5 to 1000 items.")
+    ]
 
 
 class MLSyntheticDataParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnClassification: ColumnClassificationDetails
-    Epsilon: float
-    MaxMembershipInferenceAttackScore: float
+    ColumnClassification: Annotated[
+        ColumnClassificationDetails, Field(description="Type: ColumnClassificationDetailsDict.")
+    ]
+    Epsilon: Annotated[float, Field(description="Range: 0.0001 to 10 (inclusive).")]
+    MaxMembershipInferenceAttackScore: Annotated[
+        float, Field(description="Range: 0.5 to 1 (inclusive).")
+    ]
 
 
 class AnalysisTemplateSyntheticDataParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MlSyntheticDataParameters: MLSyntheticDataParameters
+    MlSyntheticDataParameters: Annotated[
+        MLSyntheticDataParameters, Field(description="Type: MLSyntheticDataParametersDict.")
+    ]
 
 
 class AnalysisTemplateProps(DeferredModel):
-    AnalysisParameters: list[AnalysisParameter] | None = None
-    Description: str | None = None
-    ErrorMessageConfiguration: AnalysisTemplateErrorMessageConfiguration | None = None
-    Format: Literal["SQL", "PYSPARK_1_0"]
-    MembershipIdentifier: str
-    Name: str
-    Schema: AnalysisSchema | None = None
-    Source: AnalysisTemplateSourceOption1 | AnalysisTemplateSourceOption2
-    SourceMetadata: AnalysisTemplateSourceMetadata | None = None
-    SyntheticDataParameters: AnalysisTemplateSyntheticDataParameters | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CleanRooms::AnalysisTemplate.
+    """
+
+    AnalysisParameters: Annotated[
+        list[AnalysisParameter] | None,
+        Field(
+            description="The member who can query can provide this placeholder for a literal data value in an analysis template Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: at most 255 characters."
+        ),
+    ] = None
+    ErrorMessageConfiguration: Annotated[
+        AnalysisTemplateErrorMessageConfiguration | None,
+        Field(description="Type: AnalysisTemplateErrorMessageConfigurationDict."),
+    ] = None
+    Format: Annotated[
+        Literal["SQL", "PYSPARK_1_0"],
+        Field(
+            description="Allowed values: 'SQL', 'PYSPARK_1_0'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MembershipIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$ Length: at most 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Schema: Annotated[AnalysisSchema | None, Field(description="Type: AnalysisSchemaDict.")] = None
+    Source: Annotated[
+        AnalysisTemplateSourceOption1 | AnalysisTemplateSourceOption2,
+        Field(
+            description="Type: AnalysisTemplateSourceOption1Dict | AnalysisTemplateSourceOption2Dict. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SourceMetadata: Annotated[
+        AnalysisTemplateSourceMetadata | None,
+        Field(description="Type: AnalysisTemplateSourceMetadataDict."),
+    ] = None
+    SyntheticDataParameters: Annotated[
+        AnalysisTemplateSyntheticDataParameters | None,
+        Field(description="Type: AnalysisTemplateSyntheticDataParametersDict."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An arbitrary set of tags (key-value pairs) for this cleanrooms analysis template."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by collaboration.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CollaborationAttributes",
@@ -33,18 +33,21 @@ class CollaborationDataEncryptionMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowCleartext: bool
-    AllowDuplicates: bool
-    AllowJoinsOnColumnsWithDifferentNames: bool
-    PreserveNulls: bool
+    AllowCleartext: Annotated[bool, Field(description="Type: bool.")]
+    AllowDuplicates: Annotated[bool, Field(description="Type: bool.")]
+    AllowJoinsOnColumnsWithDifferentNames: Annotated[bool, Field(description="Type: bool.")]
+    PreserveNulls: Annotated[bool, Field(description="Type: bool.")]
 
 
 class CollaborationMLMemberAbilities(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomMLMemberAbilities: list[
-        Literal["CAN_RECEIVE_MODEL_OUTPUT", "CAN_RECEIVE_INFERENCE_OUTPUT"]
+    CustomMLMemberAbilities: Annotated[
+        list[Literal["CAN_RECEIVE_MODEL_OUTPUT", "CAN_RECEIVE_INFERENCE_OUTPUT"]],
+        Field(
+            description="Items are unique. Each item: Allowed values: 'CAN_RECEIVE_MODEL_OUTPUT', 'CAN_RECEIVE_INFERENCE_OUTPUT'."
+        ),
     ]
 
 
@@ -52,81 +55,125 @@ class JobComputePaymentConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsResponsible: bool
+    IsResponsible: Annotated[bool, Field(description="Type: bool.")]
 
 
 class ModelInferencePaymentConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsResponsible: bool
+    IsResponsible: Annotated[bool, Field(description="Type: bool.")]
 
 
 class ModelTrainingPaymentConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsResponsible: bool
+    IsResponsible: Annotated[bool, Field(description="Type: bool.")]
 
 
 class QueryComputePaymentConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsResponsible: bool
+    IsResponsible: Annotated[bool, Field(description="Type: bool.")]
 
 
 class SyntheticDataGenerationPaymentConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsResponsible: bool
+    IsResponsible: Annotated[bool, Field(description="Type: bool.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class CollaborationAttributes(DeferredModel):
-    Arn: str | None = None
-    CollaborationIdentifier: str | None = None
+    """
+    The read-only attributes of a AWS::CleanRooms::Collaboration, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: at most 100 characters.")] = None
+    CollaborationIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36 characters."
+        ),
+    ] = None
 
 
 class MLPaymentConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ModelInference: ModelInferencePaymentConfig | None = None
-    ModelTraining: ModelTrainingPaymentConfig | None = None
-    SyntheticDataGeneration: SyntheticDataGenerationPaymentConfig | None = None
+    ModelInference: Annotated[
+        ModelInferencePaymentConfig | None,
+        Field(description="Type: ModelInferencePaymentConfigDict."),
+    ] = None
+    ModelTraining: Annotated[
+        ModelTrainingPaymentConfig | None,
+        Field(description="Type: ModelTrainingPaymentConfigDict."),
+    ] = None
+    SyntheticDataGeneration: Annotated[
+        SyntheticDataGenerationPaymentConfig | None,
+        Field(description="Type: SyntheticDataGenerationPaymentConfigDict."),
+    ] = None
 
 
 class CollaborationPaymentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    JobCompute: JobComputePaymentConfig | None = None
-    MachineLearning: MLPaymentConfig | None = None
-    QueryCompute: QueryComputePaymentConfig
+    JobCompute: Annotated[
+        JobComputePaymentConfig | None, Field(description="Type: JobComputePaymentConfigDict.")
+    ] = None
+    MachineLearning: Annotated[
+        MLPaymentConfig | None, Field(description="Type: MLPaymentConfigDict.")
+    ] = None
+    QueryCompute: Annotated[
+        QueryComputePaymentConfig, Field(description="Type: QueryComputePaymentConfigDict.")
+    ]
 
 
 class MemberSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountId: str
-    DisplayName: str
-    MLMemberAbilities: CollaborationMLMemberAbilities | None = None
-    MemberAbilities: list[Literal["CAN_QUERY", "CAN_RUN_JOB", "CAN_RECEIVE_RESULTS"]] | None = None
-    PaymentConfiguration: CollaborationPaymentConfiguration | None = None
+    AccountId: Annotated[str, Field(description="Pattern: ^\\d+$ Length: exactly 12 characters.")]
+    DisplayName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$ Length: 1 to 100 characters."
+        ),
+    ]
+    MLMemberAbilities: Annotated[
+        CollaborationMLMemberAbilities | None,
+        Field(description="Type: CollaborationMLMemberAbilitiesDict."),
+    ] = None
+    MemberAbilities: Annotated[
+        list[Literal["CAN_QUERY", "CAN_RUN_JOB", "CAN_RECEIVE_RESULTS"]] | None,
+        Field(
+            description="Items are unique. Each item: Allowed values: 'CAN_QUERY', 'CAN_RUN_JOB', 'CAN_RECEIVE_RESULTS'."
+        ),
+    ] = None
+    PaymentConfiguration: Annotated[
+        CollaborationPaymentConfiguration | None,
+        Field(description="Type: CollaborationPaymentConfigurationDict."),
+    ] = None
 
 
 class CollaborationProps(DeferredModel):
-    AllowedResultRegions: (
+    """
+    The properties a program declares for a AWS::CleanRooms::Collaboration.
+    """
+
+    AllowedResultRegions: Annotated[
         list[
             Literal[
                 "us-west-1",
@@ -164,26 +211,86 @@ class CollaborationProps(DeferredModel):
                 "mx-central-1",
             ]
         ]
-        | None
-    ) = None
-    AnalyticsEngine: Literal["CLEAN_ROOMS_SQL", "SPARK"] | None = None
-    AutoApprovedChangeTypes: (
+        | None,
+        Field(
+            description="Items are unique. Each item: Allowed values: 'us-west-1', 'us-west-2', 'us-east-1', 'us-east-2', 'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-5' (and 21 more). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AnalyticsEngine: Annotated[
+        Literal["CLEAN_ROOMS_SQL", "SPARK"] | None,
+        Field(description="Allowed values: 'CLEAN_ROOMS_SQL', 'SPARK'."),
+    ] = None
+    AutoApprovedChangeTypes: Annotated[
         list[
             Literal["ADD_MEMBER", "GRANT_RECEIVE_RESULTS_ABILITY", "REVOKE_RECEIVE_RESULTS_ABILITY"]
         ]
-        | None
-    ) = None
-    CreatorDisplayName: str
-    CreatorMLMemberAbilities: CollaborationMLMemberAbilities | None = None
-    CreatorMemberAbilities: (
-        list[Literal["CAN_QUERY", "CAN_RUN_JOB", "CAN_RECEIVE_RESULTS"]] | None
-    ) = None
-    CreatorPaymentConfiguration: CollaborationPaymentConfiguration | None = None
-    DataEncryptionMetadata: CollaborationDataEncryptionMetadata | None = None
-    Description: str
-    IsMetricsEnabled: bool | None = None
-    JobLogStatus: Literal["ENABLED", "DISABLED"] | None = None
-    Members: list[MemberSpecification] | None = None
-    Name: str
-    QueryLogStatus: Literal["ENABLED", "DISABLED"]
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="Items are unique. Each item: Allowed values: 'ADD_MEMBER', 'GRANT_RECEIVE_RESULTS_ABILITY', 'REVOKE_RECEIVE_RESULTS_ABILITY'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CreatorDisplayName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CreatorMLMemberAbilities: Annotated[
+        CollaborationMLMemberAbilities | None,
+        Field(
+            description="Type: CollaborationMLMemberAbilitiesDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CreatorMemberAbilities: Annotated[
+        list[Literal["CAN_QUERY", "CAN_RUN_JOB", "CAN_RECEIVE_RESULTS"]] | None,
+        Field(
+            description="Items are unique. Each item: Allowed values: 'CAN_QUERY', 'CAN_RUN_JOB', 'CAN_RECEIVE_RESULTS'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CreatorPaymentConfiguration: Annotated[
+        CollaborationPaymentConfiguration | None,
+        Field(
+            description="Type: CollaborationPaymentConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DataEncryptionMetadata: Annotated[
+        CollaborationDataEncryptionMetadata | None,
+        Field(
+            description="Type: CollaborationDataEncryptionMetadataDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: 1 to 255 characters."
+        ),
+    ]
+    IsMetricsEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    JobLogStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Allowed values: 'ENABLED', 'DISABLED'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Members: Annotated[
+        list[MemberSpecification] | None,
+        Field(description="Items: 0 to 9 items. Create-only: changing it replaces the resource."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$ Length: 1 to 100 characters."
+        ),
+    ]
+    QueryLogStatus: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(
+            description="Allowed values: 'ENABLED', 'DISABLED'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by configured_table_association.py, which re-exports every
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfiguredTableAssociationAnalysisRule",
@@ -31,86 +31,172 @@ class ConfiguredTableAssociationAnalysisRuleAggregation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedAdditionalAnalyses: list[str] | None = None
-    AllowedResultReceivers: list[str] | None = None
+    AllowedAdditionalAnalyses: Annotated[
+        list[str] | None,
+        Field(description="Items: 0 to 25 items. Each item: Length: at most 256 characters."),
+    ] = None
+    AllowedResultReceivers: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 0 items. Each item: Pattern: \\d+ Length: exactly 12 characters."
+        ),
+    ] = None
 
 
 class ConfiguredTableAssociationAnalysisRuleCustom(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedAdditionalAnalyses: list[str] | None = None
-    AllowedResultReceivers: list[str] | None = None
+    AllowedAdditionalAnalyses: Annotated[
+        list[str] | None,
+        Field(description="Items: 0 to 25 items. Each item: Length: at most 256 characters."),
+    ] = None
+    AllowedResultReceivers: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 0 items. Each item: Pattern: \\d+ Length: exactly 12 characters."
+        ),
+    ] = None
 
 
 class ConfiguredTableAssociationAnalysisRuleList(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedAdditionalAnalyses: list[str] | None = None
-    AllowedResultReceivers: list[str] | None = None
+    AllowedAdditionalAnalyses: Annotated[
+        list[str] | None,
+        Field(description="Items: 0 to 25 items. Each item: Length: at most 256 characters."),
+    ] = None
+    AllowedResultReceivers: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 0 items. Each item: Pattern: \\d+ Length: exactly 12 characters."
+        ),
+    ] = None
 
 
 class ConfiguredTableAssociationAnalysisRulePolicyV1Option1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    List: ConfiguredTableAssociationAnalysisRuleList
+    List: Annotated[
+        ConfiguredTableAssociationAnalysisRuleList,
+        Field(description="Type: ConfiguredTableAssociationAnalysisRuleListDict."),
+    ]
 
 
 class ConfiguredTableAssociationAnalysisRulePolicyV1Option2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Aggregation: ConfiguredTableAssociationAnalysisRuleAggregation
+    Aggregation: Annotated[
+        ConfiguredTableAssociationAnalysisRuleAggregation,
+        Field(description="Type: ConfiguredTableAssociationAnalysisRuleAggregationDict."),
+    ]
 
 
 class ConfiguredTableAssociationAnalysisRulePolicyV1Option3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Custom: ConfiguredTableAssociationAnalysisRuleCustom
+    Custom: Annotated[
+        ConfiguredTableAssociationAnalysisRuleCustom,
+        Field(description="Type: ConfiguredTableAssociationAnalysisRuleCustomDict."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class ConfiguredTableAssociationAttributes(DeferredModel):
-    Arn: str | None = None
-    ConfiguredTableAssociationIdentifier: str | None = None
+    """
+    The read-only attributes of a AWS::CleanRooms::ConfiguredTableAssociation, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: at most 256 characters.")] = None
+    ConfiguredTableAssociationIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36 characters."
+        ),
+    ] = None
 
 
 class ConfiguredTableAssociationAnalysisRulePolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    V1: (
+    V1: Annotated[
         ConfiguredTableAssociationAnalysisRulePolicyV1Option1
         | ConfiguredTableAssociationAnalysisRulePolicyV1Option2
-        | ConfiguredTableAssociationAnalysisRulePolicyV1Option3
-    )
+        | ConfiguredTableAssociationAnalysisRulePolicyV1Option3,
+        Field(
+            description="Type: ConfiguredTableAssociationAnalysisRulePolicyV1Option1Dict | ConfiguredTableAssociationAnalysisRulePolicyV1Option2Dict | ConfiguredTableAssociationAnalysisRulePolicyV1Option3Dict."
+        ),
+    ]
 
 
 class ConfiguredTableAssociationAnalysisRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Policy: ConfiguredTableAssociationAnalysisRulePolicy
-    Type: Literal["AGGREGATION", "LIST", "CUSTOM"]
+    Policy: Annotated[
+        ConfiguredTableAssociationAnalysisRulePolicy,
+        Field(description="Type: ConfiguredTableAssociationAnalysisRulePolicyDict."),
+    ]
+    Type: Annotated[
+        Literal["AGGREGATION", "LIST", "CUSTOM"],
+        Field(description="Allowed values: 'AGGREGATION', 'LIST', 'CUSTOM'."),
+    ]
 
 
 class ConfiguredTableAssociationProps(DeferredModel):
-    ConfiguredTableAssociationAnalysisRules: list[ConfiguredTableAssociationAnalysisRule] | None = (
-        None
-    )
-    ConfiguredTableIdentifier: str
-    Description: str | None = None
-    MembershipIdentifier: str
-    Name: str
-    RoleArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CleanRooms::ConfiguredTableAssociation.
+    """
+
+    ConfiguredTableAssociationAnalysisRules: Annotated[
+        list[ConfiguredTableAssociationAnalysisRule] | None,
+        Field(description="Items: exactly 1 items."),
+    ] = None
+    ConfiguredTableIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: at most 255 characters."
+        ),
+    ] = None
+    MembershipIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$ Length: at most 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws:iam::[\\w]+:role/[\\w+=./@-]+$ Length: 32 to 512 characters."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by configured_table.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AggregateColumn",
@@ -46,57 +46,101 @@ class AggregateColumn(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnNames: list[str]
-    Function: Literal["SUM", "SUM_DISTINCT", "COUNT", "COUNT_DISTINCT", "AVG"]
+    ColumnNames: Annotated[
+        list[str],
+        Field(
+            description="Items: at least 1 items. Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."
+        ),
+    ]
+    Function: Annotated[
+        Literal["SUM", "SUM_DISTINCT", "COUNT", "COUNT_DISTINCT", "AVG"],
+        Field(
+            description="Allowed values: 'SUM', 'SUM_DISTINCT', 'COUNT', 'COUNT_DISTINCT', 'AVG'."
+        ),
+    ]
 
 
 class AggregationConstraint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnName: str
-    Minimum: float
-    Type: Literal["COUNT_DISTINCT"]
+    ColumnName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."
+        ),
+    ]
+    Minimum: Annotated[float, Field(description="Range: 2 to 100000 (inclusive).")]
+    Type: Annotated[
+        Literal["COUNT_DISTINCT"], Field(description="Allowed values: 'COUNT_DISTINCT'.")
+    ]
 
 
 class AnalysisRuleAggregation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalAnalyses: Literal["ALLOWED", "REQUIRED", "NOT_ALLOWED"] | None = None
-    AggregateColumns: list[AggregateColumn]
-    AllowedJoinOperators: list[Literal["OR", "AND"]] | None = None
-    DimensionColumns: list[str]
-    JoinColumns: list[str]
-    JoinRequired: Literal["QUERY_RUNNER"] | None = None
-    OutputConstraints: list[AggregationConstraint]
-    ScalarFunctions: list[
-        Literal[
-            "TRUNC",
-            "ABS",
-            "CEILING",
-            "FLOOR",
-            "LN",
-            "LOG",
-            "ROUND",
-            "SQRT",
-            "CAST",
-            "LOWER",
-            "RTRIM",
-            "UPPER",
-            "COALESCE",
-            "CONVERT",
-            "CURRENT_DATE",
-            "DATEADD",
-            "EXTRACT",
-            "GETDATE",
-            "SUBSTRING",
-            "TO_CHAR",
-            "TO_DATE",
-            "TO_NUMBER",
-            "TO_TIMESTAMP",
-            "TRIM",
-        ]
+    AdditionalAnalyses: Annotated[
+        Literal["ALLOWED", "REQUIRED", "NOT_ALLOWED"] | None,
+        Field(description="Allowed values: 'ALLOWED', 'REQUIRED', 'NOT_ALLOWED'."),
+    ] = None
+    AggregateColumns: Annotated[
+        list[AggregateColumn], Field(description="Items: at least 1 items.")
+    ]
+    AllowedJoinOperators: Annotated[
+        list[Literal["OR", "AND"]] | None,
+        Field(description="Items: at most 2 items. Each item: Allowed values: 'OR', 'AND'."),
+    ] = None
+    DimensionColumns: Annotated[
+        list[str],
+        Field(
+            description="Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."
+        ),
+    ]
+    JoinColumns: Annotated[
+        list[str],
+        Field(
+            description="Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."
+        ),
+    ]
+    JoinRequired: Annotated[
+        Literal["QUERY_RUNNER"] | None, Field(description="Allowed values: 'QUERY_RUNNER'.")
+    ] = None
+    OutputConstraints: Annotated[
+        list[AggregationConstraint], Field(description="Items: at least 1 items.")
+    ]
+    ScalarFunctions: Annotated[
+        list[
+            Literal[
+                "TRUNC",
+                "ABS",
+                "CEILING",
+                "FLOOR",
+                "LN",
+                "LOG",
+                "ROUND",
+                "SQRT",
+                "CAST",
+                "LOWER",
+                "RTRIM",
+                "UPPER",
+                "COALESCE",
+                "CONVERT",
+                "CURRENT_DATE",
+                "DATEADD",
+                "EXTRACT",
+                "GETDATE",
+                "SUBSTRING",
+                "TO_CHAR",
+                "TO_DATE",
+                "TO_NUMBER",
+                "TO_TIMESTAMP",
+                "TRIM",
+            ]
+        ],
+        Field(
+            description="Each item: Allowed values: 'TRUNC', 'ABS', 'CEILING', 'FLOOR', 'LN', 'LOG', 'ROUND', 'SQRT', 'CAST', 'LOWER', 'RTRIM', 'UPPER' (and 12 more)."
+        ),
     ]
 
 
@@ -104,20 +148,38 @@ class AnalysisRuleList(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalAnalyses: Literal["ALLOWED", "REQUIRED", "NOT_ALLOWED"] | None = None
-    AllowedJoinOperators: list[Literal["OR", "AND"]] | None = None
-    JoinColumns: list[str]
-    ListColumns: list[str]
+    AdditionalAnalyses: Annotated[
+        Literal["ALLOWED", "REQUIRED", "NOT_ALLOWED"] | None,
+        Field(description="Allowed values: 'ALLOWED', 'REQUIRED', 'NOT_ALLOWED'."),
+    ] = None
+    AllowedJoinOperators: Annotated[
+        list[Literal["OR", "AND"]] | None,
+        Field(description="Items: at most 2 items. Each item: Allowed values: 'OR', 'AND'."),
+    ] = None
+    JoinColumns: Annotated[
+        list[str],
+        Field(
+            description="Items: at least 1 items. Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."
+        ),
+    ]
+    ListColumns: Annotated[
+        list[str],
+        Field(
+            description="Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."
+        ),
+    ]
 
 
 class AthenaTableReference(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogName: str | None = None
-    DatabaseName: str
-    OutputLocation: str | None = None
-    Region: (
+    CatalogName: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters.")
+    ] = None
+    DatabaseName: Annotated[str, Field(description="Length: at most 128 characters.")]
+    OutputLocation: Annotated[str | None, Field(description="Length: 8 to 1024 characters.")] = None
+    Region: Annotated[
         Literal[
             "us-west-1",
             "us-west-2",
@@ -152,54 +214,74 @@ class AthenaTableReference(DeferredModel):
             "mx-central-1",
             "ap-east-2",
         ]
-        | None
-    ) = None
-    TableName: str
-    WorkGroup: str
+        | None,
+        Field(
+            description="Allowed values: 'us-west-1', 'us-west-2', 'us-east-1', 'us-east-2', 'af-south-1', 'ap-east-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-5', 'ap-southeast-4', 'ap-southeast-7' (and 20 more)."
+        ),
+    ] = None
+    TableName: Annotated[str, Field(description="Length: at most 128 characters.")]
+    WorkGroup: Annotated[str, Field(description="Length: 1 to 128 characters.")]
 
 
 class ConfiguredTableAnalysisRulePolicyV1Option1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    List: AnalysisRuleList
+    List: Annotated[AnalysisRuleList, Field(description="Type: AnalysisRuleListDict.")]
 
 
 class ConfiguredTableAnalysisRulePolicyV1Option2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Aggregation: AnalysisRuleAggregation
+    Aggregation: Annotated[
+        AnalysisRuleAggregation, Field(description="Type: AnalysisRuleAggregationDict.")
+    ]
 
 
 class ConfiguredTableComparisonControls(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedColumnComparisonColumns: list[str]
-    AllowedLiteralComparisonColumns: list[str]
+    AllowedColumnComparisonColumns: Annotated[
+        list[str],
+        Field(
+            description="Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."
+        ),
+    ]
+    AllowedLiteralComparisonColumns: Annotated[
+        list[str],
+        Field(
+            description="Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."
+        ),
+    ]
 
 
 class ConfiguredTableTableReferenceOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Athena: AthenaTableReference
+    Athena: Annotated[AthenaTableReference, Field(description="Type: AthenaTableReferenceDict.")]
 
 
 class DifferentialPrivacyColumn(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="Type: str.")]
 
 
 class GlueTableReference(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatabaseName: str
-    Region: (
+    DatabaseName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$ Length: at most 128 characters."
+        ),
+    ]
+    Region: Annotated[
         Literal[
             "us-west-1",
             "us-west-2",
@@ -234,140 +316,252 @@ class GlueTableReference(DeferredModel):
             "mx-central-1",
             "ap-east-2",
         ]
-        | None
-    ) = None
-    TableName: str
+        | None,
+        Field(
+            description="Allowed values: 'us-west-1', 'us-west-2', 'us-east-1', 'us-east-2', 'af-south-1', 'ap-east-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-5', 'ap-southeast-4', 'ap-southeast-7' (and 20 more)."
+        ),
+    ] = None
+    TableName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$ Length: at most 128 characters."
+        ),
+    ]
 
 
 class OutputColumnThreshold(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MinimumIdentityCount: int
-    OutputColumnName: str
+    MinimumIdentityCount: Annotated[int, Field(description="Range: 0 to 100000 (inclusive).")]
+    OutputColumnName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."
+        ),
+    ]
 
 
 class SnowflakeTableSchemaV1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnName: str
-    ColumnType: str
+    ColumnName: Annotated[str, Field(description="Length: at most 128 characters.")]
+    ColumnType: Annotated[str, Field(description="Length: at most 255 characters.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class ConfiguredTableAttributes(DeferredModel):
-    Arn: str | None = None
-    ConfiguredTableIdentifier: str | None = None
+    """
+    The read-only attributes of a AWS::CleanRooms::ConfiguredTable, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: at most 100 characters.")] = None
+    ConfiguredTableIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36 characters."
+        ),
+    ] = None
 
 
 class AggregationThreshold(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedAggregateExpressionType: Literal["COLUMNS_ONLY", "ANY_EXPRESSION"]
-    IdentityColumns: list[str]
-    MinimumIdentityCount: int
-    OutputColumnThresholds: list[OutputColumnThreshold] | None = None
-    Type: Literal["COUNT_DISTINCT"]
+    AllowedAggregateExpressionType: Annotated[
+        Literal["COLUMNS_ONLY", "ANY_EXPRESSION"],
+        Field(description="Allowed values: 'COLUMNS_ONLY', 'ANY_EXPRESSION'."),
+    ]
+    IdentityColumns: Annotated[
+        list[str],
+        Field(
+            description="Items: exactly 1 items. Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."
+        ),
+    ]
+    MinimumIdentityCount: Annotated[int, Field(description="Range: 2 to 100000 (inclusive).")]
+    OutputColumnThresholds: Annotated[
+        list[OutputColumnThreshold] | None,
+        Field(description="Type: list[OutputColumnThresholdDict]."),
+    ] = None
+    Type: Annotated[
+        Literal["COUNT_DISTINCT"], Field(description="Allowed values: 'COUNT_DISTINCT'.")
+    ]
 
 
 class ConfiguredTableDifferentialPrivacy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Columns: list[DifferentialPrivacyColumn]
+    Columns: Annotated[
+        list[DifferentialPrivacyColumn], Field(description="Items: at least 1 items.")
+    ]
 
 
 class ConfiguredTableTableReferenceOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Glue: GlueTableReference
+    Glue: Annotated[GlueTableReference, Field(description="Type: GlueTableReferenceDict.")]
 
 
 class SnowflakeTableReferenceTableSchema(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    V1: list[SnowflakeTableSchemaV1]
+    V1: Annotated[list[SnowflakeTableSchemaV1], Field(description="Items: 1 to 250 items.")]
 
 
 class AnalysisRuleCustom(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalAnalyses: Literal["ALLOWED", "REQUIRED", "NOT_ALLOWED"] | None = None
-    AggregationThresholds: list[AggregationThreshold] | None = None
-    AllowedAnalyses: list[str]
-    AllowedAnalysisProviders: list[str] | None = None
-    ComparisonControls: ConfiguredTableComparisonControls | None = None
-    DifferentialPrivacy: ConfiguredTableDifferentialPrivacy | None = None
-    DisallowedOutputColumns: list[str] | None = None
+    AdditionalAnalyses: Annotated[
+        Literal["ALLOWED", "REQUIRED", "NOT_ALLOWED"] | None,
+        Field(description="Allowed values: 'ALLOWED', 'REQUIRED', 'NOT_ALLOWED'."),
+    ] = None
+    AggregationThresholds: Annotated[
+        list[AggregationThreshold] | None, Field(description="Items: exactly 1 items.")
+    ] = None
+    AllowedAnalyses: Annotated[
+        list[str],
+        Field(
+            description="Items: at least 0 items. Each item: Pattern: (ANY_QUERY|ANY_JOB|arn:[\\w]{3}:cleanrooms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:membership/[\\d\\w-]+/analysistemplate/[\\d\\w-]+) Length: 0 to 200 characters."
+        ),
+    ]
+    AllowedAnalysisProviders: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 0 items. Each item: Pattern: \\d+ Length: exactly 12 characters."
+        ),
+    ] = None
+    ComparisonControls: Annotated[
+        ConfiguredTableComparisonControls | None,
+        Field(description="Type: ConfiguredTableComparisonControlsDict."),
+    ] = None
+    DifferentialPrivacy: Annotated[
+        ConfiguredTableDifferentialPrivacy | None,
+        Field(description="Type: ConfiguredTableDifferentialPrivacyDict."),
+    ] = None
+    DisallowedOutputColumns: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 0 items. Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."
+        ),
+    ] = None
 
 
 class ConfiguredTableAnalysisRulePolicyV1Option3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Custom: AnalysisRuleCustom
+    Custom: Annotated[AnalysisRuleCustom, Field(description="Type: AnalysisRuleCustomDict.")]
 
 
 class SnowflakeTableReference(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountIdentifier: str
-    DatabaseName: str
-    SchemaName: str
-    SecretArn: str
-    TableName: str
-    TableSchema: SnowflakeTableReferenceTableSchema
+    AccountIdentifier: Annotated[str, Field(description="Length: 3 to 256 characters.")]
+    DatabaseName: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    SchemaName: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    SecretArn: Annotated[str, Field(description="Length: at most 256 characters.")]
+    TableName: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    TableSchema: Annotated[
+        SnowflakeTableReferenceTableSchema,
+        Field(description="Type: SnowflakeTableReferenceTableSchemaDict."),
+    ]
 
 
 class ConfiguredTableAnalysisRulePolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    V1: (
+    V1: Annotated[
         ConfiguredTableAnalysisRulePolicyV1Option1
         | ConfiguredTableAnalysisRulePolicyV1Option2
-        | ConfiguredTableAnalysisRulePolicyV1Option3
-    )
+        | ConfiguredTableAnalysisRulePolicyV1Option3,
+        Field(
+            description="Type: ConfiguredTableAnalysisRulePolicyV1Option1Dict | ConfiguredTableAnalysisRulePolicyV1Option2Dict | ConfiguredTableAnalysisRulePolicyV1Option3Dict."
+        ),
+    ]
 
 
 class ConfiguredTableTableReferenceOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Snowflake: SnowflakeTableReference
+    Snowflake: Annotated[
+        SnowflakeTableReference, Field(description="Type: SnowflakeTableReferenceDict.")
+    ]
 
 
 class AnalysisRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Policy: ConfiguredTableAnalysisRulePolicy
-    Type: Literal["AGGREGATION", "LIST", "CUSTOM"]
+    Policy: Annotated[
+        ConfiguredTableAnalysisRulePolicy,
+        Field(description="Type: ConfiguredTableAnalysisRulePolicyDict."),
+    ]
+    Type: Annotated[
+        Literal["AGGREGATION", "LIST", "CUSTOM"],
+        Field(description="Allowed values: 'AGGREGATION', 'LIST', 'CUSTOM'."),
+    ]
 
 
 class ConfiguredTableProps(DeferredModel):
-    AllowedColumns: list[str]
-    AnalysisMethod: Literal["DIRECT_QUERY", "DIRECT_JOB", "MULTIPLE"]
-    AnalysisRules: list[AnalysisRule] | None = None
-    Description: str | None = None
-    Name: str
-    SelectedAnalysisMethods: list[Literal["DIRECT_QUERY", "DIRECT_JOB"]] | None = None
-    TableReference: (
+    """
+    The properties a program declares for a AWS::CleanRooms::ConfiguredTable.
+    """
+
+    AllowedColumns: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 100 items. Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: at most 128 characters."
+        ),
+    ]
+    AnalysisMethod: Annotated[
+        Literal["DIRECT_QUERY", "DIRECT_JOB", "MULTIPLE"],
+        Field(description="Allowed values: 'DIRECT_QUERY', 'DIRECT_JOB', 'MULTIPLE'."),
+    ]
+    AnalysisRules: Annotated[
+        list[AnalysisRule] | None, Field(description="Items: exactly 1 items.")
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: at most 255 characters."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$ Length: 1 to 100 characters."
+        ),
+    ]
+    SelectedAnalysisMethods: Annotated[
+        list[Literal["DIRECT_QUERY", "DIRECT_JOB"]] | None,
+        Field(description="Each item: Allowed values: 'DIRECT_QUERY', 'DIRECT_JOB'."),
+    ] = None
+    TableReference: Annotated[
         ConfiguredTableTableReferenceOption1
         | ConfiguredTableTableReferenceOption2
-        | ConfiguredTableTableReferenceOption3
-    )
-    Tags: list[Tag] | None = None
+        | ConfiguredTableTableReferenceOption3,
+        Field(
+            description="Type: ConfiguredTableTableReferenceOption1Dict | ConfiguredTableTableReferenceOption2Dict | ConfiguredTableTableReferenceOption3Dict."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by id_mapping_table.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IdMappingTableAttributes",
@@ -26,46 +26,105 @@ class IdMappingTableIdMappingTableInputSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdNamespaceAssociationId: str
-    Type: Literal["SOURCE", "TARGET"]
+    IdNamespaceAssociationId: Annotated[str, Field(description="Type: str.")]
+    Type: Annotated[
+        Literal["SOURCE", "TARGET"], Field(description="Allowed values: 'SOURCE', 'TARGET'.")
+    ]
 
 
 class IdMappingTableInputReferenceConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputReferenceArn: str
-    ManageResourcePolicies: bool
+    InputReferenceArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws|aws-us-gov|aws-cn):entityresolution:.*:[0-9]+:(idmappingworkflow/.*)$ Length: 20 to 2048 characters."
+        ),
+    ]
+    ManageResourcePolicies: Annotated[bool, Field(description="Type: bool.")]
 
 
 class IdMappingTableInputReferenceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdMappingTableInputSource: list[IdMappingTableIdMappingTableInputSource]
+    IdMappingTableInputSource: Annotated[
+        list[IdMappingTableIdMappingTableInputSource], Field(description="Items: exactly 2 items.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class IdMappingTableAttributes(DeferredModel):
-    Arn: str | None = None
-    CollaborationArn: str | None = None
-    CollaborationIdentifier: str | None = None
-    IdMappingTableIdentifier: str | None = None
-    InputReferenceProperties: IdMappingTableInputReferenceProperties | None = None
-    MembershipArn: str | None = None
+    """
+    The read-only attributes of a AWS::CleanRooms::IdMappingTable, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: at most 200 characters.")] = None
+    CollaborationArn: Annotated[
+        str | None, Field(description="Length: at most 100 characters.")
+    ] = None
+    CollaborationIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36 characters."
+        ),
+    ] = None
+    IdMappingTableIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36 characters."
+        ),
+    ] = None
+    InputReferenceProperties: Annotated[
+        IdMappingTableInputReferenceProperties | None,
+        Field(description="Type: IdMappingTableInputReferencePropertiesDict."),
+    ] = None
+    MembershipArn: Annotated[str | None, Field(description="Length: at most 100 characters.")] = (
+        None
+    )
 
 
 class IdMappingTableProps(DeferredModel):
-    Description: str | None = None
-    InputReferenceConfig: IdMappingTableInputReferenceConfig
-    KmsKeyArn: str | None = None
-    MembershipIdentifier: str
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CleanRooms::IdMappingTable.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: at most 255 characters."
+        ),
+    ] = None
+    InputReferenceConfig: Annotated[
+        IdMappingTableInputReferenceConfig,
+        Field(
+            description="Type: IdMappingTableInputReferenceConfigDict. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws:kms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:key/[a-zA-Z0-9-]+$ Length: 4 to 2048 characters."
+        ),
+    ] = None
+    MembershipIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$ Length: at most 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None

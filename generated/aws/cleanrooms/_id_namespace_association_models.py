@@ -7,10 +7,10 @@ Imported on first use by id_namespace_association.py, which re-exports every nam
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IdNamespaceAssociationAttributes",
@@ -26,46 +26,103 @@ class IdNamespaceAssociationIdMappingConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowUseAsDimensionColumn: bool
+    AllowUseAsDimensionColumn: Annotated[bool, Field(description="Type: bool.")]
 
 
 class IdNamespaceAssociationInputReferenceConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputReferenceArn: str
-    ManageResourcePolicies: bool
+    InputReferenceArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws:entityresolution:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:idnamespace/[\\d\\w-]+$ Length: at most 256 characters."
+        ),
+    ]
+    ManageResourcePolicies: Annotated[bool, Field(description="Type: bool.")]
 
 
 class IdNamespaceAssociationInputReferenceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdMappingWorkflowsSupported: list[dict[str, Any] | str] | None = None
-    IdNamespaceType: Literal["SOURCE", "TARGET"] | None = None
+    IdMappingWorkflowsSupported: Annotated[
+        list[dict[str, Any] | str] | None, Field(description="Type: list[dict[str, Any] | str].")
+    ] = None
+    IdNamespaceType: Annotated[
+        Literal["SOURCE", "TARGET"] | None, Field(description="Allowed values: 'SOURCE', 'TARGET'.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class IdNamespaceAssociationAttributes(DeferredModel):
-    Arn: str | None = None
-    CollaborationArn: str | None = None
-    CollaborationIdentifier: str | None = None
-    IdNamespaceAssociationIdentifier: str | None = None
-    InputReferenceProperties: IdNamespaceAssociationInputReferenceProperties | None = None
-    MembershipArn: str | None = None
+    """
+    The read-only attributes of a AWS::CleanRooms::IdNamespaceAssociation, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: at most 256 characters.")] = None
+    CollaborationArn: Annotated[
+        str | None, Field(description="Length: at most 100 characters.")
+    ] = None
+    CollaborationIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36 characters."
+        ),
+    ] = None
+    IdNamespaceAssociationIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36 characters."
+        ),
+    ] = None
+    InputReferenceProperties: Annotated[
+        IdNamespaceAssociationInputReferenceProperties | None,
+        Field(description="Type: IdNamespaceAssociationInputReferencePropertiesDict."),
+    ] = None
+    MembershipArn: Annotated[str | None, Field(description="Length: at most 100 characters.")] = (
+        None
+    )
 
 
 class IdNamespaceAssociationProps(DeferredModel):
-    Description: str | None = None
-    IdMappingConfig: IdNamespaceAssociationIdMappingConfig | None = None
-    InputReferenceConfig: IdNamespaceAssociationInputReferenceConfig
-    MembershipIdentifier: str
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CleanRooms::IdNamespaceAssociation.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: at most 255 characters."
+        ),
+    ] = None
+    IdMappingConfig: Annotated[
+        IdNamespaceAssociationIdMappingConfig | None,
+        Field(description="Type: IdNamespaceAssociationIdMappingConfigDict."),
+    ] = None
+    InputReferenceConfig: Annotated[
+        IdNamespaceAssociationInputReferenceConfig,
+        Field(
+            description="Type: IdNamespaceAssociationInputReferenceConfigDict. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MembershipIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$ Length: 1 to 100 characters."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None

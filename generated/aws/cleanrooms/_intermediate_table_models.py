@@ -7,10 +7,10 @@ Imported on first use by intermediate_table.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AggregationThreshold",
@@ -34,55 +34,94 @@ class DifferentialPrivacyColumn(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="Type: str.")]
 
 
 class IntermediateTableComparisonControls(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedColumnComparisonColumns: list[str]
-    AllowedLiteralComparisonColumns: list[str]
+    AllowedColumnComparisonColumns: Annotated[
+        list[str],
+        Field(
+            description="Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."
+        ),
+    ]
+    AllowedLiteralComparisonColumns: Annotated[
+        list[str],
+        Field(
+            description="Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."
+        ),
+    ]
 
 
 class IntermediateTableDifferentialPrivacy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Columns: list[DifferentialPrivacyColumn]
+    Columns: Annotated[
+        list[DifferentialPrivacyColumn], Field(description="Items: at least 1 items.")
+    ]
 
 
 class OutputColumnThreshold(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MinimumIdentityCount: int
-    OutputColumnName: str
+    MinimumIdentityCount: Annotated[int, Field(description="Range: 0 to 100000 (inclusive).")]
+    OutputColumnName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."
+        ),
+    ]
 
 
 class PopulationAnalysisSqlParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnalysisTemplateArn: str | None = None
-    QueryString: str | None = None
+    AnalysisTemplateArn: Annotated[
+        str | None, Field(description="Length: at most 256 characters.")
+    ] = None
+    QueryString: Annotated[str | None, Field(description="Length: at most 500000 characters.")] = (
+        None
+    )
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class IntermediateTableAttributes(DeferredModel):
-    Arn: str | None = None
-    CollaborationArn: str | None = None
-    CollaborationIdentifier: str | None = None
-    IntermediateTableIdentifier: str | None = None
-    MembershipArn: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::CleanRooms::IntermediateTable, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: at most 256 characters.")] = None
+    CollaborationArn: Annotated[
+        str | None, Field(description="Length: at most 100 characters.")
+    ] = None
+    CollaborationIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36 characters."
+        ),
+    ] = None
+    IntermediateTableIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36 characters."
+        ),
+    ] = None
+    MembershipArn: Annotated[str | None, Field(description="Length: at most 100 characters.")] = (
+        None
+    )
+    Status: Annotated[
         Literal[
             "CREATED",
             "POPULATE_STARTED",
@@ -91,69 +130,159 @@ class IntermediateTableAttributes(DeferredModel):
             "DISALLOWED_BY_DATA_PROVIDER",
             "BASE_TABLE_REMOVED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATED', 'POPULATE_STARTED', 'POPULATE_SUCCESS', 'POPULATE_FAILED', 'DISALLOWED_BY_DATA_PROVIDER', 'BASE_TABLE_REMOVED'."
+        ),
+    ] = None
 
 
 class AggregationThreshold(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedAggregateExpressionType: Literal["COLUMNS_ONLY", "ANY_EXPRESSION"]
-    IdentityColumns: list[str]
-    MinimumIdentityCount: int
-    OutputColumnThresholds: list[OutputColumnThreshold] | None = None
-    Type: Literal["COUNT_DISTINCT"]
+    AllowedAggregateExpressionType: Annotated[
+        Literal["COLUMNS_ONLY", "ANY_EXPRESSION"],
+        Field(description="Allowed values: 'COLUMNS_ONLY', 'ANY_EXPRESSION'."),
+    ]
+    IdentityColumns: Annotated[
+        list[str],
+        Field(
+            description="Items: exactly 1 items. Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."
+        ),
+    ]
+    MinimumIdentityCount: Annotated[int, Field(description="Range: 2 to 100000 (inclusive).")]
+    OutputColumnThresholds: Annotated[
+        list[OutputColumnThreshold] | None,
+        Field(description="Type: list[OutputColumnThresholdDict]."),
+    ] = None
+    Type: Annotated[
+        Literal["COUNT_DISTINCT"], Field(description="Allowed values: 'COUNT_DISTINCT'.")
+    ]
 
 
 class IntermediateTableAnalysisRuleCustom(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalAnalyses: Literal["ALLOWED", "REQUIRED", "NOT_ALLOWED"] | None = None
-    AggregationThresholds: list[AggregationThreshold] | None = None
-    AllowedAnalyses: list[str]
-    AllowedAnalysisProviders: list[str] | None = None
-    AllowedResultReceivers: list[str] | None = None
-    ComparisonControls: IntermediateTableComparisonControls | None = None
-    DifferentialPrivacy: IntermediateTableDifferentialPrivacy | None = None
-    DisallowedOutputColumns: list[str] | None = None
+    AdditionalAnalyses: Annotated[
+        Literal["ALLOWED", "REQUIRED", "NOT_ALLOWED"] | None,
+        Field(description="Allowed values: 'ALLOWED', 'REQUIRED', 'NOT_ALLOWED'."),
+    ] = None
+    AggregationThresholds: Annotated[
+        list[AggregationThreshold] | None, Field(description="Items: exactly 1 items.")
+    ] = None
+    AllowedAnalyses: Annotated[
+        list[str],
+        Field(
+            description="Items: at least 0 items. Each item: Pattern: (ANY_QUERY|ANY_JOB|arn:[\\w]{3}:cleanrooms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:membership/[\\d\\w-]+/analysistemplate/[\\d\\w-]+) Length: 0 to 200 characters."
+        ),
+    ]
+    AllowedAnalysisProviders: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 0 items. Each item: Pattern: \\d+ Length: exactly 12 characters."
+        ),
+    ] = None
+    AllowedResultReceivers: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 0 items. Each item: Pattern: \\d+ Length: exactly 12 characters."
+        ),
+    ] = None
+    ComparisonControls: Annotated[
+        IntermediateTableComparisonControls | None,
+        Field(description="Type: IntermediateTableComparisonControlsDict."),
+    ] = None
+    DifferentialPrivacy: Annotated[
+        IntermediateTableDifferentialPrivacy | None,
+        Field(description="Type: IntermediateTableDifferentialPrivacyDict."),
+    ] = None
+    DisallowedOutputColumns: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 0 items. Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."
+        ),
+    ] = None
 
 
 class IntermediateTableAnalysisRulePolicyV1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Custom: IntermediateTableAnalysisRuleCustom
+    Custom: Annotated[
+        IntermediateTableAnalysisRuleCustom,
+        Field(description="Type: IntermediateTableAnalysisRuleCustomDict."),
+    ]
 
 
 class IntermediateTablePopulationAnalysisConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SqlParameters: PopulationAnalysisSqlParameters | None = None
+    SqlParameters: Annotated[
+        PopulationAnalysisSqlParameters | None,
+        Field(description="Type: PopulationAnalysisSqlParametersDict."),
+    ] = None
 
 
 class IntermediateTableAnalysisRulePolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    V1: IntermediateTableAnalysisRulePolicyV1
+    V1: Annotated[
+        IntermediateTableAnalysisRulePolicyV1,
+        Field(description="Type: IntermediateTableAnalysisRulePolicyV1Dict."),
+    ]
 
 
 class IntermediateTableAnalysisRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Policy: IntermediateTableAnalysisRulePolicy
-    Type: Literal["CUSTOM"]
+    Policy: Annotated[
+        IntermediateTableAnalysisRulePolicy,
+        Field(description="Type: IntermediateTableAnalysisRulePolicyDict."),
+    ]
+    Type: Annotated[Literal["CUSTOM"], Field(description="Allowed values: 'CUSTOM'.")]
 
 
 class IntermediateTableProps(DeferredModel):
-    AnalysisRules: list[IntermediateTableAnalysisRule] | None = None
-    Description: str | None = None
-    KmsKeyArn: str | None = None
-    MembershipIdentifier: str
-    Name: str
-    PopulationAnalysisConfiguration: IntermediateTablePopulationAnalysisConfiguration
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CleanRooms::IntermediateTable.
+    """
+
+    AnalysisRules: Annotated[
+        list[IntermediateTableAnalysisRule] | None, Field(description="Items: exactly 1 items.")
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: at most 255 characters."
+        ),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws:kms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:key/[a-zA-Z0-9-]+$ Length: 4 to 2048 characters."
+        ),
+    ] = None
+    MembershipIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PopulationAnalysisConfiguration: Annotated[
+        IntermediateTablePopulationAnalysisConfiguration,
+        Field(
+            description="Type: IntermediateTablePopulationAnalysisConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None

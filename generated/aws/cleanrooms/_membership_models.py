@@ -7,10 +7,10 @@ Imported on first use by membership.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MembershipAttributes",
@@ -36,124 +36,206 @@ class MembershipJobComputePaymentConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsResponsible: bool
+    IsResponsible: Annotated[bool, Field(description="Type: bool.")]
 
 
 class MembershipModelInferencePaymentConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsResponsible: bool
+    IsResponsible: Annotated[bool, Field(description="Type: bool.")]
 
 
 class MembershipModelTrainingPaymentConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsResponsible: bool
+    IsResponsible: Annotated[bool, Field(description="Type: bool.")]
 
 
 class MembershipQueryComputePaymentConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsResponsible: bool
+    IsResponsible: Annotated[bool, Field(description="Type: bool.")]
 
 
 class MembershipSyntheticDataGenerationPaymentConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsResponsible: bool
+    IsResponsible: Annotated[bool, Field(description="Type: bool.")]
 
 
 class ProtectedJobS3OutputConfigurationInput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    KeyPrefix: str | None = None
+    Bucket: Annotated[str, Field(description="Length: 3 to 63 characters.")]
+    KeyPrefix: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ProtectedQueryS3OutputConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    KeyPrefix: str | None = None
-    ResultFormat: Literal["CSV", "PARQUET"]
-    SingleFileOutput: bool | None = None
+    Bucket: Annotated[str, Field(description="Length: 3 to 63 characters.")]
+    KeyPrefix: Annotated[str | None, Field(description="Type: str.")] = None
+    ResultFormat: Annotated[
+        Literal["CSV", "PARQUET"], Field(description="Allowed values: 'CSV', 'PARQUET'.")
+    ]
+    SingleFileOutput: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class MembershipAttributes(DeferredModel):
-    Arn: str | None = None
-    CollaborationArn: str | None = None
-    CollaborationCreatorAccountId: str | None = None
-    MembershipIdentifier: str | None = None
+    """
+    The read-only attributes of a AWS::CleanRooms::Membership, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: at most 100 characters.")] = None
+    CollaborationArn: Annotated[
+        str | None, Field(description="Length: at most 100 characters.")
+    ] = None
+    CollaborationCreatorAccountId: Annotated[
+        str | None, Field(description="Pattern: ^\\d+$ Length: exactly 12 characters.")
+    ] = None
+    MembershipIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36 characters."
+        ),
+    ] = None
 
 
 class MembershipMLPaymentConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ModelInference: MembershipModelInferencePaymentConfig | None = None
-    ModelTraining: MembershipModelTrainingPaymentConfig | None = None
-    SyntheticDataGeneration: MembershipSyntheticDataGenerationPaymentConfig | None = None
+    ModelInference: Annotated[
+        MembershipModelInferencePaymentConfig | None,
+        Field(description="Type: MembershipModelInferencePaymentConfigDict."),
+    ] = None
+    ModelTraining: Annotated[
+        MembershipModelTrainingPaymentConfig | None,
+        Field(description="Type: MembershipModelTrainingPaymentConfigDict."),
+    ] = None
+    SyntheticDataGeneration: Annotated[
+        MembershipSyntheticDataGenerationPaymentConfig | None,
+        Field(description="Type: MembershipSyntheticDataGenerationPaymentConfigDict."),
+    ] = None
 
 
 class MembershipPaymentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    JobCompute: MembershipJobComputePaymentConfig | None = None
-    MachineLearning: MembershipMLPaymentConfig | None = None
-    QueryCompute: MembershipQueryComputePaymentConfig
+    JobCompute: Annotated[
+        MembershipJobComputePaymentConfig | None,
+        Field(description="Type: MembershipJobComputePaymentConfigDict."),
+    ] = None
+    MachineLearning: Annotated[
+        MembershipMLPaymentConfig | None, Field(description="Type: MembershipMLPaymentConfigDict.")
+    ] = None
+    QueryCompute: Annotated[
+        MembershipQueryComputePaymentConfig,
+        Field(description="Type: MembershipQueryComputePaymentConfigDict."),
+    ]
 
 
 class MembershipProtectedJobOutputConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: ProtectedJobS3OutputConfigurationInput
+    S3: Annotated[
+        ProtectedJobS3OutputConfigurationInput,
+        Field(description="Type: ProtectedJobS3OutputConfigurationInputDict."),
+    ]
 
 
 class MembershipProtectedJobResultConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OutputConfiguration: MembershipProtectedJobOutputConfiguration
-    RoleArn: str
+    OutputConfiguration: Annotated[
+        MembershipProtectedJobOutputConfiguration,
+        Field(description="Type: MembershipProtectedJobOutputConfigurationDict."),
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws:iam::[\\w]+:role/[\\w+=./@-]+$ Length: 32 to 512 characters."
+        ),
+    ]
 
 
 class MembershipProtectedQueryOutputConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: ProtectedQueryS3OutputConfiguration
+    S3: Annotated[
+        ProtectedQueryS3OutputConfiguration,
+        Field(description="Type: ProtectedQueryS3OutputConfigurationDict."),
+    ]
 
 
 class MembershipProtectedQueryResultConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OutputConfiguration: MembershipProtectedQueryOutputConfiguration
-    RoleArn: str | None = None
+    OutputConfiguration: Annotated[
+        MembershipProtectedQueryOutputConfiguration,
+        Field(description="Type: MembershipProtectedQueryOutputConfigurationDict."),
+    ]
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws:iam::[\\w]+:role/[\\w+=./@-]+$ Length: 32 to 512 characters."
+        ),
+    ] = None
 
 
 class MembershipProps(DeferredModel):
-    CollaborationIdentifier: str
-    DefaultJobResultConfiguration: MembershipProtectedJobResultConfiguration | None = None
-    DefaultResultConfiguration: MembershipProtectedQueryResultConfiguration | None = None
-    IsMetricsEnabled: bool | None = None
-    JobLogStatus: Literal["ENABLED", "DISABLED"] | None = None
-    PaymentConfiguration: MembershipPaymentConfiguration | None = None
-    QueryLogStatus: Literal["ENABLED", "DISABLED"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CleanRooms::Membership.
+    """
+
+    CollaborationIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DefaultJobResultConfiguration: Annotated[
+        MembershipProtectedJobResultConfiguration | None,
+        Field(description="Type: MembershipProtectedJobResultConfigurationDict."),
+    ] = None
+    DefaultResultConfiguration: Annotated[
+        MembershipProtectedQueryResultConfiguration | None,
+        Field(description="Type: MembershipProtectedQueryResultConfigurationDict."),
+    ] = None
+    IsMetricsEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    JobLogStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    PaymentConfiguration: Annotated[
+        MembershipPaymentConfiguration | None,
+        Field(description="Type: MembershipPaymentConfigurationDict."),
+    ] = None
+    QueryLogStatus: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An arbitrary set of tags (key-value pairs) for this cleanrooms membership."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by privacy_budget_template.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BudgetParameter",
@@ -25,40 +25,97 @@ class BudgetParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoRefresh: Literal["ENABLED", "DISABLED"] | None = None
-    Budget: int
-    Type: Literal["CALENDAR_DAY", "CALENDAR_MONTH", "CALENDAR_WEEK", "LIFETIME"]
+    AutoRefresh: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    Budget: Annotated[int, Field(description="Range: at least 0 (inclusive).")]
+    Type: Annotated[
+        Literal["CALENDAR_DAY", "CALENDAR_MONTH", "CALENDAR_WEEK", "LIFETIME"],
+        Field(
+            description="Allowed values: 'CALENDAR_DAY', 'CALENDAR_MONTH', 'CALENDAR_WEEK', 'LIFETIME'."
+        ),
+    ]
 
 
 class PrivacyBudgetTemplateParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BudgetParameters: list[BudgetParameter] | None = None
-    Epsilon: int | None = None
-    ResourceArn: str | None = None
-    UsersNoisePerQuery: int | None = None
+    BudgetParameters: Annotated[
+        list[BudgetParameter] | None, Field(description="Items: 1 to 2 items.")
+    ] = None
+    Epsilon: Annotated[int | None, Field(description="Range: 1 to 20 (inclusive).")] = None
+    ResourceArn: Annotated[str | None, Field(description="Length: at most 200 characters.")] = None
+    UsersNoisePerQuery: Annotated[
+        int | None, Field(description="Range: 10 to 100 (inclusive).")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class PrivacyBudgetTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    CollaborationArn: str | None = None
-    CollaborationIdentifier: str | None = None
-    MembershipArn: str | None = None
-    PrivacyBudgetTemplateIdentifier: str | None = None
+    """
+    The read-only attributes of a AWS::CleanRooms::PrivacyBudgetTemplate, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: at most 200 characters.")] = None
+    CollaborationArn: Annotated[
+        str | None, Field(description="Length: at most 100 characters.")
+    ] = None
+    CollaborationIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36 characters."
+        ),
+    ] = None
+    MembershipArn: Annotated[str | None, Field(description="Length: at most 100 characters.")] = (
+        None
+    )
+    PrivacyBudgetTemplateIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36 characters."
+        ),
+    ] = None
 
 
 class PrivacyBudgetTemplateProps(DeferredModel):
-    AutoRefresh: Literal["CALENDAR_MONTH", "NONE"]
-    MembershipIdentifier: str
-    Parameters: PrivacyBudgetTemplateParameters
-    PrivacyBudgetType: Literal["DIFFERENTIAL_PRIVACY", "ACCESS_BUDGET"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CleanRooms::PrivacyBudgetTemplate.
+    """
+
+    AutoRefresh: Annotated[
+        Literal["CALENDAR_MONTH", "NONE"],
+        Field(
+            description="Allowed values: 'CALENDAR_MONTH', 'NONE'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MembershipIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Parameters: Annotated[
+        PrivacyBudgetTemplateParameters,
+        Field(description="Type: PrivacyBudgetTemplateParametersDict."),
+    ]
+    PrivacyBudgetType: Annotated[
+        Literal["DIFFERENTIAL_PRIVACY", "ACCESS_BUDGET"],
+        Field(
+            description="Allowed values: 'DIFFERENTIAL_PRIVACY', 'ACCESS_BUDGET'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An arbitrary set of tags (key-value pairs) for this cleanrooms privacy budget template."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -111,150 +115,179 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AnalysisParameterDict = TypedDict(
-    "AnalysisParameterDict",
-    {
-        "DefaultValue": "str",
-        "Name": "Required[str]",
-        "Type": "Required[Literal['SMALLINT', 'INTEGER', 'BIGINT', 'DECIMAL', 'REAL', 'DOUBLE_PRECISION', 'BOOLEAN', 'CHAR', 'VARCHAR', 'DATE', 'TIMESTAMP', 'TIMESTAMPTZ', 'TIME', 'TIMETZ', 'VARBYTE', 'BINARY', 'BYTE', 'CHARACTER', 'DOUBLE', 'FLOAT', 'INT', 'LONG', 'NUMERIC', 'SHORT', 'STRING', 'TIMESTAMP_LTZ', 'TIMESTAMP_NTZ', 'TINYINT']]",
-    },
-    total=False,
-)
 
-AnalysisSchemaDict = TypedDict(
-    "AnalysisSchemaDict",
-    {
-        "ReferencedTables": "Required[list[str]]",
-    },
-    total=False,
-)
+class AnalysisParameterDict(TypedDict, total=False):
+    """AnalysisParameter as a plain dict."""
 
-AnalysisTemplateArtifactDict = TypedDict(
-    "AnalysisTemplateArtifactDict",
-    {
-        "Location": "Required[S3LocationDict]",
-    },
-    total=False,
-)
+    DefaultValue: str
+    """Length: 0 to 1000 characters."""
+    Name: Required[str]
+    """Pattern: [0-9a-zA-Z_]+ Length: 1 to 100 characters."""
+    Type: Required[
+        Literal[
+            "SMALLINT",
+            "INTEGER",
+            "BIGINT",
+            "DECIMAL",
+            "REAL",
+            "DOUBLE_PRECISION",
+            "BOOLEAN",
+            "CHAR",
+            "VARCHAR",
+            "DATE",
+            "TIMESTAMP",
+            "TIMESTAMPTZ",
+            "TIME",
+            "TIMETZ",
+            "VARBYTE",
+            "BINARY",
+            "BYTE",
+            "CHARACTER",
+            "DOUBLE",
+            "FLOAT",
+            "INT",
+            "LONG",
+            "NUMERIC",
+            "SHORT",
+            "STRING",
+            "TIMESTAMP_LTZ",
+            "TIMESTAMP_NTZ",
+            "TINYINT",
+        ]
+    ]
+    """Allowed values: 'SMALLINT', 'INTEGER', 'BIGINT', 'DECIMAL', 'REAL', 'DOUBLE_PRECISION',
+    'BOOLEAN', 'CHAR', 'VARCHAR', 'DATE', 'TIMESTAMP', 'TIMESTAMPTZ' (and 16 more)."""
 
-AnalysisTemplateArtifactMetadataDict = TypedDict(
-    "AnalysisTemplateArtifactMetadataDict",
-    {
-        "AdditionalArtifactHashes": "list[HashDict]",
-        "EntryPointHash": "Required[HashDict]",
-    },
-    total=False,
-)
 
-AnalysisTemplateArtifactsDict = TypedDict(
-    "AnalysisTemplateArtifactsDict",
-    {
-        "AdditionalArtifacts": "list[AnalysisTemplateArtifactDict]",
-        "EntryPoint": "Required[AnalysisTemplateArtifactDict]",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+class AnalysisSchemaDict(TypedDict, total=False):
+    """AnalysisSchema as a plain dict."""
 
-AnalysisTemplateErrorMessageConfigurationDict = TypedDict(
-    "AnalysisTemplateErrorMessageConfigurationDict",
-    {
-        "Type": "Required[Literal['DETAILED']]",
-    },
-    total=False,
-)
+    ReferencedTables: Required[list[str]]
+    """Items: at least 0 items. Each item: Pattern: ^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_
+    ]+))?$ Length: at most 128 characters."""
 
-AnalysisTemplateSourceMetadataDict = TypedDict(
-    "AnalysisTemplateSourceMetadataDict",
-    {
-        "Artifacts": "Required[AnalysisTemplateArtifactMetadataDict]",
-    },
-    total=False,
-)
 
-AnalysisTemplateSourceOption1Dict = TypedDict(
-    "AnalysisTemplateSourceOption1Dict",
-    {
-        "Text": "Required[str]",
-    },
-    total=False,
-)
+class AnalysisTemplateArtifactDict(TypedDict, total=False):
+    """AnalysisTemplateArtifact as a plain dict."""
 
-AnalysisTemplateSourceOption2Dict = TypedDict(
-    "AnalysisTemplateSourceOption2Dict",
-    {
-        "Artifacts": "Required[AnalysisTemplateArtifactsDict]",
-    },
-    total=False,
-)
+    Location: Required[S3LocationDict]
+    """Type: S3LocationDict."""
 
-AnalysisTemplateSyntheticDataParametersDict = TypedDict(
-    "AnalysisTemplateSyntheticDataParametersDict",
-    {
-        "MlSyntheticDataParameters": "Required[MLSyntheticDataParametersDict]",
-    },
-    total=False,
-)
 
-ColumnClassificationDetailsDict = TypedDict(
-    "ColumnClassificationDetailsDict",
-    {
-        "ColumnMapping": "Required[list[SyntheticDataColumnPropertiesDict]]",
-    },
-    total=False,
-)
+class AnalysisTemplateArtifactMetadataDict(TypedDict, total=False):
+    """AnalysisTemplateArtifactMetadata as a plain dict."""
 
-HashDict = TypedDict(
-    "HashDict",
-    {
-        "Sha256": "str",
-    },
-    total=False,
-)
+    AdditionalArtifactHashes: list[HashDict]
+    """Type: list[HashDict]."""
+    EntryPointHash: Required[HashDict]
+    """Type: HashDict."""
 
-MLSyntheticDataParametersDict = TypedDict(
-    "MLSyntheticDataParametersDict",
-    {
-        "ColumnClassification": "Required[ColumnClassificationDetailsDict]",
-        "Epsilon": "Required[float]",
-        "MaxMembershipInferenceAttackScore": "Required[float]",
-    },
-    total=False,
-)
 
-S3LocationDict = TypedDict(
-    "S3LocationDict",
-    {
-        "Bucket": "Required[str]",
-        "Key": "Required[str]",
-    },
-    total=False,
-)
+class AnalysisTemplateArtifactsDict(TypedDict, total=False):
+    """AnalysisTemplateArtifacts as a plain dict."""
 
-SyntheticDataColumnPropertiesDict = TypedDict(
-    "SyntheticDataColumnPropertiesDict",
-    {
-        "ColumnName": "Required[str]",
-        "ColumnType": "Required[Literal['CATEGORICAL', 'NUMERICAL']]",
-        "IsPredictiveValue": "Required[bool]",
-    },
-    total=False,
-)
+    AdditionalArtifacts: list[AnalysisTemplateArtifactDict]
+    """Items: exactly 1 items."""
+    EntryPoint: Required[AnalysisTemplateArtifactDict]
+    """Type: AnalysisTemplateArtifactDict."""
+    RoleArn: Required[str]
+    """Length: 32 to 512 characters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class AnalysisTemplateErrorMessageConfigurationDict(TypedDict, total=False):
+    """AnalysisTemplateErrorMessageConfiguration as a plain dict."""
+
+    Type: Required[Literal["DETAILED"]]
+    """Allowed values: 'DETAILED'."""
+
+
+class AnalysisTemplateSourceMetadataDict(TypedDict, total=False):
+    """AnalysisTemplateSourceMetadata as a plain dict."""
+
+    Artifacts: Required[AnalysisTemplateArtifactMetadataDict]
+    """Type: AnalysisTemplateArtifactMetadataDict."""
+
+
+class AnalysisTemplateSourceOption1Dict(TypedDict, total=False):
+    """AnalysisTemplateSourceOption1 as a plain dict."""
+
+    Text: Required[str]
+    """Length: 0 to 90000 characters."""
+
+
+class AnalysisTemplateSourceOption2Dict(TypedDict, total=False):
+    """AnalysisTemplateSourceOption2 as a plain dict."""
+
+    Artifacts: Required[AnalysisTemplateArtifactsDict]
+    """Type: AnalysisTemplateArtifactsDict."""
+
+
+class AnalysisTemplateSyntheticDataParametersDict(TypedDict, total=False):
+    """AnalysisTemplateSyntheticDataParameters as a plain dict."""
+
+    MlSyntheticDataParameters: Required[MLSyntheticDataParametersDict]
+    """Type: MLSyntheticDataParametersDict."""
+
+
+class ColumnClassificationDetailsDict(TypedDict, total=False):
+    """ColumnClassificationDetails as a plain dict."""
+
+    ColumnMapping: Required[list[SyntheticDataColumnPropertiesDict]]
+    """Items: 5 to 1000 items."""
+
+
+class HashDict(TypedDict, total=False):
+    """Hash as a plain dict."""
+
+    Sha256: str
+    """Type: str."""
+
+
+class MLSyntheticDataParametersDict(TypedDict, total=False):
+    """MLSyntheticDataParameters as a plain dict."""
+
+    ColumnClassification: Required[ColumnClassificationDetailsDict]
+    """Type: ColumnClassificationDetailsDict."""
+    Epsilon: Required[float]
+    """Range: 0.0001 to 10 (inclusive)."""
+    MaxMembershipInferenceAttackScore: Required[float]
+    """Range: 0.5 to 1 (inclusive)."""
+
+
+class S3LocationDict(TypedDict, total=False):
+    """S3Location as a plain dict."""
+
+    Bucket: Required[str]
+    """Length: 3 to 63 characters."""
+    Key: Required[str]
+    """Type: str."""
+
+
+class SyntheticDataColumnPropertiesDict(TypedDict, total=False):
+    """SyntheticDataColumnProperties as a plain dict."""
+
+    ColumnName: Required[str]
+    """Pattern: ^[a-z0-9_](([a-z0-9_]+-)*([a-z0-9_]+))?$ Length: at most 128 characters."""
+    ColumnType: Required[Literal["CATEGORICAL", "NUMERICAL"]]
+    """Allowed values: 'CATEGORICAL', 'NUMERICAL'."""
+    IsPredictiveValue: Required[bool]
+    """Type: bool."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CleanRooms::AnalysisTemplate",
     schema_file="aws-cleanrooms-analysistemplate.json",
     primary_identifier=("/AnalysisTemplateIdentifier", "/MembershipIdentifier"),
-    additional_identifiers=(),
     read_only=(
         "/CollaborationArn",
         "/CollaborationIdentifier",
@@ -270,8 +303,6 @@ METADATA = _TypeMetadata(
         "/Format",
         "/AnalysisParameters",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AnalysisParameters",
         "/Schema/ReferencedTables",
@@ -282,12 +313,7 @@ METADATA = _TypeMetadata(
     ),
     required=("Source", "Format", "Name", "MembershipIdentifier"),
     list_required=("MembershipIdentifier",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -299,275 +325,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AnalysisParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValue": {"maxLength": 1000, "minLength": 0, "type": "string"},
-                "Name": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "[0-9a-zA-Z_]+",
-                    "type": "string",
-                },
-                "Type": {
-                    "enum": [
-                        "SMALLINT",
-                        "INTEGER",
-                        "BIGINT",
-                        "DECIMAL",
-                        "REAL",
-                        "DOUBLE_PRECISION",
-                        "BOOLEAN",
-                        "CHAR",
-                        "VARCHAR",
-                        "DATE",
-                        "TIMESTAMP",
-                        "TIMESTAMPTZ",
-                        "TIME",
-                        "TIMETZ",
-                        "VARBYTE",
-                        "BINARY",
-                        "BYTE",
-                        "CHARACTER",
-                        "DOUBLE",
-                        "FLOAT",
-                        "INT",
-                        "LONG",
-                        "NUMERIC",
-                        "SHORT",
-                        "STRING",
-                        "TIMESTAMP_LTZ",
-                        "TIMESTAMP_NTZ",
-                        "TINYINT",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["Name", "Type"],
-            "type": "object",
-        },
-        "AnalysisSchema": {
-            "additionalProperties": False,
-            "properties": {"ReferencedTables": {"$ref": "#/definitions/ReferencedTables"}},
-            "required": ["ReferencedTables"],
-            "type": "object",
-        },
-        "AnalysisSource": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Text": {"maxLength": 90000, "minLength": 0, "type": "string"}},
-                    "required": ["Text"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Artifacts": {"$ref": "#/definitions/AnalysisTemplateArtifacts"}
-                    },
-                    "required": ["Artifacts"],
-                    "type": "object",
-                },
-            ]
-        },
-        "AnalysisSourceMetadata": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Artifacts": {"$ref": "#/definitions/AnalysisTemplateArtifactMetadata"}
-                    },
-                    "required": ["Artifacts"],
-                    "type": "object",
-                }
-            ]
-        },
-        "AnalysisTemplateArtifact": {
-            "additionalProperties": False,
-            "properties": {"Location": {"$ref": "#/definitions/S3Location"}},
-            "required": ["Location"],
-            "type": "object",
-        },
-        "AnalysisTemplateArtifactMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalArtifactHashes": {
-                    "items": {"$ref": "#/definitions/Hash"},
-                    "type": "array",
-                },
-                "EntryPointHash": {"$ref": "#/definitions/Hash"},
-            },
-            "required": ["EntryPointHash"],
-            "type": "object",
-        },
-        "AnalysisTemplateArtifacts": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalArtifacts": {
-                    "items": {"$ref": "#/definitions/AnalysisTemplateArtifact"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "EntryPoint": {"$ref": "#/definitions/AnalysisTemplateArtifact"},
-                "RoleArn": {"maxLength": 512, "minLength": 32, "type": "string"},
-            },
-            "required": ["EntryPoint", "RoleArn"],
-            "type": "object",
-        },
-        "ColumnClassificationDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnMapping": {
-                    "items": {"$ref": "#/definitions/SyntheticDataColumnProperties"},
-                    "maxItems": 1000,
-                    "minItems": 5,
-                    "type": "array",
-                }
-            },
-            "required": ["ColumnMapping"],
-            "type": "object",
-        },
-        "ErrorMessageConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Type": {"enum": ["DETAILED"], "type": "string"}},
-            "required": ["Type"],
-            "type": "object",
-        },
-        "Hash": {
-            "additionalProperties": False,
-            "properties": {"Sha256": {"type": "string"}},
-            "type": "object",
-        },
-        "MLSyntheticDataParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnClassification": {"$ref": "#/definitions/ColumnClassificationDetails"},
-                "Epsilon": {"maximum": 10, "minimum": 0.0001, "type": "number"},
-                "MaxMembershipInferenceAttackScore": {
-                    "maximum": 1,
-                    "minimum": 0.5,
-                    "type": "number",
-                },
-            },
-            "required": ["Epsilon", "MaxMembershipInferenceAttackScore", "ColumnClassification"],
-            "type": "object",
-        },
-        "ReferencedTables": {
-            "items": {"$ref": "#/definitions/TableName"},
-            "minItems": 0,
-            "type": "array",
-        },
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"maxLength": 63, "minLength": 3, "type": "string"},
-                "Key": {"type": "string"},
-            },
-            "required": ["Bucket", "Key"],
-            "type": "object",
-        },
-        "SyntheticDataColumnProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnName": {
-                    "maxLength": 128,
-                    "pattern": "^[a-z0-9_](([a-z0-9_]+-)*([a-z0-9_]+))?$",
-                    "type": "string",
-                },
-                "ColumnType": {"enum": ["CATEGORICAL", "NUMERICAL"], "type": "string"},
-                "IsPredictiveValue": {"type": "boolean"},
-            },
-            "required": ["ColumnName", "ColumnType", "IsPredictiveValue"],
-            "type": "object",
-        },
-        "SyntheticDataParameters": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MlSyntheticDataParameters": {
-                            "$ref": "#/definitions/MLSyntheticDataParameters"
-                        }
-                    },
-                    "required": ["MlSyntheticDataParameters"],
-                    "type": "object",
-                }
-            ]
-        },
-        "TableName": {
-            "maxLength": 128,
-            "pattern": "^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AnalysisParameters": {
-            "items": {"$ref": "#/definitions/AnalysisParameter"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "AnalysisTemplateIdentifier": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-            "type": "string",
-        },
-        "Arn": {"maxLength": 200, "type": "string"},
-        "CollaborationArn": {"maxLength": 100, "type": "string"},
-        "CollaborationIdentifier": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 255,
-            "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$",
-            "type": "string",
-        },
-        "ErrorMessageConfiguration": {"$ref": "#/definitions/ErrorMessageConfiguration"},
-        "Format": {"enum": ["SQL", "PYSPARK_1_0"], "type": "string"},
-        "MembershipArn": {"maxLength": 100, "type": "string"},
-        "MembershipIdentifier": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 128,
-            "pattern": "^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$",
-            "type": "string",
-        },
-        "Schema": {"$ref": "#/definitions/AnalysisSchema"},
-        "Source": {"$ref": "#/definitions/AnalysisSource"},
-        "SourceMetadata": {"$ref": "#/definitions/AnalysisSourceMetadata"},
-        "SyntheticDataParameters": {"$ref": "#/definitions/SyntheticDataParameters"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["Source", "Format", "Name", "MembershipIdentifier"],
-}
-
 
 class AnalysisTemplate(_Resource):
     """AWS::CleanRooms::AnalysisTemplate: Represents a stored analysis within a collaboration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AnalysisTemplateIdentifier, MembershipIdentifier (composite: the values joined by
+    '|').
+    Replaced when any of these change (create-only): Name, MembershipIdentifier, Source,
+    Source.Text, Format, AnalysisParameters.
+    Read-only attributes (known once deployed): AnalysisTemplateIdentifier, Arn, CollaborationArn,
+    CollaborationIdentifier, MembershipArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-analysistemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -577,15 +347,23 @@ class AnalysisTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AnalysisTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "analysis_template.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AnalysisTemplateIdentifier: str
+    """Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36
+    characters."""
     Arn: str
+    """Length: at most 200 characters."""
     CollaborationArn: str
+    """Length: at most 100 characters."""
     CollaborationIdentifier: str
+    """Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36
+    characters."""
     MembershipArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: at most 100 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AnalysisParameters: list[AnalysisParameterDict]
     Description: str
     ErrorMessageConfiguration: AnalysisTemplateErrorMessageConfigurationDict
@@ -598,41 +376,61 @@ class AnalysisTemplate(_Resource):
     SyntheticDataParameters: AnalysisTemplateSyntheticDataParametersDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Format: Literal["SQL", "PYSPARK_1_0"],
+        MembershipIdentifier: str,
+        Name: str,
+        Source: AnalysisTemplateSourceOption1
+        | AnalysisTemplateSourceOption1Dict
+        | AnalysisTemplateSourceOption2
+        | AnalysisTemplateSourceOption2Dict,
+        AnalysisParameters: list[AnalysisParameter | AnalysisParameterDict] | None = None,
+        Description: str | None = None,
+        ErrorMessageConfiguration: AnalysisTemplateErrorMessageConfiguration
+        | AnalysisTemplateErrorMessageConfigurationDict
+        | None = None,
+        Schema: AnalysisSchema | AnalysisSchemaDict | None = None,
+        SourceMetadata: AnalysisTemplateSourceMetadata
+        | AnalysisTemplateSourceMetadataDict
+        | None = None,
+        SyntheticDataParameters: AnalysisTemplateSyntheticDataParameters
+        | AnalysisTemplateSyntheticDataParametersDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CleanRooms::AnalysisTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Format: Literal["SQL", "PYSPARK_1_0"],
-            MembershipIdentifier: str,
-            Name: str,
-            Source: AnalysisTemplateSourceOption1
-            | AnalysisTemplateSourceOption1Dict
-            | AnalysisTemplateSourceOption2
-            | AnalysisTemplateSourceOption2Dict,
-            AnalysisParameters: list[AnalysisParameter | AnalysisParameterDict] | None = None,
-            Description: str | None = None,
-            ErrorMessageConfiguration: AnalysisTemplateErrorMessageConfiguration
-            | AnalysisTemplateErrorMessageConfigurationDict
-            | None = None,
-            Schema: AnalysisSchema | AnalysisSchemaDict | None = None,
-            SourceMetadata: AnalysisTemplateSourceMetadata
-            | AnalysisTemplateSourceMetadataDict
-            | None = None,
-            SyntheticDataParameters: AnalysisTemplateSyntheticDataParameters
-            | AnalysisTemplateSyntheticDataParametersDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CleanRooms::AnalysisTemplate; `await` it inside an App to deploy it.
-
-            AnalysisParameters: The member who can query can provide this placeholder for a literal data value in an analysis template
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Format: Allowed values: 'SQL', 'PYSPARK_1_0'. Create-only: changing it replaces the
+                resource. Required.
+            MembershipIdentifier: Pattern:
+                [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36
+                characters. Create-only: changing it replaces the resource. Required.
+            Name: Pattern: ^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$ Length: at most 128
+                characters. Create-only: changing it replaces the resource. Required.
+            Source: Type: AnalysisTemplateSourceOption1Dict | AnalysisTemplateSourceOption2Dict.
+                Create-only: changing it replaces the resource. Required.
+            AnalysisParameters: The member who can query can provide this placeholder for a literal
+                data value in an analysis template Create-only: changing it replaces the resource.
+            Description: Pattern:
+                ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: at
+                most 255 characters.
+            ErrorMessageConfiguration: Type: AnalysisTemplateErrorMessageConfigurationDict.
+            Schema: Type: AnalysisSchemaDict.
+            SourceMetadata: Type: AnalysisTemplateSourceMetadataDict.
+            SyntheticDataParameters: Type: AnalysisTemplateSyntheticDataParametersDict.
             Tags: An arbitrary set of tags (key-value pairs) for this cleanrooms analysis template.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -91,111 +95,118 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CollaborationDataEncryptionMetadataDict = TypedDict(
-    "CollaborationDataEncryptionMetadataDict",
-    {
-        "AllowCleartext": "Required[bool]",
-        "AllowDuplicates": "Required[bool]",
-        "AllowJoinsOnColumnsWithDifferentNames": "Required[bool]",
-        "PreserveNulls": "Required[bool]",
-    },
-    total=False,
-)
 
-CollaborationMLMemberAbilitiesDict = TypedDict(
-    "CollaborationMLMemberAbilitiesDict",
-    {
-        "CustomMLMemberAbilities": "Required[list[Literal['CAN_RECEIVE_MODEL_OUTPUT', 'CAN_RECEIVE_INFERENCE_OUTPUT']]]",
-    },
-    total=False,
-)
+class CollaborationDataEncryptionMetadataDict(TypedDict, total=False):
+    """CollaborationDataEncryptionMetadata as a plain dict."""
 
-CollaborationPaymentConfigurationDict = TypedDict(
-    "CollaborationPaymentConfigurationDict",
-    {
-        "JobCompute": "JobComputePaymentConfigDict",
-        "MachineLearning": "MLPaymentConfigDict",
-        "QueryCompute": "Required[QueryComputePaymentConfigDict]",
-    },
-    total=False,
-)
+    AllowCleartext: Required[bool]
+    """Type: bool."""
+    AllowDuplicates: Required[bool]
+    """Type: bool."""
+    AllowJoinsOnColumnsWithDifferentNames: Required[bool]
+    """Type: bool."""
+    PreserveNulls: Required[bool]
+    """Type: bool."""
 
-JobComputePaymentConfigDict = TypedDict(
-    "JobComputePaymentConfigDict",
-    {
-        "IsResponsible": "Required[bool]",
-    },
-    total=False,
-)
 
-MLPaymentConfigDict = TypedDict(
-    "MLPaymentConfigDict",
-    {
-        "ModelInference": "ModelInferencePaymentConfigDict",
-        "ModelTraining": "ModelTrainingPaymentConfigDict",
-        "SyntheticDataGeneration": "SyntheticDataGenerationPaymentConfigDict",
-    },
-    total=False,
-)
+class CollaborationMLMemberAbilitiesDict(TypedDict, total=False):
+    """CollaborationMLMemberAbilities as a plain dict."""
 
-MemberSpecificationDict = TypedDict(
-    "MemberSpecificationDict",
-    {
-        "AccountId": "Required[str]",
-        "DisplayName": "Required[str]",
-        "MLMemberAbilities": "CollaborationMLMemberAbilitiesDict",
-        "MemberAbilities": "list[Literal['CAN_QUERY', 'CAN_RUN_JOB', 'CAN_RECEIVE_RESULTS']]",
-        "PaymentConfiguration": "CollaborationPaymentConfigurationDict",
-    },
-    total=False,
-)
+    CustomMLMemberAbilities: Required[
+        list[Literal["CAN_RECEIVE_MODEL_OUTPUT", "CAN_RECEIVE_INFERENCE_OUTPUT"]]
+    ]
+    """Items are unique. Each item: Allowed values: 'CAN_RECEIVE_MODEL_OUTPUT',
+    'CAN_RECEIVE_INFERENCE_OUTPUT'."""
 
-ModelInferencePaymentConfigDict = TypedDict(
-    "ModelInferencePaymentConfigDict",
-    {
-        "IsResponsible": "Required[bool]",
-    },
-    total=False,
-)
 
-ModelTrainingPaymentConfigDict = TypedDict(
-    "ModelTrainingPaymentConfigDict",
-    {
-        "IsResponsible": "Required[bool]",
-    },
-    total=False,
-)
+class CollaborationPaymentConfigurationDict(TypedDict, total=False):
+    """CollaborationPaymentConfiguration as a plain dict."""
 
-QueryComputePaymentConfigDict = TypedDict(
-    "QueryComputePaymentConfigDict",
-    {
-        "IsResponsible": "Required[bool]",
-    },
-    total=False,
-)
+    JobCompute: JobComputePaymentConfigDict
+    """Type: JobComputePaymentConfigDict."""
+    MachineLearning: MLPaymentConfigDict
+    """Type: MLPaymentConfigDict."""
+    QueryCompute: Required[QueryComputePaymentConfigDict]
+    """Type: QueryComputePaymentConfigDict."""
 
-SyntheticDataGenerationPaymentConfigDict = TypedDict(
-    "SyntheticDataGenerationPaymentConfigDict",
-    {
-        "IsResponsible": "Required[bool]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class JobComputePaymentConfigDict(TypedDict, total=False):
+    """JobComputePaymentConfig as a plain dict."""
 
+    IsResponsible: Required[bool]
+    """Type: bool."""
+
+
+class MLPaymentConfigDict(TypedDict, total=False):
+    """MLPaymentConfig as a plain dict."""
+
+    ModelInference: ModelInferencePaymentConfigDict
+    """Type: ModelInferencePaymentConfigDict."""
+    ModelTraining: ModelTrainingPaymentConfigDict
+    """Type: ModelTrainingPaymentConfigDict."""
+    SyntheticDataGeneration: SyntheticDataGenerationPaymentConfigDict
+    """Type: SyntheticDataGenerationPaymentConfigDict."""
+
+
+class MemberSpecificationDict(TypedDict, total=False):
+    """MemberSpecification as a plain dict."""
+
+    AccountId: Required[str]
+    """Pattern: ^\\d+$ Length: exactly 12 characters."""
+    DisplayName: Required[str]
+    """Pattern: ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$ Length:
+    1 to 100 characters."""
+    MLMemberAbilities: CollaborationMLMemberAbilitiesDict
+    """Type: CollaborationMLMemberAbilitiesDict."""
+    MemberAbilities: list[Literal["CAN_QUERY", "CAN_RUN_JOB", "CAN_RECEIVE_RESULTS"]]
+    """Items are unique. Each item: Allowed values: 'CAN_QUERY', 'CAN_RUN_JOB',
+    'CAN_RECEIVE_RESULTS'."""
+    PaymentConfiguration: CollaborationPaymentConfigurationDict
+    """Type: CollaborationPaymentConfigurationDict."""
+
+
+class ModelInferencePaymentConfigDict(TypedDict, total=False):
+    """ModelInferencePaymentConfig as a plain dict."""
+
+    IsResponsible: Required[bool]
+    """Type: bool."""
+
+
+class ModelTrainingPaymentConfigDict(TypedDict, total=False):
+    """ModelTrainingPaymentConfig as a plain dict."""
+
+    IsResponsible: Required[bool]
+    """Type: bool."""
+
+
+class QueryComputePaymentConfigDict(TypedDict, total=False):
+    """QueryComputePaymentConfig as a plain dict."""
+
+    IsResponsible: Required[bool]
+    """Type: bool."""
+
+
+class SyntheticDataGenerationPaymentConfigDict(TypedDict, total=False):
+    """SyntheticDataGenerationPaymentConfig as a plain dict."""
+
+    IsResponsible: Required[bool]
+    """Type: bool."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CleanRooms::Collaboration",
     schema_file="aws-cleanrooms-collaboration.json",
     primary_identifier=("/CollaborationIdentifier",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CollaborationIdentifier"),
     create_only=(
         "/CreatorDisplayName",
@@ -209,8 +220,6 @@ METADATA = _TypeMetadata(
         "/AutoApprovedChangeTypes",
         "/AllowedResultRegions",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AllowedResultRegions",
         "/AutoApprovedChangeTypes",
@@ -222,14 +231,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("CreatorDisplayName", "Name", "Description", "QueryLogStatus"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -239,243 +241,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AllowedResultRegions": {
-            "items": {"$ref": "#/definitions/SupportedS3Region"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "AnalyticsEngine": {"enum": ["CLEAN_ROOMS_SQL", "SPARK"], "type": "string"},
-        "AutoApprovedChangeType": {
-            "enum": [
-                "ADD_MEMBER",
-                "GRANT_RECEIVE_RESULTS_ABILITY",
-                "REVOKE_RECEIVE_RESULTS_ABILITY",
-            ],
-            "type": "string",
-        },
-        "AutoApprovedChangeTypeList": {
-            "items": {"$ref": "#/definitions/AutoApprovedChangeType"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CollaborationJobLogStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "CollaborationQueryLogStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "CustomMLMemberAbilities": {
-            "items": {"$ref": "#/definitions/CustomMLMemberAbility"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CustomMLMemberAbility": {
-            "enum": ["CAN_RECEIVE_MODEL_OUTPUT", "CAN_RECEIVE_INFERENCE_OUTPUT"],
-            "type": "string",
-        },
-        "DataEncryptionMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowCleartext": {"type": "boolean"},
-                "AllowDuplicates": {"type": "boolean"},
-                "AllowJoinsOnColumnsWithDifferentNames": {"type": "boolean"},
-                "PreserveNulls": {"type": "boolean"},
-            },
-            "required": [
-                "AllowCleartext",
-                "AllowDuplicates",
-                "AllowJoinsOnColumnsWithDifferentNames",
-                "PreserveNulls",
-            ],
-            "type": "object",
-        },
-        "JobComputePaymentConfig": {
-            "additionalProperties": False,
-            "properties": {"IsResponsible": {"type": "boolean"}},
-            "required": ["IsResponsible"],
-            "type": "object",
-        },
-        "MLMemberAbilities": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomMLMemberAbilities": {"$ref": "#/definitions/CustomMLMemberAbilities"}
-            },
-            "required": ["CustomMLMemberAbilities"],
-            "type": "object",
-        },
-        "MLPaymentConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ModelInference": {"$ref": "#/definitions/ModelInferencePaymentConfig"},
-                "ModelTraining": {"$ref": "#/definitions/ModelTrainingPaymentConfig"},
-                "SyntheticDataGeneration": {
-                    "$ref": "#/definitions/SyntheticDataGenerationPaymentConfig"
-                },
-            },
-            "type": "object",
-        },
-        "MemberAbilities": {
-            "items": {"$ref": "#/definitions/MemberAbility"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "MemberAbility": {
-            "enum": ["CAN_QUERY", "CAN_RUN_JOB", "CAN_RECEIVE_RESULTS"],
-            "type": "string",
-        },
-        "MemberSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountId": {
-                    "maxLength": 12,
-                    "minLength": 12,
-                    "pattern": "^\\d+$",
-                    "type": "string",
-                },
-                "DisplayName": {"$ref": "#/definitions/Name"},
-                "MLMemberAbilities": {"$ref": "#/definitions/MLMemberAbilities"},
-                "MemberAbilities": {"$ref": "#/definitions/MemberAbilities"},
-                "PaymentConfiguration": {"$ref": "#/definitions/PaymentConfiguration"},
-            },
-            "required": ["AccountId", "DisplayName"],
-            "type": "object",
-        },
-        "MemberStatus": {"enum": ["INVITED", "ACTIVE", "LEFT", "REMOVED"], "type": "string"},
-        "ModelInferencePaymentConfig": {
-            "additionalProperties": False,
-            "properties": {"IsResponsible": {"type": "boolean"}},
-            "required": ["IsResponsible"],
-            "type": "object",
-        },
-        "ModelTrainingPaymentConfig": {
-            "additionalProperties": False,
-            "properties": {"IsResponsible": {"type": "boolean"}},
-            "required": ["IsResponsible"],
-            "type": "object",
-        },
-        "Name": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$",
-            "type": "string",
-        },
-        "PaymentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "JobCompute": {"$ref": "#/definitions/JobComputePaymentConfig"},
-                "MachineLearning": {"$ref": "#/definitions/MLPaymentConfig"},
-                "QueryCompute": {"$ref": "#/definitions/QueryComputePaymentConfig"},
-            },
-            "required": ["QueryCompute"],
-            "type": "object",
-        },
-        "QueryComputePaymentConfig": {
-            "additionalProperties": False,
-            "properties": {"IsResponsible": {"type": "boolean"}},
-            "required": ["IsResponsible"],
-            "type": "object",
-        },
-        "SupportedS3Region": {
-            "enum": [
-                "us-west-1",
-                "us-west-2",
-                "us-east-1",
-                "us-east-2",
-                "af-south-1",
-                "ap-east-1",
-                "ap-east-2",
-                "ap-south-2",
-                "ap-southeast-1",
-                "ap-southeast-2",
-                "ap-southeast-3",
-                "ap-southeast-5",
-                "ap-southeast-4",
-                "ap-southeast-7",
-                "ap-south-1",
-                "ap-northeast-3",
-                "ap-northeast-1",
-                "ap-northeast-2",
-                "ca-central-1",
-                "ca-west-1",
-                "eu-south-1",
-                "eu-west-3",
-                "eu-south-2",
-                "eu-central-2",
-                "eu-central-1",
-                "eu-north-1",
-                "eu-west-1",
-                "eu-west-2",
-                "me-south-1",
-                "me-central-1",
-                "il-central-1",
-                "sa-east-1",
-                "mx-central-1",
-            ],
-            "type": "string",
-        },
-        "SyntheticDataGenerationPaymentConfig": {
-            "additionalProperties": False,
-            "properties": {"IsResponsible": {"type": "boolean"}},
-            "required": ["IsResponsible"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AllowedResultRegions": {"$ref": "#/definitions/AllowedResultRegions"},
-        "AnalyticsEngine": {"$ref": "#/definitions/AnalyticsEngine"},
-        "Arn": {"maxLength": 100, "type": "string"},
-        "AutoApprovedChangeTypes": {"$ref": "#/definitions/AutoApprovedChangeTypeList"},
-        "CollaborationIdentifier": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-            "type": "string",
-        },
-        "CreatorDisplayName": {"$ref": "#/definitions/Name"},
-        "CreatorMLMemberAbilities": {"$ref": "#/definitions/MLMemberAbilities"},
-        "CreatorMemberAbilities": {"$ref": "#/definitions/MemberAbilities"},
-        "CreatorPaymentConfiguration": {"$ref": "#/definitions/PaymentConfiguration"},
-        "DataEncryptionMetadata": {"$ref": "#/definitions/DataEncryptionMetadata"},
-        "Description": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$",
-            "type": "string",
-        },
-        "IsMetricsEnabled": {"type": "boolean"},
-        "JobLogStatus": {"$ref": "#/definitions/CollaborationJobLogStatus"},
-        "Members": {
-            "items": {"$ref": "#/definitions/MemberSpecification"},
-            "maxItems": 9,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Name": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$",
-            "type": "string",
-        },
-        "QueryLogStatus": {"$ref": "#/definitions/CollaborationQueryLogStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["CreatorDisplayName", "Name", "Description", "QueryLogStatus"],
-}
-
 
 class Collaboration(_Resource):
-    """AWS::CleanRooms::Collaboration: Represents a collaboration between AWS accounts that allows for secure data collaboration
+    """AWS::CleanRooms::Collaboration: Represents a collaboration between AWS accounts that allows
+    for secure data collaboration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CollaborationIdentifier.
+    Replaced when any of these change (create-only): CreatorDisplayName, CreatorMemberAbilities,
+    CreatorMLMemberAbilities, DataEncryptionMetadata, JobLogStatus, QueryLogStatus, Members,
+    CreatorPaymentConfiguration, AutoApprovedChangeTypes, AllowedResultRegions.
+    Read-only attributes (known once deployed): Arn, CollaborationIdentifier.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -483,12 +261,16 @@ class Collaboration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CollaborationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "collaboration.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Length: at most 100 characters."""
     CollaborationIdentifier: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36
+    characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllowedResultRegions: list[
         Literal[
             "us-west-1",
@@ -543,84 +325,117 @@ class Collaboration(_Resource):
     QueryLogStatus: Literal["ENABLED", "DISABLED"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
-
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CreatorDisplayName: str,
-            Description: str,
-            Name: str,
-            QueryLogStatus: Literal["ENABLED", "DISABLED"],
-            AllowedResultRegions: list[
-                Literal[
-                    "us-west-1",
-                    "us-west-2",
-                    "us-east-1",
-                    "us-east-2",
-                    "af-south-1",
-                    "ap-east-1",
-                    "ap-east-2",
-                    "ap-south-2",
-                    "ap-southeast-1",
-                    "ap-southeast-2",
-                    "ap-southeast-3",
-                    "ap-southeast-5",
-                    "ap-southeast-4",
-                    "ap-southeast-7",
-                    "ap-south-1",
-                    "ap-northeast-3",
-                    "ap-northeast-1",
-                    "ap-northeast-2",
-                    "ca-central-1",
-                    "ca-west-1",
-                    "eu-south-1",
-                    "eu-west-3",
-                    "eu-south-2",
-                    "eu-central-2",
-                    "eu-central-1",
-                    "eu-north-1",
-                    "eu-west-1",
-                    "eu-west-2",
-                    "me-south-1",
-                    "me-central-1",
-                    "il-central-1",
-                    "sa-east-1",
-                    "mx-central-1",
-                ]
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CreatorDisplayName: str,
+        Description: str,
+        Name: str,
+        QueryLogStatus: Literal["ENABLED", "DISABLED"],
+        AllowedResultRegions: list[
+            Literal[
+                "us-west-1",
+                "us-west-2",
+                "us-east-1",
+                "us-east-2",
+                "af-south-1",
+                "ap-east-1",
+                "ap-east-2",
+                "ap-south-2",
+                "ap-southeast-1",
+                "ap-southeast-2",
+                "ap-southeast-3",
+                "ap-southeast-5",
+                "ap-southeast-4",
+                "ap-southeast-7",
+                "ap-south-1",
+                "ap-northeast-3",
+                "ap-northeast-1",
+                "ap-northeast-2",
+                "ca-central-1",
+                "ca-west-1",
+                "eu-south-1",
+                "eu-west-3",
+                "eu-south-2",
+                "eu-central-2",
+                "eu-central-1",
+                "eu-north-1",
+                "eu-west-1",
+                "eu-west-2",
+                "me-south-1",
+                "me-central-1",
+                "il-central-1",
+                "sa-east-1",
+                "mx-central-1",
             ]
-            | None = None,
-            AnalyticsEngine: Literal["CLEAN_ROOMS_SQL", "SPARK"] | None = None,
-            AutoApprovedChangeTypes: list[
-                Literal[
-                    "ADD_MEMBER", "GRANT_RECEIVE_RESULTS_ABILITY", "REVOKE_RECEIVE_RESULTS_ABILITY"
-                ]
-            ]
-            | None = None,
-            CreatorMLMemberAbilities: CollaborationMLMemberAbilities
-            | CollaborationMLMemberAbilitiesDict
-            | None = None,
-            CreatorMemberAbilities: list[Literal["CAN_QUERY", "CAN_RUN_JOB", "CAN_RECEIVE_RESULTS"]]
-            | None = None,
-            CreatorPaymentConfiguration: CollaborationPaymentConfiguration
-            | CollaborationPaymentConfigurationDict
-            | None = None,
-            DataEncryptionMetadata: CollaborationDataEncryptionMetadata
-            | CollaborationDataEncryptionMetadataDict
-            | None = None,
-            IsMetricsEnabled: bool | None = None,
-            JobLogStatus: Literal["ENABLED", "DISABLED"] | None = None,
-            Members: list[MemberSpecification | MemberSpecificationDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CleanRooms::Collaboration; `await` it inside an App to deploy it.
+        ]
+        | None = None,
+        AnalyticsEngine: Literal["CLEAN_ROOMS_SQL", "SPARK"] | None = None,
+        AutoApprovedChangeTypes: list[
+            Literal["ADD_MEMBER", "GRANT_RECEIVE_RESULTS_ABILITY", "REVOKE_RECEIVE_RESULTS_ABILITY"]
+        ]
+        | None = None,
+        CreatorMLMemberAbilities: CollaborationMLMemberAbilities
+        | CollaborationMLMemberAbilitiesDict
+        | None = None,
+        CreatorMemberAbilities: list[Literal["CAN_QUERY", "CAN_RUN_JOB", "CAN_RECEIVE_RESULTS"]]
+        | None = None,
+        CreatorPaymentConfiguration: CollaborationPaymentConfiguration
+        | CollaborationPaymentConfigurationDict
+        | None = None,
+        DataEncryptionMetadata: CollaborationDataEncryptionMetadata
+        | CollaborationDataEncryptionMetadataDict
+        | None = None,
+        IsMetricsEnabled: bool | None = None,
+        JobLogStatus: Literal["ENABLED", "DISABLED"] | None = None,
+        Members: list[MemberSpecification | MemberSpecificationDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CleanRooms::Collaboration; `await` it inside an App to deploy it.
 
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CreatorDisplayName: Pattern:
+                ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$ Length:
+                1 to 100 characters. Create-only: changing it replaces the resource. Required.
+            Description: Pattern:
+                ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$
+                Length: 1 to 255 characters. Required.
+            Name: Pattern:
+                ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$ Length:
+                1 to 100 characters. Required.
+            QueryLogStatus: Allowed values: 'ENABLED', 'DISABLED'. Create-only: changing it replaces
+                the resource. Required.
+            AllowedResultRegions: Items are unique. Each item: Allowed values: 'us-west-1',
+                'us-west-2', 'us-east-1', 'us-east-2', 'af-south-1', 'ap-east-1', 'ap-east-2',
+                'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-5'
+                (and 21 more). Create-only: changing it replaces the resource.
+            AnalyticsEngine: Allowed values: 'CLEAN_ROOMS_SQL', 'SPARK'.
+            AutoApprovedChangeTypes: Items are unique. Each item: Allowed values: 'ADD_MEMBER',
+                'GRANT_RECEIVE_RESULTS_ABILITY', 'REVOKE_RECEIVE_RESULTS_ABILITY'. Create-only:
+                changing it replaces the resource.
+            CreatorMLMemberAbilities: Type: CollaborationMLMemberAbilitiesDict. Create-only:
+                changing it replaces the resource.
+            CreatorMemberAbilities: Items are unique. Each item: Allowed values: 'CAN_QUERY',
+                'CAN_RUN_JOB', 'CAN_RECEIVE_RESULTS'. Create-only: changing it replaces the
+                resource.
+            CreatorPaymentConfiguration: Type: CollaborationPaymentConfigurationDict. Create-only:
+                changing it replaces the resource.
+            DataEncryptionMetadata: Type: CollaborationDataEncryptionMetadataDict. Create-only:
+                changing it replaces the resource.
+            IsMetricsEnabled: Type: bool.
+            JobLogStatus: Allowed values: 'ENABLED', 'DISABLED'. Create-only: changing it replaces
+                the resource.
+            Members: Items: 0 to 9 items. Create-only: changing it replaces the resource.
             Tags: An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -143,247 +147,372 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AggregateColumnDict = TypedDict(
-    "AggregateColumnDict",
-    {
-        "ColumnNames": "Required[list[str]]",
-        "Function": "Required[Literal['SUM', 'SUM_DISTINCT', 'COUNT', 'COUNT_DISTINCT', 'AVG']]",
-    },
-    total=False,
-)
 
-AggregationConstraintDict = TypedDict(
-    "AggregationConstraintDict",
-    {
-        "ColumnName": "Required[str]",
-        "Minimum": "Required[float]",
-        "Type": "Required[Literal['COUNT_DISTINCT']]",
-    },
-    total=False,
-)
+class AggregateColumnDict(TypedDict, total=False):
+    """AggregateColumn as a plain dict."""
 
-AggregationThresholdDict = TypedDict(
-    "AggregationThresholdDict",
-    {
-        "AllowedAggregateExpressionType": "Required[Literal['COLUMNS_ONLY', 'ANY_EXPRESSION']]",
-        "IdentityColumns": "Required[list[str]]",
-        "MinimumIdentityCount": "Required[int]",
-        "OutputColumnThresholds": "list[OutputColumnThresholdDict]",
-        "Type": "Required[Literal['COUNT_DISTINCT']]",
-    },
-    total=False,
-)
+    ColumnNames: Required[list[str]]
+    """Items: at least 1 items. Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$
+    Length: 1 to 127 characters."""
+    Function: Required[Literal["SUM", "SUM_DISTINCT", "COUNT", "COUNT_DISTINCT", "AVG"]]
+    """Allowed values: 'SUM', 'SUM_DISTINCT', 'COUNT', 'COUNT_DISTINCT', 'AVG'."""
 
-AnalysisRuleDict = TypedDict(
-    "AnalysisRuleDict",
-    {
-        "Policy": "Required[ConfiguredTableAnalysisRulePolicyDict]",
-        "Type": "Required[Literal['AGGREGATION', 'LIST', 'CUSTOM']]",
-    },
-    total=False,
-)
 
-AnalysisRuleAggregationDict = TypedDict(
-    "AnalysisRuleAggregationDict",
-    {
-        "AdditionalAnalyses": "Literal['ALLOWED', 'REQUIRED', 'NOT_ALLOWED']",
-        "AggregateColumns": "Required[list[AggregateColumnDict]]",
-        "AllowedJoinOperators": "list[Literal['OR', 'AND']]",
-        "DimensionColumns": "Required[list[str]]",
-        "JoinColumns": "Required[list[str]]",
-        "JoinRequired": "Literal['QUERY_RUNNER']",
-        "OutputConstraints": "Required[list[AggregationConstraintDict]]",
-        "ScalarFunctions": "Required[list[Literal['TRUNC', 'ABS', 'CEILING', 'FLOOR', 'LN', 'LOG', 'ROUND', 'SQRT', 'CAST', 'LOWER', 'RTRIM', 'UPPER', 'COALESCE', 'CONVERT', 'CURRENT_DATE', 'DATEADD', 'EXTRACT', 'GETDATE', 'SUBSTRING', 'TO_CHAR', 'TO_DATE', 'TO_NUMBER', 'TO_TIMESTAMP', 'TRIM']]]",
-    },
-    total=False,
-)
+class AggregationConstraintDict(TypedDict, total=False):
+    """AggregationConstraint as a plain dict."""
 
-AnalysisRuleCustomDict = TypedDict(
-    "AnalysisRuleCustomDict",
-    {
-        "AdditionalAnalyses": "Literal['ALLOWED', 'REQUIRED', 'NOT_ALLOWED']",
-        "AggregationThresholds": "list[AggregationThresholdDict]",
-        "AllowedAnalyses": "Required[list[str]]",
-        "AllowedAnalysisProviders": "list[str]",
-        "ComparisonControls": "ConfiguredTableComparisonControlsDict",
-        "DifferentialPrivacy": "ConfiguredTableDifferentialPrivacyDict",
-        "DisallowedOutputColumns": "list[str]",
-    },
-    total=False,
-)
+    ColumnName: Required[str]
+    """Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."""
+    Minimum: Required[float]
+    """Range: 2 to 100000 (inclusive)."""
+    Type: Required[Literal["COUNT_DISTINCT"]]
+    """Allowed values: 'COUNT_DISTINCT'."""
 
-AnalysisRuleListDict = TypedDict(
-    "AnalysisRuleListDict",
-    {
-        "AdditionalAnalyses": "Literal['ALLOWED', 'REQUIRED', 'NOT_ALLOWED']",
-        "AllowedJoinOperators": "list[Literal['OR', 'AND']]",
-        "JoinColumns": "Required[list[str]]",
-        "ListColumns": "Required[list[str]]",
-    },
-    total=False,
-)
 
-AthenaTableReferenceDict = TypedDict(
-    "AthenaTableReferenceDict",
-    {
-        "CatalogName": "str",
-        "DatabaseName": "Required[str]",
-        "OutputLocation": "str",
-        "Region": "Literal['us-west-1', 'us-west-2', 'us-east-1', 'us-east-2', 'af-south-1', 'ap-east-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-5', 'ap-southeast-4', 'ap-southeast-7', 'ap-south-1', 'ap-northeast-3', 'ap-northeast-1', 'ap-northeast-2', 'ca-central-1', 'ca-west-1', 'eu-south-1', 'eu-west-3', 'eu-south-2', 'eu-central-2', 'eu-central-1', 'eu-north-1', 'eu-west-1', 'eu-west-2', 'me-south-1', 'me-central-1', 'il-central-1', 'sa-east-1', 'mx-central-1', 'ap-east-2']",
-        "TableName": "Required[str]",
-        "WorkGroup": "Required[str]",
-    },
-    total=False,
-)
+class AggregationThresholdDict(TypedDict, total=False):
+    """AggregationThreshold as a plain dict."""
 
-ConfiguredTableAnalysisRulePolicyDict = TypedDict(
-    "ConfiguredTableAnalysisRulePolicyDict",
-    {
-        "V1": "Required[ConfiguredTableAnalysisRulePolicyV1Option1Dict | ConfiguredTableAnalysisRulePolicyV1Option2Dict | ConfiguredTableAnalysisRulePolicyV1Option3Dict]",
-    },
-    total=False,
-)
+    AllowedAggregateExpressionType: Required[Literal["COLUMNS_ONLY", "ANY_EXPRESSION"]]
+    """Allowed values: 'COLUMNS_ONLY', 'ANY_EXPRESSION'."""
+    IdentityColumns: Required[list[str]]
+    """Items: exactly 1 items. Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$
+    Length: 1 to 127 characters."""
+    MinimumIdentityCount: Required[int]
+    """Range: 2 to 100000 (inclusive)."""
+    OutputColumnThresholds: list[OutputColumnThresholdDict]
+    """Type: list[OutputColumnThresholdDict]."""
+    Type: Required[Literal["COUNT_DISTINCT"]]
+    """Allowed values: 'COUNT_DISTINCT'."""
 
-ConfiguredTableAnalysisRulePolicyV1Option1Dict = TypedDict(
-    "ConfiguredTableAnalysisRulePolicyV1Option1Dict",
-    {
-        "List": "Required[AnalysisRuleListDict]",
-    },
-    total=False,
-)
 
-ConfiguredTableAnalysisRulePolicyV1Option2Dict = TypedDict(
-    "ConfiguredTableAnalysisRulePolicyV1Option2Dict",
-    {
-        "Aggregation": "Required[AnalysisRuleAggregationDict]",
-    },
-    total=False,
-)
+class AnalysisRuleDict(TypedDict, total=False):
+    """AnalysisRule as a plain dict."""
 
-ConfiguredTableAnalysisRulePolicyV1Option3Dict = TypedDict(
-    "ConfiguredTableAnalysisRulePolicyV1Option3Dict",
-    {
-        "Custom": "Required[AnalysisRuleCustomDict]",
-    },
-    total=False,
-)
+    Policy: Required[ConfiguredTableAnalysisRulePolicyDict]
+    """Type: ConfiguredTableAnalysisRulePolicyDict."""
+    Type: Required[Literal["AGGREGATION", "LIST", "CUSTOM"]]
+    """Allowed values: 'AGGREGATION', 'LIST', 'CUSTOM'."""
 
-ConfiguredTableComparisonControlsDict = TypedDict(
-    "ConfiguredTableComparisonControlsDict",
-    {
-        "AllowedColumnComparisonColumns": "Required[list[str]]",
-        "AllowedLiteralComparisonColumns": "Required[list[str]]",
-    },
-    total=False,
-)
 
-ConfiguredTableDifferentialPrivacyDict = TypedDict(
-    "ConfiguredTableDifferentialPrivacyDict",
-    {
-        "Columns": "Required[list[DifferentialPrivacyColumnDict]]",
-    },
-    total=False,
-)
+class AnalysisRuleAggregationDict(TypedDict, total=False):
+    """AnalysisRuleAggregation as a plain dict."""
 
-ConfiguredTableTableReferenceOption1Dict = TypedDict(
-    "ConfiguredTableTableReferenceOption1Dict",
-    {
-        "Glue": "Required[GlueTableReferenceDict]",
-    },
-    total=False,
-)
+    AdditionalAnalyses: Literal["ALLOWED", "REQUIRED", "NOT_ALLOWED"]
+    """Allowed values: 'ALLOWED', 'REQUIRED', 'NOT_ALLOWED'."""
+    AggregateColumns: Required[list[AggregateColumnDict]]
+    """Items: at least 1 items."""
+    AllowedJoinOperators: list[Literal["OR", "AND"]]
+    """Items: at most 2 items. Each item: Allowed values: 'OR', 'AND'."""
+    DimensionColumns: Required[list[str]]
+    """Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."""
+    JoinColumns: Required[list[str]]
+    """Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."""
+    JoinRequired: Literal["QUERY_RUNNER"]
+    """Allowed values: 'QUERY_RUNNER'."""
+    OutputConstraints: Required[list[AggregationConstraintDict]]
+    """Items: at least 1 items."""
+    ScalarFunctions: Required[
+        list[
+            Literal[
+                "TRUNC",
+                "ABS",
+                "CEILING",
+                "FLOOR",
+                "LN",
+                "LOG",
+                "ROUND",
+                "SQRT",
+                "CAST",
+                "LOWER",
+                "RTRIM",
+                "UPPER",
+                "COALESCE",
+                "CONVERT",
+                "CURRENT_DATE",
+                "DATEADD",
+                "EXTRACT",
+                "GETDATE",
+                "SUBSTRING",
+                "TO_CHAR",
+                "TO_DATE",
+                "TO_NUMBER",
+                "TO_TIMESTAMP",
+                "TRIM",
+            ]
+        ]
+    ]
+    """Each item: Allowed values: 'TRUNC', 'ABS', 'CEILING', 'FLOOR', 'LN', 'LOG', 'ROUND', 'SQRT',
+    'CAST', 'LOWER', 'RTRIM', 'UPPER' (and 12 more)."""
 
-ConfiguredTableTableReferenceOption2Dict = TypedDict(
-    "ConfiguredTableTableReferenceOption2Dict",
-    {
-        "Snowflake": "Required[SnowflakeTableReferenceDict]",
-    },
-    total=False,
-)
 
-ConfiguredTableTableReferenceOption3Dict = TypedDict(
-    "ConfiguredTableTableReferenceOption3Dict",
-    {
-        "Athena": "Required[AthenaTableReferenceDict]",
-    },
-    total=False,
-)
+class AnalysisRuleCustomDict(TypedDict, total=False):
+    """AnalysisRuleCustom as a plain dict."""
 
-DifferentialPrivacyColumnDict = TypedDict(
-    "DifferentialPrivacyColumnDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    AdditionalAnalyses: Literal["ALLOWED", "REQUIRED", "NOT_ALLOWED"]
+    """Allowed values: 'ALLOWED', 'REQUIRED', 'NOT_ALLOWED'."""
+    AggregationThresholds: list[AggregationThresholdDict]
+    """Items: exactly 1 items."""
+    AllowedAnalyses: Required[list[str]]
+    """Items: at least 0 items. Each item: Pattern:
+    (ANY_QUERY|ANY_JOB|arn:[\\w]{3}:cleanrooms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:membership/[\\d\\w-]+/analysistemplate/[\\d\\w-]+)
+    Length: 0 to 200 characters."""
+    AllowedAnalysisProviders: list[str]
+    """Items: at least 0 items. Each item: Pattern: \\d+ Length: exactly 12 characters."""
+    ComparisonControls: ConfiguredTableComparisonControlsDict
+    """Type: ConfiguredTableComparisonControlsDict."""
+    DifferentialPrivacy: ConfiguredTableDifferentialPrivacyDict
+    """Type: ConfiguredTableDifferentialPrivacyDict."""
+    DisallowedOutputColumns: list[str]
+    """Items: at least 0 items. Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$
+    Length: 1 to 127 characters."""
 
-GlueTableReferenceDict = TypedDict(
-    "GlueTableReferenceDict",
-    {
-        "DatabaseName": "Required[str]",
-        "Region": "Literal['us-west-1', 'us-west-2', 'us-east-1', 'us-east-2', 'af-south-1', 'ap-east-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-5', 'ap-southeast-4', 'ap-southeast-7', 'ap-south-1', 'ap-northeast-3', 'ap-northeast-1', 'ap-northeast-2', 'ca-central-1', 'ca-west-1', 'eu-south-1', 'eu-west-3', 'eu-south-2', 'eu-central-2', 'eu-central-1', 'eu-north-1', 'eu-west-1', 'eu-west-2', 'me-south-1', 'me-central-1', 'il-central-1', 'sa-east-1', 'mx-central-1', 'ap-east-2']",
-        "TableName": "Required[str]",
-    },
-    total=False,
-)
 
-OutputColumnThresholdDict = TypedDict(
-    "OutputColumnThresholdDict",
-    {
-        "MinimumIdentityCount": "Required[int]",
-        "OutputColumnName": "Required[str]",
-    },
-    total=False,
-)
+class AnalysisRuleListDict(TypedDict, total=False):
+    """AnalysisRuleList as a plain dict."""
 
-SnowflakeTableReferenceDict = TypedDict(
-    "SnowflakeTableReferenceDict",
-    {
-        "AccountIdentifier": "Required[str]",
-        "DatabaseName": "Required[str]",
-        "SchemaName": "Required[str]",
-        "SecretArn": "Required[str]",
-        "TableName": "Required[str]",
-        "TableSchema": "Required[SnowflakeTableReferenceTableSchemaDict]",
-    },
-    total=False,
-)
+    AdditionalAnalyses: Literal["ALLOWED", "REQUIRED", "NOT_ALLOWED"]
+    """Allowed values: 'ALLOWED', 'REQUIRED', 'NOT_ALLOWED'."""
+    AllowedJoinOperators: list[Literal["OR", "AND"]]
+    """Items: at most 2 items. Each item: Allowed values: 'OR', 'AND'."""
+    JoinColumns: Required[list[str]]
+    """Items: at least 1 items. Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$
+    Length: 1 to 127 characters."""
+    ListColumns: Required[list[str]]
+    """Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."""
 
-SnowflakeTableReferenceTableSchemaDict = TypedDict(
-    "SnowflakeTableReferenceTableSchemaDict",
-    {
-        "V1": "Required[list[SnowflakeTableSchemaV1Dict]]",
-    },
-    total=False,
-)
 
-SnowflakeTableSchemaV1Dict = TypedDict(
-    "SnowflakeTableSchemaV1Dict",
-    {
-        "ColumnName": "Required[str]",
-        "ColumnType": "Required[str]",
-    },
-    total=False,
-)
+class AthenaTableReferenceDict(TypedDict, total=False):
+    """AthenaTableReference as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    CatalogName: str
+    """Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters."""
+    DatabaseName: Required[str]
+    """Length: at most 128 characters."""
+    OutputLocation: str
+    """Length: 8 to 1024 characters."""
+    Region: Literal[
+        "us-west-1",
+        "us-west-2",
+        "us-east-1",
+        "us-east-2",
+        "af-south-1",
+        "ap-east-1",
+        "ap-south-2",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-5",
+        "ap-southeast-4",
+        "ap-southeast-7",
+        "ap-south-1",
+        "ap-northeast-3",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ca-central-1",
+        "ca-west-1",
+        "eu-south-1",
+        "eu-west-3",
+        "eu-south-2",
+        "eu-central-2",
+        "eu-central-1",
+        "eu-north-1",
+        "eu-west-1",
+        "eu-west-2",
+        "me-south-1",
+        "me-central-1",
+        "il-central-1",
+        "sa-east-1",
+        "mx-central-1",
+        "ap-east-2",
+    ]
+    """Allowed values: 'us-west-1', 'us-west-2', 'us-east-1', 'us-east-2', 'af-south-1',
+    'ap-east-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-5',
+    'ap-southeast-4', 'ap-southeast-7' (and 20 more)."""
+    TableName: Required[str]
+    """Length: at most 128 characters."""
+    WorkGroup: Required[str]
+    """Length: 1 to 128 characters."""
 
+
+class ConfiguredTableAnalysisRulePolicyDict(TypedDict, total=False):
+    """ConfiguredTableAnalysisRulePolicy as a plain dict."""
+
+    V1: Required[
+        ConfiguredTableAnalysisRulePolicyV1Option1Dict
+        | ConfiguredTableAnalysisRulePolicyV1Option2Dict
+        | ConfiguredTableAnalysisRulePolicyV1Option3Dict
+    ]
+    """Type: ConfiguredTableAnalysisRulePolicyV1Option1Dict |
+    ConfiguredTableAnalysisRulePolicyV1Option2Dict | ConfiguredTableAnalysisRulePolicyV1Option3Dict."""
+
+
+class ConfiguredTableAnalysisRulePolicyV1Option1Dict(TypedDict, total=False):
+    """ConfiguredTableAnalysisRulePolicyV1Option1 as a plain dict."""
+
+    List: Required[AnalysisRuleListDict]
+    """Type: AnalysisRuleListDict."""
+
+
+class ConfiguredTableAnalysisRulePolicyV1Option2Dict(TypedDict, total=False):
+    """ConfiguredTableAnalysisRulePolicyV1Option2 as a plain dict."""
+
+    Aggregation: Required[AnalysisRuleAggregationDict]
+    """Type: AnalysisRuleAggregationDict."""
+
+
+class ConfiguredTableAnalysisRulePolicyV1Option3Dict(TypedDict, total=False):
+    """ConfiguredTableAnalysisRulePolicyV1Option3 as a plain dict."""
+
+    Custom: Required[AnalysisRuleCustomDict]
+    """Type: AnalysisRuleCustomDict."""
+
+
+class ConfiguredTableComparisonControlsDict(TypedDict, total=False):
+    """ConfiguredTableComparisonControls as a plain dict."""
+
+    AllowedColumnComparisonColumns: Required[list[str]]
+    """Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."""
+    AllowedLiteralComparisonColumns: Required[list[str]]
+    """Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."""
+
+
+class ConfiguredTableDifferentialPrivacyDict(TypedDict, total=False):
+    """ConfiguredTableDifferentialPrivacy as a plain dict."""
+
+    Columns: Required[list[DifferentialPrivacyColumnDict]]
+    """Items: at least 1 items."""
+
+
+class ConfiguredTableTableReferenceOption1Dict(TypedDict, total=False):
+    """ConfiguredTableTableReferenceOption1 as a plain dict."""
+
+    Glue: Required[GlueTableReferenceDict]
+    """Type: GlueTableReferenceDict."""
+
+
+class ConfiguredTableTableReferenceOption2Dict(TypedDict, total=False):
+    """ConfiguredTableTableReferenceOption2 as a plain dict."""
+
+    Snowflake: Required[SnowflakeTableReferenceDict]
+    """Type: SnowflakeTableReferenceDict."""
+
+
+class ConfiguredTableTableReferenceOption3Dict(TypedDict, total=False):
+    """ConfiguredTableTableReferenceOption3 as a plain dict."""
+
+    Athena: Required[AthenaTableReferenceDict]
+    """Type: AthenaTableReferenceDict."""
+
+
+class DifferentialPrivacyColumnDict(TypedDict, total=False):
+    """DifferentialPrivacyColumn as a plain dict."""
+
+    Name: Required[str]
+    """Type: str."""
+
+
+class GlueTableReferenceDict(TypedDict, total=False):
+    """GlueTableReference as a plain dict."""
+
+    DatabaseName: Required[str]
+    """Pattern: ^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$ Length: at most 128 characters."""
+    Region: Literal[
+        "us-west-1",
+        "us-west-2",
+        "us-east-1",
+        "us-east-2",
+        "af-south-1",
+        "ap-east-1",
+        "ap-south-2",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-5",
+        "ap-southeast-4",
+        "ap-southeast-7",
+        "ap-south-1",
+        "ap-northeast-3",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ca-central-1",
+        "ca-west-1",
+        "eu-south-1",
+        "eu-west-3",
+        "eu-south-2",
+        "eu-central-2",
+        "eu-central-1",
+        "eu-north-1",
+        "eu-west-1",
+        "eu-west-2",
+        "me-south-1",
+        "me-central-1",
+        "il-central-1",
+        "sa-east-1",
+        "mx-central-1",
+        "ap-east-2",
+    ]
+    """Allowed values: 'us-west-1', 'us-west-2', 'us-east-1', 'us-east-2', 'af-south-1',
+    'ap-east-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-5',
+    'ap-southeast-4', 'ap-southeast-7' (and 20 more)."""
+    TableName: Required[str]
+    """Pattern: ^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$ Length: at most 128 characters."""
+
+
+class OutputColumnThresholdDict(TypedDict, total=False):
+    """OutputColumnThreshold as a plain dict."""
+
+    MinimumIdentityCount: Required[int]
+    """Range: 0 to 100000 (inclusive)."""
+    OutputColumnName: Required[str]
+    """Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."""
+
+
+class SnowflakeTableReferenceDict(TypedDict, total=False):
+    """SnowflakeTableReference as a plain dict."""
+
+    AccountIdentifier: Required[str]
+    """Length: 3 to 256 characters."""
+    DatabaseName: Required[str]
+    """Length: 1 to 256 characters."""
+    SchemaName: Required[str]
+    """Length: 1 to 256 characters."""
+    SecretArn: Required[str]
+    """Length: at most 256 characters."""
+    TableName: Required[str]
+    """Length: 1 to 256 characters."""
+    TableSchema: Required[SnowflakeTableReferenceTableSchemaDict]
+    """Type: SnowflakeTableReferenceTableSchemaDict."""
+
+
+class SnowflakeTableReferenceTableSchemaDict(TypedDict, total=False):
+    """SnowflakeTableReferenceTableSchema as a plain dict."""
+
+    V1: Required[list[SnowflakeTableSchemaV1Dict]]
+    """Items: 1 to 250 items."""
+
+
+class SnowflakeTableSchemaV1Dict(TypedDict, total=False):
+    """SnowflakeTableSchemaV1 as a plain dict."""
+
+    ColumnName: Required[str]
+    """Length: at most 128 characters."""
+    ColumnType: Required[str]
+    """Length: at most 255 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CleanRooms::ConfiguredTable",
     schema_file="aws-cleanrooms-configuredtable.json",
     primary_identifier=("/ConfiguredTableIdentifier",),
-    additional_identifiers=(),
     read_only=("/Arn", "/ConfiguredTableIdentifier"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AllowedColumns",
         "/AnalysisRules",
@@ -411,14 +540,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("AllowedColumns", "AnalysisMethod", "Name", "TableReference"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -428,508 +550,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdditionalAnalyses": {"enum": ["ALLOWED", "REQUIRED", "NOT_ALLOWED"], "type": "string"},
-        "AggregateColumn": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnNames": {
-                    "items": {"$ref": "#/definitions/AnalysisRuleColumnName"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Function": {"$ref": "#/definitions/AggregateFunctionName"},
-            },
-            "required": ["ColumnNames", "Function"],
-            "type": "object",
-        },
-        "AggregateFunctionName": {
-            "enum": ["SUM", "SUM_DISTINCT", "COUNT", "COUNT_DISTINCT", "AVG"],
-            "type": "string",
-        },
-        "AggregationConstraint": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnName": {"$ref": "#/definitions/AnalysisRuleColumnName"},
-                "Minimum": {"maximum": 100000, "minimum": 2, "type": "number"},
-                "Type": {"$ref": "#/definitions/AggregationType"},
-            },
-            "required": ["ColumnName", "Minimum", "Type"],
-            "type": "object",
-        },
-        "AggregationThreshold": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedAggregateExpressionType": {
-                    "$ref": "#/definitions/AllowedAggregateExpressionType"
-                },
-                "IdentityColumns": {
-                    "items": {"$ref": "#/definitions/AnalysisRuleColumnName"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "MinimumIdentityCount": {"maximum": 100000, "minimum": 2, "type": "integer"},
-                "OutputColumnThresholds": {
-                    "items": {"$ref": "#/definitions/OutputColumnThreshold"},
-                    "type": "array",
-                },
-                "Type": {"$ref": "#/definitions/AggregationThresholdType"},
-            },
-            "required": [
-                "IdentityColumns",
-                "MinimumIdentityCount",
-                "Type",
-                "AllowedAggregateExpressionType",
-            ],
-            "type": "object",
-        },
-        "AggregationThresholdType": {"enum": ["COUNT_DISTINCT"], "type": "string"},
-        "AggregationType": {"enum": ["COUNT_DISTINCT"], "type": "string"},
-        "AllowedAggregateExpressionType": {
-            "enum": ["COLUMNS_ONLY", "ANY_EXPRESSION"],
-            "type": "string",
-        },
-        "AllowedAnalyses": {
-            "items": {"$ref": "#/definitions/AllowedAnalysis"},
-            "minItems": 0,
-            "type": "array",
-        },
-        "AllowedAnalysis": {
-            "maxLength": 200,
-            "minLength": 0,
-            "pattern": "(ANY_QUERY|ANY_JOB|arn:[\\w]{3}:cleanrooms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:membership/[\\d\\w-]+/analysistemplate/[\\d\\w-]+)",
-            "type": "string",
-        },
-        "AllowedAnalysisProvider": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "\\d+",
-            "type": "string",
-        },
-        "AllowedAnalysisProviders": {
-            "items": {"$ref": "#/definitions/AllowedAnalysisProvider"},
-            "minItems": 0,
-            "type": "array",
-        },
-        "AnalysisMethod": {"enum": ["DIRECT_QUERY", "DIRECT_JOB", "MULTIPLE"], "type": "string"},
-        "AnalysisRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Policy": {"$ref": "#/definitions/ConfiguredTableAnalysisRulePolicy"},
-                "Type": {"$ref": "#/definitions/ConfiguredTableAnalysisRuleType"},
-            },
-            "required": ["Type", "Policy"],
-            "type": "object",
-        },
-        "AnalysisRuleAggregation": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalAnalyses": {"$ref": "#/definitions/AdditionalAnalyses"},
-                "AggregateColumns": {
-                    "items": {"$ref": "#/definitions/AggregateColumn"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "AllowedJoinOperators": {
-                    "items": {"$ref": "#/definitions/JoinOperator"},
-                    "maxItems": 2,
-                    "type": "array",
-                },
-                "DimensionColumns": {
-                    "items": {"$ref": "#/definitions/AnalysisRuleColumnName"},
-                    "type": "array",
-                },
-                "JoinColumns": {
-                    "items": {"$ref": "#/definitions/AnalysisRuleColumnName"},
-                    "type": "array",
-                },
-                "JoinRequired": {"$ref": "#/definitions/JoinRequiredOption"},
-                "OutputConstraints": {
-                    "items": {"$ref": "#/definitions/AggregationConstraint"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ScalarFunctions": {
-                    "items": {"$ref": "#/definitions/ScalarFunctions"},
-                    "type": "array",
-                },
-            },
-            "required": [
-                "AggregateColumns",
-                "JoinColumns",
-                "DimensionColumns",
-                "ScalarFunctions",
-                "OutputConstraints",
-            ],
-            "type": "object",
-        },
-        "AnalysisRuleColumnName": {
-            "maxLength": 127,
-            "minLength": 1,
-            "pattern": "^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$",
-            "type": "string",
-        },
-        "AnalysisRuleCustom": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalAnalyses": {"$ref": "#/definitions/AdditionalAnalyses"},
-                "AggregationThresholds": {
-                    "items": {"$ref": "#/definitions/AggregationThreshold"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "AllowedAnalyses": {"$ref": "#/definitions/AllowedAnalyses"},
-                "AllowedAnalysisProviders": {"$ref": "#/definitions/AllowedAnalysisProviders"},
-                "ComparisonControls": {"$ref": "#/definitions/ComparisonControls"},
-                "DifferentialPrivacy": {"$ref": "#/definitions/DifferentialPrivacy"},
-                "DisallowedOutputColumns": {"$ref": "#/definitions/DisallowedOutputColumns"},
-            },
-            "required": ["AllowedAnalyses"],
-            "type": "object",
-        },
-        "AnalysisRuleList": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalAnalyses": {"$ref": "#/definitions/AdditionalAnalyses"},
-                "AllowedJoinOperators": {
-                    "items": {"$ref": "#/definitions/JoinOperator"},
-                    "maxItems": 2,
-                    "type": "array",
-                },
-                "JoinColumns": {
-                    "items": {"$ref": "#/definitions/AnalysisRuleColumnName"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ListColumns": {
-                    "items": {"$ref": "#/definitions/AnalysisRuleColumnName"},
-                    "type": "array",
-                },
-            },
-            "required": ["JoinColumns", "ListColumns"],
-            "type": "object",
-        },
-        "AthenaTableReference": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogName": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "DatabaseName": {"maxLength": 128, "type": "string"},
-                "OutputLocation": {"maxLength": 1024, "minLength": 8, "type": "string"},
-                "Region": {"$ref": "#/definitions/CommercialRegion"},
-                "TableName": {"maxLength": 128, "type": "string"},
-                "WorkGroup": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["DatabaseName", "TableName", "WorkGroup"],
-            "type": "object",
-        },
-        "CommercialRegion": {
-            "enum": [
-                "us-west-1",
-                "us-west-2",
-                "us-east-1",
-                "us-east-2",
-                "af-south-1",
-                "ap-east-1",
-                "ap-south-2",
-                "ap-southeast-1",
-                "ap-southeast-2",
-                "ap-southeast-5",
-                "ap-southeast-4",
-                "ap-southeast-7",
-                "ap-south-1",
-                "ap-northeast-3",
-                "ap-northeast-1",
-                "ap-northeast-2",
-                "ca-central-1",
-                "ca-west-1",
-                "eu-south-1",
-                "eu-west-3",
-                "eu-south-2",
-                "eu-central-2",
-                "eu-central-1",
-                "eu-north-1",
-                "eu-west-1",
-                "eu-west-2",
-                "me-south-1",
-                "me-central-1",
-                "il-central-1",
-                "sa-east-1",
-                "mx-central-1",
-                "ap-east-2",
-            ],
-            "type": "string",
-        },
-        "ComparisonControls": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedColumnComparisonColumns": {
-                    "items": {"$ref": "#/definitions/AnalysisRuleColumnName"},
-                    "type": "array",
-                },
-                "AllowedLiteralComparisonColumns": {
-                    "items": {"$ref": "#/definitions/AnalysisRuleColumnName"},
-                    "type": "array",
-                },
-            },
-            "required": ["AllowedLiteralComparisonColumns", "AllowedColumnComparisonColumns"],
-            "type": "object",
-        },
-        "ConfiguredTableAnalysisRulePolicy": {
-            "additionalProperties": False,
-            "properties": {"V1": {"$ref": "#/definitions/ConfiguredTableAnalysisRulePolicyV1"}},
-            "required": ["V1"],
-            "type": "object",
-        },
-        "ConfiguredTableAnalysisRulePolicyV1": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"List": {"$ref": "#/definitions/AnalysisRuleList"}},
-                    "required": ["List"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Aggregation": {"$ref": "#/definitions/AnalysisRuleAggregation"}
-                    },
-                    "required": ["Aggregation"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Custom": {"$ref": "#/definitions/AnalysisRuleCustom"}},
-                    "required": ["Custom"],
-                    "type": "object",
-                },
-            ]
-        },
-        "ConfiguredTableAnalysisRuleType": {
-            "enum": ["AGGREGATION", "LIST", "CUSTOM"],
-            "type": "string",
-        },
-        "DifferentialPrivacy": {
-            "additionalProperties": False,
-            "properties": {
-                "Columns": {
-                    "items": {"$ref": "#/definitions/DifferentialPrivacyColumn"},
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["Columns"],
-            "type": "object",
-        },
-        "DifferentialPrivacyColumn": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "DisallowedOutputColumns": {
-            "items": {"$ref": "#/definitions/AnalysisRuleColumnName"},
-            "minItems": 0,
-            "type": "array",
-        },
-        "GlueTableReference": {
-            "additionalProperties": False,
-            "properties": {
-                "DatabaseName": {
-                    "maxLength": 128,
-                    "pattern": "^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$",
-                    "type": "string",
-                },
-                "Region": {"$ref": "#/definitions/CommercialRegion"},
-                "TableName": {
-                    "maxLength": 128,
-                    "pattern": "^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$",
-                    "type": "string",
-                },
-            },
-            "required": ["DatabaseName", "TableName"],
-            "type": "object",
-        },
-        "JoinOperator": {"enum": ["OR", "AND"], "type": "string"},
-        "JoinRequiredOption": {"enum": ["QUERY_RUNNER"], "type": "string"},
-        "OutputColumnThreshold": {
-            "additionalProperties": False,
-            "properties": {
-                "MinimumIdentityCount": {"maximum": 100000, "minimum": 0, "type": "integer"},
-                "OutputColumnName": {"$ref": "#/definitions/AnalysisRuleColumnName"},
-            },
-            "required": ["OutputColumnName", "MinimumIdentityCount"],
-            "type": "object",
-        },
-        "ScalarFunctions": {
-            "enum": [
-                "TRUNC",
-                "ABS",
-                "CEILING",
-                "FLOOR",
-                "LN",
-                "LOG",
-                "ROUND",
-                "SQRT",
-                "CAST",
-                "LOWER",
-                "RTRIM",
-                "UPPER",
-                "COALESCE",
-                "CONVERT",
-                "CURRENT_DATE",
-                "DATEADD",
-                "EXTRACT",
-                "GETDATE",
-                "SUBSTRING",
-                "TO_CHAR",
-                "TO_DATE",
-                "TO_NUMBER",
-                "TO_TIMESTAMP",
-                "TRIM",
-            ],
-            "type": "string",
-        },
-        "SelectedAnalysisMethod": {"enum": ["DIRECT_QUERY", "DIRECT_JOB"], "type": "string"},
-        "SelectedAnalysisMethods": {
-            "items": {"$ref": "#/definitions/SelectedAnalysisMethod"},
-            "type": "array",
-        },
-        "SnowflakeTableReference": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountIdentifier": {"maxLength": 256, "minLength": 3, "type": "string"},
-                "DatabaseName": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "SchemaName": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "SecretArn": {"maxLength": 256, "type": "string"},
-                "TableName": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "TableSchema": {"$ref": "#/definitions/SnowflakeTableSchema"},
-            },
-            "required": [
-                "AccountIdentifier",
-                "DatabaseName",
-                "SchemaName",
-                "SecretArn",
-                "TableName",
-                "TableSchema",
-            ],
-            "type": "object",
-        },
-        "SnowflakeTableSchema": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "V1": {
-                            "items": {"$ref": "#/definitions/SnowflakeTableSchemaV1"},
-                            "maxItems": 250,
-                            "minItems": 1,
-                            "type": "array",
-                        }
-                    },
-                    "required": ["V1"],
-                    "type": "object",
-                }
-            ]
-        },
-        "SnowflakeTableSchemaV1": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnName": {"maxLength": 128, "type": "string"},
-                "ColumnType": {"maxLength": 255, "type": "string"},
-            },
-            "required": ["ColumnName", "ColumnType"],
-            "type": "object",
-        },
-        "TableReference": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Glue": {"$ref": "#/definitions/GlueTableReference"}},
-                    "required": ["Glue"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Snowflake": {"$ref": "#/definitions/SnowflakeTableReference"}},
-                    "required": ["Snowflake"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Athena": {"$ref": "#/definitions/AthenaTableReference"}},
-                    "required": ["Athena"],
-                    "type": "object",
-                },
-            ]
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AllowedColumns": {
-            "items": {
-                "maxLength": 128,
-                "pattern": "^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$",
-                "type": "string",
-            },
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-        },
-        "AnalysisMethod": {"$ref": "#/definitions/AnalysisMethod"},
-        "AnalysisRules": {
-            "items": {"$ref": "#/definitions/AnalysisRule"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Arn": {"maxLength": 100, "type": "string"},
-        "ConfiguredTableIdentifier": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 255,
-            "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$",
-            "type": "string",
-        },
-        "SelectedAnalysisMethods": {"$ref": "#/definitions/SelectedAnalysisMethods"},
-        "TableReference": {"$ref": "#/definitions/TableReference"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["AllowedColumns", "AnalysisMethod", "Name", "TableReference"],
-}
-
 
 class ConfiguredTable(_Resource):
-    """AWS::CleanRooms::ConfiguredTable: Represents a table that can be associated with collaborations
+    """AWS::CleanRooms::ConfiguredTable: Represents a table that can be associated with
+    collaborations
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConfiguredTableIdentifier.
+    Read-only attributes (known once deployed): Arn, ConfiguredTableIdentifier.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-configuredtable.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -937,12 +567,16 @@ class ConfiguredTable(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfiguredTableAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "configured_table.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Length: at most 100 characters."""
     ConfiguredTableIdentifier: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36
+    characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllowedColumns: list[str]
     AnalysisMethod: Literal["DIRECT_QUERY", "DIRECT_JOB", "MULTIPLE"]
     AnalysisRules: list[AnalysisRuleDict]
@@ -956,33 +590,50 @@ class ConfiguredTable(_Resource):
     )
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AllowedColumns: list[str],
+        AnalysisMethod: Literal["DIRECT_QUERY", "DIRECT_JOB", "MULTIPLE"],
+        Name: str,
+        TableReference: ConfiguredTableTableReferenceOption1
+        | ConfiguredTableTableReferenceOption1Dict
+        | ConfiguredTableTableReferenceOption2
+        | ConfiguredTableTableReferenceOption2Dict
+        | ConfiguredTableTableReferenceOption3
+        | ConfiguredTableTableReferenceOption3Dict,
+        AnalysisRules: list[AnalysisRule | AnalysisRuleDict] | None = None,
+        Description: str | None = None,
+        SelectedAnalysisMethods: list[Literal["DIRECT_QUERY", "DIRECT_JOB"]] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CleanRooms::ConfiguredTable; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AllowedColumns: list[str],
-            AnalysisMethod: Literal["DIRECT_QUERY", "DIRECT_JOB", "MULTIPLE"],
-            Name: str,
-            TableReference: ConfiguredTableTableReferenceOption1
-            | ConfiguredTableTableReferenceOption1Dict
-            | ConfiguredTableTableReferenceOption2
-            | ConfiguredTableTableReferenceOption2Dict
-            | ConfiguredTableTableReferenceOption3
-            | ConfiguredTableTableReferenceOption3Dict,
-            AnalysisRules: list[AnalysisRule | AnalysisRuleDict] | None = None,
-            Description: str | None = None,
-            SelectedAnalysisMethods: list[Literal["DIRECT_QUERY", "DIRECT_JOB"]] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CleanRooms::ConfiguredTable; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AllowedColumns: Items: 1 to 100 items. Each item: Pattern: ^[a-z0-9_](([a-z0-9_
+                ]+-)*([a-z0-9_ ]+))?$ Length: at most 128 characters. Required.
+            AnalysisMethod: Allowed values: 'DIRECT_QUERY', 'DIRECT_JOB', 'MULTIPLE'. Required.
+            Name: Pattern:
+                ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$ Length:
+                1 to 100 characters. Required.
+            TableReference: Type: ConfiguredTableTableReferenceOption1Dict |
+                ConfiguredTableTableReferenceOption2Dict | ConfiguredTableTableReferenceOption3Dict.
+                Required.
+            AnalysisRules: Items: exactly 1 items.
+            Description: Pattern:
+                ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: at
+                most 255 characters.
+            SelectedAnalysisMethods: Each item: Allowed values: 'DIRECT_QUERY', 'DIRECT_JOB'.
             Tags: An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,92 +87,93 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfiguredTableAssociationAnalysisRuleDict = TypedDict(
-    "ConfiguredTableAssociationAnalysisRuleDict",
-    {
-        "Policy": "Required[ConfiguredTableAssociationAnalysisRulePolicyDict]",
-        "Type": "Required[Literal['AGGREGATION', 'LIST', 'CUSTOM']]",
-    },
-    total=False,
-)
 
-ConfiguredTableAssociationAnalysisRuleAggregationDict = TypedDict(
-    "ConfiguredTableAssociationAnalysisRuleAggregationDict",
-    {
-        "AllowedAdditionalAnalyses": "list[str]",
-        "AllowedResultReceivers": "list[str]",
-    },
-    total=False,
-)
+class ConfiguredTableAssociationAnalysisRuleDict(TypedDict, total=False):
+    """ConfiguredTableAssociationAnalysisRule as a plain dict."""
 
-ConfiguredTableAssociationAnalysisRuleCustomDict = TypedDict(
-    "ConfiguredTableAssociationAnalysisRuleCustomDict",
-    {
-        "AllowedAdditionalAnalyses": "list[str]",
-        "AllowedResultReceivers": "list[str]",
-    },
-    total=False,
-)
+    Policy: Required[ConfiguredTableAssociationAnalysisRulePolicyDict]
+    """Type: ConfiguredTableAssociationAnalysisRulePolicyDict."""
+    Type: Required[Literal["AGGREGATION", "LIST", "CUSTOM"]]
+    """Allowed values: 'AGGREGATION', 'LIST', 'CUSTOM'."""
 
-ConfiguredTableAssociationAnalysisRuleListDict = TypedDict(
-    "ConfiguredTableAssociationAnalysisRuleListDict",
-    {
-        "AllowedAdditionalAnalyses": "list[str]",
-        "AllowedResultReceivers": "list[str]",
-    },
-    total=False,
-)
 
-ConfiguredTableAssociationAnalysisRulePolicyDict = TypedDict(
-    "ConfiguredTableAssociationAnalysisRulePolicyDict",
-    {
-        "V1": "Required[ConfiguredTableAssociationAnalysisRulePolicyV1Option1Dict | ConfiguredTableAssociationAnalysisRulePolicyV1Option2Dict | ConfiguredTableAssociationAnalysisRulePolicyV1Option3Dict]",
-    },
-    total=False,
-)
+class ConfiguredTableAssociationAnalysisRuleAggregationDict(TypedDict, total=False):
+    """ConfiguredTableAssociationAnalysisRuleAggregation as a plain dict."""
 
-ConfiguredTableAssociationAnalysisRulePolicyV1Option1Dict = TypedDict(
-    "ConfiguredTableAssociationAnalysisRulePolicyV1Option1Dict",
-    {
-        "List": "Required[ConfiguredTableAssociationAnalysisRuleListDict]",
-    },
-    total=False,
-)
+    AllowedAdditionalAnalyses: list[str]
+    """Items: 0 to 25 items. Each item: Length: at most 256 characters."""
+    AllowedResultReceivers: list[str]
+    """Items: at least 0 items. Each item: Pattern: \\d+ Length: exactly 12 characters."""
 
-ConfiguredTableAssociationAnalysisRulePolicyV1Option2Dict = TypedDict(
-    "ConfiguredTableAssociationAnalysisRulePolicyV1Option2Dict",
-    {
-        "Aggregation": "Required[ConfiguredTableAssociationAnalysisRuleAggregationDict]",
-    },
-    total=False,
-)
 
-ConfiguredTableAssociationAnalysisRulePolicyV1Option3Dict = TypedDict(
-    "ConfiguredTableAssociationAnalysisRulePolicyV1Option3Dict",
-    {
-        "Custom": "Required[ConfiguredTableAssociationAnalysisRuleCustomDict]",
-    },
-    total=False,
-)
+class ConfiguredTableAssociationAnalysisRuleCustomDict(TypedDict, total=False):
+    """ConfiguredTableAssociationAnalysisRuleCustom as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AllowedAdditionalAnalyses: list[str]
+    """Items: 0 to 25 items. Each item: Length: at most 256 characters."""
+    AllowedResultReceivers: list[str]
+    """Items: at least 0 items. Each item: Pattern: \\d+ Length: exactly 12 characters."""
 
+
+class ConfiguredTableAssociationAnalysisRuleListDict(TypedDict, total=False):
+    """ConfiguredTableAssociationAnalysisRuleList as a plain dict."""
+
+    AllowedAdditionalAnalyses: list[str]
+    """Items: 0 to 25 items. Each item: Length: at most 256 characters."""
+    AllowedResultReceivers: list[str]
+    """Items: at least 0 items. Each item: Pattern: \\d+ Length: exactly 12 characters."""
+
+
+class ConfiguredTableAssociationAnalysisRulePolicyDict(TypedDict, total=False):
+    """ConfiguredTableAssociationAnalysisRulePolicy as a plain dict."""
+
+    V1: Required[
+        ConfiguredTableAssociationAnalysisRulePolicyV1Option1Dict
+        | ConfiguredTableAssociationAnalysisRulePolicyV1Option2Dict
+        | ConfiguredTableAssociationAnalysisRulePolicyV1Option3Dict
+    ]
+    """Type: ConfiguredTableAssociationAnalysisRulePolicyV1Option1Dict |
+    ConfiguredTableAssociationAnalysisRulePolicyV1Option2Dict |
+    ConfiguredTableAssociationAnalysisRulePolicyV1Option3Dict."""
+
+
+class ConfiguredTableAssociationAnalysisRulePolicyV1Option1Dict(TypedDict, total=False):
+    """ConfiguredTableAssociationAnalysisRulePolicyV1Option1 as a plain dict."""
+
+    List: Required[ConfiguredTableAssociationAnalysisRuleListDict]
+    """Type: ConfiguredTableAssociationAnalysisRuleListDict."""
+
+
+class ConfiguredTableAssociationAnalysisRulePolicyV1Option2Dict(TypedDict, total=False):
+    """ConfiguredTableAssociationAnalysisRulePolicyV1Option2 as a plain dict."""
+
+    Aggregation: Required[ConfiguredTableAssociationAnalysisRuleAggregationDict]
+    """Type: ConfiguredTableAssociationAnalysisRuleAggregationDict."""
+
+
+class ConfiguredTableAssociationAnalysisRulePolicyV1Option3Dict(TypedDict, total=False):
+    """ConfiguredTableAssociationAnalysisRulePolicyV1Option3 as a plain dict."""
+
+    Custom: Required[ConfiguredTableAssociationAnalysisRuleCustomDict]
+    """Type: ConfiguredTableAssociationAnalysisRuleCustomDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CleanRooms::ConfiguredTableAssociation",
     schema_file="aws-cleanrooms-configuredtableassociation.json",
     primary_identifier=("/ConfiguredTableAssociationIdentifier", "/MembershipIdentifier"),
-    additional_identifiers=(),
     read_only=("/ConfiguredTableAssociationIdentifier", "/Arn"),
     create_only=("/ConfiguredTableIdentifier", "/Name", "/MembershipIdentifier"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ConfiguredTableAssociationAnalysisRules",
         "/ConfiguredTableAssociationAnalysisRules/*/Policy/V1/Aggregation/AllowedAdditionalAnalyses",
@@ -181,12 +186,7 @@ METADATA = _TypeMetadata(
     ),
     required=("ConfiguredTableIdentifier", "Name", "RoleArn", "MembershipIdentifier"),
     list_required=("MembershipIdentifier",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -198,167 +198,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AllowedAdditionalAnalyses": {
-            "items": {"$ref": "#/definitions/AllowedAdditionalAnalysis"},
-            "maxItems": 25,
-            "minItems": 0,
-            "type": "array",
-        },
-        "AllowedAdditionalAnalysis": {"maxLength": 256, "type": "string"},
-        "AllowedResultReceiver": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "\\d+",
-            "type": "string",
-        },
-        "AllowedResultReceivers": {
-            "items": {"$ref": "#/definitions/AllowedResultReceiver"},
-            "minItems": 0,
-            "type": "array",
-        },
-        "ConfiguredTableAssociationAnalysisRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Policy": {"$ref": "#/definitions/ConfiguredTableAssociationAnalysisRulePolicy"},
-                "Type": {"$ref": "#/definitions/ConfiguredTableAssociationAnalysisRuleType"},
-            },
-            "required": ["Type", "Policy"],
-            "type": "object",
-        },
-        "ConfiguredTableAssociationAnalysisRuleAggregation": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedAdditionalAnalyses": {"$ref": "#/definitions/AllowedAdditionalAnalyses"},
-                "AllowedResultReceivers": {"$ref": "#/definitions/AllowedResultReceivers"},
-            },
-            "type": "object",
-        },
-        "ConfiguredTableAssociationAnalysisRuleCustom": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedAdditionalAnalyses": {"$ref": "#/definitions/AllowedAdditionalAnalyses"},
-                "AllowedResultReceivers": {"$ref": "#/definitions/AllowedResultReceivers"},
-            },
-            "type": "object",
-        },
-        "ConfiguredTableAssociationAnalysisRuleList": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedAdditionalAnalyses": {"$ref": "#/definitions/AllowedAdditionalAnalyses"},
-                "AllowedResultReceivers": {"$ref": "#/definitions/AllowedResultReceivers"},
-            },
-            "type": "object",
-        },
-        "ConfiguredTableAssociationAnalysisRulePolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "V1": {"$ref": "#/definitions/ConfiguredTableAssociationAnalysisRulePolicyV1"}
-            },
-            "required": ["V1"],
-            "type": "object",
-        },
-        "ConfiguredTableAssociationAnalysisRulePolicyV1": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "List": {"$ref": "#/definitions/ConfiguredTableAssociationAnalysisRuleList"}
-                    },
-                    "required": ["List"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Aggregation": {
-                            "$ref": "#/definitions/ConfiguredTableAssociationAnalysisRuleAggregation"
-                        }
-                    },
-                    "required": ["Aggregation"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Custom": {
-                            "$ref": "#/definitions/ConfiguredTableAssociationAnalysisRuleCustom"
-                        }
-                    },
-                    "required": ["Custom"],
-                    "type": "object",
-                },
-            ]
-        },
-        "ConfiguredTableAssociationAnalysisRuleType": {
-            "enum": ["AGGREGATION", "LIST", "CUSTOM"],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 256, "type": "string"},
-        "ConfiguredTableAssociationAnalysisRules": {
-            "items": {"$ref": "#/definitions/ConfiguredTableAssociationAnalysisRule"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ConfiguredTableAssociationIdentifier": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-            "type": "string",
-        },
-        "ConfiguredTableIdentifier": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 255,
-            "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$",
-            "type": "string",
-        },
-        "MembershipIdentifier": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 128,
-            "pattern": "^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 512,
-            "minLength": 32,
-            "pattern": "^arn:aws:iam::[\\w]+:role/[\\w+=./@-]+$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["ConfiguredTableIdentifier", "Name", "RoleArn", "MembershipIdentifier"],
-}
-
 
 class ConfiguredTableAssociation(_Resource):
-    """AWS::CleanRooms::ConfiguredTableAssociation: Represents a table that can be queried within a collaboration
+    """AWS::CleanRooms::ConfiguredTableAssociation: Represents a table that can be queried within a
+    collaboration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConfiguredTableAssociationIdentifier, MembershipIdentifier (composite: the values
+    joined by '|').
+    Replaced when any of these change (create-only): ConfiguredTableIdentifier, Name,
+    MembershipIdentifier.
+    Read-only attributes (known once deployed): Arn, ConfiguredTableAssociationIdentifier.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-configuredtableassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -368,12 +220,18 @@ class ConfiguredTableAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfiguredTableAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "configured_table_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Length: at most 256 characters."""
     ConfiguredTableAssociationIdentifier: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36
+    characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConfiguredTableAssociationAnalysisRules: list[ConfiguredTableAssociationAnalysisRuleDict]
     ConfiguredTableIdentifier: str
     Description: str
@@ -382,30 +240,47 @@ class ConfiguredTableAssociation(_Resource):
     RoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConfiguredTableIdentifier: str,
+        MembershipIdentifier: str,
+        Name: str,
+        RoleArn: str,
+        ConfiguredTableAssociationAnalysisRules: list[
+            ConfiguredTableAssociationAnalysisRule | ConfiguredTableAssociationAnalysisRuleDict
+        ]
+        | None = None,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CleanRooms::ConfiguredTableAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConfiguredTableIdentifier: str,
-            MembershipIdentifier: str,
-            Name: str,
-            RoleArn: str,
-            ConfiguredTableAssociationAnalysisRules: list[
-                ConfiguredTableAssociationAnalysisRule | ConfiguredTableAssociationAnalysisRuleDict
-            ]
-            | None = None,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CleanRooms::ConfiguredTableAssociation; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConfiguredTableIdentifier: Pattern:
+                [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36
+                characters. Create-only: changing it replaces the resource. Required.
+            MembershipIdentifier: Pattern:
+                [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36
+                characters. Create-only: changing it replaces the resource. Required.
+            Name: Pattern: ^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$ Length: at most 128
+                characters. Create-only: changing it replaces the resource. Required.
+            RoleArn: Pattern: ^arn:aws:iam::[\\w]+:role/[\\w+=./@-]+$ Length: 32 to 512 characters.
+                Required.
+            ConfiguredTableAssociationAnalysisRules: Items: exactly 1 items.
+            Description: Pattern:
+                ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: at
+                most 255 characters.
             Tags: An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

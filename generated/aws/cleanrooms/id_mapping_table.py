@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,46 +67,47 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IdMappingTableIdMappingTableInputSourceDict = TypedDict(
-    "IdMappingTableIdMappingTableInputSourceDict",
-    {
-        "IdNamespaceAssociationId": "Required[str]",
-        "Type": "Required[Literal['SOURCE', 'TARGET']]",
-    },
-    total=False,
-)
 
-IdMappingTableInputReferenceConfigDict = TypedDict(
-    "IdMappingTableInputReferenceConfigDict",
-    {
-        "InputReferenceArn": "Required[str]",
-        "ManageResourcePolicies": "Required[bool]",
-    },
-    total=False,
-)
+class IdMappingTableIdMappingTableInputSourceDict(TypedDict, total=False):
+    """IdMappingTableIdMappingTableInputSource as a plain dict."""
 
-IdMappingTableInputReferencePropertiesDict = TypedDict(
-    "IdMappingTableInputReferencePropertiesDict",
-    {
-        "IdMappingTableInputSource": "Required[list[IdMappingTableIdMappingTableInputSourceDict]]",
-    },
-    total=False,
-)
+    IdNamespaceAssociationId: Required[str]
+    """Type: str."""
+    Type: Required[Literal["SOURCE", "TARGET"]]
+    """Allowed values: 'SOURCE', 'TARGET'."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class IdMappingTableInputReferenceConfigDict(TypedDict, total=False):
+    """IdMappingTableInputReferenceConfig as a plain dict."""
+
+    InputReferenceArn: Required[str]
+    """Pattern: ^arn:(aws|aws-us-gov|aws-cn):entityresolution:.*:[0-9]+:(idmappingworkflow/.*)$
+    Length: 20 to 2048 characters."""
+    ManageResourcePolicies: Required[bool]
+    """Type: bool."""
+
+
+class IdMappingTableInputReferencePropertiesDict(TypedDict, total=False):
+    """IdMappingTableInputReferenceProperties as a plain dict."""
+
+    IdMappingTableInputSource: Required[list[IdMappingTableIdMappingTableInputSourceDict]]
+    """Items: exactly 2 items."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CleanRooms::IdMappingTable",
     schema_file="aws-cleanrooms-idmappingtable.json",
     primary_identifier=("/IdMappingTableIdentifier", "/MembershipIdentifier"),
-    additional_identifiers=(),
     read_only=(
         "/IdMappingTableIdentifier",
         "/Arn",
@@ -112,18 +117,10 @@ METADATA = _TypeMetadata(
         "/InputReferenceProperties",
     ),
     create_only=("/MembershipIdentifier", "/Name", "/InputReferenceConfig"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/InputReferenceProperties/IdMappingTableInputSource", "/Tags"),
     required=("MembershipIdentifier", "Name", "InputReferenceConfig"),
     list_required=("MembershipIdentifier",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -133,99 +130,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IdMappingTableInputReferenceConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "InputReferenceArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:(aws|aws-us-gov|aws-cn):entityresolution:.*:[0-9]+:(idmappingworkflow/.*)$",
-                    "type": "string",
-                },
-                "ManageResourcePolicies": {"type": "boolean"},
-            },
-            "required": ["InputReferenceArn", "ManageResourcePolicies"],
-            "type": "object",
-        },
-        "IdMappingTableInputReferenceProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "IdMappingTableInputSource": {
-                    "items": {"$ref": "#/definitions/IdMappingTableInputSource"},
-                    "maxItems": 2,
-                    "minItems": 2,
-                    "type": "array",
-                }
-            },
-            "required": ["IdMappingTableInputSource"],
-            "type": "object",
-        },
-        "IdMappingTableInputSource": {
-            "additionalProperties": False,
-            "properties": {
-                "IdNamespaceAssociationId": {"type": "string"},
-                "Type": {"enum": ["SOURCE", "TARGET"], "type": "string"},
-            },
-            "required": ["IdNamespaceAssociationId", "Type"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UUID": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 200, "type": "string"},
-        "CollaborationArn": {"maxLength": 100, "type": "string"},
-        "CollaborationIdentifier": {"$ref": "#/definitions/UUID"},
-        "Description": {
-            "maxLength": 255,
-            "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$",
-            "type": "string",
-        },
-        "IdMappingTableIdentifier": {"$ref": "#/definitions/UUID"},
-        "InputReferenceConfig": {"$ref": "#/definitions/IdMappingTableInputReferenceConfig"},
-        "InputReferenceProperties": {
-            "$ref": "#/definitions/IdMappingTableInputReferenceProperties"
-        },
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 4,
-            "pattern": "^arn:aws:kms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:key/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "MembershipArn": {"maxLength": 100, "type": "string"},
-        "MembershipIdentifier": {"$ref": "#/definitions/UUID"},
-        "Name": {
-            "maxLength": 128,
-            "pattern": "^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["MembershipIdentifier", "Name", "InputReferenceConfig"],
-}
-
 
 class IdMappingTable(_Resource):
-    """AWS::CleanRooms::IdMappingTable: Represents an association between an ID mapping workflow and a collaboration
+    """AWS::CleanRooms::IdMappingTable: Represents an association between an ID mapping workflow and
+    a collaboration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IdMappingTableIdentifier, MembershipIdentifier (composite: the values joined by
+    '|').
+    Replaced when any of these change (create-only): MembershipIdentifier, Name,
+    InputReferenceConfig.
+    Read-only attributes (known once deployed): Arn, CollaborationArn, CollaborationIdentifier,
+    IdMappingTableIdentifier, InputReferenceProperties, MembershipArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-idmappingtable.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -233,16 +151,25 @@ class IdMappingTable(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IdMappingTableAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "id_mapping_table.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Length: at most 200 characters."""
     CollaborationArn: str
+    """Length: at most 100 characters."""
     CollaborationIdentifier: str
+    """Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36
+    characters."""
     IdMappingTableIdentifier: str
+    """Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36
+    characters."""
     InputReferenceProperties: IdMappingTableInputReferencePropertiesDict
+    """Type: IdMappingTableInputReferencePropertiesDict."""
     MembershipArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: at most 100 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     InputReferenceConfig: IdMappingTableInputReferenceConfigDict
     KmsKeyArn: str
@@ -250,26 +177,42 @@ class IdMappingTable(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InputReferenceConfig: IdMappingTableInputReferenceConfig
+        | IdMappingTableInputReferenceConfigDict,
+        MembershipIdentifier: str,
+        Name: str,
+        Description: str | None = None,
+        KmsKeyArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CleanRooms::IdMappingTable; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InputReferenceConfig: IdMappingTableInputReferenceConfig
-            | IdMappingTableInputReferenceConfigDict,
-            MembershipIdentifier: str,
-            Name: str,
-            Description: str | None = None,
-            KmsKeyArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CleanRooms::IdMappingTable; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InputReferenceConfig: Type: IdMappingTableInputReferenceConfigDict. Create-only:
+                changing it replaces the resource. Required.
+            MembershipIdentifier: Pattern:
+                ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36
+                characters. Create-only: changing it replaces the resource. Required.
+            Name: Pattern: ^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$ Length: at most 128
+                characters. Create-only: changing it replaces the resource. Required.
+            Description: Pattern:
+                ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: at
+                most 255 characters.
+            KmsKeyArn: Pattern: ^arn:aws:kms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:key/[a-zA-Z0-9-]+$
+                Length: 4 to 2048 characters.
+            Tags: Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,46 +67,48 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IdNamespaceAssociationIdMappingConfigDict = TypedDict(
-    "IdNamespaceAssociationIdMappingConfigDict",
-    {
-        "AllowUseAsDimensionColumn": "Required[bool]",
-    },
-    total=False,
-)
 
-IdNamespaceAssociationInputReferenceConfigDict = TypedDict(
-    "IdNamespaceAssociationInputReferenceConfigDict",
-    {
-        "InputReferenceArn": "Required[str]",
-        "ManageResourcePolicies": "Required[bool]",
-    },
-    total=False,
-)
+class IdNamespaceAssociationIdMappingConfigDict(TypedDict, total=False):
+    """IdNamespaceAssociationIdMappingConfig as a plain dict."""
 
-IdNamespaceAssociationInputReferencePropertiesDict = TypedDict(
-    "IdNamespaceAssociationInputReferencePropertiesDict",
-    {
-        "IdMappingWorkflowsSupported": "list[dict[str, Any] | str]",
-        "IdNamespaceType": "Literal['SOURCE', 'TARGET']",
-    },
-    total=False,
-)
+    AllowUseAsDimensionColumn: Required[bool]
+    """Type: bool."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class IdNamespaceAssociationInputReferenceConfigDict(TypedDict, total=False):
+    """IdNamespaceAssociationInputReferenceConfig as a plain dict."""
+
+    InputReferenceArn: Required[str]
+    """Pattern:
+    ^arn:aws:entityresolution:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:idnamespace/[\\d\\w-]+$ Length: at
+    most 256 characters."""
+    ManageResourcePolicies: Required[bool]
+    """Type: bool."""
+
+
+class IdNamespaceAssociationInputReferencePropertiesDict(TypedDict, total=False):
+    """IdNamespaceAssociationInputReferenceProperties as a plain dict."""
+
+    IdMappingWorkflowsSupported: list[dict[str, Any] | str]
+    """Type: list[dict[str, Any] | str]."""
+    IdNamespaceType: Literal["SOURCE", "TARGET"]
+    """Allowed values: 'SOURCE', 'TARGET'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CleanRooms::IdNamespaceAssociation",
     schema_file="aws-cleanrooms-idnamespaceassociation.json",
     primary_identifier=("/IdNamespaceAssociationIdentifier", "/MembershipIdentifier"),
-    additional_identifiers=(),
     read_only=(
         "/IdNamespaceAssociationIdentifier",
         "/Arn",
@@ -112,18 +118,10 @@ METADATA = _TypeMetadata(
         "/InputReferenceProperties",
     ),
     create_only=("/MembershipIdentifier", "/InputReferenceConfig"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/InputReferenceProperties/IdMappingWorkflowsSupported", "/Tags"),
     required=("MembershipIdentifier", "InputReferenceConfig", "Name"),
     list_required=("MembershipIdentifier",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -133,93 +131,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Document": {"type": ["object", "string"]},
-        "IdMappingConfig": {
-            "additionalProperties": False,
-            "properties": {"AllowUseAsDimensionColumn": {"type": "boolean"}},
-            "required": ["AllowUseAsDimensionColumn"],
-            "type": "object",
-        },
-        "IdNamespaceAssociationInputReferenceConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "InputReferenceArn": {
-                    "maxLength": 256,
-                    "pattern": "^arn:aws:entityresolution:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:idnamespace/[\\d\\w-]+$",
-                    "type": "string",
-                },
-                "ManageResourcePolicies": {"type": "boolean"},
-            },
-            "required": ["InputReferenceArn", "ManageResourcePolicies"],
-            "type": "object",
-        },
-        "IdNamespaceAssociationInputReferenceProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "IdMappingWorkflowsSupported": {
-                    "items": {"$ref": "#/definitions/Document"},
-                    "type": "array",
-                },
-                "IdNamespaceType": {"enum": ["SOURCE", "TARGET"], "type": "string"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UUID": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 256, "type": "string"},
-        "CollaborationArn": {"maxLength": 100, "type": "string"},
-        "CollaborationIdentifier": {"$ref": "#/definitions/UUID"},
-        "Description": {
-            "maxLength": 255,
-            "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$",
-            "type": "string",
-        },
-        "IdMappingConfig": {"$ref": "#/definitions/IdMappingConfig"},
-        "IdNamespaceAssociationIdentifier": {"$ref": "#/definitions/UUID"},
-        "InputReferenceConfig": {
-            "$ref": "#/definitions/IdNamespaceAssociationInputReferenceConfig"
-        },
-        "InputReferenceProperties": {
-            "$ref": "#/definitions/IdNamespaceAssociationInputReferenceProperties"
-        },
-        "MembershipArn": {"maxLength": 100, "type": "string"},
-        "MembershipIdentifier": {"$ref": "#/definitions/UUID"},
-        "Name": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["MembershipIdentifier", "InputReferenceConfig", "Name"],
-}
-
 
 class IdNamespaceAssociation(_Resource):
-    """AWS::CleanRooms::IdNamespaceAssociation: Represents an association between an ID namespace and a collaboration
+    """AWS::CleanRooms::IdNamespaceAssociation: Represents an association between an ID namespace
+    and a collaboration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IdNamespaceAssociationIdentifier, MembershipIdentifier (composite: the values joined
+    by '|').
+    Replaced when any of these change (create-only): MembershipIdentifier, InputReferenceConfig.
+    Read-only attributes (known once deployed): Arn, CollaborationArn, CollaborationIdentifier,
+    IdNamespaceAssociationIdentifier, InputReferenceProperties, MembershipArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-idnamespaceassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -229,16 +153,27 @@ class IdNamespaceAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IdNamespaceAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "id_namespace_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Length: at most 256 characters."""
     CollaborationArn: str
+    """Length: at most 100 characters."""
     CollaborationIdentifier: str
+    """Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36
+    characters."""
     IdNamespaceAssociationIdentifier: str
+    """Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36
+    characters."""
     InputReferenceProperties: IdNamespaceAssociationInputReferencePropertiesDict
+    """Type: IdNamespaceAssociationInputReferencePropertiesDict."""
     MembershipArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: at most 100 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     IdMappingConfig: IdNamespaceAssociationIdMappingConfigDict
     InputReferenceConfig: IdNamespaceAssociationInputReferenceConfigDict
@@ -246,28 +181,44 @@ class IdNamespaceAssociation(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InputReferenceConfig: IdNamespaceAssociationInputReferenceConfig
+        | IdNamespaceAssociationInputReferenceConfigDict,
+        MembershipIdentifier: str,
+        Name: str,
+        Description: str | None = None,
+        IdMappingConfig: IdNamespaceAssociationIdMappingConfig
+        | IdNamespaceAssociationIdMappingConfigDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CleanRooms::IdNamespaceAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InputReferenceConfig: IdNamespaceAssociationInputReferenceConfig
-            | IdNamespaceAssociationInputReferenceConfigDict,
-            MembershipIdentifier: str,
-            Name: str,
-            Description: str | None = None,
-            IdMappingConfig: IdNamespaceAssociationIdMappingConfig
-            | IdNamespaceAssociationIdMappingConfigDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CleanRooms::IdNamespaceAssociation; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InputReferenceConfig: Type: IdNamespaceAssociationInputReferenceConfigDict. Create-only:
+                changing it replaces the resource. Required.
+            MembershipIdentifier: Pattern:
+                ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36
+                characters. Create-only: changing it replaces the resource. Required.
+            Name: Pattern:
+                ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$ Length:
+                1 to 100 characters. Required.
+            Description: Pattern:
+                ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: at
+                most 255 characters.
+            IdMappingConfig: Type: IdNamespaceAssociationIdMappingConfigDict.
+            Tags: Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

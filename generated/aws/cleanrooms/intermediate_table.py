@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,123 +99,132 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AggregationThresholdDict = TypedDict(
-    "AggregationThresholdDict",
-    {
-        "AllowedAggregateExpressionType": "Required[Literal['COLUMNS_ONLY', 'ANY_EXPRESSION']]",
-        "IdentityColumns": "Required[list[str]]",
-        "MinimumIdentityCount": "Required[int]",
-        "OutputColumnThresholds": "list[OutputColumnThresholdDict]",
-        "Type": "Required[Literal['COUNT_DISTINCT']]",
-    },
-    total=False,
-)
 
-DifferentialPrivacyColumnDict = TypedDict(
-    "DifferentialPrivacyColumnDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class AggregationThresholdDict(TypedDict, total=False):
+    """AggregationThreshold as a plain dict."""
 
-IntermediateTableAnalysisRuleDict = TypedDict(
-    "IntermediateTableAnalysisRuleDict",
-    {
-        "Policy": "Required[IntermediateTableAnalysisRulePolicyDict]",
-        "Type": "Required[Literal['CUSTOM']]",
-    },
-    total=False,
-)
+    AllowedAggregateExpressionType: Required[Literal["COLUMNS_ONLY", "ANY_EXPRESSION"]]
+    """Allowed values: 'COLUMNS_ONLY', 'ANY_EXPRESSION'."""
+    IdentityColumns: Required[list[str]]
+    """Items: exactly 1 items. Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$
+    Length: 1 to 127 characters."""
+    MinimumIdentityCount: Required[int]
+    """Range: 2 to 100000 (inclusive)."""
+    OutputColumnThresholds: list[OutputColumnThresholdDict]
+    """Type: list[OutputColumnThresholdDict]."""
+    Type: Required[Literal["COUNT_DISTINCT"]]
+    """Allowed values: 'COUNT_DISTINCT'."""
 
-IntermediateTableAnalysisRuleCustomDict = TypedDict(
-    "IntermediateTableAnalysisRuleCustomDict",
-    {
-        "AdditionalAnalyses": "Literal['ALLOWED', 'REQUIRED', 'NOT_ALLOWED']",
-        "AggregationThresholds": "list[AggregationThresholdDict]",
-        "AllowedAnalyses": "Required[list[str]]",
-        "AllowedAnalysisProviders": "list[str]",
-        "AllowedResultReceivers": "list[str]",
-        "ComparisonControls": "IntermediateTableComparisonControlsDict",
-        "DifferentialPrivacy": "IntermediateTableDifferentialPrivacyDict",
-        "DisallowedOutputColumns": "list[str]",
-    },
-    total=False,
-)
 
-IntermediateTableAnalysisRulePolicyDict = TypedDict(
-    "IntermediateTableAnalysisRulePolicyDict",
-    {
-        "V1": "Required[IntermediateTableAnalysisRulePolicyV1Dict]",
-    },
-    total=False,
-)
+class DifferentialPrivacyColumnDict(TypedDict, total=False):
+    """DifferentialPrivacyColumn as a plain dict."""
 
-IntermediateTableAnalysisRulePolicyV1Dict = TypedDict(
-    "IntermediateTableAnalysisRulePolicyV1Dict",
-    {
-        "Custom": "Required[IntermediateTableAnalysisRuleCustomDict]",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """Type: str."""
 
-IntermediateTableComparisonControlsDict = TypedDict(
-    "IntermediateTableComparisonControlsDict",
-    {
-        "AllowedColumnComparisonColumns": "Required[list[str]]",
-        "AllowedLiteralComparisonColumns": "Required[list[str]]",
-    },
-    total=False,
-)
 
-IntermediateTableDifferentialPrivacyDict = TypedDict(
-    "IntermediateTableDifferentialPrivacyDict",
-    {
-        "Columns": "Required[list[DifferentialPrivacyColumnDict]]",
-    },
-    total=False,
-)
+class IntermediateTableAnalysisRuleDict(TypedDict, total=False):
+    """IntermediateTableAnalysisRule as a plain dict."""
 
-IntermediateTablePopulationAnalysisConfigurationDict = TypedDict(
-    "IntermediateTablePopulationAnalysisConfigurationDict",
-    {
-        "SqlParameters": "PopulationAnalysisSqlParametersDict",
-    },
-    total=False,
-)
+    Policy: Required[IntermediateTableAnalysisRulePolicyDict]
+    """Type: IntermediateTableAnalysisRulePolicyDict."""
+    Type: Required[Literal["CUSTOM"]]
+    """Allowed values: 'CUSTOM'."""
 
-OutputColumnThresholdDict = TypedDict(
-    "OutputColumnThresholdDict",
-    {
-        "MinimumIdentityCount": "Required[int]",
-        "OutputColumnName": "Required[str]",
-    },
-    total=False,
-)
 
-PopulationAnalysisSqlParametersDict = TypedDict(
-    "PopulationAnalysisSqlParametersDict",
-    {
-        "AnalysisTemplateArn": "str",
-        "QueryString": "str",
-    },
-    total=False,
-)
+class IntermediateTableAnalysisRuleCustomDict(TypedDict, total=False):
+    """IntermediateTableAnalysisRuleCustom as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AdditionalAnalyses: Literal["ALLOWED", "REQUIRED", "NOT_ALLOWED"]
+    """Allowed values: 'ALLOWED', 'REQUIRED', 'NOT_ALLOWED'."""
+    AggregationThresholds: list[AggregationThresholdDict]
+    """Items: exactly 1 items."""
+    AllowedAnalyses: Required[list[str]]
+    """Items: at least 0 items. Each item: Pattern:
+    (ANY_QUERY|ANY_JOB|arn:[\\w]{3}:cleanrooms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:membership/[\\d\\w-]+/analysistemplate/[\\d\\w-]+)
+    Length: 0 to 200 characters."""
+    AllowedAnalysisProviders: list[str]
+    """Items: at least 0 items. Each item: Pattern: \\d+ Length: exactly 12 characters."""
+    AllowedResultReceivers: list[str]
+    """Items: at least 0 items. Each item: Pattern: \\d+ Length: exactly 12 characters."""
+    ComparisonControls: IntermediateTableComparisonControlsDict
+    """Type: IntermediateTableComparisonControlsDict."""
+    DifferentialPrivacy: IntermediateTableDifferentialPrivacyDict
+    """Type: IntermediateTableDifferentialPrivacyDict."""
+    DisallowedOutputColumns: list[str]
+    """Items: at least 0 items. Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$
+    Length: 1 to 127 characters."""
 
+
+class IntermediateTableAnalysisRulePolicyDict(TypedDict, total=False):
+    """IntermediateTableAnalysisRulePolicy as a plain dict."""
+
+    V1: Required[IntermediateTableAnalysisRulePolicyV1Dict]
+    """Type: IntermediateTableAnalysisRulePolicyV1Dict."""
+
+
+class IntermediateTableAnalysisRulePolicyV1Dict(TypedDict, total=False):
+    """IntermediateTableAnalysisRulePolicyV1 as a plain dict."""
+
+    Custom: Required[IntermediateTableAnalysisRuleCustomDict]
+    """Type: IntermediateTableAnalysisRuleCustomDict."""
+
+
+class IntermediateTableComparisonControlsDict(TypedDict, total=False):
+    """IntermediateTableComparisonControls as a plain dict."""
+
+    AllowedColumnComparisonColumns: Required[list[str]]
+    """Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."""
+    AllowedLiteralComparisonColumns: Required[list[str]]
+    """Each item: Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."""
+
+
+class IntermediateTableDifferentialPrivacyDict(TypedDict, total=False):
+    """IntermediateTableDifferentialPrivacy as a plain dict."""
+
+    Columns: Required[list[DifferentialPrivacyColumnDict]]
+    """Items: at least 1 items."""
+
+
+class IntermediateTablePopulationAnalysisConfigurationDict(TypedDict, total=False):
+    """IntermediateTablePopulationAnalysisConfiguration as a plain dict."""
+
+    SqlParameters: PopulationAnalysisSqlParametersDict
+    """Type: PopulationAnalysisSqlParametersDict."""
+
+
+class OutputColumnThresholdDict(TypedDict, total=False):
+    """OutputColumnThreshold as a plain dict."""
+
+    MinimumIdentityCount: Required[int]
+    """Range: 0 to 100000 (inclusive)."""
+    OutputColumnName: Required[str]
+    """Pattern: ^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$ Length: 1 to 127 characters."""
+
+
+class PopulationAnalysisSqlParametersDict(TypedDict, total=False):
+    """PopulationAnalysisSqlParameters as a plain dict."""
+
+    AnalysisTemplateArn: str
+    """Length: at most 256 characters."""
+    QueryString: str
+    """Length: at most 500000 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CleanRooms::IntermediateTable",
     schema_file="aws-cleanrooms-intermediatetable.json",
     primary_identifier=("/IntermediateTableIdentifier", "/MembershipIdentifier"),
-    additional_identifiers=(),
     read_only=(
         "/IntermediateTableIdentifier",
         "/Arn",
@@ -221,8 +234,6 @@ METADATA = _TypeMetadata(
         "/Status",
     ),
     create_only=("/MembershipIdentifier", "/Name", "/PopulationAnalysisConfiguration"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AnalysisRules",
         "/AnalysisRules/*/Policy/V1/Custom/AggregationThresholds",
@@ -239,13 +250,7 @@ METADATA = _TypeMetadata(
     ),
     required=("MembershipIdentifier", "Name", "PopulationAnalysisConfiguration"),
     list_required=("MembershipIdentifier",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -255,262 +260,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdditionalAnalyses": {"enum": ["ALLOWED", "REQUIRED", "NOT_ALLOWED"], "type": "string"},
-        "AggregationThreshold": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedAggregateExpressionType": {
-                    "$ref": "#/definitions/AllowedAggregateExpressionType"
-                },
-                "IdentityColumns": {
-                    "items": {"$ref": "#/definitions/AnalysisRuleColumnName"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "MinimumIdentityCount": {"maximum": 100000, "minimum": 2, "type": "integer"},
-                "OutputColumnThresholds": {
-                    "items": {"$ref": "#/definitions/OutputColumnThreshold"},
-                    "type": "array",
-                },
-                "Type": {"$ref": "#/definitions/AggregationThresholdType"},
-            },
-            "required": [
-                "IdentityColumns",
-                "MinimumIdentityCount",
-                "Type",
-                "AllowedAggregateExpressionType",
-            ],
-            "type": "object",
-        },
-        "AggregationThresholdType": {"enum": ["COUNT_DISTINCT"], "type": "string"},
-        "AllowedAggregateExpressionType": {
-            "enum": ["COLUMNS_ONLY", "ANY_EXPRESSION"],
-            "type": "string",
-        },
-        "AllowedAnalyses": {
-            "items": {"$ref": "#/definitions/AllowedAnalysis"},
-            "minItems": 0,
-            "type": "array",
-        },
-        "AllowedAnalysis": {
-            "maxLength": 200,
-            "minLength": 0,
-            "pattern": "(ANY_QUERY|ANY_JOB|arn:[\\w]{3}:cleanrooms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:membership/[\\d\\w-]+/analysistemplate/[\\d\\w-]+)",
-            "type": "string",
-        },
-        "AllowedAnalysisProvider": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "\\d+",
-            "type": "string",
-        },
-        "AllowedAnalysisProviders": {
-            "items": {"$ref": "#/definitions/AllowedAnalysisProvider"},
-            "minItems": 0,
-            "type": "array",
-        },
-        "AllowedResultReceivers": {
-            "items": {"maxLength": 12, "minLength": 12, "pattern": "\\d+", "type": "string"},
-            "minItems": 0,
-            "type": "array",
-        },
-        "AnalysisRuleColumnName": {
-            "maxLength": 127,
-            "minLength": 1,
-            "pattern": "^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$",
-            "type": "string",
-        },
-        "ComparisonControls": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedColumnComparisonColumns": {
-                    "items": {"$ref": "#/definitions/AnalysisRuleColumnName"},
-                    "type": "array",
-                },
-                "AllowedLiteralComparisonColumns": {
-                    "items": {"$ref": "#/definitions/AnalysisRuleColumnName"},
-                    "type": "array",
-                },
-            },
-            "required": ["AllowedLiteralComparisonColumns", "AllowedColumnComparisonColumns"],
-            "type": "object",
-        },
-        "DifferentialPrivacy": {
-            "additionalProperties": False,
-            "properties": {
-                "Columns": {
-                    "items": {"$ref": "#/definitions/DifferentialPrivacyColumn"},
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["Columns"],
-            "type": "object",
-        },
-        "DifferentialPrivacyColumn": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "DisallowedOutputColumns": {
-            "items": {
-                "maxLength": 127,
-                "minLength": 1,
-                "pattern": "^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$",
-                "type": "string",
-            },
-            "minItems": 0,
-            "type": "array",
-        },
-        "IntermediateTableAnalysisRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Policy": {"$ref": "#/definitions/IntermediateTableAnalysisRulePolicy"},
-                "Type": {"$ref": "#/definitions/IntermediateTableAnalysisRuleType"},
-            },
-            "required": ["Type", "Policy"],
-            "type": "object",
-        },
-        "IntermediateTableAnalysisRuleCustom": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalAnalyses": {"$ref": "#/definitions/AdditionalAnalyses"},
-                "AggregationThresholds": {
-                    "items": {"$ref": "#/definitions/AggregationThreshold"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "AllowedAnalyses": {"$ref": "#/definitions/AllowedAnalyses"},
-                "AllowedAnalysisProviders": {"$ref": "#/definitions/AllowedAnalysisProviders"},
-                "AllowedResultReceivers": {"$ref": "#/definitions/AllowedResultReceivers"},
-                "ComparisonControls": {"$ref": "#/definitions/ComparisonControls"},
-                "DifferentialPrivacy": {"$ref": "#/definitions/DifferentialPrivacy"},
-                "DisallowedOutputColumns": {"$ref": "#/definitions/DisallowedOutputColumns"},
-            },
-            "required": ["AllowedAnalyses"],
-            "type": "object",
-        },
-        "IntermediateTableAnalysisRulePolicy": {
-            "additionalProperties": False,
-            "properties": {"V1": {"$ref": "#/definitions/IntermediateTableAnalysisRulePolicyV1"}},
-            "required": ["V1"],
-            "type": "object",
-        },
-        "IntermediateTableAnalysisRulePolicyV1": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Custom": {"$ref": "#/definitions/IntermediateTableAnalysisRuleCustom"}
-                    },
-                    "required": ["Custom"],
-                    "type": "object",
-                }
-            ]
-        },
-        "IntermediateTableAnalysisRuleType": {"enum": ["CUSTOM"], "type": "string"},
-        "IntermediateTableStatus": {
-            "enum": [
-                "CREATED",
-                "POPULATE_STARTED",
-                "POPULATE_SUCCESS",
-                "POPULATE_FAILED",
-                "DISALLOWED_BY_DATA_PROVIDER",
-                "BASE_TABLE_REMOVED",
-            ],
-            "type": "string",
-        },
-        "OutputColumnThreshold": {
-            "additionalProperties": False,
-            "properties": {
-                "MinimumIdentityCount": {"maximum": 100000, "minimum": 0, "type": "integer"},
-                "OutputColumnName": {"$ref": "#/definitions/AnalysisRuleColumnName"},
-            },
-            "required": ["OutputColumnName", "MinimumIdentityCount"],
-            "type": "object",
-        },
-        "PopulationAnalysisConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SqlParameters": {"$ref": "#/definitions/PopulationAnalysisSqlParameters"}
-            },
-            "type": "object",
-        },
-        "PopulationAnalysisSqlParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "AnalysisTemplateArn": {"maxLength": 256, "type": "string"},
-                "QueryString": {"maxLength": 500000, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UUID": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "AnalysisRules": {
-            "items": {"$ref": "#/definitions/IntermediateTableAnalysisRule"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Arn": {"maxLength": 256, "type": "string"},
-        "CollaborationArn": {"maxLength": 100, "type": "string"},
-        "CollaborationIdentifier": {"$ref": "#/definitions/UUID"},
-        "Description": {
-            "maxLength": 255,
-            "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$",
-            "type": "string",
-        },
-        "IntermediateTableIdentifier": {"$ref": "#/definitions/UUID"},
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 4,
-            "pattern": "^arn:aws:kms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:key/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "MembershipArn": {"maxLength": 100, "type": "string"},
-        "MembershipIdentifier": {"$ref": "#/definitions/UUID"},
-        "Name": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$",
-            "type": "string",
-        },
-        "PopulationAnalysisConfiguration": {
-            "$ref": "#/definitions/PopulationAnalysisConfiguration"
-        },
-        "Status": {"$ref": "#/definitions/IntermediateTableStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["MembershipIdentifier", "Name", "PopulationAnalysisConfiguration"],
-}
-
 
 class IntermediateTable(_Resource):
-    """AWS::CleanRooms::IntermediateTable: Represents an intermediate table that stores cached query results within a collaboration
+    """AWS::CleanRooms::IntermediateTable: Represents an intermediate table that stores cached query
+    results within a collaboration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IntermediateTableIdentifier, MembershipIdentifier (composite: the values joined by
+    '|').
+    Replaced when any of these change (create-only): MembershipIdentifier, Name,
+    PopulationAnalysisConfiguration.
+    Read-only attributes (known once deployed): Arn, CollaborationArn, CollaborationIdentifier,
+    IntermediateTableIdentifier, MembershipArn, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-intermediatetable.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -520,14 +283,24 @@ class IntermediateTable(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IntermediateTableAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "intermediate_table.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Length: at most 256 characters."""
     CollaborationArn: str
+    """Length: at most 100 characters."""
     CollaborationIdentifier: str
+    """Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36
+    characters."""
     IntermediateTableIdentifier: str
+    """Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36
+    characters."""
     MembershipArn: str
+    """Length: at most 100 characters."""
     Status: Literal[
         "CREATED",
         "POPULATE_STARTED",
@@ -536,7 +309,9 @@ class IntermediateTable(_Resource):
         "DISALLOWED_BY_DATA_PROVIDER",
         "BASE_TABLE_REMOVED",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'CREATED', 'POPULATE_STARTED', 'POPULATE_SUCCESS', 'POPULATE_FAILED',
+    'DISALLOWED_BY_DATA_PROVIDER', 'BASE_TABLE_REMOVED'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AnalysisRules: list[IntermediateTableAnalysisRuleDict]
     Description: str
     KmsKeyArn: str
@@ -545,28 +320,47 @@ class IntermediateTable(_Resource):
     PopulationAnalysisConfiguration: IntermediateTablePopulationAnalysisConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MembershipIdentifier: str,
+        Name: str,
+        PopulationAnalysisConfiguration: IntermediateTablePopulationAnalysisConfiguration
+        | IntermediateTablePopulationAnalysisConfigurationDict,
+        AnalysisRules: list[IntermediateTableAnalysisRule | IntermediateTableAnalysisRuleDict]
+        | None = None,
+        Description: str | None = None,
+        KmsKeyArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CleanRooms::IntermediateTable; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MembershipIdentifier: str,
-            Name: str,
-            PopulationAnalysisConfiguration: IntermediateTablePopulationAnalysisConfiguration
-            | IntermediateTablePopulationAnalysisConfigurationDict,
-            AnalysisRules: list[IntermediateTableAnalysisRule | IntermediateTableAnalysisRuleDict]
-            | None = None,
-            Description: str | None = None,
-            KmsKeyArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CleanRooms::IntermediateTable; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MembershipIdentifier: Pattern:
+                ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36
+                characters. Create-only: changing it replaces the resource. Required.
+            Name: Pattern:
+                ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$ Length:
+                1 to 100 characters. Create-only: changing it replaces the resource. Required.
+            PopulationAnalysisConfiguration: Type:
+                IntermediateTablePopulationAnalysisConfigurationDict. Create-only: changing it
+                replaces the resource. Required.
+            AnalysisRules: Items: exactly 1 items.
+            Description: Pattern:
+                ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: at
+                most 255 characters.
+            KmsKeyArn: Pattern: ^arn:aws:kms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:key/[a-zA-Z0-9-]+$
+                Length: 4 to 2048 characters.
+            Tags: Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -103,134 +107,132 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MembershipJobComputePaymentConfigDict = TypedDict(
-    "MembershipJobComputePaymentConfigDict",
-    {
-        "IsResponsible": "Required[bool]",
-    },
-    total=False,
-)
 
-MembershipMLPaymentConfigDict = TypedDict(
-    "MembershipMLPaymentConfigDict",
-    {
-        "ModelInference": "MembershipModelInferencePaymentConfigDict",
-        "ModelTraining": "MembershipModelTrainingPaymentConfigDict",
-        "SyntheticDataGeneration": "MembershipSyntheticDataGenerationPaymentConfigDict",
-    },
-    total=False,
-)
+class MembershipJobComputePaymentConfigDict(TypedDict, total=False):
+    """MembershipJobComputePaymentConfig as a plain dict."""
 
-MembershipModelInferencePaymentConfigDict = TypedDict(
-    "MembershipModelInferencePaymentConfigDict",
-    {
-        "IsResponsible": "Required[bool]",
-    },
-    total=False,
-)
+    IsResponsible: Required[bool]
+    """Type: bool."""
 
-MembershipModelTrainingPaymentConfigDict = TypedDict(
-    "MembershipModelTrainingPaymentConfigDict",
-    {
-        "IsResponsible": "Required[bool]",
-    },
-    total=False,
-)
 
-MembershipPaymentConfigurationDict = TypedDict(
-    "MembershipPaymentConfigurationDict",
-    {
-        "JobCompute": "MembershipJobComputePaymentConfigDict",
-        "MachineLearning": "MembershipMLPaymentConfigDict",
-        "QueryCompute": "Required[MembershipQueryComputePaymentConfigDict]",
-    },
-    total=False,
-)
+class MembershipMLPaymentConfigDict(TypedDict, total=False):
+    """MembershipMLPaymentConfig as a plain dict."""
 
-MembershipProtectedJobOutputConfigurationDict = TypedDict(
-    "MembershipProtectedJobOutputConfigurationDict",
-    {
-        "S3": "Required[ProtectedJobS3OutputConfigurationInputDict]",
-    },
-    total=False,
-)
+    ModelInference: MembershipModelInferencePaymentConfigDict
+    """Type: MembershipModelInferencePaymentConfigDict."""
+    ModelTraining: MembershipModelTrainingPaymentConfigDict
+    """Type: MembershipModelTrainingPaymentConfigDict."""
+    SyntheticDataGeneration: MembershipSyntheticDataGenerationPaymentConfigDict
+    """Type: MembershipSyntheticDataGenerationPaymentConfigDict."""
 
-MembershipProtectedJobResultConfigurationDict = TypedDict(
-    "MembershipProtectedJobResultConfigurationDict",
-    {
-        "OutputConfiguration": "Required[MembershipProtectedJobOutputConfigurationDict]",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
 
-MembershipProtectedQueryOutputConfigurationDict = TypedDict(
-    "MembershipProtectedQueryOutputConfigurationDict",
-    {
-        "S3": "Required[ProtectedQueryS3OutputConfigurationDict]",
-    },
-    total=False,
-)
+class MembershipModelInferencePaymentConfigDict(TypedDict, total=False):
+    """MembershipModelInferencePaymentConfig as a plain dict."""
 
-MembershipProtectedQueryResultConfigurationDict = TypedDict(
-    "MembershipProtectedQueryResultConfigurationDict",
-    {
-        "OutputConfiguration": "Required[MembershipProtectedQueryOutputConfigurationDict]",
-        "RoleArn": "str",
-    },
-    total=False,
-)
+    IsResponsible: Required[bool]
+    """Type: bool."""
 
-MembershipQueryComputePaymentConfigDict = TypedDict(
-    "MembershipQueryComputePaymentConfigDict",
-    {
-        "IsResponsible": "Required[bool]",
-    },
-    total=False,
-)
 
-MembershipSyntheticDataGenerationPaymentConfigDict = TypedDict(
-    "MembershipSyntheticDataGenerationPaymentConfigDict",
-    {
-        "IsResponsible": "Required[bool]",
-    },
-    total=False,
-)
+class MembershipModelTrainingPaymentConfigDict(TypedDict, total=False):
+    """MembershipModelTrainingPaymentConfig as a plain dict."""
 
-ProtectedJobS3OutputConfigurationInputDict = TypedDict(
-    "ProtectedJobS3OutputConfigurationInputDict",
-    {
-        "Bucket": "Required[str]",
-        "KeyPrefix": "str",
-    },
-    total=False,
-)
+    IsResponsible: Required[bool]
+    """Type: bool."""
 
-ProtectedQueryS3OutputConfigurationDict = TypedDict(
-    "ProtectedQueryS3OutputConfigurationDict",
-    {
-        "Bucket": "Required[str]",
-        "KeyPrefix": "str",
-        "ResultFormat": "Required[Literal['CSV', 'PARQUET']]",
-        "SingleFileOutput": "bool",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class MembershipPaymentConfigurationDict(TypedDict, total=False):
+    """MembershipPaymentConfiguration as a plain dict."""
 
+    JobCompute: MembershipJobComputePaymentConfigDict
+    """Type: MembershipJobComputePaymentConfigDict."""
+    MachineLearning: MembershipMLPaymentConfigDict
+    """Type: MembershipMLPaymentConfigDict."""
+    QueryCompute: Required[MembershipQueryComputePaymentConfigDict]
+    """Type: MembershipQueryComputePaymentConfigDict."""
+
+
+class MembershipProtectedJobOutputConfigurationDict(TypedDict, total=False):
+    """MembershipProtectedJobOutputConfiguration as a plain dict."""
+
+    S3: Required[ProtectedJobS3OutputConfigurationInputDict]
+    """Type: ProtectedJobS3OutputConfigurationInputDict."""
+
+
+class MembershipProtectedJobResultConfigurationDict(TypedDict, total=False):
+    """MembershipProtectedJobResultConfiguration as a plain dict."""
+
+    OutputConfiguration: Required[MembershipProtectedJobOutputConfigurationDict]
+    """Type: MembershipProtectedJobOutputConfigurationDict."""
+    RoleArn: Required[str]
+    """Pattern: ^arn:aws:iam::[\\w]+:role/[\\w+=./@-]+$ Length: 32 to 512 characters."""
+
+
+class MembershipProtectedQueryOutputConfigurationDict(TypedDict, total=False):
+    """MembershipProtectedQueryOutputConfiguration as a plain dict."""
+
+    S3: Required[ProtectedQueryS3OutputConfigurationDict]
+    """Type: ProtectedQueryS3OutputConfigurationDict."""
+
+
+class MembershipProtectedQueryResultConfigurationDict(TypedDict, total=False):
+    """MembershipProtectedQueryResultConfiguration as a plain dict."""
+
+    OutputConfiguration: Required[MembershipProtectedQueryOutputConfigurationDict]
+    """Type: MembershipProtectedQueryOutputConfigurationDict."""
+    RoleArn: str
+    """Pattern: ^arn:aws:iam::[\\w]+:role/[\\w+=./@-]+$ Length: 32 to 512 characters."""
+
+
+class MembershipQueryComputePaymentConfigDict(TypedDict, total=False):
+    """MembershipQueryComputePaymentConfig as a plain dict."""
+
+    IsResponsible: Required[bool]
+    """Type: bool."""
+
+
+class MembershipSyntheticDataGenerationPaymentConfigDict(TypedDict, total=False):
+    """MembershipSyntheticDataGenerationPaymentConfig as a plain dict."""
+
+    IsResponsible: Required[bool]
+    """Type: bool."""
+
+
+class ProtectedJobS3OutputConfigurationInputDict(TypedDict, total=False):
+    """ProtectedJobS3OutputConfigurationInput as a plain dict."""
+
+    Bucket: Required[str]
+    """Length: 3 to 63 characters."""
+    KeyPrefix: str
+    """Type: str."""
+
+
+class ProtectedQueryS3OutputConfigurationDict(TypedDict, total=False):
+    """ProtectedQueryS3OutputConfiguration as a plain dict."""
+
+    Bucket: Required[str]
+    """Length: 3 to 63 characters."""
+    KeyPrefix: str
+    """Type: str."""
+    ResultFormat: Required[Literal["CSV", "PARQUET"]]
+    """Allowed values: 'CSV', 'PARQUET'."""
+    SingleFileOutput: bool
+    """Type: bool."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CleanRooms::Membership",
     schema_file="aws-cleanrooms-membership.json",
     primary_identifier=("/MembershipIdentifier",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/CollaborationArn",
@@ -238,18 +240,9 @@ METADATA = _TypeMetadata(
         "/MembershipIdentifier",
     ),
     create_only=("/CollaborationIdentifier",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("CollaborationIdentifier", "QueryLogStatus"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -259,183 +252,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "MembershipJobComputePaymentConfig": {
-            "additionalProperties": False,
-            "properties": {"IsResponsible": {"type": "boolean"}},
-            "required": ["IsResponsible"],
-            "type": "object",
-        },
-        "MembershipJobLogStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "MembershipMLPaymentConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ModelInference": {"$ref": "#/definitions/MembershipModelInferencePaymentConfig"},
-                "ModelTraining": {"$ref": "#/definitions/MembershipModelTrainingPaymentConfig"},
-                "SyntheticDataGeneration": {
-                    "$ref": "#/definitions/MembershipSyntheticDataGenerationPaymentConfig"
-                },
-            },
-            "type": "object",
-        },
-        "MembershipModelInferencePaymentConfig": {
-            "additionalProperties": False,
-            "properties": {"IsResponsible": {"type": "boolean"}},
-            "required": ["IsResponsible"],
-            "type": "object",
-        },
-        "MembershipModelTrainingPaymentConfig": {
-            "additionalProperties": False,
-            "properties": {"IsResponsible": {"type": "boolean"}},
-            "required": ["IsResponsible"],
-            "type": "object",
-        },
-        "MembershipPaymentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "JobCompute": {"$ref": "#/definitions/MembershipJobComputePaymentConfig"},
-                "MachineLearning": {"$ref": "#/definitions/MembershipMLPaymentConfig"},
-                "QueryCompute": {"$ref": "#/definitions/MembershipQueryComputePaymentConfig"},
-            },
-            "required": ["QueryCompute"],
-            "type": "object",
-        },
-        "MembershipProtectedJobOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {"S3": {"$ref": "#/definitions/ProtectedJobS3OutputConfigurationInput"}},
-            "required": ["S3"],
-            "type": "object",
-        },
-        "MembershipProtectedJobResultConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "OutputConfiguration": {
-                    "$ref": "#/definitions/MembershipProtectedJobOutputConfiguration"
-                },
-                "RoleArn": {
-                    "maxLength": 512,
-                    "minLength": 32,
-                    "pattern": "^arn:aws:iam::[\\w]+:role/[\\w+=./@-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["OutputConfiguration", "RoleArn"],
-            "type": "object",
-        },
-        "MembershipProtectedQueryOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {"S3": {"$ref": "#/definitions/ProtectedQueryS3OutputConfiguration"}},
-            "required": ["S3"],
-            "type": "object",
-        },
-        "MembershipProtectedQueryResultConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "OutputConfiguration": {
-                    "$ref": "#/definitions/MembershipProtectedQueryOutputConfiguration"
-                },
-                "RoleArn": {
-                    "maxLength": 512,
-                    "minLength": 32,
-                    "pattern": "^arn:aws:iam::[\\w]+:role/[\\w+=./@-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["OutputConfiguration"],
-            "type": "object",
-        },
-        "MembershipQueryComputePaymentConfig": {
-            "additionalProperties": False,
-            "properties": {"IsResponsible": {"type": "boolean"}},
-            "required": ["IsResponsible"],
-            "type": "object",
-        },
-        "MembershipQueryLogStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "MembershipStatus": {
-            "enum": ["ACTIVE", "REMOVED", "COLLABORATION_DELETED"],
-            "type": "string",
-        },
-        "MembershipSyntheticDataGenerationPaymentConfig": {
-            "additionalProperties": False,
-            "properties": {"IsResponsible": {"type": "boolean"}},
-            "required": ["IsResponsible"],
-            "type": "object",
-        },
-        "ProtectedJobS3OutputConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"maxLength": 63, "minLength": 3, "type": "string"},
-                "KeyPrefix": {"type": "string"},
-            },
-            "required": ["Bucket"],
-            "type": "object",
-        },
-        "ProtectedQueryS3OutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"maxLength": 63, "minLength": 3, "type": "string"},
-                "KeyPrefix": {"type": "string"},
-                "ResultFormat": {"$ref": "#/definitions/ResultFormat"},
-                "SingleFileOutput": {"type": "boolean"},
-            },
-            "required": ["ResultFormat", "Bucket"],
-            "type": "object",
-        },
-        "ResultFormat": {"enum": ["CSV", "PARQUET"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 100, "type": "string"},
-        "CollaborationArn": {"maxLength": 100, "type": "string"},
-        "CollaborationCreatorAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^\\d+$",
-            "type": "string",
-        },
-        "CollaborationIdentifier": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-            "type": "string",
-        },
-        "DefaultJobResultConfiguration": {
-            "$ref": "#/definitions/MembershipProtectedJobResultConfiguration"
-        },
-        "DefaultResultConfiguration": {
-            "$ref": "#/definitions/MembershipProtectedQueryResultConfiguration"
-        },
-        "IsMetricsEnabled": {"type": "boolean"},
-        "JobLogStatus": {"$ref": "#/definitions/MembershipJobLogStatus"},
-        "MembershipIdentifier": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-            "type": "string",
-        },
-        "PaymentConfiguration": {"$ref": "#/definitions/MembershipPaymentConfiguration"},
-        "QueryLogStatus": {"$ref": "#/definitions/MembershipQueryLogStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["CollaborationIdentifier", "QueryLogStatus"],
-}
-
 
 class Membership(_Resource):
     """AWS::CleanRooms::Membership: Represents an AWS account that is a part of a collaboration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MembershipIdentifier.
+    Replaced when any of these change (create-only): CollaborationIdentifier.
+    Read-only attributes (known once deployed): Arn, CollaborationArn,
+    CollaborationCreatorAccountId, MembershipIdentifier.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-membership.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -443,14 +270,20 @@ class Membership(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MembershipAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "membership.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Length: at most 100 characters."""
     CollaborationArn: str
+    """Length: at most 100 characters."""
     CollaborationCreatorAccountId: str
+    """Pattern: ^\\d+$ Length: exactly 12 characters."""
     MembershipIdentifier: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36
+    characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CollaborationIdentifier: str
     DefaultJobResultConfiguration: MembershipProtectedJobResultConfigurationDict
     DefaultResultConfiguration: MembershipProtectedQueryResultConfigurationDict
@@ -460,34 +293,46 @@ class Membership(_Resource):
     QueryLogStatus: Literal["ENABLED", "DISABLED"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CollaborationIdentifier: str,
+        QueryLogStatus: Literal["ENABLED", "DISABLED"],
+        DefaultJobResultConfiguration: MembershipProtectedJobResultConfiguration
+        | MembershipProtectedJobResultConfigurationDict
+        | None = None,
+        DefaultResultConfiguration: MembershipProtectedQueryResultConfiguration
+        | MembershipProtectedQueryResultConfigurationDict
+        | None = None,
+        IsMetricsEnabled: bool | None = None,
+        JobLogStatus: Literal["ENABLED", "DISABLED"] | None = None,
+        PaymentConfiguration: MembershipPaymentConfiguration
+        | MembershipPaymentConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CleanRooms::Membership; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CollaborationIdentifier: str,
-            QueryLogStatus: Literal["ENABLED", "DISABLED"],
-            DefaultJobResultConfiguration: MembershipProtectedJobResultConfiguration
-            | MembershipProtectedJobResultConfigurationDict
-            | None = None,
-            DefaultResultConfiguration: MembershipProtectedQueryResultConfiguration
-            | MembershipProtectedQueryResultConfigurationDict
-            | None = None,
-            IsMetricsEnabled: bool | None = None,
-            JobLogStatus: Literal["ENABLED", "DISABLED"] | None = None,
-            PaymentConfiguration: MembershipPaymentConfiguration
-            | MembershipPaymentConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CleanRooms::Membership; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CollaborationIdentifier: Pattern:
+                [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36
+                characters. Create-only: changing it replaces the resource. Required.
+            QueryLogStatus: Allowed values: 'ENABLED', 'DISABLED'. Required.
+            DefaultJobResultConfiguration: Type: MembershipProtectedJobResultConfigurationDict.
+            DefaultResultConfiguration: Type: MembershipProtectedQueryResultConfigurationDict.
+            IsMetricsEnabled: Type: bool.
+            JobLogStatus: Allowed values: 'ENABLED', 'DISABLED'.
+            PaymentConfiguration: Type: MembershipPaymentConfigurationDict.
             Tags: An arbitrary set of tags (key-value pairs) for this cleanrooms membership.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,41 +63,45 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BudgetParameterDict = TypedDict(
-    "BudgetParameterDict",
-    {
-        "AutoRefresh": "Literal['ENABLED', 'DISABLED']",
-        "Budget": "Required[int]",
-        "Type": "Required[Literal['CALENDAR_DAY', 'CALENDAR_MONTH', 'CALENDAR_WEEK', 'LIFETIME']]",
-    },
-    total=False,
-)
 
-PrivacyBudgetTemplateParametersDict = TypedDict(
-    "PrivacyBudgetTemplateParametersDict",
-    {
-        "BudgetParameters": "list[BudgetParameterDict]",
-        "Epsilon": "int",
-        "ResourceArn": "str",
-        "UsersNoisePerQuery": "int",
-    },
-    total=False,
-)
+class BudgetParameterDict(TypedDict, total=False):
+    """BudgetParameter as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AutoRefresh: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    Budget: Required[int]
+    """Range: at least 0 (inclusive)."""
+    Type: Required[Literal["CALENDAR_DAY", "CALENDAR_MONTH", "CALENDAR_WEEK", "LIFETIME"]]
+    """Allowed values: 'CALENDAR_DAY', 'CALENDAR_MONTH', 'CALENDAR_WEEK', 'LIFETIME'."""
 
+
+class PrivacyBudgetTemplateParametersDict(TypedDict, total=False):
+    """PrivacyBudgetTemplateParameters as a plain dict."""
+
+    BudgetParameters: list[BudgetParameterDict]
+    """Items: 1 to 2 items."""
+    Epsilon: int
+    """Range: 1 to 20 (inclusive)."""
+    ResourceArn: str
+    """Length: at most 200 characters."""
+    UsersNoisePerQuery: int
+    """Range: 10 to 100 (inclusive)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CleanRooms::PrivacyBudgetTemplate",
     schema_file="aws-cleanrooms-privacybudgettemplate.json",
     primary_identifier=("/PrivacyBudgetTemplateIdentifier", "/MembershipIdentifier"),
-    additional_identifiers=(),
     read_only=(
         "/CollaborationArn",
         "/CollaborationIdentifier",
@@ -107,17 +115,10 @@ METADATA = _TypeMetadata(
         "/AutoRefresh",
         "/Parameters/ResourceArn",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Parameters/BudgetParameters", "/Tags"),
     required=("AutoRefresh", "PrivacyBudgetType", "Parameters", "MembershipIdentifier"),
     list_required=("MembershipIdentifier",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -129,82 +130,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BudgetParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoRefresh": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "Budget": {"minimum": 0, "type": "integer"},
-                "Type": {
-                    "enum": ["CALENDAR_DAY", "CALENDAR_MONTH", "CALENDAR_WEEK", "LIFETIME"],
-                    "type": "string",
-                },
-            },
-            "required": ["Type", "Budget"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 200, "type": "string"},
-        "AutoRefresh": {"enum": ["CALENDAR_MONTH", "NONE"], "type": "string"},
-        "CollaborationArn": {"maxLength": 100, "type": "string"},
-        "CollaborationIdentifier": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-            "type": "string",
-        },
-        "MembershipArn": {"maxLength": 100, "type": "string"},
-        "MembershipIdentifier": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-            "type": "string",
-        },
-        "Parameters": {
-            "additionalProperties": False,
-            "properties": {
-                "BudgetParameters": {
-                    "items": {"$ref": "#/definitions/BudgetParameter"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Epsilon": {"maximum": 20, "minimum": 1, "type": "integer"},
-                "ResourceArn": {"maxLength": 200, "type": "string"},
-                "UsersNoisePerQuery": {"maximum": 100, "minimum": 10, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "PrivacyBudgetTemplateIdentifier": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-            "type": "string",
-        },
-        "PrivacyBudgetType": {"enum": ["DIFFERENTIAL_PRIVACY", "ACCESS_BUDGET"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["AutoRefresh", "PrivacyBudgetType", "Parameters", "MembershipIdentifier"],
-}
-
 
 class PrivacyBudgetTemplate(_Resource):
     """AWS::CleanRooms::PrivacyBudgetTemplate: Represents a privacy budget within a collaboration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PrivacyBudgetTemplateIdentifier, MembershipIdentifier (composite: the values joined
+    by '|').
+    Replaced when any of these change (create-only): MembershipIdentifier, PrivacyBudgetType,
+    AutoRefresh, Parameters.ResourceArn.
+    Read-only attributes (known once deployed): Arn, CollaborationArn, CollaborationIdentifier,
+    MembershipArn, PrivacyBudgetTemplateIdentifier.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-privacybudgettemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -214,40 +152,62 @@ class PrivacyBudgetTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PrivacyBudgetTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "privacy_budget_template.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Length: at most 200 characters."""
     CollaborationArn: str
+    """Length: at most 100 characters."""
     CollaborationIdentifier: str
+    """Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36
+    characters."""
     MembershipArn: str
+    """Length: at most 100 characters."""
     PrivacyBudgetTemplateIdentifier: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36
+    characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoRefresh: Literal["CALENDAR_MONTH", "NONE"]
     MembershipIdentifier: str
     Parameters: PrivacyBudgetTemplateParametersDict
     PrivacyBudgetType: Literal["DIFFERENTIAL_PRIVACY", "ACCESS_BUDGET"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AutoRefresh: Literal["CALENDAR_MONTH", "NONE"],
+        MembershipIdentifier: str,
+        Parameters: PrivacyBudgetTemplateParameters | PrivacyBudgetTemplateParametersDict,
+        PrivacyBudgetType: Literal["DIFFERENTIAL_PRIVACY", "ACCESS_BUDGET"],
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CleanRooms::PrivacyBudgetTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AutoRefresh: Literal["CALENDAR_MONTH", "NONE"],
-            MembershipIdentifier: str,
-            Parameters: PrivacyBudgetTemplateParameters | PrivacyBudgetTemplateParametersDict,
-            PrivacyBudgetType: Literal["DIFFERENTIAL_PRIVACY", "ACCESS_BUDGET"],
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CleanRooms::PrivacyBudgetTemplate; `await` it inside an App to deploy it.
-
-            Tags: An arbitrary set of tags (key-value pairs) for this cleanrooms privacy budget template.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AutoRefresh: Allowed values: 'CALENDAR_MONTH', 'NONE'. Create-only: changing it replaces
+                the resource. Required.
+            MembershipIdentifier: Pattern:
+                [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} Length: exactly 36
+                characters. Create-only: changing it replaces the resource. Required.
+            Parameters: Type: PrivacyBudgetTemplateParametersDict. Required.
+            PrivacyBudgetType: Allowed values: 'DIFFERENTIAL_PRIVACY', 'ACCESS_BUDGET'. Create-only:
+                changing it replaces the resource. Required.
+            Tags: An arbitrary set of tags (key-value pairs) for this cleanrooms privacy budget
+                template.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

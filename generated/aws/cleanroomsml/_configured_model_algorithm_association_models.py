@@ -7,10 +7,10 @@ Imported on first use by configured_model_algorithm_association.py, which re-exp
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfiguredModelAlgorithmAssociationAttributes",
@@ -35,118 +35,223 @@ class ConfiguredModelAlgorithmAssociationCustomEntityConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomDataIdentifiers: list[str]
+    CustomDataIdentifiers: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 10 items. Items are unique. Each item: Pattern: ^[a-zA-Z0-9\\_\\#\\=\\@\\/\\;\\,\\-\\ \\^\\$\\?\\[\\]\\{\\}\\|\\\\\\*\\+\\.\\(\\)]+$ Length: 1 to 200 characters."
+        ),
+    ]
 
 
 class ConfiguredModelAlgorithmAssociationLogRedactionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomEntityConfig: ConfiguredModelAlgorithmAssociationCustomEntityConfig | None = None
-    EntitiesToRedact: list[Literal["ALL_PERSONALLY_IDENTIFIABLE_INFORMATION", "NUMBERS", "CUSTOM"]]
+    CustomEntityConfig: Annotated[
+        ConfiguredModelAlgorithmAssociationCustomEntityConfig | None,
+        Field(description="Type: ConfiguredModelAlgorithmAssociationCustomEntityConfigDict."),
+    ] = None
+    EntitiesToRedact: Annotated[
+        list[Literal["ALL_PERSONALLY_IDENTIFIABLE_INFORMATION", "NUMBERS", "CUSTOM"]],
+        Field(
+            description="Items: at least 1 items. Items are unique. Each item: Allowed values: 'ALL_PERSONALLY_IDENTIFIABLE_INFORMATION', 'NUMBERS', 'CUSTOM'."
+        ),
+    ]
 
 
 class LogsConfigurationPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedAccountIds: list[str]
-    FilterPattern: str | None = None
-    LogRedactionConfiguration: (
-        ConfiguredModelAlgorithmAssociationLogRedactionConfiguration | None
-    ) = None
-    LogType: Literal["ALL", "ERROR_SUMMARY"] | None = None
+    AllowedAccountIds: Annotated[
+        list[str], Field(description="Items: 1 to 5 items. Each item: Pattern: ^[0-9]{12}$")
+    ]
+    FilterPattern: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
+    LogRedactionConfiguration: Annotated[
+        ConfiguredModelAlgorithmAssociationLogRedactionConfiguration | None,
+        Field(
+            description="Type: ConfiguredModelAlgorithmAssociationLogRedactionConfigurationDict."
+        ),
+    ] = None
+    LogType: Annotated[
+        Literal["ALL", "ERROR_SUMMARY"] | None,
+        Field(description="Allowed values: 'ALL', 'ERROR_SUMMARY'."),
+    ] = None
 
 
 class MetricsConfigurationPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NoiseLevel: Literal["HIGH", "MEDIUM", "LOW", "NONE"]
+    NoiseLevel: Annotated[
+        Literal["HIGH", "MEDIUM", "LOW", "NONE"],
+        Field(description="Allowed values: 'HIGH', 'MEDIUM', 'LOW', 'NONE'."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class TrainedModelArtifactMaxSize(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Unit: Literal["GB"]
-    Value: float
+    Unit: Annotated[Literal["GB"], Field(description="Allowed values: 'GB'.")]
+    Value: Annotated[float, Field(description="Range: 0.01 to 10.0 (inclusive).")]
 
 
 class TrainedModelExportsMaxSize(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Unit: Literal["GB"]
-    Value: float
+    Unit: Annotated[Literal["GB"], Field(description="Allowed values: 'GB'.")]
+    Value: Annotated[float, Field(description="Range: 0.01 to 10.0 (inclusive).")]
 
 
 class TrainedModelInferenceMaxOutputSize(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Unit: Literal["GB"]
-    Value: float
+    Unit: Annotated[Literal["GB"], Field(description="Allowed values: 'GB'.")]
+    Value: Annotated[float, Field(description="Range: 0.01 to 50.0 (inclusive).")]
 
 
 class TrainedModelsConfigurationPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerLogs: list[LogsConfigurationPolicy] | None = None
-    ContainerMetrics: MetricsConfigurationPolicy | None = None
-    MaxArtifactSize: TrainedModelArtifactMaxSize | None = None
+    ContainerLogs: Annotated[
+        list[LogsConfigurationPolicy] | None,
+        Field(description="Items: 1 to 5 items. Items are unique."),
+    ] = None
+    ContainerMetrics: Annotated[
+        MetricsConfigurationPolicy | None,
+        Field(description="Type: MetricsConfigurationPolicyDict."),
+    ] = None
+    MaxArtifactSize: Annotated[
+        TrainedModelArtifactMaxSize | None,
+        Field(description="Type: TrainedModelArtifactMaxSizeDict."),
+    ] = None
 
 
 class ConfiguredModelAlgorithmAssociationAttributes(DeferredModel):
-    CollaborationIdentifier: str | None = None
-    ConfiguredModelAlgorithmAssociationArn: str | None = None
+    """
+    The read-only attributes of a AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation, set by AWS.
+    """
+
+    CollaborationIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36 characters."
+        ),
+    ] = None
+    ConfiguredModelAlgorithmAssociationArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:membership/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/configured-model-algorithm-association/[-a-zA-Z0-9_/.]+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
 
 
 class TrainedModelExportsConfigurationPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FilesToExport: list[Literal["MODEL", "OUTPUT"]]
-    MaxSize: TrainedModelExportsMaxSize
+    FilesToExport: Annotated[
+        list[Literal["MODEL", "OUTPUT"]],
+        Field(
+            description="Items: 1 to 2 items. Items are unique. Each item: Allowed values: 'MODEL', 'OUTPUT'."
+        ),
+    ]
+    MaxSize: Annotated[
+        TrainedModelExportsMaxSize, Field(description="Type: TrainedModelExportsMaxSizeDict.")
+    ]
 
 
 class TrainedModelInferenceJobsConfigurationPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerLogs: list[LogsConfigurationPolicy] | None = None
-    MaxOutputSize: TrainedModelInferenceMaxOutputSize | None = None
+    ContainerLogs: Annotated[
+        list[LogsConfigurationPolicy] | None,
+        Field(description="Items: 1 to 5 items. Items are unique."),
+    ] = None
+    MaxOutputSize: Annotated[
+        TrainedModelInferenceMaxOutputSize | None,
+        Field(description="Type: TrainedModelInferenceMaxOutputSizeDict."),
+    ] = None
 
 
 class PrivacyConfigurationPolicies(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TrainedModelExports: TrainedModelExportsConfigurationPolicy | None = None
-    TrainedModelInferenceJobs: TrainedModelInferenceJobsConfigurationPolicy | None = None
-    TrainedModels: TrainedModelsConfigurationPolicy | None = None
+    TrainedModelExports: Annotated[
+        TrainedModelExportsConfigurationPolicy | None,
+        Field(description="Type: TrainedModelExportsConfigurationPolicyDict."),
+    ] = None
+    TrainedModelInferenceJobs: Annotated[
+        TrainedModelInferenceJobsConfigurationPolicy | None,
+        Field(description="Type: TrainedModelInferenceJobsConfigurationPolicyDict."),
+    ] = None
+    TrainedModels: Annotated[
+        TrainedModelsConfigurationPolicy | None,
+        Field(description="Type: TrainedModelsConfigurationPolicyDict."),
+    ] = None
 
 
 class ConfiguredModelAlgorithmAssociationPrivacyConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Policies: PrivacyConfigurationPolicies
+    Policies: Annotated[
+        PrivacyConfigurationPolicies, Field(description="Type: PrivacyConfigurationPoliciesDict.")
+    ]
 
 
 class ConfiguredModelAlgorithmAssociationProps(DeferredModel):
-    ConfiguredModelAlgorithmArn: str
-    Description: str | None = None
-    MembershipIdentifier: str
-    Name: str
-    PrivacyConfiguration: ConfiguredModelAlgorithmAssociationPrivacyConfiguration | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation.
+    """
+
+    ConfiguredModelAlgorithmArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:configured-model-algorithm/[-a-zA-Z0-9_/.]+$ Length: 20 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: at most 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MembershipIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$ Length: 1 to 63 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PrivacyConfiguration: Annotated[
+        ConfiguredModelAlgorithmAssociationPrivacyConfiguration | None,
+        Field(
+            description="Type: ConfiguredModelAlgorithmAssociationPrivacyConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An arbitrary set of tags (key-value pairs) for this cleanrooms-ml configured model algorithm association."
+        ),
+    ] = None

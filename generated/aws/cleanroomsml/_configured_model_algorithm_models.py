@@ -7,9 +7,10 @@ Imported on first use by configured_model_algorithm.py, which re-exports every n
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfiguredModelAlgorithmAttributes",
@@ -25,44 +26,104 @@ class ConfiguredModelAlgorithmInferenceContainerConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImageUri: str
+    ImageUri: Annotated[str, Field(description="Pattern: ^.*$ Length: 1 to 255 characters.")]
 
 
 class MetricDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Regex: str
+    Name: Annotated[str, Field(description="Pattern: ^.+$ Length: 1 to 255 characters.")]
+    Regex: Annotated[str, Field(description="Pattern: ^.+$ Length: 1 to 500 characters.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class ConfiguredModelAlgorithmAttributes(DeferredModel):
-    ConfiguredModelAlgorithmArn: str | None = None
+    """
+    The read-only attributes of a AWS::CleanRoomsML::ConfiguredModelAlgorithm, set by AWS.
+    """
+
+    ConfiguredModelAlgorithmArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:configured-model-algorithm/[-a-zA-Z0-9_/.]+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
 
 
 class ContainerConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arguments: list[str] | None = None
-    Entrypoint: list[str] | None = None
-    ImageUri: str
-    MetricDefinitions: list[MetricDefinition] | None = None
+    Arguments: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 100 items. Each item: Pattern: ^.*$ Length: 1 to 256 characters."
+        ),
+    ] = None
+    Entrypoint: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 100 items. Each item: Pattern: ^.*$ Length: 1 to 256 characters."
+        ),
+    ] = None
+    ImageUri: Annotated[str, Field(description="Pattern: ^.*$ Length: 1 to 255 characters.")]
+    MetricDefinitions: Annotated[
+        list[MetricDefinition] | None, Field(description="Items: 0 to 40 items.")
+    ] = None
 
 
 class ConfiguredModelAlgorithmProps(DeferredModel):
-    Description: str | None = None
-    InferenceContainerConfig: ConfiguredModelAlgorithmInferenceContainerConfig | None = None
-    KmsKeyArn: str | None = None
-    Name: str
-    RoleArn: str
-    Tags: list[Tag] | None = None
-    TrainingContainerConfig: ContainerConfig | None = None
+    """
+    The properties a program declares for a AWS::CleanRoomsML::ConfiguredModelAlgorithm.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: at most 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InferenceContainerConfig: Annotated[
+        ConfiguredModelAlgorithmInferenceContainerConfig | None,
+        Field(
+            description="Type: ConfiguredModelAlgorithmInferenceContainerConfigDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[-a-z]*:kms:[-a-z0-9]+:[0-9]{12}:key/.+$ Length: 20 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$ Length: 1 to 63 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[-a-z]*:iam::[0-9]{12}:role/.+$ Length: 20 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An arbitrary set of tags (key-value pairs) for this cleanrooms-ml configured model algorithm."
+        ),
+    ] = None
+    TrainingContainerConfig: Annotated[
+        ContainerConfig | None,
+        Field(
+            description="Type: ContainerConfigDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None

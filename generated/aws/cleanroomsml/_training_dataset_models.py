@@ -7,10 +7,10 @@ Imported on first use by training_dataset.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ColumnSchema",
@@ -28,9 +28,19 @@ class ColumnSchema(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnName: str
-    ColumnTypes: list[
-        Literal["USER_ID", "ITEM_ID", "TIMESTAMP", "CATEGORICAL_FEATURE", "NUMERICAL_FEATURE"]
+    ColumnName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$ Length: 1 to 128 characters."
+        ),
+    ]
+    ColumnTypes: Annotated[
+        list[
+            Literal["USER_ID", "ITEM_ID", "TIMESTAMP", "CATEGORICAL_FEATURE", "NUMERICAL_FEATURE"]
+        ],
+        Field(
+            description="Items: exactly 1 items. Each item: Allowed values: 'USER_ID', 'ITEM_ID', 'TIMESTAMP', 'CATEGORICAL_FEATURE', 'NUMERICAL_FEATURE'."
+        ),
     ]
 
 
@@ -38,50 +48,106 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class TrainingDatasetGlueDataSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str | None = None
-    DatabaseName: str
-    TableName: str
+    CatalogId: Annotated[
+        str | None, Field(description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters.")
+    ] = None
+    DatabaseName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_](([a-zA-Z0-9_]+-)*([a-zA-Z0-9_]+))?$ Length: 1 to 128 characters."
+        ),
+    ]
+    TableName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$ Length: 1 to 128 characters."
+        ),
+    ]
 
 
 class TrainingDatasetAttributes(DeferredModel):
-    Status: Literal["ACTIVE"] | None = None
-    TrainingDatasetArn: str | None = None
+    """
+    The read-only attributes of a AWS::CleanRoomsML::TrainingDataset, set by AWS.
+    """
+
+    Status: Annotated[Literal["ACTIVE"] | None, Field(description="Allowed values: 'ACTIVE'.")] = (
+        None
+    )
+    TrainingDatasetArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:training-dataset/[-a-zA-Z0-9_/.]+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
 
 
 class TrainingDatasetDataSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GlueDataSource: TrainingDatasetGlueDataSource
+    GlueDataSource: Annotated[
+        TrainingDatasetGlueDataSource, Field(description="Type: TrainingDatasetGlueDataSourceDict.")
+    ]
 
 
 class DatasetInputConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSource: TrainingDatasetDataSource
-    Schema: list[ColumnSchema]
+    DataSource: Annotated[
+        TrainingDatasetDataSource, Field(description="Type: TrainingDatasetDataSourceDict.")
+    ]
+    Schema: Annotated[list[ColumnSchema], Field(description="Items: 1 to 100 items.")]
 
 
 class Dataset(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputConfig: DatasetInputConfig
-    Type: Literal["INTERACTIONS"]
+    InputConfig: Annotated[DatasetInputConfig, Field(description="Type: DatasetInputConfigDict.")]
+    Type: Annotated[Literal["INTERACTIONS"], Field(description="Allowed values: 'INTERACTIONS'.")]
 
 
 class TrainingDatasetProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    RoleArn: str
-    Tags: list[Tag] | None = None
-    TrainingData: list[Dataset]
+    """
+    The properties a program declares for a AWS::CleanRoomsML::TrainingDataset.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: at most 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$ Length: 1 to 63 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[-a-z]*:iam::[0-9]{12}:role/.+$ Length: 20 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An arbitrary set of tags (key-value pairs) for this cleanrooms-ml training dataset."
+        ),
+    ] = None
+    TrainingData: Annotated[
+        list[Dataset],
+        Field(
+            description="Items: exactly 1 items. Create-only: changing it replaces the resource."
+        ),
+    ]

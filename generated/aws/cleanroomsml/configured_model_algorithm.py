@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,48 +67,50 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfiguredModelAlgorithmInferenceContainerConfigDict = TypedDict(
-    "ConfiguredModelAlgorithmInferenceContainerConfigDict",
-    {
-        "ImageUri": "Required[str]",
-    },
-    total=False,
-)
 
-ContainerConfigDict = TypedDict(
-    "ContainerConfigDict",
-    {
-        "Arguments": "list[str]",
-        "Entrypoint": "list[str]",
-        "ImageUri": "Required[str]",
-        "MetricDefinitions": "list[MetricDefinitionDict]",
-    },
-    total=False,
-)
+class ConfiguredModelAlgorithmInferenceContainerConfigDict(TypedDict, total=False):
+    """ConfiguredModelAlgorithmInferenceContainerConfig as a plain dict."""
 
-MetricDefinitionDict = TypedDict(
-    "MetricDefinitionDict",
-    {
-        "Name": "Required[str]",
-        "Regex": "Required[str]",
-    },
-    total=False,
-)
+    ImageUri: Required[str]
+    """Pattern: ^.*$ Length: 1 to 255 characters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ContainerConfigDict(TypedDict, total=False):
+    """ContainerConfig as a plain dict."""
+
+    Arguments: list[str]
+    """Items: 1 to 100 items. Each item: Pattern: ^.*$ Length: 1 to 256 characters."""
+    Entrypoint: list[str]
+    """Items: 1 to 100 items. Each item: Pattern: ^.*$ Length: 1 to 256 characters."""
+    ImageUri: Required[str]
+    """Pattern: ^.*$ Length: 1 to 255 characters."""
+    MetricDefinitions: list[MetricDefinitionDict]
+    """Items: 0 to 40 items."""
+
+
+class MetricDefinitionDict(TypedDict, total=False):
+    """MetricDefinition as a plain dict."""
+
+    Name: Required[str]
+    """Pattern: ^.+$ Length: 1 to 255 characters."""
+    Regex: Required[str]
+    """Pattern: ^.+$ Length: 1 to 500 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CleanRoomsML::ConfiguredModelAlgorithm",
     schema_file="aws-cleanroomsml-configuredmodelalgorithm.json",
     primary_identifier=("/ConfiguredModelAlgorithmArn",),
-    additional_identifiers=(),
     read_only=("/ConfiguredModelAlgorithmArn",),
     create_only=(
         "/Name",
@@ -114,18 +120,9 @@ METADATA = _TypeMetadata(
         "/InferenceContainerConfig",
         "/KmsKeyArn",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/TrainingContainerConfig/MetricDefinitions"),
     required=("Name", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -135,115 +132,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ContainerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Arguments": {
-                    "items": {
-                        "maxLength": 256,
-                        "minLength": 1,
-                        "pattern": "^.*$",
-                        "type": "string",
-                    },
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Entrypoint": {
-                    "items": {
-                        "maxLength": 256,
-                        "minLength": 1,
-                        "pattern": "^.*$",
-                        "type": "string",
-                    },
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ImageUri": {"maxLength": 255, "minLength": 1, "pattern": "^.*$", "type": "string"},
-                "MetricDefinitions": {
-                    "items": {"$ref": "#/definitions/MetricDefinition"},
-                    "maxItems": 40,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["ImageUri"],
-            "type": "object",
-        },
-        "InferenceContainerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ImageUri": {"maxLength": 255, "minLength": 1, "pattern": "^.*$", "type": "string"}
-            },
-            "required": ["ImageUri"],
-            "type": "object",
-        },
-        "MetricDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 255, "minLength": 1, "pattern": "^.+$", "type": "string"},
-                "Regex": {"maxLength": 500, "minLength": 1, "pattern": "^.+$", "type": "string"},
-            },
-            "required": ["Name", "Regex"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConfiguredModelAlgorithmArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:configured-model-algorithm/[-a-zA-Z0-9_/.]+$",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 255,
-            "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$",
-            "type": "string",
-        },
-        "InferenceContainerConfig": {"$ref": "#/definitions/InferenceContainerConfig"},
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[-a-z]*:kms:[-a-z0-9]+:[0-9]{12}:key/.+$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[-a-z]*:iam::[0-9]{12}:role/.+$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TrainingContainerConfig": {"$ref": "#/definitions/ContainerConfig"},
-    },
-    "required": ["Name", "RoleArn"],
-}
-
 
 class ConfiguredModelAlgorithm(_Resource):
-    """AWS::CleanRoomsML::ConfiguredModelAlgorithm: Definition of AWS::CleanRoomsML::ConfiguredModelAlgorithm Resource Type
+    """AWS::CleanRoomsML::ConfiguredModelAlgorithm: Definition of
+    AWS::CleanRoomsML::ConfiguredModelAlgorithm Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConfiguredModelAlgorithmArn.
+    Replaced when any of these change (create-only): Name, Description, RoleArn,
+    TrainingContainerConfig, InferenceContainerConfig, KmsKeyArn.
+    Read-only attributes (known once deployed): ConfiguredModelAlgorithmArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanroomsml-configuredmodelalgorithm.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -253,11 +153,17 @@ class ConfiguredModelAlgorithm(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfiguredModelAlgorithmAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "configured_model_algorithm.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ConfiguredModelAlgorithmArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    ^arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:configured-model-algorithm/[-a-zA-Z0-9_/.]+$
+    Length: 20 to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     InferenceContainerConfig: ConfiguredModelAlgorithmInferenceContainerConfigDict
     KmsKeyArn: str
@@ -266,29 +172,47 @@ class ConfiguredModelAlgorithm(_Resource):
     Tags: list[TagDict]
     TrainingContainerConfig: ContainerConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        RoleArn: str,
+        Description: str | None = None,
+        InferenceContainerConfig: ConfiguredModelAlgorithmInferenceContainerConfig
+        | ConfiguredModelAlgorithmInferenceContainerConfigDict
+        | None = None,
+        KmsKeyArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TrainingContainerConfig: ContainerConfig | ContainerConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CleanRoomsML::ConfiguredModelAlgorithm; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            RoleArn: str,
-            Description: str | None = None,
-            InferenceContainerConfig: ConfiguredModelAlgorithmInferenceContainerConfig
-            | ConfiguredModelAlgorithmInferenceContainerConfigDict
-            | None = None,
-            KmsKeyArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TrainingContainerConfig: ContainerConfig | ContainerConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CleanRoomsML::ConfiguredModelAlgorithm; `await` it inside an App to deploy it.
-
-            Tags: An arbitrary set of tags (key-value pairs) for this cleanrooms-ml configured model algorithm.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern:
+                ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$ Length:
+                1 to 63 characters. Create-only: changing it replaces the resource. Required.
+            RoleArn: Pattern: ^arn:aws[-a-z]*:iam::[0-9]{12}:role/.+$ Length: 20 to 2048 characters.
+                Create-only: changing it replaces the resource. Required.
+            Description: Pattern:
+                ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: at
+                most 255 characters. Create-only: changing it replaces the resource.
+            InferenceContainerConfig: Type: ConfiguredModelAlgorithmInferenceContainerConfigDict.
+                Create-only: changing it replaces the resource.
+            KmsKeyArn: Pattern: ^arn:aws[-a-z]*:kms:[-a-z0-9]+:[0-9]{12}:key/.+$ Length: 20 to 2048
+                characters. Create-only: changing it replaces the resource.
+            Tags: An arbitrary set of tags (key-value pairs) for this cleanrooms-ml configured model
+                algorithm.
+            TrainingContainerConfig: Type: ContainerConfigDict. Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

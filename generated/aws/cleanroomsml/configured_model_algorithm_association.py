@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -99,129 +103,136 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfiguredModelAlgorithmAssociationCustomEntityConfigDict = TypedDict(
-    "ConfiguredModelAlgorithmAssociationCustomEntityConfigDict",
-    {
-        "CustomDataIdentifiers": "Required[list[str]]",
-    },
-    total=False,
-)
 
-ConfiguredModelAlgorithmAssociationLogRedactionConfigurationDict = TypedDict(
-    "ConfiguredModelAlgorithmAssociationLogRedactionConfigurationDict",
-    {
-        "CustomEntityConfig": "ConfiguredModelAlgorithmAssociationCustomEntityConfigDict",
-        "EntitiesToRedact": "Required[list[Literal['ALL_PERSONALLY_IDENTIFIABLE_INFORMATION', 'NUMBERS', 'CUSTOM']]]",
-    },
-    total=False,
-)
+class ConfiguredModelAlgorithmAssociationCustomEntityConfigDict(TypedDict, total=False):
+    """ConfiguredModelAlgorithmAssociationCustomEntityConfig as a plain dict."""
 
-ConfiguredModelAlgorithmAssociationPrivacyConfigurationDict = TypedDict(
-    "ConfiguredModelAlgorithmAssociationPrivacyConfigurationDict",
-    {
-        "Policies": "Required[PrivacyConfigurationPoliciesDict]",
-    },
-    total=False,
-)
+    CustomDataIdentifiers: Required[list[str]]
+    """Items: 1 to 10 items. Items are unique. Each item: Pattern:
+    ^[a-zA-Z0-9\\_\\#\\=\\@\\/\\;\\,\\-\\ \\^\\$\\?\\[\\]\\{\\}\\|\\\\\\*\\+\\.\\(\\)]+$ Length: 1
+    to 200 characters."""
 
-LogsConfigurationPolicyDict = TypedDict(
-    "LogsConfigurationPolicyDict",
-    {
-        "AllowedAccountIds": "Required[list[str]]",
-        "FilterPattern": "str",
-        "LogRedactionConfiguration": "ConfiguredModelAlgorithmAssociationLogRedactionConfigurationDict",
-        "LogType": "Literal['ALL', 'ERROR_SUMMARY']",
-    },
-    total=False,
-)
 
-MetricsConfigurationPolicyDict = TypedDict(
-    "MetricsConfigurationPolicyDict",
-    {
-        "NoiseLevel": "Required[Literal['HIGH', 'MEDIUM', 'LOW', 'NONE']]",
-    },
-    total=False,
-)
+class ConfiguredModelAlgorithmAssociationLogRedactionConfigurationDict(TypedDict, total=False):
+    """ConfiguredModelAlgorithmAssociationLogRedactionConfiguration as a plain dict."""
 
-PrivacyConfigurationPoliciesDict = TypedDict(
-    "PrivacyConfigurationPoliciesDict",
-    {
-        "TrainedModelExports": "TrainedModelExportsConfigurationPolicyDict",
-        "TrainedModelInferenceJobs": "TrainedModelInferenceJobsConfigurationPolicyDict",
-        "TrainedModels": "TrainedModelsConfigurationPolicyDict",
-    },
-    total=False,
-)
+    CustomEntityConfig: ConfiguredModelAlgorithmAssociationCustomEntityConfigDict
+    """Type: ConfiguredModelAlgorithmAssociationCustomEntityConfigDict."""
+    EntitiesToRedact: Required[
+        list[Literal["ALL_PERSONALLY_IDENTIFIABLE_INFORMATION", "NUMBERS", "CUSTOM"]]
+    ]
+    """Items: at least 1 items. Items are unique. Each item: Allowed values:
+    'ALL_PERSONALLY_IDENTIFIABLE_INFORMATION', 'NUMBERS', 'CUSTOM'."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TrainedModelArtifactMaxSizeDict = TypedDict(
-    "TrainedModelArtifactMaxSizeDict",
-    {
-        "Unit": "Required[Literal['GB']]",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
+class ConfiguredModelAlgorithmAssociationPrivacyConfigurationDict(TypedDict, total=False):
+    """ConfiguredModelAlgorithmAssociationPrivacyConfiguration as a plain dict."""
 
-TrainedModelExportsConfigurationPolicyDict = TypedDict(
-    "TrainedModelExportsConfigurationPolicyDict",
-    {
-        "FilesToExport": "Required[list[Literal['MODEL', 'OUTPUT']]]",
-        "MaxSize": "Required[TrainedModelExportsMaxSizeDict]",
-    },
-    total=False,
-)
+    Policies: Required[PrivacyConfigurationPoliciesDict]
+    """Type: PrivacyConfigurationPoliciesDict."""
 
-TrainedModelExportsMaxSizeDict = TypedDict(
-    "TrainedModelExportsMaxSizeDict",
-    {
-        "Unit": "Required[Literal['GB']]",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
 
-TrainedModelInferenceJobsConfigurationPolicyDict = TypedDict(
-    "TrainedModelInferenceJobsConfigurationPolicyDict",
-    {
-        "ContainerLogs": "list[LogsConfigurationPolicyDict]",
-        "MaxOutputSize": "TrainedModelInferenceMaxOutputSizeDict",
-    },
-    total=False,
-)
+class LogsConfigurationPolicyDict(TypedDict, total=False):
+    """LogsConfigurationPolicy as a plain dict."""
 
-TrainedModelInferenceMaxOutputSizeDict = TypedDict(
-    "TrainedModelInferenceMaxOutputSizeDict",
-    {
-        "Unit": "Required[Literal['GB']]",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
+    AllowedAccountIds: Required[list[str]]
+    """Items: 1 to 5 items. Each item: Pattern: ^[0-9]{12}$"""
+    FilterPattern: str
+    """Length: 0 to 1024 characters."""
+    LogRedactionConfiguration: ConfiguredModelAlgorithmAssociationLogRedactionConfigurationDict
+    """Type: ConfiguredModelAlgorithmAssociationLogRedactionConfigurationDict."""
+    LogType: Literal["ALL", "ERROR_SUMMARY"]
+    """Allowed values: 'ALL', 'ERROR_SUMMARY'."""
 
-TrainedModelsConfigurationPolicyDict = TypedDict(
-    "TrainedModelsConfigurationPolicyDict",
-    {
-        "ContainerLogs": "list[LogsConfigurationPolicyDict]",
-        "ContainerMetrics": "MetricsConfigurationPolicyDict",
-        "MaxArtifactSize": "TrainedModelArtifactMaxSizeDict",
-    },
-    total=False,
-)
 
+class MetricsConfigurationPolicyDict(TypedDict, total=False):
+    """MetricsConfigurationPolicy as a plain dict."""
+
+    NoiseLevel: Required[Literal["HIGH", "MEDIUM", "LOW", "NONE"]]
+    """Allowed values: 'HIGH', 'MEDIUM', 'LOW', 'NONE'."""
+
+
+class PrivacyConfigurationPoliciesDict(TypedDict, total=False):
+    """PrivacyConfigurationPolicies as a plain dict."""
+
+    TrainedModelExports: TrainedModelExportsConfigurationPolicyDict
+    """Type: TrainedModelExportsConfigurationPolicyDict."""
+    TrainedModelInferenceJobs: TrainedModelInferenceJobsConfigurationPolicyDict
+    """Type: TrainedModelInferenceJobsConfigurationPolicyDict."""
+    TrainedModels: TrainedModelsConfigurationPolicyDict
+    """Type: TrainedModelsConfigurationPolicyDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+class TrainedModelArtifactMaxSizeDict(TypedDict, total=False):
+    """TrainedModelArtifactMaxSize as a plain dict."""
+
+    Unit: Required[Literal["GB"]]
+    """Allowed values: 'GB'."""
+    Value: Required[float]
+    """Range: 0.01 to 10.0 (inclusive)."""
+
+
+class TrainedModelExportsConfigurationPolicyDict(TypedDict, total=False):
+    """TrainedModelExportsConfigurationPolicy as a plain dict."""
+
+    FilesToExport: Required[list[Literal["MODEL", "OUTPUT"]]]
+    """Items: 1 to 2 items. Items are unique. Each item: Allowed values: 'MODEL', 'OUTPUT'."""
+    MaxSize: Required[TrainedModelExportsMaxSizeDict]
+    """Type: TrainedModelExportsMaxSizeDict."""
+
+
+class TrainedModelExportsMaxSizeDict(TypedDict, total=False):
+    """TrainedModelExportsMaxSize as a plain dict."""
+
+    Unit: Required[Literal["GB"]]
+    """Allowed values: 'GB'."""
+    Value: Required[float]
+    """Range: 0.01 to 10.0 (inclusive)."""
+
+
+class TrainedModelInferenceJobsConfigurationPolicyDict(TypedDict, total=False):
+    """TrainedModelInferenceJobsConfigurationPolicy as a plain dict."""
+
+    ContainerLogs: list[LogsConfigurationPolicyDict]
+    """Items: 1 to 5 items. Items are unique."""
+    MaxOutputSize: TrainedModelInferenceMaxOutputSizeDict
+    """Type: TrainedModelInferenceMaxOutputSizeDict."""
+
+
+class TrainedModelInferenceMaxOutputSizeDict(TypedDict, total=False):
+    """TrainedModelInferenceMaxOutputSize as a plain dict."""
+
+    Unit: Required[Literal["GB"]]
+    """Allowed values: 'GB'."""
+    Value: Required[float]
+    """Range: 0.01 to 50.0 (inclusive)."""
+
+
+class TrainedModelsConfigurationPolicyDict(TypedDict, total=False):
+    """TrainedModelsConfigurationPolicy as a plain dict."""
+
+    ContainerLogs: list[LogsConfigurationPolicyDict]
+    """Items: 1 to 5 items. Items are unique."""
+    ContainerMetrics: MetricsConfigurationPolicyDict
+    """Type: MetricsConfigurationPolicyDict."""
+    MaxArtifactSize: TrainedModelArtifactMaxSizeDict
+    """Type: TrainedModelArtifactMaxSizeDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation",
     schema_file="aws-cleanroomsml-configuredmodelalgorithmassociation.json",
     primary_identifier=("/ConfiguredModelAlgorithmAssociationArn",),
-    additional_identifiers=(),
     read_only=("/ConfiguredModelAlgorithmAssociationArn", "/CollaborationIdentifier"),
     create_only=(
         "/MembershipIdentifier",
@@ -230,8 +241,6 @@ METADATA = _TypeMetadata(
         "/Description",
         "/PrivacyConfiguration",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/PrivacyConfiguration/Policies/TrainedModelExports/FilesToExport",
         "/PrivacyConfiguration/Policies/TrainedModelInferenceJobs/ContainerLogs",
@@ -245,14 +254,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("MembershipIdentifier", "ConfiguredModelAlgorithmArn", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -262,223 +264,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CustomEntityConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomDataIdentifiers": {
-                    "items": {
-                        "maxLength": 200,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9\\_\\#\\=\\@\\/\\;\\,\\-\\ "
-                        "\\^\\$\\?\\[\\]\\{\\}\\|\\\\\\*\\+\\.\\(\\)]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["CustomDataIdentifiers"],
-            "type": "object",
-        },
-        "EntityType": {
-            "enum": ["ALL_PERSONALLY_IDENTIFIABLE_INFORMATION", "NUMBERS", "CUSTOM"],
-            "type": "string",
-        },
-        "LogRedactionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomEntityConfig": {"$ref": "#/definitions/CustomEntityConfig"},
-                "EntitiesToRedact": {
-                    "items": {"$ref": "#/definitions/EntityType"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["EntitiesToRedact"],
-            "type": "object",
-        },
-        "LogType": {"enum": ["ALL", "ERROR_SUMMARY"], "type": "string"},
-        "LogsConfigurationPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedAccountIds": {
-                    "items": {"pattern": "^[0-9]{12}$", "type": "string"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "FilterPattern": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "LogRedactionConfiguration": {"$ref": "#/definitions/LogRedactionConfiguration"},
-                "LogType": {"$ref": "#/definitions/LogType"},
-            },
-            "required": ["AllowedAccountIds"],
-            "type": "object",
-        },
-        "MetricsConfigurationPolicy": {
-            "additionalProperties": False,
-            "properties": {"NoiseLevel": {"$ref": "#/definitions/NoiseLevelType"}},
-            "required": ["NoiseLevel"],
-            "type": "object",
-        },
-        "NoiseLevelType": {"enum": ["HIGH", "MEDIUM", "LOW", "NONE"], "type": "string"},
-        "PrivacyConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Policies": {"$ref": "#/definitions/PrivacyConfigurationPolicies"}},
-            "required": ["Policies"],
-            "type": "object",
-        },
-        "PrivacyConfigurationPolicies": {
-            "additionalProperties": False,
-            "properties": {
-                "TrainedModelExports": {
-                    "$ref": "#/definitions/TrainedModelExportsConfigurationPolicy"
-                },
-                "TrainedModelInferenceJobs": {
-                    "$ref": "#/definitions/TrainedModelInferenceJobsConfigurationPolicy"
-                },
-                "TrainedModels": {"$ref": "#/definitions/TrainedModelsConfigurationPolicy"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TrainedModelArtifactMaxSize": {
-            "additionalProperties": False,
-            "properties": {
-                "Unit": {"$ref": "#/definitions/TrainedModelArtifactMaxSizeUnitType"},
-                "Value": {"maximum": 10.0, "minimum": 0.01, "type": "number"},
-            },
-            "required": ["Unit", "Value"],
-            "type": "object",
-        },
-        "TrainedModelArtifactMaxSizeUnitType": {"enum": ["GB"], "type": "string"},
-        "TrainedModelExportFileType": {"enum": ["MODEL", "OUTPUT"], "type": "string"},
-        "TrainedModelExportsConfigurationPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "FilesToExport": {
-                    "items": {"$ref": "#/definitions/TrainedModelExportFileType"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "MaxSize": {"$ref": "#/definitions/TrainedModelExportsMaxSize"},
-            },
-            "required": ["MaxSize", "FilesToExport"],
-            "type": "object",
-        },
-        "TrainedModelExportsMaxSize": {
-            "additionalProperties": False,
-            "properties": {
-                "Unit": {"$ref": "#/definitions/TrainedModelExportsMaxSizeUnitType"},
-                "Value": {"maximum": 10.0, "minimum": 0.01, "type": "number"},
-            },
-            "required": ["Unit", "Value"],
-            "type": "object",
-        },
-        "TrainedModelExportsMaxSizeUnitType": {"enum": ["GB"], "type": "string"},
-        "TrainedModelInferenceJobsConfigurationPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerLogs": {
-                    "items": {"$ref": "#/definitions/LogsConfigurationPolicy"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "MaxOutputSize": {"$ref": "#/definitions/TrainedModelInferenceMaxOutputSize"},
-            },
-            "type": "object",
-        },
-        "TrainedModelInferenceMaxOutputSize": {
-            "additionalProperties": False,
-            "properties": {
-                "Unit": {"$ref": "#/definitions/TrainedModelInferenceMaxOutputSizeUnitType"},
-                "Value": {"maximum": 50.0, "minimum": 0.01, "type": "number"},
-            },
-            "required": ["Unit", "Value"],
-            "type": "object",
-        },
-        "TrainedModelInferenceMaxOutputSizeUnitType": {"enum": ["GB"], "type": "string"},
-        "TrainedModelsConfigurationPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerLogs": {
-                    "items": {"$ref": "#/definitions/LogsConfigurationPolicy"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ContainerMetrics": {"$ref": "#/definitions/MetricsConfigurationPolicy"},
-                "MaxArtifactSize": {"$ref": "#/definitions/TrainedModelArtifactMaxSize"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CollaborationIdentifier": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "ConfiguredModelAlgorithmArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:configured-model-algorithm/[-a-zA-Z0-9_/.]+$",
-            "type": "string",
-        },
-        "ConfiguredModelAlgorithmAssociationArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:membership/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/configured-model-algorithm-association/[-a-zA-Z0-9_/.]+$",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 255,
-            "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$",
-            "type": "string",
-        },
-        "MembershipIdentifier": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$",
-            "type": "string",
-        },
-        "PrivacyConfiguration": {"$ref": "#/definitions/PrivacyConfiguration"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["MembershipIdentifier", "ConfiguredModelAlgorithmArn", "Name"],
-}
-
 
 class ConfiguredModelAlgorithmAssociation(_Resource):
-    """AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation: Definition of AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation Resource Type
+    """AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation: Definition of
+    AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConfiguredModelAlgorithmAssociationArn.
+    Replaced when any of these change (create-only): MembershipIdentifier,
+    ConfiguredModelAlgorithmArn, Name, Description, PrivacyConfiguration.
+    Read-only attributes (known once deployed): CollaborationIdentifier,
+    ConfiguredModelAlgorithmAssociationArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -488,12 +286,20 @@ class ConfiguredModelAlgorithmAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfiguredModelAlgorithmAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "configured_model_algorithm_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CollaborationIdentifier: str
+    """Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36
+    characters."""
     ConfiguredModelAlgorithmAssociationArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    ^arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:membership/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/configured-model-algorithm-association/[-a-zA-Z0-9_/.]+$
+    Length: 20 to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConfiguredModelAlgorithmArn: str
     Description: str
     MembershipIdentifier: str
@@ -501,28 +307,47 @@ class ConfiguredModelAlgorithmAssociation(_Resource):
     PrivacyConfiguration: ConfiguredModelAlgorithmAssociationPrivacyConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConfiguredModelAlgorithmArn: str,
+        MembershipIdentifier: str,
+        Name: str,
+        Description: str | None = None,
+        PrivacyConfiguration: ConfiguredModelAlgorithmAssociationPrivacyConfiguration
+        | ConfiguredModelAlgorithmAssociationPrivacyConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConfiguredModelAlgorithmArn: str,
-            MembershipIdentifier: str,
-            Name: str,
-            Description: str | None = None,
-            PrivacyConfiguration: ConfiguredModelAlgorithmAssociationPrivacyConfiguration
-            | ConfiguredModelAlgorithmAssociationPrivacyConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation; `await` it inside an App to deploy it.
-
-            Tags: An arbitrary set of tags (key-value pairs) for this cleanrooms-ml configured model algorithm association.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConfiguredModelAlgorithmArn: Pattern:
+                ^arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:configured-model-algorithm/[-a-zA-Z0-9_/.]+$
+                Length: 20 to 2048 characters. Create-only: changing it replaces the resource.
+                Required.
+            MembershipIdentifier: Pattern:
+                ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: exactly 36
+                characters. Create-only: changing it replaces the resource. Required.
+            Name: Pattern:
+                ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$ Length:
+                1 to 63 characters. Create-only: changing it replaces the resource. Required.
+            Description: Pattern:
+                ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: at
+                most 255 characters. Create-only: changing it replaces the resource.
+            PrivacyConfiguration: Type: ConfiguredModelAlgorithmAssociationPrivacyConfigurationDict.
+                Create-only: changing it replaces the resource.
+            Tags: An arbitrary set of tags (key-value pairs) for this cleanrooms-ml configured model
+                algorithm association.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

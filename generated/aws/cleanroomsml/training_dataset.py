@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,79 +75,74 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ColumnSchemaDict = TypedDict(
-    "ColumnSchemaDict",
-    {
-        "ColumnName": "Required[str]",
-        "ColumnTypes": "Required[list[Literal['USER_ID', 'ITEM_ID', 'TIMESTAMP', 'CATEGORICAL_FEATURE', 'NUMERICAL_FEATURE']]]",
-    },
-    total=False,
-)
 
-DatasetDict = TypedDict(
-    "DatasetDict",
-    {
-        "InputConfig": "Required[DatasetInputConfigDict]",
-        "Type": "Required[Literal['INTERACTIONS']]",
-    },
-    total=False,
-)
+class ColumnSchemaDict(TypedDict, total=False):
+    """ColumnSchema as a plain dict."""
 
-DatasetInputConfigDict = TypedDict(
-    "DatasetInputConfigDict",
-    {
-        "DataSource": "Required[TrainingDatasetDataSourceDict]",
-        "Schema": "Required[list[ColumnSchemaDict]]",
-    },
-    total=False,
-)
+    ColumnName: Required[str]
+    """Pattern: ^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$ Length: 1 to 128 characters."""
+    ColumnTypes: Required[
+        list[Literal["USER_ID", "ITEM_ID", "TIMESTAMP", "CATEGORICAL_FEATURE", "NUMERICAL_FEATURE"]]
+    ]
+    """Items: exactly 1 items. Each item: Allowed values: 'USER_ID', 'ITEM_ID', 'TIMESTAMP',
+    'CATEGORICAL_FEATURE', 'NUMERICAL_FEATURE'."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TrainingDatasetDataSourceDict = TypedDict(
-    "TrainingDatasetDataSourceDict",
-    {
-        "GlueDataSource": "Required[TrainingDatasetGlueDataSourceDict]",
-    },
-    total=False,
-)
+class DatasetDict(TypedDict, total=False):
+    """Dataset as a plain dict."""
 
-TrainingDatasetGlueDataSourceDict = TypedDict(
-    "TrainingDatasetGlueDataSourceDict",
-    {
-        "CatalogId": "str",
-        "DatabaseName": "Required[str]",
-        "TableName": "Required[str]",
-    },
-    total=False,
-)
+    InputConfig: Required[DatasetInputConfigDict]
+    """Type: DatasetInputConfigDict."""
+    Type: Required[Literal["INTERACTIONS"]]
+    """Allowed values: 'INTERACTIONS'."""
 
+
+class DatasetInputConfigDict(TypedDict, total=False):
+    """DatasetInputConfig as a plain dict."""
+
+    DataSource: Required[TrainingDatasetDataSourceDict]
+    """Type: TrainingDatasetDataSourceDict."""
+    Schema: Required[list[ColumnSchemaDict]]
+    """Items: 1 to 100 items."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+class TrainingDatasetDataSourceDict(TypedDict, total=False):
+    """TrainingDatasetDataSource as a plain dict."""
+
+    GlueDataSource: Required[TrainingDatasetGlueDataSourceDict]
+    """Type: TrainingDatasetGlueDataSourceDict."""
+
+
+class TrainingDatasetGlueDataSourceDict(TypedDict, total=False):
+    """TrainingDatasetGlueDataSource as a plain dict."""
+
+    CatalogId: str
+    """Pattern: ^[0-9]{12}$ Length: exactly 12 characters."""
+    DatabaseName: Required[str]
+    """Pattern: ^[a-zA-Z0-9_](([a-zA-Z0-9_]+-)*([a-zA-Z0-9_]+))?$ Length: 1 to 128 characters."""
+    TableName: Required[str]
+    """Pattern: ^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$ Length: 1 to 128 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CleanRoomsML::TrainingDataset",
     schema_file="aws-cleanroomsml-trainingdataset.json",
     primary_identifier=("/TrainingDatasetArn",),
-    additional_identifiers=(),
     read_only=("/Status", "/TrainingDatasetArn"),
     create_only=("/Description", "/Name", "/RoleArn", "/TrainingData"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "RoleArn", "TrainingData"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -153,140 +152,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ColumnSchema": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$",
-                    "type": "string",
-                },
-                "ColumnTypes": {
-                    "items": {"$ref": "#/definitions/ColumnType"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["ColumnName", "ColumnTypes"],
-            "type": "object",
-        },
-        "ColumnType": {
-            "enum": ["USER_ID", "ITEM_ID", "TIMESTAMP", "CATEGORICAL_FEATURE", "NUMERICAL_FEATURE"],
-            "type": "string",
-        },
-        "DataSource": {
-            "additionalProperties": False,
-            "properties": {"GlueDataSource": {"$ref": "#/definitions/GlueDataSource"}},
-            "required": ["GlueDataSource"],
-            "type": "object",
-        },
-        "Dataset": {
-            "additionalProperties": False,
-            "properties": {
-                "InputConfig": {"$ref": "#/definitions/DatasetInputConfig"},
-                "Type": {"$ref": "#/definitions/DatasetType"},
-            },
-            "required": ["InputConfig", "Type"],
-            "type": "object",
-        },
-        "DatasetInputConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSource": {"$ref": "#/definitions/DataSource"},
-                "Schema": {
-                    "items": {"$ref": "#/definitions/ColumnSchema"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["DataSource", "Schema"],
-            "type": "object",
-        },
-        "DatasetType": {"enum": ["INTERACTIONS"], "type": "string"},
-        "GlueDataSource": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {
-                    "maxLength": 12,
-                    "minLength": 12,
-                    "pattern": "^[0-9]{12}$",
-                    "type": "string",
-                },
-                "DatabaseName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_](([a-zA-Z0-9_]+-)*([a-zA-Z0-9_]+))?$",
-                    "type": "string",
-                },
-                "TableName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$",
-                    "type": "string",
-                },
-            },
-            "required": ["DatabaseName", "TableName"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TrainingDatasetStatus": {"enum": ["ACTIVE"], "type": "string"},
-    },
-    "properties": {
-        "Description": {
-            "maxLength": 255,
-            "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[-a-z]*:iam::[0-9]{12}:role/.+$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/TrainingDatasetStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TrainingData": {
-            "items": {"$ref": "#/definitions/Dataset"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "TrainingDatasetArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:training-dataset/[-a-zA-Z0-9_/.]+$",
-            "type": "string",
-        },
-    },
-    "required": ["Name", "RoleArn", "TrainingData"],
-}
-
 
 class TrainingDataset(_Resource):
-    """AWS::CleanRoomsML::TrainingDataset: Definition of AWS::CleanRoomsML::TrainingDataset Resource Type
+    """AWS::CleanRoomsML::TrainingDataset: Definition of AWS::CleanRoomsML::TrainingDataset Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TrainingDatasetArn.
+    Replaced when any of these change (create-only): Description, Name, RoleArn, TrainingData.
+    Read-only attributes (known once deployed): Status, TrainingDatasetArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanroomsml-trainingdataset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -294,37 +170,56 @@ class TrainingDataset(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TrainingDatasetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "training_dataset.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Status: Literal["ACTIVE"]
+    """Allowed values: 'ACTIVE'."""
     TrainingDatasetArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    ^arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:training-dataset/[-a-zA-Z0-9_/.]+$ Length: 20
+    to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     RoleArn: str
     Tags: list[TagDict]
     TrainingData: list[DatasetDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        RoleArn: str,
+        TrainingData: list[Dataset | DatasetDict],
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CleanRoomsML::TrainingDataset; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            RoleArn: str,
-            TrainingData: list[Dataset | DatasetDict],
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CleanRoomsML::TrainingDataset; `await` it inside an App to deploy it.
-
-            Tags: An arbitrary set of tags (key-value pairs) for this cleanrooms-ml training dataset.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern:
+                ^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$ Length:
+                1 to 63 characters. Create-only: changing it replaces the resource. Required.
+            RoleArn: Pattern: ^arn:aws[-a-z]*:iam::[0-9]{12}:role/.+$ Length: 20 to 2048 characters.
+                Create-only: changing it replaces the resource. Required.
+            TrainingData: Items: exactly 1 items. Create-only: changing it replaces the resource.
+                Required.
+            Description: Pattern:
+                ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$ Length: at
+                most 255 characters. Create-only: changing it replaces the resource.
+            Tags: An arbitrary set of tags (key-value pairs) for this cleanrooms-ml training
+                dataset.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

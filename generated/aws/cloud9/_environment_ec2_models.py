@@ -7,10 +7,10 @@ Imported on first use by environment_ec2.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EnvironmentEC2Attributes",
@@ -24,31 +24,91 @@ class Repository(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PathComponent: str
-    RepositoryUrl: str
+    PathComponent: Annotated[
+        str,
+        Field(
+            description="The path within the development environment's default file system location to clone the AWS CodeCommit repository into."
+        ),
+    ]
+    RepositoryUrl: Annotated[
+        str, Field(description="The clone URL of the AWS CodeCommit repository to be cloned.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class EnvironmentEC2Attributes(DeferredModel):
-    Arn: str | None = None
-    EnvironmentId: str | None = None
+    """
+    The read-only attributes of a AWS::Cloud9::EnvironmentEC2, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the development environment."),
+    ] = None
+    EnvironmentId: Annotated[str | None, Field(description="The ID of the environment.")] = None
 
 
 class EnvironmentEC2Props(DeferredModel):
-    AutomaticStopTimeMinutes: int | None = None
-    ConnectionType: Literal["CONNECT_SSH", "CONNECT_SSM"] | None = None
-    Description: str | None = None
-    ImageId: str | None = None
-    InstanceType: str | None = None
-    Name: str | None = None
-    OwnerArn: str | None = None
-    Repositories: list[Repository] | None = None
-    SubnetId: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Cloud9::EnvironmentEC2.
+    """
+
+    AutomaticStopTimeMinutes: Annotated[
+        int | None,
+        Field(
+            description="The number of minutes until the running instance is shut down after the environment was last used. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ConnectionType: Annotated[
+        Literal["CONNECT_SSH", "CONNECT_SSM"] | None,
+        Field(
+            description="The connection type used for connecting to an Amazon EC2 environment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the environment.")] = (
+        None
+    )
+    ImageId: Annotated[
+        str | None,
+        Field(
+            description="The identifier for the Amazon Machine Image (AMI) that's used to create the EC2 instance. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    InstanceType: Annotated[
+        str | None,
+        Field(
+            description="The type of instance to connect to the environment. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the environment.")] = None
+    OwnerArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the environment owner. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Repositories: Annotated[
+        list[Repository] | None,
+        Field(
+            description="Any AWS CodeCommit source code repositories to be cloned into the development environment. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SubnetId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the subnet in Amazon VPC that AWS Cloud9 will use. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pairs that will be associated with the new AWS Cloud9 development environment."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,24 +59,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RepositoryDict = TypedDict(
-    "RepositoryDict",
-    {
-        "PathComponent": "Required[str]",
-        "RepositoryUrl": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class RepositoryDict(TypedDict, total=False):
+    """Repository as a plain dict."""
 
+    PathComponent: Required[str]
+    """The path within the development environment's default file system location to clone the AWS
+    CodeCommit repository into."""
+    RepositoryUrl: Required[str]
+    """The clone URL of the AWS CodeCommit repository to be cloned."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cloud9::EnvironmentEC2",
     schema_file="aws-cloud9-environmentec2.json",
@@ -95,17 +102,8 @@ METADATA = _TypeMetadata(
         "/AutomaticStopTimeMinutes",
         "/Repositories",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 15,
         "read": 120,
@@ -115,70 +113,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Repository": {
-            "additionalProperties": False,
-            "properties": {
-                "PathComponent": {"maxLength": 1000, "type": "string"},
-                "RepositoryUrl": {"maxLength": 1000, "type": "string"},
-            },
-            "required": ["PathComponent", "RepositoryUrl"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AutomaticStopTimeMinutes": {"maximum": 20160, "minimum": 0, "type": "integer"},
-        "ConnectionType": {"enum": ["CONNECT_SSH", "CONNECT_SSM"], "type": "string"},
-        "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "EnvironmentId": {"type": "string"},
-        "ImageId": {"maxLength": 512, "minLength": 0, "type": "string"},
-        "InstanceType": {
-            "maxLength": 20,
-            "minLength": 5,
-            "pattern": "^[a-z]+[1-9][.][a-z0-9]+$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 60, "minLength": 1, "type": "string"},
-        "OwnerArn": {
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):(iam|sts)::\\d+:(root|(user\\/[\\w+=/:,.@-]{1,64}|federated-user\\/[\\w+=/:,.@-]{2,32}|assumed-role\\/[\\w+=:,.@-]{1,64}\\/[\\w+=,.@-]{1,64}))$",
-            "type": "string",
-        },
-        "Repositories": {"items": {"$ref": "#/definitions/Repository"}, "type": "array"},
-        "SubnetId": {
-            "maxLength": 24,
-            "minLength": 15,
-            "pattern": "^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class EnvironmentEC2(_Resource):
     """AWS::Cloud9::EnvironmentEC2: Resource Type definition for AWS::Cloud9::EnvironmentEC2
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EnvironmentId.
+    Also identified by: Arn.
+    Replaced when any of these change (create-only): AutomaticStopTimeMinutes, OwnerArn,
+    ConnectionType, InstanceType, ImageId, SubnetId, Repositories.
+    Write-only (sent to AWS, never read back): InstanceType, ImageId, SubnetId,
+    AutomaticStopTimeMinutes, Repositories.
+    Read-only attributes (known once deployed): Arn, EnvironmentId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloud9-environmentec2.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -186,12 +134,15 @@ class EnvironmentEC2(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnvironmentEC2Attributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "environment_ec2.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the development environment."""
     EnvironmentId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the environment."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutomaticStopTimeMinutes: int
     ConnectionType: Literal["CONNECT_SSH", "CONNECT_SSM"]
     Description: str
@@ -203,39 +154,53 @@ class EnvironmentEC2(_Resource):
     SubnetId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AutomaticStopTimeMinutes: int | None = None,
+        ConnectionType: Literal["CONNECT_SSH", "CONNECT_SSM"] | None = None,
+        Description: str | None = None,
+        ImageId: str | None = None,
+        InstanceType: str | None = None,
+        Name: str | None = None,
+        OwnerArn: str | None = None,
+        Repositories: list[Repository | RepositoryDict] | None = None,
+        SubnetId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cloud9::EnvironmentEC2; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AutomaticStopTimeMinutes: int | None = None,
-            ConnectionType: Literal["CONNECT_SSH", "CONNECT_SSM"] | None = None,
-            Description: str | None = None,
-            ImageId: str | None = None,
-            InstanceType: str | None = None,
-            Name: str | None = None,
-            OwnerArn: str | None = None,
-            Repositories: list[Repository | RepositoryDict] | None = None,
-            SubnetId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cloud9::EnvironmentEC2; `await` it inside an App to deploy it.
-
-            AutomaticStopTimeMinutes: The number of minutes until the running instance is shut down after the environment was last used.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AutomaticStopTimeMinutes: The number of minutes until the running instance is shut down
+                after the environment was last used. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
             ConnectionType: The connection type used for connecting to an Amazon EC2 environment.
+                Create-only: changing it replaces the resource.
             Description: The description of the environment.
-            ImageId: The identifier for the Amazon Machine Image (AMI) that's used to create the EC2 instance.
-            InstanceType: The type of instance to connect to the environment.
+            ImageId: The identifier for the Amazon Machine Image (AMI) that's used to create the EC2
+                instance. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
+            InstanceType: The type of instance to connect to the environment. Create-only: changing
+                it replaces the resource. Write-only: sent to AWS, never read back.
             Name: The name of the environment.
-            OwnerArn: The Amazon Resource Name (ARN) of the environment owner.
-            Repositories: Any AWS CodeCommit source code repositories to be cloned into the development environment.
-            SubnetId: The ID of the subnet in Amazon VPC that AWS Cloud9 will use.
-            Tags: An array of key-value pairs that will be associated with the new AWS Cloud9 development environment.
+            OwnerArn: The Amazon Resource Name (ARN) of the environment owner. Create-only: changing
+                it replaces the resource.
+            Repositories: Any AWS CodeCommit source code repositories to be cloned into the
+                development environment. Create-only: changing it replaces the resource. Write-only:
+                sent to AWS, never read back.
+            SubnetId: The ID of the subnet in Amazon VPC that AWS Cloud9 will use. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            Tags: An array of key-value pairs that will be associated with the new AWS Cloud9
+                development environment.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

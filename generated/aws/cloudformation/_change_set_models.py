@@ -7,10 +7,10 @@ Imported on first use by change_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ChangeSetAttributes",
@@ -23,31 +23,114 @@ class ChangeSetTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class ChangeSetAttributes(DeferredModel):
-    ChangeSetId: str | None = None
-    CreationTime: str | None = None
-    StackId: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFormation::ChangeSet, set by AWS.
+    """
+
+    ChangeSetId: Annotated[str | None, Field(description="The ARN of the change set.")] = None
+    CreationTime: Annotated[
+        str | None, Field(description="The time the change set was created.")
+    ] = None
+    StackId: Annotated[str | None, Field(description="The unique ID of the stack.")] = None
 
 
 class ChangeSetProps(DeferredModel):
-    Capabilities: (
-        list[Literal["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]] | None
-    ) = None
-    ChangeSetName: str
-    ChangeSetType: Literal["CREATE", "UPDATE", "IMPORT"] | None = None
-    DeploymentMode: Literal["REVERT_DRIFT"] | None = None
-    Description: str | None = None
-    ImportExistingResources: bool | None = None
-    IncludeNestedStacks: bool | None = None
-    NotificationARNs: list[str] | None = None
-    OnStackFailure: Literal["DO_NOTHING", "ROLLBACK", "DELETE"] | None = None
-    RoleARN: str | None = None
-    StackName: str
-    Tags: list[ChangeSetTagsItem] | None = None
-    TemplateBody: str | None = None
-    TemplateURL: str | None = None
-    UsePreviousTemplate: bool | None = None
+    """
+    The properties a program declares for a AWS::CloudFormation::ChangeSet.
+    """
+
+    Capabilities: Annotated[
+        list[Literal["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]] | None,
+        Field(
+            description="The capabilities that are allowed in the stack. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ChangeSetName: Annotated[
+        str,
+        Field(
+            description="The name of the change set. Must be unique among all change sets associated with the specified stack. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ChangeSetType: Annotated[
+        Literal["CREATE", "UPDATE", "IMPORT"] | None,
+        Field(
+            description="The type of change set operation. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DeploymentMode: Annotated[
+        Literal["REVERT_DRIFT"] | None,
+        Field(
+            description="Determines how CloudFormation handles configuration drift during deployment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description to help you identify this change set. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ImportExistingResources: Annotated[
+        bool | None,
+        Field(
+            description="Indicates if the change set imports resources that already exist. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IncludeNestedStacks: Annotated[
+        bool | None,
+        Field(
+            description="Creates a change set for all nested stacks specified in the template. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NotificationARNs: Annotated[
+        list[str] | None,
+        Field(
+            description="The ARNs of Amazon SNS topics that CloudFormation associates with the stack. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    OnStackFailure: Annotated[
+        Literal["DO_NOTHING", "ROLLBACK", "DELETE"] | None,
+        Field(
+            description="Determines what action will be taken if stack creation fails. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RoleARN: Annotated[
+        str | None,
+        Field(
+            description="The ARN of an IAM role that CloudFormation assumes when executing the change set. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    StackName: Annotated[
+        str,
+        Field(
+            description="The name or unique ID of the stack for which you are creating a change set. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[ChangeSetTagsItem] | None,
+        Field(
+            description="Key-value pairs to associate with the change set. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TemplateBody: Annotated[
+        str | None,
+        Field(
+            description="A structure that contains the body of the revised template. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    TemplateURL: Annotated[
+        str | None,
+        Field(
+            description="The URL of the file that contains the revised template. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    UsePreviousTemplate: Annotated[
+        bool | None,
+        Field(
+            description="Whether to reuse the template associated with the stack to create the change set. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

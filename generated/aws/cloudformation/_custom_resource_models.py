@@ -7,9 +7,10 @@ Imported on first use by custom_resource.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CustomResourceAttributes",
@@ -18,12 +19,22 @@ __all__ = [
 
 
 class CustomResourceProps(DeferredModel):
+    """
+    The properties a program declares for a AWS::CloudFormation::CustomResource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServiceTimeout: int | None = None
-    ServiceToken: str
+    ServiceTimeout: Annotated[int | None, Field(description="Type: int.")] = None
+    ServiceToken: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
 
 
 class CustomResourceAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFormation::CustomResource, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

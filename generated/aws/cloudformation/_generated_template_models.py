@@ -7,10 +7,10 @@ Imported on first use by generated_template.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GeneratedTemplateAttributes",
@@ -21,29 +21,74 @@ __all__ = [
 
 
 class GeneratedTemplateTemplateConfiguration(DeferredModel):
+    """
+    The configuration details of the generated template.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeletionPolicy: Literal["DELETE", "RETAIN"] | None = None
-    UpdateReplacePolicy: Literal["DELETE", "RETAIN"] | None = None
+    DeletionPolicy: Annotated[
+        Literal["DELETE", "RETAIN"] | None,
+        Field(description="The DeletionPolicy assigned to resources in the generated template."),
+    ] = None
+    UpdateReplacePolicy: Annotated[
+        Literal["DELETE", "RETAIN"] | None,
+        Field(
+            description="The UpdateReplacePolicy assigned to resources in the generated template."
+        ),
+    ] = None
 
 
 class TemplateProgress(DeferredModel):
+    """
+    A summary of the progress of the template generation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourcesFailed: int | None = None
-    ResourcesPending: int | None = None
-    ResourcesProcessing: int | None = None
-    ResourcesSucceeded: int | None = None
+    ResourcesFailed: Annotated[
+        int | None,
+        Field(description="The number of resources that failed the template generation."),
+    ] = None
+    ResourcesPending: Annotated[
+        int | None,
+        Field(
+            description="The number of resources that are still pending the template generation."
+        ),
+    ] = None
+    ResourcesProcessing: Annotated[
+        int | None,
+        Field(
+            description="The number of resources that are in-process for the template generation."
+        ),
+    ] = None
+    ResourcesSucceeded: Annotated[
+        int | None,
+        Field(description="The number of resources that succeeded the template generation."),
+    ] = None
 
 
 class GeneratedTemplateAttributes(DeferredModel):
-    CreationTime: str | None = None
-    GeneratedTemplateId: str | None = None
-    LastUpdatedTime: str | None = None
-    Progress: TemplateProgress | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::CloudFormation::GeneratedTemplate, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None, Field(description="The time the generated template was created.")
+    ] = None
+    GeneratedTemplateId: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the generated template.")
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The time the generated template was last updated.")
+    ] = None
+    Progress: Annotated[
+        TemplateProgress | None,
+        Field(description="A summary of the progress of the template generation."),
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATE_PENDING",
             "UPDATE_PENDING",
@@ -54,11 +99,23 @@ class GeneratedTemplateAttributes(DeferredModel):
             "FAILED",
             "COMPLETE",
         ]
-        | None
-    ) = None
-    TotalWarnings: int | None = None
+        | None,
+        Field(description="The status of the template generation."),
+    ] = None
+    TotalWarnings: Annotated[
+        int | None, Field(description="The number of warnings generated for this template.")
+    ] = None
 
 
 class GeneratedTemplateProps(DeferredModel):
-    GeneratedTemplateName: str
-    TemplateConfiguration: GeneratedTemplateTemplateConfiguration | None = None
+    """
+    The properties a program declares for a AWS::CloudFormation::GeneratedTemplate.
+    """
+
+    GeneratedTemplateName: Annotated[
+        str, Field(description="The name assigned to the generated template.")
+    ]
+    TemplateConfiguration: Annotated[
+        GeneratedTemplateTemplateConfiguration | None,
+        Field(description="The configuration details of the generated template."),
+    ] = None

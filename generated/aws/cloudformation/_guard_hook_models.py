@@ -7,10 +7,10 @@ Imported on first use by guard_hook.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GuardHookAttributes",
@@ -27,82 +27,194 @@ __all__ = [
 
 
 class GuardHookStackFiltersStackNames(DeferredModel):
+    """
+    List of stack names as filters
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exclude: list[str] | None = None
-    Include: list[str] | None = None
+    Exclude: Annotated[
+        list[str] | None,
+        Field(description="List of stack names that the hook is going to be excluded from"),
+    ] = None
+    Include: Annotated[
+        list[str] | None, Field(description="List of stack names that the hook is going to target")
+    ] = None
 
 
 class GuardHookStackFiltersStackRoles(DeferredModel):
+    """
+    List of stack roles that are performing the stack operations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exclude: list[str] | None = None
-    Include: list[str] | None = None
+    Exclude: Annotated[
+        list[str] | None,
+        Field(description="List of stack roles that the hook is going to be excluded from"),
+    ] = None
+    Include: Annotated[
+        list[str] | None, Field(description="List of stack roles that the hook is going to target")
+    ] = None
 
 
 class GuardHookTargetFiltersOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[Literal["CREATE", "UPDATE", "DELETE"]] | None = None
-    InvocationPoints: list[Literal["PRE_PROVISION"]] | None = None
-    TargetNames: list[str] | None = None
+    Actions: Annotated[
+        list[Literal["CREATE", "UPDATE", "DELETE"]] | None,
+        Field(description="List of actions that the hook is going to target"),
+    ] = None
+    InvocationPoints: Annotated[
+        list[Literal["PRE_PROVISION"]] | None,
+        Field(description="List of invocation points that the hook is going to target"),
+    ] = None
+    TargetNames: Annotated[
+        list[str] | None, Field(description="List of type names that the hook is going to target")
+    ] = None
 
 
 class HookTarget(DeferredModel):
+    """
+    Hook targets are the destination where hooks will be invoked against.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["CREATE", "UPDATE", "DELETE"]
-    InvocationPoint: Literal["PRE_PROVISION"]
-    TargetName: str
+    Action: Annotated[
+        Literal["CREATE", "UPDATE", "DELETE"],
+        Field(description="Target actions are the type of operation hooks will be executed at."),
+    ]
+    InvocationPoint: Annotated[
+        Literal["PRE_PROVISION"],
+        Field(
+            description="Invocation points are the point in provisioning workflow where hooks will be executed."
+        ),
+    ]
+    TargetName: Annotated[
+        str,
+        Field(
+            description="Type name of hook target. Hook targets are the destination where hooks will be invoked against."
+        ),
+    ]
 
 
 class S3Location(DeferredModel):
+    """
+    S3 Source Location for the Guard files.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Uri: str
-    VersionId: str | None = None
+    Uri: Annotated[str, Field(description="S3 uri of Guard files.")]
+    VersionId: Annotated[str | None, Field(description="S3 object version")] = None
 
 
 class GuardHookAttributes(DeferredModel):
-    HookArn: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFormation::GuardHook, set by AWS.
+    """
+
+    HookArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the activated hook")
+    ] = None
 
 
 class GuardHookOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputParams: S3Location | list[S3Location] | None = None
+    InputParams: Annotated[
+        S3Location | list[S3Location] | None,
+        Field(
+            description="Specifies the S3 location of input parameter files for your Guard rules. You can specify either a single S3 location or an array of up to 10 S3 locations."
+        ),
+    ] = None
 
 
 class GuardHookStackFilters(DeferredModel):
+    """
+    Filters to allow hooks to target specific stack attributes
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FilteringCriteria: Literal["ALL", "ANY"]
-    StackNames: GuardHookStackFiltersStackNames | None = None
-    StackRoles: GuardHookStackFiltersStackRoles | None = None
+    FilteringCriteria: Annotated[
+        Literal["ALL", "ANY"],
+        Field(
+            description="Attribute to specify the filtering behavior. ANY will make the Hook pass if one filter matches. ALL will make the Hook pass if all filters match"
+        ),
+    ]
+    StackNames: Annotated[
+        GuardHookStackFiltersStackNames | None, Field(description="List of stack names as filters")
+    ] = None
+    StackRoles: Annotated[
+        GuardHookStackFiltersStackRoles | None,
+        Field(description="List of stack roles that are performing the stack operations."),
+    ] = None
 
 
 class GuardHookTargetFiltersOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Targets: list[HookTarget]
+    Targets: Annotated[list[HookTarget], Field(description="List of hook targets")]
 
 
 class GuardHookProps(DeferredModel):
-    Alias: str
-    ExecutionRole: str
-    FailureMode: Literal["FAIL", "WARN"]
-    HookStatus: Literal["ENABLED", "DISABLED"]
-    LogBucket: str | None = None
-    Options: GuardHookOptions | None = None
-    RuleLocation: S3Location
-    StackFilters: GuardHookStackFilters | None = None
-    TargetFilters: GuardHookTargetFiltersOption1 | GuardHookTargetFiltersOption2 | None = None
-    TargetOperations: list[Literal["RESOURCE", "STACK", "CHANGE_SET", "CLOUD_CONTROL"]]
+    """
+    The properties a program declares for a AWS::CloudFormation::GuardHook.
+    """
+
+    Alias: Annotated[
+        str,
+        Field(
+            description="The typename alias for the hook. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ExecutionRole: Annotated[
+        str,
+        Field(
+            description="The execution role ARN assumed by hooks to read Guard rules from S3 and write Guard outputs to S3. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FailureMode: Annotated[
+        Literal["FAIL", "WARN"],
+        Field(description="Attribute to specify CloudFormation behavior on hook failure."),
+    ]
+    HookStatus: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(
+            description="Attribute to specify which stacks this hook applies to or should get invoked for"
+        ),
+    ]
+    LogBucket: Annotated[
+        str | None,
+        Field(description="S3 Bucket where the guard validate report will be uploaded to"),
+    ] = None
+    Options: Annotated[
+        GuardHookOptions | None, Field(description="Type: GuardHookOptionsDict.")
+    ] = None
+    RuleLocation: Annotated[
+        S3Location, Field(description="S3 Source Location for the Guard files.")
+    ]
+    StackFilters: Annotated[
+        GuardHookStackFilters | None,
+        Field(description="Filters to allow hooks to target specific stack attributes"),
+    ] = None
+    TargetFilters: Annotated[
+        GuardHookTargetFiltersOption1 | GuardHookTargetFiltersOption2 | None,
+        Field(description="Attribute to specify which targets should invoke the hook"),
+    ] = None
+    TargetOperations: Annotated[
+        list[Literal["RESOURCE", "STACK", "CHANGE_SET", "CLOUD_CONTROL"]],
+        Field(
+            description="Which operations should this Hook run against? Resource changes, stacks or change sets."
+        ),
+    ]

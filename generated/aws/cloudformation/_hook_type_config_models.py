@@ -7,9 +7,10 @@ Imported on first use by hook_type_config.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "HookTypeConfigAttributes",
@@ -18,11 +19,40 @@ __all__ = [
 
 
 class HookTypeConfigProps(DeferredModel):
-    Configuration: str | None = None
-    ConfigurationAlias: Literal["default"] | None = None
-    TypeArn: str | None = None
-    TypeName: str | None = None
+    """
+    The properties a program declares for a AWS::CloudFormation::HookTypeConfig.
+    """
+
+    Configuration: Annotated[
+        str | None,
+        Field(description="The configuration data for the extension, in this account and region."),
+    ] = None
+    ConfigurationAlias: Annotated[
+        Literal["default"] | None,
+        Field(
+            description="An alias by which to refer to this extension configuration data. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TypeArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the type without version number."),
+    ] = None
+    TypeName: Annotated[
+        str | None,
+        Field(
+            description="The name of the type being registered. We recommend that type names adhere to the following pattern: company_or_organization::service::type."
+        ),
+    ] = None
 
 
 class HookTypeConfigAttributes(DeferredModel):
-    ConfigurationArn: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFormation::HookTypeConfig, set by AWS.
+    """
+
+    ConfigurationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the configuration data, in this account and region."
+        ),
+    ] = None

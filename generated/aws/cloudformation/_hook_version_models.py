@@ -7,10 +7,10 @@ Imported on first use by hook_version.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HookVersionAttributes",
@@ -23,20 +23,77 @@ class HookVersionLoggingConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupName: str | None = None
-    LogRoleArn: str | None = None
+    LogGroupName: Annotated[
+        str | None,
+        Field(
+            description="The Amazon CloudWatch log group to which CloudFormation sends error logging information when invoking the type's handlers."
+        ),
+    ] = None
+    LogRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the role that CloudFormation should assume when sending log entries to CloudWatch logs."
+        ),
+    ] = None
 
 
 class HookVersionAttributes(DeferredModel):
-    Arn: str | None = None
-    IsDefaultVersion: bool | None = None
-    TypeArn: str | None = None
-    VersionId: str | None = None
-    Visibility: Literal["PUBLIC", "PRIVATE"] | None = None
+    """
+    The read-only attributes of a AWS::CloudFormation::HookVersion, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the type, here the HookVersion. This is used to uniquely identify a HookVersion resource"
+        ),
+    ] = None
+    IsDefaultVersion: Annotated[
+        bool | None,
+        Field(description="Indicates if this type version is the current default version"),
+    ] = None
+    TypeArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the type without the versionID."),
+    ] = None
+    VersionId: Annotated[
+        str | None,
+        Field(description="The ID of the version of the type represented by this hook instance."),
+    ] = None
+    Visibility: Annotated[
+        Literal["PUBLIC", "PRIVATE"] | None,
+        Field(
+            description="The scope at which the type is visible and usable in CloudFormation operations. Valid values include: PRIVATE: The type is only visible and usable within the account in which it is registered. Currently, AWS CloudFormation marks any types you register as PRIVATE. PUBLIC: The type is publically visible and usable within any Amazon account."
+        ),
+    ] = None
 
 
 class HookVersionProps(DeferredModel):
-    ExecutionRoleArn: str | None = None
-    LoggingConfig: HookVersionLoggingConfig | None = None
-    SchemaHandlerPackage: str
-    TypeName: str
+    """
+    The properties a program declares for a AWS::CloudFormation::HookVersion.
+    """
+
+    ExecutionRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM execution role to use to register the type. If your resource type calls AWS APIs in any of its handlers, you must create an IAM execution role that includes the necessary permissions to call those AWS APIs, and provision that execution role in your account. CloudFormation then assumes that execution role to provide your resource type with the appropriate credentials. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LoggingConfig: Annotated[
+        HookVersionLoggingConfig | None,
+        Field(
+            description="Specifies logging configuration information for a type. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SchemaHandlerPackage: Annotated[
+        str,
+        Field(
+            description="A url to the S3 bucket containing the schema handler package that contains the schema, event handlers, and associated files for the type you want to register. For information on generating a schema handler package for the type you want to register, see submit in the CloudFormation CLI User Guide. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    TypeName: Annotated[
+        str,
+        Field(
+            description="The name of the type being registered. We recommend that type names adhere to the following pattern: company_or_organization::service::type. Create-only: changing it replaces the resource."
+        ),
+    ]

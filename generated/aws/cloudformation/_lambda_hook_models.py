@@ -7,10 +7,10 @@ Imported on first use by lambda_hook.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HookTarget",
@@ -26,75 +26,197 @@ __all__ = [
 
 
 class HookTarget(DeferredModel):
+    """
+    Hook targets are the destination where hooks will be invoked against.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["CREATE", "UPDATE", "DELETE"]
-    InvocationPoint: Literal["PRE_PROVISION"]
-    TargetName: str
+    Action: Annotated[
+        Literal["CREATE", "UPDATE", "DELETE"],
+        Field(description="Target actions are the type of operation hooks will be executed at."),
+    ]
+    InvocationPoint: Annotated[
+        Literal["PRE_PROVISION"],
+        Field(
+            description="Invocation points are the point in provisioning workflow where hooks will be executed."
+        ),
+    ]
+    TargetName: Annotated[
+        str,
+        Field(
+            description="Type name of hook target. Hook targets are the destination where hooks will be invoked against."
+        ),
+    ]
 
 
 class LambdaHookLoggingConfig(DeferredModel):
+    """
+    Contains logging configuration information for an extension.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupName: str
-    LogRoleArn: str
+    LogGroupName: Annotated[
+        str,
+        Field(
+            description="The Amazon CloudWatch Logs group to which CloudFormation sends error logging information when invoking the extension's handlers."
+        ),
+    ]
+    LogRoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the role that CloudFormation should assume when sending log entries to CloudWatch Logs."
+        ),
+    ]
 
 
 class LambdaHookStackFiltersStackNames(DeferredModel):
+    """
+    List of stack names as filters
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exclude: list[str] | None = None
-    Include: list[str] | None = None
+    Exclude: Annotated[
+        list[str] | None,
+        Field(description="List of stack names that the hook is going to be excluded from"),
+    ] = None
+    Include: Annotated[
+        list[str] | None, Field(description="List of stack names that the hook is going to target")
+    ] = None
 
 
 class LambdaHookStackFiltersStackRoles(DeferredModel):
+    """
+    List of stack roles that are performing the stack operations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exclude: list[str] | None = None
-    Include: list[str] | None = None
+    Exclude: Annotated[
+        list[str] | None,
+        Field(description="List of stack roles that the hook is going to be excluded from"),
+    ] = None
+    Include: Annotated[
+        list[str] | None, Field(description="List of stack roles that the hook is going to target")
+    ] = None
 
 
 class LambdaHookTargetFiltersOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[Literal["CREATE", "UPDATE", "DELETE"]] | None = None
-    InvocationPoints: list[Literal["PRE_PROVISION"]] | None = None
-    TargetNames: list[str] | None = None
+    Actions: Annotated[
+        list[Literal["CREATE", "UPDATE", "DELETE"]] | None,
+        Field(description="List of actions that the hook is going to target"),
+    ] = None
+    InvocationPoints: Annotated[
+        list[Literal["PRE_PROVISION"]] | None,
+        Field(description="List of invocation points that the hook is going to target"),
+    ] = None
+    TargetNames: Annotated[
+        list[str] | None, Field(description="List of type names that the hook is going to target")
+    ] = None
 
 
 class LambdaHookTargetFiltersOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Targets: list[HookTarget]
+    Targets: Annotated[list[HookTarget], Field(description="List of hook targets")]
 
 
 class LambdaHookAttributes(DeferredModel):
-    HookArn: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFormation::LambdaHook, set by AWS.
+    """
+
+    HookArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the activated hook")
+    ] = None
 
 
 class LambdaHookStackFilters(DeferredModel):
+    """
+    Filters to allow hooks to target specific stack attributes
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FilteringCriteria: Literal["ALL", "ANY"]
-    StackNames: LambdaHookStackFiltersStackNames | None = None
-    StackRoles: LambdaHookStackFiltersStackRoles | None = None
+    FilteringCriteria: Annotated[
+        Literal["ALL", "ANY"],
+        Field(
+            description="Attribute to specify the filtering behavior. ANY will make the Hook pass if one filter matches. ALL will make the Hook pass if all filters match"
+        ),
+    ]
+    StackNames: Annotated[
+        LambdaHookStackFiltersStackNames | None, Field(description="List of stack names as filters")
+    ] = None
+    StackRoles: Annotated[
+        LambdaHookStackFiltersStackRoles | None,
+        Field(description="List of stack roles that are performing the stack operations."),
+    ] = None
 
 
 class LambdaHookProps(DeferredModel):
-    Alias: str
-    AutoUpdate: bool | None = None
-    ExecutionRole: str
-    FailureMode: Literal["FAIL", "WARN"]
-    HookStatus: Literal["ENABLED", "DISABLED"]
-    LambdaFunction: str
-    LoggingConfig: LambdaHookLoggingConfig | None = None
-    StackFilters: LambdaHookStackFilters | None = None
-    TargetFilters: LambdaHookTargetFiltersOption1 | LambdaHookTargetFiltersOption2 | None = None
-    TargetOperations: list[Literal["RESOURCE", "STACK", "CHANGE_SET", "CLOUD_CONTROL"]]
+    """
+    The properties a program declares for a AWS::CloudFormation::LambdaHook.
+    """
+
+    Alias: Annotated[
+        str,
+        Field(
+            description="The typename alias for the hook. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AutoUpdate: Annotated[
+        bool | None,
+        Field(
+            description="Whether to automatically update the extension in this account and Region when a new minor version is published by the extension publisher. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ExecutionRole: Annotated[
+        str, Field(description="The execution role ARN assumed by Hooks to invoke Lambda.")
+    ]
+    FailureMode: Annotated[
+        Literal["FAIL", "WARN"],
+        Field(description="Attribute to specify CloudFormation behavior on hook failure."),
+    ]
+    HookStatus: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(
+            description="Attribute to specify which stacks this hook applies to or should get invoked for"
+        ),
+    ]
+    LambdaFunction: Annotated[
+        str,
+        Field(
+            description="Amazon Resource Name (ARN), Partial ARN, name, version, or alias of the Lambda function to invoke with this hook."
+        ),
+    ]
+    LoggingConfig: Annotated[
+        LambdaHookLoggingConfig | None,
+        Field(
+            description="Contains logging configuration information for the hook. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    StackFilters: Annotated[
+        LambdaHookStackFilters | None,
+        Field(description="Filters to allow hooks to target specific stack attributes"),
+    ] = None
+    TargetFilters: Annotated[
+        LambdaHookTargetFiltersOption1 | LambdaHookTargetFiltersOption2 | None,
+        Field(description="Attribute to specify which targets should invoke the hook"),
+    ] = None
+    TargetOperations: Annotated[
+        list[Literal["RESOURCE", "STACK", "CHANGE_SET", "CLOUD_CONTROL"]],
+        Field(
+            description="Which operations should this Hook run against? Resource changes, stacks or change sets."
+        ),
+    ]

@@ -7,8 +7,10 @@ Imported on first use by macro.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "MacroAttributes",
@@ -17,12 +19,22 @@ __all__ = [
 
 
 class MacroProps(DeferredModel):
-    Description: str | None = None
-    FunctionName: str
-    LogGroupName: str | None = None
-    LogRoleARN: str | None = None
-    Name: str
+    """
+    The properties a program declares for a AWS::CloudFormation::Macro.
+    """
+
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    FunctionName: Annotated[str, Field(description="Type: str.")]
+    LogGroupName: Annotated[str | None, Field(description="Type: str.")] = None
+    LogRoleARN: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
 
 
 class MacroAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFormation::Macro, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

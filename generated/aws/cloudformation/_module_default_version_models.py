@@ -7,8 +7,10 @@ Imported on first use by module_default_version.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ModuleDefaultVersionAttributes",
@@ -17,10 +19,31 @@ __all__ = [
 
 
 class ModuleDefaultVersionProps(DeferredModel):
-    Arn: str | None = None
-    ModuleName: str | None = None
-    VersionId: str | None = None
+    """
+    The properties a program declares for a AWS::CloudFormation::ModuleDefaultVersion.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the module version to set as the default version. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ModuleName: Annotated[
+        str | None,
+        Field(
+            description="The name of a module existing in the registry. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    VersionId: Annotated[
+        str | None,
+        Field(
+            description="The ID of an existing version of the named module to set as the default. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
 
 
 class ModuleDefaultVersionAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::CloudFormation::ModuleDefaultVersion, set by AWS.
+    """

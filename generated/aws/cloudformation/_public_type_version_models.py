@@ -7,9 +7,10 @@ Imported on first use by public_type_version.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PublicTypeVersionAttributes",
@@ -18,14 +19,58 @@ __all__ = [
 
 
 class PublicTypeVersionProps(DeferredModel):
-    Arn: str | None = None
-    LogDeliveryBucket: str | None = None
-    PublicVersionNumber: str | None = None
-    Type: Literal["RESOURCE", "MODULE", "HOOK"] | None = None
-    TypeName: str | None = None
+    """
+    The properties a program declares for a AWS::CloudFormation::PublicTypeVersion.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Number (ARN) of the extension. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    LogDeliveryBucket: Annotated[
+        str | None,
+        Field(
+            description="A url to the S3 bucket where logs for the testType run will be available Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PublicVersionNumber: Annotated[
+        str | None,
+        Field(
+            description="The version number of a public third-party extension Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["RESOURCE", "MODULE", "HOOK"] | None,
+        Field(description="The kind of extension Create-only: changing it replaces the resource."),
+    ] = None
+    TypeName: Annotated[
+        str | None,
+        Field(
+            description="The name of the type being registered. We recommend that type names adhere to the following pattern: company_or_organization::service::type. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class PublicTypeVersionAttributes(DeferredModel):
-    PublicTypeArn: str | None = None
-    PublisherId: str | None = None
-    TypeVersionArn: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFormation::PublicTypeVersion, set by AWS.
+    """
+
+    PublicTypeArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Number (ARN) assigned to the public extension upon publication"
+        ),
+    ] = None
+    PublisherId: Annotated[
+        str | None,
+        Field(
+            description="The reserved publisher id for this type, or the publisher id assigned by CloudFormation for publishing in this region."
+        ),
+    ] = None
+    TypeVersionArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Number (ARN) of the extension with the versionId."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by publisher.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PublisherAttributes",
@@ -18,12 +19,46 @@ __all__ = [
 
 
 class PublisherProps(DeferredModel):
-    AcceptTermsAndConditions: bool
-    ConnectionArn: str | None = None
+    """
+    The properties a program declares for a AWS::CloudFormation::Publisher.
+    """
+
+    AcceptTermsAndConditions: Annotated[
+        bool,
+        Field(
+            description="Whether you accept the terms and conditions for publishing extensions in the CloudFormation registry. You must accept the terms and conditions in order to publish public extensions to the CloudFormation registry. The terms and conditions can be found at https://cloudformation-registry-documents.s3.amazonaws.com/Terms_and_Conditions_for_AWS_CloudFormation_Registry_Publishers.pdf Create-only: changing it replaces the resource."
+        ),
+    ]
+    ConnectionArn: Annotated[
+        str | None,
+        Field(
+            description="If you are using a Bitbucket or GitHub account for identity verification, the Amazon Resource Name (ARN) for your connection to that account. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class PublisherAttributes(DeferredModel):
-    IdentityProvider: Literal["AWS_Marketplace", "GitHub", "Bitbucket"] | None = None
-    PublisherId: str | None = None
-    PublisherProfile: str | None = None
-    PublisherStatus: Literal["VERIFIED", "UNVERIFIED"] | None = None
+    """
+    The read-only attributes of a AWS::CloudFormation::Publisher, set by AWS.
+    """
+
+    IdentityProvider: Annotated[
+        Literal["AWS_Marketplace", "GitHub", "Bitbucket"] | None,
+        Field(
+            description="The type of account used as the identity provider when registering this publisher with CloudFormation."
+        ),
+    ] = None
+    PublisherId: Annotated[
+        str | None,
+        Field(
+            description="The reserved publisher id for this type, or the publisher id assigned by CloudFormation for publishing in this region."
+        ),
+    ] = None
+    PublisherProfile: Annotated[
+        str | None,
+        Field(description="The URL to the publisher's profile with the identity provider."),
+    ] = None
+    PublisherStatus: Annotated[
+        Literal["VERIFIED", "UNVERIFIED"] | None,
+        Field(description="Whether the publisher is verified."),
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by resource_default_version.py, which re-exports every nam
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourceDefaultVersionAttributes",
@@ -17,10 +19,33 @@ __all__ = [
 
 
 class ResourceDefaultVersionProps(DeferredModel):
-    TypeName: str | None = None
-    TypeVersionArn: str | None = None
-    VersionId: str | None = None
+    """
+    The properties a program declares for a AWS::CloudFormation::ResourceDefaultVersion.
+    """
+
+    TypeName: Annotated[
+        str | None,
+        Field(
+            description="The name of the type being registered. We recommend that type names adhere to the following pattern: company_or_organization::service::type."
+        ),
+    ] = None
+    TypeVersionArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the type version.")
+    ] = None
+    VersionId: Annotated[
+        str | None,
+        Field(description="The ID of an existing version of the resource to set as the default."),
+    ] = None
 
 
 class ResourceDefaultVersionAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFormation::ResourceDefaultVersion, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the type. This is used to uniquely identify a ResourceDefaultVersion"
+        ),
+    ] = None

@@ -23,17 +23,39 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class StackAttributes(DeferredModel):
-    StackId: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFormation::Stack, set by AWS.
+    """
+
+    StackId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class StackProps(DeferredModel):
-    NotificationARNs: list[str] | None = None
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Tags: list[Tag] | None = None
-    TemplateURL: str
-    TimeoutInMinutes: int | None = None
+    """
+    The properties a program declares for a AWS::CloudFormation::Stack.
+    """
+
+    NotificationARNs: Annotated[list[str] | None, Field(description="Items: at most 5 items.")] = (
+        None
+    )
+    Parameters: Annotated[
+        dict[str, str | float | int | dict[str, Any] | list[Any] | bool] | None,
+        Field(
+            description="Type: dict[str, str | float | int | dict[str, Any] | list[Any] | bool]."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: at most 50 items.")] = None
+    TemplateURL: Annotated[
+        str,
+        Field(
+            description="Length: 1 to 1024 characters. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    TimeoutInMinutes: Annotated[int | None, Field(description="Range: at least 1 (inclusive).")] = (
+        None
+    )

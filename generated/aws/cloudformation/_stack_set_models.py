@@ -7,10 +7,10 @@ Imported on first use by stack_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Parameter",
@@ -29,85 +29,278 @@ class Parameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParameterKey: str
-    ParameterValue: str
+    ParameterKey: Annotated[
+        str,
+        Field(
+            description="The key associated with the parameter. If you don't specify a key and value for a particular parameter, AWS CloudFormation uses the default value that is specified in your template."
+        ),
+    ]
+    ParameterValue: Annotated[
+        str, Field(description="The input value associated with the parameter.")
+    ]
 
 
 class StackSetAutoDeployment(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DependsOn: list[str] | None = None
-    Enabled: bool | None = None
-    RetainStacksOnAccountRemoval: bool | None = None
+    DependsOn: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of StackSet ARNs that this StackSet depends on for auto-deployment operations. When auto-deployment is triggered, operations will be sequenced to ensure all dependencies complete successfully before this StackSet's operation begins."
+        ),
+    ] = None
+    Enabled: Annotated[
+        bool | None,
+        Field(
+            description="If set to true, StackSets automatically deploys additional stack instances to AWS Organizations accounts that are added to a target organization or organizational unit (OU) in the specified Regions. If an account is removed from a target organization or OU, StackSets deletes stack instances from the account in the specified Regions."
+        ),
+    ] = None
+    RetainStacksOnAccountRemoval: Annotated[
+        bool | None,
+        Field(
+            description="If set to true, stack resources are retained when an account is removed from a target organization or OU. If set to false, stack resources are deleted. Specify only if Enabled is set to True."
+        ),
+    ] = None
 
 
 class StackSetDeploymentTargets(DeferredModel):
+    """
+    The AWS OrganizationalUnitIds or Accounts for which to create stack instances in the specified Regions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountFilterType: Literal["NONE", "UNION", "INTERSECTION", "DIFFERENCE"] | None = None
-    Accounts: list[str] | None = None
-    AccountsUrl: str | None = None
-    OrganizationalUnitIds: list[str] | None = None
+    AccountFilterType: Annotated[
+        Literal["NONE", "UNION", "INTERSECTION", "DIFFERENCE"] | None,
+        Field(
+            description="The filter type you want to apply on organizational units and accounts."
+        ),
+    ] = None
+    Accounts: Annotated[
+        list[str] | None,
+        Field(
+            description="AWS accounts that you want to create stack instances in the specified Region(s) for."
+        ),
+    ] = None
+    AccountsUrl: Annotated[
+        str | None,
+        Field(
+            description="Returns the value of the AccountsUrl property. AccountsUrl is currently not supported when using Account Level Targeting (ALT)."
+        ),
+    ] = None
+    OrganizationalUnitIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The organization root ID or organizational unit (OU) IDs to which StackSets deploys."
+        ),
+    ] = None
 
 
 class StackSetManagedExecution(DeferredModel):
+    """
+    Describes whether StackSets performs non-conflicting operations concurrently and queues conflicting operations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Active: bool | None = None
+    Active: Annotated[
+        bool | None,
+        Field(
+            description="When true, StackSets performs non-conflicting operations concurrently and queues conflicting operations. After conflicting operations finish, StackSets starts queued operations in request order."
+        ),
+    ] = None
 
 
 class StackSetOperationPreferences(DeferredModel):
+    """
+    The user-specified preferences for how AWS CloudFormation performs a stack set operation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConcurrencyMode: Literal["STRICT_FAILURE_TOLERANCE", "SOFT_FAILURE_TOLERANCE"] | None = None
-    FailureToleranceCount: int | None = None
-    FailureTolerancePercentage: int | None = None
-    MaxConcurrentCount: int | None = None
-    MaxConcurrentPercentage: int | None = None
-    RegionConcurrencyType: Literal["SEQUENTIAL", "PARALLEL"] | None = None
-    RegionOrder: list[str] | None = None
+    ConcurrencyMode: Annotated[
+        Literal["STRICT_FAILURE_TOLERANCE", "SOFT_FAILURE_TOLERANCE"] | None,
+        Field(
+            description="Specifies how the concurrency level behaves during the operation execution."
+        ),
+    ] = None
+    FailureToleranceCount: Annotated[
+        int | None, Field(description="Range: at least 0 (inclusive).")
+    ] = None
+    FailureTolerancePercentage: Annotated[
+        int | None, Field(description="Range: 0 to 100 (inclusive).")
+    ] = None
+    MaxConcurrentCount: Annotated[
+        int | None, Field(description="Range: at least 1 (inclusive).")
+    ] = None
+    MaxConcurrentPercentage: Annotated[
+        int | None, Field(description="Range: 0 to 100 (inclusive).")
+    ] = None
+    RegionConcurrencyType: Annotated[
+        Literal["SEQUENTIAL", "PARALLEL"] | None,
+        Field(
+            description="The concurrency type of deploying StackSets operations in regions, could be in parallel or one region at a time"
+        ),
+    ] = None
+    RegionOrder: Annotated[
+        list[str] | None, Field(description="Each item: Pattern: ^[a-zA-Z0-9-]{1,128}$")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    Tag type enables you to specify a key-value pair that can be used to store information about an AWS CloudFormation StackSet.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string used to identify this tag. You can specify a maximum of 127 characters for a tag key."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="A string containing the value for this tag. You can specify a maximum of 256 characters for a tag value."
+        ),
+    ]
 
 
 class StackSetAttributes(DeferredModel):
-    StackSetId: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFormation::StackSet, set by AWS.
+    """
+
+    StackSetId: Annotated[
+        str | None, Field(description="The ID of the stack set that you're creating.")
+    ] = None
 
 
 class StackInstances(DeferredModel):
+    """
+    Stack instances in some specific accounts and Regions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeploymentTargets: StackSetDeploymentTargets
-    ParameterOverrides: list[Parameter] | None = None
-    Regions: list[str]
+    DeploymentTargets: Annotated[
+        StackSetDeploymentTargets,
+        Field(
+            description="The AWS OrganizationalUnitIds or Accounts for which to create stack instances in the specified Regions."
+        ),
+    ]
+    ParameterOverrides: Annotated[
+        list[Parameter] | None,
+        Field(
+            description="A list of stack set parameters whose values you want to override in the selected stack instances."
+        ),
+    ] = None
+    Regions: Annotated[
+        list[str],
+        Field(
+            description="The names of one or more Regions where you want to create stack instances using the specified AWS account(s)."
+        ),
+    ]
 
 
 class StackSetProps(DeferredModel):
-    AdministrationRoleARN: str | None = None
-    AutoDeployment: StackSetAutoDeployment | None = None
-    CallAs: Literal["SELF", "DELEGATED_ADMIN"] | None = None
-    Capabilities: (
-        list[Literal["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]] | None
-    ) = None
-    Description: str | None = None
-    ExecutionRoleName: str | None = None
-    ManagedExecution: StackSetManagedExecution | None = None
-    OperationPreferences: StackSetOperationPreferences | None = None
-    Parameters: list[Parameter] | None = None
-    PermissionModel: Literal["SERVICE_MANAGED", "SELF_MANAGED"]
-    StackInstancesGroup: list[StackInstances] | None = None
-    StackSetName: str
-    Tags: list[Tag] | None = None
-    TemplateBody: str | None = None
-    TemplateURL: str | None = None
+    """
+    The properties a program declares for a AWS::CloudFormation::StackSet.
+    """
+
+    AdministrationRoleARN: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Number (ARN) of the IAM role to use to create this stack set. Specify an IAM role only if you are using customized administrator roles to control which users or groups can manage specific stack sets within the same administrator account."
+        ),
+    ] = None
+    AutoDeployment: Annotated[
+        StackSetAutoDeployment | None,
+        Field(
+            description="Describes whether StackSets automatically deploys to AWS Organizations accounts that are added to the target organization or organizational unit (OU). Specify only if PermissionModel is SERVICE_MANAGED."
+        ),
+    ] = None
+    CallAs: Annotated[
+        Literal["SELF", "DELEGATED_ADMIN"] | None,
+        Field(
+            description="Specifies the AWS account that you are acting from. By default, SELF is specified. For self-managed permissions, specify SELF; for service-managed permissions, if you are signed in to the organization's management account, specify SELF. If you are signed in to a delegated administrator account, specify DELEGATED_ADMIN. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Capabilities: Annotated[
+        list[Literal["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]] | None,
+        Field(
+            description="In some cases, you must explicitly acknowledge that your stack set template contains certain capabilities in order for AWS CloudFormation to create the stack set and related stack instances."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the stack set. You can use the description to identify the stack set's purpose or other important information."
+        ),
+    ] = None
+    ExecutionRoleName: Annotated[
+        str | None,
+        Field(
+            description="The name of the IAM execution role to use to create the stack set. If you do not specify an execution role, AWS CloudFormation uses the AWSCloudFormationStackSetExecutionRole role for the stack set operation."
+        ),
+    ] = None
+    ManagedExecution: Annotated[
+        StackSetManagedExecution | None,
+        Field(
+            description="Describes whether StackSets performs non-conflicting operations concurrently and queues conflicting operations."
+        ),
+    ] = None
+    OperationPreferences: Annotated[
+        StackSetOperationPreferences | None,
+        Field(
+            description="The user-specified preferences for how AWS CloudFormation performs a stack set operation. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Parameters: Annotated[
+        list[Parameter] | None,
+        Field(description="The input parameters for the stack set template."),
+    ] = None
+    PermissionModel: Annotated[
+        Literal["SERVICE_MANAGED", "SELF_MANAGED"],
+        Field(
+            description="Describes how the IAM roles required for stack set operations are created. By default, SELF-MANAGED is specified. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StackInstancesGroup: Annotated[
+        list[StackInstances] | None,
+        Field(
+            description="A group of stack instances with parameters in some specific accounts and regions. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    StackSetName: Annotated[
+        str,
+        Field(
+            description="The name to associate with the stack set. The name must be unique in the Region where you create your stack set. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The key-value pairs to associate with this stack set and the stacks created from it. AWS CloudFormation also propagates these tags to supported resources that are created in the stacks. A maximum number of 50 tags can be specified."
+        ),
+    ] = None
+    TemplateBody: Annotated[
+        str | None,
+        Field(
+            description="The structure that contains the template body, with a minimum length of 1 byte and a maximum length of 51,200 bytes."
+        ),
+    ] = None
+    TemplateURL: Annotated[
+        str | None,
+        Field(
+            description="Location of file containing the template body. The URL must point to a template (max size: 460,800 bytes) that is located in an Amazon S3 bucket. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by type_activation.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "TypeActivationAttributes",
@@ -23,22 +23,90 @@ class TypeActivationLoggingConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupName: str | None = None
-    LogRoleArn: str | None = None
+    LogGroupName: Annotated[
+        str | None,
+        Field(
+            description="The Amazon CloudWatch log group to which CloudFormation sends error logging information when invoking the type's handlers."
+        ),
+    ] = None
+    LogRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the role that CloudFormation should assume when sending log entries to CloudWatch logs."
+        ),
+    ] = None
 
 
 class TypeActivationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFormation::TypeActivation, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the extension.")
+    ] = None
 
 
 class TypeActivationProps(DeferredModel):
-    AutoUpdate: bool | None = None
-    ExecutionRoleArn: str | None = None
-    LoggingConfig: TypeActivationLoggingConfig | None = None
-    MajorVersion: str | None = None
-    PublicTypeArn: str | None = None
-    PublisherId: str | None = None
-    Type: Literal["RESOURCE", "MODULE", "HOOK"] | None = None
-    TypeName: str | None = None
-    TypeNameAlias: str | None = None
-    VersionBump: Literal["MAJOR", "MINOR"] | None = None
+    """
+    The properties a program declares for a AWS::CloudFormation::TypeActivation.
+    """
+
+    AutoUpdate: Annotated[
+        bool | None,
+        Field(
+            description="Whether to automatically update the extension in this account and region when a new minor version is published by the extension publisher. Major versions released by the publisher must be manually updated. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ExecutionRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM execution role to use to register the type. If your resource type calls AWS APIs in any of its handlers, you must create an IAM execution role that includes the necessary permissions to call those AWS APIs, and provision that execution role in your account. CloudFormation then assumes that execution role to provide your resource type with the appropriate credentials. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    LoggingConfig: Annotated[
+        TypeActivationLoggingConfig | None,
+        Field(
+            description="Specifies logging configuration information for a type. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    MajorVersion: Annotated[
+        str | None,
+        Field(
+            description="The Major Version of the type you want to enable Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PublicTypeArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Number (ARN) assigned to the public extension upon publication"
+        ),
+    ] = None
+    PublisherId: Annotated[
+        str | None,
+        Field(
+            description="The reserved publisher id for this type, or the publisher id assigned by CloudFormation for publishing in this region."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["RESOURCE", "MODULE", "HOOK"] | None,
+        Field(description="The kind of extension Write-only: sent to AWS, never read back."),
+    ] = None
+    TypeName: Annotated[
+        str | None,
+        Field(
+            description="The name of the type being registered. We recommend that type names adhere to the following pattern: company_or_organization::service::type."
+        ),
+    ] = None
+    TypeNameAlias: Annotated[
+        str | None,
+        Field(
+            description="An alias to assign to the public extension in this account and region. If you specify an alias for the extension, you must then use the alias to refer to the extension in your templates."
+        ),
+    ] = None
+    VersionBump: Annotated[
+        Literal["MAJOR", "MINOR"] | None,
+        Field(
+            description="Manually updates a previously-enabled type to a new major or minor version, if available. You can also use this parameter to update the value of AutoUpdateEnabled Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by wait_condition_handle.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "WaitConditionHandleAttributes",
@@ -17,8 +19,14 @@ __all__ = [
 
 
 class WaitConditionHandleProps(DeferredModel):
-    pass
+    """
+    The properties a program declares for a AWS::CloudFormation::WaitConditionHandle.
+    """
 
 
 class WaitConditionHandleAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFormation::WaitConditionHandle, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,9 +7,10 @@ Imported on first use by wait_condition.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "WaitConditionAttributes",
@@ -18,11 +19,19 @@ __all__ = [
 
 
 class WaitConditionProps(DeferredModel):
-    Count: int | None = None
-    Handle: str | None = None
-    Timeout: str | None = None
+    """
+    The properties a program declares for a AWS::CloudFormation::WaitCondition.
+    """
+
+    Count: Annotated[int | None, Field(description="Type: int.")] = None
+    Handle: Annotated[str | None, Field(description="Type: str.")] = None
+    Timeout: Annotated[str | None, Field(description="Range: 0 to 43200 (inclusive).")] = None
 
 
 class WaitConditionAttributes(DeferredModel):
-    Data: dict[str, Any] | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFormation::WaitCondition, set by AWS.
+    """
+
+    Data: Annotated[dict[str, Any] | None, Field(description="Type: dict[str, Any].")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ChangeSetTagsItemDict = TypedDict(
-    "ChangeSetTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ChangeSetTagsItemDict(TypedDict, total=False):
+    """ChangeSetTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFormation::ChangeSet",
     schema_file="aws-cloudformation-changeset.json",
     primary_identifier=("/ChangeSetId",),
-    additional_identifiers=(),
     read_only=("/ChangeSetId", "/StackId", "/CreationTime"),
     create_only=(
         "/ChangeSetName",
@@ -90,17 +95,11 @@ METADATA = _TypeMetadata(
         "/ChangeSetType",
         "/RoleARN",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ChangeSetName", "StackName"),
     list_required=("StackName",),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -109,71 +108,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Capabilities": {
-            "items": {
-                "enum": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "ChangeSetId": {"minLength": 1, "pattern": "^arn:[-a-zA-Z0-9:/]*$", "type": "string"},
-        "ChangeSetName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z][-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "ChangeSetType": {"enum": ["CREATE", "UPDATE", "IMPORT"], "type": "string"},
-        "CreationTime": {"type": "string"},
-        "DeploymentMode": {"enum": ["REVERT_DRIFT"], "type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "ImportExistingResources": {"type": "boolean"},
-        "IncludeNestedStacks": {"type": "boolean"},
-        "NotificationARNs": {
-            "items": {"type": "string"},
-            "maxItems": 5,
-            "minItems": 0,
-            "type": "array",
-        },
-        "OnStackFailure": {"enum": ["DO_NOTHING", "ROLLBACK", "DELETE"], "type": "string"},
-        "RoleARN": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "StackId": {"type": "string"},
-        "StackName": {
-            "minLength": 1,
-            "pattern": "^([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*)$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TemplateBody": {"minLength": 1, "type": "string"},
-        "TemplateURL": {"maxLength": 5120, "minLength": 1, "type": "string"},
-        "UsePreviousTemplate": {"type": "boolean"},
-    },
-    "required": ["ChangeSetName", "StackName"],
-}
-
 
 class ChangeSet(_Resource):
     """AWS::CloudFormation::ChangeSet: Resource type definition for AWS::CloudFormation::ChangeSet
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ChangeSetId.
+    Replaced when any of these change (create-only): ChangeSetName, StackName, TemplateBody,
+    TemplateURL, UsePreviousTemplate, Description, ChangeSetType, Capabilities, RoleARN,
+    NotificationARNs, IncludeNestedStacks, OnStackFailure, ImportExistingResources, DeploymentMode,
+    Tags.
+    Write-only (sent to AWS, never read back): TemplateBody, TemplateURL, UsePreviousTemplate,
+    ChangeSetType, RoleARN.
+    Read-only attributes (known once deployed): ChangeSetId, CreationTime, StackId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudformation-changeset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -181,13 +130,17 @@ class ChangeSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ChangeSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "change_set.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ChangeSetId: str
+    """The ARN of the change set."""
     CreationTime: str
+    """The time the change set was created."""
     StackId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique ID of the stack."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Capabilities: list[Literal["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]]
     ChangeSetName: str
     ChangeSetType: Literal["CREATE", "UPDATE", "IMPORT"]
@@ -204,52 +157,73 @@ class ChangeSet(_Resource):
     TemplateURL: str
     UsePreviousTemplate: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ChangeSetName: str,
+        StackName: str,
+        Capabilities: list[
+            Literal["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+        ]
+        | None = None,
+        ChangeSetType: Literal["CREATE", "UPDATE", "IMPORT"] | None = None,
+        DeploymentMode: Literal["REVERT_DRIFT"] | None = None,
+        Description: str | None = None,
+        ImportExistingResources: bool | None = None,
+        IncludeNestedStacks: bool | None = None,
+        NotificationARNs: list[str] | None = None,
+        OnStackFailure: Literal["DO_NOTHING", "ROLLBACK", "DELETE"] | None = None,
+        RoleARN: str | None = None,
+        Tags: list[ChangeSetTagsItem | ChangeSetTagsItemDict] | None = None,
+        TemplateBody: str | None = None,
+        TemplateURL: str | None = None,
+        UsePreviousTemplate: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFormation::ChangeSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ChangeSetName: str,
-            StackName: str,
-            Capabilities: list[
-                Literal["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
-            ]
-            | None = None,
-            ChangeSetType: Literal["CREATE", "UPDATE", "IMPORT"] | None = None,
-            DeploymentMode: Literal["REVERT_DRIFT"] | None = None,
-            Description: str | None = None,
-            ImportExistingResources: bool | None = None,
-            IncludeNestedStacks: bool | None = None,
-            NotificationARNs: list[str] | None = None,
-            OnStackFailure: Literal["DO_NOTHING", "ROLLBACK", "DELETE"] | None = None,
-            RoleARN: str | None = None,
-            Tags: list[ChangeSetTagsItem | ChangeSetTagsItemDict] | None = None,
-            TemplateBody: str | None = None,
-            TemplateURL: str | None = None,
-            UsePreviousTemplate: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFormation::ChangeSet; `await` it inside an App to deploy it.
-
-            Capabilities: The capabilities that are allowed in the stack.
-            ChangeSetName: The name of the change set.
-            ChangeSetType: The type of change set operation.
-            DeploymentMode: Determines how CloudFormation handles configuration drift during deployment.
-            Description: A description to help you identify this change set.
-            ImportExistingResources: Indicates if the change set imports resources that already exist.
-            IncludeNestedStacks: Creates a change set for all nested stacks specified in the template.
-            NotificationARNs: The ARNs of Amazon SNS topics that CloudFormation associates with the stack.
-            OnStackFailure: Determines what action will be taken if stack creation fails.
-            RoleARN: The ARN of an IAM role that CloudFormation assumes when executing the change set.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ChangeSetName: The name of the change set. Must be unique among all change sets
+                associated with the specified stack. Create-only: changing it replaces the resource.
+                Required.
             StackName: The name or unique ID of the stack for which you are creating a change set.
-            Tags: Key-value pairs to associate with the change set.
-            TemplateBody: A structure that contains the body of the revised template.
-            TemplateURL: The URL of the file that contains the revised template.
-            UsePreviousTemplate: Whether to reuse the template associated with the stack to create the change set.
+                Create-only: changing it replaces the resource. Required.
+            Capabilities: The capabilities that are allowed in the stack. Create-only: changing it
+                replaces the resource.
+            ChangeSetType: The type of change set operation. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            DeploymentMode: Determines how CloudFormation handles configuration drift during
+                deployment. Create-only: changing it replaces the resource.
+            Description: A description to help you identify this change set. Create-only: changing
+                it replaces the resource.
+            ImportExistingResources: Indicates if the change set imports resources that already
+                exist. Create-only: changing it replaces the resource.
+            IncludeNestedStacks: Creates a change set for all nested stacks specified in the
+                template. Create-only: changing it replaces the resource.
+            NotificationARNs: The ARNs of Amazon SNS topics that CloudFormation associates with the
+                stack. Create-only: changing it replaces the resource.
+            OnStackFailure: Determines what action will be taken if stack creation fails.
+                Create-only: changing it replaces the resource.
+            RoleARN: The ARN of an IAM role that CloudFormation assumes when executing the change
+                set. Create-only: changing it replaces the resource. Write-only: sent to AWS, never
+                read back.
+            Tags: Key-value pairs to associate with the change set. Create-only: changing it
+                replaces the resource.
+            TemplateBody: A structure that contains the body of the revised template. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            TemplateURL: The URL of the file that contains the revised template. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            UsePreviousTemplate: Whether to reuse the template associated with the stack to create
+                the change set. Create-only: changing it replaces the resource. Write-only: sent to
+                AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,31 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-GeneratedTemplateTemplateConfigurationDict = TypedDict(
-    "GeneratedTemplateTemplateConfigurationDict",
-    {
-        "DeletionPolicy": "Literal['DELETE', 'RETAIN']",
-        "UpdateReplacePolicy": "Literal['DELETE', 'RETAIN']",
-    },
-    total=False,
-)
 
-TemplateProgressDict = TypedDict(
-    "TemplateProgressDict",
-    {
-        "ResourcesFailed": "int",
-        "ResourcesPending": "int",
-        "ResourcesProcessing": "int",
-        "ResourcesSucceeded": "int",
-    },
-    total=False,
-)
+class GeneratedTemplateTemplateConfigurationDict(TypedDict, total=False):
+    """GeneratedTemplateTemplateConfiguration as a plain dict: The configuration details of the
+    generated template."""
 
+    DeletionPolicy: Literal["DELETE", "RETAIN"]
+    """The DeletionPolicy assigned to resources in the generated template."""
+    UpdateReplacePolicy: Literal["DELETE", "RETAIN"]
+    """The UpdateReplacePolicy assigned to resources in the generated template."""
+
+
+class TemplateProgressDict(TypedDict, total=False):
+    """TemplateProgress as a plain dict: A summary of the progress of the template generation."""
+
+    ResourcesFailed: int
+    """The number of resources that failed the template generation."""
+    ResourcesPending: int
+    """The number of resources that are still pending the template generation."""
+    ResourcesProcessing: int
+    """The number of resources that are in-process for the template generation."""
+    ResourcesSucceeded: int
+    """The number of resources that succeeded the template generation."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFormation::GeneratedTemplate",
     schema_file="aws-cloudformation-generatedtemplate.json",
     primary_identifier=("/GeneratedTemplateId",),
-    additional_identifiers=(),
     read_only=(
         "/GeneratedTemplateId",
         "/Status",
@@ -88,19 +96,11 @@ METADATA = _TypeMetadata(
         "/Progress",
         "/TotalWarnings",
     ),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("GeneratedTemplateName",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -110,59 +110,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "TemplateConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DeletionPolicy": {"enum": ["DELETE", "RETAIN"], "type": "string"},
-                "UpdateReplacePolicy": {"enum": ["DELETE", "RETAIN"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "TemplateProgress": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourcesFailed": {"type": "integer"},
-                "ResourcesPending": {"type": "integer"},
-                "ResourcesProcessing": {"type": "integer"},
-                "ResourcesSucceeded": {"type": "integer"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "GeneratedTemplateId": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "GeneratedTemplateName": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "LastUpdatedTime": {"type": "string"},
-        "Progress": {"$ref": "#/definitions/TemplateProgress"},
-        "Status": {
-            "enum": [
-                "CREATE_PENDING",
-                "UPDATE_PENDING",
-                "DELETE_PENDING",
-                "CREATE_IN_PROGRESS",
-                "UPDATE_IN_PROGRESS",
-                "DELETE_IN_PROGRESS",
-                "FAILED",
-                "COMPLETE",
-            ],
-            "type": "string",
-        },
-        "TemplateConfiguration": {"$ref": "#/definitions/TemplateConfiguration"},
-        "TotalWarnings": {"minimum": 0, "type": "integer"},
-    },
-    "required": ["GeneratedTemplateName"],
-}
-
 
 class GeneratedTemplate(_Resource):
-    """AWS::CloudFormation::GeneratedTemplate: Creates a generated template from existing resources using the CloudFormation IaC Generator.
+    """AWS::CloudFormation::GeneratedTemplate: Creates a generated template from existing resources
+    using the CloudFormation IaC Generator.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GeneratedTemplateId.
+    Read-only attributes (known once deployed): CreationTime, GeneratedTemplateId, LastUpdatedTime,
+    Progress, Status, TotalWarnings.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudformation-generatedtemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -172,13 +130,20 @@ class GeneratedTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GeneratedTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "generated_template.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The time the generated template was created."""
     GeneratedTemplateId: str
+    """The Amazon Resource Name (ARN) of the generated template."""
     LastUpdatedTime: str
+    """The time the generated template was last updated."""
     Progress: TemplateProgressDict
+    """A summary of the progress of the template generation."""
     Status: Literal[
         "CREATE_PENDING",
         "UPDATE_PENDING",
@@ -189,29 +154,35 @@ class GeneratedTemplate(_Resource):
         "FAILED",
         "COMPLETE",
     ]
+    """The status of the template generation."""
     TotalWarnings: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The number of warnings generated for this template."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     GeneratedTemplateName: str
     TemplateConfiguration: GeneratedTemplateTemplateConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GeneratedTemplateName: str,
+        TemplateConfiguration: GeneratedTemplateTemplateConfiguration
+        | GeneratedTemplateTemplateConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFormation::GeneratedTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GeneratedTemplateName: str,
-            TemplateConfiguration: GeneratedTemplateTemplateConfiguration
-            | GeneratedTemplateTemplateConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFormation::GeneratedTemplate; `await` it inside an App to deploy it.
-
-            GeneratedTemplateName: The name assigned to the generated template.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GeneratedTemplateName: The name assigned to the generated template. Required.
+            TemplateConfiguration: The configuration details of the generated template.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

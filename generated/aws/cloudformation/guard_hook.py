@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,88 +83,94 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-GuardHookOptionsDict = TypedDict(
-    "GuardHookOptionsDict",
-    {
-        "InputParams": "S3LocationDict | list[S3LocationDict]",
-    },
-    total=False,
-)
 
-GuardHookStackFiltersDict = TypedDict(
-    "GuardHookStackFiltersDict",
-    {
-        "FilteringCriteria": "Required[Literal['ALL', 'ANY']]",
-        "StackNames": "GuardHookStackFiltersStackNamesDict",
-        "StackRoles": "GuardHookStackFiltersStackRolesDict",
-    },
-    total=False,
-)
+class GuardHookOptionsDict(TypedDict, total=False):
+    """GuardHookOptions as a plain dict."""
 
-GuardHookStackFiltersStackNamesDict = TypedDict(
-    "GuardHookStackFiltersStackNamesDict",
-    {
-        "Exclude": "list[str]",
-        "Include": "list[str]",
-    },
-    total=False,
-)
+    InputParams: S3LocationDict | list[S3LocationDict]
+    """Specifies the S3 location of input parameter files for your Guard rules. You can specify
+    either a single S3 location or an array of up to 10 S3 locations."""
 
-GuardHookStackFiltersStackRolesDict = TypedDict(
-    "GuardHookStackFiltersStackRolesDict",
-    {
-        "Exclude": "list[str]",
-        "Include": "list[str]",
-    },
-    total=False,
-)
 
-GuardHookTargetFiltersOption1Dict = TypedDict(
-    "GuardHookTargetFiltersOption1Dict",
-    {
-        "Actions": "list[Literal['CREATE', 'UPDATE', 'DELETE']]",
-        "InvocationPoints": "list[Literal['PRE_PROVISION']]",
-        "TargetNames": "list[str]",
-    },
-    total=False,
-)
+class GuardHookStackFiltersDict(TypedDict, total=False):
+    """GuardHookStackFilters as a plain dict: Filters to allow hooks to target specific stack
+    attributes"""
 
-GuardHookTargetFiltersOption2Dict = TypedDict(
-    "GuardHookTargetFiltersOption2Dict",
-    {
-        "Targets": "Required[list[HookTargetDict]]",
-    },
-    total=False,
-)
+    FilteringCriteria: Required[Literal["ALL", "ANY"]]
+    """Attribute to specify the filtering behavior. ANY will make the Hook pass if one filter
+    matches. ALL will make the Hook pass if all filters match"""
+    StackNames: GuardHookStackFiltersStackNamesDict
+    """List of stack names as filters"""
+    StackRoles: GuardHookStackFiltersStackRolesDict
+    """List of stack roles that are performing the stack operations."""
 
-HookTargetDict = TypedDict(
-    "HookTargetDict",
-    {
-        "Action": "Required[Literal['CREATE', 'UPDATE', 'DELETE']]",
-        "InvocationPoint": "Required[Literal['PRE_PROVISION']]",
-        "TargetName": "Required[str]",
-    },
-    total=False,
-)
 
-S3LocationDict = TypedDict(
-    "S3LocationDict",
-    {
-        "Uri": "Required[str]",
-        "VersionId": "str",
-    },
-    total=False,
-)
+class GuardHookStackFiltersStackNamesDict(TypedDict, total=False):
+    """GuardHookStackFiltersStackNames as a plain dict: List of stack names as filters"""
 
+    Exclude: list[str]
+    """List of stack names that the hook is going to be excluded from"""
+    Include: list[str]
+    """List of stack names that the hook is going to target"""
+
+
+class GuardHookStackFiltersStackRolesDict(TypedDict, total=False):
+    """GuardHookStackFiltersStackRoles as a plain dict: List of stack roles that are performing the
+    stack operations."""
+
+    Exclude: list[str]
+    """List of stack roles that the hook is going to be excluded from"""
+    Include: list[str]
+    """List of stack roles that the hook is going to target"""
+
+
+class GuardHookTargetFiltersOption1Dict(TypedDict, total=False):
+    """GuardHookTargetFiltersOption1 as a plain dict."""
+
+    Actions: list[Literal["CREATE", "UPDATE", "DELETE"]]
+    """List of actions that the hook is going to target"""
+    InvocationPoints: list[Literal["PRE_PROVISION"]]
+    """List of invocation points that the hook is going to target"""
+    TargetNames: list[str]
+    """List of type names that the hook is going to target"""
+
+
+class GuardHookTargetFiltersOption2Dict(TypedDict, total=False):
+    """GuardHookTargetFiltersOption2 as a plain dict."""
+
+    Targets: Required[list[HookTargetDict]]
+    """List of hook targets"""
+
+
+class HookTargetDict(TypedDict, total=False):
+    """HookTarget as a plain dict: Hook targets are the destination where hooks will be invoked
+    against."""
+
+    Action: Required[Literal["CREATE", "UPDATE", "DELETE"]]
+    """Target actions are the type of operation hooks will be executed at."""
+    InvocationPoint: Required[Literal["PRE_PROVISION"]]
+    """Invocation points are the point in provisioning workflow where hooks will be executed."""
+    TargetName: Required[str]
+    """Type name of hook target. Hook targets are the destination where hooks will be invoked
+    against."""
+
+
+class S3LocationDict(TypedDict, total=False):
+    """S3Location as a plain dict: S3 Source Location for the Guard files."""
+
+    Uri: Required[str]
+    """S3 uri of Guard files."""
+    VersionId: str
+    """S3 object version"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFormation::GuardHook",
     schema_file="aws-cloudformation-guardhook.json",
     primary_identifier=("/HookArn",),
-    additional_identifiers=(),
     read_only=("/HookArn",),
     create_only=("/ExecutionRole", "/Alias"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/StackFilters/StackNames/Exclude",
         "/StackFilters/StackNames/Include",
@@ -178,14 +188,12 @@ METADATA = _TypeMetadata(
         "Alias",
         "ExecutionRole",
     ),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -195,200 +203,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {"enum": ["CREATE", "UPDATE", "DELETE"], "type": "string"},
-        "HookTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/Action"},
-                "InvocationPoint": {"$ref": "#/definitions/InvocationPoint"},
-                "TargetName": {"$ref": "#/definitions/TargetName"},
-            },
-            "required": ["TargetName", "Action", "InvocationPoint"],
-            "type": "object",
-        },
-        "InvocationPoint": {"enum": ["PRE_PROVISION"], "type": "string"},
-        "Role": {"maxLength": 256, "pattern": "arn:.+:iam::[0-9]{12}:role/.+", "type": "string"},
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {"Uri": {"type": "string"}, "VersionId": {"type": "string"}},
-            "required": ["Uri"],
-            "type": "object",
-        },
-        "StackName": {"maxLength": 128, "pattern": "^[a-zA-Z*?][-a-zA-Z0-9*?]*$", "type": "string"},
-        "StackRole": {
-            "anyOf": [
-                {"pattern": "arn:.+:iam::[0-9]{12}:role/.+"},
-                {
-                    "pattern": "^(arn:.+:iam::((?!\\*|\\?)[0-9]{12}|(?=.*\\*)[0-9*?]{1,12}|[0-9?]{12}):role/.+|\\*)$"
-                },
-            ],
-            "maxLength": 256,
-            "type": "string",
-        },
-        "TargetName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^(?!.*\\*\\?).*$",
-            "type": "string",
-        },
-        "TargetOperation": {
-            "enum": ["RESOURCE", "STACK", "CHANGE_SET", "CLOUD_CONTROL"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Alias": {
-            "pattern": "^(?!(?i)aws)[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$",
-            "type": "string",
-        },
-        "ExecutionRole": {"$ref": "#/definitions/Role"},
-        "FailureMode": {"enum": ["FAIL", "WARN"], "type": "string"},
-        "HookArn": {
-            "pattern": "^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/hook/.+$",
-            "type": "string",
-        },
-        "HookStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "LogBucket": {"type": "string"},
-        "Options": {
-            "additionalProperties": False,
-            "properties": {
-                "InputParams": {
-                    "oneOf": [
-                        {"$ref": "#/definitions/S3Location"},
-                        {
-                            "items": {"$ref": "#/definitions/S3Location"},
-                            "maxItems": 10,
-                            "minItems": 1,
-                            "type": "array",
-                        },
-                    ]
-                }
-            },
-            "required": [],
-        },
-        "RuleLocation": {"$ref": "#/definitions/S3Location"},
-        "StackFilters": {
-            "additionalProperties": False,
-            "properties": {
-                "FilteringCriteria": {"enum": ["ALL", "ANY"], "type": "string"},
-                "StackNames": {
-                    "additionalProperties": False,
-                    "minProperties": 1,
-                    "properties": {
-                        "Exclude": {
-                            "items": {"$ref": "#/definitions/StackName"},
-                            "maxItems": 50,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        },
-                        "Include": {
-                            "items": {"$ref": "#/definitions/StackName"},
-                            "maxItems": 50,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        },
-                    },
-                    "type": "object",
-                },
-                "StackRoles": {
-                    "additionalProperties": False,
-                    "minProperties": 1,
-                    "properties": {
-                        "Exclude": {
-                            "items": {"$ref": "#/definitions/StackRole"},
-                            "maxItems": 50,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        },
-                        "Include": {
-                            "items": {"$ref": "#/definitions/StackRole"},
-                            "maxItems": 50,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        },
-                    },
-                    "type": "object",
-                },
-            },
-            "required": ["FilteringCriteria"],
-            "type": "object",
-        },
-        "TargetFilters": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "minProperties": 1,
-                    "properties": {
-                        "Actions": {
-                            "items": {"$ref": "#/definitions/Action"},
-                            "maxItems": 50,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        },
-                        "InvocationPoints": {
-                            "items": {"$ref": "#/definitions/InvocationPoint"},
-                            "maxItems": 50,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        },
-                        "TargetNames": {
-                            "items": {"$ref": "#/definitions/TargetName"},
-                            "maxItems": 50,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        },
-                    },
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Targets": {
-                            "items": {"$ref": "#/definitions/HookTarget"},
-                            "maxItems": 50,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        }
-                    },
-                    "required": ["Targets"],
-                    "type": "object",
-                },
-            ],
-            "type": "object",
-        },
-        "TargetOperations": {
-            "items": {"$ref": "#/definitions/TargetOperation"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [
-        "RuleLocation",
-        "HookStatus",
-        "TargetOperations",
-        "FailureMode",
-        "Alias",
-        "ExecutionRole",
-    ],
-}
-
 
 class GuardHook(_Resource):
-    """AWS::CloudFormation::GuardHook: This is a CloudFormation resource for activating the first-party AWS::Hooks::GuardHook.
+    """AWS::CloudFormation::GuardHook: This is a CloudFormation resource for activating the
+    first-party AWS::Hooks::GuardHook.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: HookArn.
+    Replaced when any of these change (create-only): ExecutionRole, Alias.
+    Read-only attributes (known once deployed): HookArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudformation-guardhook.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -396,11 +221,13 @@ class GuardHook(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GuardHookAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "guard_hook.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     HookArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the activated hook"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Alias: str
     ExecutionRole: str
     FailureMode: Literal["FAIL", "WARN"]
@@ -412,37 +239,46 @@ class GuardHook(_Resource):
     TargetFilters: dict[str, Any]
     TargetOperations: list[Literal["RESOURCE", "STACK", "CHANGE_SET", "CLOUD_CONTROL"]]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Alias: str,
+        ExecutionRole: str,
+        FailureMode: Literal["FAIL", "WARN"],
+        HookStatus: Literal["ENABLED", "DISABLED"],
+        RuleLocation: S3Location | S3LocationDict,
+        TargetOperations: list[Literal["RESOURCE", "STACK", "CHANGE_SET", "CLOUD_CONTROL"]],
+        LogBucket: str | None = None,
+        Options: GuardHookOptions | GuardHookOptionsDict | None = None,
+        StackFilters: GuardHookStackFilters | GuardHookStackFiltersDict | None = None,
+        TargetFilters: dict[str, Any] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFormation::GuardHook; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Alias: str,
-            ExecutionRole: str,
-            FailureMode: Literal["FAIL", "WARN"],
-            HookStatus: Literal["ENABLED", "DISABLED"],
-            RuleLocation: S3Location | S3LocationDict,
-            TargetOperations: list[Literal["RESOURCE", "STACK", "CHANGE_SET", "CLOUD_CONTROL"]],
-            LogBucket: str | None = None,
-            Options: GuardHookOptions | GuardHookOptionsDict | None = None,
-            StackFilters: GuardHookStackFilters | GuardHookStackFiltersDict | None = None,
-            TargetFilters: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFormation::GuardHook; `await` it inside an App to deploy it.
-
-            Alias: The typename alias for the hook.
-            ExecutionRole: The execution role ARN assumed by hooks to read Guard rules from S3 and write Guard outputs to S3.
-            FailureMode: Attribute to specify CloudFormation behavior on hook failure.
-            HookStatus: Attribute to specify which stacks this hook applies to or should get invoked for
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Alias: The typename alias for the hook. Create-only: changing it replaces the resource.
+                Required.
+            ExecutionRole: The execution role ARN assumed by hooks to read Guard rules from S3 and
+                write Guard outputs to S3. Create-only: changing it replaces the resource. Required.
+            FailureMode: Attribute to specify CloudFormation behavior on hook failure. Required.
+            HookStatus: Attribute to specify which stacks this hook applies to or should get invoked
+                for Required.
+            RuleLocation: S3 Source Location for the Guard files. Required.
+            TargetOperations: Which operations should this Hook run against? Resource changes,
+                stacks or change sets. Required.
             LogBucket: S3 Bucket where the guard validate report will be uploaded to
+            Options: Type: GuardHookOptionsDict.
             StackFilters: Filters to allow hooks to target specific stack attributes
             TargetFilters: Attribute to specify which targets should invoke the hook
-            TargetOperations: Which operations should this Hook run against?
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFormation::HookTypeConfig",
     schema_file="aws-cloudformation-hooktypeconfig.json",
     primary_identifier=("/ConfigurationArn",),
-    additional_identifiers=(),
     read_only=("/ConfigurationArn",),
     create_only=("/ConfigurationAlias",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,42 +73,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "oneOf": [
-        {"required": ["TypeArn", "Configuration"]},
-        {"required": ["TypeName", "Configuration"]},
-    ],
-    "properties": {
-        "Configuration": {"pattern": "[\\s\\S]+", "type": "string"},
-        "ConfigurationAlias": {
-            "enum": ["default"],
-            "pattern": "^[a-zA-Z0-9]{1,256}$",
-            "type": "string",
-        },
-        "ConfigurationArn": {
-            "pattern": "^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type(-configuration)?/hook/.+$",
-            "type": "string",
-        },
-        "TypeArn": {
-            "pattern": "^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/hook/.+$",
-            "type": "string",
-        },
-        "TypeName": {
-            "pattern": "^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$",
-            "type": "string",
-        },
-    },
-    "required": [],
-}
-
 
 class HookTypeConfig(_Resource):
-    """AWS::CloudFormation::HookTypeConfig: Specifies the configuration data for a registered hook in CloudFormation Registry.
+    """AWS::CloudFormation::HookTypeConfig: Specifies the configuration data for a registered hook
+    in CloudFormation Registry.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConfigurationArn.
+    Replaced when any of these change (create-only): ConfigurationAlias.
+    Read-only attributes (known once deployed): ConfigurationArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudformation-hooktypeconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -118,37 +91,44 @@ class HookTypeConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "HookTypeConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "hook_type_config.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConfigurationArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) for the configuration data, in this account and region."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Configuration: str
     ConfigurationAlias: Literal["default"]
     TypeArn: str
     TypeName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Configuration: str | None = None,
+        ConfigurationAlias: Literal["default"] | None = None,
+        TypeArn: str | None = None,
+        TypeName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFormation::HookTypeConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Configuration: str | None = None,
-            ConfigurationAlias: Literal["default"] | None = None,
-            TypeArn: str | None = None,
-            TypeName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFormation::HookTypeConfig; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Configuration: The configuration data for the extension, in this account and region.
             ConfigurationAlias: An alias by which to refer to this extension configuration data.
+                Create-only: changing it replaces the resource.
             TypeArn: The Amazon Resource Name (ARN) of the type without version number.
-            TypeName: The name of the type being registered.
+            TypeName: The name of the type being registered. We recommend that type names adhere to
+                the following pattern: company_or_organization::service::type.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,33 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-HookVersionLoggingConfigDict = TypedDict(
-    "HookVersionLoggingConfigDict",
-    {
-        "LogGroupName": "str",
-        "LogRoleArn": "str",
-    },
-    total=False,
-)
 
+class HookVersionLoggingConfigDict(TypedDict, total=False):
+    """HookVersionLoggingConfig as a plain dict."""
+
+    LogGroupName: str
+    """The Amazon CloudWatch log group to which CloudFormation sends error logging information when
+    invoking the type's handlers."""
+    LogRoleArn: str
+    """The ARN of the role that CloudFormation should assume when sending log entries to CloudWatch
+    logs."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFormation::HookVersion",
     schema_file="aws-cloudformation-hookversion.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/IsDefaultVersion", "/Visibility", "/VersionId", "/TypeArn"),
     create_only=("/ExecutionRoleArn", "/LoggingConfig", "/SchemaHandlerPackage", "/TypeName"),
     write_only=("/SchemaHandlerPackage",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("SchemaHandlerPackage", "TypeName"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,62 +90,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LoggingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "LogGroupName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\.\\-_/#A-Za-z0-9]+$",
-                    "type": "string",
-                },
-                "LogRoleArn": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^arn:.+:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/hook/.+$",
-            "type": "string",
-        },
-        "ExecutionRoleArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "arn:.+:iam::[0-9]{12}:role/.+",
-            "type": "string",
-        },
-        "IsDefaultVersion": {"type": "boolean"},
-        "LoggingConfig": {"$ref": "#/definitions/LoggingConfig"},
-        "SchemaHandlerPackage": {"maxLength": 4096, "minLength": 1, "type": "string"},
-        "TypeArn": {
-            "pattern": "^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/hook/.+$",
-            "type": "string",
-        },
-        "TypeName": {
-            "pattern": "^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$",
-            "type": "string",
-        },
-        "VersionId": {"pattern": "^[A-Za-z0-9-]{1,128}$", "type": "string"},
-        "Visibility": {"enum": ["PUBLIC", "PRIVATE"], "type": "string"},
-    },
-    "required": ["SchemaHandlerPackage", "TypeName"],
-}
-
 
 class HookVersion(_Resource):
-    """AWS::CloudFormation::HookVersion: Publishes new or first hook version to AWS CloudFormation Registry.
+    """AWS::CloudFormation::HookVersion: Publishes new or first hook version to AWS CloudFormation
+    Registry.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): ExecutionRoleArn, LoggingConfig,
+    SchemaHandlerPackage, TypeName.
+    Write-only (sent to AWS, never read back): SchemaHandlerPackage.
+    Read-only attributes (known once deployed): Arn, IsDefaultVersion, TypeArn, VersionId,
+    Visibility.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudformation-hookversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -150,41 +111,67 @@ class HookVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "HookVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "hook_version.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the type, here the HookVersion. This is used to uniquely
+    identify a HookVersion resource"""
     IsDefaultVersion: bool
+    """Indicates if this type version is the current default version"""
     TypeArn: str
+    """The Amazon Resource Name (ARN) of the type without the versionID."""
     VersionId: str
+    """The ID of the version of the type represented by this hook instance."""
     Visibility: Literal["PUBLIC", "PRIVATE"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The scope at which the type is visible and usable in CloudFormation operations. Valid values
+    include: PRIVATE: The type is only visible and usable within the account in which it is
+    registered. Currently, AWS CloudFormation marks any types you register as PRIVATE. PUBLIC: The
+    type is publically visible and usable within any Amazon account."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ExecutionRoleArn: str
     LoggingConfig: HookVersionLoggingConfigDict
     SchemaHandlerPackage: str
     TypeName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SchemaHandlerPackage: str,
+        TypeName: str,
+        ExecutionRoleArn: str | None = None,
+        LoggingConfig: HookVersionLoggingConfig | HookVersionLoggingConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFormation::HookVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SchemaHandlerPackage: str,
-            TypeName: str,
-            ExecutionRoleArn: str | None = None,
-            LoggingConfig: HookVersionLoggingConfig | HookVersionLoggingConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFormation::HookVersion; `await` it inside an App to deploy it.
-
-            ExecutionRoleArn: The Amazon Resource Name (ARN) of the IAM execution role to use to register the type.
-            LoggingConfig: Specifies logging configuration information for a type.
-            SchemaHandlerPackage: A url to the S3 bucket containing the schema handler package that contains the schema, event handlers, and associated files for the type you want to register.
-            TypeName: The name of the type being registered.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SchemaHandlerPackage: A url to the S3 bucket containing the schema handler package that
+                contains the schema, event handlers, and associated files for the type you want to
+                register. For information on generating a schema handler package for the type you
+                want to register, see submit in the CloudFormation CLI User Guide. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+                Required.
+            TypeName: The name of the type being registered. We recommend that type names adhere to
+                the following pattern: company_or_organization::service::type. Create-only: changing
+                it replaces the resource. Required.
+            ExecutionRoleArn: The Amazon Resource Name (ARN) of the IAM execution role to use to
+                register the type. If your resource type calls AWS APIs in any of its handlers, you
+                must create an IAM execution role that includes the necessary permissions to call
+                those AWS APIs, and provision that execution role in your account. CloudFormation
+                then assumes that execution role to provide your resource type with the appropriate
+                credentials. Create-only: changing it replaces the resource.
+            LoggingConfig: Specifies logging configuration information for a type. Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

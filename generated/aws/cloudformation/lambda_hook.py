@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,80 +79,90 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-HookTargetDict = TypedDict(
-    "HookTargetDict",
-    {
-        "Action": "Required[Literal['CREATE', 'UPDATE', 'DELETE']]",
-        "InvocationPoint": "Required[Literal['PRE_PROVISION']]",
-        "TargetName": "Required[str]",
-    },
-    total=False,
-)
 
-LambdaHookLoggingConfigDict = TypedDict(
-    "LambdaHookLoggingConfigDict",
-    {
-        "LogGroupName": "Required[str]",
-        "LogRoleArn": "Required[str]",
-    },
-    total=False,
-)
+class HookTargetDict(TypedDict, total=False):
+    """HookTarget as a plain dict: Hook targets are the destination where hooks will be invoked
+    against."""
 
-LambdaHookStackFiltersDict = TypedDict(
-    "LambdaHookStackFiltersDict",
-    {
-        "FilteringCriteria": "Required[Literal['ALL', 'ANY']]",
-        "StackNames": "LambdaHookStackFiltersStackNamesDict",
-        "StackRoles": "LambdaHookStackFiltersStackRolesDict",
-    },
-    total=False,
-)
+    Action: Required[Literal["CREATE", "UPDATE", "DELETE"]]
+    """Target actions are the type of operation hooks will be executed at."""
+    InvocationPoint: Required[Literal["PRE_PROVISION"]]
+    """Invocation points are the point in provisioning workflow where hooks will be executed."""
+    TargetName: Required[str]
+    """Type name of hook target. Hook targets are the destination where hooks will be invoked
+    against."""
 
-LambdaHookStackFiltersStackNamesDict = TypedDict(
-    "LambdaHookStackFiltersStackNamesDict",
-    {
-        "Exclude": "list[str]",
-        "Include": "list[str]",
-    },
-    total=False,
-)
 
-LambdaHookStackFiltersStackRolesDict = TypedDict(
-    "LambdaHookStackFiltersStackRolesDict",
-    {
-        "Exclude": "list[str]",
-        "Include": "list[str]",
-    },
-    total=False,
-)
+class LambdaHookLoggingConfigDict(TypedDict, total=False):
+    """LambdaHookLoggingConfig as a plain dict: Contains logging configuration information for an
+    extension."""
 
-LambdaHookTargetFiltersOption1Dict = TypedDict(
-    "LambdaHookTargetFiltersOption1Dict",
-    {
-        "Actions": "list[Literal['CREATE', 'UPDATE', 'DELETE']]",
-        "InvocationPoints": "list[Literal['PRE_PROVISION']]",
-        "TargetNames": "list[str]",
-    },
-    total=False,
-)
+    LogGroupName: Required[str]
+    """The Amazon CloudWatch Logs group to which CloudFormation sends error logging information when
+    invoking the extension's handlers."""
+    LogRoleArn: Required[str]
+    """The ARN of the role that CloudFormation should assume when sending log entries to CloudWatch
+    Logs."""
 
-LambdaHookTargetFiltersOption2Dict = TypedDict(
-    "LambdaHookTargetFiltersOption2Dict",
-    {
-        "Targets": "Required[list[HookTargetDict]]",
-    },
-    total=False,
-)
 
+class LambdaHookStackFiltersDict(TypedDict, total=False):
+    """LambdaHookStackFilters as a plain dict: Filters to allow hooks to target specific stack
+    attributes"""
+
+    FilteringCriteria: Required[Literal["ALL", "ANY"]]
+    """Attribute to specify the filtering behavior. ANY will make the Hook pass if one filter
+    matches. ALL will make the Hook pass if all filters match"""
+    StackNames: LambdaHookStackFiltersStackNamesDict
+    """List of stack names as filters"""
+    StackRoles: LambdaHookStackFiltersStackRolesDict
+    """List of stack roles that are performing the stack operations."""
+
+
+class LambdaHookStackFiltersStackNamesDict(TypedDict, total=False):
+    """LambdaHookStackFiltersStackNames as a plain dict: List of stack names as filters"""
+
+    Exclude: list[str]
+    """List of stack names that the hook is going to be excluded from"""
+    Include: list[str]
+    """List of stack names that the hook is going to target"""
+
+
+class LambdaHookStackFiltersStackRolesDict(TypedDict, total=False):
+    """LambdaHookStackFiltersStackRoles as a plain dict: List of stack roles that are performing the
+    stack operations."""
+
+    Exclude: list[str]
+    """List of stack roles that the hook is going to be excluded from"""
+    Include: list[str]
+    """List of stack roles that the hook is going to target"""
+
+
+class LambdaHookTargetFiltersOption1Dict(TypedDict, total=False):
+    """LambdaHookTargetFiltersOption1 as a plain dict."""
+
+    Actions: list[Literal["CREATE", "UPDATE", "DELETE"]]
+    """List of actions that the hook is going to target"""
+    InvocationPoints: list[Literal["PRE_PROVISION"]]
+    """List of invocation points that the hook is going to target"""
+    TargetNames: list[str]
+    """List of type names that the hook is going to target"""
+
+
+class LambdaHookTargetFiltersOption2Dict(TypedDict, total=False):
+    """LambdaHookTargetFiltersOption2 as a plain dict."""
+
+    Targets: Required[list[HookTargetDict]]
+    """List of hook targets"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFormation::LambdaHook",
     schema_file="aws-cloudformation-lambdahook.json",
     primary_identifier=("/HookArn",),
-    additional_identifiers=(),
     read_only=("/HookArn",),
     create_only=("/Alias", "/AutoUpdate", "/LoggingConfig"),
     write_only=("/AutoUpdate", "/LoggingConfig"),
-    conditional_create_only=(),
     unordered_arrays=(
         "/StackFilters/StackNames/Exclude",
         "/StackFilters/StackNames/Include",
@@ -166,14 +180,12 @@ METADATA = _TypeMetadata(
         "TargetOperations",
         "HookStatus",
     ),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -183,202 +195,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {"enum": ["CREATE", "UPDATE", "DELETE"], "type": "string"},
-        "HookTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/Action"},
-                "InvocationPoint": {"$ref": "#/definitions/InvocationPoint"},
-                "TargetName": {"$ref": "#/definitions/TargetName"},
-            },
-            "required": ["TargetName", "Action", "InvocationPoint"],
-            "type": "object",
-        },
-        "InvocationPoint": {"enum": ["PRE_PROVISION"], "type": "string"},
-        "LoggingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "LogGroupName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\.\\-_/#A-Za-z0-9]+$",
-                    "type": "string",
-                },
-                "LogRoleArn": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "arn:.+:iam::[0-9]{12}:role/.+",
-                    "type": "string",
-                },
-            },
-            "required": ["LogGroupName", "LogRoleArn"],
-            "type": "object",
-        },
-        "Role": {"maxLength": 256, "pattern": "arn:.+:iam::[0-9]{12}:role/.+", "type": "string"},
-        "StackName": {"maxLength": 128, "pattern": "^[a-zA-Z*?][-a-zA-Z0-9*?]*$", "type": "string"},
-        "StackRole": {
-            "anyOf": [
-                {"pattern": "arn:.+:iam::[0-9]{12}:role/.+"},
-                {
-                    "pattern": "^(arn:.+:iam::((?!\\*|\\?)[0-9]{12}|(?=.*\\*)[0-9*?]{1,12}|[0-9?]{12}):role/.+|\\*)$"
-                },
-            ],
-            "maxLength": 256,
-            "type": "string",
-        },
-        "TargetName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^(?!.*\\*\\?).*$",
-            "type": "string",
-        },
-        "TargetOperation": {
-            "enum": ["RESOURCE", "STACK", "CHANGE_SET", "CLOUD_CONTROL"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Alias": {
-            "pattern": "^(?!(?i)aws)[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$",
-            "type": "string",
-        },
-        "AutoUpdate": {"type": "boolean"},
-        "ExecutionRole": {"$ref": "#/definitions/Role"},
-        "FailureMode": {"enum": ["FAIL", "WARN"], "type": "string"},
-        "HookArn": {
-            "pattern": "^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/hook/.+$",
-            "type": "string",
-        },
-        "HookStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "LambdaFunction": {
-            "maxLength": 170,
-            "minLength": 1,
-            "pattern": "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?(-iso([a-z])?)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?",
-            "type": "string",
-        },
-        "LoggingConfig": {"$ref": "#/definitions/LoggingConfig"},
-        "StackFilters": {
-            "additionalProperties": False,
-            "properties": {
-                "FilteringCriteria": {"enum": ["ALL", "ANY"], "type": "string"},
-                "StackNames": {
-                    "additionalProperties": False,
-                    "minProperties": 1,
-                    "properties": {
-                        "Exclude": {
-                            "items": {"$ref": "#/definitions/StackName"},
-                            "maxItems": 50,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        },
-                        "Include": {
-                            "items": {"$ref": "#/definitions/StackName"},
-                            "maxItems": 50,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        },
-                    },
-                    "type": "object",
-                },
-                "StackRoles": {
-                    "additionalProperties": False,
-                    "minProperties": 1,
-                    "properties": {
-                        "Exclude": {
-                            "items": {"$ref": "#/definitions/StackRole"},
-                            "maxItems": 50,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        },
-                        "Include": {
-                            "items": {"$ref": "#/definitions/StackRole"},
-                            "maxItems": 50,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        },
-                    },
-                    "type": "object",
-                },
-            },
-            "required": ["FilteringCriteria"],
-            "type": "object",
-        },
-        "TargetFilters": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "minProperties": 1,
-                    "properties": {
-                        "Actions": {
-                            "items": {"$ref": "#/definitions/Action"},
-                            "maxItems": 50,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        },
-                        "InvocationPoints": {
-                            "items": {"$ref": "#/definitions/InvocationPoint"},
-                            "maxItems": 50,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        },
-                        "TargetNames": {
-                            "items": {"$ref": "#/definitions/TargetName"},
-                            "maxItems": 50,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        },
-                    },
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Targets": {
-                            "items": {"$ref": "#/definitions/HookTarget"},
-                            "maxItems": 50,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        }
-                    },
-                    "required": ["Targets"],
-                    "type": "object",
-                },
-            ],
-            "type": "object",
-        },
-        "TargetOperations": {
-            "items": {"$ref": "#/definitions/TargetOperation"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [
-        "LambdaFunction",
-        "FailureMode",
-        "Alias",
-        "ExecutionRole",
-        "TargetOperations",
-        "HookStatus",
-    ],
-}
-
 
 class LambdaHook(_Resource):
-    """AWS::CloudFormation::LambdaHook: This is a CloudFormation resource for the first-party AWS::Hooks::LambdaHook.
+    """AWS::CloudFormation::LambdaHook: This is a CloudFormation resource for the first-party
+    AWS::Hooks::LambdaHook.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: HookArn.
+    Replaced when any of these change (create-only): Alias, AutoUpdate, LoggingConfig.
+    Write-only (sent to AWS, never read back): AutoUpdate, LoggingConfig.
+    Read-only attributes (known once deployed): HookArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudformation-lambdahook.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -386,11 +214,13 @@ class LambdaHook(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LambdaHookAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "lambda_hook.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     HookArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the activated hook"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Alias: str
     AutoUpdate: bool
     ExecutionRole: str
@@ -402,39 +232,49 @@ class LambdaHook(_Resource):
     TargetFilters: dict[str, Any]
     TargetOperations: list[Literal["RESOURCE", "STACK", "CHANGE_SET", "CLOUD_CONTROL"]]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Alias: str,
+        ExecutionRole: str,
+        FailureMode: Literal["FAIL", "WARN"],
+        HookStatus: Literal["ENABLED", "DISABLED"],
+        LambdaFunction: str,
+        TargetOperations: list[Literal["RESOURCE", "STACK", "CHANGE_SET", "CLOUD_CONTROL"]],
+        AutoUpdate: bool | None = None,
+        LoggingConfig: LambdaHookLoggingConfig | LambdaHookLoggingConfigDict | None = None,
+        StackFilters: LambdaHookStackFilters | LambdaHookStackFiltersDict | None = None,
+        TargetFilters: dict[str, Any] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFormation::LambdaHook; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Alias: str,
-            ExecutionRole: str,
-            FailureMode: Literal["FAIL", "WARN"],
-            HookStatus: Literal["ENABLED", "DISABLED"],
-            LambdaFunction: str,
-            TargetOperations: list[Literal["RESOURCE", "STACK", "CHANGE_SET", "CLOUD_CONTROL"]],
-            AutoUpdate: bool | None = None,
-            LoggingConfig: LambdaHookLoggingConfig | LambdaHookLoggingConfigDict | None = None,
-            StackFilters: LambdaHookStackFilters | LambdaHookStackFiltersDict | None = None,
-            TargetFilters: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFormation::LambdaHook; `await` it inside an App to deploy it.
-
-            Alias: The typename alias for the hook.
-            AutoUpdate: Whether to automatically update the extension in this account and Region when a new minor version is published by the extension publisher.
-            ExecutionRole: The execution role ARN assumed by Hooks to invoke Lambda.
-            FailureMode: Attribute to specify CloudFormation behavior on hook failure.
-            HookStatus: Attribute to specify which stacks this hook applies to or should get invoked for
-            LambdaFunction: Amazon Resource Name (ARN), Partial ARN, name, version, or alias of the Lambda function to invoke with this hook.
-            LoggingConfig: Contains logging configuration information for the hook.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Alias: The typename alias for the hook. Create-only: changing it replaces the resource.
+                Required.
+            ExecutionRole: The execution role ARN assumed by Hooks to invoke Lambda. Required.
+            FailureMode: Attribute to specify CloudFormation behavior on hook failure. Required.
+            HookStatus: Attribute to specify which stacks this hook applies to or should get invoked
+                for Required.
+            LambdaFunction: Amazon Resource Name (ARN), Partial ARN, name, version, or alias of the
+                Lambda function to invoke with this hook. Required.
+            TargetOperations: Which operations should this Hook run against? Resource changes,
+                stacks or change sets. Required.
+            AutoUpdate: Whether to automatically update the extension in this account and Region
+                when a new minor version is published by the extension publisher. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            LoggingConfig: Contains logging configuration information for the hook. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
             StackFilters: Filters to allow hooks to target specific stack attributes
             TargetFilters: Attribute to specify which targets should invoke the hook
-            TargetOperations: Which operations should this Hook run against?
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

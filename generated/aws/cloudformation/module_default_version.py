@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,20 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFormation::ModuleDefaultVersion",
     schema_file="aws-cloudformation-moduledefaultversion.json",
     primary_identifier=("/Arn",),
     additional_identifiers=(("/ModuleName",),),
-    read_only=(),
     create_only=("/Arn", "/ModuleName", "/VersionId"),
     write_only=("/ModuleName", "/VersionId"),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -69,30 +67,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "oneOf": [{"required": ["Arn"]}, {"required": ["ModuleName", "VersionId"]}],
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/module/.+/[0-9]{8}$",
-            "type": "string",
-        },
-        "ModuleName": {
-            "pattern": "^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::MODULE",
-            "type": "string",
-        },
-        "VersionId": {"pattern": "^[0-9]{8}$", "type": "string"},
-    },
-    "required": [],
-}
-
 
 class ModuleDefaultVersion(_Resource):
-    """AWS::CloudFormation::ModuleDefaultVersion: A module that has been registered in the CloudFormation registry as the default version
+    """AWS::CloudFormation::ModuleDefaultVersion: A module that has been registered in the
+    CloudFormation registry as the default version
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ModuleName.
+    Replaced when any of these change (create-only): Arn, ModuleName, VersionId.
+    Write-only (sent to AWS, never read back): ModuleName, VersionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudformation-moduledefaultversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -102,33 +88,43 @@ class ModuleDefaultVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ModuleDefaultVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "module_default_version.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Arn: str
     ModuleName: str
     VersionId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Arn: str | None = None,
+        ModuleName: str | None = None,
+        VersionId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFormation::ModuleDefaultVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Arn: str | None = None,
-            ModuleName: str | None = None,
-            VersionId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFormation::ModuleDefaultVersion; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Arn: The Amazon Resource Name (ARN) of the module version to set as the default version.
-            ModuleName: The name of a module existing in the registry.
+                Create-only: changing it replaces the resource.
+            ModuleName: The name of a module existing in the registry. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
             VersionId: The ID of an existing version of the named module to set as the default.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

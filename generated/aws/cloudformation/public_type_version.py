@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,20 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFormation::PublicTypeVersion",
     schema_file="aws-cloudformation-publictypeversion.json",
     primary_identifier=("/PublicTypeArn",),
-    additional_identifiers=(),
     read_only=("/PublicTypeArn", "/TypeVersionArn", "/PublisherId"),
     create_only=("/LogDeliveryBucket", "/PublicVersionNumber", "/TypeName", "/Type", "/Arn"),
     write_only=("/Arn",),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 2160,
         "read": 120,
@@ -69,54 +67,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "oneOf": [{"required": ["TypeName", "Type"]}, {"required": ["Arn"]}],
-    "properties": {
-        "Arn": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:[0-9]{12}:type/.+",
-            "type": "string",
-        },
-        "LogDeliveryBucket": {"type": "string"},
-        "PublicTypeArn": {
-            "maxLength": 1024,
-            "pattern": "arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/.+",
-            "type": "string",
-        },
-        "PublicVersionNumber": {
-            "maxLength": 64,
-            "minLength": 5,
-            "pattern": "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(.*)$",
-            "type": "string",
-        },
-        "PublisherId": {
-            "maxLength": 40,
-            "minLength": 1,
-            "pattern": "[0-9a-zA-Z-]{1,40}",
-            "type": "string",
-        },
-        "Type": {"enum": ["RESOURCE", "MODULE", "HOOK"], "type": "string"},
-        "TypeName": {
-            "pattern": "[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE){0,1}",
-            "type": "string",
-        },
-        "TypeVersionArn": {
-            "pattern": "arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:[0-9]{12}:type/.+",
-            "type": "string",
-        },
-    },
-    "required": [],
-}
-
 
 class PublicTypeVersion(_Resource):
-    """AWS::CloudFormation::PublicTypeVersion: Test and Publish a resource that has been registered in the CloudFormation Registry.
+    """AWS::CloudFormation::PublicTypeVersion: Test and Publish a resource that has been registered
+    in the CloudFormation Registry.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PublicTypeArn.
+    Replaced when any of these change (create-only): LogDeliveryBucket, PublicVersionNumber,
+    TypeName, Type, Arn.
+    Write-only (sent to AWS, never read back): Arn.
+    Read-only attributes (known once deployed): PublicTypeArn, PublisherId, TypeVersionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudformation-publictypeversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -126,42 +89,57 @@ class PublicTypeVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PublicTypeVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "public_type_version.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     PublicTypeArn: str
+    """The Amazon Resource Number (ARN) assigned to the public extension upon publication"""
     PublisherId: str
+    """The reserved publisher id for this type, or the publisher id assigned by CloudFormation for
+    publishing in this region."""
     TypeVersionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Number (ARN) of the extension with the versionId."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Arn: str
     LogDeliveryBucket: str
     PublicVersionNumber: str
     Type: Literal["RESOURCE", "MODULE", "HOOK"]
     TypeName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Arn: str | None = None,
+        LogDeliveryBucket: str | None = None,
+        PublicVersionNumber: str | None = None,
+        Type: Literal["RESOURCE", "MODULE", "HOOK"] | None = None,
+        TypeName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFormation::PublicTypeVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Arn: str | None = None,
-            LogDeliveryBucket: str | None = None,
-            PublicVersionNumber: str | None = None,
-            Type: Literal["RESOURCE", "MODULE", "HOOK"] | None = None,
-            TypeName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFormation::PublicTypeVersion; `await` it inside an App to deploy it.
-
-            Arn: The Amazon Resource Number (ARN) of the extension.
-            LogDeliveryBucket: A url to the S3 bucket where logs for the testType run will be available
-            PublicVersionNumber: The version number of a public third-party extension
-            Type: The kind of extension
-            TypeName: The name of the type being registered.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Arn: The Amazon Resource Number (ARN) of the extension. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            LogDeliveryBucket: A url to the S3 bucket where logs for the testType run will be
+                available Create-only: changing it replaces the resource.
+            PublicVersionNumber: The version number of a public third-party extension Create-only:
+                changing it replaces the resource.
+            Type: The kind of extension Create-only: changing it replaces the resource.
+            TypeName: The name of the type being registered. We recommend that type names adhere to
+                the following pattern: company_or_organization::service::type. Create-only: changing
+                it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,20 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFormation::Publisher",
     schema_file="aws-cloudformation-publisher.json",
     primary_identifier=("/PublisherId",),
-    additional_identifiers=(),
     read_only=("/PublisherId", "/PublisherStatus", "/PublisherProfile", "/IdentityProvider"),
     create_only=("/AcceptTermsAndConditions", "/ConnectionArn"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AcceptTermsAndConditions",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -69,40 +67,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AcceptTermsAndConditions": {"type": "boolean"},
-        "ConnectionArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "arn:aws(-[w]+)*:.+:.+:[0-9]{12}:.+",
-            "type": "string",
-        },
-        "IdentityProvider": {"enum": ["AWS_Marketplace", "GitHub", "Bitbucket"], "type": "string"},
-        "PublisherId": {
-            "maxLength": 40,
-            "minLength": 1,
-            "pattern": "[0-9a-zA-Z-]{1,40}",
-            "type": "string",
-        },
-        "PublisherProfile": {
-            "maxLength": 1024,
-            "pattern": "(http:|https:)+[^s]+[w]",
-            "type": "string",
-        },
-        "PublisherStatus": {"enum": ["VERIFIED", "UNVERIFIED"], "type": "string"},
-    },
-    "required": ["AcceptTermsAndConditions"],
-}
-
 
 class Publisher(_Resource):
     """AWS::CloudFormation::Publisher: Register as a publisher in the CloudFormation Registry.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PublisherId.
+    Replaced when any of these change (create-only): AcceptTermsAndConditions, ConnectionArn.
+    Read-only attributes (known once deployed): IdentityProvider, PublisherId, PublisherProfile,
+    PublisherStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudformation-publisher.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -110,34 +85,51 @@ class Publisher(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PublisherAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "publisher.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     IdentityProvider: Literal["AWS_Marketplace", "GitHub", "Bitbucket"]
+    """The type of account used as the identity provider when registering this publisher with
+    CloudFormation."""
     PublisherId: str
+    """The reserved publisher id for this type, or the publisher id assigned by CloudFormation for
+    publishing in this region."""
     PublisherProfile: str
+    """The URL to the publisher's profile with the identity provider."""
     PublisherStatus: Literal["VERIFIED", "UNVERIFIED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Whether the publisher is verified."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcceptTermsAndConditions: bool
     ConnectionArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AcceptTermsAndConditions: bool,
+        ConnectionArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFormation::Publisher; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AcceptTermsAndConditions: bool,
-            ConnectionArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFormation::Publisher; `await` it inside an App to deploy it.
-
-            AcceptTermsAndConditions: Whether you accept the terms and conditions for publishing extensions in the CloudFormation registry.
-            ConnectionArn: If you are using a Bitbucket or GitHub account for identity verification, the Amazon Resource Name (ARN) for your connection to that account.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AcceptTermsAndConditions: Whether you accept the terms and conditions for publishing
+                extensions in the CloudFormation registry. You must accept the terms and conditions
+                in order to publish public extensions to the CloudFormation registry. The terms and
+                conditions can be found at
+                https://cloudformation-registry-documents.s3.amazonaws.com/Terms_and_Conditions_for_AWS_CloudFormation_Registry_Publishers.pdf
+                Create-only: changing it replaces the resource. Required.
+            ConnectionArn: If you are using a Bitbucket or GitHub account for identity verification,
+                the Amazon Resource Name (ARN) for your connection to that account. Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFormation::Stack",
     schema_file="aws-cloudformation-stack.json",
     primary_identifier=("/StackId",),
-    additional_identifiers=(),
     read_only=("/StackId",),
-    create_only=(),
     write_only=("/TemplateURL",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("TemplateURL",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,85 +84,62 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "NotificationARNs": {
-            "items": {"type": "string"},
-            "maxItems": 5,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Parameters": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "[a-zA-Z0-9]+": {
-                    "type": ["string", "number", "integer", "object", "array", "boolean"]
-                }
-            },
-            "type": "object",
-        },
-        "StackId": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "TemplateURL": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "TimeoutInMinutes": {"minimum": 1, "type": "integer"},
-    },
-    "required": ["TemplateURL"],
-}
-
 
 class Stack(_Resource):
-    """AWS::CloudFormation::Stack: The AWS::CloudFormation::Stack resource nests a stack as a resource in a top-level template.
+    """AWS::CloudFormation::Stack: The AWS::CloudFormation::Stack resource nests a stack as a
+    resource in a top-level template.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: StackId.
+    Write-only (sent to AWS, never read back): TemplateURL.
+    Read-only attributes (known once deployed): StackId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudformation-stack.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StackProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StackAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "stack.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     StackId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     NotificationARNs: list[str]
-    Parameters: dict[str, Any]
+    Parameters: dict[str, str | float | int | dict[str, Any] | list[Any] | bool]
     Tags: list[TagDict]
     TemplateURL: str
     TimeoutInMinutes: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TemplateURL: str,
+        NotificationARNs: list[str] | None = None,
+        Parameters: dict[str, str | float | int | dict[str, Any] | list[Any] | bool] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TimeoutInMinutes: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFormation::Stack; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TemplateURL: str,
-            NotificationARNs: list[str] | None = None,
-            Parameters: dict[str, Any] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TimeoutInMinutes: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFormation::Stack; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TemplateURL: Length: 1 to 1024 characters. Write-only: sent to AWS, never read back.
+                Required.
+            NotificationARNs: Items: at most 5 items.
+            Parameters: Type: dict[str, str | float | int | dict[str, Any] | list[Any] | bool].
+            Tags: Items: at most 50 items.
+            TimeoutInMinutes: Range: at least 1 (inclusive).
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

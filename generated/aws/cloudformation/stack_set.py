@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,77 +79,108 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ParameterDict = TypedDict(
-    "ParameterDict",
-    {
-        "ParameterKey": "Required[str]",
-        "ParameterValue": "Required[str]",
-    },
-    total=False,
-)
 
-StackInstancesDict = TypedDict(
-    "StackInstancesDict",
-    {
-        "DeploymentTargets": "Required[StackSetDeploymentTargetsDict]",
-        "ParameterOverrides": "list[ParameterDict]",
-        "Regions": "Required[list[str]]",
-    },
-    total=False,
-)
+class ParameterDict(TypedDict, total=False):
+    """Parameter as a plain dict."""
 
-StackSetAutoDeploymentDict = TypedDict(
-    "StackSetAutoDeploymentDict",
-    {
-        "DependsOn": "list[str]",
-        "Enabled": "bool",
-        "RetainStacksOnAccountRemoval": "bool",
-    },
-    total=False,
-)
+    ParameterKey: Required[str]
+    """The key associated with the parameter. If you don't specify a key and value for a particular
+    parameter, AWS CloudFormation uses the default value that is specified in your template."""
+    ParameterValue: Required[str]
+    """The input value associated with the parameter."""
 
-StackSetDeploymentTargetsDict = TypedDict(
-    "StackSetDeploymentTargetsDict",
-    {
-        "AccountFilterType": "Literal['NONE', 'UNION', 'INTERSECTION', 'DIFFERENCE']",
-        "Accounts": "list[str]",
-        "AccountsUrl": "str",
-        "OrganizationalUnitIds": "list[str]",
-    },
-    total=False,
-)
 
-StackSetManagedExecutionDict = TypedDict(
-    "StackSetManagedExecutionDict",
-    {
-        "Active": "bool",
-    },
-    total=False,
-)
+class StackInstancesDict(TypedDict, total=False):
+    """StackInstances as a plain dict: Stack instances in some specific accounts and Regions."""
 
-StackSetOperationPreferencesDict = TypedDict(
-    "StackSetOperationPreferencesDict",
-    {
-        "ConcurrencyMode": "Literal['STRICT_FAILURE_TOLERANCE', 'SOFT_FAILURE_TOLERANCE']",
-        "FailureToleranceCount": "int",
-        "FailureTolerancePercentage": "int",
-        "MaxConcurrentCount": "int",
-        "MaxConcurrentPercentage": "int",
-        "RegionConcurrencyType": "Literal['SEQUENTIAL', 'PARALLEL']",
-        "RegionOrder": "list[str]",
-    },
-    total=False,
-)
+    DeploymentTargets: Required[StackSetDeploymentTargetsDict]
+    """The AWS OrganizationalUnitIds or Accounts for which to create stack instances in the
+    specified Regions."""
+    ParameterOverrides: list[ParameterDict]
+    """A list of stack set parameters whose values you want to override in the selected stack
+    instances."""
+    Regions: Required[list[str]]
+    """The names of one or more Regions where you want to create stack instances using the specified
+    AWS account(s)."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class StackSetAutoDeploymentDict(TypedDict, total=False):
+    """StackSetAutoDeployment as a plain dict."""
+
+    DependsOn: list[str]
+    """A list of StackSet ARNs that this StackSet depends on for auto-deployment operations. When
+    auto-deployment is triggered, operations will be sequenced to ensure all dependencies complete
+    successfully before this StackSet's operation begins."""
+    Enabled: bool
+    """If set to true, StackSets automatically deploys additional stack instances to AWS
+    Organizations accounts that are added to a target organization or organizational unit (OU) in
+    the specified Regions. If an account is removed from a target organization or OU, StackSets
+    deletes stack instances from the account in the specified Regions."""
+    RetainStacksOnAccountRemoval: bool
+    """If set to true, stack resources are retained when an account is removed from a target
+    organization or OU. If set to false, stack resources are deleted. Specify only if Enabled is set
+    to True."""
+
+
+class StackSetDeploymentTargetsDict(TypedDict, total=False):
+    """StackSetDeploymentTargets as a plain dict: The AWS OrganizationalUnitIds or Accounts for
+    which to create stack instances in the specified Regions."""
+
+    AccountFilterType: Literal["NONE", "UNION", "INTERSECTION", "DIFFERENCE"]
+    """The filter type you want to apply on organizational units and accounts."""
+    Accounts: list[str]
+    """AWS accounts that you want to create stack instances in the specified Region(s) for."""
+    AccountsUrl: str
+    """Returns the value of the AccountsUrl property. AccountsUrl is currently not supported when
+    using Account Level Targeting (ALT)."""
+    OrganizationalUnitIds: list[str]
+    """The organization root ID or organizational unit (OU) IDs to which StackSets deploys."""
+
+
+class StackSetManagedExecutionDict(TypedDict, total=False):
+    """StackSetManagedExecution as a plain dict: Describes whether StackSets performs
+    non-conflicting operations concurrently and queues conflicting operations."""
+
+    Active: bool
+    """When true, StackSets performs non-conflicting operations concurrently and queues conflicting
+    operations. After conflicting operations finish, StackSets starts queued operations in request
+    order."""
+
+
+class StackSetOperationPreferencesDict(TypedDict, total=False):
+    """StackSetOperationPreferences as a plain dict: The user-specified preferences for how AWS
+    CloudFormation performs a stack set operation."""
+
+    ConcurrencyMode: Literal["STRICT_FAILURE_TOLERANCE", "SOFT_FAILURE_TOLERANCE"]
+    """Specifies how the concurrency level behaves during the operation execution."""
+    FailureToleranceCount: int
+    """Range: at least 0 (inclusive)."""
+    FailureTolerancePercentage: int
+    """Range: 0 to 100 (inclusive)."""
+    MaxConcurrentCount: int
+    """Range: at least 1 (inclusive)."""
+    MaxConcurrentPercentage: int
+    """Range: 0 to 100 (inclusive)."""
+    RegionConcurrencyType: Literal["SEQUENTIAL", "PARALLEL"]
+    """The concurrency type of deploying StackSets operations in regions, could be in parallel or
+    one region at a time"""
+    RegionOrder: list[str]
+    """Each item: Pattern: ^[a-zA-Z0-9-]{1,128}$"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Tag type enables you to specify a key-value pair that can be used to
+    store information about an AWS CloudFormation StackSet."""
+
+    Key: Required[str]
+    """A string used to identify this tag. You can specify a maximum of 127 characters for a tag
+    key."""
+    Value: Required[str]
+    """A string containing the value for this tag. You can specify a maximum of 256 characters for a
+    tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFormation::StackSet",
     schema_file="aws-cloudformation-stackset.json",
@@ -154,7 +189,6 @@ METADATA = _TypeMetadata(
     read_only=("/StackSetId",),
     create_only=("/PermissionModel", "/StackSetName"),
     write_only=("/TemplateURL", "/OperationPreferences", "/StackInstancesGroup", "/CallAs"),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AutoDeployment/DependsOn",
         "/Capabilities",
@@ -167,14 +201,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("StackSetName", "PermissionModel"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 2160,
         "read": 120,
@@ -184,182 +211,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Account": {"pattern": "^[0-9]{12}$", "type": "string"},
-        "Active": {"type": "boolean"},
-        "AutoDeployment": {
-            "additionalProperties": False,
-            "properties": {
-                "DependsOn": {
-                    "items": {"$ref": "#/definitions/StackSetArn"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Enabled": {"type": "boolean"},
-                "RetainStacksOnAccountRemoval": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "Capability": {
-            "enum": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
-            "type": "string",
-        },
-        "ConcurrencyMode": {
-            "enum": ["STRICT_FAILURE_TOLERANCE", "SOFT_FAILURE_TOLERANCE"],
-            "type": "string",
-        },
-        "DeploymentTargets": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountFilterType": {
-                    "enum": ["NONE", "UNION", "INTERSECTION", "DIFFERENCE"],
-                    "type": "string",
-                },
-                "Accounts": {
-                    "items": {"$ref": "#/definitions/Account"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "AccountsUrl": {
-                    "maxLength": 5120,
-                    "minLength": 1,
-                    "pattern": "(s3://|http(s?)://).+",
-                    "type": "string",
-                },
-                "OrganizationalUnitIds": {
-                    "items": {"$ref": "#/definitions/OrganizationalUnitId"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "OperationPreferences": {
-            "additionalProperties": False,
-            "properties": {
-                "ConcurrencyMode": {"$ref": "#/definitions/ConcurrencyMode"},
-                "FailureToleranceCount": {"minimum": 0, "type": "integer"},
-                "FailureTolerancePercentage": {"maximum": 100, "minimum": 0, "type": "integer"},
-                "MaxConcurrentCount": {"minimum": 1, "type": "integer"},
-                "MaxConcurrentPercentage": {"maximum": 100, "minimum": 0, "type": "integer"},
-                "RegionConcurrencyType": {"$ref": "#/definitions/RegionConcurrencyType"},
-                "RegionOrder": {"items": {"$ref": "#/definitions/Region"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "OrganizationalUnitId": {
-            "pattern": "^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$",
-            "type": "string",
-        },
-        "Parameter": {
-            "additionalProperties": False,
-            "properties": {
-                "ParameterKey": {"type": "string"},
-                "ParameterValue": {"type": "string"},
-            },
-            "required": ["ParameterKey", "ParameterValue"],
-            "type": "object",
-        },
-        "Region": {"pattern": "^[a-zA-Z0-9-]{1,128}$", "type": "string"},
-        "RegionConcurrencyType": {"enum": ["SEQUENTIAL", "PARALLEL"], "type": "string"},
-        "StackInstances": {
-            "additionalProperties": False,
-            "properties": {
-                "DeploymentTargets": {"$ref": "#/definitions/DeploymentTargets"},
-                "ParameterOverrides": {
-                    "items": {"$ref": "#/definitions/Parameter"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Regions": {
-                    "items": {"$ref": "#/definitions/Region"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["DeploymentTargets", "Regions"],
-            "type": "object",
-        },
-        "StackSetArn": {"type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:.*)[a-zA-Z0-9\\s\\:\\_\\.\\/\\=\\+\\-]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "oneOf": [{"required": ["TemplateURL"]}, {"required": ["TemplateBody"]}],
-    "properties": {
-        "AdministrationRoleARN": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "AutoDeployment": {"$ref": "#/definitions/AutoDeployment"},
-        "CallAs": {"enum": ["SELF", "DELEGATED_ADMIN"], "type": "string"},
-        "Capabilities": {
-            "items": {"$ref": "#/definitions/Capability"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "ExecutionRoleName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z_0-9+=,.@/-]+$",
-            "type": "string",
-        },
-        "ManagedExecution": {
-            "additionalProperties": False,
-            "properties": {"Active": {"$ref": "#/definitions/Active"}},
-            "type": "object",
-        },
-        "OperationPreferences": {"$ref": "#/definitions/OperationPreferences"},
-        "Parameters": {
-            "items": {"$ref": "#/definitions/Parameter"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "PermissionModel": {"enum": ["SERVICE_MANAGED", "SELF_MANAGED"], "type": "string"},
-        "StackInstancesGroup": {
-            "items": {"$ref": "#/definitions/StackInstances"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "StackSetId": {"type": "string"},
-        "StackSetName": {
-            "maxLength": 128,
-            "pattern": "^[a-zA-Z][a-zA-Z0-9\\-]{0,127}$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TemplateBody": {"maxLength": 51200, "minLength": 1, "type": "string"},
-        "TemplateURL": {"maxLength": 5120, "minLength": 1, "type": "string"},
-    },
-    "required": ["StackSetName", "PermissionModel"],
-}
-
 
 class StackSet(_Resource):
-    """AWS::CloudFormation::StackSet: StackSet as a resource provides one-click experience for provisioning a StackSet and StackInstances
+    """AWS::CloudFormation::StackSet: StackSet as a resource provides one-click experience for
+    provisioning a StackSet and StackInstances
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: StackSetId.
+    Also identified by: StackSetName.
+    Replaced when any of these change (create-only): PermissionModel, StackSetName.
+    Write-only (sent to AWS, never read back): TemplateURL, OperationPreferences,
+    StackInstancesGroup, CallAs.
+    Read-only attributes (known once deployed): StackSetId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudformation-stackset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -367,11 +232,13 @@ class StackSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StackSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "stack_set.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     StackSetId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the stack set that you're creating."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdministrationRoleARN: str
     AutoDeployment: StackSetAutoDeploymentDict
     CallAs: Literal["SELF", "DELEGATED_ADMIN"]
@@ -388,53 +255,83 @@ class StackSet(_Resource):
     TemplateBody: str
     TemplateURL: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PermissionModel: Literal["SERVICE_MANAGED", "SELF_MANAGED"],
+        StackSetName: str,
+        AdministrationRoleARN: str | None = None,
+        AutoDeployment: StackSetAutoDeployment | StackSetAutoDeploymentDict | None = None,
+        CallAs: Literal["SELF", "DELEGATED_ADMIN"] | None = None,
+        Capabilities: list[
+            Literal["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+        ]
+        | None = None,
+        Description: str | None = None,
+        ExecutionRoleName: str | None = None,
+        ManagedExecution: StackSetManagedExecution | StackSetManagedExecutionDict | None = None,
+        OperationPreferences: StackSetOperationPreferences
+        | StackSetOperationPreferencesDict
+        | None = None,
+        Parameters: list[Parameter | ParameterDict] | None = None,
+        StackInstancesGroup: list[StackInstances | StackInstancesDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TemplateBody: str | None = None,
+        TemplateURL: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFormation::StackSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PermissionModel: Literal["SERVICE_MANAGED", "SELF_MANAGED"],
-            StackSetName: str,
-            AdministrationRoleARN: str | None = None,
-            AutoDeployment: StackSetAutoDeployment | StackSetAutoDeploymentDict | None = None,
-            CallAs: Literal["SELF", "DELEGATED_ADMIN"] | None = None,
-            Capabilities: list[
-                Literal["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
-            ]
-            | None = None,
-            Description: str | None = None,
-            ExecutionRoleName: str | None = None,
-            ManagedExecution: StackSetManagedExecution | StackSetManagedExecutionDict | None = None,
-            OperationPreferences: StackSetOperationPreferences
-            | StackSetOperationPreferencesDict
-            | None = None,
-            Parameters: list[Parameter | ParameterDict] | None = None,
-            StackInstancesGroup: list[StackInstances | StackInstancesDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TemplateBody: str | None = None,
-            TemplateURL: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFormation::StackSet; `await` it inside an App to deploy it.
-
-            AdministrationRoleARN: The Amazon Resource Number (ARN) of the IAM role to use to create this stack set.
-            AutoDeployment: Describes whether StackSets automatically deploys to AWS Organizations accounts that are added to the target organization or organizational unit (OU).
-            CallAs: Specifies the AWS account that you are acting from.
-            Capabilities: In some cases, you must explicitly acknowledge that your stack set template contains certain capabilities in order for AWS CloudFormation to create the stack set and related stack instances.
-            Description: A description of the stack set.
-            ExecutionRoleName: The name of the IAM execution role to use to create the stack set.
-            ManagedExecution: Describes whether StackSets performs non-conflicting operations concurrently and queues conflicting operations.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PermissionModel: Describes how the IAM roles required for stack set operations are
+                created. By default, SELF-MANAGED is specified. Create-only: changing it replaces
+                the resource. Required.
+            StackSetName: The name to associate with the stack set. The name must be unique in the
+                Region where you create your stack set. Create-only: changing it replaces the
+                resource. Required.
+            AdministrationRoleARN: The Amazon Resource Number (ARN) of the IAM role to use to create
+                this stack set. Specify an IAM role only if you are using customized administrator
+                roles to control which users or groups can manage specific stack sets within the
+                same administrator account.
+            AutoDeployment: Describes whether StackSets automatically deploys to AWS Organizations
+                accounts that are added to the target organization or organizational unit (OU).
+                Specify only if PermissionModel is SERVICE_MANAGED.
+            CallAs: Specifies the AWS account that you are acting from. By default, SELF is
+                specified. For self-managed permissions, specify SELF; for service-managed
+                permissions, if you are signed in to the organization's management account, specify
+                SELF. If you are signed in to a delegated administrator account, specify
+                DELEGATED_ADMIN. Write-only: sent to AWS, never read back.
+            Capabilities: In some cases, you must explicitly acknowledge that your stack set
+                template contains certain capabilities in order for AWS CloudFormation to create the
+                stack set and related stack instances.
+            Description: A description of the stack set. You can use the description to identify the
+                stack set's purpose or other important information.
+            ExecutionRoleName: The name of the IAM execution role to use to create the stack set. If
+                you do not specify an execution role, AWS CloudFormation uses the
+                AWSCloudFormationStackSetExecutionRole role for the stack set operation.
+            ManagedExecution: Describes whether StackSets performs non-conflicting operations
+                concurrently and queues conflicting operations.
+            OperationPreferences: The user-specified preferences for how AWS CloudFormation performs
+                a stack set operation. Write-only: sent to AWS, never read back.
             Parameters: The input parameters for the stack set template.
-            PermissionModel: Describes how the IAM roles required for stack set operations are created.
-            StackInstancesGroup: A group of stack instances with parameters in some specific accounts and regions.
-            StackSetName: The name to associate with the stack set.
-            Tags: The key-value pairs to associate with this stack set and the stacks created from it.
-            TemplateBody: The structure that contains the template body, with a minimum length of 1 byte and a maximum length of 51,200 bytes.
-            TemplateURL: Location of file containing the template body.
+            StackInstancesGroup: A group of stack instances with parameters in some specific
+                accounts and regions. Write-only: sent to AWS, never read back.
+            Tags: The key-value pairs to associate with this stack set and the stacks created from
+                it. AWS CloudFormation also propagates these tags to supported resources that are
+                created in the stacks. A maximum number of 50 tags can be specified.
+            TemplateBody: The structure that contains the template body, with a minimum length of 1
+                byte and a maximum length of 51,200 bytes.
+            TemplateURL: Location of file containing the template body. The URL must point to a
+                template (max size: 460,800 bytes) that is located in an Amazon S3 bucket.
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,23 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TypeActivationLoggingConfigDict = TypedDict(
-    "TypeActivationLoggingConfigDict",
-    {
-        "LogGroupName": "str",
-        "LogRoleArn": "str",
-    },
-    total=False,
-)
 
+class TypeActivationLoggingConfigDict(TypedDict, total=False):
+    """TypeActivationLoggingConfig as a plain dict."""
+
+    LogGroupName: str
+    """The Amazon CloudWatch log group to which CloudFormation sends error logging information when
+    invoking the type's handlers."""
+    LogRoleArn: str
+    """The ARN of the role that CloudFormation should assume when sending log entries to CloudWatch
+    logs."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFormation::TypeActivation",
     schema_file="aws-cloudformation-typeactivation.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/LoggingConfig",),
     write_only=(
@@ -75,12 +82,6 @@ METADATA = _TypeMetadata(
         "/AutoUpdate",
         "/MajorVersion",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -90,66 +91,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LoggingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "LogGroupName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\.\\-_/#A-Za-z0-9]+$",
-                    "type": "string",
-                },
-                "LogRoleArn": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        }
-    },
-    "oneOf": [{"required": ["TypeName", "PublisherId", "Type"]}, {"required": ["PublicTypeArn"]}],
-    "properties": {
-        "Arn": {
-            "pattern": "arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/.+",
-            "type": "string",
-        },
-        "AutoUpdate": {"type": "boolean"},
-        "ExecutionRoleArn": {"type": "string"},
-        "LoggingConfig": {"$ref": "#/definitions/LoggingConfig"},
-        "MajorVersion": {"maxLength": 100000, "minLength": 1, "type": "string"},
-        "PublicTypeArn": {
-            "maxLength": 1024,
-            "pattern": "arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/.+",
-            "type": "string",
-        },
-        "PublisherId": {
-            "maxLength": 40,
-            "minLength": 1,
-            "pattern": "[0-9a-zA-Z-]{1,40}",
-            "type": "string",
-        },
-        "Type": {"enum": ["RESOURCE", "MODULE", "HOOK"], "type": "string"},
-        "TypeName": {
-            "pattern": "[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE){0,1}",
-            "type": "string",
-        },
-        "TypeNameAlias": {
-            "maxLength": 204,
-            "minLength": 10,
-            "pattern": "[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE){0,1}",
-            "type": "string",
-        },
-        "VersionBump": {"enum": ["MAJOR", "MINOR"], "type": "string"},
-    },
-    "required": [],
-}
-
 
 class TypeActivation(_Resource):
-    """AWS::CloudFormation::TypeActivation: Enable a resource that has been published in the CloudFormation Registry.
+    """AWS::CloudFormation::TypeActivation: Enable a resource that has been published in the
+    CloudFormation Registry.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): LoggingConfig.
+    Write-only (sent to AWS, never read back): ExecutionRoleArn, Type, LoggingConfig, VersionBump,
+    AutoUpdate, MajorVersion.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudformation-typeactivation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -157,11 +111,13 @@ class TypeActivation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TypeActivationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "type_activation.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the extension."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoUpdate: bool
     ExecutionRoleArn: str
     LoggingConfig: TypeActivationLoggingConfigDict
@@ -173,41 +129,59 @@ class TypeActivation(_Resource):
     TypeNameAlias: str
     VersionBump: Literal["MAJOR", "MINOR"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AutoUpdate: bool | None = None,
+        ExecutionRoleArn: str | None = None,
+        LoggingConfig: TypeActivationLoggingConfig | TypeActivationLoggingConfigDict | None = None,
+        MajorVersion: str | None = None,
+        PublicTypeArn: str | None = None,
+        PublisherId: str | None = None,
+        Type: Literal["RESOURCE", "MODULE", "HOOK"] | None = None,
+        TypeName: str | None = None,
+        TypeNameAlias: str | None = None,
+        VersionBump: Literal["MAJOR", "MINOR"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFormation::TypeActivation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AutoUpdate: bool | None = None,
-            ExecutionRoleArn: str | None = None,
-            LoggingConfig: TypeActivationLoggingConfig
-            | TypeActivationLoggingConfigDict
-            | None = None,
-            MajorVersion: str | None = None,
-            PublicTypeArn: str | None = None,
-            PublisherId: str | None = None,
-            Type: Literal["RESOURCE", "MODULE", "HOOK"] | None = None,
-            TypeName: str | None = None,
-            TypeNameAlias: str | None = None,
-            VersionBump: Literal["MAJOR", "MINOR"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFormation::TypeActivation; `await` it inside an App to deploy it.
-
-            AutoUpdate: Whether to automatically update the extension in this account and region when a new minor version is published by the extension publisher.
-            ExecutionRoleArn: The Amazon Resource Name (ARN) of the IAM execution role to use to register the type.
-            LoggingConfig: Specifies logging configuration information for a type.
-            MajorVersion: The Major Version of the type you want to enable
-            PublicTypeArn: The Amazon Resource Number (ARN) assigned to the public extension upon publication
-            PublisherId: The reserved publisher id for this type, or the publisher id assigned by CloudFormation for publishing in this region.
-            Type: The kind of extension
-            TypeName: The name of the type being registered.
-            TypeNameAlias: An alias to assign to the public extension in this account and region.
-            VersionBump: Manually updates a previously-enabled type to a new major or minor version, if available.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AutoUpdate: Whether to automatically update the extension in this account and region
+                when a new minor version is published by the extension publisher. Major versions
+                released by the publisher must be manually updated. Write-only: sent to AWS, never
+                read back.
+            ExecutionRoleArn: The Amazon Resource Name (ARN) of the IAM execution role to use to
+                register the type. If your resource type calls AWS APIs in any of its handlers, you
+                must create an IAM execution role that includes the necessary permissions to call
+                those AWS APIs, and provision that execution role in your account. CloudFormation
+                then assumes that execution role to provide your resource type with the appropriate
+                credentials. Write-only: sent to AWS, never read back.
+            LoggingConfig: Specifies logging configuration information for a type. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            MajorVersion: The Major Version of the type you want to enable Write-only: sent to AWS,
+                never read back.
+            PublicTypeArn: The Amazon Resource Number (ARN) assigned to the public extension upon
+                publication
+            PublisherId: The reserved publisher id for this type, or the publisher id assigned by
+                CloudFormation for publishing in this region.
+            Type: The kind of extension Write-only: sent to AWS, never read back.
+            TypeName: The name of the type being registered. We recommend that type names adhere to
+                the following pattern: company_or_organization::service::type.
+            TypeNameAlias: An alias to assign to the public extension in this account and region. If
+                you specify an alias for the extension, you must then use the alias to refer to the
+                extension in your templates.
+            VersionBump: Manually updates a previously-enabled type to a new major or minor version,
+                if available. You can also use this parameter to update the value of
+                AutoUpdateEnabled Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

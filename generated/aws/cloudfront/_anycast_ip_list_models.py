@@ -7,10 +7,10 @@ Imported on first use by anycast_ip_list.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AnycastIpListAnycastIpList",
@@ -24,63 +24,185 @@ __all__ = [
 
 
 class IpamCidrConfig(DeferredModel):
+    """
+    Configuration for an IPAM CIDR that defines a specific IP address range, IPAM pool, and associated Anycast IP address.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidr: str
-    IpamPoolArn: str
+    Cidr: Annotated[
+        str,
+        Field(
+            description="The CIDR that specifies the IP address range for this IPAM configuration."
+        ),
+    ]
+    IpamPoolArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IPAM pool that the CIDR block is assigned to."
+        ),
+    ]
 
 
 class IpamCidrConfigResult(DeferredModel):
+    """
+    The result for the IPAM CIDR that defines a specific IP address range, IPAM pool, and associated Anycast IP address.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnycastIp: str | None = None
-    Cidr: str | None = None
-    IpamPoolArn: str | None = None
-    Status: str | None = None
+    AnycastIp: Annotated[
+        str | None,
+        Field(
+            description="The specified Anycast IP address allocated from the IPAM pool for this CIDR configuration."
+        ),
+    ] = None
+    Cidr: Annotated[
+        str | None,
+        Field(
+            description="The CIDR that specifies the IP address range for this IPAM configuration."
+        ),
+    ] = None
+    IpamPoolArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IPAM pool that the CIDR block is assigned to."
+        ),
+    ] = None
+    Status: Annotated[
+        str | None, Field(description="The current status of the IPAM CIDR configuration.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A complex type that contains ``Tag`` key and ``Tag`` value.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="A string that contains ``Tag`` key. The string length should be between 1 and 128 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . : / = + @``."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="A string that contains an optional ``Tag`` value. The string length should be between 0 and 256 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . : / = + @``."
+        ),
+    ] = None
 
 
 class AnycastIpListAnycastIpList(DeferredModel):
+    """
+    An Anycast static IP list. For more information, see [Request Anycast static IPs to use for allowlisting](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/request-static-ips.html) in the *Amazon CloudFront Developer Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnycastIps: list[str]
-    Arn: str
-    Id: str
-    IpAddressType: Literal["ipv4", "dualstack"] | None = None
-    IpCount: int
-    IpamCidrConfigResults: list[IpamCidrConfigResult] | None = None
-    LastModifiedTime: str
-    Name: str
-    Status: str
+    AnycastIps: Annotated[
+        list[str],
+        Field(
+            description="The static IP addresses that are allocated to the Anycast static IP list."
+        ),
+    ]
+    Arn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the Anycast static IP list.")
+    ]
+    Id: Annotated[str, Field(description="The ID of the Anycast static IP list.")]
+    IpAddressType: Annotated[
+        Literal["ipv4", "dualstack"] | None,
+        Field(description="The IP address type for the Anycast static IP list."),
+    ] = None
+    IpCount: Annotated[
+        int, Field(description="The number of IP addresses in the Anycast static IP list.")
+    ]
+    IpamCidrConfigResults: Annotated[
+        list[IpamCidrConfigResult] | None,
+        Field(
+            description="The results for the IPAM CIDRs that defines a specific IP address range, IPAM pool, and associated Anycast IP address."
+        ),
+    ] = None
+    LastModifiedTime: Annotated[
+        str, Field(description="The last time the Anycast static IP list was modified.")
+    ]
+    Name: Annotated[str, Field(description="The name of the Anycast static IP list.")]
+    Status: Annotated[
+        str,
+        Field(
+            description="The status of the Anycast static IP list. Valid values: ``Deployed``, ``Deploying``, or ``Failed``."
+        ),
+    ]
 
 
 class AnycastIpListTags(DeferredModel):
+    """
+    A complex type that contains zero or more ``Tag`` elements.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Items: list[Tag] | None = None
+    Items: Annotated[
+        list[Tag] | None, Field(description="A complex type that contains ``Tag`` elements.")
+    ] = None
 
 
 class AnycastIpListAttributes(DeferredModel):
-    AnycastIpList: AnycastIpListAnycastIpList | None = None
-    ETag: str | None = None
-    Id: str | None = None
-    IpamCidrConfigResults: list[IpamCidrConfigResult] | None = None
+    """
+    The read-only attributes of a AWS::CloudFront::AnycastIpList, set by AWS.
+    """
+
+    AnycastIpList: Annotated[
+        AnycastIpListAnycastIpList | None,
+        Field(
+            description="An Anycast static IP list. For more information, see [Request Anycast static IPs to use for allowlisting](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/request-static-ips.html) in the *Amazon CloudFront Developer Guide*."
+        ),
+    ] = None
+    ETag: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    IpamCidrConfigResults: Annotated[
+        list[IpamCidrConfigResult] | None,
+        Field(description="Type: list[IpamCidrConfigResultDict]."),
+    ] = None
 
 
 class AnycastIpListProps(DeferredModel):
-    IpAddressType: Literal["ipv4", "dualstack"] | None = None
-    IpCount: int
-    IpamCidrConfigs: list[IpamCidrConfig] | None = None
-    Name: str
-    Tags: AnycastIpListTags | None = None
+    """
+    The properties a program declares for a AWS::CloudFront::AnycastIpList.
+    """
+
+    IpAddressType: Annotated[
+        Literal["ipv4", "dualstack"] | None,
+        Field(description="The IP address type for the Anycast static IP list."),
+    ] = None
+    IpCount: Annotated[
+        int,
+        Field(
+            description="The number of IP addresses in the Anycast static IP list. Create-only: changing it replaces the resource."
+        ),
+    ]
+    IpamCidrConfigs: Annotated[
+        list[IpamCidrConfig] | None,
+        Field(
+            description="A list of IPAM CIDR configurations that define the IP address ranges, IPAM pools, and associated Anycast IP addresses. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the Anycast static IP list. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        AnycastIpListTags | None,
+        Field(
+            description="A complex type that contains zero or more ``Tag`` elements. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by cloud_front_origin_access_identity.py, which re-exports
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CloudFrontOriginAccessIdentityAttributes",
@@ -19,18 +20,36 @@ __all__ = [
 
 
 class CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfig(DeferredModel):
+    """
+    Origin access identity configuration. Send a ``GET`` request to the ``/CloudFront API version/CloudFront/identity ID/config`` resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comment: str
+    Comment: Annotated[
+        str,
+        Field(
+            description="A comment to describe the origin access identity. The comment cannot be longer than 128 characters."
+        ),
+    ]
 
 
 class CloudFrontOriginAccessIdentityAttributes(DeferredModel):
-    Id: str | None = None
-    S3CanonicalUserId: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFront::CloudFrontOriginAccessIdentity, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    S3CanonicalUserId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CloudFrontOriginAccessIdentityProps(DeferredModel):
-    CloudFrontOriginAccessIdentityConfig: (
-        CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfig
-    )
+    """
+    The properties a program declares for a AWS::CloudFront::CloudFrontOriginAccessIdentity.
+    """
+
+    CloudFrontOriginAccessIdentityConfig: Annotated[
+        CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfig,
+        Field(description="The current configuration information for the identity."),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by connection_function.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConnectionFunctionAttributes",
@@ -22,44 +22,111 @@ __all__ = [
 
 
 class KeyValueStoreAssociation(DeferredModel):
+    """
+    The key value store association.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyValueStoreARN: str
+    KeyValueStoreARN: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the key value store association.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A complex type that contains ``Tag`` key and ``Tag`` value.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string that contains ``Tag`` key. The string length should be between 1 and 128 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . : / = + @``."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="A string that contains an optional ``Tag`` value. The string length should be between 0 and 256 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . : / = + @``."
+        ),
+    ]
 
 
 class ConnectionFunctionAttributes(DeferredModel):
-    ConnectionFunctionArn: str | None = None
-    CreatedTime: str | None = None
-    ETag: str | None = None
-    Id: str | None = None
-    LastModifiedTime: str | None = None
-    Stage: Literal["DEVELOPMENT", "LIVE"] | None = None
-    Status: (
-        Literal["UNPUBLISHED", "DEPLOYED", "UNASSOCIATED", "PUBLISHING", "IN_PROGRESS"] | None
-    ) = None
+    """
+    The read-only attributes of a AWS::CloudFront::ConnectionFunction, set by AWS.
+    """
+
+    ConnectionFunctionArn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedTime: Annotated[str | None, Field(description="Type: str.")] = None
+    ETag: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Length: 1 to 64 characters.")] = None
+    LastModifiedTime: Annotated[str | None, Field(description="Type: str.")] = None
+    Stage: Annotated[
+        Literal["DEVELOPMENT", "LIVE"] | None,
+        Field(description="Allowed values: 'DEVELOPMENT', 'LIVE'."),
+    ] = None
+    Status: Annotated[
+        Literal["UNPUBLISHED", "DEPLOYED", "UNASSOCIATED", "PUBLISHING", "IN_PROGRESS"] | None,
+        Field(
+            description="Allowed values: 'UNPUBLISHED', 'DEPLOYED', 'UNASSOCIATED', 'PUBLISHING', 'IN_PROGRESS'."
+        ),
+    ] = None
 
 
 class ConnectionFunctionConnectionFunctionConfig(DeferredModel):
+    """
+    Contains configuration information about a CloudFront function.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comment: str
-    KeyValueStoreAssociations: list[KeyValueStoreAssociation] | None = None
-    Runtime: Literal["cloudfront-js-2.0"]
+    Comment: Annotated[
+        str,
+        Field(
+            description="A comment to describe the function. The comment cannot be longer than 128 characters."
+        ),
+    ]
+    KeyValueStoreAssociations: Annotated[
+        list[KeyValueStoreAssociation] | None,
+        Field(description="The configuration for the key value store associations."),
+    ] = None
+    Runtime: Annotated[
+        Literal["cloudfront-js-2.0"],
+        Field(description="The function's runtime environment version."),
+    ]
 
 
 class ConnectionFunctionProps(DeferredModel):
-    AutoPublish: bool | None = None
-    ConnectionFunctionCode: str
-    ConnectionFunctionConfig: ConnectionFunctionConnectionFunctionConfig
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CloudFront::ConnectionFunction.
+    """
+
+    AutoPublish: Annotated[
+        bool | None,
+        Field(
+            description="A flag that determines whether to automatically publish the function to the ``LIVE`` stage when it’s created. To automatically publish to the ``LIVE`` stage, set this property to ``true``. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ConnectionFunctionCode: Annotated[
+        str, Field(description="The code for the connection function.")
+    ]
+    ConnectionFunctionConfig: Annotated[
+        ConnectionFunctionConnectionFunctionConfig,
+        Field(description="Contains configuration information about a CloudFront function."),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The connection function name. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A complex type that contains zero or more ``Tag`` elements."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by connection_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConnectionGroupAttributes",
@@ -19,27 +20,63 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A complex type that contains ``Tag`` key and ``Tag`` value.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string that contains ``Tag`` key. The string length should be between 1 and 128 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . : / = + @``."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="A string that contains an optional ``Tag`` value. The string length should be between 0 and 256 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . : / = + @``."
+        ),
+    ]
 
 
 class ConnectionGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    ETag: str | None = None
-    Id: str | None = None
-    IsDefault: bool | None = None
-    LastModifiedTime: str | None = None
-    RoutingEndpoint: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFront::ConnectionGroup, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedTime: Annotated[str | None, Field(description="Type: str.")] = None
+    ETag: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    IsDefault: Annotated[bool | None, Field(description="Type: bool.")] = None
+    LastModifiedTime: Annotated[str | None, Field(description="Type: str.")] = None
+    RoutingEndpoint: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConnectionGroupProps(DeferredModel):
-    AnycastIpListId: str | None = None
-    Enabled: bool | None = None
-    Ipv6Enabled: bool | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CloudFront::ConnectionGroup.
+    """
+
+    AnycastIpListId: Annotated[
+        str | None, Field(description="The ID of the Anycast static IP list.")
+    ] = None
+    Enabled: Annotated[
+        bool | None, Field(description="Whether the connection group is enabled.")
+    ] = None
+    Ipv6Enabled: Annotated[
+        bool | None, Field(description="IPv6 is enabled for the connection group.")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the connection group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A complex type that contains zero or more ``Tag`` elements."),
+    ] = None

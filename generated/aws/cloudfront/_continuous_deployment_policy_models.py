@@ -7,10 +7,10 @@ Imported on first use by continuous_deployment_policy.py, which re-exports every
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ContinuousDeploymentPolicyAttributes",
@@ -28,76 +28,180 @@ __all__ = [
 class ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleHeaderPolicyConfig(
     DeferredModel
 ):
+    """
+    This configuration determines which HTTP requests are sent to the staging distribution. If the HTTP request contains a header and value that matches what you specify here, the request is sent to the staging distribution. Otherwise the request is sent to the primary distribution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Header: str
-    Value: str
+    Header: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 1783 characters.")]
 
 
 class ContinuousDeploymentPolicySessionStickinessConfig(DeferredModel):
+    """
+    Session stickiness provides the ability to define multiple requests from a single viewer as a single session. This prevents the potentially inconsistent experience of sending some of a given user's requests to your staging distribution, while others are sent to your primary distribution. Define the session duration using TTL values.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdleTTL: int
-    MaximumTTL: int
+    IdleTTL: Annotated[
+        int,
+        Field(
+            description="The amount of time after which you want sessions to cease if no requests are received. Allowed values are 300–3600 seconds (5–60 minutes)."
+        ),
+    ]
+    MaximumTTL: Annotated[
+        int,
+        Field(
+            description="The maximum amount of time to consider requests from the viewer as being part of the same session. Allowed values are 300–3600 seconds (5–60 minutes)."
+        ),
+    ]
 
 
 class ContinuousDeploymentPolicySingleHeaderConfig(DeferredModel):
+    """
+    Determines which HTTP requests are sent to the staging distribution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Header: str
-    Value: str
+    Header: Annotated[
+        str,
+        Field(
+            description="The request header name that you want CloudFront to send to your staging distribution. The header must contain the prefix ``aws-cf-cd-``."
+        ),
+    ]
+    Value: Annotated[str, Field(description="The request header value.")]
 
 
 class ContinuousDeploymentPolicySingleWeightConfig(DeferredModel):
+    """
+    This configuration determines the percentage of HTTP requests that are sent to the staging distribution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SessionStickinessConfig: ContinuousDeploymentPolicySessionStickinessConfig | None = None
-    Weight: float
+    SessionStickinessConfig: Annotated[
+        ContinuousDeploymentPolicySessionStickinessConfig | None,
+        Field(
+            description="Session stickiness provides the ability to define multiple requests from a single viewer as a single session. This prevents the potentially inconsistent experience of sending some of a given user's requests to your staging distribution, while others are sent to your primary distribution. Define the session duration using TTL values."
+        ),
+    ] = None
+    Weight: Annotated[
+        float,
+        Field(
+            description="The percentage of traffic to send to a staging distribution, expressed as a decimal number between 0 and 0.15. For example, a value of 0.10 means 10% of traffic is sent to the staging distribution."
+        ),
+    ]
 
 
 class ContinuousDeploymentPolicyTrafficConfig(DeferredModel):
+    """
+    The traffic configuration of your continuous deployment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SingleHeaderConfig: ContinuousDeploymentPolicySingleHeaderConfig | None = None
-    SingleWeightConfig: ContinuousDeploymentPolicySingleWeightConfig | None = None
-    Type: Literal["SingleWeight", "SingleHeader"]
+    SingleHeaderConfig: Annotated[
+        ContinuousDeploymentPolicySingleHeaderConfig | None,
+        Field(description="Determines which HTTP requests are sent to the staging distribution."),
+    ] = None
+    SingleWeightConfig: Annotated[
+        ContinuousDeploymentPolicySingleWeightConfig | None,
+        Field(
+            description="Contains the percentage of traffic to send to the staging distribution."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["SingleWeight", "SingleHeader"],
+        Field(description="The type of traffic configuration."),
+    ]
 
 
 class ContinuousDeploymentPolicyAttributes(DeferredModel):
-    Id: str | None = None
-    LastModifiedTime: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFront::ContinuousDeploymentPolicy, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    LastModifiedTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleWeightPolicyConfig(
     DeferredModel
 ):
+    """
+    This configuration determines the percentage of HTTP requests that are sent to the staging distribution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SessionStickinessConfig: ContinuousDeploymentPolicySessionStickinessConfig | None = None
-    Weight: float
+    SessionStickinessConfig: Annotated[
+        ContinuousDeploymentPolicySessionStickinessConfig | None,
+        Field(
+            description="Session stickiness provides the ability to define multiple requests from a single viewer as a single session. This prevents the potentially inconsistent experience of sending some of a given user's requests to your staging distribution, while others are sent to your primary distribution. Define the session duration using TTL values."
+        ),
+    ] = None
+    Weight: Annotated[float, Field(description="Range: 0 to 1 (inclusive).")]
 
 
 class ContinuousDeploymentPolicyContinuousDeploymentPolicyConfig(DeferredModel):
+    """
+    Contains the configuration for a continuous deployment policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    SingleHeaderPolicyConfig: (
-        ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleHeaderPolicyConfig | None
-    ) = None
-    SingleWeightPolicyConfig: (
-        ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleWeightPolicyConfig | None
-    ) = None
-    StagingDistributionDnsNames: list[str]
-    TrafficConfig: ContinuousDeploymentPolicyTrafficConfig | None = None
-    Type: Literal["SingleWeight", "SingleHeader"] | None = None
+    Enabled: Annotated[
+        bool,
+        Field(
+            description="A Boolean that indicates whether this continuous deployment policy is enabled (in effect). When this value is ``true``, this policy is enabled and in effect. When this value is ``false``, this policy is not enabled and has no effect."
+        ),
+    ]
+    SingleHeaderPolicyConfig: Annotated[
+        ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleHeaderPolicyConfig | None,
+        Field(
+            description="This configuration determines which HTTP requests are sent to the staging distribution. If the HTTP request contains a header and value that matches what you specify here, the request is sent to the staging distribution. Otherwise the request is sent to the primary distribution."
+        ),
+    ] = None
+    SingleWeightPolicyConfig: Annotated[
+        ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleWeightPolicyConfig | None,
+        Field(
+            description="This configuration determines the percentage of HTTP requests that are sent to the staging distribution."
+        ),
+    ] = None
+    StagingDistributionDnsNames: Annotated[
+        list[str],
+        Field(
+            description="The CloudFront domain name of the staging distribution. For example: ``d111111abcdef8.cloudfront.net``."
+        ),
+    ]
+    TrafficConfig: Annotated[
+        ContinuousDeploymentPolicyTrafficConfig | None,
+        Field(
+            description="Contains the parameters for routing production traffic from your primary to staging distributions."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["SingleWeight", "SingleHeader"] | None,
+        Field(description="The type of traffic configuration."),
+    ] = None
 
 
 class ContinuousDeploymentPolicyProps(DeferredModel):
-    ContinuousDeploymentPolicyConfig: ContinuousDeploymentPolicyContinuousDeploymentPolicyConfig
+    """
+    The properties a program declares for a AWS::CloudFront::ContinuousDeploymentPolicy.
+    """
+
+    ContinuousDeploymentPolicyConfig: Annotated[
+        ContinuousDeploymentPolicyContinuousDeploymentPolicyConfig,
+        Field(description="Contains the configuration for a continuous deployment policy."),
+    ]

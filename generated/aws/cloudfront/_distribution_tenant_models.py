@@ -7,10 +7,10 @@ Imported on first use by distribution_tenant.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DistributionTenantAttributes",
@@ -27,87 +27,212 @@ __all__ = [
 
 
 class DistributionTenantCertificate(DeferredModel):
+    """
+    The ACMlong (ACM) certificate associated with your distribution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the ACM certificate.")
+    ] = None
 
 
 class DistributionTenantManagedCertificateRequest(DeferredModel):
+    """
+    An object that represents the request for the Amazon CloudFront managed ACM certificate.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateTransparencyLoggingPreference: Literal["enabled", "disabled"] | None = None
-    PrimaryDomainName: str | None = None
-    ValidationTokenHost: Literal["cloudfront", "self-hosted"] | None = None
+    CertificateTransparencyLoggingPreference: Annotated[
+        Literal["enabled", "disabled"] | None,
+        Field(
+            description="You can opt out of certificate transparency logging by specifying the ``disabled`` option. Opt in by specifying ``enabled``. For more information, see [Certificate Transparency Logging](https://docs.aws.amazon.com/acm/latest/userguide/acm-concepts.html#concept-transparency) in the *User Guide*."
+        ),
+    ] = None
+    PrimaryDomainName: Annotated[
+        str | None,
+        Field(
+            description="The primary domain name associated with the CloudFront managed ACM certificate."
+        ),
+    ] = None
+    ValidationTokenHost: Annotated[
+        Literal["cloudfront", "self-hosted"] | None,
+        Field(
+            description="Specify how the HTTP validation token will be served when requesting the CloudFront managed ACM certificate. + For ``cloudfront``, CloudFront will automatically serve the validation token. Choose this mode if you can point the domain's DNS to CloudFront immediately. + For ``self-hosted``, you serve the validation token from your existing infrastructure. Choose this mode when you need to maintain current traffic flow while your certificate is being issued. You can place the validation token at the well-known path on your existing web server, wait for ACM to validate and issue the certificate, and then update your DNS to point to CloudFront."
+        ),
+    ] = None
 
 
 class DomainResult(DeferredModel):
+    """
+    The details about the domain result.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Domain: str | None = None
-    Status: Literal["active", "inactive"] | None = None
+    Domain: Annotated[str | None, Field(description="The specified domain.")] = None
+    Status: Annotated[
+        Literal["active", "inactive"] | None,
+        Field(description="Whether the domain is active or inactive."),
+    ] = None
 
 
 class GeoRestrictionCustomization(DeferredModel):
+    """
+    The customizations that you specified for the distribution tenant for geographic restrictions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Locations: list[str] | None = None
-    RestrictionType: Literal["blacklist", "whitelist", "none"] | None = None
+    Locations: Annotated[
+        list[str] | None, Field(description="The locations for geographic restrictions.")
+    ] = None
+    RestrictionType: Annotated[
+        Literal["blacklist", "whitelist", "none"] | None,
+        Field(
+            description="The method that you want to use to restrict distribution of your content by country: + ``none``: No geographic restriction is enabled, meaning access to content is not restricted by client geo location. + ``blacklist``: The ``Location`` elements specify the countries in which you don't want CloudFront to distribute your content. + ``whitelist``: The ``Location`` elements specify the countries in which you want CloudFront to distribute your content."
+        ),
+    ] = None
 
 
 class Parameter(DeferredModel):
+    """
+    A list of parameter values to add to the resource. A parameter is specified as a key-value pair. A valid parameter value must exist for any parameter that is marked as required in the multi-tenant distribution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Value: str | None = None
+    Name: Annotated[str | None, Field(description="The parameter name.")] = None
+    Value: Annotated[str | None, Field(description="The parameter value.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A complex type that contains ``Tag`` key and ``Tag`` value.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string that contains ``Tag`` key. The string length should be between 1 and 128 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . : / = + @``."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="A string that contains an optional ``Tag`` value. The string length should be between 0 and 256 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . : / = + @``."
+        ),
+    ]
 
 
 class WebAclCustomization(DeferredModel):
+    """
+    The WAF web ACL customization specified for the distribution tenant.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["override", "disable"] | None = None
-    Arn: str | None = None
+    Action: Annotated[
+        Literal["override", "disable"] | None,
+        Field(
+            description="The action for the WAF web ACL customization. You can specify ``override`` to specify a separate WAF web ACL for the distribution tenant. If you specify ``disable``, the distribution tenant won't have WAF web ACL protections and won't inherit from the multi-tenant distribution."
+        ),
+    ] = None
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the WAF web ACL.")
+    ] = None
 
 
 class DistributionTenantAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    DomainResults: list[DomainResult] | None = None
-    ETag: str | None = None
-    Id: str | None = None
-    LastModifiedTime: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFront::DistributionTenant, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedTime: Annotated[str | None, Field(description="Type: str.")] = None
+    DomainResults: Annotated[
+        list[DomainResult] | None, Field(description="Type: list[DomainResultDict].")
+    ] = None
+    ETag: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    LastModifiedTime: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DistributionTenantCustomizations(DeferredModel):
+    """
+    Customizations for the distribution tenant. For each distribution tenant, you can specify the geographic restrictions, and the Amazon Resource Names (ARNs) for the ACM certificate and WAF web ACL. These are specific values that you can override or disable from the multi-tenant distribution that was used to create the distribution tenant.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Certificate: DistributionTenantCertificate | None = None
-    GeoRestrictions: GeoRestrictionCustomization | None = None
-    WebAcl: WebAclCustomization | None = None
+    Certificate: Annotated[
+        DistributionTenantCertificate | None, Field(description="The ACMlong (ACM) certificate.")
+    ] = None
+    GeoRestrictions: Annotated[
+        GeoRestrictionCustomization | None, Field(description="The geographic restrictions.")
+    ] = None
+    WebAcl: Annotated[WebAclCustomization | None, Field(description="The WAF web ACL.")] = None
 
 
 class DistributionTenantProps(DeferredModel):
-    ConnectionGroupId: str | None = None
-    Customizations: DistributionTenantCustomizations | None = None
-    DistributionId: str
-    Domains: list[str]
-    Enabled: bool | None = None
-    ManagedCertificateRequest: DistributionTenantManagedCertificateRequest | None = None
-    Name: str
-    Parameters: list[Parameter] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CloudFront::DistributionTenant.
+    """
+
+    ConnectionGroupId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the connection group for the distribution tenant. If you don't specify a connection group, CloudFront uses the default connection group."
+        ),
+    ] = None
+    Customizations: Annotated[
+        DistributionTenantCustomizations | None,
+        Field(
+            description="Customizations for the distribution tenant. For each distribution tenant, you can specify the geographic restrictions, and the Amazon Resource Names (ARNs) for the ACM certificate and WAF web ACL. These are specific values that you can override or disable from the multi-tenant distribution that was used to create the distribution tenant."
+        ),
+    ] = None
+    DistributionId: Annotated[str, Field(description="The ID of the multi-tenant distribution.")]
+    Domains: Annotated[
+        list[str], Field(description="The domains associated with the distribution tenant.")
+    ]
+    Enabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the distribution tenant is in an enabled state. If disabled, the distribution tenant won't serve traffic."
+        ),
+    ] = None
+    ManagedCertificateRequest: Annotated[
+        DistributionTenantManagedCertificateRequest | None,
+        Field(
+            description="An object that represents the request for the Amazon CloudFront managed ACM certificate. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the distribution tenant. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Parameters: Annotated[
+        list[Parameter] | None,
+        Field(
+            description="A list of parameter values to add to the resource. A parameter is specified as a key-value pair. A valid parameter value must exist for any parameter that is marked as required in the multi-tenant distribution."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A complex type that contains zero or more ``Tag`` elements."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by field_level_encryption_config.py, which re-exports ever
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ContentTypeProfile",
@@ -23,46 +23,144 @@ __all__ = [
 
 
 class ContentTypeProfile(DeferredModel):
+    """
+    A content type paired with the field-level encryption profile that encrypts it.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentType: str
-    Format: Literal["URLEncoded"]
-    ProfileId: str
+    ContentType: Annotated[
+        str,
+        Field(
+            description="The content type CloudFront encrypts. The service accepts only application/x-www-form-urlencoded."
+        ),
+    ]
+    Format: Annotated[
+        Literal["URLEncoded"],
+        Field(description="The encryption format CloudFront uses for this content type."),
+    ]
+    ProfileId: Annotated[
+        str,
+        Field(
+            description="The identifier of the field-level encryption profile CloudFront uses for this content type. Required, so that it cannot be omitted: the service accepts a content-type profile with the member absent on create and refuses one on update, and an update sends the whole profile list, so a configuration created that way could never be updated again. Supply an empty string to configure a content type and forward it WITHOUT field-level encryption. That mode is available through this resource and round-trips: create, update and read all accept and return the empty string, and it is the service's own encoding for the state -- asked for a content-type list with no items, CloudFront returns one item whose ProfileId is empty. Note that this is not the same as omitting the content type from the configuration, because ForwardWhenContentTypeIsUnknown governs only content types absent from it."
+        ),
+    ]
 
 
 class FieldLevelEncryptionConfigContentTypeProfileConfig(DeferredModel):
+    """
+    How CloudFront handles content types, including the profile paired with each one.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentTypeProfiles: list[ContentTypeProfile]
-    ForwardWhenContentTypeIsUnknown: bool
+    ContentTypeProfiles: Annotated[
+        list[ContentTypeProfile],
+        Field(
+            description="The content types paired with a profile. Required, and at least one item, because the service synthesizes one default item when the list is absent or empty, so neither state round-trips."
+        ),
+    ]
+    ForwardWhenContentTypeIsUnknown: Annotated[
+        bool,
+        Field(
+            description="Whether CloudFront forwards a request when the content type names a profile that does not exist."
+        ),
+    ]
 
 
 class QueryArgProfile(DeferredModel):
+    """
+    A query argument paired with the field-level encryption profile that encrypts it.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProfileId: str
-    QueryArg: str
+    ProfileId: Annotated[
+        str,
+        Field(
+            description="The identifier of the field-level encryption profile CloudFront uses for this query argument."
+        ),
+    ]
+    QueryArg: Annotated[
+        str,
+        Field(description="The query argument that CloudFront encrypts with the paired profile."),
+    ]
 
 
 class FieldLevelEncryptionConfigAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LastModifiedTime: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFront::FieldLevelEncryptionConfig, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the field-level encryption configuration."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description="The identifier CloudFront assigns to the field-level encryption configuration."
+        ),
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None,
+        Field(description="The time the field-level encryption configuration was last changed."),
+    ] = None
 
 
 class FieldLevelEncryptionConfigQueryArgProfileConfig(DeferredModel):
+    """
+    How CloudFront handles query arguments, including the profile paired with each one.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ForwardWhenQueryArgProfileIsUnknown: bool
-    QueryArgProfiles: list[QueryArgProfile]
+    ForwardWhenQueryArgProfileIsUnknown: Annotated[
+        bool,
+        Field(
+            description="Whether CloudFront forwards a request when the query argument names a profile that does not exist."
+        ),
+    ]
+    QueryArgProfiles: Annotated[
+        list[QueryArgProfile],
+        Field(
+            description="The query arguments paired with a profile. Required because the service returns an empty list rather than preserving absence, so an omitted value cannot round-trip. An empty list is accepted and is preserved."
+        ),
+    ]
 
 
 class FieldLevelEncryptionConfigProps(DeferredModel):
-    CallerReference: str
-    Comment: str | None = None
-    ContentTypeProfileConfig: FieldLevelEncryptionConfigContentTypeProfileConfig
-    QueryArgProfileConfig: FieldLevelEncryptionConfigQueryArgProfileConfig
+    """
+    The properties a program declares for a AWS::CloudFront::FieldLevelEncryptionConfig.
+    """
+
+    CallerReference: Annotated[
+        str,
+        Field(
+            description="A unique value that identifies the create request. Any string unique within the account works; CloudFront refuses to change it once set, so supplying a different value replaces the configuration. It is also the only value CloudFront returns that identifies a configuration as this stack's, so cleaning up after a failed create depends on the template keeping it. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Comment: Annotated[
+        str | None,
+        Field(
+            description="An optional comment describing the field-level encryption configuration. CloudFront stores an omitted comment and an explicitly empty one identically as an empty string, and Read normalizes that empty string back to absent -- so omitting Comment round-trips, while asking for an empty string does not and would report perpetual drift. `minLength: 1` refuses the empty string at template validation; omission is the way to express no comment. The service documents a maximum of 128 characters, and `maxLength` moves that refusal from the API to template validation."
+        ),
+    ] = None
+    ContentTypeProfileConfig: Annotated[
+        FieldLevelEncryptionConfigContentTypeProfileConfig,
+        Field(
+            description="How CloudFront handles content types, including the profile paired with each one."
+        ),
+    ]
+    QueryArgProfileConfig: Annotated[
+        FieldLevelEncryptionConfigQueryArgProfileConfig,
+        Field(
+            description="How CloudFront handles query arguments, including the profile paired with each one."
+        ),
+    ]

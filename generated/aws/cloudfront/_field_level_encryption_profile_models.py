@@ -7,9 +7,10 @@ Imported on first use by field_level_encryption_profile.py, which re-exports eve
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EncryptionEntity",
@@ -20,29 +21,92 @@ __all__ = [
 
 
 class EncryptionEntity(DeferredModel):
+    """
+    A public key, its provider identity, and the field patterns CloudFront encrypts with that key.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldPatterns: list[str]
-    ProviderId: str
-    PublicKeyId: str
+    FieldPatterns: Annotated[
+        list[str],
+        Field(
+            description="The request-body field names to encrypt. A pattern is either a full field name or leading characters followed by a wildcard (*). Patterns are case-sensitive and must not overlap."
+        ),
+    ]
+    ProviderId: Annotated[
+        str,
+        Field(
+            description="The provider associated with the public key. The same value must be supplied with the private key for an application to decrypt the data."
+        ),
+    ]
+    PublicKeyId: Annotated[
+        str,
+        Field(
+            description="The identifier of the CloudFront public key used to encrypt the fields that match the patterns."
+        ),
+    ]
 
 
 class FieldLevelEncryptionProfileFieldLevelEncryptionProfileConfig(DeferredModel):
+    """
+    The configuration of a field-level encryption profile.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CallerReference: str
-    Comment: str | None = None
-    EncryptionEntities: list[EncryptionEntity]
-    Name: str
+    CallerReference: Annotated[
+        str,
+        Field(
+            description="A unique value that identifies the creation request. Caller references are unique within an AWS account and cannot be changed after creation."
+        ),
+    ]
+    Comment: Annotated[
+        str | None,
+        Field(description="An optional comment describing the field-level encryption profile."),
+    ] = None
+    EncryptionEntities: Annotated[
+        list[EncryptionEntity],
+        Field(
+            description="The encryption entities of the field-level encryption profile. At least one entity is required."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the field-level encryption profile. Names are unique within an AWS account."
+        ),
+    ]
 
 
 class FieldLevelEncryptionProfileAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LastModifiedTime: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFront::FieldLevelEncryptionProfile, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the field-level encryption profile."),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description="The identifier that CloudFront assigns to the field-level encryption profile."
+        ),
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None,
+        Field(description="The time the field-level encryption profile was last modified."),
+    ] = None
 
 
 class FieldLevelEncryptionProfileProps(DeferredModel):
-    FieldLevelEncryptionProfileConfig: FieldLevelEncryptionProfileFieldLevelEncryptionProfileConfig
+    """
+    The properties a program declares for a AWS::CloudFront::FieldLevelEncryptionProfile.
+    """
+
+    FieldLevelEncryptionProfileConfig: Annotated[
+        FieldLevelEncryptionProfileFieldLevelEncryptionProfileConfig,
+        Field(description="The configuration of a field-level encryption profile."),
+    ]

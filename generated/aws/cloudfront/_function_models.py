@@ -7,10 +7,10 @@ Imported on first use by function.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FunctionAttributes",
@@ -23,45 +23,121 @@ __all__ = [
 
 
 class FunctionFunctionMetadata(DeferredModel):
+    """
+    Contains metadata about a CloudFront function.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FunctionARN: str | None = None
+    FunctionARN: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the function. The ARN uniquely identifies the function."
+        ),
+    ] = None
 
 
 class KeyValueStoreAssociation(DeferredModel):
+    """
+    The key value store association.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyValueStoreARN: str
+    KeyValueStoreARN: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the key value store association.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A complex type that contains ``Tag`` key and ``Tag`` value.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string that contains ``Tag`` key. The string length should be between 1 and 128 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . : / = + @``."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="A string that contains an optional ``Tag`` value. The string length should be between 0 and 256 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . : / = + @``."
+        ),
+    ]
 
 
 class FunctionAttributes(DeferredModel):
-    FunctionARN: str | None = None
-    Stage: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFront::Function, set by AWS.
+    """
+
+    FunctionARN: Annotated[str | None, Field(description="Type: str.")] = None
+    Stage: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FunctionFunctionConfig(DeferredModel):
+    """
+    Contains configuration information about a CloudFront function.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comment: str
-    KeyValueStoreAssociations: list[KeyValueStoreAssociation] | None = None
-    Runtime: Literal["cloudfront-js-1.0", "cloudfront-js-2.0"]
+    Comment: Annotated[
+        str,
+        Field(
+            description="A comment to describe the function. The comment cannot be longer than 128 characters."
+        ),
+    ]
+    KeyValueStoreAssociations: Annotated[
+        list[KeyValueStoreAssociation] | None,
+        Field(description="The configuration for the key value store associations."),
+    ] = None
+    Runtime: Annotated[
+        Literal["cloudfront-js-1.0", "cloudfront-js-2.0"],
+        Field(description="The function's runtime environment version."),
+    ]
 
 
 class FunctionProps(DeferredModel):
-    AutoPublish: bool | None = None
-    FunctionCode: str
-    FunctionConfig: FunctionFunctionConfig
-    FunctionMetadata: FunctionFunctionMetadata | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CloudFront::Function.
+    """
+
+    AutoPublish: Annotated[
+        bool | None,
+        Field(
+            description="A flag that determines whether to automatically publish the function to the ``LIVE`` stage when it’s created. To automatically publish to the ``LIVE`` stage, set this property to ``true``. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    FunctionCode: Annotated[
+        str,
+        Field(
+            description="The function code. For more information about writing a CloudFront function, see [Writing function code for CloudFront Functions](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/writing-function-code.html) in the *Amazon CloudFront Developer Guide*."
+        ),
+    ]
+    FunctionConfig: Annotated[
+        FunctionFunctionConfig,
+        Field(description="Contains configuration information about a CloudFront function."),
+    ]
+    FunctionMetadata: Annotated[
+        FunctionFunctionMetadata | None,
+        Field(description="Contains metadata about a CloudFront function."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A name to identify the function. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A complex type that contains zero or more ``Tag`` elements."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by key_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "KeyGroupAttributes",
@@ -19,18 +20,40 @@ __all__ = [
 
 
 class KeyGroupKeyGroupConfig(DeferredModel):
+    """
+    A key group configuration. A key group contains a list of public keys that you can use with [CloudFront signed URLs and signed cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comment: str | None = None
-    Items: list[str]
-    Name: str
+    Comment: Annotated[
+        str | None,
+        Field(
+            description="A comment to describe the key group. The comment cannot be longer than 128 characters."
+        ),
+    ] = None
+    Items: Annotated[
+        list[str],
+        Field(description="A list of the identifiers of the public keys in the key group."),
+    ]
+    Name: Annotated[str, Field(description="A name to identify the key group.")]
 
 
 class KeyGroupAttributes(DeferredModel):
-    Id: str | None = None
-    LastModifiedTime: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFront::KeyGroup, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    LastModifiedTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class KeyGroupProps(DeferredModel):
-    KeyGroupConfig: KeyGroupKeyGroupConfig
+    """
+    The properties a program declares for a AWS::CloudFront::KeyGroup.
+    """
+
+    KeyGroupConfig: Annotated[
+        KeyGroupKeyGroupConfig, Field(description="The key group configuration.")
+    ]

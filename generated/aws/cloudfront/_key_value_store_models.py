@@ -7,10 +7,10 @@ Imported on first use by key_value_store.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "KeyValueStoreAttributes",
@@ -21,29 +21,81 @@ __all__ = [
 
 
 class KeyValueStoreImportSource(DeferredModel):
+    """
+    The import source for the key value store.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceArn: str
-    SourceType: Literal["S3"]
+    SourceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the import source for the key value store."
+        ),
+    ]
+    SourceType: Annotated[
+        Literal["S3"],
+        Field(description="The source type of the import source for the key value store."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A complex type that contains ``Tag`` key and ``Tag`` value.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string that contains ``Tag`` key. The string length should be between 1 and 128 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . : / = + @``."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="A string that contains an optional ``Tag`` value. The string length should be between 0 and 256 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . : / = + @``."
+        ),
+    ]
 
 
 class KeyValueStoreAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFront::KeyValueStore, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class KeyValueStoreProps(DeferredModel):
-    Comment: str | None = None
-    ImportSource: KeyValueStoreImportSource | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CloudFront::KeyValueStore.
+    """
+
+    Comment: Annotated[
+        str | None,
+        Field(
+            description="A comment to describe the Key Value Store. Omitting ``Comment`` from the template during updates will clear the existing comment (set to empty string). To preserve an existing comment, you must explicitly include it in the template."
+        ),
+    ] = None
+    ImportSource: Annotated[
+        KeyValueStoreImportSource | None,
+        Field(
+            description="The import source for the key value store. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the key value store. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A complex type that contains zero or more ``Tag`` elements."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by monitoring_subscription.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MonitoringSubscriptionAttributes",
@@ -21,25 +21,53 @@ __all__ = [
 
 
 class MonitoringSubscriptionRealtimeMetricsSubscriptionConfig(DeferredModel):
+    """
+    A subscription configuration for additional CloudWatch metrics.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RealtimeMetricsSubscriptionStatus: Literal["Enabled", "Disabled"]
+    RealtimeMetricsSubscriptionStatus: Annotated[
+        Literal["Enabled", "Disabled"],
+        Field(
+            description="A flag that indicates whether additional CloudWatch metrics are enabled for a given CloudFront distribution."
+        ),
+    ]
 
 
 class MonitoringSubscriptionAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::CloudFront::MonitoringSubscription, set by AWS.
+    """
 
 
 class MonitoringSubscriptionMonitoringSubscription(DeferredModel):
+    """
+    A monitoring subscription. This structure contains information about whether additional CloudWatch metrics are enabled for a given CloudFront distribution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RealtimeMetricsSubscriptionConfig: (
-        MonitoringSubscriptionRealtimeMetricsSubscriptionConfig | None
-    ) = None
+    RealtimeMetricsSubscriptionConfig: Annotated[
+        MonitoringSubscriptionRealtimeMetricsSubscriptionConfig | None,
+        Field(description="A subscription configuration for additional CloudWatch metrics."),
+    ] = None
 
 
 class MonitoringSubscriptionProps(DeferredModel):
-    DistributionId: str
-    MonitoringSubscription: MonitoringSubscriptionMonitoringSubscription
+    """
+    The properties a program declares for a AWS::CloudFront::MonitoringSubscription.
+    """
+
+    DistributionId: Annotated[
+        str,
+        Field(
+            description="The ID of the distribution that you are enabling metrics for. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MonitoringSubscription: Annotated[
+        MonitoringSubscriptionMonitoringSubscription,
+        Field(description="A subscription configuration for additional CloudWatch metrics."),
+    ]

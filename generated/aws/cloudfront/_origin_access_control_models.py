@@ -7,9 +7,10 @@ Imported on first use by origin_access_control.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OriginAccessControlAttributes",
@@ -19,19 +20,53 @@ __all__ = [
 
 
 class OriginAccessControlOriginAccessControlConfig(DeferredModel):
+    """
+    Creates a new origin access control in CloudFront. After you create an origin access control, you can add it to an origin in a CloudFront distribution so that CloudFront sends authenticated (signed) requests to the origin. This makes it possible to block public access to the origin, allowing viewers (users) to access the origin's content only through CloudFront. For more information about using a CloudFront origin access control, see [Restricting access to an origin](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-origin.html) in the *Amazon CloudFront Developer Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Name: str
-    OriginAccessControlOriginType: str
-    SigningBehavior: str
-    SigningProtocol: str
+    Description: Annotated[
+        str | None, Field(description="A description of the origin access control.")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A name to identify the origin access control. You can specify up to 64 characters."
+        ),
+    ]
+    OriginAccessControlOriginType: Annotated[
+        str, Field(description="The type of origin that this origin access control is for.")
+    ]
+    SigningBehavior: Annotated[
+        str,
+        Field(
+            description="Specifies which requests CloudFront signs (adds authentication information to). Specify ``always`` for the most common use case. For more information, see [origin access control advanced settings](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html#oac-advanced-settings) in the *Amazon CloudFront Developer Guide*. This field can have one of the following values: + ``always`` – CloudFront signs all origin requests, overwriting the ``Authorization`` header from the viewer request if one exists. + ``never`` – CloudFront doesn't sign any origin requests. This value turns off origin access control for all origins in all distributions that use this origin access control. + ``no-override`` – If the viewer request doesn't contain the ``Authorization`` header, then CloudFront signs the origin request. If the viewer request contains the ``Authorization`` header, then CloudFront doesn't sign the origin request and instead passes along the ``Authorization`` header from the viewer request. *WARNING: To pass along the Authorization header from the viewer request, you must add the Authorization header to a cache policy for all cache behaviors that use origins associated with this origin access control.*"
+        ),
+    ]
+    SigningProtocol: Annotated[
+        str,
+        Field(
+            description="The signing protocol of the origin access control, which determines how CloudFront signs (authenticates) requests. The only valid value is ``sigv4``."
+        ),
+    ]
 
 
 class OriginAccessControlAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFront::OriginAccessControl, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class OriginAccessControlProps(DeferredModel):
-    OriginAccessControlConfig: OriginAccessControlOriginAccessControlConfig
+    """
+    The properties a program declares for a AWS::CloudFront::OriginAccessControl.
+    """
+
+    OriginAccessControlConfig: Annotated[
+        OriginAccessControlOriginAccessControlConfig,
+        Field(description="The origin access control."),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by origin_request_policy.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OriginRequestPolicyAttributes",
@@ -22,44 +23,110 @@ __all__ = [
 
 
 class OriginRequestPolicyCookiesConfig(DeferredModel):
+    """
+    An object that determines whether any cookies in viewer requests (and if so, which cookies) are included in requests that CloudFront sends to the origin.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CookieBehavior: str
-    Cookies: list[str] | None = None
+    CookieBehavior: Annotated[
+        str,
+        Field(
+            description="Determines whether cookies in viewer requests are included in requests that CloudFront sends to the origin. Valid values are: + ``none`` – No cookies in viewer requests are included in requests that CloudFront sends to the origin. Even when this field is set to ``none``, any cookies that are listed in a ``CachePolicy``*are* included in origin requests. + ``whitelist`` – Only the cookies in viewer requests that are listed in the ``CookieNames`` type are included in requests that CloudFront sends to the origin. + ``all`` – All cookies in viewer requests are included in requests that CloudFront sends to the origin. + ``allExcept`` – All cookies in viewer requests are included in requests that CloudFront sends to the origin, *except* for those listed in the ``CookieNames`` type, which are not included."
+        ),
+    ]
+    Cookies: Annotated[list[str] | None, Field(description="Contains a list of cookie names.")] = (
+        None
+    )
 
 
 class OriginRequestPolicyHeadersConfig(DeferredModel):
+    """
+    An object that determines whether any HTTP headers (and if so, which headers) are included in requests that CloudFront sends to the origin.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HeaderBehavior: str
-    Headers: list[str] | None = None
+    HeaderBehavior: Annotated[
+        str,
+        Field(
+            description="Determines whether any HTTP headers are included in requests that CloudFront sends to the origin. Valid values are: + ``none`` – No HTTP headers in viewer requests are included in requests that CloudFront sends to the origin. Even when this field is set to ``none``, any headers that are listed in a ``CachePolicy``*are* included in origin requests. + ``whitelist`` – Only the HTTP headers that are listed in the ``Headers`` type are included in requests that CloudFront sends to the origin. + ``allViewer`` – All HTTP headers in viewer requests are included in requests that CloudFront sends to the origin. + ``allViewerAndWhitelistCloudFront`` – All HTTP headers in viewer requests and the additional CloudFront headers that are listed in the ``Headers`` type are included in requests that CloudFront sends to the origin. The additional headers are added by CloudFront. + ``allExcept`` – All HTTP headers in viewer requests are included in requests that CloudFront sends to the origin, *except* for those listed in the ``Headers`` type, which are not included."
+        ),
+    ]
+    Headers: Annotated[
+        list[str] | None, Field(description="Contains a list of HTTP header names.")
+    ] = None
 
 
 class OriginRequestPolicyQueryStringsConfig(DeferredModel):
+    """
+    An object that determines whether any URL query strings in viewer requests (and if so, which query strings) are included in requests that CloudFront sends to the origin.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    QueryStringBehavior: str
-    QueryStrings: list[str] | None = None
+    QueryStringBehavior: Annotated[
+        str,
+        Field(
+            description="Determines whether any URL query strings in viewer requests are included in requests that CloudFront sends to the origin. Valid values are: + ``none`` – No query strings in viewer requests are included in requests that CloudFront sends to the origin. Even when this field is set to ``none``, any query strings that are listed in a ``CachePolicy``*are* included in origin requests. + ``whitelist`` – Only the query strings in viewer requests that are listed in the ``QueryStringNames`` type are included in requests that CloudFront sends to the origin. + ``all`` – All query strings in viewer requests are included in requests that CloudFront sends to the origin. + ``allExcept`` – All query strings in viewer requests are included in requests that CloudFront sends to the origin, *except* for those listed in the ``QueryStringNames`` type, which are not included."
+        ),
+    ]
+    QueryStrings: Annotated[
+        list[str] | None, Field(description="Contains a list of query string names.")
+    ] = None
 
 
 class OriginRequestPolicyAttributes(DeferredModel):
-    Id: str | None = None
-    LastModifiedTime: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFront::OriginRequestPolicy, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    LastModifiedTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class OriginRequestPolicyOriginRequestPolicyConfig(DeferredModel):
+    """
+    An origin request policy configuration. This configuration determines the values that CloudFront includes in requests that it sends to the origin. Each request that CloudFront sends to the origin includes the following: + The request body and the URL path (without the domain name) from the viewer request. + The headers that CloudFront automatically includes in every origin request, including ``Host``, ``User-Agent``, and ``X-Amz-Cf-Id``. + All HTTP headers, cookies, and URL query strings that are specified in the cache policy or the origin request policy. These can include items from the viewer request and, in the case of headers, additional ones that are added by CloudFront. CloudFront sends a request when it can't find an object in its cache that matches the request. If you want to send values to the origin and also include them in the cache key, use ``CachePolicy``.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comment: str | None = None
-    CookiesConfig: OriginRequestPolicyCookiesConfig
-    HeadersConfig: OriginRequestPolicyHeadersConfig
-    Name: str
-    QueryStringsConfig: OriginRequestPolicyQueryStringsConfig
+    Comment: Annotated[
+        str | None,
+        Field(
+            description="A comment to describe the origin request policy. The comment cannot be longer than 128 characters."
+        ),
+    ] = None
+    CookiesConfig: Annotated[
+        OriginRequestPolicyCookiesConfig,
+        Field(description="The cookies from viewer requests to include in origin requests."),
+    ]
+    HeadersConfig: Annotated[
+        OriginRequestPolicyHeadersConfig,
+        Field(
+            description="The HTTP headers to include in origin requests. These can include headers from viewer requests and additional headers added by CloudFront."
+        ),
+    ]
+    Name: Annotated[str, Field(description="A unique name to identify the origin request policy.")]
+    QueryStringsConfig: Annotated[
+        OriginRequestPolicyQueryStringsConfig,
+        Field(
+            description="The URL query strings from viewer requests to include in origin requests."
+        ),
+    ]
 
 
 class OriginRequestPolicyProps(DeferredModel):
-    OriginRequestPolicyConfig: OriginRequestPolicyOriginRequestPolicyConfig
+    """
+    The properties a program declares for a AWS::CloudFront::OriginRequestPolicy.
+    """
+
+    OriginRequestPolicyConfig: Annotated[
+        OriginRequestPolicyOriginRequestPolicyConfig,
+        Field(description="The origin request policy configuration."),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by public_key.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PublicKeyAttributes",
@@ -19,19 +20,51 @@ __all__ = [
 
 
 class PublicKeyPublicKeyConfig(DeferredModel):
+    """
+    Configuration information about a public key that you can use with [signed URLs and signed cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html), or with [field-level encryption](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/field-level-encryption.html). CloudFront supports signed URLs and signed cookies with RSA 2048 or ECDSA 256 key signatures. Field-level encryption is only compatible with RSA 2048 key signatures.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CallerReference: str
-    Comment: str | None = None
-    EncodedKey: str
-    Name: str
+    CallerReference: Annotated[
+        str,
+        Field(
+            description="A string included in the request to help make sure that the request can't be replayed."
+        ),
+    ]
+    Comment: Annotated[
+        str | None,
+        Field(
+            description="A comment to describe the public key. The comment cannot be longer than 128 characters."
+        ),
+    ] = None
+    EncodedKey: Annotated[
+        str,
+        Field(
+            description="The public key that you can use with [signed URLs and signed cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html), or with [field-level encryption](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/field-level-encryption.html)."
+        ),
+    ]
+    Name: Annotated[str, Field(description="A name to help identify the public key.")]
 
 
 class PublicKeyAttributes(DeferredModel):
-    CreatedTime: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFront::PublicKey, set by AWS.
+    """
+
+    CreatedTime: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PublicKeyProps(DeferredModel):
-    PublicKeyConfig: PublicKeyPublicKeyConfig
+    """
+    The properties a program declares for a AWS::CloudFront::PublicKey.
+    """
+
+    PublicKeyConfig: Annotated[
+        PublicKeyPublicKeyConfig,
+        Field(
+            description="Configuration information about a public key that you can use with [signed URLs and signed cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html), or with [field-level encryption](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/field-level-encryption.html)."
+        ),
+    ]

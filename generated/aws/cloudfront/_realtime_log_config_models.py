@@ -7,9 +7,10 @@ Imported on first use by realtime_log_config.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EndPoint",
@@ -20,27 +21,83 @@ __all__ = [
 
 
 class RealtimeLogConfigKinesisStreamConfig(DeferredModel):
+    """
+    Contains information about the Amazon Kinesis data stream where you are sending real-time log data.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoleArn: str
-    StreamArn: str
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of an IAMlong (IAM) role that CloudFront can use to send real-time log data to your Kinesis data stream. For more information the IAM role, see [Real-time log configuration IAM role](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/real-time-logs.html#understand-real-time-log-config-iam-role) in the *Amazon CloudFront Developer Guide*."
+        ),
+    ]
+    StreamArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Kinesis data stream where you are sending real-time log data."
+        ),
+    ]
 
 
 class RealtimeLogConfigAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFront::RealtimeLogConfig, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EndPoint(DeferredModel):
+    """
+    Contains information about the Amazon Kinesis data stream where you are sending real-time log data for this real-time log configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KinesisStreamConfig: RealtimeLogConfigKinesisStreamConfig
-    StreamType: str
+    KinesisStreamConfig: Annotated[
+        RealtimeLogConfigKinesisStreamConfig,
+        Field(
+            description="Contains information about the Amazon Kinesis data stream where you are sending real-time log data in a real-time log configuration."
+        ),
+    ]
+    StreamType: Annotated[
+        str,
+        Field(
+            description="The type of data stream where you are sending real-time log data. The only valid value is ``Kinesis``."
+        ),
+    ]
 
 
 class RealtimeLogConfigProps(DeferredModel):
-    EndPoints: list[EndPoint]
-    Fields: list[str]
-    Name: str
-    SamplingRate: float
+    """
+    The properties a program declares for a AWS::CloudFront::RealtimeLogConfig.
+    """
+
+    EndPoints: Annotated[
+        list[EndPoint],
+        Field(
+            description="Contains information about the Amazon Kinesis data stream where you are sending real-time log data for this real-time log configuration."
+        ),
+    ]
+    Fields: Annotated[
+        list[str],
+        Field(
+            description="A list of fields that are included in each real-time log record. In an API response, the fields are provided in the same order in which they are sent to the Amazon Kinesis data stream. For more information about fields, see [Real-time log configuration fields](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/real-time-logs.html#understand-real-time-log-config-fields) in the *Amazon CloudFront Developer Guide*."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The unique name of this real-time log configuration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SamplingRate: Annotated[
+        float,
+        Field(
+            description="The sampling rate for this real-time log configuration. The sampling rate determines the percentage of viewer requests that are represented in the real-time log data. The sampling rate is an integer between 1 and 100, inclusive."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by response_headers_policy.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CustomHeader",
@@ -37,164 +37,453 @@ __all__ = [
 
 
 class CustomHeader(DeferredModel):
+    """
+    An HTTP response header name and its value. CloudFront includes this header in HTTP responses that it sends for requests that match a cache behavior that's associated with this response headers policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Header: str
-    Override: bool
-    Value: str
+    Header: Annotated[str, Field(description="The HTTP response header name.")]
+    Override: Annotated[
+        bool,
+        Field(
+            description="A Boolean that determines whether CloudFront overrides a response header with the same name received from the origin with the header specified here."
+        ),
+    ]
+    Value: Annotated[str, Field(description="The value for the HTTP response header.")]
 
 
 class RemoveHeader(DeferredModel):
+    """
+    The name of an HTTP header that CloudFront removes from HTTP responses to requests that match the cache behavior that this response headers policy is attached to.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Header: str
+    Header: Annotated[str, Field(description="The HTTP header name.")]
 
 
 class ResponseHeadersPolicyAccessControlAllowHeaders(DeferredModel):
+    """
+    A list of HTTP header names that CloudFront includes as values for the ``Access-Control-Allow-Headers`` HTTP response header. For more information about the ``Access-Control-Allow-Headers`` HTTP response header, see [Access-Control-Allow-Headers](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Headers) in the MDN Web Docs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Items: list[str]
+    Items: Annotated[
+        list[str],
+        Field(
+            description="The list of HTTP header names. You can specify ``*`` to allow all headers."
+        ),
+    ]
 
 
 class ResponseHeadersPolicyAccessControlAllowMethods(DeferredModel):
+    """
+    A list of HTTP methods that CloudFront includes as values for the ``Access-Control-Allow-Methods`` HTTP response header. For more information about the ``Access-Control-Allow-Methods`` HTTP response header, see [Access-Control-Allow-Methods](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Methods) in the MDN Web Docs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Items: list[Literal["ALL", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]]
+    Items: Annotated[
+        list[Literal["ALL", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]],
+        Field(
+            description="The list of HTTP methods. Valid values are: + ``GET`` + ``DELETE`` + ``HEAD`` + ``OPTIONS`` + ``PATCH`` + ``POST`` + ``PUT`` + ``ALL`` ``ALL`` is a special value that includes all of the listed HTTP methods."
+        ),
+    ]
 
 
 class ResponseHeadersPolicyAccessControlAllowOrigins(DeferredModel):
+    """
+    A list of origins (domain names) that CloudFront can use as the value for the ``Access-Control-Allow-Origin`` HTTP response header. For more information about the ``Access-Control-Allow-Origin`` HTTP response header, see [Access-Control-Allow-Origin](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Origin) in the MDN Web Docs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Items: list[str]
+    Items: Annotated[
+        list[str],
+        Field(
+            description="The list of origins (domain names). You can specify ``*`` to allow all origins."
+        ),
+    ]
 
 
 class ResponseHeadersPolicyAccessControlExposeHeaders(DeferredModel):
+    """
+    A list of HTTP headers that CloudFront includes as values for the ``Access-Control-Expose-Headers`` HTTP response header. For more information about the ``Access-Control-Expose-Headers`` HTTP response header, see [Access-Control-Expose-Headers](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Expose-Headers) in the MDN Web Docs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Items: list[str]
+    Items: Annotated[
+        list[str],
+        Field(description="The list of HTTP headers. You can specify ``*`` to expose all headers."),
+    ]
 
 
 class ResponseHeadersPolicyContentSecurityPolicy(DeferredModel):
+    """
+    The policy directives and their values that CloudFront includes as values for the ``Content-Security-Policy`` HTTP response header. For more information about the ``Content-Security-Policy`` HTTP response header, see [Content-Security-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy) in the MDN Web Docs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentSecurityPolicy: str
-    Override: bool
+    ContentSecurityPolicy: Annotated[
+        str,
+        Field(
+            description="The policy directives and their values that CloudFront includes as values for the ``Content-Security-Policy`` HTTP response header. For more information about the ``Content-Security-Policy`` HTTP response header, see [Content-Security-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy) in the MDN Web Docs."
+        ),
+    ]
+    Override: Annotated[
+        bool,
+        Field(
+            description="A Boolean that determines whether CloudFront overrides the ``Content-Security-Policy`` HTTP response header received from the origin with the one specified in this response headers policy."
+        ),
+    ]
 
 
 class ResponseHeadersPolicyContentTypeOptions(DeferredModel):
+    """
+    Determines whether CloudFront includes the ``X-Content-Type-Options`` HTTP response header with its value set to ``nosniff``. For more information about the ``X-Content-Type-Options`` HTTP response header, see [X-Content-Type-Options](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Content-Type-Options) in the MDN Web Docs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Override: bool
+    Override: Annotated[
+        bool,
+        Field(
+            description="A Boolean that determines whether CloudFront overrides the ``X-Content-Type-Options`` HTTP response header received from the origin with the one specified in this response headers policy."
+        ),
+    ]
 
 
 class ResponseHeadersPolicyCorsConfig(DeferredModel):
+    """
+    A configuration for a set of HTTP response headers that are used for cross-origin resource sharing (CORS). CloudFront adds these headers to HTTP responses that it sends for CORS requests that match a cache behavior associated with this response headers policy. For more information about CORS, see [Cross-Origin Resource Sharing (CORS)](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/CORS) in the MDN Web Docs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessControlAllowCredentials: bool
-    AccessControlAllowHeaders: ResponseHeadersPolicyAccessControlAllowHeaders
-    AccessControlAllowMethods: ResponseHeadersPolicyAccessControlAllowMethods
-    AccessControlAllowOrigins: ResponseHeadersPolicyAccessControlAllowOrigins
-    AccessControlExposeHeaders: ResponseHeadersPolicyAccessControlExposeHeaders | None = None
-    AccessControlMaxAgeSec: int | None = None
-    OriginOverride: bool
+    AccessControlAllowCredentials: Annotated[
+        bool,
+        Field(
+            description="A Boolean that CloudFront uses as the value for the ``Access-Control-Allow-Credentials`` HTTP response header. For more information about the ``Access-Control-Allow-Credentials`` HTTP response header, see [Access-Control-Allow-Credentials](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Credentials) in the MDN Web Docs."
+        ),
+    ]
+    AccessControlAllowHeaders: Annotated[
+        ResponseHeadersPolicyAccessControlAllowHeaders,
+        Field(
+            description="A list of HTTP header names that CloudFront includes as values for the ``Access-Control-Allow-Headers`` HTTP response header. For more information about the ``Access-Control-Allow-Headers`` HTTP response header, see [Access-Control-Allow-Headers](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Headers) in the MDN Web Docs."
+        ),
+    ]
+    AccessControlAllowMethods: Annotated[
+        ResponseHeadersPolicyAccessControlAllowMethods,
+        Field(
+            description="A list of HTTP methods that CloudFront includes as values for the ``Access-Control-Allow-Methods`` HTTP response header. For more information about the ``Access-Control-Allow-Methods`` HTTP response header, see [Access-Control-Allow-Methods](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Methods) in the MDN Web Docs."
+        ),
+    ]
+    AccessControlAllowOrigins: Annotated[
+        ResponseHeadersPolicyAccessControlAllowOrigins,
+        Field(
+            description="A list of origins (domain names) that CloudFront can use as the value for the ``Access-Control-Allow-Origin`` HTTP response header. For more information about the ``Access-Control-Allow-Origin`` HTTP response header, see [Access-Control-Allow-Origin](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Origin) in the MDN Web Docs."
+        ),
+    ]
+    AccessControlExposeHeaders: Annotated[
+        ResponseHeadersPolicyAccessControlExposeHeaders | None,
+        Field(
+            description="A list of HTTP headers that CloudFront includes as values for the ``Access-Control-Expose-Headers`` HTTP response header. For more information about the ``Access-Control-Expose-Headers`` HTTP response header, see [Access-Control-Expose-Headers](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Expose-Headers) in the MDN Web Docs."
+        ),
+    ] = None
+    AccessControlMaxAgeSec: Annotated[
+        int | None,
+        Field(
+            description="A number that CloudFront uses as the value for the ``Access-Control-Max-Age`` HTTP response header. For more information about the ``Access-Control-Max-Age`` HTTP response header, see [Access-Control-Max-Age](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Max-Age) in the MDN Web Docs."
+        ),
+    ] = None
+    OriginOverride: Annotated[
+        bool,
+        Field(
+            description="A Boolean that determines whether CloudFront overrides HTTP response headers received from the origin with the ones specified in this response headers policy."
+        ),
+    ]
 
 
 class ResponseHeadersPolicyCustomHeadersConfig(DeferredModel):
+    """
+    A list of HTTP response header names and their values. CloudFront includes these headers in HTTP responses that it sends for requests that match a cache behavior that's associated with this response headers policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Items: list[CustomHeader]
+    Items: Annotated[
+        list[CustomHeader], Field(description="The list of HTTP response headers and their values.")
+    ]
 
 
 class ResponseHeadersPolicyFrameOptions(DeferredModel):
+    """
+    Determines whether CloudFront includes the ``X-Frame-Options`` HTTP response header and the header's value. For more information about the ``X-Frame-Options`` HTTP response header, see [X-Frame-Options](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Frame-Options) in the MDN Web Docs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FrameOption: str
-    Override: bool
+    FrameOption: Annotated[
+        str,
+        Field(
+            description="The value of the ``X-Frame-Options`` HTTP response header. Valid values are ``DENY`` and ``SAMEORIGIN``. For more information about these values, see [X-Frame-Options](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Frame-Options) in the MDN Web Docs."
+        ),
+    ]
+    Override: Annotated[
+        bool,
+        Field(
+            description="A Boolean that determines whether CloudFront overrides the ``X-Frame-Options`` HTTP response header received from the origin with the one specified in this response headers policy."
+        ),
+    ]
 
 
 class ResponseHeadersPolicyReferrerPolicy(DeferredModel):
+    """
+    Determines whether CloudFront includes the ``Referrer-Policy`` HTTP response header and the header's value. For more information about the ``Referrer-Policy`` HTTP response header, see [Referrer-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Referrer-Policy) in the MDN Web Docs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Override: bool
-    ReferrerPolicy: str
+    Override: Annotated[
+        bool,
+        Field(
+            description="A Boolean that determines whether CloudFront overrides the ``Referrer-Policy`` HTTP response header received from the origin with the one specified in this response headers policy."
+        ),
+    ]
+    ReferrerPolicy: Annotated[
+        str,
+        Field(
+            description="Determines whether CloudFront includes the ``Referrer-Policy`` HTTP response header and the header's value. For more information about the ``Referrer-Policy`` HTTP response header, see [Referrer-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Referrer-Policy) in the MDN Web Docs."
+        ),
+    ]
 
 
 class ResponseHeadersPolicyRemoveHeadersConfig(DeferredModel):
+    """
+    A list of HTTP header names that CloudFront removes from HTTP responses to requests that match the cache behavior that this response headers policy is attached to.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Items: list[RemoveHeader]
+    Items: Annotated[list[RemoveHeader], Field(description="The list of HTTP header names.")]
 
 
 class ResponseHeadersPolicyServerTimingHeadersConfig(DeferredModel):
+    """
+    A configuration for enabling the ``Server-Timing`` header in HTTP responses sent from CloudFront.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    SamplingRate: float | None = None
+    Enabled: Annotated[
+        bool,
+        Field(
+            description="A Boolean that determines whether CloudFront adds the ``Server-Timing`` header to HTTP responses that it sends in response to requests that match a cache behavior that's associated with this response headers policy."
+        ),
+    ]
+    SamplingRate: Annotated[
+        float | None,
+        Field(
+            description="A number 0–100 (inclusive) that specifies the percentage of responses that you want CloudFront to add the ``Server-Timing`` header to. When you set the sampling rate to 100, CloudFront adds the ``Server-Timing`` header to the HTTP response for every request that matches the cache behavior that this response headers policy is attached to. When you set it to 50, CloudFront adds the header to 50% of the responses for requests that match the cache behavior. You can set the sampling rate to any number 0–100 with up to four decimal places."
+        ),
+    ] = None
 
 
 class ResponseHeadersPolicyStrictTransportSecurity(DeferredModel):
+    """
+    Determines whether CloudFront includes the ``Strict-Transport-Security`` HTTP response header and the header's value. For more information about the ``Strict-Transport-Security`` HTTP response header, see [Strict-Transport-Security](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Strict-Transport-Security) in the MDN Web Docs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessControlMaxAgeSec: int
-    IncludeSubdomains: bool | None = None
-    Override: bool
-    Preload: bool | None = None
+    AccessControlMaxAgeSec: Annotated[
+        int,
+        Field(
+            description="A number that CloudFront uses as the value for the ``max-age`` directive in the ``Strict-Transport-Security`` HTTP response header."
+        ),
+    ]
+    IncludeSubdomains: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean that determines whether CloudFront includes the ``includeSubDomains`` directive in the ``Strict-Transport-Security`` HTTP response header."
+        ),
+    ] = None
+    Override: Annotated[
+        bool,
+        Field(
+            description="A Boolean that determines whether CloudFront overrides the ``Strict-Transport-Security`` HTTP response header received from the origin with the one specified in this response headers policy."
+        ),
+    ]
+    Preload: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean that determines whether CloudFront includes the ``preload`` directive in the ``Strict-Transport-Security`` HTTP response header."
+        ),
+    ] = None
 
 
 class ResponseHeadersPolicyXSSProtection(DeferredModel):
+    """
+    Determines whether CloudFront includes the ``X-XSS-Protection`` HTTP response header and the header's value. For more information about the ``X-XSS-Protection`` HTTP response header, see [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ModeBlock: bool | None = None
-    Override: bool
-    Protection: bool
-    ReportUri: str | None = None
+    ModeBlock: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean that determines whether CloudFront includes the ``mode=block`` directive in the ``X-XSS-Protection`` header. For more information about this directive, see [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs."
+        ),
+    ] = None
+    Override: Annotated[
+        bool,
+        Field(
+            description="A Boolean that determines whether CloudFront overrides the ``X-XSS-Protection`` HTTP response header received from the origin with the one specified in this response headers policy."
+        ),
+    ]
+    Protection: Annotated[
+        bool,
+        Field(
+            description="A Boolean that determines the value of the ``X-XSS-Protection`` HTTP response header. When this setting is ``true``, the value of the ``X-XSS-Protection`` header is ``1``. When this setting is ``false``, the value of the ``X-XSS-Protection`` header is ``0``. For more information about these settings, see [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs."
+        ),
+    ]
+    ReportUri: Annotated[
+        str | None,
+        Field(
+            description="A reporting URI, which CloudFront uses as the value of the ``report`` directive in the ``X-XSS-Protection`` header. You cannot specify a ``ReportUri`` when ``ModeBlock`` is ``true``. For more information about using a reporting URL, see [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs."
+        ),
+    ] = None
 
 
 class ResponseHeadersPolicyAttributes(DeferredModel):
-    Id: str | None = None
-    LastModifiedTime: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFront::ResponseHeadersPolicy, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    LastModifiedTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ResponseHeadersPolicySecurityHeadersConfig(DeferredModel):
+    """
+    A configuration for a set of security-related HTTP response headers. CloudFront adds these headers to HTTP responses that it sends for requests that match a cache behavior associated with this response headers policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentSecurityPolicy: ResponseHeadersPolicyContentSecurityPolicy | None = None
-    ContentTypeOptions: ResponseHeadersPolicyContentTypeOptions | None = None
-    FrameOptions: ResponseHeadersPolicyFrameOptions | None = None
-    ReferrerPolicy: ResponseHeadersPolicyReferrerPolicy | None = None
-    StrictTransportSecurity: ResponseHeadersPolicyStrictTransportSecurity | None = None
-    XSSProtection: ResponseHeadersPolicyXSSProtection | None = None
+    ContentSecurityPolicy: Annotated[
+        ResponseHeadersPolicyContentSecurityPolicy | None,
+        Field(
+            description="The policy directives and their values that CloudFront includes as values for the ``Content-Security-Policy`` HTTP response header. For more information about the ``Content-Security-Policy`` HTTP response header, see [Content-Security-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy) in the MDN Web Docs."
+        ),
+    ] = None
+    ContentTypeOptions: Annotated[
+        ResponseHeadersPolicyContentTypeOptions | None,
+        Field(
+            description="Determines whether CloudFront includes the ``X-Content-Type-Options`` HTTP response header with its value set to ``nosniff``. For more information about the ``X-Content-Type-Options`` HTTP response header, see [X-Content-Type-Options](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Content-Type-Options) in the MDN Web Docs."
+        ),
+    ] = None
+    FrameOptions: Annotated[
+        ResponseHeadersPolicyFrameOptions | None,
+        Field(
+            description="Determines whether CloudFront includes the ``X-Frame-Options`` HTTP response header and the header's value. For more information about the ``X-Frame-Options`` HTTP response header, see [X-Frame-Options](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Frame-Options) in the MDN Web Docs."
+        ),
+    ] = None
+    ReferrerPolicy: Annotated[
+        ResponseHeadersPolicyReferrerPolicy | None,
+        Field(
+            description="Determines whether CloudFront includes the ``Referrer-Policy`` HTTP response header and the header's value. For more information about the ``Referrer-Policy`` HTTP response header, see [Referrer-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Referrer-Policy) in the MDN Web Docs."
+        ),
+    ] = None
+    StrictTransportSecurity: Annotated[
+        ResponseHeadersPolicyStrictTransportSecurity | None,
+        Field(
+            description="Determines whether CloudFront includes the ``Strict-Transport-Security`` HTTP response header and the header's value. For more information about the ``Strict-Transport-Security`` HTTP response header, see [Security headers](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/understanding-response-headers-policies.html#understanding-response-headers-policies-security) in the *Amazon CloudFront Developer Guide* and [Strict-Transport-Security](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Strict-Transport-Security) in the MDN Web Docs."
+        ),
+    ] = None
+    XSSProtection: Annotated[
+        ResponseHeadersPolicyXSSProtection | None,
+        Field(
+            description="Determines whether CloudFront includes the ``X-XSS-Protection`` HTTP response header and the header's value. For more information about the ``X-XSS-Protection`` HTTP response header, see [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs."
+        ),
+    ] = None
 
 
 class ResponseHeadersPolicyResponseHeadersPolicyConfig(DeferredModel):
+    """
+    A response headers policy configuration. A response headers policy configuration contains metadata about the response headers policy, and configurations for sets of HTTP response headers.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comment: str | None = None
-    CorsConfig: ResponseHeadersPolicyCorsConfig | None = None
-    CustomHeadersConfig: ResponseHeadersPolicyCustomHeadersConfig | None = None
-    Name: str
-    RemoveHeadersConfig: ResponseHeadersPolicyRemoveHeadersConfig | None = None
-    SecurityHeadersConfig: ResponseHeadersPolicySecurityHeadersConfig | None = None
-    ServerTimingHeadersConfig: ResponseHeadersPolicyServerTimingHeadersConfig | None = None
+    Comment: Annotated[
+        str | None,
+        Field(
+            description="A comment to describe the response headers policy. The comment cannot be longer than 128 characters."
+        ),
+    ] = None
+    CorsConfig: Annotated[
+        ResponseHeadersPolicyCorsConfig | None,
+        Field(
+            description="A configuration for a set of HTTP response headers that are used for cross-origin resource sharing (CORS)."
+        ),
+    ] = None
+    CustomHeadersConfig: Annotated[
+        ResponseHeadersPolicyCustomHeadersConfig | None,
+        Field(description="A configuration for a set of custom HTTP response headers."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A name to identify the response headers policy. The name must be unique for response headers policies in this AWS-account."
+        ),
+    ]
+    RemoveHeadersConfig: Annotated[
+        ResponseHeadersPolicyRemoveHeadersConfig | None,
+        Field(
+            description="A configuration for a set of HTTP headers to remove from the HTTP response."
+        ),
+    ] = None
+    SecurityHeadersConfig: Annotated[
+        ResponseHeadersPolicySecurityHeadersConfig | None,
+        Field(description="A configuration for a set of security-related HTTP response headers."),
+    ] = None
+    ServerTimingHeadersConfig: Annotated[
+        ResponseHeadersPolicyServerTimingHeadersConfig | None,
+        Field(
+            description="A configuration for enabling the ``Server-Timing`` header in HTTP responses sent from CloudFront."
+        ),
+    ] = None
 
 
 class ResponseHeadersPolicyProps(DeferredModel):
-    ResponseHeadersPolicyConfig: ResponseHeadersPolicyResponseHeadersPolicyConfig
+    """
+    The properties a program declares for a AWS::CloudFront::ResponseHeadersPolicy.
+    """
+
+    ResponseHeadersPolicyConfig: Annotated[
+        ResponseHeadersPolicyResponseHeadersPolicyConfig,
+        Field(description="A response headers policy configuration."),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by streaming_distribution.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "StreamingDistributionAttributes",
@@ -26,53 +27,72 @@ class StreamingDistributionLogging(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Enabled: bool
-    Prefix: str
+    Bucket: Annotated[str, Field(description="Type: str.")]
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
+    Prefix: Annotated[str, Field(description="Type: str.")]
 
 
 class StreamingDistributionS3Origin(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainName: str
-    OriginAccessIdentity: str
+    DomainName: Annotated[str, Field(description="Type: str.")]
+    OriginAccessIdentity: Annotated[str, Field(description="Type: str.")]
 
 
 class StreamingDistributionTrustedSigners(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsAccountNumbers: list[str] | None = None
-    Enabled: bool
+    AwsAccountNumbers: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class StreamingDistributionAttributes(DeferredModel):
-    DomainName: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFront::StreamingDistribution, set by AWS.
+    """
+
+    DomainName: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class StreamingDistributionStreamingDistributionConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Aliases: list[str] | None = None
-    Comment: str
-    Enabled: bool
-    Logging: StreamingDistributionLogging | None = None
-    PriceClass: str | None = None
-    S3Origin: StreamingDistributionS3Origin
-    TrustedSigners: StreamingDistributionTrustedSigners
+    Aliases: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Comment: Annotated[str, Field(description="Type: str.")]
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
+    Logging: Annotated[
+        StreamingDistributionLogging | None,
+        Field(description="Type: StreamingDistributionLoggingDict."),
+    ] = None
+    PriceClass: Annotated[str | None, Field(description="Type: str.")] = None
+    S3Origin: Annotated[
+        StreamingDistributionS3Origin, Field(description="Type: StreamingDistributionS3OriginDict.")
+    ]
+    TrustedSigners: Annotated[
+        StreamingDistributionTrustedSigners,
+        Field(description="Type: StreamingDistributionTrustedSignersDict."),
+    ]
 
 
 class StreamingDistributionProps(DeferredModel):
-    StreamingDistributionConfig: StreamingDistributionStreamingDistributionConfig
-    Tags: list[Tag]
+    """
+    The properties a program declares for a AWS::CloudFront::StreamingDistribution.
+    """
+
+    StreamingDistributionConfig: Annotated[
+        StreamingDistributionStreamingDistributionConfig,
+        Field(description="Type: StreamingDistributionStreamingDistributionConfigDict."),
+    ]
+    Tags: Annotated[list[Tag], Field(description="Type: list[TagDict].")]

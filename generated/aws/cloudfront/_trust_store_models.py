@@ -7,10 +7,10 @@ Imported on first use by trust_store.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -22,41 +22,100 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A complex type that contains ``Tag`` key and ``Tag`` value.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string that contains ``Tag`` key. The string length should be between 1 and 128 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . : / = + @``."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="A string that contains an optional ``Tag`` value. The string length should be between 0 and 256 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . : / = + @``."
+        ),
+    ]
 
 
 class TrustStoreCaCertificatesBundleS3Location(DeferredModel):
+    """
+    The CA certificates bundle location in Amazon S3.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Key: str
-    Region: str
-    Version: str | None = None
+    Bucket: Annotated[str, Field(description="The S3 bucket.")]
+    Key: Annotated[str, Field(description="The location's key.")]
+    Region: Annotated[str, Field(description="The location's Region.")]
+    Version: Annotated[str | None, Field(description="The location's version.")] = None
 
 
 class TrustStoreCaCertificatesBundleSource(DeferredModel):
+    """
+    A CA certificates bundle source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaCertificatesBundleS3Location: TrustStoreCaCertificatesBundleS3Location
+    CaCertificatesBundleS3Location: Annotated[
+        TrustStoreCaCertificatesBundleS3Location,
+        Field(description="The CA certificates bundle location in Amazon S3."),
+    ]
 
 
 class TrustStoreAttributes(DeferredModel):
-    Arn: str | None = None
-    ETag: str | None = None
-    Id: str | None = None
-    LastModifiedTime: str | None = None
-    NumberOfCaCertificates: int | None = None
-    Status: Literal["PENDING", "ACTIVE", "FAILED"] | None = None
+    """
+    The read-only attributes of a AWS::CloudFront::TrustStore, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(-[a-z]+)*:cloudfront::[0-9]{12}:trust-store/[A-Za-z0-9_]+$"
+        ),
+    ] = None
+    ETag: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    LastModifiedTime: Annotated[str | None, Field(description="Type: str.")] = None
+    NumberOfCaCertificates: Annotated[int | None, Field(description="Type: int.")] = None
+    Status: Annotated[
+        Literal["PENDING", "ACTIVE", "FAILED"] | None,
+        Field(description="Allowed values: 'PENDING', 'ACTIVE', 'FAILED'."),
+    ] = None
 
 
 class TrustStoreProps(DeferredModel):
-    CaCertificatesBundleSource: TrustStoreCaCertificatesBundleSource | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    UseClientCertificateOCSPEndpoint: bool | None = None
+    """
+    The properties a program declares for a AWS::CloudFront::TrustStore.
+    """
+
+    CaCertificatesBundleSource: Annotated[
+        TrustStoreCaCertificatesBundleSource | None,
+        Field(
+            description="A CA certificates bundle source. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The trust store's name. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A complex type that contains zero or more ``Tag`` elements."),
+    ] = None
+    UseClientCertificateOCSPEndpoint: Annotated[
+        bool | None,
+        Field(
+            description="A boolean. When true, performs real-time certificate revocation checks by querying the OCSP endpoint specified within the client certificate."
+        ),
+    ] = None

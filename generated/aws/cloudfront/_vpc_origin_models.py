@@ -7,10 +7,10 @@ Imported on first use by vpc_origin.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -21,35 +21,94 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A complex type that contains ``Tag`` key and ``Tag`` value.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string that contains ``Tag`` key. The string length should be between 1 and 128 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . : / = + @``."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="A string that contains an optional ``Tag`` value. The string length should be between 0 and 256 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . : / = + @``."
+        ),
+    ]
 
 
 class VpcOriginVpcOriginEndpointConfig(DeferredModel):
+    """
+    An Amazon CloudFront VPC origin endpoint configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
-    HTTPPort: int | None = None
-    HTTPSPort: int | None = None
-    IpAddressType: Literal["ipv4", "dualstack"] | None = None
-    Name: str
-    OriginProtocolPolicy: Literal["http-only", "https-only", "match-viewer"] | None = None
-    OriginSSLProtocols: list[str] | None = None
+    Arn: Annotated[
+        str, Field(description="The ARN of the CloudFront VPC origin endpoint configuration.")
+    ]
+    HTTPPort: Annotated[
+        int | None,
+        Field(
+            description="The HTTP port for the CloudFront VPC origin endpoint configuration. The default value is ``80``."
+        ),
+    ] = None
+    HTTPSPort: Annotated[
+        int | None,
+        Field(
+            description="The HTTPS port of the CloudFront VPC origin endpoint configuration. The default value is ``443``."
+        ),
+    ] = None
+    IpAddressType: Annotated[
+        Literal["ipv4", "dualstack"] | None,
+        Field(description="Allowed values: 'ipv4', 'dualstack'."),
+    ] = None
+    Name: Annotated[
+        str, Field(description="The name of the CloudFront VPC origin endpoint configuration.")
+    ]
+    OriginProtocolPolicy: Annotated[
+        Literal["http-only", "https-only", "match-viewer"] | None,
+        Field(
+            description="The origin protocol policy for the CloudFront VPC origin endpoint configuration."
+        ),
+    ] = None
+    OriginSSLProtocols: Annotated[
+        list[str] | None,
+        Field(
+            description="Specifies the minimum SSL/TLS protocol that CloudFront uses when connecting to your origin over HTTPS. Valid values include ``SSLv3``, ``TLSv1``, ``TLSv1.1``, and ``TLSv1.2``. For more information, see [Minimum Origin SSL Protocol](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginSSLProtocols) in the *Amazon CloudFront Developer Guide*."
+        ),
+    ] = None
 
 
 class VpcOriginAttributes(DeferredModel):
-    AccountId: str | None = None
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    Id: str | None = None
-    LastModifiedTime: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::CloudFront::VpcOrigin, set by AWS.
+    """
+
+    AccountId: Annotated[str | None, Field(description="Type: str.")] = None
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedTime: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    LastModifiedTime: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class VpcOriginProps(DeferredModel):
-    Tags: list[Tag] | None = None
-    VpcOriginEndpointConfig: VpcOriginVpcOriginEndpointConfig
+    """
+    The properties a program declares for a AWS::CloudFront::VpcOrigin.
+    """
+
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A complex type that contains zero or more ``Tag`` elements."),
+    ] = None
+    VpcOriginEndpointConfig: Annotated[
+        VpcOriginVpcOriginEndpointConfig,
+        Field(description="The VPC origin endpoint configuration."),
+    ]

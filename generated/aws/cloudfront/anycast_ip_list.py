@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,78 +71,90 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AnycastIpListAnycastIpListDict = TypedDict(
-    "AnycastIpListAnycastIpListDict",
-    {
-        "AnycastIps": "Required[list[str]]",
-        "Arn": "Required[str]",
-        "Id": "Required[str]",
-        "IpAddressType": "Literal['ipv4', 'dualstack']",
-        "IpCount": "Required[int]",
-        "IpamCidrConfigResults": "list[IpamCidrConfigResultDict]",
-        "LastModifiedTime": "Required[str]",
-        "Name": "Required[str]",
-        "Status": "Required[str]",
-    },
-    total=False,
-)
 
-AnycastIpListTagsDict = TypedDict(
-    "AnycastIpListTagsDict",
-    {
-        "Items": "list[TagDict]",
-    },
-    total=False,
-)
+class AnycastIpListAnycastIpListDict(TypedDict, total=False):
+    """AnycastIpListAnycastIpList as a plain dict: An Anycast static IP list. For more information,
+    see [Request Anycast static IPs to use for
+    allowlisting](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/request-static-ips.html)
+    in the *Amazon CloudFront Developer Guide*."""
 
-IpamCidrConfigDict = TypedDict(
-    "IpamCidrConfigDict",
-    {
-        "Cidr": "Required[str]",
-        "IpamPoolArn": "Required[str]",
-    },
-    total=False,
-)
+    AnycastIps: Required[list[str]]
+    """The static IP addresses that are allocated to the Anycast static IP list."""
+    Arn: Required[str]
+    """The Amazon Resource Name (ARN) of the Anycast static IP list."""
+    Id: Required[str]
+    """The ID of the Anycast static IP list."""
+    IpAddressType: Literal["ipv4", "dualstack"]
+    """The IP address type for the Anycast static IP list."""
+    IpCount: Required[int]
+    """The number of IP addresses in the Anycast static IP list."""
+    IpamCidrConfigResults: list[IpamCidrConfigResultDict]
+    """The results for the IPAM CIDRs that defines a specific IP address range, IPAM pool, and
+    associated Anycast IP address."""
+    LastModifiedTime: Required[str]
+    """The last time the Anycast static IP list was modified."""
+    Name: Required[str]
+    """The name of the Anycast static IP list."""
+    Status: Required[str]
+    """The status of the Anycast static IP list. Valid values: ``Deployed``, ``Deploying``, or
+    ``Failed``."""
 
-IpamCidrConfigResultDict = TypedDict(
-    "IpamCidrConfigResultDict",
-    {
-        "AnycastIp": "str",
-        "Cidr": "str",
-        "IpamPoolArn": "str",
-        "Status": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class AnycastIpListTagsDict(TypedDict, total=False):
+    """AnycastIpListTags as a plain dict: A complex type that contains zero or more ``Tag``
+    elements."""
 
+    Items: list[TagDict]
+    """A complex type that contains ``Tag`` elements."""
+
+
+class IpamCidrConfigDict(TypedDict, total=False):
+    """IpamCidrConfig as a plain dict: Configuration for an IPAM CIDR that defines a specific IP
+    address range, IPAM pool, and associated Anycast IP address."""
+
+    Cidr: Required[str]
+    """The CIDR that specifies the IP address range for this IPAM configuration."""
+    IpamPoolArn: Required[str]
+    """The Amazon Resource Name (ARN) of the IPAM pool that the CIDR block is assigned to."""
+
+
+class IpamCidrConfigResultDict(TypedDict, total=False):
+    """IpamCidrConfigResult as a plain dict: The result for the IPAM CIDR that defines a specific IP
+    address range, IPAM pool, and associated Anycast IP address."""
+
+    AnycastIp: str
+    """The specified Anycast IP address allocated from the IPAM pool for this CIDR configuration."""
+    Cidr: str
+    """The CIDR that specifies the IP address range for this IPAM configuration."""
+    IpamPoolArn: str
+    """The Amazon Resource Name (ARN) of the IPAM pool that the CIDR block is assigned to."""
+    Status: str
+    """The current status of the IPAM CIDR configuration."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A complex type that contains ``Tag`` key and ``Tag`` value."""
+
+    Key: Required[str]
+    """A string that contains ``Tag`` key. The string length should be between 1 and 128 characters.
+    Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . :
+    / = + @``."""
+    Value: str
+    """A string that contains an optional ``Tag`` value. The string length should be between 0 and
+    256 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special
+    characters ``_ - . : / = + @``."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::AnycastIpList",
     schema_file="aws-cloudfront-anycastiplist.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/AnycastIpList", "/ETag", "/Id", "/IpamCidrConfigResults"),
     create_only=("/IpCount", "/Name", "/Tags"),
     write_only=("/IpamCidrConfigs",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("IpCount", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -148,117 +164,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AnycastIpList": {
-            "additionalProperties": False,
-            "properties": {
-                "AnycastIps": {"items": {"type": "string"}, "type": "array"},
-                "Arn": {"type": "string"},
-                "Id": {"type": "string"},
-                "IpAddressType": {"$ref": "#/definitions/IpAddressType"},
-                "IpCount": {"type": "integer"},
-                "IpamCidrConfigResults": {"$ref": "#/definitions/IpamCidrConfigResults"},
-                "LastModifiedTime": {"type": "string"},
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-_]{1,64}$",
-                    "type": "string",
-                },
-                "Status": {"type": "string"},
-            },
-            "required": [
-                "AnycastIps",
-                "Arn",
-                "Id",
-                "IpCount",
-                "LastModifiedTime",
-                "Name",
-                "Status",
-            ],
-            "type": "object",
-        },
-        "IpAddressType": {"enum": ["ipv4", "dualstack"], "type": "string"},
-        "IpamCidrConfig": {
-            "additionalProperties": False,
-            "properties": {"Cidr": {"type": "string"}, "IpamPoolArn": {"type": "string"}},
-            "required": ["Cidr", "IpamPoolArn"],
-            "type": "object",
-        },
-        "IpamCidrConfigResult": {
-            "additionalProperties": False,
-            "properties": {
-                "AnycastIp": {"type": "string"},
-                "Cidr": {"type": "string"},
-                "IpamPoolArn": {"type": "string"},
-                "Status": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "IpamCidrConfigResults": {
-            "additionalProperties": False,
-            "items": {"$ref": "#/definitions/IpamCidrConfigResult"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "IpamCidrConfigs": {
-            "additionalProperties": False,
-            "items": {"$ref": "#/definitions/IpamCidrConfig"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "properties": {"Items": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AnycastIpList": {"$ref": "#/definitions/AnycastIpList"},
-        "ETag": {"type": "string"},
-        "Id": {"type": "string"},
-        "IpAddressType": {"$ref": "#/definitions/IpAddressType"},
-        "IpCount": {"type": "integer"},
-        "IpamCidrConfigResults": {"$ref": "#/definitions/IpamCidrConfigResults"},
-        "IpamCidrConfigs": {"$ref": "#/definitions/IpamCidrConfigs"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-_]{1,64}$",
-            "type": "string",
-        },
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["IpCount", "Name"],
-}
-
 
 class AnycastIpList(_Resource):
-    """AWS::CloudFront::AnycastIpList: An Anycast static IP list. For more information, see [Request Anycast static IPs to use for allowlisting](https://docs.aws.amazon.com/AmazonCloudFront...
+    """AWS::CloudFront::AnycastIpList: An Anycast static IP list. For more information, see [Request
+    Anycast static IPs to use for
+    allowlisting](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/request-static-ips.html)
+    in the *Amazon CloudFront Developer Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): IpCount, Name, Tags.
+    Write-only (sent to AWS, never read back): IpamCidrConfigs.
+    Read-only attributes (known once deployed): AnycastIpList, ETag, Id, IpamCidrConfigResults.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-anycastiplist.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -266,43 +185,58 @@ class AnycastIpList(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AnycastIpListAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "anycast_ip_list.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AnycastIpList: AnycastIpListAnycastIpListDict
+    """An Anycast static IP list. For more information, see [Request Anycast static IPs to use for
+    allowlisting](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/request-static-ips.html)
+    in the *Amazon CloudFront Developer Guide*."""
     ETag: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     IpamCidrConfigResults: list[IpamCidrConfigResultDict]
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: list[IpamCidrConfigResultDict]."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IpAddressType: Literal["ipv4", "dualstack"]
     IpCount: int
     IpamCidrConfigs: list[IpamCidrConfigDict]
     Name: str
     Tags: AnycastIpListTagsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IpCount: int,
+        Name: str,
+        IpAddressType: Literal["ipv4", "dualstack"] | None = None,
+        IpamCidrConfigs: list[IpamCidrConfig | IpamCidrConfigDict] | None = None,
+        Tags: AnycastIpListTags | AnycastIpListTagsDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::AnycastIpList; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IpCount: int,
-            Name: str,
-            IpAddressType: Literal["ipv4", "dualstack"] | None = None,
-            IpamCidrConfigs: list[IpamCidrConfig | IpamCidrConfigDict] | None = None,
-            Tags: AnycastIpListTags | AnycastIpListTagsDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::AnycastIpList; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IpCount: The number of IP addresses in the Anycast static IP list. Create-only: changing
+                it replaces the resource. Required.
+            Name: The name of the Anycast static IP list. Create-only: changing it replaces the
+                resource. Required.
             IpAddressType: The IP address type for the Anycast static IP list.
-            IpCount: The number of IP addresses in the Anycast static IP list.
-            IpamCidrConfigs: A list of IPAM CIDR configurations that define the IP address ranges, IPAM pools, and associated Anycast IP addresses.
-            Name: The name of the Anycast static IP list.
-            Tags: A complex type that contains zero or more ``Tag`` elements.
+            IpamCidrConfigs: A list of IPAM CIDR configurations that define the IP address ranges,
+                IPAM pools, and associated Anycast IP addresses. Write-only: sent to AWS, never read
+                back.
+            Tags: A complex type that contains zero or more ``Tag`` elements. Create-only: changing
+                it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

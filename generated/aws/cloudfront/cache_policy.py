@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,77 +71,186 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CachePolicyCachePolicyConfigDict = TypedDict(
-    "CachePolicyCachePolicyConfigDict",
-    {
-        "Comment": "str",
-        "DefaultTTL": "Required[float]",
-        "MaxTTL": "Required[float]",
-        "MinTTL": "Required[float]",
-        "Name": "Required[str]",
-        "ParametersInCacheKeyAndForwardedToOrigin": "Required[CachePolicyParametersInCacheKeyAndForwardedToOriginDict]",
-    },
-    total=False,
-)
 
-CachePolicyCookiesConfigDict = TypedDict(
-    "CachePolicyCookiesConfigDict",
-    {
-        "CookieBehavior": "Required[str]",
-        "Cookies": "list[str]",
-    },
-    total=False,
-)
+class CachePolicyCachePolicyConfigDict(TypedDict, total=False):
+    """CachePolicyCachePolicyConfig as a plain dict: A cache policy configuration. This
+    configuration determines the following: + The values that CloudFront includes in the cache key.
+    These values can include HTTP headers, cookies, and URL query strings. CloudFront uses the cache
+    key to find an object in its cache that it can return to the viewer. + The default, minimum, and
+    maximum time to live (TTL) values that you want objects to stay in the CloudFront cache. If your
+    minimum TTL is greater than 0, CloudFront will cache content for at least the duration specified
+    in the cache policy's minimum TTL, even if the ``Cache-Control: no-cache``, ``no-store``, or
+    ``private`` directives are present in the origin headers. The headers, cookies, and query
+    strings that are included in the cache key are also included in requests that CloudFront sends
+    to the origin. CloudFront sends a request when it can't find a valid object in its cache that
+    matches the request's cache key. If you want to send values to the origin but *not* include them
+    in the cache key, use ``OriginRequestPolicy``."""
 
-CachePolicyHeadersConfigDict = TypedDict(
-    "CachePolicyHeadersConfigDict",
-    {
-        "HeaderBehavior": "Required[str]",
-        "Headers": "list[str]",
-    },
-    total=False,
-)
+    Comment: str
+    """A comment to describe the cache policy. The comment cannot be longer than 128 characters."""
+    DefaultTTL: Required[float]
+    """The default amount of time, in seconds, that you want objects to stay in the CloudFront cache
+    before CloudFront sends another request to the origin to see if the object has been updated.
+    CloudFront uses this value as the object's time to live (TTL) only when the origin does *not*
+    send ``Cache-Control`` or ``Expires`` headers with the object. For more information, see
+    [Managing How Long Content Stays in an Edge Cache
+    (Expiration)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html)
+    in the *Amazon CloudFront Developer Guide*. The default value for this field is 86400 seconds
+    (one day). If the value of ``MinTTL`` is more than 86400 seconds, then the default value for
+    this field is the same as the value of ``MinTTL``."""
+    MaxTTL: Required[float]
+    """The maximum amount of time, in seconds, that objects stay in the CloudFront cache before
+    CloudFront sends another request to the origin to see if the object has been updated. CloudFront
+    uses this value only when the origin sends ``Cache-Control`` or ``Expires`` headers with the
+    object. For more information, see [Managing How Long Content Stays in an Edge Cache
+    (Expiration)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html)
+    in the *Amazon CloudFront Developer Guide*. The default value for this field is 31536000 seconds
+    (one year). If the value of ``MinTTL`` or ``DefaultTTL`` is more than 31536000 seconds, then the
+    default value for this field is the same as the value of ``DefaultTTL``."""
+    MinTTL: Required[float]
+    """The minimum amount of time, in seconds, that you want objects to stay in the CloudFront cache
+    before CloudFront sends another request to the origin to see if the object has been updated. For
+    more information, see [Managing How Long Content Stays in an Edge Cache
+    (Expiration)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    Name: Required[str]
+    """A unique name to identify the cache policy."""
+    ParametersInCacheKeyAndForwardedToOrigin: Required[
+        CachePolicyParametersInCacheKeyAndForwardedToOriginDict
+    ]
+    """The HTTP headers, cookies, and URL query strings to include in the cache key. The values
+    included in the cache key are also included in requests that CloudFront sends to the origin."""
 
-CachePolicyParametersInCacheKeyAndForwardedToOriginDict = TypedDict(
-    "CachePolicyParametersInCacheKeyAndForwardedToOriginDict",
-    {
-        "CookiesConfig": "Required[CachePolicyCookiesConfigDict]",
-        "EnableAcceptEncodingBrotli": "bool",
-        "EnableAcceptEncodingGzip": "Required[bool]",
-        "HeadersConfig": "Required[CachePolicyHeadersConfigDict]",
-        "QueryStringsConfig": "Required[CachePolicyQueryStringsConfigDict]",
-    },
-    total=False,
-)
 
-CachePolicyQueryStringsConfigDict = TypedDict(
-    "CachePolicyQueryStringsConfigDict",
-    {
-        "QueryStringBehavior": "Required[str]",
-        "QueryStrings": "list[str]",
-    },
-    total=False,
-)
+class CachePolicyCookiesConfigDict(TypedDict, total=False):
+    """CachePolicyCookiesConfig as a plain dict: An object that determines whether any cookies in
+    viewer requests (and if so, which cookies) are included in the cache key and in requests that
+    CloudFront sends to the origin."""
 
+    CookieBehavior: Required[str]
+    """Determines whether any cookies in viewer requests are included in the cache key and in
+    requests that CloudFront sends to the origin. Valid values are: + ``none`` – No cookies in
+    viewer requests are included in the cache key or in requests that CloudFront sends to the
+    origin. Even when this field is set to ``none``, any cookies that are listed in an
+    ``OriginRequestPolicy``*are* included in origin requests. + ``whitelist`` – Only the cookies in
+    viewer requests that are listed in the ``CookieNames`` type are included in the cache key and in
+    requests that CloudFront sends to the origin. + ``allExcept`` – All cookies in viewer requests
+    are included in the cache key and in requests that CloudFront sends to the origin, *except* for
+    those that are listed in the ``CookieNames`` type, which are not included. + ``all`` – All
+    cookies in viewer requests are included in the cache key and in requests that CloudFront sends
+    to the origin."""
+    Cookies: list[str]
+    """Contains a list of cookie names."""
+
+
+class CachePolicyHeadersConfigDict(TypedDict, total=False):
+    """CachePolicyHeadersConfig as a plain dict: An object that determines whether any HTTP headers
+    (and if so, which headers) are included in the cache key and in requests that CloudFront sends
+    to the origin."""
+
+    HeaderBehavior: Required[str]
+    """Determines whether any HTTP headers are included in the cache key and in requests that
+    CloudFront sends to the origin. Valid values are: + ``none`` – No HTTP headers are included in
+    the cache key or in requests that CloudFront sends to the origin. Even when this field is set to
+    ``none``, any headers that are listed in an ``OriginRequestPolicy``*are* included in origin
+    requests. + ``whitelist`` – Only the HTTP headers that are listed in the ``Headers`` type are
+    included in the cache key and in requests that CloudFront sends to the origin."""
+    Headers: list[str]
+    """Contains a list of HTTP header names."""
+
+
+class CachePolicyParametersInCacheKeyAndForwardedToOriginDict(TypedDict, total=False):
+    """CachePolicyParametersInCacheKeyAndForwardedToOrigin as a plain dict: This object determines
+    the values that CloudFront includes in the cache key. These values can include HTTP headers,
+    cookies, and URL query strings. CloudFront uses the cache key to find an object in its cache
+    that it can return to the viewer. The headers, cookies, and query strings that are included in
+    the cache key are also included in requests that CloudFront sends to the origin. CloudFront
+    sends a request when it can't find an object in its cache that matches the request's cache key.
+    If you want to send values to the origin but *not* include them in the cache key, use
+    ``OriginRequestPolicy``."""
+
+    CookiesConfig: Required[CachePolicyCookiesConfigDict]
+    """An object that determines whether any cookies in viewer requests (and if so, which cookies)
+    are included in the cache key and in requests that CloudFront sends to the origin."""
+    EnableAcceptEncodingBrotli: bool
+    """A flag that can affect whether the ``Accept-Encoding`` HTTP header is included in the cache
+    key and included in requests that CloudFront sends to the origin. This field is related to the
+    ``EnableAcceptEncodingGzip`` field. If one or both of these fields is ``true``*and* the viewer
+    request includes the ``Accept-Encoding`` header, then CloudFront does the following: +
+    Normalizes the value of the viewer's ``Accept-Encoding`` header + Includes the normalized header
+    in the cache key + Includes the normalized header in the request to the origin, if a request is
+    necessary For more information, see [Compression
+    support](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-policy-compressed-objects)
+    in the *Amazon CloudFront Developer Guide*. If you set this value to ``true``, and this cache
+    behavior also has an origin request policy attached, do not include the ``Accept-Encoding``
+    header in the origin request policy. CloudFront always includes the ``Accept-Encoding`` header
+    in origin requests when the value of this field is ``true``, so including this header in an
+    origin request policy has no effect. If both of these fields are ``false``, then CloudFront
+    treats the ``Accept-Encoding`` header the same as any other HTTP header in the viewer request.
+    By default, it's not included in the cache key and it's not included in origin requests. In this
+    case, you can manually add ``Accept-Encoding`` to the headers whitelist like any other HTTP
+    header."""
+    EnableAcceptEncodingGzip: Required[bool]
+    """A flag that can affect whether the ``Accept-Encoding`` HTTP header is included in the cache
+    key and included in requests that CloudFront sends to the origin. This field is related to the
+    ``EnableAcceptEncodingBrotli`` field. If one or both of these fields is ``true``*and* the viewer
+    request includes the ``Accept-Encoding`` header, then CloudFront does the following: +
+    Normalizes the value of the viewer's ``Accept-Encoding`` header + Includes the normalized header
+    in the cache key + Includes the normalized header in the request to the origin, if a request is
+    necessary For more information, see [Compression
+    support](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-policy-compressed-objects)
+    in the *Amazon CloudFront Developer Guide*. If you set this value to ``true``, and this cache
+    behavior also has an origin request policy attached, do not include the ``Accept-Encoding``
+    header in the origin request policy. CloudFront always includes the ``Accept-Encoding`` header
+    in origin requests when the value of this field is ``true``, so including this header in an
+    origin request policy has no effect. If both of these fields are ``false``, then CloudFront
+    treats the ``Accept-Encoding`` header the same as any other HTTP header in the viewer request.
+    By default, it's not included in the cache key and it's not included in origin requests. In this
+    case, you can manually add ``Accept-Encoding`` to the headers whitelist like any other HTTP
+    header."""
+    HeadersConfig: Required[CachePolicyHeadersConfigDict]
+    """An object that determines whether any HTTP headers (and if so, which headers) are included in
+    the cache key and in requests that CloudFront sends to the origin."""
+    QueryStringsConfig: Required[CachePolicyQueryStringsConfigDict]
+    """An object that determines whether any URL query strings in viewer requests (and if so, which
+    query strings) are included in the cache key and in requests that CloudFront sends to the
+    origin."""
+
+
+class CachePolicyQueryStringsConfigDict(TypedDict, total=False):
+    """CachePolicyQueryStringsConfig as a plain dict: An object that determines whether any URL
+    query strings in viewer requests (and if so, which query strings) are included in the cache key
+    and in requests that CloudFront sends to the origin."""
+
+    QueryStringBehavior: Required[str]
+    """Determines whether any URL query strings in viewer requests are included in the cache key and
+    in requests that CloudFront sends to the origin. Valid values are: + ``none`` – No query strings
+    in viewer requests are included in the cache key or in requests that CloudFront sends to the
+    origin. Even when this field is set to ``none``, any query strings that are listed in an
+    ``OriginRequestPolicy``*are* included in origin requests. + ``whitelist`` – Only the query
+    strings in viewer requests that are listed in the ``QueryStringNames`` type are included in the
+    cache key and in requests that CloudFront sends to the origin. + ``allExcept`` – All query
+    strings in viewer requests are included in the cache key and in requests that CloudFront sends
+    to the origin, *except* those that are listed in the ``QueryStringNames`` type, which are not
+    included. + ``all`` – All query strings in viewer requests are included in the cache key and in
+    requests that CloudFront sends to the origin."""
+    QueryStrings: list[str]
+    """Contains a list of query string names."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::CachePolicy",
     schema_file="aws-cloudfront-cachepolicy.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/LastModifiedTime"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("CachePolicyConfig",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -147,96 +260,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CachePolicyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Comment": {"type": "string"},
-                "DefaultTTL": {"minimum": 0, "multipleOf": 1.0, "type": "number"},
-                "MaxTTL": {"minimum": 0, "multipleOf": 1.0, "type": "number"},
-                "MinTTL": {"minimum": 0, "multipleOf": 1.0, "type": "number"},
-                "Name": {"type": "string"},
-                "ParametersInCacheKeyAndForwardedToOrigin": {
-                    "$ref": "#/definitions/ParametersInCacheKeyAndForwardedToOrigin"
-                },
-            },
-            "required": [
-                "Name",
-                "MinTTL",
-                "MaxTTL",
-                "DefaultTTL",
-                "ParametersInCacheKeyAndForwardedToOrigin",
-            ],
-            "type": "object",
-        },
-        "CookiesConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CookieBehavior": {"pattern": "^(none|whitelist|allExcept|all)$", "type": "string"},
-                "Cookies": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "required": ["CookieBehavior"],
-            "type": "object",
-        },
-        "HeadersConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "HeaderBehavior": {"pattern": "^(none|whitelist)$", "type": "string"},
-                "Headers": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "required": ["HeaderBehavior"],
-            "type": "object",
-        },
-        "ParametersInCacheKeyAndForwardedToOrigin": {
-            "additionalProperties": False,
-            "properties": {
-                "CookiesConfig": {"$ref": "#/definitions/CookiesConfig"},
-                "EnableAcceptEncodingBrotli": {"type": "boolean"},
-                "EnableAcceptEncodingGzip": {"type": "boolean"},
-                "HeadersConfig": {"$ref": "#/definitions/HeadersConfig"},
-                "QueryStringsConfig": {"$ref": "#/definitions/QueryStringsConfig"},
-            },
-            "required": [
-                "EnableAcceptEncodingGzip",
-                "HeadersConfig",
-                "CookiesConfig",
-                "QueryStringsConfig",
-            ],
-            "type": "object",
-        },
-        "QueryStringsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "QueryStringBehavior": {
-                    "pattern": "^(none|whitelist|allExcept|all)$",
-                    "type": "string",
-                },
-                "QueryStrings": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["QueryStringBehavior"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CachePolicyConfig": {"$ref": "#/definitions/CachePolicyConfig"},
-        "Id": {"type": "string"},
-        "LastModifiedTime": {"type": "string"},
-    },
-    "required": ["CachePolicyConfig"],
-}
-
 
 class CachePolicy(_Resource):
-    """AWS::CloudFront::CachePolicy: A cache policy. When it's attached to a cache behavior, the cache policy determines the following: + The values that CloudFront includes in the cache ...
+    """AWS::CloudFront::CachePolicy: A cache policy. When it's attached to a cache behavior, the
+    cache policy determines the following: + The values that CloudFront includes in the cache key.
+    These values can include HTTP headers, cookies, and URL query strings. CloudFront uses the cache
+    key to find an object in its cache that it can return to the viewer. + The default, minimum, and
+    maximum time to live (TTL) values that you want objects to stay in the CloudFront cache. The
+    headers, cookies, and query strings that are included in the cache key are also included in
+    requests that CloudFront sends to the origin. CloudFront sends a request when it can't find a
+    valid object in its cache that matches the request's cache key. If you want to send values to
+    the origin but *not* include them in the cache key, use ``OriginRequestPolicy``.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Id, LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-cachepolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -244,29 +284,35 @@ class CachePolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CachePolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cache_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """Type: str."""
     LastModifiedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CachePolicyConfig: CachePolicyCachePolicyConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CachePolicyConfig: CachePolicyCachePolicyConfig | CachePolicyCachePolicyConfigDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::CachePolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CachePolicyConfig: CachePolicyCachePolicyConfig | CachePolicyCachePolicyConfigDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::CachePolicy; `await` it inside an App to deploy it.
-
-            CachePolicyConfig: The cache policy configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CachePolicyConfig: The cache policy configuration. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,33 +55,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfigDict = TypedDict(
-    "CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfigDict",
-    {
-        "Comment": "Required[str]",
-    },
-    total=False,
-)
 
+class CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfigDict(
+    TypedDict, total=False
+):
+    """CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfig as a plain dict: Origin
+    access identity configuration. Send a ``GET`` request to the ``/CloudFront API
+    version/CloudFront/identity ID/config`` resource."""
+
+    Comment: Required[str]
+    """A comment to describe the origin access identity. The comment cannot be longer than 128
+    characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::CloudFrontOriginAccessIdentity",
     schema_file="aws-cloudfront-cloudfrontoriginaccessidentity.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/S3CanonicalUserId"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("CloudFrontOriginAccessIdentityConfig",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,32 +90,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudFrontOriginAccessIdentityConfig": {
-            "additionalProperties": False,
-            "properties": {"Comment": {"type": "string"}},
-            "required": ["Comment"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CloudFrontOriginAccessIdentityConfig": {
-            "$ref": "#/definitions/CloudFrontOriginAccessIdentityConfig"
-        },
-        "Id": {"type": "string"},
-        "S3CanonicalUserId": {"type": "string"},
-    },
-    "required": ["CloudFrontOriginAccessIdentityConfig"],
-}
-
 
 class CloudFrontOriginAccessIdentity(_Resource):
-    """AWS::CloudFront::CloudFrontOriginAccessIdentity: The request to create a new origin access identity (OAI). An origin access identity is a special CloudFront user that you can associate with Amazon S3...
+    """AWS::CloudFront::CloudFrontOriginAccessIdentity: The request to create a new origin access
+    identity (OAI). An origin access identity is a special CloudFront user that you can associate
+    with Amazon S3 origins, so that you can secure all or just some of your Amazon S3 content. For
+    more information, see [Restricting Access to Amazon S3 Content by Using an Origin Access
+    Identity](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html)
+    in the *Amazon CloudFront Developer Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Id, S3CanonicalUserId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-cloudfrontoriginaccessidentity.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -122,32 +113,41 @@ class CloudFrontOriginAccessIdentity(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CloudFrontOriginAccessIdentityAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "cloud_front_origin_access_identity.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """Type: str."""
     S3CanonicalUserId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CloudFrontOriginAccessIdentityConfig: (
         CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfigDict
     )
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CloudFrontOriginAccessIdentityConfig: CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfig
+        | CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfigDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::CloudFrontOriginAccessIdentity; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CloudFrontOriginAccessIdentityConfig: CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfig
-            | CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfigDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::CloudFrontOriginAccessIdentity; `await` it inside an App to deploy it.
-
-            CloudFrontOriginAccessIdentityConfig: The current configuration information for the identity.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CloudFrontOriginAccessIdentityConfig: The current configuration information for the
+                identity. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,33 +63,40 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectionFunctionConnectionFunctionConfigDict = TypedDict(
-    "ConnectionFunctionConnectionFunctionConfigDict",
-    {
-        "Comment": "Required[str]",
-        "KeyValueStoreAssociations": "list[KeyValueStoreAssociationDict]",
-        "Runtime": "Required[Literal['cloudfront-js-2.0']]",
-    },
-    total=False,
-)
 
-KeyValueStoreAssociationDict = TypedDict(
-    "KeyValueStoreAssociationDict",
-    {
-        "KeyValueStoreARN": "Required[str]",
-    },
-    total=False,
-)
+class ConnectionFunctionConnectionFunctionConfigDict(TypedDict, total=False):
+    """ConnectionFunctionConnectionFunctionConfig as a plain dict: Contains configuration
+    information about a CloudFront function."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Comment: Required[str]
+    """A comment to describe the function. The comment cannot be longer than 128 characters."""
+    KeyValueStoreAssociations: list[KeyValueStoreAssociationDict]
+    """The configuration for the key value store associations."""
+    Runtime: Required[Literal["cloudfront-js-2.0"]]
+    """The function's runtime environment version."""
 
+
+class KeyValueStoreAssociationDict(TypedDict, total=False):
+    """KeyValueStoreAssociation as a plain dict: The key value store association."""
+
+    KeyValueStoreARN: Required[str]
+    """The Amazon Resource Name (ARN) of the key value store association."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A complex type that contains ``Tag`` key and ``Tag`` value."""
+
+    Key: Required[str]
+    """A string that contains ``Tag`` key. The string length should be between 1 and 128 characters.
+    Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . :
+    / = + @``."""
+    Value: Required[str]
+    """A string that contains an optional ``Tag`` value. The string length should be between 0 and
+    256 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special
+    characters ``_ - . : / = + @``."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::ConnectionFunction",
     schema_file="aws-cloudfront-connectionfunction.json",
@@ -105,17 +116,8 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/Name", "/ConnectionFunctionConfig/Runtime"),
     write_only=("/AutoPublish",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "ConnectionFunctionCode", "ConnectionFunctionConfig"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -125,80 +127,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConnectionFunctionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Comment": {"type": "string"},
-                "KeyValueStoreAssociations": {
-                    "items": {"$ref": "#/definitions/KeyValueStoreAssociation"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Runtime": {"enum": ["cloudfront-js-2.0"], "type": "string"},
-            },
-            "required": ["Comment", "Runtime"],
-            "type": "object",
-        },
-        "KeyValueStoreAssociation": {
-            "additionalProperties": False,
-            "properties": {"KeyValueStoreARN": {"type": "string"}},
-            "required": ["KeyValueStoreARN"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AutoPublish": {"type": "boolean"},
-        "ConnectionFunctionArn": {"type": "string"},
-        "ConnectionFunctionCode": {"type": "string"},
-        "ConnectionFunctionConfig": {"$ref": "#/definitions/ConnectionFunctionConfig"},
-        "CreatedTime": {"type": "string"},
-        "ETag": {"type": "string"},
-        "Id": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-_]{1,64}$",
-            "type": "string",
-        },
-        "Stage": {"enum": ["DEVELOPMENT", "LIVE"], "type": "string"},
-        "Status": {
-            "enum": ["UNPUBLISHED", "DEPLOYED", "UNASSOCIATED", "PUBLISHING", "IN_PROGRESS"],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["Name", "ConnectionFunctionCode", "ConnectionFunctionConfig"],
-}
-
 
 class ConnectionFunction(_Resource):
     """AWS::CloudFront::ConnectionFunction: A connection function.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Also identified by: ConnectionFunctionArn; Name.
+    Replaced when any of these change (create-only): Name, ConnectionFunctionConfig.Runtime.
+    Write-only (sent to AWS, never read back): AutoPublish.
+    Read-only attributes (known once deployed): ConnectionFunctionArn, CreatedTime, ETag, Id,
+    LastModifiedTime, Stage, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-connectionfunction.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -208,47 +149,64 @@ class ConnectionFunction(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectionFunctionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "connection_function.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ConnectionFunctionArn: str
+    """Type: str."""
     CreatedTime: str
+    """Type: str."""
     ETag: str
+    """Type: str."""
     Id: str
+    """Length: 1 to 64 characters."""
     LastModifiedTime: str
+    """Type: str."""
     Stage: Literal["DEVELOPMENT", "LIVE"]
+    """Allowed values: 'DEVELOPMENT', 'LIVE'."""
     Status: Literal["UNPUBLISHED", "DEPLOYED", "UNASSOCIATED", "PUBLISHING", "IN_PROGRESS"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'UNPUBLISHED', 'DEPLOYED', 'UNASSOCIATED', 'PUBLISHING', 'IN_PROGRESS'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoPublish: bool
     ConnectionFunctionCode: str
     ConnectionFunctionConfig: ConnectionFunctionConnectionFunctionConfigDict
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectionFunctionCode: str,
+        ConnectionFunctionConfig: ConnectionFunctionConnectionFunctionConfig
+        | ConnectionFunctionConnectionFunctionConfigDict,
+        Name: str,
+        AutoPublish: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::ConnectionFunction; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectionFunctionCode: str,
-            ConnectionFunctionConfig: ConnectionFunctionConnectionFunctionConfig
-            | ConnectionFunctionConnectionFunctionConfigDict,
-            Name: str,
-            AutoPublish: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::ConnectionFunction; `await` it inside an App to deploy it.
-
-            AutoPublish: A flag that determines whether to automatically publish the function to the ``LIVE`` stage when it’s created.
-            ConnectionFunctionCode: The code for the connection function.
-            ConnectionFunctionConfig: Contains configuration information about a CloudFront function.
-            Name: The connection function name.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectionFunctionCode: The code for the connection function. Required.
+            ConnectionFunctionConfig: Contains configuration information about a CloudFront
+                function. Required.
+            Name: The connection function name. Create-only: changing it replaces the resource.
+                Required.
+            AutoPublish: A flag that determines whether to automatically publish the function to the
+                ``LIVE`` stage when it’s created. To automatically publish to the ``LIVE`` stage,
+                set this property to ``true``. Write-only: sent to AWS, never read back.
             Tags: A complex type that contains zero or more ``Tag`` elements.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

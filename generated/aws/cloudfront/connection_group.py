@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A complex type that contains ``Tag`` key and ``Tag`` value."""
+
+    Key: Required[str]
+    """A string that contains ``Tag`` key. The string length should be between 1 and 128 characters.
+    Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . :
+    / = + @``."""
+    Value: Required[str]
+    """A string that contains an optional ``Tag`` value. The string length should be between 0 and
+    256 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special
+    characters ``_ - . : / = + @``."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::ConnectionGroup",
     schema_file="aws-cloudfront-connectiongroup.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/Arn",
@@ -76,18 +85,8 @@ METADATA = _TypeMetadata(
         "/ETag",
     ),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -97,40 +96,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AnycastIpListId": {"type": "string"},
-        "Arn": {"type": "string"},
-        "CreatedTime": {"type": "string"},
-        "ETag": {"type": "string"},
-        "Enabled": {"type": "boolean"},
-        "Id": {"type": "string"},
-        "Ipv6Enabled": {"type": "boolean"},
-        "IsDefault": {"type": "boolean"},
-        "LastModifiedTime": {"type": "string"},
-        "Name": {"type": "string"},
-        "RoutingEndpoint": {"type": "string"},
-        "Status": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["Name"],
-}
-
 
 class ConnectionGroup(_Resource):
-    """AWS::CloudFront::ConnectionGroup: The connection group for your distribution tenants. When you first create a distribution tenant and you don't specify a connection group, CloudFront w...
+    """AWS::CloudFront::ConnectionGroup: The connection group for your distribution tenants. When
+    you first create a distribution tenant and you don't specify a connection group, CloudFront will
+    automatically create a default connection group for you. When you create a new distribution
+    tenant and don't specify a connection group, the default one will be associated with your
+    distribution tenant.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, CreatedTime, ETag, Id, IsDefault,
+    LastModifiedTime, RoutingEndpoint, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-connectiongroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -138,47 +118,60 @@ class ConnectionGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectionGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connection_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     CreatedTime: str
+    """Type: str."""
     ETag: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     IsDefault: bool
+    """Type: bool."""
     LastModifiedTime: str
+    """Type: str."""
     RoutingEndpoint: str
+    """Type: str."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AnycastIpListId: str
     Enabled: bool
     Ipv6Enabled: bool
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        AnycastIpListId: str | None = None,
+        Enabled: bool | None = None,
+        Ipv6Enabled: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::ConnectionGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            AnycastIpListId: str | None = None,
-            Enabled: bool | None = None,
-            Ipv6Enabled: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::ConnectionGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the connection group. Create-only: changing it replaces the resource.
+                Required.
             AnycastIpListId: The ID of the Anycast static IP list.
             Enabled: Whether the connection group is enabled.
             Ipv6Enabled: IPv6 is enabled for the connection group.
-            Name: The name of the connection group.
             Tags: A complex type that contains zero or more ``Tag`` elements.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

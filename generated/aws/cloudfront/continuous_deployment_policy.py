@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,93 +79,132 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigDict = TypedDict(
-    "ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigDict",
-    {
-        "Enabled": "Required[bool]",
-        "SingleHeaderPolicyConfig": "ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleHeaderPolicyConfigDict",
-        "SingleWeightPolicyConfig": "ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleWeightPolicyConfigDict",
-        "StagingDistributionDnsNames": "Required[list[str]]",
-        "TrafficConfig": "ContinuousDeploymentPolicyTrafficConfigDict",
-        "Type": "Literal['SingleWeight', 'SingleHeader']",
-    },
-    total=False,
-)
 
-ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleHeaderPolicyConfigDict = TypedDict(
-    "ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleHeaderPolicyConfigDict",
-    {
-        "Header": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigDict(TypedDict, total=False):
+    """ContinuousDeploymentPolicyContinuousDeploymentPolicyConfig as a plain dict: Contains the
+    configuration for a continuous deployment policy."""
 
-ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleWeightPolicyConfigDict = TypedDict(
-    "ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleWeightPolicyConfigDict",
-    {
-        "SessionStickinessConfig": "ContinuousDeploymentPolicySessionStickinessConfigDict",
-        "Weight": "Required[float]",
-    },
-    total=False,
-)
+    Enabled: Required[bool]
+    """A Boolean that indicates whether this continuous deployment policy is enabled (in effect).
+    When this value is ``true``, this policy is enabled and in effect. When this value is ``false``,
+    this policy is not enabled and has no effect."""
+    SingleHeaderPolicyConfig: (
+        ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleHeaderPolicyConfigDict
+    )
+    """This configuration determines which HTTP requests are sent to the staging distribution. If
+    the HTTP request contains a header and value that matches what you specify here, the request is
+    sent to the staging distribution. Otherwise the request is sent to the primary distribution."""
+    SingleWeightPolicyConfig: (
+        ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleWeightPolicyConfigDict
+    )
+    """This configuration determines the percentage of HTTP requests that are sent to the staging
+    distribution."""
+    StagingDistributionDnsNames: Required[list[str]]
+    """The CloudFront domain name of the staging distribution. For example:
+    ``d111111abcdef8.cloudfront.net``."""
+    TrafficConfig: ContinuousDeploymentPolicyTrafficConfigDict
+    """Contains the parameters for routing production traffic from your primary to staging
+    distributions."""
+    Type: Literal["SingleWeight", "SingleHeader"]
+    """The type of traffic configuration."""
 
-ContinuousDeploymentPolicySessionStickinessConfigDict = TypedDict(
-    "ContinuousDeploymentPolicySessionStickinessConfigDict",
-    {
-        "IdleTTL": "Required[int]",
-        "MaximumTTL": "Required[int]",
-    },
-    total=False,
-)
 
-ContinuousDeploymentPolicySingleHeaderConfigDict = TypedDict(
-    "ContinuousDeploymentPolicySingleHeaderConfigDict",
-    {
-        "Header": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleHeaderPolicyConfigDict(
+    TypedDict, total=False
+):
+    """ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleHeaderPolicyConfig as a plain
+    dict: This configuration determines which HTTP requests are sent to the staging distribution. If
+    the HTTP request contains a header and value that matches what you specify here, the request is
+    sent to the staging distribution. Otherwise the request is sent to the primary distribution."""
 
-ContinuousDeploymentPolicySingleWeightConfigDict = TypedDict(
-    "ContinuousDeploymentPolicySingleWeightConfigDict",
-    {
-        "SessionStickinessConfig": "ContinuousDeploymentPolicySessionStickinessConfigDict",
-        "Weight": "Required[float]",
-    },
-    total=False,
-)
+    Header: Required[str]
+    """Length: 1 to 256 characters."""
+    Value: Required[str]
+    """Length: 1 to 1783 characters."""
 
-ContinuousDeploymentPolicyTrafficConfigDict = TypedDict(
-    "ContinuousDeploymentPolicyTrafficConfigDict",
-    {
-        "SingleHeaderConfig": "ContinuousDeploymentPolicySingleHeaderConfigDict",
-        "SingleWeightConfig": "ContinuousDeploymentPolicySingleWeightConfigDict",
-        "Type": "Required[Literal['SingleWeight', 'SingleHeader']]",
-    },
-    total=False,
-)
 
+class ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleWeightPolicyConfigDict(
+    TypedDict, total=False
+):
+    """ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleWeightPolicyConfig as a plain
+    dict: This configuration determines the percentage of HTTP requests that are sent to the staging
+    distribution."""
+
+    SessionStickinessConfig: ContinuousDeploymentPolicySessionStickinessConfigDict
+    """Session stickiness provides the ability to define multiple requests from a single viewer as a
+    single session. This prevents the potentially inconsistent experience of sending some of a given
+    user's requests to your staging distribution, while others are sent to your primary
+    distribution. Define the session duration using TTL values."""
+    Weight: Required[float]
+    """Range: 0 to 1 (inclusive)."""
+
+
+class ContinuousDeploymentPolicySessionStickinessConfigDict(TypedDict, total=False):
+    """ContinuousDeploymentPolicySessionStickinessConfig as a plain dict: Session stickiness
+    provides the ability to define multiple requests from a single viewer as a single session. This
+    prevents the potentially inconsistent experience of sending some of a given user's requests to
+    your staging distribution, while others are sent to your primary distribution. Define the
+    session duration using TTL values."""
+
+    IdleTTL: Required[int]
+    """The amount of time after which you want sessions to cease if no requests are received.
+    Allowed values are 300–3600 seconds (5–60 minutes)."""
+    MaximumTTL: Required[int]
+    """The maximum amount of time to consider requests from the viewer as being part of the same
+    session. Allowed values are 300–3600 seconds (5–60 minutes)."""
+
+
+class ContinuousDeploymentPolicySingleHeaderConfigDict(TypedDict, total=False):
+    """ContinuousDeploymentPolicySingleHeaderConfig as a plain dict: Determines which HTTP requests
+    are sent to the staging distribution."""
+
+    Header: Required[str]
+    """The request header name that you want CloudFront to send to your staging distribution. The
+    header must contain the prefix ``aws-cf-cd-``."""
+    Value: Required[str]
+    """The request header value."""
+
+
+class ContinuousDeploymentPolicySingleWeightConfigDict(TypedDict, total=False):
+    """ContinuousDeploymentPolicySingleWeightConfig as a plain dict: This configuration determines
+    the percentage of HTTP requests that are sent to the staging distribution."""
+
+    SessionStickinessConfig: ContinuousDeploymentPolicySessionStickinessConfigDict
+    """Session stickiness provides the ability to define multiple requests from a single viewer as a
+    single session. This prevents the potentially inconsistent experience of sending some of a given
+    user's requests to your staging distribution, while others are sent to your primary
+    distribution. Define the session duration using TTL values."""
+    Weight: Required[float]
+    """The percentage of traffic to send to a staging distribution, expressed as a decimal number
+    between 0 and 0.15. For example, a value of 0.10 means 10% of traffic is sent to the staging
+    distribution."""
+
+
+class ContinuousDeploymentPolicyTrafficConfigDict(TypedDict, total=False):
+    """ContinuousDeploymentPolicyTrafficConfig as a plain dict: The traffic configuration of your
+    continuous deployment."""
+
+    SingleHeaderConfig: ContinuousDeploymentPolicySingleHeaderConfigDict
+    """Determines which HTTP requests are sent to the staging distribution."""
+    SingleWeightConfig: ContinuousDeploymentPolicySingleWeightConfigDict
+    """Contains the percentage of traffic to send to the staging distribution."""
+    Type: Required[Literal["SingleWeight", "SingleHeader"]]
+    """The type of traffic configuration."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::ContinuousDeploymentPolicy",
     schema_file="aws-cloudfront-continuousdeploymentpolicy.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/LastModifiedTime"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ContinuousDeploymentPolicyConfig",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -171,104 +214,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ContinuousDeploymentPolicyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "SingleHeaderPolicyConfig": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Header": {"maxLength": 256, "minLength": 1, "type": "string"},
-                        "Value": {"maxLength": 1783, "minLength": 1, "type": "string"},
-                    },
-                    "required": ["Header", "Value"],
-                    "type": "object",
-                },
-                "SingleWeightPolicyConfig": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SessionStickinessConfig": {
-                            "$ref": "#/definitions/SessionStickinessConfig"
-                        },
-                        "Weight": {
-                            "maximum": 1,
-                            "minimum": 0,
-                            "multipleOf": 0.01,
-                            "type": "number",
-                        },
-                    },
-                    "required": ["Weight"],
-                    "type": "object",
-                },
-                "StagingDistributionDnsNames": {
-                    "items": {"type": "string"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "TrafficConfig": {"$ref": "#/definitions/TrafficConfig"},
-                "Type": {"enum": ["SingleWeight", "SingleHeader"], "type": "string"},
-            },
-            "required": ["Enabled", "StagingDistributionDnsNames"],
-            "type": "object",
-        },
-        "SessionStickinessConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "IdleTTL": {"maximum": 3600, "minimum": 300, "multipleOf": 1, "type": "integer"},
-                "MaximumTTL": {"maximum": 3600, "minimum": 300, "multipleOf": 1, "type": "integer"},
-            },
-            "required": ["IdleTTL", "MaximumTTL"],
-            "type": "object",
-        },
-        "SingleHeaderConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Header": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 1783, "minLength": 1, "type": "string"},
-            },
-            "required": ["Header", "Value"],
-            "type": "object",
-        },
-        "SingleWeightConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SessionStickinessConfig": {"$ref": "#/definitions/SessionStickinessConfig"},
-                "Weight": {"maximum": 1, "minimum": 0, "multipleOf": 0.01, "type": "number"},
-            },
-            "required": ["Weight"],
-            "type": "object",
-        },
-        "TrafficConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SingleHeaderConfig": {"$ref": "#/definitions/SingleHeaderConfig"},
-                "SingleWeightConfig": {"$ref": "#/definitions/SingleWeightConfig"},
-                "Type": {"enum": ["SingleWeight", "SingleHeader"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ContinuousDeploymentPolicyConfig": {
-            "$ref": "#/definitions/ContinuousDeploymentPolicyConfig"
-        },
-        "Id": {"type": "string"},
-        "LastModifiedTime": {"type": "string"},
-    },
-    "required": ["ContinuousDeploymentPolicyConfig"],
-}
-
 
 class ContinuousDeploymentPolicy(_Resource):
-    """AWS::CloudFront::ContinuousDeploymentPolicy: Creates a continuous deployment policy that routes a subset of production traffic from a primary distribution to a staging distribution. After you cre...
+    """AWS::CloudFront::ContinuousDeploymentPolicy: Creates a continuous deployment policy that
+    routes a subset of production traffic from a primary distribution to a staging distribution.
+    After you create and update a staging distribution, you can use a continuous deployment policy
+    to incrementally move traffic to the staging distribution. This enables you to test changes to a
+    distribution's configuration before moving all of your production traffic to the new
+    configuration. For more information, see [Using CloudFront continuous deployment to safely test
+    CDN configuration
+    changes](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/continuous-deployment.html)
+    in the *Amazon CloudFront Developer Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Id, LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-continuousdeploymentpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -278,30 +240,39 @@ class ContinuousDeploymentPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContinuousDeploymentPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "continuous_deployment_policy.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """Type: str."""
     LastModifiedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContinuousDeploymentPolicyConfig: ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContinuousDeploymentPolicyConfig: ContinuousDeploymentPolicyContinuousDeploymentPolicyConfig
+        | ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::ContinuousDeploymentPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContinuousDeploymentPolicyConfig: ContinuousDeploymentPolicyContinuousDeploymentPolicyConfig
-            | ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::ContinuousDeploymentPolicy; `await` it inside an App to deploy it.
-
-            ContinuousDeploymentPolicyConfig: Contains the configuration for a continuous deployment policy.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ContinuousDeploymentPolicyConfig: Contains the configuration for a continuous deployment
+                policy. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -195,407 +199,1660 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CacheBehaviorDict = TypedDict(
-    "CacheBehaviorDict",
-    {
-        "AllowedMethods": "list[str]",
-        "CachePolicyId": "str",
-        "CachedMethods": "list[str]",
-        "Compress": "bool",
-        "DefaultTTL": "float",
-        "FieldLevelEncryptionId": "str",
-        "ForwardedValues": "DistributionForwardedValuesDict",
-        "FunctionAssociations": "list[FunctionAssociationDict]",
-        "GrpcConfig": "DistributionGrpcConfigDict",
-        "LambdaFunctionAssociations": "list[LambdaFunctionAssociationDict]",
-        "MaxTTL": "float",
-        "MinTTL": "float",
-        "OriginRequestPolicyId": "str",
-        "PathPattern": "Required[str]",
-        "RealtimeLogConfigArn": "str",
-        "ResponseHeadersPolicyId": "str",
-        "SmoothStreaming": "bool",
-        "TargetOriginId": "Required[str]",
-        "TrustedKeyGroups": "list[str]",
-        "TrustedSigners": "list[str]",
-        "ViewerProtocolPolicy": "Required[str]",
-    },
-    total=False,
-)
 
-CustomErrorResponseDict = TypedDict(
-    "CustomErrorResponseDict",
-    {
-        "ErrorCachingMinTTL": "float",
-        "ErrorCode": "Required[Literal[400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504]]",
-        "ResponseCode": "Literal[200, 400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504]",
-        "ResponsePagePath": "str",
-    },
-    total=False,
-)
+class CacheBehaviorDict(TypedDict, total=False):
+    """CacheBehavior as a plain dict: A complex type that describes how CloudFront processes
+    requests. You must create at least as many cache behaviors (including the default cache
+    behavior) as you have origins if you want CloudFront to serve objects from all of the origins.
+    Each cache behavior specifies the one origin from which you want CloudFront to get objects. If
+    you have two origins and only the default cache behavior, the default cache behavior will cause
+    CloudFront to get objects from one of the origins, but the other origin is never used. For the
+    current quota (formerly known as limit) on the number of cache behaviors that you can add to a
+    distribution, see
+    [Quotas](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html)
+    in the *Amazon CloudFront Developer Guide*. If you don't want to specify any cache behaviors,
+    include only an empty ``CacheBehaviors`` element. Don't specify an empty individual
+    ``CacheBehavior`` element, because this is invalid. For more information, see
+    [CacheBehaviors](https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CacheBehaviors.html).
+    To delete all cache behaviors in an existing distribution, update the distribution configuration
+    and include only an empty ``CacheBehaviors`` element. To add, change, or remove one or more
+    cache behaviors, update the distribution configuration and specify all of the cache behaviors
+    that you want to include in the updated distribution. If your minimum TTL is greater than 0,
+    CloudFront will cache content for at least the duration specified in the cache policy's minimum
+    TTL, even if the ``Cache-Control: no-cache``, ``no-store``, or ``private`` directives are
+    present in the origin headers. For more information about cache behaviors, see [Cache Behavior
+    Settings](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#DownloadDistValuesCacheBehavior)
+    in the *Amazon CloudFront Developer Guide*."""
 
-DistributionCacheTagConfigDict = TypedDict(
-    "DistributionCacheTagConfigDict",
-    {
-        "HeaderName": "Required[str]",
-    },
-    total=False,
-)
+    AllowedMethods: list[str]
+    """A complex type that controls which HTTP methods CloudFront processes and forwards to your
+    Amazon S3 bucket or your custom origin. There are three choices: + CloudFront forwards only
+    ``GET`` and ``HEAD`` requests. + CloudFront forwards only ``GET``, ``HEAD``, and ``OPTIONS``
+    requests. + CloudFront forwards ``GET, HEAD, OPTIONS, PUT, PATCH, POST``, and ``DELETE``
+    requests. If you pick the third choice, you may need to restrict access to your Amazon S3 bucket
+    or to your custom origin so users can't perform operations that you don't want them to. For
+    example, you might not want users to have permissions to delete objects from your origin."""
+    CachePolicyId: str
+    """The unique identifier of the cache policy that is attached to this cache behavior. For more
+    information, see [Creating cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy)
+    or [Using the managed cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html)
+    in the *Amazon CloudFront Developer Guide*. A ``CacheBehavior`` must include either a
+    ``CachePolicyId`` or ``ForwardedValues``. We recommend that you use a ``CachePolicyId``."""
+    CachedMethods: list[str]
+    """A complex type that controls whether CloudFront caches the response to requests using the
+    specified HTTP methods. There are two choices: + CloudFront caches responses to ``GET`` and
+    ``HEAD`` requests. + CloudFront caches responses to ``GET``, ``HEAD``, and ``OPTIONS`` requests.
+    If you pick the second choice for your Amazon S3 Origin, you may need to forward
+    Access-Control-Request-Method, Access-Control-Request-Headers, and Origin headers for the
+    responses to be cached correctly."""
+    Compress: bool
+    """Whether you want CloudFront to automatically compress certain files for this cache behavior.
+    If so, specify true; if not, specify false. For more information, see [Serving Compressed
+    Files](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    DefaultTTL: float
+    """This field only supports standard distributions. You can't specify this field for
+    multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for
+    Amazon
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas)
+    in the *Amazon CloudFront Developer Guide*. This field is deprecated. We recommend that you use
+    the ``DefaultTTL`` field in a cache policy instead of this field. For more information, see
+    [Creating cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy)
+    or [Using the managed cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html)
+    in the *Amazon CloudFront Developer Guide*. The default amount of time that you want objects to
+    stay in CloudFront caches before CloudFront forwards another request to your origin to determine
+    whether the object has been updated. The value that you specify applies only when your origin
+    does not add HTTP headers such as ``Cache-Control max-age``, ``Cache-Control s-maxage``, and
+    ``Expires`` to objects. For more information, see [Managing How Long Content Stays in an Edge
+    Cache
+    (Expiration)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    FieldLevelEncryptionId: str
+    """The value of ``ID`` for the field-level encryption configuration that you want CloudFront to
+    use for encrypting specific fields of data for this cache behavior."""
+    ForwardedValues: DistributionForwardedValuesDict
+    """This field is deprecated. We recommend that you use a cache policy or an origin request
+    policy instead of this field. For more information, see [Working with
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/working-with-policies.html)
+    in the *Amazon CloudFront Developer Guide*. If you want to include values in the cache key, use
+    a cache policy. For more information, see [Creating cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy)
+    or [Using the managed cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html)
+    in the *Amazon CloudFront Developer Guide*. If you want to send values to the origin but not
+    include them in the cache key, use an origin request policy. For more information, see [Creating
+    origin request
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy)
+    or [Using the managed origin request
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-origin-request-policies.html)
+    in the *Amazon CloudFront Developer Guide*. A ``CacheBehavior`` must include either a
+    ``CachePolicyId`` or ``ForwardedValues``. We recommend that you use a ``CachePolicyId``. A
+    complex type that specifies how CloudFront handles query strings, cookies, and HTTP headers."""
+    FunctionAssociations: list[FunctionAssociationDict]
+    """A list of CloudFront functions that are associated with this cache behavior. CloudFront
+    functions must be published to the ``LIVE`` stage to associate them with a cache behavior."""
+    GrpcConfig: DistributionGrpcConfigDict
+    """The gRPC configuration for your cache behavior."""
+    LambdaFunctionAssociations: list[LambdaFunctionAssociationDict]
+    """A complex type that contains zero or more Lambda@Edge function associations for a cache
+    behavior."""
+    MaxTTL: float
+    """This field only supports standard distributions. You can't specify this field for
+    multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for
+    Amazon
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas)
+    in the *Amazon CloudFront Developer Guide*. This field is deprecated. We recommend that you use
+    the ``MaxTTL`` field in a cache policy instead of this field. For more information, see
+    [Creating cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy)
+    or [Using the managed cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html)
+    in the *Amazon CloudFront Developer Guide*. The maximum amount of time that you want objects to
+    stay in CloudFront caches before CloudFront forwards another request to your origin to determine
+    whether the object has been updated. The value that you specify applies only when your origin
+    adds HTTP headers such as ``Cache-Control max-age``, ``Cache-Control s-maxage``, and ``Expires``
+    to objects. For more information, see [Managing How Long Content Stays in an Edge Cache
+    (Expiration)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    MinTTL: float
+    """This field only supports standard distributions. You can't specify this field for
+    multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for
+    Amazon
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas)
+    in the *Amazon CloudFront Developer Guide*. This field is deprecated. We recommend that you use
+    the ``MinTTL`` field in a cache policy instead of this field. For more information, see
+    [Creating cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy)
+    or [Using the managed cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html)
+    in the *Amazon CloudFront Developer Guide*. The minimum amount of time that you want objects to
+    stay in CloudFront caches before CloudFront forwards another request to your origin to determine
+    whether the object has been updated. For more information, see [Managing How Long Content Stays
+    in an Edge Cache
+    (Expiration)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html)
+    in the *Amazon CloudFront Developer Guide*. You must specify ``0`` for ``MinTTL`` if you
+    configure CloudFront to forward all headers to your origin (under ``Headers``, if you specify
+    ``1`` for ``Quantity`` and ``*`` for ``Name``)."""
+    OriginRequestPolicyId: str
+    """The unique identifier of the origin request policy that is attached to this cache behavior.
+    For more information, see [Creating origin request
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy)
+    or [Using the managed origin request
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-origin-request-policies.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    PathPattern: Required[str]
+    """The pattern (for example, ``images/*.jpg``) that specifies which requests to apply the
+    behavior to. When CloudFront receives a viewer request, the requested path is compared with path
+    patterns in the order in which cache behaviors are listed in the distribution. You can
+    optionally include a slash (``/``) at the beginning of the path pattern. For example,
+    ``/images/*.jpg``. CloudFront behavior is the same with or without the leading ``/``. The path
+    pattern for the default cache behavior is ``*`` and cannot be changed. If the request for an
+    object does not match the path pattern for any cache behaviors, CloudFront applies the behavior
+    in the default cache behavior. For more information, see [Path
+    Pattern](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#DownloadDistValuesPathPattern)
+    in the *Amazon CloudFront Developer Guide*."""
+    RealtimeLogConfigArn: str
+    """The Amazon Resource Name (ARN) of the real-time log configuration that is attached to this
+    cache behavior. For more information, see [Real-time
+    logs](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/real-time-logs.html) in
+    the *Amazon CloudFront Developer Guide*."""
+    ResponseHeadersPolicyId: str
+    """The identifier for a response headers policy."""
+    SmoothStreaming: bool
+    """This field only supports standard distributions. You can't specify this field for
+    multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for
+    Amazon
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas)
+    in the *Amazon CloudFront Developer Guide*. Indicates whether you want to distribute media files
+    in the Microsoft Smooth Streaming format using the origin that is associated with this cache
+    behavior. If so, specify ``true``; if not, specify ``false``. If you specify ``true`` for
+    ``SmoothStreaming``, you can still distribute other content using this cache behavior if the
+    content matches the value of ``PathPattern``."""
+    TargetOriginId: Required[str]
+    """The value of ``ID`` for the origin that you want CloudFront to route requests to when they
+    match this cache behavior."""
+    TrustedKeyGroups: list[str]
+    """A list of key groups that CloudFront can use to validate signed URLs or signed cookies. When
+    a cache behavior contains trusted key groups, CloudFront requires signed URLs or signed cookies
+    for all requests that match the cache behavior. The URLs or cookies must be signed with a
+    private key whose corresponding public key is in the key group. The signed URL or cookie
+    contains information about which public key CloudFront should use to verify the signature. For
+    more information, see [Serving private
+    content](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    TrustedSigners: list[str]
+    """We recommend using ``TrustedKeyGroups`` instead of ``TrustedSigners``. This field only
+    supports standard distributions. You can't specify this field for multi-tenant distributions.
+    For more information, see [Unsupported features for SaaS Manager for Amazon
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas)
+    in the *Amazon CloudFront Developer Guide*. A list of AWS-account IDs whose public keys
+    CloudFront can use to validate signed URLs or signed cookies. When a cache behavior contains
+    trusted signers, CloudFront requires signed URLs or signed cookies for all requests that match
+    the cache behavior. The URLs or cookies must be signed with the private key of a CloudFront key
+    pair in the trusted signer's AWS-account. The signed URL or cookie contains information about
+    which public key CloudFront should use to verify the signature. For more information, see
+    [Serving private
+    content](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    ViewerProtocolPolicy: Required[str]
+    """The protocol that viewers can use to access the files in the origin specified by
+    ``TargetOriginId`` when a request matches the path pattern in ``PathPattern``. You can specify
+    the following options: + ``allow-all``: Viewers can use HTTP or HTTPS. + ``redirect-to-https``:
+    If a viewer submits an HTTP request, CloudFront returns an HTTP status code of 301 (Moved
+    Permanently) to the viewer along with the HTTPS URL. The viewer then resubmits the request using
+    the new URL. + ``https-only``: If a viewer sends an HTTP request, CloudFront returns an HTTP
+    status code of 403 (Forbidden). For more information about requiring the HTTPS protocol, see
+    [Requiring HTTPS Between Viewers and
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-viewers-to-cloudfront.html)
+    in the *Amazon CloudFront Developer Guide*. The only way to guarantee that viewers retrieve an
+    object that was fetched from the origin using HTTPS is never to use any other protocol to fetch
+    the object. If you have recently changed from HTTP to HTTPS, we recommend that you clear your
+    objects' cache because cached objects are protocol agnostic. That means that an edge location
+    will return an object from the cache regardless of whether the current request protocol matches
+    the protocol used previously. For more information, see [Managing Cache
+    Expiration](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html)
+    in the *Amazon CloudFront Developer Guide*."""
 
-DistributionConnectionFunctionAssociationDict = TypedDict(
-    "DistributionConnectionFunctionAssociationDict",
-    {
-        "Id": "Required[str]",
-    },
-    total=False,
-)
 
-DistributionCookiesDict = TypedDict(
-    "DistributionCookiesDict",
-    {
-        "Forward": "Required[str]",
-        "WhitelistedNames": "list[str]",
-    },
-    total=False,
-)
+class CustomErrorResponseDict(TypedDict, total=False):
+    """CustomErrorResponse as a plain dict: A complex type that controls: + Whether CloudFront
+    replaces HTTP status codes in the 4xx and 5xx range with custom error messages before returning
+    the response to the viewer. + How long CloudFront caches HTTP status codes in the 4xx and 5xx
+    range. For more information about custom error pages, see [Customizing Error
+    Responses](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/custom-error-pages.html)
+    in the *Amazon CloudFront Developer Guide*."""
 
-DistributionCustomOriginConfigDict = TypedDict(
-    "DistributionCustomOriginConfigDict",
-    {
-        "HTTPPort": "int",
-        "HTTPSPort": "int",
-        "IpAddressType": "Literal['ipv4', 'ipv6', 'dualstack']",
-        "OriginKeepaliveTimeout": "int",
-        "OriginMtlsConfig": "DistributionOriginMtlsConfigDict",
-        "OriginProtocolPolicy": "Required[str]",
-        "OriginReadTimeout": "int",
-        "OriginSSLProtocols": "list[str]",
-    },
-    total=False,
-)
+    ErrorCachingMinTTL: float
+    """The minimum amount of time, in seconds, that you want CloudFront to cache the HTTP status
+    code specified in ``ErrorCode``. When this time period has elapsed, CloudFront queries your
+    origin to see whether the problem that caused the error has been resolved and the requested
+    object is now available. For more information, see [Customizing Error
+    Responses](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/custom-error-pages.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    ErrorCode: Required[Literal[400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504]]
+    """The HTTP status code for which you want to specify a custom error page and/or a caching
+    duration."""
+    ResponseCode: Literal[200, 400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504]
+    """The HTTP status code that you want CloudFront to return to the viewer along with the custom
+    error page. There are a variety of reasons that you might want CloudFront to return a status
+    code different from the status code that your origin returned to CloudFront, for example: + Some
+    Internet devices (some firewalls and corporate proxies, for example) intercept HTTP 4xx and 5xx
+    and prevent the response from being returned to the viewer. If you substitute ``200``, the
+    response typically won't be intercepted. + If you don't care about distinguishing among
+    different client errors or server errors, you can specify ``400`` or ``500`` as the
+    ``ResponseCode`` for all 4xx or 5xx errors. + You might want to return a ``200`` status code
+    (OK) and static website so your customers don't know that your website is down. If you specify a
+    value for ``ResponseCode``, you must also specify a value for ``ResponsePagePath``."""
+    ResponsePagePath: str
+    """The path to the custom error page that you want CloudFront to return to a viewer when your
+    origin returns the HTTP status code specified by ``ErrorCode``, for example,
+    ``/4xx-errors/403-forbidden.html``. If you want to store your objects and your custom error
+    pages in different locations, your distribution must include a cache behavior for which the
+    following is true: + The value of ``PathPattern`` matches the path to your custom error
+    messages. For example, suppose you saved custom error pages for 4xx errors in an Amazon S3
+    bucket in a directory named ``/4xx-errors``. Your distribution must include a cache behavior for
+    which the path pattern routes requests for your custom error pages to that location, for
+    example, ``/4xx-errors/*``. + The value of ``TargetOriginId`` specifies the value of the ``ID``
+    element for the origin that contains your custom error pages. If you specify a value for
+    ``ResponsePagePath``, you must also specify a value for ``ResponseCode``. We recommend that you
+    store custom error pages in an Amazon S3 bucket. If you store custom error pages on an HTTP
+    server and the server starts to return 5xx errors, CloudFront can't get the files that you want
+    to return to viewers because the origin server is unavailable."""
 
-DistributionDefaultCacheBehaviorDict = TypedDict(
-    "DistributionDefaultCacheBehaviorDict",
-    {
-        "AllowedMethods": "list[str]",
-        "CachePolicyId": "str",
-        "CachedMethods": "list[str]",
-        "Compress": "bool",
-        "DefaultTTL": "float",
-        "FieldLevelEncryptionId": "str",
-        "ForwardedValues": "DistributionForwardedValuesDict",
-        "FunctionAssociations": "list[FunctionAssociationDict]",
-        "GrpcConfig": "DistributionGrpcConfigDict",
-        "LambdaFunctionAssociations": "list[LambdaFunctionAssociationDict]",
-        "MaxTTL": "float",
-        "MinTTL": "float",
-        "OriginRequestPolicyId": "str",
-        "RealtimeLogConfigArn": "str",
-        "ResponseHeadersPolicyId": "str",
-        "SmoothStreaming": "bool",
-        "TargetOriginId": "Required[str]",
-        "TrustedKeyGroups": "list[str]",
-        "TrustedSigners": "list[str]",
-        "ViewerProtocolPolicy": "Required[Literal['allow-all', 'https-only', 'redirect-to-https']]",
-    },
-    total=False,
-)
 
-DistributionDistributionConfigDict = TypedDict(
-    "DistributionDistributionConfigDict",
-    {
-        "Aliases": "list[str]",
-        "AnycastIpListId": "str",
-        "CNAMEs": "list[str]",
-        "CacheBehaviors": "list[CacheBehaviorDict]",
-        "CacheTagConfig": "DistributionCacheTagConfigDict",
-        "Comment": "str",
-        "ConnectionFunctionAssociation": "DistributionConnectionFunctionAssociationDict",
-        "ConnectionMode": "Literal['direct', 'tenant-only']",
-        "ContinuousDeploymentPolicyId": "str",
-        "CustomErrorResponses": "list[CustomErrorResponseDict]",
-        "CustomOrigin": "LegacyCustomOriginDict",
-        "DefaultCacheBehavior": "Required[DistributionDefaultCacheBehaviorDict]",
-        "DefaultRootObject": "str",
-        "Enabled": "Required[bool]",
-        "HttpVersion": "Literal['http1.1', 'http2', 'http2and3', 'http3']",
-        "IPV6Enabled": "bool",
-        "Logging": "DistributionLoggingDict",
-        "OriginGroups": "DistributionOriginGroupsDict",
-        "Origins": "list[OriginDict]",
-        "PriceClass": "Literal['None', 'PriceClass_100', 'PriceClass_200', 'PriceClass_All']",
-        "Restrictions": "DistributionRestrictionsDict",
-        "S3Origin": "LegacyS3OriginDict",
-        "Staging": "bool",
-        "TenantConfig": "DistributionDistributionConfigTenantConfigDict",
-        "ViewerCertificate": "DistributionViewerCertificateDict",
-        "ViewerMtlsConfig": "DistributionViewerMtlsConfigDict",
-        "WebACLId": "str",
-    },
-    total=False,
-)
+class DistributionCacheTagConfigDict(TypedDict, total=False):
+    """DistributionCacheTagConfig as a plain dict: A complex type that specifies the HTTP header
+    name from which CloudFront extracts cache tags from origin responses. When you add
+    ``CacheTagConfig`` to a distribution, CloudFront reads the specified header from origin
+    responses, parses the comma-separated tag values, and stores them with the cached object. You
+    can then invalidate cached objects by tag using the ``CreateInvalidation`` API."""
 
-DistributionDistributionConfigTenantConfigDict = TypedDict(
-    "DistributionDistributionConfigTenantConfigDict",
-    {
-        "ParameterDefinitions": "list[ParameterDefinitionDict]",
-    },
-    total=False,
-)
+    HeaderName: Required[str]
+    """The name of the HTTP header that your origin includes in responses. CloudFront uses this
+    header to extract cache tags. The header value must contain comma-separated tag values (for
+    example, ``product:electronics, category:tv, brand:example``)."""
 
-DistributionForwardedValuesDict = TypedDict(
-    "DistributionForwardedValuesDict",
-    {
-        "Cookies": "DistributionCookiesDict",
-        "Headers": "list[str]",
-        "QueryString": "Required[bool]",
-        "QueryStringCacheKeys": "list[str]",
-    },
-    total=False,
-)
 
-DistributionGeoRestrictionDict = TypedDict(
-    "DistributionGeoRestrictionDict",
-    {
-        "Locations": "list[Literal['AD', 'AE', 'AF', 'AG', 'AI', 'AL', 'AM', 'AO', 'AQ', 'AR', 'AS', 'AT', 'AU', 'AW', 'AX', 'AZ', 'BA', 'BB', 'BD', 'BE', 'BF', 'BG', 'BH', 'BI', 'BJ', 'BL', 'BM', 'BN', 'BO', 'BQ', 'BR', 'BS', 'BT', 'BV', 'BW', 'BY', 'BZ', 'CA', 'CC', 'CD', 'CF', 'CG', 'CH', 'CI', 'CK', 'CL', 'CM', 'CN', 'CO', 'CR', 'CU', 'CV', 'CW', 'CX', 'CY', 'CZ', 'DE', 'DJ', 'DK', 'DM', 'DO', 'DZ', 'EC', 'EE', 'EG', 'EH', 'ER', 'ES', 'ET', 'FI', 'FJ', 'FK', 'FM', 'FO', 'FR', 'GA', 'GB', 'GD', 'GE', 'GF', 'GG', 'GH', 'GI', 'GL', 'GM', 'GN', 'GP', 'GQ', 'GR', 'GS', 'GT', 'GU', 'GW', 'GY', 'HK', 'HM', 'HN', 'HR', 'HT', 'HU', 'ID', 'IE', 'IL', 'IM', 'IN', 'IO', 'IQ', 'IR', 'IS', 'IT', 'JE', 'JM', 'JO', 'JP', 'KE', 'KG', 'KH', 'KI', 'KM', 'KN', 'KP', 'KR', 'KW', 'KY', 'KZ', 'LA', 'LB', 'LC', 'LI', 'LK', 'LR', 'LS', 'LT', 'LU', 'LV', 'LY', 'MA', 'MC', 'MD', 'ME', 'MF', 'MG', 'MH', 'MK', 'ML', 'MM', 'MN', 'MO', 'MP', 'MQ', 'MR', 'MS', 'MT', 'MU', 'MV', 'MW', 'MX', 'MY', 'MZ', 'NA', 'NC', 'NE', 'NF', 'NG', 'NI', 'NL', 'NO', 'NP', 'NR', 'NU', 'NZ', 'OM', 'PA', 'PE', 'PF', 'PG', 'PH', 'PK', 'PL', 'PM', 'PN', 'PR', 'PS', 'PT', 'PW', 'PY', 'QA', 'RE', 'RO', 'RS', 'RU', 'RW', 'SA', 'SB', 'SC', 'SD', 'SE', 'SG', 'SH', 'SI', 'SJ', 'SK', 'SL', 'SM', 'SN', 'SO', 'SR', 'SS', 'ST', 'SV', 'SX', 'SY', 'SZ', 'TC', 'TD', 'TF', 'TG', 'TH', 'TJ', 'TK', 'TL', 'TM', 'TN', 'TO', 'TR', 'TT', 'TV', 'TW', 'TZ', 'UA', 'UG', 'UM', 'US', 'UY', 'UZ', 'VA', 'VC', 'VE', 'VG', 'VI', 'VN', 'VU', 'WF', 'WS', 'YE', 'YT', 'ZA', 'ZM', 'ZW']]",
-        "RestrictionType": "Required[Literal['blacklist', 'none', 'whitelist']]",
-    },
-    total=False,
-)
+class DistributionConnectionFunctionAssociationDict(TypedDict, total=False):
+    """DistributionConnectionFunctionAssociation as a plain dict: A connection function association."""
 
-DistributionGrpcConfigDict = TypedDict(
-    "DistributionGrpcConfigDict",
-    {
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
+    Id: Required[str]
+    """The association's ID."""
 
-DistributionLoggingDict = TypedDict(
-    "DistributionLoggingDict",
-    {
-        "Bucket": "str",
-        "IncludeCookies": "bool",
-        "Prefix": "str",
-    },
-    total=False,
-)
 
-DistributionOriginGroupsDict = TypedDict(
-    "DistributionOriginGroupsDict",
-    {
-        "Items": "list[OriginGroupDict]",
-        "Quantity": "Required[int]",
-    },
-    total=False,
-)
+class DistributionCookiesDict(TypedDict, total=False):
+    """DistributionCookies as a plain dict: This field is deprecated. We recommend that you use a
+    cache policy or an origin request policy instead of this field. If you want to include cookies
+    in the cache key, use a cache policy. For more information, see [Creating cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy)
+    in the *Amazon CloudFront Developer Guide*. If you want to send cookies to the origin but not
+    include them in the cache key, use an origin request policy. For more information, see [Creating
+    origin request
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy)
+    in the *Amazon CloudFront Developer Guide*. A complex type that specifies whether you want
+    CloudFront to forward cookies to the origin and, if so, which ones. For more information about
+    forwarding cookies to the origin, see [How CloudFront Forwards, Caches, and Logs
+    Cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Cookies.html) in the
+    *Amazon CloudFront Developer Guide*."""
 
-DistributionOriginMtlsConfigDict = TypedDict(
-    "DistributionOriginMtlsConfigDict",
-    {
-        "ClientCertificateArn": "Required[str]",
-    },
-    total=False,
-)
+    Forward: Required[str]
+    """This field is deprecated. We recommend that you use a cache policy or an origin request
+    policy instead of this field. If you want to include cookies in the cache key, use a cache
+    policy. For more information, see [Creating cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy)
+    in the *Amazon CloudFront Developer Guide*. If you want to send cookies to the origin but not
+    include them in the cache key, use origin request policy. For more information, see [Creating
+    origin request
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy)
+    in the *Amazon CloudFront Developer Guide*. Specifies which cookies to forward to the origin for
+    this cache behavior: all, none, or the list of cookies specified in the ``WhitelistedNames``
+    complex type. Amazon S3 doesn't process cookies. When the cache behavior is forwarding requests
+    to an Amazon S3 origin, specify none for the ``Forward`` element."""
+    WhitelistedNames: list[str]
+    """This field is deprecated. We recommend that you use a cache policy or an origin request
+    policy instead of this field. If you want to include cookies in the cache key, use a cache
+    policy. For more information, see [Creating cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy)
+    in the *Amazon CloudFront Developer Guide*. If you want to send cookies to the origin but not
+    include them in the cache key, use an origin request policy. For more information, see [Creating
+    origin request
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy)
+    in the *Amazon CloudFront Developer Guide*. Required if you specify ``whitelist`` for the value
+    of ``Forward``. A complex type that specifies how many different cookies you want CloudFront to
+    forward to the origin for this cache behavior and, if you want to forward selected cookies, the
+    names of those cookies. If you specify ``all`` or ``none`` for the value of ``Forward``, omit
+    ``WhitelistedNames``. If you change the value of ``Forward`` from ``whitelist`` to ``all`` or
+    ``none`` and you don't delete the ``WhitelistedNames`` element and its child elements,
+    CloudFront deletes them automatically. For the current limit on the number of cookie names that
+    you can whitelist for each cache behavior, see [CloudFront
+    Limits](https://docs.aws.amazon.com/general/latest/gr/xrefaws_service_limits.html#limits_cloudfront)
+    in the *General Reference*."""
 
-DistributionOriginShieldDict = TypedDict(
-    "DistributionOriginShieldDict",
-    {
-        "Enabled": "bool",
-        "OriginShieldRegion": "str",
-    },
-    total=False,
-)
 
-DistributionRestrictionsDict = TypedDict(
-    "DistributionRestrictionsDict",
-    {
-        "GeoRestriction": "Required[DistributionGeoRestrictionDict]",
-    },
-    total=False,
-)
+class DistributionCustomOriginConfigDict(TypedDict, total=False):
+    """DistributionCustomOriginConfig as a plain dict: A custom origin. A custom origin is any
+    origin that is *not* an Amazon S3 bucket, with one exception. An Amazon S3 bucket that is
+    [configured with static website
+    hosting](https://docs.aws.amazon.com/AmazonS3/latest/dev/WebsiteHosting.html)*is* a custom
+    origin."""
 
-DistributionS3OriginConfigDict = TypedDict(
-    "DistributionS3OriginConfigDict",
-    {
-        "OriginAccessIdentity": "str",
-        "OriginReadTimeout": "int",
-    },
-    total=False,
-)
+    HTTPPort: int
+    """The HTTP port that CloudFront uses to connect to the origin. Specify the HTTP port that the
+    origin listens on."""
+    HTTPSPort: int
+    """The HTTPS port that CloudFront uses to connect to the origin. Specify the HTTPS port that the
+    origin listens on."""
+    IpAddressType: Literal["ipv4", "ipv6", "dualstack"]
+    """Specifies which IP protocol CloudFront uses when connecting to your origin. If your origin
+    uses both IPv4 and IPv6 protocols, you can choose ``dualstack`` to help optimize reliability."""
+    OriginKeepaliveTimeout: int
+    """Specifies how long, in seconds, CloudFront persists its connection to the origin. The minimum
+    timeout is 1 second, the maximum is 300 seconds, and the default (if you don't specify
+    otherwise) is 5 seconds. For more information, see [Keep-alive timeout (custom origins
+    only)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginKeepaliveTimeout)
+    in the *Amazon CloudFront Developer Guide*."""
+    OriginMtlsConfig: DistributionOriginMtlsConfigDict
+    """Configures mutual TLS authentication between CloudFront and your origin server."""
+    OriginProtocolPolicy: Required[str]
+    """Specifies the protocol (HTTP or HTTPS) that CloudFront uses to connect to the origin. Valid
+    values are: + ``http-only`` – CloudFront always uses HTTP to connect to the origin. +
+    ``match-viewer`` – CloudFront connects to the origin using the same protocol that the viewer
+    used to connect to CloudFront. + ``https-only`` – CloudFront always uses HTTPS to connect to the
+    origin."""
+    OriginReadTimeout: int
+    """Specifies how long, in seconds, CloudFront waits for a response from the origin. This is also
+    known as the *origin response timeout*. The minimum timeout is 1 second, the maximum is 120
+    seconds, and the default (if you don't specify otherwise) is 30 seconds. For more information,
+    see [Response
+    timeout](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginResponseTimeout)
+    in the *Amazon CloudFront Developer Guide*."""
+    OriginSSLProtocols: list[str]
+    """Specifies the minimum SSL/TLS protocol that CloudFront uses when connecting to your origin
+    over HTTPS. Valid values include ``SSLv3``, ``TLSv1``, ``TLSv1.1``, and ``TLSv1.2``. For more
+    information, see [Minimum Origin SSL
+    Protocol](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginSSLProtocols)
+    in the *Amazon CloudFront Developer Guide*."""
 
-DistributionStatusCodesDict = TypedDict(
-    "DistributionStatusCodesDict",
-    {
-        "Items": "Required[list[int]]",
-        "Quantity": "Required[int]",
-    },
-    total=False,
-)
 
-DistributionTrustStoreConfigDict = TypedDict(
-    "DistributionTrustStoreConfigDict",
-    {
-        "AdvertiseTrustStoreCaNames": "bool",
-        "IgnoreCertificateExpiry": "bool",
-        "TrustStoreId": "Required[str]",
-    },
-    total=False,
-)
+class DistributionDefaultCacheBehaviorDict(TypedDict, total=False):
+    """DistributionDefaultCacheBehavior as a plain dict: A complex type that describes the default
+    cache behavior if you don't specify a ``CacheBehavior`` element or if request URLs don't match
+    any of the values of ``PathPattern`` in ``CacheBehavior`` elements. You must create exactly one
+    default cache behavior. If your minimum TTL is greater than 0, CloudFront will cache content for
+    at least the duration specified in the cache policy's minimum TTL, even if the ``Cache-Control:
+    no-cache``, ``no-store``, or ``private`` directives are present in the origin headers."""
 
-DistributionViewerCertificateDict = TypedDict(
-    "DistributionViewerCertificateDict",
-    {
-        "AcmCertificateArn": "str",
-        "CloudFrontDefaultCertificate": "bool",
-        "IamCertificateId": "str",
-        "MinimumProtocolVersion": "Literal['SSLv3', 'TLSv1', 'TLSv1.1_2016', 'TLSv1.2_2018', 'TLSv1.2_2019', 'TLSv1.2_2021', 'TLSv1.2_2025', 'TLSv1.3_2025', 'TLSv1_2016']",
-        "SslSupportMethod": "Literal['sni-only', 'static-ip', 'vip']",
-    },
-    total=False,
-)
+    AllowedMethods: list[str]
+    """A complex type that controls which HTTP methods CloudFront processes and forwards to your
+    Amazon S3 bucket or your custom origin. There are three choices: + CloudFront forwards only
+    ``GET`` and ``HEAD`` requests. + CloudFront forwards only ``GET``, ``HEAD``, and ``OPTIONS``
+    requests. + CloudFront forwards ``GET, HEAD, OPTIONS, PUT, PATCH, POST``, and ``DELETE``
+    requests. If you pick the third choice, you may need to restrict access to your Amazon S3 bucket
+    or to your custom origin so users can't perform operations that you don't want them to. For
+    example, you might not want users to have permissions to delete objects from your origin."""
+    CachePolicyId: str
+    """The unique identifier of the cache policy that is attached to the default cache behavior. For
+    more information, see [Creating cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy)
+    or [Using the managed cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html)
+    in the *Amazon CloudFront Developer Guide*. A ``DefaultCacheBehavior`` must include either a
+    ``CachePolicyId`` or ``ForwardedValues``. We recommend that you use a ``CachePolicyId``."""
+    CachedMethods: list[str]
+    """A complex type that controls whether CloudFront caches the response to requests using the
+    specified HTTP methods. There are two choices: + CloudFront caches responses to ``GET`` and
+    ``HEAD`` requests. + CloudFront caches responses to ``GET``, ``HEAD``, and ``OPTIONS`` requests.
+    If you pick the second choice for your Amazon S3 Origin, you may need to forward
+    Access-Control-Request-Method, Access-Control-Request-Headers, and Origin headers for the
+    responses to be cached correctly."""
+    Compress: bool
+    """Whether you want CloudFront to automatically compress certain files for this cache behavior.
+    If so, specify ``true``; if not, specify ``false``. For more information, see [Serving
+    Compressed
+    Files](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    DefaultTTL: float
+    """This field only supports standard distributions. You can't specify this field for
+    multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for
+    Amazon
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas)
+    in the *Amazon CloudFront Developer Guide*. This field is deprecated. We recommend that you use
+    the ``DefaultTTL`` field in a cache policy instead of this field. For more information, see
+    [Creating cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy)
+    or [Using the managed cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html)
+    in the *Amazon CloudFront Developer Guide*. The default amount of time that you want objects to
+    stay in CloudFront caches before CloudFront forwards another request to your origin to determine
+    whether the object has been updated. The value that you specify applies only when your origin
+    does not add HTTP headers such as ``Cache-Control max-age``, ``Cache-Control s-maxage``, and
+    ``Expires`` to objects. For more information, see [Managing How Long Content Stays in an Edge
+    Cache
+    (Expiration)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    FieldLevelEncryptionId: str
+    """The value of ``ID`` for the field-level encryption configuration that you want CloudFront to
+    use for encrypting specific fields of data for the default cache behavior."""
+    ForwardedValues: DistributionForwardedValuesDict
+    """This field is deprecated. We recommend that you use a cache policy or an origin request
+    policy instead of this field. For more information, see [Working with
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/working-with-policies.html)
+    in the *Amazon CloudFront Developer Guide*. If you want to include values in the cache key, use
+    a cache policy. For more information, see [Creating cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy)
+    or [Using the managed cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html)
+    in the *Amazon CloudFront Developer Guide*. If you want to send values to the origin but not
+    include them in the cache key, use an origin request policy. For more information, see [Creating
+    origin request
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy)
+    or [Using the managed origin request
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-origin-request-policies.html)
+    in the *Amazon CloudFront Developer Guide*. A ``DefaultCacheBehavior`` must include either a
+    ``CachePolicyId`` or ``ForwardedValues``. We recommend that you use a ``CachePolicyId``. A
+    complex type that specifies how CloudFront handles query strings, cookies, and HTTP headers."""
+    FunctionAssociations: list[FunctionAssociationDict]
+    """A list of CloudFront functions that are associated with this cache behavior. Your functions
+    must be published to the ``LIVE`` stage to associate them with a cache behavior."""
+    GrpcConfig: DistributionGrpcConfigDict
+    """The gRPC configuration for your cache behavior."""
+    LambdaFunctionAssociations: list[LambdaFunctionAssociationDict]
+    """A complex type that contains zero or more Lambda@Edge function associations for a cache
+    behavior."""
+    MaxTTL: float
+    """This field only supports standard distributions. You can't specify this field for
+    multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for
+    Amazon
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas)
+    in the *Amazon CloudFront Developer Guide*. This field is deprecated. We recommend that you use
+    the ``MaxTTL`` field in a cache policy instead of this field. For more information, see
+    [Creating cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy)
+    or [Using the managed cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html)
+    in the *Amazon CloudFront Developer Guide*. The maximum amount of time that you want objects to
+    stay in CloudFront caches before CloudFront forwards another request to your origin to determine
+    whether the object has been updated. The value that you specify applies only when your origin
+    adds HTTP headers such as ``Cache-Control max-age``, ``Cache-Control s-maxage``, and ``Expires``
+    to objects. For more information, see [Managing How Long Content Stays in an Edge Cache
+    (Expiration)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    MinTTL: float
+    """This field only supports standard distributions. You can't specify this field for
+    multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for
+    Amazon
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas)
+    in the *Amazon CloudFront Developer Guide*. This field is deprecated. We recommend that you use
+    the ``MinTTL`` field in a cache policy instead of this field. For more information, see
+    [Creating cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy)
+    or [Using the managed cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html)
+    in the *Amazon CloudFront Developer Guide*. The minimum amount of time that you want objects to
+    stay in CloudFront caches before CloudFront forwards another request to your origin to determine
+    whether the object has been updated. For more information, see [Managing How Long Content Stays
+    in an Edge Cache
+    (Expiration)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html)
+    in the *Amazon CloudFront Developer Guide*. You must specify ``0`` for ``MinTTL`` if you
+    configure CloudFront to forward all headers to your origin (under ``Headers``, if you specify
+    ``1`` for ``Quantity`` and ``*`` for ``Name``)."""
+    OriginRequestPolicyId: str
+    """The unique identifier of the origin request policy that is attached to the default cache
+    behavior. For more information, see [Creating origin request
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy)
+    or [Using the managed origin request
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-origin-request-policies.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    RealtimeLogConfigArn: str
+    """The Amazon Resource Name (ARN) of the real-time log configuration that is attached to this
+    cache behavior. For more information, see [Real-time
+    logs](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/real-time-logs.html) in
+    the *Amazon CloudFront Developer Guide*."""
+    ResponseHeadersPolicyId: str
+    """The identifier for a response headers policy."""
+    SmoothStreaming: bool
+    """This field only supports standard distributions. You can't specify this field for
+    multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for
+    Amazon
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas)
+    in the *Amazon CloudFront Developer Guide*. Indicates whether you want to distribute media files
+    in the Microsoft Smooth Streaming format using the origin that is associated with this cache
+    behavior. If so, specify ``true``; if not, specify ``false``. If you specify ``true`` for
+    ``SmoothStreaming``, you can still distribute other content using this cache behavior if the
+    content matches the value of ``PathPattern``."""
+    TargetOriginId: Required[str]
+    """The value of ``ID`` for the origin that you want CloudFront to route requests to when they
+    use the default cache behavior."""
+    TrustedKeyGroups: list[str]
+    """A list of key groups that CloudFront can use to validate signed URLs or signed cookies. When
+    a cache behavior contains trusted key groups, CloudFront requires signed URLs or signed cookies
+    for all requests that match the cache behavior. The URLs or cookies must be signed with a
+    private key whose corresponding public key is in the key group. The signed URL or cookie
+    contains information about which public key CloudFront should use to verify the signature. For
+    more information, see [Serving private
+    content](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    TrustedSigners: list[str]
+    """We recommend using ``TrustedKeyGroups`` instead of ``TrustedSigners``. This field only
+    supports standard distributions. You can't specify this field for multi-tenant distributions.
+    For more information, see [Unsupported features for SaaS Manager for Amazon
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas)
+    in the *Amazon CloudFront Developer Guide*. A list of AWS-account IDs whose public keys
+    CloudFront can use to validate signed URLs or signed cookies. When a cache behavior contains
+    trusted signers, CloudFront requires signed URLs or signed cookies for all requests that match
+    the cache behavior. The URLs or cookies must be signed with the private key of a CloudFront key
+    pair in a trusted signer's AWS-account. The signed URL or cookie contains information about
+    which public key CloudFront should use to verify the signature. For more information, see
+    [Serving private
+    content](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    ViewerProtocolPolicy: Required[Literal["allow-all", "https-only", "redirect-to-https"]]
+    """The protocol that viewers can use to access the files in the origin specified by
+    ``TargetOriginId`` when a request matches the path pattern in ``PathPattern``. You can specify
+    the following options: + ``allow-all``: Viewers can use HTTP or HTTPS. + ``redirect-to-https``:
+    If a viewer submits an HTTP request, CloudFront returns an HTTP status code of 301 (Moved
+    Permanently) to the viewer along with the HTTPS URL. The viewer then resubmits the request using
+    the new URL. + ``https-only``: If a viewer sends an HTTP request, CloudFront returns an HTTP
+    status code of 403 (Forbidden). For more information about requiring the HTTPS protocol, see
+    [Requiring HTTPS Between Viewers and
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-viewers-to-cloudfront.html)
+    in the *Amazon CloudFront Developer Guide*. The only way to guarantee that viewers retrieve an
+    object that was fetched from the origin using HTTPS is never to use any other protocol to fetch
+    the object. If you have recently changed from HTTP to HTTPS, we recommend that you clear your
+    objects' cache because cached objects are protocol agnostic. That means that an edge location
+    will return an object from the cache regardless of whether the current request protocol matches
+    the protocol used previously. For more information, see [Managing Cache
+    Expiration](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html)
+    in the *Amazon CloudFront Developer Guide*."""
 
-DistributionViewerMtlsConfigDict = TypedDict(
-    "DistributionViewerMtlsConfigDict",
-    {
-        "Mode": "Literal['required', 'optional', 'passthrough']",
-        "TrustStoreConfig": "DistributionTrustStoreConfigDict",
-    },
-    total=False,
-)
 
-DistributionVpcOriginConfigDict = TypedDict(
-    "DistributionVpcOriginConfigDict",
-    {
-        "OriginKeepaliveTimeout": "int",
-        "OriginReadTimeout": "int",
-        "OwnerAccountId": "str",
-        "VpcOriginId": "Required[str]",
-    },
-    total=False,
-)
+class DistributionDistributionConfigDict(TypedDict, total=False):
+    """DistributionDistributionConfig as a plain dict: A distribution configuration."""
 
-FunctionAssociationDict = TypedDict(
-    "FunctionAssociationDict",
-    {
-        "EventType": "str",
-        "FunctionARN": "str",
-    },
-    total=False,
-)
+    Aliases: list[str]
+    """This field only supports standard distributions. You can't specify this field for
+    multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for
+    Amazon
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas)
+    in the *Amazon CloudFront Developer Guide*. A complex type that contains information about
+    CNAMEs (alternate domain names), if any, for this distribution."""
+    AnycastIpListId: str
+    """To use this field for a multi-tenant distribution, use a connection group instead. For more
+    information, see
+    [ConnectionGroup](https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ConnectionGroup.html).
+    ID of the Anycast static IP list that is associated with the distribution."""
+    CNAMEs: list[str]
+    """An alias for the CF distribution's domain name. This property is legacy. We recommend that
+    you use
+    [Aliases](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-aliases)
+    instead."""
+    CacheBehaviors: list[CacheBehaviorDict]
+    """A complex type that contains zero or more ``CacheBehavior`` elements."""
+    CacheTagConfig: DistributionCacheTagConfigDict
+    """Configuration for cache tag extraction from origin responses. When specified, CloudFront
+    reads the header named in ``HeaderName`` from origin responses and stores the comma-separated
+    values as cache tags on the object. Distributions without ``CacheTagConfig`` do not extract
+    tags. When ``CacheTagConfig`` is removed from a distribution via ``UpdateDistribution``,
+    CloudFront stops extracting tags from origin responses. Changing the ``HeaderName`` on an
+    existing distribution does not retroactively affect previously cached objects. Tag-based
+    invalidations will not apply to objects already cached using a previous header. To ensure tag
+    invalidations function after updating the header name, use path-based invalidations to recache
+    all objects that use cache tags."""
+    Comment: str
+    """A comment to describe the distribution. The comment cannot be longer than 128 characters."""
+    ConnectionFunctionAssociation: DistributionConnectionFunctionAssociationDict
+    """The distribution's connection function association."""
+    ConnectionMode: Literal["direct", "tenant-only"]
+    """This field specifies whether the connection mode is through a standard distribution (direct)
+    or a multi-tenant distribution with distribution tenants (tenant-only)."""
+    ContinuousDeploymentPolicyId: str
+    """This field only supports standard distributions. You can't specify this field for
+    multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for
+    Amazon
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas)
+    in the *Amazon CloudFront Developer Guide*. The identifier of a continuous deployment policy.
+    For more information, see ``CreateContinuousDeploymentPolicy``."""
+    CustomErrorResponses: list[CustomErrorResponseDict]
+    """A complex type that controls the following: + Whether CloudFront replaces HTTP status codes
+    in the 4xx and 5xx range with custom error messages before returning the response to the viewer.
+    + How long CloudFront caches HTTP status codes in the 4xx and 5xx range. For more information
+    about custom error pages, see [Customizing Error
+    Responses](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/custom-error-pages.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    CustomOrigin: LegacyCustomOriginDict
+    """The user-defined HTTP server that serves as the origin for content that CF distributes. This
+    property is legacy. We recommend that you use
+    [Origin](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudfront-distribution-origin.html)
+    instead."""
+    DefaultCacheBehavior: Required[DistributionDefaultCacheBehaviorDict]
+    """A complex type that describes the default cache behavior if you don't specify a
+    ``CacheBehavior`` element or if files don't match any of the values of ``PathPattern`` in
+    ``CacheBehavior`` elements. You must create exactly one default cache behavior."""
+    DefaultRootObject: str
+    """When a viewer requests the root URL for your distribution, the default root object is the
+    object that you want CloudFront to request from your origin. For example, if your root URL is
+    ``https://www.example.com``, you can specify CloudFront to return the ``index.html`` file as the
+    default root object. You can specify a default root object so that viewers see a specific file
+    or object, instead of another object in your distribution (for example,
+    ``https://www.example.com/product-description.html``). A default root object avoids exposing the
+    contents of your distribution. You can specify the object name or a path to the object name (for
+    example, ``index.html`` or ``exampleFolderName/index.html``). Your string can't begin with a
+    forward slash (``/``). Only specify the object name or the path to the object. If you don't want
+    to specify a default root object when you create a distribution, include an empty
+    ``DefaultRootObject`` element. To delete the default root object from an existing distribution,
+    update the distribution configuration and include an empty ``DefaultRootObject`` element. To
+    replace the default root object, update the distribution configuration and specify the new
+    object. For more information about the default root object, see [Specify a default root
+    object](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DefaultRootObject.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    Enabled: Required[bool]
+    """From this field, you can enable or disable the selected distribution."""
+    HttpVersion: Literal["http1.1", "http2", "http2and3", "http3"]
+    """(Optional) Specify the HTTP version(s) that you want viewers to use to communicate with CF.
+    The default value for new distributions is ``http1.1``. For viewers and CF to use HTTP/2,
+    viewers must support TLSv1.2 or later, and must support Server Name Indication (SNI). For
+    viewers and CF to use HTTP/3, viewers must support TLSv1.3 and Server Name Indication (SNI). CF
+    supports HTTP/3 connection migration to allow the viewer to switch networks without losing
+    connection. For more information about connection migration, see [Connection
+    Migration](https://docs.aws.amazon.com/https://www.rfc-editor.org/rfc/rfc9000.html#name-connection-migration)
+    at RFC 9000. For more information about supported TLSv1.3 ciphers, see [Supported protocols and
+    ciphers between viewers and
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/secure-connections-supported-viewer-protocols-ciphers.html)."""
+    IPV6Enabled: bool
+    """To use this field for a multi-tenant distribution, use a connection group instead. For more
+    information, see
+    [ConnectionGroup](https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ConnectionGroup.html).
+    If you want CloudFront to respond to IPv6 DNS requests with an IPv6 address for your
+    distribution, specify ``true``. If you specify ``false``, CloudFront responds to IPv6 DNS
+    requests with the DNS response code ``NOERROR`` and with no IP addresses. This allows viewers to
+    submit a second request, for an IPv4 address for your distribution. In general, you should
+    enable IPv6 if you have users on IPv6 networks who want to access your content. However, if
+    you're using signed URLs or signed cookies to restrict access to your content, and if you're
+    using a custom policy that includes the ``IpAddress`` parameter to restrict the IP addresses
+    that can access your content, don't enable IPv6. If you want to restrict access to some content
+    by IP address and not restrict access to other content (or restrict access but not by IP
+    address), you can create two distributions. For more information, see [Creating a Signed URL
+    Using a Custom
+    Policy](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-creating-signed-url-custom-policy.html)
+    in the *Amazon CloudFront Developer Guide*. If you're using an R53AWSIntlong alias resource
+    record set to route traffic to your CloudFront distribution, you need to create a second alias
+    resource record set when both of the following are true: + You enable IPv6 for the distribution
+    + You're using alternate domain names in the URLs for your objects For more information, see
+    [Routing Traffic to an Amazon CloudFront Web Distribution by Using Your Domain
+    Name](https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-to-cloudfront-distribution.html)
+    in the *Developer Guide*. If you created a CNAME resource record set, either with R53AWSIntlong
+    or with another DNS service, you don't need to make any changes. A CNAME record will route
+    traffic to your distribution regardless of the IP address format of the viewer request."""
+    Logging: DistributionLoggingDict
+    """A complex type that controls whether access logs are written for the distribution. For more
+    information about logging, see [Access
+    Logs](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/AccessLogs.html) in the
+    *Amazon CloudFront Developer Guide*."""
+    OriginGroups: DistributionOriginGroupsDict
+    """A complex type that contains information about origin groups for this distribution. Specify a
+    value for either the ``Origins`` or ``OriginGroups`` property."""
+    Origins: list[OriginDict]
+    """A complex type that contains information about origins for this distribution. Specify a value
+    for either the ``Origins`` or ``OriginGroups`` property."""
+    PriceClass: Literal["None", "PriceClass_100", "PriceClass_200", "PriceClass_All"]
+    """This field only supports standard distributions. You can't specify this field for
+    multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for
+    Amazon
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas)
+    in the *Amazon CloudFront Developer Guide*. The price class that corresponds with the maximum
+    price that you want to pay for CloudFront service. If you specify ``PriceClass_All``, CloudFront
+    responds to requests for your objects from all CloudFront edge locations. If you specify a price
+    class other than ``PriceClass_All``, CloudFront serves your objects from the CloudFront edge
+    location that has the lowest latency among the edge locations in your price class. Viewers who
+    are in or near regions that are excluded from your specified price class may encounter slower
+    performance. For more information about price classes, see [Choosing the Price Class for a
+    CloudFront
+    Distribution](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PriceClass.html)
+    in the *Amazon CloudFront Developer Guide*. For information about CloudFront pricing, including
+    how price classes (such as Price Class 100) map to CloudFront regions, see [Amazon CloudFront
+    Pricing](https://docs.aws.amazon.com/cloudfront/pricing/)."""
+    Restrictions: DistributionRestrictionsDict
+    """A complex type that identifies ways in which you want to restrict distribution of your
+    content."""
+    S3Origin: LegacyS3OriginDict
+    """The origin as an S3 bucket. This property is legacy. We recommend that you use
+    [Origin](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudfront-distribution-origin.html)
+    instead."""
+    Staging: bool
+    """This field only supports standard distributions. You can't specify this field for
+    multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for
+    Amazon
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas)
+    in the *Amazon CloudFront Developer Guide*. A Boolean that indicates whether this is a staging
+    distribution. When this value is ``true``, this is a staging distribution. When this value is
+    ``false``, this is not a staging distribution."""
+    TenantConfig: DistributionDistributionConfigTenantConfigDict
+    """This field only supports multi-tenant distributions. You can't specify this field for
+    standard distributions. For more information, see [Unsupported features for SaaS Manager for
+    Amazon
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas)
+    in the *Amazon CloudFront Developer Guide*. A distribution tenant configuration."""
+    ViewerCertificate: DistributionViewerCertificateDict
+    """A complex type that determines the distribution's SSL/TLS configuration for communicating
+    with viewers."""
+    ViewerMtlsConfig: DistributionViewerMtlsConfigDict
+    """The distribution's viewer mTLS configuration."""
+    WebACLId: str
+    """Multi-tenant distributions only support WAF V2 web ACLs. A unique identifier that specifies
+    the WAF web ACL, if any, to associate with this distribution. To specify a web ACL created using
+    the latest version of WAF, use the ACL ARN, for example
+    ``arn:aws:wafv2:us-east-1:123456789012:global/webacl/ExampleWebACL/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111``.
+    To specify a web ACL created using WAF Classic, use the ACL ID, for example
+    ``a1b2c3d4-5678-90ab-cdef-EXAMPLE11111``. WAF is a web application firewall that lets you
+    monitor the HTTP and HTTPS requests that are forwarded to CloudFront, and lets you control
+    access to your content. Based on conditions that you specify, such as the IP addresses that
+    requests originate from or the values of query strings, CloudFront responds to requests either
+    with the requested content or with an HTTP 403 status code (Forbidden). You can also configure
+    CloudFront to return a custom error page when a request is blocked. For more information about
+    WAF, see the [Developer
+    Guide](https://docs.aws.amazon.com/waf/latest/developerguide/what-is-aws-waf.html)."""
 
-LambdaFunctionAssociationDict = TypedDict(
-    "LambdaFunctionAssociationDict",
-    {
-        "EventType": "str",
-        "IncludeBody": "bool",
-        "LambdaFunctionARN": "str",
-    },
-    total=False,
-)
 
-LegacyCustomOriginDict = TypedDict(
-    "LegacyCustomOriginDict",
-    {
-        "DNSName": "Required[str]",
-        "HTTPPort": "int",
-        "HTTPSPort": "int",
-        "OriginProtocolPolicy": "Required[str]",
-        "OriginSSLProtocols": "Required[list[str]]",
-    },
-    total=False,
-)
+class DistributionDistributionConfigTenantConfigDict(TypedDict, total=False):
+    """DistributionDistributionConfigTenantConfig as a plain dict: This field only supports
+    multi-tenant distributions. You can't specify this field for standard distributions. For more
+    information, see [Unsupported features for SaaS Manager for Amazon
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas)
+    in the *Amazon CloudFront Developer Guide*. A distribution tenant configuration."""
 
-LegacyS3OriginDict = TypedDict(
-    "LegacyS3OriginDict",
-    {
-        "DNSName": "Required[str]",
-        "OriginAccessIdentity": "str",
-    },
-    total=False,
-)
+    ParameterDefinitions: list[ParameterDefinitionDict]
+    """Type: list[ParameterDefinitionDict]."""
 
-OriginDict = TypedDict(
-    "OriginDict",
-    {
-        "ConnectionAttempts": "int",
-        "ConnectionTimeout": "int",
-        "CustomOriginConfig": "DistributionCustomOriginConfigDict",
-        "DomainName": "Required[str]",
-        "Id": "Required[str]",
-        "OriginAccessControlId": "str",
-        "OriginCustomHeaders": "list[OriginCustomHeaderDict]",
-        "OriginPath": "str",
-        "OriginShield": "DistributionOriginShieldDict",
-        "ResponseCompletionTimeout": "int",
-        "S3OriginConfig": "DistributionS3OriginConfigDict",
-        "VpcOriginConfig": "DistributionVpcOriginConfigDict",
-    },
-    total=False,
-)
 
-OriginCustomHeaderDict = TypedDict(
-    "OriginCustomHeaderDict",
-    {
-        "HeaderName": "Required[str]",
-        "HeaderValue": "Required[str]",
-    },
-    total=False,
-)
+class DistributionForwardedValuesDict(TypedDict, total=False):
+    """DistributionForwardedValues as a plain dict: This field only supports standard distributions.
+    You can't specify this field for multi-tenant distributions. For more information, see
+    [Unsupported features for SaaS Manager for Amazon
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas)
+    in the *Amazon CloudFront Developer Guide*. This field is deprecated. We recommend that you use
+    a cache policy or an origin request policy instead of this field. If you want to include values
+    in the cache key, use a cache policy. For more information, see [Creating cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy)
+    in the *Amazon CloudFront Developer Guide*. If you want to send values to the origin but not
+    include them in the cache key, use an origin request policy. For more information, see [Creating
+    origin request
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy)
+    in the *Amazon CloudFront Developer Guide*. A complex type that specifies how CloudFront handles
+    query strings, cookies, and HTTP headers."""
 
-OriginGroupDict = TypedDict(
-    "OriginGroupDict",
-    {
-        "FailoverCriteria": "Required[OriginGroupFailoverCriteriaDict]",
-        "Id": "Required[str]",
-        "Members": "Required[OriginGroupMembersDict]",
-        "SelectionCriteria": "Literal['default', 'media-quality-based']",
-    },
-    total=False,
-)
+    Cookies: DistributionCookiesDict
+    """This field is deprecated. We recommend that you use a cache policy or an origin request
+    policy instead of this field. If you want to include cookies in the cache key, use a cache
+    policy. For more information, see [Creating cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy)
+    in the *Amazon CloudFront Developer Guide*. If you want to send cookies to the origin but not
+    include them in the cache key, use an origin request policy. For more information, see [Creating
+    origin request
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy)
+    in the *Amazon CloudFront Developer Guide*. A complex type that specifies whether you want
+    CloudFront to forward cookies to the origin and, if so, which ones. For more information about
+    forwarding cookies to the origin, see [How CloudFront Forwards, Caches, and Logs
+    Cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Cookies.html) in the
+    *Amazon CloudFront Developer Guide*."""
+    Headers: list[str]
+    """This field is deprecated. We recommend that you use a cache policy or an origin request
+    policy instead of this field. If you want to include headers in the cache key, use a cache
+    policy. For more information, see [Creating cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy)
+    in the *Amazon CloudFront Developer Guide*. If you want to send headers to the origin but not
+    include them in the cache key, use an origin request policy. For more information, see [Creating
+    origin request
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy)
+    in the *Amazon CloudFront Developer Guide*. A complex type that specifies the ``Headers``, if
+    any, that you want CloudFront to forward to the origin for this cache behavior (whitelisted
+    headers). For the headers that you specify, CloudFront also caches separate versions of a
+    specified object that is based on the header values in viewer requests. For more information,
+    see [Caching Content Based on Request
+    Headers](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/header-caching.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    QueryString: Required[bool]
+    """This field is deprecated. We recommend that you use a cache policy or an origin request
+    policy instead of this field. If you want to include query strings in the cache key, use a cache
+    policy. For more information, see [Creating cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy)
+    in the *Amazon CloudFront Developer Guide*. If you want to send query strings to the origin but
+    not include them in the cache key, use an origin request policy. For more information, see
+    [Creating origin request
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy)
+    in the *Amazon CloudFront Developer Guide*. Indicates whether you want CloudFront to forward
+    query strings to the origin that is associated with this cache behavior and cache based on the
+    query string parameters. CloudFront behavior depends on the value of ``QueryString`` and on the
+    values that you specify for ``QueryStringCacheKeys``, if any: If you specify true for
+    ``QueryString`` and you don't specify any values for ``QueryStringCacheKeys``, CloudFront
+    forwards all query string parameters to the origin and caches based on all query string
+    parameters. Depending on how many query string parameters and values you have, this can
+    adversely affect performance because CloudFront must forward more requests to the origin. If you
+    specify true for ``QueryString`` and you specify one or more values for
+    ``QueryStringCacheKeys``, CloudFront forwards all query string parameters to the origin, but it
+    only caches based on the query string parameters that you specify. If you specify false for
+    ``QueryString``, CloudFront doesn't forward any query string parameters to the origin, and
+    doesn't cache based on query string parameters. For more information, see [Configuring
+    CloudFront to Cache Based on Query String
+    Parameters](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/QueryStringParameters.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    QueryStringCacheKeys: list[str]
+    """This field is deprecated. We recommend that you use a cache policy or an origin request
+    policy instead of this field. If you want to include query strings in the cache key, use a cache
+    policy. For more information, see [Creating cache
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy)
+    in the *Amazon CloudFront Developer Guide*. If you want to send query strings to the origin but
+    not include them in the cache key, use an origin request policy. For more information, see
+    [Creating origin request
+    policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy)
+    in the *Amazon CloudFront Developer Guide*. A complex type that contains information about the
+    query string parameters that you want CloudFront to use for caching for this cache behavior."""
 
-OriginGroupFailoverCriteriaDict = TypedDict(
-    "OriginGroupFailoverCriteriaDict",
-    {
-        "StatusCodes": "Required[DistributionStatusCodesDict]",
-    },
-    total=False,
-)
 
-OriginGroupMemberDict = TypedDict(
-    "OriginGroupMemberDict",
-    {
-        "OriginId": "Required[str]",
-    },
-    total=False,
-)
+class DistributionGeoRestrictionDict(TypedDict, total=False):
+    """DistributionGeoRestriction as a plain dict: A complex type that controls the countries in
+    which your content is distributed. CF determines the location of your users using ``MaxMind``
+    GeoIP databases. To disable geo restriction, remove the
+    [Restrictions](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-restrictions)
+    property from your stack template."""
 
-OriginGroupMembersDict = TypedDict(
-    "OriginGroupMembersDict",
-    {
-        "Items": "Required[list[OriginGroupMemberDict]]",
-        "Quantity": "Required[int]",
-    },
-    total=False,
-)
+    Locations: list[
+        Literal[
+            "AD",
+            "AE",
+            "AF",
+            "AG",
+            "AI",
+            "AL",
+            "AM",
+            "AO",
+            "AQ",
+            "AR",
+            "AS",
+            "AT",
+            "AU",
+            "AW",
+            "AX",
+            "AZ",
+            "BA",
+            "BB",
+            "BD",
+            "BE",
+            "BF",
+            "BG",
+            "BH",
+            "BI",
+            "BJ",
+            "BL",
+            "BM",
+            "BN",
+            "BO",
+            "BQ",
+            "BR",
+            "BS",
+            "BT",
+            "BV",
+            "BW",
+            "BY",
+            "BZ",
+            "CA",
+            "CC",
+            "CD",
+            "CF",
+            "CG",
+            "CH",
+            "CI",
+            "CK",
+            "CL",
+            "CM",
+            "CN",
+            "CO",
+            "CR",
+            "CU",
+            "CV",
+            "CW",
+            "CX",
+            "CY",
+            "CZ",
+            "DE",
+            "DJ",
+            "DK",
+            "DM",
+            "DO",
+            "DZ",
+            "EC",
+            "EE",
+            "EG",
+            "EH",
+            "ER",
+            "ES",
+            "ET",
+            "FI",
+            "FJ",
+            "FK",
+            "FM",
+            "FO",
+            "FR",
+            "GA",
+            "GB",
+            "GD",
+            "GE",
+            "GF",
+            "GG",
+            "GH",
+            "GI",
+            "GL",
+            "GM",
+            "GN",
+            "GP",
+            "GQ",
+            "GR",
+            "GS",
+            "GT",
+            "GU",
+            "GW",
+            "GY",
+            "HK",
+            "HM",
+            "HN",
+            "HR",
+            "HT",
+            "HU",
+            "ID",
+            "IE",
+            "IL",
+            "IM",
+            "IN",
+            "IO",
+            "IQ",
+            "IR",
+            "IS",
+            "IT",
+            "JE",
+            "JM",
+            "JO",
+            "JP",
+            "KE",
+            "KG",
+            "KH",
+            "KI",
+            "KM",
+            "KN",
+            "KP",
+            "KR",
+            "KW",
+            "KY",
+            "KZ",
+            "LA",
+            "LB",
+            "LC",
+            "LI",
+            "LK",
+            "LR",
+            "LS",
+            "LT",
+            "LU",
+            "LV",
+            "LY",
+            "MA",
+            "MC",
+            "MD",
+            "ME",
+            "MF",
+            "MG",
+            "MH",
+            "MK",
+            "ML",
+            "MM",
+            "MN",
+            "MO",
+            "MP",
+            "MQ",
+            "MR",
+            "MS",
+            "MT",
+            "MU",
+            "MV",
+            "MW",
+            "MX",
+            "MY",
+            "MZ",
+            "NA",
+            "NC",
+            "NE",
+            "NF",
+            "NG",
+            "NI",
+            "NL",
+            "NO",
+            "NP",
+            "NR",
+            "NU",
+            "NZ",
+            "OM",
+            "PA",
+            "PE",
+            "PF",
+            "PG",
+            "PH",
+            "PK",
+            "PL",
+            "PM",
+            "PN",
+            "PR",
+            "PS",
+            "PT",
+            "PW",
+            "PY",
+            "QA",
+            "RE",
+            "RO",
+            "RS",
+            "RU",
+            "RW",
+            "SA",
+            "SB",
+            "SC",
+            "SD",
+            "SE",
+            "SG",
+            "SH",
+            "SI",
+            "SJ",
+            "SK",
+            "SL",
+            "SM",
+            "SN",
+            "SO",
+            "SR",
+            "SS",
+            "ST",
+            "SV",
+            "SX",
+            "SY",
+            "SZ",
+            "TC",
+            "TD",
+            "TF",
+            "TG",
+            "TH",
+            "TJ",
+            "TK",
+            "TL",
+            "TM",
+            "TN",
+            "TO",
+            "TR",
+            "TT",
+            "TV",
+            "TW",
+            "TZ",
+            "UA",
+            "UG",
+            "UM",
+            "US",
+            "UY",
+            "UZ",
+            "VA",
+            "VC",
+            "VE",
+            "VG",
+            "VI",
+            "VN",
+            "VU",
+            "WF",
+            "WS",
+            "YE",
+            "YT",
+            "ZA",
+            "ZM",
+            "ZW",
+        ]
+    ]
+    """A complex type that contains a ``Location`` element for each country in which you want
+    CloudFront either to distribute your content (``whitelist``) or not distribute your content
+    (``blacklist``). The ``Location`` element is a two-letter, uppercase country code for a country
+    that you want to include in your ``blacklist`` or ``whitelist``. Include one ``Location``
+    element for each country. CloudFront and ``MaxMind`` both use ``ISO 3166`` country codes. For
+    the current list of countries and the corresponding codes, see ``ISO 3166-1-alpha-2`` code on
+    the *International Organization for Standardization* website. You can also refer to the country
+    list on the CloudFront console, which includes both country names and codes."""
+    RestrictionType: Required[Literal["blacklist", "none", "whitelist"]]
+    """The method that you want to use to restrict distribution of your content by country: +
+    ``none``: No geo restriction is enabled, meaning access to content is not restricted by client
+    geo location. + ``blacklist``: The ``Location`` elements specify the countries in which you
+    don't want CloudFront to distribute your content. + ``whitelist``: The ``Location`` elements
+    specify the countries in which you want CloudFront to distribute your content."""
 
-ParameterDefinitionDict = TypedDict(
-    "ParameterDefinitionDict",
-    {
-        "Definition": "Required[ParameterDefinitionDefinitionDict]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-ParameterDefinitionDefinitionDict = TypedDict(
-    "ParameterDefinitionDefinitionDict",
-    {
-        "StringSchema": "ParameterDefinitionDefinitionStringSchemaDict",
-    },
-    total=False,
-)
+class DistributionGrpcConfigDict(TypedDict, total=False):
+    """DistributionGrpcConfig as a plain dict: Amazon CloudFront supports gRPC, an open-source
+    remote procedure call (RPC) framework built on HTTP/2. gRPC offers bi-directional streaming and
+    binary protocol that buffers payloads, making it suitable for applications that require low
+    latency communications. To enable your distribution to handle gRPC requests, you must include
+    HTTP/2 as one of the supported ``HTTP`` versions and allow ``HTTP`` methods, including ``POST``.
+    For more information, see [Using gRPC with CloudFront
+    distributions](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-using-grpc.html)
+    in the *Amazon CloudFront Developer Guide*."""
 
+    Enabled: Required[bool]
+    """Enables your CloudFront distribution to receive gRPC requests and to proxy them directly to
+    your origins."""
+
+
+class DistributionLoggingDict(TypedDict, total=False):
+    """DistributionLogging as a plain dict: A complex type that specifies whether access logs are
+    written for the distribution. If you already enabled standard logging (legacy) and you want to
+    enable standard logging (v2) to send your access logs to Amazon S3, we recommend that you
+    specify a *different* Amazon S3 bucket or use a *separate path* in the same bucket (for example,
+    use a log prefix or partitioning). This helps you keep track of which log files are associated
+    with which logging subscription and prevents log files from overwriting each other. For more
+    information, see [Standard logging (access
+    logs)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/AccessLogs.html) in
+    the *Amazon CloudFront Developer Guide*."""
+
+    Bucket: str
+    """The Amazon S3 bucket to store the access logs in, for example,
+    ``amzn-s3-demo-bucket.s3.amazonaws.com``."""
+    IncludeCookies: bool
+    """Specifies whether you want CloudFront to include cookies in access logs, specify ``true`` for
+    ``IncludeCookies``. If you choose to include cookies in logs, CloudFront logs all cookies
+    regardless of how you configure the cache behaviors for this distribution. If you don't want to
+    include cookies when you create a distribution or if you want to disable include cookies for an
+    existing distribution, specify ``false`` for ``IncludeCookies``."""
+    Prefix: str
+    """An optional string that you want CloudFront to prefix to the access log ``filenames`` for
+    this distribution, for example, ``myprefix/``. If you want to enable logging, but you don't want
+    to specify a prefix, you still must include an empty ``Prefix`` element in the ``Logging``
+    element."""
+
+
+class DistributionOriginGroupsDict(TypedDict, total=False):
+    """DistributionOriginGroups as a plain dict: A complex data type for the origin groups specified
+    for a distribution."""
+
+    Items: list[OriginGroupDict]
+    """The items (origin groups) in a distribution."""
+    Quantity: Required[int]
+    """The number of origin groups."""
+
+
+class DistributionOriginMtlsConfigDict(TypedDict, total=False):
+    """DistributionOriginMtlsConfig as a plain dict: Configures mutual TLS authentication between
+    CloudFront and your origin server."""
+
+    ClientCertificateArn: Required[str]
+    """The Amazon Resource Name (ARN) of the client certificate stored in AWS Certificate Manager
+    (ACM) that CloudFront uses to authenticate with your origin using Mutual TLS."""
+
+
+class DistributionOriginShieldDict(TypedDict, total=False):
+    """DistributionOriginShield as a plain dict: CloudFront Origin Shield. Using Origin Shield can
+    help reduce the load on your origin. For more information, see [Using Origin
+    Shield](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-shield.html)
+    in the *Amazon CloudFront Developer Guide*."""
+
+    Enabled: bool
+    """A flag that specifies whether Origin Shield is enabled. When it's enabled, CloudFront routes
+    all requests through Origin Shield, which can help protect your origin. When it's disabled,
+    CloudFront might send requests directly to your origin from multiple edge locations or regional
+    edge caches."""
+    OriginShieldRegion: str
+    """The AWS-Region for Origin Shield. Specify the AWS-Region that has the lowest latency to your
+    origin. To specify a region, use the region code, not the region name. For example, specify the
+    US East (Ohio) region as ``us-east-2``. When you enable CloudFront Origin Shield, you must
+    specify the AWS-Region for Origin Shield. For the list of AWS-Regions that you can specify, and
+    for help choosing the best Region for your origin, see [Choosing the for Origin
+    Shield](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-shield.html#choose-origin-shield-region)
+    in the *Amazon CloudFront Developer Guide*."""
+
+
+class DistributionRestrictionsDict(TypedDict, total=False):
+    """DistributionRestrictions as a plain dict: A complex type that identifies ways in which you
+    want to restrict distribution of your content."""
+
+    GeoRestriction: Required[DistributionGeoRestrictionDict]
+    """A complex type that controls the countries in which your content is distributed. CF
+    determines the location of your users using ``MaxMind`` GeoIP databases. To disable geo
+    restriction, remove the
+    [Restrictions](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-restrictions)
+    property from your stack template."""
+
+
+class DistributionS3OriginConfigDict(TypedDict, total=False):
+    """DistributionS3OriginConfig as a plain dict: A complex type that contains information about
+    the Amazon S3 origin. If the origin is a custom origin or an S3 bucket that is configured as a
+    website endpoint, use the ``CustomOriginConfig`` element instead."""
+
+    OriginAccessIdentity: str
+    """If you're using origin access control (OAC) instead of origin access identity, specify an
+    empty ``OriginAccessIdentity`` element. For more information, see [Restricting access to
+    an](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-origin.html)
+    in the *Amazon CloudFront Developer Guide*. The CloudFront origin access identity to associate
+    with the origin. Use an origin access identity to configure the origin so that viewers can
+    *only* access objects in an Amazon S3 bucket through CloudFront. The format of the value is:
+    ``origin-access-identity/cloudfront/ID-of-origin-access-identity`` The
+    ``ID-of-origin-access-identity`` is the value that CloudFront returned in the ``ID`` element
+    when you created the origin access identity. If you want viewers to be able to access objects
+    using either the CloudFront URL or the Amazon S3 URL, specify an empty ``OriginAccessIdentity``
+    element. To delete the origin access identity from an existing distribution, update the
+    distribution configuration and include an empty ``OriginAccessIdentity`` element. To replace the
+    origin access identity, update the distribution configuration and specify the new origin access
+    identity. For more information about the origin access identity, see [Serving Private Content
+    through
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    OriginReadTimeout: int
+    """Specifies how long, in seconds, CloudFront waits for a response from the origin. This is also
+    known as the *origin response timeout*. The minimum timeout is 1 second, the maximum is 120
+    seconds, and the default (if you don't specify otherwise) is 30 seconds. For more information,
+    see [Response
+    timeout](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginResponseTimeout)
+    in the *Amazon CloudFront Developer Guide*."""
+
+
+class DistributionStatusCodesDict(TypedDict, total=False):
+    """DistributionStatusCodes as a plain dict: A complex data type for the status codes that you
+    specify that, when returned by a primary origin, trigger CloudFront to failover to a second
+    origin."""
+
+    Items: Required[list[int]]
+    """The items (status codes) for an origin group."""
+    Quantity: Required[int]
+    """The number of status codes."""
+
+
+class DistributionTrustStoreConfigDict(TypedDict, total=False):
+    """DistributionTrustStoreConfig as a plain dict: A trust store configuration."""
+
+    AdvertiseTrustStoreCaNames: bool
+    """The configuration to use to advertise trust store CA names."""
+    IgnoreCertificateExpiry: bool
+    """The configuration to use to ignore certificate expiration."""
+    TrustStoreId: Required[str]
+    """The trust store ID."""
+
+
+class DistributionViewerCertificateDict(TypedDict, total=False):
+    """DistributionViewerCertificate as a plain dict: A complex type that determines the
+    distribution's SSL/TLS configuration for communicating with viewers. If the distribution doesn't
+    use ``Aliases`` (also known as alternate domain names or CNAMEs)—that is, if the distribution
+    uses the CloudFront domain name such as ``d111111abcdef8.cloudfront.net``—set
+    ``CloudFrontDefaultCertificate`` to ``true`` and leave all other fields empty. If the
+    distribution uses ``Aliases`` (alternate domain names or CNAMEs), use the fields in this type to
+    specify the following settings: + Which viewers the distribution accepts HTTPS connections from:
+    only viewers that support [server name indication
+    (SNI)](https://docs.aws.amazon.com/https://en.wikipedia.org/wiki/Server_Name_Indication)
+    (recommended), or all viewers including those that don't support SNI. + To accept HTTPS
+    connections from only viewers that support SNI, set ``SSLSupportMethod`` to ``sni-only``. This
+    is recommended. Most browsers and clients support SNI. (In CloudFormation, the field name is
+    ``SslSupportMethod``. Note the different capitalization.) + To accept HTTPS connections from all
+    viewers, including those that don't support SNI, set ``SSLSupportMethod`` to ``vip``. This is
+    not recommended, and results in additional monthly charges from CloudFront. (In CloudFormation,
+    the field name is ``SslSupportMethod``. Note the different capitalization.) + The minimum
+    SSL/TLS protocol version that the distribution can use to communicate with viewers. To specify a
+    minimum version, choose a value for ``MinimumProtocolVersion``. For more information, see
+    [Security
+    Policy](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#DownloadDistValues-security-policy)
+    in the *Amazon CloudFront Developer Guide*. + The location of the SSL/TLS certificate,
+    [(ACM)](https://docs.aws.amazon.com/acm/latest/userguide/acm-overview.html) (recommended) or
+    [(IAM)](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_server-certs.html). You
+    specify the location by setting a value in one of the following fields (not both): +
+    ``ACMCertificateArn`` (In CloudFormation, this field name is ``AcmCertificateArn``. Note the
+    different capitalization.) + ``IAMCertificateId`` (In CloudFormation, this field name is
+    ``IamCertificateId``. Note the different capitalization.) All distributions support HTTPS
+    connections from viewers. To require viewers to use HTTPS only, or to redirect them from HTTP to
+    HTTPS, use ``ViewerProtocolPolicy`` in the ``CacheBehavior`` or ``DefaultCacheBehavior``. To
+    specify how CloudFront should use SSL/TLS to communicate with your custom origin, use
+    ``CustomOriginConfig``. For more information, see [Using HTTPS with
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https.html)
+    and [Using Alternate Domain Names and
+    HTTPS](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-alternate-domain-names.html)
+    in the *Amazon CloudFront Developer Guide*."""
+
+    AcmCertificateArn: str
+    """In CloudFormation, this field name is ``AcmCertificateArn``. Note the different
+    capitalization. If the distribution uses ``Aliases`` (alternate domain names or CNAMEs) and the
+    SSL/TLS certificate is stored in
+    [(ACM)](https://docs.aws.amazon.com/acm/latest/userguide/acm-overview.html), provide the Amazon
+    Resource Name (ARN) of the ACM certificate. CloudFront only supports ACM certificates in the US
+    East (N. Virginia) Region (``us-east-1``). If you specify an ACM certificate ARN, you must also
+    specify values for ``MinimumProtocolVersion`` and ``SSLSupportMethod``. (In CloudFormation, the
+    field name is ``SslSupportMethod``. Note the different capitalization.)"""
+    CloudFrontDefaultCertificate: bool
+    """If the distribution uses the CloudFront domain name such as
+    ``d111111abcdef8.cloudfront.net``, set this field to ``true``. If the distribution uses
+    ``Aliases`` (alternate domain names or CNAMEs), omit this field and specify values for the
+    following fields: + ``AcmCertificateArn`` or ``IamCertificateId`` (specify a value for one, not
+    both) + ``MinimumProtocolVersion`` + ``SslSupportMethod``"""
+    IamCertificateId: str
+    """This field only supports standard distributions. You can't specify this field for
+    multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for
+    Amazon
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas)
+    in the *Amazon CloudFront Developer Guide*. In CloudFormation, this field name is
+    ``IamCertificateId``. Note the different capitalization. If the distribution uses ``Aliases``
+    (alternate domain names or CNAMEs) and the SSL/TLS certificate is stored in
+    [(IAM)](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_server-certs.html),
+    provide the ID of the IAM certificate. If you specify an IAM certificate ID, you must also
+    specify values for ``MinimumProtocolVersion`` and ``SSLSupportMethod``. (In CloudFormation, the
+    field name is ``SslSupportMethod``. Note the different capitalization.)"""
+    MinimumProtocolVersion: Literal[
+        "SSLv3",
+        "TLSv1",
+        "TLSv1.1_2016",
+        "TLSv1.2_2018",
+        "TLSv1.2_2019",
+        "TLSv1.2_2021",
+        "TLSv1.2_2025",
+        "TLSv1.3_2025",
+        "TLSv1_2016",
+    ]
+    """If the distribution uses ``Aliases`` (alternate domain names or CNAMEs), specify the security
+    policy that you want CloudFront to use for HTTPS connections with viewers. The security policy
+    determines two settings: + The minimum SSL/TLS protocol that CloudFront can use to communicate
+    with viewers. + The ciphers that CloudFront can use to encrypt the content that it returns to
+    viewers. For more information, see [Security
+    Policy](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#DownloadDistValues-security-policy)
+    and [Supported Protocols and Ciphers Between Viewers and
+    CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/secure-connections-supported-viewer-protocols-ciphers.html#secure-connections-supported-ciphers)
+    in the *Amazon CloudFront Developer Guide*. On the CloudFront console, this setting is called
+    *Security Policy*. When you're using SNI only (you set ``SSLSupportMethod`` to ``sni-only``),
+    you must specify ``TLSv1`` or higher. (In CloudFormation, the field name is
+    ``SslSupportMethod``. Note the different capitalization.) If the distribution uses the
+    CloudFront domain name such as ``d111111abcdef8.cloudfront.net`` (you set
+    ``CloudFrontDefaultCertificate`` to ``true``), CloudFront automatically sets the security policy
+    to ``TLSv1`` regardless of the value that you set here."""
+    SslSupportMethod: Literal["sni-only", "static-ip", "vip"]
+    """In CloudFormation, this field name is ``SslSupportMethod``. Note the different
+    capitalization. If the distribution uses ``Aliases`` (alternate domain names or CNAMEs), specify
+    which viewers the distribution accepts HTTPS connections from. + ``sni-only`` – The distribution
+    accepts HTTPS connections from only viewers that support [server name indication
+    (SNI)](https://docs.aws.amazon.com/https://en.wikipedia.org/wiki/Server_Name_Indication). This
+    is recommended. Most browsers and clients support SNI. + ``vip`` – The distribution accepts
+    HTTPS connections from all viewers including those that don't support SNI. This is not
+    recommended, and results in additional monthly charges from CloudFront. + ``static-ip`` - Do not
+    specify this value unless your distribution has been enabled for this feature by the CloudFront
+    team. If you have a use case that requires static IP addresses for a distribution, contact
+    CloudFront through the [Center](https://docs.aws.amazon.com/support/home). If the distribution
+    uses the CloudFront domain name such as ``d111111abcdef8.cloudfront.net``, don't set a value for
+    this field."""
+
+
+class DistributionViewerMtlsConfigDict(TypedDict, total=False):
+    """DistributionViewerMtlsConfig as a plain dict: A viewer mTLS configuration."""
+
+    Mode: Literal["required", "optional", "passthrough"]
+    """The viewer mTLS mode."""
+    TrustStoreConfig: DistributionTrustStoreConfigDict
+    """The trust store configuration associated with the viewer mTLS configuration."""
+
+
+class DistributionVpcOriginConfigDict(TypedDict, total=False):
+    """DistributionVpcOriginConfig as a plain dict: An Amazon CloudFront VPC origin configuration."""
+
+    OriginKeepaliveTimeout: int
+    """Specifies how long, in seconds, CloudFront persists its connection to the origin. The minimum
+    timeout is 1 second, the maximum is 300 seconds, and the default (if you don't specify
+    otherwise) is 5 seconds. For more information, see [Keep-alive timeout (custom origins
+    only)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginKeepaliveTimeout)
+    in the *Amazon CloudFront Developer Guide*."""
+    OriginReadTimeout: int
+    """Specifies how long, in seconds, CloudFront waits for a response from the origin. This is also
+    known as the *origin response timeout*. The minimum timeout is 1 second, the maximum is 120
+    seconds, and the default (if you don't specify otherwise) is 30 seconds. For more information,
+    see [Response
+    timeout](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginResponseTimeout)
+    in the *Amazon CloudFront Developer Guide*."""
+    OwnerAccountId: str
+    """The account ID of the AWS-account that owns the VPC origin."""
+    VpcOriginId: Required[str]
+    """The VPC origin ID."""
+
+
+class FunctionAssociationDict(TypedDict, total=False):
+    """FunctionAssociation as a plain dict: A CloudFront function that is associated with a cache
+    behavior in a CloudFront distribution."""
+
+    EventType: str
+    """The event type of the function, either ``viewer-request`` or ``viewer-response``. You cannot
+    use origin-facing event types (``origin-request`` and ``origin-response``) with a CloudFront
+    function."""
+    FunctionARN: str
+    """The Amazon Resource Name (ARN) of the function."""
+
+
+class LambdaFunctionAssociationDict(TypedDict, total=False):
+    """LambdaFunctionAssociation as a plain dict: A complex type that contains a Lambda@Edge
+    function association."""
+
+    EventType: str
+    """Specifies the event type that triggers a Lambda@Edge function invocation. You can specify the
+    following values: + ``viewer-request``: The function executes when CloudFront receives a request
+    from a viewer and before it checks to see whether the requested object is in the edge cache. +
+    ``origin-request``: The function executes only when CloudFront sends a request to your origin.
+    When the requested object is in the edge cache, the function doesn't execute. +
+    ``origin-response``: The function executes after CloudFront receives a response from the origin
+    and before it caches the object in the response. When the requested object is in the edge cache,
+    the function doesn't execute. + ``viewer-response``: The function executes before CloudFront
+    returns the requested object to the viewer. The function executes regardless of whether the
+    object was already in the edge cache. If the origin returns an HTTP status code other than HTTP
+    200 (OK), the function doesn't execute."""
+    IncludeBody: bool
+    """A flag that allows a Lambda@Edge function to have read access to the body content. For more
+    information, see [Accessing the Request Body by Choosing the Include Body
+    Option](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-include-body-access.html)
+    in the Amazon CloudFront Developer Guide."""
+    LambdaFunctionARN: str
+    """The ARN of the Lambda@Edge function. You must specify the ARN of a function version; you
+    can't specify an alias or $LATEST."""
+
+
+class LegacyCustomOriginDict(TypedDict, total=False):
+    """LegacyCustomOrigin as a plain dict: A custom origin. A custom origin is any origin that is
+    *not* an S3 bucket, with one exception. An S3 bucket that is [configured with static website
+    hosting](https://docs.aws.amazon.com/AmazonS3/latest/dev/WebsiteHosting.html)*is* a custom
+    origin. This property is legacy. We recommend that you use
+    [Origin](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudfront-distribution-origin.html)
+    instead."""
+
+    DNSName: Required[str]
+    """The domain name assigned to your CF distribution."""
+    HTTPPort: int
+    """The HTTP port that CF uses to connect to the origin. Specify the HTTP port that the origin
+    listens on."""
+    HTTPSPort: int
+    """The HTTPS port that CF uses to connect to the origin. Specify the HTTPS port that the origin
+    listens on."""
+    OriginProtocolPolicy: Required[str]
+    """Specifies the protocol (HTTP or HTTPS) that CF uses to connect to the origin."""
+    OriginSSLProtocols: Required[list[str]]
+    """The minimum SSL/TLS protocol version that CF uses when communicating with your origin server
+    over HTTPs. For more information, see [Minimum Origin SSL
+    Protocol](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#DownloadDistValuesOriginSSLProtocols)
+    in the *Developer Guide*."""
+
+
+class LegacyS3OriginDict(TypedDict, total=False):
+    """LegacyS3Origin as a plain dict: The origin as an S3 bucket. This property is legacy. We
+    recommend that you use
+    [Origin](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudfront-distribution-origin.html)
+    instead."""
+
+    DNSName: Required[str]
+    """The domain name assigned to your CF distribution."""
+    OriginAccessIdentity: str
+    """The CF origin access identity to associate with the distribution. Use an origin access
+    identity to configure the distribution so that end users can only access objects in an S3
+    through CF. This property is legacy. We recommend that you use
+    [OriginAccessControl](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-originaccesscontrol.html)
+    instead."""
+
+
+class OriginDict(TypedDict, total=False):
+    """Origin as a plain dict: An origin. An origin is the location where content is stored, and
+    from which CloudFront gets content to serve to viewers. To specify an origin: + Use
+    ``S3OriginConfig`` to specify an Amazon S3 bucket that is not configured with static website
+    hosting. + Use ``VpcOriginConfig`` to specify a VPC origin. + Use ``CustomOriginConfig`` to
+    specify all other kinds of origins, including: + An Amazon S3 bucket that is configured with
+    static website hosting + An Elastic Load Balancing load balancer + An EMPlong endpoint + An
+    EMSlong container + Any other HTTP server, running on an Amazon EC2 instance or any other kind
+    of host For the current maximum number of origins that you can specify per distribution, see
+    [General Quotas on Web
+    Distributions](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-web-distributions)
+    in the *Amazon CloudFront Developer Guide* (quotas were formerly referred to as limits)."""
+
+    ConnectionAttempts: int
+    """The number of times that CloudFront attempts to connect to the origin. The minimum number is
+    1, the maximum is 3, and the default (if you don't specify otherwise) is 3. For a custom origin
+    (including an Amazon S3 bucket that's configured with static website hosting), this value also
+    specifies the number of times that CloudFront attempts to get a response from the origin, in the
+    case of an [Origin Response
+    Timeout](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#DownloadDistValuesOriginResponseTimeout).
+    For more information, see [Origin Connection
+    Attempts](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#origin-connection-attempts)
+    in the *Amazon CloudFront Developer Guide*."""
+    ConnectionTimeout: int
+    """The number of seconds that CloudFront waits when trying to establish a connection to the
+    origin. The minimum timeout is 1 second, the maximum is 10 seconds, and the default (if you
+    don't specify otherwise) is 10 seconds. For more information, see [Origin Connection
+    Timeout](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#origin-connection-timeout)
+    in the *Amazon CloudFront Developer Guide*."""
+    CustomOriginConfig: DistributionCustomOriginConfigDict
+    """Use this type to specify an origin that is not an Amazon S3 bucket, with one exception. If
+    the Amazon S3 bucket is configured with static website hosting, use this type. If the Amazon S3
+    bucket is not configured with static website hosting, use the ``S3OriginConfig`` type instead."""
+    DomainName: Required[str]
+    """The domain name for the origin. For more information, see [Origin Domain
+    Name](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#DownloadDistValuesDomainName)
+    in the *Amazon CloudFront Developer Guide*."""
+    Id: Required[str]
+    """A unique identifier for the origin. This value must be unique within the distribution. Use
+    this value to specify the ``TargetOriginId`` in a ``CacheBehavior`` or ``DefaultCacheBehavior``."""
+    OriginAccessControlId: str
+    """The unique identifier of an origin access control for this origin. For more information, see
+    [Restricting access to an Amazon S3
+    origin](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    OriginCustomHeaders: list[OriginCustomHeaderDict]
+    """A list of HTTP header names and values that CloudFront adds to the requests that it sends to
+    the origin. For more information, see [Adding Custom Headers to Origin
+    Requests](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/add-origin-custom-headers.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    OriginPath: str
+    """An optional path that CloudFront appends to the origin domain name when CloudFront requests
+    content from the origin. For more information, see [Origin
+    Path](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#DownloadDistValuesOriginPath)
+    in the *Amazon CloudFront Developer Guide*."""
+    OriginShield: DistributionOriginShieldDict
+    """CloudFront Origin Shield. Using Origin Shield can help reduce the load on your origin. For
+    more information, see [Using Origin
+    Shield](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-shield.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    ResponseCompletionTimeout: int
+    """The time (in seconds) that a request from CloudFront to the origin can stay open and wait for
+    a response. If the complete response isn't received from the origin by this time, CloudFront
+    ends the connection. The value for ``ResponseCompletionTimeout`` must be equal to or greater
+    than the value for ``OriginReadTimeout``. If you don't set a value for
+    ``ResponseCompletionTimeout``, CloudFront doesn't enforce a maximum value. For more information,
+    see [Response completion
+    timeout](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#response-completion-timeout)
+    in the *Amazon CloudFront Developer Guide*."""
+    S3OriginConfig: DistributionS3OriginConfigDict
+    """Use this type to specify an origin that is an Amazon S3 bucket that is not configured with
+    static website hosting. To specify any other type of origin, including an Amazon S3 bucket that
+    is configured with static website hosting, use the ``CustomOriginConfig`` type instead."""
+    VpcOriginConfig: DistributionVpcOriginConfigDict
+    """The VPC origin configuration."""
+
+
+class OriginCustomHeaderDict(TypedDict, total=False):
+    """OriginCustomHeader as a plain dict: A complex type that contains ``HeaderName`` and
+    ``HeaderValue`` elements, if any, for this distribution."""
+
+    HeaderName: Required[str]
+    """The name of a header that you want CloudFront to send to your origin. For more information,
+    see [Adding Custom Headers to Origin
+    Requests](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/forward-custom-headers.html)
+    in the *Amazon CloudFront Developer Guide*."""
+    HeaderValue: Required[str]
+    """The value for the header that you specified in the ``HeaderName`` field."""
+
+
+class OriginGroupDict(TypedDict, total=False):
+    """OriginGroup as a plain dict: An origin group includes two origins (a primary origin and a
+    secondary origin to failover to) and a failover criteria that you specify. You create an origin
+    group to support origin failover in CloudFront. When you create or update a distribution, you
+    can specify the origin group instead of a single origin, and CloudFront will failover from the
+    primary origin to the secondary origin under the failover conditions that you've chosen.
+    Optionally, you can choose selection criteria for your origin group to specify how your origins
+    are selected when your distribution routes viewer requests."""
+
+    FailoverCriteria: Required[OriginGroupFailoverCriteriaDict]
+    """A complex type that contains information about the failover criteria for an origin group."""
+    Id: Required[str]
+    """The origin group's ID."""
+    Members: Required[OriginGroupMembersDict]
+    """A complex type that contains information about the origins in an origin group."""
+    SelectionCriteria: Literal["default", "media-quality-based"]
+    """The selection criteria for the origin group. For more information, see [Create an origin
+    group](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/high_availability_origin_failover.html#concept_origin_groups.creating)
+    in the *Amazon CloudFront Developer Guide*."""
+
+
+class OriginGroupFailoverCriteriaDict(TypedDict, total=False):
+    """OriginGroupFailoverCriteria as a plain dict: A complex data type that includes information
+    about the failover criteria for an origin group, including the status codes for which CloudFront
+    will failover from the primary origin to the second origin."""
+
+    StatusCodes: Required[DistributionStatusCodesDict]
+    """The status codes that, when returned from the primary origin, will trigger CloudFront to
+    failover to the second origin."""
+
+
+class OriginGroupMemberDict(TypedDict, total=False):
+    """OriginGroupMember as a plain dict: An origin in an origin group."""
+
+    OriginId: Required[str]
+    """The ID for an origin in an origin group."""
+
+
+class OriginGroupMembersDict(TypedDict, total=False):
+    """OriginGroupMembers as a plain dict: A complex data type for the origins included in an origin
+    group."""
+
+    Items: Required[list[OriginGroupMemberDict]]
+    """Items (origins) in an origin group."""
+    Quantity: Required[int]
+    """The number of origins in an origin group."""
+
+
+class ParameterDefinitionDict(TypedDict, total=False):
+    """ParameterDefinition as a plain dict: A list of parameter values to add to the resource. A
+    parameter is specified as a key-value pair. A valid parameter value must exist for any parameter
+    that is marked as required in the multi-tenant distribution."""
+
+    Definition: Required[ParameterDefinitionDefinitionDict]
+    """The value that you assigned to the parameter."""
+    Name: Required[str]
+    """The name of the parameter."""
+
+
+class ParameterDefinitionDefinitionDict(TypedDict, total=False):
+    """ParameterDefinitionDefinition as a plain dict: The value that you assigned to the parameter."""
+
+    StringSchema: ParameterDefinitionDefinitionStringSchemaDict
+    """Type: ParameterDefinitionDefinitionStringSchemaDict."""
+
+
+# ParameterDefinitionDefinitionStringSchema as a plain dict.
+# Functional form: some keys are not Python identifiers.
+# Comment: Type: str.
+# DefaultValue: Length: 1 to 256 characters.
+# Required: Type: bool.
 ParameterDefinitionDefinitionStringSchemaDict = TypedDict(
     "ParameterDefinitionDefinitionStringSchemaDict",
     {
@@ -606,34 +1863,29 @@ ParameterDefinitionDefinitionStringSchemaDict = TypedDict(
     total=False,
 )
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A complex type that contains ``Tag`` key and ``Tag`` value."""
+
+    Key: Required[str]
+    """A string that contains ``Tag`` key. The string length should be between 1 and 128 characters.
+    Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . :
+    / = + @``."""
+    Value: Required[str]
+    """A string that contains an optional ``Tag`` value. The string length should be between 0 and
+    256 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special
+    characters ``_ - . : / = + @``."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::Distribution",
     schema_file="aws-cloudfront-distribution.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/DomainName"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/DistributionConfig/Origins",),
     required=("DistributionConfig",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 60,
         "read": 120,
@@ -643,810 +1895,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CacheBehavior": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedMethods": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "CachePolicyId": {"type": "string"},
-                "CachedMethods": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Compress": {"type": "boolean"},
-                "DefaultTTL": {"type": "number"},
-                "FieldLevelEncryptionId": {"type": "string"},
-                "ForwardedValues": {"$ref": "#/definitions/ForwardedValues"},
-                "FunctionAssociations": {
-                    "items": {"$ref": "#/definitions/FunctionAssociation"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "GrpcConfig": {"$ref": "#/definitions/GrpcConfig"},
-                "LambdaFunctionAssociations": {
-                    "items": {"$ref": "#/definitions/LambdaFunctionAssociation"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MaxTTL": {"type": "number"},
-                "MinTTL": {"type": "number"},
-                "OriginRequestPolicyId": {"type": "string"},
-                "PathPattern": {"type": "string"},
-                "RealtimeLogConfigArn": {"type": "string"},
-                "ResponseHeadersPolicyId": {"type": "string"},
-                "SmoothStreaming": {"type": "boolean"},
-                "TargetOriginId": {"type": "string"},
-                "TrustedKeyGroups": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "TrustedSigners": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ViewerProtocolPolicy": {"type": "string"},
-            },
-            "required": ["PathPattern", "TargetOriginId", "ViewerProtocolPolicy"],
-            "type": "object",
-        },
-        "CacheTagConfig": {
-            "additionalProperties": False,
-            "properties": {"HeaderName": {"type": "string"}},
-            "required": ["HeaderName"],
-            "type": "object",
-        },
-        "ConnectionFunctionAssociation": {
-            "additionalProperties": False,
-            "properties": {"Id": {"maxLength": 64, "minLength": 1, "type": "string"}},
-            "required": ["Id"],
-            "type": "object",
-        },
-        "ConnectionMode": {"enum": ["direct", "tenant-only"], "type": "string"},
-        "Cookies": {
-            "additionalProperties": False,
-            "properties": {
-                "Forward": {"type": "string"},
-                "WhitelistedNames": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Forward"],
-            "type": "object",
-        },
-        "CustomErrorResponse": {
-            "additionalProperties": False,
-            "properties": {
-                "ErrorCachingMinTTL": {"type": "number"},
-                "ErrorCode": {
-                    "enum": [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504],
-                    "type": "integer",
-                },
-                "ResponseCode": {
-                    "enum": [200, 400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504],
-                    "type": "integer",
-                },
-                "ResponsePagePath": {"type": "string"},
-            },
-            "required": ["ErrorCode"],
-            "type": "object",
-        },
-        "CustomOriginConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "HTTPPort": {"type": "integer"},
-                "HTTPSPort": {"type": "integer"},
-                "IpAddressType": {"enum": ["ipv4", "ipv6", "dualstack"], "type": "string"},
-                "OriginKeepaliveTimeout": {"type": "integer"},
-                "OriginMtlsConfig": {"$ref": "#/definitions/OriginMtlsConfig"},
-                "OriginProtocolPolicy": {"type": "string"},
-                "OriginReadTimeout": {"type": "integer"},
-                "OriginSSLProtocols": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["OriginProtocolPolicy"],
-            "type": "object",
-        },
-        "DefaultCacheBehavior": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedMethods": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "CachePolicyId": {"type": "string"},
-                "CachedMethods": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Compress": {"type": "boolean"},
-                "DefaultTTL": {"type": "number"},
-                "FieldLevelEncryptionId": {"type": "string"},
-                "ForwardedValues": {"$ref": "#/definitions/ForwardedValues"},
-                "FunctionAssociations": {
-                    "items": {"$ref": "#/definitions/FunctionAssociation"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "GrpcConfig": {"$ref": "#/definitions/GrpcConfig"},
-                "LambdaFunctionAssociations": {
-                    "items": {"$ref": "#/definitions/LambdaFunctionAssociation"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MaxTTL": {"type": "number"},
-                "MinTTL": {"type": "number"},
-                "OriginRequestPolicyId": {"type": "string"},
-                "RealtimeLogConfigArn": {"type": "string"},
-                "ResponseHeadersPolicyId": {"type": "string"},
-                "SmoothStreaming": {"type": "boolean"},
-                "TargetOriginId": {"type": "string"},
-                "TrustedKeyGroups": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "TrustedSigners": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ViewerProtocolPolicy": {
-                    "enum": ["allow-all", "https-only", "redirect-to-https"],
-                    "type": "string",
-                },
-            },
-            "required": ["TargetOriginId", "ViewerProtocolPolicy"],
-            "type": "object",
-        },
-        "DistributionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Aliases": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "AnycastIpListId": {"type": "string"},
-                "CNAMEs": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "CacheBehaviors": {
-                    "items": {"$ref": "#/definitions/CacheBehavior"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "CacheTagConfig": {"$ref": "#/definitions/CacheTagConfig"},
-                "Comment": {"type": "string"},
-                "ConnectionFunctionAssociation": {
-                    "$ref": "#/definitions/ConnectionFunctionAssociation"
-                },
-                "ConnectionMode": {"$ref": "#/definitions/ConnectionMode"},
-                "ContinuousDeploymentPolicyId": {"type": "string"},
-                "CustomErrorResponses": {
-                    "items": {"$ref": "#/definitions/CustomErrorResponse"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "CustomOrigin": {"$ref": "#/definitions/LegacyCustomOrigin"},
-                "DefaultCacheBehavior": {"$ref": "#/definitions/DefaultCacheBehavior"},
-                "DefaultRootObject": {"type": "string"},
-                "Enabled": {"type": "boolean"},
-                "HttpVersion": {
-                    "enum": ["http1.1", "http2", "http2and3", "http3"],
-                    "type": "string",
-                },
-                "IPV6Enabled": {"type": "boolean"},
-                "Logging": {"$ref": "#/definitions/Logging"},
-                "OriginGroups": {"$ref": "#/definitions/OriginGroups"},
-                "Origins": {
-                    "items": {"$ref": "#/definitions/Origin"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "PriceClass": {
-                    "enum": ["None", "PriceClass_100", "PriceClass_200", "PriceClass_All"],
-                    "type": "string",
-                },
-                "Restrictions": {"$ref": "#/definitions/Restrictions"},
-                "S3Origin": {"$ref": "#/definitions/LegacyS3Origin"},
-                "Staging": {"type": "boolean"},
-                "TenantConfig": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ParameterDefinitions": {
-                            "items": {"$ref": "#/definitions/ParameterDefinition"},
-                            "type": "array",
-                        }
-                    },
-                    "type": "object",
-                },
-                "ViewerCertificate": {"$ref": "#/definitions/ViewerCertificate"},
-                "ViewerMtlsConfig": {"$ref": "#/definitions/ViewerMtlsConfig"},
-                "WebACLId": {"type": "string"},
-            },
-            "required": ["Enabled", "DefaultCacheBehavior"],
-            "type": "object",
-        },
-        "ForwardedValues": {
-            "additionalProperties": False,
-            "properties": {
-                "Cookies": {"$ref": "#/definitions/Cookies"},
-                "Headers": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "QueryString": {"type": "boolean"},
-                "QueryStringCacheKeys": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["QueryString"],
-            "type": "object",
-        },
-        "FunctionAssociation": {
-            "additionalProperties": False,
-            "properties": {"EventType": {"type": "string"}, "FunctionARN": {"type": "string"}},
-            "type": "object",
-        },
-        "GeoRestriction": {
-            "additionalProperties": False,
-            "properties": {
-                "Locations": {
-                    "items": {
-                        "enum": [
-                            "AD",
-                            "AE",
-                            "AF",
-                            "AG",
-                            "AI",
-                            "AL",
-                            "AM",
-                            "AO",
-                            "AQ",
-                            "AR",
-                            "AS",
-                            "AT",
-                            "AU",
-                            "AW",
-                            "AX",
-                            "AZ",
-                            "BA",
-                            "BB",
-                            "BD",
-                            "BE",
-                            "BF",
-                            "BG",
-                            "BH",
-                            "BI",
-                            "BJ",
-                            "BL",
-                            "BM",
-                            "BN",
-                            "BO",
-                            "BQ",
-                            "BR",
-                            "BS",
-                            "BT",
-                            "BV",
-                            "BW",
-                            "BY",
-                            "BZ",
-                            "CA",
-                            "CC",
-                            "CD",
-                            "CF",
-                            "CG",
-                            "CH",
-                            "CI",
-                            "CK",
-                            "CL",
-                            "CM",
-                            "CN",
-                            "CO",
-                            "CR",
-                            "CU",
-                            "CV",
-                            "CW",
-                            "CX",
-                            "CY",
-                            "CZ",
-                            "DE",
-                            "DJ",
-                            "DK",
-                            "DM",
-                            "DO",
-                            "DZ",
-                            "EC",
-                            "EE",
-                            "EG",
-                            "EH",
-                            "ER",
-                            "ES",
-                            "ET",
-                            "FI",
-                            "FJ",
-                            "FK",
-                            "FM",
-                            "FO",
-                            "FR",
-                            "GA",
-                            "GB",
-                            "GD",
-                            "GE",
-                            "GF",
-                            "GG",
-                            "GH",
-                            "GI",
-                            "GL",
-                            "GM",
-                            "GN",
-                            "GP",
-                            "GQ",
-                            "GR",
-                            "GS",
-                            "GT",
-                            "GU",
-                            "GW",
-                            "GY",
-                            "HK",
-                            "HM",
-                            "HN",
-                            "HR",
-                            "HT",
-                            "HU",
-                            "ID",
-                            "IE",
-                            "IL",
-                            "IM",
-                            "IN",
-                            "IO",
-                            "IQ",
-                            "IR",
-                            "IS",
-                            "IT",
-                            "JE",
-                            "JM",
-                            "JO",
-                            "JP",
-                            "KE",
-                            "KG",
-                            "KH",
-                            "KI",
-                            "KM",
-                            "KN",
-                            "KP",
-                            "KR",
-                            "KW",
-                            "KY",
-                            "KZ",
-                            "LA",
-                            "LB",
-                            "LC",
-                            "LI",
-                            "LK",
-                            "LR",
-                            "LS",
-                            "LT",
-                            "LU",
-                            "LV",
-                            "LY",
-                            "MA",
-                            "MC",
-                            "MD",
-                            "ME",
-                            "MF",
-                            "MG",
-                            "MH",
-                            "MK",
-                            "ML",
-                            "MM",
-                            "MN",
-                            "MO",
-                            "MP",
-                            "MQ",
-                            "MR",
-                            "MS",
-                            "MT",
-                            "MU",
-                            "MV",
-                            "MW",
-                            "MX",
-                            "MY",
-                            "MZ",
-                            "NA",
-                            "NC",
-                            "NE",
-                            "NF",
-                            "NG",
-                            "NI",
-                            "NL",
-                            "NO",
-                            "NP",
-                            "NR",
-                            "NU",
-                            "NZ",
-                            "OM",
-                            "PA",
-                            "PE",
-                            "PF",
-                            "PG",
-                            "PH",
-                            "PK",
-                            "PL",
-                            "PM",
-                            "PN",
-                            "PR",
-                            "PS",
-                            "PT",
-                            "PW",
-                            "PY",
-                            "QA",
-                            "RE",
-                            "RO",
-                            "RS",
-                            "RU",
-                            "RW",
-                            "SA",
-                            "SB",
-                            "SC",
-                            "SD",
-                            "SE",
-                            "SG",
-                            "SH",
-                            "SI",
-                            "SJ",
-                            "SK",
-                            "SL",
-                            "SM",
-                            "SN",
-                            "SO",
-                            "SR",
-                            "SS",
-                            "ST",
-                            "SV",
-                            "SX",
-                            "SY",
-                            "SZ",
-                            "TC",
-                            "TD",
-                            "TF",
-                            "TG",
-                            "TH",
-                            "TJ",
-                            "TK",
-                            "TL",
-                            "TM",
-                            "TN",
-                            "TO",
-                            "TR",
-                            "TT",
-                            "TV",
-                            "TW",
-                            "TZ",
-                            "UA",
-                            "UG",
-                            "UM",
-                            "US",
-                            "UY",
-                            "UZ",
-                            "VA",
-                            "VC",
-                            "VE",
-                            "VG",
-                            "VI",
-                            "VN",
-                            "VU",
-                            "WF",
-                            "WS",
-                            "YE",
-                            "YT",
-                            "ZA",
-                            "ZM",
-                            "ZW",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "RestrictionType": {"enum": ["blacklist", "none", "whitelist"], "type": "string"},
-            },
-            "required": ["RestrictionType"],
-            "type": "object",
-        },
-        "GrpcConfig": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "LambdaFunctionAssociation": {
-            "additionalProperties": False,
-            "properties": {
-                "EventType": {"type": "string"},
-                "IncludeBody": {"type": "boolean"},
-                "LambdaFunctionARN": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "LegacyCustomOrigin": {
-            "additionalProperties": False,
-            "properties": {
-                "DNSName": {"type": "string"},
-                "HTTPPort": {"type": "integer"},
-                "HTTPSPort": {"type": "integer"},
-                "OriginProtocolPolicy": {"type": "string"},
-                "OriginSSLProtocols": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["DNSName", "OriginProtocolPolicy", "OriginSSLProtocols"],
-            "type": "object",
-        },
-        "LegacyS3Origin": {
-            "additionalProperties": False,
-            "properties": {
-                "DNSName": {"type": "string"},
-                "OriginAccessIdentity": {"type": "string"},
-            },
-            "required": ["DNSName"],
-            "type": "object",
-        },
-        "Logging": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"type": "string"},
-                "IncludeCookies": {"type": "boolean"},
-                "Prefix": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Origin": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionAttempts": {"type": "integer"},
-                "ConnectionTimeout": {"type": "integer"},
-                "CustomOriginConfig": {"$ref": "#/definitions/CustomOriginConfig"},
-                "DomainName": {"type": "string"},
-                "Id": {"type": "string"},
-                "OriginAccessControlId": {"type": "string"},
-                "OriginCustomHeaders": {
-                    "items": {"$ref": "#/definitions/OriginCustomHeader"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "OriginPath": {"type": "string"},
-                "OriginShield": {"$ref": "#/definitions/OriginShield"},
-                "ResponseCompletionTimeout": {"type": "integer"},
-                "S3OriginConfig": {"$ref": "#/definitions/S3OriginConfig"},
-                "VpcOriginConfig": {"$ref": "#/definitions/VpcOriginConfig"},
-            },
-            "required": ["DomainName", "Id"],
-            "type": "object",
-        },
-        "OriginCustomHeader": {
-            "additionalProperties": False,
-            "properties": {"HeaderName": {"type": "string"}, "HeaderValue": {"type": "string"}},
-            "required": ["HeaderValue", "HeaderName"],
-            "type": "object",
-        },
-        "OriginGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "FailoverCriteria": {"$ref": "#/definitions/OriginGroupFailoverCriteria"},
-                "Id": {"type": "string"},
-                "Members": {"$ref": "#/definitions/OriginGroupMembers"},
-                "SelectionCriteria": {"$ref": "#/definitions/OriginGroupSelectionCriteria"},
-            },
-            "required": ["Id", "FailoverCriteria", "Members"],
-            "type": "object",
-        },
-        "OriginGroupFailoverCriteria": {
-            "additionalProperties": False,
-            "properties": {"StatusCodes": {"$ref": "#/definitions/StatusCodes"}},
-            "required": ["StatusCodes"],
-            "type": "object",
-        },
-        "OriginGroupMember": {
-            "additionalProperties": False,
-            "properties": {"OriginId": {"type": "string"}},
-            "required": ["OriginId"],
-            "type": "object",
-        },
-        "OriginGroupMembers": {
-            "additionalProperties": False,
-            "properties": {
-                "Items": {
-                    "items": {"$ref": "#/definitions/OriginGroupMember"},
-                    "maxItems": 2,
-                    "minItems": 2,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Quantity": {"type": "integer"},
-            },
-            "required": ["Quantity", "Items"],
-            "type": "object",
-        },
-        "OriginGroupSelectionCriteria": {
-            "enum": ["default", "media-quality-based"],
-            "type": "string",
-        },
-        "OriginGroups": {
-            "additionalProperties": False,
-            "properties": {
-                "Items": {
-                    "items": {"$ref": "#/definitions/OriginGroup"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Quantity": {"type": "integer"},
-            },
-            "required": ["Quantity"],
-            "type": "object",
-        },
-        "OriginMtlsConfig": {
-            "additionalProperties": False,
-            "properties": {"ClientCertificateArn": {"type": "string"}},
-            "required": ["ClientCertificateArn"],
-            "type": "object",
-        },
-        "OriginShield": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "OriginShieldRegion": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ParameterDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Definition": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "StringSchema": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "Comment": {"type": "string"},
-                                "DefaultValue": {
-                                    "maxLength": 256,
-                                    "minLength": 1,
-                                    "type": "string",
-                                },
-                                "Required": {"type": "boolean"},
-                            },
-                            "required": ["Required"],
-                            "type": "object",
-                        }
-                    },
-                    "type": "object",
-                },
-                "Name": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-_]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Name", "Definition"],
-            "type": "object",
-        },
-        "Restrictions": {
-            "additionalProperties": False,
-            "properties": {"GeoRestriction": {"$ref": "#/definitions/GeoRestriction"}},
-            "required": ["GeoRestriction"],
-            "type": "object",
-        },
-        "S3OriginConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "OriginAccessIdentity": {"type": "string"},
-                "OriginReadTimeout": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "StatusCodes": {
-            "additionalProperties": False,
-            "properties": {
-                "Items": {
-                    "items": {"type": "integer"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Quantity": {"type": "integer"},
-            },
-            "required": ["Quantity", "Items"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TrustStoreConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AdvertiseTrustStoreCaNames": {"type": "boolean"},
-                "IgnoreCertificateExpiry": {"type": "boolean"},
-                "TrustStoreId": {"type": "string"},
-            },
-            "required": ["TrustStoreId"],
-            "type": "object",
-        },
-        "ViewerCertificate": {
-            "additionalProperties": False,
-            "properties": {
-                "AcmCertificateArn": {"type": "string"},
-                "CloudFrontDefaultCertificate": {"type": "boolean"},
-                "IamCertificateId": {"maxLength": 32, "type": "string"},
-                "MinimumProtocolVersion": {
-                    "enum": [
-                        "SSLv3",
-                        "TLSv1",
-                        "TLSv1.1_2016",
-                        "TLSv1.2_2018",
-                        "TLSv1.2_2019",
-                        "TLSv1.2_2021",
-                        "TLSv1.2_2025",
-                        "TLSv1.3_2025",
-                        "TLSv1_2016",
-                    ],
-                    "type": "string",
-                },
-                "SslSupportMethod": {"enum": ["sni-only", "static-ip", "vip"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "ViewerMtlsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Mode": {"$ref": "#/definitions/ViewerMtlsMode"},
-                "TrustStoreConfig": {"$ref": "#/definitions/TrustStoreConfig"},
-            },
-            "type": "object",
-        },
-        "ViewerMtlsMode": {"enum": ["required", "optional", "passthrough"], "type": "string"},
-        "VpcOriginConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "OriginKeepaliveTimeout": {"type": "integer"},
-                "OriginReadTimeout": {"type": "integer"},
-                "OwnerAccountId": {"type": "string"},
-                "VpcOriginId": {"type": "string"},
-            },
-            "required": ["VpcOriginId"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DistributionConfig": {"$ref": "#/definitions/DistributionConfig"},
-        "DomainName": {"type": "string"},
-        "Id": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["DistributionConfig"],
-}
-
 
 class Distribution(_Resource):
-    """AWS::CloudFront::Distribution: A distribution tells CloudFront where you want content to be delivered from, and the details about how to track and manage content delivery.
+    """AWS::CloudFront::Distribution: A distribution tells CloudFront where you want content to be
+    delivered from, and the details about how to track and manage content delivery.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): DomainName, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-distribution.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1454,32 +1912,38 @@ class Distribution(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DistributionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "distribution.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DomainName: str
+    """Type: str."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DistributionConfig: DistributionDistributionConfigDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DistributionConfig: DistributionDistributionConfig | DistributionDistributionConfigDict,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::Distribution; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DistributionConfig: DistributionDistributionConfig | DistributionDistributionConfigDict,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::Distribution; `await` it inside an App to deploy it.
-
-            DistributionConfig: The distribution's configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DistributionConfig: The distribution's configuration. Required.
             Tags: A complex type that contains zero or more ``Tag`` elements.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,84 +83,115 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DistributionTenantCertificateDict = TypedDict(
-    "DistributionTenantCertificateDict",
-    {
-        "Arn": "str",
-    },
-    total=False,
-)
 
-DistributionTenantCustomizationsDict = TypedDict(
-    "DistributionTenantCustomizationsDict",
-    {
-        "Certificate": "DistributionTenantCertificateDict",
-        "GeoRestrictions": "GeoRestrictionCustomizationDict",
-        "WebAcl": "WebAclCustomizationDict",
-    },
-    total=False,
-)
+class DistributionTenantCertificateDict(TypedDict, total=False):
+    """DistributionTenantCertificate as a plain dict: The ACMlong (ACM) certificate associated with
+    your distribution."""
 
-DistributionTenantManagedCertificateRequestDict = TypedDict(
-    "DistributionTenantManagedCertificateRequestDict",
-    {
-        "CertificateTransparencyLoggingPreference": "Literal['enabled', 'disabled']",
-        "PrimaryDomainName": "str",
-        "ValidationTokenHost": "Literal['cloudfront', 'self-hosted']",
-    },
-    total=False,
-)
+    Arn: str
+    """The Amazon Resource Name (ARN) of the ACM certificate."""
 
-DomainResultDict = TypedDict(
-    "DomainResultDict",
-    {
-        "Domain": "str",
-        "Status": "Literal['active', 'inactive']",
-    },
-    total=False,
-)
 
-GeoRestrictionCustomizationDict = TypedDict(
-    "GeoRestrictionCustomizationDict",
-    {
-        "Locations": "list[str]",
-        "RestrictionType": "Literal['blacklist', 'whitelist', 'none']",
-    },
-    total=False,
-)
+class DistributionTenantCustomizationsDict(TypedDict, total=False):
+    """DistributionTenantCustomizations as a plain dict: Customizations for the distribution tenant.
+    For each distribution tenant, you can specify the geographic restrictions, and the Amazon
+    Resource Names (ARNs) for the ACM certificate and WAF web ACL. These are specific values that
+    you can override or disable from the multi-tenant distribution that was used to create the
+    distribution tenant."""
 
-ParameterDict = TypedDict(
-    "ParameterDict",
-    {
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+    Certificate: DistributionTenantCertificateDict
+    """The ACMlong (ACM) certificate."""
+    GeoRestrictions: GeoRestrictionCustomizationDict
+    """The geographic restrictions."""
+    WebAcl: WebAclCustomizationDict
+    """The WAF web ACL."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-WebAclCustomizationDict = TypedDict(
-    "WebAclCustomizationDict",
-    {
-        "Action": "Literal['override', 'disable']",
-        "Arn": "str",
-    },
-    total=False,
-)
+class DistributionTenantManagedCertificateRequestDict(TypedDict, total=False):
+    """DistributionTenantManagedCertificateRequest as a plain dict: An object that represents the
+    request for the Amazon CloudFront managed ACM certificate."""
 
+    CertificateTransparencyLoggingPreference: Literal["enabled", "disabled"]
+    """You can opt out of certificate transparency logging by specifying the ``disabled`` option.
+    Opt in by specifying ``enabled``. For more information, see [Certificate Transparency
+    Logging](https://docs.aws.amazon.com/acm/latest/userguide/acm-concepts.html#concept-transparency)
+    in the *User Guide*."""
+    PrimaryDomainName: str
+    """The primary domain name associated with the CloudFront managed ACM certificate."""
+    ValidationTokenHost: Literal["cloudfront", "self-hosted"]
+    """Specify how the HTTP validation token will be served when requesting the CloudFront managed
+    ACM certificate. + For ``cloudfront``, CloudFront will automatically serve the validation token.
+    Choose this mode if you can point the domain's DNS to CloudFront immediately. + For
+    ``self-hosted``, you serve the validation token from your existing infrastructure. Choose this
+    mode when you need to maintain current traffic flow while your certificate is being issued. You
+    can place the validation token at the well-known path on your existing web server, wait for ACM
+    to validate and issue the certificate, and then update your DNS to point to CloudFront."""
+
+
+class DomainResultDict(TypedDict, total=False):
+    """DomainResult as a plain dict: The details about the domain result."""
+
+    Domain: str
+    """The specified domain."""
+    Status: Literal["active", "inactive"]
+    """Whether the domain is active or inactive."""
+
+
+class GeoRestrictionCustomizationDict(TypedDict, total=False):
+    """GeoRestrictionCustomization as a plain dict: The customizations that you specified for the
+    distribution tenant for geographic restrictions."""
+
+    Locations: list[str]
+    """The locations for geographic restrictions."""
+    RestrictionType: Literal["blacklist", "whitelist", "none"]
+    """The method that you want to use to restrict distribution of your content by country: +
+    ``none``: No geographic restriction is enabled, meaning access to content is not restricted by
+    client geo location. + ``blacklist``: The ``Location`` elements specify the countries in which
+    you don't want CloudFront to distribute your content. + ``whitelist``: The ``Location`` elements
+    specify the countries in which you want CloudFront to distribute your content."""
+
+
+class ParameterDict(TypedDict, total=False):
+    """Parameter as a plain dict: A list of parameter values to add to the resource. A parameter is
+    specified as a key-value pair. A valid parameter value must exist for any parameter that is
+    marked as required in the multi-tenant distribution."""
+
+    Name: str
+    """The parameter name."""
+    Value: str
+    """The parameter value."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A complex type that contains ``Tag`` key and ``Tag`` value."""
+
+    Key: Required[str]
+    """A string that contains ``Tag`` key. The string length should be between 1 and 128 characters.
+    Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . :
+    / = + @``."""
+    Value: Required[str]
+    """A string that contains an optional ``Tag`` value. The string length should be between 0 and
+    256 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special
+    characters ``_ - . : / = + @``."""
+
+
+class WebAclCustomizationDict(TypedDict, total=False):
+    """WebAclCustomization as a plain dict: The WAF web ACL customization specified for the
+    distribution tenant."""
+
+    Action: Literal["override", "disable"]
+    """The action for the WAF web ACL customization. You can specify ``override`` to specify a
+    separate WAF web ACL for the distribution tenant. If you specify ``disable``, the distribution
+    tenant won't have WAF web ACL protections and won't inherit from the multi-tenant distribution."""
+    Arn: str
+    """The Amazon Resource Name (ARN) of the WAF web ACL."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::DistributionTenant",
     schema_file="aws-cloudfront-distributiontenant.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/Arn",
@@ -168,17 +203,8 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/Name",),
     write_only=("/ManagedCertificateRequest",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DistributionId", "Name", "Domains"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -188,114 +214,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Certificate": {
-            "additionalProperties": False,
-            "properties": {"Arn": {"type": "string"}},
-            "type": "object",
-        },
-        "Customizations": {
-            "additionalProperties": False,
-            "properties": {
-                "Certificate": {"$ref": "#/definitions/Certificate"},
-                "GeoRestrictions": {"$ref": "#/definitions/GeoRestrictionCustomization"},
-                "WebAcl": {"$ref": "#/definitions/WebAclCustomization"},
-            },
-            "type": "object",
-        },
-        "DomainResult": {
-            "additionalProperties": False,
-            "properties": {
-                "Domain": {"type": "string"},
-                "Status": {"enum": ["active", "inactive"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "GeoRestrictionCustomization": {
-            "additionalProperties": False,
-            "properties": {
-                "Locations": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "RestrictionType": {"enum": ["blacklist", "whitelist", "none"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "ManagedCertificateRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateTransparencyLoggingPreference": {
-                    "enum": ["enabled", "disabled"],
-                    "type": "string",
-                },
-                "PrimaryDomainName": {"type": "string"},
-                "ValidationTokenHost": {"enum": ["cloudfront", "self-hosted"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Parameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-_]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "WebAclCustomization": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"enum": ["override", "disable"], "type": "string"},
-                "Arn": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "ConnectionGroupId": {"type": "string"},
-        "CreatedTime": {"type": "string"},
-        "Customizations": {"$ref": "#/definitions/Customizations"},
-        "DistributionId": {"type": "string"},
-        "DomainResults": {
-            "items": {"$ref": "#/definitions/DomainResult"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Domains": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "ETag": {"type": "string"},
-        "Enabled": {"type": "boolean"},
-        "Id": {"type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "ManagedCertificateRequest": {"$ref": "#/definitions/ManagedCertificateRequest"},
-        "Name": {"type": "string"},
-        "Parameters": {
-            "items": {"$ref": "#/definitions/Parameter"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Status": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["DistributionId", "Name", "Domains"],
-}
-
 
 class DistributionTenant(_Resource):
     """AWS::CloudFront::DistributionTenant: The distribution tenant.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): ManagedCertificateRequest.
+    Read-only attributes (known once deployed): Arn, CreatedTime, DomainResults, ETag, Id,
+    LastModifiedTime, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-distributiontenant.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -305,17 +235,27 @@ class DistributionTenant(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DistributionTenantAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "distribution_tenant.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     CreatedTime: str
+    """Type: str."""
     DomainResults: list[DomainResultDict]
+    """Type: list[DomainResultDict]."""
     ETag: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     LastModifiedTime: str
+    """Type: str."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectionGroupId: str
     Customizations: DistributionTenantCustomizationsDict
     DistributionId: str
@@ -326,41 +266,54 @@ class DistributionTenant(_Resource):
     Parameters: list[ParameterDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DistributionId: str,
+        Domains: list[str],
+        Name: str,
+        ConnectionGroupId: str | None = None,
+        Customizations: DistributionTenantCustomizations
+        | DistributionTenantCustomizationsDict
+        | None = None,
+        Enabled: bool | None = None,
+        ManagedCertificateRequest: DistributionTenantManagedCertificateRequest
+        | DistributionTenantManagedCertificateRequestDict
+        | None = None,
+        Parameters: list[Parameter | ParameterDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::DistributionTenant; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DistributionId: str,
-            Domains: list[str],
-            Name: str,
-            ConnectionGroupId: str | None = None,
-            Customizations: DistributionTenantCustomizations
-            | DistributionTenantCustomizationsDict
-            | None = None,
-            Enabled: bool | None = None,
-            ManagedCertificateRequest: DistributionTenantManagedCertificateRequest
-            | DistributionTenantManagedCertificateRequestDict
-            | None = None,
-            Parameters: list[Parameter | ParameterDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::DistributionTenant; `await` it inside an App to deploy it.
-
-            ConnectionGroupId: The ID of the connection group for the distribution tenant.
-            Customizations: Customizations for the distribution tenant.
-            DistributionId: The ID of the multi-tenant distribution.
-            Domains: The domains associated with the distribution tenant.
-            Enabled: Indicates whether the distribution tenant is in an enabled state.
-            ManagedCertificateRequest: An object that represents the request for the Amazon CloudFront managed ACM certificate.
-            Name: The name of the distribution tenant.
-            Parameters: A list of parameter values to add to the resource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DistributionId: The ID of the multi-tenant distribution. Required.
+            Domains: The domains associated with the distribution tenant. Required.
+            Name: The name of the distribution tenant. Create-only: changing it replaces the
+                resource. Required.
+            ConnectionGroupId: The ID of the connection group for the distribution tenant. If you
+                don't specify a connection group, CloudFront uses the default connection group.
+            Customizations: Customizations for the distribution tenant. For each distribution
+                tenant, you can specify the geographic restrictions, and the Amazon Resource Names
+                (ARNs) for the ACM certificate and WAF web ACL. These are specific values that you
+                can override or disable from the multi-tenant distribution that was used to create
+                the distribution tenant.
+            Enabled: Indicates whether the distribution tenant is in an enabled state. If disabled,
+                the distribution tenant won't serve traffic.
+            ManagedCertificateRequest: An object that represents the request for the Amazon
+                CloudFront managed ACM certificate. Write-only: sent to AWS, never read back.
+            Parameters: A list of parameter values to add to the resource. A parameter is specified
+                as a key-value pair. A valid parameter value must exist for any parameter that is
+                marked as required in the multi-tenant distribution.
             Tags: A complex type that contains zero or more ``Tag`` elements.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

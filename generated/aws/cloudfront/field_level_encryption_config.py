@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,43 +67,65 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ContentTypeProfileDict = TypedDict(
-    "ContentTypeProfileDict",
-    {
-        "ContentType": "Required[str]",
-        "Format": "Required[Literal['URLEncoded']]",
-        "ProfileId": "Required[str]",
-    },
-    total=False,
-)
 
-FieldLevelEncryptionConfigContentTypeProfileConfigDict = TypedDict(
-    "FieldLevelEncryptionConfigContentTypeProfileConfigDict",
-    {
-        "ContentTypeProfiles": "Required[list[ContentTypeProfileDict]]",
-        "ForwardWhenContentTypeIsUnknown": "Required[bool]",
-    },
-    total=False,
-)
+class ContentTypeProfileDict(TypedDict, total=False):
+    """ContentTypeProfile as a plain dict: A content type paired with the field-level encryption
+    profile that encrypts it."""
 
-FieldLevelEncryptionConfigQueryArgProfileConfigDict = TypedDict(
-    "FieldLevelEncryptionConfigQueryArgProfileConfigDict",
-    {
-        "ForwardWhenQueryArgProfileIsUnknown": "Required[bool]",
-        "QueryArgProfiles": "Required[list[QueryArgProfileDict]]",
-    },
-    total=False,
-)
+    ContentType: Required[str]
+    """The content type CloudFront encrypts. The service accepts only
+    application/x-www-form-urlencoded."""
+    Format: Required[Literal["URLEncoded"]]
+    """The encryption format CloudFront uses for this content type."""
+    ProfileId: Required[str]
+    """The identifier of the field-level encryption profile CloudFront uses for this content type.
+    Required, so that it cannot be omitted: the service accepts a content-type profile with the
+    member absent on create and refuses one on update, and an update sends the whole profile list,
+    so a configuration created that way could never be updated again. Supply an empty string to
+    configure a content type and forward it WITHOUT field-level encryption. That mode is available
+    through this resource and round-trips: create, update and read all accept and return the empty
+    string, and it is the service's own encoding for the state -- asked for a content-type list with
+    no items, CloudFront returns one item whose ProfileId is empty. Note that this is not the same
+    as omitting the content type from the configuration, because ForwardWhenContentTypeIsUnknown
+    governs only content types absent from it."""
 
-QueryArgProfileDict = TypedDict(
-    "QueryArgProfileDict",
-    {
-        "ProfileId": "Required[str]",
-        "QueryArg": "Required[str]",
-    },
-    total=False,
-)
 
+class FieldLevelEncryptionConfigContentTypeProfileConfigDict(TypedDict, total=False):
+    """FieldLevelEncryptionConfigContentTypeProfileConfig as a plain dict: How CloudFront handles
+    content types, including the profile paired with each one."""
+
+    ContentTypeProfiles: Required[list[ContentTypeProfileDict]]
+    """The content types paired with a profile. Required, and at least one item, because the service
+    synthesizes one default item when the list is absent or empty, so neither state round-trips."""
+    ForwardWhenContentTypeIsUnknown: Required[bool]
+    """Whether CloudFront forwards a request when the content type names a profile that does not
+    exist."""
+
+
+class FieldLevelEncryptionConfigQueryArgProfileConfigDict(TypedDict, total=False):
+    """FieldLevelEncryptionConfigQueryArgProfileConfig as a plain dict: How CloudFront handles query
+    arguments, including the profile paired with each one."""
+
+    ForwardWhenQueryArgProfileIsUnknown: Required[bool]
+    """Whether CloudFront forwards a request when the query argument names a profile that does not
+    exist."""
+    QueryArgProfiles: Required[list[QueryArgProfileDict]]
+    """The query arguments paired with a profile. Required because the service returns an empty list
+    rather than preserving absence, so an omitted value cannot round-trip. An empty list is accepted
+    and is preserved."""
+
+
+class QueryArgProfileDict(TypedDict, total=False):
+    """QueryArgProfile as a plain dict: A query argument paired with the field-level encryption
+    profile that encrypts it."""
+
+    ProfileId: Required[str]
+    """The identifier of the field-level encryption profile CloudFront uses for this query argument."""
+    QueryArg: Required[str]
+    """The query argument that CloudFront encrypts with the paired profile."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::FieldLevelEncryptionConfig",
     schema_file="aws-cloudfront-fieldlevelencryptionconfig.json",
@@ -107,21 +133,15 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Id",),),
     read_only=("/Arn", "/Id", "/LastModifiedTime"),
     create_only=("/CallerReference",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ContentTypeProfileConfig/ContentTypeProfiles",
         "/QueryArgProfileConfig/QueryArgProfiles",
     ),
     required=("CallerReference", "ContentTypeProfileConfig", "QueryArgProfileConfig"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -131,72 +151,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ContentTypeProfile": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentType": {"type": "string"},
-                "Format": {"enum": ["URLEncoded"], "type": "string"},
-                "ProfileId": {"type": "string"},
-            },
-            "required": ["Format", "ContentType", "ProfileId"],
-            "type": "object",
-        },
-        "ContentTypeProfileConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentTypeProfiles": {
-                    "items": {"$ref": "#/definitions/ContentTypeProfile"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ForwardWhenContentTypeIsUnknown": {"type": "boolean"},
-            },
-            "required": ["ForwardWhenContentTypeIsUnknown", "ContentTypeProfiles"],
-            "type": "object",
-        },
-        "QueryArgProfile": {
-            "additionalProperties": False,
-            "properties": {"ProfileId": {"type": "string"}, "QueryArg": {"type": "string"}},
-            "required": ["QueryArg", "ProfileId"],
-            "type": "object",
-        },
-        "QueryArgProfileConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ForwardWhenQueryArgProfileIsUnknown": {"type": "boolean"},
-                "QueryArgProfiles": {
-                    "items": {"$ref": "#/definitions/QueryArgProfile"},
-                    "type": "array",
-                },
-            },
-            "required": ["ForwardWhenQueryArgProfileIsUnknown", "QueryArgProfiles"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[a-zA-Z0-9-]*:cloudfront::[0-9]{12}:field-level-encryption-config/[^/]+$",
-            "type": "string",
-        },
-        "CallerReference": {"type": "string"},
-        "Comment": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "ContentTypeProfileConfig": {"$ref": "#/definitions/ContentTypeProfileConfig"},
-        "Id": {"type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "QueryArgProfileConfig": {"$ref": "#/definitions/QueryArgProfileConfig"},
-    },
-    "required": ["CallerReference", "ContentTypeProfileConfig", "QueryArgProfileConfig"],
-}
-
 
 class FieldLevelEncryptionConfig(_Resource):
-    """AWS::CloudFront::FieldLevelEncryptionConfig: Resource Type definition for AWS::CloudFront::FieldLevelEncryptionConfig. A field-level encryption configuration, which specifies the query arg profil...
+    """AWS::CloudFront::FieldLevelEncryptionConfig: Resource Type definition for
+    AWS::CloudFront::FieldLevelEncryptionConfig. A field-level encryption configuration, which
+    specifies the query arg profiles and content type profiles CloudFront uses to encrypt sensitive
+    fields in viewer requests.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Replaced when any of these change (create-only): CallerReference.
+    Read-only attributes (known once deployed): Arn, Id, LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-fieldlevelencryptionconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -206,39 +174,63 @@ class FieldLevelEncryptionConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FieldLevelEncryptionConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "field_level_encryption_config.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the field-level encryption configuration."""
     Id: str
+    """The identifier CloudFront assigns to the field-level encryption configuration."""
     LastModifiedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time the field-level encryption configuration was last changed."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CallerReference: str
     Comment: str
     ContentTypeProfileConfig: FieldLevelEncryptionConfigContentTypeProfileConfigDict
     QueryArgProfileConfig: FieldLevelEncryptionConfigQueryArgProfileConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CallerReference: str,
+        ContentTypeProfileConfig: FieldLevelEncryptionConfigContentTypeProfileConfig
+        | FieldLevelEncryptionConfigContentTypeProfileConfigDict,
+        QueryArgProfileConfig: FieldLevelEncryptionConfigQueryArgProfileConfig
+        | FieldLevelEncryptionConfigQueryArgProfileConfigDict,
+        Comment: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::FieldLevelEncryptionConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CallerReference: str,
-            ContentTypeProfileConfig: FieldLevelEncryptionConfigContentTypeProfileConfig
-            | FieldLevelEncryptionConfigContentTypeProfileConfigDict,
-            QueryArgProfileConfig: FieldLevelEncryptionConfigQueryArgProfileConfig
-            | FieldLevelEncryptionConfigQueryArgProfileConfigDict,
-            Comment: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::FieldLevelEncryptionConfig; `await` it inside an App to deploy it.
-
-            CallerReference: A unique value that identifies the create request.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CallerReference: A unique value that identifies the create request. Any string unique
+                within the account works; CloudFront refuses to change it once set, so supplying a
+                different value replaces the configuration. It is also the only value CloudFront
+                returns that identifies a configuration as this stack's, so cleaning up after a
+                failed create depends on the template keeping it. Create-only: changing it replaces
+                the resource. Required.
+            ContentTypeProfileConfig: How CloudFront handles content types, including the profile
+                paired with each one. Required.
+            QueryArgProfileConfig: How CloudFront handles query arguments, including the profile
+                paired with each one. Required.
             Comment: An optional comment describing the field-level encryption configuration.
+                CloudFront stores an omitted comment and an explicitly empty one identically as an
+                empty string, and Read normalizes that empty string back to absent -- so omitting
+                Comment round-trips, while asking for an empty string does not and would report
+                perpetual drift. `minLength: 1` refuses the empty string at template validation;
+                omission is the way to express no comment. The service documents a maximum of 128
+                characters, and `maxLength` moves that refusal from the API to template validation.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

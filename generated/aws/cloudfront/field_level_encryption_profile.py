@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,27 +59,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EncryptionEntityDict = TypedDict(
-    "EncryptionEntityDict",
-    {
-        "FieldPatterns": "Required[list[str]]",
-        "ProviderId": "Required[str]",
-        "PublicKeyId": "Required[str]",
-    },
-    total=False,
-)
 
-FieldLevelEncryptionProfileFieldLevelEncryptionProfileConfigDict = TypedDict(
-    "FieldLevelEncryptionProfileFieldLevelEncryptionProfileConfigDict",
-    {
-        "CallerReference": "Required[str]",
-        "Comment": "str",
-        "EncryptionEntities": "Required[list[EncryptionEntityDict]]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class EncryptionEntityDict(TypedDict, total=False):
+    """EncryptionEntity as a plain dict: A public key, its provider identity, and the field patterns
+    CloudFront encrypts with that key."""
 
+    FieldPatterns: Required[list[str]]
+    """The request-body field names to encrypt. A pattern is either a full field name or leading
+    characters followed by a wildcard (*). Patterns are case-sensitive and must not overlap."""
+    ProviderId: Required[str]
+    """The provider associated with the public key. The same value must be supplied with the private
+    key for an application to decrypt the data."""
+    PublicKeyId: Required[str]
+    """The identifier of the CloudFront public key used to encrypt the fields that match the
+    patterns."""
+
+
+class FieldLevelEncryptionProfileFieldLevelEncryptionProfileConfigDict(TypedDict, total=False):
+    """FieldLevelEncryptionProfileFieldLevelEncryptionProfileConfig as a plain dict: The
+    configuration of a field-level encryption profile."""
+
+    CallerReference: Required[str]
+    """A unique value that identifies the creation request. Caller references are unique within an
+    AWS account and cannot be changed after creation."""
+    Comment: str
+    """An optional comment describing the field-level encryption profile."""
+    EncryptionEntities: Required[list[EncryptionEntityDict]]
+    """The encryption entities of the field-level encryption profile. At least one entity is
+    required."""
+    Name: Required[str]
+    """The name of the field-level encryption profile. Names are unique within an AWS account."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::FieldLevelEncryptionProfile",
     schema_file="aws-cloudfront-fieldlevelencryptionprofile.json",
@@ -83,18 +99,13 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Id",),),
     read_only=("/Arn", "/Id", "/LastModifiedTime"),
     create_only=("/FieldLevelEncryptionProfileConfig/CallerReference",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/FieldLevelEncryptionProfileConfig/EncryptionEntities",
         "/FieldLevelEncryptionProfileConfig/EncryptionEntities/*/FieldPatterns",
     ),
     required=("FieldLevelEncryptionProfileConfig",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
     replacement_strategy="delete_then_create",
@@ -108,52 +119,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EncryptionEntity": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldPatterns": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
-                "ProviderId": {"type": "string"},
-                "PublicKeyId": {"type": "string"},
-            },
-            "required": ["PublicKeyId", "ProviderId", "FieldPatterns"],
-            "type": "object",
-        },
-        "FieldLevelEncryptionProfileConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CallerReference": {"type": "string"},
-                "Comment": {"type": "string"},
-                "EncryptionEntities": {
-                    "items": {"$ref": "#/definitions/EncryptionEntity"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Name": {"type": "string"},
-            },
-            "required": ["Name", "CallerReference", "EncryptionEntities"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "FieldLevelEncryptionProfileConfig": {
-            "$ref": "#/definitions/FieldLevelEncryptionProfileConfig"
-        },
-        "Id": {"type": "string"},
-        "LastModifiedTime": {"type": "string"},
-    },
-    "required": ["FieldLevelEncryptionProfileConfig"],
-}
-
 
 class FieldLevelEncryptionProfile(_Resource):
-    """AWS::CloudFront::FieldLevelEncryptionProfile: Resource Type definition for AWS::CloudFront::FieldLevelEncryptionProfile. A field-level encryption profile maps CloudFront public keys and provider i...
+    """AWS::CloudFront::FieldLevelEncryptionProfile: Resource Type definition for
+    AWS::CloudFront::FieldLevelEncryptionProfile. A field-level encryption profile maps CloudFront
+    public keys and provider identities to the request-body field patterns that CloudFront encrypts
+    with them.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Replaced when any of these change (create-only):
+    FieldLevelEncryptionProfileConfig.CallerReference.
+    Read-only attributes (known once deployed): Arn, Id, LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-fieldlevelencryptionprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -163,32 +143,43 @@ class FieldLevelEncryptionProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FieldLevelEncryptionProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "field_level_encryption_profile.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the field-level encryption profile."""
     Id: str
+    """The identifier that CloudFront assigns to the field-level encryption profile."""
     LastModifiedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time the field-level encryption profile was last modified."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     FieldLevelEncryptionProfileConfig: (
         FieldLevelEncryptionProfileFieldLevelEncryptionProfileConfigDict
     )
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FieldLevelEncryptionProfileConfig: FieldLevelEncryptionProfileFieldLevelEncryptionProfileConfig
+        | FieldLevelEncryptionProfileFieldLevelEncryptionProfileConfigDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::FieldLevelEncryptionProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FieldLevelEncryptionProfileConfig: FieldLevelEncryptionProfileFieldLevelEncryptionProfileConfig
-            | FieldLevelEncryptionProfileFieldLevelEncryptionProfileConfigDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::FieldLevelEncryptionProfile; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FieldLevelEncryptionProfileConfig: The configuration of a field-level encryption
+                profile. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,60 +67,57 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FunctionFunctionConfigDict = TypedDict(
-    "FunctionFunctionConfigDict",
-    {
-        "Comment": "Required[str]",
-        "KeyValueStoreAssociations": "list[KeyValueStoreAssociationDict]",
-        "Runtime": "Required[Literal['cloudfront-js-1.0', 'cloudfront-js-2.0']]",
-    },
-    total=False,
-)
 
-FunctionFunctionMetadataDict = TypedDict(
-    "FunctionFunctionMetadataDict",
-    {
-        "FunctionARN": "str",
-    },
-    total=False,
-)
+class FunctionFunctionConfigDict(TypedDict, total=False):
+    """FunctionFunctionConfig as a plain dict: Contains configuration information about a CloudFront
+    function."""
 
-KeyValueStoreAssociationDict = TypedDict(
-    "KeyValueStoreAssociationDict",
-    {
-        "KeyValueStoreARN": "Required[str]",
-    },
-    total=False,
-)
+    Comment: Required[str]
+    """A comment to describe the function. The comment cannot be longer than 128 characters."""
+    KeyValueStoreAssociations: list[KeyValueStoreAssociationDict]
+    """The configuration for the key value store associations."""
+    Runtime: Required[Literal["cloudfront-js-1.0", "cloudfront-js-2.0"]]
+    """The function's runtime environment version."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class FunctionFunctionMetadataDict(TypedDict, total=False):
+    """FunctionFunctionMetadata as a plain dict: Contains metadata about a CloudFront function."""
+
+    FunctionARN: str
+    """The Amazon Resource Name (ARN) of the function. The ARN uniquely identifies the function."""
+
+
+class KeyValueStoreAssociationDict(TypedDict, total=False):
+    """KeyValueStoreAssociation as a plain dict: The key value store association."""
+
+    KeyValueStoreARN: Required[str]
+    """The Amazon Resource Name (ARN) of the key value store association."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A complex type that contains ``Tag`` key and ``Tag`` value."""
+
+    Key: Required[str]
+    """A string that contains ``Tag`` key. The string length should be between 1 and 128 characters.
+    Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . :
+    / = + @``."""
+    Value: Required[str]
+    """A string that contains an optional ``Tag`` value. The string length should be between 0 and
+    256 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special
+    characters ``_ - . : / = + @``."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::Function",
     schema_file="aws-cloudfront-function.json",
     primary_identifier=("/FunctionARN",),
-    additional_identifiers=(),
     read_only=("/FunctionARN", "/FunctionMetadata/FunctionARN", "/Stage"),
     create_only=("/Name",),
     write_only=("/AutoPublish",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "FunctionConfig", "FunctionCode"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -126,78 +127,29 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FunctionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Comment": {"type": "string"},
-                "KeyValueStoreAssociations": {
-                    "items": {"$ref": "#/definitions/KeyValueStoreAssociation"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Runtime": {"enum": ["cloudfront-js-1.0", "cloudfront-js-2.0"], "type": "string"},
-            },
-            "required": ["Comment", "Runtime"],
-            "type": "object",
-        },
-        "FunctionMetadata": {
-            "additionalProperties": False,
-            "properties": {"FunctionARN": {"type": "string"}},
-            "type": "object",
-        },
-        "KeyValueStoreAssociation": {
-            "additionalProperties": False,
-            "properties": {"KeyValueStoreARN": {"type": "string"}},
-            "required": ["KeyValueStoreARN"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AutoPublish": {"type": "boolean"},
-        "FunctionARN": {"type": "string"},
-        "FunctionCode": {"type": "string"},
-        "FunctionConfig": {"$ref": "#/definitions/FunctionConfig"},
-        "FunctionMetadata": {"$ref": "#/definitions/FunctionMetadata"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-_]{1,64}$",
-            "type": "string",
-        },
-        "Stage": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["Name", "FunctionConfig", "FunctionCode"],
-}
-
 
 class Function(_Resource):
-    """AWS::CloudFront::Function: Creates a CF function. To create a function, you provide the function code and some configuration information about the function. The response contain...
+    """AWS::CloudFront::Function: Creates a CF function. To create a function, you provide the
+    function code and some configuration information about the function. The response contains an
+    Amazon Resource Name (ARN) that uniquely identifies the function, and the function’s stage. By
+    default, when you create a function, it’s in the ``DEVELOPMENT`` stage. In this stage, you can
+    [test the
+    function](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/test-function.html)
+    in the CF console (or with ``TestFunction`` in the CF API). When you’re ready to use your
+    function with a CF distribution, publish the function to the ``LIVE`` stage. You can do this in
+    the CF console, with ``PublishFunction`` in the CF API, or by updating the
+    ``AWS::CloudFront::Function`` resource with the ``AutoPublish`` property set to ``true``. When
+    the function is published to the ``LIVE`` stage, you can attach it to a distribution’s cache
+    behavior, using the function’s ARN. To automatically publish the function to the ``LIVE`` stage
+    when it’s created, set the ``AutoPublish`` property to ``true``.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FunctionARN.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): AutoPublish.
+    Read-only attributes (known once deployed): FunctionARN, Stage.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-function.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -205,12 +157,15 @@ class Function(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FunctionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "function.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     FunctionARN: str
+    """Type: str."""
     Stage: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoPublish: bool
     FunctionCode: str
     FunctionConfig: FunctionFunctionConfigDict
@@ -218,31 +173,41 @@ class Function(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FunctionCode: str,
+        FunctionConfig: FunctionFunctionConfig | FunctionFunctionConfigDict,
+        Name: str,
+        AutoPublish: bool | None = None,
+        FunctionMetadata: FunctionFunctionMetadata | FunctionFunctionMetadataDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::Function; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FunctionCode: str,
-            FunctionConfig: FunctionFunctionConfig | FunctionFunctionConfigDict,
-            Name: str,
-            AutoPublish: bool | None = None,
-            FunctionMetadata: FunctionFunctionMetadata | FunctionFunctionMetadataDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::Function; `await` it inside an App to deploy it.
-
-            AutoPublish: A flag that determines whether to automatically publish the function to the ``LIVE`` stage when it’s created.
-            FunctionCode: The function code.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FunctionCode: The function code. For more information about writing a CloudFront
+                function, see [Writing function code for CloudFront
+                Functions](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/writing-function-code.html)
+                in the *Amazon CloudFront Developer Guide*. Required.
             FunctionConfig: Contains configuration information about a CloudFront function.
+                Required.
+            Name: A name to identify the function. Create-only: changing it replaces the resource.
+                Required.
+            AutoPublish: A flag that determines whether to automatically publish the function to the
+                ``LIVE`` stage when it’s created. To automatically publish to the ``LIVE`` stage,
+                set this property to ``true``. Write-only: sent to AWS, never read back.
             FunctionMetadata: Contains metadata about a CloudFront function.
-            Name: A name to identify the function.
             Tags: A complex type that contains zero or more ``Tag`` elements.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

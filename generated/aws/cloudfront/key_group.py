@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,35 +55,33 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-KeyGroupKeyGroupConfigDict = TypedDict(
-    "KeyGroupKeyGroupConfigDict",
-    {
-        "Comment": "str",
-        "Items": "Required[list[str]]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
+class KeyGroupKeyGroupConfigDict(TypedDict, total=False):
+    """KeyGroupKeyGroupConfig as a plain dict: A key group configuration. A key group contains a
+    list of public keys that you can use with [CloudFront signed URLs and signed
+    cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html)."""
+
+    Comment: str
+    """A comment to describe the key group. The comment cannot be longer than 128 characters."""
+    Items: Required[list[str]]
+    """A list of the identifiers of the public keys in the key group."""
+    Name: Required[str]
+    """A name to identify the key group."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::KeyGroup",
     schema_file="aws-cloudfront-keygroup.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/LastModifiedTime"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("KeyGroupConfig",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -89,34 +91,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "KeyGroupConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Comment": {"type": "string"},
-                "Items": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "Name": {"type": "string"},
-            },
-            "required": ["Name", "Items"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Id": {"type": "string"},
-        "KeyGroupConfig": {"$ref": "#/definitions/KeyGroupConfig"},
-        "LastModifiedTime": {"type": "string"},
-    },
-    "required": ["KeyGroupConfig"],
-}
-
 
 class KeyGroup(_Resource):
-    """AWS::CloudFront::KeyGroup: A key group. A key group contains a list of public keys that you can use with [CloudFront signed URLs and signed cookies](https://docs.aws.amazon.com/...
+    """AWS::CloudFront::KeyGroup: A key group. A key group contains a list of public keys that you
+    can use with [CloudFront signed URLs and signed
+    cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html).
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Id, LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-keygroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -124,29 +109,35 @@ class KeyGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "KeyGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "key_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """Type: str."""
     LastModifiedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     KeyGroupConfig: KeyGroupKeyGroupConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        KeyGroupConfig: KeyGroupKeyGroupConfig | KeyGroupKeyGroupConfigDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::KeyGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            KeyGroupConfig: KeyGroupKeyGroupConfig | KeyGroupKeyGroupConfigDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::KeyGroup; `await` it inside an App to deploy it.
-
-            KeyGroupConfig: The key group configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            KeyGroupConfig: The key group configuration. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

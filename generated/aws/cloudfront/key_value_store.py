@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,40 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-KeyValueStoreImportSourceDict = TypedDict(
-    "KeyValueStoreImportSourceDict",
-    {
-        "SourceArn": "Required[str]",
-        "SourceType": "Required[Literal['S3']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class KeyValueStoreImportSourceDict(TypedDict, total=False):
+    """KeyValueStoreImportSource as a plain dict: The import source for the key value store."""
 
+    SourceArn: Required[str]
+    """The Amazon Resource Name (ARN) of the import source for the key value store."""
+    SourceType: Required[Literal["S3"]]
+    """The source type of the import source for the key value store."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A complex type that contains ``Tag`` key and ``Tag`` value."""
+
+    Key: Required[str]
+    """A string that contains ``Tag`` key. The string length should be between 1 and 128 characters.
+    Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . :
+    / = + @``."""
+    Value: Required[str]
+    """A string that contains an optional ``Tag`` value. The string length should be between 0 and
+    256 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special
+    characters ``_ - . : / = + @``."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::KeyValueStore",
     schema_file="aws-cloudfront-keyvaluestore.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id", "/Status"),
     create_only=("/Name",),
     write_only=("/ImportSource",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,61 +102,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ImportSource": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceArn": {"type": "string"},
-                "SourceType": {"enum": ["S3"], "type": "string"},
-            },
-            "required": ["SourceType", "SourceArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Comment": {"maxLength": 128, "minLength": 0, "type": "string"},
-        "Id": {"type": "string"},
-        "ImportSource": {"$ref": "#/definitions/ImportSource"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-_]{1,64}$",
-            "type": "string",
-        },
-        "Status": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["Name"],
-}
-
 
 class KeyValueStore(_Resource):
-    """AWS::CloudFront::KeyValueStore: The key value store. Use this to separate data from function code, allowing you to update data without having to publish a new version of a function. ...
+    """AWS::CloudFront::KeyValueStore: The key value store. Use this to separate data from function
+    code, allowing you to update data without having to publish a new version of a function. The key
+    value store holds keys and their corresponding values.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): ImportSource.
+    Read-only attributes (known once deployed): Arn, Id, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-keyvaluestore.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -163,39 +122,50 @@ class KeyValueStore(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "KeyValueStoreAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "key_value_store.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Comment: str
     ImportSource: KeyValueStoreImportSourceDict
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Comment: str | None = None,
+        ImportSource: KeyValueStoreImportSource | KeyValueStoreImportSourceDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::KeyValueStore; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Comment: str | None = None,
-            ImportSource: KeyValueStoreImportSource | KeyValueStoreImportSourceDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::KeyValueStore; `await` it inside an App to deploy it.
-
-            Comment: A comment to describe the Key Value Store.
-            ImportSource: The import source for the key value store.
-            Name: The name of the key value store.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the key value store. Create-only: changing it replaces the resource.
+                Required.
+            Comment: A comment to describe the Key Value Store. Omitting ``Comment`` from the
+                template during updates will clear the existing comment (set to empty string). To
+                preserve an existing comment, you must explicitly include it in the template.
+            ImportSource: The import source for the key value store. Write-only: sent to AWS, never
+                read back.
             Tags: A complex type that contains zero or more ``Tag`` elements.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,41 +59,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MonitoringSubscriptionMonitoringSubscriptionDict = TypedDict(
-    "MonitoringSubscriptionMonitoringSubscriptionDict",
-    {
-        "RealtimeMetricsSubscriptionConfig": "MonitoringSubscriptionRealtimeMetricsSubscriptionConfigDict",
-    },
-    total=False,
-)
 
-MonitoringSubscriptionRealtimeMetricsSubscriptionConfigDict = TypedDict(
-    "MonitoringSubscriptionRealtimeMetricsSubscriptionConfigDict",
-    {
-        "RealtimeMetricsSubscriptionStatus": "Required[Literal['Enabled', 'Disabled']]",
-    },
-    total=False,
-)
+class MonitoringSubscriptionMonitoringSubscriptionDict(TypedDict, total=False):
+    """MonitoringSubscriptionMonitoringSubscription as a plain dict: A monitoring subscription. This
+    structure contains information about whether additional CloudWatch metrics are enabled for a
+    given CloudFront distribution."""
 
+    RealtimeMetricsSubscriptionConfig: MonitoringSubscriptionRealtimeMetricsSubscriptionConfigDict
+    """A subscription configuration for additional CloudWatch metrics."""
+
+
+class MonitoringSubscriptionRealtimeMetricsSubscriptionConfigDict(TypedDict, total=False):
+    """MonitoringSubscriptionRealtimeMetricsSubscriptionConfig as a plain dict: A subscription
+    configuration for additional CloudWatch metrics."""
+
+    RealtimeMetricsSubscriptionStatus: Required[Literal["Enabled", "Disabled"]]
+    """A flag that indicates whether additional CloudWatch metrics are enabled for a given
+    CloudFront distribution."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::MonitoringSubscription",
     schema_file="aws-cloudfront-monitoringsubscription.json",
     primary_identifier=("/DistributionId",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/DistributionId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DistributionId", "MonitoringSubscription"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -97,43 +98,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "MonitoringSubscription": {
-            "additionalProperties": False,
-            "properties": {
-                "RealtimeMetricsSubscriptionConfig": {
-                    "$ref": "#/definitions/RealtimeMetricsSubscriptionConfig"
-                }
-            },
-            "type": "object",
-        },
-        "RealtimeMetricsSubscriptionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "RealtimeMetricsSubscriptionStatus": {
-                    "enum": ["Enabled", "Disabled"],
-                    "type": "string",
-                }
-            },
-            "required": ["RealtimeMetricsSubscriptionStatus"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DistributionId": {"type": "string"},
-        "MonitoringSubscription": {"$ref": "#/definitions/MonitoringSubscription"},
-    },
-    "required": ["DistributionId", "MonitoringSubscription"],
-}
-
 
 class MonitoringSubscription(_Resource):
-    """AWS::CloudFront::MonitoringSubscription: A monitoring subscription. This structure contains information about whether additional CloudWatch metrics are enabled for a given CloudFront distribu...
+    """AWS::CloudFront::MonitoringSubscription: A monitoring subscription. This structure contains
+    information about whether additional CloudWatch metrics are enabled for a given CloudFront
+    distribution.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DistributionId.
+    Replaced when any of these change (create-only): DistributionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-monitoringsubscription.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -143,31 +118,39 @@ class MonitoringSubscription(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MonitoringSubscriptionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "monitoring_subscription.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DistributionId: str
     MonitoringSubscription: MonitoringSubscriptionMonitoringSubscriptionDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DistributionId: str,
+        MonitoringSubscription: MonitoringSubscriptionMonitoringSubscription
+        | MonitoringSubscriptionMonitoringSubscriptionDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::MonitoringSubscription; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DistributionId: str,
-            MonitoringSubscription: MonitoringSubscriptionMonitoringSubscription
-            | MonitoringSubscriptionMonitoringSubscriptionDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::MonitoringSubscription; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             DistributionId: The ID of the distribution that you are enabling metrics for.
+                Create-only: changing it replaces the resource. Required.
             MonitoringSubscription: A subscription configuration for additional CloudWatch metrics.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

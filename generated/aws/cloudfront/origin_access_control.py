@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,37 +55,57 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-OriginAccessControlOriginAccessControlConfigDict = TypedDict(
-    "OriginAccessControlOriginAccessControlConfigDict",
-    {
-        "Description": "str",
-        "Name": "Required[str]",
-        "OriginAccessControlOriginType": "Required[str]",
-        "SigningBehavior": "Required[str]",
-        "SigningProtocol": "Required[str]",
-    },
-    total=False,
-)
 
+class OriginAccessControlOriginAccessControlConfigDict(TypedDict, total=False):
+    """OriginAccessControlOriginAccessControlConfig as a plain dict: Creates a new origin access
+    control in CloudFront. After you create an origin access control, you can add it to an origin in
+    a CloudFront distribution so that CloudFront sends authenticated (signed) requests to the
+    origin. This makes it possible to block public access to the origin, allowing viewers (users) to
+    access the origin's content only through CloudFront. For more information about using a
+    CloudFront origin access control, see [Restricting access to an
+    origin](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-origin.html)
+    in the *Amazon CloudFront Developer Guide*."""
+
+    Description: str
+    """A description of the origin access control."""
+    Name: Required[str]
+    """A name to identify the origin access control. You can specify up to 64 characters."""
+    OriginAccessControlOriginType: Required[str]
+    """The type of origin that this origin access control is for."""
+    SigningBehavior: Required[str]
+    """Specifies which requests CloudFront signs (adds authentication information to). Specify
+    ``always`` for the most common use case. For more information, see [origin access control
+    advanced
+    settings](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html#oac-advanced-settings)
+    in the *Amazon CloudFront Developer Guide*. This field can have one of the following values: +
+    ``always`` – CloudFront signs all origin requests, overwriting the ``Authorization`` header from
+    the viewer request if one exists. + ``never`` – CloudFront doesn't sign any origin requests.
+    This value turns off origin access control for all origins in all distributions that use this
+    origin access control. + ``no-override`` – If the viewer request doesn't contain the
+    ``Authorization`` header, then CloudFront signs the origin request. If the viewer request
+    contains the ``Authorization`` header, then CloudFront doesn't sign the origin request and
+    instead passes along the ``Authorization`` header from the viewer request. *WARNING: To pass
+    along the Authorization header from the viewer request, you must add the Authorization header to
+    a cache policy for all cache behaviors that use origins associated with this origin access
+    control.*"""
+    SigningProtocol: Required[str]
+    """The signing protocol of the origin access control, which determines how CloudFront signs
+    (authenticates) requests. The only valid value is ``sigv4``."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::OriginAccessControl",
     schema_file="aws-cloudfront-originaccesscontrol.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("OriginAccessControlConfig",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -91,46 +115,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "OriginAccessControlConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "Name": {"type": "string"},
-                "OriginAccessControlOriginType": {
-                    "pattern": "^(s3|mediastore|lambda|mediapackagev2)$",
-                    "type": "string",
-                },
-                "SigningBehavior": {
-                    "pattern": "^(never|no-override|always|always-amz-auth)$",
-                    "type": "string",
-                },
-                "SigningProtocol": {"pattern": "^(sigv4|sigv4a)$", "type": "string"},
-            },
-            "required": [
-                "Name",
-                "SigningProtocol",
-                "SigningBehavior",
-                "OriginAccessControlOriginType",
-            ],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Id": {"type": "string"},
-        "OriginAccessControlConfig": {"$ref": "#/definitions/OriginAccessControlConfig"},
-    },
-    "required": ["OriginAccessControlConfig"],
-}
-
 
 class OriginAccessControl(_Resource):
-    """AWS::CloudFront::OriginAccessControl: Creates a new origin access control in CloudFront. After you create an origin access control, you can add it to an origin in a CloudFront distribution...
+    """AWS::CloudFront::OriginAccessControl: Creates a new origin access control in CloudFront.
+    After you create an origin access control, you can add it to an origin in a CloudFront
+    distribution so that CloudFront sends authenticated (signed) requests to the origin. This makes
+    it possible to block public access to the origin, allowing viewers (users) to access the
+    origin's content only through CloudFront. For more information about using a CloudFront origin
+    access control, see [Restricting access to an
+    origin](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-origin.html)
+    in the *Amazon CloudFront Developer Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-originaccesscontrol.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -140,29 +140,36 @@ class OriginAccessControl(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OriginAccessControlAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "origin_access_control.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     OriginAccessControlConfig: OriginAccessControlOriginAccessControlConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        OriginAccessControlConfig: OriginAccessControlOriginAccessControlConfig
+        | OriginAccessControlOriginAccessControlConfigDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::OriginAccessControl; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            OriginAccessControlConfig: OriginAccessControlOriginAccessControlConfig
-            | OriginAccessControlOriginAccessControlConfigDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::OriginAccessControl; `await` it inside an App to deploy it.
-
-            OriginAccessControlConfig: The origin access control.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            OriginAccessControlConfig: The origin access control. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

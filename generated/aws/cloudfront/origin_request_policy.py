@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,64 +67,107 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-OriginRequestPolicyCookiesConfigDict = TypedDict(
-    "OriginRequestPolicyCookiesConfigDict",
-    {
-        "CookieBehavior": "Required[str]",
-        "Cookies": "list[str]",
-    },
-    total=False,
-)
 
-OriginRequestPolicyHeadersConfigDict = TypedDict(
-    "OriginRequestPolicyHeadersConfigDict",
-    {
-        "HeaderBehavior": "Required[str]",
-        "Headers": "list[str]",
-    },
-    total=False,
-)
+class OriginRequestPolicyCookiesConfigDict(TypedDict, total=False):
+    """OriginRequestPolicyCookiesConfig as a plain dict: An object that determines whether any
+    cookies in viewer requests (and if so, which cookies) are included in requests that CloudFront
+    sends to the origin."""
 
-OriginRequestPolicyOriginRequestPolicyConfigDict = TypedDict(
-    "OriginRequestPolicyOriginRequestPolicyConfigDict",
-    {
-        "Comment": "str",
-        "CookiesConfig": "Required[OriginRequestPolicyCookiesConfigDict]",
-        "HeadersConfig": "Required[OriginRequestPolicyHeadersConfigDict]",
-        "Name": "Required[str]",
-        "QueryStringsConfig": "Required[OriginRequestPolicyQueryStringsConfigDict]",
-    },
-    total=False,
-)
+    CookieBehavior: Required[str]
+    """Determines whether cookies in viewer requests are included in requests that CloudFront sends
+    to the origin. Valid values are: + ``none`` – No cookies in viewer requests are included in
+    requests that CloudFront sends to the origin. Even when this field is set to ``none``, any
+    cookies that are listed in a ``CachePolicy``*are* included in origin requests. + ``whitelist`` –
+    Only the cookies in viewer requests that are listed in the ``CookieNames`` type are included in
+    requests that CloudFront sends to the origin. + ``all`` – All cookies in viewer requests are
+    included in requests that CloudFront sends to the origin. + ``allExcept`` – All cookies in
+    viewer requests are included in requests that CloudFront sends to the origin, *except* for those
+    listed in the ``CookieNames`` type, which are not included."""
+    Cookies: list[str]
+    """Contains a list of cookie names."""
 
-OriginRequestPolicyQueryStringsConfigDict = TypedDict(
-    "OriginRequestPolicyQueryStringsConfigDict",
-    {
-        "QueryStringBehavior": "Required[str]",
-        "QueryStrings": "list[str]",
-    },
-    total=False,
-)
 
+class OriginRequestPolicyHeadersConfigDict(TypedDict, total=False):
+    """OriginRequestPolicyHeadersConfig as a plain dict: An object that determines whether any HTTP
+    headers (and if so, which headers) are included in requests that CloudFront sends to the origin."""
+
+    HeaderBehavior: Required[str]
+    """Determines whether any HTTP headers are included in requests that CloudFront sends to the
+    origin. Valid values are: + ``none`` – No HTTP headers in viewer requests are included in
+    requests that CloudFront sends to the origin. Even when this field is set to ``none``, any
+    headers that are listed in a ``CachePolicy``*are* included in origin requests. + ``whitelist`` –
+    Only the HTTP headers that are listed in the ``Headers`` type are included in requests that
+    CloudFront sends to the origin. + ``allViewer`` – All HTTP headers in viewer requests are
+    included in requests that CloudFront sends to the origin. + ``allViewerAndWhitelistCloudFront``
+    – All HTTP headers in viewer requests and the additional CloudFront headers that are listed in
+    the ``Headers`` type are included in requests that CloudFront sends to the origin. The
+    additional headers are added by CloudFront. + ``allExcept`` – All HTTP headers in viewer
+    requests are included in requests that CloudFront sends to the origin, *except* for those listed
+    in the ``Headers`` type, which are not included."""
+    Headers: list[str]
+    """Contains a list of HTTP header names."""
+
+
+class OriginRequestPolicyOriginRequestPolicyConfigDict(TypedDict, total=False):
+    """OriginRequestPolicyOriginRequestPolicyConfig as a plain dict: An origin request policy
+    configuration. This configuration determines the values that CloudFront includes in requests
+    that it sends to the origin. Each request that CloudFront sends to the origin includes the
+    following: + The request body and the URL path (without the domain name) from the viewer
+    request. + The headers that CloudFront automatically includes in every origin request, including
+    ``Host``, ``User-Agent``, and ``X-Amz-Cf-Id``. + All HTTP headers, cookies, and URL query
+    strings that are specified in the cache policy or the origin request policy. These can include
+    items from the viewer request and, in the case of headers, additional ones that are added by
+    CloudFront. CloudFront sends a request when it can't find an object in its cache that matches
+    the request. If you want to send values to the origin and also include them in the cache key,
+    use ``CachePolicy``."""
+
+    Comment: str
+    """A comment to describe the origin request policy. The comment cannot be longer than 128
+    characters."""
+    CookiesConfig: Required[OriginRequestPolicyCookiesConfigDict]
+    """The cookies from viewer requests to include in origin requests."""
+    HeadersConfig: Required[OriginRequestPolicyHeadersConfigDict]
+    """The HTTP headers to include in origin requests. These can include headers from viewer
+    requests and additional headers added by CloudFront."""
+    Name: Required[str]
+    """A unique name to identify the origin request policy."""
+    QueryStringsConfig: Required[OriginRequestPolicyQueryStringsConfigDict]
+    """The URL query strings from viewer requests to include in origin requests."""
+
+
+class OriginRequestPolicyQueryStringsConfigDict(TypedDict, total=False):
+    """OriginRequestPolicyQueryStringsConfig as a plain dict: An object that determines whether any
+    URL query strings in viewer requests (and if so, which query strings) are included in requests
+    that CloudFront sends to the origin."""
+
+    QueryStringBehavior: Required[str]
+    """Determines whether any URL query strings in viewer requests are included in requests that
+    CloudFront sends to the origin. Valid values are: + ``none`` – No query strings in viewer
+    requests are included in requests that CloudFront sends to the origin. Even when this field is
+    set to ``none``, any query strings that are listed in a ``CachePolicy``*are* included in origin
+    requests. + ``whitelist`` – Only the query strings in viewer requests that are listed in the
+    ``QueryStringNames`` type are included in requests that CloudFront sends to the origin. +
+    ``all`` – All query strings in viewer requests are included in requests that CloudFront sends to
+    the origin. + ``allExcept`` – All query strings in viewer requests are included in requests that
+    CloudFront sends to the origin, *except* for those listed in the ``QueryStringNames`` type,
+    which are not included."""
+    QueryStrings: list[str]
+    """Contains a list of query string names."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::OriginRequestPolicy",
     schema_file="aws-cloudfront-originrequestpolicy.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/LastModifiedTime"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("OriginRequestPolicyConfig",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -130,73 +177,25 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CookiesConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CookieBehavior": {"pattern": "^(none|whitelist|all|allExcept)$", "type": "string"},
-                "Cookies": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "required": ["CookieBehavior"],
-            "type": "object",
-        },
-        "HeadersConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "HeaderBehavior": {
-                    "pattern": "^(none|whitelist|allViewer|allViewerAndWhitelistCloudFront|allExcept)$",
-                    "type": "string",
-                },
-                "Headers": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "required": ["HeaderBehavior"],
-            "type": "object",
-        },
-        "OriginRequestPolicyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Comment": {"type": "string"},
-                "CookiesConfig": {"$ref": "#/definitions/CookiesConfig"},
-                "HeadersConfig": {"$ref": "#/definitions/HeadersConfig"},
-                "Name": {"type": "string"},
-                "QueryStringsConfig": {"$ref": "#/definitions/QueryStringsConfig"},
-            },
-            "required": ["Name", "HeadersConfig", "CookiesConfig", "QueryStringsConfig"],
-            "type": "object",
-        },
-        "QueryStringsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "QueryStringBehavior": {
-                    "pattern": "^(none|whitelist|all|allExcept)$",
-                    "type": "string",
-                },
-                "QueryStrings": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["QueryStringBehavior"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Id": {"type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "OriginRequestPolicyConfig": {"$ref": "#/definitions/OriginRequestPolicyConfig"},
-    },
-    "required": ["OriginRequestPolicyConfig"],
-}
-
 
 class OriginRequestPolicy(_Resource):
-    """AWS::CloudFront::OriginRequestPolicy: An origin request policy. When it's attached to a cache behavior, the origin request policy determines the values that CloudFront includes in requests...
+    """AWS::CloudFront::OriginRequestPolicy: An origin request policy. When it's attached to a cache
+    behavior, the origin request policy determines the values that CloudFront includes in requests
+    that it sends to the origin. Each request that CloudFront sends to the origin includes the
+    following: + The request body and the URL path (without the domain name) from the viewer
+    request. + The headers that CloudFront automatically includes in every origin request, including
+    ``Host``, ``User-Agent``, and ``X-Amz-Cf-Id``. + All HTTP headers, cookies, and URL query
+    strings that are specified in the cache policy or the origin request policy. These can include
+    items from the viewer request and, in the case of headers, additional ones that are added by
+    CloudFront. CloudFront sends a request when it can't find an object in its cache that matches
+    the request. If you want to send values to the origin and also include them in the cache key,
+    use ``CachePolicy``.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Id, LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-originrequestpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -206,30 +205,38 @@ class OriginRequestPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OriginRequestPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "origin_request_policy.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """Type: str."""
     LastModifiedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     OriginRequestPolicyConfig: OriginRequestPolicyOriginRequestPolicyConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        OriginRequestPolicyConfig: OriginRequestPolicyOriginRequestPolicyConfig
+        | OriginRequestPolicyOriginRequestPolicyConfigDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::OriginRequestPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            OriginRequestPolicyConfig: OriginRequestPolicyOriginRequestPolicyConfig
-            | OriginRequestPolicyOriginRequestPolicyConfigDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::OriginRequestPolicy; `await` it inside an App to deploy it.
-
-            OriginRequestPolicyConfig: The origin request policy configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            OriginRequestPolicyConfig: The origin request policy configuration. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

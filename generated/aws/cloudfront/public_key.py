@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,36 +55,42 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PublicKeyPublicKeyConfigDict = TypedDict(
-    "PublicKeyPublicKeyConfigDict",
-    {
-        "CallerReference": "Required[str]",
-        "Comment": "str",
-        "EncodedKey": "Required[str]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
+class PublicKeyPublicKeyConfigDict(TypedDict, total=False):
+    """PublicKeyPublicKeyConfig as a plain dict: Configuration information about a public key that
+    you can use with [signed URLs and signed
+    cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html),
+    or with [field-level
+    encryption](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/field-level-encryption.html).
+    CloudFront supports signed URLs and signed cookies with RSA 2048 or ECDSA 256 key signatures.
+    Field-level encryption is only compatible with RSA 2048 key signatures."""
+
+    CallerReference: Required[str]
+    """A string included in the request to help make sure that the request can't be replayed."""
+    Comment: str
+    """A comment to describe the public key. The comment cannot be longer than 128 characters."""
+    EncodedKey: Required[str]
+    """The public key that you can use with [signed URLs and signed
+    cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html),
+    or with [field-level
+    encryption](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/field-level-encryption.html)."""
+    Name: Required[str]
+    """A name to help identify the public key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::PublicKey",
     schema_file="aws-cloudfront-publickey.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/CreatedTime"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("PublicKeyConfig",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -90,35 +100,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PublicKeyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CallerReference": {"type": "string"},
-                "Comment": {"type": "string"},
-                "EncodedKey": {"type": "string"},
-                "Name": {"type": "string"},
-            },
-            "required": ["CallerReference", "Name", "EncodedKey"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CreatedTime": {"type": "string"},
-        "Id": {"type": "string"},
-        "PublicKeyConfig": {"$ref": "#/definitions/PublicKeyConfig"},
-    },
-    "required": ["PublicKeyConfig"],
-}
-
 
 class PublicKey(_Resource):
-    """AWS::CloudFront::PublicKey: A public key that you can use with [signed URLs and signed cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent....
+    """AWS::CloudFront::PublicKey: A public key that you can use with [signed URLs and signed
+    cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html),
+    or with [field-level
+    encryption](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/field-level-encryption.html).
+    CloudFront supports signed URLs and signed cookies with RSA 2048 or ECDSA 256 key signatures.
+    Field-level encryption is only compatible with RSA 2048 key signatures.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): CreatedTime, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-publickey.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -126,29 +121,40 @@ class PublicKey(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PublicKeyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "public_key.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedTime: str
+    """Type: str."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     PublicKeyConfig: PublicKeyPublicKeyConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PublicKeyConfig: PublicKeyPublicKeyConfig | PublicKeyPublicKeyConfigDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::PublicKey; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PublicKeyConfig: PublicKeyPublicKeyConfig | PublicKeyPublicKeyConfigDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::PublicKey; `await` it inside an App to deploy it.
-
-            PublicKeyConfig: Configuration information about a public key that you can use with [signed URLs and signed cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html), or with [fi
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PublicKeyConfig: Configuration information about a public key that you can use with
+                [signed URLs and signed
+                cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html),
+                or with [field-level
+                encryption](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/field-level-encryption.html).
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

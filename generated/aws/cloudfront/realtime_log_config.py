@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,48 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EndPointDict = TypedDict(
-    "EndPointDict",
-    {
-        "KinesisStreamConfig": "Required[RealtimeLogConfigKinesisStreamConfigDict]",
-        "StreamType": "Required[str]",
-    },
-    total=False,
-)
 
-RealtimeLogConfigKinesisStreamConfigDict = TypedDict(
-    "RealtimeLogConfigKinesisStreamConfigDict",
-    {
-        "RoleArn": "Required[str]",
-        "StreamArn": "Required[str]",
-    },
-    total=False,
-)
+class EndPointDict(TypedDict, total=False):
+    """EndPoint as a plain dict: Contains information about the Amazon Kinesis data stream where you
+    are sending real-time log data for this real-time log configuration."""
 
+    KinesisStreamConfig: Required[RealtimeLogConfigKinesisStreamConfigDict]
+    """Contains information about the Amazon Kinesis data stream where you are sending real-time log
+    data in a real-time log configuration."""
+    StreamType: Required[str]
+    """The type of data stream where you are sending real-time log data. The only valid value is
+    ``Kinesis``."""
+
+
+class RealtimeLogConfigKinesisStreamConfigDict(TypedDict, total=False):
+    """RealtimeLogConfigKinesisStreamConfig as a plain dict: Contains information about the Amazon
+    Kinesis data stream where you are sending real-time log data."""
+
+    RoleArn: Required[str]
+    """The Amazon Resource Name (ARN) of an IAMlong (IAM) role that CloudFront can use to send
+    real-time log data to your Kinesis data stream. For more information the IAM role, see
+    [Real-time log configuration IAM
+    role](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/real-time-logs.html#understand-real-time-log-config-iam-role)
+    in the *Amazon CloudFront Developer Guide*."""
+    StreamArn: Required[str]
+    """The Amazon Resource Name (ARN) of the Kinesis data stream where you are sending real-time log
+    data."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::RealtimeLogConfig",
     schema_file="aws-cloudfront-realtimelogconfig.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "EndPoints", "Fields", "SamplingRate"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -101,51 +110,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EndPoint": {
-            "additionalProperties": False,
-            "properties": {
-                "KinesisStreamConfig": {"$ref": "#/definitions/KinesisStreamConfig"},
-                "StreamType": {"type": "string"},
-            },
-            "required": ["KinesisStreamConfig", "StreamType"],
-            "type": "object",
-        },
-        "KinesisStreamConfig": {
-            "additionalProperties": False,
-            "properties": {"RoleArn": {"type": "string"}, "StreamArn": {"type": "string"}},
-            "required": ["RoleArn", "StreamArn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "EndPoints": {
-            "items": {"$ref": "#/definitions/EndPoint"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Fields": {
-            "items": {"type": "string"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Name": {"type": "string"},
-        "SamplingRate": {"maximum": 100, "minimum": 1, "multipleOf": 1.0, "type": "number"},
-    },
-    "required": ["Name", "EndPoints", "Fields", "SamplingRate"],
-}
-
 
 class RealtimeLogConfig(_Resource):
     """AWS::CloudFront::RealtimeLogConfig: A real-time log configuration.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-realtimelogconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -155,37 +129,53 @@ class RealtimeLogConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RealtimeLogConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "realtime_log_config.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EndPoints: list[EndPointDict]
     Fields: list[str]
     Name: str
     SamplingRate: float
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EndPoints: list[EndPoint | EndPointDict],
+        Fields: list[str],
+        Name: str,
+        SamplingRate: float,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::RealtimeLogConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EndPoints: list[EndPoint | EndPointDict],
-            Fields: list[str],
-            Name: str,
-            SamplingRate: float,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::RealtimeLogConfig; `await` it inside an App to deploy it.
-
-            EndPoints: Contains information about the Amazon Kinesis data stream where you are sending real-time log data for this real-time log configuration.
-            Fields: A list of fields that are included in each real-time log record.
-            Name: The unique name of this real-time log configuration.
-            SamplingRate: The sampling rate for this real-time log configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EndPoints: Contains information about the Amazon Kinesis data stream where you are
+                sending real-time log data for this real-time log configuration. Required.
+            Fields: A list of fields that are included in each real-time log record. In an API
+                response, the fields are provided in the same order in which they are sent to the
+                Amazon Kinesis data stream. For more information about fields, see [Real-time log
+                configuration
+                fields](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/real-time-logs.html#understand-real-time-log-config-fields)
+                in the *Amazon CloudFront Developer Guide*. Required.
+            Name: The unique name of this real-time log configuration. Create-only: changing it
+                replaces the resource. Required.
+            SamplingRate: The sampling rate for this real-time log configuration. The sampling rate
+                determines the percentage of viewer requests that are represented in the real-time
+                log data. The sampling rate is an integer between 1 and 100, inclusive. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

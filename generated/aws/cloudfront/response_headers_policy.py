@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -119,188 +123,351 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CustomHeaderDict = TypedDict(
-    "CustomHeaderDict",
-    {
-        "Header": "Required[str]",
-        "Override": "Required[bool]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-RemoveHeaderDict = TypedDict(
-    "RemoveHeaderDict",
-    {
-        "Header": "Required[str]",
-    },
-    total=False,
-)
+class CustomHeaderDict(TypedDict, total=False):
+    """CustomHeader as a plain dict: An HTTP response header name and its value. CloudFront includes
+    this header in HTTP responses that it sends for requests that match a cache behavior that's
+    associated with this response headers policy."""
 
-ResponseHeadersPolicyAccessControlAllowHeadersDict = TypedDict(
-    "ResponseHeadersPolicyAccessControlAllowHeadersDict",
-    {
-        "Items": "Required[list[str]]",
-    },
-    total=False,
-)
+    Header: Required[str]
+    """The HTTP response header name."""
+    Override: Required[bool]
+    """A Boolean that determines whether CloudFront overrides a response header with the same name
+    received from the origin with the header specified here."""
+    Value: Required[str]
+    """The value for the HTTP response header."""
 
-ResponseHeadersPolicyAccessControlAllowMethodsDict = TypedDict(
-    "ResponseHeadersPolicyAccessControlAllowMethodsDict",
-    {
-        "Items": "Required[list[Literal['ALL', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']]]",
-    },
-    total=False,
-)
 
-ResponseHeadersPolicyAccessControlAllowOriginsDict = TypedDict(
-    "ResponseHeadersPolicyAccessControlAllowOriginsDict",
-    {
-        "Items": "Required[list[str]]",
-    },
-    total=False,
-)
+class RemoveHeaderDict(TypedDict, total=False):
+    """RemoveHeader as a plain dict: The name of an HTTP header that CloudFront removes from HTTP
+    responses to requests that match the cache behavior that this response headers policy is
+    attached to."""
 
-ResponseHeadersPolicyAccessControlExposeHeadersDict = TypedDict(
-    "ResponseHeadersPolicyAccessControlExposeHeadersDict",
-    {
-        "Items": "Required[list[str]]",
-    },
-    total=False,
-)
+    Header: Required[str]
+    """The HTTP header name."""
 
-ResponseHeadersPolicyContentSecurityPolicyDict = TypedDict(
-    "ResponseHeadersPolicyContentSecurityPolicyDict",
-    {
-        "ContentSecurityPolicy": "Required[str]",
-        "Override": "Required[bool]",
-    },
-    total=False,
-)
 
-ResponseHeadersPolicyContentTypeOptionsDict = TypedDict(
-    "ResponseHeadersPolicyContentTypeOptionsDict",
-    {
-        "Override": "Required[bool]",
-    },
-    total=False,
-)
+class ResponseHeadersPolicyAccessControlAllowHeadersDict(TypedDict, total=False):
+    """ResponseHeadersPolicyAccessControlAllowHeaders as a plain dict: A list of HTTP header names
+    that CloudFront includes as values for the ``Access-Control-Allow-Headers`` HTTP response
+    header. For more information about the ``Access-Control-Allow-Headers`` HTTP response header,
+    see
+    [Access-Control-Allow-Headers](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Headers)
+    in the MDN Web Docs."""
 
-ResponseHeadersPolicyCorsConfigDict = TypedDict(
-    "ResponseHeadersPolicyCorsConfigDict",
-    {
-        "AccessControlAllowCredentials": "Required[bool]",
-        "AccessControlAllowHeaders": "Required[ResponseHeadersPolicyAccessControlAllowHeadersDict]",
-        "AccessControlAllowMethods": "Required[ResponseHeadersPolicyAccessControlAllowMethodsDict]",
-        "AccessControlAllowOrigins": "Required[ResponseHeadersPolicyAccessControlAllowOriginsDict]",
-        "AccessControlExposeHeaders": "ResponseHeadersPolicyAccessControlExposeHeadersDict",
-        "AccessControlMaxAgeSec": "int",
-        "OriginOverride": "Required[bool]",
-    },
-    total=False,
-)
+    Items: Required[list[str]]
+    """The list of HTTP header names. You can specify ``*`` to allow all headers."""
 
-ResponseHeadersPolicyCustomHeadersConfigDict = TypedDict(
-    "ResponseHeadersPolicyCustomHeadersConfigDict",
-    {
-        "Items": "Required[list[CustomHeaderDict]]",
-    },
-    total=False,
-)
 
-ResponseHeadersPolicyFrameOptionsDict = TypedDict(
-    "ResponseHeadersPolicyFrameOptionsDict",
-    {
-        "FrameOption": "Required[str]",
-        "Override": "Required[bool]",
-    },
-    total=False,
-)
+class ResponseHeadersPolicyAccessControlAllowMethodsDict(TypedDict, total=False):
+    """ResponseHeadersPolicyAccessControlAllowMethods as a plain dict: A list of HTTP methods that
+    CloudFront includes as values for the ``Access-Control-Allow-Methods`` HTTP response header. For
+    more information about the ``Access-Control-Allow-Methods`` HTTP response header, see
+    [Access-Control-Allow-Methods](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Methods)
+    in the MDN Web Docs."""
 
-ResponseHeadersPolicyReferrerPolicyDict = TypedDict(
-    "ResponseHeadersPolicyReferrerPolicyDict",
-    {
-        "Override": "Required[bool]",
-        "ReferrerPolicy": "Required[str]",
-    },
-    total=False,
-)
+    Items: Required[
+        list[Literal["ALL", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]]
+    ]
+    """The list of HTTP methods. Valid values are: + ``GET`` + ``DELETE`` + ``HEAD`` + ``OPTIONS`` +
+    ``PATCH`` + ``POST`` + ``PUT`` + ``ALL`` ``ALL`` is a special value that includes all of the
+    listed HTTP methods."""
 
-ResponseHeadersPolicyRemoveHeadersConfigDict = TypedDict(
-    "ResponseHeadersPolicyRemoveHeadersConfigDict",
-    {
-        "Items": "Required[list[RemoveHeaderDict]]",
-    },
-    total=False,
-)
 
-ResponseHeadersPolicyResponseHeadersPolicyConfigDict = TypedDict(
-    "ResponseHeadersPolicyResponseHeadersPolicyConfigDict",
-    {
-        "Comment": "str",
-        "CorsConfig": "ResponseHeadersPolicyCorsConfigDict",
-        "CustomHeadersConfig": "ResponseHeadersPolicyCustomHeadersConfigDict",
-        "Name": "Required[str]",
-        "RemoveHeadersConfig": "ResponseHeadersPolicyRemoveHeadersConfigDict",
-        "SecurityHeadersConfig": "ResponseHeadersPolicySecurityHeadersConfigDict",
-        "ServerTimingHeadersConfig": "ResponseHeadersPolicyServerTimingHeadersConfigDict",
-    },
-    total=False,
-)
+class ResponseHeadersPolicyAccessControlAllowOriginsDict(TypedDict, total=False):
+    """ResponseHeadersPolicyAccessControlAllowOrigins as a plain dict: A list of origins (domain
+    names) that CloudFront can use as the value for the ``Access-Control-Allow-Origin`` HTTP
+    response header. For more information about the ``Access-Control-Allow-Origin`` HTTP response
+    header, see
+    [Access-Control-Allow-Origin](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Origin)
+    in the MDN Web Docs."""
 
-ResponseHeadersPolicySecurityHeadersConfigDict = TypedDict(
-    "ResponseHeadersPolicySecurityHeadersConfigDict",
-    {
-        "ContentSecurityPolicy": "ResponseHeadersPolicyContentSecurityPolicyDict",
-        "ContentTypeOptions": "ResponseHeadersPolicyContentTypeOptionsDict",
-        "FrameOptions": "ResponseHeadersPolicyFrameOptionsDict",
-        "ReferrerPolicy": "ResponseHeadersPolicyReferrerPolicyDict",
-        "StrictTransportSecurity": "ResponseHeadersPolicyStrictTransportSecurityDict",
-        "XSSProtection": "ResponseHeadersPolicyXSSProtectionDict",
-    },
-    total=False,
-)
+    Items: Required[list[str]]
+    """The list of origins (domain names). You can specify ``*`` to allow all origins."""
 
-ResponseHeadersPolicyServerTimingHeadersConfigDict = TypedDict(
-    "ResponseHeadersPolicyServerTimingHeadersConfigDict",
-    {
-        "Enabled": "Required[bool]",
-        "SamplingRate": "float",
-    },
-    total=False,
-)
 
-ResponseHeadersPolicyStrictTransportSecurityDict = TypedDict(
-    "ResponseHeadersPolicyStrictTransportSecurityDict",
-    {
-        "AccessControlMaxAgeSec": "Required[int]",
-        "IncludeSubdomains": "bool",
-        "Override": "Required[bool]",
-        "Preload": "bool",
-    },
-    total=False,
-)
+class ResponseHeadersPolicyAccessControlExposeHeadersDict(TypedDict, total=False):
+    """ResponseHeadersPolicyAccessControlExposeHeaders as a plain dict: A list of HTTP headers that
+    CloudFront includes as values for the ``Access-Control-Expose-Headers`` HTTP response header.
+    For more information about the ``Access-Control-Expose-Headers`` HTTP response header, see
+    [Access-Control-Expose-Headers](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Expose-Headers)
+    in the MDN Web Docs."""
 
-ResponseHeadersPolicyXSSProtectionDict = TypedDict(
-    "ResponseHeadersPolicyXSSProtectionDict",
-    {
-        "ModeBlock": "bool",
-        "Override": "Required[bool]",
-        "Protection": "Required[bool]",
-        "ReportUri": "str",
-    },
-    total=False,
-)
+    Items: Required[list[str]]
+    """The list of HTTP headers. You can specify ``*`` to expose all headers."""
 
+
+class ResponseHeadersPolicyContentSecurityPolicyDict(TypedDict, total=False):
+    """ResponseHeadersPolicyContentSecurityPolicy as a plain dict: The policy directives and their
+    values that CloudFront includes as values for the ``Content-Security-Policy`` HTTP response
+    header. For more information about the ``Content-Security-Policy`` HTTP response header, see
+    [Content-Security-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy)
+    in the MDN Web Docs."""
+
+    ContentSecurityPolicy: Required[str]
+    """The policy directives and their values that CloudFront includes as values for the
+    ``Content-Security-Policy`` HTTP response header. For more information about the
+    ``Content-Security-Policy`` HTTP response header, see
+    [Content-Security-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy)
+    in the MDN Web Docs."""
+    Override: Required[bool]
+    """A Boolean that determines whether CloudFront overrides the ``Content-Security-Policy`` HTTP
+    response header received from the origin with the one specified in this response headers policy."""
+
+
+class ResponseHeadersPolicyContentTypeOptionsDict(TypedDict, total=False):
+    """ResponseHeadersPolicyContentTypeOptions as a plain dict: Determines whether CloudFront
+    includes the ``X-Content-Type-Options`` HTTP response header with its value set to ``nosniff``.
+    For more information about the ``X-Content-Type-Options`` HTTP response header, see
+    [X-Content-Type-Options](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Content-Type-Options)
+    in the MDN Web Docs."""
+
+    Override: Required[bool]
+    """A Boolean that determines whether CloudFront overrides the ``X-Content-Type-Options`` HTTP
+    response header received from the origin with the one specified in this response headers policy."""
+
+
+class ResponseHeadersPolicyCorsConfigDict(TypedDict, total=False):
+    """ResponseHeadersPolicyCorsConfig as a plain dict: A configuration for a set of HTTP response
+    headers that are used for cross-origin resource sharing (CORS). CloudFront adds these headers to
+    HTTP responses that it sends for CORS requests that match a cache behavior associated with this
+    response headers policy. For more information about CORS, see [Cross-Origin Resource Sharing
+    (CORS)](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/CORS) in
+    the MDN Web Docs."""
+
+    AccessControlAllowCredentials: Required[bool]
+    """A Boolean that CloudFront uses as the value for the ``Access-Control-Allow-Credentials`` HTTP
+    response header. For more information about the ``Access-Control-Allow-Credentials`` HTTP
+    response header, see
+    [Access-Control-Allow-Credentials](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Credentials)
+    in the MDN Web Docs."""
+    AccessControlAllowHeaders: Required[ResponseHeadersPolicyAccessControlAllowHeadersDict]
+    """A list of HTTP header names that CloudFront includes as values for the
+    ``Access-Control-Allow-Headers`` HTTP response header. For more information about the
+    ``Access-Control-Allow-Headers`` HTTP response header, see
+    [Access-Control-Allow-Headers](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Headers)
+    in the MDN Web Docs."""
+    AccessControlAllowMethods: Required[ResponseHeadersPolicyAccessControlAllowMethodsDict]
+    """A list of HTTP methods that CloudFront includes as values for the
+    ``Access-Control-Allow-Methods`` HTTP response header. For more information about the
+    ``Access-Control-Allow-Methods`` HTTP response header, see
+    [Access-Control-Allow-Methods](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Methods)
+    in the MDN Web Docs."""
+    AccessControlAllowOrigins: Required[ResponseHeadersPolicyAccessControlAllowOriginsDict]
+    """A list of origins (domain names) that CloudFront can use as the value for the
+    ``Access-Control-Allow-Origin`` HTTP response header. For more information about the
+    ``Access-Control-Allow-Origin`` HTTP response header, see
+    [Access-Control-Allow-Origin](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Origin)
+    in the MDN Web Docs."""
+    AccessControlExposeHeaders: ResponseHeadersPolicyAccessControlExposeHeadersDict
+    """A list of HTTP headers that CloudFront includes as values for the
+    ``Access-Control-Expose-Headers`` HTTP response header. For more information about the
+    ``Access-Control-Expose-Headers`` HTTP response header, see
+    [Access-Control-Expose-Headers](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Expose-Headers)
+    in the MDN Web Docs."""
+    AccessControlMaxAgeSec: int
+    """A number that CloudFront uses as the value for the ``Access-Control-Max-Age`` HTTP response
+    header. For more information about the ``Access-Control-Max-Age`` HTTP response header, see
+    [Access-Control-Max-Age](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Max-Age)
+    in the MDN Web Docs."""
+    OriginOverride: Required[bool]
+    """A Boolean that determines whether CloudFront overrides HTTP response headers received from
+    the origin with the ones specified in this response headers policy."""
+
+
+class ResponseHeadersPolicyCustomHeadersConfigDict(TypedDict, total=False):
+    """ResponseHeadersPolicyCustomHeadersConfig as a plain dict: A list of HTTP response header
+    names and their values. CloudFront includes these headers in HTTP responses that it sends for
+    requests that match a cache behavior that's associated with this response headers policy."""
+
+    Items: Required[list[CustomHeaderDict]]
+    """The list of HTTP response headers and their values."""
+
+
+class ResponseHeadersPolicyFrameOptionsDict(TypedDict, total=False):
+    """ResponseHeadersPolicyFrameOptions as a plain dict: Determines whether CloudFront includes the
+    ``X-Frame-Options`` HTTP response header and the header's value. For more information about the
+    ``X-Frame-Options`` HTTP response header, see
+    [X-Frame-Options](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Frame-Options)
+    in the MDN Web Docs."""
+
+    FrameOption: Required[str]
+    """The value of the ``X-Frame-Options`` HTTP response header. Valid values are ``DENY`` and
+    ``SAMEORIGIN``. For more information about these values, see
+    [X-Frame-Options](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Frame-Options)
+    in the MDN Web Docs."""
+    Override: Required[bool]
+    """A Boolean that determines whether CloudFront overrides the ``X-Frame-Options`` HTTP response
+    header received from the origin with the one specified in this response headers policy."""
+
+
+class ResponseHeadersPolicyReferrerPolicyDict(TypedDict, total=False):
+    """ResponseHeadersPolicyReferrerPolicy as a plain dict: Determines whether CloudFront includes
+    the ``Referrer-Policy`` HTTP response header and the header's value. For more information about
+    the ``Referrer-Policy`` HTTP response header, see
+    [Referrer-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Referrer-Policy)
+    in the MDN Web Docs."""
+
+    Override: Required[bool]
+    """A Boolean that determines whether CloudFront overrides the ``Referrer-Policy`` HTTP response
+    header received from the origin with the one specified in this response headers policy."""
+    ReferrerPolicy: Required[str]
+    """Determines whether CloudFront includes the ``Referrer-Policy`` HTTP response header and the
+    header's value. For more information about the ``Referrer-Policy`` HTTP response header, see
+    [Referrer-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Referrer-Policy)
+    in the MDN Web Docs."""
+
+
+class ResponseHeadersPolicyRemoveHeadersConfigDict(TypedDict, total=False):
+    """ResponseHeadersPolicyRemoveHeadersConfig as a plain dict: A list of HTTP header names that
+    CloudFront removes from HTTP responses to requests that match the cache behavior that this
+    response headers policy is attached to."""
+
+    Items: Required[list[RemoveHeaderDict]]
+    """The list of HTTP header names."""
+
+
+class ResponseHeadersPolicyResponseHeadersPolicyConfigDict(TypedDict, total=False):
+    """ResponseHeadersPolicyResponseHeadersPolicyConfig as a plain dict: A response headers policy
+    configuration. A response headers policy configuration contains metadata about the response
+    headers policy, and configurations for sets of HTTP response headers."""
+
+    Comment: str
+    """A comment to describe the response headers policy. The comment cannot be longer than 128
+    characters."""
+    CorsConfig: ResponseHeadersPolicyCorsConfigDict
+    """A configuration for a set of HTTP response headers that are used for cross-origin resource
+    sharing (CORS)."""
+    CustomHeadersConfig: ResponseHeadersPolicyCustomHeadersConfigDict
+    """A configuration for a set of custom HTTP response headers."""
+    Name: Required[str]
+    """A name to identify the response headers policy. The name must be unique for response headers
+    policies in this AWS-account."""
+    RemoveHeadersConfig: ResponseHeadersPolicyRemoveHeadersConfigDict
+    """A configuration for a set of HTTP headers to remove from the HTTP response."""
+    SecurityHeadersConfig: ResponseHeadersPolicySecurityHeadersConfigDict
+    """A configuration for a set of security-related HTTP response headers."""
+    ServerTimingHeadersConfig: ResponseHeadersPolicyServerTimingHeadersConfigDict
+    """A configuration for enabling the ``Server-Timing`` header in HTTP responses sent from
+    CloudFront."""
+
+
+class ResponseHeadersPolicySecurityHeadersConfigDict(TypedDict, total=False):
+    """ResponseHeadersPolicySecurityHeadersConfig as a plain dict: A configuration for a set of
+    security-related HTTP response headers. CloudFront adds these headers to HTTP responses that it
+    sends for requests that match a cache behavior associated with this response headers policy."""
+
+    ContentSecurityPolicy: ResponseHeadersPolicyContentSecurityPolicyDict
+    """The policy directives and their values that CloudFront includes as values for the
+    ``Content-Security-Policy`` HTTP response header. For more information about the
+    ``Content-Security-Policy`` HTTP response header, see
+    [Content-Security-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy)
+    in the MDN Web Docs."""
+    ContentTypeOptions: ResponseHeadersPolicyContentTypeOptionsDict
+    """Determines whether CloudFront includes the ``X-Content-Type-Options`` HTTP response header
+    with its value set to ``nosniff``. For more information about the ``X-Content-Type-Options``
+    HTTP response header, see
+    [X-Content-Type-Options](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Content-Type-Options)
+    in the MDN Web Docs."""
+    FrameOptions: ResponseHeadersPolicyFrameOptionsDict
+    """Determines whether CloudFront includes the ``X-Frame-Options`` HTTP response header and the
+    header's value. For more information about the ``X-Frame-Options`` HTTP response header, see
+    [X-Frame-Options](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Frame-Options)
+    in the MDN Web Docs."""
+    ReferrerPolicy: ResponseHeadersPolicyReferrerPolicyDict
+    """Determines whether CloudFront includes the ``Referrer-Policy`` HTTP response header and the
+    header's value. For more information about the ``Referrer-Policy`` HTTP response header, see
+    [Referrer-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Referrer-Policy)
+    in the MDN Web Docs."""
+    StrictTransportSecurity: ResponseHeadersPolicyStrictTransportSecurityDict
+    """Determines whether CloudFront includes the ``Strict-Transport-Security`` HTTP response header
+    and the header's value. For more information about the ``Strict-Transport-Security`` HTTP
+    response header, see [Security
+    headers](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/understanding-response-headers-policies.html#understanding-response-headers-policies-security)
+    in the *Amazon CloudFront Developer Guide* and
+    [Strict-Transport-Security](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Strict-Transport-Security)
+    in the MDN Web Docs."""
+    XSSProtection: ResponseHeadersPolicyXSSProtectionDict
+    """Determines whether CloudFront includes the ``X-XSS-Protection`` HTTP response header and the
+    header's value. For more information about the ``X-XSS-Protection`` HTTP response header, see
+    [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection)
+    in the MDN Web Docs."""
+
+
+class ResponseHeadersPolicyServerTimingHeadersConfigDict(TypedDict, total=False):
+    """ResponseHeadersPolicyServerTimingHeadersConfig as a plain dict: A configuration for enabling
+    the ``Server-Timing`` header in HTTP responses sent from CloudFront."""
+
+    Enabled: Required[bool]
+    """A Boolean that determines whether CloudFront adds the ``Server-Timing`` header to HTTP
+    responses that it sends in response to requests that match a cache behavior that's associated
+    with this response headers policy."""
+    SamplingRate: float
+    """A number 0–100 (inclusive) that specifies the percentage of responses that you want
+    CloudFront to add the ``Server-Timing`` header to. When you set the sampling rate to 100,
+    CloudFront adds the ``Server-Timing`` header to the HTTP response for every request that matches
+    the cache behavior that this response headers policy is attached to. When you set it to 50,
+    CloudFront adds the header to 50% of the responses for requests that match the cache behavior.
+    You can set the sampling rate to any number 0–100 with up to four decimal places."""
+
+
+class ResponseHeadersPolicyStrictTransportSecurityDict(TypedDict, total=False):
+    """ResponseHeadersPolicyStrictTransportSecurity as a plain dict: Determines whether CloudFront
+    includes the ``Strict-Transport-Security`` HTTP response header and the header's value. For more
+    information about the ``Strict-Transport-Security`` HTTP response header, see
+    [Strict-Transport-Security](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Strict-Transport-Security)
+    in the MDN Web Docs."""
+
+    AccessControlMaxAgeSec: Required[int]
+    """A number that CloudFront uses as the value for the ``max-age`` directive in the
+    ``Strict-Transport-Security`` HTTP response header."""
+    IncludeSubdomains: bool
+    """A Boolean that determines whether CloudFront includes the ``includeSubDomains`` directive in
+    the ``Strict-Transport-Security`` HTTP response header."""
+    Override: Required[bool]
+    """A Boolean that determines whether CloudFront overrides the ``Strict-Transport-Security`` HTTP
+    response header received from the origin with the one specified in this response headers policy."""
+    Preload: bool
+    """A Boolean that determines whether CloudFront includes the ``preload`` directive in the
+    ``Strict-Transport-Security`` HTTP response header."""
+
+
+class ResponseHeadersPolicyXSSProtectionDict(TypedDict, total=False):
+    """ResponseHeadersPolicyXSSProtection as a plain dict: Determines whether CloudFront includes
+    the ``X-XSS-Protection`` HTTP response header and the header's value. For more information about
+    the ``X-XSS-Protection`` HTTP response header, see
+    [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection)
+    in the MDN Web Docs."""
+
+    ModeBlock: bool
+    """A Boolean that determines whether CloudFront includes the ``mode=block`` directive in the
+    ``X-XSS-Protection`` header. For more information about this directive, see
+    [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection)
+    in the MDN Web Docs."""
+    Override: Required[bool]
+    """A Boolean that determines whether CloudFront overrides the ``X-XSS-Protection`` HTTP response
+    header received from the origin with the one specified in this response headers policy."""
+    Protection: Required[bool]
+    """A Boolean that determines the value of the ``X-XSS-Protection`` HTTP response header. When
+    this setting is ``true``, the value of the ``X-XSS-Protection`` header is ``1``. When this
+    setting is ``false``, the value of the ``X-XSS-Protection`` header is ``0``. For more
+    information about these settings, see
+    [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection)
+    in the MDN Web Docs."""
+    ReportUri: str
+    """A reporting URI, which CloudFront uses as the value of the ``report`` directive in the
+    ``X-XSS-Protection`` header. You cannot specify a ``ReportUri`` when ``ModeBlock`` is ``true``.
+    For more information about using a reporting URL, see
+    [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection)
+    in the MDN Web Docs."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::ResponseHeadersPolicy",
     schema_file="aws-cloudfront-responseheaderspolicy.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/LastModifiedTime"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ResponseHeadersPolicyConfig/CorsConfig/AccessControlAllowHeaders/Items",
         "/ResponseHeadersPolicyConfig/CorsConfig/AccessControlAllowMethods/Items",
@@ -310,14 +477,12 @@ METADATA = _TypeMetadata(
         "/ResponseHeadersPolicyConfig/RemoveHeadersConfig/Items",
     ),
     required=("ResponseHeadersPolicyConfig",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -327,216 +492,24 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessControlAllowHeaders": {
-            "additionalProperties": False,
-            "properties": {"Items": {"items": {"type": "string"}, "minItems": 1, "type": "array"}},
-            "required": ["Items"],
-            "type": "object",
-        },
-        "AccessControlAllowMethods": {
-            "additionalProperties": False,
-            "properties": {
-                "Items": {
-                    "items": {
-                        "enum": ["ALL", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"],
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["Items"],
-            "type": "object",
-        },
-        "AccessControlAllowOrigins": {
-            "additionalProperties": False,
-            "properties": {"Items": {"items": {"type": "string"}, "minItems": 1, "type": "array"}},
-            "required": ["Items"],
-            "type": "object",
-        },
-        "AccessControlExposeHeaders": {
-            "additionalProperties": False,
-            "properties": {"Items": {"items": {"type": "string"}, "type": "array"}},
-            "required": ["Items"],
-            "type": "object",
-        },
-        "ContentSecurityPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentSecurityPolicy": {"type": "string"},
-                "Override": {"type": "boolean"},
-            },
-            "required": ["Override", "ContentSecurityPolicy"],
-            "type": "object",
-        },
-        "ContentTypeOptions": {
-            "additionalProperties": False,
-            "properties": {"Override": {"type": "boolean"}},
-            "required": ["Override"],
-            "type": "object",
-        },
-        "CorsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessControlAllowCredentials": {"type": "boolean"},
-                "AccessControlAllowHeaders": {"$ref": "#/definitions/AccessControlAllowHeaders"},
-                "AccessControlAllowMethods": {"$ref": "#/definitions/AccessControlAllowMethods"},
-                "AccessControlAllowOrigins": {"$ref": "#/definitions/AccessControlAllowOrigins"},
-                "AccessControlExposeHeaders": {"$ref": "#/definitions/AccessControlExposeHeaders"},
-                "AccessControlMaxAgeSec": {"type": "integer"},
-                "OriginOverride": {"type": "boolean"},
-            },
-            "required": [
-                "AccessControlAllowOrigins",
-                "AccessControlAllowHeaders",
-                "AccessControlAllowMethods",
-                "AccessControlAllowCredentials",
-                "OriginOverride",
-            ],
-            "type": "object",
-        },
-        "CustomHeader": {
-            "additionalProperties": False,
-            "properties": {
-                "Header": {"type": "string"},
-                "Override": {"type": "boolean"},
-                "Value": {"type": "string"},
-            },
-            "required": ["Header", "Value", "Override"],
-            "type": "object",
-        },
-        "CustomHeadersConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Items": {
-                    "items": {"$ref": "#/definitions/CustomHeader"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["Items"],
-            "type": "object",
-        },
-        "FrameOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "FrameOption": {"pattern": "^(DENY|SAMEORIGIN)$", "type": "string"},
-                "Override": {"type": "boolean"},
-            },
-            "required": ["Override", "FrameOption"],
-            "type": "object",
-        },
-        "ReferrerPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "Override": {"type": "boolean"},
-                "ReferrerPolicy": {
-                    "pattern": "^(no-referrer|no-referrer-when-downgrade|origin|origin-when-cross-origin|same-origin|strict-origin|strict-origin-when-cross-origin|unsafe-url)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Override", "ReferrerPolicy"],
-            "type": "object",
-        },
-        "RemoveHeader": {
-            "additionalProperties": False,
-            "properties": {"Header": {"type": "string"}},
-            "required": ["Header"],
-            "type": "object",
-        },
-        "RemoveHeadersConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Items": {
-                    "items": {"$ref": "#/definitions/RemoveHeader"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["Items"],
-            "type": "object",
-        },
-        "ResponseHeadersPolicyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Comment": {"maxLength": 128, "type": "string"},
-                "CorsConfig": {"$ref": "#/definitions/CorsConfig"},
-                "CustomHeadersConfig": {"$ref": "#/definitions/CustomHeadersConfig"},
-                "Name": {"type": "string"},
-                "RemoveHeadersConfig": {"$ref": "#/definitions/RemoveHeadersConfig"},
-                "SecurityHeadersConfig": {"$ref": "#/definitions/SecurityHeadersConfig"},
-                "ServerTimingHeadersConfig": {"$ref": "#/definitions/ServerTimingHeadersConfig"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "SecurityHeadersConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentSecurityPolicy": {"$ref": "#/definitions/ContentSecurityPolicy"},
-                "ContentTypeOptions": {"$ref": "#/definitions/ContentTypeOptions"},
-                "FrameOptions": {"$ref": "#/definitions/FrameOptions"},
-                "ReferrerPolicy": {"$ref": "#/definitions/ReferrerPolicy"},
-                "StrictTransportSecurity": {"$ref": "#/definitions/StrictTransportSecurity"},
-                "XSSProtection": {"$ref": "#/definitions/XSSProtection"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "ServerTimingHeadersConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "SamplingRate": {
-                    "maximum": 100,
-                    "minimum": 0,
-                    "multipleOf": 0.0001,
-                    "type": "number",
-                },
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "StrictTransportSecurity": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessControlMaxAgeSec": {"type": "integer"},
-                "IncludeSubdomains": {"type": "boolean"},
-                "Override": {"type": "boolean"},
-                "Preload": {"type": "boolean"},
-            },
-            "required": ["Override", "AccessControlMaxAgeSec"],
-            "type": "object",
-        },
-        "XSSProtection": {
-            "additionalProperties": False,
-            "properties": {
-                "ModeBlock": {"type": "boolean"},
-                "Override": {"type": "boolean"},
-                "Protection": {"type": "boolean"},
-                "ReportUri": {"type": "string"},
-            },
-            "required": ["Override", "Protection"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Id": {"type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "ResponseHeadersPolicyConfig": {"$ref": "#/definitions/ResponseHeadersPolicyConfig"},
-    },
-    "required": ["ResponseHeadersPolicyConfig"],
-}
-
 
 class ResponseHeadersPolicy(_Resource):
-    """AWS::CloudFront::ResponseHeadersPolicy: A response headers policy. A response headers policy contains information about a set of HTTP response headers. After you create a response headers po...
+    """AWS::CloudFront::ResponseHeadersPolicy: A response headers policy. A response headers policy
+    contains information about a set of HTTP response headers. After you create a response headers
+    policy, you can use its ID to attach it to one or more cache behaviors in a CloudFront
+    distribution. When it's attached to a cache behavior, the response headers policy affects the
+    HTTP headers that CloudFront includes in HTTP responses to requests that match the cache
+    behavior. CloudFront adds or removes response headers according to the configuration of the
+    response headers policy. For more information, see [Adding or removing HTTP headers in
+    CloudFront
+    responses](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/modifying-response-headers.html)
+    in the *Amazon CloudFront Developer Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Id, LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-responseheaderspolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -546,30 +519,38 @@ class ResponseHeadersPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResponseHeadersPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "response_headers_policy.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """Type: str."""
     LastModifiedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ResponseHeadersPolicyConfig: ResponseHeadersPolicyResponseHeadersPolicyConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResponseHeadersPolicyConfig: ResponseHeadersPolicyResponseHeadersPolicyConfig
+        | ResponseHeadersPolicyResponseHeadersPolicyConfigDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::ResponseHeadersPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResponseHeadersPolicyConfig: ResponseHeadersPolicyResponseHeadersPolicyConfig
-            | ResponseHeadersPolicyResponseHeadersPolicyConfigDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::ResponseHeadersPolicy; `await` it inside an App to deploy it.
-
-            ResponseHeadersPolicyConfig: A response headers policy configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ResponseHeadersPolicyConfig: A response headers policy configuration. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

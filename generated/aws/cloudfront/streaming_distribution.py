@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,145 +71,83 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-StreamingDistributionLoggingDict = TypedDict(
-    "StreamingDistributionLoggingDict",
-    {
-        "Bucket": "Required[str]",
-        "Enabled": "Required[bool]",
-        "Prefix": "Required[str]",
-    },
-    total=False,
-)
 
-StreamingDistributionS3OriginDict = TypedDict(
-    "StreamingDistributionS3OriginDict",
-    {
-        "DomainName": "Required[str]",
-        "OriginAccessIdentity": "Required[str]",
-    },
-    total=False,
-)
+class StreamingDistributionLoggingDict(TypedDict, total=False):
+    """StreamingDistributionLogging as a plain dict."""
 
-StreamingDistributionStreamingDistributionConfigDict = TypedDict(
-    "StreamingDistributionStreamingDistributionConfigDict",
-    {
-        "Aliases": "list[str]",
-        "Comment": "Required[str]",
-        "Enabled": "Required[bool]",
-        "Logging": "StreamingDistributionLoggingDict",
-        "PriceClass": "str",
-        "S3Origin": "Required[StreamingDistributionS3OriginDict]",
-        "TrustedSigners": "Required[StreamingDistributionTrustedSignersDict]",
-    },
-    total=False,
-)
+    Bucket: Required[str]
+    """Type: str."""
+    Enabled: Required[bool]
+    """Type: bool."""
+    Prefix: Required[str]
+    """Type: str."""
 
-StreamingDistributionTrustedSignersDict = TypedDict(
-    "StreamingDistributionTrustedSignersDict",
-    {
-        "AwsAccountNumbers": "list[str]",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class StreamingDistributionS3OriginDict(TypedDict, total=False):
+    """StreamingDistributionS3Origin as a plain dict."""
 
+    DomainName: Required[str]
+    """Type: str."""
+    OriginAccessIdentity: Required[str]
+    """Type: str."""
+
+
+class StreamingDistributionStreamingDistributionConfigDict(TypedDict, total=False):
+    """StreamingDistributionStreamingDistributionConfig as a plain dict."""
+
+    Aliases: list[str]
+    """Type: list[str]."""
+    Comment: Required[str]
+    """Type: str."""
+    Enabled: Required[bool]
+    """Type: bool."""
+    Logging: StreamingDistributionLoggingDict
+    """Type: StreamingDistributionLoggingDict."""
+    PriceClass: str
+    """Type: str."""
+    S3Origin: Required[StreamingDistributionS3OriginDict]
+    """Type: StreamingDistributionS3OriginDict."""
+    TrustedSigners: Required[StreamingDistributionTrustedSignersDict]
+    """Type: StreamingDistributionTrustedSignersDict."""
+
+
+class StreamingDistributionTrustedSignersDict(TypedDict, total=False):
+    """StreamingDistributionTrustedSigners as a plain dict."""
+
+    AwsAccountNumbers: list[str]
+    """Type: list[str]."""
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::StreamingDistribution",
     schema_file="aws-cloudfront-streamingdistribution.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/DomainName", "/Id"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("StreamingDistributionConfig", "Tags"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Logging": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"type": "string"},
-                "Enabled": {"type": "boolean"},
-                "Prefix": {"type": "string"},
-            },
-            "required": ["Bucket", "Enabled", "Prefix"],
-            "type": "object",
-        },
-        "S3Origin": {
-            "additionalProperties": False,
-            "properties": {
-                "DomainName": {"type": "string"},
-                "OriginAccessIdentity": {"type": "string"},
-            },
-            "required": ["DomainName", "OriginAccessIdentity"],
-            "type": "object",
-        },
-        "StreamingDistributionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Aliases": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "Comment": {"type": "string"},
-                "Enabled": {"type": "boolean"},
-                "Logging": {"$ref": "#/definitions/Logging"},
-                "PriceClass": {"type": "string"},
-                "S3Origin": {"$ref": "#/definitions/S3Origin"},
-                "TrustedSigners": {"$ref": "#/definitions/TrustedSigners"},
-            },
-            "required": ["Comment", "Enabled", "S3Origin", "TrustedSigners"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TrustedSigners": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsAccountNumbers": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Enabled": {"type": "boolean"},
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DomainName": {"type": "string"},
-        "Id": {"type": "string"},
-        "StreamingDistributionConfig": {"$ref": "#/definitions/StreamingDistributionConfig"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["StreamingDistributionConfig", "Tags"],
-}
 
 
 class StreamingDistribution(_Resource):
-    """AWS::CloudFront::StreamingDistribution: Resource Type definition for AWS::CloudFront::StreamingDistribution
+    """AWS::CloudFront::StreamingDistribution: Resource Type definition for
+    AWS::CloudFront::StreamingDistribution
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): DomainName, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-streamingdistribution.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -215,31 +157,42 @@ class StreamingDistribution(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StreamingDistributionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "streaming_distribution.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     DomainName: str
+    """Type: str."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     StreamingDistributionConfig: StreamingDistributionStreamingDistributionConfigDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        StreamingDistributionConfig: StreamingDistributionStreamingDistributionConfig
+        | StreamingDistributionStreamingDistributionConfigDict,
+        Tags: list[Tag | TagDict],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::StreamingDistribution; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            StreamingDistributionConfig: StreamingDistributionStreamingDistributionConfig
-            | StreamingDistributionStreamingDistributionConfigDict,
-            Tags: list[Tag | TagDict],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::StreamingDistribution; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            StreamingDistributionConfig: Type: StreamingDistributionStreamingDistributionConfigDict.
+                Required.
+            Tags: Type: list[TagDict]. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

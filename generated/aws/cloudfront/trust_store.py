@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,34 +63,42 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TrustStoreCaCertificatesBundleS3LocationDict = TypedDict(
-    "TrustStoreCaCertificatesBundleS3LocationDict",
-    {
-        "Bucket": "Required[str]",
-        "Key": "Required[str]",
-        "Region": "Required[str]",
-        "Version": "str",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A complex type that contains ``Tag`` key and ``Tag`` value."""
 
-TrustStoreCaCertificatesBundleSourceDict = TypedDict(
-    "TrustStoreCaCertificatesBundleSourceDict",
-    {
-        "CaCertificatesBundleS3Location": "Required[TrustStoreCaCertificatesBundleS3LocationDict]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """A string that contains ``Tag`` key. The string length should be between 1 and 128 characters.
+    Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . :
+    / = + @``."""
+    Value: Required[str]
+    """A string that contains an optional ``Tag`` value. The string length should be between 0 and
+    256 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special
+    characters ``_ - . : / = + @``."""
 
+
+class TrustStoreCaCertificatesBundleS3LocationDict(TypedDict, total=False):
+    """TrustStoreCaCertificatesBundleS3Location as a plain dict: The CA certificates bundle location
+    in Amazon S3."""
+
+    Bucket: Required[str]
+    """The S3 bucket."""
+    Key: Required[str]
+    """The location's key."""
+    Region: Required[str]
+    """The location's Region."""
+    Version: str
+    """The location's version."""
+
+
+class TrustStoreCaCertificatesBundleSourceDict(TypedDict, total=False):
+    """TrustStoreCaCertificatesBundleSource as a plain dict: A CA certificates bundle source."""
+
+    CaCertificatesBundleS3Location: Required[TrustStoreCaCertificatesBundleS3LocationDict]
+    """The CA certificates bundle location in Amazon S3."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::TrustStore",
     schema_file="aws-cloudfront-truststore.json",
@@ -95,17 +107,9 @@ METADATA = _TypeMetadata(
     read_only=("/Id", "/Arn", "/Status", "/ETag", "/LastModifiedTime", "/NumberOfCaCertificates"),
     create_only=("/Name",),
     write_only=("/CaCertificatesBundleSource",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -115,74 +119,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CaCertificatesBundleS3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"type": "string"},
-                "Key": {"type": "string"},
-                "Region": {"type": "string"},
-                "Version": {"type": "string"},
-            },
-            "required": ["Bucket", "Key", "Region"],
-            "type": "object",
-        },
-        "CaCertificatesBundleSource": {
-            "additionalProperties": False,
-            "properties": {
-                "CaCertificatesBundleS3Location": {
-                    "$ref": "#/definitions/CaCertificatesBundleS3Location"
-                }
-            },
-            "required": ["CaCertificatesBundleS3Location"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws(-[a-z]+)*:cloudfront::[0-9]{12}:trust-store/[A-Za-z0-9_]+$",
-            "type": "string",
-        },
-        "CaCertificatesBundleSource": {"$ref": "#/definitions/CaCertificatesBundleSource"},
-        "ETag": {"type": "string"},
-        "Id": {"type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "Name": {"type": "string"},
-        "NumberOfCaCertificates": {"type": "integer"},
-        "Status": {"enum": ["PENDING", "ACTIVE", "FAILED"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "UseClientCertificateOCSPEndpoint": {"type": "boolean"},
-    },
-    "required": ["Name"],
-}
-
 
 class TrustStore(_Resource):
     """AWS::CloudFront::TrustStore: A trust store.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): CaCertificatesBundleSource.
+    Read-only attributes (known once deployed): Arn, ETag, Id, LastModifiedTime,
+    NumberOfCaCertificates, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-truststore.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -190,44 +139,57 @@ class TrustStore(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TrustStoreAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "trust_store.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:aws(-[a-z]+)*:cloudfront::[0-9]{12}:trust-store/[A-Za-z0-9_]+$"""
     ETag: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     LastModifiedTime: str
+    """Type: str."""
     NumberOfCaCertificates: int
+    """Type: int."""
     Status: Literal["PENDING", "ACTIVE", "FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'PENDING', 'ACTIVE', 'FAILED'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CaCertificatesBundleSource: TrustStoreCaCertificatesBundleSourceDict
     Name: str
     Tags: list[TagDict]
     UseClientCertificateOCSPEndpoint: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        CaCertificatesBundleSource: TrustStoreCaCertificatesBundleSource
+        | TrustStoreCaCertificatesBundleSourceDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UseClientCertificateOCSPEndpoint: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::TrustStore; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            CaCertificatesBundleSource: TrustStoreCaCertificatesBundleSource
-            | TrustStoreCaCertificatesBundleSourceDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UseClientCertificateOCSPEndpoint: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::TrustStore; `await` it inside an App to deploy it.
-
-            CaCertificatesBundleSource: A CA certificates bundle source.
-            Name: The trust store's name.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The trust store's name. Create-only: changing it replaces the resource. Required.
+            CaCertificatesBundleSource: A CA certificates bundle source. Write-only: sent to AWS,
+                never read back.
             Tags: A complex type that contains zero or more ``Tag`` elements.
-            UseClientCertificateOCSPEndpoint: A boolean.
+            UseClientCertificateOCSPEndpoint: A boolean. When true, performs real-time certificate
+                revocation checks by querying the OCSP endpoint specified within the client
+                certificate.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,48 +59,54 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-VpcOriginVpcOriginEndpointConfigDict = TypedDict(
-    "VpcOriginVpcOriginEndpointConfigDict",
-    {
-        "Arn": "Required[str]",
-        "HTTPPort": "int",
-        "HTTPSPort": "int",
-        "IpAddressType": "Literal['ipv4', 'dualstack']",
-        "Name": "Required[str]",
-        "OriginProtocolPolicy": "Literal['http-only', 'https-only', 'match-viewer']",
-        "OriginSSLProtocols": "list[str]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A complex type that contains ``Tag`` key and ``Tag`` value."""
 
+    Key: Required[str]
+    """A string that contains ``Tag`` key. The string length should be between 1 and 128 characters.
+    Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special characters ``_ - . :
+    / = + @``."""
+    Value: Required[str]
+    """A string that contains an optional ``Tag`` value. The string length should be between 0 and
+    256 characters. Valid characters include ``a-z``, ``A-Z``, ``0-9``, space, and the special
+    characters ``_ - . : / = + @``."""
+
+
+class VpcOriginVpcOriginEndpointConfigDict(TypedDict, total=False):
+    """VpcOriginVpcOriginEndpointConfig as a plain dict: An Amazon CloudFront VPC origin endpoint
+    configuration."""
+
+    Arn: Required[str]
+    """The ARN of the CloudFront VPC origin endpoint configuration."""
+    HTTPPort: int
+    """The HTTP port for the CloudFront VPC origin endpoint configuration. The default value is
+    ``80``."""
+    HTTPSPort: int
+    """The HTTPS port of the CloudFront VPC origin endpoint configuration. The default value is
+    ``443``."""
+    IpAddressType: Literal["ipv4", "dualstack"]
+    """Allowed values: 'ipv4', 'dualstack'."""
+    Name: Required[str]
+    """The name of the CloudFront VPC origin endpoint configuration."""
+    OriginProtocolPolicy: Literal["http-only", "https-only", "match-viewer"]
+    """The origin protocol policy for the CloudFront VPC origin endpoint configuration."""
+    OriginSSLProtocols: list[str]
+    """Specifies the minimum SSL/TLS protocol that CloudFront uses when connecting to your origin
+    over HTTPS. Valid values include ``SSLv3``, ``TLSv1``, ``TLSv1.1``, and ``TLSv1.2``. For more
+    information, see [Minimum Origin SSL
+    Protocol](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginSSLProtocols)
+    in the *Amazon CloudFront Developer Guide*."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudFront::VpcOrigin",
     schema_file="aws-cloudfront-vpcorigin.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn", "/AccountId", "/Status", "/CreatedTime", "/LastModifiedTime"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("VpcOriginEndpointConfig",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 40,
         "read": 120,
@@ -106,56 +116,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VpcOriginEndpointConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "HTTPPort": {"type": "integer"},
-                "HTTPSPort": {"type": "integer"},
-                "IpAddressType": {"enum": ["ipv4", "dualstack"], "type": "string"},
-                "Name": {"type": "string"},
-                "OriginProtocolPolicy": {
-                    "enum": ["http-only", "https-only", "match-viewer"],
-                    "type": "string",
-                },
-                "OriginSSLProtocols": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Name", "Arn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccountId": {"type": "string"},
-        "Arn": {"type": "string"},
-        "CreatedTime": {"type": "string"},
-        "Id": {"type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "Status": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "VpcOriginEndpointConfig": {"$ref": "#/definitions/VpcOriginEndpointConfig"},
-    },
-    "required": ["VpcOriginEndpointConfig"],
-}
-
 
 class VpcOrigin(_Resource):
     """AWS::CloudFront::VpcOrigin: An Amazon CloudFront VPC origin.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): AccountId, Arn, CreatedTime, Id, LastModifiedTime,
+    Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-vpcorigin.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -163,37 +133,47 @@ class VpcOrigin(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VpcOriginAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "vpc_origin.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
+    """Type: str."""
     Arn: str
+    """Type: str."""
     CreatedTime: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     LastModifiedTime: str
+    """Type: str."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Tags: list[TagDict]
     VpcOriginEndpointConfig: VpcOriginVpcOriginEndpointConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        VpcOriginEndpointConfig: VpcOriginVpcOriginEndpointConfig
+        | VpcOriginVpcOriginEndpointConfigDict,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudFront::VpcOrigin; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            VpcOriginEndpointConfig: VpcOriginVpcOriginEndpointConfig
-            | VpcOriginVpcOriginEndpointConfigDict,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudFront::VpcOrigin; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            VpcOriginEndpointConfig: The VPC origin endpoint configuration. Required.
             Tags: A complex type that contains zero or more ``Tag`` elements.
-            VpcOriginEndpointConfig: The VPC origin endpoint configuration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

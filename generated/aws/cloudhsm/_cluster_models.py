@@ -7,7 +7,7 @@ Imported on first use by cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -21,27 +21,43 @@ __all__ = [
 
 
 class ClusterBackupRetentionPolicy(DeferredModel):
+    """
+    A policy that defines how the service retains backups.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["DAYS"] | None = None
-    Value: str | None = None
+    Type: Annotated[
+        Literal["DAYS"] | None, Field(description="The type of backup retention policy.")
+    ] = None
+    Value: Annotated[str | None, Field(description="Use a value between 7 - 379.")] = None
 
 
 class ClusterTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class ClusterAttributes(DeferredModel):
-    Arn: str | None = None
-    BackupPolicy: Literal["DEFAULT"] | None = None
-    ClusterId: str | None = None
-    SecurityGroup: str | None = None
-    State: (
+    """
+    The read-only attributes of a AWS::CloudHSM::Cluster, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the cluster.")
+    ] = None
+    BackupPolicy: Annotated[
+        Literal["DEFAULT"] | None, Field(description="The cluster's backup policy.")
+    ] = None
+    ClusterId: Annotated[str | None, Field(description="The cluster's identifier (ID).")] = None
+    SecurityGroup: Annotated[
+        str | None, Field(description="The identifier (ID) of the cluster's security group.")
+    ] = None
+    State: Annotated[
         Literal[
             "CREATE_IN_PROGRESS",
             "UNINITIALIZED",
@@ -55,16 +71,56 @@ class ClusterAttributes(DeferredModel):
             "DELETED",
             "DEGRADED",
         ]
-        | None
-    ) = None
-    SubnetMapping: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VpcId: str | None = None
+        | None,
+        Field(description="The cluster's state."),
+    ] = None
+    SubnetMapping: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map from availability zone to the cluster's subnet in that availability zone."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str | None,
+        Field(
+            description="The identifier (ID) of the virtual private cloud (VPC) that contains the cluster."
+        ),
+    ] = None
 
 
 class ClusterProps(DeferredModel):
-    BackupRetentionPolicy: ClusterBackupRetentionPolicy | None = None
-    HsmType: str
-    Mode: Literal["FIPS", "NON_FIPS"] | None = None
-    NetworkType: Literal["IPV4", "DUALSTACK"] | None = None
-    SubnetIds: list[str] | None = None
-    Tags: list[ClusterTagsItem] | None = None
+    """
+    The properties a program declares for a AWS::CloudHSM::Cluster.
+    """
+
+    BackupRetentionPolicy: Annotated[
+        ClusterBackupRetentionPolicy | None,
+        Field(description="A policy that defines how the service retains backups."),
+    ] = None
+    HsmType: Annotated[
+        str,
+        Field(
+            description="The type of HSM to use in the cluster. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Mode: Annotated[
+        Literal["FIPS", "NON_FIPS"] | None,
+        Field(
+            description="The mode to use in the cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NetworkType: Annotated[
+        Literal["IPV4", "DUALSTACK"] | None,
+        Field(
+            description="The NetworkType to create a cluster with. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The identifiers (IDs) of the subnets where the cluster is created. You must specify at least one subnet. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[ClusterTagsItem] | None, Field(description="Tags to apply to the CloudHSM cluster.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,24 +59,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ClusterBackupRetentionPolicyDict = TypedDict(
-    "ClusterBackupRetentionPolicyDict",
-    {
-        "Type": "Literal['DAYS']",
-        "Value": "str",
-    },
-    total=False,
-)
 
-ClusterTagsItemDict = TypedDict(
-    "ClusterTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ClusterBackupRetentionPolicyDict(TypedDict, total=False):
+    """ClusterBackupRetentionPolicy as a plain dict: A policy that defines how the service retains
+    backups."""
 
+    Type: Literal["DAYS"]
+    """The type of backup retention policy."""
+    Value: str
+    """Use a value between 7 - 379."""
+
+
+class ClusterTagsItemDict(TypedDict, total=False):
+    """ClusterTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudHSM::Cluster",
     schema_file="aws-cloudhsm-cluster.json",
@@ -89,17 +96,8 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/SubnetIds", "/NetworkType", "/Mode", "/HsmType"),
     write_only=("/SubnetIds",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("HsmType",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -109,81 +107,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {"type": "string"},
-        "BackupPolicy": {"enum": ["DEFAULT"], "type": "string"},
-        "BackupRetentionPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"enum": ["DAYS"], "type": "string"},
-                "Value": {"maxLength": 3, "minLength": 1, "pattern": "^[0-9]+$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "ClusterId": {"pattern": "^cluster-[2-7a-zA-Z]{11,16}$", "type": "string"},
-        "HsmType": {
-            "maxLength": 32,
-            "pattern": "^((p|)hsm[0-9][a-z.]*\\.[a-zA-Z]+)$",
-            "type": "string",
-        },
-        "Mode": {"enum": ["FIPS", "NON_FIPS"], "type": "string"},
-        "NetworkType": {"enum": ["IPV4", "DUALSTACK"], "type": "string"},
-        "SecurityGroup": {"pattern": "^sg-[0-9a-fA-F]{8,17}$", "type": "string"},
-        "State": {
-            "enum": [
-                "CREATE_IN_PROGRESS",
-                "UNINITIALIZED",
-                "INITIALIZE_IN_PROGRESS",
-                "INITIALIZED",
-                "ACTIVE",
-                "UPDATE_IN_PROGRESS",
-                "MODIFY_IN_PROGRESS",
-                "ROLLBACK_IN_PROGRESS",
-                "DELETE_IN_PROGRESS",
-                "DELETED",
-                "DEGRADED",
-            ],
-            "type": "string",
-        },
-        "SubnetIds": {
-            "items": {"pattern": "^subnet-[0-9a-fA-F]{8,17}$", "type": "string"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SubnetMapping": {
-            "additionalProperties": False,
-            "patternProperties": {"^[a-z]{2}-[a-z]+-[0-9][a-z]$": {"type": "string"}},
-            "type": "object",
-        },
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "VpcId": {"type": "string"},
-    },
-    "required": ["HsmType"],
-}
-
 
 class Cluster(_Resource):
     """AWS::CloudHSM::Cluster: Creates and manages an AWS CloudHSM cluster.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ClusterId.
+    Replaced when any of these change (create-only): SubnetIds, NetworkType, Mode, HsmType.
+    Write-only (sent to AWS, never read back): SubnetIds.
+    Read-only attributes (known once deployed): Arn, BackupPolicy, ClusterId, SecurityGroup, State,
+    SubnetMapping, VpcId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudhsm-cluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -191,13 +127,18 @@ class Cluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the cluster."""
     BackupPolicy: Literal["DEFAULT"]
+    """The cluster's backup policy."""
     ClusterId: str
+    """The cluster's identifier (ID)."""
     SecurityGroup: str
+    """The identifier (ID) of the cluster's security group."""
     State: Literal[
         "CREATE_IN_PROGRESS",
         "UNINITIALIZED",
@@ -211,9 +152,12 @@ class Cluster(_Resource):
         "DELETED",
         "DEGRADED",
     ]
-    SubnetMapping: dict[str, Any]
+    """The cluster's state."""
+    SubnetMapping: dict[str, str]
+    """A map from availability zone to the cluster's subnet in that availability zone."""
     VpcId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier (ID) of the virtual private cloud (VPC) that contains the cluster."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BackupRetentionPolicy: ClusterBackupRetentionPolicyDict
     HsmType: str
     Mode: Literal["FIPS", "NON_FIPS"]
@@ -221,33 +165,40 @@ class Cluster(_Resource):
     SubnetIds: list[str]
     Tags: list[ClusterTagsItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        HsmType: str,
+        BackupRetentionPolicy: ClusterBackupRetentionPolicy
+        | ClusterBackupRetentionPolicyDict
+        | None = None,
+        Mode: Literal["FIPS", "NON_FIPS"] | None = None,
+        NetworkType: Literal["IPV4", "DUALSTACK"] | None = None,
+        SubnetIds: list[str] | None = None,
+        Tags: list[ClusterTagsItem | ClusterTagsItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudHSM::Cluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            HsmType: str,
-            BackupRetentionPolicy: ClusterBackupRetentionPolicy
-            | ClusterBackupRetentionPolicyDict
-            | None = None,
-            Mode: Literal["FIPS", "NON_FIPS"] | None = None,
-            NetworkType: Literal["IPV4", "DUALSTACK"] | None = None,
-            SubnetIds: list[str] | None = None,
-            Tags: list[ClusterTagsItem | ClusterTagsItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudHSM::Cluster; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            HsmType: The type of HSM to use in the cluster. Create-only: changing it replaces the
+                resource. Required.
             BackupRetentionPolicy: A policy that defines how the service retains backups.
-            HsmType: The type of HSM to use in the cluster.
-            Mode: The mode to use in the cluster.
-            NetworkType: The NetworkType to create a cluster with.
-            SubnetIds: The identifiers (IDs) of the subnets where the cluster is created.
+            Mode: The mode to use in the cluster. Create-only: changing it replaces the resource.
+            NetworkType: The NetworkType to create a cluster with. Create-only: changing it replaces
+                the resource.
+            SubnetIds: The identifiers (IDs) of the subnets where the cluster is created. You must
+                specify at least one subnet. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
             Tags: Tags to apply to the CloudHSM cluster.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ChannelAttributes",
@@ -21,27 +21,73 @@ __all__ = [
 
 
 class Destination(DeferredModel):
+    """
+    The resource that receives events arriving from a channel.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Location: str
-    Type: Literal["EVENT_DATA_STORE"]
+    Location: Annotated[
+        str, Field(description="The ARN of a resource that receives events from a channel.")
+    ]
+    Type: Annotated[
+        Literal["EVENT_DATA_STORE"],
+        Field(description="The type of destination for events arriving from a channel."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ChannelAttributes(DeferredModel):
-    ChannelArn: str | None = None
+    """
+    The read-only attributes of a AWS::CloudTrail::Channel, set by AWS.
+    """
+
+    ChannelArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of a channel.")
+    ] = None
 
 
 class ChannelProps(DeferredModel):
-    Destinations: list[Destination] | None = None
-    Name: str | None = None
-    Source: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CloudTrail::Channel.
+    """
+
+    Destinations: Annotated[
+        list[Destination] | None,
+        Field(
+            description="One or more resources to which events arriving through a channel are logged and stored."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the channel.")] = None
+    Source: Annotated[
+        str | None,
+        Field(
+            description="The ARN of an on-premises storage solution or application, or a partner event source. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

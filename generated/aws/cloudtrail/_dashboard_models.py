@@ -7,7 +7,7 @@ Imported on first use by dashboard.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -26,47 +26,122 @@ class DashboardRefreshScheduleFrequency(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Unit: Literal["HOURS", "DAYS"]
-    Value: int
+    Unit: Annotated[
+        Literal["HOURS", "DAYS"],
+        Field(description="The frequency unit. Supported values are HOURS and DAYS."),
+    ]
+    Value: Annotated[int, Field(description="The frequency value.")]
 
 
 class Tag(DeferredModel):
+    """
+    An arbitrary set of tags (key-value pairs) for this dashboard.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class Widget(DeferredModel):
+    """
+    The dashboard widget
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    QueryParameters: list[str] | None = None
-    QueryStatement: str
-    ViewProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    QueryParameters: Annotated[
+        list[str] | None,
+        Field(
+            description="The placeholder keys in the QueryStatement. For example: $StartTime$, $EndTime$, $Period$."
+        ),
+    ] = None
+    QueryStatement: Annotated[
+        str, Field(description="The SQL query statement on one or more event data stores.")
+    ]
+    ViewProperties: Annotated[
+        dict[str, str] | None, Field(description="The view properties of the widget.")
+    ] = None
 
 
 class DashboardAttributes(DeferredModel):
-    CreatedTimestamp: str | None = None
-    DashboardArn: str | None = None
-    Status: Literal["CREATING", "CREATED", "UPDATING", "UPDATED", "DELETING"] | None = None
-    Type: Literal["MANAGED", "CUSTOM"] | None = None
-    UpdatedTimestamp: str | None = None
+    """
+    The read-only attributes of a AWS::CloudTrail::Dashboard, set by AWS.
+    """
+
+    CreatedTimestamp: Annotated[
+        str | None, Field(description="The timestamp of the dashboard creation.")
+    ] = None
+    DashboardArn: Annotated[str | None, Field(description="The ARN of the dashboard.")] = None
+    Status: Annotated[
+        Literal["CREATING", "CREATED", "UPDATING", "UPDATED", "DELETING"] | None,
+        Field(
+            description="The status of the dashboard. Values are CREATING, CREATED, UPDATING, UPDATED and DELETING."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["MANAGED", "CUSTOM"] | None,
+        Field(description="The type of the dashboard. Values are CUSTOM and MANAGED."),
+    ] = None
+    UpdatedTimestamp: Annotated[
+        str | None,
+        Field(
+            description="The timestamp showing when the dashboard was updated, if applicable. UpdatedTimestamp is always either the same or newer than the time shown in CreatedTimestamp."
+        ),
+    ] = None
 
 
 class DashboardRefreshSchedule(DeferredModel):
+    """
+    Configures the automatic refresh schedule for the dashboard. Includes the frequency unit (DAYS or HOURS) and value, as well as the status (ENABLED or DISABLED) of the refresh schedule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Frequency: DashboardRefreshScheduleFrequency | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    TimeOfDay: str | None = None
+    Frequency: Annotated[
+        DashboardRefreshScheduleFrequency | None,
+        Field(description="Type: DashboardRefreshScheduleFrequencyDict."),
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="The status of the schedule. Supported values are ENABLED and DISABLED."),
+    ] = None
+    TimeOfDay: Annotated[
+        str | None, Field(description="StartTime of the automatic schedule refresh.")
+    ] = None
 
 
 class DashboardProps(DeferredModel):
-    Name: str | None = None
-    RefreshSchedule: DashboardRefreshSchedule | None = None
-    Tags: list[Tag] | None = None
-    TerminationProtectionEnabled: bool | None = None
-    Widgets: list[Widget] | None = None
+    """
+    The properties a program declares for a AWS::CloudTrail::Dashboard.
+    """
+
+    Name: Annotated[str | None, Field(description="The name of the dashboard.")] = None
+    RefreshSchedule: Annotated[
+        DashboardRefreshSchedule | None,
+        Field(
+            description="Configures the automatic refresh schedule for the dashboard. Includes the frequency unit (DAYS or HOURS) and value, as well as the status (ENABLED or DISABLED) of the refresh schedule."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    TerminationProtectionEnabled: Annotated[
+        bool | None,
+        Field(description="Indicates whether the dashboard is protected from termination."),
+    ] = None
+    Widgets: Annotated[
+        list[Widget] | None, Field(description="List of widgets on the dashboard")
+    ] = None

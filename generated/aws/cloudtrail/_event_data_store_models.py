@@ -7,10 +7,10 @@ Imported on first use by event_data_store.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AdvancedEventSelector",
@@ -24,70 +24,236 @@ __all__ = [
 
 
 class AdvancedFieldSelector(DeferredModel):
+    """
+    A single selector statement in an advanced event selector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndsWith: list[str] | None = None
-    Equals: list[str] | None = None
-    Field: str
-    NotEndsWith: list[str] | None = None
-    NotEquals: list[str] | None = None
-    NotStartsWith: list[str] | None = None
-    StartsWith: list[str] | None = None
+    EndsWith: Annotated[
+        list[str] | None,
+        Field(
+            description="An operator that includes events that match the last few characters of the event record field specified as the value of Field."
+        ),
+    ] = None
+    Equals: Annotated[
+        list[str] | None,
+        Field(
+            description="An operator that includes events that match the exact value of the event record field specified as the value of Field. This is the only valid operator that you can use with the readOnly, eventCategory, and resources.type fields."
+        ),
+    ] = None
+    Field: Annotated[
+        str,
+        Field(
+            description="A field in an event record on which to filter events to be logged. Supported fields include readOnly, eventCategory, eventSource (for management events), eventName, resources.type, and resources.ARN."
+        ),
+    ]
+    NotEndsWith: Annotated[
+        list[str] | None,
+        Field(
+            description="An operator that excludes events that match the last few characters of the event record field specified as the value of Field."
+        ),
+    ] = None
+    NotEquals: Annotated[
+        list[str] | None,
+        Field(
+            description="An operator that excludes events that match the exact value of the event record field specified as the value of Field."
+        ),
+    ] = None
+    NotStartsWith: Annotated[
+        list[str] | None,
+        Field(
+            description="An operator that excludes events that match the first few characters of the event record field specified as the value of Field."
+        ),
+    ] = None
+    StartsWith: Annotated[
+        list[str] | None,
+        Field(
+            description="An operator that includes events that match the first few characters of the event record field specified as the value of Field."
+        ),
+    ] = None
 
 
 class ContextKeySelector(DeferredModel):
+    """
+    An object that contains information types to be included in CloudTrail enriched events.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Equals: list[str]
-    Type: Literal["RequestContext", "TagContext"]
+    Equals: Annotated[
+        list[str],
+        Field(
+            description="An operator that includes events that match the exact value of the event record field specified in Type."
+        ),
+    ]
+    Type: Annotated[
+        Literal["RequestContext", "TagContext"],
+        Field(
+            description="Specifies the type of the event record field in ContextKeySelector. Valid values include RequestContext, TagContext."
+        ),
+    ]
 
 
 class InsightSelector(DeferredModel):
+    """
+    A string that contains Insights types that are logged on an event data store.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InsightType: Literal["ApiCallRateInsight", "ApiErrorRateInsight"] | None = None
+    InsightType: Annotated[
+        Literal["ApiCallRateInsight", "ApiErrorRateInsight"] | None,
+        Field(description="The type of Insights to log on an event data store."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    An arbitrary set of tags (key-value pairs) for this event data store.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class EventDataStoreAttributes(DeferredModel):
-    CreatedTimestamp: str | None = None
-    EventDataStoreArn: str | None = None
-    Status: str | None = None
-    UpdatedTimestamp: str | None = None
+    """
+    The read-only attributes of a AWS::CloudTrail::EventDataStore, set by AWS.
+    """
+
+    CreatedTimestamp: Annotated[
+        str | None, Field(description="The timestamp of the event data store's creation.")
+    ] = None
+    EventDataStoreArn: Annotated[
+        str | None, Field(description="The ARN of the event data store.")
+    ] = None
+    Status: Annotated[
+        str | None,
+        Field(
+            description="The status of an event data store. Values are STARTING_INGESTION, ENABLED, STOPPING_INGESTION, STOPPED_INGESTION and PENDING_DELETION."
+        ),
+    ] = None
+    UpdatedTimestamp: Annotated[
+        str | None,
+        Field(
+            description="The timestamp showing when an event data store was updated, if applicable. UpdatedTimestamp is always either the same or newer than the time shown in CreatedTimestamp."
+        ),
+    ] = None
 
 
 class AdvancedEventSelector(DeferredModel):
+    """
+    Advanced event selectors let you create fine-grained selectors for the following AWS CloudTrail event record ﬁelds. They help you control costs by logging only those events that are important to you.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldSelectors: list[AdvancedFieldSelector]
-    Name: str | None = None
+    FieldSelectors: Annotated[
+        list[AdvancedFieldSelector],
+        Field(description="Contains all selector statements in an advanced event selector."),
+    ]
+    Name: Annotated[
+        str | None,
+        Field(
+            description='An optional, descriptive name for an advanced event selector, such as "Log data events for only two S3 buckets".'
+        ),
+    ] = None
 
 
 class EventDataStoreProps(DeferredModel):
-    AdvancedEventSelectors: list[AdvancedEventSelector] | None = None
-    BillingMode: Literal["EXTENDABLE_RETENTION_PRICING", "FIXED_RETENTION_PRICING"] | None = None
-    ContextKeySelectors: list[ContextKeySelector] | None = None
-    FederationEnabled: bool | None = None
-    FederationRoleArn: str | None = None
-    IngestionEnabled: bool | None = None
-    InsightSelectors: list[InsightSelector] | None = None
-    InsightsDestination: str | None = None
-    KmsKeyId: str | None = None
-    MaxEventSize: Literal["Standard", "Large"] | None = None
-    MultiRegionEnabled: bool | None = None
-    Name: str | None = None
-    OrganizationEnabled: bool | None = None
-    RetentionPeriod: int | None = None
-    Tags: list[Tag] | None = None
-    TerminationProtectionEnabled: bool | None = None
+    """
+    The properties a program declares for a AWS::CloudTrail::EventDataStore.
+    """
+
+    AdvancedEventSelectors: Annotated[
+        list[AdvancedEventSelector] | None,
+        Field(
+            description="The advanced event selectors that were used to select events for the data store."
+        ),
+    ] = None
+    BillingMode: Annotated[
+        Literal["EXTENDABLE_RETENTION_PRICING", "FIXED_RETENTION_PRICING"] | None,
+        Field(
+            description="The mode that the event data store will use to charge for event storage."
+        ),
+    ] = None
+    ContextKeySelectors: Annotated[
+        list[ContextKeySelector] | None,
+        Field(
+            description="An array that enriches event records in an existing event data store by including additional information specified in individual ContexKeySelector entries. If you add ContextKeySelectors, you must set MaxEventSize to Large."
+        ),
+    ] = None
+    FederationEnabled: Annotated[
+        bool | None,
+        Field(description="Indicates whether federation is enabled on an event data store."),
+    ] = None
+    FederationRoleArn: Annotated[
+        str | None, Field(description="The ARN of the role used for event data store federation.")
+    ] = None
+    IngestionEnabled: Annotated[
+        bool | None,
+        Field(description="Indicates whether the event data store is ingesting events."),
+    ] = None
+    InsightSelectors: Annotated[
+        list[InsightSelector] | None,
+        Field(
+            description="Lets you enable Insights event logging by specifying the Insights selectors that you want to enable on an existing event data store. Both InsightSelectors and InsightsDestination need to have a value in order to enable Insights events on an event data store."
+        ),
+    ] = None
+    InsightsDestination: Annotated[
+        str | None,
+        Field(
+            description="Specifies the ARN of the event data store that will collect Insights events. Both InsightSelectors and InsightsDestination need to have a value in order to enable Insights events on an event data store"
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="Specifies the KMS key ID to use to encrypt the events delivered by CloudTrail. The value can be an alias name prefixed by 'alias/', a fully specified ARN to an alias, a fully specified ARN to a key, or a globally unique identifier."
+        ),
+    ] = None
+    MaxEventSize: Annotated[
+        Literal["Standard", "Large"] | None,
+        Field(
+            description="Specifies the maximum size allowed for the event. Valid values are Standard and Large. If you add ContextKeySelectors, this value must be set to Large."
+        ),
+    ] = None
+    MultiRegionEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the event data store includes events from all regions, or only from the region in which it was created."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the event data store.")] = None
+    OrganizationEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates that an event data store is collecting logged events for an organization."
+        ),
+    ] = None
+    RetentionPeriod: Annotated[int | None, Field(description="The retention period, in days.")] = (
+        None
+    )
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    TerminationProtectionEnabled: Annotated[
+        bool | None,
+        Field(description="Indicates whether the event data store is protected from termination."),
+    ] = None

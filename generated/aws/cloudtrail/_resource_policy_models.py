@@ -7,9 +7,10 @@ Imported on first use by resource_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourcePolicyAttributes",
@@ -18,9 +19,25 @@ __all__ = [
 
 
 class ResourcePolicyProps(DeferredModel):
-    ResourceArn: str
-    ResourcePolicy: dict[str, Any] | str
+    """
+    The properties a program declares for a AWS::CloudTrail::ResourcePolicy.
+    """
+
+    ResourceArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the AWS CloudTrail resource to which the policy applies. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourcePolicy: Annotated[
+        dict[str, Any] | str,
+        Field(
+            description="A policy document containing permissions to add to the specified resource. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM."
+        ),
+    ]
 
 
 class ResourcePolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::CloudTrail::ResourcePolicy, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by trail.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AdvancedEventSelector",
@@ -26,98 +26,304 @@ __all__ = [
 
 
 class AdvancedFieldSelector(DeferredModel):
+    """
+    A single selector statement in an advanced event selector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndsWith: list[str] | None = None
-    Equals: list[str] | None = None
-    Field: str
-    NotEndsWith: list[str] | None = None
-    NotEquals: list[str] | None = None
-    NotStartsWith: list[str] | None = None
-    StartsWith: list[str] | None = None
+    EndsWith: Annotated[
+        list[str] | None,
+        Field(
+            description="An operator that includes events that match the last few characters of the event record field specified as the value of Field."
+        ),
+    ] = None
+    Equals: Annotated[
+        list[str] | None,
+        Field(
+            description="An operator that includes events that match the exact value of the event record field specified as the value of Field. This is the only valid operator that you can use with the readOnly, eventCategory, and resources.type fields."
+        ),
+    ] = None
+    Field: Annotated[
+        str,
+        Field(
+            description="A field in an event record on which to filter events to be logged. Supported fields include readOnly, eventCategory, eventSource (for management events), eventName, resources.type, and resources.ARN."
+        ),
+    ]
+    NotEndsWith: Annotated[
+        list[str] | None,
+        Field(
+            description="An operator that excludes events that match the last few characters of the event record field specified as the value of Field."
+        ),
+    ] = None
+    NotEquals: Annotated[
+        list[str] | None,
+        Field(
+            description="An operator that excludes events that match the exact value of the event record field specified as the value of Field."
+        ),
+    ] = None
+    NotStartsWith: Annotated[
+        list[str] | None,
+        Field(
+            description="An operator that excludes events that match the first few characters of the event record field specified as the value of Field."
+        ),
+    ] = None
+    StartsWith: Annotated[
+        list[str] | None,
+        Field(
+            description="An operator that includes events that match the first few characters of the event record field specified as the value of Field."
+        ),
+    ] = None
 
 
 class AggregationConfiguration(DeferredModel):
+    """
+    Configure to add aggregation rules to aggregate CloudTrail Events.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventCategory: Literal["Data"]
-    Templates: list[Literal["API_ACTIVITY", "RESOURCE_ACCESS", "USER_ACTIONS"]]
+    EventCategory: Annotated[
+        Literal["Data"], Field(description="The category of events to be aggregated.")
+    ]
+    Templates: Annotated[
+        list[Literal["API_ACTIVITY", "RESOURCE_ACCESS", "USER_ACTIONS"]],
+        Field(description="Contains all templates in an aggregation configuration."),
+    ]
 
 
 class DataResource(DeferredModel):
+    """
+    CloudTrail supports data event logging for Amazon S3 objects and AWS Lambda functions. You can specify up to 250 resources for an individual event selector, but the total number of data resources cannot exceed 250 across all event selectors in a trail. This limit does not apply if you configure resource logging for all data events.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal[
-        "AWS::Lambda::Function",
-        "AWS::S3::Object",
-        "AWS::DynamoDB::Table",
-        "AWS::S3Outposts::Object",
-        "AWS::ManagedBlockchain::Node",
-        "AWS::S3ObjectLambda::AccessPoint",
-        "AWS::EC2::Snapshot",
-        "AWS::S3::AccessPoint",
-        "AWS::DynamoDB::Stream",
+    Type: Annotated[
+        Literal[
+            "AWS::Lambda::Function",
+            "AWS::S3::Object",
+            "AWS::DynamoDB::Table",
+            "AWS::S3Outposts::Object",
+            "AWS::ManagedBlockchain::Node",
+            "AWS::S3ObjectLambda::AccessPoint",
+            "AWS::EC2::Snapshot",
+            "AWS::S3::AccessPoint",
+            "AWS::DynamoDB::Stream",
+        ],
+        Field(
+            description="The resource type in which you want to log data events. You can specify AWS::S3::Object or AWS::Lambda::Function resources."
+        ),
     ]
-    Values: list[str] | None = None
+    Values: Annotated[
+        list[str] | None,
+        Field(
+            description="An array of Amazon Resource Name (ARN) strings or partial ARN strings for the specified objects."
+        ),
+    ] = None
 
 
 class EventSelector(DeferredModel):
+    """
+    The type of email sending events to publish to the event destination.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataResources: list[DataResource] | None = None
-    ExcludeManagementEventSources: list[str] | None = None
-    IncludeManagementEvents: bool | None = None
-    ReadWriteType: Literal["All", "ReadOnly", "WriteOnly"] | None = None
+    DataResources: Annotated[list[DataResource] | None, Field(description="Items are unique.")] = (
+        None
+    )
+    ExcludeManagementEventSources: Annotated[
+        list[str] | None,
+        Field(
+            description='An optional list of service event sources from which you do not want management events to be logged on your trail. In this release, the list can be empty (disables the filter), or it can filter out AWS Key Management Service events by containing "kms.amazonaws.com". By default, ExcludeManagementEventSources is empty, and AWS KMS events are included in events that are logged to your trail.'
+        ),
+    ] = None
+    IncludeManagementEvents: Annotated[
+        bool | None,
+        Field(
+            description="Specify if you want your event selector to include management events for your trail."
+        ),
+    ] = None
+    ReadWriteType: Annotated[
+        Literal["All", "ReadOnly", "WriteOnly"] | None,
+        Field(
+            description="Specify if you want your trail to log read-only events, write-only events, or all. For example, the EC2 GetConsoleOutput is a read-only API operation and RunInstances is a write-only API operation."
+        ),
+    ] = None
 
 
 class InsightSelector(DeferredModel):
+    """
+    A string that contains insight types that are logged on a trail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventCategories: list[Literal["Management", "Data"]] | None = None
-    InsightType: Literal["ApiCallRateInsight", "ApiErrorRateInsight"] | None = None
+    EventCategories: Annotated[
+        list[Literal["Management", "Data"]] | None,
+        Field(
+            description="The categories of events for which to log insights. By default, insights are logged for management events only."
+        ),
+    ] = None
+    InsightType: Annotated[
+        Literal["ApiCallRateInsight", "ApiErrorRateInsight"] | None,
+        Field(description="The type of insight to log on a trail."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    An arbitrary set of tags (key-value pairs) for this trail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class TrailAttributes(DeferredModel):
-    Arn: str | None = None
-    SnsTopicArn: str | None = None
+    """
+    The read-only attributes of a AWS::CloudTrail::Trail, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    SnsTopicArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AdvancedEventSelector(DeferredModel):
+    """
+    Advanced event selectors let you create fine-grained selectors for the following AWS CloudTrail event record fields. They help you control costs by logging only those events that are important to you.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldSelectors: list[AdvancedFieldSelector]
-    Name: str | None = None
+    FieldSelectors: Annotated[
+        list[AdvancedFieldSelector],
+        Field(description="Contains all selector statements in an advanced event selector."),
+    ]
+    Name: Annotated[
+        str | None,
+        Field(
+            description='An optional, descriptive name for an advanced event selector, such as "Log data events for only two S3 buckets".'
+        ),
+    ] = None
 
 
 class TrailProps(DeferredModel):
-    AdvancedEventSelectors: list[AdvancedEventSelector] | None = None
-    AggregationConfigurations: list[AggregationConfiguration] | None = None
-    CloudWatchLogsLogGroupArn: str | None = None
-    CloudWatchLogsRoleArn: str | None = None
-    EnableLogFileValidation: bool | None = None
-    EventSelectors: list[EventSelector] | None = None
-    IncludeGlobalServiceEvents: bool | None = None
-    InsightSelectors: list[InsightSelector] | None = None
-    IsLogging: bool
-    IsMultiRegionTrail: bool | None = None
-    IsOrganizationTrail: bool | None = None
-    KMSKeyId: str | None = None
-    S3BucketName: str
-    S3KeyPrefix: str | None = None
-    SnsTopicName: str | None = None
-    Tags: list[Tag] | None = None
-    TrailName: str | None = None
+    """
+    The properties a program declares for a AWS::CloudTrail::Trail.
+    """
+
+    AdvancedEventSelectors: Annotated[
+        list[AdvancedEventSelector] | None,
+        Field(
+            description="The advanced event selectors that were used to select events for the data store."
+        ),
+    ] = None
+    AggregationConfigurations: Annotated[
+        list[AggregationConfiguration] | None,
+        Field(
+            description="Specifies the aggregation configuration to aggregate CloudTrail Events. A maximum of 1 aggregation configuration is allowed."
+        ),
+    ] = None
+    CloudWatchLogsLogGroupArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies a log group name using an Amazon Resource Name (ARN), a unique identifier that represents the log group to which CloudTrail logs will be delivered. Not required unless you specify CloudWatchLogsRoleArn."
+        ),
+    ] = None
+    CloudWatchLogsRoleArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies the role for the CloudWatch Logs endpoint to assume to write to a user's log group."
+        ),
+    ] = None
+    EnableLogFileValidation: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether log file validation is enabled. The default is false."
+        ),
+    ] = None
+    EventSelectors: Annotated[
+        list[EventSelector] | None,
+        Field(
+            description="Use event selectors to further specify the management and data event settings for your trail. By default, trails created without specific event selectors will be configured to log all read and write management events, and no data events. When an event occurs in your account, CloudTrail evaluates the event selector for all trails. For each trail, if the event matches any event selector, the trail processes and logs the event. If the event doesn't match any event selector, the trail doesn't log the event. You can configure up to five event selectors for a trail."
+        ),
+    ] = None
+    IncludeGlobalServiceEvents: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the trail is publishing events from global services such as IAM to the log files."
+        ),
+    ] = None
+    InsightSelectors: Annotated[
+        list[InsightSelector] | None,
+        Field(
+            description="Lets you enable Insights event logging by specifying the Insights selectors that you want to enable on an existing trail."
+        ),
+    ] = None
+    IsLogging: Annotated[
+        bool, Field(description="Whether the CloudTrail is currently logging AWS API calls.")
+    ]
+    IsMultiRegionTrail: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the trail applies only to the current region or to all regions. The default is false. If the trail exists only in the current region and this value is set to true, shadow trails (replications of the trail) will be created in the other regions. If the trail exists in all regions and this value is set to false, the trail will remain in the region where it was created, and its shadow trails in other regions will be deleted. As a best practice, consider using trails that log events in all regions."
+        ),
+    ] = None
+    IsOrganizationTrail: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the trail is created for all accounts in an organization in AWS Organizations, or only for the current AWS account. The default is false, and cannot be true unless the call is made on behalf of an AWS account that is the master account for an organization in AWS Organizations."
+        ),
+    ] = None
+    KMSKeyId: Annotated[
+        str | None,
+        Field(
+            description="Specifies the KMS key ID to use to encrypt the logs delivered by CloudTrail. The value can be an alias name prefixed by 'alias/', a fully specified ARN to an alias, a fully specified ARN to a key, or a globally unique identifier."
+        ),
+    ] = None
+    S3BucketName: Annotated[
+        str,
+        Field(
+            description="Specifies the name of the Amazon S3 bucket designated for publishing log files. See Amazon S3 Bucket Naming Requirements."
+        ),
+    ]
+    S3KeyPrefix: Annotated[
+        str | None,
+        Field(
+            description="Specifies the Amazon S3 key prefix that comes after the name of the bucket you have designated for log file delivery. For more information, see Finding Your CloudTrail Log Files. The maximum length is 200 characters."
+        ),
+    ] = None
+    SnsTopicName: Annotated[
+        str | None,
+        Field(
+            description="Specifies the name of the Amazon SNS topic defined for notification of log file delivery. The maximum length is 256 characters."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    TrailName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: (^[a-zA-Z0-9]$)|(^[a-zA-Z0-9]([a-zA-Z0-9\\._-])*[a-zA-Z0-9]$) Length: 3 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DestinationDict = TypedDict(
-    "DestinationDict",
-    {
-        "Location": "Required[str]",
-        "Type": "Required[Literal['EVENT_DATA_STORE']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DestinationDict(TypedDict, total=False):
+    """Destination as a plain dict: The resource that receives events arriving from a channel."""
 
+    Location: Required[str]
+    """The ARN of a resource that receives events from a channel."""
+    Type: Required[Literal["EVENT_DATA_STORE"]]
+    """The type of destination for events arriving from a channel."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudTrail::Channel",
     schema_file="aws-cloudtrail-channel.json",
     primary_identifier=("/ChannelArn",),
-    additional_identifiers=(),
     read_only=("/ChannelArn",),
     create_only=("/Source",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Destinations", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,75 +100,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ChannelArn": {
-            "maxLength": 256,
-            "minLength": 3,
-            "pattern": "(^[a-zA-Z0-9._/\\-:]+$)",
-            "type": "string",
-        },
-        "ChannelName": {
-            "maxLength": 128,
-            "minLength": 3,
-            "pattern": "(^[a-zA-Z0-9._\\-]+$)",
-            "type": "string",
-        },
-        "Destination": {
-            "additionalProperties": False,
-            "properties": {
-                "Location": {
-                    "maxLength": 1024,
-                    "minLength": 3,
-                    "pattern": "(^[a-zA-Z0-9._/\\-:]+$)",
-                    "type": "string",
-                },
-                "Type": {"enum": ["EVENT_DATA_STORE"], "type": "string"},
-            },
-            "required": ["Type", "Location"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Timestamp": {"type": "string"},
-        "UUID": {"maxLength": 36, "minLength": 36, "pattern": "(^[a-f0-9\\-]+$)", "type": "string"},
-    },
-    "properties": {
-        "ChannelArn": {"$ref": "#/definitions/ChannelArn"},
-        "Destinations": {
-            "items": {"$ref": "#/definitions/Destination"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Name": {"$ref": "#/definitions/ChannelName"},
-        "Source": {"maxLength": 256, "minLength": 1, "pattern": "(.*)", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": [],
-}
-
 
 class Channel(_Resource):
-    """AWS::CloudTrail::Channel: A channel receives events from a specific source (such as an on-premises storage solution or application, or a partner event data source), and deliver...
+    """AWS::CloudTrail::Channel: A channel receives events from a specific source (such as an
+    on-premises storage solution or application, or a partner event data source), and delivers the
+    events to one or more event data stores. You use channels to ingest events into CloudTrail from
+    sources outside AWS.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ChannelArn.
+    Replaced when any of these change (create-only): Source.
+    Read-only attributes (known once deployed): ChannelArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudtrail-channel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -177,36 +120,44 @@ class Channel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ChannelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "channel.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ChannelArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of a channel."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Destinations: list[DestinationDict]
     Name: str
     Source: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Destinations: list[Destination | DestinationDict] | None = None,
+        Name: str | None = None,
+        Source: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudTrail::Channel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Destinations: list[Destination | DestinationDict] | None = None,
-            Name: str | None = None,
-            Source: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudTrail::Channel; `await` it inside an App to deploy it.
-
-            Destinations: One or more resources to which events arriving through a channel are logged and stored.
-            Source: The ARN of an on-premises storage solution or application, or a partner event source.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Destinations: One or more resources to which events arriving through a channel are
+                logged and stored.
+            Name: The name of the channel.
+            Source: The ARN of an on-premises storage solution or application, or a partner event
+                source. Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

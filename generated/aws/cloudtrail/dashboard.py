@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,63 +67,61 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DashboardRefreshScheduleDict = TypedDict(
-    "DashboardRefreshScheduleDict",
-    {
-        "Frequency": "DashboardRefreshScheduleFrequencyDict",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-        "TimeOfDay": "str",
-    },
-    total=False,
-)
 
-DashboardRefreshScheduleFrequencyDict = TypedDict(
-    "DashboardRefreshScheduleFrequencyDict",
-    {
-        "Unit": "Required[Literal['HOURS', 'DAYS']]",
-        "Value": "Required[int]",
-    },
-    total=False,
-)
+class DashboardRefreshScheduleDict(TypedDict, total=False):
+    """DashboardRefreshSchedule as a plain dict: Configures the automatic refresh schedule for the
+    dashboard. Includes the frequency unit (DAYS or HOURS) and value, as well as the status (ENABLED
+    or DISABLED) of the refresh schedule."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Frequency: DashboardRefreshScheduleFrequencyDict
+    """Type: DashboardRefreshScheduleFrequencyDict."""
+    Status: Literal["ENABLED", "DISABLED"]
+    """The status of the schedule. Supported values are ENABLED and DISABLED."""
+    TimeOfDay: str
+    """StartTime of the automatic schedule refresh."""
 
-WidgetDict = TypedDict(
-    "WidgetDict",
-    {
-        "QueryParameters": "list[str]",
-        "QueryStatement": "Required[str]",
-        "ViewProperties": "dict[str, Any]",
-    },
-    total=False,
-)
 
+class DashboardRefreshScheduleFrequencyDict(TypedDict, total=False):
+    """DashboardRefreshScheduleFrequency as a plain dict."""
+
+    Unit: Required[Literal["HOURS", "DAYS"]]
+    """The frequency unit. Supported values are HOURS and DAYS."""
+    Value: Required[int]
+    """The frequency value."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An arbitrary set of tags (key-value pairs) for this dashboard."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class WidgetDict(TypedDict, total=False):
+    """Widget as a plain dict: The dashboard widget"""
+
+    QueryParameters: list[str]
+    """The placeholder keys in the QueryStatement. For example: $StartTime$, $EndTime$, $Period$."""
+    QueryStatement: Required[str]
+    """The SQL query statement on one or more event data stores."""
+    ViewProperties: dict[str, str]
+    """The view properties of the widget."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudTrail::Dashboard",
     schema_file="aws-cloudtrail-dashboard.json",
     primary_identifier=("/DashboardArn",),
-    additional_identifiers=(),
     read_only=("/DashboardArn", "/CreatedTimestamp", "/UpdatedTimestamp", "/Status", "/Type"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -129,101 +131,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "QueryParameter": {"maxLength": 1024, "minLength": 1, "pattern": ".*", "type": "string"},
-        "RefreshSchedule": {
-            "additionalProperties": False,
-            "properties": {
-                "Frequency": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Unit": {"enum": ["HOURS", "DAYS"], "type": "string"},
-                        "Value": {"type": "integer"},
-                    },
-                    "required": ["Unit", "Value"],
-                    "type": "object",
-                },
-                "Status": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "TimeOfDay": {"pattern": "^[0-9]{2}:[0-9]{2}", "type": "string"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "Timestamp": {"type": "string"},
-        "Widget": {
-            "additionalProperties": False,
-            "properties": {
-                "QueryParameters": {
-                    "items": {"$ref": "#/definitions/QueryParameter"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "QueryStatement": {
-                    "maxLength": 10000,
-                    "minLength": 1,
-                    "pattern": "(?s).*",
-                    "type": "string",
-                },
-                "ViewProperties": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "^[a-zA-Z0-9._-]{3,128}$": {
-                            "maxLength": 128,
-                            "minLength": 1,
-                            "pattern": "^[a-zA-Z0-9._\\- ]+$",
-                            "type": "string",
-                        }
-                    },
-                    "type": "object",
-                },
-            },
-            "required": ["QueryStatement"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedTimestamp": {"$ref": "#/definitions/Timestamp"},
-        "DashboardArn": {"pattern": "^[a-zA-Z0-9._/\\-:]+$", "type": "string"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 3,
-            "pattern": "^[a-zA-Z0-9_\\-]+$",
-            "type": "string",
-        },
-        "RefreshSchedule": {"$ref": "#/definitions/RefreshSchedule"},
-        "Status": {
-            "enum": ["CREATING", "CREATED", "UPDATING", "UPDATED", "DELETING"],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TerminationProtectionEnabled": {"type": "boolean"},
-        "Type": {"enum": ["MANAGED", "CUSTOM"], "type": "string"},
-        "UpdatedTimestamp": {"$ref": "#/definitions/Timestamp"},
-        "Widgets": {
-            "items": {"$ref": "#/definitions/Widget"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class Dashboard(_Resource):
-    """AWS::CloudTrail::Dashboard: The Amazon CloudTrail dashboard resource allows customers to manage managed dashboards and create custom dashboards. You can manually refresh custom a...
+    """AWS::CloudTrail::Dashboard: The Amazon CloudTrail dashboard resource allows customers to
+    manage managed dashboards and create custom dashboards. You can manually refresh custom and
+    managed dashboards. For custom dashboards, you can also set up an automatic refresh schedule and
+    modify dashboard widgets.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DashboardArn.
+    Read-only attributes (known once deployed): CreatedTimestamp, DashboardArn, Status, Type,
+    UpdatedTimestamp.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudtrail-dashboard.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -231,43 +151,57 @@ class Dashboard(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DashboardAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "dashboard.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedTimestamp: str
+    """The timestamp of the dashboard creation."""
     DashboardArn: str
+    """The ARN of the dashboard."""
     Status: Literal["CREATING", "CREATED", "UPDATING", "UPDATED", "DELETING"]
+    """The status of the dashboard. Values are CREATING, CREATED, UPDATING, UPDATED and DELETING."""
     Type: Literal["MANAGED", "CUSTOM"]
+    """The type of the dashboard. Values are CUSTOM and MANAGED."""
     UpdatedTimestamp: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp showing when the dashboard was updated, if applicable. UpdatedTimestamp is
+    always either the same or newer than the time shown in CreatedTimestamp."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     RefreshSchedule: DashboardRefreshScheduleDict
     Tags: list[TagDict]
     TerminationProtectionEnabled: bool
     Widgets: list[WidgetDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str | None = None,
+        RefreshSchedule: DashboardRefreshSchedule | DashboardRefreshScheduleDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TerminationProtectionEnabled: bool | None = None,
+        Widgets: list[Widget | WidgetDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudTrail::Dashboard; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str | None = None,
-            RefreshSchedule: DashboardRefreshSchedule | DashboardRefreshScheduleDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TerminationProtectionEnabled: bool | None = None,
-            Widgets: list[Widget | WidgetDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudTrail::Dashboard; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Name: The name of the dashboard.
-            RefreshSchedule: Configures the automatic refresh schedule for the dashboard.
-            TerminationProtectionEnabled: Indicates whether the dashboard is protected from termination.
+            RefreshSchedule: Configures the automatic refresh schedule for the dashboard. Includes
+                the frequency unit (DAYS or HOURS) and value, as well as the status (ENABLED or
+                DISABLED) of the refresh schedule.
+            Tags: Type: list[TagDict].
+            TerminationProtectionEnabled: Indicates whether the dashboard is protected from
+                termination.
             Widgets: List of widgets on the dashboard
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,64 +71,87 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AdvancedEventSelectorDict = TypedDict(
-    "AdvancedEventSelectorDict",
-    {
-        "FieldSelectors": "Required[list[AdvancedFieldSelectorDict]]",
-        "Name": "str",
-    },
-    total=False,
-)
 
-AdvancedFieldSelectorDict = TypedDict(
-    "AdvancedFieldSelectorDict",
-    {
-        "EndsWith": "list[str]",
-        "Equals": "list[str]",
-        "Field": "Required[str]",
-        "NotEndsWith": "list[str]",
-        "NotEquals": "list[str]",
-        "NotStartsWith": "list[str]",
-        "StartsWith": "list[str]",
-    },
-    total=False,
-)
+class AdvancedEventSelectorDict(TypedDict, total=False):
+    """AdvancedEventSelector as a plain dict: Advanced event selectors let you create fine-grained
+    selectors for the following AWS CloudTrail event record ﬁelds. They help you control costs by
+    logging only those events that are important to you."""
 
-ContextKeySelectorDict = TypedDict(
-    "ContextKeySelectorDict",
-    {
-        "Equals": "Required[list[str]]",
-        "Type": "Required[Literal['RequestContext', 'TagContext']]",
-    },
-    total=False,
-)
+    FieldSelectors: Required[list[AdvancedFieldSelectorDict]]
+    """Contains all selector statements in an advanced event selector."""
+    Name: str
+    """An optional, descriptive name for an advanced event selector, such as "Log data events for
+    only two S3 buckets"."""
 
-InsightSelectorDict = TypedDict(
-    "InsightSelectorDict",
-    {
-        "InsightType": "Literal['ApiCallRateInsight', 'ApiErrorRateInsight']",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class AdvancedFieldSelectorDict(TypedDict, total=False):
+    """AdvancedFieldSelector as a plain dict: A single selector statement in an advanced event
+    selector."""
 
+    EndsWith: list[str]
+    """An operator that includes events that match the last few characters of the event record field
+    specified as the value of Field."""
+    Equals: list[str]
+    """An operator that includes events that match the exact value of the event record field
+    specified as the value of Field. This is the only valid operator that you can use with the
+    readOnly, eventCategory, and resources.type fields."""
+    Field: Required[str]
+    """A field in an event record on which to filter events to be logged. Supported fields include
+    readOnly, eventCategory, eventSource (for management events), eventName, resources.type, and
+    resources.ARN."""
+    NotEndsWith: list[str]
+    """An operator that excludes events that match the last few characters of the event record field
+    specified as the value of Field."""
+    NotEquals: list[str]
+    """An operator that excludes events that match the exact value of the event record field
+    specified as the value of Field."""
+    NotStartsWith: list[str]
+    """An operator that excludes events that match the first few characters of the event record
+    field specified as the value of Field."""
+    StartsWith: list[str]
+    """An operator that includes events that match the first few characters of the event record
+    field specified as the value of Field."""
+
+
+class ContextKeySelectorDict(TypedDict, total=False):
+    """ContextKeySelector as a plain dict: An object that contains information types to be included
+    in CloudTrail enriched events."""
+
+    Equals: Required[list[str]]
+    """An operator that includes events that match the exact value of the event record field
+    specified in Type."""
+    Type: Required[Literal["RequestContext", "TagContext"]]
+    """Specifies the type of the event record field in ContextKeySelector. Valid values include
+    RequestContext, TagContext."""
+
+
+class InsightSelectorDict(TypedDict, total=False):
+    """InsightSelector as a plain dict: A string that contains Insights types that are logged on an
+    event data store."""
+
+    InsightType: Literal["ApiCallRateInsight", "ApiErrorRateInsight"]
+    """The type of Insights to log on an event data store."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An arbitrary set of tags (key-value pairs) for this event data store."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudTrail::EventDataStore",
     schema_file="aws-cloudtrail-eventdatastore.json",
     primary_identifier=("/EventDataStoreArn",),
-    additional_identifiers=(),
     read_only=("/EventDataStoreArn", "/CreatedTimestamp", "/UpdatedTimestamp", "/Status"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AdvancedEventSelectors",
         "/AdvancedEventSelectors/*/FieldSelectors",
@@ -139,15 +166,7 @@ METADATA = _TypeMetadata(
         "/InsightSelectors",
         "/Tags",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -157,204 +176,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdvancedEventSelector": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldSelectors": {
-                    "items": {"$ref": "#/definitions/AdvancedFieldSelector"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Name": {"maxLength": 1000, "minLength": 1, "type": "string"},
-            },
-            "required": ["FieldSelectors"],
-            "type": "object",
-        },
-        "AdvancedFieldSelector": {
-            "additionalProperties": False,
-            "properties": {
-                "EndsWith": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 1,
-                        "pattern": "(.+)",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Equals": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 1,
-                        "pattern": "(.+)",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Field": {
-                    "maxLength": 1000,
-                    "minLength": 1,
-                    "pattern": "([\\w|\\d|\\.|_]+)",
-                    "type": "string",
-                },
-                "NotEndsWith": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 1,
-                        "pattern": "(.+)",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NotEquals": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 1,
-                        "pattern": "(.+)",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NotStartsWith": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 1,
-                        "pattern": "(.+)",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "StartsWith": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 1,
-                        "pattern": "(.+)",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Field"],
-            "type": "object",
-        },
-        "ContextKeySelector": {
-            "additionalProperties": False,
-            "properties": {
-                "Equals": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "(.+)",
-                        "type": "string",
-                    },
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Type": {"enum": ["RequestContext", "TagContext"], "type": "string"},
-            },
-            "required": ["Type", "Equals"],
-            "type": "object",
-        },
-        "InsightSelector": {
-            "additionalProperties": False,
-            "properties": {
-                "InsightType": {
-                    "enum": ["ApiCallRateInsight", "ApiErrorRateInsight"],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "Timestamp": {"type": "string"},
-    },
-    "properties": {
-        "AdvancedEventSelectors": {
-            "items": {"$ref": "#/definitions/AdvancedEventSelector"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "BillingMode": {
-            "enum": ["EXTENDABLE_RETENTION_PRICING", "FIXED_RETENTION_PRICING"],
-            "type": "string",
-        },
-        "ContextKeySelectors": {
-            "items": {"$ref": "#/definitions/ContextKeySelector"},
-            "maxItems": 2,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CreatedTimestamp": {"$ref": "#/definitions/Timestamp"},
-        "EventDataStoreArn": {"type": "string"},
-        "FederationEnabled": {"type": "boolean"},
-        "FederationRoleArn": {"type": "string"},
-        "IngestionEnabled": {"type": "boolean"},
-        "InsightSelectors": {
-            "items": {"$ref": "#/definitions/InsightSelector"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "InsightsDestination": {
-            "maxLength": 256,
-            "minLength": 3,
-            "pattern": "^[a-zA-Z0-9._/\\-:]+$",
-            "type": "string",
-        },
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 350,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9._/\\-:]+$",
-            "type": "string",
-        },
-        "MaxEventSize": {"enum": ["Standard", "Large"], "type": "string"},
-        "MultiRegionEnabled": {"type": "boolean"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 3,
-            "pattern": "^[a-zA-Z0-9._\\-]+$",
-            "type": "string",
-        },
-        "OrganizationEnabled": {"type": "boolean"},
-        "RetentionPeriod": {"maximum": 3653, "minimum": 7, "type": "integer"},
-        "Status": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TerminationProtectionEnabled": {"type": "boolean"},
-        "UpdatedTimestamp": {"$ref": "#/definitions/Timestamp"},
-    },
-    "required": [],
-}
-
 
 class EventDataStore(_Resource):
-    """AWS::CloudTrail::EventDataStore: A storage lake of event data against which you can run complex SQL-based queries. An event data store can include events that you have logged on your ...
+    """AWS::CloudTrail::EventDataStore: A storage lake of event data against which you can run
+    complex SQL-based queries. An event data store can include events that you have logged on your
+    account from the last 7 to 2557 or 3653 days (about seven or ten years) depending on the
+    selected BillingMode.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EventDataStoreArn.
+    Read-only attributes (known once deployed): CreatedTimestamp, EventDataStoreArn, Status,
+    UpdatedTimestamp.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudtrail-eventdatastore.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -362,14 +196,21 @@ class EventDataStore(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EventDataStoreAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "event_data_store.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedTimestamp: str
+    """The timestamp of the event data store's creation."""
     EventDataStoreArn: str
+    """The ARN of the event data store."""
     Status: str
+    """The status of an event data store. Values are STARTING_INGESTION, ENABLED,
+    STOPPING_INGESTION, STOPPED_INGESTION and PENDING_DELETION."""
     UpdatedTimestamp: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp showing when an event data store was updated, if applicable. UpdatedTimestamp
+    is always either the same or newer than the time shown in CreatedTimestamp."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdvancedEventSelectors: list[AdvancedEventSelectorDict]
     BillingMode: Literal["EXTENDABLE_RETENTION_PRICING", "FIXED_RETENTION_PRICING"]
     ContextKeySelectors: list[ContextKeySelectorDict]
@@ -387,52 +228,70 @@ class EventDataStore(_Resource):
     Tags: list[TagDict]
     TerminationProtectionEnabled: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AdvancedEventSelectors: list[AdvancedEventSelector | AdvancedEventSelectorDict]
+        | None = None,
+        BillingMode: Literal["EXTENDABLE_RETENTION_PRICING", "FIXED_RETENTION_PRICING"]
+        | None = None,
+        ContextKeySelectors: list[ContextKeySelector | ContextKeySelectorDict] | None = None,
+        FederationEnabled: bool | None = None,
+        FederationRoleArn: str | None = None,
+        IngestionEnabled: bool | None = None,
+        InsightSelectors: list[InsightSelector | InsightSelectorDict] | None = None,
+        InsightsDestination: str | None = None,
+        KmsKeyId: str | None = None,
+        MaxEventSize: Literal["Standard", "Large"] | None = None,
+        MultiRegionEnabled: bool | None = None,
+        Name: str | None = None,
+        OrganizationEnabled: bool | None = None,
+        RetentionPeriod: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TerminationProtectionEnabled: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudTrail::EventDataStore; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AdvancedEventSelectors: list[AdvancedEventSelector | AdvancedEventSelectorDict]
-            | None = None,
-            BillingMode: Literal["EXTENDABLE_RETENTION_PRICING", "FIXED_RETENTION_PRICING"]
-            | None = None,
-            ContextKeySelectors: list[ContextKeySelector | ContextKeySelectorDict] | None = None,
-            FederationEnabled: bool | None = None,
-            FederationRoleArn: str | None = None,
-            IngestionEnabled: bool | None = None,
-            InsightSelectors: list[InsightSelector | InsightSelectorDict] | None = None,
-            InsightsDestination: str | None = None,
-            KmsKeyId: str | None = None,
-            MaxEventSize: Literal["Standard", "Large"] | None = None,
-            MultiRegionEnabled: bool | None = None,
-            Name: str | None = None,
-            OrganizationEnabled: bool | None = None,
-            RetentionPeriod: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TerminationProtectionEnabled: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudTrail::EventDataStore; `await` it inside an App to deploy it.
-
-            AdvancedEventSelectors: The advanced event selectors that were used to select events for the data store.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AdvancedEventSelectors: The advanced event selectors that were used to select events for
+                the data store.
             BillingMode: The mode that the event data store will use to charge for event storage.
-            ContextKeySelectors: An array that enriches event records in an existing event data store by including additional information specified in individual ContexKeySelector entries.
+            ContextKeySelectors: An array that enriches event records in an existing event data
+                store by including additional information specified in individual ContexKeySelector
+                entries. If you add ContextKeySelectors, you must set MaxEventSize to Large.
             FederationEnabled: Indicates whether federation is enabled on an event data store.
             FederationRoleArn: The ARN of the role used for event data store federation.
             IngestionEnabled: Indicates whether the event data store is ingesting events.
-            InsightSelectors: Lets you enable Insights event logging by specifying the Insights selectors that you want to enable on an existing event data store.
-            InsightsDestination: Specifies the ARN of the event data store that will collect Insights events.
+            InsightSelectors: Lets you enable Insights event logging by specifying the Insights
+                selectors that you want to enable on an existing event data store. Both
+                InsightSelectors and InsightsDestination need to have a value in order to enable
+                Insights events on an event data store.
+            InsightsDestination: Specifies the ARN of the event data store that will collect
+                Insights events. Both InsightSelectors and InsightsDestination need to have a value
+                in order to enable Insights events on an event data store
             KmsKeyId: Specifies the KMS key ID to use to encrypt the events delivered by CloudTrail.
-            MaxEventSize: Specifies the maximum size allowed for the event.
-            MultiRegionEnabled: Indicates whether the event data store includes events from all regions, or only from the region in which it was created.
+                The value can be an alias name prefixed by 'alias/', a fully specified ARN to an
+                alias, a fully specified ARN to a key, or a globally unique identifier.
+            MaxEventSize: Specifies the maximum size allowed for the event. Valid values are
+                Standard and Large. If you add ContextKeySelectors, this value must be set to Large.
+            MultiRegionEnabled: Indicates whether the event data store includes events from all
+                regions, or only from the region in which it was created.
             Name: The name of the event data store.
-            OrganizationEnabled: Indicates that an event data store is collecting logged events for an organization.
+            OrganizationEnabled: Indicates that an event data store is collecting logged events for
+                an organization.
             RetentionPeriod: The retention period, in days.
-            TerminationProtectionEnabled: Indicates whether the event data store is protected from termination.
+            Tags: Type: list[TagDict].
+            TerminationProtectionEnabled: Indicates whether the event data store is protected from
+                termination.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

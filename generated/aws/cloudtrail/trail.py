@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,85 +79,135 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AdvancedEventSelectorDict = TypedDict(
-    "AdvancedEventSelectorDict",
-    {
-        "FieldSelectors": "Required[list[AdvancedFieldSelectorDict]]",
-        "Name": "str",
-    },
-    total=False,
-)
 
-AdvancedFieldSelectorDict = TypedDict(
-    "AdvancedFieldSelectorDict",
-    {
-        "EndsWith": "list[str]",
-        "Equals": "list[str]",
-        "Field": "Required[str]",
-        "NotEndsWith": "list[str]",
-        "NotEquals": "list[str]",
-        "NotStartsWith": "list[str]",
-        "StartsWith": "list[str]",
-    },
-    total=False,
-)
+class AdvancedEventSelectorDict(TypedDict, total=False):
+    """AdvancedEventSelector as a plain dict: Advanced event selectors let you create fine-grained
+    selectors for the following AWS CloudTrail event record fields. They help you control costs by
+    logging only those events that are important to you."""
 
-AggregationConfigurationDict = TypedDict(
-    "AggregationConfigurationDict",
-    {
-        "EventCategory": "Required[Literal['Data']]",
-        "Templates": "Required[list[Literal['API_ACTIVITY', 'RESOURCE_ACCESS', 'USER_ACTIONS']]]",
-    },
-    total=False,
-)
+    FieldSelectors: Required[list[AdvancedFieldSelectorDict]]
+    """Contains all selector statements in an advanced event selector."""
+    Name: str
+    """An optional, descriptive name for an advanced event selector, such as "Log data events for
+    only two S3 buckets"."""
 
-DataResourceDict = TypedDict(
-    "DataResourceDict",
-    {
-        "Type": "Required[Literal['AWS::Lambda::Function', 'AWS::S3::Object', 'AWS::DynamoDB::Table', 'AWS::S3Outposts::Object', 'AWS::ManagedBlockchain::Node', 'AWS::S3ObjectLambda::AccessPoint', 'AWS::EC2::Snapshot', 'AWS::S3::AccessPoint', 'AWS::DynamoDB::Stream']]",
-        "Values": "list[str]",
-    },
-    total=False,
-)
 
-EventSelectorDict = TypedDict(
-    "EventSelectorDict",
-    {
-        "DataResources": "list[DataResourceDict]",
-        "ExcludeManagementEventSources": "list[str]",
-        "IncludeManagementEvents": "bool",
-        "ReadWriteType": "Literal['All', 'ReadOnly', 'WriteOnly']",
-    },
-    total=False,
-)
+class AdvancedFieldSelectorDict(TypedDict, total=False):
+    """AdvancedFieldSelector as a plain dict: A single selector statement in an advanced event
+    selector."""
 
-InsightSelectorDict = TypedDict(
-    "InsightSelectorDict",
-    {
-        "EventCategories": "list[Literal['Management', 'Data']]",
-        "InsightType": "Literal['ApiCallRateInsight', 'ApiErrorRateInsight']",
-    },
-    total=False,
-)
+    EndsWith: list[str]
+    """An operator that includes events that match the last few characters of the event record field
+    specified as the value of Field."""
+    Equals: list[str]
+    """An operator that includes events that match the exact value of the event record field
+    specified as the value of Field. This is the only valid operator that you can use with the
+    readOnly, eventCategory, and resources.type fields."""
+    Field: Required[str]
+    """A field in an event record on which to filter events to be logged. Supported fields include
+    readOnly, eventCategory, eventSource (for management events), eventName, resources.type, and
+    resources.ARN."""
+    NotEndsWith: list[str]
+    """An operator that excludes events that match the last few characters of the event record field
+    specified as the value of Field."""
+    NotEquals: list[str]
+    """An operator that excludes events that match the exact value of the event record field
+    specified as the value of Field."""
+    NotStartsWith: list[str]
+    """An operator that excludes events that match the first few characters of the event record
+    field specified as the value of Field."""
+    StartsWith: list[str]
+    """An operator that includes events that match the first few characters of the event record
+    field specified as the value of Field."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class AggregationConfigurationDict(TypedDict, total=False):
+    """AggregationConfiguration as a plain dict: Configure to add aggregation rules to aggregate
+    CloudTrail Events."""
+
+    EventCategory: Required[Literal["Data"]]
+    """The category of events to be aggregated."""
+    Templates: Required[list[Literal["API_ACTIVITY", "RESOURCE_ACCESS", "USER_ACTIONS"]]]
+    """Contains all templates in an aggregation configuration."""
+
+
+class DataResourceDict(TypedDict, total=False):
+    """DataResource as a plain dict: CloudTrail supports data event logging for Amazon S3 objects
+    and AWS Lambda functions. You can specify up to 250 resources for an individual event selector,
+    but the total number of data resources cannot exceed 250 across all event selectors in a trail.
+    This limit does not apply if you configure resource logging for all data events."""
+
+    Type: Required[
+        Literal[
+            "AWS::Lambda::Function",
+            "AWS::S3::Object",
+            "AWS::DynamoDB::Table",
+            "AWS::S3Outposts::Object",
+            "AWS::ManagedBlockchain::Node",
+            "AWS::S3ObjectLambda::AccessPoint",
+            "AWS::EC2::Snapshot",
+            "AWS::S3::AccessPoint",
+            "AWS::DynamoDB::Stream",
+        ]
+    ]
+    """The resource type in which you want to log data events. You can specify AWS::S3::Object or
+    AWS::Lambda::Function resources."""
+    Values: list[str]
+    """An array of Amazon Resource Name (ARN) strings or partial ARN strings for the specified
+    objects."""
+
+
+class EventSelectorDict(TypedDict, total=False):
+    """EventSelector as a plain dict: The type of email sending events to publish to the event
+    destination."""
+
+    DataResources: list[DataResourceDict]
+    """Items are unique."""
+    ExcludeManagementEventSources: list[str]
+    """An optional list of service event sources from which you do not want management events to be
+    logged on your trail. In this release, the list can be empty (disables the filter), or it can
+    filter out AWS Key Management Service events by containing "kms.amazonaws.com". By default,
+    ExcludeManagementEventSources is empty, and AWS KMS events are included in events that are
+    logged to your trail."""
+    IncludeManagementEvents: bool
+    """Specify if you want your event selector to include management events for your trail."""
+    ReadWriteType: Literal["All", "ReadOnly", "WriteOnly"]
+    """Specify if you want your trail to log read-only events, write-only events, or all. For
+    example, the EC2 GetConsoleOutput is a read-only API operation and RunInstances is a write-only
+    API operation."""
+
+
+class InsightSelectorDict(TypedDict, total=False):
+    """InsightSelector as a plain dict: A string that contains insight types that are logged on a
+    trail."""
+
+    EventCategories: list[Literal["Management", "Data"]]
+    """The categories of events for which to log insights. By default, insights are logged for
+    management events only."""
+    InsightType: Literal["ApiCallRateInsight", "ApiErrorRateInsight"]
+    """The type of insight to log on a trail."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An arbitrary set of tags (key-value pairs) for this trail."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudTrail::Trail",
     schema_file="aws-cloudtrail-trail.json",
     primary_identifier=("/TrailName",),
-    additional_identifiers=(),
     read_only=("/Arn", "/SnsTopicArn"),
     create_only=("/TrailName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AdvancedEventSelectors",
         "/AdvancedEventSelectors/*/FieldSelectors",
@@ -174,14 +228,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("S3BucketName", "IsLogging"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -191,246 +238,32 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdvancedEventSelector": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldSelectors": {
-                    "items": {"$ref": "#/definitions/AdvancedFieldSelector"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Name": {"maxLength": 1000, "minLength": 1, "type": "string"},
-            },
-            "required": ["FieldSelectors"],
-            "type": "object",
-        },
-        "AdvancedFieldSelector": {
-            "additionalProperties": False,
-            "properties": {
-                "EndsWith": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 1,
-                        "pattern": "(.+)",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Equals": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 1,
-                        "pattern": "(.+)",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Field": {
-                    "maxLength": 1000,
-                    "minLength": 1,
-                    "pattern": "([\\w|\\d|\\.|_]+)",
-                    "type": "string",
-                },
-                "NotEndsWith": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 1,
-                        "pattern": "(.+)",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NotEquals": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 1,
-                        "pattern": "(.+)",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NotStartsWith": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 1,
-                        "pattern": "(.+)",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "StartsWith": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 1,
-                        "pattern": "(.+)",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Field"],
-            "type": "object",
-        },
-        "AggregationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EventCategory": {"enum": ["Data"], "type": "string"},
-                "Templates": {
-                    "items": {"$ref": "#/definitions/Template"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["EventCategory", "Templates"],
-            "type": "object",
-        },
-        "DataResource": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {
-                    "enum": [
-                        "AWS::Lambda::Function",
-                        "AWS::S3::Object",
-                        "AWS::DynamoDB::Table",
-                        "AWS::S3Outposts::Object",
-                        "AWS::ManagedBlockchain::Node",
-                        "AWS::S3ObjectLambda::AccessPoint",
-                        "AWS::EC2::Snapshot",
-                        "AWS::S3::AccessPoint",
-                        "AWS::DynamoDB::Stream",
-                    ],
-                    "type": "string",
-                },
-                "Values": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "EventSelector": {
-            "additionalProperties": False,
-            "properties": {
-                "DataResources": {
-                    "items": {"$ref": "#/definitions/DataResource"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ExcludeManagementEventSources": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "IncludeManagementEvents": {"type": "boolean"},
-                "ReadWriteType": {"enum": ["All", "ReadOnly", "WriteOnly"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "InsightSelector": {
-            "additionalProperties": False,
-            "properties": {
-                "EventCategories": {
-                    "items": {"$ref": "#/definitions/SourceEventCategory"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "InsightType": {
-                    "enum": ["ApiCallRateInsight", "ApiErrorRateInsight"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SourceEventCategory": {"enum": ["Management", "Data"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "Template": {"enum": ["API_ACTIVITY", "RESOURCE_ACCESS", "USER_ACTIONS"], "type": "string"},
-    },
-    "properties": {
-        "AdvancedEventSelectors": {
-            "items": {"$ref": "#/definitions/AdvancedEventSelector"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "AggregationConfigurations": {
-            "items": {"$ref": "#/definitions/AggregationConfiguration"},
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Arn": {"type": "string"},
-        "CloudWatchLogsLogGroupArn": {"type": "string"},
-        "CloudWatchLogsRoleArn": {"type": "string"},
-        "EnableLogFileValidation": {"type": "boolean"},
-        "EventSelectors": {
-            "items": {"$ref": "#/definitions/EventSelector"},
-            "maxItems": 5,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "IncludeGlobalServiceEvents": {"type": "boolean"},
-        "InsightSelectors": {
-            "items": {"$ref": "#/definitions/InsightSelector"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "IsLogging": {"type": "boolean"},
-        "IsMultiRegionTrail": {"type": "boolean"},
-        "IsOrganizationTrail": {"type": "boolean"},
-        "KMSKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "S3BucketName": {"type": "string"},
-        "S3KeyPrefix": {"maxLength": 200, "type": "string"},
-        "SnsTopicArn": {"type": "string"},
-        "SnsTopicName": {"maxLength": 256, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TrailName": {
-            "maxLength": 128,
-            "minLength": 3,
-            "pattern": "(^[a-zA-Z0-9]$)|(^[a-zA-Z0-9]([a-zA-Z0-9\\._-])*[a-zA-Z0-9]$)",
-            "type": "string",
-        },
-    },
-    "required": ["S3BucketName", "IsLogging"],
-}
-
 
 class Trail(_Resource):
-    """AWS::CloudTrail::Trail: Creates a trail that specifies the settings for delivery of log data to an Amazon S3 bucket. A maximum of five trails can exist in a region, irrespect...
+    """AWS::CloudTrail::Trail: Creates a trail that specifies the settings for delivery of log data
+    to an Amazon S3 bucket. A maximum of five trails can exist in a region, irrespective of the
+    region in which they were created.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TrailName.
+    Replaced when any of these change (create-only): TrailName.
+    Read-only attributes (known once deployed): Arn, SnsTopicArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudtrail-trail.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TrailProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TrailAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "trail.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     SnsTopicArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdvancedEventSelectors: list[AdvancedEventSelectorDict]
     AggregationConfigurations: list[AggregationConfigurationDict]
     CloudWatchLogsLogGroupArn: str
@@ -449,53 +282,89 @@ class Trail(_Resource):
     Tags: list[TagDict]
     TrailName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IsLogging: bool,
+        S3BucketName: str,
+        AdvancedEventSelectors: list[AdvancedEventSelector | AdvancedEventSelectorDict]
+        | None = None,
+        AggregationConfigurations: list[AggregationConfiguration | AggregationConfigurationDict]
+        | None = None,
+        CloudWatchLogsLogGroupArn: str | None = None,
+        CloudWatchLogsRoleArn: str | None = None,
+        EnableLogFileValidation: bool | None = None,
+        EventSelectors: list[EventSelector | EventSelectorDict] | None = None,
+        IncludeGlobalServiceEvents: bool | None = None,
+        InsightSelectors: list[InsightSelector | InsightSelectorDict] | None = None,
+        IsMultiRegionTrail: bool | None = None,
+        IsOrganizationTrail: bool | None = None,
+        KMSKeyId: str | None = None,
+        S3KeyPrefix: str | None = None,
+        SnsTopicName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TrailName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudTrail::Trail; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IsLogging: bool,
-            S3BucketName: str,
-            AdvancedEventSelectors: list[AdvancedEventSelector | AdvancedEventSelectorDict]
-            | None = None,
-            AggregationConfigurations: list[AggregationConfiguration | AggregationConfigurationDict]
-            | None = None,
-            CloudWatchLogsLogGroupArn: str | None = None,
-            CloudWatchLogsRoleArn: str | None = None,
-            EnableLogFileValidation: bool | None = None,
-            EventSelectors: list[EventSelector | EventSelectorDict] | None = None,
-            IncludeGlobalServiceEvents: bool | None = None,
-            InsightSelectors: list[InsightSelector | InsightSelectorDict] | None = None,
-            IsMultiRegionTrail: bool | None = None,
-            IsOrganizationTrail: bool | None = None,
-            KMSKeyId: str | None = None,
-            S3KeyPrefix: str | None = None,
-            SnsTopicName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TrailName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudTrail::Trail; `await` it inside an App to deploy it.
-
-            AdvancedEventSelectors: The advanced event selectors that were used to select events for the data store.
-            AggregationConfigurations: Specifies the aggregation configuration to aggregate CloudTrail Events.
-            CloudWatchLogsLogGroupArn: Specifies a log group name using an Amazon Resource Name (ARN), a unique identifier that represents the log group to which CloudTrail logs will be delivered.
-            CloudWatchLogsRoleArn: Specifies the role for the CloudWatch Logs endpoint to assume to write to a user's log group.
-            EnableLogFileValidation: Specifies whether log file validation is enabled.
-            EventSelectors: Use event selectors to further specify the management and data event settings for your trail.
-            IncludeGlobalServiceEvents: Specifies whether the trail is publishing events from global services such as IAM to the log files.
-            InsightSelectors: Lets you enable Insights event logging by specifying the Insights selectors that you want to enable on an existing trail.
-            IsLogging: Whether the CloudTrail is currently logging AWS API calls.
-            IsMultiRegionTrail: Specifies whether the trail applies only to the current region or to all regions.
-            IsOrganizationTrail: Specifies whether the trail is created for all accounts in an organization in AWS Organizations, or only for the current AWS account.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IsLogging: Whether the CloudTrail is currently logging AWS API calls. Required.
+            S3BucketName: Specifies the name of the Amazon S3 bucket designated for publishing log
+                files. See Amazon S3 Bucket Naming Requirements. Required.
+            AdvancedEventSelectors: The advanced event selectors that were used to select events for
+                the data store.
+            AggregationConfigurations: Specifies the aggregation configuration to aggregate
+                CloudTrail Events. A maximum of 1 aggregation configuration is allowed.
+            CloudWatchLogsLogGroupArn: Specifies a log group name using an Amazon Resource Name
+                (ARN), a unique identifier that represents the log group to which CloudTrail logs
+                will be delivered. Not required unless you specify CloudWatchLogsRoleArn.
+            CloudWatchLogsRoleArn: Specifies the role for the CloudWatch Logs endpoint to assume to
+                write to a user's log group.
+            EnableLogFileValidation: Specifies whether log file validation is enabled. The default
+                is false.
+            EventSelectors: Use event selectors to further specify the management and data event
+                settings for your trail. By default, trails created without specific event selectors
+                will be configured to log all read and write management events, and no data events.
+                When an event occurs in your account, CloudTrail evaluates the event selector for
+                all trails. For each trail, if the event matches any event selector, the trail
+                processes and logs the event. If the event doesn't match any event selector, the
+                trail doesn't log the event. You can configure up to five event selectors for a
+                trail.
+            IncludeGlobalServiceEvents: Specifies whether the trail is publishing events from global
+                services such as IAM to the log files.
+            InsightSelectors: Lets you enable Insights event logging by specifying the Insights
+                selectors that you want to enable on an existing trail.
+            IsMultiRegionTrail: Specifies whether the trail applies only to the current region or to
+                all regions. The default is false. If the trail exists only in the current region
+                and this value is set to true, shadow trails (replications of the trail) will be
+                created in the other regions. If the trail exists in all regions and this value is
+                set to false, the trail will remain in the region where it was created, and its
+                shadow trails in other regions will be deleted. As a best practice, consider using
+                trails that log events in all regions.
+            IsOrganizationTrail: Specifies whether the trail is created for all accounts in an
+                organization in AWS Organizations, or only for the current AWS account. The default
+                is false, and cannot be true unless the call is made on behalf of an AWS account
+                that is the master account for an organization in AWS Organizations.
             KMSKeyId: Specifies the KMS key ID to use to encrypt the logs delivered by CloudTrail.
-            S3BucketName: Specifies the name of the Amazon S3 bucket designated for publishing log files.
-            S3KeyPrefix: Specifies the Amazon S3 key prefix that comes after the name of the bucket you have designated for log file delivery.
-            SnsTopicName: Specifies the name of the Amazon SNS topic defined for notification of log file delivery.
+                The value can be an alias name prefixed by 'alias/', a fully specified ARN to an
+                alias, a fully specified ARN to a key, or a globally unique identifier.
+            S3KeyPrefix: Specifies the Amazon S3 key prefix that comes after the name of the bucket
+                you have designated for log file delivery. For more information, see Finding Your
+                CloudTrail Log Files. The maximum length is 200 characters.
+            SnsTopicName: Specifies the name of the Amazon SNS topic defined for notification of log
+                file delivery. The maximum length is 256 characters.
+            Tags: Type: list[TagDict].
+            TrailName: Pattern: (^[a-zA-Z0-9]$)|(^[a-zA-Z0-9]([a-zA-Z0-9\\._-])*[a-zA-Z0-9]$)
+                Length: 3 to 128 characters. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -34,94 +34,237 @@ class AlarmAlarmTagsPropagation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    ExcludedTagKeys: list[str] | None = None
-    IncludedTagKeys: list[str] | None = None
+    Enabled: Annotated[
+        bool,
+        Field(
+            description="Whether the alarm's tags are included in its action notifications and state-change events."
+        ),
+    ]
+    ExcludedTagKeys: Annotated[
+        list[str] | None,
+        Field(
+            description="The tag keys to leave out. Cannot be specified together with IncludedTagKeys."
+        ),
+    ] = None
+    IncludedTagKeys: Annotated[
+        list[str] | None,
+        Field(
+            description="The only tag keys to include. Cannot be specified together with ExcludedTagKeys."
+        ),
+    ] = None
 
 
 class AlarmPromQLCriteria(DeferredModel):
+    """
+    Contains the configuration that determines how a PromQL alarm evaluates its contributors, including the query to run and the durations that define when contributors transition between states.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PendingPeriod: int | None = None
-    Query: str | None = None
-    RecoveryPeriod: int | None = None
+    PendingPeriod: Annotated[
+        int | None,
+        Field(
+            description="The duration, in seconds, that a contributor must be continuously breaching before it transitions to the ``ALARM`` state."
+        ),
+    ] = None
+    Query: Annotated[
+        str | None,
+        Field(
+            description="The PromQL query that the alarm evaluates. The query must return a result of vector type. Each entry in the vector result represents an alarm contributor."
+        ),
+    ] = None
+    RecoveryPeriod: Annotated[
+        int | None,
+        Field(
+            description="The duration, in seconds, that a contributor must continuously not be breaching before it transitions back to the ``OK`` state."
+        ),
+    ] = None
 
 
 class AlarmWallClockWindow(DeferredModel):
+    """
+    An evaluation window that aligns the evaluated range to fixed clock boundaries that match the alarm's period, such as the top of the hour, midnight, or the start of the calendar week, optionally in a specific time zone. When you use a wall clock window, the alarm's period must be 1 minute (60 seconds), 5 minutes (300 seconds), 1 hour (3,600 seconds), 1 day (86,400 seconds), or 1 week (604,800 seconds). Other period values aren't supported with a wall clock window. Choose a wall clock window when your monitoring is tied to a business or calendar period, such as daily reports, batch jobs, or backups, or when you want alarm evaluations to match the periods shown on a metric dashboard.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Timezone: str | None = None
+    Timezone: Annotated[
+        str | None,
+        Field(
+            description="The time zone to use when the alarm aligns the evaluation window to clock boundaries. You can specify an IANA time zone name (for example, ``America/New_York``), a fixed UTC offset (for example, ``+05:30``), or an offset-prefixed identifier (for example, ``UTC+05:30``). The offset must be aligned to a multiple of 5 minutes. If you don't specify a time zone, CloudWatch uses ``UTC``. The time zone affects window alignment for all periods, including periods of one hour or shorter."
+        ),
+    ] = None
 
 
 class AlarmWarmUpConfiguration(DeferredModel):
+    """
+    The configuration settings that define the warm-up behavior for an alarm. Use these settings to delay alarm evaluation after you create or update the alarm, which reduces alarm noise while a new resource or service starts publishing data. During the warm-up period, the alarm stays in ``INSUFFICIENT_DATA`` and does not perform alarm actions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OnlyStartEvaluatingAfterWarmUpPeriodEnds: bool | None = None
-    WarmUpPeriodDurationInMinutes: int | None = None
+    OnlyStartEvaluatingAfterWarmUpPeriodEnds: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the alarm waits for the full warm-up period before it starts to evaluate. The default is ``false``. If ``true``, the alarm waits the entire ``WarmUpPeriodDurationInMinutes`` before it starts to evaluate, even if metric data arrives earlier. If ``false``, the alarm ends the warm-up period early. Evaluation begins as soon as the alarm has enough metric data to fill its evaluation window."
+        ),
+    ] = None
+    WarmUpPeriodDurationInMinutes: Annotated[
+        int | None,
+        Field(
+            description="The length of the warm-up period, in minutes. After you create or update the alarm, the alarm stays in ``INSUFFICIENT_DATA`` for this duration. During this time, the alarm does not perform alarm actions. You can change this value at any time, including after the warm-up period ends. If you change it after the warm-up period ends, the new value does not restart the warm-up period."
+        ),
+    ] = None
 
 
 class Dimension(DeferredModel):
+    """
+    Dimension is an embedded property of the ``AWS::CloudWatch::Alarm`` type. Dimensions are name/value pairs that can be associated with a CW metric. You can specify a maximum of 30 dimensions for a given metric.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the dimension, from 1–255 characters in length. This dimension name must have been included when the metric was published."
+        ),
+    ]
+    Value: Annotated[
+        str, Field(description="The value for the dimension, from 1–255 characters in length.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    One of the key-value pairs associated with the alarm. Tags can help you organize and categorize your resources.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A string that you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources."
+        ),
+    ]
+    Value: Annotated[str, Field(description="The value for the specified tag key.")]
 
 
 class AlarmAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::CloudWatch::Alarm, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AlarmActionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmTagsPropagation: AlarmAlarmTagsPropagation | None = None
+    AlarmTagsPropagation: Annotated[
+        AlarmAlarmTagsPropagation | None,
+        Field(
+            description="Whether the alarm's tags are included in its action notifications and state-change events."
+        ),
+    ] = None
 
 
 class AlarmEvaluationCriteria(DeferredModel):
+    """
+    The evaluation criteria for an alarm. This is a union type that currently supports ``PromQLCriteria``.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PromQLCriteria: AlarmPromQLCriteria | None = None
+    PromQLCriteria: Annotated[
+        AlarmPromQLCriteria | None,
+        Field(description="The PromQL criteria for the alarm evaluation."),
+    ] = None
 
 
 class AlarmEvaluationWindow(DeferredModel):
+    """
+    The evaluation window that an alarm uses to select the range of metric data that it evaluates each time it runs. This is a union type. Set exactly one of its members, ``SlidingWindow`` or ``WallClockWindow``. If you don't set ``EvaluationWindow``, the alarm uses a ``SlidingWindow`` by default. For more information, see [Alarm evaluation windows](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation-window.html) in the *CloudWatch User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SlidingWindow: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    WallClockWindow: AlarmWallClockWindow | None = None
+    SlidingWindow: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="A sliding window, which advances each time the alarm is evaluated, forming a rolling time window. This is the default evaluation window.",
+            max_length=0,
+        ),
+    ] = None
+    WallClockWindow: Annotated[
+        AlarmWallClockWindow | None,
+        Field(
+            description="A wall clock window, which aligns the evaluated range to fixed clock boundaries that match the alarm's period, such as the top of the hour, midnight, or the start of the calendar week."
+        ),
+    ] = None
 
 
 class AlarmMetric(DeferredModel):
+    """
+    The ``Metric`` property type represents a specific metric. ``Metric`` is a property of the [MetricStat](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudwatch-alarm-metricstat.html) property type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dimensions: list[Dimension] | None = None
-    MetricName: str | None = None
-    Namespace: str | None = None
+    Dimensions: Annotated[
+        list[Dimension] | None,
+        Field(
+            description="The metric dimensions that you want to be used for the metric that the alarm will watch."
+        ),
+    ] = None
+    MetricName: Annotated[
+        str | None,
+        Field(
+            description="The name of the metric that you want the alarm to watch. This is a required field."
+        ),
+    ] = None
+    Namespace: Annotated[
+        str | None, Field(description="The namespace of the metric that the alarm will watch.")
+    ] = None
 
 
 class AlarmMetricStat(DeferredModel):
+    """
+    This structure defines the metric to be returned, along with the statistics, period, and units. ``MetricStat`` is a property of the [MetricDataQuery](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudwatch-alarm-metricdataquery.html) property type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Metric: AlarmMetric
-    Period: int
-    Stat: str
-    Unit: (
+    Metric: Annotated[
+        AlarmMetric,
+        Field(
+            description="The metric to return, including the metric name, namespace, and dimensions."
+        ),
+    ]
+    Period: Annotated[
+        int,
+        Field(
+            description="The granularity, in seconds, of the returned data points. For metrics with regular resolution, a period can be as short as one minute (60 seconds) and must be a multiple of 60. For high-resolution metrics that are collected at intervals of less than one minute, the period can be 1, 5, 10, 20, 30, 60, or any multiple of 60. High-resolution metrics are those metrics stored by a ``PutMetricData`` call that includes a ``StorageResolution`` of 1 second. If the ``StartTime`` parameter specifies a time stamp that is greater than 3 hours ago, you must specify the period as follows or no data points in that time range is returned: + Start time between 3 hours and 15 days ago - Use a multiple of 60 seconds (1 minute). + Start time between 15 and 63 days ago - Use a multiple of 300 seconds (5 minutes). + Start time greater than 63 days ago - Use a multiple of 3600 seconds (1 hour)."
+        ),
+    ]
+    Stat: Annotated[
+        str,
+        Field(
+            description="The statistic to return. It can include any CW statistic or extended statistic. For a list of valid values, see the table in [Statistics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Statistic) in the *User Guide*."
+        ),
+    ]
+    Unit: Annotated[
         Literal[
             "Bits",
             "Bits/Second",
@@ -151,30 +294,95 @@ class AlarmMetricStat(DeferredModel):
             "Terabytes",
             "Terabytes/Second",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="The unit to use for the returned data points. Valid values are: Seconds, Microseconds, Milliseconds, Bytes, Kilobytes, Megabytes, Gigabytes, Terabytes, Bits, Kilobits, Megabits, Gigabits, Terabits, Percent, Count, Bytes/Second, Kilobytes/Second, Megabytes/Second, Gigabytes/Second, Terabytes/Second, Bits/Second, Kilobits/Second, Megabits/Second, Gigabits/Second, Terabits/Second, Count/Second, or None."
+        ),
+    ] = None
 
 
 class MetricDataQuery(DeferredModel):
+    """
+    The ``MetricDataQuery`` property type specifies the metric data to return, and whether this call is just retrieving a batch set of data for one metric, or is performing a math expression on metric data. Any expression used must return a single time series. For more information, see [Metric Math Syntax and Functions](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html#metric-math-syntax) in the *User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountId: str | None = None
-    Expression: str | None = None
-    Id: str
-    Label: str | None = None
-    MetricStat: AlarmMetricStat | None = None
-    Period: int | None = None
-    ReturnData: bool | None = None
+    AccountId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the account where the metrics are located, if this is a cross-account alarm."
+        ),
+    ] = None
+    Expression: Annotated[
+        str | None,
+        Field(
+            description="The math expression to be performed on the returned data, if this object is performing a math expression. This expression can use the ``Id`` of the other metrics to refer to those metrics, and can also use the ``Id`` of other expressions to use the result of those expressions. For more information about metric math expressions, see [Metric Math Syntax and Functions](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html#metric-math-syntax) in the *User Guide*. Within each MetricDataQuery object, you must specify either ``Expression`` or ``MetricStat`` but not both."
+        ),
+    ] = None
+    Id: Annotated[
+        str,
+        Field(
+            description="A short name used to tie this object to the results in the response. This name must be unique within a single call to ``GetMetricData``. If you are performing math expressions on this set of data, this name represents that data and can serve as a variable in the mathematical expression. The valid characters are letters, numbers, and underscore. The first character must be a lowercase letter."
+        ),
+    ]
+    Label: Annotated[
+        str | None,
+        Field(
+            description="A human-readable label for this metric or expression. This is especially useful if this is an expression, so that you know what the value represents. If the metric or expression is shown in a CW dashboard widget, the label is shown. If ``Label`` is omitted, CW generates a default."
+        ),
+    ] = None
+    MetricStat: Annotated[
+        AlarmMetricStat | None,
+        Field(
+            description="The metric to be returned, along with statistics, period, and units. Use this parameter only if this object is retrieving a metric and not performing a math expression on returned data. Within one MetricDataQuery object, you must specify either ``Expression`` or ``MetricStat`` but not both."
+        ),
+    ] = None
+    Period: Annotated[
+        int | None,
+        Field(
+            description="The granularity, in seconds, of the returned data points. For metrics with regular resolution, a period can be as short as one minute (60 seconds) and must be a multiple of 60. For high-resolution metrics that are collected at intervals of less than one minute, the period can be 1, 5, 10, 20, 30, 60, or any multiple of 60. High-resolution metrics are those metrics stored by a ``PutMetricData`` operation that includes a ``StorageResolution of 1 second``."
+        ),
+    ] = None
+    ReturnData: Annotated[
+        bool | None,
+        Field(
+            description="This option indicates whether to return the timestamps and raw data values of this metric. When you create an alarm based on a metric math expression, specify ``True`` for this value for only the one math expression that the alarm is based on. You must specify ``False`` for ``ReturnData`` for all the other metrics and expressions used in the alarm. This field is required."
+        ),
+    ] = None
 
 
 class AlarmProps(DeferredModel):
-    ActionConfiguration: AlarmActionConfiguration | None = None
-    ActionsEnabled: bool | None = None
-    AlarmActions: list[str] | None = None
-    AlarmDescription: str | None = None
-    AlarmName: str | None = None
-    ComparisonOperator: (
+    """
+    The properties a program declares for a AWS::CloudWatch::Alarm.
+    """
+
+    ActionConfiguration: Annotated[
+        AlarmActionConfiguration | None, Field(description="Type: AlarmActionConfigurationDict.")
+    ] = None
+    ActionsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether actions should be executed during any changes to the alarm state. The default is TRUE."
+        ),
+    ] = None
+    AlarmActions: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of actions to execute when this alarm transitions into an ALARM state from any other state. Specify each action as an Amazon Resource Name (ARN). For more information about creating alarms and the actions that you can specify, see [PutMetricAlarm](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html) in the *API Reference*."
+        ),
+    ] = None
+    AlarmDescription: Annotated[str | None, Field(description="The description of the alarm.")] = (
+        None
+    )
+    AlarmName: Annotated[
+        str | None,
+        Field(
+            description="The name of the alarm. If you don't specify a name, CFN generates a unique physical ID and uses that ID for the alarm name. If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ComparisonOperator: Annotated[
         Literal[
             "GreaterThanOrEqualToThreshold",
             "GreaterThanThreshold",
@@ -184,28 +392,117 @@ class AlarmProps(DeferredModel):
             "LessThanOrEqualToThreshold",
             "LessThanThreshold",
         ]
-        | None
-    ) = None
-    DatapointsToAlarm: int | None = None
-    Dimensions: list[Dimension] | None = None
-    EvaluateLowSampleCountPercentile: str | None = None
-    EvaluationCriteria: AlarmEvaluationCriteria | None = None
-    EvaluationInterval: int | None = None
-    EvaluationPeriods: int | None = None
-    EvaluationWindow: AlarmEvaluationWindow | None = None
-    ExtendedStatistic: str | None = None
-    InsufficientDataActions: list[str] | None = None
-    MetricName: str | None = None
-    Metrics: list[MetricDataQuery] | None = None
-    Namespace: str | None = None
-    OKActions: list[str] | None = None
-    Period: int | None = None
-    Statistic: Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"] | None = None
-    Tags: list[Tag] | None = None
-    Threshold: float | None = None
-    ThresholdMetricId: str | None = None
-    TreatMissingData: Literal["breaching", "ignore", "missing", "notBreaching"] | None = None
-    Unit: (
+        | None,
+        Field(
+            description="The arithmetic operation to use when comparing the specified statistic and threshold. The specified statistic value is used as the first operand."
+        ),
+    ] = None
+    DatapointsToAlarm: Annotated[
+        int | None,
+        Field(
+            description='The number of datapoints that must be breaching to trigger the alarm. This is used only if you are setting an "M out of N" alarm. In that case, this value is the M, and the value that you set for ``EvaluationPeriods`` is the N value. For more information, see [Evaluating an Alarm](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation) in the *User Guide*. If you omit this parameter, CW uses the same value here that you set for ``EvaluationPeriods``, and the alarm goes to alarm state if that many consecutive periods are breaching.'
+        ),
+    ] = None
+    Dimensions: Annotated[
+        list[Dimension] | None,
+        Field(
+            description="The dimensions for the metric associated with the alarm. For an alarm based on a math expression, you can't specify ``Dimensions``. Instead, you use ``Metrics``."
+        ),
+    ] = None
+    EvaluateLowSampleCountPercentile: Annotated[
+        str | None,
+        Field(
+            description="Used only for alarms based on percentiles. If ``ignore``, the alarm state does not change during periods with too few data points to be statistically significant. If ``evaluate`` or this parameter is not used, the alarm is always evaluated and possibly changes state no matter how many data points are available."
+        ),
+    ] = None
+    EvaluationCriteria: Annotated[
+        AlarmEvaluationCriteria | None, Field(description="The evaluation criteria for the alarm.")
+    ] = None
+    EvaluationInterval: Annotated[
+        int | None, Field(description="The frequency, in seconds, at which the alarm is evaluated.")
+    ] = None
+    EvaluationPeriods: Annotated[
+        int | None,
+        Field(
+            description='The number of periods over which data is compared to the specified threshold. If you are setting an alarm that requires that a number of consecutive data points be breaching to trigger the alarm, this value specifies that number. If you are setting an "M out of N" alarm, this value is the N, and ``DatapointsToAlarm`` is the M. For more information, see [Evaluating an Alarm](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation) in the *User Guide*.'
+        ),
+    ] = None
+    EvaluationWindow: Annotated[
+        AlarmEvaluationWindow | None,
+        Field(
+            description="The evaluation window that the alarm uses to select the range of metric data that it evaluates. This is either a sliding window or a wall clock window. For more information, see [Alarm evaluation windows](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation-window.html) in the *CloudWatch User Guide*."
+        ),
+    ] = None
+    ExtendedStatistic: Annotated[
+        str | None,
+        Field(
+            description="The percentile statistic for the metric associated with the alarm. Specify a value between p0.0 and p100. For an alarm based on a metric, you must specify either ``Statistic`` or ``ExtendedStatistic`` but not both. For an alarm based on a math expression, you can't specify ``ExtendedStatistic``. Instead, you use ``Metrics``."
+        ),
+    ] = None
+    InsufficientDataActions: Annotated[
+        list[str] | None,
+        Field(
+            description="The actions to execute when this alarm transitions to the ``INSUFFICIENT_DATA`` state from any other state. Each action is specified as an Amazon Resource Name (ARN)."
+        ),
+    ] = None
+    MetricName: Annotated[
+        str | None,
+        Field(
+            description="The name of the metric associated with the alarm. This is required for an alarm based on a metric. For an alarm based on a math expression, you use ``Metrics`` instead and you can't specify ``MetricName``."
+        ),
+    ] = None
+    Metrics: Annotated[
+        list[MetricDataQuery] | None,
+        Field(
+            description="An array that enables you to create an alarm based on the result of a metric math expression. Each item in the array either retrieves a metric or performs a math expression. If you specify the ``Metrics`` parameter, you cannot specify ``MetricName``, ``Dimensions``, ``Period``, ``Namespace``, ``Statistic``, ``ExtendedStatistic``, or ``Unit``."
+        ),
+    ] = None
+    Namespace: Annotated[
+        str | None,
+        Field(
+            description="The namespace of the metric associated with the alarm. This is required for an alarm based on a metric. For an alarm based on a math expression, you can't specify ``Namespace`` and you use ``Metrics`` instead. For a list of namespaces for metrics from AWS services, see [Services That Publish Metrics.](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/aws-services-cloudwatch-metrics.html)"
+        ),
+    ] = None
+    OKActions: Annotated[
+        list[str] | None,
+        Field(
+            description="The actions to execute when this alarm transitions to the ``OK`` state from any other state. Each action is specified as an Amazon Resource Name (ARN)."
+        ),
+    ] = None
+    Period: Annotated[
+        int | None,
+        Field(
+            description="The period, in seconds, over which the statistic is applied. This is required for an alarm based on a metric. Valid values are 10, 20, 30, 60, and any multiple of 60. For an alarm based on a math expression, you can't specify ``Period``, and instead you use the ``Metrics`` parameter. *Minimum:* 10"
+        ),
+    ] = None
+    Statistic: Annotated[
+        Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"] | None,
+        Field(
+            description="The statistic for the metric associated with the alarm, other than percentile. For percentile statistics, use ``ExtendedStatistic``. For an alarm based on a metric, you must specify either ``Statistic`` or ``ExtendedStatistic`` but not both. For an alarm based on a math expression, you can't specify ``Statistic``. Instead, you use ``Metrics``."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of key-value pairs to associate with the alarm. You can associate as many as 50 tags with an alarm. To be able to associate tags with the alarm when you create the alarm, you must have the ``cloudwatch:TagResource`` permission. Tags can help you organize and categorize your resources. You can also use them to scope user permissions by granting a user permission to access or change only resources with certain tag values."
+        ),
+    ] = None
+    Threshold: Annotated[
+        float | None, Field(description="The value to compare with the specified statistic.")
+    ] = None
+    ThresholdMetricId: Annotated[
+        str | None,
+        Field(
+            description="In an alarm based on an anomaly detection model, this is the ID of the ``ANOMALY_DETECTION_BAND`` function used as the threshold for the alarm."
+        ),
+    ] = None
+    TreatMissingData: Annotated[
+        Literal["breaching", "ignore", "missing", "notBreaching"] | None,
+        Field(
+            description="Sets how this alarm is to handle missing data points. Valid values are ``breaching``, ``notBreaching``, ``ignore``, and ``missing``. For more information, see [Configuring How Alarms Treat Missing Data](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data) in the *Amazon User Guide*. If you omit this parameter, the default behavior of ``missing`` is used."
+        ),
+    ] = None
+    Unit: Annotated[
         Literal[
             "Bits",
             "Bits/Second",
@@ -235,6 +532,14 @@ class AlarmProps(DeferredModel):
             "Terabytes",
             "Terabytes/Second",
         ]
-        | None
-    ) = None
-    WarmUpConfiguration: AlarmWarmUpConfiguration | None = None
+        | None,
+        Field(
+            description="The unit of the metric associated with the alarm. Specify this only if you are creating an alarm based on a single metric. Do not specify this if you are specifying a ``Metrics`` array. You can specify the following values: Seconds, Microseconds, Milliseconds, Bytes, Kilobytes, Megabytes, Gigabytes, Terabytes, Bits, Kilobits, Megabits, Gigabits, Terabits, Percent, Count, Bytes/Second, Kilobytes/Second, Megabytes/Second, Gigabytes/Second, Terabytes/Second, Bits/Second, Kilobits/Second, Megabits/Second, Gigabits/Second, Terabits/Second, Count/Second, or None."
+        ),
+    ] = None
+    WarmUpConfiguration: Annotated[
+        AlarmWarmUpConfiguration | None,
+        Field(
+            description="The warm-up configuration for the alarm. A warm-up period delays alarm evaluation after you create or update the alarm. During the warm-up period, the alarm stays in ``INSUFFICIENT_DATA`` and does not perform alarm actions. For more information, see [Alarm warm-up periods](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-warm-up.html) in the *Amazon CloudWatch User Guide*."
+        ),
+    ] = None

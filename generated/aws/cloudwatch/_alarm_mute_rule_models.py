@@ -7,10 +7,10 @@ Imported on first use by alarm_mute_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AlarmMuteRuleAttributes",
@@ -23,48 +23,115 @@ __all__ = [
 
 
 class AlarmMuteRuleMuteTargets(DeferredModel):
+    """
+    Targets to be muted
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmNames: list[str]
+    AlarmNames: Annotated[
+        list[str], Field(description="The alarm names to be mute by the AlarmMuteRule")
+    ]
 
 
 class AlarmMuteRuleRuleSchedule(DeferredModel):
+    """
+    Schedule for the mute to be active
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Duration: str
-    Expression: str
-    Timezone: str | None = None
+    Duration: Annotated[str, Field(description="The duration of the schedule when it triggers")]
+    Expression: Annotated[str, Field(description="The expression of the schedule")]
+    Timezone: Annotated[str | None, Field(description="The timezone of the schedule")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class AlarmMuteRuleAttributes(DeferredModel):
-    Arn: str | None = None
-    LastUpdatedTimestamp: str | None = None
-    MuteType: str | None = None
-    Status: Literal["SCHEDULED", "ACTIVE", "EXPIRED"] | None = None
+    """
+    The read-only attributes of a AWS::CloudWatch::AlarmMuteRule, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Amazon Resource Name (ARN) of the AlarmMuteRule")
+    ] = None
+    LastUpdatedTimestamp: Annotated[
+        str | None, Field(description="The last update timestamp of the alarm mute schedule")
+    ] = None
+    MuteType: Annotated[str | None, Field(description="The mute type of the alarm mute")] = None
+    Status: Annotated[
+        Literal["SCHEDULED", "ACTIVE", "EXPIRED"] | None,
+        Field(description="The current status of the AlarmMuteRule"),
+    ] = None
 
 
 class AlarmMuteRuleRule(DeferredModel):
+    """
+    The rule for the mute
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Schedule: AlarmMuteRuleRuleSchedule
+    Schedule: Annotated[
+        AlarmMuteRuleRuleSchedule, Field(description="Schedule for the mute to be active")
+    ]
 
 
 class AlarmMuteRuleProps(DeferredModel):
-    Description: str | None = None
-    ExpireDate: str | None = None
-    MuteTargets: AlarmMuteRuleMuteTargets | None = None
-    Name: str | None = None
-    Rule: AlarmMuteRuleRule
-    StartDate: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CloudWatch::AlarmMuteRule.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the AlarmMuteRule")
+    ] = None
+    ExpireDate: Annotated[
+        str | None,
+        Field(
+            description='The date, with the same timezone offset as "ScheduleTimezone" after which the alarm mute rule will be expired.'
+        ),
+    ] = None
+    MuteTargets: Annotated[
+        AlarmMuteRuleMuteTargets | None, Field(description="Targets to be muted")
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the AlarmMuteRule Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Rule: Annotated[AlarmMuteRuleRule, Field(description="The rule for the mute")]
+    StartDate: Annotated[
+        str | None,
+        Field(
+            description='The date, with the same timezone offset as "ScheduleTimezone", after which the alarm mute rule will become active.'
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by anomaly_detector.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AnomalyDetectorAttributes",
@@ -30,93 +31,140 @@ class AnomalyDetectorMetricCharacteristics(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PeriodicSpikes: bool | None = None
+    PeriodicSpikes: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class Dimension(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class Range(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndTime: str
-    StartTime: str
+    EndTime: Annotated[str, Field(description="Type: str.")]
+    StartTime: Annotated[str, Field(description="Type: str.")]
 
 
 class AnomalyDetectorAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::CloudWatch::AnomalyDetector, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AnomalyDetectorConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExcludedTimeRanges: list[Range] | None = None
-    MetricTimeZone: str | None = None
+    ExcludedTimeRanges: Annotated[
+        list[Range] | None, Field(description="Type: list[RangeDict].")
+    ] = None
+    MetricTimeZone: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AnomalyDetectorMetric(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dimensions: list[Dimension] | None = None
-    MetricName: str
-    Namespace: str
+    Dimensions: Annotated[
+        list[Dimension] | None, Field(description="Type: list[DimensionDict].")
+    ] = None
+    MetricName: Annotated[str, Field(description="Type: str.")]
+    Namespace: Annotated[str, Field(description="Type: str.")]
 
 
 class AnomalyDetectorMetricStat(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Metric: AnomalyDetectorMetric
-    Period: int
-    Stat: str
-    Unit: str | None = None
+    Metric: Annotated[AnomalyDetectorMetric, Field(description="Type: AnomalyDetectorMetricDict.")]
+    Period: Annotated[int, Field(description="Type: int.")]
+    Stat: Annotated[str, Field(description="Type: str.")]
+    Unit: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AnomalyDetectorSingleMetricAnomalyDetector(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountId: str | None = None
-    Dimensions: list[Dimension] | None = None
-    MetricName: str | None = None
-    Namespace: str | None = None
-    Stat: str | None = None
+    AccountId: Annotated[str | None, Field(description="Type: str.")] = None
+    Dimensions: Annotated[
+        list[Dimension] | None, Field(description="Type: list[DimensionDict].")
+    ] = None
+    MetricName: Annotated[str | None, Field(description="Type: str.")] = None
+    Namespace: Annotated[str | None, Field(description="Type: str.")] = None
+    Stat: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MetricDataQuery(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountId: str | None = None
-    Expression: str | None = None
-    Id: str
-    Label: str | None = None
-    MetricStat: AnomalyDetectorMetricStat | None = None
-    Period: int | None = None
-    ReturnData: bool | None = None
+    AccountId: Annotated[str | None, Field(description="Type: str.")] = None
+    Expression: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str, Field(description="Type: str.")]
+    Label: Annotated[str | None, Field(description="Type: str.")] = None
+    MetricStat: Annotated[
+        AnomalyDetectorMetricStat | None, Field(description="Type: AnomalyDetectorMetricStatDict.")
+    ] = None
+    Period: Annotated[int | None, Field(description="Type: int.")] = None
+    ReturnData: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class AnomalyDetectorMetricMathAnomalyDetector(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricDataQueries: list[MetricDataQuery] | None = None
+    MetricDataQueries: Annotated[
+        list[MetricDataQuery] | None, Field(description="Type: list[MetricDataQueryDict].")
+    ] = None
 
 
 class AnomalyDetectorProps(DeferredModel):
-    Configuration: AnomalyDetectorConfiguration | None = None
-    Dimensions: list[Dimension] | None = None
-    MetricCharacteristics: AnomalyDetectorMetricCharacteristics | None = None
-    MetricMathAnomalyDetector: AnomalyDetectorMetricMathAnomalyDetector | None = None
-    MetricName: str | None = None
-    Namespace: str | None = None
-    SingleMetricAnomalyDetector: AnomalyDetectorSingleMetricAnomalyDetector | None = None
-    Stat: str | None = None
+    """
+    The properties a program declares for a AWS::CloudWatch::AnomalyDetector.
+    """
+
+    Configuration: Annotated[
+        AnomalyDetectorConfiguration | None,
+        Field(description="Type: AnomalyDetectorConfigurationDict."),
+    ] = None
+    Dimensions: Annotated[
+        list[Dimension] | None,
+        Field(
+            description="Type: list[DimensionDict]. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MetricCharacteristics: Annotated[
+        AnomalyDetectorMetricCharacteristics | None,
+        Field(
+            description="Type: AnomalyDetectorMetricCharacteristicsDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MetricMathAnomalyDetector: Annotated[
+        AnomalyDetectorMetricMathAnomalyDetector | None,
+        Field(
+            description="Type: AnomalyDetectorMetricMathAnomalyDetectorDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MetricName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Namespace: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    SingleMetricAnomalyDetector: Annotated[
+        AnomalyDetectorSingleMetricAnomalyDetector | None,
+        Field(
+            description="Type: AnomalyDetectorSingleMetricAnomalyDetectorDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Stat: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None

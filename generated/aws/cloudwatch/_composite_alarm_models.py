@@ -7,9 +7,10 @@ Imported on first use by composite_alarm.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CompositeAlarmActionConfiguration",
@@ -21,43 +22,145 @@ __all__ = [
 
 
 class CompositeAlarmAlarmTagsPropagation(DeferredModel):
+    """
+    Controls whether the alarm's tags are included in its action notifications and state-change events, and which tag keys are included. Specify IncludedTagKeys or ExcludedTagKeys, but not both. Omit both to include every tag.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    ExcludedTagKeys: list[str] | None = None
-    IncludedTagKeys: list[str] | None = None
+    Enabled: Annotated[
+        bool,
+        Field(
+            description="Whether the alarm's tags are included in its action notifications and state-change events."
+        ),
+    ]
+    ExcludedTagKeys: Annotated[
+        list[str] | None,
+        Field(
+            description="The tag keys to leave out. Cannot be specified together with IncludedTagKeys."
+        ),
+    ] = None
+    IncludedTagKeys: Annotated[
+        list[str] | None,
+        Field(
+            description="The only tag keys to include. Cannot be specified together with ExcludedTagKeys."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    Metadata that you can assign to a composite alarm, Tags can help you organize and categorize your resources.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A unique identifier for the tag. The combination of tag keys and values can help you organize and categorize your resources."
+        ),
+    ]
+    Value: Annotated[str, Field(description="The value for the specified tag key.")]
 
 
 class CompositeAlarmAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::CloudWatch::CompositeAlarm, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Amazon Resource Name (ARN) of the alarm")] = None
 
 
 class CompositeAlarmActionConfiguration(DeferredModel):
+    """
+    Configuration that applies to the notifications this alarm sends when it performs its actions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmTagsPropagation: CompositeAlarmAlarmTagsPropagation | None = None
+    AlarmTagsPropagation: Annotated[
+        CompositeAlarmAlarmTagsPropagation | None,
+        Field(
+            description="Whether the alarm's tags are included in its action notifications and state-change events."
+        ),
+    ] = None
 
 
 class CompositeAlarmProps(DeferredModel):
-    ActionConfiguration: CompositeAlarmActionConfiguration | None = None
-    ActionsEnabled: bool | None = None
-    ActionsSuppressor: str | None = None
-    ActionsSuppressorExtensionPeriod: int | None = None
-    ActionsSuppressorWaitPeriod: int | None = None
-    AlarmActions: list[str] | None = None
-    AlarmDescription: str | None = None
-    AlarmName: str | None = None
-    AlarmRule: str
-    InsufficientDataActions: list[str] | None = None
-    OKActions: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CloudWatch::CompositeAlarm.
+    """
+
+    ActionConfiguration: Annotated[
+        CompositeAlarmActionConfiguration | None,
+        Field(
+            description="Configuration that applies to the notifications this alarm sends when it performs its actions."
+        ),
+    ] = None
+    ActionsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether actions should be executed during any changes to the alarm state. The default is TRUE."
+        ),
+    ] = None
+    ActionsSuppressor: Annotated[
+        str | None,
+        Field(
+            description="Actions will be suppressed if the suppressor alarm is in the ALARM state. ActionsSuppressor can be an AlarmName or an Amazon Resource Name (ARN) from an existing alarm."
+        ),
+    ] = None
+    ActionsSuppressorExtensionPeriod: Annotated[
+        int | None,
+        Field(
+            description="Actions will be suppressed if WaitPeriod is active. The length of time that actions are suppressed is in seconds."
+        ),
+    ] = None
+    ActionsSuppressorWaitPeriod: Annotated[
+        int | None,
+        Field(
+            description="Actions will be suppressed if ExtensionPeriod is active. The length of time that actions are suppressed is in seconds."
+        ),
+    ] = None
+    AlarmActions: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of actions to execute when this alarm transitions into an ALARM state from any other state. Specify each action as an Amazon Resource Name (ARN)."
+        ),
+    ] = None
+    AlarmDescription: Annotated[str | None, Field(description="The description of the alarm")] = (
+        None
+    )
+    AlarmName: Annotated[
+        str | None,
+        Field(
+            description="The name of the Composite Alarm Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AlarmRule: Annotated[
+        str,
+        Field(
+            description="Expression which aggregates the state of other Alarms (Metric or Composite Alarms)"
+        ),
+    ]
+    InsufficientDataActions: Annotated[
+        list[str] | None,
+        Field(
+            description="The actions to execute when this alarm transitions to the INSUFFICIENT_DATA state from any other state. Each action is specified as an Amazon Resource Name (ARN)."
+        ),
+    ] = None
+    OKActions: Annotated[
+        list[str] | None,
+        Field(
+            description="The actions to execute when this alarm transitions to the OK state from any other state. Each action is specified as an Amazon Resource Name (ARN)."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of key-value pairs to associate with the composite alarm. You can associate as many as 50 tags with an alarm."
+        ),
+    ] = None

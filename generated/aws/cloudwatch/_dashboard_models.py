@@ -7,9 +7,10 @@ Imported on first use by dashboard.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DashboardAttributes",
@@ -19,18 +20,48 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Metadata that you can assign to a cloudwatch dashboard. Tags can help you organize and categorize your resources. You can also use them to scope user permissions, by granting a user permission to access or change only resources with certain tag values.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A unique identifier for the tag. The combination of tag keys and values can help you organize and categorize your resources."
+        ),
+    ]
+    Value: Annotated[str, Field(description="The value for the specified tag key.")]
 
 
 class DashboardAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::CloudWatch::Dashboard, set by AWS.
+    """
 
 
 class DashboardProps(DeferredModel):
-    DashboardBody: str
-    DashboardName: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CloudWatch::Dashboard.
+    """
+
+    DashboardBody: Annotated[
+        str,
+        Field(
+            description="The detailed information about the dashboard in JSON format, including the widgets to include and their location on the dashboard"
+        ),
+    ]
+    DashboardName: Annotated[
+        str | None,
+        Field(
+            description="The name of the dashboard. The name must be between 1 and 255 characters. If you do not specify a name, one will be generated automatically. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of key-value pairs to associate with the cloudwatch dashboard. You can associate up to 50 tags with a dashboard"
+        ),
+    ] = None

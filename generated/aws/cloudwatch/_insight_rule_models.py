@@ -7,10 +7,10 @@ Imported on first use by insight_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "InsightRuleAttributes",
@@ -23,17 +23,33 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class InsightRuleAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::CloudWatch::InsightRule, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class InsightRuleProps(DeferredModel):
-    ApplyOnTransformedLogs: bool | None = None
-    RuleBody: str
-    RuleName: str
-    RuleState: Literal["ENABLED", "DISABLED"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CloudWatch::InsightRule.
+    """
+
+    ApplyOnTransformedLogs: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RuleBody: Annotated[str, Field(description="Type: str.")]
+    RuleName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\x20-\\x7E]+$ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RuleState: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'. Length: 1 to 32 characters."),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None

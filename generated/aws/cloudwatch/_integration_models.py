@@ -7,7 +7,7 @@ Imported on first use by integration.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -22,41 +22,100 @@ __all__ = [
 
 
 class IntegrationCredentialApiKeyCredential(DeferredModel):
+    """
+    API-key credential material that can be rotated in place on update.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiKeyValue: str
+    ApiKeyValue: Annotated[str, Field(description="Length: 1 to 4096 characters.")]
 
 
 class IntegrationTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class IntegrationAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    IntegrationArn: str | None = None
-    IntegrationId: str | None = None
-    Status: Literal["PENDING", "PENDING_OAUTH", "ACTIVE", "ERROR", "FAILED", "DELETED"] | None = (
-        None
-    )
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::CloudWatch::Integration, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The time at which the integration was created.")
+    ] = None
+    IntegrationArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the integration. arn:aws:cloudwatch:{region}:{account}:integration/{integrationId}."
+        ),
+    ] = None
+    IntegrationId: Annotated[
+        str | None,
+        Field(description="The service-generated unique identifier (UUID) of the integration."),
+    ] = None
+    Status: Annotated[
+        Literal["PENDING", "PENDING_OAUTH", "ACTIVE", "ERROR", "FAILED", "DELETED"] | None,
+        Field(description="Lifecycle status of the integration."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The time at which the integration was last updated.")
+    ] = None
 
 
 class IntegrationCredential(DeferredModel):
+    """
+    Write-only API-key credential material for the integration. Stored encrypted and never returned on read.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiKeyCredential: IntegrationCredentialApiKeyCredential
+    ApiKeyCredential: Annotated[
+        IntegrationCredentialApiKeyCredential,
+        Field(description="API-key credential material that can be rotated in place on update."),
+    ]
 
 
 class IntegrationProps(DeferredModel):
-    Credential: IntegrationCredential | None = None
-    IntegrationAttributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    IntegrationType: Literal["AWS_CONFIG_SLREC", "AWS_INTEGRATION", "EXTERNAL_AGENT"]
-    Name: str
-    RoleArn: str | None = None
-    Tags: list[IntegrationTagsItem] | None = None
+    """
+    The properties a program declares for a AWS::CloudWatch::Integration.
+    """
+
+    Credential: Annotated[
+        IntegrationCredential | None,
+        Field(
+            description="Write-only API-key credential material for the integration. Stored encrypted and never returned on read. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    IntegrationAttributes: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Type-specific configuration attributes (max 50 entries). EXTERNAL_AGENT requires 'catalogId'. On update, supplied attributes merge into the existing map; omitting a key does not remove it."
+        ),
+    ] = None
+    IntegrationType: Annotated[
+        Literal["AWS_CONFIG_SLREC", "AWS_INTEGRATION", "EXTERNAL_AGENT"],
+        Field(
+            description="The type of integration. Immutable after creation. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The customer-supplied name of the integration. Unique per account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="IAM role ARN the integration assumes. Required for AWS_INTEGRATION (a valid, service-assumable IAM role ARN). Not used by AWS_CONFIG_SLREC or EXTERNAL_AGENT."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[IntegrationTagsItem] | None, Field(description="Tags associated with the integration.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by log_alarm.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LogAlarmActionConfiguration",
@@ -25,85 +25,266 @@ __all__ = [
 
 
 class LogAlarmAlarmTagsPropagation(DeferredModel):
+    """
+    Controls whether the alarm's tags are included in its action notifications and state-change events, and which tag keys are included. Specify IncludedTagKeys or ExcludedTagKeys, but not both. Omit both to include every tag.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    ExcludedTagKeys: list[str] | None = None
-    IncludedTagKeys: list[str] | None = None
+    Enabled: Annotated[
+        bool,
+        Field(
+            description="Whether the alarm's tags are included in its action notifications and state-change events."
+        ),
+    ]
+    ExcludedTagKeys: Annotated[
+        list[str] | None,
+        Field(
+            description="The tag keys to leave out. Cannot be specified together with IncludedTagKeys."
+        ),
+    ] = None
+    IncludedTagKeys: Annotated[
+        list[str] | None,
+        Field(
+            description="The only tag keys to include. Cannot be specified together with ExcludedTagKeys."
+        ),
+    ] = None
 
 
 class LogAlarmScheduleConfiguration(DeferredModel):
+    """
+    The schedule configuration for the scheduled query.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndTimeOffset: int | None = None
-    ScheduleExpression: str
-    StartTimeOffset: int
+    EndTimeOffset: Annotated[
+        int | None,
+        Field(
+            description="The number of seconds into the past to end the query window. Must be a non-negative value and cannot exceed 2592000 seconds (30 days)."
+        ),
+    ] = None
+    ScheduleExpression: Annotated[
+        str,
+        Field(
+            description="The expression that defines when the scheduled query runs, e.g. rate(1 minute)."
+        ),
+    ]
+    StartTimeOffset: Annotated[
+        int,
+        Field(
+            description="The number of seconds into the past to start the query window. Must be a positive value and cannot exceed 2592000 seconds (30 days)."
+        ),
+    ]
 
 
 class LogAlarmWarmUpConfiguration(DeferredModel):
+    """
+    The warm-up configuration for an alarm. A warm-up period delays alarm evaluation after you create or update the alarm. This reduces alarm noise from missing data while a new resource or service starts up. During the warm-up period, the alarm stays in INSUFFICIENT_DATA and doesn't perform alarm actions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OnlyStartEvaluatingAfterWarmUpPeriodEnds: bool | None = None
-    WarmUpPeriodDurationInMinutes: int | None = None
+    OnlyStartEvaluatingAfterWarmUpPeriodEnds: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the alarm waits for the full warm-up period before it starts evaluating. If true, the alarm waits the entire WarmUpPeriodDurationInMinutes before it starts evaluating, even if metric data arrives earlier. If false, the alarm ends the warm-up period early and starts evaluating as soon as it has enough metric data to fill its evaluation window. This is the default behavior."
+        ),
+    ] = None
+    WarmUpPeriodDurationInMinutes: Annotated[
+        int | None,
+        Field(
+            description="The length of the warm-up period, in minutes. For this duration after you create or update the alarm, the alarm stays in INSUFFICIENT_DATA and doesn't perform alarm actions. Valid values range from 1 to 2,880 minutes (2 days). You can change this value while the alarm is still in its warm-up period. Changes have no effect after the warm-up period ends."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    Metadata that you can assign to a log alarm. Tags can help you organize and categorize your resources.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A unique identifier for the tag. The combination of tag keys and values can help you organize and categorize your resources."
+        ),
+    ]
+    Value: Annotated[str, Field(description="The value for the specified tag key.")]
 
 
 class LogAlarmAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::CloudWatch::LogAlarm, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the log alarm.")] = None
 
 
 class LogAlarmActionConfiguration(DeferredModel):
+    """
+    Configuration that applies to the notifications this alarm sends when it performs its actions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmTagsPropagation: LogAlarmAlarmTagsPropagation | None = None
+    AlarmTagsPropagation: Annotated[
+        LogAlarmAlarmTagsPropagation | None,
+        Field(
+            description="Whether the alarm's tags are included in its action notifications and state-change events."
+        ),
+    ] = None
 
 
 class LogAlarmScheduledQueryConfiguration(DeferredModel):
+    """
+    The scheduled query configuration for the log alarm.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregationExpression: str
-    LogGroupIdentifiers: list[str] | None = None
-    QueryString: str
-    ScheduleConfiguration: LogAlarmScheduleConfiguration
-    ScheduledQueryRoleARN: str
-    Tags: list[Tag] | None = None
+    AggregationExpression: Annotated[
+        str,
+        Field(
+            description="The aggregation expression for the scheduled query, e.g. count(*) or avg(latency) by host."
+        ),
+    ]
+    LogGroupIdentifiers: Annotated[
+        list[str] | None, Field(description="The log groups to query.")
+    ] = None
+    QueryString: Annotated[
+        str, Field(description="The query string to execute against the specified log groups.")
+    ]
+    ScheduleConfiguration: Annotated[
+        LogAlarmScheduleConfiguration, Field(description="The schedule configuration.")
+    ]
+    ScheduledQueryRoleARN: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role that grants permissions to execute the scheduled query."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of key-value pairs to associate with the scheduled query that backs the log alarm."
+        ),
+    ] = None
 
 
 class LogAlarmProps(DeferredModel):
-    ActionConfiguration: LogAlarmActionConfiguration | None = None
-    ActionLogLineCount: int | None = None
-    ActionLogLineRoleArn: str | None = None
-    ActionsEnabled: bool | None = None
-    AlarmActions: list[str] | None = None
-    AlarmDescription: str | None = None
-    AlarmName: str | None = None
-    ComparisonOperator: Literal[
-        "GreaterThanOrEqualToThreshold",
-        "GreaterThanThreshold",
-        "GreaterThanUpperThreshold",
-        "LessThanLowerOrGreaterThanUpperThreshold",
-        "LessThanLowerThreshold",
-        "LessThanOrEqualToThreshold",
-        "LessThanThreshold",
+    """
+    The properties a program declares for a AWS::CloudWatch::LogAlarm.
+    """
+
+    ActionConfiguration: Annotated[
+        LogAlarmActionConfiguration | None,
+        Field(
+            description="Configuration that applies to the notifications this alarm sends when it performs its actions."
+        ),
+    ] = None
+    ActionLogLineCount: Annotated[
+        int | None,
+        Field(
+            description="The number of log lines to include in alarm notifications. Valid values are 0 to 50."
+        ),
+    ] = None
+    ActionLogLineRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM role that grants CloudWatch permissions to fetch log lines for alarm notifications. Required when ActionLogLineCount is greater than 0."
+        ),
+    ] = None
+    ActionsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether actions should be executed during any changes to the alarm state. The default is TRUE."
+        ),
+    ] = None
+    AlarmActions: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of actions to execute when this alarm transitions into an ALARM state from any other state."
+        ),
+    ] = None
+    AlarmDescription: Annotated[
+        str | None, Field(description="The description of the log alarm.")
+    ] = None
+    AlarmName: Annotated[
+        str | None,
+        Field(
+            description="The name of the log alarm. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ComparisonOperator: Annotated[
+        Literal[
+            "GreaterThanOrEqualToThreshold",
+            "GreaterThanThreshold",
+            "GreaterThanUpperThreshold",
+            "LessThanLowerOrGreaterThanUpperThreshold",
+            "LessThanLowerThreshold",
+            "LessThanOrEqualToThreshold",
+            "LessThanThreshold",
+        ],
+        Field(
+            description="The arithmetic operation to use when comparing the specified threshold and the query results. Valid values are GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold, and LessThanOrEqualToThreshold."
+        ),
     ]
-    InsufficientDataActions: list[str] | None = None
-    OKActions: list[str] | None = None
-    QueryResultsToAlarm: int
-    QueryResultsToEvaluate: int
-    ScheduledQueryConfiguration: LogAlarmScheduledQueryConfiguration
-    Tags: list[Tag] | None = None
-    Threshold: float
-    TreatMissingData: str | None = None
-    WarmUpConfiguration: LogAlarmWarmUpConfiguration | None = None
+    InsufficientDataActions: Annotated[
+        list[str] | None,
+        Field(
+            description="The actions to execute when this alarm transitions to the INSUFFICIENT_DATA state from any other state."
+        ),
+    ] = None
+    OKActions: Annotated[
+        list[str] | None,
+        Field(
+            description="The actions to execute when this alarm transitions to the OK state from any other state."
+        ),
+    ] = None
+    QueryResultsToAlarm: Annotated[
+        int,
+        Field(
+            description="The number of query results that must be breaching to trigger the alarm."
+        ),
+    ]
+    QueryResultsToEvaluate: Annotated[
+        int,
+        Field(
+            description="The number of query results over which data is compared to the specified threshold."
+        ),
+    ]
+    ScheduledQueryConfiguration: Annotated[
+        LogAlarmScheduledQueryConfiguration,
+        Field(description="The scheduled query configuration for the log alarm."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs to associate with the log alarm."),
+    ] = None
+    Threshold: Annotated[
+        float,
+        Field(
+            description="The value to compare against the results of the scheduled query evaluation."
+        ),
+    ]
+    TreatMissingData: Annotated[
+        str | None,
+        Field(
+            description="Sets how this alarm is to handle missing data points. Valid values are breaching, notBreaching, ignore, and missing."
+        ),
+    ] = None
+    WarmUpConfiguration: Annotated[
+        LogAlarmWarmUpConfiguration | None,
+        Field(
+            description="The warm-up configuration for the alarm. During the warm-up period, the alarm stays in INSUFFICIENT_DATA and doesn't perform alarm actions. For more information, see Alarm warm-up periods in the Amazon CloudWatch User Guide."
+        ),
+    ] = None

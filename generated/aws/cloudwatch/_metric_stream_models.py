@@ -7,10 +7,10 @@ Imported on first use by metric_stream.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MetricStreamAttributes",
@@ -23,51 +23,137 @@ __all__ = [
 
 
 class MetricStreamFilter(DeferredModel):
+    """
+    This structure defines the metrics that will be streamed.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricNames: list[str] | None = None
-    Namespace: str
+    MetricNames: Annotated[
+        list[str] | None,
+        Field(
+            description="Only metrics with MetricNames matching these values will be streamed. Must be set together with Namespace."
+        ),
+    ] = None
+    Namespace: Annotated[
+        str, Field(description="Only metrics with Namespace matching this value will be streamed.")
+    ]
 
 
 class MetricStreamStatisticsMetric(DeferredModel):
+    """
+    A structure that specifies the metric name and namespace for one metric that is going to have additional statistics included in the stream.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricName: str
-    Namespace: str
+    MetricName: Annotated[str, Field(description="The name of the metric.")]
+    Namespace: Annotated[str, Field(description="The namespace of the metric.")]
 
 
 class Tag(DeferredModel):
+    """
+    Metadata that you can assign to a Metric Stream, consisting of a key-value pair.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A unique identifier for the tag.")]
+    Value: Annotated[
+        str, Field(description="String which you can use to describe or define the tag.")
+    ]
 
 
 class MetricStreamAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationDate: str | None = None
-    LastUpdateDate: str | None = None
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::CloudWatch::MetricStream, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Amazon Resource Name of the metric stream.")] = (
+        None
+    )
+    CreationDate: Annotated[
+        str | None, Field(description="The date of creation of the metric stream.")
+    ] = None
+    LastUpdateDate: Annotated[
+        str | None, Field(description="The date of the last update of the metric stream.")
+    ] = None
+    State: Annotated[str | None, Field(description="Displays the state of the Metric Stream.")] = (
+        None
+    )
 
 
 class MetricStreamStatisticsConfiguration(DeferredModel):
+    """
+    This structure specifies a list of additional statistics to stream, and the metrics to stream those additional statistics for. All metrics that match the combination of metric name and namespace will be streamed with the extended statistics, no matter their dimensions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalStatistics: list[str]
-    IncludeMetrics: list[MetricStreamStatisticsMetric]
+    AdditionalStatistics: Annotated[
+        list[str],
+        Field(
+            description="The additional statistics to stream for the metrics listed in IncludeMetrics."
+        ),
+    ]
+    IncludeMetrics: Annotated[
+        list[MetricStreamStatisticsMetric],
+        Field(
+            description="An array that defines the metrics that are to have additional statistics streamed."
+        ),
+    ]
 
 
 class MetricStreamProps(DeferredModel):
-    ExcludeFilters: list[MetricStreamFilter] | None = None
-    FirehoseArn: str | None = None
-    IncludeFilters: list[MetricStreamFilter] | None = None
-    IncludeLinkedAccountsMetrics: bool | None = None
-    Name: str | None = None
-    OutputFormat: Literal["json", "opentelemetry0.7", "opentelemetry1.0"] | None = None
-    RoleArn: str | None = None
-    StatisticsConfigurations: list[MetricStreamStatisticsConfiguration] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CloudWatch::MetricStream.
+    """
+
+    ExcludeFilters: Annotated[
+        list[MetricStreamFilter] | None,
+        Field(
+            description="Define which metrics will be not streamed. Metrics matched by multiple instances of MetricStreamFilter are joined with an OR operation by default. If both IncludeFilters and ExcludeFilters are omitted, all metrics in the account will be streamed. IncludeFilters and ExcludeFilters are mutually exclusive. Default to null."
+        ),
+    ] = None
+    FirehoseArn: Annotated[
+        str | None, Field(description="The ARN of the Kinesis Firehose where to stream the data.")
+    ] = None
+    IncludeFilters: Annotated[
+        list[MetricStreamFilter] | None,
+        Field(
+            description="Define which metrics will be streamed. Metrics matched by multiple instances of MetricStreamFilter are joined with an OR operation by default. If both IncludeFilters and ExcludeFilters are omitted, all metrics in the account will be streamed. IncludeFilters and ExcludeFilters are mutually exclusive. Default to null."
+        ),
+    ] = None
+    IncludeLinkedAccountsMetrics: Annotated[
+        bool | None,
+        Field(
+            description="If you are creating a metric stream in a monitoring account, specify true to include metrics from source accounts that are linked to this monitoring account, in the metric stream. The default is false."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Name of the metric stream. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    OutputFormat: Annotated[
+        Literal["json", "opentelemetry0.7", "opentelemetry1.0"] | None,
+        Field(description="The output format of the data streamed to the Kinesis Firehose."),
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(description="The ARN of the role that provides access to the Kinesis Firehose."),
+    ] = None
+    StatisticsConfigurations: Annotated[
+        list[MetricStreamStatisticsConfiguration] | None,
+        Field(
+            description="By default, a metric stream always sends the MAX, MIN, SUM, and SAMPLECOUNT statistics for each metric that is streamed. You can use this parameter to have the metric stream also send additional statistics in the stream. This array can have up to 100 members."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A set of tags to assign to the delivery stream.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by o_tel_enrichment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OTelEnrichmentAttributes",
@@ -20,18 +20,55 @@ __all__ = [
 
 
 class OTelEnrichmentMetricSelector(DeferredModel):
+    """
+    Selects metrics within one namespace. The same shape serves both the include and the exclude direction. Namespaces are compared byte-for-byte and case-sensitively; no wildcards, prefixes or normalization.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricNames: list[str] | None = None
-    Namespace: str
+    MetricNames: Annotated[
+        list[str] | None,
+        Field(
+            description="Absent or empty means every metric in this namespace, in whichever direction this selector appears. Present means only these metric names."
+        ),
+    ] = None
+    Namespace: Annotated[
+        str, Field(description="The CloudWatch namespace this selector applies to.")
+    ]
 
 
 class OTelEnrichmentAttributes(DeferredModel):
-    AccountId: str | None = None
-    Status: Literal["RUNNING", "STOPPED"] | None = None
+    """
+    The read-only attributes of a AWS::CloudWatch::OTelEnrichment, set by AWS.
+    """
+
+    AccountId: Annotated[
+        str | None,
+        Field(
+            description="The AWS account ID. This is the primary identifier for this singleton resource."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["RUNNING", "STOPPED"] | None,
+        Field(description="Current status of OTel enrichment (RUNNING or STOPPED)."),
+    ] = None
 
 
 class OTelEnrichmentProps(DeferredModel):
-    ExcludeFilters: list[OTelEnrichmentMetricSelector] | None = None
-    IncludeFilters: list[OTelEnrichmentMetricSelector] | None = None
+    """
+    The properties a program declares for a AWS::CloudWatch::OTelEnrichment.
+    """
+
+    ExcludeFilters: Annotated[
+        list[OTelEnrichmentMetricSelector] | None,
+        Field(
+            description="Removes metrics from the include set. Absent or empty means nothing is removed. Evaluated after IncludeFilters, so ExcludeFilters always wins."
+        ),
+    ] = None
+    IncludeFilters: Annotated[
+        list[OTelEnrichmentMetricSelector] | None,
+        Field(
+            description="Scopes enrichment to a subset of the account's telemetry. Absent or empty means all namespaces are in scope. Present means only these are. The service enforces a combined cap of 100 selectors across IncludeFilters and ExcludeFilters, and rejects more than one selector for the same namespace within a direction."
+        ),
+    ] = None

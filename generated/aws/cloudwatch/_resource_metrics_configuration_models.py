@@ -7,9 +7,10 @@ Imported on first use by resource_metrics_configuration.py, which re-exports eve
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ResourceMetricSelection",
@@ -19,17 +20,50 @@ __all__ = [
 
 
 class ResourceMetricSelection(DeferredModel):
+    """
+    Defines which metrics are enabled for detailed monitoring on the resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncludeMetrics: list[str]
+    IncludeMetrics: Annotated[
+        list[str],
+        Field(
+            description="The list of metric names to include in detailed monitoring for the resource."
+        ),
+    ]
 
 
 class ResourceMetricsConfigurationAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::CloudWatch::ResourceMetricsConfiguration, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None,
+        Field(description="The time at which the resource metrics configuration was created."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(description="The time at which the resource metrics configuration was last updated."),
+    ] = None
 
 
 class ResourceMetricsConfigurationProps(DeferredModel):
-    MetricSelections: list[ResourceMetricSelection] | None = None
-    ResourceArn: str
+    """
+    The properties a program declares for a AWS::CloudWatch::ResourceMetricsConfiguration.
+    """
+
+    MetricSelections: Annotated[
+        list[ResourceMetricSelection] | None,
+        Field(
+            description="The metric selections that define which metrics are enabled for detailed monitoring on the resource."
+        ),
+    ] = None
+    ResourceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the resource for which the detailed monitoring metrics configuration is managed. Create-only: changing it replaces the resource."
+        ),
+    ]

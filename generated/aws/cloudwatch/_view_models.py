@@ -7,10 +7,10 @@ Imported on first use by view.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -20,22 +20,52 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the view.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class ViewAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Type: Literal["USER", "MANAGED"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::CloudWatch::View, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The Amazon Resource Name (ARN) of the view.")] = (
+        None
+    )
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the view was created.")
+    ] = None
+    Type: Annotated[
+        Literal["USER", "MANAGED"] | None,
+        Field(
+            description="The ownership category of the view. Views created through CloudFormation are always USER views; MANAGED views are provisioned by AWS."
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the view was last updated.")
+    ] = None
 
 
 class ViewProps(DeferredModel):
-    Definition: str
-    Description: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CloudWatch::View.
+    """
+
+    Definition: Annotated[str, Field(description="The SQL query that defines the view.")]
+    Description: Annotated[str | None, Field(description="A description of the view.")] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description='The name of the view. Must begin with the "view." prefix followed by lowercase alphanumeric characters, hyphens, and underscores. View names must be unique within the account and region. If not specified, a name is generated. Create-only: changing it replaces the resource.'
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="An array of key-value pairs to apply to the view.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,145 +99,263 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AlarmActionConfigurationDict = TypedDict(
-    "AlarmActionConfigurationDict",
-    {
-        "AlarmTagsPropagation": "AlarmAlarmTagsPropagationDict",
-    },
-    total=False,
-)
 
-AlarmAlarmTagsPropagationDict = TypedDict(
-    "AlarmAlarmTagsPropagationDict",
-    {
-        "Enabled": "Required[bool]",
-        "ExcludedTagKeys": "list[str]",
-        "IncludedTagKeys": "list[str]",
-    },
-    total=False,
-)
+class AlarmActionConfigurationDict(TypedDict, total=False):
+    """AlarmActionConfiguration as a plain dict."""
 
-AlarmEvaluationCriteriaDict = TypedDict(
-    "AlarmEvaluationCriteriaDict",
-    {
-        "PromQLCriteria": "AlarmPromQLCriteriaDict",
-    },
-    total=False,
-)
+    AlarmTagsPropagation: AlarmAlarmTagsPropagationDict
+    """Whether the alarm's tags are included in its action notifications and state-change events."""
 
-AlarmEvaluationWindowDict = TypedDict(
-    "AlarmEvaluationWindowDict",
-    {
-        "SlidingWindow": "dict[str, Any]",
-        "WallClockWindow": "AlarmWallClockWindowDict",
-    },
-    total=False,
-)
 
-AlarmMetricDict = TypedDict(
-    "AlarmMetricDict",
-    {
-        "Dimensions": "list[DimensionDict]",
-        "MetricName": "str",
-        "Namespace": "str",
-    },
-    total=False,
-)
+class AlarmAlarmTagsPropagationDict(TypedDict, total=False):
+    """AlarmAlarmTagsPropagation as a plain dict."""
 
-AlarmMetricStatDict = TypedDict(
-    "AlarmMetricStatDict",
-    {
-        "Metric": "Required[AlarmMetricDict]",
-        "Period": "Required[int]",
-        "Stat": "Required[str]",
-        "Unit": "Literal['Bits', 'Bits/Second', 'Bytes', 'Bytes/Second', 'Count', 'Count/Second', 'Gigabits', 'Gigabits/Second', 'Gigabytes', 'Gigabytes/Second', 'Kilobits', 'Kilobits/Second', 'Kilobytes', 'Kilobytes/Second', 'Megabits', 'Megabits/Second', 'Megabytes', 'Megabytes/Second', 'Microseconds', 'Milliseconds', 'None', 'Percent', 'Seconds', 'Terabits', 'Terabits/Second', 'Terabytes', 'Terabytes/Second']",
-    },
-    total=False,
-)
+    Enabled: Required[bool]
+    """Whether the alarm's tags are included in its action notifications and state-change events."""
+    ExcludedTagKeys: list[str]
+    """The tag keys to leave out. Cannot be specified together with IncludedTagKeys."""
+    IncludedTagKeys: list[str]
+    """The only tag keys to include. Cannot be specified together with ExcludedTagKeys."""
 
-AlarmPromQLCriteriaDict = TypedDict(
-    "AlarmPromQLCriteriaDict",
-    {
-        "PendingPeriod": "int",
-        "Query": "str",
-        "RecoveryPeriod": "int",
-    },
-    total=False,
-)
 
-AlarmWallClockWindowDict = TypedDict(
-    "AlarmWallClockWindowDict",
-    {
-        "Timezone": "str",
-    },
-    total=False,
-)
+class AlarmEvaluationCriteriaDict(TypedDict, total=False):
+    """AlarmEvaluationCriteria as a plain dict: The evaluation criteria for an alarm. This is a
+    union type that currently supports ``PromQLCriteria``."""
 
-AlarmWarmUpConfigurationDict = TypedDict(
-    "AlarmWarmUpConfigurationDict",
-    {
-        "OnlyStartEvaluatingAfterWarmUpPeriodEnds": "bool",
-        "WarmUpPeriodDurationInMinutes": "int",
-    },
-    total=False,
-)
+    PromQLCriteria: AlarmPromQLCriteriaDict
+    """The PromQL criteria for the alarm evaluation."""
 
-DimensionDict = TypedDict(
-    "DimensionDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-MetricDataQueryDict = TypedDict(
-    "MetricDataQueryDict",
-    {
-        "AccountId": "str",
-        "Expression": "str",
-        "Id": "Required[str]",
-        "Label": "str",
-        "MetricStat": "AlarmMetricStatDict",
-        "Period": "int",
-        "ReturnData": "bool",
-    },
-    total=False,
-)
+class AlarmEvaluationWindowDict(TypedDict, total=False):
+    """AlarmEvaluationWindow as a plain dict: The evaluation window that an alarm uses to select the
+    range of metric data that it evaluates each time it runs. This is a union type. Set exactly one
+    of its members, ``SlidingWindow`` or ``WallClockWindow``. If you don't set ``EvaluationWindow``,
+    the alarm uses a ``SlidingWindow`` by default. For more information, see [Alarm evaluation
+    windows](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation-window.html)
+    in the *CloudWatch User Guide*."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    SlidingWindow: dict[str, Any]
+    """A sliding window, which advances each time the alarm is evaluated, forming a rolling time
+    window. This is the default evaluation window."""
+    WallClockWindow: AlarmWallClockWindowDict
+    """A wall clock window, which aligns the evaluated range to fixed clock boundaries that match
+    the alarm's period, such as the top of the hour, midnight, or the start of the calendar week."""
 
+
+class AlarmMetricDict(TypedDict, total=False):
+    """AlarmMetric as a plain dict: The ``Metric`` property type represents a specific metric.
+    ``Metric`` is a property of the
+    [MetricStat](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudwatch-alarm-metricstat.html)
+    property type."""
+
+    Dimensions: list[DimensionDict]
+    """The metric dimensions that you want to be used for the metric that the alarm will watch."""
+    MetricName: str
+    """The name of the metric that you want the alarm to watch. This is a required field."""
+    Namespace: str
+    """The namespace of the metric that the alarm will watch."""
+
+
+class AlarmMetricStatDict(TypedDict, total=False):
+    """AlarmMetricStat as a plain dict: This structure defines the metric to be returned, along with
+    the statistics, period, and units. ``MetricStat`` is a property of the
+    [MetricDataQuery](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudwatch-alarm-metricdataquery.html)
+    property type."""
+
+    Metric: Required[AlarmMetricDict]
+    """The metric to return, including the metric name, namespace, and dimensions."""
+    Period: Required[int]
+    """The granularity, in seconds, of the returned data points. For metrics with regular
+    resolution, a period can be as short as one minute (60 seconds) and must be a multiple of 60.
+    For high-resolution metrics that are collected at intervals of less than one minute, the period
+    can be 1, 5, 10, 20, 30, 60, or any multiple of 60. High-resolution metrics are those metrics
+    stored by a ``PutMetricData`` call that includes a ``StorageResolution`` of 1 second. If the
+    ``StartTime`` parameter specifies a time stamp that is greater than 3 hours ago, you must
+    specify the period as follows or no data points in that time range is returned: + Start time
+    between 3 hours and 15 days ago - Use a multiple of 60 seconds (1 minute). + Start time between
+    15 and 63 days ago - Use a multiple of 300 seconds (5 minutes). + Start time greater than 63
+    days ago - Use a multiple of 3600 seconds (1 hour)."""
+    Stat: Required[str]
+    """The statistic to return. It can include any CW statistic or extended statistic. For a list of
+    valid values, see the table in
+    [Statistics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Statistic)
+    in the *User Guide*."""
+    Unit: Literal[
+        "Bits",
+        "Bits/Second",
+        "Bytes",
+        "Bytes/Second",
+        "Count",
+        "Count/Second",
+        "Gigabits",
+        "Gigabits/Second",
+        "Gigabytes",
+        "Gigabytes/Second",
+        "Kilobits",
+        "Kilobits/Second",
+        "Kilobytes",
+        "Kilobytes/Second",
+        "Megabits",
+        "Megabits/Second",
+        "Megabytes",
+        "Megabytes/Second",
+        "Microseconds",
+        "Milliseconds",
+        "None",
+        "Percent",
+        "Seconds",
+        "Terabits",
+        "Terabits/Second",
+        "Terabytes",
+        "Terabytes/Second",
+    ]
+    """The unit to use for the returned data points. Valid values are: Seconds, Microseconds,
+    Milliseconds, Bytes, Kilobytes, Megabytes, Gigabytes, Terabytes, Bits, Kilobits, Megabits,
+    Gigabits, Terabits, Percent, Count, Bytes/Second, Kilobytes/Second, Megabytes/Second,
+    Gigabytes/Second, Terabytes/Second, Bits/Second, Kilobits/Second, Megabits/Second,
+    Gigabits/Second, Terabits/Second, Count/Second, or None."""
+
+
+class AlarmPromQLCriteriaDict(TypedDict, total=False):
+    """AlarmPromQLCriteria as a plain dict: Contains the configuration that determines how a PromQL
+    alarm evaluates its contributors, including the query to run and the durations that define when
+    contributors transition between states."""
+
+    PendingPeriod: int
+    """The duration, in seconds, that a contributor must be continuously breaching before it
+    transitions to the ``ALARM`` state."""
+    Query: str
+    """The PromQL query that the alarm evaluates. The query must return a result of vector type.
+    Each entry in the vector result represents an alarm contributor."""
+    RecoveryPeriod: int
+    """The duration, in seconds, that a contributor must continuously not be breaching before it
+    transitions back to the ``OK`` state."""
+
+
+class AlarmWallClockWindowDict(TypedDict, total=False):
+    """AlarmWallClockWindow as a plain dict: An evaluation window that aligns the evaluated range to
+    fixed clock boundaries that match the alarm's period, such as the top of the hour, midnight, or
+    the start of the calendar week, optionally in a specific time zone. When you use a wall clock
+    window, the alarm's period must be 1 minute (60 seconds), 5 minutes (300 seconds), 1 hour (3,600
+    seconds), 1 day (86,400 seconds), or 1 week (604,800 seconds). Other period values aren't
+    supported with a wall clock window. Choose a wall clock window when your monitoring is tied to a
+    business or calendar period, such as daily reports, batch jobs, or backups, or when you want
+    alarm evaluations to match the periods shown on a metric dashboard."""
+
+    Timezone: str
+    """The time zone to use when the alarm aligns the evaluation window to clock boundaries. You can
+    specify an IANA time zone name (for example, ``America/New_York``), a fixed UTC offset (for
+    example, ``+05:30``), or an offset-prefixed identifier (for example, ``UTC+05:30``). The offset
+    must be aligned to a multiple of 5 minutes. If you don't specify a time zone, CloudWatch uses
+    ``UTC``. The time zone affects window alignment for all periods, including periods of one hour
+    or shorter."""
+
+
+class AlarmWarmUpConfigurationDict(TypedDict, total=False):
+    """AlarmWarmUpConfiguration as a plain dict: The configuration settings that define the warm-up
+    behavior for an alarm. Use these settings to delay alarm evaluation after you create or update
+    the alarm, which reduces alarm noise while a new resource or service starts publishing data.
+    During the warm-up period, the alarm stays in ``INSUFFICIENT_DATA`` and does not perform alarm
+    actions."""
+
+    OnlyStartEvaluatingAfterWarmUpPeriodEnds: bool
+    """Specifies whether the alarm waits for the full warm-up period before it starts to evaluate.
+    The default is ``false``. If ``true``, the alarm waits the entire
+    ``WarmUpPeriodDurationInMinutes`` before it starts to evaluate, even if metric data arrives
+    earlier. If ``false``, the alarm ends the warm-up period early. Evaluation begins as soon as the
+    alarm has enough metric data to fill its evaluation window."""
+    WarmUpPeriodDurationInMinutes: int
+    """The length of the warm-up period, in minutes. After you create or update the alarm, the alarm
+    stays in ``INSUFFICIENT_DATA`` for this duration. During this time, the alarm does not perform
+    alarm actions. You can change this value at any time, including after the warm-up period ends.
+    If you change it after the warm-up period ends, the new value does not restart the warm-up
+    period."""
+
+
+class DimensionDict(TypedDict, total=False):
+    """Dimension as a plain dict: Dimension is an embedded property of the
+    ``AWS::CloudWatch::Alarm`` type. Dimensions are name/value pairs that can be associated with a
+    CW metric. You can specify a maximum of 30 dimensions for a given metric."""
+
+    Name: Required[str]
+    """The name of the dimension, from 1–255 characters in length. This dimension name must have
+    been included when the metric was published."""
+    Value: Required[str]
+    """The value for the dimension, from 1–255 characters in length."""
+
+
+class MetricDataQueryDict(TypedDict, total=False):
+    """MetricDataQuery as a plain dict: The ``MetricDataQuery`` property type specifies the metric
+    data to return, and whether this call is just retrieving a batch set of data for one metric, or
+    is performing a math expression on metric data. Any expression used must return a single time
+    series. For more information, see [Metric Math Syntax and
+    Functions](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html#metric-math-syntax)
+    in the *User Guide*."""
+
+    AccountId: str
+    """The ID of the account where the metrics are located, if this is a cross-account alarm."""
+    Expression: str
+    """The math expression to be performed on the returned data, if this object is performing a math
+    expression. This expression can use the ``Id`` of the other metrics to refer to those metrics,
+    and can also use the ``Id`` of other expressions to use the result of those expressions. For
+    more information about metric math expressions, see [Metric Math Syntax and
+    Functions](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html#metric-math-syntax)
+    in the *User Guide*. Within each MetricDataQuery object, you must specify either ``Expression``
+    or ``MetricStat`` but not both."""
+    Id: Required[str]
+    """A short name used to tie this object to the results in the response. This name must be unique
+    within a single call to ``GetMetricData``. If you are performing math expressions on this set of
+    data, this name represents that data and can serve as a variable in the mathematical expression.
+    The valid characters are letters, numbers, and underscore. The first character must be a
+    lowercase letter."""
+    Label: str
+    """A human-readable label for this metric or expression. This is especially useful if this is an
+    expression, so that you know what the value represents. If the metric or expression is shown in
+    a CW dashboard widget, the label is shown. If ``Label`` is omitted, CW generates a default."""
+    MetricStat: AlarmMetricStatDict
+    """The metric to be returned, along with statistics, period, and units. Use this parameter only
+    if this object is retrieving a metric and not performing a math expression on returned data.
+    Within one MetricDataQuery object, you must specify either ``Expression`` or ``MetricStat`` but
+    not both."""
+    Period: int
+    """The granularity, in seconds, of the returned data points. For metrics with regular
+    resolution, a period can be as short as one minute (60 seconds) and must be a multiple of 60.
+    For high-resolution metrics that are collected at intervals of less than one minute, the period
+    can be 1, 5, 10, 20, 30, 60, or any multiple of 60. High-resolution metrics are those metrics
+    stored by a ``PutMetricData`` operation that includes a ``StorageResolution of 1 second``."""
+    ReturnData: bool
+    """This option indicates whether to return the timestamps and raw data values of this metric.
+    When you create an alarm based on a metric math expression, specify ``True`` for this value for
+    only the one math expression that the alarm is based on. You must specify ``False`` for
+    ``ReturnData`` for all the other metrics and expressions used in the alarm. This field is
+    required."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: One of the key-value pairs associated with the alarm. Tags can help you
+    organize and categorize your resources."""
+
+    Key: Required[str]
+    """A string that you can use to assign a value. The combination of tag keys and values can help
+    you organize and categorize your resources."""
+    Value: Required[str]
+    """The value for the specified tag key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudWatch::Alarm",
     schema_file="aws-cloudwatch-alarm.json",
     primary_identifier=("/AlarmName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/AlarmName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ActionConfiguration/AlarmTagsPropagation/ExcludedTagKeys",
         "/ActionConfiguration/AlarmTagsPropagation/IncludedTagKeys",
         "/Dimensions",
         "/Metrics/*/MetricStat/Metric/Dimensions",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -243,301 +365,33 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ActionConfiguration": {
-            "additionalProperties": False,
-            "properties": {"AlarmTagsPropagation": {"$ref": "#/definitions/AlarmTagsPropagation"}},
-            "type": "object",
-        },
-        "AlarmPromQLCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "PendingPeriod": {"type": "integer"},
-                "Query": {"type": "string"},
-                "RecoveryPeriod": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "AlarmTagsPropagation": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "ExcludedTagKeys": {
-                    "items": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "IncludedTagKeys": {
-                    "items": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "Dimension": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Name"],
-            "type": "object",
-        },
-        "EvaluationCriteria": {
-            "additionalProperties": False,
-            "properties": {"PromQLCriteria": {"$ref": "#/definitions/AlarmPromQLCriteria"}},
-            "type": "object",
-        },
-        "EvaluationWindow": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["WallClockWindow"]}, {"required": ["SlidingWindow"]}],
-            "properties": {
-                "SlidingWindow": {"additionalProperties": False, "type": "object"},
-                "WallClockWindow": {"$ref": "#/definitions/WallClockWindow"},
-            },
-            "type": "object",
-        },
-        "Metric": {
-            "additionalProperties": False,
-            "properties": {
-                "Dimensions": {
-                    "items": {"$ref": "#/definitions/Dimension"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MetricName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Namespace": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[^:]",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "MetricDataQuery": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountId": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Expression": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Id": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^([a-z])([A-Za-z0-9\\_]*)$",
-                    "type": "string",
-                },
-                "Label": {"type": "string"},
-                "MetricStat": {"$ref": "#/definitions/MetricStat"},
-                "Period": {"minimum": 1, "type": "integer"},
-                "ReturnData": {"type": "boolean"},
-            },
-            "required": ["Id"],
-            "type": "object",
-        },
-        "MetricStat": {
-            "additionalProperties": False,
-            "properties": {
-                "Metric": {"$ref": "#/definitions/Metric"},
-                "Period": {"minimum": 1, "type": "integer"},
-                "Stat": {"type": "string"},
-                "Unit": {
-                    "enum": [
-                        "Bits",
-                        "Bits/Second",
-                        "Bytes",
-                        "Bytes/Second",
-                        "Count",
-                        "Count/Second",
-                        "Gigabits",
-                        "Gigabits/Second",
-                        "Gigabytes",
-                        "Gigabytes/Second",
-                        "Kilobits",
-                        "Kilobits/Second",
-                        "Kilobytes",
-                        "Kilobytes/Second",
-                        "Megabits",
-                        "Megabits/Second",
-                        "Megabytes",
-                        "Megabytes/Second",
-                        "Microseconds",
-                        "Milliseconds",
-                        "None",
-                        "Percent",
-                        "Seconds",
-                        "Terabits",
-                        "Terabits/Second",
-                        "Terabytes",
-                        "Terabytes/Second",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["Stat", "Period", "Metric"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WallClockWindow": {
-            "additionalProperties": False,
-            "properties": {"Timezone": {"type": "string"}},
-            "type": "object",
-        },
-        "WarmUpConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "OnlyStartEvaluatingAfterWarmUpPeriodEnds": {"type": "boolean"},
-                "WarmUpPeriodDurationInMinutes": {"maximum": 2880, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActionConfiguration": {"$ref": "#/definitions/ActionConfiguration"},
-        "ActionsEnabled": {"type": "boolean"},
-        "AlarmActions": {
-            "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "AlarmDescription": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "AlarmName": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "Arn": {"type": "string"},
-        "ComparisonOperator": {
-            "enum": [
-                "GreaterThanOrEqualToThreshold",
-                "GreaterThanThreshold",
-                "GreaterThanUpperThreshold",
-                "LessThanLowerOrGreaterThanUpperThreshold",
-                "LessThanLowerThreshold",
-                "LessThanOrEqualToThreshold",
-                "LessThanThreshold",
-            ],
-            "type": "string",
-        },
-        "DatapointsToAlarm": {"minimum": 1, "type": "integer"},
-        "Dimensions": {
-            "items": {"$ref": "#/definitions/Dimension"},
-            "maxItems": 30,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "EvaluateLowSampleCountPercentile": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "EvaluationCriteria": {"$ref": "#/definitions/EvaluationCriteria"},
-        "EvaluationInterval": {"maximum": 3600, "minimum": 10, "type": "integer"},
-        "EvaluationPeriods": {"minimum": 1, "type": "integer"},
-        "EvaluationWindow": {"$ref": "#/definitions/EvaluationWindow"},
-        "ExtendedStatistic": {"type": "string"},
-        "InsufficientDataActions": {
-            "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "MetricName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Metrics": {
-            "items": {"$ref": "#/definitions/MetricDataQuery"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Namespace": {"maxLength": 255, "minLength": 1, "pattern": "^[^:]", "type": "string"},
-        "OKActions": {
-            "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Period": {"minimum": 1, "type": "integer"},
-        "Statistic": {
-            "enum": ["Average", "Maximum", "Minimum", "SampleCount", "Sum"],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Threshold": {"type": "number"},
-        "ThresholdMetricId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "TreatMissingData": {
-            "enum": ["breaching", "ignore", "missing", "notBreaching"],
-            "maxLength": 255,
-            "minLength": 1,
-            "type": "string",
-        },
-        "Unit": {
-            "enum": [
-                "Bits",
-                "Bits/Second",
-                "Bytes",
-                "Bytes/Second",
-                "Count",
-                "Count/Second",
-                "Gigabits",
-                "Gigabits/Second",
-                "Gigabytes",
-                "Gigabytes/Second",
-                "Kilobits",
-                "Kilobits/Second",
-                "Kilobytes",
-                "Kilobytes/Second",
-                "Megabits",
-                "Megabits/Second",
-                "Megabytes",
-                "Megabytes/Second",
-                "Microseconds",
-                "Milliseconds",
-                "None",
-                "Percent",
-                "Seconds",
-                "Terabits",
-                "Terabits/Second",
-                "Terabytes",
-                "Terabytes/Second",
-            ],
-            "type": "string",
-        },
-        "WarmUpConfiguration": {"$ref": "#/definitions/WarmUpConfiguration"},
-    },
-    "required": [],
-}
-
 
 class Alarm(_Resource):
-    """AWS::CloudWatch::Alarm: The ``AWS::CloudWatch::Alarm`` type specifies an alarm and associates it with the specified metric or metric math expression. When this operation crea...
+    """AWS::CloudWatch::Alarm: The ``AWS::CloudWatch::Alarm`` type specifies an alarm and associates
+    it with the specified metric or metric math expression. When this operation creates an alarm,
+    the alarm state is immediately set to ``INSUFFICIENT_DATA``. The alarm is then evaluated and its
+    state is set appropriately. Any actions associated with the new state are then executed. When
+    you update an existing alarm, its state is left unchanged, but the update completely overwrites
+    the previous configuration of the alarm.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AlarmName.
+    Replaced when any of these change (create-only): AlarmName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-alarm.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AlarmProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AlarmAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "alarm.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ActionConfiguration: AlarmActionConfigurationDict
     ActionsEnabled: bool
     AlarmActions: list[str]
@@ -602,115 +456,194 @@ class Alarm(_Resource):
     ]
     WarmUpConfiguration: AlarmWarmUpConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ActionConfiguration: AlarmActionConfiguration | AlarmActionConfigurationDict | None = None,
+        ActionsEnabled: bool | None = None,
+        AlarmActions: list[str] | None = None,
+        AlarmDescription: str | None = None,
+        AlarmName: str | None = None,
+        ComparisonOperator: Literal[
+            "GreaterThanOrEqualToThreshold",
+            "GreaterThanThreshold",
+            "GreaterThanUpperThreshold",
+            "LessThanLowerOrGreaterThanUpperThreshold",
+            "LessThanLowerThreshold",
+            "LessThanOrEqualToThreshold",
+            "LessThanThreshold",
+        ]
+        | None = None,
+        DatapointsToAlarm: int | None = None,
+        Dimensions: list[Dimension | DimensionDict] | None = None,
+        EvaluateLowSampleCountPercentile: str | None = None,
+        EvaluationCriteria: AlarmEvaluationCriteria | AlarmEvaluationCriteriaDict | None = None,
+        EvaluationInterval: int | None = None,
+        EvaluationPeriods: int | None = None,
+        EvaluationWindow: AlarmEvaluationWindow | AlarmEvaluationWindowDict | None = None,
+        ExtendedStatistic: str | None = None,
+        InsufficientDataActions: list[str] | None = None,
+        MetricName: str | None = None,
+        Metrics: list[MetricDataQuery | MetricDataQueryDict] | None = None,
+        Namespace: str | None = None,
+        OKActions: list[str] | None = None,
+        Period: int | None = None,
+        Statistic: Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Threshold: float | None = None,
+        ThresholdMetricId: str | None = None,
+        TreatMissingData: Literal["breaching", "ignore", "missing", "notBreaching"] | None = None,
+        Unit: Literal[
+            "Bits",
+            "Bits/Second",
+            "Bytes",
+            "Bytes/Second",
+            "Count",
+            "Count/Second",
+            "Gigabits",
+            "Gigabits/Second",
+            "Gigabytes",
+            "Gigabytes/Second",
+            "Kilobits",
+            "Kilobits/Second",
+            "Kilobytes",
+            "Kilobytes/Second",
+            "Megabits",
+            "Megabits/Second",
+            "Megabytes",
+            "Megabytes/Second",
+            "Microseconds",
+            "Milliseconds",
+            "None",
+            "Percent",
+            "Seconds",
+            "Terabits",
+            "Terabits/Second",
+            "Terabytes",
+            "Terabytes/Second",
+        ]
+        | None = None,
+        WarmUpConfiguration: AlarmWarmUpConfiguration | AlarmWarmUpConfigurationDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudWatch::Alarm; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ActionConfiguration: AlarmActionConfiguration
-            | AlarmActionConfigurationDict
-            | None = None,
-            ActionsEnabled: bool | None = None,
-            AlarmActions: list[str] | None = None,
-            AlarmDescription: str | None = None,
-            AlarmName: str | None = None,
-            ComparisonOperator: Literal[
-                "GreaterThanOrEqualToThreshold",
-                "GreaterThanThreshold",
-                "GreaterThanUpperThreshold",
-                "LessThanLowerOrGreaterThanUpperThreshold",
-                "LessThanLowerThreshold",
-                "LessThanOrEqualToThreshold",
-                "LessThanThreshold",
-            ]
-            | None = None,
-            DatapointsToAlarm: int | None = None,
-            Dimensions: list[Dimension | DimensionDict] | None = None,
-            EvaluateLowSampleCountPercentile: str | None = None,
-            EvaluationCriteria: AlarmEvaluationCriteria | AlarmEvaluationCriteriaDict | None = None,
-            EvaluationInterval: int | None = None,
-            EvaluationPeriods: int | None = None,
-            EvaluationWindow: AlarmEvaluationWindow | AlarmEvaluationWindowDict | None = None,
-            ExtendedStatistic: str | None = None,
-            InsufficientDataActions: list[str] | None = None,
-            MetricName: str | None = None,
-            Metrics: list[MetricDataQuery | MetricDataQueryDict] | None = None,
-            Namespace: str | None = None,
-            OKActions: list[str] | None = None,
-            Period: int | None = None,
-            Statistic: Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Threshold: float | None = None,
-            ThresholdMetricId: str | None = None,
-            TreatMissingData: Literal["breaching", "ignore", "missing", "notBreaching"]
-            | None = None,
-            Unit: Literal[
-                "Bits",
-                "Bits/Second",
-                "Bytes",
-                "Bytes/Second",
-                "Count",
-                "Count/Second",
-                "Gigabits",
-                "Gigabits/Second",
-                "Gigabytes",
-                "Gigabytes/Second",
-                "Kilobits",
-                "Kilobits/Second",
-                "Kilobytes",
-                "Kilobytes/Second",
-                "Megabits",
-                "Megabits/Second",
-                "Megabytes",
-                "Megabytes/Second",
-                "Microseconds",
-                "Milliseconds",
-                "None",
-                "Percent",
-                "Seconds",
-                "Terabits",
-                "Terabits/Second",
-                "Terabytes",
-                "Terabytes/Second",
-            ]
-            | None = None,
-            WarmUpConfiguration: AlarmWarmUpConfiguration
-            | AlarmWarmUpConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudWatch::Alarm; `await` it inside an App to deploy it.
-
-            ActionsEnabled: Indicates whether actions should be executed during any changes to the alarm state.
-            AlarmActions: The list of actions to execute when this alarm transitions into an ALARM state from any other state.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ActionConfiguration: Type: AlarmActionConfigurationDict.
+            ActionsEnabled: Indicates whether actions should be executed during any changes to the
+                alarm state. The default is TRUE.
+            AlarmActions: The list of actions to execute when this alarm transitions into an ALARM
+                state from any other state. Specify each action as an Amazon Resource Name (ARN).
+                For more information about creating alarms and the actions that you can specify, see
+                [PutMetricAlarm](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html)
+                in the *API Reference*.
             AlarmDescription: The description of the alarm.
-            AlarmName: The name of the alarm.
-            ComparisonOperator: The arithmetic operation to use when comparing the specified statistic and threshold.
+            AlarmName: The name of the alarm. If you don't specify a name, CFN generates a unique
+                physical ID and uses that ID for the alarm name. If you specify a name, you cannot
+                perform updates that require replacement of this resource. You can perform updates
+                that require no or some interruption. If you must replace the resource, specify a
+                new name. Create-only: changing it replaces the resource.
+            ComparisonOperator: The arithmetic operation to use when comparing the specified
+                statistic and threshold. The specified statistic value is used as the first operand.
             DatapointsToAlarm: The number of datapoints that must be breaching to trigger the alarm.
-            Dimensions: The dimensions for the metric associated with the alarm.
-            EvaluateLowSampleCountPercentile: Used only for alarms based on percentiles.
+                This is used only if you are setting an "M out of N" alarm. In that case, this value
+                is the M, and the value that you set for ``EvaluationPeriods`` is the N value. For
+                more information, see [Evaluating an
+                Alarm](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation)
+                in the *User Guide*. If you omit this parameter, CW uses the same value here that
+                you set for ``EvaluationPeriods``, and the alarm goes to alarm state if that many
+                consecutive periods are breaching.
+            Dimensions: The dimensions for the metric associated with the alarm. For an alarm based
+                on a math expression, you can't specify ``Dimensions``. Instead, you use
+                ``Metrics``.
+            EvaluateLowSampleCountPercentile: Used only for alarms based on percentiles. If
+                ``ignore``, the alarm state does not change during periods with too few data points
+                to be statistically significant. If ``evaluate`` or this parameter is not used, the
+                alarm is always evaluated and possibly changes state no matter how many data points
+                are available.
             EvaluationCriteria: The evaluation criteria for the alarm.
             EvaluationInterval: The frequency, in seconds, at which the alarm is evaluated.
-            EvaluationPeriods: The number of periods over which data is compared to the specified threshold.
-            EvaluationWindow: The evaluation window that the alarm uses to select the range of metric data that it evaluates.
+            EvaluationPeriods: The number of periods over which data is compared to the specified
+                threshold. If you are setting an alarm that requires that a number of consecutive
+                data points be breaching to trigger the alarm, this value specifies that number. If
+                you are setting an "M out of N" alarm, this value is the N, and
+                ``DatapointsToAlarm`` is the M. For more information, see [Evaluating an
+                Alarm](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation)
+                in the *User Guide*.
+            EvaluationWindow: The evaluation window that the alarm uses to select the range of
+                metric data that it evaluates. This is either a sliding window or a wall clock
+                window. For more information, see [Alarm evaluation
+                windows](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation-window.html)
+                in the *CloudWatch User Guide*.
             ExtendedStatistic: The percentile statistic for the metric associated with the alarm.
-            InsufficientDataActions: The actions to execute when this alarm transitions to the ``INSUFFICIENT_DATA`` state from any other state.
-            MetricName: The name of the metric associated with the alarm.
-            Metrics: An array that enables you to create an alarm based on the result of a metric math expression.
-            Namespace: The namespace of the metric associated with the alarm.
-            OKActions: The actions to execute when this alarm transitions to the ``OK`` state from any other state.
-            Period: The period, in seconds, over which the statistic is applied.
-            Statistic: The statistic for the metric associated with the alarm, other than percentile.
-            Tags: A list of key-value pairs to associate with the alarm.
+                Specify a value between p0.0 and p100. For an alarm based on a metric, you must
+                specify either ``Statistic`` or ``ExtendedStatistic`` but not both. For an alarm
+                based on a math expression, you can't specify ``ExtendedStatistic``. Instead, you
+                use ``Metrics``.
+            InsufficientDataActions: The actions to execute when this alarm transitions to the
+                ``INSUFFICIENT_DATA`` state from any other state. Each action is specified as an
+                Amazon Resource Name (ARN).
+            MetricName: The name of the metric associated with the alarm. This is required for an
+                alarm based on a metric. For an alarm based on a math expression, you use
+                ``Metrics`` instead and you can't specify ``MetricName``.
+            Metrics: An array that enables you to create an alarm based on the result of a metric
+                math expression. Each item in the array either retrieves a metric or performs a math
+                expression. If you specify the ``Metrics`` parameter, you cannot specify
+                ``MetricName``, ``Dimensions``, ``Period``, ``Namespace``, ``Statistic``,
+                ``ExtendedStatistic``, or ``Unit``.
+            Namespace: The namespace of the metric associated with the alarm. This is required for
+                an alarm based on a metric. For an alarm based on a math expression, you can't
+                specify ``Namespace`` and you use ``Metrics`` instead. For a list of namespaces for
+                metrics from AWS services, see [Services That Publish
+                Metrics.](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/aws-services-cloudwatch-metrics.html)
+            OKActions: The actions to execute when this alarm transitions to the ``OK`` state from
+                any other state. Each action is specified as an Amazon Resource Name (ARN).
+            Period: The period, in seconds, over which the statistic is applied. This is required
+                for an alarm based on a metric. Valid values are 10, 20, 30, 60, and any multiple of
+                60. For an alarm based on a math expression, you can't specify ``Period``, and
+                instead you use the ``Metrics`` parameter. *Minimum:* 10
+            Statistic: The statistic for the metric associated with the alarm, other than
+                percentile. For percentile statistics, use ``ExtendedStatistic``. For an alarm based
+                on a metric, you must specify either ``Statistic`` or ``ExtendedStatistic`` but not
+                both. For an alarm based on a math expression, you can't specify ``Statistic``.
+                Instead, you use ``Metrics``.
+            Tags: A list of key-value pairs to associate with the alarm. You can associate as many
+                as 50 tags with an alarm. To be able to associate tags with the alarm when you
+                create the alarm, you must have the ``cloudwatch:TagResource`` permission. Tags can
+                help you organize and categorize your resources. You can also use them to scope user
+                permissions by granting a user permission to access or change only resources with
+                certain tag values.
             Threshold: The value to compare with the specified statistic.
-            ThresholdMetricId: In an alarm based on an anomaly detection model, this is the ID of the ``ANOMALY_DETECTION_BAND`` function used as the threshold for the alarm.
-            TreatMissingData: Sets how this alarm is to handle missing data points.
-            Unit: The unit of the metric associated with the alarm.
-            WarmUpConfiguration: The warm-up configuration for the alarm.
+            ThresholdMetricId: In an alarm based on an anomaly detection model, this is the ID of
+                the ``ANOMALY_DETECTION_BAND`` function used as the threshold for the alarm.
+            TreatMissingData: Sets how this alarm is to handle missing data points. Valid values are
+                ``breaching``, ``notBreaching``, ``ignore``, and ``missing``. For more information,
+                see [Configuring How Alarms Treat Missing
+                Data](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data)
+                in the *Amazon User Guide*. If you omit this parameter, the default behavior of
+                ``missing`` is used.
+            Unit: The unit of the metric associated with the alarm. Specify this only if you are
+                creating an alarm based on a single metric. Do not specify this if you are
+                specifying a ``Metrics`` array. You can specify the following values: Seconds,
+                Microseconds, Milliseconds, Bytes, Kilobytes, Megabytes, Gigabytes, Terabytes, Bits,
+                Kilobits, Megabits, Gigabits, Terabits, Percent, Count, Bytes/Second,
+                Kilobytes/Second, Megabytes/Second, Gigabytes/Second, Terabytes/Second, Bits/Second,
+                Kilobits/Second, Megabits/Second, Gigabits/Second, Terabits/Second, Count/Second, or
+                None.
+            WarmUpConfiguration: The warm-up configuration for the alarm. A warm-up period delays
+                alarm evaluation after you create or update the alarm. During the warm-up period,
+                the alarm stays in ``INSUFFICIENT_DATA`` and does not perform alarm actions. For
+                more information, see [Alarm warm-up
+                periods](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-warm-up.html)
+                in the *Amazon CloudWatch User Guide*.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,60 +67,55 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AlarmMuteRuleMuteTargetsDict = TypedDict(
-    "AlarmMuteRuleMuteTargetsDict",
-    {
-        "AlarmNames": "Required[list[str]]",
-    },
-    total=False,
-)
 
-AlarmMuteRuleRuleDict = TypedDict(
-    "AlarmMuteRuleRuleDict",
-    {
-        "Schedule": "Required[AlarmMuteRuleRuleScheduleDict]",
-    },
-    total=False,
-)
+class AlarmMuteRuleMuteTargetsDict(TypedDict, total=False):
+    """AlarmMuteRuleMuteTargets as a plain dict: Targets to be muted"""
 
-AlarmMuteRuleRuleScheduleDict = TypedDict(
-    "AlarmMuteRuleRuleScheduleDict",
-    {
-        "Duration": "Required[str]",
-        "Expression": "Required[str]",
-        "Timezone": "str",
-    },
-    total=False,
-)
+    AlarmNames: Required[list[str]]
+    """The alarm names to be mute by the AlarmMuteRule"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class AlarmMuteRuleRuleDict(TypedDict, total=False):
+    """AlarmMuteRuleRule as a plain dict: The rule for the mute"""
+
+    Schedule: Required[AlarmMuteRuleRuleScheduleDict]
+    """Schedule for the mute to be active"""
+
+
+class AlarmMuteRuleRuleScheduleDict(TypedDict, total=False):
+    """AlarmMuteRuleRuleSchedule as a plain dict: Schedule for the mute to be active"""
+
+    Duration: Required[str]
+    """The duration of the schedule when it triggers"""
+    Expression: Required[str]
+    """The expression of the schedule"""
+    Timezone: str
+    """The timezone of the schedule"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudWatch::AlarmMuteRule",
     schema_file="aws-cloudwatch-alarmmuterule.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Status", "/LastUpdatedTimestamp", "/MuteType", "/Arn"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/MuteTargets/AlarmNames", "/Tags"),
     required=("Rule",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -126,71 +125,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AlarmName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 1600, "minLength": 1, "type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "ExpireDate": {"type": "string"},
-        "LastUpdatedTimestamp": {"type": "string"},
-        "MuteTargets": {
-            "additionalProperties": False,
-            "properties": {
-                "AlarmNames": {
-                    "items": {"$ref": "#/definitions/AlarmName"},
-                    "maxItems": 500,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["AlarmNames"],
-            "type": "object",
-        },
-        "MuteType": {"type": "string"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Rule": {
-            "additionalProperties": False,
-            "properties": {
-                "Schedule": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Duration": {"maxLength": 50, "minLength": 1, "type": "string"},
-                        "Expression": {"maxLength": 256, "minLength": 1, "type": "string"},
-                        "Timezone": {"maxLength": 50, "minLength": 1, "type": "string"},
-                    },
-                    "required": ["Duration", "Expression"],
-                    "type": "object",
-                }
-            },
-            "required": ["Schedule"],
-            "type": "object",
-        },
-        "StartDate": {"type": "string"},
-        "Status": {"enum": ["SCHEDULED", "ACTIVE", "EXPIRED"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Rule"],
-}
-
 
 class AlarmMuteRule(_Resource):
-    """AWS::CloudWatch::AlarmMuteRule: Resource Type definition for AWS::CloudWatch::AlarmMuteRule that allows defining a rule and targeting alarms to mute their actions during the specifie...
+    """AWS::CloudWatch::AlarmMuteRule: Resource Type definition for AWS::CloudWatch::AlarmMuteRule
+    that allows defining a rule and targeting alarms to mute their actions during the specified
+    window.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, LastUpdatedTimestamp, MuteType, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-alarmmuterule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -198,14 +144,19 @@ class AlarmMuteRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AlarmMuteRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "alarm_mute_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Amazon Resource Name (ARN) of the AlarmMuteRule"""
     LastUpdatedTimestamp: str
+    """The last update timestamp of the alarm mute schedule"""
     MuteType: str
+    """The mute type of the alarm mute"""
     Status: Literal["SCHEDULED", "ACTIVE", "EXPIRED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current status of the AlarmMuteRule"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     ExpireDate: str
     MuteTargets: AlarmMuteRuleMuteTargetsDict
@@ -214,33 +165,38 @@ class AlarmMuteRule(_Resource):
     StartDate: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Rule: AlarmMuteRuleRule | AlarmMuteRuleRuleDict,
+        Description: str | None = None,
+        ExpireDate: str | None = None,
+        MuteTargets: AlarmMuteRuleMuteTargets | AlarmMuteRuleMuteTargetsDict | None = None,
+        Name: str | None = None,
+        StartDate: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudWatch::AlarmMuteRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Rule: AlarmMuteRuleRule | AlarmMuteRuleRuleDict,
-            Description: str | None = None,
-            ExpireDate: str | None = None,
-            MuteTargets: AlarmMuteRuleMuteTargets | AlarmMuteRuleMuteTargetsDict | None = None,
-            Name: str | None = None,
-            StartDate: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudWatch::AlarmMuteRule; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Rule: The rule for the mute Required.
             Description: The description of the AlarmMuteRule
-            ExpireDate: The date, with the same timezone offset as "ScheduleTimezone" after which the alarm mute rule will be expired.
+            ExpireDate: The date, with the same timezone offset as "ScheduleTimezone" after which
+                the alarm mute rule will be expired.
             MuteTargets: Targets to be muted
-            Name: The name of the AlarmMuteRule
-            Rule: The rule for the mute
-            StartDate: The date, with the same timezone offset as "ScheduleTimezone", after which the alarm mute rule will become active.
+            Name: The name of the AlarmMuteRule Create-only: changing it replaces the resource.
+            StartDate: The date, with the same timezone offset as "ScheduleTimezone", after which
+                the alarm mute rule will become active.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,101 +87,111 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AnomalyDetectorConfigurationDict = TypedDict(
-    "AnomalyDetectorConfigurationDict",
-    {
-        "ExcludedTimeRanges": "list[RangeDict]",
-        "MetricTimeZone": "str",
-    },
-    total=False,
-)
 
-AnomalyDetectorMetricDict = TypedDict(
-    "AnomalyDetectorMetricDict",
-    {
-        "Dimensions": "list[DimensionDict]",
-        "MetricName": "Required[str]",
-        "Namespace": "Required[str]",
-    },
-    total=False,
-)
+class AnomalyDetectorConfigurationDict(TypedDict, total=False):
+    """AnomalyDetectorConfiguration as a plain dict."""
 
-AnomalyDetectorMetricCharacteristicsDict = TypedDict(
-    "AnomalyDetectorMetricCharacteristicsDict",
-    {
-        "PeriodicSpikes": "bool",
-    },
-    total=False,
-)
+    ExcludedTimeRanges: list[RangeDict]
+    """Type: list[RangeDict]."""
+    MetricTimeZone: str
+    """Type: str."""
 
-AnomalyDetectorMetricMathAnomalyDetectorDict = TypedDict(
-    "AnomalyDetectorMetricMathAnomalyDetectorDict",
-    {
-        "MetricDataQueries": "list[MetricDataQueryDict]",
-    },
-    total=False,
-)
 
-AnomalyDetectorMetricStatDict = TypedDict(
-    "AnomalyDetectorMetricStatDict",
-    {
-        "Metric": "Required[AnomalyDetectorMetricDict]",
-        "Period": "Required[int]",
-        "Stat": "Required[str]",
-        "Unit": "str",
-    },
-    total=False,
-)
+class AnomalyDetectorMetricDict(TypedDict, total=False):
+    """AnomalyDetectorMetric as a plain dict."""
 
-AnomalyDetectorSingleMetricAnomalyDetectorDict = TypedDict(
-    "AnomalyDetectorSingleMetricAnomalyDetectorDict",
-    {
-        "AccountId": "str",
-        "Dimensions": "list[DimensionDict]",
-        "MetricName": "str",
-        "Namespace": "str",
-        "Stat": "str",
-    },
-    total=False,
-)
+    Dimensions: list[DimensionDict]
+    """Type: list[DimensionDict]."""
+    MetricName: Required[str]
+    """Type: str."""
+    Namespace: Required[str]
+    """Type: str."""
 
-DimensionDict = TypedDict(
-    "DimensionDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-MetricDataQueryDict = TypedDict(
-    "MetricDataQueryDict",
-    {
-        "AccountId": "str",
-        "Expression": "str",
-        "Id": "Required[str]",
-        "Label": "str",
-        "MetricStat": "AnomalyDetectorMetricStatDict",
-        "Period": "int",
-        "ReturnData": "bool",
-    },
-    total=False,
-)
+class AnomalyDetectorMetricCharacteristicsDict(TypedDict, total=False):
+    """AnomalyDetectorMetricCharacteristics as a plain dict."""
 
-RangeDict = TypedDict(
-    "RangeDict",
-    {
-        "EndTime": "Required[str]",
-        "StartTime": "Required[str]",
-    },
-    total=False,
-)
+    PeriodicSpikes: bool
+    """Type: bool."""
 
+
+class AnomalyDetectorMetricMathAnomalyDetectorDict(TypedDict, total=False):
+    """AnomalyDetectorMetricMathAnomalyDetector as a plain dict."""
+
+    MetricDataQueries: list[MetricDataQueryDict]
+    """Type: list[MetricDataQueryDict]."""
+
+
+class AnomalyDetectorMetricStatDict(TypedDict, total=False):
+    """AnomalyDetectorMetricStat as a plain dict."""
+
+    Metric: Required[AnomalyDetectorMetricDict]
+    """Type: AnomalyDetectorMetricDict."""
+    Period: Required[int]
+    """Type: int."""
+    Stat: Required[str]
+    """Type: str."""
+    Unit: str
+    """Type: str."""
+
+
+class AnomalyDetectorSingleMetricAnomalyDetectorDict(TypedDict, total=False):
+    """AnomalyDetectorSingleMetricAnomalyDetector as a plain dict."""
+
+    AccountId: str
+    """Type: str."""
+    Dimensions: list[DimensionDict]
+    """Type: list[DimensionDict]."""
+    MetricName: str
+    """Type: str."""
+    Namespace: str
+    """Type: str."""
+    Stat: str
+    """Type: str."""
+
+
+class DimensionDict(TypedDict, total=False):
+    """Dimension as a plain dict."""
+
+    Name: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class MetricDataQueryDict(TypedDict, total=False):
+    """MetricDataQuery as a plain dict."""
+
+    AccountId: str
+    """Type: str."""
+    Expression: str
+    """Type: str."""
+    Id: Required[str]
+    """Type: str."""
+    Label: str
+    """Type: str."""
+    MetricStat: AnomalyDetectorMetricStatDict
+    """Type: AnomalyDetectorMetricStatDict."""
+    Period: int
+    """Type: int."""
+    ReturnData: bool
+    """Type: bool."""
+
+
+class RangeDict(TypedDict, total=False):
+    """Range as a plain dict."""
+
+    EndTime: Required[str]
+    """Type: str."""
+    StartTime: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudWatch::AnomalyDetector",
     schema_file="aws-cloudwatch-anomalydetector.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=(
         "/Dimensions",
@@ -188,138 +202,20 @@ METADATA = _TypeMetadata(
         "/MetricMathAnomalyDetector",
         "/Stat",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Configuration": {
-            "additionalProperties": False,
-            "properties": {
-                "ExcludedTimeRanges": {
-                    "items": {"$ref": "#/definitions/Range"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MetricTimeZone": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Dimension": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Name"],
-            "type": "object",
-        },
-        "Metric": {
-            "additionalProperties": False,
-            "properties": {
-                "Dimensions": {
-                    "items": {"$ref": "#/definitions/Dimension"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MetricName": {"type": "string"},
-                "Namespace": {"type": "string"},
-            },
-            "required": ["MetricName", "Namespace"],
-            "type": "object",
-        },
-        "MetricCharacteristics": {
-            "additionalProperties": False,
-            "properties": {"PeriodicSpikes": {"type": "boolean"}},
-            "type": "object",
-        },
-        "MetricDataQuery": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountId": {"type": "string"},
-                "Expression": {"type": "string"},
-                "Id": {"type": "string"},
-                "Label": {"type": "string"},
-                "MetricStat": {"$ref": "#/definitions/MetricStat"},
-                "Period": {"type": "integer"},
-                "ReturnData": {"type": "boolean"},
-            },
-            "required": ["Id"],
-            "type": "object",
-        },
-        "MetricMathAnomalyDetector": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricDataQueries": {
-                    "items": {"$ref": "#/definitions/MetricDataQuery"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "MetricStat": {
-            "additionalProperties": False,
-            "properties": {
-                "Metric": {"$ref": "#/definitions/Metric"},
-                "Period": {"type": "integer"},
-                "Stat": {"type": "string"},
-                "Unit": {"type": "string"},
-            },
-            "required": ["Stat", "Period", "Metric"],
-            "type": "object",
-        },
-        "Range": {
-            "additionalProperties": False,
-            "properties": {"EndTime": {"type": "string"}, "StartTime": {"type": "string"}},
-            "required": ["EndTime", "StartTime"],
-            "type": "object",
-        },
-        "SingleMetricAnomalyDetector": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountId": {"type": "string"},
-                "Dimensions": {
-                    "items": {"$ref": "#/definitions/Dimension"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MetricName": {"type": "string"},
-                "Namespace": {"type": "string"},
-                "Stat": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Configuration": {"$ref": "#/definitions/Configuration"},
-        "Dimensions": {
-            "items": {"$ref": "#/definitions/Dimension"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Id": {"type": "string"},
-        "MetricCharacteristics": {"$ref": "#/definitions/MetricCharacteristics"},
-        "MetricMathAnomalyDetector": {"$ref": "#/definitions/MetricMathAnomalyDetector"},
-        "MetricName": {"type": "string"},
-        "Namespace": {"type": "string"},
-        "SingleMetricAnomalyDetector": {"$ref": "#/definitions/SingleMetricAnomalyDetector"},
-        "Stat": {"type": "string"},
-    },
-    "required": [],
-}
 
 
 class AnomalyDetector(_Resource):
-    """AWS::CloudWatch::AnomalyDetector: Resource Type definition for AWS::CloudWatch::AnomalyDetector
+    """AWS::CloudWatch::AnomalyDetector: Resource Type definition for
+    AWS::CloudWatch::AnomalyDetector
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Dimensions, MetricCharacteristics, MetricName,
+    Namespace, SingleMetricAnomalyDetector, MetricMathAnomalyDetector, Stat.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-anomalydetector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -327,11 +223,13 @@ class AnomalyDetector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AnomalyDetectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "anomaly_detector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Configuration: AnomalyDetectorConfigurationDict
     Dimensions: list[DimensionDict]
     MetricCharacteristics: AnomalyDetectorMetricCharacteristicsDict
@@ -341,35 +239,49 @@ class AnomalyDetector(_Resource):
     SingleMetricAnomalyDetector: AnomalyDetectorSingleMetricAnomalyDetectorDict
     Stat: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Configuration: AnomalyDetectorConfiguration
+        | AnomalyDetectorConfigurationDict
+        | None = None,
+        Dimensions: list[Dimension | DimensionDict] | None = None,
+        MetricCharacteristics: AnomalyDetectorMetricCharacteristics
+        | AnomalyDetectorMetricCharacteristicsDict
+        | None = None,
+        MetricMathAnomalyDetector: AnomalyDetectorMetricMathAnomalyDetector
+        | AnomalyDetectorMetricMathAnomalyDetectorDict
+        | None = None,
+        MetricName: str | None = None,
+        Namespace: str | None = None,
+        SingleMetricAnomalyDetector: AnomalyDetectorSingleMetricAnomalyDetector
+        | AnomalyDetectorSingleMetricAnomalyDetectorDict
+        | None = None,
+        Stat: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudWatch::AnomalyDetector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Configuration: AnomalyDetectorConfiguration
-            | AnomalyDetectorConfigurationDict
-            | None = None,
-            Dimensions: list[Dimension | DimensionDict] | None = None,
-            MetricCharacteristics: AnomalyDetectorMetricCharacteristics
-            | AnomalyDetectorMetricCharacteristicsDict
-            | None = None,
-            MetricMathAnomalyDetector: AnomalyDetectorMetricMathAnomalyDetector
-            | AnomalyDetectorMetricMathAnomalyDetectorDict
-            | None = None,
-            MetricName: str | None = None,
-            Namespace: str | None = None,
-            SingleMetricAnomalyDetector: AnomalyDetectorSingleMetricAnomalyDetector
-            | AnomalyDetectorSingleMetricAnomalyDetectorDict
-            | None = None,
-            Stat: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudWatch::AnomalyDetector; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Configuration: Type: AnomalyDetectorConfigurationDict.
+            Dimensions: Type: list[DimensionDict]. Create-only: changing it replaces the resource.
+            MetricCharacteristics: Type: AnomalyDetectorMetricCharacteristicsDict. Create-only:
+                changing it replaces the resource.
+            MetricMathAnomalyDetector: Type: AnomalyDetectorMetricMathAnomalyDetectorDict.
+                Create-only: changing it replaces the resource.
+            MetricName: Type: str. Create-only: changing it replaces the resource.
+            Namespace: Type: str. Create-only: changing it replaces the resource.
+            SingleMetricAnomalyDetector: Type: AnomalyDetectorSingleMetricAnomalyDetectorDict.
+                Create-only: changing it replaces the resource.
+            Stat: Type: str. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,55 +63,52 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CompositeAlarmActionConfigurationDict = TypedDict(
-    "CompositeAlarmActionConfigurationDict",
-    {
-        "AlarmTagsPropagation": "CompositeAlarmAlarmTagsPropagationDict",
-    },
-    total=False,
-)
 
-CompositeAlarmAlarmTagsPropagationDict = TypedDict(
-    "CompositeAlarmAlarmTagsPropagationDict",
-    {
-        "Enabled": "Required[bool]",
-        "ExcludedTagKeys": "list[str]",
-        "IncludedTagKeys": "list[str]",
-    },
-    total=False,
-)
+class CompositeAlarmActionConfigurationDict(TypedDict, total=False):
+    """CompositeAlarmActionConfiguration as a plain dict: Configuration that applies to the
+    notifications this alarm sends when it performs its actions."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AlarmTagsPropagation: CompositeAlarmAlarmTagsPropagationDict
+    """Whether the alarm's tags are included in its action notifications and state-change events."""
 
+
+class CompositeAlarmAlarmTagsPropagationDict(TypedDict, total=False):
+    """CompositeAlarmAlarmTagsPropagation as a plain dict: Controls whether the alarm's tags are
+    included in its action notifications and state-change events, and which tag keys are included.
+    Specify IncludedTagKeys or ExcludedTagKeys, but not both. Omit both to include every tag."""
+
+    Enabled: Required[bool]
+    """Whether the alarm's tags are included in its action notifications and state-change events."""
+    ExcludedTagKeys: list[str]
+    """The tag keys to leave out. Cannot be specified together with IncludedTagKeys."""
+    IncludedTagKeys: list[str]
+    """The only tag keys to include. Cannot be specified together with ExcludedTagKeys."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Metadata that you can assign to a composite alarm, Tags can help you
+    organize and categorize your resources."""
+
+    Key: Required[str]
+    """A unique identifier for the tag. The combination of tag keys and values can help you organize
+    and categorize your resources."""
+    Value: Required[str]
+    """The value for the specified tag key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudWatch::CompositeAlarm",
     schema_file="aws-cloudwatch-compositealarm.json",
     primary_identifier=("/AlarmName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/AlarmName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ActionConfiguration/AlarmTagsPropagation/ExcludedTagKeys",
         "/ActionConfiguration/AlarmTagsPropagation/IncludedTagKeys",
     ),
     required=("AlarmRule",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -117,88 +118,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ActionConfiguration": {
-            "additionalProperties": False,
-            "properties": {"AlarmTagsPropagation": {"$ref": "#/definitions/AlarmTagsPropagation"}},
-            "type": "object",
-        },
-        "AlarmActionARN": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "AlarmTagsPropagation": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "ExcludedTagKeys": {
-                    "items": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "IncludedTagKeys": {
-                    "items": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActionConfiguration": {"$ref": "#/definitions/ActionConfiguration"},
-        "ActionsEnabled": {"type": "boolean"},
-        "ActionsSuppressor": {"maxLength": 1600, "minLength": 1, "type": "string"},
-        "ActionsSuppressorExtensionPeriod": {"minimum": 0, "type": "integer"},
-        "ActionsSuppressorWaitPeriod": {"minimum": 0, "type": "integer"},
-        "AlarmActions": {
-            "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            "maxItems": 5,
-            "type": "array",
-        },
-        "AlarmDescription": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "AlarmName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "AlarmRule": {"maxLength": 10240, "minLength": 1, "type": "string"},
-        "Arn": {"maxLength": 1600, "minLength": 1, "type": "string"},
-        "InsufficientDataActions": {
-            "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            "maxItems": 5,
-            "type": "array",
-        },
-        "OKActions": {
-            "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            "maxItems": 5,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["AlarmRule"],
-}
-
 
 class CompositeAlarm(_Resource):
-    """AWS::CloudWatch::CompositeAlarm: The AWS::CloudWatch::CompositeAlarm type specifies an alarm which aggregates the states of other Alarms (Metric or Composite Alarms) as defined by the...
+    """AWS::CloudWatch::CompositeAlarm: The AWS::CloudWatch::CompositeAlarm type specifies an alarm
+    which aggregates the states of other Alarms (Metric or Composite Alarms) as defined by the
+    AlarmRule expression
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AlarmName.
+    Replaced when any of these change (create-only): AlarmName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-compositealarm.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -206,11 +137,13 @@ class CompositeAlarm(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CompositeAlarmAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "composite_alarm.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Amazon Resource Name (ARN) of the alarm"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ActionConfiguration: CompositeAlarmActionConfigurationDict
     ActionsEnabled: bool
     ActionsSuppressor: str
@@ -224,45 +157,61 @@ class CompositeAlarm(_Resource):
     OKActions: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AlarmRule: str,
+        ActionConfiguration: CompositeAlarmActionConfiguration
+        | CompositeAlarmActionConfigurationDict
+        | None = None,
+        ActionsEnabled: bool | None = None,
+        ActionsSuppressor: str | None = None,
+        ActionsSuppressorExtensionPeriod: int | None = None,
+        ActionsSuppressorWaitPeriod: int | None = None,
+        AlarmActions: list[str] | None = None,
+        AlarmDescription: str | None = None,
+        AlarmName: str | None = None,
+        InsufficientDataActions: list[str] | None = None,
+        OKActions: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudWatch::CompositeAlarm; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AlarmRule: str,
-            ActionConfiguration: CompositeAlarmActionConfiguration
-            | CompositeAlarmActionConfigurationDict
-            | None = None,
-            ActionsEnabled: bool | None = None,
-            ActionsSuppressor: str | None = None,
-            ActionsSuppressorExtensionPeriod: int | None = None,
-            ActionsSuppressorWaitPeriod: int | None = None,
-            AlarmActions: list[str] | None = None,
-            AlarmDescription: str | None = None,
-            AlarmName: str | None = None,
-            InsufficientDataActions: list[str] | None = None,
-            OKActions: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudWatch::CompositeAlarm; `await` it inside an App to deploy it.
-
-            ActionConfiguration: Configuration that applies to the notifications this alarm sends when it performs its actions.
-            ActionsEnabled: Indicates whether actions should be executed during any changes to the alarm state.
-            ActionsSuppressor: Actions will be suppressed if the suppressor alarm is in the ALARM state.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AlarmRule: Expression which aggregates the state of other Alarms (Metric or Composite
+                Alarms) Required.
+            ActionConfiguration: Configuration that applies to the notifications this alarm sends
+                when it performs its actions.
+            ActionsEnabled: Indicates whether actions should be executed during any changes to the
+                alarm state. The default is TRUE.
+            ActionsSuppressor: Actions will be suppressed if the suppressor alarm is in the ALARM
+                state. ActionsSuppressor can be an AlarmName or an Amazon Resource Name (ARN) from
+                an existing alarm.
             ActionsSuppressorExtensionPeriod: Actions will be suppressed if WaitPeriod is active.
+                The length of time that actions are suppressed is in seconds.
             ActionsSuppressorWaitPeriod: Actions will be suppressed if ExtensionPeriod is active.
-            AlarmActions: The list of actions to execute when this alarm transitions into an ALARM state from any other state.
+                The length of time that actions are suppressed is in seconds.
+            AlarmActions: The list of actions to execute when this alarm transitions into an ALARM
+                state from any other state. Specify each action as an Amazon Resource Name (ARN).
             AlarmDescription: The description of the alarm
-            AlarmName: The name of the Composite Alarm
-            AlarmRule: Expression which aggregates the state of other Alarms (Metric or Composite Alarms)
-            InsufficientDataActions: The actions to execute when this alarm transitions to the INSUFFICIENT_DATA state from any other state.
-            OKActions: The actions to execute when this alarm transitions to the OK state from any other state.
-            Tags: A list of key-value pairs to associate with the composite alarm.
+            AlarmName: The name of the Composite Alarm Create-only: changing it replaces the
+                resource.
+            InsufficientDataActions: The actions to execute when this alarm transitions to the
+                INSUFFICIENT_DATA state from any other state. Each action is specified as an Amazon
+                Resource Name (ARN).
+            OKActions: The actions to execute when this alarm transitions to the OK state from any
+                other state. Each action is specified as an Amazon Resource Name (ARN).
+            Tags: A list of key-value pairs to associate with the composite alarm. You can associate
+                as many as 50 tags with an alarm.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

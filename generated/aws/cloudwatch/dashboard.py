@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,28 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Metadata that you can assign to a cloudwatch dashboard. Tags can help
+    you organize and categorize your resources. You can also use them to scope user permissions, by
+    granting a user permission to access or change only resources with certain tag values."""
+
+    Key: Required[str]
+    """A unique identifier for the tag. The combination of tag keys and values can help you organize
+    and categorize your resources."""
+    Value: Required[str]
+    """The value for the specified tag key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudWatch::Dashboard",
     schema_file="aws-cloudwatch-dashboard.json",
     primary_identifier=("/DashboardName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/DashboardName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DashboardBody",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,38 +86,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "DashboardBody": {"type": "string"},
-        "DashboardName": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["DashboardBody"],
-}
-
 
 class Dashboard(_Resource):
     """AWS::CloudWatch::Dashboard: Resource Type definition for AWS::CloudWatch::Dashboard
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DashboardName.
+    Replaced when any of these change (create-only): DashboardName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-dashboard.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -127,33 +102,41 @@ class Dashboard(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DashboardAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "dashboard.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DashboardBody: str
     DashboardName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DashboardBody: str,
+        DashboardName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudWatch::Dashboard; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DashboardBody: str,
-            DashboardName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudWatch::Dashboard; `await` it inside an App to deploy it.
-
-            DashboardBody: The detailed information about the dashboard in JSON format, including the widgets to include and their location on the dashboard
-            DashboardName: The name of the dashboard.
-            Tags: A list of key-value pairs to associate with the cloudwatch dashboard.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DashboardBody: The detailed information about the dashboard in JSON format, including
+                the widgets to include and their location on the dashboard Required.
+            DashboardName: The name of the dashboard. The name must be between 1 and 255 characters.
+                If you do not specify a name, one will be generated automatically. Create-only:
+                changing it replaces the resource.
+            Tags: A list of key-value pairs to associate with the cloudwatch dashboard. You can
+                associate up to 50 tags with a dashboard
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,31 +63,33 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IntegrationCredentialDict = TypedDict(
-    "IntegrationCredentialDict",
-    {
-        "ApiKeyCredential": "Required[IntegrationCredentialApiKeyCredentialDict]",
-    },
-    total=False,
-)
 
-IntegrationCredentialApiKeyCredentialDict = TypedDict(
-    "IntegrationCredentialApiKeyCredentialDict",
-    {
-        "ApiKeyValue": "Required[str]",
-    },
-    total=False,
-)
+class IntegrationCredentialDict(TypedDict, total=False):
+    """IntegrationCredential as a plain dict: Write-only API-key credential material for the
+    integration. Stored encrypted and never returned on read."""
 
-IntegrationTagsItemDict = TypedDict(
-    "IntegrationTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ApiKeyCredential: Required[IntegrationCredentialApiKeyCredentialDict]
+    """API-key credential material that can be rotated in place on update."""
 
+
+class IntegrationCredentialApiKeyCredentialDict(TypedDict, total=False):
+    """IntegrationCredentialApiKeyCredential as a plain dict: API-key credential material that can
+    be rotated in place on update."""
+
+    ApiKeyValue: Required[str]
+    """Length: 1 to 4096 characters."""
+
+
+class IntegrationTagsItemDict(TypedDict, total=False):
+    """IntegrationTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudWatch::Integration",
     schema_file="aws-cloudwatch-integration.json",
@@ -92,17 +98,11 @@ METADATA = _TypeMetadata(
     read_only=("/IntegrationArn", "/IntegrationId", "/Status", "/CreatedAt", "/UpdatedAt"),
     create_only=("/IntegrationType", "/Name"),
     write_only=("/Credential",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("IntegrationType", "Name"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
         tag_on_create=False,
-        tag_updatable=True,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -112,71 +112,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IntegrationCredential": {
-            "additionalProperties": False,
-            "properties": {
-                "ApiKeyCredential": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ApiKeyValue": {"maxLength": 4096, "minLength": 1, "type": "string"}
-                    },
-                    "required": ["ApiKeyValue"],
-                    "type": "object",
-                }
-            },
-            "required": ["ApiKeyCredential"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Credential": {"$ref": "#/definitions/IntegrationCredential"},
-        "IntegrationArn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "IntegrationAttributes": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "patternProperties": {"^.+$": {"type": "string"}},
-            "type": "object",
-        },
-        "IntegrationId": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "IntegrationType": {
-            "enum": ["AWS_CONFIG_SLREC", "AWS_INTEGRATION", "EXTERNAL_AGENT"],
-            "type": "string",
-        },
-        "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "RoleArn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "Status": {
-            "enum": ["PENDING", "PENDING_OAUTH", "ACTIVE", "ERROR", "FAILED", "DELETED"],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["IntegrationType", "Name"],
-}
-
 
 class Integration(_Resource):
-    """AWS::CloudWatch::Integration: Resource Type definition for AWS::CloudWatch::Integration. Manages a CloudWatch (Amazon CloudWatch Observability / Omni) account-scoped integration. V...
+    """AWS::CloudWatch::Integration: Resource Type definition for AWS::CloudWatch::Integration.
+    Manages a CloudWatch (Amazon CloudWatch Observability / Omni) account-scoped integration. V1
+    supports AWS_CONFIG_SLREC, AWS_INTEGRATION, and EXTERNAL_AGENT.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IntegrationArn.
+    Also identified by: IntegrationId.
+    Replaced when any of these change (create-only): IntegrationType, Name.
+    Write-only (sent to AWS, never read back): Credential.
+    Read-only attributes (known once deployed): CreatedAt, IntegrationArn, IntegrationId, Status,
+    UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-integration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -184,46 +134,63 @@ class Integration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IntegrationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "integration.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The time at which the integration was created."""
     IntegrationArn: str
+    """The ARN of the integration.
+    arn:aws:cloudwatch:{region}:{account}:integration/{integrationId}."""
     IntegrationId: str
+    """The service-generated unique identifier (UUID) of the integration."""
     Status: Literal["PENDING", "PENDING_OAUTH", "ACTIVE", "ERROR", "FAILED", "DELETED"]
+    """Lifecycle status of the integration."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time at which the integration was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Credential: IntegrationCredentialDict
-    IntegrationAttributes: dict[str, Any]
+    IntegrationAttributes: dict[str, str]
     IntegrationType: Literal["AWS_CONFIG_SLREC", "AWS_INTEGRATION", "EXTERNAL_AGENT"]
     Name: str
     RoleArn: str
     Tags: list[IntegrationTagsItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IntegrationType: Literal["AWS_CONFIG_SLREC", "AWS_INTEGRATION", "EXTERNAL_AGENT"],
+        Name: str,
+        Credential: IntegrationCredential | IntegrationCredentialDict | None = None,
+        IntegrationAttributes: dict[str, str] | None = None,
+        RoleArn: str | None = None,
+        Tags: list[IntegrationTagsItem | IntegrationTagsItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudWatch::Integration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IntegrationType: Literal["AWS_CONFIG_SLREC", "AWS_INTEGRATION", "EXTERNAL_AGENT"],
-            Name: str,
-            Credential: IntegrationCredential | IntegrationCredentialDict | None = None,
-            IntegrationAttributes: dict[str, Any] | None = None,
-            RoleArn: str | None = None,
-            Tags: list[IntegrationTagsItem | IntegrationTagsItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudWatch::Integration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IntegrationType: The type of integration. Immutable after creation. Create-only:
+                changing it replaces the resource. Required.
+            Name: The customer-supplied name of the integration. Unique per account. Create-only:
+                changing it replaces the resource. Required.
+            Credential: Write-only API-key credential material for the integration. Stored encrypted
+                and never returned on read. Write-only: sent to AWS, never read back.
             IntegrationAttributes: Type-specific configuration attributes (max 50 entries).
-            IntegrationType: The type of integration.
-            Name: The customer-supplied name of the integration.
-            RoleArn: IAM role ARN the integration assumes.
+                EXTERNAL_AGENT requires 'catalogId'. On update, supplied attributes merge into the
+                existing map; omitting a key does not remove it.
+            RoleArn: IAM role ARN the integration assumes. Required for AWS_INTEGRATION (a valid,
+                service-assumable IAM role ARN). Not used by AWS_CONFIG_SLREC or EXTERNAL_AGENT.
             Tags: Tags associated with the integration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,74 +75,97 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LogAlarmActionConfigurationDict = TypedDict(
-    "LogAlarmActionConfigurationDict",
-    {
-        "AlarmTagsPropagation": "LogAlarmAlarmTagsPropagationDict",
-    },
-    total=False,
-)
 
-LogAlarmAlarmTagsPropagationDict = TypedDict(
-    "LogAlarmAlarmTagsPropagationDict",
-    {
-        "Enabled": "Required[bool]",
-        "ExcludedTagKeys": "list[str]",
-        "IncludedTagKeys": "list[str]",
-    },
-    total=False,
-)
+class LogAlarmActionConfigurationDict(TypedDict, total=False):
+    """LogAlarmActionConfiguration as a plain dict: Configuration that applies to the notifications
+    this alarm sends when it performs its actions."""
 
-LogAlarmScheduleConfigurationDict = TypedDict(
-    "LogAlarmScheduleConfigurationDict",
-    {
-        "EndTimeOffset": "int",
-        "ScheduleExpression": "Required[str]",
-        "StartTimeOffset": "Required[int]",
-    },
-    total=False,
-)
+    AlarmTagsPropagation: LogAlarmAlarmTagsPropagationDict
+    """Whether the alarm's tags are included in its action notifications and state-change events."""
 
-LogAlarmScheduledQueryConfigurationDict = TypedDict(
-    "LogAlarmScheduledQueryConfigurationDict",
-    {
-        "AggregationExpression": "Required[str]",
-        "LogGroupIdentifiers": "list[str]",
-        "QueryString": "Required[str]",
-        "ScheduleConfiguration": "Required[LogAlarmScheduleConfigurationDict]",
-        "ScheduledQueryRoleARN": "Required[str]",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
 
-LogAlarmWarmUpConfigurationDict = TypedDict(
-    "LogAlarmWarmUpConfigurationDict",
-    {
-        "OnlyStartEvaluatingAfterWarmUpPeriodEnds": "bool",
-        "WarmUpPeriodDurationInMinutes": "int",
-    },
-    total=False,
-)
+class LogAlarmAlarmTagsPropagationDict(TypedDict, total=False):
+    """LogAlarmAlarmTagsPropagation as a plain dict: Controls whether the alarm's tags are included
+    in its action notifications and state-change events, and which tag keys are included. Specify
+    IncludedTagKeys or ExcludedTagKeys, but not both. Omit both to include every tag."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Enabled: Required[bool]
+    """Whether the alarm's tags are included in its action notifications and state-change events."""
+    ExcludedTagKeys: list[str]
+    """The tag keys to leave out. Cannot be specified together with IncludedTagKeys."""
+    IncludedTagKeys: list[str]
+    """The only tag keys to include. Cannot be specified together with ExcludedTagKeys."""
 
+
+class LogAlarmScheduleConfigurationDict(TypedDict, total=False):
+    """LogAlarmScheduleConfiguration as a plain dict: The schedule configuration for the scheduled
+    query."""
+
+    EndTimeOffset: int
+    """The number of seconds into the past to end the query window. Must be a non-negative value and
+    cannot exceed 2592000 seconds (30 days)."""
+    ScheduleExpression: Required[str]
+    """The expression that defines when the scheduled query runs, e.g. rate(1 minute)."""
+    StartTimeOffset: Required[int]
+    """The number of seconds into the past to start the query window. Must be a positive value and
+    cannot exceed 2592000 seconds (30 days)."""
+
+
+class LogAlarmScheduledQueryConfigurationDict(TypedDict, total=False):
+    """LogAlarmScheduledQueryConfiguration as a plain dict: The scheduled query configuration for
+    the log alarm."""
+
+    AggregationExpression: Required[str]
+    """The aggregation expression for the scheduled query, e.g. count(*) or avg(latency) by host."""
+    LogGroupIdentifiers: list[str]
+    """The log groups to query."""
+    QueryString: Required[str]
+    """The query string to execute against the specified log groups."""
+    ScheduleConfiguration: Required[LogAlarmScheduleConfigurationDict]
+    """The schedule configuration."""
+    ScheduledQueryRoleARN: Required[str]
+    """The ARN of the IAM role that grants permissions to execute the scheduled query."""
+    Tags: list[TagDict]
+    """A list of key-value pairs to associate with the scheduled query that backs the log alarm."""
+
+
+class LogAlarmWarmUpConfigurationDict(TypedDict, total=False):
+    """LogAlarmWarmUpConfiguration as a plain dict: The warm-up configuration for an alarm. A
+    warm-up period delays alarm evaluation after you create or update the alarm. This reduces alarm
+    noise from missing data while a new resource or service starts up. During the warm-up period,
+    the alarm stays in INSUFFICIENT_DATA and doesn't perform alarm actions."""
+
+    OnlyStartEvaluatingAfterWarmUpPeriodEnds: bool
+    """Specifies whether the alarm waits for the full warm-up period before it starts evaluating. If
+    true, the alarm waits the entire WarmUpPeriodDurationInMinutes before it starts evaluating, even
+    if metric data arrives earlier. If false, the alarm ends the warm-up period early and starts
+    evaluating as soon as it has enough metric data to fill its evaluation window. This is the
+    default behavior."""
+    WarmUpPeriodDurationInMinutes: int
+    """The length of the warm-up period, in minutes. For this duration after you create or update
+    the alarm, the alarm stays in INSUFFICIENT_DATA and doesn't perform alarm actions. Valid values
+    range from 1 to 2,880 minutes (2 days). You can change this value while the alarm is still in
+    its warm-up period. Changes have no effect after the warm-up period ends."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Metadata that you can assign to a log alarm. Tags can help you organize
+    and categorize your resources."""
+
+    Key: Required[str]
+    """A unique identifier for the tag. The combination of tag keys and values can help you organize
+    and categorize your resources."""
+    Value: Required[str]
+    """The value for the specified tag key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudWatch::LogAlarm",
     schema_file="aws-cloudwatch-logalarm.json",
     primary_identifier=("/AlarmName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/AlarmName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ActionConfiguration/AlarmTagsPropagation/ExcludedTagKeys",
         "/ActionConfiguration/AlarmTagsPropagation/IncludedTagKeys",
@@ -153,14 +180,7 @@ METADATA = _TypeMetadata(
         "QueryResultsToEvaluate",
         "ScheduledQueryConfiguration",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -170,155 +190,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ActionConfiguration": {
-            "additionalProperties": False,
-            "properties": {"AlarmTagsPropagation": {"$ref": "#/definitions/AlarmTagsPropagation"}},
-            "type": "object",
-        },
-        "AlarmTagsPropagation": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "ExcludedTagKeys": {
-                    "items": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "IncludedTagKeys": {
-                    "items": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "ScheduleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EndTimeOffset": {"maximum": 2592000, "minimum": 0, "type": "integer"},
-                "ScheduleExpression": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "StartTimeOffset": {"maximum": 2592000, "minimum": 1, "type": "integer"},
-            },
-            "required": ["ScheduleExpression", "StartTimeOffset"],
-            "type": "object",
-        },
-        "ScheduledQueryConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationExpression": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "LogGroupIdentifiers": {
-                    "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "QueryString": {"maxLength": 10000, "minLength": 0, "type": "string"},
-                "ScheduleConfiguration": {"$ref": "#/definitions/ScheduleConfiguration"},
-                "ScheduledQueryRoleARN": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 50,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": [
-                "QueryString",
-                "AggregationExpression",
-                "ScheduledQueryRoleARN",
-                "ScheduleConfiguration",
-            ],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WarmUpConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "OnlyStartEvaluatingAfterWarmUpPeriodEnds": {"type": "boolean"},
-                "WarmUpPeriodDurationInMinutes": {"maximum": 2880, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActionConfiguration": {"$ref": "#/definitions/ActionConfiguration"},
-        "ActionLogLineCount": {"maximum": 50, "minimum": 0, "type": "integer"},
-        "ActionLogLineRoleArn": {"type": "string"},
-        "ActionsEnabled": {"type": "boolean"},
-        "AlarmActions": {
-            "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "AlarmDescription": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "AlarmName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Arn": {"type": "string"},
-        "ComparisonOperator": {
-            "enum": [
-                "GreaterThanOrEqualToThreshold",
-                "GreaterThanThreshold",
-                "GreaterThanUpperThreshold",
-                "LessThanLowerOrGreaterThanUpperThreshold",
-                "LessThanLowerThreshold",
-                "LessThanOrEqualToThreshold",
-                "LessThanThreshold",
-            ],
-            "type": "string",
-        },
-        "InsufficientDataActions": {
-            "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "OKActions": {
-            "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "QueryResultsToAlarm": {"minimum": 1, "type": "integer"},
-        "QueryResultsToEvaluate": {"minimum": 1, "type": "integer"},
-        "ScheduledQueryConfiguration": {"$ref": "#/definitions/ScheduledQueryConfiguration"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Threshold": {"type": "number"},
-        "TreatMissingData": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "WarmUpConfiguration": {"$ref": "#/definitions/WarmUpConfiguration"},
-    },
-    "required": [
-        "ComparisonOperator",
-        "Threshold",
-        "QueryResultsToAlarm",
-        "QueryResultsToEvaluate",
-        "ScheduledQueryConfiguration",
-    ],
-}
-
 
 class LogAlarm(_Resource):
-    """AWS::CloudWatch::LogAlarm: Resource Type definition for AWS::CloudWatch::LogAlarm. A LogAlarm evaluates scheduled query results from CloudWatch Logs and triggers actions when th...
+    """AWS::CloudWatch::LogAlarm: Resource Type definition for AWS::CloudWatch::LogAlarm. A LogAlarm
+    evaluates scheduled query results from CloudWatch Logs and triggers actions when thresholds are
+    breached.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AlarmName.
+    Replaced when any of these change (create-only): AlarmName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-logalarm.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -326,11 +209,13 @@ class LogAlarm(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LogAlarmAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "log_alarm.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the log alarm."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ActionConfiguration: LogAlarmActionConfigurationDict
     ActionLogLineCount: int
     ActionLogLineRoleArn: str
@@ -357,66 +242,86 @@ class LogAlarm(_Resource):
     TreatMissingData: str
     WarmUpConfiguration: LogAlarmWarmUpConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ComparisonOperator: Literal[
+            "GreaterThanOrEqualToThreshold",
+            "GreaterThanThreshold",
+            "GreaterThanUpperThreshold",
+            "LessThanLowerOrGreaterThanUpperThreshold",
+            "LessThanLowerThreshold",
+            "LessThanOrEqualToThreshold",
+            "LessThanThreshold",
+        ],
+        QueryResultsToAlarm: int,
+        QueryResultsToEvaluate: int,
+        ScheduledQueryConfiguration: LogAlarmScheduledQueryConfiguration
+        | LogAlarmScheduledQueryConfigurationDict,
+        Threshold: float,
+        ActionConfiguration: LogAlarmActionConfiguration
+        | LogAlarmActionConfigurationDict
+        | None = None,
+        ActionLogLineCount: int | None = None,
+        ActionLogLineRoleArn: str | None = None,
+        ActionsEnabled: bool | None = None,
+        AlarmActions: list[str] | None = None,
+        AlarmDescription: str | None = None,
+        AlarmName: str | None = None,
+        InsufficientDataActions: list[str] | None = None,
+        OKActions: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TreatMissingData: str | None = None,
+        WarmUpConfiguration: LogAlarmWarmUpConfiguration
+        | LogAlarmWarmUpConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudWatch::LogAlarm; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ComparisonOperator: Literal[
-                "GreaterThanOrEqualToThreshold",
-                "GreaterThanThreshold",
-                "GreaterThanUpperThreshold",
-                "LessThanLowerOrGreaterThanUpperThreshold",
-                "LessThanLowerThreshold",
-                "LessThanOrEqualToThreshold",
-                "LessThanThreshold",
-            ],
-            QueryResultsToAlarm: int,
-            QueryResultsToEvaluate: int,
-            ScheduledQueryConfiguration: LogAlarmScheduledQueryConfiguration
-            | LogAlarmScheduledQueryConfigurationDict,
-            Threshold: float,
-            ActionConfiguration: LogAlarmActionConfiguration
-            | LogAlarmActionConfigurationDict
-            | None = None,
-            ActionLogLineCount: int | None = None,
-            ActionLogLineRoleArn: str | None = None,
-            ActionsEnabled: bool | None = None,
-            AlarmActions: list[str] | None = None,
-            AlarmDescription: str | None = None,
-            AlarmName: str | None = None,
-            InsufficientDataActions: list[str] | None = None,
-            OKActions: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TreatMissingData: str | None = None,
-            WarmUpConfiguration: LogAlarmWarmUpConfiguration
-            | LogAlarmWarmUpConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudWatch::LogAlarm; `await` it inside an App to deploy it.
-
-            ActionConfiguration: Configuration that applies to the notifications this alarm sends when it performs its actions.
-            ActionLogLineCount: The number of log lines to include in alarm notifications.
-            ActionLogLineRoleArn: The ARN of the IAM role that grants CloudWatch permissions to fetch log lines for alarm notifications.
-            ActionsEnabled: Indicates whether actions should be executed during any changes to the alarm state.
-            AlarmActions: The list of actions to execute when this alarm transitions into an ALARM state from any other state.
-            AlarmDescription: The description of the log alarm.
-            AlarmName: The name of the log alarm.
-            ComparisonOperator: The arithmetic operation to use when comparing the specified threshold and the query results.
-            InsufficientDataActions: The actions to execute when this alarm transitions to the INSUFFICIENT_DATA state from any other state.
-            OKActions: The actions to execute when this alarm transitions to the OK state from any other state.
-            QueryResultsToAlarm: The number of query results that must be breaching to trigger the alarm.
-            QueryResultsToEvaluate: The number of query results over which data is compared to the specified threshold.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ComparisonOperator: The arithmetic operation to use when comparing the specified
+                threshold and the query results. Valid values are GreaterThanOrEqualToThreshold,
+                GreaterThanThreshold, LessThanThreshold, and LessThanOrEqualToThreshold. Required.
+            QueryResultsToAlarm: The number of query results that must be breaching to trigger the
+                alarm. Required.
+            QueryResultsToEvaluate: The number of query results over which data is compared to the
+                specified threshold. Required.
             ScheduledQueryConfiguration: The scheduled query configuration for the log alarm.
-            Tags: A list of key-value pairs to associate with the log alarm.
+                Required.
             Threshold: The value to compare against the results of the scheduled query evaluation.
-            TreatMissingData: Sets how this alarm is to handle missing data points.
-            WarmUpConfiguration: The warm-up configuration for the alarm.
+                Required.
+            ActionConfiguration: Configuration that applies to the notifications this alarm sends
+                when it performs its actions.
+            ActionLogLineCount: The number of log lines to include in alarm notifications. Valid
+                values are 0 to 50.
+            ActionLogLineRoleArn: The ARN of the IAM role that grants CloudWatch permissions to
+                fetch log lines for alarm notifications. Required when ActionLogLineCount is greater
+                than 0.
+            ActionsEnabled: Indicates whether actions should be executed during any changes to the
+                alarm state. The default is TRUE.
+            AlarmActions: The list of actions to execute when this alarm transitions into an ALARM
+                state from any other state.
+            AlarmDescription: The description of the log alarm.
+            AlarmName: The name of the log alarm. Create-only: changing it replaces the resource.
+            InsufficientDataActions: The actions to execute when this alarm transitions to the
+                INSUFFICIENT_DATA state from any other state.
+            OKActions: The actions to execute when this alarm transitions to the OK state from any
+                other state.
+            Tags: A list of key-value pairs to associate with the log alarm.
+            TreatMissingData: Sets how this alarm is to handle missing data points. Valid values are
+                breaching, notBreaching, ignore, and missing.
+            WarmUpConfiguration: The warm-up configuration for the alarm. During the warm-up period,
+                the alarm stays in INSUFFICIENT_DATA and doesn't perform alarm actions. For more
+                information, see Alarm warm-up periods in the Amazon CloudWatch User Guide.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,61 +67,57 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MetricStreamFilterDict = TypedDict(
-    "MetricStreamFilterDict",
-    {
-        "MetricNames": "list[str]",
-        "Namespace": "Required[str]",
-    },
-    total=False,
-)
 
-MetricStreamStatisticsConfigurationDict = TypedDict(
-    "MetricStreamStatisticsConfigurationDict",
-    {
-        "AdditionalStatistics": "Required[list[str]]",
-        "IncludeMetrics": "Required[list[MetricStreamStatisticsMetricDict]]",
-    },
-    total=False,
-)
+class MetricStreamFilterDict(TypedDict, total=False):
+    """MetricStreamFilter as a plain dict: This structure defines the metrics that will be streamed."""
 
-MetricStreamStatisticsMetricDict = TypedDict(
-    "MetricStreamStatisticsMetricDict",
-    {
-        "MetricName": "Required[str]",
-        "Namespace": "Required[str]",
-    },
-    total=False,
-)
+    MetricNames: list[str]
+    """Only metrics with MetricNames matching these values will be streamed. Must be set together
+    with Namespace."""
+    Namespace: Required[str]
+    """Only metrics with Namespace matching this value will be streamed."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class MetricStreamStatisticsConfigurationDict(TypedDict, total=False):
+    """MetricStreamStatisticsConfiguration as a plain dict: This structure specifies a list of
+    additional statistics to stream, and the metrics to stream those additional statistics for. All
+    metrics that match the combination of metric name and namespace will be streamed with the
+    extended statistics, no matter their dimensions."""
+
+    AdditionalStatistics: Required[list[str]]
+    """The additional statistics to stream for the metrics listed in IncludeMetrics."""
+    IncludeMetrics: Required[list[MetricStreamStatisticsMetricDict]]
+    """An array that defines the metrics that are to have additional statistics streamed."""
+
+
+class MetricStreamStatisticsMetricDict(TypedDict, total=False):
+    """MetricStreamStatisticsMetric as a plain dict: A structure that specifies the metric name and
+    namespace for one metric that is going to have additional statistics included in the stream."""
+
+    MetricName: Required[str]
+    """The name of the metric."""
+    Namespace: Required[str]
+    """The namespace of the metric."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Metadata that you can assign to a Metric Stream, consisting of a
+    key-value pair."""
+
+    Key: Required[str]
+    """A unique identifier for the tag."""
+    Value: Required[str]
+    """String which you can use to describe or define the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudWatch::MetricStream",
     schema_file="aws-cloudwatch-metricstream.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreationDate", "/LastUpdateDate", "/State"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -127,123 +127,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "allOf": [
-        {"required": ["FirehoseArn", "RoleArn", "OutputFormat"]},
-        {"oneOf": [{}, {"required": ["IncludeFilters", "ExcludeFilters"]}]},
-    ],
-    "definitions": {
-        "MetricStreamFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricNames": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 999,
-                    "type": "array",
-                },
-                "Namespace": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[^:]",
-                    "type": "string",
-                },
-            },
-            "required": ["Namespace"],
-            "type": "object",
-        },
-        "MetricStreamStatisticsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalStatistics": {
-                    "items": {"type": "string"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "IncludeMetrics": {
-                    "items": {"$ref": "#/definitions/MetricStreamStatisticsMetric"},
-                    "maxItems": 100,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["AdditionalStatistics", "IncludeMetrics"],
-            "type": "object",
-        },
-        "MetricStreamStatisticsMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Namespace": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[^:]",
-                    "type": "string",
-                },
-            },
-            "required": ["MetricName", "Namespace"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "CreationDate": {"anyOf": [{}, {}], "type": "string"},
-        "ExcludeFilters": {
-            "items": {"$ref": "#/definitions/MetricStreamFilter"},
-            "maxItems": 1000,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "FirehoseArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "IncludeFilters": {
-            "items": {"$ref": "#/definitions/MetricStreamFilter"},
-            "maxItems": 1000,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "IncludeLinkedAccountsMetrics": {"type": "boolean"},
-        "LastUpdateDate": {"anyOf": [{}, {}], "type": "string"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "OutputFormat": {
-            "enum": ["json", "opentelemetry0.7", "opentelemetry1.0"],
-            "maxLength": 255,
-            "minLength": 1,
-            "type": "string",
-        },
-        "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "State": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "StatisticsConfigurations": {
-            "items": {"$ref": "#/definitions/MetricStreamStatisticsConfiguration"},
-            "maxItems": 100,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class MetricStream(_Resource):
     """AWS::CloudWatch::MetricStream: Resource Type definition for Metric Stream
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, CreationDate, LastUpdateDate, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-metricstream.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -251,14 +144,19 @@ class MetricStream(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MetricStreamAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "metric_stream.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Amazon Resource Name of the metric stream."""
     CreationDate: str
+    """The date of creation of the metric stream."""
     LastUpdateDate: str
+    """The date of the last update of the metric stream."""
     State: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Displays the state of the Metric Stream."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ExcludeFilters: list[MetricStreamFilterDict]
     FirehoseArn: str
     IncludeFilters: list[MetricStreamFilterDict]
@@ -269,40 +167,54 @@ class MetricStream(_Resource):
     StatisticsConfigurations: list[MetricStreamStatisticsConfigurationDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ExcludeFilters: list[MetricStreamFilter | MetricStreamFilterDict] | None = None,
+        FirehoseArn: str | None = None,
+        IncludeFilters: list[MetricStreamFilter | MetricStreamFilterDict] | None = None,
+        IncludeLinkedAccountsMetrics: bool | None = None,
+        Name: str | None = None,
+        OutputFormat: Literal["json", "opentelemetry0.7", "opentelemetry1.0"] | None = None,
+        RoleArn: str | None = None,
+        StatisticsConfigurations: list[
+            MetricStreamStatisticsConfiguration | MetricStreamStatisticsConfigurationDict
+        ]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudWatch::MetricStream; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ExcludeFilters: list[MetricStreamFilter | MetricStreamFilterDict] | None = None,
-            FirehoseArn: str | None = None,
-            IncludeFilters: list[MetricStreamFilter | MetricStreamFilterDict] | None = None,
-            IncludeLinkedAccountsMetrics: bool | None = None,
-            Name: str | None = None,
-            OutputFormat: Literal["json", "opentelemetry0.7", "opentelemetry1.0"] | None = None,
-            RoleArn: str | None = None,
-            StatisticsConfigurations: list[
-                MetricStreamStatisticsConfiguration | MetricStreamStatisticsConfigurationDict
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudWatch::MetricStream; `await` it inside an App to deploy it.
-
-            ExcludeFilters: Define which metrics will be not streamed.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ExcludeFilters: Define which metrics will be not streamed. Metrics matched by multiple
+                instances of MetricStreamFilter are joined with an OR operation by default. If both
+                IncludeFilters and ExcludeFilters are omitted, all metrics in the account will be
+                streamed. IncludeFilters and ExcludeFilters are mutually exclusive. Default to null.
             FirehoseArn: The ARN of the Kinesis Firehose where to stream the data.
-            IncludeFilters: Define which metrics will be streamed.
-            IncludeLinkedAccountsMetrics: If you are creating a metric stream in a monitoring account, specify true to include metrics from source accounts that are linked to this monitoring account, in the metric stream.
-            Name: Name of the metric stream.
+            IncludeFilters: Define which metrics will be streamed. Metrics matched by multiple
+                instances of MetricStreamFilter are joined with an OR operation by default. If both
+                IncludeFilters and ExcludeFilters are omitted, all metrics in the account will be
+                streamed. IncludeFilters and ExcludeFilters are mutually exclusive. Default to null.
+            IncludeLinkedAccountsMetrics: If you are creating a metric stream in a monitoring
+                account, specify true to include metrics from source accounts that are linked to
+                this monitoring account, in the metric stream. The default is false.
+            Name: Name of the metric stream. Create-only: changing it replaces the resource.
             OutputFormat: The output format of the data streamed to the Kinesis Firehose.
             RoleArn: The ARN of the role that provides access to the Kinesis Firehose.
-            StatisticsConfigurations: By default, a metric stream always sends the MAX, MIN, SUM, and SAMPLECOUNT statistics for each metric that is streamed.
+            StatisticsConfigurations: By default, a metric stream always sends the MAX, MIN, SUM,
+                and SAMPLECOUNT statistics for each metric that is streamed. You can use this
+                parameter to have the metric stream also send additional statistics in the stream.
+                This array can have up to 100 members.
             Tags: A set of tags to assign to the delivery stream.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,39 +55,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-OTelEnrichmentMetricSelectorDict = TypedDict(
-    "OTelEnrichmentMetricSelectorDict",
-    {
-        "MetricNames": "list[str]",
-        "Namespace": "Required[str]",
-    },
-    total=False,
-)
 
+class OTelEnrichmentMetricSelectorDict(TypedDict, total=False):
+    """OTelEnrichmentMetricSelector as a plain dict: Selects metrics within one namespace. The same
+    shape serves both the include and the exclude direction. Namespaces are compared byte-for-byte
+    and case-sensitively; no wildcards, prefixes or normalization."""
+
+    MetricNames: list[str]
+    """Absent or empty means every metric in this namespace, in whichever direction this selector
+    appears. Present means only these metric names."""
+    Namespace: Required[str]
+    """The CloudWatch namespace this selector applies to."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudWatch::OTelEnrichment",
     schema_file="aws-cloudwatch-otelenrichment.json",
     primary_identifier=("/AccountId",),
-    additional_identifiers=(),
     read_only=("/AccountId", "/Status"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ExcludeFilters",
         "/ExcludeFilters/*/MetricNames",
         "/IncludeFilters",
         "/IncludeFilters/*/MetricNames",
     ),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -93,58 +93,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "OTelEnrichmentMetricSelector": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricNames": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Namespace": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[^:].*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Namespace"],
-            "type": "object",
-        },
-        "Status": {"enum": ["RUNNING", "STOPPED"], "type": "string"},
-    },
-    "properties": {
-        "AccountId": {"type": "string"},
-        "ExcludeFilters": {
-            "items": {"$ref": "#/definitions/OTelEnrichmentMetricSelector"},
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "IncludeFilters": {
-            "items": {"$ref": "#/definitions/OTelEnrichmentMetricSelector"},
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Status": {"$ref": "#/definitions/Status"},
-    },
-    "required": [],
-}
-
 
 class OTelEnrichment(_Resource):
-    """AWS::CloudWatch::OTelEnrichment: AWS::CloudWatch::OTelEnrichment enables OTel metric enrichment in CloudWatch, allowing CloudWatch vended metrics to be available for PromQL querying e...
+    """AWS::CloudWatch::OTelEnrichment: AWS::CloudWatch::OTelEnrichment enables OTel metric
+    enrichment in CloudWatch, allowing CloudWatch vended metrics to be available for PromQL querying
+    enriched with AWS resource tags and metadata.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId.
+    Read-only attributes (known once deployed): AccountId, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-otelenrichment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -152,34 +111,44 @@ class OTelEnrichment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OTelEnrichmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "o_tel_enrichment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
+    """The AWS account ID. This is the primary identifier for this singleton resource."""
     Status: Literal["RUNNING", "STOPPED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Current status of OTel enrichment (RUNNING or STOPPED)."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ExcludeFilters: list[OTelEnrichmentMetricSelectorDict]
     IncludeFilters: list[OTelEnrichmentMetricSelectorDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ExcludeFilters: list[OTelEnrichmentMetricSelector | OTelEnrichmentMetricSelectorDict]
+        | None = None,
+        IncludeFilters: list[OTelEnrichmentMetricSelector | OTelEnrichmentMetricSelectorDict]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudWatch::OTelEnrichment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ExcludeFilters: list[OTelEnrichmentMetricSelector | OTelEnrichmentMetricSelectorDict]
-            | None = None,
-            IncludeFilters: list[OTelEnrichmentMetricSelector | OTelEnrichmentMetricSelectorDict]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudWatch::OTelEnrichment; `await` it inside an App to deploy it.
-
-            ExcludeFilters: Removes metrics from the include set.
-            IncludeFilters: Scopes enrichment to a subset of the account's telemetry.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ExcludeFilters: Removes metrics from the include set. Absent or empty means nothing is
+                removed. Evaluated after IncludeFilters, so ExcludeFilters always wins.
+            IncludeFilters: Scopes enrichment to a subset of the account's telemetry. Absent or
+                empty means all namespaces are in scope. Present means only these are. The service
+                enforces a combined cap of 100 selectors across IncludeFilters and ExcludeFilters,
+                and rejects more than one selector for the same namespace within a direction.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,33 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ResourceMetricSelectionDict = TypedDict(
-    "ResourceMetricSelectionDict",
-    {
-        "IncludeMetrics": "Required[list[str]]",
-    },
-    total=False,
-)
 
+class ResourceMetricSelectionDict(TypedDict, total=False):
+    """ResourceMetricSelection as a plain dict: Defines which metrics are enabled for detailed
+    monitoring on the resource."""
+
+    IncludeMetrics: Required[list[str]]
+    """The list of metric names to include in detailed monitoring for the resource."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudWatch::ResourceMetricsConfiguration",
     schema_file="aws-cloudwatch-resourcemetricsconfiguration.json",
     primary_identifier=("/ResourceArn",),
-    additional_identifiers=(),
     read_only=("/CreatedAt", "/UpdatedAt"),
     create_only=("/ResourceArn",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/MetricSelections", "/MetricSelections/*/IncludeMetrics"),
     required=("ResourceArn",),
     list_required=("ResourceArn",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,48 +87,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ResourceMetricSelection": {
-            "additionalProperties": False,
-            "properties": {
-                "IncludeMetrics": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 500,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["IncludeMetrics"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "MetricSelections": {
-            "items": {"$ref": "#/definitions/ResourceMetricSelection"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ResourceArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[a-zA-Z0-9-]+:[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:\\d{12}:.+$",
-            "type": "string",
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["ResourceArn"],
-}
-
 
 class ResourceMetricsConfiguration(_Resource):
-    """AWS::CloudWatch::ResourceMetricsConfiguration: Resource Type definition for AWS::CloudWatch::ResourceMetricsConfiguration. Manages the detailed monitoring metric selections for an AWS resource, ide...
+    """AWS::CloudWatch::ResourceMetricsConfiguration: Resource Type definition for
+    AWS::CloudWatch::ResourceMetricsConfiguration. Manages the detailed monitoring metric selections
+    for an AWS resource, identified by the ARN of the resource being monitored.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResourceArn.
+    Replaced when any of these change (create-only): ResourceArn.
+    Read-only attributes (known once deployed): CreatedAt, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-resourcemetricsconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -138,33 +108,43 @@ class ResourceMetricsConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourceMetricsConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "resource_metrics_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The time at which the resource metrics configuration was created."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time at which the resource metrics configuration was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MetricSelections: list[ResourceMetricSelectionDict]
     ResourceArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResourceArn: str,
+        MetricSelections: list[ResourceMetricSelection | ResourceMetricSelectionDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudWatch::ResourceMetricsConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResourceArn: str,
-            MetricSelections: list[ResourceMetricSelection | ResourceMetricSelectionDict]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudWatch::ResourceMetricsConfiguration; `await` it inside an App to deploy it.
-
-            MetricSelections: The metric selections that define which metrics are enabled for detailed monitoring on the resource.
-            ResourceArn: The Amazon Resource Name (ARN) of the resource for which the detailed monitoring metrics configuration is managed.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ResourceArn: The Amazon Resource Name (ARN) of the resource for which the detailed
+                monitoring metrics configuration is managed. Create-only: changing it replaces the
+                resource. Required.
+            MetricSelections: The metric selections that define which metrics are enabled for
+                detailed monitoring on the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the view."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CloudWatch::View",
     schema_file="aws-cloudwatch-view.json",
@@ -67,18 +73,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Arn",),),
     read_only=("/Arn", "/Type", "/CreatedAt", "/UpdatedAt"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Definition",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,87 +85,70 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Definition": {"maxLength": 10000, "minLength": 1, "type": "string"},
-        "Description": {"maxLength": 1024, "type": "string"},
-        "Name": {
-            "maxLength": 256,
-            "minLength": 6,
-            "pattern": "^view\\.[a-z0-9][a-z0-9_-]{0,250}$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Type": {"enum": ["USER", "MANAGED"], "type": "string"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Definition"],
-}
-
 
 class View(_Resource):
-    """AWS::CloudWatch::View: Resource Type definition for AWS::CloudWatch::View. A view is a named, reusable SQL query that can be referenced from CloudWatch telemetry queries. Vi...
+    """AWS::CloudWatch::View: Resource Type definition for AWS::CloudWatch::View. A view is a named,
+    reusable SQL query that can be referenced from CloudWatch telemetry queries. View names must be
+    unique within the account and region.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Also identified by: Arn.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Type, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-view.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ViewProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ViewAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "view.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the view."""
     CreatedAt: str
+    """The timestamp when the view was created."""
     Type: Literal["USER", "MANAGED"]
+    """The ownership category of the view. Views created through CloudFormation are always USER
+    views; MANAGED views are provisioned by AWS."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the view was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Definition: str
     Description: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Definition: str,
+        Description: str | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CloudWatch::View; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Definition: str,
-            Description: str | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CloudWatch::View; `await` it inside an App to deploy it.
-
-            Definition: The SQL query that defines the view.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Definition: The SQL query that defines the view. Required.
             Description: A description of the view.
-            Name: The name of the view.
+            Name: The name of the view. Must begin with the "view." prefix followed by lowercase
+                alphanumeric characters, hyphens, and underscores. View names must be unique within
+                the account and region. If not specified, a name is generated. Create-only: changing
+                it replaces the resource.
             Tags: An array of key-value pairs to apply to the view.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

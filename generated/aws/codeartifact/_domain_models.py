@@ -7,10 +7,10 @@ Imported on first use by domain.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DomainAttributes",
@@ -20,21 +20,66 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DomainAttributes(DeferredModel):
-    Arn: str | None = None
-    EncryptionKey: str | None = None
-    Name: str | None = None
-    Owner: str | None = None
+    """
+    The read-only attributes of a AWS::CodeArtifact::Domain, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the domain.")] = None
+    EncryptionKey: Annotated[
+        str | None,
+        Field(
+            description="The ARN of an AWS Key Management Service (AWS KMS) key associated with a domain. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None, Field(description="The name of the domain. This field is used for GetAtt")
+    ] = None
+    Owner: Annotated[
+        str | None,
+        Field(
+            description="The 12-digit account ID of the AWS account that owns the domain. This field is used for GetAtt"
+        ),
+    ] = None
 
 
 class DomainProps(DeferredModel):
-    DomainName: str
-    PermissionsPolicyDocument: dict[str, Any] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CodeArtifact::Domain.
+    """
+
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The name of the domain. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PermissionsPolicyDocument: Annotated[
+        dict[str, Any] | None,
+        Field(description="The access control resource policy on the provided domain."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

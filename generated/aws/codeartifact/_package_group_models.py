@@ -7,10 +7,10 @@ Imported on first use by package_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PackageGroupAttributes",
@@ -26,43 +26,111 @@ class RestrictionType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Repositories: list[str] | None = None
-    RestrictionMode: Literal["ALLOW", "BLOCK", "ALLOW_SPECIFIC_REPOSITORIES", "INHERIT"]
+    Repositories: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    RestrictionMode: Annotated[
+        Literal["ALLOW", "BLOCK", "ALLOW_SPECIFIC_REPOSITORIES", "INHERIT"],
+        Field(
+            description="Allowed values: 'ALLOW', 'BLOCK', 'ALLOW_SPECIFIC_REPOSITORIES', 'INHERIT'."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class PackageGroupAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::CodeArtifact::PackageGroup, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the package group.")] = None
 
 
 class PackageGroupRestrictions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExternalUpstream: RestrictionType | None = None
-    InternalUpstream: RestrictionType | None = None
-    Publish: RestrictionType | None = None
+    ExternalUpstream: Annotated[
+        RestrictionType | None,
+        Field(
+            description="The external upstream restriction determines if new package versions can be ingested or retained from external connections."
+        ),
+    ] = None
+    InternalUpstream: Annotated[
+        RestrictionType | None,
+        Field(
+            description="The internal upstream restriction determines if new package versions can be ingested or retained from upstream repositories."
+        ),
+    ] = None
+    Publish: Annotated[
+        RestrictionType | None,
+        Field(
+            description="The publish restriction determines if new package versions can be published."
+        ),
+    ] = None
 
 
 class PackageGroupOriginConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Restrictions: PackageGroupRestrictions
+    Restrictions: Annotated[
+        PackageGroupRestrictions,
+        Field(description="The origin configuration that is applied to the package group."),
+    ]
 
 
 class PackageGroupProps(DeferredModel):
-    ContactInfo: str | None = None
-    Description: str | None = None
-    DomainName: str
-    DomainOwner: str | None = None
-    OriginConfiguration: PackageGroupOriginConfiguration | None = None
-    Pattern: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CodeArtifact::PackageGroup.
+    """
+
+    ContactInfo: Annotated[
+        str | None, Field(description="The contact info of the package group.")
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The text description of the package group.")
+    ] = None
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The name of the domain that contains the package group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DomainOwner: Annotated[
+        str | None,
+        Field(description="The 12-digit account ID of the AWS account that owns the domain."),
+    ] = None
+    OriginConfiguration: Annotated[
+        PackageGroupOriginConfiguration | None,
+        Field(description="The package origin configuration of the package group."),
+    ] = None
+    Pattern: Annotated[
+        str,
+        Field(
+            description="The package group pattern that is used to gather packages. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to the package group."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by repository.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RepositoryAttributes",
@@ -20,24 +20,77 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class RepositoryAttributes(DeferredModel):
-    Arn: str | None = None
-    DomainOwner: str | None = None
-    Name: str | None = None
+    """
+    The read-only attributes of a AWS::CodeArtifact::Repository, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the repository.")] = None
+    DomainOwner: Annotated[
+        str | None,
+        Field(
+            description="The 12-digit account ID of the AWS account that owns the domain. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None, Field(description="The name of the repository. This is used for GetAtt")
+    ] = None
 
 
 class RepositoryProps(DeferredModel):
-    Description: str | None = None
-    DomainName: str
-    ExternalConnections: list[str] | None = None
-    PermissionsPolicyDocument: dict[str, Any] | None = None
-    RepositoryName: str
-    Tags: list[Tag] | None = None
-    Upstreams: list[str] | None = None
+    """
+    The properties a program declares for a AWS::CodeArtifact::Repository.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="A text description of the repository.")
+    ] = None
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The name of the domain that contains the repository. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ExternalConnections: Annotated[
+        list[str] | None,
+        Field(description="A list of external connections associated with the repository."),
+    ] = None
+    PermissionsPolicyDocument: Annotated[
+        dict[str, Any] | None,
+        Field(description="The access control resource policy on the provided repository."),
+    ] = None
+    RepositoryName: Annotated[
+        str,
+        Field(
+            description="The name of the repository. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Upstreams: Annotated[
+        list[str] | None,
+        Field(description="A list of upstream repositories associated with the repository."),
+    ] = None

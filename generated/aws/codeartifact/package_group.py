@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,61 +67,59 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PackageGroupOriginConfigurationDict = TypedDict(
-    "PackageGroupOriginConfigurationDict",
-    {
-        "Restrictions": "Required[PackageGroupRestrictionsDict]",
-    },
-    total=False,
-)
 
-PackageGroupRestrictionsDict = TypedDict(
-    "PackageGroupRestrictionsDict",
-    {
-        "ExternalUpstream": "RestrictionTypeDict",
-        "InternalUpstream": "RestrictionTypeDict",
-        "Publish": "RestrictionTypeDict",
-    },
-    total=False,
-)
+class PackageGroupOriginConfigurationDict(TypedDict, total=False):
+    """PackageGroupOriginConfiguration as a plain dict."""
 
-RestrictionTypeDict = TypedDict(
-    "RestrictionTypeDict",
-    {
-        "Repositories": "list[str]",
-        "RestrictionMode": "Required[Literal['ALLOW', 'BLOCK', 'ALLOW_SPECIFIC_REPOSITORIES', 'INHERIT']]",
-    },
-    total=False,
-)
+    Restrictions: Required[PackageGroupRestrictionsDict]
+    """The origin configuration that is applied to the package group."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class PackageGroupRestrictionsDict(TypedDict, total=False):
+    """PackageGroupRestrictions as a plain dict."""
+
+    ExternalUpstream: RestrictionTypeDict
+    """The external upstream restriction determines if new package versions can be ingested or
+    retained from external connections."""
+    InternalUpstream: RestrictionTypeDict
+    """The internal upstream restriction determines if new package versions can be ingested or
+    retained from upstream repositories."""
+    Publish: RestrictionTypeDict
+    """The publish restriction determines if new package versions can be published."""
+
+
+class RestrictionTypeDict(TypedDict, total=False):
+    """RestrictionType as a plain dict."""
+
+    Repositories: list[str]
+    """Type: list[str]."""
+    RestrictionMode: Required[Literal["ALLOW", "BLOCK", "ALLOW_SPECIFIC_REPOSITORIES", "INHERIT"]]
+    """Allowed values: 'ALLOW', 'BLOCK', 'ALLOW_SPECIFIC_REPOSITORIES', 'INHERIT'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodeArtifact::PackageGroup",
     schema_file="aws-codeartifact-packagegroup.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/DomainName", "/Pattern"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Pattern", "DomainName"),
     list_required=("DomainName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -127,90 +129,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "OriginConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Restrictions": {"$ref": "#/definitions/Restrictions"}},
-            "required": ["Restrictions"],
-            "type": "object",
-        },
-        "RestrictionType": {
-            "additionalProperties": False,
-            "properties": {
-                "Repositories": {"items": {"type": "string"}, "type": "array"},
-                "RestrictionMode": {
-                    "enum": ["ALLOW", "BLOCK", "ALLOW_SPECIFIC_REPOSITORIES", "INHERIT"],
-                    "type": "string",
-                },
-            },
-            "required": ["RestrictionMode"],
-            "type": "object",
-        },
-        "Restrictions": {
-            "additionalProperties": False,
-            "properties": {
-                "ExternalUpstream": {"$ref": "#/definitions/RestrictionType"},
-                "InternalUpstream": {"$ref": "#/definitions/RestrictionType"},
-                "Publish": {"$ref": "#/definitions/RestrictionType"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "pattern": "^\\P{C}+$", "type": "string"},
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^\\P{C}*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "ContactInfo": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "^\\P{C}*$",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "^\\P{C}*$",
-            "type": "string",
-        },
-        "DomainName": {
-            "maxLength": 50,
-            "minLength": 2,
-            "pattern": "^([a-z][a-z0-9\\-]{0,48}[a-z0-9])$",
-            "type": "string",
-        },
-        "DomainOwner": {"maxLength": 12, "minLength": 12, "pattern": "[0-9]{12}", "type": "string"},
-        "OriginConfiguration": {"$ref": "#/definitions/OriginConfiguration"},
-        "Pattern": {"maxLength": 520, "minLength": 2, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Pattern", "DomainName"],
-}
-
 
 class PackageGroup(_Resource):
     """AWS::CodeArtifact::PackageGroup: The resource schema to create a CodeArtifact package group.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): DomainName, Pattern.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codeartifact-packagegroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -218,11 +146,13 @@ class PackageGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PackageGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "package_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the package group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContactInfo: str
     Description: str
     DomainName: str
@@ -231,35 +161,40 @@ class PackageGroup(_Resource):
     Pattern: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainName: str,
+        Pattern: str,
+        ContactInfo: str | None = None,
+        Description: str | None = None,
+        DomainOwner: str | None = None,
+        OriginConfiguration: PackageGroupOriginConfiguration
+        | PackageGroupOriginConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodeArtifact::PackageGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainName: str,
-            Pattern: str,
-            ContactInfo: str | None = None,
-            Description: str | None = None,
-            DomainOwner: str | None = None,
-            OriginConfiguration: PackageGroupOriginConfiguration
-            | PackageGroupOriginConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodeArtifact::PackageGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainName: The name of the domain that contains the package group. Create-only:
+                changing it replaces the resource. Required.
+            Pattern: The package group pattern that is used to gather packages. Create-only:
+                changing it replaces the resource. Required.
             ContactInfo: The contact info of the package group.
             Description: The text description of the package group.
-            DomainName: The name of the domain that contains the package group.
             DomainOwner: The 12-digit account ID of the AWS account that owns the domain.
             OriginConfiguration: The package origin configuration of the package group.
-            Pattern: The package group pattern that is used to gather packages.
             Tags: An array of key-value pairs to apply to the package group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodeArtifact::Repository",
     schema_file="aws-codeartifact-repository.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Name", "/DomainOwner", "/Arn"),
     create_only=("/RepositoryName", "/DomainName", "/DomainOwner"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("RepositoryName", "DomainName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,70 +87,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "pattern": "^\\P{C}+$", "type": "string"},
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^\\P{C}*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "^\\P{C}*$",
-            "type": "string",
-        },
-        "DomainName": {
-            "maxLength": 50,
-            "minLength": 2,
-            "pattern": "^([a-z][a-z0-9\\-]{0,48}[a-z0-9])$",
-            "type": "string",
-        },
-        "DomainOwner": {"maxLength": 12, "minLength": 12, "pattern": "[0-9]{12}", "type": "string"},
-        "ExternalConnections": {"items": {"type": "string"}, "type": "array"},
-        "Name": {
-            "maxLength": 100,
-            "minLength": 2,
-            "pattern": "^([A-Za-z0-9][A-Za-z0-9._\\-]{1,99})$",
-            "type": "string",
-        },
-        "PermissionsPolicyDocument": {"maxLength": 5120, "minLength": 2, "type": "object"},
-        "RepositoryName": {
-            "maxLength": 100,
-            "minLength": 2,
-            "pattern": "^([A-Za-z0-9][A-Za-z0-9._\\-]{1,99})$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Upstreams": {"items": {"type": "string"}, "type": "array"},
-    },
-    "required": ["RepositoryName", "DomainName"],
-}
-
 
 class Repository(_Resource):
     """AWS::CodeArtifact::Repository: The resource schema to create a CodeArtifact repository.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): RepositoryName, DomainName, DomainOwner.
+    Read-only attributes (known once deployed): Arn, DomainOwner, Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codeartifact-repository.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -159,13 +104,18 @@ class Repository(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RepositoryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "repository.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the repository."""
     DomainOwner: str
+    """The 12-digit account ID of the AWS account that owns the domain. Create-only: changing it
+    replaces the resource."""
     Name: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The name of the repository. This is used for GetAtt"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DomainName: str
     ExternalConnections: list[str]
@@ -174,33 +124,39 @@ class Repository(_Resource):
     Tags: list[TagDict]
     Upstreams: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainName: str,
+        RepositoryName: str,
+        Description: str | None = None,
+        ExternalConnections: list[str] | None = None,
+        PermissionsPolicyDocument: dict[str, Any] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Upstreams: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodeArtifact::Repository; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainName: str,
-            RepositoryName: str,
-            Description: str | None = None,
-            ExternalConnections: list[str] | None = None,
-            PermissionsPolicyDocument: dict[str, Any] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Upstreams: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodeArtifact::Repository; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainName: The name of the domain that contains the repository. Create-only: changing
+                it replaces the resource. Required.
+            RepositoryName: The name of the repository. Create-only: changing it replaces the
+                resource. Required.
             Description: A text description of the repository.
-            DomainName: The name of the domain that contains the repository.
             ExternalConnections: A list of external connections associated with the repository.
-            PermissionsPolicyDocument: The access control resource policy on the provided repository.
-            RepositoryName: The name of the repository.
+            PermissionsPolicyDocument: The access control resource policy on the provided
+                repository.
             Tags: An array of key-value pairs to apply to this resource.
             Upstreams: A list of upstream repositories associated with the repository.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

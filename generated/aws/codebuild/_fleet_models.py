@@ -7,10 +7,10 @@ Imported on first use by fleet.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FleetAttributes",
@@ -29,72 +29,112 @@ class FleetComputeConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    disk: int | None = None
-    instanceType: str | None = None
-    machineType: Literal["GENERAL", "NVME"] | None = None
-    memory: int | None = None
-    vCpu: int | None = None
+    disk: Annotated[int | None, Field(description="Type: int.")] = None
+    instanceType: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    machineType: Annotated[
+        Literal["GENERAL", "NVME"] | None, Field(description="Allowed values: 'GENERAL', 'NVME'.")
+    ] = None
+    memory: Annotated[int | None, Field(description="Type: int.")] = None
+    vCpu: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class FleetProxyRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Effect: Literal["ALLOW", "DENY"] | None = None
-    Entities: list[str] | None = None
-    Type: Literal["DOMAIN", "IP"] | None = None
+    Effect: Annotated[
+        Literal["ALLOW", "DENY"] | None, Field(description="Allowed values: 'ALLOW', 'DENY'.")
+    ] = None
+    Entities: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Type: Annotated[
+        Literal["DOMAIN", "IP"] | None, Field(description="Allowed values: 'DOMAIN', 'IP'.")
+    ] = None
 
 
 class ProxyConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultBehavior: Literal["ALLOW_ALL", "DENY_ALL"] | None = None
-    OrderedProxyRules: list[FleetProxyRule] | None = None
+    DefaultBehavior: Annotated[
+        Literal["ALLOW_ALL", "DENY_ALL"] | None,
+        Field(description="Allowed values: 'ALLOW_ALL', 'DENY_ALL'."),
+    ] = None
+    OrderedProxyRules: Annotated[
+        list[FleetProxyRule] | None, Field(description="Type: list[FleetProxyRuleDict].")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class TargetTrackingScalingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricType: Literal["FLEET_UTILIZATION_RATE"] | None = None
-    TargetValue: float | None = None
+    MetricType: Annotated[
+        Literal["FLEET_UTILIZATION_RATE"] | None,
+        Field(description="Allowed values: 'FLEET_UTILIZATION_RATE'."),
+    ] = None
+    TargetValue: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class VpcConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str] | None = None
-    Subnets: list[str] | None = None
-    VpcId: str | None = None
+    SecurityGroupIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Subnets: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    VpcId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FleetAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::CodeBuild::Fleet, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
 
 
 class ScalingConfigurationInput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxCapacity: int | None = None
-    ScalingType: Literal["TARGET_TRACKING_SCALING"] | None = None
-    TargetTrackingScalingConfigs: list[TargetTrackingScalingConfiguration] | None = None
+    MaxCapacity: Annotated[int | None, Field(description="Range: at least 1 (inclusive).")] = None
+    ScalingType: Annotated[
+        Literal["TARGET_TRACKING_SCALING"] | None,
+        Field(description="Allowed values: 'TARGET_TRACKING_SCALING'."),
+    ] = None
+    TargetTrackingScalingConfigs: Annotated[
+        list[TargetTrackingScalingConfiguration] | None,
+        Field(description="Type: list[TargetTrackingScalingConfigurationDict]."),
+    ] = None
 
 
 class FleetProps(DeferredModel):
-    BaseCapacity: int | None = None
-    ComputeConfiguration: FleetComputeConfiguration | None = None
-    ComputeType: (
+    """
+    The properties a program declares for a AWS::CodeBuild::Fleet.
+    """
+
+    BaseCapacity: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = None
+    ComputeConfiguration: Annotated[
+        FleetComputeConfiguration | None, Field(description="Type: FleetComputeConfigurationDict.")
+    ] = None
+    ComputeType: Annotated[
         Literal[
             "BUILD_GENERAL1_SMALL",
             "BUILD_GENERAL1_MEDIUM",
@@ -104,9 +144,12 @@ class FleetProps(DeferredModel):
             "ATTRIBUTE_BASED_COMPUTE",
             "CUSTOM_INSTANCE_TYPE",
         ]
-        | None
-    ) = None
-    EnvironmentType: (
+        | None,
+        Field(
+            description="Allowed values: 'BUILD_GENERAL1_SMALL', 'BUILD_GENERAL1_MEDIUM', 'BUILD_GENERAL1_LARGE', 'BUILD_GENERAL1_XLARGE', 'BUILD_GENERAL1_2XLARGE', 'ATTRIBUTE_BASED_COMPUTE', 'CUSTOM_INSTANCE_TYPE'."
+        ),
+    ] = None
+    EnvironmentType: Annotated[
         Literal[
             "WINDOWS_SERVER_2019_CONTAINER",
             "WINDOWS_SERVER_2022_CONTAINER",
@@ -118,13 +161,36 @@ class FleetProps(DeferredModel):
             "ARM_EC2",
             "WINDOWS_EC2",
         ]
-        | None
-    ) = None
-    FleetProxyConfiguration: ProxyConfiguration | None = None
-    FleetServiceRole: str | None = None
-    FleetVpcConfig: VpcConfig | None = None
-    ImageId: str | None = None
-    Name: str | None = None
-    OverflowBehavior: Literal["QUEUE", "ON_DEMAND"] | None = None
-    ScalingConfiguration: ScalingConfigurationInput | None = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'WINDOWS_SERVER_2019_CONTAINER', 'WINDOWS_SERVER_2022_CONTAINER', 'LINUX_CONTAINER', 'LINUX_GPU_CONTAINER', 'ARM_CONTAINER', 'MAC_ARM', 'LINUX_EC2', 'ARM_EC2', 'WINDOWS_EC2'."
+        ),
+    ] = None
+    FleetProxyConfiguration: Annotated[
+        ProxyConfiguration | None, Field(description="Type: ProxyConfigurationDict.")
+    ] = None
+    FleetServiceRole: Annotated[
+        str | None,
+        Field(description="Pattern: ^(?:arn:)[a-zA-Z+-=,._:/@]+$ Length: at least 1 characters."),
+    ] = None
+    FleetVpcConfig: Annotated[VpcConfig | None, Field(description="Type: VpcConfigDict.")] = None
+    ImageId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^((aws/codebuild/([A-Za-z0-9._-]+|ami/[A-Za-z0-9._-]+):[A-Za-z0-9._-]+)|ami-[a-z0-9]{1,1020})$ Length: at least 1 characters."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[A-Za-z0-9][A-Za-z0-9\\-_]{1,127}$ Length: 2 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    OverflowBehavior: Annotated[
+        Literal["QUEUE", "ON_DEMAND"] | None,
+        Field(description="Allowed values: 'QUEUE', 'ON_DEMAND'."),
+    ] = None
+    ScalingConfiguration: Annotated[
+        ScalingConfigurationInput | None, Field(description="Type: ScalingConfigurationInputDict.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 50 items.")] = None

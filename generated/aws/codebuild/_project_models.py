@@ -7,10 +7,10 @@ Imported on first use by project.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BatchRestrictions",
@@ -45,252 +45,306 @@ class BatchRestrictions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputeTypesAllowed: list[str] | None = None
-    MaximumBuildsAllowed: int | None = None
+    ComputeTypesAllowed: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    MaximumBuildsAllowed: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class CloudWatchLogsConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupName: str | None = None
-    Status: str
-    StreamName: str | None = None
+    GroupName: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[str, Field(description="Type: str.")]
+    StreamName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EnvironmentVariable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Type: str | None = None
-    Value: str
+    Name: Annotated[str, Field(description="Type: str.")]
+    Type: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ProjectArtifacts(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArtifactIdentifier: str | None = None
-    EncryptionDisabled: bool | None = None
-    Location: str | None = None
-    Name: str | None = None
-    NamespaceType: str | None = None
-    OverrideArtifactName: bool | None = None
-    Packaging: str | None = None
-    Path: str | None = None
-    Type: str
+    ArtifactIdentifier: Annotated[str | None, Field(description="Type: str.")] = None
+    EncryptionDisabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Location: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    NamespaceType: Annotated[str | None, Field(description="Type: str.")] = None
+    OverrideArtifactName: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Packaging: Annotated[str | None, Field(description="Type: str.")] = None
+    Path: Annotated[str | None, Field(description="Type: str.")] = None
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class ProjectBuildBatchConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchReportMode: str | None = None
-    CombineArtifacts: bool | None = None
-    Restrictions: BatchRestrictions | None = None
-    ServiceRole: str | None = None
-    TimeoutInMins: int | None = None
+    BatchReportMode: Annotated[str | None, Field(description="Type: str.")] = None
+    CombineArtifacts: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Restrictions: Annotated[
+        BatchRestrictions | None, Field(description="Type: BatchRestrictionsDict.")
+    ] = None
+    ServiceRole: Annotated[str | None, Field(description="Type: str.")] = None
+    TimeoutInMins: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ProjectBuildStatusConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Context: str | None = None
-    TargetUrl: str | None = None
+    Context: Annotated[str | None, Field(description="Type: str.")] = None
+    TargetUrl: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ProjectCache(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CacheNamespace: str | None = None
-    Location: str | None = None
-    Modes: list[str] | None = None
-    Type: str
+    CacheNamespace: Annotated[str | None, Field(description="Type: str.")] = None
+    Location: Annotated[str | None, Field(description="Type: str.")] = None
+    Modes: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class ProjectDockerServer(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputeType: str
-    SecurityGroupIds: list[str] | None = None
+    ComputeType: Annotated[str, Field(description="Type: str.")]
+    SecurityGroupIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class ProjectFileSystemLocation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Identifier: str
-    Location: str
-    MountOptions: str | None = None
-    MountPoint: str
-    Type: str
+    Identifier: Annotated[str, Field(description="Type: str.")]
+    Location: Annotated[str, Field(description="Type: str.")]
+    MountOptions: Annotated[str | None, Field(description="Type: str.")] = None
+    MountPoint: Annotated[str, Field(description="Type: str.")]
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class ProjectFleet(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FleetArn: str | None = None
+    FleetArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ProjectGitSubmodulesConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FetchSubmodules: bool
+    FetchSubmodules: Annotated[bool, Field(description="Type: bool.")]
 
 
 class ProjectPullRequestBuildPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApproverRoles: list[str] | None = None
-    RequiresCommentApproval: str
+    ApproverRoles: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    RequiresCommentApproval: Annotated[str, Field(description="Type: str.")]
 
 
 class ProjectRegistryCredential(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Credential: str
-    CredentialProvider: str
+    Credential: Annotated[str, Field(description="Type: str.")]
+    CredentialProvider: Annotated[str, Field(description="Type: str.")]
 
 
 class ProjectScopeConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Domain: str | None = None
-    Name: str
-    Scope: str | None = None
+    Domain: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    Scope: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ProjectSourceVersion(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceIdentifier: str
-    SourceVersion: str | None = None
+    SourceIdentifier: Annotated[str, Field(description="Type: str.")]
+    SourceVersion: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ProjectTriggers(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BuildType: str | None = None
-    FilterGroups: list[list[Any]] | None = None
-    PullRequestBuildPolicy: ProjectPullRequestBuildPolicy | None = None
-    ScopeConfiguration: ProjectScopeConfiguration | None = None
-    Webhook: bool | None = None
+    BuildType: Annotated[str | None, Field(description="Type: str.")] = None
+    FilterGroups: Annotated[list[list[Any]] | None, Field(description="Type: list[list[Any]].")] = (
+        None
+    )
+    PullRequestBuildPolicy: Annotated[
+        ProjectPullRequestBuildPolicy | None,
+        Field(description="Type: ProjectPullRequestBuildPolicyDict."),
+    ] = None
+    ScopeConfiguration: Annotated[
+        ProjectScopeConfiguration | None, Field(description="Type: ProjectScopeConfigurationDict.")
+    ] = None
+    Webhook: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ProjectVpcConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str] | None = None
-    Subnets: list[str] | None = None
-    VpcId: str | None = None
+    SecurityGroupIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Subnets: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    VpcId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class S3LogsConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionDisabled: bool | None = None
-    Location: str | None = None
-    Status: str
+    EncryptionDisabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Location: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[str, Field(description="Type: str.")]
 
 
 class SourceAuth(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Resource: str | None = None
-    Type: str
+    Resource: Annotated[str | None, Field(description="Type: str.")] = None
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ProjectAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::CodeBuild::Project, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ProjectEnvironment(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Certificate: str | None = None
-    ComputeType: str
-    DockerServer: ProjectDockerServer | None = None
-    EnvironmentVariables: list[EnvironmentVariable] | None = None
-    Fleet: ProjectFleet | None = None
-    HostKernel: str | None = None
-    Image: str
-    ImagePullCredentialsType: str | None = None
-    PrivilegedMode: bool | None = None
-    RegistryCredential: ProjectRegistryCredential | None = None
-    Type: str
+    Certificate: Annotated[str | None, Field(description="Type: str.")] = None
+    ComputeType: Annotated[str, Field(description="Type: str.")]
+    DockerServer: Annotated[
+        ProjectDockerServer | None, Field(description="Type: ProjectDockerServerDict.")
+    ] = None
+    EnvironmentVariables: Annotated[
+        list[EnvironmentVariable] | None, Field(description="Type: list[EnvironmentVariableDict].")
+    ] = None
+    Fleet: Annotated[ProjectFleet | None, Field(description="Type: ProjectFleetDict.")] = None
+    HostKernel: Annotated[str | None, Field(description="Type: str.")] = None
+    Image: Annotated[str, Field(description="Type: str.")]
+    ImagePullCredentialsType: Annotated[str | None, Field(description="Type: str.")] = None
+    PrivilegedMode: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RegistryCredential: Annotated[
+        ProjectRegistryCredential | None, Field(description="Type: ProjectRegistryCredentialDict.")
+    ] = None
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class ProjectLogsConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogs: CloudWatchLogsConfig | None = None
-    S3Logs: S3LogsConfig | None = None
+    CloudWatchLogs: Annotated[
+        CloudWatchLogsConfig | None, Field(description="Type: CloudWatchLogsConfigDict.")
+    ] = None
+    S3Logs: Annotated[S3LogsConfig | None, Field(description="Type: S3LogsConfigDict.")] = None
 
 
 class ProjectSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Auth: SourceAuth | None = None
-    BuildSpec: str | None = None
-    BuildStatusConfig: ProjectBuildStatusConfig | None = None
-    GitCloneDepth: int | None = None
-    GitSubmodulesConfig: ProjectGitSubmodulesConfig | None = None
-    InsecureSsl: bool | None = None
-    Location: str | None = None
-    ReportBuildStatus: bool | None = None
-    SourceIdentifier: str | None = None
-    Type: str
+    Auth: Annotated[SourceAuth | None, Field(description="Type: SourceAuthDict.")] = None
+    BuildSpec: Annotated[str | None, Field(description="Type: str.")] = None
+    BuildStatusConfig: Annotated[
+        ProjectBuildStatusConfig | None, Field(description="Type: ProjectBuildStatusConfigDict.")
+    ] = None
+    GitCloneDepth: Annotated[int | None, Field(description="Type: int.")] = None
+    GitSubmodulesConfig: Annotated[
+        ProjectGitSubmodulesConfig | None,
+        Field(description="Type: ProjectGitSubmodulesConfigDict."),
+    ] = None
+    InsecureSsl: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Location: Annotated[str | None, Field(description="Type: str.")] = None
+    ReportBuildStatus: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SourceIdentifier: Annotated[str | None, Field(description="Type: str.")] = None
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class ProjectProps(DeferredModel):
-    Artifacts: ProjectArtifacts
-    AutoRetryLimit: float | None = None
-    BadgeEnabled: bool | None = None
-    BuildBatchConfig: ProjectBuildBatchConfig | None = None
-    Cache: ProjectCache | None = None
-    ConcurrentBuildLimit: int | None = None
-    Description: str | None = None
-    EncryptionKey: str | None = None
-    Environment: ProjectEnvironment
-    FileSystemLocations: list[ProjectFileSystemLocation] | None = None
-    LogsConfig: ProjectLogsConfig | None = None
-    Name: str | None = None
-    QueuedTimeoutInMinutes: int | None = None
-    ResourceAccessRole: str | None = None
-    SecondaryArtifacts: list[ProjectArtifacts] | None = None
-    SecondarySourceVersions: list[ProjectSourceVersion] | None = None
-    SecondarySources: list[ProjectSource] | None = None
-    ServiceRole: str
-    Source: ProjectSource
-    SourceVersion: str | None = None
-    Tags: list[Tag] | None = None
-    TimeoutInMinutes: int | None = None
-    Triggers: ProjectTriggers | None = None
-    Visibility: str | None = None
-    VpcConfig: ProjectVpcConfig | None = None
+    """
+    The properties a program declares for a AWS::CodeBuild::Project.
+    """
+
+    Artifacts: Annotated[ProjectArtifacts, Field(description="Type: ProjectArtifactsDict.")]
+    AutoRetryLimit: Annotated[float | None, Field(description="Type: float.")] = None
+    BadgeEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    BuildBatchConfig: Annotated[
+        ProjectBuildBatchConfig | None, Field(description="Type: ProjectBuildBatchConfigDict.")
+    ] = None
+    Cache: Annotated[ProjectCache | None, Field(description="Type: ProjectCacheDict.")] = None
+    ConcurrentBuildLimit: Annotated[int | None, Field(description="Type: int.")] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    EncryptionKey: Annotated[str | None, Field(description="Type: str.")] = None
+    Environment: Annotated[ProjectEnvironment, Field(description="Type: ProjectEnvironmentDict.")]
+    FileSystemLocations: Annotated[
+        list[ProjectFileSystemLocation] | None,
+        Field(description="Type: list[ProjectFileSystemLocationDict]."),
+    ] = None
+    LogsConfig: Annotated[
+        ProjectLogsConfig | None, Field(description="Type: ProjectLogsConfigDict.")
+    ] = None
+    Name: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    QueuedTimeoutInMinutes: Annotated[
+        int | None, Field(description="Range: 5 to 480 (inclusive).")
+    ] = None
+    ResourceAccessRole: Annotated[str | None, Field(description="Type: str.")] = None
+    SecondaryArtifacts: Annotated[
+        list[ProjectArtifacts] | None, Field(description="Type: list[ProjectArtifactsDict].")
+    ] = None
+    SecondarySourceVersions: Annotated[
+        list[ProjectSourceVersion] | None,
+        Field(description="Type: list[ProjectSourceVersionDict]."),
+    ] = None
+    SecondarySources: Annotated[
+        list[ProjectSource] | None, Field(description="Type: list[ProjectSourceDict].")
+    ] = None
+    ServiceRole: Annotated[str, Field(description="Type: str.")]
+    Source: Annotated[ProjectSource, Field(description="Type: ProjectSourceDict.")]
+    SourceVersion: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    TimeoutInMinutes: Annotated[int | None, Field(description="Range: 5 to 2160 (inclusive).")] = (
+        None
+    )
+    Triggers: Annotated[ProjectTriggers | None, Field(description="Type: ProjectTriggersDict.")] = (
+        None
+    )
+    Visibility: Annotated[str | None, Field(description="Type: str.")] = None
+    VpcConfig: Annotated[
+        ProjectVpcConfig | None, Field(description="Type: ProjectVpcConfigDict.")
+    ] = None

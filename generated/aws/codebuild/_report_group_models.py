@@ -7,10 +7,10 @@ Imported on first use by report_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ReportExportConfig",
@@ -25,37 +25,73 @@ class S3ReportExportConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    BucketOwner: str | None = None
-    EncryptionDisabled: bool | None = None
-    EncryptionKey: str | None = None
-    Packaging: Literal["NONE", "ZIP"] | None = None
-    Path: str | None = None
+    Bucket: Annotated[str, Field(description="Length: at least 1 characters.")]
+    BucketOwner: Annotated[str | None, Field(description="Type: str.")] = None
+    EncryptionDisabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EncryptionKey: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    Packaging: Annotated[
+        Literal["NONE", "ZIP"] | None, Field(description="Allowed values: 'NONE', 'ZIP'.")
+    ] = None
+    Path: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=@+\\-]*)$ Length: 1 to 127 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=@+\\-]*)$ Length: 0 to 255 characters."
+        ),
+    ]
 
 
 class ReportGroupAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::CodeBuild::ReportGroup, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ReportExportConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExportConfigType: Literal["S3", "NO_EXPORT"]
-    S3Destination: S3ReportExportConfig | None = None
+    ExportConfigType: Annotated[
+        Literal["S3", "NO_EXPORT"], Field(description="Allowed values: 'S3', 'NO_EXPORT'.")
+    ]
+    S3Destination: Annotated[
+        S3ReportExportConfig | None, Field(description="Type: S3ReportExportConfigDict.")
+    ] = None
 
 
 class ReportGroupProps(DeferredModel):
-    DeleteReports: bool | None = None
-    ExportConfig: ReportExportConfig
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["TEST", "CODE_COVERAGE"]
+    """
+    The properties a program declares for a AWS::CodeBuild::ReportGroup.
+    """
+
+    DeleteReports: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    ExportConfig: Annotated[ReportExportConfig, Field(description="Type: ReportExportConfigDict.")]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Length: 2 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 50 items.")] = None
+    Type: Annotated[
+        Literal["TEST", "CODE_COVERAGE"],
+        Field(
+            description="Allowed values: 'TEST', 'CODE_COVERAGE'. Create-only: changing it replaces the resource."
+        ),
+    ]

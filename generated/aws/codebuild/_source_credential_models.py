@@ -7,8 +7,10 @@ Imported on first use by source_credential.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SourceCredentialAttributes",
@@ -17,11 +19,41 @@ __all__ = [
 
 
 class SourceCredentialProps(DeferredModel):
-    AuthType: str
-    ServerType: str
-    Token: str
-    Username: str | None = None
+    """
+    The properties a program declares for a AWS::CodeBuild::SourceCredential.
+    """
+
+    AuthType: Annotated[
+        str,
+        Field(
+            description="The type of authentication used by the credentials. Valid options are OAUTH, BASIC_AUTH, PERSONAL_ACCESS_TOKEN, CODECONNECTIONS, or SECRETS_MANAGER."
+        ),
+    ]
+    ServerType: Annotated[
+        str,
+        Field(
+            description="The type of source provider. The valid options are GITHUB, GITHUB_ENTERPRISE, GITLAB, GITLAB_SELF_MANAGED, or BITBUCKET. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Token: Annotated[
+        str,
+        Field(
+            description="For GitHub or GitHub Enterprise, this is the personal access token. For Bitbucket, this is either the access token or the app password. For the authType CODECONNECTIONS, this is the connectionArn. For the authType SECRETS_MANAGER, this is the secretArn. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    Username: Annotated[
+        str | None,
+        Field(
+            description="The Bitbucket username when the authType is BASIC_AUTH. This parameter is not valid for other types of source providers or connections. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
 
 
 class SourceCredentialAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::CodeBuild::SourceCredential, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the SourceCredential resource.")] = (
+        None
+    )

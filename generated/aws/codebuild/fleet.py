@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,99 +79,100 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FleetComputeConfigurationDict = TypedDict(
-    "FleetComputeConfigurationDict",
-    {
-        "disk": "int",
-        "instanceType": "str",
-        "machineType": "Literal['GENERAL', 'NVME']",
-        "memory": "int",
-        "vCpu": "int",
-    },
-    total=False,
-)
 
-FleetProxyRuleDict = TypedDict(
-    "FleetProxyRuleDict",
-    {
-        "Effect": "Literal['ALLOW', 'DENY']",
-        "Entities": "list[str]",
-        "Type": "Literal['DOMAIN', 'IP']",
-    },
-    total=False,
-)
+class FleetComputeConfigurationDict(TypedDict, total=False):
+    """FleetComputeConfiguration as a plain dict."""
 
-ProxyConfigurationDict = TypedDict(
-    "ProxyConfigurationDict",
-    {
-        "DefaultBehavior": "Literal['ALLOW_ALL', 'DENY_ALL']",
-        "OrderedProxyRules": "list[FleetProxyRuleDict]",
-    },
-    total=False,
-)
+    disk: int
+    """Type: int."""
+    instanceType: str
+    """Length: at least 1 characters."""
+    machineType: Literal["GENERAL", "NVME"]
+    """Allowed values: 'GENERAL', 'NVME'."""
+    memory: int
+    """Type: int."""
+    vCpu: int
+    """Type: int."""
 
-ScalingConfigurationInputDict = TypedDict(
-    "ScalingConfigurationInputDict",
-    {
-        "MaxCapacity": "int",
-        "ScalingType": "Literal['TARGET_TRACKING_SCALING']",
-        "TargetTrackingScalingConfigs": "list[TargetTrackingScalingConfigurationDict]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class FleetProxyRuleDict(TypedDict, total=False):
+    """FleetProxyRule as a plain dict."""
 
-TargetTrackingScalingConfigurationDict = TypedDict(
-    "TargetTrackingScalingConfigurationDict",
-    {
-        "MetricType": "Literal['FLEET_UTILIZATION_RATE']",
-        "TargetValue": "float",
-    },
-    total=False,
-)
+    Effect: Literal["ALLOW", "DENY"]
+    """Allowed values: 'ALLOW', 'DENY'."""
+    Entities: list[str]
+    """Type: list[str]."""
+    Type: Literal["DOMAIN", "IP"]
+    """Allowed values: 'DOMAIN', 'IP'."""
 
-VpcConfigDict = TypedDict(
-    "VpcConfigDict",
-    {
-        "SecurityGroupIds": "list[str]",
-        "Subnets": "list[str]",
-        "VpcId": "str",
-    },
-    total=False,
-)
 
+class ProxyConfigurationDict(TypedDict, total=False):
+    """ProxyConfiguration as a plain dict."""
+
+    DefaultBehavior: Literal["ALLOW_ALL", "DENY_ALL"]
+    """Allowed values: 'ALLOW_ALL', 'DENY_ALL'."""
+    OrderedProxyRules: list[FleetProxyRuleDict]
+    """Type: list[FleetProxyRuleDict]."""
+
+
+class ScalingConfigurationInputDict(TypedDict, total=False):
+    """ScalingConfigurationInput as a plain dict."""
+
+    MaxCapacity: int
+    """Range: at least 1 (inclusive)."""
+    ScalingType: Literal["TARGET_TRACKING_SCALING"]
+    """Allowed values: 'TARGET_TRACKING_SCALING'."""
+    TargetTrackingScalingConfigs: list[TargetTrackingScalingConfigurationDict]
+    """Type: list[TargetTrackingScalingConfigurationDict]."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length.
+    You can use any of the following characters: the set of Unicode letters, digits, whitespace, _,
+    ., /, =, +, and -."""
+
+
+class TargetTrackingScalingConfigurationDict(TypedDict, total=False):
+    """TargetTrackingScalingConfiguration as a plain dict."""
+
+    MetricType: Literal["FLEET_UTILIZATION_RATE"]
+    """Allowed values: 'FLEET_UTILIZATION_RATE'."""
+    TargetValue: float
+    """Type: float."""
+
+
+class VpcConfigDict(TypedDict, total=False):
+    """VpcConfig as a plain dict."""
+
+    SecurityGroupIds: list[str]
+    """Type: list[str]."""
+    Subnets: list[str]
+    """Type: list[str]."""
+    VpcId: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodeBuild::Fleet",
     schema_file="aws-codebuild-fleet.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/FleetProxyConfiguration/OrderedProxyRules/*/Entities",
         "/FleetVpcConfig/SecurityGroupIds",
         "/FleetVpcConfig/Subnets",
         "/Tags",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -177,165 +182,28 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ComputeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "disk": {"type": "integer"},
-                "instanceType": {"minLength": 1, "type": "string"},
-                "machineType": {"enum": ["GENERAL", "NVME"], "type": "string"},
-                "memory": {"type": "integer"},
-                "vCpu": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "FleetProxyRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Effect": {"enum": ["ALLOW", "DENY"], "type": "string"},
-                "Entities": {"items": {"type": "string"}, "type": "array"},
-                "Type": {"enum": ["DOMAIN", "IP"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "ProxyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultBehavior": {"enum": ["ALLOW_ALL", "DENY_ALL"], "type": "string"},
-                "OrderedProxyRules": {
-                    "items": {"$ref": "#/definitions/FleetProxyRule"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ScalingConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxCapacity": {"minimum": 1, "type": "integer"},
-                "ScalingType": {"enum": ["TARGET_TRACKING_SCALING"], "type": "string"},
-                "TargetTrackingScalingConfigs": {
-                    "items": {"$ref": "#/definitions/TargetTrackingScalingConfiguration"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TargetTrackingScalingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricType": {"enum": ["FLEET_UTILIZATION_RATE"], "type": "string"},
-                "TargetValue": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {"items": {"type": "string"}, "type": "array"},
-                "Subnets": {"items": {"type": "string"}, "type": "array"},
-                "VpcId": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"minLength": 1, "type": "string"},
-        "BaseCapacity": {"minimum": 0, "type": "integer"},
-        "ComputeConfiguration": {"$ref": "#/definitions/ComputeConfiguration"},
-        "ComputeType": {
-            "enum": [
-                "BUILD_GENERAL1_SMALL",
-                "BUILD_GENERAL1_MEDIUM",
-                "BUILD_GENERAL1_LARGE",
-                "BUILD_GENERAL1_XLARGE",
-                "BUILD_GENERAL1_2XLARGE",
-                "ATTRIBUTE_BASED_COMPUTE",
-                "CUSTOM_INSTANCE_TYPE",
-            ],
-            "type": "string",
-        },
-        "EnvironmentType": {
-            "enum": [
-                "WINDOWS_SERVER_2019_CONTAINER",
-                "WINDOWS_SERVER_2022_CONTAINER",
-                "LINUX_CONTAINER",
-                "LINUX_GPU_CONTAINER",
-                "ARM_CONTAINER",
-                "MAC_ARM",
-                "LINUX_EC2",
-                "ARM_EC2",
-                "WINDOWS_EC2",
-            ],
-            "type": "string",
-        },
-        "FleetProxyConfiguration": {"$ref": "#/definitions/ProxyConfiguration"},
-        "FleetServiceRole": {
-            "minLength": 1,
-            "pattern": "^(?:arn:)[a-zA-Z+-=,._:/@]+$",
-            "type": "string",
-        },
-        "FleetVpcConfig": {"$ref": "#/definitions/VpcConfig"},
-        "ImageId": {
-            "minLength": 1,
-            "pattern": "^((aws/codebuild/([A-Za-z0-9._-]+|ami/[A-Za-z0-9._-]+):[A-Za-z0-9._-]+)|ami-[a-z0-9]{1,1020})$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 128,
-            "minLength": 2,
-            "pattern": "^[A-Za-z0-9][A-Za-z0-9\\-_]{1,127}$",
-            "type": "string",
-        },
-        "OverflowBehavior": {"enum": ["QUEUE", "ON_DEMAND"], "type": "string"},
-        "ScalingConfiguration": {"$ref": "#/definitions/ScalingConfigurationInput"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": [],
-}
-
 
 class Fleet(_Resource):
     """AWS::CodeBuild::Fleet: Resource Type definition for AWS::CodeBuild::Fleet
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codebuild-fleet.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FleetProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FleetAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "fleet.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: at least 1 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BaseCapacity: int
     ComputeConfiguration: FleetComputeConfigurationDict
     ComputeType: Literal[
@@ -367,55 +235,77 @@ class Fleet(_Resource):
     ScalingConfiguration: ScalingConfigurationInputDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BaseCapacity: int | None = None,
+        ComputeConfiguration: FleetComputeConfiguration
+        | FleetComputeConfigurationDict
+        | None = None,
+        ComputeType: Literal[
+            "BUILD_GENERAL1_SMALL",
+            "BUILD_GENERAL1_MEDIUM",
+            "BUILD_GENERAL1_LARGE",
+            "BUILD_GENERAL1_XLARGE",
+            "BUILD_GENERAL1_2XLARGE",
+            "ATTRIBUTE_BASED_COMPUTE",
+            "CUSTOM_INSTANCE_TYPE",
+        ]
+        | None = None,
+        EnvironmentType: Literal[
+            "WINDOWS_SERVER_2019_CONTAINER",
+            "WINDOWS_SERVER_2022_CONTAINER",
+            "LINUX_CONTAINER",
+            "LINUX_GPU_CONTAINER",
+            "ARM_CONTAINER",
+            "MAC_ARM",
+            "LINUX_EC2",
+            "ARM_EC2",
+            "WINDOWS_EC2",
+        ]
+        | None = None,
+        FleetProxyConfiguration: ProxyConfiguration | ProxyConfigurationDict | None = None,
+        FleetServiceRole: str | None = None,
+        FleetVpcConfig: VpcConfig | VpcConfigDict | None = None,
+        ImageId: str | None = None,
+        Name: str | None = None,
+        OverflowBehavior: Literal["QUEUE", "ON_DEMAND"] | None = None,
+        ScalingConfiguration: ScalingConfigurationInput
+        | ScalingConfigurationInputDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodeBuild::Fleet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BaseCapacity: int | None = None,
-            ComputeConfiguration: FleetComputeConfiguration
-            | FleetComputeConfigurationDict
-            | None = None,
-            ComputeType: Literal[
-                "BUILD_GENERAL1_SMALL",
-                "BUILD_GENERAL1_MEDIUM",
-                "BUILD_GENERAL1_LARGE",
-                "BUILD_GENERAL1_XLARGE",
-                "BUILD_GENERAL1_2XLARGE",
-                "ATTRIBUTE_BASED_COMPUTE",
-                "CUSTOM_INSTANCE_TYPE",
-            ]
-            | None = None,
-            EnvironmentType: Literal[
-                "WINDOWS_SERVER_2019_CONTAINER",
-                "WINDOWS_SERVER_2022_CONTAINER",
-                "LINUX_CONTAINER",
-                "LINUX_GPU_CONTAINER",
-                "ARM_CONTAINER",
-                "MAC_ARM",
-                "LINUX_EC2",
-                "ARM_EC2",
-                "WINDOWS_EC2",
-            ]
-            | None = None,
-            FleetProxyConfiguration: ProxyConfiguration | ProxyConfigurationDict | None = None,
-            FleetServiceRole: str | None = None,
-            FleetVpcConfig: VpcConfig | VpcConfigDict | None = None,
-            ImageId: str | None = None,
-            Name: str | None = None,
-            OverflowBehavior: Literal["QUEUE", "ON_DEMAND"] | None = None,
-            ScalingConfiguration: ScalingConfigurationInput
-            | ScalingConfigurationInputDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodeBuild::Fleet; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BaseCapacity: Range: at least 0 (inclusive).
+            ComputeConfiguration: Type: FleetComputeConfigurationDict.
+            ComputeType: Allowed values: 'BUILD_GENERAL1_SMALL', 'BUILD_GENERAL1_MEDIUM',
+                'BUILD_GENERAL1_LARGE', 'BUILD_GENERAL1_XLARGE', 'BUILD_GENERAL1_2XLARGE',
+                'ATTRIBUTE_BASED_COMPUTE', 'CUSTOM_INSTANCE_TYPE'.
+            EnvironmentType: Allowed values: 'WINDOWS_SERVER_2019_CONTAINER',
+                'WINDOWS_SERVER_2022_CONTAINER', 'LINUX_CONTAINER', 'LINUX_GPU_CONTAINER',
+                'ARM_CONTAINER', 'MAC_ARM', 'LINUX_EC2', 'ARM_EC2', 'WINDOWS_EC2'.
+            FleetProxyConfiguration: Type: ProxyConfigurationDict.
+            FleetServiceRole: Pattern: ^(?:arn:)[a-zA-Z+-=,._:/@]+$ Length: at least 1 characters.
+            FleetVpcConfig: Type: VpcConfigDict.
+            ImageId: Pattern:
+                ^((aws/codebuild/([A-Za-z0-9._-]+|ami/[A-Za-z0-9._-]+):[A-Za-z0-9._-]+)|ami-[a-z0-9]{1,1020})$
+                Length: at least 1 characters.
+            Name: Pattern: ^[A-Za-z0-9][A-Za-z0-9\\-_]{1,127}$ Length: 2 to 128 characters.
+                Create-only: changing it replaces the resource.
+            OverflowBehavior: Allowed values: 'QUEUE', 'ON_DEMAND'.
+            ScalingConfiguration: Type: ScalingConfigurationInputDict.
+            Tags: Items: 0 to 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -139,576 +143,310 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BatchRestrictionsDict = TypedDict(
-    "BatchRestrictionsDict",
-    {
-        "ComputeTypesAllowed": "list[str]",
-        "MaximumBuildsAllowed": "int",
-    },
-    total=False,
-)
 
-CloudWatchLogsConfigDict = TypedDict(
-    "CloudWatchLogsConfigDict",
-    {
-        "GroupName": "str",
-        "Status": "Required[str]",
-        "StreamName": "str",
-    },
-    total=False,
-)
+class BatchRestrictionsDict(TypedDict, total=False):
+    """BatchRestrictions as a plain dict."""
 
-EnvironmentVariableDict = TypedDict(
-    "EnvironmentVariableDict",
-    {
-        "Name": "Required[str]",
-        "Type": "str",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ComputeTypesAllowed: list[str]
+    """Type: list[str]."""
+    MaximumBuildsAllowed: int
+    """Type: int."""
 
-ProjectArtifactsDict = TypedDict(
-    "ProjectArtifactsDict",
-    {
-        "ArtifactIdentifier": "str",
-        "EncryptionDisabled": "bool",
-        "Location": "str",
-        "Name": "str",
-        "NamespaceType": "str",
-        "OverrideArtifactName": "bool",
-        "Packaging": "str",
-        "Path": "str",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
 
-ProjectBuildBatchConfigDict = TypedDict(
-    "ProjectBuildBatchConfigDict",
-    {
-        "BatchReportMode": "str",
-        "CombineArtifacts": "bool",
-        "Restrictions": "BatchRestrictionsDict",
-        "ServiceRole": "str",
-        "TimeoutInMins": "int",
-    },
-    total=False,
-)
+class CloudWatchLogsConfigDict(TypedDict, total=False):
+    """CloudWatchLogsConfig as a plain dict."""
 
-ProjectBuildStatusConfigDict = TypedDict(
-    "ProjectBuildStatusConfigDict",
-    {
-        "Context": "str",
-        "TargetUrl": "str",
-    },
-    total=False,
-)
+    GroupName: str
+    """Type: str."""
+    Status: Required[str]
+    """Type: str."""
+    StreamName: str
+    """Type: str."""
 
-ProjectCacheDict = TypedDict(
-    "ProjectCacheDict",
-    {
-        "CacheNamespace": "str",
-        "Location": "str",
-        "Modes": "list[str]",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
 
-ProjectDockerServerDict = TypedDict(
-    "ProjectDockerServerDict",
-    {
-        "ComputeType": "Required[str]",
-        "SecurityGroupIds": "list[str]",
-    },
-    total=False,
-)
+class EnvironmentVariableDict(TypedDict, total=False):
+    """EnvironmentVariable as a plain dict."""
 
-ProjectEnvironmentDict = TypedDict(
-    "ProjectEnvironmentDict",
-    {
-        "Certificate": "str",
-        "ComputeType": "Required[str]",
-        "DockerServer": "ProjectDockerServerDict",
-        "EnvironmentVariables": "list[EnvironmentVariableDict]",
-        "Fleet": "ProjectFleetDict",
-        "HostKernel": "str",
-        "Image": "Required[str]",
-        "ImagePullCredentialsType": "str",
-        "PrivilegedMode": "bool",
-        "RegistryCredential": "ProjectRegistryCredentialDict",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """Type: str."""
+    Type: str
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
 
-ProjectFileSystemLocationDict = TypedDict(
-    "ProjectFileSystemLocationDict",
-    {
-        "Identifier": "Required[str]",
-        "Location": "Required[str]",
-        "MountOptions": "str",
-        "MountPoint": "Required[str]",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
 
-ProjectFleetDict = TypedDict(
-    "ProjectFleetDict",
-    {
-        "FleetArn": "str",
-    },
-    total=False,
-)
+class ProjectArtifactsDict(TypedDict, total=False):
+    """ProjectArtifacts as a plain dict."""
 
-ProjectGitSubmodulesConfigDict = TypedDict(
-    "ProjectGitSubmodulesConfigDict",
-    {
-        "FetchSubmodules": "Required[bool]",
-    },
-    total=False,
-)
+    ArtifactIdentifier: str
+    """Type: str."""
+    EncryptionDisabled: bool
+    """Type: bool."""
+    Location: str
+    """Type: str."""
+    Name: str
+    """Type: str."""
+    NamespaceType: str
+    """Type: str."""
+    OverrideArtifactName: bool
+    """Type: bool."""
+    Packaging: str
+    """Type: str."""
+    Path: str
+    """Type: str."""
+    Type: Required[str]
+    """Type: str."""
 
-ProjectLogsConfigDict = TypedDict(
-    "ProjectLogsConfigDict",
-    {
-        "CloudWatchLogs": "CloudWatchLogsConfigDict",
-        "S3Logs": "S3LogsConfigDict",
-    },
-    total=False,
-)
 
-ProjectPullRequestBuildPolicyDict = TypedDict(
-    "ProjectPullRequestBuildPolicyDict",
-    {
-        "ApproverRoles": "list[str]",
-        "RequiresCommentApproval": "Required[str]",
-    },
-    total=False,
-)
+class ProjectBuildBatchConfigDict(TypedDict, total=False):
+    """ProjectBuildBatchConfig as a plain dict."""
 
-ProjectRegistryCredentialDict = TypedDict(
-    "ProjectRegistryCredentialDict",
-    {
-        "Credential": "Required[str]",
-        "CredentialProvider": "Required[str]",
-    },
-    total=False,
-)
+    BatchReportMode: str
+    """Type: str."""
+    CombineArtifacts: bool
+    """Type: bool."""
+    Restrictions: BatchRestrictionsDict
+    """Type: BatchRestrictionsDict."""
+    ServiceRole: str
+    """Type: str."""
+    TimeoutInMins: int
+    """Type: int."""
 
-ProjectScopeConfigurationDict = TypedDict(
-    "ProjectScopeConfigurationDict",
-    {
-        "Domain": "str",
-        "Name": "Required[str]",
-        "Scope": "str",
-    },
-    total=False,
-)
 
-ProjectSourceDict = TypedDict(
-    "ProjectSourceDict",
-    {
-        "Auth": "SourceAuthDict",
-        "BuildSpec": "str",
-        "BuildStatusConfig": "ProjectBuildStatusConfigDict",
-        "GitCloneDepth": "int",
-        "GitSubmodulesConfig": "ProjectGitSubmodulesConfigDict",
-        "InsecureSsl": "bool",
-        "Location": "str",
-        "ReportBuildStatus": "bool",
-        "SourceIdentifier": "str",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
+class ProjectBuildStatusConfigDict(TypedDict, total=False):
+    """ProjectBuildStatusConfig as a plain dict."""
 
-ProjectSourceVersionDict = TypedDict(
-    "ProjectSourceVersionDict",
-    {
-        "SourceIdentifier": "Required[str]",
-        "SourceVersion": "str",
-    },
-    total=False,
-)
+    Context: str
+    """Type: str."""
+    TargetUrl: str
+    """Type: str."""
 
-ProjectTriggersDict = TypedDict(
-    "ProjectTriggersDict",
-    {
-        "BuildType": "str",
-        "FilterGroups": "list[list[Any]]",
-        "PullRequestBuildPolicy": "ProjectPullRequestBuildPolicyDict",
-        "ScopeConfiguration": "ProjectScopeConfigurationDict",
-        "Webhook": "bool",
-    },
-    total=False,
-)
 
-ProjectVpcConfigDict = TypedDict(
-    "ProjectVpcConfigDict",
-    {
-        "SecurityGroupIds": "list[str]",
-        "Subnets": "list[str]",
-        "VpcId": "str",
-    },
-    total=False,
-)
+class ProjectCacheDict(TypedDict, total=False):
+    """ProjectCache as a plain dict."""
 
-S3LogsConfigDict = TypedDict(
-    "S3LogsConfigDict",
-    {
-        "EncryptionDisabled": "bool",
-        "Location": "str",
-        "Status": "Required[str]",
-    },
-    total=False,
-)
+    CacheNamespace: str
+    """Type: str."""
+    Location: str
+    """Type: str."""
+    Modes: list[str]
+    """Type: list[str]."""
+    Type: Required[str]
+    """Type: str."""
 
-SourceAuthDict = TypedDict(
-    "SourceAuthDict",
-    {
-        "Resource": "str",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ProjectDockerServerDict(TypedDict, total=False):
+    """ProjectDockerServer as a plain dict."""
 
+    ComputeType: Required[str]
+    """Type: str."""
+    SecurityGroupIds: list[str]
+    """Type: list[str]."""
+
+
+class ProjectEnvironmentDict(TypedDict, total=False):
+    """ProjectEnvironment as a plain dict."""
+
+    Certificate: str
+    """Type: str."""
+    ComputeType: Required[str]
+    """Type: str."""
+    DockerServer: ProjectDockerServerDict
+    """Type: ProjectDockerServerDict."""
+    EnvironmentVariables: list[EnvironmentVariableDict]
+    """Type: list[EnvironmentVariableDict]."""
+    Fleet: ProjectFleetDict
+    """Type: ProjectFleetDict."""
+    HostKernel: str
+    """Type: str."""
+    Image: Required[str]
+    """Type: str."""
+    ImagePullCredentialsType: str
+    """Type: str."""
+    PrivilegedMode: bool
+    """Type: bool."""
+    RegistryCredential: ProjectRegistryCredentialDict
+    """Type: ProjectRegistryCredentialDict."""
+    Type: Required[str]
+    """Type: str."""
+
+
+class ProjectFileSystemLocationDict(TypedDict, total=False):
+    """ProjectFileSystemLocation as a plain dict."""
+
+    Identifier: Required[str]
+    """Type: str."""
+    Location: Required[str]
+    """Type: str."""
+    MountOptions: str
+    """Type: str."""
+    MountPoint: Required[str]
+    """Type: str."""
+    Type: Required[str]
+    """Type: str."""
+
+
+class ProjectFleetDict(TypedDict, total=False):
+    """ProjectFleet as a plain dict."""
+
+    FleetArn: str
+    """Type: str."""
+
+
+class ProjectGitSubmodulesConfigDict(TypedDict, total=False):
+    """ProjectGitSubmodulesConfig as a plain dict."""
+
+    FetchSubmodules: Required[bool]
+    """Type: bool."""
+
+
+class ProjectLogsConfigDict(TypedDict, total=False):
+    """ProjectLogsConfig as a plain dict."""
+
+    CloudWatchLogs: CloudWatchLogsConfigDict
+    """Type: CloudWatchLogsConfigDict."""
+    S3Logs: S3LogsConfigDict
+    """Type: S3LogsConfigDict."""
+
+
+class ProjectPullRequestBuildPolicyDict(TypedDict, total=False):
+    """ProjectPullRequestBuildPolicy as a plain dict."""
+
+    ApproverRoles: list[str]
+    """Type: list[str]."""
+    RequiresCommentApproval: Required[str]
+    """Type: str."""
+
+
+class ProjectRegistryCredentialDict(TypedDict, total=False):
+    """ProjectRegistryCredential as a plain dict."""
+
+    Credential: Required[str]
+    """Type: str."""
+    CredentialProvider: Required[str]
+    """Type: str."""
+
+
+class ProjectScopeConfigurationDict(TypedDict, total=False):
+    """ProjectScopeConfiguration as a plain dict."""
+
+    Domain: str
+    """Type: str."""
+    Name: Required[str]
+    """Type: str."""
+    Scope: str
+    """Type: str."""
+
+
+class ProjectSourceDict(TypedDict, total=False):
+    """ProjectSource as a plain dict."""
+
+    Auth: SourceAuthDict
+    """Type: SourceAuthDict."""
+    BuildSpec: str
+    """Type: str."""
+    BuildStatusConfig: ProjectBuildStatusConfigDict
+    """Type: ProjectBuildStatusConfigDict."""
+    GitCloneDepth: int
+    """Type: int."""
+    GitSubmodulesConfig: ProjectGitSubmodulesConfigDict
+    """Type: ProjectGitSubmodulesConfigDict."""
+    InsecureSsl: bool
+    """Type: bool."""
+    Location: str
+    """Type: str."""
+    ReportBuildStatus: bool
+    """Type: bool."""
+    SourceIdentifier: str
+    """Type: str."""
+    Type: Required[str]
+    """Type: str."""
+
+
+class ProjectSourceVersionDict(TypedDict, total=False):
+    """ProjectSourceVersion as a plain dict."""
+
+    SourceIdentifier: Required[str]
+    """Type: str."""
+    SourceVersion: str
+    """Type: str."""
+
+
+class ProjectTriggersDict(TypedDict, total=False):
+    """ProjectTriggers as a plain dict."""
+
+    BuildType: str
+    """Type: str."""
+    FilterGroups: list[list[Any]]
+    """Type: list[list[Any]]."""
+    PullRequestBuildPolicy: ProjectPullRequestBuildPolicyDict
+    """Type: ProjectPullRequestBuildPolicyDict."""
+    ScopeConfiguration: ProjectScopeConfigurationDict
+    """Type: ProjectScopeConfigurationDict."""
+    Webhook: bool
+    """Type: bool."""
+
+
+class ProjectVpcConfigDict(TypedDict, total=False):
+    """ProjectVpcConfig as a plain dict."""
+
+    SecurityGroupIds: list[str]
+    """Type: list[str]."""
+    Subnets: list[str]
+    """Type: list[str]."""
+    VpcId: str
+    """Type: str."""
+
+
+class S3LogsConfigDict(TypedDict, total=False):
+    """S3LogsConfig as a plain dict."""
+
+    EncryptionDisabled: bool
+    """Type: bool."""
+    Location: str
+    """Type: str."""
+    Status: Required[str]
+    """Type: str."""
+
+
+class SourceAuthDict(TypedDict, total=False):
+    """SourceAuth as a plain dict."""
+
+    Resource: str
+    """Type: str."""
+    Type: Required[str]
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodeBuild::Project",
     schema_file="aws-codebuild-project.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Artifacts", "ServiceRole", "Environment", "Source"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Artifacts": {
-            "additionalProperties": False,
-            "properties": {
-                "ArtifactIdentifier": {"type": "string"},
-                "EncryptionDisabled": {"type": "boolean"},
-                "Location": {"type": "string"},
-                "Name": {"type": "string"},
-                "NamespaceType": {"type": "string"},
-                "OverrideArtifactName": {"type": "boolean"},
-                "Packaging": {"type": "string"},
-                "Path": {"type": "string"},
-                "Type": {"type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "BatchRestrictions": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputeTypesAllowed": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MaximumBuildsAllowed": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "BuildStatusConfig": {
-            "additionalProperties": False,
-            "properties": {"Context": {"type": "string"}, "TargetUrl": {"type": "string"}},
-            "type": "object",
-        },
-        "CloudWatchLogsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupName": {"type": "string"},
-                "Status": {"type": "string"},
-                "StreamName": {"type": "string"},
-            },
-            "required": ["Status"],
-            "type": "object",
-        },
-        "DockerServer": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputeType": {"type": "string"},
-                "SecurityGroupIds": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["ComputeType"],
-            "type": "object",
-        },
-        "Environment": {
-            "additionalProperties": False,
-            "properties": {
-                "Certificate": {"type": "string"},
-                "ComputeType": {"type": "string"},
-                "DockerServer": {"$ref": "#/definitions/DockerServer"},
-                "EnvironmentVariables": {
-                    "items": {"$ref": "#/definitions/EnvironmentVariable"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Fleet": {"$ref": "#/definitions/ProjectFleet"},
-                "HostKernel": {"type": "string"},
-                "Image": {"type": "string"},
-                "ImagePullCredentialsType": {"type": "string"},
-                "PrivilegedMode": {"type": "boolean"},
-                "RegistryCredential": {"$ref": "#/definitions/RegistryCredential"},
-                "Type": {"type": "string"},
-            },
-            "required": ["Type", "Image", "ComputeType"],
-            "type": "object",
-        },
-        "EnvironmentVariable": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"type": "string"},
-                "Type": {"type": "string"},
-                "Value": {"type": "string"},
-            },
-            "required": ["Value", "Name"],
-            "type": "object",
-        },
-        "FilterGroup": {"type": "array"},
-        "GitSubmodulesConfig": {
-            "additionalProperties": False,
-            "properties": {"FetchSubmodules": {"type": "boolean"}},
-            "required": ["FetchSubmodules"],
-            "type": "object",
-        },
-        "LogsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogs": {"$ref": "#/definitions/CloudWatchLogsConfig"},
-                "S3Logs": {"$ref": "#/definitions/S3LogsConfig"},
-            },
-            "type": "object",
-        },
-        "ProjectBuildBatchConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchReportMode": {"type": "string"},
-                "CombineArtifacts": {"type": "boolean"},
-                "Restrictions": {"$ref": "#/definitions/BatchRestrictions"},
-                "ServiceRole": {"type": "string"},
-                "TimeoutInMins": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "ProjectCache": {
-            "additionalProperties": False,
-            "properties": {
-                "CacheNamespace": {"type": "string"},
-                "Location": {"type": "string"},
-                "Modes": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "Type": {"type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "ProjectFileSystemLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "Identifier": {"type": "string"},
-                "Location": {"type": "string"},
-                "MountOptions": {"type": "string"},
-                "MountPoint": {"type": "string"},
-                "Type": {"type": "string"},
-            },
-            "required": ["MountPoint", "Type", "Identifier", "Location"],
-            "type": "object",
-        },
-        "ProjectFleet": {
-            "additionalProperties": False,
-            "properties": {"FleetArn": {"type": "string"}},
-            "type": "object",
-        },
-        "ProjectSourceVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceIdentifier": {"type": "string"},
-                "SourceVersion": {"type": "string"},
-            },
-            "required": ["SourceIdentifier"],
-            "type": "object",
-        },
-        "ProjectTriggers": {
-            "additionalProperties": False,
-            "properties": {
-                "BuildType": {"type": "string"},
-                "FilterGroups": {
-                    "items": {"$ref": "#/definitions/FilterGroup"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "PullRequestBuildPolicy": {"$ref": "#/definitions/PullRequestBuildPolicy"},
-                "ScopeConfiguration": {"$ref": "#/definitions/ScopeConfiguration"},
-                "Webhook": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "PullRequestBuildPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "ApproverRoles": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "RequiresCommentApproval": {"type": "string"},
-            },
-            "required": ["RequiresCommentApproval"],
-            "type": "object",
-        },
-        "RegistryCredential": {
-            "additionalProperties": False,
-            "properties": {
-                "Credential": {"type": "string"},
-                "CredentialProvider": {"type": "string"},
-            },
-            "required": ["Credential", "CredentialProvider"],
-            "type": "object",
-        },
-        "S3LogsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionDisabled": {"type": "boolean"},
-                "Location": {"type": "string"},
-                "Status": {"type": "string"},
-            },
-            "required": ["Status"],
-            "type": "object",
-        },
-        "ScopeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Domain": {"type": "string"},
-                "Name": {"type": "string"},
-                "Scope": {"type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "Source": {
-            "additionalProperties": False,
-            "properties": {
-                "Auth": {"$ref": "#/definitions/SourceAuth"},
-                "BuildSpec": {"type": "string"},
-                "BuildStatusConfig": {"$ref": "#/definitions/BuildStatusConfig"},
-                "GitCloneDepth": {"type": "integer"},
-                "GitSubmodulesConfig": {"$ref": "#/definitions/GitSubmodulesConfig"},
-                "InsecureSsl": {"type": "boolean"},
-                "Location": {"type": "string"},
-                "ReportBuildStatus": {"type": "boolean"},
-                "SourceIdentifier": {"type": "string"},
-                "Type": {"type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "SourceAuth": {
-            "additionalProperties": False,
-            "properties": {"Resource": {"type": "string"}, "Type": {"type": "string"}},
-            "required": ["Type"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Subnets": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "VpcId": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Artifacts": {"$ref": "#/definitions/Artifacts"},
-        "AutoRetryLimit": {"type": "number"},
-        "BadgeEnabled": {"type": "boolean"},
-        "BuildBatchConfig": {"$ref": "#/definitions/ProjectBuildBatchConfig"},
-        "Cache": {"$ref": "#/definitions/ProjectCache"},
-        "ConcurrentBuildLimit": {"type": "integer"},
-        "Description": {"type": "string"},
-        "EncryptionKey": {"type": "string"},
-        "Environment": {"$ref": "#/definitions/Environment"},
-        "FileSystemLocations": {
-            "items": {"$ref": "#/definitions/ProjectFileSystemLocation"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Id": {"type": "string"},
-        "LogsConfig": {"$ref": "#/definitions/LogsConfig"},
-        "Name": {"type": "string"},
-        "QueuedTimeoutInMinutes": {"maximum": 480, "minimum": 5, "type": "integer"},
-        "ResourceAccessRole": {"type": "string"},
-        "SecondaryArtifacts": {
-            "items": {"$ref": "#/definitions/Artifacts"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "SecondarySourceVersions": {
-            "items": {"$ref": "#/definitions/ProjectSourceVersion"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "SecondarySources": {
-            "items": {"$ref": "#/definitions/Source"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ServiceRole": {"type": "string"},
-        "Source": {"$ref": "#/definitions/Source"},
-        "SourceVersion": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TimeoutInMinutes": {"maximum": 2160, "minimum": 5, "type": "integer"},
-        "Triggers": {"$ref": "#/definitions/ProjectTriggers"},
-        "Visibility": {"type": "string"},
-        "VpcConfig": {"$ref": "#/definitions/VpcConfig"},
-    },
-    "required": ["Artifacts", "ServiceRole", "Environment", "Source"],
-}
 
 
 class Project(_Resource):
     """AWS::CodeBuild::Project: Resource Type definition for AWS::CodeBuild::Project
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codebuild-project.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -716,12 +454,15 @@ class Project(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProjectAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "project.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Artifacts: ProjectArtifactsDict
     AutoRetryLimit: float
     BadgeEnabled: bool
@@ -748,46 +489,74 @@ class Project(_Resource):
     Visibility: str
     VpcConfig: ProjectVpcConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Artifacts: ProjectArtifacts | ProjectArtifactsDict,
+        Environment: ProjectEnvironment | ProjectEnvironmentDict,
+        ServiceRole: str,
+        Source: ProjectSource | ProjectSourceDict,
+        AutoRetryLimit: float | None = None,
+        BadgeEnabled: bool | None = None,
+        BuildBatchConfig: ProjectBuildBatchConfig | ProjectBuildBatchConfigDict | None = None,
+        Cache: ProjectCache | ProjectCacheDict | None = None,
+        ConcurrentBuildLimit: int | None = None,
+        Description: str | None = None,
+        EncryptionKey: str | None = None,
+        FileSystemLocations: list[ProjectFileSystemLocation | ProjectFileSystemLocationDict]
+        | None = None,
+        LogsConfig: ProjectLogsConfig | ProjectLogsConfigDict | None = None,
+        Name: str | None = None,
+        QueuedTimeoutInMinutes: int | None = None,
+        ResourceAccessRole: str | None = None,
+        SecondaryArtifacts: list[ProjectArtifacts | ProjectArtifactsDict] | None = None,
+        SecondarySourceVersions: list[ProjectSourceVersion | ProjectSourceVersionDict]
+        | None = None,
+        SecondarySources: list[ProjectSource | ProjectSourceDict] | None = None,
+        SourceVersion: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TimeoutInMinutes: int | None = None,
+        Triggers: ProjectTriggers | ProjectTriggersDict | None = None,
+        Visibility: str | None = None,
+        VpcConfig: ProjectVpcConfig | ProjectVpcConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodeBuild::Project; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Artifacts: ProjectArtifacts | ProjectArtifactsDict,
-            Environment: ProjectEnvironment | ProjectEnvironmentDict,
-            ServiceRole: str,
-            Source: ProjectSource | ProjectSourceDict,
-            AutoRetryLimit: float | None = None,
-            BadgeEnabled: bool | None = None,
-            BuildBatchConfig: ProjectBuildBatchConfig | ProjectBuildBatchConfigDict | None = None,
-            Cache: ProjectCache | ProjectCacheDict | None = None,
-            ConcurrentBuildLimit: int | None = None,
-            Description: str | None = None,
-            EncryptionKey: str | None = None,
-            FileSystemLocations: list[ProjectFileSystemLocation | ProjectFileSystemLocationDict]
-            | None = None,
-            LogsConfig: ProjectLogsConfig | ProjectLogsConfigDict | None = None,
-            Name: str | None = None,
-            QueuedTimeoutInMinutes: int | None = None,
-            ResourceAccessRole: str | None = None,
-            SecondaryArtifacts: list[ProjectArtifacts | ProjectArtifactsDict] | None = None,
-            SecondarySourceVersions: list[ProjectSourceVersion | ProjectSourceVersionDict]
-            | None = None,
-            SecondarySources: list[ProjectSource | ProjectSourceDict] | None = None,
-            SourceVersion: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TimeoutInMinutes: int | None = None,
-            Triggers: ProjectTriggers | ProjectTriggersDict | None = None,
-            Visibility: str | None = None,
-            VpcConfig: ProjectVpcConfig | ProjectVpcConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodeBuild::Project; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Artifacts: Type: ProjectArtifactsDict. Required.
+            Environment: Type: ProjectEnvironmentDict. Required.
+            ServiceRole: Type: str. Required.
+            Source: Type: ProjectSourceDict. Required.
+            AutoRetryLimit: Type: float.
+            BadgeEnabled: Type: bool.
+            BuildBatchConfig: Type: ProjectBuildBatchConfigDict.
+            Cache: Type: ProjectCacheDict.
+            ConcurrentBuildLimit: Type: int.
+            Description: Type: str.
+            EncryptionKey: Type: str.
+            FileSystemLocations: Type: list[ProjectFileSystemLocationDict].
+            LogsConfig: Type: ProjectLogsConfigDict.
+            Name: Type: str. Create-only: changing it replaces the resource.
+            QueuedTimeoutInMinutes: Range: 5 to 480 (inclusive).
+            ResourceAccessRole: Type: str.
+            SecondaryArtifacts: Type: list[ProjectArtifactsDict].
+            SecondarySourceVersions: Type: list[ProjectSourceVersionDict].
+            SecondarySources: Type: list[ProjectSourceDict].
+            SourceVersion: Type: str.
+            Tags: Type: list[TagDict].
+            TimeoutInMinutes: Range: 5 to 2160 (inclusive).
+            Triggers: Type: ProjectTriggersDict.
+            Visibility: Type: str.
+            VpcConfig: Type: ProjectVpcConfigDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,56 +63,52 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ReportExportConfigDict = TypedDict(
-    "ReportExportConfigDict",
-    {
-        "ExportConfigType": "Required[Literal['S3', 'NO_EXPORT']]",
-        "S3Destination": "S3ReportExportConfigDict",
-    },
-    total=False,
-)
 
-S3ReportExportConfigDict = TypedDict(
-    "S3ReportExportConfigDict",
-    {
-        "Bucket": "Required[str]",
-        "BucketOwner": "str",
-        "EncryptionDisabled": "bool",
-        "EncryptionKey": "str",
-        "Packaging": "Literal['NONE', 'ZIP']",
-        "Path": "str",
-    },
-    total=False,
-)
+class ReportExportConfigDict(TypedDict, total=False):
+    """ReportExportConfig as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ExportConfigType: Required[Literal["S3", "NO_EXPORT"]]
+    """Allowed values: 'S3', 'NO_EXPORT'."""
+    S3Destination: S3ReportExportConfigDict
+    """Type: S3ReportExportConfigDict."""
 
+
+class S3ReportExportConfigDict(TypedDict, total=False):
+    """S3ReportExportConfig as a plain dict."""
+
+    Bucket: Required[str]
+    """Length: at least 1 characters."""
+    BucketOwner: str
+    """Type: str."""
+    EncryptionDisabled: bool
+    """Type: bool."""
+    EncryptionKey: str
+    """Length: at least 1 characters."""
+    Packaging: Literal["NONE", "ZIP"]
+    """Allowed values: 'NONE', 'ZIP'."""
+    Path: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=@+\\-]*)$ Length: 1 to 127 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=@+\\-]*)$ Length: 0 to 255 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodeBuild::ReportGroup",
     schema_file="aws-codebuild-reportgroup.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name", "/Type"),
     write_only=("/DeleteReports",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Type", "ExportConfig"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -118,74 +118,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ReportExportConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ExportConfigType": {"enum": ["S3", "NO_EXPORT"], "type": "string"},
-                "S3Destination": {"$ref": "#/definitions/S3ReportExportConfig"},
-            },
-            "required": ["ExportConfigType"],
-            "type": "object",
-        },
-        "S3ReportExportConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"minLength": 1, "type": "string"},
-                "BucketOwner": {"type": "string"},
-                "EncryptionDisabled": {"type": "boolean"},
-                "EncryptionKey": {"minLength": 1, "type": "string"},
-                "Packaging": {"enum": ["NONE", "ZIP"], "type": "string"},
-                "Path": {"type": "string"},
-            },
-            "required": ["Bucket"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=@+\\-]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 255,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=@+\\-]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "DeleteReports": {"type": "boolean"},
-        "ExportConfig": {"$ref": "#/definitions/ReportExportConfig"},
-        "Name": {"maxLength": 128, "minLength": 2, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Type": {"enum": ["TEST", "CODE_COVERAGE"], "type": "string"},
-    },
-    "required": ["Type", "ExportConfig"],
-}
-
 
 class ReportGroup(_Resource):
     """AWS::CodeBuild::ReportGroup: Resource Type definition for AWS::CodeBuild::ReportGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, Type.
+    Write-only (sent to AWS, never read back): DeleteReports.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codebuild-reportgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -193,35 +136,46 @@ class ReportGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReportGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "report_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeleteReports: bool
     ExportConfig: ReportExportConfigDict
     Name: str
     Tags: list[TagDict]
     Type: Literal["TEST", "CODE_COVERAGE"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ExportConfig: ReportExportConfig | ReportExportConfigDict,
+        Type: Literal["TEST", "CODE_COVERAGE"],
+        DeleteReports: bool | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodeBuild::ReportGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ExportConfig: ReportExportConfig | ReportExportConfigDict,
-            Type: Literal["TEST", "CODE_COVERAGE"],
-            DeleteReports: bool | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodeBuild::ReportGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ExportConfig: Type: ReportExportConfigDict. Required.
+            Type: Allowed values: 'TEST', 'CODE_COVERAGE'. Create-only: changing it replaces the
+                resource. Required.
+            DeleteReports: Type: bool. Write-only: sent to AWS, never read back.
+            Name: Length: 2 to 128 characters. Create-only: changing it replaces the resource.
+            Tags: Items: 0 to 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

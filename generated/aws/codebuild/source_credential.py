@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodeBuild::SourceCredential",
     schema_file="aws-codebuild-sourcecredential.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/ServerType",),
     write_only=("/Token", "/Username"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ServerType", "Token", "AuthType"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,25 +73,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {"type": "string"},
-        "AuthType": {"type": "string"},
-        "ServerType": {"type": "string"},
-        "Token": {"type": "string"},
-        "Username": {"type": "string"},
-    },
-    "required": ["ServerType", "Token", "AuthType"],
-}
-
 
 class SourceCredential(_Resource):
-    """AWS::CodeBuild::SourceCredential: Resource Type definition for AWS::CodeBuild::SourceCredential
+    """AWS::CodeBuild::SourceCredential: Resource Type definition for
+    AWS::CodeBuild::SourceCredential
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): ServerType.
+    Write-only (sent to AWS, never read back): Token, Username.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codebuild-sourcecredential.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -103,37 +94,50 @@ class SourceCredential(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SourceCredentialAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "source_credential.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the SourceCredential resource."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthType: str
     ServerType: str
     Token: str
     Username: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthType: str,
+        ServerType: str,
+        Token: str,
+        Username: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodeBuild::SourceCredential; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthType: str,
-            ServerType: str,
-            Token: str,
-            Username: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodeBuild::SourceCredential; `await` it inside an App to deploy it.
-
-            AuthType: The type of authentication used by the credentials.
-            ServerType: The type of source provider.
-            Token: For GitHub or GitHub Enterprise, this is the personal access token.
-            Username: The Bitbucket username when the authType is BASIC_AUTH.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthType: The type of authentication used by the credentials. Valid options are OAUTH,
+                BASIC_AUTH, PERSONAL_ACCESS_TOKEN, CODECONNECTIONS, or SECRETS_MANAGER. Required.
+            ServerType: The type of source provider. The valid options are GITHUB,
+                GITHUB_ENTERPRISE, GITLAB, GITLAB_SELF_MANAGED, or BITBUCKET. Create-only: changing
+                it replaces the resource. Required.
+            Token: For GitHub or GitHub Enterprise, this is the personal access token. For
+                Bitbucket, this is either the access token or the app password. For the authType
+                CODECONNECTIONS, this is the connectionArn. For the authType SECRETS_MANAGER, this
+                is the secretArn. Write-only: sent to AWS, never read back. Required.
+            Username: The Bitbucket username when the authType is BASIC_AUTH. This parameter is not
+                valid for other types of source providers or connections. Write-only: sent to AWS,
+                never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by repository.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RepositoryAttributes",
@@ -23,53 +23,148 @@ __all__ = [
 
 
 class RepositoryS3(DeferredModel):
+    """
+    Information about the Amazon S3 bucket that contains a ZIP file of code to be committed to the repository. Changes to this property are ignored after initial resource creation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Key: str
-    ObjectVersion: str | None = None
+    Bucket: Annotated[
+        str,
+        Field(
+            description="The name of the Amazon S3 bucket that contains the ZIP file with the content that will be committed to the new repository. This can be specified using the name of the bucket in the AWS account. Changes to this property are ignored after initial resource creation."
+        ),
+    ]
+    Key: Annotated[
+        str,
+        Field(
+            description="The key to use for accessing the Amazon S3 bucket. Changes to this property are ignored after initial resource creation."
+        ),
+    ]
+    ObjectVersion: Annotated[
+        str | None,
+        Field(
+            description="The object version of the ZIP file, if versioning is enabled for the Amazon S3 bucket. Changes to this property are ignored after initial resource creation."
+        ),
+    ] = None
 
 
 class RepositoryTrigger(DeferredModel):
+    """
+    Information about a trigger for a repository.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Branches: list[str] | None = None
-    CustomData: str | None = None
-    DestinationArn: str
-    Events: list[Literal["all", "createReference", "deleteReference", "updateReference"]]
-    Name: str
+    Branches: Annotated[
+        list[str] | None,
+        Field(
+            description="The branches to be included in the trigger configuration. If you specify an empty array, the trigger applies to all branches."
+        ),
+    ] = None
+    CustomData: Annotated[
+        str | None,
+        Field(
+            description="Any custom data associated with the trigger to be included in the information sent to the target of the trigger."
+        ),
+    ] = None
+    DestinationArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the resource that is the target for a trigger (for example, the ARN of a topic in Amazon SNS)."
+        ),
+    ]
+    Events: Annotated[
+        list[Literal["all", "createReference", "deleteReference", "updateReference"]],
+        Field(
+            description="The repository events that cause the trigger to run actions in another service, such as sending a notification through Amazon SNS."
+        ),
+    ]
+    Name: Annotated[str, Field(description="The name of the trigger.")]
 
 
 class Tag(DeferredModel):
+    """
+    A tag is a key-value pair that is used to manage the resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag's key.")]
+    Value: Annotated[str, Field(description="The tag's value.")]
 
 
 class RepositoryAttributes(DeferredModel):
-    Arn: str | None = None
-    CloneUrlHttp: str | None = None
-    CloneUrlSsh: str | None = None
-    Name: str | None = None
-    RepositoryId: str | None = None
+    """
+    The read-only attributes of a AWS::CodeCommit::Repository, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the repository.")
+    ] = None
+    CloneUrlHttp: Annotated[
+        str | None, Field(description="The URL to use for cloning the repository over HTTPS.")
+    ] = None
+    CloneUrlSsh: Annotated[
+        str | None, Field(description="The URL to use for cloning the repository over SSH.")
+    ] = None
+    Name: Annotated[str | None, Field(description="The repository's name.")] = None
+    RepositoryId: Annotated[str | None, Field(description="The ID of the repository.")] = None
 
 
 class RepositoryCode(DeferredModel):
+    """
+    Information about code to be committed to a repository after it is created in an AWS CloudFormation stack. Information about code is only used in resource creation. Updates to a stack will not reflect changes made to code properties after initial resource creation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BranchName: str | None = None
-    S3: RepositoryS3
+    BranchName: Annotated[
+        str | None,
+        Field(
+            description="Optional. Specifies a branch name to be used as the default branch when importing code into a repository on initial creation. If this property is not set, the name main will be used for the default branch for the repository. Changes to this property are ignored after initial resource creation. We recommend using this parameter to set the name to main to align with the default behavior of CodeCommit unless another name is needed."
+        ),
+    ] = None
+    S3: Annotated[
+        RepositoryS3,
+        Field(
+            description="Information about the Amazon S3 bucket that contains a ZIP file of code to be committed to the repository. Changes to this property are ignored after initial resource creation."
+        ),
+    ]
 
 
 class RepositoryProps(DeferredModel):
-    Code: RepositoryCode | None = None
-    KmsKeyId: str | None = None
-    RepositoryDescription: str | None = None
-    RepositoryName: str
-    Tags: list[Tag] | None = None
-    Triggers: list[RepositoryTrigger] | None = None
+    """
+    The properties a program declares for a AWS::CodeCommit::Repository.
+    """
+
+    Code: Annotated[
+        RepositoryCode | None,
+        Field(
+            description="Information about code to be committed to a repository after it is created in an AWS CloudFormation stack. Information about code is only used in resource creation. Updates to a stack will not reflect changes made to code properties after initial resource creation. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the AWS Key Management Service encryption key used to encrypt and decrypt the repository."
+        ),
+    ] = None
+    RepositoryDescription: Annotated[
+        str | None, Field(description="A comment or description about the new repository.")
+    ] = None
+    RepositoryName: Annotated[
+        str, Field(description="The name of the new repository to be created.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="One or more tag key-value pairs to use when tagging this repository."),
+    ] = None
+    Triggers: Annotated[
+        list[RepositoryTrigger] | None,
+        Field(description="Information about a trigger for a repository."),
+    ] = None

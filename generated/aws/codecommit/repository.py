@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,65 +67,78 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RepositoryCodeDict = TypedDict(
-    "RepositoryCodeDict",
-    {
-        "BranchName": "str",
-        "S3": "Required[RepositoryS3Dict]",
-    },
-    total=False,
-)
 
-RepositoryS3Dict = TypedDict(
-    "RepositoryS3Dict",
-    {
-        "Bucket": "Required[str]",
-        "Key": "Required[str]",
-        "ObjectVersion": "str",
-    },
-    total=False,
-)
+class RepositoryCodeDict(TypedDict, total=False):
+    """RepositoryCode as a plain dict: Information about code to be committed to a repository after
+    it is created in an AWS CloudFormation stack. Information about code is only used in resource
+    creation. Updates to a stack will not reflect changes made to code properties after initial
+    resource creation."""
 
-RepositoryTriggerDict = TypedDict(
-    "RepositoryTriggerDict",
-    {
-        "Branches": "list[str]",
-        "CustomData": "str",
-        "DestinationArn": "Required[str]",
-        "Events": "Required[list[Literal['all', 'createReference', 'deleteReference', 'updateReference']]]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    BranchName: str
+    """Optional. Specifies a branch name to be used as the default branch when importing code into a
+    repository on initial creation. If this property is not set, the name main will be used for the
+    default branch for the repository. Changes to this property are ignored after initial resource
+    creation. We recommend using this parameter to set the name to main to align with the default
+    behavior of CodeCommit unless another name is needed."""
+    S3: Required[RepositoryS3Dict]
+    """Information about the Amazon S3 bucket that contains a ZIP file of code to be committed to
+    the repository. Changes to this property are ignored after initial resource creation."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class RepositoryS3Dict(TypedDict, total=False):
+    """RepositoryS3 as a plain dict: Information about the Amazon S3 bucket that contains a ZIP file
+    of code to be committed to the repository. Changes to this property are ignored after initial
+    resource creation."""
+
+    Bucket: Required[str]
+    """The name of the Amazon S3 bucket that contains the ZIP file with the content that will be
+    committed to the new repository. This can be specified using the name of the bucket in the AWS
+    account. Changes to this property are ignored after initial resource creation."""
+    Key: Required[str]
+    """The key to use for accessing the Amazon S3 bucket. Changes to this property are ignored after
+    initial resource creation."""
+    ObjectVersion: str
+    """The object version of the ZIP file, if versioning is enabled for the Amazon S3 bucket.
+    Changes to this property are ignored after initial resource creation."""
+
+
+class RepositoryTriggerDict(TypedDict, total=False):
+    """RepositoryTrigger as a plain dict: Information about a trigger for a repository."""
+
+    Branches: list[str]
+    """The branches to be included in the trigger configuration. If you specify an empty array, the
+    trigger applies to all branches."""
+    CustomData: str
+    """Any custom data associated with the trigger to be included in the information sent to the
+    target of the trigger."""
+    DestinationArn: Required[str]
+    """The ARN of the resource that is the target for a trigger (for example, the ARN of a topic in
+    Amazon SNS)."""
+    Events: Required[list[Literal["all", "createReference", "deleteReference", "updateReference"]]]
+    """The repository events that cause the trigger to run actions in another service, such as
+    sending a notification through Amazon SNS."""
+    Name: Required[str]
+    """The name of the trigger."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag is a key-value pair that is used to manage the resource."""
+
+    Key: Required[str]
+    """The tag's key."""
+    Value: Required[str]
+    """The tag's value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodeCommit::Repository",
     schema_file="aws-codecommit-repository.json",
     primary_identifier=("/RepositoryId",),
-    additional_identifiers=(),
     read_only=("/CloneUrlHttp", "/RepositoryId", "/Name", "/CloneUrlSsh", "/Arn"),
-    create_only=(),
     write_only=("/Code",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("RepositoryName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -131,97 +148,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Code": {
-            "additionalProperties": False,
-            "properties": {
-                "BranchName": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "S3": {"$ref": "#/definitions/S3"},
-            },
-            "required": ["S3"],
-            "type": "object",
-        },
-        "RepositoryTrigger": {
-            "additionalProperties": False,
-            "properties": {
-                "Branches": {
-                    "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "CustomData": {"type": "string"},
-                "DestinationArn": {"type": "string"},
-                "Events": {
-                    "items": {
-                        "enum": ["all", "createReference", "deleteReference", "updateReference"],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Name": {"type": "string"},
-            },
-            "required": ["Events", "DestinationArn", "Name"],
-            "type": "object",
-        },
-        "S3": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"maxLength": 63, "minLength": 3, "type": "string"},
-                "Key": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "ObjectVersion": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["Bucket", "Key"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CloneUrlHttp": {"type": "string"},
-        "CloneUrlSsh": {"type": "string"},
-        "Code": {"$ref": "#/definitions/Code"},
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9:/_-]+$",
-            "type": "string",
-        },
-        "Name": {"type": "string"},
-        "RepositoryDescription": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "RepositoryId": {"type": "string"},
-        "RepositoryName": {
-            "maxLength": 100,
-            "maximum": 100,
-            "minLength": 1,
-            "minimum": 1,
-            "pattern": "^[a-zA-Z0-9._\\-]+(?<!\\.git)$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Triggers": {
-            "items": {"$ref": "#/definitions/RepositoryTrigger"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["RepositoryName"],
-}
-
 
 class Repository(_Resource):
     """AWS::CodeCommit::Repository: Resource Type definition for AWS::CodeCommit::Repository
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RepositoryId.
+    Write-only (sent to AWS, never read back): Code.
+    Read-only attributes (known once deployed): Arn, CloneUrlHttp, CloneUrlSsh, Name, RepositoryId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codecommit-repository.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -229,15 +165,21 @@ class Repository(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RepositoryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "repository.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the repository."""
     CloneUrlHttp: str
+    """The URL to use for cloning the repository over HTTPS."""
     CloneUrlSsh: str
+    """The URL to use for cloning the repository over SSH."""
     Name: str
+    """The repository's name."""
     RepositoryId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the repository."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Code: RepositoryCodeDict
     KmsKeyId: str
     RepositoryDescription: str
@@ -245,31 +187,38 @@ class Repository(_Resource):
     Tags: list[TagDict]
     Triggers: list[RepositoryTriggerDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RepositoryName: str,
+        Code: RepositoryCode | RepositoryCodeDict | None = None,
+        KmsKeyId: str | None = None,
+        RepositoryDescription: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Triggers: list[RepositoryTrigger | RepositoryTriggerDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodeCommit::Repository; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RepositoryName: str,
-            Code: RepositoryCode | RepositoryCodeDict | None = None,
-            KmsKeyId: str | None = None,
-            RepositoryDescription: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Triggers: list[RepositoryTrigger | RepositoryTriggerDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodeCommit::Repository; `await` it inside an App to deploy it.
-
-            Code: Information about code to be committed to a repository after it is created in an AWS CloudFormation stack.
-            KmsKeyId: The ID of the AWS Key Management Service encryption key used to encrypt and decrypt the repository.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RepositoryName: The name of the new repository to be created. Required.
+            Code: Information about code to be committed to a repository after it is created in an
+                AWS CloudFormation stack. Information about code is only used in resource creation.
+                Updates to a stack will not reflect changes made to code properties after initial
+                resource creation. Write-only: sent to AWS, never read back.
+            KmsKeyId: The ID of the AWS Key Management Service encryption key used to encrypt and
+                decrypt the repository.
             RepositoryDescription: A comment or description about the new repository.
-            RepositoryName: The name of the new repository to be created.
             Tags: One or more tag key-value pairs to use when tagging this repository.
             Triggers: Information about a trigger for a repository.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by host.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HostAttributes",
@@ -21,39 +21,89 @@ __all__ = [
 
 
 class HostVpcConfiguration(DeferredModel):
+    """
+    The VPC configuration provisioned for the host.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-    TlsCertificate: str | None = None
-    VpcId: str
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="The ID of the security group or security groups associated with the Amazon VPC."
+        ),
+    ]
+    SubnetIds: Annotated[
+        list[str],
+        Field(description="The ID of the subnet or subnets associated with the Amazon VPC."),
+    ]
+    TlsCertificate: Annotated[
+        str | None,
+        Field(
+            description="The value of the Transport Layer Security (TLS) certificate associated with the infrastructure where your provider type is installed."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str,
+        Field(
+            description="The ID of the Amazon VPC connected to the infrastructure where your provider type is installed."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag's key.")]
+    Value: Annotated[str, Field(description="The tag's value.")]
 
 
 class HostAttributes(DeferredModel):
-    HostArn: str | None = None
-    HostId: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::CodeConnections::Host, set by AWS.
+    """
+
+    HostArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the host.")
+    ] = None
+    HostId: Annotated[
+        str | None, Field(description="The server-generated unique identifier for the host.")
+    ] = None
+    Status: Annotated[str | None, Field(description="The status of the host.")] = None
 
 
 class HostProps(DeferredModel):
-    Name: str
-    ProviderEndpoint: str
-    ProviderType: Literal[
-        "Bitbucket",
-        "GitHub",
-        "GitHubEnterpriseServer",
-        "GitLab",
-        "GitLabSelfManaged",
-        "AzureDevOps",
+    """
+    The properties a program declares for a AWS::CodeConnections::Host.
+    """
+
+    Name: Annotated[
+        str,
+        Field(description="The name of the host. Create-only: changing it replaces the resource."),
     ]
-    Tags: list[Tag] | None = None
-    VpcConfiguration: HostVpcConfiguration | None = None
+    ProviderEndpoint: Annotated[
+        str,
+        Field(
+            description="The endpoint of the infrastructure where your provider type is installed."
+        ),
+    ]
+    ProviderType: Annotated[
+        Literal[
+            "Bitbucket",
+            "GitHub",
+            "GitHubEnterpriseServer",
+            "GitLab",
+            "GitLabSelfManaged",
+            "AzureDevOps",
+        ],
+        Field(
+            description="The name of the installed provider to be associated with your connection. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags to apply to the host.")] = None
+    VpcConfiguration: Annotated[
+        HostVpcConfiguration | None,
+        Field(description="The VPC configuration provisioned for the host."),
+    ] = None

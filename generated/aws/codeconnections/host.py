@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,26 +59,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-HostVpcConfigurationDict = TypedDict(
-    "HostVpcConfigurationDict",
-    {
-        "SecurityGroupIds": "Required[list[str]]",
-        "SubnetIds": "Required[list[str]]",
-        "TlsCertificate": "str",
-        "VpcId": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class HostVpcConfigurationDict(TypedDict, total=False):
+    """HostVpcConfiguration as a plain dict: The VPC configuration provisioned for the host."""
 
+    SecurityGroupIds: Required[list[str]]
+    """The ID of the security group or security groups associated with the Amazon VPC."""
+    SubnetIds: Required[list[str]]
+    """The ID of the subnet or subnets associated with the Amazon VPC."""
+    TlsCertificate: str
+    """The value of the Transport Layer Security (TLS) certificate associated with the
+    infrastructure where your provider type is installed."""
+    VpcId: Required[str]
+    """The ID of the Amazon VPC connected to the infrastructure where your provider type is
+    installed."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The tag's key."""
+    Value: Required[str]
+    """The tag's value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodeConnections::Host",
     schema_file="aws-codeconnections-host.json",
@@ -82,18 +92,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/HostId",),),
     read_only=("/HostArn", "/HostId", "/Status"),
     create_only=("/Name", "/ProviderType"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/VpcConfiguration/SecurityGroupIds", "/VpcConfiguration/SubnetIds"),
     required=("Name", "ProviderType", "ProviderEndpoint"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -103,112 +104,34 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VpcConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 20,
-                        "minLength": 11,
-                        "pattern": "^sg-\\w{8}(\\w{9})?$",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SubnetIds": {
-                    "items": {
-                        "maxLength": 24,
-                        "minLength": 15,
-                        "pattern": "^subnet-\\w{8}(\\w{9})?$",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "TlsCertificate": {
-                    "maxLength": 16384,
-                    "minLength": 1,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-                "VpcId": {
-                    "maxLength": 21,
-                    "minLength": 12,
-                    "pattern": "^vpc-\\w{8}(\\w{9})?$",
-                    "type": "string",
-                },
-            },
-            "required": ["VpcId", "SubnetIds", "SecurityGroupIds"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "HostArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^arn:aws(-[\\w]+)*:(codestar-connections|codeconnections):.+:[0-9]{12}:host\\/.+$",
-            "type": "string",
-        },
-        "HostId": {"type": "string"},
-        "Name": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "ProviderEndpoint": {"maxLength": 512, "minLength": 1, "type": "string"},
-        "ProviderType": {
-            "enum": [
-                "Bitbucket",
-                "GitHub",
-                "GitHubEnterpriseServer",
-                "GitLab",
-                "GitLabSelfManaged",
-                "AzureDevOps",
-            ],
-            "type": "string",
-        },
-        "Status": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "VpcConfiguration": {"$ref": "#/definitions/VpcConfiguration"},
-    },
-    "required": ["Name", "ProviderType", "ProviderEndpoint"],
-}
-
 
 class Host(_Resource):
-    """AWS::CodeConnections::Host: A resource that represents the infrastructure where a third-party provider is installed. You create one host for all connections to that provider.
+    """AWS::CodeConnections::Host: A resource that represents the infrastructure where a third-party
+    provider is installed. You create one host for all connections to that provider.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: HostArn.
+    Also identified by: HostId.
+    Replaced when any of these change (create-only): Name, ProviderType.
+    Read-only attributes (known once deployed): HostArn, HostId, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codeconnections-host.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HostProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HostAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "host.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     HostArn: str
+    """The Amazon Resource Name (ARN) of the host."""
     HostId: str
+    """The server-generated unique identifier for the host."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the host."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     ProviderEndpoint: str
     ProviderType: Literal[
@@ -222,35 +145,41 @@ class Host(_Resource):
     Tags: list[TagDict]
     VpcConfiguration: HostVpcConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ProviderEndpoint: str,
+        ProviderType: Literal[
+            "Bitbucket",
+            "GitHub",
+            "GitHubEnterpriseServer",
+            "GitLab",
+            "GitLabSelfManaged",
+            "AzureDevOps",
+        ],
+        Tags: list[Tag | TagDict] | None = None,
+        VpcConfiguration: HostVpcConfiguration | HostVpcConfigurationDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodeConnections::Host; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ProviderEndpoint: str,
-            ProviderType: Literal[
-                "Bitbucket",
-                "GitHub",
-                "GitHubEnterpriseServer",
-                "GitLab",
-                "GitLabSelfManaged",
-                "AzureDevOps",
-            ],
-            Tags: list[Tag | TagDict] | None = None,
-            VpcConfiguration: HostVpcConfiguration | HostVpcConfigurationDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodeConnections::Host; `await` it inside an App to deploy it.
-
-            Name: The name of the host.
-            ProviderEndpoint: The endpoint of the infrastructure where your provider type is installed.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the host. Create-only: changing it replaces the resource. Required.
+            ProviderEndpoint: The endpoint of the infrastructure where your provider type is
+                installed. Required.
             ProviderType: The name of the installed provider to be associated with your connection.
+                Create-only: changing it replaces the resource. Required.
             Tags: Tags to apply to the host.
+            VpcConfiguration: The VPC configuration provisioned for the host.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

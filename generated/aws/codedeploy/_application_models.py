@@ -7,10 +7,10 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationAttributes",
@@ -23,15 +23,36 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ApplicationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::CodeDeploy::Application, set by AWS.
+    """
 
 
 class ApplicationProps(DeferredModel):
-    ApplicationName: str | None = None
-    ComputePlatform: Literal["ECS", "Lambda", "Server"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CodeDeploy::Application.
+    """
+
+    ApplicationName: Annotated[
+        str | None,
+        Field(
+            description="A name for the application. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the application name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ComputePlatform: Annotated[
+        Literal["ECS", "Lambda", "Server"] | None,
+        Field(
+            description="The compute platform that CodeDeploy deploys the application to. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The metadata that you apply to CodeDeploy applications to help you organize and categorize them. Each tag consists of a key and an optional value, both of which you define."
+        ),
+    ] = None

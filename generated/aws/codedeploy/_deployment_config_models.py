@@ -7,10 +7,10 @@ Imported on first use by deployment_config.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DeploymentConfigAttributes",
@@ -28,59 +28,108 @@ class DeploymentConfigMinimumHealthyHosts(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["FLEET_PERCENT", "HOST_COUNT"]
-    Value: int
+    Type: Annotated[
+        Literal["FLEET_PERCENT", "HOST_COUNT"],
+        Field(description="Allowed values: 'FLEET_PERCENT', 'HOST_COUNT'."),
+    ]
+    Value: Annotated[int, Field(description="Type: int.")]
 
 
 class DeploymentConfigMinimumHealthyHostsPerZone(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["FLEET_PERCENT", "HOST_COUNT"]
-    Value: int
+    Type: Annotated[
+        Literal["FLEET_PERCENT", "HOST_COUNT"],
+        Field(description="Allowed values: 'FLEET_PERCENT', 'HOST_COUNT'."),
+    ]
+    Value: Annotated[int, Field(description="Type: int.")]
 
 
 class DeploymentConfigTimeBasedCanary(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CanaryInterval: int
-    CanaryPercentage: int
+    CanaryInterval: Annotated[int, Field(description="Type: int.")]
+    CanaryPercentage: Annotated[int, Field(description="Type: int.")]
 
 
 class DeploymentConfigTimeBasedLinear(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LinearInterval: int
-    LinearPercentage: int
+    LinearInterval: Annotated[int, Field(description="Type: int.")]
+    LinearPercentage: Annotated[int, Field(description="Type: int.")]
 
 
 class DeploymentConfigTrafficRoutingConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TimeBasedCanary: DeploymentConfigTimeBasedCanary | None = None
-    TimeBasedLinear: DeploymentConfigTimeBasedLinear | None = None
-    Type: Literal["AllAtOnce", "TimeBasedCanary", "TimeBasedLinear"]
+    TimeBasedCanary: Annotated[
+        DeploymentConfigTimeBasedCanary | None,
+        Field(description="Type: DeploymentConfigTimeBasedCanaryDict."),
+    ] = None
+    TimeBasedLinear: Annotated[
+        DeploymentConfigTimeBasedLinear | None,
+        Field(description="Type: DeploymentConfigTimeBasedLinearDict."),
+    ] = None
+    Type: Annotated[
+        Literal["AllAtOnce", "TimeBasedCanary", "TimeBasedLinear"],
+        Field(description="Allowed values: 'AllAtOnce', 'TimeBasedCanary', 'TimeBasedLinear'."),
+    ]
 
 
 class DeploymentConfigZonalConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FirstZoneMonitorDurationInSeconds: int | None = None
-    MinimumHealthyHostsPerZone: DeploymentConfigMinimumHealthyHostsPerZone | None = None
-    MonitorDurationInSeconds: int | None = None
+    FirstZoneMonitorDurationInSeconds: Annotated[int | None, Field(description="Type: int.")] = None
+    MinimumHealthyHostsPerZone: Annotated[
+        DeploymentConfigMinimumHealthyHostsPerZone | None,
+        Field(description="Type: DeploymentConfigMinimumHealthyHostsPerZoneDict."),
+    ] = None
+    MonitorDurationInSeconds: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class DeploymentConfigAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::CodeDeploy::DeploymentConfig, set by AWS.
+    """
 
 
 class DeploymentConfigProps(DeferredModel):
-    ComputePlatform: Literal["ECS", "Lambda", "Server"] | None = None
-    DeploymentConfigName: str | None = None
-    MinimumHealthyHosts: DeploymentConfigMinimumHealthyHosts | None = None
-    TrafficRoutingConfig: DeploymentConfigTrafficRoutingConfig | None = None
-    ZonalConfig: DeploymentConfigZonalConfig | None = None
+    """
+    The properties a program declares for a AWS::CodeDeploy::DeploymentConfig.
+    """
+
+    ComputePlatform: Annotated[
+        Literal["ECS", "Lambda", "Server"] | None,
+        Field(
+            description="The destination platform type for the deployment (Lambda, Server, or ECS). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DeploymentConfigName: Annotated[
+        str | None,
+        Field(
+            description="A name for the deployment configuration. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the deployment configuration name. For more information, see Name Type. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MinimumHealthyHosts: Annotated[
+        DeploymentConfigMinimumHealthyHosts | None,
+        Field(
+            description="The minimum number of healthy instances that should be available at any time during the deployment. There are two parameters expected in the input: type and value. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TrafficRoutingConfig: Annotated[
+        DeploymentConfigTrafficRoutingConfig | None,
+        Field(
+            description="The configuration that specifies how the deployment traffic is routed. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ZonalConfig: Annotated[
+        DeploymentConfigZonalConfig | None,
+        Field(
+            description="The zonal deployment config that specifies how the zonal deployment behaves Create-only: changing it replaces the resource."
+        ),
+    ] = None

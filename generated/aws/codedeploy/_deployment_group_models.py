@@ -7,10 +7,10 @@ Imported on first use by deployment_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Alarm",
@@ -45,160 +45,365 @@ __all__ = [
 
 
 class Alarm(DeferredModel):
+    """
+    Specifies a CloudWatch alarm to use for an AWS CodeDeploy deployment group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the alarm. Maximum length is 255 characters. Each alarm name can be used only once in a list of alarms."
+        ),
+    ] = None
 
 
 class BlueInstanceTerminationOption(DeferredModel):
+    """
+    Information about whether instances in the original environment are terminated when a blue/green deployment is successful. BlueInstanceTerminationOption does not apply to Lambda deployments.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["KEEP_ALIVE", "TERMINATE"] | None = None
-    TerminationWaitTimeInMinutes: int | None = None
+    Action: Annotated[
+        Literal["KEEP_ALIVE", "TERMINATE"] | None,
+        Field(
+            description="The action to take on instances in the original environment after a successful blue/green deployment."
+        ),
+    ] = None
+    TerminationWaitTimeInMinutes: Annotated[
+        int | None,
+        Field(
+            description="For an Amazon EC2 deployment, the number of minutes to wait after a successful blue/green deployment before terminating instances from the original environment. For an Amazon ECS deployment, the number of minutes before deleting the original (blue) task set. During an Amazon ECS deployment, CodeDeploy shifts traffic from the original (blue) task set to a replacement (green) task set. The maximum setting is 2880 minutes (2 days)."
+        ),
+    ] = None
 
 
 class DeploymentGroupAlarmConfiguration(DeferredModel):
+    """
+    Configures CloudWatch alarms for an AWS CodeDeploy deployment group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alarms: list[Alarm] | None = None
-    Enabled: bool | None = None
-    IgnorePollAlarmFailure: bool | None = None
+    Alarms: Annotated[
+        list[Alarm] | None,
+        Field(
+            description="A list of alarms configured for the deployment or deployment group. A maximum of 10 alarms can be added."
+        ),
+    ] = None
+    Enabled: Annotated[
+        bool | None, Field(description="Indicates whether the alarm configuration is enabled.")
+    ] = None
+    IgnorePollAlarmFailure: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether a deployment should continue if information about the current state of alarms cannot be retrieved from Amazon CloudWatch. The default value is false."
+        ),
+    ] = None
 
 
 class DeploymentGroupAutoRollbackConfiguration(DeferredModel):
+    """
+    Configures automatic rollback for an AWS CodeDeploy deployment group when a deployment is not completed successfully.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    Events: (
+    Enabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether a defined automatic rollback configuration is currently enabled."
+        ),
+    ] = None
+    Events: Annotated[
         list[
             Literal["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"]
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The event type or types that trigger a rollback."),
+    ] = None
 
 
 class DeploymentGroupDeploymentReadyOption(DeferredModel):
+    """
+    Information about when to reroute traffic from an original environment to a replacement environment in a blue/green deployment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionOnTimeout: Literal["CONTINUE_DEPLOYMENT", "STOP_DEPLOYMENT"] | None = None
-    WaitTimeInMinutes: int | None = None
+    ActionOnTimeout: Annotated[
+        Literal["CONTINUE_DEPLOYMENT", "STOP_DEPLOYMENT"] | None,
+        Field(
+            description="Information about when to reroute traffic from an original environment to a replacement environment in a blue/green deployment. CONTINUE_DEPLOYMENT: Register new instances with the load balancer immediately after the new application revision is installed on the instances in the replacement environment. STOP_DEPLOYMENT: Do not register new instances with a load balancer unless traffic rerouting is started using ContinueDeployment . If traffic rerouting is not started before the end of the specified wait period, the deployment status is changed to Stopped."
+        ),
+    ] = None
+    WaitTimeInMinutes: Annotated[
+        int | None,
+        Field(
+            description="The number of minutes to wait before the status of a blue/green deployment is changed to Stopped if rerouting is not started manually. Applies only to the STOP_DEPLOYMENT option for actionOnTimeout."
+        ),
+    ] = None
 
 
 class DeploymentGroupDeploymentStyle(DeferredModel):
+    """
+    Information about the type of deployment, either in-place or blue/green, you want to run and whether to route deployment traffic behind a load balancer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeploymentOption: Literal["WITHOUT_TRAFFIC_CONTROL", "WITH_TRAFFIC_CONTROL"] | None = None
-    DeploymentType: Literal["BLUE_GREEN", "IN_PLACE"] | None = None
+    DeploymentOption: Annotated[
+        Literal["WITHOUT_TRAFFIC_CONTROL", "WITH_TRAFFIC_CONTROL"] | None,
+        Field(description="Indicates whether to route deployment traffic behind a load balancer."),
+    ] = None
+    DeploymentType: Annotated[
+        Literal["BLUE_GREEN", "IN_PLACE"] | None,
+        Field(description="Indicates whether to run an in-place or blue/green deployment."),
+    ] = None
 
 
 class DeploymentGroupGitHubLocation(DeferredModel):
+    """
+    Specifies the location of an application revision that is stored in GitHub.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CommitId: str
-    Repository: str
+    CommitId: Annotated[
+        str,
+        Field(
+            description="The SHA1 commit ID of the GitHub commit that represents the bundled artifacts for the application revision."
+        ),
+    ]
+    Repository: Annotated[
+        str,
+        Field(
+            description="The GitHub account and repository pair that stores the application revision to be deployed."
+        ),
+    ]
 
 
 class DeploymentGroupGreenFleetProvisioningOption(DeferredModel):
+    """
+    Information about the instances that belong to the replacement environment in a blue/green deployment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["COPY_AUTO_SCALING_GROUP", "DISCOVER_EXISTING"] | None = None
+    Action: Annotated[
+        Literal["COPY_AUTO_SCALING_GROUP", "DISCOVER_EXISTING"] | None,
+        Field(description="The method used to add instances to a replacement environment."),
+    ] = None
 
 
 class DeploymentGroupS3Location(DeferredModel):
+    """
+    Information about the location of application artifacts stored in Amazon S3.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    BundleType: str | None = None
-    ETag: str | None = None
-    Key: str
-    Version: str | None = None
+    Bucket: Annotated[
+        str,
+        Field(
+            description="The name of the Amazon S3 bucket where the application revision is stored."
+        ),
+    ]
+    BundleType: Annotated[
+        str | None, Field(description="The file type of the application revision.")
+    ] = None
+    ETag: Annotated[
+        str | None,
+        Field(
+            description="The ETag of the Amazon S3 object that represents the bundled artifacts for the application revision. If the ETag is not specified as an input parameter, ETag validation of the object is skipped."
+        ),
+    ] = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The name of the Amazon S3 object that represents the bundled artifacts for the application revision."
+        ),
+    ]
+    Version: Annotated[
+        str | None,
+        Field(
+            description="A specific version of the Amazon S3 object that represents the bundled artifacts for the application revision. If the version is not specified, the system uses the most recent version by default."
+        ),
+    ] = None
 
 
 class EC2TagFilter(DeferredModel):
+    """
+    Information about an Amazon EC2 tag filter.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Type: Literal["KEY_AND_VALUE", "KEY_ONLY", "VALUE_ONLY"] | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="The tag filter key.")] = None
+    Type: Annotated[
+        Literal["KEY_AND_VALUE", "KEY_ONLY", "VALUE_ONLY"] | None,
+        Field(description="The tag filter type."),
+    ] = None
+    Value: Annotated[str | None, Field(description="The tag filter value.")] = None
 
 
 class EC2TagSetListObject(DeferredModel):
+    """
+    The EC2TagSet property type specifies information about groups of tags applied to Amazon EC2 instances. The deployment group includes only Amazon EC2 instances identified by all the tag groups. Cannot be used in the same template as EC2TagFilters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ec2TagGroup: list[EC2TagFilter] | None = None
+    Ec2TagGroup: Annotated[
+        list[EC2TagFilter] | None,
+        Field(
+            description="A list that contains other lists of Amazon EC2 instance tag groups. For an instance to be included in the deployment group, it must be identified by all of the tag groups in the list."
+        ),
+    ] = None
 
 
 class ECSService(DeferredModel):
+    """
+    Contains the service and cluster names used to identify an Amazon ECS deployment's target.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterName: str
-    ServiceName: str
+    ClusterName: Annotated[
+        str,
+        Field(
+            description="The name of the cluster that the Amazon ECS service is associated with."
+        ),
+    ]
+    ServiceName: Annotated[str, Field(description="The name of the target Amazon ECS service.")]
 
 
 class ELBInfo(DeferredModel):
+    """
+    The ELBInfo property type specifies information about the Elastic Load Balancing load balancer used for an CodeDeploy deployment group. If you specify the ELBInfo property, the DeploymentStyle.DeploymentOption property must be set to WITH_TRAFFIC_CONTROL for AWS CodeDeploy to route your traffic using the specified load balancers.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="For blue/green deployments, the name of the load balancer that is used to route traffic from original instances to replacement instances in a blue/green deployment. For in-place deployments, the name of the load balancer that instances are deregistered from so they are not serving traffic during a deployment, and then re-registered with after the deployment is complete."
+        ),
+    ] = None
 
 
 class RevisionLocation(DeferredModel):
+    """
+    Defines the location of the CodeDeploy application revision to deploy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GitHubLocation: DeploymentGroupGitHubLocation | None = None
-    RevisionType: str | None = None
-    S3Location: DeploymentGroupS3Location | None = None
+    GitHubLocation: Annotated[
+        DeploymentGroupGitHubLocation | None,
+        Field(
+            description="Specifies the location of an application revision that is stored in GitHub."
+        ),
+    ] = None
+    RevisionType: Annotated[str | None, Field(description="The type of application revision.")] = (
+        None
+    )
+    S3Location: Annotated[
+        DeploymentGroupS3Location | None,
+        Field(
+            description="Information about the location of application artifacts stored in Amazon S3."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    Information about a tag.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag's key.")]
+    Value: Annotated[str, Field(description="The tag's value.")]
 
 
 class TagFilter(DeferredModel):
+    """
+    Specifies which on-premises instances to associate with the deployment group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Type: Literal["KEY_AND_VALUE", "KEY_ONLY", "VALUE_ONLY"] | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="The on-premises instance tag filter key.")] = None
+    Type: Annotated[
+        Literal["KEY_AND_VALUE", "KEY_ONLY", "VALUE_ONLY"] | None,
+        Field(description="The on-premises instance tag filter type"),
+    ] = None
+    Value: Annotated[
+        str | None, Field(description="The on-premises instance tag filter value.")
+    ] = None
 
 
 class TargetGroupInfo(DeferredModel):
+    """
+    Specifies information about a target group in Elastic Load Balancing to use in a deployment. Instances are registered as targets in a target group, and traffic is routed to the target group. The DeploymentStyle.DeploymentOption property must be set to WITH_TRAFFIC_CONTROL for CodeDeploy to route your traffic using the specified target groups.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="For blue/green deployments, the name of the target group that instances in the original environment are deregistered from, and instances in the replacement environment registered with. For in-place deployments, the name of the target group that instances are deregistered from, so they are not serving traffic during a deployment, and then re-registered with after the deployment completes. No duplicates allowed."
+        ),
+    ] = None
 
 
 class TrafficRoute(DeferredModel):
+    """
+    Information about a listener. The listener contains the path used to route traffic that is received from the load balancer to a target group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ListenerArns: list[str] | None = None
+    ListenerArns: Annotated[
+        list[str] | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of one listener. The listener identifies the route between a target group and a load balancer. This is an array of strings with a maximum size of one."
+        ),
+    ] = None
 
 
 class TriggerConfig(DeferredModel):
+    """
+    Information about notification triggers for the deployment group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TriggerEvents: (
+    TriggerEvents: Annotated[
         list[
             Literal[
                 "DeploymentFailure",
@@ -213,91 +418,299 @@ class TriggerConfig(DeferredModel):
                 "InstanceSuccess",
             ]
         ]
-        | None
-    ) = None
-    TriggerName: str | None = None
-    TriggerTargetArn: str | None = None
+        | None,
+        Field(description="The event type or types that trigger notifications."),
+    ] = None
+    TriggerName: Annotated[
+        str | None, Field(description="The name of the notification trigger.")
+    ] = None
+    TriggerTargetArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon Simple Notification Service topic through which notifications about deployment or instance events are sent."
+        ),
+    ] = None
 
 
 class DeploymentGroupAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::CodeDeploy::DeploymentGroup, set by AWS.
+    """
 
 
 class DeploymentGroupBlueGreenDeploymentConfiguration(DeferredModel):
+    """
+    Information about blue/green deployment options for a deployment group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeploymentReadyOption: DeploymentGroupDeploymentReadyOption | None = None
-    GreenFleetProvisioningOption: DeploymentGroupGreenFleetProvisioningOption | None = None
-    TerminateBlueInstancesOnDeploymentSuccess: BlueInstanceTerminationOption | None = None
+    DeploymentReadyOption: Annotated[
+        DeploymentGroupDeploymentReadyOption | None,
+        Field(
+            description="Information about the action to take when newly provisioned instances are ready to receive traffic in a blue/green deployment."
+        ),
+    ] = None
+    GreenFleetProvisioningOption: Annotated[
+        DeploymentGroupGreenFleetProvisioningOption | None,
+        Field(
+            description="Information about how instances are provisioned for a replacement environment in a blue/green deployment."
+        ),
+    ] = None
+    TerminateBlueInstancesOnDeploymentSuccess: Annotated[
+        BlueInstanceTerminationOption | None,
+        Field(
+            description="Information about whether to terminate instances in the original fleet during a blue/green deployment."
+        ),
+    ] = None
 
 
 class DeploymentGroupDeployment(DeferredModel):
+    """
+    Specifies an AWS CodeDeploy application revision to be deployed to instances in the deployment group. If you specify an application revision, your target revision is deployed as soon as the provisioning process is complete.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    IgnoreApplicationStopFailures: bool | None = None
-    Revision: RevisionLocation
+    Description: Annotated[str | None, Field(description="A description of the deployment.")] = None
+    IgnoreApplicationStopFailures: Annotated[
+        bool | None,
+        Field(
+            description="If true, then if an ApplicationStop, BeforeBlockTraffic, or AfterBlockTraffic deployment lifecycle event to an instance fails, then the deployment continues to the next deployment lifecycle event. If false or not specified, then if a lifecycle event fails during a deployment to an instance, that deployment fails. If deployment to that instance is part of an overall deployment and the number of healthy hosts is not less than the minimum number of healthy hosts, then a deployment to the next instance is attempted."
+        ),
+    ] = None
+    Revision: Annotated[
+        RevisionLocation,
+        Field(
+            description="Information about the location of stored application artifacts and the service from which to retrieve them."
+        ),
+    ]
 
 
 class EC2TagSet(DeferredModel):
+    """
+    Specifies information about groups of tags applied to Amazon EC2 instances. The deployment group includes only Amazon EC2 instances identified by all the tag groups. Cannot be used in the same template as EC2TagFilters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ec2TagSetList: list[EC2TagSetListObject] | None = None
+    Ec2TagSetList: Annotated[
+        list[EC2TagSetListObject] | None,
+        Field(
+            description="The Amazon EC2 tags that are already applied to Amazon EC2 instances that you want to include in the deployment group. CodeDeploy includes all Amazon EC2 instances identified by any of the tags you specify in this deployment group."
+        ),
+    ] = None
 
 
 class OnPremisesTagSetListObject(DeferredModel):
+    """
+    Specifies lists of on-premises instance tag groups. In order for an instance to be included in the deployment group, it must be identified by all the tag groups in the list.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OnPremisesTagGroup: list[TagFilter] | None = None
+    OnPremisesTagGroup: Annotated[
+        list[TagFilter] | None,
+        Field(description="Information about groups of on-premises instance tags."),
+    ] = None
 
 
 class TargetGroupPairInfo(DeferredModel):
+    """
+    The TargetGroupInfo property type specifies information about a target group in Elastic Load Balancing to use in a deployment. Instances are registered as targets in a target group, and traffic is routed to the target group. The DeploymentStyle.DeploymentOption property must be set to WITH_TRAFFIC_CONTROL for CodeDeploy to route your traffic using the specified target groups.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProdTrafficRoute: TrafficRoute | None = None
-    TargetGroups: list[TargetGroupInfo] | None = None
-    TestTrafficRoute: TrafficRoute | None = None
+    ProdTrafficRoute: Annotated[
+        TrafficRoute | None,
+        Field(
+            description="The path used by a load balancer to route production traffic when an Amazon ECS deployment is complete."
+        ),
+    ] = None
+    TargetGroups: Annotated[
+        list[TargetGroupInfo] | None,
+        Field(
+            description="One pair of target groups. One is associated with the original task set. The second is associated with the task set that serves traffic after the deployment is complete."
+        ),
+    ] = None
+    TestTrafficRoute: Annotated[
+        TrafficRoute | None,
+        Field(
+            description="An optional path used by a load balancer to route test traffic after an Amazon ECS deployment. Validation can occur while test traffic is served during a deployment."
+        ),
+    ] = None
 
 
 class DeploymentGroupLoadBalancerInfo(DeferredModel):
+    """
+    Specifies information about the load balancer or target group used for an AWS CodeDeploy deployment group. For AWS CloudFormation to use the properties specified in LoadBalancerInfo, the DeploymentStyle.DeploymentOption property must be set to WITH_TRAFFIC_CONTROL.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ElbInfoList: list[ELBInfo] | None = None
-    TargetGroupInfoList: list[TargetGroupInfo] | None = None
-    TargetGroupPairInfoList: list[TargetGroupPairInfo] | None = None
+    ElbInfoList: Annotated[
+        list[ELBInfo] | None,
+        Field(
+            description="An array that contains information about the load balancers to use for load balancing in a deployment. If you're using Classic Load Balancers, specify those load balancers in this array."
+        ),
+    ] = None
+    TargetGroupInfoList: Annotated[
+        list[TargetGroupInfo] | None,
+        Field(
+            description="An array that contains information about the target groups to use for load balancing in a deployment. If you're using Application Load Balancers and Network Load Balancers, specify their associated target groups in this array."
+        ),
+    ] = None
+    TargetGroupPairInfoList: Annotated[
+        list[TargetGroupPairInfo] | None,
+        Field(
+            description="The target group pair information. This is an array of TargeGroupPairInfo objects with a maximum size of one."
+        ),
+    ] = None
 
 
 class DeploymentGroupOnPremisesTagSet(DeferredModel):
+    """
+    Specifies a list containing other lists of on-premises instance tag groups. In order for an instance to be included in the deployment group, it must be identified by all the tag groups in the list.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OnPremisesTagSetList: list[OnPremisesTagSetListObject] | None = None
+    OnPremisesTagSetList: Annotated[
+        list[OnPremisesTagSetListObject] | None,
+        Field(
+            description="A list that contains other lists of on-premises instance tag groups. For an instance to be included in the deployment group, it must be identified by all of the tag groups in the list."
+        ),
+    ] = None
 
 
 class DeploymentGroupProps(DeferredModel):
-    AlarmConfiguration: DeploymentGroupAlarmConfiguration | None = None
-    ApplicationName: str
-    AutoRollbackConfiguration: DeploymentGroupAutoRollbackConfiguration | None = None
-    AutoScalingGroups: list[str] | None = None
-    BlueGreenDeploymentConfiguration: DeploymentGroupBlueGreenDeploymentConfiguration | None = None
-    Deployment: DeploymentGroupDeployment | None = None
-    DeploymentConfigName: str | None = None
-    DeploymentGroupName: str | None = None
-    DeploymentStyle: DeploymentGroupDeploymentStyle | None = None
-    ECSServices: list[ECSService] | None = None
-    Ec2TagFilters: list[EC2TagFilter] | None = None
-    Ec2TagSet: EC2TagSet | None = None
-    LoadBalancerInfo: DeploymentGroupLoadBalancerInfo | None = None
-    OnPremisesInstanceTagFilters: list[TagFilter] | None = None
-    OnPremisesTagSet: DeploymentGroupOnPremisesTagSet | None = None
-    OutdatedInstancesStrategy: Literal["IGNORE", "UPDATE"] | None = None
-    ServiceRoleArn: str
-    Tags: list[Tag] | None = None
-    TerminationHookEnabled: bool | None = None
-    TriggerConfigurations: list[TriggerConfig] | None = None
+    """
+    The properties a program declares for a AWS::CodeDeploy::DeploymentGroup.
+    """
+
+    AlarmConfiguration: Annotated[
+        DeploymentGroupAlarmConfiguration | None,
+        Field(
+            description="Information about the Amazon CloudWatch alarms that are associated with the deployment group."
+        ),
+    ] = None
+    ApplicationName: Annotated[
+        str,
+        Field(
+            description="The name of an existing CodeDeploy application to associate this deployment group with. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AutoRollbackConfiguration: Annotated[
+        DeploymentGroupAutoRollbackConfiguration | None,
+        Field(
+            description="Information about the automatic rollback configuration that is associated with the deployment group. If you specify this property, don't specify the Deployment property."
+        ),
+    ] = None
+    AutoScalingGroups: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of associated Auto Scaling groups that CodeDeploy automatically deploys revisions to when new instances are created. Duplicates are not allowed."
+        ),
+    ] = None
+    BlueGreenDeploymentConfiguration: Annotated[
+        DeploymentGroupBlueGreenDeploymentConfiguration | None,
+        Field(
+            description="Information about blue/green deployment options for a deployment group."
+        ),
+    ] = None
+    Deployment: Annotated[
+        DeploymentGroupDeployment | None,
+        Field(
+            description="The application revision to deploy to this deployment group. If you specify this property, your target application revision is deployed as soon as the provisioning process is complete. If you specify this property, don't specify the AutoRollbackConfiguration property."
+        ),
+    ] = None
+    DeploymentConfigName: Annotated[
+        str | None,
+        Field(
+            description="A deployment configuration name or a predefined configuration name. With predefined configurations, you can deploy application revisions to one instance at a time (CodeDeployDefault.OneAtATime), half of the instances at a time (CodeDeployDefault.HalfAtATime), or all the instances at once (CodeDeployDefault.AllAtOnce)."
+        ),
+    ] = None
+    DeploymentGroupName: Annotated[
+        str | None,
+        Field(
+            description="A name for the deployment group. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the deployment group name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DeploymentStyle: Annotated[
+        DeploymentGroupDeploymentStyle | None,
+        Field(
+            description="Attributes that determine the type of deployment to run and whether to route deployment traffic behind a load balancer. If you specify this property with a blue/green deployment type, don't specify the AutoScalingGroups, LoadBalancerInfo, or Deployment properties."
+        ),
+    ] = None
+    ECSServices: Annotated[
+        list[ECSService] | None,
+        Field(
+            description="The target Amazon ECS services in the deployment group. This applies only to deployment groups that use the Amazon ECS compute platform. A target Amazon ECS service is specified as an Amazon ECS cluster and service name pair using the format <clustername>:<servicename>."
+        ),
+    ] = None
+    Ec2TagFilters: Annotated[
+        list[EC2TagFilter] | None,
+        Field(
+            description="The Amazon EC2 tags that are already applied to Amazon EC2 instances that you want to include in the deployment group. CodeDeploy includes all Amazon EC2 instances identified by any of the tags you specify in this deployment group. Duplicates are not allowed. You can specify EC2TagFilters or Ec2TagSet, but not both."
+        ),
+    ] = None
+    Ec2TagSet: Annotated[
+        EC2TagSet | None,
+        Field(
+            description="Information about groups of tags applied to Amazon EC2 instances. Use when the deployment group includes only Amazon EC2 instances identified by all the tag groups. Cannot be used in the same call as ec2TagFilter."
+        ),
+    ] = None
+    LoadBalancerInfo: Annotated[
+        DeploymentGroupLoadBalancerInfo | None,
+        Field(description="Information about the load balancer to use in a deployment."),
+    ] = None
+    OnPremisesInstanceTagFilters: Annotated[
+        list[TagFilter] | None,
+        Field(
+            description="The on-premises instance tags already applied to on-premises instances that you want to include in the deployment group. CodeDeploy includes all on-premises instances identified by any of the tags you specify in this deployment group. Duplicates are not allowed. You can specify OnPremisesInstanceTagFilters or OnPremisesInstanceTagSet, but not both."
+        ),
+    ] = None
+    OnPremisesTagSet: Annotated[
+        DeploymentGroupOnPremisesTagSet | None,
+        Field(
+            description="Information about groups of tags applied to on-premises instances. The deployment group includes only on-premises instances identified by all the tag groups. You can specify OnPremisesInstanceTagFilters or OnPremisesInstanceTagSet, but not both."
+        ),
+    ] = None
+    OutdatedInstancesStrategy: Annotated[
+        Literal["IGNORE", "UPDATE"] | None,
+        Field(
+            description="Indicates what happens when new Amazon EC2 instances are launched mid-deployment and do not receive the deployed application revision. If this option is set to UPDATE or is unspecified, CodeDeploy initiates one or more 'auto-update outdated instances' deployments to apply the deployed application revision to the new Amazon EC2 instances. If this option is set to IGNORE, CodeDeploy does not initiate a deployment to update the new Amazon EC2 instances. This may result in instances having different revisions."
+        ),
+    ] = None
+    ServiceRoleArn: Annotated[
+        str,
+        Field(
+            description="A service role Amazon Resource Name (ARN) that grants CodeDeploy permission to make calls to AWS services on your behalf. For more information, see 'Create a Service Role for AWS CodeDeploy' in the AWS CodeDeploy User Guide."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The metadata that you apply to CodeDeploy deployment groups to help you organize and categorize them. Each tag consists of a key and an optional value, both of which you define."
+        ),
+    ] = None
+    TerminationHookEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the deployment group was configured to have CodeDeploy install a termination hook into an Auto Scaling group."
+        ),
+    ] = None
+    TriggerConfigurations: Annotated[
+        list[TriggerConfig] | None,
+        Field(
+            description="Information about triggers associated with the deployment group. Duplicates are not allowed."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,42 +75,48 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DeploymentConfigMinimumHealthyHostsDict = TypedDict(
-    "DeploymentConfigMinimumHealthyHostsDict",
-    {
-        "Type": "Required[Literal['FLEET_PERCENT', 'HOST_COUNT']]",
-        "Value": "Required[int]",
-    },
-    total=False,
-)
 
-DeploymentConfigMinimumHealthyHostsPerZoneDict = TypedDict(
-    "DeploymentConfigMinimumHealthyHostsPerZoneDict",
-    {
-        "Type": "Required[Literal['FLEET_PERCENT', 'HOST_COUNT']]",
-        "Value": "Required[int]",
-    },
-    total=False,
-)
+class DeploymentConfigMinimumHealthyHostsDict(TypedDict, total=False):
+    """DeploymentConfigMinimumHealthyHosts as a plain dict."""
 
-DeploymentConfigTimeBasedCanaryDict = TypedDict(
-    "DeploymentConfigTimeBasedCanaryDict",
-    {
-        "CanaryInterval": "Required[int]",
-        "CanaryPercentage": "Required[int]",
-    },
-    total=False,
-)
+    Type: Required[Literal["FLEET_PERCENT", "HOST_COUNT"]]
+    """Allowed values: 'FLEET_PERCENT', 'HOST_COUNT'."""
+    Value: Required[int]
+    """Type: int."""
 
-DeploymentConfigTimeBasedLinearDict = TypedDict(
-    "DeploymentConfigTimeBasedLinearDict",
-    {
-        "LinearInterval": "Required[int]",
-        "LinearPercentage": "Required[int]",
-    },
-    total=False,
-)
 
+class DeploymentConfigMinimumHealthyHostsPerZoneDict(TypedDict, total=False):
+    """DeploymentConfigMinimumHealthyHostsPerZone as a plain dict."""
+
+    Type: Required[Literal["FLEET_PERCENT", "HOST_COUNT"]]
+    """Allowed values: 'FLEET_PERCENT', 'HOST_COUNT'."""
+    Value: Required[int]
+    """Type: int."""
+
+
+class DeploymentConfigTimeBasedCanaryDict(TypedDict, total=False):
+    """DeploymentConfigTimeBasedCanary as a plain dict."""
+
+    CanaryInterval: Required[int]
+    """Type: int."""
+    CanaryPercentage: Required[int]
+    """Type: int."""
+
+
+class DeploymentConfigTimeBasedLinearDict(TypedDict, total=False):
+    """DeploymentConfigTimeBasedLinear as a plain dict."""
+
+    LinearInterval: Required[int]
+    """Type: int."""
+    LinearPercentage: Required[int]
+    """Type: int."""
+
+
+# DeploymentConfigTrafficRoutingConfig as a plain dict.
+# Functional form: some keys are not Python identifiers.
+# TimeBasedCanary: Type: DeploymentConfigTimeBasedCanaryDict.
+# TimeBasedLinear: Type: DeploymentConfigTimeBasedLinearDict.
+# Type: Allowed values: 'AllAtOnce', 'TimeBasedCanary', 'TimeBasedLinear'.
 DeploymentConfigTrafficRoutingConfigDict = TypedDict(
     "DeploymentConfigTrafficRoutingConfigDict",
     {
@@ -117,22 +127,23 @@ DeploymentConfigTrafficRoutingConfigDict = TypedDict(
     total=False,
 )
 
-DeploymentConfigZonalConfigDict = TypedDict(
-    "DeploymentConfigZonalConfigDict",
-    {
-        "FirstZoneMonitorDurationInSeconds": "int",
-        "MinimumHealthyHostsPerZone": "DeploymentConfigMinimumHealthyHostsPerZoneDict",
-        "MonitorDurationInSeconds": "int",
-    },
-    total=False,
-)
 
+class DeploymentConfigZonalConfigDict(TypedDict, total=False):
+    """DeploymentConfigZonalConfig as a plain dict."""
+
+    FirstZoneMonitorDurationInSeconds: int
+    """Type: int."""
+    MinimumHealthyHostsPerZone: DeploymentConfigMinimumHealthyHostsPerZoneDict
+    """Type: DeploymentConfigMinimumHealthyHostsPerZoneDict."""
+    MonitorDurationInSeconds: int
+    """Type: int."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodeDeploy::DeploymentConfig",
     schema_file="aws-codedeploy-deploymentconfig.json",
     primary_identifier=("/DeploymentConfigName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=(
         "/DeploymentConfigName",
         "/MinimumHealthyHosts",
@@ -140,18 +151,12 @@ METADATA = _TypeMetadata(
         "/ZonalConfig",
         "/TrafficRoutingConfig",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -160,90 +165,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "MinimumHealthyHosts": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"enum": ["FLEET_PERCENT", "HOST_COUNT"], "type": "string"},
-                "Value": {"type": "integer"},
-            },
-            "required": ["Type", "Value"],
-            "type": "object",
-        },
-        "MinimumHealthyHostsPerZone": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"enum": ["FLEET_PERCENT", "HOST_COUNT"], "type": "string"},
-                "Value": {"type": "integer"},
-            },
-            "required": ["Type", "Value"],
-            "type": "object",
-        },
-        "TimeBasedCanary": {
-            "additionalProperties": False,
-            "properties": {
-                "CanaryInterval": {"type": "integer"},
-                "CanaryPercentage": {"type": "integer"},
-            },
-            "required": ["CanaryPercentage", "CanaryInterval"],
-            "type": "object",
-        },
-        "TimeBasedLinear": {
-            "additionalProperties": False,
-            "properties": {
-                "LinearInterval": {"type": "integer"},
-                "LinearPercentage": {"type": "integer"},
-            },
-            "required": ["LinearInterval", "LinearPercentage"],
-            "type": "object",
-        },
-        "TrafficRoutingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "TimeBasedCanary": {"$ref": "#/definitions/TimeBasedCanary"},
-                "TimeBasedLinear": {"$ref": "#/definitions/TimeBasedLinear"},
-                "Type": {
-                    "enum": ["AllAtOnce", "TimeBasedCanary", "TimeBasedLinear"],
-                    "type": "string",
-                },
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "ZonalConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "FirstZoneMonitorDurationInSeconds": {"type": "integer"},
-                "MinimumHealthyHostsPerZone": {"$ref": "#/definitions/MinimumHealthyHostsPerZone"},
-                "MonitorDurationInSeconds": {"type": "integer"},
-            },
-            "required": [],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ComputePlatform": {"enum": ["ECS", "Lambda", "Server"], "type": "string"},
-        "DeploymentConfigName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9+=,.@_-]*$",
-            "type": "string",
-        },
-        "MinimumHealthyHosts": {"$ref": "#/definitions/MinimumHealthyHosts"},
-        "TrafficRoutingConfig": {"$ref": "#/definitions/TrafficRoutingConfig"},
-        "ZonalConfig": {"$ref": "#/definitions/ZonalConfig"},
-    },
-    "required": [],
-}
-
 
 class DeploymentConfig(_Resource):
-    """AWS::CodeDeploy::DeploymentConfig: Resource Type definition for AWS::CodeDeploy::DeploymentConfig
+    """AWS::CodeDeploy::DeploymentConfig: Resource Type definition for
+    AWS::CodeDeploy::DeploymentConfig
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DeploymentConfigName.
+    Replaced when any of these change (create-only): DeploymentConfigName, MinimumHealthyHosts,
+    ComputePlatform, ZonalConfig, TrafficRoutingConfig.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codedeploy-deploymentconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -253,45 +185,55 @@ class DeploymentConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeploymentConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "deployment_config.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ComputePlatform: Literal["ECS", "Lambda", "Server"]
     DeploymentConfigName: str
     MinimumHealthyHosts: DeploymentConfigMinimumHealthyHostsDict
     TrafficRoutingConfig: DeploymentConfigTrafficRoutingConfigDict
     ZonalConfig: DeploymentConfigZonalConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ComputePlatform: Literal["ECS", "Lambda", "Server"] | None = None,
+        DeploymentConfigName: str | None = None,
+        MinimumHealthyHosts: DeploymentConfigMinimumHealthyHosts
+        | DeploymentConfigMinimumHealthyHostsDict
+        | None = None,
+        TrafficRoutingConfig: DeploymentConfigTrafficRoutingConfig
+        | DeploymentConfigTrafficRoutingConfigDict
+        | None = None,
+        ZonalConfig: DeploymentConfigZonalConfig | DeploymentConfigZonalConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodeDeploy::DeploymentConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ComputePlatform: Literal["ECS", "Lambda", "Server"] | None = None,
-            DeploymentConfigName: str | None = None,
-            MinimumHealthyHosts: DeploymentConfigMinimumHealthyHosts
-            | DeploymentConfigMinimumHealthyHostsDict
-            | None = None,
-            TrafficRoutingConfig: DeploymentConfigTrafficRoutingConfig
-            | DeploymentConfigTrafficRoutingConfigDict
-            | None = None,
-            ZonalConfig: DeploymentConfigZonalConfig
-            | DeploymentConfigZonalConfigDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodeDeploy::DeploymentConfig; `await` it inside an App to deploy it.
-
-            ComputePlatform: The destination platform type for the deployment (Lambda, Server, or ECS).
-            DeploymentConfigName: A name for the deployment configuration.
-            MinimumHealthyHosts: The minimum number of healthy instances that should be available at any time during the deployment.
-            TrafficRoutingConfig: The configuration that specifies how the deployment traffic is routed.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ComputePlatform: The destination platform type for the deployment (Lambda, Server, or
+                ECS). Create-only: changing it replaces the resource.
+            DeploymentConfigName: A name for the deployment configuration. If you don't specify a
+                name, AWS CloudFormation generates a unique physical ID and uses that ID for the
+                deployment configuration name. For more information, see Name Type. Create-only:
+                changing it replaces the resource.
+            MinimumHealthyHosts: The minimum number of healthy instances that should be available at
+                any time during the deployment. There are two parameters expected in the input: type
+                and value. Create-only: changing it replaces the resource.
+            TrafficRoutingConfig: The configuration that specifies how the deployment traffic is
+                routed. Create-only: changing it replaces the resource.
             ZonalConfig: The zonal deployment config that specifies how the zonal deployment behaves
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -151,262 +155,364 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AlarmDict = TypedDict(
-    "AlarmDict",
-    {
-        "Name": "str",
-    },
-    total=False,
-)
 
-BlueInstanceTerminationOptionDict = TypedDict(
-    "BlueInstanceTerminationOptionDict",
-    {
-        "Action": "Literal['KEEP_ALIVE', 'TERMINATE']",
-        "TerminationWaitTimeInMinutes": "int",
-    },
-    total=False,
-)
+class AlarmDict(TypedDict, total=False):
+    """Alarm as a plain dict: Specifies a CloudWatch alarm to use for an AWS CodeDeploy deployment
+    group."""
 
-DeploymentGroupAlarmConfigurationDict = TypedDict(
-    "DeploymentGroupAlarmConfigurationDict",
-    {
-        "Alarms": "list[AlarmDict]",
-        "Enabled": "bool",
-        "IgnorePollAlarmFailure": "bool",
-    },
-    total=False,
-)
+    Name: str
+    """The name of the alarm. Maximum length is 255 characters. Each alarm name can be used only
+    once in a list of alarms."""
 
-DeploymentGroupAutoRollbackConfigurationDict = TypedDict(
-    "DeploymentGroupAutoRollbackConfigurationDict",
-    {
-        "Enabled": "bool",
-        "Events": "list[Literal['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST']]",
-    },
-    total=False,
-)
 
-DeploymentGroupBlueGreenDeploymentConfigurationDict = TypedDict(
-    "DeploymentGroupBlueGreenDeploymentConfigurationDict",
-    {
-        "DeploymentReadyOption": "DeploymentGroupDeploymentReadyOptionDict",
-        "GreenFleetProvisioningOption": "DeploymentGroupGreenFleetProvisioningOptionDict",
-        "TerminateBlueInstancesOnDeploymentSuccess": "BlueInstanceTerminationOptionDict",
-    },
-    total=False,
-)
+class BlueInstanceTerminationOptionDict(TypedDict, total=False):
+    """BlueInstanceTerminationOption as a plain dict: Information about whether instances in the
+    original environment are terminated when a blue/green deployment is successful.
+    BlueInstanceTerminationOption does not apply to Lambda deployments."""
 
-DeploymentGroupDeploymentDict = TypedDict(
-    "DeploymentGroupDeploymentDict",
-    {
-        "Description": "str",
-        "IgnoreApplicationStopFailures": "bool",
-        "Revision": "Required[RevisionLocationDict]",
-    },
-    total=False,
-)
+    Action: Literal["KEEP_ALIVE", "TERMINATE"]
+    """The action to take on instances in the original environment after a successful blue/green
+    deployment."""
+    TerminationWaitTimeInMinutes: int
+    """For an Amazon EC2 deployment, the number of minutes to wait after a successful blue/green
+    deployment before terminating instances from the original environment. For an Amazon ECS
+    deployment, the number of minutes before deleting the original (blue) task set. During an Amazon
+    ECS deployment, CodeDeploy shifts traffic from the original (blue) task set to a replacement
+    (green) task set. The maximum setting is 2880 minutes (2 days)."""
 
-DeploymentGroupDeploymentReadyOptionDict = TypedDict(
-    "DeploymentGroupDeploymentReadyOptionDict",
-    {
-        "ActionOnTimeout": "Literal['CONTINUE_DEPLOYMENT', 'STOP_DEPLOYMENT']",
-        "WaitTimeInMinutes": "int",
-    },
-    total=False,
-)
 
-DeploymentGroupDeploymentStyleDict = TypedDict(
-    "DeploymentGroupDeploymentStyleDict",
-    {
-        "DeploymentOption": "Literal['WITHOUT_TRAFFIC_CONTROL', 'WITH_TRAFFIC_CONTROL']",
-        "DeploymentType": "Literal['BLUE_GREEN', 'IN_PLACE']",
-    },
-    total=False,
-)
+class DeploymentGroupAlarmConfigurationDict(TypedDict, total=False):
+    """DeploymentGroupAlarmConfiguration as a plain dict: Configures CloudWatch alarms for an AWS
+    CodeDeploy deployment group."""
 
-DeploymentGroupGitHubLocationDict = TypedDict(
-    "DeploymentGroupGitHubLocationDict",
-    {
-        "CommitId": "Required[str]",
-        "Repository": "Required[str]",
-    },
-    total=False,
-)
+    Alarms: list[AlarmDict]
+    """A list of alarms configured for the deployment or deployment group. A maximum of 10 alarms
+    can be added."""
+    Enabled: bool
+    """Indicates whether the alarm configuration is enabled."""
+    IgnorePollAlarmFailure: bool
+    """Indicates whether a deployment should continue if information about the current state of
+    alarms cannot be retrieved from Amazon CloudWatch. The default value is false."""
 
-DeploymentGroupGreenFleetProvisioningOptionDict = TypedDict(
-    "DeploymentGroupGreenFleetProvisioningOptionDict",
-    {
-        "Action": "Literal['COPY_AUTO_SCALING_GROUP', 'DISCOVER_EXISTING']",
-    },
-    total=False,
-)
 
-DeploymentGroupLoadBalancerInfoDict = TypedDict(
-    "DeploymentGroupLoadBalancerInfoDict",
-    {
-        "ElbInfoList": "list[ELBInfoDict]",
-        "TargetGroupInfoList": "list[TargetGroupInfoDict]",
-        "TargetGroupPairInfoList": "list[TargetGroupPairInfoDict]",
-    },
-    total=False,
-)
+class DeploymentGroupAutoRollbackConfigurationDict(TypedDict, total=False):
+    """DeploymentGroupAutoRollbackConfiguration as a plain dict: Configures automatic rollback for
+    an AWS CodeDeploy deployment group when a deployment is not completed successfully."""
 
-DeploymentGroupOnPremisesTagSetDict = TypedDict(
-    "DeploymentGroupOnPremisesTagSetDict",
-    {
-        "OnPremisesTagSetList": "list[OnPremisesTagSetListObjectDict]",
-    },
-    total=False,
-)
+    Enabled: bool
+    """Indicates whether a defined automatic rollback configuration is currently enabled."""
+    Events: list[
+        Literal["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"]
+    ]
+    """The event type or types that trigger a rollback."""
 
-DeploymentGroupS3LocationDict = TypedDict(
-    "DeploymentGroupS3LocationDict",
-    {
-        "Bucket": "Required[str]",
-        "BundleType": "str",
-        "ETag": "str",
-        "Key": "Required[str]",
-        "Version": "str",
-    },
-    total=False,
-)
 
-EC2TagFilterDict = TypedDict(
-    "EC2TagFilterDict",
-    {
-        "Key": "str",
-        "Type": "Literal['KEY_AND_VALUE', 'KEY_ONLY', 'VALUE_ONLY']",
-        "Value": "str",
-    },
-    total=False,
-)
+class DeploymentGroupBlueGreenDeploymentConfigurationDict(TypedDict, total=False):
+    """DeploymentGroupBlueGreenDeploymentConfiguration as a plain dict: Information about blue/green
+    deployment options for a deployment group."""
 
-EC2TagSetDict = TypedDict(
-    "EC2TagSetDict",
-    {
-        "Ec2TagSetList": "list[EC2TagSetListObjectDict]",
-    },
-    total=False,
-)
+    DeploymentReadyOption: DeploymentGroupDeploymentReadyOptionDict
+    """Information about the action to take when newly provisioned instances are ready to receive
+    traffic in a blue/green deployment."""
+    GreenFleetProvisioningOption: DeploymentGroupGreenFleetProvisioningOptionDict
+    """Information about how instances are provisioned for a replacement environment in a blue/green
+    deployment."""
+    TerminateBlueInstancesOnDeploymentSuccess: BlueInstanceTerminationOptionDict
+    """Information about whether to terminate instances in the original fleet during a blue/green
+    deployment."""
 
-EC2TagSetListObjectDict = TypedDict(
-    "EC2TagSetListObjectDict",
-    {
-        "Ec2TagGroup": "list[EC2TagFilterDict]",
-    },
-    total=False,
-)
 
-ECSServiceDict = TypedDict(
-    "ECSServiceDict",
-    {
-        "ClusterName": "Required[str]",
-        "ServiceName": "Required[str]",
-    },
-    total=False,
-)
+class DeploymentGroupDeploymentDict(TypedDict, total=False):
+    """DeploymentGroupDeployment as a plain dict: Specifies an AWS CodeDeploy application revision
+    to be deployed to instances in the deployment group. If you specify an application revision,
+    your target revision is deployed as soon as the provisioning process is complete."""
 
-ELBInfoDict = TypedDict(
-    "ELBInfoDict",
-    {
-        "Name": "str",
-    },
-    total=False,
-)
+    Description: str
+    """A description of the deployment."""
+    IgnoreApplicationStopFailures: bool
+    """If true, then if an ApplicationStop, BeforeBlockTraffic, or AfterBlockTraffic deployment
+    lifecycle event to an instance fails, then the deployment continues to the next deployment
+    lifecycle event. If false or not specified, then if a lifecycle event fails during a deployment
+    to an instance, that deployment fails. If deployment to that instance is part of an overall
+    deployment and the number of healthy hosts is not less than the minimum number of healthy hosts,
+    then a deployment to the next instance is attempted."""
+    Revision: Required[RevisionLocationDict]
+    """Information about the location of stored application artifacts and the service from which to
+    retrieve them."""
 
-OnPremisesTagSetListObjectDict = TypedDict(
-    "OnPremisesTagSetListObjectDict",
-    {
-        "OnPremisesTagGroup": "list[TagFilterDict]",
-    },
-    total=False,
-)
 
-RevisionLocationDict = TypedDict(
-    "RevisionLocationDict",
-    {
-        "GitHubLocation": "DeploymentGroupGitHubLocationDict",
-        "RevisionType": "str",
-        "S3Location": "DeploymentGroupS3LocationDict",
-    },
-    total=False,
-)
+class DeploymentGroupDeploymentReadyOptionDict(TypedDict, total=False):
+    """DeploymentGroupDeploymentReadyOption as a plain dict: Information about when to reroute
+    traffic from an original environment to a replacement environment in a blue/green deployment."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ActionOnTimeout: Literal["CONTINUE_DEPLOYMENT", "STOP_DEPLOYMENT"]
+    """Information about when to reroute traffic from an original environment to a replacement
+    environment in a blue/green deployment. CONTINUE_DEPLOYMENT: Register new instances with the
+    load balancer immediately after the new application revision is installed on the instances in
+    the replacement environment. STOP_DEPLOYMENT: Do not register new instances with a load balancer
+    unless traffic rerouting is started using ContinueDeployment . If traffic rerouting is not
+    started before the end of the specified wait period, the deployment status is changed to
+    Stopped."""
+    WaitTimeInMinutes: int
+    """The number of minutes to wait before the status of a blue/green deployment is changed to
+    Stopped if rerouting is not started manually. Applies only to the STOP_DEPLOYMENT option for
+    actionOnTimeout."""
 
-TagFilterDict = TypedDict(
-    "TagFilterDict",
-    {
-        "Key": "str",
-        "Type": "Literal['KEY_AND_VALUE', 'KEY_ONLY', 'VALUE_ONLY']",
-        "Value": "str",
-    },
-    total=False,
-)
 
-TargetGroupInfoDict = TypedDict(
-    "TargetGroupInfoDict",
-    {
-        "Name": "str",
-    },
-    total=False,
-)
+class DeploymentGroupDeploymentStyleDict(TypedDict, total=False):
+    """DeploymentGroupDeploymentStyle as a plain dict: Information about the type of deployment,
+    either in-place or blue/green, you want to run and whether to route deployment traffic behind a
+    load balancer."""
 
-TargetGroupPairInfoDict = TypedDict(
-    "TargetGroupPairInfoDict",
-    {
-        "ProdTrafficRoute": "TrafficRouteDict",
-        "TargetGroups": "list[TargetGroupInfoDict]",
-        "TestTrafficRoute": "TrafficRouteDict",
-    },
-    total=False,
-)
+    DeploymentOption: Literal["WITHOUT_TRAFFIC_CONTROL", "WITH_TRAFFIC_CONTROL"]
+    """Indicates whether to route deployment traffic behind a load balancer."""
+    DeploymentType: Literal["BLUE_GREEN", "IN_PLACE"]
+    """Indicates whether to run an in-place or blue/green deployment."""
 
-TrafficRouteDict = TypedDict(
-    "TrafficRouteDict",
-    {
-        "ListenerArns": "list[str]",
-    },
-    total=False,
-)
 
-TriggerConfigDict = TypedDict(
-    "TriggerConfigDict",
-    {
-        "TriggerEvents": "list[Literal['DeploymentFailure', 'DeploymentReady', 'DeploymentRollback', 'DeploymentStart', 'DeploymentStop', 'DeploymentSuccess', 'InstanceFailure', 'InstanceReady', 'InstanceStart', 'InstanceSuccess']]",
-        "TriggerName": "str",
-        "TriggerTargetArn": "str",
-    },
-    total=False,
-)
+class DeploymentGroupGitHubLocationDict(TypedDict, total=False):
+    """DeploymentGroupGitHubLocation as a plain dict: Specifies the location of an application
+    revision that is stored in GitHub."""
 
+    CommitId: Required[str]
+    """The SHA1 commit ID of the GitHub commit that represents the bundled artifacts for the
+    application revision."""
+    Repository: Required[str]
+    """The GitHub account and repository pair that stores the application revision to be deployed."""
+
+
+class DeploymentGroupGreenFleetProvisioningOptionDict(TypedDict, total=False):
+    """DeploymentGroupGreenFleetProvisioningOption as a plain dict: Information about the instances
+    that belong to the replacement environment in a blue/green deployment."""
+
+    Action: Literal["COPY_AUTO_SCALING_GROUP", "DISCOVER_EXISTING"]
+    """The method used to add instances to a replacement environment."""
+
+
+class DeploymentGroupLoadBalancerInfoDict(TypedDict, total=False):
+    """DeploymentGroupLoadBalancerInfo as a plain dict: Specifies information about the load
+    balancer or target group used for an AWS CodeDeploy deployment group. For AWS CloudFormation to
+    use the properties specified in LoadBalancerInfo, the DeploymentStyle.DeploymentOption property
+    must be set to WITH_TRAFFIC_CONTROL."""
+
+    ElbInfoList: list[ELBInfoDict]
+    """An array that contains information about the load balancers to use for load balancing in a
+    deployment. If you're using Classic Load Balancers, specify those load balancers in this array."""
+    TargetGroupInfoList: list[TargetGroupInfoDict]
+    """An array that contains information about the target groups to use for load balancing in a
+    deployment. If you're using Application Load Balancers and Network Load Balancers, specify their
+    associated target groups in this array."""
+    TargetGroupPairInfoList: list[TargetGroupPairInfoDict]
+    """The target group pair information. This is an array of TargeGroupPairInfo objects with a
+    maximum size of one."""
+
+
+class DeploymentGroupOnPremisesTagSetDict(TypedDict, total=False):
+    """DeploymentGroupOnPremisesTagSet as a plain dict: Specifies a list containing other lists of
+    on-premises instance tag groups. In order for an instance to be included in the deployment
+    group, it must be identified by all the tag groups in the list."""
+
+    OnPremisesTagSetList: list[OnPremisesTagSetListObjectDict]
+    """A list that contains other lists of on-premises instance tag groups. For an instance to be
+    included in the deployment group, it must be identified by all of the tag groups in the list."""
+
+
+class DeploymentGroupS3LocationDict(TypedDict, total=False):
+    """DeploymentGroupS3Location as a plain dict: Information about the location of application
+    artifacts stored in Amazon S3."""
+
+    Bucket: Required[str]
+    """The name of the Amazon S3 bucket where the application revision is stored."""
+    BundleType: str
+    """The file type of the application revision."""
+    ETag: str
+    """The ETag of the Amazon S3 object that represents the bundled artifacts for the application
+    revision. If the ETag is not specified as an input parameter, ETag validation of the object is
+    skipped."""
+    Key: Required[str]
+    """The name of the Amazon S3 object that represents the bundled artifacts for the application
+    revision."""
+    Version: str
+    """A specific version of the Amazon S3 object that represents the bundled artifacts for the
+    application revision. If the version is not specified, the system uses the most recent version
+    by default."""
+
+
+class EC2TagFilterDict(TypedDict, total=False):
+    """EC2TagFilter as a plain dict: Information about an Amazon EC2 tag filter."""
+
+    Key: str
+    """The tag filter key."""
+    Type: Literal["KEY_AND_VALUE", "KEY_ONLY", "VALUE_ONLY"]
+    """The tag filter type."""
+    Value: str
+    """The tag filter value."""
+
+
+class EC2TagSetDict(TypedDict, total=False):
+    """EC2TagSet as a plain dict: Specifies information about groups of tags applied to Amazon EC2
+    instances. The deployment group includes only Amazon EC2 instances identified by all the tag
+    groups. Cannot be used in the same template as EC2TagFilters."""
+
+    Ec2TagSetList: list[EC2TagSetListObjectDict]
+    """The Amazon EC2 tags that are already applied to Amazon EC2 instances that you want to include
+    in the deployment group. CodeDeploy includes all Amazon EC2 instances identified by any of the
+    tags you specify in this deployment group."""
+
+
+class EC2TagSetListObjectDict(TypedDict, total=False):
+    """EC2TagSetListObject as a plain dict: The EC2TagSet property type specifies information about
+    groups of tags applied to Amazon EC2 instances. The deployment group includes only Amazon EC2
+    instances identified by all the tag groups. Cannot be used in the same template as
+    EC2TagFilters."""
+
+    Ec2TagGroup: list[EC2TagFilterDict]
+    """A list that contains other lists of Amazon EC2 instance tag groups. For an instance to be
+    included in the deployment group, it must be identified by all of the tag groups in the list."""
+
+
+class ECSServiceDict(TypedDict, total=False):
+    """ECSService as a plain dict: Contains the service and cluster names used to identify an Amazon
+    ECS deployment's target."""
+
+    ClusterName: Required[str]
+    """The name of the cluster that the Amazon ECS service is associated with."""
+    ServiceName: Required[str]
+    """The name of the target Amazon ECS service."""
+
+
+class ELBInfoDict(TypedDict, total=False):
+    """ELBInfo as a plain dict: The ELBInfo property type specifies information about the Elastic
+    Load Balancing load balancer used for an CodeDeploy deployment group. If you specify the ELBInfo
+    property, the DeploymentStyle.DeploymentOption property must be set to WITH_TRAFFIC_CONTROL for
+    AWS CodeDeploy to route your traffic using the specified load balancers."""
+
+    Name: str
+    """For blue/green deployments, the name of the load balancer that is used to route traffic from
+    original instances to replacement instances in a blue/green deployment. For in-place
+    deployments, the name of the load balancer that instances are deregistered from so they are not
+    serving traffic during a deployment, and then re-registered with after the deployment is
+    complete."""
+
+
+class OnPremisesTagSetListObjectDict(TypedDict, total=False):
+    """OnPremisesTagSetListObject as a plain dict: Specifies lists of on-premises instance tag
+    groups. In order for an instance to be included in the deployment group, it must be identified
+    by all the tag groups in the list."""
+
+    OnPremisesTagGroup: list[TagFilterDict]
+    """Information about groups of on-premises instance tags."""
+
+
+class RevisionLocationDict(TypedDict, total=False):
+    """RevisionLocation as a plain dict: Defines the location of the CodeDeploy application revision
+    to deploy."""
+
+    GitHubLocation: DeploymentGroupGitHubLocationDict
+    """Specifies the location of an application revision that is stored in GitHub."""
+    RevisionType: str
+    """The type of application revision."""
+    S3Location: DeploymentGroupS3LocationDict
+    """Information about the location of application artifacts stored in Amazon S3."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Information about a tag."""
+
+    Key: Required[str]
+    """The tag's key."""
+    Value: Required[str]
+    """The tag's value."""
+
+
+class TagFilterDict(TypedDict, total=False):
+    """TagFilter as a plain dict: Specifies which on-premises instances to associate with the
+    deployment group."""
+
+    Key: str
+    """The on-premises instance tag filter key."""
+    Type: Literal["KEY_AND_VALUE", "KEY_ONLY", "VALUE_ONLY"]
+    """The on-premises instance tag filter type"""
+    Value: str
+    """The on-premises instance tag filter value."""
+
+
+class TargetGroupInfoDict(TypedDict, total=False):
+    """TargetGroupInfo as a plain dict: Specifies information about a target group in Elastic Load
+    Balancing to use in a deployment. Instances are registered as targets in a target group, and
+    traffic is routed to the target group. The DeploymentStyle.DeploymentOption property must be set
+    to WITH_TRAFFIC_CONTROL for CodeDeploy to route your traffic using the specified target groups."""
+
+    Name: str
+    """For blue/green deployments, the name of the target group that instances in the original
+    environment are deregistered from, and instances in the replacement environment registered with.
+    For in-place deployments, the name of the target group that instances are deregistered from, so
+    they are not serving traffic during a deployment, and then re-registered with after the
+    deployment completes. No duplicates allowed."""
+
+
+class TargetGroupPairInfoDict(TypedDict, total=False):
+    """TargetGroupPairInfo as a plain dict: The TargetGroupInfo property type specifies information
+    about a target group in Elastic Load Balancing to use in a deployment. Instances are registered
+    as targets in a target group, and traffic is routed to the target group. The
+    DeploymentStyle.DeploymentOption property must be set to WITH_TRAFFIC_CONTROL for CodeDeploy to
+    route your traffic using the specified target groups."""
+
+    ProdTrafficRoute: TrafficRouteDict
+    """The path used by a load balancer to route production traffic when an Amazon ECS deployment is
+    complete."""
+    TargetGroups: list[TargetGroupInfoDict]
+    """One pair of target groups. One is associated with the original task set. The second is
+    associated with the task set that serves traffic after the deployment is complete."""
+    TestTrafficRoute: TrafficRouteDict
+    """An optional path used by a load balancer to route test traffic after an Amazon ECS
+    deployment. Validation can occur while test traffic is served during a deployment."""
+
+
+class TrafficRouteDict(TypedDict, total=False):
+    """TrafficRoute as a plain dict: Information about a listener. The listener contains the path
+    used to route traffic that is received from the load balancer to a target group."""
+
+    ListenerArns: list[str]
+    """The Amazon Resource Name (ARN) of one listener. The listener identifies the route between a
+    target group and a load balancer. This is an array of strings with a maximum size of one."""
+
+
+class TriggerConfigDict(TypedDict, total=False):
+    """TriggerConfig as a plain dict: Information about notification triggers for the deployment
+    group."""
+
+    TriggerEvents: list[
+        Literal[
+            "DeploymentFailure",
+            "DeploymentReady",
+            "DeploymentRollback",
+            "DeploymentStart",
+            "DeploymentStop",
+            "DeploymentSuccess",
+            "InstanceFailure",
+            "InstanceReady",
+            "InstanceStart",
+            "InstanceSuccess",
+        ]
+    ]
+    """The event type or types that trigger notifications."""
+    TriggerName: str
+    """The name of the notification trigger."""
+    TriggerTargetArn: str
+    """The Amazon Resource Name (ARN) of the Amazon Simple Notification Service topic through which
+    notifications about deployment or instance events are sent."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodeDeploy::DeploymentGroup",
     schema_file="aws-codedeploy-deploymentgroup.json",
     primary_identifier=("/ApplicationName", "/DeploymentGroupName"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/DeploymentGroupName", "/ApplicationName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApplicationName", "ServiceRoleArn"),
     list_required=("ApplicationName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 510,
         "read": 120,
@@ -416,353 +522,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Alarm": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}},
-            "type": "object",
-        },
-        "AlarmConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Alarms": {
-                    "items": {"$ref": "#/definitions/Alarm"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Enabled": {"type": "boolean"},
-                "IgnorePollAlarmFailure": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "AutoRollbackConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "Events": {
-                    "items": {
-                        "enum": [
-                            "DEPLOYMENT_FAILURE",
-                            "DEPLOYMENT_STOP_ON_ALARM",
-                            "DEPLOYMENT_STOP_ON_REQUEST",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "BlueGreenDeploymentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DeploymentReadyOption": {"$ref": "#/definitions/DeploymentReadyOption"},
-                "GreenFleetProvisioningOption": {
-                    "$ref": "#/definitions/GreenFleetProvisioningOption"
-                },
-                "TerminateBlueInstancesOnDeploymentSuccess": {
-                    "$ref": "#/definitions/BlueInstanceTerminationOption"
-                },
-            },
-            "type": "object",
-        },
-        "BlueInstanceTerminationOption": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"enum": ["KEEP_ALIVE", "TERMINATE"], "type": "string"},
-                "TerminationWaitTimeInMinutes": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "Deployment": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "IgnoreApplicationStopFailures": {"type": "boolean"},
-                "Revision": {"$ref": "#/definitions/RevisionLocation"},
-            },
-            "required": ["Revision"],
-            "type": "object",
-        },
-        "DeploymentReadyOption": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionOnTimeout": {
-                    "enum": ["CONTINUE_DEPLOYMENT", "STOP_DEPLOYMENT"],
-                    "type": "string",
-                },
-                "WaitTimeInMinutes": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "DeploymentStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "DeploymentOption": {
-                    "enum": ["WITHOUT_TRAFFIC_CONTROL", "WITH_TRAFFIC_CONTROL"],
-                    "type": "string",
-                },
-                "DeploymentType": {"enum": ["BLUE_GREEN", "IN_PLACE"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "EC2TagFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"type": "string"},
-                "Type": {"enum": ["KEY_AND_VALUE", "KEY_ONLY", "VALUE_ONLY"], "type": "string"},
-                "Value": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "EC2TagSet": {
-            "additionalProperties": False,
-            "properties": {
-                "Ec2TagSetList": {
-                    "items": {"$ref": "#/definitions/EC2TagSetListObject"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "EC2TagSetListObject": {
-            "additionalProperties": False,
-            "properties": {
-                "Ec2TagGroup": {
-                    "items": {"$ref": "#/definitions/EC2TagFilter"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "ECSService": {
-            "additionalProperties": False,
-            "properties": {"ClusterName": {"type": "string"}, "ServiceName": {"type": "string"}},
-            "required": ["ServiceName", "ClusterName"],
-            "type": "object",
-        },
-        "ELBInfo": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}},
-            "type": "object",
-        },
-        "GitHubLocation": {
-            "additionalProperties": False,
-            "properties": {"CommitId": {"type": "string"}, "Repository": {"type": "string"}},
-            "required": ["Repository", "CommitId"],
-            "type": "object",
-        },
-        "GreenFleetProvisioningOption": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {
-                    "enum": ["COPY_AUTO_SCALING_GROUP", "DISCOVER_EXISTING"],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "LoadBalancerInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "ElbInfoList": {
-                    "items": {"$ref": "#/definitions/ELBInfo"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "TargetGroupInfoList": {
-                    "items": {"$ref": "#/definitions/TargetGroupInfo"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "TargetGroupPairInfoList": {
-                    "items": {"$ref": "#/definitions/TargetGroupPairInfo"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "OnPremisesTagSet": {
-            "additionalProperties": False,
-            "properties": {
-                "OnPremisesTagSetList": {
-                    "items": {"$ref": "#/definitions/OnPremisesTagSetListObject"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "OnPremisesTagSetListObject": {
-            "additionalProperties": False,
-            "properties": {
-                "OnPremisesTagGroup": {
-                    "items": {"$ref": "#/definitions/TagFilter"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "RevisionLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "GitHubLocation": {"$ref": "#/definitions/GitHubLocation"},
-                "RevisionType": {"type": "string"},
-                "S3Location": {"$ref": "#/definitions/S3Location"},
-            },
-            "type": "object",
-        },
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"type": "string"},
-                "BundleType": {"type": "string"},
-                "ETag": {"type": "string"},
-                "Key": {"type": "string"},
-                "Version": {"type": "string"},
-            },
-            "required": ["Bucket", "Key"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TagFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"type": "string"},
-                "Type": {"enum": ["KEY_AND_VALUE", "KEY_ONLY", "VALUE_ONLY"], "type": "string"},
-                "Value": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "TargetGroupInfo": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}},
-            "type": "object",
-        },
-        "TargetGroupPairInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "ProdTrafficRoute": {"$ref": "#/definitions/TrafficRoute"},
-                "TargetGroups": {
-                    "items": {"$ref": "#/definitions/TargetGroupInfo"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "TestTrafficRoute": {"$ref": "#/definitions/TrafficRoute"},
-            },
-            "type": "object",
-        },
-        "TrafficRoute": {
-            "additionalProperties": False,
-            "properties": {
-                "ListenerArns": {"items": {"type": "string"}, "type": "array", "uniqueItems": True}
-            },
-            "type": "object",
-        },
-        "TriggerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "TriggerEvents": {
-                    "items": {
-                        "enum": [
-                            "DeploymentFailure",
-                            "DeploymentReady",
-                            "DeploymentRollback",
-                            "DeploymentStart",
-                            "DeploymentStop",
-                            "DeploymentSuccess",
-                            "InstanceFailure",
-                            "InstanceReady",
-                            "InstanceStart",
-                            "InstanceSuccess",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "TriggerName": {"type": "string"},
-                "TriggerTargetArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AlarmConfiguration": {"$ref": "#/definitions/AlarmConfiguration"},
-        "ApplicationName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9+=,.@_-]*$",
-            "type": "string",
-        },
-        "AutoRollbackConfiguration": {"$ref": "#/definitions/AutoRollbackConfiguration"},
-        "AutoScalingGroups": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "BlueGreenDeploymentConfiguration": {
-            "$ref": "#/definitions/BlueGreenDeploymentConfiguration"
-        },
-        "Deployment": {"$ref": "#/definitions/Deployment"},
-        "DeploymentConfigName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9+=,.@_-]*$",
-            "type": "string",
-        },
-        "DeploymentGroupName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9+=,.@_-]*$",
-            "type": "string",
-        },
-        "DeploymentStyle": {"$ref": "#/definitions/DeploymentStyle"},
-        "ECSServices": {
-            "items": {"$ref": "#/definitions/ECSService"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Ec2TagFilters": {
-            "items": {"$ref": "#/definitions/EC2TagFilter"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Ec2TagSet": {"$ref": "#/definitions/EC2TagSet"},
-        "LoadBalancerInfo": {"$ref": "#/definitions/LoadBalancerInfo"},
-        "OnPremisesInstanceTagFilters": {
-            "items": {"$ref": "#/definitions/TagFilter"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "OnPremisesTagSet": {"$ref": "#/definitions/OnPremisesTagSet"},
-        "OutdatedInstancesStrategy": {"enum": ["IGNORE", "UPDATE"], "type": "string"},
-        "ServiceRoleArn": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TerminationHookEnabled": {"type": "boolean"},
-        "TriggerConfigurations": {
-            "items": {"$ref": "#/definitions/TriggerConfig"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["ApplicationName", "ServiceRoleArn"],
-}
-
 
 class DeploymentGroup(_Resource):
-    """AWS::CodeDeploy::DeploymentGroup: Resource type definition for AWS::CodeDeploy::DeploymentGroup
+    """AWS::CodeDeploy::DeploymentGroup: Resource type definition for
+    AWS::CodeDeploy::DeploymentGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationName, DeploymentGroupName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DeploymentGroupName, ApplicationName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codedeploy-deploymentgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -770,10 +539,11 @@ class DeploymentGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeploymentGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "deployment_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AlarmConfiguration: DeploymentGroupAlarmConfigurationDict
     ApplicationName: str
     AutoRollbackConfiguration: DeploymentGroupAutoRollbackConfigurationDict
@@ -795,71 +565,122 @@ class DeploymentGroup(_Resource):
     TerminationHookEnabled: bool
     TriggerConfigurations: list[TriggerConfigDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationName: str,
+        ServiceRoleArn: str,
+        AlarmConfiguration: DeploymentGroupAlarmConfiguration
+        | DeploymentGroupAlarmConfigurationDict
+        | None = None,
+        AutoRollbackConfiguration: DeploymentGroupAutoRollbackConfiguration
+        | DeploymentGroupAutoRollbackConfigurationDict
+        | None = None,
+        AutoScalingGroups: list[str] | None = None,
+        BlueGreenDeploymentConfiguration: DeploymentGroupBlueGreenDeploymentConfiguration
+        | DeploymentGroupBlueGreenDeploymentConfigurationDict
+        | None = None,
+        Deployment: DeploymentGroupDeployment | DeploymentGroupDeploymentDict | None = None,
+        DeploymentConfigName: str | None = None,
+        DeploymentGroupName: str | None = None,
+        DeploymentStyle: DeploymentGroupDeploymentStyle
+        | DeploymentGroupDeploymentStyleDict
+        | None = None,
+        ECSServices: list[ECSService | ECSServiceDict] | None = None,
+        Ec2TagFilters: list[EC2TagFilter | EC2TagFilterDict] | None = None,
+        Ec2TagSet: EC2TagSet | EC2TagSetDict | None = None,
+        LoadBalancerInfo: DeploymentGroupLoadBalancerInfo
+        | DeploymentGroupLoadBalancerInfoDict
+        | None = None,
+        OnPremisesInstanceTagFilters: list[TagFilter | TagFilterDict] | None = None,
+        OnPremisesTagSet: DeploymentGroupOnPremisesTagSet
+        | DeploymentGroupOnPremisesTagSetDict
+        | None = None,
+        OutdatedInstancesStrategy: Literal["IGNORE", "UPDATE"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TerminationHookEnabled: bool | None = None,
+        TriggerConfigurations: list[TriggerConfig | TriggerConfigDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodeDeploy::DeploymentGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationName: str,
-            ServiceRoleArn: str,
-            AlarmConfiguration: DeploymentGroupAlarmConfiguration
-            | DeploymentGroupAlarmConfigurationDict
-            | None = None,
-            AutoRollbackConfiguration: DeploymentGroupAutoRollbackConfiguration
-            | DeploymentGroupAutoRollbackConfigurationDict
-            | None = None,
-            AutoScalingGroups: list[str] | None = None,
-            BlueGreenDeploymentConfiguration: DeploymentGroupBlueGreenDeploymentConfiguration
-            | DeploymentGroupBlueGreenDeploymentConfigurationDict
-            | None = None,
-            Deployment: DeploymentGroupDeployment | DeploymentGroupDeploymentDict | None = None,
-            DeploymentConfigName: str | None = None,
-            DeploymentGroupName: str | None = None,
-            DeploymentStyle: DeploymentGroupDeploymentStyle
-            | DeploymentGroupDeploymentStyleDict
-            | None = None,
-            ECSServices: list[ECSService | ECSServiceDict] | None = None,
-            Ec2TagFilters: list[EC2TagFilter | EC2TagFilterDict] | None = None,
-            Ec2TagSet: EC2TagSet | EC2TagSetDict | None = None,
-            LoadBalancerInfo: DeploymentGroupLoadBalancerInfo
-            | DeploymentGroupLoadBalancerInfoDict
-            | None = None,
-            OnPremisesInstanceTagFilters: list[TagFilter | TagFilterDict] | None = None,
-            OnPremisesTagSet: DeploymentGroupOnPremisesTagSet
-            | DeploymentGroupOnPremisesTagSetDict
-            | None = None,
-            OutdatedInstancesStrategy: Literal["IGNORE", "UPDATE"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TerminationHookEnabled: bool | None = None,
-            TriggerConfigurations: list[TriggerConfig | TriggerConfigDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodeDeploy::DeploymentGroup; `await` it inside an App to deploy it.
-
-            AlarmConfiguration: Information about the Amazon CloudWatch alarms that are associated with the deployment group.
-            ApplicationName: The name of an existing CodeDeploy application to associate this deployment group with.
-            AutoRollbackConfiguration: Information about the automatic rollback configuration that is associated with the deployment group.
-            AutoScalingGroups: A list of associated Auto Scaling groups that CodeDeploy automatically deploys revisions to when new instances are created.
-            BlueGreenDeploymentConfiguration: Information about blue/green deployment options for a deployment group.
-            Deployment: The application revision to deploy to this deployment group.
-            DeploymentConfigName: A deployment configuration name or a predefined configuration name.
-            DeploymentGroupName: A name for the deployment group.
-            DeploymentStyle: Attributes that determine the type of deployment to run and whether to route deployment traffic behind a load balancer.
-            ECSServices: The target Amazon ECS services in the deployment group.
-            Ec2TagFilters: The Amazon EC2 tags that are already applied to Amazon EC2 instances that you want to include in the deployment group.
-            Ec2TagSet: Information about groups of tags applied to Amazon EC2 instances.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationName: The name of an existing CodeDeploy application to associate this
+                deployment group with. Create-only: changing it replaces the resource. Required.
+            ServiceRoleArn: A service role Amazon Resource Name (ARN) that grants CodeDeploy
+                permission to make calls to AWS services on your behalf. For more information, see
+                'Create a Service Role for AWS CodeDeploy' in the AWS CodeDeploy User Guide.
+                Required.
+            AlarmConfiguration: Information about the Amazon CloudWatch alarms that are associated
+                with the deployment group.
+            AutoRollbackConfiguration: Information about the automatic rollback configuration that
+                is associated with the deployment group. If you specify this property, don't specify
+                the Deployment property.
+            AutoScalingGroups: A list of associated Auto Scaling groups that CodeDeploy
+                automatically deploys revisions to when new instances are created. Duplicates are
+                not allowed.
+            BlueGreenDeploymentConfiguration: Information about blue/green deployment options for a
+                deployment group.
+            Deployment: The application revision to deploy to this deployment group. If you specify
+                this property, your target application revision is deployed as soon as the
+                provisioning process is complete. If you specify this property, don't specify the
+                AutoRollbackConfiguration property.
+            DeploymentConfigName: A deployment configuration name or a predefined configuration
+                name. With predefined configurations, you can deploy application revisions to one
+                instance at a time (CodeDeployDefault.OneAtATime), half of the instances at a time
+                (CodeDeployDefault.HalfAtATime), or all the instances at once
+                (CodeDeployDefault.AllAtOnce).
+            DeploymentGroupName: A name for the deployment group. If you don't specify a name, AWS
+                CloudFormation generates a unique physical ID and uses that ID for the deployment
+                group name. Create-only: changing it replaces the resource.
+            DeploymentStyle: Attributes that determine the type of deployment to run and whether to
+                route deployment traffic behind a load balancer. If you specify this property with a
+                blue/green deployment type, don't specify the AutoScalingGroups, LoadBalancerInfo,
+                or Deployment properties.
+            ECSServices: The target Amazon ECS services in the deployment group. This applies only
+                to deployment groups that use the Amazon ECS compute platform. A target Amazon ECS
+                service is specified as an Amazon ECS cluster and service name pair using the format
+                <clustername>:<servicename>.
+            Ec2TagFilters: The Amazon EC2 tags that are already applied to Amazon EC2 instances that
+                you want to include in the deployment group. CodeDeploy includes all Amazon EC2
+                instances identified by any of the tags you specify in this deployment group.
+                Duplicates are not allowed. You can specify EC2TagFilters or Ec2TagSet, but not
+                both.
+            Ec2TagSet: Information about groups of tags applied to Amazon EC2 instances. Use when
+                the deployment group includes only Amazon EC2 instances identified by all the tag
+                groups. Cannot be used in the same call as ec2TagFilter.
             LoadBalancerInfo: Information about the load balancer to use in a deployment.
-            OnPremisesInstanceTagFilters: The on-premises instance tags already applied to on-premises instances that you want to include in the deployment group.
-            OnPremisesTagSet: Information about groups of tags applied to on-premises instances.
-            OutdatedInstancesStrategy: Indicates what happens when new Amazon EC2 instances are launched mid-deployment and do not receive the deployed application revision.
-            ServiceRoleArn: A service role Amazon Resource Name (ARN) that grants CodeDeploy permission to make calls to AWS services on your behalf.
-            Tags: The metadata that you apply to CodeDeploy deployment groups to help you organize and categorize them.
-            TerminationHookEnabled: Indicates whether the deployment group was configured to have CodeDeploy install a termination hook into an Auto Scaling group.
+            OnPremisesInstanceTagFilters: The on-premises instance tags already applied to
+                on-premises instances that you want to include in the deployment group. CodeDeploy
+                includes all on-premises instances identified by any of the tags you specify in this
+                deployment group. Duplicates are not allowed. You can specify
+                OnPremisesInstanceTagFilters or OnPremisesInstanceTagSet, but not both.
+            OnPremisesTagSet: Information about groups of tags applied to on-premises instances. The
+                deployment group includes only on-premises instances identified by all the tag
+                groups. You can specify OnPremisesInstanceTagFilters or OnPremisesInstanceTagSet,
+                but not both.
+            OutdatedInstancesStrategy: Indicates what happens when new Amazon EC2 instances are
+                launched mid-deployment and do not receive the deployed application revision. If
+                this option is set to UPDATE or is unspecified, CodeDeploy initiates one or more
+                'auto-update outdated instances' deployments to apply the deployed application
+                revision to the new Amazon EC2 instances. If this option is set to IGNORE,
+                CodeDeploy does not initiate a deployment to update the new Amazon EC2 instances.
+                This may result in instances having different revisions.
+            Tags: The metadata that you apply to CodeDeploy deployment groups to help you organize
+                and categorize them. Each tag consists of a key and an optional value, both of which
+                you define.
+            TerminationHookEnabled: Indicates whether the deployment group was configured to have
+                CodeDeploy install a termination hook into an Auto Scaling group.
             TriggerConfigurations: Information about triggers associated with the deployment group.
+                Duplicates are not allowed.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by profiling_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Channel",
@@ -22,32 +22,95 @@ __all__ = [
 
 
 class Channel(DeferredModel):
-    channelId: str | None = None
-    channelUri: str
+    """
+    Notification medium for users to get alerted for events that occur in application profile. We support SNS topic as a notification channel.
+    """
+
+    channelId: Annotated[
+        str | None,
+        Field(
+            description="Unique identifier for each Channel in the notification configuration of a Profiling Group"
+        ),
+    ] = None
+    channelUri: Annotated[
+        str,
+        Field(
+            description="Unique arn of the resource to be used for notifications. We support a valid SNS topic arn as a channel uri."
+        ),
+    ]
 
 
 class ProfilingGroupAgentPermissions(DeferredModel):
+    """
+    The agent permissions attached to this profiling group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Principals: list[str]
+    Principals: Annotated[list[str], Field(description="The principals for the agent permissions.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. The allowed characters across services are: letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . _ : / @."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. The allowed characters across services are: letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . _ : / @."
+        ),
+    ]
 
 
 class ProfilingGroupAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::CodeGuruProfiler::ProfilingGroup, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the specified profiling group."),
+    ] = None
 
 
 class ProfilingGroupProps(DeferredModel):
-    AgentPermissions: ProfilingGroupAgentPermissions | None = None
-    AnomalyDetectionNotificationConfiguration: list[Channel] | None = None
-    ComputePlatform: Literal["Default", "AWSLambda"] | None = None
-    ProfilingGroupName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CodeGuruProfiler::ProfilingGroup.
+    """
+
+    AgentPermissions: Annotated[
+        ProfilingGroupAgentPermissions | None,
+        Field(description="The agent permissions attached to this profiling group."),
+    ] = None
+    AnomalyDetectionNotificationConfiguration: Annotated[
+        list[Channel] | None,
+        Field(
+            description="Configuration for Notification Channels for Anomaly Detection feature in CodeGuru Profiler which enables customers to detect anomalies in the application profile for those methods that represent the highest proportion of CPU time or latency"
+        ),
+    ] = None
+    ComputePlatform: Annotated[
+        Literal["Default", "AWSLambda"] | None,
+        Field(
+            description="The compute platform of the profiling group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProfilingGroupName: Annotated[
+        str,
+        Field(
+            description="The name of the profiling group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags associated with a profiling group.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,51 +63,48 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ChannelDict = TypedDict(
-    "ChannelDict",
-    {
-        "channelId": "str",
-        "channelUri": "Required[str]",
-    },
-    total=False,
-)
 
-ProfilingGroupAgentPermissionsDict = TypedDict(
-    "ProfilingGroupAgentPermissionsDict",
-    {
-        "Principals": "Required[list[str]]",
-    },
-    total=False,
-)
+class ChannelDict(TypedDict, total=False):
+    """Channel as a plain dict: Notification medium for users to get alerted for events that occur
+    in application profile. We support SNS topic as a notification channel."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    channelId: str
+    """Unique identifier for each Channel in the notification configuration of a Profiling Group"""
+    channelUri: Required[str]
+    """Unique arn of the resource to be used for notifications. We support a valid SNS topic arn as
+    a channel uri."""
 
+
+class ProfilingGroupAgentPermissionsDict(TypedDict, total=False):
+    """ProfilingGroupAgentPermissions as a plain dict: The agent permissions attached to this
+    profiling group."""
+
+    Principals: Required[list[str]]
+    """The principals for the agent permissions."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. The allowed characters across services are: letters,
+    numbers, and spaces representable in UTF-8, and the following characters: + - = . _ : / @."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length.
+    The allowed characters across services are: letters, numbers, and spaces representable in UTF-8,
+    and the following characters: + - = . _ : / @."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodeGuruProfiler::ProfilingGroup",
     schema_file="aws-codeguruprofiler-profilinggroup.json",
     primary_identifier=("/ProfilingGroupName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/ProfilingGroupName", "/ComputePlatform"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ProfilingGroupName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -113,77 +114,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Channel": {
-            "properties": {
-                "channelId": {"$ref": "#/definitions/ChannelId"},
-                "channelUri": {"$ref": "#/definitions/ChannelUri"},
-            },
-            "required": ["channelUri"],
-            "type": "object",
-        },
-        "ChannelId": {
-            "pattern": "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}",
-            "type": "string",
-        },
-        "ChannelUri": {
-            "pattern": "^arn:aws([-\\w]*):[a-z-]+:(([a-z]+-)+[0-9]+)?:([0-9]{12}):[^.]+$",
-            "type": "string",
-        },
-        "IamArn": {"pattern": "^arn:aws([-\\w]*):iam::([0-9]{12}):[\\S]+$", "type": "string"},
-        "ProfilingGroupArn": {
-            "pattern": "^arn:aws([-\\w]*):codeguru-profiler:(([a-z]+-)+[0-9]+):([0-9]{12}):profilingGroup/[^.]+$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AgentPermissions": {
-            "additionalProperties": False,
-            "properties": {
-                "Principals": {"items": {"$ref": "#/definitions/IamArn"}, "type": "array"}
-            },
-            "required": ["Principals"],
-            "type": "object",
-        },
-        "AnomalyDetectionNotificationConfiguration": {
-            "items": {"$ref": "#/definitions/Channel"},
-            "type": "array",
-        },
-        "Arn": {"$ref": "#/definitions/ProfilingGroupArn"},
-        "ComputePlatform": {"enum": ["Default", "AWSLambda"], "type": "string"},
-        "ProfilingGroupName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[\\w-]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["ProfilingGroupName"],
-}
-
 
 class ProfilingGroup(_Resource):
-    """AWS::CodeGuruProfiler::ProfilingGroup: This resource schema represents the Profiling Group resource in the Amazon CodeGuru Profiler service.
+    """AWS::CodeGuruProfiler::ProfilingGroup: This resource schema represents the Profiling Group
+    resource in the Amazon CodeGuru Profiler service.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ProfilingGroupName.
+    Replaced when any of these change (create-only): ProfilingGroupName, ComputePlatform.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codeguruprofiler-profilinggroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -191,42 +132,52 @@ class ProfilingGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProfilingGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "profiling_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the specified profiling group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AgentPermissions: ProfilingGroupAgentPermissionsDict
     AnomalyDetectionNotificationConfiguration: list[ChannelDict]
     ComputePlatform: Literal["Default", "AWSLambda"]
     ProfilingGroupName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ProfilingGroupName: str,
+        AgentPermissions: ProfilingGroupAgentPermissions
+        | ProfilingGroupAgentPermissionsDict
+        | None = None,
+        AnomalyDetectionNotificationConfiguration: list[Channel | ChannelDict] | None = None,
+        ComputePlatform: Literal["Default", "AWSLambda"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodeGuruProfiler::ProfilingGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ProfilingGroupName: str,
-            AgentPermissions: ProfilingGroupAgentPermissions
-            | ProfilingGroupAgentPermissionsDict
-            | None = None,
-            AnomalyDetectionNotificationConfiguration: list[Channel | ChannelDict] | None = None,
-            ComputePlatform: Literal["Default", "AWSLambda"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodeGuruProfiler::ProfilingGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ProfilingGroupName: The name of the profiling group. Create-only: changing it replaces
+                the resource. Required.
             AgentPermissions: The agent permissions attached to this profiling group.
-            AnomalyDetectionNotificationConfiguration: Configuration for Notification Channels for Anomaly Detection feature in CodeGuru Profiler which enables customers to detect anomalies in the application profile for those methods that represent the h
-            ComputePlatform: The compute platform of the profiling group.
-            ProfilingGroupName: The name of the profiling group.
+            AnomalyDetectionNotificationConfiguration: Configuration for Notification Channels for
+                Anomaly Detection feature in CodeGuru Profiler which enables customers to detect
+                anomalies in the application profile for those methods that represent the highest
+                proportion of CPU time or latency
+            ComputePlatform: The compute platform of the profiling group. Create-only: changing it
+                replaces the resource.
             Tags: The tags associated with a profiling group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

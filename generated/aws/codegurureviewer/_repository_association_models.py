@@ -7,10 +7,10 @@ Imported on first use by repository_association.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RepositoryAssociationAttributes",
@@ -20,21 +20,76 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. The allowed characters across services are: letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . _ : / @."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. The allowed characters across services are: letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . _ : / @."
+        ),
+    ]
 
 
 class RepositoryAssociationAttributes(DeferredModel):
-    AssociationArn: str | None = None
+    """
+    The read-only attributes of a AWS::CodeGuruReviewer::RepositoryAssociation, set by AWS.
+    """
+
+    AssociationArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the repository association."),
+    ] = None
 
 
 class RepositoryAssociationProps(DeferredModel):
-    BucketName: str | None = None
-    ConnectionArn: str | None = None
-    Name: str
-    Owner: str | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["CodeCommit", "Bitbucket", "GitHubEnterpriseServer", "S3Bucket"]
+    """
+    The properties a program declares for a AWS::CodeGuruReviewer::RepositoryAssociation.
+    """
+
+    BucketName: Annotated[
+        str | None,
+        Field(
+            description="The name of the S3 bucket associated with an associated S3 repository. It must start with `codeguru-reviewer-`. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ConnectionArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of an AWS CodeStar Connections connection. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Name of the repository to be associated. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Owner: Annotated[
+        str | None,
+        Field(
+            description="The owner of the repository. For a Bitbucket repository, this is the username for the account that owns the repository. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The tags associated with a repository association. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["CodeCommit", "Bitbucket", "GitHubEnterpriseServer", "S3Bucket"],
+        Field(
+            description="The type of repository to be associated. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. The allowed characters across services are: letters,
+    numbers, and spaces representable in UTF-8, and the following characters: + - = . _ : / @."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length.
+    The allowed characters across services are: letters, numbers, and spaces representable in UTF-8,
+    and the following characters: + - = . _ : / @."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodeGuruReviewer::RepositoryAssociation",
     schema_file="aws-codegurureviewer-repositoryassociation.json",
     primary_identifier=("/AssociationArn",),
-    additional_identifiers=(),
     read_only=("/AssociationArn",),
     create_only=("/Name", "/Type", "/Tags", "/BucketName", "/Owner", "/ConnectionArn"),
     write_only=("/Owner", "/ConnectionArn"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "Type"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,60 +89,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AssociationArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "arn:aws(-[\\w]+)*:.+:.+:[0-9]{12}:.+",
-            "type": "string",
-        },
-        "BucketName": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "^\\S(.*\\S)?$",
-            "type": "string",
-        },
-        "ConnectionArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "arn:aws(-[\\w]+)*:.+:.+:[0-9]{12}:.+",
-            "type": "string",
-        },
-        "Name": {"maxLength": 100, "minLength": 1, "pattern": "^\\S[\\w.-]*$", "type": "string"},
-        "Owner": {"maxLength": 100, "minLength": 1, "pattern": "^\\S(.*\\S)?$", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Type": {
-            "enum": ["CodeCommit", "Bitbucket", "GitHubEnterpriseServer", "S3Bucket"],
-            "type": "string",
-        },
-    },
-    "required": ["Name", "Type"],
-}
-
 
 class RepositoryAssociation(_Resource):
-    """AWS::CodeGuruReviewer::RepositoryAssociation: This resource schema represents the RepositoryAssociation resource in the Amazon CodeGuru Reviewer service.
+    """AWS::CodeGuruReviewer::RepositoryAssociation: This resource schema represents the
+    RepositoryAssociation resource in the Amazon CodeGuru Reviewer service.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AssociationArn.
+    Replaced when any of these change (create-only): Name, Type, Tags, BucketName, Owner,
+    ConnectionArn.
+    Write-only (sent to AWS, never read back): Owner, ConnectionArn.
+    Read-only attributes (known once deployed): AssociationArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codegurureviewer-repositoryassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -150,11 +111,15 @@ class RepositoryAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RepositoryAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "repository_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AssociationArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the repository association."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BucketName: str
     ConnectionArn: str
     Name: str
@@ -162,31 +127,43 @@ class RepositoryAssociation(_Resource):
     Tags: list[TagDict]
     Type: Literal["CodeCommit", "Bitbucket", "GitHubEnterpriseServer", "S3Bucket"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Type: Literal["CodeCommit", "Bitbucket", "GitHubEnterpriseServer", "S3Bucket"],
+        BucketName: str | None = None,
+        ConnectionArn: str | None = None,
+        Owner: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodeGuruReviewer::RepositoryAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Type: Literal["CodeCommit", "Bitbucket", "GitHubEnterpriseServer", "S3Bucket"],
-            BucketName: str | None = None,
-            ConnectionArn: str | None = None,
-            Owner: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodeGuruReviewer::RepositoryAssociation; `await` it inside an App to deploy it.
-
-            BucketName: The name of the S3 bucket associated with an associated S3 repository.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Name of the repository to be associated. Create-only: changing it replaces the
+                resource. Required.
+            Type: The type of repository to be associated. Create-only: changing it replaces the
+                resource. Required.
+            BucketName: The name of the S3 bucket associated with an associated S3 repository. It
+                must start with `codeguru-reviewer-`. Create-only: changing it replaces the
+                resource.
             ConnectionArn: The Amazon Resource Name (ARN) of an AWS CodeStar Connections connection.
-            Name: Name of the repository to be associated.
-            Owner: The owner of the repository.
-            Tags: The tags associated with a repository association.
-            Type: The type of repository to be associated.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            Owner: The owner of the repository. For a Bitbucket repository, this is the username for
+                the account that owns the repository. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            Tags: The tags associated with a repository association. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

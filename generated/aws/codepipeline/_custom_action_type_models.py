@@ -7,10 +7,10 @@ Imported on first use by custom_action_type.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ArtifactDetails",
@@ -23,54 +23,155 @@ __all__ = [
 
 
 class ArtifactDetails(DeferredModel):
+    """
+    Returns information about the details of an artifact.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaximumCount: int
-    MinimumCount: int
+    MaximumCount: Annotated[
+        int, Field(description="The maximum number of artifacts allowed for the action type.")
+    ]
+    MinimumCount: Annotated[
+        int, Field(description="The minimum number of artifacts allowed for the action type.")
+    ]
 
 
 class CustomActionTypeConfigurationProperties(DeferredModel):
+    """
+    The configuration properties for the custom action.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Key: bool
-    Name: str
-    Queryable: bool | None = None
-    Required: bool
-    Secret: bool
-    Type: Literal["Boolean", "Number", "String"] | None = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the action configuration property that is displayed to users."
+        ),
+    ] = None
+    Key: Annotated[bool, Field(description="Whether the configuration property is a key.")]
+    Name: Annotated[str, Field(description="The name of the action configuration property.")]
+    Queryable: Annotated[
+        bool | None,
+        Field(
+            description="Indicates that the property is used with PollForJobs. When creating a custom action, an action can have up to one queryable property. If it has one, that property must be both required and not secret.If you create a pipeline with a custom action type, and that custom action contains a queryable property, the value for that configuration property is subject to other restrictions. The value must be less than or equal to twenty (20) characters. The value can contain only alphanumeric characters, underscores, and hyphens."
+        ),
+    ] = None
+    Required: Annotated[
+        bool, Field(description="Whether the configuration property is a required value.")
+    ]
+    Secret: Annotated[
+        bool,
+        Field(
+            description="Whether the configuration property is secret. Secrets are hidden from all calls except for GetJobDetails, GetThirdPartyJobDetails, PollForJobs, and PollForThirdPartyJobs."
+        ),
+    ]
+    Type: Annotated[
+        Literal["Boolean", "Number", "String"] | None,
+        Field(description="The type of the configuration property."),
+    ] = None
 
 
 class CustomActionTypeSettings(DeferredModel):
+    """
+    Settings is a property of the AWS::CodePipeline::CustomActionType resource that provides URLs that users can access to view information about the CodePipeline custom action.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EntityUrlTemplate: str | None = None
-    ExecutionUrlTemplate: str | None = None
-    RevisionUrlTemplate: str | None = None
-    ThirdPartyConfigurationUrl: str | None = None
+    EntityUrlTemplate: Annotated[
+        str | None,
+        Field(
+            description="The URL returned to the AWS CodePipeline console that provides a deep link to the resources of the external system, such as the configuration page for an AWS CodeDeploy deployment group. This link is provided as part of the action display in the pipeline."
+        ),
+    ] = None
+    ExecutionUrlTemplate: Annotated[
+        str | None,
+        Field(
+            description="The URL returned to the AWS CodePipeline console that contains a link to the top-level landing page for the external system, such as the console page for AWS CodeDeploy. This link is shown on the pipeline view page in the AWS CodePipeline console and provides a link to the execution entity of the external action."
+        ),
+    ] = None
+    RevisionUrlTemplate: Annotated[
+        str | None,
+        Field(
+            description="The URL returned to the AWS CodePipeline console that contains a link to the page where customers can update or change the configuration of the external action."
+        ),
+    ] = None
+    ThirdPartyConfigurationUrl: Annotated[
+        str | None,
+        Field(
+            description="The URL of a sign-up page where users can sign up for an external service and perform initial configuration of the action provided by that service."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class CustomActionTypeAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::CodePipeline::CustomActionType, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CustomActionTypeProps(DeferredModel):
-    Category: Literal["Approval", "Build", "Compute", "Deploy", "Invoke", "Source", "Test"]
-    ConfigurationProperties: list[CustomActionTypeConfigurationProperties] | None = None
-    InputArtifactDetails: ArtifactDetails
-    OutputArtifactDetails: ArtifactDetails
-    Provider: str
-    Settings: CustomActionTypeSettings | None = None
-    Tags: list[Tag] | None = None
-    Version: str
+    """
+    The properties a program declares for a AWS::CodePipeline::CustomActionType.
+    """
+
+    Category: Annotated[
+        Literal["Approval", "Build", "Compute", "Deploy", "Invoke", "Source", "Test"],
+        Field(
+            description="The category of the custom action, such as a build action or a test action. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ConfigurationProperties: Annotated[
+        list[CustomActionTypeConfigurationProperties] | None,
+        Field(
+            description="The configuration properties for the custom action. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InputArtifactDetails: Annotated[
+        ArtifactDetails,
+        Field(
+            description="The details of the input artifact for the action, such as its commit ID. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OutputArtifactDetails: Annotated[
+        ArtifactDetails,
+        Field(
+            description="The details of the output artifact of the action, such as its commit ID. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Provider: Annotated[
+        str,
+        Field(
+            description="The provider of the service used in the custom action, such as AWS CodeDeploy. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Settings: Annotated[
+        CustomActionTypeSettings | None,
+        Field(
+            description="URLs that provide users information about this custom action. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Any tags assigned to the custom action.")
+    ] = None
+    Version: Annotated[
+        str,
+        Field(
+            description="The version identifier of the custom action. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by pipeline.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ActionDeclaration",
@@ -46,263 +46,678 @@ __all__ = [
 
 
 class BlockerDeclaration(DeferredModel):
+    """
+    Reserved for future use.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Type: Literal["Schedule"]
+    Name: Annotated[str, Field(description="Reserved for future use.")]
+    Type: Annotated[Literal["Schedule"], Field(description="Reserved for future use.")]
 
 
 class EnvironmentVariable(DeferredModel):
+    """
+    Represents information about the environment variable of an action.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Type: Literal["PLAINTEXT", "SECRETS_MANAGER"] | None = None
-    Value: str
+    Name: Annotated[str, Field(description="The name of the environment variable.")]
+    Type: Annotated[
+        Literal["PLAINTEXT", "SECRETS_MANAGER"] | None,
+        Field(description="The type of the environment variable."),
+    ] = None
+    Value: Annotated[str, Field(description="The value of the environment variable.")]
 
 
 class FailureConditionsRetryConfiguration(DeferredModel):
+    """
+    The configuration that specifies the retry configuration for a stage
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RetryMode: Literal["ALL_ACTIONS", "FAILED_ACTIONS"] | None = None
+    RetryMode: Annotated[
+        Literal["ALL_ACTIONS", "FAILED_ACTIONS"] | None,
+        Field(
+            description="The specified retry mode type for the given stage. FAILED_ACTIONS will retry only the failed actions. ALL_ACTIONS will retry both failed and successful"
+        ),
+    ] = None
 
 
 class GitBranchFilterCriteria(DeferredModel):
+    """
+    The Git repository branches specified as filter criteria to start the pipeline.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Excludes: list[str] | None = None
-    Includes: list[str] | None = None
+    Excludes: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of patterns of Git branches that, when a commit is pushed, are to be excluded from starting the pipeline."
+        ),
+    ] = None
+    Includes: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of patterns of Git branches that, when a commit is pushed, are to be included as criteria that starts the pipeline."
+        ),
+    ] = None
 
 
 class GitFilePathFilterCriteria(DeferredModel):
+    """
+    The Git repository file paths specified as filter criteria to start the pipeline.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Excludes: list[str] | None = None
-    Includes: list[str] | None = None
+    Excludes: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of patterns of Git repository file paths that, when a commit is pushed, are to be excluded from starting the pipeline."
+        ),
+    ] = None
+    Includes: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of patterns of Git repository file paths that, when a commit is pushed, are to be included as criteria that starts the pipeline."
+        ),
+    ] = None
 
 
 class GitPullRequestFilter(DeferredModel):
+    """
+    The event criteria for the pull request trigger configuration, such as the lists of branches or file paths to include and exclude.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Branches: GitBranchFilterCriteria | None = None
-    Events: list[str] | None = None
-    FilePaths: GitFilePathFilterCriteria | None = None
+    Branches: Annotated[
+        GitBranchFilterCriteria | None,
+        Field(
+            description="The Git repository branches specified as filter criteria to start the pipeline."
+        ),
+    ] = None
+    Events: Annotated[
+        list[str] | None,
+        Field(
+            description="The field that specifies which pull request events to filter on (opened, updated, closed) for the trigger configuration."
+        ),
+    ] = None
+    FilePaths: Annotated[
+        GitFilePathFilterCriteria | None,
+        Field(
+            description="The Git repository file paths specified as filter criteria to start the pipeline."
+        ),
+    ] = None
 
 
 class GitTagFilterCriteria(DeferredModel):
+    """
+    The Git tags specified as filter criteria for whether a Git tag repository event will start the pipeline.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Excludes: list[str] | None = None
-    Includes: list[str] | None = None
+    Excludes: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of patterns of Git tags that, when pushed, are to be excluded from starting the pipeline."
+        ),
+    ] = None
+    Includes: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of patterns of Git tags that, when pushed, are to be included as criteria that starts the pipeline."
+        ),
+    ] = None
 
 
 class InputArtifact(DeferredModel):
+    """
+    Represents information about an artifact to be worked on, such as a test or build artifact.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[
+        str, Field(description='The name of the artifact to be worked on (for example, "My App").')
+    ]
 
 
 class OutputArtifact(DeferredModel):
+    """
+    Represents information about the output of an action.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Files: list[str] | None = None
-    Name: str
+    Files: Annotated[
+        list[str] | None,
+        Field(
+            description="The files that you want to associate with the output artifact that will be exported from the compute action."
+        ),
+    ] = None
+    Name: Annotated[
+        str, Field(description='The name of the output of an artifact, such as "My App".')
+    ]
 
 
 class PipelineActionTypeId(DeferredModel):
+    """
+    Represents information about an action type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Category: Literal["Source", "Build", "Test", "Deploy", "Invoke", "Approval", "Compute"]
-    Owner: str
-    Provider: str
-    Version: str
+    Category: Annotated[
+        Literal["Source", "Build", "Test", "Deploy", "Invoke", "Approval", "Compute"],
+        Field(
+            description="A category defines what kind of action can be taken in the stage, and constrains the provider type for the action. Valid categories are limited to one of the values below."
+        ),
+    ]
+    Owner: Annotated[
+        str,
+        Field(
+            description="The creator of the action being called. There are three valid values for the Owner field in the action category section within your pipeline structure: AWS, ThirdParty, and Custom."
+        ),
+    ]
+    Provider: Annotated[
+        str,
+        Field(
+            description="The provider of the service being called by the action. Valid providers are determined by the action category. For example, an action in the Deploy category type might have a provider of CodeDeploy, which would be specified as CodeDeploy."
+        ),
+    ]
+    Version: Annotated[str, Field(description="A string that describes the action version.")]
 
 
 class PipelineEncryptionKey(DeferredModel):
+    """
+    Represents information about the key used to encrypt data in the artifact store, such as an AWS Key Management Service (AWS KMS) key
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Type: str
+    Id: Annotated[
+        str,
+        Field(
+            description="The ID used to identify the key. For an AWS KMS key, you can use the key ID, the key ARN, or the alias ARN."
+        ),
+    ]
+    Type: Annotated[
+        str,
+        Field(
+            description="The type of encryption key, such as an AWS KMS key. When creating or updating a pipeline, the value must be set to 'KMS'."
+        ),
+    ]
 
 
 class PipelineRuleTypeId(DeferredModel):
+    """
+    Represents information about a rule type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Category: str | None = None
-    Owner: str | None = None
-    Provider: str | None = None
-    Version: str | None = None
+    Category: Annotated[
+        str | None, Field(description="A category for the provider type for the rule.")
+    ] = None
+    Owner: Annotated[
+        str | None,
+        Field(description="The creator of the rule being called. Only AWS is supported."),
+    ] = None
+    Provider: Annotated[
+        str | None, Field(description="The provider of the service being called by the rule.")
+    ] = None
+    Version: Annotated[
+        str | None, Field(description="A string that describes the rule version.")
+    ] = None
 
 
 class RuleDeclaration(DeferredModel):
+    """
+    Represents information about condition.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Commands: list[str] | None = None
-    Configuration: dict[str, Any] | None = None
-    InputArtifacts: list[InputArtifact] | None = None
-    Name: str | None = None
-    Region: str | None = None
-    RoleArn: str | None = None
-    RuleTypeId: PipelineRuleTypeId | None = None
+    Commands: Annotated[
+        list[str] | None,
+        Field(description="The shell commands to run with your compute action in CodePipeline."),
+    ] = None
+    Configuration: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="The rule's configuration. These are key-value pairs that specify input values for a rule."
+        ),
+    ] = None
+    InputArtifacts: Annotated[
+        list[InputArtifact] | None, Field(description="Items are unique.")
+    ] = None
+    Name: Annotated[str | None, Field(description="The rule declaration's name.")] = None
+    Region: Annotated[
+        str | None, Field(description="The rule declaration's AWS Region, such as us-east-1.")
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM service role that performs the declared rule. This is assumed through the roleArn for the pipeline."
+        ),
+    ] = None
+    RuleTypeId: Annotated[
+        PipelineRuleTypeId | None, Field(description="Represents information about a rule type.")
+    ] = None
 
 
 class StageTransition(DeferredModel):
+    """
+    The name of the pipeline in which you want to disable the flow of artifacts from one stage to another.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Reason: str
-    StageName: str
+    Reason: Annotated[
+        str,
+        Field(
+            description="The reason given to the user that a stage is disabled, such as waiting for manual approval or manual tests. This message is displayed in the pipeline console UI."
+        ),
+    ]
+    StageName: Annotated[
+        str,
+        Field(
+            description="The name of the stage where you want to disable the inbound or outbound transition of artifacts."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A tag is a key-value pair that is used to manage the resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag's key.")]
+    Value: Annotated[str, Field(description="The tag's value.")]
 
 
 class VariableDeclaration(DeferredModel):
+    """
+    A variable declared at the pipeline level.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValue: str | None = None
-    Description: str | None = None
-    Name: str
+    DefaultValue: Annotated[
+        str | None, Field(description="The value of a pipeline-level variable.")
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of a pipeline-level variable. It's used to add additional context about the variable, and not being used at time when pipeline executes."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of a pipeline-level variable.")]
 
 
 class PipelineAttributes(DeferredModel):
-    Arn: str | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::CodePipeline::Pipeline, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the pipeline.")
+    ] = None
+    Version: Annotated[str | None, Field(description="The version of the pipeline.")] = None
 
 
 class ActionDeclaration(DeferredModel):
+    """
+    Represents information about an action declaration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionTypeId: PipelineActionTypeId
-    Commands: list[str] | None = None
-    Configuration: dict[str, Any] | str | None = None
-    EnvironmentVariables: list[EnvironmentVariable] | None = None
-    InputArtifacts: list[InputArtifact] | None = None
-    Name: str
-    Namespace: str | None = None
-    OutputArtifacts: list[OutputArtifact] | None = None
-    OutputVariables: list[str] | None = None
-    Region: str | None = None
-    RoleArn: str | None = None
-    RunOrder: int | None = None
-    TimeoutInMinutes: int | None = None
+    ActionTypeId: Annotated[
+        PipelineActionTypeId, Field(description="Represents information about an action type.")
+    ]
+    Commands: Annotated[
+        list[str] | None,
+        Field(description="The shell commands to run with your compute action in CodePipeline."),
+    ] = None
+    Configuration: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    EnvironmentVariables: Annotated[
+        list[EnvironmentVariable] | None,
+        Field(
+            description="The list of environment variables that are input to a compute based action."
+        ),
+    ] = None
+    InputArtifacts: Annotated[
+        list[InputArtifact] | None, Field(description="Items are unique.")
+    ] = None
+    Name: Annotated[str, Field(description="The action declaration's name.")]
+    Namespace: Annotated[
+        str | None,
+        Field(
+            description="The variable namespace associated with the action. All variables produced as output by this action fall under this namespace."
+        ),
+    ] = None
+    OutputArtifacts: Annotated[
+        list[OutputArtifact] | None, Field(description="Items are unique.")
+    ] = None
+    OutputVariables: Annotated[
+        list[str] | None,
+        Field(description="The list of variables that are to be exported from the compute action."),
+    ] = None
+    Region: Annotated[
+        str | None, Field(description="The action declaration's AWS Region, such as us-east-1.")
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM service role that performs the declared action. This is assumed through the roleArn for the pipeline."
+        ),
+    ] = None
+    RunOrder: Annotated[int | None, Field(description="The order in which actions are run.")] = None
+    TimeoutInMinutes: Annotated[
+        int | None,
+        Field(
+            description="A timeout duration in minutes that can be applied against the ActionType’s default timeout value specified in Quotas for AWS CodePipeline. This attribute is available only to the manual approval ActionType."
+        ),
+    ] = None
 
 
 class Condition(DeferredModel):
+    """
+    Represents information about condition.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Result: str | None = None
-    Rules: list[RuleDeclaration] | None = None
+    Result: Annotated[
+        str | None,
+        Field(
+            description="The specified result for when the failure conditions are met, such as rolling back the stage"
+        ),
+    ] = None
+    Rules: Annotated[list[RuleDeclaration] | None, Field(description="Items are unique.")] = None
 
 
 class FailureConditions(DeferredModel):
+    """
+    The configuration that specifies the result, such as rollback, to occur upon stage failure
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Conditions: list[Condition] | None = None
-    Result: Literal["ROLLBACK", "RETRY"] | None = None
-    RetryConfiguration: FailureConditionsRetryConfiguration | None = None
+    Conditions: Annotated[list[Condition] | None, Field(description="Items are unique.")] = None
+    Result: Annotated[
+        Literal["ROLLBACK", "RETRY"] | None,
+        Field(
+            description="The specified result for when the failure conditions are met, such as rolling back the stage"
+        ),
+    ] = None
+    RetryConfiguration: Annotated[
+        FailureConditionsRetryConfiguration | None,
+        Field(description="The configuration that specifies the retry configuration for a stage"),
+    ] = None
 
 
 class GitPushFilter(DeferredModel):
+    """
+    The event criteria that specify when a specified repository event will start the pipeline for the specified trigger configuration, such as the lists of Git tags to include and exclude.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Branches: GitBranchFilterCriteria | None = None
-    FilePaths: GitFilePathFilterCriteria | None = None
-    Tags: GitTagFilterCriteria | None = None
+    Branches: Annotated[
+        GitBranchFilterCriteria | None,
+        Field(
+            description="The Git repository branches specified as filter criteria to start the pipeline."
+        ),
+    ] = None
+    FilePaths: Annotated[
+        GitFilePathFilterCriteria | None,
+        Field(
+            description="The Git repository file paths specified as filter criteria to start the pipeline."
+        ),
+    ] = None
+    Tags: Annotated[
+        GitTagFilterCriteria | None,
+        Field(
+            description="The Git tags specified as filter criteria for whether a Git tag repository event will start the pipeline."
+        ),
+    ] = None
 
 
 class PipelineArtifactStore(DeferredModel):
+    """
+    The S3 bucket where artifacts for the pipeline are stored.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionKey: PipelineEncryptionKey | None = None
-    Location: str
-    Type: Literal["S3"]
+    EncryptionKey: Annotated[
+        PipelineEncryptionKey | None,
+        Field(
+            description="Represents information about the key used to encrypt data in the artifact store, such as an AWS Key Management Service (AWS KMS) key"
+        ),
+    ] = None
+    Location: Annotated[
+        str,
+        Field(
+            description="The S3 bucket used for storing the artifacts for a pipeline. You can specify the name of an S3 bucket but not a folder in the bucket. A folder to contain the pipeline artifacts is created for you based on the name of the pipeline. You can use any S3 bucket in the same AWS Region as the pipeline to store your pipeline artifacts."
+        ),
+    ]
+    Type: Annotated[Literal["S3"], Field(description="The type of the artifact store, such as S3.")]
 
 
 class PipelineGitConfiguration(DeferredModel):
+    """
+    A type of trigger configuration for Git-based source actions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PullRequest: list[GitPullRequestFilter] | None = None
-    Push: list[GitPushFilter] | None = None
-    SourceActionName: str
+    PullRequest: Annotated[
+        list[GitPullRequestFilter] | None,
+        Field(
+            description="The field where the repository event that will start the pipeline is specified as pull requests."
+        ),
+    ] = None
+    Push: Annotated[
+        list[GitPushFilter] | None,
+        Field(
+            description="The field where the repository event that will start the pipeline, such as pushing Git tags, is specified with details."
+        ),
+    ] = None
+    SourceActionName: Annotated[
+        str,
+        Field(
+            description="The name of the pipeline source action where the trigger configuration, such as Git tags, is specified. The trigger configuration will start the pipeline upon the specified change only."
+        ),
+    ]
 
 
 class PipelineTriggerDeclaration(DeferredModel):
+    """
+    Represents information about the specified trigger configuration, such as the filter criteria and the source stage for the action that contains the trigger.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GitConfiguration: PipelineGitConfiguration | None = None
-    ProviderType: Literal["CodeStarSourceConnection"]
+    GitConfiguration: Annotated[
+        PipelineGitConfiguration | None,
+        Field(description="A type of trigger configuration for Git-based source actions."),
+    ] = None
+    ProviderType: Annotated[
+        Literal["CodeStarSourceConnection"],
+        Field(
+            description="The source provider for the event, such as connections configured for a repository with Git tags, for the specified trigger configuration."
+        ),
+    ]
 
 
 class SuccessConditions(DeferredModel):
+    """
+    The configuration that specifies the result, such as rollback, to occur upon stage failure
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Conditions: list[Condition] | None = None
+    Conditions: Annotated[list[Condition] | None, Field(description="Items are unique.")] = None
 
 
 class ArtifactStoreMap(DeferredModel):
+    """
+    A mapping of artifactStore objects and their corresponding AWS Regions. There must be an artifact store for the pipeline Region and for each cross-region action in the pipeline.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArtifactStore: PipelineArtifactStore
-    Region: str
+    ArtifactStore: Annotated[
+        PipelineArtifactStore,
+        Field(description="The S3 bucket where artifacts for the pipeline are stored."),
+    ]
+    Region: Annotated[
+        str, Field(description="The action declaration's AWS Region, such as us-east-1.")
+    ]
 
 
 class BeforeEntryConditions(DeferredModel):
+    """
+    The configuration that specifies the rules to run before stage starts.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Conditions: list[Condition] | None = None
+    Conditions: Annotated[list[Condition] | None, Field(description="Items are unique.")] = None
 
 
 class StageDeclaration(DeferredModel):
+    """
+    Represents information about a stage and its definition.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[ActionDeclaration]
-    BeforeEntry: BeforeEntryConditions | None = None
-    Blockers: list[BlockerDeclaration] | None = None
-    Name: str
-    OnFailure: FailureConditions | None = None
-    OnSuccess: SuccessConditions | None = None
+    Actions: Annotated[
+        list[ActionDeclaration], Field(description="Items: at least 1 items. Items are unique.")
+    ]
+    BeforeEntry: Annotated[
+        BeforeEntryConditions | None, Field(description="The method to use before stage runs.")
+    ] = None
+    Blockers: Annotated[list[BlockerDeclaration] | None, Field(description="Items are unique.")] = (
+        None
+    )
+    Name: Annotated[str, Field(description="The name of the stage.")]
+    OnFailure: Annotated[
+        FailureConditions | None,
+        Field(description="The method to use when a stage has not completed successfully"),
+    ] = None
+    OnSuccess: Annotated[
+        SuccessConditions | None,
+        Field(description="The method to use when a stage has completed successfully"),
+    ] = None
 
 
 class PipelineProps(DeferredModel):
-    ArtifactStore: PipelineArtifactStore | None = None
-    ArtifactStores: list[ArtifactStoreMap] | None = None
-    DisableInboundStageTransitions: list[StageTransition] | None = None
-    ExecutionMode: Literal["QUEUED", "SUPERSEDED", "PARALLEL"] | None = None
-    Name: str | None = None
-    PipelineType: Literal["V1", "V2"] | None = None
-    RestartExecutionOnUpdate: bool | None = None
-    RoleArn: str
-    Stages: list[StageDeclaration]
-    Tags: list[Tag] | None = None
-    Triggers: list[PipelineTriggerDeclaration] | None = None
-    Variables: list[VariableDeclaration] | None = None
+    """
+    The properties a program declares for a AWS::CodePipeline::Pipeline.
+    """
+
+    ArtifactStore: Annotated[
+        PipelineArtifactStore | None,
+        Field(description="The S3 bucket where artifacts for the pipeline are stored."),
+    ] = None
+    ArtifactStores: Annotated[
+        list[ArtifactStoreMap] | None,
+        Field(
+            description="A mapping of artifactStore objects and their corresponding AWS Regions. There must be an artifact store for the pipeline Region and for each cross-region action in the pipeline."
+        ),
+    ] = None
+    DisableInboundStageTransitions: Annotated[
+        list[StageTransition] | None,
+        Field(description="Represents the input of a DisableStageTransition action."),
+    ] = None
+    ExecutionMode: Annotated[
+        Literal["QUEUED", "SUPERSEDED", "PARALLEL"] | None,
+        Field(
+            description="The method that the pipeline will use to handle multiple executions. The default mode is SUPERSEDED."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the pipeline. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PipelineType: Annotated[
+        Literal["V1", "V2"] | None,
+        Field(
+            description="CodePipeline provides the following pipeline types, which differ in characteristics and price, so that you can tailor your pipeline features and cost to the needs of your applications."
+        ),
+    ] = None
+    RestartExecutionOnUpdate: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to rerun the CodePipeline pipeline after you update it. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) for CodePipeline to use to either perform actions with no actionRoleArn, or to use to assume roles for actions with an actionRoleArn"
+        ),
+    ]
+    Stages: Annotated[
+        list[StageDeclaration],
+        Field(description="Represents information about a stage and its definition."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Specifies the tags applied to the pipeline.")
+    ] = None
+    Triggers: Annotated[
+        list[PipelineTriggerDeclaration] | None,
+        Field(
+            description="The trigger configuration specifying a type of event, such as Git tags, that starts the pipeline."
+        ),
+    ] = None
+    Variables: Annotated[
+        list[VariableDeclaration] | None,
+        Field(
+            description="A list that defines the pipeline variables for a pipeline resource. Variable names can have alphanumeric and underscore characters, and the values must match [A-Za-z0-9@\\-_]+."
+        ),
+    ] = None

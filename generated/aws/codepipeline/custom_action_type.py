@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,15 +67,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ArtifactDetailsDict = TypedDict(
-    "ArtifactDetailsDict",
-    {
-        "MaximumCount": "Required[int]",
-        "MinimumCount": "Required[int]",
-    },
-    total=False,
-)
 
+class ArtifactDetailsDict(TypedDict, total=False):
+    """ArtifactDetails as a plain dict: Returns information about the details of an artifact."""
+
+    MaximumCount: Required[int]
+    """The maximum number of artifacts allowed for the action type."""
+    MinimumCount: Required[int]
+    """The minimum number of artifacts allowed for the action type."""
+
+
+# CustomActionTypeConfigurationProperties as a plain dict: The configuration properties for the custom action.
+# Functional form: some keys are not Python identifiers.
+# Description: The description of the action configuration property that is displayed to users.
+# Key: Whether the configuration property is a key.
+# Name: The name of the action configuration property.
+# Queryable: Indicates that the property is used with PollForJobs. When creating a custom action, an action can have up to one queryable property. If it has one, that property must be both required and not secret.If you create a pipeline with a custom action type, and that custom action contains a queryable property, the value for that configuration property is subject to other restrictions. The value must be less than or equal to twenty (20) characters. The value can contain only alphanumeric characters, underscores, and hyphens.
+# Required: Whether the configuration property is a required value.
+# Secret: Whether the configuration property is secret. Secrets are hidden from all calls except for GetJobDetails, GetThirdPartyJobDetails, PollForJobs, and PollForThirdPartyJobs.
+# Type: The type of the configuration property.
 CustomActionTypeConfigurationPropertiesDict = TypedDict(
     "CustomActionTypeConfigurationPropertiesDict",
     {
@@ -86,31 +100,43 @@ CustomActionTypeConfigurationPropertiesDict = TypedDict(
     total=False,
 )
 
-CustomActionTypeSettingsDict = TypedDict(
-    "CustomActionTypeSettingsDict",
-    {
-        "EntityUrlTemplate": "str",
-        "ExecutionUrlTemplate": "str",
-        "RevisionUrlTemplate": "str",
-        "ThirdPartyConfigurationUrl": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CustomActionTypeSettingsDict(TypedDict, total=False):
+    """CustomActionTypeSettings as a plain dict: Settings is a property of the
+    AWS::CodePipeline::CustomActionType resource that provides URLs that users can access to view
+    information about the CodePipeline custom action."""
 
+    EntityUrlTemplate: str
+    """The URL returned to the AWS CodePipeline console that provides a deep link to the resources
+    of the external system, such as the configuration page for an AWS CodeDeploy deployment group.
+    This link is provided as part of the action display in the pipeline."""
+    ExecutionUrlTemplate: str
+    """The URL returned to the AWS CodePipeline console that contains a link to the top-level
+    landing page for the external system, such as the console page for AWS CodeDeploy. This link is
+    shown on the pipeline view page in the AWS CodePipeline console and provides a link to the
+    execution entity of the external action."""
+    RevisionUrlTemplate: str
+    """The URL returned to the AWS CodePipeline console that contains a link to the page where
+    customers can update or change the configuration of the external action."""
+    ThirdPartyConfigurationUrl: str
+    """The URL of a sign-up page where users can sign up for an external service and perform initial
+    configuration of the action provided by that service."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodePipeline::CustomActionType",
     schema_file="aws-codepipeline-customactiontype.json",
     primary_identifier=("/Category", "/Provider", "/Version"),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=(
         "/Category",
@@ -122,17 +148,9 @@ METADATA = _TypeMetadata(
         "/Version",
     ),
     write_only=("/ConfigurationProperties/*/Type", "/Settings/ThirdPartyConfigurationUrl"),
-    conditional_create_only=(),
     unordered_arrays=("/ConfigurationProperties", "/Tags"),
     required=("Category", "InputArtifactDetails", "OutputArtifactDetails", "Provider", "Version"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -142,97 +160,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ArtifactDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "MaximumCount": {"maximum": 5, "minimum": 0, "type": "integer"},
-                "MinimumCount": {"maximum": 5, "minimum": 0, "type": "integer"},
-            },
-            "required": ["MaximumCount", "MinimumCount"],
-            "type": "object",
-        },
-        "ConfigurationProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 160, "minLength": 1, "type": "string"},
-                "Key": {"type": "boolean"},
-                "Name": {"maxLength": 50, "minLength": 1, "type": "string"},
-                "Queryable": {"type": "boolean"},
-                "Required": {"type": "boolean"},
-                "Secret": {"type": "boolean"},
-                "Type": {"enum": ["Boolean", "Number", "String"], "type": "string"},
-            },
-            "required": ["Key", "Name", "Required", "Secret"],
-            "type": "object",
-        },
-        "Settings": {
-            "additionalProperties": False,
-            "properties": {
-                "EntityUrlTemplate": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "ExecutionUrlTemplate": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "RevisionUrlTemplate": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "ThirdPartyConfigurationUrl": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Category": {
-            "enum": ["Approval", "Build", "Compute", "Deploy", "Invoke", "Source", "Test"],
-            "type": "string",
-        },
-        "ConfigurationProperties": {
-            "items": {"$ref": "#/definitions/ConfigurationProperties"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Id": {"type": "string"},
-        "InputArtifactDetails": {"$ref": "#/definitions/ArtifactDetails"},
-        "OutputArtifactDetails": {"$ref": "#/definitions/ArtifactDetails"},
-        "Provider": {
-            "maxLength": 35,
-            "minLength": 1,
-            "pattern": "^[0-9A-Za-z_-]+$",
-            "type": "string",
-        },
-        "Settings": {"$ref": "#/definitions/Settings"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Version": {
-            "maxLength": 9,
-            "minLength": 1,
-            "pattern": "^[0-9A-Za-z_-]+$",
-            "type": "string",
-        },
-    },
-    "required": [
-        "Category",
-        "InputArtifactDetails",
-        "OutputArtifactDetails",
-        "Provider",
-        "Version",
-    ],
-}
-
 
 class CustomActionType(_Resource):
-    """AWS::CodePipeline::CustomActionType: The AWS::CodePipeline::CustomActionType resource creates a custom action for activities that aren't included in the CodePipeline default actions, such...
+    """AWS::CodePipeline::CustomActionType: The AWS::CodePipeline::CustomActionType resource creates
+    a custom action for activities that aren't included in the CodePipeline default actions, such as
+    running an internally developed build process or a test suite. You can use these custom actions
+    in the stage of a pipeline.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Category, Provider, Version (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Category, ConfigurationProperties,
+    InputArtifactDetails, OutputArtifactDetails, Provider, Settings, Version.
+    Write-only (sent to AWS, never read back): ConfigurationProperties[*].Type,
+    Settings.ThirdPartyConfigurationUrl.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codepipeline-customactiontype.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -242,11 +185,15 @@ class CustomActionType(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CustomActionTypeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "custom_action_type.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Category: Literal["Approval", "Build", "Compute", "Deploy", "Invoke", "Source", "Test"]
     ConfigurationProperties: list[CustomActionTypeConfigurationPropertiesDict]
     InputArtifactDetails: ArtifactDetailsDict
@@ -256,39 +203,48 @@ class CustomActionType(_Resource):
     Tags: list[TagDict]
     Version: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Category: Literal["Approval", "Build", "Compute", "Deploy", "Invoke", "Source", "Test"],
+        InputArtifactDetails: ArtifactDetails | ArtifactDetailsDict,
+        OutputArtifactDetails: ArtifactDetails | ArtifactDetailsDict,
+        Provider: str,
+        Version: str,
+        ConfigurationProperties: list[
+            CustomActionTypeConfigurationProperties | CustomActionTypeConfigurationPropertiesDict
+        ]
+        | None = None,
+        Settings: CustomActionTypeSettings | CustomActionTypeSettingsDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodePipeline::CustomActionType; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Category: Literal["Approval", "Build", "Compute", "Deploy", "Invoke", "Source", "Test"],
-            InputArtifactDetails: ArtifactDetails | ArtifactDetailsDict,
-            OutputArtifactDetails: ArtifactDetails | ArtifactDetailsDict,
-            Provider: str,
-            Version: str,
-            ConfigurationProperties: list[
-                CustomActionTypeConfigurationProperties
-                | CustomActionTypeConfigurationPropertiesDict
-            ]
-            | None = None,
-            Settings: CustomActionTypeSettings | CustomActionTypeSettingsDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodePipeline::CustomActionType; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Category: The category of the custom action, such as a build action or a test action.
-            ConfigurationProperties: The configuration properties for the custom action.
-            InputArtifactDetails: The details of the input artifact for the action, such as its commit ID.
-            OutputArtifactDetails: The details of the output artifact of the action, such as its commit ID.
+                Create-only: changing it replaces the resource. Required.
+            InputArtifactDetails: The details of the input artifact for the action, such as its
+                commit ID. Create-only: changing it replaces the resource. Required.
+            OutputArtifactDetails: The details of the output artifact of the action, such as its
+                commit ID. Create-only: changing it replaces the resource. Required.
             Provider: The provider of the service used in the custom action, such as AWS CodeDeploy.
-            Settings: URLs that provide users information about this custom action.
+                Create-only: changing it replaces the resource. Required.
+            Version: The version identifier of the custom action. Create-only: changing it replaces
+                the resource. Required.
+            ConfigurationProperties: The configuration properties for the custom action.
+                Create-only: changing it replaces the resource.
+            Settings: URLs that provide users information about this custom action. Create-only:
+                changing it replaces the resource.
             Tags: Any tags assigned to the custom action.
-            Version: The version identifier of the custom action.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

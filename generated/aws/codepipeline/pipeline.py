@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -155,295 +159,368 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ActionDeclarationDict = TypedDict(
-    "ActionDeclarationDict",
-    {
-        "ActionTypeId": "Required[PipelineActionTypeIdDict]",
-        "Commands": "list[str]",
-        "Configuration": "dict[str, Any] | str",
-        "EnvironmentVariables": "list[EnvironmentVariableDict]",
-        "InputArtifacts": "list[InputArtifactDict]",
-        "Name": "Required[str]",
-        "Namespace": "str",
-        "OutputArtifacts": "list[OutputArtifactDict]",
-        "OutputVariables": "list[str]",
-        "Region": "str",
-        "RoleArn": "str",
-        "RunOrder": "int",
-        "TimeoutInMinutes": "int",
-    },
-    total=False,
-)
 
-ArtifactStoreMapDict = TypedDict(
-    "ArtifactStoreMapDict",
-    {
-        "ArtifactStore": "Required[PipelineArtifactStoreDict]",
-        "Region": "Required[str]",
-    },
-    total=False,
-)
+class ActionDeclarationDict(TypedDict, total=False):
+    """ActionDeclaration as a plain dict: Represents information about an action declaration."""
 
-BeforeEntryConditionsDict = TypedDict(
-    "BeforeEntryConditionsDict",
-    {
-        "Conditions": "list[ConditionDict]",
-    },
-    total=False,
-)
+    ActionTypeId: Required[PipelineActionTypeIdDict]
+    """Represents information about an action type."""
+    Commands: list[str]
+    """The shell commands to run with your compute action in CodePipeline."""
+    Configuration: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    EnvironmentVariables: list[EnvironmentVariableDict]
+    """The list of environment variables that are input to a compute based action."""
+    InputArtifacts: list[InputArtifactDict]
+    """Items are unique."""
+    Name: Required[str]
+    """The action declaration's name."""
+    Namespace: str
+    """The variable namespace associated with the action. All variables produced as output by this
+    action fall under this namespace."""
+    OutputArtifacts: list[OutputArtifactDict]
+    """Items are unique."""
+    OutputVariables: list[str]
+    """The list of variables that are to be exported from the compute action."""
+    Region: str
+    """The action declaration's AWS Region, such as us-east-1."""
+    RoleArn: str
+    """The ARN of the IAM service role that performs the declared action. This is assumed through
+    the roleArn for the pipeline."""
+    RunOrder: int
+    """The order in which actions are run."""
+    TimeoutInMinutes: int
+    """A timeout duration in minutes that can be applied against the ActionType’s default timeout
+    value specified in Quotas for AWS CodePipeline. This attribute is available only to the manual
+    approval ActionType."""
 
-BlockerDeclarationDict = TypedDict(
-    "BlockerDeclarationDict",
-    {
-        "Name": "Required[str]",
-        "Type": "Required[Literal['Schedule']]",
-    },
-    total=False,
-)
 
-ConditionDict = TypedDict(
-    "ConditionDict",
-    {
-        "Result": "str",
-        "Rules": "list[RuleDeclarationDict]",
-    },
-    total=False,
-)
+class ArtifactStoreMapDict(TypedDict, total=False):
+    """ArtifactStoreMap as a plain dict: A mapping of artifactStore objects and their corresponding
+    AWS Regions. There must be an artifact store for the pipeline Region and for each cross-region
+    action in the pipeline."""
 
-EnvironmentVariableDict = TypedDict(
-    "EnvironmentVariableDict",
-    {
-        "Name": "Required[str]",
-        "Type": "Literal['PLAINTEXT', 'SECRETS_MANAGER']",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ArtifactStore: Required[PipelineArtifactStoreDict]
+    """The S3 bucket where artifacts for the pipeline are stored."""
+    Region: Required[str]
+    """The action declaration's AWS Region, such as us-east-1."""
 
-FailureConditionsDict = TypedDict(
-    "FailureConditionsDict",
-    {
-        "Conditions": "list[ConditionDict]",
-        "Result": "Literal['ROLLBACK', 'RETRY']",
-        "RetryConfiguration": "FailureConditionsRetryConfigurationDict",
-    },
-    total=False,
-)
 
-FailureConditionsRetryConfigurationDict = TypedDict(
-    "FailureConditionsRetryConfigurationDict",
-    {
-        "RetryMode": "Literal['ALL_ACTIONS', 'FAILED_ACTIONS']",
-    },
-    total=False,
-)
+class BeforeEntryConditionsDict(TypedDict, total=False):
+    """BeforeEntryConditions as a plain dict: The configuration that specifies the rules to run
+    before stage starts."""
 
-GitBranchFilterCriteriaDict = TypedDict(
-    "GitBranchFilterCriteriaDict",
-    {
-        "Excludes": "list[str]",
-        "Includes": "list[str]",
-    },
-    total=False,
-)
+    Conditions: list[ConditionDict]
+    """Items are unique."""
 
-GitFilePathFilterCriteriaDict = TypedDict(
-    "GitFilePathFilterCriteriaDict",
-    {
-        "Excludes": "list[str]",
-        "Includes": "list[str]",
-    },
-    total=False,
-)
 
-GitPullRequestFilterDict = TypedDict(
-    "GitPullRequestFilterDict",
-    {
-        "Branches": "GitBranchFilterCriteriaDict",
-        "Events": "list[str]",
-        "FilePaths": "GitFilePathFilterCriteriaDict",
-    },
-    total=False,
-)
+class BlockerDeclarationDict(TypedDict, total=False):
+    """BlockerDeclaration as a plain dict: Reserved for future use."""
 
-GitPushFilterDict = TypedDict(
-    "GitPushFilterDict",
-    {
-        "Branches": "GitBranchFilterCriteriaDict",
-        "FilePaths": "GitFilePathFilterCriteriaDict",
-        "Tags": "GitTagFilterCriteriaDict",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """Reserved for future use."""
+    Type: Required[Literal["Schedule"]]
+    """Reserved for future use."""
 
-GitTagFilterCriteriaDict = TypedDict(
-    "GitTagFilterCriteriaDict",
-    {
-        "Excludes": "list[str]",
-        "Includes": "list[str]",
-    },
-    total=False,
-)
 
-InputArtifactDict = TypedDict(
-    "InputArtifactDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class ConditionDict(TypedDict, total=False):
+    """Condition as a plain dict: Represents information about condition."""
 
-OutputArtifactDict = TypedDict(
-    "OutputArtifactDict",
-    {
-        "Files": "list[str]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    Result: str
+    """The specified result for when the failure conditions are met, such as rolling back the stage"""
+    Rules: list[RuleDeclarationDict]
+    """Items are unique."""
 
-PipelineActionTypeIdDict = TypedDict(
-    "PipelineActionTypeIdDict",
-    {
-        "Category": "Required[Literal['Source', 'Build', 'Test', 'Deploy', 'Invoke', 'Approval', 'Compute']]",
-        "Owner": "Required[str]",
-        "Provider": "Required[str]",
-        "Version": "Required[str]",
-    },
-    total=False,
-)
 
-PipelineArtifactStoreDict = TypedDict(
-    "PipelineArtifactStoreDict",
-    {
-        "EncryptionKey": "PipelineEncryptionKeyDict",
-        "Location": "Required[str]",
-        "Type": "Required[Literal['S3']]",
-    },
-    total=False,
-)
+class EnvironmentVariableDict(TypedDict, total=False):
+    """EnvironmentVariable as a plain dict: Represents information about the environment variable of
+    an action."""
 
-PipelineEncryptionKeyDict = TypedDict(
-    "PipelineEncryptionKeyDict",
-    {
-        "Id": "Required[str]",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """The name of the environment variable."""
+    Type: Literal["PLAINTEXT", "SECRETS_MANAGER"]
+    """The type of the environment variable."""
+    Value: Required[str]
+    """The value of the environment variable."""
 
-PipelineGitConfigurationDict = TypedDict(
-    "PipelineGitConfigurationDict",
-    {
-        "PullRequest": "list[GitPullRequestFilterDict]",
-        "Push": "list[GitPushFilterDict]",
-        "SourceActionName": "Required[str]",
-    },
-    total=False,
-)
 
-PipelineRuleTypeIdDict = TypedDict(
-    "PipelineRuleTypeIdDict",
-    {
-        "Category": "str",
-        "Owner": "str",
-        "Provider": "str",
-        "Version": "str",
-    },
-    total=False,
-)
+class FailureConditionsDict(TypedDict, total=False):
+    """FailureConditions as a plain dict: The configuration that specifies the result, such as
+    rollback, to occur upon stage failure"""
 
-PipelineTriggerDeclarationDict = TypedDict(
-    "PipelineTriggerDeclarationDict",
-    {
-        "GitConfiguration": "PipelineGitConfigurationDict",
-        "ProviderType": "Required[Literal['CodeStarSourceConnection']]",
-    },
-    total=False,
-)
+    Conditions: list[ConditionDict]
+    """Items are unique."""
+    Result: Literal["ROLLBACK", "RETRY"]
+    """The specified result for when the failure conditions are met, such as rolling back the stage"""
+    RetryConfiguration: FailureConditionsRetryConfigurationDict
+    """The configuration that specifies the retry configuration for a stage"""
 
-RuleDeclarationDict = TypedDict(
-    "RuleDeclarationDict",
-    {
-        "Commands": "list[str]",
-        "Configuration": "dict[str, Any]",
-        "InputArtifacts": "list[InputArtifactDict]",
-        "Name": "str",
-        "Region": "str",
-        "RoleArn": "str",
-        "RuleTypeId": "PipelineRuleTypeIdDict",
-    },
-    total=False,
-)
 
-StageDeclarationDict = TypedDict(
-    "StageDeclarationDict",
-    {
-        "Actions": "Required[list[ActionDeclarationDict]]",
-        "BeforeEntry": "BeforeEntryConditionsDict",
-        "Blockers": "list[BlockerDeclarationDict]",
-        "Name": "Required[str]",
-        "OnFailure": "FailureConditionsDict",
-        "OnSuccess": "SuccessConditionsDict",
-    },
-    total=False,
-)
+class FailureConditionsRetryConfigurationDict(TypedDict, total=False):
+    """FailureConditionsRetryConfiguration as a plain dict: The configuration that specifies the
+    retry configuration for a stage"""
 
-StageTransitionDict = TypedDict(
-    "StageTransitionDict",
-    {
-        "Reason": "Required[str]",
-        "StageName": "Required[str]",
-    },
-    total=False,
-)
+    RetryMode: Literal["ALL_ACTIONS", "FAILED_ACTIONS"]
+    """The specified retry mode type for the given stage. FAILED_ACTIONS will retry only the failed
+    actions. ALL_ACTIONS will retry both failed and successful"""
 
-SuccessConditionsDict = TypedDict(
-    "SuccessConditionsDict",
-    {
-        "Conditions": "list[ConditionDict]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class GitBranchFilterCriteriaDict(TypedDict, total=False):
+    """GitBranchFilterCriteria as a plain dict: The Git repository branches specified as filter
+    criteria to start the pipeline."""
 
-VariableDeclarationDict = TypedDict(
-    "VariableDeclarationDict",
-    {
-        "DefaultValue": "str",
-        "Description": "str",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    Excludes: list[str]
+    """The list of patterns of Git branches that, when a commit is pushed, are to be excluded from
+    starting the pipeline."""
+    Includes: list[str]
+    """The list of patterns of Git branches that, when a commit is pushed, are to be included as
+    criteria that starts the pipeline."""
 
+
+class GitFilePathFilterCriteriaDict(TypedDict, total=False):
+    """GitFilePathFilterCriteria as a plain dict: The Git repository file paths specified as filter
+    criteria to start the pipeline."""
+
+    Excludes: list[str]
+    """The list of patterns of Git repository file paths that, when a commit is pushed, are to be
+    excluded from starting the pipeline."""
+    Includes: list[str]
+    """The list of patterns of Git repository file paths that, when a commit is pushed, are to be
+    included as criteria that starts the pipeline."""
+
+
+class GitPullRequestFilterDict(TypedDict, total=False):
+    """GitPullRequestFilter as a plain dict: The event criteria for the pull request trigger
+    configuration, such as the lists of branches or file paths to include and exclude."""
+
+    Branches: GitBranchFilterCriteriaDict
+    """The Git repository branches specified as filter criteria to start the pipeline."""
+    Events: list[str]
+    """The field that specifies which pull request events to filter on (opened, updated, closed) for
+    the trigger configuration."""
+    FilePaths: GitFilePathFilterCriteriaDict
+    """The Git repository file paths specified as filter criteria to start the pipeline."""
+
+
+class GitPushFilterDict(TypedDict, total=False):
+    """GitPushFilter as a plain dict: The event criteria that specify when a specified repository
+    event will start the pipeline for the specified trigger configuration, such as the lists of Git
+    tags to include and exclude."""
+
+    Branches: GitBranchFilterCriteriaDict
+    """The Git repository branches specified as filter criteria to start the pipeline."""
+    FilePaths: GitFilePathFilterCriteriaDict
+    """The Git repository file paths specified as filter criteria to start the pipeline."""
+    Tags: GitTagFilterCriteriaDict
+    """The Git tags specified as filter criteria for whether a Git tag repository event will start
+    the pipeline."""
+
+
+class GitTagFilterCriteriaDict(TypedDict, total=False):
+    """GitTagFilterCriteria as a plain dict: The Git tags specified as filter criteria for whether a
+    Git tag repository event will start the pipeline."""
+
+    Excludes: list[str]
+    """The list of patterns of Git tags that, when pushed, are to be excluded from starting the
+    pipeline."""
+    Includes: list[str]
+    """The list of patterns of Git tags that, when pushed, are to be included as criteria that
+    starts the pipeline."""
+
+
+class InputArtifactDict(TypedDict, total=False):
+    """InputArtifact as a plain dict: Represents information about an artifact to be worked on, such
+    as a test or build artifact."""
+
+    Name: Required[str]
+    """The name of the artifact to be worked on (for example, "My App")."""
+
+
+class OutputArtifactDict(TypedDict, total=False):
+    """OutputArtifact as a plain dict: Represents information about the output of an action."""
+
+    Files: list[str]
+    """The files that you want to associate with the output artifact that will be exported from the
+    compute action."""
+    Name: Required[str]
+    """The name of the output of an artifact, such as "My App"."""
+
+
+class PipelineActionTypeIdDict(TypedDict, total=False):
+    """PipelineActionTypeId as a plain dict: Represents information about an action type."""
+
+    Category: Required[
+        Literal["Source", "Build", "Test", "Deploy", "Invoke", "Approval", "Compute"]
+    ]
+    """A category defines what kind of action can be taken in the stage, and constrains the provider
+    type for the action. Valid categories are limited to one of the values below."""
+    Owner: Required[str]
+    """The creator of the action being called. There are three valid values for the Owner field in
+    the action category section within your pipeline structure: AWS, ThirdParty, and Custom."""
+    Provider: Required[str]
+    """The provider of the service being called by the action. Valid providers are determined by the
+    action category. For example, an action in the Deploy category type might have a provider of
+    CodeDeploy, which would be specified as CodeDeploy."""
+    Version: Required[str]
+    """A string that describes the action version."""
+
+
+class PipelineArtifactStoreDict(TypedDict, total=False):
+    """PipelineArtifactStore as a plain dict: The S3 bucket where artifacts for the pipeline are
+    stored."""
+
+    EncryptionKey: PipelineEncryptionKeyDict
+    """Represents information about the key used to encrypt data in the artifact store, such as an
+    AWS Key Management Service (AWS KMS) key"""
+    Location: Required[str]
+    """The S3 bucket used for storing the artifacts for a pipeline. You can specify the name of an
+    S3 bucket but not a folder in the bucket. A folder to contain the pipeline artifacts is created
+    for you based on the name of the pipeline. You can use any S3 bucket in the same AWS Region as
+    the pipeline to store your pipeline artifacts."""
+    Type: Required[Literal["S3"]]
+    """The type of the artifact store, such as S3."""
+
+
+class PipelineEncryptionKeyDict(TypedDict, total=False):
+    """PipelineEncryptionKey as a plain dict: Represents information about the key used to encrypt
+    data in the artifact store, such as an AWS Key Management Service (AWS KMS) key"""
+
+    Id: Required[str]
+    """The ID used to identify the key. For an AWS KMS key, you can use the key ID, the key ARN, or
+    the alias ARN."""
+    Type: Required[str]
+    """The type of encryption key, such as an AWS KMS key. When creating or updating a pipeline, the
+    value must be set to 'KMS'."""
+
+
+class PipelineGitConfigurationDict(TypedDict, total=False):
+    """PipelineGitConfiguration as a plain dict: A type of trigger configuration for Git-based
+    source actions."""
+
+    PullRequest: list[GitPullRequestFilterDict]
+    """The field where the repository event that will start the pipeline is specified as pull
+    requests."""
+    Push: list[GitPushFilterDict]
+    """The field where the repository event that will start the pipeline, such as pushing Git tags,
+    is specified with details."""
+    SourceActionName: Required[str]
+    """The name of the pipeline source action where the trigger configuration, such as Git tags, is
+    specified. The trigger configuration will start the pipeline upon the specified change only."""
+
+
+class PipelineRuleTypeIdDict(TypedDict, total=False):
+    """PipelineRuleTypeId as a plain dict: Represents information about a rule type."""
+
+    Category: str
+    """A category for the provider type for the rule."""
+    Owner: str
+    """The creator of the rule being called. Only AWS is supported."""
+    Provider: str
+    """The provider of the service being called by the rule."""
+    Version: str
+    """A string that describes the rule version."""
+
+
+class PipelineTriggerDeclarationDict(TypedDict, total=False):
+    """PipelineTriggerDeclaration as a plain dict: Represents information about the specified
+    trigger configuration, such as the filter criteria and the source stage for the action that
+    contains the trigger."""
+
+    GitConfiguration: PipelineGitConfigurationDict
+    """A type of trigger configuration for Git-based source actions."""
+    ProviderType: Required[Literal["CodeStarSourceConnection"]]
+    """The source provider for the event, such as connections configured for a repository with Git
+    tags, for the specified trigger configuration."""
+
+
+class RuleDeclarationDict(TypedDict, total=False):
+    """RuleDeclaration as a plain dict: Represents information about condition."""
+
+    Commands: list[str]
+    """The shell commands to run with your compute action in CodePipeline."""
+    Configuration: dict[str, Any]
+    """The rule's configuration. These are key-value pairs that specify input values for a rule."""
+    InputArtifacts: list[InputArtifactDict]
+    """Items are unique."""
+    Name: str
+    """The rule declaration's name."""
+    Region: str
+    """The rule declaration's AWS Region, such as us-east-1."""
+    RoleArn: str
+    """The ARN of the IAM service role that performs the declared rule. This is assumed through the
+    roleArn for the pipeline."""
+    RuleTypeId: PipelineRuleTypeIdDict
+    """Represents information about a rule type."""
+
+
+class StageDeclarationDict(TypedDict, total=False):
+    """StageDeclaration as a plain dict: Represents information about a stage and its definition."""
+
+    Actions: Required[list[ActionDeclarationDict]]
+    """Items: at least 1 items. Items are unique."""
+    BeforeEntry: BeforeEntryConditionsDict
+    """The method to use before stage runs."""
+    Blockers: list[BlockerDeclarationDict]
+    """Items are unique."""
+    Name: Required[str]
+    """The name of the stage."""
+    OnFailure: FailureConditionsDict
+    """The method to use when a stage has not completed successfully"""
+    OnSuccess: SuccessConditionsDict
+    """The method to use when a stage has completed successfully"""
+
+
+class StageTransitionDict(TypedDict, total=False):
+    """StageTransition as a plain dict: The name of the pipeline in which you want to disable the
+    flow of artifacts from one stage to another."""
+
+    Reason: Required[str]
+    """The reason given to the user that a stage is disabled, such as waiting for manual approval or
+    manual tests. This message is displayed in the pipeline console UI."""
+    StageName: Required[str]
+    """The name of the stage where you want to disable the inbound or outbound transition of
+    artifacts."""
+
+
+class SuccessConditionsDict(TypedDict, total=False):
+    """SuccessConditions as a plain dict: The configuration that specifies the result, such as
+    rollback, to occur upon stage failure"""
+
+    Conditions: list[ConditionDict]
+    """Items are unique."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag is a key-value pair that is used to manage the resource."""
+
+    Key: Required[str]
+    """The tag's key."""
+    Value: Required[str]
+    """The tag's value."""
+
+
+class VariableDeclarationDict(TypedDict, total=False):
+    """VariableDeclaration as a plain dict: A variable declared at the pipeline level."""
+
+    DefaultValue: str
+    """The value of a pipeline-level variable."""
+    Description: str
+    """The description of a pipeline-level variable. It's used to add additional context about the
+    variable, and not being used at time when pipeline executes."""
+    Name: Required[str]
+    """The name of a pipeline-level variable."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodePipeline::Pipeline",
     schema_file="aws-codepipeline-pipeline.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Version", "/Arn"),
     create_only=("/Name",),
     write_only=("/RestartExecutionOnUpdate",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Stages", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -453,370 +530,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ActionDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionTypeId": {"$ref": "#/definitions/ActionTypeId"},
-                "Commands": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "Configuration": {"type": ["object", "string"]},
-                "EnvironmentVariables": {
-                    "items": {"$ref": "#/definitions/EnvironmentVariable"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "InputArtifacts": {
-                    "items": {"$ref": "#/definitions/InputArtifact"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Name": {"pattern": "^[A-Za-z0-9.@\\-_]{1,100}$", "type": "string"},
-                "Namespace": {"type": "string"},
-                "OutputArtifacts": {
-                    "items": {"$ref": "#/definitions/OutputArtifact"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "OutputVariables": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Region": {"type": "string"},
-                "RoleArn": {
-                    "pattern": "arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*",
-                    "type": "string",
-                },
-                "RunOrder": {"type": "integer"},
-                "TimeoutInMinutes": {"type": "integer"},
-            },
-            "required": ["ActionTypeId", "Name"],
-            "type": "object",
-        },
-        "ActionTypeId": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {
-                    "enum": ["Source", "Build", "Test", "Deploy", "Invoke", "Approval", "Compute"],
-                    "type": "string",
-                },
-                "Owner": {"type": "string"},
-                "Provider": {"type": "string"},
-                "Version": {"pattern": "^[0-9A-Za-z_\\-]{1,9}$", "type": "string"},
-            },
-            "required": ["Owner", "Category", "Version", "Provider"],
-            "type": "object",
-        },
-        "ArtifactStore": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionKey": {"$ref": "#/definitions/EncryptionKey"},
-                "Location": {"type": "string"},
-                "Type": {"enum": ["S3"], "type": "string"},
-            },
-            "required": ["Type", "Location"],
-            "type": "object",
-        },
-        "ArtifactStoreMap": {
-            "additionalProperties": False,
-            "properties": {
-                "ArtifactStore": {"$ref": "#/definitions/ArtifactStore"},
-                "Region": {"type": "string"},
-            },
-            "required": ["ArtifactStore", "Region"],
-            "type": "object",
-        },
-        "BeforeEntryConditions": {
-            "additionalProperties": False,
-            "properties": {
-                "Conditions": {
-                    "items": {"$ref": "#/definitions/Condition"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "BlockerDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"type": "string"},
-                "Type": {"enum": ["Schedule"], "type": "string"},
-            },
-            "required": ["Type", "Name"],
-            "type": "object",
-        },
-        "Condition": {
-            "additionalProperties": False,
-            "properties": {
-                "Result": {"type": "string"},
-                "Rules": {
-                    "items": {"$ref": "#/definitions/RuleDeclaration"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "EncryptionKey": {
-            "additionalProperties": False,
-            "properties": {"Id": {"type": "string"}, "Type": {"type": "string"}},
-            "required": ["Type", "Id"],
-            "type": "object",
-        },
-        "EnvironmentVariable": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"type": "string"},
-                "Type": {"enum": ["PLAINTEXT", "SECRETS_MANAGER"], "type": "string"},
-                "Value": {"type": "string"},
-            },
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "FailureConditions": {
-            "additionalProperties": False,
-            "properties": {
-                "Conditions": {
-                    "items": {"$ref": "#/definitions/Condition"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Result": {"enum": ["ROLLBACK", "RETRY"], "type": "string"},
-                "RetryConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "RetryMode": {"enum": ["ALL_ACTIONS", "FAILED_ACTIONS"], "type": "string"}
-                    },
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "GitBranchFilterCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "Excludes": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "Includes": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-            },
-            "type": "object",
-        },
-        "GitConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PullRequest": {
-                    "items": {"$ref": "#/definitions/GitPullRequestFilter"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Push": {
-                    "items": {"$ref": "#/definitions/GitPushFilter"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SourceActionName": {"type": "string"},
-            },
-            "required": ["SourceActionName"],
-            "type": "object",
-        },
-        "GitFilePathFilterCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "Excludes": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "Includes": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-            },
-            "type": "object",
-        },
-        "GitPullRequestFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Branches": {"$ref": "#/definitions/GitBranchFilterCriteria"},
-                "Events": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "FilePaths": {"$ref": "#/definitions/GitFilePathFilterCriteria"},
-            },
-            "type": "object",
-        },
-        "GitPushFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Branches": {"$ref": "#/definitions/GitBranchFilterCriteria"},
-                "FilePaths": {"$ref": "#/definitions/GitFilePathFilterCriteria"},
-                "Tags": {"$ref": "#/definitions/GitTagFilterCriteria"},
-            },
-            "type": "object",
-        },
-        "GitTagFilterCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "Excludes": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "Includes": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-            },
-            "type": "object",
-        },
-        "InputArtifact": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "OutputArtifact": {
-            "additionalProperties": False,
-            "properties": {
-                "Files": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "Name": {"type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "PipelineTriggerDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "GitConfiguration": {"$ref": "#/definitions/GitConfiguration"},
-                "ProviderType": {"enum": ["CodeStarSourceConnection"], "type": "string"},
-            },
-            "required": ["ProviderType"],
-            "type": "object",
-        },
-        "RuleDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "Commands": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "Configuration": {"type": "object"},
-                "InputArtifacts": {
-                    "items": {"$ref": "#/definitions/InputArtifact"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Name": {"type": "string"},
-                "Region": {"type": "string"},
-                "RoleArn": {
-                    "pattern": "arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*",
-                    "type": "string",
-                },
-                "RuleTypeId": {"$ref": "#/definitions/RuleTypeId"},
-            },
-            "type": "object",
-        },
-        "RuleTypeId": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {"type": "string"},
-                "Owner": {"type": "string"},
-                "Provider": {"type": "string"},
-                "Version": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "StageDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/ActionDeclaration"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "BeforeEntry": {"$ref": "#/definitions/BeforeEntryConditions"},
-                "Blockers": {
-                    "items": {"$ref": "#/definitions/BlockerDeclaration"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Name": {"type": "string"},
-                "OnFailure": {"$ref": "#/definitions/FailureConditions"},
-                "OnSuccess": {"$ref": "#/definitions/SuccessConditions"},
-            },
-            "required": ["Actions", "Name"],
-            "type": "object",
-        },
-        "StageTransition": {
-            "additionalProperties": False,
-            "properties": {"Reason": {"type": "string"}, "StageName": {"type": "string"}},
-            "required": ["StageName", "Reason"],
-            "type": "object",
-        },
-        "SuccessConditions": {
-            "additionalProperties": False,
-            "properties": {
-                "Conditions": {
-                    "items": {"$ref": "#/definitions/Condition"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VariableDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValue": {"type": "string"},
-                "Description": {"type": "string"},
-                "Name": {"type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "arn:aws(-[\\w]+)*:codepipeline:[a-z0-9-]+:[0-9]{12}:.+",
-            "type": "string",
-        },
-        "ArtifactStore": {"$ref": "#/definitions/ArtifactStore"},
-        "ArtifactStores": {
-            "items": {"$ref": "#/definitions/ArtifactStoreMap"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "DisableInboundStageTransitions": {
-            "items": {"$ref": "#/definitions/StageTransition"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ExecutionMode": {"enum": ["QUEUED", "SUPERSEDED", "PARALLEL"], "type": "string"},
-        "Name": {"type": "string"},
-        "PipelineType": {"enum": ["V1", "V2"], "type": "string"},
-        "RestartExecutionOnUpdate": {"type": "boolean"},
-        "RoleArn": {"pattern": "arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*", "type": "string"},
-        "Stages": {
-            "items": {"$ref": "#/definitions/StageDeclaration"},
-            "minItems": 2,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Triggers": {
-            "items": {"$ref": "#/definitions/PipelineTriggerDeclaration"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Variables": {
-            "items": {"$ref": "#/definitions/VariableDeclaration"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Version": {"type": "string"},
-    },
-    "required": ["Stages", "RoleArn"],
-}
-
 
 class Pipeline(_Resource):
-    """AWS::CodePipeline::Pipeline: The AWS::CodePipeline::Pipeline resource creates a CodePipeline pipeline that describes how software changes go through a release process.
+    """AWS::CodePipeline::Pipeline: The AWS::CodePipeline::Pipeline resource creates a CodePipeline
+    pipeline that describes how software changes go through a release process.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): RestartExecutionOnUpdate.
+    Read-only attributes (known once deployed): Arn, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codepipeline-pipeline.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -824,12 +549,15 @@ class Pipeline(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PipelineAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "pipeline.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the pipeline."""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The version of the pipeline."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ArtifactStore: PipelineArtifactStoreDict
     ArtifactStores: list[ArtifactStoreMapDict]
     DisableInboundStageTransitions: list[StageTransitionDict]
@@ -843,45 +571,57 @@ class Pipeline(_Resource):
     Triggers: list[PipelineTriggerDeclarationDict]
     Variables: list[VariableDeclarationDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RoleArn: str,
+        Stages: list[StageDeclaration | StageDeclarationDict],
+        ArtifactStore: PipelineArtifactStore | PipelineArtifactStoreDict | None = None,
+        ArtifactStores: list[ArtifactStoreMap | ArtifactStoreMapDict] | None = None,
+        DisableInboundStageTransitions: list[StageTransition | StageTransitionDict] | None = None,
+        ExecutionMode: Literal["QUEUED", "SUPERSEDED", "PARALLEL"] | None = None,
+        Name: str | None = None,
+        PipelineType: Literal["V1", "V2"] | None = None,
+        RestartExecutionOnUpdate: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Triggers: list[PipelineTriggerDeclaration | PipelineTriggerDeclarationDict] | None = None,
+        Variables: list[VariableDeclaration | VariableDeclarationDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodePipeline::Pipeline; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RoleArn: str,
-            Stages: list[StageDeclaration | StageDeclarationDict],
-            ArtifactStore: PipelineArtifactStore | PipelineArtifactStoreDict | None = None,
-            ArtifactStores: list[ArtifactStoreMap | ArtifactStoreMapDict] | None = None,
-            DisableInboundStageTransitions: list[StageTransition | StageTransitionDict]
-            | None = None,
-            ExecutionMode: Literal["QUEUED", "SUPERSEDED", "PARALLEL"] | None = None,
-            Name: str | None = None,
-            PipelineType: Literal["V1", "V2"] | None = None,
-            RestartExecutionOnUpdate: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Triggers: list[PipelineTriggerDeclaration | PipelineTriggerDeclarationDict]
-            | None = None,
-            Variables: list[VariableDeclaration | VariableDeclarationDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodePipeline::Pipeline; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RoleArn: The Amazon Resource Name (ARN) for CodePipeline to use to either perform
+                actions with no actionRoleArn, or to use to assume roles for actions with an
+                actionRoleArn Required.
+            Stages: Represents information about a stage and its definition. Required.
             ArtifactStore: The S3 bucket where artifacts for the pipeline are stored.
             ArtifactStores: A mapping of artifactStore objects and their corresponding AWS Regions.
+                There must be an artifact store for the pipeline Region and for each cross-region
+                action in the pipeline.
             DisableInboundStageTransitions: Represents the input of a DisableStageTransition action.
-            ExecutionMode: The method that the pipeline will use to handle multiple executions.
-            Name: The name of the pipeline.
-            PipelineType: CodePipeline provides the following pipeline types, which differ in characteristics and price, so that you can tailor your pipeline features and cost to the needs of your applications.
-            RestartExecutionOnUpdate: Indicates whether to rerun the CodePipeline pipeline after you update it.
-            RoleArn: The Amazon Resource Name (ARN) for CodePipeline to use to either perform actions with no actionRoleArn, or to use to assume roles for actions with an actionRoleArn
-            Stages: Represents information about a stage and its definition.
+            ExecutionMode: The method that the pipeline will use to handle multiple executions. The
+                default mode is SUPERSEDED.
+            Name: The name of the pipeline. Create-only: changing it replaces the resource.
+            PipelineType: CodePipeline provides the following pipeline types, which differ in
+                characteristics and price, so that you can tailor your pipeline features and cost to
+                the needs of your applications.
+            RestartExecutionOnUpdate: Indicates whether to rerun the CodePipeline pipeline after you
+                update it. Write-only: sent to AWS, never read back.
             Tags: Specifies the tags applied to the pipeline.
-            Triggers: The trigger configuration specifying a type of event, such as Git tags, that starts the pipeline.
-            Variables: A list that defines the pipeline variables for a pipeline resource.
+            Triggers: The trigger configuration specifying a type of event, such as Git tags, that
+                starts the pipeline.
+            Variables: A list that defines the pipeline variables for a pipeline resource. Variable
+                names can have alphanumeric and underscore characters, and the values must match
+                [A-Za-z0-9@\\-_]+.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

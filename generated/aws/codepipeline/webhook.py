@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,38 +63,51 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-WebhookAuthConfigurationDict = TypedDict(
-    "WebhookAuthConfigurationDict",
-    {
-        "AllowedIPRange": "str",
-        "SecretToken": "str",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
 
-WebhookFilterRuleDict = TypedDict(
-    "WebhookFilterRuleDict",
-    {
-        "JsonPath": "Required[str]",
-        "MatchEquals": "str",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
 
+
+class WebhookAuthConfigurationDict(TypedDict, total=False):
+    """WebhookAuthConfiguration as a plain dict: Properties that configure the authentication
+    applied to incoming webhook trigger requests"""
+
+    AllowedIPRange: str
+    """The property used to configure acceptance of webhooks in an IP address range. For IP, only
+    the AllowedIPRange property must be set. This property must be set to a valid CIDR range."""
+    SecretToken: str
+    """The property used to configure GitHub authentication. For GITHUB_HMAC, only the SecretToken
+    property must be set."""
+
+
+class WebhookFilterRuleDict(TypedDict, total=False):
+    """WebhookFilterRule as a plain dict: A list of rules applied to the body/payload sent in the
+    POST request to a webhook URL. All defined rules must pass for the request to be accepted and
+    the pipeline started."""
+
+    JsonPath: Required[str]
+    """A JsonPath expression that is applied to the body/payload of the webhook. The value selected
+    by the JsonPath expression must match the value specified in the MatchEquals field. Otherwise,
+    the request is ignored."""
+    MatchEquals: str
+    """The value selected by the JsonPath expression must match what is supplied in the MatchEquals
+    field. Otherwise, the request is ignored."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodePipeline::Webhook",
     schema_file="aws-codepipeline-webhook.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Url"),
     create_only=("/Name",),
     write_only=(
@@ -98,7 +115,6 @@ METADATA = _TypeMetadata(
         "/RegisterWithThirdParty",
         "/AuthenticationConfiguration/SecretToken",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=(
         "AuthenticationConfiguration",
@@ -107,14 +123,7 @@ METADATA = _TypeMetadata(
         "TargetPipeline",
         "TargetAction",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -124,83 +133,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WebhookAuthConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedIPRange": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "SecretToken": {"maxLength": 100, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "WebhookFilterRule": {
-            "additionalProperties": False,
-            "properties": {
-                "JsonPath": {"maxLength": 150, "minLength": 1, "type": "string"},
-                "MatchEquals": {"maxLength": 150, "minLength": 1, "type": "string"},
-            },
-            "required": ["JsonPath"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Authentication": {"enum": ["GITHUB_HMAC", "IP", "UNAUTHENTICATED"], "type": "string"},
-        "AuthenticationConfiguration": {"$ref": "#/definitions/WebhookAuthConfiguration"},
-        "Filters": {
-            "items": {"$ref": "#/definitions/WebhookFilterRule"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Id": {"type": "string"},
-        "Name": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "[A-Za-z0-9.@\\-_]+",
-            "type": "string",
-        },
-        "RegisterWithThirdParty": {"type": "boolean"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TargetAction": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "[A-Za-z0-9.@\\-_]+",
-            "type": "string",
-        },
-        "TargetPipeline": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "[A-Za-z0-9.@\\-_]+",
-            "type": "string",
-        },
-        "TargetPipelineVersion": {"type": "integer"},
-        "Url": {"type": "string"},
-    },
-    "required": [
-        "AuthenticationConfiguration",
-        "Filters",
-        "Authentication",
-        "TargetPipeline",
-        "TargetAction",
-    ],
-}
-
 
 class Webhook(_Resource):
     """AWS::CodePipeline::Webhook: Resource Type definition for AWS::CodePipeline::Webhook
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): TargetPipelineVersion, RegisterWithThirdParty,
+    AuthenticationConfiguration.SecretToken.
+    Read-only attributes (known once deployed): Id, Url.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codepipeline-webhook.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -208,12 +152,15 @@ class Webhook(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WebhookAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "webhook.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """logical id of the webhook"""
     Url: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The webhook URL generated by AWS CodePipeline"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Authentication: Literal["GITHUB_HMAC", "IP", "UNAUTHENTICATED"]
     AuthenticationConfiguration: WebhookAuthConfigurationDict
     Filters: list[WebhookFilterRuleDict]
@@ -224,37 +171,46 @@ class Webhook(_Resource):
     TargetPipeline: str
     TargetPipelineVersion: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Authentication: Literal["GITHUB_HMAC", "IP", "UNAUTHENTICATED"],
+        AuthenticationConfiguration: WebhookAuthConfiguration | WebhookAuthConfigurationDict,
+        Filters: list[WebhookFilterRule | WebhookFilterRuleDict],
+        TargetAction: str,
+        TargetPipeline: str,
+        Name: str | None = None,
+        RegisterWithThirdParty: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetPipelineVersion: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodePipeline::Webhook; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Authentication: Literal["GITHUB_HMAC", "IP", "UNAUTHENTICATED"],
-            AuthenticationConfiguration: WebhookAuthConfiguration | WebhookAuthConfigurationDict,
-            Filters: list[WebhookFilterRule | WebhookFilterRuleDict],
-            TargetAction: str,
-            TargetPipeline: str,
-            Name: str | None = None,
-            RegisterWithThirdParty: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetPipelineVersion: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodePipeline::Webhook; `await` it inside an App to deploy it.
-
-            Authentication: Supported options are GITHUB_HMAC, IP, and UNAUTHENTICATED.
-            AuthenticationConfiguration: Properties that configure the authentication applied to incoming webhook trigger requests
-            Filters: A list of rules applied to the body/payload sent in the POST request to a webhook URL
-            Name: The name of the webhook
-            RegisterWithThirdParty: Configures a connection between the webhook that was created and the external tool with events to be detected.
-            Tags: An array of key-value pairs to apply to this resource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Authentication: Supported options are GITHUB_HMAC, IP, and UNAUTHENTICATED. Required.
+            AuthenticationConfiguration: Properties that configure the authentication applied to
+                incoming webhook trigger requests Required.
+            Filters: A list of rules applied to the body/payload sent in the POST request to a
+                webhook URL Required.
             TargetAction: The name of the action in a pipeline you want to connect to the webhook.
-            TargetPipeline: The name of the pipeline you want to connect to the webhook.
-            TargetPipelineVersion: The version number of the pipeline to be connected to the trigger request.
+                Required.
+            TargetPipeline: The name of the pipeline you want to connect to the webhook. Required.
+            Name: The name of the webhook Create-only: changing it replaces the resource.
+            RegisterWithThirdParty: Configures a connection between the webhook that was created and
+                the external tool with events to be detected. Write-only: sent to AWS, never read
+                back.
+            Tags: An array of key-value pairs to apply to this resource.
+            TargetPipelineVersion: The version number of the pipeline to be connected to the trigger
+                request. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by git_hub_repository.py, which re-exports every name here
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GitHubRepositoryAttributes",
@@ -23,28 +24,38 @@ class GitHubRepositoryS3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Key: str
-    ObjectVersion: str | None = None
+    Bucket: Annotated[str, Field(description="Type: str.")]
+    Key: Annotated[str, Field(description="Type: str.")]
+    ObjectVersion: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GitHubRepositoryAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::CodeStar::GitHubRepository, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GitHubRepositoryCode(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: GitHubRepositoryS3
+    S3: Annotated[GitHubRepositoryS3, Field(description="Type: GitHubRepositoryS3Dict.")]
 
 
 class GitHubRepositoryProps(DeferredModel):
-    Code: GitHubRepositoryCode | None = None
-    ConnectionArn: str | None = None
-    EnableIssues: bool | None = None
-    IsPrivate: bool | None = None
-    RepositoryAccessToken: str | None = None
-    RepositoryDescription: str | None = None
-    RepositoryName: str
-    RepositoryOwner: str
+    """
+    The properties a program declares for a AWS::CodeStar::GitHubRepository.
+    """
+
+    Code: Annotated[
+        GitHubRepositoryCode | None, Field(description="Type: GitHubRepositoryCodeDict.")
+    ] = None
+    ConnectionArn: Annotated[str | None, Field(description="Type: str.")] = None
+    EnableIssues: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IsPrivate: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RepositoryAccessToken: Annotated[str | None, Field(description="Type: str.")] = None
+    RepositoryDescription: Annotated[str | None, Field(description="Type: str.")] = None
+    RepositoryName: Annotated[str, Field(description="Type: str.")]
+    RepositoryOwner: Annotated[str, Field(description="Type: str.")]

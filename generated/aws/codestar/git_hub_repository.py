@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,81 +59,43 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-GitHubRepositoryCodeDict = TypedDict(
-    "GitHubRepositoryCodeDict",
-    {
-        "S3": "Required[GitHubRepositoryS3Dict]",
-    },
-    total=False,
-)
 
-GitHubRepositoryS3Dict = TypedDict(
-    "GitHubRepositoryS3Dict",
-    {
-        "Bucket": "Required[str]",
-        "Key": "Required[str]",
-        "ObjectVersion": "str",
-    },
-    total=False,
-)
+class GitHubRepositoryCodeDict(TypedDict, total=False):
+    """GitHubRepositoryCode as a plain dict."""
 
+    S3: Required[GitHubRepositoryS3Dict]
+    """Type: GitHubRepositoryS3Dict."""
+
+
+class GitHubRepositoryS3Dict(TypedDict, total=False):
+    """GitHubRepositoryS3 as a plain dict."""
+
+    Bucket: Required[str]
+    """Type: str."""
+    Key: Required[str]
+    """Type: str."""
+    ObjectVersion: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodeStar::GitHubRepository",
     schema_file="aws-codestar-githubrepository.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("RepositoryName", "RepositoryOwner"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Code": {
-            "additionalProperties": False,
-            "properties": {"S3": {"$ref": "#/definitions/S3"}},
-            "required": ["S3"],
-            "type": "object",
-        },
-        "S3": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"type": "string"},
-                "Key": {"type": "string"},
-                "ObjectVersion": {"type": "string"},
-            },
-            "required": ["Bucket", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Code": {"$ref": "#/definitions/Code"},
-        "ConnectionArn": {"type": "string"},
-        "EnableIssues": {"type": "boolean"},
-        "Id": {"type": "string"},
-        "IsPrivate": {"type": "boolean"},
-        "RepositoryAccessToken": {"type": "string"},
-        "RepositoryDescription": {"type": "string"},
-        "RepositoryName": {"type": "string"},
-        "RepositoryOwner": {"type": "string"},
-    },
-    "required": ["RepositoryName", "RepositoryOwner"],
-}
 
 
 class GitHubRepository(_Resource):
     """AWS::CodeStar::GitHubRepository: Resource Type definition for AWS::CodeStar::GitHubRepository
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codestar-githubrepository.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -139,11 +105,15 @@ class GitHubRepository(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GitHubRepositoryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "git_hub_repository.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Code: GitHubRepositoryCodeDict
     ConnectionArn: str
     EnableIssues: bool
@@ -153,27 +123,38 @@ class GitHubRepository(_Resource):
     RepositoryName: str
     RepositoryOwner: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RepositoryName: str,
+        RepositoryOwner: str,
+        Code: GitHubRepositoryCode | GitHubRepositoryCodeDict | None = None,
+        ConnectionArn: str | None = None,
+        EnableIssues: bool | None = None,
+        IsPrivate: bool | None = None,
+        RepositoryAccessToken: str | None = None,
+        RepositoryDescription: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodeStar::GitHubRepository; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RepositoryName: str,
-            RepositoryOwner: str,
-            Code: GitHubRepositoryCode | GitHubRepositoryCodeDict | None = None,
-            ConnectionArn: str | None = None,
-            EnableIssues: bool | None = None,
-            IsPrivate: bool | None = None,
-            RepositoryAccessToken: str | None = None,
-            RepositoryDescription: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodeStar::GitHubRepository; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RepositoryName: Type: str. Required.
+            RepositoryOwner: Type: str. Required.
+            Code: Type: GitHubRepositoryCodeDict.
+            ConnectionArn: Type: str.
+            EnableIssues: Type: bool.
+            IsPrivate: Type: bool.
+            RepositoryAccessToken: Type: str.
+            RepositoryDescription: Type: str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by connection.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConnectionAttributes",
@@ -20,24 +20,73 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ConnectionAttributes(DeferredModel):
-    ConnectionArn: str | None = None
-    ConnectionStatus: str | None = None
-    OwnerAccountId: str | None = None
+    """
+    The read-only attributes of a AWS::CodeStarConnections::Connection, set by AWS.
+    """
+
+    ConnectionArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the connection. The ARN is used as the connection reference when the connection is shared between AWS services."
+        ),
+    ] = None
+    ConnectionStatus: Annotated[
+        str | None, Field(description="The current status of the connection.")
+    ] = None
+    OwnerAccountId: Annotated[
+        str | None,
+        Field(
+            description="The name of the external provider where your third-party code repository is configured. For Bitbucket, this is the account ID of the owner of the Bitbucket repository."
+        ),
+    ] = None
 
 
 class ConnectionProps(DeferredModel):
-    ConnectionName: str
-    HostArn: str | None = None
-    ProviderType: (
+    """
+    The properties a program declares for a AWS::CodeStarConnections::Connection.
+    """
+
+    ConnectionName: Annotated[
+        str,
+        Field(
+            description="The name of the connection. Connection names must be unique in an AWS user account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    HostArn: Annotated[
+        str | None,
+        Field(
+            description="The host arn configured to represent the infrastructure where your third-party provider is installed. You must specify either a ProviderType or a HostArn. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProviderType: Annotated[
         Literal["Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab", "GitLabSelfManaged"]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="The name of the external provider where your third-party code repository is configured. You must specify either a ProviderType or a HostArn. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Specifies the tags applied to a connection.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by repository_link.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RepositoryLinkAttributes",
@@ -20,24 +20,76 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, , ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, , ., /, =, +, and -."
+        ),
+    ]
 
 
 class RepositoryLinkAttributes(DeferredModel):
-    ProviderType: (
-        Literal["GitHub", "Bitbucket", "GitHubEnterprise", "GitLab", "GitLabSelfManaged"] | None
-    ) = None
-    RepositoryLinkArn: str | None = None
-    RepositoryLinkId: str | None = None
+    """
+    The read-only attributes of a AWS::CodeStarConnections::RepositoryLink, set by AWS.
+    """
+
+    ProviderType: Annotated[
+        Literal["GitHub", "Bitbucket", "GitHubEnterprise", "GitLab", "GitLabSelfManaged"] | None,
+        Field(
+            description="The name of the external provider where your third-party code repository is configured."
+        ),
+    ] = None
+    RepositoryLinkArn: Annotated[
+        str | None,
+        Field(description="A unique Amazon Resource Name (ARN) to designate the repository link."),
+    ] = None
+    RepositoryLinkId: Annotated[
+        str | None, Field(description="A UUID that uniquely identifies the RepositoryLink.")
+    ] = None
 
 
 class RepositoryLinkProps(DeferredModel):
-    ConnectionArn: str
-    EncryptionKeyArn: str | None = None
-    OwnerId: str
-    RepositoryName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CodeStarConnections::RepositoryLink.
+    """
+
+    ConnectionArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the CodeStarConnection. The ARN is used as the connection reference when the connection is shared between AWS services."
+        ),
+    ]
+    EncryptionKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the KMS key that the customer can optionally specify to use to encrypt RepositoryLink properties. If not specified, a default key will be used."
+        ),
+    ] = None
+    OwnerId: Annotated[
+        str,
+        Field(
+            description="the ID of the entity that owns the repository. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RepositoryName: Annotated[
+        str,
+        Field(
+            description="The repository for which the link is being created. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Specifies the tags applied to a RepositoryLink.")
+    ] = None

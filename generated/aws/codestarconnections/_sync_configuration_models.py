@@ -7,9 +7,10 @@ Imported on first use by sync_configuration.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SyncConfigurationAttributes",
@@ -18,19 +19,72 @@ __all__ = [
 
 
 class SyncConfigurationProps(DeferredModel):
-    Branch: str
-    ConfigFile: str
-    PublishDeploymentStatus: Literal["ENABLED", "DISABLED"] | None = None
-    RepositoryLinkId: str
-    ResourceName: str
-    RoleArn: str
-    SyncType: Literal["CFN_STACK_SYNC"]
-    TriggerResourceUpdateOn: Literal["ANY_CHANGE", "FILE_CHANGE"] | None = None
+    """
+    The properties a program declares for a AWS::CodeStarConnections::SyncConfiguration.
+    """
+
+    Branch: Annotated[
+        str,
+        Field(
+            description="The name of the branch of the repository from which resources are to be synchronized,"
+        ),
+    ]
+    ConfigFile: Annotated[
+        str,
+        Field(
+            description="The source provider repository path of the sync configuration file of the respective SyncType."
+        ),
+    ]
+    PublishDeploymentStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Whether to enable or disable publishing of deployment status to source providers."
+        ),
+    ] = None
+    RepositoryLinkId: Annotated[
+        str,
+        Field(
+            description="A UUID that uniquely identifies the RepositoryLink that the SyncConfig is associated with."
+        ),
+    ]
+    ResourceName: Annotated[
+        str,
+        Field(
+            description="The name of the resource that is being synchronized to the repository. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The IAM Role that allows AWS to update CloudFormation stacks based on content in the specified repository."
+        ),
+    ]
+    SyncType: Annotated[
+        Literal["CFN_STACK_SYNC"],
+        Field(
+            description="The type of resource synchronization service that is to be configured, for example, CFN_STACK_SYNC. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TriggerResourceUpdateOn: Annotated[
+        Literal["ANY_CHANGE", "FILE_CHANGE"] | None,
+        Field(description="When to trigger Git sync to begin the stack update."),
+    ] = None
 
 
 class SyncConfigurationAttributes(DeferredModel):
-    OwnerId: str | None = None
-    ProviderType: (
-        Literal["GitHub", "Bitbucket", "GitHubEnterprise", "GitLab", "GitLabSelfManaged"] | None
-    ) = None
-    RepositoryName: str | None = None
+    """
+    The read-only attributes of a AWS::CodeStarConnections::SyncConfiguration, set by AWS.
+    """
+
+    OwnerId: Annotated[
+        str | None, Field(description="the ID of the entity that owns the repository.")
+    ] = None
+    ProviderType: Annotated[
+        Literal["GitHub", "Bitbucket", "GitHubEnterprise", "GitLab", "GitLabSelfManaged"] | None,
+        Field(
+            description="The name of the external provider where your third-party code repository is configured."
+        ),
+    ] = None
+    RepositoryName: Annotated[
+        str | None, Field(description="The name of the repository that is being synced to.")
+    ] = None

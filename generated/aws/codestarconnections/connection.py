@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodeStarConnections::Connection",
     schema_file="aws-codestarconnections-connection.json",
     primary_identifier=("/ConnectionArn",),
-    additional_identifiers=(),
     read_only=("/ConnectionArn", "/ConnectionStatus", "/OwnerAccountId"),
     create_only=("/ConnectionName", "/ProviderType", "/HostArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ConnectionName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,71 +88,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ConnectionArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "arn:aws(-[\\w]+)*:.+:.+:[0-9]{12}:.+",
-            "type": "string",
-        },
-        "ConnectionName": {
-            "maxLength": 32,
-            "minLength": 1,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "ConnectionStatus": {"type": "string"},
-        "HostArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "arn:aws(-[\\w]+)*:.+:.+:[0-9]{12}:.+",
-            "type": "string",
-        },
-        "OwnerAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "[0-9]{12}",
-            "type": "string",
-        },
-        "ProviderType": {
-            "enum": [
-                "Bitbucket",
-                "GitHub",
-                "GitHubEnterpriseServer",
-                "GitLab",
-                "GitLabSelfManaged",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["ConnectionName"],
-}
-
 
 class Connection(_Resource):
-    """AWS::CodeStarConnections::Connection: Schema for AWS::CodeStarConnections::Connection resource which can be used to connect external source providers with AWS CodePipeline
+    """AWS::CodeStarConnections::Connection: Schema for AWS::CodeStarConnections::Connection
+    resource which can be used to connect external source providers with AWS CodePipeline
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConnectionArn.
+    Replaced when any of these change (create-only): ConnectionName, ProviderType, HostArn.
+    Read-only attributes (known once deployed): ConnectionArn, ConnectionStatus, OwnerAccountId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codestarconnections-connection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -160,13 +106,19 @@ class Connection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connection.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConnectionArn: str
+    """The Amazon Resource Name (ARN) of the connection. The ARN is used as the connection reference
+    when the connection is shared between AWS services."""
     ConnectionStatus: str
+    """The current status of the connection."""
     OwnerAccountId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The name of the external provider where your third-party code repository is configured. For
+    Bitbucket, this is the account ID of the owner of the Bitbucket repository."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectionName: str
     HostArn: str
     ProviderType: Literal[
@@ -174,30 +126,38 @@ class Connection(_Resource):
     ]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectionName: str,
+        HostArn: str | None = None,
+        ProviderType: Literal[
+            "Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab", "GitLabSelfManaged"
+        ]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodeStarConnections::Connection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectionName: str,
-            HostArn: str | None = None,
-            ProviderType: Literal[
-                "Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab", "GitLabSelfManaged"
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodeStarConnections::Connection; `await` it inside an App to deploy it.
-
-            ConnectionName: The name of the connection.
-            HostArn: The host arn configured to represent the infrastructure where your third-party provider is installed.
-            ProviderType: The name of the external provider where your third-party code repository is configured.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectionName: The name of the connection. Connection names must be unique in an AWS
+                user account. Create-only: changing it replaces the resource. Required.
+            HostArn: The host arn configured to represent the infrastructure where your third-party
+                provider is installed. You must specify either a ProviderType or a HostArn.
+                Create-only: changing it replaces the resource.
+            ProviderType: The name of the external provider where your third-party code repository
+                is configured. You must specify either a ProviderType or a HostArn. Create-only:
+                changing it replaces the resource.
             Tags: Specifies the tags applied to a connection.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, , ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, , ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodeStarConnections::RepositoryLink",
     schema_file="aws-codestarconnections-repositorylink.json",
@@ -67,18 +77,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/RepositoryLinkId",),),
     read_only=("/RepositoryLinkArn", "/RepositoryLinkId", "/ProviderType"),
     create_only=("/RepositoryName", "/OwnerId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("RepositoryName", "ConnectionArn", "OwnerId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,72 +89,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ConnectionArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "arn:(aws|aws-us-gov|aws-cn):.+:.+:[0-9]{12}:.+",
-            "type": "string",
-        },
-        "EncryptionKeyArn": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "arn:(aws|aws-us-gov|aws-cn):.+:.+:[0-9]{12}:.+",
-            "type": "string",
-        },
-        "OwnerId": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "[a-za-z0-9_\\.-]+",
-            "type": "string",
-        },
-        "ProviderType": {
-            "enum": ["GitHub", "Bitbucket", "GitHubEnterprise", "GitLab", "GitLabSelfManaged"],
-            "type": "string",
-        },
-        "RepositoryLinkArn": {
-            "pattern": "arn:(aws|aws-us-gov|aws-cn):.+:.+:[0-9]{12}:.+",
-            "type": "string",
-        },
-        "RepositoryLinkId": {
-            "pattern": "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
-            "type": "string",
-        },
-        "RepositoryName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-za-z0-9_\\.-]+",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["RepositoryName", "ConnectionArn", "OwnerId"],
-}
-
 
 class RepositoryLink(_Resource):
-    """AWS::CodeStarConnections::RepositoryLink: Schema for AWS::CodeStarConnections::RepositoryLink resource which is used to aggregate repository metadata relevant to synchronizing source provider ...
+    """AWS::CodeStarConnections::RepositoryLink: Schema for AWS::CodeStarConnections::RepositoryLink
+    resource which is used to aggregate repository metadata relevant to synchronizing source
+    provider content to AWS Resources.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RepositoryLinkArn.
+    Also identified by: RepositoryLinkId.
+    Replaced when any of these change (create-only): RepositoryName, OwnerId.
+    Read-only attributes (known once deployed): ProviderType, RepositoryLinkArn, RepositoryLinkId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codestarconnections-repositorylink.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -161,42 +109,54 @@ class RepositoryLink(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RepositoryLinkAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "repository_link.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ProviderType: Literal["GitHub", "Bitbucket", "GitHubEnterprise", "GitLab", "GitLabSelfManaged"]
+    """The name of the external provider where your third-party code repository is configured."""
     RepositoryLinkArn: str
+    """A unique Amazon Resource Name (ARN) to designate the repository link."""
     RepositoryLinkId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A UUID that uniquely identifies the RepositoryLink."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectionArn: str
     EncryptionKeyArn: str
     OwnerId: str
     RepositoryName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectionArn: str,
+        OwnerId: str,
+        RepositoryName: str,
+        EncryptionKeyArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodeStarConnections::RepositoryLink; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectionArn: str,
-            OwnerId: str,
-            RepositoryName: str,
-            EncryptionKeyArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodeStarConnections::RepositoryLink; `await` it inside an App to deploy it.
-
-            ConnectionArn: The Amazon Resource Name (ARN) of the CodeStarConnection.
-            EncryptionKeyArn: The ARN of the KMS key that the customer can optionally specify to use to encrypt RepositoryLink properties.
-            OwnerId: the ID of the entity that owns the repository.
-            RepositoryName: The repository for which the link is being created.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectionArn: The Amazon Resource Name (ARN) of the CodeStarConnection. The ARN is used
+                as the connection reference when the connection is shared between AWS services.
+                Required.
+            OwnerId: the ID of the entity that owns the repository. Create-only: changing it
+                replaces the resource. Required.
+            RepositoryName: The repository for which the link is being created. Create-only:
+                changing it replaces the resource. Required.
+            EncryptionKeyArn: The ARN of the KMS key that the customer can optionally specify to use
+                to encrypt RepositoryLink properties. If not specified, a default key will be used.
             Tags: Specifies the tags applied to a RepositoryLink.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodeStarConnections::SyncConfiguration",
     schema_file="aws-codestarconnections-syncconfiguration.json",
     primary_identifier=("/ResourceName", "/SyncType"),
-    additional_identifiers=(),
     read_only=("/ProviderType", "/OwnerId", "/RepositoryName"),
     create_only=("/SyncType", "/ResourceName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Branch", "ConfigFile", "RepositoryLinkId", "ResourceName", "SyncType", "RoleArn"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,47 +72,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Branch": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "ConfigFile": {"type": "string"},
-        "OwnerId": {"pattern": "[a-za-z0-9_\\.-]+", "type": "string"},
-        "ProviderType": {
-            "enum": ["GitHub", "Bitbucket", "GitHubEnterprise", "GitLab", "GitLabSelfManaged"],
-            "type": "string",
-        },
-        "PublishDeploymentStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "RepositoryLinkId": {
-            "pattern": "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
-            "type": "string",
-        },
-        "RepositoryName": {"pattern": "[a-za-z0-9_\\.-]+", "type": "string"},
-        "ResourceName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "[a-za-z0-9_\\.-]+",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[\\w]+)*:iam::\\d{12}:role/[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "SyncType": {"enum": ["CFN_STACK_SYNC"], "type": "string"},
-        "TriggerResourceUpdateOn": {"enum": ["ANY_CHANGE", "FILE_CHANGE"], "type": "string"},
-    },
-    "required": ["Branch", "ConfigFile", "RepositoryLinkId", "ResourceName", "SyncType", "RoleArn"],
-}
-
 
 class SyncConfiguration(_Resource):
-    """AWS::CodeStarConnections::SyncConfiguration: Schema for AWS::CodeStarConnections::SyncConfiguration resource which is used to enables an AWS resource to be synchronized from a source-provider.
+    """AWS::CodeStarConnections::SyncConfiguration: Schema for
+    AWS::CodeStarConnections::SyncConfiguration resource which is used to enables an AWS resource to
+    be synchronized from a source-provider.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResourceName, SyncType (composite: the values joined by '|').
+    Replaced when any of these change (create-only): SyncType, ResourceName.
+    Read-only attributes (known once deployed): OwnerId, ProviderType, RepositoryName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codestarconnections-syncconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -125,13 +93,19 @@ class SyncConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SyncConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "sync_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     OwnerId: str
+    """the ID of the entity that owns the repository."""
     ProviderType: Literal["GitHub", "Bitbucket", "GitHubEnterprise", "GitLab", "GitLabSelfManaged"]
+    """The name of the external provider where your third-party code repository is configured."""
     RepositoryName: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The name of the repository that is being synced to."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Branch: str
     ConfigFile: str
     PublishDeploymentStatus: Literal["ENABLED", "DISABLED"]
@@ -141,35 +115,45 @@ class SyncConfiguration(_Resource):
     SyncType: Literal["CFN_STACK_SYNC"]
     TriggerResourceUpdateOn: Literal["ANY_CHANGE", "FILE_CHANGE"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Branch: str,
+        ConfigFile: str,
+        RepositoryLinkId: str,
+        ResourceName: str,
+        RoleArn: str,
+        SyncType: Literal["CFN_STACK_SYNC"],
+        PublishDeploymentStatus: Literal["ENABLED", "DISABLED"] | None = None,
+        TriggerResourceUpdateOn: Literal["ANY_CHANGE", "FILE_CHANGE"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodeStarConnections::SyncConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Branch: str,
-            ConfigFile: str,
-            RepositoryLinkId: str,
-            ResourceName: str,
-            RoleArn: str,
-            SyncType: Literal["CFN_STACK_SYNC"],
-            PublishDeploymentStatus: Literal["ENABLED", "DISABLED"] | None = None,
-            TriggerResourceUpdateOn: Literal["ANY_CHANGE", "FILE_CHANGE"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodeStarConnections::SyncConfiguration; `await` it inside an App to deploy it.
-
-            Branch: The name of the branch of the repository from which resources are to be synchronized,
-            ConfigFile: The source provider repository path of the sync configuration file of the respective SyncType.
-            PublishDeploymentStatus: Whether to enable or disable publishing of deployment status to source providers.
-            RepositoryLinkId: A UUID that uniquely identifies the RepositoryLink that the SyncConfig is associated with.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Branch: The name of the branch of the repository from which resources are to be
+                synchronized, Required.
+            ConfigFile: The source provider repository path of the sync configuration file of the
+                respective SyncType. Required.
+            RepositoryLinkId: A UUID that uniquely identifies the RepositoryLink that the SyncConfig
+                is associated with. Required.
             ResourceName: The name of the resource that is being synchronized to the repository.
-            RoleArn: The IAM Role that allows AWS to update CloudFormation stacks based on content in the specified repository.
-            SyncType: The type of resource synchronization service that is to be configured, for example, CFN_STACK_SYNC.
+                Create-only: changing it replaces the resource. Required.
+            RoleArn: The IAM Role that allows AWS to update CloudFormation stacks based on content
+                in the specified repository. Required.
+            SyncType: The type of resource synchronization service that is to be configured, for
+                example, CFN_STACK_SYNC. Create-only: changing it replaces the resource. Required.
+            PublishDeploymentStatus: Whether to enable or disable publishing of deployment status to
+                source providers.
             TriggerResourceUpdateOn: When to trigger Git sync to begin the stack update.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

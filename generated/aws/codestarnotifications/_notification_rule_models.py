@@ -7,7 +7,7 @@ Imported on first use by notification_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,22 +23,57 @@ class Target(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetAddress: str
-    TargetType: str
+    TargetAddress: Annotated[str, Field(description="Type: str.")]
+    TargetType: Annotated[str, Field(description="Type: str.")]
 
 
 class NotificationRuleAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::CodeStarNotifications::NotificationRule, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[^:\\s]*:codestar-notifications:[^:\\s]+:\\d{12}:notificationrule\\/(.*\\S)?$"
+        ),
+    ] = None
 
 
 class NotificationRuleProps(DeferredModel):
-    CreatedBy: str | None = None
-    DetailType: Literal["BASIC", "FULL"]
-    EventTypeId: str | None = None
-    EventTypeIds: list[str]
-    Name: str
-    Resource: str
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TargetAddress: str | None = None
-    Targets: list[Target]
+    """
+    The properties a program declares for a AWS::CodeStarNotifications::NotificationRule.
+    """
+
+    CreatedBy: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    DetailType: Annotated[
+        Literal["BASIC", "FULL"], Field(description="Allowed values: 'BASIC', 'FULL'.")
+    ]
+    EventTypeId: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 2048 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EventTypeIds: Annotated[list[str], Field(description="Each item: Length: 1 to 200 characters.")]
+    Name: Annotated[
+        str, Field(description="Pattern: [A-Za-z0-9\\-_ ]+$ Length: 1 to 64 characters.")
+    ]
+    Resource: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[^:\\s]*:[^:\\s]*:[^:\\s]*:[0-9]{12}:[^\\s]+$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    TargetAddress: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 2048 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Targets: Annotated[list[Target], Field(description="Items: at most 10 items.")]

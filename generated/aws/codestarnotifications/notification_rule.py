@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TargetDict = TypedDict(
-    "TargetDict",
-    {
-        "TargetAddress": "Required[str]",
-        "TargetType": "Required[str]",
-    },
-    total=False,
-)
 
+class TargetDict(TypedDict, total=False):
+    """Target as a plain dict."""
+
+    TargetAddress: Required[str]
+    """Type: str."""
+    TargetType: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CodeStarNotifications::NotificationRule",
     schema_file="aws-codestarnotifications-notificationrule.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Resource",),
     write_only=("/EventTypeId", "/TargetAddress"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("EventTypeIds", "Resource", "DetailType", "Targets", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,62 +84,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Target": {
-            "additionalProperties": False,
-            "properties": {"TargetAddress": {"type": "string"}, "TargetType": {"type": "string"}},
-            "required": ["TargetType", "TargetAddress"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[^:\\s]*:codestar-notifications:[^:\\s]+:\\d{12}:notificationrule\\/(.*\\S)?$",
-            "type": "string",
-        },
-        "CreatedBy": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "DetailType": {"enum": ["BASIC", "FULL"], "type": "string"},
-        "EventTypeId": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "EventTypeIds": {
-            "items": {"maxLength": 200, "minLength": 1, "type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[A-Za-z0-9\\-_ ]+$",
-            "type": "string",
-        },
-        "Resource": {
-            "pattern": "^arn:aws[^:\\s]*:[^:\\s]*:[^:\\s]*:[0-9]{12}:[^\\s]+$",
-            "type": "string",
-        },
-        "Status": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".*": {"type": "string"}},
-            "type": "object",
-        },
-        "TargetAddress": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "Targets": {
-            "items": {"$ref": "#/definitions/Target"},
-            "maxItems": 10,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["EventTypeIds", "Resource", "DetailType", "Targets", "Name"],
-}
-
 
 class NotificationRule(_Resource):
-    """AWS::CodeStarNotifications::NotificationRule: Resource Type definition for AWS::CodeStarNotifications::NotificationRule
+    """AWS::CodeStarNotifications::NotificationRule: Resource Type definition for
+    AWS::CodeStarNotifications::NotificationRule
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Resource.
+    Write-only (sent to AWS, never read back): EventTypeId, TargetAddress.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-codestarnotifications-notificationrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -153,11 +105,14 @@ class NotificationRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NotificationRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "notification_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    ^arn:aws[^:\\s]*:codestar-notifications:[^:\\s]+:\\d{12}:notificationrule\\/(.*\\S)?$"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CreatedBy: str
     DetailType: Literal["BASIC", "FULL"]
     EventTypeId: str
@@ -165,33 +120,47 @@ class NotificationRule(_Resource):
     Name: str
     Resource: str
     Status: Literal["ENABLED", "DISABLED"]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     TargetAddress: str
     Targets: list[TargetDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DetailType: Literal["BASIC", "FULL"],
+        EventTypeIds: list[str],
+        Name: str,
+        Resource: str,
+        Targets: list[Target | TargetDict],
+        CreatedBy: str | None = None,
+        EventTypeId: str | None = None,
+        Status: Literal["ENABLED", "DISABLED"] | None = None,
+        Tags: dict[str, str] | None = None,
+        TargetAddress: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CodeStarNotifications::NotificationRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DetailType: Literal["BASIC", "FULL"],
-            EventTypeIds: list[str],
-            Name: str,
-            Resource: str,
-            Targets: list[Target | TargetDict],
-            CreatedBy: str | None = None,
-            EventTypeId: str | None = None,
-            Status: Literal["ENABLED", "DISABLED"] | None = None,
-            Tags: dict[str, Any] | None = None,
-            TargetAddress: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CodeStarNotifications::NotificationRule; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DetailType: Allowed values: 'BASIC', 'FULL'. Required.
+            EventTypeIds: Each item: Length: 1 to 200 characters. Required.
+            Name: Pattern: [A-Za-z0-9\\-_ ]+$ Length: 1 to 64 characters. Required.
+            Resource: Pattern: ^arn:aws[^:\\s]*:[^:\\s]*:[^:\\s]*:[0-9]{12}:[^\\s]+$ Create-only:
+                changing it replaces the resource. Required.
+            Targets: Items: at most 10 items. Required.
+            CreatedBy: Length: 1 to 2048 characters.
+            EventTypeId: Length: 1 to 2048 characters. Write-only: sent to AWS, never read back.
+            Status: Allowed values: 'ENABLED', 'DISABLED'.
+            Tags: Type: dict[str, str].
+            TargetAddress: Length: 1 to 2048 characters. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

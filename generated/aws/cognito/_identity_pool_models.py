@@ -7,10 +7,10 @@ Imported on first use by identity_pool.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CognitoIdentityProvider",
@@ -26,51 +26,104 @@ class CognitoIdentityProvider(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    ProviderName: str
-    ServerSideTokenCheck: bool | None = None
+    ClientId: Annotated[str, Field(description="Pattern: ^[\\w_]+$ Length: 1 to 128 characters.")]
+    ProviderName: Annotated[
+        str, Field(description="Pattern: ^[\\w._:/-]+$ Length: 1 to 128 characters.")
+    ]
+    ServerSideTokenCheck: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class IdentityPoolCognitoStreams(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoleArn: str | None = None
-    StreamName: str | None = None
-    StreamingStatus: str | None = None
+    RoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    StreamName: Annotated[str | None, Field(description="Type: str.")] = None
+    StreamingStatus: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class IdentityPoolPushSync(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationArns: list[str] | None = None
-    RoleArn: str | None = None
+    ApplicationArns: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    RoleArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class IdentityPoolAttributes(DeferredModel):
-    Id: str | None = None
-    Name: str | None = None
+    """
+    The read-only attributes of a AWS::Cognito::IdentityPool, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class IdentityPoolProps(DeferredModel):
-    AllowClassicFlow: bool | None = None
-    AllowUnauthenticatedIdentities: bool
-    CognitoEvents: dict[str, Any] | str | None = None
-    CognitoIdentityProviders: list[CognitoIdentityProvider] | None = None
-    CognitoStreams: IdentityPoolCognitoStreams | None = None
-    DeveloperProviderName: str | None = None
-    IdentityPoolName: str | None = None
-    IdentityPoolTags: list[Tag] | None = None
-    OpenIdConnectProviderARNs: list[str] | None = None
-    PushSync: IdentityPoolPushSync | None = None
-    SamlProviderARNs: list[str] | None = None
-    SupportedLoginProviders: dict[str, Any] | str | None = None
+    """
+    The properties a program declares for a AWS::Cognito::IdentityPool.
+    """
+
+    AllowClassicFlow: Annotated[bool | None, Field(description="Type: bool.")] = None
+    AllowUnauthenticatedIdentities: Annotated[bool, Field(description="Type: bool.")]
+    CognitoEvents: Annotated[
+        dict[str, Any] | str | None,
+        Field(description="Type: dict[str, Any] | str. Write-only: sent to AWS, never read back."),
+    ] = None
+    CognitoIdentityProviders: Annotated[
+        list[CognitoIdentityProvider] | None,
+        Field(description="Type: list[CognitoIdentityProviderDict]."),
+    ] = None
+    CognitoStreams: Annotated[
+        IdentityPoolCognitoStreams | None,
+        Field(
+            description="Type: IdentityPoolCognitoStreamsDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DeveloperProviderName: Annotated[
+        str | None, Field(description="Pattern: ^[\\w._-]+$ Length: 1 to 128 characters.")
+    ] = None
+    IdentityPoolName: Annotated[
+        str | None, Field(description="Pattern: ^[\\w\\s+=,.@-]+$ Length: 1 to 128 characters.")
+    ] = None
+    IdentityPoolTags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    OpenIdConnectProviderARNs: Annotated[
+        list[str] | None, Field(description="Each item: Length: 20 to 2048 characters.")
+    ] = None
+    PushSync: Annotated[
+        IdentityPoolPushSync | None,
+        Field(
+            description="Type: IdentityPoolPushSyncDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SamlProviderARNs: Annotated[
+        list[str] | None, Field(description="Each item: Length: 20 to 2048 characters.")
+    ] = None
+    SupportedLoginProviders: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by identity_pool_principal_tag.py, which re-exports every 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "IdentityPoolPrincipalTagAttributes",
@@ -18,11 +19,23 @@ __all__ = [
 
 
 class IdentityPoolPrincipalTagProps(DeferredModel):
-    IdentityPoolId: str
-    IdentityProviderName: str
-    PrincipalTags: dict[str, Any] | None = None
-    UseDefaults: bool | None = None
+    """
+    The properties a program declares for a AWS::Cognito::IdentityPoolPrincipalTag.
+    """
+
+    IdentityPoolId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    IdentityProviderName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    PrincipalTags: Annotated[dict[str, Any] | None, Field(description="Type: dict[str, Any].")] = (
+        None
+    )
+    UseDefaults: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class IdentityPoolPrincipalTagAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Cognito::IdentityPoolPrincipalTag, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by identity_pool_role_attachment.py, which re-exports ever
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IdentityPoolRoleAttachmentAttributes",
@@ -21,38 +21,52 @@ __all__ = [
 ]
 
 
-class IdentityPoolRoleAttachmentProps(DeferredModel):
-    IdentityPoolId: str
-    RoleMappings: Any | None = None
-    Roles: Any | None = None
-
-
 class MappingRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Claim: str
-    MatchType: str
-    RoleARN: str
-    Value: str
+    Claim: Annotated[str, Field(description="Type: str.")]
+    MatchType: Annotated[str, Field(description="Type: str.")]
+    RoleARN: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class RulesConfigurationType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rules: list[MappingRule]
+    Rules: Annotated[list[MappingRule], Field(description="Type: list[MappingRuleDict].")]
 
 
 class IdentityPoolRoleAttachmentAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Cognito::IdentityPoolRoleAttachment, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class RoleMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AmbiguousRoleResolution: str | None = None
-    IdentityProvider: str | None = None
-    RulesConfiguration: RulesConfigurationType | None = None
-    Type: str
+    AmbiguousRoleResolution: Annotated[str | None, Field(description="Type: str.")] = None
+    IdentityProvider: Annotated[str | None, Field(description="Type: str.")] = None
+    RulesConfiguration: Annotated[
+        RulesConfigurationType | None, Field(description="Type: RulesConfigurationTypeDict.")
+    ] = None
+    Type: Annotated[str, Field(description="Type: str.")]
+
+
+class IdentityPoolRoleAttachmentProps(DeferredModel):
+    """
+    The properties a program declares for a AWS::Cognito::IdentityPoolRoleAttachment.
+    """
+
+    IdentityPoolId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    RoleMappings: Annotated[
+        dict[str, RoleMapping] | None, Field(description="Type: dict[str, RoleMappingDict].")
+    ] = None
+    Roles: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None

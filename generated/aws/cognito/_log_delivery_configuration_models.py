@@ -7,9 +7,10 @@ Imported on first use by log_delivery_configuration.py, which re-exports every n
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LogConfiguration",
@@ -25,38 +26,59 @@ class LogDeliveryConfigurationCloudWatchLogsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupArn: str | None = None
+    LogGroupArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class LogDeliveryConfigurationFirehoseConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StreamArn: str | None = None
+    StreamArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class LogDeliveryConfigurationS3Configuration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketArn: str | None = None
+    BucketArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class LogDeliveryConfigurationAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Cognito::LogDeliveryConfiguration, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class LogConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogsConfiguration: LogDeliveryConfigurationCloudWatchLogsConfiguration | None = None
-    EventSource: str | None = None
-    FirehoseConfiguration: LogDeliveryConfigurationFirehoseConfiguration | None = None
-    LogLevel: str | None = None
-    S3Configuration: LogDeliveryConfigurationS3Configuration | None = None
+    CloudWatchLogsConfiguration: Annotated[
+        LogDeliveryConfigurationCloudWatchLogsConfiguration | None,
+        Field(description="Type: LogDeliveryConfigurationCloudWatchLogsConfigurationDict."),
+    ] = None
+    EventSource: Annotated[str | None, Field(description="Type: str.")] = None
+    FirehoseConfiguration: Annotated[
+        LogDeliveryConfigurationFirehoseConfiguration | None,
+        Field(description="Type: LogDeliveryConfigurationFirehoseConfigurationDict."),
+    ] = None
+    LogLevel: Annotated[str | None, Field(description="Type: str.")] = None
+    S3Configuration: Annotated[
+        LogDeliveryConfigurationS3Configuration | None,
+        Field(description="Type: LogDeliveryConfigurationS3ConfigurationDict."),
+    ] = None
 
 
 class LogDeliveryConfigurationProps(DeferredModel):
-    LogConfigurations: list[LogConfiguration] | None = None
-    UserPoolId: str
+    """
+    The properties a program declares for a AWS::Cognito::LogDeliveryConfiguration.
+    """
+
+    LogConfigurations: Annotated[
+        list[LogConfiguration] | None, Field(description="Type: list[LogConfigurationDict].")
+    ] = None
+    UserPoolId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]

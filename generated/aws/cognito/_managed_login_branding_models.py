@@ -7,10 +7,10 @@ Imported on first use by managed_login_branding.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AssetType",
@@ -23,37 +23,75 @@ class AssetType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bytes: str | None = None
-    Category: Literal[
-        "FAVICON_ICO",
-        "FAVICON_SVG",
-        "EMAIL_GRAPHIC",
-        "SMS_GRAPHIC",
-        "AUTH_APP_GRAPHIC",
-        "PASSWORD_GRAPHIC",
-        "PASSKEY_GRAPHIC",
-        "PAGE_HEADER_LOGO",
-        "PAGE_HEADER_BACKGROUND",
-        "PAGE_FOOTER_LOGO",
-        "PAGE_FOOTER_BACKGROUND",
-        "PAGE_BACKGROUND",
-        "FORM_BACKGROUND",
-        "FORM_LOGO",
-        "IDP_BUTTON_ICON",
+    Bytes: Annotated[str | None, Field(description="Length: at most 1000000 characters.")] = None
+    Category: Annotated[
+        Literal[
+            "FAVICON_ICO",
+            "FAVICON_SVG",
+            "EMAIL_GRAPHIC",
+            "SMS_GRAPHIC",
+            "AUTH_APP_GRAPHIC",
+            "PASSWORD_GRAPHIC",
+            "PASSKEY_GRAPHIC",
+            "PAGE_HEADER_LOGO",
+            "PAGE_HEADER_BACKGROUND",
+            "PAGE_FOOTER_LOGO",
+            "PAGE_FOOTER_BACKGROUND",
+            "PAGE_BACKGROUND",
+            "FORM_BACKGROUND",
+            "FORM_LOGO",
+            "IDP_BUTTON_ICON",
+        ],
+        Field(
+            description="Allowed values: 'FAVICON_ICO', 'FAVICON_SVG', 'EMAIL_GRAPHIC', 'SMS_GRAPHIC', 'AUTH_APP_GRAPHIC', 'PASSWORD_GRAPHIC', 'PASSKEY_GRAPHIC', 'PAGE_HEADER_LOGO', 'PAGE_HEADER_BACKGROUND', 'PAGE_FOOTER_LOGO', 'PAGE_FOOTER_BACKGROUND', 'PAGE_BACKGROUND' (and 3 more)."
+        ),
     ]
-    ColorMode: Literal["LIGHT", "DARK", "DYNAMIC"]
-    Extension: Literal["ICO", "JPEG", "PNG", "SVG", "WEBP"]
-    ResourceId: str | None = None
+    ColorMode: Annotated[
+        Literal["LIGHT", "DARK", "DYNAMIC"],
+        Field(description="Allowed values: 'LIGHT', 'DARK', 'DYNAMIC'."),
+    ]
+    Extension: Annotated[
+        Literal["ICO", "JPEG", "PNG", "SVG", "WEBP"],
+        Field(description="Allowed values: 'ICO', 'JPEG', 'PNG', 'SVG', 'WEBP'."),
+    ]
+    ResourceId: Annotated[
+        str | None, Field(description="Pattern: ^[\\w\\- ]+$ Length: 1 to 40 characters.")
+    ] = None
 
 
 class ManagedLoginBrandingAttributes(DeferredModel):
-    ManagedLoginBrandingId: str | None = None
+    """
+    The read-only attributes of a AWS::Cognito::ManagedLoginBranding, set by AWS.
+    """
+
+    ManagedLoginBrandingId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[4][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
+        ),
+    ] = None
 
 
 class ManagedLoginBrandingProps(DeferredModel):
-    Assets: list[AssetType] | None = None
-    ClientId: str | None = None
-    ReturnMergedResources: bool | None = None
-    Settings: dict[str, Any] | None = None
-    UseCognitoProvidedValues: bool | None = None
-    UserPoolId: str
+    """
+    The properties a program declares for a AWS::Cognito::ManagedLoginBranding.
+    """
+
+    Assets: Annotated[list[AssetType] | None, Field(description="Items: 0 to 40 items.")] = None
+    ClientId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\w+]+$ Length: 1 to 128 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ReturnMergedResources: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    Settings: Annotated[dict[str, Any] | None, Field(description="Type: dict[str, Any].")] = None
+    UseCognitoProvidedValues: Annotated[bool | None, Field(description="Type: bool.")] = None
+    UserPoolId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\w-]+_[0-9a-zA-Z]+$ Length: 1 to 55 characters. Create-only: changing it replaces the resource."
+        ),
+    ]

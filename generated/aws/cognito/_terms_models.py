@@ -7,7 +7,7 @@ Imported on first use by terms.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,13 +19,36 @@ __all__ = [
 
 
 class TermsProps(DeferredModel):
-    ClientId: str | None = None
-    Enforcement: Literal["NONE"]
-    Links: Annotated[dict[str, Any], Field(max_length=0)]
-    TermsName: str
-    TermsSource: Literal["LINK"]
-    UserPoolId: str
+    """
+    The properties a program declares for a AWS::Cognito::Terms.
+    """
+
+    ClientId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\w+]+$ Length: 1 to 128 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Enforcement: Annotated[Literal["NONE"], Field(description="Allowed values: 'NONE'.")]
+    Links: Annotated[dict[str, str], Field(description="Type: dict[str, str].")]
+    TermsName: Annotated[str, Field(description="Pattern: ^(terms-of-use|privacy-policy)$")]
+    TermsSource: Annotated[Literal["LINK"], Field(description="Allowed values: 'LINK'.")]
+    UserPoolId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\w-]+_[0-9a-zA-Z]+$ Length: 1 to 55 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class TermsAttributes(DeferredModel):
-    TermsId: str | None = None
+    """
+    The read-only attributes of a AWS::Cognito::Terms, set by AWS.
+    """
+
+    TermsId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[4][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
+        ),
+    ] = None

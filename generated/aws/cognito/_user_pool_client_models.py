@@ -7,10 +7,10 @@ Imported on first use by user_pool_client.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "UserPoolClientAnalyticsConfiguration",
@@ -25,46 +25,111 @@ class UserPoolClientAnalyticsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationArn: str | None = None
-    ApplicationId: str | None = None
-    ExternalId: str | None = None
-    RoleArn: str | None = None
-    UserDataShared: bool | None = None
+    ApplicationArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    ApplicationId: Annotated[str | None, Field(description="Pattern: ^[0-9a-fA-F]+$")] = None
+    ExternalId: Annotated[str | None, Field(description="Length: 0 to 131072 characters.")] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    UserDataShared: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class UserPoolClientRefreshTokenRotation(DeferredModel):
-    Feature: Literal["ENABLED", "DISABLED"] | None = None
-    RetryGracePeriodSeconds: int | None = None
+    Feature: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    RetryGracePeriodSeconds: Annotated[
+        int | None, Field(description="Range: 0 to 60 (inclusive).")
+    ] = None
 
 
 class UserPoolClientTokenValidityUnits(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessToken: Literal["days", "hours", "minutes", "seconds"] | None = None
-    IdToken: Literal["days", "hours", "minutes", "seconds"] | None = None
-    RefreshToken: Literal["days", "hours", "minutes", "seconds"] | None = None
+    AccessToken: Annotated[
+        Literal["days", "hours", "minutes", "seconds"] | None,
+        Field(description="Allowed values: 'days', 'hours', 'minutes', 'seconds'."),
+    ] = None
+    IdToken: Annotated[
+        Literal["days", "hours", "minutes", "seconds"] | None,
+        Field(description="Allowed values: 'days', 'hours', 'minutes', 'seconds'."),
+    ] = None
+    RefreshToken: Annotated[
+        Literal["days", "hours", "minutes", "seconds"] | None,
+        Field(description="Allowed values: 'days', 'hours', 'minutes', 'seconds'."),
+    ] = None
 
 
 class UserPoolClientAttributes(DeferredModel):
-    ClientId: str | None = None
-    ClientSecret: str | None = None
-    Name: str | None = None
+    """
+    The read-only attributes of a AWS::Cognito::UserPoolClient, set by AWS.
+    """
+
+    ClientId: Annotated[str | None, Field(description="Type: str.")] = None
+    ClientSecret: Annotated[
+        str | None, Field(description="Pattern: ^[\\w+]+$ Length: 24 to 64 characters.")
+    ] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class UserPoolClientProps(DeferredModel):
-    AccessTokenValidity: int | None = None
-    AllowedOAuthFlows: list[Literal["client_credentials", "code", "implicit"]] | None = None
-    AllowedOAuthFlowsUserPoolClient: bool | None = None
-    AllowedOAuthScopes: list[str] | None = None
-    AnalyticsConfiguration: UserPoolClientAnalyticsConfiguration | None = None
-    AuthSessionValidity: int | None = None
-    CallbackURLs: list[str] | None = None
-    ClientName: str | None = None
-    DefaultRedirectURI: str | None = None
-    EnablePropagateAdditionalUserContextData: bool | None = None
-    EnableTokenRevocation: bool | None = None
-    ExplicitAuthFlows: (
+    """
+    The properties a program declares for a AWS::Cognito::UserPoolClient.
+    """
+
+    AccessTokenValidity: Annotated[
+        int | None, Field(description="Range: 1 to 86400 (inclusive).")
+    ] = None
+    AllowedOAuthFlows: Annotated[
+        list[Literal["client_credentials", "code", "implicit"]] | None,
+        Field(
+            description="Items: 0 to 3 items. Each item: Allowed values: 'client_credentials', 'code', 'implicit'."
+        ),
+    ] = None
+    AllowedOAuthFlowsUserPoolClient: Annotated[bool | None, Field(description="Type: bool.")] = None
+    AllowedOAuthScopes: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 50 items. Each item: Pattern: ^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$ Length: 1 to 256 characters."
+        ),
+    ] = None
+    AnalyticsConfiguration: Annotated[
+        UserPoolClientAnalyticsConfiguration | None,
+        Field(description="Type: UserPoolClientAnalyticsConfigurationDict."),
+    ] = None
+    AuthSessionValidity: Annotated[int | None, Field(description="Range: 3 to 15 (inclusive).")] = (
+        None
+    )
+    CallbackURLs: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 100 items. Each item: Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$ Length: 1 to 1024 characters."
+        ),
+    ] = None
+    ClientName: Annotated[
+        str | None, Field(description="Pattern: ^[\\w\\s+=,.@-]+$ Length: 1 to 128 characters.")
+    ] = None
+    DefaultRedirectURI: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$ Length: 1 to 1024 characters."
+        ),
+    ] = None
+    EnablePropagateAdditionalUserContextData: Annotated[
+        bool | None, Field(description="Type: bool.")
+    ] = None
+    EnableTokenRevocation: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ExplicitAuthFlows: Annotated[
         list[
             Literal[
                 "ADMIN_NO_SRP_AUTH",
@@ -78,16 +143,54 @@ class UserPoolClientProps(DeferredModel):
                 "USER_PASSWORD_AUTH",
             ]
         ]
-        | None
-    ) = None
-    GenerateSecret: bool | None = None
-    IdTokenValidity: int | None = None
-    LogoutURLs: list[str] | None = None
-    PreventUserExistenceErrors: Literal["ENABLED", "LEGACY"] | None = None
-    ReadAttributes: list[str] | None = None
-    RefreshTokenRotation: UserPoolClientRefreshTokenRotation | None = None
-    RefreshTokenValidity: int | None = None
-    SupportedIdentityProviders: list[str] | None = None
-    TokenValidityUnits: UserPoolClientTokenValidityUnits | None = None
-    UserPoolId: str
-    WriteAttributes: list[str] | None = None
+        | None,
+        Field(
+            description="Each item: Allowed values: 'ADMIN_NO_SRP_AUTH', 'ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'CUSTOM_AUTH_FLOW_ONLY', 'USER_PASSWORD_AUTH'."
+        ),
+    ] = None
+    GenerateSecret: Annotated[
+        bool | None,
+        Field(description="Type: bool. Create-only: changing it replaces the resource."),
+    ] = None
+    IdTokenValidity: Annotated[int | None, Field(description="Range: 1 to 86400 (inclusive).")] = (
+        None
+    )
+    LogoutURLs: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 100 items. Each item: Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$ Length: 1 to 1024 characters."
+        ),
+    ] = None
+    PreventUserExistenceErrors: Annotated[
+        Literal["ENABLED", "LEGACY"] | None,
+        Field(description="Allowed values: 'ENABLED', 'LEGACY'."),
+    ] = None
+    ReadAttributes: Annotated[
+        list[str] | None, Field(description="Each item: Length: 1 to 2048 characters.")
+    ] = None
+    RefreshTokenRotation: Annotated[
+        UserPoolClientRefreshTokenRotation | None,
+        Field(description="Type: UserPoolClientRefreshTokenRotationDict."),
+    ] = None
+    RefreshTokenValidity: Annotated[
+        int | None, Field(description="Range: 1 to 315360000 (inclusive).")
+    ] = None
+    SupportedIdentityProviders: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\p{Z}]+$ Length: 1 to 32 characters."
+        ),
+    ] = None
+    TokenValidityUnits: Annotated[
+        UserPoolClientTokenValidityUnits | None,
+        Field(description="Type: UserPoolClientTokenValidityUnitsDict."),
+    ] = None
+    UserPoolId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\w-]+_[0-9a-zA-Z]+$ Length: 1 to 55 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    WriteAttributes: Annotated[
+        list[str] | None, Field(description="Each item: Length: 1 to 2048 characters.")
+    ] = None

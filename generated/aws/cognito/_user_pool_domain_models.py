@@ -7,10 +7,10 @@ Imported on first use by user_pool_domain.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CustomDomainConfigType",
@@ -25,32 +25,62 @@ class CustomDomainConfigType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str | None = None
-    SecurityPolicy: Literal["TLS_V1", "TLS_V1_2_2021", "TLS_V1_3_2025"] | None = None
+    CertificateArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    SecurityPolicy: Annotated[
+        Literal["TLS_V1", "TLS_V1_2_2021", "TLS_V1_3_2025"] | None,
+        Field(description="Allowed values: 'TLS_V1', 'TLS_V1_2_2021', 'TLS_V1_3_2025'."),
+    ] = None
 
 
 class FailoverType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PrimaryRoute53HealthCheckId: str
-    SecondaryRegion: str
+    PrimaryRoute53HealthCheckId: Annotated[str, Field(description="Length: 0 to 64 characters.")]
+    SecondaryRegion: Annotated[str, Field(description="Length: 5 to 32 characters.")]
 
 
 class RoutingType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Failover: FailoverType | None = None
+    Failover: Annotated[FailoverType | None, Field(description="Type: FailoverTypeDict.")] = None
 
 
 class UserPoolDomainAttributes(DeferredModel):
-    CloudFrontDistribution: str | None = None
+    """
+    The read-only attributes of a AWS::Cognito::UserPoolDomain, set by AWS.
+    """
+
+    CloudFrontDistribution: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class UserPoolDomainProps(DeferredModel):
-    CustomDomainConfig: CustomDomainConfigType | None = None
-    Domain: str
-    ManagedLoginVersion: int | None = None
-    Routing: RoutingType | None = None
-    UserPoolId: str
+    """
+    The properties a program declares for a AWS::Cognito::UserPoolDomain.
+    """
+
+    CustomDomainConfig: Annotated[
+        CustomDomainConfigType | None, Field(description="Type: CustomDomainConfigTypeDict.")
+    ] = None
+    Domain: Annotated[
+        str,
+        Field(
+            description="Length: 1 to 63 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ManagedLoginVersion: Annotated[
+        int | None, Field(description="Type: int. Write-only: sent to AWS, never read back.")
+    ] = None
+    Routing: Annotated[RoutingType | None, Field(description="Type: RoutingTypeDict.")] = None
+    UserPoolId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\w-]+_[0-9a-zA-Z]+$ Length: 1 to 55 characters. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,8 +7,10 @@ Imported on first use by user_pool_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "UserPoolGroupAttributes",
@@ -17,12 +19,33 @@ __all__ = [
 
 
 class UserPoolGroupProps(DeferredModel):
-    Description: str | None = None
-    GroupName: str | None = None
-    Precedence: int | None = None
-    RoleArn: str | None = None
-    UserPoolId: str
+    """
+    The properties a program declares for a AWS::Cognito::UserPoolGroup.
+    """
+
+    Description: Annotated[str | None, Field(description="Length: 0 to 2048 characters.")] = None
+    GroupName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Precedence: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    UserPoolId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\w-]+_[0-9a-zA-Z]+$ Length: 1 to 55 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class UserPoolGroupAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Cognito::UserPoolGroup, set by AWS.
+    """

@@ -7,7 +7,7 @@ Imported on first use by user_pool_identity_provider.py, which re-exports every 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,15 +19,41 @@ __all__ = [
 
 
 class UserPoolIdentityProviderProps(DeferredModel):
-    AttributeMapping: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    IdpIdentifiers: list[str] | None = None
-    ProviderDetails: Annotated[dict[str, Any], Field(max_length=0)]
-    ProviderName: str
-    ProviderType: Literal[
-        "Facebook", "Google", "LoginWithAmazon", "OIDC", "SAML", "SignInWithApple"
+    """
+    The properties a program declares for a AWS::Cognito::UserPoolIdentityProvider.
+    """
+
+    AttributeMapping: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    IdpIdentifiers: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 50 items. Each item: Pattern: ^[\\w\\s+=.@-]+$ Length: 1 to 40 characters."
+        ),
+    ] = None
+    ProviderDetails: Annotated[dict[str, str], Field(description="Type: dict[str, str].")]
+    ProviderName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[^_\\p{Z}][\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}][^_\\p{Z}]+$ Length: 1 to 32 characters. Create-only: changing it replaces the resource."
+        ),
     ]
-    UserPoolId: str
+    ProviderType: Annotated[
+        Literal["Facebook", "Google", "LoginWithAmazon", "OIDC", "SAML", "SignInWithApple"],
+        Field(
+            description="Allowed values: 'Facebook', 'Google', 'LoginWithAmazon', 'OIDC', 'SAML', 'SignInWithApple'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    UserPoolId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\w-]+_[0-9a-zA-Z]+$ Length: 1 to 55 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class UserPoolIdentityProviderAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Cognito::UserPoolIdentityProvider, set by AWS.
+    """

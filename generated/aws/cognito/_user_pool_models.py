@@ -7,7 +7,7 @@ Imported on first use by user_pool.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -48,284 +48,601 @@ class EumsSmsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CallerArn: str
-    ConfigurationSetName: str | None = None
-    ExternalId: str | None = None
-    InEntityId: str | None = None
-    InTemplateId: str | None = None
-    OriginationIdentity: str | None = None
-    Region: str | None = None
+    CallerArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ]
+    ConfigurationSetName: Annotated[
+        str | None, Field(description="Length: 0 to 131072 characters.")
+    ] = None
+    ExternalId: Annotated[str | None, Field(description="Length: 0 to 131072 characters.")] = None
+    InEntityId: Annotated[str | None, Field(description="Length: 0 to 131072 characters.")] = None
+    InTemplateId: Annotated[str | None, Field(description="Length: 0 to 131072 characters.")] = None
+    OriginationIdentity: Annotated[
+        str | None, Field(description="Length: 0 to 131072 characters.")
+    ] = None
+    Region: Annotated[str | None, Field(description="Length: 5 to 32 characters.")] = None
 
 
 class RecoveryOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: Literal["admin_only", "verified_email", "verified_phone_number"] | None = None
-    Priority: int | None = None
+    Name: Annotated[
+        Literal["admin_only", "verified_email", "verified_phone_number"] | None,
+        Field(
+            description="Allowed values: 'admin_only', 'verified_email', 'verified_phone_number'."
+        ),
+    ] = None
+    Priority: Annotated[int | None, Field(description="Range: 1 to 2 (inclusive).")] = None
 
 
 class UserPoolAccountRecoverySetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecoveryMechanisms: list[RecoveryOption] | None = None
+    RecoveryMechanisms: Annotated[
+        list[RecoveryOption] | None, Field(description="Items: 1 to 2 items.")
+    ] = None
 
 
 class UserPoolAdvancedSecurityAdditionalFlows(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomAuthMode: Literal["AUDIT", "ENFORCED"] | None = None
+    CustomAuthMode: Annotated[
+        Literal["AUDIT", "ENFORCED"] | None,
+        Field(description="Allowed values: 'AUDIT', 'ENFORCED'."),
+    ] = None
 
 
 class UserPoolCustomEmailSender(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaArn: str | None = None
-    LambdaVersion: Literal["V1_0"] | None = None
+    LambdaArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    LambdaVersion: Annotated[
+        Literal["V1_0"] | None, Field(description="Allowed values: 'V1_0'.")
+    ] = None
 
 
 class UserPoolCustomSMSSender(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaArn: str | None = None
-    LambdaVersion: Literal["V1_0"] | None = None
+    LambdaArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    LambdaVersion: Annotated[
+        Literal["V1_0"] | None, Field(description="Allowed values: 'V1_0'.")
+    ] = None
 
 
 class UserPoolDeviceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChallengeRequiredOnNewDevice: bool | None = None
-    DeviceOnlyRememberedOnUserPrompt: bool | None = None
+    ChallengeRequiredOnNewDevice: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DeviceOnlyRememberedOnUserPrompt: Annotated[bool | None, Field(description="Type: bool.")] = (
+        None
+    )
 
 
 class UserPoolEmailConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfigurationSet: str | None = None
-    EmailSendingAccount: Literal["COGNITO_DEFAULT", "DEVELOPER"] | None = None
-    From: str | None = None
-    ReplyToEmailAddress: str | None = None
-    SourceArn: str | None = None
+    ConfigurationSet: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters.")
+    ] = None
+    EmailSendingAccount: Annotated[
+        Literal["COGNITO_DEFAULT", "DEVELOPER"] | None,
+        Field(description="Allowed values: 'COGNITO_DEFAULT', 'DEVELOPER'."),
+    ] = None
+    From: Annotated[str | None, Field(description="Length: 0 to 131072 characters.")] = None
+    ReplyToEmailAddress: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+@[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$"
+        ),
+    ] = None
+    SourceArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
 
 
 class UserPoolInboundFederation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaArn: str | None = None
-    LambdaVersion: Literal["V1_0"] | None = None
+    LambdaArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    LambdaVersion: Annotated[
+        Literal["V1_0"] | None, Field(description="Allowed values: 'V1_0'.")
+    ] = None
 
 
 class UserPoolInviteMessageTemplate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmailMessage: str | None = None
-    EmailSubject: str | None = None
-    SMSMessage: str | None = None
+    EmailMessage: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$ Length: 6 to 20000 characters."
+        ),
+    ] = None
+    EmailSubject: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$ Length: 1 to 140 characters."
+        ),
+    ] = None
+    SMSMessage: Annotated[
+        str | None, Field(description="Pattern: ^(?s) Length: 6 to 140 characters.")
+    ] = None
 
 
 class UserPoolIssuerConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["ORIGINAL", "UPDATED"] | None = None
+    Type: Annotated[
+        Literal["ORIGINAL", "UPDATED"] | None,
+        Field(description="Allowed values: 'ORIGINAL', 'UPDATED'."),
+    ] = None
 
 
 class UserPoolKeyConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyType: Literal["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"] | None = None
-    KmsKeyArn: str | None = None
+    KeyType: Annotated[
+        Literal["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"] | None,
+        Field(description="Allowed values: 'AWS_OWNED_KEY', 'CUSTOMER_MANAGED_KEY'."),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)? Length: 20 to 2048 characters."
+        ),
+    ] = None
 
 
 class UserPoolNumberAttributeConstraints(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxValue: str | None = None
-    MinValue: str | None = None
+    MaxValue: Annotated[str | None, Field(description="Length: 0 to 131072 characters.")] = None
+    MinValue: Annotated[str | None, Field(description="Length: 0 to 131072 characters.")] = None
 
 
 class UserPoolPasswordPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MinimumLength: int | None = None
-    PasswordHistorySize: int | None = None
-    RequireLowercase: bool | None = None
-    RequireNumbers: bool | None = None
-    RequireSymbols: bool | None = None
-    RequireUppercase: bool | None = None
-    TemporaryPasswordValidityDays: int | None = None
+    MinimumLength: Annotated[int | None, Field(description="Range: 6 to 99 (inclusive).")] = None
+    PasswordHistorySize: Annotated[int | None, Field(description="Range: 0 to 24 (inclusive).")] = (
+        None
+    )
+    RequireLowercase: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RequireNumbers: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RequireSymbols: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RequireUppercase: Annotated[bool | None, Field(description="Type: bool.")] = None
+    TemporaryPasswordValidityDays: Annotated[
+        int | None, Field(description="Range: 0 to 365 (inclusive).")
+    ] = None
 
 
 class UserPoolPreTokenGenerationConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaArn: str | None = None
-    LambdaVersion: Literal["V1_0", "V2_0", "V3_0"] | None = None
+    LambdaArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    LambdaVersion: Annotated[
+        Literal["V1_0", "V2_0", "V3_0"] | None,
+        Field(description="Allowed values: 'V1_0', 'V2_0', 'V3_0'."),
+    ] = None
 
 
 class UserPoolSignInPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedFirstAuthFactors: (
-        list[Literal["EMAIL_OTP", "PASSWORD", "SMS_OTP", "SOFTWARE_TOKEN", "WEB_AUTHN"]] | None
-    ) = None
+    AllowedFirstAuthFactors: Annotated[
+        list[Literal["EMAIL_OTP", "PASSWORD", "SMS_OTP", "SOFTWARE_TOKEN", "WEB_AUTHN"]] | None,
+        Field(
+            description="Items: 1 to 5 items. Each item: Allowed values: 'EMAIL_OTP', 'PASSWORD', 'SMS_OTP', 'SOFTWARE_TOKEN', 'WEB_AUTHN'."
+        ),
+    ] = None
 
 
 class UserPoolSmsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EumsSms: EumsSmsConfiguration | None = None
-    ExternalId: str | None = None
-    SnsCallerArn: str | None = None
-    SnsRegion: str | None = None
+    EumsSms: Annotated[
+        EumsSmsConfiguration | None, Field(description="Type: EumsSmsConfigurationDict.")
+    ] = None
+    ExternalId: Annotated[str | None, Field(description="Length: 0 to 131072 characters.")] = None
+    SnsCallerArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?)?$ Length: 0 to 2048 characters."
+        ),
+    ] = None
+    SnsRegion: Annotated[str | None, Field(description="Length: 5 to 32 characters.")] = None
 
 
 class UserPoolStringAttributeConstraints(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxLength: str | None = None
-    MinLength: str | None = None
+    MaxLength: Annotated[str | None, Field(description="Length: 0 to 131072 characters.")] = None
+    MinLength: Annotated[str | None, Field(description="Length: 0 to 131072 characters.")] = None
 
 
 class UserPoolUserAttributeUpdateSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributesRequireVerificationBeforeUpdate: list[Literal["email", "phone_number"]]
+    AttributesRequireVerificationBeforeUpdate: Annotated[
+        list[Literal["email", "phone_number"]],
+        Field(description="Each item: Allowed values: 'email', 'phone_number'."),
+    ]
 
 
 class UserPoolUserPoolAddOns(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdvancedSecurityAdditionalFlows: UserPoolAdvancedSecurityAdditionalFlows | None = None
-    AdvancedSecurityMode: Literal["AUDIT", "ENFORCED", "OFF"] | None = None
+    AdvancedSecurityAdditionalFlows: Annotated[
+        UserPoolAdvancedSecurityAdditionalFlows | None,
+        Field(description="Type: UserPoolAdvancedSecurityAdditionalFlowsDict."),
+    ] = None
+    AdvancedSecurityMode: Annotated[
+        Literal["AUDIT", "ENFORCED", "OFF"] | None,
+        Field(description="Allowed values: 'AUDIT', 'ENFORCED', 'OFF'."),
+    ] = None
 
 
 class UserPoolUsernameConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaseSensitive: bool | None = None
+    CaseSensitive: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class UserPoolVerificationMessageTemplate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultEmailOption: Literal["CONFIRM_WITH_CODE", "CONFIRM_WITH_LINK"] | None = None
-    EmailMessage: str | None = None
-    EmailMessageByLink: str | None = None
-    EmailSubject: str | None = None
-    EmailSubjectByLink: str | None = None
-    SmsMessage: str | None = None
+    DefaultEmailOption: Annotated[
+        Literal["CONFIRM_WITH_CODE", "CONFIRM_WITH_LINK"] | None,
+        Field(description="Allowed values: 'CONFIRM_WITH_CODE', 'CONFIRM_WITH_LINK'."),
+    ] = None
+    EmailMessage: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{####\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$ Length: 6 to 20000 characters."
+        ),
+    ] = None
+    EmailMessageByLink: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{##[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*##\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$ Length: 6 to 20000 characters."
+        ),
+    ] = None
+    EmailSubject: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$ Length: 1 to 140 characters."
+        ),
+    ] = None
+    EmailSubjectByLink: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$ Length: 1 to 140 characters."
+        ),
+    ] = None
+    SmsMessage: Annotated[
+        str | None, Field(description="Pattern: \\{####\\} Length: 6 to 140 characters.")
+    ] = None
 
 
 class UserPoolAttributes(DeferredModel):
-    Arn: str | None = None
-    ProviderName: str | None = None
-    ProviderURL: str | None = None
-    UserPoolId: str | None = None
+    """
+    The read-only attributes of a AWS::Cognito::UserPool, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    ProviderName: Annotated[str | None, Field(description="Type: str.")] = None
+    ProviderURL: Annotated[str | None, Field(description="Type: str.")] = None
+    UserPoolId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SchemaAttribute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeDataType: Literal["Boolean", "DateTime", "Number", "String"] | None = None
-    DeveloperOnlyAttribute: bool | None = None
-    Mutable: bool | None = None
-    Name: str | None = None
-    NumberAttributeConstraints: UserPoolNumberAttributeConstraints | None = None
-    Required: bool | None = None
-    StringAttributeConstraints: UserPoolStringAttributeConstraints | None = None
+    AttributeDataType: Annotated[
+        Literal["Boolean", "DateTime", "Number", "String"] | None,
+        Field(description="Allowed values: 'Boolean', 'DateTime', 'Number', 'String'."),
+    ] = None
+    DeveloperOnlyAttribute: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Mutable: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$ Length: 1 to 20 characters."
+        ),
+    ] = None
+    NumberAttributeConstraints: Annotated[
+        UserPoolNumberAttributeConstraints | None,
+        Field(description="Type: UserPoolNumberAttributeConstraintsDict."),
+    ] = None
+    Required: Annotated[bool | None, Field(description="Type: bool.")] = None
+    StringAttributeConstraints: Annotated[
+        UserPoolStringAttributeConstraints | None,
+        Field(description="Type: UserPoolStringAttributeConstraintsDict."),
+    ] = None
 
 
 class UserPoolAdminCreateUserConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowAdminCreateUserOnly: bool | None = None
-    InviteMessageTemplate: UserPoolInviteMessageTemplate | None = None
-    UnusedAccountValidityDays: int | None = None
+    AllowAdminCreateUserOnly: Annotated[bool | None, Field(description="Type: bool.")] = None
+    InviteMessageTemplate: Annotated[
+        UserPoolInviteMessageTemplate | None,
+        Field(description="Type: UserPoolInviteMessageTemplateDict."),
+    ] = None
+    UnusedAccountValidityDays: Annotated[
+        int | None, Field(description="Range: 0 to 365 (inclusive).")
+    ] = None
 
 
 class UserPoolLambdaConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreateAuthChallenge: str | None = None
-    CustomEmailSender: UserPoolCustomEmailSender | None = None
-    CustomMessage: str | None = None
-    CustomSMSSender: UserPoolCustomSMSSender | None = None
-    DefineAuthChallenge: str | None = None
-    InboundFederation: UserPoolInboundFederation | None = None
-    KMSKeyID: str | None = None
-    PostAuthentication: str | None = None
-    PostConfirmation: str | None = None
-    PreAuthentication: str | None = None
-    PreSignUp: str | None = None
-    PreTokenGeneration: str | None = None
-    PreTokenGenerationConfig: UserPoolPreTokenGenerationConfig | None = None
-    UserMigration: str | None = None
-    VerifyAuthChallengeResponse: str | None = None
+    CreateAuthChallenge: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    CustomEmailSender: Annotated[
+        UserPoolCustomEmailSender | None, Field(description="Type: UserPoolCustomEmailSenderDict.")
+    ] = None
+    CustomMessage: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    CustomSMSSender: Annotated[
+        UserPoolCustomSMSSender | None, Field(description="Type: UserPoolCustomSMSSenderDict.")
+    ] = None
+    DefineAuthChallenge: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    InboundFederation: Annotated[
+        UserPoolInboundFederation | None, Field(description="Type: UserPoolInboundFederationDict.")
+    ] = None
+    KMSKeyID: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    PostAuthentication: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    PostConfirmation: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    PreAuthentication: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    PreSignUp: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    PreTokenGeneration: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    PreTokenGenerationConfig: Annotated[
+        UserPoolPreTokenGenerationConfig | None,
+        Field(description="Type: UserPoolPreTokenGenerationConfigDict."),
+    ] = None
+    UserMigration: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    VerifyAuthChallengeResponse: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$ Length: 20 to 2048 characters."
+        ),
+    ] = None
 
 
 class UserPoolPolicies(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PasswordPolicy: UserPoolPasswordPolicy | None = None
-    SignInPolicy: UserPoolSignInPolicy | None = None
+    PasswordPolicy: Annotated[
+        UserPoolPasswordPolicy | None, Field(description="Type: UserPoolPasswordPolicyDict.")
+    ] = None
+    SignInPolicy: Annotated[
+        UserPoolSignInPolicy | None, Field(description="Type: UserPoolSignInPolicyDict.")
+    ] = None
 
 
 class UserPoolProps(DeferredModel):
-    AccountRecoverySetting: UserPoolAccountRecoverySetting | None = None
-    AdminCreateUserConfig: UserPoolAdminCreateUserConfig | None = None
-    AliasAttributes: list[Literal["email", "phone_number", "preferred_username"]] | None = None
-    AutoVerifiedAttributes: list[Literal["email", "phone_number"]] | None = None
-    DeletionProtection: Literal["ACTIVE", "INACTIVE"] | None = None
-    DeviceConfiguration: UserPoolDeviceConfiguration | None = None
-    EmailAuthenticationMessage: str | None = None
-    EmailAuthenticationSubject: str | None = None
-    EmailConfiguration: UserPoolEmailConfiguration | None = None
-    EmailVerificationMessage: str | None = None
-    EmailVerificationSubject: str | None = None
-    EnabledMfas: list[str] | None = None
-    IssuerConfiguration: UserPoolIssuerConfiguration | None = None
-    KeyConfiguration: UserPoolKeyConfiguration | None = None
-    LambdaConfig: UserPoolLambdaConfig | None = None
-    MfaConfiguration: Literal["OFF", "ON", "OPTIONAL"] | None = None
-    Policies: UserPoolPolicies | None = None
-    Schema: list[SchemaAttribute] | None = None
-    SmsAuthenticationMessage: str | None = None
-    SmsConfiguration: UserPoolSmsConfiguration | None = None
-    SmsVerificationMessage: str | None = None
-    UserAttributeUpdateSettings: UserPoolUserAttributeUpdateSettings | None = None
-    UserPoolAddOns: UserPoolUserPoolAddOns | None = None
-    UserPoolName: str | None = None
-    UserPoolTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    UserPoolTier: Literal["LITE", "ESSENTIALS", "PLUS"] | None = None
-    UsernameAttributes: list[Literal["email", "phone_number"]] | None = None
-    UsernameConfiguration: UserPoolUsernameConfiguration | None = None
-    VerificationMessageTemplate: UserPoolVerificationMessageTemplate | None = None
-    WebAuthnFactorConfiguration: (
-        Literal["SINGLE_FACTOR", "MULTI_FACTOR_WITH_USER_VERIFICATION"] | None
-    ) = None
-    WebAuthnRelyingPartyID: str | None = None
-    WebAuthnUserVerification: str | None = None
+    """
+    The properties a program declares for a AWS::Cognito::UserPool.
+    """
+
+    AccountRecoverySetting: Annotated[
+        UserPoolAccountRecoverySetting | None,
+        Field(description="Type: UserPoolAccountRecoverySettingDict."),
+    ] = None
+    AdminCreateUserConfig: Annotated[
+        UserPoolAdminCreateUserConfig | None,
+        Field(description="Type: UserPoolAdminCreateUserConfigDict."),
+    ] = None
+    AliasAttributes: Annotated[
+        list[Literal["email", "phone_number", "preferred_username"]] | None,
+        Field(
+            description="Each item: Allowed values: 'email', 'phone_number', 'preferred_username'."
+        ),
+    ] = None
+    AutoVerifiedAttributes: Annotated[
+        list[Literal["email", "phone_number"]] | None,
+        Field(description="Each item: Allowed values: 'email', 'phone_number'."),
+    ] = None
+    DeletionProtection: Annotated[
+        Literal["ACTIVE", "INACTIVE"] | None,
+        Field(description="Allowed values: 'ACTIVE', 'INACTIVE'."),
+    ] = None
+    DeviceConfiguration: Annotated[
+        UserPoolDeviceConfiguration | None,
+        Field(description="Type: UserPoolDeviceConfigurationDict."),
+    ] = None
+    EmailAuthenticationMessage: Annotated[
+        str | None, Field(description="Length: 6 to 20000 characters.")
+    ] = None
+    EmailAuthenticationSubject: Annotated[
+        str | None, Field(description="Length: 1 to 140 characters.")
+    ] = None
+    EmailConfiguration: Annotated[
+        UserPoolEmailConfiguration | None,
+        Field(description="Type: UserPoolEmailConfigurationDict."),
+    ] = None
+    EmailVerificationMessage: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{####\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$ Length: 6 to 20000 characters."
+        ),
+    ] = None
+    EmailVerificationSubject: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$ Length: 1 to 140 characters."
+        ),
+    ] = None
+    EnabledMfas: Annotated[
+        list[str] | None,
+        Field(description="Type: list[str]. Write-only: sent to AWS, never read back."),
+    ] = None
+    IssuerConfiguration: Annotated[
+        UserPoolIssuerConfiguration | None,
+        Field(description="Type: UserPoolIssuerConfigurationDict."),
+    ] = None
+    KeyConfiguration: Annotated[
+        UserPoolKeyConfiguration | None, Field(description="Type: UserPoolKeyConfigurationDict.")
+    ] = None
+    LambdaConfig: Annotated[
+        UserPoolLambdaConfig | None, Field(description="Type: UserPoolLambdaConfigDict.")
+    ] = None
+    MfaConfiguration: Annotated[
+        Literal["OFF", "ON", "OPTIONAL"] | None,
+        Field(description="Allowed values: 'OFF', 'ON', 'OPTIONAL'."),
+    ] = None
+    Policies: Annotated[
+        UserPoolPolicies | None, Field(description="Type: UserPoolPoliciesDict.")
+    ] = None
+    Schema: Annotated[list[SchemaAttribute] | None, Field(description="Items: 1 to 50 items.")] = (
+        None
+    )
+    SmsAuthenticationMessage: Annotated[
+        str | None, Field(description="Pattern: \\{####\\} Length: 6 to 140 characters.")
+    ] = None
+    SmsConfiguration: Annotated[
+        UserPoolSmsConfiguration | None, Field(description="Type: UserPoolSmsConfigurationDict.")
+    ] = None
+    SmsVerificationMessage: Annotated[
+        str | None, Field(description="Pattern: \\{####\\} Length: 6 to 140 characters.")
+    ] = None
+    UserAttributeUpdateSettings: Annotated[
+        UserPoolUserAttributeUpdateSettings | None,
+        Field(description="Type: UserPoolUserAttributeUpdateSettingsDict."),
+    ] = None
+    UserPoolAddOns: Annotated[
+        UserPoolUserPoolAddOns | None, Field(description="Type: UserPoolUserPoolAddOnsDict.")
+    ] = None
+    UserPoolName: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    UserPoolTags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = (
+        None
+    )
+    UserPoolTier: Annotated[
+        Literal["LITE", "ESSENTIALS", "PLUS"] | None,
+        Field(description="Allowed values: 'LITE', 'ESSENTIALS', 'PLUS'."),
+    ] = None
+    UsernameAttributes: Annotated[
+        list[Literal["email", "phone_number"]] | None,
+        Field(description="Each item: Allowed values: 'email', 'phone_number'."),
+    ] = None
+    UsernameConfiguration: Annotated[
+        UserPoolUsernameConfiguration | None,
+        Field(description="Type: UserPoolUsernameConfigurationDict."),
+    ] = None
+    VerificationMessageTemplate: Annotated[
+        UserPoolVerificationMessageTemplate | None,
+        Field(description="Type: UserPoolVerificationMessageTemplateDict."),
+    ] = None
+    WebAuthnFactorConfiguration: Annotated[
+        Literal["SINGLE_FACTOR", "MULTI_FACTOR_WITH_USER_VERIFICATION"] | None,
+        Field(
+            description="Allowed values: 'SINGLE_FACTOR', 'MULTI_FACTOR_WITH_USER_VERIFICATION'."
+        ),
+    ] = None
+    WebAuthnRelyingPartyID: Annotated[
+        str | None, Field(description="Length: 1 to 63 characters.")
+    ] = None
+    WebAuthnUserVerification: Annotated[
+        str | None, Field(description="Length: 1 to 9 characters.")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by user_pool_regional_configuration_attachment.py, which r
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -30,99 +30,134 @@ class EumsSmsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CallerArn: str
-    ConfigurationSetName: str | None = None
-    ExternalId: str | None = None
-    InEntityId: str | None = None
-    InTemplateId: str | None = None
-    OriginationIdentity: str | None = None
-    Region: str | None = None
+    CallerArn: Annotated[str, Field(description="Type: str.")]
+    ConfigurationSetName: Annotated[str | None, Field(description="Type: str.")] = None
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
+    InEntityId: Annotated[str | None, Field(description="Type: str.")] = None
+    InTemplateId: Annotated[str | None, Field(description="Type: str.")] = None
+    OriginationIdentity: Annotated[str | None, Field(description="Type: str.")] = None
+    Region: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class UserPoolRegionalConfigurationAttachmentCustomEmailSender(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaArn: str | None = None
-    LambdaVersion: str | None = None
+    LambdaArn: Annotated[str | None, Field(description="Type: str.")] = None
+    LambdaVersion: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class UserPoolRegionalConfigurationAttachmentCustomSMSSender(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaArn: str | None = None
-    LambdaVersion: str | None = None
+    LambdaArn: Annotated[str | None, Field(description="Type: str.")] = None
+    LambdaVersion: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class UserPoolRegionalConfigurationAttachmentEmailConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfigurationSet: str | None = None
-    EmailSendingAccount: str | None = None
-    From: str | None = None
-    ReplyToEmailAddress: str | None = None
-    SourceArn: str | None = None
+    ConfigurationSet: Annotated[str | None, Field(description="Type: str.")] = None
+    EmailSendingAccount: Annotated[str | None, Field(description="Type: str.")] = None
+    From: Annotated[str | None, Field(description="Type: str.")] = None
+    ReplyToEmailAddress: Annotated[str | None, Field(description="Type: str.")] = None
+    SourceArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class UserPoolRegionalConfigurationAttachmentInboundFederation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaArn: str | None = None
-    LambdaVersion: str | None = None
+    LambdaArn: Annotated[str | None, Field(description="Type: str.")] = None
+    LambdaVersion: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaArn: str | None = None
-    LambdaVersion: str | None = None
+    LambdaArn: Annotated[str | None, Field(description="Type: str.")] = None
+    LambdaVersion: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class UserPoolRegionalConfigurationAttachmentSmsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EumsSms: EumsSmsConfiguration | None = None
-    ExternalId: str | None = None
-    SnsCallerArn: str | None = None
-    SnsRegion: str | None = None
+    EumsSms: Annotated[
+        EumsSmsConfiguration | None, Field(description="Type: EumsSmsConfigurationDict.")
+    ] = None
+    ExternalId: Annotated[str | None, Field(description="Type: str.")] = None
+    SnsCallerArn: Annotated[str | None, Field(description="Type: str.")] = None
+    SnsRegion: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class UserPoolRegionalConfigurationAttachmentAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Cognito::UserPoolRegionalConfigurationAttachment, set by AWS.
+    """
 
 
 class UserPoolRegionalConfigurationAttachmentLambdaConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreateAuthChallenge: str | None = None
-    CustomEmailSender: UserPoolRegionalConfigurationAttachmentCustomEmailSender | None = None
-    CustomMessage: str | None = None
-    CustomSMSSender: UserPoolRegionalConfigurationAttachmentCustomSMSSender | None = None
-    DefineAuthChallenge: str | None = None
-    InboundFederation: UserPoolRegionalConfigurationAttachmentInboundFederation | None = None
-    KMSKeyID: str | None = None
-    PostAuthentication: str | None = None
-    PostConfirmation: str | None = None
-    PreAuthentication: str | None = None
-    PreSignUp: str | None = None
-    PreTokenGeneration: str | None = None
-    PreTokenGenerationConfig: (
-        UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfig | None
-    ) = None
-    UserMigration: str | None = None
-    VerifyAuthChallengeResponse: str | None = None
+    CreateAuthChallenge: Annotated[str | None, Field(description="Type: str.")] = None
+    CustomEmailSender: Annotated[
+        UserPoolRegionalConfigurationAttachmentCustomEmailSender | None,
+        Field(description="Type: UserPoolRegionalConfigurationAttachmentCustomEmailSenderDict."),
+    ] = None
+    CustomMessage: Annotated[str | None, Field(description="Type: str.")] = None
+    CustomSMSSender: Annotated[
+        UserPoolRegionalConfigurationAttachmentCustomSMSSender | None,
+        Field(description="Type: UserPoolRegionalConfigurationAttachmentCustomSMSSenderDict."),
+    ] = None
+    DefineAuthChallenge: Annotated[str | None, Field(description="Type: str.")] = None
+    InboundFederation: Annotated[
+        UserPoolRegionalConfigurationAttachmentInboundFederation | None,
+        Field(description="Type: UserPoolRegionalConfigurationAttachmentInboundFederationDict."),
+    ] = None
+    KMSKeyID: Annotated[str | None, Field(description="Type: str.")] = None
+    PostAuthentication: Annotated[str | None, Field(description="Type: str.")] = None
+    PostConfirmation: Annotated[str | None, Field(description="Type: str.")] = None
+    PreAuthentication: Annotated[str | None, Field(description="Type: str.")] = None
+    PreSignUp: Annotated[str | None, Field(description="Type: str.")] = None
+    PreTokenGeneration: Annotated[str | None, Field(description="Type: str.")] = None
+    PreTokenGenerationConfig: Annotated[
+        UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfig | None,
+        Field(
+            description="Type: UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfigDict."
+        ),
+    ] = None
+    UserMigration: Annotated[str | None, Field(description="Type: str.")] = None
+    VerifyAuthChallengeResponse: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class UserPoolRegionalConfigurationAttachmentProps(DeferredModel):
-    EmailConfiguration: UserPoolRegionalConfigurationAttachmentEmailConfiguration | None = None
-    LambdaConfig: UserPoolRegionalConfigurationAttachmentLambdaConfig | None = None
-    SmsConfiguration: UserPoolRegionalConfigurationAttachmentSmsConfiguration | None = None
-    Status: str | None = None
-    UserPoolId: str
-    UserPoolTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Cognito::UserPoolRegionalConfigurationAttachment.
+    """
+
+    EmailConfiguration: Annotated[
+        UserPoolRegionalConfigurationAttachmentEmailConfiguration | None,
+        Field(description="Type: UserPoolRegionalConfigurationAttachmentEmailConfigurationDict."),
+    ] = None
+    LambdaConfig: Annotated[
+        UserPoolRegionalConfigurationAttachmentLambdaConfig | None,
+        Field(description="Type: UserPoolRegionalConfigurationAttachmentLambdaConfigDict."),
+    ] = None
+    SmsConfiguration: Annotated[
+        UserPoolRegionalConfigurationAttachmentSmsConfiguration | None,
+        Field(description="Type: UserPoolRegionalConfigurationAttachmentSmsConfigurationDict."),
+    ] = None
+    Status: Annotated[
+        str | None, Field(description="The status of the replica. Set to ACTIVE or INACTIVE.")
+    ] = None
+    UserPoolId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    UserPoolTags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = (
+        None
+    )

@@ -7,7 +7,7 @@ Imported on first use by user_pool_replica.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,10 +19,29 @@ __all__ = [
 
 
 class UserPoolReplicaProps(DeferredModel):
-    RegionName: str
-    UserPoolId: str
-    UserPoolTagsAtCreate: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Cognito::UserPoolReplica.
+    """
+
+    RegionName: Annotated[
+        str,
+        Field(
+            description="Length: 5 to 32 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    UserPoolId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\w-]+_[0-9a-zA-Z]+$ Length: 1 to 55 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    UserPoolTagsAtCreate: Annotated[
+        dict[str, str] | None,
+        Field(description="Type: dict[str, str]. Create-only: changing it replaces the resource."),
+    ] = None
 
 
 class UserPoolReplicaAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Cognito::UserPoolReplica, set by AWS.
+    """

@@ -7,9 +7,10 @@ Imported on first use by user_pool_resource_server.py, which re-exports every na
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ResourceServerScopeType",
@@ -22,16 +23,41 @@ class ResourceServerScopeType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScopeDescription: str
-    ScopeName: str
+    ScopeDescription: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    ScopeName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\x21\\x23-\\x2E\\x30-\\x5B\\x5D-\\x7E]+$ Length: 1 to 256 characters."
+        ),
+    ]
 
 
 class UserPoolResourceServerAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Cognito::UserPoolResourceServer, set by AWS.
+    """
 
 
 class UserPoolResourceServerProps(DeferredModel):
-    Identifier: str
-    Name: str
-    Scopes: list[ResourceServerScopeType] | None = None
-    UserPoolId: str
+    """
+    The properties a program declares for a AWS::Cognito::UserPoolResourceServer.
+    """
+
+    Identifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$ Length: 1 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str, Field(description="Pattern: ^[\\w\\s+=,.@-]+$ Length: 1 to 256 characters.")
+    ]
+    Scopes: Annotated[
+        list[ResourceServerScopeType] | None, Field(description="Items: 0 to 100 items.")
+    ] = None
+    UserPoolId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\w-]+_[0-9a-zA-Z]+$ Length: 1 to 55 characters. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by user_pool_risk_configuration_attachment.py, which re-ex
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccountTakeoverActionType",
@@ -29,80 +30,116 @@ class AccountTakeoverActionType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventAction: str
-    Notify: bool
+    EventAction: Annotated[str, Field(description="Type: str.")]
+    Notify: Annotated[bool, Field(description="Type: bool.")]
 
 
 class AccountTakeoverActionsType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HighAction: AccountTakeoverActionType | None = None
-    LowAction: AccountTakeoverActionType | None = None
-    MediumAction: AccountTakeoverActionType | None = None
+    HighAction: Annotated[
+        AccountTakeoverActionType | None, Field(description="Type: AccountTakeoverActionTypeDict.")
+    ] = None
+    LowAction: Annotated[
+        AccountTakeoverActionType | None, Field(description="Type: AccountTakeoverActionTypeDict.")
+    ] = None
+    MediumAction: Annotated[
+        AccountTakeoverActionType | None, Field(description="Type: AccountTakeoverActionTypeDict.")
+    ] = None
 
 
 class CompromisedCredentialsActionsType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventAction: str
+    EventAction: Annotated[str, Field(description="Type: str.")]
 
 
 class CompromisedCredentialsRiskConfigurationType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: CompromisedCredentialsActionsType
-    EventFilter: list[str] | None = None
+    Actions: Annotated[
+        CompromisedCredentialsActionsType,
+        Field(description="Type: CompromisedCredentialsActionsTypeDict."),
+    ]
+    EventFilter: Annotated[list[str] | None, Field(description="Items are unique.")] = None
 
 
 class NotifyEmailType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HtmlBody: str | None = None
-    Subject: str
-    TextBody: str | None = None
+    HtmlBody: Annotated[str | None, Field(description="Type: str.")] = None
+    Subject: Annotated[str, Field(description="Type: str.")]
+    TextBody: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class RiskExceptionConfigurationType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlockedIPRangeList: list[str] | None = None
-    SkippedIPRangeList: list[str] | None = None
+    BlockedIPRangeList: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    SkippedIPRangeList: Annotated[list[str] | None, Field(description="Items are unique.")] = None
 
 
 class UserPoolRiskConfigurationAttachmentAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Cognito::UserPoolRiskConfigurationAttachment, set by AWS.
+    """
 
 
 class NotifyConfigurationType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlockEmail: NotifyEmailType | None = None
-    From: str | None = None
-    MfaEmail: NotifyEmailType | None = None
-    NoActionEmail: NotifyEmailType | None = None
-    ReplyTo: str | None = None
-    SourceArn: str
+    BlockEmail: Annotated[
+        NotifyEmailType | None, Field(description="Type: NotifyEmailTypeDict.")
+    ] = None
+    From: Annotated[str | None, Field(description="Type: str.")] = None
+    MfaEmail: Annotated[NotifyEmailType | None, Field(description="Type: NotifyEmailTypeDict.")] = (
+        None
+    )
+    NoActionEmail: Annotated[
+        NotifyEmailType | None, Field(description="Type: NotifyEmailTypeDict.")
+    ] = None
+    ReplyTo: Annotated[str | None, Field(description="Type: str.")] = None
+    SourceArn: Annotated[str, Field(description="Type: str.")]
 
 
 class AccountTakeoverRiskConfigurationType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: AccountTakeoverActionsType
-    NotifyConfiguration: NotifyConfigurationType | None = None
+    Actions: Annotated[
+        AccountTakeoverActionsType, Field(description="Type: AccountTakeoverActionsTypeDict.")
+    ]
+    NotifyConfiguration: Annotated[
+        NotifyConfigurationType | None, Field(description="Type: NotifyConfigurationTypeDict.")
+    ] = None
 
 
 class UserPoolRiskConfigurationAttachmentProps(DeferredModel):
-    AccountTakeoverRiskConfiguration: AccountTakeoverRiskConfigurationType | None = None
-    ClientId: str
-    CompromisedCredentialsRiskConfiguration: CompromisedCredentialsRiskConfigurationType | None = (
-        None
-    )
-    RiskExceptionConfiguration: RiskExceptionConfigurationType | None = None
-    UserPoolId: str
+    """
+    The properties a program declares for a AWS::Cognito::UserPoolRiskConfigurationAttachment.
+    """
+
+    AccountTakeoverRiskConfiguration: Annotated[
+        AccountTakeoverRiskConfigurationType | None,
+        Field(description="Type: AccountTakeoverRiskConfigurationTypeDict."),
+    ] = None
+    ClientId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    CompromisedCredentialsRiskConfiguration: Annotated[
+        CompromisedCredentialsRiskConfigurationType | None,
+        Field(description="Type: CompromisedCredentialsRiskConfigurationTypeDict."),
+    ] = None
+    RiskExceptionConfiguration: Annotated[
+        RiskExceptionConfigurationType | None,
+        Field(description="Type: RiskExceptionConfigurationTypeDict."),
+    ] = None
+    UserPoolId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]

@@ -7,8 +7,10 @@ Imported on first use by user_pool_ui_customization_attachment.py, which re-expo
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "UserPoolUICustomizationAttachmentAttributes",
@@ -17,10 +19,20 @@ __all__ = [
 
 
 class UserPoolUICustomizationAttachmentProps(DeferredModel):
-    CSS: str | None = None
-    ClientId: str
-    UserPoolId: str
+    """
+    The properties a program declares for a AWS::Cognito::UserPoolUICustomizationAttachment.
+    """
+
+    CSS: Annotated[str | None, Field(description="Type: str.")] = None
+    ClientId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    UserPoolId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
 
 
 class UserPoolUICustomizationAttachmentAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Cognito::UserPoolUICustomizationAttachment, set by AWS.
+    """

@@ -7,7 +7,7 @@ Imported on first use by user_pool_user.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,20 +23,60 @@ class AttributeType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Value: str | None = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class UserPoolUserAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Cognito::UserPoolUser, set by AWS.
+    """
 
 
 class UserPoolUserProps(DeferredModel):
-    ClientMetadata: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DesiredDeliveryMediums: list[str] | None = None
-    ForceAliasCreation: bool | None = None
-    MessageAction: str | None = None
-    UserAttributes: list[AttributeType] | None = None
-    UserPoolId: str
-    Username: str | None = None
-    ValidationData: list[AttributeType] | None = None
+    """
+    The properties a program declares for a AWS::Cognito::UserPoolUser.
+    """
+
+    ClientMetadata: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Type: dict[str, str]. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DesiredDeliveryMediums: Annotated[
+        list[str] | None,
+        Field(
+            description="Type: list[str]. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ForceAliasCreation: Annotated[
+        bool | None,
+        Field(
+            description="Type: bool. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    MessageAction: Annotated[
+        str | None,
+        Field(
+            description="Type: str. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    UserAttributes: Annotated[
+        list[AttributeType] | None,
+        Field(
+            description="Type: list[AttributeTypeDict]. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    UserPoolId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Username: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    ValidationData: Annotated[
+        list[AttributeType] | None,
+        Field(
+            description="Type: list[AttributeTypeDict]. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

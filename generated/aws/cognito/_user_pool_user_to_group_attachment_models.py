@@ -7,8 +7,10 @@ Imported on first use by user_pool_user_to_group_attachment.py, which re-exports
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "UserPoolUserToGroupAttachmentAttributes",
@@ -17,10 +19,22 @@ __all__ = [
 
 
 class UserPoolUserToGroupAttachmentProps(DeferredModel):
-    GroupName: str
-    UserPoolId: str
-    Username: str
+    """
+    The properties a program declares for a AWS::Cognito::UserPoolUserToGroupAttachment.
+    """
+
+    GroupName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    UserPoolId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Username: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
 
 
 class UserPoolUserToGroupAttachmentAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Cognito::UserPoolUserToGroupAttachment, set by AWS.
+    """

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,53 +67,58 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CognitoIdentityProviderDict = TypedDict(
-    "CognitoIdentityProviderDict",
-    {
-        "ClientId": "Required[str]",
-        "ProviderName": "Required[str]",
-        "ServerSideTokenCheck": "bool",
-    },
-    total=False,
-)
 
-IdentityPoolCognitoStreamsDict = TypedDict(
-    "IdentityPoolCognitoStreamsDict",
-    {
-        "RoleArn": "str",
-        "StreamName": "str",
-        "StreamingStatus": "str",
-    },
-    total=False,
-)
+class CognitoIdentityProviderDict(TypedDict, total=False):
+    """CognitoIdentityProvider as a plain dict."""
 
-IdentityPoolPushSyncDict = TypedDict(
-    "IdentityPoolPushSyncDict",
-    {
-        "ApplicationArns": "list[str]",
-        "RoleArn": "str",
-    },
-    total=False,
-)
+    ClientId: Required[str]
+    """Pattern: ^[\\w_]+$ Length: 1 to 128 characters."""
+    ProviderName: Required[str]
+    """Pattern: ^[\\w._:/-]+$ Length: 1 to 128 characters."""
+    ServerSideTokenCheck: bool
+    """Type: bool."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class IdentityPoolCognitoStreamsDict(TypedDict, total=False):
+    """IdentityPoolCognitoStreams as a plain dict."""
+
+    RoleArn: str
+    """Type: str."""
+    StreamName: str
+    """Type: str."""
+    StreamingStatus: str
+    """Type: str."""
+
+
+class IdentityPoolPushSyncDict(TypedDict, total=False):
+    """IdentityPoolPushSync as a plain dict."""
+
+    ApplicationArns: list[str]
+    """Type: list[str]."""
+    RoleArn: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cognito::IdentityPool",
     schema_file="aws-cognito-identitypool.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Name"),
-    create_only=(),
     write_only=("/PushSync", "/CognitoStreams", "/CognitoEvents"),
-    conditional_create_only=(),
     unordered_arrays=(
         "/CognitoIdentityProviders",
         "/IdentityPoolTags",
@@ -118,14 +127,9 @@ METADATA = _TypeMetadata(
         "/SamlProviderARNs",
     ),
     required=("AllowUnauthenticatedIdentities",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/IdentityPoolTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -135,111 +139,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CognitoIdentityProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\w_]+$",
-                    "type": "string",
-                },
-                "ProviderName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\w._:/-]+$",
-                    "type": "string",
-                },
-                "ServerSideTokenCheck": {"type": "boolean"},
-            },
-            "required": ["ProviderName", "ClientId"],
-            "type": "object",
-        },
-        "CognitoStreams": {
-            "additionalProperties": False,
-            "properties": {
-                "RoleArn": {"type": "string"},
-                "StreamName": {"type": "string"},
-                "StreamingStatus": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "PushSync": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationArns": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "RoleArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AllowClassicFlow": {"type": "boolean"},
-        "AllowUnauthenticatedIdentities": {"type": "boolean"},
-        "CognitoEvents": {"type": ["object", "string"]},
-        "CognitoIdentityProviders": {
-            "items": {"$ref": "#/definitions/CognitoIdentityProvider"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "CognitoStreams": {"$ref": "#/definitions/CognitoStreams"},
-        "DeveloperProviderName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\w._-]+$",
-            "type": "string",
-        },
-        "Id": {"type": "string"},
-        "IdentityPoolName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\w\\s+=,.@-]+$",
-            "type": "string",
-        },
-        "IdentityPoolTags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Name": {"type": "string"},
-        "OpenIdConnectProviderARNs": {
-            "items": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "PushSync": {"$ref": "#/definitions/PushSync"},
-        "SamlProviderARNs": {
-            "items": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "SupportedLoginProviders": {"type": ["object", "string"]},
-    },
-    "required": ["AllowUnauthenticatedIdentities"],
-}
-
 
 class IdentityPool(_Resource):
     """AWS::Cognito::IdentityPool: Resource Type definition for AWS::Cognito::IdentityPool
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Write-only (sent to AWS, never read back): PushSync, CognitoStreams, CognitoEvents.
+    Read-only attributes (known once deployed): Id, Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-identitypool.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -247,12 +156,15 @@ class IdentityPool(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IdentityPoolAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "identity_pool.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """Type: str."""
     Name: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllowClassicFlow: bool
     AllowUnauthenticatedIdentities: bool
     CognitoEvents: dict[str, Any] | str
@@ -266,35 +178,48 @@ class IdentityPool(_Resource):
     SamlProviderARNs: list[str]
     SupportedLoginProviders: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AllowUnauthenticatedIdentities: bool,
+        AllowClassicFlow: bool | None = None,
+        CognitoEvents: dict[str, Any] | str | None = None,
+        CognitoIdentityProviders: list[CognitoIdentityProvider | CognitoIdentityProviderDict]
+        | None = None,
+        CognitoStreams: IdentityPoolCognitoStreams | IdentityPoolCognitoStreamsDict | None = None,
+        DeveloperProviderName: str | None = None,
+        IdentityPoolName: str | None = None,
+        IdentityPoolTags: list[Tag | TagDict] | None = None,
+        OpenIdConnectProviderARNs: list[str] | None = None,
+        PushSync: IdentityPoolPushSync | IdentityPoolPushSyncDict | None = None,
+        SamlProviderARNs: list[str] | None = None,
+        SupportedLoginProviders: dict[str, Any] | str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cognito::IdentityPool; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AllowUnauthenticatedIdentities: bool,
-            AllowClassicFlow: bool | None = None,
-            CognitoEvents: dict[str, Any] | str | None = None,
-            CognitoIdentityProviders: list[CognitoIdentityProvider | CognitoIdentityProviderDict]
-            | None = None,
-            CognitoStreams: IdentityPoolCognitoStreams
-            | IdentityPoolCognitoStreamsDict
-            | None = None,
-            DeveloperProviderName: str | None = None,
-            IdentityPoolName: str | None = None,
-            IdentityPoolTags: list[Tag | TagDict] | None = None,
-            OpenIdConnectProviderARNs: list[str] | None = None,
-            PushSync: IdentityPoolPushSync | IdentityPoolPushSyncDict | None = None,
-            SamlProviderARNs: list[str] | None = None,
-            SupportedLoginProviders: dict[str, Any] | str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cognito::IdentityPool; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AllowUnauthenticatedIdentities: Type: bool. Required.
+            AllowClassicFlow: Type: bool.
+            CognitoEvents: Type: dict[str, Any] | str. Write-only: sent to AWS, never read back.
+            CognitoIdentityProviders: Type: list[CognitoIdentityProviderDict].
+            CognitoStreams: Type: IdentityPoolCognitoStreamsDict. Write-only: sent to AWS, never
+                read back.
+            DeveloperProviderName: Pattern: ^[\\w._-]+$ Length: 1 to 128 characters.
+            IdentityPoolName: Pattern: ^[\\w\\s+=,.@-]+$ Length: 1 to 128 characters.
             IdentityPoolTags: An array of key-value pairs to apply to this resource.
+            OpenIdConnectProviderARNs: Each item: Length: 20 to 2048 characters.
+            PushSync: Type: IdentityPoolPushSyncDict. Write-only: sent to AWS, never read back.
+            SamlProviderARNs: Each item: Length: 20 to 2048 characters.
+            SupportedLoginProviders: Type: dict[str, Any] | str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,12 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cognito::IdentityPoolPrincipalTag",
     schema_file="aws-cognito-identitypoolprincipaltag.json",
     primary_identifier=("/IdentityPoolId", "/IdentityProviderName"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/IdentityPoolId", "/IdentityProviderName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("IdentityPoolId", "IdentityProviderName"),
     list_required=("IdentityPoolId", "IdentityProviderName"),
     tagging=_Tagging(
@@ -65,7 +65,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,24 +74,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "IdentityPoolId": {"type": "string"},
-        "IdentityProviderName": {"type": "string"},
-        "PrincipalTags": {"type": ["object"]},
-        "UseDefaults": {"type": "boolean"},
-    },
-    "required": ["IdentityPoolId", "IdentityProviderName"],
-}
-
 
 class IdentityPoolPrincipalTag(_Resource):
-    """AWS::Cognito::IdentityPoolPrincipalTag: Resource Type definition for AWS::Cognito::IdentityPoolPrincipalTag
+    """AWS::Cognito::IdentityPoolPrincipalTag: Resource Type definition for
+    AWS::Cognito::IdentityPoolPrincipalTag
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IdentityPoolId, IdentityProviderName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): IdentityPoolId, IdentityProviderName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-identitypoolprincipaltag.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -102,32 +93,43 @@ class IdentityPoolPrincipalTag(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IdentityPoolPrincipalTagAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "identity_pool_principal_tag.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IdentityPoolId: str
     IdentityProviderName: str
     PrincipalTags: dict[str, Any]
     UseDefaults: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IdentityPoolId: str,
+        IdentityProviderName: str,
+        PrincipalTags: dict[str, Any] | None = None,
+        UseDefaults: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cognito::IdentityPoolPrincipalTag; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IdentityPoolId: str,
-            IdentityProviderName: str,
-            PrincipalTags: dict[str, Any] | None = None,
-            UseDefaults: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cognito::IdentityPoolPrincipalTag; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IdentityPoolId: Type: str. Create-only: changing it replaces the resource. Required.
+            IdentityProviderName: Type: str. Create-only: changing it replaces the resource.
+                Required.
+            PrincipalTags: Type: dict[str, Any].
+            UseDefaults: Type: bool.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

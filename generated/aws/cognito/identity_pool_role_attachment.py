@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,36 +63,41 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MappingRuleDict = TypedDict(
-    "MappingRuleDict",
-    {
-        "Claim": "Required[str]",
-        "MatchType": "Required[str]",
-        "RoleARN": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-RoleMappingDict = TypedDict(
-    "RoleMappingDict",
-    {
-        "AmbiguousRoleResolution": "str",
-        "IdentityProvider": "str",
-        "RulesConfiguration": "RulesConfigurationTypeDict",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
+class MappingRuleDict(TypedDict, total=False):
+    """MappingRule as a plain dict."""
 
-RulesConfigurationTypeDict = TypedDict(
-    "RulesConfigurationTypeDict",
-    {
-        "Rules": "Required[list[MappingRuleDict]]",
-    },
-    total=False,
-)
+    Claim: Required[str]
+    """Type: str."""
+    MatchType: Required[str]
+    """Type: str."""
+    RoleARN: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
 
+
+class RoleMappingDict(TypedDict, total=False):
+    """RoleMapping as a plain dict."""
+
+    AmbiguousRoleResolution: str
+    """Type: str."""
+    IdentityProvider: str
+    """Type: str."""
+    RulesConfiguration: RulesConfigurationTypeDict
+    """Type: RulesConfigurationTypeDict."""
+    Type: Required[str]
+    """Type: str."""
+
+
+class RulesConfigurationTypeDict(TypedDict, total=False):
+    """RulesConfigurationType as a plain dict."""
+
+    Rules: Required[list[MappingRuleDict]]
+    """Type: list[MappingRuleDict]."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cognito::IdentityPoolRoleAttachment",
     schema_file="aws-cognito-identitypoolroleattachment.json",
@@ -96,8 +105,6 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/IdentityPoolId",),),
     read_only=("/Id",),
     create_only=("/IdentityPoolId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/RoleMappings/*/RulesConfiguration/Rules",),
     required=("IdentityPoolId",),
     list_required=("IdentityPoolId",),
@@ -107,7 +114,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -117,62 +123,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "MappingRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Claim": {"type": "string"},
-                "MatchType": {"type": "string"},
-                "RoleARN": {"type": "string"},
-                "Value": {"type": "string"},
-            },
-            "required": ["Claim", "MatchType", "RoleARN", "Value"],
-            "type": "object",
-        },
-        "RoleMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "AmbiguousRoleResolution": {"type": "string"},
-                "IdentityProvider": {"type": "string"},
-                "RulesConfiguration": {"$ref": "#/definitions/RulesConfigurationType"},
-                "Type": {"type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "RulesConfigurationType": {
-            "additionalProperties": False,
-            "properties": {
-                "Rules": {
-                    "items": {"$ref": "#/definitions/MappingRule"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["Rules"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Id": {"type": "string"},
-        "IdentityPoolId": {"type": "string"},
-        "RoleMappings": {
-            "additionalProperties": False,
-            "patternProperties": {"^.+$": {"$ref": "#/definitions/RoleMapping"}},
-        },
-        "Roles": {"additionalProperties": False, "patternProperties": {"^.+$": {"type": "string"}}},
-    },
-    "required": ["IdentityPoolId"],
-}
-
 
 class IdentityPoolRoleAttachment(_Resource):
-    """AWS::Cognito::IdentityPoolRoleAttachment: Resource Type definition for AWS::Cognito::IdentityPoolRoleAttachment
+    """AWS::Cognito::IdentityPoolRoleAttachment: Resource Type definition for
+    AWS::Cognito::IdentityPoolRoleAttachment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Also identified by: IdentityPoolId.
+    Replaced when any of these change (create-only): IdentityPoolId.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-identitypoolroleattachment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -182,31 +144,41 @@ class IdentityPoolRoleAttachment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IdentityPoolRoleAttachmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "identity_pool_role_attachment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IdentityPoolId: str
-    RoleMappings: dict[str, Any]
-    Roles: dict[str, Any]
+    RoleMappings: dict[str, RoleMappingDict]
+    Roles: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IdentityPoolId: str,
+        RoleMappings: dict[str, RoleMapping | RoleMappingDict] | None = None,
+        Roles: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cognito::IdentityPoolRoleAttachment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IdentityPoolId: str,
-            RoleMappings: dict[str, Any] | None = None,
-            Roles: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cognito::IdentityPoolRoleAttachment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IdentityPoolId: Type: str. Create-only: changing it replaces the resource. Required.
+            RoleMappings: Type: dict[str, RoleMappingDict].
+            Roles: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,61 +67,57 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LogConfigurationDict = TypedDict(
-    "LogConfigurationDict",
-    {
-        "CloudWatchLogsConfiguration": "LogDeliveryConfigurationCloudWatchLogsConfigurationDict",
-        "EventSource": "str",
-        "FirehoseConfiguration": "LogDeliveryConfigurationFirehoseConfigurationDict",
-        "LogLevel": "str",
-        "S3Configuration": "LogDeliveryConfigurationS3ConfigurationDict",
-    },
-    total=False,
-)
 
-LogDeliveryConfigurationCloudWatchLogsConfigurationDict = TypedDict(
-    "LogDeliveryConfigurationCloudWatchLogsConfigurationDict",
-    {
-        "LogGroupArn": "str",
-    },
-    total=False,
-)
+class LogConfigurationDict(TypedDict, total=False):
+    """LogConfiguration as a plain dict."""
 
-LogDeliveryConfigurationFirehoseConfigurationDict = TypedDict(
-    "LogDeliveryConfigurationFirehoseConfigurationDict",
-    {
-        "StreamArn": "str",
-    },
-    total=False,
-)
+    CloudWatchLogsConfiguration: LogDeliveryConfigurationCloudWatchLogsConfigurationDict
+    """Type: LogDeliveryConfigurationCloudWatchLogsConfigurationDict."""
+    EventSource: str
+    """Type: str."""
+    FirehoseConfiguration: LogDeliveryConfigurationFirehoseConfigurationDict
+    """Type: LogDeliveryConfigurationFirehoseConfigurationDict."""
+    LogLevel: str
+    """Type: str."""
+    S3Configuration: LogDeliveryConfigurationS3ConfigurationDict
+    """Type: LogDeliveryConfigurationS3ConfigurationDict."""
 
-LogDeliveryConfigurationS3ConfigurationDict = TypedDict(
-    "LogDeliveryConfigurationS3ConfigurationDict",
-    {
-        "BucketArn": "str",
-    },
-    total=False,
-)
 
+class LogDeliveryConfigurationCloudWatchLogsConfigurationDict(TypedDict, total=False):
+    """LogDeliveryConfigurationCloudWatchLogsConfiguration as a plain dict."""
+
+    LogGroupArn: str
+    """Type: str."""
+
+
+class LogDeliveryConfigurationFirehoseConfigurationDict(TypedDict, total=False):
+    """LogDeliveryConfigurationFirehoseConfiguration as a plain dict."""
+
+    StreamArn: str
+    """Type: str."""
+
+
+class LogDeliveryConfigurationS3ConfigurationDict(TypedDict, total=False):
+    """LogDeliveryConfigurationS3Configuration as a plain dict."""
+
+    BucketArn: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cognito::LogDeliveryConfiguration",
     schema_file="aws-cognito-logdeliveryconfiguration.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/UserPoolId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("UserPoolId",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 2,
         "read": 120,
@@ -126,53 +126,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudWatchLogsConfiguration": {
-            "additionalProperties": False,
-            "properties": {"LogGroupArn": {"type": "string"}},
-            "type": "object",
-        },
-        "FirehoseConfiguration": {
-            "additionalProperties": False,
-            "properties": {"StreamArn": {"type": "string"}},
-            "type": "object",
-        },
-        "LogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogsConfiguration": {
-                    "$ref": "#/definitions/CloudWatchLogsConfiguration"
-                },
-                "EventSource": {"type": "string"},
-                "FirehoseConfiguration": {"$ref": "#/definitions/FirehoseConfiguration"},
-                "LogLevel": {"type": "string"},
-                "S3Configuration": {"$ref": "#/definitions/S3Configuration"},
-            },
-            "type": "object",
-        },
-        "LogConfigurations": {"items": {"$ref": "#/definitions/LogConfiguration"}, "type": "array"},
-        "S3Configuration": {
-            "additionalProperties": False,
-            "properties": {"BucketArn": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Id": {"type": "string"},
-        "LogConfigurations": {"$ref": "#/definitions/LogConfigurations"},
-        "UserPoolId": {"type": "string"},
-    },
-    "required": ["UserPoolId"],
-}
-
 
 class LogDeliveryConfiguration(_Resource):
-    """AWS::Cognito::LogDeliveryConfiguration: Resource Type definition for AWS::Cognito::LogDeliveryConfiguration
+    """AWS::Cognito::LogDeliveryConfiguration: Resource Type definition for
+    AWS::Cognito::LogDeliveryConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): UserPoolId.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-logdeliveryconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -182,29 +146,38 @@ class LogDeliveryConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LogDeliveryConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "log_delivery_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LogConfigurations: list[LogConfigurationDict]
     UserPoolId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        UserPoolId: str,
+        LogConfigurations: list[LogConfiguration | LogConfigurationDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cognito::LogDeliveryConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            UserPoolId: str,
-            LogConfigurations: list[LogConfiguration | LogConfigurationDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cognito::LogDeliveryConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            UserPoolId: Type: str. Create-only: changing it replaces the resource. Required.
+            LogConfigurations: Type: list[LogConfigurationDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

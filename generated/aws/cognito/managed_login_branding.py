@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,37 +55,58 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AssetTypeDict = TypedDict(
-    "AssetTypeDict",
-    {
-        "Bytes": "str",
-        "Category": "Required[Literal['FAVICON_ICO', 'FAVICON_SVG', 'EMAIL_GRAPHIC', 'SMS_GRAPHIC', 'AUTH_APP_GRAPHIC', 'PASSWORD_GRAPHIC', 'PASSKEY_GRAPHIC', 'PAGE_HEADER_LOGO', 'PAGE_HEADER_BACKGROUND', 'PAGE_FOOTER_LOGO', 'PAGE_FOOTER_BACKGROUND', 'PAGE_BACKGROUND', 'FORM_BACKGROUND', 'FORM_LOGO', 'IDP_BUTTON_ICON']]",
-        "ColorMode": "Required[Literal['LIGHT', 'DARK', 'DYNAMIC']]",
-        "Extension": "Required[Literal['ICO', 'JPEG', 'PNG', 'SVG', 'WEBP']]",
-        "ResourceId": "str",
-    },
-    total=False,
-)
 
+class AssetTypeDict(TypedDict, total=False):
+    """AssetType as a plain dict."""
+
+    Bytes: str
+    """Length: at most 1000000 characters."""
+    Category: Required[
+        Literal[
+            "FAVICON_ICO",
+            "FAVICON_SVG",
+            "EMAIL_GRAPHIC",
+            "SMS_GRAPHIC",
+            "AUTH_APP_GRAPHIC",
+            "PASSWORD_GRAPHIC",
+            "PASSKEY_GRAPHIC",
+            "PAGE_HEADER_LOGO",
+            "PAGE_HEADER_BACKGROUND",
+            "PAGE_FOOTER_LOGO",
+            "PAGE_FOOTER_BACKGROUND",
+            "PAGE_BACKGROUND",
+            "FORM_BACKGROUND",
+            "FORM_LOGO",
+            "IDP_BUTTON_ICON",
+        ]
+    ]
+    """Allowed values: 'FAVICON_ICO', 'FAVICON_SVG', 'EMAIL_GRAPHIC', 'SMS_GRAPHIC',
+    'AUTH_APP_GRAPHIC', 'PASSWORD_GRAPHIC', 'PASSKEY_GRAPHIC', 'PAGE_HEADER_LOGO',
+    'PAGE_HEADER_BACKGROUND', 'PAGE_FOOTER_LOGO', 'PAGE_FOOTER_BACKGROUND', 'PAGE_BACKGROUND' (and 3
+    more)."""
+    ColorMode: Required[Literal["LIGHT", "DARK", "DYNAMIC"]]
+    """Allowed values: 'LIGHT', 'DARK', 'DYNAMIC'."""
+    Extension: Required[Literal["ICO", "JPEG", "PNG", "SVG", "WEBP"]]
+    """Allowed values: 'ICO', 'JPEG', 'PNG', 'SVG', 'WEBP'."""
+    ResourceId: str
+    """Pattern: ^[\\w\\- ]+$ Length: 1 to 40 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cognito::ManagedLoginBranding",
     schema_file="aws-cognito-managedloginbranding.json",
     primary_identifier=("/UserPoolId", "/ManagedLoginBrandingId"),
-    additional_identifiers=(),
     read_only=("/ManagedLoginBrandingId",),
     create_only=("/UserPoolId", "/ClientId"),
     write_only=("/ClientId", "/ReturnMergedResources"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("UserPoolId",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 2,
         "read": 2,
@@ -90,84 +115,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AssetList": {
-            "items": {"$ref": "#/definitions/AssetType"},
-            "maxItems": 40,
-            "minItems": 0,
-            "type": "array",
-        },
-        "AssetType": {
-            "additionalProperties": False,
-            "properties": {
-                "Bytes": {"$ref": "#/definitions/BytesType"},
-                "Category": {"$ref": "#/definitions/CategoryType"},
-                "ColorMode": {"$ref": "#/definitions/ColorModeType"},
-                "Extension": {"$ref": "#/definitions/ExtensionType"},
-                "ResourceId": {"$ref": "#/definitions/ResourceIdType"},
-            },
-            "required": ["Category", "ColorMode", "Extension"],
-            "type": "object",
-        },
-        "BytesType": {"maxLength": 1000000, "type": "string"},
-        "CategoryType": {
-            "enum": [
-                "FAVICON_ICO",
-                "FAVICON_SVG",
-                "EMAIL_GRAPHIC",
-                "SMS_GRAPHIC",
-                "AUTH_APP_GRAPHIC",
-                "PASSWORD_GRAPHIC",
-                "PASSKEY_GRAPHIC",
-                "PAGE_HEADER_LOGO",
-                "PAGE_HEADER_BACKGROUND",
-                "PAGE_FOOTER_LOGO",
-                "PAGE_FOOTER_BACKGROUND",
-                "PAGE_BACKGROUND",
-                "FORM_BACKGROUND",
-                "FORM_LOGO",
-                "IDP_BUTTON_ICON",
-            ],
-            "type": "string",
-        },
-        "ColorModeType": {"enum": ["LIGHT", "DARK", "DYNAMIC"], "type": "string"},
-        "ExtensionType": {"enum": ["ICO", "JPEG", "PNG", "SVG", "WEBP"], "type": "string"},
-        "ManagedLoginBrandingIdType": {
-            "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[4][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$",
-            "type": "string",
-        },
-        "ResourceIdType": {
-            "maxLength": 40,
-            "minLength": 1,
-            "pattern": "^[\\w\\- ]+$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Assets": {"$ref": "#/definitions/AssetList"},
-        "ClientId": {"maxLength": 128, "minLength": 1, "pattern": "^[\\w+]+$", "type": "string"},
-        "ManagedLoginBrandingId": {"$ref": "#/definitions/ManagedLoginBrandingIdType"},
-        "ReturnMergedResources": {"type": "boolean"},
-        "Settings": {"type": "object"},
-        "UseCognitoProvidedValues": {"type": "boolean"},
-        "UserPoolId": {
-            "maxLength": 55,
-            "minLength": 1,
-            "pattern": "^[\\w-]+_[0-9a-zA-Z]+$",
-            "type": "string",
-        },
-    },
-    "required": ["UserPoolId"],
-}
-
 
 class ManagedLoginBranding(_Resource):
-    """AWS::Cognito::ManagedLoginBranding: Resource Type definition for AWS::Cognito::ManagedLoginBranding
+    """AWS::Cognito::ManagedLoginBranding: Resource Type definition for
+    AWS::Cognito::ManagedLoginBranding
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserPoolId, ManagedLoginBrandingId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): UserPoolId, ClientId.
+    Write-only (sent to AWS, never read back): ClientId, ReturnMergedResources.
+    Read-only attributes (known once deployed): ManagedLoginBrandingId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-managedloginbranding.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -177,11 +136,16 @@ class ManagedLoginBranding(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ManagedLoginBrandingAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "managed_login_branding.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ManagedLoginBrandingId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[4][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Assets: list[AssetTypeDict]
     ClientId: str
     ReturnMergedResources: bool
@@ -189,25 +153,36 @@ class ManagedLoginBranding(_Resource):
     UseCognitoProvidedValues: bool
     UserPoolId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        UserPoolId: str,
+        Assets: list[AssetType | AssetTypeDict] | None = None,
+        ClientId: str | None = None,
+        ReturnMergedResources: bool | None = None,
+        Settings: dict[str, Any] | None = None,
+        UseCognitoProvidedValues: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cognito::ManagedLoginBranding; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            UserPoolId: str,
-            Assets: list[AssetType | AssetTypeDict] | None = None,
-            ClientId: str | None = None,
-            ReturnMergedResources: bool | None = None,
-            Settings: dict[str, Any] | None = None,
-            UseCognitoProvidedValues: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cognito::ManagedLoginBranding; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            UserPoolId: Pattern: ^[\\w-]+_[0-9a-zA-Z]+$ Length: 1 to 55 characters. Create-only:
+                changing it replaces the resource. Required.
+            Assets: Items: 0 to 40 items.
+            ClientId: Pattern: ^[\\w+]+$ Length: 1 to 128 characters. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            ReturnMergedResources: Type: bool. Write-only: sent to AWS, never read back.
+            Settings: Type: dict[str, Any].
+            UseCognitoProvidedValues: Type: bool.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

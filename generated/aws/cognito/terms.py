@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cognito::Terms",
     schema_file="aws-cognito-terms.json",
     primary_identifier=("/UserPoolId", "/TermsId"),
-    additional_identifiers=(),
     read_only=("/TermsId",),
     create_only=("/UserPoolId", "/ClientId"),
     write_only=("/ClientId",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("UserPoolId", "TermsName", "TermsSource", "Enforcement", "Links"),
     list_required=("UserPoolId",),
     tagging=_Tagging(
@@ -65,7 +67,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 2,
         "read": 2,
@@ -75,90 +76,67 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LinksType": {
-            "additionalProperties": False,
-            "maxProperties": 12,
-            "minProperties": 1,
-            "patternProperties": {
-                "^cognito:(default|english|french|spanish|german|bahasa-indonesia|italian|japanese|korean|portuguese-brazil|chinese-(simplified|traditional))$": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "TermsEnforcementType": {"enum": ["NONE"], "type": "string"},
-        "TermsIdType": {
-            "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[4][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$",
-            "type": "string",
-        },
-        "TermsNameType": {"pattern": "^(terms-of-use|privacy-policy)$", "type": "string"},
-        "TermsSourceType": {"enum": ["LINK"], "type": "string"},
-    },
-    "properties": {
-        "ClientId": {"maxLength": 128, "minLength": 1, "pattern": "^[\\w+]+$", "type": "string"},
-        "Enforcement": {"$ref": "#/definitions/TermsEnforcementType"},
-        "Links": {"$ref": "#/definitions/LinksType"},
-        "TermsId": {"$ref": "#/definitions/TermsIdType"},
-        "TermsName": {"$ref": "#/definitions/TermsNameType"},
-        "TermsSource": {"$ref": "#/definitions/TermsSourceType"},
-        "UserPoolId": {
-            "maxLength": 55,
-            "minLength": 1,
-            "pattern": "^[\\w-]+_[0-9a-zA-Z]+$",
-            "type": "string",
-        },
-    },
-    "required": ["UserPoolId", "TermsName", "TermsSource", "Enforcement", "Links"],
-}
-
 
 class Terms(_Resource):
     """AWS::Cognito::Terms: Resource Type definition for AWS::Cognito::Terms
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserPoolId, TermsId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): UserPoolId, ClientId.
+    Write-only (sent to AWS, never read back): ClientId.
+    Read-only attributes (known once deployed): TermsId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-terms.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TermsProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TermsAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "terms.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     TermsId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[4][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClientId: str
     Enforcement: Literal["NONE"]
-    Links: dict[str, Any]
+    Links: dict[str, str]
     TermsName: str
     TermsSource: Literal["LINK"]
     UserPoolId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Enforcement: Literal["NONE"],
+        Links: dict[str, str],
+        TermsName: str,
+        TermsSource: Literal["LINK"],
+        UserPoolId: str,
+        ClientId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cognito::Terms; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Enforcement: Literal["NONE"],
-            Links: dict[str, Any],
-            TermsName: str,
-            TermsSource: Literal["LINK"],
-            UserPoolId: str,
-            ClientId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cognito::Terms; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Enforcement: Allowed values: 'NONE'. Required.
+            Links: Type: dict[str, str]. Required.
+            TermsName: Pattern: ^(terms-of-use|privacy-policy)$ Required.
+            TermsSource: Allowed values: 'LINK'. Required.
+            UserPoolId: Pattern: ^[\\w-]+_[0-9a-zA-Z]+$ Length: 1 to 55 characters. Create-only:
+                changing it replaces the resource. Required.
+            ClientId: Pattern: ^[\\w+]+$ Length: 1 to 128 characters. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -151,29 +155,46 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EumsSmsConfigurationDict = TypedDict(
-    "EumsSmsConfigurationDict",
-    {
-        "CallerArn": "Required[str]",
-        "ConfigurationSetName": "str",
-        "ExternalId": "str",
-        "InEntityId": "str",
-        "InTemplateId": "str",
-        "OriginationIdentity": "str",
-        "Region": "str",
-    },
-    total=False,
-)
 
-RecoveryOptionDict = TypedDict(
-    "RecoveryOptionDict",
-    {
-        "Name": "Literal['admin_only', 'verified_email', 'verified_phone_number']",
-        "Priority": "int",
-    },
-    total=False,
-)
+class EumsSmsConfigurationDict(TypedDict, total=False):
+    """EumsSmsConfiguration as a plain dict."""
 
+    CallerArn: Required[str]
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+    ConfigurationSetName: str
+    """Length: 0 to 131072 characters."""
+    ExternalId: str
+    """Length: 0 to 131072 characters."""
+    InEntityId: str
+    """Length: 0 to 131072 characters."""
+    InTemplateId: str
+    """Length: 0 to 131072 characters."""
+    OriginationIdentity: str
+    """Length: 0 to 131072 characters."""
+    Region: str
+    """Length: 5 to 32 characters."""
+
+
+class RecoveryOptionDict(TypedDict, total=False):
+    """RecoveryOption as a plain dict."""
+
+    Name: Literal["admin_only", "verified_email", "verified_phone_number"]
+    """Allowed values: 'admin_only', 'verified_email', 'verified_phone_number'."""
+    Priority: int
+    """Range: 1 to 2 (inclusive)."""
+
+
+# SchemaAttribute as a plain dict.
+# Functional form: some keys are not Python identifiers.
+# AttributeDataType: Allowed values: 'Boolean', 'DateTime', 'Number', 'String'.
+# DeveloperOnlyAttribute: Type: bool.
+# Mutable: Type: bool.
+# Name: Pattern: ^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$ Length: 1 to 20 characters.
+# NumberAttributeConstraints: Type: UserPoolNumberAttributeConstraintsDict.
+# Required: Type: bool.
+# StringAttributeConstraints: Type: UserPoolStringAttributeConstraintsDict.
 SchemaAttributeDict = TypedDict(
     "SchemaAttributeDict",
     {
@@ -188,255 +209,313 @@ SchemaAttributeDict = TypedDict(
     total=False,
 )
 
-UserPoolAccountRecoverySettingDict = TypedDict(
-    "UserPoolAccountRecoverySettingDict",
-    {
-        "RecoveryMechanisms": "list[RecoveryOptionDict]",
-    },
-    total=False,
-)
 
-UserPoolAdminCreateUserConfigDict = TypedDict(
-    "UserPoolAdminCreateUserConfigDict",
-    {
-        "AllowAdminCreateUserOnly": "bool",
-        "InviteMessageTemplate": "UserPoolInviteMessageTemplateDict",
-        "UnusedAccountValidityDays": "int",
-    },
-    total=False,
-)
+class UserPoolAccountRecoverySettingDict(TypedDict, total=False):
+    """UserPoolAccountRecoverySetting as a plain dict."""
 
-UserPoolAdvancedSecurityAdditionalFlowsDict = TypedDict(
-    "UserPoolAdvancedSecurityAdditionalFlowsDict",
-    {
-        "CustomAuthMode": "Literal['AUDIT', 'ENFORCED']",
-    },
-    total=False,
-)
+    RecoveryMechanisms: list[RecoveryOptionDict]
+    """Items: 1 to 2 items."""
 
-UserPoolCustomEmailSenderDict = TypedDict(
-    "UserPoolCustomEmailSenderDict",
-    {
-        "LambdaArn": "str",
-        "LambdaVersion": "Literal['V1_0']",
-    },
-    total=False,
-)
 
-UserPoolCustomSMSSenderDict = TypedDict(
-    "UserPoolCustomSMSSenderDict",
-    {
-        "LambdaArn": "str",
-        "LambdaVersion": "Literal['V1_0']",
-    },
-    total=False,
-)
+class UserPoolAdminCreateUserConfigDict(TypedDict, total=False):
+    """UserPoolAdminCreateUserConfig as a plain dict."""
 
-UserPoolDeviceConfigurationDict = TypedDict(
-    "UserPoolDeviceConfigurationDict",
-    {
-        "ChallengeRequiredOnNewDevice": "bool",
-        "DeviceOnlyRememberedOnUserPrompt": "bool",
-    },
-    total=False,
-)
+    AllowAdminCreateUserOnly: bool
+    """Type: bool."""
+    InviteMessageTemplate: UserPoolInviteMessageTemplateDict
+    """Type: UserPoolInviteMessageTemplateDict."""
+    UnusedAccountValidityDays: int
+    """Range: 0 to 365 (inclusive)."""
 
-UserPoolEmailConfigurationDict = TypedDict(
-    "UserPoolEmailConfigurationDict",
-    {
-        "ConfigurationSet": "str",
-        "EmailSendingAccount": "Literal['COGNITO_DEFAULT', 'DEVELOPER']",
-        "From": "str",
-        "ReplyToEmailAddress": "str",
-        "SourceArn": "str",
-    },
-    total=False,
-)
 
-UserPoolInboundFederationDict = TypedDict(
-    "UserPoolInboundFederationDict",
-    {
-        "LambdaArn": "str",
-        "LambdaVersion": "Literal['V1_0']",
-    },
-    total=False,
-)
+class UserPoolAdvancedSecurityAdditionalFlowsDict(TypedDict, total=False):
+    """UserPoolAdvancedSecurityAdditionalFlows as a plain dict."""
 
-UserPoolInviteMessageTemplateDict = TypedDict(
-    "UserPoolInviteMessageTemplateDict",
-    {
-        "EmailMessage": "str",
-        "EmailSubject": "str",
-        "SMSMessage": "str",
-    },
-    total=False,
-)
+    CustomAuthMode: Literal["AUDIT", "ENFORCED"]
+    """Allowed values: 'AUDIT', 'ENFORCED'."""
 
-UserPoolIssuerConfigurationDict = TypedDict(
-    "UserPoolIssuerConfigurationDict",
-    {
-        "Type": "Literal['ORIGINAL', 'UPDATED']",
-    },
-    total=False,
-)
 
-UserPoolKeyConfigurationDict = TypedDict(
-    "UserPoolKeyConfigurationDict",
-    {
-        "KeyType": "Literal['AWS_OWNED_KEY', 'CUSTOMER_MANAGED_KEY']",
-        "KmsKeyArn": "str",
-    },
-    total=False,
-)
+class UserPoolCustomEmailSenderDict(TypedDict, total=False):
+    """UserPoolCustomEmailSender as a plain dict."""
 
-UserPoolLambdaConfigDict = TypedDict(
-    "UserPoolLambdaConfigDict",
-    {
-        "CreateAuthChallenge": "str",
-        "CustomEmailSender": "UserPoolCustomEmailSenderDict",
-        "CustomMessage": "str",
-        "CustomSMSSender": "UserPoolCustomSMSSenderDict",
-        "DefineAuthChallenge": "str",
-        "InboundFederation": "UserPoolInboundFederationDict",
-        "KMSKeyID": "str",
-        "PostAuthentication": "str",
-        "PostConfirmation": "str",
-        "PreAuthentication": "str",
-        "PreSignUp": "str",
-        "PreTokenGeneration": "str",
-        "PreTokenGenerationConfig": "UserPoolPreTokenGenerationConfigDict",
-        "UserMigration": "str",
-        "VerifyAuthChallengeResponse": "str",
-    },
-    total=False,
-)
+    LambdaArn: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+    LambdaVersion: Literal["V1_0"]
+    """Allowed values: 'V1_0'."""
 
-UserPoolNumberAttributeConstraintsDict = TypedDict(
-    "UserPoolNumberAttributeConstraintsDict",
-    {
-        "MaxValue": "str",
-        "MinValue": "str",
-    },
-    total=False,
-)
 
-UserPoolPasswordPolicyDict = TypedDict(
-    "UserPoolPasswordPolicyDict",
-    {
-        "MinimumLength": "int",
-        "PasswordHistorySize": "int",
-        "RequireLowercase": "bool",
-        "RequireNumbers": "bool",
-        "RequireSymbols": "bool",
-        "RequireUppercase": "bool",
-        "TemporaryPasswordValidityDays": "int",
-    },
-    total=False,
-)
+class UserPoolCustomSMSSenderDict(TypedDict, total=False):
+    """UserPoolCustomSMSSender as a plain dict."""
 
-UserPoolPoliciesDict = TypedDict(
-    "UserPoolPoliciesDict",
-    {
-        "PasswordPolicy": "UserPoolPasswordPolicyDict",
-        "SignInPolicy": "UserPoolSignInPolicyDict",
-    },
-    total=False,
-)
+    LambdaArn: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+    LambdaVersion: Literal["V1_0"]
+    """Allowed values: 'V1_0'."""
 
-UserPoolPreTokenGenerationConfigDict = TypedDict(
-    "UserPoolPreTokenGenerationConfigDict",
-    {
-        "LambdaArn": "str",
-        "LambdaVersion": "Literal['V1_0', 'V2_0', 'V3_0']",
-    },
-    total=False,
-)
 
-UserPoolSignInPolicyDict = TypedDict(
-    "UserPoolSignInPolicyDict",
-    {
-        "AllowedFirstAuthFactors": "list[Literal['EMAIL_OTP', 'PASSWORD', 'SMS_OTP', 'SOFTWARE_TOKEN', 'WEB_AUTHN']]",
-    },
-    total=False,
-)
+class UserPoolDeviceConfigurationDict(TypedDict, total=False):
+    """UserPoolDeviceConfiguration as a plain dict."""
 
-UserPoolSmsConfigurationDict = TypedDict(
-    "UserPoolSmsConfigurationDict",
-    {
-        "EumsSms": "EumsSmsConfigurationDict",
-        "ExternalId": "str",
-        "SnsCallerArn": "str",
-        "SnsRegion": "str",
-    },
-    total=False,
-)
+    ChallengeRequiredOnNewDevice: bool
+    """Type: bool."""
+    DeviceOnlyRememberedOnUserPrompt: bool
+    """Type: bool."""
 
-UserPoolStringAttributeConstraintsDict = TypedDict(
-    "UserPoolStringAttributeConstraintsDict",
-    {
-        "MaxLength": "str",
-        "MinLength": "str",
-    },
-    total=False,
-)
 
-UserPoolUserAttributeUpdateSettingsDict = TypedDict(
-    "UserPoolUserAttributeUpdateSettingsDict",
-    {
-        "AttributesRequireVerificationBeforeUpdate": "Required[list[Literal['email', 'phone_number']]]",
-    },
-    total=False,
-)
+class UserPoolEmailConfigurationDict(TypedDict, total=False):
+    """UserPoolEmailConfiguration as a plain dict."""
 
-UserPoolUserPoolAddOnsDict = TypedDict(
-    "UserPoolUserPoolAddOnsDict",
-    {
-        "AdvancedSecurityAdditionalFlows": "UserPoolAdvancedSecurityAdditionalFlowsDict",
-        "AdvancedSecurityMode": "Literal['AUDIT', 'ENFORCED', 'OFF']",
-    },
-    total=False,
-)
+    ConfigurationSet: str
+    """Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters."""
+    EmailSendingAccount: Literal["COGNITO_DEFAULT", "DEVELOPER"]
+    """Allowed values: 'COGNITO_DEFAULT', 'DEVELOPER'."""
+    From: str
+    """Length: 0 to 131072 characters."""
+    ReplyToEmailAddress: str
+    """Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+@[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$"""
+    SourceArn: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
 
-UserPoolUsernameConfigurationDict = TypedDict(
-    "UserPoolUsernameConfigurationDict",
-    {
-        "CaseSensitive": "bool",
-    },
-    total=False,
-)
 
-UserPoolVerificationMessageTemplateDict = TypedDict(
-    "UserPoolVerificationMessageTemplateDict",
-    {
-        "DefaultEmailOption": "Literal['CONFIRM_WITH_CODE', 'CONFIRM_WITH_LINK']",
-        "EmailMessage": "str",
-        "EmailMessageByLink": "str",
-        "EmailSubject": "str",
-        "EmailSubjectByLink": "str",
-        "SmsMessage": "str",
-    },
-    total=False,
-)
+class UserPoolInboundFederationDict(TypedDict, total=False):
+    """UserPoolInboundFederation as a plain dict."""
 
+    LambdaArn: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+    LambdaVersion: Literal["V1_0"]
+    """Allowed values: 'V1_0'."""
+
+
+class UserPoolInviteMessageTemplateDict(TypedDict, total=False):
+    """UserPoolInviteMessageTemplate as a plain dict."""
+
+    EmailMessage: str
+    """Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$ Length: 6 to 20000 characters."""
+    EmailSubject: str
+    """Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$ Length: 1 to 140 characters."""
+    SMSMessage: str
+    """Pattern: ^(?s) Length: 6 to 140 characters."""
+
+
+class UserPoolIssuerConfigurationDict(TypedDict, total=False):
+    """UserPoolIssuerConfiguration as a plain dict."""
+
+    Type: Literal["ORIGINAL", "UPDATED"]
+    """Allowed values: 'ORIGINAL', 'UPDATED'."""
+
+
+class UserPoolKeyConfigurationDict(TypedDict, total=False):
+    """UserPoolKeyConfiguration as a plain dict."""
+
+    KeyType: Literal["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"]
+    """Allowed values: 'AWS_OWNED_KEY', 'CUSTOMER_MANAGED_KEY'."""
+    KmsKeyArn: str
+    """Pattern:
+    arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?
+    Length: 20 to 2048 characters."""
+
+
+class UserPoolLambdaConfigDict(TypedDict, total=False):
+    """UserPoolLambdaConfig as a plain dict."""
+
+    CreateAuthChallenge: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+    CustomEmailSender: UserPoolCustomEmailSenderDict
+    """Type: UserPoolCustomEmailSenderDict."""
+    CustomMessage: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+    CustomSMSSender: UserPoolCustomSMSSenderDict
+    """Type: UserPoolCustomSMSSenderDict."""
+    DefineAuthChallenge: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+    InboundFederation: UserPoolInboundFederationDict
+    """Type: UserPoolInboundFederationDict."""
+    KMSKeyID: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+    PostAuthentication: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+    PostConfirmation: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+    PreAuthentication: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+    PreSignUp: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+    PreTokenGeneration: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+    PreTokenGenerationConfig: UserPoolPreTokenGenerationConfigDict
+    """Type: UserPoolPreTokenGenerationConfigDict."""
+    UserMigration: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+    VerifyAuthChallengeResponse: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+
+
+class UserPoolNumberAttributeConstraintsDict(TypedDict, total=False):
+    """UserPoolNumberAttributeConstraints as a plain dict."""
+
+    MaxValue: str
+    """Length: 0 to 131072 characters."""
+    MinValue: str
+    """Length: 0 to 131072 characters."""
+
+
+class UserPoolPasswordPolicyDict(TypedDict, total=False):
+    """UserPoolPasswordPolicy as a plain dict."""
+
+    MinimumLength: int
+    """Range: 6 to 99 (inclusive)."""
+    PasswordHistorySize: int
+    """Range: 0 to 24 (inclusive)."""
+    RequireLowercase: bool
+    """Type: bool."""
+    RequireNumbers: bool
+    """Type: bool."""
+    RequireSymbols: bool
+    """Type: bool."""
+    RequireUppercase: bool
+    """Type: bool."""
+    TemporaryPasswordValidityDays: int
+    """Range: 0 to 365 (inclusive)."""
+
+
+class UserPoolPoliciesDict(TypedDict, total=False):
+    """UserPoolPolicies as a plain dict."""
+
+    PasswordPolicy: UserPoolPasswordPolicyDict
+    """Type: UserPoolPasswordPolicyDict."""
+    SignInPolicy: UserPoolSignInPolicyDict
+    """Type: UserPoolSignInPolicyDict."""
+
+
+class UserPoolPreTokenGenerationConfigDict(TypedDict, total=False):
+    """UserPoolPreTokenGenerationConfig as a plain dict."""
+
+    LambdaArn: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+    LambdaVersion: Literal["V1_0", "V2_0", "V3_0"]
+    """Allowed values: 'V1_0', 'V2_0', 'V3_0'."""
+
+
+class UserPoolSignInPolicyDict(TypedDict, total=False):
+    """UserPoolSignInPolicy as a plain dict."""
+
+    AllowedFirstAuthFactors: list[
+        Literal["EMAIL_OTP", "PASSWORD", "SMS_OTP", "SOFTWARE_TOKEN", "WEB_AUTHN"]
+    ]
+    """Items: 1 to 5 items. Each item: Allowed values: 'EMAIL_OTP', 'PASSWORD', 'SMS_OTP',
+    'SOFTWARE_TOKEN', 'WEB_AUTHN'."""
+
+
+class UserPoolSmsConfigurationDict(TypedDict, total=False):
+    """UserPoolSmsConfiguration as a plain dict."""
+
+    EumsSms: EumsSmsConfigurationDict
+    """Type: EumsSmsConfigurationDict."""
+    ExternalId: str
+    """Length: 0 to 131072 characters."""
+    SnsCallerArn: str
+    """Pattern:
+    ^(arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?)?$
+    Length: 0 to 2048 characters."""
+    SnsRegion: str
+    """Length: 5 to 32 characters."""
+
+
+class UserPoolStringAttributeConstraintsDict(TypedDict, total=False):
+    """UserPoolStringAttributeConstraints as a plain dict."""
+
+    MaxLength: str
+    """Length: 0 to 131072 characters."""
+    MinLength: str
+    """Length: 0 to 131072 characters."""
+
+
+class UserPoolUserAttributeUpdateSettingsDict(TypedDict, total=False):
+    """UserPoolUserAttributeUpdateSettings as a plain dict."""
+
+    AttributesRequireVerificationBeforeUpdate: Required[list[Literal["email", "phone_number"]]]
+    """Each item: Allowed values: 'email', 'phone_number'."""
+
+
+class UserPoolUserPoolAddOnsDict(TypedDict, total=False):
+    """UserPoolUserPoolAddOns as a plain dict."""
+
+    AdvancedSecurityAdditionalFlows: UserPoolAdvancedSecurityAdditionalFlowsDict
+    """Type: UserPoolAdvancedSecurityAdditionalFlowsDict."""
+    AdvancedSecurityMode: Literal["AUDIT", "ENFORCED", "OFF"]
+    """Allowed values: 'AUDIT', 'ENFORCED', 'OFF'."""
+
+
+class UserPoolUsernameConfigurationDict(TypedDict, total=False):
+    """UserPoolUsernameConfiguration as a plain dict."""
+
+    CaseSensitive: bool
+    """Type: bool."""
+
+
+class UserPoolVerificationMessageTemplateDict(TypedDict, total=False):
+    """UserPoolVerificationMessageTemplate as a plain dict."""
+
+    DefaultEmailOption: Literal["CONFIRM_WITH_CODE", "CONFIRM_WITH_LINK"]
+    """Allowed values: 'CONFIRM_WITH_CODE', 'CONFIRM_WITH_LINK'."""
+    EmailMessage: str
+    """Pattern:
+    ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{####\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$ Length: 6
+    to 20000 characters."""
+    EmailMessageByLink: str
+    """Pattern:
+    ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{##[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*##\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$
+    Length: 6 to 20000 characters."""
+    EmailSubject: str
+    """Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$ Length: 1 to 140 characters."""
+    EmailSubjectByLink: str
+    """Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$ Length: 1 to 140 characters."""
+    SmsMessage: str
+    """Pattern: \\{####\\} Length: 6 to 140 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cognito::UserPool",
     schema_file="aws-cognito-userpool.json",
     primary_identifier=("/UserPoolId",),
-    additional_identifiers=(),
     read_only=("/ProviderName", "/UserPoolId", "/ProviderURL", "/Arn"),
-    create_only=(),
     write_only=("/EnabledMfas",),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/UserPoolTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 2,
         "read": 120,
@@ -446,512 +525,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccountRecoverySetting": {
-            "additionalProperties": False,
-            "properties": {
-                "RecoveryMechanisms": {
-                    "items": {"$ref": "#/definitions/RecoveryOption"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "AdminCreateUserConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowAdminCreateUserOnly": {"type": "boolean"},
-                "InviteMessageTemplate": {"$ref": "#/definitions/InviteMessageTemplate"},
-                "UnusedAccountValidityDays": {"maximum": 365, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "AdvancedSecurityAdditionalFlows": {
-            "additionalProperties": False,
-            "properties": {"CustomAuthMode": {"enum": ["AUDIT", "ENFORCED"], "type": "string"}},
-            "type": "object",
-        },
-        "CustomEmailSender": {
-            "additionalProperties": False,
-            "properties": {
-                "LambdaArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-                "LambdaVersion": {"enum": ["V1_0"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "CustomSMSSender": {
-            "additionalProperties": False,
-            "properties": {
-                "LambdaArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-                "LambdaVersion": {"enum": ["V1_0"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "DeviceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ChallengeRequiredOnNewDevice": {"type": "boolean"},
-                "DeviceOnlyRememberedOnUserPrompt": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "EmailConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfigurationSet": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "EmailSendingAccount": {"enum": ["COGNITO_DEFAULT", "DEVELOPER"], "type": "string"},
-                "From": {"maxLength": 131072, "minLength": 0, "type": "string"},
-                "ReplyToEmailAddress": {
-                    "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+@[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$",
-                    "type": "string",
-                },
-                "SourceArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "EncryptionKeyArnType": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?",
-            "type": "string",
-        },
-        "EncryptionKeyType": {"enum": ["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"], "type": "string"},
-        "EumsSmsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CallerArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-                "ConfigurationSetName": {"maxLength": 131072, "minLength": 0, "type": "string"},
-                "ExternalId": {"maxLength": 131072, "minLength": 0, "type": "string"},
-                "InEntityId": {"maxLength": 131072, "minLength": 0, "type": "string"},
-                "InTemplateId": {"maxLength": 131072, "minLength": 0, "type": "string"},
-                "OriginationIdentity": {"maxLength": 131072, "minLength": 0, "type": "string"},
-                "Region": {"maxLength": 32, "minLength": 5, "type": "string"},
-            },
-            "required": ["CallerArn"],
-            "type": "object",
-        },
-        "InboundFederation": {
-            "additionalProperties": False,
-            "properties": {
-                "LambdaArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-                "LambdaVersion": {"enum": ["V1_0"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "InviteMessageTemplate": {
-            "additionalProperties": False,
-            "properties": {
-                "EmailMessage": {
-                    "maxLength": 20000,
-                    "minLength": 6,
-                    "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$",
-                    "type": "string",
-                },
-                "EmailSubject": {
-                    "maxLength": 140,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$",
-                    "type": "string",
-                },
-                "SMSMessage": {
-                    "maxLength": 140,
-                    "minLength": 6,
-                    "pattern": "^(?s)",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "IssuerConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Type": {"enum": ["ORIGINAL", "UPDATED"], "type": "string"}},
-            "type": "object",
-        },
-        "KeyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KeyType": {"$ref": "#/definitions/EncryptionKeyType"},
-                "KmsKeyArn": {"$ref": "#/definitions/EncryptionKeyArnType"},
-            },
-            "type": "object",
-        },
-        "LambdaConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CreateAuthChallenge": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-                "CustomEmailSender": {"$ref": "#/definitions/CustomEmailSender"},
-                "CustomMessage": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-                "CustomSMSSender": {"$ref": "#/definitions/CustomSMSSender"},
-                "DefineAuthChallenge": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-                "InboundFederation": {"$ref": "#/definitions/InboundFederation"},
-                "KMSKeyID": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-                "PostAuthentication": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-                "PostConfirmation": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-                "PreAuthentication": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-                "PreSignUp": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-                "PreTokenGeneration": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-                "PreTokenGenerationConfig": {"$ref": "#/definitions/PreTokenGenerationConfig"},
-                "UserMigration": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-                "VerifyAuthChallengeResponse": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "NumberAttributeConstraints": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxValue": {"maxLength": 131072, "minLength": 0, "type": "string"},
-                "MinValue": {"maxLength": 131072, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "PasswordPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "MinimumLength": {"maximum": 99, "minimum": 6, "type": "integer"},
-                "PasswordHistorySize": {"maximum": 24, "minimum": 0, "type": "integer"},
-                "RequireLowercase": {"type": "boolean"},
-                "RequireNumbers": {"type": "boolean"},
-                "RequireSymbols": {"type": "boolean"},
-                "RequireUppercase": {"type": "boolean"},
-                "TemporaryPasswordValidityDays": {"maximum": 365, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "Policies": {
-            "additionalProperties": False,
-            "properties": {
-                "PasswordPolicy": {"$ref": "#/definitions/PasswordPolicy"},
-                "SignInPolicy": {"$ref": "#/definitions/SignInPolicy"},
-            },
-            "type": "object",
-        },
-        "PreTokenGenerationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "LambdaArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-                "LambdaVersion": {"enum": ["V1_0", "V2_0", "V3_0"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "RecoveryOption": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "enum": ["admin_only", "verified_email", "verified_phone_number"],
-                    "type": "string",
-                },
-                "Priority": {"maximum": 2, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "SchemaAttribute": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeDataType": {
-                    "enum": ["Boolean", "DateTime", "Number", "String"],
-                    "type": "string",
-                },
-                "DeveloperOnlyAttribute": {"type": "boolean"},
-                "Mutable": {"type": "boolean"},
-                "Name": {
-                    "maxLength": 20,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$",
-                    "type": "string",
-                },
-                "NumberAttributeConstraints": {"$ref": "#/definitions/NumberAttributeConstraints"},
-                "Required": {"type": "boolean"},
-                "StringAttributeConstraints": {"$ref": "#/definitions/StringAttributeConstraints"},
-            },
-            "type": "object",
-        },
-        "SignInPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedFirstAuthFactors": {
-                    "items": {
-                        "enum": ["EMAIL_OTP", "PASSWORD", "SMS_OTP", "SOFTWARE_TOKEN", "WEB_AUTHN"],
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "SmsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EumsSms": {"$ref": "#/definitions/EumsSmsConfiguration"},
-                "ExternalId": {"maxLength": 131072, "minLength": 0, "type": "string"},
-                "SnsCallerArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?)?$",
-                    "type": "string",
-                },
-                "SnsRegion": {"maxLength": 32, "minLength": 5, "type": "string"},
-            },
-            "type": "object",
-        },
-        "StringAttributeConstraints": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxLength": {"maxLength": 131072, "minLength": 0, "type": "string"},
-                "MinLength": {"maxLength": 131072, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "UserAttributeUpdateSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributesRequireVerificationBeforeUpdate": {
-                    "items": {"enum": ["email", "phone_number"], "type": "string"},
-                    "type": "array",
-                }
-            },
-            "required": ["AttributesRequireVerificationBeforeUpdate"],
-            "type": "object",
-        },
-        "UserPoolAddOns": {
-            "additionalProperties": False,
-            "properties": {
-                "AdvancedSecurityAdditionalFlows": {
-                    "$ref": "#/definitions/AdvancedSecurityAdditionalFlows"
-                },
-                "AdvancedSecurityMode": {"enum": ["AUDIT", "ENFORCED", "OFF"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "UsernameConfiguration": {
-            "additionalProperties": False,
-            "properties": {"CaseSensitive": {"type": "boolean"}},
-            "type": "object",
-        },
-        "VerificationMessageTemplate": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultEmailOption": {
-                    "enum": ["CONFIRM_WITH_CODE", "CONFIRM_WITH_LINK"],
-                    "type": "string",
-                },
-                "EmailMessage": {
-                    "maxLength": 20000,
-                    "minLength": 6,
-                    "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{####\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$",
-                    "type": "string",
-                },
-                "EmailMessageByLink": {
-                    "maxLength": 20000,
-                    "minLength": 6,
-                    "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{##[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*##\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$",
-                    "type": "string",
-                },
-                "EmailSubject": {
-                    "maxLength": 140,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$",
-                    "type": "string",
-                },
-                "EmailSubjectByLink": {
-                    "maxLength": 140,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$",
-                    "type": "string",
-                },
-                "SmsMessage": {
-                    "maxLength": 140,
-                    "minLength": 6,
-                    "pattern": "\\{####\\}",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccountRecoverySetting": {"$ref": "#/definitions/AccountRecoverySetting"},
-        "AdminCreateUserConfig": {"$ref": "#/definitions/AdminCreateUserConfig"},
-        "AliasAttributes": {
-            "items": {"enum": ["email", "phone_number", "preferred_username"], "type": "string"},
-            "type": "array",
-        },
-        "Arn": {"type": "string"},
-        "AutoVerifiedAttributes": {
-            "items": {"enum": ["email", "phone_number"], "type": "string"},
-            "type": "array",
-        },
-        "DeletionProtection": {"enum": ["ACTIVE", "INACTIVE"], "type": "string"},
-        "DeviceConfiguration": {"$ref": "#/definitions/DeviceConfiguration"},
-        "EmailAuthenticationMessage": {"maxLength": 20000, "minLength": 6, "type": "string"},
-        "EmailAuthenticationSubject": {"maxLength": 140, "minLength": 1, "type": "string"},
-        "EmailConfiguration": {"$ref": "#/definitions/EmailConfiguration"},
-        "EmailVerificationMessage": {
-            "maxLength": 20000,
-            "minLength": 6,
-            "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{####\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$",
-            "type": "string",
-        },
-        "EmailVerificationSubject": {
-            "maxLength": 140,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$",
-            "type": "string",
-        },
-        "EnabledMfas": {"items": {"type": "string"}, "type": "array"},
-        "IssuerConfiguration": {"$ref": "#/definitions/IssuerConfiguration"},
-        "KeyConfiguration": {"$ref": "#/definitions/KeyConfiguration"},
-        "LambdaConfig": {"$ref": "#/definitions/LambdaConfig"},
-        "MfaConfiguration": {"enum": ["OFF", "ON", "OPTIONAL"], "type": "string"},
-        "Policies": {"$ref": "#/definitions/Policies"},
-        "ProviderName": {"type": "string"},
-        "ProviderURL": {"type": "string"},
-        "Schema": {
-            "items": {"$ref": "#/definitions/SchemaAttribute"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SmsAuthenticationMessage": {
-            "maxLength": 140,
-            "minLength": 6,
-            "pattern": "\\{####\\}",
-            "type": "string",
-        },
-        "SmsConfiguration": {"$ref": "#/definitions/SmsConfiguration"},
-        "SmsVerificationMessage": {
-            "maxLength": 140,
-            "minLength": 6,
-            "pattern": "\\{####\\}",
-            "type": "string",
-        },
-        "UserAttributeUpdateSettings": {"$ref": "#/definitions/UserAttributeUpdateSettings"},
-        "UserPoolAddOns": {"$ref": "#/definitions/UserPoolAddOns"},
-        "UserPoolId": {"type": "string"},
-        "UserPoolName": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "UserPoolTags": {
-            "additionalProperties": False,
-            "patternProperties": {"^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$": {"type": "string"}},
-            "type": "object",
-        },
-        "UserPoolTier": {"enum": ["LITE", "ESSENTIALS", "PLUS"], "type": "string"},
-        "UsernameAttributes": {
-            "items": {"enum": ["email", "phone_number"], "type": "string"},
-            "type": "array",
-        },
-        "UsernameConfiguration": {"$ref": "#/definitions/UsernameConfiguration"},
-        "VerificationMessageTemplate": {"$ref": "#/definitions/VerificationMessageTemplate"},
-        "WebAuthnFactorConfiguration": {
-            "enum": ["SINGLE_FACTOR", "MULTI_FACTOR_WITH_USER_VERIFICATION"],
-            "type": "string",
-        },
-        "WebAuthnRelyingPartyID": {"maxLength": 63, "minLength": 1, "type": "string"},
-        "WebAuthnUserVerification": {"maxLength": 9, "minLength": 1, "type": "string"},
-    },
-    "required": [],
-}
-
 
 class UserPool(_Resource):
     """AWS::Cognito::UserPool: Definition of AWS::Cognito::UserPool Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserPoolId.
+    Write-only (sent to AWS, never read back): EnabledMfas.
+    Read-only attributes (known once deployed): Arn, ProviderName, ProviderURL, UserPoolId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-userpool.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -959,14 +542,19 @@ class UserPool(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UserPoolAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "user_pool.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     ProviderName: str
+    """Type: str."""
     ProviderURL: str
+    """Type: str."""
     UserPoolId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccountRecoverySetting: UserPoolAccountRecoverySettingDict
     AdminCreateUserConfig: UserPoolAdminCreateUserConfigDict
     AliasAttributes: list[Literal["email", "phone_number", "preferred_username"]]
@@ -991,7 +579,7 @@ class UserPool(_Resource):
     UserAttributeUpdateSettings: UserPoolUserAttributeUpdateSettingsDict
     UserPoolAddOns: UserPoolUserPoolAddOnsDict
     UserPoolName: str
-    UserPoolTags: dict[str, Any]
+    UserPoolTags: dict[str, str]
     UserPoolTier: Literal["LITE", "ESSENTIALS", "PLUS"]
     UsernameAttributes: list[Literal["email", "phone_number"]]
     UsernameConfiguration: UserPoolUsernameConfigurationDict
@@ -1000,71 +588,108 @@ class UserPool(_Resource):
     WebAuthnRelyingPartyID: str
     WebAuthnUserVerification: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccountRecoverySetting: UserPoolAccountRecoverySetting
+        | UserPoolAccountRecoverySettingDict
+        | None = None,
+        AdminCreateUserConfig: UserPoolAdminCreateUserConfig
+        | UserPoolAdminCreateUserConfigDict
+        | None = None,
+        AliasAttributes: list[Literal["email", "phone_number", "preferred_username"]] | None = None,
+        AutoVerifiedAttributes: list[Literal["email", "phone_number"]] | None = None,
+        DeletionProtection: Literal["ACTIVE", "INACTIVE"] | None = None,
+        DeviceConfiguration: UserPoolDeviceConfiguration
+        | UserPoolDeviceConfigurationDict
+        | None = None,
+        EmailAuthenticationMessage: str | None = None,
+        EmailAuthenticationSubject: str | None = None,
+        EmailConfiguration: UserPoolEmailConfiguration
+        | UserPoolEmailConfigurationDict
+        | None = None,
+        EmailVerificationMessage: str | None = None,
+        EmailVerificationSubject: str | None = None,
+        EnabledMfas: list[str] | None = None,
+        IssuerConfiguration: UserPoolIssuerConfiguration
+        | UserPoolIssuerConfigurationDict
+        | None = None,
+        KeyConfiguration: UserPoolKeyConfiguration | UserPoolKeyConfigurationDict | None = None,
+        LambdaConfig: UserPoolLambdaConfig | UserPoolLambdaConfigDict | None = None,
+        MfaConfiguration: Literal["OFF", "ON", "OPTIONAL"] | None = None,
+        Policies: UserPoolPolicies | UserPoolPoliciesDict | None = None,
+        Schema: list[SchemaAttribute | SchemaAttributeDict] | None = None,
+        SmsAuthenticationMessage: str | None = None,
+        SmsConfiguration: UserPoolSmsConfiguration | UserPoolSmsConfigurationDict | None = None,
+        SmsVerificationMessage: str | None = None,
+        UserAttributeUpdateSettings: UserPoolUserAttributeUpdateSettings
+        | UserPoolUserAttributeUpdateSettingsDict
+        | None = None,
+        UserPoolAddOns: UserPoolUserPoolAddOns | UserPoolUserPoolAddOnsDict | None = None,
+        UserPoolName: str | None = None,
+        UserPoolTags: dict[str, str] | None = None,
+        UserPoolTier: Literal["LITE", "ESSENTIALS", "PLUS"] | None = None,
+        UsernameAttributes: list[Literal["email", "phone_number"]] | None = None,
+        UsernameConfiguration: UserPoolUsernameConfiguration
+        | UserPoolUsernameConfigurationDict
+        | None = None,
+        VerificationMessageTemplate: UserPoolVerificationMessageTemplate
+        | UserPoolVerificationMessageTemplateDict
+        | None = None,
+        WebAuthnFactorConfiguration: Literal["SINGLE_FACTOR", "MULTI_FACTOR_WITH_USER_VERIFICATION"]
+        | None = None,
+        WebAuthnRelyingPartyID: str | None = None,
+        WebAuthnUserVerification: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cognito::UserPool; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccountRecoverySetting: UserPoolAccountRecoverySetting
-            | UserPoolAccountRecoverySettingDict
-            | None = None,
-            AdminCreateUserConfig: UserPoolAdminCreateUserConfig
-            | UserPoolAdminCreateUserConfigDict
-            | None = None,
-            AliasAttributes: list[Literal["email", "phone_number", "preferred_username"]]
-            | None = None,
-            AutoVerifiedAttributes: list[Literal["email", "phone_number"]] | None = None,
-            DeletionProtection: Literal["ACTIVE", "INACTIVE"] | None = None,
-            DeviceConfiguration: UserPoolDeviceConfiguration
-            | UserPoolDeviceConfigurationDict
-            | None = None,
-            EmailAuthenticationMessage: str | None = None,
-            EmailAuthenticationSubject: str | None = None,
-            EmailConfiguration: UserPoolEmailConfiguration
-            | UserPoolEmailConfigurationDict
-            | None = None,
-            EmailVerificationMessage: str | None = None,
-            EmailVerificationSubject: str | None = None,
-            EnabledMfas: list[str] | None = None,
-            IssuerConfiguration: UserPoolIssuerConfiguration
-            | UserPoolIssuerConfigurationDict
-            | None = None,
-            KeyConfiguration: UserPoolKeyConfiguration | UserPoolKeyConfigurationDict | None = None,
-            LambdaConfig: UserPoolLambdaConfig | UserPoolLambdaConfigDict | None = None,
-            MfaConfiguration: Literal["OFF", "ON", "OPTIONAL"] | None = None,
-            Policies: UserPoolPolicies | UserPoolPoliciesDict | None = None,
-            Schema: list[SchemaAttribute | SchemaAttributeDict] | None = None,
-            SmsAuthenticationMessage: str | None = None,
-            SmsConfiguration: UserPoolSmsConfiguration | UserPoolSmsConfigurationDict | None = None,
-            SmsVerificationMessage: str | None = None,
-            UserAttributeUpdateSettings: UserPoolUserAttributeUpdateSettings
-            | UserPoolUserAttributeUpdateSettingsDict
-            | None = None,
-            UserPoolAddOns: UserPoolUserPoolAddOns | UserPoolUserPoolAddOnsDict | None = None,
-            UserPoolName: str | None = None,
-            UserPoolTags: dict[str, Any] | None = None,
-            UserPoolTier: Literal["LITE", "ESSENTIALS", "PLUS"] | None = None,
-            UsernameAttributes: list[Literal["email", "phone_number"]] | None = None,
-            UsernameConfiguration: UserPoolUsernameConfiguration
-            | UserPoolUsernameConfigurationDict
-            | None = None,
-            VerificationMessageTemplate: UserPoolVerificationMessageTemplate
-            | UserPoolVerificationMessageTemplateDict
-            | None = None,
-            WebAuthnFactorConfiguration: Literal[
-                "SINGLE_FACTOR", "MULTI_FACTOR_WITH_USER_VERIFICATION"
-            ]
-            | None = None,
-            WebAuthnRelyingPartyID: str | None = None,
-            WebAuthnUserVerification: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cognito::UserPool; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccountRecoverySetting: Type: UserPoolAccountRecoverySettingDict.
+            AdminCreateUserConfig: Type: UserPoolAdminCreateUserConfigDict.
+            AliasAttributes: Each item: Allowed values: 'email', 'phone_number',
+                'preferred_username'.
+            AutoVerifiedAttributes: Each item: Allowed values: 'email', 'phone_number'.
+            DeletionProtection: Allowed values: 'ACTIVE', 'INACTIVE'.
+            DeviceConfiguration: Type: UserPoolDeviceConfigurationDict.
+            EmailAuthenticationMessage: Length: 6 to 20000 characters.
+            EmailAuthenticationSubject: Length: 1 to 140 characters.
+            EmailConfiguration: Type: UserPoolEmailConfigurationDict.
+            EmailVerificationMessage: Pattern:
+                ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{####\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$
+                Length: 6 to 20000 characters.
+            EmailVerificationSubject: Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$ Length: 1 to
+                140 characters.
+            EnabledMfas: Type: list[str]. Write-only: sent to AWS, never read back.
+            IssuerConfiguration: Type: UserPoolIssuerConfigurationDict.
+            KeyConfiguration: Type: UserPoolKeyConfigurationDict.
+            LambdaConfig: Type: UserPoolLambdaConfigDict.
+            MfaConfiguration: Allowed values: 'OFF', 'ON', 'OPTIONAL'.
+            Policies: Type: UserPoolPoliciesDict.
+            Schema: Items: 1 to 50 items.
+            SmsAuthenticationMessage: Pattern: \\{####\\} Length: 6 to 140 characters.
+            SmsConfiguration: Type: UserPoolSmsConfigurationDict.
+            SmsVerificationMessage: Pattern: \\{####\\} Length: 6 to 140 characters.
+            UserAttributeUpdateSettings: Type: UserPoolUserAttributeUpdateSettingsDict.
+            UserPoolAddOns: Type: UserPoolUserPoolAddOnsDict.
+            UserPoolName: Length: 1 to 128 characters.
+            UserPoolTags: Type: dict[str, str].
+            UserPoolTier: Allowed values: 'LITE', 'ESSENTIALS', 'PLUS'.
+            UsernameAttributes: Each item: Allowed values: 'email', 'phone_number'.
+            UsernameConfiguration: Type: UserPoolUsernameConfigurationDict.
+            VerificationMessageTemplate: Type: UserPoolVerificationMessageTemplateDict.
+            WebAuthnFactorConfiguration: Allowed values: 'SINGLE_FACTOR',
+                'MULTI_FACTOR_WITH_USER_VERIFICATION'.
+            WebAuthnRelyingPartyID: Length: 1 to 63 characters.
+            WebAuthnUserVerification: Length: 1 to 9 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

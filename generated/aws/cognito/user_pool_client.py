@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,47 +63,53 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-UserPoolClientAnalyticsConfigurationDict = TypedDict(
-    "UserPoolClientAnalyticsConfigurationDict",
-    {
-        "ApplicationArn": "str",
-        "ApplicationId": "str",
-        "ExternalId": "str",
-        "RoleArn": "str",
-        "UserDataShared": "bool",
-    },
-    total=False,
-)
 
-UserPoolClientRefreshTokenRotationDict = TypedDict(
-    "UserPoolClientRefreshTokenRotationDict",
-    {
-        "Feature": "Literal['ENABLED', 'DISABLED']",
-        "RetryGracePeriodSeconds": "int",
-    },
-    total=False,
-)
+class UserPoolClientAnalyticsConfigurationDict(TypedDict, total=False):
+    """UserPoolClientAnalyticsConfiguration as a plain dict."""
 
-UserPoolClientTokenValidityUnitsDict = TypedDict(
-    "UserPoolClientTokenValidityUnitsDict",
-    {
-        "AccessToken": "Literal['days', 'hours', 'minutes', 'seconds']",
-        "IdToken": "Literal['days', 'hours', 'minutes', 'seconds']",
-        "RefreshToken": "Literal['days', 'hours', 'minutes', 'seconds']",
-    },
-    total=False,
-)
+    ApplicationArn: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+    ApplicationId: str
+    """Pattern: ^[0-9a-fA-F]+$"""
+    ExternalId: str
+    """Length: 0 to 131072 characters."""
+    RoleArn: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+    UserDataShared: bool
+    """Type: bool."""
 
+
+class UserPoolClientRefreshTokenRotationDict(TypedDict, total=False):
+    """UserPoolClientRefreshTokenRotation as a plain dict."""
+
+    Feature: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    RetryGracePeriodSeconds: int
+    """Range: 0 to 60 (inclusive)."""
+
+
+class UserPoolClientTokenValidityUnitsDict(TypedDict, total=False):
+    """UserPoolClientTokenValidityUnits as a plain dict."""
+
+    AccessToken: Literal["days", "hours", "minutes", "seconds"]
+    """Allowed values: 'days', 'hours', 'minutes', 'seconds'."""
+    IdToken: Literal["days", "hours", "minutes", "seconds"]
+    """Allowed values: 'days', 'hours', 'minutes', 'seconds'."""
+    RefreshToken: Literal["days", "hours", "minutes", "seconds"]
+    """Allowed values: 'days', 'hours', 'minutes', 'seconds'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cognito::UserPoolClient",
     schema_file="aws-cognito-userpoolclient.json",
     primary_identifier=("/UserPoolId", "/ClientId"),
-    additional_identifiers=(),
     read_only=("/ClientSecret", "/Name", "/ClientId"),
     create_only=("/GenerateSecret", "/UserPoolId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("UserPoolId",),
     list_required=("UserPoolId",),
     tagging=_Tagging(
@@ -108,7 +118,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 2,
         "read": 120,
@@ -118,169 +127,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AnalyticsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-                "ApplicationId": {"pattern": "^[0-9a-fA-F]+$", "type": "string"},
-                "ExternalId": {"maxLength": 131072, "minLength": 0, "type": "string"},
-                "RoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-                "UserDataShared": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "RefreshTokenRotation": {
-            "properties": {
-                "Feature": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "RetryGracePeriodSeconds": {"maximum": 60, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "TokenValidityUnits": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessToken": {"enum": ["days", "hours", "minutes", "seconds"], "type": "string"},
-                "IdToken": {"enum": ["days", "hours", "minutes", "seconds"], "type": "string"},
-                "RefreshToken": {"enum": ["days", "hours", "minutes", "seconds"], "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessTokenValidity": {"maximum": 86400, "minimum": 1, "type": "integer"},
-        "AllowedOAuthFlows": {
-            "items": {"enum": ["client_credentials", "code", "implicit"], "type": "string"},
-            "maxItems": 3,
-            "minItems": 0,
-            "type": "array",
-        },
-        "AllowedOAuthFlowsUserPoolClient": {"type": "boolean"},
-        "AllowedOAuthScopes": {
-            "items": {
-                "maxLength": 256,
-                "minLength": 1,
-                "pattern": "^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$",
-                "type": "string",
-            },
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "AnalyticsConfiguration": {"$ref": "#/definitions/AnalyticsConfiguration"},
-        "AuthSessionValidity": {"maximum": 15, "minimum": 3, "type": "integer"},
-        "CallbackURLs": {
-            "items": {
-                "maxLength": 1024,
-                "minLength": 1,
-                "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$",
-                "type": "string",
-            },
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ClientId": {"type": "string"},
-        "ClientName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\w\\s+=,.@-]+$",
-            "type": "string",
-        },
-        "ClientSecret": {
-            "maxLength": 64,
-            "minLength": 24,
-            "pattern": "^[\\w+]+$",
-            "type": "string",
-        },
-        "DefaultRedirectURI": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$",
-            "type": "string",
-        },
-        "EnablePropagateAdditionalUserContextData": {"type": "boolean"},
-        "EnableTokenRevocation": {"type": "boolean"},
-        "ExplicitAuthFlows": {
-            "items": {
-                "enum": [
-                    "ADMIN_NO_SRP_AUTH",
-                    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-                    "ALLOW_CUSTOM_AUTH",
-                    "ALLOW_REFRESH_TOKEN_AUTH",
-                    "ALLOW_USER_AUTH",
-                    "ALLOW_USER_PASSWORD_AUTH",
-                    "ALLOW_USER_SRP_AUTH",
-                    "CUSTOM_AUTH_FLOW_ONLY",
-                    "USER_PASSWORD_AUTH",
-                ],
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "GenerateSecret": {"type": "boolean"},
-        "IdTokenValidity": {"maximum": 86400, "minimum": 1, "type": "integer"},
-        "LogoutURLs": {
-            "items": {
-                "maxLength": 1024,
-                "minLength": 1,
-                "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$",
-                "type": "string",
-            },
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Name": {"type": "string"},
-        "PreventUserExistenceErrors": {"enum": ["ENABLED", "LEGACY"], "type": "string"},
-        "ReadAttributes": {
-            "items": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            "type": "array",
-        },
-        "RefreshTokenRotation": {"$ref": "#/definitions/RefreshTokenRotation"},
-        "RefreshTokenValidity": {"maximum": 315360000, "minimum": 1, "type": "integer"},
-        "SupportedIdentityProviders": {
-            "items": {
-                "maxLength": 32,
-                "minLength": 1,
-                "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\p{Z}]+$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "TokenValidityUnits": {"$ref": "#/definitions/TokenValidityUnits"},
-        "UserPoolId": {
-            "maxLength": 55,
-            "minLength": 1,
-            "pattern": "^[\\w-]+_[0-9a-zA-Z]+$",
-            "type": "string",
-        },
-        "WriteAttributes": {
-            "items": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            "type": "array",
-        },
-    },
-    "required": ["UserPoolId"],
-}
-
 
 class UserPoolClient(_Resource):
     """AWS::Cognito::UserPoolClient: Resource Type definition for AWS::Cognito::UserPoolClient
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserPoolId, ClientId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): GenerateSecret, UserPoolId.
+    Read-only attributes (known once deployed): ClientId, ClientSecret, Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-userpoolclient.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -288,13 +144,17 @@ class UserPoolClient(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UserPoolClientAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "user_pool_client.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ClientId: str
+    """Type: str."""
     ClientSecret: str
+    """Pattern: ^[\\w+]+$ Length: 24 to 64 characters."""
     Name: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessTokenValidity: int
     AllowedOAuthFlows: list[Literal["client_credentials", "code", "implicit"]]
     AllowedOAuthFlowsUserPoolClient: bool
@@ -331,62 +191,97 @@ class UserPoolClient(_Resource):
     UserPoolId: str
     WriteAttributes: list[str]
 
-    if TYPE_CHECKING:
-
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            UserPoolId: str,
-            AccessTokenValidity: int | None = None,
-            AllowedOAuthFlows: list[Literal["client_credentials", "code", "implicit"]]
-            | None = None,
-            AllowedOAuthFlowsUserPoolClient: bool | None = None,
-            AllowedOAuthScopes: list[str] | None = None,
-            AnalyticsConfiguration: UserPoolClientAnalyticsConfiguration
-            | UserPoolClientAnalyticsConfigurationDict
-            | None = None,
-            AuthSessionValidity: int | None = None,
-            CallbackURLs: list[str] | None = None,
-            ClientName: str | None = None,
-            DefaultRedirectURI: str | None = None,
-            EnablePropagateAdditionalUserContextData: bool | None = None,
-            EnableTokenRevocation: bool | None = None,
-            ExplicitAuthFlows: list[
-                Literal[
-                    "ADMIN_NO_SRP_AUTH",
-                    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-                    "ALLOW_CUSTOM_AUTH",
-                    "ALLOW_REFRESH_TOKEN_AUTH",
-                    "ALLOW_USER_AUTH",
-                    "ALLOW_USER_PASSWORD_AUTH",
-                    "ALLOW_USER_SRP_AUTH",
-                    "CUSTOM_AUTH_FLOW_ONLY",
-                    "USER_PASSWORD_AUTH",
-                ]
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        UserPoolId: str,
+        AccessTokenValidity: int | None = None,
+        AllowedOAuthFlows: list[Literal["client_credentials", "code", "implicit"]] | None = None,
+        AllowedOAuthFlowsUserPoolClient: bool | None = None,
+        AllowedOAuthScopes: list[str] | None = None,
+        AnalyticsConfiguration: UserPoolClientAnalyticsConfiguration
+        | UserPoolClientAnalyticsConfigurationDict
+        | None = None,
+        AuthSessionValidity: int | None = None,
+        CallbackURLs: list[str] | None = None,
+        ClientName: str | None = None,
+        DefaultRedirectURI: str | None = None,
+        EnablePropagateAdditionalUserContextData: bool | None = None,
+        EnableTokenRevocation: bool | None = None,
+        ExplicitAuthFlows: list[
+            Literal[
+                "ADMIN_NO_SRP_AUTH",
+                "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                "ALLOW_CUSTOM_AUTH",
+                "ALLOW_REFRESH_TOKEN_AUTH",
+                "ALLOW_USER_AUTH",
+                "ALLOW_USER_PASSWORD_AUTH",
+                "ALLOW_USER_SRP_AUTH",
+                "CUSTOM_AUTH_FLOW_ONLY",
+                "USER_PASSWORD_AUTH",
             ]
-            | None = None,
-            GenerateSecret: bool | None = None,
-            IdTokenValidity: int | None = None,
-            LogoutURLs: list[str] | None = None,
-            PreventUserExistenceErrors: Literal["ENABLED", "LEGACY"] | None = None,
-            ReadAttributes: list[str] | None = None,
-            RefreshTokenRotation: UserPoolClientRefreshTokenRotation
-            | UserPoolClientRefreshTokenRotationDict
-            | None = None,
-            RefreshTokenValidity: int | None = None,
-            SupportedIdentityProviders: list[str] | None = None,
-            TokenValidityUnits: UserPoolClientTokenValidityUnits
-            | UserPoolClientTokenValidityUnitsDict
-            | None = None,
-            WriteAttributes: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cognito::UserPoolClient; `await` it inside an App to deploy it.
+        ]
+        | None = None,
+        GenerateSecret: bool | None = None,
+        IdTokenValidity: int | None = None,
+        LogoutURLs: list[str] | None = None,
+        PreventUserExistenceErrors: Literal["ENABLED", "LEGACY"] | None = None,
+        ReadAttributes: list[str] | None = None,
+        RefreshTokenRotation: UserPoolClientRefreshTokenRotation
+        | UserPoolClientRefreshTokenRotationDict
+        | None = None,
+        RefreshTokenValidity: int | None = None,
+        SupportedIdentityProviders: list[str] | None = None,
+        TokenValidityUnits: UserPoolClientTokenValidityUnits
+        | UserPoolClientTokenValidityUnitsDict
+        | None = None,
+        WriteAttributes: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cognito::UserPoolClient; `await` it inside an App to deploy it.
 
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            UserPoolId: Pattern: ^[\\w-]+_[0-9a-zA-Z]+$ Length: 1 to 55 characters. Create-only:
+                changing it replaces the resource. Required.
+            AccessTokenValidity: Range: 1 to 86400 (inclusive).
+            AllowedOAuthFlows: Items: 0 to 3 items. Each item: Allowed values: 'client_credentials',
+                'code', 'implicit'.
+            AllowedOAuthFlowsUserPoolClient: Type: bool.
+            AllowedOAuthScopes: Items: 0 to 50 items. Each item: Pattern:
+                ^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$ Length: 1 to 256 characters.
+            AnalyticsConfiguration: Type: UserPoolClientAnalyticsConfigurationDict.
+            AuthSessionValidity: Range: 3 to 15 (inclusive).
+            CallbackURLs: Items: 0 to 100 items. Each item: Pattern:
+                ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$ Length: 1 to 1024 characters.
+            ClientName: Pattern: ^[\\w\\s+=,.@-]+$ Length: 1 to 128 characters.
+            DefaultRedirectURI: Pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$ Length: 1 to 1024
+                characters.
+            EnablePropagateAdditionalUserContextData: Type: bool.
+            EnableTokenRevocation: Type: bool.
+            ExplicitAuthFlows: Each item: Allowed values: 'ADMIN_NO_SRP_AUTH',
+                'ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH',
+                'ALLOW_USER_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH',
+                'CUSTOM_AUTH_FLOW_ONLY', 'USER_PASSWORD_AUTH'.
+            GenerateSecret: Type: bool. Create-only: changing it replaces the resource.
+            IdTokenValidity: Range: 1 to 86400 (inclusive).
+            LogoutURLs: Items: 0 to 100 items. Each item: Pattern:
+                ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$ Length: 1 to 1024 characters.
+            PreventUserExistenceErrors: Allowed values: 'ENABLED', 'LEGACY'.
+            ReadAttributes: Each item: Length: 1 to 2048 characters.
+            RefreshTokenRotation: Type: UserPoolClientRefreshTokenRotationDict.
+            RefreshTokenValidity: Range: 1 to 315360000 (inclusive).
+            SupportedIdentityProviders: Each item: Pattern:
+                ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\p{Z}]+$ Length: 1 to 32 characters.
+            TokenValidityUnits: Type: UserPoolClientTokenValidityUnitsDict.
+            WriteAttributes: Each item: Length: 1 to 2048 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,51 +63,49 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CustomDomainConfigTypeDict = TypedDict(
-    "CustomDomainConfigTypeDict",
-    {
-        "CertificateArn": "str",
-        "SecurityPolicy": "Literal['TLS_V1', 'TLS_V1_2_2021', 'TLS_V1_3_2025']",
-    },
-    total=False,
-)
 
-FailoverTypeDict = TypedDict(
-    "FailoverTypeDict",
-    {
-        "PrimaryRoute53HealthCheckId": "Required[str]",
-        "SecondaryRegion": "Required[str]",
-    },
-    total=False,
-)
+class CustomDomainConfigTypeDict(TypedDict, total=False):
+    """CustomDomainConfigType as a plain dict."""
 
-RoutingTypeDict = TypedDict(
-    "RoutingTypeDict",
-    {
-        "Failover": "FailoverTypeDict",
-    },
-    total=False,
-)
+    CertificateArn: str
+    """Pattern:
+    ^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$
+    Length: 20 to 2048 characters."""
+    SecurityPolicy: Literal["TLS_V1", "TLS_V1_2_2021", "TLS_V1_3_2025"]
+    """Allowed values: 'TLS_V1', 'TLS_V1_2_2021', 'TLS_V1_3_2025'."""
 
+
+class FailoverTypeDict(TypedDict, total=False):
+    """FailoverType as a plain dict."""
+
+    PrimaryRoute53HealthCheckId: Required[str]
+    """Length: 0 to 64 characters."""
+    SecondaryRegion: Required[str]
+    """Length: 5 to 32 characters."""
+
+
+class RoutingTypeDict(TypedDict, total=False):
+    """RoutingType as a plain dict."""
+
+    Failover: FailoverTypeDict
+    """Type: FailoverTypeDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cognito::UserPoolDomain",
     schema_file="aws-cognito-userpooldomain.json",
     primary_identifier=("/UserPoolId", "/Domain"),
-    additional_identifiers=(),
     read_only=("/CloudFrontDistribution",),
     create_only=("/UserPoolId", "/Domain"),
     write_only=("/ManagedLoginVersion",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("UserPoolId", "Domain"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 20,
         "read": 120,
@@ -112,63 +114,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "allOf": [{}, {}],
-    "definitions": {
-        "CustomDomainConfigType": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$",
-                    "type": "string",
-                },
-                "SecurityPolicy": {
-                    "enum": ["TLS_V1", "TLS_V1_2_2021", "TLS_V1_3_2025"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "FailoverType": {
-            "additionalProperties": False,
-            "properties": {
-                "PrimaryRoute53HealthCheckId": {"maxLength": 64, "minLength": 0, "type": "string"},
-                "SecondaryRegion": {"maxLength": 32, "minLength": 5, "type": "string"},
-            },
-            "required": ["SecondaryRegion", "PrimaryRoute53HealthCheckId"],
-            "type": "object",
-        },
-        "RoutingType": {
-            "additionalProperties": False,
-            "properties": {"Failover": {"$ref": "#/definitions/FailoverType"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CloudFrontDistribution": {"type": "string"},
-        "CustomDomainConfig": {"$ref": "#/definitions/CustomDomainConfigType"},
-        "Domain": {"maxLength": 63, "minLength": 1, "type": "string"},
-        "ManagedLoginVersion": {"type": "integer"},
-        "Routing": {"$ref": "#/definitions/RoutingType"},
-        "UserPoolId": {
-            "maxLength": 55,
-            "minLength": 1,
-            "pattern": "^[\\w-]+_[0-9a-zA-Z]+$",
-            "type": "string",
-        },
-    },
-    "required": ["UserPoolId", "Domain"],
-}
-
 
 class UserPoolDomain(_Resource):
     """AWS::Cognito::UserPoolDomain: Resource Type definition for AWS::Cognito::UserPoolDomain
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserPoolId, Domain (composite: the values joined by '|').
+    Replaced when any of these change (create-only): UserPoolId, Domain.
+    Write-only (sent to AWS, never read back): ManagedLoginVersion.
+    Read-only attributes (known once deployed): CloudFrontDistribution.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-userpooldomain.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -176,35 +132,47 @@ class UserPoolDomain(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UserPoolDomainAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "user_pool_domain.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CloudFrontDistribution: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CustomDomainConfig: CustomDomainConfigTypeDict
     Domain: str
     ManagedLoginVersion: int
     Routing: RoutingTypeDict
     UserPoolId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Domain: str,
+        UserPoolId: str,
+        CustomDomainConfig: CustomDomainConfigType | CustomDomainConfigTypeDict | None = None,
+        ManagedLoginVersion: int | None = None,
+        Routing: RoutingType | RoutingTypeDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cognito::UserPoolDomain; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Domain: str,
-            UserPoolId: str,
-            CustomDomainConfig: CustomDomainConfigType | CustomDomainConfigTypeDict | None = None,
-            ManagedLoginVersion: int | None = None,
-            Routing: RoutingType | RoutingTypeDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cognito::UserPoolDomain; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Domain: Length: 1 to 63 characters. Create-only: changing it replaces the resource.
+                Required.
+            UserPoolId: Pattern: ^[\\w-]+_[0-9a-zA-Z]+$ Length: 1 to 55 characters. Create-only:
+                changing it replaces the resource. Required.
+            CustomDomainConfig: Type: CustomDomainConfigTypeDict.
+            ManagedLoginVersion: Type: int. Write-only: sent to AWS, never read back.
+            Routing: Type: RoutingTypeDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

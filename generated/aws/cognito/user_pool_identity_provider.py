@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,12 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cognito::UserPoolIdentityProvider",
     schema_file="aws-cognito-userpoolidentityprovider.json",
     primary_identifier=("/UserPoolId", "/ProviderName"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/UserPoolId", "/ProviderName", "/ProviderType"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("UserPoolId", "ProviderName", "ProviderType", "ProviderDetails"),
     list_required=("UserPoolId",),
     tagging=_Tagging(
@@ -65,7 +65,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 2,
         "read": 120,
@@ -75,57 +74,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AttributeMapping": {
-            "additionalProperties": False,
-            "patternProperties": {"^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$": {"type": "string"}},
-            "type": "object",
-        },
-        "IdpIdentifiers": {
-            "items": {
-                "maxLength": 40,
-                "minLength": 1,
-                "pattern": "^[\\w\\s+=.@-]+$",
-                "type": "string",
-            },
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ProviderDetails": {
-            "additionalProperties": False,
-            "patternProperties": {"^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$": {"type": "string"}},
-            "type": "object",
-        },
-        "ProviderName": {
-            "maxLength": 32,
-            "minLength": 1,
-            "pattern": "^[^_\\p{Z}][\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}][^_\\p{Z}]+$",
-            "type": "string",
-        },
-        "ProviderType": {
-            "enum": ["Facebook", "Google", "LoginWithAmazon", "OIDC", "SAML", "SignInWithApple"],
-            "type": "string",
-        },
-        "UserPoolId": {
-            "maxLength": 55,
-            "minLength": 1,
-            "pattern": "^[\\w-]+_[0-9a-zA-Z]+$",
-            "type": "string",
-        },
-    },
-    "required": ["UserPoolId", "ProviderName", "ProviderType", "ProviderDetails"],
-}
-
 
 class UserPoolIdentityProvider(_Resource):
-    """AWS::Cognito::UserPoolIdentityProvider: Resource Type definition for AWS::Cognito::UserPoolIdentityProvider
+    """AWS::Cognito::UserPoolIdentityProvider: Resource Type definition for
+    AWS::Cognito::UserPoolIdentityProvider
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserPoolId, ProviderName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): UserPoolId, ProviderName, ProviderType.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-userpoolidentityprovider.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -135,40 +93,56 @@ class UserPoolIdentityProvider(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UserPoolIdentityProviderAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "user_pool_identity_provider.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
-    AttributeMapping: dict[str, Any]
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
+    AttributeMapping: dict[str, str]
     IdpIdentifiers: list[str]
-    ProviderDetails: dict[str, Any]
+    ProviderDetails: dict[str, str]
     ProviderName: str
     ProviderType: Literal[
         "Facebook", "Google", "LoginWithAmazon", "OIDC", "SAML", "SignInWithApple"
     ]
     UserPoolId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ProviderDetails: dict[str, str],
+        ProviderName: str,
+        ProviderType: Literal[
+            "Facebook", "Google", "LoginWithAmazon", "OIDC", "SAML", "SignInWithApple"
+        ],
+        UserPoolId: str,
+        AttributeMapping: dict[str, str] | None = None,
+        IdpIdentifiers: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cognito::UserPoolIdentityProvider; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ProviderDetails: dict[str, Any],
-            ProviderName: str,
-            ProviderType: Literal[
-                "Facebook", "Google", "LoginWithAmazon", "OIDC", "SAML", "SignInWithApple"
-            ],
-            UserPoolId: str,
-            AttributeMapping: dict[str, Any] | None = None,
-            IdpIdentifiers: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cognito::UserPoolIdentityProvider; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ProviderDetails: Type: dict[str, str]. Required.
+            ProviderName: Pattern: ^[^_\\p{Z}][\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}][^_\\p{Z}]+$ Length: 1
+                to 32 characters. Create-only: changing it replaces the resource. Required.
+            ProviderType: Allowed values: 'Facebook', 'Google', 'LoginWithAmazon', 'OIDC', 'SAML',
+                'SignInWithApple'. Create-only: changing it replaces the resource. Required.
+            UserPoolId: Pattern: ^[\\w-]+_[0-9a-zA-Z]+$ Length: 1 to 55 characters. Create-only:
+                changing it replaces the resource. Required.
+            AttributeMapping: Type: dict[str, str].
+            IdpIdentifiers: Items: 0 to 50 items. Each item: Pattern: ^[\\w\\s+=.@-]+$ Length: 1 to
+                40 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

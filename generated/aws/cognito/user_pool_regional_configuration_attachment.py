@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,120 +83,135 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EumsSmsConfigurationDict = TypedDict(
-    "EumsSmsConfigurationDict",
-    {
-        "CallerArn": "Required[str]",
-        "ConfigurationSetName": "str",
-        "ExternalId": "str",
-        "InEntityId": "str",
-        "InTemplateId": "str",
-        "OriginationIdentity": "str",
-        "Region": "str",
-    },
-    total=False,
-)
 
-UserPoolRegionalConfigurationAttachmentCustomEmailSenderDict = TypedDict(
-    "UserPoolRegionalConfigurationAttachmentCustomEmailSenderDict",
-    {
-        "LambdaArn": "str",
-        "LambdaVersion": "str",
-    },
-    total=False,
-)
+class EumsSmsConfigurationDict(TypedDict, total=False):
+    """EumsSmsConfiguration as a plain dict."""
 
-UserPoolRegionalConfigurationAttachmentCustomSMSSenderDict = TypedDict(
-    "UserPoolRegionalConfigurationAttachmentCustomSMSSenderDict",
-    {
-        "LambdaArn": "str",
-        "LambdaVersion": "str",
-    },
-    total=False,
-)
+    CallerArn: Required[str]
+    """Type: str."""
+    ConfigurationSetName: str
+    """Type: str."""
+    ExternalId: str
+    """Type: str."""
+    InEntityId: str
+    """Type: str."""
+    InTemplateId: str
+    """Type: str."""
+    OriginationIdentity: str
+    """Type: str."""
+    Region: str
+    """Type: str."""
 
-UserPoolRegionalConfigurationAttachmentEmailConfigurationDict = TypedDict(
-    "UserPoolRegionalConfigurationAttachmentEmailConfigurationDict",
-    {
-        "ConfigurationSet": "str",
-        "EmailSendingAccount": "str",
-        "From": "str",
-        "ReplyToEmailAddress": "str",
-        "SourceArn": "str",
-    },
-    total=False,
-)
 
-UserPoolRegionalConfigurationAttachmentInboundFederationDict = TypedDict(
-    "UserPoolRegionalConfigurationAttachmentInboundFederationDict",
-    {
-        "LambdaArn": "str",
-        "LambdaVersion": "str",
-    },
-    total=False,
-)
+class UserPoolRegionalConfigurationAttachmentCustomEmailSenderDict(TypedDict, total=False):
+    """UserPoolRegionalConfigurationAttachmentCustomEmailSender as a plain dict."""
 
-UserPoolRegionalConfigurationAttachmentLambdaConfigDict = TypedDict(
-    "UserPoolRegionalConfigurationAttachmentLambdaConfigDict",
-    {
-        "CreateAuthChallenge": "str",
-        "CustomEmailSender": "UserPoolRegionalConfigurationAttachmentCustomEmailSenderDict",
-        "CustomMessage": "str",
-        "CustomSMSSender": "UserPoolRegionalConfigurationAttachmentCustomSMSSenderDict",
-        "DefineAuthChallenge": "str",
-        "InboundFederation": "UserPoolRegionalConfigurationAttachmentInboundFederationDict",
-        "KMSKeyID": "str",
-        "PostAuthentication": "str",
-        "PostConfirmation": "str",
-        "PreAuthentication": "str",
-        "PreSignUp": "str",
-        "PreTokenGeneration": "str",
-        "PreTokenGenerationConfig": "UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfigDict",
-        "UserMigration": "str",
-        "VerifyAuthChallengeResponse": "str",
-    },
-    total=False,
-)
+    LambdaArn: str
+    """Type: str."""
+    LambdaVersion: str
+    """Type: str."""
 
-UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfigDict = TypedDict(
-    "UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfigDict",
-    {
-        "LambdaArn": "str",
-        "LambdaVersion": "str",
-    },
-    total=False,
-)
 
-UserPoolRegionalConfigurationAttachmentSmsConfigurationDict = TypedDict(
-    "UserPoolRegionalConfigurationAttachmentSmsConfigurationDict",
-    {
-        "EumsSms": "EumsSmsConfigurationDict",
-        "ExternalId": "str",
-        "SnsCallerArn": "str",
-        "SnsRegion": "str",
-    },
-    total=False,
-)
+class UserPoolRegionalConfigurationAttachmentCustomSMSSenderDict(TypedDict, total=False):
+    """UserPoolRegionalConfigurationAttachmentCustomSMSSender as a plain dict."""
 
+    LambdaArn: str
+    """Type: str."""
+    LambdaVersion: str
+    """Type: str."""
+
+
+class UserPoolRegionalConfigurationAttachmentEmailConfigurationDict(TypedDict, total=False):
+    """UserPoolRegionalConfigurationAttachmentEmailConfiguration as a plain dict."""
+
+    ConfigurationSet: str
+    """Type: str."""
+    EmailSendingAccount: str
+    """Type: str."""
+    From: str
+    """Type: str."""
+    ReplyToEmailAddress: str
+    """Type: str."""
+    SourceArn: str
+    """Type: str."""
+
+
+class UserPoolRegionalConfigurationAttachmentInboundFederationDict(TypedDict, total=False):
+    """UserPoolRegionalConfigurationAttachmentInboundFederation as a plain dict."""
+
+    LambdaArn: str
+    """Type: str."""
+    LambdaVersion: str
+    """Type: str."""
+
+
+class UserPoolRegionalConfigurationAttachmentLambdaConfigDict(TypedDict, total=False):
+    """UserPoolRegionalConfigurationAttachmentLambdaConfig as a plain dict."""
+
+    CreateAuthChallenge: str
+    """Type: str."""
+    CustomEmailSender: UserPoolRegionalConfigurationAttachmentCustomEmailSenderDict
+    """Type: UserPoolRegionalConfigurationAttachmentCustomEmailSenderDict."""
+    CustomMessage: str
+    """Type: str."""
+    CustomSMSSender: UserPoolRegionalConfigurationAttachmentCustomSMSSenderDict
+    """Type: UserPoolRegionalConfigurationAttachmentCustomSMSSenderDict."""
+    DefineAuthChallenge: str
+    """Type: str."""
+    InboundFederation: UserPoolRegionalConfigurationAttachmentInboundFederationDict
+    """Type: UserPoolRegionalConfigurationAttachmentInboundFederationDict."""
+    KMSKeyID: str
+    """Type: str."""
+    PostAuthentication: str
+    """Type: str."""
+    PostConfirmation: str
+    """Type: str."""
+    PreAuthentication: str
+    """Type: str."""
+    PreSignUp: str
+    """Type: str."""
+    PreTokenGeneration: str
+    """Type: str."""
+    PreTokenGenerationConfig: UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfigDict
+    """Type: UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfigDict."""
+    UserMigration: str
+    """Type: str."""
+    VerifyAuthChallengeResponse: str
+    """Type: str."""
+
+
+class UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfigDict(TypedDict, total=False):
+    """UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfig as a plain dict."""
+
+    LambdaArn: str
+    """Type: str."""
+    LambdaVersion: str
+    """Type: str."""
+
+
+class UserPoolRegionalConfigurationAttachmentSmsConfigurationDict(TypedDict, total=False):
+    """UserPoolRegionalConfigurationAttachmentSmsConfiguration as a plain dict."""
+
+    EumsSms: EumsSmsConfigurationDict
+    """Type: EumsSmsConfigurationDict."""
+    ExternalId: str
+    """Type: str."""
+    SnsCallerArn: str
+    """Type: str."""
+    SnsRegion: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cognito::UserPoolRegionalConfigurationAttachment",
     schema_file="aws-cognito-userpoolregionalconfigurationattachment.json",
     primary_identifier=("/UserPoolId",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/UserPoolId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("UserPoolId",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/UserPoolTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 2,
         "read": 120,
@@ -201,107 +220,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CustomEmailSender": {
-            "additionalProperties": False,
-            "properties": {"LambdaArn": {"type": "string"}, "LambdaVersion": {"type": "string"}},
-            "type": "object",
-        },
-        "CustomSMSSender": {
-            "additionalProperties": False,
-            "properties": {"LambdaArn": {"type": "string"}, "LambdaVersion": {"type": "string"}},
-            "type": "object",
-        },
-        "EmailConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfigurationSet": {"type": "string"},
-                "EmailSendingAccount": {"type": "string"},
-                "From": {"type": "string"},
-                "ReplyToEmailAddress": {"type": "string"},
-                "SourceArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "EumsSmsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CallerArn": {"type": "string"},
-                "ConfigurationSetName": {"type": "string"},
-                "ExternalId": {"type": "string"},
-                "InEntityId": {"type": "string"},
-                "InTemplateId": {"type": "string"},
-                "OriginationIdentity": {"type": "string"},
-                "Region": {"type": "string"},
-            },
-            "required": ["CallerArn"],
-            "type": "object",
-        },
-        "InboundFederation": {
-            "additionalProperties": False,
-            "properties": {"LambdaArn": {"type": "string"}, "LambdaVersion": {"type": "string"}},
-            "type": "object",
-        },
-        "LambdaConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CreateAuthChallenge": {"type": "string"},
-                "CustomEmailSender": {"$ref": "#/definitions/CustomEmailSender"},
-                "CustomMessage": {"type": "string"},
-                "CustomSMSSender": {"$ref": "#/definitions/CustomSMSSender"},
-                "DefineAuthChallenge": {"type": "string"},
-                "InboundFederation": {"$ref": "#/definitions/InboundFederation"},
-                "KMSKeyID": {"type": "string"},
-                "PostAuthentication": {"type": "string"},
-                "PostConfirmation": {"type": "string"},
-                "PreAuthentication": {"type": "string"},
-                "PreSignUp": {"type": "string"},
-                "PreTokenGeneration": {"type": "string"},
-                "PreTokenGenerationConfig": {"$ref": "#/definitions/PreTokenGenerationConfig"},
-                "UserMigration": {"type": "string"},
-                "VerifyAuthChallengeResponse": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "PreTokenGenerationConfig": {
-            "additionalProperties": False,
-            "properties": {"LambdaArn": {"type": "string"}, "LambdaVersion": {"type": "string"}},
-            "type": "object",
-        },
-        "SmsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EumsSms": {"$ref": "#/definitions/EumsSmsConfiguration"},
-                "ExternalId": {"type": "string"},
-                "SnsCallerArn": {"type": "string"},
-                "SnsRegion": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "EmailConfiguration": {"$ref": "#/definitions/EmailConfiguration"},
-        "LambdaConfig": {"$ref": "#/definitions/LambdaConfig"},
-        "SmsConfiguration": {"$ref": "#/definitions/SmsConfiguration"},
-        "Status": {"type": "string"},
-        "UserPoolId": {"type": "string"},
-        "UserPoolTags": {
-            "additionalProperties": False,
-            "patternProperties": {"^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "required": ["UserPoolId"],
-}
-
 
 class UserPoolRegionalConfigurationAttachment(_Resource):
-    """AWS::Cognito::UserPoolRegionalConfigurationAttachment: Resource Type definition for AWS::Cognito::UserPoolRegionalConfigurationAttachment
+    """AWS::Cognito::UserPoolRegionalConfigurationAttachment: Resource Type definition for
+    AWS::Cognito::UserPoolRegionalConfigurationAttachment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserPoolId.
+    Replaced when any of these change (create-only): UserPoolId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-userpoolregionalconfigurationattachment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -311,43 +239,54 @@ class UserPoolRegionalConfigurationAttachment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UserPoolRegionalConfigurationAttachmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "user_pool_regional_configuration_attachment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EmailConfiguration: UserPoolRegionalConfigurationAttachmentEmailConfigurationDict
     LambdaConfig: UserPoolRegionalConfigurationAttachmentLambdaConfigDict
     SmsConfiguration: UserPoolRegionalConfigurationAttachmentSmsConfigurationDict
     Status: str
     UserPoolId: str
-    UserPoolTags: dict[str, Any]
+    UserPoolTags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        UserPoolId: str,
+        EmailConfiguration: UserPoolRegionalConfigurationAttachmentEmailConfiguration
+        | UserPoolRegionalConfigurationAttachmentEmailConfigurationDict
+        | None = None,
+        LambdaConfig: UserPoolRegionalConfigurationAttachmentLambdaConfig
+        | UserPoolRegionalConfigurationAttachmentLambdaConfigDict
+        | None = None,
+        SmsConfiguration: UserPoolRegionalConfigurationAttachmentSmsConfiguration
+        | UserPoolRegionalConfigurationAttachmentSmsConfigurationDict
+        | None = None,
+        Status: str | None = None,
+        UserPoolTags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cognito::UserPoolRegionalConfigurationAttachment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            UserPoolId: str,
-            EmailConfiguration: UserPoolRegionalConfigurationAttachmentEmailConfiguration
-            | UserPoolRegionalConfigurationAttachmentEmailConfigurationDict
-            | None = None,
-            LambdaConfig: UserPoolRegionalConfigurationAttachmentLambdaConfig
-            | UserPoolRegionalConfigurationAttachmentLambdaConfigDict
-            | None = None,
-            SmsConfiguration: UserPoolRegionalConfigurationAttachmentSmsConfiguration
-            | UserPoolRegionalConfigurationAttachmentSmsConfigurationDict
-            | None = None,
-            Status: str | None = None,
-            UserPoolTags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cognito::UserPoolRegionalConfigurationAttachment; `await` it inside an App to deploy it.
-
-            Status: The status of the replica.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            UserPoolId: Type: str. Create-only: changing it replaces the resource. Required.
+            EmailConfiguration: Type: UserPoolRegionalConfigurationAttachmentEmailConfigurationDict.
+            LambdaConfig: Type: UserPoolRegionalConfigurationAttachmentLambdaConfigDict.
+            SmsConfiguration: Type: UserPoolRegionalConfigurationAttachmentSmsConfigurationDict.
+            Status: The status of the replica. Set to ACTIVE or INACTIVE.
+            UserPoolTags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

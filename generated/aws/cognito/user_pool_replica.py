@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cognito::UserPoolReplica",
     schema_file="aws-cognito-userpoolreplica.json",
     primary_identifier=("/UserPoolId", "/RegionName"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/UserPoolId", "/RegionName", "/UserPoolTagsAtCreate"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("UserPoolId", "RegionName"),
     list_required=("UserPoolId",),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/UserPoolTagsAtCreate",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 2160,
         "read": 120,
@@ -75,32 +71,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "RegionName": {"maxLength": 32, "minLength": 5, "type": "string"},
-        "UserPoolId": {
-            "maxLength": 55,
-            "minLength": 1,
-            "pattern": "^[\\w-]+_[0-9a-zA-Z]+$",
-            "type": "string",
-        },
-        "UserPoolTagsAtCreate": {
-            "additionalProperties": False,
-            "patternProperties": {"^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "required": ["UserPoolId", "RegionName"],
-}
-
 
 class UserPoolReplica(_Resource):
     """AWS::Cognito::UserPoolReplica: Resource Type definition for AWS::Cognito::UserPoolReplica
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserPoolId, RegionName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): UserPoolId, RegionName, UserPoolTagsAtCreate.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-userpoolreplica.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -108,30 +87,40 @@ class UserPoolReplica(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UserPoolReplicaAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "user_pool_replica.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     RegionName: str
     UserPoolId: str
-    UserPoolTagsAtCreate: dict[str, Any]
+    UserPoolTagsAtCreate: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RegionName: str,
+        UserPoolId: str,
+        UserPoolTagsAtCreate: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cognito::UserPoolReplica; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RegionName: str,
-            UserPoolId: str,
-            UserPoolTagsAtCreate: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cognito::UserPoolReplica; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RegionName: Length: 5 to 32 characters. Create-only: changing it replaces the resource.
+                Required.
+            UserPoolId: Pattern: ^[\\w-]+_[0-9a-zA-Z]+$ Length: 1 to 55 characters. Create-only:
+                changing it replaces the resource. Required.
+            UserPoolTagsAtCreate: Type: dict[str, str]. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

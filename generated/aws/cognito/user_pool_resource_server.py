@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,25 +55,22 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ResourceServerScopeTypeDict = TypedDict(
-    "ResourceServerScopeTypeDict",
-    {
-        "ScopeDescription": "Required[str]",
-        "ScopeName": "Required[str]",
-    },
-    total=False,
-)
 
+class ResourceServerScopeTypeDict(TypedDict, total=False):
+    """ResourceServerScopeType as a plain dict."""
+
+    ScopeDescription: Required[str]
+    """Length: 1 to 256 characters."""
+    ScopeName: Required[str]
+    """Pattern: ^[\\x21\\x23-\\x2E\\x30-\\x5B\\x5D-\\x7E]+$ Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cognito::UserPoolResourceServer",
     schema_file="aws-cognito-userpoolresourceserver.json",
     primary_identifier=("/UserPoolId", "/Identifier"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/UserPoolId", "/Identifier"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("UserPoolId", "Identifier", "Name"),
     list_required=("UserPoolId",),
     tagging=_Tagging(
@@ -78,7 +79,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 2,
         "read": 120,
@@ -88,59 +88,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ResourceServerScopeType": {
-            "additionalProperties": False,
-            "properties": {
-                "ScopeDescription": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "ScopeName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[\\x21\\x23-\\x2E\\x30-\\x5B\\x5D-\\x7E]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["ScopeDescription", "ScopeName"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Identifier": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[\\w\\s+=,.@-]+$",
-            "type": "string",
-        },
-        "Scopes": {
-            "items": {"$ref": "#/definitions/ResourceServerScopeType"},
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-        },
-        "UserPoolId": {
-            "maxLength": 55,
-            "minLength": 1,
-            "pattern": "^[\\w-]+_[0-9a-zA-Z]+$",
-            "type": "string",
-        },
-    },
-    "required": ["UserPoolId", "Identifier", "Name"],
-}
-
 
 class UserPoolResourceServer(_Resource):
-    """AWS::Cognito::UserPoolResourceServer: Resource Type definition for AWS::Cognito::UserPoolResourceServer
+    """AWS::Cognito::UserPoolResourceServer: Resource Type definition for
+    AWS::Cognito::UserPoolResourceServer
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserPoolId, Identifier (composite: the values joined by '|').
+    Replaced when any of these change (create-only): UserPoolId, Identifier.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-userpoolresourceserver.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -150,32 +107,44 @@ class UserPoolResourceServer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UserPoolResourceServerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "user_pool_resource_server.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Identifier: str
     Name: str
     Scopes: list[ResourceServerScopeTypeDict]
     UserPoolId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Identifier: str,
+        Name: str,
+        UserPoolId: str,
+        Scopes: list[ResourceServerScopeType | ResourceServerScopeTypeDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cognito::UserPoolResourceServer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Identifier: str,
-            Name: str,
-            UserPoolId: str,
-            Scopes: list[ResourceServerScopeType | ResourceServerScopeTypeDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cognito::UserPoolResourceServer; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Identifier: Pattern: ^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$ Length: 1 to 256 characters.
+                Create-only: changing it replaces the resource. Required.
+            Name: Pattern: ^[\\w\\s+=,.@-]+$ Length: 1 to 256 characters. Required.
+            UserPoolId: Pattern: ^[\\w-]+_[0-9a-zA-Z]+$ Length: 1 to 55 characters. Create-only:
+                changing it replaces the resource. Required.
+            Scopes: Items: 0 to 100 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

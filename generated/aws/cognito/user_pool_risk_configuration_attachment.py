@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,102 +83,102 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccountTakeoverActionTypeDict = TypedDict(
-    "AccountTakeoverActionTypeDict",
-    {
-        "EventAction": "Required[str]",
-        "Notify": "Required[bool]",
-    },
-    total=False,
-)
 
-AccountTakeoverActionsTypeDict = TypedDict(
-    "AccountTakeoverActionsTypeDict",
-    {
-        "HighAction": "AccountTakeoverActionTypeDict",
-        "LowAction": "AccountTakeoverActionTypeDict",
-        "MediumAction": "AccountTakeoverActionTypeDict",
-    },
-    total=False,
-)
+class AccountTakeoverActionTypeDict(TypedDict, total=False):
+    """AccountTakeoverActionType as a plain dict."""
 
-AccountTakeoverRiskConfigurationTypeDict = TypedDict(
-    "AccountTakeoverRiskConfigurationTypeDict",
-    {
-        "Actions": "Required[AccountTakeoverActionsTypeDict]",
-        "NotifyConfiguration": "NotifyConfigurationTypeDict",
-    },
-    total=False,
-)
+    EventAction: Required[str]
+    """Type: str."""
+    Notify: Required[bool]
+    """Type: bool."""
 
-CompromisedCredentialsActionsTypeDict = TypedDict(
-    "CompromisedCredentialsActionsTypeDict",
-    {
-        "EventAction": "Required[str]",
-    },
-    total=False,
-)
 
-CompromisedCredentialsRiskConfigurationTypeDict = TypedDict(
-    "CompromisedCredentialsRiskConfigurationTypeDict",
-    {
-        "Actions": "Required[CompromisedCredentialsActionsTypeDict]",
-        "EventFilter": "list[str]",
-    },
-    total=False,
-)
+class AccountTakeoverActionsTypeDict(TypedDict, total=False):
+    """AccountTakeoverActionsType as a plain dict."""
 
-NotifyConfigurationTypeDict = TypedDict(
-    "NotifyConfigurationTypeDict",
-    {
-        "BlockEmail": "NotifyEmailTypeDict",
-        "From": "str",
-        "MfaEmail": "NotifyEmailTypeDict",
-        "NoActionEmail": "NotifyEmailTypeDict",
-        "ReplyTo": "str",
-        "SourceArn": "Required[str]",
-    },
-    total=False,
-)
+    HighAction: AccountTakeoverActionTypeDict
+    """Type: AccountTakeoverActionTypeDict."""
+    LowAction: AccountTakeoverActionTypeDict
+    """Type: AccountTakeoverActionTypeDict."""
+    MediumAction: AccountTakeoverActionTypeDict
+    """Type: AccountTakeoverActionTypeDict."""
 
-NotifyEmailTypeDict = TypedDict(
-    "NotifyEmailTypeDict",
-    {
-        "HtmlBody": "str",
-        "Subject": "Required[str]",
-        "TextBody": "str",
-    },
-    total=False,
-)
 
-RiskExceptionConfigurationTypeDict = TypedDict(
-    "RiskExceptionConfigurationTypeDict",
-    {
-        "BlockedIPRangeList": "list[str]",
-        "SkippedIPRangeList": "list[str]",
-    },
-    total=False,
-)
+class AccountTakeoverRiskConfigurationTypeDict(TypedDict, total=False):
+    """AccountTakeoverRiskConfigurationType as a plain dict."""
 
+    Actions: Required[AccountTakeoverActionsTypeDict]
+    """Type: AccountTakeoverActionsTypeDict."""
+    NotifyConfiguration: NotifyConfigurationTypeDict
+    """Type: NotifyConfigurationTypeDict."""
+
+
+class CompromisedCredentialsActionsTypeDict(TypedDict, total=False):
+    """CompromisedCredentialsActionsType as a plain dict."""
+
+    EventAction: Required[str]
+    """Type: str."""
+
+
+class CompromisedCredentialsRiskConfigurationTypeDict(TypedDict, total=False):
+    """CompromisedCredentialsRiskConfigurationType as a plain dict."""
+
+    Actions: Required[CompromisedCredentialsActionsTypeDict]
+    """Type: CompromisedCredentialsActionsTypeDict."""
+    EventFilter: list[str]
+    """Items are unique."""
+
+
+class NotifyConfigurationTypeDict(TypedDict, total=False):
+    """NotifyConfigurationType as a plain dict."""
+
+    BlockEmail: NotifyEmailTypeDict
+    """Type: NotifyEmailTypeDict."""
+    From: str
+    """Type: str."""
+    MfaEmail: NotifyEmailTypeDict
+    """Type: NotifyEmailTypeDict."""
+    NoActionEmail: NotifyEmailTypeDict
+    """Type: NotifyEmailTypeDict."""
+    ReplyTo: str
+    """Type: str."""
+    SourceArn: Required[str]
+    """Type: str."""
+
+
+class NotifyEmailTypeDict(TypedDict, total=False):
+    """NotifyEmailType as a plain dict."""
+
+    HtmlBody: str
+    """Type: str."""
+    Subject: Required[str]
+    """Type: str."""
+    TextBody: str
+    """Type: str."""
+
+
+class RiskExceptionConfigurationTypeDict(TypedDict, total=False):
+    """RiskExceptionConfigurationType as a plain dict."""
+
+    BlockedIPRangeList: list[str]
+    """Items are unique."""
+    SkippedIPRangeList: list[str]
+    """Items are unique."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cognito::UserPoolRiskConfigurationAttachment",
     schema_file="aws-cognito-userpoolriskconfigurationattachment.json",
     primary_identifier=("/UserPoolId", "/ClientId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/UserPoolId", "/ClientId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("UserPoolId", "ClientId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 2,
         "read": 120,
@@ -183,108 +187,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccountTakeoverActionType": {
-            "additionalProperties": False,
-            "properties": {"EventAction": {"type": "string"}, "Notify": {"type": "boolean"}},
-            "required": ["EventAction", "Notify"],
-            "type": "object",
-        },
-        "AccountTakeoverActionsType": {
-            "additionalProperties": False,
-            "properties": {
-                "HighAction": {"$ref": "#/definitions/AccountTakeoverActionType"},
-                "LowAction": {"$ref": "#/definitions/AccountTakeoverActionType"},
-                "MediumAction": {"$ref": "#/definitions/AccountTakeoverActionType"},
-            },
-            "type": "object",
-        },
-        "AccountTakeoverRiskConfigurationType": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {"$ref": "#/definitions/AccountTakeoverActionsType"},
-                "NotifyConfiguration": {"$ref": "#/definitions/NotifyConfigurationType"},
-            },
-            "required": ["Actions"],
-            "type": "object",
-        },
-        "CompromisedCredentialsActionsType": {
-            "additionalProperties": False,
-            "properties": {"EventAction": {"type": "string"}},
-            "required": ["EventAction"],
-            "type": "object",
-        },
-        "CompromisedCredentialsRiskConfigurationType": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {"$ref": "#/definitions/CompromisedCredentialsActionsType"},
-                "EventFilter": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-            },
-            "required": ["Actions"],
-            "type": "object",
-        },
-        "NotifyConfigurationType": {
-            "additionalProperties": False,
-            "properties": {
-                "BlockEmail": {"$ref": "#/definitions/NotifyEmailType"},
-                "From": {"type": "string"},
-                "MfaEmail": {"$ref": "#/definitions/NotifyEmailType"},
-                "NoActionEmail": {"$ref": "#/definitions/NotifyEmailType"},
-                "ReplyTo": {"type": "string"},
-                "SourceArn": {"type": "string"},
-            },
-            "required": ["SourceArn"],
-            "type": "object",
-        },
-        "NotifyEmailType": {
-            "additionalProperties": False,
-            "properties": {
-                "HtmlBody": {"type": "string"},
-                "Subject": {"type": "string"},
-                "TextBody": {"type": "string"},
-            },
-            "required": ["Subject"],
-            "type": "object",
-        },
-        "RiskExceptionConfigurationType": {
-            "additionalProperties": False,
-            "properties": {
-                "BlockedIPRangeList": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SkippedIPRangeList": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccountTakeoverRiskConfiguration": {
-            "$ref": "#/definitions/AccountTakeoverRiskConfigurationType"
-        },
-        "ClientId": {"type": "string"},
-        "CompromisedCredentialsRiskConfiguration": {
-            "$ref": "#/definitions/CompromisedCredentialsRiskConfigurationType"
-        },
-        "RiskExceptionConfiguration": {"$ref": "#/definitions/RiskExceptionConfigurationType"},
-        "UserPoolId": {"type": "string"},
-    },
-    "required": ["UserPoolId", "ClientId"],
-}
-
 
 class UserPoolRiskConfigurationAttachment(_Resource):
-    """AWS::Cognito::UserPoolRiskConfigurationAttachment: Resource Type definition for AWS::Cognito::UserPoolRiskConfigurationAttachment
+    """AWS::Cognito::UserPoolRiskConfigurationAttachment: Resource Type definition for
+    AWS::Cognito::UserPoolRiskConfigurationAttachment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserPoolId, ClientId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): UserPoolId, ClientId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-userpoolriskconfigurationattachment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -294,40 +206,52 @@ class UserPoolRiskConfigurationAttachment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UserPoolRiskConfigurationAttachmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "user_pool_risk_configuration_attachment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccountTakeoverRiskConfiguration: AccountTakeoverRiskConfigurationTypeDict
     ClientId: str
     CompromisedCredentialsRiskConfiguration: CompromisedCredentialsRiskConfigurationTypeDict
     RiskExceptionConfiguration: RiskExceptionConfigurationTypeDict
     UserPoolId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClientId: str,
+        UserPoolId: str,
+        AccountTakeoverRiskConfiguration: AccountTakeoverRiskConfigurationType
+        | AccountTakeoverRiskConfigurationTypeDict
+        | None = None,
+        CompromisedCredentialsRiskConfiguration: CompromisedCredentialsRiskConfigurationType
+        | CompromisedCredentialsRiskConfigurationTypeDict
+        | None = None,
+        RiskExceptionConfiguration: RiskExceptionConfigurationType
+        | RiskExceptionConfigurationTypeDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cognito::UserPoolRiskConfigurationAttachment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClientId: str,
-            UserPoolId: str,
-            AccountTakeoverRiskConfiguration: AccountTakeoverRiskConfigurationType
-            | AccountTakeoverRiskConfigurationTypeDict
-            | None = None,
-            CompromisedCredentialsRiskConfiguration: CompromisedCredentialsRiskConfigurationType
-            | CompromisedCredentialsRiskConfigurationTypeDict
-            | None = None,
-            RiskExceptionConfiguration: RiskExceptionConfigurationType
-            | RiskExceptionConfigurationTypeDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cognito::UserPoolRiskConfigurationAttachment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClientId: Type: str. Create-only: changing it replaces the resource. Required.
+            UserPoolId: Type: str. Create-only: changing it replaces the resource. Required.
+            AccountTakeoverRiskConfiguration: Type: AccountTakeoverRiskConfigurationTypeDict.
+            CompromisedCredentialsRiskConfiguration: Type:
+                CompromisedCredentialsRiskConfigurationTypeDict.
+            RiskExceptionConfiguration: Type: RiskExceptionConfigurationTypeDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,21 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AttributeTypeDict = TypedDict(
-    "AttributeTypeDict",
-    {
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class AttributeTypeDict(TypedDict, total=False):
+    """AttributeType as a plain dict."""
+
+    Name: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Cognito::UserPoolUser",
     schema_file="aws-cognito-userpooluser.json",
     primary_identifier=("/UserPoolId", "/Username"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=(
         "/DesiredDeliveryMediums",
         "/ForceAliasCreation",
@@ -83,8 +87,6 @@ METADATA = _TypeMetadata(
         "/ClientMetadata",
         "/MessageAction",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("UserPoolId",),
     list_required=("UserPoolId",),
     tagging=_Tagging(
@@ -93,7 +95,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 2,
         "read": 120,
@@ -102,38 +103,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AttributeType": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ClientMetadata": {
-            "additionalProperties": False,
-            "patternProperties": {"^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$": {"type": "string"}},
-            "type": "object",
-        },
-        "DesiredDeliveryMediums": {"items": {"type": "string"}, "type": "array"},
-        "ForceAliasCreation": {"type": "boolean"},
-        "MessageAction": {"type": "string"},
-        "UserAttributes": {"items": {"$ref": "#/definitions/AttributeType"}, "type": "array"},
-        "UserPoolId": {"type": "string"},
-        "Username": {"type": "string"},
-        "ValidationData": {"items": {"$ref": "#/definitions/AttributeType"}, "type": "array"},
-    },
-    "required": ["UserPoolId"],
-}
-
 
 class UserPoolUser(_Resource):
     """AWS::Cognito::UserPoolUser: Resource Type definition for AWS::Cognito::UserPoolUser
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserPoolId, Username (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DesiredDeliveryMediums, ForceAliasCreation,
+    UserAttributes, Username, UserPoolId, ValidationData, ClientMetadata, MessageAction.
+    Write-only (sent to AWS, never read back): DesiredDeliveryMediums, ForceAliasCreation,
+    ValidationData, ClientMetadata, MessageAction.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-userpooluser.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -141,11 +122,12 @@ class UserPoolUser(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UserPoolUserAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "user_pool_user.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
-    ClientMetadata: dict[str, Any]
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
+    ClientMetadata: dict[str, str]
     DesiredDeliveryMediums: list[str]
     ForceAliasCreation: bool
     MessageAction: str
@@ -154,27 +136,44 @@ class UserPoolUser(_Resource):
     Username: str
     ValidationData: list[AttributeTypeDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        UserPoolId: str,
+        ClientMetadata: dict[str, str] | None = None,
+        DesiredDeliveryMediums: list[str] | None = None,
+        ForceAliasCreation: bool | None = None,
+        MessageAction: str | None = None,
+        UserAttributes: list[AttributeType | AttributeTypeDict] | None = None,
+        Username: str | None = None,
+        ValidationData: list[AttributeType | AttributeTypeDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Cognito::UserPoolUser; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            UserPoolId: str,
-            ClientMetadata: dict[str, Any] | None = None,
-            DesiredDeliveryMediums: list[str] | None = None,
-            ForceAliasCreation: bool | None = None,
-            MessageAction: str | None = None,
-            UserAttributes: list[AttributeType | AttributeTypeDict] | None = None,
-            Username: str | None = None,
-            ValidationData: list[AttributeType | AttributeTypeDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Cognito::UserPoolUser; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            UserPoolId: Type: str. Create-only: changing it replaces the resource. Required.
+            ClientMetadata: Type: dict[str, str]. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            DesiredDeliveryMediums: Type: list[str]. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            ForceAliasCreation: Type: bool. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            MessageAction: Type: str. Create-only: changing it replaces the resource. Write-only:
+                sent to AWS, never read back.
+            UserAttributes: Type: list[AttributeTypeDict]. Create-only: changing it replaces the
+                resource.
+            Username: Type: str. Create-only: changing it replaces the resource.
+            ValidationData: Type: list[AttributeTypeDict]. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

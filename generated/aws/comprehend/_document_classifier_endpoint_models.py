@@ -7,9 +7,10 @@ Imported on first use by document_classifier_endpoint.py, which re-exports every
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DocumentClassifierEndpointAttributes",
@@ -22,19 +23,66 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The initial part of a key-value pair that forms a tag associated with a given resource."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The second part of a key-value pair that forms a tag associated with a given resource."
+        ),
+    ]
 
 
 class DocumentClassifierEndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    CurrentInferenceUnits: int | None = None
-    LastModifiedTime: str | None = None
+    """
+    The read-only attributes of a AWS::Comprehend::DocumentClassifierEndpoint, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the document classifier endpoint."),
+    ] = None
+    CreationTime: Annotated[
+        str | None, Field(description="The creation date and time of the endpoint.")
+    ] = None
+    CurrentInferenceUnits: Annotated[
+        int | None,
+        Field(
+            description="The number of inference units currently used by the model using this endpoint."
+        ),
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None, Field(description="The date and time that the endpoint was last modified.")
+    ] = None
 
 
 class DocumentClassifierEndpointProps(DeferredModel):
-    DesiredInferenceUnits: int
-    EndpointName: str
-    ModelArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Comprehend::DocumentClassifierEndpoint.
+    """
+
+    DesiredInferenceUnits: Annotated[
+        int,
+        Field(
+            description="The desired number of inference units to be used by the model. Each inference unit represents throughput of 100 characters per second."
+        ),
+    ]
+    EndpointName: Annotated[
+        str,
+        Field(
+            description="The name of the endpoint. The name must be unique within the AWS Region and account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ModelArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the document classifier model to which the endpoint is attached."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags associated with the endpoint being created.")
+    ] = None

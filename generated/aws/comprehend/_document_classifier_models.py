@@ -7,10 +7,10 @@ Imported on first use by document_classifier.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AugmentedManifestsListItem",
@@ -29,80 +29,229 @@ class AugmentedManifestsListItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeNames: list[str]
-    S3Uri: str
-    Split: Literal["TRAIN", "TEST"] | None = None
+    AttributeNames: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 63 items. Items are unique. Each item: Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])* Length: 1 to 63 characters."
+        ),
+    ]
+    S3Uri: Annotated[
+        str,
+        Field(
+            description="Pattern: s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)? Length: 0 to 1024 characters."
+        ),
+    ]
+    Split: Annotated[
+        Literal["TRAIN", "TEST"] | None, Field(description="Allowed values: 'TRAIN', 'TEST'.")
+    ] = None
 
 
 class DocumentClassifierDocumentReaderConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DocumentReadAction: Literal["TEXTRACT_DETECT_DOCUMENT_TEXT", "TEXTRACT_ANALYZE_DOCUMENT"]
-    DocumentReadMode: Literal["SERVICE_DEFAULT", "FORCE_DOCUMENT_READ_ACTION"] | None = None
-    FeatureTypes: list[Literal["TABLES", "FORMS"]] | None = None
+    DocumentReadAction: Annotated[
+        Literal["TEXTRACT_DETECT_DOCUMENT_TEXT", "TEXTRACT_ANALYZE_DOCUMENT"],
+        Field(
+            description="Allowed values: 'TEXTRACT_DETECT_DOCUMENT_TEXT', 'TEXTRACT_ANALYZE_DOCUMENT'."
+        ),
+    ]
+    DocumentReadMode: Annotated[
+        Literal["SERVICE_DEFAULT", "FORCE_DOCUMENT_READ_ACTION"] | None,
+        Field(description="Allowed values: 'SERVICE_DEFAULT', 'FORCE_DOCUMENT_READ_ACTION'."),
+    ] = None
+    FeatureTypes: Annotated[
+        list[Literal["TABLES", "FORMS"]] | None,
+        Field(
+            description="Items: 1 to 2 items. Items are unique. Each item: Allowed values: 'TABLES', 'FORMS'."
+        ),
+    ] = None
 
 
 class DocumentClassifierDocuments(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Uri: str
-    TestS3Uri: str | None = None
+    S3Uri: Annotated[
+        str,
+        Field(
+            description="Pattern: s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)? Length: 0 to 1024 characters."
+        ),
+    ]
+    TestS3Uri: Annotated[
+        str | None,
+        Field(
+            description="Pattern: s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)? Length: 0 to 1024 characters."
+        ),
+    ] = None
 
 
 class DocumentClassifierInputDataConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AugmentedManifests: list[AugmentedManifestsListItem] | None = None
-    DataFormat: Literal["COMPREHEND_CSV", "AUGMENTED_MANIFEST"] | None = None
-    DocumentReaderConfig: DocumentClassifierDocumentReaderConfig | None = None
-    DocumentType: Literal["PLAIN_TEXT_DOCUMENT", "SEMI_STRUCTURED_DOCUMENT"] | None = None
-    Documents: DocumentClassifierDocuments | None = None
-    LabelDelimiter: str | None = None
-    S3Uri: str | None = None
-    TestS3Uri: str | None = None
+    AugmentedManifests: Annotated[
+        list[AugmentedManifestsListItem] | None, Field(description="Items are unique.")
+    ] = None
+    DataFormat: Annotated[
+        Literal["COMPREHEND_CSV", "AUGMENTED_MANIFEST"] | None,
+        Field(description="Allowed values: 'COMPREHEND_CSV', 'AUGMENTED_MANIFEST'."),
+    ] = None
+    DocumentReaderConfig: Annotated[
+        DocumentClassifierDocumentReaderConfig | None,
+        Field(description="Type: DocumentClassifierDocumentReaderConfigDict."),
+    ] = None
+    DocumentType: Annotated[
+        Literal["PLAIN_TEXT_DOCUMENT", "SEMI_STRUCTURED_DOCUMENT"] | None,
+        Field(description="Allowed values: 'PLAIN_TEXT_DOCUMENT', 'SEMI_STRUCTURED_DOCUMENT'."),
+    ] = None
+    Documents: Annotated[
+        DocumentClassifierDocuments | None,
+        Field(description="Type: DocumentClassifierDocumentsDict."),
+    ] = None
+    LabelDelimiter: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[ ~!@#$%^*\\-_+=|\\\\:;\\t>?/]$ Length: exactly 1 characters."
+        ),
+    ] = None
+    S3Uri: Annotated[
+        str | None,
+        Field(
+            description="Pattern: s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)? Length: 0 to 1024 characters."
+        ),
+    ] = None
+    TestS3Uri: Annotated[
+        str | None,
+        Field(
+            description="Pattern: s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)? Length: 0 to 1024 characters."
+        ),
+    ] = None
 
 
 class DocumentClassifierOutputDataConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
-    S3Uri: str | None = None
+    KmsKeyId: Annotated[
+        str | None, Field(description="Pattern: ^\\p{ASCII}+$ Length: 1 to 2048 characters.")
+    ] = None
+    S3Uri: Annotated[
+        str | None,
+        Field(
+            description="Pattern: s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)? Length: 0 to 1024 characters."
+        ),
+    ] = None
 
 
 class DocumentClassifierVpcConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 5 items. Items are unique. Each item: Pattern: [-0-9a-zA-Z]+ Length: 1 to 32 characters."
+        ),
+    ]
+    Subnets: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 16 items. Items are unique. Each item: Pattern: [-0-9a-zA-Z]+ Length: 1 to 32 characters."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class DocumentClassifierAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Comprehend::DocumentClassifier, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:document-classifier/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)? Length: 1 to 256 characters."
+        ),
+    ] = None
 
 
 class DocumentClassifierProps(DeferredModel):
-    DataAccessRoleArn: str
-    DocumentClassifierName: str
-    InputDataConfig: DocumentClassifierInputDataConfig
-    LanguageCode: Literal["en", "es", "fr", "it", "de", "pt"]
-    Mode: Literal["MULTI_CLASS", "MULTI_LABEL"] | None = None
-    ModelKmsKeyId: str | None = None
-    ModelPolicy: str | None = None
-    OutputDataConfig: DocumentClassifierOutputDataConfig | None = None
-    Tags: list[Tag] | None = None
-    VersionName: str | None = None
-    VolumeKmsKeyId: str | None = None
-    VpcConfig: DocumentClassifierVpcConfig | None = None
+    """
+    The properties a program declares for a AWS::Comprehend::DocumentClassifier.
+    """
+
+    DataAccessRoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+ Length: 20 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DocumentClassifierName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*$ Length: 1 to 63 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    InputDataConfig: Annotated[
+        DocumentClassifierInputDataConfig,
+        Field(
+            description="Type: DocumentClassifierInputDataConfigDict. Create-only: changing it replaces the resource."
+        ),
+    ]
+    LanguageCode: Annotated[
+        Literal["en", "es", "fr", "it", "de", "pt"],
+        Field(
+            description="Allowed values: 'en', 'es', 'fr', 'it', 'de', 'pt'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Mode: Annotated[
+        Literal["MULTI_CLASS", "MULTI_LABEL"] | None,
+        Field(
+            description="Allowed values: 'MULTI_CLASS', 'MULTI_LABEL'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ModelKmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^\\p{ASCII}+$ Length: 1 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ModelPolicy: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+ Length: 1 to 20000 characters."
+        ),
+    ] = None
+    OutputDataConfig: Annotated[
+        DocumentClassifierOutputDataConfig | None,
+        Field(
+            description="Type: DocumentClassifierOutputDataConfigDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None
+    VersionName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*$ Length: 1 to 63 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VolumeKmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^\\p{ASCII}+$ Length: 1 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VpcConfig: Annotated[
+        DocumentClassifierVpcConfig | None,
+        Field(
+            description="Type: DocumentClassifierVpcConfigDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by entity_recognizer_endpoint.py, which re-exports every n
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EntityRecognizerEndpointAttributes",
@@ -23,24 +23,84 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The initial part of a key-value pair that forms a tag associated with a given resource."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The second part of a key-value pair that forms a tag associated with a given resource."
+        ),
+    ]
 
 
 class EntityRecognizerEndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    CurrentInferenceUnits: int | None = None
-    EndpointStatus: Literal["CREATING", "DELETING", "FAILED", "IN_SERVICE", "UPDATING"] | None = (
-        None
-    )
-    LastModifiedTime: str | None = None
+    """
+    The read-only attributes of a AWS::Comprehend::EntityRecognizerEndpoint, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the entity recognizer endpoint."),
+    ] = None
+    CreationTime: Annotated[
+        str | None, Field(description="The creation date and time of the endpoint.")
+    ] = None
+    CurrentInferenceUnits: Annotated[
+        int | None,
+        Field(
+            description="The number of inference units currently used by the model using this endpoint."
+        ),
+    ] = None
+    EndpointStatus: Annotated[
+        Literal["CREATING", "DELETING", "FAILED", "IN_SERVICE", "UPDATING"] | None,
+        Field(
+            description="The current status of the endpoint. Because the endpoint updates and creation are asynchronous, wait for the endpoint to be IN_SERVICE before making inference requests."
+        ),
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None, Field(description="The date and time that the endpoint was last modified.")
+    ] = None
 
 
 class EntityRecognizerEndpointProps(DeferredModel):
-    DataAccessRoleArn: str | None = None
-    DesiredInferenceUnits: int
-    EndpointName: str
-    FlywheelArn: str | None = None
-    ModelArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Comprehend::EntityRecognizerEndpoint.
+    """
+
+    DataAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role that grants Amazon Comprehend read access to trained custom models encrypted with a customer managed key (ModelKmsKeyId)."
+        ),
+    ] = None
+    DesiredInferenceUnits: Annotated[
+        int,
+        Field(
+            description="The desired number of inference units to be used by the model. Each inference unit represents throughput of 100 characters per second."
+        ),
+    ]
+    EndpointName: Annotated[
+        str,
+        Field(
+            description="The name of the endpoint. The name must be unique within the AWS Region and account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FlywheelArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the flywheel to which the endpoint is attached. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ModelArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the entity recognizer model to which the endpoint is attached."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags associated with the endpoint being created.")
+    ] = None

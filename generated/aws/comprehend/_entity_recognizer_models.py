@@ -7,10 +7,10 @@ Imported on first use by entity_recognizer.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AugmentedManifestsListItem",
@@ -27,88 +27,249 @@ __all__ = [
 
 
 class AugmentedManifestsListItem(DeferredModel):
+    """
+    An augmented manifest file that provides training data for your custom model.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnnotationDataS3Uri: str | None = None
-    AttributeNames: list[str]
-    DocumentType: Literal["PLAIN_TEXT_DOCUMENT", "SEMI_STRUCTURED_DOCUMENT"] | None = None
-    S3Uri: str
-    SourceDocumentsS3Uri: str | None = None
-    Split: Literal["TRAIN", "TEST"] | None = None
+    AnnotationDataS3Uri: Annotated[
+        str | None,
+        Field(
+            description="The S3 prefix to the annotation files that are referred in the augmented manifest file."
+        ),
+    ] = None
+    AttributeNames: Annotated[
+        list[str],
+        Field(
+            description="The JSON attribute that contains the annotations for your training documents."
+        ),
+    ]
+    DocumentType: Annotated[
+        Literal["PLAIN_TEXT_DOCUMENT", "SEMI_STRUCTURED_DOCUMENT"] | None,
+        Field(description="The type of augmented manifest."),
+    ] = None
+    S3Uri: Annotated[
+        str, Field(description="The Amazon S3 location of the augmented manifest file.")
+    ]
+    SourceDocumentsS3Uri: Annotated[
+        str | None,
+        Field(
+            description="The S3 prefix to the source files (PDFs) that are referred to in the augmented manifest file."
+        ),
+    ] = None
+    Split: Annotated[
+        Literal["TRAIN", "TEST"] | None,
+        Field(description="The purpose of the data you've provided in the augmented manifest."),
+    ] = None
 
 
 class EntityRecognizerAnnotations(DeferredModel):
+    """
+    Describes the annotations associated with an entity recognizer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Uri: str
-    TestS3Uri: str | None = None
+    S3Uri: Annotated[
+        str,
+        Field(description="Specifies the Amazon S3 location where the annotations are located."),
+    ]
+    TestS3Uri: Annotated[
+        str | None,
+        Field(
+            description="Specifies the Amazon S3 location where the test annotations are located."
+        ),
+    ] = None
 
 
 class EntityRecognizerDocuments(DeferredModel):
+    """
+    Describes the training documents submitted with an entity recognizer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputFormat: Literal["ONE_DOC_PER_FILE", "ONE_DOC_PER_LINE"] | None = None
-    S3Uri: str
-    TestS3Uri: str | None = None
+    InputFormat: Annotated[
+        Literal["ONE_DOC_PER_FILE", "ONE_DOC_PER_LINE"] | None,
+        Field(description="Specifies how the text in an input file should be processed."),
+    ] = None
+    S3Uri: Annotated[
+        str,
+        Field(
+            description="Specifies the Amazon S3 location where the training documents are located."
+        ),
+    ]
+    TestS3Uri: Annotated[
+        str | None,
+        Field(description="Specifies the Amazon S3 location where the test documents are located."),
+    ] = None
 
 
 class EntityRecognizerEntityList(DeferredModel):
+    """
+    Describes the entity list submitted with an entity recognizer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Uri: str
+    S3Uri: Annotated[
+        str, Field(description="Specifies the Amazon S3 location where the entity list is located.")
+    ]
 
 
 class EntityRecognizerVpcConfig(DeferredModel):
+    """
+    Configuration parameters for an optional private Virtual Private Cloud (VPC) containing the resources you are using for the job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(description="The ID number for a security group on an instance of your private VPC."),
+    ]
+    Subnets: Annotated[
+        list[str], Field(description="The ID for each subnet being used in your private VPC.")
+    ]
 
 
 class EntityTypesListItem(DeferredModel):
+    """
+    An entity type within a labeled training dataset that Amazon Comprehend uses to train a custom entity recognizer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: str
+    Type: Annotated[str, Field(description="An entity type within a labeled training dataset.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair that adds metadata to a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the key-value pair that forms a tag.")]
+    Value: Annotated[str, Field(description="The value of the key-value pair that forms a tag.")]
 
 
 class EntityRecognizerAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Comprehend::EntityRecognizer, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) that identifies the entity recognizer."),
+    ] = None
 
 
 class EntityRecognizerInputDataConfig(DeferredModel):
+    """
+    Specifies the format and location of the input data for an entity recognizer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Annotations: EntityRecognizerAnnotations | None = None
-    AugmentedManifests: list[AugmentedManifestsListItem] | None = None
-    DataFormat: Literal["COMPREHEND_CSV", "AUGMENTED_MANIFEST"] | None = None
-    Documents: EntityRecognizerDocuments | None = None
-    EntityList: EntityRecognizerEntityList | None = None
-    EntityTypes: list[EntityTypesListItem]
+    Annotations: Annotated[
+        EntityRecognizerAnnotations | None,
+        Field(
+            description="The S3 location of the CSV file that annotates your training documents."
+        ),
+    ] = None
+    AugmentedManifests: Annotated[
+        list[AugmentedManifestsListItem] | None,
+        Field(
+            description="A list of augmented manifest files that provide training data for a custom model."
+        ),
+    ] = None
+    DataFormat: Annotated[
+        Literal["COMPREHEND_CSV", "AUGMENTED_MANIFEST"] | None,
+        Field(description="The format of your training data."),
+    ] = None
+    Documents: Annotated[
+        EntityRecognizerDocuments | None,
+        Field(description="The S3 location of the folder that contains the training documents."),
+    ] = None
+    EntityList: Annotated[
+        EntityRecognizerEntityList | None,
+        Field(description="The S3 location of the CSV file that has the entity list."),
+    ] = None
+    EntityTypes: Annotated[
+        list[EntityTypesListItem],
+        Field(description="The entity types in the labeled training data."),
+    ]
 
 
 class EntityRecognizerProps(DeferredModel):
-    DataAccessRoleArn: str
-    InputDataConfig: EntityRecognizerInputDataConfig
-    LanguageCode: Literal["en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW"]
-    ModelKmsKeyId: str | None = None
-    ModelPolicy: str | None = None
-    RecognizerName: str
-    Tags: list[Tag] | None = None
-    VersionName: str | None = None
-    VolumeKmsKeyId: str | None = None
-    VpcConfig: EntityRecognizerVpcConfig | None = None
+    """
+    The properties a program declares for a AWS::Comprehend::EntityRecognizer.
+    """
+
+    DataAccessRoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role that grants Amazon Comprehend read access to your input data. Create-only: changing it replaces the resource."
+        ),
+    ]
+    InputDataConfig: Annotated[
+        EntityRecognizerInputDataConfig,
+        Field(
+            description="Specifies the format and location of the input data. The S3 bucket containing the input data must be located in the same Region as the entity recognizer being created. Create-only: changing it replaces the resource."
+        ),
+    ]
+    LanguageCode: Annotated[
+        Literal["en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW"],
+        Field(
+            description="The language of the input documents. All documents must be in the same language. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ModelKmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="ID for the AWS KMS key that Amazon Comprehend uses to encrypt trained custom models. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ModelPolicy: Annotated[
+        str | None,
+        Field(
+            description="The JSON resource-based policy to attach to your custom entity recognizer model. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RecognizerName: Annotated[
+        str,
+        Field(
+            description="The name given to the entity recognizer. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to associate with the entity recognizer.")
+    ] = None
+    VersionName: Annotated[
+        str | None,
+        Field(
+            description="The version name given to the entity recognizer. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VolumeKmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="ID for the AWS KMS key that Amazon Comprehend uses to encrypt data on the storage volume attached to the ML compute instance(s). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VpcConfig: Annotated[
+        EntityRecognizerVpcConfig | None,
+        Field(
+            description="Configuration parameters for an optional private VPC containing the resources you are using for your custom entity recognizer. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by flywheel.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EntityTypesListItem",
@@ -29,69 +29,158 @@ class EntityTypesListItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: str
+    Type: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?![^\\n\\r\\t,]*\\\\n|\\\\r|\\\\t)[^\\n\\r\\t,]+$ Length: 1 to 64 characters."
+        ),
+    ]
 
 
 class FlywheelDocumentClassificationConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Labels: list[str] | None = None
-    Mode: Literal["MULTI_CLASS", "MULTI_LABEL"]
+    Labels: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 1000 items. Items are unique. Each item: Pattern: ^\\P{C}*$ Length: 0 to 5000 characters."
+        ),
+    ] = None
+    Mode: Annotated[
+        Literal["MULTI_CLASS", "MULTI_LABEL"],
+        Field(description="Allowed values: 'MULTI_CLASS', 'MULTI_LABEL'."),
+    ]
 
 
 class FlywheelEntityRecognitionConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EntityTypes: list[EntityTypesListItem] | None = None
+    EntityTypes: Annotated[
+        list[EntityTypesListItem] | None,
+        Field(description="Items: 1 to 25 items. Items are unique."),
+    ] = None
 
 
 class FlywheelTaskConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DocumentClassificationConfig: FlywheelDocumentClassificationConfig | None = None
-    EntityRecognitionConfig: FlywheelEntityRecognitionConfig | None = None
-    LanguageCode: Literal["en", "es", "fr", "it", "de", "pt"]
+    DocumentClassificationConfig: Annotated[
+        FlywheelDocumentClassificationConfig | None,
+        Field(description="Type: FlywheelDocumentClassificationConfigDict."),
+    ] = None
+    EntityRecognitionConfig: Annotated[
+        FlywheelEntityRecognitionConfig | None,
+        Field(description="Type: FlywheelEntityRecognitionConfigDict."),
+    ] = None
+    LanguageCode: Annotated[
+        Literal["en", "es", "fr", "it", "de", "pt"],
+        Field(description="Allowed values: 'en', 'es', 'fr', 'it', 'de', 'pt'."),
+    ]
 
 
 class FlywheelVpcConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 5 items. Items are unique. Each item: Pattern: [-0-9a-zA-Z]+ Length: 1 to 32 characters."
+        ),
+    ]
+    Subnets: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 16 items. Items are unique. Each item: Pattern: [-0-9a-zA-Z]+ Length: 1 to 32 characters."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class FlywheelAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Comprehend::Flywheel, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:flywheel/[a-zA-Z0-9](-*[a-zA-Z0-9])* Length: 1 to 256 characters."
+        ),
+    ] = None
 
 
 class FlywheelDataSecurityConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataLakeKmsKeyId: str | None = None
-    ModelKmsKeyId: str | None = None
-    VolumeKmsKeyId: str | None = None
-    VpcConfig: FlywheelVpcConfig | None = None
+    DataLakeKmsKeyId: Annotated[
+        str | None, Field(description="Pattern: ^\\p{ASCII}+$ Length: 1 to 2048 characters.")
+    ] = None
+    ModelKmsKeyId: Annotated[
+        str | None, Field(description="Pattern: ^\\p{ASCII}+$ Length: 1 to 2048 characters.")
+    ] = None
+    VolumeKmsKeyId: Annotated[
+        str | None, Field(description="Pattern: ^\\p{ASCII}+$ Length: 1 to 2048 characters.")
+    ] = None
+    VpcConfig: Annotated[
+        FlywheelVpcConfig | None, Field(description="Type: FlywheelVpcConfigDict.")
+    ] = None
 
 
 class FlywheelProps(DeferredModel):
-    ActiveModelArn: str | None = None
-    DataAccessRoleArn: str
-    DataLakeS3Uri: str
-    DataSecurityConfig: FlywheelDataSecurityConfig | None = None
-    FlywheelName: str
-    ModelType: Literal["DOCUMENT_CLASSIFIER", "ENTITY_RECOGNIZER"] | None = None
-    Tags: list[Tag] | None = None
-    TaskConfig: FlywheelTaskConfig | None = None
+    """
+    The properties a program declares for a AWS::Comprehend::Flywheel.
+    """
+
+    ActiveModelArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:(document-classifier|entity-recognizer)/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)? Length: 0 to 256 characters."
+        ),
+    ] = None
+    DataAccessRoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+ Length: 20 to 2048 characters."
+        ),
+    ]
+    DataLakeS3Uri: Annotated[
+        str,
+        Field(
+            description="Pattern: s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)? Length: 0 to 512 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DataSecurityConfig: Annotated[
+        FlywheelDataSecurityConfig | None,
+        Field(description="Type: FlywheelDataSecurityConfigDict."),
+    ] = None
+    FlywheelName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*$ Length: 1 to 63 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ModelType: Annotated[
+        Literal["DOCUMENT_CLASSIFIER", "ENTITY_RECOGNIZER"] | None,
+        Field(
+            description="Allowed values: 'DOCUMENT_CLASSIFIER', 'ENTITY_RECOGNIZER'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None
+    TaskConfig: Annotated[
+        FlywheelTaskConfig | None,
+        Field(
+            description="Type: FlywheelTaskConfigDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,82 +79,96 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AugmentedManifestsListItemDict = TypedDict(
-    "AugmentedManifestsListItemDict",
-    {
-        "AttributeNames": "Required[list[str]]",
-        "S3Uri": "Required[str]",
-        "Split": "Literal['TRAIN', 'TEST']",
-    },
-    total=False,
-)
 
-DocumentClassifierDocumentReaderConfigDict = TypedDict(
-    "DocumentClassifierDocumentReaderConfigDict",
-    {
-        "DocumentReadAction": "Required[Literal['TEXTRACT_DETECT_DOCUMENT_TEXT', 'TEXTRACT_ANALYZE_DOCUMENT']]",
-        "DocumentReadMode": "Literal['SERVICE_DEFAULT', 'FORCE_DOCUMENT_READ_ACTION']",
-        "FeatureTypes": "list[Literal['TABLES', 'FORMS']]",
-    },
-    total=False,
-)
+class AugmentedManifestsListItemDict(TypedDict, total=False):
+    """AugmentedManifestsListItem as a plain dict."""
 
-DocumentClassifierDocumentsDict = TypedDict(
-    "DocumentClassifierDocumentsDict",
-    {
-        "S3Uri": "Required[str]",
-        "TestS3Uri": "str",
-    },
-    total=False,
-)
+    AttributeNames: Required[list[str]]
+    """Items: 1 to 63 items. Items are unique. Each item: Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*
+    Length: 1 to 63 characters."""
+    S3Uri: Required[str]
+    """Pattern: s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)? Length: 0 to 1024 characters."""
+    Split: Literal["TRAIN", "TEST"]
+    """Allowed values: 'TRAIN', 'TEST'."""
 
-DocumentClassifierInputDataConfigDict = TypedDict(
-    "DocumentClassifierInputDataConfigDict",
-    {
-        "AugmentedManifests": "list[AugmentedManifestsListItemDict]",
-        "DataFormat": "Literal['COMPREHEND_CSV', 'AUGMENTED_MANIFEST']",
-        "DocumentReaderConfig": "DocumentClassifierDocumentReaderConfigDict",
-        "DocumentType": "Literal['PLAIN_TEXT_DOCUMENT', 'SEMI_STRUCTURED_DOCUMENT']",
-        "Documents": "DocumentClassifierDocumentsDict",
-        "LabelDelimiter": "str",
-        "S3Uri": "str",
-        "TestS3Uri": "str",
-    },
-    total=False,
-)
 
-DocumentClassifierOutputDataConfigDict = TypedDict(
-    "DocumentClassifierOutputDataConfigDict",
-    {
-        "KmsKeyId": "str",
-        "S3Uri": "str",
-    },
-    total=False,
-)
+class DocumentClassifierDocumentReaderConfigDict(TypedDict, total=False):
+    """DocumentClassifierDocumentReaderConfig as a plain dict."""
 
-DocumentClassifierVpcConfigDict = TypedDict(
-    "DocumentClassifierVpcConfigDict",
-    {
-        "SecurityGroupIds": "Required[list[str]]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
+    DocumentReadAction: Required[
+        Literal["TEXTRACT_DETECT_DOCUMENT_TEXT", "TEXTRACT_ANALYZE_DOCUMENT"]
+    ]
+    """Allowed values: 'TEXTRACT_DETECT_DOCUMENT_TEXT', 'TEXTRACT_ANALYZE_DOCUMENT'."""
+    DocumentReadMode: Literal["SERVICE_DEFAULT", "FORCE_DOCUMENT_READ_ACTION"]
+    """Allowed values: 'SERVICE_DEFAULT', 'FORCE_DOCUMENT_READ_ACTION'."""
+    FeatureTypes: list[Literal["TABLES", "FORMS"]]
+    """Items: 1 to 2 items. Items are unique. Each item: Allowed values: 'TABLES', 'FORMS'."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class DocumentClassifierDocumentsDict(TypedDict, total=False):
+    """DocumentClassifierDocuments as a plain dict."""
+
+    S3Uri: Required[str]
+    """Pattern: s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)? Length: 0 to 1024 characters."""
+    TestS3Uri: str
+    """Pattern: s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)? Length: 0 to 1024 characters."""
+
+
+class DocumentClassifierInputDataConfigDict(TypedDict, total=False):
+    """DocumentClassifierInputDataConfig as a plain dict."""
+
+    AugmentedManifests: list[AugmentedManifestsListItemDict]
+    """Items are unique."""
+    DataFormat: Literal["COMPREHEND_CSV", "AUGMENTED_MANIFEST"]
+    """Allowed values: 'COMPREHEND_CSV', 'AUGMENTED_MANIFEST'."""
+    DocumentReaderConfig: DocumentClassifierDocumentReaderConfigDict
+    """Type: DocumentClassifierDocumentReaderConfigDict."""
+    DocumentType: Literal["PLAIN_TEXT_DOCUMENT", "SEMI_STRUCTURED_DOCUMENT"]
+    """Allowed values: 'PLAIN_TEXT_DOCUMENT', 'SEMI_STRUCTURED_DOCUMENT'."""
+    Documents: DocumentClassifierDocumentsDict
+    """Type: DocumentClassifierDocumentsDict."""
+    LabelDelimiter: str
+    """Pattern: ^[ ~!@#$%^*\\-_+=|\\\\:;\\t>?/]$ Length: exactly 1 characters."""
+    S3Uri: str
+    """Pattern: s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)? Length: 0 to 1024 characters."""
+    TestS3Uri: str
+    """Pattern: s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)? Length: 0 to 1024 characters."""
+
+
+class DocumentClassifierOutputDataConfigDict(TypedDict, total=False):
+    """DocumentClassifierOutputDataConfig as a plain dict."""
+
+    KmsKeyId: str
+    """Pattern: ^\\p{ASCII}+$ Length: 1 to 2048 characters."""
+    S3Uri: str
+    """Pattern: s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)? Length: 0 to 1024 characters."""
+
+
+class DocumentClassifierVpcConfigDict(TypedDict, total=False):
+    """DocumentClassifierVpcConfig as a plain dict."""
+
+    SecurityGroupIds: Required[list[str]]
+    """Items: 1 to 5 items. Items are unique. Each item: Pattern: [-0-9a-zA-Z]+ Length: 1 to 32
+    characters."""
+    Subnets: Required[list[str]]
+    """Items: 1 to 16 items. Items are unique. Each item: Pattern: [-0-9a-zA-Z]+ Length: 1 to 32
+    characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Comprehend::DocumentClassifier",
     schema_file="aws-comprehend-documentclassifier.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=(
         "/DataAccessRoleArn",
@@ -164,8 +182,6 @@ METADATA = _TypeMetadata(
         "/VolumeKmsKeyId",
         "/VpcConfig",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/InputDataConfig/AugmentedManifests",
         "/InputDataConfig/AugmentedManifests/*/AttributeNames",
@@ -175,14 +191,7 @@ METADATA = _TypeMetadata(
         "/VpcConfig/Subnets",
     ),
     required=("DocumentClassifierName", "DataAccessRoleArn", "InputDataConfig", "LanguageCode"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 2160,
         "read": 120,
@@ -192,200 +201,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AugmentedManifestsListItem": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeNames": {
-                    "items": {
-                        "maxLength": 63,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*",
-                        "type": "string",
-                    },
-                    "maxItems": 63,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "S3Uri": {"$ref": "#/definitions/S3Uri"},
-                "Split": {"enum": ["TRAIN", "TEST"], "type": "string"},
-            },
-            "required": ["AttributeNames", "S3Uri"],
-            "type": "object",
-        },
-        "DocumentClassifierDocuments": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Uri": {"$ref": "#/definitions/S3Uri"},
-                "TestS3Uri": {"$ref": "#/definitions/S3Uri"},
-            },
-            "required": ["S3Uri"],
-            "type": "object",
-        },
-        "DocumentClassifierInputDataConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AugmentedManifests": {
-                    "items": {"$ref": "#/definitions/AugmentedManifestsListItem"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "DataFormat": {"enum": ["COMPREHEND_CSV", "AUGMENTED_MANIFEST"], "type": "string"},
-                "DocumentReaderConfig": {"$ref": "#/definitions/DocumentReaderConfig"},
-                "DocumentType": {
-                    "enum": ["PLAIN_TEXT_DOCUMENT", "SEMI_STRUCTURED_DOCUMENT"],
-                    "type": "string",
-                },
-                "Documents": {"$ref": "#/definitions/DocumentClassifierDocuments"},
-                "LabelDelimiter": {
-                    "maxLength": 1,
-                    "minLength": 1,
-                    "pattern": "^[ ~!@#$%^*\\-_+=|\\\\:;\\t>?/]$",
-                    "type": "string",
-                },
-                "S3Uri": {"$ref": "#/definitions/S3Uri"},
-                "TestS3Uri": {"$ref": "#/definitions/S3Uri"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "DocumentClassifierOutputDataConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {"$ref": "#/definitions/KmsKeyId"},
-                "S3Uri": {"$ref": "#/definitions/S3Uri"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "DocumentReaderConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DocumentReadAction": {
-                    "enum": ["TEXTRACT_DETECT_DOCUMENT_TEXT", "TEXTRACT_ANALYZE_DOCUMENT"],
-                    "type": "string",
-                },
-                "DocumentReadMode": {
-                    "enum": ["SERVICE_DEFAULT", "FORCE_DOCUMENT_READ_ACTION"],
-                    "type": "string",
-                },
-                "FeatureTypes": {
-                    "items": {"enum": ["TABLES", "FORMS"], "type": "string"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["DocumentReadAction"],
-            "type": "object",
-        },
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^\\p{ASCII}+$",
-            "type": "string",
-        },
-        "S3Uri": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 1,
-                        "pattern": "[-0-9a-zA-Z]+",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Subnets": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 1,
-                        "pattern": "[-0-9a-zA-Z]+",
-                        "type": "string",
-                    },
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["SecurityGroupIds", "Subnets"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:document-classifier/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?",
-            "type": "string",
-        },
-        "DataAccessRoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+",
-            "type": "string",
-        },
-        "DocumentClassifierName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "InputDataConfig": {"$ref": "#/definitions/DocumentClassifierInputDataConfig"},
-        "LanguageCode": {"enum": ["en", "es", "fr", "it", "de", "pt"], "type": "string"},
-        "Mode": {"enum": ["MULTI_CLASS", "MULTI_LABEL"], "type": "string"},
-        "ModelKmsKeyId": {"$ref": "#/definitions/KmsKeyId"},
-        "ModelPolicy": {
-            "maxLength": 20000,
-            "minLength": 1,
-            "pattern": "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
-            "type": "string",
-        },
-        "OutputDataConfig": {"$ref": "#/definitions/DocumentClassifierOutputDataConfig"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VersionName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "VolumeKmsKeyId": {"$ref": "#/definitions/KmsKeyId"},
-        "VpcConfig": {"$ref": "#/definitions/VpcConfig"},
-    },
-    "required": ["DocumentClassifierName", "DataAccessRoleArn", "InputDataConfig", "LanguageCode"],
-}
-
 
 class DocumentClassifier(_Resource):
-    """AWS::Comprehend::DocumentClassifier: Document Classifier enables training document classifier models.
+    """AWS::Comprehend::DocumentClassifier: Document Classifier enables training document classifier
+    models.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): DataAccessRoleArn, InputDataConfig,
+    OutputDataConfig, LanguageCode, ModelKmsKeyId, DocumentClassifierName, VersionName, Mode,
+    VolumeKmsKeyId, VpcConfig.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-comprehend-documentclassifier.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -395,11 +223,17 @@ class DocumentClassifier(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DocumentClassifierAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "document_classifier.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:document-classifier/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?
+    Length: 1 to 256 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataAccessRoleArn: str
     DocumentClassifierName: str
     InputDataConfig: DocumentClassifierInputDataConfigDict
@@ -413,34 +247,59 @@ class DocumentClassifier(_Resource):
     VolumeKmsKeyId: str
     VpcConfig: DocumentClassifierVpcConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataAccessRoleArn: str,
+        DocumentClassifierName: str,
+        InputDataConfig: DocumentClassifierInputDataConfig | DocumentClassifierInputDataConfigDict,
+        LanguageCode: Literal["en", "es", "fr", "it", "de", "pt"],
+        Mode: Literal["MULTI_CLASS", "MULTI_LABEL"] | None = None,
+        ModelKmsKeyId: str | None = None,
+        ModelPolicy: str | None = None,
+        OutputDataConfig: DocumentClassifierOutputDataConfig
+        | DocumentClassifierOutputDataConfigDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VersionName: str | None = None,
+        VolumeKmsKeyId: str | None = None,
+        VpcConfig: DocumentClassifierVpcConfig | DocumentClassifierVpcConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Comprehend::DocumentClassifier; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataAccessRoleArn: str,
-            DocumentClassifierName: str,
-            InputDataConfig: DocumentClassifierInputDataConfig
-            | DocumentClassifierInputDataConfigDict,
-            LanguageCode: Literal["en", "es", "fr", "it", "de", "pt"],
-            Mode: Literal["MULTI_CLASS", "MULTI_LABEL"] | None = None,
-            ModelKmsKeyId: str | None = None,
-            ModelPolicy: str | None = None,
-            OutputDataConfig: DocumentClassifierOutputDataConfig
-            | DocumentClassifierOutputDataConfigDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VersionName: str | None = None,
-            VolumeKmsKeyId: str | None = None,
-            VpcConfig: DocumentClassifierVpcConfig | DocumentClassifierVpcConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Comprehend::DocumentClassifier; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataAccessRoleArn: Pattern: arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+ Length: 20 to 2048
+                characters. Create-only: changing it replaces the resource. Required.
+            DocumentClassifierName: Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*$ Length: 1 to 63
+                characters. Create-only: changing it replaces the resource. Required.
+            InputDataConfig: Type: DocumentClassifierInputDataConfigDict. Create-only: changing it
+                replaces the resource. Required.
+            LanguageCode: Allowed values: 'en', 'es', 'fr', 'it', 'de', 'pt'. Create-only: changing
+                it replaces the resource. Required.
+            Mode: Allowed values: 'MULTI_CLASS', 'MULTI_LABEL'. Create-only: changing it replaces
+                the resource.
+            ModelKmsKeyId: Pattern: ^\\p{ASCII}+$ Length: 1 to 2048 characters. Create-only:
+                changing it replaces the resource.
+            ModelPolicy: Pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+ Length: 1 to 20000
+                characters.
+            OutputDataConfig: Type: DocumentClassifierOutputDataConfigDict. Create-only: changing it
+                replaces the resource.
+            Tags: Items are unique.
+            VersionName: Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*$ Length: 1 to 63 characters.
+                Create-only: changing it replaces the resource.
+            VolumeKmsKeyId: Pattern: ^\\p{ASCII}+$ Length: 1 to 2048 characters. Create-only:
+                changing it replaces the resource.
+            VpcConfig: Type: DocumentClassifierVpcConfigDict. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The initial part of a key-value pair that forms a tag associated with a given resource."""
+    Value: Required[str]
+    """The second part of a key-value pair that forms a tag associated with a given resource."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Comprehend::DocumentClassifierEndpoint",
     schema_file="aws-comprehend-documentclassifierendpoint.json",
@@ -67,18 +73,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/EndpointName",),),
     read_only=("/Arn", "/CurrentInferenceUnits", "/CreationTime", "/LastModifiedTime"),
     create_only=("/EndpointName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("EndpointName", "ModelArn", "DesiredInferenceUnits"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,52 +85,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 256,
-            "pattern": "^arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:document-classifier-endpoint/[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "CreationTime": {"type": "string"},
-        "CurrentInferenceUnits": {"minimum": 1, "type": "integer"},
-        "DesiredInferenceUnits": {"minimum": 1, "type": "integer"},
-        "EndpointName": {
-            "maxLength": 40,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "LastModifiedTime": {"type": "string"},
-        "ModelArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:document-classifier/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["EndpointName", "ModelArn", "DesiredInferenceUnits"],
-}
-
 
 class DocumentClassifierEndpoint(_Resource):
-    """AWS::Comprehend::DocumentClassifierEndpoint: An Amazon Comprehend endpoint that hosts a custom document classification model for real-time inference.
+    """AWS::Comprehend::DocumentClassifierEndpoint: An Amazon Comprehend endpoint that hosts a
+    custom document classification model for real-time inference.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: EndpointName.
+    Replaced when any of these change (create-only): EndpointName.
+    Read-only attributes (known once deployed): Arn, CreationTime, CurrentInferenceUnits,
+    LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-comprehend-documentclassifierendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -143,40 +107,53 @@ class DocumentClassifierEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DocumentClassifierEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "document_classifier_endpoint.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the document classifier endpoint."""
     CreationTime: str
+    """The creation date and time of the endpoint."""
     CurrentInferenceUnits: int
+    """The number of inference units currently used by the model using this endpoint."""
     LastModifiedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time that the endpoint was last modified."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DesiredInferenceUnits: int
     EndpointName: str
     ModelArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DesiredInferenceUnits: int,
+        EndpointName: str,
+        ModelArn: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Comprehend::DocumentClassifierEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DesiredInferenceUnits: int,
-            EndpointName: str,
-            ModelArn: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Comprehend::DocumentClassifierEndpoint; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             DesiredInferenceUnits: The desired number of inference units to be used by the model.
-            EndpointName: The name of the endpoint.
-            ModelArn: The Amazon Resource Name (ARN) of the document classifier model to which the endpoint is attached.
+                Each inference unit represents throughput of 100 characters per second. Required.
+            EndpointName: The name of the endpoint. The name must be unique within the AWS Region
+                and account. Create-only: changing it replaces the resource. Required.
+            ModelArn: The Amazon Resource Name (ARN) of the document classifier model to which the
+                endpoint is attached. Required.
             Tags: Tags associated with the endpoint being created.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

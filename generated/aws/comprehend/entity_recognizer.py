@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,90 +83,105 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AugmentedManifestsListItemDict = TypedDict(
-    "AugmentedManifestsListItemDict",
-    {
-        "AnnotationDataS3Uri": "str",
-        "AttributeNames": "Required[list[str]]",
-        "DocumentType": "Literal['PLAIN_TEXT_DOCUMENT', 'SEMI_STRUCTURED_DOCUMENT']",
-        "S3Uri": "Required[str]",
-        "SourceDocumentsS3Uri": "str",
-        "Split": "Literal['TRAIN', 'TEST']",
-    },
-    total=False,
-)
 
-EntityRecognizerAnnotationsDict = TypedDict(
-    "EntityRecognizerAnnotationsDict",
-    {
-        "S3Uri": "Required[str]",
-        "TestS3Uri": "str",
-    },
-    total=False,
-)
+class AugmentedManifestsListItemDict(TypedDict, total=False):
+    """AugmentedManifestsListItem as a plain dict: An augmented manifest file that provides training
+    data for your custom model."""
 
-EntityRecognizerDocumentsDict = TypedDict(
-    "EntityRecognizerDocumentsDict",
-    {
-        "InputFormat": "Literal['ONE_DOC_PER_FILE', 'ONE_DOC_PER_LINE']",
-        "S3Uri": "Required[str]",
-        "TestS3Uri": "str",
-    },
-    total=False,
-)
+    AnnotationDataS3Uri: str
+    """The S3 prefix to the annotation files that are referred in the augmented manifest file."""
+    AttributeNames: Required[list[str]]
+    """The JSON attribute that contains the annotations for your training documents."""
+    DocumentType: Literal["PLAIN_TEXT_DOCUMENT", "SEMI_STRUCTURED_DOCUMENT"]
+    """The type of augmented manifest."""
+    S3Uri: Required[str]
+    """The Amazon S3 location of the augmented manifest file."""
+    SourceDocumentsS3Uri: str
+    """The S3 prefix to the source files (PDFs) that are referred to in the augmented manifest file."""
+    Split: Literal["TRAIN", "TEST"]
+    """The purpose of the data you've provided in the augmented manifest."""
 
-EntityRecognizerEntityListDict = TypedDict(
-    "EntityRecognizerEntityListDict",
-    {
-        "S3Uri": "Required[str]",
-    },
-    total=False,
-)
 
-EntityRecognizerInputDataConfigDict = TypedDict(
-    "EntityRecognizerInputDataConfigDict",
-    {
-        "Annotations": "EntityRecognizerAnnotationsDict",
-        "AugmentedManifests": "list[AugmentedManifestsListItemDict]",
-        "DataFormat": "Literal['COMPREHEND_CSV', 'AUGMENTED_MANIFEST']",
-        "Documents": "EntityRecognizerDocumentsDict",
-        "EntityList": "EntityRecognizerEntityListDict",
-        "EntityTypes": "Required[list[EntityTypesListItemDict]]",
-    },
-    total=False,
-)
+class EntityRecognizerAnnotationsDict(TypedDict, total=False):
+    """EntityRecognizerAnnotations as a plain dict: Describes the annotations associated with an
+    entity recognizer."""
 
-EntityRecognizerVpcConfigDict = TypedDict(
-    "EntityRecognizerVpcConfigDict",
-    {
-        "SecurityGroupIds": "Required[list[str]]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
+    S3Uri: Required[str]
+    """Specifies the Amazon S3 location where the annotations are located."""
+    TestS3Uri: str
+    """Specifies the Amazon S3 location where the test annotations are located."""
 
-EntityTypesListItemDict = TypedDict(
-    "EntityTypesListItemDict",
-    {
-        "Type": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class EntityRecognizerDocumentsDict(TypedDict, total=False):
+    """EntityRecognizerDocuments as a plain dict: Describes the training documents submitted with an
+    entity recognizer."""
 
+    InputFormat: Literal["ONE_DOC_PER_FILE", "ONE_DOC_PER_LINE"]
+    """Specifies how the text in an input file should be processed."""
+    S3Uri: Required[str]
+    """Specifies the Amazon S3 location where the training documents are located."""
+    TestS3Uri: str
+    """Specifies the Amazon S3 location where the test documents are located."""
+
+
+class EntityRecognizerEntityListDict(TypedDict, total=False):
+    """EntityRecognizerEntityList as a plain dict: Describes the entity list submitted with an
+    entity recognizer."""
+
+    S3Uri: Required[str]
+    """Specifies the Amazon S3 location where the entity list is located."""
+
+
+class EntityRecognizerInputDataConfigDict(TypedDict, total=False):
+    """EntityRecognizerInputDataConfig as a plain dict: Specifies the format and location of the
+    input data for an entity recognizer."""
+
+    Annotations: EntityRecognizerAnnotationsDict
+    """The S3 location of the CSV file that annotates your training documents."""
+    AugmentedManifests: list[AugmentedManifestsListItemDict]
+    """A list of augmented manifest files that provide training data for a custom model."""
+    DataFormat: Literal["COMPREHEND_CSV", "AUGMENTED_MANIFEST"]
+    """The format of your training data."""
+    Documents: EntityRecognizerDocumentsDict
+    """The S3 location of the folder that contains the training documents."""
+    EntityList: EntityRecognizerEntityListDict
+    """The S3 location of the CSV file that has the entity list."""
+    EntityTypes: Required[list[EntityTypesListItemDict]]
+    """The entity types in the labeled training data."""
+
+
+class EntityRecognizerVpcConfigDict(TypedDict, total=False):
+    """EntityRecognizerVpcConfig as a plain dict: Configuration parameters for an optional private
+    Virtual Private Cloud (VPC) containing the resources you are using for the job."""
+
+    SecurityGroupIds: Required[list[str]]
+    """The ID number for a security group on an instance of your private VPC."""
+    Subnets: Required[list[str]]
+    """The ID for each subnet being used in your private VPC."""
+
+
+class EntityTypesListItemDict(TypedDict, total=False):
+    """EntityTypesListItem as a plain dict: An entity type within a labeled training dataset that
+    Amazon Comprehend uses to train a custom entity recognizer."""
+
+    Type: Required[str]
+    """An entity type within a labeled training dataset."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair that adds metadata to a resource."""
+
+    Key: Required[str]
+    """The key of the key-value pair that forms a tag."""
+    Value: Required[str]
+    """The value of the key-value pair that forms a tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Comprehend::EntityRecognizer",
     schema_file="aws-comprehend-entityrecognizer.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=(
         "/RecognizerName",
@@ -176,7 +195,6 @@ METADATA = _TypeMetadata(
         "/ModelPolicy",
     ),
     write_only=("/ModelPolicy",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/InputDataConfig/AugmentedManifests",
         "/InputDataConfig/EntityTypes",
@@ -185,14 +203,7 @@ METADATA = _TypeMetadata(
         "/VpcConfig/Subnets",
     ),
     required=("RecognizerName", "DataAccessRoleArn", "InputDataConfig", "LanguageCode"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -202,230 +213,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AugmentedManifestsListItem": {
-            "additionalProperties": False,
-            "properties": {
-                "AnnotationDataS3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$",
-                    "type": "string",
-                },
-                "AttributeNames": {
-                    "items": {
-                        "maxLength": 63,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "DocumentType": {
-                    "enum": ["PLAIN_TEXT_DOCUMENT", "SEMI_STRUCTURED_DOCUMENT"],
-                    "type": "string",
-                },
-                "S3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$",
-                    "type": "string",
-                },
-                "SourceDocumentsS3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$",
-                    "type": "string",
-                },
-                "Split": {"enum": ["TRAIN", "TEST"], "type": "string"},
-            },
-            "required": ["S3Uri", "AttributeNames"],
-            "type": "object",
-        },
-        "EntityRecognizerAnnotations": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$",
-                    "type": "string",
-                },
-                "TestS3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$",
-                    "type": "string",
-                },
-            },
-            "required": ["S3Uri"],
-            "type": "object",
-        },
-        "EntityRecognizerDocuments": {
-            "additionalProperties": False,
-            "properties": {
-                "InputFormat": {"enum": ["ONE_DOC_PER_FILE", "ONE_DOC_PER_LINE"], "type": "string"},
-                "S3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$",
-                    "type": "string",
-                },
-                "TestS3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$",
-                    "type": "string",
-                },
-            },
-            "required": ["S3Uri"],
-            "type": "object",
-        },
-        "EntityRecognizerEntityList": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$",
-                    "type": "string",
-                }
-            },
-            "required": ["S3Uri"],
-            "type": "object",
-        },
-        "EntityRecognizerInputDataConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Annotations": {"$ref": "#/definitions/EntityRecognizerAnnotations"},
-                "AugmentedManifests": {
-                    "items": {"$ref": "#/definitions/AugmentedManifestsListItem"},
-                    "type": "array",
-                },
-                "DataFormat": {"enum": ["COMPREHEND_CSV", "AUGMENTED_MANIFEST"], "type": "string"},
-                "Documents": {"$ref": "#/definitions/EntityRecognizerDocuments"},
-                "EntityList": {"$ref": "#/definitions/EntityRecognizerEntityList"},
-                "EntityTypes": {
-                    "items": {"$ref": "#/definitions/EntityTypesListItem"},
-                    "type": "array",
-                },
-            },
-            "required": ["EntityTypes"],
-            "type": "object",
-        },
-        "EntityTypesListItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {
-                    "maxLength": 64,
-                    "minLength": 0,
-                    "pattern": "^(?![^\\n\\r\\t,]*\\\\n|\\\\r|\\\\t)[^\\n\\r\\t,]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 1,
-                        "pattern": "^[-0-9a-zA-Z]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Subnets": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 1,
-                        "pattern": "^[-0-9a-zA-Z]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["SecurityGroupIds", "Subnets"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 256,
-            "pattern": "^arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:entity-recognizer/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?$",
-            "type": "string",
-        },
-        "DataAccessRoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$",
-            "type": "string",
-        },
-        "InputDataConfig": {"$ref": "#/definitions/EntityRecognizerInputDataConfig"},
-        "LanguageCode": {
-            "enum": ["en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW"],
-            "type": "string",
-        },
-        "ModelKmsKeyId": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^\\p{ASCII}+$",
-            "type": "string",
-        },
-        "ModelPolicy": {
-            "maxLength": 20000,
-            "minLength": 1,
-            "pattern": "^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$",
-            "type": "string",
-        },
-        "RecognizerName": {
-            "maxLength": 63,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VersionName": {
-            "maxLength": 63,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "VolumeKmsKeyId": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^\\p{ASCII}+$",
-            "type": "string",
-        },
-        "VpcConfig": {"$ref": "#/definitions/VpcConfig"},
-    },
-    "required": ["RecognizerName", "DataAccessRoleArn", "InputDataConfig", "LanguageCode"],
-}
-
 
 class EntityRecognizer(_Resource):
-    """AWS::Comprehend::EntityRecognizer: An Amazon Comprehend custom entity recognizer: a trained model that identifies custom entity types in text, created via an asynchronous training job.
+    """AWS::Comprehend::EntityRecognizer: An Amazon Comprehend custom entity recognizer: a trained
+    model that identifies custom entity types in text, created via an asynchronous training job.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): RecognizerName, VersionName, DataAccessRoleArn,
+    InputDataConfig, LanguageCode, VolumeKmsKeyId, ModelKmsKeyId, VpcConfig, ModelPolicy.
+    Write-only (sent to AWS, never read back): ModelPolicy.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-comprehend-entityrecognizer.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -435,11 +235,13 @@ class EntityRecognizer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EntityRecognizerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "entity_recognizer.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) that identifies the entity recognizer."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataAccessRoleArn: str
     InputDataConfig: EntityRecognizerInputDataConfigDict
     LanguageCode: Literal["en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW"]
@@ -451,41 +253,58 @@ class EntityRecognizer(_Resource):
     VolumeKmsKeyId: str
     VpcConfig: EntityRecognizerVpcConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataAccessRoleArn: str,
+        InputDataConfig: EntityRecognizerInputDataConfig | EntityRecognizerInputDataConfigDict,
+        LanguageCode: Literal[
+            "en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW"
+        ],
+        RecognizerName: str,
+        ModelKmsKeyId: str | None = None,
+        ModelPolicy: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VersionName: str | None = None,
+        VolumeKmsKeyId: str | None = None,
+        VpcConfig: EntityRecognizerVpcConfig | EntityRecognizerVpcConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Comprehend::EntityRecognizer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataAccessRoleArn: str,
-            InputDataConfig: EntityRecognizerInputDataConfig | EntityRecognizerInputDataConfigDict,
-            LanguageCode: Literal[
-                "en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW"
-            ],
-            RecognizerName: str,
-            ModelKmsKeyId: str | None = None,
-            ModelPolicy: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VersionName: str | None = None,
-            VolumeKmsKeyId: str | None = None,
-            VpcConfig: EntityRecognizerVpcConfig | EntityRecognizerVpcConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Comprehend::EntityRecognizer; `await` it inside an App to deploy it.
-
-            DataAccessRoleArn: The Amazon Resource Name (ARN) of the IAM role that grants Amazon Comprehend read access to your input data.
-            InputDataConfig: Specifies the format and location of the input data.
-            LanguageCode: The language of the input documents.
-            ModelKmsKeyId: ID for the AWS KMS key that Amazon Comprehend uses to encrypt trained custom models.
-            ModelPolicy: The JSON resource-based policy to attach to your custom entity recognizer model.
-            RecognizerName: The name given to the entity recognizer.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataAccessRoleArn: The Amazon Resource Name (ARN) of the IAM role that grants Amazon
+                Comprehend read access to your input data. Create-only: changing it replaces the
+                resource. Required.
+            InputDataConfig: Specifies the format and location of the input data. The S3 bucket
+                containing the input data must be located in the same Region as the entity
+                recognizer being created. Create-only: changing it replaces the resource. Required.
+            LanguageCode: The language of the input documents. All documents must be in the same
+                language. Create-only: changing it replaces the resource. Required.
+            RecognizerName: The name given to the entity recognizer. Create-only: changing it
+                replaces the resource. Required.
+            ModelKmsKeyId: ID for the AWS KMS key that Amazon Comprehend uses to encrypt trained
+                custom models. Create-only: changing it replaces the resource.
+            ModelPolicy: The JSON resource-based policy to attach to your custom entity recognizer
+                model. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
             Tags: Tags to associate with the entity recognizer.
-            VersionName: The version name given to the entity recognizer.
-            VolumeKmsKeyId: ID for the AWS KMS key that Amazon Comprehend uses to encrypt data on the storage volume attached to the ML compute instance(s).
-            VpcConfig: Configuration parameters for an optional private VPC containing the resources you are using for your custom entity recognizer.
+            VersionName: The version name given to the entity recognizer. Create-only: changing it
+                replaces the resource.
+            VolumeKmsKeyId: ID for the AWS KMS key that Amazon Comprehend uses to encrypt data on
+                the storage volume attached to the ML compute instance(s). Create-only: changing it
+                replaces the resource.
+            VpcConfig: Configuration parameters for an optional private VPC containing the resources
+                you are using for your custom entity recognizer. Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

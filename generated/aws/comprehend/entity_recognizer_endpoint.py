@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The initial part of a key-value pair that forms a tag associated with a given resource."""
+    Value: Required[str]
+    """The second part of a key-value pair that forms a tag associated with a given resource."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Comprehend::EntityRecognizerEndpoint",
     schema_file="aws-comprehend-entityrecognizerendpoint.json",
@@ -73,18 +79,9 @@ METADATA = _TypeMetadata(
         "/LastModifiedTime",
     ),
     create_only=("/EndpointName", "/FlywheelArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("EndpointName", "DesiredInferenceUnits"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -94,68 +91,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 256,
-            "pattern": "^arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:entity-recognizer-endpoint/[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "CreationTime": {"type": "string"},
-        "CurrentInferenceUnits": {"minimum": 1, "type": "integer"},
-        "DataAccessRoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$",
-            "type": "string",
-        },
-        "DesiredInferenceUnits": {"minimum": 1, "type": "integer"},
-        "EndpointName": {
-            "maxLength": 40,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "EndpointStatus": {
-            "enum": ["CREATING", "DELETING", "FAILED", "IN_SERVICE", "UPDATING"],
-            "type": "string",
-        },
-        "FlywheelArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:flywheel/[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "LastModifiedTime": {"type": "string"},
-        "ModelArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:entity-recognizer/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["EndpointName", "DesiredInferenceUnits"],
-}
-
 
 class EntityRecognizerEndpoint(_Resource):
-    """AWS::Comprehend::EntityRecognizerEndpoint: An Amazon Comprehend endpoint that hosts a custom entity recognizer model for real-time inference.
+    """AWS::Comprehend::EntityRecognizerEndpoint: An Amazon Comprehend endpoint that hosts a custom
+    entity recognizer model for real-time inference.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: EndpointName.
+    Replaced when any of these change (create-only): EndpointName, FlywheelArn.
+    Read-only attributes (known once deployed): Arn, CreationTime, CurrentInferenceUnits,
+    EndpointStatus, LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-comprehend-entityrecognizerendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -165,15 +113,24 @@ class EntityRecognizerEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EntityRecognizerEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "entity_recognizer_endpoint.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the entity recognizer endpoint."""
     CreationTime: str
+    """The creation date and time of the endpoint."""
     CurrentInferenceUnits: int
+    """The number of inference units currently used by the model using this endpoint."""
     EndpointStatus: Literal["CREATING", "DELETING", "FAILED", "IN_SERVICE", "UPDATING"]
+    """The current status of the endpoint. Because the endpoint updates and creation are
+    asynchronous, wait for the endpoint to be IN_SERVICE before making inference requests."""
     LastModifiedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time that the endpoint was last modified."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataAccessRoleArn: str
     DesiredInferenceUnits: int
     EndpointName: str
@@ -181,31 +138,40 @@ class EntityRecognizerEndpoint(_Resource):
     ModelArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DesiredInferenceUnits: int,
+        EndpointName: str,
+        DataAccessRoleArn: str | None = None,
+        FlywheelArn: str | None = None,
+        ModelArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Comprehend::EntityRecognizerEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DesiredInferenceUnits: int,
-            EndpointName: str,
-            DataAccessRoleArn: str | None = None,
-            FlywheelArn: str | None = None,
-            ModelArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Comprehend::EntityRecognizerEndpoint; `await` it inside an App to deploy it.
-
-            DataAccessRoleArn: The Amazon Resource Name (ARN) of the IAM role that grants Amazon Comprehend read access to trained custom models encrypted with a customer managed key (ModelKmsKeyId).
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             DesiredInferenceUnits: The desired number of inference units to be used by the model.
-            EndpointName: The name of the endpoint.
-            FlywheelArn: The Amazon Resource Name (ARN) of the flywheel to which the endpoint is attached.
-            ModelArn: The Amazon Resource Name (ARN) of the entity recognizer model to which the endpoint is attached.
+                Each inference unit represents throughput of 100 characters per second. Required.
+            EndpointName: The name of the endpoint. The name must be unique within the AWS Region
+                and account. Create-only: changing it replaces the resource. Required.
+            DataAccessRoleArn: The Amazon Resource Name (ARN) of the IAM role that grants Amazon
+                Comprehend read access to trained custom models encrypted with a customer managed
+                key (ModelKmsKeyId).
+            FlywheelArn: The Amazon Resource Name (ARN) of the flywheel to which the endpoint is
+                attached. Create-only: changing it replaces the resource.
+            ModelArn: The Amazon Resource Name (ARN) of the entity recognizer model to which the
+                endpoint is attached.
             Tags: Tags associated with the endpoint being created.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

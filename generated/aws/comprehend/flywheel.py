@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,79 +79,82 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EntityTypesListItemDict = TypedDict(
-    "EntityTypesListItemDict",
-    {
-        "Type": "Required[str]",
-    },
-    total=False,
-)
 
-FlywheelDataSecurityConfigDict = TypedDict(
-    "FlywheelDataSecurityConfigDict",
-    {
-        "DataLakeKmsKeyId": "str",
-        "ModelKmsKeyId": "str",
-        "VolumeKmsKeyId": "str",
-        "VpcConfig": "FlywheelVpcConfigDict",
-    },
-    total=False,
-)
+class EntityTypesListItemDict(TypedDict, total=False):
+    """EntityTypesListItem as a plain dict."""
 
-FlywheelDocumentClassificationConfigDict = TypedDict(
-    "FlywheelDocumentClassificationConfigDict",
-    {
-        "Labels": "list[str]",
-        "Mode": "Required[Literal['MULTI_CLASS', 'MULTI_LABEL']]",
-    },
-    total=False,
-)
+    Type: Required[str]
+    """Pattern: ^(?![^\\n\\r\\t,]*\\\\n|\\\\r|\\\\t)[^\\n\\r\\t,]+$ Length: 1 to 64 characters."""
 
-FlywheelEntityRecognitionConfigDict = TypedDict(
-    "FlywheelEntityRecognitionConfigDict",
-    {
-        "EntityTypes": "list[EntityTypesListItemDict]",
-    },
-    total=False,
-)
 
-FlywheelTaskConfigDict = TypedDict(
-    "FlywheelTaskConfigDict",
-    {
-        "DocumentClassificationConfig": "FlywheelDocumentClassificationConfigDict",
-        "EntityRecognitionConfig": "FlywheelEntityRecognitionConfigDict",
-        "LanguageCode": "Required[Literal['en', 'es', 'fr', 'it', 'de', 'pt']]",
-    },
-    total=False,
-)
+class FlywheelDataSecurityConfigDict(TypedDict, total=False):
+    """FlywheelDataSecurityConfig as a plain dict."""
 
-FlywheelVpcConfigDict = TypedDict(
-    "FlywheelVpcConfigDict",
-    {
-        "SecurityGroupIds": "Required[list[str]]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
+    DataLakeKmsKeyId: str
+    """Pattern: ^\\p{ASCII}+$ Length: 1 to 2048 characters."""
+    ModelKmsKeyId: str
+    """Pattern: ^\\p{ASCII}+$ Length: 1 to 2048 characters."""
+    VolumeKmsKeyId: str
+    """Pattern: ^\\p{ASCII}+$ Length: 1 to 2048 characters."""
+    VpcConfig: FlywheelVpcConfigDict
+    """Type: FlywheelVpcConfigDict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class FlywheelDocumentClassificationConfigDict(TypedDict, total=False):
+    """FlywheelDocumentClassificationConfig as a plain dict."""
+
+    Labels: list[str]
+    """Items: 0 to 1000 items. Items are unique. Each item: Pattern: ^\\P{C}*$ Length: 0 to 5000
+    characters."""
+    Mode: Required[Literal["MULTI_CLASS", "MULTI_LABEL"]]
+    """Allowed values: 'MULTI_CLASS', 'MULTI_LABEL'."""
+
+
+class FlywheelEntityRecognitionConfigDict(TypedDict, total=False):
+    """FlywheelEntityRecognitionConfig as a plain dict."""
+
+    EntityTypes: list[EntityTypesListItemDict]
+    """Items: 1 to 25 items. Items are unique."""
+
+
+class FlywheelTaskConfigDict(TypedDict, total=False):
+    """FlywheelTaskConfig as a plain dict."""
+
+    DocumentClassificationConfig: FlywheelDocumentClassificationConfigDict
+    """Type: FlywheelDocumentClassificationConfigDict."""
+    EntityRecognitionConfig: FlywheelEntityRecognitionConfigDict
+    """Type: FlywheelEntityRecognitionConfigDict."""
+    LanguageCode: Required[Literal["en", "es", "fr", "it", "de", "pt"]]
+    """Allowed values: 'en', 'es', 'fr', 'it', 'de', 'pt'."""
+
+
+class FlywheelVpcConfigDict(TypedDict, total=False):
+    """FlywheelVpcConfig as a plain dict."""
+
+    SecurityGroupIds: Required[list[str]]
+    """Items: 1 to 5 items. Items are unique. Each item: Pattern: [-0-9a-zA-Z]+ Length: 1 to 32
+    characters."""
+    Subnets: Required[list[str]]
+    """Items: 1 to 16 items. Items are unique. Each item: Pattern: [-0-9a-zA-Z]+ Length: 1 to 32
+    characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Comprehend::Flywheel",
     schema_file="aws-comprehend-flywheel.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/FlywheelName", "/ModelType", "/DataLakeS3Uri", "/TaskConfig"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/DataSecurityConfig/VpcConfig/SecurityGroupIds",
         "/DataSecurityConfig/VpcConfig/Subnets",
@@ -156,14 +163,7 @@ METADATA = _TypeMetadata(
         "/TaskConfig/EntityRecognitionConfig/EntityTypes",
     ),
     required=("FlywheelName", "DataAccessRoleArn", "DataLakeS3Uri"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 240,
         "read": 120,
@@ -173,170 +173,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DataSecurityConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DataLakeKmsKeyId": {"$ref": "#/definitions/KmsKeyId"},
-                "ModelKmsKeyId": {"$ref": "#/definitions/KmsKeyId"},
-                "VolumeKmsKeyId": {"$ref": "#/definitions/KmsKeyId"},
-                "VpcConfig": {"$ref": "#/definitions/VpcConfig"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "DocumentClassificationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Labels": {
-                    "items": {
-                        "maxLength": 5000,
-                        "minLength": 0,
-                        "pattern": "^\\P{C}*$",
-                        "type": "string",
-                    },
-                    "maxItems": 1000,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Mode": {"enum": ["MULTI_CLASS", "MULTI_LABEL"], "type": "string"},
-            },
-            "required": ["Mode"],
-            "type": "object",
-        },
-        "EntityRecognitionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EntityTypes": {
-                    "items": {"$ref": "#/definitions/EntityTypesListItem"},
-                    "maxItems": 25,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "EntityTypesListItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^(?![^\\n\\r\\t,]*\\\\n|\\\\r|\\\\t)[^\\n\\r\\t,]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "KmsKeyId": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^\\p{ASCII}+$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TaskConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DocumentClassificationConfig": {
-                    "$ref": "#/definitions/DocumentClassificationConfig"
-                },
-                "EntityRecognitionConfig": {"$ref": "#/definitions/EntityRecognitionConfig"},
-                "LanguageCode": {"enum": ["en", "es", "fr", "it", "de", "pt"], "type": "string"},
-            },
-            "required": ["LanguageCode"],
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 1,
-                        "pattern": "[-0-9a-zA-Z]+",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Subnets": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 1,
-                        "pattern": "[-0-9a-zA-Z]+",
-                        "type": "string",
-                    },
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["SecurityGroupIds", "Subnets"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActiveModelArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:(document-classifier|entity-recognizer)/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?",
-            "type": "string",
-        },
-        "Arn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:flywheel/[a-zA-Z0-9](-*[a-zA-Z0-9])*",
-            "type": "string",
-        },
-        "DataAccessRoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+",
-            "type": "string",
-        },
-        "DataLakeS3Uri": {
-            "maxLength": 512,
-            "minLength": 0,
-            "pattern": "s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?",
-            "type": "string",
-        },
-        "DataSecurityConfig": {"$ref": "#/definitions/DataSecurityConfig"},
-        "FlywheelName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "ModelType": {"enum": ["DOCUMENT_CLASSIFIER", "ENTITY_RECOGNIZER"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TaskConfig": {"$ref": "#/definitions/TaskConfig"},
-    },
-    "required": ["FlywheelName", "DataAccessRoleArn", "DataLakeS3Uri"],
-}
-
 
 class Flywheel(_Resource):
-    """AWS::Comprehend::Flywheel: The AWS::Comprehend::Flywheel resource creates an Amazon Comprehend Flywheel that enables customer to train their model.
+    """AWS::Comprehend::Flywheel: The AWS::Comprehend::Flywheel resource creates an Amazon
+    Comprehend Flywheel that enables customer to train their model.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): FlywheelName, ModelType, DataLakeS3Uri,
+    TaskConfig.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-comprehend-flywheel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -344,11 +192,15 @@ class Flywheel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FlywheelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "flywheel.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:flywheel/[a-zA-Z0-9](-*[a-zA-Z0-9])* Length:
+    1 to 256 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ActiveModelArn: str
     DataAccessRoleArn: str
     DataLakeS3Uri: str
@@ -358,29 +210,47 @@ class Flywheel(_Resource):
     Tags: list[TagDict]
     TaskConfig: FlywheelTaskConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataAccessRoleArn: str,
+        DataLakeS3Uri: str,
+        FlywheelName: str,
+        ActiveModelArn: str | None = None,
+        DataSecurityConfig: FlywheelDataSecurityConfig
+        | FlywheelDataSecurityConfigDict
+        | None = None,
+        ModelType: Literal["DOCUMENT_CLASSIFIER", "ENTITY_RECOGNIZER"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TaskConfig: FlywheelTaskConfig | FlywheelTaskConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Comprehend::Flywheel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataAccessRoleArn: str,
-            DataLakeS3Uri: str,
-            FlywheelName: str,
-            ActiveModelArn: str | None = None,
-            DataSecurityConfig: FlywheelDataSecurityConfig
-            | FlywheelDataSecurityConfigDict
-            | None = None,
-            ModelType: Literal["DOCUMENT_CLASSIFIER", "ENTITY_RECOGNIZER"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TaskConfig: FlywheelTaskConfig | FlywheelTaskConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Comprehend::Flywheel; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataAccessRoleArn: Pattern: arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+ Length: 20 to 2048
+                characters. Required.
+            DataLakeS3Uri: Pattern: s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)? Length: 0 to 512
+                characters. Create-only: changing it replaces the resource. Required.
+            FlywheelName: Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*$ Length: 1 to 63 characters.
+                Create-only: changing it replaces the resource. Required.
+            ActiveModelArn: Pattern:
+                arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:(document-classifier|entity-recognizer)/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?
+                Length: 0 to 256 characters.
+            DataSecurityConfig: Type: FlywheelDataSecurityConfigDict.
+            ModelType: Allowed values: 'DOCUMENT_CLASSIFIER', 'ENTITY_RECOGNIZER'. Create-only:
+                changing it replaces the resource.
+            Tags: Items are unique.
+            TaskConfig: Type: FlywheelTaskConfigDict. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

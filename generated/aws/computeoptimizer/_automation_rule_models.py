@@ -7,10 +7,10 @@ Imported on first use by automation_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AutomationRuleAttributes",
@@ -30,24 +30,36 @@ class AutomationRuleOrganizationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountIds: list[str] | None = None
-    RuleApplyOrder: Literal["BeforeAccountRules", "AfterAccountRules"] | None = None
+    AccountIds: Annotated[
+        list[str] | None,
+        Field(description="List of account IDs where the organization rule applies"),
+    ] = None
+    RuleApplyOrder: Annotated[
+        Literal["BeforeAccountRules", "AfterAccountRules"] | None,
+        Field(description="When the rule should be applied relative to account rules"),
+    ] = None
 
 
 class AutomationRuleSchedule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExecutionWindowInMinutes: int | None = None
-    ScheduleExpression: str | None = None
-    ScheduleExpressionTimezone: str | None = None
+    ExecutionWindowInMinutes: Annotated[
+        int | None, Field(description="Execution window duration in minutes")
+    ] = None
+    ScheduleExpression: Annotated[
+        str | None, Field(description="Schedule expression (e.g., cron or rate expression)")
+    ] = None
+    ScheduleExpressionTimezone: Annotated[
+        str | None, Field(description="IANA timezone identifier")
+    ] = None
 
 
 class DoubleCriteriaCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comparison: (
+    Comparison: Annotated[
         Literal[
             "StringEquals",
             "StringNotEquals",
@@ -62,16 +74,19 @@ class DoubleCriteriaCondition(DeferredModel):
             "NumericGreaterThan",
             "NumericGreaterThanEquals",
         ]
-        | None
-    ) = None
-    Values: list[float] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike', 'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals'."
+        ),
+    ] = None
+    Values: Annotated[list[float] | None, Field(description="Type: list[float].")] = None
 
 
 class IntegerCriteriaCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comparison: (
+    Comparison: Annotated[
         Literal[
             "StringEquals",
             "StringNotEquals",
@@ -86,16 +101,19 @@ class IntegerCriteriaCondition(DeferredModel):
             "NumericGreaterThan",
             "NumericGreaterThanEquals",
         ]
-        | None
-    ) = None
-    Values: list[int] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike', 'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals'."
+        ),
+    ] = None
+    Values: Annotated[list[int] | None, Field(description="Type: list[int].")] = None
 
 
 class ResourceTagsCriteriaCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comparison: (
+    Comparison: Annotated[
         Literal[
             "StringEquals",
             "StringNotEquals",
@@ -110,17 +128,30 @@ class ResourceTagsCriteriaCondition(DeferredModel):
             "NumericGreaterThan",
             "NumericGreaterThanEquals",
         ]
-        | None
-    ) = None
-    Key: str | None = None
-    Values: list[str] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike', 'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals'."
+        ),
+    ] = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\w\\s\\.\\-\\:\\/\\=\\+\\@\\*\\?]+$ Length: 1 to 512 characters."
+        ),
+    ] = None
+    Values: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^[\\w\\s\\.\\-\\:\\/\\=\\+\\@\\*\\?]+$ Length: 1 to 512 characters."
+        ),
+    ] = None
 
 
 class StringCriteriaCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comparison: (
+    Comparison: Annotated[
         Literal[
             "StringEquals",
             "StringNotEquals",
@@ -135,52 +166,135 @@ class StringCriteriaCondition(DeferredModel):
             "NumericGreaterThan",
             "NumericGreaterThanEquals",
         ]
-        | None
-    ) = None
-    Values: list[str] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike', 'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals'."
+        ),
+    ] = None
+    Values: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^[\\w\\s\\.\\-\\:\\/\\=\\+\\@\\*\\?]+$ Length: 1 to 512 characters."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(description="Pattern: ^[\\w\\s\\.\\-\\:\\/\\=\\+\\@]+$ Length: 1 to 128 characters."),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\w\\s\\.\\-\\:\\/\\=\\+\\@]*$ Length: at most 256 characters."
+        ),
+    ]
 
 
 class AutomationRuleAttributes(DeferredModel):
-    AccountId: str | None = None
-    CreatedTimestamp: str | None = None
-    LastUpdatedTimestamp: str | None = None
-    RuleArn: str | None = None
-    RuleId: str | None = None
-    RuleRevision: str | None = None
+    """
+    The read-only attributes of a AWS::ComputeOptimizer::AutomationRule, set by AWS.
+    """
+
+    AccountId: Annotated[
+        str | None, Field(description="The AWS account ID that owns the automation rule.")
+    ] = None
+    CreatedTimestamp: Annotated[
+        str | None, Field(description="The timestamp when the automation rule was created.")
+    ] = None
+    LastUpdatedTimestamp: Annotated[
+        str | None, Field(description="The timestamp when the automation rule was last updated.")
+    ] = None
+    RuleArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the automation rule.")
+    ] = None
+    RuleId: Annotated[
+        str | None, Field(description="The unique identifier of the automation rule.")
+    ] = None
+    RuleRevision: Annotated[
+        str | None, Field(description="The revision number of the automation rule.")
+    ] = None
 
 
 class AutomationRuleCriteria(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EbsVolumeSizeInGib: list[IntegerCriteriaCondition] | None = None
-    EbsVolumeType: list[StringCriteriaCondition] | None = None
-    EstimatedMonthlySavings: list[DoubleCriteriaCondition] | None = None
-    LookBackPeriodInDays: list[IntegerCriteriaCondition] | None = None
-    Region: list[StringCriteriaCondition] | None = None
-    ResourceArn: list[StringCriteriaCondition] | None = None
-    ResourceTag: list[ResourceTagsCriteriaCondition] | None = None
-    RestartNeeded: list[StringCriteriaCondition] | None = None
+    EbsVolumeSizeInGib: Annotated[
+        list[IntegerCriteriaCondition] | None,
+        Field(description="Type: list[IntegerCriteriaConditionDict]."),
+    ] = None
+    EbsVolumeType: Annotated[
+        list[StringCriteriaCondition] | None,
+        Field(description="Type: list[StringCriteriaConditionDict]."),
+    ] = None
+    EstimatedMonthlySavings: Annotated[
+        list[DoubleCriteriaCondition] | None,
+        Field(description="Type: list[DoubleCriteriaConditionDict]."),
+    ] = None
+    LookBackPeriodInDays: Annotated[
+        list[IntegerCriteriaCondition] | None,
+        Field(description="Type: list[IntegerCriteriaConditionDict]."),
+    ] = None
+    Region: Annotated[
+        list[StringCriteriaCondition] | None,
+        Field(description="Type: list[StringCriteriaConditionDict]."),
+    ] = None
+    ResourceArn: Annotated[
+        list[StringCriteriaCondition] | None,
+        Field(description="Type: list[StringCriteriaConditionDict]."),
+    ] = None
+    ResourceTag: Annotated[
+        list[ResourceTagsCriteriaCondition] | None,
+        Field(description="Type: list[ResourceTagsCriteriaConditionDict]."),
+    ] = None
+    RestartNeeded: Annotated[
+        list[StringCriteriaCondition] | None,
+        Field(description="Type: list[StringCriteriaConditionDict]."),
+    ] = None
 
 
 class AutomationRuleProps(DeferredModel):
-    Criteria: AutomationRuleCriteria | None = None
-    Description: str | None = None
-    Name: str
-    OrganizationConfiguration: AutomationRuleOrganizationConfiguration | None = None
-    Priority: str | None = None
-    RecommendedActionTypes: list[
-        Literal["SnapshotAndDeleteUnattachedEbsVolume", "UpgradeEbsVolumeType"]
+    """
+    The properties a program declares for a AWS::ComputeOptimizer::AutomationRule.
+    """
+
+    Criteria: Annotated[
+        AutomationRuleCriteria | None,
+        Field(
+            description="Filter criteria that specify which recommended actions qualify for implementation."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the automation rule.")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the automation rule.")]
+    OrganizationConfiguration: Annotated[
+        AutomationRuleOrganizationConfiguration | None,
+        Field(
+            description="Organization configuration for organization rules, including rule apply order and account scope."
+        ),
+    ] = None
+    Priority: Annotated[str | None, Field(description="Rule priority within its group")] = None
+    RecommendedActionTypes: Annotated[
+        list[Literal["SnapshotAndDeleteUnattachedEbsVolume", "UpgradeEbsVolumeType"]],
+        Field(description="The types of recommended actions this rule will implement."),
     ]
-    RuleType: Literal["AccountRule", "OrganizationRule"]
-    Schedule: AutomationRuleSchedule
-    Status: Literal["Active", "Inactive"]
-    Tags: list[Tag] | None = None
+    RuleType: Annotated[
+        Literal["AccountRule", "OrganizationRule"],
+        Field(description="The type of automation rule."),
+    ]
+    Schedule: Annotated[
+        AutomationRuleSchedule,
+        Field(description="The schedule configuration for when the rule runs."),
+    ]
+    Status: Annotated[
+        Literal["Active", "Inactive"], Field(description="The status of the automation rule.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags associated with the automation rule.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,91 +83,160 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AutomationRuleCriteriaDict = TypedDict(
-    "AutomationRuleCriteriaDict",
-    {
-        "EbsVolumeSizeInGib": "list[IntegerCriteriaConditionDict]",
-        "EbsVolumeType": "list[StringCriteriaConditionDict]",
-        "EstimatedMonthlySavings": "list[DoubleCriteriaConditionDict]",
-        "LookBackPeriodInDays": "list[IntegerCriteriaConditionDict]",
-        "Region": "list[StringCriteriaConditionDict]",
-        "ResourceArn": "list[StringCriteriaConditionDict]",
-        "ResourceTag": "list[ResourceTagsCriteriaConditionDict]",
-        "RestartNeeded": "list[StringCriteriaConditionDict]",
-    },
-    total=False,
-)
 
-AutomationRuleOrganizationConfigurationDict = TypedDict(
-    "AutomationRuleOrganizationConfigurationDict",
-    {
-        "AccountIds": "list[str]",
-        "RuleApplyOrder": "Literal['BeforeAccountRules', 'AfterAccountRules']",
-    },
-    total=False,
-)
+class AutomationRuleCriteriaDict(TypedDict, total=False):
+    """AutomationRuleCriteria as a plain dict."""
 
-AutomationRuleScheduleDict = TypedDict(
-    "AutomationRuleScheduleDict",
-    {
-        "ExecutionWindowInMinutes": "int",
-        "ScheduleExpression": "str",
-        "ScheduleExpressionTimezone": "str",
-    },
-    total=False,
-)
+    EbsVolumeSizeInGib: list[IntegerCriteriaConditionDict]
+    """Type: list[IntegerCriteriaConditionDict]."""
+    EbsVolumeType: list[StringCriteriaConditionDict]
+    """Type: list[StringCriteriaConditionDict]."""
+    EstimatedMonthlySavings: list[DoubleCriteriaConditionDict]
+    """Type: list[DoubleCriteriaConditionDict]."""
+    LookBackPeriodInDays: list[IntegerCriteriaConditionDict]
+    """Type: list[IntegerCriteriaConditionDict]."""
+    Region: list[StringCriteriaConditionDict]
+    """Type: list[StringCriteriaConditionDict]."""
+    ResourceArn: list[StringCriteriaConditionDict]
+    """Type: list[StringCriteriaConditionDict]."""
+    ResourceTag: list[ResourceTagsCriteriaConditionDict]
+    """Type: list[ResourceTagsCriteriaConditionDict]."""
+    RestartNeeded: list[StringCriteriaConditionDict]
+    """Type: list[StringCriteriaConditionDict]."""
 
-DoubleCriteriaConditionDict = TypedDict(
-    "DoubleCriteriaConditionDict",
-    {
-        "Comparison": "Literal['StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike', 'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals']",
-        "Values": "list[float]",
-    },
-    total=False,
-)
 
-IntegerCriteriaConditionDict = TypedDict(
-    "IntegerCriteriaConditionDict",
-    {
-        "Comparison": "Literal['StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike', 'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals']",
-        "Values": "list[int]",
-    },
-    total=False,
-)
+class AutomationRuleOrganizationConfigurationDict(TypedDict, total=False):
+    """AutomationRuleOrganizationConfiguration as a plain dict."""
 
-ResourceTagsCriteriaConditionDict = TypedDict(
-    "ResourceTagsCriteriaConditionDict",
-    {
-        "Comparison": "Literal['StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike', 'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals']",
-        "Key": "str",
-        "Values": "list[str]",
-    },
-    total=False,
-)
+    AccountIds: list[str]
+    """List of account IDs where the organization rule applies"""
+    RuleApplyOrder: Literal["BeforeAccountRules", "AfterAccountRules"]
+    """When the rule should be applied relative to account rules"""
 
-StringCriteriaConditionDict = TypedDict(
-    "StringCriteriaConditionDict",
-    {
-        "Comparison": "Literal['StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike', 'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals']",
-        "Values": "list[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class AutomationRuleScheduleDict(TypedDict, total=False):
+    """AutomationRuleSchedule as a plain dict."""
 
+    ExecutionWindowInMinutes: int
+    """Execution window duration in minutes"""
+    ScheduleExpression: str
+    """Schedule expression (e.g., cron or rate expression)"""
+    ScheduleExpressionTimezone: str
+    """IANA timezone identifier"""
+
+
+class DoubleCriteriaConditionDict(TypedDict, total=False):
+    """DoubleCriteriaCondition as a plain dict."""
+
+    Comparison: Literal[
+        "StringEquals",
+        "StringNotEquals",
+        "StringEqualsIgnoreCase",
+        "StringNotEqualsIgnoreCase",
+        "StringLike",
+        "StringNotLike",
+        "NumericEquals",
+        "NumericNotEquals",
+        "NumericLessThan",
+        "NumericLessThanEquals",
+        "NumericGreaterThan",
+        "NumericGreaterThanEquals",
+    ]
+    """Allowed values: 'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase',
+    'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike', 'NumericEquals', 'NumericNotEquals',
+    'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals'."""
+    Values: list[float]
+    """Type: list[float]."""
+
+
+class IntegerCriteriaConditionDict(TypedDict, total=False):
+    """IntegerCriteriaCondition as a plain dict."""
+
+    Comparison: Literal[
+        "StringEquals",
+        "StringNotEquals",
+        "StringEqualsIgnoreCase",
+        "StringNotEqualsIgnoreCase",
+        "StringLike",
+        "StringNotLike",
+        "NumericEquals",
+        "NumericNotEquals",
+        "NumericLessThan",
+        "NumericLessThanEquals",
+        "NumericGreaterThan",
+        "NumericGreaterThanEquals",
+    ]
+    """Allowed values: 'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase',
+    'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike', 'NumericEquals', 'NumericNotEquals',
+    'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals'."""
+    Values: list[int]
+    """Type: list[int]."""
+
+
+class ResourceTagsCriteriaConditionDict(TypedDict, total=False):
+    """ResourceTagsCriteriaCondition as a plain dict."""
+
+    Comparison: Literal[
+        "StringEquals",
+        "StringNotEquals",
+        "StringEqualsIgnoreCase",
+        "StringNotEqualsIgnoreCase",
+        "StringLike",
+        "StringNotLike",
+        "NumericEquals",
+        "NumericNotEquals",
+        "NumericLessThan",
+        "NumericLessThanEquals",
+        "NumericGreaterThan",
+        "NumericGreaterThanEquals",
+    ]
+    """Allowed values: 'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase',
+    'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike', 'NumericEquals', 'NumericNotEquals',
+    'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals'."""
+    Key: str
+    """Pattern: ^[\\w\\s\\.\\-\\:\\/\\=\\+\\@\\*\\?]+$ Length: 1 to 512 characters."""
+    Values: list[str]
+    """Each item: Pattern: ^[\\w\\s\\.\\-\\:\\/\\=\\+\\@\\*\\?]+$ Length: 1 to 512 characters."""
+
+
+class StringCriteriaConditionDict(TypedDict, total=False):
+    """StringCriteriaCondition as a plain dict."""
+
+    Comparison: Literal[
+        "StringEquals",
+        "StringNotEquals",
+        "StringEqualsIgnoreCase",
+        "StringNotEqualsIgnoreCase",
+        "StringLike",
+        "StringNotLike",
+        "NumericEquals",
+        "NumericNotEquals",
+        "NumericLessThan",
+        "NumericLessThanEquals",
+        "NumericGreaterThan",
+        "NumericGreaterThanEquals",
+    ]
+    """Allowed values: 'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase',
+    'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike', 'NumericEquals', 'NumericNotEquals',
+    'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals'."""
+    Values: list[str]
+    """Each item: Pattern: ^[\\w\\s\\.\\-\\:\\/\\=\\+\\@\\*\\?]+$ Length: 1 to 512 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[\\w\\s\\.\\-\\:\\/\\=\\+\\@]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^[\\w\\s\\.\\-\\:\\/\\=\\+\\@]*$ Length: at most 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ComputeOptimizer::AutomationRule",
     schema_file="aws-computeoptimizer-automationrule.json",
     primary_identifier=("/RuleArn",),
-    additional_identifiers=(),
     read_only=(
         "/RuleArn",
         "/RuleId",
@@ -172,9 +245,6 @@ METADATA = _TypeMetadata(
         "/CreatedTimestamp",
         "/LastUpdatedTimestamp",
     ),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Criteria/EbsVolumeSizeInGib",
         "/Criteria/EbsVolumeSizeInGib/*/Values",
@@ -197,14 +267,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name", "RuleType", "RecommendedActionTypes", "Schedule", "Status"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -214,240 +277,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Criteria": {
-            "additionalProperties": False,
-            "properties": {
-                "EbsVolumeSizeInGib": {"$ref": "#/definitions/IntegerCriteriaConditionList"},
-                "EbsVolumeType": {"$ref": "#/definitions/StringCriteriaConditionList"},
-                "EstimatedMonthlySavings": {"$ref": "#/definitions/DoubleCriteriaConditionList"},
-                "LookBackPeriodInDays": {"$ref": "#/definitions/IntegerCriteriaConditionList"},
-                "Region": {"$ref": "#/definitions/StringCriteriaConditionList"},
-                "ResourceArn": {"$ref": "#/definitions/StringCriteriaConditionList"},
-                "ResourceTag": {"$ref": "#/definitions/ResourceTagsCriteriaConditionList"},
-                "RestartNeeded": {"$ref": "#/definitions/StringCriteriaConditionList"},
-            },
-            "type": "object",
-        },
-        "DoubleCriteriaCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Comparison": {
-                    "enum": [
-                        "StringEquals",
-                        "StringNotEquals",
-                        "StringEqualsIgnoreCase",
-                        "StringNotEqualsIgnoreCase",
-                        "StringLike",
-                        "StringNotLike",
-                        "NumericEquals",
-                        "NumericNotEquals",
-                        "NumericLessThan",
-                        "NumericLessThanEquals",
-                        "NumericGreaterThan",
-                        "NumericGreaterThanEquals",
-                    ],
-                    "type": "string",
-                },
-                "Values": {"items": {"type": "number"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "DoubleCriteriaConditionList": {
-            "items": {"$ref": "#/definitions/DoubleCriteriaCondition"},
-            "type": "array",
-        },
-        "IntegerCriteriaCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Comparison": {
-                    "enum": [
-                        "StringEquals",
-                        "StringNotEquals",
-                        "StringEqualsIgnoreCase",
-                        "StringNotEqualsIgnoreCase",
-                        "StringLike",
-                        "StringNotLike",
-                        "NumericEquals",
-                        "NumericNotEquals",
-                        "NumericLessThan",
-                        "NumericLessThanEquals",
-                        "NumericGreaterThan",
-                        "NumericGreaterThanEquals",
-                    ],
-                    "type": "string",
-                },
-                "Values": {"items": {"type": "integer"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "IntegerCriteriaConditionList": {
-            "items": {"$ref": "#/definitions/IntegerCriteriaCondition"},
-            "type": "array",
-        },
-        "OrganizationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountIds": {
-                    "items": {"pattern": "^[0-9]{12}$", "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "RuleApplyOrder": {
-                    "enum": ["BeforeAccountRules", "AfterAccountRules"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ResourceTagsCriteriaCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Comparison": {
-                    "enum": [
-                        "StringEquals",
-                        "StringNotEquals",
-                        "StringEqualsIgnoreCase",
-                        "StringNotEqualsIgnoreCase",
-                        "StringLike",
-                        "StringNotLike",
-                        "NumericEquals",
-                        "NumericNotEquals",
-                        "NumericLessThan",
-                        "NumericLessThanEquals",
-                        "NumericGreaterThan",
-                        "NumericGreaterThanEquals",
-                    ],
-                    "type": "string",
-                },
-                "Key": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\s\\.\\-\\:\\/\\=\\+\\@\\*\\?]+$",
-                    "type": "string",
-                },
-                "Values": {
-                    "items": {
-                        "maxLength": 512,
-                        "minLength": 1,
-                        "pattern": "^[\\w\\s\\.\\-\\:\\/\\=\\+\\@\\*\\?]+$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ResourceTagsCriteriaConditionList": {
-            "items": {"$ref": "#/definitions/ResourceTagsCriteriaCondition"},
-            "type": "array",
-        },
-        "Schedule": {
-            "additionalProperties": False,
-            "properties": {
-                "ExecutionWindowInMinutes": {"maximum": 1440, "minimum": 60, "type": "integer"},
-                "ScheduleExpression": {"type": "string"},
-                "ScheduleExpressionTimezone": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "StringCriteriaCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Comparison": {
-                    "enum": [
-                        "StringEquals",
-                        "StringNotEquals",
-                        "StringEqualsIgnoreCase",
-                        "StringNotEqualsIgnoreCase",
-                        "StringLike",
-                        "StringNotLike",
-                        "NumericEquals",
-                        "NumericNotEquals",
-                        "NumericLessThan",
-                        "NumericLessThanEquals",
-                        "NumericGreaterThan",
-                        "NumericGreaterThanEquals",
-                    ],
-                    "type": "string",
-                },
-                "Values": {
-                    "items": {
-                        "maxLength": 512,
-                        "minLength": 1,
-                        "pattern": "^[\\w\\s\\.\\-\\:\\/\\=\\+\\@\\*\\?]+$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "StringCriteriaConditionList": {
-            "items": {"$ref": "#/definitions/StringCriteriaCondition"},
-            "type": "array",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\s\\.\\-\\:\\/\\=\\+\\@]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "pattern": "^[\\w\\s\\.\\-\\:\\/\\=\\+\\@]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccountId": {"pattern": "^[0-9]{12}$", "type": "string"},
-        "CreatedTimestamp": {"type": "string"},
-        "Criteria": {"$ref": "#/definitions/Criteria"},
-        "Description": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9_\\-\\s@\\.]*$",
-            "type": "string",
-        },
-        "LastUpdatedTimestamp": {"type": "string"},
-        "Name": {"maxLength": 128, "minLength": 0, "pattern": "^[a-zA-Z0-9_-]*$", "type": "string"},
-        "OrganizationConfiguration": {"$ref": "#/definitions/OrganizationConfiguration"},
-        "Priority": {"type": "string"},
-        "RecommendedActionTypes": {
-            "items": {
-                "enum": ["SnapshotAndDeleteUnattachedEbsVolume", "UpgradeEbsVolumeType"],
-                "type": "string",
-            },
-            "minItems": 1,
-            "type": "array",
-        },
-        "RuleArn": {"type": "string"},
-        "RuleId": {"pattern": "^[0-9A-Za-z]{16}$", "type": "string"},
-        "RuleRevision": {"type": "string"},
-        "RuleType": {"enum": ["AccountRule", "OrganizationRule"], "type": "string"},
-        "Schedule": {"$ref": "#/definitions/Schedule"},
-        "Status": {"enum": ["Active", "Inactive"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 200, "type": "array"},
-    },
-    "required": ["Name", "RuleType", "RecommendedActionTypes", "Schedule", "Status"],
-}
-
 
 class AutomationRule(_Resource):
-    """AWS::ComputeOptimizer::AutomationRule: Creates an AWS Compute Optimizer automation rule that automatically implements recommended actions based on your defined criteria and schedule. Automa...
+    """AWS::ComputeOptimizer::AutomationRule: Creates an AWS Compute Optimizer automation rule that
+    automatically implements recommended actions based on your defined criteria and schedule.
+    Automation rules are global resources that manage automated actions across all AWS Regions where
+    Compute Optimizer Automation is available. Organization-level rules can only be created by the
+    management account or delegated administrator.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RuleArn.
+    Read-only attributes (known once deployed): AccountId, CreatedTimestamp, LastUpdatedTimestamp,
+    RuleArn, RuleId, RuleRevision.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-computeoptimizer-automationrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -455,16 +298,23 @@ class AutomationRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AutomationRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "automation_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
+    """The AWS account ID that owns the automation rule."""
     CreatedTimestamp: str
+    """The timestamp when the automation rule was created."""
     LastUpdatedTimestamp: str
+    """The timestamp when the automation rule was last updated."""
     RuleArn: str
+    """The Amazon Resource Name (ARN) of the automation rule."""
     RuleId: str
+    """The unique identifier of the automation rule."""
     RuleRevision: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The revision number of the automation rule."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Criteria: AutomationRuleCriteriaDict
     Description: str
     Name: str
@@ -478,43 +328,49 @@ class AutomationRule(_Resource):
     Status: Literal["Active", "Inactive"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        RecommendedActionTypes: list[
+            Literal["SnapshotAndDeleteUnattachedEbsVolume", "UpgradeEbsVolumeType"]
+        ],
+        RuleType: Literal["AccountRule", "OrganizationRule"],
+        Schedule: AutomationRuleSchedule | AutomationRuleScheduleDict,
+        Status: Literal["Active", "Inactive"],
+        Criteria: AutomationRuleCriteria | AutomationRuleCriteriaDict | None = None,
+        Description: str | None = None,
+        OrganizationConfiguration: AutomationRuleOrganizationConfiguration
+        | AutomationRuleOrganizationConfigurationDict
+        | None = None,
+        Priority: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ComputeOptimizer::AutomationRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            RecommendedActionTypes: list[
-                Literal["SnapshotAndDeleteUnattachedEbsVolume", "UpgradeEbsVolumeType"]
-            ],
-            RuleType: Literal["AccountRule", "OrganizationRule"],
-            Schedule: AutomationRuleSchedule | AutomationRuleScheduleDict,
-            Status: Literal["Active", "Inactive"],
-            Criteria: AutomationRuleCriteria | AutomationRuleCriteriaDict | None = None,
-            Description: str | None = None,
-            OrganizationConfiguration: AutomationRuleOrganizationConfiguration
-            | AutomationRuleOrganizationConfigurationDict
-            | None = None,
-            Priority: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ComputeOptimizer::AutomationRule; `await` it inside an App to deploy it.
-
-            Criteria: Filter criteria that specify which recommended actions qualify for implementation.
-            Description: The description of the automation rule.
-            Name: The name of the automation rule.
-            OrganizationConfiguration: Organization configuration for organization rules, including rule apply order and account scope.
-            Priority: Rule priority within its group
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the automation rule. Required.
             RecommendedActionTypes: The types of recommended actions this rule will implement.
-            RuleType: The type of automation rule.
-            Schedule: The schedule configuration for when the rule runs.
-            Status: The status of the automation rule.
+                Required.
+            RuleType: The type of automation rule. Required.
+            Schedule: The schedule configuration for when the rule runs. Required.
+            Status: The status of the automation rule. Required.
+            Criteria: Filter criteria that specify which recommended actions qualify for
+                implementation.
+            Description: The description of the automation rule.
+            OrganizationConfiguration: Organization configuration for organization rules, including
+                rule apply order and account scope.
+            Priority: Rule priority within its group
             Tags: Tags associated with the automation rule.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by aggregation_authorization.py, which re-exports every na
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AggregationAuthorizationAttributes",
@@ -19,18 +20,54 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class AggregationAuthorizationAttributes(DeferredModel):
-    AggregationAuthorizationArn: str | None = None
+    """
+    The read-only attributes of a AWS::Config::AggregationAuthorization, set by AWS.
+    """
+
+    AggregationAuthorizationArn: Annotated[
+        str | None, Field(description="The ARN of the AggregationAuthorization.")
+    ] = None
 
 
 class AggregationAuthorizationProps(DeferredModel):
-    AuthorizedAccountId: str
-    AuthorizedAwsRegion: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Config::AggregationAuthorization.
+    """
+
+    AuthorizedAccountId: Annotated[
+        str,
+        Field(
+            description="The 12-digit account ID of the account authorized to aggregate data. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AuthorizedAwsRegion: Annotated[
+        str,
+        Field(
+            description="The region authorized to collect aggregated data. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags for the AggregationAuthorization.")
+    ] = None

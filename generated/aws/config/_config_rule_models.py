@@ -7,10 +7,10 @@ Imported on first use by config_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfigRuleAttributes",
@@ -25,68 +25,214 @@ __all__ = [
 
 
 class ConfigRuleCompliance(DeferredModel):
+    """
+    Indicates whether an AWS resource or CC rule is compliant and provides the number of contributors that affect the compliance.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: str | None = None
+    Type: Annotated[
+        str | None, Field(description="Compliance type determined by the Config rule")
+    ] = None
 
 
 class ConfigRuleCustomPolicyDetails(DeferredModel):
+    """
+    Provides the CustomPolicyDetails, the rule owner (```` for managed rules, ``CUSTOM_POLICY`` for Custom Policy rules, and ``CUSTOM_LAMBDA`` for Custom Lambda rules), the rule identifier, and the events that cause the evaluation of your AWS resources.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableDebugLogDelivery: bool | None = None
-    PolicyRuntime: str | None = None
-    PolicyText: str | None = None
+    EnableDebugLogDelivery: Annotated[
+        bool | None,
+        Field(
+            description="The boolean expression for enabling debug logging for your CC Custom Policy rule. The default value is ``false``."
+        ),
+    ] = None
+    PolicyRuntime: Annotated[
+        str | None,
+        Field(
+            description="The runtime system for your CC Custom Policy rule. Guard is a policy-as-code language that allows you to write policies that are enforced by CC Custom Policy rules. For more information about Guard, see the [Guard GitHub Repository](https://docs.aws.amazon.com/https://github.com/aws-cloudformation/cloudformation-guard)."
+        ),
+    ] = None
+    PolicyText: Annotated[
+        str | None,
+        Field(
+            description="The policy definition containing the logic for your CC Custom Policy rule."
+        ),
+    ] = None
 
 
 class ConfigRuleScope(DeferredModel):
+    """
+    Defines which resources trigger an evaluation for an CC rule. The scope can include one or more resource types, a combination of a tag key and value, or a combination of one resource type and one resource ID. Specify a scope to constrain which resources trigger an evaluation for a rule. Otherwise, evaluations for the rule are triggered when any resource in your recording group changes in configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComplianceResourceId: str | None = None
-    ComplianceResourceTypes: list[str] | None = None
-    TagKey: str | None = None
-    TagValue: str | None = None
+    ComplianceResourceId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the only AWS resource that you want to trigger an evaluation for the rule. If you specify a resource ID, you must specify one resource type for ``ComplianceResourceTypes``."
+        ),
+    ] = None
+    ComplianceResourceTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="The resource types of only those AWS resources that you want to trigger an evaluation for the rule. You can only specify one type if you also specify a resource ID for ``ComplianceResourceId``."
+        ),
+    ] = None
+    TagKey: Annotated[
+        str | None,
+        Field(
+            description="The tag key that is applied to only those AWS resources that you want to trigger an evaluation for the rule."
+        ),
+    ] = None
+    TagValue: Annotated[
+        str | None,
+        Field(
+            description="The tag value applied to only those AWS resources that you want to trigger an evaluation for the rule. If you specify a value for ``TagValue``, you must also specify a value for ``TagKey``."
+        ),
+    ] = None
 
 
 class EvaluationModeConfiguration(DeferredModel):
+    """
+    The configuration object for CC rule evaluation mode. The supported valid values are Detective or Proactive.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mode: str | None = None
+    Mode: Annotated[
+        str | None,
+        Field(
+            description="The mode of an evaluation. The valid values are Detective or Proactive."
+        ),
+    ] = None
 
 
 class SourceDetail(DeferredModel):
+    """
+    Provides the source and the message types that trigger CC to evaluate your AWS resources against a rule. It also provides the frequency with which you want CC to run evaluations for the rule if the trigger type is periodic. You can specify the parameter values for ``SourceDetail`` only for custom rules.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventSource: str
-    MaximumExecutionFrequency: str | None = None
-    MessageType: str
+    EventSource: Annotated[
+        str,
+        Field(
+            description="The source of the event, such as an AWS service, that triggers CC to evaluate your AWS resources."
+        ),
+    ]
+    MaximumExecutionFrequency: Annotated[
+        str | None,
+        Field(
+            description="The frequency at which you want CC to run evaluations for a custom rule with a periodic trigger. If you specify a value for ``MaximumExecutionFrequency``, then ``MessageType`` must use the ``ScheduledNotification`` value. By default, rules with a periodic trigger are evaluated every 24 hours. To change the frequency, specify a valid value for the ``MaximumExecutionFrequency`` parameter. Based on the valid value you choose, CC runs evaluations once for each valid value. For example, if you choose ``Three_Hours``, CC runs evaluations once every three hours. In this case, ``Three_Hours`` is the frequency of this rule."
+        ),
+    ] = None
+    MessageType: Annotated[
+        str,
+        Field(
+            description="The type of notification that triggers CC to run an evaluation for a rule. You can specify the following notification types: + ``ConfigurationItemChangeNotification`` - Triggers an evaluation when CC delivers a configuration item as a result of a resource change. + ``OversizedConfigurationItemChangeNotification`` - Triggers an evaluation when CC delivers an oversized configuration item. CC may generate this notification type when a resource changes and the notification exceeds the maximum size allowed by Amazon SNS. + ``ScheduledNotification`` - Triggers a periodic evaluation at the frequency specified for ``MaximumExecutionFrequency``. + ``ConfigurationSnapshotDeliveryCompleted`` - Triggers a periodic evaluation when CC delivers a configuration snapshot. If you want your custom rule to be triggered by configuration changes, specify two SourceDetail objects, one for ``ConfigurationItemChangeNotification`` and one for ``OversizedConfigurationItemChangeNotification``."
+        ),
+    ]
 
 
 class ConfigRuleAttributes(DeferredModel):
-    Arn: str | None = None
-    ConfigRuleId: str | None = None
+    """
+    The read-only attributes of a AWS::Config::ConfigRule, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    ConfigRuleId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConfigRuleSource(DeferredModel):
+    """
+    Provides the CustomPolicyDetails, the rule owner (```` for managed rules, ``CUSTOM_POLICY`` for Custom Policy rules, and ``CUSTOM_LAMBDA`` for Custom Lambda rules), the rule identifier, and the events that cause the evaluation of your AWS resources.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomPolicyDetails: ConfigRuleCustomPolicyDetails | None = None
-    Owner: str
-    SourceDetails: list[SourceDetail] | None = None
-    SourceIdentifier: str | None = None
+    CustomPolicyDetails: Annotated[
+        ConfigRuleCustomPolicyDetails | None,
+        Field(
+            description="Provides the runtime system, policy definition, and whether debug logging is enabled. Required when owner is set to ``CUSTOM_POLICY``."
+        ),
+    ] = None
+    Owner: Annotated[
+        str,
+        Field(
+            description="Indicates whether AWS or the customer owns and manages the CC rule. CC Managed Rules are predefined rules owned by AWS. For more information, see [Managed Rules](https://docs.aws.amazon.com/config/latest/developerguide/evaluate-config_use-managed-rules.html) in the *developer guide*. CC Custom Rules are rules that you can develop either with Guard (``CUSTOM_POLICY``) or LAMlong (``CUSTOM_LAMBDA``). For more information, see [Custom Rules](https://docs.aws.amazon.com/config/latest/developerguide/evaluate-config_develop-rules.html) in the *developer guide*."
+        ),
+    ]
+    SourceDetails: Annotated[
+        list[SourceDetail] | None,
+        Field(
+            description="Provides the source and the message types that cause CC to evaluate your AWS resources against a rule. It also provides the frequency with which you want CC to run evaluations for the rule if the trigger type is periodic. If the owner is set to ``CUSTOM_POLICY``, the only acceptable values for the CC rule trigger message type are ``ConfigurationItemChangeNotification`` and ``OversizedConfigurationItemChangeNotification``."
+        ),
+    ] = None
+    SourceIdentifier: Annotated[
+        str | None,
+        Field(
+            description="For CC Managed rules, a predefined identifier from a list. For example, ``IAM_PASSWORD_POLICY`` is a managed rule. To reference a managed rule, see [List of Managed Rules](https://docs.aws.amazon.com/config/latest/developerguide/managed-rules-by-aws-config.html). For CC Custom Lambda rules, the identifier is the Amazon Resource Name (ARN) of the rule's LAMlong function, such as ``arn:aws:lambda:us-east-2:123456789012:function:custom_rule_name``. For CC Custom Policy rules, this field will be ignored."
+        ),
+    ] = None
 
 
 class ConfigRuleProps(DeferredModel):
-    Compliance: ConfigRuleCompliance | None = None
-    ConfigRuleName: str | None = None
-    Description: str | None = None
-    EvaluationModes: list[EvaluationModeConfiguration] | None = None
-    InputParameters: str | dict[str, Any] | None = None
-    MaximumExecutionFrequency: str | None = None
-    Scope: ConfigRuleScope | None = None
-    Source: ConfigRuleSource
+    """
+    The properties a program declares for a AWS::Config::ConfigRule.
+    """
+
+    Compliance: Annotated[
+        ConfigRuleCompliance | None,
+        Field(
+            description="Indicates whether an AWS resource or CC rule is compliant and provides the number of contributors that affect the compliance."
+        ),
+    ] = None
+    ConfigRuleName: Annotated[
+        str | None,
+        Field(
+            description="A name for the CC rule. If you don't specify a name, CFN generates a unique physical ID and uses that ID for the rule name. For more information, see [Name Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description that you provide for the CC rule.")
+    ] = None
+    EvaluationModes: Annotated[
+        list[EvaluationModeConfiguration] | None,
+        Field(
+            description="The modes the CC rule can be evaluated in. The valid values are distinct objects. By default, the value is Detective evaluation mode only."
+        ),
+    ] = None
+    InputParameters: Annotated[
+        str | dict[str, Any] | None,
+        Field(
+            description="A string, in JSON format, that is passed to the CC rule Lambda function."
+        ),
+    ] = None
+    MaximumExecutionFrequency: Annotated[
+        str | None,
+        Field(
+            description="The maximum frequency with which CC runs evaluations for a rule. You can specify a value for ``MaximumExecutionFrequency`` when: + You are using an AWS managed rule that is triggered at a periodic frequency. + Your custom rule is triggered when CC delivers the configuration snapshot. For more information, see [ConfigSnapshotDeliveryProperties](https://docs.aws.amazon.com/config/latest/APIReference/API_ConfigSnapshotDeliveryProperties.html). By default, rules with a periodic trigger are evaluated every 24 hours. To change the frequency, specify a valid value for the ``MaximumExecutionFrequency`` parameter."
+        ),
+    ] = None
+    Scope: Annotated[
+        ConfigRuleScope | None,
+        Field(
+            description="Defines which resources can trigger an evaluation for the rule. The scope can include one or more resource types, a combination of one resource type and one resource ID, or a combination of a tag key and value. Specify a scope to constrain the resources that can trigger an evaluation for the rule. If you do not specify a scope, evaluations are triggered when any resource in the recording group changes."
+        ),
+    ] = None
+    Source: Annotated[
+        ConfigRuleSource,
+        Field(
+            description="Provides the rule owner (```` for managed rules, ``CUSTOM_POLICY`` for Custom Policy rules, and ``CUSTOM_LAMBDA`` for Custom Lambda rules), the rule identifier, and the notifications that cause the function to evaluate your AWS resources."
+        ),
+    ]

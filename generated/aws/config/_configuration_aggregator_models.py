@@ -7,9 +7,10 @@ Imported on first use by configuration_aggregator.py, which re-exports every nam
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccountAggregationSource",
@@ -24,36 +25,72 @@ class AccountAggregationSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountIds: list[str]
-    AllAwsRegions: bool | None = None
-    AwsRegions: list[str] | None = None
+    AccountIds: Annotated[
+        list[str], Field(description="Items: at least 1 items. Each item: Pattern: ^\\d{12}$")
+    ]
+    AllAwsRegions: Annotated[bool | None, Field(description="Type: bool.")] = None
+    AwsRegions: Annotated[list[str] | None, Field(description="Items: at least 1 items.")] = None
 
 
 class ConfigurationAggregatorOrganizationAggregationSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllAwsRegions: bool | None = None
-    AwsRegions: list[str] | None = None
-    RoleArn: str
+    AllAwsRegions: Annotated[bool | None, Field(description="Type: bool.")] = None
+    AwsRegions: Annotated[list[str] | None, Field(description="Items: at least 1 items.")] = None
+    RoleArn: Annotated[str, Field(description="Type: str.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ConfigurationAggregatorAttributes(DeferredModel):
-    ConfigurationAggregatorArn: str | None = None
+    """
+    The read-only attributes of a AWS::Config::ConfigurationAggregator, set by AWS.
+    """
+
+    ConfigurationAggregatorArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the aggregator.")
+    ] = None
 
 
 class ConfigurationAggregatorProps(DeferredModel):
-    AccountAggregationSources: list[AccountAggregationSource] | None = None
-    ConfigurationAggregatorName: str | None = None
-    OrganizationAggregationSource: ConfigurationAggregatorOrganizationAggregationSource | None = (
-        None
-    )
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Config::ConfigurationAggregator.
+    """
+
+    AccountAggregationSources: Annotated[
+        list[AccountAggregationSource] | None, Field(description="Items: 0 to 1 items.")
+    ] = None
+    ConfigurationAggregatorName: Annotated[
+        str | None,
+        Field(
+            description="The name of the aggregator. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    OrganizationAggregationSource: Annotated[
+        ConfigurationAggregatorOrganizationAggregationSource | None,
+        Field(description="Type: ConfigurationAggregatorOrganizationAggregationSourceDict."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags for the configuration aggregator.")
+    ] = None

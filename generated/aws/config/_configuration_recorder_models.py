@@ -7,9 +7,10 @@ Imported on first use by configuration_recorder.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfigurationRecorderAttributes",
@@ -23,54 +24,162 @@ __all__ = [
 
 
 class ConfigurationRecorderExclusionByResourceTypes(DeferredModel):
+    """
+    Specifies whether the configuration recorder excludes certain resource types from being recorded.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceTypes: list[str]
+    ResourceTypes: Annotated[
+        list[str],
+        Field(
+            description="A comma-separated list of resource types to exclude from recording by the configuration recorder."
+        ),
+    ]
 
 
 class ConfigurationRecorderRecordingStrategy(DeferredModel):
+    """
+    Specifies the recording strategy of the configuration recorder.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    UseOnly: str
+    UseOnly: Annotated[str, Field(description="Type: str.")]
 
 
 class RecordingModeOverride(DeferredModel):
+    """
+    Specifies your overrides for the recording mode
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    RecordingFrequency: str
-    ResourceTypes: list[str]
+    Description: Annotated[
+        str | None, Field(description="A description that you provide for the override.")
+    ] = None
+    RecordingFrequency: Annotated[
+        str,
+        Field(
+            description="The recording frequency that will be applied to all the resource types specified in the override."
+        ),
+    ]
+    ResourceTypes: Annotated[
+        list[str],
+        Field(
+            description="A comma-separated list that specifies which resource types AWS Config includes in the override."
+        ),
+    ]
 
 
 class ConfigurationRecorderAttributes(DeferredModel):
-    ResourceARN: str | None = None
+    """
+    The read-only attributes of a AWS::Config::ConfigurationRecorder, set by AWS.
+    """
+
+    ResourceARN: Annotated[
+        str | None,
+        Field(description="Returns the Amazon Resource Name (ARN) for the Configuration Recorder."),
+    ] = None
 
 
 class ConfigurationRecorderRecordingGroup(DeferredModel):
+    """
+    Specifies which resource types AWS Config records for configuration changes.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllSupported: bool | None = None
-    ExclusionByResourceTypes: ConfigurationRecorderExclusionByResourceTypes | None = None
-    IncludeGlobalResourceTypes: bool | None = None
-    RecordingStrategy: ConfigurationRecorderRecordingStrategy | None = None
-    ResourceTypes: list[str] | None = None
+    AllSupported: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether AWS Config records configuration changes for all supported resource types, excluding the global IAM resource types."
+        ),
+    ] = None
+    ExclusionByResourceTypes: Annotated[
+        ConfigurationRecorderExclusionByResourceTypes | None,
+        Field(
+            description="An object that specifies how AWS Config excludes resource types from being recorded by the configuration recorder."
+        ),
+    ] = None
+    IncludeGlobalResourceTypes: Annotated[
+        bool | None,
+        Field(
+            description="This option is a bundle which only applies to the global IAM resource types: IAM users, groups, roles, and customer managed policies."
+        ),
+    ] = None
+    RecordingStrategy: Annotated[
+        ConfigurationRecorderRecordingStrategy | None,
+        Field(
+            description="An object that specifies the recording strategy for the configuration recorder."
+        ),
+    ] = None
+    ResourceTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="A comma-separated list that specifies which resource types AWS Config records."
+        ),
+    ] = None
 
 
 class ConfigurationRecorderRecordingMode(DeferredModel):
+    """
+    Specifies the default recording frequency for the configuration recorder.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecordingFrequency: str
-    RecordingModeOverrides: list[RecordingModeOverride] | None = None
+    RecordingFrequency: Annotated[
+        str,
+        Field(
+            description="The default recording frequency that AWS Config uses to record configuration changes."
+        ),
+    ]
+    RecordingModeOverrides: Annotated[
+        list[RecordingModeOverride] | None,
+        Field(
+            description="An array of 'RecordingModeOverride' objects for you to specify your overrides for the recording mode."
+        ),
+    ] = None
 
 
 class ConfigurationRecorderProps(DeferredModel):
-    Name: str | None = None
-    RecordingGroup: ConfigurationRecorderRecordingGroup | None = None
-    RecordingMode: ConfigurationRecorderRecordingMode | None = None
-    RoleARN: str
-    StartedOnCreate: bool | None = None
+    """
+    The properties a program declares for a AWS::Config::ConfigurationRecorder.
+    """
+
+    Name: Annotated[
+        str | None,
+        Field(
+            description='The name of the configuration recorder. By default, AWS Config assigns the name "default" when creating the configuration recorder. To change the configuration recorder name, you must use the DeleteConfigurationRecorder action to delete your current configuration recorder, and then you must use the PutConfigurationRecorder command to create a configuration recorder that has the desired name. Create-only: changing it replaces the resource.'
+        ),
+    ] = None
+    RecordingGroup: Annotated[
+        ConfigurationRecorderRecordingGroup | None,
+        Field(
+            description="Specifies which resource types are in scope for the configuration recorder to record."
+        ),
+    ] = None
+    RecordingMode: Annotated[
+        ConfigurationRecorderRecordingMode | None,
+        Field(
+            description="Specifies the default recording frequency for the configuration recorder."
+        ),
+    ] = None
+    RoleARN: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the role that allows AWS Config to read S3 objects."
+        ),
+    ]
+    StartedOnCreate: Annotated[
+        bool | None,
+        Field(
+            description="Defaults to 'true'. Controls whether the recorder starts recording after the create operation. Set this to 'false' for development and testing purposes. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by conformance_pack.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConformancePackAttributes",
@@ -21,39 +22,115 @@ __all__ = [
 
 
 class ConformancePackInputParameter(DeferredModel):
+    """
+    Input parameters in the form of key-value pairs for the conformance pack.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParameterName: str
-    ParameterValue: str
+    ParameterName: Annotated[
+        str, Field(description="Key part of key-value pair with value being parameter value")
+    ]
+    ParameterValue: Annotated[
+        str, Field(description="Value part of key-value pair with key being parameter Name")
+    ]
 
 
 class ConformancePackTemplateSSMDocumentDetails(DeferredModel):
+    """
+    The TemplateSSMDocumentDetails object contains the name of the SSM document and the version of the SSM document.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DocumentName: str | None = None
-    DocumentVersion: str | None = None
+    DocumentName: Annotated[
+        str | None,
+        Field(description="Pattern: ^[a-zA-Z0-9_\\-.:/]{3,200}$ Length: 3 to 128 characters."),
+    ] = None
+    DocumentVersion: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)$ Length: 1 to 128 characters."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ConformancePackAttributes(DeferredModel):
-    ConformancePackArn: str | None = None
+    """
+    The read-only attributes of a AWS::Config::ConformancePack, set by AWS.
+    """
+
+    ConformancePackArn: Annotated[
+        str | None, Field(description="Amazon Resource Name (ARN) of the conformance pack.")
+    ] = None
 
 
 class ConformancePackProps(DeferredModel):
-    ConformancePackInputParameters: list[ConformancePackInputParameter] | None = None
-    ConformancePackName: str
-    DeliveryS3Bucket: str | None = None
-    DeliveryS3KeyPrefix: str | None = None
-    Tags: list[Tag] | None = None
-    TemplateBody: str | None = None
-    TemplateS3Uri: str | None = None
-    TemplateSSMDocumentDetails: ConformancePackTemplateSSMDocumentDetails | None = None
+    """
+    The properties a program declares for a AWS::Config::ConformancePack.
+    """
+
+    ConformancePackInputParameters: Annotated[
+        list[ConformancePackInputParameter] | None,
+        Field(description="A list of ConformancePackInputParameter objects."),
+    ] = None
+    ConformancePackName: Annotated[
+        str,
+        Field(
+            description="Name of the conformance pack which will be assigned as the unique identifier. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DeliveryS3Bucket: Annotated[
+        str | None,
+        Field(
+            description="AWS Config stores intermediate files while processing conformance pack template."
+        ),
+    ] = None
+    DeliveryS3KeyPrefix: Annotated[
+        str | None, Field(description="The prefix for delivery S3 bucket.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the conformance pack.")] = (
+        None
+    )
+    TemplateBody: Annotated[
+        str | None,
+        Field(
+            description="A string containing full conformance pack template body. You can only specify one of the template body or template S3Uri fields. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    TemplateS3Uri: Annotated[
+        str | None,
+        Field(
+            description="Location of file containing the template body which points to the conformance pack template that is located in an Amazon S3 bucket. You can only specify one of the template body or template S3Uri fields. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    TemplateSSMDocumentDetails: Annotated[
+        ConformancePackTemplateSSMDocumentDetails | None,
+        Field(
+            description="The TemplateSSMDocumentDetails object contains the name of the SSM document and the version of the SSM document. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by connector.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AzureConnectorConfiguration",
@@ -21,34 +22,83 @@ __all__ = [
 
 
 class AzureConnectorConfiguration(DeferredModel):
+    """
+    Configuration for connecting to Microsoft Azure.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientIdentifier: str
-    TenantIdentifier: str
+    ClientIdentifier: Annotated[
+        str, Field(description="The Azure client (application) identifier.")
+    ]
+    TenantIdentifier: Annotated[str, Field(description="The Azure tenant identifier.")]
 
 
 class ConnectorConnectorConfiguration(DeferredModel):
+    """
+    The configuration for the connector. Specify the third-party cloud provider configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Azure: AzureConnectorConfiguration | None = None
+    Azure: Annotated[
+        AzureConnectorConfiguration | None,
+        Field(description="The configuration for connecting to Microsoft Azure."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:."
+        ),
+    ]
 
 
 class ConnectorAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    Name: str | None = None
+    """
+    The read-only attributes of a AWS::Config::Connector, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the connector.")
+    ] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The time at which the connector was created.")
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the connector. AWS Config automatically assigns the name when creating the Connector."
+        ),
+    ] = None
 
 
 class ConnectorProps(DeferredModel):
-    ConnectorConfiguration: ConnectorConnectorConfiguration
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Config::Connector.
+    """
+
+    ConnectorConfiguration: Annotated[
+        ConnectorConnectorConfiguration,
+        Field(
+            description="The configuration for the connector that specifies the third-party cloud provider connection details. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the connector.")] = None

@@ -7,10 +7,10 @@ Imported on first use by delivery_channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DeliveryChannelAttributes",
@@ -23,19 +23,53 @@ class DeliveryChannelConfigSnapshotDeliveryProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeliveryFrequency: (
-        Literal["One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours"] | None
-    ) = None
+    DeliveryFrequency: Annotated[
+        Literal["One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours"] | None,
+        Field(description="The frequency with which AWS Config delivers configuration snapshots."),
+    ] = None
 
 
 class DeliveryChannelAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Config::DeliveryChannel, set by AWS.
+    """
 
 
 class DeliveryChannelProps(DeferredModel):
-    ConfigSnapshotDeliveryProperties: DeliveryChannelConfigSnapshotDeliveryProperties | None = None
-    Name: str | None = None
-    S3BucketName: str
-    S3KeyPrefix: str | None = None
-    S3KmsKeyArn: str | None = None
-    SnsTopicARN: str | None = None
+    """
+    The properties a program declares for a AWS::Config::DeliveryChannel.
+    """
+
+    ConfigSnapshotDeliveryProperties: Annotated[
+        DeliveryChannelConfigSnapshotDeliveryProperties | None,
+        Field(
+            description="The options for how often AWS Config delivers configuration snapshots to the Amazon S3 bucket."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description='The name of the delivery channel. By default, AWS Config assigns the name "default" when creating the delivery channel. To change the delivery channel name, you must use the DeleteDeliveryChannel action to delete your current delivery channel, and then you must use the PutDeliveryChannel command to create a delivery channel that has the desired name. Create-only: changing it replaces the resource.'
+        ),
+    ] = None
+    S3BucketName: Annotated[
+        str,
+        Field(
+            description="The name of the Amazon S3 bucket to which AWS Config delivers configuration snapshots and configuration history files."
+        ),
+    ]
+    S3KeyPrefix: Annotated[
+        str | None, Field(description="The prefix for the specified Amazon S3 bucket.")
+    ] = None
+    S3KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AWS Key Management Service (AWS KMS ) AWS KMS key (KMS key) used to encrypt objects delivered by AWS Config. Must belong to the same Region as the destination S3 bucket."
+        ),
+    ] = None
+    SnsTopicARN: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon SNS topic to which AWS Config sends notifications about configuration changes."
+        ),
+    ] = None

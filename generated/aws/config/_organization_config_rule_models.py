@@ -7,10 +7,10 @@ Imported on first use by organization_config_rule.py, which re-exports every nam
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OrganizationConfigRuleAttributes",
@@ -25,78 +25,214 @@ class OrganizationConfigRuleOrganizationCustomPolicyRuleMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DebugLogDeliveryAccounts: list[str] | None = None
-    Description: str | None = None
-    InputParameters: str | None = None
-    OrganizationConfigRuleTriggerTypes: (
+    DebugLogDeliveryAccounts: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of accounts that you can enable debug logging for your organization AWS Config Custom Policy rule."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description that you provide for your organization AWS Config rule."
+        ),
+    ] = None
+    InputParameters: Annotated[
+        str | None,
+        Field(
+            description="A string, in JSON format, that is passed to your organization AWS Config Custom Policy rule."
+        ),
+    ] = None
+    OrganizationConfigRuleTriggerTypes: Annotated[
         list[
             Literal[
                 "ConfigurationItemChangeNotification",
                 "OversizedConfigurationItemChangeNotification",
             ]
         ]
-        | None
-    ) = None
-    PolicyText: str
-    ResourceIdScope: str | None = None
-    ResourceTypesScope: list[str] | None = None
-    Runtime: str
-    TagKeyScope: str | None = None
-    TagValueScope: str | None = None
+        | None,
+        Field(
+            description="The type of notification that initiates AWS Config to run an evaluation for a rule."
+        ),
+    ] = None
+    PolicyText: Annotated[
+        str,
+        Field(
+            description="The policy definition containing the logic for your organization AWS Config Custom Policy rule."
+        ),
+    ]
+    ResourceIdScope: Annotated[
+        str | None, Field(description="The ID of the AWS resource that was evaluated.")
+    ] = None
+    ResourceTypesScope: Annotated[
+        list[str] | None, Field(description="The type of the AWS resource that was evaluated.")
+    ] = None
+    Runtime: Annotated[
+        str,
+        Field(
+            description="The runtime system for your organization AWS Config Custom Policy rules."
+        ),
+    ]
+    TagKeyScope: Annotated[
+        str | None,
+        Field(
+            description="One part of a key-value pair that make up a tag. A key is a general label that acts like a category for more specific tag values."
+        ),
+    ] = None
+    TagValueScope: Annotated[
+        str | None,
+        Field(
+            description="The optional part of a key-value pair that make up a tag. A value acts as a descriptor within a tag category (key)."
+        ),
+    ] = None
 
 
 class OrganizationConfigRuleOrganizationCustomRuleMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    InputParameters: str | None = None
-    LambdaFunctionArn: str
-    MaximumExecutionFrequency: (
-        Literal["One_Hour", "Six_Hours", "Three_Hours", "Twelve_Hours", "TwentyFour_Hours"] | None
-    ) = None
-    OrganizationConfigRuleTriggerTypes: list[
-        Literal[
-            "ConfigurationItemChangeNotification",
-            "OversizedConfigurationItemChangeNotification",
-            "ScheduledNotification",
-        ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description that you provide for your organization AWS Config rule."
+        ),
+    ] = None
+    InputParameters: Annotated[
+        str | None,
+        Field(
+            description="A string, in JSON format, that is passed to your organization AWS Config rule Lambda function."
+        ),
+    ] = None
+    LambdaFunctionArn: Annotated[str, Field(description="The lambda function ARN.")]
+    MaximumExecutionFrequency: Annotated[
+        Literal["One_Hour", "Six_Hours", "Three_Hours", "Twelve_Hours", "TwentyFour_Hours"] | None,
+        Field(
+            description="The maximum frequency with which AWS Config runs evaluations for a rule.Allowed values: One_Hour | Three_Hours | Six_Hours | Twelve_Hours | TwentyFour_Hours."
+        ),
+    ] = None
+    OrganizationConfigRuleTriggerTypes: Annotated[
+        list[
+            Literal[
+                "ConfigurationItemChangeNotification",
+                "OversizedConfigurationItemChangeNotification",
+                "ScheduledNotification",
+            ]
+        ],
+        Field(
+            description="The type of notification that triggers AWS Config to run an evaluation for a rule. You can specify the following notification types:"
+        ),
     ]
-    ResourceIdScope: str | None = None
-    ResourceTypesScope: list[str] | None = None
-    TagKeyScope: str | None = None
-    TagValueScope: str | None = None
+    ResourceIdScope: Annotated[
+        str | None, Field(description="The ID of the AWS resource that was evaluated.")
+    ] = None
+    ResourceTypesScope: Annotated[
+        list[str] | None, Field(description="The type of the AWS resource that was evaluated.")
+    ] = None
+    TagKeyScope: Annotated[
+        str | None,
+        Field(
+            description="One part of a key-value pair that make up a tag. A key is a general label that acts like a category for more specific tag values."
+        ),
+    ] = None
+    TagValueScope: Annotated[
+        str | None,
+        Field(
+            description="The optional part of a key-value pair that make up a tag. A value acts as a descriptor within a tag category (key)."
+        ),
+    ] = None
 
 
 class OrganizationConfigRuleOrganizationManagedRuleMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    InputParameters: str | None = None
-    MaximumExecutionFrequency: (
-        Literal["One_Hour", "Six_Hours", "Three_Hours", "Twelve_Hours", "TwentyFour_Hours"] | None
-    ) = None
-    ResourceIdScope: str | None = None
-    ResourceTypesScope: list[str] | None = None
-    RuleIdentifier: str
-    TagKeyScope: str | None = None
-    TagValueScope: str | None = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description that you provide for your organization AWS Config rule."
+        ),
+    ] = None
+    InputParameters: Annotated[
+        str | None,
+        Field(
+            description="A string, in JSON format, that is passed to your organization AWS Config rule Lambda function."
+        ),
+    ] = None
+    MaximumExecutionFrequency: Annotated[
+        Literal["One_Hour", "Six_Hours", "Three_Hours", "Twelve_Hours", "TwentyFour_Hours"] | None,
+        Field(
+            description="The maximum frequency with which AWS Config runs evaluations for a rule. Valid Values: One_Hour | Three_Hours | Six_Hours | Twelve_Hours | TwentyFour_Hours."
+        ),
+    ] = None
+    ResourceIdScope: Annotated[
+        str | None, Field(description="The ID of the AWS resource that was evaluated.")
+    ] = None
+    ResourceTypesScope: Annotated[
+        list[str] | None, Field(description="The type of the AWS resource that was evaluated.")
+    ] = None
+    RuleIdentifier: Annotated[
+        str,
+        Field(
+            description="Required. For organization config managed rules, a predefined identifier from a list. For example, IAM_PASSWORD_POLICY is a managed rule."
+        ),
+    ]
+    TagKeyScope: Annotated[
+        str | None,
+        Field(
+            description="One part of a key-value pair that make up a tag. A key is a general label that acts like a category for more specific tag values."
+        ),
+    ] = None
+    TagValueScope: Annotated[
+        str | None,
+        Field(
+            description="The optional part of a key-value pair that make up a tag. A value acts as a descriptor within a tag category (key)."
+        ),
+    ] = None
 
 
 class OrganizationConfigRuleAttributes(DeferredModel):
-    OrganizationConfigRuleArn: str | None = None
+    """
+    The read-only attributes of a AWS::Config::OrganizationConfigRule, set by AWS.
+    """
+
+    OrganizationConfigRuleArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of an organization AWS Config rule."),
+    ] = None
 
 
 class OrganizationConfigRuleProps(DeferredModel):
-    ExcludedAccounts: list[str] | None = None
-    OrganizationConfigRuleName: str
-    OrganizationCustomPolicyRuleMetadata: (
-        OrganizationConfigRuleOrganizationCustomPolicyRuleMetadata | None
-    ) = None
-    OrganizationCustomRuleMetadata: OrganizationConfigRuleOrganizationCustomRuleMetadata | None = (
-        None
-    )
-    OrganizationManagedRuleMetadata: (
-        OrganizationConfigRuleOrganizationManagedRuleMetadata | None
-    ) = None
+    """
+    The properties a program declares for a AWS::Config::OrganizationConfigRule.
+    """
+
+    ExcludedAccounts: Annotated[
+        list[str] | None,
+        Field(
+            description="A comma-separated list of accounts that you want to exclude from an organization AWS Config rule."
+        ),
+    ] = None
+    OrganizationConfigRuleName: Annotated[
+        str,
+        Field(
+            description="The name that you assign to an organization AWS Config rule. Required. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OrganizationCustomPolicyRuleMetadata: Annotated[
+        OrganizationConfigRuleOrganizationCustomPolicyRuleMetadata | None,
+        Field(
+            description="This object specifies metadata for your organization's AWS Config Custom Policy rule."
+        ),
+    ] = None
+    OrganizationCustomRuleMetadata: Annotated[
+        OrganizationConfigRuleOrganizationCustomRuleMetadata | None,
+        Field(
+            description="This object specifies organization custom rule metadata such as resource type, resource ID of AWS resource, Lambda function ARN, and organization trigger types that trigger AWS Config to evaluate your AWS resources against a rule."
+        ),
+    ] = None
+    OrganizationManagedRuleMetadata: Annotated[
+        OrganizationConfigRuleOrganizationManagedRuleMetadata | None,
+        Field(
+            description="This object specifies organization managed rule metadata such as resource type and ID of AWS resource along with the rule identifier."
+        ),
+    ] = None

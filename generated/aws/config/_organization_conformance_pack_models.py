@@ -7,9 +7,10 @@ Imported on first use by organization_conformance_pack.py, which re-exports ever
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConformancePackInputParameter",
@@ -20,28 +21,89 @@ __all__ = [
 
 
 class ConformancePackInputParameter(DeferredModel):
-    ParameterName: str
-    ParameterValue: str
+    """
+    Input parameters in the form of key-value pairs for the conformance pack.
+    """
+
+    ParameterName: Annotated[str, Field(description="Length: 0 to 255 characters.")]
+    ParameterValue: Annotated[str, Field(description="Length: 0 to 4096 characters.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class OrganizationConformancePackAttributes(DeferredModel):
-    OrganizationConformancePackArn: str | None = None
+    """
+    The read-only attributes of a AWS::Config::OrganizationConformancePack, set by AWS.
+    """
+
+    OrganizationConformancePackArn: Annotated[
+        str | None,
+        Field(description="Amazon Resource Name (ARN) of the organization conformance pack."),
+    ] = None
 
 
 class OrganizationConformancePackProps(DeferredModel):
-    ConformancePackInputParameters: list[ConformancePackInputParameter] | None = None
-    DeliveryS3Bucket: str | None = None
-    DeliveryS3KeyPrefix: str | None = None
-    ExcludedAccounts: list[str] | None = None
-    OrganizationConformancePackName: str
-    Tags: list[Tag] | None = None
-    TemplateBody: str | None = None
-    TemplateS3Uri: str | None = None
+    """
+    The properties a program declares for a AWS::Config::OrganizationConformancePack.
+    """
+
+    ConformancePackInputParameters: Annotated[
+        list[ConformancePackInputParameter] | None,
+        Field(description="A list of ConformancePackInputParameter objects."),
+    ] = None
+    DeliveryS3Bucket: Annotated[
+        str | None,
+        Field(
+            description="AWS Config stores intermediate files while processing conformance pack template."
+        ),
+    ] = None
+    DeliveryS3KeyPrefix: Annotated[
+        str | None, Field(description="The prefix for the delivery S3 bucket.")
+    ] = None
+    ExcludedAccounts: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of AWS accounts to be excluded from an organization conformance pack while deploying a conformance pack."
+        ),
+    ] = None
+    OrganizationConformancePackName: Annotated[
+        str,
+        Field(
+            description="The name of the organization conformance pack. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags for the organization conformance pack.")
+    ] = None
+    TemplateBody: Annotated[
+        str | None,
+        Field(
+            description="A string containing full conformance pack template body. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    TemplateS3Uri: Annotated[
+        str | None,
+        Field(
+            description="Location of file containing the template body. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by remediation_configuration.py, which re-exports every na
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RemediationConfigurationAttributes",
@@ -24,29 +24,45 @@ class RemediationConfigurationSsmControls(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConcurrentExecutionRatePercentage: int | None = None
-    ErrorPercentage: int | None = None
+    ConcurrentExecutionRatePercentage: Annotated[int | None, Field(description="Type: int.")] = None
+    ErrorPercentage: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class RemediationConfigurationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Config::RemediationConfiguration, set by AWS.
+    """
 
 
 class RemediationConfigurationExecutionControls(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SsmControls: RemediationConfigurationSsmControls | None = None
+    SsmControls: Annotated[
+        RemediationConfigurationSsmControls | None,
+        Field(description="Type: RemediationConfigurationSsmControlsDict."),
+    ] = None
 
 
 class RemediationConfigurationProps(DeferredModel):
-    Automatic: bool | None = None
-    ConfigRuleName: str
-    ExecutionControls: RemediationConfigurationExecutionControls | None = None
-    MaximumAutomaticAttempts: int | None = None
-    Parameters: dict[str, Any] | str | None = None
-    ResourceType: str | None = None
-    RetryAttemptSeconds: int | None = None
-    TargetId: str
-    TargetType: str
-    TargetVersion: str | None = None
+    """
+    The properties a program declares for a AWS::Config::RemediationConfiguration.
+    """
+
+    Automatic: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ConfigRuleName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    ExecutionControls: Annotated[
+        RemediationConfigurationExecutionControls | None,
+        Field(description="Type: RemediationConfigurationExecutionControlsDict."),
+    ] = None
+    MaximumAutomaticAttempts: Annotated[int | None, Field(description="Type: int.")] = None
+    Parameters: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    ResourceType: Annotated[str | None, Field(description="Type: str.")] = None
+    RetryAttemptSeconds: Annotated[int | None, Field(description="Type: int.")] = None
+    TargetId: Annotated[str, Field(description="Type: str.")]
+    TargetType: Annotated[str, Field(description="Type: str.")]
+    TargetVersion: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,9 +7,10 @@ Imported on first use by stored_query.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "StoredQueryAttributes",
@@ -19,20 +20,53 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class StoredQueryAttributes(DeferredModel):
-    QueryArn: str | None = None
-    QueryId: str | None = None
+    """
+    The read-only attributes of a AWS::Config::StoredQuery, set by AWS.
+    """
+
+    QueryArn: Annotated[str | None, Field(description="Length: 1 to 500 characters.")] = None
+    QueryId: Annotated[
+        str | None, Field(description="Pattern: ^\\S+$ Length: 1 to 36 characters.")
+    ] = None
 
 
 class StoredQueryProps(DeferredModel):
-    QueryDescription: str | None = None
-    QueryExpression: str
-    QueryName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Config::StoredQuery.
+    """
+
+    QueryDescription: Annotated[
+        str | None, Field(description="Pattern: [\\s\\S]* Length: 0 to 256 characters.")
+    ] = None
+    QueryExpression: Annotated[
+        str, Field(description="Pattern: [\\s\\S]* Length: 1 to 4096 characters.")
+    ]
+    QueryName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9-_]+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the stored query.")] = None

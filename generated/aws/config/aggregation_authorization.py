@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Config::AggregationAuthorization",
     schema_file="aws-config-aggregationauthorization.json",
     primary_identifier=("/AuthorizedAccountId", "/AuthorizedAwsRegion"),
-    additional_identifiers=(),
     read_only=("/AggregationAuthorizationArn",),
     create_only=("/AuthorizedAccountId", "/AuthorizedAwsRegion"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AuthorizedAccountId", "AuthorizedAwsRegion"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,40 +88,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AggregationAuthorizationArn": {"type": "string"},
-        "AuthorizedAccountId": {"pattern": "^\\d{12}$", "type": "string"},
-        "AuthorizedAwsRegion": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["AuthorizedAccountId", "AuthorizedAwsRegion"],
-}
-
 
 class AggregationAuthorization(_Resource):
-    """AWS::Config::AggregationAuthorization: Resource Type definition for AWS::Config::AggregationAuthorization
+    """AWS::Config::AggregationAuthorization: Resource Type definition for
+    AWS::Config::AggregationAuthorization
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AuthorizedAccountId, AuthorizedAwsRegion (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AuthorizedAccountId, AuthorizedAwsRegion.
+    Read-only attributes (known once deployed): AggregationAuthorizationArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-config-aggregationauthorization.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -131,34 +108,43 @@ class AggregationAuthorization(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AggregationAuthorizationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "aggregation_authorization.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AggregationAuthorizationArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the AggregationAuthorization."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthorizedAccountId: str
     AuthorizedAwsRegion: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthorizedAccountId: str,
+        AuthorizedAwsRegion: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Config::AggregationAuthorization; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthorizedAccountId: str,
-            AuthorizedAwsRegion: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Config::AggregationAuthorization; `await` it inside an App to deploy it.
-
-            AuthorizedAccountId: The 12-digit account ID of the account authorized to aggregate data.
-            AuthorizedAwsRegion: The region authorized to collect aggregated data.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthorizedAccountId: The 12-digit account ID of the account authorized to aggregate
+                data. Create-only: changing it replaces the resource. Required.
+            AuthorizedAwsRegion: The region authorized to collect aggregated data. Create-only:
+                changing it replaces the resource. Required.
             Tags: The tags for the AggregationAuthorization.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,83 +75,139 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigRuleComplianceDict = TypedDict(
-    "ConfigRuleComplianceDict",
-    {
-        "Type": "str",
-    },
-    total=False,
-)
 
-ConfigRuleCustomPolicyDetailsDict = TypedDict(
-    "ConfigRuleCustomPolicyDetailsDict",
-    {
-        "EnableDebugLogDelivery": "bool",
-        "PolicyRuntime": "str",
-        "PolicyText": "str",
-    },
-    total=False,
-)
+class ConfigRuleComplianceDict(TypedDict, total=False):
+    """ConfigRuleCompliance as a plain dict: Indicates whether an AWS resource or CC rule is
+    compliant and provides the number of contributors that affect the compliance."""
 
-ConfigRuleScopeDict = TypedDict(
-    "ConfigRuleScopeDict",
-    {
-        "ComplianceResourceId": "str",
-        "ComplianceResourceTypes": "list[str]",
-        "TagKey": "str",
-        "TagValue": "str",
-    },
-    total=False,
-)
+    Type: str
+    """Compliance type determined by the Config rule"""
 
-ConfigRuleSourceDict = TypedDict(
-    "ConfigRuleSourceDict",
-    {
-        "CustomPolicyDetails": "ConfigRuleCustomPolicyDetailsDict",
-        "Owner": "Required[str]",
-        "SourceDetails": "list[SourceDetailDict]",
-        "SourceIdentifier": "str",
-    },
-    total=False,
-)
 
-EvaluationModeConfigurationDict = TypedDict(
-    "EvaluationModeConfigurationDict",
-    {
-        "Mode": "str",
-    },
-    total=False,
-)
+class ConfigRuleCustomPolicyDetailsDict(TypedDict, total=False):
+    """ConfigRuleCustomPolicyDetails as a plain dict: Provides the CustomPolicyDetails, the rule
+    owner (```` for managed rules, ``CUSTOM_POLICY`` for Custom Policy rules, and ``CUSTOM_LAMBDA``
+    for Custom Lambda rules), the rule identifier, and the events that cause the evaluation of your
+    AWS resources."""
 
-SourceDetailDict = TypedDict(
-    "SourceDetailDict",
-    {
-        "EventSource": "Required[str]",
-        "MaximumExecutionFrequency": "str",
-        "MessageType": "Required[str]",
-    },
-    total=False,
-)
+    EnableDebugLogDelivery: bool
+    """The boolean expression for enabling debug logging for your CC Custom Policy rule. The default
+    value is ``false``."""
+    PolicyRuntime: str
+    """The runtime system for your CC Custom Policy rule. Guard is a policy-as-code language that
+    allows you to write policies that are enforced by CC Custom Policy rules. For more information
+    about Guard, see the [Guard GitHub
+    Repository](https://docs.aws.amazon.com/https://github.com/aws-cloudformation/cloudformation-guard)."""
+    PolicyText: str
+    """The policy definition containing the logic for your CC Custom Policy rule."""
 
+
+class ConfigRuleScopeDict(TypedDict, total=False):
+    """ConfigRuleScope as a plain dict: Defines which resources trigger an evaluation for an CC
+    rule. The scope can include one or more resource types, a combination of a tag key and value, or
+    a combination of one resource type and one resource ID. Specify a scope to constrain which
+    resources trigger an evaluation for a rule. Otherwise, evaluations for the rule are triggered
+    when any resource in your recording group changes in configuration."""
+
+    ComplianceResourceId: str
+    """The ID of the only AWS resource that you want to trigger an evaluation for the rule. If you
+    specify a resource ID, you must specify one resource type for ``ComplianceResourceTypes``."""
+    ComplianceResourceTypes: list[str]
+    """The resource types of only those AWS resources that you want to trigger an evaluation for the
+    rule. You can only specify one type if you also specify a resource ID for
+    ``ComplianceResourceId``."""
+    TagKey: str
+    """The tag key that is applied to only those AWS resources that you want to trigger an
+    evaluation for the rule."""
+    TagValue: str
+    """The tag value applied to only those AWS resources that you want to trigger an evaluation for
+    the rule. If you specify a value for ``TagValue``, you must also specify a value for ``TagKey``."""
+
+
+class ConfigRuleSourceDict(TypedDict, total=False):
+    """ConfigRuleSource as a plain dict: Provides the CustomPolicyDetails, the rule owner (```` for
+    managed rules, ``CUSTOM_POLICY`` for Custom Policy rules, and ``CUSTOM_LAMBDA`` for Custom
+    Lambda rules), the rule identifier, and the events that cause the evaluation of your AWS
+    resources."""
+
+    CustomPolicyDetails: ConfigRuleCustomPolicyDetailsDict
+    """Provides the runtime system, policy definition, and whether debug logging is enabled.
+    Required when owner is set to ``CUSTOM_POLICY``."""
+    Owner: Required[str]
+    """Indicates whether AWS or the customer owns and manages the CC rule. CC Managed Rules are
+    predefined rules owned by AWS. For more information, see [Managed
+    Rules](https://docs.aws.amazon.com/config/latest/developerguide/evaluate-config_use-managed-rules.html)
+    in the *developer guide*. CC Custom Rules are rules that you can develop either with Guard
+    (``CUSTOM_POLICY``) or LAMlong (``CUSTOM_LAMBDA``). For more information, see [Custom
+    Rules](https://docs.aws.amazon.com/config/latest/developerguide/evaluate-config_develop-rules.html)
+    in the *developer guide*."""
+    SourceDetails: list[SourceDetailDict]
+    """Provides the source and the message types that cause CC to evaluate your AWS resources
+    against a rule. It also provides the frequency with which you want CC to run evaluations for the
+    rule if the trigger type is periodic. If the owner is set to ``CUSTOM_POLICY``, the only
+    acceptable values for the CC rule trigger message type are
+    ``ConfigurationItemChangeNotification`` and ``OversizedConfigurationItemChangeNotification``."""
+    SourceIdentifier: str
+    """For CC Managed rules, a predefined identifier from a list. For example,
+    ``IAM_PASSWORD_POLICY`` is a managed rule. To reference a managed rule, see [List of Managed
+    Rules](https://docs.aws.amazon.com/config/latest/developerguide/managed-rules-by-aws-config.html).
+    For CC Custom Lambda rules, the identifier is the Amazon Resource Name (ARN) of the rule's
+    LAMlong function, such as ``arn:aws:lambda:us-east-2:123456789012:function:custom_rule_name``.
+    For CC Custom Policy rules, this field will be ignored."""
+
+
+class EvaluationModeConfigurationDict(TypedDict, total=False):
+    """EvaluationModeConfiguration as a plain dict: The configuration object for CC rule evaluation
+    mode. The supported valid values are Detective or Proactive."""
+
+    Mode: str
+    """The mode of an evaluation. The valid values are Detective or Proactive."""
+
+
+class SourceDetailDict(TypedDict, total=False):
+    """SourceDetail as a plain dict: Provides the source and the message types that trigger CC to
+    evaluate your AWS resources against a rule. It also provides the frequency with which you want
+    CC to run evaluations for the rule if the trigger type is periodic. You can specify the
+    parameter values for ``SourceDetail`` only for custom rules."""
+
+    EventSource: Required[str]
+    """The source of the event, such as an AWS service, that triggers CC to evaluate your AWS
+    resources."""
+    MaximumExecutionFrequency: str
+    """The frequency at which you want CC to run evaluations for a custom rule with a periodic
+    trigger. If you specify a value for ``MaximumExecutionFrequency``, then ``MessageType`` must use
+    the ``ScheduledNotification`` value. By default, rules with a periodic trigger are evaluated
+    every 24 hours. To change the frequency, specify a valid value for the
+    ``MaximumExecutionFrequency`` parameter. Based on the valid value you choose, CC runs
+    evaluations once for each valid value. For example, if you choose ``Three_Hours``, CC runs
+    evaluations once every three hours. In this case, ``Three_Hours`` is the frequency of this rule."""
+    MessageType: Required[str]
+    """The type of notification that triggers CC to run an evaluation for a rule. You can specify
+    the following notification types: + ``ConfigurationItemChangeNotification`` - Triggers an
+    evaluation when CC delivers a configuration item as a result of a resource change. +
+    ``OversizedConfigurationItemChangeNotification`` - Triggers an evaluation when CC delivers an
+    oversized configuration item. CC may generate this notification type when a resource changes and
+    the notification exceeds the maximum size allowed by Amazon SNS. + ``ScheduledNotification`` -
+    Triggers a periodic evaluation at the frequency specified for ``MaximumExecutionFrequency``. +
+    ``ConfigurationSnapshotDeliveryCompleted`` - Triggers a periodic evaluation when CC delivers a
+    configuration snapshot. If you want your custom rule to be triggered by configuration changes,
+    specify two SourceDetail objects, one for ``ConfigurationItemChangeNotification`` and one for
+    ``OversizedConfigurationItemChangeNotification``."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Config::ConfigRule",
     schema_file="aws-config-configrule.json",
     primary_identifier=("/ConfigRuleName",),
-    additional_identifiers=(),
     read_only=("/ConfigRuleId", "/Compliance/Type", "/Arn"),
     create_only=("/ConfigRuleName",),
     write_only=("/Source/CustomPolicyDetails/PolicyText",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Source",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -157,92 +217,49 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CustomPolicyDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableDebugLogDelivery": {"type": "boolean"},
-                "PolicyRuntime": {"type": "string"},
-                "PolicyText": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "EvaluationModeConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Mode": {"type": "string"}},
-            "type": "object",
-        },
-        "Scope": {
-            "additionalProperties": False,
-            "properties": {
-                "ComplianceResourceId": {"type": "string"},
-                "ComplianceResourceTypes": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "TagKey": {"type": "string"},
-                "TagValue": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Source": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomPolicyDetails": {"$ref": "#/definitions/CustomPolicyDetails"},
-                "Owner": {"type": "string"},
-                "SourceDetails": {
-                    "items": {"$ref": "#/definitions/SourceDetail"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SourceIdentifier": {"type": "string"},
-            },
-            "required": ["Owner"],
-            "type": "object",
-        },
-        "SourceDetail": {
-            "additionalProperties": False,
-            "properties": {
-                "EventSource": {"type": "string"},
-                "MaximumExecutionFrequency": {"type": "string"},
-                "MessageType": {"type": "string"},
-            },
-            "required": ["EventSource", "MessageType"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Compliance": {
-            "additionalProperties": False,
-            "properties": {"Type": {"type": "string"}},
-            "type": "object",
-        },
-        "ConfigRuleId": {"type": "string"},
-        "ConfigRuleName": {"type": "string"},
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "EvaluationModes": {
-            "items": {"$ref": "#/definitions/EvaluationModeConfiguration"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "InputParameters": {"type": ["string", "object"]},
-        "MaximumExecutionFrequency": {"type": "string"},
-        "Scope": {"$ref": "#/definitions/Scope"},
-        "Source": {"$ref": "#/definitions/Source"},
-    },
-    "required": ["Source"],
-}
-
 
 class ConfigRule(_Resource):
-    """AWS::Config::ConfigRule: You must first create and start the CC configuration recorder in order to create CC managed rules with CFNlong. For more information, see [Managing th...
+    """AWS::Config::ConfigRule: You must first create and start the CC configuration recorder in
+    order to create CC managed rules with CFNlong. For more information, see [Managing the
+    Configuration
+    Recorder](https://docs.aws.amazon.com/config/latest/developerguide/stop-start-recorder.html).
+    Adds or updates an CC rule to evaluate if your AWS resources comply with your desired
+    configurations. For information on how many CC rules you can have per account, see [Service
+    Limits](https://docs.aws.amazon.com/config/latest/developerguide/configlimits.html) in the
+    *Developer Guide*. There are two types of rules: *Managed Rules* and *Custom Rules*. You can use
+    the ``ConfigRule`` resource to create both CC Managed Rules and CC Custom Rules. CC Managed
+    Rules are predefined, customizable rules created by CC. For a list of managed rules, see [List
+    of Managed
+    Rules](https://docs.aws.amazon.com/config/latest/developerguide/managed-rules-by-aws-config.html).
+    If you are adding an CC managed rule, you must specify the rule's identifier for the
+    ``SourceIdentifier`` key. CC Custom Rules are rules that you create from scratch. There are two
+    ways to create CC custom rules: with Lambda functions ([Developer
+    Guide](https://docs.aws.amazon.com/config/latest/developerguide/gettingstarted-concepts.html#gettingstarted-concepts-function))
+    and with CFNGUARDshort ([Guard GitHub
+    Repository](https://docs.aws.amazon.com/https://github.com/aws-cloudformation/cloudformation-guard)),
+    a policy-as-code language. CC custom rules created with LAMlong are called *Custom Lambda Rules*
+    and CC custom rules created with CFNGUARDshort are called *Custom Policy Rules*. If you are
+    adding a new CC Custom LAM rule, you first need to create an LAMlong function that the rule
+    invokes to evaluate your resources. When you use the ``ConfigRule`` resource to add a Custom LAM
+    rule to CC, you must specify the Amazon Resource Name (ARN) that LAMlong assigns to the
+    function. You specify the ARN in the ``SourceIdentifier`` key. This key is part of the
+    ``Source`` object, which is part of the ``ConfigRule`` object. For any new CC rule that you add,
+    specify the ``ConfigRuleName`` in the ``ConfigRule`` object. Do not specify the
+    ``ConfigRuleArn`` or the ``ConfigRuleId``. These values are generated by CC for new rules. If
+    you are updating a rule that you added previously, you can specify the rule by
+    ``ConfigRuleName``, ``ConfigRuleId``, or ``ConfigRuleArn`` in the ``ConfigRule`` data type that
+    you use in this request. For more information about developing and using CC rules, see
+    [Evaluating Resources with
+    Rules](https://docs.aws.amazon.com/config/latest/developerguide/evaluate-config.html) in the
+    *Developer Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConfigRuleName.
+    Replaced when any of these change (create-only): ConfigRuleName.
+    Write-only (sent to AWS, never read back): Source.CustomPolicyDetails.PolicyText.
+    Read-only attributes (known once deployed): Arn, ConfigRuleId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-config-configrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -250,12 +267,15 @@ class ConfigRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfigRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "config_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     ConfigRuleId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Compliance: ConfigRuleComplianceDict
     ConfigRuleName: str
     Description: str
@@ -265,36 +285,61 @@ class ConfigRule(_Resource):
     Scope: ConfigRuleScopeDict
     Source: ConfigRuleSourceDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Source: ConfigRuleSource | ConfigRuleSourceDict,
+        Compliance: ConfigRuleCompliance | ConfigRuleComplianceDict | None = None,
+        ConfigRuleName: str | None = None,
+        Description: str | None = None,
+        EvaluationModes: list[EvaluationModeConfiguration | EvaluationModeConfigurationDict]
+        | None = None,
+        InputParameters: str | dict[str, Any] | None = None,
+        MaximumExecutionFrequency: str | None = None,
+        Scope: ConfigRuleScope | ConfigRuleScopeDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Config::ConfigRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Source: ConfigRuleSource | ConfigRuleSourceDict,
-            Compliance: ConfigRuleCompliance | ConfigRuleComplianceDict | None = None,
-            ConfigRuleName: str | None = None,
-            Description: str | None = None,
-            EvaluationModes: list[EvaluationModeConfiguration | EvaluationModeConfigurationDict]
-            | None = None,
-            InputParameters: str | dict[str, Any] | None = None,
-            MaximumExecutionFrequency: str | None = None,
-            Scope: ConfigRuleScope | ConfigRuleScopeDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Config::ConfigRule; `await` it inside an App to deploy it.
-
-            Compliance: Indicates whether an AWS resource or CC rule is compliant and provides the number of contributors that affect the compliance.
-            ConfigRuleName: A name for the CC rule.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Source: Provides the rule owner (```` for managed rules, ``CUSTOM_POLICY`` for Custom
+                Policy rules, and ``CUSTOM_LAMBDA`` for Custom Lambda rules), the rule identifier,
+                and the notifications that cause the function to evaluate your AWS resources.
+                Required.
+            Compliance: Indicates whether an AWS resource or CC rule is compliant and provides the
+                number of contributors that affect the compliance.
+            ConfigRuleName: A name for the CC rule. If you don't specify a name, CFN generates a
+                unique physical ID and uses that ID for the rule name. For more information, see
+                [Name
+                Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html).
+                Create-only: changing it replaces the resource.
             Description: The description that you provide for the CC rule.
-            EvaluationModes: The modes the CC rule can be evaluated in.
-            InputParameters: A string, in JSON format, that is passed to the CC rule Lambda function.
-            MaximumExecutionFrequency: The maximum frequency with which CC runs evaluations for a rule.
-            Scope: Defines which resources can trigger an evaluation for the rule.
-            Source: Provides the rule owner (```` for managed rules, ``CUSTOM_POLICY`` for Custom Policy rules, and ``CUSTOM_LAMBDA`` for Custom Lambda rules), the rule identifier, and the notifications that cause the fu
+            EvaluationModes: The modes the CC rule can be evaluated in. The valid values are
+                distinct objects. By default, the value is Detective evaluation mode only.
+            InputParameters: A string, in JSON format, that is passed to the CC rule Lambda
+                function.
+            MaximumExecutionFrequency: The maximum frequency with which CC runs evaluations for a
+                rule. You can specify a value for ``MaximumExecutionFrequency`` when: + You are
+                using an AWS managed rule that is triggered at a periodic frequency. + Your custom
+                rule is triggered when CC delivers the configuration snapshot. For more information,
+                see
+                [ConfigSnapshotDeliveryProperties](https://docs.aws.amazon.com/config/latest/APIReference/API_ConfigSnapshotDeliveryProperties.html).
+                By default, rules with a periodic trigger are evaluated every 24 hours. To change
+                the frequency, specify a valid value for the ``MaximumExecutionFrequency``
+                parameter.
+            Scope: Defines which resources can trigger an evaluation for the rule. The scope can
+                include one or more resource types, a combination of one resource type and one
+                resource ID, or a combination of a tag key and value. Specify a scope to constrain
+                the resources that can trigger an evaluation for the rule. If you do not specify a
+                scope, evaluations are triggered when any resource in the recording group changes.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

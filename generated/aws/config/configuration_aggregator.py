@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,54 +63,50 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccountAggregationSourceDict = TypedDict(
-    "AccountAggregationSourceDict",
-    {
-        "AccountIds": "Required[list[str]]",
-        "AllAwsRegions": "bool",
-        "AwsRegions": "list[str]",
-    },
-    total=False,
-)
 
-ConfigurationAggregatorOrganizationAggregationSourceDict = TypedDict(
-    "ConfigurationAggregatorOrganizationAggregationSourceDict",
-    {
-        "AllAwsRegions": "bool",
-        "AwsRegions": "list[str]",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+class AccountAggregationSourceDict(TypedDict, total=False):
+    """AccountAggregationSource as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AccountIds: Required[list[str]]
+    """Items: at least 1 items. Each item: Pattern: ^\\d{12}$"""
+    AllAwsRegions: bool
+    """Type: bool."""
+    AwsRegions: list[str]
+    """Items: at least 1 items."""
 
+
+class ConfigurationAggregatorOrganizationAggregationSourceDict(TypedDict, total=False):
+    """ConfigurationAggregatorOrganizationAggregationSource as a plain dict."""
+
+    AllAwsRegions: bool
+    """Type: bool."""
+    AwsRegions: list[str]
+    """Items: at least 1 items."""
+    RoleArn: Required[str]
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Config::ConfigurationAggregator",
     schema_file="aws-config-configurationaggregator.json",
     primary_identifier=("/ConfigurationAggregatorName",),
-    additional_identifiers=(),
     read_only=("/ConfigurationAggregatorArn",),
     create_only=("/ConfigurationAggregatorName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -116,87 +116,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccountAggregationSource": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountIds": {
-                    "items": {"pattern": "^\\d{12}$", "type": "string"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AllAwsRegions": {"type": "boolean"},
-                "AwsRegions": {
-                    "items": {"type": "string"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["AccountIds"],
-            "type": "object",
-        },
-        "OrganizationAggregationSource": {
-            "additionalProperties": False,
-            "properties": {
-                "AllAwsRegions": {"type": "boolean"},
-                "AwsRegions": {
-                    "items": {"type": "string"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "RoleArn": {"type": "string"},
-            },
-            "required": ["RoleArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccountAggregationSources": {
-            "items": {"$ref": "#/definitions/AccountAggregationSource"},
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ConfigurationAggregatorArn": {"type": "string"},
-        "ConfigurationAggregatorName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "[\\w\\-]+",
-            "type": "string",
-        },
-        "OrganizationAggregationSource": {"$ref": "#/definitions/OrganizationAggregationSource"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class ConfigurationAggregator(_Resource):
-    """AWS::Config::ConfigurationAggregator: Resource Type definition for AWS::Config::ConfigurationAggregator
+    """AWS::Config::ConfigurationAggregator: Resource Type definition for
+    AWS::Config::ConfigurationAggregator
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConfigurationAggregatorName.
+    Replaced when any of these change (create-only): ConfigurationAggregatorName.
+    Read-only attributes (known once deployed): ConfigurationAggregatorArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-config-configurationaggregator.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -206,38 +136,49 @@ class ConfigurationAggregator(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfigurationAggregatorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "configuration_aggregator.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ConfigurationAggregatorArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the aggregator."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccountAggregationSources: list[AccountAggregationSourceDict]
     ConfigurationAggregatorName: str
     OrganizationAggregationSource: ConfigurationAggregatorOrganizationAggregationSourceDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccountAggregationSources: list[AccountAggregationSource | AccountAggregationSourceDict]
+        | None = None,
+        ConfigurationAggregatorName: str | None = None,
+        OrganizationAggregationSource: ConfigurationAggregatorOrganizationAggregationSource
+        | ConfigurationAggregatorOrganizationAggregationSourceDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Config::ConfigurationAggregator; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccountAggregationSources: list[AccountAggregationSource | AccountAggregationSourceDict]
-            | None = None,
-            ConfigurationAggregatorName: str | None = None,
-            OrganizationAggregationSource: ConfigurationAggregatorOrganizationAggregationSource
-            | ConfigurationAggregatorOrganizationAggregationSourceDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Config::ConfigurationAggregator; `await` it inside an App to deploy it.
-
-            ConfigurationAggregatorName: The name of the aggregator.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccountAggregationSources: Items: 0 to 1 items.
+            ConfigurationAggregatorName: The name of the aggregator. Create-only: changing it
+                replaces the resource.
+            OrganizationAggregationSource: Type:
+                ConfigurationAggregatorOrganizationAggregationSourceDict.
             Tags: The tags for the configuration aggregator.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

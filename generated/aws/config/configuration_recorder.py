@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,72 +71,80 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigurationRecorderExclusionByResourceTypesDict = TypedDict(
-    "ConfigurationRecorderExclusionByResourceTypesDict",
-    {
-        "ResourceTypes": "Required[list[str]]",
-    },
-    total=False,
-)
 
-ConfigurationRecorderRecordingGroupDict = TypedDict(
-    "ConfigurationRecorderRecordingGroupDict",
-    {
-        "AllSupported": "bool",
-        "ExclusionByResourceTypes": "ConfigurationRecorderExclusionByResourceTypesDict",
-        "IncludeGlobalResourceTypes": "bool",
-        "RecordingStrategy": "ConfigurationRecorderRecordingStrategyDict",
-        "ResourceTypes": "list[str]",
-    },
-    total=False,
-)
+class ConfigurationRecorderExclusionByResourceTypesDict(TypedDict, total=False):
+    """ConfigurationRecorderExclusionByResourceTypes as a plain dict: Specifies whether the
+    configuration recorder excludes certain resource types from being recorded."""
 
-ConfigurationRecorderRecordingModeDict = TypedDict(
-    "ConfigurationRecorderRecordingModeDict",
-    {
-        "RecordingFrequency": "Required[str]",
-        "RecordingModeOverrides": "list[RecordingModeOverrideDict]",
-    },
-    total=False,
-)
+    ResourceTypes: Required[list[str]]
+    """A comma-separated list of resource types to exclude from recording by the configuration
+    recorder."""
 
-ConfigurationRecorderRecordingStrategyDict = TypedDict(
-    "ConfigurationRecorderRecordingStrategyDict",
-    {
-        "UseOnly": "Required[str]",
-    },
-    total=False,
-)
 
-RecordingModeOverrideDict = TypedDict(
-    "RecordingModeOverrideDict",
-    {
-        "Description": "str",
-        "RecordingFrequency": "Required[str]",
-        "ResourceTypes": "Required[list[str]]",
-    },
-    total=False,
-)
+class ConfigurationRecorderRecordingGroupDict(TypedDict, total=False):
+    """ConfigurationRecorderRecordingGroup as a plain dict: Specifies which resource types AWS
+    Config records for configuration changes."""
 
+    AllSupported: bool
+    """Specifies whether AWS Config records configuration changes for all supported resource types,
+    excluding the global IAM resource types."""
+    ExclusionByResourceTypes: ConfigurationRecorderExclusionByResourceTypesDict
+    """An object that specifies how AWS Config excludes resource types from being recorded by the
+    configuration recorder."""
+    IncludeGlobalResourceTypes: bool
+    """This option is a bundle which only applies to the global IAM resource types: IAM users,
+    groups, roles, and customer managed policies."""
+    RecordingStrategy: ConfigurationRecorderRecordingStrategyDict
+    """An object that specifies the recording strategy for the configuration recorder."""
+    ResourceTypes: list[str]
+    """A comma-separated list that specifies which resource types AWS Config records."""
+
+
+class ConfigurationRecorderRecordingModeDict(TypedDict, total=False):
+    """ConfigurationRecorderRecordingMode as a plain dict: Specifies the default recording frequency
+    for the configuration recorder."""
+
+    RecordingFrequency: Required[str]
+    """The default recording frequency that AWS Config uses to record configuration changes."""
+    RecordingModeOverrides: list[RecordingModeOverrideDict]
+    """An array of 'RecordingModeOverride' objects for you to specify your overrides for the
+    recording mode."""
+
+
+class ConfigurationRecorderRecordingStrategyDict(TypedDict, total=False):
+    """ConfigurationRecorderRecordingStrategy as a plain dict: Specifies the recording strategy of
+    the configuration recorder."""
+
+    UseOnly: Required[str]
+    """Type: str."""
+
+
+class RecordingModeOverrideDict(TypedDict, total=False):
+    """RecordingModeOverride as a plain dict: Specifies your overrides for the recording mode"""
+
+    Description: str
+    """A description that you provide for the override."""
+    RecordingFrequency: Required[str]
+    """The recording frequency that will be applied to all the resource types specified in the
+    override."""
+    ResourceTypes: Required[list[str]]
+    """A comma-separated list that specifies which resource types AWS Config includes in the
+    override."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Config::ConfigurationRecorder",
     schema_file="aws-config-configurationrecorder.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/ResourceARN",),
     create_only=("/Name", "/StartedOnCreate"),
     write_only=("/StartedOnCreate",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("RoleARN",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -142,89 +154,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ExclusionByResourceTypes": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceTypes": {"items": {"type": "string"}, "type": "array", "uniqueItems": True}
-            },
-            "required": ["ResourceTypes"],
-            "type": "object",
-        },
-        "RecordingGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "AllSupported": {"type": "boolean"},
-                "ExclusionByResourceTypes": {"$ref": "#/definitions/ExclusionByResourceTypes"},
-                "IncludeGlobalResourceTypes": {"type": "boolean"},
-                "RecordingStrategy": {"$ref": "#/definitions/RecordingStrategy"},
-                "ResourceTypes": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "RecordingMode": {
-            "additionalProperties": False,
-            "properties": {
-                "RecordingFrequency": {"type": "string"},
-                "RecordingModeOverrides": {
-                    "items": {"$ref": "#/definitions/RecordingModeOverride"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["RecordingFrequency"],
-            "type": "object",
-        },
-        "RecordingModeOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "RecordingFrequency": {"type": "string"},
-                "ResourceTypes": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["ResourceTypes", "RecordingFrequency"],
-            "type": "object",
-        },
-        "RecordingStrategy": {
-            "additionalProperties": False,
-            "properties": {"UseOnly": {"type": "string"}},
-            "required": ["UseOnly"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Name": {"type": "string"},
-        "RecordingGroup": {"$ref": "#/definitions/RecordingGroup"},
-        "RecordingMode": {"$ref": "#/definitions/RecordingMode"},
-        "ResourceARN": {
-            "pattern": "arn:(aws|aws-cn|aws-us-gov):config:\\w+(?:-\\w+)+:[0-9]*:.*",
-            "type": "string",
-        },
-        "RoleARN": {
-            "pattern": "arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role)\\/.*",
-            "type": "string",
-        },
-        "StartedOnCreate": {"type": "boolean"},
-    },
-    "required": ["RoleARN"],
-}
-
 
 class ConfigurationRecorder(_Resource):
-    """AWS::Config::ConfigurationRecorder: Resource type definition for AWS::Config::ConfigurationRecorder
+    """AWS::Config::ConfigurationRecorder: Resource type definition for
+    AWS::Config::ConfigurationRecorder
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, StartedOnCreate.
+    Write-only (sent to AWS, never read back): StartedOnCreate.
+    Read-only attributes (known once deployed): ResourceARN.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-config-configurationrecorder.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -234,44 +175,61 @@ class ConfigurationRecorder(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfigurationRecorderAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "configuration_recorder.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ResourceARN: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Returns the Amazon Resource Name (ARN) for the Configuration Recorder."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     RecordingGroup: ConfigurationRecorderRecordingGroupDict
     RecordingMode: ConfigurationRecorderRecordingModeDict
     RoleARN: str
     StartedOnCreate: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RoleARN: str,
+        Name: str | None = None,
+        RecordingGroup: ConfigurationRecorderRecordingGroup
+        | ConfigurationRecorderRecordingGroupDict
+        | None = None,
+        RecordingMode: ConfigurationRecorderRecordingMode
+        | ConfigurationRecorderRecordingModeDict
+        | None = None,
+        StartedOnCreate: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Config::ConfigurationRecorder; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RoleARN: str,
-            Name: str | None = None,
-            RecordingGroup: ConfigurationRecorderRecordingGroup
-            | ConfigurationRecorderRecordingGroupDict
-            | None = None,
-            RecordingMode: ConfigurationRecorderRecordingMode
-            | ConfigurationRecorderRecordingModeDict
-            | None = None,
-            StartedOnCreate: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Config::ConfigurationRecorder; `await` it inside an App to deploy it.
-
-            Name: The name of the configuration recorder.
-            RecordingGroup: Specifies which resource types are in scope for the configuration recorder to record.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RoleARN: The Amazon Resource Name (ARN) of the role that allows AWS Config to read S3
+                objects. Required.
+            Name: The name of the configuration recorder. By default, AWS Config assigns the name
+                "default" when creating the configuration recorder. To change the configuration
+                recorder name, you must use the DeleteConfigurationRecorder action to delete your
+                current configuration recorder, and then you must use the PutConfigurationRecorder
+                command to create a configuration recorder that has the desired name. Create-only:
+                changing it replaces the resource.
+            RecordingGroup: Specifies which resource types are in scope for the configuration
+                recorder to record.
             RecordingMode: Specifies the default recording frequency for the configuration recorder.
-            RoleARN: The Amazon Resource Name (ARN) of the role that allows AWS Config to read S3 objects.
-            StartedOnCreate: Defaults to 'true'.
+            StartedOnCreate: Defaults to 'true'. Controls whether the recorder starts recording
+                after the create operation. Set this to 'false' for development and testing
+                purposes. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

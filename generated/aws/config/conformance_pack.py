@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,52 +63,50 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConformancePackInputParameterDict = TypedDict(
-    "ConformancePackInputParameterDict",
-    {
-        "ParameterName": "Required[str]",
-        "ParameterValue": "Required[str]",
-    },
-    total=False,
-)
 
-ConformancePackTemplateSSMDocumentDetailsDict = TypedDict(
-    "ConformancePackTemplateSSMDocumentDetailsDict",
-    {
-        "DocumentName": "str",
-        "DocumentVersion": "str",
-    },
-    total=False,
-)
+class ConformancePackInputParameterDict(TypedDict, total=False):
+    """ConformancePackInputParameter as a plain dict: Input parameters in the form of key-value
+    pairs for the conformance pack."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ParameterName: Required[str]
+    """Key part of key-value pair with value being parameter value"""
+    ParameterValue: Required[str]
+    """Value part of key-value pair with key being parameter Name"""
 
+
+class ConformancePackTemplateSSMDocumentDetailsDict(TypedDict, total=False):
+    """ConformancePackTemplateSSMDocumentDetails as a plain dict: The TemplateSSMDocumentDetails
+    object contains the name of the SSM document and the version of the SSM document."""
+
+    DocumentName: str
+    """Pattern: ^[a-zA-Z0-9_\\-.:/]{3,200}$ Length: 3 to 128 characters."""
+    DocumentVersion: str
+    """Pattern: ^([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)$ Length: 1 to 128 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Config::ConformancePack",
     schema_file="aws-config-conformancepack.json",
     primary_identifier=("/ConformancePackName",),
-    additional_identifiers=(),
     read_only=("/ConformancePackArn",),
     create_only=("/ConformancePackName",),
     write_only=("/TemplateBody", "/TemplateS3Uri", "/TemplateSSMDocumentDetails"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ConformancePackName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -114,88 +116,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConformancePackInputParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "ParameterName": {"$ref": "#/definitions/ParameterName"},
-                "ParameterValue": {"$ref": "#/definitions/ParameterValue"},
-            },
-            "required": ["ParameterName", "ParameterValue"],
-            "type": "object",
-        },
-        "ParameterName": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "ParameterValue": {"maxLength": 4096, "minLength": 0, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConformancePackArn": {"type": "string"},
-        "ConformancePackInputParameters": {
-            "items": {"$ref": "#/definitions/ConformancePackInputParameter"},
-            "maxItems": 60,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ConformancePackName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "[a-zA-Z][-a-zA-Z0-9]*",
-            "type": "string",
-        },
-        "DeliveryS3Bucket": {"maxLength": 63, "minLength": 0, "type": "string"},
-        "DeliveryS3KeyPrefix": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TemplateBody": {"maxLength": 51200, "minLength": 1, "type": "string"},
-        "TemplateS3Uri": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "s3://.*",
-            "type": "string",
-        },
-        "TemplateSSMDocumentDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "DocumentName": {
-                    "maxLength": 128,
-                    "minLength": 3,
-                    "pattern": "^[a-zA-Z0-9_\\-.:/]{3,200}$",
-                    "type": "string",
-                },
-                "DocumentVersion": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "required": ["ConformancePackName"],
-}
-
 
 class ConformancePack(_Resource):
-    """AWS::Config::ConformancePack: A conformance pack is a collection of AWS Config rules and remediation actions that can be easily deployed as a single entity in an account and a regi...
+    """AWS::Config::ConformancePack: A conformance pack is a collection of AWS Config rules and
+    remediation actions that can be easily deployed as a single entity in an account and a region or
+    across an entire AWS Organization.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConformancePackName.
+    Replaced when any of these change (create-only): ConformancePackName.
+    Write-only (sent to AWS, never read back): TemplateBody, TemplateS3Uri,
+    TemplateSSMDocumentDetails.
+    Read-only attributes (known once deployed): ConformancePackArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-config-conformancepack.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -203,11 +137,13 @@ class ConformancePack(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConformancePackAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "conformance_pack.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConformancePackArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Amazon Resource Name (ARN) of the conformance pack."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConformancePackInputParameters: list[ConformancePackInputParameterDict]
     ConformancePackName: str
     DeliveryS3Bucket: str
@@ -217,40 +153,52 @@ class ConformancePack(_Resource):
     TemplateS3Uri: str
     TemplateSSMDocumentDetails: ConformancePackTemplateSSMDocumentDetailsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConformancePackName: str,
+        ConformancePackInputParameters: list[
+            ConformancePackInputParameter | ConformancePackInputParameterDict
+        ]
+        | None = None,
+        DeliveryS3Bucket: str | None = None,
+        DeliveryS3KeyPrefix: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TemplateBody: str | None = None,
+        TemplateS3Uri: str | None = None,
+        TemplateSSMDocumentDetails: ConformancePackTemplateSSMDocumentDetails
+        | ConformancePackTemplateSSMDocumentDetailsDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Config::ConformancePack; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConformancePackName: str,
-            ConformancePackInputParameters: list[
-                ConformancePackInputParameter | ConformancePackInputParameterDict
-            ]
-            | None = None,
-            DeliveryS3Bucket: str | None = None,
-            DeliveryS3KeyPrefix: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TemplateBody: str | None = None,
-            TemplateS3Uri: str | None = None,
-            TemplateSSMDocumentDetails: ConformancePackTemplateSSMDocumentDetails
-            | ConformancePackTemplateSSMDocumentDetailsDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Config::ConformancePack; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConformancePackName: Name of the conformance pack which will be assigned as the unique
+                identifier. Create-only: changing it replaces the resource. Required.
             ConformancePackInputParameters: A list of ConformancePackInputParameter objects.
-            ConformancePackName: Name of the conformance pack which will be assigned as the unique identifier.
-            DeliveryS3Bucket: AWS Config stores intermediate files while processing conformance pack template.
+            DeliveryS3Bucket: AWS Config stores intermediate files while processing conformance pack
+                template.
             DeliveryS3KeyPrefix: The prefix for delivery S3 bucket.
             Tags: The tags for the conformance pack.
-            TemplateBody: A string containing full conformance pack template body.
-            TemplateS3Uri: Location of file containing the template body which points to the conformance pack template that is located in an Amazon S3 bucket.
-            TemplateSSMDocumentDetails: The TemplateSSMDocumentDetails object contains the name of the SSM document and the version of the SSM document.
+            TemplateBody: A string containing full conformance pack template body. You can only
+                specify one of the template body or template S3Uri fields. Write-only: sent to AWS,
+                never read back.
+            TemplateS3Uri: Location of file containing the template body which points to the
+                conformance pack template that is located in an Amazon S3 bucket. You can only
+                specify one of the template body or template S3Uri fields. Write-only: sent to AWS,
+                never read back.
+            TemplateSSMDocumentDetails: The TemplateSSMDocumentDetails object contains the name of
+                the SSM document and the version of the SSM document. Write-only: sent to AWS, never
+                read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,50 +63,45 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AzureConnectorConfigurationDict = TypedDict(
-    "AzureConnectorConfigurationDict",
-    {
-        "ClientIdentifier": "Required[str]",
-        "TenantIdentifier": "Required[str]",
-    },
-    total=False,
-)
 
-ConnectorConnectorConfigurationDict = TypedDict(
-    "ConnectorConnectorConfigurationDict",
-    {
-        "Azure": "AzureConnectorConfigurationDict",
-    },
-    total=False,
-)
+class AzureConnectorConfigurationDict(TypedDict, total=False):
+    """AzureConnectorConfiguration as a plain dict: Configuration for connecting to Microsoft Azure."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ClientIdentifier: Required[str]
+    """The Azure client (application) identifier."""
+    TenantIdentifier: Required[str]
+    """The Azure tenant identifier."""
 
+
+class ConnectorConnectorConfigurationDict(TypedDict, total=False):
+    """ConnectorConnectorConfiguration as a plain dict: The configuration for the connector. Specify
+    the third-party cloud provider configuration."""
+
+    Azure: AzureConnectorConfigurationDict
+    """The configuration for connecting to Microsoft Azure."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Config::Connector",
     schema_file="aws-config-connector.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Name", "/CreatedTime"),
     create_only=("/ConnectorConfiguration",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ConnectorConfiguration",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -114,55 +113,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AzureConnectorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientIdentifier": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "TenantIdentifier": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["TenantIdentifier", "ClientIdentifier"],
-            "type": "object",
-        },
-        "ConnectorConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Azure": {"$ref": "#/definitions/AzureConnectorConfiguration"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "ConnectorConfiguration": {"$ref": "#/definitions/ConnectorConfiguration"},
-        "CreatedTime": {"type": "string"},
-        "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["ConnectorConfiguration"],
-}
-
 
 class Connector(_Resource):
     """AWS::Config::Connector: Resource Type definition for AWS::Config::Connector
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): ConnectorConfiguration.
+    Read-only attributes (known once deployed): Arn, CreatedTime, Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-config-connector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -170,34 +130,44 @@ class Connector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the connector."""
     CreatedTime: str
+    """The time at which the connector was created."""
     Name: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The name of the connector. AWS Config automatically assigns the name when creating the
+    Connector."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectorConfiguration: ConnectorConnectorConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectorConfiguration: ConnectorConnectorConfiguration
+        | ConnectorConnectorConfigurationDict,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Config::Connector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectorConfiguration: ConnectorConnectorConfiguration
-            | ConnectorConnectorConfigurationDict,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Config::Connector; `await` it inside an App to deploy it.
-
-            ConnectorConfiguration: The configuration for the connector that specifies the third-party cloud provider connection details.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectorConfiguration: The configuration for the connector that specifies the
+                third-party cloud provider connection details. Create-only: changing it replaces the
+                resource. Required.
             Tags: The tags for the connector.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

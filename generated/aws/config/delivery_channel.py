@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,33 +55,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DeliveryChannelConfigSnapshotDeliveryPropertiesDict = TypedDict(
-    "DeliveryChannelConfigSnapshotDeliveryPropertiesDict",
-    {
-        "DeliveryFrequency": "Literal['One_Hour', 'Three_Hours', 'Six_Hours', 'Twelve_Hours', 'TwentyFour_Hours']",
-    },
-    total=False,
-)
 
+class DeliveryChannelConfigSnapshotDeliveryPropertiesDict(TypedDict, total=False):
+    """DeliveryChannelConfigSnapshotDeliveryProperties as a plain dict."""
+
+    DeliveryFrequency: Literal[
+        "One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours"
+    ]
+    """The frequency with which AWS Config delivers configuration snapshots."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Config::DeliveryChannel",
     schema_file="aws-config-deliverychannel.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("S3BucketName",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,45 +85,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConfigSnapshotDeliveryProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "DeliveryFrequency": {
-                    "enum": [
-                        "One_Hour",
-                        "Three_Hours",
-                        "Six_Hours",
-                        "Twelve_Hours",
-                        "TwentyFour_Hours",
-                    ],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ConfigSnapshotDeliveryProperties": {
-            "$ref": "#/definitions/ConfigSnapshotDeliveryProperties"
-        },
-        "Name": {"type": "string"},
-        "S3BucketName": {"type": "string"},
-        "S3KeyPrefix": {"type": "string"},
-        "S3KmsKeyArn": {"type": "string"},
-        "SnsTopicARN": {"type": "string"},
-    },
-    "required": ["S3BucketName"],
-}
-
 
 class DeliveryChannel(_Resource):
     """AWS::Config::DeliveryChannel: Resource type definition for AWS::Config::DeliveryChannel
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-config-deliverychannel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -133,10 +101,11 @@ class DeliveryChannel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeliveryChannelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "delivery_channel.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConfigSnapshotDeliveryProperties: DeliveryChannelConfigSnapshotDeliveryPropertiesDict
     Name: str
     S3BucketName: str
@@ -144,33 +113,45 @@ class DeliveryChannel(_Resource):
     S3KmsKeyArn: str
     SnsTopicARN: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        S3BucketName: str,
+        ConfigSnapshotDeliveryProperties: DeliveryChannelConfigSnapshotDeliveryProperties
+        | DeliveryChannelConfigSnapshotDeliveryPropertiesDict
+        | None = None,
+        Name: str | None = None,
+        S3KeyPrefix: str | None = None,
+        S3KmsKeyArn: str | None = None,
+        SnsTopicARN: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Config::DeliveryChannel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            S3BucketName: str,
-            ConfigSnapshotDeliveryProperties: DeliveryChannelConfigSnapshotDeliveryProperties
-            | DeliveryChannelConfigSnapshotDeliveryPropertiesDict
-            | None = None,
-            Name: str | None = None,
-            S3KeyPrefix: str | None = None,
-            S3KmsKeyArn: str | None = None,
-            SnsTopicARN: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Config::DeliveryChannel; `await` it inside an App to deploy it.
-
-            ConfigSnapshotDeliveryProperties: The options for how often AWS Config delivers configuration snapshots to the Amazon S3 bucket.
-            Name: The name of the delivery channel.
-            S3BucketName: The name of the Amazon S3 bucket to which AWS Config delivers configuration snapshots and configuration history files.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            S3BucketName: The name of the Amazon S3 bucket to which AWS Config delivers
+                configuration snapshots and configuration history files. Required.
+            ConfigSnapshotDeliveryProperties: The options for how often AWS Config delivers
+                configuration snapshots to the Amazon S3 bucket.
+            Name: The name of the delivery channel. By default, AWS Config assigns the name
+                "default" when creating the delivery channel. To change the delivery channel name,
+                you must use the DeleteDeliveryChannel action to delete your current delivery
+                channel, and then you must use the PutDeliveryChannel command to create a delivery
+                channel that has the desired name. Create-only: changing it replaces the resource.
             S3KeyPrefix: The prefix for the specified Amazon S3 bucket.
-            S3KmsKeyArn: The Amazon Resource Name (ARN) of the AWS Key Management Service (AWS KMS ) AWS KMS key (KMS key) used to encrypt objects delivered by AWS Config.
-            SnsTopicARN: The Amazon Resource Name (ARN) of the Amazon SNS topic to which AWS Config sends notifications about configuration changes.
+            S3KmsKeyArn: The Amazon Resource Name (ARN) of the AWS Key Management Service (AWS KMS )
+                AWS KMS key (KMS key) used to encrypt objects delivered by AWS Config. Must belong
+                to the same Region as the destination S3 bucket.
+            SnsTopicARN: The Amazon Resource Name (ARN) of the Amazon SNS topic to which AWS Config
+                sends notifications about configuration changes.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,73 +63,118 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-OrganizationConfigRuleOrganizationCustomPolicyRuleMetadataDict = TypedDict(
-    "OrganizationConfigRuleOrganizationCustomPolicyRuleMetadataDict",
-    {
-        "DebugLogDeliveryAccounts": "list[str]",
-        "Description": "str",
-        "InputParameters": "str",
-        "OrganizationConfigRuleTriggerTypes": "list[Literal['ConfigurationItemChangeNotification', 'OversizedConfigurationItemChangeNotification']]",
-        "PolicyText": "Required[str]",
-        "ResourceIdScope": "str",
-        "ResourceTypesScope": "list[str]",
-        "Runtime": "Required[str]",
-        "TagKeyScope": "str",
-        "TagValueScope": "str",
-    },
-    total=False,
-)
 
-OrganizationConfigRuleOrganizationCustomRuleMetadataDict = TypedDict(
-    "OrganizationConfigRuleOrganizationCustomRuleMetadataDict",
-    {
-        "Description": "str",
-        "InputParameters": "str",
-        "LambdaFunctionArn": "Required[str]",
-        "MaximumExecutionFrequency": "Literal['One_Hour', 'Six_Hours', 'Three_Hours', 'Twelve_Hours', 'TwentyFour_Hours']",
-        "OrganizationConfigRuleTriggerTypes": "Required[list[Literal['ConfigurationItemChangeNotification', 'OversizedConfigurationItemChangeNotification', 'ScheduledNotification']]]",
-        "ResourceIdScope": "str",
-        "ResourceTypesScope": "list[str]",
-        "TagKeyScope": "str",
-        "TagValueScope": "str",
-    },
-    total=False,
-)
+class OrganizationConfigRuleOrganizationCustomPolicyRuleMetadataDict(TypedDict, total=False):
+    """OrganizationConfigRuleOrganizationCustomPolicyRuleMetadata as a plain dict."""
 
-OrganizationConfigRuleOrganizationManagedRuleMetadataDict = TypedDict(
-    "OrganizationConfigRuleOrganizationManagedRuleMetadataDict",
-    {
-        "Description": "str",
-        "InputParameters": "str",
-        "MaximumExecutionFrequency": "Literal['One_Hour', 'Six_Hours', 'Three_Hours', 'Twelve_Hours', 'TwentyFour_Hours']",
-        "ResourceIdScope": "str",
-        "ResourceTypesScope": "list[str]",
-        "RuleIdentifier": "Required[str]",
-        "TagKeyScope": "str",
-        "TagValueScope": "str",
-    },
-    total=False,
-)
+    DebugLogDeliveryAccounts: list[str]
+    """A list of accounts that you can enable debug logging for your organization AWS Config Custom
+    Policy rule."""
+    Description: str
+    """The description that you provide for your organization AWS Config rule."""
+    InputParameters: str
+    """A string, in JSON format, that is passed to your organization AWS Config Custom Policy rule."""
+    OrganizationConfigRuleTriggerTypes: list[
+        Literal[
+            "ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification"
+        ]
+    ]
+    """The type of notification that initiates AWS Config to run an evaluation for a rule."""
+    PolicyText: Required[str]
+    """The policy definition containing the logic for your organization AWS Config Custom Policy
+    rule."""
+    ResourceIdScope: str
+    """The ID of the AWS resource that was evaluated."""
+    ResourceTypesScope: list[str]
+    """The type of the AWS resource that was evaluated."""
+    Runtime: Required[str]
+    """The runtime system for your organization AWS Config Custom Policy rules."""
+    TagKeyScope: str
+    """One part of a key-value pair that make up a tag. A key is a general label that acts like a
+    category for more specific tag values."""
+    TagValueScope: str
+    """The optional part of a key-value pair that make up a tag. A value acts as a descriptor within
+    a tag category (key)."""
 
+
+class OrganizationConfigRuleOrganizationCustomRuleMetadataDict(TypedDict, total=False):
+    """OrganizationConfigRuleOrganizationCustomRuleMetadata as a plain dict."""
+
+    Description: str
+    """The description that you provide for your organization AWS Config rule."""
+    InputParameters: str
+    """A string, in JSON format, that is passed to your organization AWS Config rule Lambda
+    function."""
+    LambdaFunctionArn: Required[str]
+    """The lambda function ARN."""
+    MaximumExecutionFrequency: Literal[
+        "One_Hour", "Six_Hours", "Three_Hours", "Twelve_Hours", "TwentyFour_Hours"
+    ]
+    """The maximum frequency with which AWS Config runs evaluations for a rule.Allowed values:
+    One_Hour | Three_Hours | Six_Hours | Twelve_Hours | TwentyFour_Hours."""
+    OrganizationConfigRuleTriggerTypes: Required[
+        list[
+            Literal[
+                "ConfigurationItemChangeNotification",
+                "OversizedConfigurationItemChangeNotification",
+                "ScheduledNotification",
+            ]
+        ]
+    ]
+    """The type of notification that triggers AWS Config to run an evaluation for a rule. You can
+    specify the following notification types:"""
+    ResourceIdScope: str
+    """The ID of the AWS resource that was evaluated."""
+    ResourceTypesScope: list[str]
+    """The type of the AWS resource that was evaluated."""
+    TagKeyScope: str
+    """One part of a key-value pair that make up a tag. A key is a general label that acts like a
+    category for more specific tag values."""
+    TagValueScope: str
+    """The optional part of a key-value pair that make up a tag. A value acts as a descriptor within
+    a tag category (key)."""
+
+
+class OrganizationConfigRuleOrganizationManagedRuleMetadataDict(TypedDict, total=False):
+    """OrganizationConfigRuleOrganizationManagedRuleMetadata as a plain dict."""
+
+    Description: str
+    """The description that you provide for your organization AWS Config rule."""
+    InputParameters: str
+    """A string, in JSON format, that is passed to your organization AWS Config rule Lambda
+    function."""
+    MaximumExecutionFrequency: Literal[
+        "One_Hour", "Six_Hours", "Three_Hours", "Twelve_Hours", "TwentyFour_Hours"
+    ]
+    """The maximum frequency with which AWS Config runs evaluations for a rule. Valid Values:
+    One_Hour | Three_Hours | Six_Hours | Twelve_Hours | TwentyFour_Hours."""
+    ResourceIdScope: str
+    """The ID of the AWS resource that was evaluated."""
+    ResourceTypesScope: list[str]
+    """The type of the AWS resource that was evaluated."""
+    RuleIdentifier: Required[str]
+    """Required. For organization config managed rules, a predefined identifier from a list. For
+    example, IAM_PASSWORD_POLICY is a managed rule."""
+    TagKeyScope: str
+    """One part of a key-value pair that make up a tag. A key is a general label that acts like a
+    category for more specific tag values."""
+    TagValueScope: str
+    """The optional part of a key-value pair that make up a tag. A value acts as a descriptor within
+    a tag category (key)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Config::OrganizationConfigRule",
     schema_file="aws-config-organizationconfigrule.json",
     primary_identifier=("/OrganizationConfigRuleName",),
-    additional_identifiers=(),
     read_only=("/OrganizationConfigRuleArn",),
     create_only=("/OrganizationConfigRuleName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("OrganizationConfigRuleName",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 480,
         "read": 120,
@@ -135,153 +184,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "OrganizationCustomPolicyRuleMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "DebugLogDeliveryAccounts": {
-                    "items": {"pattern": "^\\d{12}$", "type": "string"},
-                    "maxItems": 1000,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "InputParameters": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "OrganizationConfigRuleTriggerTypes": {
-                    "items": {
-                        "enum": [
-                            "ConfigurationItemChangeNotification",
-                            "OversizedConfigurationItemChangeNotification",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "PolicyText": {"maxLength": 10000, "minLength": 0, "type": "string"},
-                "ResourceIdScope": {"maxLength": 768, "minLength": 1, "type": "string"},
-                "ResourceTypesScope": {
-                    "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Runtime": {"type": "string"},
-                "TagKeyScope": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "TagValueScope": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Runtime", "PolicyText"],
-            "type": "object",
-        },
-        "OrganizationCustomRuleMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "InputParameters": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "LambdaFunctionArn": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "MaximumExecutionFrequency": {
-                    "enum": [
-                        "One_Hour",
-                        "Six_Hours",
-                        "Three_Hours",
-                        "Twelve_Hours",
-                        "TwentyFour_Hours",
-                    ],
-                    "type": "string",
-                },
-                "OrganizationConfigRuleTriggerTypes": {
-                    "items": {
-                        "enum": [
-                            "ConfigurationItemChangeNotification",
-                            "OversizedConfigurationItemChangeNotification",
-                            "ScheduledNotification",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ResourceIdScope": {"maxLength": 768, "minLength": 1, "type": "string"},
-                "ResourceTypesScope": {
-                    "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "TagKeyScope": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "TagValueScope": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["LambdaFunctionArn", "OrganizationConfigRuleTriggerTypes"],
-            "type": "object",
-        },
-        "OrganizationManagedRuleMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "InputParameters": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "MaximumExecutionFrequency": {
-                    "enum": [
-                        "One_Hour",
-                        "Six_Hours",
-                        "Three_Hours",
-                        "Twelve_Hours",
-                        "TwentyFour_Hours",
-                    ],
-                    "type": "string",
-                },
-                "ResourceIdScope": {"maxLength": 768, "minLength": 1, "type": "string"},
-                "ResourceTypesScope": {
-                    "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "RuleIdentifier": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "TagKeyScope": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "TagValueScope": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["RuleIdentifier"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ExcludedAccounts": {
-            "items": {"pattern": "^\\d{12}$", "type": "string"},
-            "maxItems": 1000,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "OrganizationConfigRuleArn": {"type": "string"},
-        "OrganizationConfigRuleName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9-_]+$",
-            "type": "string",
-        },
-        "OrganizationCustomPolicyRuleMetadata": {
-            "$ref": "#/definitions/OrganizationCustomPolicyRuleMetadata"
-        },
-        "OrganizationCustomRuleMetadata": {"$ref": "#/definitions/OrganizationCustomRuleMetadata"},
-        "OrganizationManagedRuleMetadata": {
-            "$ref": "#/definitions/OrganizationManagedRuleMetadata"
-        },
-    },
-    "required": ["OrganizationConfigRuleName"],
-}
-
 
 class OrganizationConfigRule(_Resource):
-    """AWS::Config::OrganizationConfigRule: Resource Type definition for AWS::Config::OrganizationConfigRule
+    """AWS::Config::OrganizationConfigRule: Resource Type definition for
+    AWS::Config::OrganizationConfigRule
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: OrganizationConfigRuleName.
+    Replaced when any of these change (create-only): OrganizationConfigRuleName.
+    Read-only attributes (known once deployed): OrganizationConfigRuleArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-config-organizationconfigrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -291,11 +204,15 @@ class OrganizationConfigRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OrganizationConfigRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "organization_config_rule.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     OrganizationConfigRuleArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of an organization AWS Config rule."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ExcludedAccounts: list[str]
     OrganizationConfigRuleName: str
     OrganizationCustomPolicyRuleMetadata: (
@@ -304,35 +221,46 @@ class OrganizationConfigRule(_Resource):
     OrganizationCustomRuleMetadata: OrganizationConfigRuleOrganizationCustomRuleMetadataDict
     OrganizationManagedRuleMetadata: OrganizationConfigRuleOrganizationManagedRuleMetadataDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        OrganizationConfigRuleName: str,
+        ExcludedAccounts: list[str] | None = None,
+        OrganizationCustomPolicyRuleMetadata: OrganizationConfigRuleOrganizationCustomPolicyRuleMetadata
+        | OrganizationConfigRuleOrganizationCustomPolicyRuleMetadataDict
+        | None = None,
+        OrganizationCustomRuleMetadata: OrganizationConfigRuleOrganizationCustomRuleMetadata
+        | OrganizationConfigRuleOrganizationCustomRuleMetadataDict
+        | None = None,
+        OrganizationManagedRuleMetadata: OrganizationConfigRuleOrganizationManagedRuleMetadata
+        | OrganizationConfigRuleOrganizationManagedRuleMetadataDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Config::OrganizationConfigRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            OrganizationConfigRuleName: str,
-            ExcludedAccounts: list[str] | None = None,
-            OrganizationCustomPolicyRuleMetadata: OrganizationConfigRuleOrganizationCustomPolicyRuleMetadata
-            | OrganizationConfigRuleOrganizationCustomPolicyRuleMetadataDict
-            | None = None,
-            OrganizationCustomRuleMetadata: OrganizationConfigRuleOrganizationCustomRuleMetadata
-            | OrganizationConfigRuleOrganizationCustomRuleMetadataDict
-            | None = None,
-            OrganizationManagedRuleMetadata: OrganizationConfigRuleOrganizationManagedRuleMetadata
-            | OrganizationConfigRuleOrganizationManagedRuleMetadataDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Config::OrganizationConfigRule; `await` it inside an App to deploy it.
-
-            ExcludedAccounts: A comma-separated list of accounts that you want to exclude from an organization AWS Config rule.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             OrganizationConfigRuleName: The name that you assign to an organization AWS Config rule.
-            OrganizationCustomPolicyRuleMetadata: This object specifies metadata for your organization's AWS Config Custom Policy rule.
-            OrganizationCustomRuleMetadata: This object specifies organization custom rule metadata such as resource type, resource ID of AWS resource, Lambda function ARN, and organization trigger types that trigger AWS Config to evaluate your
-            OrganizationManagedRuleMetadata: This object specifies organization managed rule metadata such as resource type and ID of AWS resource along with the rule identifier.
+                Required. Create-only: changing it replaces the resource. Required.
+            ExcludedAccounts: A comma-separated list of accounts that you want to exclude from an
+                organization AWS Config rule.
+            OrganizationCustomPolicyRuleMetadata: This object specifies metadata for your
+                organization's AWS Config Custom Policy rule.
+            OrganizationCustomRuleMetadata: This object specifies organization custom rule metadata
+                such as resource type, resource ID of AWS resource, Lambda function ARN, and
+                organization trigger types that trigger AWS Config to evaluate your AWS resources
+                against a rule.
+            OrganizationManagedRuleMetadata: This object specifies organization managed rule
+                metadata such as resource type and ID of AWS resource along with the rule
+                identifier.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

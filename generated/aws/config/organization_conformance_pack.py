@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,40 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConformancePackInputParameterDict = TypedDict(
-    "ConformancePackInputParameterDict",
-    {
-        "ParameterName": "Required[str]",
-        "ParameterValue": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ConformancePackInputParameterDict(TypedDict, total=False):
+    """ConformancePackInputParameter as a plain dict: Input parameters in the form of key-value
+    pairs for the conformance pack."""
 
+    ParameterName: Required[str]
+    """Length: 0 to 255 characters."""
+    ParameterValue: Required[str]
+    """Length: 0 to 4096 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Config::OrganizationConformancePack",
     schema_file="aws-config-organizationconformancepack.json",
     primary_identifier=("/OrganizationConformancePackName",),
-    additional_identifiers=(),
     read_only=("/OrganizationConformancePackArn",),
     create_only=("/OrganizationConformancePackName",),
     write_only=("/TemplateBody", "/TemplateS3Uri"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("OrganizationConformancePackName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 706,
         "read": 120,
@@ -101,76 +102,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccountId": {"pattern": "^\\d{12}$", "type": "string"},
-        "ConformancePackInputParameter": {
-            "properties": {
-                "ParameterName": {"$ref": "#/definitions/ParameterName"},
-                "ParameterValue": {"$ref": "#/definitions/ParameterValue"},
-            },
-            "required": ["ParameterName", "ParameterValue"],
-            "type": "object",
-        },
-        "ParameterName": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "ParameterValue": {"maxLength": 4096, "minLength": 0, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConformancePackInputParameters": {
-            "items": {"$ref": "#/definitions/ConformancePackInputParameter"},
-            "maxItems": 60,
-            "minItems": 0,
-            "type": "array",
-        },
-        "DeliveryS3Bucket": {"maxLength": 63, "minLength": 0, "type": "string"},
-        "DeliveryS3KeyPrefix": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "ExcludedAccounts": {
-            "items": {"$ref": "#/definitions/AccountId"},
-            "maxItems": 1000,
-            "minItems": 0,
-            "type": "array",
-        },
-        "OrganizationConformancePackArn": {"type": "string"},
-        "OrganizationConformancePackName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z][-a-zA-Z0-9]*",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TemplateBody": {"maxLength": 51200, "minLength": 1, "type": "string"},
-        "TemplateS3Uri": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "s3://.*",
-            "type": "string",
-        },
-    },
-    "required": ["OrganizationConformancePackName"],
-}
-
 
 class OrganizationConformancePack(_Resource):
-    """AWS::Config::OrganizationConformancePack: Resource Type definition for AWS::Config::OrganizationConformancePack.
+    """AWS::Config::OrganizationConformancePack: Resource Type definition for
+    AWS::Config::OrganizationConformancePack.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: OrganizationConformancePackName.
+    Replaced when any of these change (create-only): OrganizationConformancePackName.
+    Write-only (sent to AWS, never read back): TemplateBody, TemplateS3Uri.
+    Read-only attributes (known once deployed): OrganizationConformancePackArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-config-organizationconformancepack.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -180,11 +123,15 @@ class OrganizationConformancePack(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OrganizationConformancePackAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "organization_conformance_pack.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     OrganizationConformancePackArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Amazon Resource Name (ARN) of the organization conformance pack."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConformancePackInputParameters: list[ConformancePackInputParameterDict]
     DeliveryS3Bucket: str
     DeliveryS3KeyPrefix: str
@@ -194,38 +141,46 @@ class OrganizationConformancePack(_Resource):
     TemplateBody: str
     TemplateS3Uri: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        OrganizationConformancePackName: str,
+        ConformancePackInputParameters: list[
+            ConformancePackInputParameter | ConformancePackInputParameterDict
+        ]
+        | None = None,
+        DeliveryS3Bucket: str | None = None,
+        DeliveryS3KeyPrefix: str | None = None,
+        ExcludedAccounts: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TemplateBody: str | None = None,
+        TemplateS3Uri: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Config::OrganizationConformancePack; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            OrganizationConformancePackName: str,
-            ConformancePackInputParameters: list[
-                ConformancePackInputParameter | ConformancePackInputParameterDict
-            ]
-            | None = None,
-            DeliveryS3Bucket: str | None = None,
-            DeliveryS3KeyPrefix: str | None = None,
-            ExcludedAccounts: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TemplateBody: str | None = None,
-            TemplateS3Uri: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Config::OrganizationConformancePack; `await` it inside an App to deploy it.
-
-            ConformancePackInputParameters: A list of ConformancePackInputParameter objects.
-            DeliveryS3Bucket: AWS Config stores intermediate files while processing conformance pack template.
-            DeliveryS3KeyPrefix: The prefix for the delivery S3 bucket.
-            ExcludedAccounts: A list of AWS accounts to be excluded from an organization conformance pack while deploying a conformance pack.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             OrganizationConformancePackName: The name of the organization conformance pack.
+                Create-only: changing it replaces the resource. Required.
+            ConformancePackInputParameters: A list of ConformancePackInputParameter objects.
+            DeliveryS3Bucket: AWS Config stores intermediate files while processing conformance pack
+                template.
+            DeliveryS3KeyPrefix: The prefix for the delivery S3 bucket.
+            ExcludedAccounts: A list of AWS accounts to be excluded from an organization conformance
+                pack while deploying a conformance pack.
             Tags: The tags for the organization conformance pack.
-            TemplateBody: A string containing full conformance pack template body.
-            TemplateS3Uri: Location of file containing the template body.
+            TemplateBody: A string containing full conformance pack template body. Write-only: sent
+                to AWS, never read back.
+            TemplateS3Uri: Location of file containing the template body. Write-only: sent to AWS,
+                never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

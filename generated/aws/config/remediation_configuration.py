@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,42 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RemediationConfigurationExecutionControlsDict = TypedDict(
-    "RemediationConfigurationExecutionControlsDict",
-    {
-        "SsmControls": "RemediationConfigurationSsmControlsDict",
-    },
-    total=False,
-)
 
-RemediationConfigurationSsmControlsDict = TypedDict(
-    "RemediationConfigurationSsmControlsDict",
-    {
-        "ConcurrentExecutionRatePercentage": "int",
-        "ErrorPercentage": "int",
-    },
-    total=False,
-)
+class RemediationConfigurationExecutionControlsDict(TypedDict, total=False):
+    """RemediationConfigurationExecutionControls as a plain dict."""
 
+    SsmControls: RemediationConfigurationSsmControlsDict
+    """Type: RemediationConfigurationSsmControlsDict."""
+
+
+class RemediationConfigurationSsmControlsDict(TypedDict, total=False):
+    """RemediationConfigurationSsmControls as a plain dict."""
+
+    ConcurrentExecutionRatePercentage: int
+    """Type: int."""
+    ErrorPercentage: int
+    """Type: int."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Config::RemediationConfiguration",
     schema_file="aws-config-remediationconfiguration.json",
     primary_identifier=("/ConfigRuleName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/ConfigRuleName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TargetType", "ConfigRuleName", "TargetId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -100,44 +96,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ExecutionControls": {
-            "additionalProperties": False,
-            "properties": {"SsmControls": {"$ref": "#/definitions/SsmControls"}},
-            "type": "object",
-        },
-        "SsmControls": {
-            "additionalProperties": False,
-            "properties": {
-                "ConcurrentExecutionRatePercentage": {"type": "integer"},
-                "ErrorPercentage": {"type": "integer"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Automatic": {"type": "boolean"},
-        "ConfigRuleName": {"type": "string"},
-        "ExecutionControls": {"$ref": "#/definitions/ExecutionControls"},
-        "MaximumAutomaticAttempts": {"type": "integer"},
-        "Parameters": {"type": ["object", "string"]},
-        "ResourceType": {"type": "string"},
-        "RetryAttemptSeconds": {"type": "integer"},
-        "TargetId": {"type": "string"},
-        "TargetType": {"type": "string"},
-        "TargetVersion": {"type": "string"},
-    },
-    "required": ["TargetType", "ConfigRuleName", "TargetId"],
-}
-
 
 class RemediationConfiguration(_Resource):
-    """AWS::Config::RemediationConfiguration: Resource Type definition for AWS::Config::RemediationConfiguration
+    """AWS::Config::RemediationConfiguration: Resource Type definition for
+    AWS::Config::RemediationConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConfigRuleName.
+    Replaced when any of these change (create-only): ConfigRuleName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-config-remediationconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -147,10 +115,13 @@ class RemediationConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RemediationConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "remediation_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Automatic: bool
     ConfigRuleName: str
     ExecutionControls: RemediationConfigurationExecutionControlsDict
@@ -162,31 +133,44 @@ class RemediationConfiguration(_Resource):
     TargetType: str
     TargetVersion: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConfigRuleName: str,
+        TargetId: str,
+        TargetType: str,
+        Automatic: bool | None = None,
+        ExecutionControls: RemediationConfigurationExecutionControls
+        | RemediationConfigurationExecutionControlsDict
+        | None = None,
+        MaximumAutomaticAttempts: int | None = None,
+        Parameters: dict[str, Any] | str | None = None,
+        ResourceType: str | None = None,
+        RetryAttemptSeconds: int | None = None,
+        TargetVersion: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Config::RemediationConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConfigRuleName: str,
-            TargetId: str,
-            TargetType: str,
-            Automatic: bool | None = None,
-            ExecutionControls: RemediationConfigurationExecutionControls
-            | RemediationConfigurationExecutionControlsDict
-            | None = None,
-            MaximumAutomaticAttempts: int | None = None,
-            Parameters: dict[str, Any] | str | None = None,
-            ResourceType: str | None = None,
-            RetryAttemptSeconds: int | None = None,
-            TargetVersion: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Config::RemediationConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConfigRuleName: Type: str. Create-only: changing it replaces the resource. Required.
+            TargetId: Type: str. Required.
+            TargetType: Type: str. Required.
+            Automatic: Type: bool.
+            ExecutionControls: Type: RemediationConfigurationExecutionControlsDict.
+            MaximumAutomaticAttempts: Type: int.
+            Parameters: Type: dict[str, Any] | str.
+            ResourceType: Type: str.
+            RetryAttemptSeconds: Type: int.
+            TargetVersion: Type: str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

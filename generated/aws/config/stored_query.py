@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Config::StoredQuery",
     schema_file="aws-config-storedquery.json",
     primary_identifier=("/QueryName",),
-    additional_identifiers=(),
     read_only=("/QueryId", "/QueryArn"),
     create_only=("/QueryName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("QueryName", "QueryExpression"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,57 +87,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "QueryArn": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "QueryDescription": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "[\\s\\S]*",
-            "type": "string",
-        },
-        "QueryExpression": {
-            "maxLength": 4096,
-            "minLength": 1,
-            "pattern": "[\\s\\S]*",
-            "type": "string",
-        },
-        "QueryId": {"maxLength": 36, "minLength": 1, "pattern": "^\\S+$", "type": "string"},
-        "QueryName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-_]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["QueryName", "QueryExpression"],
-}
-
 
 class StoredQuery(_Resource):
     """AWS::Config::StoredQuery: Resource Type definition for AWS::Config::StoredQuery
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: QueryName.
+    Replaced when any of these change (create-only): QueryName.
+    Read-only attributes (known once deployed): QueryArn, QueryId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-config-storedquery.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -146,35 +104,45 @@ class StoredQuery(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StoredQueryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "stored_query.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     QueryArn: str
+    """Length: 1 to 500 characters."""
     QueryId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^\\S+$ Length: 1 to 36 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     QueryDescription: str
     QueryExpression: str
     QueryName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        QueryExpression: str,
+        QueryName: str,
+        QueryDescription: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Config::StoredQuery; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            QueryExpression: str,
-            QueryName: str,
-            QueryDescription: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Config::StoredQuery; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            QueryExpression: Pattern: [\\s\\S]* Length: 1 to 4096 characters. Required.
+            QueryName: Pattern: ^[a-zA-Z0-9-_]+$ Length: 1 to 64 characters. Create-only: changing
+                it replaces the resource. Required.
+            QueryDescription: Pattern: [\\s\\S]* Length: 0 to 256 characters.
             Tags: The tags for the stored query.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by agent_status.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AgentStatusAttributes",
@@ -20,25 +20,59 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class AgentStatusAttributes(DeferredModel):
-    AgentStatusArn: str | None = None
-    LastModifiedRegion: str | None = None
-    LastModifiedTime: float | None = None
+    """
+    The read-only attributes of a AWS::Connect::AgentStatus, set by AWS.
+    """
+
+    AgentStatusArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the agent status.")
+    ] = None
+    LastModifiedRegion: Annotated[str | None, Field(description="Last modified region.")] = None
+    LastModifiedTime: Annotated[float | None, Field(description="Last modified time.")] = None
 
 
 class AgentStatusProps(DeferredModel):
-    Description: str | None = None
-    DisplayOrder: int | None = None
-    InstanceArn: str
-    Name: str
-    ResetOrderNumber: bool | None = None
-    State: Literal["ENABLED", "DISABLED"]
-    Tags: list[Tag] | None = None
-    Type: Literal["ROUTABLE", "CUSTOM", "OFFLINE"] | None = None
+    """
+    The properties a program declares for a AWS::Connect::AgentStatus.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the status.")] = None
+    DisplayOrder: Annotated[int | None, Field(description="The display order of the status.")] = (
+        None
+    )
+    InstanceArn: Annotated[str, Field(description="The identifier of the Amazon Connect instance.")]
+    Name: Annotated[str, Field(description="The name of the status.")]
+    ResetOrderNumber: Annotated[
+        bool | None, Field(description="A number indicating the reset order of the agent status.")
+    ] = None
+    State: Annotated[Literal["ENABLED", "DISABLED"], Field(description="The state of the status.")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Type: Annotated[
+        Literal["ROUTABLE", "CUSTOM", "OFFLINE"] | None,
+        Field(description="The type of agent status."),
+    ] = None

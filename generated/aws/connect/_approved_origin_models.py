@@ -7,8 +7,10 @@ Imported on first use by approved_origin.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ApprovedOriginAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class ApprovedOriginProps(DeferredModel):
-    InstanceId: str
-    Origin: str
+    """
+    The properties a program declares for a AWS::Connect::ApprovedOrigin.
+    """
+
+    InstanceId: Annotated[
+        str,
+        Field(
+            description="Amazon Connect instance identifier Create-only: changing it replaces the resource."
+        ),
+    ]
+    Origin: Annotated[
+        str,
+        Field(
+            description="Domain name to be added to the allowlist of instance Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ApprovedOriginAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Connect::ApprovedOrigin, set by AWS.
+    """

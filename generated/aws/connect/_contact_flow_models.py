@@ -7,10 +7,10 @@ Imported on first use by contact_flow.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ContactFlowAttributes",
@@ -20,33 +20,68 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. . You can specify a value that is maximum of 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ContactFlowAttributes(DeferredModel):
-    ContactFlowArn: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::ContactFlow, set by AWS.
+    """
+
+    ContactFlowArn: Annotated[
+        str | None, Field(description="The identifier of the contact flow (ARN).")
+    ] = None
 
 
 class ContactFlowProps(DeferredModel):
-    Content: str
-    Description: str | None = None
-    InstanceArn: str
-    Name: str
-    State: Literal["ACTIVE", "ARCHIVED"] | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal[
-        "CONTACT_FLOW",
-        "CUSTOMER_QUEUE",
-        "CUSTOMER_HOLD",
-        "CUSTOMER_WHISPER",
-        "AGENT_HOLD",
-        "AGENT_WHISPER",
-        "OUTBOUND_WHISPER",
-        "AGENT_TRANSFER",
-        "QUEUE_TRANSFER",
-        "CAMPAIGN",
+    """
+    The properties a program declares for a AWS::Connect::ContactFlow.
+    """
+
+    Content: Annotated[str, Field(description="The content of the contact flow in JSON format.")]
+    Description: Annotated[
+        str | None, Field(description="The description of the contact flow.")
+    ] = None
+    InstanceArn: Annotated[
+        str, Field(description="The identifier of the Amazon Connect instance (ARN).")
+    ]
+    Name: Annotated[str, Field(description="The name of the contact flow.")]
+    State: Annotated[
+        Literal["ACTIVE", "ARCHIVED"] | None, Field(description="The state of the contact flow.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None
+    Type: Annotated[
+        Literal[
+            "CONTACT_FLOW",
+            "CUSTOMER_QUEUE",
+            "CUSTOMER_HOLD",
+            "CUSTOMER_WHISPER",
+            "AGENT_HOLD",
+            "AGENT_WHISPER",
+            "OUTBOUND_WHISPER",
+            "AGENT_TRANSFER",
+            "QUEUE_TRANSFER",
+            "CAMPAIGN",
+        ],
+        Field(
+            description="The type of the contact flow. Create-only: changing it replaces the resource."
+        ),
     ]

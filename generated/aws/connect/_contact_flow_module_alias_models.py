@@ -7,8 +7,10 @@ Imported on first use by contact_flow_module_alias.py, which re-exports every na
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ContactFlowModuleAliasAttributes",
@@ -17,12 +19,33 @@ __all__ = [
 
 
 class ContactFlowModuleAliasProps(DeferredModel):
-    ContactFlowModuleId: str
-    ContactFlowModuleVersion: int
-    Description: str | None = None
-    Name: str
+    """
+    The properties a program declares for a AWS::Connect::ContactFlowModuleAlias.
+    """
+
+    ContactFlowModuleId: Annotated[
+        str,
+        Field(
+            description="The identifier of the contact flow module (ARN) this alias is tied to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ContactFlowModuleVersion: Annotated[
+        int,
+        Field(description="The version number of the contact flow module this alias points to."),
+    ]
+    Description: Annotated[str | None, Field(description="The description of the alias.")] = None
+    Name: Annotated[str, Field(description="The name of the alias.")]
 
 
 class ContactFlowModuleAliasAttributes(DeferredModel):
-    AliasId: str | None = None
-    ContactFlowModuleAliasARN: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::ContactFlowModuleAlias, set by AWS.
+    """
+
+    AliasId: Annotated[str | None, Field(description="The unique identifier of the alias.")] = None
+    ContactFlowModuleAliasARN: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the contact flow module alias (ARN). This is constructed from the ContactFlowModuleArn and AliasId."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by contact_flow_module.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ContactFlowModuleAttributes",
@@ -20,31 +21,82 @@ __all__ = [
 
 
 class ContactFlowModuleExternalInvocationConfiguration(DeferredModel):
+    """
+    Defines the external invocation configuration of the flow module resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the flow module resource is enabled for external invocation"
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is maximum of 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ContactFlowModuleAttributes(DeferredModel):
-    ContactFlowModuleArn: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::ContactFlowModule, set by AWS.
+    """
+
+    ContactFlowModuleArn: Annotated[
+        str | None, Field(description="The identifier of the contact flow module (ARN).")
+    ] = None
+    Status: Annotated[str | None, Field(description="The status of the contact flow module.")] = (
+        None
+    )
 
 
 class ContactFlowModuleProps(DeferredModel):
-    Content: str
-    Description: str | None = None
-    ExternalInvocationConfiguration: ContactFlowModuleExternalInvocationConfiguration | None = None
-    InstanceArn: str
-    Name: str
-    Settings: str | None = None
-    State: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Connect::ContactFlowModule.
+    """
+
+    Content: Annotated[
+        str, Field(description="The content of the contact flow module in JSON format.")
+    ]
+    Description: Annotated[
+        str | None, Field(description="The description of the contact flow module.")
+    ] = None
+    ExternalInvocationConfiguration: Annotated[
+        ContactFlowModuleExternalInvocationConfiguration | None,
+        Field(
+            description="Defines the external invocation configuration of the flow module resource"
+        ),
+    ] = None
+    InstanceArn: Annotated[
+        str, Field(description="The identifier of the Amazon Connect instance (ARN).")
+    ]
+    Name: Annotated[str, Field(description="The name of the contact flow module.")]
+    Settings: Annotated[
+        str | None,
+        Field(
+            description="The schema of the settings for contact flow module in JSON Schema V4 format."
+        ),
+    ] = None
+    State: Annotated[str | None, Field(description="The state of the contact flow module.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None

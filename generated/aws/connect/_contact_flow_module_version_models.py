@@ -7,8 +7,10 @@ Imported on first use by contact_flow_module_version.py, which re-exports every 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ContactFlowModuleVersionAttributes",
@@ -17,11 +19,36 @@ __all__ = [
 
 
 class ContactFlowModuleVersionProps(DeferredModel):
-    ContactFlowModuleId: str
-    Description: str | None = None
+    """
+    The properties a program declares for a AWS::Connect::ContactFlowModuleVersion.
+    """
+
+    ContactFlowModuleId: Annotated[
+        str,
+        Field(
+            description="The identifier of the contact flow module (ARN) this version is tied to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the version. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class ContactFlowModuleVersionAttributes(DeferredModel):
-    ContactFlowModuleVersionARN: str | None = None
-    FlowModuleContentSha256: str | None = None
-    Version: int | None = None
+    """
+    The read-only attributes of a AWS::Connect::ContactFlowModuleVersion, set by AWS.
+    """
+
+    ContactFlowModuleVersionARN: Annotated[
+        str | None, Field(description="The identifier of the contact flow module version (ARN).")
+    ] = None
+    FlowModuleContentSha256: Annotated[
+        str | None,
+        Field(
+            description="Indicates the checksum value of the latest published flow module content"
+        ),
+    ] = None
+    Version: Annotated[int | None, Field(description="The version number of this revision")] = None

@@ -7,8 +7,10 @@ Imported on first use by contact_flow_version.py, which re-exports every name he
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ContactFlowVersionAttributes",
@@ -17,11 +19,34 @@ __all__ = [
 
 
 class ContactFlowVersionProps(DeferredModel):
-    ContactFlowId: str
-    Description: str | None = None
+    """
+    The properties a program declares for a AWS::Connect::ContactFlowVersion.
+    """
+
+    ContactFlowId: Annotated[
+        str,
+        Field(
+            description="The ARN of the contact flow this version is tied to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the version. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class ContactFlowVersionAttributes(DeferredModel):
-    ContactFlowVersionARN: str | None = None
-    FlowContentSha256: str | None = None
-    Version: int | None = None
+    """
+    The read-only attributes of a AWS::Connect::ContactFlowVersion, set by AWS.
+    """
+
+    ContactFlowVersionARN: Annotated[
+        str | None, Field(description="The identifier of the contact flow version (ARN).")
+    ] = None
+    FlowContentSha256: Annotated[
+        str | None,
+        Field(description="Indicates the checksum value of the latest published flow content"),
+    ] = None
+    Version: Annotated[int | None, Field(description="The version number of this revision")] = None

@@ -7,8 +7,10 @@ Imported on first use by data_lake_association.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "DataLakeAssociationAttributes",
@@ -17,11 +19,41 @@ __all__ = [
 
 
 class DataLakeAssociationProps(DeferredModel):
-    DataSetId: str
-    InstanceId: str
-    TargetAccountId: str | None = None
+    """
+    The properties a program declares for a AWS::Connect::DataLakeAssociation.
+    """
+
+    DataSetId: Annotated[
+        str,
+        Field(
+            description="The identifier of the analytics data set. Create-only: changing it replaces the resource."
+        ),
+    ]
+    InstanceId: Annotated[
+        str,
+        Field(
+            description="The identifier of the Amazon Connect instance Create-only: changing it replaces the resource."
+        ),
+    ]
+    TargetAccountId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the target account Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class DataLakeAssociationAttributes(DeferredModel):
-    ResourceShareArn: str | None = None
-    ResourceShareId: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::DataLakeAssociation, set by AWS.
+    """
+
+    ResourceShareArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AWS Resource Access Manager share"
+        ),
+    ] = None
+    ResourceShareId: Annotated[
+        str | None, Field(description="The AWS Resource Access Manager share ID")
+    ] = None

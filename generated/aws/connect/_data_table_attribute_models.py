@@ -7,10 +7,10 @@ Imported on first use by data_table_attribute.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataTableAttributeAttributes",
@@ -25,46 +25,87 @@ class DataTableAttributeLockVersion(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attribute: str | None = None
-    DataTable: str | None = None
+    Attribute: Annotated[str | None, Field(description="Type: str.")] = None
+    DataTable: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DataTableAttributeValidationEnum(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Strict: bool | None = None
-    Values: list[str] | None = None
+    Strict: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Values: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class DataTableAttributeAttributes(DeferredModel):
-    AttributeId: str | None = None
-    LastModifiedRegion: str | None = None
-    LastModifiedTime: float | None = None
-    LockVersion: DataTableAttributeLockVersion | None = None
+    """
+    The read-only attributes of a AWS::Connect::DataTableAttribute, set by AWS.
+    """
+
+    AttributeId: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
+    LastModifiedRegion: Annotated[
+        str | None, Field(description="Pattern: [a-z]{2}(-[a-z]+){1,2}(-[0-9])?")
+    ] = None
+    LastModifiedTime: Annotated[float | None, Field(description="Type: float.")] = None
+    LockVersion: Annotated[
+        DataTableAttributeLockVersion | None,
+        Field(description="Type: DataTableAttributeLockVersionDict."),
+    ] = None
 
 
 class DataTableAttributeValidation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enum: DataTableAttributeValidationEnum | None = None
-    ExclusiveMaximum: float | None = None
-    ExclusiveMinimum: float | None = None
-    MaxLength: int | None = None
-    MaxValues: int | None = None
-    Maximum: float | None = None
-    MinLength: int | None = None
-    MinValues: int | None = None
-    Minimum: float | None = None
-    MultipleOf: float | None = None
+    Enum: Annotated[
+        DataTableAttributeValidationEnum | None,
+        Field(description="Type: DataTableAttributeValidationEnumDict."),
+    ] = None
+    ExclusiveMaximum: Annotated[float | None, Field(description="Type: float.")] = None
+    ExclusiveMinimum: Annotated[float | None, Field(description="Type: float.")] = None
+    MaxLength: Annotated[int | None, Field(description="Range: 0 to 1000 (inclusive).")] = None
+    MaxValues: Annotated[int | None, Field(description="Range: 0 to 100 (inclusive).")] = None
+    Maximum: Annotated[float | None, Field(description="Type: float.")] = None
+    MinLength: Annotated[int | None, Field(description="Range: 0 to 1000 (inclusive).")] = None
+    MinValues: Annotated[int | None, Field(description="Range: 0 to 100 (inclusive).")] = None
+    Minimum: Annotated[float | None, Field(description="Type: float.")] = None
+    MultipleOf: Annotated[float | None, Field(description="Range: at least 0 (inclusive).")] = None
 
 
 class DataTableAttributeProps(DeferredModel):
-    DataTableArn: str
-    Description: str | None = None
-    InstanceArn: str
-    Name: str
-    Primary: bool | None = None
-    Validation: DataTableAttributeValidation | None = None
-    ValueType: Literal["TEXT", "NUMBER", "BOOLEAN", "TEXT_LIST", "NUMBER_LIST"]
+    """
+    The properties a program declares for a AWS::Connect::DataTableAttribute.
+    """
+
+    DataTableArn: Annotated[
+        str,
+        Field(
+            description="Length: 1 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[\\P{C}\r\n\t]+$ Length: 0 to 250 characters.")
+    ] = None
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]+$ Length: 1 to 128 characters. Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    Primary: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Validation: Annotated[
+        DataTableAttributeValidation | None,
+        Field(description="Type: DataTableAttributeValidationDict."),
+    ] = None
+    ValueType: Annotated[
+        Literal["TEXT", "NUMBER", "BOOLEAN", "TEXT_LIST", "NUMBER_LIST"],
+        Field(
+            description="Allowed values: 'TEXT', 'NUMBER', 'BOOLEAN', 'TEXT_LIST', 'NUMBER_LIST'."
+        ),
+    ]

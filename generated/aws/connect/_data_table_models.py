@@ -7,10 +7,10 @@ Imported on first use by data_table.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataTableAttributes",
@@ -21,33 +21,80 @@ __all__ = [
 
 
 class DataTableLockVersion(DeferredModel):
+    """
+    The lock version of the Data Table
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataTable: str | None = None
+    DataTable: Annotated[str | None, Field(description="The data table for the lock version")] = (
+        None
+    )
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is maximum of 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DataTableAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: float | None = None
-    LastModifiedRegion: str | None = None
-    LastModifiedTime: float | None = None
-    LockVersion: DataTableLockVersion | None = None
+    """
+    The read-only attributes of a AWS::Connect::DataTable, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The arn of the Data Table")] = None
+    CreatedTime: Annotated[
+        float | None, Field(description="The creation time of the Data Table")
+    ] = None
+    LastModifiedRegion: Annotated[str | None, Field(description="Last modified region.")] = None
+    LastModifiedTime: Annotated[float | None, Field(description="Last modified time.")] = None
+    LockVersion: Annotated[
+        DataTableLockVersion | None, Field(description="The lock version of the Data Table")
+    ] = None
 
 
 class DataTableProps(DeferredModel):
-    Description: str | None = None
-    InstanceArn: str
-    Name: str
-    Status: Literal["PUBLISHED"]
-    Tags: list[Tag] | None = None
-    TimeZone: str
-    ValueLockLevel: Literal["NONE", "DATA_TABLE", "PRIMARY_VALUE", "ATTRIBUTE", "VALUE"]
+    """
+    The properties a program declares for a AWS::Connect::DataTable.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the Data Table.")] = (
+        None
+    )
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="The identifier of the Amazon Connect instance. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[str, Field(description="The name of the Data Table")]
+    Status: Annotated[
+        Literal["PUBLISHED"],
+        Field(
+            description="The status of the Data Table Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None
+    TimeZone: Annotated[str, Field(description="The time zone of the Data Table")]
+    ValueLockLevel: Annotated[
+        Literal["NONE", "DATA_TABLE", "PRIMARY_VALUE", "ATTRIBUTE", "VALUE"],
+        Field(description="The value lock level of the Data Table"),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by data_table_record.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataTableRecordAttributes",
@@ -23,23 +24,44 @@ class Value(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeId: str | None = None
-    AttributeValue: str | None = None
+    AttributeId: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
+    AttributeValue: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DataTableRecordAttributes(DeferredModel):
-    RecordId: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::DataTableRecord, set by AWS.
+    """
+
+    RecordId: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
 
 
 class DataTableRecordDataTableRecord(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PrimaryValues: list[Value] | None = None
-    Values: list[Value]
+    PrimaryValues: Annotated[list[Value] | None, Field(description="Type: list[ValueDict].")] = None
+    Values: Annotated[list[Value], Field(description="Type: list[ValueDict].")]
 
 
 class DataTableRecordProps(DeferredModel):
-    DataTableArn: str
-    DataTableRecord: DataTableRecordDataTableRecord
-    InstanceArn: str
+    """
+    The properties a program declares for a AWS::Connect::DataTableRecord.
+    """
+
+    DataTableArn: Annotated[
+        str,
+        Field(
+            description="Length: 1 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DataTableRecord: Annotated[
+        DataTableRecordDataTableRecord,
+        Field(description="Type: DataTableRecordDataTableRecordDict."),
+    ]
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by email_address.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AliasConfiguration",
@@ -20,28 +21,68 @@ __all__ = [
 
 
 class AliasConfiguration(DeferredModel):
+    """
+    Configuration for an email address alias
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmailAddressArn: str
+    EmailAddressArn: Annotated[str, Field(description="The identifier of the email address alias")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class EmailAddressAttributes(DeferredModel):
-    EmailAddressArn: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::EmailAddress, set by AWS.
+    """
+
+    EmailAddressArn: Annotated[
+        str | None, Field(description="The identifier of the email address.")
+    ] = None
 
 
 class EmailAddressProps(DeferredModel):
-    AliasConfigurations: list[AliasConfiguration] | None = None
-    Description: str | None = None
-    DisplayName: str | None = None
-    EmailAddress: str
-    InstanceArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Connect::EmailAddress.
+    """
+
+    AliasConfigurations: Annotated[
+        list[AliasConfiguration] | None,
+        Field(description="List of alias configurations for the email address"),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A description for the email address.")
+    ] = None
+    DisplayName: Annotated[
+        str | None, Field(description="The display name for the email address.")
+    ] = None
+    EmailAddress: Annotated[
+        str,
+        Field(
+            description="Email address to be created for this instance Create-only: changing it replaces the resource."
+        ),
+    ]
+    InstanceArn: Annotated[str, Field(description="The identifier of the Amazon Connect instance.")]
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None

@@ -7,10 +7,10 @@ Imported on first use by evaluation_form.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EvaluationFormAttributes",
@@ -61,405 +61,954 @@ __all__ = [
 
 
 class EvaluationFormAutoEvaluationConfiguration(DeferredModel):
+    """
+    Configuration information about automated evaluations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class EvaluationFormAutomaticFailConfiguration(DeferredModel):
+    """
+    Information about automatic fail configuration for an evaluation form.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetSection: str | None = None
+    TargetSection: Annotated[
+        str | None, Field(description="The referenceId of the target section for auto failure.")
+    ] = None
 
 
 class EvaluationFormItemEnablementSource(DeferredModel):
+    """
+    An enablement expression source item.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RefId: str | None = None
-    Type: Literal["QUESTION_REF_ID"]
+    RefId: Annotated[str | None, Field(description="A referenceId of the source item.")] = None
+    Type: Annotated[Literal["QUESTION_REF_ID"], Field(description="A type of source item.")]
 
 
 class EvaluationFormItemEnablementSourceValue(DeferredModel):
+    """
+    An enablement expression source value.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RefId: str | None = None
-    Type: Literal["OPTION_REF_ID"] | None = None
+    RefId: Annotated[str | None, Field(description="A referenceId of the source value.")] = None
+    Type: Annotated[
+        Literal["OPTION_REF_ID"] | None, Field(description="A type of source item value.")
+    ] = None
 
 
 class EvaluationFormLanguageConfiguration(DeferredModel):
+    """
+    Language configuration for an evaluation form.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FormLanguage: (
+    FormLanguage: Annotated[
         Literal[
             "de-DE", "en-US", "es-ES", "fr-FR", "it-IT", "pt-BR", "ja-JP", "ko-KR", "zh-CN", "ms-MY"
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The language for the evaluation form."),
+    ] = None
 
 
 class EvaluationFormMetricConfiguration(DeferredModel):
+    """
+    Information about the metric configuration for an evaluation form question. Use this to associate a business outcome metric with a question.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricName: str
-    MetricType: Literal["BUSINESS_OUTCOME"]
+    MetricName: Annotated[
+        str,
+        Field(
+            description="The name of the metric. Valid values are: + ``SALE_SUCCESS`` – Sale success. + ``CSAT`` – Customer satisfaction. + ``CHURN_PROPENSITY`` – Churn propensity. + ``SELF_SERVICE_SUCCESS`` – Self-service success. + ``PARTIAL_SELF_SERVICE_SUCCESS`` – Partial self-service success."
+        ),
+    ]
+    MetricType: Annotated[
+        Literal["BUSINESS_OUTCOME"],
+        Field(description="The type of metric. Currently, only ``BUSINESS_OUTCOME`` is supported."),
+    ]
 
 
 class EvaluationFormQuestionAutomationAnswerSource(DeferredModel):
+    """
+    A question automation answer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceType: Literal["CONTACT_LENS_DATA", "GEN_AI"]
+    SourceType: Annotated[
+        Literal["CONTACT_LENS_DATA", "GEN_AI"],
+        Field(description="The automation answer source type."),
+    ]
 
 
 class EvaluationFormScoreThreshold(DeferredModel):
+    """
+    Information about a score threshold for a performance category.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxScorePercentage: float | None = None
-    MinScorePercentage: float | None = None
-    PerformanceCategory: Literal["NEEDS_IMPROVEMENT", "EXCEEDS_EXPECTATIONS"]
+    MaxScorePercentage: Annotated[
+        float | None,
+        Field(description="The maximum score percentage for the performance category."),
+    ] = None
+    MinScorePercentage: Annotated[
+        float | None,
+        Field(description="The minimum score percentage for the performance category."),
+    ] = None
+    PerformanceCategory: Annotated[
+        Literal["NEEDS_IMPROVEMENT", "EXCEEDS_EXPECTATIONS"],
+        Field(description="The performance category name."),
+    ]
 
 
 class EvaluationFormScoringStrategy(DeferredModel):
+    """
+    A scoring strategy of the evaluation form.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mode: Literal["QUESTION_ONLY", "SECTION_ONLY", "POINTS_BASED"]
-    ScoreThresholds: list[EvaluationFormScoreThreshold] | None = None
-    Status: Literal["ENABLED", "DISABLED"]
+    Mode: Annotated[
+        Literal["QUESTION_ONLY", "SECTION_ONLY", "POINTS_BASED"],
+        Field(
+            description="The scoring mode of the evaluation form. *Allowed values*: ``QUESTION_ONLY`` | ``SECTION_ONLY``"
+        ),
+    ]
+    ScoreThresholds: Annotated[
+        list[EvaluationFormScoreThreshold] | None,
+        Field(description="Type: list[EvaluationFormScoreThresholdDict]."),
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(
+            description="The scoring status of the evaluation form. *Allowed values*: ``ENABLED`` | ``DISABLED``"
+        ),
+    ]
 
 
 class EvaluationFormTargetConfiguration(DeferredModel):
+    """
+    Configuration that specifies the target for an evaluation form.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContactInteractionType: Literal["AGENT", "AUTOMATED", "CUSTOMER"]
+    ContactInteractionType: Annotated[
+        Literal["AGENT", "AUTOMATED", "CUSTOMER"],
+        Field(description="The contact interaction type for this evaluation form."),
+    ]
 
 
 class EvaluationFormTextQuestionAutomation(DeferredModel):
+    """
+    Information about the automation configuration in text questions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnswerSource: EvaluationFormQuestionAutomationAnswerSource | None = None
+    AnswerSource: Annotated[
+        EvaluationFormQuestionAutomationAnswerSource | None,
+        Field(description="Automation answer source."),
+    ] = None
 
 
 class EvaluationFormTextQuestionProperties(DeferredModel):
+    """
+    Information about properties for a text question in an evaluation form.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Automation: EvaluationFormTextQuestionAutomation | None = None
+    Automation: Annotated[
+        EvaluationFormTextQuestionAutomation | None,
+        Field(description="The automation properties of the text question."),
+    ] = None
 
 
 class EvaluationReviewNotificationRecipientValue(DeferredModel):
+    """
+    The value information for an evaluation review notification recipient.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    UserId: str | None = None
+    UserId: Annotated[
+        str | None, Field(description="The user identifier for the notification recipient.")
+    ] = None
 
 
 class MultiSelectQuestionRuleCategoryAutomation(DeferredModel):
+    """
+    Automation rule for multi-select questions based on rule categories.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Category: str
-    Condition: Literal["PRESENT", "NOT_PRESENT"]
-    OptionRefIds: list[str]
+    Category: Annotated[str, Field(description="The category name for this automation rule.")]
+    Condition: Annotated[
+        Literal["PRESENT", "NOT_PRESENT"],
+        Field(description="The condition for this automation rule."),
+    ]
+    OptionRefIds: Annotated[
+        list[str], Field(description="Reference IDs of options for this automation rule.")
+    ]
 
 
 class NumericQuestionPropertyValueAutomation(DeferredModel):
+    """
+    Information about the property value used in automation of a numeric questions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Label: Literal[
-        "OVERALL_CUSTOMER_SENTIMENT_SCORE",
-        "OVERALL_AGENT_SENTIMENT_SCORE",
-        "NON_TALK_TIME",
-        "NON_TALK_TIME_PERCENTAGE",
-        "NUMBER_OF_INTERRUPTIONS",
-        "CONTACT_DURATION",
-        "AGENT_INTERACTION_DURATION",
-        "CUSTOMER_HOLD_TIME",
-        "LONGEST_HOLD_DURATION",
-        "NUMBER_OF_HOLDS",
-        "AGENT_INTERACTION_AND_HOLD_DURATION",
-        "CUSTOMER_SENTIMENT_SCORE_WITHOUT_AGENT",
-        "CUSTOMER_SENTIMENT_SCORE_WITH_AGENT",
+    Label: Annotated[
+        Literal[
+            "OVERALL_CUSTOMER_SENTIMENT_SCORE",
+            "OVERALL_AGENT_SENTIMENT_SCORE",
+            "NON_TALK_TIME",
+            "NON_TALK_TIME_PERCENTAGE",
+            "NUMBER_OF_INTERRUPTIONS",
+            "CONTACT_DURATION",
+            "AGENT_INTERACTION_DURATION",
+            "CUSTOMER_HOLD_TIME",
+            "LONGEST_HOLD_DURATION",
+            "NUMBER_OF_HOLDS",
+            "AGENT_INTERACTION_AND_HOLD_DURATION",
+            "CUSTOMER_SENTIMENT_SCORE_WITHOUT_AGENT",
+            "CUSTOMER_SENTIMENT_SCORE_WITH_AGENT",
+        ],
+        Field(description="The property label of the automation."),
     ]
 
 
 class QuestionOptionPointsConfiguration(DeferredModel):
+    """
+    Information about the points configuration for an answer option.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsBonus: bool | None = None
-    PointValue: int
+    IsBonus: Annotated[
+        bool | None, Field(description="The flag to mark the option as a bonus option.")
+    ] = None
+    PointValue: Annotated[int, Field(description="The point value assigned to the answer option.")]
 
 
 class QuestionPointsConfiguration(DeferredModel):
+    """
+    Information about the points configuration for a question.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsBonus: bool | None = None
-    MaxPointValue: int | None = None
-    MinPointValue: int | None = None
+    IsBonus: Annotated[
+        bool | None, Field(description="The flag to mark the question as a bonus question.")
+    ] = None
+    MaxPointValue: Annotated[int | None, Field(description="The maximum point value.")] = None
+    MinPointValue: Annotated[int | None, Field(description="The minimum point value.")] = None
 
 
 class SingleSelectQuestionRuleCategoryAutomation(DeferredModel):
+    """
+    Information about the automation option based on a rule category for a single select question. *Length Constraints*: Minimum length of 1. Maximum length of 50.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Category: str
-    Condition: Literal["PRESENT", "NOT_PRESENT"]
-    OptionRefId: str
+    Category: Annotated[
+        str, Field(description="The category name, as defined in Rules. *Minimum*: 1 *Maximum*: 50")
+    ]
+    Condition: Annotated[
+        Literal["PRESENT", "NOT_PRESENT"],
+        Field(
+            description="The condition to apply for the automation option. If the condition is PRESENT, then the option is applied when the contact data includes the category. Similarly, if the condition is NOT_PRESENT, then the option is applied when the contact data does not include the category. *Allowed values*: ``PRESENT`` | ``NOT_PRESENT`` *Maximum*: 50"
+        ),
+    ]
+    OptionRefId: Annotated[
+        str,
+        Field(
+            description="The identifier of the answer option. An identifier must be unique within the question. *Length Constraints*: Minimum length of 1. Maximum length of 40."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -"
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -"
+        ),
+    ]
 
 
 class EvaluationFormAttributes(DeferredModel):
-    EvaluationFormArn: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::EvaluationForm, set by AWS.
+    """
+
+    EvaluationFormArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/evaluation-form/[-a-zA-Z0-9]*$"
+        ),
+    ] = None
 
 
 class EvaluationFormItemEnablementExpression(DeferredModel):
+    """
+    An expression that defines a basic building block of conditional enablement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comparator: Literal["IN", "NOT_IN", "ALL_IN", "EXACT"]
-    Source: EvaluationFormItemEnablementSource
-    Values: list[EvaluationFormItemEnablementSourceValue]
+    Comparator: Annotated[
+        Literal["IN", "NOT_IN", "ALL_IN", "EXACT"],
+        Field(description="A comparator to be used against list of values."),
+    ]
+    Source: Annotated[
+        EvaluationFormItemEnablementSource,
+        Field(description="A source item of enablement expression."),
+    ]
+    Values: Annotated[
+        list[EvaluationFormItemEnablementSourceValue],
+        Field(description="A list of values from source item."),
+    ]
 
 
 class EvaluationFormMultiSelectQuestionAutomationOption(DeferredModel):
+    """
+    An automation option for a multi-select question.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RuleCategory: MultiSelectQuestionRuleCategoryAutomation
+    RuleCategory: Annotated[
+        MultiSelectQuestionRuleCategoryAutomation,
+        Field(description="Rule category configuration for this automation option."),
+    ]
 
 
 class EvaluationFormMultiSelectQuestionOption(DeferredModel):
+    """
+    An option for a multi-select question in an evaluation form.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutomaticFail: bool | None = None
-    AutomaticFailConfiguration: EvaluationFormAutomaticFailConfiguration | None = None
-    PointsConfiguration: QuestionOptionPointsConfiguration | None = None
-    RefId: str
-    Score: int | None = None
-    Text: str
+    AutomaticFail: Annotated[
+        bool | None,
+        Field(
+            description="The flag to mark the option as automatic fail. If an automatic fail answer is provided, the overall evaluation gets a score of 0."
+        ),
+    ] = None
+    AutomaticFailConfiguration: Annotated[
+        EvaluationFormAutomaticFailConfiguration | None,
+        Field(description="Information about automatic fail configuration for an evaluation form."),
+    ] = None
+    PointsConfiguration: Annotated[
+        QuestionOptionPointsConfiguration | None,
+        Field(description="The points configuration for point-based scoring."),
+    ] = None
+    RefId: Annotated[str, Field(description="Reference identifier for this option.")]
+    Score: Annotated[int | None, Field(description="The score assigned to the answer option.")] = (
+        None
+    )
+    Text: Annotated[str, Field(description="Display text for this option.")]
 
 
 class EvaluationFormNumericQuestionAutomation(DeferredModel):
+    """
+    Information about the automation configuration in numeric questions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnswerSource: EvaluationFormQuestionAutomationAnswerSource | None = None
-    PropertyValue: NumericQuestionPropertyValueAutomation | None = None
+    AnswerSource: Annotated[
+        EvaluationFormQuestionAutomationAnswerSource | None,
+        Field(description="A source of automation answer for numeric question."),
+    ] = None
+    PropertyValue: Annotated[
+        NumericQuestionPropertyValueAutomation | None,
+        Field(description="The property value of the automation."),
+    ] = None
 
 
 class EvaluationFormNumericQuestionOption(DeferredModel):
+    """
+    Information about the option range used for scoring in numeric questions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutomaticFail: bool | None = None
-    AutomaticFailConfiguration: EvaluationFormAutomaticFailConfiguration | None = None
-    MaxValue: int
-    MinValue: int
-    PointsConfiguration: QuestionOptionPointsConfiguration | None = None
-    Score: int | None = None
+    AutomaticFail: Annotated[
+        bool | None,
+        Field(
+            description="The flag to mark the option as automatic fail. If an automatic fail answer is provided, the overall evaluation gets a score of 0."
+        ),
+    ] = None
+    AutomaticFailConfiguration: Annotated[
+        EvaluationFormAutomaticFailConfiguration | None,
+        Field(description="A configuration for automatic fail."),
+    ] = None
+    MaxValue: Annotated[int, Field(description="The maximum answer value of the range option.")]
+    MinValue: Annotated[int, Field(description="The minimum answer value of the range option.")]
+    PointsConfiguration: Annotated[
+        QuestionOptionPointsConfiguration | None,
+        Field(description="The points configuration for point-based scoring."),
+    ] = None
+    Score: Annotated[
+        int | None,
+        Field(
+            description="The score assigned to answer values within the range option. *Minimum*: 0 *Maximum*: 10"
+        ),
+    ] = None
 
 
 class EvaluationFormNumericQuestionProperties(DeferredModel):
+    """
+    Information about properties for a numeric question in an evaluation form.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Automation: EvaluationFormNumericQuestionAutomation | None = None
-    MaxValue: int
-    MinValue: int
-    Options: list[EvaluationFormNumericQuestionOption] | None = None
+    Automation: Annotated[
+        EvaluationFormNumericQuestionAutomation | None,
+        Field(description="The automation properties of the numeric question."),
+    ] = None
+    MaxValue: Annotated[int, Field(description="The maximum answer value.")]
+    MinValue: Annotated[int, Field(description="The minimum answer value.")]
+    Options: Annotated[
+        list[EvaluationFormNumericQuestionOption] | None,
+        Field(description="The scoring options of the numeric question."),
+    ] = None
 
 
 class EvaluationFormQuestionScoringConfiguration(DeferredModel):
+    """
+    Scoring configuration for a question in an evaluation form.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsExcludedFromScoring: bool | None = None
-    PointsConfiguration: QuestionPointsConfiguration | None = None
-    ScoreThresholds: list[EvaluationFormScoreThreshold] | None = None
+    IsExcludedFromScoring: Annotated[
+        bool | None, Field(description="The flag to exclude the question from scoring.")
+    ] = None
+    PointsConfiguration: Annotated[
+        QuestionPointsConfiguration | None,
+        Field(description="The points configuration for point-based scoring."),
+    ] = None
+    ScoreThresholds: Annotated[
+        list[EvaluationFormScoreThreshold] | None,
+        Field(description="The score thresholds for performance categories."),
+    ] = None
 
 
 class EvaluationFormSingleSelectQuestionAutomationOption(DeferredModel):
+    """
+    The automation options of the single select question.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RuleCategory: SingleSelectQuestionRuleCategoryAutomation
+    RuleCategory: Annotated[
+        SingleSelectQuestionRuleCategoryAutomation,
+        Field(
+            description="The automation option based on a rule category for the single select question."
+        ),
+    ]
 
 
 class EvaluationFormSingleSelectQuestionOption(DeferredModel):
+    """
+    Information about the automation configuration in single select questions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutomaticFail: bool | None = None
-    AutomaticFailConfiguration: EvaluationFormAutomaticFailConfiguration | None = None
-    PointsConfiguration: QuestionOptionPointsConfiguration | None = None
-    RefId: str
-    Score: int | None = None
-    Text: str
+    AutomaticFail: Annotated[
+        bool | None,
+        Field(
+            description="The flag to mark the option as automatic fail. If an automatic fail answer is provided, the overall evaluation gets a score of 0."
+        ),
+    ] = None
+    AutomaticFailConfiguration: Annotated[
+        EvaluationFormAutomaticFailConfiguration | None,
+        Field(description="Whether automatic fail is configured on a single select question."),
+    ] = None
+    PointsConfiguration: Annotated[
+        QuestionOptionPointsConfiguration | None,
+        Field(description="The points configuration for point-based scoring."),
+    ] = None
+    RefId: Annotated[
+        str,
+        Field(
+            description="The identifier of the answer option. An identifier must be unique within the question. *Length Constraints*: Minimum length of 1. Maximum length of 40."
+        ),
+    ]
+    Score: Annotated[
+        int | None,
+        Field(description="The score assigned to the answer option. *Minimum*: 0 *Maximum*: 10"),
+    ] = None
+    Text: Annotated[
+        str,
+        Field(
+            description="The title of the answer option. *Length Constraints*: Minimum length of 1. Maximum length of 128."
+        ),
+    ]
 
 
 class EvaluationReviewNotificationRecipient(DeferredModel):
+    """
+    Information about a recipient who should be notified when an evaluation review is requested.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["USER_ID"]
-    Value: EvaluationReviewNotificationRecipientValue
+    Type: Annotated[Literal["USER_ID"], Field(description="The type of notification recipient.")]
+    Value: Annotated[
+        EvaluationReviewNotificationRecipientValue,
+        Field(description="The value associated with the notification recipient type."),
+    ]
 
 
 class EvaluationFormItemEnablementConditionOperand(DeferredModel):
+    """
+    An operand of the enablement condition.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Expression: EvaluationFormItemEnablementExpression | None = None
+    Expression: Annotated[
+        EvaluationFormItemEnablementExpression | None,
+        Field(description="An expression of the enablement condition."),
+    ] = None
 
 
 class EvaluationFormMultiSelectQuestionAutomation(DeferredModel):
+    """
+    Automation configuration for multi-select questions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnswerSource: EvaluationFormQuestionAutomationAnswerSource | None = None
-    DefaultOptionRefIds: list[str] | None = None
-    Options: list[EvaluationFormMultiSelectQuestionAutomationOption] | None = None
+    AnswerSource: Annotated[
+        EvaluationFormQuestionAutomationAnswerSource | None,
+        Field(description="A question automation answer."),
+    ] = None
+    DefaultOptionRefIds: Annotated[
+        list[str] | None, Field(description="Reference IDs of default options.")
+    ] = None
+    Options: Annotated[
+        list[EvaluationFormMultiSelectQuestionAutomationOption] | None,
+        Field(description="Automation options for the multi-select question."),
+    ] = None
 
 
 class EvaluationFormMultiSelectQuestionProperties(DeferredModel):
+    """
+    Properties for a multi-select question in an evaluation form.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Automation: EvaluationFormMultiSelectQuestionAutomation | None = None
-    DisplayAs: Literal["DROPDOWN", "CHECKBOX"] | None = None
-    Options: list[EvaluationFormMultiSelectQuestionOption]
+    Automation: Annotated[
+        EvaluationFormMultiSelectQuestionAutomation | None,
+        Field(description="Automation configuration for this multi-select question."),
+    ] = None
+    DisplayAs: Annotated[
+        Literal["DROPDOWN", "CHECKBOX"] | None,
+        Field(description="Display format for the multi-select question."),
+    ] = None
+    Options: Annotated[
+        list[EvaluationFormMultiSelectQuestionOption],
+        Field(description="Options available for this multi-select question."),
+    ]
 
 
 class EvaluationFormSingleSelectQuestionAutomation(DeferredModel):
+    """
+    Information about the automation configuration in single select questions. Automation options are evaluated in order, and the first matched option is applied. If no automation option matches, and there is a default option, then the default option is applied.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnswerSource: EvaluationFormQuestionAutomationAnswerSource | None = None
-    DefaultOptionRefId: str | None = None
-    Options: list[EvaluationFormSingleSelectQuestionAutomationOption] | None = None
+    AnswerSource: Annotated[
+        EvaluationFormQuestionAutomationAnswerSource | None,
+        Field(description="Automation answer source."),
+    ] = None
+    DefaultOptionRefId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the default answer option, when none of the automation options match the criteria. *Length Constraints*: Minimum length of 1. Maximum length of 40."
+        ),
+    ] = None
+    Options: Annotated[
+        list[EvaluationFormSingleSelectQuestionAutomationOption] | None,
+        Field(
+            description="The automation options of the single select question. *Minimum*: 1 *Maximum*: 20"
+        ),
+    ] = None
 
 
 class EvaluationFormSingleSelectQuestionProperties(DeferredModel):
+    """
+    Information about the options in single select questions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Automation: EvaluationFormSingleSelectQuestionAutomation | None = None
-    DisplayAs: Literal["DROPDOWN", "RADIO"] | None = None
-    Options: list[EvaluationFormSingleSelectQuestionOption]
+    Automation: Annotated[
+        EvaluationFormSingleSelectQuestionAutomation | None,
+        Field(description="The display mode of the single select question."),
+    ] = None
+    DisplayAs: Annotated[
+        Literal["DROPDOWN", "RADIO"] | None,
+        Field(
+            description="The display mode of the single select question. *Allowed values*: ``DROPDOWN`` | ``RADIO``"
+        ),
+    ] = None
+    Options: Annotated[
+        list[EvaluationFormSingleSelectQuestionOption],
+        Field(
+            description="The answer options of the single select question. *Minimum*: 2 *Maximum*: 256"
+        ),
+    ]
 
 
 class EvaluationReviewConfiguration(DeferredModel):
+    """
+    Configuration settings for evaluation reviews.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EligibilityDays: int | None = None
-    ReviewNotificationRecipients: list[EvaluationReviewNotificationRecipient]
+    EligibilityDays: Annotated[
+        int | None,
+        Field(
+            description="Number of days during which a request for review can be submitted for evaluations created from this form."
+        ),
+    ] = None
+    ReviewNotificationRecipients: Annotated[
+        list[EvaluationReviewNotificationRecipient],
+        Field(description="List of recipients who should be notified when a review is requested."),
+    ]
 
 
 class EvaluationFormItemEnablementCondition(DeferredModel):
+    """
+    A condition for item enablement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Operands: list[EvaluationFormItemEnablementConditionOperand]
-    Operator: Literal["OR", "AND"] | None = None
+    Operands: Annotated[
+        list[EvaluationFormItemEnablementConditionOperand],
+        Field(description="Operands of the enablement condition."),
+    ]
+    Operator: Annotated[
+        Literal["OR", "AND"] | None,
+        Field(
+            description="The operator to be used to be applied to operands if more than one provided."
+        ),
+    ] = None
 
 
 class EvaluationFormItemEnablementConfiguration(DeferredModel):
+    """
+    An item enablement configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["DISABLE", "ENABLE"]
-    Condition: EvaluationFormItemEnablementCondition
-    DefaultAction: Literal["DISABLE", "ENABLE"] | None = None
+    Action: Annotated[
+        Literal["DISABLE", "ENABLE"],
+        Field(description="An enablement action that if condition is satisfied."),
+    ]
+    Condition: Annotated[
+        EvaluationFormItemEnablementCondition,
+        Field(description="A condition for item enablement configuration."),
+    ]
+    DefaultAction: Annotated[
+        Literal["DISABLE", "ENABLE"] | None,
+        Field(description="An enablement action that if condition is not satisfied."),
+    ] = None
 
 
 class EvaluationFormQuestionTypeProperties(DeferredModel):
+    """
+    Information about properties for a question in an evaluation form. The question type properties must be either for a numeric question or a single select question.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MultiSelect: EvaluationFormMultiSelectQuestionProperties | None = None
-    Numeric: EvaluationFormNumericQuestionProperties | None = None
-    SingleSelect: EvaluationFormSingleSelectQuestionProperties | None = None
-    Text: EvaluationFormTextQuestionProperties | None = None
+    MultiSelect: Annotated[
+        EvaluationFormMultiSelectQuestionProperties | None,
+        Field(description="Properties for multi-select question types."),
+    ] = None
+    Numeric: Annotated[
+        EvaluationFormNumericQuestionProperties | None,
+        Field(description="The properties of the numeric question."),
+    ] = None
+    SingleSelect: Annotated[
+        EvaluationFormSingleSelectQuestionProperties | None,
+        Field(description="The properties of the numeric question."),
+    ] = None
+    Text: Annotated[
+        EvaluationFormTextQuestionProperties | None,
+        Field(description="The properties of the text question."),
+    ] = None
 
 
 class EvaluationFormQuestion(DeferredModel):
+    """
+    Information about a question from an evaluation form.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enablement: EvaluationFormItemEnablementConfiguration | None = None
-    Instructions: str | None = None
-    MetricConfiguration: EvaluationFormMetricConfiguration | None = None
-    NotApplicableEnabled: bool | None = None
-    QuestionType: Literal["NUMERIC", "SINGLESELECT", "TEXT", "MULTISELECT", "DATETIME"]
-    QuestionTypeProperties: EvaluationFormQuestionTypeProperties | None = None
-    RefId: str
-    ScoringConfiguration: EvaluationFormQuestionScoringConfiguration | None = None
-    Title: str
-    Weight: float | None = None
+    Enablement: Annotated[
+        EvaluationFormItemEnablementConfiguration | None,
+        Field(description="A question conditional enablement."),
+    ] = None
+    Instructions: Annotated[
+        str | None,
+        Field(
+            description="The instructions of the section. *Length Constraints*: Minimum length of 0. Maximum length of 1024."
+        ),
+    ] = None
+    MetricConfiguration: Annotated[
+        EvaluationFormMetricConfiguration | None,
+        Field(
+            description="The metric configuration for the question. Use this to associate a business outcome metric with the question."
+        ),
+    ] = None
+    NotApplicableEnabled: Annotated[
+        bool | None, Field(description="The flag to enable not applicable answers to the question.")
+    ] = None
+    QuestionType: Annotated[
+        Literal["NUMERIC", "SINGLESELECT", "TEXT", "MULTISELECT", "DATETIME"],
+        Field(
+            description="The type of the question. *Allowed values*: ``NUMERIC`` | ``SINGLESELECT`` | ``TEXT``"
+        ),
+    ]
+    QuestionTypeProperties: Annotated[
+        EvaluationFormQuestionTypeProperties | None,
+        Field(
+            description="The properties of the type of question. Text questions do not have to define question type properties."
+        ),
+    ] = None
+    RefId: Annotated[
+        str,
+        Field(
+            description="The identifier of the question. An identifier must be unique within the evaluation form. *Length Constraints*: Minimum length of 1. Maximum length of 40."
+        ),
+    ]
+    ScoringConfiguration: Annotated[
+        EvaluationFormQuestionScoringConfiguration | None,
+        Field(description="The scoring configuration of the question."),
+    ] = None
+    Title: Annotated[
+        str,
+        Field(
+            description="The title of the question. *Length Constraints*: Minimum length of 1. Maximum length of 350."
+        ),
+    ]
+    Weight: Annotated[
+        float | None,
+        Field(description="The scoring weight of the section. *Minimum*: 0 *Maximum*: 100"),
+    ] = None
 
 
 class EvaluationFormProps(DeferredModel):
-    AIVersion: str | None = None
-    AutoEvaluationConfiguration: EvaluationFormAutoEvaluationConfiguration | None = None
-    Description: str | None = None
-    InstanceArn: str
-    Items: list[EvaluationFormBaseItem]
-    LanguageConfiguration: EvaluationFormLanguageConfiguration | None = None
-    ReviewConfiguration: EvaluationReviewConfiguration | None = None
-    ScoringStrategy: EvaluationFormScoringStrategy | None = None
-    Status: Literal["DRAFT", "ACTIVE"]
-    Tags: list[Tag] | None = None
-    TargetConfiguration: EvaluationFormTargetConfiguration | None = None
-    Title: str
+    """
+    The properties a program declares for a AWS::Connect::EvaluationForm.
+    """
+
+    AIVersion: Annotated[
+        str | None,
+        Field(
+            description="The AI version to use for the evaluation form. This specifies which AI model version is used for automated evaluations."
+        ),
+    ] = None
+    AutoEvaluationConfiguration: Annotated[
+        EvaluationFormAutoEvaluationConfiguration | None,
+        Field(description="The automatic evaluation configuration of an evaluation form."),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the evaluation form. *Length Constraints*: Minimum length of 0. Maximum length of 1024."
+        ),
+    ] = None
+    InstanceArn: Annotated[str, Field(description="The identifier of the Amazon Connect instance.")]
+    Items: Annotated[
+        list[EvaluationFormBaseItem],
+        Field(
+            description="Items that are part of the evaluation form. The total number of sections and questions must not exceed 100 each. Questions must be contained in a section. *Minimum size*: 1 *Maximum size*: 100"
+        ),
+    ]
+    LanguageConfiguration: Annotated[
+        EvaluationFormLanguageConfiguration | None,
+        Field(description="Configuration for language settings of this evaluation form."),
+    ] = None
+    ReviewConfiguration: Annotated[
+        EvaluationReviewConfiguration | None,
+        Field(description="Configuration for evaluation review settings of this evaluation form."),
+    ] = None
+    ScoringStrategy: Annotated[
+        EvaluationFormScoringStrategy | None,
+        Field(description="A scoring strategy of the evaluation form."),
+    ] = None
+    Status: Annotated[
+        Literal["DRAFT", "ACTIVE"],
+        Field(
+            description="The status of the evaluation form. *Allowed values*: ``DRAFT`` | ``ACTIVE``"
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description='The tags used to organize, track, or control access for this resource. For example, { "tags": {"key1":"value1", "key2":"value2"} }.'
+        ),
+    ] = None
+    TargetConfiguration: Annotated[
+        EvaluationFormTargetConfiguration | None,
+        Field(description="Configuration that specifies the target for this evaluation form."),
+    ] = None
+    Title: Annotated[str, Field(description="A title of the evaluation form.")]
 
 
 class EvaluationFormBaseItem(DeferredModel):
+    """
+    An item at the root level. All items must be sections.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Section: EvaluationFormSection
+    Section: Annotated[
+        EvaluationFormSection, Field(description="A subsection or inner section of an item.")
+    ]
 
 
 class EvaluationFormItem(DeferredModel):
+    """
+    Items that are part of the evaluation form. The total number of sections and questions must not exceed 100 each. Questions must be contained in a section.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Question: EvaluationFormQuestion | None = None
-    Section: EvaluationFormSection | None = None
+    Question: Annotated[
+        EvaluationFormQuestion | None, Field(description="The information of the question.")
+    ] = None
+    Section: Annotated[
+        EvaluationFormSection | None, Field(description="The information of the section.")
+    ] = None
 
 
 class EvaluationFormSection(DeferredModel):
+    """
+    Information about a section from an evaluation form. A section can contain sections and/or questions. Evaluation forms can only contain sections and subsections (two level nesting).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Instructions: str | None = None
-    IsExcludedFromScoring: bool | None = None
-    Items: list[EvaluationFormItem] | None = None
-    RefId: str
-    ScoreThresholds: list[EvaluationFormScoreThreshold] | None = None
-    Title: str
-    Weight: float | None = None
+    Instructions: Annotated[str | None, Field(description="The instructions of the section.")] = (
+        None
+    )
+    IsExcludedFromScoring: Annotated[
+        bool | None, Field(description="The flag to exclude the section from scoring.")
+    ] = None
+    Items: Annotated[
+        list[EvaluationFormItem] | None, Field(description="The items of the section. *Minimum*: 1")
+    ] = None
+    RefId: Annotated[
+        str,
+        Field(
+            description="The identifier of the section. An identifier must be unique within the evaluation form. *Length Constraints*: Minimum length of 1. Maximum length of 40."
+        ),
+    ]
+    ScoreThresholds: Annotated[
+        list[EvaluationFormScoreThreshold] | None,
+        Field(description="The score thresholds for performance categories."),
+    ] = None
+    Title: Annotated[
+        str,
+        Field(
+            description="The title of the section. *Length Constraints*: Minimum length of 1. Maximum length of 128."
+        ),
+    ]
+    Weight: Annotated[
+        float | None,
+        Field(description="The scoring weight of the section. *Minimum*: 0 *Maximum*: 100"),
+    ] = None
 
 
 EvaluationFormProps.model_rebuild()

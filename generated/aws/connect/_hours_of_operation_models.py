@@ -7,10 +7,10 @@ Imported on first use by hours_of_operation.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HoursOfOperationAttributes",
@@ -28,98 +28,233 @@ __all__ = [
 
 
 class HoursOfOperationRecurrencePattern(DeferredModel):
+    """
+    Pattern for recurring hours of operation overrides.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ByMonth: list[int] | None = None
-    ByMonthDay: list[int] | None = None
-    ByWeekdayOccurrence: list[int] | None = None
-    Frequency: Literal["WEEKLY", "MONTHLY", "YEARLY"] | None = None
-    Interval: int | None = None
+    ByMonth: Annotated[
+        list[int] | None, Field(description="List of months (1-12) for recurrence pattern.")
+    ] = None
+    ByMonthDay: Annotated[
+        list[int] | None, Field(description="List of month days (-1 to 31) for recurrence pattern.")
+    ] = None
+    ByWeekdayOccurrence: Annotated[
+        list[int] | None,
+        Field(description="Items: 0 to 1 items. Each item: Range: -1 to 4 (inclusive)."),
+    ] = None
+    Frequency: Annotated[
+        Literal["WEEKLY", "MONTHLY", "YEARLY"] | None,
+        Field(description="The frequency of recurrence for hours of operation overrides."),
+    ] = None
+    Interval: Annotated[int | None, Field(description="Range: 1 to 6 (inclusive).")] = None
 
 
 class HoursOfOperationTimeSlice(DeferredModel):
+    """
+    The start time or end time for an hours of operation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Hours: int
-    Minutes: int
+    Hours: Annotated[int, Field(description="The hours.")]
+    Minutes: Annotated[int, Field(description="The minutes.")]
 
 
 class HoursOfOperationsIdentifier(DeferredModel):
+    """
+    Identifier for hours of operation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Name: str | None = None
+    Id: Annotated[str, Field(description="The identifier for the hours of operation.")]
+    Name: Annotated[str | None, Field(description="The name of the hours of operation.")] = None
 
 
 class OverrideTimeSlice(DeferredModel):
+    """
+    The start time or end time for an an hours of operation override.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Hours: int
-    Minutes: int
+    Hours: Annotated[int, Field(description="The hours.")]
+    Minutes: Annotated[int, Field(description="The minutes.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is maximum of 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class HoursOfOperationAttributes(DeferredModel):
-    HoursOfOperationArn: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::HoursOfOperation, set by AWS.
+    """
+
+    HoursOfOperationArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the hours of operation.")
+    ] = None
 
 
 class HoursOfOperationConfig(DeferredModel):
+    """
+    Contains information about the hours of operation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Day: Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
-    EndTime: HoursOfOperationTimeSlice
-    StartTime: HoursOfOperationTimeSlice
+    Day: Annotated[
+        Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"],
+        Field(description="The day that the hours of operation applies to."),
+    ]
+    EndTime: Annotated[
+        HoursOfOperationTimeSlice,
+        Field(description="The end time that your contact center closes."),
+    ]
+    StartTime: Annotated[
+        HoursOfOperationTimeSlice,
+        Field(description="The start time that your contact center opens."),
+    ]
 
 
 class HoursOfOperationOverrideConfig(DeferredModel):
+    """
+    Contains information about the hours of operation override.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Day: Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
-    EndTime: OverrideTimeSlice
-    StartTime: OverrideTimeSlice
+    Day: Annotated[
+        Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"],
+        Field(description="The day that the hours of operation override applies to."),
+    ]
+    EndTime: Annotated[
+        OverrideTimeSlice,
+        Field(
+            description="The new end time that your contact center closes for the overriden days."
+        ),
+    ]
+    StartTime: Annotated[
+        OverrideTimeSlice,
+        Field(
+            description="The new start time that your contact center opens for the overriden days."
+        ),
+    ]
 
 
 class HoursOfOperationRecurrenceConfig(DeferredModel):
+    """
+    Configuration for recurring hours of operation overrides.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecurrencePattern: HoursOfOperationRecurrencePattern
+    RecurrencePattern: Annotated[
+        HoursOfOperationRecurrencePattern,
+        Field(description="Pattern for recurring hours of operation overrides."),
+    ]
 
 
 class HoursOfOperationOverride(DeferredModel):
+    """
+    Overrides attached to the hours of operation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EffectiveFrom: str
-    EffectiveTill: str
-    HoursOfOperationOverrideId: str | None = None
-    OverrideConfig: list[HoursOfOperationOverrideConfig]
-    OverrideDescription: str | None = None
-    OverrideName: str
-    OverrideType: Literal["STANDARD", "OPEN", "CLOSED"] | None = None
-    RecurrenceConfig: HoursOfOperationRecurrenceConfig | None = None
+    EffectiveFrom: Annotated[
+        str,
+        Field(
+            description="The date from which the hours of operation override would be effective."
+        ),
+    ]
+    EffectiveTill: Annotated[
+        str,
+        Field(
+            description="The date till which the hours of operation override would be effective."
+        ),
+    ]
+    HoursOfOperationOverrideId: Annotated[
+        str | None,
+        Field(description="The Resource Identifier for the hours of operation override."),
+    ] = None
+    OverrideConfig: Annotated[
+        list[HoursOfOperationOverrideConfig],
+        Field(
+            description="Configuration information for the hours of operation override: day, start time, and end time."
+        ),
+    ]
+    OverrideDescription: Annotated[
+        str | None, Field(description="The description of the hours of operation override.")
+    ] = None
+    OverrideName: Annotated[str, Field(description="The name of the hours of operation override.")]
+    OverrideType: Annotated[
+        Literal["STANDARD", "OPEN", "CLOSED"] | None,
+        Field(description="The type of hours of operation override."),
+    ] = None
+    RecurrenceConfig: Annotated[
+        HoursOfOperationRecurrenceConfig | None,
+        Field(description="Configuration for recurring hours of operation overrides."),
+    ] = None
 
 
 class HoursOfOperationProps(DeferredModel):
-    ChildHoursOfOperations: list[HoursOfOperationsIdentifier] | None = None
-    Config: list[HoursOfOperationConfig]
-    Description: str | None = None
-    HoursOfOperationOverrides: list[HoursOfOperationOverride] | None = None
-    InstanceArn: str
-    Name: str
-    ParentHoursOfOperations: list[HoursOfOperationsIdentifier] | None = None
-    Tags: list[Tag] | None = None
-    TimeZone: str
+    """
+    The properties a program declares for a AWS::Connect::HoursOfOperation.
+    """
+
+    ChildHoursOfOperations: Annotated[
+        list[HoursOfOperationsIdentifier] | None,
+        Field(description="List of child hours of operations."),
+    ] = None
+    Config: Annotated[
+        list[HoursOfOperationConfig],
+        Field(
+            description="Configuration information for the hours of operation: day, start time, and end time."
+        ),
+    ]
+    Description: Annotated[
+        str | None, Field(description="The description of the hours of operation.")
+    ] = None
+    HoursOfOperationOverrides: Annotated[
+        list[HoursOfOperationOverride] | None,
+        Field(
+            description="One or more hours of operation overrides assigned to an hour of operation."
+        ),
+    ] = None
+    InstanceArn: Annotated[str, Field(description="The identifier of the Amazon Connect instance.")]
+    Name: Annotated[str, Field(description="The name of the hours of operation.")]
+    ParentHoursOfOperations: Annotated[
+        list[HoursOfOperationsIdentifier] | None,
+        Field(description="List of parent hours of operations."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None
+    TimeZone: Annotated[str, Field(description="The time zone of the hours of operation.")]

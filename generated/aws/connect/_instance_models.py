@@ -7,10 +7,10 @@ Imported on first use by instance.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AttributesObject",
@@ -24,41 +24,137 @@ class AttributesObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoMuteAgentOnHold: bool | None = None
-    AutoResolveBestVoices: bool | None = None
-    ContactLens: bool | None = None
-    ContactflowLogs: bool | None = None
-    EarlyMedia: bool | None = None
-    EnhancedChatMonitoring: bool | None = None
-    EnhancedContactMonitoring: bool | None = None
-    HighVolumeOutBound: bool | None = None
-    InboundCalls: bool
-    MessageStreaming: bool | None = None
-    MultiPartyChatConference: bool | None = None
-    MultiPartyConference: bool | None = None
-    OutboundCalls: bool
-    UseCustomTTSVoices: bool | None = None
+    AutoMuteAgentOnHold: Annotated[
+        bool | None,
+        Field(description="Boolean flag which enables AUTO_MUTE_AGENT_ON_HOLD on an instance."),
+    ] = None
+    AutoResolveBestVoices: Annotated[
+        bool | None,
+        Field(description="Boolean flag which enables AUTO_RESOLVE_BEST_VOICES on an instance."),
+    ] = None
+    ContactLens: Annotated[
+        bool | None, Field(description="Boolean flag which enables CONTACT_LENS on an instance.")
+    ] = None
+    ContactflowLogs: Annotated[
+        bool | None,
+        Field(description="Boolean flag which enables CONTACTFLOW_LOGS on an instance."),
+    ] = None
+    EarlyMedia: Annotated[
+        bool | None, Field(description="Boolean flag which enables EARLY_MEDIA on an instance.")
+    ] = None
+    EnhancedChatMonitoring: Annotated[
+        bool | None,
+        Field(description="Boolean flag which enables ENHANCED_CHAT_MONITORING on an instance."),
+    ] = None
+    EnhancedContactMonitoring: Annotated[
+        bool | None,
+        Field(description="Boolean flag which enables ENHANCED_CONTACT_MONITORING on an instance."),
+    ] = None
+    HighVolumeOutBound: Annotated[
+        bool | None,
+        Field(description="Boolean flag which enables HIGH_VOLUME_OUTBOUND on an instance."),
+    ] = None
+    InboundCalls: Annotated[
+        bool, Field(description="Mandatory element which enables inbound calls on new instance.")
+    ]
+    MessageStreaming: Annotated[
+        bool | None,
+        Field(description="Boolean flag which enables MESSAGE_STREAMING on an instance."),
+    ] = None
+    MultiPartyChatConference: Annotated[
+        bool | None,
+        Field(description="Boolean flag which enables MULTI_PARTY_CHAT_CONFERENCE on an instance."),
+    ] = None
+    MultiPartyConference: Annotated[
+        bool | None,
+        Field(description="Boolean flag which enables MULTI_PARTY_CONFERENCE on an instance."),
+    ] = None
+    OutboundCalls: Annotated[
+        bool, Field(description="Mandatory element which enables outbound calls on new instance.")
+    ]
+    UseCustomTTSVoices: Annotated[
+        bool | None,
+        Field(description="Boolean flag which enables USE_CUSTOM_TTS_VOICES on an instance."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class InstanceAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    Id: str | None = None
-    InstanceStatus: Literal["CREATION_IN_PROGRESS", "CREATION_FAILED", "ACTIVE"] | None = None
-    ServiceRole: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::Instance, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="An instanceArn is automatically generated on creation based on instanceId."
+        ),
+    ] = None
+    CreatedTime: Annotated[
+        str | None,
+        Field(description="Timestamp of instance creation logged as part of instance creation."),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description="An instanceId is automatically generated on creation and assigned as the unique identifier."
+        ),
+    ] = None
+    InstanceStatus: Annotated[
+        Literal["CREATION_IN_PROGRESS", "CREATION_FAILED", "ACTIVE"] | None,
+        Field(description="Specifies the creation status of new instance."),
+    ] = None
+    ServiceRole: Annotated[
+        str | None, Field(description="Service linked role created as part of instance creation.")
+    ] = None
 
 
 class InstanceProps(DeferredModel):
-    Attributes: AttributesObject
-    DirectoryId: str | None = None
-    IdentityManagementType: Literal["SAML", "CONNECT_MANAGED", "EXISTING_DIRECTORY"]
-    InstanceAlias: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Connect::Instance.
+    """
+
+    Attributes: Annotated[AttributesObject, Field(description="The attributes for the instance.")]
+    DirectoryId: Annotated[
+        str | None,
+        Field(
+            description="Existing directoryId user wants to map to the new Connect instance. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    IdentityManagementType: Annotated[
+        Literal["SAML", "CONNECT_MANAGED", "EXISTING_DIRECTORY"],
+        Field(
+            description="Specifies the type of directory integration for new instance. Create-only: changing it replaces the resource."
+        ),
+    ]
+    InstanceAlias: Annotated[
+        str | None,
+        Field(
+            description="Alias of the new directory created as part of new instance creation. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by instance_storage_config.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "InstanceStorageConfigAttributes",
@@ -27,65 +27,111 @@ class InstanceStorageConfigEncryptionConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionType: Literal["KMS"]
-    KeyId: str
+    EncryptionType: Annotated[
+        Literal["KMS"], Field(description="Specifies default encryption using AWS KMS-Managed Keys")
+    ]
+    KeyId: Annotated[str, Field(description="Specifies the encryption key id")]
 
 
 class InstanceStorageConfigKinesisFirehoseConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FirehoseArn: str
+    FirehoseArn: Annotated[str, Field(description="An ARN is a unique AWS resource identifier.")]
 
 
 class InstanceStorageConfigKinesisStreamConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StreamArn: str
+    StreamArn: Annotated[str, Field(description="An ARN is a unique AWS resource identifier.")]
 
 
 class InstanceStorageConfigKinesisVideoStreamConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionConfig: InstanceStorageConfigEncryptionConfig
-    Prefix: str
-    RetentionPeriodHours: float
+    EncryptionConfig: Annotated[
+        InstanceStorageConfigEncryptionConfig,
+        Field(description="Type: InstanceStorageConfigEncryptionConfigDict."),
+    ]
+    Prefix: Annotated[str, Field(description="Prefixes are used to infer logical hierarchy")]
+    RetentionPeriodHours: Annotated[float, Field(description="Number of hours")]
 
 
 class InstanceStorageConfigS3Config(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    BucketPrefix: str
-    EncryptionConfig: InstanceStorageConfigEncryptionConfig | None = None
+    BucketName: Annotated[str, Field(description="A name for the S3 Bucket")]
+    BucketPrefix: Annotated[str, Field(description="Prefixes are used to infer logical hierarchy")]
+    EncryptionConfig: Annotated[
+        InstanceStorageConfigEncryptionConfig | None,
+        Field(description="Type: InstanceStorageConfigEncryptionConfigDict."),
+    ] = None
 
 
 class InstanceStorageConfigAttributes(DeferredModel):
-    AssociationId: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::InstanceStorageConfig, set by AWS.
+    """
+
+    AssociationId: Annotated[
+        str | None,
+        Field(
+            description="An associationID is automatically generated when a storage config is associated with an instance"
+        ),
+    ] = None
 
 
 class InstanceStorageConfigProps(DeferredModel):
-    InstanceArn: str
-    KinesisFirehoseConfig: InstanceStorageConfigKinesisFirehoseConfig | None = None
-    KinesisStreamConfig: InstanceStorageConfigKinesisStreamConfig | None = None
-    KinesisVideoStreamConfig: InstanceStorageConfigKinesisVideoStreamConfig | None = None
-    ResourceType: Literal[
-        "CHAT_TRANSCRIPTS",
-        "CALL_RECORDINGS",
-        "SCHEDULED_REPORTS",
-        "MEDIA_STREAMS",
-        "CONTACT_TRACE_RECORDS",
-        "AGENT_EVENTS",
-        "REAL_TIME_CONTACT_ANALYSIS_SEGMENTS",
-        "ATTACHMENTS",
-        "CONTACT_EVALUATIONS",
-        "SCREEN_RECORDINGS",
-        "REAL_TIME_CONTACT_ANALYSIS_CHAT_SEGMENTS",
-        "REAL_TIME_CONTACT_ANALYSIS_VOICE_SEGMENTS",
-        "EMAIL_MESSAGES",
+    """
+    The properties a program declares for a AWS::Connect::InstanceStorageConfig.
+    """
+
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="Connect Instance ID with which the storage config will be associated Create-only: changing it replaces the resource."
+        ),
     ]
-    S3Config: InstanceStorageConfigS3Config | None = None
-    StorageType: Literal["S3", "KINESIS_VIDEO_STREAM", "KINESIS_STREAM", "KINESIS_FIREHOSE"]
+    KinesisFirehoseConfig: Annotated[
+        InstanceStorageConfigKinesisFirehoseConfig | None,
+        Field(description="Type: InstanceStorageConfigKinesisFirehoseConfigDict."),
+    ] = None
+    KinesisStreamConfig: Annotated[
+        InstanceStorageConfigKinesisStreamConfig | None,
+        Field(description="Type: InstanceStorageConfigKinesisStreamConfigDict."),
+    ] = None
+    KinesisVideoStreamConfig: Annotated[
+        InstanceStorageConfigKinesisVideoStreamConfig | None,
+        Field(description="Type: InstanceStorageConfigKinesisVideoStreamConfigDict."),
+    ] = None
+    ResourceType: Annotated[
+        Literal[
+            "CHAT_TRANSCRIPTS",
+            "CALL_RECORDINGS",
+            "SCHEDULED_REPORTS",
+            "MEDIA_STREAMS",
+            "CONTACT_TRACE_RECORDS",
+            "AGENT_EVENTS",
+            "REAL_TIME_CONTACT_ANALYSIS_SEGMENTS",
+            "ATTACHMENTS",
+            "CONTACT_EVALUATIONS",
+            "SCREEN_RECORDINGS",
+            "REAL_TIME_CONTACT_ANALYSIS_CHAT_SEGMENTS",
+            "REAL_TIME_CONTACT_ANALYSIS_VOICE_SEGMENTS",
+            "EMAIL_MESSAGES",
+        ],
+        Field(
+            description="Specifies the type of storage resource available for the instance Create-only: changing it replaces the resource."
+        ),
+    ]
+    S3Config: Annotated[
+        InstanceStorageConfigS3Config | None,
+        Field(description="Type: InstanceStorageConfigS3ConfigDict."),
+    ] = None
+    StorageType: Annotated[
+        Literal["S3", "KINESIS_VIDEO_STREAM", "KINESIS_STREAM", "KINESIS_FIREHOSE"],
+        Field(description="Specifies the storage type to be associated with the instance"),
+    ]

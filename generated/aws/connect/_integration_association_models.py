@@ -7,10 +7,10 @@ Imported on first use by integration_association.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IntegrationAssociationAttributes",
@@ -20,35 +20,82 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class IntegrationAssociationAttributes(DeferredModel):
-    IntegrationAssociationId: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::IntegrationAssociation, set by AWS.
+    """
+
+    IntegrationAssociationId: Annotated[
+        str | None, Field(description="Identifier of the association with Connect Instance")
+    ] = None
 
 
 class IntegrationAssociationProps(DeferredModel):
-    InstanceId: str
-    IntegrationArn: str
-    IntegrationType: Literal[
-        "LEX_BOT",
-        "LAMBDA_FUNCTION",
-        "APPLICATION",
-        "CASES_DOMAIN",
-        "WISDOM_ASSISTANT",
-        "WISDOM_KNOWLEDGE_BASE",
-        "WISDOM_QUICK_RESPONSES",
-        "FILE_SCANNER",
-        "MESSAGE_PROCESSOR",
-        "Q_MESSAGE_TEMPLATES",
-        "SES_IDENTITY",
-        "EVENT",
+    """
+    The properties a program declares for a AWS::Connect::IntegrationAssociation.
+    """
+
+    InstanceId: Annotated[
+        str,
+        Field(
+            description="Amazon Connect instance identifier Create-only: changing it replaces the resource."
+        ),
     ]
-    SourceApplicationName: str | None = None
-    SourceApplicationUrl: str | None = None
-    SourceType: Literal["SALESFORCE", "ZENDESK", "CASES"] | None = None
-    Tags: list[Tag] | None = None
+    IntegrationArn: Annotated[
+        str,
+        Field(
+            description="ARN of Integration being associated with the instance Create-only: changing it replaces the resource."
+        ),
+    ]
+    IntegrationType: Annotated[
+        Literal[
+            "LEX_BOT",
+            "LAMBDA_FUNCTION",
+            "APPLICATION",
+            "CASES_DOMAIN",
+            "WISDOM_ASSISTANT",
+            "WISDOM_KNOWLEDGE_BASE",
+            "WISDOM_QUICK_RESPONSES",
+            "FILE_SCANNER",
+            "MESSAGE_PROCESSOR",
+            "Q_MESSAGE_TEMPLATES",
+            "SES_IDENTITY",
+            "EVENT",
+        ],
+        Field(
+            description="Specifies the integration type to be associated with the instance Create-only: changing it replaces the resource."
+        ),
+    ]
+    SourceApplicationName: Annotated[
+        str | None,
+        Field(
+            description="The name of the external application. This is only supported for the EVENT integration type Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceApplicationUrl: Annotated[
+        str | None,
+        Field(
+            description="The URL for the external application. This is only supported for the EVENT integration type Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceType: Annotated[
+        Literal["SALESFORCE", "ZENDESK", "CASES"] | None,
+        Field(
+            description="The type of the data source. This is only supported for the EVENT integration type Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags used to organize, track, or control access for this resource."),
+    ] = None

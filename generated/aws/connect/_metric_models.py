@@ -7,10 +7,10 @@ Imported on first use by metric.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AvailableFilter",
@@ -34,125 +34,262 @@ class AvailableFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Type: Literal["METRIC_LEVEL", "RESOURCE_LEVEL"]
+    Id: Annotated[str, Field(description="Type: str.")]
+    Type: Annotated[
+        Literal["METRIC_LEVEL", "RESOURCE_LEVEL"],
+        Field(description="Allowed values: 'METRIC_LEVEL', 'RESOURCE_LEVEL'."),
+    ]
 
 
 class MetricCreatedUserOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AWSIdentityArn: str
+    AWSIdentityArn: Annotated[
+        str,
+        Field(
+            description="STS or IAM ARN representing the identity of API Caller. SDK users cannot populate this and this value is calculated automatically if ConnectUserArn is not provided."
+        ),
+    ]
 
 
 class MetricCreatedUserOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectUserArn: str
+    ConnectUserArn: Annotated[str, Field(description="An agent ARN representing a connect user.")]
 
 
 class MetricFilterBooleanCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comparison: Literal["IS_TRUE", "IS_FALSE"]
+    Comparison: Annotated[
+        Literal["IS_TRUE", "IS_FALSE"], Field(description="Allowed values: 'IS_TRUE', 'IS_FALSE'.")
+    ]
 
 
 class MetricFilterNumberCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comparison: Literal["LESSER", "LESSER_OR_EQUAL", "GREATER", "GREATER_OR_EQUAL"]
-    Values: list[float]
+    Comparison: Annotated[
+        Literal["LESSER", "LESSER_OR_EQUAL", "GREATER", "GREATER_OR_EQUAL"],
+        Field(
+            description="Allowed values: 'LESSER', 'LESSER_OR_EQUAL', 'GREATER', 'GREATER_OR_EQUAL'."
+        ),
+    ]
+    Values: Annotated[list[float], Field(description="Items: 1 to 10 items.")]
 
 
 class MetricFilterStringCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comparison: Literal["MATCHES_ANY", "MATCHES_NONE"]
-    Values: list[str]
+    Comparison: Annotated[
+        Literal["MATCHES_ANY", "MATCHES_NONE"],
+        Field(description="Allowed values: 'MATCHES_ANY', 'MATCHES_NONE'."),
+    ]
+    Values: Annotated[list[str], Field(description="Items: 1 to 15 items.")]
 
 
 class MetricLastModifiedUserOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AWSIdentityArn: str
+    AWSIdentityArn: Annotated[
+        str,
+        Field(
+            description="STS or IAM ARN representing the identity of API Caller. SDK users cannot populate this and this value is calculated automatically if ConnectUserArn is not provided."
+        ),
+    ]
 
 
 class MetricLastModifiedUserOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectUserArn: str
+    ConnectUserArn: Annotated[str, Field(description="An agent ARN representing a connect user.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is maximum of 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class MetricAttributes(DeferredModel):
-    Category: str | None = None
-    CreatedTime: float | None = None
-    CreatedUser: MetricCreatedUserOption1 | MetricCreatedUserOption2 | None = None
-    CreationMethod: Literal["SERVICE_LEVEL_BUILDER", "METRIC_BUILDER"] | None = None
-    EffectiveTime: float | None = None
-    Filters: list[AvailableFilter] | None = None
-    Groupings: list[str] | None = None
-    LastModifiedRegion: str | None = None
-    LastModifiedTime: float | None = None
-    LastModifiedUser: MetricLastModifiedUserOption1 | MetricLastModifiedUserOption2 | None = None
-    MetricArn: str | None = None
-    PrimaryEventSource: str | None = None
-    PrimaryEventSourceEffectiveTimestampType: str | None = None
-    RefreshRate: int | None = None
-    SupportedStats: list[str] | None = None
-    SupportsCustomCalculation: bool | None = None
-    SupportsPreaggregateCalculation: bool | None = None
-    Type: Literal["AWS_MANAGED", "CUSTOMER_MANAGED"] | None = None
+    """
+    The read-only attributes of a AWS::Connect::Metric, set by AWS.
+    """
+
+    Category: Annotated[str | None, Field(description="The category of the custom metric")] = None
+    CreatedTime: Annotated[
+        float | None, Field(description="The timestamp where the metric was created")
+    ] = None
+    CreatedUser: Annotated[
+        MetricCreatedUserOption1 | MetricCreatedUserOption2 | None,
+        Field(description="Type: dict[str, Any]."),
+    ] = None
+    CreationMethod: Annotated[
+        Literal["SERVICE_LEVEL_BUILDER", "METRIC_BUILDER"] | None,
+        Field(
+            description="Whether the metric was built with the guided Service Level (SL) experience, or with the free-form metric builder"
+        ),
+    ] = None
+    EffectiveTime: Annotated[
+        float | None, Field(description="Earliest time that can be queried for this metric")
+    ] = None
+    Filters: Annotated[
+        list[AvailableFilter] | None,
+        Field(description="List of filter types that may be used with this metric"),
+    ] = None
+    Groupings: Annotated[
+        list[str] | None, Field(description="List of groupings that may be used with this metric")
+    ] = None
+    LastModifiedRegion: Annotated[
+        str | None, Field(description="The AWS region where the metric was last modified")
+    ] = None
+    LastModifiedTime: Annotated[
+        float | None, Field(description="The timestamp where the metric was last modified")
+    ] = None
+    LastModifiedUser: Annotated[
+        MetricLastModifiedUserOption1 | MetricLastModifiedUserOption2 | None,
+        Field(description="Type: dict[str, Any]."),
+    ] = None
+    MetricArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the custom metric.")
+    ] = None
+    PrimaryEventSource: Annotated[
+        str | None,
+        Field(
+            description="Main provider of the document/row-level data for the metric; should match Data Lake table names"
+        ),
+    ] = None
+    PrimaryEventSourceEffectiveTimestampType: Annotated[
+        str | None,
+        Field(
+            description="Identifies the timestamp used to place the metrics on a time-series; should match public attribute name"
+        ),
+    ] = None
+    RefreshRate: Annotated[
+        int | None,
+        Field(description="Recommended time to wait between each refresh of data for the metric"),
+    ] = None
+    SupportedStats: Annotated[
+        list[str] | None, Field(description="List of stat aggregations available for the metric")
+    ] = None
+    SupportsCustomCalculation: Annotated[
+        bool | None, Field(description="The metric may be used to compose other (custom) metrics")
+    ] = None
+    SupportsPreaggregateCalculation: Annotated[
+        bool | None,
+        Field(
+            description="The metric may be used to compose other (custom) metrics, meaning it can be used inside of aggregate stat functions"
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["AWS_MANAGED", "CUSTOMER_MANAGED"] | None,
+        Field(
+            description="Whether the metric is provided out-of-the-box or created by each customer"
+        ),
+    ] = None
 
 
 class MetricFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BooleanCondition: MetricFilterBooleanCondition | None = None
-    MetricFilterKey: str
-    Negate: bool | None = None
-    NumberCondition: MetricFilterNumberCondition | None = None
-    StringCondition: MetricFilterStringCondition | None = None
+    BooleanCondition: Annotated[
+        MetricFilterBooleanCondition | None,
+        Field(description="Type: MetricFilterBooleanConditionDict."),
+    ] = None
+    MetricFilterKey: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    Negate: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NumberCondition: Annotated[
+        MetricFilterNumberCondition | None,
+        Field(description="Type: MetricFilterNumberConditionDict."),
+    ] = None
+    StringCondition: Annotated[
+        MetricFilterStringCondition | None,
+        Field(description="Type: MetricFilterStringConditionDict."),
+    ] = None
 
 
 class CalculationComponent(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alias: str
-    MetricFilters: list[MetricFilter] | None = None
-    MetricId: str | None = None
-    MetricName: str | None = None
+    Alias: Annotated[
+        str, Field(description="Metric calculation component alias for use within a calculation")
+    ]
+    MetricFilters: Annotated[
+        list[MetricFilter] | None, Field(description="Items: 0 to 5 items.")
+    ] = None
+    MetricId: Annotated[str | None, Field(description="Length: 1 to 150 characters.")] = None
+    MetricName: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
 
 
 class MetricMetricCalculation(DeferredModel):
+    """
+    The calculation configuration for the metric
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Calculation: str
-    CalculationComponents: list[CalculationComponent]
+    Calculation: Annotated[str, Field(description="The calculation formula")]
+    CalculationComponents: Annotated[
+        list[CalculationComponent], Field(description="The calculation components for the metric")
+    ]
 
 
 class MetricProps(DeferredModel):
-    Description: str | None = None
-    InstanceArn: str
-    MetricCalculation: MetricMetricCalculation
-    Name: str
-    PositiveTrendIndicator: Literal["POSITIVE", "NEGATIVE", "NEUTRAL"] | None = None
-    Status: Literal["SAVED", "PUBLISHED"]
-    Tags: list[Tag] | None = None
-    Unit: Literal["INTEGER", "DOUBLE", "PERCENT", "SECONDS"]
+    """
+    The properties a program declares for a AWS::Connect::Metric.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the custom metric")
+    ] = None
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="The identifier of the Amazon Connect instance. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MetricCalculation: Annotated[
+        MetricMetricCalculation, Field(description="The calculation configuration for the metric")
+    ]
+    Name: Annotated[str, Field(description="The name of the custom metric")]
+    PositiveTrendIndicator: Annotated[
+        Literal["POSITIVE", "NEGATIVE", "NEUTRAL"] | None,
+        Field(description="Indicates how to classify a positive trend in metric data on the UI"),
+    ] = None
+    Status: Annotated[
+        Literal["SAVED", "PUBLISHED"],
+        Field(
+            description="The status of the custom metric Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None
+    Unit: Annotated[
+        Literal["INTEGER", "DOUBLE", "PERCENT", "SECONDS"],
+        Field(description="Display unit for the metric data"),
+    ]

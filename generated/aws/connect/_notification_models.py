@@ -7,10 +7,10 @@ Imported on first use by notification.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NotificationAttributes",
@@ -21,40 +21,90 @@ __all__ = [
 
 
 class NotificationContent(DeferredModel):
+    """
+    The content of a notification
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeDE: str | None = None
-    EnUS: str | None = None
-    EsES: str | None = None
-    FrFR: str | None = None
-    IdID: str | None = None
-    ItIT: str | None = None
-    JaJP: str | None = None
-    KoKR: str | None = None
-    PtBR: str | None = None
-    ZhCN: str | None = None
-    ZhTW: str | None = None
+    DeDE: Annotated[str | None, Field(description="Localized notification content")] = None
+    EnUS: Annotated[str | None, Field(description="Localized notification content")] = None
+    EsES: Annotated[str | None, Field(description="Localized notification content")] = None
+    FrFR: Annotated[str | None, Field(description="Localized notification content")] = None
+    IdID: Annotated[str | None, Field(description="Localized notification content")] = None
+    ItIT: Annotated[str | None, Field(description="Localized notification content")] = None
+    JaJP: Annotated[str | None, Field(description="Localized notification content")] = None
+    KoKR: Annotated[str | None, Field(description="Localized notification content")] = None
+    PtBR: Annotated[str | None, Field(description="Localized notification content")] = None
+    ZhCN: Annotated[str | None, Field(description="Localized notification content")] = None
+    ZhTW: Annotated[str | None, Field(description="Localized notification content")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class NotificationAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::Notification, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the notification.")
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="The time a notification was created")] = (
+        None
+    )
+    Id: Annotated[str | None, Field(description="The identifier of the notification.")] = None
 
 
 class NotificationProps(DeferredModel):
-    Content: NotificationContent
-    ExpiresAt: str | None = None
-    InstanceArn: str
-    Priority: Literal["HIGH", "LOW"] | None = None
-    Recipients: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Connect::Notification.
+    """
+
+    Content: Annotated[NotificationContent, Field(description="The content of the notification.")]
+    ExpiresAt: Annotated[
+        str | None,
+        Field(
+            description="The time a notification will expire Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="The identifier of the Amazon Connect instance. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Priority: Annotated[
+        Literal["HIGH", "LOW"] | None,
+        Field(
+            description="The priority of the notification. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Recipients: Annotated[
+        list[str] | None,
+        Field(
+            description="The recipients of the notification. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None

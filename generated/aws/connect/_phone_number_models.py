@@ -7,9 +7,10 @@ Imported on first use by phone_number.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PhoneNumberAttributes",
@@ -19,23 +20,67 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class PhoneNumberAttributes(DeferredModel):
-    Address: str | None = None
-    PhoneNumberArn: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::PhoneNumber, set by AWS.
+    """
+
+    Address: Annotated[str | None, Field(description="The phone number e164 address.")] = None
+    PhoneNumberArn: Annotated[str | None, Field(description="The phone number ARN")] = None
 
 
 class PhoneNumberProps(DeferredModel):
-    CountryCode: str | None = None
-    Description: str | None = None
-    Prefix: str | None = None
-    SourcePhoneNumberArn: str | None = None
-    Tags: list[Tag] | None = None
-    TargetArn: str
-    Type: str | None = None
+    """
+    The properties a program declares for a AWS::Connect::PhoneNumber.
+    """
+
+    CountryCode: Annotated[
+        str | None,
+        Field(
+            description="The phone number country code. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the phone number.")
+    ] = None
+    Prefix: Annotated[
+        str | None,
+        Field(
+            description="The phone number prefix. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SourcePhoneNumberArn: Annotated[
+        str | None,
+        Field(
+            description="The source phone number arn. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None
+    TargetArn: Annotated[
+        str, Field(description="The ARN of the target the phone number is claimed to.")
+    ]
+    Type: Annotated[
+        str | None,
+        Field(description="The phone number type Create-only: changing it replaces the resource."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by predefined_attribute.py, which re-exports every name he
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PredefinedAttributeAttributeConfiguration",
@@ -20,28 +21,75 @@ __all__ = [
 
 
 class PredefinedAttributeAttributeConfiguration(DeferredModel):
+    """
+    Custom metadata associated to a Predefined attribute that controls how the attribute behaves when used by upstream services.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableValueValidationOnAssociation: bool | None = None
-    IsReadOnly: bool | None = None
+    EnableValueValidationOnAssociation: Annotated[
+        bool | None,
+        Field(
+            description="Enables customers to enforce strict validation on the specific values that this predefined attribute can hold."
+        ),
+    ] = None
+    IsReadOnly: Annotated[
+        bool | None,
+        Field(
+            description="Allows the predefined attribute to show up and be managed in the Amazon Connect UI."
+        ),
+    ] = None
 
 
 class PredefinedAttributeValues(DeferredModel):
+    """
+    The values of a predefined attribute.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    StringList: list[str] | None = None
+    StringList: Annotated[
+        list[str] | None, Field(description="Predefined attribute values of type string list.")
+    ] = None
 
 
 class PredefinedAttributeAttributes(DeferredModel):
-    LastModifiedRegion: str | None = None
-    LastModifiedTime: float | None = None
+    """
+    The read-only attributes of a AWS::Connect::PredefinedAttribute, set by AWS.
+    """
+
+    LastModifiedRegion: Annotated[str | None, Field(description="Last modified region.")] = None
+    LastModifiedTime: Annotated[float | None, Field(description="Last modified time.")] = None
 
 
 class PredefinedAttributeProps(DeferredModel):
-    AttributeConfiguration: PredefinedAttributeAttributeConfiguration | None = None
-    InstanceArn: str
-    Name: str
-    Purposes: list[str] | None = None
-    Values: PredefinedAttributeValues | None = None
+    """
+    The properties a program declares for a AWS::Connect::PredefinedAttribute.
+    """
+
+    AttributeConfiguration: Annotated[
+        PredefinedAttributeAttributeConfiguration | None,
+        Field(
+            description="Custom metadata associated to a Predefined attribute that controls how the attribute behaves when used by upstream services."
+        ),
+    ] = None
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="The identifier of the Amazon Connect instance. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the predefined attribute. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Purposes: Annotated[
+        list[str] | None, Field(description="The assigned purposes of the predefined attribute.")
+    ] = None
+    Values: Annotated[
+        PredefinedAttributeValues | None, Field(description="The values of a predefined attribute.")
+    ] = None

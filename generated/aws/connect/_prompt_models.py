@@ -7,9 +7,10 @@ Imported on first use by prompt.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PromptAttributes",
@@ -19,20 +20,52 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class PromptAttributes(DeferredModel):
-    PromptArn: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::Prompt, set by AWS.
+    """
+
+    PromptArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the prompt.")
+    ] = None
 
 
 class PromptProps(DeferredModel):
-    Description: str | None = None
-    InstanceArn: str
-    Name: str
-    S3Uri: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Connect::Prompt.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the prompt.")] = None
+    InstanceArn: Annotated[str, Field(description="The identifier of the Amazon Connect instance.")]
+    Name: Annotated[str, Field(description="The name of the prompt.")]
+    S3Uri: Annotated[
+        str | None,
+        Field(
+            description="S3 URI of the customer's audio file for creating prompts resource.. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

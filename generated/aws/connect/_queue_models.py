@@ -7,10 +7,10 @@ Imported on first use by queue.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EmailAddress",
@@ -23,52 +23,129 @@ __all__ = [
 
 
 class EmailAddress(DeferredModel):
+    """
+    An email address configuration for the queue
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmailAddressArn: str
+    EmailAddressArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the email address")
+    ]
 
 
 class QueueOutboundCallerConfig(DeferredModel):
+    """
+    The outbound caller ID name, number, and outbound whisper flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OutboundCallerIdName: str | None = None
-    OutboundCallerIdNumberArn: str | None = None
-    OutboundFlowArn: str | None = None
+    OutboundCallerIdName: Annotated[str | None, Field(description="The caller ID name.")] = None
+    OutboundCallerIdNumberArn: Annotated[str | None, Field(description="The caller ID number.")] = (
+        None
+    )
+    OutboundFlowArn: Annotated[
+        str | None,
+        Field(description="The outbound whisper flow to be used during an outbound call."),
+    ] = None
 
 
 class QueueOutboundEmailConfig(DeferredModel):
+    """
+    The outbound email configuration for a specified queue.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OutboundEmailAddressId: str | None = None
+    OutboundEmailAddressId: Annotated[
+        str | None, Field(description="The email address connect resource ID.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class QueueAttributes(DeferredModel):
-    LastModifiedRegion: str | None = None
-    LastModifiedTime: float | None = None
-    QueueArn: str | None = None
-    Type: Literal["STANDARD", "AGENT"] | None = None
+    """
+    The read-only attributes of a AWS::Connect::Queue, set by AWS.
+    """
+
+    LastModifiedRegion: Annotated[
+        str | None, Field(description="The AWS Region where this resource was last modified.")
+    ] = None
+    LastModifiedTime: Annotated[
+        float | None, Field(description="The timestamp when this resource was last modified.")
+    ] = None
+    QueueArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the queue.")
+    ] = None
+    Type: Annotated[
+        Literal["STANDARD", "AGENT"] | None, Field(description="The type of queue.")
+    ] = None
 
 
 class QueueProps(DeferredModel):
-    AdditionalEmailAddresses: list[EmailAddress] | None = None
-    Description: str | None = None
-    HoursOfOperationArn: str
-    InstanceArn: str
-    MaxContacts: int | None = None
-    Name: str
-    OutboundCallerConfig: QueueOutboundCallerConfig | None = None
-    OutboundEmailConfig: QueueOutboundEmailConfig | None = None
-    QuickConnectArns: list[str] | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Connect::Queue.
+    """
+
+    AdditionalEmailAddresses: Annotated[
+        list[EmailAddress] | None,
+        Field(
+            description="The email addresses that agents can use when replying to or initiating email contacts"
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the queue.")] = None
+    HoursOfOperationArn: Annotated[
+        str, Field(description="The identifier for the hours of operation.")
+    ]
+    InstanceArn: Annotated[str, Field(description="The identifier of the Amazon Connect instance.")]
+    MaxContacts: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of contacts that can be in the queue before it is considered full."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the queue.")]
+    OutboundCallerConfig: Annotated[
+        QueueOutboundCallerConfig | None,
+        Field(description="The outbound caller ID name, number, and outbound whisper flow."),
+    ] = None
+    OutboundEmailConfig: Annotated[
+        QueueOutboundEmailConfig | None,
+        Field(description="The outbound email configuration for a specified queue."),
+    ] = None
+    QuickConnectArns: Annotated[
+        list[str] | None,
+        Field(description="The quick connects available to agents who are working the queue."),
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None, Field(description="The status of the queue.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

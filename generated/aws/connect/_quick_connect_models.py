@@ -7,10 +7,10 @@ Imported on first use by quick_connect.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FlowQuickConnectConfig",
@@ -25,62 +25,141 @@ __all__ = [
 
 
 class FlowQuickConnectConfig(DeferredModel):
+    """
+    The flow configuration. This is required only if QuickConnectType is FLOW.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContactFlowArn: str
+    ContactFlowArn: Annotated[str, Field(description="The identifier of the contact flow.")]
 
 
 class PhoneNumberQuickConnectConfig(DeferredModel):
+    """
+    The phone configuration. This is required only if QuickConnectType is PHONE_NUMBER.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PhoneNumber: str
+    PhoneNumber: Annotated[str, Field(description="The phone number in E.164 format.")]
 
 
 class QueueQuickConnectConfig(DeferredModel):
+    """
+    The queue configuration. This is required only if QuickConnectType is QUEUE.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContactFlowArn: str
-    QueueArn: str
+    ContactFlowArn: Annotated[str, Field(description="The identifier of the contact flow.")]
+    QueueArn: Annotated[str, Field(description="The identifier for the queue.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is maximum of 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class UserQuickConnectConfig(DeferredModel):
+    """
+    The user configuration. This is required only if QuickConnectType is USER.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContactFlowArn: str
-    UserArn: str
+    ContactFlowArn: Annotated[str, Field(description="The identifier of the contact flow.")]
+    UserArn: Annotated[str, Field(description="The identifier of the user.")]
 
 
 class QuickConnectAttributes(DeferredModel):
-    QuickConnectArn: str | None = None
-    QuickConnectType: Literal["PHONE_NUMBER", "QUEUE", "USER", "FLOW"] | None = None
+    """
+    The read-only attributes of a AWS::Connect::QuickConnect, set by AWS.
+    """
+
+    QuickConnectArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the quick connect.")
+    ] = None
+    QuickConnectType: Annotated[
+        Literal["PHONE_NUMBER", "QUEUE", "USER", "FLOW"] | None,
+        Field(
+            description="The type of quick connect. In the Amazon Connect console, when you create a quick connect, you are prompted to assign one of the following types: Agent (USER), External (PHONE_NUMBER), or Queue (QUEUE)."
+        ),
+    ] = None
 
 
 class QuickConnectQuickConnectConfig(DeferredModel):
+    """
+    Configuration settings for the quick connect.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FlowConfig: FlowQuickConnectConfig | None = None
-    PhoneConfig: PhoneNumberQuickConnectConfig | None = None
-    QueueConfig: QueueQuickConnectConfig | None = None
-    QuickConnectType: Literal["PHONE_NUMBER", "QUEUE", "USER", "FLOW"]
-    UserConfig: UserQuickConnectConfig | None = None
+    FlowConfig: Annotated[
+        FlowQuickConnectConfig | None,
+        Field(
+            description="The flow configuration. This is required only if QuickConnectType is FLOW."
+        ),
+    ] = None
+    PhoneConfig: Annotated[
+        PhoneNumberQuickConnectConfig | None,
+        Field(
+            description="The phone configuration. This is required only if QuickConnectType is PHONE_NUMBER."
+        ),
+    ] = None
+    QueueConfig: Annotated[
+        QueueQuickConnectConfig | None,
+        Field(
+            description="The queue configuration. This is required only if QuickConnectType is QUEUE."
+        ),
+    ] = None
+    QuickConnectType: Annotated[
+        Literal["PHONE_NUMBER", "QUEUE", "USER", "FLOW"],
+        Field(
+            description="The type of quick connect. In the Amazon Connect console, when you create a quick connect, you are prompted to assign one of the following types: Agent (USER), External (PHONE_NUMBER), or Queue (QUEUE)."
+        ),
+    ]
+    UserConfig: Annotated[
+        UserQuickConnectConfig | None,
+        Field(
+            description="The user configuration. This is required only if QuickConnectType is USER."
+        ),
+    ] = None
 
 
 class QuickConnectProps(DeferredModel):
-    Description: str | None = None
-    InstanceArn: str
-    Name: str
-    QuickConnectConfig: QuickConnectQuickConnectConfig
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Connect::QuickConnect.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the quick connect.")
+    ] = None
+    InstanceArn: Annotated[str, Field(description="The identifier of the Amazon Connect instance.")]
+    Name: Annotated[str, Field(description="The name of the quick connect.")]
+    QuickConnectConfig: Annotated[
+        QuickConnectQuickConnectConfig,
+        Field(description="Configuration settings for the quick connect."),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None

@@ -7,10 +7,10 @@ Imported on first use by routing_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MediaConcurrency",
@@ -25,66 +25,166 @@ __all__ = [
 
 
 class RoutingProfileCrossChannelBehavior(DeferredModel):
+    """
+    Defines the cross-channel routing behavior that allows an agent working on a contact in one channel to be offered a contact from a different channel.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BehaviorType: Literal["ROUTE_CURRENT_CHANNEL_ONLY", "ROUTE_ANY_CHANNEL"]
+    BehaviorType: Annotated[
+        Literal["ROUTE_CURRENT_CHANNEL_ONLY", "ROUTE_ANY_CHANNEL"],
+        Field(
+            description="Specifies the other channels that can be routed to an agent handling their current channel."
+        ),
+    ]
 
 
 class RoutingProfileQueueReference(DeferredModel):
+    """
+    Contains the channel and queue identifier for a routing profile.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Channel: Literal["VOICE", "CHAT", "TASK", "EMAIL"]
-    QueueArn: str
+    Channel: Annotated[
+        Literal["VOICE", "CHAT", "TASK", "EMAIL"],
+        Field(
+            description="The channels that agents can handle in the Contact Control Panel (CCP)."
+        ),
+    ]
+    QueueArn: Annotated[str, Field(description="The Amazon Resource Name (ARN) for the queue.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class RoutingProfileAttributes(DeferredModel):
-    RoutingProfileArn: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::RoutingProfile, set by AWS.
+    """
+
+    RoutingProfileArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the routing profile.")
+    ] = None
 
 
 class MediaConcurrency(DeferredModel):
+    """
+    Contains information about which channels are supported, and how many contacts an agent can have on a channel simultaneously.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Channel: Literal["VOICE", "CHAT", "TASK", "EMAIL"]
-    Concurrency: int
-    CrossChannelBehavior: RoutingProfileCrossChannelBehavior | None = None
+    Channel: Annotated[
+        Literal["VOICE", "CHAT", "TASK", "EMAIL"],
+        Field(
+            description="The channels that agents can handle in the Contact Control Panel (CCP)."
+        ),
+    ]
+    Concurrency: Annotated[
+        int,
+        Field(description="The number of contacts an agent can have on a channel simultaneously."),
+    ]
+    CrossChannelBehavior: Annotated[
+        RoutingProfileCrossChannelBehavior | None,
+        Field(
+            description="Defines the cross-channel routing behavior that allows an agent working on a contact in one channel to be offered a contact from a different channel."
+        ),
+    ] = None
 
 
 class RoutingProfileManualAssignmentQueueConfig(DeferredModel):
+    """
+    Contains information about the manual assignment queue and channel
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    QueueReference: RoutingProfileQueueReference
+    QueueReference: Annotated[
+        RoutingProfileQueueReference,
+        Field(description="Contains the channel and queue identifier for a routing profile."),
+    ]
 
 
 class RoutingProfileQueueConfig(DeferredModel):
+    """
+    Contains information about the queue and channel for which priority and delay can be set.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Delay: int
-    Priority: int
-    QueueReference: RoutingProfileQueueReference
+    Delay: Annotated[
+        int,
+        Field(
+            description="The delay, in seconds, a contact should wait in the queue before they are routed to an available agent."
+        ),
+    ]
+    Priority: Annotated[
+        int, Field(description="The order in which contacts are to be handled for the queue.")
+    ]
+    QueueReference: Annotated[
+        RoutingProfileQueueReference,
+        Field(description="Contains the channel and queue identifier for a routing profile."),
+    ]
 
 
 class RoutingProfileProps(DeferredModel):
-    AgentAvailabilityTimer: (
-        Literal["TIME_SINCE_LAST_ACTIVITY", "TIME_SINCE_LAST_INBOUND"] | None
-    ) = None
-    DefaultOutboundQueueArn: str
-    Description: str
-    InstanceArn: str
-    ManualAssignmentQueueConfigs: list[RoutingProfileManualAssignmentQueueConfig] | None = None
-    MediaConcurrencies: list[MediaConcurrency]
-    Name: str
-    QueueConfigs: list[RoutingProfileQueueConfig] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Connect::RoutingProfile.
+    """
+
+    AgentAvailabilityTimer: Annotated[
+        Literal["TIME_SINCE_LAST_ACTIVITY", "TIME_SINCE_LAST_INBOUND"] | None,
+        Field(
+            description="Whether agents with this routing profile will have their routing order calculated based on longest idle time or time since their last inbound contact."
+        ),
+    ] = None
+    DefaultOutboundQueueArn: Annotated[
+        str,
+        Field(description="The identifier of the default outbound queue for this routing profile."),
+    ]
+    Description: Annotated[str, Field(description="The description of the routing profile.")]
+    InstanceArn: Annotated[str, Field(description="The identifier of the Amazon Connect instance.")]
+    ManualAssignmentQueueConfigs: Annotated[
+        list[RoutingProfileManualAssignmentQueueConfig] | None,
+        Field(description="The manual assignment queues to associate with this routing profile."),
+    ] = None
+    MediaConcurrencies: Annotated[
+        list[MediaConcurrency],
+        Field(
+            description="The channels agents can handle in the Contact Control Panel (CCP) for this routing profile."
+        ),
+    ]
+    Name: Annotated[str, Field(description="The name of the routing profile.")]
+    QueueConfigs: Annotated[
+        list[RoutingProfileQueueConfig] | None,
+        Field(description="The queues to associate with this routing profile."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

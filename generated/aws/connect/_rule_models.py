@@ -7,10 +7,10 @@ Imported on first use by rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AssignSlaAction",
@@ -38,209 +38,408 @@ __all__ = [
 
 
 class EventBridgeAction(DeferredModel):
+    """
+    The EV action definition.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="The name.")]
 
 
 class FieldValue(DeferredModel):
+    """
+    Object for case field values.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BooleanValue: bool | None = None
-    DoubleValue: float | None = None
-    EmptyValue: dict[str, Any] | str | None = None
-    StringValue: str | None = None
+    BooleanValue: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DoubleValue: Annotated[float | None, Field(description="Type: float.")] = None
+    EmptyValue: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    StringValue: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class InAppNotificationRecipientType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    UserArns: list[str] | None = None
-    UserTags: Any | None = None
+    UserArns: Annotated[
+        list[str] | None, Field(description="The list of recipients by user arns.")
+    ] = None
+    UserTags: Annotated[
+        dict[str, str] | None,
+        Field(description="The collection of recipients who are identified by user tags"),
+    ] = None
 
 
 class NotificationContent(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeDE: str | None = None
-    EnUS: str | None = None
-    EsES: str | None = None
-    FrFR: str | None = None
-    IdID: str | None = None
-    ItIT: str | None = None
-    JaJP: str | None = None
-    KoKR: str | None = None
-    PtBR: str | None = None
-    ZhCN: str | None = None
-    ZhTW: str | None = None
+    DeDE: Annotated[str | None, Field(description="Localized notification content.")] = None
+    EnUS: Annotated[str | None, Field(description="Localized notification content.")] = None
+    EsES: Annotated[str | None, Field(description="Localized notification content.")] = None
+    FrFR: Annotated[str | None, Field(description="Localized notification content.")] = None
+    IdID: Annotated[str | None, Field(description="Localized notification content.")] = None
+    ItIT: Annotated[str | None, Field(description="Localized notification content.")] = None
+    JaJP: Annotated[str | None, Field(description="Localized notification content.")] = None
+    KoKR: Annotated[str | None, Field(description="Localized notification content.")] = None
+    PtBR: Annotated[str | None, Field(description="Localized notification content.")] = None
+    ZhCN: Annotated[str | None, Field(description="Localized notification content.")] = None
+    ZhTW: Annotated[str | None, Field(description="Localized notification content.")] = None
 
 
 class NotificationRecipientType(DeferredModel):
+    """
+    The type of notification recipient.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    UserArns: list[str] | None = None
-    UserTags: Any | None = None
+    UserArns: Annotated[
+        list[str] | None, Field(description="The Amazon Resource Name (ARN) of the user account.")
+    ] = None
+    UserTags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description='The tags used to organize, track, or control access for this resource. For example, { "tags": {"key1":"value1", "key2":"value2"} }. CON users with the specified tags will be notified.'
+        ),
+    ] = None
 
 
 class Reference(DeferredModel):
+    """
+    Information about the reference when the ``referenceType`` is ``URL``. Otherwise, null. (Supports variable injection in the ``Value`` field.)
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["URL", "ATTACHMENT", "NUMBER", "STRING", "DATE", "EMAIL"]
-    Value: str
+    Type: Annotated[
+        Literal["URL", "ATTACHMENT", "NUMBER", "STRING", "DATE", "EMAIL"],
+        Field(
+            description="The type of the reference. ``DATE`` must be of type Epoch timestamp. *Allowed values*: ``URL`` | ``ATTACHMENT`` | ``NUMBER`` | ``STRING`` | ``DATE`` | ``EMAIL``"
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="A valid value for the reference. For example, for a URL reference, a formatted URL that is displayed to an agent in the Contact Control Panel (CCP)."
+        ),
+    ]
 
 
 class RuleField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Value: FieldValue
+    Id: Annotated[str, Field(description="Length: 1 to 500 characters.")]
+    Value: Annotated[FieldValue, Field(description="Object for case field values.")]
 
 
 class RuleTriggerEventSource(DeferredModel):
+    """
+    The name of the event source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventSourceName: Literal[
-        "OnEmailAnalysisAvailable",
-        "OnContactEvaluationSubmit",
-        "OnPostCallAnalysisAvailable",
-        "OnRealTimeCallAnalysisAvailable",
-        "OnRealTimeChatAnalysisAvailable",
-        "OnPostChatAnalysisAvailable",
-        "OnZendeskTicketCreate",
-        "OnZendeskTicketStatusUpdate",
-        "OnSalesforceCaseCreate",
-        "OnMetricDataUpdate",
-        "OnCaseCreate",
-        "OnCaseUpdate",
-        "OnSlaBreach",
-        "OnSchedulePublish",
-        "OnScheduleUpdate",
-        "OnScheduleTimeOffRequestActivity",
+    EventSourceName: Annotated[
+        Literal[
+            "OnEmailAnalysisAvailable",
+            "OnContactEvaluationSubmit",
+            "OnPostCallAnalysisAvailable",
+            "OnRealTimeCallAnalysisAvailable",
+            "OnRealTimeChatAnalysisAvailable",
+            "OnPostChatAnalysisAvailable",
+            "OnZendeskTicketCreate",
+            "OnZendeskTicketStatusUpdate",
+            "OnSalesforceCaseCreate",
+            "OnMetricDataUpdate",
+            "OnCaseCreate",
+            "OnCaseUpdate",
+            "OnSlaBreach",
+            "OnSchedulePublish",
+            "OnScheduleUpdate",
+            "OnScheduleTimeOffRequestActivity",
+        ],
+        Field(description="The name of the event source."),
     ]
-    IntegrationAssociationArn: str | None = None
+    IntegrationAssociationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the integration association. ``IntegrationAssociationArn`` is required if ``TriggerEventSource`` is one of the following values: ``OnZendeskTicketCreate`` | ``OnZendeskTicketStatusUpdate`` | ``OnSalesforceCaseCreate``"
+        ),
+    ] = None
 
 
 class SendInAppNotificationAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: NotificationContent
-    Exclusion: InAppNotificationRecipientType | None = None
-    Priority: Literal["HIGH", "LOW"] | None = None
-    Recipient: InAppNotificationRecipientType
+    Content: Annotated[NotificationContent, Field(description="Type: NotificationContentDict.")]
+    Exclusion: Annotated[
+        InAppNotificationRecipientType | None,
+        Field(description="Type: InAppNotificationRecipientTypeDict."),
+    ] = None
+    Priority: Annotated[
+        Literal["HIGH", "LOW"] | None, Field(description="The priority of the notification.")
+    ] = None
+    Recipient: Annotated[
+        InAppNotificationRecipientType,
+        Field(description="Type: InAppNotificationRecipientTypeDict."),
+    ]
 
 
 class SendNotificationAction(DeferredModel):
+    """
+    Information about the send notification action.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: str
-    ContentType: Literal["PLAIN_TEXT"]
-    DeliveryMethod: Literal["EMAIL"]
-    Exclusion: NotificationRecipientType | None = None
-    Recipient: NotificationRecipientType
-    Subject: str | None = None
+    Content: Annotated[
+        str,
+        Field(
+            description="Notification content. Supports variable injection. For more information, see [JSONPath reference](https://docs.aws.amazon.com/connect/latest/adminguide/contact-lens-variable-injection.html) in the *Administrators Guide*."
+        ),
+    ]
+    ContentType: Annotated[
+        Literal["PLAIN_TEXT"],
+        Field(description="Content type format. *Allowed value*: ``PLAIN_TEXT``"),
+    ]
+    DeliveryMethod: Annotated[
+        Literal["EMAIL"],
+        Field(description="Notification delivery method. *Allowed value*: ``EMAIL``"),
+    ]
+    Exclusion: Annotated[
+        NotificationRecipientType | None, Field(description="The type of notification recipient.")
+    ] = None
+    Recipient: Annotated[NotificationRecipientType, Field(description="Notification recipient.")]
+    Subject: Annotated[
+        str | None,
+        Field(
+            description="The subject of the email if the delivery method is ``EMAIL``. Supports variable injection. For more information, see [JSONPath reference](https://docs.aws.amazon.com/connect/latest/adminguide/contact-lens-variable-injection.html) in the *Administrators Guide*."
+        ),
+    ] = None
 
 
 class SlaTargetFieldValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StringValue: str | None = None
+    StringValue: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SubmitAutoEvaluationAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EvaluationFormArn: str
+    EvaluationFormArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/evaluation-form/[-a-zA-Z0-9]*$"
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -"
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -"
+        ),
+    ]
 
 
 class TaskAction(DeferredModel):
+    """
+    Information about the task action. This field is required if ``TriggerEventSource`` is one of the following values: ``OnZendeskTicketCreate`` | ``OnZendeskTicketStatusUpdate`` | ``OnSalesforceCaseCreate``
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContactFlowArn: str
-    Description: str | None = None
-    Name: str
-    References: Any | None = None
+    ContactFlowArn: Annotated[str, Field(description="The Amazon Resource Name (ARN) of the flow.")]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description. Supports variable injection. For more information, see [JSONPath reference](https://docs.aws.amazon.com/connect/latest/adminguide/contact-lens-variable-injection.html) in the *Administrators Guide*."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name. Supports variable injection. For more information, see [JSONPath reference](https://docs.aws.amazon.com/connect/latest/adminguide/contact-lens-variable-injection.html) in the *Administrators Guide*."
+        ),
+    ]
+    References: Annotated[
+        dict[str, Reference] | None,
+        Field(
+            description="Information about the reference when the ``referenceType`` is ``URL``. Otherwise, null. ``URL`` is the only accepted type. (Supports variable injection in the ``Value`` field.)"
+        ),
+    ] = None
 
 
 class UpdateCaseAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fields: list[RuleField]
+    Fields: Annotated[list[RuleField], Field(description="An array of case fields")]
 
 
 class RuleAttributes(DeferredModel):
-    RuleArn: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::Rule, set by AWS.
+    """
+
+    RuleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/rule/[-a-zA-Z0-9]*$"
+        ),
+    ] = None
 
 
 class AssignSlaActionCaseSlaConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: str | None = None
-    Name: str
-    TargetFieldValues: list[SlaTargetFieldValue] | None = None
-    TargetSlaMinutes: float
-    Type: Literal["CaseField"]
+    FieldId: Annotated[str | None, Field(description="The field Id for the SLA.")] = None
+    Name: Annotated[str, Field(description="The name of the SLA.")]
+    TargetFieldValues: Annotated[
+        list[SlaTargetFieldValue] | None, Field(description="The target field values for the SLA.")
+    ] = None
+    TargetSlaMinutes: Annotated[float, Field(description="The target SLA time in minutes.")]
+    Type: Annotated[Literal["CaseField"], Field(description="The type of SLA.")]
 
 
 class CreateCaseAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fields: list[RuleField]
-    TemplateId: str
+    Fields: Annotated[list[RuleField], Field(description="An array of case fields")]
+    TemplateId: Annotated[str, Field(description="Length: 1 to 500 characters.")]
 
 
 class AssignSlaAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaseSlaConfiguration: AssignSlaActionCaseSlaConfiguration
-    SlaAssignmentType: Literal["CASES"]
+    CaseSlaConfiguration: Annotated[
+        AssignSlaActionCaseSlaConfiguration,
+        Field(description="Type: AssignSlaActionCaseSlaConfigurationDict."),
+    ]
+    SlaAssignmentType: Annotated[Literal["CASES"], Field(description="Allowed values: 'CASES'.")]
 
 
 class RuleActions(DeferredModel):
+    """
+    A list of actions to be run when the rule is triggered.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssignContactCategoryActions: list[dict[str, Any] | str] | None = None
-    AssignSlaActions: list[AssignSlaAction] | None = None
-    CreateCaseActions: list[CreateCaseAction] | None = None
-    EndAssociatedTasksActions: list[dict[str, Any] | str] | None = None
-    EventBridgeActions: list[EventBridgeAction] | None = None
-    SendInAppNotificationActions: list[SendInAppNotificationAction] | None = None
-    SendNotificationActions: list[SendNotificationAction] | None = None
-    SubmitAutoEvaluationActions: list[SubmitAutoEvaluationAction] | None = None
-    TaskActions: list[TaskAction] | None = None
-    UpdateCaseActions: list[UpdateCaseAction] | None = None
+    AssignContactCategoryActions: Annotated[
+        list[dict[str, Any] | str] | None,
+        Field(
+            description="Information about the contact category action. The syntax can be empty, for example, ``{}``."
+        ),
+    ] = None
+    AssignSlaActions: Annotated[
+        list[AssignSlaAction] | None,
+        Field(description="This action will assign an SLA when a rule is triggered."),
+    ] = None
+    CreateCaseActions: Annotated[
+        list[CreateCaseAction] | None,
+        Field(description="This action will create a case when a rule is triggered."),
+    ] = None
+    EndAssociatedTasksActions: Annotated[
+        list[dict[str, Any] | str] | None,
+        Field(description="This action will end associated tasks when a rule is triggered."),
+    ] = None
+    EventBridgeActions: Annotated[
+        list[EventBridgeAction] | None, Field(description="Information about the EV action.")
+    ] = None
+    SendInAppNotificationActions: Annotated[
+        list[SendInAppNotificationAction] | None,
+        Field(description="This action will send an in-app notification when a rule is triggered."),
+    ] = None
+    SendNotificationActions: Annotated[
+        list[SendNotificationAction] | None,
+        Field(description="Information about the send notification action."),
+    ] = None
+    SubmitAutoEvaluationActions: Annotated[
+        list[SubmitAutoEvaluationAction] | None,
+        Field(
+            description="This action will submit an auto contact evaluation when a rule is triggered."
+        ),
+    ] = None
+    TaskActions: Annotated[
+        list[TaskAction] | None,
+        Field(
+            description="Information about the task action. This field is required if ``TriggerEventSource`` is one of the following values: ``OnZendeskTicketCreate`` | ``OnZendeskTicketStatusUpdate`` | ``OnSalesforceCaseCreate``"
+        ),
+    ] = None
+    UpdateCaseActions: Annotated[
+        list[UpdateCaseAction] | None,
+        Field(description="This action will update a case when a rule is triggered."),
+    ] = None
 
 
 class RuleProps(DeferredModel):
-    Actions: RuleActions
-    Function: str
-    InstanceArn: str
-    Name: str
-    PublishStatus: Literal["DRAFT", "PUBLISHED"]
-    Tags: list[Tag] | None = None
-    TriggerEventSource: RuleTriggerEventSource
+    """
+    The properties a program declares for a AWS::Connect::Rule.
+    """
+
+    Actions: Annotated[
+        RuleActions, Field(description="A list of actions to be run when the rule is triggered.")
+    ]
+    Function: Annotated[str, Field(description="The conditions of the rule.")]
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the instance. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[str, Field(description="The name of the rule.")]
+    PublishStatus: Annotated[
+        Literal["DRAFT", "PUBLISHED"],
+        Field(
+            description="The publish status of the rule. *Allowed values*: ``DRAFT`` | ``PUBLISHED``"
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description='The tags used to organize, track, or control access for this resource. For example, { "tags": {"key1":"value1", "key2":"value2"} }.'
+        ),
+    ] = None
+    TriggerEventSource: Annotated[
+        RuleTriggerEventSource,
+        Field(
+            description="The event source to trigger the rule. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,8 +7,10 @@ Imported on first use by security_key.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SecurityKeyAttributes",
@@ -17,9 +19,32 @@ __all__ = [
 
 
 class SecurityKeyProps(DeferredModel):
-    InstanceId: str
-    Key: str
+    """
+    The properties a program declares for a AWS::Connect::SecurityKey.
+    """
+
+    InstanceId: Annotated[
+        str,
+        Field(
+            description="Amazon Connect instance identifier Create-only: changing it replaces the resource."
+        ),
+    ]
+    Key: Annotated[
+        str,
+        Field(
+            description="A valid security key in PEM format. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class SecurityKeyAttributes(DeferredModel):
-    AssociationId: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::SecurityKey, set by AWS.
+    """
+
+    AssociationId: Annotated[
+        str | None,
+        Field(
+            description="An associationID is automatically generated when a storage config is associated with an instance"
+        ),
+    ] = None

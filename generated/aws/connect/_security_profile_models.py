@@ -7,10 +7,10 @@ Imported on first use by security_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Application",
@@ -26,82 +26,209 @@ __all__ = [
 
 
 class Application(DeferredModel):
+    """
+    A third-party application's metadata.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationPermissions: list[str] | None = None
-    Namespace: str | None = None
-    Type: Literal["MCP", "THIRD_PARTY_APPLICATION"] | None = None
+    ApplicationPermissions: Annotated[
+        list[str] | None,
+        Field(description="The permissions that the agent is granted on the application"),
+    ] = None
+    Namespace: Annotated[
+        str | None,
+        Field(description="Namespace of the application that you want to give access to."),
+    ] = None
+    Type: Annotated[
+        Literal["MCP", "THIRD_PARTY_APPLICATION"] | None,
+        Field(description="The type of the application."),
+    ] = None
 
 
 class FlowModule(DeferredModel):
+    """
+    A first-party application's metadata.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FlowModuleId: str | None = None
-    Type: Literal["MCP"] | None = None
+    FlowModuleId: Annotated[
+        str | None,
+        Field(description="The identifier of the application that you want to give access to."),
+    ] = None
+    Type: Annotated[
+        Literal["MCP"] | None, Field(description="The type of the first-party application")
+    ] = None
 
 
 class PrimaryAttributeValue(DeferredModel):
+    """
+    An object defining the access control for a specific attribute and its values.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessType: Literal["ALLOW"] | None = None
-    AttributeName: str | None = None
-    Values: list[str] | None = None
+    AccessType: Annotated[
+        Literal["ALLOW"] | None,
+        Field(
+            description='Specifies the type of access granted. Currently, only "ALLOW" is supported'
+        ),
+    ] = None
+    AttributeName: Annotated[
+        str | None, Field(description="The name of the primary attribute.")
+    ] = None
+    Values: Annotated[
+        list[str] | None,
+        Field(
+            description="An array of allowed primary values for the specified primary attribute."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class SecurityProfileAttributes(DeferredModel):
-    LastModifiedRegion: str | None = None
-    LastModifiedTime: float | None = None
-    SecurityProfileArn: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::SecurityProfile, set by AWS.
+    """
+
+    LastModifiedRegion: Annotated[
+        str | None, Field(description="The AWS Region where this resource was last modified.")
+    ] = None
+    LastModifiedTime: Annotated[
+        float | None, Field(description="The timestamp when this resource was last modified.")
+    ] = None
+    SecurityProfileArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the security profile.")
+    ] = None
 
 
 class PrimaryAttributeAccessControlConfigurationItem(DeferredModel):
+    """
+    Contains the configuration for record-based access control.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PrimaryAttributeValues: list[PrimaryAttributeValue] | None = None
+    PrimaryAttributeValues: Annotated[
+        list[PrimaryAttributeValue] | None,
+        Field(description="An array of PrimaryAttributeValue objects."),
+    ] = None
 
 
 class SecurityProfileDataTableAccessControlConfiguration(DeferredModel):
+    """
+    Defines the access control configuration for data tables.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PrimaryAttributeAccessControlConfiguration: (
-        PrimaryAttributeAccessControlConfigurationItem | None
-    ) = None
+    PrimaryAttributeAccessControlConfiguration: Annotated[
+        PrimaryAttributeAccessControlConfigurationItem | None,
+        Field(description="Contains the configuration for record-based access control."),
+    ] = None
 
 
 class SecurityProfileGranularAccessControlConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataTableAccessControlConfiguration: (
-        SecurityProfileDataTableAccessControlConfiguration | None
-    ) = None
+    DataTableAccessControlConfiguration: Annotated[
+        SecurityProfileDataTableAccessControlConfiguration | None,
+        Field(description="Defines the access control configuration for data tables."),
+    ] = None
 
 
 class SecurityProfileProps(DeferredModel):
-    AllowedAccessControlHierarchyGroupId: str | None = None
-    AllowedAccessControlTags: list[Tag] | None = None
-    AllowedFlowModules: list[FlowModule] | None = None
-    Applications: list[Application] | None = None
-    Description: str | None = None
-    GranularAccessControlConfiguration: SecurityProfileGranularAccessControlConfiguration | None = (
-        None
-    )
-    HierarchyRestrictedResources: list[str] | None = None
-    InstanceArn: str
-    Permissions: list[str] | None = None
-    SecurityProfileName: str
-    TagRestrictedResources: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Connect::SecurityProfile.
+    """
+
+    AllowedAccessControlHierarchyGroupId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the hierarchy group that a security profile uses to restrict access to resources in Amazon Connect."
+        ),
+    ] = None
+    AllowedAccessControlTags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The list of tags that a security profile uses to restrict access to resources in Amazon Connect."
+        ),
+    ] = None
+    AllowedFlowModules: Annotated[
+        list[FlowModule] | None,
+        Field(
+            description="The list of flow-module resources to be linked to a security profile in Amazon Connect."
+        ),
+    ] = None
+    Applications: Annotated[
+        list[Application] | None,
+        Field(
+            description="A list of third-party applications that the security profile will give access to."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the security profile.")
+    ] = None
+    GranularAccessControlConfiguration: Annotated[
+        SecurityProfileGranularAccessControlConfiguration | None,
+        Field(description="Type: SecurityProfileGranularAccessControlConfigurationDict."),
+    ] = None
+    HierarchyRestrictedResources: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of resources that a security profile applies hierarchy restrictions to in Amazon Connect."
+        ),
+    ] = None
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="The identifier of the Amazon Connect instance. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Permissions: Annotated[
+        list[str] | None, Field(description="Permissions assigned to the security profile.")
+    ] = None
+    SecurityProfileName: Annotated[
+        str,
+        Field(
+            description="The name of the security profile. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TagRestrictedResources: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of resources that a security profile applies tag restrictions to in Amazon Connect."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags used to organize, track, or control access for this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by task_template.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DefaultFieldValue",
@@ -27,96 +27,192 @@ __all__ = [
 
 
 class FieldIdentifier(DeferredModel):
+    """
+    the identifier (name) for the task template field
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="The name of the task template field")]
 
 
 class InvisibleFieldInfo(DeferredModel):
+    """
+    Invisible field info
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: FieldIdentifier
+    Id: Annotated[
+        FieldIdentifier, Field(description="the identifier (name) for the task template field")
+    ]
 
 
 class ReadOnlyFieldInfo(DeferredModel):
+    """
+    ReadOnly field info
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: FieldIdentifier
+    Id: Annotated[
+        FieldIdentifier, Field(description="the identifier (name) for the task template field")
+    ]
 
 
 class RequiredFieldInfo(DeferredModel):
+    """
+    Required field info
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: FieldIdentifier
+    Id: Annotated[
+        FieldIdentifier, Field(description="the identifier (name) for the task template field")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. . You can specify a value that is maximum of 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class TaskTemplateConstraints(DeferredModel):
+    """
+    The constraints for the task template
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InvisibleFields: list[InvisibleFieldInfo] | None = None
-    ReadOnlyFields: list[ReadOnlyFieldInfo] | None = None
-    RequiredFields: list[RequiredFieldInfo] | None = None
+    InvisibleFields: Annotated[
+        list[InvisibleFieldInfo] | None,
+        Field(description="The list of the task template's invisible fields"),
+    ] = None
+    ReadOnlyFields: Annotated[
+        list[ReadOnlyFieldInfo] | None,
+        Field(description="The list of the task template's read only fields"),
+    ] = None
+    RequiredFields: Annotated[
+        list[RequiredFieldInfo] | None,
+        Field(description="The list of the task template's required fields"),
+    ] = None
 
 
 class TaskTemplateField(DeferredModel):
+    """
+    A task template field object.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Id: FieldIdentifier
-    SingleSelectOptions: list[str] | None = None
-    Type: Literal[
-        "NAME",
-        "DESCRIPTION",
-        "SCHEDULED_TIME",
-        "QUICK_CONNECT",
-        "URL",
-        "NUMBER",
-        "TEXT",
-        "TEXT_AREA",
-        "DATE_TIME",
-        "BOOLEAN",
-        "SINGLE_SELECT",
-        "EMAIL",
-        "EXPIRY_DURATION",
-        "SELF_ASSIGN",
+    Description: Annotated[
+        str | None, Field(description="The description of the task template's field")
+    ] = None
+    Id: Annotated[
+        FieldIdentifier, Field(description="the identifier (name) for the task template field")
+    ]
+    SingleSelectOptions: Annotated[
+        list[str] | None, Field(description="list of field options to be used with single select")
+    ] = None
+    Type: Annotated[
+        Literal[
+            "NAME",
+            "DESCRIPTION",
+            "SCHEDULED_TIME",
+            "QUICK_CONNECT",
+            "URL",
+            "NUMBER",
+            "TEXT",
+            "TEXT_AREA",
+            "DATE_TIME",
+            "BOOLEAN",
+            "SINGLE_SELECT",
+            "EMAIL",
+            "EXPIRY_DURATION",
+            "SELF_ASSIGN",
+        ],
+        Field(description="The type of the task template's field"),
     ]
 
 
 class TaskTemplateAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::TaskTemplate, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The identifier (arn) of the task template.")] = (
+        None
+    )
 
 
 class DefaultFieldValue(DeferredModel):
+    """
+    the default value for the task template's field
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValue: str
-    Id: FieldIdentifier
+    DefaultValue: Annotated[
+        str, Field(description="the default value for the task template's field")
+    ]
+    Id: Annotated[
+        FieldIdentifier, Field(description="the identifier (name) for the task template field")
+    ]
 
 
 class TaskTemplateProps(DeferredModel):
-    ClientToken: str | None = None
-    Constraints: TaskTemplateConstraints | None = None
-    ContactFlowArn: str | None = None
-    Defaults: list[DefaultFieldValue] | None = None
-    Description: str | None = None
-    Fields: list[TaskTemplateField] | None = None
-    InstanceArn: str
-    Name: str | None = None
-    SelfAssignContactFlowArn: str | None = None
-    Status: Literal["ACTIVE", "INACTIVE"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Connect::TaskTemplate.
+    """
+
+    ClientToken: Annotated[
+        str | None, Field(description="the client token string in uuid format")
+    ] = None
+    Constraints: Annotated[
+        TaskTemplateConstraints | None, Field(description="The constraints for the task template")
+    ] = None
+    ContactFlowArn: Annotated[
+        str | None, Field(description="The identifier of the contact flow.")
+    ] = None
+    Defaults: Annotated[
+        list[DefaultFieldValue] | None, Field(description="Items: at most 50 items.")
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the task template.")
+    ] = None
+    Fields: Annotated[
+        list[TaskTemplateField] | None, Field(description="The list of task template's fields")
+    ] = None
+    InstanceArn: Annotated[str, Field(description="The identifier (arn) of the instance.")]
+    Name: Annotated[str | None, Field(description="The name of the task template.")] = None
+    SelfAssignContactFlowArn: Annotated[
+        str | None, Field(description="The identifier of the contact flow.")
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "INACTIVE"] | None, Field(description="The status of the task template")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None

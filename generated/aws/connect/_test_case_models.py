@@ -7,10 +7,10 @@ Imported on first use by test_case.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -23,50 +23,104 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is maximum of 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class TestCaseEntryPointChatEntryPointParameters(DeferredModel):
+    """
+    The chat entry point parameters for the test case
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FlowId: str | None = None
+    FlowId: Annotated[str | None, Field(description="The flow id used for the TestCase")] = None
 
 
 class TestCaseEntryPointVoiceCallEntryPointParameters(DeferredModel):
+    """
+    The voice call entry point parameters for the test case
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationPhoneNumber: str | None = None
-    FlowId: str | None = None
-    SourcePhoneNumber: str | None = None
+    DestinationPhoneNumber: Annotated[
+        str | None, Field(description="The destination phonenumber of the EntryPoint")
+    ] = None
+    FlowId: Annotated[str | None, Field(description="The flow id used for the TestCase")] = None
+    SourcePhoneNumber: Annotated[
+        str | None, Field(description="The source phonenumber of the EntryPoint")
+    ] = None
 
 
 class TestCaseAttributes(DeferredModel):
-    LastModifiedRegion: str | None = None
-    LastModifiedTime: float | None = None
-    TestCaseArn: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::TestCase, set by AWS.
+    """
+
+    LastModifiedRegion: Annotated[str | None, Field(description="Last modified region.")] = None
+    LastModifiedTime: Annotated[float | None, Field(description="Last modified time.")] = None
+    TestCaseArn: Annotated[str | None, Field(description="The identifier of the test case.")] = None
 
 
 class TestCaseEntryPoint(DeferredModel):
+    """
+    The Entry Point associated with the test case
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChatEntryPointParameters: TestCaseEntryPointChatEntryPointParameters | None = None
-    Type: Literal["VOICE_CALL", "CHAT"] | None = None
-    VoiceCallEntryPointParameters: TestCaseEntryPointVoiceCallEntryPointParameters | None = None
+    ChatEntryPointParameters: Annotated[
+        TestCaseEntryPointChatEntryPointParameters | None,
+        Field(description="The chat entry point parameters for the test case"),
+    ] = None
+    Type: Annotated[
+        Literal["VOICE_CALL", "CHAT"] | None, Field(description="The type of the Entry Point")
+    ] = None
+    VoiceCallEntryPointParameters: Annotated[
+        TestCaseEntryPointVoiceCallEntryPointParameters | None,
+        Field(description="The voice call entry point parameters for the test case"),
+    ] = None
 
 
 class TestCaseProps(DeferredModel):
-    Content: str
-    Description: str | None = None
-    EntryPoint: TestCaseEntryPoint | None = None
-    InitializationData: str | None = None
-    InstanceArn: str
-    Name: str
-    Status: Literal["SAVED", "PUBLISHED"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Connect::TestCase.
+    """
+
+    Content: Annotated[str, Field(description="The content of the test case.")]
+    Description: Annotated[str | None, Field(description="The description of the test case.")] = (
+        None
+    )
+    EntryPoint: Annotated[
+        TestCaseEntryPoint | None, Field(description="Entry point for Testcase.")
+    ] = None
+    InitializationData: Annotated[
+        str | None, Field(description="The initialization data of the test case.")
+    ] = None
+    InstanceArn: Annotated[str, Field(description="The identifier of the Amazon Connect instance.")]
+    Name: Annotated[str, Field(description="The name of the test case.")]
+    Status: Annotated[
+        Literal["SAVED", "PUBLISHED"] | None, Field(description="The status of the test case.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None

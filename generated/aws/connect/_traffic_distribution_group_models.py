@@ -7,10 +7,10 @@ Imported on first use by traffic_distribution_group.py, which re-exports every n
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -20,16 +20,36 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class TrafficDistributionGroupAttributes(DeferredModel):
-    IsDefault: bool | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::Connect::TrafficDistributionGroup, set by AWS.
+    """
+
+    IsDefault: Annotated[
+        bool | None, Field(description="If this is the default traffic distribution group.")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATION_IN_PROGRESS",
             "ACTIVE",
@@ -38,13 +58,35 @@ class TrafficDistributionGroupAttributes(DeferredModel):
             "DELETION_FAILED",
             "UPDATE_IN_PROGRESS",
         ]
-        | None
-    ) = None
-    TrafficDistributionGroupArn: str | None = None
+        | None,
+        Field(description="The status of the traffic distribution group."),
+    ] = None
+    TrafficDistributionGroupArn: Annotated[
+        str | None, Field(description="The identifier of the traffic distribution group.")
+    ] = None
 
 
 class TrafficDistributionGroupProps(DeferredModel):
-    Description: str | None = None
-    InstanceArn: str
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Connect::TrafficDistributionGroup.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description for the traffic distribution group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="The identifier of the Amazon Connect instance that has been replicated."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name for the traffic distribution group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None

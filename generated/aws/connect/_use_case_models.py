@@ -7,10 +7,10 @@ Imported on first use by use_case.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -23,17 +23,45 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class UseCaseAttributes(DeferredModel):
-    UseCaseArn: str | None = None
-    UseCaseId: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::UseCase, set by AWS.
+    """
+
+    UseCaseArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the use case.")
+    ] = None
+    UseCaseId: Annotated[str | None, Field(description="The identifier of the use case.")] = None
 
 
 class UseCaseProps(DeferredModel):
-    InstanceId: str
-    IntegrationAssociationId: str
-    Tags: list[Tag] | None = None
-    UseCaseType: Literal["RULES_EVALUATION", "CONNECT_CAMPAIGNS"]
+    """
+    The properties a program declares for a AWS::Connect::UseCase.
+    """
+
+    InstanceId: Annotated[
+        str,
+        Field(
+            description="The identifier of the Amazon Connect instance. Create-only: changing it replaces the resource."
+        ),
+    ]
+    IntegrationAssociationId: Annotated[
+        str,
+        Field(
+            description="The identifier for the integration association. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags used to organize, track, or control access for this resource."),
+    ] = None
+    UseCaseType: Annotated[
+        Literal["RULES_EVALUATION", "CONNECT_CAMPAIGNS"],
+        Field(
+            description="The type of use case to associate to the integration association. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by user_hierarchy_group.py, which re-exports every name he
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -19,19 +20,49 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is maximum of 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class UserHierarchyGroupAttributes(DeferredModel):
-    UserHierarchyGroupArn: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::UserHierarchyGroup, set by AWS.
+    """
+
+    UserHierarchyGroupArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) for the user hierarchy group."),
+    ] = None
 
 
 class UserHierarchyGroupProps(DeferredModel):
-    InstanceArn: str
-    Name: str
-    ParentGroupArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Connect::UserHierarchyGroup.
+    """
+
+    InstanceArn: Annotated[str, Field(description="The identifier of the Amazon Connect instance.")]
+    Name: Annotated[str, Field(description="The name of the user hierarchy group.")]
+    ParentGroupArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the parent user hierarchy group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None

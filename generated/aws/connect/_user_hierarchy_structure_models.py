@@ -7,9 +7,10 @@ Imported on first use by user_hierarchy_structure.py, which re-exports every nam
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "UserHierarchyStructureAttributes",
@@ -24,65 +25,137 @@ __all__ = [
 
 
 class UserHierarchyStructureLevelFive(DeferredModel):
+    """
+    Information about level five.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HierarchyLevelArn: str | None = None
-    HierarchyLevelId: str | None = None
-    Name: str
+    HierarchyLevelArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the hierarchy level.")
+    ] = None
+    HierarchyLevelId: Annotated[
+        str | None, Field(description="The identifier of the hierarchy level.")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the hierarchy level.")]
 
 
 class UserHierarchyStructureLevelFour(DeferredModel):
+    """
+    Information about level four.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HierarchyLevelArn: str | None = None
-    HierarchyLevelId: str | None = None
-    Name: str
+    HierarchyLevelArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the hierarchy level.")
+    ] = None
+    HierarchyLevelId: Annotated[
+        str | None, Field(description="The identifier of the hierarchy level.")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the hierarchy level.")]
 
 
 class UserHierarchyStructureLevelOne(DeferredModel):
+    """
+    Information about level one.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HierarchyLevelArn: str | None = None
-    HierarchyLevelId: str | None = None
-    Name: str
+    HierarchyLevelArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the hierarchy level.")
+    ] = None
+    HierarchyLevelId: Annotated[
+        str | None, Field(description="The identifier of the hierarchy level.")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the hierarchy level.")]
 
 
 class UserHierarchyStructureLevelThree(DeferredModel):
+    """
+    Information about level three.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HierarchyLevelArn: str | None = None
-    HierarchyLevelId: str | None = None
-    Name: str
+    HierarchyLevelArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the hierarchy level.")
+    ] = None
+    HierarchyLevelId: Annotated[
+        str | None, Field(description="The identifier of the hierarchy level.")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the hierarchy level.")]
 
 
 class UserHierarchyStructureLevelTwo(DeferredModel):
+    """
+    Information about level two.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HierarchyLevelArn: str | None = None
-    HierarchyLevelId: str | None = None
-    Name: str
+    HierarchyLevelArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the hierarchy level.")
+    ] = None
+    HierarchyLevelId: Annotated[
+        str | None, Field(description="The identifier of the hierarchy level.")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the hierarchy level.")]
 
 
 class UserHierarchyStructureUserHierarchyStructure(DeferredModel):
+    """
+    Information about the hierarchy structure.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LevelFive: UserHierarchyStructureLevelFive | None = None
-    LevelFour: UserHierarchyStructureLevelFour | None = None
-    LevelOne: UserHierarchyStructureLevelOne | None = None
-    LevelThree: UserHierarchyStructureLevelThree | None = None
-    LevelTwo: UserHierarchyStructureLevelTwo | None = None
+    LevelFive: Annotated[
+        UserHierarchyStructureLevelFive | None, Field(description="Information about level five.")
+    ] = None
+    LevelFour: Annotated[
+        UserHierarchyStructureLevelFour | None, Field(description="Information about level four.")
+    ] = None
+    LevelOne: Annotated[
+        UserHierarchyStructureLevelOne | None, Field(description="Information about level one.")
+    ] = None
+    LevelThree: Annotated[
+        UserHierarchyStructureLevelThree | None, Field(description="Information about level three.")
+    ] = None
+    LevelTwo: Annotated[
+        UserHierarchyStructureLevelTwo | None, Field(description="Information about level two.")
+    ] = None
 
 
 class UserHierarchyStructureAttributes(DeferredModel):
-    UserHierarchyStructureArn: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::UserHierarchyStructure, set by AWS.
+    """
+
+    UserHierarchyStructureArn: Annotated[
+        str | None, Field(description="The identifier of the User Hierarchy Structure.")
+    ] = None
 
 
 class UserHierarchyStructureProps(DeferredModel):
-    InstanceArn: str
-    UserHierarchyStructure: UserHierarchyStructureUserHierarchyStructure | None = None
+    """
+    The properties a program declares for a AWS::Connect::UserHierarchyStructure.
+    """
+
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="The identifier of the Amazon Connect instance. Create-only: changing it replaces the resource."
+        ),
+    ]
+    UserHierarchyStructure: Annotated[
+        UserHierarchyStructureUserHierarchyStructure | None,
+        Field(description="Information about the hierarchy structure."),
+    ] = None

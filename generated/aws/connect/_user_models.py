@@ -7,10 +7,10 @@ Imported on first use by user.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AfterContactWorkConfigPerChannel",
@@ -29,113 +29,293 @@ __all__ = [
 
 
 class AutoAcceptConfig(DeferredModel):
+    """
+    Auto-accept configuration per channel.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentFirstCallbackAutoAccept: bool | None = None
-    AutoAccept: bool
-    Channel: Literal["VOICE", "CHAT", "TASK", "EMAIL"]
+    AgentFirstCallbackAutoAccept: Annotated[
+        bool | None, Field(description="The agent first callback auto accept setting.")
+    ] = None
+    AutoAccept: Annotated[bool, Field(description="The Auto accept setting.")]
+    Channel: Annotated[
+        Literal["VOICE", "CHAT", "TASK", "EMAIL"],
+        Field(
+            description="The channels that agents can handle in the Contact Control Panel (CCP)."
+        ),
+    ]
 
 
 class PersistentConnectionConfig(DeferredModel):
+    """
+    Persistent Connection configuration per channel.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Channel: Literal["VOICE", "CHAT", "TASK", "EMAIL"]
-    PersistentConnection: bool
+    Channel: Annotated[
+        Literal["VOICE", "CHAT", "TASK", "EMAIL"],
+        Field(
+            description="The channels that agents can handle in the Contact Control Panel (CCP)."
+        ),
+    ]
+    PersistentConnection: Annotated[bool, Field(description="The Persistent Connection setting.")]
 
 
 class PhoneNumberConfig(DeferredModel):
+    """
+    Phone Number configuration per channel.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Channel: Literal["VOICE", "CHAT", "TASK", "EMAIL"]
-    PhoneNumber: str | None = None
-    PhoneType: Literal["SOFT_PHONE", "DESK_PHONE"]
+    Channel: Annotated[
+        Literal["VOICE", "CHAT", "TASK", "EMAIL"],
+        Field(
+            description="The channels that agents can handle in the Contact Control Panel (CCP)."
+        ),
+    ]
+    PhoneNumber: Annotated[
+        str | None, Field(description="The phone number for the user's desk phone.")
+    ] = None
+    PhoneType: Annotated[Literal["SOFT_PHONE", "DESK_PHONE"], Field(description="The phone type.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is maximum of 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class UserAfterContactWorkConfig(DeferredModel):
+    """
+    After Contact Work configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AfterContactWorkMode: Literal["ON", "OFF", "ON_DEMAND"] | None = None
-    AfterContactWorkTimeLimit: int | None = None
+    AfterContactWorkMode: Annotated[
+        Literal["ON", "OFF", "ON_DEMAND"] | None,
+        Field(description="The after contact work (ACW) mode for the channel."),
+    ] = None
+    AfterContactWorkTimeLimit: Annotated[
+        int | None, Field(description="The After Call Work (ACW) timeout setting, in seconds.")
+    ] = None
 
 
 class UserIdentityInfo(DeferredModel):
+    """
+    Contains information about the identity of a user.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Email: str | None = None
-    FirstName: str | None = None
-    LastName: str | None = None
-    Mobile: str | None = None
-    SecondaryEmail: str | None = None
+    Email: Annotated[
+        str | None,
+        Field(
+            description="The email address. If you are using SAML for identity management and include this parameter, an error is returned."
+        ),
+    ] = None
+    FirstName: Annotated[
+        str | None,
+        Field(
+            description="The first name. This is required if you are using Amazon Connect or SAML for identity management."
+        ),
+    ] = None
+    LastName: Annotated[
+        str | None,
+        Field(
+            description="The last name. This is required if you are using Amazon Connect or SAML for identity management."
+        ),
+    ] = None
+    Mobile: Annotated[str | None, Field(description="The mobile phone number.")] = None
+    SecondaryEmail: Annotated[
+        str | None,
+        Field(
+            description="The secondary email address. If you provide a secondary email, the user receives email notifications -- other than password reset notifications -- to this email address instead of to their primary email address."
+        ),
+    ] = None
 
 
 class UserPhoneConfig(DeferredModel):
+    """
+    Contains information about the phone configuration settings for a user.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AfterContactWorkTimeLimit: int | None = None
-    AutoAccept: bool | None = None
-    DeskPhoneNumber: str | None = None
-    PersistentConnection: bool | None = None
-    PhoneType: Literal["SOFT_PHONE", "DESK_PHONE"] | None = None
+    AfterContactWorkTimeLimit: Annotated[
+        int | None, Field(description="The After Call Work (ACW) timeout setting, in seconds.")
+    ] = None
+    AutoAccept: Annotated[bool | None, Field(description="The Auto accept setting.")] = None
+    DeskPhoneNumber: Annotated[
+        str | None, Field(description="The phone number for the user's desk phone.")
+    ] = None
+    PersistentConnection: Annotated[
+        bool | None, Field(description="The Persistent Connection setting.")
+    ] = None
+    PhoneType: Annotated[
+        Literal["SOFT_PHONE", "DESK_PHONE"] | None, Field(description="The phone type.")
+    ] = None
 
 
 class UserProficiency(DeferredModel):
+    """
+    Proficiency of a user.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str
-    AttributeValue: str
-    Level: float
+    AttributeName: Annotated[
+        str,
+        Field(
+            description="The name of user's proficiency. You must use name of predefined attribute present in the Amazon Connect instance."
+        ),
+    ]
+    AttributeValue: Annotated[
+        str,
+        Field(
+            description="The value of user's proficiency. You must use value of predefined attribute present in the Amazon Connect instance."
+        ),
+    ]
+    Level: Annotated[
+        float, Field(description="The level of the proficiency. The valid values are 0 to 10.")
+    ]
 
 
 class VoiceEnhancementConfig(DeferredModel):
+    """
+    Voice Enhancement configuration per channel.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Channel: Literal["VOICE", "CHAT", "TASK", "EMAIL"]
-    VoiceEnhancementMode: Literal["NONE", "VOICE_ISOLATION", "NOISE_SUPPRESSION"]
+    Channel: Annotated[
+        Literal["VOICE", "CHAT", "TASK", "EMAIL"],
+        Field(
+            description="The channels that agents can handle in the Contact Control Panel (CCP)."
+        ),
+    ]
+    VoiceEnhancementMode: Annotated[
+        Literal["NONE", "VOICE_ISOLATION", "NOISE_SUPPRESSION"],
+        Field(description="The Voice Enhancement Mode setting."),
+    ]
 
 
 class UserAttributes(DeferredModel):
-    UserArn: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::User, set by AWS.
+    """
+
+    UserArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the user.")
+    ] = None
 
 
 class AfterContactWorkConfigPerChannel(DeferredModel):
+    """
+    After Contact Work configuration per channel.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AfterContactWorkConfig: UserAfterContactWorkConfig
-    AgentFirstCallbackAfterContactWorkConfig: UserAfterContactWorkConfig | None = None
-    Channel: Literal["VOICE", "CHAT", "TASK", "EMAIL"]
+    AfterContactWorkConfig: Annotated[
+        UserAfterContactWorkConfig, Field(description="After Contact Work configuration.")
+    ]
+    AgentFirstCallbackAfterContactWorkConfig: Annotated[
+        UserAfterContactWorkConfig | None, Field(description="After Contact Work configuration.")
+    ] = None
+    Channel: Annotated[
+        Literal["VOICE", "CHAT", "TASK", "EMAIL"],
+        Field(
+            description="The channels that agents can handle in the Contact Control Panel (CCP)."
+        ),
+    ]
 
 
 class UserProps(DeferredModel):
-    AfterContactWorkConfigs: list[AfterContactWorkConfigPerChannel] | None = None
-    AutoAcceptConfigs: list[AutoAcceptConfig] | None = None
-    DirectoryUserId: str | None = None
-    HierarchyGroupArn: str | None = None
-    IdentityInfo: UserIdentityInfo | None = None
-    InstanceArn: str
-    Password: str | None = None
-    PersistentConnectionConfigs: list[PersistentConnectionConfig] | None = None
-    PhoneConfig: UserPhoneConfig | None = None
-    PhoneNumberConfigs: list[PhoneNumberConfig] | None = None
-    RoutingProfileArn: str
-    SecurityProfileArns: list[str]
-    Tags: list[Tag] | None = None
-    UserProficiencies: list[UserProficiency] | None = None
-    Username: str
-    VoiceEnhancementConfigs: list[VoiceEnhancementConfig] | None = None
+    """
+    The properties a program declares for a AWS::Connect::User.
+    """
+
+    AfterContactWorkConfigs: Annotated[
+        list[AfterContactWorkConfigPerChannel] | None,
+        Field(description="After Contact Work configurations of a user."),
+    ] = None
+    AutoAcceptConfigs: Annotated[
+        list[AutoAcceptConfig] | None, Field(description="Auto-accept configurations of a user.")
+    ] = None
+    DirectoryUserId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the user account in the directory used for identity management."
+        ),
+    ] = None
+    HierarchyGroupArn: Annotated[
+        str | None, Field(description="The identifier of the hierarchy group for the user.")
+    ] = None
+    IdentityInfo: Annotated[
+        UserIdentityInfo | None,
+        Field(description="The information about the identity of the user."),
+    ] = None
+    InstanceArn: Annotated[str, Field(description="The identifier of the Amazon Connect instance.")]
+    Password: Annotated[
+        str | None,
+        Field(
+            description="The password for the user account. A password is required if you are using Amazon Connect for identity management. Otherwise, it is an error to include a password. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PersistentConnectionConfigs: Annotated[
+        list[PersistentConnectionConfig] | None,
+        Field(description="Persistent Connection configurations of a user."),
+    ] = None
+    PhoneConfig: Annotated[
+        UserPhoneConfig | None, Field(description="The phone settings for the user.")
+    ] = None
+    PhoneNumberConfigs: Annotated[
+        list[PhoneNumberConfig] | None, Field(description="Phone Number configurations of a user.")
+    ] = None
+    RoutingProfileArn: Annotated[
+        str, Field(description="The identifier of the routing profile for the user.")
+    ]
+    SecurityProfileArns: Annotated[
+        list[str], Field(description="One or more security profile arns for the user")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None
+    UserProficiencies: Annotated[
+        list[UserProficiency] | None,
+        Field(
+            description="One or more predefined attributes assigned to a user, with a level that indicates how skilled they are."
+        ),
+    ] = None
+    Username: Annotated[str, Field(description="The user name for the account.")]
+    VoiceEnhancementConfigs: Annotated[
+        list[VoiceEnhancementConfig] | None,
+        Field(description="Voice Enhancement configurations of a user."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by view.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -20,23 +20,49 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters"
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. . You can specify a value that is maximum of 256 Unicode characters"
+        ),
+    ]
 
 
 class ViewAttributes(DeferredModel):
-    ViewArn: str | None = None
-    ViewContentSha256: str | None = None
-    ViewId: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::View, set by AWS.
+    """
+
+    ViewArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the view.")
+    ] = None
+    ViewContentSha256: Annotated[str | None, Field(description="The view content hash.")] = None
+    ViewId: Annotated[str | None, Field(description="The view id of the view.")] = None
 
 
 class ViewProps(DeferredModel):
-    Actions: list[str]
-    Description: str | None = None
-    InstanceArn: str
-    Name: str
-    Tags: list[Tag] | None = None
-    Template: dict[str, Any] | str
+    """
+    The properties a program declares for a AWS::Connect::View.
+    """
+
+    Actions: Annotated[list[str], Field(description="The actions of the view in an array.")]
+    Description: Annotated[str | None, Field(description="The description of the view.")] = None
+    InstanceArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the instance.")
+    ]
+    Name: Annotated[str, Field(description="The name of the view.")]
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None
+    Template: Annotated[dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")]

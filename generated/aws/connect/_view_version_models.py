@@ -7,8 +7,10 @@ Imported on first use by view_version.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ViewVersionAttributes",
@@ -17,11 +19,33 @@ __all__ = [
 
 
 class ViewVersionProps(DeferredModel):
-    VersionDescription: str | None = None
-    ViewArn: str
-    ViewContentSha256: str | None = None
+    """
+    The properties a program declares for a AWS::Connect::ViewVersion.
+    """
+
+    VersionDescription: Annotated[
+        str | None, Field(description="The description for the view version.")
+    ] = None
+    ViewArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the view for which a version is being created. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ViewContentSha256: Annotated[
+        str | None,
+        Field(
+            description="The view content hash to be checked. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class ViewVersionAttributes(DeferredModel):
-    Version: int | None = None
-    ViewVersionArn: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::ViewVersion, set by AWS.
+    """
+
+    Version: Annotated[int | None, Field(description="The version of the view.")] = None
+    ViewVersionArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the created view version.")
+    ] = None

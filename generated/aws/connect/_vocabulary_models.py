@@ -7,10 +7,10 @@ Imported on first use by vocabulary.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -23,56 +23,94 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class VocabularyAttributes(DeferredModel):
-    Arn: str | None = None
-    LastModifiedTime: str | None = None
-    State: (
-        Literal["CREATION_IN_PROGRESS", "ACTIVE", "CREATION_FAILED", "DELETE_IN_PROGRESS"] | None
-    ) = None
-    VocabularyId: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::Vocabulary, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the custom vocabulary.")
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None, Field(description="The timestamp when the custom vocabulary was last modified.")
+    ] = None
+    State: Annotated[
+        Literal["CREATION_IN_PROGRESS", "ACTIVE", "CREATION_FAILED", "DELETE_IN_PROGRESS"] | None,
+        Field(description="The current state of the custom vocabulary."),
+    ] = None
+    VocabularyId: Annotated[
+        str | None, Field(description="The identifier of the custom vocabulary.")
+    ] = None
 
 
 class VocabularyProps(DeferredModel):
-    Content: str
-    InstanceId: str
-    LanguageCode: Literal[
-        "ar-AE",
-        "de-CH",
-        "de-DE",
-        "en-AB",
-        "en-AU",
-        "en-GB",
-        "en-IE",
-        "en-IN",
-        "en-US",
-        "en-WL",
-        "es-ES",
-        "es-US",
-        "fr-CA",
-        "fr-FR",
-        "hi-IN",
-        "it-IT",
-        "ja-JP",
-        "ko-KR",
-        "pt-BR",
-        "pt-PT",
-        "zh-CN",
-        "en-NZ",
-        "en-ZA",
-        "ca-ES",
-        "da-DK",
-        "fi-FI",
-        "id-ID",
-        "ms-MY",
-        "nl-NL",
-        "no-NO",
-        "pl-PL",
-        "sv-SE",
-        "tl-PH",
+    """
+    The properties a program declares for a AWS::Connect::Vocabulary.
+    """
+
+    Content: Annotated[
+        str,
+        Field(
+            description="The content of the custom vocabulary in plain-text format with a table of values. Create-only: changing it replaces the resource."
+        ),
     ]
-    Tags: list[Tag] | None = None
-    VocabularyName: str
+    InstanceId: Annotated[
+        str,
+        Field(
+            description="The identifier of the Amazon Connect instance. Create-only: changing it replaces the resource."
+        ),
+    ]
+    LanguageCode: Annotated[
+        Literal[
+            "ar-AE",
+            "de-CH",
+            "de-DE",
+            "en-AB",
+            "en-AU",
+            "en-GB",
+            "en-IE",
+            "en-IN",
+            "en-US",
+            "en-WL",
+            "es-ES",
+            "es-US",
+            "fr-CA",
+            "fr-FR",
+            "hi-IN",
+            "it-IT",
+            "ja-JP",
+            "ko-KR",
+            "pt-BR",
+            "pt-PT",
+            "zh-CN",
+            "en-NZ",
+            "en-ZA",
+            "ca-ES",
+            "da-DK",
+            "fi-FI",
+            "id-ID",
+            "ms-MY",
+            "nl-NL",
+            "no-NO",
+            "pl-PL",
+            "sv-SE",
+            "tl-PH",
+        ],
+        Field(
+            description="The language code of the vocabulary entries. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags used to organize, track, or control access for this resource."),
+    ] = None
+    VocabularyName: Annotated[
+        str,
+        Field(
+            description="A unique name of the custom vocabulary. Create-only: changing it replaces the resource."
+        ),
+    ]

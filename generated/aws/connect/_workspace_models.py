@@ -7,10 +7,10 @@ Imported on first use by workspace.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MediaItem",
@@ -34,12 +34,17 @@ class MediaItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Source: str | None = None
-    Type: Literal[
-        "IMAGE_LOGO_LIGHT_FAVICON",
-        "IMAGE_LOGO_DARK_FAVICON",
-        "IMAGE_LOGO_LIGHT_HORIZONTAL",
-        "IMAGE_LOGO_DARK_HORIZONTAL",
+    Source: Annotated[
+        str | None, Field(description="Pattern: .*\\S.* Length: 1 to 533333 characters.")
+    ] = None
+    Type: Annotated[
+        Literal[
+            "IMAGE_LOGO_LIGHT_FAVICON",
+            "IMAGE_LOGO_DARK_FAVICON",
+            "IMAGE_LOGO_LIGHT_HORIZONTAL",
+            "IMAGE_LOGO_DARK_HORIZONTAL",
+        ],
+        Field(description="The type of media"),
     ]
 
 
@@ -47,116 +52,216 @@ class PaletteCanvas(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActiveBackground: str | None = None
-    ContainerBackground: str | None = None
-    PageBackground: str | None = None
+    ActiveBackground: Annotated[
+        str | None, Field(description="Pattern: .*\\S.* Length: 1 to 127 characters.")
+    ] = None
+    ContainerBackground: Annotated[
+        str | None, Field(description="Pattern: .*\\S.* Length: 1 to 127 characters.")
+    ] = None
+    PageBackground: Annotated[
+        str | None, Field(description="Pattern: .*\\S.* Length: 1 to 127 characters.")
+    ] = None
 
 
 class PaletteHeader(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Background: str | None = None
-    InvertActionsColors: bool | None = None
-    Text: str | None = None
-    TextHover: str | None = None
+    Background: Annotated[
+        str | None, Field(description="Pattern: .*\\S.* Length: 1 to 127 characters.")
+    ] = None
+    InvertActionsColors: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Text: Annotated[
+        str | None, Field(description="Pattern: .*\\S.* Length: 1 to 127 characters.")
+    ] = None
+    TextHover: Annotated[
+        str | None, Field(description="Pattern: .*\\S.* Length: 1 to 127 characters.")
+    ] = None
 
 
 class PaletteNavigation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Background: str | None = None
-    InvertActionsColors: bool | None = None
-    Text: str | None = None
-    TextActive: str | None = None
-    TextBackgroundActive: str | None = None
-    TextBackgroundHover: str | None = None
-    TextHover: str | None = None
+    Background: Annotated[
+        str | None, Field(description="Pattern: .*\\S.* Length: 1 to 127 characters.")
+    ] = None
+    InvertActionsColors: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Text: Annotated[
+        str | None, Field(description="Pattern: .*\\S.* Length: 1 to 127 characters.")
+    ] = None
+    TextActive: Annotated[
+        str | None, Field(description="Pattern: .*\\S.* Length: 1 to 127 characters.")
+    ] = None
+    TextBackgroundActive: Annotated[
+        str | None, Field(description="Pattern: .*\\S.* Length: 1 to 127 characters.")
+    ] = None
+    TextBackgroundHover: Annotated[
+        str | None, Field(description="Pattern: .*\\S.* Length: 1 to 127 characters.")
+    ] = None
+    TextHover: Annotated[
+        str | None, Field(description="Pattern: .*\\S.* Length: 1 to 127 characters.")
+    ] = None
 
 
 class PalettePrimary(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Active: str | None = None
-    ContrastText: str | None = None
-    Default: str | None = None
+    Active: Annotated[
+        str | None, Field(description="Pattern: .*\\S.* Length: 1 to 127 characters.")
+    ] = None
+    ContrastText: Annotated[
+        str | None, Field(description="Pattern: .*\\S.* Length: 1 to 127 characters.")
+    ] = None
+    Default: Annotated[
+        str | None, Field(description="Pattern: .*\\S.* Length: 1 to 127 characters.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class WorkspaceFontFamily(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Default: (
-        Literal["ARIAL", "COURIER_NEW", "GEORGIA", "TIMES_NEW_ROMAN", "TREBUCHET", "VERDANA"] | None
-    ) = None
+    Default: Annotated[
+        Literal["ARIAL", "COURIER_NEW", "GEORGIA", "TIMES_NEW_ROMAN", "TREBUCHET", "VERDANA"]
+        | None,
+        Field(
+            description="Allowed values: 'ARIAL', 'COURIER_NEW', 'GEORGIA', 'TIMES_NEW_ROMAN', 'TREBUCHET', 'VERDANA'."
+        ),
+    ] = None
 
 
 class WorkspacePage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputData: str | None = None
-    Page: str
-    ResourceArn: str
-    Slug: str | None = None
+    InputData: Annotated[str | None, Field(description="The input data for the page.")] = None
+    Page: Annotated[str, Field(description="The page identifier.")]
+    ResourceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the resource associated with the page."
+        ),
+    ]
+    Slug: Annotated[str | None, Field(description="The slug for the page.")] = None
 
 
 class WorkspaceThemePalette(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Canvas: PaletteCanvas | None = None
-    Header: PaletteHeader | None = None
-    Navigation: PaletteNavigation | None = None
-    Primary: PalettePrimary | None = None
+    Canvas: Annotated[PaletteCanvas | None, Field(description="Type: PaletteCanvasDict.")] = None
+    Header: Annotated[PaletteHeader | None, Field(description="Type: PaletteHeaderDict.")] = None
+    Navigation: Annotated[
+        PaletteNavigation | None, Field(description="Type: PaletteNavigationDict.")
+    ] = None
+    Primary: Annotated[PalettePrimary | None, Field(description="Type: PalettePrimaryDict.")] = None
 
 
 class WorkspaceThemeTypography(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FontFamily: WorkspaceFontFamily | None = None
+    FontFamily: Annotated[
+        WorkspaceFontFamily | None, Field(description="Type: WorkspaceFontFamilyDict.")
+    ] = None
 
 
 class WorkspaceAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Connect::Workspace, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the workspace.")
+    ] = None
+    Id: Annotated[str | None, Field(description="The identifier of the workspace.")] = None
 
 
 class WorkspaceThemeConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Palette: WorkspaceThemePalette | None = None
-    Typography: WorkspaceThemeTypography | None = None
+    Palette: Annotated[
+        WorkspaceThemePalette | None, Field(description="Type: WorkspaceThemePaletteDict.")
+    ] = None
+    Typography: Annotated[
+        WorkspaceThemeTypography | None, Field(description="Type: WorkspaceThemeTypographyDict.")
+    ] = None
 
 
 class WorkspaceTheme(DeferredModel):
+    """
+    The theme configuration for the Connect workspace
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dark: WorkspaceThemeConfig | None = None
-    Light: WorkspaceThemeConfig | None = None
+    Dark: Annotated[
+        WorkspaceThemeConfig | None, Field(description="Type: WorkspaceThemeConfigDict.")
+    ] = None
+    Light: Annotated[
+        WorkspaceThemeConfig | None, Field(description="Type: WorkspaceThemeConfigDict.")
+    ] = None
 
 
 class WorkspaceProps(DeferredModel):
-    Associations: list[str] | None = None
-    Description: str | None = None
-    InstanceArn: str
-    Media: list[MediaItem] | None = None
-    Name: str
-    Pages: list[WorkspacePage] | None = None
-    Tags: list[Tag] | None = None
-    Theme: WorkspaceTheme | None = None
-    Title: str | None = None
-    Visibility: Literal["ALL", "ASSIGNED", "NONE"] | None = None
+    """
+    The properties a program declares for a AWS::Connect::Workspace.
+    """
+
+    Associations: Annotated[
+        list[str] | None, Field(description="The resource ARNs associated with the workspace")
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the workspace")] = None
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="The identifier of the Amazon Connect instance. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Media: Annotated[
+        list[MediaItem] | None, Field(description="The media items for the workspace")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the workspace.")]
+    Pages: Annotated[
+        list[WorkspacePage] | None, Field(description="The pages associated with the workspace")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Theme: Annotated[
+        WorkspaceTheme | None, Field(description="The theme configuration for the workspace")
+    ] = None
+    Title: Annotated[str | None, Field(description="The title of the workspace")] = None
+    Visibility: Annotated[
+        Literal["ALL", "ASSIGNED", "NONE"] | None,
+        Field(
+            description="The visibility of the workspace. Will always be set to ASSIGNED oninitial creation."
+        ),
+    ] = None

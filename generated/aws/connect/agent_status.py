@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::AgentStatus",
     schema_file="aws-connect-agentstatus.json",
     primary_identifier=("/AgentStatusArn",),
-    additional_identifiers=(),
     read_only=("/AgentStatusArn", "/LastModifiedRegion", "/LastModifiedTime"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("InstanceArn", "Name", "State"),
     list_required=("InstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,57 +88,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AgentStatusArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-state/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 250, "minLength": 1, "type": "string"},
-        "DisplayOrder": {"maximum": 50, "minimum": 1, "type": "integer"},
-        "InstanceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "LastModifiedRegion": {"pattern": "[a-z]{2}(-[a-z]+){1,2}(-[0-9])?", "type": "string"},
-        "LastModifiedTime": {"type": "number"},
-        "Name": {"maxLength": 127, "minLength": 1, "type": "string"},
-        "ResetOrderNumber": {"type": "boolean"},
-        "State": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Type": {"enum": ["ROUTABLE", "CUSTOM", "OFFLINE"], "type": "string"},
-    },
-    "required": ["InstanceArn", "Name", "State"],
-}
-
 
 class AgentStatus(_Resource):
     """AWS::Connect::AgentStatus: Resource Type definition for AWS::Connect::AgentStatus
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AgentStatusArn.
+    Read-only attributes (known once deployed): AgentStatusArn, LastModifiedRegion,
+    LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-agentstatus.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -146,13 +105,17 @@ class AgentStatus(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AgentStatusAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "agent_status.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AgentStatusArn: str
+    """The Amazon Resource Name (ARN) of the agent status."""
     LastModifiedRegion: str
+    """Last modified region."""
     LastModifiedTime: float
-    # Declared properties (as declared, or as AWS returned them).
+    """Last modified time."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DisplayOrder: int
     InstanceArn: str
@@ -162,35 +125,38 @@ class AgentStatus(_Resource):
     Tags: list[TagDict]
     Type: Literal["ROUTABLE", "CUSTOM", "OFFLINE"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceArn: str,
+        Name: str,
+        State: Literal["ENABLED", "DISABLED"],
+        Description: str | None = None,
+        DisplayOrder: int | None = None,
+        ResetOrderNumber: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Type: Literal["ROUTABLE", "CUSTOM", "OFFLINE"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::AgentStatus; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceArn: str,
-            Name: str,
-            State: Literal["ENABLED", "DISABLED"],
-            Description: str | None = None,
-            DisplayOrder: int | None = None,
-            ResetOrderNumber: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Type: Literal["ROUTABLE", "CUSTOM", "OFFLINE"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::AgentStatus; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceArn: The identifier of the Amazon Connect instance. Required.
+            Name: The name of the status. Required.
+            State: The state of the status. Required.
             Description: The description of the status.
             DisplayOrder: The display order of the status.
-            InstanceArn: The identifier of the Amazon Connect instance.
-            Name: The name of the status.
             ResetOrderNumber: A number indicating the reset order of the agent status.
-            State: The state of the status.
             Tags: An array of key-value pairs to apply to this resource.
             Type: The type of agent status.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

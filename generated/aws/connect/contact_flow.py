@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,31 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. . You can specify a value that is maximum of 256 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::ContactFlow",
     schema_file="aws-connect-contactflow.json",
     primary_identifier=("/ContactFlowArn",),
-    additional_identifiers=(),
     read_only=("/ContactFlowArn",),
     create_only=("/Type",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("InstanceArn", "Content", "Name", "Type"),
     list_required=("InstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,72 +89,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ContactFlowArn": {
-            "maxLength": 500,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Content": {"maxLength": 256000, "minLength": 1, "type": "string"},
-        "Description": {"maxLength": 500, "type": "string"},
-        "InstanceArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 127, "minLength": 1, "type": "string"},
-        "State": {"enum": ["ACTIVE", "ARCHIVED"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Type": {
-            "enum": [
-                "CONTACT_FLOW",
-                "CUSTOMER_QUEUE",
-                "CUSTOMER_HOLD",
-                "CUSTOMER_WHISPER",
-                "AGENT_HOLD",
-                "AGENT_WHISPER",
-                "OUTBOUND_WHISPER",
-                "AGENT_TRANSFER",
-                "QUEUE_TRANSFER",
-                "CAMPAIGN",
-            ],
-            "type": "string",
-        },
-    },
-    "required": ["InstanceArn", "Content", "Name", "Type"],
-}
-
 
 class ContactFlow(_Resource):
     """AWS::Connect::ContactFlow: Resource Type definition for AWS::Connect::ContactFlow
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ContactFlowArn.
+    Replaced when any of these change (create-only): Type.
+    Read-only attributes (known once deployed): ContactFlowArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-contactflow.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -161,11 +106,13 @@ class ContactFlow(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContactFlowAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "contact_flow.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ContactFlowArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the contact flow (ARN)."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Content: str
     Description: str
     InstanceArn: str
@@ -185,44 +132,48 @@ class ContactFlow(_Resource):
         "CAMPAIGN",
     ]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Content: str,
+        InstanceArn: str,
+        Name: str,
+        Type: Literal[
+            "CONTACT_FLOW",
+            "CUSTOMER_QUEUE",
+            "CUSTOMER_HOLD",
+            "CUSTOMER_WHISPER",
+            "AGENT_HOLD",
+            "AGENT_WHISPER",
+            "OUTBOUND_WHISPER",
+            "AGENT_TRANSFER",
+            "QUEUE_TRANSFER",
+            "CAMPAIGN",
+        ],
+        Description: str | None = None,
+        State: Literal["ACTIVE", "ARCHIVED"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::ContactFlow; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Content: str,
-            InstanceArn: str,
-            Name: str,
-            Type: Literal[
-                "CONTACT_FLOW",
-                "CUSTOMER_QUEUE",
-                "CUSTOMER_HOLD",
-                "CUSTOMER_WHISPER",
-                "AGENT_HOLD",
-                "AGENT_WHISPER",
-                "OUTBOUND_WHISPER",
-                "AGENT_TRANSFER",
-                "QUEUE_TRANSFER",
-                "CAMPAIGN",
-            ],
-            Description: str | None = None,
-            State: Literal["ACTIVE", "ARCHIVED"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::ContactFlow; `await` it inside an App to deploy it.
-
-            Content: The content of the contact flow in JSON format.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Content: The content of the contact flow in JSON format. Required.
+            InstanceArn: The identifier of the Amazon Connect instance (ARN). Required.
+            Name: The name of the contact flow. Required.
+            Type: The type of the contact flow. Create-only: changing it replaces the resource.
+                Required.
             Description: The description of the contact flow.
-            InstanceArn: The identifier of the Amazon Connect instance (ARN).
-            Name: The name of the contact flow.
             State: The state of the contact flow.
             Tags: One or more tags.
-            Type: The type of the contact flow.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

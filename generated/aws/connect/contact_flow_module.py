@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,42 +59,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ContactFlowModuleExternalInvocationConfigurationDict = TypedDict(
-    "ContactFlowModuleExternalInvocationConfigurationDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ContactFlowModuleExternalInvocationConfigurationDict(TypedDict, total=False):
+    """ContactFlowModuleExternalInvocationConfiguration as a plain dict: Defines the external
+    invocation configuration of the flow module resource"""
 
+    Enabled: bool
+    """Specifies whether the flow module resource is enabled for external invocation"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is maximum of 256 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::ContactFlowModule",
     schema_file="aws-connect-contactflowmodule.json",
     primary_identifier=("/ContactFlowModuleArn",),
-    additional_identifiers=(),
     read_only=("/ContactFlowModuleArn", "/Status"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("InstanceArn", "Name", "Content"),
     list_required=("InstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -100,60 +100,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Enabled": {"type": "boolean"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ContactFlowModuleArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/flow-module/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Content": {"maxLength": 256000, "minLength": 1, "type": "string"},
-        "Description": {"maxLength": 500, "minLength": 0, "pattern": ".*\\S.*", "type": "string"},
-        "ExternalInvocationConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"$ref": "#/definitions/Enabled"}},
-            "type": "object",
-        },
-        "InstanceArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 127, "minLength": 1, "pattern": ".*\\S.*", "type": "string"},
-        "Settings": {"maxLength": 256000, "type": "string"},
-        "State": {"maxLength": 500, "type": "string"},
-        "Status": {"maxLength": 500, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["InstanceArn", "Name", "Content"],
-}
-
 
 class ContactFlowModule(_Resource):
-    """AWS::Connect::ContactFlowModule: Resource Type definition for AWS::Connect::ContactFlowModule.
+    """AWS::Connect::ContactFlowModule: Resource Type definition for
+    AWS::Connect::ContactFlowModule.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ContactFlowModuleArn.
+    Read-only attributes (known once deployed): ContactFlowModuleArn, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-contactflowmodule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -163,12 +119,17 @@ class ContactFlowModule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContactFlowModuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "contact_flow_module.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ContactFlowModuleArn: str
+    """The identifier of the contact flow module (ARN)."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the contact flow module."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Content: str
     Description: str
     ExternalInvocationConfiguration: ContactFlowModuleExternalInvocationConfigurationDict
@@ -178,37 +139,41 @@ class ContactFlowModule(_Resource):
     State: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Content: str,
+        InstanceArn: str,
+        Name: str,
+        Description: str | None = None,
+        ExternalInvocationConfiguration: ContactFlowModuleExternalInvocationConfiguration
+        | ContactFlowModuleExternalInvocationConfigurationDict
+        | None = None,
+        Settings: str | None = None,
+        State: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::ContactFlowModule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Content: str,
-            InstanceArn: str,
-            Name: str,
-            Description: str | None = None,
-            ExternalInvocationConfiguration: ContactFlowModuleExternalInvocationConfiguration
-            | ContactFlowModuleExternalInvocationConfigurationDict
-            | None = None,
-            Settings: str | None = None,
-            State: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::ContactFlowModule; `await` it inside an App to deploy it.
-
-            Content: The content of the contact flow module in JSON format.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Content: The content of the contact flow module in JSON format. Required.
+            InstanceArn: The identifier of the Amazon Connect instance (ARN). Required.
+            Name: The name of the contact flow module. Required.
             Description: The description of the contact flow module.
-            ExternalInvocationConfiguration: Defines the external invocation configuration of the flow module resource
-            InstanceArn: The identifier of the Amazon Connect instance (ARN).
-            Name: The name of the contact flow module.
+            ExternalInvocationConfiguration: Defines the external invocation configuration of the
+                flow module resource
             Settings: The schema of the settings for contact flow module in JSON Schema V4 format.
             State: The state of the contact flow module.
             Tags: One or more tags.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::ContactFlowModuleAlias",
     schema_file="aws-connect-contactflowmodulealias.json",
     primary_identifier=("/ContactFlowModuleAliasARN",),
-    additional_identifiers=(),
     read_only=("/ContactFlowModuleAliasARN", "/AliasId"),
     create_only=("/ContactFlowModuleId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ContactFlowModuleId", "ContactFlowModuleVersion", "Name"),
     list_required=("ContactFlowModuleId",),
     tagging=_Tagging(
@@ -65,7 +66,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,41 +75,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AliasId": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "ContactFlowModuleAliasARN": {
-            "maxLength": 500,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]+:[0-9]{12}:instance/[-a-zA-Z0-9]+/flow-module/[-a-zA-Z0-9]+:[-a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "ContactFlowModuleId": {
-            "maxLength": 500,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]+:[0-9]{12}:instance/[-a-zA-Z0-9]+/flow-module/[-a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "ContactFlowModuleVersion": {"minimum": 1, "type": "integer"},
-        "Description": {"maxLength": 500, "minLength": 0, "type": "string"},
-        "Name": {
-            "maxLength": 127,
-            "minLength": 1,
-            "pattern": "^([$0-9a-zA-Z][_-]?)+$",
-            "type": "string",
-        },
-    },
-    "required": ["ContactFlowModuleId", "ContactFlowModuleVersion", "Name"],
-}
-
 
 class ContactFlowModuleAlias(_Resource):
     """AWS::Connect::ContactFlowModuleAlias: Resource Type definition for ContactFlowModuleAlias
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ContactFlowModuleAliasARN.
+    Replaced when any of these change (create-only): ContactFlowModuleId.
+    Read-only attributes (known once deployed): AliasId, ContactFlowModuleAliasARN.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-contactflowmodulealias.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -119,38 +94,49 @@ class ContactFlowModuleAlias(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContactFlowModuleAliasAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "contact_flow_module_alias.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AliasId: str
+    """The unique identifier of the alias."""
     ContactFlowModuleAliasARN: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the contact flow module alias (ARN). This is constructed from the
+    ContactFlowModuleArn and AliasId."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContactFlowModuleId: str
     ContactFlowModuleVersion: int
     Description: str
     Name: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContactFlowModuleId: str,
+        ContactFlowModuleVersion: int,
+        Name: str,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::ContactFlowModuleAlias; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContactFlowModuleId: str,
-            ContactFlowModuleVersion: int,
-            Name: str,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::ContactFlowModuleAlias; `await` it inside an App to deploy it.
-
-            ContactFlowModuleId: The identifier of the contact flow module (ARN) this alias is tied to.
-            ContactFlowModuleVersion: The version number of the contact flow module this alias points to.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ContactFlowModuleId: The identifier of the contact flow module (ARN) this alias is tied
+                to. Create-only: changing it replaces the resource. Required.
+            ContactFlowModuleVersion: The version number of the contact flow module this alias
+                points to. Required.
+            Name: The name of the alias. Required.
             Description: The description of the alias.
-            Name: The name of the alias.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

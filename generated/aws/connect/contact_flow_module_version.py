@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::ContactFlowModuleVersion",
     schema_file="aws-connect-contactflowmoduleversion.json",
     primary_identifier=("/ContactFlowModuleVersionARN",),
-    additional_identifiers=(),
     read_only=("/ContactFlowModuleVersionARN", "/Version", "/FlowModuleContentSha256"),
     create_only=("/ContactFlowModuleId", "/Description"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ContactFlowModuleId",),
     list_required=("ContactFlowModuleId",),
     tagging=_Tagging(
@@ -65,7 +66,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,40 +75,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ContactFlowModuleId": {
-            "maxLength": 500,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]+:[0-9]{12}:instance/[-a-zA-Z0-9]+/flow-module/[-a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "ContactFlowModuleVersionARN": {
-            "maxLength": 500,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]+:[0-9]{12}:instance/[-a-zA-Z0-9]+/flow-module/[-a-zA-Z0-9]+:[0-9]+$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 500, "minLength": 0, "pattern": "\\S", "type": "string"},
-        "FlowModuleContentSha256": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9]{64}$",
-            "type": "string",
-        },
-        "Version": {"type": "integer"},
-    },
-    "required": ["ContactFlowModuleId"],
-}
-
 
 class ContactFlowModuleVersion(_Resource):
     """AWS::Connect::ContactFlowModuleVersion: Resource Type definition for ContactFlowModuleVersion
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ContactFlowModuleVersionARN.
+    Replaced when any of these change (create-only): ContactFlowModuleId, Description.
+    Read-only attributes (known once deployed): ContactFlowModuleVersionARN,
+    FlowModuleContentSha256, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-contactflowmoduleversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -118,33 +95,44 @@ class ContactFlowModuleVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContactFlowModuleVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "contact_flow_module_version.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ContactFlowModuleVersionARN: str
+    """The identifier of the contact flow module version (ARN)."""
     FlowModuleContentSha256: str
+    """Indicates the checksum value of the latest published flow module content"""
     Version: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The version number of this revision"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContactFlowModuleId: str
     Description: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContactFlowModuleId: str,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::ContactFlowModuleVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContactFlowModuleId: str,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::ContactFlowModuleVersion; `await` it inside an App to deploy it.
-
-            ContactFlowModuleId: The identifier of the contact flow module (ARN) this version is tied to.
-            Description: The description of the version.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ContactFlowModuleId: The identifier of the contact flow module (ARN) this version is
+                tied to. Create-only: changing it replaces the resource. Required.
+            Description: The description of the version. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::ContactFlowVersion",
     schema_file="aws-connect-contactflowversion.json",
     primary_identifier=("/ContactFlowVersionARN",),
-    additional_identifiers=(),
     read_only=("/ContactFlowVersionARN", "/Version", "/FlowContentSha256"),
     create_only=("/ContactFlowId", "/Description"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ContactFlowId",),
     list_required=("ContactFlowId",),
     tagging=_Tagging(
@@ -65,7 +66,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,40 +75,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ContactFlowId": {
-            "maxLength": 500,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]+:[0-9]{12}:instance/[-a-zA-Z0-9]+/contact-flow/[-a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "ContactFlowVersionARN": {
-            "maxLength": 500,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]+:[0-9]{12}:instance/[-a-zA-Z0-9]+/contact-flow/[-a-zA-Z0-9]+:[0-9]+$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 500, "type": "string"},
-        "FlowContentSha256": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9]{64}$",
-            "type": "string",
-        },
-        "Version": {"type": "integer"},
-    },
-    "required": ["ContactFlowId"],
-}
-
 
 class ContactFlowVersion(_Resource):
     """AWS::Connect::ContactFlowVersion: Resource Type Definition for ContactFlowVersion
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ContactFlowVersionARN.
+    Replaced when any of these change (create-only): ContactFlowId, Description.
+    Read-only attributes (known once deployed): ContactFlowVersionARN, FlowContentSha256, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-contactflowversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -118,33 +94,44 @@ class ContactFlowVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContactFlowVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "contact_flow_version.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ContactFlowVersionARN: str
+    """The identifier of the contact flow version (ARN)."""
     FlowContentSha256: str
+    """Indicates the checksum value of the latest published flow content"""
     Version: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The version number of this revision"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContactFlowId: str
     Description: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContactFlowId: str,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::ContactFlowVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContactFlowId: str,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::ContactFlowVersion; `await` it inside an App to deploy it.
-
-            ContactFlowId: The ARN of the contact flow this version is tied to.
-            Description: The description of the version.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ContactFlowId: The ARN of the contact flow this version is tied to. Create-only:
+                changing it replaces the resource. Required.
+            Description: The description of the version. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

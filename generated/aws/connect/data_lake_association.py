@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::DataLakeAssociation",
     schema_file="aws-connect-datalakeassociation.json",
     primary_identifier=("/InstanceId", "/DataSetId", "/TargetAccountId"),
-    additional_identifiers=(),
     read_only=("/ResourceShareId", "/ResourceShareArn"),
     create_only=("/InstanceId", "/DataSetId", "/TargetAccountId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("InstanceId", "DataSetId"),
     list_required=("InstanceId",),
     tagging=_Tagging(
@@ -65,7 +66,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,35 +74,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "DataSetId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "InstanceId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "ResourceShareArn": {"maxLength": 2048, "type": "string"},
-        "ResourceShareId": {"type": "string"},
-        "TargetAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^\\d+$",
-            "type": "string",
-        },
-    },
-    "required": ["InstanceId", "DataSetId"],
-}
-
 
 class DataLakeAssociation(_Resource):
     """AWS::Connect::DataLakeAssociation: Resource schema for AWS::Connect::DataLakeAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceId, DataSetId, TargetAccountId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): InstanceId, DataSetId, TargetAccountId.
+    Read-only attributes (known once deployed): ResourceShareArn, ResourceShareId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-datalakeassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -112,35 +93,46 @@ class DataLakeAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataLakeAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "data_lake_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ResourceShareArn: str
+    """The Amazon Resource Name (ARN) of the AWS Resource Access Manager share"""
     ResourceShareId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The AWS Resource Access Manager share ID"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataSetId: str
     InstanceId: str
     TargetAccountId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataSetId: str,
+        InstanceId: str,
+        TargetAccountId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::DataLakeAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataSetId: str,
-            InstanceId: str,
-            TargetAccountId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::DataLakeAssociation; `await` it inside an App to deploy it.
-
-            DataSetId: The identifier of the analytics data set.
-            InstanceId: The identifier of the Amazon Connect instance
-            TargetAccountId: The identifier of the target account
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataSetId: The identifier of the analytics data set. Create-only: changing it replaces
+                the resource. Required.
+            InstanceId: The identifier of the Amazon Connect instance Create-only: changing it
+                replaces the resource. Required.
+            TargetAccountId: The identifier of the target account Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

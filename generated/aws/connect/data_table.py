@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,42 +59,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataTableLockVersionDict = TypedDict(
-    "DataTableLockVersionDict",
-    {
-        "DataTable": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DataTableLockVersionDict(TypedDict, total=False):
+    """DataTableLockVersion as a plain dict: The lock version of the Data Table"""
 
+    DataTable: str
+    """The data table for the lock version"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is maximum of 256 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::DataTable",
     schema_file="aws-connect-datatable.json",
     primary_identifier=("/InstanceArn", "/Arn"),
-    additional_identifiers=(),
     read_only=("/Arn", "/LockVersion", "/CreatedTime", "/LastModifiedRegion", "/LastModifiedTime"),
     create_only=("/InstanceArn", "/Status"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("InstanceArn", "Name", "TimeZone", "ValueLockLevel", "Status"),
     list_required=("InstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -100,76 +100,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Description": {
-            "maxLength": 250,
-            "minLength": 0,
-            "pattern": "^[\\P{C}\r\n\t]+$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Timestamp": {"type": "number"},
-    },
-    "properties": {
-        "Arn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "CreatedTime": {"$ref": "#/definitions/Timestamp"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "InstanceArn": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "LastModifiedRegion": {"pattern": "[a-z]{2}(-[a-z]+){1,2}(-[0-9])?", "type": "string"},
-        "LastModifiedTime": {"$ref": "#/definitions/Timestamp"},
-        "LockVersion": {
-            "additionalProperties": False,
-            "properties": {"DataTable": {"type": "string"}},
-            "type": "object",
-        },
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]+$",
-            "type": "string",
-        },
-        "Status": {"enum": ["PUBLISHED"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TimeZone": {"type": "string"},
-        "ValueLockLevel": {
-            "enum": ["NONE", "DATA_TABLE", "PRIMARY_VALUE", "ATTRIBUTE", "VALUE"],
-            "type": "string",
-        },
-    },
-    "required": ["InstanceArn", "Name", "TimeZone", "ValueLockLevel", "Status"],
-}
-
 
 class DataTable(_Resource):
     """AWS::Connect::DataTable: Resource Type definition for AWS::Connect::DataTable
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceArn, Arn (composite: the values joined by '|').
+    Replaced when any of these change (create-only): InstanceArn, Status.
+    Read-only attributes (known once deployed): Arn, CreatedTime, LastModifiedRegion,
+    LastModifiedTime, LockVersion.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-datatable.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -177,15 +118,21 @@ class DataTable(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataTableAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "data_table.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The arn of the Data Table"""
     CreatedTime: float
+    """The creation time of the Data Table"""
     LastModifiedRegion: str
+    """Last modified region."""
     LastModifiedTime: float
+    """Last modified time."""
     LockVersion: DataTableLockVersionDict
-    # Declared properties (as declared, or as AWS returned them).
+    """The lock version of the Data Table"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     InstanceArn: str
     Name: str
@@ -194,33 +141,38 @@ class DataTable(_Resource):
     TimeZone: str
     ValueLockLevel: Literal["NONE", "DATA_TABLE", "PRIMARY_VALUE", "ATTRIBUTE", "VALUE"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceArn: str,
+        Name: str,
+        Status: Literal["PUBLISHED"],
+        TimeZone: str,
+        ValueLockLevel: Literal["NONE", "DATA_TABLE", "PRIMARY_VALUE", "ATTRIBUTE", "VALUE"],
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::DataTable; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceArn: str,
-            Name: str,
-            Status: Literal["PUBLISHED"],
-            TimeZone: str,
-            ValueLockLevel: Literal["NONE", "DATA_TABLE", "PRIMARY_VALUE", "ATTRIBUTE", "VALUE"],
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::DataTable; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceArn: The identifier of the Amazon Connect instance. Create-only: changing it
+                replaces the resource. Required.
+            Name: The name of the Data Table Required.
+            Status: The status of the Data Table Create-only: changing it replaces the resource.
+                Required.
+            TimeZone: The time zone of the Data Table Required.
+            ValueLockLevel: The value lock level of the Data Table Required.
             Description: The description of the Data Table.
-            InstanceArn: The identifier of the Amazon Connect instance.
-            Name: The name of the Data Table
-            Status: The status of the Data Table
             Tags: One or more tags.
-            TimeZone: The time zone of the Data Table
-            ValueLockLevel: The value lock level of the Data Table
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

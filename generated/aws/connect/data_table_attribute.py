@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,41 +63,51 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataTableAttributeLockVersionDict = TypedDict(
-    "DataTableAttributeLockVersionDict",
-    {
-        "Attribute": "str",
-        "DataTable": "str",
-    },
-    total=False,
-)
 
-DataTableAttributeValidationDict = TypedDict(
-    "DataTableAttributeValidationDict",
-    {
-        "Enum": "DataTableAttributeValidationEnumDict",
-        "ExclusiveMaximum": "float",
-        "ExclusiveMinimum": "float",
-        "MaxLength": "int",
-        "MaxValues": "int",
-        "Maximum": "float",
-        "MinLength": "int",
-        "MinValues": "int",
-        "Minimum": "float",
-        "MultipleOf": "float",
-    },
-    total=False,
-)
+class DataTableAttributeLockVersionDict(TypedDict, total=False):
+    """DataTableAttributeLockVersion as a plain dict."""
 
-DataTableAttributeValidationEnumDict = TypedDict(
-    "DataTableAttributeValidationEnumDict",
-    {
-        "Strict": "bool",
-        "Values": "list[str]",
-    },
-    total=False,
-)
+    Attribute: str
+    """Type: str."""
+    DataTable: str
+    """Type: str."""
 
+
+class DataTableAttributeValidationDict(TypedDict, total=False):
+    """DataTableAttributeValidation as a plain dict."""
+
+    Enum: DataTableAttributeValidationEnumDict
+    """Type: DataTableAttributeValidationEnumDict."""
+    ExclusiveMaximum: float
+    """Type: float."""
+    ExclusiveMinimum: float
+    """Type: float."""
+    MaxLength: int
+    """Range: 0 to 1000 (inclusive)."""
+    MaxValues: int
+    """Range: 0 to 100 (inclusive)."""
+    Maximum: float
+    """Type: float."""
+    MinLength: int
+    """Range: 0 to 1000 (inclusive)."""
+    MinValues: int
+    """Range: 0 to 100 (inclusive)."""
+    Minimum: float
+    """Type: float."""
+    MultipleOf: float
+    """Range: at least 0 (inclusive)."""
+
+
+class DataTableAttributeValidationEnumDict(TypedDict, total=False):
+    """DataTableAttributeValidationEnum as a plain dict."""
+
+    Strict: bool
+    """Type: bool."""
+    Values: list[str]
+    """Type: list[str]."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::DataTableAttribute",
     schema_file="aws-connect-datatableattribute.json",
@@ -101,18 +115,14 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/InstanceArn", "/DataTableArn", "/Name"),),
     read_only=("/AttributeId", "/LockVersion", "/LastModifiedRegion", "/LastModifiedTime"),
     create_only=("/InstanceArn", "/DataTableArn"),
-    write_only=(),
     conditional_create_only=("/Name",),
     unordered_arrays=("/Validation/Enum/Values",),
     required=("InstanceArn", "DataTableArn", "Name", "ValueType"),
     list_required=("InstanceArn", "DataTableArn"),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -122,85 +132,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AttributeId": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "Description": {
-            "maxLength": 250,
-            "minLength": 0,
-            "pattern": "^[\\P{C}\r\n\t]+$",
-            "type": "string",
-        },
-        "LengthBoundary": {
-            "exclusiveMaximum": 1000,
-            "maximum": 1000,
-            "minimum": 0,
-            "type": "integer",
-        },
-        "ValueBoundary": {"exclusiveMaximum": 100, "maximum": 100, "minimum": 0, "type": "integer"},
-    },
-    "properties": {
-        "AttributeId": {"$ref": "#/definitions/AttributeId"},
-        "DataTableArn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "InstanceArn": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "LastModifiedRegion": {"pattern": "[a-z]{2}(-[a-z]+){1,2}(-[0-9])?", "type": "string"},
-        "LastModifiedTime": {"type": "number"},
-        "LockVersion": {
-            "additionalProperties": False,
-            "properties": {"Attribute": {"type": "string"}, "DataTable": {"type": "string"}},
-            "type": "object",
-        },
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]+$",
-            "type": "string",
-        },
-        "Primary": {"type": "boolean"},
-        "Validation": {
-            "additionalProperties": False,
-            "properties": {
-                "Enum": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Strict": {"type": "boolean"},
-                        "Values": {"items": {"type": "string"}, "type": "array"},
-                    },
-                    "type": "object",
-                },
-                "ExclusiveMaximum": {"type": "number"},
-                "ExclusiveMinimum": {"type": "number"},
-                "MaxLength": {"$ref": "#/definitions/LengthBoundary"},
-                "MaxValues": {"$ref": "#/definitions/ValueBoundary"},
-                "Maximum": {"type": "number"},
-                "MinLength": {"$ref": "#/definitions/LengthBoundary"},
-                "MinValues": {"$ref": "#/definitions/ValueBoundary"},
-                "Minimum": {"type": "number"},
-                "MultipleOf": {"minimum": 0, "type": "number"},
-            },
-            "type": "object",
-        },
-        "ValueType": {
-            "enum": ["TEXT", "NUMBER", "BOOLEAN", "TEXT_LIST", "NUMBER_LIST"],
-            "type": "string",
-        },
-    },
-    "required": ["InstanceArn", "DataTableArn", "Name", "ValueType"],
-}
-
 
 class DataTableAttribute(_Resource):
-    """AWS::Connect::DataTableAttribute: Resource Type definition for AWS::Connect::DataTableAttribute
+    """AWS::Connect::DataTableAttribute: Resource Type definition for
+    AWS::Connect::DataTableAttribute
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceArn, DataTableArn, AttributeId (composite: the values joined by '|').
+    Also identified by: InstanceArn, DataTableArn, Name.
+    Replaced when any of these change (create-only): InstanceArn, DataTableArn.
+    May be replaced when these change (conditionally create-only): Name.
+    Read-only attributes (known once deployed): AttributeId, LastModifiedRegion, LastModifiedTime,
+    LockVersion.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-datatableattribute.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -210,14 +155,21 @@ class DataTableAttribute(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataTableAttributeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "data_table_attribute.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AttributeId: str
+    """Length: 1 to 256 characters."""
     LastModifiedRegion: str
+    """Pattern: [a-z]{2}(-[a-z]+){1,2}(-[0-9])?"""
     LastModifiedTime: float
+    """Type: float."""
     LockVersion: DataTableAttributeLockVersionDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: DataTableAttributeLockVersionDict."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataTableArn: str
     Description: str
     InstanceArn: str
@@ -226,28 +178,41 @@ class DataTableAttribute(_Resource):
     Validation: DataTableAttributeValidationDict
     ValueType: Literal["TEXT", "NUMBER", "BOOLEAN", "TEXT_LIST", "NUMBER_LIST"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataTableArn: str,
+        InstanceArn: str,
+        Name: str,
+        ValueType: Literal["TEXT", "NUMBER", "BOOLEAN", "TEXT_LIST", "NUMBER_LIST"],
+        Description: str | None = None,
+        Primary: bool | None = None,
+        Validation: DataTableAttributeValidation | DataTableAttributeValidationDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::DataTableAttribute; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataTableArn: str,
-            InstanceArn: str,
-            Name: str,
-            ValueType: Literal["TEXT", "NUMBER", "BOOLEAN", "TEXT_LIST", "NUMBER_LIST"],
-            Description: str | None = None,
-            Primary: bool | None = None,
-            Validation: DataTableAttributeValidation
-            | DataTableAttributeValidationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::DataTableAttribute; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataTableArn: Length: 1 to 2048 characters. Create-only: changing it replaces the
+                resource. Required.
+            InstanceArn: Pattern:
+                ^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$ Length: 1 to
+                100 characters. Create-only: changing it replaces the resource. Required.
+            Name: Pattern: ^[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]+$ Length: 1 to 128 characters.
+                Conditionally create-only: some changes replace the resource. Required.
+            ValueType: Allowed values: 'TEXT', 'NUMBER', 'BOOLEAN', 'TEXT_LIST', 'NUMBER_LIST'.
+                Required.
+            Description: Pattern: ^[\\P{C}          ]+$ Length: 0 to 250 characters.
+            Primary: Type: bool.
+            Validation: Type: DataTableAttributeValidationDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataTableRecordDataTableRecordDict = TypedDict(
-    "DataTableRecordDataTableRecordDict",
-    {
-        "PrimaryValues": "list[ValueDict]",
-        "Values": "Required[list[ValueDict]]",
-    },
-    total=False,
-)
 
-ValueDict = TypedDict(
-    "ValueDict",
-    {
-        "AttributeId": "str",
-        "AttributeValue": "str",
-    },
-    total=False,
-)
+class DataTableRecordDataTableRecordDict(TypedDict, total=False):
+    """DataTableRecordDataTableRecord as a plain dict."""
 
+    PrimaryValues: list[ValueDict]
+    """Type: list[ValueDict]."""
+    Values: Required[list[ValueDict]]
+    """Type: list[ValueDict]."""
+
+
+class ValueDict(TypedDict, total=False):
+    """Value as a plain dict."""
+
+    AttributeId: str
+    """Length: 1 to 256 characters."""
+    AttributeValue: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::DataTableRecord",
     schema_file="aws-connect-datatablerecord.json",
     primary_identifier=("/InstanceArn", "/DataTableArn", "/RecordId"),
-    additional_identifiers=(),
     read_only=("/RecordId",),
     create_only=("/InstanceArn", "/DataTableArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/DataTableRecord/PrimaryValues", "/DataTableRecord/Values"),
     required=("InstanceArn", "DataTableArn", "DataTableRecord"),
     list_required=("InstanceArn", "DataTableArn"),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -101,47 +101,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AttributeId": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "Value": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeId": {"$ref": "#/definitions/AttributeId"},
-                "AttributeValue": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DataTableArn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "DataTableRecord": {
-            "additionalProperties": False,
-            "properties": {
-                "PrimaryValues": {"items": {"$ref": "#/definitions/Value"}, "type": "array"},
-                "Values": {"items": {"$ref": "#/definitions/Value"}, "type": "array"},
-            },
-            "required": ["Values"],
-            "type": "object",
-        },
-        "InstanceArn": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "RecordId": {"maxLength": 256, "minLength": 1, "type": "string"},
-    },
-    "required": ["InstanceArn", "DataTableArn", "DataTableRecord"],
-}
-
 
 class DataTableRecord(_Resource):
     """AWS::Connect::DataTableRecord: Resource Type definition for AWS::Connect::DataTableRecord
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceArn, DataTableArn, RecordId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): InstanceArn, DataTableArn.
+    Read-only attributes (known once deployed): RecordId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-datatablerecord.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -149,31 +118,42 @@ class DataTableRecord(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataTableRecordAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "data_table_record.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     RecordId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: 1 to 256 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataTableArn: str
     DataTableRecord: DataTableRecordDataTableRecordDict
     InstanceArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataTableArn: str,
+        DataTableRecord: DataTableRecordDataTableRecord | DataTableRecordDataTableRecordDict,
+        InstanceArn: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::DataTableRecord; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataTableArn: str,
-            DataTableRecord: DataTableRecordDataTableRecord | DataTableRecordDataTableRecordDict,
-            InstanceArn: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::DataTableRecord; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataTableArn: Length: 1 to 2048 characters. Create-only: changing it replaces the
+                resource. Required.
+            DataTableRecord: Type: DataTableRecordDataTableRecordDict. Required.
+            InstanceArn: Pattern:
+                ^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$ Length: 1 to
+                100 characters. Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

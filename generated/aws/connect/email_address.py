@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,42 +59,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AliasConfigurationDict = TypedDict(
-    "AliasConfigurationDict",
-    {
-        "EmailAddressArn": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class AliasConfigurationDict(TypedDict, total=False):
+    """AliasConfiguration as a plain dict: Configuration for an email address alias"""
 
+    EmailAddressArn: Required[str]
+    """The identifier of the email address alias"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::EmailAddress",
     schema_file="aws-connect-emailaddress.json",
     primary_identifier=("/EmailAddressArn",),
-    additional_identifiers=(),
     read_only=("/EmailAddressArn",),
     create_only=("/EmailAddress",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AliasConfigurations", "/Tags"),
     required=("InstanceArn", "EmailAddress"),
     list_required=("InstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -100,80 +100,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AliasConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EmailAddressArn": {
-                    "pattern": "^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9]{1}:[0-9]{1,20}:instance/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}/email-address/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-                    "type": "string",
-                }
-            },
-            "required": ["EmailAddressArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AliasConfigurations": {
-            "items": {"$ref": "#/definitions/AliasConfiguration"},
-            "maxItems": 1,
-            "type": "array",
-        },
-        "Description": {
-            "maxLength": 250,
-            "minLength": 1,
-            "pattern": "(^[\\S].*[\\S]$)|(^[\\S]$)",
-            "type": "string",
-        },
-        "DisplayName": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "(^[\\S].*[\\S]$)|(^[\\S]$)",
-            "type": "string",
-        },
-        "EmailAddress": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "([^\\s@]+@[^\\s@]+\\.[^\\s@]+)",
-            "type": "string",
-        },
-        "EmailAddressArn": {
-            "pattern": "^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9]{1}:[0-9]{1,20}:instance/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}/email-address/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "InstanceArn": {
-            "maxLength": 250,
-            "minLength": 1,
-            "pattern": "^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9]{1}:[0-9]{1,20}:instance/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["InstanceArn", "EmailAddress"],
-}
-
 
 class EmailAddress(_Resource):
     """AWS::Connect::EmailAddress: Resource Type definition for AWS::Connect::EmailAddress
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EmailAddressArn.
+    Replaced when any of these change (create-only): EmailAddress.
+    Read-only attributes (known once deployed): EmailAddressArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-emailaddress.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -181,11 +117,13 @@ class EmailAddress(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EmailAddressAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "email_address.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     EmailAddressArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the email address."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AliasConfigurations: list[AliasConfigurationDict]
     Description: str
     DisplayName: str
@@ -193,31 +131,35 @@ class EmailAddress(_Resource):
     InstanceArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EmailAddress: str,
+        InstanceArn: str,
+        AliasConfigurations: list[AliasConfiguration | AliasConfigurationDict] | None = None,
+        Description: str | None = None,
+        DisplayName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::EmailAddress; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EmailAddress: str,
-            InstanceArn: str,
-            AliasConfigurations: list[AliasConfiguration | AliasConfigurationDict] | None = None,
-            Description: str | None = None,
-            DisplayName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::EmailAddress; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EmailAddress: Email address to be created for this instance Create-only: changing it
+                replaces the resource. Required.
+            InstanceArn: The identifier of the Amazon Connect instance. Required.
             AliasConfigurations: List of alias configurations for the email address
             Description: A description for the email address.
             DisplayName: The display name for the email address.
-            EmailAddress: Email address to be created for this instance
-            InstanceArn: The identifier of the Amazon Connect instance.
             Tags: One or more tags.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -215,431 +219,534 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EvaluationFormAutoEvaluationConfigurationDict = TypedDict(
-    "EvaluationFormAutoEvaluationConfigurationDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
 
-EvaluationFormAutomaticFailConfigurationDict = TypedDict(
-    "EvaluationFormAutomaticFailConfigurationDict",
-    {
-        "TargetSection": "str",
-    },
-    total=False,
-)
+class EvaluationFormAutoEvaluationConfigurationDict(TypedDict, total=False):
+    """EvaluationFormAutoEvaluationConfiguration as a plain dict: Configuration information about
+    automated evaluations."""
 
-EvaluationFormBaseItemDict = TypedDict(
-    "EvaluationFormBaseItemDict",
-    {
-        "Section": "Required[EvaluationFormSectionDict]",
-    },
-    total=False,
-)
+    Enabled: bool
+    """Type: bool."""
 
-EvaluationFormItemDict = TypedDict(
-    "EvaluationFormItemDict",
-    {
-        "Question": "EvaluationFormQuestionDict",
-        "Section": "EvaluationFormSectionDict",
-    },
-    total=False,
-)
 
-EvaluationFormItemEnablementConditionDict = TypedDict(
-    "EvaluationFormItemEnablementConditionDict",
-    {
-        "Operands": "Required[list[EvaluationFormItemEnablementConditionOperandDict]]",
-        "Operator": "Literal['OR', 'AND']",
-    },
-    total=False,
-)
+class EvaluationFormAutomaticFailConfigurationDict(TypedDict, total=False):
+    """EvaluationFormAutomaticFailConfiguration as a plain dict: Information about automatic fail
+    configuration for an evaluation form."""
 
-EvaluationFormItemEnablementConditionOperandDict = TypedDict(
-    "EvaluationFormItemEnablementConditionOperandDict",
-    {
-        "Expression": "EvaluationFormItemEnablementExpressionDict",
-    },
-    total=False,
-)
+    TargetSection: str
+    """The referenceId of the target section for auto failure."""
 
-EvaluationFormItemEnablementConfigurationDict = TypedDict(
-    "EvaluationFormItemEnablementConfigurationDict",
-    {
-        "Action": "Required[Literal['DISABLE', 'ENABLE']]",
-        "Condition": "Required[EvaluationFormItemEnablementConditionDict]",
-        "DefaultAction": "Literal['DISABLE', 'ENABLE']",
-    },
-    total=False,
-)
 
-EvaluationFormItemEnablementExpressionDict = TypedDict(
-    "EvaluationFormItemEnablementExpressionDict",
-    {
-        "Comparator": "Required[Literal['IN', 'NOT_IN', 'ALL_IN', 'EXACT']]",
-        "Source": "Required[EvaluationFormItemEnablementSourceDict]",
-        "Values": "Required[list[EvaluationFormItemEnablementSourceValueDict]]",
-    },
-    total=False,
-)
+class EvaluationFormBaseItemDict(TypedDict, total=False):
+    """EvaluationFormBaseItem as a plain dict: An item at the root level. All items must be
+    sections."""
 
-EvaluationFormItemEnablementSourceDict = TypedDict(
-    "EvaluationFormItemEnablementSourceDict",
-    {
-        "RefId": "str",
-        "Type": "Required[Literal['QUESTION_REF_ID']]",
-    },
-    total=False,
-)
+    Section: Required[EvaluationFormSectionDict]
+    """A subsection or inner section of an item."""
 
-EvaluationFormItemEnablementSourceValueDict = TypedDict(
-    "EvaluationFormItemEnablementSourceValueDict",
-    {
-        "RefId": "str",
-        "Type": "Literal['OPTION_REF_ID']",
-    },
-    total=False,
-)
 
-EvaluationFormLanguageConfigurationDict = TypedDict(
-    "EvaluationFormLanguageConfigurationDict",
-    {
-        "FormLanguage": "Literal['de-DE', 'en-US', 'es-ES', 'fr-FR', 'it-IT', 'pt-BR', 'ja-JP', 'ko-KR', 'zh-CN', 'ms-MY']",
-    },
-    total=False,
-)
+class EvaluationFormItemDict(TypedDict, total=False):
+    """EvaluationFormItem as a plain dict: Items that are part of the evaluation form. The total
+    number of sections and questions must not exceed 100 each. Questions must be contained in a
+    section."""
 
-EvaluationFormMetricConfigurationDict = TypedDict(
-    "EvaluationFormMetricConfigurationDict",
-    {
-        "MetricName": "Required[str]",
-        "MetricType": "Required[Literal['BUSINESS_OUTCOME']]",
-    },
-    total=False,
-)
+    Question: EvaluationFormQuestionDict
+    """The information of the question."""
+    Section: EvaluationFormSectionDict
+    """The information of the section."""
 
-EvaluationFormMultiSelectQuestionAutomationDict = TypedDict(
-    "EvaluationFormMultiSelectQuestionAutomationDict",
-    {
-        "AnswerSource": "EvaluationFormQuestionAutomationAnswerSourceDict",
-        "DefaultOptionRefIds": "list[str]",
-        "Options": "list[EvaluationFormMultiSelectQuestionAutomationOptionDict]",
-    },
-    total=False,
-)
 
-EvaluationFormMultiSelectQuestionAutomationOptionDict = TypedDict(
-    "EvaluationFormMultiSelectQuestionAutomationOptionDict",
-    {
-        "RuleCategory": "Required[MultiSelectQuestionRuleCategoryAutomationDict]",
-    },
-    total=False,
-)
+class EvaluationFormItemEnablementConditionDict(TypedDict, total=False):
+    """EvaluationFormItemEnablementCondition as a plain dict: A condition for item enablement."""
 
-EvaluationFormMultiSelectQuestionOptionDict = TypedDict(
-    "EvaluationFormMultiSelectQuestionOptionDict",
-    {
-        "AutomaticFail": "bool",
-        "AutomaticFailConfiguration": "EvaluationFormAutomaticFailConfigurationDict",
-        "PointsConfiguration": "QuestionOptionPointsConfigurationDict",
-        "RefId": "Required[str]",
-        "Score": "int",
-        "Text": "Required[str]",
-    },
-    total=False,
-)
+    Operands: Required[list[EvaluationFormItemEnablementConditionOperandDict]]
+    """Operands of the enablement condition."""
+    Operator: Literal["OR", "AND"]
+    """The operator to be used to be applied to operands if more than one provided."""
 
-EvaluationFormMultiSelectQuestionPropertiesDict = TypedDict(
-    "EvaluationFormMultiSelectQuestionPropertiesDict",
-    {
-        "Automation": "EvaluationFormMultiSelectQuestionAutomationDict",
-        "DisplayAs": "Literal['DROPDOWN', 'CHECKBOX']",
-        "Options": "Required[list[EvaluationFormMultiSelectQuestionOptionDict]]",
-    },
-    total=False,
-)
 
-EvaluationFormNumericQuestionAutomationDict = TypedDict(
-    "EvaluationFormNumericQuestionAutomationDict",
-    {
-        "AnswerSource": "EvaluationFormQuestionAutomationAnswerSourceDict",
-        "PropertyValue": "NumericQuestionPropertyValueAutomationDict",
-    },
-    total=False,
-)
+class EvaluationFormItemEnablementConditionOperandDict(TypedDict, total=False):
+    """EvaluationFormItemEnablementConditionOperand as a plain dict: An operand of the enablement
+    condition."""
 
-EvaluationFormNumericQuestionOptionDict = TypedDict(
-    "EvaluationFormNumericQuestionOptionDict",
-    {
-        "AutomaticFail": "bool",
-        "AutomaticFailConfiguration": "EvaluationFormAutomaticFailConfigurationDict",
-        "MaxValue": "Required[int]",
-        "MinValue": "Required[int]",
-        "PointsConfiguration": "QuestionOptionPointsConfigurationDict",
-        "Score": "int",
-    },
-    total=False,
-)
+    Expression: EvaluationFormItemEnablementExpressionDict
+    """An expression of the enablement condition."""
 
-EvaluationFormNumericQuestionPropertiesDict = TypedDict(
-    "EvaluationFormNumericQuestionPropertiesDict",
-    {
-        "Automation": "EvaluationFormNumericQuestionAutomationDict",
-        "MaxValue": "Required[int]",
-        "MinValue": "Required[int]",
-        "Options": "list[EvaluationFormNumericQuestionOptionDict]",
-    },
-    total=False,
-)
 
-EvaluationFormQuestionDict = TypedDict(
-    "EvaluationFormQuestionDict",
-    {
-        "Enablement": "EvaluationFormItemEnablementConfigurationDict",
-        "Instructions": "str",
-        "MetricConfiguration": "EvaluationFormMetricConfigurationDict",
-        "NotApplicableEnabled": "bool",
-        "QuestionType": "Required[Literal['NUMERIC', 'SINGLESELECT', 'TEXT', 'MULTISELECT', 'DATETIME']]",
-        "QuestionTypeProperties": "EvaluationFormQuestionTypePropertiesDict",
-        "RefId": "Required[str]",
-        "ScoringConfiguration": "EvaluationFormQuestionScoringConfigurationDict",
-        "Title": "Required[str]",
-        "Weight": "float",
-    },
-    total=False,
-)
+class EvaluationFormItemEnablementConfigurationDict(TypedDict, total=False):
+    """EvaluationFormItemEnablementConfiguration as a plain dict: An item enablement configuration."""
 
-EvaluationFormQuestionAutomationAnswerSourceDict = TypedDict(
-    "EvaluationFormQuestionAutomationAnswerSourceDict",
-    {
-        "SourceType": "Required[Literal['CONTACT_LENS_DATA', 'GEN_AI']]",
-    },
-    total=False,
-)
+    Action: Required[Literal["DISABLE", "ENABLE"]]
+    """An enablement action that if condition is satisfied."""
+    Condition: Required[EvaluationFormItemEnablementConditionDict]
+    """A condition for item enablement configuration."""
+    DefaultAction: Literal["DISABLE", "ENABLE"]
+    """An enablement action that if condition is not satisfied."""
 
-EvaluationFormQuestionScoringConfigurationDict = TypedDict(
-    "EvaluationFormQuestionScoringConfigurationDict",
-    {
-        "IsExcludedFromScoring": "bool",
-        "PointsConfiguration": "QuestionPointsConfigurationDict",
-        "ScoreThresholds": "list[EvaluationFormScoreThresholdDict]",
-    },
-    total=False,
-)
 
-EvaluationFormQuestionTypePropertiesDict = TypedDict(
-    "EvaluationFormQuestionTypePropertiesDict",
-    {
-        "MultiSelect": "EvaluationFormMultiSelectQuestionPropertiesDict",
-        "Numeric": "EvaluationFormNumericQuestionPropertiesDict",
-        "SingleSelect": "EvaluationFormSingleSelectQuestionPropertiesDict",
-        "Text": "EvaluationFormTextQuestionPropertiesDict",
-    },
-    total=False,
-)
+class EvaluationFormItemEnablementExpressionDict(TypedDict, total=False):
+    """EvaluationFormItemEnablementExpression as a plain dict: An expression that defines a basic
+    building block of conditional enablement."""
 
-EvaluationFormScoreThresholdDict = TypedDict(
-    "EvaluationFormScoreThresholdDict",
-    {
-        "MaxScorePercentage": "float",
-        "MinScorePercentage": "float",
-        "PerformanceCategory": "Required[Literal['NEEDS_IMPROVEMENT', 'EXCEEDS_EXPECTATIONS']]",
-    },
-    total=False,
-)
+    Comparator: Required[Literal["IN", "NOT_IN", "ALL_IN", "EXACT"]]
+    """A comparator to be used against list of values."""
+    Source: Required[EvaluationFormItemEnablementSourceDict]
+    """A source item of enablement expression."""
+    Values: Required[list[EvaluationFormItemEnablementSourceValueDict]]
+    """A list of values from source item."""
 
-EvaluationFormScoringStrategyDict = TypedDict(
-    "EvaluationFormScoringStrategyDict",
-    {
-        "Mode": "Required[Literal['QUESTION_ONLY', 'SECTION_ONLY', 'POINTS_BASED']]",
-        "ScoreThresholds": "list[EvaluationFormScoreThresholdDict]",
-        "Status": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
 
-EvaluationFormSectionDict = TypedDict(
-    "EvaluationFormSectionDict",
-    {
-        "Instructions": "str",
-        "IsExcludedFromScoring": "bool",
-        "Items": "list[EvaluationFormItemDict]",
-        "RefId": "Required[str]",
-        "ScoreThresholds": "list[EvaluationFormScoreThresholdDict]",
-        "Title": "Required[str]",
-        "Weight": "float",
-    },
-    total=False,
-)
+class EvaluationFormItemEnablementSourceDict(TypedDict, total=False):
+    """EvaluationFormItemEnablementSource as a plain dict: An enablement expression source item."""
 
-EvaluationFormSingleSelectQuestionAutomationDict = TypedDict(
-    "EvaluationFormSingleSelectQuestionAutomationDict",
-    {
-        "AnswerSource": "EvaluationFormQuestionAutomationAnswerSourceDict",
-        "DefaultOptionRefId": "str",
-        "Options": "list[EvaluationFormSingleSelectQuestionAutomationOptionDict]",
-    },
-    total=False,
-)
+    RefId: str
+    """A referenceId of the source item."""
+    Type: Required[Literal["QUESTION_REF_ID"]]
+    """A type of source item."""
 
-EvaluationFormSingleSelectQuestionAutomationOptionDict = TypedDict(
-    "EvaluationFormSingleSelectQuestionAutomationOptionDict",
-    {
-        "RuleCategory": "Required[SingleSelectQuestionRuleCategoryAutomationDict]",
-    },
-    total=False,
-)
 
-EvaluationFormSingleSelectQuestionOptionDict = TypedDict(
-    "EvaluationFormSingleSelectQuestionOptionDict",
-    {
-        "AutomaticFail": "bool",
-        "AutomaticFailConfiguration": "EvaluationFormAutomaticFailConfigurationDict",
-        "PointsConfiguration": "QuestionOptionPointsConfigurationDict",
-        "RefId": "Required[str]",
-        "Score": "int",
-        "Text": "Required[str]",
-    },
-    total=False,
-)
+class EvaluationFormItemEnablementSourceValueDict(TypedDict, total=False):
+    """EvaluationFormItemEnablementSourceValue as a plain dict: An enablement expression source
+    value."""
 
-EvaluationFormSingleSelectQuestionPropertiesDict = TypedDict(
-    "EvaluationFormSingleSelectQuestionPropertiesDict",
-    {
-        "Automation": "EvaluationFormSingleSelectQuestionAutomationDict",
-        "DisplayAs": "Literal['DROPDOWN', 'RADIO']",
-        "Options": "Required[list[EvaluationFormSingleSelectQuestionOptionDict]]",
-    },
-    total=False,
-)
+    RefId: str
+    """A referenceId of the source value."""
+    Type: Literal["OPTION_REF_ID"]
+    """A type of source item value."""
 
-EvaluationFormTargetConfigurationDict = TypedDict(
-    "EvaluationFormTargetConfigurationDict",
-    {
-        "ContactInteractionType": "Required[Literal['AGENT', 'AUTOMATED', 'CUSTOMER']]",
-    },
-    total=False,
-)
 
-EvaluationFormTextQuestionAutomationDict = TypedDict(
-    "EvaluationFormTextQuestionAutomationDict",
-    {
-        "AnswerSource": "EvaluationFormQuestionAutomationAnswerSourceDict",
-    },
-    total=False,
-)
+class EvaluationFormLanguageConfigurationDict(TypedDict, total=False):
+    """EvaluationFormLanguageConfiguration as a plain dict: Language configuration for an evaluation
+    form."""
 
-EvaluationFormTextQuestionPropertiesDict = TypedDict(
-    "EvaluationFormTextQuestionPropertiesDict",
-    {
-        "Automation": "EvaluationFormTextQuestionAutomationDict",
-    },
-    total=False,
-)
+    FormLanguage: Literal[
+        "de-DE", "en-US", "es-ES", "fr-FR", "it-IT", "pt-BR", "ja-JP", "ko-KR", "zh-CN", "ms-MY"
+    ]
+    """The language for the evaluation form."""
 
-EvaluationReviewConfigurationDict = TypedDict(
-    "EvaluationReviewConfigurationDict",
-    {
-        "EligibilityDays": "int",
-        "ReviewNotificationRecipients": "Required[list[EvaluationReviewNotificationRecipientDict]]",
-    },
-    total=False,
-)
 
-EvaluationReviewNotificationRecipientDict = TypedDict(
-    "EvaluationReviewNotificationRecipientDict",
-    {
-        "Type": "Required[Literal['USER_ID']]",
-        "Value": "Required[EvaluationReviewNotificationRecipientValueDict]",
-    },
-    total=False,
-)
+class EvaluationFormMetricConfigurationDict(TypedDict, total=False):
+    """EvaluationFormMetricConfiguration as a plain dict: Information about the metric configuration
+    for an evaluation form question. Use this to associate a business outcome metric with a
+    question."""
 
-EvaluationReviewNotificationRecipientValueDict = TypedDict(
-    "EvaluationReviewNotificationRecipientValueDict",
-    {
-        "UserId": "str",
-    },
-    total=False,
-)
+    MetricName: Required[str]
+    """The name of the metric. Valid values are: + ``SALE_SUCCESS`` – Sale success. + ``CSAT`` –
+    Customer satisfaction. + ``CHURN_PROPENSITY`` – Churn propensity. + ``SELF_SERVICE_SUCCESS`` –
+    Self-service success. + ``PARTIAL_SELF_SERVICE_SUCCESS`` – Partial self-service success."""
+    MetricType: Required[Literal["BUSINESS_OUTCOME"]]
+    """The type of metric. Currently, only ``BUSINESS_OUTCOME`` is supported."""
 
-MultiSelectQuestionRuleCategoryAutomationDict = TypedDict(
-    "MultiSelectQuestionRuleCategoryAutomationDict",
-    {
-        "Category": "Required[str]",
-        "Condition": "Required[Literal['PRESENT', 'NOT_PRESENT']]",
-        "OptionRefIds": "Required[list[str]]",
-    },
-    total=False,
-)
 
-NumericQuestionPropertyValueAutomationDict = TypedDict(
-    "NumericQuestionPropertyValueAutomationDict",
-    {
-        "Label": "Required[Literal['OVERALL_CUSTOMER_SENTIMENT_SCORE', 'OVERALL_AGENT_SENTIMENT_SCORE', 'NON_TALK_TIME', 'NON_TALK_TIME_PERCENTAGE', 'NUMBER_OF_INTERRUPTIONS', 'CONTACT_DURATION', 'AGENT_INTERACTION_DURATION', 'CUSTOMER_HOLD_TIME', 'LONGEST_HOLD_DURATION', 'NUMBER_OF_HOLDS', 'AGENT_INTERACTION_AND_HOLD_DURATION', 'CUSTOMER_SENTIMENT_SCORE_WITHOUT_AGENT', 'CUSTOMER_SENTIMENT_SCORE_WITH_AGENT']]",
-    },
-    total=False,
-)
+class EvaluationFormMultiSelectQuestionAutomationDict(TypedDict, total=False):
+    """EvaluationFormMultiSelectQuestionAutomation as a plain dict: Automation configuration for
+    multi-select questions."""
 
-QuestionOptionPointsConfigurationDict = TypedDict(
-    "QuestionOptionPointsConfigurationDict",
-    {
-        "IsBonus": "bool",
-        "PointValue": "Required[int]",
-    },
-    total=False,
-)
+    AnswerSource: EvaluationFormQuestionAutomationAnswerSourceDict
+    """A question automation answer."""
+    DefaultOptionRefIds: list[str]
+    """Reference IDs of default options."""
+    Options: list[EvaluationFormMultiSelectQuestionAutomationOptionDict]
+    """Automation options for the multi-select question."""
 
-QuestionPointsConfigurationDict = TypedDict(
-    "QuestionPointsConfigurationDict",
-    {
-        "IsBonus": "bool",
-        "MaxPointValue": "int",
-        "MinPointValue": "int",
-    },
-    total=False,
-)
 
-SingleSelectQuestionRuleCategoryAutomationDict = TypedDict(
-    "SingleSelectQuestionRuleCategoryAutomationDict",
-    {
-        "Category": "Required[str]",
-        "Condition": "Required[Literal['PRESENT', 'NOT_PRESENT']]",
-        "OptionRefId": "Required[str]",
-    },
-    total=False,
-)
+class EvaluationFormMultiSelectQuestionAutomationOptionDict(TypedDict, total=False):
+    """EvaluationFormMultiSelectQuestionAutomationOption as a plain dict: An automation option for a
+    multi-select question."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    RuleCategory: Required[MultiSelectQuestionRuleCategoryAutomationDict]
+    """Rule category configuration for this automation option."""
 
+
+class EvaluationFormMultiSelectQuestionOptionDict(TypedDict, total=False):
+    """EvaluationFormMultiSelectQuestionOption as a plain dict: An option for a multi-select
+    question in an evaluation form."""
+
+    AutomaticFail: bool
+    """The flag to mark the option as automatic fail. If an automatic fail answer is provided, the
+    overall evaluation gets a score of 0."""
+    AutomaticFailConfiguration: EvaluationFormAutomaticFailConfigurationDict
+    """Information about automatic fail configuration for an evaluation form."""
+    PointsConfiguration: QuestionOptionPointsConfigurationDict
+    """The points configuration for point-based scoring."""
+    RefId: Required[str]
+    """Reference identifier for this option."""
+    Score: int
+    """The score assigned to the answer option."""
+    Text: Required[str]
+    """Display text for this option."""
+
+
+class EvaluationFormMultiSelectQuestionPropertiesDict(TypedDict, total=False):
+    """EvaluationFormMultiSelectQuestionProperties as a plain dict: Properties for a multi-select
+    question in an evaluation form."""
+
+    Automation: EvaluationFormMultiSelectQuestionAutomationDict
+    """Automation configuration for this multi-select question."""
+    DisplayAs: Literal["DROPDOWN", "CHECKBOX"]
+    """Display format for the multi-select question."""
+    Options: Required[list[EvaluationFormMultiSelectQuestionOptionDict]]
+    """Options available for this multi-select question."""
+
+
+class EvaluationFormNumericQuestionAutomationDict(TypedDict, total=False):
+    """EvaluationFormNumericQuestionAutomation as a plain dict: Information about the automation
+    configuration in numeric questions."""
+
+    AnswerSource: EvaluationFormQuestionAutomationAnswerSourceDict
+    """A source of automation answer for numeric question."""
+    PropertyValue: NumericQuestionPropertyValueAutomationDict
+    """The property value of the automation."""
+
+
+class EvaluationFormNumericQuestionOptionDict(TypedDict, total=False):
+    """EvaluationFormNumericQuestionOption as a plain dict: Information about the option range used
+    for scoring in numeric questions."""
+
+    AutomaticFail: bool
+    """The flag to mark the option as automatic fail. If an automatic fail answer is provided, the
+    overall evaluation gets a score of 0."""
+    AutomaticFailConfiguration: EvaluationFormAutomaticFailConfigurationDict
+    """A configuration for automatic fail."""
+    MaxValue: Required[int]
+    """The maximum answer value of the range option."""
+    MinValue: Required[int]
+    """The minimum answer value of the range option."""
+    PointsConfiguration: QuestionOptionPointsConfigurationDict
+    """The points configuration for point-based scoring."""
+    Score: int
+    """The score assigned to answer values within the range option. *Minimum*: 0 *Maximum*: 10"""
+
+
+class EvaluationFormNumericQuestionPropertiesDict(TypedDict, total=False):
+    """EvaluationFormNumericQuestionProperties as a plain dict: Information about properties for a
+    numeric question in an evaluation form."""
+
+    Automation: EvaluationFormNumericQuestionAutomationDict
+    """The automation properties of the numeric question."""
+    MaxValue: Required[int]
+    """The maximum answer value."""
+    MinValue: Required[int]
+    """The minimum answer value."""
+    Options: list[EvaluationFormNumericQuestionOptionDict]
+    """The scoring options of the numeric question."""
+
+
+class EvaluationFormQuestionDict(TypedDict, total=False):
+    """EvaluationFormQuestion as a plain dict: Information about a question from an evaluation form."""
+
+    Enablement: EvaluationFormItemEnablementConfigurationDict
+    """A question conditional enablement."""
+    Instructions: str
+    """The instructions of the section. *Length Constraints*: Minimum length of 0. Maximum length of
+    1024."""
+    MetricConfiguration: EvaluationFormMetricConfigurationDict
+    """The metric configuration for the question. Use this to associate a business outcome metric
+    with the question."""
+    NotApplicableEnabled: bool
+    """The flag to enable not applicable answers to the question."""
+    QuestionType: Required[Literal["NUMERIC", "SINGLESELECT", "TEXT", "MULTISELECT", "DATETIME"]]
+    """The type of the question. *Allowed values*: ``NUMERIC`` | ``SINGLESELECT`` | ``TEXT``"""
+    QuestionTypeProperties: EvaluationFormQuestionTypePropertiesDict
+    """The properties of the type of question. Text questions do not have to define question type
+    properties."""
+    RefId: Required[str]
+    """The identifier of the question. An identifier must be unique within the evaluation form.
+    *Length Constraints*: Minimum length of 1. Maximum length of 40."""
+    ScoringConfiguration: EvaluationFormQuestionScoringConfigurationDict
+    """The scoring configuration of the question."""
+    Title: Required[str]
+    """The title of the question. *Length Constraints*: Minimum length of 1. Maximum length of 350."""
+    Weight: float
+    """The scoring weight of the section. *Minimum*: 0 *Maximum*: 100"""
+
+
+class EvaluationFormQuestionAutomationAnswerSourceDict(TypedDict, total=False):
+    """EvaluationFormQuestionAutomationAnswerSource as a plain dict: A question automation answer."""
+
+    SourceType: Required[Literal["CONTACT_LENS_DATA", "GEN_AI"]]
+    """The automation answer source type."""
+
+
+class EvaluationFormQuestionScoringConfigurationDict(TypedDict, total=False):
+    """EvaluationFormQuestionScoringConfiguration as a plain dict: Scoring configuration for a
+    question in an evaluation form."""
+
+    IsExcludedFromScoring: bool
+    """The flag to exclude the question from scoring."""
+    PointsConfiguration: QuestionPointsConfigurationDict
+    """The points configuration for point-based scoring."""
+    ScoreThresholds: list[EvaluationFormScoreThresholdDict]
+    """The score thresholds for performance categories."""
+
+
+class EvaluationFormQuestionTypePropertiesDict(TypedDict, total=False):
+    """EvaluationFormQuestionTypeProperties as a plain dict: Information about properties for a
+    question in an evaluation form. The question type properties must be either for a numeric
+    question or a single select question."""
+
+    MultiSelect: EvaluationFormMultiSelectQuestionPropertiesDict
+    """Properties for multi-select question types."""
+    Numeric: EvaluationFormNumericQuestionPropertiesDict
+    """The properties of the numeric question."""
+    SingleSelect: EvaluationFormSingleSelectQuestionPropertiesDict
+    """The properties of the numeric question."""
+    Text: EvaluationFormTextQuestionPropertiesDict
+    """The properties of the text question."""
+
+
+class EvaluationFormScoreThresholdDict(TypedDict, total=False):
+    """EvaluationFormScoreThreshold as a plain dict: Information about a score threshold for a
+    performance category."""
+
+    MaxScorePercentage: float
+    """The maximum score percentage for the performance category."""
+    MinScorePercentage: float
+    """The minimum score percentage for the performance category."""
+    PerformanceCategory: Required[Literal["NEEDS_IMPROVEMENT", "EXCEEDS_EXPECTATIONS"]]
+    """The performance category name."""
+
+
+class EvaluationFormScoringStrategyDict(TypedDict, total=False):
+    """EvaluationFormScoringStrategy as a plain dict: A scoring strategy of the evaluation form."""
+
+    Mode: Required[Literal["QUESTION_ONLY", "SECTION_ONLY", "POINTS_BASED"]]
+    """The scoring mode of the evaluation form. *Allowed values*: ``QUESTION_ONLY`` |
+    ``SECTION_ONLY``"""
+    ScoreThresholds: list[EvaluationFormScoreThresholdDict]
+    """Type: list[EvaluationFormScoreThresholdDict]."""
+    Status: Required[Literal["ENABLED", "DISABLED"]]
+    """The scoring status of the evaluation form. *Allowed values*: ``ENABLED`` | ``DISABLED``"""
+
+
+class EvaluationFormSectionDict(TypedDict, total=False):
+    """EvaluationFormSection as a plain dict: Information about a section from an evaluation form. A
+    section can contain sections and/or questions. Evaluation forms can only contain sections and
+    subsections (two level nesting)."""
+
+    Instructions: str
+    """The instructions of the section."""
+    IsExcludedFromScoring: bool
+    """The flag to exclude the section from scoring."""
+    Items: list[EvaluationFormItemDict]
+    """The items of the section. *Minimum*: 1"""
+    RefId: Required[str]
+    """The identifier of the section. An identifier must be unique within the evaluation form.
+    *Length Constraints*: Minimum length of 1. Maximum length of 40."""
+    ScoreThresholds: list[EvaluationFormScoreThresholdDict]
+    """The score thresholds for performance categories."""
+    Title: Required[str]
+    """The title of the section. *Length Constraints*: Minimum length of 1. Maximum length of 128."""
+    Weight: float
+    """The scoring weight of the section. *Minimum*: 0 *Maximum*: 100"""
+
+
+class EvaluationFormSingleSelectQuestionAutomationDict(TypedDict, total=False):
+    """EvaluationFormSingleSelectQuestionAutomation as a plain dict: Information about the
+    automation configuration in single select questions. Automation options are evaluated in order,
+    and the first matched option is applied. If no automation option matches, and there is a default
+    option, then the default option is applied."""
+
+    AnswerSource: EvaluationFormQuestionAutomationAnswerSourceDict
+    """Automation answer source."""
+    DefaultOptionRefId: str
+    """The identifier of the default answer option, when none of the automation options match the
+    criteria. *Length Constraints*: Minimum length of 1. Maximum length of 40."""
+    Options: list[EvaluationFormSingleSelectQuestionAutomationOptionDict]
+    """The automation options of the single select question. *Minimum*: 1 *Maximum*: 20"""
+
+
+class EvaluationFormSingleSelectQuestionAutomationOptionDict(TypedDict, total=False):
+    """EvaluationFormSingleSelectQuestionAutomationOption as a plain dict: The automation options of
+    the single select question."""
+
+    RuleCategory: Required[SingleSelectQuestionRuleCategoryAutomationDict]
+    """The automation option based on a rule category for the single select question."""
+
+
+class EvaluationFormSingleSelectQuestionOptionDict(TypedDict, total=False):
+    """EvaluationFormSingleSelectQuestionOption as a plain dict: Information about the automation
+    configuration in single select questions."""
+
+    AutomaticFail: bool
+    """The flag to mark the option as automatic fail. If an automatic fail answer is provided, the
+    overall evaluation gets a score of 0."""
+    AutomaticFailConfiguration: EvaluationFormAutomaticFailConfigurationDict
+    """Whether automatic fail is configured on a single select question."""
+    PointsConfiguration: QuestionOptionPointsConfigurationDict
+    """The points configuration for point-based scoring."""
+    RefId: Required[str]
+    """The identifier of the answer option. An identifier must be unique within the question.
+    *Length Constraints*: Minimum length of 1. Maximum length of 40."""
+    Score: int
+    """The score assigned to the answer option. *Minimum*: 0 *Maximum*: 10"""
+    Text: Required[str]
+    """The title of the answer option. *Length Constraints*: Minimum length of 1. Maximum length of
+    128."""
+
+
+class EvaluationFormSingleSelectQuestionPropertiesDict(TypedDict, total=False):
+    """EvaluationFormSingleSelectQuestionProperties as a plain dict: Information about the options
+    in single select questions."""
+
+    Automation: EvaluationFormSingleSelectQuestionAutomationDict
+    """The display mode of the single select question."""
+    DisplayAs: Literal["DROPDOWN", "RADIO"]
+    """The display mode of the single select question. *Allowed values*: ``DROPDOWN`` | ``RADIO``"""
+    Options: Required[list[EvaluationFormSingleSelectQuestionOptionDict]]
+    """The answer options of the single select question. *Minimum*: 2 *Maximum*: 256"""
+
+
+class EvaluationFormTargetConfigurationDict(TypedDict, total=False):
+    """EvaluationFormTargetConfiguration as a plain dict: Configuration that specifies the target
+    for an evaluation form."""
+
+    ContactInteractionType: Required[Literal["AGENT", "AUTOMATED", "CUSTOMER"]]
+    """The contact interaction type for this evaluation form."""
+
+
+class EvaluationFormTextQuestionAutomationDict(TypedDict, total=False):
+    """EvaluationFormTextQuestionAutomation as a plain dict: Information about the automation
+    configuration in text questions."""
+
+    AnswerSource: EvaluationFormQuestionAutomationAnswerSourceDict
+    """Automation answer source."""
+
+
+class EvaluationFormTextQuestionPropertiesDict(TypedDict, total=False):
+    """EvaluationFormTextQuestionProperties as a plain dict: Information about properties for a text
+    question in an evaluation form."""
+
+    Automation: EvaluationFormTextQuestionAutomationDict
+    """The automation properties of the text question."""
+
+
+class EvaluationReviewConfigurationDict(TypedDict, total=False):
+    """EvaluationReviewConfiguration as a plain dict: Configuration settings for evaluation reviews."""
+
+    EligibilityDays: int
+    """Number of days during which a request for review can be submitted for evaluations created
+    from this form."""
+    ReviewNotificationRecipients: Required[list[EvaluationReviewNotificationRecipientDict]]
+    """List of recipients who should be notified when a review is requested."""
+
+
+class EvaluationReviewNotificationRecipientDict(TypedDict, total=False):
+    """EvaluationReviewNotificationRecipient as a plain dict: Information about a recipient who
+    should be notified when an evaluation review is requested."""
+
+    Type: Required[Literal["USER_ID"]]
+    """The type of notification recipient."""
+    Value: Required[EvaluationReviewNotificationRecipientValueDict]
+    """The value associated with the notification recipient type."""
+
+
+class EvaluationReviewNotificationRecipientValueDict(TypedDict, total=False):
+    """EvaluationReviewNotificationRecipientValue as a plain dict: The value information for an
+    evaluation review notification recipient."""
+
+    UserId: str
+    """The user identifier for the notification recipient."""
+
+
+class MultiSelectQuestionRuleCategoryAutomationDict(TypedDict, total=False):
+    """MultiSelectQuestionRuleCategoryAutomation as a plain dict: Automation rule for multi-select
+    questions based on rule categories."""
+
+    Category: Required[str]
+    """The category name for this automation rule."""
+    Condition: Required[Literal["PRESENT", "NOT_PRESENT"]]
+    """The condition for this automation rule."""
+    OptionRefIds: Required[list[str]]
+    """Reference IDs of options for this automation rule."""
+
+
+class NumericQuestionPropertyValueAutomationDict(TypedDict, total=False):
+    """NumericQuestionPropertyValueAutomation as a plain dict: Information about the property value
+    used in automation of a numeric questions."""
+
+    Label: Required[
+        Literal[
+            "OVERALL_CUSTOMER_SENTIMENT_SCORE",
+            "OVERALL_AGENT_SENTIMENT_SCORE",
+            "NON_TALK_TIME",
+            "NON_TALK_TIME_PERCENTAGE",
+            "NUMBER_OF_INTERRUPTIONS",
+            "CONTACT_DURATION",
+            "AGENT_INTERACTION_DURATION",
+            "CUSTOMER_HOLD_TIME",
+            "LONGEST_HOLD_DURATION",
+            "NUMBER_OF_HOLDS",
+            "AGENT_INTERACTION_AND_HOLD_DURATION",
+            "CUSTOMER_SENTIMENT_SCORE_WITHOUT_AGENT",
+            "CUSTOMER_SENTIMENT_SCORE_WITH_AGENT",
+        ]
+    ]
+    """The property label of the automation."""
+
+
+class QuestionOptionPointsConfigurationDict(TypedDict, total=False):
+    """QuestionOptionPointsConfiguration as a plain dict: Information about the points configuration
+    for an answer option."""
+
+    IsBonus: bool
+    """The flag to mark the option as a bonus option."""
+    PointValue: Required[int]
+    """The point value assigned to the answer option."""
+
+
+class QuestionPointsConfigurationDict(TypedDict, total=False):
+    """QuestionPointsConfiguration as a plain dict: Information about the points configuration for a
+    question."""
+
+    IsBonus: bool
+    """The flag to mark the question as a bonus question."""
+    MaxPointValue: int
+    """The maximum point value."""
+    MinPointValue: int
+    """The minimum point value."""
+
+
+class SingleSelectQuestionRuleCategoryAutomationDict(TypedDict, total=False):
+    """SingleSelectQuestionRuleCategoryAutomation as a plain dict: Information about the automation
+    option based on a rule category for a single select question. *Length Constraints*: Minimum
+    length of 1. Maximum length of 50."""
+
+    Category: Required[str]
+    """The category name, as defined in Rules. *Minimum*: 1 *Maximum*: 50"""
+    Condition: Required[Literal["PRESENT", "NOT_PRESENT"]]
+    """The condition to apply for the automation option. If the condition is PRESENT, then the
+    option is applied when the contact data includes the category. Similarly, if the condition is
+    NOT_PRESENT, then the option is applied when the contact data does not include the category.
+    *Allowed values*: ``PRESENT`` | ``NOT_PRESENT`` *Maximum*: 50"""
+    OptionRefId: Required[str]
+    """The identifier of the answer option. An identifier must be unique within the question.
+    *Length Constraints*: Minimum length of 1. Maximum length of 40."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -"""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::EvaluationForm",
     schema_file="aws-connect-evaluationform.json",
     primary_identifier=("/EvaluationFormArn",),
-    additional_identifiers=(),
     read_only=("/EvaluationFormArn",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Title", "InstanceArn", "Items", "Status"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
         tag_on_create=False,
-        tag_updatable=True,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -649,566 +756,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AutoEvaluationConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "AutomaticFailConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetSection": {"pattern": "^[a-zA-Z0-9._-]{1,40}$", "type": "string"}
-            },
-            "type": "object",
-        },
-        "EvaluationFormBaseItem": {
-            "additionalProperties": False,
-            "properties": {"Section": {"$ref": "#/definitions/EvaluationFormSection"}},
-            "required": ["Section"],
-            "type": "object",
-        },
-        "EvaluationFormItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Question": {"$ref": "#/definitions/EvaluationFormQuestion"},
-                "Section": {"$ref": "#/definitions/EvaluationFormSection"},
-            },
-            "type": "object",
-        },
-        "EvaluationFormItemEnablementCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Operands": {
-                    "items": {"$ref": "#/definitions/EvaluationFormItemEnablementConditionOperand"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Operator": {"enum": ["OR", "AND"], "type": "string"},
-            },
-            "required": ["Operands"],
-            "type": "object",
-        },
-        "EvaluationFormItemEnablementConditionOperand": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {"$ref": "#/definitions/EvaluationFormItemEnablementExpression"}
-            },
-            "type": "object",
-        },
-        "EvaluationFormItemEnablementConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"enum": ["DISABLE", "ENABLE"], "type": "string"},
-                "Condition": {"$ref": "#/definitions/EvaluationFormItemEnablementCondition"},
-                "DefaultAction": {"enum": ["DISABLE", "ENABLE"], "type": "string"},
-            },
-            "required": ["Condition", "Action"],
-            "type": "object",
-        },
-        "EvaluationFormItemEnablementExpression": {
-            "additionalProperties": False,
-            "properties": {
-                "Comparator": {"enum": ["IN", "NOT_IN", "ALL_IN", "EXACT"], "type": "string"},
-                "Source": {"$ref": "#/definitions/EvaluationFormItemEnablementSource"},
-                "Values": {
-                    "items": {"$ref": "#/definitions/EvaluationFormItemEnablementSourceValue"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Source", "Values", "Comparator"],
-            "type": "object",
-        },
-        "EvaluationFormItemEnablementSource": {
-            "additionalProperties": False,
-            "properties": {
-                "RefId": {"$ref": "#/definitions/RefId"},
-                "Type": {"enum": ["QUESTION_REF_ID"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "EvaluationFormItemEnablementSourceValue": {
-            "additionalProperties": False,
-            "properties": {
-                "RefId": {"$ref": "#/definitions/RefId"},
-                "Type": {"enum": ["OPTION_REF_ID"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "EvaluationFormLanguageConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FormLanguage": {
-                    "enum": [
-                        "de-DE",
-                        "en-US",
-                        "es-ES",
-                        "fr-FR",
-                        "it-IT",
-                        "pt-BR",
-                        "ja-JP",
-                        "ko-KR",
-                        "zh-CN",
-                        "ms-MY",
-                    ],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "EvaluationFormMetricConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[^\\p{C}]*$",
-                    "type": "string",
-                },
-                "MetricType": {"enum": ["BUSINESS_OUTCOME"], "type": "string"},
-            },
-            "required": ["MetricType", "MetricName"],
-            "type": "object",
-        },
-        "EvaluationFormMultiSelectQuestionAutomation": {
-            "additionalProperties": False,
-            "properties": {
-                "AnswerSource": {
-                    "$ref": "#/definitions/EvaluationFormQuestionAutomationAnswerSource"
-                },
-                "DefaultOptionRefIds": {"$ref": "#/definitions/ReferenceIdList"},
-                "Options": {
-                    "items": {
-                        "$ref": "#/definitions/EvaluationFormMultiSelectQuestionAutomationOption"
-                    },
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "EvaluationFormMultiSelectQuestionAutomationOption": {
-            "additionalProperties": False,
-            "properties": {
-                "RuleCategory": {"$ref": "#/definitions/MultiSelectQuestionRuleCategoryAutomation"}
-            },
-            "required": ["RuleCategory"],
-            "type": "object",
-        },
-        "EvaluationFormMultiSelectQuestionOption": {
-            "additionalProperties": False,
-            "properties": {
-                "AutomaticFail": {"type": "boolean"},
-                "AutomaticFailConfiguration": {"$ref": "#/definitions/AutomaticFailConfiguration"},
-                "PointsConfiguration": {"$ref": "#/definitions/QuestionOptionPointsConfiguration"},
-                "RefId": {"$ref": "#/definitions/RefId"},
-                "Score": {"$ref": "#/definitions/Score"},
-                "Text": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["RefId", "Text"],
-            "type": "object",
-        },
-        "EvaluationFormMultiSelectQuestionProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Automation": {"$ref": "#/definitions/EvaluationFormMultiSelectQuestionAutomation"},
-                "DisplayAs": {"enum": ["DROPDOWN", "CHECKBOX"], "type": "string"},
-                "Options": {
-                    "items": {"$ref": "#/definitions/EvaluationFormMultiSelectQuestionOption"},
-                    "maxItems": 256,
-                    "minItems": 2,
-                    "type": "array",
-                },
-            },
-            "required": ["Options"],
-            "type": "object",
-        },
-        "EvaluationFormNumericQuestionAutomation": {
-            "additionalProperties": False,
-            "properties": {
-                "AnswerSource": {
-                    "$ref": "#/definitions/EvaluationFormQuestionAutomationAnswerSource"
-                },
-                "PropertyValue": {"$ref": "#/definitions/NumericQuestionPropertyValueAutomation"},
-            },
-            "type": "object",
-        },
-        "EvaluationFormNumericQuestionOption": {
-            "additionalProperties": False,
-            "properties": {
-                "AutomaticFail": {"type": "boolean"},
-                "AutomaticFailConfiguration": {"$ref": "#/definitions/AutomaticFailConfiguration"},
-                "MaxValue": {"type": "integer"},
-                "MinValue": {"type": "integer"},
-                "PointsConfiguration": {"$ref": "#/definitions/QuestionOptionPointsConfiguration"},
-                "Score": {"$ref": "#/definitions/Score"},
-            },
-            "required": ["MinValue", "MaxValue"],
-            "type": "object",
-        },
-        "EvaluationFormNumericQuestionProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Automation": {"$ref": "#/definitions/EvaluationFormNumericQuestionAutomation"},
-                "MaxValue": {"type": "integer"},
-                "MinValue": {"type": "integer"},
-                "Options": {
-                    "items": {"$ref": "#/definitions/EvaluationFormNumericQuestionOption"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["MinValue", "MaxValue"],
-            "type": "object",
-        },
-        "EvaluationFormQuestion": {
-            "additionalProperties": False,
-            "properties": {
-                "Enablement": {"$ref": "#/definitions/EvaluationFormItemEnablementConfiguration"},
-                "Instructions": {"maxLength": 1024, "type": "string"},
-                "MetricConfiguration": {"$ref": "#/definitions/EvaluationFormMetricConfiguration"},
-                "NotApplicableEnabled": {"type": "boolean"},
-                "QuestionType": {
-                    "enum": ["NUMERIC", "SINGLESELECT", "TEXT", "MULTISELECT", "DATETIME"],
-                    "type": "string",
-                },
-                "QuestionTypeProperties": {
-                    "$ref": "#/definitions/EvaluationFormQuestionTypeProperties"
-                },
-                "RefId": {"$ref": "#/definitions/RefId"},
-                "ScoringConfiguration": {
-                    "$ref": "#/definitions/EvaluationFormQuestionScoringConfiguration"
-                },
-                "Title": {"maxLength": 350, "minLength": 1, "type": "string"},
-                "Weight": {"$ref": "#/definitions/Weight"},
-            },
-            "required": ["RefId", "Title", "QuestionType"],
-            "type": "object",
-        },
-        "EvaluationFormQuestionAutomationAnswerSource": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceType": {"enum": ["CONTACT_LENS_DATA", "GEN_AI"], "type": "string"}
-            },
-            "required": ["SourceType"],
-            "type": "object",
-        },
-        "EvaluationFormQuestionScoringConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IsExcludedFromScoring": {"type": "boolean"},
-                "PointsConfiguration": {"$ref": "#/definitions/QuestionPointsConfiguration"},
-                "ScoreThresholds": {
-                    "items": {"$ref": "#/definitions/EvaluationFormScoreThreshold"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "EvaluationFormQuestionTypeProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "MultiSelect": {
-                    "$ref": "#/definitions/EvaluationFormMultiSelectQuestionProperties"
-                },
-                "Numeric": {"$ref": "#/definitions/EvaluationFormNumericQuestionProperties"},
-                "SingleSelect": {
-                    "$ref": "#/definitions/EvaluationFormSingleSelectQuestionProperties"
-                },
-                "Text": {"$ref": "#/definitions/EvaluationFormTextQuestionProperties"},
-            },
-            "type": "object",
-        },
-        "EvaluationFormScoreThreshold": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxScorePercentage": {"maximum": 100, "minimum": 0, "type": "number"},
-                "MinScorePercentage": {"maximum": 100, "minimum": 0, "type": "number"},
-                "PerformanceCategory": {
-                    "enum": ["NEEDS_IMPROVEMENT", "EXCEEDS_EXPECTATIONS"],
-                    "type": "string",
-                },
-            },
-            "required": ["PerformanceCategory"],
-            "type": "object",
-        },
-        "EvaluationFormSection": {
-            "additionalProperties": False,
-            "properties": {
-                "Instructions": {"maxLength": 1024, "type": "string"},
-                "IsExcludedFromScoring": {"type": "boolean"},
-                "Items": {
-                    "items": {"$ref": "#/definitions/EvaluationFormItem"},
-                    "maxItems": 200,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "RefId": {"$ref": "#/definitions/RefId"},
-                "ScoreThresholds": {
-                    "items": {"$ref": "#/definitions/EvaluationFormScoreThreshold"},
-                    "type": "array",
-                },
-                "Title": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Weight": {"$ref": "#/definitions/Weight"},
-            },
-            "required": ["RefId", "Title"],
-            "type": "object",
-        },
-        "EvaluationFormSingleSelectQuestionAutomation": {
-            "additionalProperties": False,
-            "properties": {
-                "AnswerSource": {
-                    "$ref": "#/definitions/EvaluationFormQuestionAutomationAnswerSource"
-                },
-                "DefaultOptionRefId": {"$ref": "#/definitions/RefId"},
-                "Options": {
-                    "items": {
-                        "$ref": "#/definitions/EvaluationFormSingleSelectQuestionAutomationOption"
-                    },
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "EvaluationFormSingleSelectQuestionAutomationOption": {
-            "additionalProperties": False,
-            "properties": {
-                "RuleCategory": {"$ref": "#/definitions/SingleSelectQuestionRuleCategoryAutomation"}
-            },
-            "required": ["RuleCategory"],
-            "type": "object",
-        },
-        "EvaluationFormSingleSelectQuestionOption": {
-            "additionalProperties": False,
-            "properties": {
-                "AutomaticFail": {"type": "boolean"},
-                "AutomaticFailConfiguration": {"$ref": "#/definitions/AutomaticFailConfiguration"},
-                "PointsConfiguration": {"$ref": "#/definitions/QuestionOptionPointsConfiguration"},
-                "RefId": {"$ref": "#/definitions/RefId"},
-                "Score": {"$ref": "#/definitions/Score"},
-                "Text": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["RefId", "Text"],
-            "type": "object",
-        },
-        "EvaluationFormSingleSelectQuestionProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Automation": {
-                    "$ref": "#/definitions/EvaluationFormSingleSelectQuestionAutomation"
-                },
-                "DisplayAs": {"enum": ["DROPDOWN", "RADIO"], "type": "string"},
-                "Options": {
-                    "items": {"$ref": "#/definitions/EvaluationFormSingleSelectQuestionOption"},
-                    "maxItems": 256,
-                    "minItems": 2,
-                    "type": "array",
-                },
-            },
-            "required": ["Options"],
-            "type": "object",
-        },
-        "EvaluationFormTargetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ContactInteractionType": {
-                    "enum": ["AGENT", "AUTOMATED", "CUSTOMER"],
-                    "type": "string",
-                }
-            },
-            "required": ["ContactInteractionType"],
-            "type": "object",
-        },
-        "EvaluationFormTextQuestionAutomation": {
-            "additionalProperties": False,
-            "properties": {
-                "AnswerSource": {
-                    "$ref": "#/definitions/EvaluationFormQuestionAutomationAnswerSource"
-                }
-            },
-            "type": "object",
-        },
-        "EvaluationFormTextQuestionProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Automation": {"$ref": "#/definitions/EvaluationFormTextQuestionAutomation"}
-            },
-            "type": "object",
-        },
-        "EvaluationReviewConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EligibilityDays": {"maximum": 90, "minimum": 1, "type": "integer"},
-                "ReviewNotificationRecipients": {
-                    "items": {"$ref": "#/definitions/EvaluationReviewNotificationRecipient"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["ReviewNotificationRecipients"],
-            "type": "object",
-        },
-        "EvaluationReviewNotificationRecipient": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"enum": ["USER_ID"], "type": "string"},
-                "Value": {"$ref": "#/definitions/EvaluationReviewNotificationRecipientValue"},
-            },
-            "required": ["Type", "Value"],
-            "type": "object",
-        },
-        "EvaluationReviewNotificationRecipientValue": {
-            "additionalProperties": False,
-            "properties": {"UserId": {"maxLength": 500, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "MultiSelectQuestionRuleCategoryAutomation": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {"maxLength": 50, "minLength": 1, "type": "string"},
-                "Condition": {"enum": ["PRESENT", "NOT_PRESENT"], "type": "string"},
-                "OptionRefIds": {"$ref": "#/definitions/ReferenceIdList"},
-            },
-            "required": ["Category", "Condition", "OptionRefIds"],
-            "type": "object",
-        },
-        "NumericQuestionPropertyValueAutomation": {
-            "additionalProperties": False,
-            "properties": {
-                "Label": {
-                    "enum": [
-                        "OVERALL_CUSTOMER_SENTIMENT_SCORE",
-                        "OVERALL_AGENT_SENTIMENT_SCORE",
-                        "NON_TALK_TIME",
-                        "NON_TALK_TIME_PERCENTAGE",
-                        "NUMBER_OF_INTERRUPTIONS",
-                        "CONTACT_DURATION",
-                        "AGENT_INTERACTION_DURATION",
-                        "CUSTOMER_HOLD_TIME",
-                        "LONGEST_HOLD_DURATION",
-                        "NUMBER_OF_HOLDS",
-                        "AGENT_INTERACTION_AND_HOLD_DURATION",
-                        "CUSTOMER_SENTIMENT_SCORE_WITHOUT_AGENT",
-                        "CUSTOMER_SENTIMENT_SCORE_WITH_AGENT",
-                    ],
-                    "type": "string",
-                }
-            },
-            "required": ["Label"],
-            "type": "object",
-        },
-        "PointValue": {"maximum": 100, "minimum": 0, "type": "integer"},
-        "QuestionOptionPointsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IsBonus": {"type": "boolean"},
-                "PointValue": {"$ref": "#/definitions/PointValue"},
-            },
-            "required": ["PointValue"],
-            "type": "object",
-        },
-        "QuestionPointsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IsBonus": {"type": "boolean"},
-                "MaxPointValue": {"$ref": "#/definitions/PointValue"},
-                "MinPointValue": {"$ref": "#/definitions/PointValue"},
-            },
-            "type": "object",
-        },
-        "RefId": {"pattern": "^[a-zA-Z0-9._-]{1,40}$", "type": "string"},
-        "ReferenceIdList": {"items": {"$ref": "#/definitions/RefId"}, "type": "array"},
-        "Score": {"maximum": 10, "minimum": 0, "type": "integer"},
-        "ScoringStrategy": {
-            "additionalProperties": False,
-            "properties": {
-                "Mode": {
-                    "enum": ["QUESTION_ONLY", "SECTION_ONLY", "POINTS_BASED"],
-                    "type": "string",
-                },
-                "ScoreThresholds": {
-                    "items": {"$ref": "#/definitions/EvaluationFormScoreThreshold"},
-                    "type": "array",
-                },
-                "Status": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-            },
-            "required": ["Mode", "Status"],
-            "type": "object",
-        },
-        "SingleSelectQuestionRuleCategoryAutomation": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {"maxLength": 50, "minLength": 1, "type": "string"},
-                "Condition": {"enum": ["PRESENT", "NOT_PRESENT"], "type": "string"},
-                "OptionRefId": {"$ref": "#/definitions/RefId"},
-            },
-            "required": ["Category", "Condition", "OptionRefId"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Weight": {"maximum": 100, "minimum": 0, "type": "number"},
-    },
-    "properties": {
-        "AIVersion": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "AutoEvaluationConfiguration": {"$ref": "#/definitions/AutoEvaluationConfiguration"},
-        "Description": {"maxLength": 1024, "type": "string"},
-        "EvaluationFormArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/evaluation-form/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "InstanceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Items": {
-            "items": {"$ref": "#/definitions/EvaluationFormBaseItem"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-        "LanguageConfiguration": {"$ref": "#/definitions/EvaluationFormLanguageConfiguration"},
-        "ReviewConfiguration": {"$ref": "#/definitions/EvaluationReviewConfiguration"},
-        "ScoringStrategy": {"$ref": "#/definitions/ScoringStrategy"},
-        "Status": {"enum": ["DRAFT", "ACTIVE"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TargetConfiguration": {"$ref": "#/definitions/EvaluationFormTargetConfiguration"},
-        "Title": {"maxLength": 128, "minLength": 1, "type": "string"},
-    },
-    "required": ["Title", "InstanceArn", "Items", "Status"],
-}
-
 
 class EvaluationForm(_Resource):
     """AWS::Connect::EvaluationForm: Creates an evaluation form for the specified CON instance.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EvaluationFormArn.
+    Read-only attributes (known once deployed): EvaluationFormArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-evaluationform.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1216,11 +772,14 @@ class EvaluationForm(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EvaluationFormAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "evaluation_form.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     EvaluationFormArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    ^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/evaluation-form/[-a-zA-Z0-9]*$"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AIVersion: str
     AutoEvaluationConfiguration: EvaluationFormAutoEvaluationConfigurationDict
     Description: str
@@ -1234,53 +793,64 @@ class EvaluationForm(_Resource):
     TargetConfiguration: EvaluationFormTargetConfigurationDict
     Title: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceArn: str,
+        Items: list[EvaluationFormBaseItem | EvaluationFormBaseItemDict],
+        Status: Literal["DRAFT", "ACTIVE"],
+        Title: str,
+        AIVersion: str | None = None,
+        AutoEvaluationConfiguration: EvaluationFormAutoEvaluationConfiguration
+        | EvaluationFormAutoEvaluationConfigurationDict
+        | None = None,
+        Description: str | None = None,
+        LanguageConfiguration: EvaluationFormLanguageConfiguration
+        | EvaluationFormLanguageConfigurationDict
+        | None = None,
+        ReviewConfiguration: EvaluationReviewConfiguration
+        | EvaluationReviewConfigurationDict
+        | None = None,
+        ScoringStrategy: EvaluationFormScoringStrategy
+        | EvaluationFormScoringStrategyDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetConfiguration: EvaluationFormTargetConfiguration
+        | EvaluationFormTargetConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::EvaluationForm; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceArn: str,
-            Items: list[EvaluationFormBaseItem | EvaluationFormBaseItemDict],
-            Status: Literal["DRAFT", "ACTIVE"],
-            Title: str,
-            AIVersion: str | None = None,
-            AutoEvaluationConfiguration: EvaluationFormAutoEvaluationConfiguration
-            | EvaluationFormAutoEvaluationConfigurationDict
-            | None = None,
-            Description: str | None = None,
-            LanguageConfiguration: EvaluationFormLanguageConfiguration
-            | EvaluationFormLanguageConfigurationDict
-            | None = None,
-            ReviewConfiguration: EvaluationReviewConfiguration
-            | EvaluationReviewConfigurationDict
-            | None = None,
-            ScoringStrategy: EvaluationFormScoringStrategy
-            | EvaluationFormScoringStrategyDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetConfiguration: EvaluationFormTargetConfiguration
-            | EvaluationFormTargetConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::EvaluationForm; `await` it inside an App to deploy it.
-
-            AIVersion: The AI version to use for the evaluation form.
-            AutoEvaluationConfiguration: The automatic evaluation configuration of an evaluation form.
-            Description: The description of the evaluation form.
-            InstanceArn: The identifier of the Amazon Connect instance.
-            Items: Items that are part of the evaluation form.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceArn: The identifier of the Amazon Connect instance. Required.
+            Items: Items that are part of the evaluation form. The total number of sections and
+                questions must not exceed 100 each. Questions must be contained in a section.
+                *Minimum size*: 1 *Maximum size*: 100 Required.
+            Status: The status of the evaluation form. *Allowed values*: ``DRAFT`` | ``ACTIVE``
+                Required.
+            Title: A title of the evaluation form. Required.
+            AIVersion: The AI version to use for the evaluation form. This specifies which AI model
+                version is used for automated evaluations.
+            AutoEvaluationConfiguration: The automatic evaluation configuration of an evaluation
+                form.
+            Description: The description of the evaluation form. *Length Constraints*: Minimum
+                length of 0. Maximum length of 1024.
             LanguageConfiguration: Configuration for language settings of this evaluation form.
-            ReviewConfiguration: Configuration for evaluation review settings of this evaluation form.
+            ReviewConfiguration: Configuration for evaluation review settings of this evaluation
+                form.
             ScoringStrategy: A scoring strategy of the evaluation form.
-            Status: The status of the evaluation form.
-            Tags: The tags used to organize, track, or control access for this resource.
+            Tags: The tags used to organize, track, or control access for this resource. For
+                example, { "tags": {"key1":"value1", "key2":"value2"} }.
             TargetConfiguration: Configuration that specifies the target for this evaluation form.
-            Title: A title of the evaluation form.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,106 +87,127 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-HoursOfOperationConfigDict = TypedDict(
-    "HoursOfOperationConfigDict",
-    {
-        "Day": "Required[Literal['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY']]",
-        "EndTime": "Required[HoursOfOperationTimeSliceDict]",
-        "StartTime": "Required[HoursOfOperationTimeSliceDict]",
-    },
-    total=False,
-)
 
-HoursOfOperationOverrideDict = TypedDict(
-    "HoursOfOperationOverrideDict",
-    {
-        "EffectiveFrom": "Required[str]",
-        "EffectiveTill": "Required[str]",
-        "HoursOfOperationOverrideId": "str",
-        "OverrideConfig": "Required[list[HoursOfOperationOverrideConfigDict]]",
-        "OverrideDescription": "str",
-        "OverrideName": "Required[str]",
-        "OverrideType": "Literal['STANDARD', 'OPEN', 'CLOSED']",
-        "RecurrenceConfig": "HoursOfOperationRecurrenceConfigDict",
-    },
-    total=False,
-)
+class HoursOfOperationConfigDict(TypedDict, total=False):
+    """HoursOfOperationConfig as a plain dict: Contains information about the hours of operation."""
 
-HoursOfOperationOverrideConfigDict = TypedDict(
-    "HoursOfOperationOverrideConfigDict",
-    {
-        "Day": "Required[Literal['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY']]",
-        "EndTime": "Required[OverrideTimeSliceDict]",
-        "StartTime": "Required[OverrideTimeSliceDict]",
-    },
-    total=False,
-)
+    Day: Required[
+        Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+    ]
+    """The day that the hours of operation applies to."""
+    EndTime: Required[HoursOfOperationTimeSliceDict]
+    """The end time that your contact center closes."""
+    StartTime: Required[HoursOfOperationTimeSliceDict]
+    """The start time that your contact center opens."""
 
-HoursOfOperationRecurrenceConfigDict = TypedDict(
-    "HoursOfOperationRecurrenceConfigDict",
-    {
-        "RecurrencePattern": "Required[HoursOfOperationRecurrencePatternDict]",
-    },
-    total=False,
-)
 
-HoursOfOperationRecurrencePatternDict = TypedDict(
-    "HoursOfOperationRecurrencePatternDict",
-    {
-        "ByMonth": "list[int]",
-        "ByMonthDay": "list[int]",
-        "ByWeekdayOccurrence": "list[int]",
-        "Frequency": "Literal['WEEKLY', 'MONTHLY', 'YEARLY']",
-        "Interval": "int",
-    },
-    total=False,
-)
+class HoursOfOperationOverrideDict(TypedDict, total=False):
+    """HoursOfOperationOverride as a plain dict: Overrides attached to the hours of operation."""
 
-HoursOfOperationTimeSliceDict = TypedDict(
-    "HoursOfOperationTimeSliceDict",
-    {
-        "Hours": "Required[int]",
-        "Minutes": "Required[int]",
-    },
-    total=False,
-)
+    EffectiveFrom: Required[str]
+    """The date from which the hours of operation override would be effective."""
+    EffectiveTill: Required[str]
+    """The date till which the hours of operation override would be effective."""
+    HoursOfOperationOverrideId: str
+    """The Resource Identifier for the hours of operation override."""
+    OverrideConfig: Required[list[HoursOfOperationOverrideConfigDict]]
+    """Configuration information for the hours of operation override: day, start time, and end time."""
+    OverrideDescription: str
+    """The description of the hours of operation override."""
+    OverrideName: Required[str]
+    """The name of the hours of operation override."""
+    OverrideType: Literal["STANDARD", "OPEN", "CLOSED"]
+    """The type of hours of operation override."""
+    RecurrenceConfig: HoursOfOperationRecurrenceConfigDict
+    """Configuration for recurring hours of operation overrides."""
 
-HoursOfOperationsIdentifierDict = TypedDict(
-    "HoursOfOperationsIdentifierDict",
-    {
-        "Id": "Required[str]",
-        "Name": "str",
-    },
-    total=False,
-)
 
-OverrideTimeSliceDict = TypedDict(
-    "OverrideTimeSliceDict",
-    {
-        "Hours": "Required[int]",
-        "Minutes": "Required[int]",
-    },
-    total=False,
-)
+class HoursOfOperationOverrideConfigDict(TypedDict, total=False):
+    """HoursOfOperationOverrideConfig as a plain dict: Contains information about the hours of
+    operation override."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Day: Required[
+        Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+    ]
+    """The day that the hours of operation override applies to."""
+    EndTime: Required[OverrideTimeSliceDict]
+    """The new end time that your contact center closes for the overriden days."""
+    StartTime: Required[OverrideTimeSliceDict]
+    """The new start time that your contact center opens for the overriden days."""
 
+
+class HoursOfOperationRecurrenceConfigDict(TypedDict, total=False):
+    """HoursOfOperationRecurrenceConfig as a plain dict: Configuration for recurring hours of
+    operation overrides."""
+
+    RecurrencePattern: Required[HoursOfOperationRecurrencePatternDict]
+    """Pattern for recurring hours of operation overrides."""
+
+
+class HoursOfOperationRecurrencePatternDict(TypedDict, total=False):
+    """HoursOfOperationRecurrencePattern as a plain dict: Pattern for recurring hours of operation
+    overrides."""
+
+    ByMonth: list[int]
+    """List of months (1-12) for recurrence pattern."""
+    ByMonthDay: list[int]
+    """List of month days (-1 to 31) for recurrence pattern."""
+    ByWeekdayOccurrence: list[int]
+    """Items: 0 to 1 items. Each item: Range: -1 to 4 (inclusive)."""
+    Frequency: Literal["WEEKLY", "MONTHLY", "YEARLY"]
+    """The frequency of recurrence for hours of operation overrides."""
+    Interval: int
+    """Range: 1 to 6 (inclusive)."""
+
+
+class HoursOfOperationTimeSliceDict(TypedDict, total=False):
+    """HoursOfOperationTimeSlice as a plain dict: The start time or end time for an hours of
+    operation."""
+
+    Hours: Required[int]
+    """The hours."""
+    Minutes: Required[int]
+    """The minutes."""
+
+
+class HoursOfOperationsIdentifierDict(TypedDict, total=False):
+    """HoursOfOperationsIdentifier as a plain dict: Identifier for hours of operation."""
+
+    Id: Required[str]
+    """The identifier for the hours of operation."""
+    Name: str
+    """The name of the hours of operation."""
+
+
+class OverrideTimeSliceDict(TypedDict, total=False):
+    """OverrideTimeSlice as a plain dict: The start time or end time for an an hours of operation
+    override."""
+
+    Hours: Required[int]
+    """The hours."""
+    Minutes: Required[int]
+    """The minutes."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is maximum of 256 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::HoursOfOperation",
     schema_file="aws-connect-hoursofoperation.json",
     primary_identifier=("/HoursOfOperationArn",),
-    additional_identifiers=(),
     read_only=("/HoursOfOperationArn",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ChildHoursOfOperations",
         "/Config",
@@ -193,13 +218,7 @@ METADATA = _TypeMetadata(
     ),
     required=("InstanceArn", "Name", "TimeZone", "Config"),
     list_required=("InstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -209,206 +228,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EffectiveFrom": {"pattern": "^\\d{4}-\\d{2}-\\d{2}$", "type": "string"},
-        "EffectiveTill": {"pattern": "^\\d{4}-\\d{2}-\\d{2}$", "type": "string"},
-        "HoursOfOperationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Day": {
-                    "enum": [
-                        "SUNDAY",
-                        "MONDAY",
-                        "TUESDAY",
-                        "WEDNESDAY",
-                        "THURSDAY",
-                        "FRIDAY",
-                        "SATURDAY",
-                    ],
-                    "type": "string",
-                },
-                "EndTime": {"$ref": "#/definitions/HoursOfOperationTimeSlice"},
-                "StartTime": {"$ref": "#/definitions/HoursOfOperationTimeSlice"},
-            },
-            "required": ["Day", "StartTime", "EndTime"],
-            "type": "object",
-        },
-        "HoursOfOperationOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "EffectiveFrom": {"$ref": "#/definitions/EffectiveFrom"},
-                "EffectiveTill": {"$ref": "#/definitions/EffectiveTill"},
-                "HoursOfOperationOverrideId": {"$ref": "#/definitions/HoursOfOperationOverrideId"},
-                "OverrideConfig": {"$ref": "#/definitions/OverrideConfig"},
-                "OverrideDescription": {"$ref": "#/definitions/OverrideDescription"},
-                "OverrideName": {"$ref": "#/definitions/OverrideName"},
-                "OverrideType": {"$ref": "#/definitions/OverrideType"},
-                "RecurrenceConfig": {"$ref": "#/definitions/RecurrenceConfig"},
-            },
-            "required": ["OverrideName", "EffectiveFrom", "EffectiveTill", "OverrideConfig"],
-            "type": "object",
-        },
-        "HoursOfOperationOverrideConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Day": {
-                    "enum": [
-                        "SUNDAY",
-                        "MONDAY",
-                        "TUESDAY",
-                        "WEDNESDAY",
-                        "THURSDAY",
-                        "FRIDAY",
-                        "SATURDAY",
-                    ],
-                    "type": "string",
-                },
-                "EndTime": {"$ref": "#/definitions/OverrideTimeSlice"},
-                "StartTime": {"$ref": "#/definitions/OverrideTimeSlice"},
-            },
-            "required": ["Day", "StartTime", "EndTime"],
-            "type": "object",
-        },
-        "HoursOfOperationOverrideId": {"pattern": "^[-a-zA-Z0-9]*$", "type": "string"},
-        "HoursOfOperationTimeSlice": {
-            "additionalProperties": False,
-            "properties": {
-                "Hours": {"maximum": 23, "minimum": 0, "type": "integer"},
-                "Minutes": {"maximum": 59, "minimum": 0, "type": "integer"},
-            },
-            "required": ["Hours", "Minutes"],
-            "type": "object",
-        },
-        "HoursOfOperationsIdentifier": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"type": "string"},
-                "Name": {"maxLength": 127, "minLength": 1, "type": "string"},
-            },
-            "required": ["Id"],
-            "type": "object",
-        },
-        "MonthDayList": {
-            "items": {"maximum": 31, "minimum": -1, "type": "integer"},
-            "type": "array",
-        },
-        "MonthList": {"items": {"maximum": 12, "minimum": 1, "type": "integer"}, "type": "array"},
-        "OverrideConfig": {
-            "items": {"$ref": "#/definitions/HoursOfOperationOverrideConfig"},
-            "maxItems": 100,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "OverrideDescription": {"maxLength": 250, "minLength": 1, "type": "string"},
-        "OverrideName": {"maxLength": 127, "minLength": 1, "type": "string"},
-        "OverrideTimeSlice": {
-            "additionalProperties": False,
-            "properties": {
-                "Hours": {"maximum": 23, "minimum": 0, "type": "integer"},
-                "Minutes": {"maximum": 59, "minimum": 0, "type": "integer"},
-            },
-            "required": ["Hours", "Minutes"],
-            "type": "object",
-        },
-        "OverrideType": {"enum": ["STANDARD", "OPEN", "CLOSED"], "type": "string"},
-        "RecurrenceConfig": {
-            "additionalProperties": False,
-            "properties": {"RecurrencePattern": {"$ref": "#/definitions/RecurrencePattern"}},
-            "required": ["RecurrencePattern"],
-            "type": "object",
-        },
-        "RecurrenceFrequency": {"enum": ["WEEKLY", "MONTHLY", "YEARLY"], "type": "string"},
-        "RecurrencePattern": {
-            "additionalProperties": False,
-            "properties": {
-                "ByMonth": {"$ref": "#/definitions/MonthList"},
-                "ByMonthDay": {"$ref": "#/definitions/MonthDayList"},
-                "ByWeekdayOccurrence": {
-                    "items": {"maximum": 4, "minimum": -1, "type": "integer"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Frequency": {"$ref": "#/definitions/RecurrenceFrequency"},
-                "Interval": {"maximum": 6, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ChildHoursOfOperations": {
-            "items": {"$ref": "#/definitions/HoursOfOperationsIdentifier"},
-            "type": "array",
-        },
-        "Config": {
-            "items": {"$ref": "#/definitions/HoursOfOperationConfig"},
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Description": {
-            "maxLength": 250,
-            "minLength": 1,
-            "pattern": "^[\\P{C}\\r\\n\\t]{1,250}$",
-            "type": "string",
-        },
-        "HoursOfOperationArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/operating-hours/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "HoursOfOperationOverrides": {
-            "items": {"$ref": "#/definitions/HoursOfOperationOverride"},
-            "maxItems": 50,
-            "type": "array",
-        },
-        "InstanceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 127,
-            "minLength": 1,
-            "pattern": "^[\\P{C}\\r\\n\\t]{1,127}$",
-            "type": "string",
-        },
-        "ParentHoursOfOperations": {
-            "items": {"$ref": "#/definitions/HoursOfOperationsIdentifier"},
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TimeZone": {"type": "string"},
-    },
-    "required": ["InstanceArn", "Name", "TimeZone", "Config"],
-}
-
 
 class HoursOfOperation(_Resource):
     """AWS::Connect::HoursOfOperation: Resource Type definition for AWS::Connect::HoursOfOperation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: HoursOfOperationArn.
+    Read-only attributes (known once deployed): HoursOfOperationArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-hoursofoperation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -418,11 +246,15 @@ class HoursOfOperation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "HoursOfOperationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "hours_of_operation.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     HoursOfOperationArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) for the hours of operation."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ChildHoursOfOperations: list[HoursOfOperationsIdentifierDict]
     Config: list[HoursOfOperationConfigDict]
     Description: str
@@ -433,44 +265,45 @@ class HoursOfOperation(_Resource):
     Tags: list[TagDict]
     TimeZone: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Config: list[HoursOfOperationConfig | HoursOfOperationConfigDict],
+        InstanceArn: str,
+        Name: str,
+        TimeZone: str,
+        ChildHoursOfOperations: list[HoursOfOperationsIdentifier | HoursOfOperationsIdentifierDict]
+        | None = None,
+        Description: str | None = None,
+        HoursOfOperationOverrides: list[HoursOfOperationOverride | HoursOfOperationOverrideDict]
+        | None = None,
+        ParentHoursOfOperations: list[HoursOfOperationsIdentifier | HoursOfOperationsIdentifierDict]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::HoursOfOperation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Config: list[HoursOfOperationConfig | HoursOfOperationConfigDict],
-            InstanceArn: str,
-            Name: str,
-            TimeZone: str,
-            ChildHoursOfOperations: list[
-                HoursOfOperationsIdentifier | HoursOfOperationsIdentifierDict
-            ]
-            | None = None,
-            Description: str | None = None,
-            HoursOfOperationOverrides: list[HoursOfOperationOverride | HoursOfOperationOverrideDict]
-            | None = None,
-            ParentHoursOfOperations: list[
-                HoursOfOperationsIdentifier | HoursOfOperationsIdentifierDict
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::HoursOfOperation; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Config: Configuration information for the hours of operation: day, start time, and end
+                time. Required.
+            InstanceArn: The identifier of the Amazon Connect instance. Required.
+            Name: The name of the hours of operation. Required.
+            TimeZone: The time zone of the hours of operation. Required.
             ChildHoursOfOperations: List of child hours of operations.
-            Config: Configuration information for the hours of operation: day, start time, and end time.
             Description: The description of the hours of operation.
-            HoursOfOperationOverrides: One or more hours of operation overrides assigned to an hour of operation.
-            InstanceArn: The identifier of the Amazon Connect instance.
-            Name: The name of the hours of operation.
+            HoursOfOperationOverrides: One or more hours of operation overrides assigned to an hour
+                of operation.
             ParentHoursOfOperations: List of parent hours of operations.
             Tags: One or more tags.
-            TimeZone: The time zone of the hours of operation.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,55 +59,64 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AttributesObjectDict = TypedDict(
-    "AttributesObjectDict",
-    {
-        "AutoMuteAgentOnHold": "bool",
-        "AutoResolveBestVoices": "bool",
-        "ContactLens": "bool",
-        "ContactflowLogs": "bool",
-        "EarlyMedia": "bool",
-        "EnhancedChatMonitoring": "bool",
-        "EnhancedContactMonitoring": "bool",
-        "HighVolumeOutBound": "bool",
-        "InboundCalls": "Required[bool]",
-        "MessageStreaming": "bool",
-        "MultiPartyChatConference": "bool",
-        "MultiPartyConference": "bool",
-        "OutboundCalls": "Required[bool]",
-        "UseCustomTTSVoices": "bool",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class AttributesObjectDict(TypedDict, total=False):
+    """AttributesObject as a plain dict."""
 
+    AutoMuteAgentOnHold: bool
+    """Boolean flag which enables AUTO_MUTE_AGENT_ON_HOLD on an instance."""
+    AutoResolveBestVoices: bool
+    """Boolean flag which enables AUTO_RESOLVE_BEST_VOICES on an instance."""
+    ContactLens: bool
+    """Boolean flag which enables CONTACT_LENS on an instance."""
+    ContactflowLogs: bool
+    """Boolean flag which enables CONTACTFLOW_LOGS on an instance."""
+    EarlyMedia: bool
+    """Boolean flag which enables EARLY_MEDIA on an instance."""
+    EnhancedChatMonitoring: bool
+    """Boolean flag which enables ENHANCED_CHAT_MONITORING on an instance."""
+    EnhancedContactMonitoring: bool
+    """Boolean flag which enables ENHANCED_CONTACT_MONITORING on an instance."""
+    HighVolumeOutBound: bool
+    """Boolean flag which enables HIGH_VOLUME_OUTBOUND on an instance."""
+    InboundCalls: Required[bool]
+    """Mandatory element which enables inbound calls on new instance."""
+    MessageStreaming: bool
+    """Boolean flag which enables MESSAGE_STREAMING on an instance."""
+    MultiPartyChatConference: bool
+    """Boolean flag which enables MULTI_PARTY_CHAT_CONFERENCE on an instance."""
+    MultiPartyConference: bool
+    """Boolean flag which enables MULTI_PARTY_CONFERENCE on an instance."""
+    OutboundCalls: Required[bool]
+    """Mandatory element which enables outbound calls on new instance."""
+    UseCustomTTSVoices: bool
+    """Boolean flag which enables USE_CUSTOM_TTS_VOICES on an instance."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::Instance",
     schema_file="aws-connect-instance.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn", "/ServiceRole", "/CreatedTime", "/InstanceStatus"),
     create_only=("/DirectoryId", "/InstanceAlias", "/IdentityManagementType"),
     write_only=("/DirectoryId",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("IdentityManagementType", "Attributes"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -113,94 +126,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Attributes": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoMuteAgentOnHold": {"$ref": "#/definitions/AutoMuteAgentOnHold"},
-                "AutoResolveBestVoices": {"$ref": "#/definitions/AutoResolveBestVoices"},
-                "ContactLens": {"$ref": "#/definitions/ContactLens"},
-                "ContactflowLogs": {"$ref": "#/definitions/ContactflowLogs"},
-                "EarlyMedia": {"$ref": "#/definitions/EarlyMedia"},
-                "EnhancedChatMonitoring": {"$ref": "#/definitions/EnhancedChatMonitoring"},
-                "EnhancedContactMonitoring": {"$ref": "#/definitions/EnhancedContactMonitoring"},
-                "HighVolumeOutBound": {"$ref": "#/definitions/HighVolumeOutBound"},
-                "InboundCalls": {"$ref": "#/definitions/InboundCalls"},
-                "MessageStreaming": {"$ref": "#/definitions/MessageStreaming"},
-                "MultiPartyChatConference": {"$ref": "#/definitions/MultiPartyChatConference"},
-                "MultiPartyConference": {"$ref": "#/definitions/MultiPartyConference"},
-                "OutboundCalls": {"$ref": "#/definitions/OutboundCalls"},
-                "UseCustomTTSVoices": {"$ref": "#/definitions/UseCustomTTSVoices"},
-            },
-            "required": ["InboundCalls", "OutboundCalls"],
-            "type": "object",
-        },
-        "AutoMuteAgentOnHold": {"type": "boolean"},
-        "AutoResolveBestVoices": {"type": "boolean"},
-        "ContactLens": {"type": "boolean"},
-        "ContactflowLogs": {"type": "boolean"},
-        "EarlyMedia": {"type": "boolean"},
-        "EnhancedChatMonitoring": {"type": "boolean"},
-        "EnhancedContactMonitoring": {"type": "boolean"},
-        "HighVolumeOutBound": {"type": "boolean"},
-        "InboundCalls": {"type": "boolean"},
-        "MessageStreaming": {"type": "boolean"},
-        "MultiPartyChatConference": {"type": "boolean"},
-        "MultiPartyConference": {"type": "boolean"},
-        "OutboundCalls": {"type": "boolean"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UseCustomTTSVoices": {"type": "boolean"},
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Attributes": {"$ref": "#/definitions/Attributes"},
-        "CreatedTime": {"type": "string"},
-        "DirectoryId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^d-[0-9a-f]{10}$",
-            "type": "string",
-        },
-        "Id": {"type": "string"},
-        "IdentityManagementType": {
-            "enum": ["SAML", "CONNECT_MANAGED", "EXISTING_DIRECTORY"],
-            "type": "string",
-        },
-        "InstanceAlias": {
-            "maxLength": 45,
-            "minLength": 1,
-            "pattern": "^(?!d-)([\\da-zA-Z]+)([-]*[\\da-zA-Z])*$",
-            "type": "string",
-        },
-        "InstanceStatus": {
-            "enum": ["CREATION_IN_PROGRESS", "CREATION_FAILED", "ACTIVE"],
-            "type": "string",
-        },
-        "ServiceRole": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["IdentityManagementType", "Attributes"],
-}
-
 
 class Instance(_Resource):
     """AWS::Connect::Instance: Resource Type definition for AWS::Connect::Instance
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): DirectoryId, InstanceAlias,
+    IdentityManagementType.
+    Write-only (sent to AWS, never read back): DirectoryId.
+    Read-only attributes (known once deployed): Arn, CreatedTime, Id, InstanceStatus, ServiceRole.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-instance.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -208,44 +145,57 @@ class Instance(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InstanceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "instance.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """An instanceArn is automatically generated on creation based on instanceId."""
     CreatedTime: str
+    """Timestamp of instance creation logged as part of instance creation."""
     Id: str
+    """An instanceId is automatically generated on creation and assigned as the unique identifier."""
     InstanceStatus: Literal["CREATION_IN_PROGRESS", "CREATION_FAILED", "ACTIVE"]
+    """Specifies the creation status of new instance."""
     ServiceRole: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Service linked role created as part of instance creation."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Attributes: AttributesObjectDict
     DirectoryId: str
     IdentityManagementType: Literal["SAML", "CONNECT_MANAGED", "EXISTING_DIRECTORY"]
     InstanceAlias: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Attributes: AttributesObject | AttributesObjectDict,
+        IdentityManagementType: Literal["SAML", "CONNECT_MANAGED", "EXISTING_DIRECTORY"],
+        DirectoryId: str | None = None,
+        InstanceAlias: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::Instance; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Attributes: AttributesObject | AttributesObjectDict,
-            IdentityManagementType: Literal["SAML", "CONNECT_MANAGED", "EXISTING_DIRECTORY"],
-            DirectoryId: str | None = None,
-            InstanceAlias: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::Instance; `await` it inside an App to deploy it.
-
-            Attributes: The attributes for the instance.
-            DirectoryId: Existing directoryId user wants to map to the new Connect instance.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Attributes: The attributes for the instance. Required.
             IdentityManagementType: Specifies the type of directory integration for new instance.
+                Create-only: changing it replaces the resource. Required.
+            DirectoryId: Existing directoryId user wants to map to the new Connect instance.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             InstanceAlias: Alias of the new directory created as part of new instance creation.
+                Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

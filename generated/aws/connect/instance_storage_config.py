@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,70 +71,66 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-InstanceStorageConfigEncryptionConfigDict = TypedDict(
-    "InstanceStorageConfigEncryptionConfigDict",
-    {
-        "EncryptionType": "Required[Literal['KMS']]",
-        "KeyId": "Required[str]",
-    },
-    total=False,
-)
 
-InstanceStorageConfigKinesisFirehoseConfigDict = TypedDict(
-    "InstanceStorageConfigKinesisFirehoseConfigDict",
-    {
-        "FirehoseArn": "Required[str]",
-    },
-    total=False,
-)
+class InstanceStorageConfigEncryptionConfigDict(TypedDict, total=False):
+    """InstanceStorageConfigEncryptionConfig as a plain dict."""
 
-InstanceStorageConfigKinesisStreamConfigDict = TypedDict(
-    "InstanceStorageConfigKinesisStreamConfigDict",
-    {
-        "StreamArn": "Required[str]",
-    },
-    total=False,
-)
+    EncryptionType: Required[Literal["KMS"]]
+    """Specifies default encryption using AWS KMS-Managed Keys"""
+    KeyId: Required[str]
+    """Specifies the encryption key id"""
 
-InstanceStorageConfigKinesisVideoStreamConfigDict = TypedDict(
-    "InstanceStorageConfigKinesisVideoStreamConfigDict",
-    {
-        "EncryptionConfig": "Required[InstanceStorageConfigEncryptionConfigDict]",
-        "Prefix": "Required[str]",
-        "RetentionPeriodHours": "Required[float]",
-    },
-    total=False,
-)
 
-InstanceStorageConfigS3ConfigDict = TypedDict(
-    "InstanceStorageConfigS3ConfigDict",
-    {
-        "BucketName": "Required[str]",
-        "BucketPrefix": "Required[str]",
-        "EncryptionConfig": "InstanceStorageConfigEncryptionConfigDict",
-    },
-    total=False,
-)
+class InstanceStorageConfigKinesisFirehoseConfigDict(TypedDict, total=False):
+    """InstanceStorageConfigKinesisFirehoseConfig as a plain dict."""
 
+    FirehoseArn: Required[str]
+    """An ARN is a unique AWS resource identifier."""
+
+
+class InstanceStorageConfigKinesisStreamConfigDict(TypedDict, total=False):
+    """InstanceStorageConfigKinesisStreamConfig as a plain dict."""
+
+    StreamArn: Required[str]
+    """An ARN is a unique AWS resource identifier."""
+
+
+class InstanceStorageConfigKinesisVideoStreamConfigDict(TypedDict, total=False):
+    """InstanceStorageConfigKinesisVideoStreamConfig as a plain dict."""
+
+    EncryptionConfig: Required[InstanceStorageConfigEncryptionConfigDict]
+    """Type: InstanceStorageConfigEncryptionConfigDict."""
+    Prefix: Required[str]
+    """Prefixes are used to infer logical hierarchy"""
+    RetentionPeriodHours: Required[float]
+    """Number of hours"""
+
+
+class InstanceStorageConfigS3ConfigDict(TypedDict, total=False):
+    """InstanceStorageConfigS3Config as a plain dict."""
+
+    BucketName: Required[str]
+    """A name for the S3 Bucket"""
+    BucketPrefix: Required[str]
+    """Prefixes are used to infer logical hierarchy"""
+    EncryptionConfig: InstanceStorageConfigEncryptionConfigDict
+    """Type: InstanceStorageConfigEncryptionConfigDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::InstanceStorageConfig",
     schema_file="aws-connect-instancestorageconfig.json",
     primary_identifier=("/InstanceArn", "/AssociationId", "/ResourceType"),
-    additional_identifiers=(),
     read_only=("/AssociationId",),
     create_only=("/InstanceArn", "/ResourceType"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("InstanceArn", "ResourceType", "StorageType"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -140,114 +140,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AssociationId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[-a-z0-9]*$",
-            "type": "string",
-        },
-        "BucketName": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "EncryptionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionType": {"$ref": "#/definitions/EncryptionType"},
-                "KeyId": {"$ref": "#/definitions/KeyId"},
-            },
-            "required": ["EncryptionType", "KeyId"],
-            "type": "object",
-        },
-        "EncryptionType": {"enum": ["KMS"], "type": "string"},
-        "FirehoseDeliveryStreamArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:firehose:[-a-z0-9]*:[0-9]{12}:deliverystream/[-a-zA-Z0-9_.]*$",
-            "type": "string",
-        },
-        "Hours": {"type": "number"},
-        "InstanceStorageResourceType": {
-            "enum": [
-                "CHAT_TRANSCRIPTS",
-                "CALL_RECORDINGS",
-                "SCHEDULED_REPORTS",
-                "MEDIA_STREAMS",
-                "CONTACT_TRACE_RECORDS",
-                "AGENT_EVENTS",
-                "REAL_TIME_CONTACT_ANALYSIS_SEGMENTS",
-                "ATTACHMENTS",
-                "CONTACT_EVALUATIONS",
-                "SCREEN_RECORDINGS",
-                "REAL_TIME_CONTACT_ANALYSIS_CHAT_SEGMENTS",
-                "REAL_TIME_CONTACT_ANALYSIS_VOICE_SEGMENTS",
-                "EMAIL_MESSAGES",
-            ],
-            "type": "string",
-        },
-        "KeyId": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "KinesisFirehoseConfig": {
-            "additionalProperties": False,
-            "properties": {"FirehoseArn": {"$ref": "#/definitions/FirehoseDeliveryStreamArn"}},
-            "required": ["FirehoseArn"],
-            "type": "object",
-        },
-        "KinesisStreamArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:kinesis:[-a-z0-9]*:[0-9]{12}:stream/[-a-zA-Z0-9_.]*$",
-            "type": "string",
-        },
-        "KinesisStreamConfig": {
-            "additionalProperties": False,
-            "properties": {"StreamArn": {"$ref": "#/definitions/KinesisStreamArn"}},
-            "required": ["StreamArn"],
-            "type": "object",
-        },
-        "KinesisVideoStreamConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionConfig": {"$ref": "#/definitions/EncryptionConfig"},
-                "Prefix": {"$ref": "#/definitions/Prefix"},
-                "RetentionPeriodHours": {"$ref": "#/definitions/Hours"},
-            },
-            "required": ["Prefix", "RetentionPeriodHours", "EncryptionConfig"],
-            "type": "object",
-        },
-        "Prefix": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "S3Config": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"$ref": "#/definitions/BucketName"},
-                "BucketPrefix": {"$ref": "#/definitions/Prefix"},
-                "EncryptionConfig": {"$ref": "#/definitions/EncryptionConfig"},
-            },
-            "required": ["BucketName", "BucketPrefix"],
-            "type": "object",
-        },
-        "StorageType": {
-            "enum": ["S3", "KINESIS_VIDEO_STREAM", "KINESIS_STREAM", "KINESIS_FIREHOSE"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "AssociationId": {"$ref": "#/definitions/AssociationId"},
-        "InstanceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "KinesisFirehoseConfig": {"$ref": "#/definitions/KinesisFirehoseConfig"},
-        "KinesisStreamConfig": {"$ref": "#/definitions/KinesisStreamConfig"},
-        "KinesisVideoStreamConfig": {"$ref": "#/definitions/KinesisVideoStreamConfig"},
-        "ResourceType": {"$ref": "#/definitions/InstanceStorageResourceType"},
-        "S3Config": {"$ref": "#/definitions/S3Config"},
-        "StorageType": {"$ref": "#/definitions/StorageType"},
-    },
-    "required": ["InstanceArn", "ResourceType", "StorageType"],
-}
-
 
 class InstanceStorageConfig(_Resource):
-    """AWS::Connect::InstanceStorageConfig: Resource Type definition for AWS::Connect::InstanceStorageConfig
+    """AWS::Connect::InstanceStorageConfig: Resource Type definition for
+    AWS::Connect::InstanceStorageConfig
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceArn, AssociationId, ResourceType (composite: the values joined by '|').
+    Replaced when any of these change (create-only): InstanceArn, ResourceType.
+    Read-only attributes (known once deployed): AssociationId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-instancestorageconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -257,11 +160,16 @@ class InstanceStorageConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InstanceStorageConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "instance_storage_config.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AssociationId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """An associationID is automatically generated when a storage config is associated with an
+    instance"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InstanceArn: str
     KinesisFirehoseConfig: InstanceStorageConfigKinesisFirehoseConfigDict
     KinesisStreamConfig: InstanceStorageConfigKinesisStreamConfigDict
@@ -284,51 +192,58 @@ class InstanceStorageConfig(_Resource):
     S3Config: InstanceStorageConfigS3ConfigDict
     StorageType: Literal["S3", "KINESIS_VIDEO_STREAM", "KINESIS_STREAM", "KINESIS_FIREHOSE"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceArn: str,
+        ResourceType: Literal[
+            "CHAT_TRANSCRIPTS",
+            "CALL_RECORDINGS",
+            "SCHEDULED_REPORTS",
+            "MEDIA_STREAMS",
+            "CONTACT_TRACE_RECORDS",
+            "AGENT_EVENTS",
+            "REAL_TIME_CONTACT_ANALYSIS_SEGMENTS",
+            "ATTACHMENTS",
+            "CONTACT_EVALUATIONS",
+            "SCREEN_RECORDINGS",
+            "REAL_TIME_CONTACT_ANALYSIS_CHAT_SEGMENTS",
+            "REAL_TIME_CONTACT_ANALYSIS_VOICE_SEGMENTS",
+            "EMAIL_MESSAGES",
+        ],
+        StorageType: Literal["S3", "KINESIS_VIDEO_STREAM", "KINESIS_STREAM", "KINESIS_FIREHOSE"],
+        KinesisFirehoseConfig: InstanceStorageConfigKinesisFirehoseConfig
+        | InstanceStorageConfigKinesisFirehoseConfigDict
+        | None = None,
+        KinesisStreamConfig: InstanceStorageConfigKinesisStreamConfig
+        | InstanceStorageConfigKinesisStreamConfigDict
+        | None = None,
+        KinesisVideoStreamConfig: InstanceStorageConfigKinesisVideoStreamConfig
+        | InstanceStorageConfigKinesisVideoStreamConfigDict
+        | None = None,
+        S3Config: InstanceStorageConfigS3Config | InstanceStorageConfigS3ConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::InstanceStorageConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceArn: str,
-            ResourceType: Literal[
-                "CHAT_TRANSCRIPTS",
-                "CALL_RECORDINGS",
-                "SCHEDULED_REPORTS",
-                "MEDIA_STREAMS",
-                "CONTACT_TRACE_RECORDS",
-                "AGENT_EVENTS",
-                "REAL_TIME_CONTACT_ANALYSIS_SEGMENTS",
-                "ATTACHMENTS",
-                "CONTACT_EVALUATIONS",
-                "SCREEN_RECORDINGS",
-                "REAL_TIME_CONTACT_ANALYSIS_CHAT_SEGMENTS",
-                "REAL_TIME_CONTACT_ANALYSIS_VOICE_SEGMENTS",
-                "EMAIL_MESSAGES",
-            ],
-            StorageType: Literal[
-                "S3", "KINESIS_VIDEO_STREAM", "KINESIS_STREAM", "KINESIS_FIREHOSE"
-            ],
-            KinesisFirehoseConfig: InstanceStorageConfigKinesisFirehoseConfig
-            | InstanceStorageConfigKinesisFirehoseConfigDict
-            | None = None,
-            KinesisStreamConfig: InstanceStorageConfigKinesisStreamConfig
-            | InstanceStorageConfigKinesisStreamConfigDict
-            | None = None,
-            KinesisVideoStreamConfig: InstanceStorageConfigKinesisVideoStreamConfig
-            | InstanceStorageConfigKinesisVideoStreamConfigDict
-            | None = None,
-            S3Config: InstanceStorageConfigS3Config
-            | InstanceStorageConfigS3ConfigDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::InstanceStorageConfig; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             InstanceArn: Connect Instance ID with which the storage config will be associated
+                Create-only: changing it replaces the resource. Required.
+            ResourceType: Specifies the type of storage resource available for the instance
+                Create-only: changing it replaces the resource. Required.
+            StorageType: Specifies the storage type to be associated with the instance Required.
+            KinesisFirehoseConfig: Type: InstanceStorageConfigKinesisFirehoseConfigDict.
+            KinesisStreamConfig: Type: InstanceStorageConfigKinesisStreamConfigDict.
+            KinesisVideoStreamConfig: Type: InstanceStorageConfigKinesisVideoStreamConfigDict.
+            S3Config: Type: InstanceStorageConfigS3ConfigDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

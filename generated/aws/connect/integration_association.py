@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::IntegrationAssociation",
     schema_file="aws-connect-integrationassociation.json",
     primary_identifier=("/InstanceId", "/IntegrationType", "/IntegrationArn"),
-    additional_identifiers=(),
     read_only=("/IntegrationAssociationId",),
     create_only=(
         "/InstanceId",
@@ -74,18 +79,9 @@ METADATA = _TypeMetadata(
         "/SourceApplicationName",
         "/SourceApplicationUrl",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("InstanceId", "IntegrationType", "IntegrationArn"),
     list_required=("InstanceId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -95,81 +91,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "InstanceId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "IntegrationArn": {"maxLength": 140, "minLength": 1, "type": "string"},
-        "IntegrationAssociationId": {"type": "string"},
-        "IntegrationType": {
-            "enum": [
-                "LEX_BOT",
-                "LAMBDA_FUNCTION",
-                "APPLICATION",
-                "CASES_DOMAIN",
-                "WISDOM_ASSISTANT",
-                "WISDOM_KNOWLEDGE_BASE",
-                "WISDOM_QUICK_RESPONSES",
-                "FILE_SCANNER",
-                "MESSAGE_PROCESSOR",
-                "Q_MESSAGE_TEMPLATES",
-                "SES_IDENTITY",
-                "EVENT",
-            ],
-            "type": "string",
-        },
-        "SourceApplicationName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_ -]+$",
-            "type": "string",
-        },
-        "SourceApplicationUrl": {"maxLength": 2000, "minLength": 1, "type": "string"},
-        "SourceType": {"enum": ["SALESFORCE", "ZENDESK", "CASES"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "InstanceId": {"$ref": "#/definitions/InstanceId"},
-        "IntegrationArn": {"$ref": "#/definitions/IntegrationArn"},
-        "IntegrationAssociationId": {"$ref": "#/definitions/IntegrationAssociationId"},
-        "IntegrationType": {"$ref": "#/definitions/IntegrationType"},
-        "SourceApplicationName": {"$ref": "#/definitions/SourceApplicationName"},
-        "SourceApplicationUrl": {"$ref": "#/definitions/SourceApplicationUrl"},
-        "SourceType": {"$ref": "#/definitions/SourceType"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["InstanceId", "IntegrationType", "IntegrationArn"],
-}
-
 
 class IntegrationAssociation(_Resource):
-    """AWS::Connect::IntegrationAssociation: Resource Type definition for AWS::Connect::IntegrationAssociation
+    """AWS::Connect::IntegrationAssociation: Resource Type definition for
+    AWS::Connect::IntegrationAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceId, IntegrationType, IntegrationArn (composite: the values joined by '|').
+    Replaced when any of these change (create-only): InstanceId, IntegrationArn, IntegrationType,
+    SourceType, SourceApplicationName, SourceApplicationUrl.
+    Read-only attributes (known once deployed): IntegrationAssociationId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-integrationassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -179,11 +112,15 @@ class IntegrationAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IntegrationAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "integration_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     IntegrationAssociationId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Identifier of the association with Connect Instance"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InstanceId: str
     IntegrationArn: str
     IntegrationType: Literal[
@@ -205,40 +142,55 @@ class IntegrationAssociation(_Resource):
     SourceType: Literal["SALESFORCE", "ZENDESK", "CASES"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceId: str,
+        IntegrationArn: str,
+        IntegrationType: Literal[
+            "LEX_BOT",
+            "LAMBDA_FUNCTION",
+            "APPLICATION",
+            "CASES_DOMAIN",
+            "WISDOM_ASSISTANT",
+            "WISDOM_KNOWLEDGE_BASE",
+            "WISDOM_QUICK_RESPONSES",
+            "FILE_SCANNER",
+            "MESSAGE_PROCESSOR",
+            "Q_MESSAGE_TEMPLATES",
+            "SES_IDENTITY",
+            "EVENT",
+        ],
+        SourceApplicationName: str | None = None,
+        SourceApplicationUrl: str | None = None,
+        SourceType: Literal["SALESFORCE", "ZENDESK", "CASES"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::IntegrationAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceId: str,
-            IntegrationArn: str,
-            IntegrationType: Literal[
-                "LEX_BOT",
-                "LAMBDA_FUNCTION",
-                "APPLICATION",
-                "CASES_DOMAIN",
-                "WISDOM_ASSISTANT",
-                "WISDOM_KNOWLEDGE_BASE",
-                "WISDOM_QUICK_RESPONSES",
-                "FILE_SCANNER",
-                "MESSAGE_PROCESSOR",
-                "Q_MESSAGE_TEMPLATES",
-                "SES_IDENTITY",
-                "EVENT",
-            ],
-            SourceApplicationName: str | None = None,
-            SourceApplicationUrl: str | None = None,
-            SourceType: Literal["SALESFORCE", "ZENDESK", "CASES"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::IntegrationAssociation; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceId: Amazon Connect instance identifier Create-only: changing it replaces the
+                resource. Required.
+            IntegrationArn: ARN of Integration being associated with the instance Create-only:
+                changing it replaces the resource. Required.
+            IntegrationType: Specifies the integration type to be associated with the instance
+                Create-only: changing it replaces the resource. Required.
+            SourceApplicationName: The name of the external application. This is only supported for
+                the EVENT integration type Create-only: changing it replaces the resource.
+            SourceApplicationUrl: The URL for the external application. This is only supported for
+                the EVENT integration type Create-only: changing it replaces the resource.
+            SourceType: The type of the data source. This is only supported for the EVENT
+                integration type Create-only: changing it replaces the resource.
             Tags: The tags used to organize, track, or control access for this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

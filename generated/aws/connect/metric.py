@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,119 +99,126 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AvailableFilterDict = TypedDict(
-    "AvailableFilterDict",
-    {
-        "Id": "Required[str]",
-        "Type": "Required[Literal['METRIC_LEVEL', 'RESOURCE_LEVEL']]",
-    },
-    total=False,
-)
 
-CalculationComponentDict = TypedDict(
-    "CalculationComponentDict",
-    {
-        "Alias": "Required[str]",
-        "MetricFilters": "list[MetricFilterDict]",
-        "MetricId": "str",
-        "MetricName": "str",
-    },
-    total=False,
-)
+class AvailableFilterDict(TypedDict, total=False):
+    """AvailableFilter as a plain dict."""
 
-MetricCreatedUserOption1Dict = TypedDict(
-    "MetricCreatedUserOption1Dict",
-    {
-        "AWSIdentityArn": "Required[str]",
-    },
-    total=False,
-)
+    Id: Required[str]
+    """Type: str."""
+    Type: Required[Literal["METRIC_LEVEL", "RESOURCE_LEVEL"]]
+    """Allowed values: 'METRIC_LEVEL', 'RESOURCE_LEVEL'."""
 
-MetricCreatedUserOption2Dict = TypedDict(
-    "MetricCreatedUserOption2Dict",
-    {
-        "ConnectUserArn": "Required[str]",
-    },
-    total=False,
-)
 
-MetricFilterDict = TypedDict(
-    "MetricFilterDict",
-    {
-        "BooleanCondition": "MetricFilterBooleanConditionDict",
-        "MetricFilterKey": "Required[str]",
-        "Negate": "bool",
-        "NumberCondition": "MetricFilterNumberConditionDict",
-        "StringCondition": "MetricFilterStringConditionDict",
-    },
-    total=False,
-)
+class CalculationComponentDict(TypedDict, total=False):
+    """CalculationComponent as a plain dict."""
 
-MetricFilterBooleanConditionDict = TypedDict(
-    "MetricFilterBooleanConditionDict",
-    {
-        "Comparison": "Required[Literal['IS_TRUE', 'IS_FALSE']]",
-    },
-    total=False,
-)
+    Alias: Required[str]
+    """Metric calculation component alias for use within a calculation"""
+    MetricFilters: list[MetricFilterDict]
+    """Items: 0 to 5 items."""
+    MetricId: str
+    """Length: 1 to 150 characters."""
+    MetricName: str
+    """Length: 1 to 128 characters."""
 
-MetricFilterNumberConditionDict = TypedDict(
-    "MetricFilterNumberConditionDict",
-    {
-        "Comparison": "Required[Literal['LESSER', 'LESSER_OR_EQUAL', 'GREATER', 'GREATER_OR_EQUAL']]",
-        "Values": "Required[list[float]]",
-    },
-    total=False,
-)
 
-MetricFilterStringConditionDict = TypedDict(
-    "MetricFilterStringConditionDict",
-    {
-        "Comparison": "Required[Literal['MATCHES_ANY', 'MATCHES_NONE']]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
+class MetricCreatedUserOption1Dict(TypedDict, total=False):
+    """MetricCreatedUserOption1 as a plain dict."""
 
-MetricLastModifiedUserOption1Dict = TypedDict(
-    "MetricLastModifiedUserOption1Dict",
-    {
-        "AWSIdentityArn": "Required[str]",
-    },
-    total=False,
-)
+    AWSIdentityArn: Required[str]
+    """STS or IAM ARN representing the identity of API Caller. SDK users cannot populate this and
+    this value is calculated automatically if ConnectUserArn is not provided."""
 
-MetricLastModifiedUserOption2Dict = TypedDict(
-    "MetricLastModifiedUserOption2Dict",
-    {
-        "ConnectUserArn": "Required[str]",
-    },
-    total=False,
-)
 
-MetricMetricCalculationDict = TypedDict(
-    "MetricMetricCalculationDict",
-    {
-        "Calculation": "Required[str]",
-        "CalculationComponents": "Required[list[CalculationComponentDict]]",
-    },
-    total=False,
-)
+class MetricCreatedUserOption2Dict(TypedDict, total=False):
+    """MetricCreatedUserOption2 as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ConnectUserArn: Required[str]
+    """An agent ARN representing a connect user."""
 
+
+class MetricFilterDict(TypedDict, total=False):
+    """MetricFilter as a plain dict."""
+
+    BooleanCondition: MetricFilterBooleanConditionDict
+    """Type: MetricFilterBooleanConditionDict."""
+    MetricFilterKey: Required[str]
+    """Length: 1 to 100 characters."""
+    Negate: bool
+    """Type: bool."""
+    NumberCondition: MetricFilterNumberConditionDict
+    """Type: MetricFilterNumberConditionDict."""
+    StringCondition: MetricFilterStringConditionDict
+    """Type: MetricFilterStringConditionDict."""
+
+
+class MetricFilterBooleanConditionDict(TypedDict, total=False):
+    """MetricFilterBooleanCondition as a plain dict."""
+
+    Comparison: Required[Literal["IS_TRUE", "IS_FALSE"]]
+    """Allowed values: 'IS_TRUE', 'IS_FALSE'."""
+
+
+class MetricFilterNumberConditionDict(TypedDict, total=False):
+    """MetricFilterNumberCondition as a plain dict."""
+
+    Comparison: Required[Literal["LESSER", "LESSER_OR_EQUAL", "GREATER", "GREATER_OR_EQUAL"]]
+    """Allowed values: 'LESSER', 'LESSER_OR_EQUAL', 'GREATER', 'GREATER_OR_EQUAL'."""
+    Values: Required[list[float]]
+    """Items: 1 to 10 items."""
+
+
+class MetricFilterStringConditionDict(TypedDict, total=False):
+    """MetricFilterStringCondition as a plain dict."""
+
+    Comparison: Required[Literal["MATCHES_ANY", "MATCHES_NONE"]]
+    """Allowed values: 'MATCHES_ANY', 'MATCHES_NONE'."""
+    Values: Required[list[str]]
+    """Items: 1 to 15 items."""
+
+
+class MetricLastModifiedUserOption1Dict(TypedDict, total=False):
+    """MetricLastModifiedUserOption1 as a plain dict."""
+
+    AWSIdentityArn: Required[str]
+    """STS or IAM ARN representing the identity of API Caller. SDK users cannot populate this and
+    this value is calculated automatically if ConnectUserArn is not provided."""
+
+
+class MetricLastModifiedUserOption2Dict(TypedDict, total=False):
+    """MetricLastModifiedUserOption2 as a plain dict."""
+
+    ConnectUserArn: Required[str]
+    """An agent ARN representing a connect user."""
+
+
+class MetricMetricCalculationDict(TypedDict, total=False):
+    """MetricMetricCalculation as a plain dict: The calculation configuration for the metric"""
+
+    Calculation: Required[str]
+    """The calculation formula"""
+    CalculationComponents: Required[list[CalculationComponentDict]]
+    """The calculation components for the metric"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is maximum of 256 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::Metric",
     schema_file="aws-connect-metric.json",
     primary_identifier=("/MetricArn",),
-    additional_identifiers=(),
     read_only=(
         "/MetricArn",
         "/CreatedTime",
@@ -229,18 +240,9 @@ METADATA = _TypeMetadata(
         "/PrimaryEventSourceEffectiveTimestampType",
     ),
     create_only=("/InstanceArn", "/Status"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("InstanceArn", "Name", "MetricCalculation", "Unit", "Status"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -250,179 +252,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AvailableFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"type": "string"},
-                "Type": {"enum": ["METRIC_LEVEL", "RESOURCE_LEVEL"], "type": "string"},
-            },
-            "required": ["Id", "Type"],
-            "type": "object",
-        },
-        "CalculationComponent": {
-            "additionalProperties": False,
-            "properties": {
-                "Alias": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z_][a-zA-Z0-9_]*",
-                    "type": "string",
-                },
-                "MetricFilters": {
-                    "items": {"$ref": "#/definitions/MetricFilter"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "MetricId": {"maxLength": 150, "minLength": 1, "type": "string"},
-                "MetricName": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["Alias"],
-            "type": "object",
-        },
-        "CreatedByInfo": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"AWSIdentityArn": {"type": "string"}},
-                    "required": ["AWSIdentityArn"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"ConnectUserArn": {"type": "string"}},
-                    "required": ["ConnectUserArn"],
-                },
-            ],
-            "type": "object",
-        },
-        "MetricFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "BooleanCondition": {"$ref": "#/definitions/MetricFilterBooleanCondition"},
-                "MetricFilterKey": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "Negate": {"type": "boolean"},
-                "NumberCondition": {"$ref": "#/definitions/MetricFilterNumberCondition"},
-                "StringCondition": {"$ref": "#/definitions/MetricFilterStringCondition"},
-            },
-            "required": ["MetricFilterKey"],
-            "type": "object",
-        },
-        "MetricFilterBooleanCondition": {
-            "additionalProperties": False,
-            "properties": {"Comparison": {"enum": ["IS_TRUE", "IS_FALSE"], "type": "string"}},
-            "required": ["Comparison"],
-            "type": "object",
-        },
-        "MetricFilterNumberCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Comparison": {
-                    "enum": ["LESSER", "LESSER_OR_EQUAL", "GREATER", "GREATER_OR_EQUAL"],
-                    "type": "string",
-                },
-                "Values": {
-                    "items": {"type": "number"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Comparison", "Values"],
-            "type": "object",
-        },
-        "MetricFilterStringCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Comparison": {"enum": ["MATCHES_ANY", "MATCHES_NONE"], "type": "string"},
-                "Values": {
-                    "items": {"type": "string"},
-                    "maxItems": 15,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Comparison", "Values"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Category": {"type": "string"},
-        "CreatedTime": {"type": "number"},
-        "CreatedUser": {"$ref": "#/definitions/CreatedByInfo"},
-        "CreationMethod": {"enum": ["SERVICE_LEVEL_BUILDER", "METRIC_BUILDER"], "type": "string"},
-        "Description": {"maxLength": 500, "minLength": 0, "type": "string"},
-        "EffectiveTime": {"type": "number"},
-        "Filters": {"items": {"$ref": "#/definitions/AvailableFilter"}, "type": "array"},
-        "Groupings": {"items": {"type": "string"}, "type": "array"},
-        "InstanceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "LastModifiedRegion": {"type": "string"},
-        "LastModifiedTime": {"type": "number"},
-        "LastModifiedUser": {"$ref": "#/definitions/CreatedByInfo"},
-        "MetricArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/metric/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "MetricCalculation": {
-            "additionalProperties": False,
-            "properties": {
-                "Calculation": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "CalculationComponents": {
-                    "items": {"$ref": "#/definitions/CalculationComponent"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["CalculationComponents", "Calculation"],
-            "type": "object",
-        },
-        "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "PositiveTrendIndicator": {"enum": ["POSITIVE", "NEGATIVE", "NEUTRAL"], "type": "string"},
-        "PrimaryEventSource": {"type": "string"},
-        "PrimaryEventSourceEffectiveTimestampType": {"type": "string"},
-        "RefreshRate": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-        "Status": {"enum": ["SAVED", "PUBLISHED"], "type": "string"},
-        "SupportedStats": {"items": {"type": "string"}, "type": "array"},
-        "SupportsCustomCalculation": {"type": "boolean"},
-        "SupportsPreaggregateCalculation": {"type": "boolean"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Type": {"enum": ["AWS_MANAGED", "CUSTOMER_MANAGED"], "type": "string"},
-        "Unit": {"enum": ["INTEGER", "DOUBLE", "PERCENT", "SECONDS"], "type": "string"},
-    },
-    "required": ["InstanceArn", "Name", "MetricCalculation", "Unit", "Status"],
-}
-
 
 class Metric(_Resource):
-    """AWS::Connect::Metric: Resource Type definition for AWS::Connect::Metric, a custom metric configured for an Amazon Connect instance
+    """AWS::Connect::Metric: Resource Type definition for AWS::Connect::Metric, a custom metric
+    configured for an Amazon Connect instance
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MetricArn.
+    Replaced when any of these change (create-only): InstanceArn, Status.
+    Read-only attributes (known once deployed): Category, CreatedTime, CreatedUser, CreationMethod,
+    EffectiveTime, Filters, Groupings, LastModifiedRegion, LastModifiedTime, LastModifiedUser,
+    MetricArn, PrimaryEventSource, PrimaryEventSourceEffectiveTimestampType, RefreshRate,
+    SupportedStats, SupportsCustomCalculation, SupportsPreaggregateCalculation, Type.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-metric.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -430,28 +273,51 @@ class Metric(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MetricAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "metric.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Category: str
+    """The category of the custom metric"""
     CreatedTime: float
+    """The timestamp where the metric was created"""
     CreatedUser: dict[str, Any]
+    """Type: dict[str, Any]."""
     CreationMethod: Literal["SERVICE_LEVEL_BUILDER", "METRIC_BUILDER"]
+    """Whether the metric was built with the guided Service Level (SL) experience, or with the
+    free-form metric builder"""
     EffectiveTime: float
+    """Earliest time that can be queried for this metric"""
     Filters: list[AvailableFilterDict]
+    """List of filter types that may be used with this metric"""
     Groupings: list[str]
+    """List of groupings that may be used with this metric"""
     LastModifiedRegion: str
+    """The AWS region where the metric was last modified"""
     LastModifiedTime: float
+    """The timestamp where the metric was last modified"""
     LastModifiedUser: dict[str, Any]
+    """Type: dict[str, Any]."""
     MetricArn: str
+    """The Amazon Resource Name (ARN) for the custom metric."""
     PrimaryEventSource: str
+    """Main provider of the document/row-level data for the metric; should match Data Lake table
+    names"""
     PrimaryEventSourceEffectiveTimestampType: str
+    """Identifies the timestamp used to place the metrics on a time-series; should match public
+    attribute name"""
     RefreshRate: int
+    """Recommended time to wait between each refresh of data for the metric"""
     SupportedStats: list[str]
+    """List of stat aggregations available for the metric"""
     SupportsCustomCalculation: bool
+    """The metric may be used to compose other (custom) metrics"""
     SupportsPreaggregateCalculation: bool
+    """The metric may be used to compose other (custom) metrics, meaning it can be used inside of
+    aggregate stat functions"""
     Type: Literal["AWS_MANAGED", "CUSTOMER_MANAGED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Whether the metric is provided out-of-the-box or created by each customer"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     InstanceArn: str
     MetricCalculation: MetricMetricCalculationDict
@@ -461,35 +327,41 @@ class Metric(_Resource):
     Tags: list[TagDict]
     Unit: Literal["INTEGER", "DOUBLE", "PERCENT", "SECONDS"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceArn: str,
+        MetricCalculation: MetricMetricCalculation | MetricMetricCalculationDict,
+        Name: str,
+        Status: Literal["SAVED", "PUBLISHED"],
+        Unit: Literal["INTEGER", "DOUBLE", "PERCENT", "SECONDS"],
+        Description: str | None = None,
+        PositiveTrendIndicator: Literal["POSITIVE", "NEGATIVE", "NEUTRAL"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::Metric; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceArn: str,
-            MetricCalculation: MetricMetricCalculation | MetricMetricCalculationDict,
-            Name: str,
-            Status: Literal["SAVED", "PUBLISHED"],
-            Unit: Literal["INTEGER", "DOUBLE", "PERCENT", "SECONDS"],
-            Description: str | None = None,
-            PositiveTrendIndicator: Literal["POSITIVE", "NEGATIVE", "NEUTRAL"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::Metric; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceArn: The identifier of the Amazon Connect instance. Create-only: changing it
+                replaces the resource. Required.
+            MetricCalculation: The calculation configuration for the metric Required.
+            Name: The name of the custom metric Required.
+            Status: The status of the custom metric Create-only: changing it replaces the resource.
+                Required.
+            Unit: Display unit for the metric data Required.
             Description: The description of the custom metric
-            InstanceArn: The identifier of the Amazon Connect instance.
-            MetricCalculation: The calculation configuration for the metric
-            Name: The name of the custom metric
-            PositiveTrendIndicator: Indicates how to classify a positive trend in metric data on the UI
-            Status: The status of the custom metric
+            PositiveTrendIndicator: Indicates how to classify a positive trend in metric data on the
+                UI
             Tags: One or more tags.
-            Unit: Display unit for the metric data
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,52 +59,58 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-NotificationContentDict = TypedDict(
-    "NotificationContentDict",
-    {
-        "DeDE": "str",
-        "EnUS": "str",
-        "EsES": "str",
-        "FrFR": "str",
-        "IdID": "str",
-        "ItIT": "str",
-        "JaJP": "str",
-        "KoKR": "str",
-        "PtBR": "str",
-        "ZhCN": "str",
-        "ZhTW": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class NotificationContentDict(TypedDict, total=False):
+    """NotificationContent as a plain dict: The content of a notification"""
 
+    DeDE: str
+    """Localized notification content"""
+    EnUS: str
+    """Localized notification content"""
+    EsES: str
+    """Localized notification content"""
+    FrFR: str
+    """Localized notification content"""
+    IdID: str
+    """Localized notification content"""
+    ItIT: str
+    """Localized notification content"""
+    JaJP: str
+    """Localized notification content"""
+    KoKR: str
+    """Localized notification content"""
+    PtBR: str
+    """Localized notification content"""
+    ZhCN: str
+    """Localized notification content"""
+    ZhTW: str
+    """Localized notification content"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::Notification",
     schema_file="aws-connect-notification.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id", "/CreatedAt"),
     create_only=("/Recipients", "/InstanceArn", "/ExpiresAt", "/Priority"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Recipients", "/Tags"),
     required=("InstanceArn", "Content"),
     list_required=("InstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -110,85 +120,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {"pattern": "^.{0,2048}$", "type": "string"},
-        "InstanceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "LocalizedString": {"pattern": "^.{0,500}$", "type": "string"},
-        "NotificationContent": {
-            "additionalProperties": False,
-            "properties": {
-                "DeDE": {"$ref": "#/definitions/LocalizedString"},
-                "EnUS": {"$ref": "#/definitions/LocalizedString"},
-                "EsES": {"$ref": "#/definitions/LocalizedString"},
-                "FrFR": {"$ref": "#/definitions/LocalizedString"},
-                "IdID": {"$ref": "#/definitions/LocalizedString"},
-                "ItIT": {"$ref": "#/definitions/LocalizedString"},
-                "JaJP": {"$ref": "#/definitions/LocalizedString"},
-                "KoKR": {"$ref": "#/definitions/LocalizedString"},
-                "PtBR": {"$ref": "#/definitions/LocalizedString"},
-                "ZhCN": {"$ref": "#/definitions/LocalizedString"},
-                "ZhTW": {"$ref": "#/definitions/LocalizedString"},
-            },
-            "type": "object",
-        },
-        "Priority": {"enum": ["HIGH", "LOW"], "type": "string"},
-        "RecipientList": {
-            "items": {"$ref": "#/definitions/Arn"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UserArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/notification/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Content": {"$ref": "#/definitions/NotificationContent"},
-        "CreatedAt": {"pattern": "^[0-9]+$", "type": "string"},
-        "ExpiresAt": {"pattern": "^[0-9]+$", "type": "string"},
-        "Id": {"pattern": "^.{0,256}$", "type": "string"},
-        "InstanceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Priority": {"$ref": "#/definitions/Priority"},
-        "Recipients": {"$ref": "#/definitions/RecipientList"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["InstanceArn", "Content"],
-}
-
 
 class Notification(_Resource):
     """AWS::Connect::Notification: Resource Type definition for AWS::Connect::Notification
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Recipients, InstanceArn, ExpiresAt, Priority.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-notification.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -196,13 +137,17 @@ class Notification(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NotificationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "notification.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) for the notification."""
     CreatedAt: str
+    """The time a notification was created"""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the notification."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Content: NotificationContentDict
     ExpiresAt: str
     InstanceArn: str
@@ -210,31 +155,38 @@ class Notification(_Resource):
     Recipients: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Content: NotificationContent | NotificationContentDict,
+        InstanceArn: str,
+        ExpiresAt: str | None = None,
+        Priority: Literal["HIGH", "LOW"] | None = None,
+        Recipients: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::Notification; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Content: NotificationContent | NotificationContentDict,
-            InstanceArn: str,
-            ExpiresAt: str | None = None,
-            Priority: Literal["HIGH", "LOW"] | None = None,
-            Recipients: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::Notification; `await` it inside an App to deploy it.
-
-            Content: The content of the notification.
-            ExpiresAt: The time a notification will expire
-            InstanceArn: The identifier of the Amazon Connect instance.
-            Priority: The priority of the notification.
-            Recipients: The recipients of the notification.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Content: The content of the notification. Required.
+            InstanceArn: The identifier of the Amazon Connect instance. Create-only: changing it
+                replaces the resource. Required.
+            ExpiresAt: The time a notification will expire Create-only: changing it replaces the
+                resource.
+            Priority: The priority of the notification. Create-only: changing it replaces the
+                resource.
+            Recipients: The recipients of the notification. Create-only: changing it replaces the
+                resource.
             Tags: One or more tags.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

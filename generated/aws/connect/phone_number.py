@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::PhoneNumber",
     schema_file="aws-connect-phonenumber.json",
     primary_identifier=("/PhoneNumberArn",),
-    additional_identifiers=(),
     read_only=("/PhoneNumberArn", "/Address"),
     create_only=("/Type", "/CountryCode", "/Prefix", "/SourcePhoneNumberArn"),
     write_only=("/Prefix",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("TargetArn",),
     list_required=("TargetArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,58 +90,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Address": {"pattern": "^\\+[0-9]{2,15}", "type": "string"},
-        "CountryCode": {"pattern": "^[A-Z]{2}", "type": "string"},
-        "Description": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "PhoneNumberArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:phone-number/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Prefix": {"pattern": "^\\+[0-9]{1,15}", "type": "string"},
-        "SourcePhoneNumberArn": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TargetArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:(instance|traffic-distribution-group)/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Type": {
-            "pattern": "TOLL_FREE|DID|UIFN|SHARED|THIRD_PARTY_DID|THIRD_PARTY_TF|SHORT_CODE",
-            "type": "string",
-        },
-    },
-    "required": ["TargetArn"],
-}
-
 
 class PhoneNumber(_Resource):
     """AWS::Connect::PhoneNumber: Resource Type definition for AWS::Connect::PhoneNumber
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PhoneNumberArn.
+    Replaced when any of these change (create-only): Type, CountryCode, Prefix,
+    SourcePhoneNumberArn.
+    Write-only (sent to AWS, never read back): Prefix.
+    Read-only attributes (known once deployed): Address, PhoneNumberArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-phonenumber.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -147,12 +109,15 @@ class PhoneNumber(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PhoneNumberAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "phone_number.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Address: str
+    """The phone number e164 address."""
     PhoneNumberArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The phone number ARN"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CountryCode: str
     Description: str
     Prefix: str
@@ -161,33 +126,39 @@ class PhoneNumber(_Resource):
     TargetArn: str
     Type: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TargetArn: str,
+        CountryCode: str | None = None,
+        Description: str | None = None,
+        Prefix: str | None = None,
+        SourcePhoneNumberArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Type: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::PhoneNumber; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TargetArn: str,
-            CountryCode: str | None = None,
-            Description: str | None = None,
-            Prefix: str | None = None,
-            SourcePhoneNumberArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Type: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::PhoneNumber; `await` it inside an App to deploy it.
-
-            CountryCode: The phone number country code.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TargetArn: The ARN of the target the phone number is claimed to. Required.
+            CountryCode: The phone number country code. Create-only: changing it replaces the
+                resource.
             Description: The description of the phone number.
-            Prefix: The phone number prefix.
-            SourcePhoneNumberArn: The source phone number arn.
+            Prefix: The phone number prefix. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            SourcePhoneNumberArn: The source phone number arn. Create-only: changing it replaces the
+                resource.
             Tags: One or more tags.
-            TargetArn: The ARN of the target the phone number is claimed to.
-            Type: The phone number type
+            Type: The phone number type Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,42 +59,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PredefinedAttributeAttributeConfigurationDict = TypedDict(
-    "PredefinedAttributeAttributeConfigurationDict",
-    {
-        "EnableValueValidationOnAssociation": "bool",
-        "IsReadOnly": "bool",
-    },
-    total=False,
-)
 
-PredefinedAttributeValuesDict = TypedDict(
-    "PredefinedAttributeValuesDict",
-    {
-        "StringList": "list[str]",
-    },
-    total=False,
-)
+class PredefinedAttributeAttributeConfigurationDict(TypedDict, total=False):
+    """PredefinedAttributeAttributeConfiguration as a plain dict: Custom metadata associated to a
+    Predefined attribute that controls how the attribute behaves when used by upstream services."""
 
+    EnableValueValidationOnAssociation: bool
+    """Enables customers to enforce strict validation on the specific values that this predefined
+    attribute can hold."""
+    IsReadOnly: bool
+    """Allows the predefined attribute to show up and be managed in the Amazon Connect UI."""
+
+
+class PredefinedAttributeValuesDict(TypedDict, total=False):
+    """PredefinedAttributeValues as a plain dict: The values of a predefined attribute."""
+
+    StringList: list[str]
+    """Predefined attribute values of type string list."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::PredefinedAttribute",
     schema_file="aws-connect-predefinedattribute.json",
     primary_identifier=("/InstanceArn", "/Name"),
-    additional_identifiers=(),
     read_only=("/LastModifiedRegion", "/LastModifiedTime"),
     create_only=("/InstanceArn", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Purposes", "/Values/StringList"),
     required=("InstanceArn", "Name"),
     list_required=("InstanceArn",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -100,55 +101,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Purpose": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "StringList": {
-            "items": {"$ref": "#/definitions/Value"},
-            "maxItems": 500,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Value": {"maxLength": 100, "minLength": 1, "type": "string"},
-    },
-    "properties": {
-        "AttributeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableValueValidationOnAssociation": {"type": "boolean"},
-                "IsReadOnly": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "InstanceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "LastModifiedRegion": {"pattern": "[a-z]{2}(-[a-z]+){1,2}(-[0-9])?", "type": "string"},
-        "LastModifiedTime": {"type": "number"},
-        "Name": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "Purposes": {
-            "items": {"$ref": "#/definitions/Purpose"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Values": {
-            "additionalProperties": False,
-            "properties": {"StringList": {"$ref": "#/definitions/StringList"}},
-            "type": "object",
-        },
-    },
-    "required": ["InstanceArn", "Name"],
-}
-
 
 class PredefinedAttribute(_Resource):
-    """AWS::Connect::PredefinedAttribute: Resource Type definition for AWS::Connect::PredefinedAttribute
+    """AWS::Connect::PredefinedAttribute: Resource Type definition for
+    AWS::Connect::PredefinedAttribute
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceArn, Name (composite: the values joined by '|').
+    Replaced when any of these change (create-only): InstanceArn, Name.
+    Read-only attributes (known once deployed): LastModifiedRegion, LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-predefinedattribute.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -158,43 +121,54 @@ class PredefinedAttribute(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PredefinedAttributeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "predefined_attribute.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     LastModifiedRegion: str
+    """Last modified region."""
     LastModifiedTime: float
-    # Declared properties (as declared, or as AWS returned them).
+    """Last modified time."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AttributeConfiguration: PredefinedAttributeAttributeConfigurationDict
     InstanceArn: str
     Name: str
     Purposes: list[str]
     Values: PredefinedAttributeValuesDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceArn: str,
+        Name: str,
+        AttributeConfiguration: PredefinedAttributeAttributeConfiguration
+        | PredefinedAttributeAttributeConfigurationDict
+        | None = None,
+        Purposes: list[str] | None = None,
+        Values: PredefinedAttributeValues | PredefinedAttributeValuesDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::PredefinedAttribute; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceArn: str,
-            Name: str,
-            AttributeConfiguration: PredefinedAttributeAttributeConfiguration
-            | PredefinedAttributeAttributeConfigurationDict
-            | None = None,
-            Purposes: list[str] | None = None,
-            Values: PredefinedAttributeValues | PredefinedAttributeValuesDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::PredefinedAttribute; `await` it inside an App to deploy it.
-
-            AttributeConfiguration: Custom metadata associated to a Predefined attribute that controls how the attribute behaves when used by upstream services.
-            InstanceArn: The identifier of the Amazon Connect instance.
-            Name: The name of the predefined attribute.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceArn: The identifier of the Amazon Connect instance. Create-only: changing it
+                replaces the resource. Required.
+            Name: The name of the predefined attribute. Create-only: changing it replaces the
+                resource. Required.
+            AttributeConfiguration: Custom metadata associated to a Predefined attribute that
+                controls how the attribute behaves when used by upstream services.
             Purposes: The assigned purposes of the predefined attribute.
             Values: The values of a predefined attribute.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

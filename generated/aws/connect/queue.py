@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,60 +67,57 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EmailAddressDict = TypedDict(
-    "EmailAddressDict",
-    {
-        "EmailAddressArn": "Required[str]",
-    },
-    total=False,
-)
 
-QueueOutboundCallerConfigDict = TypedDict(
-    "QueueOutboundCallerConfigDict",
-    {
-        "OutboundCallerIdName": "str",
-        "OutboundCallerIdNumberArn": "str",
-        "OutboundFlowArn": "str",
-    },
-    total=False,
-)
+class EmailAddressDict(TypedDict, total=False):
+    """EmailAddress as a plain dict: An email address configuration for the queue"""
 
-QueueOutboundEmailConfigDict = TypedDict(
-    "QueueOutboundEmailConfigDict",
-    {
-        "OutboundEmailAddressId": "str",
-    },
-    total=False,
-)
+    EmailAddressArn: Required[str]
+    """The Amazon Resource Name (ARN) of the email address"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class QueueOutboundCallerConfigDict(TypedDict, total=False):
+    """QueueOutboundCallerConfig as a plain dict: The outbound caller ID name, number, and outbound
+    whisper flow."""
+
+    OutboundCallerIdName: str
+    """The caller ID name."""
+    OutboundCallerIdNumberArn: str
+    """The caller ID number."""
+    OutboundFlowArn: str
+    """The outbound whisper flow to be used during an outbound call."""
+
+
+class QueueOutboundEmailConfigDict(TypedDict, total=False):
+    """QueueOutboundEmailConfig as a plain dict: The outbound email configuration for a specified
+    queue."""
+
+    OutboundEmailAddressId: str
+    """The email address connect resource ID."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::Queue",
     schema_file="aws-connect-queue.json",
     primary_identifier=("/QueueArn",),
-    additional_identifiers=(),
     read_only=("/QueueArn", "/Type", "/LastModifiedTime", "/LastModifiedRegion"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AdditionalEmailAddresses", "/QuickConnectArns", "/Tags"),
     required=("InstanceArn", "HoursOfOperationArn", "Name"),
     list_required=("InstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -126,136 +127,34 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EmailAddress": {
-            "additionalProperties": False,
-            "properties": {
-                "EmailAddressArn": {
-                    "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-f0-9]{8}-[-a-f0-9]{4}-[-a-f0-9]{4}-[-a-f0-9]{4}-[-a-f0-9]{12}/email-address/[-a-f0-9]{8}-[-a-f0-9]{4}-[-a-f0-9]{4}-[-a-f0-9]{4}-[-a-f0-9]{12}$",
-                    "type": "string",
-                }
-            },
-            "required": ["EmailAddressArn"],
-            "type": "object",
-        },
-        "Key": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-            "type": "string",
-        },
-        "OutboundCallerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "OutboundCallerIdName": {"$ref": "#/definitions/OutboundCallerIdName"},
-                "OutboundCallerIdNumberArn": {"$ref": "#/definitions/OutboundCallerIdNumberArn"},
-                "OutboundFlowArn": {"$ref": "#/definitions/OutboundFlowArn"},
-            },
-            "type": "object",
-        },
-        "OutboundCallerIdName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "OutboundCallerIdNumberArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:phone-number/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "OutboundEmailAddressId": {
-            "maxLength": 500,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/email-address/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "OutboundEmailConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "OutboundEmailAddressId": {"$ref": "#/definitions/OutboundEmailAddressId"}
-            },
-            "type": "object",
-        },
-        "OutboundFlowArn": {
-            "maxLength": 500,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$",
-            "type": "string",
-        },
-        "QuickConnectArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/transfer-destination/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"$ref": "#/definitions/Key"},
-                "Value": {"$ref": "#/definitions/Value"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-    },
-    "properties": {
-        "AdditionalEmailAddresses": {
-            "items": {"$ref": "#/definitions/EmailAddress"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Description": {"maxLength": 250, "minLength": 1, "type": "string"},
-        "HoursOfOperationArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/operating-hours/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "InstanceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "LastModifiedRegion": {"pattern": "[a-z]{2}(-[a-z]+){1,2}(-[0-9])?", "type": "string"},
-        "LastModifiedTime": {"type": "number"},
-        "MaxContacts": {"minimum": 0, "type": "integer"},
-        "Name": {"maxLength": 127, "minLength": 1, "type": "string"},
-        "OutboundCallerConfig": {"$ref": "#/definitions/OutboundCallerConfig"},
-        "OutboundEmailConfig": {"$ref": "#/definitions/OutboundEmailConfig"},
-        "QueueArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/queue/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "QuickConnectArns": {
-            "items": {"$ref": "#/definitions/QuickConnectArn"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "Status": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Type": {"enum": ["STANDARD", "AGENT"], "type": "string"},
-    },
-    "required": ["InstanceArn", "HoursOfOperationArn", "Name"],
-}
-
 
 class Queue(_Resource):
     """AWS::Connect::Queue: Resource Type definition for AWS::Connect::Queue
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: QueueArn.
+    Read-only attributes (known once deployed): LastModifiedRegion, LastModifiedTime, QueueArn,
+    Type.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-queue.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueueProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueueAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "queue.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     LastModifiedRegion: str
+    """The AWS Region where this resource was last modified."""
     LastModifiedTime: float
+    """The timestamp when this resource was last modified."""
     QueueArn: str
+    """The Amazon Resource Name (ARN) for the queue."""
     Type: Literal["STANDARD", "AGENT"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The type of queue."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdditionalEmailAddresses: list[EmailAddressDict]
     Description: str
     HoursOfOperationArn: str
@@ -268,39 +167,39 @@ class Queue(_Resource):
     Status: Literal["ENABLED", "DISABLED"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        HoursOfOperationArn: str,
+        InstanceArn: str,
+        Name: str,
+        AdditionalEmailAddresses: list[EmailAddress | EmailAddressDict] | None = None,
+        Description: str | None = None,
+        MaxContacts: int | None = None,
+        OutboundCallerConfig: QueueOutboundCallerConfig
+        | QueueOutboundCallerConfigDict
+        | None = None,
+        OutboundEmailConfig: QueueOutboundEmailConfig | QueueOutboundEmailConfigDict | None = None,
+        QuickConnectArns: list[str] | None = None,
+        Status: Literal["ENABLED", "DISABLED"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::Queue; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            HoursOfOperationArn: str,
-            InstanceArn: str,
-            Name: str,
-            AdditionalEmailAddresses: list[EmailAddress | EmailAddressDict] | None = None,
-            Description: str | None = None,
-            MaxContacts: int | None = None,
-            OutboundCallerConfig: QueueOutboundCallerConfig
-            | QueueOutboundCallerConfigDict
-            | None = None,
-            OutboundEmailConfig: QueueOutboundEmailConfig
-            | QueueOutboundEmailConfigDict
-            | None = None,
-            QuickConnectArns: list[str] | None = None,
-            Status: Literal["ENABLED", "DISABLED"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::Queue; `await` it inside an App to deploy it.
-
-            AdditionalEmailAddresses: The email addresses that agents can use when replying to or initiating email contacts
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            HoursOfOperationArn: The identifier for the hours of operation. Required.
+            InstanceArn: The identifier of the Amazon Connect instance. Required.
+            Name: The name of the queue. Required.
+            AdditionalEmailAddresses: The email addresses that agents can use when replying to or
+                initiating email contacts
             Description: The description of the queue.
-            HoursOfOperationArn: The identifier for the hours of operation.
-            InstanceArn: The identifier of the Amazon Connect instance.
-            MaxContacts: The maximum number of contacts that can be in the queue before it is considered full.
-            Name: The name of the queue.
+            MaxContacts: The maximum number of contacts that can be in the queue before it is
+                considered full.
             OutboundCallerConfig: The outbound caller ID name, number, and outbound whisper flow.
             OutboundEmailConfig: The outbound email configuration for a specified queue.
             QuickConnectArns: The quick connects available to agents who are working the queue.
@@ -309,4 +208,7 @@ class Queue(_Resource):
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,80 +75,83 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FlowQuickConnectConfigDict = TypedDict(
-    "FlowQuickConnectConfigDict",
-    {
-        "ContactFlowArn": "Required[str]",
-    },
-    total=False,
-)
 
-PhoneNumberQuickConnectConfigDict = TypedDict(
-    "PhoneNumberQuickConnectConfigDict",
-    {
-        "PhoneNumber": "Required[str]",
-    },
-    total=False,
-)
+class FlowQuickConnectConfigDict(TypedDict, total=False):
+    """FlowQuickConnectConfig as a plain dict: The flow configuration. This is required only if
+    QuickConnectType is FLOW."""
 
-QueueQuickConnectConfigDict = TypedDict(
-    "QueueQuickConnectConfigDict",
-    {
-        "ContactFlowArn": "Required[str]",
-        "QueueArn": "Required[str]",
-    },
-    total=False,
-)
+    ContactFlowArn: Required[str]
+    """The identifier of the contact flow."""
 
-QuickConnectQuickConnectConfigDict = TypedDict(
-    "QuickConnectQuickConnectConfigDict",
-    {
-        "FlowConfig": "FlowQuickConnectConfigDict",
-        "PhoneConfig": "PhoneNumberQuickConnectConfigDict",
-        "QueueConfig": "QueueQuickConnectConfigDict",
-        "QuickConnectType": "Required[Literal['PHONE_NUMBER', 'QUEUE', 'USER', 'FLOW']]",
-        "UserConfig": "UserQuickConnectConfigDict",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class PhoneNumberQuickConnectConfigDict(TypedDict, total=False):
+    """PhoneNumberQuickConnectConfig as a plain dict: The phone configuration. This is required only
+    if QuickConnectType is PHONE_NUMBER."""
 
-UserQuickConnectConfigDict = TypedDict(
-    "UserQuickConnectConfigDict",
-    {
-        "ContactFlowArn": "Required[str]",
-        "UserArn": "Required[str]",
-    },
-    total=False,
-)
+    PhoneNumber: Required[str]
+    """The phone number in E.164 format."""
 
+
+class QueueQuickConnectConfigDict(TypedDict, total=False):
+    """QueueQuickConnectConfig as a plain dict: The queue configuration. This is required only if
+    QuickConnectType is QUEUE."""
+
+    ContactFlowArn: Required[str]
+    """The identifier of the contact flow."""
+    QueueArn: Required[str]
+    """The identifier for the queue."""
+
+
+class QuickConnectQuickConnectConfigDict(TypedDict, total=False):
+    """QuickConnectQuickConnectConfig as a plain dict: Configuration settings for the quick connect."""
+
+    FlowConfig: FlowQuickConnectConfigDict
+    """The flow configuration. This is required only if QuickConnectType is FLOW."""
+    PhoneConfig: PhoneNumberQuickConnectConfigDict
+    """The phone configuration. This is required only if QuickConnectType is PHONE_NUMBER."""
+    QueueConfig: QueueQuickConnectConfigDict
+    """The queue configuration. This is required only if QuickConnectType is QUEUE."""
+    QuickConnectType: Required[Literal["PHONE_NUMBER", "QUEUE", "USER", "FLOW"]]
+    """The type of quick connect. In the Amazon Connect console, when you create a quick connect,
+    you are prompted to assign one of the following types: Agent (USER), External (PHONE_NUMBER), or
+    Queue (QUEUE)."""
+    UserConfig: UserQuickConnectConfigDict
+    """The user configuration. This is required only if QuickConnectType is USER."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is maximum of 256 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class UserQuickConnectConfigDict(TypedDict, total=False):
+    """UserQuickConnectConfig as a plain dict: The user configuration. This is required only if
+    QuickConnectType is USER."""
+
+    ContactFlowArn: Required[str]
+    """The identifier of the contact flow."""
+    UserArn: Required[str]
+    """The identifier of the user."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::QuickConnect",
     schema_file="aws-connect-quickconnect.json",
     primary_identifier=("/QuickConnectArn",),
-    additional_identifiers=(),
     read_only=("/QuickConnectArn", "/QuickConnectType"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "InstanceArn", "QuickConnectConfig"),
     list_required=("InstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -154,109 +161,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ContactFlowArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$",
-            "type": "string",
-        },
-        "FlowQuickConnectConfig": {
-            "additionalProperties": False,
-            "properties": {"ContactFlowArn": {"$ref": "#/definitions/ContactFlowArn"}},
-            "required": ["ContactFlowArn"],
-            "type": "object",
-        },
-        "PhoneNumber": {"pattern": "^\\+[1-9]\\d{1,14}$", "type": "string"},
-        "PhoneNumberQuickConnectConfig": {
-            "additionalProperties": False,
-            "properties": {"PhoneNumber": {"$ref": "#/definitions/PhoneNumber"}},
-            "required": ["PhoneNumber"],
-            "type": "object",
-        },
-        "QueueArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/queue/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "QueueQuickConnectConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ContactFlowArn": {"$ref": "#/definitions/ContactFlowArn"},
-                "QueueArn": {"$ref": "#/definitions/QueueArn"},
-            },
-            "required": ["ContactFlowArn", "QueueArn"],
-            "type": "object",
-        },
-        "QuickConnectConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "FlowConfig": {"$ref": "#/definitions/FlowQuickConnectConfig"},
-                "PhoneConfig": {"$ref": "#/definitions/PhoneNumberQuickConnectConfig"},
-                "QueueConfig": {"$ref": "#/definitions/QueueQuickConnectConfig"},
-                "QuickConnectType": {"$ref": "#/definitions/QuickConnectType"},
-                "UserConfig": {"$ref": "#/definitions/UserQuickConnectConfig"},
-            },
-            "required": ["QuickConnectType"],
-            "type": "object",
-        },
-        "QuickConnectType": {"enum": ["PHONE_NUMBER", "QUEUE", "USER", "FLOW"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UserArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "UserQuickConnectConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ContactFlowArn": {"$ref": "#/definitions/ContactFlowArn"},
-                "UserArn": {"$ref": "#/definitions/UserArn"},
-            },
-            "required": ["ContactFlowArn", "UserArn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {"maxLength": 250, "minLength": 1, "type": "string"},
-        "InstanceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 127, "minLength": 1, "type": "string"},
-        "QuickConnectArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/transfer-destination/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "QuickConnectConfig": {"$ref": "#/definitions/QuickConnectConfig"},
-        "QuickConnectType": {"enum": ["PHONE_NUMBER", "QUEUE", "USER", "FLOW"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "InstanceArn", "QuickConnectConfig"],
-}
-
 
 class QuickConnect(_Resource):
     """AWS::Connect::QuickConnect: Resource Type definition for AWS::Connect::QuickConnect
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: QuickConnectArn.
+    Read-only attributes (known once deployed): QuickConnectArn, QuickConnectType.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-quickconnect.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -264,41 +177,49 @@ class QuickConnect(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "QuickConnectAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "quick_connect.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     QuickConnectArn: str
+    """The Amazon Resource Name (ARN) for the quick connect."""
     QuickConnectType: Literal["PHONE_NUMBER", "QUEUE", "USER", "FLOW"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The type of quick connect. In the Amazon Connect console, when you create a quick connect,
+    you are prompted to assign one of the following types: Agent (USER), External (PHONE_NUMBER), or
+    Queue (QUEUE)."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     InstanceArn: str
     Name: str
     QuickConnectConfig: QuickConnectQuickConnectConfigDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceArn: str,
+        Name: str,
+        QuickConnectConfig: QuickConnectQuickConnectConfig | QuickConnectQuickConnectConfigDict,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::QuickConnect; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceArn: str,
-            Name: str,
-            QuickConnectConfig: QuickConnectQuickConnectConfig | QuickConnectQuickConnectConfigDict,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::QuickConnect; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceArn: The identifier of the Amazon Connect instance. Required.
+            Name: The name of the quick connect. Required.
+            QuickConnectConfig: Configuration settings for the quick connect. Required.
             Description: The description of the quick connect.
-            InstanceArn: The identifier of the Amazon Connect instance.
-            Name: The name of the quick connect.
-            QuickConnectConfig: Configuration settings for the quick connect.
             Tags: One or more tags.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,69 +75,79 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MediaConcurrencyDict = TypedDict(
-    "MediaConcurrencyDict",
-    {
-        "Channel": "Required[Literal['VOICE', 'CHAT', 'TASK', 'EMAIL']]",
-        "Concurrency": "Required[int]",
-        "CrossChannelBehavior": "RoutingProfileCrossChannelBehaviorDict",
-    },
-    total=False,
-)
 
-RoutingProfileCrossChannelBehaviorDict = TypedDict(
-    "RoutingProfileCrossChannelBehaviorDict",
-    {
-        "BehaviorType": "Required[Literal['ROUTE_CURRENT_CHANNEL_ONLY', 'ROUTE_ANY_CHANNEL']]",
-    },
-    total=False,
-)
+class MediaConcurrencyDict(TypedDict, total=False):
+    """MediaConcurrency as a plain dict: Contains information about which channels are supported,
+    and how many contacts an agent can have on a channel simultaneously."""
 
-RoutingProfileManualAssignmentQueueConfigDict = TypedDict(
-    "RoutingProfileManualAssignmentQueueConfigDict",
-    {
-        "QueueReference": "Required[RoutingProfileQueueReferenceDict]",
-    },
-    total=False,
-)
+    Channel: Required[Literal["VOICE", "CHAT", "TASK", "EMAIL"]]
+    """The channels that agents can handle in the Contact Control Panel (CCP)."""
+    Concurrency: Required[int]
+    """The number of contacts an agent can have on a channel simultaneously."""
+    CrossChannelBehavior: RoutingProfileCrossChannelBehaviorDict
+    """Defines the cross-channel routing behavior that allows an agent working on a contact in one
+    channel to be offered a contact from a different channel."""
 
-RoutingProfileQueueConfigDict = TypedDict(
-    "RoutingProfileQueueConfigDict",
-    {
-        "Delay": "Required[int]",
-        "Priority": "Required[int]",
-        "QueueReference": "Required[RoutingProfileQueueReferenceDict]",
-    },
-    total=False,
-)
 
-RoutingProfileQueueReferenceDict = TypedDict(
-    "RoutingProfileQueueReferenceDict",
-    {
-        "Channel": "Required[Literal['VOICE', 'CHAT', 'TASK', 'EMAIL']]",
-        "QueueArn": "Required[str]",
-    },
-    total=False,
-)
+class RoutingProfileCrossChannelBehaviorDict(TypedDict, total=False):
+    """RoutingProfileCrossChannelBehavior as a plain dict: Defines the cross-channel routing
+    behavior that allows an agent working on a contact in one channel to be offered a contact from a
+    different channel."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    BehaviorType: Required[Literal["ROUTE_CURRENT_CHANNEL_ONLY", "ROUTE_ANY_CHANNEL"]]
+    """Specifies the other channels that can be routed to an agent handling their current channel."""
 
+
+class RoutingProfileManualAssignmentQueueConfigDict(TypedDict, total=False):
+    """RoutingProfileManualAssignmentQueueConfig as a plain dict: Contains information about the
+    manual assignment queue and channel"""
+
+    QueueReference: Required[RoutingProfileQueueReferenceDict]
+    """Contains the channel and queue identifier for a routing profile."""
+
+
+class RoutingProfileQueueConfigDict(TypedDict, total=False):
+    """RoutingProfileQueueConfig as a plain dict: Contains information about the queue and channel
+    for which priority and delay can be set."""
+
+    Delay: Required[int]
+    """The delay, in seconds, a contact should wait in the queue before they are routed to an
+    available agent."""
+    Priority: Required[int]
+    """The order in which contacts are to be handled for the queue."""
+    QueueReference: Required[RoutingProfileQueueReferenceDict]
+    """Contains the channel and queue identifier for a routing profile."""
+
+
+class RoutingProfileQueueReferenceDict(TypedDict, total=False):
+    """RoutingProfileQueueReference as a plain dict: Contains the channel and queue identifier for a
+    routing profile."""
+
+    Channel: Required[Literal["VOICE", "CHAT", "TASK", "EMAIL"]]
+    """The channels that agents can handle in the Contact Control Panel (CCP)."""
+    QueueArn: Required[str]
+    """The Amazon Resource Name (ARN) for the queue."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::RoutingProfile",
     schema_file="aws-connect-routingprofile.json",
     primary_identifier=("/RoutingProfileArn",),
-    additional_identifiers=(),
     read_only=("/RoutingProfileArn",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ManualAssignmentQueueConfigs",
         "/MediaConcurrencies",
@@ -148,13 +162,7 @@ METADATA = _TypeMetadata(
         "DefaultOutboundQueueArn",
     ),
     list_required=("InstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -164,135 +172,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BehaviorType": {
-            "enum": ["ROUTE_CURRENT_CHANNEL_ONLY", "ROUTE_ANY_CHANNEL"],
-            "type": "string",
-        },
-        "Channel": {"enum": ["VOICE", "CHAT", "TASK", "EMAIL"], "type": "string"},
-        "Concurrency": {"maximum": 10, "minimum": 1, "type": "integer"},
-        "CrossChannelBehavior": {
-            "additionalProperties": False,
-            "properties": {"BehaviorType": {"$ref": "#/definitions/BehaviorType"}},
-            "required": ["BehaviorType"],
-            "type": "object",
-        },
-        "Delay": {"maximum": 9999, "minimum": 0, "type": "integer"},
-        "MediaConcurrency": {
-            "additionalProperties": False,
-            "properties": {
-                "Channel": {"$ref": "#/definitions/Channel"},
-                "Concurrency": {"$ref": "#/definitions/Concurrency"},
-                "CrossChannelBehavior": {"$ref": "#/definitions/CrossChannelBehavior"},
-            },
-            "required": ["Channel", "Concurrency"],
-            "type": "object",
-        },
-        "Priority": {"maximum": 99, "minimum": 1, "type": "integer"},
-        "QueueArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/queue/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "RoutingProfileManualAssignmentQueueConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "QueueReference": {"$ref": "#/definitions/RoutingProfileQueueReference"}
-            },
-            "required": ["QueueReference"],
-            "type": "object",
-        },
-        "RoutingProfileQueueConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Delay": {"$ref": "#/definitions/Delay"},
-                "Priority": {"$ref": "#/definitions/Priority"},
-                "QueueReference": {"$ref": "#/definitions/RoutingProfileQueueReference"},
-            },
-            "required": ["Delay", "Priority", "QueueReference"],
-            "type": "object",
-        },
-        "RoutingProfileQueueReference": {
-            "additionalProperties": False,
-            "properties": {
-                "Channel": {"$ref": "#/definitions/Channel"},
-                "QueueArn": {"$ref": "#/definitions/QueueArn"},
-            },
-            "required": ["Channel", "QueueArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AgentAvailabilityTimer": {
-            "enum": ["TIME_SINCE_LAST_ACTIVITY", "TIME_SINCE_LAST_INBOUND"],
-            "type": "string",
-        },
-        "DefaultOutboundQueueArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/queue/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 250, "minLength": 1, "type": "string"},
-        "InstanceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "ManualAssignmentQueueConfigs": {
-            "items": {"$ref": "#/definitions/RoutingProfileManualAssignmentQueueConfig"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "MediaConcurrencies": {
-            "items": {"$ref": "#/definitions/MediaConcurrency"},
-            "type": "array",
-        },
-        "Name": {"maxLength": 127, "minLength": 1, "type": "string"},
-        "QueueConfigs": {
-            "items": {"$ref": "#/definitions/RoutingProfileQueueConfig"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "RoutingProfileArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/routing-profile/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [
-        "InstanceArn",
-        "Name",
-        "Description",
-        "MediaConcurrencies",
-        "DefaultOutboundQueueArn",
-    ],
-}
-
 
 class RoutingProfile(_Resource):
     """AWS::Connect::RoutingProfile: Resource Type definition for AWS::Connect::RoutingProfile
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RoutingProfileArn.
+    Read-only attributes (known once deployed): RoutingProfileArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-routingprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -300,11 +188,13 @@ class RoutingProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RoutingProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "routing_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     RoutingProfileArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the routing profile."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AgentAvailabilityTimer: Literal["TIME_SINCE_LAST_ACTIVITY", "TIME_SINCE_LAST_INBOUND"]
     DefaultOutboundQueueArn: str
     Description: str
@@ -315,43 +205,50 @@ class RoutingProfile(_Resource):
     QueueConfigs: list[RoutingProfileQueueConfigDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DefaultOutboundQueueArn: str,
+        Description: str,
+        InstanceArn: str,
+        MediaConcurrencies: list[MediaConcurrency | MediaConcurrencyDict],
+        Name: str,
+        AgentAvailabilityTimer: Literal["TIME_SINCE_LAST_ACTIVITY", "TIME_SINCE_LAST_INBOUND"]
+        | None = None,
+        ManualAssignmentQueueConfigs: list[
+            RoutingProfileManualAssignmentQueueConfig
+            | RoutingProfileManualAssignmentQueueConfigDict
+        ]
+        | None = None,
+        QueueConfigs: list[RoutingProfileQueueConfig | RoutingProfileQueueConfigDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::RoutingProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DefaultOutboundQueueArn: str,
-            Description: str,
-            InstanceArn: str,
-            MediaConcurrencies: list[MediaConcurrency | MediaConcurrencyDict],
-            Name: str,
-            AgentAvailabilityTimer: Literal["TIME_SINCE_LAST_ACTIVITY", "TIME_SINCE_LAST_INBOUND"]
-            | None = None,
-            ManualAssignmentQueueConfigs: list[
-                RoutingProfileManualAssignmentQueueConfig
-                | RoutingProfileManualAssignmentQueueConfigDict
-            ]
-            | None = None,
-            QueueConfigs: list[RoutingProfileQueueConfig | RoutingProfileQueueConfigDict]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::RoutingProfile; `await` it inside an App to deploy it.
-
-            AgentAvailabilityTimer: Whether agents with this routing profile will have their routing order calculated based on longest idle time or time since their last inbound contact.
-            DefaultOutboundQueueArn: The identifier of the default outbound queue for this routing profile.
-            Description: The description of the routing profile.
-            InstanceArn: The identifier of the Amazon Connect instance.
-            ManualAssignmentQueueConfigs: The manual assignment queues to associate with this routing profile.
-            MediaConcurrencies: The channels agents can handle in the Contact Control Panel (CCP) for this routing profile.
-            Name: The name of the routing profile.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DefaultOutboundQueueArn: The identifier of the default outbound queue for this routing
+                profile. Required.
+            Description: The description of the routing profile. Required.
+            InstanceArn: The identifier of the Amazon Connect instance. Required.
+            MediaConcurrencies: The channels agents can handle in the Contact Control Panel (CCP)
+                for this routing profile. Required.
+            Name: The name of the routing profile. Required.
+            AgentAvailabilityTimer: Whether agents with this routing profile will have their routing
+                order calculated based on longest idle time or time since their last inbound
+                contact.
+            ManualAssignmentQueueConfigs: The manual assignment queues to associate with this
+                routing profile.
             QueueConfigs: The queues to associate with this routing profile.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -123,212 +127,281 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AssignSlaActionDict = TypedDict(
-    "AssignSlaActionDict",
-    {
-        "CaseSlaConfiguration": "Required[AssignSlaActionCaseSlaConfigurationDict]",
-        "SlaAssignmentType": "Required[Literal['CASES']]",
-    },
-    total=False,
-)
 
-AssignSlaActionCaseSlaConfigurationDict = TypedDict(
-    "AssignSlaActionCaseSlaConfigurationDict",
-    {
-        "FieldId": "str",
-        "Name": "Required[str]",
-        "TargetFieldValues": "list[SlaTargetFieldValueDict]",
-        "TargetSlaMinutes": "Required[float]",
-        "Type": "Required[Literal['CaseField']]",
-    },
-    total=False,
-)
+class AssignSlaActionDict(TypedDict, total=False):
+    """AssignSlaAction as a plain dict."""
 
-CreateCaseActionDict = TypedDict(
-    "CreateCaseActionDict",
-    {
-        "Fields": "Required[list[RuleFieldDict]]",
-        "TemplateId": "Required[str]",
-    },
-    total=False,
-)
+    CaseSlaConfiguration: Required[AssignSlaActionCaseSlaConfigurationDict]
+    """Type: AssignSlaActionCaseSlaConfigurationDict."""
+    SlaAssignmentType: Required[Literal["CASES"]]
+    """Allowed values: 'CASES'."""
 
-EventBridgeActionDict = TypedDict(
-    "EventBridgeActionDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-FieldValueDict = TypedDict(
-    "FieldValueDict",
-    {
-        "BooleanValue": "bool",
-        "DoubleValue": "float",
-        "EmptyValue": "dict[str, Any] | str",
-        "StringValue": "str",
-    },
-    total=False,
-)
+class AssignSlaActionCaseSlaConfigurationDict(TypedDict, total=False):
+    """AssignSlaActionCaseSlaConfiguration as a plain dict."""
 
-InAppNotificationRecipientTypeDict = TypedDict(
-    "InAppNotificationRecipientTypeDict",
-    {
-        "UserArns": "list[str]",
-        "UserTags": "dict[str, Any]",
-    },
-    total=False,
-)
+    FieldId: str
+    """The field Id for the SLA."""
+    Name: Required[str]
+    """The name of the SLA."""
+    TargetFieldValues: list[SlaTargetFieldValueDict]
+    """The target field values for the SLA."""
+    TargetSlaMinutes: Required[float]
+    """The target SLA time in minutes."""
+    Type: Required[Literal["CaseField"]]
+    """The type of SLA."""
 
-NotificationContentDict = TypedDict(
-    "NotificationContentDict",
-    {
-        "DeDE": "str",
-        "EnUS": "str",
-        "EsES": "str",
-        "FrFR": "str",
-        "IdID": "str",
-        "ItIT": "str",
-        "JaJP": "str",
-        "KoKR": "str",
-        "PtBR": "str",
-        "ZhCN": "str",
-        "ZhTW": "str",
-    },
-    total=False,
-)
 
-NotificationRecipientTypeDict = TypedDict(
-    "NotificationRecipientTypeDict",
-    {
-        "UserArns": "list[str]",
-        "UserTags": "dict[str, Any]",
-    },
-    total=False,
-)
+class CreateCaseActionDict(TypedDict, total=False):
+    """CreateCaseAction as a plain dict."""
 
-ReferenceDict = TypedDict(
-    "ReferenceDict",
-    {
-        "Type": "Required[Literal['URL', 'ATTACHMENT', 'NUMBER', 'STRING', 'DATE', 'EMAIL']]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Fields: Required[list[RuleFieldDict]]
+    """An array of case fields"""
+    TemplateId: Required[str]
+    """Length: 1 to 500 characters."""
 
-RuleActionsDict = TypedDict(
-    "RuleActionsDict",
-    {
-        "AssignContactCategoryActions": "list[dict[str, Any] | str]",
-        "AssignSlaActions": "list[AssignSlaActionDict]",
-        "CreateCaseActions": "list[CreateCaseActionDict]",
-        "EndAssociatedTasksActions": "list[dict[str, Any] | str]",
-        "EventBridgeActions": "list[EventBridgeActionDict]",
-        "SendInAppNotificationActions": "list[SendInAppNotificationActionDict]",
-        "SendNotificationActions": "list[SendNotificationActionDict]",
-        "SubmitAutoEvaluationActions": "list[SubmitAutoEvaluationActionDict]",
-        "TaskActions": "list[TaskActionDict]",
-        "UpdateCaseActions": "list[UpdateCaseActionDict]",
-    },
-    total=False,
-)
 
-RuleFieldDict = TypedDict(
-    "RuleFieldDict",
-    {
-        "Id": "Required[str]",
-        "Value": "Required[FieldValueDict]",
-    },
-    total=False,
-)
+class EventBridgeActionDict(TypedDict, total=False):
+    """EventBridgeAction as a plain dict: The EV action definition."""
 
-RuleTriggerEventSourceDict = TypedDict(
-    "RuleTriggerEventSourceDict",
-    {
-        "EventSourceName": "Required[Literal['OnEmailAnalysisAvailable', 'OnContactEvaluationSubmit', 'OnPostCallAnalysisAvailable', 'OnRealTimeCallAnalysisAvailable', 'OnRealTimeChatAnalysisAvailable', 'OnPostChatAnalysisAvailable', 'OnZendeskTicketCreate', 'OnZendeskTicketStatusUpdate', 'OnSalesforceCaseCreate', 'OnMetricDataUpdate', 'OnCaseCreate', 'OnCaseUpdate', 'OnSlaBreach', 'OnSchedulePublish', 'OnScheduleUpdate', 'OnScheduleTimeOffRequestActivity']]",
-        "IntegrationAssociationArn": "str",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """The name."""
 
-SendInAppNotificationActionDict = TypedDict(
-    "SendInAppNotificationActionDict",
-    {
-        "Content": "Required[NotificationContentDict]",
-        "Exclusion": "InAppNotificationRecipientTypeDict",
-        "Priority": "Literal['HIGH', 'LOW']",
-        "Recipient": "Required[InAppNotificationRecipientTypeDict]",
-    },
-    total=False,
-)
 
-SendNotificationActionDict = TypedDict(
-    "SendNotificationActionDict",
-    {
-        "Content": "Required[str]",
-        "ContentType": "Required[Literal['PLAIN_TEXT']]",
-        "DeliveryMethod": "Required[Literal['EMAIL']]",
-        "Exclusion": "NotificationRecipientTypeDict",
-        "Recipient": "Required[NotificationRecipientTypeDict]",
-        "Subject": "str",
-    },
-    total=False,
-)
+class FieldValueDict(TypedDict, total=False):
+    """FieldValue as a plain dict: Object for case field values."""
 
-SlaTargetFieldValueDict = TypedDict(
-    "SlaTargetFieldValueDict",
-    {
-        "StringValue": "str",
-    },
-    total=False,
-)
+    BooleanValue: bool
+    """Type: bool."""
+    DoubleValue: float
+    """Type: float."""
+    EmptyValue: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    StringValue: str
+    """Type: str."""
 
-SubmitAutoEvaluationActionDict = TypedDict(
-    "SubmitAutoEvaluationActionDict",
-    {
-        "EvaluationFormArn": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class InAppNotificationRecipientTypeDict(TypedDict, total=False):
+    """InAppNotificationRecipientType as a plain dict."""
 
-TaskActionDict = TypedDict(
-    "TaskActionDict",
-    {
-        "ContactFlowArn": "Required[str]",
-        "Description": "str",
-        "Name": "Required[str]",
-        "References": "dict[str, Any]",
-    },
-    total=False,
-)
+    UserArns: list[str]
+    """The list of recipients by user arns."""
+    UserTags: dict[str, str]
+    """The collection of recipients who are identified by user tags"""
 
-UpdateCaseActionDict = TypedDict(
-    "UpdateCaseActionDict",
-    {
-        "Fields": "Required[list[RuleFieldDict]]",
-    },
-    total=False,
-)
 
+class NotificationContentDict(TypedDict, total=False):
+    """NotificationContent as a plain dict."""
+
+    DeDE: str
+    """Localized notification content."""
+    EnUS: str
+    """Localized notification content."""
+    EsES: str
+    """Localized notification content."""
+    FrFR: str
+    """Localized notification content."""
+    IdID: str
+    """Localized notification content."""
+    ItIT: str
+    """Localized notification content."""
+    JaJP: str
+    """Localized notification content."""
+    KoKR: str
+    """Localized notification content."""
+    PtBR: str
+    """Localized notification content."""
+    ZhCN: str
+    """Localized notification content."""
+    ZhTW: str
+    """Localized notification content."""
+
+
+class NotificationRecipientTypeDict(TypedDict, total=False):
+    """NotificationRecipientType as a plain dict: The type of notification recipient."""
+
+    UserArns: list[str]
+    """The Amazon Resource Name (ARN) of the user account."""
+    UserTags: dict[str, str]
+    """The tags used to organize, track, or control access for this resource. For example, { "tags":
+    {"key1":"value1", "key2":"value2"} }. CON users with the specified tags will be notified."""
+
+
+class ReferenceDict(TypedDict, total=False):
+    """Reference as a plain dict: Information about the reference when the ``referenceType`` is
+    ``URL``. Otherwise, null. (Supports variable injection in the ``Value`` field.)"""
+
+    Type: Required[Literal["URL", "ATTACHMENT", "NUMBER", "STRING", "DATE", "EMAIL"]]
+    """The type of the reference. ``DATE`` must be of type Epoch timestamp. *Allowed values*:
+    ``URL`` | ``ATTACHMENT`` | ``NUMBER`` | ``STRING`` | ``DATE`` | ``EMAIL``"""
+    Value: Required[str]
+    """A valid value for the reference. For example, for a URL reference, a formatted URL that is
+    displayed to an agent in the Contact Control Panel (CCP)."""
+
+
+class RuleActionsDict(TypedDict, total=False):
+    """RuleActions as a plain dict: A list of actions to be run when the rule is triggered."""
+
+    AssignContactCategoryActions: list[dict[str, Any] | str]
+    """Information about the contact category action. The syntax can be empty, for example, ``{}``."""
+    AssignSlaActions: list[AssignSlaActionDict]
+    """This action will assign an SLA when a rule is triggered."""
+    CreateCaseActions: list[CreateCaseActionDict]
+    """This action will create a case when a rule is triggered."""
+    EndAssociatedTasksActions: list[dict[str, Any] | str]
+    """This action will end associated tasks when a rule is triggered."""
+    EventBridgeActions: list[EventBridgeActionDict]
+    """Information about the EV action."""
+    SendInAppNotificationActions: list[SendInAppNotificationActionDict]
+    """This action will send an in-app notification when a rule is triggered."""
+    SendNotificationActions: list[SendNotificationActionDict]
+    """Information about the send notification action."""
+    SubmitAutoEvaluationActions: list[SubmitAutoEvaluationActionDict]
+    """This action will submit an auto contact evaluation when a rule is triggered."""
+    TaskActions: list[TaskActionDict]
+    """Information about the task action. This field is required if ``TriggerEventSource`` is one of
+    the following values: ``OnZendeskTicketCreate`` | ``OnZendeskTicketStatusUpdate`` |
+    ``OnSalesforceCaseCreate``"""
+    UpdateCaseActions: list[UpdateCaseActionDict]
+    """This action will update a case when a rule is triggered."""
+
+
+class RuleFieldDict(TypedDict, total=False):
+    """RuleField as a plain dict."""
+
+    Id: Required[str]
+    """Length: 1 to 500 characters."""
+    Value: Required[FieldValueDict]
+    """Object for case field values."""
+
+
+class RuleTriggerEventSourceDict(TypedDict, total=False):
+    """RuleTriggerEventSource as a plain dict: The name of the event source."""
+
+    EventSourceName: Required[
+        Literal[
+            "OnEmailAnalysisAvailable",
+            "OnContactEvaluationSubmit",
+            "OnPostCallAnalysisAvailable",
+            "OnRealTimeCallAnalysisAvailable",
+            "OnRealTimeChatAnalysisAvailable",
+            "OnPostChatAnalysisAvailable",
+            "OnZendeskTicketCreate",
+            "OnZendeskTicketStatusUpdate",
+            "OnSalesforceCaseCreate",
+            "OnMetricDataUpdate",
+            "OnCaseCreate",
+            "OnCaseUpdate",
+            "OnSlaBreach",
+            "OnSchedulePublish",
+            "OnScheduleUpdate",
+            "OnScheduleTimeOffRequestActivity",
+        ]
+    ]
+    """The name of the event source."""
+    IntegrationAssociationArn: str
+    """The Amazon Resource Name (ARN) of the integration association. ``IntegrationAssociationArn``
+    is required if ``TriggerEventSource`` is one of the following values: ``OnZendeskTicketCreate``
+    | ``OnZendeskTicketStatusUpdate`` | ``OnSalesforceCaseCreate``"""
+
+
+class SendInAppNotificationActionDict(TypedDict, total=False):
+    """SendInAppNotificationAction as a plain dict."""
+
+    Content: Required[NotificationContentDict]
+    """Type: NotificationContentDict."""
+    Exclusion: InAppNotificationRecipientTypeDict
+    """Type: InAppNotificationRecipientTypeDict."""
+    Priority: Literal["HIGH", "LOW"]
+    """The priority of the notification."""
+    Recipient: Required[InAppNotificationRecipientTypeDict]
+    """Type: InAppNotificationRecipientTypeDict."""
+
+
+class SendNotificationActionDict(TypedDict, total=False):
+    """SendNotificationAction as a plain dict: Information about the send notification action."""
+
+    Content: Required[str]
+    """Notification content. Supports variable injection. For more information, see [JSONPath
+    reference](https://docs.aws.amazon.com/connect/latest/adminguide/contact-lens-variable-injection.html)
+    in the *Administrators Guide*."""
+    ContentType: Required[Literal["PLAIN_TEXT"]]
+    """Content type format. *Allowed value*: ``PLAIN_TEXT``"""
+    DeliveryMethod: Required[Literal["EMAIL"]]
+    """Notification delivery method. *Allowed value*: ``EMAIL``"""
+    Exclusion: NotificationRecipientTypeDict
+    """The type of notification recipient."""
+    Recipient: Required[NotificationRecipientTypeDict]
+    """Notification recipient."""
+    Subject: str
+    """The subject of the email if the delivery method is ``EMAIL``. Supports variable injection.
+    For more information, see [JSONPath
+    reference](https://docs.aws.amazon.com/connect/latest/adminguide/contact-lens-variable-injection.html)
+    in the *Administrators Guide*."""
+
+
+class SlaTargetFieldValueDict(TypedDict, total=False):
+    """SlaTargetFieldValue as a plain dict."""
+
+    StringValue: str
+    """Type: str."""
+
+
+class SubmitAutoEvaluationActionDict(TypedDict, total=False):
+    """SubmitAutoEvaluationAction as a plain dict."""
+
+    EvaluationFormArn: Required[str]
+    """Pattern:
+    ^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/evaluation-form/[-a-zA-Z0-9]*$"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -"""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -"""
+
+
+class TaskActionDict(TypedDict, total=False):
+    """TaskAction as a plain dict: Information about the task action. This field is required if
+    ``TriggerEventSource`` is one of the following values: ``OnZendeskTicketCreate`` |
+    ``OnZendeskTicketStatusUpdate`` | ``OnSalesforceCaseCreate``"""
+
+    ContactFlowArn: Required[str]
+    """The Amazon Resource Name (ARN) of the flow."""
+    Description: str
+    """The description. Supports variable injection. For more information, see [JSONPath
+    reference](https://docs.aws.amazon.com/connect/latest/adminguide/contact-lens-variable-injection.html)
+    in the *Administrators Guide*."""
+    Name: Required[str]
+    """The name. Supports variable injection. For more information, see [JSONPath
+    reference](https://docs.aws.amazon.com/connect/latest/adminguide/contact-lens-variable-injection.html)
+    in the *Administrators Guide*."""
+    References: dict[str, ReferenceDict]
+    """Information about the reference when the ``referenceType`` is ``URL``. Otherwise, null.
+    ``URL`` is the only accepted type. (Supports variable injection in the ``Value`` field.)"""
+
+
+class UpdateCaseActionDict(TypedDict, total=False):
+    """UpdateCaseAction as a plain dict."""
+
+    Fields: Required[list[RuleFieldDict]]
+    """An array of case fields"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::Rule",
     schema_file="aws-connect-rule.json",
     primary_identifier=("/RuleArn",),
-    additional_identifiers=(),
     read_only=("/RuleArn",),
     create_only=("/TriggerEventSource", "/InstanceArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Actions/AssignContactCategoryActions",
         "/Actions/AssignSlaActions",
@@ -349,10 +422,7 @@ METADATA = _TypeMetadata(
     required=("Name", "InstanceArn", "TriggerEventSource", "Function", "Actions", "PublishStatus"),
     list_required=("InstanceArn",),
     tagging=_Tagging(
-        taggable=True,
         tag_on_create=False,
-        tag_updatable=True,
-        tag_property="/Tags",
     ),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
@@ -365,393 +435,29 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Actions": {
-            "additionalProperties": False,
-            "properties": {
-                "AssignContactCategoryActions": {
-                    "$ref": "#/definitions/AssignContactCategoryActions"
-                },
-                "AssignSlaActions": {"$ref": "#/definitions/AssignSlaActions"},
-                "CreateCaseActions": {"$ref": "#/definitions/CreateCaseActions"},
-                "EndAssociatedTasksActions": {"$ref": "#/definitions/EndAssociatedTasksActions"},
-                "EventBridgeActions": {"$ref": "#/definitions/EventBridgeActions"},
-                "SendInAppNotificationActions": {
-                    "$ref": "#/definitions/SendInAppNotificationActions"
-                },
-                "SendNotificationActions": {"$ref": "#/definitions/SendNotificationActions"},
-                "SubmitAutoEvaluationActions": {
-                    "$ref": "#/definitions/SubmitAutoEvaluationActions"
-                },
-                "TaskActions": {"$ref": "#/definitions/TaskActions"},
-                "UpdateCaseActions": {"$ref": "#/definitions/UpdateCaseActions"},
-            },
-            "type": "object",
-        },
-        "AssignContactCategoryAction": {"type": ["object", "string"]},
-        "AssignContactCategoryActions": {
-            "items": {"$ref": "#/definitions/AssignContactCategoryAction"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "AssignSlaAction": {
-            "additionalProperties": False,
-            "properties": {
-                "CaseSlaConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "FieldId": {"maxLength": 500, "minLength": 1, "type": "string"},
-                        "Name": {"maxLength": 500, "minLength": 1, "type": "string"},
-                        "TargetFieldValues": {
-                            "items": {"$ref": "#/definitions/SlaTargetFieldValue"},
-                            "maxItems": 1,
-                            "type": "array",
-                        },
-                        "TargetSlaMinutes": {"maximum": 1051200, "minimum": 1, "type": "number"},
-                        "Type": {"enum": ["CaseField"], "type": "string"},
-                    },
-                    "required": ["Type", "Name", "TargetSlaMinutes"],
-                    "type": "object",
-                },
-                "SlaAssignmentType": {"enum": ["CASES"], "type": "string"},
-            },
-            "required": ["SlaAssignmentType", "CaseSlaConfiguration"],
-            "type": "object",
-        },
-        "AssignSlaActions": {
-            "items": {"$ref": "#/definitions/AssignSlaAction"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CreateCaseAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Fields": {"$ref": "#/definitions/Fields"},
-                "TemplateId": {"maxLength": 500, "minLength": 1, "type": "string"},
-            },
-            "required": ["Fields", "TemplateId"],
-            "type": "object",
-        },
-        "CreateCaseActions": {
-            "items": {"$ref": "#/definitions/CreateCaseAction"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "EndAssociatedTasksAction": {"type": ["object", "string"]},
-        "EndAssociatedTasksActions": {
-            "items": {"$ref": "#/definitions/EndAssociatedTasksAction"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "EventBridgeAction": {
-            "additionalProperties": False,
-            "properties": {"Name": {"pattern": "^[a-zA-Z0-9._-]{1,100}$", "type": "string"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "EventBridgeActions": {
-            "items": {"$ref": "#/definitions/EventBridgeAction"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Field": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"maxLength": 500, "minLength": 1, "type": "string"},
-                "Value": {"$ref": "#/definitions/FieldValue"},
-            },
-            "required": ["Id", "Value"],
-            "type": "object",
-        },
-        "FieldValue": {
-            "additionalProperties": False,
-            "properties": {
-                "BooleanValue": {"type": "boolean"},
-                "DoubleValue": {"type": "number"},
-                "EmptyValue": {"type": ["object", "string"]},
-                "StringValue": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Fields": {
-            "items": {"$ref": "#/definitions/Field"},
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "InAppNotificationRecipientType": {
-            "additionalProperties": False,
-            "properties": {
-                "UserArns": {
-                    "items": {"$ref": "#/definitions/UserArn"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "UserTags": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.{1,128}$": {"type": "string"}},
-                },
-            },
-            "type": "object",
-        },
-        "LocalizedString": {"maxLength": 3000, "minLength": 0, "type": "string"},
-        "NotificationContent": {
-            "additionalProperties": False,
-            "properties": {
-                "DeDE": {"$ref": "#/definitions/LocalizedString"},
-                "EnUS": {"$ref": "#/definitions/LocalizedString"},
-                "EsES": {"$ref": "#/definitions/LocalizedString"},
-                "FrFR": {"$ref": "#/definitions/LocalizedString"},
-                "IdID": {"$ref": "#/definitions/LocalizedString"},
-                "ItIT": {"$ref": "#/definitions/LocalizedString"},
-                "JaJP": {"$ref": "#/definitions/LocalizedString"},
-                "KoKR": {"$ref": "#/definitions/LocalizedString"},
-                "PtBR": {"$ref": "#/definitions/LocalizedString"},
-                "ZhCN": {"$ref": "#/definitions/LocalizedString"},
-                "ZhTW": {"$ref": "#/definitions/LocalizedString"},
-            },
-            "type": "object",
-        },
-        "NotificationRecipientType": {
-            "additionalProperties": False,
-            "properties": {
-                "UserArns": {
-                    "items": {"$ref": "#/definitions/UserArn"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "UserTags": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.{1,128}$": {"type": "string"}},
-                },
-            },
-            "type": "object",
-        },
-        "Reference": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {
-                    "enum": ["URL", "ATTACHMENT", "NUMBER", "STRING", "DATE", "EMAIL"],
-                    "type": "string",
-                },
-                "Value": {"pattern": "^(/|https:)", "type": "string"},
-            },
-            "required": ["Value", "Type"],
-            "type": "object",
-        },
-        "RuleTriggerEventSource": {
-            "additionalProperties": False,
-            "properties": {
-                "EventSourceName": {
-                    "enum": [
-                        "OnEmailAnalysisAvailable",
-                        "OnContactEvaluationSubmit",
-                        "OnPostCallAnalysisAvailable",
-                        "OnRealTimeCallAnalysisAvailable",
-                        "OnRealTimeChatAnalysisAvailable",
-                        "OnPostChatAnalysisAvailable",
-                        "OnZendeskTicketCreate",
-                        "OnZendeskTicketStatusUpdate",
-                        "OnSalesforceCaseCreate",
-                        "OnMetricDataUpdate",
-                        "OnCaseCreate",
-                        "OnCaseUpdate",
-                        "OnSlaBreach",
-                        "OnSchedulePublish",
-                        "OnScheduleUpdate",
-                        "OnScheduleTimeOffRequestActivity",
-                    ],
-                    "type": "string",
-                },
-                "IntegrationAssociationArn": {
-                    "pattern": "^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/integration-association/[-a-zA-Z0-9]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["EventSourceName"],
-            "type": "object",
-        },
-        "SendInAppNotificationAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Content": {"$ref": "#/definitions/NotificationContent"},
-                "Exclusion": {"$ref": "#/definitions/InAppNotificationRecipientType"},
-                "Priority": {"enum": ["HIGH", "LOW"], "type": "string"},
-                "Recipient": {"$ref": "#/definitions/InAppNotificationRecipientType"},
-            },
-            "required": ["Content", "Recipient"],
-            "type": "object",
-        },
-        "SendInAppNotificationActions": {
-            "items": {"$ref": "#/definitions/SendInAppNotificationAction"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "SendNotificationAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Content": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "ContentType": {"enum": ["PLAIN_TEXT"], "type": "string"},
-                "DeliveryMethod": {"enum": ["EMAIL"], "type": "string"},
-                "Exclusion": {"$ref": "#/definitions/NotificationRecipientType"},
-                "Recipient": {"$ref": "#/definitions/NotificationRecipientType"},
-                "Subject": {"maxLength": 200, "minLength": 1, "type": "string"},
-            },
-            "required": ["DeliveryMethod", "Content", "Recipient", "ContentType"],
-            "type": "object",
-        },
-        "SendNotificationActions": {
-            "items": {"$ref": "#/definitions/SendNotificationAction"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "SlaTargetFieldValue": {
-            "additionalProperties": False,
-            "properties": {"StringValue": {"type": "string"}},
-            "type": "object",
-        },
-        "SubmitAutoEvaluationAction": {
-            "additionalProperties": False,
-            "properties": {
-                "EvaluationFormArn": {
-                    "pattern": "^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/evaluation-form/[-a-zA-Z0-9]*$",
-                    "type": "string",
-                }
-            },
-            "required": ["EvaluationFormArn"],
-            "type": "object",
-        },
-        "SubmitAutoEvaluationActions": {
-            "items": {"$ref": "#/definitions/SubmitAutoEvaluationAction"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TaskAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ContactFlowArn": {
-                    "pattern": "^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*$",
-                    "type": "string",
-                },
-                "Description": {"maxLength": 4096, "minLength": 0, "type": "string"},
-                "Name": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "References": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.+$": {"$ref": "#/definitions/Reference"}},
-                },
-            },
-            "required": ["Name", "ContactFlowArn"],
-            "type": "object",
-        },
-        "TaskActions": {
-            "items": {"$ref": "#/definitions/TaskAction"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UpdateCaseAction": {
-            "additionalProperties": False,
-            "properties": {"Fields": {"$ref": "#/definitions/Fields"}},
-            "required": ["Fields"],
-            "type": "object",
-        },
-        "UpdateCaseActions": {
-            "items": {"$ref": "#/definitions/UpdateCaseAction"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UserArn": {
-            "pattern": "^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent/[-a-zA-Z0-9]*$|^\\$\\..+$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Actions": {"$ref": "#/definitions/Actions"},
-        "Function": {"type": "string"},
-        "InstanceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Name": {"pattern": "^[a-zA-Z0-9._-]{1,200}$", "type": "string"},
-        "PublishStatus": {"enum": ["DRAFT", "PUBLISHED"], "type": "string"},
-        "RuleArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/rule/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TriggerEventSource": {"$ref": "#/definitions/RuleTriggerEventSource"},
-    },
-    "required": [
-        "Name",
-        "InstanceArn",
-        "TriggerEventSource",
-        "Function",
-        "Actions",
-        "PublishStatus",
-    ],
-}
-
 
 class Rule(_Resource):
     """AWS::Connect::Rule: Creates a rule for the specified CON instance.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RuleArn.
+    Replaced when any of these change (create-only): TriggerEventSource, InstanceArn.
+    Read-only attributes (known once deployed): RuleArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-rule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     RuleArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    ^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/rule/[-a-zA-Z0-9]*$"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Actions: RuleActionsDict
     Function: str
     InstanceArn: str
@@ -760,33 +466,40 @@ class Rule(_Resource):
     Tags: list[TagDict]
     TriggerEventSource: RuleTriggerEventSourceDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Actions: RuleActions | RuleActionsDict,
+        Function: str,
+        InstanceArn: str,
+        Name: str,
+        PublishStatus: Literal["DRAFT", "PUBLISHED"],
+        TriggerEventSource: RuleTriggerEventSource | RuleTriggerEventSourceDict,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::Rule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Actions: RuleActions | RuleActionsDict,
-            Function: str,
-            InstanceArn: str,
-            Name: str,
-            PublishStatus: Literal["DRAFT", "PUBLISHED"],
-            TriggerEventSource: RuleTriggerEventSource | RuleTriggerEventSourceDict,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::Rule; `await` it inside an App to deploy it.
-
-            Actions: A list of actions to be run when the rule is triggered.
-            Function: The conditions of the rule.
-            InstanceArn: The Amazon Resource Name (ARN) of the instance.
-            Name: The name of the rule.
-            PublishStatus: The publish status of the rule.
-            Tags: The tags used to organize, track, or control access for this resource.
-            TriggerEventSource: The event source to trigger the rule.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Actions: A list of actions to be run when the rule is triggered. Required.
+            Function: The conditions of the rule. Required.
+            InstanceArn: The Amazon Resource Name (ARN) of the instance. Create-only: changing it
+                replaces the resource. Required.
+            Name: The name of the rule. Required.
+            PublishStatus: The publish status of the rule. *Allowed values*: ``DRAFT`` |
+                ``PUBLISHED`` Required.
+            TriggerEventSource: The event source to trigger the rule. Create-only: changing it
+                replaces the resource. Required.
+            Tags: The tags used to organize, track, or control access for this resource. For
+                example, { "tags": {"key1":"value1", "key2":"value2"} }.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::SecurityKey",
     schema_file="aws-connect-securitykey.json",
     primary_identifier=("/InstanceId", "/AssociationId"),
-    additional_identifiers=(),
     read_only=("/AssociationId",),
     create_only=("/InstanceId", "/Key"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Key", "InstanceId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,37 +74,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AssociationId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[-a-z0-9]*$",
-            "type": "string",
-        },
-        "InstanceId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Key": {"maxLength": 1024, "minLength": 1, "type": "string"},
-    },
-    "properties": {
-        "AssociationId": {"$ref": "#/definitions/AssociationId"},
-        "InstanceId": {"$ref": "#/definitions/InstanceId"},
-        "Key": {"$ref": "#/definitions/Key"},
-    },
-    "required": ["Key", "InstanceId"],
-}
-
 
 class SecurityKey(_Resource):
     """AWS::Connect::SecurityKey: Resource Type definition for AWS::Connect::SecurityKey
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceId, AssociationId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): InstanceId, Key.
+    Read-only attributes (known once deployed): AssociationId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-securitykey.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -113,29 +91,39 @@ class SecurityKey(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SecurityKeyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "security_key.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AssociationId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """An associationID is automatically generated when a storage config is associated with an
+    instance"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InstanceId: str
     Key: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceId: str,
+        Key: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::SecurityKey; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceId: str,
-            Key: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::SecurityKey; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceId: Amazon Connect instance identifier Create-only: changing it replaces the
+                resource. Required.
+            Key: A valid security key in PEM format. Create-only: changing it replaces the resource.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,77 +79,82 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationDict = TypedDict(
-    "ApplicationDict",
-    {
-        "ApplicationPermissions": "list[str]",
-        "Namespace": "str",
-        "Type": "Literal['MCP', 'THIRD_PARTY_APPLICATION']",
-    },
-    total=False,
-)
 
-FlowModuleDict = TypedDict(
-    "FlowModuleDict",
-    {
-        "FlowModuleId": "str",
-        "Type": "Literal['MCP']",
-    },
-    total=False,
-)
+class ApplicationDict(TypedDict, total=False):
+    """Application as a plain dict: A third-party application's metadata."""
 
-PrimaryAttributeAccessControlConfigurationItemDict = TypedDict(
-    "PrimaryAttributeAccessControlConfigurationItemDict",
-    {
-        "PrimaryAttributeValues": "list[PrimaryAttributeValueDict]",
-    },
-    total=False,
-)
+    ApplicationPermissions: list[str]
+    """The permissions that the agent is granted on the application"""
+    Namespace: str
+    """Namespace of the application that you want to give access to."""
+    Type: Literal["MCP", "THIRD_PARTY_APPLICATION"]
+    """The type of the application."""
 
-PrimaryAttributeValueDict = TypedDict(
-    "PrimaryAttributeValueDict",
-    {
-        "AccessType": "Literal['ALLOW']",
-        "AttributeName": "str",
-        "Values": "list[str]",
-    },
-    total=False,
-)
 
-SecurityProfileDataTableAccessControlConfigurationDict = TypedDict(
-    "SecurityProfileDataTableAccessControlConfigurationDict",
-    {
-        "PrimaryAttributeAccessControlConfiguration": "PrimaryAttributeAccessControlConfigurationItemDict",
-    },
-    total=False,
-)
+class FlowModuleDict(TypedDict, total=False):
+    """FlowModule as a plain dict: A first-party application's metadata."""
 
-SecurityProfileGranularAccessControlConfigurationDict = TypedDict(
-    "SecurityProfileGranularAccessControlConfigurationDict",
-    {
-        "DataTableAccessControlConfiguration": "SecurityProfileDataTableAccessControlConfigurationDict",
-    },
-    total=False,
-)
+    FlowModuleId: str
+    """The identifier of the application that you want to give access to."""
+    Type: Literal["MCP"]
+    """The type of the first-party application"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class PrimaryAttributeAccessControlConfigurationItemDict(TypedDict, total=False):
+    """PrimaryAttributeAccessControlConfigurationItem as a plain dict: Contains the configuration
+    for record-based access control."""
+
+    PrimaryAttributeValues: list[PrimaryAttributeValueDict]
+    """An array of PrimaryAttributeValue objects."""
+
+
+class PrimaryAttributeValueDict(TypedDict, total=False):
+    """PrimaryAttributeValue as a plain dict: An object defining the access control for a specific
+    attribute and its values."""
+
+    AccessType: Literal["ALLOW"]
+    """Specifies the type of access granted. Currently, only "ALLOW" is supported"""
+    AttributeName: str
+    """The name of the primary attribute."""
+    Values: list[str]
+    """An array of allowed primary values for the specified primary attribute."""
+
+
+class SecurityProfileDataTableAccessControlConfigurationDict(TypedDict, total=False):
+    """SecurityProfileDataTableAccessControlConfiguration as a plain dict: Defines the access
+    control configuration for data tables."""
+
+    PrimaryAttributeAccessControlConfiguration: PrimaryAttributeAccessControlConfigurationItemDict
+    """Contains the configuration for record-based access control."""
+
+
+class SecurityProfileGranularAccessControlConfigurationDict(TypedDict, total=False):
+    """SecurityProfileGranularAccessControlConfiguration as a plain dict."""
+
+    DataTableAccessControlConfiguration: SecurityProfileDataTableAccessControlConfigurationDict
+    """Defines the access control configuration for data tables."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::SecurityProfile",
     schema_file="aws-connect-securityprofile.json",
     primary_identifier=("/SecurityProfileArn",),
-    additional_identifiers=(),
     read_only=("/SecurityProfileArn", "/LastModifiedRegion", "/LastModifiedTime"),
     create_only=("/SecurityProfileName", "/InstanceArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AllowedAccessControlTags",
         "/AllowedFlowModules",
@@ -158,13 +167,7 @@ METADATA = _TypeMetadata(
     ),
     required=("InstanceArn", "SecurityProfileName"),
     list_required=("InstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -174,186 +177,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Application": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationPermissions": {
-                    "items": {"$ref": "#/definitions/ApplicationPermission"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Namespace": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Type": {"enum": ["MCP", "THIRD_PARTY_APPLICATION"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "ApplicationPermission": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "DataTableAccessControlConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PrimaryAttributeAccessControlConfiguration": {
-                    "$ref": "#/definitions/PrimaryAttributeAccessControlConfigurationItem"
-                }
-            },
-            "type": "object",
-        },
-        "FlowModule": {
-            "additionalProperties": False,
-            "properties": {
-                "FlowModuleId": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Type": {"enum": ["MCP"], "maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Permission": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "PrimaryAttributeAccessControlConfigurationItem": {
-            "additionalProperties": False,
-            "properties": {
-                "PrimaryAttributeValues": {
-                    "items": {"$ref": "#/definitions/PrimaryAttributeValue"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "PrimaryAttributeValue": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessType": {"enum": ["ALLOW"], "type": "string"},
-                "AttributeName": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:|connect:)[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]+$",
-                    "type": "string",
-                },
-                "Values": {
-                    "items": {
-                        "maxLength": 1000,
-                        "minLength": 1,
-                        "pattern": "^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "ResourceName": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AllowedAccessControlHierarchyGroupId": {
-            "maxLength": 127,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9-]*$",
-            "type": "string",
-        },
-        "AllowedAccessControlTags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 4,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "AllowedFlowModules": {
-            "items": {"$ref": "#/definitions/FlowModule"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Applications": {
-            "items": {"$ref": "#/definitions/Application"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Description": {"maxLength": 250, "minLength": 0, "type": "string"},
-        "GranularAccessControlConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DataTableAccessControlConfiguration": {
-                    "$ref": "#/definitions/DataTableAccessControlConfiguration"
-                }
-            },
-            "type": "object",
-        },
-        "HierarchyRestrictedResources": {
-            "items": {"$ref": "#/definitions/ResourceName"},
-            "maxItems": 10,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "InstanceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "LastModifiedRegion": {"pattern": "[a-z]{2}(-[a-z]+){1,2}(-[0-9])?", "type": "string"},
-        "LastModifiedTime": {"type": "number"},
-        "Permissions": {
-            "items": {"$ref": "#/definitions/Permission"},
-            "maxItems": 500,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "SecurityProfileArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/security-profile/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "SecurityProfileName": {
-            "maxLength": 127,
-            "minLength": 1,
-            "pattern": "^[ a-zA-Z0-9_@-]+$",
-            "type": "string",
-        },
-        "TagRestrictedResources": {
-            "items": {"$ref": "#/definitions/ResourceName"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["InstanceArn", "SecurityProfileName"],
-}
-
 
 class SecurityProfile(_Resource):
     """AWS::Connect::SecurityProfile: Resource Type definition for AWS::Connect::SecurityProfile
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SecurityProfileArn.
+    Replaced when any of these change (create-only): SecurityProfileName, InstanceArn.
+    Read-only attributes (known once deployed): LastModifiedRegion, LastModifiedTime,
+    SecurityProfileArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-securityprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -361,13 +195,17 @@ class SecurityProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SecurityProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "security_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     LastModifiedRegion: str
+    """The AWS Region where this resource was last modified."""
     LastModifiedTime: float
+    """The timestamp when this resource was last modified."""
     SecurityProfileArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) for the security profile."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllowedAccessControlHierarchyGroupId: str
     AllowedAccessControlTags: list[TagDict]
     AllowedFlowModules: list[FlowModuleDict]
@@ -381,44 +219,57 @@ class SecurityProfile(_Resource):
     TagRestrictedResources: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceArn: str,
+        SecurityProfileName: str,
+        AllowedAccessControlHierarchyGroupId: str | None = None,
+        AllowedAccessControlTags: list[Tag | TagDict] | None = None,
+        AllowedFlowModules: list[FlowModule | FlowModuleDict] | None = None,
+        Applications: list[Application | ApplicationDict] | None = None,
+        Description: str | None = None,
+        GranularAccessControlConfiguration: SecurityProfileGranularAccessControlConfiguration
+        | SecurityProfileGranularAccessControlConfigurationDict
+        | None = None,
+        HierarchyRestrictedResources: list[str] | None = None,
+        Permissions: list[str] | None = None,
+        TagRestrictedResources: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::SecurityProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceArn: str,
-            SecurityProfileName: str,
-            AllowedAccessControlHierarchyGroupId: str | None = None,
-            AllowedAccessControlTags: list[Tag | TagDict] | None = None,
-            AllowedFlowModules: list[FlowModule | FlowModuleDict] | None = None,
-            Applications: list[Application | ApplicationDict] | None = None,
-            Description: str | None = None,
-            GranularAccessControlConfiguration: SecurityProfileGranularAccessControlConfiguration
-            | SecurityProfileGranularAccessControlConfigurationDict
-            | None = None,
-            HierarchyRestrictedResources: list[str] | None = None,
-            Permissions: list[str] | None = None,
-            TagRestrictedResources: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::SecurityProfile; `await` it inside an App to deploy it.
-
-            AllowedAccessControlHierarchyGroupId: The identifier of the hierarchy group that a security profile uses to restrict access to resources in Amazon Connect.
-            AllowedAccessControlTags: The list of tags that a security profile uses to restrict access to resources in Amazon Connect.
-            AllowedFlowModules: The list of flow-module resources to be linked to a security profile in Amazon Connect.
-            Applications: A list of third-party applications that the security profile will give access to.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceArn: The identifier of the Amazon Connect instance. Create-only: changing it
+                replaces the resource. Required.
+            SecurityProfileName: The name of the security profile. Create-only: changing it replaces
+                the resource. Required.
+            AllowedAccessControlHierarchyGroupId: The identifier of the hierarchy group that a
+                security profile uses to restrict access to resources in Amazon Connect.
+            AllowedAccessControlTags: The list of tags that a security profile uses to restrict
+                access to resources in Amazon Connect.
+            AllowedFlowModules: The list of flow-module resources to be linked to a security profile
+                in Amazon Connect.
+            Applications: A list of third-party applications that the security profile will give
+                access to.
             Description: The description of the security profile.
-            HierarchyRestrictedResources: The list of resources that a security profile applies hierarchy restrictions to in Amazon Connect.
-            InstanceArn: The identifier of the Amazon Connect instance.
+            GranularAccessControlConfiguration: Type:
+                SecurityProfileGranularAccessControlConfigurationDict.
+            HierarchyRestrictedResources: The list of resources that a security profile applies
+                hierarchy restrictions to in Amazon Connect.
             Permissions: Permissions assigned to the security profile.
-            SecurityProfileName: The name of the security profile.
-            TagRestrictedResources: The list of resources that a security profile applies tag restrictions to in Amazon Connect.
+            TagRestrictedResources: The list of resources that a security profile applies tag
+                restrictions to in Amazon Connect.
             Tags: The tags used to organize, track, or control access for this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

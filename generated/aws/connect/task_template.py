@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,96 +83,110 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DefaultFieldValueDict = TypedDict(
-    "DefaultFieldValueDict",
-    {
-        "DefaultValue": "Required[str]",
-        "Id": "Required[FieldIdentifierDict]",
-    },
-    total=False,
-)
 
-FieldIdentifierDict = TypedDict(
-    "FieldIdentifierDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class DefaultFieldValueDict(TypedDict, total=False):
+    """DefaultFieldValue as a plain dict: the default value for the task template's field"""
 
-InvisibleFieldInfoDict = TypedDict(
-    "InvisibleFieldInfoDict",
-    {
-        "Id": "Required[FieldIdentifierDict]",
-    },
-    total=False,
-)
+    DefaultValue: Required[str]
+    """the default value for the task template's field"""
+    Id: Required[FieldIdentifierDict]
+    """the identifier (name) for the task template field"""
 
-ReadOnlyFieldInfoDict = TypedDict(
-    "ReadOnlyFieldInfoDict",
-    {
-        "Id": "Required[FieldIdentifierDict]",
-    },
-    total=False,
-)
 
-RequiredFieldInfoDict = TypedDict(
-    "RequiredFieldInfoDict",
-    {
-        "Id": "Required[FieldIdentifierDict]",
-    },
-    total=False,
-)
+class FieldIdentifierDict(TypedDict, total=False):
+    """FieldIdentifier as a plain dict: the identifier (name) for the task template field"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """The name of the task template field"""
 
-TaskTemplateConstraintsDict = TypedDict(
-    "TaskTemplateConstraintsDict",
-    {
-        "InvisibleFields": "list[InvisibleFieldInfoDict]",
-        "ReadOnlyFields": "list[ReadOnlyFieldInfoDict]",
-        "RequiredFields": "list[RequiredFieldInfoDict]",
-    },
-    total=False,
-)
 
-TaskTemplateFieldDict = TypedDict(
-    "TaskTemplateFieldDict",
-    {
-        "Description": "str",
-        "Id": "Required[FieldIdentifierDict]",
-        "SingleSelectOptions": "list[str]",
-        "Type": "Required[Literal['NAME', 'DESCRIPTION', 'SCHEDULED_TIME', 'QUICK_CONNECT', 'URL', 'NUMBER', 'TEXT', 'TEXT_AREA', 'DATE_TIME', 'BOOLEAN', 'SINGLE_SELECT', 'EMAIL', 'EXPIRY_DURATION', 'SELF_ASSIGN']]",
-    },
-    total=False,
-)
+class InvisibleFieldInfoDict(TypedDict, total=False):
+    """InvisibleFieldInfo as a plain dict: Invisible field info"""
 
+    Id: Required[FieldIdentifierDict]
+    """the identifier (name) for the task template field"""
+
+
+class ReadOnlyFieldInfoDict(TypedDict, total=False):
+    """ReadOnlyFieldInfo as a plain dict: ReadOnly field info"""
+
+    Id: Required[FieldIdentifierDict]
+    """the identifier (name) for the task template field"""
+
+
+class RequiredFieldInfoDict(TypedDict, total=False):
+    """RequiredFieldInfo as a plain dict: Required field info"""
+
+    Id: Required[FieldIdentifierDict]
+    """the identifier (name) for the task template field"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. . You can specify a value that is maximum of 256 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class TaskTemplateConstraintsDict(TypedDict, total=False):
+    """TaskTemplateConstraints as a plain dict: The constraints for the task template"""
+
+    InvisibleFields: list[InvisibleFieldInfoDict]
+    """The list of the task template's invisible fields"""
+    ReadOnlyFields: list[ReadOnlyFieldInfoDict]
+    """The list of the task template's read only fields"""
+    RequiredFields: list[RequiredFieldInfoDict]
+    """The list of the task template's required fields"""
+
+
+class TaskTemplateFieldDict(TypedDict, total=False):
+    """TaskTemplateField as a plain dict: A task template field object."""
+
+    Description: str
+    """The description of the task template's field"""
+    Id: Required[FieldIdentifierDict]
+    """the identifier (name) for the task template field"""
+    SingleSelectOptions: list[str]
+    """list of field options to be used with single select"""
+    Type: Required[
+        Literal[
+            "NAME",
+            "DESCRIPTION",
+            "SCHEDULED_TIME",
+            "QUICK_CONNECT",
+            "URL",
+            "NUMBER",
+            "TEXT",
+            "TEXT_AREA",
+            "DATE_TIME",
+            "BOOLEAN",
+            "SINGLE_SELECT",
+            "EMAIL",
+            "EXPIRY_DURATION",
+            "SELF_ASSIGN",
+        ]
+    ]
+    """The type of the task template's field"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::TaskTemplate",
     schema_file="aws-connect-tasktemplate.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("InstanceArn",),
     list_required=("InstanceArn",),
     tagging=_Tagging(
-        taggable=True,
         tag_on_create=False,
-        tag_updatable=True,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -178,167 +196,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ClientToken": {
-            "maxLength": 500,
-            "minLength": 0,
-            "pattern": "^$|[0-9a-f]{8}-[0-9a-f]{4}-[0-5][0-9a-f]{3}-[089ab][0-9a-f]{3}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "DefaultFieldValue": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValue": {"$ref": "#/definitions/FieldValue"},
-                "Id": {"$ref": "#/definitions/FieldIdentifier"},
-            },
-            "required": ["Id", "DefaultValue"],
-            "type": "object",
-        },
-        "Field": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 255, "minLength": 0, "type": "string"},
-                "Id": {"$ref": "#/definitions/FieldIdentifier"},
-                "SingleSelectOptions": {
-                    "items": {"$ref": "#/definitions/FieldOption"},
-                    "maxItems": 50,
-                    "type": "array",
-                },
-                "Type": {"$ref": "#/definitions/FieldType"},
-            },
-            "required": ["Id", "Type"],
-            "type": "object",
-        },
-        "FieldIdentifier": {
-            "additionalProperties": False,
-            "properties": {"Name": {"maxLength": 100, "minLength": 1, "type": "string"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "FieldOption": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "FieldType": {
-            "enum": [
-                "NAME",
-                "DESCRIPTION",
-                "SCHEDULED_TIME",
-                "QUICK_CONNECT",
-                "URL",
-                "NUMBER",
-                "TEXT",
-                "TEXT_AREA",
-                "DATE_TIME",
-                "BOOLEAN",
-                "SINGLE_SELECT",
-                "EMAIL",
-                "EXPIRY_DURATION",
-                "SELF_ASSIGN",
-            ],
-            "type": "string",
-        },
-        "FieldValue": {"maxLength": 4096, "minLength": 1, "type": "string"},
-        "InvisibleFieldInfo": {
-            "additionalProperties": False,
-            "properties": {"Id": {"$ref": "#/definitions/FieldIdentifier"}},
-            "required": ["Id"],
-            "type": "object",
-        },
-        "InvisibleTaskTemplateFields": {
-            "items": {"$ref": "#/definitions/InvisibleFieldInfo"},
-            "maxItems": 50,
-            "type": "array",
-        },
-        "ReadOnlyFieldInfo": {
-            "additionalProperties": False,
-            "properties": {"Id": {"$ref": "#/definitions/FieldIdentifier"}},
-            "required": ["Id"],
-            "type": "object",
-        },
-        "ReadOnlyTaskTemplateFields": {
-            "items": {"$ref": "#/definitions/ReadOnlyFieldInfo"},
-            "maxItems": 50,
-            "type": "array",
-        },
-        "RequiredFieldInfo": {
-            "additionalProperties": False,
-            "properties": {"Id": {"$ref": "#/definitions/FieldIdentifier"}},
-            "required": ["Id"],
-            "type": "object",
-        },
-        "RequiredTaskTemplateFields": {
-            "items": {"$ref": "#/definitions/RequiredFieldInfo"},
-            "maxItems": 50,
-            "type": "array",
-        },
-        "Status": {"enum": ["ACTIVE", "INACTIVE"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/task-template/[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89aAbB][a-f0-9]{3}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "ClientToken": {"$ref": "#/definitions/ClientToken"},
-        "Constraints": {
-            "additionalProperties": False,
-            "properties": {
-                "InvisibleFields": {"$ref": "#/definitions/InvisibleTaskTemplateFields"},
-                "ReadOnlyFields": {"$ref": "#/definitions/ReadOnlyTaskTemplateFields"},
-                "RequiredFields": {"$ref": "#/definitions/RequiredTaskTemplateFields"},
-            },
-            "type": "object",
-        },
-        "ContactFlowArn": {
-            "pattern": "^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$",
-            "type": "string",
-        },
-        "Defaults": {
-            "items": {"$ref": "#/definitions/DefaultFieldValue"},
-            "maxItems": 50,
-            "type": "array",
-        },
-        "Description": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "Fields": {"items": {"$ref": "#/definitions/Field"}, "maxItems": 50, "type": "array"},
-        "InstanceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "SelfAssignContactFlowArn": {
-            "pattern": "^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/Status"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["InstanceArn"],
-}
-
 
 class TaskTemplate(_Resource):
     """AWS::Connect::TaskTemplate: Resource Type definition for AWS::Connect::TaskTemplate.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-tasktemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -346,11 +212,13 @@ class TaskTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TaskTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "task_template.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier (arn) of the task template."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClientToken: str
     Constraints: TaskTemplateConstraintsDict
     ContactFlowArn: str
@@ -363,38 +231,44 @@ class TaskTemplate(_Resource):
     Status: Literal["ACTIVE", "INACTIVE"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceArn: str,
+        ClientToken: str | None = None,
+        Constraints: TaskTemplateConstraints | TaskTemplateConstraintsDict | None = None,
+        ContactFlowArn: str | None = None,
+        Defaults: list[DefaultFieldValue | DefaultFieldValueDict] | None = None,
+        Description: str | None = None,
+        Fields: list[TaskTemplateField | TaskTemplateFieldDict] | None = None,
+        Name: str | None = None,
+        SelfAssignContactFlowArn: str | None = None,
+        Status: Literal["ACTIVE", "INACTIVE"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::TaskTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceArn: str,
-            ClientToken: str | None = None,
-            Constraints: TaskTemplateConstraints | TaskTemplateConstraintsDict | None = None,
-            ContactFlowArn: str | None = None,
-            Defaults: list[DefaultFieldValue | DefaultFieldValueDict] | None = None,
-            Description: str | None = None,
-            Fields: list[TaskTemplateField | TaskTemplateFieldDict] | None = None,
-            Name: str | None = None,
-            SelfAssignContactFlowArn: str | None = None,
-            Status: Literal["ACTIVE", "INACTIVE"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::TaskTemplate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceArn: The identifier (arn) of the instance. Required.
+            ClientToken: the client token string in uuid format
             Constraints: The constraints for the task template
             ContactFlowArn: The identifier of the contact flow.
+            Defaults: Items: at most 50 items.
             Description: The description of the task template.
             Fields: The list of task template's fields
-            InstanceArn: The identifier (arn) of the instance.
             Name: The name of the task template.
             SelfAssignContactFlowArn: The identifier of the contact flow.
+            Status: The status of the task template
             Tags: One or more tags.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

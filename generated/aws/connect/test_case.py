@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,62 +67,61 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TestCaseEntryPointDict = TypedDict(
-    "TestCaseEntryPointDict",
-    {
-        "ChatEntryPointParameters": "TestCaseEntryPointChatEntryPointParametersDict",
-        "Type": "Literal['VOICE_CALL', 'CHAT']",
-        "VoiceCallEntryPointParameters": "TestCaseEntryPointVoiceCallEntryPointParametersDict",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
 
-TestCaseEntryPointChatEntryPointParametersDict = TypedDict(
-    "TestCaseEntryPointChatEntryPointParametersDict",
-    {
-        "FlowId": "str",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is maximum of 256 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
 
-TestCaseEntryPointVoiceCallEntryPointParametersDict = TypedDict(
-    "TestCaseEntryPointVoiceCallEntryPointParametersDict",
-    {
-        "DestinationPhoneNumber": "str",
-        "FlowId": "str",
-        "SourcePhoneNumber": "str",
-    },
-    total=False,
-)
 
+class TestCaseEntryPointDict(TypedDict, total=False):
+    """TestCaseEntryPoint as a plain dict: The Entry Point associated with the test case"""
+
+    ChatEntryPointParameters: TestCaseEntryPointChatEntryPointParametersDict
+    """The chat entry point parameters for the test case"""
+    Type: Literal["VOICE_CALL", "CHAT"]
+    """The type of the Entry Point"""
+    VoiceCallEntryPointParameters: TestCaseEntryPointVoiceCallEntryPointParametersDict
+    """The voice call entry point parameters for the test case"""
+
+
+class TestCaseEntryPointChatEntryPointParametersDict(TypedDict, total=False):
+    """TestCaseEntryPointChatEntryPointParameters as a plain dict: The chat entry point parameters
+    for the test case"""
+
+    FlowId: str
+    """The flow id used for the TestCase"""
+
+
+class TestCaseEntryPointVoiceCallEntryPointParametersDict(TypedDict, total=False):
+    """TestCaseEntryPointVoiceCallEntryPointParameters as a plain dict: The voice call entry point
+    parameters for the test case"""
+
+    DestinationPhoneNumber: str
+    """The destination phonenumber of the EntryPoint"""
+    FlowId: str
+    """The flow id used for the TestCase"""
+    SourcePhoneNumber: str
+    """The source phonenumber of the EntryPoint"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::TestCase",
     schema_file="aws-connect-testcase.json",
     primary_identifier=("/TestCaseArn",),
-    additional_identifiers=(),
     read_only=("/TestCaseArn", "/LastModifiedRegion", "/LastModifiedTime"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("InstanceArn", "Name", "Content"),
     list_required=("InstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -128,89 +131,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EntryPoint": {
-            "additionalProperties": False,
-            "properties": {
-                "ChatEntryPointParameters": {
-                    "additionalProperties": False,
-                    "properties": {"FlowId": {"maxLength": 256, "minLength": 1, "type": "string"}},
-                    "type": "object",
-                },
-                "Type": {"enum": ["VOICE_CALL", "CHAT"], "type": "string"},
-                "VoiceCallEntryPointParameters": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DestinationPhoneNumber": {
-                            "pattern": "^\\\\+[1-9]\\\\d{1,14}$",
-                            "type": "string",
-                        },
-                        "FlowId": {"maxLength": 500, "minLength": 0, "type": "string"},
-                        "SourcePhoneNumber": {
-                            "pattern": "^\\\\+[1-9]\\\\d{1,14}$",
-                            "type": "string",
-                        },
-                    },
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Timestamp": {"type": "number"},
-    },
-    "properties": {
-        "Content": {"maxLength": 256000, "minLength": 1, "type": "string"},
-        "Description": {"maxLength": 500, "pattern": ".*\\S.*", "type": "string"},
-        "EntryPoint": {"$ref": "#/definitions/EntryPoint"},
-        "InitializationData": {"maxLength": 256000, "minLength": 1, "type": "string"},
-        "InstanceArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "LastModifiedRegion": {"pattern": "[a-z]{2}(-[a-z]+){1,2}(-[0-9])?", "type": "string"},
-        "LastModifiedTime": {"$ref": "#/definitions/Timestamp"},
-        "Name": {"maxLength": 127, "minLength": 1, "pattern": ".*\\S.*", "type": "string"},
-        "Status": {"enum": ["SAVED", "PUBLISHED"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TestCaseArn": {
-            "maxLength": 500,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/test-case/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-    },
-    "required": ["InstanceArn", "Name", "Content"],
-}
-
 
 class TestCase(_Resource):
     """AWS::Connect::TestCase: Resource Type definition for AWS::Connect::TestCase
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TestCaseArn.
+    Read-only attributes (known once deployed): LastModifiedRegion, LastModifiedTime, TestCaseArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-testcase.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -218,13 +147,17 @@ class TestCase(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TestCaseAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "test_case.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     LastModifiedRegion: str
+    """Last modified region."""
     LastModifiedTime: float
+    """Last modified time."""
     TestCaseArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the test case."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Content: str
     Description: str
     EntryPoint: TestCaseEntryPointDict
@@ -234,35 +167,38 @@ class TestCase(_Resource):
     Status: Literal["SAVED", "PUBLISHED"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Content: str,
+        InstanceArn: str,
+        Name: str,
+        Description: str | None = None,
+        EntryPoint: TestCaseEntryPoint | TestCaseEntryPointDict | None = None,
+        InitializationData: str | None = None,
+        Status: Literal["SAVED", "PUBLISHED"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::TestCase; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Content: str,
-            InstanceArn: str,
-            Name: str,
-            Description: str | None = None,
-            EntryPoint: TestCaseEntryPoint | TestCaseEntryPointDict | None = None,
-            InitializationData: str | None = None,
-            Status: Literal["SAVED", "PUBLISHED"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::TestCase; `await` it inside an App to deploy it.
-
-            Content: The content of the test case.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Content: The content of the test case. Required.
+            InstanceArn: The identifier of the Amazon Connect instance. Required.
+            Name: The name of the test case. Required.
             Description: The description of the test case.
             EntryPoint: Entry point for Testcase.
             InitializationData: The initialization data of the test case.
-            InstanceArn: The identifier of the Amazon Connect instance.
-            Name: The name of the test case.
             Status: The status of the test case.
             Tags: One or more tags.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

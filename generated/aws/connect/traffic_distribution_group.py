@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::TrafficDistributionGroup",
     schema_file="aws-connect-trafficdistributiongroup.json",
     primary_identifier=("/TrafficDistributionGroupArn",),
-    additional_identifiers=(),
     read_only=("/TrafficDistributionGroupArn", "/Status", "/IsDefault"),
     create_only=("/Description", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("InstanceArn", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,70 +88,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Description": {
-            "maxLength": 250,
-            "minLength": 1,
-            "pattern": "(^[\\S].*[\\S]$)|(^[\\S]$)",
-            "type": "string",
-        },
-        "InstanceArn": {
-            "maxLength": 250,
-            "minLength": 1,
-            "pattern": "^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9]{1}:[0-9]{1,20}:instance/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "IsDefault": {"type": "boolean"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "(^[\\S].*[\\S]$)|(^[\\S]$)",
-            "type": "string",
-        },
-        "Status": {
-            "enum": [
-                "CREATION_IN_PROGRESS",
-                "ACTIVE",
-                "CREATION_FAILED",
-                "PENDING_DELETION",
-                "DELETION_FAILED",
-                "UPDATE_IN_PROGRESS",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TrafficDistributionGroupArn": {
-            "pattern": "^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9]{1}:[0-9]{1,20}:traffic-distribution-group/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-    },
-    "required": ["InstanceArn", "Name"],
-}
-
 
 class TrafficDistributionGroup(_Resource):
-    """AWS::Connect::TrafficDistributionGroup: Resource Type definition for AWS::Connect::TrafficDistributionGroup
+    """AWS::Connect::TrafficDistributionGroup: Resource Type definition for
+    AWS::Connect::TrafficDistributionGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TrafficDistributionGroupArn.
+    Replaced when any of these change (create-only): Description, Name.
+    Read-only attributes (known once deployed): IsDefault, Status, TrafficDistributionGroupArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-trafficdistributiongroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -161,10 +108,14 @@ class TrafficDistributionGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TrafficDistributionGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "traffic_distribution_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     IsDefault: bool
+    """If this is the default traffic distribution group."""
     Status: Literal[
         "CREATION_IN_PROGRESS",
         "ACTIVE",
@@ -173,34 +124,42 @@ class TrafficDistributionGroup(_Resource):
         "DELETION_FAILED",
         "UPDATE_IN_PROGRESS",
     ]
+    """The status of the traffic distribution group."""
     TrafficDistributionGroupArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the traffic distribution group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     InstanceArn: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceArn: str,
+        Name: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::TrafficDistributionGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceArn: str,
-            Name: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::TrafficDistributionGroup; `await` it inside an App to deploy it.
-
-            Description: A description for the traffic distribution group.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             InstanceArn: The identifier of the Amazon Connect instance that has been replicated.
-            Name: The name for the traffic distribution group.
+                Required.
+            Name: The name for the traffic distribution group. Create-only: changing it replaces the
+                resource. Required.
+            Description: A description for the traffic distribution group. Create-only: changing it
+                replaces the resource.
             Tags: One or more tags.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::UseCase",
     schema_file="aws-connect-usecase.json",
     primary_identifier=("/InstanceId", "/IntegrationAssociationId", "/UseCaseId"),
-    additional_identifiers=(),
     read_only=("/UseCaseArn", "/UseCaseId"),
     create_only=("/InstanceId", "/IntegrationAssociationId", "/UseCaseType"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("InstanceId", "IntegrationAssociationId", "UseCaseType"),
     list_required=("InstanceId", "IntegrationAssociationId"),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,41 +85,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "InstanceId": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "IntegrationAssociationId": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "UseCaseArn": {"type": "string"},
-        "UseCaseId": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "UseCaseType": {"enum": ["RULES_EVALUATION", "CONNECT_CAMPAIGNS"], "type": "string"},
-    },
-    "required": ["InstanceId", "IntegrationAssociationId", "UseCaseType"],
-}
-
 
 class UseCase(_Resource):
-    """AWS::Connect::UseCase: Resource Type definition for a use case associated with an Amazon Connect integration association.
+    """AWS::Connect::UseCase: Resource Type definition for a use case associated with an Amazon
+    Connect integration association.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceId, IntegrationAssociationId, UseCaseId (composite: the values joined by
+    '|').
+    Replaced when any of these change (create-only): InstanceId, IntegrationAssociationId,
+    UseCaseType.
+    Read-only attributes (known once deployed): UseCaseArn, UseCaseId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-usecase.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -130,38 +105,47 @@ class UseCase(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UseCaseAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "use_case.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     UseCaseArn: str
+    """The Amazon Resource Name (ARN) of the use case."""
     UseCaseId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the use case."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InstanceId: str
     IntegrationAssociationId: str
     Tags: list[TagDict]
     UseCaseType: Literal["RULES_EVALUATION", "CONNECT_CAMPAIGNS"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceId: str,
+        IntegrationAssociationId: str,
+        UseCaseType: Literal["RULES_EVALUATION", "CONNECT_CAMPAIGNS"],
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::UseCase; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceId: str,
-            IntegrationAssociationId: str,
-            UseCaseType: Literal["RULES_EVALUATION", "CONNECT_CAMPAIGNS"],
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::UseCase; `await` it inside an App to deploy it.
-
-            InstanceId: The identifier of the Amazon Connect instance.
-            IntegrationAssociationId: The identifier for the integration association.
-            Tags: The tags used to organize, track, or control access for this resource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceId: The identifier of the Amazon Connect instance. Create-only: changing it
+                replaces the resource. Required.
+            IntegrationAssociationId: The identifier for the integration association. Create-only:
+                changing it replaces the resource. Required.
             UseCaseType: The type of use case to associate to the integration association.
+                Create-only: changing it replaces the resource. Required.
+            Tags: The tags used to organize, track, or control access for this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

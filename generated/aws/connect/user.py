@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,115 +91,137 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AfterContactWorkConfigPerChannelDict = TypedDict(
-    "AfterContactWorkConfigPerChannelDict",
-    {
-        "AfterContactWorkConfig": "Required[UserAfterContactWorkConfigDict]",
-        "AgentFirstCallbackAfterContactWorkConfig": "UserAfterContactWorkConfigDict",
-        "Channel": "Required[Literal['VOICE', 'CHAT', 'TASK', 'EMAIL']]",
-    },
-    total=False,
-)
 
-AutoAcceptConfigDict = TypedDict(
-    "AutoAcceptConfigDict",
-    {
-        "AgentFirstCallbackAutoAccept": "bool",
-        "AutoAccept": "Required[bool]",
-        "Channel": "Required[Literal['VOICE', 'CHAT', 'TASK', 'EMAIL']]",
-    },
-    total=False,
-)
+class AfterContactWorkConfigPerChannelDict(TypedDict, total=False):
+    """AfterContactWorkConfigPerChannel as a plain dict: After Contact Work configuration per
+    channel."""
 
-PersistentConnectionConfigDict = TypedDict(
-    "PersistentConnectionConfigDict",
-    {
-        "Channel": "Required[Literal['VOICE', 'CHAT', 'TASK', 'EMAIL']]",
-        "PersistentConnection": "Required[bool]",
-    },
-    total=False,
-)
+    AfterContactWorkConfig: Required[UserAfterContactWorkConfigDict]
+    """After Contact Work configuration."""
+    AgentFirstCallbackAfterContactWorkConfig: UserAfterContactWorkConfigDict
+    """After Contact Work configuration."""
+    Channel: Required[Literal["VOICE", "CHAT", "TASK", "EMAIL"]]
+    """The channels that agents can handle in the Contact Control Panel (CCP)."""
 
-PhoneNumberConfigDict = TypedDict(
-    "PhoneNumberConfigDict",
-    {
-        "Channel": "Required[Literal['VOICE', 'CHAT', 'TASK', 'EMAIL']]",
-        "PhoneNumber": "str",
-        "PhoneType": "Required[Literal['SOFT_PHONE', 'DESK_PHONE']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class AutoAcceptConfigDict(TypedDict, total=False):
+    """AutoAcceptConfig as a plain dict: Auto-accept configuration per channel."""
 
-UserAfterContactWorkConfigDict = TypedDict(
-    "UserAfterContactWorkConfigDict",
-    {
-        "AfterContactWorkMode": "Literal['ON', 'OFF', 'ON_DEMAND']",
-        "AfterContactWorkTimeLimit": "int",
-    },
-    total=False,
-)
+    AgentFirstCallbackAutoAccept: bool
+    """The agent first callback auto accept setting."""
+    AutoAccept: Required[bool]
+    """The Auto accept setting."""
+    Channel: Required[Literal["VOICE", "CHAT", "TASK", "EMAIL"]]
+    """The channels that agents can handle in the Contact Control Panel (CCP)."""
 
-UserIdentityInfoDict = TypedDict(
-    "UserIdentityInfoDict",
-    {
-        "Email": "str",
-        "FirstName": "str",
-        "LastName": "str",
-        "Mobile": "str",
-        "SecondaryEmail": "str",
-    },
-    total=False,
-)
 
-UserPhoneConfigDict = TypedDict(
-    "UserPhoneConfigDict",
-    {
-        "AfterContactWorkTimeLimit": "int",
-        "AutoAccept": "bool",
-        "DeskPhoneNumber": "str",
-        "PersistentConnection": "bool",
-        "PhoneType": "Literal['SOFT_PHONE', 'DESK_PHONE']",
-    },
-    total=False,
-)
+class PersistentConnectionConfigDict(TypedDict, total=False):
+    """PersistentConnectionConfig as a plain dict: Persistent Connection configuration per channel."""
 
-UserProficiencyDict = TypedDict(
-    "UserProficiencyDict",
-    {
-        "AttributeName": "Required[str]",
-        "AttributeValue": "Required[str]",
-        "Level": "Required[float]",
-    },
-    total=False,
-)
+    Channel: Required[Literal["VOICE", "CHAT", "TASK", "EMAIL"]]
+    """The channels that agents can handle in the Contact Control Panel (CCP)."""
+    PersistentConnection: Required[bool]
+    """The Persistent Connection setting."""
 
-VoiceEnhancementConfigDict = TypedDict(
-    "VoiceEnhancementConfigDict",
-    {
-        "Channel": "Required[Literal['VOICE', 'CHAT', 'TASK', 'EMAIL']]",
-        "VoiceEnhancementMode": "Required[Literal['NONE', 'VOICE_ISOLATION', 'NOISE_SUPPRESSION']]",
-    },
-    total=False,
-)
 
+class PhoneNumberConfigDict(TypedDict, total=False):
+    """PhoneNumberConfig as a plain dict: Phone Number configuration per channel."""
+
+    Channel: Required[Literal["VOICE", "CHAT", "TASK", "EMAIL"]]
+    """The channels that agents can handle in the Contact Control Panel (CCP)."""
+    PhoneNumber: str
+    """The phone number for the user's desk phone."""
+    PhoneType: Required[Literal["SOFT_PHONE", "DESK_PHONE"]]
+    """The phone type."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is maximum of 256 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class UserAfterContactWorkConfigDict(TypedDict, total=False):
+    """UserAfterContactWorkConfig as a plain dict: After Contact Work configuration."""
+
+    AfterContactWorkMode: Literal["ON", "OFF", "ON_DEMAND"]
+    """The after contact work (ACW) mode for the channel."""
+    AfterContactWorkTimeLimit: int
+    """The After Call Work (ACW) timeout setting, in seconds."""
+
+
+class UserIdentityInfoDict(TypedDict, total=False):
+    """UserIdentityInfo as a plain dict: Contains information about the identity of a user."""
+
+    Email: str
+    """The email address. If you are using SAML for identity management and include this parameter,
+    an error is returned."""
+    FirstName: str
+    """The first name. This is required if you are using Amazon Connect or SAML for identity
+    management."""
+    LastName: str
+    """The last name. This is required if you are using Amazon Connect or SAML for identity
+    management."""
+    Mobile: str
+    """The mobile phone number."""
+    SecondaryEmail: str
+    """The secondary email address. If you provide a secondary email, the user receives email
+    notifications -- other than password reset notifications -- to this email address instead of to
+    their primary email address."""
+
+
+class UserPhoneConfigDict(TypedDict, total=False):
+    """UserPhoneConfig as a plain dict: Contains information about the phone configuration settings
+    for a user."""
+
+    AfterContactWorkTimeLimit: int
+    """The After Call Work (ACW) timeout setting, in seconds."""
+    AutoAccept: bool
+    """The Auto accept setting."""
+    DeskPhoneNumber: str
+    """The phone number for the user's desk phone."""
+    PersistentConnection: bool
+    """The Persistent Connection setting."""
+    PhoneType: Literal["SOFT_PHONE", "DESK_PHONE"]
+    """The phone type."""
+
+
+class UserProficiencyDict(TypedDict, total=False):
+    """UserProficiency as a plain dict: Proficiency of a user."""
+
+    AttributeName: Required[str]
+    """The name of user's proficiency. You must use name of predefined attribute present in the
+    Amazon Connect instance."""
+    AttributeValue: Required[str]
+    """The value of user's proficiency. You must use value of predefined attribute present in the
+    Amazon Connect instance."""
+    Level: Required[float]
+    """The level of the proficiency. The valid values are 0 to 10."""
+
+
+class VoiceEnhancementConfigDict(TypedDict, total=False):
+    """VoiceEnhancementConfig as a plain dict: Voice Enhancement configuration per channel."""
+
+    Channel: Required[Literal["VOICE", "CHAT", "TASK", "EMAIL"]]
+    """The channels that agents can handle in the Contact Control Panel (CCP)."""
+    VoiceEnhancementMode: Required[Literal["NONE", "VOICE_ISOLATION", "NOISE_SUPPRESSION"]]
+    """The Voice Enhancement Mode setting."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::User",
     schema_file="aws-connect-user.json",
     primary_identifier=("/UserArn",),
-    additional_identifiers=(),
     read_only=("/UserArn",),
-    create_only=(),
     write_only=("/Password",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AfterContactWorkConfigs",
         "/AutoAcceptConfigs",
@@ -208,13 +234,7 @@ METADATA = _TypeMetadata(
     ),
     required=("InstanceArn", "RoutingProfileArn", "SecurityProfileArns", "Username"),
     list_required=("InstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -224,224 +244,28 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AfterContactWorkConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AfterContactWorkMode": {"$ref": "#/definitions/AfterContactWorkMode"},
-                "AfterContactWorkTimeLimit": {"$ref": "#/definitions/AfterContactWorkTimeLimit"},
-            },
-            "type": "object",
-        },
-        "AfterContactWorkConfigPerChannel": {
-            "additionalProperties": False,
-            "properties": {
-                "AfterContactWorkConfig": {"$ref": "#/definitions/AfterContactWorkConfig"},
-                "AgentFirstCallbackAfterContactWorkConfig": {
-                    "$ref": "#/definitions/AfterContactWorkConfig"
-                },
-                "Channel": {"$ref": "#/definitions/Channel"},
-            },
-            "required": ["Channel", "AfterContactWorkConfig"],
-            "type": "object",
-        },
-        "AfterContactWorkMode": {"enum": ["ON", "OFF", "ON_DEMAND"], "type": "string"},
-        "AfterContactWorkTimeLimit": {"minimum": 0, "type": "integer"},
-        "AgentFirstCallbackAutoAccept": {"type": "boolean"},
-        "AttributeName": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "AttributeValue": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "AutoAccept": {"type": "boolean"},
-        "AutoAcceptConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AgentFirstCallbackAutoAccept": {
-                    "$ref": "#/definitions/AgentFirstCallbackAutoAccept"
-                },
-                "AutoAccept": {"$ref": "#/definitions/AutoAccept"},
-                "Channel": {"$ref": "#/definitions/Channel"},
-            },
-            "required": ["Channel", "AutoAccept"],
-            "type": "object",
-        },
-        "Channel": {"enum": ["VOICE", "CHAT", "TASK", "EMAIL"], "type": "string"},
-        "DeskPhoneNumber": {"type": "string"},
-        "Email": {"type": "string"},
-        "FirstName": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "LastName": {"maxLength": 300, "minLength": 0, "type": "string"},
-        "Level": {"maximum": 10.0, "minimum": 0.0, "type": "number"},
-        "Mobile": {"pattern": "^\\+[1-9]\\d{1,14}$", "type": "string"},
-        "PersistentConnection": {"type": "boolean"},
-        "PersistentConnectionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Channel": {"$ref": "#/definitions/Channel"},
-                "PersistentConnection": {"$ref": "#/definitions/PersistentConnection"},
-            },
-            "required": ["Channel", "PersistentConnection"],
-            "type": "object",
-        },
-        "PhoneNumberConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Channel": {"$ref": "#/definitions/Channel"},
-                "PhoneNumber": {"$ref": "#/definitions/DeskPhoneNumber"},
-                "PhoneType": {"$ref": "#/definitions/PhoneType"},
-            },
-            "required": ["Channel", "PhoneType"],
-            "type": "object",
-        },
-        "PhoneType": {"enum": ["SOFT_PHONE", "DESK_PHONE"], "type": "string"},
-        "SecondaryEmail": {
-            "pattern": "(?=^.{0,265}$)[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\\.[a-zA-Z]{2,63}",
-            "type": "string",
-        },
-        "SecurityProfileArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/security-profile/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UserIdentityInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "Email": {"$ref": "#/definitions/Email"},
-                "FirstName": {"$ref": "#/definitions/FirstName"},
-                "LastName": {"$ref": "#/definitions/LastName"},
-                "Mobile": {"$ref": "#/definitions/Mobile"},
-                "SecondaryEmail": {"$ref": "#/definitions/SecondaryEmail"},
-            },
-            "type": "object",
-        },
-        "UserPhoneConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AfterContactWorkTimeLimit": {"$ref": "#/definitions/AfterContactWorkTimeLimit"},
-                "AutoAccept": {"$ref": "#/definitions/AutoAccept"},
-                "DeskPhoneNumber": {"$ref": "#/definitions/DeskPhoneNumber"},
-                "PersistentConnection": {"$ref": "#/definitions/PersistentConnection"},
-                "PhoneType": {"$ref": "#/definitions/PhoneType"},
-            },
-            "type": "object",
-        },
-        "UserProficiency": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeName": {"$ref": "#/definitions/AttributeName"},
-                "AttributeValue": {"$ref": "#/definitions/AttributeValue"},
-                "Level": {"$ref": "#/definitions/Level"},
-            },
-            "required": ["AttributeName", "AttributeValue", "Level"],
-            "type": "object",
-        },
-        "VoiceEnhancementConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Channel": {"$ref": "#/definitions/Channel"},
-                "VoiceEnhancementMode": {"$ref": "#/definitions/VoiceEnhancementMode"},
-            },
-            "required": ["Channel", "VoiceEnhancementMode"],
-            "type": "object",
-        },
-        "VoiceEnhancementMode": {
-            "enum": ["NONE", "VOICE_ISOLATION", "NOISE_SUPPRESSION"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "AfterContactWorkConfigs": {
-            "items": {"$ref": "#/definitions/AfterContactWorkConfigPerChannel"},
-            "type": "array",
-        },
-        "AutoAcceptConfigs": {"items": {"$ref": "#/definitions/AutoAcceptConfig"}, "type": "array"},
-        "DirectoryUserId": {"type": "string"},
-        "HierarchyGroupArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "IdentityInfo": {"$ref": "#/definitions/UserIdentityInfo"},
-        "InstanceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Password": {
-            "pattern": "^(?=.*[a-z])(?=.*[A-Z])(?=.*\\d)[a-zA-Z\\d\\S]{8,64}$",
-            "type": "string",
-        },
-        "PersistentConnectionConfigs": {
-            "items": {"$ref": "#/definitions/PersistentConnectionConfig"},
-            "type": "array",
-        },
-        "PhoneConfig": {"$ref": "#/definitions/UserPhoneConfig"},
-        "PhoneNumberConfigs": {
-            "items": {"$ref": "#/definitions/PhoneNumberConfig"},
-            "type": "array",
-        },
-        "RoutingProfileArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/routing-profile/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "SecurityProfileArns": {
-            "items": {"$ref": "#/definitions/SecurityProfileArn"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UserArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "UserProficiencies": {"items": {"$ref": "#/definitions/UserProficiency"}, "type": "array"},
-        "Username": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9\\_\\-\\.\\@]+",
-            "type": "string",
-        },
-        "VoiceEnhancementConfigs": {
-            "items": {"$ref": "#/definitions/VoiceEnhancementConfig"},
-            "type": "array",
-        },
-    },
-    "required": ["InstanceArn", "RoutingProfileArn", "SecurityProfileArns", "Username"],
-}
-
 
 class User(_Resource):
     """AWS::Connect::User: Resource Type definition for AWS::Connect::User
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserArn.
+    Write-only (sent to AWS, never read back): Password.
+    Read-only attributes (known once deployed): UserArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-user.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "user.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     UserArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) for the user."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AfterContactWorkConfigs: list[AfterContactWorkConfigPerChannelDict]
     AutoAcceptConfigs: list[AutoAcceptConfigDict]
     DirectoryUserId: str
@@ -459,58 +283,65 @@ class User(_Resource):
     Username: str
     VoiceEnhancementConfigs: list[VoiceEnhancementConfigDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceArn: str,
+        RoutingProfileArn: str,
+        SecurityProfileArns: list[str],
+        Username: str,
+        AfterContactWorkConfigs: list[
+            AfterContactWorkConfigPerChannel | AfterContactWorkConfigPerChannelDict
+        ]
+        | None = None,
+        AutoAcceptConfigs: list[AutoAcceptConfig | AutoAcceptConfigDict] | None = None,
+        DirectoryUserId: str | None = None,
+        HierarchyGroupArn: str | None = None,
+        IdentityInfo: UserIdentityInfo | UserIdentityInfoDict | None = None,
+        Password: str | None = None,
+        PersistentConnectionConfigs: list[
+            PersistentConnectionConfig | PersistentConnectionConfigDict
+        ]
+        | None = None,
+        PhoneConfig: UserPhoneConfig | UserPhoneConfigDict | None = None,
+        PhoneNumberConfigs: list[PhoneNumberConfig | PhoneNumberConfigDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UserProficiencies: list[UserProficiency | UserProficiencyDict] | None = None,
+        VoiceEnhancementConfigs: list[VoiceEnhancementConfig | VoiceEnhancementConfigDict]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::User; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceArn: str,
-            RoutingProfileArn: str,
-            SecurityProfileArns: list[str],
-            Username: str,
-            AfterContactWorkConfigs: list[
-                AfterContactWorkConfigPerChannel | AfterContactWorkConfigPerChannelDict
-            ]
-            | None = None,
-            AutoAcceptConfigs: list[AutoAcceptConfig | AutoAcceptConfigDict] | None = None,
-            DirectoryUserId: str | None = None,
-            HierarchyGroupArn: str | None = None,
-            IdentityInfo: UserIdentityInfo | UserIdentityInfoDict | None = None,
-            Password: str | None = None,
-            PersistentConnectionConfigs: list[
-                PersistentConnectionConfig | PersistentConnectionConfigDict
-            ]
-            | None = None,
-            PhoneConfig: UserPhoneConfig | UserPhoneConfigDict | None = None,
-            PhoneNumberConfigs: list[PhoneNumberConfig | PhoneNumberConfigDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UserProficiencies: list[UserProficiency | UserProficiencyDict] | None = None,
-            VoiceEnhancementConfigs: list[VoiceEnhancementConfig | VoiceEnhancementConfigDict]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::User; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceArn: The identifier of the Amazon Connect instance. Required.
+            RoutingProfileArn: The identifier of the routing profile for the user. Required.
+            SecurityProfileArns: One or more security profile arns for the user Required.
+            Username: The user name for the account. Required.
             AfterContactWorkConfigs: After Contact Work configurations of a user.
             AutoAcceptConfigs: Auto-accept configurations of a user.
-            DirectoryUserId: The identifier of the user account in the directory used for identity management.
+            DirectoryUserId: The identifier of the user account in the directory used for identity
+                management.
             HierarchyGroupArn: The identifier of the hierarchy group for the user.
             IdentityInfo: The information about the identity of the user.
-            InstanceArn: The identifier of the Amazon Connect instance.
-            Password: The password for the user account.
+            Password: The password for the user account. A password is required if you are using
+                Amazon Connect for identity management. Otherwise, it is an error to include a
+                password. Write-only: sent to AWS, never read back.
             PersistentConnectionConfigs: Persistent Connection configurations of a user.
             PhoneConfig: The phone settings for the user.
             PhoneNumberConfigs: Phone Number configurations of a user.
-            RoutingProfileArn: The identifier of the routing profile for the user.
-            SecurityProfileArns: One or more security profile arns for the user
             Tags: One or more tags.
-            UserProficiencies: One or more predefined attributes assigned to a user, with a level that indicates how skilled they are.
-            Username: The user name for the account.
+            UserProficiencies: One or more predefined attributes assigned to a user, with a level
+                that indicates how skilled they are.
             VoiceEnhancementConfigs: Voice Enhancement configurations of a user.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,31 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is maximum of 256 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::UserHierarchyGroup",
     schema_file="aws-connect-userhierarchygroup.json",
     primary_identifier=("/UserHierarchyGroupArn",),
-    additional_identifiers=(),
     read_only=("/UserHierarchyGroupArn",),
     create_only=("/ParentGroupArn",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "InstanceArn"),
     list_required=("InstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,52 +89,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UserHierarchyGroupArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "InstanceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "ParentGroupArn": {"$ref": "#/definitions/UserHierarchyGroupArn"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UserHierarchyGroupArn": {"$ref": "#/definitions/UserHierarchyGroupArn"},
-    },
-    "required": ["Name", "InstanceArn"],
-}
-
 
 class UserHierarchyGroup(_Resource):
-    """AWS::Connect::UserHierarchyGroup: Resource Type definition for AWS::Connect::UserHierarchyGroup
+    """AWS::Connect::UserHierarchyGroup: Resource Type definition for
+    AWS::Connect::UserHierarchyGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserHierarchyGroupArn.
+    Replaced when any of these change (create-only): ParentGroupArn.
+    Read-only attributes (known once deployed): UserHierarchyGroupArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-userhierarchygroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -143,37 +109,45 @@ class UserHierarchyGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UserHierarchyGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "user_hierarchy_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     UserHierarchyGroupArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) for the user hierarchy group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InstanceArn: str
     Name: str
     ParentGroupArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceArn: str,
+        Name: str,
+        ParentGroupArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::UserHierarchyGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceArn: str,
-            Name: str,
-            ParentGroupArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::UserHierarchyGroup; `await` it inside an App to deploy it.
-
-            InstanceArn: The identifier of the Amazon Connect instance.
-            Name: The name of the user hierarchy group.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceArn: The identifier of the Amazon Connect instance. Required.
+            Name: The name of the user hierarchy group. Required.
             ParentGroupArn: The Amazon Resource Name (ARN) for the parent user hierarchy group.
+                Create-only: changing it replaces the resource.
             Tags: One or more tags.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

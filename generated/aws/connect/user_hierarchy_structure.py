@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,87 +75,92 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-UserHierarchyStructureLevelFiveDict = TypedDict(
-    "UserHierarchyStructureLevelFiveDict",
-    {
-        "HierarchyLevelArn": "str",
-        "HierarchyLevelId": "str",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-UserHierarchyStructureLevelFourDict = TypedDict(
-    "UserHierarchyStructureLevelFourDict",
-    {
-        "HierarchyLevelArn": "str",
-        "HierarchyLevelId": "str",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class UserHierarchyStructureLevelFiveDict(TypedDict, total=False):
+    """UserHierarchyStructureLevelFive as a plain dict: Information about level five."""
 
-UserHierarchyStructureLevelOneDict = TypedDict(
-    "UserHierarchyStructureLevelOneDict",
-    {
-        "HierarchyLevelArn": "str",
-        "HierarchyLevelId": "str",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    HierarchyLevelArn: str
+    """The Amazon Resource Name (ARN) of the hierarchy level."""
+    HierarchyLevelId: str
+    """The identifier of the hierarchy level."""
+    Name: Required[str]
+    """The name of the hierarchy level."""
 
-UserHierarchyStructureLevelThreeDict = TypedDict(
-    "UserHierarchyStructureLevelThreeDict",
-    {
-        "HierarchyLevelArn": "str",
-        "HierarchyLevelId": "str",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-UserHierarchyStructureLevelTwoDict = TypedDict(
-    "UserHierarchyStructureLevelTwoDict",
-    {
-        "HierarchyLevelArn": "str",
-        "HierarchyLevelId": "str",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class UserHierarchyStructureLevelFourDict(TypedDict, total=False):
+    """UserHierarchyStructureLevelFour as a plain dict: Information about level four."""
 
-UserHierarchyStructureUserHierarchyStructureDict = TypedDict(
-    "UserHierarchyStructureUserHierarchyStructureDict",
-    {
-        "LevelFive": "UserHierarchyStructureLevelFiveDict",
-        "LevelFour": "UserHierarchyStructureLevelFourDict",
-        "LevelOne": "UserHierarchyStructureLevelOneDict",
-        "LevelThree": "UserHierarchyStructureLevelThreeDict",
-        "LevelTwo": "UserHierarchyStructureLevelTwoDict",
-    },
-    total=False,
-)
+    HierarchyLevelArn: str
+    """The Amazon Resource Name (ARN) of the hierarchy level."""
+    HierarchyLevelId: str
+    """The identifier of the hierarchy level."""
+    Name: Required[str]
+    """The name of the hierarchy level."""
 
+
+class UserHierarchyStructureLevelOneDict(TypedDict, total=False):
+    """UserHierarchyStructureLevelOne as a plain dict: Information about level one."""
+
+    HierarchyLevelArn: str
+    """The Amazon Resource Name (ARN) of the hierarchy level."""
+    HierarchyLevelId: str
+    """The identifier of the hierarchy level."""
+    Name: Required[str]
+    """The name of the hierarchy level."""
+
+
+class UserHierarchyStructureLevelThreeDict(TypedDict, total=False):
+    """UserHierarchyStructureLevelThree as a plain dict: Information about level three."""
+
+    HierarchyLevelArn: str
+    """The Amazon Resource Name (ARN) of the hierarchy level."""
+    HierarchyLevelId: str
+    """The identifier of the hierarchy level."""
+    Name: Required[str]
+    """The name of the hierarchy level."""
+
+
+class UserHierarchyStructureLevelTwoDict(TypedDict, total=False):
+    """UserHierarchyStructureLevelTwo as a plain dict: Information about level two."""
+
+    HierarchyLevelArn: str
+    """The Amazon Resource Name (ARN) of the hierarchy level."""
+    HierarchyLevelId: str
+    """The identifier of the hierarchy level."""
+    Name: Required[str]
+    """The name of the hierarchy level."""
+
+
+class UserHierarchyStructureUserHierarchyStructureDict(TypedDict, total=False):
+    """UserHierarchyStructureUserHierarchyStructure as a plain dict: Information about the hierarchy
+    structure."""
+
+    LevelFive: UserHierarchyStructureLevelFiveDict
+    """Information about level five."""
+    LevelFour: UserHierarchyStructureLevelFourDict
+    """Information about level four."""
+    LevelOne: UserHierarchyStructureLevelOneDict
+    """Information about level one."""
+    LevelThree: UserHierarchyStructureLevelThreeDict
+    """Information about level three."""
+    LevelTwo: UserHierarchyStructureLevelTwoDict
+    """Information about level two."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::UserHierarchyStructure",
     schema_file="aws-connect-userhierarchystructure.json",
     primary_identifier=("/UserHierarchyStructureArn",),
-    additional_identifiers=(),
     read_only=("/UserHierarchyStructureArn",),
     create_only=("/InstanceArn",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("InstanceArn",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -160,96 +169,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "HierarchyLevelArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group-level/[-0-9]*$",
-            "type": "string",
-        },
-        "HierarchyLevelId": {"type": "string"},
-        "LevelFive": {
-            "additionalProperties": False,
-            "properties": {
-                "HierarchyLevelArn": {"$ref": "#/definitions/HierarchyLevelArn"},
-                "HierarchyLevelId": {"$ref": "#/definitions/HierarchyLevelId"},
-                "Name": {"$ref": "#/definitions/Name"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "LevelFour": {
-            "additionalProperties": False,
-            "properties": {
-                "HierarchyLevelArn": {"$ref": "#/definitions/HierarchyLevelArn"},
-                "HierarchyLevelId": {"$ref": "#/definitions/HierarchyLevelId"},
-                "Name": {"$ref": "#/definitions/Name"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "LevelOne": {
-            "additionalProperties": False,
-            "properties": {
-                "HierarchyLevelArn": {"$ref": "#/definitions/HierarchyLevelArn"},
-                "HierarchyLevelId": {"$ref": "#/definitions/HierarchyLevelId"},
-                "Name": {"$ref": "#/definitions/Name"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "LevelThree": {
-            "additionalProperties": False,
-            "properties": {
-                "HierarchyLevelArn": {"$ref": "#/definitions/HierarchyLevelArn"},
-                "HierarchyLevelId": {"$ref": "#/definitions/HierarchyLevelId"},
-                "Name": {"$ref": "#/definitions/Name"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "LevelTwo": {
-            "additionalProperties": False,
-            "properties": {
-                "HierarchyLevelArn": {"$ref": "#/definitions/HierarchyLevelArn"},
-                "HierarchyLevelId": {"$ref": "#/definitions/HierarchyLevelId"},
-                "Name": {"$ref": "#/definitions/Name"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "Name": {"type": "string"},
-    },
-    "properties": {
-        "InstanceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "UserHierarchyStructure": {
-            "additionalProperties": False,
-            "properties": {
-                "LevelFive": {"$ref": "#/definitions/LevelFive"},
-                "LevelFour": {"$ref": "#/definitions/LevelFour"},
-                "LevelOne": {"$ref": "#/definitions/LevelOne"},
-                "LevelThree": {"$ref": "#/definitions/LevelThree"},
-                "LevelTwo": {"$ref": "#/definitions/LevelTwo"},
-            },
-            "type": "object",
-        },
-        "UserHierarchyStructureArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/user-hierarchy-structure",
-            "type": "string",
-        },
-    },
-    "required": ["InstanceArn"],
-}
-
 
 class UserHierarchyStructure(_Resource):
-    """AWS::Connect::UserHierarchyStructure: Resource Type definition for AWS::Connect::UserHierarchyStructure
+    """AWS::Connect::UserHierarchyStructure: Resource Type definition for
+    AWS::Connect::UserHierarchyStructure
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserHierarchyStructureArn.
+    Replaced when any of these change (create-only): InstanceArn.
+    Read-only attributes (known once deployed): UserHierarchyStructureArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-userhierarchystructure.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -259,33 +189,41 @@ class UserHierarchyStructure(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UserHierarchyStructureAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "user_hierarchy_structure.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     UserHierarchyStructureArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the User Hierarchy Structure."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InstanceArn: str
     UserHierarchyStructure: UserHierarchyStructureUserHierarchyStructureDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceArn: str,
+        UserHierarchyStructure: UserHierarchyStructureUserHierarchyStructure
+        | UserHierarchyStructureUserHierarchyStructureDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::UserHierarchyStructure; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceArn: str,
-            UserHierarchyStructure: UserHierarchyStructureUserHierarchyStructure
-            | UserHierarchyStructureUserHierarchyStructureDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::UserHierarchyStructure; `await` it inside an App to deploy it.
-
-            InstanceArn: The identifier of the Amazon Connect instance.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceArn: The identifier of the Amazon Connect instance. Create-only: changing it
+                replaces the resource. Required.
             UserHierarchyStructure: Information about the hierarchy structure.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

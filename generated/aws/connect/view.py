@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters"""
+    Value: Required[str]
+    """The value for the tag. . You can specify a value that is maximum of 256 Unicode characters"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::View",
     schema_file="aws-connect-view.json",
     primary_identifier=("/ViewArn",),
-    additional_identifiers=(),
     read_only=("/ViewArn", "/ViewId", "/ViewContentSha256"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Actions", "/Tags"),
     required=("InstanceArn", "Template", "Actions", "Name"),
     list_required=("InstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,95 +84,31 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Actions": {
-            "items": {
-                "maxLength": 255,
-                "minLength": 1,
-                "pattern": "^([\\p{L}\\p{N}_.:\\/=+\\-@]+[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]*)$",
-                "type": "string",
-            },
-            "maxItems": 1000,
-            "type": "array",
-        },
-        "Description": {
-            "maxLength": 4096,
-            "minLength": 0,
-            "pattern": "^([\\p{L}\\p{N}_.:\\/=+\\-@,()']+[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@,()']*)$",
-            "type": "string",
-        },
-        "InstanceArn": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^([\\p{L}\\p{N}_.:\\/=+\\-@()']+[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@()']*)$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Template": {"type": ["object", "string"]},
-        "ViewArn": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/view/[-:$a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "ViewContentSha256": {"pattern": "^[a-zA-Z0-9]{64}$", "type": "string"},
-        "ViewId": {
-            "maxLength": 500,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\_\\-:\\/$]+$",
-            "type": "string",
-        },
-    },
-    "required": ["InstanceArn", "Template", "Actions", "Name"],
-}
-
 
 class View(_Resource):
     """AWS::Connect::View: Resource Type definition for AWS::Connect::View
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ViewArn.
+    Read-only attributes (known once deployed): ViewArn, ViewContentSha256, ViewId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-view.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ViewProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ViewAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "view.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ViewArn: str
+    """The Amazon Resource Name (ARN) of the view."""
     ViewContentSha256: str
+    """The view content hash."""
     ViewId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The view id of the view."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Actions: list[str]
     Description: str
     InstanceArn: str
@@ -184,30 +116,34 @@ class View(_Resource):
     Tags: list[TagDict]
     Template: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Actions: list[str],
+        InstanceArn: str,
+        Name: str,
+        Template: dict[str, Any] | str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::View; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Actions: list[str],
-            InstanceArn: str,
-            Name: str,
-            Template: dict[str, Any] | str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::View; `await` it inside an App to deploy it.
-
-            Actions: The actions of the view in an array.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Actions: The actions of the view in an array. Required.
+            InstanceArn: The Amazon Resource Name (ARN) of the instance. Required.
+            Name: The name of the view. Required.
+            Template: Type: dict[str, Any] | str. Required.
             Description: The description of the view.
-            InstanceArn: The Amazon Resource Name (ARN) of the instance.
-            Name: The name of the view.
             Tags: One or more tags.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

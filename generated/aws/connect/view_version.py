@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::ViewVersion",
     schema_file="aws-connect-viewversion.json",
     primary_identifier=("/ViewVersionArn",),
-    additional_identifiers=(),
     read_only=("/ViewVersionArn", "/Version"),
     create_only=("/ViewArn", "/ViewContentSha256"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ViewArn",),
     list_required=("ViewArn",),
     tagging=_Tagging(
@@ -65,7 +66,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,45 +75,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Version": {"type": "integer"},
-        "VersionDescription": {
-            "maxLength": 4096,
-            "minLength": 1,
-            "pattern": "^([\\p{L}\\p{N}_.:\\/=+\\-@,()']+[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@,()']*)$",
-            "type": "string",
-        },
-        "ViewArn": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/view/[-:a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "ViewContentSha256": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9]{64}$",
-            "type": "string",
-        },
-        "ViewVersionArn": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/view/[-:a-zA-Z0-9]*$",
-            "type": "string",
-        },
-    },
-    "required": ["ViewArn"],
-}
-
 
 class ViewVersion(_Resource):
     """AWS::Connect::ViewVersion: Resource Type definition for AWS::Connect::ViewVersion
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ViewVersionArn.
+    Replaced when any of these change (create-only): ViewArn, ViewContentSha256.
+    Read-only attributes (known once deployed): Version, ViewVersionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-viewversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -121,35 +92,43 @@ class ViewVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ViewVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "view_version.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Version: int
+    """The version of the view."""
     ViewVersionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the created view version."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     VersionDescription: str
     ViewArn: str
     ViewContentSha256: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ViewArn: str,
+        VersionDescription: str | None = None,
+        ViewContentSha256: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::ViewVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ViewArn: str,
-            VersionDescription: str | None = None,
-            ViewContentSha256: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::ViewVersion; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ViewArn: The Amazon Resource Name (ARN) of the view for which a version is being
+                created. Create-only: changing it replaces the resource. Required.
             VersionDescription: The description for the view version.
-            ViewArn: The Amazon Resource Name (ARN) of the view for which a version is being created.
-            ViewContentSha256: The view content hash to be checked.
+            ViewContentSha256: The view content hash to be checked. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::Vocabulary",
     schema_file="aws-connect-vocabulary.json",
@@ -67,18 +73,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/InstanceId", "/VocabularyId"),),
     read_only=("/Arn", "/VocabularyId", "/State", "/LastModifiedTime"),
     create_only=("/InstanceId", "/VocabularyName", "/LanguageCode", "/Content"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("InstanceId", "VocabularyName", "LanguageCode", "Content"),
     list_required=("InstanceId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,89 +85,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Content": {"maxLength": 60000, "minLength": 1, "type": "string"},
-        "InstanceId": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "LanguageCode": {
-            "enum": [
-                "ar-AE",
-                "de-CH",
-                "de-DE",
-                "en-AB",
-                "en-AU",
-                "en-GB",
-                "en-IE",
-                "en-IN",
-                "en-US",
-                "en-WL",
-                "es-ES",
-                "es-US",
-                "fr-CA",
-                "fr-FR",
-                "hi-IN",
-                "it-IT",
-                "ja-JP",
-                "ko-KR",
-                "pt-BR",
-                "pt-PT",
-                "zh-CN",
-                "en-NZ",
-                "en-ZA",
-                "ca-ES",
-                "da-DK",
-                "fi-FI",
-                "id-ID",
-                "ms-MY",
-                "nl-NL",
-                "no-NO",
-                "pl-PL",
-                "sv-SE",
-                "tl-PH",
-            ],
-            "type": "string",
-        },
-        "LastModifiedTime": {"type": "string"},
-        "State": {
-            "enum": ["CREATION_IN_PROGRESS", "ACTIVE", "CREATION_FAILED", "DELETE_IN_PROGRESS"],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "VocabularyId": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "VocabularyName": {
-            "maxLength": 140,
-            "minLength": 1,
-            "pattern": "^[0-9a-zA-Z._-]+$",
-            "type": "string",
-        },
-    },
-    "required": ["InstanceId", "VocabularyName", "LanguageCode", "Content"],
-}
-
 
 class Vocabulary(_Resource):
     """AWS::Connect::Vocabulary: Resource type definition for AWS::Connect::Vocabulary
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: InstanceId, VocabularyId.
+    Replaced when any of these change (create-only): InstanceId, VocabularyName, LanguageCode,
+    Content.
+    Read-only attributes (known once deployed): Arn, LastModifiedTime, State, VocabularyId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-vocabulary.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -178,14 +104,19 @@ class Vocabulary(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VocabularyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "vocabulary.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the custom vocabulary."""
     LastModifiedTime: str
+    """The timestamp when the custom vocabulary was last modified."""
     State: Literal["CREATION_IN_PROGRESS", "ACTIVE", "CREATION_FAILED", "DELETE_IN_PROGRESS"]
+    """The current state of the custom vocabulary."""
     VocabularyId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the custom vocabulary."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Content: str
     InstanceId: str
     LanguageCode: Literal[
@@ -226,63 +157,70 @@ class Vocabulary(_Resource):
     Tags: list[TagDict]
     VocabularyName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Content: str,
+        InstanceId: str,
+        LanguageCode: Literal[
+            "ar-AE",
+            "de-CH",
+            "de-DE",
+            "en-AB",
+            "en-AU",
+            "en-GB",
+            "en-IE",
+            "en-IN",
+            "en-US",
+            "en-WL",
+            "es-ES",
+            "es-US",
+            "fr-CA",
+            "fr-FR",
+            "hi-IN",
+            "it-IT",
+            "ja-JP",
+            "ko-KR",
+            "pt-BR",
+            "pt-PT",
+            "zh-CN",
+            "en-NZ",
+            "en-ZA",
+            "ca-ES",
+            "da-DK",
+            "fi-FI",
+            "id-ID",
+            "ms-MY",
+            "nl-NL",
+            "no-NO",
+            "pl-PL",
+            "sv-SE",
+            "tl-PH",
+        ],
+        VocabularyName: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::Vocabulary; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Content: str,
-            InstanceId: str,
-            LanguageCode: Literal[
-                "ar-AE",
-                "de-CH",
-                "de-DE",
-                "en-AB",
-                "en-AU",
-                "en-GB",
-                "en-IE",
-                "en-IN",
-                "en-US",
-                "en-WL",
-                "es-ES",
-                "es-US",
-                "fr-CA",
-                "fr-FR",
-                "hi-IN",
-                "it-IT",
-                "ja-JP",
-                "ko-KR",
-                "pt-BR",
-                "pt-PT",
-                "zh-CN",
-                "en-NZ",
-                "en-ZA",
-                "ca-ES",
-                "da-DK",
-                "fi-FI",
-                "id-ID",
-                "ms-MY",
-                "nl-NL",
-                "no-NO",
-                "pl-PL",
-                "sv-SE",
-                "tl-PH",
-            ],
-            VocabularyName: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::Vocabulary; `await` it inside an App to deploy it.
-
-            Content: The content of the custom vocabulary in plain-text format with a table of values.
-            InstanceId: The identifier of the Amazon Connect instance.
-            LanguageCode: The language code of the vocabulary entries.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Content: The content of the custom vocabulary in plain-text format with a table of
+                values. Create-only: changing it replaces the resource. Required.
+            InstanceId: The identifier of the Amazon Connect instance. Create-only: changing it
+                replaces the resource. Required.
+            LanguageCode: The language code of the vocabulary entries. Create-only: changing it
+                replaces the resource. Required.
+            VocabularyName: A unique name of the custom vocabulary. Create-only: changing it
+                replaces the resource. Required.
             Tags: The tags used to organize, track, or control access for this resource.
-            VocabularyName: A unique name of the custom vocabulary.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,144 +99,159 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MediaItemDict = TypedDict(
-    "MediaItemDict",
-    {
-        "Source": "str",
-        "Type": "Required[Literal['IMAGE_LOGO_LIGHT_FAVICON', 'IMAGE_LOGO_DARK_FAVICON', 'IMAGE_LOGO_LIGHT_HORIZONTAL', 'IMAGE_LOGO_DARK_HORIZONTAL']]",
-    },
-    total=False,
-)
 
-PaletteCanvasDict = TypedDict(
-    "PaletteCanvasDict",
-    {
-        "ActiveBackground": "str",
-        "ContainerBackground": "str",
-        "PageBackground": "str",
-    },
-    total=False,
-)
+class MediaItemDict(TypedDict, total=False):
+    """MediaItem as a plain dict."""
 
-PaletteHeaderDict = TypedDict(
-    "PaletteHeaderDict",
-    {
-        "Background": "str",
-        "InvertActionsColors": "bool",
-        "Text": "str",
-        "TextHover": "str",
-    },
-    total=False,
-)
+    Source: str
+    """Pattern: .*\\S.* Length: 1 to 533333 characters."""
+    Type: Required[
+        Literal[
+            "IMAGE_LOGO_LIGHT_FAVICON",
+            "IMAGE_LOGO_DARK_FAVICON",
+            "IMAGE_LOGO_LIGHT_HORIZONTAL",
+            "IMAGE_LOGO_DARK_HORIZONTAL",
+        ]
+    ]
+    """The type of media"""
 
-PaletteNavigationDict = TypedDict(
-    "PaletteNavigationDict",
-    {
-        "Background": "str",
-        "InvertActionsColors": "bool",
-        "Text": "str",
-        "TextActive": "str",
-        "TextBackgroundActive": "str",
-        "TextBackgroundHover": "str",
-        "TextHover": "str",
-    },
-    total=False,
-)
 
-PalettePrimaryDict = TypedDict(
-    "PalettePrimaryDict",
-    {
-        "Active": "str",
-        "ContrastText": "str",
-        "Default": "str",
-    },
-    total=False,
-)
+class PaletteCanvasDict(TypedDict, total=False):
+    """PaletteCanvas as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ActiveBackground: str
+    """Pattern: .*\\S.* Length: 1 to 127 characters."""
+    ContainerBackground: str
+    """Pattern: .*\\S.* Length: 1 to 127 characters."""
+    PageBackground: str
+    """Pattern: .*\\S.* Length: 1 to 127 characters."""
 
-WorkspaceFontFamilyDict = TypedDict(
-    "WorkspaceFontFamilyDict",
-    {
-        "Default": "Literal['ARIAL', 'COURIER_NEW', 'GEORGIA', 'TIMES_NEW_ROMAN', 'TREBUCHET', 'VERDANA']",
-    },
-    total=False,
-)
 
-WorkspacePageDict = TypedDict(
-    "WorkspacePageDict",
-    {
-        "InputData": "str",
-        "Page": "Required[str]",
-        "ResourceArn": "Required[str]",
-        "Slug": "str",
-    },
-    total=False,
-)
+class PaletteHeaderDict(TypedDict, total=False):
+    """PaletteHeader as a plain dict."""
 
-WorkspaceThemeDict = TypedDict(
-    "WorkspaceThemeDict",
-    {
-        "Dark": "WorkspaceThemeConfigDict",
-        "Light": "WorkspaceThemeConfigDict",
-    },
-    total=False,
-)
+    Background: str
+    """Pattern: .*\\S.* Length: 1 to 127 characters."""
+    InvertActionsColors: bool
+    """Type: bool."""
+    Text: str
+    """Pattern: .*\\S.* Length: 1 to 127 characters."""
+    TextHover: str
+    """Pattern: .*\\S.* Length: 1 to 127 characters."""
 
-WorkspaceThemeConfigDict = TypedDict(
-    "WorkspaceThemeConfigDict",
-    {
-        "Palette": "WorkspaceThemePaletteDict",
-        "Typography": "WorkspaceThemeTypographyDict",
-    },
-    total=False,
-)
 
-WorkspaceThemePaletteDict = TypedDict(
-    "WorkspaceThemePaletteDict",
-    {
-        "Canvas": "PaletteCanvasDict",
-        "Header": "PaletteHeaderDict",
-        "Navigation": "PaletteNavigationDict",
-        "Primary": "PalettePrimaryDict",
-    },
-    total=False,
-)
+class PaletteNavigationDict(TypedDict, total=False):
+    """PaletteNavigation as a plain dict."""
 
-WorkspaceThemeTypographyDict = TypedDict(
-    "WorkspaceThemeTypographyDict",
-    {
-        "FontFamily": "WorkspaceFontFamilyDict",
-    },
-    total=False,
-)
+    Background: str
+    """Pattern: .*\\S.* Length: 1 to 127 characters."""
+    InvertActionsColors: bool
+    """Type: bool."""
+    Text: str
+    """Pattern: .*\\S.* Length: 1 to 127 characters."""
+    TextActive: str
+    """Pattern: .*\\S.* Length: 1 to 127 characters."""
+    TextBackgroundActive: str
+    """Pattern: .*\\S.* Length: 1 to 127 characters."""
+    TextBackgroundHover: str
+    """Pattern: .*\\S.* Length: 1 to 127 characters."""
+    TextHover: str
+    """Pattern: .*\\S.* Length: 1 to 127 characters."""
 
+
+class PalettePrimaryDict(TypedDict, total=False):
+    """PalettePrimary as a plain dict."""
+
+    Active: str
+    """Pattern: .*\\S.* Length: 1 to 127 characters."""
+    ContrastText: str
+    """Pattern: .*\\S.* Length: 1 to 127 characters."""
+    Default: str
+    """Pattern: .*\\S.* Length: 1 to 127 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class WorkspaceFontFamilyDict(TypedDict, total=False):
+    """WorkspaceFontFamily as a plain dict."""
+
+    Default: Literal["ARIAL", "COURIER_NEW", "GEORGIA", "TIMES_NEW_ROMAN", "TREBUCHET", "VERDANA"]
+    """Allowed values: 'ARIAL', 'COURIER_NEW', 'GEORGIA', 'TIMES_NEW_ROMAN', 'TREBUCHET', 'VERDANA'."""
+
+
+class WorkspacePageDict(TypedDict, total=False):
+    """WorkspacePage as a plain dict."""
+
+    InputData: str
+    """The input data for the page."""
+    Page: Required[str]
+    """The page identifier."""
+    ResourceArn: Required[str]
+    """The Amazon Resource Name (ARN) of the resource associated with the page."""
+    Slug: str
+    """The slug for the page."""
+
+
+class WorkspaceThemeDict(TypedDict, total=False):
+    """WorkspaceTheme as a plain dict: The theme configuration for the Connect workspace"""
+
+    Dark: WorkspaceThemeConfigDict
+    """Type: WorkspaceThemeConfigDict."""
+    Light: WorkspaceThemeConfigDict
+    """Type: WorkspaceThemeConfigDict."""
+
+
+class WorkspaceThemeConfigDict(TypedDict, total=False):
+    """WorkspaceThemeConfig as a plain dict."""
+
+    Palette: WorkspaceThemePaletteDict
+    """Type: WorkspaceThemePaletteDict."""
+    Typography: WorkspaceThemeTypographyDict
+    """Type: WorkspaceThemeTypographyDict."""
+
+
+class WorkspaceThemePaletteDict(TypedDict, total=False):
+    """WorkspaceThemePalette as a plain dict."""
+
+    Canvas: PaletteCanvasDict
+    """Type: PaletteCanvasDict."""
+    Header: PaletteHeaderDict
+    """Type: PaletteHeaderDict."""
+    Navigation: PaletteNavigationDict
+    """Type: PaletteNavigationDict."""
+    Primary: PalettePrimaryDict
+    """Type: PalettePrimaryDict."""
+
+
+class WorkspaceThemeTypographyDict(TypedDict, total=False):
+    """WorkspaceThemeTypography as a plain dict."""
+
+    FontFamily: WorkspaceFontFamilyDict
+    """Type: WorkspaceFontFamilyDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Connect::Workspace",
     schema_file="aws-connect-workspace.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id"),
     create_only=("/InstanceArn",),
     write_only=("/Media/*/Source",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "InstanceArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -242,204 +261,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FontFamily": {
-            "additionalProperties": False,
-            "properties": {"Default": {"$ref": "#/definitions/WorkspaceFontFamily"}},
-            "type": "object",
-        },
-        "MediaItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Source": {
-                    "maxLength": 533333,
-                    "minLength": 1,
-                    "pattern": ".*\\S.*",
-                    "type": "string",
-                },
-                "Type": {"$ref": "#/definitions/MediaType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "MediaType": {
-            "enum": [
-                "IMAGE_LOGO_LIGHT_FAVICON",
-                "IMAGE_LOGO_DARK_FAVICON",
-                "IMAGE_LOGO_LIGHT_HORIZONTAL",
-                "IMAGE_LOGO_DARK_HORIZONTAL",
-            ],
-            "type": "string",
-        },
-        "PaletteCanvas": {
-            "additionalProperties": False,
-            "properties": {
-                "ActiveBackground": {"$ref": "#/definitions/ThemeString"},
-                "ContainerBackground": {"$ref": "#/definitions/ThemeString"},
-                "PageBackground": {"$ref": "#/definitions/ThemeString"},
-            },
-            "type": "object",
-        },
-        "PaletteHeader": {
-            "additionalProperties": False,
-            "properties": {
-                "Background": {"$ref": "#/definitions/ThemeString"},
-                "InvertActionsColors": {"type": "boolean"},
-                "Text": {"$ref": "#/definitions/ThemeString"},
-                "TextHover": {"$ref": "#/definitions/ThemeString"},
-            },
-            "type": "object",
-        },
-        "PaletteNavigation": {
-            "additionalProperties": False,
-            "properties": {
-                "Background": {"$ref": "#/definitions/ThemeString"},
-                "InvertActionsColors": {"type": "boolean"},
-                "Text": {"$ref": "#/definitions/ThemeString"},
-                "TextActive": {"$ref": "#/definitions/ThemeString"},
-                "TextBackgroundActive": {"$ref": "#/definitions/ThemeString"},
-                "TextBackgroundHover": {"$ref": "#/definitions/ThemeString"},
-                "TextHover": {"$ref": "#/definitions/ThemeString"},
-            },
-            "type": "object",
-        },
-        "PalettePrimary": {
-            "additionalProperties": False,
-            "properties": {
-                "Active": {"$ref": "#/definitions/ThemeString"},
-                "ContrastText": {"$ref": "#/definitions/ThemeString"},
-                "Default": {"$ref": "#/definitions/ThemeString"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "ThemeImageLink": {
-            "maxLength": 254,
-            "minLength": 1,
-            "pattern": ".*\\S.*",
-            "type": "string",
-        },
-        "ThemeString": {"maxLength": 127, "minLength": 1, "pattern": ".*\\S.*", "type": "string"},
-        "Visibility": {"enum": ["ALL", "ASSIGNED", "NONE"], "type": "string"},
-        "WorkspaceFontFamily": {
-            "enum": ["ARIAL", "COURIER_NEW", "GEORGIA", "TIMES_NEW_ROMAN", "TREBUCHET", "VERDANA"],
-            "type": "string",
-        },
-        "WorkspacePage": {
-            "additionalProperties": False,
-            "properties": {
-                "InputData": {"maxLength": 4096, "minLength": 0, "type": "string"},
-                "Page": {
-                    "maxLength": 25,
-                    "minLength": 1,
-                    "pattern": "^(?!\\.$)(?!\\.\\.$)[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]+$",
-                    "type": "string",
-                },
-                "ResourceArn": {"maxLength": 2048, "type": "string"},
-                "Slug": {
-                    "maxLength": 63,
-                    "minLength": 0,
-                    "pattern": "^$|^[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]{3,}$",
-                    "type": "string",
-                },
-            },
-            "required": ["ResourceArn", "Page"],
-            "type": "object",
-        },
-        "WorkspaceTheme": {
-            "additionalProperties": False,
-            "properties": {
-                "Dark": {"$ref": "#/definitions/WorkspaceThemeConfig"},
-                "Light": {"$ref": "#/definitions/WorkspaceThemeConfig"},
-            },
-            "type": "object",
-        },
-        "WorkspaceThemeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Palette": {"$ref": "#/definitions/WorkspaceThemePalette"},
-                "Typography": {"$ref": "#/definitions/WorkspaceThemeTypography"},
-            },
-            "type": "object",
-        },
-        "WorkspaceThemePalette": {
-            "additionalProperties": False,
-            "properties": {
-                "Canvas": {"$ref": "#/definitions/PaletteCanvas"},
-                "Header": {"$ref": "#/definitions/PaletteHeader"},
-                "Navigation": {"$ref": "#/definitions/PaletteNavigation"},
-                "Primary": {"$ref": "#/definitions/PalettePrimary"},
-            },
-            "type": "object",
-        },
-        "WorkspaceThemeTypography": {
-            "additionalProperties": False,
-            "properties": {"FontFamily": {"$ref": "#/definitions/FontFamily"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/workspace/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Associations": {
-            "items": {"maxLength": 2048, "type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Description": {
-            "maxLength": 500,
-            "minLength": 0,
-            "pattern": "^[\\P{C}\r\n\t]*$",
-            "type": "string",
-        },
-        "Id": {"pattern": "^.{0,256}$", "type": "string"},
-        "InstanceArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "Media": {
-            "items": {"$ref": "#/definitions/MediaItem"},
-            "maxItems": 4,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Name": {"maxLength": 127, "minLength": 1, "pattern": ".*\\S.*", "type": "string"},
-        "Pages": {
-            "items": {"$ref": "#/definitions/WorkspacePage"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Theme": {"$ref": "#/definitions/WorkspaceTheme"},
-        "Title": {"maxLength": 127, "minLength": 0, "pattern": "^[\\P{C}]*$", "type": "string"},
-        "Visibility": {"$ref": "#/definitions/Visibility"},
-    },
-    "required": ["Name", "InstanceArn"],
-}
-
 
 class Workspace(_Resource):
     """AWS::Connect::Workspace: Resource Type definition for AWS::Connect::Workspace
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): InstanceArn.
+    Write-only (sent to AWS, never read back): Media[*].Source.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connect-workspace.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -447,12 +279,15 @@ class Workspace(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkspaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "workspace.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) for the workspace."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the workspace."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Associations: list[str]
     Description: str
     InstanceArn: str
@@ -464,39 +299,44 @@ class Workspace(_Resource):
     Title: str
     Visibility: Literal["ALL", "ASSIGNED", "NONE"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceArn: str,
+        Name: str,
+        Associations: list[str] | None = None,
+        Description: str | None = None,
+        Media: list[MediaItem | MediaItemDict] | None = None,
+        Pages: list[WorkspacePage | WorkspacePageDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Theme: WorkspaceTheme | WorkspaceThemeDict | None = None,
+        Title: str | None = None,
+        Visibility: Literal["ALL", "ASSIGNED", "NONE"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Connect::Workspace; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceArn: str,
-            Name: str,
-            Associations: list[str] | None = None,
-            Description: str | None = None,
-            Media: list[MediaItem | MediaItemDict] | None = None,
-            Pages: list[WorkspacePage | WorkspacePageDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Theme: WorkspaceTheme | WorkspaceThemeDict | None = None,
-            Title: str | None = None,
-            Visibility: Literal["ALL", "ASSIGNED", "NONE"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Connect::Workspace; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceArn: The identifier of the Amazon Connect instance. Create-only: changing it
+                replaces the resource. Required.
+            Name: The name of the workspace. Required.
             Associations: The resource ARNs associated with the workspace
             Description: The description of the workspace
-            InstanceArn: The identifier of the Amazon Connect instance.
             Media: The media items for the workspace
-            Name: The name of the workspace.
             Pages: The pages associated with the workspace
             Tags: An array of key-value pairs to apply to this resource.
             Theme: The theme configuration for the workspace
             Title: The title of the workspace
-            Visibility: The visibility of the workspace.
+            Visibility: The visibility of the workspace. Will always be set to ASSIGNED oninitial
+                creation.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

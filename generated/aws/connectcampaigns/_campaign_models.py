@@ -7,9 +7,10 @@ Imported on first use by campaign.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CampaignAgentlessDialerConfig",
@@ -25,70 +26,177 @@ __all__ = [
 
 
 class CampaignAgentlessDialerConfig(DeferredModel):
+    """
+    Agentless Dialer config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DialingCapacity: float | None = None
+    DialingCapacity: Annotated[
+        float | None,
+        Field(
+            description="Allocates dialing capacity for this campaign between multiple active campaigns."
+        ),
+    ] = None
 
 
 class CampaignAnswerMachineDetectionConfig(DeferredModel):
+    """
+    The configuration used for answering machine detection during outbound calls
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwaitAnswerMachinePrompt: bool | None = None
-    EnableAnswerMachineDetection: bool
+    AwaitAnswerMachinePrompt: Annotated[
+        bool | None,
+        Field(
+            description="Enables detection of prompts (e.g., beep after after a voicemail greeting)"
+        ),
+    ] = None
+    EnableAnswerMachineDetection: Annotated[
+        bool,
+        Field(
+            description="Flag to decided whether outbound calls should have answering machine detection enabled or not"
+        ),
+    ]
 
 
 class CampaignOutboundCallConfig(DeferredModel):
+    """
+    The configuration used for outbound calls.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnswerMachineDetectionConfig: CampaignAnswerMachineDetectionConfig | None = None
-    ConnectContactFlowArn: str
-    ConnectQueueArn: str | None = None
-    ConnectSourcePhoneNumber: str | None = None
+    AnswerMachineDetectionConfig: Annotated[
+        CampaignAnswerMachineDetectionConfig | None,
+        Field(
+            description="The configuration used for answering machine detection during outbound calls"
+        ),
+    ] = None
+    ConnectContactFlowArn: Annotated[
+        str, Field(description="The identifier of the contact flow for the outbound call.")
+    ]
+    ConnectQueueArn: Annotated[
+        str | None,
+        Field(
+            description="The queue for the call. If you specify a queue, the phone displayed for caller ID is the phone number specified in the queue. If you do not specify a queue, the queue defined in the contact flow is used. If you do not specify a queue, you must specify a source phone number."
+        ),
+    ] = None
+    ConnectSourcePhoneNumber: Annotated[
+        str | None,
+        Field(
+            description="The phone number associated with the Amazon Connect instance, in E.164 format. If you do not specify a source phone number, you must specify a queue."
+        ),
+    ] = None
 
 
 class CampaignPredictiveDialerConfig(DeferredModel):
+    """
+    Predictive Dialer config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BandwidthAllocation: float
-    DialingCapacity: float | None = None
+    BandwidthAllocation: Annotated[
+        float, Field(description="The bandwidth allocation of a queue resource.")
+    ]
+    DialingCapacity: Annotated[
+        float | None,
+        Field(
+            description="Allocates dialing capacity for this campaign between multiple active campaigns."
+        ),
+    ] = None
 
 
 class CampaignProgressiveDialerConfig(DeferredModel):
+    """
+    Progressive Dialer config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BandwidthAllocation: float
-    DialingCapacity: float | None = None
+    BandwidthAllocation: Annotated[
+        float, Field(description="The bandwidth allocation of a queue resource.")
+    ]
+    DialingCapacity: Annotated[
+        float | None,
+        Field(
+            description="Allocates dialing capacity for this campaign between multiple active campaigns."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that's 1 to 256 characters in length."
+        ),
+    ]
 
 
 class CampaignAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::ConnectCampaigns::Campaign, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Amazon Connect Campaign Arn")] = None
 
 
 class CampaignDialerConfig(DeferredModel):
+    """
+    The possible types of dialer config parameters
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentlessDialerConfig: CampaignAgentlessDialerConfig | None = None
-    PredictiveDialerConfig: CampaignPredictiveDialerConfig | None = None
-    ProgressiveDialerConfig: CampaignProgressiveDialerConfig | None = None
+    AgentlessDialerConfig: Annotated[
+        CampaignAgentlessDialerConfig | None, Field(description="Agentless Dialer config")
+    ] = None
+    PredictiveDialerConfig: Annotated[
+        CampaignPredictiveDialerConfig | None, Field(description="Predictive Dialer config")
+    ] = None
+    ProgressiveDialerConfig: Annotated[
+        CampaignProgressiveDialerConfig | None, Field(description="Progressive Dialer config")
+    ] = None
 
 
 class CampaignProps(DeferredModel):
-    ConnectInstanceArn: str
-    DialerConfig: CampaignDialerConfig
-    Name: str
-    OutboundCallConfig: CampaignOutboundCallConfig
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ConnectCampaigns::Campaign.
+    """
+
+    ConnectInstanceArn: Annotated[
+        str,
+        Field(
+            description="Amazon Connect Instance Arn Create-only: changing it replaces the resource."
+        ),
+    ]
+    DialerConfig: Annotated[
+        CampaignDialerConfig, Field(description="The possible types of dialer config parameters")
+    ]
+    Name: Annotated[str, Field(description="Amazon Connect Campaign Name")]
+    OutboundCallConfig: Annotated[
+        CampaignOutboundCallConfig, Field(description="The configuration used for outbound calls.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,90 +79,90 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CampaignAgentlessDialerConfigDict = TypedDict(
-    "CampaignAgentlessDialerConfigDict",
-    {
-        "DialingCapacity": "float",
-    },
-    total=False,
-)
 
-CampaignAnswerMachineDetectionConfigDict = TypedDict(
-    "CampaignAnswerMachineDetectionConfigDict",
-    {
-        "AwaitAnswerMachinePrompt": "bool",
-        "EnableAnswerMachineDetection": "Required[bool]",
-    },
-    total=False,
-)
+class CampaignAgentlessDialerConfigDict(TypedDict, total=False):
+    """CampaignAgentlessDialerConfig as a plain dict: Agentless Dialer config"""
 
-CampaignDialerConfigDict = TypedDict(
-    "CampaignDialerConfigDict",
-    {
-        "AgentlessDialerConfig": "CampaignAgentlessDialerConfigDict",
-        "PredictiveDialerConfig": "CampaignPredictiveDialerConfigDict",
-        "ProgressiveDialerConfig": "CampaignProgressiveDialerConfigDict",
-    },
-    total=False,
-)
+    DialingCapacity: float
+    """Allocates dialing capacity for this campaign between multiple active campaigns."""
 
-CampaignOutboundCallConfigDict = TypedDict(
-    "CampaignOutboundCallConfigDict",
-    {
-        "AnswerMachineDetectionConfig": "CampaignAnswerMachineDetectionConfigDict",
-        "ConnectContactFlowArn": "Required[str]",
-        "ConnectQueueArn": "str",
-        "ConnectSourcePhoneNumber": "str",
-    },
-    total=False,
-)
 
-CampaignPredictiveDialerConfigDict = TypedDict(
-    "CampaignPredictiveDialerConfigDict",
-    {
-        "BandwidthAllocation": "Required[float]",
-        "DialingCapacity": "float",
-    },
-    total=False,
-)
+class CampaignAnswerMachineDetectionConfigDict(TypedDict, total=False):
+    """CampaignAnswerMachineDetectionConfig as a plain dict: The configuration used for answering
+    machine detection during outbound calls"""
 
-CampaignProgressiveDialerConfigDict = TypedDict(
-    "CampaignProgressiveDialerConfigDict",
-    {
-        "BandwidthAllocation": "Required[float]",
-        "DialingCapacity": "float",
-    },
-    total=False,
-)
+    AwaitAnswerMachinePrompt: bool
+    """Enables detection of prompts (e.g., beep after after a voicemail greeting)"""
+    EnableAnswerMachineDetection: Required[bool]
+    """Flag to decided whether outbound calls should have answering machine detection enabled or not"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class CampaignDialerConfigDict(TypedDict, total=False):
+    """CampaignDialerConfig as a plain dict: The possible types of dialer config parameters"""
+
+    AgentlessDialerConfig: CampaignAgentlessDialerConfigDict
+    """Agentless Dialer config"""
+    PredictiveDialerConfig: CampaignPredictiveDialerConfigDict
+    """Predictive Dialer config"""
+    ProgressiveDialerConfig: CampaignProgressiveDialerConfigDict
+    """Progressive Dialer config"""
+
+
+class CampaignOutboundCallConfigDict(TypedDict, total=False):
+    """CampaignOutboundCallConfig as a plain dict: The configuration used for outbound calls."""
+
+    AnswerMachineDetectionConfig: CampaignAnswerMachineDetectionConfigDict
+    """The configuration used for answering machine detection during outbound calls"""
+    ConnectContactFlowArn: Required[str]
+    """The identifier of the contact flow for the outbound call."""
+    ConnectQueueArn: str
+    """The queue for the call. If you specify a queue, the phone displayed for caller ID is the
+    phone number specified in the queue. If you do not specify a queue, the queue defined in the
+    contact flow is used. If you do not specify a queue, you must specify a source phone number."""
+    ConnectSourcePhoneNumber: str
+    """The phone number associated with the Amazon Connect instance, in E.164 format. If you do not
+    specify a source phone number, you must specify a queue."""
+
+
+class CampaignPredictiveDialerConfigDict(TypedDict, total=False):
+    """CampaignPredictiveDialerConfig as a plain dict: Predictive Dialer config"""
+
+    BandwidthAllocation: Required[float]
+    """The bandwidth allocation of a queue resource."""
+    DialingCapacity: float
+    """Allocates dialing capacity for this campaign between multiple active campaigns."""
+
+
+class CampaignProgressiveDialerConfigDict(TypedDict, total=False):
+    """CampaignProgressiveDialerConfig as a plain dict: Progressive Dialer config"""
+
+    BandwidthAllocation: Required[float]
+    """The bandwidth allocation of a queue resource."""
+    DialingCapacity: float
+    """Allocates dialing capacity for this campaign between multiple active campaigns."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that's 1 to 256 characters in length."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ConnectCampaigns::Campaign",
     schema_file="aws-connectcampaigns-campaign.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/ConnectInstanceArn",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ConnectInstanceArn", "DialerConfig", "Name", "OutboundCallConfig"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -168,124 +172,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AgentlessDialerConfig": {
-            "additionalProperties": False,
-            "properties": {"DialingCapacity": {"maximum": 1, "minimum": 0.01, "type": "number"}},
-            "required": [],
-            "type": "object",
-        },
-        "AnswerMachineDetectionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AwaitAnswerMachinePrompt": {"type": "boolean"},
-                "EnableAnswerMachineDetection": {"type": "boolean"},
-            },
-            "required": ["EnableAnswerMachineDetection"],
-            "type": "object",
-        },
-        "DialerConfig": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["ProgressiveDialerConfig"]},
-                {"required": ["PredictiveDialerConfig"]},
-                {"required": ["AgentlessDialerConfig"]},
-            ],
-            "properties": {
-                "AgentlessDialerConfig": {"$ref": "#/definitions/AgentlessDialerConfig"},
-                "PredictiveDialerConfig": {"$ref": "#/definitions/PredictiveDialerConfig"},
-                "ProgressiveDialerConfig": {"$ref": "#/definitions/ProgressiveDialerConfig"},
-            },
-            "type": "object",
-        },
-        "OutboundCallConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AnswerMachineDetectionConfig": {
-                    "$ref": "#/definitions/AnswerMachineDetectionConfig"
-                },
-                "ConnectContactFlowArn": {
-                    "maxLength": 500,
-                    "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*$",
-                    "type": "string",
-                },
-                "ConnectQueueArn": {
-                    "maxLength": 500,
-                    "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/queue/[-a-zA-Z0-9]*$",
-                    "type": "string",
-                },
-                "ConnectSourcePhoneNumber": {"maxLength": 100, "type": "string"},
-            },
-            "required": ["ConnectContactFlowArn"],
-            "type": "object",
-        },
-        "PredictiveDialerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "BandwidthAllocation": {"maximum": 1, "minimum": 0, "type": "number"},
-                "DialingCapacity": {"maximum": 1, "minimum": 0.01, "type": "number"},
-            },
-            "required": ["BandwidthAllocation"],
-            "type": "object",
-        },
-        "ProgressiveDialerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "BandwidthAllocation": {"maximum": 1, "minimum": 0, "type": "number"},
-                "DialingCapacity": {"maximum": 1, "minimum": 0.01, "type": "number"},
-            },
-            "required": ["BandwidthAllocation"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^arn:aws[-a-z0-9]*:connect-campaigns:[-a-z0-9]*:[0-9]{12}:campaign/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "ConnectInstanceArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "DialerConfig": {"$ref": "#/definitions/DialerConfig"},
-        "Name": {"maxLength": 127, "minLength": 1, "type": "string"},
-        "OutboundCallConfig": {"$ref": "#/definitions/OutboundCallConfig"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["ConnectInstanceArn", "DialerConfig", "Name", "OutboundCallConfig"],
-}
-
 
 class Campaign(_Resource):
     """AWS::ConnectCampaigns::Campaign: Definition of AWS::ConnectCampaigns::Campaign Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): ConnectInstanceArn.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connectcampaigns-campaign.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -293,38 +189,46 @@ class Campaign(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CampaignAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "campaign.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Amazon Connect Campaign Arn"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectInstanceArn: str
     DialerConfig: CampaignDialerConfigDict
     Name: str
     OutboundCallConfig: CampaignOutboundCallConfigDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectInstanceArn: str,
+        DialerConfig: CampaignDialerConfig | CampaignDialerConfigDict,
+        Name: str,
+        OutboundCallConfig: CampaignOutboundCallConfig | CampaignOutboundCallConfigDict,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ConnectCampaigns::Campaign; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectInstanceArn: str,
-            DialerConfig: CampaignDialerConfig | CampaignDialerConfigDict,
-            Name: str,
-            OutboundCallConfig: CampaignOutboundCallConfig | CampaignOutboundCallConfigDict,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ConnectCampaigns::Campaign; `await` it inside an App to deploy it.
-
-            ConnectInstanceArn: Amazon Connect Instance Arn
-            Name: Amazon Connect Campaign Name
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectInstanceArn: Amazon Connect Instance Arn Create-only: changing it replaces the
+                resource. Required.
+            DialerConfig: The possible types of dialer config parameters Required.
+            Name: Amazon Connect Campaign Name Required.
+            OutboundCallConfig: The configuration used for outbound calls. Required.
             Tags: One or more tags.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -53,299 +53,584 @@ __all__ = [
 
 
 class CampaignAnswerMachineDetectionConfig(DeferredModel):
+    """
+    The configuration used for answering machine detection during outbound calls
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwaitAnswerMachinePrompt: bool | None = None
-    EnableAnswerMachineDetection: bool
+    AwaitAnswerMachinePrompt: Annotated[
+        bool | None,
+        Field(
+            description="Enables detection of prompts (e.g., beep after after a voicemail greeting)"
+        ),
+    ] = None
+    EnableAnswerMachineDetection: Annotated[
+        bool,
+        Field(
+            description="Flag to decided whether outbound calls should have answering machine detection enabled or not"
+        ),
+    ]
 
 
 class CampaignEntryLimitsConfig(DeferredModel):
+    """
+    Entry limits config for a campaign
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxEntryCount: int
-    MinEntryInterval: str
+    MaxEntryCount: Annotated[
+        int,
+        Field(
+            description="Maximum number of entries per participant. 0 indicates unlimited entries."
+        ),
+    ]
+    MinEntryInterval: Annotated[
+        str,
+        Field(
+            description="Minimum time interval between entries for the same participant in ISO 8601 duration format"
+        ),
+    ]
 
 
 class CampaignEventTrigger(DeferredModel):
+    """
+    The event trigger of the campaign
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomerProfilesDomainArn: str | None = None
+    CustomerProfilesDomainArn: Annotated[str | None, Field(description="Arn")] = None
 
 
 class CampaignLocalTimeZoneConfig(DeferredModel):
+    """
+    Local time zone config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultTimeZone: str | None = None
-    LocalTimeZoneDetection: list[Literal["ZIP_CODE", "AREA_CODE"]] | None = None
-    LocalTimeZoneDetectionScope: Literal["PRIMARY_ONLY", "ALL_AVAILABLE"] | None = None
+    DefaultTimeZone: Annotated[str | None, Field(description="Time Zone Id in the IANA format")] = (
+        None
+    )
+    LocalTimeZoneDetection: Annotated[
+        list[Literal["ZIP_CODE", "AREA_CODE"]] | None,
+        Field(description="Local TimeZone Detection method list"),
+    ] = None
+    LocalTimeZoneDetectionScope: Annotated[
+        Literal["PRIMARY_ONLY", "ALL_AVAILABLE"] | None,
+        Field(description="Local TimeZone Detection scope"),
+    ] = None
 
 
 class CampaignPredictiveConfig(DeferredModel):
+    """
+    Predictive config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BandwidthAllocation: float
+    BandwidthAllocation: Annotated[
+        float, Field(description="The bandwidth allocation of a queue resource.")
+    ]
 
 
 class CampaignProgressiveConfig(DeferredModel):
+    """
+    Progressive config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BandwidthAllocation: float
+    BandwidthAllocation: Annotated[
+        float, Field(description="The bandwidth allocation of a queue resource.")
+    ]
 
 
 class CampaignSchedule(DeferredModel):
+    """
+    Campaign schedule
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndTime: str
-    RefreshFrequency: str | None = None
-    StartTime: str
+    EndTime: Annotated[str, Field(description="Timestamp with no UTC offset or timezone")]
+    RefreshFrequency: Annotated[
+        str | None, Field(description="Time duration in ISO 8601 format")
+    ] = None
+    StartTime: Annotated[str, Field(description="Timestamp with no UTC offset or timezone")]
 
 
 class CampaignSource(DeferredModel):
+    """
+    The possible source of the campaign
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomerProfilesSegmentArn: str | None = None
-    EventTrigger: CampaignEventTrigger | None = None
+    CustomerProfilesSegmentArn: Annotated[str | None, Field(description="Arn")] = None
+    EventTrigger: Annotated[
+        CampaignEventTrigger | None, Field(description="The event trigger of the campaign")
+    ] = None
 
 
 class CampaignTimeoutConfig(DeferredModel):
-    DurationInSeconds: int | None = None
+    """
+    Timeout Config for preview contacts
+    """
+
+    DurationInSeconds: Annotated[
+        int | None, Field(description="Timeout duration for a preview contact in seconds")
+    ] = None
 
 
 class CommunicationLimit(DeferredModel):
+    """
+    Communication Limit
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Frequency: int
-    MaxCountPerRecipient: int
-    Unit: Literal["DAY"]
+    Frequency: Annotated[int, Field(description="Range: at least 1 (inclusive).")]
+    MaxCountPerRecipient: Annotated[int, Field(description="Range: at least 1 (inclusive).")]
+    Unit: Annotated[Literal["DAY"], Field(description="The communication limit time unit")]
 
 
 class CommunicationLimits(DeferredModel):
+    """
+    Communication limits
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CommunicationLimitList: list[CommunicationLimit] | None = None
+    CommunicationLimitList: Annotated[
+        list[CommunicationLimit] | None, Field(description="List of communication limit")
+    ] = None
 
 
 class CommunicationLimitsConfig(DeferredModel):
+    """
+    Communication limits config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllChannelsSubtypes: CommunicationLimits | None = None
-    InstanceLimitsHandling: Literal["OPT_IN", "OPT_OUT"] | None = None
+    AllChannelsSubtypes: Annotated[
+        CommunicationLimits | None, Field(description="Communication limits")
+    ] = None
+    InstanceLimitsHandling: Annotated[
+        Literal["OPT_IN", "OPT_OUT"] | None,
+        Field(description="Enumeration of Instance Limits handling in a Campaign"),
+    ] = None
 
 
 class EmailOutboundConfig(DeferredModel):
+    """
+    Default Email outbound config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectSourceEmailAddress: str
-    SourceEmailAddressDisplayName: str | None = None
-    WisdomTemplateArn: str
+    ConnectSourceEmailAddress: Annotated[
+        str, Field(description="Email address used for Email messages")
+    ]
+    SourceEmailAddressDisplayName: Annotated[
+        str | None, Field(description="The name of the source email address display name")
+    ] = None
+    WisdomTemplateArn: Annotated[str, Field(description="Arn")]
 
 
 class EmailOutboundMode(DeferredModel):
+    """
+    Email Outbound Mode
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentlessConfig: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    AgentlessConfig: Annotated[
+        dict[str, Any] | None, Field(description="Agentless config", max_length=0)
+    ] = None
 
 
 class RestrictedPeriod(DeferredModel):
+    """
+    Restricted period
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndDate: str
-    Name: str | None = None
-    StartDate: str
+    EndDate: Annotated[str, Field(description="Date in ISO 8601 format, e.g. 2024-01-01")]
+    Name: Annotated[str | None, Field(description="The name of a restricted period")] = None
+    StartDate: Annotated[str, Field(description="Date in ISO 8601 format, e.g. 2024-01-01")]
 
 
 class SmsOutboundConfig(DeferredModel):
+    """
+    Default SMS outbound config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectSourcePhoneNumberArn: str
-    WisdomTemplateArn: str
+    ConnectSourcePhoneNumberArn: Annotated[str, Field(description="Arn")]
+    WisdomTemplateArn: Annotated[str, Field(description="Arn")]
 
 
 class SmsOutboundMode(DeferredModel):
+    """
+    SMS Outbound Mode
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentlessConfig: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    AgentlessConfig: Annotated[
+        dict[str, Any] | None, Field(description="Agentless config", max_length=0)
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class TelephonyOutboundConfig(DeferredModel):
+    """
+    Default Telephone Outbound config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnswerMachineDetectionConfig: CampaignAnswerMachineDetectionConfig | None = None
-    ConnectContactFlowId: str
-    ConnectSourcePhoneNumber: str | None = None
-    RingTimeout: int | None = None
+    AnswerMachineDetectionConfig: Annotated[
+        CampaignAnswerMachineDetectionConfig | None,
+        Field(
+            description="The configuration used for answering machine detection during outbound calls"
+        ),
+    ] = None
+    ConnectContactFlowId: Annotated[
+        str, Field(description="The identifier of the contact flow for the outbound call")
+    ]
+    ConnectSourcePhoneNumber: Annotated[
+        str | None,
+        Field(
+            description="The phone number associated with the Amazon Connect instance, in E.164 format. If you do not specify a source phone number, you must specify a queue."
+        ),
+    ] = None
+    RingTimeout: Annotated[
+        int | None, Field(description="Maximum ring time for outbound calls in seconds")
+    ] = None
 
 
 class TimeRange(DeferredModel):
+    """
+    Time range in 24 hour format
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndTime: str
-    StartTime: str
+    EndTime: Annotated[str, Field(description="Time in ISO 8601 format, e.g. T23:11")]
+    StartTime: Annotated[str, Field(description="Time in ISO 8601 format, e.g. T23:11")]
 
 
 class WhatsAppOutboundConfig(DeferredModel):
+    """
+    Default WhatsApp outbound config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectSourcePhoneNumberArn: str
-    WisdomTemplateArn: str
+    ConnectSourcePhoneNumberArn: Annotated[str, Field(description="Arn")]
+    WisdomTemplateArn: Annotated[str, Field(description="Arn")]
 
 
 class WhatsAppOutboundMode(DeferredModel):
+    """
+    WhatsApp Outbound Mode
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentlessConfig: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    AgentlessConfig: Annotated[
+        dict[str, Any] | None, Field(description="Agentless config", max_length=0)
+    ] = None
 
 
 class CampaignAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::ConnectCampaignsV2::Campaign, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Amazon Connect Campaign Arn")] = None
 
 
 class CampaignPreviewConfig(DeferredModel):
+    """
+    Preview config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentActions: list[Literal["DISCARD"]] | None = None
-    BandwidthAllocation: float
-    TimeoutConfig: CampaignTimeoutConfig
+    AgentActions: Annotated[
+        list[Literal["DISCARD"]] | None,
+        Field(description="Actions that can be performed by agent during preview phase"),
+    ] = None
+    BandwidthAllocation: Annotated[
+        float, Field(description="The bandwidth allocation of a queue resource.")
+    ]
+    TimeoutConfig: Annotated[
+        CampaignTimeoutConfig, Field(description="Timeout Config for preview contacts")
+    ]
 
 
 class CampaignRestrictedPeriods(DeferredModel):
+    """
+    Restricted period config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RestrictedPeriodList: list[RestrictedPeriod] | None = None
+    RestrictedPeriodList: Annotated[
+        list[RestrictedPeriod] | None, Field(description="List of restricted period")
+    ] = None
 
 
 class DailyHour(DeferredModel):
+    """
+    Daily Hour
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: (
-        Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"] | None
-    ) = None
-    Value: list[TimeRange] | None = None
+    Key: Annotated[
+        Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+        | None,
+        Field(description="Day of week"),
+    ] = None
+    Value: Annotated[list[TimeRange] | None, Field(description="List of time range")] = None
 
 
 class EmailChannelSubtypeConfig(DeferredModel):
+    """
+    Email Channel Subtype config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Capacity: float | None = None
-    DefaultOutboundConfig: EmailOutboundConfig
-    OutboundMode: EmailOutboundMode
+    Capacity: Annotated[
+        float | None,
+        Field(
+            description="Allocates outbound capacity for the specific channel of this campaign between multiple active campaigns"
+        ),
+    ] = None
+    DefaultOutboundConfig: Annotated[
+        EmailOutboundConfig, Field(description="Default Email outbound config")
+    ]
+    OutboundMode: Annotated[EmailOutboundMode, Field(description="Email Outbound Mode")]
 
 
 class SmsChannelSubtypeConfig(DeferredModel):
+    """
+    SMS Channel Subtype config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Capacity: float | None = None
-    DefaultOutboundConfig: SmsOutboundConfig
-    OutboundMode: SmsOutboundMode
+    Capacity: Annotated[
+        float | None,
+        Field(
+            description="Allocates outbound capacity for the specific channel of this campaign between multiple active campaigns"
+        ),
+    ] = None
+    DefaultOutboundConfig: Annotated[
+        SmsOutboundConfig, Field(description="Default SMS outbound config")
+    ]
+    OutboundMode: Annotated[SmsOutboundMode, Field(description="SMS Outbound Mode")]
 
 
 class TelephonyOutboundMode(DeferredModel):
+    """
+    Telephony Outbound Mode
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentlessConfig: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PredictiveConfig: CampaignPredictiveConfig | None = None
-    PreviewConfig: CampaignPreviewConfig | None = None
-    ProgressiveConfig: CampaignProgressiveConfig | None = None
+    AgentlessConfig: Annotated[
+        dict[str, Any] | None, Field(description="Agentless config", max_length=0)
+    ] = None
+    PredictiveConfig: Annotated[
+        CampaignPredictiveConfig | None, Field(description="Predictive config")
+    ] = None
+    PreviewConfig: Annotated[CampaignPreviewConfig | None, Field(description="Preview config")] = (
+        None
+    )
+    ProgressiveConfig: Annotated[
+        CampaignProgressiveConfig | None, Field(description="Progressive config")
+    ] = None
 
 
 class WhatsAppChannelSubtypeConfig(DeferredModel):
+    """
+    WhatsApp Channel Subtype config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Capacity: float | None = None
-    DefaultOutboundConfig: WhatsAppOutboundConfig
-    OutboundMode: WhatsAppOutboundMode
+    Capacity: Annotated[
+        float | None,
+        Field(
+            description="Allocates outbound capacity for the specific channel of this campaign between multiple active campaigns"
+        ),
+    ] = None
+    DefaultOutboundConfig: Annotated[
+        WhatsAppOutboundConfig, Field(description="Default WhatsApp outbound config")
+    ]
+    OutboundMode: Annotated[WhatsAppOutboundMode, Field(description="WhatsApp Outbound Mode")]
 
 
 class CampaignOpenHours(DeferredModel):
+    """
+    Open Hours config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DailyHours: list[DailyHour]
+    DailyHours: Annotated[list[DailyHour], Field(description="Daily Hours map")]
 
 
 class TelephonyChannelSubtypeConfig(DeferredModel):
+    """
+    Telephony Channel Subtype config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Capacity: float | None = None
-    ConnectQueueId: str | None = None
-    DefaultOutboundConfig: TelephonyOutboundConfig
-    OutboundMode: TelephonyOutboundMode
+    Capacity: Annotated[
+        float | None,
+        Field(
+            description="Allocates outbound capacity for the specific channel of this campaign between multiple active campaigns"
+        ),
+    ] = None
+    ConnectQueueId: Annotated[str | None, Field(description="The queue for the call")] = None
+    DefaultOutboundConfig: Annotated[
+        TelephonyOutboundConfig, Field(description="Default Telephone Outbound config")
+    ]
+    OutboundMode: Annotated[TelephonyOutboundMode, Field(description="Telephony Outbound Mode")]
 
 
 class TimeWindow(DeferredModel):
+    """
+    Time window config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OpenHours: CampaignOpenHours
-    RestrictedPeriods: CampaignRestrictedPeriods | None = None
+    OpenHours: Annotated[CampaignOpenHours, Field(description="Open Hours config")]
+    RestrictedPeriods: Annotated[
+        CampaignRestrictedPeriods | None, Field(description="Restricted period config")
+    ] = None
 
 
 class CampaignChannelSubtypeConfig(DeferredModel):
+    """
+    The possible types of channel subtype config parameters
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Email: EmailChannelSubtypeConfig | None = None
-    Sms: SmsChannelSubtypeConfig | None = None
-    Telephony: TelephonyChannelSubtypeConfig | None = None
-    WhatsApp: WhatsAppChannelSubtypeConfig | None = None
+    Email: Annotated[
+        EmailChannelSubtypeConfig | None, Field(description="Email Channel Subtype config")
+    ] = None
+    Sms: Annotated[
+        SmsChannelSubtypeConfig | None, Field(description="SMS Channel Subtype config")
+    ] = None
+    Telephony: Annotated[
+        TelephonyChannelSubtypeConfig | None, Field(description="Telephony Channel Subtype config")
+    ] = None
+    WhatsApp: Annotated[
+        WhatsAppChannelSubtypeConfig | None, Field(description="WhatsApp Channel Subtype config")
+    ] = None
 
 
 class CampaignCommunicationTimeConfig(DeferredModel):
+    """
+    Campaign communication time config
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Email: TimeWindow | None = None
-    LocalTimeZoneConfig: CampaignLocalTimeZoneConfig
-    Sms: TimeWindow | None = None
-    Telephony: TimeWindow | None = None
-    WhatsApp: TimeWindow | None = None
+    Email: Annotated[TimeWindow | None, Field(description="Time window config")] = None
+    LocalTimeZoneConfig: Annotated[
+        CampaignLocalTimeZoneConfig, Field(description="Local time zone config")
+    ]
+    Sms: Annotated[TimeWindow | None, Field(description="Time window config")] = None
+    Telephony: Annotated[TimeWindow | None, Field(description="Time window config")] = None
+    WhatsApp: Annotated[TimeWindow | None, Field(description="Time window config")] = None
 
 
 class CampaignProps(DeferredModel):
-    ChannelSubtypeConfig: CampaignChannelSubtypeConfig | None = None
-    CommunicationLimitsOverride: CommunicationLimitsConfig | None = None
-    CommunicationTimeConfig: CampaignCommunicationTimeConfig | None = None
-    ConnectCampaignFlowArn: str | None = None
-    ConnectInstanceId: str
-    EntryLimitsConfig: CampaignEntryLimitsConfig | None = None
-    Name: str
-    Schedule: CampaignSchedule | None = None
-    Source: CampaignSource | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["MANAGED", "JOURNEY"] | None = None
+    """
+    The properties a program declares for a AWS::ConnectCampaignsV2::Campaign.
+    """
+
+    ChannelSubtypeConfig: Annotated[
+        CampaignChannelSubtypeConfig | None,
+        Field(description="The possible types of channel subtype config parameters"),
+    ] = None
+    CommunicationLimitsOverride: Annotated[
+        CommunicationLimitsConfig | None, Field(description="Communication limits config")
+    ] = None
+    CommunicationTimeConfig: Annotated[
+        CampaignCommunicationTimeConfig | None,
+        Field(description="Campaign communication time config"),
+    ] = None
+    ConnectCampaignFlowArn: Annotated[str | None, Field(description="Arn")] = None
+    ConnectInstanceId: Annotated[
+        str,
+        Field(
+            description="Amazon Connect Instance Id Create-only: changing it replaces the resource."
+        ),
+    ]
+    EntryLimitsConfig: Annotated[
+        CampaignEntryLimitsConfig | None, Field(description="Entry limits config for a campaign")
+    ] = None
+    Name: Annotated[str, Field(description="Campaign name")]
+    Schedule: Annotated[CampaignSchedule | None, Field(description="Campaign schedule")] = None
+    Source: Annotated[
+        CampaignSource | None, Field(description="The possible source of the campaign")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None
+    Type: Annotated[Literal["MANAGED", "JOURNEY"] | None, Field(description="Campaign type")] = None

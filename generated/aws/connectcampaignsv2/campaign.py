@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -183,331 +187,347 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CampaignAnswerMachineDetectionConfigDict = TypedDict(
-    "CampaignAnswerMachineDetectionConfigDict",
-    {
-        "AwaitAnswerMachinePrompt": "bool",
-        "EnableAnswerMachineDetection": "Required[bool]",
-    },
-    total=False,
-)
 
-CampaignChannelSubtypeConfigDict = TypedDict(
-    "CampaignChannelSubtypeConfigDict",
-    {
-        "Email": "EmailChannelSubtypeConfigDict",
-        "Sms": "SmsChannelSubtypeConfigDict",
-        "Telephony": "TelephonyChannelSubtypeConfigDict",
-        "WhatsApp": "WhatsAppChannelSubtypeConfigDict",
-    },
-    total=False,
-)
+class CampaignAnswerMachineDetectionConfigDict(TypedDict, total=False):
+    """CampaignAnswerMachineDetectionConfig as a plain dict: The configuration used for answering
+    machine detection during outbound calls"""
 
-CampaignCommunicationTimeConfigDict = TypedDict(
-    "CampaignCommunicationTimeConfigDict",
-    {
-        "Email": "TimeWindowDict",
-        "LocalTimeZoneConfig": "Required[CampaignLocalTimeZoneConfigDict]",
-        "Sms": "TimeWindowDict",
-        "Telephony": "TimeWindowDict",
-        "WhatsApp": "TimeWindowDict",
-    },
-    total=False,
-)
+    AwaitAnswerMachinePrompt: bool
+    """Enables detection of prompts (e.g., beep after after a voicemail greeting)"""
+    EnableAnswerMachineDetection: Required[bool]
+    """Flag to decided whether outbound calls should have answering machine detection enabled or not"""
 
-CampaignEntryLimitsConfigDict = TypedDict(
-    "CampaignEntryLimitsConfigDict",
-    {
-        "MaxEntryCount": "Required[int]",
-        "MinEntryInterval": "Required[str]",
-    },
-    total=False,
-)
 
-CampaignEventTriggerDict = TypedDict(
-    "CampaignEventTriggerDict",
-    {
-        "CustomerProfilesDomainArn": "str",
-    },
-    total=False,
-)
+class CampaignChannelSubtypeConfigDict(TypedDict, total=False):
+    """CampaignChannelSubtypeConfig as a plain dict: The possible types of channel subtype config
+    parameters"""
 
-CampaignLocalTimeZoneConfigDict = TypedDict(
-    "CampaignLocalTimeZoneConfigDict",
-    {
-        "DefaultTimeZone": "str",
-        "LocalTimeZoneDetection": "list[Literal['ZIP_CODE', 'AREA_CODE']]",
-        "LocalTimeZoneDetectionScope": "Literal['PRIMARY_ONLY', 'ALL_AVAILABLE']",
-    },
-    total=False,
-)
+    Email: EmailChannelSubtypeConfigDict
+    """Email Channel Subtype config"""
+    Sms: SmsChannelSubtypeConfigDict
+    """SMS Channel Subtype config"""
+    Telephony: TelephonyChannelSubtypeConfigDict
+    """Telephony Channel Subtype config"""
+    WhatsApp: WhatsAppChannelSubtypeConfigDict
+    """WhatsApp Channel Subtype config"""
 
-CampaignOpenHoursDict = TypedDict(
-    "CampaignOpenHoursDict",
-    {
-        "DailyHours": "Required[list[DailyHourDict]]",
-    },
-    total=False,
-)
 
-CampaignPredictiveConfigDict = TypedDict(
-    "CampaignPredictiveConfigDict",
-    {
-        "BandwidthAllocation": "Required[float]",
-    },
-    total=False,
-)
+class CampaignCommunicationTimeConfigDict(TypedDict, total=False):
+    """CampaignCommunicationTimeConfig as a plain dict: Campaign communication time config"""
 
-CampaignPreviewConfigDict = TypedDict(
-    "CampaignPreviewConfigDict",
-    {
-        "AgentActions": "list[Literal['DISCARD']]",
-        "BandwidthAllocation": "Required[float]",
-        "TimeoutConfig": "Required[CampaignTimeoutConfigDict]",
-    },
-    total=False,
-)
+    Email: TimeWindowDict
+    """Time window config"""
+    LocalTimeZoneConfig: Required[CampaignLocalTimeZoneConfigDict]
+    """Local time zone config"""
+    Sms: TimeWindowDict
+    """Time window config"""
+    Telephony: TimeWindowDict
+    """Time window config"""
+    WhatsApp: TimeWindowDict
+    """Time window config"""
 
-CampaignProgressiveConfigDict = TypedDict(
-    "CampaignProgressiveConfigDict",
-    {
-        "BandwidthAllocation": "Required[float]",
-    },
-    total=False,
-)
 
-CampaignRestrictedPeriodsDict = TypedDict(
-    "CampaignRestrictedPeriodsDict",
-    {
-        "RestrictedPeriodList": "list[RestrictedPeriodDict]",
-    },
-    total=False,
-)
+class CampaignEntryLimitsConfigDict(TypedDict, total=False):
+    """CampaignEntryLimitsConfig as a plain dict: Entry limits config for a campaign"""
 
-CampaignScheduleDict = TypedDict(
-    "CampaignScheduleDict",
-    {
-        "EndTime": "Required[str]",
-        "RefreshFrequency": "str",
-        "StartTime": "Required[str]",
-    },
-    total=False,
-)
+    MaxEntryCount: Required[int]
+    """Maximum number of entries per participant. 0 indicates unlimited entries."""
+    MinEntryInterval: Required[str]
+    """Minimum time interval between entries for the same participant in ISO 8601 duration format"""
 
-CampaignSourceDict = TypedDict(
-    "CampaignSourceDict",
-    {
-        "CustomerProfilesSegmentArn": "str",
-        "EventTrigger": "CampaignEventTriggerDict",
-    },
-    total=False,
-)
 
-CampaignTimeoutConfigDict = TypedDict(
-    "CampaignTimeoutConfigDict",
-    {
-        "DurationInSeconds": "int",
-    },
-    total=False,
-)
+class CampaignEventTriggerDict(TypedDict, total=False):
+    """CampaignEventTrigger as a plain dict: The event trigger of the campaign"""
 
-CommunicationLimitDict = TypedDict(
-    "CommunicationLimitDict",
-    {
-        "Frequency": "Required[int]",
-        "MaxCountPerRecipient": "Required[int]",
-        "Unit": "Required[Literal['DAY']]",
-    },
-    total=False,
-)
+    CustomerProfilesDomainArn: str
+    """Arn"""
 
-CommunicationLimitsDict = TypedDict(
-    "CommunicationLimitsDict",
-    {
-        "CommunicationLimitList": "list[CommunicationLimitDict]",
-    },
-    total=False,
-)
 
-CommunicationLimitsConfigDict = TypedDict(
-    "CommunicationLimitsConfigDict",
-    {
-        "AllChannelsSubtypes": "CommunicationLimitsDict",
-        "InstanceLimitsHandling": "Literal['OPT_IN', 'OPT_OUT']",
-    },
-    total=False,
-)
+class CampaignLocalTimeZoneConfigDict(TypedDict, total=False):
+    """CampaignLocalTimeZoneConfig as a plain dict: Local time zone config"""
 
-DailyHourDict = TypedDict(
-    "DailyHourDict",
-    {
-        "Key": "Literal['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY']",
-        "Value": "list[TimeRangeDict]",
-    },
-    total=False,
-)
+    DefaultTimeZone: str
+    """Time Zone Id in the IANA format"""
+    LocalTimeZoneDetection: list[Literal["ZIP_CODE", "AREA_CODE"]]
+    """Local TimeZone Detection method list"""
+    LocalTimeZoneDetectionScope: Literal["PRIMARY_ONLY", "ALL_AVAILABLE"]
+    """Local TimeZone Detection scope"""
 
-EmailChannelSubtypeConfigDict = TypedDict(
-    "EmailChannelSubtypeConfigDict",
-    {
-        "Capacity": "float",
-        "DefaultOutboundConfig": "Required[EmailOutboundConfigDict]",
-        "OutboundMode": "Required[EmailOutboundModeDict]",
-    },
-    total=False,
-)
 
-EmailOutboundConfigDict = TypedDict(
-    "EmailOutboundConfigDict",
-    {
-        "ConnectSourceEmailAddress": "Required[str]",
-        "SourceEmailAddressDisplayName": "str",
-        "WisdomTemplateArn": "Required[str]",
-    },
-    total=False,
-)
+class CampaignOpenHoursDict(TypedDict, total=False):
+    """CampaignOpenHours as a plain dict: Open Hours config"""
 
-EmailOutboundModeDict = TypedDict(
-    "EmailOutboundModeDict",
-    {
-        "AgentlessConfig": "dict[str, Any]",
-    },
-    total=False,
-)
+    DailyHours: Required[list[DailyHourDict]]
+    """Daily Hours map"""
 
-RestrictedPeriodDict = TypedDict(
-    "RestrictedPeriodDict",
-    {
-        "EndDate": "Required[str]",
-        "Name": "str",
-        "StartDate": "Required[str]",
-    },
-    total=False,
-)
 
-SmsChannelSubtypeConfigDict = TypedDict(
-    "SmsChannelSubtypeConfigDict",
-    {
-        "Capacity": "float",
-        "DefaultOutboundConfig": "Required[SmsOutboundConfigDict]",
-        "OutboundMode": "Required[SmsOutboundModeDict]",
-    },
-    total=False,
-)
+class CampaignPredictiveConfigDict(TypedDict, total=False):
+    """CampaignPredictiveConfig as a plain dict: Predictive config"""
 
-SmsOutboundConfigDict = TypedDict(
-    "SmsOutboundConfigDict",
-    {
-        "ConnectSourcePhoneNumberArn": "Required[str]",
-        "WisdomTemplateArn": "Required[str]",
-    },
-    total=False,
-)
+    BandwidthAllocation: Required[float]
+    """The bandwidth allocation of a queue resource."""
 
-SmsOutboundModeDict = TypedDict(
-    "SmsOutboundModeDict",
-    {
-        "AgentlessConfig": "dict[str, Any]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CampaignPreviewConfigDict(TypedDict, total=False):
+    """CampaignPreviewConfig as a plain dict: Preview config"""
 
-TelephonyChannelSubtypeConfigDict = TypedDict(
-    "TelephonyChannelSubtypeConfigDict",
-    {
-        "Capacity": "float",
-        "ConnectQueueId": "str",
-        "DefaultOutboundConfig": "Required[TelephonyOutboundConfigDict]",
-        "OutboundMode": "Required[TelephonyOutboundModeDict]",
-    },
-    total=False,
-)
+    AgentActions: list[Literal["DISCARD"]]
+    """Actions that can be performed by agent during preview phase"""
+    BandwidthAllocation: Required[float]
+    """The bandwidth allocation of a queue resource."""
+    TimeoutConfig: Required[CampaignTimeoutConfigDict]
+    """Timeout Config for preview contacts"""
 
-TelephonyOutboundConfigDict = TypedDict(
-    "TelephonyOutboundConfigDict",
-    {
-        "AnswerMachineDetectionConfig": "CampaignAnswerMachineDetectionConfigDict",
-        "ConnectContactFlowId": "Required[str]",
-        "ConnectSourcePhoneNumber": "str",
-        "RingTimeout": "int",
-    },
-    total=False,
-)
 
-TelephonyOutboundModeDict = TypedDict(
-    "TelephonyOutboundModeDict",
-    {
-        "AgentlessConfig": "dict[str, Any]",
-        "PredictiveConfig": "CampaignPredictiveConfigDict",
-        "PreviewConfig": "CampaignPreviewConfigDict",
-        "ProgressiveConfig": "CampaignProgressiveConfigDict",
-    },
-    total=False,
-)
+class CampaignProgressiveConfigDict(TypedDict, total=False):
+    """CampaignProgressiveConfig as a plain dict: Progressive config"""
 
-TimeRangeDict = TypedDict(
-    "TimeRangeDict",
-    {
-        "EndTime": "Required[str]",
-        "StartTime": "Required[str]",
-    },
-    total=False,
-)
+    BandwidthAllocation: Required[float]
+    """The bandwidth allocation of a queue resource."""
 
-TimeWindowDict = TypedDict(
-    "TimeWindowDict",
-    {
-        "OpenHours": "Required[CampaignOpenHoursDict]",
-        "RestrictedPeriods": "CampaignRestrictedPeriodsDict",
-    },
-    total=False,
-)
 
-WhatsAppChannelSubtypeConfigDict = TypedDict(
-    "WhatsAppChannelSubtypeConfigDict",
-    {
-        "Capacity": "float",
-        "DefaultOutboundConfig": "Required[WhatsAppOutboundConfigDict]",
-        "OutboundMode": "Required[WhatsAppOutboundModeDict]",
-    },
-    total=False,
-)
+class CampaignRestrictedPeriodsDict(TypedDict, total=False):
+    """CampaignRestrictedPeriods as a plain dict: Restricted period config"""
 
-WhatsAppOutboundConfigDict = TypedDict(
-    "WhatsAppOutboundConfigDict",
-    {
-        "ConnectSourcePhoneNumberArn": "Required[str]",
-        "WisdomTemplateArn": "Required[str]",
-    },
-    total=False,
-)
+    RestrictedPeriodList: list[RestrictedPeriodDict]
+    """List of restricted period"""
 
-WhatsAppOutboundModeDict = TypedDict(
-    "WhatsAppOutboundModeDict",
-    {
-        "AgentlessConfig": "dict[str, Any]",
-    },
-    total=False,
-)
 
+class CampaignScheduleDict(TypedDict, total=False):
+    """CampaignSchedule as a plain dict: Campaign schedule"""
+
+    EndTime: Required[str]
+    """Timestamp with no UTC offset or timezone"""
+    RefreshFrequency: str
+    """Time duration in ISO 8601 format"""
+    StartTime: Required[str]
+    """Timestamp with no UTC offset or timezone"""
+
+
+class CampaignSourceDict(TypedDict, total=False):
+    """CampaignSource as a plain dict: The possible source of the campaign"""
+
+    CustomerProfilesSegmentArn: str
+    """Arn"""
+    EventTrigger: CampaignEventTriggerDict
+    """The event trigger of the campaign"""
+
+
+class CampaignTimeoutConfigDict(TypedDict, total=False):
+    """CampaignTimeoutConfig as a plain dict: Timeout Config for preview contacts"""
+
+    DurationInSeconds: int
+    """Timeout duration for a preview contact in seconds"""
+
+
+class CommunicationLimitDict(TypedDict, total=False):
+    """CommunicationLimit as a plain dict: Communication Limit"""
+
+    Frequency: Required[int]
+    """Range: at least 1 (inclusive)."""
+    MaxCountPerRecipient: Required[int]
+    """Range: at least 1 (inclusive)."""
+    Unit: Required[Literal["DAY"]]
+    """The communication limit time unit"""
+
+
+class CommunicationLimitsDict(TypedDict, total=False):
+    """CommunicationLimits as a plain dict: Communication limits"""
+
+    CommunicationLimitList: list[CommunicationLimitDict]
+    """List of communication limit"""
+
+
+class CommunicationLimitsConfigDict(TypedDict, total=False):
+    """CommunicationLimitsConfig as a plain dict: Communication limits config"""
+
+    AllChannelsSubtypes: CommunicationLimitsDict
+    """Communication limits"""
+    InstanceLimitsHandling: Literal["OPT_IN", "OPT_OUT"]
+    """Enumeration of Instance Limits handling in a Campaign"""
+
+
+class DailyHourDict(TypedDict, total=False):
+    """DailyHour as a plain dict: Daily Hour"""
+
+    Key: Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+    """Day of week"""
+    Value: list[TimeRangeDict]
+    """List of time range"""
+
+
+class EmailChannelSubtypeConfigDict(TypedDict, total=False):
+    """EmailChannelSubtypeConfig as a plain dict: Email Channel Subtype config"""
+
+    Capacity: float
+    """Allocates outbound capacity for the specific channel of this campaign between multiple active
+    campaigns"""
+    DefaultOutboundConfig: Required[EmailOutboundConfigDict]
+    """Default Email outbound config"""
+    OutboundMode: Required[EmailOutboundModeDict]
+    """Email Outbound Mode"""
+
+
+class EmailOutboundConfigDict(TypedDict, total=False):
+    """EmailOutboundConfig as a plain dict: Default Email outbound config"""
+
+    ConnectSourceEmailAddress: Required[str]
+    """Email address used for Email messages"""
+    SourceEmailAddressDisplayName: str
+    """The name of the source email address display name"""
+    WisdomTemplateArn: Required[str]
+    """Arn"""
+
+
+class EmailOutboundModeDict(TypedDict, total=False):
+    """EmailOutboundMode as a plain dict: Email Outbound Mode"""
+
+    AgentlessConfig: dict[str, Any]
+    """Agentless config"""
+
+
+class RestrictedPeriodDict(TypedDict, total=False):
+    """RestrictedPeriod as a plain dict: Restricted period"""
+
+    EndDate: Required[str]
+    """Date in ISO 8601 format, e.g. 2024-01-01"""
+    Name: str
+    """The name of a restricted period"""
+    StartDate: Required[str]
+    """Date in ISO 8601 format, e.g. 2024-01-01"""
+
+
+class SmsChannelSubtypeConfigDict(TypedDict, total=False):
+    """SmsChannelSubtypeConfig as a plain dict: SMS Channel Subtype config"""
+
+    Capacity: float
+    """Allocates outbound capacity for the specific channel of this campaign between multiple active
+    campaigns"""
+    DefaultOutboundConfig: Required[SmsOutboundConfigDict]
+    """Default SMS outbound config"""
+    OutboundMode: Required[SmsOutboundModeDict]
+    """SMS Outbound Mode"""
+
+
+class SmsOutboundConfigDict(TypedDict, total=False):
+    """SmsOutboundConfig as a plain dict: Default SMS outbound config"""
+
+    ConnectSourcePhoneNumberArn: Required[str]
+    """Arn"""
+    WisdomTemplateArn: Required[str]
+    """Arn"""
+
+
+class SmsOutboundModeDict(TypedDict, total=False):
+    """SmsOutboundMode as a plain dict: SMS Outbound Mode"""
+
+    AgentlessConfig: dict[str, Any]
+    """Agentless config"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+class TelephonyChannelSubtypeConfigDict(TypedDict, total=False):
+    """TelephonyChannelSubtypeConfig as a plain dict: Telephony Channel Subtype config"""
+
+    Capacity: float
+    """Allocates outbound capacity for the specific channel of this campaign between multiple active
+    campaigns"""
+    ConnectQueueId: str
+    """The queue for the call"""
+    DefaultOutboundConfig: Required[TelephonyOutboundConfigDict]
+    """Default Telephone Outbound config"""
+    OutboundMode: Required[TelephonyOutboundModeDict]
+    """Telephony Outbound Mode"""
+
+
+class TelephonyOutboundConfigDict(TypedDict, total=False):
+    """TelephonyOutboundConfig as a plain dict: Default Telephone Outbound config"""
+
+    AnswerMachineDetectionConfig: CampaignAnswerMachineDetectionConfigDict
+    """The configuration used for answering machine detection during outbound calls"""
+    ConnectContactFlowId: Required[str]
+    """The identifier of the contact flow for the outbound call"""
+    ConnectSourcePhoneNumber: str
+    """The phone number associated with the Amazon Connect instance, in E.164 format. If you do not
+    specify a source phone number, you must specify a queue."""
+    RingTimeout: int
+    """Maximum ring time for outbound calls in seconds"""
+
+
+class TelephonyOutboundModeDict(TypedDict, total=False):
+    """TelephonyOutboundMode as a plain dict: Telephony Outbound Mode"""
+
+    AgentlessConfig: dict[str, Any]
+    """Agentless config"""
+    PredictiveConfig: CampaignPredictiveConfigDict
+    """Predictive config"""
+    PreviewConfig: CampaignPreviewConfigDict
+    """Preview config"""
+    ProgressiveConfig: CampaignProgressiveConfigDict
+    """Progressive config"""
+
+
+class TimeRangeDict(TypedDict, total=False):
+    """TimeRange as a plain dict: Time range in 24 hour format"""
+
+    EndTime: Required[str]
+    """Time in ISO 8601 format, e.g. T23:11"""
+    StartTime: Required[str]
+    """Time in ISO 8601 format, e.g. T23:11"""
+
+
+class TimeWindowDict(TypedDict, total=False):
+    """TimeWindow as a plain dict: Time window config"""
+
+    OpenHours: Required[CampaignOpenHoursDict]
+    """Open Hours config"""
+    RestrictedPeriods: CampaignRestrictedPeriodsDict
+    """Restricted period config"""
+
+
+class WhatsAppChannelSubtypeConfigDict(TypedDict, total=False):
+    """WhatsAppChannelSubtypeConfig as a plain dict: WhatsApp Channel Subtype config"""
+
+    Capacity: float
+    """Allocates outbound capacity for the specific channel of this campaign between multiple active
+    campaigns"""
+    DefaultOutboundConfig: Required[WhatsAppOutboundConfigDict]
+    """Default WhatsApp outbound config"""
+    OutboundMode: Required[WhatsAppOutboundModeDict]
+    """WhatsApp Outbound Mode"""
+
+
+class WhatsAppOutboundConfigDict(TypedDict, total=False):
+    """WhatsAppOutboundConfig as a plain dict: Default WhatsApp outbound config"""
+
+    ConnectSourcePhoneNumberArn: Required[str]
+    """Arn"""
+    WisdomTemplateArn: Required[str]
+    """Arn"""
+
+
+class WhatsAppOutboundModeDict(TypedDict, total=False):
+    """WhatsAppOutboundMode as a plain dict: WhatsApp Outbound Mode"""
+
+    AgentlessConfig: dict[str, Any]
+    """Agentless config"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ConnectCampaignsV2::Campaign",
     schema_file="aws-connectcampaignsv2-campaign.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/ConnectInstanceId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ChannelSubtypeConfig/Telephony/OutboundMode/PreviewConfig/AgentActions",
         "/CommunicationLimitsOverride/AllChannelsSubtypes/CommunicationLimitList",
@@ -528,13 +548,7 @@ METADATA = _TypeMetadata(
     ),
     required=("Name", "ConnectInstanceId"),
     list_required=("ConnectInstanceId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -544,414 +558,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AgentAction": {"enum": ["DISCARD"], "type": "string"},
-        "AgentActions": {"items": {"$ref": "#/definitions/AgentAction"}, "type": "array"},
-        "AgentlessConfig": {"additionalProperties": False, "required": [], "type": "object"},
-        "AnswerMachineDetectionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AwaitAnswerMachinePrompt": {"type": "boolean"},
-                "EnableAnswerMachineDetection": {"type": "boolean"},
-            },
-            "required": ["EnableAnswerMachineDetection"],
-            "type": "object",
-        },
-        "Arn": {"maxLength": 500, "minLength": 20, "pattern": "^arn:.*$", "type": "string"},
-        "BandwidthAllocation": {"maximum": 1, "minimum": 0, "type": "number"},
-        "CampaignName": {"maxLength": 127, "minLength": 1, "type": "string"},
-        "CampaignType": {"enum": ["MANAGED", "JOURNEY"], "type": "string"},
-        "Capacity": {"maximum": 1, "minimum": 0.01, "type": "number"},
-        "ChannelSubtypeConfig": {
-            "additionalProperties": False,
-            "anyOf": [
-                {"required": ["Telephony"]},
-                {"required": ["Sms"]},
-                {"required": ["Email"]},
-                {"required": ["WhatsApp"]},
-            ],
-            "properties": {
-                "Email": {"$ref": "#/definitions/EmailChannelSubtypeConfig"},
-                "Sms": {"$ref": "#/definitions/SmsChannelSubtypeConfig"},
-                "Telephony": {"$ref": "#/definitions/TelephonyChannelSubtypeConfig"},
-                "WhatsApp": {"$ref": "#/definitions/WhatsAppChannelSubtypeConfig"},
-            },
-            "type": "object",
-        },
-        "CommunicationLimit": {
-            "additionalProperties": False,
-            "properties": {
-                "Frequency": {"minimum": 1, "type": "integer"},
-                "MaxCountPerRecipient": {"minimum": 1, "type": "integer"},
-                "Unit": {"$ref": "#/definitions/CommunicationLimitTimeUnit"},
-            },
-            "required": ["MaxCountPerRecipient", "Frequency", "Unit"],
-            "type": "object",
-        },
-        "CommunicationLimitList": {
-            "items": {"$ref": "#/definitions/CommunicationLimit"},
-            "type": "array",
-        },
-        "CommunicationLimitTimeUnit": {"enum": ["DAY"], "type": "string"},
-        "CommunicationLimits": {
-            "additionalProperties": False,
-            "properties": {
-                "CommunicationLimitList": {"$ref": "#/definitions/CommunicationLimitList"}
-            },
-            "type": "object",
-        },
-        "CommunicationLimitsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AllChannelsSubtypes": {"$ref": "#/definitions/CommunicationLimits"},
-                "InstanceLimitsHandling": {"$ref": "#/definitions/InstanceLimitsHandling"},
-            },
-            "type": "object",
-        },
-        "CommunicationTimeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Email": {"$ref": "#/definitions/TimeWindow"},
-                "LocalTimeZoneConfig": {"$ref": "#/definitions/LocalTimeZoneConfig"},
-                "Sms": {"$ref": "#/definitions/TimeWindow"},
-                "Telephony": {"$ref": "#/definitions/TimeWindow"},
-                "WhatsApp": {"$ref": "#/definitions/TimeWindow"},
-            },
-            "required": ["LocalTimeZoneConfig"],
-            "type": "object",
-        },
-        "ContactFlowId": {"maxLength": 500, "type": "string"},
-        "DailyHour": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"$ref": "#/definitions/DayOfWeek"},
-                "Value": {"$ref": "#/definitions/TimeRangeList"},
-            },
-            "type": "object",
-        },
-        "DailyHours": {
-            "items": {"$ref": "#/definitions/DailyHour"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "DayOfWeek": {
-            "enum": ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"],
-            "type": "string",
-        },
-        "EmailAddress": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[\\w-\\.\\+]+@([\\w-]+\\.)+[\\w-]{2,4}$",
-            "type": "string",
-        },
-        "EmailChannelSubtypeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Capacity": {"$ref": "#/definitions/Capacity"},
-                "DefaultOutboundConfig": {"$ref": "#/definitions/EmailOutboundConfig"},
-                "OutboundMode": {"$ref": "#/definitions/EmailOutboundMode"},
-            },
-            "required": ["OutboundMode", "DefaultOutboundConfig"],
-            "type": "object",
-        },
-        "EmailOutboundConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectSourceEmailAddress": {"$ref": "#/definitions/EmailAddress"},
-                "SourceEmailAddressDisplayName": {
-                    "$ref": "#/definitions/SourceEmailAddressDisplayName"
-                },
-                "WisdomTemplateArn": {"$ref": "#/definitions/Arn"},
-            },
-            "required": ["ConnectSourceEmailAddress", "WisdomTemplateArn"],
-            "type": "object",
-        },
-        "EmailOutboundMode": {
-            "additionalProperties": False,
-            "properties": {"AgentlessConfig": {"$ref": "#/definitions/AgentlessConfig"}},
-            "type": "object",
-        },
-        "EntryLimitsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxEntryCount": {"minimum": 0, "type": "integer"},
-                "MinEntryInterval": {"$ref": "#/definitions/Iso8601Duration"},
-            },
-            "required": ["MaxEntryCount", "MinEntryInterval"],
-            "type": "object",
-        },
-        "EventTrigger": {
-            "additionalProperties": False,
-            "properties": {"CustomerProfilesDomainArn": {"$ref": "#/definitions/Arn"}},
-            "type": "object",
-        },
-        "InstanceId": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9_\\-.]*$",
-            "type": "string",
-        },
-        "InstanceLimitsHandling": {"enum": ["OPT_IN", "OPT_OUT"], "type": "string"},
-        "Iso8601Date": {"pattern": "^\\d{4}-\\d{2}-\\d{2}$", "type": "string"},
-        "Iso8601Duration": {
-            "maxLength": 50,
-            "minLength": 0,
-            "pattern": "^P(?:([-+]?[0-9]+)D)?(T(?:([-+]?[0-9]+)H)?(?:([-+]?[0-9]+)M)?(?:([-+]?[0-9]+)(?:[.,]([0-9]{0,9}))?S)?)?$",
-            "type": "string",
-        },
-        "Iso8601Time": {"pattern": "^T\\d{2}:\\d{2}$", "type": "string"},
-        "LocalTimeZoneConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultTimeZone": {"$ref": "#/definitions/TimeZone"},
-                "LocalTimeZoneDetection": {"$ref": "#/definitions/LocalTimeZoneDetection"},
-                "LocalTimeZoneDetectionScope": {
-                    "$ref": "#/definitions/LocalTimeZoneDetectionScope"
-                },
-            },
-            "type": "object",
-        },
-        "LocalTimeZoneDetection": {
-            "items": {"$ref": "#/definitions/LocalTimeZoneDetectionType"},
-            "type": "array",
-        },
-        "LocalTimeZoneDetectionScope": {
-            "enum": ["PRIMARY_ONLY", "ALL_AVAILABLE"],
-            "type": "string",
-        },
-        "LocalTimeZoneDetectionType": {"enum": ["ZIP_CODE", "AREA_CODE"], "type": "string"},
-        "OpenHours": {
-            "additionalProperties": False,
-            "properties": {"DailyHours": {"$ref": "#/definitions/DailyHours"}},
-            "required": ["DailyHours"],
-            "type": "object",
-        },
-        "PredictiveConfig": {
-            "additionalProperties": False,
-            "properties": {"BandwidthAllocation": {"$ref": "#/definitions/BandwidthAllocation"}},
-            "required": ["BandwidthAllocation"],
-            "type": "object",
-        },
-        "PreviewConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AgentActions": {"$ref": "#/definitions/AgentActions"},
-                "BandwidthAllocation": {"$ref": "#/definitions/BandwidthAllocation"},
-                "TimeoutConfig": {"$ref": "#/definitions/TimeoutConfig"},
-            },
-            "required": ["BandwidthAllocation", "TimeoutConfig"],
-            "type": "object",
-        },
-        "ProgressiveConfig": {
-            "additionalProperties": False,
-            "properties": {"BandwidthAllocation": {"$ref": "#/definitions/BandwidthAllocation"}},
-            "required": ["BandwidthAllocation"],
-            "type": "object",
-        },
-        "QueueId": {"maxLength": 500, "type": "string"},
-        "RestrictedPeriod": {
-            "additionalProperties": False,
-            "properties": {
-                "EndDate": {"$ref": "#/definitions/Iso8601Date"},
-                "Name": {"maxLength": 127, "type": "string"},
-                "StartDate": {"$ref": "#/definitions/Iso8601Date"},
-            },
-            "required": ["StartDate", "EndDate"],
-            "type": "object",
-        },
-        "RestrictedPeriodList": {
-            "items": {"$ref": "#/definitions/RestrictedPeriod"},
-            "type": "array",
-        },
-        "RestrictedPeriods": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["RestrictedPeriodList"]}],
-            "properties": {"RestrictedPeriodList": {"$ref": "#/definitions/RestrictedPeriodList"}},
-            "type": "object",
-        },
-        "RingTimeout": {"maximum": 60, "minimum": 15, "type": "integer"},
-        "Schedule": {
-            "additionalProperties": False,
-            "properties": {
-                "EndTime": {"$ref": "#/definitions/TimeStamp"},
-                "RefreshFrequency": {"$ref": "#/definitions/Iso8601Duration"},
-                "StartTime": {"$ref": "#/definitions/TimeStamp"},
-            },
-            "required": ["StartTime", "EndTime"],
-            "type": "object",
-        },
-        "SmsChannelSubtypeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Capacity": {"$ref": "#/definitions/Capacity"},
-                "DefaultOutboundConfig": {"$ref": "#/definitions/SmsOutboundConfig"},
-                "OutboundMode": {"$ref": "#/definitions/SmsOutboundMode"},
-            },
-            "required": ["OutboundMode", "DefaultOutboundConfig"],
-            "type": "object",
-        },
-        "SmsOutboundConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectSourcePhoneNumberArn": {"$ref": "#/definitions/Arn"},
-                "WisdomTemplateArn": {"$ref": "#/definitions/Arn"},
-            },
-            "required": ["ConnectSourcePhoneNumberArn", "WisdomTemplateArn"],
-            "type": "object",
-        },
-        "SmsOutboundMode": {
-            "additionalProperties": False,
-            "properties": {"AgentlessConfig": {"$ref": "#/definitions/AgentlessConfig"}},
-            "type": "object",
-        },
-        "Source": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["CustomerProfilesSegmentArn"]}, {"required": ["EventTrigger"]}],
-            "properties": {
-                "CustomerProfilesSegmentArn": {"$ref": "#/definitions/Arn"},
-                "EventTrigger": {"$ref": "#/definitions/EventTrigger"},
-            },
-            "type": "object",
-        },
-        "SourceEmailAddressDisplayName": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "SourcePhoneNumber": {"maxLength": 100, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TelephonyChannelSubtypeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Capacity": {"$ref": "#/definitions/Capacity"},
-                "ConnectQueueId": {"$ref": "#/definitions/QueueId"},
-                "DefaultOutboundConfig": {"$ref": "#/definitions/TelephonyOutboundConfig"},
-                "OutboundMode": {"$ref": "#/definitions/TelephonyOutboundMode"},
-            },
-            "required": ["OutboundMode", "DefaultOutboundConfig"],
-            "type": "object",
-        },
-        "TelephonyOutboundConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AnswerMachineDetectionConfig": {
-                    "$ref": "#/definitions/AnswerMachineDetectionConfig"
-                },
-                "ConnectContactFlowId": {"$ref": "#/definitions/ContactFlowId"},
-                "ConnectSourcePhoneNumber": {"$ref": "#/definitions/SourcePhoneNumber"},
-                "RingTimeout": {"$ref": "#/definitions/RingTimeout"},
-            },
-            "required": ["ConnectContactFlowId"],
-            "type": "object",
-        },
-        "TelephonyOutboundMode": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["ProgressiveConfig"]},
-                {"required": ["PredictiveConfig"]},
-                {"required": ["AgentlessConfig"]},
-                {"required": ["PreviewConfig"]},
-            ],
-            "properties": {
-                "AgentlessConfig": {"$ref": "#/definitions/AgentlessConfig"},
-                "PredictiveConfig": {"$ref": "#/definitions/PredictiveConfig"},
-                "PreviewConfig": {"$ref": "#/definitions/PreviewConfig"},
-                "ProgressiveConfig": {"$ref": "#/definitions/ProgressiveConfig"},
-            },
-            "type": "object",
-        },
-        "TimeRange": {
-            "additionalProperties": False,
-            "properties": {
-                "EndTime": {"$ref": "#/definitions/Iso8601Time"},
-                "StartTime": {"$ref": "#/definitions/Iso8601Time"},
-            },
-            "required": ["StartTime", "EndTime"],
-            "type": "object",
-        },
-        "TimeRangeList": {"items": {"$ref": "#/definitions/TimeRange"}, "type": "array"},
-        "TimeStamp": {"maxLength": 100, "type": "string"},
-        "TimeWindow": {
-            "additionalProperties": False,
-            "properties": {
-                "OpenHours": {"$ref": "#/definitions/OpenHours"},
-                "RestrictedPeriods": {"$ref": "#/definitions/RestrictedPeriods"},
-            },
-            "required": ["OpenHours"],
-            "type": "object",
-        },
-        "TimeZone": {
-            "maxLength": 50,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9_\\-/]*$",
-            "type": "string",
-        },
-        "TimeoutConfig": {
-            "properties": {"DurationInSeconds": {"$ref": "#/definitions/TimeoutDuration"}},
-            "type": "object",
-        },
-        "TimeoutDuration": {"maximum": 300, "minimum": 1, "type": "integer"},
-        "WhatsAppChannelSubtypeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Capacity": {"$ref": "#/definitions/Capacity"},
-                "DefaultOutboundConfig": {"$ref": "#/definitions/WhatsAppOutboundConfig"},
-                "OutboundMode": {"$ref": "#/definitions/WhatsAppOutboundMode"},
-            },
-            "required": ["OutboundMode", "DefaultOutboundConfig"],
-            "type": "object",
-        },
-        "WhatsAppOutboundConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectSourcePhoneNumberArn": {"$ref": "#/definitions/Arn"},
-                "WisdomTemplateArn": {"$ref": "#/definitions/Arn"},
-            },
-            "required": ["ConnectSourcePhoneNumberArn", "WisdomTemplateArn"],
-            "type": "object",
-        },
-        "WhatsAppOutboundMode": {
-            "additionalProperties": False,
-            "properties": {"AgentlessConfig": {"$ref": "#/definitions/AgentlessConfig"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^arn:aws[-a-z0-9]*:connect-campaigns:[-a-z0-9]*:[0-9]{12}:campaign/[-a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "ChannelSubtypeConfig": {"$ref": "#/definitions/ChannelSubtypeConfig"},
-        "CommunicationLimitsOverride": {"$ref": "#/definitions/CommunicationLimitsConfig"},
-        "CommunicationTimeConfig": {"$ref": "#/definitions/CommunicationTimeConfig"},
-        "ConnectCampaignFlowArn": {"$ref": "#/definitions/Arn"},
-        "ConnectInstanceId": {"$ref": "#/definitions/InstanceId"},
-        "EntryLimitsConfig": {"$ref": "#/definitions/EntryLimitsConfig"},
-        "Name": {"$ref": "#/definitions/CampaignName"},
-        "Schedule": {"$ref": "#/definitions/Schedule"},
-        "Source": {"$ref": "#/definitions/Source"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Type": {"$ref": "#/definitions/CampaignType"},
-    },
-    "required": ["Name", "ConnectInstanceId"],
-}
-
 
 class Campaign(_Resource):
-    """AWS::ConnectCampaignsV2::Campaign: Definition of AWS::ConnectCampaignsV2::Campaign Resource Type
+    """AWS::ConnectCampaignsV2::Campaign: Definition of AWS::ConnectCampaignsV2::Campaign Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): ConnectInstanceId.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-connectcampaignsv2-campaign.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -959,11 +576,13 @@ class Campaign(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CampaignAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "campaign.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Amazon Connect Campaign Arn"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ChannelSubtypeConfig: CampaignChannelSubtypeConfigDict
     CommunicationLimitsOverride: CommunicationLimitsConfigDict
     CommunicationTimeConfig: CampaignCommunicationTimeConfigDict
@@ -976,39 +595,51 @@ class Campaign(_Resource):
     Tags: list[TagDict]
     Type: Literal["MANAGED", "JOURNEY"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectInstanceId: str,
+        Name: str,
+        ChannelSubtypeConfig: CampaignChannelSubtypeConfig
+        | CampaignChannelSubtypeConfigDict
+        | None = None,
+        CommunicationLimitsOverride: CommunicationLimitsConfig
+        | CommunicationLimitsConfigDict
+        | None = None,
+        CommunicationTimeConfig: CampaignCommunicationTimeConfig
+        | CampaignCommunicationTimeConfigDict
+        | None = None,
+        ConnectCampaignFlowArn: str | None = None,
+        EntryLimitsConfig: CampaignEntryLimitsConfig | CampaignEntryLimitsConfigDict | None = None,
+        Schedule: CampaignSchedule | CampaignScheduleDict | None = None,
+        Source: CampaignSource | CampaignSourceDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Type: Literal["MANAGED", "JOURNEY"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ConnectCampaignsV2::Campaign; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectInstanceId: str,
-            Name: str,
-            ChannelSubtypeConfig: CampaignChannelSubtypeConfig
-            | CampaignChannelSubtypeConfigDict
-            | None = None,
-            CommunicationLimitsOverride: CommunicationLimitsConfig
-            | CommunicationLimitsConfigDict
-            | None = None,
-            CommunicationTimeConfig: CampaignCommunicationTimeConfig
-            | CampaignCommunicationTimeConfigDict
-            | None = None,
-            ConnectCampaignFlowArn: str | None = None,
-            EntryLimitsConfig: CampaignEntryLimitsConfig
-            | CampaignEntryLimitsConfigDict
-            | None = None,
-            Schedule: CampaignSchedule | CampaignScheduleDict | None = None,
-            Source: CampaignSource | CampaignSourceDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Type: Literal["MANAGED", "JOURNEY"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ConnectCampaignsV2::Campaign; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectInstanceId: Amazon Connect Instance Id Create-only: changing it replaces the
+                resource. Required.
+            Name: Campaign name Required.
+            ChannelSubtypeConfig: The possible types of channel subtype config parameters
+            CommunicationLimitsOverride: Communication limits config
+            CommunicationTimeConfig: Campaign communication time config
+            ConnectCampaignFlowArn: Arn
+            EntryLimitsConfig: Entry limits config for a campaign
+            Schedule: Campaign schedule
+            Source: The possible source of the campaign
             Tags: One or more tags.
+            Type: Campaign type
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by enabled_baseline.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EnabledBaselineAttributes",
@@ -24,27 +24,53 @@ class Parameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: (
-        str | float | dict[str, Any] | bool | list[str | float | dict[str, Any] | bool] | None
-    ) = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
+    Value: Annotated[
+        str | float | dict[str, Any] | bool | list[str | float | dict[str, Any] | bool] | None,
+        Field(
+            description="Type: list[str | float | dict[str, Any] | bool] | str | float | dict[str, Any] | bool."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
+    Value: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
 
 
 class EnabledBaselineAttributes(DeferredModel):
-    EnabledBaselineIdentifier: str | None = None
+    """
+    The read-only attributes of a AWS::ControlTower::EnabledBaseline, set by AWS.
+    """
+
+    EnabledBaselineIdentifier: Annotated[
+        str | None,
+        Field(description="Pattern: ^arn:aws[0-9a-zA-Z_\\-:\\/]+$ Length: 20 to 2048 characters."),
+    ] = None
 
 
 class EnabledBaselineProps(DeferredModel):
-    BaselineIdentifier: str
-    BaselineVersion: str
-    Parameters: list[Parameter] | None = None
-    Tags: list[Tag] | None = None
-    TargetIdentifier: str
+    """
+    The properties a program declares for a AWS::ControlTower::EnabledBaseline.
+    """
+
+    BaselineIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[0-9a-zA-Z_\\-:\\/]+$ Length: 20 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    BaselineVersion: Annotated[str, Field(description="Pattern: ^\\d+(?:\\.\\d+){0,2}$")]
+    Parameters: Annotated[
+        list[Parameter] | None, Field(description="Type: list[ParameterDict].")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    TargetIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[0-9a-zA-Z_\\-:\\/]+$ Length: 20 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by enabled_control.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EnabledControlAttributes",
@@ -24,24 +24,60 @@ class EnabledControlParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | float | dict[str, Any] | bool | list[str | float | dict[str, Any] | bool]
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[
+        str | float | dict[str, Any] | bool | list[str | float | dict[str, Any] | bool],
+        Field(description="Items: at least 1 items."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:."
+        ),
+    ]
 
 
 class EnabledControlAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ControlTower::EnabledControl, set by AWS.
+    """
 
 
 class EnabledControlProps(DeferredModel):
-    ControlIdentifier: str
-    Parameters: list[EnabledControlParameter] | None = None
-    Tags: list[Tag] | None = None
-    TargetIdentifier: str
+    """
+    The properties a program declares for a AWS::ControlTower::EnabledControl.
+    """
+
+    ControlIdentifier: Annotated[
+        str,
+        Field(description="Arn of the control. Create-only: changing it replaces the resource."),
+    ]
+    Parameters: Annotated[
+        list[EnabledControlParameter] | None,
+        Field(description="Parameters to configure the enabled control behavior."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A set of tags to assign to the enabled control.")
+    ] = None
+    TargetIdentifier: Annotated[
+        str,
+        Field(
+            description="Arn for Organizational unit to which the control needs to be applied Create-only: changing it replaces the resource."
+        ),
+    ]

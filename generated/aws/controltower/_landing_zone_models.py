@@ -7,10 +7,10 @@ Imported on first use by landing_zone.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LandingZoneAttributes",
@@ -23,20 +23,44 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
+    Value: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
 
 
 class LandingZoneAttributes(DeferredModel):
-    Arn: str | None = None
-    DriftStatus: Literal["DRIFTED", "IN_SYNC"] | None = None
-    LandingZoneIdentifier: str | None = None
-    LatestAvailableVersion: str | None = None
-    Status: Literal["ACTIVE", "PROCESSING", "FAILED"] | None = None
+    """
+    The read-only attributes of a AWS::ControlTower::LandingZone, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="Pattern: ^arn:aws[0-9a-zA-Z_\\-:\\/]+$ Length: 20 to 2048 characters."),
+    ] = None
+    DriftStatus: Annotated[
+        Literal["DRIFTED", "IN_SYNC"] | None,
+        Field(description="Allowed values: 'DRIFTED', 'IN_SYNC'."),
+    ] = None
+    LandingZoneIdentifier: Annotated[str | None, Field(description="Type: str.")] = None
+    LatestAvailableVersion: Annotated[
+        str | None, Field(description="Pattern: \\d+.\\d+ Length: 3 to 10 characters.")
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "PROCESSING", "FAILED"] | None,
+        Field(description="Allowed values: 'ACTIVE', 'PROCESSING', 'FAILED'."),
+    ] = None
 
 
 class LandingZoneProps(DeferredModel):
-    Manifest: dict[str, Any] | str
-    RemediationTypes: list[Literal["INHERITANCE_DRIFT"]] | None = None
-    Tags: list[Tag] | None = None
-    Version: str
+    """
+    The properties a program declares for a AWS::ControlTower::LandingZone.
+    """
+
+    Manifest: Annotated[dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")]
+    RemediationTypes: Annotated[
+        list[Literal["INHERITANCE_DRIFT"]] | None,
+        Field(
+            description="Items: exactly 1 items. Each item: Allowed values: 'INHERITANCE_DRIFT'."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    Version: Annotated[str, Field(description="Pattern: \\d+.\\d+ Length: 3 to 10 characters.")]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ParameterDict = TypedDict(
-    "ParameterDict",
-    {
-        "Key": "str",
-        "Value": "list[str | float | dict[str, Any] | bool] | str | float | dict[str, Any] | bool",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class ParameterDict(TypedDict, total=False):
+    """Parameter as a plain dict."""
 
+    Key: str
+    """Length: 1 to 256 characters."""
+    Value: list[str | float | dict[str, Any] | bool] | str | float | dict[str, Any] | bool
+    """Type: list[str | float | dict[str, Any] | bool] | str | float | dict[str, Any] | bool."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Length: 1 to 256 characters."""
+    Value: str
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ControlTower::EnabledBaseline",
     schema_file="aws-controltower-enabledbaseline.json",
     primary_identifier=("/EnabledBaselineIdentifier",),
-    additional_identifiers=(),
     read_only=("/EnabledBaselineIdentifier",),
     create_only=("/TargetIdentifier", "/BaselineIdentifier"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Parameters", "/Parameters/*/Value", "/Tags"),
     required=("BaselineIdentifier", "TargetIdentifier", "BaselineVersion"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,62 +97,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AnyType": {
-            "items": {"type": ["string", "number", "object", "boolean"]},
-            "type": ["array", "string", "number", "object", "boolean"],
-        },
-        "Parameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Value": {"$ref": "#/definitions/AnyType"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "BaselineIdentifier": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[0-9a-zA-Z_\\-:\\/]+$",
-            "type": "string",
-        },
-        "BaselineVersion": {"pattern": "^\\d+(?:\\.\\d+){0,2}$", "type": "string"},
-        "EnabledBaselineIdentifier": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[0-9a-zA-Z_\\-:\\/]+$",
-            "type": "string",
-        },
-        "Parameters": {"items": {"$ref": "#/definitions/Parameter"}, "type": "array"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "TargetIdentifier": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[0-9a-zA-Z_\\-:\\/]+$",
-            "type": "string",
-        },
-    },
-    "required": ["BaselineIdentifier", "TargetIdentifier", "BaselineVersion"],
-}
-
 
 class EnabledBaseline(_Resource):
-    """AWS::ControlTower::EnabledBaseline: Definition of AWS::ControlTower::EnabledBaseline Resource Type
+    """AWS::ControlTower::EnabledBaseline: Definition of AWS::ControlTower::EnabledBaseline Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EnabledBaselineIdentifier.
+    Replaced when any of these change (create-only): TargetIdentifier, BaselineIdentifier.
+    Read-only attributes (known once deployed): EnabledBaselineIdentifier.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-controltower-enabledbaseline.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -164,35 +115,47 @@ class EnabledBaseline(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnabledBaselineAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "enabled_baseline.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     EnabledBaselineIdentifier: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^arn:aws[0-9a-zA-Z_\\-:\\/]+$ Length: 20 to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BaselineIdentifier: str
     BaselineVersion: str
     Parameters: list[ParameterDict]
     Tags: list[TagDict]
     TargetIdentifier: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BaselineIdentifier: str,
+        BaselineVersion: str,
+        TargetIdentifier: str,
+        Parameters: list[Parameter | ParameterDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ControlTower::EnabledBaseline; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BaselineIdentifier: str,
-            BaselineVersion: str,
-            TargetIdentifier: str,
-            Parameters: list[Parameter | ParameterDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ControlTower::EnabledBaseline; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BaselineIdentifier: Pattern: ^arn:aws[0-9a-zA-Z_\\-:\\/]+$ Length: 20 to 2048
+                characters. Create-only: changing it replaces the resource. Required.
+            BaselineVersion: Pattern: ^\\d+(?:\\.\\d+){0,2}$ Required.
+            TargetIdentifier: Pattern: ^arn:aws[0-9a-zA-Z_\\-:\\/]+$ Length: 20 to 2048 characters.
+                Create-only: changing it replaces the resource. Required.
+            Parameters: Type: list[ParameterDict].
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,36 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EnabledControlParameterDict = TypedDict(
-    "EnabledControlParameterDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[list[str | float | dict[str, Any] | bool] | str | float | dict[str, Any] | bool]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class EnabledControlParameterDict(TypedDict, total=False):
+    """EnabledControlParameter as a plain dict."""
 
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[list[str | float | dict[str, Any] | bool] | str | float | dict[str, Any] | bool]
+    """Items: at least 1 items."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ControlTower::EnabledControl",
     schema_file="aws-controltower-enabledcontrol.json",
     primary_identifier=("/TargetIdentifier", "/ControlIdentifier"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/TargetIdentifier", "/ControlIdentifier"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Parameters", "/Parameters/*/Value", "/Tags"),
     required=("TargetIdentifier", "ControlIdentifier"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 720,
         "read": 120,
@@ -101,66 +98,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EnabledControlParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"type": "string"},
-                "Value": {
-                    "items": {"type": ["string", "number", "object", "boolean"]},
-                    "minItems": 1,
-                    "type": ["array", "string", "number", "object", "boolean"],
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ControlIdentifier": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[0-9a-zA-Z_\\-:\\/]+$",
-            "type": "string",
-        },
-        "Parameters": {
-            "items": {"$ref": "#/definitions/EnabledControlParameter"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "TargetIdentifier": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[0-9a-zA-Z_\\-:\\/]+$",
-            "type": "string",
-        },
-    },
-    "required": ["TargetIdentifier", "ControlIdentifier"],
-}
-
 
 class EnabledControl(_Resource):
     """AWS::ControlTower::EnabledControl: Enables a control on a specified target.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TargetIdentifier, ControlIdentifier (composite: the values joined by '|').
+    Replaced when any of these change (create-only): TargetIdentifier, ControlIdentifier.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-controltower-enabledcontrol.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -168,36 +114,42 @@ class EnabledControl(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnabledControlAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "enabled_control.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ControlIdentifier: str
     Parameters: list[EnabledControlParameterDict]
     Tags: list[TagDict]
     TargetIdentifier: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ControlIdentifier: str,
+        TargetIdentifier: str,
+        Parameters: list[EnabledControlParameter | EnabledControlParameterDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ControlTower::EnabledControl; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ControlIdentifier: str,
-            TargetIdentifier: str,
-            Parameters: list[EnabledControlParameter | EnabledControlParameterDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ControlTower::EnabledControl; `await` it inside an App to deploy it.
-
-            ControlIdentifier: Arn of the control.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ControlIdentifier: Arn of the control. Create-only: changing it replaces the resource.
+                Required.
+            TargetIdentifier: Arn for Organizational unit to which the control needs to be applied
+                Create-only: changing it replaces the resource. Required.
             Parameters: Parameters to configure the enabled control behavior.
             Tags: A set of tags to assign to the enabled control.
-            TargetIdentifier: Arn for Organizational unit to which the control needs to be applied
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

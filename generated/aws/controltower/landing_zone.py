@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Length: 1 to 256 characters."""
+    Value: str
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ControlTower::LandingZone",
     schema_file="aws-controltower-landingzone.json",
     primary_identifier=("/LandingZoneIdentifier",),
-    additional_identifiers=(),
     read_only=(
         "/LandingZoneIdentifier",
         "/Arn",
@@ -72,19 +77,8 @@ METADATA = _TypeMetadata(
         "/LatestAvailableVersion",
         "/DriftStatus",
     ),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Manifest", "Version"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -94,56 +88,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LandingZoneDriftStatus": {"enum": ["DRIFTED", "IN_SYNC"], "type": "string"},
-        "LandingZoneStatus": {"enum": ["ACTIVE", "PROCESSING", "FAILED"], "type": "string"},
-        "RemediationTypes": {
-            "items": {"enum": ["INHERITANCE_DRIFT"], "type": "string"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[0-9a-zA-Z_\\-:\\/]+$",
-            "type": "string",
-        },
-        "DriftStatus": {"$ref": "#/definitions/LandingZoneDriftStatus"},
-        "LandingZoneIdentifier": {"type": "string"},
-        "LatestAvailableVersion": {
-            "maxLength": 10,
-            "minLength": 3,
-            "pattern": "\\d+.\\d+",
-            "type": "string",
-        },
-        "Manifest": {"type": ["object", "string"]},
-        "RemediationTypes": {"$ref": "#/definitions/RemediationTypes"},
-        "Status": {"$ref": "#/definitions/LandingZoneStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "Version": {"maxLength": 10, "minLength": 3, "pattern": "\\d+.\\d+", "type": "string"},
-    },
-    "required": ["Manifest", "Version"],
-}
-
 
 class LandingZone(_Resource):
     """AWS::ControlTower::LandingZone: Definition of AWS::ControlTower::LandingZone Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LandingZoneIdentifier.
+    Read-only attributes (known once deployed): Arn, DriftStatus, LandingZoneIdentifier,
+    LatestAvailableVersion, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-controltower-landingzone.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -151,37 +105,51 @@ class LandingZone(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LandingZoneAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "landing_zone.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:aws[0-9a-zA-Z_\\-:\\/]+$ Length: 20 to 2048 characters."""
     DriftStatus: Literal["DRIFTED", "IN_SYNC"]
+    """Allowed values: 'DRIFTED', 'IN_SYNC'."""
     LandingZoneIdentifier: str
+    """Type: str."""
     LatestAvailableVersion: str
+    """Pattern: \\d+.\\d+ Length: 3 to 10 characters."""
     Status: Literal["ACTIVE", "PROCESSING", "FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'ACTIVE', 'PROCESSING', 'FAILED'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Manifest: dict[str, Any] | str
     RemediationTypes: list[Literal["INHERITANCE_DRIFT"]]
     Tags: list[TagDict]
     Version: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Manifest: dict[str, Any] | str,
+        Version: str,
+        RemediationTypes: list[Literal["INHERITANCE_DRIFT"]] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ControlTower::LandingZone; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Manifest: dict[str, Any] | str,
-            Version: str,
-            RemediationTypes: list[Literal["INHERITANCE_DRIFT"]] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ControlTower::LandingZone; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Manifest: Type: dict[str, Any] | str. Required.
+            Version: Pattern: \\d+.\\d+ Length: 3 to 10 characters. Required.
+            RemediationTypes: Items: exactly 1 items. Each item: Allowed values:
+                'INHERITANCE_DRIFT'.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

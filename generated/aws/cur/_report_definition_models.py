@@ -7,10 +7,10 @@ Imported on first use by report_definition.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ReportDefinitionAttributes",
@@ -23,28 +23,80 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ReportDefinitionAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::CUR::ReportDefinition, set by AWS.
+    """
 
 
 class ReportDefinitionProps(DeferredModel):
-    AdditionalArtifacts: list[Literal["REDSHIFT", "QUICKSIGHT", "ATHENA"]] | None = None
-    AdditionalSchemaElements: (
+    """
+    The properties a program declares for a AWS::CUR::ReportDefinition.
+    """
+
+    AdditionalArtifacts: Annotated[
+        list[Literal["REDSHIFT", "QUICKSIGHT", "ATHENA"]] | None,
+        Field(
+            description="A list of manifests that you want Amazon Web Services to create for this report."
+        ),
+    ] = None
+    AdditionalSchemaElements: Annotated[
         list[Literal["RESOURCES", "SPLIT_COST_ALLOCATION_DATA", "MANUAL_DISCOUNT_COMPATIBILITY"]]
-        | None
-    ) = None
-    BillingViewArn: str | None = None
-    Compression: Literal["ZIP", "GZIP", "Parquet"]
-    Format: Literal["textORcsv", "Parquet"]
-    RefreshClosedReports: bool
-    ReportName: str
-    ReportVersioning: Literal["CREATE_NEW_REPORT", "OVERWRITE_REPORT"]
-    S3Bucket: str
-    S3Prefix: str
-    S3Region: str
-    Tags: list[Tag] | None = None
-    TimeUnit: Literal["HOURLY", "DAILY", "MONTHLY"]
+        | None,
+        Field(
+            description="A list of strings that indicate additional content that Amazon Web Services includes in the report, such as individual resource IDs. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    BillingViewArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon resource name of the billing view. You can get this value by using the billing view service public APIs. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Compression: Annotated[
+        Literal["ZIP", "GZIP", "Parquet"],
+        Field(description="The compression format that AWS uses for the report."),
+    ]
+    Format: Annotated[
+        Literal["textORcsv", "Parquet"],
+        Field(description="The format that AWS saves the report in."),
+    ]
+    RefreshClosedReports: Annotated[
+        bool,
+        Field(
+            description="Whether you want Amazon Web Services to update your reports after they have been finalized if Amazon Web Services detects charges related to previous months. These charges can include refunds, credits, or support fees."
+        ),
+    ]
+    ReportName: Annotated[
+        str,
+        Field(
+            description="The name of the report that you want to create. The name must be unique, is case sensitive, and can't include spaces. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ReportVersioning: Annotated[
+        Literal["CREATE_NEW_REPORT", "OVERWRITE_REPORT"],
+        Field(
+            description="Whether you want Amazon Web Services to overwrite the previous version of each report or to deliver the report in addition to the previous versions. Create-only: changing it replaces the resource."
+        ),
+    ]
+    S3Bucket: Annotated[str, Field(description="The S3 bucket where AWS delivers the report.")]
+    S3Prefix: Annotated[
+        str,
+        Field(
+            description="The prefix that AWS adds to the report name when AWS delivers the report. Your prefix can't include spaces."
+        ),
+    ]
+    S3Region: Annotated[
+        str, Field(description="The region of the S3 bucket that AWS delivers the report into.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 100 items.")] = None
+    TimeUnit: Annotated[
+        Literal["HOURLY", "DAILY", "MONTHLY"],
+        Field(
+            description="The granularity of the line items in the report. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,21 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CUR::ReportDefinition",
     schema_file="aws-cur-reportdefinition.json",
     primary_identifier=("/ReportName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=(
         "/ReportName",
         "/AdditionalSchemaElements",
@@ -73,9 +77,6 @@ METADATA = _TypeMetadata(
         "/ReportVersioning",
         "/BillingViewArn",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=(
         "ReportName",
         "TimeUnit",
@@ -87,14 +88,7 @@ METADATA = _TypeMetadata(
         "RefreshClosedReports",
         "ReportVersioning",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -104,91 +98,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AdditionalArtifacts": {
-            "items": {"enum": ["REDSHIFT", "QUICKSIGHT", "ATHENA"], "type": "string"},
-            "type": "array",
-        },
-        "AdditionalSchemaElements": {
-            "items": {
-                "enum": [
-                    "RESOURCES",
-                    "SPLIT_COST_ALLOCATION_DATA",
-                    "MANUAL_DISCOUNT_COMPATIBILITY",
-                ],
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "BillingViewArn": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "(arn:aws(-cn)?:billing::[0-9]{12}:billingview/)?[a-zA-Z0-9_\\+=\\.\\-@].{1,30}",
-            "type": "string",
-        },
-        "Compression": {"enum": ["ZIP", "GZIP", "Parquet"], "type": "string"},
-        "Format": {"enum": ["textORcsv", "Parquet"], "type": "string"},
-        "RefreshClosedReports": {"type": "boolean"},
-        "ReportName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "[0-9A-Za-z!\\-_.*\\'()]+",
-            "type": "string",
-        },
-        "ReportVersioning": {"enum": ["CREATE_NEW_REPORT", "OVERWRITE_REPORT"], "type": "string"},
-        "S3Bucket": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "[A-Za-z0-9_\\.\\-]+",
-            "type": "string",
-        },
-        "S3Prefix": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "[0-9A-Za-z!\\-_.*\\'()/]*",
-            "type": "string",
-        },
-        "S3Region": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TimeUnit": {"enum": ["HOURLY", "DAILY", "MONTHLY"], "type": "string"},
-    },
-    "required": [
-        "ReportName",
-        "TimeUnit",
-        "Format",
-        "Compression",
-        "S3Bucket",
-        "S3Prefix",
-        "S3Region",
-        "RefreshClosedReports",
-        "ReportVersioning",
-    ],
-}
-
 
 class ReportDefinition(_Resource):
-    """AWS::CUR::ReportDefinition: The AWS::CUR::ReportDefinition resource creates a Cost & Usage Report with user-defined settings. You can use this resource to define settings like ti...
+    """AWS::CUR::ReportDefinition: The AWS::CUR::ReportDefinition resource creates a Cost & Usage
+    Report with user-defined settings. You can use this resource to define settings like time
+    granularity (hourly, daily, monthly), file format (Parquet, CSV), and S3 bucket for delivery of
+    these reports.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ReportName.
+    Replaced when any of these change (create-only): ReportName, AdditionalSchemaElements, TimeUnit,
+    ReportVersioning, BillingViewArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cur-reportdefinition.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -198,10 +120,11 @@ class ReportDefinition(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReportDefinitionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "report_definition.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdditionalArtifacts: list[Literal["REDSHIFT", "QUICKSIGHT", "ATHENA"]]
     AdditionalSchemaElements: list[
         Literal["RESOURCES", "SPLIT_COST_ALLOCATION_DATA", "MANUAL_DISCOUNT_COMPATIBILITY"]
@@ -218,47 +141,64 @@ class ReportDefinition(_Resource):
     Tags: list[TagDict]
     TimeUnit: Literal["HOURLY", "DAILY", "MONTHLY"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Compression: Literal["ZIP", "GZIP", "Parquet"],
+        Format: Literal["textORcsv", "Parquet"],
+        RefreshClosedReports: bool,
+        ReportName: str,
+        ReportVersioning: Literal["CREATE_NEW_REPORT", "OVERWRITE_REPORT"],
+        S3Bucket: str,
+        S3Prefix: str,
+        S3Region: str,
+        TimeUnit: Literal["HOURLY", "DAILY", "MONTHLY"],
+        AdditionalArtifacts: list[Literal["REDSHIFT", "QUICKSIGHT", "ATHENA"]] | None = None,
+        AdditionalSchemaElements: list[
+            Literal["RESOURCES", "SPLIT_COST_ALLOCATION_DATA", "MANUAL_DISCOUNT_COMPATIBILITY"]
+        ]
+        | None = None,
+        BillingViewArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CUR::ReportDefinition; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Compression: Literal["ZIP", "GZIP", "Parquet"],
-            Format: Literal["textORcsv", "Parquet"],
-            RefreshClosedReports: bool,
-            ReportName: str,
-            ReportVersioning: Literal["CREATE_NEW_REPORT", "OVERWRITE_REPORT"],
-            S3Bucket: str,
-            S3Prefix: str,
-            S3Region: str,
-            TimeUnit: Literal["HOURLY", "DAILY", "MONTHLY"],
-            AdditionalArtifacts: list[Literal["REDSHIFT", "QUICKSIGHT", "ATHENA"]] | None = None,
-            AdditionalSchemaElements: list[
-                Literal["RESOURCES", "SPLIT_COST_ALLOCATION_DATA", "MANUAL_DISCOUNT_COMPATIBILITY"]
-            ]
-            | None = None,
-            BillingViewArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CUR::ReportDefinition; `await` it inside an App to deploy it.
-
-            AdditionalArtifacts: A list of manifests that you want Amazon Web Services to create for this report.
-            AdditionalSchemaElements: A list of strings that indicate additional content that Amazon Web Services includes in the report, such as individual resource IDs.
-            BillingViewArn: The Amazon resource name of the billing view.
-            Compression: The compression format that AWS uses for the report.
-            Format: The format that AWS saves the report in.
-            RefreshClosedReports: Whether you want Amazon Web Services to update your reports after they have been finalized if Amazon Web Services detects charges related to previous months.
-            ReportName: The name of the report that you want to create.
-            ReportVersioning: Whether you want Amazon Web Services to overwrite the previous version of each report or to deliver the report in addition to the previous versions.
-            S3Bucket: The S3 bucket where AWS delivers the report.
-            S3Prefix: The prefix that AWS adds to the report name when AWS delivers the report.
-            S3Region: The region of the S3 bucket that AWS delivers the report into.
-            TimeUnit: The granularity of the line items in the report.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Compression: The compression format that AWS uses for the report. Required.
+            Format: The format that AWS saves the report in. Required.
+            RefreshClosedReports: Whether you want Amazon Web Services to update your reports after
+                they have been finalized if Amazon Web Services detects charges related to previous
+                months. These charges can include refunds, credits, or support fees. Required.
+            ReportName: The name of the report that you want to create. The name must be unique, is
+                case sensitive, and can't include spaces. Create-only: changing it replaces the
+                resource. Required.
+            ReportVersioning: Whether you want Amazon Web Services to overwrite the previous version
+                of each report or to deliver the report in addition to the previous versions.
+                Create-only: changing it replaces the resource. Required.
+            S3Bucket: The S3 bucket where AWS delivers the report. Required.
+            S3Prefix: The prefix that AWS adds to the report name when AWS delivers the report. Your
+                prefix can't include spaces. Required.
+            S3Region: The region of the S3 bucket that AWS delivers the report into. Required.
+            TimeUnit: The granularity of the line items in the report. Create-only: changing it
+                replaces the resource. Required.
+            AdditionalArtifacts: A list of manifests that you want Amazon Web Services to create for
+                this report.
+            AdditionalSchemaElements: A list of strings that indicate additional content that Amazon
+                Web Services includes in the report, such as individual resource IDs. Create-only:
+                changing it replaces the resource.
+            BillingViewArn: The Amazon resource name of the billing view. You can get this value by
+                using the billing view service public APIs. Create-only: changing it replaces the
+                resource.
+            Tags: Items: 0 to 100 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by calculated_attribute_definition.py, which re-exports ev
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AttributeItem",
@@ -27,95 +27,255 @@ __all__ = [
 
 
 class AttributeItem(DeferredModel):
+    """
+    The details of a single attribute item specified in the mathematical expression.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[
+        str, Field(description="The name of an attribute defined in a profile object type.")
+    ]
 
 
 class CalculatedAttributeDefinitionAttributeDetails(DeferredModel):
+    """
+    Mathematical expression and a list of attribute items specified in that expression.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attributes: list[AttributeItem]
-    Expression: str
+    Attributes: Annotated[
+        list[AttributeItem],
+        Field(description="A list of attribute items specified in the mathematical expression."),
+    ]
+    Expression: Annotated[
+        str,
+        Field(
+            description='Mathematical expression that is performed on attribute items provided in the attribute list. Each element in the expression should follow the structure of "{ObjectTypeName.AttributeName}".'
+        ),
+    ]
 
 
 class CalculatedAttributeDefinitionReadiness(DeferredModel):
+    """
+    The readiness status of the calculated attribute.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Message: str | None = None
-    ProgressPercentage: int | None = None
+    Message: Annotated[
+        str | None,
+        Field(
+            description="Any information pertaining to the status of the calculated attribute if required."
+        ),
+    ] = None
+    ProgressPercentage: Annotated[
+        int | None,
+        Field(
+            description="The progress percentage for including historical data in your calculated attribute."
+        ),
+    ] = None
 
 
 class CalculatedAttributeDefinitionThreshold(DeferredModel):
+    """
+    The threshold for the calculated attribute.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Operator: Literal["EQUAL_TO", "GREATER_THAN", "LESS_THAN", "NOT_EQUAL_TO"]
-    Value: str
+    Operator: Annotated[
+        Literal["EQUAL_TO", "GREATER_THAN", "LESS_THAN", "NOT_EQUAL_TO"],
+        Field(description="The operator of the threshold."),
+    ]
+    Value: Annotated[str, Field(description="The value of the threshold.")]
 
 
 class CalculatedAttributeDefinitionValueRange(DeferredModel):
+    """
+    A structure specifying the endpoints of the relative time period over which data is included in the aggregation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    End: int
-    Start: int
+    End: Annotated[
+        int,
+        Field(
+            description="The ending point for this range. Positive numbers indicate how many days in the past data should be included, and negative numbers indicate how many days in the future."
+        ),
+    ]
+    Start: Annotated[
+        int,
+        Field(
+            description="The starting point for this range. Positive numbers indicate how many days in the past data should be included, and negative numbers indicate how many days in the future."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class CalculatedAttributeDefinitionAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
-    Readiness: CalculatedAttributeDefinitionReadiness | None = None
-    Status: Literal["IN_PROGRESS", "PREPARING", "COMPLETED", "FAILED"] | None = None
+    """
+    The read-only attributes of a AWS::CustomerProfiles::CalculatedAttributeDefinition, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None,
+        Field(description="The timestamp of when the calculated attribute definition was created."),
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None,
+        Field(
+            description="The timestamp of when the calculated attribute definition was most recently edited."
+        ),
+    ] = None
+    Readiness: Annotated[
+        CalculatedAttributeDefinitionReadiness | None,
+        Field(description="The readiness status of the calculated attribute."),
+    ] = None
+    Status: Annotated[
+        Literal["IN_PROGRESS", "PREPARING", "COMPLETED", "FAILED"] | None,
+        Field(description="The status of the calculated attribute definition."),
+    ] = None
 
 
 class CalculatedAttributeDefinitionRange(DeferredModel):
+    """
+    The relative time period over which data is included in the aggregation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TimestampFormat: str | None = None
-    TimestampSource: str | None = None
-    Unit: Literal["DAYS"]
-    Value: int | None = None
-    ValueRange: CalculatedAttributeDefinitionValueRange | None = None
+    TimestampFormat: Annotated[
+        str | None,
+        Field(
+            description='The format the timestamp field in your JSON object is specified. This value should be one of EPOCHMILLI or ISO_8601. E.g. if your object type is MyType and source JSON is {"generatedAt": {"timestamp": "2001-07-04T12:08:56.235Z"}}, then TimestampFormat should be "ISO_8601".'
+        ),
+    ] = None
+    TimestampSource: Annotated[
+        str | None,
+        Field(
+            description='An expression specifying the field in your JSON object from which the date should be parsed. The expression should follow the structure of \\"{ObjectTypeName.<Location of timestamp field in JSON pointer format>}\\". E.g. if your object type is MyType and source JSON is {"generatedAt": {"timestamp": "1737587945945"}}, then TimestampSource should be "{MyType.generatedAt.timestamp}".'
+        ),
+    ] = None
+    Unit: Annotated[Literal["DAYS"], Field(description="The unit of time.")]
+    Value: Annotated[int | None, Field(description="The amount of time of the specified unit.")] = (
+        None
+    )
+    ValueRange: Annotated[
+        CalculatedAttributeDefinitionValueRange | None,
+        Field(
+            description="A structure specifying the endpoints of the relative time period over which data is included in the aggregation."
+        ),
+    ] = None
 
 
 class CalculatedAttributeDefinitionConditions(DeferredModel):
+    """
+    The conditions including range, object count, and threshold for the calculated attribute.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ObjectCount: int | None = None
-    Range: CalculatedAttributeDefinitionRange | None = None
-    Threshold: CalculatedAttributeDefinitionThreshold | None = None
+    ObjectCount: Annotated[
+        int | None,
+        Field(description="The number of profile objects used for the calculated attribute."),
+    ] = None
+    Range: Annotated[
+        CalculatedAttributeDefinitionRange | None,
+        Field(
+            description="The relative time period over which data is included in the aggregation."
+        ),
+    ] = None
+    Threshold: Annotated[
+        CalculatedAttributeDefinitionThreshold | None,
+        Field(description="The threshold for the calculated attribute."),
+    ] = None
 
 
 class CalculatedAttributeDefinitionProps(DeferredModel):
-    AttributeDetails: CalculatedAttributeDefinitionAttributeDetails
-    CalculatedAttributeName: str
-    Conditions: CalculatedAttributeDefinitionConditions | None = None
-    Description: str | None = None
-    DisplayName: str | None = None
-    DomainName: str
-    Statistic: Literal[
-        "FIRST_OCCURRENCE",
-        "LAST_OCCURRENCE",
-        "COUNT",
-        "SUM",
-        "MINIMUM",
-        "MAXIMUM",
-        "AVERAGE",
-        "MAX_OCCURRENCE",
+    """
+    The properties a program declares for a AWS::CustomerProfiles::CalculatedAttributeDefinition.
+    """
+
+    AttributeDetails: Annotated[
+        CalculatedAttributeDefinitionAttributeDetails,
+        Field(
+            description="Mathematical expression and a list of attribute items specified in that expression."
+        ),
     ]
-    Tags: list[Tag] | None = None
-    UseHistoricalData: bool | None = None
+    CalculatedAttributeName: Annotated[
+        str,
+        Field(
+            description="The unique name of the calculated attribute. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Conditions: Annotated[
+        CalculatedAttributeDefinitionConditions | None,
+        Field(
+            description="The conditions including range, object count, and threshold for the calculated attribute."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the calculated attribute.")
+    ] = None
+    DisplayName: Annotated[
+        str | None, Field(description="The display name of the calculated attribute.")
+    ] = None
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The unique name of the domain. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Statistic: Annotated[
+        Literal[
+            "FIRST_OCCURRENCE",
+            "LAST_OCCURRENCE",
+            "COUNT",
+            "SUM",
+            "MINIMUM",
+            "MAXIMUM",
+            "AVERAGE",
+            "MAX_OCCURRENCE",
+        ],
+        Field(description="The aggregation operation to perform for the calculated attribute."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    UseHistoricalData: Annotated[
+        bool | None,
+        Field(
+            description="Whether to use historical data for the calculated attribute. Create-only: changing it replaces the resource."
+        ),
+    ] = None

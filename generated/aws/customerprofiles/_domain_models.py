@@ -7,10 +7,10 @@ Imported on first use by domain.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DomainAttributeTypesSelector",
@@ -33,142 +33,371 @@ __all__ = [
 
 
 class DomainAttributeTypesSelector(DeferredModel):
+    """
+    Configures information about the AttributeTypesSelector where the rule-based identity resolution uses to match profiles.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Address: list[str] | None = None
-    AttributeMatchingModel: Literal["ONE_TO_ONE", "MANY_TO_MANY"]
-    EmailAddress: list[str] | None = None
-    PhoneNumber: list[str] | None = None
+    Address: Annotated[
+        list[str] | None,
+        Field(
+            description="The Address type. You can choose from Address, BusinessAddress, MaillingAddress, and ShippingAddress. You only can use the Address type in the MatchingRule. For example, if you want to match profile based on BusinessAddress.City or MaillingAddress.City, you need to choose the BusinessAddress and the MaillingAddress to represent the Address type and specify the Address.City on the matching rule."
+        ),
+    ] = None
+    AttributeMatchingModel: Annotated[
+        Literal["ONE_TO_ONE", "MANY_TO_MANY"],
+        Field(
+            description="Configures the AttributeMatchingModel, you can either choose ONE_TO_ONE or MANY_TO_MANY."
+        ),
+    ]
+    EmailAddress: Annotated[
+        list[str] | None,
+        Field(
+            description="The Email type. You can choose from EmailAddress, BusinessEmailAddress and PersonalEmailAddress. You only can use the EmailAddress type in the MatchingRule. For example, if you want to match profile based on PersonalEmailAddress or BusinessEmailAddress, you need to choose the PersonalEmailAddress and the BusinessEmailAddress to represent the EmailAddress type and only specify the EmailAddress on the matching rule."
+        ),
+    ] = None
+    PhoneNumber: Annotated[
+        list[str] | None,
+        Field(
+            description="The PhoneNumber type. You can choose from PhoneNumber, HomePhoneNumber, and MobilePhoneNumber. You only can use the PhoneNumber type in the MatchingRule. For example, if you want to match a profile based on Phone or HomePhone, you need to choose the Phone and the HomePhone to represent the PhoneNumber type and only specify the PhoneNumber on the matching rule."
+        ),
+    ] = None
 
 
 class DomainConflictResolution(DeferredModel):
+    """
+    How the auto-merging process should resolve conflicts between different profiles. For example, if Profile A and Profile B have the same FirstName and LastName (and that is the matching criteria), which EmailAddress should be used?
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConflictResolvingModel: Literal["RECENCY", "SOURCE"]
-    SourceName: str | None = None
+    ConflictResolvingModel: Annotated[
+        Literal["RECENCY", "SOURCE"],
+        Field(
+            description="How the auto-merging process should resolve conflicts between different profiles."
+        ),
+    ]
+    SourceName: Annotated[
+        str | None,
+        Field(
+            description="The ObjectType name that is used to resolve profile merging conflicts when choosing SOURCE as the ConflictResolvingModel."
+        ),
+    ] = None
 
 
 class DomainConsolidation(DeferredModel):
+    """
+    A list of matching attributes that represent matching criteria. If two profiles meet at least one of the requirements in the matching attributes list, they will be merged.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchingAttributesList: list[list[str]]
+    MatchingAttributesList: Annotated[
+        list[list[str]], Field(description="A list of matching criteria.")
+    ]
 
 
 class DomainJobSchedule(DeferredModel):
+    """
+    The day and time when do you want to start the Identity Resolution Job every week.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DayOfTheWeek: Literal[
-        "SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"
+    DayOfTheWeek: Annotated[
+        Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"],
+        Field(description="The day when the Identity Resolution Job should run every week."),
     ]
-    Time: str
+    Time: Annotated[
+        str, Field(description="The time when the Identity Resolution Job should run every week.")
+    ]
 
 
 class DomainReadiness(DeferredModel):
+    """
+    Progress information for data store setup.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Message: str | None = None
-    ProgressPercentage: int | None = None
+    Message: Annotated[
+        str | None, Field(description="A message describing the current progress.")
+    ] = None
+    ProgressPercentage: Annotated[
+        int | None, Field(description="The percentage of progress completed.")
+    ] = None
 
 
 class DomainStats(DeferredModel):
+    """
+    Usage-specific statistics about the domain.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MeteringProfileCount: float | None = None
-    ObjectCount: float | None = None
-    ProfileCount: float | None = None
-    TotalSize: float | None = None
+    MeteringProfileCount: Annotated[
+        float | None,
+        Field(
+            description="The number of profiles that you are currently paying for in the domain. If you have more than 100 objects associated with a single profile, that profile counts as two profiles. If you have more than 200 objects, that profile counts as three, and so on."
+        ),
+    ] = None
+    ObjectCount: Annotated[
+        float | None, Field(description="The total number of objects in domain.")
+    ] = None
+    ProfileCount: Annotated[
+        float | None, Field(description="The total number of profiles currently in the domain.")
+    ] = None
+    TotalSize: Annotated[
+        float | None, Field(description="The total size, in bytes, of all objects in the domain.")
+    ] = None
 
 
 class MatchingRule(DeferredModel):
+    """
+    Specifies how does the rule-based matching process should match profiles.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rule: list[str]
+    Rule: Annotated[
+        list[str],
+        Field(
+            description="A single rule level of the MatchRules. Configures how the rule-based matching process should match profiles."
+        ),
+    ]
 
 
 class S3ExportingConfig(DeferredModel):
+    """
+    The S3 location where Identity Resolution Jobs write result files.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3BucketName: str
-    S3KeyName: str | None = None
+    S3BucketName: Annotated[
+        str,
+        Field(
+            description="The name of the S3 bucket where Identity Resolution Jobs write result files."
+        ),
+    ]
+    S3KeyName: Annotated[
+        str | None,
+        Field(
+            description="The S3 key name of the location where Identity Resolution Jobs write result files."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class DomainAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
-    Stats: DomainStats | None = None
+    """
+    The read-only attributes of a AWS::CustomerProfiles::Domain, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The time of this integration got created")
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None, Field(description="The time of this integration got last updated at")
+    ] = None
+    Stats: Annotated[
+        DomainStats | None, Field(description="Usage-specific statistics about the domain.")
+    ] = None
 
 
 class DomainAutoMerging(DeferredModel):
+    """
+    Configuration information about the auto-merging process.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConflictResolution: DomainConflictResolution | None = None
-    Consolidation: DomainConsolidation | None = None
-    Enabled: bool
-    MinAllowedConfidenceScoreForMerging: float | None = None
+    ConflictResolution: Annotated[
+        DomainConflictResolution | None,
+        Field(
+            description="How the auto-merging process should resolve conflicts between different profiles. For example, if Profile A and Profile B have the same FirstName and LastName (and that is the matching criteria), which EmailAddress should be used?"
+        ),
+    ] = None
+    Consolidation: Annotated[
+        DomainConsolidation | None,
+        Field(
+            description="A list of matching attributes that represent matching criteria. If two profiles meet at least one of the requirements in the matching attributes list, they will be merged."
+        ),
+    ] = None
+    Enabled: Annotated[
+        bool, Field(description="The flag that enables the auto-merging of duplicate profiles.")
+    ]
+    MinAllowedConfidenceScoreForMerging: Annotated[
+        float | None,
+        Field(
+            description="A number between 0 and 1 that represents the minimum confidence score required for profiles within a matching group to be merged during the auto-merge process. A higher score means higher similarity required to merge profiles."
+        ),
+    ] = None
 
 
 class DomainDataStore(DeferredModel):
+    """
+    Configuration and status of the data store for the domain.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    Readiness: DomainReadiness | None = None
+    Enabled: Annotated[bool | None, Field(description="Whether the data store is enabled.")] = None
+    Readiness: Annotated[
+        DomainReadiness | None, Field(description="Progress information for data store setup.")
+    ] = None
 
 
 class DomainExportingConfig(DeferredModel):
+    """
+    Configuration information for exporting Identity Resolution results, for example, to an S3 bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Exporting: S3ExportingConfig | None = None
+    S3Exporting: Annotated[
+        S3ExportingConfig | None,
+        Field(description="The S3 location where Identity Resolution Jobs write result files."),
+    ] = None
 
 
 class DomainMatching(DeferredModel):
+    """
+    The process of matching duplicate profiles. If Matching = true, Amazon Connect Customer Profiles starts a weekly batch process called Identity Resolution Job. If you do not specify a date and time for Identity Resolution Job to run, by default it runs every Saturday at 12AM UTC to detect duplicate profiles in your domains. After the Identity Resolution Job completes, use the GetMatches API to return and review the results. Or, if you have configured ExportingConfig in the MatchingRequest, you can download the results from S3.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoMerging: DomainAutoMerging | None = None
-    Enabled: bool
-    ExportingConfig: DomainExportingConfig | None = None
-    JobSchedule: DomainJobSchedule | None = None
+    AutoMerging: Annotated[
+        DomainAutoMerging | None,
+        Field(description="Configuration information about the auto-merging process."),
+    ] = None
+    Enabled: Annotated[
+        bool, Field(description="The flag that enables the matching process of duplicate profiles.")
+    ]
+    ExportingConfig: Annotated[
+        DomainExportingConfig | None,
+        Field(
+            description="Configuration information for exporting Identity Resolution results, for example, to an S3 bucket."
+        ),
+    ] = None
+    JobSchedule: Annotated[
+        DomainJobSchedule | None,
+        Field(
+            description="The day and time when do you want to start the Identity Resolution Job every week."
+        ),
+    ] = None
 
 
 class DomainRuleBasedMatching(DeferredModel):
+    """
+    The process of matching duplicate profiles using the Rule-Based matching. If RuleBasedMatching = true, Amazon Connect Customer Profiles will start to match and merge your profiles according to your configuration in the RuleBasedMatchingRequest. You can use the ListRuleBasedMatches and GetSimilarProfiles API to return and review the results. Also, if you have configured ExportingConfig in the RuleBasedMatchingRequest, you can download the results from S3.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeTypesSelector: DomainAttributeTypesSelector | None = None
-    ConflictResolution: DomainConflictResolution | None = None
-    Enabled: bool
-    ExportingConfig: DomainExportingConfig | None = None
-    MatchingRules: list[MatchingRule] | None = None
-    MaxAllowedRuleLevelForMatching: int | None = None
-    MaxAllowedRuleLevelForMerging: int | None = None
-    Status: Literal["PENDING", "IN_PROGRESS", "ACTIVE"] | None = None
+    AttributeTypesSelector: Annotated[
+        DomainAttributeTypesSelector | None,
+        Field(
+            description="Configures information about the AttributeTypesSelector where the rule-based identity resolution uses to match profiles."
+        ),
+    ] = None
+    ConflictResolution: Annotated[
+        DomainConflictResolution | None,
+        Field(
+            description="How the auto-merging process should resolve conflicts between different profiles. For example, if Profile A and Profile B have the same FirstName and LastName (and that is the matching criteria), which EmailAddress should be used?"
+        ),
+    ] = None
+    Enabled: Annotated[
+        bool,
+        Field(
+            description="The flag that enables the rule-based matching process of duplicate profiles."
+        ),
+    ]
+    ExportingConfig: Annotated[
+        DomainExportingConfig | None,
+        Field(
+            description="Configuration information for exporting Identity Resolution results, for example, to an S3 bucket."
+        ),
+    ] = None
+    MatchingRules: Annotated[
+        list[MatchingRule] | None,
+        Field(
+            description="Configures how the rule-based matching process should match profiles. You can have up to 15 MatchingRule in the MatchingRules."
+        ),
+    ] = None
+    MaxAllowedRuleLevelForMatching: Annotated[
+        int | None, Field(description="Indicates the maximum allowed rule level for matching.")
+    ] = None
+    MaxAllowedRuleLevelForMerging: Annotated[
+        int | None, Field(description="Indicates the maximum allowed rule level for merging.")
+    ] = None
+    Status: Annotated[
+        Literal["PENDING", "IN_PROGRESS", "ACTIVE"] | None,
+        Field(description="Allowed values: 'PENDING', 'IN_PROGRESS', 'ACTIVE'."),
+    ] = None
 
 
 class DomainProps(DeferredModel):
-    DataStore: DomainDataStore | None = None
-    DeadLetterQueueUrl: str | None = None
-    DefaultEncryptionKey: str | None = None
-    DefaultExpirationDays: int
-    DomainName: str
-    Matching: DomainMatching | None = None
-    RuleBasedMatching: DomainRuleBasedMatching | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CustomerProfiles::Domain.
+    """
+
+    DataStore: Annotated[
+        DomainDataStore | None,
+        Field(description="Configuration and status of the data store for the domain."),
+    ] = None
+    DeadLetterQueueUrl: Annotated[
+        str | None, Field(description="The URL of the SQS dead letter queue")
+    ] = None
+    DefaultEncryptionKey: Annotated[str | None, Field(description="The default encryption key")] = (
+        None
+    )
+    DefaultExpirationDays: Annotated[
+        int,
+        Field(description="The default number of days until the data within the domain expires."),
+    ]
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The unique name of the domain. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Matching: Annotated[
+        DomainMatching | None,
+        Field(
+            description="The process of matching duplicate profiles. If Matching = true, Amazon Connect Customer Profiles starts a weekly batch process called Identity Resolution Job. If you do not specify a date and time for Identity Resolution Job to run, by default it runs every Saturday at 12AM UTC to detect duplicate profiles in your domains. After the Identity Resolution Job completes, use the GetMatches API to return and review the results. Or, if you have configured ExportingConfig in the MatchingRequest, you can download the results from S3."
+        ),
+    ] = None
+    RuleBasedMatching: Annotated[
+        DomainRuleBasedMatching | None,
+        Field(
+            description="The process of matching duplicate profiles using the Rule-Based matching. If RuleBasedMatching = true, Amazon Connect Customer Profiles will start to match and merge your profiles according to your configuration in the RuleBasedMatchingRequest. You can use the ListRuleBasedMatches and GetSimilarProfiles API to return and review the results. Also, if you have configured ExportingConfig in the RuleBasedMatchingRequest, you can download the results from S3."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags (keys and values) associated with the domain")
+    ] = None

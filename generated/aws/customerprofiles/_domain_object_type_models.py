@@ -7,7 +7,7 @@ Imported on first use by domain_object_type.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -21,32 +21,88 @@ __all__ = [
 
 
 class DomainObjectTypeField(DeferredModel):
+    """
+    Represents a field in a DomainObjectType.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentType: Literal["STRING", "NUMBER"] | None = None
-    FeatureType: Literal["TEXTUAL", "CATEGORICAL"] | None = None
-    Source: str
-    Target: str
+    ContentType: Annotated[
+        Literal["STRING", "NUMBER"] | None, Field(description="The content type of the field.")
+    ] = None
+    FeatureType: Annotated[
+        Literal["TEXTUAL", "CATEGORICAL"] | None,
+        Field(description="The feature type of the field."),
+    ] = None
+    Source: Annotated[str, Field(description="The source field name.")]
+    Target: Annotated[str, Field(description="The target field name.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DomainObjectTypeAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::CustomerProfiles::DomainObjectType, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp of when the domain object type was created.")
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None,
+        Field(description="The timestamp of when the domain object type was most recently edited."),
+    ] = None
 
 
 class DomainObjectTypeProps(DeferredModel):
-    Description: str | None = None
-    DomainName: str
-    EncryptionKey: str | None = None
-    Fields: Annotated[dict[str, Any], Field(max_length=0)]
-    ObjectTypeName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CustomerProfiles::DomainObjectType.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="Description of the domain object type.")
+    ] = None
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The unique name of the domain. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EncryptionKey: Annotated[str | None, Field(description="The default encryption key")] = None
+    Fields: Annotated[
+        dict[str, DomainObjectTypeField],
+        Field(
+            description="A map of the name and ObjectType field. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ObjectTypeName: Annotated[
+        str,
+        Field(
+            description="The name of the domain object type. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by event_stream.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EventStreamAttributes",
@@ -21,30 +21,92 @@ __all__ = [
 
 
 class EventStreamDestinationDetails(DeferredModel):
+    """
+    Details regarding the Kinesis stream.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["HEALTHY", "UNHEALTHY"]
-    Uri: str
+    Status: Annotated[
+        Literal["HEALTHY", "UNHEALTHY"],
+        Field(description="The status of enabling the Kinesis stream as a destination for export."),
+    ]
+    Uri: Annotated[
+        str,
+        Field(
+            description="The StreamARN of the destination to deliver profile events to. For example, arn:aws:kinesis:region:account-id:stream/stream-name"
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class EventStreamAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DestinationDetails: EventStreamDestinationDetails | None = None
-    EventStreamArn: str | None = None
-    State: Literal["RUNNING", "STOPPED"] | None = None
+    """
+    The read-only attributes of a AWS::CustomerProfiles::EventStream, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp of when the export was created.")
+    ] = None
+    DestinationDetails: Annotated[
+        EventStreamDestinationDetails | None,
+        Field(description="Details regarding the Kinesis stream."),
+    ] = None
+    EventStreamArn: Annotated[
+        str | None, Field(description="A unique identifier for the event stream.")
+    ] = None
+    State: Annotated[
+        Literal["RUNNING", "STOPPED"] | None,
+        Field(description="The operational state of destination stream for export."),
+    ] = None
 
 
 class EventStreamProps(DeferredModel):
-    DomainName: str
-    EventStreamName: str
-    Tags: list[Tag] | None = None
-    Uri: str
+    """
+    The properties a program declares for a AWS::CustomerProfiles::EventStream.
+    """
+
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The unique name of the domain. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EventStreamName: Annotated[
+        str,
+        Field(
+            description="The name of the event stream. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags used to organize, track, or control access for this resource."),
+    ] = None
+    Uri: Annotated[
+        str,
+        Field(
+            description="The StreamARN of the destination to deliver profile events to. For example, arn:aws:kinesis:region:account-id:stream/stream-name Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by event_trigger.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EventTriggerAttributes",
@@ -25,83 +25,196 @@ __all__ = [
 
 
 class ObjectAttribute(DeferredModel):
+    """
+    The criteria that a specific object attribute must meet to trigger the destination.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComparisonOperator: Literal[
-        "INCLUSIVE",
-        "EXCLUSIVE",
-        "CONTAINS",
-        "BEGINS_WITH",
-        "ENDS_WITH",
-        "GREATER_THAN",
-        "LESS_THAN",
-        "GREATER_THAN_OR_EQUAL",
-        "LESS_THAN_OR_EQUAL",
-        "EQUAL",
-        "BEFORE",
-        "AFTER",
-        "ON",
-        "BETWEEN",
-        "NOT_BETWEEN",
+    ComparisonOperator: Annotated[
+        Literal[
+            "INCLUSIVE",
+            "EXCLUSIVE",
+            "CONTAINS",
+            "BEGINS_WITH",
+            "ENDS_WITH",
+            "GREATER_THAN",
+            "LESS_THAN",
+            "GREATER_THAN_OR_EQUAL",
+            "LESS_THAN_OR_EQUAL",
+            "EQUAL",
+            "BEFORE",
+            "AFTER",
+            "ON",
+            "BETWEEN",
+            "NOT_BETWEEN",
+        ],
+        Field(description="The operator used to compare an attribute against a list of values."),
     ]
-    FieldName: str | None = None
-    Source: str | None = None
-    Values: list[str]
+    FieldName: Annotated[
+        str | None, Field(description="A field defined within an object type.")
+    ] = None
+    Source: Annotated[
+        str | None, Field(description="An attribute contained within a source object.")
+    ] = None
+    Values: Annotated[
+        list[str], Field(description="A list of attribute values used for comparison.")
+    ]
 
 
 class Period(DeferredModel):
+    """
+    Defines a limit and the time period during which it is enforced.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxInvocationsPerProfile: int | None = None
-    Unit: Literal["MINUTES", "HOURS", "DAYS", "WEEKS", "MONTHS"]
-    Unlimited: bool | None = None
-    Value: int
+    MaxInvocationsPerProfile: Annotated[
+        int | None,
+        Field(description="The maximum allowed number of destination invocations per profile."),
+    ] = None
+    Unit: Annotated[
+        Literal["MINUTES", "HOURS", "DAYS", "WEEKS", "MONTHS"],
+        Field(description="The unit of time."),
+    ]
+    Unlimited: Annotated[
+        bool | None,
+        Field(
+            description="If set to true, there is no limit on the number of destination invocations per profile. The default is false."
+        ),
+    ] = None
+    Value: Annotated[int, Field(description="The amount of time of the specified unit.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class EventTriggerAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::CustomerProfiles::EventTrigger, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp of when the event trigger was created.")
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None,
+        Field(description="The timestamp of when the event trigger was most recently updated."),
+    ] = None
 
 
 class EventTriggerDimension(DeferredModel):
+    """
+    A specific event dimension to be assessed.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ObjectAttributes: list[ObjectAttribute]
+    ObjectAttributes: Annotated[
+        list[ObjectAttribute], Field(description="A list of object attributes to be evaluated.")
+    ]
 
 
 class EventTriggerEventTriggerLimits(DeferredModel):
+    """
+    Defines limits controlling whether an event triggers the destination, based on ingestion latency and the number of invocations per profile over specific time periods.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventExpiration: int | None = None
-    Periods: list[Period] | None = None
+    EventExpiration: Annotated[
+        int | None,
+        Field(
+            description="Specifies that an event will only trigger the destination if it is processed within a certain latency period."
+        ),
+    ] = None
+    Periods: Annotated[
+        list[Period] | None,
+        Field(description="A list of time periods during which the limits apply."),
+    ] = None
 
 
 class EventTriggerCondition(DeferredModel):
+    """
+    Specifies the circumstances under which the event should trigger the destination.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventTriggerDimensions: list[EventTriggerDimension]
-    LogicalOperator: Literal["ANY", "ALL", "NONE"]
+    EventTriggerDimensions: Annotated[
+        list[EventTriggerDimension],
+        Field(description="A list of dimensions to be evaluated for the event."),
+    ]
+    LogicalOperator: Annotated[
+        Literal["ANY", "ALL", "NONE"],
+        Field(description="The operator used to combine multiple dimensions."),
+    ]
 
 
 class EventTriggerProps(DeferredModel):
-    Description: str | None = None
-    DomainName: str
-    EventTriggerConditions: list[EventTriggerCondition]
-    EventTriggerLimits: EventTriggerEventTriggerLimits | None = None
-    EventTriggerName: str
-    ObjectTypeName: str
-    SegmentFilter: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CustomerProfiles::EventTrigger.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the event trigger.")
+    ] = None
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The unique name of the domain. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EventTriggerConditions: Annotated[
+        list[EventTriggerCondition],
+        Field(
+            description="A list of conditions that determine when an event should trigger the destination."
+        ),
+    ]
+    EventTriggerLimits: Annotated[
+        EventTriggerEventTriggerLimits | None,
+        Field(
+            description="Defines limits controlling whether an event triggers the destination, based on ingestion latency and the number of invocations per profile over specific time periods."
+        ),
+    ] = None
+    EventTriggerName: Annotated[
+        str,
+        Field(
+            description="The unique name of the event trigger. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ObjectTypeName: Annotated[str, Field(description="The unique name of the object type.")]
+    SegmentFilter: Annotated[
+        str | None,
+        Field(
+            description="The destination is triggered only for profiles that meet the criteria of a segment definition."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by integration.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IntegrationAttributes",
@@ -39,7 +39,7 @@ class IntegrationConnectorOperator(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Marketo: (
+    Marketo: Annotated[
         Literal[
             "PROJECTION",
             "LESS_THAN",
@@ -58,9 +58,12 @@ class IntegrationConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
-    S3: (
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'BETWEEN', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL' (and 4 more)."
+        ),
+    ] = None
+    S3: Annotated[
         Literal[
             "PROJECTION",
             "LESS_THAN",
@@ -83,9 +86,12 @@ class IntegrationConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
-    Salesforce: (
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'BETWEEN', 'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION' (and 8 more)."
+        ),
+    ] = None
+    Salesforce: Annotated[
         Literal[
             "PROJECTION",
             "LESS_THAN",
@@ -109,9 +115,12 @@ class IntegrationConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
-    ServiceNow: (
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'CONTAINS', 'BETWEEN', 'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION' (and 9 more)."
+        ),
+    ] = None
+    ServiceNow: Annotated[
         Literal[
             "PROJECTION",
             "LESS_THAN",
@@ -135,9 +144,12 @@ class IntegrationConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
-    Zendesk: (
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'CONTAINS', 'BETWEEN', 'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION' (and 9 more)."
+        ),
+    ] = None
+    Zendesk: Annotated[
         Literal[
             "PROJECTION",
             "GREATER_THAN",
@@ -154,177 +166,306 @@ class IntegrationConnectorOperator(DeferredModel):
             "VALIDATE_NUMERIC",
             "NO_OP",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'PROJECTION', 'GREATER_THAN', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE' (and 2 more)."
+        ),
+    ] = None
 
 
 class IntegrationIncrementalPullConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatetimeTypeFieldName: str | None = None
+    DatetimeTypeFieldName: Annotated[
+        str | None, Field(description="Length: 0 to 256 characters.")
+    ] = None
 
 
 class MarketoSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Object: str
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class ObjectTypeMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 255 characters.")]
+    Value: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z_][a-zA-Z_0-9-]*$ Length: 1 to 255 characters.")
+    ]
 
 
 class S3SourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    BucketPrefix: str | None = None
+    BucketName: Annotated[str, Field(description="Pattern: \\S+ Length: 3 to 63 characters.")]
+    BucketPrefix: Annotated[
+        str | None, Field(description="Pattern: .* Length: 0 to 512 characters.")
+    ] = None
 
 
 class SalesforceSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableDynamicFieldUpdate: bool | None = None
-    IncludeDeletedRecords: bool | None = None
-    Object: str
+    EnableDynamicFieldUpdate: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IncludeDeletedRecords: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class ScheduledTriggerProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataPullMode: Literal["Incremental", "Complete"] | None = None
-    FirstExecutionFrom: float | None = None
-    ScheduleEndTime: float | None = None
-    ScheduleExpression: str
-    ScheduleOffset: int | None = None
-    ScheduleStartTime: float | None = None
-    Timezone: str | None = None
+    DataPullMode: Annotated[
+        Literal["Incremental", "Complete"] | None,
+        Field(description="Allowed values: 'Incremental', 'Complete'."),
+    ] = None
+    FirstExecutionFrom: Annotated[float | None, Field(description="Type: float.")] = None
+    ScheduleEndTime: Annotated[float | None, Field(description="Type: float.")] = None
+    ScheduleExpression: Annotated[
+        str, Field(description="Pattern: .* Length: 0 to 256 characters.")
+    ]
+    ScheduleOffset: Annotated[int | None, Field(description="Range: 0 to 36000 (inclusive).")] = (
+        None
+    )
+    ScheduleStartTime: Annotated[float | None, Field(description="Type: float.")] = None
+    Timezone: Annotated[
+        str | None, Field(description="Pattern: .* Length: 0 to 256 characters.")
+    ] = None
 
 
 class ServiceNowSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Object: str
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class TaskPropertiesMap(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OperatorPropertyKey: Literal[
-        "VALUE",
-        "VALUES",
-        "DATA_TYPE",
-        "UPPER_BOUND",
-        "LOWER_BOUND",
-        "SOURCE_DATA_TYPE",
-        "DESTINATION_DATA_TYPE",
-        "VALIDATION_ACTION",
-        "MASK_VALUE",
-        "MASK_LENGTH",
-        "TRUNCATE_LENGTH",
-        "MATH_OPERATION_FIELDS_ORDER",
-        "CONCAT_FORMAT",
-        "SUBFIELD_CATEGORY_MAP",
+    OperatorPropertyKey: Annotated[
+        Literal[
+            "VALUE",
+            "VALUES",
+            "DATA_TYPE",
+            "UPPER_BOUND",
+            "LOWER_BOUND",
+            "SOURCE_DATA_TYPE",
+            "DESTINATION_DATA_TYPE",
+            "VALIDATION_ACTION",
+            "MASK_VALUE",
+            "MASK_LENGTH",
+            "TRUNCATE_LENGTH",
+            "MATH_OPERATION_FIELDS_ORDER",
+            "CONCAT_FORMAT",
+            "SUBFIELD_CATEGORY_MAP",
+        ],
+        Field(
+            description="Allowed values: 'VALUE', 'VALUES', 'DATA_TYPE', 'UPPER_BOUND', 'LOWER_BOUND', 'SOURCE_DATA_TYPE', 'DESTINATION_DATA_TYPE', 'VALIDATION_ACTION', 'MASK_VALUE', 'MASK_LENGTH', 'TRUNCATE_LENGTH', 'MATH_OPERATION_FIELDS_ORDER' (and 2 more)."
+        ),
     ]
-    Property: str
+    Property: Annotated[str, Field(description="Pattern: .+ Length: at most 2048 characters.")]
 
 
 class ZendeskSourceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Object: str
+    Object: Annotated[str, Field(description="Pattern: \\S+ Length: 0 to 512 characters.")]
 
 
 class IntegrationAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::CustomerProfiles::Integration, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The time of this integration got created")
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None, Field(description="The time of this integration got last updated at")
+    ] = None
 
 
 class IntegrationSourceConnectorProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Marketo: MarketoSourceProperties | None = None
-    S3: S3SourceProperties | None = None
-    Salesforce: SalesforceSourceProperties | None = None
-    ServiceNow: ServiceNowSourceProperties | None = None
-    Zendesk: ZendeskSourceProperties | None = None
+    Marketo: Annotated[
+        MarketoSourceProperties | None, Field(description="Type: MarketoSourcePropertiesDict.")
+    ] = None
+    S3: Annotated[S3SourceProperties | None, Field(description="Type: S3SourcePropertiesDict.")] = (
+        None
+    )
+    Salesforce: Annotated[
+        SalesforceSourceProperties | None,
+        Field(description="Type: SalesforceSourcePropertiesDict."),
+    ] = None
+    ServiceNow: Annotated[
+        ServiceNowSourceProperties | None,
+        Field(description="Type: ServiceNowSourcePropertiesDict."),
+    ] = None
+    Zendesk: Annotated[
+        ZendeskSourceProperties | None, Field(description="Type: ZendeskSourcePropertiesDict.")
+    ] = None
 
 
 class IntegrationSourceFlowConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectorProfileName: str | None = None
-    ConnectorType: Literal["Salesforce", "Marketo", "ServiceNow", "Zendesk", "S3"]
-    IncrementalPullConfig: IntegrationIncrementalPullConfig | None = None
-    SourceConnectorProperties: IntegrationSourceConnectorProperties
+    ConnectorProfileName: Annotated[
+        str | None, Field(description="Pattern: [\\w/!@#+=.-]+ Length: 0 to 256 characters.")
+    ] = None
+    ConnectorType: Annotated[
+        Literal["Salesforce", "Marketo", "ServiceNow", "Zendesk", "S3"],
+        Field(
+            description="Allowed values: 'Salesforce', 'Marketo', 'ServiceNow', 'Zendesk', 'S3'."
+        ),
+    ]
+    IncrementalPullConfig: Annotated[
+        IntegrationIncrementalPullConfig | None,
+        Field(description="Type: IntegrationIncrementalPullConfigDict."),
+    ] = None
+    SourceConnectorProperties: Annotated[
+        IntegrationSourceConnectorProperties,
+        Field(description="Type: IntegrationSourceConnectorPropertiesDict."),
+    ]
 
 
 class IntegrationTriggerProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Scheduled: ScheduledTriggerProperties | None = None
+    Scheduled: Annotated[
+        ScheduledTriggerProperties | None,
+        Field(description="Type: ScheduledTriggerPropertiesDict."),
+    ] = None
 
 
 class Task(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectorOperator: IntegrationConnectorOperator | None = None
-    DestinationField: str | None = None
-    SourceFields: list[str]
-    TaskProperties: list[TaskPropertiesMap] | None = None
-    TaskType: Literal["Arithmetic", "Filter", "Map", "Mask", "Merge", "Truncate", "Validate"]
+    ConnectorOperator: Annotated[
+        IntegrationConnectorOperator | None,
+        Field(description="Type: IntegrationConnectorOperatorDict."),
+    ] = None
+    DestinationField: Annotated[
+        str | None, Field(description="Pattern: .* Length: 0 to 256 characters.")
+    ] = None
+    SourceFields: Annotated[
+        list[str], Field(description="Each item: Pattern: .* Length: 0 to 2048 characters.")
+    ]
+    TaskProperties: Annotated[
+        list[TaskPropertiesMap] | None, Field(description="Type: list[TaskPropertiesMapDict].")
+    ] = None
+    TaskType: Annotated[
+        Literal["Arithmetic", "Filter", "Map", "Mask", "Merge", "Truncate", "Validate"],
+        Field(
+            description="Allowed values: 'Arithmetic', 'Filter', 'Map', 'Mask', 'Merge', 'Truncate', 'Validate'."
+        ),
+    ]
 
 
 class IntegrationTriggerConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TriggerProperties: IntegrationTriggerProperties | None = None
-    TriggerType: Literal["Scheduled", "Event", "OnDemand"]
+    TriggerProperties: Annotated[
+        IntegrationTriggerProperties | None,
+        Field(description="Type: IntegrationTriggerPropertiesDict."),
+    ] = None
+    TriggerType: Annotated[
+        Literal["Scheduled", "Event", "OnDemand"],
+        Field(description="Allowed values: 'Scheduled', 'Event', 'OnDemand'."),
+    ]
 
 
 class IntegrationFlowDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    FlowName: str
-    KmsArn: str
-    SourceFlowConfig: IntegrationSourceFlowConfig
-    Tasks: list[Task]
-    TriggerConfig: IntegrationTriggerConfig
+    Description: Annotated[
+        str | None, Field(description="Pattern: [\\w!@#\\-.?,\\s]* Length: 0 to 2048 characters.")
+    ] = None
+    FlowName: Annotated[
+        str, Field(description="Pattern: [a-zA-Z0-9][\\w!@#.-]+ Length: 0 to 256 characters.")
+    ]
+    KmsArn: Annotated[
+        str, Field(description="Pattern: arn:aws:kms:.*:[0-9]+:.* Length: 20 to 2048 characters.")
+    ]
+    SourceFlowConfig: Annotated[
+        IntegrationSourceFlowConfig, Field(description="Type: IntegrationSourceFlowConfigDict.")
+    ]
+    Tasks: Annotated[list[Task], Field(description="Type: list[TaskDict].")]
+    TriggerConfig: Annotated[
+        IntegrationTriggerConfig, Field(description="Type: IntegrationTriggerConfigDict.")
+    ]
 
 
 class IntegrationProps(DeferredModel):
-    DomainName: str
-    EventTriggerNames: list[str] | None = None
-    FlowDefinition: IntegrationFlowDefinition | None = None
-    ObjectTypeName: str | None = None
-    ObjectTypeNames: list[ObjectTypeMapping] | None = None
-    Scope: Literal["PROFILE", "DOMAIN"] | None = None
-    Tags: list[Tag] | None = None
-    Uri: str | None = None
+    """
+    The properties a program declares for a AWS::CustomerProfiles::Integration.
+    """
+
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The unique name of the domain. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EventTriggerNames: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of unique names for active event triggers associated with the integration."
+        ),
+    ] = None
+    FlowDefinition: Annotated[
+        IntegrationFlowDefinition | None,
+        Field(
+            description="Type: IntegrationFlowDefinitionDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ObjectTypeName: Annotated[
+        str | None,
+        Field(
+            description="The name of the ObjectType defined for the 3rd party data in Profile Service"
+        ),
+    ] = None
+    ObjectTypeNames: Annotated[
+        list[ObjectTypeMapping] | None,
+        Field(description="The mapping between 3rd party event types and ObjectType names"),
+    ] = None
+    Scope: Annotated[
+        Literal["PROFILE", "DOMAIN"] | None,
+        Field(description="Scope of the integration, such as 'PROFILE' or 'DOMAIN'"),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags (keys and values) associated with the integration"),
+    ] = None
+    Uri: Annotated[
+        str | None,
+        Field(
+            description="The URI of the S3 bucket or any other type of data source. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by object_type.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FieldMap",
@@ -24,11 +24,17 @@ __all__ = [
 
 
 class ObjectTypeKey(DeferredModel):
+    """
+    An object that defines the Key element of a ProfileObject. A Key is a special element that can be used to search for a customer profile.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldNames: list[str] | None = None
-    StandardIdentifiers: (
+    FieldNames: Annotated[
+        list[str] | None, Field(description="The reference for the key name of the fields map.")
+    ] = None
+    StandardIdentifiers: Annotated[
         list[
             Literal[
                 "PROFILE",
@@ -53,60 +59,145 @@ class ObjectTypeKey(DeferredModel):
                 "COMMUNICATION_RECORD",
             ]
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="The types of keys that a ProfileObject can have. Each ProfileObject can have only 1 UNIQUE key but multiple PROFILE keys. PROFILE means that this key can be used to tie an object to a PROFILE. UNIQUE means that it can be used to uniquely identify an object. If a key a is marked as SECONDARY, it will be used to search for profiles after all other PROFILE keys have been searched. A LOOKUP_ONLY key is only used to match a profile but is not persisted to be used for searching of the profile. A NEW_ONLY key is only used if the profile does not already exist before the object is ingested, otherwise it is only used for matching objects to profiles."
+        ),
+    ] = None
 
 
 class ObjectTypeObjectTypeField(DeferredModel):
+    """
+    Represents a field in a ProfileObjectType.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentType: Literal["STRING", "NUMBER", "PHONE_NUMBER", "EMAIL_ADDRESS", "NAME"] | None = None
-    Source: str | None = None
-    Target: str | None = None
+    ContentType: Annotated[
+        Literal["STRING", "NUMBER", "PHONE_NUMBER", "EMAIL_ADDRESS", "NAME"] | None,
+        Field(
+            description="The content type of the field. Used for determining equality when searching."
+        ),
+    ] = None
+    Source: Annotated[
+        str | None,
+        Field(
+            description='A field of a ProfileObject. For example: _source.FirstName, where "_source" is a ProfileObjectType of a Zendesk user and "FirstName" is a field in that ObjectType.'
+        ),
+    ] = None
+    Target: Annotated[
+        str | None,
+        Field(
+            description="The location of the data in the standard ProfileObject model. For example: _profile.Address.PostalCode."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ObjectTypeAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
-    MaxAvailableProfileObjectCount: int | None = None
+    """
+    The read-only attributes of a AWS::CustomerProfiles::ObjectType, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The time of this integration got created.")
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None, Field(description="The time of this integration got last updated at.")
+    ] = None
+    MaxAvailableProfileObjectCount: Annotated[
+        int | None, Field(description="The maximum available number of profile objects")
+    ] = None
 
 
 class FieldMap(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    ObjectTypeField: ObjectTypeObjectTypeField | None = None
+    Name: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_.-]+$ Length: 1 to 64 characters.")
+    ] = None
+    ObjectTypeField: Annotated[
+        ObjectTypeObjectTypeField | None,
+        Field(description="Represents a field in a ProfileObjectType."),
+    ] = None
 
 
 class KeyMap(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    ObjectTypeKeyList: list[ObjectTypeKey] | None = None
+    Name: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters.")
+    ] = None
+    ObjectTypeKeyList: Annotated[
+        list[ObjectTypeKey] | None, Field(description="Type: list[ObjectTypeKeyDict].")
+    ] = None
 
 
 class ObjectTypeProps(DeferredModel):
-    AllowProfileCreation: bool | None = None
-    Description: str
-    DomainName: str
-    EncryptionKey: str | None = None
-    ExpirationDays: int | None = None
-    Fields: list[FieldMap] | None = None
-    Keys: list[KeyMap] | None = None
-    MaxProfileObjectCount: int | None = None
-    ObjectTypeName: str
-    SourceLastUpdatedTimestampFormat: str | None = None
-    SourcePriority: int | None = None
-    Tags: list[Tag] | None = None
-    TemplateId: str | None = None
+    """
+    The properties a program declares for a AWS::CustomerProfiles::ObjectType.
+    """
+
+    AllowProfileCreation: Annotated[
+        bool | None,
+        Field(description="Indicates whether a profile should be created when data is received."),
+    ] = None
+    Description: Annotated[str, Field(description="Description of the profile object type.")]
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The unique name of the domain. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EncryptionKey: Annotated[str | None, Field(description="The default encryption key")] = None
+    ExpirationDays: Annotated[
+        int | None,
+        Field(description="The default number of days until the data within the domain expires."),
+    ] = None
+    Fields: Annotated[
+        list[FieldMap] | None, Field(description="A list of the name and ObjectType field.")
+    ] = None
+    Keys: Annotated[
+        list[KeyMap] | None,
+        Field(description="A list of unique keys that can be used to map data to the profile."),
+    ] = None
+    MaxProfileObjectCount: Annotated[
+        int | None, Field(description="The maximum number of profile objects for this object type")
+    ] = None
+    ObjectTypeName: Annotated[
+        str,
+        Field(
+            description="The name of the profile object type. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SourceLastUpdatedTimestampFormat: Annotated[
+        str | None,
+        Field(
+            description="The format of your sourceLastUpdatedTimestamp that was previously set up."
+        ),
+    ] = None
+    SourcePriority: Annotated[
+        int | None,
+        Field(
+            description="Defines the priority order of object types. Lower value indicates higher priority."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags (keys and values) associated with the integration."),
+    ] = None
+    TemplateId: Annotated[
+        str | None, Field(description="A unique identifier for the object template.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by recommender_filter.py, which re-exports every name here
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RecommenderFilterAttributes",
@@ -22,20 +23,62 @@ class RecommenderFilterTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class RecommenderFilterAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    RecommenderFilterArn: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::CustomerProfiles::RecommenderFilter, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp of when the recommender filter was created.")
+    ] = None
+    RecommenderFilterArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the recommender filter.")
+    ] = None
+    Status: Annotated[str | None, Field(description="The status of the recommender filter.")] = None
 
 
 class RecommenderFilterProps(DeferredModel):
-    Description: str | None = None
-    DomainName: str
-    RecommenderFilterExpression: str
-    RecommenderFilterName: str
-    RecommenderSchemaName: str | None = None
-    Tags: list[RecommenderFilterTagsItem] | None = None
+    """
+    The properties a program declares for a AWS::CustomerProfiles::RecommenderFilter.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the recommender filter. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The unique name of the domain. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RecommenderFilterExpression: Annotated[
+        str,
+        Field(
+            description="The filter expression that defines which items to include or exclude from recommendations. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RecommenderFilterName: Annotated[
+        str,
+        Field(
+            description="The name of the recommender filter. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RecommenderSchemaName: Annotated[
+        str | None,
+        Field(
+            description="The name of the recommender schema to use for this recommender filter. If not specified, the default schema is used. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[RecommenderFilterTagsItem] | None,
+        Field(description="The tags used to organize, track, or control access for this resource."),
+    ] = None

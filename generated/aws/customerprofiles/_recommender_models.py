@@ -7,10 +7,10 @@ Imported on first use by recommender.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EventParameters",
@@ -26,48 +26,85 @@ __all__ = [
 
 
 class EventParameters(DeferredModel):
+    """
+    Event parameters with type and value threshold
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventType: str
-    EventValueThreshold: float | None = None
+    EventType: Annotated[str, Field(description="The type of event")]
+    EventValueThreshold: Annotated[
+        float | None,
+        Field(
+            description="The threshold of the event type. Only events with a value greater or equal to this threshold will be considered for solution creation."
+        ),
+    ] = None
 
 
 class RecommenderEventsConfig(DeferredModel):
+    """
+    Configuration for events used in the recommender
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventParametersList: list[EventParameters]
+    EventParametersList: Annotated[
+        list[EventParameters],
+        Field(description="List of event parameters with their value thresholds"),
+    ]
 
 
 class RecommenderRecommenderConfig(DeferredModel):
+    """
+    Configuration for the recommender
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventsConfig: RecommenderEventsConfig | None = None
+    EventsConfig: Annotated[
+        RecommenderEventsConfig | None,
+        Field(description="Configuration for events used in the recommender"),
+    ] = None
 
 
 class RecommenderTrainingMetricsMetrics(DeferredModel):
+    """
+    Training metrics by type
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    coverage: float | None = None
-    freshness: float | None = None
-    hit: float | None = None
-    popularity: float | None = None
-    recall: float | None = None
-    similarity: float | None = None
+    coverage: Annotated[float | None, Field(description="Type: float.")] = None
+    freshness: Annotated[float | None, Field(description="Type: float.")] = None
+    hit: Annotated[float | None, Field(description="Type: float.")] = None
+    popularity: Annotated[float | None, Field(description="Type: float.")] = None
+    recall: Annotated[float | None, Field(description="Type: float.")] = None
+    similarity: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class RecommenderUpdate(DeferredModel):
+    """
+    Information about the latest recommender update
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreationDateTime: str | None = None
-    FailureReason: str | None = None
-    LastUpdatedDateTime: str | None = None
-    RecommenderConfig: RecommenderRecommenderConfig | None = None
-    Status: (
+    CreationDateTime: Annotated[
+        str | None, Field(description="The timestamp of when the update was created")
+    ] = None
+    FailureReason: Annotated[str | None, Field(description="The reason for update failure")] = None
+    LastUpdatedDateTime: Annotated[
+        str | None, Field(description="The timestamp of when the update was last modified")
+    ] = None
+    RecommenderConfig: Annotated[
+        RecommenderRecommenderConfig | None, Field(description="Configuration for the recommender")
+    ] = None
+    Status: Annotated[
         Literal[
             "PENDING",
             "IN_PROGRESS",
@@ -78,49 +115,95 @@ class RecommenderUpdate(DeferredModel):
             "FAILED",
             "DELETING",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The status of the recommender"),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class RecommenderProps(DeferredModel):
-    Description: str | None = None
-    DomainName: str
-    RecommenderConfig: RecommenderRecommenderConfig | None = None
-    RecommenderName: str
-    RecommenderRecipeName: Literal[
-        "frequently-paired-items",
-        "personalized-ranking",
-        "popular-items",
-        "recommended-for-you",
-        "similar-items",
-        "trending-now",
+    """
+    The properties a program declares for a AWS::CustomerProfiles::Recommender.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the recommender.")] = (
+        None
+    )
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The name of the domain for which the recommender will be created Create-only: changing it replaces the resource."
+        ),
     ]
-    Tags: list[Tag] | None = None
+    RecommenderConfig: Annotated[
+        RecommenderRecommenderConfig | None, Field(description="Configuration for the recommender")
+    ] = None
+    RecommenderName: Annotated[
+        str,
+        Field(
+            description="The name of the recommender Create-only: changing it replaces the resource."
+        ),
+    ]
+    RecommenderRecipeName: Annotated[
+        Literal[
+            "frequently-paired-items",
+            "personalized-ranking",
+            "popular-items",
+            "recommended-for-you",
+            "similar-items",
+            "trending-now",
+        ],
+        Field(
+            description="The name of the recommender recipe. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags used to organize, track, or control access for this resource."),
+    ] = None
 
 
 class RecommenderTrainingMetrics(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Metrics: RecommenderTrainingMetricsMetrics | None = None
-    Time: str | None = None
+    Metrics: Annotated[
+        RecommenderTrainingMetricsMetrics | None, Field(description="Training metrics by type")
+    ] = None
+    Time: Annotated[str | None, Field(description="Timestamp of the training metrics")] = None
 
 
 class RecommenderAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    FailureReason: str | None = None
-    LastUpdatedAt: str | None = None
-    LatestRecommenderUpdate: RecommenderUpdate | None = None
-    RecommenderArn: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::CustomerProfiles::Recommender, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp of when the recommender was created.")
+    ] = None
+    FailureReason: Annotated[
+        str | None, Field(description="The reason for recommender failure.")
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None, Field(description="The timestamp of when the recommender was last updated.")
+    ] = None
+    LatestRecommenderUpdate: Annotated[
+        RecommenderUpdate | None,
+        Field(description="Information about the latest recommender update"),
+    ] = None
+    RecommenderArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the recommender.")
+    ] = None
+    Status: Annotated[
         Literal[
             "PENDING",
             "IN_PROGRESS",
@@ -131,6 +214,9 @@ class RecommenderAttributes(DeferredModel):
             "FAILED",
             "DELETING",
         ]
-        | None
-    ) = None
-    TrainingMetrics: list[RecommenderTrainingMetrics] | None = None
+        | None,
+        Field(description="The status of the recommender"),
+    ] = None
+    TrainingMetrics: Annotated[
+        list[RecommenderTrainingMetrics] | None, Field(description="Items: at most 5 items.")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by recommender_schema.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,27 +24,64 @@ class RecommenderSchemaField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentType: Literal["STRING", "NUMBER"] | None = None
-    FeatureType: Literal["TEXTUAL", "CATEGORICAL"] | None = None
-    TargetFieldName: str
+    ContentType: Annotated[
+        Literal["STRING", "NUMBER"] | None, Field(description="Allowed values: 'STRING', 'NUMBER'.")
+    ] = None
+    FeatureType: Annotated[
+        Literal["TEXTUAL", "CATEGORICAL"] | None,
+        Field(description="Allowed values: 'TEXTUAL', 'CATEGORICAL'."),
+    ] = None
+    TargetFieldName: Annotated[str, Field(description="Length: 1 to 1000 characters.")]
 
 
 class RecommenderSchemaTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class RecommenderSchemaAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Status: Literal["ACTIVE", "DELETING"] | None = None
+    """
+    The read-only attributes of a AWS::CustomerProfiles::RecommenderSchema, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Pattern: ^arn:([a-z\\d-]+):profile:.*:.*:.+$")
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
+        Literal["ACTIVE", "DELETING"] | None,
+        Field(description="Allowed values: 'ACTIVE', 'DELETING'."),
+    ] = None
 
 
 class RecommenderSchemaProps(DeferredModel):
-    DomainName: str
-    Fields: Annotated[dict[str, Any], Field(max_length=0)]
-    RecommenderSchemaName: str
-    Tags: list[RecommenderSchemaTagsItem] | None = None
+    """
+    The properties a program declares for a AWS::CustomerProfiles::RecommenderSchema.
+    """
+
+    DomainName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Fields: Annotated[
+        dict[str, list[RecommenderSchemaField]],
+        Field(
+            description="Type: dict[str, list[RecommenderSchemaFieldDict]]. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RecommenderSchemaName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[RecommenderSchemaTagsItem] | None, Field(description="Items: at most 50 items.")
+    ] = None

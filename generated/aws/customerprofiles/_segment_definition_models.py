@@ -7,7 +7,7 @@ Imported on first use by segment_definition.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -37,218 +37,516 @@ __all__ = [
 
 
 class AttributeDimension(DeferredModel):
+    """
+    Specifies attribute based criteria for a segment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DimensionType: Literal[
-        "INCLUSIVE",
-        "EXCLUSIVE",
-        "CONTAINS",
-        "BEGINS_WITH",
-        "ENDS_WITH",
-        "BEFORE",
-        "AFTER",
-        "BETWEEN",
-        "NOT_BETWEEN",
-        "ON",
-        "GREATER_THAN",
-        "LESS_THAN",
-        "GREATER_THAN_OR_EQUAL",
-        "LESS_THAN_OR_EQUAL",
-        "EQUAL",
+    DimensionType: Annotated[
+        Literal[
+            "INCLUSIVE",
+            "EXCLUSIVE",
+            "CONTAINS",
+            "BEGINS_WITH",
+            "ENDS_WITH",
+            "BEFORE",
+            "AFTER",
+            "BETWEEN",
+            "NOT_BETWEEN",
+            "ON",
+            "GREATER_THAN",
+            "LESS_THAN",
+            "GREATER_THAN_OR_EQUAL",
+            "LESS_THAN_OR_EQUAL",
+            "EQUAL",
+        ],
+        Field(description="The type of segment dimension to use."),
     ]
-    Values: list[str]
+    Values: Annotated[
+        list[str],
+        Field(description="Items: 1 to 50 items. Each item: Length: 1 to 255 characters."),
+    ]
 
 
 class DateDimension(DeferredModel):
+    """
+    Specifies date based criteria for a segment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DimensionType: Literal["BEFORE", "AFTER", "BETWEEN", "NOT_BETWEEN", "ON"]
-    Values: list[str]
+    DimensionType: Annotated[
+        Literal["BEFORE", "AFTER", "BETWEEN", "NOT_BETWEEN", "ON"],
+        Field(description="The type of segment dimension to use for a date dimension."),
+    ]
+    Values: Annotated[list[str], Field(description="Items: 1 to 50 items.")]
 
 
 class ExtraLengthValueProfileDimension(DeferredModel):
+    """
+    Specifies criteria for a segment using extended-length string values.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DimensionType: Literal["INCLUSIVE", "EXCLUSIVE", "CONTAINS", "BEGINS_WITH", "ENDS_WITH"]
-    Values: list[str]
+    DimensionType: Annotated[
+        Literal["INCLUSIVE", "EXCLUSIVE", "CONTAINS", "BEGINS_WITH", "ENDS_WITH"],
+        Field(description="The type of segment dimension to use for a string dimension."),
+    ]
+    Values: Annotated[
+        list[str],
+        Field(description="Items: 1 to 50 items. Each item: Length: 1 to 1000 characters."),
+    ]
+
+
+class ProfileDimension(DeferredModel):
+    """
+    Specifies profile based criteria for a segment.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    DimensionType: Annotated[
+        Literal["INCLUSIVE", "EXCLUSIVE", "CONTAINS", "BEGINS_WITH", "ENDS_WITH"],
+        Field(description="The type of segment dimension to use for a string dimension."),
+    ]
+    Values: Annotated[
+        list[str],
+        Field(description="Items: 1 to 50 items. Each item: Length: 1 to 255 characters."),
+    ]
+
+
+class ProfileTypeDimension(DeferredModel):
+    """
+    Specifies profile type based criteria for a segment.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    DimensionType: Annotated[
+        Literal["INCLUSIVE", "EXCLUSIVE"],
+        Field(description="The type of segment dimension to use for a profile type dimension."),
+    ]
+    Values: Annotated[
+        list[Literal["ACCOUNT_PROFILE", "PROFILE"]],
+        Field(
+            description="Items: exactly 1 items. Each item: Allowed values: 'ACCOUNT_PROFILE', 'PROFILE'."
+        ),
+    ]
+
+
+class RangeOverride(DeferredModel):
+    """
+    Defines the range to be applied to the calculated attribute definition.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    End: Annotated[
+        int | None,
+        Field(
+            description="The ending point for this overridden range. Positive numbers indicate how many days in the past data should be included, and negative numbers indicate how many days in the future."
+        ),
+    ] = None
+    Start: Annotated[
+        int,
+        Field(
+            description="The starting point for this overridden range. Positive numbers indicate how many days in the past data should be included, and negative numbers indicate how many days in the future."
+        ),
+    ]
+    Unit: Annotated[Literal["DAYS"], Field(description="The unit to be applied to the range.")]
+
+
+class SegmentDefinitionConditionOverrides(DeferredModel):
+    """
+    Overrides the condition block within the original calculated attribute definition.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Range: Annotated[
+        RangeOverride | None,
+        Field(
+            description="Defines the range to be applied to the calculated attribute definition."
+        ),
+    ] = None
+
+
+class SortAttribute(DeferredModel):
+    """
+    Defines the characteristics and rules for sorting by a specific attribute.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    DataType: Annotated[
+        Literal["STRING", "NUMBER", "DATE"] | None,
+        Field(description="The data type of the sort attribute (e.g., string, number, date)."),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the attribute to sort by.")]
+    Order: Annotated[
+        Literal["ASC", "DESC"],
+        Field(description="The sort order for the attribute (ascending or descending)."),
+    ]
+    Type: Annotated[
+        Literal["PROFILE", "CALCULATED"] | None,
+        Field(description="The type of attribute (e.g., profile, calculated)."),
+    ] = None
+
+
+class SourceSegment(DeferredModel):
+    """
+    The base segment to build the segment on.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    SegmentDefinitionName: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters.")
+    ] = None
+
+
+class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+
+
+class SegmentDefinitionAttributes(DeferredModel):
+    """
+    The read-only attributes of a AWS::CustomerProfiles::SegmentDefinition, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The time of this segment definition got created.")
+    ] = None
+    SegmentDefinitionArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the segment definition.")
+    ] = None
+    SegmentType: Annotated[
+        Literal["CLASSIC", "ENHANCED"] | None,
+        Field(description="The SQL query that defines the segment criteria."),
+    ] = None
+
+
+class AddressDimension(DeferredModel):
+    """
+    The address based criteria for the segment.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    City: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    Country: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    County: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    PostalCode: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    Province: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    State: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+
+
+class CalculatedAttributeDimension(DeferredModel):
+    """
+    Specifies calculated attribute based criteria for a segment.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    ConditionOverrides: Annotated[
+        SegmentDefinitionConditionOverrides | None,
+        Field(
+            description="Overrides the condition block within the original calculated attribute definition."
+        ),
+    ] = None
+    DimensionType: Annotated[
+        Literal[
+            "INCLUSIVE",
+            "EXCLUSIVE",
+            "CONTAINS",
+            "BEGINS_WITH",
+            "ENDS_WITH",
+            "BEFORE",
+            "AFTER",
+            "BETWEEN",
+            "NOT_BETWEEN",
+            "ON",
+            "GREATER_THAN",
+            "LESS_THAN",
+            "GREATER_THAN_OR_EQUAL",
+            "LESS_THAN_OR_EQUAL",
+            "EQUAL",
+        ],
+        Field(description="The type of segment dimension to use."),
+    ]
+    Values: Annotated[
+        list[str],
+        Field(description="Items: 1 to 50 items. Each item: Length: 1 to 255 characters."),
+    ]
 
 
 class GroupDimensionsItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CalculatedAttributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class ProfileDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DimensionType: Literal["INCLUSIVE", "EXCLUSIVE", "CONTAINS", "BEGINS_WITH", "ENDS_WITH"]
-    Values: list[str]
-
-
-class ProfileTypeDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DimensionType: Literal["INCLUSIVE", "EXCLUSIVE"]
-    Values: list[Literal["ACCOUNT_PROFILE", "PROFILE"]]
-
-
-class RangeOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    End: int | None = None
-    Start: int
-    Unit: Literal["DAYS"]
-
-
-class SegmentDefinitionConditionOverrides(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Range: RangeOverride | None = None
-
-
-class SortAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataType: Literal["STRING", "NUMBER", "DATE"] | None = None
-    Name: str
-    Order: Literal["ASC", "DESC"]
-    Type: Literal["PROFILE", "CALCULATED"] | None = None
-
-
-class SourceSegment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SegmentDefinitionName: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SegmentDefinitionAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    SegmentDefinitionArn: str | None = None
-    SegmentType: Literal["CLASSIC", "ENHANCED"] | None = None
-
-
-class AddressDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    City: ProfileDimension | None = None
-    Country: ProfileDimension | None = None
-    County: ProfileDimension | None = None
-    PostalCode: ProfileDimension | None = None
-    Province: ProfileDimension | None = None
-    State: ProfileDimension | None = None
-
-
-class CalculatedAttributeDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionOverrides: SegmentDefinitionConditionOverrides | None = None
-    DimensionType: Literal[
-        "INCLUSIVE",
-        "EXCLUSIVE",
-        "CONTAINS",
-        "BEGINS_WITH",
-        "ENDS_WITH",
-        "BEFORE",
-        "AFTER",
-        "BETWEEN",
-        "NOT_BETWEEN",
-        "ON",
-        "GREATER_THAN",
-        "LESS_THAN",
-        "GREATER_THAN_OR_EQUAL",
-        "LESS_THAN_OR_EQUAL",
-        "EQUAL",
-    ]
-    Values: list[str]
+    CalculatedAttributes: Annotated[
+        dict[str, CalculatedAttributeDimension] | None,
+        Field(description="One or more calculated attributes to use as criteria for the segment."),
+    ] = None
 
 
 class SegmentDefinitionProfileAttributes(DeferredModel):
+    """
+    Specifies the dimension settings within profile attributes for a segment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountNumber: ProfileDimension | None = None
-    AdditionalInformation: ExtraLengthValueProfileDimension | None = None
-    Address: AddressDimension | None = None
-    Attributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    BillingAddress: AddressDimension | None = None
-    BirthDate: DateDimension | None = None
-    BusinessEmailAddress: ProfileDimension | None = None
-    BusinessName: ProfileDimension | None = None
-    BusinessPhoneNumber: ProfileDimension | None = None
-    EmailAddress: ProfileDimension | None = None
-    FirstName: ProfileDimension | None = None
-    GenderString: ProfileDimension | None = None
-    HomePhoneNumber: ProfileDimension | None = None
-    LastName: ProfileDimension | None = None
-    MailingAddress: AddressDimension | None = None
-    MiddleName: ProfileDimension | None = None
-    MobilePhoneNumber: ProfileDimension | None = None
-    PartyTypeString: ProfileDimension | None = None
-    PersonalEmailAddress: ProfileDimension | None = None
-    PhoneNumber: ProfileDimension | None = None
-    ProfileType: ProfileTypeDimension | None = None
-    ShippingAddress: AddressDimension | None = None
+    AccountNumber: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    AdditionalInformation: Annotated[
+        ExtraLengthValueProfileDimension | None,
+        Field(description="Specifies criteria for a segment using extended-length string values."),
+    ] = None
+    Address: Annotated[
+        AddressDimension | None, Field(description="The address based criteria for the segment.")
+    ] = None
+    Attributes: Annotated[
+        dict[str, AttributeDimension] | None,
+        Field(description="One or more custom attributes to use as criteria for the segment."),
+    ] = None
+    BillingAddress: Annotated[
+        AddressDimension | None, Field(description="The address based criteria for the segment.")
+    ] = None
+    BirthDate: Annotated[
+        DateDimension | None, Field(description="Specifies date based criteria for a segment.")
+    ] = None
+    BusinessEmailAddress: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    BusinessName: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    BusinessPhoneNumber: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    EmailAddress: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    FirstName: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    GenderString: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    HomePhoneNumber: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    LastName: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    MailingAddress: Annotated[
+        AddressDimension | None, Field(description="The address based criteria for the segment.")
+    ] = None
+    MiddleName: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    MobilePhoneNumber: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    PartyTypeString: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    PersonalEmailAddress: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    PhoneNumber: Annotated[
+        ProfileDimension | None,
+        Field(description="Specifies profile based criteria for a segment."),
+    ] = None
+    ProfileType: Annotated[
+        ProfileTypeDimension | None,
+        Field(description="Specifies profile type based criteria for a segment."),
+    ] = None
+    ShippingAddress: Annotated[
+        AddressDimension | None, Field(description="The address based criteria for the segment.")
+    ] = None
 
 
 class SegmentDefinitionSegmentSort(DeferredModel):
+    """
+    Defines how segments should be sorted and ordered in the results.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attributes: list[SortAttribute]
+    Attributes: Annotated[
+        list[SortAttribute],
+        Field(
+            description="A list of attributes used to sort the segments and their ordering preferences."
+        ),
+    ]
 
 
 class GroupDimensionsItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProfileAttributes: SegmentDefinitionProfileAttributes
+    ProfileAttributes: Annotated[
+        SegmentDefinitionProfileAttributes,
+        Field(
+            description="Specifies the dimension settings within profile attributes for a segment."
+        ),
+    ]
 
 
 class Group(DeferredModel):
+    """
+    An array that defines the set of segment criteria to evaluate when handling segment groups for the segment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dimensions: list[GroupDimensionsItemOption1 | GroupDimensionsItemOption2] | None = None
-    SourceSegments: list[SourceSegment] | None = None
-    SourceType: Literal["ALL", "ANY", "NONE"] | None = None
-    Type: Literal["ALL", "ANY", "NONE"] | None = None
+    Dimensions: Annotated[
+        list[GroupDimensionsItemOption1 | GroupDimensionsItemOption2] | None,
+        Field(
+            description="Type: list[GroupDimensionsItemOption1Dict | GroupDimensionsItemOption2Dict]."
+        ),
+    ] = None
+    SourceSegments: Annotated[
+        list[SourceSegment] | None, Field(description="Type: list[SourceSegmentDict].")
+    ] = None
+    SourceType: Annotated[
+        Literal["ALL", "ANY", "NONE"] | None,
+        Field(
+            description="Specifies the operator on how to handle multiple groups within the same segment."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["ALL", "ANY", "NONE"] | None,
+        Field(
+            description="Specifies the operator on how to handle multiple groups within the same segment."
+        ),
+    ] = None
 
 
 class SegmentGroup(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Groups: list[Group] | None = None
-    Include: Literal["ALL", "ANY", "NONE"] | None = None
+    Groups: Annotated[list[Group] | None, Field(description="Type: list[GroupDict].")] = None
+    Include: Annotated[
+        Literal["ALL", "ANY", "NONE"] | None,
+        Field(
+            description="Specifies the operator on how to handle multiple groups within the same segment."
+        ),
+    ] = None
 
 
 class SegmentDefinitionProps(DeferredModel):
-    Description: str | None = None
-    DisplayName: str
-    DomainName: str
-    SegmentDefinitionName: str
-    SegmentGroups: SegmentGroup | None = None
-    SegmentSort: SegmentDefinitionSegmentSort | None = None
-    SegmentSqlQuery: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::CustomerProfiles::SegmentDefinition.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the segment definition.")
+    ] = None
+    DisplayName: Annotated[
+        str,
+        Field(
+            description="The display name of the segment definition. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The unique name of the domain. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SegmentDefinitionName: Annotated[
+        str,
+        Field(
+            description="The unique name of the segment definition. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SegmentGroups: Annotated[
+        SegmentGroup | None,
+        Field(
+            description="An array that defines the set of segment criteria to evaluate when handling segment groups for the segment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SegmentSort: Annotated[
+        SegmentDefinitionSegmentSort | None,
+        Field(description="The segment sort configuration for ordering segment results."),
+    ] = None
+    SegmentSqlQuery: Annotated[
+        str | None,
+        Field(
+            description="The SQL query that defines the segment criteria. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags used to organize, track, or control access for this resource."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,86 +83,111 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AttributeItemDict = TypedDict(
-    "AttributeItemDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-CalculatedAttributeDefinitionAttributeDetailsDict = TypedDict(
-    "CalculatedAttributeDefinitionAttributeDetailsDict",
-    {
-        "Attributes": "Required[list[AttributeItemDict]]",
-        "Expression": "Required[str]",
-    },
-    total=False,
-)
+class AttributeItemDict(TypedDict, total=False):
+    """AttributeItem as a plain dict: The details of a single attribute item specified in the
+    mathematical expression."""
 
-CalculatedAttributeDefinitionConditionsDict = TypedDict(
-    "CalculatedAttributeDefinitionConditionsDict",
-    {
-        "ObjectCount": "int",
-        "Range": "CalculatedAttributeDefinitionRangeDict",
-        "Threshold": "CalculatedAttributeDefinitionThresholdDict",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """The name of an attribute defined in a profile object type."""
 
-CalculatedAttributeDefinitionRangeDict = TypedDict(
-    "CalculatedAttributeDefinitionRangeDict",
-    {
-        "TimestampFormat": "str",
-        "TimestampSource": "str",
-        "Unit": "Required[Literal['DAYS']]",
-        "Value": "int",
-        "ValueRange": "CalculatedAttributeDefinitionValueRangeDict",
-    },
-    total=False,
-)
 
-CalculatedAttributeDefinitionReadinessDict = TypedDict(
-    "CalculatedAttributeDefinitionReadinessDict",
-    {
-        "Message": "str",
-        "ProgressPercentage": "int",
-    },
-    total=False,
-)
+class CalculatedAttributeDefinitionAttributeDetailsDict(TypedDict, total=False):
+    """CalculatedAttributeDefinitionAttributeDetails as a plain dict: Mathematical expression and a
+    list of attribute items specified in that expression."""
 
-CalculatedAttributeDefinitionThresholdDict = TypedDict(
-    "CalculatedAttributeDefinitionThresholdDict",
-    {
-        "Operator": "Required[Literal['EQUAL_TO', 'GREATER_THAN', 'LESS_THAN', 'NOT_EQUAL_TO']]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Attributes: Required[list[AttributeItemDict]]
+    """A list of attribute items specified in the mathematical expression."""
+    Expression: Required[str]
+    """Mathematical expression that is performed on attribute items provided in the attribute list.
+    Each element in the expression should follow the structure of "{ObjectTypeName.AttributeName}"."""
 
-CalculatedAttributeDefinitionValueRangeDict = TypedDict(
-    "CalculatedAttributeDefinitionValueRangeDict",
-    {
-        "End": "Required[int]",
-        "Start": "Required[int]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CalculatedAttributeDefinitionConditionsDict(TypedDict, total=False):
+    """CalculatedAttributeDefinitionConditions as a plain dict: The conditions including range,
+    object count, and threshold for the calculated attribute."""
 
+    ObjectCount: int
+    """The number of profile objects used for the calculated attribute."""
+    Range: CalculatedAttributeDefinitionRangeDict
+    """The relative time period over which data is included in the aggregation."""
+    Threshold: CalculatedAttributeDefinitionThresholdDict
+    """The threshold for the calculated attribute."""
+
+
+class CalculatedAttributeDefinitionRangeDict(TypedDict, total=False):
+    """CalculatedAttributeDefinitionRange as a plain dict: The relative time period over which data
+    is included in the aggregation."""
+
+    TimestampFormat: str
+    """The format the timestamp field in your JSON object is specified. This value should be one of
+    EPOCHMILLI or ISO_8601. E.g. if your object type is MyType and source JSON is {"generatedAt":
+    {"timestamp": "2001-07-04T12:08:56.235Z"}}, then TimestampFormat should be "ISO_8601"."""
+    TimestampSource: str
+    """An expression specifying the field in your JSON object from which the date should be parsed.
+    The expression should follow the structure of \\"{ObjectTypeName.<Location of timestamp field in
+    JSON pointer format>}\\". E.g. if your object type is MyType and source JSON is {"generatedAt":
+    {"timestamp": "1737587945945"}}, then TimestampSource should be
+    "{MyType.generatedAt.timestamp}"."""
+    Unit: Required[Literal["DAYS"]]
+    """The unit of time."""
+    Value: int
+    """The amount of time of the specified unit."""
+    ValueRange: CalculatedAttributeDefinitionValueRangeDict
+    """A structure specifying the endpoints of the relative time period over which data is included
+    in the aggregation."""
+
+
+class CalculatedAttributeDefinitionReadinessDict(TypedDict, total=False):
+    """CalculatedAttributeDefinitionReadiness as a plain dict: The readiness status of the
+    calculated attribute."""
+
+    Message: str
+    """Any information pertaining to the status of the calculated attribute if required."""
+    ProgressPercentage: int
+    """The progress percentage for including historical data in your calculated attribute."""
+
+
+class CalculatedAttributeDefinitionThresholdDict(TypedDict, total=False):
+    """CalculatedAttributeDefinitionThreshold as a plain dict: The threshold for the calculated
+    attribute."""
+
+    Operator: Required[Literal["EQUAL_TO", "GREATER_THAN", "LESS_THAN", "NOT_EQUAL_TO"]]
+    """The operator of the threshold."""
+    Value: Required[str]
+    """The value of the threshold."""
+
+
+class CalculatedAttributeDefinitionValueRangeDict(TypedDict, total=False):
+    """CalculatedAttributeDefinitionValueRange as a plain dict: A structure specifying the endpoints
+    of the relative time period over which data is included in the aggregation."""
+
+    End: Required[int]
+    """The ending point for this range. Positive numbers indicate how many days in the past data
+    should be included, and negative numbers indicate how many days in the future."""
+    Start: Required[int]
+    """The starting point for this range. Positive numbers indicate how many days in the past data
+    should be included, and negative numbers indicate how many days in the future."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CustomerProfiles::CalculatedAttributeDefinition",
     schema_file="aws-customerprofiles-calculatedattributedefinition.json",
     primary_identifier=("/DomainName", "/CalculatedAttributeName"),
-    additional_identifiers=(),
     read_only=("/CreatedAt", "/LastUpdatedAt", "/Status", "/Readiness"),
     create_only=(
         "/DomainName",
@@ -167,18 +196,10 @@ METADATA = _TypeMetadata(
         "/Conditions/Range/TimestampSource",
         "/Conditions/Range/TimestampFormat",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AttributeDetails/Attributes", "/Tags"),
     required=("DomainName", "CalculatedAttributeName", "AttributeDetails", "Statistic"),
     list_required=("DomainName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -188,166 +209,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AttributeDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "Attributes": {"$ref": "#/definitions/AttributeList"},
-                "Expression": {"$ref": "#/definitions/Expression"},
-            },
-            "required": ["Attributes", "Expression"],
-            "type": "object",
-        },
-        "AttributeItem": {
-            "additionalProperties": False,
-            "properties": {"Name": {"$ref": "#/definitions/AttributeName"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "AttributeList": {
-            "items": {"$ref": "#/definitions/AttributeItem"},
-            "maxItems": 2,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "AttributeName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_.-]+$",
-            "type": "string",
-        },
-        "CalculatedAttributeName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z_][a-zA-Z_0-9-]*$",
-            "type": "string",
-        },
-        "Conditions": {
-            "additionalProperties": False,
-            "properties": {
-                "ObjectCount": {"$ref": "#/definitions/ObjectCount"},
-                "Range": {"$ref": "#/definitions/Range"},
-                "Threshold": {"$ref": "#/definitions/Threshold"},
-            },
-            "type": "object",
-        },
-        "Description": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "DisplayName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z_][a-zA-Z_0-9-\\s]*$",
-            "type": "string",
-        },
-        "DomainName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "Expression": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "ObjectCount": {"maximum": 300, "minimum": 1, "type": "integer"},
-        "Range": {
-            "additionalProperties": False,
-            "properties": {
-                "TimestampFormat": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "TimestampSource": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Unit": {"$ref": "#/definitions/RangeUnit"},
-                "Value": {"$ref": "#/definitions/RangeValue"},
-                "ValueRange": {"$ref": "#/definitions/ValueRange"},
-            },
-            "required": ["Unit"],
-            "type": "object",
-        },
-        "RangeUnit": {"enum": ["DAYS"], "type": "string"},
-        "RangeValue": {"maximum": 2147483647, "minimum": 1, "type": "integer"},
-        "Readiness": {
-            "additionalProperties": False,
-            "properties": {
-                "Message": {"type": "string"},
-                "ProgressPercentage": {"maximum": 100, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "Statistic": {
-            "enum": [
-                "FIRST_OCCURRENCE",
-                "LAST_OCCURRENCE",
-                "COUNT",
-                "SUM",
-                "MINIMUM",
-                "MAXIMUM",
-                "AVERAGE",
-                "MAX_OCCURRENCE",
-            ],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Threshold": {
-            "additionalProperties": False,
-            "properties": {
-                "Operator": {"$ref": "#/definitions/ThresholdOperator"},
-                "Value": {"$ref": "#/definitions/ThresholdValue"},
-            },
-            "required": ["Value", "Operator"],
-            "type": "object",
-        },
-        "ThresholdOperator": {
-            "enum": ["EQUAL_TO", "GREATER_THAN", "LESS_THAN", "NOT_EQUAL_TO"],
-            "type": "string",
-        },
-        "ThresholdValue": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "ValueRange": {
-            "additionalProperties": False,
-            "properties": {
-                "End": {"maximum": 2147483647, "minimum": -2147483648, "type": "integer"},
-                "Start": {"maximum": 2147483647, "minimum": -2147483648, "type": "integer"},
-            },
-            "required": ["Start", "End"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AttributeDetails": {"$ref": "#/definitions/AttributeDetails"},
-        "CalculatedAttributeName": {"$ref": "#/definitions/CalculatedAttributeName"},
-        "Conditions": {"$ref": "#/definitions/Conditions"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "DisplayName": {"$ref": "#/definitions/DisplayName"},
-        "DomainName": {"$ref": "#/definitions/DomainName"},
-        "LastUpdatedAt": {"type": "string"},
-        "Readiness": {"$ref": "#/definitions/Readiness"},
-        "Statistic": {"$ref": "#/definitions/Statistic"},
-        "Status": {"enum": ["IN_PROGRESS", "PREPARING", "COMPLETED", "FAILED"], "type": "string"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "UseHistoricalData": {"type": "boolean"},
-    },
-    "required": ["DomainName", "CalculatedAttributeName", "AttributeDetails", "Statistic"],
-}
-
 
 class CalculatedAttributeDefinition(_Resource):
-    """AWS::CustomerProfiles::CalculatedAttributeDefinition: A calculated attribute definition for Customer Profiles
+    """AWS::CustomerProfiles::CalculatedAttributeDefinition: A calculated attribute definition for
+    Customer Profiles
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainName, CalculatedAttributeName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainName, CalculatedAttributeName,
+    UseHistoricalData, Conditions.Range.TimestampSource, Conditions.Range.TimestampFormat.
+    Read-only attributes (known once deployed): CreatedAt, LastUpdatedAt, Readiness, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-customerprofiles-calculatedattributedefinition.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -357,14 +230,21 @@ class CalculatedAttributeDefinition(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CalculatedAttributeDefinitionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "calculated_attribute_definition.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp of when the calculated attribute definition was created."""
     LastUpdatedAt: str
+    """The timestamp of when the calculated attribute definition was most recently edited."""
     Readiness: CalculatedAttributeDefinitionReadinessDict
+    """The readiness status of the calculated attribute."""
     Status: Literal["IN_PROGRESS", "PREPARING", "COMPLETED", "FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the calculated attribute definition."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AttributeDetails: CalculatedAttributeDefinitionAttributeDetailsDict
     CalculatedAttributeName: str
     Conditions: CalculatedAttributeDefinitionConditionsDict
@@ -384,41 +264,57 @@ class CalculatedAttributeDefinition(_Resource):
     Tags: list[TagDict]
     UseHistoricalData: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AttributeDetails: CalculatedAttributeDefinitionAttributeDetails
+        | CalculatedAttributeDefinitionAttributeDetailsDict,
+        CalculatedAttributeName: str,
+        DomainName: str,
+        Statistic: Literal[
+            "FIRST_OCCURRENCE",
+            "LAST_OCCURRENCE",
+            "COUNT",
+            "SUM",
+            "MINIMUM",
+            "MAXIMUM",
+            "AVERAGE",
+            "MAX_OCCURRENCE",
+        ],
+        Conditions: CalculatedAttributeDefinitionConditions
+        | CalculatedAttributeDefinitionConditionsDict
+        | None = None,
+        Description: str | None = None,
+        DisplayName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UseHistoricalData: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CustomerProfiles::CalculatedAttributeDefinition; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AttributeDetails: CalculatedAttributeDefinitionAttributeDetails
-            | CalculatedAttributeDefinitionAttributeDetailsDict,
-            CalculatedAttributeName: str,
-            DomainName: str,
-            Statistic: Literal[
-                "FIRST_OCCURRENCE",
-                "LAST_OCCURRENCE",
-                "COUNT",
-                "SUM",
-                "MINIMUM",
-                "MAXIMUM",
-                "AVERAGE",
-                "MAX_OCCURRENCE",
-            ],
-            Conditions: CalculatedAttributeDefinitionConditions
-            | CalculatedAttributeDefinitionConditionsDict
-            | None = None,
-            Description: str | None = None,
-            DisplayName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UseHistoricalData: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CustomerProfiles::CalculatedAttributeDefinition; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AttributeDetails: Mathematical expression and a list of attribute items specified in
+                that expression. Required.
+            CalculatedAttributeName: The unique name of the calculated attribute. Create-only:
+                changing it replaces the resource. Required.
+            DomainName: The unique name of the domain. Create-only: changing it replaces the
+                resource. Required.
+            Statistic: The aggregation operation to perform for the calculated attribute. Required.
+            Conditions: The conditions including range, object count, and threshold for the
+                calculated attribute.
+            Description: The description of the calculated attribute.
+            DisplayName: The display name of the calculated attribute.
+            Tags: An array of key-value pairs to apply to this resource.
             UseHistoricalData: Whether to use historical data for the calculated attribute.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -103,148 +107,208 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DomainAttributeTypesSelectorDict = TypedDict(
-    "DomainAttributeTypesSelectorDict",
-    {
-        "Address": "list[str]",
-        "AttributeMatchingModel": "Required[Literal['ONE_TO_ONE', 'MANY_TO_MANY']]",
-        "EmailAddress": "list[str]",
-        "PhoneNumber": "list[str]",
-    },
-    total=False,
-)
 
-DomainAutoMergingDict = TypedDict(
-    "DomainAutoMergingDict",
-    {
-        "ConflictResolution": "DomainConflictResolutionDict",
-        "Consolidation": "DomainConsolidationDict",
-        "Enabled": "Required[bool]",
-        "MinAllowedConfidenceScoreForMerging": "float",
-    },
-    total=False,
-)
+class DomainAttributeTypesSelectorDict(TypedDict, total=False):
+    """DomainAttributeTypesSelector as a plain dict: Configures information about the
+    AttributeTypesSelector where the rule-based identity resolution uses to match profiles."""
 
-DomainConflictResolutionDict = TypedDict(
-    "DomainConflictResolutionDict",
-    {
-        "ConflictResolvingModel": "Required[Literal['RECENCY', 'SOURCE']]",
-        "SourceName": "str",
-    },
-    total=False,
-)
+    Address: list[str]
+    """The Address type. You can choose from Address, BusinessAddress, MaillingAddress, and
+    ShippingAddress. You only can use the Address type in the MatchingRule. For example, if you want
+    to match profile based on BusinessAddress.City or MaillingAddress.City, you need to choose the
+    BusinessAddress and the MaillingAddress to represent the Address type and specify the
+    Address.City on the matching rule."""
+    AttributeMatchingModel: Required[Literal["ONE_TO_ONE", "MANY_TO_MANY"]]
+    """Configures the AttributeMatchingModel, you can either choose ONE_TO_ONE or MANY_TO_MANY."""
+    EmailAddress: list[str]
+    """The Email type. You can choose from EmailAddress, BusinessEmailAddress and
+    PersonalEmailAddress. You only can use the EmailAddress type in the MatchingRule. For example,
+    if you want to match profile based on PersonalEmailAddress or BusinessEmailAddress, you need to
+    choose the PersonalEmailAddress and the BusinessEmailAddress to represent the EmailAddress type
+    and only specify the EmailAddress on the matching rule."""
+    PhoneNumber: list[str]
+    """The PhoneNumber type. You can choose from PhoneNumber, HomePhoneNumber, and
+    MobilePhoneNumber. You only can use the PhoneNumber type in the MatchingRule. For example, if
+    you want to match a profile based on Phone or HomePhone, you need to choose the Phone and the
+    HomePhone to represent the PhoneNumber type and only specify the PhoneNumber on the matching
+    rule."""
 
-DomainConsolidationDict = TypedDict(
-    "DomainConsolidationDict",
-    {
-        "MatchingAttributesList": "Required[list[list[str]]]",
-    },
-    total=False,
-)
 
-DomainDataStoreDict = TypedDict(
-    "DomainDataStoreDict",
-    {
-        "Enabled": "bool",
-        "Readiness": "DomainReadinessDict",
-    },
-    total=False,
-)
+class DomainAutoMergingDict(TypedDict, total=False):
+    """DomainAutoMerging as a plain dict: Configuration information about the auto-merging process."""
 
-DomainExportingConfigDict = TypedDict(
-    "DomainExportingConfigDict",
-    {
-        "S3Exporting": "S3ExportingConfigDict",
-    },
-    total=False,
-)
+    ConflictResolution: DomainConflictResolutionDict
+    """How the auto-merging process should resolve conflicts between different profiles. For
+    example, if Profile A and Profile B have the same FirstName and LastName (and that is the
+    matching criteria), which EmailAddress should be used?"""
+    Consolidation: DomainConsolidationDict
+    """A list of matching attributes that represent matching criteria. If two profiles meet at least
+    one of the requirements in the matching attributes list, they will be merged."""
+    Enabled: Required[bool]
+    """The flag that enables the auto-merging of duplicate profiles."""
+    MinAllowedConfidenceScoreForMerging: float
+    """A number between 0 and 1 that represents the minimum confidence score required for profiles
+    within a matching group to be merged during the auto-merge process. A higher score means higher
+    similarity required to merge profiles."""
 
-DomainJobScheduleDict = TypedDict(
-    "DomainJobScheduleDict",
-    {
-        "DayOfTheWeek": "Required[Literal['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY']]",
-        "Time": "Required[str]",
-    },
-    total=False,
-)
 
-DomainMatchingDict = TypedDict(
-    "DomainMatchingDict",
-    {
-        "AutoMerging": "DomainAutoMergingDict",
-        "Enabled": "Required[bool]",
-        "ExportingConfig": "DomainExportingConfigDict",
-        "JobSchedule": "DomainJobScheduleDict",
-    },
-    total=False,
-)
+class DomainConflictResolutionDict(TypedDict, total=False):
+    """DomainConflictResolution as a plain dict: How the auto-merging process should resolve
+    conflicts between different profiles. For example, if Profile A and Profile B have the same
+    FirstName and LastName (and that is the matching criteria), which EmailAddress should be used?"""
 
-DomainReadinessDict = TypedDict(
-    "DomainReadinessDict",
-    {
-        "Message": "str",
-        "ProgressPercentage": "int",
-    },
-    total=False,
-)
+    ConflictResolvingModel: Required[Literal["RECENCY", "SOURCE"]]
+    """How the auto-merging process should resolve conflicts between different profiles."""
+    SourceName: str
+    """The ObjectType name that is used to resolve profile merging conflicts when choosing SOURCE as
+    the ConflictResolvingModel."""
 
-DomainRuleBasedMatchingDict = TypedDict(
-    "DomainRuleBasedMatchingDict",
-    {
-        "AttributeTypesSelector": "DomainAttributeTypesSelectorDict",
-        "ConflictResolution": "DomainConflictResolutionDict",
-        "Enabled": "Required[bool]",
-        "ExportingConfig": "DomainExportingConfigDict",
-        "MatchingRules": "list[MatchingRuleDict]",
-        "MaxAllowedRuleLevelForMatching": "int",
-        "MaxAllowedRuleLevelForMerging": "int",
-        "Status": "Literal['PENDING', 'IN_PROGRESS', 'ACTIVE']",
-    },
-    total=False,
-)
 
-DomainStatsDict = TypedDict(
-    "DomainStatsDict",
-    {
-        "MeteringProfileCount": "float",
-        "ObjectCount": "float",
-        "ProfileCount": "float",
-        "TotalSize": "float",
-    },
-    total=False,
-)
+class DomainConsolidationDict(TypedDict, total=False):
+    """DomainConsolidation as a plain dict: A list of matching attributes that represent matching
+    criteria. If two profiles meet at least one of the requirements in the matching attributes list,
+    they will be merged."""
 
-MatchingRuleDict = TypedDict(
-    "MatchingRuleDict",
-    {
-        "Rule": "Required[list[str]]",
-    },
-    total=False,
-)
+    MatchingAttributesList: Required[list[list[str]]]
+    """A list of matching criteria."""
 
-S3ExportingConfigDict = TypedDict(
-    "S3ExportingConfigDict",
-    {
-        "S3BucketName": "Required[str]",
-        "S3KeyName": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DomainDataStoreDict(TypedDict, total=False):
+    """DomainDataStore as a plain dict: Configuration and status of the data store for the domain."""
 
+    Enabled: bool
+    """Whether the data store is enabled."""
+    Readiness: DomainReadinessDict
+    """Progress information for data store setup."""
+
+
+class DomainExportingConfigDict(TypedDict, total=False):
+    """DomainExportingConfig as a plain dict: Configuration information for exporting Identity
+    Resolution results, for example, to an S3 bucket."""
+
+    S3Exporting: S3ExportingConfigDict
+    """The S3 location where Identity Resolution Jobs write result files."""
+
+
+class DomainJobScheduleDict(TypedDict, total=False):
+    """DomainJobSchedule as a plain dict: The day and time when do you want to start the Identity
+    Resolution Job every week."""
+
+    DayOfTheWeek: Required[
+        Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+    ]
+    """The day when the Identity Resolution Job should run every week."""
+    Time: Required[str]
+    """The time when the Identity Resolution Job should run every week."""
+
+
+class DomainMatchingDict(TypedDict, total=False):
+    """DomainMatching as a plain dict: The process of matching duplicate profiles. If Matching =
+    true, Amazon Connect Customer Profiles starts a weekly batch process called Identity Resolution
+    Job. If you do not specify a date and time for Identity Resolution Job to run, by default it
+    runs every Saturday at 12AM UTC to detect duplicate profiles in your domains. After the Identity
+    Resolution Job completes, use the GetMatches API to return and review the results. Or, if you
+    have configured ExportingConfig in the MatchingRequest, you can download the results from S3."""
+
+    AutoMerging: DomainAutoMergingDict
+    """Configuration information about the auto-merging process."""
+    Enabled: Required[bool]
+    """The flag that enables the matching process of duplicate profiles."""
+    ExportingConfig: DomainExportingConfigDict
+    """Configuration information for exporting Identity Resolution results, for example, to an S3
+    bucket."""
+    JobSchedule: DomainJobScheduleDict
+    """The day and time when do you want to start the Identity Resolution Job every week."""
+
+
+class DomainReadinessDict(TypedDict, total=False):
+    """DomainReadiness as a plain dict: Progress information for data store setup."""
+
+    Message: str
+    """A message describing the current progress."""
+    ProgressPercentage: int
+    """The percentage of progress completed."""
+
+
+class DomainRuleBasedMatchingDict(TypedDict, total=False):
+    """DomainRuleBasedMatching as a plain dict: The process of matching duplicate profiles using the
+    Rule-Based matching. If RuleBasedMatching = true, Amazon Connect Customer Profiles will start to
+    match and merge your profiles according to your configuration in the RuleBasedMatchingRequest.
+    You can use the ListRuleBasedMatches and GetSimilarProfiles API to return and review the
+    results. Also, if you have configured ExportingConfig in the RuleBasedMatchingRequest, you can
+    download the results from S3."""
+
+    AttributeTypesSelector: DomainAttributeTypesSelectorDict
+    """Configures information about the AttributeTypesSelector where the rule-based identity
+    resolution uses to match profiles."""
+    ConflictResolution: DomainConflictResolutionDict
+    """How the auto-merging process should resolve conflicts between different profiles. For
+    example, if Profile A and Profile B have the same FirstName and LastName (and that is the
+    matching criteria), which EmailAddress should be used?"""
+    Enabled: Required[bool]
+    """The flag that enables the rule-based matching process of duplicate profiles."""
+    ExportingConfig: DomainExportingConfigDict
+    """Configuration information for exporting Identity Resolution results, for example, to an S3
+    bucket."""
+    MatchingRules: list[MatchingRuleDict]
+    """Configures how the rule-based matching process should match profiles. You can have up to 15
+    MatchingRule in the MatchingRules."""
+    MaxAllowedRuleLevelForMatching: int
+    """Indicates the maximum allowed rule level for matching."""
+    MaxAllowedRuleLevelForMerging: int
+    """Indicates the maximum allowed rule level for merging."""
+    Status: Literal["PENDING", "IN_PROGRESS", "ACTIVE"]
+    """Allowed values: 'PENDING', 'IN_PROGRESS', 'ACTIVE'."""
+
+
+class DomainStatsDict(TypedDict, total=False):
+    """DomainStats as a plain dict: Usage-specific statistics about the domain."""
+
+    MeteringProfileCount: float
+    """The number of profiles that you are currently paying for in the domain. If you have more than
+    100 objects associated with a single profile, that profile counts as two profiles. If you have
+    more than 200 objects, that profile counts as three, and so on."""
+    ObjectCount: float
+    """The total number of objects in domain."""
+    ProfileCount: float
+    """The total number of profiles currently in the domain."""
+    TotalSize: float
+    """The total size, in bytes, of all objects in the domain."""
+
+
+class MatchingRuleDict(TypedDict, total=False):
+    """MatchingRule as a plain dict: Specifies how does the rule-based matching process should match
+    profiles."""
+
+    Rule: Required[list[str]]
+    """A single rule level of the MatchRules. Configures how the rule-based matching process should
+    match profiles."""
+
+
+class S3ExportingConfigDict(TypedDict, total=False):
+    """S3ExportingConfig as a plain dict: The S3 location where Identity Resolution Jobs write
+    result files."""
+
+    S3BucketName: Required[str]
+    """The name of the S3 bucket where Identity Resolution Jobs write result files."""
+    S3KeyName: str
+    """The S3 key name of the location where Identity Resolution Jobs write result files."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CustomerProfiles::Domain",
     schema_file="aws-customerprofiles-domain.json",
     primary_identifier=("/DomainName",),
-    additional_identifiers=(),
     read_only=(
         "/LastUpdatedAt",
         "/CreatedAt",
@@ -253,18 +317,8 @@ METADATA = _TypeMetadata(
         "/DataStore/Readiness",
     ),
     create_only=("/DomainName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DomainName", "DefaultExpirationDays"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -274,241 +328,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AttributeTypesSelector": {
-            "additionalProperties": False,
-            "properties": {
-                "Address": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 4,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "AttributeMatchingModel": {
-                    "enum": ["ONE_TO_ONE", "MANY_TO_MANY"],
-                    "type": "string",
-                },
-                "EmailAddress": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 3,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "PhoneNumber": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 4,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["AttributeMatchingModel"],
-            "type": "object",
-        },
-        "AutoMerging": {
-            "additionalProperties": False,
-            "properties": {
-                "ConflictResolution": {"$ref": "#/definitions/ConflictResolution"},
-                "Consolidation": {"$ref": "#/definitions/Consolidation"},
-                "Enabled": {"type": "boolean"},
-                "MinAllowedConfidenceScoreForMerging": {
-                    "maximum": 1.0,
-                    "minimum": 0.0,
-                    "type": "number",
-                },
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "ConflictResolution": {
-            "additionalProperties": False,
-            "properties": {
-                "ConflictResolvingModel": {"enum": ["RECENCY", "SOURCE"], "type": "string"},
-                "SourceName": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["ConflictResolvingModel"],
-            "type": "object",
-        },
-        "Consolidation": {
-            "additionalProperties": False,
-            "properties": {
-                "MatchingAttributesList": {
-                    "items": {"$ref": "#/definitions/MatchingAttributes"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["MatchingAttributesList"],
-            "type": "object",
-        },
-        "DataStore": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "Readiness": {"$ref": "#/definitions/Readiness"},
-            },
-            "type": "object",
-        },
-        "DomainStats": {
-            "additionalProperties": False,
-            "properties": {
-                "MeteringProfileCount": {"type": "number"},
-                "ObjectCount": {"type": "number"},
-                "ProfileCount": {"type": "number"},
-                "TotalSize": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "ExportingConfig": {
-            "additionalProperties": False,
-            "properties": {"S3Exporting": {"$ref": "#/definitions/S3ExportingConfig"}},
-            "type": "object",
-        },
-        "JobSchedule": {
-            "additionalProperties": False,
-            "properties": {
-                "DayOfTheWeek": {
-                    "enum": [
-                        "SUNDAY",
-                        "MONDAY",
-                        "TUESDAY",
-                        "WEDNESDAY",
-                        "THURSDAY",
-                        "FRIDAY",
-                        "SATURDAY",
-                    ],
-                    "type": "string",
-                },
-                "Time": {
-                    "maxLength": 5,
-                    "minLength": 3,
-                    "pattern": "^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$",
-                    "type": "string",
-                },
-            },
-            "required": ["DayOfTheWeek", "Time"],
-            "type": "object",
-        },
-        "Matching": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoMerging": {"$ref": "#/definitions/AutoMerging"},
-                "Enabled": {"type": "boolean"},
-                "ExportingConfig": {"$ref": "#/definitions/ExportingConfig"},
-                "JobSchedule": {"$ref": "#/definitions/JobSchedule"},
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "MatchingAttributes": {
-            "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-            "maxItems": 20,
-            "minItems": 1,
-            "type": "array",
-        },
-        "MatchingRule": {
-            "additionalProperties": False,
-            "properties": {"Rule": {"$ref": "#/definitions/MatchingRuleAttributeList"}},
-            "required": ["Rule"],
-            "type": "object",
-        },
-        "MatchingRuleAttributeList": {
-            "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-            "maxItems": 15,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Readiness": {
-            "additionalProperties": False,
-            "properties": {
-                "Message": {"type": "string"},
-                "ProgressPercentage": {"maximum": 100, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "RuleBasedMatching": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeTypesSelector": {"$ref": "#/definitions/AttributeTypesSelector"},
-                "ConflictResolution": {"$ref": "#/definitions/ConflictResolution"},
-                "Enabled": {"type": "boolean"},
-                "ExportingConfig": {"$ref": "#/definitions/ExportingConfig"},
-                "MatchingRules": {
-                    "items": {"$ref": "#/definitions/MatchingRule"},
-                    "maxItems": 15,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "MaxAllowedRuleLevelForMatching": {"maximum": 15, "minimum": 1, "type": "integer"},
-                "MaxAllowedRuleLevelForMerging": {"maximum": 15, "minimum": 1, "type": "integer"},
-                "Status": {"enum": ["PENDING", "IN_PROGRESS", "ACTIVE"], "type": "string"},
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "S3ExportingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "S3BucketName": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^[a-z0-9.-]+$",
-                    "type": "string",
-                },
-                "S3KeyName": {"maxLength": 800, "minLength": 1, "pattern": ".*", "type": "string"},
-            },
-            "required": ["S3BucketName"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "DataStore": {"$ref": "#/definitions/DataStore"},
-        "DeadLetterQueueUrl": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "DefaultEncryptionKey": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "DefaultExpirationDays": {"maximum": 1098, "minimum": 1, "type": "integer"},
-        "DomainName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "LastUpdatedAt": {"type": "string"},
-        "Matching": {"$ref": "#/definitions/Matching"},
-        "RuleBasedMatching": {"$ref": "#/definitions/RuleBasedMatching"},
-        "Stats": {"$ref": "#/definitions/DomainStats"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["DomainName", "DefaultExpirationDays"],
-}
-
 
 class Domain(_Resource):
     """AWS::CustomerProfiles::Domain: A domain defined for 3rd party data source in Profile Service
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainName.
+    Replaced when any of these change (create-only): DomainName.
+    Read-only attributes (known once deployed): CreatedAt, LastUpdatedAt, Stats.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-customerprofiles-domain.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -516,13 +345,17 @@ class Domain(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "domain.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The time of this integration got created"""
     LastUpdatedAt: str
+    """The time of this integration got last updated at"""
     Stats: DomainStatsDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Usage-specific statistics about the domain."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataStore: DomainDataStoreDict
     DeadLetterQueueUrl: str
     DefaultEncryptionKey: str
@@ -532,32 +365,52 @@ class Domain(_Resource):
     RuleBasedMatching: DomainRuleBasedMatchingDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DefaultExpirationDays: int,
+        DomainName: str,
+        DataStore: DomainDataStore | DomainDataStoreDict | None = None,
+        DeadLetterQueueUrl: str | None = None,
+        DefaultEncryptionKey: str | None = None,
+        Matching: DomainMatching | DomainMatchingDict | None = None,
+        RuleBasedMatching: DomainRuleBasedMatching | DomainRuleBasedMatchingDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CustomerProfiles::Domain; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DefaultExpirationDays: int,
-            DomainName: str,
-            DataStore: DomainDataStore | DomainDataStoreDict | None = None,
-            DeadLetterQueueUrl: str | None = None,
-            DefaultEncryptionKey: str | None = None,
-            Matching: DomainMatching | DomainMatchingDict | None = None,
-            RuleBasedMatching: DomainRuleBasedMatching | DomainRuleBasedMatchingDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CustomerProfiles::Domain; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DefaultExpirationDays: The default number of days until the data within the domain
+                expires. Required.
+            DomainName: The unique name of the domain. Create-only: changing it replaces the
+                resource. Required.
+            DataStore: Configuration and status of the data store for the domain.
             DeadLetterQueueUrl: The URL of the SQS dead letter queue
             DefaultEncryptionKey: The default encryption key
-            DefaultExpirationDays: The default number of days until the data within the domain expires.
-            DomainName: The unique name of the domain.
+            Matching: The process of matching duplicate profiles. If Matching = true, Amazon Connect
+                Customer Profiles starts a weekly batch process called Identity Resolution Job. If
+                you do not specify a date and time for Identity Resolution Job to run, by default it
+                runs every Saturday at 12AM UTC to detect duplicate profiles in your domains. After
+                the Identity Resolution Job completes, use the GetMatches API to return and review
+                the results. Or, if you have configured ExportingConfig in the MatchingRequest, you
+                can download the results from S3.
+            RuleBasedMatching: The process of matching duplicate profiles using the Rule-Based
+                matching. If RuleBasedMatching = true, Amazon Connect Customer Profiles will start
+                to match and merge your profiles according to your configuration in the
+                RuleBasedMatchingRequest. You can use the ListRuleBasedMatches and
+                GetSimilarProfiles API to return and review the results. Also, if you have
+                configured ExportingConfig in the RuleBasedMatchingRequest, you can download the
+                results from S3.
             Tags: The tags (keys and values) associated with the domain
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

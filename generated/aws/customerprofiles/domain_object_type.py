@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,45 +59,44 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DomainObjectTypeFieldDict = TypedDict(
-    "DomainObjectTypeFieldDict",
-    {
-        "ContentType": "Literal['STRING', 'NUMBER']",
-        "FeatureType": "Literal['TEXTUAL', 'CATEGORICAL']",
-        "Source": "Required[str]",
-        "Target": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DomainObjectTypeFieldDict(TypedDict, total=False):
+    """DomainObjectTypeField as a plain dict: Represents a field in a DomainObjectType."""
 
+    ContentType: Literal["STRING", "NUMBER"]
+    """The content type of the field."""
+    FeatureType: Literal["TEXTUAL", "CATEGORICAL"]
+    """The feature type of the field."""
+    Source: Required[str]
+    """The source field name."""
+    Target: Required[str]
+    """The target field name."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CustomerProfiles::DomainObjectType",
     schema_file="aws-customerprofiles-domainobjecttype.json",
     primary_identifier=("/DomainName", "/ObjectTypeName"),
-    additional_identifiers=(),
     read_only=("/CreatedAt", "/LastUpdatedAt"),
     create_only=("/DomainName", "/ObjectTypeName", "/Fields"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DomainName", "ObjectTypeName", "Fields"),
     list_required=("DomainName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -103,77 +106,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Description": {"maxLength": 10000, "minLength": 1, "type": "string"},
-        "DomainName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "DomainObjectTypeField": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentType": {"enum": ["STRING", "NUMBER"], "type": "string"},
-                "FeatureType": {"enum": ["TEXTUAL", "CATEGORICAL"], "type": "string"},
-                "Source": {"maxLength": 1000, "minLength": 1, "type": "string"},
-                "Target": {"maxLength": 1000, "minLength": 1, "type": "string"},
-            },
-            "required": ["Source", "Target"],
-            "type": "object",
-        },
-        "DomainObjectTypeFields": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z0-9_.-]+$": {"$ref": "#/definitions/DomainObjectTypeField"}
-            },
-            "type": "object",
-        },
-        "EncryptionKey": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "ObjectTypeName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z_][a-zA-Z_0-9-]*$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "DomainName": {"$ref": "#/definitions/DomainName"},
-        "EncryptionKey": {"$ref": "#/definitions/EncryptionKey"},
-        "Fields": {"$ref": "#/definitions/DomainObjectTypeFields"},
-        "LastUpdatedAt": {"type": "string"},
-        "ObjectTypeName": {"$ref": "#/definitions/ObjectTypeName"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["DomainName", "ObjectTypeName", "Fields"],
-}
-
 
 class DomainObjectType(_Resource):
-    """AWS::CustomerProfiles::DomainObjectType: Resource Type definition for AWS::CustomerProfiles::DomainObjectType
+    """AWS::CustomerProfiles::DomainObjectType: Resource Type definition for
+    AWS::CustomerProfiles::DomainObjectType
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainName, ObjectTypeName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainName, ObjectTypeName, Fields.
+    Read-only attributes (known once deployed): CreatedAt, LastUpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-customerprofiles-domainobjecttype.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -183,38 +126,55 @@ class DomainObjectType(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainObjectTypeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "domain_object_type.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp of when the domain object type was created."""
     LastUpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp of when the domain object type was most recently edited."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DomainName: str
     EncryptionKey: str
-    Fields: dict[str, Any]
+    Fields: dict[str, DomainObjectTypeFieldDict]
     ObjectTypeName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainName: str,
+        Fields: dict[str, DomainObjectTypeField | DomainObjectTypeFieldDict],
+        ObjectTypeName: str,
+        Description: str | None = None,
+        EncryptionKey: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CustomerProfiles::DomainObjectType; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainName: str,
-            Fields: dict[str, Any],
-            ObjectTypeName: str,
-            Description: str | None = None,
-            EncryptionKey: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CustomerProfiles::DomainObjectType; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainName: The unique name of the domain. Create-only: changing it replaces the
+                resource. Required.
+            Fields: A map of the name and ObjectType field. Create-only: changing it replaces the
+                resource. Required.
+            ObjectTypeName: The name of the domain object type. Create-only: changing it replaces
+                the resource. Required.
+            Description: Description of the domain object type.
+            EncryptionKey: The default encryption key
+            Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

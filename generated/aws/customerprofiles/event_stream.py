@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,41 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EventStreamDestinationDetailsDict = TypedDict(
-    "EventStreamDestinationDetailsDict",
-    {
-        "Status": "Required[Literal['HEALTHY', 'UNHEALTHY']]",
-        "Uri": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class EventStreamDestinationDetailsDict(TypedDict, total=False):
+    """EventStreamDestinationDetails as a plain dict: Details regarding the Kinesis stream."""
 
+    Status: Required[Literal["HEALTHY", "UNHEALTHY"]]
+    """The status of enabling the Kinesis stream as a destination for export."""
+    Uri: Required[str]
+    """The StreamARN of the destination to deliver profile events to. For example,
+    arn:aws:kinesis:region:account-id:stream/stream-name"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CustomerProfiles::EventStream",
     schema_file="aws-customerprofiles-eventstream.json",
     primary_identifier=("/DomainName", "/EventStreamName"),
-    additional_identifiers=(),
     read_only=("/DestinationDetails", "/CreatedAt", "/State", "/EventStreamArn"),
     create_only=("/DomainName", "/EventStreamName", "/Uri"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DomainName", "EventStreamName", "Uri"),
     list_required=("DomainName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,69 +103,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Status": {"enum": ["HEALTHY", "UNHEALTHY"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Uri": {"maxLength": 255, "minLength": 1, "type": "string"},
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "DestinationDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "Status": {"$ref": "#/definitions/Status"},
-                "Uri": {"$ref": "#/definitions/Uri"},
-            },
-            "required": ["Uri", "Status"],
-            "type": "object",
-        },
-        "DomainName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "EventStreamArn": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "EventStreamName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "State": {"enum": ["RUNNING", "STOPPED"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Uri": {"$ref": "#/definitions/Uri"},
-    },
-    "required": ["DomainName", "EventStreamName", "Uri"],
-}
-
 
 class EventStream(_Resource):
-    """AWS::CustomerProfiles::EventStream: An Event Stream resource of Amazon Connect Customer Profiles
+    """AWS::CustomerProfiles::EventStream: An Event Stream resource of Amazon Connect Customer
+    Profiles
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainName, EventStreamName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainName, EventStreamName, Uri.
+    Read-only attributes (known once deployed): CreatedAt, DestinationDetails, EventStreamArn,
+    State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-customerprofiles-eventstream.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -171,39 +122,52 @@ class EventStream(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EventStreamAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "event_stream.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp of when the export was created."""
     DestinationDetails: EventStreamDestinationDetailsDict
+    """Details regarding the Kinesis stream."""
     EventStreamArn: str
+    """A unique identifier for the event stream."""
     State: Literal["RUNNING", "STOPPED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The operational state of destination stream for export."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DomainName: str
     EventStreamName: str
     Tags: list[TagDict]
     Uri: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainName: str,
+        EventStreamName: str,
+        Uri: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CustomerProfiles::EventStream; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainName: str,
-            EventStreamName: str,
-            Uri: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CustomerProfiles::EventStream; `await` it inside an App to deploy it.
-
-            DomainName: The unique name of the domain.
-            EventStreamName: The name of the event stream.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainName: The unique name of the domain. Create-only: changing it replaces the
+                resource. Required.
+            EventStreamName: The name of the event stream. Create-only: changing it replaces the
+                resource. Required.
+            Uri: The StreamARN of the destination to deliver profile events to. For example,
+                arn:aws:kinesis:region:account-id:stream/stream-name Create-only: changing it
+                replaces the resource. Required.
             Tags: The tags used to organize, track, or control access for this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

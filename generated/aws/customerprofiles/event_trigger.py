@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,72 +75,102 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EventTriggerConditionDict = TypedDict(
-    "EventTriggerConditionDict",
-    {
-        "EventTriggerDimensions": "Required[list[EventTriggerDimensionDict]]",
-        "LogicalOperator": "Required[Literal['ANY', 'ALL', 'NONE']]",
-    },
-    total=False,
-)
 
-EventTriggerDimensionDict = TypedDict(
-    "EventTriggerDimensionDict",
-    {
-        "ObjectAttributes": "Required[list[ObjectAttributeDict]]",
-    },
-    total=False,
-)
+class EventTriggerConditionDict(TypedDict, total=False):
+    """EventTriggerCondition as a plain dict: Specifies the circumstances under which the event
+    should trigger the destination."""
 
-EventTriggerEventTriggerLimitsDict = TypedDict(
-    "EventTriggerEventTriggerLimitsDict",
-    {
-        "EventExpiration": "int",
-        "Periods": "list[PeriodDict]",
-    },
-    total=False,
-)
+    EventTriggerDimensions: Required[list[EventTriggerDimensionDict]]
+    """A list of dimensions to be evaluated for the event."""
+    LogicalOperator: Required[Literal["ANY", "ALL", "NONE"]]
+    """The operator used to combine multiple dimensions."""
 
-ObjectAttributeDict = TypedDict(
-    "ObjectAttributeDict",
-    {
-        "ComparisonOperator": "Required[Literal['INCLUSIVE', 'EXCLUSIVE', 'CONTAINS', 'BEGINS_WITH', 'ENDS_WITH', 'GREATER_THAN', 'LESS_THAN', 'GREATER_THAN_OR_EQUAL', 'LESS_THAN_OR_EQUAL', 'EQUAL', 'BEFORE', 'AFTER', 'ON', 'BETWEEN', 'NOT_BETWEEN']]",
-        "FieldName": "str",
-        "Source": "str",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
 
-PeriodDict = TypedDict(
-    "PeriodDict",
-    {
-        "MaxInvocationsPerProfile": "int",
-        "Unit": "Required[Literal['MINUTES', 'HOURS', 'DAYS', 'WEEKS', 'MONTHS']]",
-        "Unlimited": "bool",
-        "Value": "Required[int]",
-    },
-    total=False,
-)
+class EventTriggerDimensionDict(TypedDict, total=False):
+    """EventTriggerDimension as a plain dict: A specific event dimension to be assessed."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ObjectAttributes: Required[list[ObjectAttributeDict]]
+    """A list of object attributes to be evaluated."""
 
+
+class EventTriggerEventTriggerLimitsDict(TypedDict, total=False):
+    """EventTriggerEventTriggerLimits as a plain dict: Defines limits controlling whether an event
+    triggers the destination, based on ingestion latency and the number of invocations per profile
+    over specific time periods."""
+
+    EventExpiration: int
+    """Specifies that an event will only trigger the destination if it is processed within a certain
+    latency period."""
+    Periods: list[PeriodDict]
+    """A list of time periods during which the limits apply."""
+
+
+class ObjectAttributeDict(TypedDict, total=False):
+    """ObjectAttribute as a plain dict: The criteria that a specific object attribute must meet to
+    trigger the destination."""
+
+    ComparisonOperator: Required[
+        Literal[
+            "INCLUSIVE",
+            "EXCLUSIVE",
+            "CONTAINS",
+            "BEGINS_WITH",
+            "ENDS_WITH",
+            "GREATER_THAN",
+            "LESS_THAN",
+            "GREATER_THAN_OR_EQUAL",
+            "LESS_THAN_OR_EQUAL",
+            "EQUAL",
+            "BEFORE",
+            "AFTER",
+            "ON",
+            "BETWEEN",
+            "NOT_BETWEEN",
+        ]
+    ]
+    """The operator used to compare an attribute against a list of values."""
+    FieldName: str
+    """A field defined within an object type."""
+    Source: str
+    """An attribute contained within a source object."""
+    Values: Required[list[str]]
+    """A list of attribute values used for comparison."""
+
+
+class PeriodDict(TypedDict, total=False):
+    """Period as a plain dict: Defines a limit and the time period during which it is enforced."""
+
+    MaxInvocationsPerProfile: int
+    """The maximum allowed number of destination invocations per profile."""
+    Unit: Required[Literal["MINUTES", "HOURS", "DAYS", "WEEKS", "MONTHS"]]
+    """The unit of time."""
+    Unlimited: bool
+    """If set to true, there is no limit on the number of destination invocations per profile. The
+    default is false."""
+    Value: Required[int]
+    """The amount of time of the specified unit."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CustomerProfiles::EventTrigger",
     schema_file="aws-customerprofiles-eventtrigger.json",
     primary_identifier=("/DomainName", "/EventTriggerName"),
-    additional_identifiers=(),
     read_only=("/CreatedAt", "/LastUpdatedAt"),
     create_only=("/DomainName", "/EventTriggerName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/EventTriggerConditions",
         "/EventTriggerConditions/*/EventTriggerDimensions",
@@ -147,13 +181,7 @@ METADATA = _TypeMetadata(
     ),
     required=("DomainName", "EventTriggerName", "ObjectTypeName", "EventTriggerConditions"),
     list_required=("DomainName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -163,172 +191,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Description": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "DomainName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "EventExpiration": {"type": "integer"},
-        "EventTriggerCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "EventTriggerDimensions": {"$ref": "#/definitions/EventTriggerDimensions"},
-                "LogicalOperator": {"$ref": "#/definitions/EventTriggerLogicalOperator"},
-            },
-            "required": ["EventTriggerDimensions", "LogicalOperator"],
-            "type": "object",
-        },
-        "EventTriggerConditions": {
-            "items": {"$ref": "#/definitions/EventTriggerCondition"},
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-        },
-        "EventTriggerDimension": {
-            "additionalProperties": False,
-            "properties": {"ObjectAttributes": {"$ref": "#/definitions/ObjectAttributes"}},
-            "required": ["ObjectAttributes"],
-            "type": "object",
-        },
-        "EventTriggerDimensions": {
-            "items": {"$ref": "#/definitions/EventTriggerDimension"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "EventTriggerLimits": {
-            "additionalProperties": False,
-            "properties": {
-                "EventExpiration": {"$ref": "#/definitions/EventExpiration"},
-                "Periods": {"$ref": "#/definitions/Periods"},
-            },
-            "type": "object",
-        },
-        "EventTriggerLogicalOperator": {"enum": ["ANY", "ALL", "NONE"], "type": "string"},
-        "EventTriggerName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "ObjectAttribute": {
-            "additionalProperties": False,
-            "properties": {
-                "ComparisonOperator": {
-                    "enum": [
-                        "INCLUSIVE",
-                        "EXCLUSIVE",
-                        "CONTAINS",
-                        "BEGINS_WITH",
-                        "ENDS_WITH",
-                        "GREATER_THAN",
-                        "LESS_THAN",
-                        "GREATER_THAN_OR_EQUAL",
-                        "LESS_THAN_OR_EQUAL",
-                        "EQUAL",
-                        "BEFORE",
-                        "AFTER",
-                        "ON",
-                        "BETWEEN",
-                        "NOT_BETWEEN",
-                    ],
-                    "type": "string",
-                },
-                "FieldName": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                },
-                "Source": {"maxLength": 1000, "minLength": 1, "type": "string"},
-                "Values": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["ComparisonOperator", "Values"],
-            "type": "object",
-        },
-        "ObjectAttributes": {
-            "items": {"$ref": "#/definitions/ObjectAttribute"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ObjectTypeName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z_][a-zA-Z_0-9-]*$",
-            "type": "string",
-        },
-        "Period": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxInvocationsPerProfile": {"maximum": 1000, "minimum": 1, "type": "integer"},
-                "Unit": {"enum": ["MINUTES", "HOURS", "DAYS", "WEEKS", "MONTHS"], "type": "string"},
-                "Unlimited": {"type": "boolean"},
-                "Value": {"maximum": 60, "minimum": 1, "type": "integer"},
-            },
-            "required": ["Unit", "Value"],
-            "type": "object",
-        },
-        "Periods": {
-            "items": {"$ref": "#/definitions/Period"},
-            "maxItems": 4,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SegmentFilter": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "DomainName": {"$ref": "#/definitions/DomainName"},
-        "EventTriggerConditions": {"$ref": "#/definitions/EventTriggerConditions"},
-        "EventTriggerLimits": {"$ref": "#/definitions/EventTriggerLimits"},
-        "EventTriggerName": {"$ref": "#/definitions/EventTriggerName"},
-        "LastUpdatedAt": {"type": "string"},
-        "ObjectTypeName": {"$ref": "#/definitions/ObjectTypeName"},
-        "SegmentFilter": {"$ref": "#/definitions/SegmentFilter"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["DomainName", "EventTriggerName", "ObjectTypeName", "EventTriggerConditions"],
-}
-
 
 class EventTrigger(_Resource):
-    """AWS::CustomerProfiles::EventTrigger: An event trigger resource of Amazon Connect Customer Profiles
+    """AWS::CustomerProfiles::EventTrigger: An event trigger resource of Amazon Connect Customer
+    Profiles
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainName, EventTriggerName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainName, EventTriggerName.
+    Read-only attributes (known once deployed): CreatedAt, LastUpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-customerprofiles-eventtrigger.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -336,12 +209,15 @@ class EventTrigger(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EventTriggerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "event_trigger.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp of when the event trigger was created."""
     LastUpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp of when the event trigger was most recently updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DomainName: str
     EventTriggerConditions: list[EventTriggerConditionDict]
@@ -351,29 +227,46 @@ class EventTrigger(_Resource):
     SegmentFilter: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainName: str,
+        EventTriggerConditions: list[EventTriggerCondition | EventTriggerConditionDict],
+        EventTriggerName: str,
+        ObjectTypeName: str,
+        Description: str | None = None,
+        EventTriggerLimits: EventTriggerEventTriggerLimits
+        | EventTriggerEventTriggerLimitsDict
+        | None = None,
+        SegmentFilter: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CustomerProfiles::EventTrigger; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainName: str,
-            EventTriggerConditions: list[EventTriggerCondition | EventTriggerConditionDict],
-            EventTriggerName: str,
-            ObjectTypeName: str,
-            Description: str | None = None,
-            EventTriggerLimits: EventTriggerEventTriggerLimits
-            | EventTriggerEventTriggerLimitsDict
-            | None = None,
-            SegmentFilter: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CustomerProfiles::EventTrigger; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainName: The unique name of the domain. Create-only: changing it replaces the
+                resource. Required.
+            EventTriggerConditions: A list of conditions that determine when an event should trigger
+                the destination. Required.
+            EventTriggerName: The unique name of the event trigger. Create-only: changing it
+                replaces the resource. Required.
+            ObjectTypeName: The unique name of the object type. Required.
+            Description: The description of the event trigger.
+            EventTriggerLimits: Defines limits controlling whether an event triggers the
+                destination, based on ingestion latency and the number of invocations per profile
+                over specific time periods.
+            SegmentFilter: The destination is triggered only for profiles that meet the criteria of
+                a segment definition.
+            Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

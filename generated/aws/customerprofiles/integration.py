@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -115,194 +119,332 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IntegrationConnectorOperatorDict = TypedDict(
-    "IntegrationConnectorOperatorDict",
-    {
-        "Marketo": "Literal['PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'BETWEEN', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-        "S3": "Literal['PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'BETWEEN', 'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-        "Salesforce": "Literal['PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'CONTAINS', 'BETWEEN', 'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-        "ServiceNow": "Literal['PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'CONTAINS', 'BETWEEN', 'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-        "Zendesk": "Literal['PROJECTION', 'GREATER_THAN', 'ADDITION', 'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL', 'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE', 'VALIDATE_NUMERIC', 'NO_OP']",
-    },
-    total=False,
-)
 
-IntegrationFlowDefinitionDict = TypedDict(
-    "IntegrationFlowDefinitionDict",
-    {
-        "Description": "str",
-        "FlowName": "Required[str]",
-        "KmsArn": "Required[str]",
-        "SourceFlowConfig": "Required[IntegrationSourceFlowConfigDict]",
-        "Tasks": "Required[list[TaskDict]]",
-        "TriggerConfig": "Required[IntegrationTriggerConfigDict]",
-    },
-    total=False,
-)
+class IntegrationConnectorOperatorDict(TypedDict, total=False):
+    """IntegrationConnectorOperator as a plain dict."""
 
-IntegrationIncrementalPullConfigDict = TypedDict(
-    "IntegrationIncrementalPullConfigDict",
-    {
-        "DatetimeTypeFieldName": "str",
-    },
-    total=False,
-)
+    Marketo: Literal[
+        "PROJECTION",
+        "LESS_THAN",
+        "GREATER_THAN",
+        "BETWEEN",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'BETWEEN', 'ADDITION',
+    'MULTIPLICATION', 'DIVISION', 'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N',
+    'VALIDATE_NON_NULL' (and 4 more)."""
+    S3: Literal[
+        "PROJECTION",
+        "LESS_THAN",
+        "GREATER_THAN",
+        "BETWEEN",
+        "LESS_THAN_OR_EQUAL_TO",
+        "GREATER_THAN_OR_EQUAL_TO",
+        "EQUAL_TO",
+        "NOT_EQUAL_TO",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'BETWEEN',
+    'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION',
+    'MULTIPLICATION', 'DIVISION', 'SUBTRACTION' (and 8 more)."""
+    Salesforce: Literal[
+        "PROJECTION",
+        "LESS_THAN",
+        "GREATER_THAN",
+        "CONTAINS",
+        "BETWEEN",
+        "LESS_THAN_OR_EQUAL_TO",
+        "GREATER_THAN_OR_EQUAL_TO",
+        "EQUAL_TO",
+        "NOT_EQUAL_TO",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'CONTAINS', 'BETWEEN',
+    'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION',
+    'MULTIPLICATION', 'DIVISION' (and 9 more)."""
+    ServiceNow: Literal[
+        "PROJECTION",
+        "LESS_THAN",
+        "GREATER_THAN",
+        "CONTAINS",
+        "BETWEEN",
+        "LESS_THAN_OR_EQUAL_TO",
+        "GREATER_THAN_OR_EQUAL_TO",
+        "EQUAL_TO",
+        "NOT_EQUAL_TO",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'LESS_THAN', 'GREATER_THAN', 'CONTAINS', 'BETWEEN',
+    'LESS_THAN_OR_EQUAL_TO', 'GREATER_THAN_OR_EQUAL_TO', 'EQUAL_TO', 'NOT_EQUAL_TO', 'ADDITION',
+    'MULTIPLICATION', 'DIVISION' (and 9 more)."""
+    Zendesk: Literal[
+        "PROJECTION",
+        "GREATER_THAN",
+        "ADDITION",
+        "MULTIPLICATION",
+        "DIVISION",
+        "SUBTRACTION",
+        "MASK_ALL",
+        "MASK_FIRST_N",
+        "MASK_LAST_N",
+        "VALIDATE_NON_NULL",
+        "VALIDATE_NON_ZERO",
+        "VALIDATE_NON_NEGATIVE",
+        "VALIDATE_NUMERIC",
+        "NO_OP",
+    ]
+    """Allowed values: 'PROJECTION', 'GREATER_THAN', 'ADDITION', 'MULTIPLICATION', 'DIVISION',
+    'SUBTRACTION', 'MASK_ALL', 'MASK_FIRST_N', 'MASK_LAST_N', 'VALIDATE_NON_NULL',
+    'VALIDATE_NON_ZERO', 'VALIDATE_NON_NEGATIVE' (and 2 more)."""
 
-IntegrationSourceConnectorPropertiesDict = TypedDict(
-    "IntegrationSourceConnectorPropertiesDict",
-    {
-        "Marketo": "MarketoSourcePropertiesDict",
-        "S3": "S3SourcePropertiesDict",
-        "Salesforce": "SalesforceSourcePropertiesDict",
-        "ServiceNow": "ServiceNowSourcePropertiesDict",
-        "Zendesk": "ZendeskSourcePropertiesDict",
-    },
-    total=False,
-)
 
-IntegrationSourceFlowConfigDict = TypedDict(
-    "IntegrationSourceFlowConfigDict",
-    {
-        "ConnectorProfileName": "str",
-        "ConnectorType": "Required[Literal['Salesforce', 'Marketo', 'ServiceNow', 'Zendesk', 'S3']]",
-        "IncrementalPullConfig": "IntegrationIncrementalPullConfigDict",
-        "SourceConnectorProperties": "Required[IntegrationSourceConnectorPropertiesDict]",
-    },
-    total=False,
-)
+class IntegrationFlowDefinitionDict(TypedDict, total=False):
+    """IntegrationFlowDefinition as a plain dict."""
 
-IntegrationTriggerConfigDict = TypedDict(
-    "IntegrationTriggerConfigDict",
-    {
-        "TriggerProperties": "IntegrationTriggerPropertiesDict",
-        "TriggerType": "Required[Literal['Scheduled', 'Event', 'OnDemand']]",
-    },
-    total=False,
-)
+    Description: str
+    """Pattern: [\\w!@#\\-.?,\\s]* Length: 0 to 2048 characters."""
+    FlowName: Required[str]
+    """Pattern: [a-zA-Z0-9][\\w!@#.-]+ Length: 0 to 256 characters."""
+    KmsArn: Required[str]
+    """Pattern: arn:aws:kms:.*:[0-9]+:.* Length: 20 to 2048 characters."""
+    SourceFlowConfig: Required[IntegrationSourceFlowConfigDict]
+    """Type: IntegrationSourceFlowConfigDict."""
+    Tasks: Required[list[TaskDict]]
+    """Type: list[TaskDict]."""
+    TriggerConfig: Required[IntegrationTriggerConfigDict]
+    """Type: IntegrationTriggerConfigDict."""
 
-IntegrationTriggerPropertiesDict = TypedDict(
-    "IntegrationTriggerPropertiesDict",
-    {
-        "Scheduled": "ScheduledTriggerPropertiesDict",
-    },
-    total=False,
-)
 
-MarketoSourcePropertiesDict = TypedDict(
-    "MarketoSourcePropertiesDict",
-    {
-        "Object": "Required[str]",
-    },
-    total=False,
-)
+class IntegrationIncrementalPullConfigDict(TypedDict, total=False):
+    """IntegrationIncrementalPullConfig as a plain dict."""
 
-ObjectTypeMappingDict = TypedDict(
-    "ObjectTypeMappingDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    DatetimeTypeFieldName: str
+    """Length: 0 to 256 characters."""
 
-S3SourcePropertiesDict = TypedDict(
-    "S3SourcePropertiesDict",
-    {
-        "BucketName": "Required[str]",
-        "BucketPrefix": "str",
-    },
-    total=False,
-)
 
-SalesforceSourcePropertiesDict = TypedDict(
-    "SalesforceSourcePropertiesDict",
-    {
-        "EnableDynamicFieldUpdate": "bool",
-        "IncludeDeletedRecords": "bool",
-        "Object": "Required[str]",
-    },
-    total=False,
-)
+class IntegrationSourceConnectorPropertiesDict(TypedDict, total=False):
+    """IntegrationSourceConnectorProperties as a plain dict."""
 
-ScheduledTriggerPropertiesDict = TypedDict(
-    "ScheduledTriggerPropertiesDict",
-    {
-        "DataPullMode": "Literal['Incremental', 'Complete']",
-        "FirstExecutionFrom": "float",
-        "ScheduleEndTime": "float",
-        "ScheduleExpression": "Required[str]",
-        "ScheduleOffset": "int",
-        "ScheduleStartTime": "float",
-        "Timezone": "str",
-    },
-    total=False,
-)
+    Marketo: MarketoSourcePropertiesDict
+    """Type: MarketoSourcePropertiesDict."""
+    S3: S3SourcePropertiesDict
+    """Type: S3SourcePropertiesDict."""
+    Salesforce: SalesforceSourcePropertiesDict
+    """Type: SalesforceSourcePropertiesDict."""
+    ServiceNow: ServiceNowSourcePropertiesDict
+    """Type: ServiceNowSourcePropertiesDict."""
+    Zendesk: ZendeskSourcePropertiesDict
+    """Type: ZendeskSourcePropertiesDict."""
 
-ServiceNowSourcePropertiesDict = TypedDict(
-    "ServiceNowSourcePropertiesDict",
-    {
-        "Object": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class IntegrationSourceFlowConfigDict(TypedDict, total=False):
+    """IntegrationSourceFlowConfig as a plain dict."""
 
-TaskDict = TypedDict(
-    "TaskDict",
-    {
-        "ConnectorOperator": "IntegrationConnectorOperatorDict",
-        "DestinationField": "str",
-        "SourceFields": "Required[list[str]]",
-        "TaskProperties": "list[TaskPropertiesMapDict]",
-        "TaskType": "Required[Literal['Arithmetic', 'Filter', 'Map', 'Mask', 'Merge', 'Truncate', 'Validate']]",
-    },
-    total=False,
-)
+    ConnectorProfileName: str
+    """Pattern: [\\w/!@#+=.-]+ Length: 0 to 256 characters."""
+    ConnectorType: Required[Literal["Salesforce", "Marketo", "ServiceNow", "Zendesk", "S3"]]
+    """Allowed values: 'Salesforce', 'Marketo', 'ServiceNow', 'Zendesk', 'S3'."""
+    IncrementalPullConfig: IntegrationIncrementalPullConfigDict
+    """Type: IntegrationIncrementalPullConfigDict."""
+    SourceConnectorProperties: Required[IntegrationSourceConnectorPropertiesDict]
+    """Type: IntegrationSourceConnectorPropertiesDict."""
 
-TaskPropertiesMapDict = TypedDict(
-    "TaskPropertiesMapDict",
-    {
-        "OperatorPropertyKey": "Required[Literal['VALUE', 'VALUES', 'DATA_TYPE', 'UPPER_BOUND', 'LOWER_BOUND', 'SOURCE_DATA_TYPE', 'DESTINATION_DATA_TYPE', 'VALIDATION_ACTION', 'MASK_VALUE', 'MASK_LENGTH', 'TRUNCATE_LENGTH', 'MATH_OPERATION_FIELDS_ORDER', 'CONCAT_FORMAT', 'SUBFIELD_CATEGORY_MAP']]",
-        "Property": "Required[str]",
-    },
-    total=False,
-)
 
-ZendeskSourcePropertiesDict = TypedDict(
-    "ZendeskSourcePropertiesDict",
-    {
-        "Object": "Required[str]",
-    },
-    total=False,
-)
+class IntegrationTriggerConfigDict(TypedDict, total=False):
+    """IntegrationTriggerConfig as a plain dict."""
 
+    TriggerProperties: IntegrationTriggerPropertiesDict
+    """Type: IntegrationTriggerPropertiesDict."""
+    TriggerType: Required[Literal["Scheduled", "Event", "OnDemand"]]
+    """Allowed values: 'Scheduled', 'Event', 'OnDemand'."""
+
+
+class IntegrationTriggerPropertiesDict(TypedDict, total=False):
+    """IntegrationTriggerProperties as a plain dict."""
+
+    Scheduled: ScheduledTriggerPropertiesDict
+    """Type: ScheduledTriggerPropertiesDict."""
+
+
+class MarketoSourcePropertiesDict(TypedDict, total=False):
+    """MarketoSourceProperties as a plain dict."""
+
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+class ObjectTypeMappingDict(TypedDict, total=False):
+    """ObjectTypeMapping as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 255 characters."""
+    Value: Required[str]
+    """Pattern: ^[a-zA-Z_][a-zA-Z_0-9-]*$ Length: 1 to 255 characters."""
+
+
+class S3SourcePropertiesDict(TypedDict, total=False):
+    """S3SourceProperties as a plain dict."""
+
+    BucketName: Required[str]
+    """Pattern: \\S+ Length: 3 to 63 characters."""
+    BucketPrefix: str
+    """Pattern: .* Length: 0 to 512 characters."""
+
+
+class SalesforceSourcePropertiesDict(TypedDict, total=False):
+    """SalesforceSourceProperties as a plain dict."""
+
+    EnableDynamicFieldUpdate: bool
+    """Type: bool."""
+    IncludeDeletedRecords: bool
+    """Type: bool."""
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+class ScheduledTriggerPropertiesDict(TypedDict, total=False):
+    """ScheduledTriggerProperties as a plain dict."""
+
+    DataPullMode: Literal["Incremental", "Complete"]
+    """Allowed values: 'Incremental', 'Complete'."""
+    FirstExecutionFrom: float
+    """Type: float."""
+    ScheduleEndTime: float
+    """Type: float."""
+    ScheduleExpression: Required[str]
+    """Pattern: .* Length: 0 to 256 characters."""
+    ScheduleOffset: int
+    """Range: 0 to 36000 (inclusive)."""
+    ScheduleStartTime: float
+    """Type: float."""
+    Timezone: str
+    """Pattern: .* Length: 0 to 256 characters."""
+
+
+class ServiceNowSourcePropertiesDict(TypedDict, total=False):
+    """ServiceNowSourceProperties as a plain dict."""
+
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+class TaskDict(TypedDict, total=False):
+    """Task as a plain dict."""
+
+    ConnectorOperator: IntegrationConnectorOperatorDict
+    """Type: IntegrationConnectorOperatorDict."""
+    DestinationField: str
+    """Pattern: .* Length: 0 to 256 characters."""
+    SourceFields: Required[list[str]]
+    """Each item: Pattern: .* Length: 0 to 2048 characters."""
+    TaskProperties: list[TaskPropertiesMapDict]
+    """Type: list[TaskPropertiesMapDict]."""
+    TaskType: Required[
+        Literal["Arithmetic", "Filter", "Map", "Mask", "Merge", "Truncate", "Validate"]
+    ]
+    """Allowed values: 'Arithmetic', 'Filter', 'Map', 'Mask', 'Merge', 'Truncate', 'Validate'."""
+
+
+class TaskPropertiesMapDict(TypedDict, total=False):
+    """TaskPropertiesMap as a plain dict."""
+
+    OperatorPropertyKey: Required[
+        Literal[
+            "VALUE",
+            "VALUES",
+            "DATA_TYPE",
+            "UPPER_BOUND",
+            "LOWER_BOUND",
+            "SOURCE_DATA_TYPE",
+            "DESTINATION_DATA_TYPE",
+            "VALIDATION_ACTION",
+            "MASK_VALUE",
+            "MASK_LENGTH",
+            "TRUNCATE_LENGTH",
+            "MATH_OPERATION_FIELDS_ORDER",
+            "CONCAT_FORMAT",
+            "SUBFIELD_CATEGORY_MAP",
+        ]
+    ]
+    """Allowed values: 'VALUE', 'VALUES', 'DATA_TYPE', 'UPPER_BOUND', 'LOWER_BOUND',
+    'SOURCE_DATA_TYPE', 'DESTINATION_DATA_TYPE', 'VALIDATION_ACTION', 'MASK_VALUE', 'MASK_LENGTH',
+    'TRUNCATE_LENGTH', 'MATH_OPERATION_FIELDS_ORDER' (and 2 more)."""
+    Property: Required[str]
+    """Pattern: .+ Length: at most 2048 characters."""
+
+
+class ZendeskSourcePropertiesDict(TypedDict, total=False):
+    """ZendeskSourceProperties as a plain dict."""
+
+    Object: Required[str]
+    """Pattern: \\S+ Length: 0 to 512 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CustomerProfiles::Integration",
     schema_file="aws-customerprofiles-integration.json",
     primary_identifier=("/DomainName", "/Uri"),
-    additional_identifiers=(),
     read_only=("/LastUpdatedAt", "/CreatedAt"),
     create_only=("/DomainName", "/Uri"),
     write_only=("/FlowDefinition",),
-    conditional_create_only=(),
     unordered_arrays=("/EventTriggerNames",),
     required=("DomainName",),
     list_required=("DomainName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -312,450 +454,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConnectorOperator": {
-            "additionalProperties": False,
-            "properties": {
-                "Marketo": {"$ref": "#/definitions/MarketoConnectorOperator"},
-                "S3": {"$ref": "#/definitions/S3ConnectorOperator"},
-                "Salesforce": {"$ref": "#/definitions/SalesforceConnectorOperator"},
-                "ServiceNow": {"$ref": "#/definitions/ServiceNowConnectorOperator"},
-                "Zendesk": {"$ref": "#/definitions/ZendeskConnectorOperator"},
-            },
-            "type": "object",
-        },
-        "ConnectorType": {
-            "enum": ["Salesforce", "Marketo", "ServiceNow", "Zendesk", "S3"],
-            "type": "string",
-        },
-        "Date": {"type": "number"},
-        "DestinationField": {"maxLength": 256, "minLength": 0, "pattern": ".*", "type": "string"},
-        "FlowDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "[\\w!@#\\-.?,\\s]*",
-                    "type": "string",
-                },
-                "FlowName": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "[a-zA-Z0-9][\\w!@#.-]+",
-                    "type": "string",
-                },
-                "KmsArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "arn:aws:kms:.*:[0-9]+:.*",
-                    "type": "string",
-                },
-                "SourceFlowConfig": {"$ref": "#/definitions/SourceFlowConfig"},
-                "Tasks": {"items": {"$ref": "#/definitions/Task"}, "type": "array"},
-                "TriggerConfig": {"$ref": "#/definitions/TriggerConfig"},
-            },
-            "required": ["FlowName", "KmsArn", "Tasks", "TriggerConfig", "SourceFlowConfig"],
-            "type": "object",
-        },
-        "IncrementalPullConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DatetimeTypeFieldName": {"maxLength": 256, "minLength": 0, "type": "string"}
-            },
-            "type": "object",
-        },
-        "MarketoConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "LESS_THAN",
-                "GREATER_THAN",
-                "BETWEEN",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "MarketoSourceProperties": {
-            "additionalProperties": False,
-            "properties": {"Object": {"$ref": "#/definitions/Object"}},
-            "required": ["Object"],
-            "type": "object",
-        },
-        "Object": {
-            "additionalProperties": False,
-            "maxLength": 512,
-            "minLength": 0,
-            "pattern": "\\S+",
-            "type": "string",
-        },
-        "ObjectTypeMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Value": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z_][a-zA-Z_0-9-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Operator": {
-            "enum": [
-                "PROJECTION",
-                "LESS_THAN",
-                "GREATER_THAN",
-                "CONTAINS",
-                "BETWEEN",
-                "LESS_THAN_OR_EQUAL_TO",
-                "GREATER_THAN_OR_EQUAL_TO",
-                "EQUAL_TO",
-                "NOT_EQUAL_TO",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "OperatorPropertiesKeys": {
-            "enum": [
-                "VALUE",
-                "VALUES",
-                "DATA_TYPE",
-                "UPPER_BOUND",
-                "LOWER_BOUND",
-                "SOURCE_DATA_TYPE",
-                "DESTINATION_DATA_TYPE",
-                "VALIDATION_ACTION",
-                "MASK_VALUE",
-                "MASK_LENGTH",
-                "TRUNCATE_LENGTH",
-                "MATH_OPERATION_FIELDS_ORDER",
-                "CONCAT_FORMAT",
-                "SUBFIELD_CATEGORY_MAP",
-            ],
-            "type": "string",
-        },
-        "S3ConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "LESS_THAN",
-                "GREATER_THAN",
-                "BETWEEN",
-                "LESS_THAN_OR_EQUAL_TO",
-                "GREATER_THAN_OR_EQUAL_TO",
-                "EQUAL_TO",
-                "NOT_EQUAL_TO",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "S3SourceProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "\\S+",
-                    "type": "string",
-                },
-                "BucketPrefix": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-            },
-            "required": ["BucketName"],
-            "type": "object",
-        },
-        "SalesforceConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "LESS_THAN",
-                "GREATER_THAN",
-                "CONTAINS",
-                "BETWEEN",
-                "LESS_THAN_OR_EQUAL_TO",
-                "GREATER_THAN_OR_EQUAL_TO",
-                "EQUAL_TO",
-                "NOT_EQUAL_TO",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "SalesforceSourceProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableDynamicFieldUpdate": {"type": "boolean"},
-                "IncludeDeletedRecords": {"type": "boolean"},
-                "Object": {"$ref": "#/definitions/Object"},
-            },
-            "required": ["Object"],
-            "type": "object",
-        },
-        "ScheduledTriggerProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "DataPullMode": {"enum": ["Incremental", "Complete"], "type": "string"},
-                "FirstExecutionFrom": {"$ref": "#/definitions/Date"},
-                "ScheduleEndTime": {"$ref": "#/definitions/Date"},
-                "ScheduleExpression": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-                "ScheduleOffset": {"maximum": 36000, "minimum": 0, "type": "integer"},
-                "ScheduleStartTime": {"$ref": "#/definitions/Date"},
-                "Timezone": {"maxLength": 256, "minLength": 0, "pattern": ".*", "type": "string"},
-            },
-            "required": ["ScheduleExpression"],
-            "type": "object",
-        },
-        "ServiceNowConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "LESS_THAN",
-                "GREATER_THAN",
-                "CONTAINS",
-                "BETWEEN",
-                "LESS_THAN_OR_EQUAL_TO",
-                "GREATER_THAN_OR_EQUAL_TO",
-                "EQUAL_TO",
-                "NOT_EQUAL_TO",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "ServiceNowSourceProperties": {
-            "additionalProperties": False,
-            "properties": {"Object": {"$ref": "#/definitions/Object"}},
-            "required": ["Object"],
-            "type": "object",
-        },
-        "SourceConnectorProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Marketo": {"$ref": "#/definitions/MarketoSourceProperties"},
-                "S3": {"$ref": "#/definitions/S3SourceProperties"},
-                "Salesforce": {"$ref": "#/definitions/SalesforceSourceProperties"},
-                "ServiceNow": {"$ref": "#/definitions/ServiceNowSourceProperties"},
-                "Zendesk": {"$ref": "#/definitions/ZendeskSourceProperties"},
-            },
-            "type": "object",
-        },
-        "SourceFlowConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectorProfileName": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "[\\w/!@#+=.-]+",
-                    "type": "string",
-                },
-                "ConnectorType": {"$ref": "#/definitions/ConnectorType"},
-                "IncrementalPullConfig": {"$ref": "#/definitions/IncrementalPullConfig"},
-                "SourceConnectorProperties": {"$ref": "#/definitions/SourceConnectorProperties"},
-            },
-            "required": ["ConnectorType", "SourceConnectorProperties"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Task": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectorOperator": {"$ref": "#/definitions/ConnectorOperator"},
-                "DestinationField": {"$ref": "#/definitions/DestinationField"},
-                "SourceFields": {
-                    "items": {"maxLength": 2048, "minLength": 0, "pattern": ".*", "type": "string"},
-                    "type": "array",
-                },
-                "TaskProperties": {
-                    "items": {"$ref": "#/definitions/TaskPropertiesMap"},
-                    "type": "array",
-                },
-                "TaskType": {"$ref": "#/definitions/TaskType"},
-            },
-            "required": ["SourceFields", "TaskType"],
-            "type": "object",
-        },
-        "TaskPropertiesMap": {
-            "additionalProperties": False,
-            "properties": {
-                "OperatorPropertyKey": {"$ref": "#/definitions/OperatorPropertiesKeys"},
-                "Property": {"maxLength": 2048, "pattern": ".+", "type": "string"},
-            },
-            "required": ["OperatorPropertyKey", "Property"],
-            "type": "object",
-        },
-        "TaskType": {
-            "enum": ["Arithmetic", "Filter", "Map", "Mask", "Merge", "Truncate", "Validate"],
-            "type": "string",
-        },
-        "TriggerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "TriggerProperties": {"$ref": "#/definitions/TriggerProperties"},
-                "TriggerType": {"$ref": "#/definitions/TriggerType"},
-            },
-            "required": ["TriggerType"],
-            "type": "object",
-        },
-        "TriggerProperties": {
-            "additionalProperties": False,
-            "properties": {"Scheduled": {"$ref": "#/definitions/ScheduledTriggerProperties"}},
-            "type": "object",
-        },
-        "TriggerType": {"enum": ["Scheduled", "Event", "OnDemand"], "type": "string"},
-        "ZendeskConnectorOperator": {
-            "enum": [
-                "PROJECTION",
-                "GREATER_THAN",
-                "ADDITION",
-                "MULTIPLICATION",
-                "DIVISION",
-                "SUBTRACTION",
-                "MASK_ALL",
-                "MASK_FIRST_N",
-                "MASK_LAST_N",
-                "VALIDATE_NON_NULL",
-                "VALIDATE_NON_ZERO",
-                "VALIDATE_NON_NEGATIVE",
-                "VALIDATE_NUMERIC",
-                "NO_OP",
-            ],
-            "type": "string",
-        },
-        "ZendeskSourceProperties": {
-            "additionalProperties": False,
-            "properties": {"Object": {"$ref": "#/definitions/Object"}},
-            "required": ["Object"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "DomainName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "EventTriggerNames": {
-            "items": {
-                "maxLength": 64,
-                "minLength": 1,
-                "pattern": "^[a-zA-Z0-9_-]+$",
-                "type": "string",
-            },
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "FlowDefinition": {"$ref": "#/definitions/FlowDefinition"},
-        "LastUpdatedAt": {"type": "string"},
-        "ObjectTypeName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z_][a-zA-Z_0-9-]*$",
-            "type": "string",
-        },
-        "ObjectTypeNames": {"items": {"$ref": "#/definitions/ObjectTypeMapping"}, "type": "array"},
-        "Scope": {
-            "enum": ["PROFILE", "DOMAIN"],
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z_][a-zA-Z_0-9-]*$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Uri": {"maxLength": 255, "minLength": 1, "type": "string"},
-    },
-    "required": ["DomainName"],
-}
-
 
 class Integration(_Resource):
-    """AWS::CustomerProfiles::Integration: The resource schema for creating an Amazon Connect Customer Profiles Integration.
+    """AWS::CustomerProfiles::Integration: The resource schema for creating an Amazon Connect
+    Customer Profiles Integration.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainName, Uri (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainName, Uri.
+    Write-only (sent to AWS, never read back): FlowDefinition.
+    Read-only attributes (known once deployed): CreatedAt, LastUpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-customerprofiles-integration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -763,12 +473,15 @@ class Integration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IntegrationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "integration.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The time of this integration got created"""
     LastUpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time of this integration got last updated at"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DomainName: str
     EventTriggerNames: list[str]
     FlowDefinition: IntegrationFlowDefinitionDict
@@ -778,34 +491,43 @@ class Integration(_Resource):
     Tags: list[TagDict]
     Uri: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainName: str,
+        EventTriggerNames: list[str] | None = None,
+        FlowDefinition: IntegrationFlowDefinition | IntegrationFlowDefinitionDict | None = None,
+        ObjectTypeName: str | None = None,
+        ObjectTypeNames: list[ObjectTypeMapping | ObjectTypeMappingDict] | None = None,
+        Scope: Literal["PROFILE", "DOMAIN"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Uri: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CustomerProfiles::Integration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainName: str,
-            EventTriggerNames: list[str] | None = None,
-            FlowDefinition: IntegrationFlowDefinition | IntegrationFlowDefinitionDict | None = None,
-            ObjectTypeName: str | None = None,
-            ObjectTypeNames: list[ObjectTypeMapping | ObjectTypeMappingDict] | None = None,
-            Scope: Literal["PROFILE", "DOMAIN"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Uri: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CustomerProfiles::Integration; `await` it inside an App to deploy it.
-
-            DomainName: The unique name of the domain.
-            EventTriggerNames: A list of unique names for active event triggers associated with the integration.
-            ObjectTypeName: The name of the ObjectType defined for the 3rd party data in Profile Service
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainName: The unique name of the domain. Create-only: changing it replaces the
+                resource. Required.
+            EventTriggerNames: A list of unique names for active event triggers associated with the
+                integration.
+            FlowDefinition: Type: IntegrationFlowDefinitionDict. Write-only: sent to AWS, never read
+                back.
+            ObjectTypeName: The name of the ObjectType defined for the 3rd party data in Profile
+                Service
             ObjectTypeNames: The mapping between 3rd party event types and ObjectType names
             Scope: Scope of the integration, such as 'PROFILE' or 'DOMAIN'
             Tags: The tags (keys and values) associated with the integration
-            Uri: The URI of the S3 bucket or any other type of data source.
+            Uri: The URI of the S3 bucket or any other type of data source. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

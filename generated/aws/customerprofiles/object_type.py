@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,71 +71,97 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FieldMapDict = TypedDict(
-    "FieldMapDict",
-    {
-        "Name": "str",
-        "ObjectTypeField": "ObjectTypeObjectTypeFieldDict",
-    },
-    total=False,
-)
 
-KeyMapDict = TypedDict(
-    "KeyMapDict",
-    {
-        "Name": "str",
-        "ObjectTypeKeyList": "list[ObjectTypeKeyDict]",
-    },
-    total=False,
-)
+class FieldMapDict(TypedDict, total=False):
+    """FieldMap as a plain dict."""
 
-ObjectTypeKeyDict = TypedDict(
-    "ObjectTypeKeyDict",
-    {
-        "FieldNames": "list[str]",
-        "StandardIdentifiers": "list[Literal['PROFILE', 'UNIQUE', 'SECONDARY', 'LOOKUP_ONLY', 'NEW_ONLY', 'ASSET', 'CASE', 'ORDER', 'AIR_PREFERENCE', 'AIR_BOOKING', 'AIR_SEGMENT', 'HOTEL_PREFERENCE', 'HOTEL_STAY_REVENUE', 'HOTEL_RESERVATION', 'LOYALTY', 'LOYALTY_TRANSACTION', 'LOYALTY_PROMOTION', 'WEB_ANALYTICS', 'DEVICE', 'COMMUNICATION_RECORD']]",
-    },
-    total=False,
-)
+    Name: str
+    """Pattern: ^[a-zA-Z0-9_.-]+$ Length: 1 to 64 characters."""
+    ObjectTypeField: ObjectTypeObjectTypeFieldDict
+    """Represents a field in a ProfileObjectType."""
 
-ObjectTypeObjectTypeFieldDict = TypedDict(
-    "ObjectTypeObjectTypeFieldDict",
-    {
-        "ContentType": "Literal['STRING', 'NUMBER', 'PHONE_NUMBER', 'EMAIL_ADDRESS', 'NAME']",
-        "Source": "str",
-        "Target": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class KeyMapDict(TypedDict, total=False):
+    """KeyMap as a plain dict."""
 
+    Name: str
+    """Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters."""
+    ObjectTypeKeyList: list[ObjectTypeKeyDict]
+    """Type: list[ObjectTypeKeyDict]."""
+
+
+class ObjectTypeKeyDict(TypedDict, total=False):
+    """ObjectTypeKey as a plain dict: An object that defines the Key element of a ProfileObject. A
+    Key is a special element that can be used to search for a customer profile."""
+
+    FieldNames: list[str]
+    """The reference for the key name of the fields map."""
+    StandardIdentifiers: list[
+        Literal[
+            "PROFILE",
+            "UNIQUE",
+            "SECONDARY",
+            "LOOKUP_ONLY",
+            "NEW_ONLY",
+            "ASSET",
+            "CASE",
+            "ORDER",
+            "AIR_PREFERENCE",
+            "AIR_BOOKING",
+            "AIR_SEGMENT",
+            "HOTEL_PREFERENCE",
+            "HOTEL_STAY_REVENUE",
+            "HOTEL_RESERVATION",
+            "LOYALTY",
+            "LOYALTY_TRANSACTION",
+            "LOYALTY_PROMOTION",
+            "WEB_ANALYTICS",
+            "DEVICE",
+            "COMMUNICATION_RECORD",
+        ]
+    ]
+    """The types of keys that a ProfileObject can have. Each ProfileObject can have only 1 UNIQUE
+    key but multiple PROFILE keys. PROFILE means that this key can be used to tie an object to a
+    PROFILE. UNIQUE means that it can be used to uniquely identify an object. If a key a is marked
+    as SECONDARY, it will be used to search for profiles after all other PROFILE keys have been
+    searched. A LOOKUP_ONLY key is only used to match a profile but is not persisted to be used for
+    searching of the profile. A NEW_ONLY key is only used if the profile does not already exist
+    before the object is ingested, otherwise it is only used for matching objects to profiles."""
+
+
+class ObjectTypeObjectTypeFieldDict(TypedDict, total=False):
+    """ObjectTypeObjectTypeField as a plain dict: Represents a field in a ProfileObjectType."""
+
+    ContentType: Literal["STRING", "NUMBER", "PHONE_NUMBER", "EMAIL_ADDRESS", "NAME"]
+    """The content type of the field. Used for determining equality when searching."""
+    Source: str
+    """A field of a ProfileObject. For example: _source.FirstName, where "_source" is a
+    ProfileObjectType of a Zendesk user and "FirstName" is a field in that ObjectType."""
+    Target: str
+    """The location of the data in the standard ProfileObject model. For example:
+    _profile.Address.PostalCode."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CustomerProfiles::ObjectType",
     schema_file="aws-customerprofiles-objecttype.json",
     primary_identifier=("/DomainName", "/ObjectTypeName"),
-    additional_identifiers=(),
     read_only=("/LastUpdatedAt", "/CreatedAt", "/MaxAvailableProfileObjectCount"),
     create_only=("/DomainName", "/ObjectTypeName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Fields", "/Keys", "/Keys/*/ObjectTypeKeyList"),
     required=("DomainName", "ObjectTypeName", "Description"),
     list_required=("DomainName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -141,155 +171,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FieldMap": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                },
-                "ObjectTypeField": {"$ref": "#/definitions/ObjectTypeField"},
-            },
-            "type": "object",
-        },
-        "KeyMap": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "ObjectTypeKeyList": {
-                    "items": {"$ref": "#/definitions/ObjectTypeKey"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ObjectTypeField": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentType": {
-                    "enum": ["STRING", "NUMBER", "PHONE_NUMBER", "EMAIL_ADDRESS", "NAME"],
-                    "type": "string",
-                },
-                "Source": {"maxLength": 1000, "minLength": 1, "type": "string"},
-                "Target": {"maxLength": 1000, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "ObjectTypeKey": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldNames": {
-                    "items": {
-                        "maxLength": 64,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9_-]+$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "StandardIdentifiers": {
-                    "items": {
-                        "enum": [
-                            "PROFILE",
-                            "UNIQUE",
-                            "SECONDARY",
-                            "LOOKUP_ONLY",
-                            "NEW_ONLY",
-                            "ASSET",
-                            "CASE",
-                            "ORDER",
-                            "AIR_PREFERENCE",
-                            "AIR_BOOKING",
-                            "AIR_SEGMENT",
-                            "HOTEL_PREFERENCE",
-                            "HOTEL_STAY_REVENUE",
-                            "HOTEL_RESERVATION",
-                            "LOYALTY",
-                            "LOYALTY_TRANSACTION",
-                            "LOYALTY_PROMOTION",
-                            "WEB_ANALYTICS",
-                            "DEVICE",
-                            "COMMUNICATION_RECORD",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AllowProfileCreation": {"type": "boolean"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 10000, "minLength": 1, "type": "string"},
-        "DomainName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "EncryptionKey": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "ExpirationDays": {"maximum": 1098, "minimum": 1, "type": "integer"},
-        "Fields": {"items": {"$ref": "#/definitions/FieldMap"}, "type": "array"},
-        "Keys": {"items": {"$ref": "#/definitions/KeyMap"}, "type": "array"},
-        "LastUpdatedAt": {"type": "string"},
-        "MaxAvailableProfileObjectCount": {"minimum": 0, "type": "integer"},
-        "MaxProfileObjectCount": {"minimum": 1, "type": "integer"},
-        "ObjectTypeName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z_][a-zA-Z_0-9-]*$",
-            "type": "string",
-        },
-        "SourceLastUpdatedTimestampFormat": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "SourcePriority": {"minimum": 1, "type": "integer"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TemplateId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-    },
-    "required": ["DomainName", "ObjectTypeName", "Description"],
-}
-
 
 class ObjectType(_Resource):
     """AWS::CustomerProfiles::ObjectType: An ObjectType resource of Amazon Connect Customer Profiles
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainName, ObjectTypeName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainName, ObjectTypeName.
+    Read-only attributes (known once deployed): CreatedAt, LastUpdatedAt,
+    MaxAvailableProfileObjectCount.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-customerprofiles-objecttype.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -297,13 +189,17 @@ class ObjectType(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ObjectTypeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "object_type.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The time of this integration got created."""
     LastUpdatedAt: str
+    """The time of this integration got last updated at."""
     MaxAvailableProfileObjectCount: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The maximum available number of profile objects"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllowProfileCreation: bool
     Description: str
     DomainName: str
@@ -318,45 +214,53 @@ class ObjectType(_Resource):
     Tags: list[TagDict]
     TemplateId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str,
+        DomainName: str,
+        ObjectTypeName: str,
+        AllowProfileCreation: bool | None = None,
+        EncryptionKey: str | None = None,
+        ExpirationDays: int | None = None,
+        Fields: list[FieldMap | FieldMapDict] | None = None,
+        Keys: list[KeyMap | KeyMapDict] | None = None,
+        MaxProfileObjectCount: int | None = None,
+        SourceLastUpdatedTimestampFormat: str | None = None,
+        SourcePriority: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TemplateId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CustomerProfiles::ObjectType; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str,
-            DomainName: str,
-            ObjectTypeName: str,
-            AllowProfileCreation: bool | None = None,
-            EncryptionKey: str | None = None,
-            ExpirationDays: int | None = None,
-            Fields: list[FieldMap | FieldMapDict] | None = None,
-            Keys: list[KeyMap | KeyMapDict] | None = None,
-            MaxProfileObjectCount: int | None = None,
-            SourceLastUpdatedTimestampFormat: str | None = None,
-            SourcePriority: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TemplateId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CustomerProfiles::ObjectType; `await` it inside an App to deploy it.
-
-            AllowProfileCreation: Indicates whether a profile should be created when data is received.
-            Description: Description of the profile object type.
-            DomainName: The unique name of the domain.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: Description of the profile object type. Required.
+            DomainName: The unique name of the domain. Create-only: changing it replaces the
+                resource. Required.
+            ObjectTypeName: The name of the profile object type. Create-only: changing it replaces
+                the resource. Required.
+            AllowProfileCreation: Indicates whether a profile should be created when data is
+                received.
             EncryptionKey: The default encryption key
             ExpirationDays: The default number of days until the data within the domain expires.
             Fields: A list of the name and ObjectType field.
             Keys: A list of unique keys that can be used to map data to the profile.
             MaxProfileObjectCount: The maximum number of profile objects for this object type
-            ObjectTypeName: The name of the profile object type.
-            SourceLastUpdatedTimestampFormat: The format of your sourceLastUpdatedTimestamp that was previously set up.
-            SourcePriority: Defines the priority order of object types.
+            SourceLastUpdatedTimestampFormat: The format of your sourceLastUpdatedTimestamp that was
+                previously set up.
+            SourcePriority: Defines the priority order of object types. Lower value indicates higher
+                priority.
             Tags: The tags (keys and values) associated with the integration.
             TemplateId: A unique identifier for the object template.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,79 +79,88 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EventParametersDict = TypedDict(
-    "EventParametersDict",
-    {
-        "EventType": "Required[str]",
-        "EventValueThreshold": "float",
-    },
-    total=False,
-)
 
-RecommenderEventsConfigDict = TypedDict(
-    "RecommenderEventsConfigDict",
-    {
-        "EventParametersList": "Required[list[EventParametersDict]]",
-    },
-    total=False,
-)
+class EventParametersDict(TypedDict, total=False):
+    """EventParameters as a plain dict: Event parameters with type and value threshold"""
 
-RecommenderRecommenderConfigDict = TypedDict(
-    "RecommenderRecommenderConfigDict",
-    {
-        "EventsConfig": "RecommenderEventsConfigDict",
-    },
-    total=False,
-)
+    EventType: Required[str]
+    """The type of event"""
+    EventValueThreshold: float
+    """The threshold of the event type. Only events with a value greater or equal to this threshold
+    will be considered for solution creation."""
 
-RecommenderTrainingMetricsDict = TypedDict(
-    "RecommenderTrainingMetricsDict",
-    {
-        "Metrics": "RecommenderTrainingMetricsMetricsDict",
-        "Time": "str",
-    },
-    total=False,
-)
 
-RecommenderTrainingMetricsMetricsDict = TypedDict(
-    "RecommenderTrainingMetricsMetricsDict",
-    {
-        "coverage": "float",
-        "freshness": "float",
-        "hit": "float",
-        "popularity": "float",
-        "recall": "float",
-        "similarity": "float",
-    },
-    total=False,
-)
+class RecommenderEventsConfigDict(TypedDict, total=False):
+    """RecommenderEventsConfig as a plain dict: Configuration for events used in the recommender"""
 
-RecommenderUpdateDict = TypedDict(
-    "RecommenderUpdateDict",
-    {
-        "CreationDateTime": "str",
-        "FailureReason": "str",
-        "LastUpdatedDateTime": "str",
-        "RecommenderConfig": "RecommenderRecommenderConfigDict",
-        "Status": "Literal['PENDING', 'IN_PROGRESS', 'STOPPING', 'STARTING', 'ACTIVE', 'INACTIVE', 'FAILED', 'DELETING']",
-    },
-    total=False,
-)
+    EventParametersList: Required[list[EventParametersDict]]
+    """List of event parameters with their value thresholds"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class RecommenderRecommenderConfigDict(TypedDict, total=False):
+    """RecommenderRecommenderConfig as a plain dict: Configuration for the recommender"""
+
+    EventsConfig: RecommenderEventsConfigDict
+    """Configuration for events used in the recommender"""
+
+
+class RecommenderTrainingMetricsDict(TypedDict, total=False):
+    """RecommenderTrainingMetrics as a plain dict."""
+
+    Metrics: RecommenderTrainingMetricsMetricsDict
+    """Training metrics by type"""
+    Time: str
+    """Timestamp of the training metrics"""
+
+
+class RecommenderTrainingMetricsMetricsDict(TypedDict, total=False):
+    """RecommenderTrainingMetricsMetrics as a plain dict: Training metrics by type"""
+
+    coverage: float
+    """Type: float."""
+    freshness: float
+    """Type: float."""
+    hit: float
+    """Type: float."""
+    popularity: float
+    """Type: float."""
+    recall: float
+    """Type: float."""
+    similarity: float
+    """Type: float."""
+
+
+class RecommenderUpdateDict(TypedDict, total=False):
+    """RecommenderUpdate as a plain dict: Information about the latest recommender update"""
+
+    CreationDateTime: str
+    """The timestamp of when the update was created"""
+    FailureReason: str
+    """The reason for update failure"""
+    LastUpdatedDateTime: str
+    """The timestamp of when the update was last modified"""
+    RecommenderConfig: RecommenderRecommenderConfigDict
+    """Configuration for the recommender"""
+    Status: Literal[
+        "PENDING", "IN_PROGRESS", "STOPPING", "STARTING", "ACTIVE", "INACTIVE", "FAILED", "DELETING"
+    ]
+    """The status of the recommender"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CustomerProfiles::Recommender",
     schema_file="aws-customerprofiles-recommender.json",
     primary_identifier=("/DomainName", "/RecommenderName"),
-    additional_identifiers=(),
     read_only=(
         "/RecommenderArn",
         "/Status",
@@ -158,18 +171,9 @@ METADATA = _TypeMetadata(
         "/TrainingMetrics",
     ),
     create_only=("/DomainName", "/RecommenderName", "/RecommenderRecipeName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DomainName", "RecommenderName", "RecommenderRecipeName"),
     list_required=("DomainName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -179,158 +183,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Description": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "DomainName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "EventParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "EventType": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "EventValueThreshold": {"type": "number"},
-            },
-            "required": ["EventType"],
-            "type": "object",
-        },
-        "EventsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EventParametersList": {
-                    "items": {"$ref": "#/definitions/EventParameters"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["EventParametersList"],
-            "type": "object",
-        },
-        "RecommenderConfig": {
-            "additionalProperties": False,
-            "properties": {"EventsConfig": {"$ref": "#/definitions/EventsConfig"}},
-            "type": "object",
-        },
-        "RecommenderName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "RecommenderRecipeName": {
-            "enum": [
-                "frequently-paired-items",
-                "personalized-ranking",
-                "popular-items",
-                "recommended-for-you",
-                "similar-items",
-                "trending-now",
-            ],
-            "maxLength": 255,
-            "minLength": 1,
-            "type": "string",
-        },
-        "RecommenderStatus": {
-            "enum": [
-                "PENDING",
-                "IN_PROGRESS",
-                "STOPPING",
-                "STARTING",
-                "ACTIVE",
-                "INACTIVE",
-                "FAILED",
-                "DELETING",
-            ],
-            "type": "string",
-        },
-        "RecommenderUpdate": {
-            "additionalProperties": False,
-            "properties": {
-                "CreationDateTime": {"type": "string"},
-                "FailureReason": {"type": "string"},
-                "LastUpdatedDateTime": {"type": "string"},
-                "RecommenderConfig": {"$ref": "#/definitions/RecommenderConfig"},
-                "Status": {"$ref": "#/definitions/RecommenderStatus"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TrainingMetrics": {
-            "additionalProperties": False,
-            "properties": {
-                "Metrics": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "coverage": {"type": "number"},
-                        "freshness": {"type": "number"},
-                        "hit": {"type": "number"},
-                        "popularity": {"type": "number"},
-                        "recall": {"type": "number"},
-                        "similarity": {"type": "number"},
-                    },
-                    "type": "object",
-                },
-                "Time": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "DomainName": {"$ref": "#/definitions/DomainName"},
-        "FailureReason": {"type": "string"},
-        "LastUpdatedAt": {"type": "string"},
-        "LatestRecommenderUpdate": {"$ref": "#/definitions/RecommenderUpdate"},
-        "RecommenderArn": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^arn:([a-z\\d-]+):profile:.*:.*:.+$",
-            "type": "string",
-        },
-        "RecommenderConfig": {"$ref": "#/definitions/RecommenderConfig"},
-        "RecommenderName": {"$ref": "#/definitions/RecommenderName"},
-        "RecommenderRecipeName": {"$ref": "#/definitions/RecommenderRecipeName"},
-        "Status": {"$ref": "#/definitions/RecommenderStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TrainingMetrics": {
-            "items": {"$ref": "#/definitions/TrainingMetrics"},
-            "maxItems": 5,
-            "type": "array",
-        },
-    },
-    "required": ["DomainName", "RecommenderName", "RecommenderRecipeName"],
-}
-
 
 class Recommender(_Resource):
-    """AWS::CustomerProfiles::Recommender: Resource Type definition for AWS::CustomerProfiles::Recommender
+    """AWS::CustomerProfiles::Recommender: Resource Type definition for
+    AWS::CustomerProfiles::Recommender
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainName, RecommenderName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainName, RecommenderName,
+    RecommenderRecipeName.
+    Read-only attributes (known once deployed): CreatedAt, FailureReason, LastUpdatedAt,
+    LatestRecommenderUpdate, RecommenderArn, Status, TrainingMetrics.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-customerprofiles-recommender.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -338,19 +203,27 @@ class Recommender(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RecommenderAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "recommender.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp of when the recommender was created."""
     FailureReason: str
+    """The reason for recommender failure."""
     LastUpdatedAt: str
+    """The timestamp of when the recommender was last updated."""
     LatestRecommenderUpdate: RecommenderUpdateDict
+    """Information about the latest recommender update"""
     RecommenderArn: str
+    """The Amazon Resource Name (ARN) of the recommender."""
     Status: Literal[
         "PENDING", "IN_PROGRESS", "STOPPING", "STARTING", "ACTIVE", "INACTIVE", "FAILED", "DELETING"
     ]
+    """The status of the recommender"""
     TrainingMetrics: list[RecommenderTrainingMetricsDict]
-    # Declared properties (as declared, or as AWS returned them).
+    """Items: at most 5 items."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DomainName: str
     RecommenderConfig: RecommenderRecommenderConfigDict
@@ -365,35 +238,46 @@ class Recommender(_Resource):
     ]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainName: str,
+        RecommenderName: str,
+        RecommenderRecipeName: Literal[
+            "frequently-paired-items",
+            "personalized-ranking",
+            "popular-items",
+            "recommended-for-you",
+            "similar-items",
+            "trending-now",
+        ],
+        Description: str | None = None,
+        RecommenderConfig: RecommenderRecommenderConfig
+        | RecommenderRecommenderConfigDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CustomerProfiles::Recommender; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainName: str,
-            RecommenderName: str,
-            RecommenderRecipeName: Literal[
-                "frequently-paired-items",
-                "personalized-ranking",
-                "popular-items",
-                "recommended-for-you",
-                "similar-items",
-                "trending-now",
-            ],
-            Description: str | None = None,
-            RecommenderConfig: RecommenderRecommenderConfig
-            | RecommenderRecommenderConfigDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CustomerProfiles::Recommender; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainName: The name of the domain for which the recommender will be created
+                Create-only: changing it replaces the resource. Required.
+            RecommenderName: The name of the recommender Create-only: changing it replaces the
+                resource. Required.
+            RecommenderRecipeName: The name of the recommender recipe. Create-only: changing it
+                replaces the resource. Required.
+            Description: The description of the recommender.
+            RecommenderConfig: Configuration for the recommender
             Tags: The tags used to organize, track, or control access for this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RecommenderFilterTagsItemDict = TypedDict(
-    "RecommenderFilterTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class RecommenderFilterTagsItemDict(TypedDict, total=False):
+    """RecommenderFilterTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CustomerProfiles::RecommenderFilter",
     schema_file="aws-customerprofiles-recommenderfilter.json",
@@ -73,18 +79,9 @@ METADATA = _TypeMetadata(
         "/RecommenderSchemaName",
         "/Description",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DomainName", "RecommenderFilterName", "RecommenderFilterExpression"),
     list_required=("DomainName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 390,
         "read": 120,
@@ -94,64 +91,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "DomainName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "RecommenderFilterArn": {
-            "pattern": "^arn:([a-z\\d-]+):profile:.*:.*:.+$",
-            "type": "string",
-        },
-        "RecommenderFilterExpression": {"maxLength": 2500, "minLength": 1, "type": "string"},
-        "RecommenderFilterName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "RecommenderSchemaName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "Status": {"type": "string"},
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                        "type": "string",
-                    },
-                    "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "maxItems": 50,
-            "type": "array",
-        },
-    },
-    "required": ["DomainName", "RecommenderFilterName", "RecommenderFilterExpression"],
-}
-
 
 class RecommenderFilter(_Resource):
-    """AWS::CustomerProfiles::RecommenderFilter: A recommender filter that specifies which items to include or exclude from recommendations under an Amazon Connect Customer Profiles domain.
+    """AWS::CustomerProfiles::RecommenderFilter: A recommender filter that specifies which items to
+    include or exclude from recommendations under an Amazon Connect Customer Profiles domain.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RecommenderFilterArn.
+    Also identified by: DomainName, RecommenderFilterName.
+    Replaced when any of these change (create-only): DomainName, RecommenderFilterName,
+    RecommenderFilterExpression, RecommenderSchemaName, Description.
+    Read-only attributes (known once deployed): CreatedAt, RecommenderFilterArn, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-customerprofiles-recommenderfilter.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -161,13 +113,19 @@ class RecommenderFilter(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RecommenderFilterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "recommender_filter.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp of when the recommender filter was created."""
     RecommenderFilterArn: str
+    """The Amazon Resource Name (ARN) of the recommender filter."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the recommender filter."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DomainName: str
     RecommenderFilterExpression: str
@@ -175,31 +133,41 @@ class RecommenderFilter(_Resource):
     RecommenderSchemaName: str
     Tags: list[RecommenderFilterTagsItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainName: str,
+        RecommenderFilterExpression: str,
+        RecommenderFilterName: str,
+        Description: str | None = None,
+        RecommenderSchemaName: str | None = None,
+        Tags: list[RecommenderFilterTagsItem | RecommenderFilterTagsItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CustomerProfiles::RecommenderFilter; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainName: str,
-            RecommenderFilterExpression: str,
-            RecommenderFilterName: str,
-            Description: str | None = None,
-            RecommenderSchemaName: str | None = None,
-            Tags: list[RecommenderFilterTagsItem | RecommenderFilterTagsItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CustomerProfiles::RecommenderFilter; `await` it inside an App to deploy it.
-
-            Description: The description of the recommender filter.
-            DomainName: The unique name of the domain.
-            RecommenderFilterExpression: The filter expression that defines which items to include or exclude from recommendations.
-            RecommenderFilterName: The name of the recommender filter.
-            RecommenderSchemaName: The name of the recommender schema to use for this recommender filter.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainName: The unique name of the domain. Create-only: changing it replaces the
+                resource. Required.
+            RecommenderFilterExpression: The filter expression that defines which items to include
+                or exclude from recommendations. Create-only: changing it replaces the resource.
+                Required.
+            RecommenderFilterName: The name of the recommender filter. Create-only: changing it
+                replaces the resource. Required.
+            Description: The description of the recommender filter. Create-only: changing it
+                replaces the resource.
+            RecommenderSchemaName: The name of the recommender schema to use for this recommender
+                filter. If not specified, the default schema is used. Create-only: changing it
+                replaces the resource.
             Tags: The tags used to organize, track, or control access for this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

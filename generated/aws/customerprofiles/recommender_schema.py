@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,25 +59,28 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RecommenderSchemaFieldDict = TypedDict(
-    "RecommenderSchemaFieldDict",
-    {
-        "ContentType": "Literal['STRING', 'NUMBER']",
-        "FeatureType": "Literal['TEXTUAL', 'CATEGORICAL']",
-        "TargetFieldName": "Required[str]",
-    },
-    total=False,
-)
 
-RecommenderSchemaTagsItemDict = TypedDict(
-    "RecommenderSchemaTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class RecommenderSchemaFieldDict(TypedDict, total=False):
+    """RecommenderSchemaField as a plain dict."""
 
+    ContentType: Literal["STRING", "NUMBER"]
+    """Allowed values: 'STRING', 'NUMBER'."""
+    FeatureType: Literal["TEXTUAL", "CATEGORICAL"]
+    """Allowed values: 'TEXTUAL', 'CATEGORICAL'."""
+    TargetFieldName: Required[str]
+    """Length: 1 to 1000 characters."""
+
+
+class RecommenderSchemaTagsItemDict(TypedDict, total=False):
+    """RecommenderSchemaTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CustomerProfiles::RecommenderSchema",
     schema_file="aws-customerprofiles-recommenderschema.json",
@@ -81,17 +88,10 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/DomainName", "/RecommenderSchemaName"),),
     read_only=("/Arn", "/CreatedAt", "/Status"),
     create_only=("/DomainName", "/RecommenderSchemaName", "/Fields"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Fields/*", "/Tags"),
     required=("DomainName", "RecommenderSchemaName", "Fields"),
     list_required=("DomainName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -103,78 +103,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "RecommenderSchemaField": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentType": {"enum": ["STRING", "NUMBER"], "type": "string"},
-                "FeatureType": {"enum": ["TEXTUAL", "CATEGORICAL"], "type": "string"},
-                "TargetFieldName": {"maxLength": 1000, "minLength": 1, "type": "string"},
-            },
-            "required": ["TargetFieldName"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"pattern": "^arn:([a-z\\d-]+):profile:.*:.*:.+$", "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "DomainName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "Fields": {
-            "additionalProperties": False,
-            "maxProperties": 2,
-            "minProperties": 1,
-            "patternProperties": {
-                "^.+$": {
-                    "items": {"$ref": "#/definitions/RecommenderSchemaField"},
-                    "maxItems": 9,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "RecommenderSchemaName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "Status": {"enum": ["ACTIVE", "DELETING"], "type": "string"},
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                        "type": "string",
-                    },
-                    "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "maxItems": 50,
-            "type": "array",
-        },
-    },
-    "required": ["DomainName", "RecommenderSchemaName", "Fields"],
-}
-
 
 class RecommenderSchema(_Resource):
-    """AWS::CustomerProfiles::RecommenderSchema: A recommender schema defining the set of data columns available for training recommenders and filters under an Amazon Connect Customer Profiles domain...
+    """AWS::CustomerProfiles::RecommenderSchema: A recommender schema defining the set of data
+    columns available for training recommenders and filters under an Amazon Connect Customer
+    Profiles domain.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: DomainName, RecommenderSchemaName.
+    Replaced when any of these change (create-only): DomainName, RecommenderSchemaName, Fields.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-customerprofiles-recommenderschema.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -184,35 +125,51 @@ class RecommenderSchema(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RecommenderSchemaAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "recommender_schema.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:([a-z\\d-]+):profile:.*:.*:.+$"""
     CreatedAt: str
+    """Type: str."""
     Status: Literal["ACTIVE", "DELETING"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'ACTIVE', 'DELETING'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DomainName: str
-    Fields: dict[str, Any]
+    Fields: dict[str, list[RecommenderSchemaFieldDict]]
     RecommenderSchemaName: str
     Tags: list[RecommenderSchemaTagsItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainName: str,
+        Fields: dict[str, list[RecommenderSchemaField | RecommenderSchemaFieldDict]],
+        RecommenderSchemaName: str,
+        Tags: list[RecommenderSchemaTagsItem | RecommenderSchemaTagsItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CustomerProfiles::RecommenderSchema; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainName: str,
-            Fields: dict[str, Any],
-            RecommenderSchemaName: str,
-            Tags: list[RecommenderSchemaTagsItem | RecommenderSchemaTagsItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CustomerProfiles::RecommenderSchema; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainName: Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters. Create-only: changing
+                it replaces the resource. Required.
+            Fields: Type: dict[str, list[RecommenderSchemaFieldDict]]. Create-only: changing it
+                replaces the resource. Required.
+            RecommenderSchemaName: Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters.
+                Create-only: changing it replaces the resource. Required.
+            Tags: Items: at most 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -119,198 +123,278 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AddressDimensionDict = TypedDict(
-    "AddressDimensionDict",
-    {
-        "City": "ProfileDimensionDict",
-        "Country": "ProfileDimensionDict",
-        "County": "ProfileDimensionDict",
-        "PostalCode": "ProfileDimensionDict",
-        "Province": "ProfileDimensionDict",
-        "State": "ProfileDimensionDict",
-    },
-    total=False,
-)
 
-AttributeDimensionDict = TypedDict(
-    "AttributeDimensionDict",
-    {
-        "DimensionType": "Required[Literal['INCLUSIVE', 'EXCLUSIVE', 'CONTAINS', 'BEGINS_WITH', 'ENDS_WITH', 'BEFORE', 'AFTER', 'BETWEEN', 'NOT_BETWEEN', 'ON', 'GREATER_THAN', 'LESS_THAN', 'GREATER_THAN_OR_EQUAL', 'LESS_THAN_OR_EQUAL', 'EQUAL']]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
+class AddressDimensionDict(TypedDict, total=False):
+    """AddressDimension as a plain dict: The address based criteria for the segment."""
 
-CalculatedAttributeDimensionDict = TypedDict(
-    "CalculatedAttributeDimensionDict",
-    {
-        "ConditionOverrides": "SegmentDefinitionConditionOverridesDict",
-        "DimensionType": "Required[Literal['INCLUSIVE', 'EXCLUSIVE', 'CONTAINS', 'BEGINS_WITH', 'ENDS_WITH', 'BEFORE', 'AFTER', 'BETWEEN', 'NOT_BETWEEN', 'ON', 'GREATER_THAN', 'LESS_THAN', 'GREATER_THAN_OR_EQUAL', 'LESS_THAN_OR_EQUAL', 'EQUAL']]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
+    City: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    Country: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    County: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    PostalCode: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    Province: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    State: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
 
-DateDimensionDict = TypedDict(
-    "DateDimensionDict",
-    {
-        "DimensionType": "Required[Literal['BEFORE', 'AFTER', 'BETWEEN', 'NOT_BETWEEN', 'ON']]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
 
-ExtraLengthValueProfileDimensionDict = TypedDict(
-    "ExtraLengthValueProfileDimensionDict",
-    {
-        "DimensionType": "Required[Literal['INCLUSIVE', 'EXCLUSIVE', 'CONTAINS', 'BEGINS_WITH', 'ENDS_WITH']]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
+class AttributeDimensionDict(TypedDict, total=False):
+    """AttributeDimension as a plain dict: Specifies attribute based criteria for a segment."""
 
-GroupDict = TypedDict(
-    "GroupDict",
-    {
-        "Dimensions": "list[GroupDimensionsItemOption1Dict | GroupDimensionsItemOption2Dict]",
-        "SourceSegments": "list[SourceSegmentDict]",
-        "SourceType": "Literal['ALL', 'ANY', 'NONE']",
-        "Type": "Literal['ALL', 'ANY', 'NONE']",
-    },
-    total=False,
-)
+    DimensionType: Required[
+        Literal[
+            "INCLUSIVE",
+            "EXCLUSIVE",
+            "CONTAINS",
+            "BEGINS_WITH",
+            "ENDS_WITH",
+            "BEFORE",
+            "AFTER",
+            "BETWEEN",
+            "NOT_BETWEEN",
+            "ON",
+            "GREATER_THAN",
+            "LESS_THAN",
+            "GREATER_THAN_OR_EQUAL",
+            "LESS_THAN_OR_EQUAL",
+            "EQUAL",
+        ]
+    ]
+    """The type of segment dimension to use."""
+    Values: Required[list[str]]
+    """Items: 1 to 50 items. Each item: Length: 1 to 255 characters."""
 
-GroupDimensionsItemOption1Dict = TypedDict(
-    "GroupDimensionsItemOption1Dict",
-    {
-        "ProfileAttributes": "Required[SegmentDefinitionProfileAttributesDict]",
-    },
-    total=False,
-)
 
-GroupDimensionsItemOption2Dict = TypedDict(
-    "GroupDimensionsItemOption2Dict",
-    {
-        "CalculatedAttributes": "dict[str, Any]",
-    },
-    total=False,
-)
+class CalculatedAttributeDimensionDict(TypedDict, total=False):
+    """CalculatedAttributeDimension as a plain dict: Specifies calculated attribute based criteria
+    for a segment."""
 
-ProfileDimensionDict = TypedDict(
-    "ProfileDimensionDict",
-    {
-        "DimensionType": "Required[Literal['INCLUSIVE', 'EXCLUSIVE', 'CONTAINS', 'BEGINS_WITH', 'ENDS_WITH']]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
+    ConditionOverrides: SegmentDefinitionConditionOverridesDict
+    """Overrides the condition block within the original calculated attribute definition."""
+    DimensionType: Required[
+        Literal[
+            "INCLUSIVE",
+            "EXCLUSIVE",
+            "CONTAINS",
+            "BEGINS_WITH",
+            "ENDS_WITH",
+            "BEFORE",
+            "AFTER",
+            "BETWEEN",
+            "NOT_BETWEEN",
+            "ON",
+            "GREATER_THAN",
+            "LESS_THAN",
+            "GREATER_THAN_OR_EQUAL",
+            "LESS_THAN_OR_EQUAL",
+            "EQUAL",
+        ]
+    ]
+    """The type of segment dimension to use."""
+    Values: Required[list[str]]
+    """Items: 1 to 50 items. Each item: Length: 1 to 255 characters."""
 
-ProfileTypeDimensionDict = TypedDict(
-    "ProfileTypeDimensionDict",
-    {
-        "DimensionType": "Required[Literal['INCLUSIVE', 'EXCLUSIVE']]",
-        "Values": "Required[list[Literal['ACCOUNT_PROFILE', 'PROFILE']]]",
-    },
-    total=False,
-)
 
-RangeOverrideDict = TypedDict(
-    "RangeOverrideDict",
-    {
-        "End": "int",
-        "Start": "Required[int]",
-        "Unit": "Required[Literal['DAYS']]",
-    },
-    total=False,
-)
+class DateDimensionDict(TypedDict, total=False):
+    """DateDimension as a plain dict: Specifies date based criteria for a segment."""
 
-SegmentDefinitionConditionOverridesDict = TypedDict(
-    "SegmentDefinitionConditionOverridesDict",
-    {
-        "Range": "RangeOverrideDict",
-    },
-    total=False,
-)
+    DimensionType: Required[Literal["BEFORE", "AFTER", "BETWEEN", "NOT_BETWEEN", "ON"]]
+    """The type of segment dimension to use for a date dimension."""
+    Values: Required[list[str]]
+    """Items: 1 to 50 items."""
 
-SegmentDefinitionProfileAttributesDict = TypedDict(
-    "SegmentDefinitionProfileAttributesDict",
-    {
-        "AccountNumber": "ProfileDimensionDict",
-        "AdditionalInformation": "ExtraLengthValueProfileDimensionDict",
-        "Address": "AddressDimensionDict",
-        "Attributes": "dict[str, Any]",
-        "BillingAddress": "AddressDimensionDict",
-        "BirthDate": "DateDimensionDict",
-        "BusinessEmailAddress": "ProfileDimensionDict",
-        "BusinessName": "ProfileDimensionDict",
-        "BusinessPhoneNumber": "ProfileDimensionDict",
-        "EmailAddress": "ProfileDimensionDict",
-        "FirstName": "ProfileDimensionDict",
-        "GenderString": "ProfileDimensionDict",
-        "HomePhoneNumber": "ProfileDimensionDict",
-        "LastName": "ProfileDimensionDict",
-        "MailingAddress": "AddressDimensionDict",
-        "MiddleName": "ProfileDimensionDict",
-        "MobilePhoneNumber": "ProfileDimensionDict",
-        "PartyTypeString": "ProfileDimensionDict",
-        "PersonalEmailAddress": "ProfileDimensionDict",
-        "PhoneNumber": "ProfileDimensionDict",
-        "ProfileType": "ProfileTypeDimensionDict",
-        "ShippingAddress": "AddressDimensionDict",
-    },
-    total=False,
-)
 
-SegmentDefinitionSegmentSortDict = TypedDict(
-    "SegmentDefinitionSegmentSortDict",
-    {
-        "Attributes": "Required[list[SortAttributeDict]]",
-    },
-    total=False,
-)
+class ExtraLengthValueProfileDimensionDict(TypedDict, total=False):
+    """ExtraLengthValueProfileDimension as a plain dict: Specifies criteria for a segment using
+    extended-length string values."""
 
-SegmentGroupDict = TypedDict(
-    "SegmentGroupDict",
-    {
-        "Groups": "list[GroupDict]",
-        "Include": "Literal['ALL', 'ANY', 'NONE']",
-    },
-    total=False,
-)
+    DimensionType: Required[
+        Literal["INCLUSIVE", "EXCLUSIVE", "CONTAINS", "BEGINS_WITH", "ENDS_WITH"]
+    ]
+    """The type of segment dimension to use for a string dimension."""
+    Values: Required[list[str]]
+    """Items: 1 to 50 items. Each item: Length: 1 to 1000 characters."""
 
-SortAttributeDict = TypedDict(
-    "SortAttributeDict",
-    {
-        "DataType": "Literal['STRING', 'NUMBER', 'DATE']",
-        "Name": "Required[str]",
-        "Order": "Required[Literal['ASC', 'DESC']]",
-        "Type": "Literal['PROFILE', 'CALCULATED']",
-    },
-    total=False,
-)
 
-SourceSegmentDict = TypedDict(
-    "SourceSegmentDict",
-    {
-        "SegmentDefinitionName": "str",
-    },
-    total=False,
-)
+class GroupDict(TypedDict, total=False):
+    """Group as a plain dict: An array that defines the set of segment criteria to evaluate when
+    handling segment groups for the segment."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Dimensions: list[GroupDimensionsItemOption1Dict | GroupDimensionsItemOption2Dict]
+    """Type: list[GroupDimensionsItemOption1Dict | GroupDimensionsItemOption2Dict]."""
+    SourceSegments: list[SourceSegmentDict]
+    """Type: list[SourceSegmentDict]."""
+    SourceType: Literal["ALL", "ANY", "NONE"]
+    """Specifies the operator on how to handle multiple groups within the same segment."""
+    Type: Literal["ALL", "ANY", "NONE"]
+    """Specifies the operator on how to handle multiple groups within the same segment."""
 
+
+class GroupDimensionsItemOption1Dict(TypedDict, total=False):
+    """GroupDimensionsItemOption1 as a plain dict."""
+
+    ProfileAttributes: Required[SegmentDefinitionProfileAttributesDict]
+    """Specifies the dimension settings within profile attributes for a segment."""
+
+
+class GroupDimensionsItemOption2Dict(TypedDict, total=False):
+    """GroupDimensionsItemOption2 as a plain dict."""
+
+    CalculatedAttributes: dict[str, CalculatedAttributeDimensionDict]
+    """One or more calculated attributes to use as criteria for the segment."""
+
+
+class ProfileDimensionDict(TypedDict, total=False):
+    """ProfileDimension as a plain dict: Specifies profile based criteria for a segment."""
+
+    DimensionType: Required[
+        Literal["INCLUSIVE", "EXCLUSIVE", "CONTAINS", "BEGINS_WITH", "ENDS_WITH"]
+    ]
+    """The type of segment dimension to use for a string dimension."""
+    Values: Required[list[str]]
+    """Items: 1 to 50 items. Each item: Length: 1 to 255 characters."""
+
+
+class ProfileTypeDimensionDict(TypedDict, total=False):
+    """ProfileTypeDimension as a plain dict: Specifies profile type based criteria for a segment."""
+
+    DimensionType: Required[Literal["INCLUSIVE", "EXCLUSIVE"]]
+    """The type of segment dimension to use for a profile type dimension."""
+    Values: Required[list[Literal["ACCOUNT_PROFILE", "PROFILE"]]]
+    """Items: exactly 1 items. Each item: Allowed values: 'ACCOUNT_PROFILE', 'PROFILE'."""
+
+
+class RangeOverrideDict(TypedDict, total=False):
+    """RangeOverride as a plain dict: Defines the range to be applied to the calculated attribute
+    definition."""
+
+    End: int
+    """The ending point for this overridden range. Positive numbers indicate how many days in the
+    past data should be included, and negative numbers indicate how many days in the future."""
+    Start: Required[int]
+    """The starting point for this overridden range. Positive numbers indicate how many days in the
+    past data should be included, and negative numbers indicate how many days in the future."""
+    Unit: Required[Literal["DAYS"]]
+    """The unit to be applied to the range."""
+
+
+class SegmentDefinitionConditionOverridesDict(TypedDict, total=False):
+    """SegmentDefinitionConditionOverrides as a plain dict: Overrides the condition block within the
+    original calculated attribute definition."""
+
+    Range: RangeOverrideDict
+    """Defines the range to be applied to the calculated attribute definition."""
+
+
+class SegmentDefinitionProfileAttributesDict(TypedDict, total=False):
+    """SegmentDefinitionProfileAttributes as a plain dict: Specifies the dimension settings within
+    profile attributes for a segment."""
+
+    AccountNumber: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    AdditionalInformation: ExtraLengthValueProfileDimensionDict
+    """Specifies criteria for a segment using extended-length string values."""
+    Address: AddressDimensionDict
+    """The address based criteria for the segment."""
+    Attributes: dict[str, AttributeDimensionDict]
+    """One or more custom attributes to use as criteria for the segment."""
+    BillingAddress: AddressDimensionDict
+    """The address based criteria for the segment."""
+    BirthDate: DateDimensionDict
+    """Specifies date based criteria for a segment."""
+    BusinessEmailAddress: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    BusinessName: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    BusinessPhoneNumber: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    EmailAddress: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    FirstName: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    GenderString: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    HomePhoneNumber: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    LastName: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    MailingAddress: AddressDimensionDict
+    """The address based criteria for the segment."""
+    MiddleName: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    MobilePhoneNumber: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    PartyTypeString: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    PersonalEmailAddress: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    PhoneNumber: ProfileDimensionDict
+    """Specifies profile based criteria for a segment."""
+    ProfileType: ProfileTypeDimensionDict
+    """Specifies profile type based criteria for a segment."""
+    ShippingAddress: AddressDimensionDict
+    """The address based criteria for the segment."""
+
+
+class SegmentDefinitionSegmentSortDict(TypedDict, total=False):
+    """SegmentDefinitionSegmentSort as a plain dict: Defines how segments should be sorted and
+    ordered in the results."""
+
+    Attributes: Required[list[SortAttributeDict]]
+    """A list of attributes used to sort the segments and their ordering preferences."""
+
+
+class SegmentGroupDict(TypedDict, total=False):
+    """SegmentGroup as a plain dict."""
+
+    Groups: list[GroupDict]
+    """Type: list[GroupDict]."""
+    Include: Literal["ALL", "ANY", "NONE"]
+    """Specifies the operator on how to handle multiple groups within the same segment."""
+
+
+class SortAttributeDict(TypedDict, total=False):
+    """SortAttribute as a plain dict: Defines the characteristics and rules for sorting by a
+    specific attribute."""
+
+    DataType: Literal["STRING", "NUMBER", "DATE"]
+    """The data type of the sort attribute (e.g., string, number, date)."""
+    Name: Required[str]
+    """The name of the attribute to sort by."""
+    Order: Required[Literal["ASC", "DESC"]]
+    """The sort order for the attribute (ascending or descending)."""
+    Type: Literal["PROFILE", "CALCULATED"]
+    """The type of attribute (e.g., profile, calculated)."""
+
+
+class SourceSegmentDict(TypedDict, total=False):
+    """SourceSegment as a plain dict: The base segment to build the segment on."""
+
+    SegmentDefinitionName: str
+    """Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 64 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::CustomerProfiles::SegmentDefinition",
     schema_file="aws-customerprofiles-segmentdefinition.json",
     primary_identifier=("/DomainName", "/SegmentDefinitionName"),
-    additional_identifiers=(),
     read_only=("/CreatedAt", "/SegmentDefinitionArn", "/SegmentType"),
     create_only=(
         "/DomainName",
@@ -319,8 +403,6 @@ METADATA = _TypeMetadata(
         "/SegmentGroups",
         "/SegmentSqlQuery",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/SegmentGroups/Groups/*/Dimensions/*/CalculatedAttributes/*/Values",
         "/SegmentGroups/Groups/*/Dimensions/*/ProfileAttributes/AccountNumber/Values",
@@ -369,13 +451,7 @@ METADATA = _TypeMetadata(
     ),
     required=("DomainName", "DisplayName", "SegmentDefinitionName"),
     list_required=("DomainName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -385,331 +461,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AddressDimension": {
-            "additionalProperties": False,
-            "properties": {
-                "City": {"$ref": "#/definitions/ProfileDimension"},
-                "Country": {"$ref": "#/definitions/ProfileDimension"},
-                "County": {"$ref": "#/definitions/ProfileDimension"},
-                "PostalCode": {"$ref": "#/definitions/ProfileDimension"},
-                "Province": {"$ref": "#/definitions/ProfileDimension"},
-                "State": {"$ref": "#/definitions/ProfileDimension"},
-            },
-            "type": "object",
-        },
-        "AttributeDimension": {
-            "additionalProperties": False,
-            "properties": {
-                "DimensionType": {"$ref": "#/definitions/AttributeDimensionType"},
-                "Values": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["DimensionType", "Values"],
-            "type": "object",
-        },
-        "AttributeDimensionType": {
-            "enum": [
-                "INCLUSIVE",
-                "EXCLUSIVE",
-                "CONTAINS",
-                "BEGINS_WITH",
-                "ENDS_WITH",
-                "BEFORE",
-                "AFTER",
-                "BETWEEN",
-                "NOT_BETWEEN",
-                "ON",
-                "GREATER_THAN",
-                "LESS_THAN",
-                "GREATER_THAN_OR_EQUAL",
-                "LESS_THAN_OR_EQUAL",
-                "EQUAL",
-            ],
-            "type": "string",
-        },
-        "CalculatedAttributeDimension": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionOverrides": {"$ref": "#/definitions/ConditionOverrides"},
-                "DimensionType": {"$ref": "#/definitions/AttributeDimensionType"},
-                "Values": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["DimensionType", "Values"],
-            "type": "object",
-        },
-        "CalculatedCustomAttributes": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z_][a-zA-Z_0-9-]*$": {"$ref": "#/definitions/CalculatedAttributeDimension"}
-            },
-            "type": "object",
-        },
-        "ConditionOverrides": {
-            "additionalProperties": False,
-            "properties": {"Range": {"$ref": "#/definitions/RangeOverride"}},
-            "type": "object",
-        },
-        "CustomAttributes": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z_][a-zA-Z_0-9-]*$": {"$ref": "#/definitions/AttributeDimension"}
-            },
-            "type": "object",
-        },
-        "DateDimension": {
-            "additionalProperties": False,
-            "properties": {
-                "DimensionType": {"$ref": "#/definitions/DateDimensionType"},
-                "Values": {
-                    "items": {"type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["DimensionType", "Values"],
-            "type": "object",
-        },
-        "DateDimensionType": {
-            "enum": ["BEFORE", "AFTER", "BETWEEN", "NOT_BETWEEN", "ON"],
-            "type": "string",
-        },
-        "Dimension": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ProfileAttributes": {"$ref": "#/definitions/ProfileAttributes"}
-                    },
-                    "required": ["ProfileAttributes"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CalculatedAttributes": {"$ref": "#/definitions/CalculatedCustomAttributes"}
-                    },
-                    "type": "object",
-                },
-            ]
-        },
-        "ExtraLengthValueProfileDimension": {
-            "additionalProperties": False,
-            "properties": {
-                "DimensionType": {"$ref": "#/definitions/StringDimensionType"},
-                "Values": {
-                    "items": {"maxLength": 1000, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["DimensionType", "Values"],
-            "type": "object",
-        },
-        "Group": {
-            "additionalProperties": False,
-            "properties": {
-                "Dimensions": {"items": {"$ref": "#/definitions/Dimension"}, "type": "array"},
-                "SourceSegments": {
-                    "items": {"$ref": "#/definitions/SourceSegment"},
-                    "type": "array",
-                },
-                "SourceType": {"$ref": "#/definitions/IncludeOptions"},
-                "Type": {"$ref": "#/definitions/IncludeOptions"},
-            },
-            "type": "object",
-        },
-        "IncludeOptions": {"enum": ["ALL", "ANY", "NONE"], "type": "string"},
-        "ProfileAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountNumber": {"$ref": "#/definitions/ProfileDimension"},
-                "AdditionalInformation": {"$ref": "#/definitions/ExtraLengthValueProfileDimension"},
-                "Address": {"$ref": "#/definitions/AddressDimension"},
-                "Attributes": {"$ref": "#/definitions/CustomAttributes"},
-                "BillingAddress": {"$ref": "#/definitions/AddressDimension"},
-                "BirthDate": {"$ref": "#/definitions/DateDimension"},
-                "BusinessEmailAddress": {"$ref": "#/definitions/ProfileDimension"},
-                "BusinessName": {"$ref": "#/definitions/ProfileDimension"},
-                "BusinessPhoneNumber": {"$ref": "#/definitions/ProfileDimension"},
-                "EmailAddress": {"$ref": "#/definitions/ProfileDimension"},
-                "FirstName": {"$ref": "#/definitions/ProfileDimension"},
-                "GenderString": {"$ref": "#/definitions/ProfileDimension"},
-                "HomePhoneNumber": {"$ref": "#/definitions/ProfileDimension"},
-                "LastName": {"$ref": "#/definitions/ProfileDimension"},
-                "MailingAddress": {"$ref": "#/definitions/AddressDimension"},
-                "MiddleName": {"$ref": "#/definitions/ProfileDimension"},
-                "MobilePhoneNumber": {"$ref": "#/definitions/ProfileDimension"},
-                "PartyTypeString": {"$ref": "#/definitions/ProfileDimension"},
-                "PersonalEmailAddress": {"$ref": "#/definitions/ProfileDimension"},
-                "PhoneNumber": {"$ref": "#/definitions/ProfileDimension"},
-                "ProfileType": {"$ref": "#/definitions/ProfileTypeDimension"},
-                "ShippingAddress": {"$ref": "#/definitions/AddressDimension"},
-            },
-            "type": "object",
-        },
-        "ProfileDimension": {
-            "additionalProperties": False,
-            "properties": {
-                "DimensionType": {"$ref": "#/definitions/StringDimensionType"},
-                "Values": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["DimensionType", "Values"],
-            "type": "object",
-        },
-        "ProfileType": {"enum": ["ACCOUNT_PROFILE", "PROFILE"], "type": "string"},
-        "ProfileTypeDimension": {
-            "additionalProperties": False,
-            "properties": {
-                "DimensionType": {"$ref": "#/definitions/ProfileTypeDimensionType"},
-                "Values": {
-                    "items": {"$ref": "#/definitions/ProfileType"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["DimensionType", "Values"],
-            "type": "object",
-        },
-        "ProfileTypeDimensionType": {"enum": ["INCLUSIVE", "EXCLUSIVE"], "type": "string"},
-        "RangeOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "End": {"maximum": 2147483647, "minimum": -2147483648, "type": "integer"},
-                "Start": {"maximum": 2147483647, "minimum": -2147483648, "type": "integer"},
-                "Unit": {"enum": ["DAYS"], "type": "string"},
-            },
-            "required": ["Start", "Unit"],
-            "type": "object",
-        },
-        "SegmentGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "Groups": {"items": {"$ref": "#/definitions/Group"}, "type": "array"},
-                "Include": {"$ref": "#/definitions/IncludeOptions"},
-            },
-            "type": "object",
-        },
-        "SegmentSort": {
-            "additionalProperties": False,
-            "properties": {
-                "Attributes": {
-                    "items": {"$ref": "#/definitions/SortAttribute"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["Attributes"],
-            "type": "object",
-        },
-        "SegmentSortDataType": {"enum": ["STRING", "NUMBER", "DATE"], "type": "string"},
-        "SegmentSortOrder": {"enum": ["ASC", "DESC"], "type": "string"},
-        "SortAttribute": {
-            "additionalProperties": False,
-            "properties": {
-                "DataType": {"$ref": "#/definitions/SegmentSortDataType"},
-                "Name": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                },
-                "Order": {"$ref": "#/definitions/SegmentSortOrder"},
-                "Type": {"$ref": "#/definitions/SortAttributeType"},
-            },
-            "required": ["Name", "Order"],
-            "type": "object",
-        },
-        "SortAttributeType": {"enum": ["PROFILE", "CALCULATED"], "type": "string"},
-        "SourceSegment": {
-            "additionalProperties": False,
-            "properties": {
-                "SegmentDefinitionName": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "StringDimensionType": {
-            "enum": ["INCLUSIVE", "EXCLUSIVE", "CONTAINS", "BEGINS_WITH", "ENDS_WITH"],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 4000, "minLength": 1, "type": "string"},
-        "DisplayName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "DomainName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "SegmentDefinitionArn": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "SegmentDefinitionName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "SegmentGroups": {"$ref": "#/definitions/SegmentGroup"},
-        "SegmentSort": {"$ref": "#/definitions/SegmentSort"},
-        "SegmentSqlQuery": {"maxLength": 50000, "minLength": 1, "type": "string"},
-        "SegmentType": {"enum": ["CLASSIC", "ENHANCED"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["DomainName", "DisplayName", "SegmentDefinitionName"],
-}
-
 
 class SegmentDefinition(_Resource):
-    """AWS::CustomerProfiles::SegmentDefinition: A segment definition resource of Amazon Connect Customer Profiles
+    """AWS::CustomerProfiles::SegmentDefinition: A segment definition resource of Amazon Connect
+    Customer Profiles
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainName, SegmentDefinitionName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainName, SegmentDefinitionName, DisplayName,
+    SegmentGroups, SegmentSqlQuery.
+    Read-only attributes (known once deployed): CreatedAt, SegmentDefinitionArn, SegmentType.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-customerprofiles-segmentdefinition.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -719,13 +482,19 @@ class SegmentDefinition(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SegmentDefinitionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "segment_definition.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The time of this segment definition got created."""
     SegmentDefinitionArn: str
+    """The Amazon Resource Name (ARN) of the segment definition."""
     SegmentType: Literal["CLASSIC", "ENHANCED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The SQL query that defines the segment criteria."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DisplayName: str
     DomainName: str
@@ -735,37 +504,44 @@ class SegmentDefinition(_Resource):
     SegmentSqlQuery: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DisplayName: str,
+        DomainName: str,
+        SegmentDefinitionName: str,
+        Description: str | None = None,
+        SegmentGroups: SegmentGroup | SegmentGroupDict | None = None,
+        SegmentSort: SegmentDefinitionSegmentSort | SegmentDefinitionSegmentSortDict | None = None,
+        SegmentSqlQuery: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::CustomerProfiles::SegmentDefinition; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DisplayName: str,
-            DomainName: str,
-            SegmentDefinitionName: str,
-            Description: str | None = None,
-            SegmentGroups: SegmentGroup | SegmentGroupDict | None = None,
-            SegmentSort: SegmentDefinitionSegmentSort
-            | SegmentDefinitionSegmentSortDict
-            | None = None,
-            SegmentSqlQuery: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::CustomerProfiles::SegmentDefinition; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DisplayName: The display name of the segment definition. Create-only: changing it
+                replaces the resource. Required.
+            DomainName: The unique name of the domain. Create-only: changing it replaces the
+                resource. Required.
+            SegmentDefinitionName: The unique name of the segment definition. Create-only: changing
+                it replaces the resource. Required.
             Description: The description of the segment definition.
-            DisplayName: The display name of the segment definition.
-            DomainName: The unique name of the domain.
-            SegmentDefinitionName: The unique name of the segment definition.
-            SegmentGroups: An array that defines the set of segment criteria to evaluate when handling segment groups for the segment.
+            SegmentGroups: An array that defines the set of segment criteria to evaluate when
+                handling segment groups for the segment. Create-only: changing it replaces the
+                resource.
             SegmentSort: The segment sort configuration for ordering segment results.
-            SegmentSqlQuery: The SQL query that defines the segment criteria.
+            SegmentSqlQuery: The SQL query that defines the segment criteria. Create-only: changing
+                it replaces the resource.
             Tags: The tags used to organize, track, or control access for this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by dataset.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CsvOptions",
@@ -36,163 +36,253 @@ __all__ = [
 
 
 class CsvOptions(DeferredModel):
+    """
+    Csv options
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Delimiter: str | None = None
-    HeaderRow: bool | None = None
+    Delimiter: Annotated[str | None, Field(description="Length: exactly 1 characters.")] = None
+    HeaderRow: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class DatasetDatetimeOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Format: str
-    LocaleCode: str | None = None
-    TimezoneOffset: str | None = None
+    Format: Annotated[str, Field(description="Date/time format of a date parameter")]
+    LocaleCode: Annotated[str | None, Field(description="Locale code for a date parameter")] = None
+    TimezoneOffset: Annotated[str | None, Field(description="Timezone offset")] = None
 
 
 class DatasetFilesLimit(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxFiles: int
-    Order: Literal["ASCENDING", "DESCENDING"] | None = None
-    OrderedBy: Literal["LAST_MODIFIED_DATE"] | None = None
+    MaxFiles: Annotated[int, Field(description="Maximum number of files")]
+    Order: Annotated[Literal["ASCENDING", "DESCENDING"] | None, Field(description="Order")] = None
+    OrderedBy: Annotated[Literal["LAST_MODIFIED_DATE"] | None, Field(description="Ordered by")] = (
+        None
+    )
 
 
 class DatasetMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceArn: str | None = None
+    SourceArn: Annotated[
+        str | None,
+        Field(description="Arn of the source of the dataset. For e.g.: AppFlow Flow ARN."),
+    ] = None
 
 
 class ExcelOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HeaderRow: bool | None = None
-    SheetIndexes: list[int] | None = None
-    SheetNames: list[str] | None = None
+    HeaderRow: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SheetIndexes: Annotated[
+        list[int] | None,
+        Field(description="Items: exactly 1 items. Each item: Range: 0 to 200 (inclusive)."),
+    ] = None
+    SheetNames: Annotated[
+        list[str] | None,
+        Field(description="Items: exactly 1 items. Each item: Length: 1 to 31 characters."),
+    ] = None
 
 
 class FilterValue(DeferredModel):
+    """
+    A key-value pair to associate expression variable names with their values
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: str
-    ValueReference: str
+    Value: Annotated[str, Field(description="Length: 0 to 1024 characters.")]
+    ValueReference: Annotated[str, Field(description="Variable name")]
 
 
 class JsonOptions(DeferredModel):
+    """
+    Json options
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MultiLine: bool | None = None
+    MultiLine: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class S3Location(DeferredModel):
+    """
+    Input location
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    BucketOwner: str | None = None
-    Key: str | None = None
+    Bucket: Annotated[str, Field(description="Length: 3 to 63 characters.")]
+    BucketOwner: Annotated[str | None, Field(description="Bucket owner")] = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 1280 characters.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class DatasetAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::DataBrew::Dataset, set by AWS.
+    """
 
 
 class DatasetDataCatalogInputDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str | None = None
-    DatabaseName: str | None = None
-    TableName: str | None = None
-    TempDirectory: S3Location | None = None
+    CatalogId: Annotated[str | None, Field(description="Catalog id")] = None
+    DatabaseName: Annotated[str | None, Field(description="Database name")] = None
+    TableName: Annotated[str | None, Field(description="Table name")] = None
+    TempDirectory: Annotated[S3Location | None, Field(description="Input location")] = None
 
 
 class DatasetDatabaseInputDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatabaseTableName: str | None = None
-    GlueConnectionName: str
-    QueryString: str | None = None
-    TempDirectory: S3Location | None = None
+    DatabaseTableName: Annotated[str | None, Field(description="Database table name")] = None
+    GlueConnectionName: Annotated[str, Field(description="Glue connection name")]
+    QueryString: Annotated[
+        str | None,
+        Field(
+            description="Custom SQL to run against the provided AWS Glue connection. This SQL will be used as the input for DataBrew projects and jobs."
+        ),
+    ] = None
+    TempDirectory: Annotated[S3Location | None, Field(description="Input location")] = None
 
 
 class DatasetFormatOptions(DeferredModel):
+    """
+    Format options for dataset
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Csv: CsvOptions | None = None
-    Excel: ExcelOptions | None = None
-    Json: JsonOptions | None = None
+    Csv: Annotated[CsvOptions | None, Field(description="Csv options")] = None
+    Excel: Annotated[ExcelOptions | None, Field(description="Type: ExcelOptionsDict.")] = None
+    Json: Annotated[JsonOptions | None, Field(description="Json options")] = None
 
 
 class DatasetInput(DeferredModel):
+    """
+    Input
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataCatalogInputDefinition: DatasetDataCatalogInputDefinition | None = None
-    DatabaseInputDefinition: DatasetDatabaseInputDefinition | None = None
-    Metadata: DatasetMetadata | None = None
-    S3InputDefinition: S3Location | None = None
+    DataCatalogInputDefinition: Annotated[
+        DatasetDataCatalogInputDefinition | None,
+        Field(description="Type: DatasetDataCatalogInputDefinitionDict."),
+    ] = None
+    DatabaseInputDefinition: Annotated[
+        DatasetDatabaseInputDefinition | None,
+        Field(description="Type: DatasetDatabaseInputDefinitionDict."),
+    ] = None
+    Metadata: Annotated[DatasetMetadata | None, Field(description="Type: DatasetMetadataDict.")] = (
+        None
+    )
+    S3InputDefinition: Annotated[S3Location | None, Field(description="Input location")] = None
 
 
 class FilterExpression(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Expression: str
-    ValuesMap: list[FilterValue]
+    Expression: Annotated[str, Field(description="Filtering expression for a parameter")]
+    ValuesMap: Annotated[list[FilterValue], Field(description="Type: list[FilterValueDict].")]
 
 
 class DatasetDatasetParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreateColumn: bool | None = None
-    DatetimeOptions: DatasetDatetimeOptions | None = None
-    Filter: FilterExpression | None = None
-    Name: str
-    Type: Literal["String", "Number", "Datetime"]
+    CreateColumn: Annotated[
+        bool | None, Field(description="Add the value of this parameter as a column in a dataset.")
+    ] = None
+    DatetimeOptions: Annotated[
+        DatasetDatetimeOptions | None, Field(description="Type: DatasetDatetimeOptionsDict.")
+    ] = None
+    Filter: Annotated[FilterExpression | None, Field(description="Type: FilterExpressionDict.")] = (
+        None
+    )
+    Name: Annotated[str, Field(description="Parameter name")]
+    Type: Annotated[Literal["String", "Number", "Datetime"], Field(description="Parameter type")]
 
 
 class PathParameter(DeferredModel):
+    """
+    A key-value pair to associate dataset parameter name with its definition.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatasetParameter: DatasetDatasetParameter
-    PathParameterName: str
+    DatasetParameter: Annotated[
+        DatasetDatasetParameter, Field(description="Type: DatasetDatasetParameterDict.")
+    ]
+    PathParameterName: Annotated[str, Field(description="Parameter name")]
 
 
 class DatasetPathOptions(DeferredModel):
+    """
+    Path options for dataset
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FilesLimit: DatasetFilesLimit | None = None
-    LastModifiedDateCondition: FilterExpression | None = None
-    Parameters: list[PathParameter] | None = None
+    FilesLimit: Annotated[
+        DatasetFilesLimit | None, Field(description="Type: DatasetFilesLimitDict.")
+    ] = None
+    LastModifiedDateCondition: Annotated[
+        FilterExpression | None, Field(description="Type: FilterExpressionDict.")
+    ] = None
+    Parameters: Annotated[
+        list[PathParameter] | None, Field(description="Type: list[PathParameterDict].")
+    ] = None
 
 
 class DatasetProps(DeferredModel):
-    Format: Literal["CSV", "JSON", "PARQUET", "EXCEL", "ORC"] | None = None
-    FormatOptions: DatasetFormatOptions | None = None
-    Input: DatasetInput
-    Name: str
-    PathOptions: DatasetPathOptions | None = None
-    Source: Literal["S3", "DATA-CATALOG", "DATABASE"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DataBrew::Dataset.
+    """
+
+    Format: Annotated[
+        Literal["CSV", "JSON", "PARQUET", "EXCEL", "ORC"] | None,
+        Field(description="Dataset format"),
+    ] = None
+    FormatOptions: Annotated[
+        DatasetFormatOptions | None, Field(description="Format options for dataset")
+    ] = None
+    Input: Annotated[DatasetInput, Field(description="Input")]
+    Name: Annotated[
+        str, Field(description="Dataset name Create-only: changing it replaces the resource.")
+    ]
+    PathOptions: Annotated[DatasetPathOptions | None, Field(description="PathOptions")] = None
+    Source: Annotated[
+        Literal["S3", "DATA-CATALOG", "DATABASE"] | None,
+        Field(description="Source type of the dataset"),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

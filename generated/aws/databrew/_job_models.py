@@ -7,7 +7,7 @@ Imported on first use by job.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -42,199 +42,318 @@ class ColumnSelector(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Regex: str | None = None
+    Name: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
+    Regex: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
 
 
 class CsvOutputOptions(DeferredModel):
+    """
+    Output Csv options
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Delimiter: str | None = None
+    Delimiter: Annotated[str | None, Field(description="Length: exactly 1 characters.")] = None
 
 
 class JobAllowedStatistics(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Statistics: list[str]
+    Statistics: Annotated[
+        list[str],
+        Field(
+            description="Items: at least 1 items. Each item: Pattern: ^[A-Z\\_]+$ Length: 1 to 128 characters."
+        ),
+    ]
 
 
 class JobEntityDetectorConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedStatistics: JobAllowedStatistics | None = None
-    EntityTypes: list[str]
+    AllowedStatistics: Annotated[
+        JobAllowedStatistics | None, Field(description="Type: JobAllowedStatisticsDict.")
+    ] = None
+    EntityTypes: Annotated[
+        list[str],
+        Field(
+            description="Items: at least 1 items. Each item: Pattern: ^[A-Z_][A-Z\\\\d_]*$ Length: 1 to 128 characters."
+        ),
+    ]
 
 
 class JobJobSample(DeferredModel):
+    """
+    Job Sample
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mode: Literal["FULL_DATASET", "CUSTOM_ROWS"] | None = None
-    Size: int | None = None
+    Mode: Annotated[
+        Literal["FULL_DATASET", "CUSTOM_ROWS"] | None,
+        Field(description="Sample configuration mode for profile jobs."),
+    ] = None
+    Size: Annotated[
+        int | None, Field(description="Sample configuration size for profile jobs.")
+    ] = None
 
 
 class JobOutputLocation(DeferredModel):
+    """
+    Output location
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    BucketOwner: str | None = None
-    Key: str | None = None
+    Bucket: Annotated[str, Field(description="Length: 3 to 63 characters.")]
+    BucketOwner: Annotated[
+        str | None, Field(description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters.")
+    ] = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 1280 characters.")] = None
 
 
 class JobRecipe(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Version: str | None = None
+    Name: Annotated[str, Field(description="Recipe name")]
+    Version: Annotated[str | None, Field(description="Recipe version")] = None
 
 
 class OutputFormatOptions(DeferredModel):
+    """
+    Format options for job Output
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Csv: CsvOutputOptions | None = None
+    Csv: Annotated[CsvOutputOptions | None, Field(description="Output Csv options")] = None
 
 
 class S3Location(DeferredModel):
+    """
+    S3 Output location
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    BucketOwner: str | None = None
-    Key: str | None = None
+    Bucket: Annotated[str, Field(description="Length: 3 to 63 characters.")]
+    BucketOwner: Annotated[
+        str | None, Field(description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters.")
+    ] = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 1280 characters.")] = None
 
 
 class S3TableOutputOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Location: S3Location
+    Location: Annotated[S3Location, Field(description="S3 Output location")]
 
 
 class StatisticOverride(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Parameters: Annotated[dict[str, Any], Field(max_length=0)]
-    Statistic: str
+    Parameters: Annotated[dict[str, str], Field(description="Type: dict[str, str].")]
+    Statistic: Annotated[
+        str, Field(description="Pattern: ^[A-Z\\_]+$ Length: 1 to 128 characters.")
+    ]
 
 
 class StatisticsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncludedStatistics: list[str] | None = None
-    Overrides: list[StatisticOverride] | None = None
+    IncludedStatistics: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 1 items. Each item: Pattern: ^[A-Z\\_]+$ Length: 1 to 128 characters."
+        ),
+    ] = None
+    Overrides: Annotated[
+        list[StatisticOverride] | None, Field(description="Items: at least 1 items.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ValidationConfiguration(DeferredModel):
+    """
+    Configuration to attach Rulesets to the job
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RulesetArn: str
-    ValidationMode: Literal["CHECK_ALL"] | None = None
+    RulesetArn: Annotated[str, Field(description="Arn of the Ruleset")]
+    ValidationMode: Annotated[
+        Literal["CHECK_ALL"] | None, Field(description="Allowed values: 'CHECK_ALL'.")
+    ] = None
 
 
 class JobAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::DataBrew::Job, set by AWS.
+    """
 
 
 class ColumnStatisticsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Selectors: list[ColumnSelector] | None = None
-    Statistics: StatisticsConfiguration
+    Selectors: Annotated[
+        list[ColumnSelector] | None, Field(description="Items: at least 1 items.")
+    ] = None
+    Statistics: Annotated[
+        StatisticsConfiguration, Field(description="Type: StatisticsConfigurationDict.")
+    ]
 
 
 class DatabaseTableOutputOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TableName: str
-    TempDirectory: S3Location | None = None
+    TableName: Annotated[str, Field(description="Length: 1 to 255 characters.")]
+    TempDirectory: Annotated[S3Location | None, Field(description="S3 Output location")] = None
 
 
 class JobProfileConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnStatisticsConfigurations: list[ColumnStatisticsConfiguration] | None = None
-    DatasetStatisticsConfiguration: StatisticsConfiguration | None = None
-    EntityDetectorConfiguration: JobEntityDetectorConfiguration | None = None
-    ProfileColumns: list[ColumnSelector] | None = None
+    ColumnStatisticsConfigurations: Annotated[
+        list[ColumnStatisticsConfiguration] | None, Field(description="Items: at least 1 items.")
+    ] = None
+    DatasetStatisticsConfiguration: Annotated[
+        StatisticsConfiguration | None, Field(description="Type: StatisticsConfigurationDict.")
+    ] = None
+    EntityDetectorConfiguration: Annotated[
+        JobEntityDetectorConfiguration | None,
+        Field(description="Type: JobEntityDetectorConfigurationDict."),
+    ] = None
+    ProfileColumns: Annotated[
+        list[ColumnSelector] | None, Field(description="Items: at least 1 items.")
+    ] = None
 
 
 class Output(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CompressionFormat: (
-        Literal["GZIP", "LZ4", "SNAPPY", "BZIP2", "DEFLATE", "LZO", "BROTLI", "ZSTD", "ZLIB"] | None
-    ) = None
-    Format: (
+    CompressionFormat: Annotated[
+        Literal["GZIP", "LZ4", "SNAPPY", "BZIP2", "DEFLATE", "LZO", "BROTLI", "ZSTD", "ZLIB"]
+        | None,
+        Field(
+            description="Allowed values: 'GZIP', 'LZ4', 'SNAPPY', 'BZIP2', 'DEFLATE', 'LZO', 'BROTLI', 'ZSTD', 'ZLIB'."
+        ),
+    ] = None
+    Format: Annotated[
         Literal["CSV", "JSON", "PARQUET", "GLUEPARQUET", "AVRO", "ORC", "XML", "TABLEAUHYPER"]
-        | None
-    ) = None
-    FormatOptions: OutputFormatOptions | None = None
-    Location: S3Location
-    MaxOutputFiles: int | None = None
-    Overwrite: bool | None = None
-    PartitionColumns: list[str] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'CSV', 'JSON', 'PARQUET', 'GLUEPARQUET', 'AVRO', 'ORC', 'XML', 'TABLEAUHYPER'."
+        ),
+    ] = None
+    FormatOptions: Annotated[
+        OutputFormatOptions | None, Field(description="Format options for job Output")
+    ] = None
+    Location: Annotated[S3Location, Field(description="S3 Output location")]
+    MaxOutputFiles: Annotated[int | None, Field(description="Range: 1 to 999 (inclusive).")] = None
+    Overwrite: Annotated[bool | None, Field(description="Type: bool.")] = None
+    PartitionColumns: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 200 items. Items are unique. Each item: Length: 1 to 255 characters."
+        ),
+    ] = None
 
 
 class DataCatalogOutput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str | None = None
-    DatabaseName: str
-    DatabaseOptions: DatabaseTableOutputOptions | None = None
-    Overwrite: bool | None = None
-    S3Options: S3TableOutputOptions | None = None
-    TableName: str
+    CatalogId: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
+    DatabaseName: Annotated[str, Field(description="Length: 1 to 255 characters.")]
+    DatabaseOptions: Annotated[
+        DatabaseTableOutputOptions | None,
+        Field(description="Type: DatabaseTableOutputOptionsDict."),
+    ] = None
+    Overwrite: Annotated[bool | None, Field(description="Type: bool.")] = None
+    S3Options: Annotated[
+        S3TableOutputOptions | None, Field(description="Type: S3TableOutputOptionsDict.")
+    ] = None
+    TableName: Annotated[str, Field(description="Length: 1 to 255 characters.")]
 
 
 class DatabaseOutput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatabaseOptions: DatabaseTableOutputOptions
-    DatabaseOutputMode: Literal["NEW_TABLE"] | None = None
-    GlueConnectionName: str
+    DatabaseOptions: Annotated[
+        DatabaseTableOutputOptions, Field(description="Type: DatabaseTableOutputOptionsDict.")
+    ]
+    DatabaseOutputMode: Annotated[
+        Literal["NEW_TABLE"] | None, Field(description="Database table name")
+    ] = None
+    GlueConnectionName: Annotated[str, Field(description="Glue connection name")]
 
 
 class JobProps(DeferredModel):
-    DataCatalogOutputs: list[DataCatalogOutput] | None = None
-    DatabaseOutputs: list[DatabaseOutput] | None = None
-    DatasetName: str | None = None
-    EncryptionKeyArn: str | None = None
-    EncryptionMode: Literal["SSE-KMS", "SSE-S3"] | None = None
-    JobSample: JobJobSample | None = None
-    LogSubscription: Literal["ENABLE", "DISABLE"] | None = None
-    MaxCapacity: int | None = None
-    MaxRetries: int | None = None
-    Name: str
-    OutputLocation: JobOutputLocation | None = None
-    Outputs: list[Output] | None = None
-    ProfileConfiguration: JobProfileConfiguration | None = None
-    ProjectName: str | None = None
-    Recipe: JobRecipe | None = None
-    RoleArn: str
-    Tags: list[Tag] | None = None
-    Timeout: int | None = None
-    Type: Literal["PROFILE", "RECIPE"]
-    ValidationConfigurations: list[ValidationConfiguration] | None = None
+    """
+    The properties a program declares for a AWS::DataBrew::Job.
+    """
+
+    DataCatalogOutputs: Annotated[
+        list[DataCatalogOutput] | None, Field(description="Items: at least 1 items.")
+    ] = None
+    DatabaseOutputs: Annotated[
+        list[DatabaseOutput] | None, Field(description="Items: at least 1 items.")
+    ] = None
+    DatasetName: Annotated[str | None, Field(description="Dataset name")] = None
+    EncryptionKeyArn: Annotated[str | None, Field(description="Encryption Key Arn")] = None
+    EncryptionMode: Annotated[
+        Literal["SSE-KMS", "SSE-S3"] | None, Field(description="Encryption mode")
+    ] = None
+    JobSample: Annotated[JobJobSample | None, Field(description="Job Sample")] = None
+    LogSubscription: Annotated[
+        Literal["ENABLE", "DISABLE"] | None, Field(description="Log subscription")
+    ] = None
+    MaxCapacity: Annotated[int | None, Field(description="Max capacity")] = None
+    MaxRetries: Annotated[int | None, Field(description="Max retries")] = None
+    Name: Annotated[
+        str, Field(description="Job name Create-only: changing it replaces the resource.")
+    ]
+    OutputLocation: Annotated[JobOutputLocation | None, Field(description="Output location")] = None
+    Outputs: Annotated[list[Output] | None, Field(description="Items: at least 1 items.")] = None
+    ProfileConfiguration: Annotated[
+        JobProfileConfiguration | None, Field(description="Profile Job configuration")
+    ] = None
+    ProjectName: Annotated[str | None, Field(description="Project name")] = None
+    Recipe: Annotated[JobRecipe | None, Field(description="Type: JobRecipeDict.")] = None
+    RoleArn: Annotated[str, Field(description="Role arn")]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    Timeout: Annotated[int | None, Field(description="Timeout")] = None
+    Type: Annotated[
+        Literal["PROFILE", "RECIPE"],
+        Field(description="Job type Create-only: changing it replaces the resource."),
+    ]
+    ValidationConfigurations: Annotated[
+        list[ValidationConfiguration] | None, Field(description="Data quality rules configuration")
+    ] = None

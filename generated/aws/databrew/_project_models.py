@@ -7,10 +7,10 @@ Imported on first use by project.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ProjectAttributes",
@@ -24,26 +24,38 @@ class ProjectSample(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Size: int | None = None
-    Type: Literal["FIRST_N", "LAST_N", "RANDOM"]
+    Size: Annotated[int | None, Field(description="Sample size")] = None
+    Type: Annotated[Literal["FIRST_N", "LAST_N", "RANDOM"], Field(description="Sample type")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ProjectAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::DataBrew::Project, set by AWS.
+    """
 
 
 class ProjectProps(DeferredModel):
-    DatasetName: str
-    Name: str
-    RecipeName: str
-    RoleArn: str
-    Sample: ProjectSample | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DataBrew::Project.
+    """
+
+    DatasetName: Annotated[str, Field(description="Dataset name")]
+    Name: Annotated[
+        str, Field(description="Project name Create-only: changing it replaces the resource.")
+    ]
+    RecipeName: Annotated[str, Field(description="Recipe name")]
+    RoleArn: Annotated[str, Field(description="Role arn")]
+    Sample: Annotated[ProjectSample | None, Field(description="Sample")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -7,10 +7,10 @@ Imported on first use by recipe.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConditionExpression",
@@ -28,185 +28,233 @@ __all__ = [
 
 
 class ConditionExpression(DeferredModel):
+    """
+    Condition expressions applied to the step action
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Condition: str
-    TargetColumn: str
-    Value: str | None = None
+    Condition: Annotated[
+        str, Field(description="Input condition to be applied to the target column")
+    ]
+    TargetColumn: Annotated[str, Field(description="Name of the target column")]
+    Value: Annotated[str | None, Field(description="Value of the condition")] = None
 
 
 class S3Location(DeferredModel):
+    """
+    Input location
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Key: str | None = None
+    Bucket: Annotated[str, Field(description="Type: str.")]
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class RecipeAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::DataBrew::Recipe, set by AWS.
+    """
 
 
 class RecipeDataCatalogInputDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str | None = None
-    DatabaseName: str | None = None
-    TableName: str | None = None
-    TempDirectory: S3Location | None = None
+    CatalogId: Annotated[str | None, Field(description="Catalog id")] = None
+    DatabaseName: Annotated[str | None, Field(description="Database name")] = None
+    TableName: Annotated[str | None, Field(description="Table name")] = None
+    TempDirectory: Annotated[S3Location | None, Field(description="Input location")] = None
 
 
 class RecipeParametersInput(DeferredModel):
+    """
+    Input
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataCatalogInputDefinition: RecipeDataCatalogInputDefinition | None = None
-    S3InputDefinition: S3Location | None = None
+    DataCatalogInputDefinition: Annotated[
+        RecipeDataCatalogInputDefinition | None,
+        Field(description="Type: RecipeDataCatalogInputDefinitionDict."),
+    ] = None
+    S3InputDefinition: Annotated[S3Location | None, Field(description="Input location")] = None
 
 
 class SecondaryInput(DeferredModel):
+    """
+    Secondary input
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataCatalogInputDefinition: RecipeDataCatalogInputDefinition | None = None
-    S3InputDefinition: S3Location | None = None
+    DataCatalogInputDefinition: Annotated[
+        RecipeDataCatalogInputDefinition | None,
+        Field(description="Type: RecipeDataCatalogInputDefinitionDict."),
+    ] = None
+    S3InputDefinition: Annotated[S3Location | None, Field(description="Input location")] = None
 
 
 class RecipeParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregateFunction: str | None = None
-    Base: str | None = None
-    CaseStatement: str | None = None
-    CategoryMap: str | None = None
-    CharsToRemove: str | None = None
-    CollapseConsecutiveWhitespace: str | None = None
-    ColumnDataType: str | None = None
-    ColumnRange: str | None = None
-    Count: str | None = None
-    CustomCharacters: str | None = None
-    CustomStopWords: str | None = None
-    CustomValue: str | None = None
-    DatasetsColumns: str | None = None
-    DateAddValue: str | None = None
-    DateTimeFormat: str | None = None
-    DateTimeParameters: str | None = None
-    DeleteOtherRows: str | None = None
-    Delimiter: str | None = None
-    EndPattern: str | None = None
-    EndPosition: str | None = None
-    EndValue: str | None = None
-    ExpandContractions: str | None = None
-    Exponent: str | None = None
-    FalseString: str | None = None
-    GroupByAggFunctionOptions: str | None = None
-    GroupByColumns: str | None = None
-    HiddenColumns: str | None = None
-    IgnoreCase: str | None = None
-    IncludeInSplit: str | None = None
-    Input: RecipeParametersInput | None = None
-    Interval: str | None = None
-    IsText: str | None = None
-    JoinKeys: str | None = None
-    JoinType: str | None = None
-    LeftColumns: str | None = None
-    Limit: str | None = None
-    LowerBound: str | None = None
-    MapType: str | None = None
-    ModeType: str | None = None
-    MultiLine: bool | None = None
-    NumRows: str | None = None
-    NumRowsAfter: str | None = None
-    NumRowsBefore: str | None = None
-    OrderByColumn: str | None = None
-    OrderByColumns: str | None = None
-    Other: str | None = None
-    Pattern: str | None = None
-    PatternOption1: str | None = None
-    PatternOption2: str | None = None
-    PatternOptions: str | None = None
-    Period: str | None = None
-    Position: str | None = None
-    RemoveAllPunctuation: str | None = None
-    RemoveAllQuotes: str | None = None
-    RemoveAllWhitespace: str | None = None
-    RemoveCustomCharacters: str | None = None
-    RemoveCustomValue: str | None = None
-    RemoveLeadingAndTrailingPunctuation: str | None = None
-    RemoveLeadingAndTrailingQuotes: str | None = None
-    RemoveLeadingAndTrailingWhitespace: str | None = None
-    RemoveLetters: str | None = None
-    RemoveNumbers: str | None = None
-    RemoveSourceColumn: str | None = None
-    RemoveSpecialCharacters: str | None = None
-    RightColumns: str | None = None
-    SampleSize: str | None = None
-    SampleType: str | None = None
-    SecondInput: str | None = None
-    SecondaryInputs: list[SecondaryInput] | None = None
-    SheetIndexes: list[int] | None = None
-    SheetNames: list[str] | None = None
-    SourceColumn: str | None = None
-    SourceColumn1: str | None = None
-    SourceColumn2: str | None = None
-    SourceColumns: str | None = None
-    StartColumnIndex: str | None = None
-    StartPattern: str | None = None
-    StartPosition: str | None = None
-    StartValue: str | None = None
-    StemmingMode: str | None = None
-    StepCount: str | None = None
-    StepIndex: str | None = None
-    StopWordsMode: str | None = None
-    Strategy: str | None = None
-    TargetColumn: str | None = None
-    TargetColumnNames: str | None = None
-    TargetDateFormat: str | None = None
-    TargetIndex: str | None = None
-    TimeZone: str | None = None
-    TokenizerPattern: str | None = None
-    TrueString: str | None = None
-    UdfLang: str | None = None
-    Units: str | None = None
-    UnpivotColumn: str | None = None
-    UpperBound: str | None = None
-    UseNewDataFrame: str | None = None
-    Value: str | None = None
-    Value1: str | None = None
-    Value2: str | None = None
-    ValueColumn: str | None = None
-    ViewFrame: str | None = None
+    AggregateFunction: Annotated[str | None, Field(description="Type: str.")] = None
+    Base: Annotated[str | None, Field(description="Type: str.")] = None
+    CaseStatement: Annotated[str | None, Field(description="Type: str.")] = None
+    CategoryMap: Annotated[str | None, Field(description="Type: str.")] = None
+    CharsToRemove: Annotated[str | None, Field(description="Type: str.")] = None
+    CollapseConsecutiveWhitespace: Annotated[str | None, Field(description="Type: str.")] = None
+    ColumnDataType: Annotated[str | None, Field(description="Type: str.")] = None
+    ColumnRange: Annotated[str | None, Field(description="Type: str.")] = None
+    Count: Annotated[str | None, Field(description="Type: str.")] = None
+    CustomCharacters: Annotated[str | None, Field(description="Type: str.")] = None
+    CustomStopWords: Annotated[str | None, Field(description="Type: str.")] = None
+    CustomValue: Annotated[str | None, Field(description="Type: str.")] = None
+    DatasetsColumns: Annotated[str | None, Field(description="Type: str.")] = None
+    DateAddValue: Annotated[str | None, Field(description="Type: str.")] = None
+    DateTimeFormat: Annotated[str | None, Field(description="Type: str.")] = None
+    DateTimeParameters: Annotated[str | None, Field(description="Type: str.")] = None
+    DeleteOtherRows: Annotated[str | None, Field(description="Type: str.")] = None
+    Delimiter: Annotated[str | None, Field(description="Type: str.")] = None
+    EndPattern: Annotated[str | None, Field(description="Type: str.")] = None
+    EndPosition: Annotated[str | None, Field(description="Type: str.")] = None
+    EndValue: Annotated[str | None, Field(description="Type: str.")] = None
+    ExpandContractions: Annotated[str | None, Field(description="Type: str.")] = None
+    Exponent: Annotated[str | None, Field(description="Type: str.")] = None
+    FalseString: Annotated[str | None, Field(description="Type: str.")] = None
+    GroupByAggFunctionOptions: Annotated[str | None, Field(description="Type: str.")] = None
+    GroupByColumns: Annotated[str | None, Field(description="Type: str.")] = None
+    HiddenColumns: Annotated[str | None, Field(description="Type: str.")] = None
+    IgnoreCase: Annotated[str | None, Field(description="Type: str.")] = None
+    IncludeInSplit: Annotated[str | None, Field(description="Type: str.")] = None
+    Input: Annotated[RecipeParametersInput | None, Field(description="Input")] = None
+    Interval: Annotated[str | None, Field(description="Type: str.")] = None
+    IsText: Annotated[str | None, Field(description="Type: str.")] = None
+    JoinKeys: Annotated[str | None, Field(description="Type: str.")] = None
+    JoinType: Annotated[str | None, Field(description="Type: str.")] = None
+    LeftColumns: Annotated[str | None, Field(description="Type: str.")] = None
+    Limit: Annotated[str | None, Field(description="Type: str.")] = None
+    LowerBound: Annotated[str | None, Field(description="Type: str.")] = None
+    MapType: Annotated[str | None, Field(description="Type: str.")] = None
+    ModeType: Annotated[str | None, Field(description="Type: str.")] = None
+    MultiLine: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NumRows: Annotated[str | None, Field(description="Type: str.")] = None
+    NumRowsAfter: Annotated[str | None, Field(description="Type: str.")] = None
+    NumRowsBefore: Annotated[str | None, Field(description="Type: str.")] = None
+    OrderByColumn: Annotated[str | None, Field(description="Type: str.")] = None
+    OrderByColumns: Annotated[str | None, Field(description="Type: str.")] = None
+    Other: Annotated[str | None, Field(description="Type: str.")] = None
+    Pattern: Annotated[str | None, Field(description="Type: str.")] = None
+    PatternOption1: Annotated[str | None, Field(description="Type: str.")] = None
+    PatternOption2: Annotated[str | None, Field(description="Type: str.")] = None
+    PatternOptions: Annotated[str | None, Field(description="Type: str.")] = None
+    Period: Annotated[str | None, Field(description="Type: str.")] = None
+    Position: Annotated[str | None, Field(description="Type: str.")] = None
+    RemoveAllPunctuation: Annotated[str | None, Field(description="Type: str.")] = None
+    RemoveAllQuotes: Annotated[str | None, Field(description="Type: str.")] = None
+    RemoveAllWhitespace: Annotated[str | None, Field(description="Type: str.")] = None
+    RemoveCustomCharacters: Annotated[str | None, Field(description="Type: str.")] = None
+    RemoveCustomValue: Annotated[str | None, Field(description="Type: str.")] = None
+    RemoveLeadingAndTrailingPunctuation: Annotated[str | None, Field(description="Type: str.")] = (
+        None
+    )
+    RemoveLeadingAndTrailingQuotes: Annotated[str | None, Field(description="Type: str.")] = None
+    RemoveLeadingAndTrailingWhitespace: Annotated[str | None, Field(description="Type: str.")] = (
+        None
+    )
+    RemoveLetters: Annotated[str | None, Field(description="Type: str.")] = None
+    RemoveNumbers: Annotated[str | None, Field(description="Type: str.")] = None
+    RemoveSourceColumn: Annotated[str | None, Field(description="Type: str.")] = None
+    RemoveSpecialCharacters: Annotated[str | None, Field(description="Type: str.")] = None
+    RightColumns: Annotated[str | None, Field(description="Type: str.")] = None
+    SampleSize: Annotated[str | None, Field(description="Type: str.")] = None
+    SampleType: Annotated[str | None, Field(description="Type: str.")] = None
+    SecondInput: Annotated[str | None, Field(description="Type: str.")] = None
+    SecondaryInputs: Annotated[
+        list[SecondaryInput] | None, Field(description="Type: list[SecondaryInputDict].")
+    ] = None
+    SheetIndexes: Annotated[list[int] | None, Field(description="Items: exactly 1 items.")] = None
+    SheetNames: Annotated[list[str] | None, Field(description="Items: exactly 1 items.")] = None
+    SourceColumn: Annotated[str | None, Field(description="Type: str.")] = None
+    SourceColumn1: Annotated[str | None, Field(description="Type: str.")] = None
+    SourceColumn2: Annotated[str | None, Field(description="Type: str.")] = None
+    SourceColumns: Annotated[str | None, Field(description="Type: str.")] = None
+    StartColumnIndex: Annotated[str | None, Field(description="Type: str.")] = None
+    StartPattern: Annotated[str | None, Field(description="Type: str.")] = None
+    StartPosition: Annotated[str | None, Field(description="Type: str.")] = None
+    StartValue: Annotated[str | None, Field(description="Type: str.")] = None
+    StemmingMode: Annotated[str | None, Field(description="Type: str.")] = None
+    StepCount: Annotated[str | None, Field(description="Type: str.")] = None
+    StepIndex: Annotated[str | None, Field(description="Type: str.")] = None
+    StopWordsMode: Annotated[str | None, Field(description="Type: str.")] = None
+    Strategy: Annotated[str | None, Field(description="Type: str.")] = None
+    TargetColumn: Annotated[str | None, Field(description="Type: str.")] = None
+    TargetColumnNames: Annotated[str | None, Field(description="Type: str.")] = None
+    TargetDateFormat: Annotated[str | None, Field(description="Type: str.")] = None
+    TargetIndex: Annotated[str | None, Field(description="Type: str.")] = None
+    TimeZone: Annotated[str | None, Field(description="Type: str.")] = None
+    TokenizerPattern: Annotated[str | None, Field(description="Type: str.")] = None
+    TrueString: Annotated[str | None, Field(description="Type: str.")] = None
+    UdfLang: Annotated[str | None, Field(description="Type: str.")] = None
+    Units: Annotated[str | None, Field(description="Type: str.")] = None
+    UnpivotColumn: Annotated[str | None, Field(description="Type: str.")] = None
+    UpperBound: Annotated[str | None, Field(description="Type: str.")] = None
+    UseNewDataFrame: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
+    Value1: Annotated[str | None, Field(description="Type: str.")] = None
+    Value2: Annotated[str | None, Field(description="Type: str.")] = None
+    ValueColumn: Annotated[str | None, Field(description="Type: str.")] = None
+    ViewFrame: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class RecipeAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Operation: str
-    Parameters: RecipeParameters | dict[str, Any] | None = None
+    Operation: Annotated[str, Field(description="Step action operation")]
+    Parameters: Annotated[
+        RecipeParameters | dict[str, str] | None,
+        Field(description="Type: RecipeParametersDict | dict[str, str]."),
+    ] = None
 
 
 class RecipeStep(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: RecipeAction
-    ConditionExpressions: list[ConditionExpression] | None = None
+    Action: Annotated[RecipeAction, Field(description="Type: RecipeActionDict.")]
+    ConditionExpressions: Annotated[
+        list[ConditionExpression] | None,
+        Field(description="Condition expressions applied to the step action"),
+    ] = None
 
 
 class RecipeProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Steps: list[RecipeStep]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DataBrew::Recipe.
+    """
+
+    Description: Annotated[str | None, Field(description="Description of the recipe")] = None
+    Name: Annotated[
+        str, Field(description="Recipe name Create-only: changing it replaces the resource.")
+    ]
+    Steps: Annotated[list[RecipeStep], Field(description="Type: list[RecipeStepDict].")]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

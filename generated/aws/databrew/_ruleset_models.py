@@ -7,10 +7,10 @@ Imported on first use by ruleset.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ColumnSelector",
@@ -24,59 +24,102 @@ __all__ = [
 
 
 class ColumnSelector(DeferredModel):
+    """
+    Selector of a column from a dataset for profile job configuration. One selector includes either a column name or a regular expression
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Regex: str | None = None
+    Name: Annotated[str | None, Field(description="The name of a column from a dataset")] = None
+    Regex: Annotated[
+        str | None, Field(description="A regular expression for selecting a column from a dataset")
+    ] = None
 
 
 class RulesetThreshold(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: (
-        Literal["GREATER_THAN_OR_EQUAL", "LESS_THAN_OR_EQUAL", "GREATER_THAN", "LESS_THAN"] | None
-    ) = None
-    Unit: Literal["COUNT", "PERCENTAGE"] | None = None
-    Value: float
+    Type: Annotated[
+        Literal["GREATER_THAN_OR_EQUAL", "LESS_THAN_OR_EQUAL", "GREATER_THAN", "LESS_THAN"] | None,
+        Field(description="Threshold type for a rule"),
+    ] = None
+    Unit: Annotated[
+        Literal["COUNT", "PERCENTAGE"] | None, Field(description="Threshold unit for a rule")
+    ] = None
+    Value: Annotated[float, Field(description="Threshold value for a rule")]
 
 
 class SubstitutionValue(DeferredModel):
+    """
+    A key-value pair to associate expression's substitution variable names with their values
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: str
-    ValueReference: str
+    Value: Annotated[str, Field(description="Value or column name")]
+    ValueReference: Annotated[str, Field(description="Variable name")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class RulesetAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::DataBrew::Ruleset, set by AWS.
+    """
 
 
 class Rule(DeferredModel):
+    """
+    Data quality rule for a target resource (dataset)
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CheckExpression: str
-    ColumnSelectors: list[ColumnSelector] | None = None
-    Disabled: bool | None = None
-    Name: str
-    SubstitutionMap: list[SubstitutionValue] | None = None
-    Threshold: RulesetThreshold | None = None
+    CheckExpression: Annotated[str, Field(description="Expression with rule conditions")]
+    ColumnSelectors: Annotated[
+        list[ColumnSelector] | None, Field(description="Items: at least 1 items.")
+    ] = None
+    Disabled: Annotated[
+        bool | None, Field(description="Boolean value to disable/enable a rule")
+    ] = None
+    Name: Annotated[str, Field(description="Name of the rule")]
+    SubstitutionMap: Annotated[
+        list[SubstitutionValue] | None, Field(description="Type: list[SubstitutionValueDict].")
+    ] = None
+    Threshold: Annotated[
+        RulesetThreshold | None, Field(description="Type: RulesetThresholdDict.")
+    ] = None
 
 
 class RulesetProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Rules: list[Rule]
-    Tags: list[Tag] | None = None
-    TargetArn: str
+    """
+    The properties a program declares for a AWS::DataBrew::Ruleset.
+    """
+
+    Description: Annotated[str | None, Field(description="Description of the Ruleset")] = None
+    Name: Annotated[
+        str,
+        Field(description="Name of the Ruleset Create-only: changing it replaces the resource."),
+    ]
+    Rules: Annotated[list[Rule], Field(description="List of the data quality rules in the ruleset")]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    TargetArn: Annotated[
+        str,
+        Field(
+            description="Arn of the target resource (dataset) to apply the ruleset to Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by schedule.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ScheduleAttributes",
@@ -19,19 +20,36 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ScheduleAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::DataBrew::Schedule, set by AWS.
+    """
 
 
 class ScheduleProps(DeferredModel):
-    CronExpression: str
-    JobNames: list[str] | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DataBrew::Schedule.
+    """
+
+    CronExpression: Annotated[str, Field(description="Schedule cron")]
+    JobNames: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 50 items. Items are unique. Each item: Length: 1 to 255 characters."
+        ),
+    ] = None
+    Name: Annotated[
+        str, Field(description="Schedule Name Create-only: changing it replaces the resource.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -115,191 +119,198 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CsvOptionsDict = TypedDict(
-    "CsvOptionsDict",
-    {
-        "Delimiter": "str",
-        "HeaderRow": "bool",
-    },
-    total=False,
-)
 
-DatasetDataCatalogInputDefinitionDict = TypedDict(
-    "DatasetDataCatalogInputDefinitionDict",
-    {
-        "CatalogId": "str",
-        "DatabaseName": "str",
-        "TableName": "str",
-        "TempDirectory": "S3LocationDict",
-    },
-    total=False,
-)
+class CsvOptionsDict(TypedDict, total=False):
+    """CsvOptions as a plain dict: Csv options"""
 
-DatasetDatabaseInputDefinitionDict = TypedDict(
-    "DatasetDatabaseInputDefinitionDict",
-    {
-        "DatabaseTableName": "str",
-        "GlueConnectionName": "Required[str]",
-        "QueryString": "str",
-        "TempDirectory": "S3LocationDict",
-    },
-    total=False,
-)
+    Delimiter: str
+    """Length: exactly 1 characters."""
+    HeaderRow: bool
+    """Type: bool."""
 
-DatasetDatasetParameterDict = TypedDict(
-    "DatasetDatasetParameterDict",
-    {
-        "CreateColumn": "bool",
-        "DatetimeOptions": "DatasetDatetimeOptionsDict",
-        "Filter": "FilterExpressionDict",
-        "Name": "Required[str]",
-        "Type": "Required[Literal['String', 'Number', 'Datetime']]",
-    },
-    total=False,
-)
 
-DatasetDatetimeOptionsDict = TypedDict(
-    "DatasetDatetimeOptionsDict",
-    {
-        "Format": "Required[str]",
-        "LocaleCode": "str",
-        "TimezoneOffset": "str",
-    },
-    total=False,
-)
+class DatasetDataCatalogInputDefinitionDict(TypedDict, total=False):
+    """DatasetDataCatalogInputDefinition as a plain dict."""
 
-DatasetFilesLimitDict = TypedDict(
-    "DatasetFilesLimitDict",
-    {
-        "MaxFiles": "Required[int]",
-        "Order": "Literal['ASCENDING', 'DESCENDING']",
-        "OrderedBy": "Literal['LAST_MODIFIED_DATE']",
-    },
-    total=False,
-)
+    CatalogId: str
+    """Catalog id"""
+    DatabaseName: str
+    """Database name"""
+    TableName: str
+    """Table name"""
+    TempDirectory: S3LocationDict
+    """Input location"""
 
-DatasetFormatOptionsDict = TypedDict(
-    "DatasetFormatOptionsDict",
-    {
-        "Csv": "CsvOptionsDict",
-        "Excel": "ExcelOptionsDict",
-        "Json": "JsonOptionsDict",
-    },
-    total=False,
-)
 
-DatasetInputDict = TypedDict(
-    "DatasetInputDict",
-    {
-        "DataCatalogInputDefinition": "DatasetDataCatalogInputDefinitionDict",
-        "DatabaseInputDefinition": "DatasetDatabaseInputDefinitionDict",
-        "Metadata": "DatasetMetadataDict",
-        "S3InputDefinition": "S3LocationDict",
-    },
-    total=False,
-)
+class DatasetDatabaseInputDefinitionDict(TypedDict, total=False):
+    """DatasetDatabaseInputDefinition as a plain dict."""
 
-DatasetMetadataDict = TypedDict(
-    "DatasetMetadataDict",
-    {
-        "SourceArn": "str",
-    },
-    total=False,
-)
+    DatabaseTableName: str
+    """Database table name"""
+    GlueConnectionName: Required[str]
+    """Glue connection name"""
+    QueryString: str
+    """Custom SQL to run against the provided AWS Glue connection. This SQL will be used as the
+    input for DataBrew projects and jobs."""
+    TempDirectory: S3LocationDict
+    """Input location"""
 
-DatasetPathOptionsDict = TypedDict(
-    "DatasetPathOptionsDict",
-    {
-        "FilesLimit": "DatasetFilesLimitDict",
-        "LastModifiedDateCondition": "FilterExpressionDict",
-        "Parameters": "list[PathParameterDict]",
-    },
-    total=False,
-)
 
-ExcelOptionsDict = TypedDict(
-    "ExcelOptionsDict",
-    {
-        "HeaderRow": "bool",
-        "SheetIndexes": "list[int]",
-        "SheetNames": "list[str]",
-    },
-    total=False,
-)
+class DatasetDatasetParameterDict(TypedDict, total=False):
+    """DatasetDatasetParameter as a plain dict."""
 
-FilterExpressionDict = TypedDict(
-    "FilterExpressionDict",
-    {
-        "Expression": "Required[str]",
-        "ValuesMap": "Required[list[FilterValueDict]]",
-    },
-    total=False,
-)
+    CreateColumn: bool
+    """Add the value of this parameter as a column in a dataset."""
+    DatetimeOptions: DatasetDatetimeOptionsDict
+    """Type: DatasetDatetimeOptionsDict."""
+    Filter: FilterExpressionDict
+    """Type: FilterExpressionDict."""
+    Name: Required[str]
+    """Parameter name"""
+    Type: Required[Literal["String", "Number", "Datetime"]]
+    """Parameter type"""
 
-FilterValueDict = TypedDict(
-    "FilterValueDict",
-    {
-        "Value": "Required[str]",
-        "ValueReference": "Required[str]",
-    },
-    total=False,
-)
 
-JsonOptionsDict = TypedDict(
-    "JsonOptionsDict",
-    {
-        "MultiLine": "bool",
-    },
-    total=False,
-)
+class DatasetDatetimeOptionsDict(TypedDict, total=False):
+    """DatasetDatetimeOptions as a plain dict."""
 
-PathParameterDict = TypedDict(
-    "PathParameterDict",
-    {
-        "DatasetParameter": "Required[DatasetDatasetParameterDict]",
-        "PathParameterName": "Required[str]",
-    },
-    total=False,
-)
+    Format: Required[str]
+    """Date/time format of a date parameter"""
+    LocaleCode: str
+    """Locale code for a date parameter"""
+    TimezoneOffset: str
+    """Timezone offset"""
 
-S3LocationDict = TypedDict(
-    "S3LocationDict",
-    {
-        "Bucket": "Required[str]",
-        "BucketOwner": "str",
-        "Key": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DatasetFilesLimitDict(TypedDict, total=False):
+    """DatasetFilesLimit as a plain dict."""
 
+    MaxFiles: Required[int]
+    """Maximum number of files"""
+    Order: Literal["ASCENDING", "DESCENDING"]
+    """Order"""
+    OrderedBy: Literal["LAST_MODIFIED_DATE"]
+    """Ordered by"""
+
+
+class DatasetFormatOptionsDict(TypedDict, total=False):
+    """DatasetFormatOptions as a plain dict: Format options for dataset"""
+
+    Csv: CsvOptionsDict
+    """Csv options"""
+    Excel: ExcelOptionsDict
+    """Type: ExcelOptionsDict."""
+    Json: JsonOptionsDict
+    """Json options"""
+
+
+class DatasetInputDict(TypedDict, total=False):
+    """DatasetInput as a plain dict: Input"""
+
+    DataCatalogInputDefinition: DatasetDataCatalogInputDefinitionDict
+    """Type: DatasetDataCatalogInputDefinitionDict."""
+    DatabaseInputDefinition: DatasetDatabaseInputDefinitionDict
+    """Type: DatasetDatabaseInputDefinitionDict."""
+    Metadata: DatasetMetadataDict
+    """Type: DatasetMetadataDict."""
+    S3InputDefinition: S3LocationDict
+    """Input location"""
+
+
+class DatasetMetadataDict(TypedDict, total=False):
+    """DatasetMetadata as a plain dict."""
+
+    SourceArn: str
+    """Arn of the source of the dataset. For e.g.: AppFlow Flow ARN."""
+
+
+class DatasetPathOptionsDict(TypedDict, total=False):
+    """DatasetPathOptions as a plain dict: Path options for dataset"""
+
+    FilesLimit: DatasetFilesLimitDict
+    """Type: DatasetFilesLimitDict."""
+    LastModifiedDateCondition: FilterExpressionDict
+    """Type: FilterExpressionDict."""
+    Parameters: list[PathParameterDict]
+    """Type: list[PathParameterDict]."""
+
+
+class ExcelOptionsDict(TypedDict, total=False):
+    """ExcelOptions as a plain dict."""
+
+    HeaderRow: bool
+    """Type: bool."""
+    SheetIndexes: list[int]
+    """Items: exactly 1 items. Each item: Range: 0 to 200 (inclusive)."""
+    SheetNames: list[str]
+    """Items: exactly 1 items. Each item: Length: 1 to 31 characters."""
+
+
+class FilterExpressionDict(TypedDict, total=False):
+    """FilterExpression as a plain dict."""
+
+    Expression: Required[str]
+    """Filtering expression for a parameter"""
+    ValuesMap: Required[list[FilterValueDict]]
+    """Type: list[FilterValueDict]."""
+
+
+class FilterValueDict(TypedDict, total=False):
+    """FilterValue as a plain dict: A key-value pair to associate expression variable names with
+    their values"""
+
+    Value: Required[str]
+    """Length: 0 to 1024 characters."""
+    ValueReference: Required[str]
+    """Variable name"""
+
+
+class JsonOptionsDict(TypedDict, total=False):
+    """JsonOptions as a plain dict: Json options"""
+
+    MultiLine: bool
+    """Type: bool."""
+
+
+class PathParameterDict(TypedDict, total=False):
+    """PathParameter as a plain dict: A key-value pair to associate dataset parameter name with its
+    definition."""
+
+    DatasetParameter: Required[DatasetDatasetParameterDict]
+    """Type: DatasetDatasetParameterDict."""
+    PathParameterName: Required[str]
+    """Parameter name"""
+
+
+class S3LocationDict(TypedDict, total=False):
+    """S3Location as a plain dict: Input location"""
+
+    Bucket: Required[str]
+    """Length: 3 to 63 characters."""
+    BucketOwner: str
+    """Bucket owner"""
+    Key: str
+    """Length: 1 to 1280 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataBrew::Dataset",
     schema_file="aws-databrew-dataset.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "Input"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -309,220 +320,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BucketOwner": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "CsvOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Delimiter": {"maxLength": 1, "minLength": 1, "type": "string"},
-                "HeaderRow": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "DataCatalogInputDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "DatabaseName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "TableName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "TempDirectory": {"$ref": "#/definitions/S3Location"},
-            },
-            "type": "object",
-        },
-        "DatabaseInputDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "DatabaseTableName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "GlueConnectionName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "QueryString": {"maxLength": 10000, "minLength": 1, "type": "string"},
-                "TempDirectory": {"$ref": "#/definitions/S3Location"},
-            },
-            "required": ["GlueConnectionName"],
-            "type": "object",
-        },
-        "DatasetParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "CreateColumn": {"type": "boolean"},
-                "DatetimeOptions": {"$ref": "#/definitions/DatetimeOptions"},
-                "Filter": {"$ref": "#/definitions/FilterExpression"},
-                "Name": {"$ref": "#/definitions/PathParameterName"},
-                "Type": {"enum": ["String", "Number", "Datetime"], "type": "string"},
-            },
-            "required": ["Name", "Type"],
-            "type": "object",
-        },
-        "DatetimeOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Format": {"maxLength": 100, "minLength": 2, "type": "string"},
-                "LocaleCode": {
-                    "maxLength": 100,
-                    "minLength": 2,
-                    "pattern": "^[A-Za-z0-9_\\.#@\\-]+$",
-                    "type": "string",
-                },
-                "TimezoneOffset": {
-                    "maxLength": 6,
-                    "minLength": 1,
-                    "pattern": "^(Z|[-+](\\d|\\d{2}|\\d{2}:?\\d{2}))$",
-                    "type": "string",
-                },
-            },
-            "required": ["Format"],
-            "type": "object",
-        },
-        "ExcelOptions": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["SheetNames"]}, {"required": ["SheetIndexes"]}],
-            "properties": {
-                "HeaderRow": {"type": "boolean"},
-                "SheetIndexes": {
-                    "items": {"maximum": 200, "minimum": 0, "type": "integer"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SheetNames": {
-                    "items": {"maxLength": 31, "minLength": 1, "type": "string"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "FilesLimit": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxFiles": {"minimum": 1, "type": "integer"},
-                "Order": {"enum": ["ASCENDING", "DESCENDING"], "type": "string"},
-                "OrderedBy": {"enum": ["LAST_MODIFIED_DATE"], "type": "string"},
-            },
-            "required": ["MaxFiles"],
-            "type": "object",
-        },
-        "FilterExpression": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {
-                    "maxLength": 1024,
-                    "minLength": 4,
-                    "pattern": "^[><0-9A-Za-z_.,:)(!= ]+$",
-                    "type": "string",
-                },
-                "ValuesMap": {"items": {"$ref": "#/definitions/FilterValue"}, "type": "array"},
-            },
-            "required": ["Expression", "ValuesMap"],
-            "type": "object",
-        },
-        "FilterValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Value": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "ValueReference": {
-                    "maxLength": 128,
-                    "minLength": 2,
-                    "pattern": "^:[A-Za-z0-9_]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["ValueReference", "Value"],
-            "type": "object",
-        },
-        "FormatOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Csv": {"$ref": "#/definitions/CsvOptions"},
-                "Excel": {"$ref": "#/definitions/ExcelOptions"},
-                "Json": {"$ref": "#/definitions/JsonOptions"},
-            },
-            "type": "object",
-        },
-        "Input": {
-            "additionalProperties": False,
-            "properties": {
-                "DataCatalogInputDefinition": {"$ref": "#/definitions/DataCatalogInputDefinition"},
-                "DatabaseInputDefinition": {"$ref": "#/definitions/DatabaseInputDefinition"},
-                "Metadata": {"$ref": "#/definitions/Metadata"},
-                "S3InputDefinition": {"$ref": "#/definitions/S3Location"},
-            },
-            "type": "object",
-        },
-        "JsonOptions": {
-            "additionalProperties": False,
-            "properties": {"MultiLine": {"type": "boolean"}},
-            "type": "object",
-        },
-        "Metadata": {
-            "additionalProperties": False,
-            "properties": {"SourceArn": {"maxLength": 2048, "minLength": 20, "type": "string"}},
-            "type": "object",
-        },
-        "PathOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "FilesLimit": {"$ref": "#/definitions/FilesLimit"},
-                "LastModifiedDateCondition": {"$ref": "#/definitions/FilterExpression"},
-                "Parameters": {"items": {"$ref": "#/definitions/PathParameter"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "PathParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "DatasetParameter": {"$ref": "#/definitions/DatasetParameter"},
-                "PathParameterName": {"$ref": "#/definitions/PathParameterName"},
-            },
-            "required": ["PathParameterName", "DatasetParameter"],
-            "type": "object",
-        },
-        "PathParameterName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"maxLength": 63, "minLength": 3, "type": "string"},
-                "BucketOwner": {"$ref": "#/definitions/BucketOwner"},
-                "Key": {"maxLength": 1280, "minLength": 1, "type": "string"},
-            },
-            "required": ["Bucket"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Format": {"enum": ["CSV", "JSON", "PARQUET", "EXCEL", "ORC"], "type": "string"},
-        "FormatOptions": {"$ref": "#/definitions/FormatOptions"},
-        "Input": {"$ref": "#/definitions/Input"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "PathOptions": {"$ref": "#/definitions/PathOptions"},
-        "Source": {"enum": ["S3", "DATA-CATALOG", "DATABASE"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["Name", "Input"],
-}
-
 
 class Dataset(_Resource):
     """AWS::DataBrew::Dataset: Resource schema for AWS::DataBrew::Dataset.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-databrew-dataset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -530,10 +336,11 @@ class Dataset(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DatasetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "dataset.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Format: Literal["CSV", "JSON", "PARQUET", "EXCEL", "ORC"]
     FormatOptions: DatasetFormatOptionsDict
     Input: DatasetInputDict
@@ -542,32 +349,36 @@ class Dataset(_Resource):
     Source: Literal["S3", "DATA-CATALOG", "DATABASE"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Input: DatasetInput | DatasetInputDict,
+        Name: str,
+        Format: Literal["CSV", "JSON", "PARQUET", "EXCEL", "ORC"] | None = None,
+        FormatOptions: DatasetFormatOptions | DatasetFormatOptionsDict | None = None,
+        PathOptions: DatasetPathOptions | DatasetPathOptionsDict | None = None,
+        Source: Literal["S3", "DATA-CATALOG", "DATABASE"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataBrew::Dataset; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Input: DatasetInput | DatasetInputDict,
-            Name: str,
-            Format: Literal["CSV", "JSON", "PARQUET", "EXCEL", "ORC"] | None = None,
-            FormatOptions: DatasetFormatOptions | DatasetFormatOptionsDict | None = None,
-            PathOptions: DatasetPathOptions | DatasetPathOptionsDict | None = None,
-            Source: Literal["S3", "DATA-CATALOG", "DATABASE"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataBrew::Dataset; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Input: Input Required.
+            Name: Dataset name Create-only: changing it replaces the resource. Required.
             Format: Dataset format
             FormatOptions: Format options for dataset
-            Input: Input
-            Name: Dataset name
             PathOptions: PathOptions
             Source: Source type of the dataset
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

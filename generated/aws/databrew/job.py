@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -127,215 +131,220 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ColumnSelectorDict = TypedDict(
-    "ColumnSelectorDict",
-    {
-        "Name": "str",
-        "Regex": "str",
-    },
-    total=False,
-)
 
-ColumnStatisticsConfigurationDict = TypedDict(
-    "ColumnStatisticsConfigurationDict",
-    {
-        "Selectors": "list[ColumnSelectorDict]",
-        "Statistics": "Required[StatisticsConfigurationDict]",
-    },
-    total=False,
-)
+class ColumnSelectorDict(TypedDict, total=False):
+    """ColumnSelector as a plain dict."""
 
-CsvOutputOptionsDict = TypedDict(
-    "CsvOutputOptionsDict",
-    {
-        "Delimiter": "str",
-    },
-    total=False,
-)
+    Name: str
+    """Length: 1 to 255 characters."""
+    Regex: str
+    """Length: 1 to 255 characters."""
 
-DataCatalogOutputDict = TypedDict(
-    "DataCatalogOutputDict",
-    {
-        "CatalogId": "str",
-        "DatabaseName": "Required[str]",
-        "DatabaseOptions": "DatabaseTableOutputOptionsDict",
-        "Overwrite": "bool",
-        "S3Options": "S3TableOutputOptionsDict",
-        "TableName": "Required[str]",
-    },
-    total=False,
-)
 
-DatabaseOutputDict = TypedDict(
-    "DatabaseOutputDict",
-    {
-        "DatabaseOptions": "Required[DatabaseTableOutputOptionsDict]",
-        "DatabaseOutputMode": "Literal['NEW_TABLE']",
-        "GlueConnectionName": "Required[str]",
-    },
-    total=False,
-)
+class ColumnStatisticsConfigurationDict(TypedDict, total=False):
+    """ColumnStatisticsConfiguration as a plain dict."""
 
-DatabaseTableOutputOptionsDict = TypedDict(
-    "DatabaseTableOutputOptionsDict",
-    {
-        "TableName": "Required[str]",
-        "TempDirectory": "S3LocationDict",
-    },
-    total=False,
-)
+    Selectors: list[ColumnSelectorDict]
+    """Items: at least 1 items."""
+    Statistics: Required[StatisticsConfigurationDict]
+    """Type: StatisticsConfigurationDict."""
 
-JobAllowedStatisticsDict = TypedDict(
-    "JobAllowedStatisticsDict",
-    {
-        "Statistics": "Required[list[str]]",
-    },
-    total=False,
-)
 
-JobEntityDetectorConfigurationDict = TypedDict(
-    "JobEntityDetectorConfigurationDict",
-    {
-        "AllowedStatistics": "JobAllowedStatisticsDict",
-        "EntityTypes": "Required[list[str]]",
-    },
-    total=False,
-)
+class CsvOutputOptionsDict(TypedDict, total=False):
+    """CsvOutputOptions as a plain dict: Output Csv options"""
 
-JobJobSampleDict = TypedDict(
-    "JobJobSampleDict",
-    {
-        "Mode": "Literal['FULL_DATASET', 'CUSTOM_ROWS']",
-        "Size": "int",
-    },
-    total=False,
-)
+    Delimiter: str
+    """Length: exactly 1 characters."""
 
-JobOutputLocationDict = TypedDict(
-    "JobOutputLocationDict",
-    {
-        "Bucket": "Required[str]",
-        "BucketOwner": "str",
-        "Key": "str",
-    },
-    total=False,
-)
 
-JobProfileConfigurationDict = TypedDict(
-    "JobProfileConfigurationDict",
-    {
-        "ColumnStatisticsConfigurations": "list[ColumnStatisticsConfigurationDict]",
-        "DatasetStatisticsConfiguration": "StatisticsConfigurationDict",
-        "EntityDetectorConfiguration": "JobEntityDetectorConfigurationDict",
-        "ProfileColumns": "list[ColumnSelectorDict]",
-    },
-    total=False,
-)
+class DataCatalogOutputDict(TypedDict, total=False):
+    """DataCatalogOutput as a plain dict."""
 
-JobRecipeDict = TypedDict(
-    "JobRecipeDict",
-    {
-        "Name": "Required[str]",
-        "Version": "str",
-    },
-    total=False,
-)
+    CatalogId: str
+    """Length: 1 to 255 characters."""
+    DatabaseName: Required[str]
+    """Length: 1 to 255 characters."""
+    DatabaseOptions: DatabaseTableOutputOptionsDict
+    """Type: DatabaseTableOutputOptionsDict."""
+    Overwrite: bool
+    """Type: bool."""
+    S3Options: S3TableOutputOptionsDict
+    """Type: S3TableOutputOptionsDict."""
+    TableName: Required[str]
+    """Length: 1 to 255 characters."""
 
-OutputDict = TypedDict(
-    "OutputDict",
-    {
-        "CompressionFormat": "Literal['GZIP', 'LZ4', 'SNAPPY', 'BZIP2', 'DEFLATE', 'LZO', 'BROTLI', 'ZSTD', 'ZLIB']",
-        "Format": "Literal['CSV', 'JSON', 'PARQUET', 'GLUEPARQUET', 'AVRO', 'ORC', 'XML', 'TABLEAUHYPER']",
-        "FormatOptions": "OutputFormatOptionsDict",
-        "Location": "Required[S3LocationDict]",
-        "MaxOutputFiles": "int",
-        "Overwrite": "bool",
-        "PartitionColumns": "list[str]",
-    },
-    total=False,
-)
 
-OutputFormatOptionsDict = TypedDict(
-    "OutputFormatOptionsDict",
-    {
-        "Csv": "CsvOutputOptionsDict",
-    },
-    total=False,
-)
+class DatabaseOutputDict(TypedDict, total=False):
+    """DatabaseOutput as a plain dict."""
 
-S3LocationDict = TypedDict(
-    "S3LocationDict",
-    {
-        "Bucket": "Required[str]",
-        "BucketOwner": "str",
-        "Key": "str",
-    },
-    total=False,
-)
+    DatabaseOptions: Required[DatabaseTableOutputOptionsDict]
+    """Type: DatabaseTableOutputOptionsDict."""
+    DatabaseOutputMode: Literal["NEW_TABLE"]
+    """Database table name"""
+    GlueConnectionName: Required[str]
+    """Glue connection name"""
 
-S3TableOutputOptionsDict = TypedDict(
-    "S3TableOutputOptionsDict",
-    {
-        "Location": "Required[S3LocationDict]",
-    },
-    total=False,
-)
 
-StatisticOverrideDict = TypedDict(
-    "StatisticOverrideDict",
-    {
-        "Parameters": "Required[dict[str, Any]]",
-        "Statistic": "Required[str]",
-    },
-    total=False,
-)
+class DatabaseTableOutputOptionsDict(TypedDict, total=False):
+    """DatabaseTableOutputOptions as a plain dict."""
 
-StatisticsConfigurationDict = TypedDict(
-    "StatisticsConfigurationDict",
-    {
-        "IncludedStatistics": "list[str]",
-        "Overrides": "list[StatisticOverrideDict]",
-    },
-    total=False,
-)
+    TableName: Required[str]
+    """Length: 1 to 255 characters."""
+    TempDirectory: S3LocationDict
+    """S3 Output location"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-ValidationConfigurationDict = TypedDict(
-    "ValidationConfigurationDict",
-    {
-        "RulesetArn": "Required[str]",
-        "ValidationMode": "Literal['CHECK_ALL']",
-    },
-    total=False,
-)
+class JobAllowedStatisticsDict(TypedDict, total=False):
+    """JobAllowedStatistics as a plain dict."""
 
+    Statistics: Required[list[str]]
+    """Items: at least 1 items. Each item: Pattern: ^[A-Z\\_]+$ Length: 1 to 128 characters."""
+
+
+class JobEntityDetectorConfigurationDict(TypedDict, total=False):
+    """JobEntityDetectorConfiguration as a plain dict."""
+
+    AllowedStatistics: JobAllowedStatisticsDict
+    """Type: JobAllowedStatisticsDict."""
+    EntityTypes: Required[list[str]]
+    """Items: at least 1 items. Each item: Pattern: ^[A-Z_][A-Z\\\\d_]*$ Length: 1 to 128
+    characters."""
+
+
+class JobJobSampleDict(TypedDict, total=False):
+    """JobJobSample as a plain dict: Job Sample"""
+
+    Mode: Literal["FULL_DATASET", "CUSTOM_ROWS"]
+    """Sample configuration mode for profile jobs."""
+    Size: int
+    """Sample configuration size for profile jobs."""
+
+
+class JobOutputLocationDict(TypedDict, total=False):
+    """JobOutputLocation as a plain dict: Output location"""
+
+    Bucket: Required[str]
+    """Length: 3 to 63 characters."""
+    BucketOwner: str
+    """Pattern: ^[0-9]{12}$ Length: exactly 12 characters."""
+    Key: str
+    """Length: 1 to 1280 characters."""
+
+
+class JobProfileConfigurationDict(TypedDict, total=False):
+    """JobProfileConfiguration as a plain dict."""
+
+    ColumnStatisticsConfigurations: list[ColumnStatisticsConfigurationDict]
+    """Items: at least 1 items."""
+    DatasetStatisticsConfiguration: StatisticsConfigurationDict
+    """Type: StatisticsConfigurationDict."""
+    EntityDetectorConfiguration: JobEntityDetectorConfigurationDict
+    """Type: JobEntityDetectorConfigurationDict."""
+    ProfileColumns: list[ColumnSelectorDict]
+    """Items: at least 1 items."""
+
+
+class JobRecipeDict(TypedDict, total=False):
+    """JobRecipe as a plain dict."""
+
+    Name: Required[str]
+    """Recipe name"""
+    Version: str
+    """Recipe version"""
+
+
+class OutputDict(TypedDict, total=False):
+    """Output as a plain dict."""
+
+    CompressionFormat: Literal[
+        "GZIP", "LZ4", "SNAPPY", "BZIP2", "DEFLATE", "LZO", "BROTLI", "ZSTD", "ZLIB"
+    ]
+    """Allowed values: 'GZIP', 'LZ4', 'SNAPPY', 'BZIP2', 'DEFLATE', 'LZO', 'BROTLI', 'ZSTD', 'ZLIB'."""
+    Format: Literal["CSV", "JSON", "PARQUET", "GLUEPARQUET", "AVRO", "ORC", "XML", "TABLEAUHYPER"]
+    """Allowed values: 'CSV', 'JSON', 'PARQUET', 'GLUEPARQUET', 'AVRO', 'ORC', 'XML',
+    'TABLEAUHYPER'."""
+    FormatOptions: OutputFormatOptionsDict
+    """Format options for job Output"""
+    Location: Required[S3LocationDict]
+    """S3 Output location"""
+    MaxOutputFiles: int
+    """Range: 1 to 999 (inclusive)."""
+    Overwrite: bool
+    """Type: bool."""
+    PartitionColumns: list[str]
+    """Items: 0 to 200 items. Items are unique. Each item: Length: 1 to 255 characters."""
+
+
+class OutputFormatOptionsDict(TypedDict, total=False):
+    """OutputFormatOptions as a plain dict: Format options for job Output"""
+
+    Csv: CsvOutputOptionsDict
+    """Output Csv options"""
+
+
+class S3LocationDict(TypedDict, total=False):
+    """S3Location as a plain dict: S3 Output location"""
+
+    Bucket: Required[str]
+    """Length: 3 to 63 characters."""
+    BucketOwner: str
+    """Pattern: ^[0-9]{12}$ Length: exactly 12 characters."""
+    Key: str
+    """Length: 1 to 1280 characters."""
+
+
+class S3TableOutputOptionsDict(TypedDict, total=False):
+    """S3TableOutputOptions as a plain dict."""
+
+    Location: Required[S3LocationDict]
+    """S3 Output location"""
+
+
+class StatisticOverrideDict(TypedDict, total=False):
+    """StatisticOverride as a plain dict."""
+
+    Parameters: Required[dict[str, str]]
+    """Type: dict[str, str]."""
+    Statistic: Required[str]
+    """Pattern: ^[A-Z\\_]+$ Length: 1 to 128 characters."""
+
+
+class StatisticsConfigurationDict(TypedDict, total=False):
+    """StatisticsConfiguration as a plain dict."""
+
+    IncludedStatistics: list[str]
+    """Items: at least 1 items. Each item: Pattern: ^[A-Z\\_]+$ Length: 1 to 128 characters."""
+    Overrides: list[StatisticOverrideDict]
+    """Items: at least 1 items."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+class ValidationConfigurationDict(TypedDict, total=False):
+    """ValidationConfiguration as a plain dict: Configuration to attach Rulesets to the job"""
+
+    RulesetArn: Required[str]
+    """Arn of the Ruleset"""
+    ValidationMode: Literal["CHECK_ALL"]
+    """Allowed values: 'CHECK_ALL'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataBrew::Job",
     schema_file="aws-databrew-job.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Name", "/Type"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "RoleArn", "Type"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -345,322 +354,25 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AllowedStatistics": {
-            "additionalProperties": False,
-            "properties": {
-                "Statistics": {
-                    "items": {"$ref": "#/definitions/Statistic"},
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["Statistics"],
-            "type": "object",
-        },
-        "ColumnSelector": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Regex": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "ColumnStatisticsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Selectors": {
-                    "items": {"$ref": "#/definitions/ColumnSelector"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Statistics": {"$ref": "#/definitions/StatisticsConfiguration"},
-            },
-            "required": ["Statistics"],
-            "type": "object",
-        },
-        "CsvOutputOptions": {
-            "additionalProperties": False,
-            "properties": {"Delimiter": {"maxLength": 1, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "DataCatalogOutput": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "DatabaseName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "DatabaseOptions": {"$ref": "#/definitions/DatabaseTableOutputOptions"},
-                "Overwrite": {"type": "boolean"},
-                "S3Options": {"$ref": "#/definitions/S3TableOutputOptions"},
-                "TableName": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["DatabaseName", "TableName"],
-            "type": "object",
-        },
-        "DatabaseOutput": {
-            "additionalProperties": False,
-            "properties": {
-                "DatabaseOptions": {"$ref": "#/definitions/DatabaseTableOutputOptions"},
-                "DatabaseOutputMode": {"enum": ["NEW_TABLE"], "type": "string"},
-                "GlueConnectionName": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["GlueConnectionName", "DatabaseOptions"],
-            "type": "object",
-        },
-        "DatabaseTableOutputOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "TableName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "TempDirectory": {"$ref": "#/definitions/S3Location"},
-            },
-            "required": ["TableName"],
-            "type": "object",
-        },
-        "EntityDetectorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedStatistics": {"$ref": "#/definitions/AllowedStatistics"},
-                "EntityTypes": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "^[A-Z_][A-Z\\\\d_]*$",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["EntityTypes"],
-            "type": "object",
-        },
-        "JobSample": {
-            "additionalProperties": False,
-            "properties": {
-                "Mode": {"$ref": "#/definitions/SampleMode"},
-                "Size": {"$ref": "#/definitions/JobSize"},
-            },
-            "type": "object",
-        },
-        "JobSize": {"type": "integer"},
-        "Output": {
-            "additionalProperties": False,
-            "properties": {
-                "CompressionFormat": {
-                    "enum": [
-                        "GZIP",
-                        "LZ4",
-                        "SNAPPY",
-                        "BZIP2",
-                        "DEFLATE",
-                        "LZO",
-                        "BROTLI",
-                        "ZSTD",
-                        "ZLIB",
-                    ],
-                    "type": "string",
-                },
-                "Format": {
-                    "enum": [
-                        "CSV",
-                        "JSON",
-                        "PARQUET",
-                        "GLUEPARQUET",
-                        "AVRO",
-                        "ORC",
-                        "XML",
-                        "TABLEAUHYPER",
-                    ],
-                    "type": "string",
-                },
-                "FormatOptions": {"$ref": "#/definitions/OutputFormatOptions"},
-                "Location": {"$ref": "#/definitions/S3Location"},
-                "MaxOutputFiles": {"maximum": 999, "minimum": 1, "type": "integer"},
-                "Overwrite": {"type": "boolean"},
-                "PartitionColumns": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Location"],
-            "type": "object",
-        },
-        "OutputFormatOptions": {
-            "additionalProperties": False,
-            "properties": {"Csv": {"$ref": "#/definitions/CsvOutputOptions"}},
-            "type": "object",
-        },
-        "OutputLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"maxLength": 63, "minLength": 3, "type": "string"},
-                "BucketOwner": {
-                    "maxLength": 12,
-                    "minLength": 12,
-                    "pattern": "^[0-9]{12}$",
-                    "type": "string",
-                },
-                "Key": {"maxLength": 1280, "minLength": 1, "type": "string"},
-            },
-            "required": ["Bucket"],
-            "type": "object",
-        },
-        "ParameterMap": {
-            "additionalProperties": False,
-            "patternProperties": {"^[A-Za-z0-9]{1,128}$": {"type": "string"}},
-            "type": "object",
-        },
-        "ProfileConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnStatisticsConfigurations": {
-                    "items": {"$ref": "#/definitions/ColumnStatisticsConfiguration"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "DatasetStatisticsConfiguration": {"$ref": "#/definitions/StatisticsConfiguration"},
-                "EntityDetectorConfiguration": {
-                    "$ref": "#/definitions/EntityDetectorConfiguration"
-                },
-                "ProfileColumns": {
-                    "items": {"$ref": "#/definitions/ColumnSelector"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Recipe": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Version": {"type": "string"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"maxLength": 63, "minLength": 3, "type": "string"},
-                "BucketOwner": {
-                    "maxLength": 12,
-                    "minLength": 12,
-                    "pattern": "^[0-9]{12}$",
-                    "type": "string",
-                },
-                "Key": {"maxLength": 1280, "minLength": 1, "type": "string"},
-            },
-            "required": ["Bucket"],
-            "type": "object",
-        },
-        "S3TableOutputOptions": {
-            "additionalProperties": False,
-            "properties": {"Location": {"$ref": "#/definitions/S3Location"}},
-            "required": ["Location"],
-            "type": "object",
-        },
-        "SampleMode": {"enum": ["FULL_DATASET", "CUSTOM_ROWS"], "type": "string"},
-        "Statistic": {"maxLength": 128, "minLength": 1, "pattern": "^[A-Z\\_]+$", "type": "string"},
-        "StatisticOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "Parameters": {"$ref": "#/definitions/ParameterMap"},
-                "Statistic": {"$ref": "#/definitions/Statistic"},
-            },
-            "required": ["Statistic", "Parameters"],
-            "type": "object",
-        },
-        "StatisticsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IncludedStatistics": {
-                    "items": {"$ref": "#/definitions/Statistic"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Overrides": {
-                    "items": {"$ref": "#/definitions/StatisticOverride"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "ValidationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RulesetArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-                "ValidationMode": {"$ref": "#/definitions/ValidationMode"},
-            },
-            "required": ["RulesetArn"],
-            "type": "object",
-        },
-        "ValidationMode": {"enum": ["CHECK_ALL"], "type": "string"},
-    },
-    "properties": {
-        "DataCatalogOutputs": {
-            "items": {"$ref": "#/definitions/DataCatalogOutput"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "DatabaseOutputs": {
-            "items": {"$ref": "#/definitions/DatabaseOutput"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "DatasetName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "EncryptionKeyArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "EncryptionMode": {"enum": ["SSE-KMS", "SSE-S3"], "type": "string"},
-        "JobSample": {"$ref": "#/definitions/JobSample"},
-        "LogSubscription": {"enum": ["ENABLE", "DISABLE"], "type": "string"},
-        "MaxCapacity": {"type": "integer"},
-        "MaxRetries": {"minimum": 0, "type": "integer"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "OutputLocation": {"$ref": "#/definitions/OutputLocation"},
-        "Outputs": {"items": {"$ref": "#/definitions/Output"}, "minItems": 1, "type": "array"},
-        "ProfileConfiguration": {"$ref": "#/definitions/ProfileConfiguration"},
-        "ProjectName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Recipe": {"$ref": "#/definitions/Recipe"},
-        "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Timeout": {"minimum": 0, "type": "integer"},
-        "Type": {"enum": ["PROFILE", "RECIPE"], "type": "string"},
-        "ValidationConfigurations": {
-            "items": {"$ref": "#/definitions/ValidationConfiguration"},
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "RoleArn", "Type"],
-}
-
 
 class Job(_Resource):
     """AWS::DataBrew::Job: Resource schema for AWS::DataBrew::Job.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, Type.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-databrew-job.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "JobProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "JobAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "job.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataCatalogOutputs: list[DataCatalogOutputDict]
     DatabaseOutputs: list[DatabaseOutputDict]
     DatasetName: str
@@ -682,41 +394,44 @@ class Job(_Resource):
     Type: Literal["PROFILE", "RECIPE"]
     ValidationConfigurations: list[ValidationConfigurationDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        RoleArn: str,
+        Type: Literal["PROFILE", "RECIPE"],
+        DataCatalogOutputs: list[DataCatalogOutput | DataCatalogOutputDict] | None = None,
+        DatabaseOutputs: list[DatabaseOutput | DatabaseOutputDict] | None = None,
+        DatasetName: str | None = None,
+        EncryptionKeyArn: str | None = None,
+        EncryptionMode: Literal["SSE-KMS", "SSE-S3"] | None = None,
+        JobSample: JobJobSample | JobJobSampleDict | None = None,
+        LogSubscription: Literal["ENABLE", "DISABLE"] | None = None,
+        MaxCapacity: int | None = None,
+        MaxRetries: int | None = None,
+        OutputLocation: JobOutputLocation | JobOutputLocationDict | None = None,
+        Outputs: list[Output | OutputDict] | None = None,
+        ProfileConfiguration: JobProfileConfiguration | JobProfileConfigurationDict | None = None,
+        ProjectName: str | None = None,
+        Recipe: JobRecipe | JobRecipeDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Timeout: int | None = None,
+        ValidationConfigurations: list[ValidationConfiguration | ValidationConfigurationDict]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataBrew::Job; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            RoleArn: str,
-            Type: Literal["PROFILE", "RECIPE"],
-            DataCatalogOutputs: list[DataCatalogOutput | DataCatalogOutputDict] | None = None,
-            DatabaseOutputs: list[DatabaseOutput | DatabaseOutputDict] | None = None,
-            DatasetName: str | None = None,
-            EncryptionKeyArn: str | None = None,
-            EncryptionMode: Literal["SSE-KMS", "SSE-S3"] | None = None,
-            JobSample: JobJobSample | JobJobSampleDict | None = None,
-            LogSubscription: Literal["ENABLE", "DISABLE"] | None = None,
-            MaxCapacity: int | None = None,
-            MaxRetries: int | None = None,
-            OutputLocation: JobOutputLocation | JobOutputLocationDict | None = None,
-            Outputs: list[Output | OutputDict] | None = None,
-            ProfileConfiguration: JobProfileConfiguration
-            | JobProfileConfigurationDict
-            | None = None,
-            ProjectName: str | None = None,
-            Recipe: JobRecipe | JobRecipeDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Timeout: int | None = None,
-            ValidationConfigurations: list[ValidationConfiguration | ValidationConfigurationDict]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataBrew::Job; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Job name Create-only: changing it replaces the resource. Required.
+            RoleArn: Role arn Required.
+            Type: Job type Create-only: changing it replaces the resource. Required.
+            DataCatalogOutputs: Items: at least 1 items.
+            DatabaseOutputs: Items: at least 1 items.
             DatasetName: Dataset name
             EncryptionKeyArn: Encryption Key Arn
             EncryptionMode: Encryption mode
@@ -724,15 +439,18 @@ class Job(_Resource):
             LogSubscription: Log subscription
             MaxCapacity: Max capacity
             MaxRetries: Max retries
-            Name: Job name
             OutputLocation: Output location
+            Outputs: Items: at least 1 items.
             ProfileConfiguration: Profile Job configuration
             ProjectName: Project name
-            RoleArn: Role arn
+            Recipe: Type: JobRecipeDict.
+            Tags: Type: list[TagDict].
             Timeout: Timeout
-            Type: Job type
             ValidationConfigurations: Data quality rules configuration
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

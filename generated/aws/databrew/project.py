@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ProjectSampleDict = TypedDict(
-    "ProjectSampleDict",
-    {
-        "Size": "int",
-        "Type": "Required[Literal['FIRST_N', 'LAST_N', 'RANDOM']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ProjectSampleDict(TypedDict, total=False):
+    """ProjectSample as a plain dict."""
 
+    Size: int
+    """Sample size"""
+    Type: Required[Literal["FIRST_N", "LAST_N", "RANDOM"]]
+    """Sample type"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataBrew::Project",
     schema_file="aws-databrew-project.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DatasetName", "Name", "RecipeName", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,45 +96,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Sample": {
-            "additionalProperties": False,
-            "properties": {
-                "Size": {"maximum": 5000, "minimum": 1, "type": "integer"},
-                "Type": {"enum": ["FIRST_N", "LAST_N", "RANDOM"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DatasetName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "RecipeName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "Sample": {"$ref": "#/definitions/Sample"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["DatasetName", "Name", "RecipeName", "RoleArn"],
-}
-
 
 class Project(_Resource):
     """AWS::DataBrew::Project: Resource schema for AWS::DataBrew::Project.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-databrew-project.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -147,10 +112,11 @@ class Project(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProjectAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "project.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DatasetName: str
     Name: str
     RecipeName: str
@@ -158,30 +124,34 @@ class Project(_Resource):
     Sample: ProjectSampleDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DatasetName: str,
+        Name: str,
+        RecipeName: str,
+        RoleArn: str,
+        Sample: ProjectSample | ProjectSampleDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataBrew::Project; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DatasetName: str,
-            Name: str,
-            RecipeName: str,
-            RoleArn: str,
-            Sample: ProjectSample | ProjectSampleDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataBrew::Project; `await` it inside an App to deploy it.
-
-            DatasetName: Dataset name
-            Name: Project name
-            RecipeName: Recipe name
-            RoleArn: Role arn
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DatasetName: Dataset name Required.
+            Name: Project name Create-only: changing it replaces the resource. Required.
+            RecipeName: Recipe name Required.
+            RoleArn: Role arn Required.
             Sample: Sample
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,208 +87,301 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConditionExpressionDict = TypedDict(
-    "ConditionExpressionDict",
-    {
-        "Condition": "Required[str]",
-        "TargetColumn": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
-RecipeActionDict = TypedDict(
-    "RecipeActionDict",
-    {
-        "Operation": "Required[str]",
-        "Parameters": "RecipeParametersDict | dict[str, Any]",
-    },
-    total=False,
-)
+class ConditionExpressionDict(TypedDict, total=False):
+    """ConditionExpression as a plain dict: Condition expressions applied to the step action"""
 
-RecipeDataCatalogInputDefinitionDict = TypedDict(
-    "RecipeDataCatalogInputDefinitionDict",
-    {
-        "CatalogId": "str",
-        "DatabaseName": "str",
-        "TableName": "str",
-        "TempDirectory": "S3LocationDict",
-    },
-    total=False,
-)
+    Condition: Required[str]
+    """Input condition to be applied to the target column"""
+    TargetColumn: Required[str]
+    """Name of the target column"""
+    Value: str
+    """Value of the condition"""
 
-RecipeParametersDict = TypedDict(
-    "RecipeParametersDict",
-    {
-        "AggregateFunction": "str",
-        "Base": "str",
-        "CaseStatement": "str",
-        "CategoryMap": "str",
-        "CharsToRemove": "str",
-        "CollapseConsecutiveWhitespace": "str",
-        "ColumnDataType": "str",
-        "ColumnRange": "str",
-        "Count": "str",
-        "CustomCharacters": "str",
-        "CustomStopWords": "str",
-        "CustomValue": "str",
-        "DatasetsColumns": "str",
-        "DateAddValue": "str",
-        "DateTimeFormat": "str",
-        "DateTimeParameters": "str",
-        "DeleteOtherRows": "str",
-        "Delimiter": "str",
-        "EndPattern": "str",
-        "EndPosition": "str",
-        "EndValue": "str",
-        "ExpandContractions": "str",
-        "Exponent": "str",
-        "FalseString": "str",
-        "GroupByAggFunctionOptions": "str",
-        "GroupByColumns": "str",
-        "HiddenColumns": "str",
-        "IgnoreCase": "str",
-        "IncludeInSplit": "str",
-        "Input": "RecipeParametersInputDict",
-        "Interval": "str",
-        "IsText": "str",
-        "JoinKeys": "str",
-        "JoinType": "str",
-        "LeftColumns": "str",
-        "Limit": "str",
-        "LowerBound": "str",
-        "MapType": "str",
-        "ModeType": "str",
-        "MultiLine": "bool",
-        "NumRows": "str",
-        "NumRowsAfter": "str",
-        "NumRowsBefore": "str",
-        "OrderByColumn": "str",
-        "OrderByColumns": "str",
-        "Other": "str",
-        "Pattern": "str",
-        "PatternOption1": "str",
-        "PatternOption2": "str",
-        "PatternOptions": "str",
-        "Period": "str",
-        "Position": "str",
-        "RemoveAllPunctuation": "str",
-        "RemoveAllQuotes": "str",
-        "RemoveAllWhitespace": "str",
-        "RemoveCustomCharacters": "str",
-        "RemoveCustomValue": "str",
-        "RemoveLeadingAndTrailingPunctuation": "str",
-        "RemoveLeadingAndTrailingQuotes": "str",
-        "RemoveLeadingAndTrailingWhitespace": "str",
-        "RemoveLetters": "str",
-        "RemoveNumbers": "str",
-        "RemoveSourceColumn": "str",
-        "RemoveSpecialCharacters": "str",
-        "RightColumns": "str",
-        "SampleSize": "str",
-        "SampleType": "str",
-        "SecondInput": "str",
-        "SecondaryInputs": "list[SecondaryInputDict]",
-        "SheetIndexes": "list[int]",
-        "SheetNames": "list[str]",
-        "SourceColumn": "str",
-        "SourceColumn1": "str",
-        "SourceColumn2": "str",
-        "SourceColumns": "str",
-        "StartColumnIndex": "str",
-        "StartPattern": "str",
-        "StartPosition": "str",
-        "StartValue": "str",
-        "StemmingMode": "str",
-        "StepCount": "str",
-        "StepIndex": "str",
-        "StopWordsMode": "str",
-        "Strategy": "str",
-        "TargetColumn": "str",
-        "TargetColumnNames": "str",
-        "TargetDateFormat": "str",
-        "TargetIndex": "str",
-        "TimeZone": "str",
-        "TokenizerPattern": "str",
-        "TrueString": "str",
-        "UdfLang": "str",
-        "Units": "str",
-        "UnpivotColumn": "str",
-        "UpperBound": "str",
-        "UseNewDataFrame": "str",
-        "Value": "str",
-        "Value1": "str",
-        "Value2": "str",
-        "ValueColumn": "str",
-        "ViewFrame": "str",
-    },
-    total=False,
-)
 
-RecipeParametersInputDict = TypedDict(
-    "RecipeParametersInputDict",
-    {
-        "DataCatalogInputDefinition": "RecipeDataCatalogInputDefinitionDict",
-        "S3InputDefinition": "S3LocationDict",
-    },
-    total=False,
-)
+class RecipeActionDict(TypedDict, total=False):
+    """RecipeAction as a plain dict."""
 
-RecipeStepDict = TypedDict(
-    "RecipeStepDict",
-    {
-        "Action": "Required[RecipeActionDict]",
-        "ConditionExpressions": "list[ConditionExpressionDict]",
-    },
-    total=False,
-)
+    Operation: Required[str]
+    """Step action operation"""
+    Parameters: RecipeParametersDict | dict[str, str]
+    """Type: RecipeParametersDict | dict[str, str]."""
 
-S3LocationDict = TypedDict(
-    "S3LocationDict",
-    {
-        "Bucket": "Required[str]",
-        "Key": "str",
-    },
-    total=False,
-)
 
-SecondaryInputDict = TypedDict(
-    "SecondaryInputDict",
-    {
-        "DataCatalogInputDefinition": "RecipeDataCatalogInputDefinitionDict",
-        "S3InputDefinition": "S3LocationDict",
-    },
-    total=False,
-)
+class RecipeDataCatalogInputDefinitionDict(TypedDict, total=False):
+    """RecipeDataCatalogInputDefinition as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    CatalogId: str
+    """Catalog id"""
+    DatabaseName: str
+    """Database name"""
+    TableName: str
+    """Table name"""
+    TempDirectory: S3LocationDict
+    """Input location"""
 
+
+class RecipeParametersDict(TypedDict, total=False):
+    """RecipeParameters as a plain dict."""
+
+    AggregateFunction: str
+    """Type: str."""
+    Base: str
+    """Type: str."""
+    CaseStatement: str
+    """Type: str."""
+    CategoryMap: str
+    """Type: str."""
+    CharsToRemove: str
+    """Type: str."""
+    CollapseConsecutiveWhitespace: str
+    """Type: str."""
+    ColumnDataType: str
+    """Type: str."""
+    ColumnRange: str
+    """Type: str."""
+    Count: str
+    """Type: str."""
+    CustomCharacters: str
+    """Type: str."""
+    CustomStopWords: str
+    """Type: str."""
+    CustomValue: str
+    """Type: str."""
+    DatasetsColumns: str
+    """Type: str."""
+    DateAddValue: str
+    """Type: str."""
+    DateTimeFormat: str
+    """Type: str."""
+    DateTimeParameters: str
+    """Type: str."""
+    DeleteOtherRows: str
+    """Type: str."""
+    Delimiter: str
+    """Type: str."""
+    EndPattern: str
+    """Type: str."""
+    EndPosition: str
+    """Type: str."""
+    EndValue: str
+    """Type: str."""
+    ExpandContractions: str
+    """Type: str."""
+    Exponent: str
+    """Type: str."""
+    FalseString: str
+    """Type: str."""
+    GroupByAggFunctionOptions: str
+    """Type: str."""
+    GroupByColumns: str
+    """Type: str."""
+    HiddenColumns: str
+    """Type: str."""
+    IgnoreCase: str
+    """Type: str."""
+    IncludeInSplit: str
+    """Type: str."""
+    Input: RecipeParametersInputDict
+    """Input"""
+    Interval: str
+    """Type: str."""
+    IsText: str
+    """Type: str."""
+    JoinKeys: str
+    """Type: str."""
+    JoinType: str
+    """Type: str."""
+    LeftColumns: str
+    """Type: str."""
+    Limit: str
+    """Type: str."""
+    LowerBound: str
+    """Type: str."""
+    MapType: str
+    """Type: str."""
+    ModeType: str
+    """Type: str."""
+    MultiLine: bool
+    """Type: bool."""
+    NumRows: str
+    """Type: str."""
+    NumRowsAfter: str
+    """Type: str."""
+    NumRowsBefore: str
+    """Type: str."""
+    OrderByColumn: str
+    """Type: str."""
+    OrderByColumns: str
+    """Type: str."""
+    Other: str
+    """Type: str."""
+    Pattern: str
+    """Type: str."""
+    PatternOption1: str
+    """Type: str."""
+    PatternOption2: str
+    """Type: str."""
+    PatternOptions: str
+    """Type: str."""
+    Period: str
+    """Type: str."""
+    Position: str
+    """Type: str."""
+    RemoveAllPunctuation: str
+    """Type: str."""
+    RemoveAllQuotes: str
+    """Type: str."""
+    RemoveAllWhitespace: str
+    """Type: str."""
+    RemoveCustomCharacters: str
+    """Type: str."""
+    RemoveCustomValue: str
+    """Type: str."""
+    RemoveLeadingAndTrailingPunctuation: str
+    """Type: str."""
+    RemoveLeadingAndTrailingQuotes: str
+    """Type: str."""
+    RemoveLeadingAndTrailingWhitespace: str
+    """Type: str."""
+    RemoveLetters: str
+    """Type: str."""
+    RemoveNumbers: str
+    """Type: str."""
+    RemoveSourceColumn: str
+    """Type: str."""
+    RemoveSpecialCharacters: str
+    """Type: str."""
+    RightColumns: str
+    """Type: str."""
+    SampleSize: str
+    """Type: str."""
+    SampleType: str
+    """Type: str."""
+    SecondInput: str
+    """Type: str."""
+    SecondaryInputs: list[SecondaryInputDict]
+    """Type: list[SecondaryInputDict]."""
+    SheetIndexes: list[int]
+    """Items: exactly 1 items."""
+    SheetNames: list[str]
+    """Items: exactly 1 items."""
+    SourceColumn: str
+    """Type: str."""
+    SourceColumn1: str
+    """Type: str."""
+    SourceColumn2: str
+    """Type: str."""
+    SourceColumns: str
+    """Type: str."""
+    StartColumnIndex: str
+    """Type: str."""
+    StartPattern: str
+    """Type: str."""
+    StartPosition: str
+    """Type: str."""
+    StartValue: str
+    """Type: str."""
+    StemmingMode: str
+    """Type: str."""
+    StepCount: str
+    """Type: str."""
+    StepIndex: str
+    """Type: str."""
+    StopWordsMode: str
+    """Type: str."""
+    Strategy: str
+    """Type: str."""
+    TargetColumn: str
+    """Type: str."""
+    TargetColumnNames: str
+    """Type: str."""
+    TargetDateFormat: str
+    """Type: str."""
+    TargetIndex: str
+    """Type: str."""
+    TimeZone: str
+    """Type: str."""
+    TokenizerPattern: str
+    """Type: str."""
+    TrueString: str
+    """Type: str."""
+    UdfLang: str
+    """Type: str."""
+    Units: str
+    """Type: str."""
+    UnpivotColumn: str
+    """Type: str."""
+    UpperBound: str
+    """Type: str."""
+    UseNewDataFrame: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+    Value1: str
+    """Type: str."""
+    Value2: str
+    """Type: str."""
+    ValueColumn: str
+    """Type: str."""
+    ViewFrame: str
+    """Type: str."""
+
+
+class RecipeParametersInputDict(TypedDict, total=False):
+    """RecipeParametersInput as a plain dict: Input"""
+
+    DataCatalogInputDefinition: RecipeDataCatalogInputDefinitionDict
+    """Type: RecipeDataCatalogInputDefinitionDict."""
+    S3InputDefinition: S3LocationDict
+    """Input location"""
+
+
+class RecipeStepDict(TypedDict, total=False):
+    """RecipeStep as a plain dict."""
+
+    Action: Required[RecipeActionDict]
+    """Type: RecipeActionDict."""
+    ConditionExpressions: list[ConditionExpressionDict]
+    """Condition expressions applied to the step action"""
+
+
+class S3LocationDict(TypedDict, total=False):
+    """S3Location as a plain dict: Input location"""
+
+    Bucket: Required[str]
+    """Type: str."""
+    Key: str
+    """Type: str."""
+
+
+class SecondaryInputDict(TypedDict, total=False):
+    """SecondaryInput as a plain dict: Secondary input"""
+
+    DataCatalogInputDefinition: RecipeDataCatalogInputDefinitionDict
+    """Type: RecipeDataCatalogInputDefinitionDict."""
+    S3InputDefinition: S3LocationDict
+    """Input location"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataBrew::Recipe",
     schema_file="aws-databrew-recipe.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "Steps"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -294,246 +391,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {
-            "additionalProperties": False,
-            "properties": {
-                "Operation": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[A-Z\\_]+$",
-                    "type": "string",
-                },
-                "Parameters": {
-                    "anyOf": [
-                        {"$ref": "#/definitions/RecipeParameters"},
-                        {"$ref": "#/definitions/ParameterMap"},
-                    ]
-                },
-            },
-            "required": ["Operation"],
-            "type": "object",
-        },
-        "ConditionExpression": {
-            "additionalProperties": False,
-            "properties": {
-                "Condition": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[A-Z\\_]+$",
-                    "type": "string",
-                },
-                "TargetColumn": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 1024, "minLength": 0, "type": "string"},
-            },
-            "required": ["Condition", "TargetColumn"],
-            "type": "object",
-        },
-        "DataCatalogInputDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"type": "string"},
-                "DatabaseName": {"type": "string"},
-                "TableName": {"type": "string"},
-                "TempDirectory": {"$ref": "#/definitions/S3Location"},
-            },
-            "type": "object",
-        },
-        "ParameterMap": {
-            "additionalProperties": False,
-            "patternProperties": {"^[A-Za-z0-9]{1,128}$": {"type": "string"}},
-            "type": "object",
-        },
-        "RecipeParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregateFunction": {"type": "string"},
-                "Base": {"type": "string"},
-                "CaseStatement": {"type": "string"},
-                "CategoryMap": {"type": "string"},
-                "CharsToRemove": {"type": "string"},
-                "CollapseConsecutiveWhitespace": {"type": "string"},
-                "ColumnDataType": {"type": "string"},
-                "ColumnRange": {"type": "string"},
-                "Count": {"type": "string"},
-                "CustomCharacters": {"type": "string"},
-                "CustomStopWords": {"type": "string"},
-                "CustomValue": {"type": "string"},
-                "DatasetsColumns": {"type": "string"},
-                "DateAddValue": {"type": "string"},
-                "DateTimeFormat": {"type": "string"},
-                "DateTimeParameters": {"type": "string"},
-                "DeleteOtherRows": {"type": "string"},
-                "Delimiter": {"type": "string"},
-                "EndPattern": {"type": "string"},
-                "EndPosition": {"type": "string"},
-                "EndValue": {"type": "string"},
-                "ExpandContractions": {"type": "string"},
-                "Exponent": {"type": "string"},
-                "FalseString": {"type": "string"},
-                "GroupByAggFunctionOptions": {"type": "string"},
-                "GroupByColumns": {"type": "string"},
-                "HiddenColumns": {"type": "string"},
-                "IgnoreCase": {"type": "string"},
-                "IncludeInSplit": {"type": "string"},
-                "Input": {
-                    "additionalProperties": False,
-                    "oneOf": [
-                        {"required": ["S3InputDefinition"]},
-                        {"required": ["DataCatalogInputDefinition"]},
-                    ],
-                    "properties": {
-                        "DataCatalogInputDefinition": {
-                            "$ref": "#/definitions/DataCatalogInputDefinition"
-                        },
-                        "S3InputDefinition": {"$ref": "#/definitions/S3Location"},
-                    },
-                    "type": "object",
-                },
-                "Interval": {"type": "string"},
-                "IsText": {"type": "string"},
-                "JoinKeys": {"type": "string"},
-                "JoinType": {"type": "string"},
-                "LeftColumns": {"type": "string"},
-                "Limit": {"type": "string"},
-                "LowerBound": {"type": "string"},
-                "MapType": {"type": "string"},
-                "ModeType": {"type": "string"},
-                "MultiLine": {"type": "boolean"},
-                "NumRows": {"type": "string"},
-                "NumRowsAfter": {"type": "string"},
-                "NumRowsBefore": {"type": "string"},
-                "OrderByColumn": {"type": "string"},
-                "OrderByColumns": {"type": "string"},
-                "Other": {"type": "string"},
-                "Pattern": {"type": "string"},
-                "PatternOption1": {"type": "string"},
-                "PatternOption2": {"type": "string"},
-                "PatternOptions": {"type": "string"},
-                "Period": {"type": "string"},
-                "Position": {"type": "string"},
-                "RemoveAllPunctuation": {"type": "string"},
-                "RemoveAllQuotes": {"type": "string"},
-                "RemoveAllWhitespace": {"type": "string"},
-                "RemoveCustomCharacters": {"type": "string"},
-                "RemoveCustomValue": {"type": "string"},
-                "RemoveLeadingAndTrailingPunctuation": {"type": "string"},
-                "RemoveLeadingAndTrailingQuotes": {"type": "string"},
-                "RemoveLeadingAndTrailingWhitespace": {"type": "string"},
-                "RemoveLetters": {"type": "string"},
-                "RemoveNumbers": {"type": "string"},
-                "RemoveSourceColumn": {"type": "string"},
-                "RemoveSpecialCharacters": {"type": "string"},
-                "RightColumns": {"type": "string"},
-                "SampleSize": {"type": "string"},
-                "SampleType": {"type": "string"},
-                "SecondInput": {"type": "string"},
-                "SecondaryInputs": {
-                    "items": {"$ref": "#/definitions/SecondaryInput"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SheetIndexes": {
-                    "items": {"type": "integer"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SheetNames": {
-                    "items": {"type": "string"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SourceColumn": {"type": "string"},
-                "SourceColumn1": {"type": "string"},
-                "SourceColumn2": {"type": "string"},
-                "SourceColumns": {"type": "string"},
-                "StartColumnIndex": {"type": "string"},
-                "StartPattern": {"type": "string"},
-                "StartPosition": {"type": "string"},
-                "StartValue": {"type": "string"},
-                "StemmingMode": {"type": "string"},
-                "StepCount": {"type": "string"},
-                "StepIndex": {"type": "string"},
-                "StopWordsMode": {"type": "string"},
-                "Strategy": {"type": "string"},
-                "TargetColumn": {"type": "string"},
-                "TargetColumnNames": {"type": "string"},
-                "TargetDateFormat": {"type": "string"},
-                "TargetIndex": {"type": "string"},
-                "TimeZone": {"type": "string"},
-                "TokenizerPattern": {"type": "string"},
-                "TrueString": {"type": "string"},
-                "UdfLang": {"type": "string"},
-                "Units": {"type": "string"},
-                "UnpivotColumn": {"type": "string"},
-                "UpperBound": {"type": "string"},
-                "UseNewDataFrame": {"type": "string"},
-                "Value": {"type": "string"},
-                "Value1": {"type": "string"},
-                "Value2": {"type": "string"},
-                "ValueColumn": {"type": "string"},
-                "ViewFrame": {"type": "string"},
-            },
-        },
-        "RecipeStep": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/Action"},
-                "ConditionExpressions": {
-                    "items": {"$ref": "#/definitions/ConditionExpression"},
-                    "type": "array",
-                },
-            },
-            "required": ["Action"],
-            "type": "object",
-        },
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {"Bucket": {"type": "string"}, "Key": {"type": "string"}},
-            "required": ["Bucket"],
-            "type": "object",
-        },
-        "SecondaryInput": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["S3InputDefinition"]},
-                {"required": ["DataCatalogInputDefinition"]},
-            ],
-            "properties": {
-                "DataCatalogInputDefinition": {"$ref": "#/definitions/DataCatalogInputDefinition"},
-                "S3InputDefinition": {"$ref": "#/definitions/S3Location"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Steps": {"items": {"$ref": "#/definitions/RecipeStep"}, "type": "array"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["Name", "Steps"],
-}
-
 
 class Recipe(_Resource):
     """AWS::DataBrew::Recipe: Resource schema for AWS::DataBrew::Recipe.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-databrew-recipe.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -541,34 +407,40 @@ class Recipe(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RecipeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "recipe.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     Steps: list[RecipeStepDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Steps: list[RecipeStep | RecipeStepDict],
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataBrew::Recipe; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Steps: list[RecipeStep | RecipeStepDict],
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataBrew::Recipe; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Recipe name Create-only: changing it replaces the resource. Required.
+            Steps: Type: list[RecipeStepDict]. Required.
             Description: Description of the recipe
-            Name: Recipe name
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,75 +71,73 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ColumnSelectorDict = TypedDict(
-    "ColumnSelectorDict",
-    {
-        "Name": "str",
-        "Regex": "str",
-    },
-    total=False,
-)
 
-RuleDict = TypedDict(
-    "RuleDict",
-    {
-        "CheckExpression": "Required[str]",
-        "ColumnSelectors": "list[ColumnSelectorDict]",
-        "Disabled": "bool",
-        "Name": "Required[str]",
-        "SubstitutionMap": "list[SubstitutionValueDict]",
-        "Threshold": "RulesetThresholdDict",
-    },
-    total=False,
-)
+class ColumnSelectorDict(TypedDict, total=False):
+    """ColumnSelector as a plain dict: Selector of a column from a dataset for profile job
+    configuration. One selector includes either a column name or a regular expression"""
 
-RulesetThresholdDict = TypedDict(
-    "RulesetThresholdDict",
-    {
-        "Type": "Literal['GREATER_THAN_OR_EQUAL', 'LESS_THAN_OR_EQUAL', 'GREATER_THAN', 'LESS_THAN']",
-        "Unit": "Literal['COUNT', 'PERCENTAGE']",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
+    Name: str
+    """The name of a column from a dataset"""
+    Regex: str
+    """A regular expression for selecting a column from a dataset"""
 
-SubstitutionValueDict = TypedDict(
-    "SubstitutionValueDict",
-    {
-        "Value": "Required[str]",
-        "ValueReference": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class RuleDict(TypedDict, total=False):
+    """Rule as a plain dict: Data quality rule for a target resource (dataset)"""
 
+    CheckExpression: Required[str]
+    """Expression with rule conditions"""
+    ColumnSelectors: list[ColumnSelectorDict]
+    """Items: at least 1 items."""
+    Disabled: bool
+    """Boolean value to disable/enable a rule"""
+    Name: Required[str]
+    """Name of the rule"""
+    SubstitutionMap: list[SubstitutionValueDict]
+    """Type: list[SubstitutionValueDict]."""
+    Threshold: RulesetThresholdDict
+    """Type: RulesetThresholdDict."""
+
+
+class RulesetThresholdDict(TypedDict, total=False):
+    """RulesetThreshold as a plain dict."""
+
+    Type: Literal["GREATER_THAN_OR_EQUAL", "LESS_THAN_OR_EQUAL", "GREATER_THAN", "LESS_THAN"]
+    """Threshold type for a rule"""
+    Unit: Literal["COUNT", "PERCENTAGE"]
+    """Threshold unit for a rule"""
+    Value: Required[float]
+    """Threshold value for a rule"""
+
+
+class SubstitutionValueDict(TypedDict, total=False):
+    """SubstitutionValue as a plain dict: A key-value pair to associate expression's substitution
+    variable names with their values"""
+
+    Value: Required[str]
+    """Value or column name"""
+    ValueReference: Required[str]
+    """Variable name"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource"""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataBrew::Ruleset",
     schema_file="aws-databrew-ruleset.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Name", "/TargetArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "TargetArn", "Rules"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -145,98 +147,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ColumnSelector": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Regex": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Disabled": {"type": "boolean"},
-        "Expression": {
-            "maxLength": 1024,
-            "minLength": 4,
-            "pattern": "^[><0-9A-Za-z_.,:)(!= ]+$",
-            "type": "string",
-        },
-        "Rule": {
-            "additionalProperties": False,
-            "properties": {
-                "CheckExpression": {"$ref": "#/definitions/Expression"},
-                "ColumnSelectors": {
-                    "items": {"$ref": "#/definitions/ColumnSelector"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Disabled": {"$ref": "#/definitions/Disabled"},
-                "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "SubstitutionMap": {"$ref": "#/definitions/ValuesMap"},
-                "Threshold": {"$ref": "#/definitions/Threshold"},
-            },
-            "required": ["Name", "CheckExpression"],
-            "type": "object",
-        },
-        "SubstitutionValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Value": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "ValueReference": {
-                    "maxLength": 128,
-                    "minLength": 2,
-                    "pattern": "^:[A-Za-z0-9_]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["ValueReference", "Value"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "Threshold": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"$ref": "#/definitions/ThresholdType"},
-                "Unit": {"$ref": "#/definitions/ThresholdUnit"},
-                "Value": {"$ref": "#/definitions/ThresholdValue"},
-            },
-            "required": ["Value"],
-            "type": "object",
-        },
-        "ThresholdType": {
-            "enum": ["GREATER_THAN_OR_EQUAL", "LESS_THAN_OR_EQUAL", "GREATER_THAN", "LESS_THAN"],
-            "type": "string",
-        },
-        "ThresholdUnit": {"enum": ["COUNT", "PERCENTAGE"], "type": "string"},
-        "ThresholdValue": {"minimum": 0, "type": "number"},
-        "ValuesMap": {"items": {"$ref": "#/definitions/SubstitutionValue"}, "type": "array"},
-    },
-    "properties": {
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Rules": {"items": {"$ref": "#/definitions/Rule"}, "minItems": 1, "type": "array"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TargetArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-    },
-    "required": ["Name", "TargetArn", "Rules"],
-}
-
 
 class Ruleset(_Resource):
     """AWS::DataBrew::Ruleset: Resource schema for AWS::DataBrew::Ruleset.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, TargetArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-databrew-ruleset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -244,38 +163,44 @@ class Ruleset(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RulesetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "ruleset.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     Rules: list[RuleDict]
     Tags: list[TagDict]
     TargetArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Rules: list[Rule | RuleDict],
+        TargetArn: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataBrew::Ruleset; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Rules: list[Rule | RuleDict],
-            TargetArn: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataBrew::Ruleset; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Name of the Ruleset Create-only: changing it replaces the resource. Required.
+            Rules: List of the data quality rules in the ruleset Required.
+            TargetArn: Arn of the target resource (dataset) to apply the ruleset to Create-only:
+                changing it replaces the resource. Required.
             Description: Description of the Ruleset
-            Name: Name of the Ruleset
-            Rules: List of the data quality rules in the ruleset
-            TargetArn: Arn of the target resource (dataset) to apply the ruleset to
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by data_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataSetAttributes",
@@ -23,26 +23,52 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class DataSetAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    Origin: Literal["OWNED", "ENTITLED"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::DataExchange::DataSet, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN for the data set.")] = None
+    CreatedAt: Annotated[
+        str | None,
+        Field(description="The date and time that the data set was created, in ISO 8601 format."),
+    ] = None
+    Id: Annotated[str | None, Field(description="The unique identifier for the data set.")] = None
+    Origin: Annotated[
+        Literal["OWNED", "ENTITLED"] | None,
+        Field(
+            description="A property that defines the data set as OWNED by the account (for providers) or ENTITLED to the account (for subscribers)."
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(
+            description="The date and time that the data set was last updated, in ISO 8601 format."
+        ),
+    ] = None
 
 
 class DataSetProps(DeferredModel):
-    AssetType: Literal[
-        "S3_SNAPSHOT",
-        "REDSHIFT_DATA_SHARE",
-        "API_GATEWAY_API",
-        "S3_DATA_ACCESS",
-        "LAKE_FORMATION_DATA_PERMISSION",
+    """
+    The properties a program declares for a AWS::DataExchange::DataSet.
+    """
+
+    AssetType: Annotated[
+        Literal[
+            "S3_SNAPSHOT",
+            "REDSHIFT_DATA_SHARE",
+            "API_GATEWAY_API",
+            "S3_DATA_ACCESS",
+            "LAKE_FORMATION_DATA_PERMISSION",
+        ],
+        Field(
+            description="The type of asset that is added to a data set. Create-only: changing it replaces the resource."
+        ),
     ]
-    Description: str
-    Name: str
-    Tags: list[Tag] | None = None
+    Description: Annotated[str, Field(description="A description for the data set.")]
+    Name: Annotated[str, Field(description="The name of the data set.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags for the data set.")] = None

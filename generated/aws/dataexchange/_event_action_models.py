@@ -7,10 +7,10 @@ Imported on first use by event_action.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AutoExportRevisionDestinationEntry",
@@ -26,66 +26,150 @@ __all__ = [
 
 
 class AutoExportRevisionDestinationEntry(DeferredModel):
+    """
+    A revision destination is the Amazon S3 bucket folder destination to where the export will be sent.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    KeyPattern: str | None = None
+    Bucket: Annotated[
+        str, Field(description="The Amazon S3 bucket that is the destination for the event action.")
+    ]
+    KeyPattern: Annotated[
+        str | None,
+        Field(
+            description="A string representing the pattern for generated names of the individual assets in the revision."
+        ),
+    ] = None
 
 
 class EventActionRevisionPublished(DeferredModel):
+    """
+    Information about the published revision.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSetId: str
+    DataSetId: Annotated[str, Field(description="The data set ID of the published revision.")]
 
 
 class ExportServerSideEncryption(DeferredModel):
+    """
+    Encryption configuration of the export job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    Type: Literal["aws:kms", "AES256"]
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AWS KMS key you want to use to encrypt the Amazon S3 objects."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["aws:kms", "AES256"],
+        Field(
+            description="The type of server side encryption used for encrypting the objects in Amazon S3."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class EventActionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    EventActionId: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::DataExchange::EventAction, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN for the event action.")] = None
+    CreatedAt: Annotated[
+        str | None,
+        Field(
+            description="The date and time that the event action was created, in ISO 8601 format."
+        ),
+    ] = None
+    EventActionId: Annotated[
+        str | None, Field(description="The unique identifier for the event action.")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(
+            description="The date and time that the event action was last updated, in ISO 8601 format."
+        ),
+    ] = None
 
 
 class AutoExportRevisionToS3RequestDetails(DeferredModel):
+    """
+    Details of the operation to be performed by the job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Encryption: ExportServerSideEncryption | None = None
-    RevisionDestination: AutoExportRevisionDestinationEntry
+    Encryption: Annotated[
+        ExportServerSideEncryption | None,
+        Field(description="Encryption configuration of the export job."),
+    ] = None
+    RevisionDestination: Annotated[
+        AutoExportRevisionDestinationEntry,
+        Field(
+            description="A revision destination is the Amazon S3 bucket folder destination to where the export will be sent."
+        ),
+    ]
 
 
 class EventActionAction(DeferredModel):
+    """
+    What occurs after a certain event.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExportRevisionToS3: AutoExportRevisionToS3RequestDetails | None = None
+    ExportRevisionToS3: Annotated[
+        AutoExportRevisionToS3RequestDetails | None,
+        Field(description="Details of the operation to be performed by the job."),
+    ] = None
 
 
 class EventActionEvent(DeferredModel):
+    """
+    What occurs to start an action.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RevisionPublished: EventActionRevisionPublished | None = None
+    RevisionPublished: Annotated[
+        EventActionRevisionPublished | None,
+        Field(description="Information about the published revision."),
+    ] = None
 
 
 class EventActionProps(DeferredModel):
-    Action: EventActionAction
-    Event: EventActionEvent
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DataExchange::EventAction.
+    """
+
+    Action: Annotated[EventActionAction, Field(description="What occurs after a certain event.")]
+    Event: Annotated[
+        EventActionEvent,
+        Field(
+            description="What occurs to start an action. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the event action.")] = None

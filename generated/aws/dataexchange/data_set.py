@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataExchange::DataSet",
     schema_file="aws-dataexchange-dataset.json",
@@ -67,18 +73,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Id",),),
     read_only=("/Arn", "/Id", "/CreatedAt", "/UpdatedAt", "/Origin"),
     create_only=("/AssetType",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AssetType", "Description", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,45 +85,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AssetType": {
-            "enum": [
-                "S3_SNAPSHOT",
-                "REDSHIFT_DATA_SHARE",
-                "API_GATEWAY_API",
-                "S3_DATA_ACCESS",
-                "LAKE_FORMATION_DATA_PERMISSION",
-            ],
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {"type": "string"},
-        "Id": {"type": "string"},
-        "Name": {"type": "string"},
-        "Origin": {"enum": ["OWNED", "ENTITLED"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["AssetType", "Description", "Name"],
-}
-
 
 class DataSet(_Resource):
     """AWS::DataExchange::DataSet: Definition of AWS::DataExchange::DataSet Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Replaced when any of these change (create-only): AssetType.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Id, Origin, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dataexchange-dataset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -134,15 +103,22 @@ class DataSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "data_set.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN for the data set."""
     CreatedAt: str
+    """The date and time that the data set was created, in ISO 8601 format."""
     Id: str
+    """The unique identifier for the data set."""
     Origin: Literal["OWNED", "ENTITLED"]
+    """A property that defines the data set as OWNED by the account (for providers) or ENTITLED to
+    the account (for subscribers)."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time that the data set was last updated, in ISO 8601 format."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssetType: Literal[
         "S3_SNAPSHOT",
         "REDSHIFT_DATA_SHARE",
@@ -154,33 +130,37 @@ class DataSet(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AssetType: Literal[
+            "S3_SNAPSHOT",
+            "REDSHIFT_DATA_SHARE",
+            "API_GATEWAY_API",
+            "S3_DATA_ACCESS",
+            "LAKE_FORMATION_DATA_PERMISSION",
+        ],
+        Description: str,
+        Name: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataExchange::DataSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AssetType: Literal[
-                "S3_SNAPSHOT",
-                "REDSHIFT_DATA_SHARE",
-                "API_GATEWAY_API",
-                "S3_DATA_ACCESS",
-                "LAKE_FORMATION_DATA_PERMISSION",
-            ],
-            Description: str,
-            Name: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataExchange::DataSet; `await` it inside an App to deploy it.
-
-            AssetType: The type of asset that is added to a data set.
-            Description: A description for the data set.
-            Name: The name of the data set.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AssetType: The type of asset that is added to a data set. Create-only: changing it
+                replaces the resource. Required.
+            Description: A description for the data set. Required.
+            Name: The name of the data set. Required.
             Tags: Tags for the data set.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

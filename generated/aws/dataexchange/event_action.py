@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,66 +79,70 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AutoExportRevisionDestinationEntryDict = TypedDict(
-    "AutoExportRevisionDestinationEntryDict",
-    {
-        "Bucket": "Required[str]",
-        "KeyPattern": "str",
-    },
-    total=False,
-)
 
-AutoExportRevisionToS3RequestDetailsDict = TypedDict(
-    "AutoExportRevisionToS3RequestDetailsDict",
-    {
-        "Encryption": "ExportServerSideEncryptionDict",
-        "RevisionDestination": "Required[AutoExportRevisionDestinationEntryDict]",
-    },
-    total=False,
-)
+class AutoExportRevisionDestinationEntryDict(TypedDict, total=False):
+    """AutoExportRevisionDestinationEntry as a plain dict: A revision destination is the Amazon S3
+    bucket folder destination to where the export will be sent."""
 
-EventActionActionDict = TypedDict(
-    "EventActionActionDict",
-    {
-        "ExportRevisionToS3": "AutoExportRevisionToS3RequestDetailsDict",
-    },
-    total=False,
-)
+    Bucket: Required[str]
+    """The Amazon S3 bucket that is the destination for the event action."""
+    KeyPattern: str
+    """A string representing the pattern for generated names of the individual assets in the
+    revision."""
 
-EventActionEventDict = TypedDict(
-    "EventActionEventDict",
-    {
-        "RevisionPublished": "EventActionRevisionPublishedDict",
-    },
-    total=False,
-)
 
-EventActionRevisionPublishedDict = TypedDict(
-    "EventActionRevisionPublishedDict",
-    {
-        "DataSetId": "Required[str]",
-    },
-    total=False,
-)
+class AutoExportRevisionToS3RequestDetailsDict(TypedDict, total=False):
+    """AutoExportRevisionToS3RequestDetails as a plain dict: Details of the operation to be
+    performed by the job."""
 
-ExportServerSideEncryptionDict = TypedDict(
-    "ExportServerSideEncryptionDict",
-    {
-        "KmsKeyArn": "str",
-        "Type": "Required[Literal['aws:kms', 'AES256']]",
-    },
-    total=False,
-)
+    Encryption: ExportServerSideEncryptionDict
+    """Encryption configuration of the export job."""
+    RevisionDestination: Required[AutoExportRevisionDestinationEntryDict]
+    """A revision destination is the Amazon S3 bucket folder destination to where the export will be
+    sent."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class EventActionActionDict(TypedDict, total=False):
+    """EventActionAction as a plain dict: What occurs after a certain event."""
+
+    ExportRevisionToS3: AutoExportRevisionToS3RequestDetailsDict
+    """Details of the operation to be performed by the job."""
+
+
+class EventActionEventDict(TypedDict, total=False):
+    """EventActionEvent as a plain dict: What occurs to start an action."""
+
+    RevisionPublished: EventActionRevisionPublishedDict
+    """Information about the published revision."""
+
+
+class EventActionRevisionPublishedDict(TypedDict, total=False):
+    """EventActionRevisionPublished as a plain dict: Information about the published revision."""
+
+    DataSetId: Required[str]
+    """The data set ID of the published revision."""
+
+
+class ExportServerSideEncryptionDict(TypedDict, total=False):
+    """ExportServerSideEncryption as a plain dict: Encryption configuration of the export job."""
+
+    KmsKeyArn: str
+    """The Amazon Resource Name (ARN) of the AWS KMS key you want to use to encrypt the Amazon S3
+    objects."""
+    Type: Required[Literal["aws:kms", "AES256"]]
+    """The type of server side encryption used for encrypting the objects in Amazon S3."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataExchange::EventAction",
     schema_file="aws-dataexchange-eventaction.json",
@@ -142,18 +150,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/EventActionId",),),
     read_only=("/Arn", "/EventActionId", "/CreatedAt", "/UpdatedAt"),
     create_only=("/Event",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Action", "Event"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -163,76 +162,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {
-            "additionalProperties": False,
-            "properties": {
-                "ExportRevisionToS3": {"$ref": "#/definitions/AutoExportRevisionToS3RequestDetails"}
-            },
-            "type": "object",
-        },
-        "AutoExportRevisionDestinationEntry": {
-            "additionalProperties": False,
-            "properties": {"Bucket": {"type": "string"}, "KeyPattern": {"type": "string"}},
-            "required": ["Bucket"],
-            "type": "object",
-        },
-        "AutoExportRevisionToS3RequestDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "Encryption": {"$ref": "#/definitions/ExportServerSideEncryption"},
-                "RevisionDestination": {"$ref": "#/definitions/AutoExportRevisionDestinationEntry"},
-            },
-            "required": ["RevisionDestination"],
-            "type": "object",
-        },
-        "Event": {
-            "additionalProperties": False,
-            "properties": {"RevisionPublished": {"$ref": "#/definitions/RevisionPublished"}},
-            "type": "object",
-        },
-        "ExportServerSideEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {"type": "string"},
-                "Type": {"enum": ["aws:kms", "AES256"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "RevisionPublished": {
-            "additionalProperties": False,
-            "properties": {"DataSetId": {"pattern": "^[a-zA-Z0-9]{30,40}$", "type": "string"}},
-            "required": ["DataSetId"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Action": {"$ref": "#/definitions/Action"},
-        "Arn": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Event": {"$ref": "#/definitions/Event"},
-        "EventActionId": {"pattern": "^[a-zA-Z0-9]{30,40}$", "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Action", "Event"],
-}
-
 
 class EventAction(_Resource):
-    """AWS::DataExchange::EventAction: An event action is an AWS Data Exchange resource that automatically exports data set revisions to Amazon S3 when a revision is published.
+    """AWS::DataExchange::EventAction: An event action is an AWS Data Exchange resource that
+    automatically exports data set revisions to Amazon S3 when a revision is published.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: EventActionId.
+    Replaced when any of these change (create-only): Event.
+    Read-only attributes (known once deployed): Arn, CreatedAt, EventActionId, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dataexchange-eventaction.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -240,37 +181,46 @@ class EventAction(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EventActionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "event_action.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN for the event action."""
     CreatedAt: str
+    """The date and time that the event action was created, in ISO 8601 format."""
     EventActionId: str
+    """The unique identifier for the event action."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time that the event action was last updated, in ISO 8601 format."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Action: EventActionActionDict
     Event: EventActionEventDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Action: EventActionAction | EventActionActionDict,
+        Event: EventActionEvent | EventActionEventDict,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataExchange::EventAction; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Action: EventActionAction | EventActionActionDict,
-            Event: EventActionEvent | EventActionEventDict,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataExchange::EventAction; `await` it inside an App to deploy it.
-
-            Action: What occurs after a certain event.
-            Event: What occurs to start an action.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Action: What occurs after a certain event. Required.
+            Event: What occurs to start an action. Create-only: changing it replaces the resource.
+                Required.
             Tags: The tags for the event action.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by pipeline.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ParameterAttribute",
@@ -27,61 +28,120 @@ class ParameterAttribute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    StringValue: str
+    Key: Annotated[str, Field(description="The field identifier.")]
+    StringValue: Annotated[str, Field(description="The field value, expressed as a String.")]
 
 
 class ParameterObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attributes: list[ParameterAttribute]
-    Id: str
+    Attributes: Annotated[
+        list[ParameterAttribute], Field(description="The attributes of the parameter object.")
+    ]
+    Id: Annotated[str, Field(description="The ID of the parameter object.")]
 
 
 class ParameterValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    StringValue: str
+    Id: Annotated[str, Field(description="The ID of the parameter value.")]
+    StringValue: Annotated[str, Field(description="The field value, expressed as a String.")]
 
 
 class PipelineField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    RefValue: str | None = None
-    StringValue: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="Specifies the name of a field for a particular object. To view valid values for a particular field, see Pipeline Object Reference in the AWS Data Pipeline Developer Guide."
+        ),
+    ]
+    RefValue: Annotated[
+        str | None,
+        Field(
+            description="A field value that you specify as an identifier of another object in the same pipeline definition."
+        ),
+    ] = None
+    StringValue: Annotated[
+        str | None,
+        Field(
+            description="A field value that you specify as a string. To view valid values for a particular field, see Pipeline Object Reference in the AWS Data Pipeline Developer Guide."
+        ),
+    ] = None
 
 
 class PipelineObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fields: list[PipelineField]
-    Id: str
-    Name: str
+    Fields: Annotated[
+        list[PipelineField],
+        Field(description="Key-value pairs that define the properties of the object."),
+    ]
+    Id: Annotated[str, Field(description="The ID of the object.")]
+    Name: Annotated[str, Field(description="The name of the object.")]
 
 
 class PipelineTag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of a tag.")]
+    Value: Annotated[str, Field(description="The value to associate with the key name.")]
 
 
 class PipelineAttributes(DeferredModel):
-    PipelineId: str | None = None
+    """
+    The read-only attributes of a AWS::DataPipeline::Pipeline, set by AWS.
+    """
+
+    PipelineId: Annotated[str | None, Field(description="Length: 1 to 1024 characters.")] = None
 
 
 class PipelineProps(DeferredModel):
-    Activate: bool | None = None
-    Description: str | None = None
-    Name: str
-    ParameterObjects: list[ParameterObject] | None = None
-    ParameterValues: list[ParameterValue] | None = None
-    PipelineObjects: list[PipelineObject] | None = None
-    PipelineTags: list[PipelineTag] | None = None
+    """
+    The properties a program declares for a AWS::DataPipeline::Pipeline.
+    """
+
+    Activate: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to validate and start the pipeline or stop an active pipeline. By default, the value is set to true."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the pipeline. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the pipeline. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ParameterObjects: Annotated[
+        list[ParameterObject] | None,
+        Field(description="The parameter objects used with the pipeline."),
+    ] = None
+    ParameterValues: Annotated[
+        list[ParameterValue] | None,
+        Field(description="The parameter values used with the pipeline."),
+    ] = None
+    PipelineObjects: Annotated[
+        list[PipelineObject] | None,
+        Field(
+            description="The objects that define the pipeline. These objects overwrite the existing pipeline definition. Not all objects, fields, and values can be updated. For information about restrictions, see Editing Your Pipeline in the AWS Data Pipeline Developer Guide."
+        ),
+    ] = None
+    PipelineTags: Annotated[
+        list[PipelineTag] | None,
+        Field(
+            description="A list of arbitrary tags (key-value pairs) to associate with the pipeline, which you can use to control permissions. For more information, see Controlling Access to Pipelines and Resources in the AWS Data Pipeline Developer Guide."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,71 +75,75 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ParameterAttributeDict = TypedDict(
-    "ParameterAttributeDict",
-    {
-        "Key": "Required[str]",
-        "StringValue": "Required[str]",
-    },
-    total=False,
-)
 
-ParameterObjectDict = TypedDict(
-    "ParameterObjectDict",
-    {
-        "Attributes": "Required[list[ParameterAttributeDict]]",
-        "Id": "Required[str]",
-    },
-    total=False,
-)
+class ParameterAttributeDict(TypedDict, total=False):
+    """ParameterAttribute as a plain dict."""
 
-ParameterValueDict = TypedDict(
-    "ParameterValueDict",
-    {
-        "Id": "Required[str]",
-        "StringValue": "Required[str]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The field identifier."""
+    StringValue: Required[str]
+    """The field value, expressed as a String."""
 
-PipelineFieldDict = TypedDict(
-    "PipelineFieldDict",
-    {
-        "Key": "Required[str]",
-        "RefValue": "str",
-        "StringValue": "str",
-    },
-    total=False,
-)
 
-PipelineObjectDict = TypedDict(
-    "PipelineObjectDict",
-    {
-        "Fields": "Required[list[PipelineFieldDict]]",
-        "Id": "Required[str]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class ParameterObjectDict(TypedDict, total=False):
+    """ParameterObject as a plain dict."""
 
-PipelineTagDict = TypedDict(
-    "PipelineTagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Attributes: Required[list[ParameterAttributeDict]]
+    """The attributes of the parameter object."""
+    Id: Required[str]
+    """The ID of the parameter object."""
 
+
+class ParameterValueDict(TypedDict, total=False):
+    """ParameterValue as a plain dict."""
+
+    Id: Required[str]
+    """The ID of the parameter value."""
+    StringValue: Required[str]
+    """The field value, expressed as a String."""
+
+
+class PipelineFieldDict(TypedDict, total=False):
+    """PipelineField as a plain dict."""
+
+    Key: Required[str]
+    """Specifies the name of a field for a particular object. To view valid values for a particular
+    field, see Pipeline Object Reference in the AWS Data Pipeline Developer Guide."""
+    RefValue: str
+    """A field value that you specify as an identifier of another object in the same pipeline
+    definition."""
+    StringValue: str
+    """A field value that you specify as a string. To view valid values for a particular field, see
+    Pipeline Object Reference in the AWS Data Pipeline Developer Guide."""
+
+
+class PipelineObjectDict(TypedDict, total=False):
+    """PipelineObject as a plain dict."""
+
+    Fields: Required[list[PipelineFieldDict]]
+    """Key-value pairs that define the properties of the object."""
+    Id: Required[str]
+    """The ID of the object."""
+    Name: Required[str]
+    """The name of the object."""
+
+
+class PipelineTagDict(TypedDict, total=False):
+    """PipelineTag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of a tag."""
+    Value: Required[str]
+    """The value to associate with the key name."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataPipeline::Pipeline",
     schema_file="aws-datapipeline-pipeline.json",
     primary_identifier=("/PipelineId",),
-    additional_identifiers=(),
     read_only=("/PipelineId",),
     create_only=("/Description", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ParameterObjects",
         "/ParameterObjects/*/Attributes",
@@ -145,14 +153,9 @@ METADATA = _TypeMetadata(
         "/PipelineTags",
     ),
     required=("Name",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/PipelineTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -162,106 +165,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Field": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "RefValue": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "StringValue": {"maxLength": 10240, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "ParameterAttribute": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "StringValue": {"maxLength": 10240, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "StringValue"],
-            "type": "object",
-        },
-        "ParameterObject": {
-            "additionalProperties": False,
-            "properties": {
-                "Attributes": {
-                    "items": {"$ref": "#/definitions/ParameterAttribute"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Id": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Attributes", "Id"],
-            "type": "object",
-        },
-        "ParameterValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "StringValue": {"maxLength": 10240, "minLength": 0, "type": "string"},
-            },
-            "required": ["Id", "StringValue"],
-            "type": "object",
-        },
-        "PipelineObject": {
-            "additionalProperties": False,
-            "properties": {
-                "Fields": {
-                    "items": {"$ref": "#/definitions/Field"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Id": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Name": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["Fields", "Id", "Name"],
-            "type": "object",
-        },
-        "PipelineTag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Activate": {"type": "boolean"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "Name": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "ParameterObjects": {
-            "items": {"$ref": "#/definitions/ParameterObject"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ParameterValues": {
-            "items": {"$ref": "#/definitions/ParameterValue"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "PipelineId": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "PipelineObjects": {
-            "items": {"$ref": "#/definitions/PipelineObject"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "PipelineTags": {
-            "items": {"$ref": "#/definitions/PipelineTag"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["Name"],
-}
-
 
 class Pipeline(_Resource):
-    """AWS::DataPipeline::Pipeline: An example resource schema demonstrating some basic constructs and validation rules.
+    """AWS::DataPipeline::Pipeline: An example resource schema demonstrating some basic constructs
+    and validation rules.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PipelineId.
+    Replaced when any of these change (create-only): Description, Name.
+    Read-only attributes (known once deployed): PipelineId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datapipeline-pipeline.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -269,11 +183,13 @@ class Pipeline(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PipelineAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "pipeline.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     PipelineId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: 1 to 1024 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Activate: bool
     Description: str
     Name: str
@@ -282,33 +198,44 @@ class Pipeline(_Resource):
     PipelineObjects: list[PipelineObjectDict]
     PipelineTags: list[PipelineTagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Activate: bool | None = None,
+        Description: str | None = None,
+        ParameterObjects: list[ParameterObject | ParameterObjectDict] | None = None,
+        ParameterValues: list[ParameterValue | ParameterValueDict] | None = None,
+        PipelineObjects: list[PipelineObject | PipelineObjectDict] | None = None,
+        PipelineTags: list[PipelineTag | PipelineTagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataPipeline::Pipeline; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Activate: bool | None = None,
-            Description: str | None = None,
-            ParameterObjects: list[ParameterObject | ParameterObjectDict] | None = None,
-            ParameterValues: list[ParameterValue | ParameterValueDict] | None = None,
-            PipelineObjects: list[PipelineObject | PipelineObjectDict] | None = None,
-            PipelineTags: list[PipelineTag | PipelineTagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataPipeline::Pipeline; `await` it inside an App to deploy it.
-
-            Activate: Indicates whether to validate and start the pipeline or stop an active pipeline.
-            Description: A description of the pipeline.
-            Name: The name of the pipeline.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the pipeline. Create-only: changing it replaces the resource.
+                Required.
+            Activate: Indicates whether to validate and start the pipeline or stop an active
+                pipeline. By default, the value is set to true.
+            Description: A description of the pipeline. Create-only: changing it replaces the
+                resource.
             ParameterObjects: The parameter objects used with the pipeline.
             ParameterValues: The parameter values used with the pipeline.
-            PipelineObjects: The objects that define the pipeline.
-            PipelineTags: A list of arbitrary tags (key-value pairs) to associate with the pipeline, which you can use to control permissions.
+            PipelineObjects: The objects that define the pipeline. These objects overwrite the
+                existing pipeline definition. Not all objects, fields, and values can be updated.
+                For information about restrictions, see Editing Your Pipeline in the AWS Data
+                Pipeline Developer Guide.
+            PipelineTags: A list of arbitrary tags (key-value pairs) to associate with the pipeline,
+                which you can use to control permissions. For more information, see Controlling
+                Access to Pipelines and Resources in the AWS Data Pipeline Developer Guide.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by agent.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AgentAttributes",
@@ -20,22 +20,65 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for an AWS resource tag.")]
+    Value: Annotated[str, Field(description="The value for an AWS resource tag.")]
 
 
 class AgentAttributes(DeferredModel):
-    AgentArn: str | None = None
-    EndpointType: Literal["FIPS", "PUBLIC", "PRIVATE_LINK"] | None = None
+    """
+    The read-only attributes of a AWS::DataSync::Agent, set by AWS.
+    """
+
+    AgentArn: Annotated[str | None, Field(description="The DataSync Agent ARN.")] = None
+    EndpointType: Annotated[
+        Literal["FIPS", "PUBLIC", "PRIVATE_LINK"] | None,
+        Field(description="The service endpoints that the agent will connect to."),
+    ] = None
 
 
 class AgentProps(DeferredModel):
-    ActivationKey: str | None = None
-    AgentName: str | None = None
-    SecurityGroupArns: list[str] | None = None
-    SubnetArns: list[str] | None = None
-    Tags: list[Tag] | None = None
-    VpcEndpointId: str | None = None
+    """
+    The properties a program declares for a AWS::DataSync::Agent.
+    """
+
+    ActivationKey: Annotated[
+        str | None,
+        Field(
+            description="Activation key of the Agent. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    AgentName: Annotated[
+        str | None,
+        Field(
+            description="The name configured for the agent. Text reference used to identify the agent in the console."
+        ),
+    ] = None
+    SecurityGroupArns: Annotated[
+        list[str] | None,
+        Field(
+            description="The ARNs of the security group used to protect your data transfer task subnets. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SubnetArns: Annotated[
+        list[str] | None,
+        Field(
+            description="The ARNs of the subnets in which DataSync will create elastic network interfaces for each data transfer task. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    VpcEndpointId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the VPC endpoint that the agent has access to. Create-only: changing it replaces the resource."
+        ),
+    ] = None

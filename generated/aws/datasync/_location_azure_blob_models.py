@@ -7,10 +7,10 @@ Imported on first use by location_azure_blob.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AzureFederatedIdentityConfig",
@@ -26,74 +26,220 @@ __all__ = [
 
 
 class AzureOidcConfig(DeferredModel):
+    """
+    Specifies the Microsoft Entra (Azure AD) identity that DataSync federates with to obtain an access token for your Azure Blob Storage container.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    TenantId: str
+    ClientId: Annotated[
+        str,
+        Field(
+            description="Specifies the client ID of the Microsoft Entra (Azure AD) identity that DataSync uses to obtain an access token."
+        ),
+    ]
+    TenantId: Annotated[
+        str,
+        Field(
+            description="Specifies the Microsoft Entra (Azure AD) tenant ID that the identity belongs to."
+        ),
+    ]
 
 
 class LocationAzureBlobAzureBlobSasConfiguration(DeferredModel):
+    """
+    Specifies the shared access signature (SAS) that DataSync uses to access your Azure Blob Storage container.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AzureBlobSasToken: str
+    AzureBlobSasToken: Annotated[
+        str,
+        Field(
+            description="Specifies the shared access signature (SAS) token, which indicates the permissions DataSync needs to access your Azure Blob Storage container."
+        ),
+    ]
 
 
 class LocationAzureBlobCmkSecretConfig(DeferredModel):
+    """
+    Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    SecretArn: str | None = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager."
+        ),
+    ] = None
+    SecretArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync."
+        ),
+    ] = None
 
 
 class LocationAzureBlobCustomSecretConfig(DeferredModel):
+    """
+    Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretAccessRoleArn: str
-    SecretArn: str
+    SecretAccessRoleArn: Annotated[
+        str,
+        Field(
+            description="Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn."
+        ),
+    ]
+    SecretArn: Annotated[
+        str,
+        Field(description="Specifies the ARN for a customer created AWS Secrets Manager secret."),
+    ]
 
 
 class LocationAzureBlobManagedSecretConfig(DeferredModel):
+    """
+    Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location. DataSync uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str
+    SecretArn: Annotated[
+        str, Field(description="Specifies the ARN for an AWS Secrets Manager secret.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for an AWS resource tag.")]
+    Value: Annotated[str, Field(description="The value for an AWS resource tag.")]
 
 
 class LocationAzureBlobAttributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
-    ManagedSecretConfig: LocationAzureBlobManagedSecretConfig | None = None
+    """
+    The read-only attributes of a AWS::DataSync::LocationAzureBlob, set by AWS.
+    """
+
+    LocationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Azure Blob Location that is created."
+        ),
+    ] = None
+    LocationUri: Annotated[
+        str | None, Field(description="The URL of the Azure Blob Location that was described.")
+    ] = None
+    ManagedSecretConfig: Annotated[
+        LocationAzureBlobManagedSecretConfig | None,
+        Field(
+            description="Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location. DataSync uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager."
+        ),
+    ] = None
 
 
 class AzureFederatedIdentityConfig(DeferredModel):
+    """
+    Specifies the identity federation configuration that DataSync uses to access your Azure Blob Storage container using an OpenID Connect (OIDC) token.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsIamRole: str | None = None
-    AzureOidc: AzureOidcConfig | None = None
+    AwsIamRole: Annotated[
+        str | None,
+        Field(
+            description="Specifies the ARN of the AWS Identity and Access Management (IAM) role that DataSync assumes to mint the OIDC token used to authenticate with the identity provider."
+        ),
+    ] = None
+    AzureOidc: Annotated[
+        AzureOidcConfig | None,
+        Field(
+            description="Specifies the Microsoft Entra (Azure AD) identity that DataSync federates with to obtain an access token for your Azure Blob Storage container."
+        ),
+    ] = None
 
 
 class LocationAzureBlobProps(DeferredModel):
-    AgentArns: list[str] | None = None
-    AzureAccessTier: Literal["HOT", "COOL", "ARCHIVE"] | None = None
-    AzureBlobAuthenticationType: Literal["SAS", "NONE", "OIDC"]
-    AzureBlobContainerUrl: str | None = None
-    AzureBlobSasConfiguration: LocationAzureBlobAzureBlobSasConfiguration | None = None
-    AzureBlobType: Literal["BLOCK"] | None = None
-    CmkSecretConfig: LocationAzureBlobCmkSecretConfig | None = None
-    CustomSecretConfig: LocationAzureBlobCustomSecretConfig | None = None
-    FederatedIdentity: AzureFederatedIdentityConfig | None = None
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DataSync::LocationAzureBlob.
+    """
+
+    AgentArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Specifies the Amazon Resource Name (ARN) of the DataSync agent that can connect with your Azure Blob Storage container. If you are setting up an agentless cross-cloud transfer, you do not need to specify a value for this parameter."
+        ),
+    ] = None
+    AzureAccessTier: Annotated[
+        Literal["HOT", "COOL", "ARCHIVE"] | None,
+        Field(
+            description="Specifies an access tier for the objects you're transferring into your Azure Blob Storage container."
+        ),
+    ] = None
+    AzureBlobAuthenticationType: Annotated[
+        Literal["SAS", "NONE", "OIDC"],
+        Field(
+            description="The specific authentication type that you want DataSync to use to access your Azure Blob Container."
+        ),
+    ]
+    AzureBlobContainerUrl: Annotated[
+        str | None,
+        Field(
+            description="The URL of the Azure Blob container that was described. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    AzureBlobSasConfiguration: Annotated[
+        LocationAzureBlobAzureBlobSasConfiguration | None,
+        Field(
+            description="Specifies the shared access signature (SAS) that DataSync uses to access your Azure Blob Storage container. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    AzureBlobType: Annotated[
+        Literal["BLOCK"] | None,
+        Field(
+            description="Specifies a blob type for the objects you're transferring into your Azure Blob Storage container."
+        ),
+    ] = None
+    CmkSecretConfig: Annotated[
+        LocationAzureBlobCmkSecretConfig | None,
+        Field(
+            description="Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key."
+        ),
+    ] = None
+    CustomSecretConfig: Annotated[
+        LocationAzureBlobCustomSecretConfig | None,
+        Field(
+            description="Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret."
+        ),
+    ] = None
+    FederatedIdentity: Annotated[
+        AzureFederatedIdentityConfig | None,
+        Field(
+            description="Specifies the identity federation configuration that DataSync uses to access your Azure Blob Storage container using an OpenID Connect (OIDC) token."
+        ),
+    ] = None
+    Subdirectory: Annotated[
+        str | None,
+        Field(
+            description="The subdirectory in the Azure Blob Container that is used to read data from the Azure Blob Source Location. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by location_efs.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LocationEFSAttributes",
@@ -21,31 +21,97 @@ __all__ = [
 
 
 class LocationEFSEc2Config(DeferredModel):
+    """
+    The subnet and security group that DataSync uses to access target EFS file system.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupArns: list[str]
-    SubnetArn: str
+    SecurityGroupArns: Annotated[
+        list[str],
+        Field(
+            description="The Amazon Resource Names (ARNs) of the security groups that are configured for the Amazon EC2 resource."
+        ),
+    ]
+    SubnetArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the subnet that DataSync uses to access the target EFS file system."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for an AWS resource tag.")]
+    Value: Annotated[str, Field(description="The value for an AWS resource tag.")]
 
 
 class LocationEFSAttributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
+    """
+    The read-only attributes of a AWS::DataSync::LocationEFS, set by AWS.
+    """
+
+    LocationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon EFS file system location that is created."
+        ),
+    ] = None
+    LocationUri: Annotated[
+        str | None, Field(description="The URL of the EFS location that was described.")
+    ] = None
 
 
 class LocationEFSProps(DeferredModel):
-    AccessPointArn: str | None = None
-    Ec2Config: LocationEFSEc2Config
-    EfsFilesystemArn: str | None = None
-    FileSystemAccessRoleArn: str | None = None
-    InTransitEncryption: Literal["NONE", "TLS1_2"] | None = None
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DataSync::LocationEFS.
+    """
+
+    AccessPointArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the Amazon EFS Access point that DataSync uses when accessing the EFS file system."
+        ),
+    ] = None
+    Ec2Config: Annotated[
+        LocationEFSEc2Config,
+        Field(
+            description="The subnet and security group that DataSync uses to access target EFS file system. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EfsFilesystemArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the Amazon EFS file system. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    FileSystemAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AWS IAM role that the DataSync will assume when mounting the EFS file system."
+        ),
+    ] = None
+    InTransitEncryption: Annotated[
+        Literal["NONE", "TLS1_2"] | None,
+        Field(
+            description="Protocol that is used for encrypting the traffic exchanged between the DataSync Agent and the EFS file system."
+        ),
+    ] = None
+    Subdirectory: Annotated[
+        str | None,
+        Field(
+            description="A subdirectory in the location's path. This subdirectory in the EFS file system is used to read data from the EFS source location or write data to the EFS destination. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

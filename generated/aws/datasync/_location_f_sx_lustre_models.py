@@ -7,9 +7,10 @@ Imported on first use by location_f_sx_lustre.py, which re-exports every name he
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LocationFSxLustreAttributes",
@@ -19,20 +20,57 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for an AWS resource tag.")]
+    Value: Annotated[str, Field(description="The value for an AWS resource tag.")]
 
 
 class LocationFSxLustreAttributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
+    """
+    The read-only attributes of a AWS::DataSync::LocationFSxLustre, set by AWS.
+    """
+
+    LocationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon FSx for Lustre file system location that is created."
+        ),
+    ] = None
+    LocationUri: Annotated[
+        str | None, Field(description="The URL of the FSx for Lustre location that was described.")
+    ] = None
 
 
 class LocationFSxLustreProps(DeferredModel):
-    FsxFilesystemArn: str | None = None
-    SecurityGroupArns: list[str]
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DataSync::LocationFSxLustre.
+    """
+
+    FsxFilesystemArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the FSx for Lustre file system. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SecurityGroupArns: Annotated[
+        list[str],
+        Field(
+            description="The ARNs of the security groups that are to use to configure the FSx for Lustre file system. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Subdirectory: Annotated[
+        str | None,
+        Field(
+            description="A subdirectory in the location's path. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

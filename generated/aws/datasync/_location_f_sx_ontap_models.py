@@ -7,10 +7,10 @@ Imported on first use by location_f_sx_ontap.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LocationFSxONTAPAttributes",
@@ -28,87 +28,232 @@ __all__ = [
 
 
 class LocationFSxONTAPCmkSecretConfig(DeferredModel):
+    """
+    Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    SecretArn: str | None = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager."
+        ),
+    ] = None
+    SecretArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync."
+        ),
+    ] = None
 
 
 class LocationFSxONTAPCustomSecretConfig(DeferredModel):
+    """
+    Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretAccessRoleArn: str
-    SecretArn: str
+    SecretAccessRoleArn: Annotated[
+        str,
+        Field(
+            description="Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn."
+        ),
+    ]
+    SecretArn: Annotated[
+        str,
+        Field(description="Specifies the ARN for a customer created AWS Secrets Manager secret."),
+    ]
 
 
 class LocationFSxONTAPManagedSecretConfig(DeferredModel):
+    """
+    Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location. DataSync uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str
+    SecretArn: Annotated[
+        str, Field(description="Specifies the ARN for an AWS Secrets Manager secret.")
+    ]
 
 
 class NfsMountOptions(DeferredModel):
+    """
+    The NFS mount options that DataSync can use to mount your NFS share.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Version: Literal["AUTOMATIC", "NFS3", "NFS4_0", "NFS4_1"] | None = None
+    Version: Annotated[
+        Literal["AUTOMATIC", "NFS3", "NFS4_0", "NFS4_1"] | None,
+        Field(
+            description="The specific NFS version that you want DataSync to use to mount your NFS share."
+        ),
+    ] = None
 
 
 class SmbMountOptions(DeferredModel):
+    """
+    The mount options used by DataSync to access the SMB server.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Version: Literal["AUTOMATIC", "SMB2", "SMB3"] | None = None
+    Version: Annotated[
+        Literal["AUTOMATIC", "SMB2", "SMB3"] | None,
+        Field(
+            description="The specific SMB version that you want DataSync to use to mount your SMB share."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for an AWS resource tag.")]
+    Value: Annotated[str, Field(description="The value for an AWS resource tag.")]
 
 
 class LocationFSxONTAPAttributes(DeferredModel):
-    FsxFilesystemArn: str | None = None
-    LocationArn: str | None = None
-    LocationUri: str | None = None
+    """
+    The read-only attributes of a AWS::DataSync::LocationFSxONTAP, set by AWS.
+    """
+
+    FsxFilesystemArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) for the FSx ONAP file system."),
+    ] = None
+    LocationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon FSx ONTAP file system location that is created."
+        ),
+    ] = None
+    LocationUri: Annotated[
+        str | None, Field(description="The URL of the FSx ONTAP file system that was described.")
+    ] = None
 
 
 class LocationFSxONTAPNFS(DeferredModel):
+    """
+    NFS protocol configuration for FSx ONTAP file system.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MountOptions: NfsMountOptions
+    MountOptions: Annotated[
+        NfsMountOptions,
+        Field(description="The NFS mount options that DataSync can use to mount your NFS share."),
+    ]
 
 
 class LocationFSxONTAPSMB(DeferredModel):
+    """
+    SMB protocol configuration for FSx ONTAP file system.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CmkSecretConfig: LocationFSxONTAPCmkSecretConfig | None = None
-    CustomSecretConfig: LocationFSxONTAPCustomSecretConfig | None = None
-    Domain: str | None = None
-    ManagedSecretConfig: LocationFSxONTAPManagedSecretConfig | None = None
-    MountOptions: SmbMountOptions
-    Password: str | None = None
-    User: str
+    CmkSecretConfig: Annotated[
+        LocationFSxONTAPCmkSecretConfig | None,
+        Field(
+            description="Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key."
+        ),
+    ] = None
+    CustomSecretConfig: Annotated[
+        LocationFSxONTAPCustomSecretConfig | None,
+        Field(
+            description="Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret."
+        ),
+    ] = None
+    Domain: Annotated[
+        str | None,
+        Field(description="The name of the Windows domain that the SMB server belongs to."),
+    ] = None
+    ManagedSecretConfig: Annotated[
+        LocationFSxONTAPManagedSecretConfig | None,
+        Field(
+            description="Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location. DataSync uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager."
+        ),
+    ] = None
+    MountOptions: Annotated[
+        SmbMountOptions,
+        Field(description="The mount options used by DataSync to access the SMB server."),
+    ]
+    Password: Annotated[
+        str | None,
+        Field(
+            description="The password of the user who can mount the share and has the permissions to access files and folders in the SMB share."
+        ),
+    ] = None
+    User: Annotated[
+        str,
+        Field(
+            description="The user who can mount the share, has the permissions to access files and folders in the SMB share."
+        ),
+    ]
 
 
 class LocationFSxONTAPProtocol(DeferredModel):
+    """
+    Configuration settings for NFS or SMB protocol.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NFS: LocationFSxONTAPNFS | None = None
-    SMB: LocationFSxONTAPSMB | None = None
+    NFS: Annotated[
+        LocationFSxONTAPNFS | None,
+        Field(description="NFS protocol configuration for FSx ONTAP file system."),
+    ] = None
+    SMB: Annotated[
+        LocationFSxONTAPSMB | None,
+        Field(description="SMB protocol configuration for FSx ONTAP file system."),
+    ] = None
 
 
 class LocationFSxONTAPProps(DeferredModel):
-    Protocol: LocationFSxONTAPProtocol | None = None
-    SecurityGroupArns: list[str]
-    StorageVirtualMachineArn: str
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DataSync::LocationFSxONTAP.
+    """
+
+    Protocol: Annotated[
+        LocationFSxONTAPProtocol | None,
+        Field(description="Configuration settings for NFS or SMB protocol."),
+    ] = None
+    SecurityGroupArns: Annotated[
+        list[str],
+        Field(
+            description="The ARNs of the security groups that are to use to configure the FSx ONTAP file system. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StorageVirtualMachineArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) for the FSx ONTAP SVM. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Subdirectory: Annotated[
+        str | None,
+        Field(
+            description="A subdirectory in the location's path. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

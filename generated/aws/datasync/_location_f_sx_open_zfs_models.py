@@ -7,10 +7,10 @@ Imported on first use by location_f_sx_open_zfs.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LocationFSxOpenZFSAttributes",
@@ -23,42 +23,107 @@ __all__ = [
 
 
 class LocationFSxOpenZFSMountOptions(DeferredModel):
+    """
+    The NFS mount options that DataSync can use to mount your NFS share.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Version: Literal["AUTOMATIC", "NFS3", "NFS4_0", "NFS4_1", "NFS4_2"] | None = None
+    Version: Annotated[
+        Literal["AUTOMATIC", "NFS3", "NFS4_0", "NFS4_1", "NFS4_2"] | None,
+        Field(
+            description="The specific NFS version that you want DataSync to use to mount your NFS share."
+        ),
+    ] = None
 
 
 class LocationFSxOpenZFSNFS(DeferredModel):
+    """
+    FSx OpenZFS file system NFS protocol information
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MountOptions: LocationFSxOpenZFSMountOptions
+    MountOptions: Annotated[
+        LocationFSxOpenZFSMountOptions,
+        Field(description="The NFS mount options that DataSync can use to mount your NFS share."),
+    ]
 
 
 class LocationFSxOpenZFSProtocol(DeferredModel):
+    """
+    Configuration settings for an NFS or SMB protocol, currently only support NFS
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NFS: LocationFSxOpenZFSNFS | None = None
+    NFS: Annotated[
+        LocationFSxOpenZFSNFS | None,
+        Field(description="FSx OpenZFS file system NFS protocol information"),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for an AWS resource tag.")]
+    Value: Annotated[str, Field(description="The value for an AWS resource tag.")]
 
 
 class LocationFSxOpenZFSAttributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
+    """
+    The read-only attributes of a AWS::DataSync::LocationFSxOpenZFS, set by AWS.
+    """
+
+    LocationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon FSx OpenZFS file system location that is created."
+        ),
+    ] = None
+    LocationUri: Annotated[
+        str | None, Field(description="The URL of the FSx OpenZFS that was described.")
+    ] = None
 
 
 class LocationFSxOpenZFSProps(DeferredModel):
-    FsxFilesystemArn: str | None = None
-    Protocol: LocationFSxOpenZFSProtocol
-    SecurityGroupArns: list[str]
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DataSync::LocationFSxOpenZFS.
+    """
+
+    FsxFilesystemArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the FSx OpenZFS file system. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Protocol: Annotated[
+        LocationFSxOpenZFSProtocol,
+        Field(
+            description="Configuration settings for an NFS or SMB protocol, currently only support NFS"
+        ),
+    ]
+    SecurityGroupArns: Annotated[
+        list[str],
+        Field(
+            description="The ARNs of the security groups that are to use to configure the FSx OpenZFS file system. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Subdirectory: Annotated[
+        str | None,
+        Field(
+            description="A subdirectory in the location's path. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by location_f_sx_windows.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LocationFSxWindowsAttributes",
@@ -22,49 +23,148 @@ __all__ = [
 
 
 class LocationFSxWindowsCmkSecretConfig(DeferredModel):
+    """
+    Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    SecretArn: str | None = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager."
+        ),
+    ] = None
+    SecretArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync."
+        ),
+    ] = None
 
 
 class LocationFSxWindowsCustomSecretConfig(DeferredModel):
+    """
+    Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretAccessRoleArn: str
-    SecretArn: str
+    SecretAccessRoleArn: Annotated[
+        str,
+        Field(
+            description="Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn."
+        ),
+    ]
+    SecretArn: Annotated[
+        str,
+        Field(description="Specifies the ARN for a customer created AWS Secrets Manager secret."),
+    ]
 
 
 class LocationFSxWindowsManagedSecretConfig(DeferredModel):
+    """
+    Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location. DataSync uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str
+    SecretArn: Annotated[
+        str, Field(description="Specifies the ARN for an AWS Secrets Manager secret.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for an AWS resource tag.")]
+    Value: Annotated[str, Field(description="The value for an AWS resource tag.")]
 
 
 class LocationFSxWindowsAttributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
-    ManagedSecretConfig: LocationFSxWindowsManagedSecretConfig | None = None
+    """
+    The read-only attributes of a AWS::DataSync::LocationFSxWindows, set by AWS.
+    """
+
+    LocationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon FSx for Windows file system location that is created."
+        ),
+    ] = None
+    LocationUri: Annotated[
+        str | None, Field(description="The URL of the FSx for Windows location that was described.")
+    ] = None
+    ManagedSecretConfig: Annotated[
+        LocationFSxWindowsManagedSecretConfig | None,
+        Field(
+            description="Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location. DataSync uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager."
+        ),
+    ] = None
 
 
 class LocationFSxWindowsProps(DeferredModel):
-    CmkSecretConfig: LocationFSxWindowsCmkSecretConfig | None = None
-    CustomSecretConfig: LocationFSxWindowsCustomSecretConfig | None = None
-    Domain: str | None = None
-    FsxFilesystemArn: str | None = None
-    Password: str | None = None
-    SecurityGroupArns: list[str]
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
-    User: str
+    """
+    The properties a program declares for a AWS::DataSync::LocationFSxWindows.
+    """
+
+    CmkSecretConfig: Annotated[
+        LocationFSxWindowsCmkSecretConfig | None,
+        Field(
+            description="Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key."
+        ),
+    ] = None
+    CustomSecretConfig: Annotated[
+        LocationFSxWindowsCustomSecretConfig | None,
+        Field(
+            description="Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret."
+        ),
+    ] = None
+    Domain: Annotated[
+        str | None,
+        Field(
+            description="The name of the Windows domain that the FSx for Windows server belongs to."
+        ),
+    ] = None
+    FsxFilesystemArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the FSx for Windows file system. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Password: Annotated[
+        str | None,
+        Field(
+            description="The password of the user who has the permissions to access files and folders in the FSx for Windows file system. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SecurityGroupArns: Annotated[
+        list[str],
+        Field(
+            description="The ARNs of the security groups that are to use to configure the FSx for Windows file system. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Subdirectory: Annotated[
+        str | None,
+        Field(
+            description="A subdirectory in the location's path. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    User: Annotated[
+        str,
+        Field(
+            description="The user who has the permissions to access files and folders in the FSx for Windows file system."
+        ),
+    ]

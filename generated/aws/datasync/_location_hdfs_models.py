@@ -7,10 +7,10 @@ Imported on first use by location_hdfs.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LocationHDFSAttributes",
@@ -25,73 +25,219 @@ __all__ = [
 
 
 class LocationHDFSCmkSecretConfig(DeferredModel):
+    """
+    Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    SecretArn: str | None = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager."
+        ),
+    ] = None
+    SecretArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync."
+        ),
+    ] = None
 
 
 class LocationHDFSCustomSecretConfig(DeferredModel):
+    """
+    Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretAccessRoleArn: str
-    SecretArn: str
+    SecretAccessRoleArn: Annotated[
+        str,
+        Field(
+            description="Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn."
+        ),
+    ]
+    SecretArn: Annotated[
+        str,
+        Field(description="Specifies the ARN for a customer created AWS Secrets Manager secret."),
+    ]
 
 
 class LocationHDFSManagedSecretConfig(DeferredModel):
+    """
+    Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location. DataSync uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str
+    SecretArn: Annotated[
+        str, Field(description="Specifies the ARN for an AWS Secrets Manager secret.")
+    ]
 
 
 class LocationHDFSQopConfiguration(DeferredModel):
+    """
+    Configuration information for RPC Protection and Data Transfer Protection. These parameters can be set to AUTHENTICATION, INTEGRITY, or PRIVACY. The default value is PRIVACY.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataTransferProtection: Literal["AUTHENTICATION", "INTEGRITY", "PRIVACY", "DISABLED"] | None = (
-        None
-    )
-    RpcProtection: Literal["AUTHENTICATION", "INTEGRITY", "PRIVACY", "DISABLED"] | None = None
+    DataTransferProtection: Annotated[
+        Literal["AUTHENTICATION", "INTEGRITY", "PRIVACY", "DISABLED"] | None,
+        Field(description="Configuration for Data Transfer Protection."),
+    ] = None
+    RpcProtection: Annotated[
+        Literal["AUTHENTICATION", "INTEGRITY", "PRIVACY", "DISABLED"] | None,
+        Field(description="Configuration for RPC Protection."),
+    ] = None
 
 
 class NameNode(DeferredModel):
+    """
+    HDFS Name Node IP and port information.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Hostname: str
-    Port: int
+    Hostname: Annotated[
+        str,
+        Field(
+            description="The DNS name or IP address of the Name Node in the customer's on premises HDFS cluster."
+        ),
+    ]
+    Port: Annotated[
+        int,
+        Field(description="The port on which the Name Node is listening on for client requests."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class LocationHDFSAttributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
-    ManagedSecretConfig: LocationHDFSManagedSecretConfig | None = None
+    """
+    The read-only attributes of a AWS::DataSync::LocationHDFS, set by AWS.
+    """
+
+    LocationArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the HDFS location.")
+    ] = None
+    LocationUri: Annotated[
+        str | None, Field(description="The URL of the HDFS location that was described.")
+    ] = None
+    ManagedSecretConfig: Annotated[
+        LocationHDFSManagedSecretConfig | None,
+        Field(
+            description="Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location. DataSync uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager."
+        ),
+    ] = None
 
 
 class LocationHDFSProps(DeferredModel):
-    AgentArns: list[str]
-    AuthenticationType: Literal["SIMPLE", "KERBEROS"]
-    BlockSize: int | None = None
-    CmkSecretConfig: LocationHDFSCmkSecretConfig | None = None
-    CustomSecretConfig: LocationHDFSCustomSecretConfig | None = None
-    KerberosKeytab: str | None = None
-    KerberosKrb5Conf: str | None = None
-    KerberosPrincipal: str | None = None
-    KmsKeyProviderUri: str | None = None
-    NameNodes: list[NameNode]
-    QopConfiguration: LocationHDFSQopConfiguration | None = None
-    ReplicationFactor: int | None = None
-    SimpleUser: str | None = None
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DataSync::LocationHDFS.
+    """
+
+    AgentArns: Annotated[
+        list[str], Field(description="ARN(s) of the agent(s) to use for an HDFS location.")
+    ]
+    AuthenticationType: Annotated[
+        Literal["SIMPLE", "KERBEROS"],
+        Field(description="The authentication mode used to determine identity of user."),
+    ]
+    BlockSize: Annotated[
+        int | None,
+        Field(
+            description="Size of chunks (blocks) in bytes that the data is divided into when stored in the HDFS cluster."
+        ),
+    ] = None
+    CmkSecretConfig: Annotated[
+        LocationHDFSCmkSecretConfig | None,
+        Field(
+            description="Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key."
+        ),
+    ] = None
+    CustomSecretConfig: Annotated[
+        LocationHDFSCustomSecretConfig | None,
+        Field(
+            description="Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret."
+        ),
+    ] = None
+    KerberosKeytab: Annotated[
+        str | None,
+        Field(
+            description="The Base64 string representation of the Keytab file. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KerberosKrb5Conf: Annotated[
+        str | None,
+        Field(
+            description="The string representation of the Krb5Conf file, or the presigned URL to access the Krb5.conf file within an S3 bucket. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KerberosPrincipal: Annotated[
+        str | None,
+        Field(
+            description="The unique identity, or principal, to which Kerberos can assign tickets."
+        ),
+    ] = None
+    KmsKeyProviderUri: Annotated[
+        str | None,
+        Field(
+            description="The identifier for the Key Management Server where the encryption keys that encrypt data inside HDFS clusters are stored."
+        ),
+    ] = None
+    NameNodes: Annotated[
+        list[NameNode], Field(description="An array of Name Node(s) of the HDFS location.")
+    ]
+    QopConfiguration: Annotated[
+        LocationHDFSQopConfiguration | None,
+        Field(
+            description="Configuration information for RPC Protection and Data Transfer Protection. These parameters can be set to AUTHENTICATION, INTEGRITY, or PRIVACY. The default value is PRIVACY."
+        ),
+    ] = None
+    ReplicationFactor: Annotated[
+        int | None,
+        Field(description="Number of copies of each block that exists inside the HDFS cluster."),
+    ] = None
+    SimpleUser: Annotated[
+        str | None,
+        Field(
+            description="The user name that has read and write permissions on the specified HDFS cluster."
+        ),
+    ] = None
+    Subdirectory: Annotated[
+        str | None,
+        Field(
+            description="The subdirectory in HDFS that is used to read data from the HDFS source location or write data to the HDFS destination. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by location_nfs.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LocationNFSAttributes",
@@ -22,35 +22,87 @@ __all__ = [
 
 
 class LocationNFSMountOptions(DeferredModel):
+    """
+    The NFS mount options that DataSync can use to mount your NFS share.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Version: Literal["AUTOMATIC", "NFS3", "NFS4_0", "NFS4_1", "NFS4_2"] | None = None
+    Version: Annotated[
+        Literal["AUTOMATIC", "NFS3", "NFS4_0", "NFS4_1", "NFS4_2"] | None,
+        Field(
+            description="The specific NFS version that you want DataSync to use to mount your NFS share."
+        ),
+    ] = None
 
 
 class LocationNFSOnPremConfig(DeferredModel):
+    """
+    Contains a list of Amazon Resource Names (ARNs) of agents that are used to connect an NFS server.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentArns: list[str]
+    AgentArns: Annotated[
+        list[str], Field(description="ARN(s) of the agent(s) to use for an NFS location.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for an AWS resource tag.")]
+    Value: Annotated[str, Field(description="The value for an AWS resource tag.")]
 
 
 class LocationNFSAttributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
+    """
+    The read-only attributes of a AWS::DataSync::LocationNFS, set by AWS.
+    """
+
+    LocationArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the NFS location.")
+    ] = None
+    LocationUri: Annotated[
+        str | None, Field(description="The URL of the NFS location that was described.")
+    ] = None
 
 
 class LocationNFSProps(DeferredModel):
-    MountOptions: LocationNFSMountOptions | None = None
-    OnPremConfig: LocationNFSOnPremConfig
-    ServerHostname: str | None = None
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DataSync::LocationNFS.
+    """
+
+    MountOptions: Annotated[
+        LocationNFSMountOptions | None,
+        Field(description="The NFS mount options that DataSync can use to mount your NFS share."),
+    ] = None
+    OnPremConfig: Annotated[
+        LocationNFSOnPremConfig,
+        Field(
+            description="Contains a list of Amazon Resource Names (ARNs) of agents that are used to connect an NFS server."
+        ),
+    ]
+    ServerHostname: Annotated[
+        str | None,
+        Field(
+            description="The name of the NFS server. This value is the IP address or DNS name of the NFS server. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Subdirectory: Annotated[
+        str | None,
+        Field(
+            description="The subdirectory in the NFS file system that is used to read data from the NFS source location or write data to the NFS destination. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

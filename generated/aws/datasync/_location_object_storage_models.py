@@ -7,10 +7,10 @@ Imported on first use by location_object_storage.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GoogleOidcConfig",
@@ -26,78 +26,232 @@ __all__ = [
 
 
 class GoogleOidcConfig(DeferredModel):
+    """
+    Specifies the Google Cloud workload identity federation configuration that DataSync uses to obtain an access token for your Google Cloud Storage bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdentityPoolName: str
-    IdentityProviderName: str
-    ProjectName: str
-    ProjectNumber: str
+    IdentityPoolName: Annotated[
+        str,
+        Field(
+            description="The name of the Google Cloud workload identity pool that DataSync federates with."
+        ),
+    ]
+    IdentityProviderName: Annotated[
+        str,
+        Field(
+            description="The name of the OIDC identity provider configured in the Google Cloud workload identity pool."
+        ),
+    ]
+    ProjectName: Annotated[str, Field(description="The human-readable Google Cloud project name.")]
+    ProjectNumber: Annotated[
+        str, Field(description="The numeric Google Cloud project ID, as a string.")
+    ]
 
 
 class LocationObjectStorageCmkSecretConfig(DeferredModel):
+    """
+    Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    SecretArn: str | None = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager."
+        ),
+    ] = None
+    SecretArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync."
+        ),
+    ] = None
 
 
 class LocationObjectStorageCustomSecretConfig(DeferredModel):
+    """
+    Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretAccessRoleArn: str
-    SecretArn: str
+    SecretAccessRoleArn: Annotated[
+        str,
+        Field(
+            description="Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn."
+        ),
+    ]
+    SecretArn: Annotated[
+        str,
+        Field(description="Specifies the ARN for a customer created AWS Secrets Manager secret."),
+    ]
 
 
 class LocationObjectStorageManagedSecretConfig(DeferredModel):
+    """
+    Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location. DataSync uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str
+    SecretArn: Annotated[
+        str, Field(description="Specifies the ARN for an AWS Secrets Manager secret.")
+    ]
 
 
 class ObjectStorageExternalIdentityConfig(DeferredModel):
+    """
+    Specifies the external (non-AWS) identity provider that DataSync federates with to access your object storage location.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GoogleOidc: GoogleOidcConfig | None = None
+    GoogleOidc: Annotated[
+        GoogleOidcConfig | None,
+        Field(
+            description="Specifies the Google Cloud workload identity federation configuration that DataSync uses to obtain an access token for your Google Cloud Storage bucket."
+        ),
+    ] = None
 
 
 class ObjectStorageFederatedIdentityConfig(DeferredModel):
+    """
+    Specifies the identity federation configuration that DataSync uses to access your object storage location using an OpenID Connect (OIDC) token.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsIamRole: str | None = None
-    ExternalIdentity: ObjectStorageExternalIdentityConfig | None = None
+    AwsIamRole: Annotated[
+        str | None,
+        Field(
+            description="Specifies the ARN of the AWS Identity and Access Management (IAM) role that DataSync assumes to mint the OIDC token used to authenticate with the identity provider."
+        ),
+    ] = None
+    ExternalIdentity: Annotated[
+        ObjectStorageExternalIdentityConfig | None,
+        Field(
+            description="Specifies the external (non-AWS) identity provider that DataSync federates with to access your object storage location."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for an AWS resource tag.")]
+    Value: Annotated[str, Field(description="The value for an AWS resource tag.")]
 
 
 class LocationObjectStorageAttributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
-    ManagedSecretConfig: LocationObjectStorageManagedSecretConfig | None = None
+    """
+    The read-only attributes of a AWS::DataSync::LocationObjectStorage, set by AWS.
+    """
+
+    LocationArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the location that is created."),
+    ] = None
+    LocationUri: Annotated[
+        str | None, Field(description="The URL of the object storage location that was described.")
+    ] = None
+    ManagedSecretConfig: Annotated[
+        LocationObjectStorageManagedSecretConfig | None,
+        Field(
+            description="Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location. DataSync uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager."
+        ),
+    ] = None
 
 
 class LocationObjectStorageProps(DeferredModel):
-    AccessKey: str | None = None
-    AgentArns: list[str] | None = None
-    BucketName: str | None = None
-    CmkSecretConfig: LocationObjectStorageCmkSecretConfig | None = None
-    CustomSecretConfig: LocationObjectStorageCustomSecretConfig | None = None
-    FederatedIdentity: ObjectStorageFederatedIdentityConfig | None = None
-    SecretKey: str | None = None
-    ServerCertificate: str | None = None
-    ServerHostname: str | None = None
-    ServerPort: int | None = None
-    ServerProtocol: Literal["HTTPS", "HTTP"] | None = None
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DataSync::LocationObjectStorage.
+    """
+
+    AccessKey: Annotated[
+        str | None,
+        Field(
+            description="Optional. The access key is used if credentials are required to access the self-managed object storage server."
+        ),
+    ] = None
+    AgentArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Specifies the Amazon Resource Names (ARNs) of the DataSync agents that can connect with your object storage system. If you are setting up an agentless cross-cloud transfer, you do not need to specify a value for this parameter."
+        ),
+    ] = None
+    BucketName: Annotated[
+        str | None,
+        Field(
+            description="The name of the bucket on the self-managed object storage server. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CmkSecretConfig: Annotated[
+        LocationObjectStorageCmkSecretConfig | None,
+        Field(
+            description="Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key."
+        ),
+    ] = None
+    CustomSecretConfig: Annotated[
+        LocationObjectStorageCustomSecretConfig | None,
+        Field(
+            description="Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret."
+        ),
+    ] = None
+    FederatedIdentity: Annotated[
+        ObjectStorageFederatedIdentityConfig | None,
+        Field(
+            description="Specifies the identity federation configuration that DataSync uses to access your object storage location using an OpenID Connect (OIDC) token."
+        ),
+    ] = None
+    SecretKey: Annotated[
+        str | None,
+        Field(
+            description="Optional. The secret key is used if credentials are required to access the self-managed object storage server. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ServerCertificate: Annotated[
+        str | None,
+        Field(
+            description="X.509 PEM content containing a certificate authority or chain to trust."
+        ),
+    ] = None
+    ServerHostname: Annotated[
+        str | None,
+        Field(
+            description="The name of the self-managed object storage server. This value is the IP address or Domain Name Service (DNS) name of the object storage server. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ServerPort: Annotated[
+        int | None,
+        Field(
+            description="The port that your self-managed server accepts inbound network traffic on."
+        ),
+    ] = None
+    ServerProtocol: Annotated[
+        Literal["HTTPS", "HTTP"] | None,
+        Field(description="The protocol that the object storage server uses to communicate."),
+    ] = None
+    Subdirectory: Annotated[
+        str | None,
+        Field(
+            description="The subdirectory in the self-managed object storage server that is used to read data from. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

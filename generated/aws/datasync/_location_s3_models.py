@@ -7,10 +7,10 @@ Imported on first use by location_s3.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LocationS3Attributes",
@@ -21,29 +21,62 @@ __all__ = [
 
 
 class LocationS3S3Config(DeferredModel):
+    """
+    The Amazon Resource Name (ARN) of the AWS IAM role that is used to access an Amazon S3 bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketAccessRoleArn: str
+    BucketAccessRoleArn: Annotated[
+        str, Field(description="The ARN of the IAM role of the Amazon S3 bucket.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for an AWS resource tag.")]
+    Value: Annotated[str, Field(description="The value for an AWS resource tag.")]
 
 
 class LocationS3Attributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
+    """
+    The read-only attributes of a AWS::DataSync::LocationS3, set by AWS.
+    """
+
+    LocationArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the Amazon S3 bucket location."),
+    ] = None
+    LocationUri: Annotated[
+        str | None, Field(description="The URL of the S3 location that was described.")
+    ] = None
 
 
 class LocationS3Props(DeferredModel):
-    S3BucketArn: str | None = None
-    S3Config: LocationS3S3Config
-    S3StorageClass: (
+    """
+    The properties a program declares for a AWS::DataSync::LocationS3.
+    """
+
+    S3BucketArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon S3 bucket. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    S3Config: Annotated[
+        LocationS3S3Config,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AWS IAM role that is used to access an Amazon S3 bucket."
+        ),
+    ]
+    S3StorageClass: Annotated[
         Literal[
             "STANDARD",
             "STANDARD_IA",
@@ -53,7 +86,18 @@ class LocationS3Props(DeferredModel):
             "GLACIER_INSTANT_RETRIEVAL",
             "DEEP_ARCHIVE",
         ]
-        | None
-    ) = None
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="The Amazon S3 storage class you want to store your files in when this location is used as a task destination."
+        ),
+    ] = None
+    Subdirectory: Annotated[
+        str | None,
+        Field(
+            description="A subdirectory in the Amazon S3 bucket. This subdirectory in Amazon S3 is used to read data from the S3 source location or write data to the S3 destination. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

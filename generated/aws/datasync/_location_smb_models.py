@@ -7,10 +7,10 @@ Imported on first use by location_smb.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LocationSMBAttributes",
@@ -24,62 +24,192 @@ __all__ = [
 
 
 class LocationSMBCmkSecretConfig(DeferredModel):
+    """
+    Specifies configuration information for a DataSync-managed secret, such as a password or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    SecretArn: str | None = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager."
+        ),
+    ] = None
+    SecretArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync."
+        ),
+    ] = None
 
 
 class LocationSMBCustomSecretConfig(DeferredModel):
+    """
+    Specifies configuration information for a customer-managed secret, such as a password or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretAccessRoleArn: str
-    SecretArn: str
+    SecretAccessRoleArn: Annotated[
+        str,
+        Field(
+            description="Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn."
+        ),
+    ]
+    SecretArn: Annotated[
+        str,
+        Field(description="Specifies the ARN for a customer created AWS Secrets Manager secret."),
+    ]
 
 
 class LocationSMBManagedSecretConfig(DeferredModel):
+    """
+    Specifies configuration information for a DataSync-managed secret, such as a password or set of credentials that DataSync uses to access a specific transfer location. DataSync uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str
+    SecretArn: Annotated[
+        str, Field(description="Specifies the ARN for an AWS Secrets Manager secret.")
+    ]
 
 
 class LocationSMBMountOptions(DeferredModel):
+    """
+    The mount options used by DataSync to access the SMB server.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Version: Literal["AUTOMATIC", "SMB1", "SMB2_0", "SMB2", "SMB3"] | None = None
+    Version: Annotated[
+        Literal["AUTOMATIC", "SMB1", "SMB2_0", "SMB2", "SMB3"] | None,
+        Field(
+            description="The specific SMB version that you want DataSync to use to mount your SMB share."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for an AWS resource tag.")]
+    Value: Annotated[str, Field(description="The value for an AWS resource tag.")]
 
 
 class LocationSMBAttributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
-    ManagedSecretConfig: LocationSMBManagedSecretConfig | None = None
+    """
+    The read-only attributes of a AWS::DataSync::LocationSMB, set by AWS.
+    """
+
+    LocationArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the SMB location that is created."),
+    ] = None
+    LocationUri: Annotated[
+        str | None, Field(description="The URL of the SMB location that was described.")
+    ] = None
+    ManagedSecretConfig: Annotated[
+        LocationSMBManagedSecretConfig | None,
+        Field(
+            description="Specifies configuration information for a DataSync-managed secret, such as a password or set of credentials that DataSync uses to access a specific transfer location. DataSync uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager."
+        ),
+    ] = None
 
 
 class LocationSMBProps(DeferredModel):
-    AgentArns: list[str]
-    AuthenticationType: Literal["NTLM", "KERBEROS"] | None = None
-    CmkSecretConfig: LocationSMBCmkSecretConfig | None = None
-    CustomSecretConfig: LocationSMBCustomSecretConfig | None = None
-    DnsIpAddresses: list[str] | None = None
-    Domain: str | None = None
-    KerberosKeytab: str | None = None
-    KerberosKrb5Conf: str | None = None
-    KerberosPrincipal: str | None = None
-    MountOptions: LocationSMBMountOptions | None = None
-    Password: str | None = None
-    ServerHostname: str | None = None
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
-    User: str | None = None
+    """
+    The properties a program declares for a AWS::DataSync::LocationSMB.
+    """
+
+    AgentArns: Annotated[
+        list[str],
+        Field(
+            description="The Amazon Resource Names (ARNs) of agents to use for a Simple Message Block (SMB) location."
+        ),
+    ]
+    AuthenticationType: Annotated[
+        Literal["NTLM", "KERBEROS"] | None,
+        Field(description="The authentication mode used to determine identity of user."),
+    ] = None
+    CmkSecretConfig: Annotated[
+        LocationSMBCmkSecretConfig | None,
+        Field(
+            description="Specifies configuration information for a DataSync-managed secret, such as a password or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key."
+        ),
+    ] = None
+    CustomSecretConfig: Annotated[
+        LocationSMBCustomSecretConfig | None,
+        Field(
+            description="Specifies configuration information for a customer-managed secret, such as a password or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret."
+        ),
+    ] = None
+    DnsIpAddresses: Annotated[
+        list[str] | None,
+        Field(
+            description="Specifies the IPv4 addresses for the DNS servers that your SMB file server belongs to. This parameter applies only if AuthenticationType is set to KERBEROS. If you have multiple domains in your environment, configuring this parameter makes sure that DataSync connects to the right SMB file server."
+        ),
+    ] = None
+    Domain: Annotated[
+        str | None,
+        Field(description="The name of the Windows domain that the SMB server belongs to."),
+    ] = None
+    KerberosKeytab: Annotated[
+        str | None,
+        Field(
+            description="The Base64 string representation of the Keytab file. Specifies your Kerberos key table (keytab) file, which includes mappings between your service principal name (SPN) and encryption keys. To avoid task execution errors, make sure that the SPN in the keytab file matches exactly what you specify for KerberosPrincipal and in your krb5.conf file. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KerberosKrb5Conf: Annotated[
+        str | None,
+        Field(
+            description="The string representation of the Krb5Conf file, or the presigned URL to access the Krb5.conf file within an S3 bucket. Specifies a Kerberos configuration file (krb5.conf) that defines your Kerberos realm configuration. To avoid task execution errors, make sure that the service principal name (SPN) in the krb5.conf file matches exactly what you specify for KerberosPrincipal and in your keytab file. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KerberosPrincipal: Annotated[
+        str | None,
+        Field(
+            description="Specifies a service principal name (SPN), which is an identity in your Kerberos realm that has permission to access the files, folders, and file metadata in your SMB file server. SPNs are case sensitive and must include a prepended cifs/. For example, an SPN might look like cifs/kerberosuser@EXAMPLE.COM. Your task execution will fail if the SPN that you provide for this parameter doesn't match exactly what's in your keytab or krb5.conf files."
+        ),
+    ] = None
+    MountOptions: Annotated[
+        LocationSMBMountOptions | None,
+        Field(description="The mount options used by DataSync to access the SMB server."),
+    ] = None
+    Password: Annotated[
+        str | None,
+        Field(
+            description="The password of the user who can mount the share and has the permissions to access files and folders in the SMB share. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ServerHostname: Annotated[
+        str | None,
+        Field(
+            description="The name of the SMB server. This value is the IP address or Domain Name Service (DNS) name of the SMB server. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Subdirectory: Annotated[
+        str | None,
+        Field(
+            description="The subdirectory in the SMB file system that is used to read data from the SMB source location or write data to the SMB destination Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    User: Annotated[
+        str | None,
+        Field(
+            description="The user who can mount the share, has the permissions to access files and folders in the SMB share."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by task.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FilterRule",
@@ -34,159 +34,486 @@ __all__ = [
 
 
 class FilterRule(DeferredModel):
+    """
+    Specifies which files folders and objects to include or exclude when transferring files from source to destination.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FilterType: Literal["SIMPLE_PATTERN"] | None = None
-    Value: str | None = None
+    FilterType: Annotated[
+        Literal["SIMPLE_PATTERN"] | None,
+        Field(
+            description="The type of filter rule to apply. AWS DataSync only supports the SIMPLE_PATTERN rule type."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description='A single filter string that consists of the patterns to include or exclude. The patterns are delimited by "|".'
+        ),
+    ] = None
 
 
 class ManifestConfigSourceS3(DeferredModel):
+    """
+    Specifies the S3 bucket where you're hosting the manifest that you want AWS DataSync to use.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketAccessRoleArn: str | None = None
-    ManifestObjectPath: str | None = None
-    ManifestObjectVersionId: str | None = None
-    S3BucketArn: str | None = None
+    BucketAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies the AWS Identity and Access Management (IAM) role that allows DataSync to access your manifest."
+        ),
+    ] = None
+    ManifestObjectPath: Annotated[
+        str | None, Field(description="Specifies the Amazon S3 object key of your manifest.")
+    ] = None
+    ManifestObjectVersionId: Annotated[
+        str | None,
+        Field(
+            description="Specifies the object version ID of the manifest that you want DataSync to use."
+        ),
+    ] = None
+    S3BucketArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies the Amazon Resource Name (ARN) of the S3 bucket where you're hosting your manifest."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for an AWS resource tag.")]
+    Value: Annotated[str, Field(description="The value for an AWS resource tag.")]
 
 
 class TaskManifestConfigSource(DeferredModel):
+    """
+    Specifies the manifest that you want DataSync to use and where it's hosted.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: ManifestConfigSourceS3 | None = None
+    S3: Annotated[
+        ManifestConfigSourceS3 | None,
+        Field(
+            description="Specifies the S3 bucket where you're hosting the manifest that you want AWS DataSync to use."
+        ),
+    ] = None
 
 
 class TaskOptions(DeferredModel):
+    """
+    Represents the options that are available to control the behavior of a StartTaskExecution operation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Atime: Literal["NONE", "BEST_EFFORT"] | None = None
-    BytesPerSecond: int | None = None
-    Gid: Literal["NONE", "INT_VALUE", "NAME", "BOTH"] | None = None
-    LogLevel: Literal["OFF", "BASIC", "TRANSFER"] | None = None
-    Mtime: Literal["NONE", "PRESERVE"] | None = None
-    ObjectMetadata: Literal["PRESERVE", "NONE"] | None = None
-    ObjectTags: Literal["PRESERVE", "NONE"] | None = None
-    OverwriteMode: Literal["ALWAYS", "NEVER"] | None = None
-    PosixPermissions: Literal["NONE", "PRESERVE"] | None = None
-    PreserveDeletedFiles: Literal["PRESERVE", "REMOVE"] | None = None
-    PreserveDevices: Literal["NONE", "PRESERVE"] | None = None
-    SecurityDescriptorCopyFlags: Literal["NONE", "OWNER_DACL", "OWNER_DACL_SACL"] | None = None
-    TaskQueueing: Literal["ENABLED", "DISABLED"] | None = None
-    TransferMode: Literal["CHANGED", "ALL"] | None = None
-    Uid: Literal["NONE", "INT_VALUE", "NAME", "BOTH"] | None = None
-    VerifyMode: Literal["POINT_IN_TIME_CONSISTENT", "ONLY_FILES_TRANSFERRED", "NONE"] | None = None
+    Atime: Annotated[
+        Literal["NONE", "BEST_EFFORT"] | None,
+        Field(
+            description="A file metadata value that shows the last time a file was accessed (that is, when the file was read or written to)."
+        ),
+    ] = None
+    BytesPerSecond: Annotated[
+        int | None, Field(description="A value that limits the bandwidth used by AWS DataSync.")
+    ] = None
+    Gid: Annotated[
+        Literal["NONE", "INT_VALUE", "NAME", "BOTH"] | None,
+        Field(description="The group ID (GID) of the file's owners."),
+    ] = None
+    LogLevel: Annotated[
+        Literal["OFF", "BASIC", "TRANSFER"] | None,
+        Field(
+            description="A value that determines the types of logs that DataSync publishes to a log stream in the Amazon CloudWatch log group that you provide."
+        ),
+    ] = None
+    Mtime: Annotated[
+        Literal["NONE", "PRESERVE"] | None,
+        Field(
+            description="A value that indicates the last time that a file was modified (that is, a file was written to) before the PREPARING phase."
+        ),
+    ] = None
+    ObjectMetadata: Annotated[
+        Literal["PRESERVE", "NONE"] | None,
+        Field(
+            description="A value that determines whether source object metadata should be copied to the destination. PRESERVE copies metadata; NONE copies only file-mtime."
+        ),
+    ] = None
+    ObjectTags: Annotated[
+        Literal["PRESERVE", "NONE"] | None,
+        Field(
+            description="A value that determines whether object tags should be read from the source object store and written to the destination object store."
+        ),
+    ] = None
+    OverwriteMode: Annotated[
+        Literal["ALWAYS", "NEVER"] | None,
+        Field(
+            description="A value that determines whether files at the destination should be overwritten or preserved when copying files."
+        ),
+    ] = None
+    PosixPermissions: Annotated[
+        Literal["NONE", "PRESERVE"] | None,
+        Field(
+            description="A value that determines which users or groups can access a file for a specific purpose such as reading, writing, or execution of the file."
+        ),
+    ] = None
+    PreserveDeletedFiles: Annotated[
+        Literal["PRESERVE", "REMOVE"] | None,
+        Field(
+            description="A value that specifies whether files in the destination that don't exist in the source file system should be preserved."
+        ),
+    ] = None
+    PreserveDevices: Annotated[
+        Literal["NONE", "PRESERVE"] | None,
+        Field(
+            description="A value that determines whether AWS DataSync should preserve the metadata of block and character devices in the source file system, and recreate the files with that device name and metadata on the destination."
+        ),
+    ] = None
+    SecurityDescriptorCopyFlags: Annotated[
+        Literal["NONE", "OWNER_DACL", "OWNER_DACL_SACL"] | None,
+        Field(
+            description="A value that determines which components of the SMB security descriptor are copied during transfer."
+        ),
+    ] = None
+    TaskQueueing: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="A value that determines whether tasks should be queued before executing the tasks."
+        ),
+    ] = None
+    TransferMode: Annotated[
+        Literal["CHANGED", "ALL"] | None,
+        Field(
+            description="A value that determines whether DataSync transfers only the data and metadata that differ between the source and the destination location, or whether DataSync transfers all the content from the source, without comparing to the destination location."
+        ),
+    ] = None
+    Uid: Annotated[
+        Literal["NONE", "INT_VALUE", "NAME", "BOTH"] | None,
+        Field(description="The user ID (UID) of the file's owner."),
+    ] = None
+    VerifyMode: Annotated[
+        Literal["POINT_IN_TIME_CONSISTENT", "ONLY_FILES_TRANSFERRED", "NONE"] | None,
+        Field(
+            description="A value that determines whether a data integrity verification should be performed at the end of a task execution after all data and metadata have been transferred."
+        ),
+    ] = None
 
 
 class TaskReportConfigDestinationS3(DeferredModel):
+    """
+    Specifies the Amazon S3 bucket where DataSync uploads your task report.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketAccessRoleArn: str | None = None
-    S3BucketArn: str | None = None
-    Subdirectory: str | None = None
+    BucketAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="Specifies the Amazon Resource Name (ARN) of the IAM policy that allows Datasync to upload a task report to your S3 bucket."
+        ),
+    ] = None
+    S3BucketArn: Annotated[
+        str | None,
+        Field(description="Specifies the ARN of the S3 bucket where Datasync uploads your report."),
+    ] = None
+    Subdirectory: Annotated[
+        str | None, Field(description="Specifies a bucket prefix for your report.")
+    ] = None
 
 
 class TaskSchedule(DeferredModel):
+    """
+    Specifies the schedule you want your task to use for repeated executions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScheduleExpression: str | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
+    ScheduleExpression: Annotated[
+        str | None,
+        Field(
+            description="A cron expression that specifies when AWS DataSync initiates a scheduled transfer from a source to a destination location"
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None, Field(description="Specifies status of a schedule.")
+    ] = None
 
 
 class TaskTaskReportConfigDestination(DeferredModel):
+    """
+    Specifies where DataSync uploads your task report.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: TaskReportConfigDestinationS3 | None = None
+    S3: Annotated[
+        TaskReportConfigDestinationS3 | None,
+        Field(
+            description="Specifies the Amazon S3 bucket where DataSync uploads your task report."
+        ),
+    ] = None
 
 
 class TaskTaskReportConfigOverridesDeleted(DeferredModel):
+    """
+    Specifies the level of reporting for the files, objects, and directories that Datasync attempted to delete in your destination location. This only applies if you configure your task to delete data in the destination that isn't in the source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReportLevel: Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"] | None = None
+    ReportLevel: Annotated[
+        Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"] | None,
+        Field(
+            description="Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't."
+        ),
+    ] = None
 
 
 class TaskTaskReportConfigOverridesSkipped(DeferredModel):
+    """
+    Specifies the level of reporting for the files, objects, and directories that Datasync attempted to skip during your transfer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReportLevel: Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"] | None = None
+    ReportLevel: Annotated[
+        Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"] | None,
+        Field(
+            description="Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't."
+        ),
+    ] = None
 
 
 class TaskTaskReportConfigOverridesTransferred(DeferredModel):
+    """
+    Specifies the level of reporting for the files, objects, and directories that Datasync attempted to transfer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReportLevel: Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"] | None = None
+    ReportLevel: Annotated[
+        Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"] | None,
+        Field(
+            description="Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't."
+        ),
+    ] = None
 
 
 class TaskTaskReportConfigOverridesVerified(DeferredModel):
+    """
+    Specifies the level of reporting for the files, objects, and directories that Datasync attempted to verify at the end of your transfer. This only applies if you configure your task to verify data during and after the transfer (which Datasync does by default)
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReportLevel: Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"] | None = None
+    ReportLevel: Annotated[
+        Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"] | None,
+        Field(
+            description="Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't."
+        ),
+    ] = None
 
 
 class TaskAttributes(DeferredModel):
-    DestinationNetworkInterfaceArns: list[str] | None = None
-    SourceNetworkInterfaceArns: list[str] | None = None
-    Status: Literal["AVAILABLE", "CREATING", "QUEUED", "RUNNING", "UNAVAILABLE"] | None = None
-    TaskArn: str | None = None
+    """
+    The read-only attributes of a AWS::DataSync::Task, set by AWS.
+    """
+
+    DestinationNetworkInterfaceArns: Annotated[
+        list[str] | None,
+        Field(
+            description="The Amazon Resource Names (ARNs) of the destination ENIs (Elastic Network Interfaces) that were created for your subnet."
+        ),
+    ] = None
+    SourceNetworkInterfaceArns: Annotated[
+        list[str] | None,
+        Field(
+            description="The Amazon Resource Names (ARNs) of the source ENIs (Elastic Network Interfaces) that were created for your subnet."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["AVAILABLE", "CREATING", "QUEUED", "RUNNING", "UNAVAILABLE"] | None,
+        Field(description="The status of the task that was described."),
+    ] = None
+    TaskArn: Annotated[str | None, Field(description="The ARN of the task.")] = None
 
 
 class TaskManifestConfig(DeferredModel):
+    """
+    Configures a manifest, which is a list of files or objects that you want DataSync to transfer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["TRANSFER"] | None = None
-    Format: Literal["CSV"] | None = None
-    Source: TaskManifestConfigSource
+    Action: Annotated[
+        Literal["TRANSFER"] | None,
+        Field(description="Specifies what DataSync uses the manifest for."),
+    ] = None
+    Format: Annotated[
+        Literal["CSV"] | None, Field(description="Specifies the file format of your manifest.")
+    ] = None
+    Source: Annotated[
+        TaskManifestConfigSource,
+        Field(
+            description="Specifies the manifest that you want DataSync to use and where it's hosted."
+        ),
+    ]
 
 
 class TaskTaskReportConfigOverrides(DeferredModel):
+    """
+    Customizes the reporting level for aspects of your task report. For example, your report might generally only include errors, but you could specify that you want a list of successes and errors just for the files that Datasync attempted to delete in your destination location.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Deleted: TaskTaskReportConfigOverridesDeleted | None = None
-    Skipped: TaskTaskReportConfigOverridesSkipped | None = None
-    Transferred: TaskTaskReportConfigOverridesTransferred | None = None
-    Verified: TaskTaskReportConfigOverridesVerified | None = None
+    Deleted: Annotated[
+        TaskTaskReportConfigOverridesDeleted | None,
+        Field(
+            description="Specifies the level of reporting for the files, objects, and directories that Datasync attempted to delete in your destination location. This only applies if you configure your task to delete data in the destination that isn't in the source."
+        ),
+    ] = None
+    Skipped: Annotated[
+        TaskTaskReportConfigOverridesSkipped | None,
+        Field(
+            description="Specifies the level of reporting for the files, objects, and directories that Datasync attempted to skip during your transfer."
+        ),
+    ] = None
+    Transferred: Annotated[
+        TaskTaskReportConfigOverridesTransferred | None,
+        Field(
+            description="Specifies the level of reporting for the files, objects, and directories that Datasync attempted to transfer."
+        ),
+    ] = None
+    Verified: Annotated[
+        TaskTaskReportConfigOverridesVerified | None,
+        Field(
+            description="Specifies the level of reporting for the files, objects, and directories that Datasync attempted to verify at the end of your transfer. This only applies if you configure your task to verify data during and after the transfer (which Datasync does by default)"
+        ),
+    ] = None
 
 
 class TaskTaskReportConfig(DeferredModel):
+    """
+    Specifies how you want to configure a task report, which provides detailed information about for your Datasync transfer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: TaskTaskReportConfigDestination
-    ObjectVersionIds: Literal["INCLUDE", "NONE"] | None = None
-    OutputType: Literal["SUMMARY_ONLY", "STANDARD"]
-    Overrides: TaskTaskReportConfigOverrides | None = None
-    ReportLevel: Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"] | None = None
+    Destination: Annotated[
+        TaskTaskReportConfigDestination,
+        Field(description="Specifies where DataSync uploads your task report."),
+    ]
+    ObjectVersionIds: Annotated[
+        Literal["INCLUDE", "NONE"] | None,
+        Field(
+            description="Specifies whether your task report includes the new version of each object transferred into an S3 bucket, this only applies if you enable versioning on your bucket."
+        ),
+    ] = None
+    OutputType: Annotated[
+        Literal["SUMMARY_ONLY", "STANDARD"],
+        Field(description="Specifies the type of task report that you want."),
+    ]
+    Overrides: Annotated[
+        TaskTaskReportConfigOverrides | None,
+        Field(
+            description="Customizes the reporting level for aspects of your task report. For example, your report might generally only include errors, but you could specify that you want a list of successes and errors just for the files that Datasync attempted to delete in your destination location."
+        ),
+    ] = None
+    ReportLevel: Annotated[
+        Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"] | None,
+        Field(
+            description="Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't."
+        ),
+    ] = None
 
 
 class TaskProps(DeferredModel):
-    CloudWatchLogGroupArn: str | None = None
-    DestinationLocationArn: str
-    Excludes: list[FilterRule] | None = None
-    Includes: list[FilterRule] | None = None
-    ManifestConfig: TaskManifestConfig | None = None
-    Name: str | None = None
-    Options: TaskOptions | None = None
-    Schedule: TaskSchedule | None = None
-    SourceLocationArn: str
-    Tags: list[Tag] | None = None
-    TaskMode: Literal["BASIC", "ENHANCED"] | None = None
-    TaskReportConfig: TaskTaskReportConfig | None = None
+    """
+    The properties a program declares for a AWS::DataSync::Task.
+    """
+
+    CloudWatchLogGroupArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the Amazon CloudWatch log group that is used to monitor and log events in the task."
+        ),
+    ] = None
+    DestinationLocationArn: Annotated[
+        str,
+        Field(
+            description="The ARN of an AWS storage resource's location. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Excludes: Annotated[list[FilterRule] | None, Field(description="Items: 0 to 1 items.")] = None
+    Includes: Annotated[list[FilterRule] | None, Field(description="Items: 0 to 1 items.")] = None
+    ManifestConfig: Annotated[
+        TaskManifestConfig | None,
+        Field(
+            description="Configures a manifest, which is a list of files or objects that you want DataSync to transfer."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of a task. This value is a text reference that is used to identify the task in the console."
+        ),
+    ] = None
+    Options: Annotated[
+        TaskOptions | None,
+        Field(
+            description="Represents the options that are available to control the behavior of a StartTaskExecution operation."
+        ),
+    ] = None
+    Schedule: Annotated[
+        TaskSchedule | None,
+        Field(
+            description="Specifies the schedule you want your task to use for repeated executions."
+        ),
+    ] = None
+    SourceLocationArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the source location for the task. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TaskMode: Annotated[
+        Literal["BASIC", "ENHANCED"] | None,
+        Field(
+            description="Specifies the task mode for the task. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TaskReportConfig: Annotated[
+        TaskTaskReportConfig | None,
+        Field(
+            description="Specifies how you want to configure a task report, which provides detailed information about for your Datasync transfer."
+        ),
+    ] = None

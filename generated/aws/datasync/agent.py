@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key for an AWS resource tag."""
+    Value: Required[str]
+    """The value for an AWS resource tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataSync::Agent",
     schema_file="aws-datasync-agent.json",
     primary_identifier=("/AgentArn",),
-    additional_identifiers=(),
     read_only=("/AgentArn", "/EndpointType"),
     create_only=("/ActivationKey", "/SecurityGroupArns", "/SubnetArns", "/VpcEndpointId"),
     write_only=("/ActivationKey",),
-    conditional_create_only=(),
     unordered_arrays=("/SecurityGroupArns", "/SubnetArns", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,99 +84,32 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:/-]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:@/-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ActivationKey": {
-            "maxLength": 29,
-            "minLength": 0,
-            "pattern": "[A-Z0-9]{5}(-[A-Z0-9]{5}){4}",
-            "type": "string",
-        },
-        "AgentArn": {
-            "maxLength": 128,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "AgentName": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9\\s+=._:@/-]+$",
-            "type": "string",
-        },
-        "EndpointType": {"enum": ["FIPS", "PUBLIC", "PRIVATE_LINK"], "type": "string"},
-        "SecurityGroupArns": {
-            "items": {
-                "maxLength": 128,
-                "minLength": 0,
-                "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:security-group/.*$",
-                "type": "string",
-            },
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SubnetArns": {
-            "items": {
-                "maxLength": 128,
-                "minLength": 0,
-                "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:subnet/.*$",
-                "type": "string",
-            },
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "VpcEndpointId": {"pattern": "^vpce-[0-9a-f]{17}$", "type": "string"},
-    },
-    "required": [],
-}
-
 
 class Agent(_Resource):
     """AWS::DataSync::Agent: Resource schema for AWS::DataSync::Agent.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AgentArn.
+    Replaced when any of these change (create-only): ActivationKey, SecurityGroupArns, SubnetArns,
+    VpcEndpointId.
+    Write-only (sent to AWS, never read back): ActivationKey.
+    Read-only attributes (known once deployed): AgentArn, EndpointType.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datasync-agent.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AgentProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AgentAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "agent.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AgentArn: str
+    """The DataSync Agent ARN."""
     EndpointType: Literal["FIPS", "PUBLIC", "PRIVATE_LINK"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The service endpoints that the agent will connect to."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ActivationKey: str
     AgentName: str
     SecurityGroupArns: list[str]
@@ -188,31 +117,40 @@ class Agent(_Resource):
     Tags: list[TagDict]
     VpcEndpointId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ActivationKey: str | None = None,
+        AgentName: str | None = None,
+        SecurityGroupArns: list[str] | None = None,
+        SubnetArns: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcEndpointId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataSync::Agent; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ActivationKey: str | None = None,
-            AgentName: str | None = None,
-            SecurityGroupArns: list[str] | None = None,
-            SubnetArns: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcEndpointId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataSync::Agent; `await` it inside an App to deploy it.
-
-            ActivationKey: Activation key of the Agent.
-            AgentName: The name configured for the agent.
-            SecurityGroupArns: The ARNs of the security group used to protect your data transfer task subnets.
-            SubnetArns: The ARNs of the subnets in which DataSync will create elastic network interfaces for each data transfer task.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ActivationKey: Activation key of the Agent. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            AgentName: The name configured for the agent. Text reference used to identify the agent
+                in the console.
+            SecurityGroupArns: The ARNs of the security group used to protect your data transfer
+                task subnets. Create-only: changing it replaces the resource.
+            SubnetArns: The ARNs of the subnets in which DataSync will create elastic network
+                interfaces for each data transfer task. Create-only: changing it replaces the
+                resource.
             Tags: An array of key-value pairs to apply to this resource.
-            VpcEndpointId: The ID of the VPC endpoint that the agent has access to.
+            VpcEndpointId: The ID of the VPC endpoint that the agent has access to. Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

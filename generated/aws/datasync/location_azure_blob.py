@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,72 +79,89 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AzureFederatedIdentityConfigDict = TypedDict(
-    "AzureFederatedIdentityConfigDict",
-    {
-        "AwsIamRole": "str",
-        "AzureOidc": "AzureOidcConfigDict",
-    },
-    total=False,
-)
 
-AzureOidcConfigDict = TypedDict(
-    "AzureOidcConfigDict",
-    {
-        "ClientId": "Required[str]",
-        "TenantId": "Required[str]",
-    },
-    total=False,
-)
+class AzureFederatedIdentityConfigDict(TypedDict, total=False):
+    """AzureFederatedIdentityConfig as a plain dict: Specifies the identity federation configuration
+    that DataSync uses to access your Azure Blob Storage container using an OpenID Connect (OIDC)
+    token."""
 
-LocationAzureBlobAzureBlobSasConfigurationDict = TypedDict(
-    "LocationAzureBlobAzureBlobSasConfigurationDict",
-    {
-        "AzureBlobSasToken": "Required[str]",
-    },
-    total=False,
-)
+    AwsIamRole: str
+    """Specifies the ARN of the AWS Identity and Access Management (IAM) role that DataSync assumes
+    to mint the OIDC token used to authenticate with the identity provider."""
+    AzureOidc: AzureOidcConfigDict
+    """Specifies the Microsoft Entra (Azure AD) identity that DataSync federates with to obtain an
+    access token for your Azure Blob Storage container."""
 
-LocationAzureBlobCmkSecretConfigDict = TypedDict(
-    "LocationAzureBlobCmkSecretConfigDict",
-    {
-        "KmsKeyArn": "str",
-        "SecretArn": "str",
-    },
-    total=False,
-)
 
-LocationAzureBlobCustomSecretConfigDict = TypedDict(
-    "LocationAzureBlobCustomSecretConfigDict",
-    {
-        "SecretAccessRoleArn": "Required[str]",
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+class AzureOidcConfigDict(TypedDict, total=False):
+    """AzureOidcConfig as a plain dict: Specifies the Microsoft Entra (Azure AD) identity that
+    DataSync federates with to obtain an access token for your Azure Blob Storage container."""
 
-LocationAzureBlobManagedSecretConfigDict = TypedDict(
-    "LocationAzureBlobManagedSecretConfigDict",
-    {
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+    ClientId: Required[str]
+    """Specifies the client ID of the Microsoft Entra (Azure AD) identity that DataSync uses to
+    obtain an access token."""
+    TenantId: Required[str]
+    """Specifies the Microsoft Entra (Azure AD) tenant ID that the identity belongs to."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class LocationAzureBlobAzureBlobSasConfigurationDict(TypedDict, total=False):
+    """LocationAzureBlobAzureBlobSasConfiguration as a plain dict: Specifies the shared access
+    signature (SAS) that DataSync uses to access your Azure Blob Storage container."""
+
+    AzureBlobSasToken: Required[str]
+    """Specifies the shared access signature (SAS) token, which indicates the permissions DataSync
+    needs to access your Azure Blob Storage container."""
+
+
+class LocationAzureBlobCmkSecretConfigDict(TypedDict, total=False):
+    """LocationAzureBlobCmkSecretConfig as a plain dict: Specifies configuration information for a
+    DataSync-managed secret, such as an authentication token or set of credentials that DataSync
+    uses to access a specific transfer location, and a customer-managed AWS KMS key."""
+
+    KmsKeyArn: str
+    """Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified
+    for SecretArn. DataSync provides this key to AWS Secrets Manager."""
+    SecretArn: str
+    """Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync."""
+
+
+class LocationAzureBlobCustomSecretConfigDict(TypedDict, total=False):
+    """LocationAzureBlobCustomSecretConfig as a plain dict: Specifies configuration information for
+    a customer-managed secret, such as an authentication token or set of credentials that DataSync
+    uses to access a specific transfer location, and an IAM role that DataSync can assume and access
+    the customer-managed secret."""
+
+    SecretAccessRoleArn: Required[str]
+    """Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to
+    access the secret specified for SecretArn."""
+    SecretArn: Required[str]
+    """Specifies the ARN for a customer created AWS Secrets Manager secret."""
+
+
+class LocationAzureBlobManagedSecretConfigDict(TypedDict, total=False):
+    """LocationAzureBlobManagedSecretConfig as a plain dict: Specifies configuration information for
+    a DataSync-managed secret, such as an authentication token or set of credentials that DataSync
+    uses to access a specific transfer location. DataSync uses the default AWS-managed KMS key to
+    encrypt this secret in AWS Secrets Manager."""
+
+    SecretArn: Required[str]
+    """Specifies the ARN for an AWS Secrets Manager secret."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key for an AWS resource tag."""
+    Value: Required[str]
+    """The value for an AWS resource tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataSync::LocationAzureBlob",
     schema_file="aws-datasync-locationazureblob.json",
     primary_identifier=("/LocationArn",),
-    additional_identifiers=(),
     read_only=(
         "/LocationArn",
         "/LocationUri",
@@ -149,17 +170,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/AzureBlobContainerUrl",),
     write_only=("/Subdirectory", "/AzureBlobSasConfiguration", "/AzureBlobContainerUrl"),
-    conditional_create_only=(),
     unordered_arrays=("/AgentArns", "/Tags"),
     required=("AzureBlobAuthenticationType",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -169,180 +182,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AzureBlobSasConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AzureBlobSasToken": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "(^.+$)",
-                    "type": "string",
-                }
-            },
-            "required": ["AzureBlobSasToken"],
-            "type": "object",
-        },
-        "AzureFederatedIdentityConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsIamRole": {
-                    "maxLength": 2048,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$",
-                    "type": "string",
-                },
-                "AzureOidc": {"$ref": "#/definitions/AzureOidcConfig"},
-            },
-            "type": "object",
-        },
-        "AzureOidcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-                    "type": "string",
-                },
-                "TenantId": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-                    "type": "string",
-                },
-            },
-            "required": ["TenantId", "ClientId"],
-            "type": "object",
-        },
-        "CmkSecretConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):kms:[a-z-0-9]+:[0-9]{12}:key/.*|)$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "CustomSecretConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretAccessRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$",
-                    "type": "string",
-                },
-            },
-            "required": ["SecretArn", "SecretAccessRoleArn"],
-            "type": "object",
-        },
-        "ManagedSecretConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$",
-                    "type": "string",
-                }
-            },
-            "required": ["SecretArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:/-]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:@/-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AgentArns": {
-            "items": {
-                "maxLength": 128,
-                "minLength": 0,
-                "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$",
-                "type": "string",
-            },
-            "maxItems": 8,
-            "minItems": 1,
-            "type": "array",
-        },
-        "AzureAccessTier": {"enum": ["HOT", "COOL", "ARCHIVE"], "type": "string"},
-        "AzureBlobAuthenticationType": {"enum": ["SAS", "NONE", "OIDC"], "type": "string"},
-        "AzureBlobContainerUrl": {
-            "maxLength": 325,
-            "pattern": "^https://[A-Za-z0-9]((.|-+)?[A-Za-z0-9]){0,252}/[a-z0-9](-?[a-z0-9]){2,62}$",
-            "type": "string",
-        },
-        "AzureBlobSasConfiguration": {"$ref": "#/definitions/AzureBlobSasConfiguration"},
-        "AzureBlobType": {"enum": ["BLOCK"], "type": "string"},
-        "CmkSecretConfig": {"$ref": "#/definitions/CmkSecretConfig"},
-        "CustomSecretConfig": {"$ref": "#/definitions/CustomSecretConfig"},
-        "FederatedIdentity": {"$ref": "#/definitions/AzureFederatedIdentityConfig"},
-        "LocationArn": {
-            "maxLength": 128,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:location/loc-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "LocationUri": {
-            "maxLength": 4356,
-            "pattern": "^(azure-blob)://[a-zA-Z0-9./\\-]+$",
-            "type": "string",
-        },
-        "ManagedSecretConfig": {"$ref": "#/definitions/ManagedSecretConfig"},
-        "Subdirectory": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}\\p{C}]*$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["AzureBlobAuthenticationType"],
-}
-
 
 class LocationAzureBlob(_Resource):
-    """AWS::DataSync::LocationAzureBlob: Resource Type definition for AWS::DataSync::LocationAzureBlob.
+    """AWS::DataSync::LocationAzureBlob: Resource Type definition for
+    AWS::DataSync::LocationAzureBlob.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LocationArn.
+    Replaced when any of these change (create-only): AzureBlobContainerUrl.
+    Write-only (sent to AWS, never read back): Subdirectory, AzureBlobSasConfiguration,
+    AzureBlobContainerUrl.
+    Read-only attributes (known once deployed): LocationArn, LocationUri, ManagedSecretConfig.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datasync-locationazureblob.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -352,13 +204,21 @@ class LocationAzureBlob(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LocationAzureBlobAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "location_azure_blob.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     LocationArn: str
+    """The Amazon Resource Name (ARN) of the Azure Blob Location that is created."""
     LocationUri: str
+    """The URL of the Azure Blob Location that was described."""
     ManagedSecretConfig: LocationAzureBlobManagedSecretConfigDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Specifies configuration information for a DataSync-managed secret, such as an authentication
+    token or set of credentials that DataSync uses to access a specific transfer location. DataSync
+    uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AgentArns: list[str]
     AzureAccessTier: Literal["HOT", "COOL", "ARCHIVE"]
     AzureBlobAuthenticationType: Literal["SAS", "NONE", "OIDC"]
@@ -371,45 +231,68 @@ class LocationAzureBlob(_Resource):
     Subdirectory: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AzureBlobAuthenticationType: Literal["SAS", "NONE", "OIDC"],
+        AgentArns: list[str] | None = None,
+        AzureAccessTier: Literal["HOT", "COOL", "ARCHIVE"] | None = None,
+        AzureBlobContainerUrl: str | None = None,
+        AzureBlobSasConfiguration: LocationAzureBlobAzureBlobSasConfiguration
+        | LocationAzureBlobAzureBlobSasConfigurationDict
+        | None = None,
+        AzureBlobType: Literal["BLOCK"] | None = None,
+        CmkSecretConfig: LocationAzureBlobCmkSecretConfig
+        | LocationAzureBlobCmkSecretConfigDict
+        | None = None,
+        CustomSecretConfig: LocationAzureBlobCustomSecretConfig
+        | LocationAzureBlobCustomSecretConfigDict
+        | None = None,
+        FederatedIdentity: AzureFederatedIdentityConfig
+        | AzureFederatedIdentityConfigDict
+        | None = None,
+        Subdirectory: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataSync::LocationAzureBlob; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AzureBlobAuthenticationType: Literal["SAS", "NONE", "OIDC"],
-            AgentArns: list[str] | None = None,
-            AzureAccessTier: Literal["HOT", "COOL", "ARCHIVE"] | None = None,
-            AzureBlobContainerUrl: str | None = None,
-            AzureBlobSasConfiguration: LocationAzureBlobAzureBlobSasConfiguration
-            | LocationAzureBlobAzureBlobSasConfigurationDict
-            | None = None,
-            AzureBlobType: Literal["BLOCK"] | None = None,
-            CmkSecretConfig: LocationAzureBlobCmkSecretConfig
-            | LocationAzureBlobCmkSecretConfigDict
-            | None = None,
-            CustomSecretConfig: LocationAzureBlobCustomSecretConfig
-            | LocationAzureBlobCustomSecretConfigDict
-            | None = None,
-            FederatedIdentity: AzureFederatedIdentityConfig
-            | AzureFederatedIdentityConfigDict
-            | None = None,
-            Subdirectory: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataSync::LocationAzureBlob; `await` it inside an App to deploy it.
-
-            AgentArns: Specifies the Amazon Resource Name (ARN) of the DataSync agent that can connect with your Azure Blob Storage container.
-            AzureAccessTier: Specifies an access tier for the objects you're transferring into your Azure Blob Storage container.
-            AzureBlobAuthenticationType: The specific authentication type that you want DataSync to use to access your Azure Blob Container.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AzureBlobAuthenticationType: The specific authentication type that you want DataSync to
+                use to access your Azure Blob Container. Required.
+            AgentArns: Specifies the Amazon Resource Name (ARN) of the DataSync agent that can
+                connect with your Azure Blob Storage container. If you are setting up an agentless
+                cross-cloud transfer, you do not need to specify a value for this parameter.
+            AzureAccessTier: Specifies an access tier for the objects you're transferring into your
+                Azure Blob Storage container.
             AzureBlobContainerUrl: The URL of the Azure Blob container that was described.
-            AzureBlobType: Specifies a blob type for the objects you're transferring into your Azure Blob Storage container.
-            Subdirectory: The subdirectory in the Azure Blob Container that is used to read data from the Azure Blob Source Location.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            AzureBlobSasConfiguration: Specifies the shared access signature (SAS) that DataSync
+                uses to access your Azure Blob Storage container. Write-only: sent to AWS, never
+                read back.
+            AzureBlobType: Specifies a blob type for the objects you're transferring into your Azure
+                Blob Storage container.
+            CmkSecretConfig: Specifies configuration information for a DataSync-managed secret, such
+                as an authentication token or set of credentials that DataSync uses to access a
+                specific transfer location, and a customer-managed AWS KMS key.
+            CustomSecretConfig: Specifies configuration information for a customer-managed secret,
+                such as an authentication token or set of credentials that DataSync uses to access a
+                specific transfer location, and an IAM role that DataSync can assume and access the
+                customer-managed secret.
+            FederatedIdentity: Specifies the identity federation configuration that DataSync uses to
+                access your Azure Blob Storage container using an OpenID Connect (OIDC) token.
+            Subdirectory: The subdirectory in the Azure Blob Container that is used to read data
+                from the Azure Blob Source Location. Write-only: sent to AWS, never read back.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LocationEFSEc2ConfigDict = TypedDict(
-    "LocationEFSEc2ConfigDict",
-    {
-        "SecurityGroupArns": "Required[list[str]]",
-        "SubnetArn": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class LocationEFSEc2ConfigDict(TypedDict, total=False):
+    """LocationEFSEc2Config as a plain dict: The subnet and security group that DataSync uses to
+    access target EFS file system."""
 
+    SecurityGroupArns: Required[list[str]]
+    """The Amazon Resource Names (ARNs) of the security groups that are configured for the Amazon
+    EC2 resource."""
+    SubnetArn: Required[str]
+    """The ARN of the subnet that DataSync uses to access the target EFS file system."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key for an AWS resource tag."""
+    Value: Required[str]
+    """The value for an AWS resource tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataSync::LocationEFS",
     schema_file="aws-datasync-locationefs.json",
     primary_identifier=("/LocationArn",),
-    additional_identifiers=(),
     read_only=("/LocationArn", "/LocationUri"),
     create_only=("/Ec2Config", "/EfsFilesystemArn"),
     write_only=("/EfsFilesystemArn", "/Subdirectory"),
-    conditional_create_only=(),
     unordered_arrays=("/Ec2Config/SecurityGroupArns", "/Tags"),
     required=("Ec2Config",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,106 +100,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Ec2Config": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupArns": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 0,
-                        "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:security-group/.*$",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SubnetArn": {
-                    "maxLength": 128,
-                    "minLength": 0,
-                    "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:subnet/.*$",
-                    "type": "string",
-                },
-            },
-            "required": ["SecurityGroupArns", "SubnetArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:/-]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:@/-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessPointArn": {
-            "maxLength": 128,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):elasticfilesystem:[a-z\\-0-9]+:[0-9]{12}:access-point/fsap-[0-9a-f]{8,40}$",
-            "type": "string",
-        },
-        "Ec2Config": {"$ref": "#/definitions/Ec2Config"},
-        "EfsFilesystemArn": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):elasticfilesystem:[a-z\\-0-9]*:[0-9]{12}:file-system/fs-.*$",
-            "type": "string",
-        },
-        "FileSystemAccessRoleArn": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$",
-            "type": "string",
-        },
-        "InTransitEncryption": {"enum": ["NONE", "TLS1_2"], "type": "string"},
-        "LocationArn": {
-            "maxLength": 128,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:location/loc-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "LocationUri": {
-            "maxLength": 4356,
-            "pattern": "^(efs|nfs|s3|smb|fsxw)://[a-zA-Z0-9.\\-/]+$",
-            "type": "string",
-        },
-        "Subdirectory": {
-            "maxLength": 4096,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Ec2Config"],
-}
-
 
 class LocationEFS(_Resource):
     """AWS::DataSync::LocationEFS: Resource schema for AWS::DataSync::LocationEFS.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LocationArn.
+    Replaced when any of these change (create-only): Ec2Config, EfsFilesystemArn.
+    Write-only (sent to AWS, never read back): EfsFilesystemArn, Subdirectory.
+    Read-only attributes (known once deployed): LocationArn, LocationUri.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datasync-locationefs.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -208,12 +118,15 @@ class LocationEFS(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LocationEFSAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "location_efs.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     LocationArn: str
+    """The Amazon Resource Name (ARN) of the Amazon EFS file system location that is created."""
     LocationUri: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The URL of the EFS location that was described."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessPointArn: str
     Ec2Config: LocationEFSEc2ConfigDict
     EfsFilesystemArn: str
@@ -222,32 +135,44 @@ class LocationEFS(_Resource):
     Subdirectory: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Ec2Config: LocationEFSEc2Config | LocationEFSEc2ConfigDict,
+        AccessPointArn: str | None = None,
+        EfsFilesystemArn: str | None = None,
+        FileSystemAccessRoleArn: str | None = None,
+        InTransitEncryption: Literal["NONE", "TLS1_2"] | None = None,
+        Subdirectory: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataSync::LocationEFS; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Ec2Config: LocationEFSEc2Config | LocationEFSEc2ConfigDict,
-            AccessPointArn: str | None = None,
-            EfsFilesystemArn: str | None = None,
-            FileSystemAccessRoleArn: str | None = None,
-            InTransitEncryption: Literal["NONE", "TLS1_2"] | None = None,
-            Subdirectory: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataSync::LocationEFS; `await` it inside an App to deploy it.
-
-            AccessPointArn: The Amazon Resource Name (ARN) for the Amazon EFS Access point that DataSync uses when accessing the EFS file system.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Ec2Config: The subnet and security group that DataSync uses to access target EFS file
+                system. Create-only: changing it replaces the resource. Required.
+            AccessPointArn: The Amazon Resource Name (ARN) for the Amazon EFS Access point that
+                DataSync uses when accessing the EFS file system.
             EfsFilesystemArn: The Amazon Resource Name (ARN) for the Amazon EFS file system.
-            FileSystemAccessRoleArn: The Amazon Resource Name (ARN) of the AWS IAM role that the DataSync will assume when mounting the EFS file system.
-            InTransitEncryption: Protocol that is used for encrypting the traffic exchanged between the DataSync Agent and the EFS file system.
-            Subdirectory: A subdirectory in the location's path.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            FileSystemAccessRoleArn: The Amazon Resource Name (ARN) of the AWS IAM role that the
+                DataSync will assume when mounting the EFS file system.
+            InTransitEncryption: Protocol that is used for encrypting the traffic exchanged between
+                the DataSync Agent and the EFS file system.
+            Subdirectory: A subdirectory in the location's path. This subdirectory in the EFS file
+                system is used to read data from the EFS source location or write data to the EFS
+                destination. Write-only: sent to AWS, never read back.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

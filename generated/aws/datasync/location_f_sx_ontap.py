@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,93 +87,114 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LocationFSxONTAPCmkSecretConfigDict = TypedDict(
-    "LocationFSxONTAPCmkSecretConfigDict",
-    {
-        "KmsKeyArn": "str",
-        "SecretArn": "str",
-    },
-    total=False,
-)
 
-LocationFSxONTAPCustomSecretConfigDict = TypedDict(
-    "LocationFSxONTAPCustomSecretConfigDict",
-    {
-        "SecretAccessRoleArn": "Required[str]",
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+class LocationFSxONTAPCmkSecretConfigDict(TypedDict, total=False):
+    """LocationFSxONTAPCmkSecretConfig as a plain dict: Specifies configuration information for a
+    DataSync-managed secret, such as an authentication token or set of credentials that DataSync
+    uses to access a specific transfer location, and a customer-managed AWS KMS key."""
 
-LocationFSxONTAPManagedSecretConfigDict = TypedDict(
-    "LocationFSxONTAPManagedSecretConfigDict",
-    {
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+    KmsKeyArn: str
+    """Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified
+    for SecretArn. DataSync provides this key to AWS Secrets Manager."""
+    SecretArn: str
+    """Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync."""
 
-LocationFSxONTAPNFSDict = TypedDict(
-    "LocationFSxONTAPNFSDict",
-    {
-        "MountOptions": "Required[NfsMountOptionsDict]",
-    },
-    total=False,
-)
 
-LocationFSxONTAPProtocolDict = TypedDict(
-    "LocationFSxONTAPProtocolDict",
-    {
-        "NFS": "LocationFSxONTAPNFSDict",
-        "SMB": "LocationFSxONTAPSMBDict",
-    },
-    total=False,
-)
+class LocationFSxONTAPCustomSecretConfigDict(TypedDict, total=False):
+    """LocationFSxONTAPCustomSecretConfig as a plain dict: Specifies configuration information for a
+    customer-managed secret, such as an authentication token or set of credentials that DataSync
+    uses to access a specific transfer location, and an IAM role that DataSync can assume and access
+    the customer-managed secret."""
 
-LocationFSxONTAPSMBDict = TypedDict(
-    "LocationFSxONTAPSMBDict",
-    {
-        "CmkSecretConfig": "LocationFSxONTAPCmkSecretConfigDict",
-        "CustomSecretConfig": "LocationFSxONTAPCustomSecretConfigDict",
-        "Domain": "str",
-        "ManagedSecretConfig": "LocationFSxONTAPManagedSecretConfigDict",
-        "MountOptions": "Required[SmbMountOptionsDict]",
-        "Password": "str",
-        "User": "Required[str]",
-    },
-    total=False,
-)
+    SecretAccessRoleArn: Required[str]
+    """Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to
+    access the secret specified for SecretArn."""
+    SecretArn: Required[str]
+    """Specifies the ARN for a customer created AWS Secrets Manager secret."""
 
-NfsMountOptionsDict = TypedDict(
-    "NfsMountOptionsDict",
-    {
-        "Version": "Literal['AUTOMATIC', 'NFS3', 'NFS4_0', 'NFS4_1']",
-    },
-    total=False,
-)
 
-SmbMountOptionsDict = TypedDict(
-    "SmbMountOptionsDict",
-    {
-        "Version": "Literal['AUTOMATIC', 'SMB2', 'SMB3']",
-    },
-    total=False,
-)
+class LocationFSxONTAPManagedSecretConfigDict(TypedDict, total=False):
+    """LocationFSxONTAPManagedSecretConfig as a plain dict: Specifies configuration information for
+    a DataSync-managed secret, such as an authentication token or set of credentials that DataSync
+    uses to access a specific transfer location. DataSync uses the default AWS-managed KMS key to
+    encrypt this secret in AWS Secrets Manager."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    SecretArn: Required[str]
+    """Specifies the ARN for an AWS Secrets Manager secret."""
 
+
+class LocationFSxONTAPNFSDict(TypedDict, total=False):
+    """LocationFSxONTAPNFS as a plain dict: NFS protocol configuration for FSx ONTAP file system."""
+
+    MountOptions: Required[NfsMountOptionsDict]
+    """The NFS mount options that DataSync can use to mount your NFS share."""
+
+
+class LocationFSxONTAPProtocolDict(TypedDict, total=False):
+    """LocationFSxONTAPProtocol as a plain dict: Configuration settings for NFS or SMB protocol."""
+
+    NFS: LocationFSxONTAPNFSDict
+    """NFS protocol configuration for FSx ONTAP file system."""
+    SMB: LocationFSxONTAPSMBDict
+    """SMB protocol configuration for FSx ONTAP file system."""
+
+
+class LocationFSxONTAPSMBDict(TypedDict, total=False):
+    """LocationFSxONTAPSMB as a plain dict: SMB protocol configuration for FSx ONTAP file system."""
+
+    CmkSecretConfig: LocationFSxONTAPCmkSecretConfigDict
+    """Specifies configuration information for a DataSync-managed secret, such as an authentication
+    token or set of credentials that DataSync uses to access a specific transfer location, and a
+    customer-managed AWS KMS key."""
+    CustomSecretConfig: LocationFSxONTAPCustomSecretConfigDict
+    """Specifies configuration information for a customer-managed secret, such as an authentication
+    token or set of credentials that DataSync uses to access a specific transfer location, and an
+    IAM role that DataSync can assume and access the customer-managed secret."""
+    Domain: str
+    """The name of the Windows domain that the SMB server belongs to."""
+    ManagedSecretConfig: LocationFSxONTAPManagedSecretConfigDict
+    """Specifies configuration information for a DataSync-managed secret, such as an authentication
+    token or set of credentials that DataSync uses to access a specific transfer location. DataSync
+    uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager."""
+    MountOptions: Required[SmbMountOptionsDict]
+    """The mount options used by DataSync to access the SMB server."""
+    Password: str
+    """The password of the user who can mount the share and has the permissions to access files and
+    folders in the SMB share."""
+    User: Required[str]
+    """The user who can mount the share, has the permissions to access files and folders in the SMB
+    share."""
+
+
+class NfsMountOptionsDict(TypedDict, total=False):
+    """NfsMountOptions as a plain dict: The NFS mount options that DataSync can use to mount your
+    NFS share."""
+
+    Version: Literal["AUTOMATIC", "NFS3", "NFS4_0", "NFS4_1"]
+    """The specific NFS version that you want DataSync to use to mount your NFS share."""
+
+
+class SmbMountOptionsDict(TypedDict, total=False):
+    """SmbMountOptions as a plain dict: The mount options used by DataSync to access the SMB server."""
+
+    Version: Literal["AUTOMATIC", "SMB2", "SMB3"]
+    """The specific SMB version that you want DataSync to use to mount your SMB share."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key for an AWS resource tag."""
+    Value: Required[str]
+    """The value for an AWS resource tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataSync::LocationFSxONTAP",
     schema_file="aws-datasync-locationfsxontap.json",
     primary_identifier=("/LocationArn",),
-    additional_identifiers=(),
     read_only=(
         "/LocationArn",
         "/LocationUri",
@@ -179,17 +204,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/StorageVirtualMachineArn", "/SecurityGroupArns"),
     write_only=("/Protocol/SMB/Password", "/Subdirectory"),
-    conditional_create_only=(),
     unordered_arrays=("/SecurityGroupArns", "/Tags"),
     required=("SecurityGroupArns", "StorageVirtualMachineArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -199,185 +216,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CmkSecretConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):kms:[a-z-0-9]+:[0-9]{12}:key/.*|)$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "CustomSecretConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretAccessRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$",
-                    "type": "string",
-                },
-            },
-            "required": ["SecretArn", "SecretAccessRoleArn"],
-            "type": "object",
-        },
-        "ManagedSecretConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$",
-                    "type": "string",
-                }
-            },
-            "required": ["SecretArn"],
-            "type": "object",
-        },
-        "NFS": {
-            "additionalProperties": False,
-            "properties": {"MountOptions": {"$ref": "#/definitions/NfsMountOptions"}},
-            "required": ["MountOptions"],
-            "type": "object",
-        },
-        "NfsMountOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Version": {"enum": ["AUTOMATIC", "NFS3", "NFS4_0", "NFS4_1"], "type": "string"}
-            },
-            "type": "object",
-        },
-        "Protocol": {
-            "additionalProperties": False,
-            "properties": {
-                "NFS": {"$ref": "#/definitions/NFS"},
-                "SMB": {"$ref": "#/definitions/SMB"},
-            },
-            "type": "object",
-        },
-        "SMB": {
-            "additionalProperties": False,
-            "properties": {
-                "CmkSecretConfig": {"$ref": "#/definitions/CmkSecretConfig"},
-                "CustomSecretConfig": {"$ref": "#/definitions/CustomSecretConfig"},
-                "Domain": {
-                    "maxLength": 253,
-                    "minLength": 0,
-                    "pattern": "^([A-Za-z0-9]+[A-Za-z0-9-.]*)*[A-Za-z0-9-]*[A-Za-z0-9]$",
-                    "type": "string",
-                },
-                "ManagedSecretConfig": {"$ref": "#/definitions/ManagedSecretConfig"},
-                "MountOptions": {"$ref": "#/definitions/SmbMountOptions"},
-                "Password": {"maxLength": 104, "pattern": "^.{0,104}$", "type": "string"},
-                "User": {
-                    "maxLength": 104,
-                    "pattern": "^[^\\x5B\\x5D\\\\/:;|=,+*?]{1,104}$",
-                    "type": "string",
-                },
-            },
-            "required": ["User", "MountOptions"],
-            "type": "object",
-        },
-        "SmbMountOptions": {
-            "additionalProperties": False,
-            "properties": {"Version": {"enum": ["AUTOMATIC", "SMB2", "SMB3"], "type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:/-]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:@/-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "FsxFilesystemArn": {
-            "maxLength": 128,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):fsx:[a-z\\-0-9]+:[0-9]{12}:file-system/fs-[0-9a-f]+$",
-            "type": "string",
-        },
-        "LocationArn": {
-            "maxLength": 128,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:location/loc-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "LocationUri": {
-            "maxLength": 4360,
-            "pattern": "^(efs|nfs|s3|smb|hdfs|fsx[a-z0-9-]+)://[a-zA-Z0-9.:/\\-]+$",
-            "type": "string",
-        },
-        "Protocol": {"$ref": "#/definitions/Protocol"},
-        "SecurityGroupArns": {
-            "items": {
-                "maxLength": 128,
-                "minLength": 0,
-                "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:security-group/sg-[a-f0-9]+$",
-                "type": "string",
-            },
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-        },
-        "StorageVirtualMachineArn": {
-            "maxLength": 162,
-            "minLength": 0,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):fsx:[a-z\\-0-9]+:[0-9]{12}:storage-virtual-machine/fs-[0-9a-f]+/svm-[0-9a-f]{17,}$",
-            "type": "string",
-        },
-        "Subdirectory": {
-            "maxLength": 4096,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["SecurityGroupArns", "StorageVirtualMachineArn"],
-}
-
 
 class LocationFSxONTAP(_Resource):
-    """AWS::DataSync::LocationFSxONTAP: Resource Type definition for AWS::DataSync::LocationFSxONTAP.
+    """AWS::DataSync::LocationFSxONTAP: Resource Type definition for
+    AWS::DataSync::LocationFSxONTAP.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LocationArn.
+    Replaced when any of these change (create-only): StorageVirtualMachineArn, SecurityGroupArns.
+    Write-only (sent to AWS, never read back): Protocol.SMB.Password, Subdirectory.
+    Read-only attributes (known once deployed): FsxFilesystemArn, LocationArn, LocationUri.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datasync-locationfsxontap.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -387,41 +237,54 @@ class LocationFSxONTAP(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LocationFSxONTAPAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "location_f_sx_ontap.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     FsxFilesystemArn: str
+    """The Amazon Resource Name (ARN) for the FSx ONAP file system."""
     LocationArn: str
+    """The Amazon Resource Name (ARN) of the Amazon FSx ONTAP file system location that is created."""
     LocationUri: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The URL of the FSx ONTAP file system that was described."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Protocol: LocationFSxONTAPProtocolDict
     SecurityGroupArns: list[str]
     StorageVirtualMachineArn: str
     Subdirectory: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SecurityGroupArns: list[str],
+        StorageVirtualMachineArn: str,
+        Protocol: LocationFSxONTAPProtocol | LocationFSxONTAPProtocolDict | None = None,
+        Subdirectory: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataSync::LocationFSxONTAP; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SecurityGroupArns: list[str],
-            StorageVirtualMachineArn: str,
-            Protocol: LocationFSxONTAPProtocol | LocationFSxONTAPProtocolDict | None = None,
-            Subdirectory: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataSync::LocationFSxONTAP; `await` it inside an App to deploy it.
-
-            SecurityGroupArns: The ARNs of the security groups that are to use to configure the FSx ONTAP file system.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SecurityGroupArns: The ARNs of the security groups that are to use to configure the FSx
+                ONTAP file system. Create-only: changing it replaces the resource. Required.
             StorageVirtualMachineArn: The Amazon Resource Name (ARN) for the FSx ONTAP SVM.
-            Subdirectory: A subdirectory in the location's path.
+                Create-only: changing it replaces the resource. Required.
+            Protocol: Configuration settings for NFS or SMB protocol.
+            Subdirectory: A subdirectory in the location's path. Write-only: sent to AWS, never read
+                back.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

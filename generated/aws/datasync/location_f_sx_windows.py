@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,46 +67,56 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LocationFSxWindowsCmkSecretConfigDict = TypedDict(
-    "LocationFSxWindowsCmkSecretConfigDict",
-    {
-        "KmsKeyArn": "str",
-        "SecretArn": "str",
-    },
-    total=False,
-)
 
-LocationFSxWindowsCustomSecretConfigDict = TypedDict(
-    "LocationFSxWindowsCustomSecretConfigDict",
-    {
-        "SecretAccessRoleArn": "Required[str]",
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+class LocationFSxWindowsCmkSecretConfigDict(TypedDict, total=False):
+    """LocationFSxWindowsCmkSecretConfig as a plain dict: Specifies configuration information for a
+    DataSync-managed secret, such as an authentication token or set of credentials that DataSync
+    uses to access a specific transfer location, and a customer-managed AWS KMS key."""
 
-LocationFSxWindowsManagedSecretConfigDict = TypedDict(
-    "LocationFSxWindowsManagedSecretConfigDict",
-    {
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+    KmsKeyArn: str
+    """Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified
+    for SecretArn. DataSync provides this key to AWS Secrets Manager."""
+    SecretArn: str
+    """Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class LocationFSxWindowsCustomSecretConfigDict(TypedDict, total=False):
+    """LocationFSxWindowsCustomSecretConfig as a plain dict: Specifies configuration information for
+    a customer-managed secret, such as an authentication token or set of credentials that DataSync
+    uses to access a specific transfer location, and an IAM role that DataSync can assume and access
+    the customer-managed secret."""
+
+    SecretAccessRoleArn: Required[str]
+    """Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to
+    access the secret specified for SecretArn."""
+    SecretArn: Required[str]
+    """Specifies the ARN for a customer created AWS Secrets Manager secret."""
+
+
+class LocationFSxWindowsManagedSecretConfigDict(TypedDict, total=False):
+    """LocationFSxWindowsManagedSecretConfig as a plain dict: Specifies configuration information
+    for a DataSync-managed secret, such as an authentication token or set of credentials that
+    DataSync uses to access a specific transfer location. DataSync uses the default AWS-managed KMS
+    key to encrypt this secret in AWS Secrets Manager."""
+
+    SecretArn: Required[str]
+    """Specifies the ARN for an AWS Secrets Manager secret."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key for an AWS resource tag."""
+    Value: Required[str]
+    """The value for an AWS resource tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataSync::LocationFSxWindows",
     schema_file="aws-datasync-locationfsxwindows.json",
     primary_identifier=("/LocationArn",),
-    additional_identifiers=(),
     read_only=(
         "/LocationArn",
         "/LocationUri",
@@ -111,17 +125,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/FsxFilesystemArn", "/SecurityGroupArns"),
     write_only=("/Password", "/Subdirectory", "/FsxFilesystemArn"),
-    conditional_create_only=(),
     unordered_arrays=("/SecurityGroupArns", "/Tags"),
     required=("User", "SecurityGroupArns"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -131,144 +137,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CmkSecretConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):kms:[a-z-0-9]+:[0-9]{12}:key/.*|)$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "CustomSecretConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretAccessRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$",
-                    "type": "string",
-                },
-            },
-            "required": ["SecretArn", "SecretAccessRoleArn"],
-            "type": "object",
-        },
-        "ManagedSecretConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$",
-                    "type": "string",
-                }
-            },
-            "required": ["SecretArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:/-]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:@/-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CmkSecretConfig": {"$ref": "#/definitions/CmkSecretConfig"},
-        "CustomSecretConfig": {"$ref": "#/definitions/CustomSecretConfig"},
-        "Domain": {
-            "maxLength": 253,
-            "minLength": 0,
-            "pattern": "^([A-Za-z0-9]+[A-Za-z0-9-.]*)*[A-Za-z0-9-]*[A-Za-z0-9]$",
-            "type": "string",
-        },
-        "FsxFilesystemArn": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):fsx:[a-z\\-0-9]*:[0-9]{12}:file-system/fs-.*$",
-            "type": "string",
-        },
-        "LocationArn": {
-            "maxLength": 128,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:location/loc-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "LocationUri": {
-            "maxLength": 4356,
-            "pattern": "^(efs|nfs|s3|smb|fsxw)://[a-zA-Z0-9./\\-]+$",
-            "type": "string",
-        },
-        "ManagedSecretConfig": {"$ref": "#/definitions/ManagedSecretConfig"},
-        "Password": {"maxLength": 104, "pattern": "^.{0,104}$", "type": "string"},
-        "SecurityGroupArns": {
-            "items": {
-                "maxLength": 128,
-                "minLength": 0,
-                "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:security-group/.*$",
-                "type": "string",
-            },
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Subdirectory": {
-            "maxLength": 4096,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "User": {
-            "maxLength": 104,
-            "pattern": "^[^\\x5B\\x5D\\\\/:;|=,+*?]{1,104}$",
-            "type": "string",
-        },
-    },
-    "required": ["User", "SecurityGroupArns"],
-}
-
 
 class LocationFSxWindows(_Resource):
-    """AWS::DataSync::LocationFSxWindows: Resource Type definition for AWS::DataSync::LocationFSxWindows.
+    """AWS::DataSync::LocationFSxWindows: Resource Type definition for
+    AWS::DataSync::LocationFSxWindows.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LocationArn.
+    Replaced when any of these change (create-only): FsxFilesystemArn, SecurityGroupArns.
+    Write-only (sent to AWS, never read back): Password, Subdirectory, FsxFilesystemArn.
+    Read-only attributes (known once deployed): LocationArn, LocationUri, ManagedSecretConfig.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datasync-locationfsxwindows.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -278,13 +158,22 @@ class LocationFSxWindows(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LocationFSxWindowsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "location_f_sx_windows.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     LocationArn: str
+    """The Amazon Resource Name (ARN) of the Amazon FSx for Windows file system location that is
+    created."""
     LocationUri: str
+    """The URL of the FSx for Windows location that was described."""
     ManagedSecretConfig: LocationFSxWindowsManagedSecretConfigDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Specifies configuration information for a DataSync-managed secret, such as an authentication
+    token or set of credentials that DataSync uses to access a specific transfer location. DataSync
+    uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CmkSecretConfig: LocationFSxWindowsCmkSecretConfigDict
     CustomSecretConfig: LocationFSxWindowsCustomSecretConfigDict
     Domain: str
@@ -295,39 +184,55 @@ class LocationFSxWindows(_Resource):
     Tags: list[TagDict]
     User: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SecurityGroupArns: list[str],
+        User: str,
+        CmkSecretConfig: LocationFSxWindowsCmkSecretConfig
+        | LocationFSxWindowsCmkSecretConfigDict
+        | None = None,
+        CustomSecretConfig: LocationFSxWindowsCustomSecretConfig
+        | LocationFSxWindowsCustomSecretConfigDict
+        | None = None,
+        Domain: str | None = None,
+        FsxFilesystemArn: str | None = None,
+        Password: str | None = None,
+        Subdirectory: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataSync::LocationFSxWindows; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SecurityGroupArns: list[str],
-            User: str,
-            CmkSecretConfig: LocationFSxWindowsCmkSecretConfig
-            | LocationFSxWindowsCmkSecretConfigDict
-            | None = None,
-            CustomSecretConfig: LocationFSxWindowsCustomSecretConfig
-            | LocationFSxWindowsCustomSecretConfigDict
-            | None = None,
-            Domain: str | None = None,
-            FsxFilesystemArn: str | None = None,
-            Password: str | None = None,
-            Subdirectory: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataSync::LocationFSxWindows; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SecurityGroupArns: The ARNs of the security groups that are to use to configure the FSx
+                for Windows file system. Create-only: changing it replaces the resource. Required.
+            User: The user who has the permissions to access files and folders in the FSx for
+                Windows file system. Required.
+            CmkSecretConfig: Specifies configuration information for a DataSync-managed secret, such
+                as an authentication token or set of credentials that DataSync uses to access a
+                specific transfer location, and a customer-managed AWS KMS key.
+            CustomSecretConfig: Specifies configuration information for a customer-managed secret,
+                such as an authentication token or set of credentials that DataSync uses to access a
+                specific transfer location, and an IAM role that DataSync can assume and access the
+                customer-managed secret.
             Domain: The name of the Windows domain that the FSx for Windows server belongs to.
             FsxFilesystemArn: The Amazon Resource Name (ARN) for the FSx for Windows file system.
-            Password: The password of the user who has the permissions to access files and folders in the FSx for Windows file system.
-            SecurityGroupArns: The ARNs of the security groups that are to use to configure the FSx for Windows file system.
-            Subdirectory: A subdirectory in the location's path.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            Password: The password of the user who has the permissions to access files and folders
+                in the FSx for Windows file system. Write-only: sent to AWS, never read back.
+            Subdirectory: A subdirectory in the location's path. Write-only: sent to AWS, never read
+                back.
             Tags: An array of key-value pairs to apply to this resource.
-            User: The user who has the permissions to access files and folders in the FSx for Windows file system.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,83 +75,90 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LocationHDFSCmkSecretConfigDict = TypedDict(
-    "LocationHDFSCmkSecretConfigDict",
-    {
-        "KmsKeyArn": "str",
-        "SecretArn": "str",
-    },
-    total=False,
-)
 
-LocationHDFSCustomSecretConfigDict = TypedDict(
-    "LocationHDFSCustomSecretConfigDict",
-    {
-        "SecretAccessRoleArn": "Required[str]",
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+class LocationHDFSCmkSecretConfigDict(TypedDict, total=False):
+    """LocationHDFSCmkSecretConfig as a plain dict: Specifies configuration information for a
+    DataSync-managed secret, such as an authentication token or set of credentials that DataSync
+    uses to access a specific transfer location, and a customer-managed AWS KMS key."""
 
-LocationHDFSManagedSecretConfigDict = TypedDict(
-    "LocationHDFSManagedSecretConfigDict",
-    {
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+    KmsKeyArn: str
+    """Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified
+    for SecretArn. DataSync provides this key to AWS Secrets Manager."""
+    SecretArn: str
+    """Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync."""
 
-LocationHDFSQopConfigurationDict = TypedDict(
-    "LocationHDFSQopConfigurationDict",
-    {
-        "DataTransferProtection": "Literal['AUTHENTICATION', 'INTEGRITY', 'PRIVACY', 'DISABLED']",
-        "RpcProtection": "Literal['AUTHENTICATION', 'INTEGRITY', 'PRIVACY', 'DISABLED']",
-    },
-    total=False,
-)
 
-NameNodeDict = TypedDict(
-    "NameNodeDict",
-    {
-        "Hostname": "Required[str]",
-        "Port": "Required[int]",
-    },
-    total=False,
-)
+class LocationHDFSCustomSecretConfigDict(TypedDict, total=False):
+    """LocationHDFSCustomSecretConfig as a plain dict: Specifies configuration information for a
+    customer-managed secret, such as an authentication token or set of credentials that DataSync
+    uses to access a specific transfer location, and an IAM role that DataSync can assume and access
+    the customer-managed secret."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    SecretAccessRoleArn: Required[str]
+    """Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to
+    access the secret specified for SecretArn."""
+    SecretArn: Required[str]
+    """Specifies the ARN for a customer created AWS Secrets Manager secret."""
 
+
+class LocationHDFSManagedSecretConfigDict(TypedDict, total=False):
+    """LocationHDFSManagedSecretConfig as a plain dict: Specifies configuration information for a
+    DataSync-managed secret, such as an authentication token or set of credentials that DataSync
+    uses to access a specific transfer location. DataSync uses the default AWS-managed KMS key to
+    encrypt this secret in AWS Secrets Manager."""
+
+    SecretArn: Required[str]
+    """Specifies the ARN for an AWS Secrets Manager secret."""
+
+
+class LocationHDFSQopConfigurationDict(TypedDict, total=False):
+    """LocationHDFSQopConfiguration as a plain dict: Configuration information for RPC Protection
+    and Data Transfer Protection. These parameters can be set to AUTHENTICATION, INTEGRITY, or
+    PRIVACY. The default value is PRIVACY."""
+
+    DataTransferProtection: Literal["AUTHENTICATION", "INTEGRITY", "PRIVACY", "DISABLED"]
+    """Configuration for Data Transfer Protection."""
+    RpcProtection: Literal["AUTHENTICATION", "INTEGRITY", "PRIVACY", "DISABLED"]
+    """Configuration for RPC Protection."""
+
+
+class NameNodeDict(TypedDict, total=False):
+    """NameNode as a plain dict: HDFS Name Node IP and port information."""
+
+    Hostname: Required[str]
+    """The DNS name or IP address of the Name Node in the customer's on premises HDFS cluster."""
+    Port: Required[int]
+    """The port on which the Name Node is listening on for client requests."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataSync::LocationHDFS",
     schema_file="aws-datasync-locationhdfs.json",
     primary_identifier=("/LocationArn",),
-    additional_identifiers=(),
     read_only=(
         "/LocationArn",
         "/LocationUri",
         "/ManagedSecretConfig",
         "/CmkSecretConfig/SecretArn",
     ),
-    create_only=(),
     write_only=("/Subdirectory", "/KerberosKeytab", "/KerberosKrb5Conf"),
-    conditional_create_only=(),
     unordered_arrays=("/AgentArns", "/NameNodes", "/Tags"),
     required=("NameNodes", "AuthenticationType", "AgentArns"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -157,179 +168,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CmkSecretConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):kms:[a-z-0-9]+:[0-9]{12}:key/.*|)$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "CustomSecretConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretAccessRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$",
-                    "type": "string",
-                },
-            },
-            "required": ["SecretArn", "SecretAccessRoleArn"],
-            "type": "object",
-        },
-        "ManagedSecretConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$",
-                    "type": "string",
-                }
-            },
-            "required": ["SecretArn"],
-            "type": "object",
-        },
-        "NameNode": {
-            "additionalProperties": False,
-            "properties": {
-                "Hostname": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$",
-                    "type": "string",
-                },
-                "Port": {"maximum": 65536, "minimum": 1, "type": "integer"},
-            },
-            "required": ["Hostname", "Port"],
-            "type": "object",
-        },
-        "QopConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DataTransferProtection": {
-                    "enum": ["AUTHENTICATION", "INTEGRITY", "PRIVACY", "DISABLED"],
-                    "type": "string",
-                },
-                "RpcProtection": {
-                    "enum": ["AUTHENTICATION", "INTEGRITY", "PRIVACY", "DISABLED"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:/-]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:@/-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AgentArns": {
-            "items": {
-                "maxLength": 128,
-                "minLength": 0,
-                "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$",
-                "type": "string",
-            },
-            "maxItems": 8,
-            "minItems": 1,
-            "type": "array",
-        },
-        "AuthenticationType": {"enum": ["SIMPLE", "KERBEROS"], "type": "string"},
-        "BlockSize": {"maximum": 1073741824, "minimum": 1048576, "type": "integer"},
-        "CmkSecretConfig": {"$ref": "#/definitions/CmkSecretConfig"},
-        "CustomSecretConfig": {"$ref": "#/definitions/CustomSecretConfig"},
-        "KerberosKeytab": {"maxLength": 87384, "type": "string"},
-        "KerberosKrb5Conf": {"maxLength": 174764, "type": "string"},
-        "KerberosPrincipal": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^.+$",
-            "type": "string",
-        },
-        "KmsKeyProviderUri": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^kms:\\/\\/http[s]?@(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])(;(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9]))*:[0-9]{1,5}\\/kms$",
-            "type": "string",
-        },
-        "LocationArn": {
-            "maxLength": 128,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:location/loc-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "LocationUri": {
-            "maxLength": 4356,
-            "pattern": "^(efs|nfs|s3|smb|fsxw|hdfs)://[a-zA-Z0-9.:/\\-]+$",
-            "type": "string",
-        },
-        "ManagedSecretConfig": {"$ref": "#/definitions/ManagedSecretConfig"},
-        "NameNodes": {"items": {"$ref": "#/definitions/NameNode"}, "minItems": 1, "type": "array"},
-        "QopConfiguration": {"$ref": "#/definitions/QopConfiguration"},
-        "ReplicationFactor": {"maximum": 512, "minimum": 1, "type": "integer"},
-        "SimpleUser": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[_.A-Za-z0-9][-_.A-Za-z0-9]*$",
-            "type": "string",
-        },
-        "Subdirectory": {
-            "maxLength": 4096,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["NameNodes", "AuthenticationType", "AgentArns"],
-}
-
 
 class LocationHDFS(_Resource):
     """AWS::DataSync::LocationHDFS: Resource Type definition for AWS::DataSync::LocationHDFS.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LocationArn.
+    Write-only (sent to AWS, never read back): Subdirectory, KerberosKeytab, KerberosKrb5Conf.
+    Read-only attributes (known once deployed): LocationArn, LocationUri, ManagedSecretConfig.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datasync-locationhdfs.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -337,13 +185,19 @@ class LocationHDFS(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LocationHDFSAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "location_hdfs.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     LocationArn: str
+    """The Amazon Resource Name (ARN) of the HDFS location."""
     LocationUri: str
+    """The URL of the HDFS location that was described."""
     ManagedSecretConfig: LocationHDFSManagedSecretConfigDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Specifies configuration information for a DataSync-managed secret, such as an authentication
+    token or set of credentials that DataSync uses to access a specific transfer location. DataSync
+    uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AgentArns: list[str]
     AuthenticationType: Literal["SIMPLE", "KERBEROS"]
     BlockSize: int
@@ -360,52 +214,75 @@ class LocationHDFS(_Resource):
     Subdirectory: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AgentArns: list[str],
+        AuthenticationType: Literal["SIMPLE", "KERBEROS"],
+        NameNodes: list[NameNode | NameNodeDict],
+        BlockSize: int | None = None,
+        CmkSecretConfig: LocationHDFSCmkSecretConfig
+        | LocationHDFSCmkSecretConfigDict
+        | None = None,
+        CustomSecretConfig: LocationHDFSCustomSecretConfig
+        | LocationHDFSCustomSecretConfigDict
+        | None = None,
+        KerberosKeytab: str | None = None,
+        KerberosKrb5Conf: str | None = None,
+        KerberosPrincipal: str | None = None,
+        KmsKeyProviderUri: str | None = None,
+        QopConfiguration: LocationHDFSQopConfiguration
+        | LocationHDFSQopConfigurationDict
+        | None = None,
+        ReplicationFactor: int | None = None,
+        SimpleUser: str | None = None,
+        Subdirectory: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataSync::LocationHDFS; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AgentArns: list[str],
-            AuthenticationType: Literal["SIMPLE", "KERBEROS"],
-            NameNodes: list[NameNode | NameNodeDict],
-            BlockSize: int | None = None,
-            CmkSecretConfig: LocationHDFSCmkSecretConfig
-            | LocationHDFSCmkSecretConfigDict
-            | None = None,
-            CustomSecretConfig: LocationHDFSCustomSecretConfig
-            | LocationHDFSCustomSecretConfigDict
-            | None = None,
-            KerberosKeytab: str | None = None,
-            KerberosKrb5Conf: str | None = None,
-            KerberosPrincipal: str | None = None,
-            KmsKeyProviderUri: str | None = None,
-            QopConfiguration: LocationHDFSQopConfiguration
-            | LocationHDFSQopConfigurationDict
-            | None = None,
-            ReplicationFactor: int | None = None,
-            SimpleUser: str | None = None,
-            Subdirectory: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataSync::LocationHDFS; `await` it inside an App to deploy it.
-
-            AgentArns: ARN(s) of the agent(s) to use for an HDFS location.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AgentArns: ARN(s) of the agent(s) to use for an HDFS location. Required.
             AuthenticationType: The authentication mode used to determine identity of user.
-            BlockSize: Size of chunks (blocks) in bytes that the data is divided into when stored in the HDFS cluster.
-            KerberosKeytab: The Base64 string representation of the Keytab file.
-            KerberosKrb5Conf: The string representation of the Krb5Conf file, or the presigned URL to access the Krb5.conf file within an S3 bucket.
-            KerberosPrincipal: The unique identity, or principal, to which Kerberos can assign tickets.
-            KmsKeyProviderUri: The identifier for the Key Management Server where the encryption keys that encrypt data inside HDFS clusters are stored.
-            NameNodes: An array of Name Node(s) of the HDFS location.
+                Required.
+            NameNodes: An array of Name Node(s) of the HDFS location. Required.
+            BlockSize: Size of chunks (blocks) in bytes that the data is divided into when stored in
+                the HDFS cluster.
+            CmkSecretConfig: Specifies configuration information for a DataSync-managed secret, such
+                as an authentication token or set of credentials that DataSync uses to access a
+                specific transfer location, and a customer-managed AWS KMS key.
+            CustomSecretConfig: Specifies configuration information for a customer-managed secret,
+                such as an authentication token or set of credentials that DataSync uses to access a
+                specific transfer location, and an IAM role that DataSync can assume and access the
+                customer-managed secret.
+            KerberosKeytab: The Base64 string representation of the Keytab file. Write-only: sent to
+                AWS, never read back.
+            KerberosKrb5Conf: The string representation of the Krb5Conf file, or the presigned URL
+                to access the Krb5.conf file within an S3 bucket. Write-only: sent to AWS, never
+                read back.
+            KerberosPrincipal: The unique identity, or principal, to which Kerberos can assign
+                tickets.
+            KmsKeyProviderUri: The identifier for the Key Management Server where the encryption
+                keys that encrypt data inside HDFS clusters are stored.
+            QopConfiguration: Configuration information for RPC Protection and Data Transfer
+                Protection. These parameters can be set to AUTHENTICATION, INTEGRITY, or PRIVACY.
+                The default value is PRIVACY.
             ReplicationFactor: Number of copies of each block that exists inside the HDFS cluster.
-            SimpleUser: The user name that has read and write permissions on the specified HDFS cluster.
-            Subdirectory: The subdirectory in HDFS that is used to read data from the HDFS source location or write data to the HDFS destination.
+            SimpleUser: The user name that has read and write permissions on the specified HDFS
+                cluster.
+            Subdirectory: The subdirectory in HDFS that is used to read data from the HDFS source
+                location or write data to the HDFS destination. Write-only: sent to AWS, never read
+                back.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,50 +63,42 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LocationNFSMountOptionsDict = TypedDict(
-    "LocationNFSMountOptionsDict",
-    {
-        "Version": "Literal['AUTOMATIC', 'NFS3', 'NFS4_0', 'NFS4_1', 'NFS4_2']",
-    },
-    total=False,
-)
 
-LocationNFSOnPremConfigDict = TypedDict(
-    "LocationNFSOnPremConfigDict",
-    {
-        "AgentArns": "Required[list[str]]",
-    },
-    total=False,
-)
+class LocationNFSMountOptionsDict(TypedDict, total=False):
+    """LocationNFSMountOptions as a plain dict: The NFS mount options that DataSync can use to mount
+    your NFS share."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Version: Literal["AUTOMATIC", "NFS3", "NFS4_0", "NFS4_1", "NFS4_2"]
+    """The specific NFS version that you want DataSync to use to mount your NFS share."""
 
+
+class LocationNFSOnPremConfigDict(TypedDict, total=False):
+    """LocationNFSOnPremConfig as a plain dict: Contains a list of Amazon Resource Names (ARNs) of
+    agents that are used to connect an NFS server."""
+
+    AgentArns: Required[list[str]]
+    """ARN(s) of the agent(s) to use for an NFS location."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key for an AWS resource tag."""
+    Value: Required[str]
+    """The value for an AWS resource tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataSync::LocationNFS",
     schema_file="aws-datasync-locationnfs.json",
     primary_identifier=("/LocationArn",),
-    additional_identifiers=(),
     read_only=("/LocationArn", "/LocationUri"),
-    create_only=(),
     write_only=("/ServerHostname", "/Subdirectory"),
-    conditional_create_only=(),
     unordered_arrays=("/OnPremConfig/AgentArns", "/Tags"),
     required=("OnPremConfig",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -112,99 +108,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "MountOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Version": {
-                    "enum": ["AUTOMATIC", "NFS3", "NFS4_0", "NFS4_1", "NFS4_2"],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "OnPremConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AgentArns": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 0,
-                        "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$",
-                        "type": "string",
-                    },
-                    "maxItems": 8,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["AgentArns"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:/-]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:@/-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "LocationArn": {
-            "maxLength": 128,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:location/loc-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "LocationUri": {
-            "maxLength": 4356,
-            "pattern": "^(efs|nfs|s3|smb|fsxw)://[a-zA-Z0-9./\\-]+$",
-            "type": "string",
-        },
-        "MountOptions": {"$ref": "#/definitions/MountOptions"},
-        "OnPremConfig": {"$ref": "#/definitions/OnPremConfig"},
-        "ServerHostname": {
-            "maxLength": 255,
-            "minLength": 0,
-            "pattern": "^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$",
-            "type": "string",
-        },
-        "Subdirectory": {
-            "maxLength": 4096,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["OnPremConfig"],
-}
-
 
 class LocationNFS(_Resource):
     """AWS::DataSync::LocationNFS: Resource schema for AWS::DataSync::LocationNFS
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LocationArn.
+    Write-only (sent to AWS, never read back): ServerHostname, Subdirectory.
+    Read-only attributes (known once deployed): LocationArn, LocationUri.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datasync-locationnfs.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -212,39 +125,51 @@ class LocationNFS(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LocationNFSAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "location_nfs.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     LocationArn: str
+    """The Amazon Resource Name (ARN) of the NFS location."""
     LocationUri: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The URL of the NFS location that was described."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MountOptions: LocationNFSMountOptionsDict
     OnPremConfig: LocationNFSOnPremConfigDict
     ServerHostname: str
     Subdirectory: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        OnPremConfig: LocationNFSOnPremConfig | LocationNFSOnPremConfigDict,
+        MountOptions: LocationNFSMountOptions | LocationNFSMountOptionsDict | None = None,
+        ServerHostname: str | None = None,
+        Subdirectory: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataSync::LocationNFS; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            OnPremConfig: LocationNFSOnPremConfig | LocationNFSOnPremConfigDict,
-            MountOptions: LocationNFSMountOptions | LocationNFSMountOptionsDict | None = None,
-            ServerHostname: str | None = None,
-            Subdirectory: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataSync::LocationNFS; `await` it inside an App to deploy it.
-
-            ServerHostname: The name of the NFS server.
-            Subdirectory: The subdirectory in the NFS file system that is used to read data from the NFS source location or write data to the NFS destination.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            OnPremConfig: Contains a list of Amazon Resource Names (ARNs) of agents that are used to
+                connect an NFS server. Required.
+            MountOptions: The NFS mount options that DataSync can use to mount your NFS share.
+            ServerHostname: The name of the NFS server. This value is the IP address or DNS name of
+                the NFS server. Write-only: sent to AWS, never read back.
+            Subdirectory: The subdirectory in the NFS file system that is used to read data from the
+                NFS source location or write data to the NFS destination. Write-only: sent to AWS,
+                never read back.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

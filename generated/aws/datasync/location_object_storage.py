@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,74 +79,92 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-GoogleOidcConfigDict = TypedDict(
-    "GoogleOidcConfigDict",
-    {
-        "IdentityPoolName": "Required[str]",
-        "IdentityProviderName": "Required[str]",
-        "ProjectName": "Required[str]",
-        "ProjectNumber": "Required[str]",
-    },
-    total=False,
-)
 
-LocationObjectStorageCmkSecretConfigDict = TypedDict(
-    "LocationObjectStorageCmkSecretConfigDict",
-    {
-        "KmsKeyArn": "str",
-        "SecretArn": "str",
-    },
-    total=False,
-)
+class GoogleOidcConfigDict(TypedDict, total=False):
+    """GoogleOidcConfig as a plain dict: Specifies the Google Cloud workload identity federation
+    configuration that DataSync uses to obtain an access token for your Google Cloud Storage bucket."""
 
-LocationObjectStorageCustomSecretConfigDict = TypedDict(
-    "LocationObjectStorageCustomSecretConfigDict",
-    {
-        "SecretAccessRoleArn": "Required[str]",
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+    IdentityPoolName: Required[str]
+    """The name of the Google Cloud workload identity pool that DataSync federates with."""
+    IdentityProviderName: Required[str]
+    """The name of the OIDC identity provider configured in the Google Cloud workload identity pool."""
+    ProjectName: Required[str]
+    """The human-readable Google Cloud project name."""
+    ProjectNumber: Required[str]
+    """The numeric Google Cloud project ID, as a string."""
 
-LocationObjectStorageManagedSecretConfigDict = TypedDict(
-    "LocationObjectStorageManagedSecretConfigDict",
-    {
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
 
-ObjectStorageExternalIdentityConfigDict = TypedDict(
-    "ObjectStorageExternalIdentityConfigDict",
-    {
-        "GoogleOidc": "GoogleOidcConfigDict",
-    },
-    total=False,
-)
+class LocationObjectStorageCmkSecretConfigDict(TypedDict, total=False):
+    """LocationObjectStorageCmkSecretConfig as a plain dict: Specifies configuration information for
+    a DataSync-managed secret, such as an authentication token or set of credentials that DataSync
+    uses to access a specific transfer location, and a customer-managed AWS KMS key."""
 
-ObjectStorageFederatedIdentityConfigDict = TypedDict(
-    "ObjectStorageFederatedIdentityConfigDict",
-    {
-        "AwsIamRole": "str",
-        "ExternalIdentity": "ObjectStorageExternalIdentityConfigDict",
-    },
-    total=False,
-)
+    KmsKeyArn: str
+    """Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified
+    for SecretArn. DataSync provides this key to AWS Secrets Manager."""
+    SecretArn: str
+    """Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class LocationObjectStorageCustomSecretConfigDict(TypedDict, total=False):
+    """LocationObjectStorageCustomSecretConfig as a plain dict: Specifies configuration information
+    for a customer-managed secret, such as an authentication token or set of credentials that
+    DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume
+    and access the customer-managed secret."""
+
+    SecretAccessRoleArn: Required[str]
+    """Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to
+    access the secret specified for SecretArn."""
+    SecretArn: Required[str]
+    """Specifies the ARN for a customer created AWS Secrets Manager secret."""
+
+
+class LocationObjectStorageManagedSecretConfigDict(TypedDict, total=False):
+    """LocationObjectStorageManagedSecretConfig as a plain dict: Specifies configuration information
+    for a DataSync-managed secret, such as an authentication token or set of credentials that
+    DataSync uses to access a specific transfer location. DataSync uses the default AWS-managed KMS
+    key to encrypt this secret in AWS Secrets Manager."""
+
+    SecretArn: Required[str]
+    """Specifies the ARN for an AWS Secrets Manager secret."""
+
+
+class ObjectStorageExternalIdentityConfigDict(TypedDict, total=False):
+    """ObjectStorageExternalIdentityConfig as a plain dict: Specifies the external (non-AWS)
+    identity provider that DataSync federates with to access your object storage location."""
+
+    GoogleOidc: GoogleOidcConfigDict
+    """Specifies the Google Cloud workload identity federation configuration that DataSync uses to
+    obtain an access token for your Google Cloud Storage bucket."""
+
+
+class ObjectStorageFederatedIdentityConfigDict(TypedDict, total=False):
+    """ObjectStorageFederatedIdentityConfig as a plain dict: Specifies the identity federation
+    configuration that DataSync uses to access your object storage location using an OpenID Connect
+    (OIDC) token."""
+
+    AwsIamRole: str
+    """Specifies the ARN of the AWS Identity and Access Management (IAM) role that DataSync assumes
+    to mint the OIDC token used to authenticate with the identity provider."""
+    ExternalIdentity: ObjectStorageExternalIdentityConfigDict
+    """Specifies the external (non-AWS) identity provider that DataSync federates with to access
+    your object storage location."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key for an AWS resource tag."""
+    Value: Required[str]
+    """The value for an AWS resource tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataSync::LocationObjectStorage",
     schema_file="aws-datasync-locationobjectstorage.json",
     primary_identifier=("/LocationArn",),
-    additional_identifiers=(),
     read_only=(
         "/LocationArn",
         "/LocationUri",
@@ -151,17 +173,8 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/BucketName",),
     write_only=("/SecretKey", "/BucketName", "/ServerHostname", "/Subdirectory"),
-    conditional_create_only=(),
     unordered_arrays=("/AgentArns", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -171,197 +184,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CmkSecretConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):kms:[a-z-0-9]+:[0-9]{12}:key/.*|)$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "CustomSecretConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretAccessRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$",
-                    "type": "string",
-                },
-            },
-            "required": ["SecretArn", "SecretAccessRoleArn"],
-            "type": "object",
-        },
-        "GoogleOidcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "IdentityPoolName": {
-                    "maxLength": 32,
-                    "minLength": 4,
-                    "pattern": "^(?!gcp-)[a-z][a-z0-9-]{2,30}[a-z0-9]$",
-                    "type": "string",
-                },
-                "IdentityProviderName": {
-                    "maxLength": 32,
-                    "minLength": 4,
-                    "pattern": "^(?!gcp-)[a-z][a-z0-9-]{2,30}[a-z0-9]$",
-                    "type": "string",
-                },
-                "ProjectName": {
-                    "maxLength": 30,
-                    "minLength": 6,
-                    "pattern": "^[a-z][a-z0-9-]{4,28}[a-z0-9]$",
-                    "type": "string",
-                },
-                "ProjectNumber": {
-                    "maxLength": 20,
-                    "minLength": 1,
-                    "pattern": "^[0-9]+$",
-                    "type": "string",
-                },
-            },
-            "required": [
-                "ProjectName",
-                "ProjectNumber",
-                "IdentityPoolName",
-                "IdentityProviderName",
-            ],
-            "type": "object",
-        },
-        "ManagedSecretConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$",
-                    "type": "string",
-                }
-            },
-            "required": ["SecretArn"],
-            "type": "object",
-        },
-        "ObjectStorageExternalIdentityConfig": {
-            "additionalProperties": False,
-            "properties": {"GoogleOidc": {"$ref": "#/definitions/GoogleOidcConfig"}},
-            "type": "object",
-        },
-        "ObjectStorageFederatedIdentityConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsIamRole": {
-                    "maxLength": 2048,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$",
-                    "type": "string",
-                },
-                "ExternalIdentity": {"$ref": "#/definitions/ObjectStorageExternalIdentityConfig"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:/-]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:@/-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessKey": {"maxLength": 200, "minLength": 1, "pattern": "^.+$", "type": "string"},
-        "AgentArns": {
-            "items": {
-                "maxLength": 128,
-                "minLength": 0,
-                "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$",
-                "type": "string",
-            },
-            "maxItems": 8,
-            "minItems": 1,
-            "type": "array",
-        },
-        "BucketName": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$",
-            "type": "string",
-        },
-        "CmkSecretConfig": {"$ref": "#/definitions/CmkSecretConfig"},
-        "CustomSecretConfig": {"$ref": "#/definitions/CustomSecretConfig"},
-        "FederatedIdentity": {"$ref": "#/definitions/ObjectStorageFederatedIdentityConfig"},
-        "LocationArn": {
-            "maxLength": 128,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:location/loc-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "LocationUri": {
-            "maxLength": 4356,
-            "pattern": "^(efs|nfs|s3|smb|fsxw|object-storage)://[a-zA-Z0-9./\\-]+$",
-            "type": "string",
-        },
-        "ManagedSecretConfig": {"$ref": "#/definitions/ManagedSecretConfig"},
-        "SecretKey": {"maxLength": 200, "minLength": 8, "pattern": "^.+$", "type": "string"},
-        "ServerCertificate": {"maxLength": 32768, "type": "string"},
-        "ServerHostname": {
-            "maxLength": 255,
-            "minLength": 0,
-            "pattern": "^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$",
-            "type": "string",
-        },
-        "ServerPort": {"maximum": 65536, "minimum": 1, "type": "integer"},
-        "ServerProtocol": {"enum": ["HTTPS", "HTTP"], "type": "string"},
-        "Subdirectory": {
-            "maxLength": 4096,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\p{Zs}]*$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class LocationObjectStorage(_Resource):
-    """AWS::DataSync::LocationObjectStorage: Resource Type definition for AWS::DataSync::LocationObjectStorage.
+    """AWS::DataSync::LocationObjectStorage: Resource Type definition for
+    AWS::DataSync::LocationObjectStorage.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LocationArn.
+    Replaced when any of these change (create-only): BucketName.
+    Write-only (sent to AWS, never read back): SecretKey, BucketName, ServerHostname, Subdirectory.
+    Read-only attributes (known once deployed): LocationArn, LocationUri, ManagedSecretConfig.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datasync-locationobjectstorage.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -371,13 +205,21 @@ class LocationObjectStorage(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LocationObjectStorageAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "location_object_storage.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     LocationArn: str
+    """The Amazon Resource Name (ARN) of the location that is created."""
     LocationUri: str
+    """The URL of the object storage location that was described."""
     ManagedSecretConfig: LocationObjectStorageManagedSecretConfigDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Specifies configuration information for a DataSync-managed secret, such as an authentication
+    token or set of credentials that DataSync uses to access a specific transfer location. DataSync
+    uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessKey: str
     AgentArns: list[str]
     BucketName: str
@@ -392,48 +234,70 @@ class LocationObjectStorage(_Resource):
     Subdirectory: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccessKey: str | None = None,
+        AgentArns: list[str] | None = None,
+        BucketName: str | None = None,
+        CmkSecretConfig: LocationObjectStorageCmkSecretConfig
+        | LocationObjectStorageCmkSecretConfigDict
+        | None = None,
+        CustomSecretConfig: LocationObjectStorageCustomSecretConfig
+        | LocationObjectStorageCustomSecretConfigDict
+        | None = None,
+        FederatedIdentity: ObjectStorageFederatedIdentityConfig
+        | ObjectStorageFederatedIdentityConfigDict
+        | None = None,
+        SecretKey: str | None = None,
+        ServerCertificate: str | None = None,
+        ServerHostname: str | None = None,
+        ServerPort: int | None = None,
+        ServerProtocol: Literal["HTTPS", "HTTP"] | None = None,
+        Subdirectory: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataSync::LocationObjectStorage; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccessKey: str | None = None,
-            AgentArns: list[str] | None = None,
-            BucketName: str | None = None,
-            CmkSecretConfig: LocationObjectStorageCmkSecretConfig
-            | LocationObjectStorageCmkSecretConfigDict
-            | None = None,
-            CustomSecretConfig: LocationObjectStorageCustomSecretConfig
-            | LocationObjectStorageCustomSecretConfigDict
-            | None = None,
-            FederatedIdentity: ObjectStorageFederatedIdentityConfig
-            | ObjectStorageFederatedIdentityConfigDict
-            | None = None,
-            SecretKey: str | None = None,
-            ServerCertificate: str | None = None,
-            ServerHostname: str | None = None,
-            ServerPort: int | None = None,
-            ServerProtocol: Literal["HTTPS", "HTTP"] | None = None,
-            Subdirectory: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataSync::LocationObjectStorage; `await` it inside an App to deploy it.
-
-            AccessKey: Optional.
-            AgentArns: Specifies the Amazon Resource Names (ARNs) of the DataSync agents that can connect with your object storage system.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccessKey: Optional. The access key is used if credentials are required to access the
+                self-managed object storage server.
+            AgentArns: Specifies the Amazon Resource Names (ARNs) of the DataSync agents that can
+                connect with your object storage system. If you are setting up an agentless
+                cross-cloud transfer, you do not need to specify a value for this parameter.
             BucketName: The name of the bucket on the self-managed object storage server.
-            SecretKey: Optional.
-            ServerCertificate: X.509 PEM content containing a certificate authority or chain to trust.
-            ServerHostname: The name of the self-managed object storage server.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            CmkSecretConfig: Specifies configuration information for a DataSync-managed secret, such
+                as an authentication token or set of credentials that DataSync uses to access a
+                specific transfer location, and a customer-managed AWS KMS key.
+            CustomSecretConfig: Specifies configuration information for a customer-managed secret,
+                such as an authentication token or set of credentials that DataSync uses to access a
+                specific transfer location, and an IAM role that DataSync can assume and access the
+                customer-managed secret.
+            FederatedIdentity: Specifies the identity federation configuration that DataSync uses to
+                access your object storage location using an OpenID Connect (OIDC) token.
+            SecretKey: Optional. The secret key is used if credentials are required to access the
+                self-managed object storage server. Write-only: sent to AWS, never read back.
+            ServerCertificate: X.509 PEM content containing a certificate authority or chain to
+                trust.
+            ServerHostname: The name of the self-managed object storage server. This value is the IP
+                address or Domain Name Service (DNS) name of the object storage server. Write-only:
+                sent to AWS, never read back.
             ServerPort: The port that your self-managed server accepts inbound network traffic on.
             ServerProtocol: The protocol that the object storage server uses to communicate.
-            Subdirectory: The subdirectory in the self-managed object storage server that is used to read data from.
+            Subdirectory: The subdirectory in the self-managed object storage server that is used to
+                read data from. Write-only: sent to AWS, never read back.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,42 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LocationS3S3ConfigDict = TypedDict(
-    "LocationS3S3ConfigDict",
-    {
-        "BucketAccessRoleArn": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class LocationS3S3ConfigDict(TypedDict, total=False):
+    """LocationS3S3Config as a plain dict: The Amazon Resource Name (ARN) of the AWS IAM role that
+    is used to access an Amazon S3 bucket."""
 
+    BucketAccessRoleArn: Required[str]
+    """The ARN of the IAM role of the Amazon S3 bucket."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key for an AWS resource tag."""
+    Value: Required[str]
+    """The value for an AWS resource tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataSync::LocationS3",
     schema_file="aws-datasync-locations3.json",
     primary_identifier=("/LocationArn",),
-    additional_identifiers=(),
     read_only=("/LocationArn", "/LocationUri"),
     create_only=("/S3BucketArn",),
     write_only=("/Subdirectory", "/S3BucketArn"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("S3Config",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -100,95 +97,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "S3Config": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketAccessRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$",
-                    "type": "string",
-                }
-            },
-            "required": ["BucketAccessRoleArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:/-]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:@/-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "LocationArn": {
-            "maxLength": 128,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:location/loc-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "LocationUri": {
-            "maxLength": 4356,
-            "pattern": "^(efs|nfs|s3|smb|fsxw)://[a-zA-Z0-9.\\-/]+$",
-            "type": "string",
-        },
-        "S3BucketArn": {
-            "maxLength": 156,
-            "minLength": 0,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):s3:[a-z\\-0-9]*:[0-9]*:.*$",
-            "type": "string",
-        },
-        "S3Config": {"$ref": "#/definitions/S3Config"},
-        "S3StorageClass": {
-            "enum": [
-                "STANDARD",
-                "STANDARD_IA",
-                "ONEZONE_IA",
-                "INTELLIGENT_TIERING",
-                "GLACIER",
-                "GLACIER_INSTANT_RETRIEVAL",
-                "DEEP_ARCHIVE",
-            ],
-            "type": "string",
-        },
-        "Subdirectory": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}\\p{C}]*$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["S3Config"],
-}
-
 
 class LocationS3(_Resource):
     """AWS::DataSync::LocationS3: Resource schema for AWS::DataSync::LocationS3
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LocationArn.
+    Replaced when any of these change (create-only): S3BucketArn.
+    Write-only (sent to AWS, never read back): Subdirectory, S3BucketArn.
+    Read-only attributes (known once deployed): LocationArn, LocationUri.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datasync-locations3.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -196,12 +115,15 @@ class LocationS3(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LocationS3Attributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "location_s3.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     LocationArn: str
+    """The Amazon Resource Name (ARN) of the Amazon S3 bucket location."""
     LocationUri: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The URL of the S3 location that was described."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     S3BucketArn: str
     S3Config: LocationS3S3ConfigDict
     S3StorageClass: Literal[
@@ -216,37 +138,46 @@ class LocationS3(_Resource):
     Subdirectory: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        S3Config: LocationS3S3Config | LocationS3S3ConfigDict,
+        S3BucketArn: str | None = None,
+        S3StorageClass: Literal[
+            "STANDARD",
+            "STANDARD_IA",
+            "ONEZONE_IA",
+            "INTELLIGENT_TIERING",
+            "GLACIER",
+            "GLACIER_INSTANT_RETRIEVAL",
+            "DEEP_ARCHIVE",
+        ]
+        | None = None,
+        Subdirectory: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataSync::LocationS3; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            S3Config: LocationS3S3Config | LocationS3S3ConfigDict,
-            S3BucketArn: str | None = None,
-            S3StorageClass: Literal[
-                "STANDARD",
-                "STANDARD_IA",
-                "ONEZONE_IA",
-                "INTELLIGENT_TIERING",
-                "GLACIER",
-                "GLACIER_INSTANT_RETRIEVAL",
-                "DEEP_ARCHIVE",
-            ]
-            | None = None,
-            Subdirectory: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataSync::LocationS3; `await` it inside an App to deploy it.
-
-            S3BucketArn: The Amazon Resource Name (ARN) of the Amazon S3 bucket.
-            S3StorageClass: The Amazon S3 storage class you want to store your files in when this location is used as a task destination.
-            Subdirectory: A subdirectory in the Amazon S3 bucket.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            S3Config: The Amazon Resource Name (ARN) of the AWS IAM role that is used to access an
+                Amazon S3 bucket. Required.
+            S3BucketArn: The Amazon Resource Name (ARN) of the Amazon S3 bucket. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            S3StorageClass: The Amazon S3 storage class you want to store your files in when this
+                location is used as a task destination.
+            Subdirectory: A subdirectory in the Amazon S3 bucket. This subdirectory in Amazon S3 is
+                used to read data from the S3 source location or write data to the S3 destination.
+                Write-only: sent to AWS, never read back.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

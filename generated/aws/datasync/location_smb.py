@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,61 +71,70 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LocationSMBCmkSecretConfigDict = TypedDict(
-    "LocationSMBCmkSecretConfigDict",
-    {
-        "KmsKeyArn": "str",
-        "SecretArn": "str",
-    },
-    total=False,
-)
 
-LocationSMBCustomSecretConfigDict = TypedDict(
-    "LocationSMBCustomSecretConfigDict",
-    {
-        "SecretAccessRoleArn": "Required[str]",
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+class LocationSMBCmkSecretConfigDict(TypedDict, total=False):
+    """LocationSMBCmkSecretConfig as a plain dict: Specifies configuration information for a
+    DataSync-managed secret, such as a password or set of credentials that DataSync uses to access a
+    specific transfer location, and a customer-managed AWS KMS key."""
 
-LocationSMBManagedSecretConfigDict = TypedDict(
-    "LocationSMBManagedSecretConfigDict",
-    {
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+    KmsKeyArn: str
+    """Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified
+    for SecretArn. DataSync provides this key to AWS Secrets Manager."""
+    SecretArn: str
+    """Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync."""
 
-LocationSMBMountOptionsDict = TypedDict(
-    "LocationSMBMountOptionsDict",
-    {
-        "Version": "Literal['AUTOMATIC', 'SMB1', 'SMB2_0', 'SMB2', 'SMB3']",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class LocationSMBCustomSecretConfigDict(TypedDict, total=False):
+    """LocationSMBCustomSecretConfig as a plain dict: Specifies configuration information for a
+    customer-managed secret, such as a password or set of credentials that DataSync uses to access a
+    specific transfer location, and an IAM role that DataSync can assume and access the
+    customer-managed secret."""
 
+    SecretAccessRoleArn: Required[str]
+    """Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to
+    access the secret specified for SecretArn."""
+    SecretArn: Required[str]
+    """Specifies the ARN for a customer created AWS Secrets Manager secret."""
+
+
+class LocationSMBManagedSecretConfigDict(TypedDict, total=False):
+    """LocationSMBManagedSecretConfig as a plain dict: Specifies configuration information for a
+    DataSync-managed secret, such as a password or set of credentials that DataSync uses to access a
+    specific transfer location. DataSync uses the default AWS-managed KMS key to encrypt this secret
+    in AWS Secrets Manager."""
+
+    SecretArn: Required[str]
+    """Specifies the ARN for an AWS Secrets Manager secret."""
+
+
+class LocationSMBMountOptionsDict(TypedDict, total=False):
+    """LocationSMBMountOptions as a plain dict: The mount options used by DataSync to access the SMB
+    server."""
+
+    Version: Literal["AUTOMATIC", "SMB1", "SMB2_0", "SMB2", "SMB3"]
+    """The specific SMB version that you want DataSync to use to mount your SMB share."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key for an AWS resource tag."""
+    Value: Required[str]
+    """The value for an AWS resource tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataSync::LocationSMB",
     schema_file="aws-datasync-locationsmb.json",
     primary_identifier=("/LocationArn",),
-    additional_identifiers=(),
     read_only=(
         "/LocationArn",
         "/LocationUri",
         "/ManagedSecretConfig",
         "/CmkSecretConfig/SecretArn",
     ),
-    create_only=(),
     write_only=(
         "/Password",
         "/Subdirectory",
@@ -129,17 +142,9 @@ METADATA = _TypeMetadata(
         "/KerberosKeytab",
         "/KerberosKrb5Conf",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/AgentArns", "/Tags"),
     required=("AgentArns",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -149,175 +154,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CmkSecretConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):kms:[a-z-0-9]+:[0-9]{12}:key/.*|)$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "CustomSecretConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretAccessRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$",
-                    "type": "string",
-                },
-            },
-            "required": ["SecretArn", "SecretAccessRoleArn"],
-            "type": "object",
-        },
-        "ManagedSecretConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "pattern": "^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$",
-                    "type": "string",
-                }
-            },
-            "required": ["SecretArn"],
-            "type": "object",
-        },
-        "MountOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Version": {
-                    "enum": ["AUTOMATIC", "SMB1", "SMB2_0", "SMB2", "SMB3"],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:/-]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:@/-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AgentArns": {
-            "items": {
-                "maxLength": 128,
-                "minLength": 0,
-                "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$",
-                "type": "string",
-            },
-            "maxItems": 8,
-            "minItems": 1,
-            "type": "array",
-        },
-        "AuthenticationType": {"enum": ["NTLM", "KERBEROS"], "type": "string"},
-        "CmkSecretConfig": {"$ref": "#/definitions/CmkSecretConfig"},
-        "CustomSecretConfig": {"$ref": "#/definitions/CustomSecretConfig"},
-        "DnsIpAddresses": {
-            "items": {
-                "maxLength": 15,
-                "minLength": 7,
-                "pattern": "\\A(25[0-5]|2[0-4]\\d|[0-1]?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|[0-1]?\\d?\\d)){3}\\Z",
-                "type": "string",
-            },
-            "maxItems": 2,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Domain": {
-            "maxLength": 253,
-            "minLength": 0,
-            "pattern": "^([A-Za-z0-9]+[A-Za-z0-9-.]*)*[A-Za-z0-9-]*[A-Za-z0-9]$",
-            "type": "string",
-        },
-        "KerberosKeytab": {"maxLength": 87384, "type": "string"},
-        "KerberosKrb5Conf": {"maxLength": 174764, "type": "string"},
-        "KerberosPrincipal": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^.+$",
-            "type": "string",
-        },
-        "LocationArn": {
-            "maxLength": 128,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:location/loc-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "LocationUri": {
-            "maxLength": 4356,
-            "pattern": "^(efs|nfs|s3|smb|fsxw)://[a-zA-Z0-9./\\-]+$",
-            "type": "string",
-        },
-        "ManagedSecretConfig": {"$ref": "#/definitions/ManagedSecretConfig"},
-        "MountOptions": {"$ref": "#/definitions/MountOptions"},
-        "Password": {"maxLength": 104, "pattern": "^.{0,104}$", "type": "string"},
-        "ServerHostname": {
-            "maxLength": 255,
-            "minLength": 0,
-            "pattern": "^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$",
-            "type": "string",
-        },
-        "Subdirectory": {
-            "maxLength": 4096,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "User": {
-            "maxLength": 104,
-            "pattern": "^[^\\x5B\\x5D\\\\/:;|=,+*?]{1,104}$",
-            "type": "string",
-        },
-    },
-    "required": ["AgentArns"],
-}
-
 
 class LocationSMB(_Resource):
     """AWS::DataSync::LocationSMB: Resource Type definition for AWS::DataSync::LocationSMB.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LocationArn.
+    Write-only (sent to AWS, never read back): Password, Subdirectory, ServerHostname,
+    KerberosKeytab, KerberosKrb5Conf.
+    Read-only attributes (known once deployed): LocationArn, LocationUri, ManagedSecretConfig.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datasync-locationsmb.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -325,13 +172,19 @@ class LocationSMB(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LocationSMBAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "location_smb.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     LocationArn: str
+    """The Amazon Resource Name (ARN) of the SMB location that is created."""
     LocationUri: str
+    """The URL of the SMB location that was described."""
     ManagedSecretConfig: LocationSMBManagedSecretConfigDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Specifies configuration information for a DataSync-managed secret, such as a password or set
+    of credentials that DataSync uses to access a specific transfer location. DataSync uses the
+    default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AgentArns: list[str]
     AuthenticationType: Literal["NTLM", "KERBEROS"]
     CmkSecretConfig: LocationSMBCmkSecretConfigDict
@@ -348,50 +201,83 @@ class LocationSMB(_Resource):
     Tags: list[TagDict]
     User: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AgentArns: list[str],
+        AuthenticationType: Literal["NTLM", "KERBEROS"] | None = None,
+        CmkSecretConfig: LocationSMBCmkSecretConfig | LocationSMBCmkSecretConfigDict | None = None,
+        CustomSecretConfig: LocationSMBCustomSecretConfig
+        | LocationSMBCustomSecretConfigDict
+        | None = None,
+        DnsIpAddresses: list[str] | None = None,
+        Domain: str | None = None,
+        KerberosKeytab: str | None = None,
+        KerberosKrb5Conf: str | None = None,
+        KerberosPrincipal: str | None = None,
+        MountOptions: LocationSMBMountOptions | LocationSMBMountOptionsDict | None = None,
+        Password: str | None = None,
+        ServerHostname: str | None = None,
+        Subdirectory: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        User: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataSync::LocationSMB; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AgentArns: list[str],
-            AuthenticationType: Literal["NTLM", "KERBEROS"] | None = None,
-            CmkSecretConfig: LocationSMBCmkSecretConfig
-            | LocationSMBCmkSecretConfigDict
-            | None = None,
-            CustomSecretConfig: LocationSMBCustomSecretConfig
-            | LocationSMBCustomSecretConfigDict
-            | None = None,
-            DnsIpAddresses: list[str] | None = None,
-            Domain: str | None = None,
-            KerberosKeytab: str | None = None,
-            KerberosKrb5Conf: str | None = None,
-            KerberosPrincipal: str | None = None,
-            MountOptions: LocationSMBMountOptions | LocationSMBMountOptionsDict | None = None,
-            Password: str | None = None,
-            ServerHostname: str | None = None,
-            Subdirectory: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            User: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataSync::LocationSMB; `await` it inside an App to deploy it.
-
-            AgentArns: The Amazon Resource Names (ARNs) of agents to use for a Simple Message Block (SMB) location.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AgentArns: The Amazon Resource Names (ARNs) of agents to use for a Simple Message Block
+                (SMB) location. Required.
             AuthenticationType: The authentication mode used to determine identity of user.
-            DnsIpAddresses: Specifies the IPv4 addresses for the DNS servers that your SMB file server belongs to.
+            CmkSecretConfig: Specifies configuration information for a DataSync-managed secret, such
+                as a password or set of credentials that DataSync uses to access a specific transfer
+                location, and a customer-managed AWS KMS key.
+            CustomSecretConfig: Specifies configuration information for a customer-managed secret,
+                such as a password or set of credentials that DataSync uses to access a specific
+                transfer location, and an IAM role that DataSync can assume and access the
+                customer-managed secret.
+            DnsIpAddresses: Specifies the IPv4 addresses for the DNS servers that your SMB file
+                server belongs to. This parameter applies only if AuthenticationType is set to
+                KERBEROS. If you have multiple domains in your environment, configuring this
+                parameter makes sure that DataSync connects to the right SMB file server.
             Domain: The name of the Windows domain that the SMB server belongs to.
-            KerberosKeytab: The Base64 string representation of the Keytab file.
-            KerberosKrb5Conf: The string representation of the Krb5Conf file, or the presigned URL to access the Krb5.conf file within an S3 bucket.
-            KerberosPrincipal: Specifies a service principal name (SPN), which is an identity in your Kerberos realm that has permission to access the files, folders, and file metadata in your SMB file server.
-            Password: The password of the user who can mount the share and has the permissions to access files and folders in the SMB share.
-            ServerHostname: The name of the SMB server.
-            Subdirectory: The subdirectory in the SMB file system that is used to read data from the SMB source location or write data to the SMB destination
+            KerberosKeytab: The Base64 string representation of the Keytab file. Specifies your
+                Kerberos key table (keytab) file, which includes mappings between your service
+                principal name (SPN) and encryption keys. To avoid task execution errors, make sure
+                that the SPN in the keytab file matches exactly what you specify for
+                KerberosPrincipal and in your krb5.conf file. Write-only: sent to AWS, never read
+                back.
+            KerberosKrb5Conf: The string representation of the Krb5Conf file, or the presigned URL
+                to access the Krb5.conf file within an S3 bucket. Specifies a Kerberos configuration
+                file (krb5.conf) that defines your Kerberos realm configuration. To avoid task
+                execution errors, make sure that the service principal name (SPN) in the krb5.conf
+                file matches exactly what you specify for KerberosPrincipal and in your keytab file.
+                Write-only: sent to AWS, never read back.
+            KerberosPrincipal: Specifies a service principal name (SPN), which is an identity in
+                your Kerberos realm that has permission to access the files, folders, and file
+                metadata in your SMB file server. SPNs are case sensitive and must include a
+                prepended cifs/. For example, an SPN might look like cifs/kerberosuser@EXAMPLE.COM.
+                Your task execution will fail if the SPN that you provide for this parameter doesn't
+                match exactly what's in your keytab or krb5.conf files.
+            MountOptions: The mount options used by DataSync to access the SMB server.
+            Password: The password of the user who can mount the share and has the permissions to
+                access files and folders in the SMB share. Write-only: sent to AWS, never read back.
+            ServerHostname: The name of the SMB server. This value is the IP address or Domain Name
+                Service (DNS) name of the SMB server. Write-only: sent to AWS, never read back.
+            Subdirectory: The subdirectory in the SMB file system that is used to read data from the
+                SMB source location or write data to the SMB destination Write-only: sent to AWS,
+                never read back.
             Tags: An array of key-value pairs to apply to this resource.
-            User: The user who can mount the share, has the permissions to access files and folders in the SMB share.
+            User: The user who can mount the share, has the permissions to access files and folders
+                in the SMB share.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -107,163 +111,233 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FilterRuleDict = TypedDict(
-    "FilterRuleDict",
-    {
-        "FilterType": "Literal['SIMPLE_PATTERN']",
-        "Value": "str",
-    },
-    total=False,
-)
 
-ManifestConfigSourceS3Dict = TypedDict(
-    "ManifestConfigSourceS3Dict",
-    {
-        "BucketAccessRoleArn": "str",
-        "ManifestObjectPath": "str",
-        "ManifestObjectVersionId": "str",
-        "S3BucketArn": "str",
-    },
-    total=False,
-)
+class FilterRuleDict(TypedDict, total=False):
+    """FilterRule as a plain dict: Specifies which files folders and objects to include or exclude
+    when transferring files from source to destination."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    FilterType: Literal["SIMPLE_PATTERN"]
+    """The type of filter rule to apply. AWS DataSync only supports the SIMPLE_PATTERN rule type."""
+    Value: str
+    """A single filter string that consists of the patterns to include or exclude. The patterns are
+    delimited by "|"."""
 
-TaskManifestConfigDict = TypedDict(
-    "TaskManifestConfigDict",
-    {
-        "Action": "Literal['TRANSFER']",
-        "Format": "Literal['CSV']",
-        "Source": "Required[TaskManifestConfigSourceDict]",
-    },
-    total=False,
-)
 
-TaskManifestConfigSourceDict = TypedDict(
-    "TaskManifestConfigSourceDict",
-    {
-        "S3": "ManifestConfigSourceS3Dict",
-    },
-    total=False,
-)
+class ManifestConfigSourceS3Dict(TypedDict, total=False):
+    """ManifestConfigSourceS3 as a plain dict: Specifies the S3 bucket where you're hosting the
+    manifest that you want AWS DataSync to use."""
 
-TaskOptionsDict = TypedDict(
-    "TaskOptionsDict",
-    {
-        "Atime": "Literal['NONE', 'BEST_EFFORT']",
-        "BytesPerSecond": "int",
-        "Gid": "Literal['NONE', 'INT_VALUE', 'NAME', 'BOTH']",
-        "LogLevel": "Literal['OFF', 'BASIC', 'TRANSFER']",
-        "Mtime": "Literal['NONE', 'PRESERVE']",
-        "ObjectMetadata": "Literal['PRESERVE', 'NONE']",
-        "ObjectTags": "Literal['PRESERVE', 'NONE']",
-        "OverwriteMode": "Literal['ALWAYS', 'NEVER']",
-        "PosixPermissions": "Literal['NONE', 'PRESERVE']",
-        "PreserveDeletedFiles": "Literal['PRESERVE', 'REMOVE']",
-        "PreserveDevices": "Literal['NONE', 'PRESERVE']",
-        "SecurityDescriptorCopyFlags": "Literal['NONE', 'OWNER_DACL', 'OWNER_DACL_SACL']",
-        "TaskQueueing": "Literal['ENABLED', 'DISABLED']",
-        "TransferMode": "Literal['CHANGED', 'ALL']",
-        "Uid": "Literal['NONE', 'INT_VALUE', 'NAME', 'BOTH']",
-        "VerifyMode": "Literal['POINT_IN_TIME_CONSISTENT', 'ONLY_FILES_TRANSFERRED', 'NONE']",
-    },
-    total=False,
-)
+    BucketAccessRoleArn: str
+    """Specifies the AWS Identity and Access Management (IAM) role that allows DataSync to access
+    your manifest."""
+    ManifestObjectPath: str
+    """Specifies the Amazon S3 object key of your manifest."""
+    ManifestObjectVersionId: str
+    """Specifies the object version ID of the manifest that you want DataSync to use."""
+    S3BucketArn: str
+    """Specifies the Amazon Resource Name (ARN) of the S3 bucket where you're hosting your manifest."""
 
-TaskReportConfigDestinationS3Dict = TypedDict(
-    "TaskReportConfigDestinationS3Dict",
-    {
-        "BucketAccessRoleArn": "str",
-        "S3BucketArn": "str",
-        "Subdirectory": "str",
-    },
-    total=False,
-)
 
-TaskScheduleDict = TypedDict(
-    "TaskScheduleDict",
-    {
-        "ScheduleExpression": "str",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
 
-TaskTaskReportConfigDict = TypedDict(
-    "TaskTaskReportConfigDict",
-    {
-        "Destination": "Required[TaskTaskReportConfigDestinationDict]",
-        "ObjectVersionIds": "Literal['INCLUDE', 'NONE']",
-        "OutputType": "Required[Literal['SUMMARY_ONLY', 'STANDARD']]",
-        "Overrides": "TaskTaskReportConfigOverridesDict",
-        "ReportLevel": "Literal['ERRORS_ONLY', 'SUCCESSES_AND_ERRORS']",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The key for an AWS resource tag."""
+    Value: Required[str]
+    """The value for an AWS resource tag."""
 
-TaskTaskReportConfigDestinationDict = TypedDict(
-    "TaskTaskReportConfigDestinationDict",
-    {
-        "S3": "TaskReportConfigDestinationS3Dict",
-    },
-    total=False,
-)
 
-TaskTaskReportConfigOverridesDict = TypedDict(
-    "TaskTaskReportConfigOverridesDict",
-    {
-        "Deleted": "TaskTaskReportConfigOverridesDeletedDict",
-        "Skipped": "TaskTaskReportConfigOverridesSkippedDict",
-        "Transferred": "TaskTaskReportConfigOverridesTransferredDict",
-        "Verified": "TaskTaskReportConfigOverridesVerifiedDict",
-    },
-    total=False,
-)
+class TaskManifestConfigDict(TypedDict, total=False):
+    """TaskManifestConfig as a plain dict: Configures a manifest, which is a list of files or
+    objects that you want DataSync to transfer."""
 
-TaskTaskReportConfigOverridesDeletedDict = TypedDict(
-    "TaskTaskReportConfigOverridesDeletedDict",
-    {
-        "ReportLevel": "Literal['ERRORS_ONLY', 'SUCCESSES_AND_ERRORS']",
-    },
-    total=False,
-)
+    Action: Literal["TRANSFER"]
+    """Specifies what DataSync uses the manifest for."""
+    Format: Literal["CSV"]
+    """Specifies the file format of your manifest."""
+    Source: Required[TaskManifestConfigSourceDict]
+    """Specifies the manifest that you want DataSync to use and where it's hosted."""
 
-TaskTaskReportConfigOverridesSkippedDict = TypedDict(
-    "TaskTaskReportConfigOverridesSkippedDict",
-    {
-        "ReportLevel": "Literal['ERRORS_ONLY', 'SUCCESSES_AND_ERRORS']",
-    },
-    total=False,
-)
 
-TaskTaskReportConfigOverridesTransferredDict = TypedDict(
-    "TaskTaskReportConfigOverridesTransferredDict",
-    {
-        "ReportLevel": "Literal['ERRORS_ONLY', 'SUCCESSES_AND_ERRORS']",
-    },
-    total=False,
-)
+class TaskManifestConfigSourceDict(TypedDict, total=False):
+    """TaskManifestConfigSource as a plain dict: Specifies the manifest that you want DataSync to
+    use and where it's hosted."""
 
-TaskTaskReportConfigOverridesVerifiedDict = TypedDict(
-    "TaskTaskReportConfigOverridesVerifiedDict",
-    {
-        "ReportLevel": "Literal['ERRORS_ONLY', 'SUCCESSES_AND_ERRORS']",
-    },
-    total=False,
-)
+    S3: ManifestConfigSourceS3Dict
+    """Specifies the S3 bucket where you're hosting the manifest that you want AWS DataSync to use."""
 
+
+class TaskOptionsDict(TypedDict, total=False):
+    """TaskOptions as a plain dict: Represents the options that are available to control the
+    behavior of a StartTaskExecution operation."""
+
+    Atime: Literal["NONE", "BEST_EFFORT"]
+    """A file metadata value that shows the last time a file was accessed (that is, when the file
+    was read or written to)."""
+    BytesPerSecond: int
+    """A value that limits the bandwidth used by AWS DataSync."""
+    Gid: Literal["NONE", "INT_VALUE", "NAME", "BOTH"]
+    """The group ID (GID) of the file's owners."""
+    LogLevel: Literal["OFF", "BASIC", "TRANSFER"]
+    """A value that determines the types of logs that DataSync publishes to a log stream in the
+    Amazon CloudWatch log group that you provide."""
+    Mtime: Literal["NONE", "PRESERVE"]
+    """A value that indicates the last time that a file was modified (that is, a file was written
+    to) before the PREPARING phase."""
+    ObjectMetadata: Literal["PRESERVE", "NONE"]
+    """A value that determines whether source object metadata should be copied to the destination.
+    PRESERVE copies metadata; NONE copies only file-mtime."""
+    ObjectTags: Literal["PRESERVE", "NONE"]
+    """A value that determines whether object tags should be read from the source object store and
+    written to the destination object store."""
+    OverwriteMode: Literal["ALWAYS", "NEVER"]
+    """A value that determines whether files at the destination should be overwritten or preserved
+    when copying files."""
+    PosixPermissions: Literal["NONE", "PRESERVE"]
+    """A value that determines which users or groups can access a file for a specific purpose such
+    as reading, writing, or execution of the file."""
+    PreserveDeletedFiles: Literal["PRESERVE", "REMOVE"]
+    """A value that specifies whether files in the destination that don't exist in the source file
+    system should be preserved."""
+    PreserveDevices: Literal["NONE", "PRESERVE"]
+    """A value that determines whether AWS DataSync should preserve the metadata of block and
+    character devices in the source file system, and recreate the files with that device name and
+    metadata on the destination."""
+    SecurityDescriptorCopyFlags: Literal["NONE", "OWNER_DACL", "OWNER_DACL_SACL"]
+    """A value that determines which components of the SMB security descriptor are copied during
+    transfer."""
+    TaskQueueing: Literal["ENABLED", "DISABLED"]
+    """A value that determines whether tasks should be queued before executing the tasks."""
+    TransferMode: Literal["CHANGED", "ALL"]
+    """A value that determines whether DataSync transfers only the data and metadata that differ
+    between the source and the destination location, or whether DataSync transfers all the content
+    from the source, without comparing to the destination location."""
+    Uid: Literal["NONE", "INT_VALUE", "NAME", "BOTH"]
+    """The user ID (UID) of the file's owner."""
+    VerifyMode: Literal["POINT_IN_TIME_CONSISTENT", "ONLY_FILES_TRANSFERRED", "NONE"]
+    """A value that determines whether a data integrity verification should be performed at the end
+    of a task execution after all data and metadata have been transferred."""
+
+
+class TaskReportConfigDestinationS3Dict(TypedDict, total=False):
+    """TaskReportConfigDestinationS3 as a plain dict: Specifies the Amazon S3 bucket where DataSync
+    uploads your task report."""
+
+    BucketAccessRoleArn: str
+    """Specifies the Amazon Resource Name (ARN) of the IAM policy that allows Datasync to upload a
+    task report to your S3 bucket."""
+    S3BucketArn: str
+    """Specifies the ARN of the S3 bucket where Datasync uploads your report."""
+    Subdirectory: str
+    """Specifies a bucket prefix for your report."""
+
+
+class TaskScheduleDict(TypedDict, total=False):
+    """TaskSchedule as a plain dict: Specifies the schedule you want your task to use for repeated
+    executions."""
+
+    ScheduleExpression: str
+    """A cron expression that specifies when AWS DataSync initiates a scheduled transfer from a
+    source to a destination location"""
+    Status: Literal["ENABLED", "DISABLED"]
+    """Specifies status of a schedule."""
+
+
+class TaskTaskReportConfigDict(TypedDict, total=False):
+    """TaskTaskReportConfig as a plain dict: Specifies how you want to configure a task report,
+    which provides detailed information about for your Datasync transfer."""
+
+    Destination: Required[TaskTaskReportConfigDestinationDict]
+    """Specifies where DataSync uploads your task report."""
+    ObjectVersionIds: Literal["INCLUDE", "NONE"]
+    """Specifies whether your task report includes the new version of each object transferred into
+    an S3 bucket, this only applies if you enable versioning on your bucket."""
+    OutputType: Required[Literal["SUMMARY_ONLY", "STANDARD"]]
+    """Specifies the type of task report that you want."""
+    Overrides: TaskTaskReportConfigOverridesDict
+    """Customizes the reporting level for aspects of your task report. For example, your report
+    might generally only include errors, but you could specify that you want a list of successes and
+    errors just for the files that Datasync attempted to delete in your destination location."""
+    ReportLevel: Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"]
+    """Specifies whether you want your task report to include only what went wrong with your
+    transfer or a list of what succeeded and didn't."""
+
+
+class TaskTaskReportConfigDestinationDict(TypedDict, total=False):
+    """TaskTaskReportConfigDestination as a plain dict: Specifies where DataSync uploads your task
+    report."""
+
+    S3: TaskReportConfigDestinationS3Dict
+    """Specifies the Amazon S3 bucket where DataSync uploads your task report."""
+
+
+class TaskTaskReportConfigOverridesDict(TypedDict, total=False):
+    """TaskTaskReportConfigOverrides as a plain dict: Customizes the reporting level for aspects of
+    your task report. For example, your report might generally only include errors, but you could
+    specify that you want a list of successes and errors just for the files that Datasync attempted
+    to delete in your destination location."""
+
+    Deleted: TaskTaskReportConfigOverridesDeletedDict
+    """Specifies the level of reporting for the files, objects, and directories that Datasync
+    attempted to delete in your destination location. This only applies if you configure your task
+    to delete data in the destination that isn't in the source."""
+    Skipped: TaskTaskReportConfigOverridesSkippedDict
+    """Specifies the level of reporting for the files, objects, and directories that Datasync
+    attempted to skip during your transfer."""
+    Transferred: TaskTaskReportConfigOverridesTransferredDict
+    """Specifies the level of reporting for the files, objects, and directories that Datasync
+    attempted to transfer."""
+    Verified: TaskTaskReportConfigOverridesVerifiedDict
+    """Specifies the level of reporting for the files, objects, and directories that Datasync
+    attempted to verify at the end of your transfer. This only applies if you configure your task to
+    verify data during and after the transfer (which Datasync does by default)"""
+
+
+class TaskTaskReportConfigOverridesDeletedDict(TypedDict, total=False):
+    """TaskTaskReportConfigOverridesDeleted as a plain dict: Specifies the level of reporting for
+    the files, objects, and directories that Datasync attempted to delete in your destination
+    location. This only applies if you configure your task to delete data in the destination that
+    isn't in the source."""
+
+    ReportLevel: Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"]
+    """Specifies whether you want your task report to include only what went wrong with your
+    transfer or a list of what succeeded and didn't."""
+
+
+class TaskTaskReportConfigOverridesSkippedDict(TypedDict, total=False):
+    """TaskTaskReportConfigOverridesSkipped as a plain dict: Specifies the level of reporting for
+    the files, objects, and directories that Datasync attempted to skip during your transfer."""
+
+    ReportLevel: Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"]
+    """Specifies whether you want your task report to include only what went wrong with your
+    transfer or a list of what succeeded and didn't."""
+
+
+class TaskTaskReportConfigOverridesTransferredDict(TypedDict, total=False):
+    """TaskTaskReportConfigOverridesTransferred as a plain dict: Specifies the level of reporting
+    for the files, objects, and directories that Datasync attempted to transfer."""
+
+    ReportLevel: Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"]
+    """Specifies whether you want your task report to include only what went wrong with your
+    transfer or a list of what succeeded and didn't."""
+
+
+class TaskTaskReportConfigOverridesVerifiedDict(TypedDict, total=False):
+    """TaskTaskReportConfigOverridesVerified as a plain dict: Specifies the level of reporting for
+    the files, objects, and directories that Datasync attempted to verify at the end of your
+    transfer. This only applies if you configure your task to verify data during and after the
+    transfer (which Datasync does by default)"""
+
+    ReportLevel: Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"]
+    """Specifies whether you want your task report to include only what went wrong with your
+    transfer or a list of what succeeded and didn't."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataSync::Task",
     schema_file="aws-datasync-task.json",
     primary_identifier=("/TaskArn",),
-    additional_identifiers=(),
     read_only=(
         "/TaskArn",
         "/Status",
@@ -271,8 +345,6 @@ METADATA = _TypeMetadata(
         "/DestinationNetworkInterfaceArns",
     ),
     create_only=("/DestinationLocationArn", "/SourceLocationArn", "/TaskMode"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/DestinationNetworkInterfaceArns",
         "/Excludes",
@@ -281,14 +353,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("DestinationLocationArn", "SourceLocationArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -298,318 +363,38 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DestinationNetworkInterfaceArns": {
-            "items": {
-                "pattern": "^arn:aws[\\-a-z]{0,}:ec2:[a-z\\-0-9]*:[0-9]{12}:network-interface/eni-[0-9a-f]+$",
-                "type": "string",
-            },
-            "maxItems": 128,
-            "type": "array",
-        },
-        "FilterRule": {
-            "additionalProperties": False,
-            "properties": {
-                "FilterType": {
-                    "enum": ["SIMPLE_PATTERN"],
-                    "maxLength": 128,
-                    "pattern": "^[A-Z0-9_]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 409600,
-                    "minLength": 0,
-                    "pattern": "^[^\\x00]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ManifestConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"enum": ["TRANSFER"], "type": "string"},
-                "Format": {"enum": ["CSV"], "type": "string"},
-                "Source": {
-                    "additionalProperties": False,
-                    "properties": {"S3": {"$ref": "#/definitions/ManifestConfigSourceS3"}},
-                    "type": "object",
-                },
-            },
-            "required": ["Source"],
-            "type": "object",
-        },
-        "ManifestConfigSourceS3": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketAccessRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$",
-                    "type": "string",
-                },
-                "ManifestObjectPath": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}\\p{C}]*$",
-                    "type": "string",
-                },
-                "ManifestObjectVersionId": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^.+$",
-                    "type": "string",
-                },
-                "S3BucketArn": {
-                    "maxLength": 156,
-                    "minLength": 0,
-                    "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):(s3|s3-outposts):[a-z\\-0-9]*:[0-9]*:.*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Options": {
-            "additionalProperties": False,
-            "properties": {
-                "Atime": {"enum": ["NONE", "BEST_EFFORT"], "type": "string"},
-                "BytesPerSecond": {"minimum": -1, "type": "integer"},
-                "Gid": {"enum": ["NONE", "INT_VALUE", "NAME", "BOTH"], "type": "string"},
-                "LogLevel": {"enum": ["OFF", "BASIC", "TRANSFER"], "type": "string"},
-                "Mtime": {"enum": ["NONE", "PRESERVE"], "type": "string"},
-                "ObjectMetadata": {"enum": ["PRESERVE", "NONE"], "type": "string"},
-                "ObjectTags": {"enum": ["PRESERVE", "NONE"], "type": "string"},
-                "OverwriteMode": {"enum": ["ALWAYS", "NEVER"], "type": "string"},
-                "PosixPermissions": {"enum": ["NONE", "PRESERVE"], "type": "string"},
-                "PreserveDeletedFiles": {"enum": ["PRESERVE", "REMOVE"], "type": "string"},
-                "PreserveDevices": {"enum": ["NONE", "PRESERVE"], "type": "string"},
-                "SecurityDescriptorCopyFlags": {
-                    "enum": ["NONE", "OWNER_DACL", "OWNER_DACL_SACL"],
-                    "type": "string",
-                },
-                "TaskQueueing": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "TransferMode": {"enum": ["CHANGED", "ALL"], "type": "string"},
-                "Uid": {"enum": ["NONE", "INT_VALUE", "NAME", "BOTH"], "type": "string"},
-                "VerifyMode": {
-                    "enum": ["POINT_IN_TIME_CONSISTENT", "ONLY_FILES_TRANSFERRED", "NONE"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SourceNetworkInterfaceArns": {
-            "items": {
-                "pattern": "^arn:aws[\\-a-z]{0,}:ec2:[a-z\\-0-9]*:[0-9]{12}:network-interface/eni-[0-9a-f]+$",
-                "type": "string",
-            },
-            "maxItems": 128,
-            "type": "array",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:/-]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\s+=._:@/-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TaskReportConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {
-                    "additionalProperties": False,
-                    "properties": {"S3": {"$ref": "#/definitions/TaskReportConfigDestinationS3"}},
-                    "type": "object",
-                },
-                "ObjectVersionIds": {"enum": ["INCLUDE", "NONE"], "type": "string"},
-                "OutputType": {"enum": ["SUMMARY_ONLY", "STANDARD"], "type": "string"},
-                "Overrides": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Deleted": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "ReportLevel": {
-                                    "enum": ["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"],
-                                    "type": "string",
-                                }
-                            },
-                            "type": "object",
-                        },
-                        "Skipped": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "ReportLevel": {
-                                    "enum": ["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"],
-                                    "type": "string",
-                                }
-                            },
-                            "type": "object",
-                        },
-                        "Transferred": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "ReportLevel": {
-                                    "enum": ["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"],
-                                    "type": "string",
-                                }
-                            },
-                            "type": "object",
-                        },
-                        "Verified": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "ReportLevel": {
-                                    "enum": ["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"],
-                                    "type": "string",
-                                }
-                            },
-                            "type": "object",
-                        },
-                    },
-                    "type": "object",
-                },
-                "ReportLevel": {"enum": ["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"], "type": "string"},
-            },
-            "required": ["Destination", "OutputType"],
-            "type": "object",
-        },
-        "TaskReportConfigDestinationS3": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketAccessRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$",
-                    "type": "string",
-                },
-                "S3BucketArn": {
-                    "maxLength": 156,
-                    "minLength": 0,
-                    "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):(s3|s3-outposts):[a-z\\-0-9]*:[0-9]*:.*$",
-                    "type": "string",
-                },
-                "Subdirectory": {
-                    "maxLength": 4096,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\p{Zs}]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "TaskSchedule": {
-            "additionalProperties": False,
-            "properties": {
-                "ScheduleExpression": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9\\ \\_\\*\\?\\,\\|\\^\\-\\/\\#\\s\\(\\)\\+]*$",
-                    "type": "string",
-                },
-                "Status": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CloudWatchLogGroupArn": {
-            "maxLength": 562,
-            "minLength": 0,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):logs:[a-z\\-0-9]*:[0-9]{12}:log-group:([^:\\*]*)(:\\*)?$",
-            "type": "string",
-        },
-        "DestinationLocationArn": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:location/loc-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "DestinationNetworkInterfaceArns": {
-            "$ref": "#/definitions/DestinationNetworkInterfaceArns"
-        },
-        "Excludes": {
-            "items": {"$ref": "#/definitions/FilterRule"},
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Includes": {
-            "items": {"$ref": "#/definitions/FilterRule"},
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ManifestConfig": {"$ref": "#/definitions/ManifestConfig"},
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\s+=._:@/-]+$",
-            "type": "string",
-        },
-        "Options": {"$ref": "#/definitions/Options"},
-        "Schedule": {"$ref": "#/definitions/TaskSchedule"},
-        "SourceLocationArn": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:location/loc-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "SourceNetworkInterfaceArns": {"$ref": "#/definitions/SourceNetworkInterfaceArns"},
-        "Status": {
-            "enum": ["AVAILABLE", "CREATING", "QUEUED", "RUNNING", "UNAVAILABLE"],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TaskArn": {
-            "maxLength": 128,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]*:[0-9]{12}:task/task-[0-9a-f]{17}$",
-            "type": "string",
-        },
-        "TaskMode": {"enum": ["BASIC", "ENHANCED"], "type": "string"},
-        "TaskReportConfig": {"$ref": "#/definitions/TaskReportConfig"},
-    },
-    "required": ["DestinationLocationArn", "SourceLocationArn"],
-}
-
 
 class Task(_Resource):
     """AWS::DataSync::Task: Resource schema for AWS::DataSync::Task.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TaskArn.
+    Replaced when any of these change (create-only): DestinationLocationArn, SourceLocationArn,
+    TaskMode.
+    Read-only attributes (known once deployed): DestinationNetworkInterfaceArns,
+    SourceNetworkInterfaceArns, Status, TaskArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datasync-task.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TaskProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TaskAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "task.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DestinationNetworkInterfaceArns: list[str]
+    """The Amazon Resource Names (ARNs) of the destination ENIs (Elastic Network Interfaces) that
+    were created for your subnet."""
     SourceNetworkInterfaceArns: list[str]
+    """The Amazon Resource Names (ARNs) of the source ENIs (Elastic Network Interfaces) that were
+    created for your subnet."""
     Status: Literal["AVAILABLE", "CREATING", "QUEUED", "RUNNING", "UNAVAILABLE"]
+    """The status of the task that was described."""
     TaskArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the task."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CloudWatchLogGroupArn: str
     DestinationLocationArn: str
     Excludes: list[FilterRuleDict]
@@ -623,37 +408,54 @@ class Task(_Resource):
     TaskMode: Literal["BASIC", "ENHANCED"]
     TaskReportConfig: TaskTaskReportConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DestinationLocationArn: str,
+        SourceLocationArn: str,
+        CloudWatchLogGroupArn: str | None = None,
+        Excludes: list[FilterRule | FilterRuleDict] | None = None,
+        Includes: list[FilterRule | FilterRuleDict] | None = None,
+        ManifestConfig: TaskManifestConfig | TaskManifestConfigDict | None = None,
+        Name: str | None = None,
+        Options: TaskOptions | TaskOptionsDict | None = None,
+        Schedule: TaskSchedule | TaskScheduleDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TaskMode: Literal["BASIC", "ENHANCED"] | None = None,
+        TaskReportConfig: TaskTaskReportConfig | TaskTaskReportConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataSync::Task; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DestinationLocationArn: str,
-            SourceLocationArn: str,
-            CloudWatchLogGroupArn: str | None = None,
-            Excludes: list[FilterRule | FilterRuleDict] | None = None,
-            Includes: list[FilterRule | FilterRuleDict] | None = None,
-            ManifestConfig: TaskManifestConfig | TaskManifestConfigDict | None = None,
-            Name: str | None = None,
-            Options: TaskOptions | TaskOptionsDict | None = None,
-            Schedule: TaskSchedule | TaskScheduleDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TaskMode: Literal["BASIC", "ENHANCED"] | None = None,
-            TaskReportConfig: TaskTaskReportConfig | TaskTaskReportConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataSync::Task; `await` it inside an App to deploy it.
-
-            CloudWatchLogGroupArn: The ARN of the Amazon CloudWatch log group that is used to monitor and log events in the task.
-            DestinationLocationArn: The ARN of an AWS storage resource's location.
-            Name: The name of a task.
-            SourceLocationArn: The ARN of the source location for the task.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DestinationLocationArn: The ARN of an AWS storage resource's location. Create-only:
+                changing it replaces the resource. Required.
+            SourceLocationArn: The ARN of the source location for the task. Create-only: changing it
+                replaces the resource. Required.
+            CloudWatchLogGroupArn: The ARN of the Amazon CloudWatch log group that is used to
+                monitor and log events in the task.
+            Excludes: Items: 0 to 1 items.
+            Includes: Items: 0 to 1 items.
+            ManifestConfig: Configures a manifest, which is a list of files or objects that you want
+                DataSync to transfer.
+            Name: The name of a task. This value is a text reference that is used to identify the
+                task in the console.
+            Options: Represents the options that are available to control the behavior of a
+                StartTaskExecution operation.
+            Schedule: Specifies the schedule you want your task to use for repeated executions.
             Tags: An array of key-value pairs to apply to this resource.
-            TaskMode: Specifies the task mode for the task.
+            TaskMode: Specifies the task mode for the task. Create-only: changing it replaces the
+                resource.
+            TaskReportConfig: Specifies how you want to configure a task report, which provides
+                detailed information about for your Datasync transfer.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -62,390 +62,776 @@ __all__ = [
 
 
 class AmazonQPropertiesInput(DeferredModel):
+    """
+    Amazon Q properties of the connection.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthMode: str | None = None
-    IsEnabled: bool | None = None
-    ProfileArn: str | None = None
+    AuthMode: Annotated[
+        str | None,
+        Field(description="The authentication mode of the connection's AmazonQ properties"),
+    ] = None
+    IsEnabled: Annotated[
+        bool | None, Field(description="Specifies whether Amazon Q is enabled for the connection")
+    ] = None
+    ProfileArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:aws[a-z\\-]*:[a-z0-9\\-]+:[a-z0-9\\-]*:[0-9]*:.* Length: 0 to 2048 characters."
+        ),
+    ] = None
 
 
 class AthenaPropertiesInput(DeferredModel):
+    """
+    Athena Properties Input
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    WorkgroupName: str
+    WorkgroupName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9._-]+$ Length: at most 128 characters.")
+    ]
 
 
 class ConnectionAuthorizationCodeProperties(DeferredModel):
+    """
+    Authorization Code Properties
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationCode: str | None = None
-    RedirectUri: str | None = None
+    AuthorizationCode: Annotated[str | None, Field(description="Length: 1 to 4096 characters.")] = (
+        None
+    )
+    RedirectUri: Annotated[str | None, Field(description="Length: at most 512 characters.")] = None
 
 
 class ConnectionAwsLocation(DeferredModel):
+    """
+    AWS Location of project
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessRole: str | None = None
-    AwsAccountId: str | None = None
-    AwsRegion: str | None = None
-    IamConnectionId: str | None = None
+    AccessRole: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$ Length: at most 2048 characters."
+        ),
+    ] = None
+    AwsAccountId: Annotated[str | None, Field(description="Pattern: ^\\d{12}$")] = None
+    AwsRegion: Annotated[str | None, Field(description="Pattern: ^[a-z]{2}-[a-z]{4,10}-\\d$")] = (
+        None
+    )
+    IamConnectionId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9]+$ Length: at most 128 characters.")
+    ] = None
 
 
 class ConnectionBasicAuthenticationCredentials(DeferredModel):
+    """
+    Basic Authentication Credentials
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Password: str | None = None
-    UserName: str | None = None
+    Password: Annotated[
+        str | None, Field(description="Pattern: ^.*$ Length: at most 512 characters.")
+    ] = None
+    UserName: Annotated[
+        str | None, Field(description="Pattern: ^\\S+$ Length: at most 512 characters.")
+    ] = None
 
 
 class ConnectionConfiguration(DeferredModel):
+    """
+    A configuration of the connection.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Classification: str | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Classification: Annotated[
+        str | None, Field(description="The classification of the connection configuration.")
+    ] = None
+    Properties: Annotated[dict[str, str] | None, Field(description="Property Map")] = None
 
 
 class ConnectionOAuth2ClientApplication(DeferredModel):
+    """
+    OAuth2 Client Application
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AWSManagedClientApplicationReference: str | None = None
-    UserManagedClientApplicationClientId: str | None = None
+    AWSManagedClientApplicationReference: Annotated[
+        str | None, Field(description="Pattern: ^\\S+$ Length: at most 2048 characters.")
+    ] = None
+    UserManagedClientApplicationClientId: Annotated[
+        str | None, Field(description="Pattern: ^\\S+$ Length: at most 2048 characters.")
+    ] = None
 
 
 class ConnectionPhysicalConnectionRequirements(DeferredModel):
+    """
+    Physical Connection Requirements
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    SecurityGroupIdList: list[str] | None = None
-    SubnetId: str | None = None
-    SubnetIdList: list[str] | None = None
+    AvailabilityZone: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = (
+        None
+    )
+    SecurityGroupIdList: Annotated[
+        list[str] | None,
+        Field(description="Items: 0 to 50 items. Each item: Length: 1 to 255 characters."),
+    ] = None
+    SubnetId: Annotated[
+        str | None, Field(description="Pattern: ^subnet-[a-z0-9]+$ Length: at most 32 characters.")
+    ] = None
+    SubnetIdList: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 50 items. Each item: Pattern: ^subnet-[a-z0-9]+$ Length: at most 32 characters."
+        ),
+    ] = None
 
 
 class ConnectionPropsOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AthenaProperties: AthenaPropertiesInput
+    AthenaProperties: Annotated[AthenaPropertiesInput, Field(description="Athena Properties Input")]
 
 
 class ConnectionPropsOption12(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WorkflowsServerlessProperties: Annotated[dict[str, Any], Field(max_length=0)]
+    WorkflowsServerlessProperties: Annotated[
+        dict[str, Any], Field(description="Workflows Serverless Properties Input", max_length=0)
+    ]
 
 
 class ConnectionPropsOption7(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AmazonQProperties: AmazonQPropertiesInput
+    AmazonQProperties: Annotated[
+        AmazonQPropertiesInput, Field(description="Amazon Q properties of the connection.")
+    ]
 
 
 class ConnectionUsernamePassword(DeferredModel):
+    """
+    The username and password to be used for authentication.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Password: str
-    Username: str
+    Password: Annotated[str, Field(description="Pattern: ^[\\S]*$ Length: at most 64 characters.")]
+    Username: Annotated[str, Field(description="Pattern: ^[\\S]*$ Length: 1 to 127 characters.")]
 
 
 class GlueOAuth2Credentials(DeferredModel):
+    """
+    Glue OAuth2 Credentials
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessToken: str | None = None
-    JwtToken: str | None = None
-    RefreshToken: str | None = None
-    UserManagedClientApplicationClientSecret: str | None = None
+    AccessToken: Annotated[
+        str | None, Field(description="Pattern: ^[\\x20-\\x7E]*$ Length: at most 4096 characters.")
+    ] = None
+    JwtToken: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([a-zA-Z0-9_=]+)\\.([a-zA-Z0-9_=]+)\\.([a-zA-Z0-9_\\-\\+\\/=]*)$ Length: at most 8000 characters."
+        ),
+    ] = None
+    RefreshToken: Annotated[
+        str | None, Field(description="Pattern: ^[\\x20-\\x7E]*$ Length: at most 4096 characters.")
+    ] = None
+    UserManagedClientApplicationClientSecret: Annotated[
+        str | None, Field(description="Pattern: ^[\\x20-\\x7E]*$ Length: at most 512 characters.")
+    ] = None
 
 
 class HyperPodPropertiesInput(DeferredModel):
+    """
+    HyperPod Properties Input
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterName: str
+    ClusterName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*$ Length: 1 to 63 characters.")
+    ]
 
 
 class IamPropertiesInput(DeferredModel):
+    """
+    IAM Properties Input
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GlueLineageSyncEnabled: bool | None = None
-    RoleArn: str | None = None
+    GlueLineageSyncEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM role to associate with the connection as the project user role."
+        ),
+    ] = None
 
 
 class LakehousePropertiesInput(DeferredModel):
+    """
+    Lakehouse Properties Input
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GlueLineageSyncEnabled: bool | None = None
+    GlueLineageSyncEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Glue lineage sync is enabled for the lakehouse connection."
+        ),
+    ] = None
 
 
 class LineageSyncSchedule(DeferredModel):
+    """
+    Lineage Sync Schedule
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Schedule: str | None = None
+    Schedule: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^cron\\((\\b[0-5]?[0-9]\\b) (\\b2[0-3]\\b|\\b[0-1]?[0-9]\\b) ([-?*,/\\dLW]){1,83} ([-*,/\\d]|[a-zA-Z]{3}){1,23} ([-?#*,/\\dL]|[a-zA-Z]{3}){1,13} ([^\\)]+)\\)$"
+        ),
+    ] = None
 
 
 class MlflowPropertiesInput(DeferredModel):
+    """
+    MLflow Properties Input
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TrackingServerArn: str | None = None
+    TrackingServerArn: Annotated[
+        str | None, Field(description="The ARN of the MLflow tracking server")
+    ] = None
 
 
 class RedshiftLineageSyncConfigurationInput(DeferredModel):
+    """
+    Redshift Lineage Sync Configuration Input
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    Schedule: LineageSyncSchedule | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Schedule: Annotated[LineageSyncSchedule | None, Field(description="Lineage Sync Schedule")] = (
+        None
+    )
 
 
 class RedshiftPropertiesInputCredentialsOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str
+    SecretArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[^:]*:secretsmanager:[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]:\\d{12}:secret:.*$ Length: at most 2048 characters."
+        ),
+    ]
 
 
 class RedshiftPropertiesInputCredentialsOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    UsernamePassword: ConnectionUsernamePassword
+    UsernamePassword: Annotated[
+        ConnectionUsernamePassword,
+        Field(description="The username and password to be used for authentication."),
+    ]
 
 
 class RedshiftPropertiesInputStorageOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterName: str
+    ClusterName: Annotated[
+        str, Field(description="Pattern: ^[a-z0-9-]+$ Length: 0 to 63 characters.")
+    ]
 
 
 class RedshiftPropertiesInputStorageOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WorkgroupName: str
+    WorkgroupName: Annotated[
+        str, Field(description="Pattern: ^[a-z0-9-]+$ Length: 3 to 64 characters.")
+    ]
 
 
 class S3PropertiesInput(DeferredModel):
+    """
+    S3 Properties Input
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RegisterS3AccessGrantLocation: bool | None = None
-    S3AccessGrantLocationId: str | None = None
-    S3Uri: str
+    RegisterS3AccessGrantLocation: Annotated[
+        bool | None,
+        Field(description="Specifies whether to register the S3 Access Grant location."),
+    ] = None
+    S3AccessGrantLocationId: Annotated[
+        str | None,
+        Field(
+            description="The Amazon S3 Access Grant location ID that's part of the Amazon S3 properties of a connection."
+        ),
+    ] = None
+    S3Uri: Annotated[
+        str,
+        Field(
+            description="The Amazon S3 URI that's part of the Amazon S3 properties of a connection."
+        ),
+    ]
 
 
 class SparkEmrPropertiesInput(DeferredModel):
+    """
+    Spark EMR Properties Input.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputeArn: str | None = None
-    InstanceProfileArn: str | None = None
-    JavaVirtualEnv: str | None = None
-    LogUri: str | None = None
-    ManagedEndpointArn: str | None = None
-    PythonVirtualEnv: str | None = None
-    RuntimeRole: str | None = None
-    TrustedCertificatesS3Uri: str | None = None
+    ComputeArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(-(cn|us-gov|iso(-[bef])?))?:(elasticmapreduce|emr-serverless|emr-containers):.* Length: at most 2048 characters."
+        ),
+    ] = None
+    InstanceProfileArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$ Length: at most 2048 characters."
+        ),
+    ] = None
+    JavaVirtualEnv: Annotated[
+        str | None, Field(description="Pattern: ^[\\S]*$ Length: at most 256 characters.")
+    ] = None
+    LogUri: Annotated[
+        str | None, Field(description="Pattern: ^s3://.+$ Length: at most 2048 characters.")
+    ] = None
+    ManagedEndpointArn: Annotated[
+        str | None, Field(description="Length: at most 2048 characters.")
+    ] = None
+    PythonVirtualEnv: Annotated[
+        str | None, Field(description="Pattern: ^[\\S]*$ Length: at most 256 characters.")
+    ] = None
+    RuntimeRole: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$ Length: at most 2048 characters."
+        ),
+    ] = None
+    TrustedCertificatesS3Uri: Annotated[
+        str | None, Field(description="Pattern: ^s3://.+$ Length: at most 2048 characters.")
+    ] = None
 
 
 class SparkGlueArgs(DeferredModel):
+    """
+    Spark Glue Args.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Connection: str | None = None
+    Connection: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9]+$ Length: at most 128 characters.")
+    ] = None
 
 
 class SparkGluePropertiesInput(DeferredModel):
+    """
+    Spark Glue Properties Input.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalArgs: SparkGlueArgs | None = None
-    GlueConnectionName: str | None = None
-    GlueVersion: str | None = None
-    IdleTimeout: float | None = None
-    JavaVirtualEnv: str | None = None
-    NumberOfWorkers: float | None = None
-    PythonVirtualEnv: str | None = None
-    WorkerType: str | None = None
+    AdditionalArgs: Annotated[SparkGlueArgs | None, Field(description="Spark Glue Args.")] = None
+    GlueConnectionName: Annotated[
+        str | None, Field(description="Pattern: ^[\\S]*$ Length: 1 to 255 characters.")
+    ] = None
+    GlueVersion: Annotated[
+        str | None, Field(description="Pattern: ^\\w+\\.\\w+$ Length: at most 256 characters.")
+    ] = None
+    IdleTimeout: Annotated[float | None, Field(description="Range: 1 to 3000 (inclusive).")] = None
+    JavaVirtualEnv: Annotated[
+        str | None, Field(description="Pattern: ^[\\S]*$ Length: at most 256 characters.")
+    ] = None
+    NumberOfWorkers: Annotated[float | None, Field(description="Range: 1 to 1000 (inclusive).")] = (
+        None
+    )
+    PythonVirtualEnv: Annotated[
+        str | None, Field(description="Pattern: ^[\\S]*$ Length: at most 256 characters.")
+    ] = None
+    WorkerType: Annotated[
+        str | None, Field(description="Pattern: ^[G|Z].*$ Length: at most 256 characters.")
+    ] = None
 
 
 class WorkflowsMwaaPropertiesInput(DeferredModel):
+    """
+    Workflows MWAA Properties Input
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MwaaEnvironmentName: str | None = None
+    MwaaEnvironmentName: Annotated[
+        str | None, Field(description="The name of the MWAA environment.")
+    ] = None
 
 
 class ConnectionAttributes(DeferredModel):
-    ConnectionId: str | None = None
-    DomainId: str | None = None
-    DomainUnitId: str | None = None
-    EnvironmentId: str | None = None
-    EnvironmentUserRole: str | None = None
-    ProjectId: str | None = None
-    Type: str | None = None
+    """
+    The read-only attributes of a AWS::DataZone::Connection, set by AWS.
+    """
+
+    ConnectionId: Annotated[str | None, Field(description="The ID of the connection.")] = None
+    DomainId: Annotated[
+        str | None, Field(description="The ID of the domain in which the connection is created.")
+    ] = None
+    DomainUnitId: Annotated[
+        str | None,
+        Field(description="The ID of the domain unit in which the connection is created."),
+    ] = None
+    EnvironmentId: Annotated[
+        str | None,
+        Field(description="The ID of the environment in which the connection is created."),
+    ] = None
+    EnvironmentUserRole: Annotated[
+        str | None, Field(description="The role of the user in the environment.")
+    ] = None
+    ProjectId: Annotated[
+        str | None, Field(description="The ID of the project in which the connection is created.")
+    ] = None
+    Type: Annotated[str | None, Field(description="Connection Type")] = None
 
 
 class ConnectionOAuth2Properties(DeferredModel):
+    """
+    OAuth2 Properties
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationCodeProperties: ConnectionAuthorizationCodeProperties | None = None
-    OAuth2ClientApplication: ConnectionOAuth2ClientApplication | None = None
-    OAuth2Credentials: GlueOAuth2Credentials | None = None
-    OAuth2GrantType: Literal["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "JWT_BEARER"] | None = None
-    TokenUrl: str | None = None
-    TokenUrlParametersMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    AuthorizationCodeProperties: Annotated[
+        ConnectionAuthorizationCodeProperties | None,
+        Field(description="Authorization Code Properties"),
+    ] = None
+    OAuth2ClientApplication: Annotated[
+        ConnectionOAuth2ClientApplication | None, Field(description="OAuth2 Client Application")
+    ] = None
+    OAuth2Credentials: Annotated[
+        GlueOAuth2Credentials | None, Field(description="Glue OAuth2 Credentials")
+    ] = None
+    OAuth2GrantType: Annotated[
+        Literal["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "JWT_BEARER"] | None,
+        Field(description="OAuth2 Grant Type"),
+    ] = None
+    TokenUrl: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(https?)://[-a-zA-Z0-9+&@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&@#/%=~_|]$ Length: at most 256 characters."
+        ),
+    ] = None
+    TokenUrlParametersMap: Annotated[
+        dict[str, str] | None, Field(description="The token URL parameters.")
+    ] = None
 
 
 class ConnectionPropsOption10(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MlflowProperties: MlflowPropertiesInput
+    MlflowProperties: Annotated[MlflowPropertiesInput, Field(description="MLflow Properties Input")]
 
 
 class ConnectionPropsOption11(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WorkflowsMwaaProperties: WorkflowsMwaaPropertiesInput
+    WorkflowsMwaaProperties: Annotated[
+        WorkflowsMwaaPropertiesInput, Field(description="Workflows MWAA Properties Input")
+    ]
 
 
 class ConnectionPropsOption13(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LakehouseProperties: LakehousePropertiesInput
+    LakehouseProperties: Annotated[
+        LakehousePropertiesInput, Field(description="Lakehouse Properties Input")
+    ]
 
 
 class ConnectionPropsOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HyperPodProperties: HyperPodPropertiesInput
+    HyperPodProperties: Annotated[
+        HyperPodPropertiesInput, Field(description="HyperPod Properties Input")
+    ]
 
 
 class ConnectionPropsOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IamProperties: IamPropertiesInput
+    IamProperties: Annotated[IamPropertiesInput, Field(description="IAM Properties Input")]
 
 
 class ConnectionPropsOption6(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SparkEmrProperties: SparkEmrPropertiesInput
+    SparkEmrProperties: Annotated[
+        SparkEmrPropertiesInput, Field(description="Spark EMR Properties Input.")
+    ]
 
 
 class ConnectionPropsOption8(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SparkGlueProperties: SparkGluePropertiesInput
+    SparkGlueProperties: Annotated[
+        SparkGluePropertiesInput, Field(description="Spark Glue Properties Input.")
+    ]
 
 
 class ConnectionPropsOption9(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Properties: S3PropertiesInput
+    S3Properties: Annotated[S3PropertiesInput, Field(description="S3 Properties Input")]
 
 
 class RedshiftPropertiesInput(DeferredModel):
+    """
+    Redshift Properties Input
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Credentials: (
-        RedshiftPropertiesInputCredentialsOption1 | RedshiftPropertiesInputCredentialsOption2 | None
-    ) = None
-    DatabaseName: str | None = None
-    Host: str | None = None
-    LineageSync: RedshiftLineageSyncConfigurationInput | None = None
-    Port: float | None = None
-    Storage: (
-        RedshiftPropertiesInputStorageOption1 | RedshiftPropertiesInputStorageOption2 | None
-    ) = None
+    Credentials: Annotated[
+        RedshiftPropertiesInputCredentialsOption1
+        | RedshiftPropertiesInputCredentialsOption2
+        | None,
+        Field(
+            description="Type: RedshiftPropertiesInputCredentialsOption1Dict | RedshiftPropertiesInputCredentialsOption2Dict."
+        ),
+    ] = None
+    DatabaseName: Annotated[
+        str | None, Field(description="Pattern: ^[a-z0-9_-]+$ Length: 1 to 64 characters.")
+    ] = None
+    Host: Annotated[
+        str | None, Field(description="Pattern: ^[\\S]*$ Length: at most 256 characters.")
+    ] = None
+    LineageSync: Annotated[
+        RedshiftLineageSyncConfigurationInput | None,
+        Field(description="Redshift Lineage Sync Configuration Input"),
+    ] = None
+    Port: Annotated[float | None, Field(description="Range: 0 to 65535 (inclusive).")] = None
+    Storage: Annotated[
+        RedshiftPropertiesInputStorageOption1 | RedshiftPropertiesInputStorageOption2 | None,
+        Field(
+            description="Type: RedshiftPropertiesInputStorageOption1Dict | RedshiftPropertiesInputStorageOption2Dict."
+        ),
+    ] = None
 
 
 class AuthenticationConfigurationInput(DeferredModel):
+    """
+    Authentication Configuration Input
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationType: Literal["BASIC", "OAUTH2", "CUSTOM"] | None = None
-    BasicAuthenticationCredentials: ConnectionBasicAuthenticationCredentials | None = None
-    CustomAuthenticationCredentials: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    KmsKeyArn: str | None = None
-    OAuth2Properties: ConnectionOAuth2Properties | None = None
-    SecretArn: str | None = None
+    AuthenticationType: Annotated[
+        Literal["BASIC", "OAUTH2", "CUSTOM"] | None, Field(description="Authentication Type")
+    ] = None
+    BasicAuthenticationCredentials: Annotated[
+        ConnectionBasicAuthenticationCredentials | None,
+        Field(description="Basic Authentication Credentials"),
+    ] = None
+    CustomAuthenticationCredentials: Annotated[
+        dict[str, str] | None, Field(description="Credential Map")
+    ] = None
+    KmsKeyArn: Annotated[str | None, Field(description="Pattern: ^$|arn:aws[a-z0-9-]*:kms:.*$")] = (
+        None
+    )
+    OAuth2Properties: Annotated[
+        ConnectionOAuth2Properties | None, Field(description="OAuth2 Properties")
+    ] = None
+    SecretArn: Annotated[
+        str | None,
+        Field(description="Pattern: ^arn:aws(-(cn|us-gov|iso(-[bef])?))?:secretsmanager:.*$"),
+    ] = None
 
 
 class ConnectionGlueConnectionInput(DeferredModel):
+    """
+    Glue Connection Input
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AthenaProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AuthenticationConfiguration: AuthenticationConfigurationInput | None = None
-    ConnectionProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ConnectionType: str | None = None
-    Description: str | None = None
-    MatchCriteria: str | None = None
-    Name: str | None = None
-    PhysicalConnectionRequirements: ConnectionPhysicalConnectionRequirements | None = None
-    PythonProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SparkProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ValidateCredentials: bool | None = None
-    ValidateForComputeEnvironments: list[str] | None = None
+    AthenaProperties: Annotated[dict[str, str] | None, Field(description="Property Map")] = None
+    AuthenticationConfiguration: Annotated[
+        AuthenticationConfigurationInput | None,
+        Field(description="Authentication Configuration Input"),
+    ] = None
+    ConnectionProperties: Annotated[
+        dict[str, str] | None, Field(description="Connection Properties")
+    ] = None
+    ConnectionType: Annotated[str | None, Field(description="Glue Connection Type")] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\u0020-\\uD7FF\\uE000-\\uFFFF\\r\\n\\t]*$ Length: at most 2048 characters."
+        ),
+    ] = None
+    MatchCriteria: Annotated[str | None, Field(description="Length: 0 to 10 characters.")] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\u0020-\\uD7FF\\uE000-\\uFFFF\\t]*$ Length: 1 to 255 characters."
+        ),
+    ] = None
+    PhysicalConnectionRequirements: Annotated[
+        ConnectionPhysicalConnectionRequirements | None,
+        Field(description="Physical Connection Requirements"),
+    ] = None
+    PythonProperties: Annotated[dict[str, str] | None, Field(description="Property Map")] = None
+    SparkProperties: Annotated[dict[str, str] | None, Field(description="Property Map")] = None
+    ValidateCredentials: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ValidateForComputeEnvironments: Annotated[
+        list[str] | None, Field(description="Items: 1 to 50 items.")
+    ] = None
 
 
 class ConnectionPropsOption5(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RedshiftProperties: RedshiftPropertiesInput
+    RedshiftProperties: Annotated[
+        RedshiftPropertiesInput, Field(description="Redshift Properties Input")
+    ]
 
 
 class GluePropertiesInput(DeferredModel):
+    """
+    Glue Properties Input
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GlueConnectionInput: ConnectionGlueConnectionInput | None = None
+    GlueConnectionInput: Annotated[
+        ConnectionGlueConnectionInput | None, Field(description="Glue Connection Input")
+    ] = None
 
 
 class ConnectionPropsOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GlueProperties: GluePropertiesInput
+    GlueProperties: Annotated[GluePropertiesInput, Field(description="Glue Properties Input")]
 
 
 class ConnectionProps(DeferredModel):
-    AwsLocation: ConnectionAwsLocation | None = None
-    Configurations: list[ConnectionConfiguration] | None = None
-    Description: str | None = None
-    DomainIdentifier: str
-    EnableTrustedIdentityPropagation: bool | None = None
-    EnvironmentIdentifier: str | None = None
-    Name: str
-    ProjectIdentifier: str | None = None
-    Props: (
+    """
+    The properties a program declares for a AWS::DataZone::Connection.
+    """
+
+    AwsLocation: Annotated[
+        ConnectionAwsLocation | None,
+        Field(description="AWS Location of project Write-only: sent to AWS, never read back."),
+    ] = None
+    Configurations: Annotated[
+        list[ConnectionConfiguration] | None,
+        Field(
+            description="The configurations of the connection. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the connection.")] = (
+        None
+    )
+    DomainIdentifier: Annotated[
+        str,
+        Field(
+            description="The identifier of the domain in which the connection is created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    EnableTrustedIdentityPropagation: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the trusted identity propagation is enabled Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EnvironmentIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the environment in which the connection is created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the connection. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProjectIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the project in which the connection should be created. If Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Props: Annotated[
         ConnectionPropsOption1
         | ConnectionPropsOption2
         | ConnectionPropsOption3
@@ -459,6 +845,14 @@ class ConnectionProps(DeferredModel):
         | ConnectionPropsOption11
         | ConnectionPropsOption12
         | ConnectionPropsOption13
-        | None
-    ) = None
-    Scope: Literal["DOMAIN", "PROJECT"] | None = None
+        | None,
+        Field(
+            description="Type: ConnectionPropsOption1Dict | ConnectionPropsOption2Dict | ConnectionPropsOption3Dict | ConnectionPropsOption4Dict | ConnectionPropsOption5Dict | ConnectionPropsOption6Dict | ConnectionPropsOption7Dict | ConnectionPropsOption8Dict | ConnectionPropsOption9Dict | ConnectionPropsOption10Dict | ConnectionPropsOption11Dict | ConnectionPropsOption12Dict | ConnectionPropsOption13Dict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Scope: Annotated[
+        Literal["DOMAIN", "PROJECT"] | None,
+        Field(
+            description="The scope of the connection. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by data_source.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -35,80 +35,156 @@ __all__ = [
 
 
 class DataSourceRedshiftCredentialConfiguration(DeferredModel):
+    """
+    The ARN of a secret manager for an Amazon Redshift cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretManagerArn: str
+    SecretManagerArn: Annotated[
+        str, Field(description="The ARN of a secret manager for an Amazon Redshift cluster.")
+    ]
 
 
 class FilterExpression(DeferredModel):
+    """
+    The search filter expression.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Expression: str
-    Type: Literal["INCLUDE", "EXCLUDE"]
+    Expression: Annotated[str, Field(description="Length: 1 to 2048 characters.")]
+    Type: Annotated[
+        Literal["INCLUDE", "EXCLUDE"], Field(description="The search filter expression type.")
+    ]
 
 
 class FormInput(DeferredModel):
+    """
+    The details of a metadata form.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: str | None = None
-    FormName: str
-    TypeIdentifier: str | None = None
-    TypeRevision: str | None = None
+    Content: Annotated[str | None, Field(description="The content of the metadata form.")] = None
+    FormName: Annotated[str, Field(description="The name of the metadata form.")]
+    TypeIdentifier: Annotated[
+        str | None, Field(description="The ID of the metadata form type.")
+    ] = None
+    TypeRevision: Annotated[
+        str | None, Field(description="The revision of the metadata form type.")
+    ] = None
 
 
 class RecommendationConfiguration(DeferredModel):
+    """
+    The recommendation to be updated as part of the UpdateDataSource action.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableBusinessNameGeneration: bool | None = None
+    EnableBusinessNameGeneration: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether automatic business name generation is to be enabled or not as part of the recommendation configuration."
+        ),
+    ] = None
 
 
 class RedshiftClusterStorage(DeferredModel):
+    """
+    The name of an Amazon Redshift cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterName: str
+    ClusterName: Annotated[str, Field(description="The name of an Amazon Redshift cluster.")]
 
 
 class RedshiftRunConfigurationInputRedshiftStorageOption1(DeferredModel):
+    """
+    The details of the Amazon Redshift cluster source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RedshiftClusterSource: RedshiftClusterStorage
+    RedshiftClusterSource: Annotated[
+        RedshiftClusterStorage, Field(description="The name of an Amazon Redshift cluster.")
+    ]
 
 
 class RedshiftServerlessStorage(DeferredModel):
+    """
+    The details of the Amazon Redshift Serverless workgroup storage.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    WorkgroupName: str
+    WorkgroupName: Annotated[
+        str, Field(description="The name of the Amazon Redshift Serverless workgroup.")
+    ]
 
 
 class RelationalFilterConfiguration(DeferredModel):
+    """
+    The relational filter configuration for the data source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatabaseName: str
-    FilterExpressions: list[FilterExpression] | None = None
-    SchemaName: str | None = None
+    DatabaseName: Annotated[
+        str,
+        Field(
+            description="The database name specified in the relational filter configuration for the data source."
+        ),
+    ]
+    FilterExpressions: Annotated[
+        list[FilterExpression] | None,
+        Field(
+            description="The filter expressions specified in the relational filter configuration for the data source."
+        ),
+    ] = None
+    SchemaName: Annotated[
+        str | None,
+        Field(
+            description="The schema name specified in the relational filter configuration for the data source."
+        ),
+    ] = None
 
 
 class SageMakerRunConfigurationInput(DeferredModel):
+    """
+    The configuration details of the Amazon SageMaker data source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TrackingAssets: Annotated[dict[str, Any], Field(max_length=0)]
+    TrackingAssets: Annotated[
+        dict[str, list[str]], Field(description="The tracking assets of the Amazon SageMaker run.")
+    ]
 
 
 class ScheduleConfiguration(DeferredModel):
+    """
+    The schedule of the data source runs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Schedule: str | None = None
-    Timezone: (
+    Schedule: Annotated[str | None, Field(description="The schedule of the data source runs.")] = (
+        None
+    )
+    Timezone: Annotated[
         Literal[
             "AFRICA_JOHANNESBURG",
             "AMERICA_MONTREAL",
@@ -175,21 +251,54 @@ class ScheduleConfiguration(DeferredModel):
             "US_PACIFIC",
             "UTC",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The timezone of the data source run."),
+    ] = None
 
 
 class DataSourceAttributes(DeferredModel):
-    ConnectionId: str | None = None
-    CreatedAt: str | None = None
-    DomainId: str | None = None
-    EnvironmentId: str | None = None
-    Id: str | None = None
-    LastRunAssetCount: float | None = None
-    LastRunAt: str | None = None
-    LastRunStatus: str | None = None
-    ProjectId: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::DataZone::DataSource, set by AWS.
+    """
+
+    ConnectionId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of a connection used to fetch relevant parameters from connection during Datasource run"
+        ),
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp of when the data source was created.")
+    ] = None
+    DomainId: Annotated[
+        str | None,
+        Field(description="The ID of the Amazon DataZone domain where the data source is created."),
+    ] = None
+    EnvironmentId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of the Amazon DataZone environment to which the data source publishes assets."
+        ),
+    ] = None
+    Id: Annotated[str | None, Field(description="The unique identifier of the data source.")] = None
+    LastRunAssetCount: Annotated[
+        float | None,
+        Field(description="The number of assets created by the data source during its last run."),
+    ] = None
+    LastRunAt: Annotated[
+        str | None,
+        Field(description="The timestamp that specifies when the data source was last run."),
+    ] = None
+    LastRunStatus: Annotated[
+        str | None, Field(description="The status of the last run of this data source.")
+    ] = None
+    ProjectId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Amazon DataZone project to which the data source is added."
+        ),
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATING",
             "FAILED_CREATION",
@@ -200,79 +309,190 @@ class DataSourceAttributes(DeferredModel):
             "DELETING",
             "FAILED_DELETION",
         ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(description="The status of the data source."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp of when this data source was updated.")
+    ] = None
 
 
 class DataSourceConfigurationOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SageMakerRunConfiguration: SageMakerRunConfigurationInput | None = None
+    SageMakerRunConfiguration: Annotated[
+        SageMakerRunConfigurationInput | None,
+        Field(description="The configuration details of the Amazon SageMaker data source."),
+    ] = None
 
 
 class GlueRunConfigurationInput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoImportDataQualityResult: bool | None = None
-    CatalogName: str | None = None
-    DataAccessRole: str | None = None
-    RelationalFilterConfigurations: list[RelationalFilterConfiguration]
+    AutoImportDataQualityResult: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether to automatically import data quality metrics as part of the data source run."
+        ),
+    ] = None
+    CatalogName: Annotated[
+        str | None, Field(description="The catalog name in the AWS Glue run configuration.")
+    ] = None
+    DataAccessRole: Annotated[
+        str | None,
+        Field(
+            description="The data access role included in the configuration details of the AWS Glue data source."
+        ),
+    ] = None
+    RelationalFilterConfigurations: Annotated[
+        list[RelationalFilterConfiguration],
+        Field(
+            description="The relational filter configurations included in the configuration details of the AWS Glue data source."
+        ),
+    ]
 
 
 class RedshiftRunConfigurationInputRedshiftStorageOption2(DeferredModel):
+    """
+    The details of the Amazon Redshift Serverless workgroup source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RedshiftServerlessSource: RedshiftServerlessStorage
+    RedshiftServerlessSource: Annotated[
+        RedshiftServerlessStorage,
+        Field(description="The details of the Amazon Redshift Serverless workgroup storage."),
+    ]
 
 
 class DataSourceConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GlueRunConfiguration: GlueRunConfigurationInput | None = None
+    GlueRunConfiguration: Annotated[
+        GlueRunConfigurationInput | None, Field(description="Type: GlueRunConfigurationInputDict.")
+    ] = None
 
 
 class RedshiftRunConfigurationInput(DeferredModel):
+    """
+    The configuration details of the Amazon Redshift data source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataAccessRole: str | None = None
-    RedshiftCredentialConfiguration: DataSourceRedshiftCredentialConfiguration | None = None
-    RedshiftStorage: (
+    DataAccessRole: Annotated[
+        str | None,
+        Field(
+            description="The data access role included in the configuration details of the Amazon Redshift data source."
+        ),
+    ] = None
+    RedshiftCredentialConfiguration: Annotated[
+        DataSourceRedshiftCredentialConfiguration | None,
+        Field(
+            description="The details of the credentials required to access an Amazon Redshift cluster."
+        ),
+    ] = None
+    RedshiftStorage: Annotated[
         RedshiftRunConfigurationInputRedshiftStorageOption1
         | RedshiftRunConfigurationInputRedshiftStorageOption2
-        | None
-    ) = None
-    RelationalFilterConfigurations: list[RelationalFilterConfiguration]
+        | None,
+        Field(
+            description="The details of the Amazon Redshift storage as part of the configuration of an Amazon Redshift data source run."
+        ),
+    ] = None
+    RelationalFilterConfigurations: Annotated[
+        list[RelationalFilterConfiguration],
+        Field(
+            description="The relational filter configurations included in the configuration details of the Amazon Redshift data source."
+        ),
+    ]
 
 
 class DataSourceConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RedshiftRunConfiguration: RedshiftRunConfigurationInput | None = None
+    RedshiftRunConfiguration: Annotated[
+        RedshiftRunConfigurationInput | None,
+        Field(description="The configuration details of the Amazon Redshift data source."),
+    ] = None
 
 
 class DataSourceProps(DeferredModel):
-    AssetFormsInput: list[FormInput] | None = None
-    Configuration: (
+    """
+    The properties a program declares for a AWS::DataZone::DataSource.
+    """
+
+    AssetFormsInput: Annotated[
+        list[FormInput] | None,
+        Field(
+            description="The metadata forms that are to be attached to the assets that this data source works with. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Configuration: Annotated[
         DataSourceConfigurationOption1
         | DataSourceConfigurationOption2
         | DataSourceConfigurationOption3
-        | None
-    ) = None
-    ConnectionIdentifier: str | None = None
-    Description: str | None = None
-    DomainIdentifier: str
-    EnableSetting: Literal["ENABLED", "DISABLED"] | None = None
-    EnvironmentIdentifier: str | None = None
-    Name: str
-    ProjectIdentifier: str
-    PublishOnImport: bool | None = None
-    Recommendation: RecommendationConfiguration | None = None
-    Schedule: ScheduleConfiguration | None = None
-    Type: str
+        | None,
+        Field(
+            description="Configuration of the data source. It can be set to either glueRunConfiguration or redshiftRunConfiguration. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ConnectionIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of a connection used to fetch relevant parameters from connection during Datasource run Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the data source.")] = (
+        None
+    )
+    DomainIdentifier: Annotated[
+        str,
+        Field(
+            description="The ID of the Amazon DataZone domain where the data source is created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    EnableSetting: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Specifies whether the data source is enabled."),
+    ] = None
+    EnvironmentIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of the Amazon DataZone environment to which the data source publishes assets. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the data source.")]
+    ProjectIdentifier: Annotated[
+        str,
+        Field(
+            description="The identifier of the Amazon DataZone project in which you want to add the data source. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    PublishOnImport: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the assets that this data source creates in the inventory are to be also automatically published to the catalog."
+        ),
+    ] = None
+    Recommendation: Annotated[
+        RecommendationConfiguration | None,
+        Field(
+            description="Specifies whether the business name generation is to be enabled for this data source."
+        ),
+    ] = None
+    Schedule: Annotated[
+        ScheduleConfiguration | None, Field(description="The schedule of the data source runs.")
+    ] = None
+    Type: Annotated[
+        str,
+        Field(
+            description="The type of the data source. Create-only: changing it replaces the resource."
+        ),
+    ]

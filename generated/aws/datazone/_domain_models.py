@@ -7,10 +7,10 @@ Imported on first use by domain.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DomainAttributes",
@@ -21,44 +21,108 @@ __all__ = [
 
 
 class DomainSingleSignOn(DeferredModel):
+    """
+    The single-sign on configuration of the Amazon DataZone domain.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdcInstanceArn: str | None = None
-    Type: Literal["IAM_IDC", "DISABLED"] | None = None
-    UserAssignment: Literal["AUTOMATIC", "MANUAL"] | None = None
+    IdcInstanceArn: Annotated[
+        str | None, Field(description="The ARN of the AWS Identity Center instance.")
+    ] = None
+    Type: Annotated[
+        Literal["IAM_IDC", "DISABLED"] | None,
+        Field(description="The type of single sign-on in Amazon DataZone."),
+    ] = None
+    UserAssignment: Annotated[
+        Literal["AUTOMATIC", "MANUAL"] | None,
+        Field(description="The single sign-on user assignment in Amazon DataZone."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the domain.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class DomainAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    LastUpdatedAt: str | None = None
-    ManagedAccountId: str | None = None
-    PortalUrl: str | None = None
-    RootDomainUnitId: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::DataZone::Domain, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the Amazon DataZone domain.")] = None
+    CreatedAt: Annotated[
+        str | None,
+        Field(description="The timestamp of when the Amazon DataZone domain was last updated."),
+    ] = None
+    Id: Annotated[str | None, Field(description="The id of the Amazon DataZone domain.")] = None
+    LastUpdatedAt: Annotated[
+        str | None,
+        Field(description="The timestamp of when the Amazon DataZone domain was last updated."),
+    ] = None
+    ManagedAccountId: Annotated[
+        str | None, Field(description="The identifier of the AWS account that manages the domain.")
+    ] = None
+    PortalUrl: Annotated[
+        str | None, Field(description="The URL of the data portal for this Amazon DataZone domain.")
+    ] = None
+    RootDomainUnitId: Annotated[
+        str | None, Field(description="The ID of the root domain in Amazon Datazone.")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATING", "AVAILABLE", "CREATION_FAILED", "DELETING", "DELETED", "DELETION_FAILED"
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The status of the Amazon DataZone domain."),
+    ] = None
 
 
 class DomainProps(DeferredModel):
-    Description: str | None = None
-    DomainExecutionRole: str | None = None
-    DomainVersion: Literal["V1", "V2"] | None = None
-    KmsKeyIdentifier: str | None = None
-    Name: str
-    ServiceRole: str | None = None
-    SingleSignOn: DomainSingleSignOn | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DataZone::Domain.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the Amazon DataZone domain.")
+    ] = None
+    DomainExecutionRole: Annotated[
+        str | None,
+        Field(
+            description="The domain execution role that is created when an Amazon DataZone domain is created. The domain execution role is created in the AWS account that houses the Amazon DataZone domain."
+        ),
+    ] = None
+    DomainVersion: Annotated[
+        Literal["V1", "V2"] | None,
+        Field(
+            description="The version of the domain. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KmsKeyIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the AWS Key Management Service (KMS) key that is used to encrypt the Amazon DataZone domain, metadata, and reporting data. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the Amazon DataZone domain.")]
+    ServiceRole: Annotated[
+        str | None,
+        Field(
+            description="The service role of the domain that is created. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SingleSignOn: Annotated[
+        DomainSingleSignOn | None,
+        Field(description="The single-sign on configuration of the Amazon DataZone domain."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags specified for the Amazon DataZone domain.")
+    ] = None

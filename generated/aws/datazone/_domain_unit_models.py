@@ -7,9 +7,10 @@ Imported on first use by domain_unit.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DomainUnitAttributes",
@@ -21,38 +22,86 @@ __all__ = [
 
 
 class DomainUnitProps(DeferredModel):
-    Description: str | None = None
-    DomainIdentifier: str
-    Name: str
-    ParentDomainUnitIdentifier: str
+    """
+    The properties a program declares for a AWS::DataZone::DomainUnit.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the domain unit.")] = (
+        None
+    )
+    DomainIdentifier: Annotated[
+        str,
+        Field(
+            description="The ID of the domain where you want to create a domain unit. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[str, Field(description="The name of the domain unit.")]
+    ParentDomainUnitIdentifier: Annotated[
+        str,
+        Field(
+            description="The ID of the parent domain unit. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class DomainUnitGroupProperties(DeferredModel):
+    """
+    The properties of a domain unit group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupId: str | None = None
+    GroupId: Annotated[str | None, Field(description="The ID of the domain unit group.")] = None
 
 
 class DomainUnitUserProperties(DeferredModel):
+    """
+    The properties of the domain unit user.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    UserId: str | None = None
+    UserId: Annotated[str | None, Field(description="The ID of the domain unit user.")] = None
 
 
 class DomainUnitAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DomainId: str | None = None
-    Id: str | None = None
-    Identifier: str | None = None
-    LastUpdatedAt: str | None = None
-    ParentDomainUnitId: str | None = None
+    """
+    The read-only attributes of a AWS::DataZone::DomainUnit, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp at which the domain unit was created.")
+    ] = None
+    DomainId: Annotated[
+        str | None, Field(description="The ID of the domain where the domain unit was created.")
+    ] = None
+    Id: Annotated[str | None, Field(description="The ID of the domain unit.")] = None
+    Identifier: Annotated[
+        str | None, Field(description="The identifier of the domain unit that you want to get.")
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None, Field(description="The timestamp at which the domain unit was last updated.")
+    ] = None
+    ParentDomainUnitId: Annotated[
+        str | None, Field(description="The ID of the parent domain unit.")
+    ] = None
 
 
 class DomainUnitOwnerProperties(DeferredModel):
+    """
+    The properties of the domain unit owner.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Group: DomainUnitGroupProperties | None = None
-    User: DomainUnitUserProperties | None = None
+    Group: Annotated[
+        DomainUnitGroupProperties | None,
+        Field(description="The properties of a domain unit group."),
+    ] = None
+    User: Annotated[
+        DomainUnitUserProperties | None,
+        Field(description="The properties of the domain unit user."),
+    ] = None

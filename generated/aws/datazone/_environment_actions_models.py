@@ -7,9 +7,10 @@ Imported on first use by environment_actions.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AwsConsoleLinkParameters",
@@ -19,22 +20,71 @@ __all__ = [
 
 
 class AwsConsoleLinkParameters(DeferredModel):
+    """
+    The parameters of the console link specified as part of the environment action
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Uri: str | None = None
+    Uri: Annotated[
+        str | None,
+        Field(
+            description="The URI of the console link specified as part of the environment action."
+        ),
+    ] = None
 
 
 class EnvironmentActionsAttributes(DeferredModel):
-    DomainId: str | None = None
-    EnvironmentId: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::DataZone::EnvironmentActions, set by AWS.
+    """
+
+    DomainId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the Amazon DataZone domain in which the environment is created."
+        ),
+    ] = None
+    EnvironmentId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the Amazon DataZone environment in which the action is taking place"
+        ),
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="The ID of the Amazon DataZone environment action.")
+    ] = None
 
 
 class EnvironmentActionsProps(DeferredModel):
-    Description: str | None = None
-    DomainIdentifier: str | None = None
-    EnvironmentIdentifier: str | None = None
-    Identifier: str | None = None
-    Name: str
-    Parameters: AwsConsoleLinkParameters | None = None
+    """
+    The properties a program declares for a AWS::DataZone::EnvironmentActions.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the Amazon DataZone environment action.")
+    ] = None
+    DomainIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the Amazon DataZone domain in which the environment would be created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EnvironmentIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the Amazon DataZone environment in which the action is taking place Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Identifier: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Amazon DataZone environment action. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the environment action.")]
+    Parameters: Annotated[
+        AwsConsoleLinkParameters | None,
+        Field(description="The parameters of the environment action."),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by environment_blueprint_configuration.py, which re-export
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -25,41 +25,108 @@ class EnvironmentBlueprintConfigurationLakeFormationConfiguration(DeferredModel)
     model_config = ConfigDict(
         extra="forbid",
     )
-    LocationRegistrationExcludeS3Locations: list[str] | None = None
-    LocationRegistrationRole: str | None = None
+    LocationRegistrationExcludeS3Locations: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 20 items. Each item: Pattern: ^s3://.+$ Length: 1 to 1024 characters."
+        ),
+    ] = None
+    LocationRegistrationRole: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$"
+        ),
+    ] = None
 
 
 class EnvironmentBlueprintConfigurationProvisioningConfigurationsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LakeFormationConfiguration: EnvironmentBlueprintConfigurationLakeFormationConfiguration
+    LakeFormationConfiguration: Annotated[
+        EnvironmentBlueprintConfigurationLakeFormationConfiguration,
+        Field(description="Type: EnvironmentBlueprintConfigurationLakeFormationConfigurationDict."),
+    ]
 
 
 class RegionalParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Region: str | None = None
+    Parameters: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Region: Annotated[
+        str | None, Field(description="Pattern: ^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$")
+    ] = None
 
 
 class EnvironmentBlueprintConfigurationAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DomainId: str | None = None
-    EnvironmentBlueprintId: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::DataZone::EnvironmentBlueprintConfiguration, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    DomainId: Annotated[str | None, Field(description="Pattern: ^dzd[-_][a-zA-Z0-9_-]{1,36}$")] = (
+        None
+    )
+    EnvironmentBlueprintId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_-]{1,36}$")
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EnvironmentBlueprintConfigurationProps(DeferredModel):
-    DomainIdentifier: str
-    EnabledRegions: list[str]
-    EnvironmentBlueprintIdentifier: str
-    EnvironmentRolePermissionBoundary: str | None = None
-    GlobalParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ManageAccessRoleArn: str | None = None
-    ProvisioningConfigurations: (
-        list[EnvironmentBlueprintConfigurationProvisioningConfigurationsItem] | None
-    ) = None
-    ProvisioningRoleArn: str | None = None
-    RegionalParameters: list[RegionalParameter] | None = None
+    """
+    The properties a program declares for a AWS::DataZone::EnvironmentBlueprintConfiguration.
+    """
+
+    DomainIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^dzd[-_][a-zA-Z0-9_-]{1,36}$ Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    EnabledRegions: Annotated[
+        list[str],
+        Field(
+            description="Items: at least 0 items. Each item: Pattern: ^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$ Length: 4 to 16 characters."
+        ),
+    ]
+    EnvironmentBlueprintIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]{1,36}$ Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    EnvironmentRolePermissionBoundary: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[^:]*:iam::(aws|\\d{12}):policy/[\\w+=,.@-]*$ Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    GlobalParameters: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Region-agnostic environment blueprint parameters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ManageAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$"
+        ),
+    ] = None
+    ProvisioningConfigurations: Annotated[
+        list[EnvironmentBlueprintConfigurationProvisioningConfigurationsItem] | None,
+        Field(
+            description="Type: list[EnvironmentBlueprintConfigurationProvisioningConfigurationsItemDict]. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ProvisioningRoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$"
+        ),
+    ] = None
+    RegionalParameters: Annotated[
+        list[RegionalParameter] | None, Field(description="Items are unique.")
+    ] = None

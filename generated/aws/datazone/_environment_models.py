@@ -7,10 +7,10 @@ Imported on first use by environment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EnvironmentAttributes",
@@ -20,25 +20,67 @@ __all__ = [
 
 
 class EnvironmentParameter(DeferredModel):
+    """
+    The parameter details of an environment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Value: str | None = None
+    Name: Annotated[str | None, Field(description="The name of an environment parameter.")] = None
+    Value: Annotated[str | None, Field(description="The value of an environment parameter.")] = None
 
 
 class EnvironmentAttributes(DeferredModel):
-    AwsAccountId: str | None = None
-    AwsAccountRegion: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    DomainId: str | None = None
-    EnvironmentBlueprintId: str | None = None
-    EnvironmentProfileId: str | None = None
-    Id: str | None = None
-    ProjectId: str | None = None
-    Provider: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::DataZone::Environment, set by AWS.
+    """
+
+    AwsAccountId: Annotated[
+        str | None,
+        Field(description="The AWS account in which the Amazon DataZone environment is created."),
+    ] = None
+    AwsAccountRegion: Annotated[
+        str | None,
+        Field(description="The AWS region in which the Amazon DataZone environment is created."),
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp of when the environment was created.")
+    ] = None
+    CreatedBy: Annotated[
+        str | None, Field(description="The Amazon DataZone user who created the environment.")
+    ] = None
+    DomainId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the Amazon DataZone domain in which the environment is created."
+        ),
+    ] = None
+    EnvironmentBlueprintId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the blueprint with which the Amazon DataZone environment was created."
+        ),
+    ] = None
+    EnvironmentProfileId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the environment profile with which the Amazon DataZone environment was created."
+        ),
+    ] = None
+    Id: Annotated[str | None, Field(description="The ID of the Amazon DataZone environment.")] = (
+        None
+    )
+    ProjectId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Amazon DataZone project in which the environment is created."
+        ),
+    ] = None
+    Provider: Annotated[
+        str | None, Field(description="The provider of the Amazon DataZone environment.")
+    ] = None
+    Status: Annotated[
         Literal[
             "ACTIVE",
             "CREATING",
@@ -54,22 +96,86 @@ class EnvironmentAttributes(DeferredModel):
             "DELETED",
             "INACCESSIBLE",
         ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(description="The status of the Amazon DataZone environment."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp of when the environment was updated.")
+    ] = None
 
 
 class EnvironmentProps(DeferredModel):
-    DeploymentOrder: int | None = None
-    Description: str | None = None
-    DomainIdentifier: str
-    EnvironmentAccountIdentifier: str | None = None
-    EnvironmentAccountRegion: str | None = None
-    EnvironmentBlueprintIdentifier: str | None = None
-    EnvironmentConfigurationId: str | None = None
-    EnvironmentProfileIdentifier: str | None = None
-    EnvironmentRoleArn: str | None = None
-    GlossaryTerms: list[str] | None = None
-    Name: str
-    ProjectIdentifier: str
-    UserParameters: list[EnvironmentParameter] | None = None
+    """
+    The properties a program declares for a AWS::DataZone::Environment.
+    """
+
+    DeploymentOrder: Annotated[
+        int | None,
+        Field(
+            description="The deployment order for the environment. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the Amazon DataZone environment.")
+    ] = None
+    DomainIdentifier: Annotated[
+        str,
+        Field(
+            description="The identifier of the Amazon DataZone domain in which the environment would be created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    EnvironmentAccountIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The AWS account in which the Amazon DataZone environment is created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EnvironmentAccountRegion: Annotated[
+        str | None,
+        Field(
+            description="The AWS region in which the Amazon DataZone environment is created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EnvironmentBlueprintIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the environment blueprint. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EnvironmentConfigurationId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the environment configuration. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EnvironmentProfileIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The ID of the environment profile with which the Amazon DataZone environment would be created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EnvironmentRoleArn: Annotated[
+        str | None,
+        Field(
+            description="Environment role arn for custom aws environment permissions Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    GlossaryTerms: Annotated[
+        list[str] | None,
+        Field(
+            description="The glossary terms that can be used in the Amazon DataZone environment."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the environment.")]
+    ProjectIdentifier: Annotated[
+        str,
+        Field(
+            description="The ID of the Amazon DataZone project in which the environment would be created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    UserParameters: Annotated[
+        list[EnvironmentParameter] | None,
+        Field(
+            description="The user parameters of the Amazon DataZone environment. Create-only: changing it replaces the resource."
+        ),
+    ] = None

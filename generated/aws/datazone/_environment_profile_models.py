@@ -7,9 +7,10 @@ Imported on first use by environment_profile.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EnvironmentParameter",
@@ -19,29 +20,95 @@ __all__ = [
 
 
 class EnvironmentParameter(DeferredModel):
+    """
+    The parameter details of an environment profile.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Value: str | None = None
+    Name: Annotated[
+        str | None, Field(description="The name of an environment profile parameter.")
+    ] = None
+    Value: Annotated[
+        str | None, Field(description="The value of an environment profile parameter.")
+    ] = None
 
 
 class EnvironmentProfileAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    DomainId: str | None = None
-    EnvironmentBlueprintId: str | None = None
-    Id: str | None = None
-    ProjectId: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::DataZone::EnvironmentProfile, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp of when this environment profile was created.")
+    ] = None
+    CreatedBy: Annotated[
+        str | None,
+        Field(description="The Amazon DataZone user who created this environment profile."),
+    ] = None
+    DomainId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Amazon DataZone domain in which this environment profile is created."
+        ),
+    ] = None
+    EnvironmentBlueprintId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the blueprint with which this environment profile is created."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="The ID of this Amazon DataZone environment profile.")
+    ] = None
+    ProjectId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the project in which to create the environment profile."
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp of when this environment profile was updated.")
+    ] = None
 
 
 class EnvironmentProfileProps(DeferredModel):
-    AwsAccountId: str
-    AwsAccountRegion: str
-    Description: str | None = None
-    DomainIdentifier: str
-    EnvironmentBlueprintIdentifier: str
-    Name: str
-    ProjectIdentifier: str
-    UserParameters: list[EnvironmentParameter] | None = None
+    """
+    The properties a program declares for a AWS::DataZone::EnvironmentProfile.
+    """
+
+    AwsAccountId: Annotated[
+        str,
+        Field(description="The AWS account in which the Amazon DataZone environment is created."),
+    ]
+    AwsAccountRegion: Annotated[
+        str, Field(description="The AWS region in which this environment profile is created.")
+    ]
+    Description: Annotated[
+        str | None,
+        Field(description="The description of this Amazon DataZone environment profile."),
+    ] = None
+    DomainIdentifier: Annotated[
+        str,
+        Field(
+            description="The ID of the Amazon DataZone domain in which this environment profile is created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    EnvironmentBlueprintIdentifier: Annotated[
+        str,
+        Field(
+            description="The ID of the blueprint with which this environment profile is created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    Name: Annotated[str, Field(description="The name of this Amazon DataZone environment profile.")]
+    ProjectIdentifier: Annotated[
+        str,
+        Field(
+            description="The identifier of the project in which to create the environment profile. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    UserParameters: Annotated[
+        list[EnvironmentParameter] | None,
+        Field(description="The user parameters of this Amazon DataZone environment profile."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by form_type.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FormTypeAttributes",
@@ -20,25 +20,89 @@ __all__ = [
 
 
 class FormTypeModel(DeferredModel):
+    """
+    Indicates the smithy model of the API.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Smithy: str | None = None
+    Smithy: Annotated[str | None, Field(description="Length: 1 to 100000 characters.")] = None
 
 
 class FormTypeAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    DomainId: str | None = None
-    FormTypeIdentifier: str | None = None
-    OwningProjectId: str | None = None
-    Revision: str | None = None
+    """
+    The read-only attributes of a AWS::DataZone::FormType, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None,
+        Field(
+            description="The timestamp of when this Amazon DataZone metadata form type was created."
+        ),
+    ] = None
+    CreatedBy: Annotated[
+        str | None,
+        Field(description="The user who created this Amazon DataZone metadata form type."),
+    ] = None
+    DomainId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Amazon DataZone domain in which this metadata form type is created."
+        ),
+    ] = None
+    FormTypeIdentifier: Annotated[
+        str | None, Field(description="The ID of this Amazon DataZone metadata form type.")
+    ] = None
+    OwningProjectId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the project that owns this Amazon DataZone metadata form type."
+        ),
+    ] = None
+    Revision: Annotated[
+        str | None, Field(description="The revision of this Amazon DataZone metadata form type.")
+    ] = None
 
 
 class FormTypeProps(DeferredModel):
-    Description: str | None = None
-    DomainIdentifier: str
-    Model: FormTypeModel
-    Name: str
-    OwningProjectIdentifier: str
-    Status: Literal["ENABLED", "DISABLED"] | None = None
+    """
+    The properties a program declares for a AWS::DataZone::FormType.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of this Amazon DataZone metadata form type. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    DomainIdentifier: Annotated[
+        str,
+        Field(
+            description="The ID of the Amazon DataZone domain in which this metadata form type is created. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Model: Annotated[
+        FormTypeModel,
+        Field(
+            description="The model of this Amazon DataZone metadata form type. Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of this Amazon DataZone metadata form type. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OwningProjectIdentifier: Annotated[
+        str,
+        Field(
+            description="The ID of the Amazon DataZone project that owns this metadata form type. Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="The status of this Amazon DataZone metadata form type. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None

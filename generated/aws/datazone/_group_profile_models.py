@@ -7,9 +7,10 @@ Imported on first use by group_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "GroupProfileAttributes",
@@ -18,15 +19,55 @@ __all__ = [
 
 
 class GroupProfileProps(DeferredModel):
-    DomainIdentifier: str
-    GroupIdentifier: str | None = None
-    GroupType: Literal["DATAZONE_SSO_GROUP", "IAM_ROLE_SESSION_GROUP"] | None = None
-    RolePrincipalArn: str | None = None
-    Status: Literal["ASSIGNED", "NOT_ASSIGNED"] | None = None
+    """
+    The properties a program declares for a AWS::DataZone::GroupProfile.
+    """
+
+    DomainIdentifier: Annotated[
+        str,
+        Field(
+            description="The identifier of the Amazon DataZone domain in which the group profile would be created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    GroupIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The ID of the group. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    GroupType: Annotated[
+        Literal["DATAZONE_SSO_GROUP", "IAM_ROLE_SESSION_GROUP"] | None,
+        Field(description="The type of the group. Write-only: sent to AWS, never read back."),
+    ] = None
+    RolePrincipalArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the role principal for the group profile. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["ASSIGNED", "NOT_ASSIGNED"] | None,
+        Field(description="The status of the group profile."),
+    ] = None
 
 
 class GroupProfileAttributes(DeferredModel):
-    DomainId: str | None = None
-    GroupName: str | None = None
-    Id: str | None = None
-    RolePrincipalId: str | None = None
+    """
+    The read-only attributes of a AWS::DataZone::GroupProfile, set by AWS.
+    """
+
+    DomainId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the Amazon DataZone domain in which the group profile is created."
+        ),
+    ] = None
+    GroupName: Annotated[str | None, Field(description="The group-name of the Group Profile.")] = (
+        None
+    )
+    Id: Annotated[str | None, Field(description="The ID of the Amazon DataZone group profile.")] = (
+        None
+    )
+    RolePrincipalId: Annotated[
+        str | None, Field(description="The ID of the role principal for the group profile.")
+    ] = None

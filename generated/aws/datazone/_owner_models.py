@@ -7,10 +7,10 @@ Imported on first use by owner.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OwnerAttributes",
@@ -26,62 +26,122 @@ __all__ = [
 
 
 class OwnerGroupProperties(DeferredModel):
+    """
+    The properties of the domain unit owners group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupIdentifier: str | None = None
+    GroupIdentifier: Annotated[
+        str | None, Field(description="The ID of the domain unit owners group.")
+    ] = None
 
 
 class OwnerGroupPropertiesOutput(DeferredModel):
+    """
+    The properties of the domain unit owners group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupId: str | None = None
+    GroupId: Annotated[str | None, Field(description="The ID of the domain unit owners group.")] = (
+        None
+    )
 
 
 class OwnerOwnerOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Group: OwnerGroupProperties | None = None
+    Group: Annotated[
+        OwnerGroupProperties | None,
+        Field(description="The properties of the domain unit owners group."),
+    ] = None
 
 
 class OwnerUserProperties(DeferredModel):
+    """
+    The properties of the owner user.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    UserIdentifier: str | None = None
+    UserIdentifier: Annotated[str | None, Field(description="The ID of the owner user.")] = None
 
 
 class OwnerUserPropertiesOutput(DeferredModel):
+    """
+    The properties of the owner user.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    UserId: str | None = None
+    UserId: Annotated[str | None, Field(description="The ID of the owner user.")] = None
 
 
 class OwnerAttributes(DeferredModel):
-    OwnerIdentifier: str | None = None
-    OwnerType: str | None = None
+    """
+    The read-only attributes of a AWS::DataZone::Owner, set by AWS.
+    """
+
+    OwnerIdentifier: Annotated[str | None, Field(description="Type: str.")] = None
+    OwnerType: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class OwnerOwnerOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    User: OwnerUserProperties | None = None
+    User: Annotated[
+        OwnerUserProperties | None, Field(description="The properties of the owner user.")
+    ] = None
 
 
 class OwnerPropertiesOutput(DeferredModel):
+    """
+    The ID of the domain unit owners group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Group: OwnerGroupPropertiesOutput | None = None
-    User: OwnerUserPropertiesOutput | None = None
+    Group: Annotated[
+        OwnerGroupPropertiesOutput | None,
+        Field(description="The properties of the domain unit owners group."),
+    ] = None
+    User: Annotated[
+        OwnerUserPropertiesOutput | None, Field(description="The properties of the owner user.")
+    ] = None
 
 
 class OwnerProps(DeferredModel):
-    DomainIdentifier: str
-    EntityIdentifier: str
-    EntityType: Literal["DOMAIN_UNIT"]
-    Owner: OwnerOwnerOption1 | OwnerOwnerOption2
+    """
+    The properties a program declares for a AWS::DataZone::Owner.
+    """
+
+    DomainIdentifier: Annotated[
+        str,
+        Field(
+            description="The ID of the domain in which you want to add the entity owner. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EntityIdentifier: Annotated[
+        str,
+        Field(
+            description="The ID of the entity to which you want to add an owner. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EntityType: Annotated[
+        Literal["DOMAIN_UNIT"],
+        Field(description="The type of an entity. Create-only: changing it replaces the resource."),
+    ]
+    Owner: Annotated[
+        OwnerOwnerOption1 | OwnerOwnerOption2,
+        Field(
+            description="The owner that you want to add to the entity. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]

@@ -57,261 +57,362 @@ class AddToProjectMemberPoolPolicyGrantDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncludeChildDomainUnits: bool | None = None
+    IncludeChildDomainUnits: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class CreateAssetTypePolicyGrantDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncludeChildDomainUnits: bool | None = None
+    IncludeChildDomainUnits: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class CreateDomainUnitPolicyGrantDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncludeChildDomainUnits: bool | None = None
+    IncludeChildDomainUnits: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class CreateEnvironmentProfilePolicyGrantDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainUnitId: str | None = None
+    DomainUnitId: Annotated[
+        str | None, Field(description="Pattern: ^[a-z0-9_\\-]+$ Length: 1 to 256 characters.")
+    ] = None
 
 
 class CreateFormTypePolicyGrantDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncludeChildDomainUnits: bool | None = None
+    IncludeChildDomainUnits: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class CreateGlossaryPolicyGrantDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncludeChildDomainUnits: bool | None = None
+    IncludeChildDomainUnits: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class CreateProjectFromProjectProfilePolicyGrantDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncludeChildDomainUnits: bool | None = None
-    ProjectProfiles: list[str] | None = None
+    IncludeChildDomainUnits: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ProjectProfiles: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class CreateProjectPolicyGrantDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncludeChildDomainUnits: bool | None = None
+    IncludeChildDomainUnits: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class DomainUnitFilterForProject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainUnit: str
-    IncludeChildDomainUnits: bool | None = None
+    DomainUnit: Annotated[
+        str, Field(description="Pattern: ^[a-z0-9_\\-]+$ Length: 1 to 256 characters.")
+    ]
+    IncludeChildDomainUnits: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class DomainUnitPolicyGrantPrincipalDomainUnitGrantFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllDomainUnitsGrantFilter: Annotated[dict[str, Any], Field(max_length=0)]
+    AllDomainUnitsGrantFilter: Annotated[
+        dict[str, Any], Field(description="Type: dict[str, Any].", max_length=0)
+    ]
 
 
 class OverrideDomainUnitOwnersPolicyGrantDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncludeChildDomainUnits: bool | None = None
+    IncludeChildDomainUnits: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class OverrideProjectOwnersPolicyGrantDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncludeChildDomainUnits: bool | None = None
+    IncludeChildDomainUnits: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class PolicyGrantDetailOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreateDomainUnit: CreateDomainUnitPolicyGrantDetail
+    CreateDomainUnit: Annotated[
+        CreateDomainUnitPolicyGrantDetail,
+        Field(description="Type: CreateDomainUnitPolicyGrantDetailDict."),
+    ]
 
 
 class PolicyGrantDetailOption10(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DelegateCreateEnvironmentProfile: Annotated[dict[str, Any], Field(max_length=0)]
+    DelegateCreateEnvironmentProfile: Annotated[
+        dict[str, Any], Field(description="Type: dict[str, Any].", max_length=0)
+    ]
 
 
 class PolicyGrantDetailOption11(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreateEnvironment: Annotated[dict[str, Any], Field(max_length=0)]
+    CreateEnvironment: Annotated[
+        dict[str, Any], Field(description="Type: dict[str, Any].", max_length=0)
+    ]
 
 
 class PolicyGrantDetailOption12(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreateEnvironmentFromBlueprint: Annotated[dict[str, Any], Field(max_length=0)]
+    CreateEnvironmentFromBlueprint: Annotated[
+        dict[str, Any], Field(description="Type: dict[str, Any].", max_length=0)
+    ]
 
 
 class PolicyGrantDetailOption13(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreateProjectFromProjectProfile: CreateProjectFromProjectProfilePolicyGrantDetail
+    CreateProjectFromProjectProfile: Annotated[
+        CreateProjectFromProjectProfilePolicyGrantDetail,
+        Field(description="Type: CreateProjectFromProjectProfilePolicyGrantDetailDict."),
+    ]
 
 
 class PolicyGrantDetailOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OverrideDomainUnitOwners: OverrideDomainUnitOwnersPolicyGrantDetail
+    OverrideDomainUnitOwners: Annotated[
+        OverrideDomainUnitOwnersPolicyGrantDetail,
+        Field(description="Type: OverrideDomainUnitOwnersPolicyGrantDetailDict."),
+    ]
 
 
 class PolicyGrantDetailOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddToProjectMemberPool: AddToProjectMemberPoolPolicyGrantDetail
+    AddToProjectMemberPool: Annotated[
+        AddToProjectMemberPoolPolicyGrantDetail,
+        Field(description="Type: AddToProjectMemberPoolPolicyGrantDetailDict."),
+    ]
 
 
 class PolicyGrantDetailOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OverrideProjectOwners: OverrideProjectOwnersPolicyGrantDetail
+    OverrideProjectOwners: Annotated[
+        OverrideProjectOwnersPolicyGrantDetail,
+        Field(description="Type: OverrideProjectOwnersPolicyGrantDetailDict."),
+    ]
 
 
 class PolicyGrantDetailOption5(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreateGlossary: CreateGlossaryPolicyGrantDetail
+    CreateGlossary: Annotated[
+        CreateGlossaryPolicyGrantDetail,
+        Field(description="Type: CreateGlossaryPolicyGrantDetailDict."),
+    ]
 
 
 class PolicyGrantDetailOption6(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreateFormType: CreateFormTypePolicyGrantDetail
+    CreateFormType: Annotated[
+        CreateFormTypePolicyGrantDetail,
+        Field(description="Type: CreateFormTypePolicyGrantDetailDict."),
+    ]
 
 
 class PolicyGrantDetailOption7(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreateAssetType: CreateAssetTypePolicyGrantDetail
+    CreateAssetType: Annotated[
+        CreateAssetTypePolicyGrantDetail,
+        Field(description="Type: CreateAssetTypePolicyGrantDetailDict."),
+    ]
 
 
 class PolicyGrantDetailOption8(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreateProject: CreateProjectPolicyGrantDetail
+    CreateProject: Annotated[
+        CreateProjectPolicyGrantDetail,
+        Field(description="Type: CreateProjectPolicyGrantDetailDict."),
+    ]
 
 
 class PolicyGrantDetailOption9(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreateEnvironmentProfile: CreateEnvironmentProfilePolicyGrantDetail
+    CreateEnvironmentProfile: Annotated[
+        CreateEnvironmentProfilePolicyGrantDetail,
+        Field(description="Type: CreateEnvironmentProfilePolicyGrantDetailDict."),
+    ]
 
 
 class PolicyGrantPrincipalOption1UserOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    UserIdentifier: str
+    UserIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: (^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|^[a-zA-Z_0-9+=,.@-]+$|^arn:aws[^:]*:iam::\\d{12}:.+$)"
+        ),
+    ]
 
 
 class PolicyGrantPrincipalOption1UserOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllUsersGrantFilter: Annotated[dict[str, Any], Field(max_length=0)]
+    AllUsersGrantFilter: Annotated[
+        dict[str, Any], Field(description="Type: dict[str, Any].", max_length=0)
+    ]
 
 
 class PolicyGrantPrincipalOption2Group(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupIdentifier: str
+    GroupIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: (^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r  ]+)"
+        ),
+    ]
 
 
 class ProjectPolicyGrantPrincipalProjectGrantFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainUnitFilter: DomainUnitFilterForProject
+    DomainUnitFilter: Annotated[
+        DomainUnitFilterForProject, Field(description="Type: DomainUnitFilterForProjectDict.")
+    ]
 
 
 class PolicyGrantAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    GrantId: str | None = None
+    """
+    The read-only attributes of a AWS::DataZone::PolicyGrant, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None,
+        Field(description="Specifies the timestamp at which policy grant member was created."),
+    ] = None
+    CreatedBy: Annotated[
+        str | None, Field(description="Specifies the user who created the policy grant member.")
+    ] = None
+    GrantId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of the policy grant returned by the AddPolicyGrant API"
+        ),
+    ] = None
 
 
 class DomainUnitPolicyGrantPrincipal(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainUnitDesignation: Literal["OWNER"] | None = None
-    DomainUnitGrantFilter: DomainUnitPolicyGrantPrincipalDomainUnitGrantFilter | None = None
-    DomainUnitIdentifier: str | None = None
+    DomainUnitDesignation: Annotated[
+        Literal["OWNER"] | None, Field(description="Allowed values: 'OWNER'.")
+    ] = None
+    DomainUnitGrantFilter: Annotated[
+        DomainUnitPolicyGrantPrincipalDomainUnitGrantFilter | None,
+        Field(description="Type: DomainUnitPolicyGrantPrincipalDomainUnitGrantFilterDict."),
+    ] = None
+    DomainUnitIdentifier: Annotated[
+        str | None, Field(description="Pattern: ^[a-z0-9_\\-]+$ Length: 1 to 256 characters.")
+    ] = None
 
 
 class PolicyGrantPrincipalOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    User: PolicyGrantPrincipalOption1UserOption1 | PolicyGrantPrincipalOption1UserOption2
+    User: Annotated[
+        PolicyGrantPrincipalOption1UserOption1 | PolicyGrantPrincipalOption1UserOption2,
+        Field(
+            description="Type: PolicyGrantPrincipalOption1UserOption1Dict | PolicyGrantPrincipalOption1UserOption2Dict."
+        ),
+    ]
 
 
 class PolicyGrantPrincipalOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Group: PolicyGrantPrincipalOption2Group
+    Group: Annotated[
+        PolicyGrantPrincipalOption2Group,
+        Field(description="Type: PolicyGrantPrincipalOption2GroupDict."),
+    ]
 
 
 class PolicyGrantPrincipalOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainUnit: DomainUnitPolicyGrantPrincipal
+    DomainUnit: Annotated[
+        DomainUnitPolicyGrantPrincipal,
+        Field(description="Type: DomainUnitPolicyGrantPrincipalDict."),
+    ]
 
 
 class ProjectPolicyGrantPrincipal(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProjectDesignation: str | None = None
-    ProjectGrantFilter: ProjectPolicyGrantPrincipalProjectGrantFilter | None = None
-    ProjectIdentifier: str | None = None
+    ProjectDesignation: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_-]{1,36}$")
+    ] = None
+    ProjectGrantFilter: Annotated[
+        ProjectPolicyGrantPrincipalProjectGrantFilter | None,
+        Field(description="Type: ProjectPolicyGrantPrincipalProjectGrantFilterDict."),
+    ] = None
+    ProjectIdentifier: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_-]{1,36}$")
+    ] = None
 
 
 class PolicyGrantPrincipalOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Project: ProjectPolicyGrantPrincipal
+    Project: Annotated[
+        ProjectPolicyGrantPrincipal, Field(description="Type: ProjectPolicyGrantPrincipalDict.")
+    ]
 
 
 class PolicyGrantProps(DeferredModel):
-    Detail: (
+    """
+    The properties a program declares for a AWS::DataZone::PolicyGrant.
+    """
+
+    Detail: Annotated[
         PolicyGrantDetailOption1
         | PolicyGrantDetailOption2
         | PolicyGrantDetailOption3
@@ -324,31 +425,57 @@ class PolicyGrantProps(DeferredModel):
         | PolicyGrantDetailOption10
         | PolicyGrantDetailOption11
         | PolicyGrantDetailOption12
-        | PolicyGrantDetailOption13
-    )
-    DomainIdentifier: str
-    EntityIdentifier: str
-    EntityType: Literal[
-        "DOMAIN_UNIT", "ENVIRONMENT_BLUEPRINT_CONFIGURATION", "ENVIRONMENT_PROFILE", "ASSET_TYPE"
+        | PolicyGrantDetailOption13,
+        Field(
+            description="Type: PolicyGrantDetailOption1Dict | PolicyGrantDetailOption2Dict | PolicyGrantDetailOption3Dict | PolicyGrantDetailOption4Dict | PolicyGrantDetailOption5Dict | PolicyGrantDetailOption6Dict | PolicyGrantDetailOption7Dict | PolicyGrantDetailOption8Dict | PolicyGrantDetailOption9Dict | PolicyGrantDetailOption10Dict | PolicyGrantDetailOption11Dict | PolicyGrantDetailOption12Dict | PolicyGrantDetailOption13Dict. Create-only: changing it replaces the resource."
+        ),
     ]
-    PolicyType: Literal[
-        "CREATE_DOMAIN_UNIT",
-        "OVERRIDE_DOMAIN_UNIT_OWNERS",
-        "ADD_TO_PROJECT_MEMBER_POOL",
-        "OVERRIDE_PROJECT_OWNERS",
-        "CREATE_GLOSSARY",
-        "CREATE_FORM_TYPE",
-        "CREATE_ASSET_TYPE",
-        "CREATE_PROJECT",
-        "CREATE_ENVIRONMENT_PROFILE",
-        "DELEGATE_CREATE_ENVIRONMENT_PROFILE",
-        "CREATE_ENVIRONMENT",
-        "CREATE_ENVIRONMENT_FROM_BLUEPRINT",
-        "CREATE_PROJECT_FROM_PROJECT_PROFILE",
+    DomainIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^dzd[-_][a-zA-Z0-9_-]{1,36}$ Create-only: changing it replaces the resource."
+        ),
     ]
-    Principal: (
+    EntityIdentifier: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    EntityType: Annotated[
+        Literal[
+            "DOMAIN_UNIT",
+            "ENVIRONMENT_BLUEPRINT_CONFIGURATION",
+            "ENVIRONMENT_PROFILE",
+            "ASSET_TYPE",
+        ],
+        Field(
+            description="Allowed values: 'DOMAIN_UNIT', 'ENVIRONMENT_BLUEPRINT_CONFIGURATION', 'ENVIRONMENT_PROFILE', 'ASSET_TYPE'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PolicyType: Annotated[
+        Literal[
+            "CREATE_DOMAIN_UNIT",
+            "OVERRIDE_DOMAIN_UNIT_OWNERS",
+            "ADD_TO_PROJECT_MEMBER_POOL",
+            "OVERRIDE_PROJECT_OWNERS",
+            "CREATE_GLOSSARY",
+            "CREATE_FORM_TYPE",
+            "CREATE_ASSET_TYPE",
+            "CREATE_PROJECT",
+            "CREATE_ENVIRONMENT_PROFILE",
+            "DELEGATE_CREATE_ENVIRONMENT_PROFILE",
+            "CREATE_ENVIRONMENT",
+            "CREATE_ENVIRONMENT_FROM_BLUEPRINT",
+            "CREATE_PROJECT_FROM_PROJECT_PROFILE",
+        ],
+        Field(
+            description="Allowed values: 'CREATE_DOMAIN_UNIT', 'OVERRIDE_DOMAIN_UNIT_OWNERS', 'ADD_TO_PROJECT_MEMBER_POOL', 'OVERRIDE_PROJECT_OWNERS', 'CREATE_GLOSSARY', 'CREATE_FORM_TYPE', 'CREATE_ASSET_TYPE', 'CREATE_PROJECT', 'CREATE_ENVIRONMENT_PROFILE', 'DELEGATE_CREATE_ENVIRONMENT_PROFILE', 'CREATE_ENVIRONMENT', 'CREATE_ENVIRONMENT_FROM_BLUEPRINT' (and 1 more). Create-only: changing it replaces the resource."
+        ),
+    ]
+    Principal: Annotated[
         PolicyGrantPrincipalOption1
         | PolicyGrantPrincipalOption2
         | PolicyGrantPrincipalOption3
-        | PolicyGrantPrincipalOption4
-    )
+        | PolicyGrantPrincipalOption4,
+        Field(
+            description="Type: PolicyGrantPrincipalOption1Dict | PolicyGrantPrincipalOption2Dict | PolicyGrantPrincipalOption3Dict | PolicyGrantPrincipalOption4Dict. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by project_membership.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ProjectMembershipAttributes",
@@ -24,23 +24,54 @@ class ProjectMembershipMemberOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    UserIdentifier: str
+    UserIdentifier: Annotated[str, Field(description="Type: str.")]
 
 
 class ProjectMembershipMemberOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupIdentifier: str
+    GroupIdentifier: Annotated[str, Field(description="Type: str.")]
 
 
 class ProjectMembershipAttributes(DeferredModel):
-    MemberIdentifier: str | None = None
-    MemberIdentifierType: Literal["USER_IDENTIFIER", "GROUP_IDENTIFIER"] | None = None
+    """
+    The read-only attributes of a AWS::DataZone::ProjectMembership, set by AWS.
+    """
+
+    MemberIdentifier: Annotated[str | None, Field(description="Type: str.")] = None
+    MemberIdentifierType: Annotated[
+        Literal["USER_IDENTIFIER", "GROUP_IDENTIFIER"] | None,
+        Field(description="Allowed values: 'USER_IDENTIFIER', 'GROUP_IDENTIFIER'."),
+    ] = None
 
 
 class ProjectMembershipProps(DeferredModel):
-    Designation: str
-    DomainIdentifier: str
-    Member: ProjectMembershipMemberOption1 | ProjectMembershipMemberOption2
-    ProjectIdentifier: str
+    """
+    The properties a program declares for a AWS::DataZone::ProjectMembership.
+    """
+
+    Designation: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]{1,36}$ Write-only: sent to AWS, never read back."
+        ),
+    ]
+    DomainIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^dzd[-_][a-zA-Z0-9_-]{1,36}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    Member: Annotated[
+        ProjectMembershipMemberOption1 | ProjectMembershipMemberOption2,
+        Field(
+            description="Type: ProjectMembershipMemberOption1Dict | ProjectMembershipMemberOption2Dict. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    ProjectIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]{1,36}$ Create-only: changing it replaces the resource."
+        ),
+    ]

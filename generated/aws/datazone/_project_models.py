@@ -7,7 +7,7 @@ Imported on first use by project.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -27,12 +27,130 @@ __all__ = [
 ]
 
 
+class EnvironmentError(DeferredModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Code: Annotated[str | None, Field(description="Type: str.")] = None
+    Message: Annotated[str, Field(description="Type: str.")]
+
+
+class EnvironmentParameter(DeferredModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
+
+
+class EnvironmentResolvedAccount(DeferredModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    AwsAccountId: Annotated[str, Field(description="Pattern: ^\\d{12}$")]
+    RegionName: Annotated[str, Field(description="Pattern: ^[a-z]{2}-[a-z]{4,10}-\\d$")]
+    SourceAccountPoolId: Annotated[str, Field(description="Pattern: ^[a-zA-Z0-9_-]{1,36}$")]
+
+
+class ProjectDeletionError(DeferredModel):
+    """
+    Error that occurred during project deletion
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Code: Annotated[str | None, Field(description="Project Deletion Error Code")] = None
+    Message: Annotated[str | None, Field(description="Project Deletion Error Message")] = None
+
+
+class ProjectMember(DeferredModel):
+    """
+    The member of the project.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    GroupIdentifier: Annotated[str | None, Field(description="Type: str.")] = None
+    UserIdentifier: Annotated[str | None, Field(description="Type: str.")] = None
+
+
+class ProjectMembershipAssignment(DeferredModel):
+    """
+    The project membership assignment.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Designation: Annotated[str, Field(description="Pattern: ^[a-zA-Z0-9_-]{1,36}$")]
+    Member: Annotated[ProjectMember, Field(description="The member of the project.")]
+
+
+class ResourceTag(DeferredModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Key: Annotated[
+        str, Field(description="Pattern: ^[\\w \\.:/=+@-]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[
+        str, Field(description="Pattern: ^[\\w \\.:/=+@-]*$ Length: 0 to 256 characters.")
+    ]
+
+
+class ProjectAttributes(DeferredModel):
+    """
+    The read-only attributes of a AWS::DataZone::Project, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp of when the project was created.")
+    ] = None
+    CreatedBy: Annotated[
+        str | None, Field(description="The Amazon DataZone user who created the project.")
+    ] = None
+    DomainId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the Amazon DataZone domain in which the project was created."
+        ),
+    ] = None
+    Id: Annotated[str | None, Field(description="The ID of the Amazon DataZone project.")] = None
+    LastUpdatedAt: Annotated[
+        str | None, Field(description="The timestamp of when the project was last updated.")
+    ] = None
+    ProjectStatus: Annotated[
+        Literal["ACTIVE", "MOVING", "DELETING", "DELETE_FAILED", "UPDATING", "UPDATE_FAILED"]
+        | None,
+        Field(description="The status of the project."),
+    ] = None
+
+
+class EnvironmentConfigurationUserParameter(DeferredModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    EnvironmentConfigurationName: Annotated[
+        str | None, Field(description="Pattern: ^[\\w -]+$ Length: 1 to 64 characters.")
+    ] = None
+    EnvironmentId: Annotated[str | None, Field(description="Pattern: ^[a-zA-Z0-9_-]{1,36}$")] = None
+    EnvironmentParameters: Annotated[
+        list[EnvironmentParameter] | None,
+        Field(description="Type: list[EnvironmentParameterDict]."),
+    ] = None
+
+
 class EnvironmentDeploymentDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnvironmentFailureReasons: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    OverallDeploymentStatus: (
+    EnvironmentFailureReasons: Annotated[
+        dict[str, list[EnvironmentError]] | None,
+        Field(description="Type: dict[str, list[EnvironmentErrorDict]]."),
+    ] = None
+    OverallDeploymentStatus: Annotated[
         Literal[
             "PENDING_DEPLOYMENT",
             "IN_PROGRESS",
@@ -40,97 +158,67 @@ class EnvironmentDeploymentDetails(DeferredModel):
             "FAILED_VALIDATION",
             "FAILED_DEPLOYMENT",
         ]
-        | None
-    ) = None
-
-
-class EnvironmentError(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: str | None = None
-    Message: str
-
-
-class EnvironmentParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class EnvironmentResolvedAccount(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsAccountId: str
-    RegionName: str
-    SourceAccountPoolId: str
-
-
-class ProjectDeletionError(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: str | None = None
-    Message: str | None = None
-
-
-class ProjectMember(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupIdentifier: str | None = None
-    UserIdentifier: str | None = None
-
-
-class ProjectMembershipAssignment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Designation: str
-    Member: ProjectMember
-
-
-class ResourceTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ProjectAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    DomainId: str | None = None
-    Id: str | None = None
-    LastUpdatedAt: str | None = None
-    ProjectStatus: (
-        Literal["ACTIVE", "MOVING", "DELETING", "DELETE_FAILED", "UPDATING", "UPDATE_FAILED"] | None
-    ) = None
-
-
-class EnvironmentConfigurationUserParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnvironmentConfigurationName: str | None = None
-    EnvironmentId: str | None = None
-    EnvironmentParameters: list[EnvironmentParameter] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'PENDING_DEPLOYMENT', 'IN_PROGRESS', 'SUCCESSFUL', 'FAILED_VALIDATION', 'FAILED_DEPLOYMENT'."
+        ),
+    ] = None
 
 
 class ProjectProps(DeferredModel):
-    Description: str | None = None
-    DomainIdentifier: str
-    DomainUnitId: str | None = None
-    GlossaryTerms: list[str] | None = None
-    MembershipAssignments: list[ProjectMembershipAssignment] | None = None
-    Name: str
-    ProjectCategory: str | None = None
-    ProjectExecutionRole: str | None = None
-    ProjectProfileId: str | None = None
-    ProjectProfileVersion: str | None = None
-    ResourceTags: list[ResourceTag] | None = None
-    UserParameters: list[EnvironmentConfigurationUserParameter] | None = None
+    """
+    The properties a program declares for a AWS::DataZone::Project.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the Amazon DataZone project.")
+    ] = None
+    DomainIdentifier: Annotated[
+        str,
+        Field(
+            description="The ID of the Amazon DataZone domain in which this project is created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    DomainUnitId: Annotated[str | None, Field(description="The ID of the domain unit.")] = None
+    GlossaryTerms: Annotated[
+        list[str] | None,
+        Field(description="The glossary terms that can be used in this Amazon DataZone project."),
+    ] = None
+    MembershipAssignments: Annotated[
+        list[ProjectMembershipAssignment] | None,
+        Field(
+            description="The project membership assignments. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the Amazon DataZone project.")]
+    ProjectCategory: Annotated[
+        str | None,
+        Field(description="The project category. Create-only: changing it replaces the resource."),
+    ] = None
+    ProjectExecutionRole: Annotated[
+        str | None,
+        Field(
+            description="The project execution role ARN. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ProjectProfileId: Annotated[
+        str | None,
+        Field(
+            description="The project profile ID. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ProjectProfileVersion: Annotated[
+        str | None,
+        Field(
+            description="The project profile version to which the project should be updated. You can only specify the following string for this parameter: latest. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ResourceTags: Annotated[
+        list[ResourceTag] | None, Field(description="The resource tags of the project.")
+    ] = None
+    UserParameters: Annotated[
+        list[EnvironmentConfigurationUserParameter] | None,
+        Field(
+            description="The user parameters of the project. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

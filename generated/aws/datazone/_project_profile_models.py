@@ -7,10 +7,10 @@ Imported on first use by project_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DesignationConfiguration",
@@ -30,91 +30,157 @@ class DesignationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DesignationId: str
+    DesignationId: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 36 characters.")
+    ]
 
 
 class EnvironmentConfigurationParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsEditable: bool | None = None
-    Name: str | None = None
-    Value: str | None = None
+    IsEditable: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Name: Annotated[str | None, Field(description="Pattern: ^[a-zA-Z_][a-zA-Z0-9_]*$")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EnvironmentConfigurationParametersDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParameterOverrides: list[EnvironmentConfigurationParameter] | None = None
-    ResolvedParameters: list[EnvironmentConfigurationParameter] | None = None
-    SsmPath: str | None = None
+    ParameterOverrides: Annotated[
+        list[EnvironmentConfigurationParameter] | None,
+        Field(description="Type: list[EnvironmentConfigurationParameterDict]."),
+    ] = None
+    ResolvedParameters: Annotated[
+        list[EnvironmentConfigurationParameter] | None,
+        Field(description="Type: list[EnvironmentConfigurationParameterDict]."),
+    ] = None
+    SsmPath: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
 
 
 class ProjectProfileAwsAccount(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsAccountId: str
+    AwsAccountId: Annotated[str, Field(description="Pattern: ^\\d{12}$")]
 
 
 class ProjectScope(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Policy: str | None = None
+    Name: Annotated[str, Field(description="Pattern: ^[\\w -]+$ Length: 1 to 64 characters.")]
+    Policy: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Region(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RegionName: str
+    RegionName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$ Length: 4 to 16 characters."
+        ),
+    ]
 
 
 class ResourceTagParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsValueEditable: bool
-    Key: str
-    Value: str
+    IsValueEditable: Annotated[bool, Field(description="Type: bool.")]
+    Key: Annotated[
+        str, Field(description="Pattern: ^[\\w \\.:/=+@-]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[
+        str, Field(description="Pattern: ^[\\w \\.:/=+@-]*$ Length: 0 to 256 characters.")
+    ]
 
 
 class ProjectProfileAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    DomainId: str | None = None
-    DomainUnitId: str | None = None
-    Id: str | None = None
-    Identifier: str | None = None
-    LastUpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::DataZone::ProjectProfile, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedBy: Annotated[str | None, Field(description="Type: str.")] = None
+    DomainId: Annotated[str | None, Field(description="Pattern: ^dzd[_-][a-zA-Z0-9_-]{1,36}$")] = (
+        None
+    )
+    DomainUnitId: Annotated[
+        str | None, Field(description="Pattern: ^[a-z0-9_\\-]+$ Length: 1 to 256 characters.")
+    ] = None
+    Id: Annotated[str | None, Field(description="Pattern: ^[a-zA-Z0-9_-]{1,36}$")] = None
+    Identifier: Annotated[str | None, Field(description="Pattern: ^[a-zA-Z0-9_-]{1,36}$")] = None
+    LastUpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EnvironmentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsAccount: ProjectProfileAwsAccount | None = None
-    AwsRegion: Region
-    ConfigurationParameters: EnvironmentConfigurationParametersDetails | None = None
-    DeploymentMode: Literal["ON_CREATE", "ON_DEMAND"] | None = None
-    DeploymentOrder: float | None = None
-    Description: str | None = None
-    EnvironmentBlueprintId: str
-    EnvironmentConfigurationId: str | None = None
-    Name: str
+    AwsAccount: Annotated[
+        ProjectProfileAwsAccount | None, Field(description="Type: ProjectProfileAwsAccountDict.")
+    ] = None
+    AwsRegion: Annotated[Region, Field(description="Type: RegionDict.")]
+    ConfigurationParameters: Annotated[
+        EnvironmentConfigurationParametersDetails | None,
+        Field(description="Type: EnvironmentConfigurationParametersDetailsDict."),
+    ] = None
+    DeploymentMode: Annotated[
+        Literal["ON_CREATE", "ON_DEMAND"] | None,
+        Field(description="Allowed values: 'ON_CREATE', 'ON_DEMAND'."),
+    ] = None
+    DeploymentOrder: Annotated[float | None, Field(description="Range: 0 to 16 (inclusive).")] = (
+        None
+    )
+    Description: Annotated[str | None, Field(description="Length: at most 2048 characters.")] = None
+    EnvironmentBlueprintId: Annotated[str, Field(description="Pattern: ^[a-zA-Z0-9_-]{1,36}$")]
+    EnvironmentConfigurationId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_-]{1,36}$")
+    ] = None
+    Name: Annotated[str, Field(description="Pattern: ^[\\w -]+$ Length: 1 to 64 characters.")]
 
 
 class ProjectProfileProps(DeferredModel):
-    AllowCustomProjectResourceTags: bool | None = None
-    Description: str | None = None
-    DomainIdentifier: str | None = None
-    DomainUnitIdentifier: str | None = None
-    EnvironmentConfigurations: list[EnvironmentConfiguration] | None = None
-    Name: str
-    ProjectResourceTags: list[ResourceTagParameter] | None = None
-    ProjectResourceTagsDescription: str | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    UseDefaultConfigurations: bool | None = None
+    """
+    The properties a program declares for a AWS::DataZone::ProjectProfile.
+    """
+
+    AllowCustomProjectResourceTags: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Description: Annotated[str | None, Field(description="Length: at most 2048 characters.")] = None
+    DomainIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^dzd[_-][a-zA-Z0-9_-]{1,36}$ Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DomainUnitIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-z0-9_\\-]+$ Length: 1 to 256 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EnvironmentConfigurations: Annotated[
+        list[EnvironmentConfiguration] | None,
+        Field(description="Type: list[EnvironmentConfigurationDict]."),
+    ] = None
+    Name: Annotated[str, Field(description="Pattern: ^[\\w -]+$ Length: 1 to 64 characters.")]
+    ProjectResourceTags: Annotated[
+        list[ResourceTagParameter] | None, Field(description="Items: at most 25 items.")
+    ] = None
+    ProjectResourceTagsDescription: Annotated[
+        str | None, Field(description="Length: at most 2048 characters.")
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    UseDefaultConfigurations: Annotated[
+        bool | None,
+        Field(
+            description="Type: bool. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

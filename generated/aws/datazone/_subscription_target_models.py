@@ -7,9 +7,10 @@ Imported on first use by subscription_target.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SubscriptionTargetAttributes",
@@ -19,31 +20,96 @@ __all__ = [
 
 
 class SubscriptionTargetForm(DeferredModel):
+    """
+    The details of the subscription target configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: str
-    FormName: str
+    Content: Annotated[
+        str, Field(description="The content of the subscription target configuration.")
+    ]
+    FormName: Annotated[
+        str, Field(description="The form name included in the subscription target configuration.")
+    ]
 
 
 class SubscriptionTargetAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    DomainId: str | None = None
-    EnvironmentId: str | None = None
-    Id: str | None = None
-    ProjectId: str | None = None
-    UpdatedAt: str | None = None
-    UpdatedBy: str | None = None
+    """
+    The read-only attributes of a AWS::DataZone::SubscriptionTarget, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp of when the subscription target was created.")
+    ] = None
+    CreatedBy: Annotated[
+        str | None,
+        Field(description="The Amazon DataZone user who created the subscription target."),
+    ] = None
+    DomainId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Amazon DataZone domain in which subscription target is created."
+        ),
+    ] = None
+    EnvironmentId: Annotated[
+        str | None,
+        Field(description="The ID of the environment in which subscription target is created."),
+    ] = None
+    Id: Annotated[str | None, Field(description="The ID of the subscription target.")] = None
+    ProjectId: Annotated[
+        str | None,
+        Field(description="The identifier of the project specified in the subscription target."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp of when the subscription target was updated.")
+    ] = None
+    UpdatedBy: Annotated[
+        str | None,
+        Field(description="The Amazon DataZone user who updated the subscription target."),
+    ] = None
 
 
 class SubscriptionTargetProps(DeferredModel):
-    ApplicableAssetTypes: list[str]
-    AuthorizedPrincipals: list[str]
-    DomainIdentifier: str
-    EnvironmentIdentifier: str
-    ManageAccessRole: str | None = None
-    Name: str
-    Provider: str | None = None
-    SubscriptionTargetConfig: list[SubscriptionTargetForm]
-    Type: str
+    """
+    The properties a program declares for a AWS::DataZone::SubscriptionTarget.
+    """
+
+    ApplicableAssetTypes: Annotated[
+        list[str],
+        Field(description="The asset types that can be included in the subscription target."),
+    ]
+    AuthorizedPrincipals: Annotated[
+        list[str], Field(description="The authorized principals of the subscription target.")
+    ]
+    DomainIdentifier: Annotated[
+        str,
+        Field(
+            description="The ID of the Amazon DataZone domain in which subscription target would be created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    EnvironmentIdentifier: Annotated[
+        str,
+        Field(
+            description="The ID of the environment in which subscription target would be created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    ManageAccessRole: Annotated[
+        str | None,
+        Field(description="The manage access role that is used to create the subscription target."),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the subscription target.")]
+    Provider: Annotated[
+        str | None, Field(description="The provider of the subscription target.")
+    ] = None
+    SubscriptionTargetConfig: Annotated[
+        list[SubscriptionTargetForm],
+        Field(description="The configuration of the subscription target."),
+    ]
+    Type: Annotated[
+        str,
+        Field(
+            description="The type of the subscription target. Create-only: changing it replaces the resource."
+        ),
+    ]

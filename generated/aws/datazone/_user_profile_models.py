@@ -7,10 +7,10 @@ Imported on first use by user_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IamUserProfileDetails",
@@ -23,47 +23,108 @@ __all__ = [
 
 
 class UserProfileProps(DeferredModel):
-    DomainIdentifier: str
-    SessionName: str | None = None
-    Status: Literal["ASSIGNED", "NOT_ASSIGNED", "ACTIVATED", "DEACTIVATED"] | None = None
-    UserIdentifier: str
-    UserType: Literal["IAM_USER", "IAM_ROLE", "SSO_USER", "IAM_ROLE_SESSION"] | None = None
+    """
+    The properties a program declares for a AWS::DataZone::UserProfile.
+    """
+
+    DomainIdentifier: Annotated[
+        str,
+        Field(
+            description="The identifier of the Amazon DataZone domain in which the user profile would be created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    SessionName: Annotated[
+        str | None,
+        Field(
+            description="The session name of the user profile. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["ASSIGNED", "NOT_ASSIGNED", "ACTIVATED", "DEACTIVATED"] | None,
+        Field(description="The status of the user profile."),
+    ] = None
+    UserIdentifier: Annotated[
+        str,
+        Field(
+            description="The ID of the user. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    UserType: Annotated[
+        Literal["IAM_USER", "IAM_ROLE", "SSO_USER", "IAM_ROLE_SESSION"] | None,
+        Field(
+            description="The type of the user. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
 
 
 class IamUserProfileDetails(DeferredModel):
+    """
+    The details of the IAM User Profile.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    GroupProfileId: str | None = None
-    SessionName: str | None = None
+    Arn: Annotated[str | None, Field(description="The ARN of the IAM User Profile.")] = None
+    GroupProfileId: Annotated[
+        str | None, Field(description="The group profile ID of the IAM User Profile.")
+    ] = None
+    SessionName: Annotated[
+        str | None, Field(description="The session name of the IAM User Profile.")
+    ] = None
 
 
 class SsoUserProfileDetails(DeferredModel):
+    """
+    The details of the SSO User Profile.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FirstName: str | None = None
-    LastName: str | None = None
-    Username: str | None = None
+    FirstName: Annotated[
+        str | None, Field(description="The First Name of the IAM User Profile.")
+    ] = None
+    LastName: Annotated[str | None, Field(description="The Last Name of the IAM User Profile.")] = (
+        None
+    )
+    Username: Annotated[str | None, Field(description="The username of the SSO User Profile.")] = (
+        None
+    )
 
 
 class UserProfileDetailsOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Iam: IamUserProfileDetails
+    Iam: Annotated[IamUserProfileDetails, Field(description="The details of the IAM User Profile.")]
 
 
 class UserProfileDetailsOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Sso: SsoUserProfileDetails
+    Sso: Annotated[SsoUserProfileDetails, Field(description="The details of the SSO User Profile.")]
 
 
 class UserProfileAttributes(DeferredModel):
-    Details: UserProfileDetailsOption1 | UserProfileDetailsOption2 | None = None
-    DomainId: str | None = None
-    Id: str | None = None
-    Type: Literal["IAM", "SSO"] | None = None
+    """
+    The read-only attributes of a AWS::DataZone::UserProfile, set by AWS.
+    """
+
+    Details: Annotated[
+        UserProfileDetailsOption1 | UserProfileDetailsOption2 | None,
+        Field(description="Type: UserProfileDetailsOption1Dict | UserProfileDetailsOption2Dict."),
+    ] = None
+    DomainId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the Amazon DataZone domain in which the user profile is created."
+        ),
+    ] = None
+    Id: Annotated[str | None, Field(description="The ID of the Amazon DataZone user profile.")] = (
+        None
+    )
+    Type: Annotated[
+        Literal["IAM", "SSO"] | None, Field(description="The type of the user profile.")
+    ] = None

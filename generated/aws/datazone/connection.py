@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -219,415 +223,450 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AmazonQPropertiesInputDict = TypedDict(
-    "AmazonQPropertiesInputDict",
-    {
-        "AuthMode": "str",
-        "IsEnabled": "bool",
-        "ProfileArn": "str",
-    },
-    total=False,
-)
 
-AthenaPropertiesInputDict = TypedDict(
-    "AthenaPropertiesInputDict",
-    {
-        "WorkgroupName": "Required[str]",
-    },
-    total=False,
-)
+class AmazonQPropertiesInputDict(TypedDict, total=False):
+    """AmazonQPropertiesInput as a plain dict: Amazon Q properties of the connection."""
 
-AuthenticationConfigurationInputDict = TypedDict(
-    "AuthenticationConfigurationInputDict",
-    {
-        "AuthenticationType": "Literal['BASIC', 'OAUTH2', 'CUSTOM']",
-        "BasicAuthenticationCredentials": "ConnectionBasicAuthenticationCredentialsDict",
-        "CustomAuthenticationCredentials": "dict[str, Any]",
-        "KmsKeyArn": "str",
-        "OAuth2Properties": "ConnectionOAuth2PropertiesDict",
-        "SecretArn": "str",
-    },
-    total=False,
-)
+    AuthMode: str
+    """The authentication mode of the connection's AmazonQ properties"""
+    IsEnabled: bool
+    """Specifies whether Amazon Q is enabled for the connection"""
+    ProfileArn: str
+    """Pattern: arn:aws[a-z\\-]*:[a-z0-9\\-]+:[a-z0-9\\-]*:[0-9]*:.* Length: 0 to 2048 characters."""
 
-ConnectionAuthorizationCodePropertiesDict = TypedDict(
-    "ConnectionAuthorizationCodePropertiesDict",
-    {
-        "AuthorizationCode": "str",
-        "RedirectUri": "str",
-    },
-    total=False,
-)
 
-ConnectionAwsLocationDict = TypedDict(
-    "ConnectionAwsLocationDict",
-    {
-        "AccessRole": "str",
-        "AwsAccountId": "str",
-        "AwsRegion": "str",
-        "IamConnectionId": "str",
-    },
-    total=False,
-)
+class AthenaPropertiesInputDict(TypedDict, total=False):
+    """AthenaPropertiesInput as a plain dict: Athena Properties Input"""
 
-ConnectionBasicAuthenticationCredentialsDict = TypedDict(
-    "ConnectionBasicAuthenticationCredentialsDict",
-    {
-        "Password": "str",
-        "UserName": "str",
-    },
-    total=False,
-)
+    WorkgroupName: Required[str]
+    """Pattern: ^[a-zA-Z0-9._-]+$ Length: at most 128 characters."""
 
-ConnectionConfigurationDict = TypedDict(
-    "ConnectionConfigurationDict",
-    {
-        "Classification": "str",
-        "Properties": "dict[str, Any]",
-    },
-    total=False,
-)
 
-ConnectionGlueConnectionInputDict = TypedDict(
-    "ConnectionGlueConnectionInputDict",
-    {
-        "AthenaProperties": "dict[str, Any]",
-        "AuthenticationConfiguration": "AuthenticationConfigurationInputDict",
-        "ConnectionProperties": "dict[str, Any]",
-        "ConnectionType": "str",
-        "Description": "str",
-        "MatchCriteria": "str",
-        "Name": "str",
-        "PhysicalConnectionRequirements": "ConnectionPhysicalConnectionRequirementsDict",
-        "PythonProperties": "dict[str, Any]",
-        "SparkProperties": "dict[str, Any]",
-        "ValidateCredentials": "bool",
-        "ValidateForComputeEnvironments": "list[str]",
-    },
-    total=False,
-)
+class AuthenticationConfigurationInputDict(TypedDict, total=False):
+    """AuthenticationConfigurationInput as a plain dict: Authentication Configuration Input"""
 
-ConnectionOAuth2ClientApplicationDict = TypedDict(
-    "ConnectionOAuth2ClientApplicationDict",
-    {
-        "AWSManagedClientApplicationReference": "str",
-        "UserManagedClientApplicationClientId": "str",
-    },
-    total=False,
-)
+    AuthenticationType: Literal["BASIC", "OAUTH2", "CUSTOM"]
+    """Authentication Type"""
+    BasicAuthenticationCredentials: ConnectionBasicAuthenticationCredentialsDict
+    """Basic Authentication Credentials"""
+    CustomAuthenticationCredentials: dict[str, str]
+    """Credential Map"""
+    KmsKeyArn: str
+    """Pattern: ^$|arn:aws[a-z0-9-]*:kms:.*$"""
+    OAuth2Properties: ConnectionOAuth2PropertiesDict
+    """OAuth2 Properties"""
+    SecretArn: str
+    """Pattern: ^arn:aws(-(cn|us-gov|iso(-[bef])?))?:secretsmanager:.*$"""
 
-ConnectionOAuth2PropertiesDict = TypedDict(
-    "ConnectionOAuth2PropertiesDict",
-    {
-        "AuthorizationCodeProperties": "ConnectionAuthorizationCodePropertiesDict",
-        "OAuth2ClientApplication": "ConnectionOAuth2ClientApplicationDict",
-        "OAuth2Credentials": "GlueOAuth2CredentialsDict",
-        "OAuth2GrantType": "Literal['AUTHORIZATION_CODE', 'CLIENT_CREDENTIALS', 'JWT_BEARER']",
-        "TokenUrl": "str",
-        "TokenUrlParametersMap": "dict[str, Any]",
-    },
-    total=False,
-)
 
-ConnectionPhysicalConnectionRequirementsDict = TypedDict(
-    "ConnectionPhysicalConnectionRequirementsDict",
-    {
-        "AvailabilityZone": "str",
-        "SecurityGroupIdList": "list[str]",
-        "SubnetId": "str",
-        "SubnetIdList": "list[str]",
-    },
-    total=False,
-)
+class ConnectionAuthorizationCodePropertiesDict(TypedDict, total=False):
+    """ConnectionAuthorizationCodeProperties as a plain dict: Authorization Code Properties"""
 
-ConnectionPropsOption1Dict = TypedDict(
-    "ConnectionPropsOption1Dict",
-    {
-        "AthenaProperties": "Required[AthenaPropertiesInputDict]",
-    },
-    total=False,
-)
+    AuthorizationCode: str
+    """Length: 1 to 4096 characters."""
+    RedirectUri: str
+    """Length: at most 512 characters."""
 
-ConnectionPropsOption10Dict = TypedDict(
-    "ConnectionPropsOption10Dict",
-    {
-        "MlflowProperties": "Required[MlflowPropertiesInputDict]",
-    },
-    total=False,
-)
 
-ConnectionPropsOption11Dict = TypedDict(
-    "ConnectionPropsOption11Dict",
-    {
-        "WorkflowsMwaaProperties": "Required[WorkflowsMwaaPropertiesInputDict]",
-    },
-    total=False,
-)
+class ConnectionAwsLocationDict(TypedDict, total=False):
+    """ConnectionAwsLocation as a plain dict: AWS Location of project"""
 
-ConnectionPropsOption12Dict = TypedDict(
-    "ConnectionPropsOption12Dict",
-    {
-        "WorkflowsServerlessProperties": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+    AccessRole: str
+    """Pattern: ^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$ Length:
+    at most 2048 characters."""
+    AwsAccountId: str
+    """Pattern: ^\\d{12}$"""
+    AwsRegion: str
+    """Pattern: ^[a-z]{2}-[a-z]{4,10}-\\d$"""
+    IamConnectionId: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: at most 128 characters."""
 
-ConnectionPropsOption13Dict = TypedDict(
-    "ConnectionPropsOption13Dict",
-    {
-        "LakehouseProperties": "Required[LakehousePropertiesInputDict]",
-    },
-    total=False,
-)
 
-ConnectionPropsOption2Dict = TypedDict(
-    "ConnectionPropsOption2Dict",
-    {
-        "GlueProperties": "Required[GluePropertiesInputDict]",
-    },
-    total=False,
-)
+class ConnectionBasicAuthenticationCredentialsDict(TypedDict, total=False):
+    """ConnectionBasicAuthenticationCredentials as a plain dict: Basic Authentication Credentials"""
 
-ConnectionPropsOption3Dict = TypedDict(
-    "ConnectionPropsOption3Dict",
-    {
-        "HyperPodProperties": "Required[HyperPodPropertiesInputDict]",
-    },
-    total=False,
-)
+    Password: str
+    """Pattern: ^.*$ Length: at most 512 characters."""
+    UserName: str
+    """Pattern: ^\\S+$ Length: at most 512 characters."""
 
-ConnectionPropsOption4Dict = TypedDict(
-    "ConnectionPropsOption4Dict",
-    {
-        "IamProperties": "Required[IamPropertiesInputDict]",
-    },
-    total=False,
-)
 
-ConnectionPropsOption5Dict = TypedDict(
-    "ConnectionPropsOption5Dict",
-    {
-        "RedshiftProperties": "Required[RedshiftPropertiesInputDict]",
-    },
-    total=False,
-)
+class ConnectionConfigurationDict(TypedDict, total=False):
+    """ConnectionConfiguration as a plain dict: A configuration of the connection."""
 
-ConnectionPropsOption6Dict = TypedDict(
-    "ConnectionPropsOption6Dict",
-    {
-        "SparkEmrProperties": "Required[SparkEmrPropertiesInputDict]",
-    },
-    total=False,
-)
+    Classification: str
+    """The classification of the connection configuration."""
+    Properties: dict[str, str]
+    """Property Map"""
 
-ConnectionPropsOption7Dict = TypedDict(
-    "ConnectionPropsOption7Dict",
-    {
-        "AmazonQProperties": "Required[AmazonQPropertiesInputDict]",
-    },
-    total=False,
-)
 
-ConnectionPropsOption8Dict = TypedDict(
-    "ConnectionPropsOption8Dict",
-    {
-        "SparkGlueProperties": "Required[SparkGluePropertiesInputDict]",
-    },
-    total=False,
-)
+class ConnectionGlueConnectionInputDict(TypedDict, total=False):
+    """ConnectionGlueConnectionInput as a plain dict: Glue Connection Input"""
 
-ConnectionPropsOption9Dict = TypedDict(
-    "ConnectionPropsOption9Dict",
-    {
-        "S3Properties": "Required[S3PropertiesInputDict]",
-    },
-    total=False,
-)
+    AthenaProperties: dict[str, str]
+    """Property Map"""
+    AuthenticationConfiguration: AuthenticationConfigurationInputDict
+    """Authentication Configuration Input"""
+    ConnectionProperties: dict[str, str]
+    """Connection Properties"""
+    ConnectionType: str
+    """Glue Connection Type"""
+    Description: str
+    """Pattern: ^[\\u0020-\\uD7FF\\uE000-\\uFFFF\\r\\n\\t]*$ Length: at most 2048 characters."""
+    MatchCriteria: str
+    """Length: 0 to 10 characters."""
+    Name: str
+    """Pattern: ^[\\u0020-\\uD7FF\\uE000-\\uFFFF\\t]*$ Length: 1 to 255 characters."""
+    PhysicalConnectionRequirements: ConnectionPhysicalConnectionRequirementsDict
+    """Physical Connection Requirements"""
+    PythonProperties: dict[str, str]
+    """Property Map"""
+    SparkProperties: dict[str, str]
+    """Property Map"""
+    ValidateCredentials: bool
+    """Type: bool."""
+    ValidateForComputeEnvironments: list[str]
+    """Items: 1 to 50 items."""
 
-ConnectionUsernamePasswordDict = TypedDict(
-    "ConnectionUsernamePasswordDict",
-    {
-        "Password": "Required[str]",
-        "Username": "Required[str]",
-    },
-    total=False,
-)
 
-GlueOAuth2CredentialsDict = TypedDict(
-    "GlueOAuth2CredentialsDict",
-    {
-        "AccessToken": "str",
-        "JwtToken": "str",
-        "RefreshToken": "str",
-        "UserManagedClientApplicationClientSecret": "str",
-    },
-    total=False,
-)
+class ConnectionOAuth2ClientApplicationDict(TypedDict, total=False):
+    """ConnectionOAuth2ClientApplication as a plain dict: OAuth2 Client Application"""
 
-GluePropertiesInputDict = TypedDict(
-    "GluePropertiesInputDict",
-    {
-        "GlueConnectionInput": "ConnectionGlueConnectionInputDict",
-    },
-    total=False,
-)
+    AWSManagedClientApplicationReference: str
+    """Pattern: ^\\S+$ Length: at most 2048 characters."""
+    UserManagedClientApplicationClientId: str
+    """Pattern: ^\\S+$ Length: at most 2048 characters."""
 
-HyperPodPropertiesInputDict = TypedDict(
-    "HyperPodPropertiesInputDict",
-    {
-        "ClusterName": "Required[str]",
-    },
-    total=False,
-)
 
-IamPropertiesInputDict = TypedDict(
-    "IamPropertiesInputDict",
-    {
-        "GlueLineageSyncEnabled": "bool",
-        "RoleArn": "str",
-    },
-    total=False,
-)
+class ConnectionOAuth2PropertiesDict(TypedDict, total=False):
+    """ConnectionOAuth2Properties as a plain dict: OAuth2 Properties"""
 
-LakehousePropertiesInputDict = TypedDict(
-    "LakehousePropertiesInputDict",
-    {
-        "GlueLineageSyncEnabled": "bool",
-    },
-    total=False,
-)
+    AuthorizationCodeProperties: ConnectionAuthorizationCodePropertiesDict
+    """Authorization Code Properties"""
+    OAuth2ClientApplication: ConnectionOAuth2ClientApplicationDict
+    """OAuth2 Client Application"""
+    OAuth2Credentials: GlueOAuth2CredentialsDict
+    """Glue OAuth2 Credentials"""
+    OAuth2GrantType: Literal["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "JWT_BEARER"]
+    """OAuth2 Grant Type"""
+    TokenUrl: str
+    """Pattern: ^(https?)://[-a-zA-Z0-9+&@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&@#/%=~_|]$ Length: at most 256
+    characters."""
+    TokenUrlParametersMap: dict[str, str]
+    """The token URL parameters."""
 
-LineageSyncScheduleDict = TypedDict(
-    "LineageSyncScheduleDict",
-    {
-        "Schedule": "str",
-    },
-    total=False,
-)
 
-MlflowPropertiesInputDict = TypedDict(
-    "MlflowPropertiesInputDict",
-    {
-        "TrackingServerArn": "str",
-    },
-    total=False,
-)
+class ConnectionPhysicalConnectionRequirementsDict(TypedDict, total=False):
+    """ConnectionPhysicalConnectionRequirements as a plain dict: Physical Connection Requirements"""
 
-RedshiftLineageSyncConfigurationInputDict = TypedDict(
-    "RedshiftLineageSyncConfigurationInputDict",
-    {
-        "Enabled": "bool",
-        "Schedule": "LineageSyncScheduleDict",
-    },
-    total=False,
-)
+    AvailabilityZone: str
+    """Length: 1 to 255 characters."""
+    SecurityGroupIdList: list[str]
+    """Items: 0 to 50 items. Each item: Length: 1 to 255 characters."""
+    SubnetId: str
+    """Pattern: ^subnet-[a-z0-9]+$ Length: at most 32 characters."""
+    SubnetIdList: list[str]
+    """Items: 1 to 50 items. Each item: Pattern: ^subnet-[a-z0-9]+$ Length: at most 32 characters."""
 
-RedshiftPropertiesInputDict = TypedDict(
-    "RedshiftPropertiesInputDict",
-    {
-        "Credentials": "RedshiftPropertiesInputCredentialsOption1Dict | RedshiftPropertiesInputCredentialsOption2Dict",
-        "DatabaseName": "str",
-        "Host": "str",
-        "LineageSync": "RedshiftLineageSyncConfigurationInputDict",
-        "Port": "float",
-        "Storage": "RedshiftPropertiesInputStorageOption1Dict | RedshiftPropertiesInputStorageOption2Dict",
-    },
-    total=False,
-)
 
-RedshiftPropertiesInputCredentialsOption1Dict = TypedDict(
-    "RedshiftPropertiesInputCredentialsOption1Dict",
-    {
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+class ConnectionPropsOption1Dict(TypedDict, total=False):
+    """ConnectionPropsOption1 as a plain dict."""
 
-RedshiftPropertiesInputCredentialsOption2Dict = TypedDict(
-    "RedshiftPropertiesInputCredentialsOption2Dict",
-    {
-        "UsernamePassword": "Required[ConnectionUsernamePasswordDict]",
-    },
-    total=False,
-)
+    AthenaProperties: Required[AthenaPropertiesInputDict]
+    """Athena Properties Input"""
 
-RedshiftPropertiesInputStorageOption1Dict = TypedDict(
-    "RedshiftPropertiesInputStorageOption1Dict",
-    {
-        "ClusterName": "Required[str]",
-    },
-    total=False,
-)
 
-RedshiftPropertiesInputStorageOption2Dict = TypedDict(
-    "RedshiftPropertiesInputStorageOption2Dict",
-    {
-        "WorkgroupName": "Required[str]",
-    },
-    total=False,
-)
+class ConnectionPropsOption10Dict(TypedDict, total=False):
+    """ConnectionPropsOption10 as a plain dict."""
 
-S3PropertiesInputDict = TypedDict(
-    "S3PropertiesInputDict",
-    {
-        "RegisterS3AccessGrantLocation": "bool",
-        "S3AccessGrantLocationId": "str",
-        "S3Uri": "Required[str]",
-    },
-    total=False,
-)
+    MlflowProperties: Required[MlflowPropertiesInputDict]
+    """MLflow Properties Input"""
 
-SparkEmrPropertiesInputDict = TypedDict(
-    "SparkEmrPropertiesInputDict",
-    {
-        "ComputeArn": "str",
-        "InstanceProfileArn": "str",
-        "JavaVirtualEnv": "str",
-        "LogUri": "str",
-        "ManagedEndpointArn": "str",
-        "PythonVirtualEnv": "str",
-        "RuntimeRole": "str",
-        "TrustedCertificatesS3Uri": "str",
-    },
-    total=False,
-)
 
-SparkGlueArgsDict = TypedDict(
-    "SparkGlueArgsDict",
-    {
-        "Connection": "str",
-    },
-    total=False,
-)
+class ConnectionPropsOption11Dict(TypedDict, total=False):
+    """ConnectionPropsOption11 as a plain dict."""
 
-SparkGluePropertiesInputDict = TypedDict(
-    "SparkGluePropertiesInputDict",
-    {
-        "AdditionalArgs": "SparkGlueArgsDict",
-        "GlueConnectionName": "str",
-        "GlueVersion": "str",
-        "IdleTimeout": "float",
-        "JavaVirtualEnv": "str",
-        "NumberOfWorkers": "float",
-        "PythonVirtualEnv": "str",
-        "WorkerType": "str",
-    },
-    total=False,
-)
+    WorkflowsMwaaProperties: Required[WorkflowsMwaaPropertiesInputDict]
+    """Workflows MWAA Properties Input"""
 
-WorkflowsMwaaPropertiesInputDict = TypedDict(
-    "WorkflowsMwaaPropertiesInputDict",
-    {
-        "MwaaEnvironmentName": "str",
-    },
-    total=False,
-)
 
+class ConnectionPropsOption12Dict(TypedDict, total=False):
+    """ConnectionPropsOption12 as a plain dict."""
+
+    WorkflowsServerlessProperties: Required[dict[str, Any]]
+    """Workflows Serverless Properties Input"""
+
+
+class ConnectionPropsOption13Dict(TypedDict, total=False):
+    """ConnectionPropsOption13 as a plain dict."""
+
+    LakehouseProperties: Required[LakehousePropertiesInputDict]
+    """Lakehouse Properties Input"""
+
+
+class ConnectionPropsOption2Dict(TypedDict, total=False):
+    """ConnectionPropsOption2 as a plain dict."""
+
+    GlueProperties: Required[GluePropertiesInputDict]
+    """Glue Properties Input"""
+
+
+class ConnectionPropsOption3Dict(TypedDict, total=False):
+    """ConnectionPropsOption3 as a plain dict."""
+
+    HyperPodProperties: Required[HyperPodPropertiesInputDict]
+    """HyperPod Properties Input"""
+
+
+class ConnectionPropsOption4Dict(TypedDict, total=False):
+    """ConnectionPropsOption4 as a plain dict."""
+
+    IamProperties: Required[IamPropertiesInputDict]
+    """IAM Properties Input"""
+
+
+class ConnectionPropsOption5Dict(TypedDict, total=False):
+    """ConnectionPropsOption5 as a plain dict."""
+
+    RedshiftProperties: Required[RedshiftPropertiesInputDict]
+    """Redshift Properties Input"""
+
+
+class ConnectionPropsOption6Dict(TypedDict, total=False):
+    """ConnectionPropsOption6 as a plain dict."""
+
+    SparkEmrProperties: Required[SparkEmrPropertiesInputDict]
+    """Spark EMR Properties Input."""
+
+
+class ConnectionPropsOption7Dict(TypedDict, total=False):
+    """ConnectionPropsOption7 as a plain dict."""
+
+    AmazonQProperties: Required[AmazonQPropertiesInputDict]
+    """Amazon Q properties of the connection."""
+
+
+class ConnectionPropsOption8Dict(TypedDict, total=False):
+    """ConnectionPropsOption8 as a plain dict."""
+
+    SparkGlueProperties: Required[SparkGluePropertiesInputDict]
+    """Spark Glue Properties Input."""
+
+
+class ConnectionPropsOption9Dict(TypedDict, total=False):
+    """ConnectionPropsOption9 as a plain dict."""
+
+    S3Properties: Required[S3PropertiesInputDict]
+    """S3 Properties Input"""
+
+
+class ConnectionUsernamePasswordDict(TypedDict, total=False):
+    """ConnectionUsernamePassword as a plain dict: The username and password to be used for
+    authentication."""
+
+    Password: Required[str]
+    """Pattern: ^[\\S]*$ Length: at most 64 characters."""
+    Username: Required[str]
+    """Pattern: ^[\\S]*$ Length: 1 to 127 characters."""
+
+
+class GlueOAuth2CredentialsDict(TypedDict, total=False):
+    """GlueOAuth2Credentials as a plain dict: Glue OAuth2 Credentials"""
+
+    AccessToken: str
+    """Pattern: ^[\\x20-\\x7E]*$ Length: at most 4096 characters."""
+    JwtToken: str
+    """Pattern: ^([a-zA-Z0-9_=]+)\\.([a-zA-Z0-9_=]+)\\.([a-zA-Z0-9_\\-\\+\\/=]*)$ Length: at most
+    8000 characters."""
+    RefreshToken: str
+    """Pattern: ^[\\x20-\\x7E]*$ Length: at most 4096 characters."""
+    UserManagedClientApplicationClientSecret: str
+    """Pattern: ^[\\x20-\\x7E]*$ Length: at most 512 characters."""
+
+
+class GluePropertiesInputDict(TypedDict, total=False):
+    """GluePropertiesInput as a plain dict: Glue Properties Input"""
+
+    GlueConnectionInput: ConnectionGlueConnectionInputDict
+    """Glue Connection Input"""
+
+
+class HyperPodPropertiesInputDict(TypedDict, total=False):
+    """HyperPodPropertiesInput as a plain dict: HyperPod Properties Input"""
+
+    ClusterName: Required[str]
+    """Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*$ Length: 1 to 63 characters."""
+
+
+class IamPropertiesInputDict(TypedDict, total=False):
+    """IamPropertiesInput as a plain dict: IAM Properties Input"""
+
+    GlueLineageSyncEnabled: bool
+    """Type: bool."""
+    RoleArn: str
+    """The ARN of the IAM role to associate with the connection as the project user role."""
+
+
+class LakehousePropertiesInputDict(TypedDict, total=False):
+    """LakehousePropertiesInput as a plain dict: Lakehouse Properties Input"""
+
+    GlueLineageSyncEnabled: bool
+    """Specifies whether Glue lineage sync is enabled for the lakehouse connection."""
+
+
+class LineageSyncScheduleDict(TypedDict, total=False):
+    """LineageSyncSchedule as a plain dict: Lineage Sync Schedule"""
+
+    Schedule: str
+    """Pattern: ^cron\\((\\b[0-5]?[0-9]\\b) (\\b2[0-3]\\b|\\b[0-1]?[0-9]\\b) ([-?*,/\\dLW]){1,83}
+    ([-*,/\\d]|[a-zA-Z]{3}){1,23} ([-?#*,/\\dL]|[a-zA-Z]{3}){1,13} ([^\\)]+)\\)$"""
+
+
+class MlflowPropertiesInputDict(TypedDict, total=False):
+    """MlflowPropertiesInput as a plain dict: MLflow Properties Input"""
+
+    TrackingServerArn: str
+    """The ARN of the MLflow tracking server"""
+
+
+class RedshiftLineageSyncConfigurationInputDict(TypedDict, total=False):
+    """RedshiftLineageSyncConfigurationInput as a plain dict: Redshift Lineage Sync Configuration
+    Input"""
+
+    Enabled: bool
+    """Type: bool."""
+    Schedule: LineageSyncScheduleDict
+    """Lineage Sync Schedule"""
+
+
+class RedshiftPropertiesInputDict(TypedDict, total=False):
+    """RedshiftPropertiesInput as a plain dict: Redshift Properties Input"""
+
+    Credentials: (
+        RedshiftPropertiesInputCredentialsOption1Dict
+        | RedshiftPropertiesInputCredentialsOption2Dict
+    )
+    """Type: RedshiftPropertiesInputCredentialsOption1Dict |
+    RedshiftPropertiesInputCredentialsOption2Dict."""
+    DatabaseName: str
+    """Pattern: ^[a-z0-9_-]+$ Length: 1 to 64 characters."""
+    Host: str
+    """Pattern: ^[\\S]*$ Length: at most 256 characters."""
+    LineageSync: RedshiftLineageSyncConfigurationInputDict
+    """Redshift Lineage Sync Configuration Input"""
+    Port: float
+    """Range: 0 to 65535 (inclusive)."""
+    Storage: RedshiftPropertiesInputStorageOption1Dict | RedshiftPropertiesInputStorageOption2Dict
+    """Type: RedshiftPropertiesInputStorageOption1Dict | RedshiftPropertiesInputStorageOption2Dict."""
+
+
+class RedshiftPropertiesInputCredentialsOption1Dict(TypedDict, total=False):
+    """RedshiftPropertiesInputCredentialsOption1 as a plain dict."""
+
+    SecretArn: Required[str]
+    """Pattern:
+    ^arn:aws[^:]*:secretsmanager:[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]:\\d{12}:secret:.*$ Length:
+    at most 2048 characters."""
+
+
+class RedshiftPropertiesInputCredentialsOption2Dict(TypedDict, total=False):
+    """RedshiftPropertiesInputCredentialsOption2 as a plain dict."""
+
+    UsernamePassword: Required[ConnectionUsernamePasswordDict]
+    """The username and password to be used for authentication."""
+
+
+class RedshiftPropertiesInputStorageOption1Dict(TypedDict, total=False):
+    """RedshiftPropertiesInputStorageOption1 as a plain dict."""
+
+    ClusterName: Required[str]
+    """Pattern: ^[a-z0-9-]+$ Length: 0 to 63 characters."""
+
+
+class RedshiftPropertiesInputStorageOption2Dict(TypedDict, total=False):
+    """RedshiftPropertiesInputStorageOption2 as a plain dict."""
+
+    WorkgroupName: Required[str]
+    """Pattern: ^[a-z0-9-]+$ Length: 3 to 64 characters."""
+
+
+class S3PropertiesInputDict(TypedDict, total=False):
+    """S3PropertiesInput as a plain dict: S3 Properties Input"""
+
+    RegisterS3AccessGrantLocation: bool
+    """Specifies whether to register the S3 Access Grant location."""
+    S3AccessGrantLocationId: str
+    """The Amazon S3 Access Grant location ID that's part of the Amazon S3 properties of a
+    connection."""
+    S3Uri: Required[str]
+    """The Amazon S3 URI that's part of the Amazon S3 properties of a connection."""
+
+
+class SparkEmrPropertiesInputDict(TypedDict, total=False):
+    """SparkEmrPropertiesInput as a plain dict: Spark EMR Properties Input."""
+
+    ComputeArn: str
+    """Pattern:
+    ^arn:aws(-(cn|us-gov|iso(-[bef])?))?:(elasticmapreduce|emr-serverless|emr-containers):.* Length:
+    at most 2048 characters."""
+    InstanceProfileArn: str
+    """Pattern: ^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$ Length:
+    at most 2048 characters."""
+    JavaVirtualEnv: str
+    """Pattern: ^[\\S]*$ Length: at most 256 characters."""
+    LogUri: str
+    """Pattern: ^s3://.+$ Length: at most 2048 characters."""
+    ManagedEndpointArn: str
+    """Length: at most 2048 characters."""
+    PythonVirtualEnv: str
+    """Pattern: ^[\\S]*$ Length: at most 256 characters."""
+    RuntimeRole: str
+    """Pattern: ^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$ Length:
+    at most 2048 characters."""
+    TrustedCertificatesS3Uri: str
+    """Pattern: ^s3://.+$ Length: at most 2048 characters."""
+
+
+class SparkGlueArgsDict(TypedDict, total=False):
+    """SparkGlueArgs as a plain dict: Spark Glue Args."""
+
+    Connection: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: at most 128 characters."""
+
+
+class SparkGluePropertiesInputDict(TypedDict, total=False):
+    """SparkGluePropertiesInput as a plain dict: Spark Glue Properties Input."""
+
+    AdditionalArgs: SparkGlueArgsDict
+    """Spark Glue Args."""
+    GlueConnectionName: str
+    """Pattern: ^[\\S]*$ Length: 1 to 255 characters."""
+    GlueVersion: str
+    """Pattern: ^\\w+\\.\\w+$ Length: at most 256 characters."""
+    IdleTimeout: float
+    """Range: 1 to 3000 (inclusive)."""
+    JavaVirtualEnv: str
+    """Pattern: ^[\\S]*$ Length: at most 256 characters."""
+    NumberOfWorkers: float
+    """Range: 1 to 1000 (inclusive)."""
+    PythonVirtualEnv: str
+    """Pattern: ^[\\S]*$ Length: at most 256 characters."""
+    WorkerType: str
+    """Pattern: ^[G|Z].*$ Length: at most 256 characters."""
+
+
+class WorkflowsMwaaPropertiesInputDict(TypedDict, total=False):
+    """WorkflowsMwaaPropertiesInput as a plain dict: Workflows MWAA Properties Input"""
+
+    MwaaEnvironmentName: str
+    """The name of the MWAA environment."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataZone::Connection",
     schema_file="aws-datazone-connection.json",
     primary_identifier=("/DomainId", "/ConnectionId"),
-    additional_identifiers=(),
     read_only=(
         "/ConnectionId",
         "/DomainId",
@@ -655,7 +694,6 @@ METADATA = _TypeMetadata(
         "/Props",
         "/Scope",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Configurations",
         "/Props/GlueProperties/GlueConnectionInput/PhysicalConnectionRequirements/SecurityGroupIdList",
@@ -670,7 +708,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -680,629 +717,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AmazonQPropertiesInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthMode": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "IsEnabled": {"type": "boolean"},
-                "ProfileArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "arn:aws[a-z\\-]*:[a-z0-9\\-]+:[a-z0-9\\-]*:[0-9]*:.*",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "AthenaPropertiesInput": {
-            "additionalProperties": False,
-            "properties": {
-                "WorkgroupName": {
-                    "maxLength": 128,
-                    "pattern": "^[a-zA-Z0-9._-]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["WorkgroupName"],
-            "type": "object",
-        },
-        "AuthenticationConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationType": {"$ref": "#/definitions/AuthenticationType"},
-                "BasicAuthenticationCredentials": {
-                    "$ref": "#/definitions/BasicAuthenticationCredentials"
-                },
-                "CustomAuthenticationCredentials": {"$ref": "#/definitions/CredentialMap"},
-                "KmsKeyArn": {"pattern": "^$|arn:aws[a-z0-9-]*:kms:.*$", "type": "string"},
-                "OAuth2Properties": {"$ref": "#/definitions/OAuth2Properties"},
-                "SecretArn": {
-                    "pattern": "^arn:aws(-(cn|us-gov|iso(-[bef])?))?:secretsmanager:.*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "AuthenticationType": {"enum": ["BASIC", "OAUTH2", "CUSTOM"], "type": "string"},
-        "AuthorizationCodeProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationCode": {"maxLength": 4096, "minLength": 1, "type": "string"},
-                "RedirectUri": {"maxLength": 512, "type": "string"},
-            },
-            "type": "object",
-        },
-        "AwsLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessRole": {
-                    "maxLength": 2048,
-                    "pattern": "^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$",
-                    "type": "string",
-                },
-                "AwsAccountId": {"pattern": "^\\d{12}$", "type": "string"},
-                "AwsRegion": {"pattern": "^[a-z]{2}-[a-z]{4,10}-\\d$", "type": "string"},
-                "IamConnectionId": {
-                    "maxLength": 128,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "BasicAuthenticationCredentials": {
-            "additionalProperties": False,
-            "properties": {
-                "Password": {"maxLength": 512, "pattern": "^.*$", "type": "string"},
-                "UserName": {"maxLength": 512, "pattern": "^\\S+$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "ComputeEnvironments": {"type": "string"},
-        "ConnectionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Classification": {
-                    "maxLength": 64,
-                    "pattern": "^[\\w][\\w\\.\\-\\_]*$",
-                    "type": "string",
-                },
-                "Properties": {"$ref": "#/definitions/PropertyMap"},
-            },
-            "type": "object",
-        },
-        "ConnectionProperties": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"maxLength": 2048, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "ConnectionPropertiesInput": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AthenaProperties": {"$ref": "#/definitions/AthenaPropertiesInput"}
-                    },
-                    "required": ["AthenaProperties"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"GlueProperties": {"$ref": "#/definitions/GluePropertiesInput"}},
-                    "required": ["GlueProperties"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "HyperPodProperties": {"$ref": "#/definitions/HyperPodPropertiesInput"}
-                    },
-                    "required": ["HyperPodProperties"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"IamProperties": {"$ref": "#/definitions/IamPropertiesInput"}},
-                    "required": ["IamProperties"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "RedshiftProperties": {"$ref": "#/definitions/RedshiftPropertiesInput"}
-                    },
-                    "required": ["RedshiftProperties"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SparkEmrProperties": {"$ref": "#/definitions/SparkEmrPropertiesInput"}
-                    },
-                    "required": ["SparkEmrProperties"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AmazonQProperties": {"$ref": "#/definitions/AmazonQPropertiesInput"}
-                    },
-                    "required": ["AmazonQProperties"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SparkGlueProperties": {"$ref": "#/definitions/SparkGluePropertiesInput"}
-                    },
-                    "required": ["SparkGlueProperties"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"S3Properties": {"$ref": "#/definitions/S3PropertiesInput"}},
-                    "required": ["S3Properties"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MlflowProperties": {"$ref": "#/definitions/MlflowPropertiesInput"}
-                    },
-                    "required": ["MlflowProperties"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "WorkflowsMwaaProperties": {
-                            "$ref": "#/definitions/WorkflowsMwaaPropertiesInput"
-                        }
-                    },
-                    "required": ["WorkflowsMwaaProperties"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "WorkflowsServerlessProperties": {
-                            "$ref": "#/definitions/WorkflowsServerlessPropertiesInput"
-                        }
-                    },
-                    "required": ["WorkflowsServerlessProperties"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "LakehouseProperties": {"$ref": "#/definitions/LakehousePropertiesInput"}
-                    },
-                    "required": ["LakehouseProperties"],
-                    "type": "object",
-                },
-            ]
-        },
-        "ConnectionStatus": {
-            "enum": [
-                "CREATING",
-                "CREATE_FAILED",
-                "DELETING",
-                "DELETE_FAILED",
-                "READY",
-                "UPDATING",
-                "UPDATE_FAILED",
-                "DELETED",
-            ],
-            "type": "string",
-        },
-        "ConnectionType": {"type": "string"},
-        "CredentialMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"maxLength": 2048, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "GlueConnectionInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AthenaProperties": {"$ref": "#/definitions/PropertyMap"},
-                "AuthenticationConfiguration": {
-                    "$ref": "#/definitions/AuthenticationConfigurationInput"
-                },
-                "ConnectionProperties": {"$ref": "#/definitions/ConnectionProperties"},
-                "ConnectionType": {"$ref": "#/definitions/GlueConnectionType"},
-                "Description": {
-                    "maxLength": 2048,
-                    "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFF\\r\\n\\t]*$",
-                    "type": "string",
-                },
-                "MatchCriteria": {"maxLength": 10, "minLength": 0, "type": "string"},
-                "Name": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFF\\t]*$",
-                    "type": "string",
-                },
-                "PhysicalConnectionRequirements": {
-                    "$ref": "#/definitions/PhysicalConnectionRequirements"
-                },
-                "PythonProperties": {"$ref": "#/definitions/PropertyMap"},
-                "SparkProperties": {"$ref": "#/definitions/PropertyMap"},
-                "ValidateCredentials": {"type": "boolean"},
-                "ValidateForComputeEnvironments": {
-                    "items": {"$ref": "#/definitions/ComputeEnvironments"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "GlueConnectionType": {"type": "string"},
-        "GlueOAuth2Credentials": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessToken": {"maxLength": 4096, "pattern": "^[\\x20-\\x7E]*$", "type": "string"},
-                "JwtToken": {
-                    "maxLength": 8000,
-                    "pattern": "^([a-zA-Z0-9_=]+)\\.([a-zA-Z0-9_=]+)\\.([a-zA-Z0-9_\\-\\+\\/=]*)$",
-                    "type": "string",
-                },
-                "RefreshToken": {
-                    "maxLength": 4096,
-                    "pattern": "^[\\x20-\\x7E]*$",
-                    "type": "string",
-                },
-                "UserManagedClientApplicationClientSecret": {
-                    "maxLength": 512,
-                    "pattern": "^[\\x20-\\x7E]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "GluePropertiesInput": {
-            "additionalProperties": False,
-            "properties": {"GlueConnectionInput": {"$ref": "#/definitions/GlueConnectionInput"}},
-            "type": "object",
-        },
-        "HyperPodPropertiesInput": {
-            "additionalProperties": False,
-            "properties": {
-                "ClusterName": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-                    "type": "string",
-                }
-            },
-            "required": ["ClusterName"],
-            "type": "object",
-        },
-        "IamPropertiesInput": {
-            "additionalProperties": False,
-            "properties": {
-                "GlueLineageSyncEnabled": {"type": "boolean"},
-                "RoleArn": {
-                    "maxLength": 2048,
-                    "pattern": "^arn:aws[^:]*:iam::\\d{12}:role(\\/[a-zA-Z0-9+=,.@_-]+)*\\/[a-zA-Z0-9+=,.@_-]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "LakehousePropertiesInput": {
-            "additionalProperties": False,
-            "properties": {"GlueLineageSyncEnabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "LineageSyncSchedule": {
-            "additionalProperties": False,
-            "properties": {
-                "Schedule": {
-                    "pattern": "^cron\\((\\b[0-5]?[0-9]\\b) "
-                    "(\\b2[0-3]\\b|\\b[0-1]?[0-9]\\b) "
-                    "([-?*,/\\dLW]){1,83} "
-                    "([-*,/\\d]|[a-zA-Z]{3}){1,23} "
-                    "([-?#*,/\\dL]|[a-zA-Z]{3}){1,13} "
-                    "([^\\)]+)\\)$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "MlflowPropertiesInput": {
-            "additionalProperties": False,
-            "properties": {"TrackingServerArn": {"type": "string"}},
-            "type": "object",
-        },
-        "OAuth2ClientApplication": {
-            "additionalProperties": False,
-            "properties": {
-                "AWSManagedClientApplicationReference": {
-                    "maxLength": 2048,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                },
-                "UserManagedClientApplicationClientId": {
-                    "maxLength": 2048,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "OAuth2GrantType": {
-            "enum": ["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "JWT_BEARER"],
-            "type": "string",
-        },
-        "OAuth2Properties": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationCodeProperties": {
-                    "$ref": "#/definitions/AuthorizationCodeProperties"
-                },
-                "OAuth2ClientApplication": {"$ref": "#/definitions/OAuth2ClientApplication"},
-                "OAuth2Credentials": {"$ref": "#/definitions/GlueOAuth2Credentials"},
-                "OAuth2GrantType": {"$ref": "#/definitions/OAuth2GrantType"},
-                "TokenUrl": {
-                    "maxLength": 256,
-                    "pattern": "^(https?)://[-a-zA-Z0-9+&@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&@#/%=~_|]$",
-                    "type": "string",
-                },
-                "TokenUrlParametersMap": {"$ref": "#/definitions/TokenUrlParametersMap"},
-            },
-            "type": "object",
-        },
-        "PhysicalConnectionRequirements": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "SecurityGroupIdList": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SubnetId": {"maxLength": 32, "pattern": "^subnet-[a-z0-9]+$", "type": "string"},
-                "SubnetIdList": {
-                    "items": {"maxLength": 32, "pattern": "^subnet-[a-z0-9]+$", "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "PropertyMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[\\u0020-\\uD7FF\\uE000-\\uFFFF\\t]*$": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFF\\t]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "RedshiftCredentials": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SecretArn": {
-                            "maxLength": 2048,
-                            "pattern": "^arn:aws[^:]*:secretsmanager:[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]:\\d{12}:secret:.*$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["SecretArn"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"UsernamePassword": {"$ref": "#/definitions/UsernamePassword"}},
-                    "required": ["UsernamePassword"],
-                    "type": "object",
-                },
-            ]
-        },
-        "RedshiftLineageSyncConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "Schedule": {"$ref": "#/definitions/LineageSyncSchedule"},
-            },
-            "type": "object",
-        },
-        "RedshiftPropertiesInput": {
-            "additionalProperties": False,
-            "properties": {
-                "Credentials": {"$ref": "#/definitions/RedshiftCredentials"},
-                "DatabaseName": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-z0-9_-]+$",
-                    "type": "string",
-                },
-                "Host": {"maxLength": 256, "pattern": "^[\\S]*$", "type": "string"},
-                "LineageSync": {"$ref": "#/definitions/RedshiftLineageSyncConfigurationInput"},
-                "Port": {"maximum": 65535, "minimum": 0, "type": "number"},
-                "Storage": {"$ref": "#/definitions/RedshiftStorageProperties"},
-            },
-            "type": "object",
-        },
-        "RedshiftStorageProperties": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ClusterName": {
-                            "maxLength": 63,
-                            "minLength": 0,
-                            "pattern": "^[a-z0-9-]+$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["ClusterName"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "WorkgroupName": {
-                            "maxLength": 64,
-                            "minLength": 3,
-                            "pattern": "^[a-z0-9-]+$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["WorkgroupName"],
-                    "type": "object",
-                },
-            ]
-        },
-        "S3PropertiesInput": {
-            "additionalProperties": False,
-            "properties": {
-                "RegisterS3AccessGrantLocation": {"type": "boolean"},
-                "S3AccessGrantLocationId": {
-                    "maxLength": 64,
-                    "minLength": 0,
-                    "pattern": "[a-zA-Z0-9\\-]+",
-                    "type": "string",
-                },
-                "S3Uri": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "s3://.+",
-                    "type": "string",
-                },
-            },
-            "required": ["S3Uri"],
-            "type": "object",
-        },
-        "SparkEmrPropertiesInput": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputeArn": {
-                    "maxLength": 2048,
-                    "pattern": "^arn:aws(-(cn|us-gov|iso(-[bef])?))?:(elasticmapreduce|emr-serverless|emr-containers):.*",
-                    "type": "string",
-                },
-                "InstanceProfileArn": {
-                    "maxLength": 2048,
-                    "pattern": "^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$",
-                    "type": "string",
-                },
-                "JavaVirtualEnv": {"maxLength": 256, "pattern": "^[\\S]*$", "type": "string"},
-                "LogUri": {"maxLength": 2048, "pattern": "^s3://.+$", "type": "string"},
-                "ManagedEndpointArn": {"maxLength": 2048, "type": "string"},
-                "PythonVirtualEnv": {"maxLength": 256, "pattern": "^[\\S]*$", "type": "string"},
-                "RuntimeRole": {
-                    "maxLength": 2048,
-                    "pattern": "^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$",
-                    "type": "string",
-                },
-                "TrustedCertificatesS3Uri": {
-                    "maxLength": 2048,
-                    "pattern": "^s3://.+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SparkGlueArgs": {
-            "additionalProperties": False,
-            "properties": {
-                "Connection": {"maxLength": 128, "pattern": "^[a-zA-Z0-9]+$", "type": "string"}
-            },
-            "type": "object",
-        },
-        "SparkGluePropertiesInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalArgs": {"$ref": "#/definitions/SparkGlueArgs"},
-                "GlueConnectionName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[\\S]*$",
-                    "type": "string",
-                },
-                "GlueVersion": {"maxLength": 256, "pattern": "^\\w+\\.\\w+$", "type": "string"},
-                "IdleTimeout": {"maximum": 3000, "minimum": 1, "type": "number"},
-                "JavaVirtualEnv": {"maxLength": 256, "pattern": "^[\\S]*$", "type": "string"},
-                "NumberOfWorkers": {"maximum": 1000, "minimum": 1, "type": "number"},
-                "PythonVirtualEnv": {"maxLength": 256, "pattern": "^[\\S]*$", "type": "string"},
-                "WorkerType": {"maxLength": 256, "pattern": "^[G|Z].*$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "TokenUrlParametersMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"maxLength": 512, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "UsernamePassword": {
-            "additionalProperties": False,
-            "properties": {
-                "Password": {"maxLength": 64, "pattern": "^[\\S]*$", "type": "string"},
-                "Username": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "^[\\S]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Password", "Username"],
-            "type": "object",
-        },
-        "WorkflowsMwaaPropertiesInput": {
-            "additionalProperties": False,
-            "properties": {"MwaaEnvironmentName": {"type": "string"}},
-            "type": "object",
-        },
-        "WorkflowsServerlessPropertiesInput": {"additionalProperties": False, "type": "object"},
-    },
-    "properties": {
-        "AwsLocation": {"$ref": "#/definitions/AwsLocation"},
-        "Configurations": {
-            "items": {"$ref": "#/definitions/ConnectionConfiguration"},
-            "type": "array",
-        },
-        "ConnectionId": {"maxLength": 128, "pattern": "^[a-zA-Z0-9]+$", "type": "string"},
-        "Description": {"maxLength": 128, "pattern": "^[\\S\\s]*$", "type": "string"},
-        "DomainId": {"pattern": "^dzd[_-][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "DomainIdentifier": {"pattern": "^dzd[_-][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "DomainUnitId": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-z0-9_\\-]+$",
-            "type": "string",
-        },
-        "EnableTrustedIdentityPropagation": {"type": "boolean"},
-        "EnvironmentId": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "EnvironmentIdentifier": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "EnvironmentUserRole": {"type": "string"},
-        "Name": {"maxLength": 64, "pattern": "^[\\w][\\w\\.\\-\\_]*$", "type": "string"},
-        "ProjectId": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "ProjectIdentifier": {"type": "string"},
-        "Props": {"$ref": "#/definitions/ConnectionPropertiesInput"},
-        "Scope": {"enum": ["DOMAIN", "PROJECT"], "type": "string"},
-        "Type": {"$ref": "#/definitions/ConnectionType"},
-    },
-    "required": ["DomainIdentifier", "Name"],
-}
-
 
 class Connection(_Resource):
-    """AWS::DataZone::Connection: Connections enables users to connect their DataZone resources (domains, projects, and environments) to external resources/services (data, compute, etc...
+    """AWS::DataZone::Connection: Connections enables users to connect their DataZone resources
+    (domains, projects, and environments) to external resources/services (data, compute, etc)
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainId, ConnectionId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainIdentifier,
+    EnableTrustedIdentityPropagation, EnvironmentIdentifier, ProjectIdentifier, Name, Scope.
+    Write-only (sent to AWS, never read back): AwsLocation, Configurations, DomainIdentifier,
+    EnableTrustedIdentityPropagation, EnvironmentIdentifier, ProjectIdentifier, Props, Scope.
+    Read-only attributes (known once deployed): ConnectionId, DomainId, DomainUnitId, EnvironmentId,
+    EnvironmentUserRole, ProjectId, Type.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datazone-connection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1310,17 +739,25 @@ class Connection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connection.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConnectionId: str
+    """The ID of the connection."""
     DomainId: str
+    """The ID of the domain in which the connection is created."""
     DomainUnitId: str
+    """The ID of the domain unit in which the connection is created."""
     EnvironmentId: str
+    """The ID of the environment in which the connection is created."""
     EnvironmentUserRole: str
+    """The role of the user in the environment."""
     ProjectId: str
+    """The ID of the project in which the connection is created."""
     Type: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Connection Type"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AwsLocation: ConnectionAwsLocationDict
     Configurations: list[ConnectionConfigurationDict]
     Description: str
@@ -1346,64 +783,85 @@ class Connection(_Resource):
     )
     Scope: Literal["DOMAIN", "PROJECT"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainIdentifier: str,
+        Name: str,
+        AwsLocation: ConnectionAwsLocation | ConnectionAwsLocationDict | None = None,
+        Configurations: list[ConnectionConfiguration | ConnectionConfigurationDict] | None = None,
+        Description: str | None = None,
+        EnableTrustedIdentityPropagation: bool | None = None,
+        EnvironmentIdentifier: str | None = None,
+        ProjectIdentifier: str | None = None,
+        Props: ConnectionPropsOption1
+        | ConnectionPropsOption1Dict
+        | ConnectionPropsOption2
+        | ConnectionPropsOption2Dict
+        | ConnectionPropsOption3
+        | ConnectionPropsOption3Dict
+        | ConnectionPropsOption4
+        | ConnectionPropsOption4Dict
+        | ConnectionPropsOption5
+        | ConnectionPropsOption5Dict
+        | ConnectionPropsOption6
+        | ConnectionPropsOption6Dict
+        | ConnectionPropsOption7
+        | ConnectionPropsOption7Dict
+        | ConnectionPropsOption8
+        | ConnectionPropsOption8Dict
+        | ConnectionPropsOption9
+        | ConnectionPropsOption9Dict
+        | ConnectionPropsOption10
+        | ConnectionPropsOption10Dict
+        | ConnectionPropsOption11
+        | ConnectionPropsOption11Dict
+        | ConnectionPropsOption12
+        | ConnectionPropsOption12Dict
+        | ConnectionPropsOption13
+        | ConnectionPropsOption13Dict
+        | None = None,
+        Scope: Literal["DOMAIN", "PROJECT"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataZone::Connection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainIdentifier: str,
-            Name: str,
-            AwsLocation: ConnectionAwsLocation | ConnectionAwsLocationDict | None = None,
-            Configurations: list[ConnectionConfiguration | ConnectionConfigurationDict]
-            | None = None,
-            Description: str | None = None,
-            EnableTrustedIdentityPropagation: bool | None = None,
-            EnvironmentIdentifier: str | None = None,
-            ProjectIdentifier: str | None = None,
-            Props: ConnectionPropsOption1
-            | ConnectionPropsOption1Dict
-            | ConnectionPropsOption2
-            | ConnectionPropsOption2Dict
-            | ConnectionPropsOption3
-            | ConnectionPropsOption3Dict
-            | ConnectionPropsOption4
-            | ConnectionPropsOption4Dict
-            | ConnectionPropsOption5
-            | ConnectionPropsOption5Dict
-            | ConnectionPropsOption6
-            | ConnectionPropsOption6Dict
-            | ConnectionPropsOption7
-            | ConnectionPropsOption7Dict
-            | ConnectionPropsOption8
-            | ConnectionPropsOption8Dict
-            | ConnectionPropsOption9
-            | ConnectionPropsOption9Dict
-            | ConnectionPropsOption10
-            | ConnectionPropsOption10Dict
-            | ConnectionPropsOption11
-            | ConnectionPropsOption11Dict
-            | ConnectionPropsOption12
-            | ConnectionPropsOption12Dict
-            | ConnectionPropsOption13
-            | ConnectionPropsOption13Dict
-            | None = None,
-            Scope: Literal["DOMAIN", "PROJECT"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataZone::Connection; `await` it inside an App to deploy it.
-
-            Configurations: The configurations of the connection.
-            Description: The description of the connection.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             DomainIdentifier: The identifier of the domain in which the connection is created.
-            EnableTrustedIdentityPropagation: Specifies whether the trusted identity propagation is enabled
-            EnvironmentIdentifier: The identifier of the environment in which the connection is created.
-            Name: The name of the connection.
-            ProjectIdentifier: The identifier of the project in which the connection should be created.
-            Scope: The scope of the connection.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back. Required.
+            Name: The name of the connection. Create-only: changing it replaces the resource.
+                Required.
+            AwsLocation: AWS Location of project Write-only: sent to AWS, never read back.
+            Configurations: The configurations of the connection. Write-only: sent to AWS, never
+                read back.
+            Description: The description of the connection.
+            EnableTrustedIdentityPropagation: Specifies whether the trusted identity propagation is
+                enabled Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
+            EnvironmentIdentifier: The identifier of the environment in which the connection is
+                created. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
+            ProjectIdentifier: The identifier of the project in which the connection should be
+                created. If Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
+            Props: Type: ConnectionPropsOption1Dict | ConnectionPropsOption2Dict |
+                ConnectionPropsOption3Dict | ConnectionPropsOption4Dict | ConnectionPropsOption5Dict
+                | ConnectionPropsOption6Dict | ConnectionPropsOption7Dict |
+                ConnectionPropsOption8Dict | ConnectionPropsOption9Dict |
+                ConnectionPropsOption10Dict | ConnectionPropsOption11Dict |
+                ConnectionPropsOption12Dict | ConnectionPropsOption13Dict. Write-only: sent to AWS,
+                never read back.
+            Scope: The scope of the connection. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

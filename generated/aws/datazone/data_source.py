@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -111,152 +115,232 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataSourceConfigurationOption1Dict = TypedDict(
-    "DataSourceConfigurationOption1Dict",
-    {
-        "GlueRunConfiguration": "GlueRunConfigurationInputDict",
-    },
-    total=False,
-)
 
-DataSourceConfigurationOption2Dict = TypedDict(
-    "DataSourceConfigurationOption2Dict",
-    {
-        "RedshiftRunConfiguration": "RedshiftRunConfigurationInputDict",
-    },
-    total=False,
-)
+class DataSourceConfigurationOption1Dict(TypedDict, total=False):
+    """DataSourceConfigurationOption1 as a plain dict."""
 
-DataSourceConfigurationOption3Dict = TypedDict(
-    "DataSourceConfigurationOption3Dict",
-    {
-        "SageMakerRunConfiguration": "SageMakerRunConfigurationInputDict",
-    },
-    total=False,
-)
+    GlueRunConfiguration: GlueRunConfigurationInputDict
+    """Type: GlueRunConfigurationInputDict."""
 
-DataSourceRedshiftCredentialConfigurationDict = TypedDict(
-    "DataSourceRedshiftCredentialConfigurationDict",
-    {
-        "SecretManagerArn": "Required[str]",
-    },
-    total=False,
-)
 
-FilterExpressionDict = TypedDict(
-    "FilterExpressionDict",
-    {
-        "Expression": "Required[str]",
-        "Type": "Required[Literal['INCLUDE', 'EXCLUDE']]",
-    },
-    total=False,
-)
+class DataSourceConfigurationOption2Dict(TypedDict, total=False):
+    """DataSourceConfigurationOption2 as a plain dict."""
 
-FormInputDict = TypedDict(
-    "FormInputDict",
-    {
-        "Content": "str",
-        "FormName": "Required[str]",
-        "TypeIdentifier": "str",
-        "TypeRevision": "str",
-    },
-    total=False,
-)
+    RedshiftRunConfiguration: RedshiftRunConfigurationInputDict
+    """The configuration details of the Amazon Redshift data source."""
 
-GlueRunConfigurationInputDict = TypedDict(
-    "GlueRunConfigurationInputDict",
-    {
-        "AutoImportDataQualityResult": "bool",
-        "CatalogName": "str",
-        "DataAccessRole": "str",
-        "RelationalFilterConfigurations": "Required[list[RelationalFilterConfigurationDict]]",
-    },
-    total=False,
-)
 
-RecommendationConfigurationDict = TypedDict(
-    "RecommendationConfigurationDict",
-    {
-        "EnableBusinessNameGeneration": "bool",
-    },
-    total=False,
-)
+class DataSourceConfigurationOption3Dict(TypedDict, total=False):
+    """DataSourceConfigurationOption3 as a plain dict."""
 
-RedshiftClusterStorageDict = TypedDict(
-    "RedshiftClusterStorageDict",
-    {
-        "ClusterName": "Required[str]",
-    },
-    total=False,
-)
+    SageMakerRunConfiguration: SageMakerRunConfigurationInputDict
+    """The configuration details of the Amazon SageMaker data source."""
 
-RedshiftRunConfigurationInputDict = TypedDict(
-    "RedshiftRunConfigurationInputDict",
-    {
-        "DataAccessRole": "str",
-        "RedshiftCredentialConfiguration": "DataSourceRedshiftCredentialConfigurationDict",
-        "RedshiftStorage": "RedshiftRunConfigurationInputRedshiftStorageOption1Dict | RedshiftRunConfigurationInputRedshiftStorageOption2Dict",
-        "RelationalFilterConfigurations": "Required[list[RelationalFilterConfigurationDict]]",
-    },
-    total=False,
-)
 
-RedshiftRunConfigurationInputRedshiftStorageOption1Dict = TypedDict(
-    "RedshiftRunConfigurationInputRedshiftStorageOption1Dict",
-    {
-        "RedshiftClusterSource": "Required[RedshiftClusterStorageDict]",
-    },
-    total=False,
-)
+class DataSourceRedshiftCredentialConfigurationDict(TypedDict, total=False):
+    """DataSourceRedshiftCredentialConfiguration as a plain dict: The ARN of a secret manager for an
+    Amazon Redshift cluster."""
 
-RedshiftRunConfigurationInputRedshiftStorageOption2Dict = TypedDict(
-    "RedshiftRunConfigurationInputRedshiftStorageOption2Dict",
-    {
-        "RedshiftServerlessSource": "Required[RedshiftServerlessStorageDict]",
-    },
-    total=False,
-)
+    SecretManagerArn: Required[str]
+    """The ARN of a secret manager for an Amazon Redshift cluster."""
 
-RedshiftServerlessStorageDict = TypedDict(
-    "RedshiftServerlessStorageDict",
-    {
-        "WorkgroupName": "Required[str]",
-    },
-    total=False,
-)
 
-RelationalFilterConfigurationDict = TypedDict(
-    "RelationalFilterConfigurationDict",
-    {
-        "DatabaseName": "Required[str]",
-        "FilterExpressions": "list[FilterExpressionDict]",
-        "SchemaName": "str",
-    },
-    total=False,
-)
+class FilterExpressionDict(TypedDict, total=False):
+    """FilterExpression as a plain dict: The search filter expression."""
 
-SageMakerRunConfigurationInputDict = TypedDict(
-    "SageMakerRunConfigurationInputDict",
-    {
-        "TrackingAssets": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+    Expression: Required[str]
+    """Length: 1 to 2048 characters."""
+    Type: Required[Literal["INCLUDE", "EXCLUDE"]]
+    """The search filter expression type."""
 
-ScheduleConfigurationDict = TypedDict(
-    "ScheduleConfigurationDict",
-    {
-        "Schedule": "str",
-        "Timezone": "Literal['AFRICA_JOHANNESBURG', 'AMERICA_MONTREAL', 'AMERICA_SAO_PAULO', 'ASIA_BAHRAIN', 'ASIA_BANGKOK', 'ASIA_CALCUTTA', 'ASIA_DUBAI', 'ASIA_HONG_KONG', 'ASIA_JAKARTA', 'ASIA_KUALA_LUMPUR', 'ASIA_SEOUL', 'ASIA_SHANGHAI', 'ASIA_SINGAPORE', 'ASIA_TAIPEI', 'ASIA_TOKYO', 'AUSTRALIA_MELBOURNE', 'AUSTRALIA_SYDNEY', 'CANADA_CENTRAL', 'CET', 'CST6CDT', 'ETC_GMT', 'ETC_GMT0', 'ETC_GMT_ADD_0', 'ETC_GMT_ADD_1', 'ETC_GMT_ADD_10', 'ETC_GMT_ADD_11', 'ETC_GMT_ADD_12', 'ETC_GMT_ADD_2', 'ETC_GMT_ADD_3', 'ETC_GMT_ADD_4', 'ETC_GMT_ADD_5', 'ETC_GMT_ADD_6', 'ETC_GMT_ADD_7', 'ETC_GMT_ADD_8', 'ETC_GMT_ADD_9', 'ETC_GMT_NEG_0', 'ETC_GMT_NEG_1', 'ETC_GMT_NEG_10', 'ETC_GMT_NEG_11', 'ETC_GMT_NEG_12', 'ETC_GMT_NEG_13', 'ETC_GMT_NEG_14', 'ETC_GMT_NEG_2', 'ETC_GMT_NEG_3', 'ETC_GMT_NEG_4', 'ETC_GMT_NEG_5', 'ETC_GMT_NEG_6', 'ETC_GMT_NEG_7', 'ETC_GMT_NEG_8', 'ETC_GMT_NEG_9', 'EUROPE_DUBLIN', 'EUROPE_LONDON', 'EUROPE_PARIS', 'EUROPE_STOCKHOLM', 'EUROPE_ZURICH', 'ISRAEL', 'MEXICO_GENERAL', 'MST7MDT', 'PACIFIC_AUCKLAND', 'US_CENTRAL', 'US_EASTERN', 'US_MOUNTAIN', 'US_PACIFIC', 'UTC']",
-    },
-    total=False,
-)
 
+class FormInputDict(TypedDict, total=False):
+    """FormInput as a plain dict: The details of a metadata form."""
+
+    Content: str
+    """The content of the metadata form."""
+    FormName: Required[str]
+    """The name of the metadata form."""
+    TypeIdentifier: str
+    """The ID of the metadata form type."""
+    TypeRevision: str
+    """The revision of the metadata form type."""
+
+
+class GlueRunConfigurationInputDict(TypedDict, total=False):
+    """GlueRunConfigurationInput as a plain dict."""
+
+    AutoImportDataQualityResult: bool
+    """Specifies whether to automatically import data quality metrics as part of the data source
+    run."""
+    CatalogName: str
+    """The catalog name in the AWS Glue run configuration."""
+    DataAccessRole: str
+    """The data access role included in the configuration details of the AWS Glue data source."""
+    RelationalFilterConfigurations: Required[list[RelationalFilterConfigurationDict]]
+    """The relational filter configurations included in the configuration details of the AWS Glue
+    data source."""
+
+
+class RecommendationConfigurationDict(TypedDict, total=False):
+    """RecommendationConfiguration as a plain dict: The recommendation to be updated as part of the
+    UpdateDataSource action."""
+
+    EnableBusinessNameGeneration: bool
+    """Specifies whether automatic business name generation is to be enabled or not as part of the
+    recommendation configuration."""
+
+
+class RedshiftClusterStorageDict(TypedDict, total=False):
+    """RedshiftClusterStorage as a plain dict: The name of an Amazon Redshift cluster."""
+
+    ClusterName: Required[str]
+    """The name of an Amazon Redshift cluster."""
+
+
+class RedshiftRunConfigurationInputDict(TypedDict, total=False):
+    """RedshiftRunConfigurationInput as a plain dict: The configuration details of the Amazon
+    Redshift data source."""
+
+    DataAccessRole: str
+    """The data access role included in the configuration details of the Amazon Redshift data
+    source."""
+    RedshiftCredentialConfiguration: DataSourceRedshiftCredentialConfigurationDict
+    """The details of the credentials required to access an Amazon Redshift cluster."""
+    RedshiftStorage: (
+        RedshiftRunConfigurationInputRedshiftStorageOption1Dict
+        | RedshiftRunConfigurationInputRedshiftStorageOption2Dict
+    )
+    """The details of the Amazon Redshift storage as part of the configuration of an Amazon Redshift
+    data source run."""
+    RelationalFilterConfigurations: Required[list[RelationalFilterConfigurationDict]]
+    """The relational filter configurations included in the configuration details of the Amazon
+    Redshift data source."""
+
+
+class RedshiftRunConfigurationInputRedshiftStorageOption1Dict(TypedDict, total=False):
+    """RedshiftRunConfigurationInputRedshiftStorageOption1 as a plain dict: The details of the
+    Amazon Redshift cluster source."""
+
+    RedshiftClusterSource: Required[RedshiftClusterStorageDict]
+    """The name of an Amazon Redshift cluster."""
+
+
+class RedshiftRunConfigurationInputRedshiftStorageOption2Dict(TypedDict, total=False):
+    """RedshiftRunConfigurationInputRedshiftStorageOption2 as a plain dict: The details of the
+    Amazon Redshift Serverless workgroup source."""
+
+    RedshiftServerlessSource: Required[RedshiftServerlessStorageDict]
+    """The details of the Amazon Redshift Serverless workgroup storage."""
+
+
+class RedshiftServerlessStorageDict(TypedDict, total=False):
+    """RedshiftServerlessStorage as a plain dict: The details of the Amazon Redshift Serverless
+    workgroup storage."""
+
+    WorkgroupName: Required[str]
+    """The name of the Amazon Redshift Serverless workgroup."""
+
+
+class RelationalFilterConfigurationDict(TypedDict, total=False):
+    """RelationalFilterConfiguration as a plain dict: The relational filter configuration for the
+    data source."""
+
+    DatabaseName: Required[str]
+    """The database name specified in the relational filter configuration for the data source."""
+    FilterExpressions: list[FilterExpressionDict]
+    """The filter expressions specified in the relational filter configuration for the data source."""
+    SchemaName: str
+    """The schema name specified in the relational filter configuration for the data source."""
+
+
+class SageMakerRunConfigurationInputDict(TypedDict, total=False):
+    """SageMakerRunConfigurationInput as a plain dict: The configuration details of the Amazon
+    SageMaker data source."""
+
+    TrackingAssets: Required[dict[str, list[str]]]
+    """The tracking assets of the Amazon SageMaker run."""
+
+
+class ScheduleConfigurationDict(TypedDict, total=False):
+    """ScheduleConfiguration as a plain dict: The schedule of the data source runs."""
+
+    Schedule: str
+    """The schedule of the data source runs."""
+    Timezone: Literal[
+        "AFRICA_JOHANNESBURG",
+        "AMERICA_MONTREAL",
+        "AMERICA_SAO_PAULO",
+        "ASIA_BAHRAIN",
+        "ASIA_BANGKOK",
+        "ASIA_CALCUTTA",
+        "ASIA_DUBAI",
+        "ASIA_HONG_KONG",
+        "ASIA_JAKARTA",
+        "ASIA_KUALA_LUMPUR",
+        "ASIA_SEOUL",
+        "ASIA_SHANGHAI",
+        "ASIA_SINGAPORE",
+        "ASIA_TAIPEI",
+        "ASIA_TOKYO",
+        "AUSTRALIA_MELBOURNE",
+        "AUSTRALIA_SYDNEY",
+        "CANADA_CENTRAL",
+        "CET",
+        "CST6CDT",
+        "ETC_GMT",
+        "ETC_GMT0",
+        "ETC_GMT_ADD_0",
+        "ETC_GMT_ADD_1",
+        "ETC_GMT_ADD_10",
+        "ETC_GMT_ADD_11",
+        "ETC_GMT_ADD_12",
+        "ETC_GMT_ADD_2",
+        "ETC_GMT_ADD_3",
+        "ETC_GMT_ADD_4",
+        "ETC_GMT_ADD_5",
+        "ETC_GMT_ADD_6",
+        "ETC_GMT_ADD_7",
+        "ETC_GMT_ADD_8",
+        "ETC_GMT_ADD_9",
+        "ETC_GMT_NEG_0",
+        "ETC_GMT_NEG_1",
+        "ETC_GMT_NEG_10",
+        "ETC_GMT_NEG_11",
+        "ETC_GMT_NEG_12",
+        "ETC_GMT_NEG_13",
+        "ETC_GMT_NEG_14",
+        "ETC_GMT_NEG_2",
+        "ETC_GMT_NEG_3",
+        "ETC_GMT_NEG_4",
+        "ETC_GMT_NEG_5",
+        "ETC_GMT_NEG_6",
+        "ETC_GMT_NEG_7",
+        "ETC_GMT_NEG_8",
+        "ETC_GMT_NEG_9",
+        "EUROPE_DUBLIN",
+        "EUROPE_LONDON",
+        "EUROPE_PARIS",
+        "EUROPE_STOCKHOLM",
+        "EUROPE_ZURICH",
+        "ISRAEL",
+        "MEXICO_GENERAL",
+        "MST7MDT",
+        "PACIFIC_AUCKLAND",
+        "US_CENTRAL",
+        "US_EASTERN",
+        "US_MOUNTAIN",
+        "US_PACIFIC",
+        "UTC",
+    ]
+    """The timezone of the data source run."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataZone::DataSource",
     schema_file="aws-datazone-datasource.json",
     primary_identifier=("/DomainId", "/Id"),
-    additional_identifiers=(),
     read_only=(
         "/ConnectionId",
         "/CreatedAt",
@@ -285,7 +369,6 @@ METADATA = _TypeMetadata(
         "/Configuration",
         "/ProjectIdentifier",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AssetFormsInput",
         "/Configuration/GlueRunConfiguration/RelationalFilterConfigurations",
@@ -301,7 +384,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -311,362 +393,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccountId": {"maxLength": 12, "minLength": 12, "pattern": "^\\d{12}$", "type": "string"},
-        "DataAccessRole": {
-            "pattern": "^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$",
-            "type": "string",
-        },
-        "DataSourceConfigurationInput": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "GlueRunConfiguration": {"$ref": "#/definitions/GlueRunConfigurationInput"}
-                    },
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "RedshiftRunConfiguration": {
-                            "$ref": "#/definitions/RedshiftRunConfigurationInput"
-                        }
-                    },
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SageMakerRunConfiguration": {
-                            "$ref": "#/definitions/SageMakerRunConfigurationInput"
-                        }
-                    },
-                    "type": "object",
-                },
-            ]
-        },
-        "DataSourceStatus": {
-            "enum": [
-                "CREATING",
-                "FAILED_CREATION",
-                "READY",
-                "UPDATING",
-                "FAILED_UPDATE",
-                "RUNNING",
-                "DELETING",
-                "FAILED_DELETION",
-            ],
-            "type": "string",
-        },
-        "EnableSetting": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "FilterExpression": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Type": {"$ref": "#/definitions/FilterExpressionType"},
-            },
-            "required": ["Expression", "Type"],
-            "type": "object",
-        },
-        "FilterExpressionType": {"enum": ["INCLUDE", "EXCLUDE"], "type": "string"},
-        "FormInput": {
-            "additionalProperties": False,
-            "properties": {
-                "Content": {"maxLength": 75000, "type": "string"},
-                "FormName": {"$ref": "#/definitions/FormName"},
-                "TypeIdentifier": {
-                    "maxLength": 385,
-                    "minLength": 1,
-                    "pattern": "^(?!\\.)[\\w\\.]*\\w$",
-                    "type": "string",
-                },
-                "TypeRevision": {"$ref": "#/definitions/TypeRevision"},
-            },
-            "required": ["FormName"],
-            "type": "object",
-        },
-        "FormName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^(?![0-9_])\\w+$|^_\\w*[a-zA-Z0-9]\\w*$",
-            "type": "string",
-        },
-        "GlueRunConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoImportDataQualityResult": {"type": "boolean"},
-                "CatalogName": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "DataAccessRole": {"$ref": "#/definitions/DataAccessRole"},
-                "RelationalFilterConfigurations": {
-                    "items": {"$ref": "#/definitions/RelationalFilterConfiguration"},
-                    "type": "array",
-                },
-            },
-            "required": ["RelationalFilterConfigurations"],
-            "type": "object",
-        },
-        "RecommendationConfiguration": {
-            "additionalProperties": False,
-            "properties": {"EnableBusinessNameGeneration": {"type": "boolean"}},
-            "type": "object",
-        },
-        "RedshiftClusterStorage": {
-            "additionalProperties": False,
-            "properties": {
-                "ClusterName": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-z].[a-z0-9\\-]*$",
-                    "type": "string",
-                }
-            },
-            "required": ["ClusterName"],
-            "type": "object",
-        },
-        "RedshiftCredentialConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretManagerArn": {
-                    "maxLength": 256,
-                    "pattern": "^arn:aws[^:]*:secretsmanager:[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]:\\d{12}:secret:.*$",
-                    "type": "string",
-                }
-            },
-            "required": ["SecretManagerArn"],
-            "type": "object",
-        },
-        "RedshiftRunConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "DataAccessRole": {"$ref": "#/definitions/DataAccessRole"},
-                "RedshiftCredentialConfiguration": {
-                    "$ref": "#/definitions/RedshiftCredentialConfiguration"
-                },
-                "RedshiftStorage": {"$ref": "#/definitions/RedshiftStorage"},
-                "RelationalFilterConfigurations": {
-                    "$ref": "#/definitions/RelationalFilterConfigurations"
-                },
-            },
-            "required": ["RelationalFilterConfigurations"],
-            "type": "object",
-        },
-        "RedshiftServerlessStorage": {
-            "additionalProperties": False,
-            "properties": {
-                "WorkgroupName": {
-                    "maxLength": 64,
-                    "minLength": 3,
-                    "pattern": "^[a-z0-9-]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["WorkgroupName"],
-            "type": "object",
-        },
-        "RedshiftStorage": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "RedshiftClusterSource": {"$ref": "#/definitions/RedshiftClusterStorage"}
-                    },
-                    "required": ["RedshiftClusterSource"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "RedshiftServerlessSource": {
-                            "$ref": "#/definitions/RedshiftServerlessStorage"
-                        }
-                    },
-                    "required": ["RedshiftServerlessSource"],
-                    "type": "object",
-                },
-            ]
-        },
-        "Region": {
-            "maxLength": 16,
-            "minLength": 4,
-            "pattern": "[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]",
-            "type": "string",
-        },
-        "RelationalFilterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DatabaseName": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "FilterExpressions": {
-                    "items": {"$ref": "#/definitions/FilterExpression"},
-                    "type": "array",
-                },
-                "SchemaName": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["DatabaseName"],
-            "type": "object",
-        },
-        "RelationalFilterConfigurations": {
-            "items": {"$ref": "#/definitions/RelationalFilterConfiguration"},
-            "type": "array",
-        },
-        "SageMakerRunConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {"TrackingAssets": {"$ref": "#/definitions/TrackingAssets"}},
-            "required": ["TrackingAssets"],
-            "type": "object",
-        },
-        "ScheduleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Schedule": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "cron\\((\\b[0-5]?[0-9]\\b) "
-                    "(\\b2[0-3]\\b|\\b[0-1]?[0-9]\\b) "
-                    "(.*){1,5} "
-                    "(.*){1,5} "
-                    "(.*){1,5} "
-                    "(.*){1,5}\\)",
-                    "type": "string",
-                },
-                "Timezone": {"$ref": "#/definitions/Timezone"},
-            },
-            "type": "object",
-        },
-        "Timezone": {
-            "enum": [
-                "AFRICA_JOHANNESBURG",
-                "AMERICA_MONTREAL",
-                "AMERICA_SAO_PAULO",
-                "ASIA_BAHRAIN",
-                "ASIA_BANGKOK",
-                "ASIA_CALCUTTA",
-                "ASIA_DUBAI",
-                "ASIA_HONG_KONG",
-                "ASIA_JAKARTA",
-                "ASIA_KUALA_LUMPUR",
-                "ASIA_SEOUL",
-                "ASIA_SHANGHAI",
-                "ASIA_SINGAPORE",
-                "ASIA_TAIPEI",
-                "ASIA_TOKYO",
-                "AUSTRALIA_MELBOURNE",
-                "AUSTRALIA_SYDNEY",
-                "CANADA_CENTRAL",
-                "CET",
-                "CST6CDT",
-                "ETC_GMT",
-                "ETC_GMT0",
-                "ETC_GMT_ADD_0",
-                "ETC_GMT_ADD_1",
-                "ETC_GMT_ADD_10",
-                "ETC_GMT_ADD_11",
-                "ETC_GMT_ADD_12",
-                "ETC_GMT_ADD_2",
-                "ETC_GMT_ADD_3",
-                "ETC_GMT_ADD_4",
-                "ETC_GMT_ADD_5",
-                "ETC_GMT_ADD_6",
-                "ETC_GMT_ADD_7",
-                "ETC_GMT_ADD_8",
-                "ETC_GMT_ADD_9",
-                "ETC_GMT_NEG_0",
-                "ETC_GMT_NEG_1",
-                "ETC_GMT_NEG_10",
-                "ETC_GMT_NEG_11",
-                "ETC_GMT_NEG_12",
-                "ETC_GMT_NEG_13",
-                "ETC_GMT_NEG_14",
-                "ETC_GMT_NEG_2",
-                "ETC_GMT_NEG_3",
-                "ETC_GMT_NEG_4",
-                "ETC_GMT_NEG_5",
-                "ETC_GMT_NEG_6",
-                "ETC_GMT_NEG_7",
-                "ETC_GMT_NEG_8",
-                "ETC_GMT_NEG_9",
-                "EUROPE_DUBLIN",
-                "EUROPE_LONDON",
-                "EUROPE_PARIS",
-                "EUROPE_STOCKHOLM",
-                "EUROPE_ZURICH",
-                "ISRAEL",
-                "MEXICO_GENERAL",
-                "MST7MDT",
-                "PACIFIC_AUCKLAND",
-                "US_CENTRAL",
-                "US_EASTERN",
-                "US_MOUNTAIN",
-                "US_PACIFIC",
-                "UTC",
-            ],
-            "type": "string",
-        },
-        "TrackingAssets": {
-            "additionalProperties": False,
-            "maxProperties": 1,
-            "patternProperties": {
-                "^.{1,64}$": {
-                    "items": {
-                        "pattern": "^arn:aws[^:]*:sagemaker:[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]:\\d{12}:[\\w+=,.@-]{1,128}/[\\w+=,.@-]{1,256}$",
-                        "type": "string",
-                    },
-                    "maxItems": 500,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "TypeRevision": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "AssetFormsInput": {
-            "items": {"$ref": "#/definitions/FormInput"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Configuration": {"$ref": "#/definitions/DataSourceConfigurationInput"},
-        "ConnectionId": {"type": "string"},
-        "ConnectionIdentifier": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 2048, "type": "string"},
-        "DomainId": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "DomainIdentifier": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "EnableSetting": {"$ref": "#/definitions/EnableSetting"},
-        "EnvironmentId": {"type": "string"},
-        "EnvironmentIdentifier": {"type": "string"},
-        "Id": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "LastRunAssetCount": {"type": "number"},
-        "LastRunAt": {"type": "string"},
-        "LastRunStatus": {"type": "string"},
-        "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "ProjectId": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "ProjectIdentifier": {"type": "string"},
-        "PublishOnImport": {"type": "boolean"},
-        "Recommendation": {"$ref": "#/definitions/RecommendationConfiguration"},
-        "Schedule": {"$ref": "#/definitions/ScheduleConfiguration"},
-        "Status": {"$ref": "#/definitions/DataSourceStatus"},
-        "Type": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Name", "DomainIdentifier", "ProjectIdentifier", "Type"],
-}
-
 
 class DataSource(_Resource):
-    """AWS::DataZone::DataSource: A data source is used to import technical metadata of assets (data) from the source databases or data warehouses into Amazon DataZone.
+    """AWS::DataZone::DataSource: A data source is used to import technical metadata of assets
+    (data) from the source databases or data warehouses into Amazon DataZone.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainId, Id (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ConnectionIdentifier, EnvironmentIdentifier,
+    DomainIdentifier, ProjectIdentifier, Type.
+    Write-only (sent to AWS, never read back): AssetFormsInput, ConnectionIdentifier,
+    EnvironmentIdentifier, DomainIdentifier, Configuration, ProjectIdentifier.
+    Read-only attributes (known once deployed): ConnectionId, CreatedAt, DomainId, EnvironmentId,
+    Id, LastRunAssetCount, LastRunAt, LastRunStatus, ProjectId, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datazone-datasource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -674,18 +415,30 @@ class DataSource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataSourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "data_source.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConnectionId: str
+    """The unique identifier of a connection used to fetch relevant parameters from connection
+    during Datasource run"""
     CreatedAt: str
+    """The timestamp of when the data source was created."""
     DomainId: str
+    """The ID of the Amazon DataZone domain where the data source is created."""
     EnvironmentId: str
+    """The unique identifier of the Amazon DataZone environment to which the data source publishes
+    assets."""
     Id: str
+    """The unique identifier of the data source."""
     LastRunAssetCount: float
+    """The number of assets created by the data source during its last run."""
     LastRunAt: str
+    """The timestamp that specifies when the data source was last run."""
     LastRunStatus: str
+    """The status of the last run of this data source."""
     ProjectId: str
+    """The ID of the Amazon DataZone project to which the data source is added."""
     Status: Literal[
         "CREATING",
         "FAILED_CREATION",
@@ -696,8 +449,10 @@ class DataSource(_Resource):
         "DELETING",
         "FAILED_DELETION",
     ]
+    """The status of the data source."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp of when this data source was updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssetFormsInput: list[FormInputDict]
     Configuration: (
         DataSourceConfigurationOption1Dict
@@ -716,53 +471,68 @@ class DataSource(_Resource):
     Schedule: ScheduleConfigurationDict
     Type: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainIdentifier: str,
+        Name: str,
+        ProjectIdentifier: str,
+        Type: str,
+        AssetFormsInput: list[FormInput | FormInputDict] | None = None,
+        Configuration: DataSourceConfigurationOption1
+        | DataSourceConfigurationOption1Dict
+        | DataSourceConfigurationOption2
+        | DataSourceConfigurationOption2Dict
+        | DataSourceConfigurationOption3
+        | DataSourceConfigurationOption3Dict
+        | None = None,
+        ConnectionIdentifier: str | None = None,
+        Description: str | None = None,
+        EnableSetting: Literal["ENABLED", "DISABLED"] | None = None,
+        EnvironmentIdentifier: str | None = None,
+        PublishOnImport: bool | None = None,
+        Recommendation: RecommendationConfiguration | RecommendationConfigurationDict | None = None,
+        Schedule: ScheduleConfiguration | ScheduleConfigurationDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataZone::DataSource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainIdentifier: str,
-            Name: str,
-            ProjectIdentifier: str,
-            Type: str,
-            AssetFormsInput: list[FormInput | FormInputDict] | None = None,
-            Configuration: DataSourceConfigurationOption1
-            | DataSourceConfigurationOption1Dict
-            | DataSourceConfigurationOption2
-            | DataSourceConfigurationOption2Dict
-            | DataSourceConfigurationOption3
-            | DataSourceConfigurationOption3Dict
-            | None = None,
-            ConnectionIdentifier: str | None = None,
-            Description: str | None = None,
-            EnableSetting: Literal["ENABLED", "DISABLED"] | None = None,
-            EnvironmentIdentifier: str | None = None,
-            PublishOnImport: bool | None = None,
-            Recommendation: RecommendationConfiguration
-            | RecommendationConfigurationDict
-            | None = None,
-            Schedule: ScheduleConfiguration | ScheduleConfigurationDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataZone::DataSource; `await` it inside an App to deploy it.
-
-            AssetFormsInput: The metadata forms that are to be attached to the assets that this data source works with.
-            Configuration: Configuration of the data source.
-            ConnectionIdentifier: The unique identifier of a connection used to fetch relevant parameters from connection during Datasource run
-            Description: The description of the data source.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             DomainIdentifier: The ID of the Amazon DataZone domain where the data source is created.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back. Required.
+            Name: The name of the data source. Required.
+            ProjectIdentifier: The identifier of the Amazon DataZone project in which you want to
+                add the data source. Create-only: changing it replaces the resource. Write-only:
+                sent to AWS, never read back. Required.
+            Type: The type of the data source. Create-only: changing it replaces the resource.
+                Required.
+            AssetFormsInput: The metadata forms that are to be attached to the assets that this data
+                source works with. Write-only: sent to AWS, never read back.
+            Configuration: Configuration of the data source. It can be set to either
+                glueRunConfiguration or redshiftRunConfiguration. Write-only: sent to AWS, never
+                read back.
+            ConnectionIdentifier: The unique identifier of a connection used to fetch relevant
+                parameters from connection during Datasource run Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back.
+            Description: The description of the data source.
             EnableSetting: Specifies whether the data source is enabled.
-            EnvironmentIdentifier: The unique identifier of the Amazon DataZone environment to which the data source publishes assets.
-            Name: The name of the data source.
-            ProjectIdentifier: The identifier of the Amazon DataZone project in which you want to add the data source.
-            PublishOnImport: Specifies whether the assets that this data source creates in the inventory are to be also automatically published to the catalog.
-            Recommendation: Specifies whether the business name generation is to be enabled for this data source.
+            EnvironmentIdentifier: The unique identifier of the Amazon DataZone environment to which
+                the data source publishes assets. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            PublishOnImport: Specifies whether the assets that this data source creates in the
+                inventory are to be also automatically published to the catalog.
+            Recommendation: Specifies whether the business name generation is to be enabled for this
+                data source.
             Schedule: The schedule of the data source runs.
-            Type: The type of the data source.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

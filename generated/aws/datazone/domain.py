@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,25 +59,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DomainSingleSignOnDict = TypedDict(
-    "DomainSingleSignOnDict",
-    {
-        "IdcInstanceArn": "str",
-        "Type": "Literal['IAM_IDC', 'DISABLED']",
-        "UserAssignment": "Literal['AUTOMATIC', 'MANUAL']",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DomainSingleSignOnDict(TypedDict, total=False):
+    """DomainSingleSignOn as a plain dict: The single-sign on configuration of the Amazon DataZone
+    domain."""
 
+    IdcInstanceArn: str
+    """The ARN of the AWS Identity Center instance."""
+    Type: Literal["IAM_IDC", "DISABLED"]
+    """The type of single sign-on in Amazon DataZone."""
+    UserAssignment: Literal["AUTOMATIC", "MANUAL"]
+    """The single sign-on user assignment in Amazon DataZone."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the domain."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataZone::Domain",
     schema_file="aws-datazone-domain.json",
@@ -91,17 +99,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/KmsKeyIdentifier", "/DomainVersion"),
     write_only=("/ServiceRole",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -111,93 +111,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuthType": {"enum": ["IAM_IDC", "DISABLED"], "type": "string"},
-        "DomainStatus": {
-            "enum": [
-                "CREATING",
-                "AVAILABLE",
-                "CREATION_FAILED",
-                "DELETING",
-                "DELETED",
-                "DELETION_FAILED",
-            ],
-            "type": "string",
-        },
-        "IdcInstanceArn": {
-            "maxLength": 1224,
-            "minLength": 10,
-            "pattern": "arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}",
-            "type": "string",
-        },
-        "SingleSignOn": {
-            "additionalProperties": False,
-            "properties": {
-                "IdcInstanceArn": {"$ref": "#/definitions/IdcInstanceArn"},
-                "Type": {"$ref": "#/definitions/AuthType"},
-                "UserAssignment": {"$ref": "#/definitions/UserAssignment"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UserAssignment": {"enum": ["AUTOMATIC", "MANUAL"], "type": "string"},
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws(|-cn|-us-gov):datazone:\\w+(?:-\\w+)+:\\d{12}:domain/dzd[-_][a-zA-Z0-9_-]{1,36}$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {"type": "string"},
-        "DomainExecutionRole": {
-            "pattern": "^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$",
-            "type": "string",
-        },
-        "DomainVersion": {"enum": ["V1", "V2"], "type": "string"},
-        "Id": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "KmsKeyIdentifier": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$",
-            "type": "string",
-        },
-        "LastUpdatedAt": {"type": "string"},
-        "ManagedAccountId": {"type": "string"},
-        "Name": {"type": "string"},
-        "PortalUrl": {"type": "string"},
-        "RootDomainUnitId": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-z0-9_\\-]+$",
-            "type": "string",
-        },
-        "ServiceRole": {
-            "pattern": "^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$",
-            "type": "string",
-        },
-        "SingleSignOn": {"$ref": "#/definitions/SingleSignOn"},
-        "Status": {"$ref": "#/definitions/DomainStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name"],
-}
-
 
 class Domain(_Resource):
-    """AWS::DataZone::Domain: A domain is an organizing entity for connecting together assets, users, and their projects
+    """AWS::DataZone::Domain: A domain is an organizing entity for connecting together assets,
+    users, and their projects
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): KmsKeyIdentifier, DomainVersion.
+    Write-only (sent to AWS, never read back): ServiceRole.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Id, LastUpdatedAt, ManagedAccountId,
+    PortalUrl, RootDomainUnitId, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datazone-domain.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -205,20 +132,29 @@ class Domain(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "domain.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the Amazon DataZone domain."""
     CreatedAt: str
+    """The timestamp of when the Amazon DataZone domain was last updated."""
     Id: str
+    """The id of the Amazon DataZone domain."""
     LastUpdatedAt: str
+    """The timestamp of when the Amazon DataZone domain was last updated."""
     ManagedAccountId: str
+    """The identifier of the AWS account that manages the domain."""
     PortalUrl: str
+    """The URL of the data portal for this Amazon DataZone domain."""
     RootDomainUnitId: str
+    """The ID of the root domain in Amazon Datazone."""
     Status: Literal[
         "CREATING", "AVAILABLE", "CREATION_FAILED", "DELETING", "DELETED", "DELETION_FAILED"
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the Amazon DataZone domain."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DomainExecutionRole: str
     DomainVersion: Literal["V1", "V2"]
@@ -228,35 +164,44 @@ class Domain(_Resource):
     SingleSignOn: DomainSingleSignOnDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Description: str | None = None,
+        DomainExecutionRole: str | None = None,
+        DomainVersion: Literal["V1", "V2"] | None = None,
+        KmsKeyIdentifier: str | None = None,
+        ServiceRole: str | None = None,
+        SingleSignOn: DomainSingleSignOn | DomainSingleSignOnDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataZone::Domain; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Description: str | None = None,
-            DomainExecutionRole: str | None = None,
-            DomainVersion: Literal["V1", "V2"] | None = None,
-            KmsKeyIdentifier: str | None = None,
-            ServiceRole: str | None = None,
-            SingleSignOn: DomainSingleSignOn | DomainSingleSignOnDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataZone::Domain; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the Amazon DataZone domain. Required.
             Description: The description of the Amazon DataZone domain.
-            DomainExecutionRole: The domain execution role that is created when an Amazon DataZone domain is created.
-            DomainVersion: The version of the domain.
-            KmsKeyIdentifier: The identifier of the AWS Key Management Service (KMS) key that is used to encrypt the Amazon DataZone domain, metadata, and reporting data.
-            Name: The name of the Amazon DataZone domain.
-            ServiceRole: The service role of the domain that is created.
+            DomainExecutionRole: The domain execution role that is created when an Amazon DataZone
+                domain is created. The domain execution role is created in the AWS account that
+                houses the Amazon DataZone domain.
+            DomainVersion: The version of the domain. Create-only: changing it replaces the
+                resource.
+            KmsKeyIdentifier: The identifier of the AWS Key Management Service (KMS) key that is
+                used to encrypt the Amazon DataZone domain, metadata, and reporting data.
+                Create-only: changing it replaces the resource.
+            ServiceRole: The service role of the domain that is created. Write-only: sent to AWS,
+                never read back.
             SingleSignOn: The single-sign on configuration of the Amazon DataZone domain.
             Tags: The tags specified for the Amazon DataZone domain.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

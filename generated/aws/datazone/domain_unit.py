@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,36 +63,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DomainUnitGroupPropertiesDict = TypedDict(
-    "DomainUnitGroupPropertiesDict",
-    {
-        "GroupId": "str",
-    },
-    total=False,
-)
 
-DomainUnitOwnerPropertiesDict = TypedDict(
-    "DomainUnitOwnerPropertiesDict",
-    {
-        "Group": "DomainUnitGroupPropertiesDict",
-        "User": "DomainUnitUserPropertiesDict",
-    },
-    total=False,
-)
+class DomainUnitGroupPropertiesDict(TypedDict, total=False):
+    """DomainUnitGroupProperties as a plain dict: The properties of a domain unit group."""
 
-DomainUnitUserPropertiesDict = TypedDict(
-    "DomainUnitUserPropertiesDict",
-    {
-        "UserId": "str",
-    },
-    total=False,
-)
+    GroupId: str
+    """The ID of the domain unit group."""
 
+
+class DomainUnitOwnerPropertiesDict(TypedDict, total=False):
+    """DomainUnitOwnerProperties as a plain dict: The properties of the domain unit owner."""
+
+    Group: DomainUnitGroupPropertiesDict
+    """The properties of a domain unit group."""
+    User: DomainUnitUserPropertiesDict
+    """The properties of the domain unit user."""
+
+
+class DomainUnitUserPropertiesDict(TypedDict, total=False):
+    """DomainUnitUserProperties as a plain dict: The properties of the domain unit user."""
+
+    UserId: str
+    """The ID of the domain unit user."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataZone::DomainUnit",
     schema_file="aws-datazone-domainunit.json",
     primary_identifier=("/DomainId", "/Id"),
-    additional_identifiers=(),
     read_only=(
         "/CreatedAt",
         "/DomainId",
@@ -98,9 +101,6 @@ METADATA = _TypeMetadata(
         "/LastUpdatedAt",
     ),
     create_only=("/DomainIdentifier", "/ParentDomainUnitIdentifier"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DomainIdentifier", "Name", "ParentDomainUnitIdentifier"),
     list_required=("DomainIdentifier", "ParentDomainUnitIdentifier"),
     tagging=_Tagging(
@@ -109,7 +109,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -119,64 +118,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DomainUnitGroupProperties": {
-            "additionalProperties": False,
-            "properties": {"GroupId": {"type": "string"}},
-            "type": "object",
-        },
-        "DomainUnitOwnerProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Group": {"$ref": "#/definitions/DomainUnitGroupProperties"},
-                "User": {"$ref": "#/definitions/DomainUnitUserProperties"},
-            },
-            "type": "object",
-        },
-        "DomainUnitUserProperties": {
-            "additionalProperties": False,
-            "properties": {"UserId": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "DomainId": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "DomainIdentifier": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "Id": {"maxLength": 256, "minLength": 1, "pattern": "^[a-z0-9_-]+$", "type": "string"},
-        "Identifier": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-z0-9_-]+$",
-            "type": "string",
-        },
-        "LastUpdatedAt": {"type": "string"},
-        "Name": {"maxLength": 128, "minLength": 1, "pattern": "^[\\w -]+$", "type": "string"},
-        "ParentDomainUnitId": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-z0-9_-]+$",
-            "type": "string",
-        },
-        "ParentDomainUnitIdentifier": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-z0-9_-]+$",
-            "type": "string",
-        },
-    },
-    "required": ["DomainIdentifier", "Name", "ParentDomainUnitIdentifier"],
-}
-
 
 class DomainUnit(_Resource):
-    """AWS::DataZone::DomainUnit: A domain unit enables you to easily organize your assets and other domain entities under specific business units and teams.
+    """AWS::DataZone::DomainUnit: A domain unit enables you to easily organize your assets and other
+    domain entities under specific business units and teams.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainId, Id (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainIdentifier, ParentDomainUnitIdentifier.
+    Read-only attributes (known once deployed): CreatedAt, DomainId, Id, Identifier, LastUpdatedAt,
+    ParentDomainUnitId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datazone-domainunit.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -184,42 +137,54 @@ class DomainUnit(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainUnitAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "domain_unit.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp at which the domain unit was created."""
     DomainId: str
+    """The ID of the domain where the domain unit was created."""
     Id: str
+    """The ID of the domain unit."""
     Identifier: str
+    """The identifier of the domain unit that you want to get."""
     LastUpdatedAt: str
+    """The timestamp at which the domain unit was last updated."""
     ParentDomainUnitId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the parent domain unit."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DomainIdentifier: str
     Name: str
     ParentDomainUnitIdentifier: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainIdentifier: str,
+        Name: str,
+        ParentDomainUnitIdentifier: str,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataZone::DomainUnit; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainIdentifier: str,
-            Name: str,
-            ParentDomainUnitIdentifier: str,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataZone::DomainUnit; `await` it inside an App to deploy it.
-
-            Description: The description of the domain unit.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             DomainIdentifier: The ID of the domain where you want to create a domain unit.
-            Name: The name of the domain unit.
-            ParentDomainUnitIdentifier: The ID of the parent domain unit.
+                Create-only: changing it replaces the resource. Required.
+            Name: The name of the domain unit. Required.
+            ParentDomainUnitIdentifier: The ID of the parent domain unit. Create-only: changing it
+                replaces the resource. Required.
+            Description: The description of the domain unit.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EnvironmentParameterDict = TypedDict(
-    "EnvironmentParameterDict",
-    {
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class EnvironmentParameterDict(TypedDict, total=False):
+    """EnvironmentParameter as a plain dict: The parameter details of an environment."""
+
+    Name: str
+    """The name of an environment parameter."""
+    Value: str
+    """The value of an environment parameter."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataZone::Environment",
     schema_file="aws-datazone-environment.json",
@@ -101,17 +107,13 @@ METADATA = _TypeMetadata(
         "/DeploymentOrder",
         "/EnvironmentConfigurationId",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/GlossaryTerms", "/UserParameters"),
     required=("Name", "ProjectIdentifier", "DomainIdentifier"),
     list_required=("DomainIdentifier", "ProjectIdentifier"),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -121,77 +123,24 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EnvironmentParameter": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "EnvironmentStatus": {
-            "enum": [
-                "ACTIVE",
-                "CREATING",
-                "UPDATING",
-                "DELETING",
-                "CREATE_FAILED",
-                "UPDATE_FAILED",
-                "DELETE_FAILED",
-                "VALIDATION_FAILED",
-                "SUSPENDED",
-                "DISABLED",
-                "EXPIRED",
-                "DELETED",
-                "INACCESSIBLE",
-            ],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "AwsAccountId": {"pattern": "^\\d{12}$", "type": "string"},
-        "AwsAccountRegion": {"pattern": "^[a-z]{2}-[a-z]{4,10}-\\d$", "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "CreatedBy": {"type": "string"},
-        "DeploymentOrder": {"type": "integer"},
-        "Description": {"maxLength": 2048, "type": "string"},
-        "DomainId": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "DomainIdentifier": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "EnvironmentAccountIdentifier": {"pattern": "^\\d{12}$", "type": "string"},
-        "EnvironmentAccountRegion": {"pattern": "^[a-z]{2}-[a-z]{4,10}-\\d$", "type": "string"},
-        "EnvironmentBlueprintId": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "EnvironmentBlueprintIdentifier": {"type": "string"},
-        "EnvironmentConfigurationId": {"type": "string"},
-        "EnvironmentProfileId": {"pattern": "^[a-zA-Z0-9_-]{0,36}$", "type": "string"},
-        "EnvironmentProfileIdentifier": {"pattern": "^[a-zA-Z0-9_-]{0,36}$", "type": "string"},
-        "EnvironmentRoleArn": {"type": "string"},
-        "GlossaryTerms": {
-            "items": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-            "maxItems": 20,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Id": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "Name": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "ProjectId": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "ProjectIdentifier": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "Provider": {"type": "string"},
-        "Status": {"$ref": "#/definitions/EnvironmentStatus"},
-        "UpdatedAt": {"type": "string"},
-        "UserParameters": {
-            "items": {"$ref": "#/definitions/EnvironmentParameter"},
-            "type": "array",
-        },
-    },
-    "required": ["Name", "ProjectIdentifier", "DomainIdentifier"],
-}
-
 
 class Environment(_Resource):
     """AWS::DataZone::Environment: Definition of AWS::DataZone::Environment Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainId, Id (composite: the values joined by '|').
+    Also identified by: DomainIdentifier.
+    Replaced when any of these change (create-only): DomainIdentifier, EnvironmentProfileIdentifier,
+    ProjectIdentifier, UserParameters, EnvironmentAccountIdentifier, EnvironmentAccountRegion,
+    EnvironmentBlueprintIdentifier, DeploymentOrder, EnvironmentConfigurationId.
+    Write-only (sent to AWS, never read back): EnvironmentProfileIdentifier, ProjectIdentifier,
+    DomainIdentifier, EnvironmentAccountIdentifier, EnvironmentAccountRegion, EnvironmentRoleArn,
+    EnvironmentBlueprintIdentifier, DeploymentOrder, EnvironmentConfigurationId.
+    Read-only attributes (known once deployed): AwsAccountId, AwsAccountRegion, CreatedAt,
+    CreatedBy, DomainId, EnvironmentBlueprintId, EnvironmentProfileId, Id, ProjectId, Provider,
+    Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datazone-environment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -199,19 +148,30 @@ class Environment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnvironmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "environment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AwsAccountId: str
+    """The AWS account in which the Amazon DataZone environment is created."""
     AwsAccountRegion: str
+    """The AWS region in which the Amazon DataZone environment is created."""
     CreatedAt: str
+    """The timestamp of when the environment was created."""
     CreatedBy: str
+    """The Amazon DataZone user who created the environment."""
     DomainId: str
+    """The identifier of the Amazon DataZone domain in which the environment is created."""
     EnvironmentBlueprintId: str
+    """The ID of the blueprint with which the Amazon DataZone environment was created."""
     EnvironmentProfileId: str
+    """The ID of the environment profile with which the Amazon DataZone environment was created."""
     Id: str
+    """The ID of the Amazon DataZone environment."""
     ProjectId: str
+    """The ID of the Amazon DataZone project in which the environment is created."""
     Provider: str
+    """The provider of the Amazon DataZone environment."""
     Status: Literal[
         "ACTIVE",
         "CREATING",
@@ -227,8 +187,10 @@ class Environment(_Resource):
         "DELETED",
         "INACCESSIBLE",
     ]
+    """The status of the Amazon DataZone environment."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp of when the environment was updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeploymentOrder: int
     Description: str
     DomainIdentifier: str
@@ -243,45 +205,65 @@ class Environment(_Resource):
     ProjectIdentifier: str
     UserParameters: list[EnvironmentParameterDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainIdentifier: str,
+        Name: str,
+        ProjectIdentifier: str,
+        DeploymentOrder: int | None = None,
+        Description: str | None = None,
+        EnvironmentAccountIdentifier: str | None = None,
+        EnvironmentAccountRegion: str | None = None,
+        EnvironmentBlueprintIdentifier: str | None = None,
+        EnvironmentConfigurationId: str | None = None,
+        EnvironmentProfileIdentifier: str | None = None,
+        EnvironmentRoleArn: str | None = None,
+        GlossaryTerms: list[str] | None = None,
+        UserParameters: list[EnvironmentParameter | EnvironmentParameterDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataZone::Environment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainIdentifier: str,
-            Name: str,
-            ProjectIdentifier: str,
-            DeploymentOrder: int | None = None,
-            Description: str | None = None,
-            EnvironmentAccountIdentifier: str | None = None,
-            EnvironmentAccountRegion: str | None = None,
-            EnvironmentBlueprintIdentifier: str | None = None,
-            EnvironmentConfigurationId: str | None = None,
-            EnvironmentProfileIdentifier: str | None = None,
-            EnvironmentRoleArn: str | None = None,
-            GlossaryTerms: list[str] | None = None,
-            UserParameters: list[EnvironmentParameter | EnvironmentParameterDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataZone::Environment; `await` it inside an App to deploy it.
-
-            DeploymentOrder: The deployment order for the environment.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainIdentifier: The identifier of the Amazon DataZone domain in which the environment
+                would be created. Create-only: changing it replaces the resource. Write-only: sent
+                to AWS, never read back. Required.
+            Name: The name of the environment. Required.
+            ProjectIdentifier: The ID of the Amazon DataZone project in which the environment would
+                be created. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back. Required.
+            DeploymentOrder: The deployment order for the environment. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
             Description: The description of the Amazon DataZone environment.
-            DomainIdentifier: The identifier of the Amazon DataZone domain in which the environment would be created.
-            EnvironmentAccountIdentifier: The AWS account in which the Amazon DataZone environment is created.
-            EnvironmentAccountRegion: The AWS region in which the Amazon DataZone environment is created.
+            EnvironmentAccountIdentifier: The AWS account in which the Amazon DataZone environment
+                is created. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
+            EnvironmentAccountRegion: The AWS region in which the Amazon DataZone environment is
+                created. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
             EnvironmentBlueprintIdentifier: The identifier of the environment blueprint.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             EnvironmentConfigurationId: The identifier of the environment configuration.
-            EnvironmentProfileIdentifier: The ID of the environment profile with which the Amazon DataZone environment would be created.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            EnvironmentProfileIdentifier: The ID of the environment profile with which the Amazon
+                DataZone environment would be created. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
             EnvironmentRoleArn: Environment role arn for custom aws environment permissions
+                Write-only: sent to AWS, never read back.
             GlossaryTerms: The glossary terms that can be used in the Amazon DataZone environment.
-            Name: The name of the environment.
-            ProjectIdentifier: The ID of the Amazon DataZone project in which the environment would be created.
-            UserParameters: The user parameters of the Amazon DataZone environment.
+            UserParameters: The user parameters of the Amazon DataZone environment. Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,14 +55,16 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AwsConsoleLinkParametersDict = TypedDict(
-    "AwsConsoleLinkParametersDict",
-    {
-        "Uri": "str",
-    },
-    total=False,
-)
 
+class AwsConsoleLinkParametersDict(TypedDict, total=False):
+    """AwsConsoleLinkParameters as a plain dict: The parameters of the console link specified as
+    part of the environment action"""
+
+    Uri: str
+    """The URI of the console link specified as part of the environment action."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataZone::EnvironmentActions",
     schema_file="aws-datazone-environmentactions.json",
@@ -67,17 +73,12 @@ METADATA = _TypeMetadata(
     read_only=("/DomainId", "/EnvironmentId", "/Id"),
     create_only=("/DomainIdentifier", "/EnvironmentIdentifier"),
     write_only=("/EnvironmentIdentifier", "/DomainIdentifier", "/Identifier"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
     list_required=("DomainIdentifier", "EnvironmentIdentifier"),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,56 +88,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AwsConsoleLinkParameters": {
-            "additionalProperties": False,
-            "properties": {"Uri": {"$ref": "#/definitions/EnvironmentActionURI"}},
-            "type": "object",
-        },
-        "EnvironmentActionURI": {"maxLength": 2048, "minLength": 1, "type": "string"},
-    },
-    "properties": {
-        "Description": {"maxLength": 2048, "type": "string"},
-        "DomainId": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "DomainIdentifier": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "EnvironmentId": {
-            "maxLength": 36,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_-]{1,36}$",
-            "type": "string",
-        },
-        "EnvironmentIdentifier": {
-            "maxLength": 36,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_-]{1,36}$",
-            "type": "string",
-        },
-        "Id": {
-            "maxLength": 36,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]{1,36}$",
-            "type": "string",
-        },
-        "Identifier": {
-            "maxLength": 36,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]{1,36}$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 64, "minLength": 1, "pattern": "^[\\w -]+$", "type": "string"},
-        "Parameters": {"$ref": "#/definitions/AwsConsoleLinkParameters"},
-    },
-    "required": ["Name"],
-}
-
 
 class EnvironmentActions(_Resource):
-    """AWS::DataZone::EnvironmentActions: Definition of AWS::DataZone::EnvironmentActions Resource Type
+    """AWS::DataZone::EnvironmentActions: Definition of AWS::DataZone::EnvironmentActions Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainId, EnvironmentId, Id (composite: the values joined by '|').
+    Also identified by: EnvironmentIdentifier.
+    Replaced when any of these change (create-only): DomainIdentifier, EnvironmentIdentifier.
+    Write-only (sent to AWS, never read back): EnvironmentIdentifier, DomainIdentifier, Identifier.
+    Read-only attributes (known once deployed): DomainId, EnvironmentId, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datazone-environmentactions.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -146,13 +110,19 @@ class EnvironmentActions(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnvironmentActionsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "environment_actions.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     DomainId: str
+    """The identifier of the Amazon DataZone domain in which the environment is created."""
     EnvironmentId: str
+    """The identifier of the Amazon DataZone environment in which the action is taking place"""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the Amazon DataZone environment action."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DomainIdentifier: str
     EnvironmentIdentifier: str
@@ -160,31 +130,39 @@ class EnvironmentActions(_Resource):
     Name: str
     Parameters: AwsConsoleLinkParametersDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Description: str | None = None,
+        DomainIdentifier: str | None = None,
+        EnvironmentIdentifier: str | None = None,
+        Identifier: str | None = None,
+        Parameters: AwsConsoleLinkParameters | AwsConsoleLinkParametersDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataZone::EnvironmentActions; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Description: str | None = None,
-            DomainIdentifier: str | None = None,
-            EnvironmentIdentifier: str | None = None,
-            Identifier: str | None = None,
-            Parameters: AwsConsoleLinkParameters | AwsConsoleLinkParametersDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataZone::EnvironmentActions; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the environment action. Required.
             Description: The description of the Amazon DataZone environment action.
-            DomainIdentifier: The identifier of the Amazon DataZone domain in which the environment would be created.
-            EnvironmentIdentifier: The identifier of the Amazon DataZone environment in which the action is taking place
-            Identifier: The ID of the Amazon DataZone environment action.
-            Name: The name of the environment action.
+            DomainIdentifier: The identifier of the Amazon DataZone domain in which the environment
+                would be created. Create-only: changing it replaces the resource. Write-only: sent
+                to AWS, never read back.
+            EnvironmentIdentifier: The identifier of the Amazon DataZone environment in which the
+                action is taking place Create-only: changing it replaces the resource. Write-only:
+                sent to AWS, never read back.
+            Identifier: The ID of the Amazon DataZone environment action. Write-only: sent to AWS,
+                never read back.
             Parameters: The parameters of the environment action.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

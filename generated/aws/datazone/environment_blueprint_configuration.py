@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,32 +63,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EnvironmentBlueprintConfigurationLakeFormationConfigurationDict = TypedDict(
-    "EnvironmentBlueprintConfigurationLakeFormationConfigurationDict",
-    {
-        "LocationRegistrationExcludeS3Locations": "list[str]",
-        "LocationRegistrationRole": "str",
-    },
-    total=False,
-)
 
-EnvironmentBlueprintConfigurationProvisioningConfigurationsItemDict = TypedDict(
-    "EnvironmentBlueprintConfigurationProvisioningConfigurationsItemDict",
-    {
-        "LakeFormationConfiguration": "Required[EnvironmentBlueprintConfigurationLakeFormationConfigurationDict]",
-    },
-    total=False,
-)
+class EnvironmentBlueprintConfigurationLakeFormationConfigurationDict(TypedDict, total=False):
+    """EnvironmentBlueprintConfigurationLakeFormationConfiguration as a plain dict."""
 
-RegionalParameterDict = TypedDict(
-    "RegionalParameterDict",
-    {
-        "Parameters": "dict[str, Any]",
-        "Region": "str",
-    },
-    total=False,
-)
+    LocationRegistrationExcludeS3Locations: list[str]
+    """Items: 0 to 20 items. Each item: Pattern: ^s3://.+$ Length: 1 to 1024 characters."""
+    LocationRegistrationRole: str
+    """Pattern: ^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$"""
 
+
+class EnvironmentBlueprintConfigurationProvisioningConfigurationsItemDict(TypedDict, total=False):
+    """EnvironmentBlueprintConfigurationProvisioningConfigurationsItem as a plain dict."""
+
+    LakeFormationConfiguration: Required[
+        EnvironmentBlueprintConfigurationLakeFormationConfigurationDict
+    ]
+    """Type: EnvironmentBlueprintConfigurationLakeFormationConfigurationDict."""
+
+
+class RegionalParameterDict(TypedDict, total=False):
+    """RegionalParameter as a plain dict."""
+
+    Parameters: dict[str, str]
+    """Type: dict[str, str]."""
+    Region: str
+    """Pattern: ^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataZone::EnvironmentBlueprintConfiguration",
     schema_file="aws-datazone-environmentblueprintconfiguration.json",
@@ -99,17 +106,13 @@ METADATA = _TypeMetadata(
         "/GlobalParameters",
         "/ProvisioningConfigurations",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/EnabledRegions", "/RegionalParameters"),
     required=("DomainIdentifier", "EnvironmentBlueprintIdentifier", "EnabledRegions"),
     list_required=("DomainIdentifier",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -119,114 +122,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LakeFormationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LocationRegistrationExcludeS3Locations": {
-                    "items": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^s3://.+$",
-                        "type": "string",
-                    },
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "LocationRegistrationRole": {
-                    "pattern": "^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Parameter": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"type": "string"}},
-            "type": "object",
-        },
-        "ProvisioningConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "LakeFormationConfiguration": {
-                            "$ref": "#/definitions/LakeFormationConfiguration"
-                        }
-                    },
-                    "required": ["LakeFormationConfiguration"],
-                    "type": "object",
-                }
-            ]
-        },
-        "RegionalParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Parameters": {"$ref": "#/definitions/Parameter"},
-                "Region": {
-                    "pattern": "^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "DomainId": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "DomainIdentifier": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "EnabledRegions": {
-            "items": {
-                "maxLength": 16,
-                "minLength": 4,
-                "pattern": "^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$",
-                "type": "string",
-            },
-            "minItems": 0,
-            "type": "array",
-        },
-        "EnvironmentBlueprintId": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "EnvironmentBlueprintIdentifier": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "EnvironmentRolePermissionBoundary": {
-            "pattern": "^arn:aws[^:]*:iam::(aws|\\d{12}):policy/[\\w+=,.@-]*$",
-            "type": "string",
-        },
-        "GlobalParameters": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"type": "string"}},
-            "type": "object",
-        },
-        "ManageAccessRoleArn": {
-            "pattern": "^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$",
-            "type": "string",
-        },
-        "ProvisioningConfigurations": {
-            "items": {"$ref": "#/definitions/ProvisioningConfiguration"},
-            "type": "array",
-        },
-        "ProvisioningRoleArn": {
-            "pattern": "^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$",
-            "type": "string",
-        },
-        "RegionalParameters": {
-            "items": {"$ref": "#/definitions/RegionalParameter"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["DomainIdentifier", "EnvironmentBlueprintIdentifier", "EnabledRegions"],
-}
-
 
 class EnvironmentBlueprintConfiguration(_Resource):
-    """AWS::DataZone::EnvironmentBlueprintConfiguration: Definition of AWS::DataZone::EnvironmentBlueprintConfiguration Resource Type
+    """AWS::DataZone::EnvironmentBlueprintConfiguration: Definition of
+    AWS::DataZone::EnvironmentBlueprintConfiguration Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainId, EnvironmentBlueprintId (composite: the values joined by '|').
+    Also identified by: DomainIdentifier, EnvironmentBlueprintIdentifier.
+    Replaced when any of these change (create-only): DomainIdentifier,
+    EnvironmentBlueprintIdentifier.
+    Write-only (sent to AWS, never read back): DomainIdentifier, EnvironmentBlueprintIdentifier,
+    EnvironmentRolePermissionBoundary, GlobalParameters, ProvisioningConfigurations.
+    Read-only attributes (known once deployed): CreatedAt, DomainId, EnvironmentBlueprintId,
+    UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datazone-environmentblueprintconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -236,19 +147,26 @@ class EnvironmentBlueprintConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnvironmentBlueprintConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "environment_blueprint_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     DomainId: str
+    """Pattern: ^dzd[-_][a-zA-Z0-9_-]{1,36}$"""
     EnvironmentBlueprintId: str
+    """Pattern: ^[a-zA-Z0-9_-]{1,36}$"""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DomainIdentifier: str
     EnabledRegions: list[str]
     EnvironmentBlueprintIdentifier: str
     EnvironmentRolePermissionBoundary: str
-    GlobalParameters: dict[str, Any]
+    GlobalParameters: dict[str, str]
     ManageAccessRoleArn: str
     ProvisioningConfigurations: list[
         EnvironmentBlueprintConfigurationProvisioningConfigurationsItemDict
@@ -256,33 +174,54 @@ class EnvironmentBlueprintConfiguration(_Resource):
     ProvisioningRoleArn: str
     RegionalParameters: list[RegionalParameterDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainIdentifier: str,
+        EnabledRegions: list[str],
+        EnvironmentBlueprintIdentifier: str,
+        EnvironmentRolePermissionBoundary: str | None = None,
+        GlobalParameters: dict[str, str] | None = None,
+        ManageAccessRoleArn: str | None = None,
+        ProvisioningConfigurations: list[
+            EnvironmentBlueprintConfigurationProvisioningConfigurationsItem
+            | EnvironmentBlueprintConfigurationProvisioningConfigurationsItemDict
+        ]
+        | None = None,
+        ProvisioningRoleArn: str | None = None,
+        RegionalParameters: list[RegionalParameter | RegionalParameterDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataZone::EnvironmentBlueprintConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainIdentifier: str,
-            EnabledRegions: list[str],
-            EnvironmentBlueprintIdentifier: str,
-            EnvironmentRolePermissionBoundary: str | None = None,
-            GlobalParameters: dict[str, Any] | None = None,
-            ManageAccessRoleArn: str | None = None,
-            ProvisioningConfigurations: list[
-                EnvironmentBlueprintConfigurationProvisioningConfigurationsItem
-                | EnvironmentBlueprintConfigurationProvisioningConfigurationsItemDict
-            ]
-            | None = None,
-            ProvisioningRoleArn: str | None = None,
-            RegionalParameters: list[RegionalParameter | RegionalParameterDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataZone::EnvironmentBlueprintConfiguration; `await` it inside an App to deploy it.
-
-            GlobalParameters: Region-agnostic environment blueprint parameters.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainIdentifier: Pattern: ^dzd[-_][a-zA-Z0-9_-]{1,36}$ Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back. Required.
+            EnabledRegions: Items: at least 0 items. Each item: Pattern:
+                ^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$ Length: 4 to 16 characters. Required.
+            EnvironmentBlueprintIdentifier: Pattern: ^[a-zA-Z0-9_-]{1,36}$ Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back. Required.
+            EnvironmentRolePermissionBoundary: Pattern:
+                ^arn:aws[^:]*:iam::(aws|\\d{12}):policy/[\\w+=,.@-]*$ Write-only: sent to AWS, never
+                read back.
+            GlobalParameters: Region-agnostic environment blueprint parameters. Write-only: sent to
+                AWS, never read back.
+            ManageAccessRoleArn: Pattern:
+                ^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$
+            ProvisioningConfigurations: Type:
+                list[EnvironmentBlueprintConfigurationProvisioningConfigurationsItemDict].
+                Write-only: sent to AWS, never read back.
+            ProvisioningRoleArn: Pattern:
+                ^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$
+            RegionalParameters: Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

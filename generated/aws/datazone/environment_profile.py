@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EnvironmentParameterDict = TypedDict(
-    "EnvironmentParameterDict",
-    {
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class EnvironmentParameterDict(TypedDict, total=False):
+    """EnvironmentParameter as a plain dict: The parameter details of an environment profile."""
+
+    Name: str
+    """The name of an environment profile parameter."""
+    Value: str
+    """The value of an environment profile parameter."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataZone::EnvironmentProfile",
     schema_file="aws-datazone-environmentprofile.json",
@@ -76,7 +82,6 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/DomainIdentifier", "/EnvironmentBlueprintIdentifier", "/ProjectIdentifier"),
     write_only=("/EnvironmentBlueprintIdentifier", "/ProjectIdentifier", "/DomainIdentifier"),
-    conditional_create_only=(),
     unordered_arrays=("/UserParameters",),
     required=(
         "EnvironmentBlueprintIdentifier",
@@ -93,7 +98,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -103,51 +107,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EnvironmentParameter": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AwsAccountId": {"pattern": "^\\d{12}$", "type": "string"},
-        "AwsAccountRegion": {"pattern": "^[a-z]{2}-[a-z]{4,10}-\\d$", "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "CreatedBy": {"type": "string"},
-        "Description": {"maxLength": 2048, "type": "string"},
-        "DomainId": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "DomainIdentifier": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "EnvironmentBlueprintId": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "EnvironmentBlueprintIdentifier": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "Id": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "Name": {"maxLength": 64, "minLength": 1, "pattern": "^[\\w -]+$", "type": "string"},
-        "ProjectId": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "ProjectIdentifier": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "UpdatedAt": {"type": "string"},
-        "UserParameters": {
-            "items": {"$ref": "#/definitions/EnvironmentParameter"},
-            "type": "array",
-        },
-    },
-    "required": [
-        "EnvironmentBlueprintIdentifier",
-        "ProjectIdentifier",
-        "DomainIdentifier",
-        "AwsAccountId",
-        "AwsAccountRegion",
-        "Name",
-    ],
-}
-
 
 class EnvironmentProfile(_Resource):
-    """AWS::DataZone::EnvironmentProfile: AWS Datazone Environment Profile is pre-configured set of resources and blueprints that provide reusable templates for creating environments.
+    """AWS::DataZone::EnvironmentProfile: AWS Datazone Environment Profile is pre-configured set of
+    resources and blueprints that provide reusable templates for creating environments.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainId, Id (composite: the values joined by '|').
+    Also identified by: DomainIdentifier.
+    Replaced when any of these change (create-only): DomainIdentifier,
+    EnvironmentBlueprintIdentifier, ProjectIdentifier.
+    Write-only (sent to AWS, never read back): EnvironmentBlueprintIdentifier, ProjectIdentifier,
+    DomainIdentifier.
+    Read-only attributes (known once deployed): CreatedAt, CreatedBy, DomainId,
+    EnvironmentBlueprintId, Id, ProjectId, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datazone-environmentprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -157,17 +132,27 @@ class EnvironmentProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnvironmentProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "environment_profile.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp of when this environment profile was created."""
     CreatedBy: str
+    """The Amazon DataZone user who created this environment profile."""
     DomainId: str
+    """The ID of the Amazon DataZone domain in which this environment profile is created."""
     EnvironmentBlueprintId: str
+    """The ID of the blueprint with which this environment profile is created."""
     Id: str
+    """The ID of this Amazon DataZone environment profile."""
     ProjectId: str
+    """The identifier of the project in which to create the environment profile."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp of when this environment profile was updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AwsAccountId: str
     AwsAccountRegion: str
     Description: str
@@ -177,35 +162,45 @@ class EnvironmentProfile(_Resource):
     ProjectIdentifier: str
     UserParameters: list[EnvironmentParameterDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AwsAccountId: str,
+        AwsAccountRegion: str,
+        DomainIdentifier: str,
+        EnvironmentBlueprintIdentifier: str,
+        Name: str,
+        ProjectIdentifier: str,
+        Description: str | None = None,
+        UserParameters: list[EnvironmentParameter | EnvironmentParameterDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataZone::EnvironmentProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AwsAccountId: str,
-            AwsAccountRegion: str,
-            DomainIdentifier: str,
-            EnvironmentBlueprintIdentifier: str,
-            Name: str,
-            ProjectIdentifier: str,
-            Description: str | None = None,
-            UserParameters: list[EnvironmentParameter | EnvironmentParameterDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataZone::EnvironmentProfile; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             AwsAccountId: The AWS account in which the Amazon DataZone environment is created.
-            AwsAccountRegion: The AWS region in which this environment profile is created.
+                Required.
+            AwsAccountRegion: The AWS region in which this environment profile is created. Required.
+            DomainIdentifier: The ID of the Amazon DataZone domain in which this environment profile
+                is created. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back. Required.
+            EnvironmentBlueprintIdentifier: The ID of the blueprint with which this environment
+                profile is created. Create-only: changing it replaces the resource. Write-only: sent
+                to AWS, never read back. Required.
+            Name: The name of this Amazon DataZone environment profile. Required.
+            ProjectIdentifier: The identifier of the project in which to create the environment
+                profile. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back. Required.
             Description: The description of this Amazon DataZone environment profile.
-            DomainIdentifier: The ID of the Amazon DataZone domain in which this environment profile is created.
-            EnvironmentBlueprintIdentifier: The ID of the blueprint with which this environment profile is created.
-            Name: The name of this Amazon DataZone environment profile.
-            ProjectIdentifier: The identifier of the project in which to create the environment profile.
             UserParameters: The user parameters of this Amazon DataZone environment profile.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

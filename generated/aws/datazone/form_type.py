@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,14 +55,15 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FormTypeModelDict = TypedDict(
-    "FormTypeModelDict",
-    {
-        "Smithy": "str",
-    },
-    total=False,
-)
 
+class FormTypeModelDict(TypedDict, total=False):
+    """FormTypeModel as a plain dict: Indicates the smithy model of the API."""
+
+    Smithy: str
+    """Length: 1 to 100000 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataZone::FormType",
     schema_file="aws-datazone-formtype.json",
@@ -73,18 +78,14 @@ METADATA = _TypeMetadata(
         "/CreatedBy",
     ),
     create_only=("/DomainIdentifier", "/Name"),
-    write_only=(),
     conditional_create_only=("/Description", "/Model", "/Status", "/OwningProjectIdentifier"),
-    unordered_arrays=(),
     required=("DomainIdentifier", "Model", "Name", "OwningProjectIdentifier"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -93,48 +94,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Model": {
-            "additionalProperties": False,
-            "properties": {"Smithy": {"maxLength": 100000, "minLength": 1, "type": "string"}},
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "CreatedBy": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "Description": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "DomainId": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "DomainIdentifier": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "FormTypeIdentifier": {
-            "maxLength": 385,
-            "minLength": 1,
-            "pattern": "^(?!\\.)[\\w\\.]*\\w$",
-            "type": "string",
-        },
-        "Model": {"$ref": "#/definitions/Model"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^(?![0-9_])\\w+$|^_\\w*[a-zA-Z0-9]\\w*$",
-            "type": "string",
-        },
-        "OwningProjectId": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "OwningProjectIdentifier": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "Revision": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "Status": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-    },
-    "required": ["DomainIdentifier", "Model", "Name", "OwningProjectIdentifier"],
-}
-
 
 class FormType(_Resource):
     """AWS::DataZone::FormType: Create and manage form types in Amazon Datazone
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainIdentifier, FormTypeIdentifier (composite: the values joined by '|').
+    Also identified by: Name.
+    Replaced when any of these change (create-only): DomainIdentifier, Name.
+    May be replaced when these change (conditionally create-only): Description, Model, Status,
+    OwningProjectIdentifier.
+    Read-only attributes (known once deployed): CreatedAt, CreatedBy, DomainId, FormTypeIdentifier,
+    OwningProjectId, Revision.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datazone-formtype.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -142,16 +115,23 @@ class FormType(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FormTypeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "form_type.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp of when this Amazon DataZone metadata form type was created."""
     CreatedBy: str
+    """The user who created this Amazon DataZone metadata form type."""
     DomainId: str
+    """The ID of the Amazon DataZone domain in which this metadata form type is created."""
     FormTypeIdentifier: str
+    """The ID of this Amazon DataZone metadata form type."""
     OwningProjectId: str
+    """The ID of the project that owns this Amazon DataZone metadata form type."""
     Revision: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The revision of this Amazon DataZone metadata form type."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DomainIdentifier: str
     Model: FormTypeModelDict
@@ -159,31 +139,40 @@ class FormType(_Resource):
     OwningProjectIdentifier: str
     Status: Literal["ENABLED", "DISABLED"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainIdentifier: str,
+        Model: FormTypeModel | FormTypeModelDict,
+        Name: str,
+        OwningProjectIdentifier: str,
+        Description: str | None = None,
+        Status: Literal["ENABLED", "DISABLED"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataZone::FormType; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainIdentifier: str,
-            Model: FormTypeModel | FormTypeModelDict,
-            Name: str,
-            OwningProjectIdentifier: str,
-            Description: str | None = None,
-            Status: Literal["ENABLED", "DISABLED"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataZone::FormType; `await` it inside an App to deploy it.
-
-            Description: The description of this Amazon DataZone metadata form type.
-            DomainIdentifier: The ID of the Amazon DataZone domain in which this metadata form type is created.
-            Model: The model of this Amazon DataZone metadata form type.
-            Name: The name of this Amazon DataZone metadata form type.
-            OwningProjectIdentifier: The ID of the Amazon DataZone project that owns this metadata form type.
-            Status: The status of this Amazon DataZone metadata form type.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainIdentifier: The ID of the Amazon DataZone domain in which this metadata form type
+                is created. Create-only: changing it replaces the resource. Required.
+            Model: The model of this Amazon DataZone metadata form type. Conditionally create-only:
+                some changes replace the resource. Required.
+            Name: The name of this Amazon DataZone metadata form type. Create-only: changing it
+                replaces the resource. Required.
+            OwningProjectIdentifier: The ID of the Amazon DataZone project that owns this metadata
+                form type. Conditionally create-only: some changes replace the resource. Required.
+            Description: The description of this Amazon DataZone metadata form type. Conditionally
+                create-only: some changes replace the resource.
+            Status: The status of this Amazon DataZone metadata form type. Conditionally
+                create-only: some changes replace the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

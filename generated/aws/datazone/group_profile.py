@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataZone::GroupProfile",
     schema_file="aws-datazone-groupprofile.json",
     primary_identifier=("/DomainId", "/Id"),
-    additional_identifiers=(),
     read_only=("/DomainId", "/GroupName", "/Id", "/RolePrincipalId"),
     create_only=("/DomainIdentifier", "/GroupIdentifier", "/RolePrincipalArn"),
     write_only=("/DomainIdentifier", "/GroupIdentifier", "/RolePrincipalArn", "/GroupType"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DomainIdentifier",),
     list_required=("DomainIdentifier",),
     tagging=_Tagging(
@@ -65,7 +67,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,44 +76,25 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "GroupProfileStatus": {"enum": ["ASSIGNED", "NOT_ASSIGNED"], "type": "string"},
-        "GroupType": {"enum": ["DATAZONE_SSO_GROUP", "IAM_ROLE_SESSION_GROUP"], "type": "string"},
-    },
-    "properties": {
-        "DomainId": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "DomainIdentifier": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "GroupIdentifier": {
-            "pattern": "(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r  "
-            "]+)",
-            "type": "string",
-        },
-        "GroupName": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z_0-9+=,.@-]+$",
-            "type": "string",
-        },
-        "GroupType": {"$ref": "#/definitions/GroupType"},
-        "Id": {
-            "pattern": "^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$",
-            "type": "string",
-        },
-        "RolePrincipalArn": {"type": "string"},
-        "RolePrincipalId": {"type": "string"},
-        "Status": {"$ref": "#/definitions/GroupProfileStatus"},
-    },
-    "required": ["DomainIdentifier"],
-}
-
 
 class GroupProfile(_Resource):
-    """AWS::DataZone::GroupProfile: Group profiles represent groups of Amazon DataZone users. Groups can be manually created, or mapped to Active Directory groups of enterprise customers...
+    """AWS::DataZone::GroupProfile: Group profiles represent groups of Amazon DataZone users. Groups
+    can be manually created, or mapped to Active Directory groups of enterprise customers. In Amazon
+    DataZone, groups serve two purposes. First, a group can map to a team of users in the
+    organizational chart, and thus reduce the administrative work of a Amazon DataZone project owner
+    when there are new employees joining or leaving a team. Second, corporate administrators use
+    Active Directory groups to manage and update user statuses and so Amazon DataZone domain
+    administrators can use these group memberships to implement Amazon DataZone domain policies.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainId, Id (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainIdentifier, GroupIdentifier,
+    RolePrincipalArn.
+    Write-only (sent to AWS, never read back): DomainIdentifier, GroupIdentifier, RolePrincipalArn,
+    GroupType.
+    Read-only attributes (known once deployed): DomainId, GroupName, Id, RolePrincipalId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datazone-groupprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -120,41 +102,55 @@ class GroupProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GroupProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "group_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DomainId: str
+    """The identifier of the Amazon DataZone domain in which the group profile is created."""
     GroupName: str
+    """The group-name of the Group Profile."""
     Id: str
+    """The ID of the Amazon DataZone group profile."""
     RolePrincipalId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the role principal for the group profile."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DomainIdentifier: str
     GroupIdentifier: str
     GroupType: Literal["DATAZONE_SSO_GROUP", "IAM_ROLE_SESSION_GROUP"]
     RolePrincipalArn: str
     Status: Literal["ASSIGNED", "NOT_ASSIGNED"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainIdentifier: str,
+        GroupIdentifier: str | None = None,
+        GroupType: Literal["DATAZONE_SSO_GROUP", "IAM_ROLE_SESSION_GROUP"] | None = None,
+        RolePrincipalArn: str | None = None,
+        Status: Literal["ASSIGNED", "NOT_ASSIGNED"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataZone::GroupProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainIdentifier: str,
-            GroupIdentifier: str | None = None,
-            GroupType: Literal["DATAZONE_SSO_GROUP", "IAM_ROLE_SESSION_GROUP"] | None = None,
-            RolePrincipalArn: str | None = None,
-            Status: Literal["ASSIGNED", "NOT_ASSIGNED"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataZone::GroupProfile; `await` it inside an App to deploy it.
-
-            DomainIdentifier: The identifier of the Amazon DataZone domain in which the group profile would be created.
-            GroupIdentifier: The ID of the group.
-            RolePrincipalArn: The ARN of the role principal for the group profile.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainIdentifier: The identifier of the Amazon DataZone domain in which the group
+                profile would be created. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back. Required.
+            GroupIdentifier: The ID of the group. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            GroupType: The type of the group. Write-only: sent to AWS, never read back.
+            RolePrincipalArn: The ARN of the role principal for the group profile. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            Status: The status of the group profile.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,63 +79,59 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-OwnerGroupPropertiesDict = TypedDict(
-    "OwnerGroupPropertiesDict",
-    {
-        "GroupIdentifier": "str",
-    },
-    total=False,
-)
 
-OwnerGroupPropertiesOutputDict = TypedDict(
-    "OwnerGroupPropertiesOutputDict",
-    {
-        "GroupId": "str",
-    },
-    total=False,
-)
+class OwnerGroupPropertiesDict(TypedDict, total=False):
+    """OwnerGroupProperties as a plain dict: The properties of the domain unit owners group."""
 
-OwnerOwnerOption1Dict = TypedDict(
-    "OwnerOwnerOption1Dict",
-    {
-        "Group": "OwnerGroupPropertiesDict",
-    },
-    total=False,
-)
+    GroupIdentifier: str
+    """The ID of the domain unit owners group."""
 
-OwnerOwnerOption2Dict = TypedDict(
-    "OwnerOwnerOption2Dict",
-    {
-        "User": "OwnerUserPropertiesDict",
-    },
-    total=False,
-)
 
-OwnerPropertiesOutputDict = TypedDict(
-    "OwnerPropertiesOutputDict",
-    {
-        "Group": "OwnerGroupPropertiesOutputDict",
-        "User": "OwnerUserPropertiesOutputDict",
-    },
-    total=False,
-)
+class OwnerGroupPropertiesOutputDict(TypedDict, total=False):
+    """OwnerGroupPropertiesOutput as a plain dict: The properties of the domain unit owners group."""
 
-OwnerUserPropertiesDict = TypedDict(
-    "OwnerUserPropertiesDict",
-    {
-        "UserIdentifier": "str",
-    },
-    total=False,
-)
+    GroupId: str
+    """The ID of the domain unit owners group."""
 
-OwnerUserPropertiesOutputDict = TypedDict(
-    "OwnerUserPropertiesOutputDict",
-    {
-        "UserId": "str",
-    },
-    total=False,
-)
 
+class OwnerOwnerOption1Dict(TypedDict, total=False):
+    """OwnerOwnerOption1 as a plain dict."""
+
+    Group: OwnerGroupPropertiesDict
+    """The properties of the domain unit owners group."""
+
+
+class OwnerOwnerOption2Dict(TypedDict, total=False):
+    """OwnerOwnerOption2 as a plain dict."""
+
+    User: OwnerUserPropertiesDict
+    """The properties of the owner user."""
+
+
+class OwnerPropertiesOutputDict(TypedDict, total=False):
+    """OwnerPropertiesOutput as a plain dict: The ID of the domain unit owners group."""
+
+    Group: OwnerGroupPropertiesOutputDict
+    """The properties of the domain unit owners group."""
+    User: OwnerUserPropertiesOutputDict
+    """The properties of the owner user."""
+
+
+class OwnerUserPropertiesDict(TypedDict, total=False):
+    """OwnerUserProperties as a plain dict: The properties of the owner user."""
+
+    UserIdentifier: str
+    """The ID of the owner user."""
+
+
+class OwnerUserPropertiesOutputDict(TypedDict, total=False):
+    """OwnerUserPropertiesOutput as a plain dict: The properties of the owner user."""
+
+    UserId: str
+    """The ID of the owner user."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataZone::Owner",
     schema_file="aws-datazone-owner.json",
@@ -142,12 +142,9 @@ METADATA = _TypeMetadata(
         "/OwnerType",
         "/OwnerIdentifier",
     ),
-    additional_identifiers=(),
     read_only=("/OwnerIdentifier", "/OwnerType"),
     create_only=("/DomainIdentifier", "/EntityIdentifier", "/EntityType", "/Owner"),
     write_only=("/Owner",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DomainIdentifier", "EntityIdentifier", "EntityType", "Owner"),
     list_required=("DomainIdentifier", "EntityType", "EntityIdentifier"),
     tagging=_Tagging(
@@ -156,7 +153,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -165,116 +161,66 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "OwnerGroupProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupIdentifier": {
-                    "pattern": "(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r "
-                    "]+)",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "OwnerGroupPropertiesOutput": {
-            "additionalProperties": False,
-            "properties": {"GroupId": {"type": "string"}},
-            "type": "object",
-        },
-        "OwnerProperties": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Group": {"$ref": "#/definitions/OwnerGroupProperties"}},
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"User": {"$ref": "#/definitions/OwnerUserProperties"}},
-                },
-            ],
-            "type": "object",
-        },
-        "OwnerPropertiesOutput": {
-            "additionalProperties": False,
-            "properties": {
-                "Group": {"$ref": "#/definitions/OwnerGroupPropertiesOutput"},
-                "User": {"$ref": "#/definitions/OwnerUserPropertiesOutput"},
-            },
-            "type": "object",
-        },
-        "OwnerUserProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "UserIdentifier": {
-                    "pattern": "(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|^[a-zA-Z_0-9+=,.@-]+$|^arn:aws:iam::\\d{12}:.+$)",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "OwnerUserPropertiesOutput": {
-            "additionalProperties": False,
-            "properties": {"UserId": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DomainIdentifier": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "EntityIdentifier": {"type": "string"},
-        "EntityType": {"enum": ["DOMAIN_UNIT"], "type": "string"},
-        "Owner": {"$ref": "#/definitions/OwnerProperties"},
-        "OwnerIdentifier": {"type": "string"},
-        "OwnerType": {"type": "string"},
-    },
-    "required": ["DomainIdentifier", "EntityIdentifier", "EntityType", "Owner"],
-}
-
 
 class Owner(_Resource):
     """AWS::DataZone::Owner: A owner can set up authorization permissions on their resources.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainIdentifier, EntityType, EntityIdentifier, OwnerType, OwnerIdentifier
+    (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainIdentifier, EntityIdentifier, EntityType,
+    Owner.
+    Write-only (sent to AWS, never read back): Owner.
+    Read-only attributes (known once deployed): OwnerIdentifier, OwnerType.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datazone-owner.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "OwnerProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "OwnerAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "owner.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     OwnerIdentifier: str
+    """Type: str."""
     OwnerType: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DomainIdentifier: str
     EntityIdentifier: str
     EntityType: Literal["DOMAIN_UNIT"]
     Owner: dict[str, Any]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainIdentifier: str,
+        EntityIdentifier: str,
+        EntityType: Literal["DOMAIN_UNIT"],
+        Owner: dict[str, Any],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataZone::Owner; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainIdentifier: str,
-            EntityIdentifier: str,
-            EntityType: Literal["DOMAIN_UNIT"],
-            Owner: dict[str, Any],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataZone::Owner; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             DomainIdentifier: The ID of the domain in which you want to add the entity owner.
-            EntityIdentifier: The ID of the entity to which you want to add an owner.
-            EntityType: The type of an entity.
-            Owner: The owner that you want to add to the entity.
+                Create-only: changing it replaces the resource. Required.
+            EntityIdentifier: The ID of the entity to which you want to add an owner. Create-only:
+                changing it replaces the resource. Required.
+            EntityType: The type of an entity. Create-only: changing it replaces the resource.
+                Required.
+            Owner: The owner that you want to add to the entity. Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -187,292 +191,271 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AddToProjectMemberPoolPolicyGrantDetailDict = TypedDict(
-    "AddToProjectMemberPoolPolicyGrantDetailDict",
-    {
-        "IncludeChildDomainUnits": "bool",
-    },
-    total=False,
-)
 
-CreateAssetTypePolicyGrantDetailDict = TypedDict(
-    "CreateAssetTypePolicyGrantDetailDict",
-    {
-        "IncludeChildDomainUnits": "bool",
-    },
-    total=False,
-)
+class AddToProjectMemberPoolPolicyGrantDetailDict(TypedDict, total=False):
+    """AddToProjectMemberPoolPolicyGrantDetail as a plain dict."""
 
-CreateDomainUnitPolicyGrantDetailDict = TypedDict(
-    "CreateDomainUnitPolicyGrantDetailDict",
-    {
-        "IncludeChildDomainUnits": "bool",
-    },
-    total=False,
-)
+    IncludeChildDomainUnits: bool
+    """Type: bool."""
 
-CreateEnvironmentProfilePolicyGrantDetailDict = TypedDict(
-    "CreateEnvironmentProfilePolicyGrantDetailDict",
-    {
-        "DomainUnitId": "str",
-    },
-    total=False,
-)
 
-CreateFormTypePolicyGrantDetailDict = TypedDict(
-    "CreateFormTypePolicyGrantDetailDict",
-    {
-        "IncludeChildDomainUnits": "bool",
-    },
-    total=False,
-)
+class CreateAssetTypePolicyGrantDetailDict(TypedDict, total=False):
+    """CreateAssetTypePolicyGrantDetail as a plain dict."""
 
-CreateGlossaryPolicyGrantDetailDict = TypedDict(
-    "CreateGlossaryPolicyGrantDetailDict",
-    {
-        "IncludeChildDomainUnits": "bool",
-    },
-    total=False,
-)
+    IncludeChildDomainUnits: bool
+    """Type: bool."""
 
-CreateProjectFromProjectProfilePolicyGrantDetailDict = TypedDict(
-    "CreateProjectFromProjectProfilePolicyGrantDetailDict",
-    {
-        "IncludeChildDomainUnits": "bool",
-        "ProjectProfiles": "list[str]",
-    },
-    total=False,
-)
 
-CreateProjectPolicyGrantDetailDict = TypedDict(
-    "CreateProjectPolicyGrantDetailDict",
-    {
-        "IncludeChildDomainUnits": "bool",
-    },
-    total=False,
-)
+class CreateDomainUnitPolicyGrantDetailDict(TypedDict, total=False):
+    """CreateDomainUnitPolicyGrantDetail as a plain dict."""
 
-DomainUnitFilterForProjectDict = TypedDict(
-    "DomainUnitFilterForProjectDict",
-    {
-        "DomainUnit": "Required[str]",
-        "IncludeChildDomainUnits": "bool",
-    },
-    total=False,
-)
+    IncludeChildDomainUnits: bool
+    """Type: bool."""
 
-DomainUnitPolicyGrantPrincipalDict = TypedDict(
-    "DomainUnitPolicyGrantPrincipalDict",
-    {
-        "DomainUnitDesignation": "Literal['OWNER']",
-        "DomainUnitGrantFilter": "DomainUnitPolicyGrantPrincipalDomainUnitGrantFilterDict",
-        "DomainUnitIdentifier": "str",
-    },
-    total=False,
-)
 
-DomainUnitPolicyGrantPrincipalDomainUnitGrantFilterDict = TypedDict(
-    "DomainUnitPolicyGrantPrincipalDomainUnitGrantFilterDict",
-    {
-        "AllDomainUnitsGrantFilter": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class CreateEnvironmentProfilePolicyGrantDetailDict(TypedDict, total=False):
+    """CreateEnvironmentProfilePolicyGrantDetail as a plain dict."""
 
-OverrideDomainUnitOwnersPolicyGrantDetailDict = TypedDict(
-    "OverrideDomainUnitOwnersPolicyGrantDetailDict",
-    {
-        "IncludeChildDomainUnits": "bool",
-    },
-    total=False,
-)
+    DomainUnitId: str
+    """Pattern: ^[a-z0-9_\\-]+$ Length: 1 to 256 characters."""
 
-OverrideProjectOwnersPolicyGrantDetailDict = TypedDict(
-    "OverrideProjectOwnersPolicyGrantDetailDict",
-    {
-        "IncludeChildDomainUnits": "bool",
-    },
-    total=False,
-)
 
-PolicyGrantDetailOption1Dict = TypedDict(
-    "PolicyGrantDetailOption1Dict",
-    {
-        "CreateDomainUnit": "Required[CreateDomainUnitPolicyGrantDetailDict]",
-    },
-    total=False,
-)
+class CreateFormTypePolicyGrantDetailDict(TypedDict, total=False):
+    """CreateFormTypePolicyGrantDetail as a plain dict."""
 
-PolicyGrantDetailOption10Dict = TypedDict(
-    "PolicyGrantDetailOption10Dict",
-    {
-        "DelegateCreateEnvironmentProfile": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+    IncludeChildDomainUnits: bool
+    """Type: bool."""
 
-PolicyGrantDetailOption11Dict = TypedDict(
-    "PolicyGrantDetailOption11Dict",
-    {
-        "CreateEnvironment": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
 
-PolicyGrantDetailOption12Dict = TypedDict(
-    "PolicyGrantDetailOption12Dict",
-    {
-        "CreateEnvironmentFromBlueprint": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class CreateGlossaryPolicyGrantDetailDict(TypedDict, total=False):
+    """CreateGlossaryPolicyGrantDetail as a plain dict."""
 
-PolicyGrantDetailOption13Dict = TypedDict(
-    "PolicyGrantDetailOption13Dict",
-    {
-        "CreateProjectFromProjectProfile": "Required[CreateProjectFromProjectProfilePolicyGrantDetailDict]",
-    },
-    total=False,
-)
+    IncludeChildDomainUnits: bool
+    """Type: bool."""
 
-PolicyGrantDetailOption2Dict = TypedDict(
-    "PolicyGrantDetailOption2Dict",
-    {
-        "OverrideDomainUnitOwners": "Required[OverrideDomainUnitOwnersPolicyGrantDetailDict]",
-    },
-    total=False,
-)
 
-PolicyGrantDetailOption3Dict = TypedDict(
-    "PolicyGrantDetailOption3Dict",
-    {
-        "AddToProjectMemberPool": "Required[AddToProjectMemberPoolPolicyGrantDetailDict]",
-    },
-    total=False,
-)
+class CreateProjectFromProjectProfilePolicyGrantDetailDict(TypedDict, total=False):
+    """CreateProjectFromProjectProfilePolicyGrantDetail as a plain dict."""
 
-PolicyGrantDetailOption4Dict = TypedDict(
-    "PolicyGrantDetailOption4Dict",
-    {
-        "OverrideProjectOwners": "Required[OverrideProjectOwnersPolicyGrantDetailDict]",
-    },
-    total=False,
-)
+    IncludeChildDomainUnits: bool
+    """Type: bool."""
+    ProjectProfiles: list[str]
+    """Type: list[str]."""
 
-PolicyGrantDetailOption5Dict = TypedDict(
-    "PolicyGrantDetailOption5Dict",
-    {
-        "CreateGlossary": "Required[CreateGlossaryPolicyGrantDetailDict]",
-    },
-    total=False,
-)
 
-PolicyGrantDetailOption6Dict = TypedDict(
-    "PolicyGrantDetailOption6Dict",
-    {
-        "CreateFormType": "Required[CreateFormTypePolicyGrantDetailDict]",
-    },
-    total=False,
-)
+class CreateProjectPolicyGrantDetailDict(TypedDict, total=False):
+    """CreateProjectPolicyGrantDetail as a plain dict."""
 
-PolicyGrantDetailOption7Dict = TypedDict(
-    "PolicyGrantDetailOption7Dict",
-    {
-        "CreateAssetType": "Required[CreateAssetTypePolicyGrantDetailDict]",
-    },
-    total=False,
-)
+    IncludeChildDomainUnits: bool
+    """Type: bool."""
 
-PolicyGrantDetailOption8Dict = TypedDict(
-    "PolicyGrantDetailOption8Dict",
-    {
-        "CreateProject": "Required[CreateProjectPolicyGrantDetailDict]",
-    },
-    total=False,
-)
 
-PolicyGrantDetailOption9Dict = TypedDict(
-    "PolicyGrantDetailOption9Dict",
-    {
-        "CreateEnvironmentProfile": "Required[CreateEnvironmentProfilePolicyGrantDetailDict]",
-    },
-    total=False,
-)
+class DomainUnitFilterForProjectDict(TypedDict, total=False):
+    """DomainUnitFilterForProject as a plain dict."""
 
-PolicyGrantPrincipalOption1Dict = TypedDict(
-    "PolicyGrantPrincipalOption1Dict",
-    {
-        "User": "Required[PolicyGrantPrincipalOption1UserOption1Dict | PolicyGrantPrincipalOption1UserOption2Dict]",
-    },
-    total=False,
-)
+    DomainUnit: Required[str]
+    """Pattern: ^[a-z0-9_\\-]+$ Length: 1 to 256 characters."""
+    IncludeChildDomainUnits: bool
+    """Type: bool."""
 
-PolicyGrantPrincipalOption1UserOption1Dict = TypedDict(
-    "PolicyGrantPrincipalOption1UserOption1Dict",
-    {
-        "UserIdentifier": "Required[str]",
-    },
-    total=False,
-)
 
-PolicyGrantPrincipalOption1UserOption2Dict = TypedDict(
-    "PolicyGrantPrincipalOption1UserOption2Dict",
-    {
-        "AllUsersGrantFilter": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class DomainUnitPolicyGrantPrincipalDict(TypedDict, total=False):
+    """DomainUnitPolicyGrantPrincipal as a plain dict."""
 
-PolicyGrantPrincipalOption2Dict = TypedDict(
-    "PolicyGrantPrincipalOption2Dict",
-    {
-        "Group": "Required[PolicyGrantPrincipalOption2GroupDict]",
-    },
-    total=False,
-)
+    DomainUnitDesignation: Literal["OWNER"]
+    """Allowed values: 'OWNER'."""
+    DomainUnitGrantFilter: DomainUnitPolicyGrantPrincipalDomainUnitGrantFilterDict
+    """Type: DomainUnitPolicyGrantPrincipalDomainUnitGrantFilterDict."""
+    DomainUnitIdentifier: str
+    """Pattern: ^[a-z0-9_\\-]+$ Length: 1 to 256 characters."""
 
-PolicyGrantPrincipalOption2GroupDict = TypedDict(
-    "PolicyGrantPrincipalOption2GroupDict",
-    {
-        "GroupIdentifier": "Required[str]",
-    },
-    total=False,
-)
 
-PolicyGrantPrincipalOption3Dict = TypedDict(
-    "PolicyGrantPrincipalOption3Dict",
-    {
-        "Project": "Required[ProjectPolicyGrantPrincipalDict]",
-    },
-    total=False,
-)
+class DomainUnitPolicyGrantPrincipalDomainUnitGrantFilterDict(TypedDict, total=False):
+    """DomainUnitPolicyGrantPrincipalDomainUnitGrantFilter as a plain dict."""
 
-PolicyGrantPrincipalOption4Dict = TypedDict(
-    "PolicyGrantPrincipalOption4Dict",
-    {
-        "DomainUnit": "Required[DomainUnitPolicyGrantPrincipalDict]",
-    },
-    total=False,
-)
+    AllDomainUnitsGrantFilter: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
 
-ProjectPolicyGrantPrincipalDict = TypedDict(
-    "ProjectPolicyGrantPrincipalDict",
-    {
-        "ProjectDesignation": "str",
-        "ProjectGrantFilter": "ProjectPolicyGrantPrincipalProjectGrantFilterDict",
-        "ProjectIdentifier": "str",
-    },
-    total=False,
-)
 
-ProjectPolicyGrantPrincipalProjectGrantFilterDict = TypedDict(
-    "ProjectPolicyGrantPrincipalProjectGrantFilterDict",
-    {
-        "DomainUnitFilter": "Required[DomainUnitFilterForProjectDict]",
-    },
-    total=False,
-)
+class OverrideDomainUnitOwnersPolicyGrantDetailDict(TypedDict, total=False):
+    """OverrideDomainUnitOwnersPolicyGrantDetail as a plain dict."""
 
+    IncludeChildDomainUnits: bool
+    """Type: bool."""
+
+
+class OverrideProjectOwnersPolicyGrantDetailDict(TypedDict, total=False):
+    """OverrideProjectOwnersPolicyGrantDetail as a plain dict."""
+
+    IncludeChildDomainUnits: bool
+    """Type: bool."""
+
+
+class PolicyGrantDetailOption1Dict(TypedDict, total=False):
+    """PolicyGrantDetailOption1 as a plain dict."""
+
+    CreateDomainUnit: Required[CreateDomainUnitPolicyGrantDetailDict]
+    """Type: CreateDomainUnitPolicyGrantDetailDict."""
+
+
+class PolicyGrantDetailOption10Dict(TypedDict, total=False):
+    """PolicyGrantDetailOption10 as a plain dict."""
+
+    DelegateCreateEnvironmentProfile: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
+
+
+class PolicyGrantDetailOption11Dict(TypedDict, total=False):
+    """PolicyGrantDetailOption11 as a plain dict."""
+
+    CreateEnvironment: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
+
+
+class PolicyGrantDetailOption12Dict(TypedDict, total=False):
+    """PolicyGrantDetailOption12 as a plain dict."""
+
+    CreateEnvironmentFromBlueprint: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
+
+
+class PolicyGrantDetailOption13Dict(TypedDict, total=False):
+    """PolicyGrantDetailOption13 as a plain dict."""
+
+    CreateProjectFromProjectProfile: Required[CreateProjectFromProjectProfilePolicyGrantDetailDict]
+    """Type: CreateProjectFromProjectProfilePolicyGrantDetailDict."""
+
+
+class PolicyGrantDetailOption2Dict(TypedDict, total=False):
+    """PolicyGrantDetailOption2 as a plain dict."""
+
+    OverrideDomainUnitOwners: Required[OverrideDomainUnitOwnersPolicyGrantDetailDict]
+    """Type: OverrideDomainUnitOwnersPolicyGrantDetailDict."""
+
+
+class PolicyGrantDetailOption3Dict(TypedDict, total=False):
+    """PolicyGrantDetailOption3 as a plain dict."""
+
+    AddToProjectMemberPool: Required[AddToProjectMemberPoolPolicyGrantDetailDict]
+    """Type: AddToProjectMemberPoolPolicyGrantDetailDict."""
+
+
+class PolicyGrantDetailOption4Dict(TypedDict, total=False):
+    """PolicyGrantDetailOption4 as a plain dict."""
+
+    OverrideProjectOwners: Required[OverrideProjectOwnersPolicyGrantDetailDict]
+    """Type: OverrideProjectOwnersPolicyGrantDetailDict."""
+
+
+class PolicyGrantDetailOption5Dict(TypedDict, total=False):
+    """PolicyGrantDetailOption5 as a plain dict."""
+
+    CreateGlossary: Required[CreateGlossaryPolicyGrantDetailDict]
+    """Type: CreateGlossaryPolicyGrantDetailDict."""
+
+
+class PolicyGrantDetailOption6Dict(TypedDict, total=False):
+    """PolicyGrantDetailOption6 as a plain dict."""
+
+    CreateFormType: Required[CreateFormTypePolicyGrantDetailDict]
+    """Type: CreateFormTypePolicyGrantDetailDict."""
+
+
+class PolicyGrantDetailOption7Dict(TypedDict, total=False):
+    """PolicyGrantDetailOption7 as a plain dict."""
+
+    CreateAssetType: Required[CreateAssetTypePolicyGrantDetailDict]
+    """Type: CreateAssetTypePolicyGrantDetailDict."""
+
+
+class PolicyGrantDetailOption8Dict(TypedDict, total=False):
+    """PolicyGrantDetailOption8 as a plain dict."""
+
+    CreateProject: Required[CreateProjectPolicyGrantDetailDict]
+    """Type: CreateProjectPolicyGrantDetailDict."""
+
+
+class PolicyGrantDetailOption9Dict(TypedDict, total=False):
+    """PolicyGrantDetailOption9 as a plain dict."""
+
+    CreateEnvironmentProfile: Required[CreateEnvironmentProfilePolicyGrantDetailDict]
+    """Type: CreateEnvironmentProfilePolicyGrantDetailDict."""
+
+
+class PolicyGrantPrincipalOption1Dict(TypedDict, total=False):
+    """PolicyGrantPrincipalOption1 as a plain dict."""
+
+    User: Required[
+        PolicyGrantPrincipalOption1UserOption1Dict | PolicyGrantPrincipalOption1UserOption2Dict
+    ]
+    """Type: PolicyGrantPrincipalOption1UserOption1Dict |
+    PolicyGrantPrincipalOption1UserOption2Dict."""
+
+
+class PolicyGrantPrincipalOption1UserOption1Dict(TypedDict, total=False):
+    """PolicyGrantPrincipalOption1UserOption1 as a plain dict."""
+
+    UserIdentifier: Required[str]
+    """Pattern:
+    (^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|^[a-zA-Z_0-9+=,.@-]+$|^arn:aws[^:]*:iam::\\d{12}:.+$)"""
+
+
+class PolicyGrantPrincipalOption1UserOption2Dict(TypedDict, total=False):
+    """PolicyGrantPrincipalOption1UserOption2 as a plain dict."""
+
+    AllUsersGrantFilter: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
+
+
+class PolicyGrantPrincipalOption2Dict(TypedDict, total=False):
+    """PolicyGrantPrincipalOption2 as a plain dict."""
+
+    Group: Required[PolicyGrantPrincipalOption2GroupDict]
+    """Type: PolicyGrantPrincipalOption2GroupDict."""
+
+
+class PolicyGrantPrincipalOption2GroupDict(TypedDict, total=False):
+    """PolicyGrantPrincipalOption2Group as a plain dict."""
+
+    GroupIdentifier: Required[str]
+    """Pattern:
+    (^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r
+    ]+)"""
+
+
+class PolicyGrantPrincipalOption3Dict(TypedDict, total=False):
+    """PolicyGrantPrincipalOption3 as a plain dict."""
+
+    Project: Required[ProjectPolicyGrantPrincipalDict]
+    """Type: ProjectPolicyGrantPrincipalDict."""
+
+
+class PolicyGrantPrincipalOption4Dict(TypedDict, total=False):
+    """PolicyGrantPrincipalOption4 as a plain dict."""
+
+    DomainUnit: Required[DomainUnitPolicyGrantPrincipalDict]
+    """Type: DomainUnitPolicyGrantPrincipalDict."""
+
+
+class ProjectPolicyGrantPrincipalDict(TypedDict, total=False):
+    """ProjectPolicyGrantPrincipal as a plain dict."""
+
+    ProjectDesignation: str
+    """Pattern: ^[a-zA-Z0-9_-]{1,36}$"""
+    ProjectGrantFilter: ProjectPolicyGrantPrincipalProjectGrantFilterDict
+    """Type: ProjectPolicyGrantPrincipalProjectGrantFilterDict."""
+    ProjectIdentifier: str
+    """Pattern: ^[a-zA-Z0-9_-]{1,36}$"""
+
+
+class ProjectPolicyGrantPrincipalProjectGrantFilterDict(TypedDict, total=False):
+    """ProjectPolicyGrantPrincipalProjectGrantFilter as a plain dict."""
+
+    DomainUnitFilter: Required[DomainUnitFilterForProjectDict]
+    """Type: DomainUnitFilterForProjectDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataZone::PolicyGrant",
     schema_file="aws-datazone-policygrant.json",
@@ -483,7 +466,6 @@ METADATA = _TypeMetadata(
         "/EntityType",
         "/PolicyType",
     ),
-    additional_identifiers=(),
     read_only=("/GrantId", "/CreatedAt", "/CreatedBy"),
     create_only=(
         "/Detail",
@@ -501,7 +483,6 @@ METADATA = _TypeMetadata(
         "/Principal/DomainUnit/DomainUnitGrantFilter",
         "/Principal/DomainUnit/DomainUnitGrantFilter/AllDomainUnitsGrantFilter",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Detail/CreateProjectFromProjectProfile/ProjectProfiles",),
     required=(
         "DomainIdentifier",
@@ -511,14 +492,12 @@ METADATA = _TypeMetadata(
         "Principal",
         "Detail",
     ),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -527,383 +506,29 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AddToProjectMemberPoolPolicyGrantDetail": {
-            "additionalProperties": False,
-            "properties": {"IncludeChildDomainUnits": {"type": "boolean"}},
-            "type": "object",
-        },
-        "AllDomainUnitsGrantFilter": {"additionalProperties": False, "type": "object"},
-        "AllUsersGrantFilter": {"additionalProperties": False, "type": "object"},
-        "CreateAssetTypePolicyGrantDetail": {
-            "additionalProperties": False,
-            "properties": {"IncludeChildDomainUnits": {"type": "boolean"}},
-            "type": "object",
-        },
-        "CreateDomainUnitPolicyGrantDetail": {
-            "additionalProperties": False,
-            "properties": {"IncludeChildDomainUnits": {"type": "boolean"}},
-            "type": "object",
-        },
-        "CreateEnvironmentProfilePolicyGrantDetail": {
-            "additionalProperties": False,
-            "properties": {
-                "DomainUnitId": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-z0-9_\\-]+$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "CreateFormTypePolicyGrantDetail": {
-            "additionalProperties": False,
-            "properties": {"IncludeChildDomainUnits": {"type": "boolean"}},
-            "type": "object",
-        },
-        "CreateGlossaryPolicyGrantDetail": {
-            "additionalProperties": False,
-            "properties": {"IncludeChildDomainUnits": {"type": "boolean"}},
-            "type": "object",
-        },
-        "CreateProjectFromProjectProfilePolicyGrantDetail": {
-            "additionalProperties": False,
-            "properties": {
-                "IncludeChildDomainUnits": {"type": "boolean"},
-                "ProjectProfiles": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "CreateProjectPolicyGrantDetail": {
-            "additionalProperties": False,
-            "properties": {"IncludeChildDomainUnits": {"type": "boolean"}},
-            "type": "object",
-        },
-        "DomainUnitDesignation": {"enum": ["OWNER"], "type": "string"},
-        "DomainUnitFilterForProject": {
-            "additionalProperties": False,
-            "properties": {
-                "DomainUnit": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-z0-9_\\-]+$",
-                    "type": "string",
-                },
-                "IncludeChildDomainUnits": {"type": "boolean"},
-            },
-            "required": ["DomainUnit"],
-            "type": "object",
-        },
-        "DomainUnitGrantFilter": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AllDomainUnitsGrantFilter": {
-                            "$ref": "#/definitions/AllDomainUnitsGrantFilter"
-                        }
-                    },
-                    "required": ["AllDomainUnitsGrantFilter"],
-                    "type": "object",
-                }
-            ]
-        },
-        "DomainUnitPolicyGrantPrincipal": {
-            "additionalProperties": False,
-            "properties": {
-                "DomainUnitDesignation": {"$ref": "#/definitions/DomainUnitDesignation"},
-                "DomainUnitGrantFilter": {"$ref": "#/definitions/DomainUnitGrantFilter"},
-                "DomainUnitIdentifier": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-z0-9_\\-]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "GroupPolicyGrantPrincipal": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "GroupIdentifier": {
-                            "pattern": "(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r  "
-                            "]+)",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["GroupIdentifier"],
-                    "type": "object",
-                }
-            ]
-        },
-        "ManagedPolicyType": {
-            "enum": [
-                "CREATE_DOMAIN_UNIT",
-                "OVERRIDE_DOMAIN_UNIT_OWNERS",
-                "ADD_TO_PROJECT_MEMBER_POOL",
-                "OVERRIDE_PROJECT_OWNERS",
-                "CREATE_GLOSSARY",
-                "CREATE_FORM_TYPE",
-                "CREATE_ASSET_TYPE",
-                "CREATE_PROJECT",
-                "CREATE_ENVIRONMENT_PROFILE",
-                "DELEGATE_CREATE_ENVIRONMENT_PROFILE",
-                "CREATE_ENVIRONMENT",
-                "CREATE_ENVIRONMENT_FROM_BLUEPRINT",
-                "CREATE_PROJECT_FROM_PROJECT_PROFILE",
-            ],
-            "type": "string",
-        },
-        "OverrideDomainUnitOwnersPolicyGrantDetail": {
-            "additionalProperties": False,
-            "properties": {"IncludeChildDomainUnits": {"type": "boolean"}},
-            "type": "object",
-        },
-        "OverrideProjectOwnersPolicyGrantDetail": {
-            "additionalProperties": False,
-            "properties": {"IncludeChildDomainUnits": {"type": "boolean"}},
-            "type": "object",
-        },
-        "PolicyGrantDetail": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CreateDomainUnit": {
-                            "$ref": "#/definitions/CreateDomainUnitPolicyGrantDetail"
-                        }
-                    },
-                    "required": ["CreateDomainUnit"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "OverrideDomainUnitOwners": {
-                            "$ref": "#/definitions/OverrideDomainUnitOwnersPolicyGrantDetail"
-                        }
-                    },
-                    "required": ["OverrideDomainUnitOwners"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AddToProjectMemberPool": {
-                            "$ref": "#/definitions/AddToProjectMemberPoolPolicyGrantDetail"
-                        }
-                    },
-                    "required": ["AddToProjectMemberPool"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "OverrideProjectOwners": {
-                            "$ref": "#/definitions/OverrideProjectOwnersPolicyGrantDetail"
-                        }
-                    },
-                    "required": ["OverrideProjectOwners"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CreateGlossary": {"$ref": "#/definitions/CreateGlossaryPolicyGrantDetail"}
-                    },
-                    "required": ["CreateGlossary"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CreateFormType": {"$ref": "#/definitions/CreateFormTypePolicyGrantDetail"}
-                    },
-                    "required": ["CreateFormType"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CreateAssetType": {
-                            "$ref": "#/definitions/CreateAssetTypePolicyGrantDetail"
-                        }
-                    },
-                    "required": ["CreateAssetType"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CreateProject": {"$ref": "#/definitions/CreateProjectPolicyGrantDetail"}
-                    },
-                    "required": ["CreateProject"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CreateEnvironmentProfile": {
-                            "$ref": "#/definitions/CreateEnvironmentProfilePolicyGrantDetail"
-                        }
-                    },
-                    "required": ["CreateEnvironmentProfile"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DelegateCreateEnvironmentProfile": {"$ref": "#/definitions/Unit"}
-                    },
-                    "required": ["DelegateCreateEnvironmentProfile"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"CreateEnvironment": {"$ref": "#/definitions/Unit"}},
-                    "required": ["CreateEnvironment"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CreateEnvironmentFromBlueprint": {"$ref": "#/definitions/Unit"}
-                    },
-                    "required": ["CreateEnvironmentFromBlueprint"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CreateProjectFromProjectProfile": {
-                            "$ref": "#/definitions/CreateProjectFromProjectProfilePolicyGrantDetail"
-                        }
-                    },
-                    "required": ["CreateProjectFromProjectProfile"],
-                    "type": "object",
-                },
-            ]
-        },
-        "PolicyGrantPrincipal": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"User": {"$ref": "#/definitions/UserPolicyGrantPrincipal"}},
-                    "required": ["User"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Group": {"$ref": "#/definitions/GroupPolicyGrantPrincipal"}},
-                    "required": ["Group"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Project": {"$ref": "#/definitions/ProjectPolicyGrantPrincipal"}
-                    },
-                    "required": ["Project"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DomainUnit": {"$ref": "#/definitions/DomainUnitPolicyGrantPrincipal"}
-                    },
-                    "required": ["DomainUnit"],
-                    "type": "object",
-                },
-            ]
-        },
-        "ProjectDesignation": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "ProjectGrantFilter": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DomainUnitFilter": {"$ref": "#/definitions/DomainUnitFilterForProject"}
-                    },
-                    "required": ["DomainUnitFilter"],
-                    "type": "object",
-                }
-            ]
-        },
-        "ProjectPolicyGrantPrincipal": {
-            "additionalProperties": False,
-            "properties": {
-                "ProjectDesignation": {"$ref": "#/definitions/ProjectDesignation"},
-                "ProjectGrantFilter": {"$ref": "#/definitions/ProjectGrantFilter"},
-                "ProjectIdentifier": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "TargetEntityType": {
-            "enum": [
-                "DOMAIN_UNIT",
-                "ENVIRONMENT_BLUEPRINT_CONFIGURATION",
-                "ENVIRONMENT_PROFILE",
-                "ASSET_TYPE",
-            ],
-            "type": "string",
-        },
-        "Unit": {"additionalProperties": False, "type": "object"},
-        "UserPolicyGrantPrincipal": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "UserIdentifier": {
-                            "pattern": "(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|^[a-zA-Z_0-9+=,.@-]+$|^arn:aws[^:]*:iam::\\d{12}:.+$)",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["UserIdentifier"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AllUsersGrantFilter": {"$ref": "#/definitions/AllUsersGrantFilter"}
-                    },
-                    "required": ["AllUsersGrantFilter"],
-                    "type": "object",
-                },
-            ]
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "CreatedBy": {"type": "string"},
-        "Detail": {"$ref": "#/definitions/PolicyGrantDetail"},
-        "DomainIdentifier": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "EntityIdentifier": {"type": "string"},
-        "EntityType": {"$ref": "#/definitions/TargetEntityType"},
-        "GrantId": {"pattern": "^[A-Za-z0-9+/]{10}$", "type": "string"},
-        "PolicyType": {"$ref": "#/definitions/ManagedPolicyType"},
-        "Principal": {"$ref": "#/definitions/PolicyGrantPrincipal"},
-    },
-    "required": [
-        "DomainIdentifier",
-        "EntityIdentifier",
-        "EntityType",
-        "PolicyType",
-        "Principal",
-        "Detail",
-    ],
-}
-
 
 class PolicyGrant(_Resource):
-    """AWS::DataZone::PolicyGrant: Policy Grant in AWS DataZone is an explicit authorization assignment that allows a specific principal (user, group, or project) to perform particular ...
+    """AWS::DataZone::PolicyGrant: Policy Grant in AWS DataZone is an explicit authorization
+    assignment that allows a specific principal (user, group, or project) to perform particular
+    actions (such as creating glossary terms, managing projects, or accessing resources) on governed
+    resources within a certain scope (like a Domain Unit or Project). Policy Grants are essentially
+    the mechanism by which DataZone enforces fine-grained, role-based access control beyond what is
+    possible through AWS IAM alone.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainIdentifier, GrantId, EntityIdentifier, EntityType, PolicyType (composite: the
+    values joined by '|').
+    Replaced when any of these change (create-only): Detail, DomainIdentifier, EntityIdentifier,
+    EntityType, PolicyType, Principal.
+    Write-only (sent to AWS, never read back): Principal.Project.ProjectGrantFilter,
+    Principal.Project.ProjectGrantFilter.DomainUnitFilter,
+    Principal.Project.ProjectGrantFilter.DomainUnitFilter.DomainUnit,
+    Principal.Project.ProjectGrantFilter.DomainUnitFilter.IncludeChildDomainUnits,
+    Principal.DomainUnit.DomainUnitGrantFilter,
+    Principal.DomainUnit.DomainUnitGrantFilter.AllDomainUnitsGrantFilter.
+    Read-only attributes (known once deployed): CreatedAt, CreatedBy, GrantId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datazone-policygrant.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -911,13 +536,17 @@ class PolicyGrant(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PolicyGrantAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "policy_grant.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Specifies the timestamp at which policy grant member was created."""
     CreatedBy: str
+    """Specifies the user who created the policy grant member."""
     GrantId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier of the policy grant returned by the AddPolicyGrant API"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Detail: (
         PolicyGrantDetailOption1Dict
         | PolicyGrantDetailOption2Dict
@@ -960,76 +589,102 @@ class PolicyGrant(_Resource):
         | PolicyGrantPrincipalOption4Dict
     )
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Detail: PolicyGrantDetailOption1
+        | PolicyGrantDetailOption1Dict
+        | PolicyGrantDetailOption2
+        | PolicyGrantDetailOption2Dict
+        | PolicyGrantDetailOption3
+        | PolicyGrantDetailOption3Dict
+        | PolicyGrantDetailOption4
+        | PolicyGrantDetailOption4Dict
+        | PolicyGrantDetailOption5
+        | PolicyGrantDetailOption5Dict
+        | PolicyGrantDetailOption6
+        | PolicyGrantDetailOption6Dict
+        | PolicyGrantDetailOption7
+        | PolicyGrantDetailOption7Dict
+        | PolicyGrantDetailOption8
+        | PolicyGrantDetailOption8Dict
+        | PolicyGrantDetailOption9
+        | PolicyGrantDetailOption9Dict
+        | PolicyGrantDetailOption10
+        | PolicyGrantDetailOption10Dict
+        | PolicyGrantDetailOption11
+        | PolicyGrantDetailOption11Dict
+        | PolicyGrantDetailOption12
+        | PolicyGrantDetailOption12Dict
+        | PolicyGrantDetailOption13
+        | PolicyGrantDetailOption13Dict,
+        DomainIdentifier: str,
+        EntityIdentifier: str,
+        EntityType: Literal[
+            "DOMAIN_UNIT",
+            "ENVIRONMENT_BLUEPRINT_CONFIGURATION",
+            "ENVIRONMENT_PROFILE",
+            "ASSET_TYPE",
+        ],
+        PolicyType: Literal[
+            "CREATE_DOMAIN_UNIT",
+            "OVERRIDE_DOMAIN_UNIT_OWNERS",
+            "ADD_TO_PROJECT_MEMBER_POOL",
+            "OVERRIDE_PROJECT_OWNERS",
+            "CREATE_GLOSSARY",
+            "CREATE_FORM_TYPE",
+            "CREATE_ASSET_TYPE",
+            "CREATE_PROJECT",
+            "CREATE_ENVIRONMENT_PROFILE",
+            "DELEGATE_CREATE_ENVIRONMENT_PROFILE",
+            "CREATE_ENVIRONMENT",
+            "CREATE_ENVIRONMENT_FROM_BLUEPRINT",
+            "CREATE_PROJECT_FROM_PROJECT_PROFILE",
+        ],
+        Principal: PolicyGrantPrincipalOption1
+        | PolicyGrantPrincipalOption1Dict
+        | PolicyGrantPrincipalOption2
+        | PolicyGrantPrincipalOption2Dict
+        | PolicyGrantPrincipalOption3
+        | PolicyGrantPrincipalOption3Dict
+        | PolicyGrantPrincipalOption4
+        | PolicyGrantPrincipalOption4Dict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataZone::PolicyGrant; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Detail: PolicyGrantDetailOption1
-            | PolicyGrantDetailOption1Dict
-            | PolicyGrantDetailOption2
-            | PolicyGrantDetailOption2Dict
-            | PolicyGrantDetailOption3
-            | PolicyGrantDetailOption3Dict
-            | PolicyGrantDetailOption4
-            | PolicyGrantDetailOption4Dict
-            | PolicyGrantDetailOption5
-            | PolicyGrantDetailOption5Dict
-            | PolicyGrantDetailOption6
-            | PolicyGrantDetailOption6Dict
-            | PolicyGrantDetailOption7
-            | PolicyGrantDetailOption7Dict
-            | PolicyGrantDetailOption8
-            | PolicyGrantDetailOption8Dict
-            | PolicyGrantDetailOption9
-            | PolicyGrantDetailOption9Dict
-            | PolicyGrantDetailOption10
-            | PolicyGrantDetailOption10Dict
-            | PolicyGrantDetailOption11
-            | PolicyGrantDetailOption11Dict
-            | PolicyGrantDetailOption12
-            | PolicyGrantDetailOption12Dict
-            | PolicyGrantDetailOption13
-            | PolicyGrantDetailOption13Dict,
-            DomainIdentifier: str,
-            EntityIdentifier: str,
-            EntityType: Literal[
-                "DOMAIN_UNIT",
-                "ENVIRONMENT_BLUEPRINT_CONFIGURATION",
-                "ENVIRONMENT_PROFILE",
-                "ASSET_TYPE",
-            ],
-            PolicyType: Literal[
-                "CREATE_DOMAIN_UNIT",
-                "OVERRIDE_DOMAIN_UNIT_OWNERS",
-                "ADD_TO_PROJECT_MEMBER_POOL",
-                "OVERRIDE_PROJECT_OWNERS",
-                "CREATE_GLOSSARY",
-                "CREATE_FORM_TYPE",
-                "CREATE_ASSET_TYPE",
-                "CREATE_PROJECT",
-                "CREATE_ENVIRONMENT_PROFILE",
-                "DELEGATE_CREATE_ENVIRONMENT_PROFILE",
-                "CREATE_ENVIRONMENT",
-                "CREATE_ENVIRONMENT_FROM_BLUEPRINT",
-                "CREATE_PROJECT_FROM_PROJECT_PROFILE",
-            ],
-            Principal: PolicyGrantPrincipalOption1
-            | PolicyGrantPrincipalOption1Dict
-            | PolicyGrantPrincipalOption2
-            | PolicyGrantPrincipalOption2Dict
-            | PolicyGrantPrincipalOption3
-            | PolicyGrantPrincipalOption3Dict
-            | PolicyGrantPrincipalOption4
-            | PolicyGrantPrincipalOption4Dict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataZone::PolicyGrant; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Detail: Type: PolicyGrantDetailOption1Dict | PolicyGrantDetailOption2Dict |
+                PolicyGrantDetailOption3Dict | PolicyGrantDetailOption4Dict |
+                PolicyGrantDetailOption5Dict | PolicyGrantDetailOption6Dict |
+                PolicyGrantDetailOption7Dict | PolicyGrantDetailOption8Dict |
+                PolicyGrantDetailOption9Dict | PolicyGrantDetailOption10Dict |
+                PolicyGrantDetailOption11Dict | PolicyGrantDetailOption12Dict |
+                PolicyGrantDetailOption13Dict. Create-only: changing it replaces the resource.
+                Required.
+            DomainIdentifier: Pattern: ^dzd[-_][a-zA-Z0-9_-]{1,36}$ Create-only: changing it
+                replaces the resource. Required.
+            EntityIdentifier: Type: str. Create-only: changing it replaces the resource. Required.
+            EntityType: Allowed values: 'DOMAIN_UNIT', 'ENVIRONMENT_BLUEPRINT_CONFIGURATION',
+                'ENVIRONMENT_PROFILE', 'ASSET_TYPE'. Create-only: changing it replaces the resource.
+                Required.
+            PolicyType: Allowed values: 'CREATE_DOMAIN_UNIT', 'OVERRIDE_DOMAIN_UNIT_OWNERS',
+                'ADD_TO_PROJECT_MEMBER_POOL', 'OVERRIDE_PROJECT_OWNERS', 'CREATE_GLOSSARY',
+                'CREATE_FORM_TYPE', 'CREATE_ASSET_TYPE', 'CREATE_PROJECT',
+                'CREATE_ENVIRONMENT_PROFILE', 'DELEGATE_CREATE_ENVIRONMENT_PROFILE',
+                'CREATE_ENVIRONMENT', 'CREATE_ENVIRONMENT_FROM_BLUEPRINT' (and 1 more). Create-only:
+                changing it replaces the resource. Required.
+            Principal: Type: PolicyGrantPrincipalOption1Dict | PolicyGrantPrincipalOption2Dict |
+                PolicyGrantPrincipalOption3Dict | PolicyGrantPrincipalOption4Dict. Create-only:
+                changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,89 +87,96 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EnvironmentConfigurationUserParameterDict = TypedDict(
-    "EnvironmentConfigurationUserParameterDict",
-    {
-        "EnvironmentConfigurationName": "str",
-        "EnvironmentId": "str",
-        "EnvironmentParameters": "list[EnvironmentParameterDict]",
-    },
-    total=False,
-)
 
-EnvironmentDeploymentDetailsDict = TypedDict(
-    "EnvironmentDeploymentDetailsDict",
-    {
-        "EnvironmentFailureReasons": "dict[str, Any]",
-        "OverallDeploymentStatus": "Literal['PENDING_DEPLOYMENT', 'IN_PROGRESS', 'SUCCESSFUL', 'FAILED_VALIDATION', 'FAILED_DEPLOYMENT']",
-    },
-    total=False,
-)
+class EnvironmentConfigurationUserParameterDict(TypedDict, total=False):
+    """EnvironmentConfigurationUserParameter as a plain dict."""
 
-EnvironmentErrorDict = TypedDict(
-    "EnvironmentErrorDict",
-    {
-        "Code": "str",
-        "Message": "Required[str]",
-    },
-    total=False,
-)
+    EnvironmentConfigurationName: str
+    """Pattern: ^[\\w -]+$ Length: 1 to 64 characters."""
+    EnvironmentId: str
+    """Pattern: ^[a-zA-Z0-9_-]{1,36}$"""
+    EnvironmentParameters: list[EnvironmentParameterDict]
+    """Type: list[EnvironmentParameterDict]."""
 
-EnvironmentParameterDict = TypedDict(
-    "EnvironmentParameterDict",
-    {
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-EnvironmentResolvedAccountDict = TypedDict(
-    "EnvironmentResolvedAccountDict",
-    {
-        "AwsAccountId": "Required[str]",
-        "RegionName": "Required[str]",
-        "SourceAccountPoolId": "Required[str]",
-    },
-    total=False,
-)
+class EnvironmentDeploymentDetailsDict(TypedDict, total=False):
+    """EnvironmentDeploymentDetails as a plain dict."""
 
-ProjectDeletionErrorDict = TypedDict(
-    "ProjectDeletionErrorDict",
-    {
-        "Code": "str",
-        "Message": "str",
-    },
-    total=False,
-)
+    EnvironmentFailureReasons: dict[str, list[EnvironmentErrorDict]]
+    """Type: dict[str, list[EnvironmentErrorDict]]."""
+    OverallDeploymentStatus: Literal[
+        "PENDING_DEPLOYMENT", "IN_PROGRESS", "SUCCESSFUL", "FAILED_VALIDATION", "FAILED_DEPLOYMENT"
+    ]
+    """Allowed values: 'PENDING_DEPLOYMENT', 'IN_PROGRESS', 'SUCCESSFUL', 'FAILED_VALIDATION',
+    'FAILED_DEPLOYMENT'."""
 
-ProjectMemberDict = TypedDict(
-    "ProjectMemberDict",
-    {
-        "GroupIdentifier": "str",
-        "UserIdentifier": "str",
-    },
-    total=False,
-)
 
-ProjectMembershipAssignmentDict = TypedDict(
-    "ProjectMembershipAssignmentDict",
-    {
-        "Designation": "Required[str]",
-        "Member": "Required[ProjectMemberDict]",
-    },
-    total=False,
-)
+class EnvironmentErrorDict(TypedDict, total=False):
+    """EnvironmentError as a plain dict."""
 
-ResourceTagDict = TypedDict(
-    "ResourceTagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Code: str
+    """Type: str."""
+    Message: Required[str]
+    """Type: str."""
 
+
+class EnvironmentParameterDict(TypedDict, total=False):
+    """EnvironmentParameter as a plain dict."""
+
+    Name: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+class EnvironmentResolvedAccountDict(TypedDict, total=False):
+    """EnvironmentResolvedAccount as a plain dict."""
+
+    AwsAccountId: Required[str]
+    """Pattern: ^\\d{12}$"""
+    RegionName: Required[str]
+    """Pattern: ^[a-z]{2}-[a-z]{4,10}-\\d$"""
+    SourceAccountPoolId: Required[str]
+    """Pattern: ^[a-zA-Z0-9_-]{1,36}$"""
+
+
+class ProjectDeletionErrorDict(TypedDict, total=False):
+    """ProjectDeletionError as a plain dict: Error that occurred during project deletion"""
+
+    Code: str
+    """Project Deletion Error Code"""
+    Message: str
+    """Project Deletion Error Message"""
+
+
+class ProjectMemberDict(TypedDict, total=False):
+    """ProjectMember as a plain dict: The member of the project."""
+
+    GroupIdentifier: str
+    """Type: str."""
+    UserIdentifier: str
+    """Type: str."""
+
+
+class ProjectMembershipAssignmentDict(TypedDict, total=False):
+    """ProjectMembershipAssignment as a plain dict: The project membership assignment."""
+
+    Designation: Required[str]
+    """Pattern: ^[a-zA-Z0-9_-]{1,36}$"""
+    Member: Required[ProjectMemberDict]
+    """The member of the project."""
+
+
+class ResourceTagDict(TypedDict, total=False):
+    """ResourceTag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[\\w \\.:/=+@-]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^[\\w \\.:/=+@-]*$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataZone::Project",
     schema_file="aws-datazone-project.json",
@@ -187,7 +198,6 @@ METADATA = _TypeMetadata(
         "/MembershipAssignments",
         "/ProjectExecutionRole",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/GlossaryTerms",),
     required=("DomainIdentifier", "Name"),
     list_required=("DomainIdentifier",),
@@ -197,7 +207,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -207,178 +216,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EnvironmentConfigurationUserParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "EnvironmentConfigurationName": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[\\w -]+$",
-                    "type": "string",
-                },
-                "EnvironmentId": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-                "EnvironmentParameters": {
-                    "items": {"$ref": "#/definitions/EnvironmentParameter"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "EnvironmentDeploymentDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "EnvironmentFailureReasons": {"$ref": "#/definitions/EnvironmentFailureReasons"},
-                "OverallDeploymentStatus": {"$ref": "#/definitions/OverallDeploymentStatus"},
-            },
-            "type": "object",
-        },
-        "EnvironmentError": {
-            "additionalProperties": False,
-            "properties": {"Code": {"type": "string"}, "Message": {"type": "string"}},
-            "required": ["Message"],
-            "type": "object",
-        },
-        "EnvironmentFailureReasons": {
-            "additionalProperties": False,
-            "patternProperties": {
-                ".+": {"items": {"$ref": "#/definitions/EnvironmentError"}, "type": "array"}
-            },
-            "type": "object",
-        },
-        "EnvironmentParameter": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "EnvironmentResolvedAccount": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsAccountId": {"pattern": "^\\d{12}$", "type": "string"},
-                "RegionName": {"pattern": "^[a-z]{2}-[a-z]{4,10}-\\d$", "type": "string"},
-                "SourceAccountPoolId": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-            },
-            "required": ["AwsAccountId", "RegionName", "SourceAccountPoolId"],
-            "type": "object",
-        },
-        "Member": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupIdentifier": {"type": "string"},
-                "UserIdentifier": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "OverallDeploymentStatus": {
-            "enum": [
-                "PENDING_DEPLOYMENT",
-                "IN_PROGRESS",
-                "SUCCESSFUL",
-                "FAILED_VALIDATION",
-                "FAILED_DEPLOYMENT",
-            ],
-            "type": "string",
-        },
-        "ProjectDeletionError": {
-            "additionalProperties": False,
-            "properties": {"Code": {"type": "string"}, "Message": {"type": "string"}},
-            "type": "object",
-        },
-        "ProjectMembershipAssignment": {
-            "additionalProperties": False,
-            "properties": {
-                "Designation": {"$ref": "#/definitions/UserDesignation"},
-                "Member": {"$ref": "#/definitions/Member"},
-            },
-            "required": ["Member", "Designation"],
-            "type": "object",
-        },
-        "ProjectStatus": {
-            "enum": ["ACTIVE", "MOVING", "DELETING", "DELETE_FAILED", "UPDATING", "UPDATE_FAILED"],
-            "type": "string",
-        },
-        "ResourceTag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\w \\.:/=+@-]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\w \\.:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[\\w \\.:/=+@-]+$": {
-                    "maxLength": 256,
-                    "pattern": "^[\\w \\.:/=+@-]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "UserDesignation": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "CreatedBy": {"type": "string"},
-        "Description": {"maxLength": 2048, "type": "string"},
-        "DomainId": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "DomainIdentifier": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "DomainUnitId": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-z0-9_\\-]+$",
-            "type": "string",
-        },
-        "GlossaryTerms": {
-            "items": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-            "maxItems": 20,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Id": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "LastUpdatedAt": {"type": "string"},
-        "MembershipAssignments": {
-            "items": {"$ref": "#/definitions/ProjectMembershipAssignment"},
-            "type": "array",
-        },
-        "Name": {"maxLength": 64, "minLength": 1, "pattern": "^[\\w -]+$", "type": "string"},
-        "ProjectCategory": {"type": "string"},
-        "ProjectExecutionRole": {
-            "pattern": "^arn:aws[^:]*:iam::\\d{12}:role/[\\w+=,.@/-]+$",
-            "type": "string",
-        },
-        "ProjectProfileId": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "ProjectProfileVersion": {"type": "string"},
-        "ProjectStatus": {"$ref": "#/definitions/ProjectStatus"},
-        "ResourceTags": {"items": {"$ref": "#/definitions/ResourceTag"}, "type": "array"},
-        "UserParameters": {
-            "items": {"$ref": "#/definitions/EnvironmentConfigurationUserParameter"},
-            "type": "array",
-        },
-    },
-    "required": ["DomainIdentifier", "Name"],
-}
-
 
 class Project(_Resource):
-    """AWS::DataZone::Project: Amazon DataZone projects are business use case–based groupings of people, assets (data), and tools used to simplify access to the AWS analytics.
+    """AWS::DataZone::Project: Amazon DataZone projects are business use case–based groupings of
+    people, assets (data), and tools used to simplify access to the AWS analytics.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainId, Id (composite: the values joined by '|').
+    Also identified by: DomainIdentifier.
+    Replaced when any of these change (create-only): ProjectProfileId, DomainIdentifier,
+    MembershipAssignments, ProjectCategory, ProjectExecutionRole.
+    Write-only (sent to AWS, never read back): DomainIdentifier, ProjectProfileVersion,
+    ProjectProfileId, UserParameters, MembershipAssignments, ProjectExecutionRole.
+    Read-only attributes (known once deployed): CreatedAt, CreatedBy, DomainId, Id, LastUpdatedAt,
+    ProjectStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datazone-project.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -386,18 +239,25 @@ class Project(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProjectAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "project.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp of when the project was created."""
     CreatedBy: str
+    """The Amazon DataZone user who created the project."""
     DomainId: str
+    """The identifier of the Amazon DataZone domain in which the project was created."""
     Id: str
+    """The ID of the Amazon DataZone project."""
     LastUpdatedAt: str
+    """The timestamp of when the project was last updated."""
     ProjectStatus: Literal[
         "ACTIVE", "MOVING", "DELETING", "DELETE_FAILED", "UPDATING", "UPDATE_FAILED"
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the project."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DomainIdentifier: str
     DomainUnitId: str
@@ -411,49 +271,58 @@ class Project(_Resource):
     ResourceTags: list[ResourceTagDict]
     UserParameters: list[EnvironmentConfigurationUserParameterDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainIdentifier: str,
+        Name: str,
+        Description: str | None = None,
+        DomainUnitId: str | None = None,
+        GlossaryTerms: list[str] | None = None,
+        MembershipAssignments: list[ProjectMembershipAssignment | ProjectMembershipAssignmentDict]
+        | None = None,
+        ProjectCategory: str | None = None,
+        ProjectExecutionRole: str | None = None,
+        ProjectProfileId: str | None = None,
+        ProjectProfileVersion: str | None = None,
+        ResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
+        UserParameters: list[
+            EnvironmentConfigurationUserParameter | EnvironmentConfigurationUserParameterDict
+        ]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataZone::Project; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainIdentifier: str,
-            Name: str,
-            Description: str | None = None,
-            DomainUnitId: str | None = None,
-            GlossaryTerms: list[str] | None = None,
-            MembershipAssignments: list[
-                ProjectMembershipAssignment | ProjectMembershipAssignmentDict
-            ]
-            | None = None,
-            ProjectCategory: str | None = None,
-            ProjectExecutionRole: str | None = None,
-            ProjectProfileId: str | None = None,
-            ProjectProfileVersion: str | None = None,
-            ResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
-            UserParameters: list[
-                EnvironmentConfigurationUserParameter | EnvironmentConfigurationUserParameterDict
-            ]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataZone::Project; `await` it inside an App to deploy it.
-
-            Description: The description of the Amazon DataZone project.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             DomainIdentifier: The ID of the Amazon DataZone domain in which this project is created.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back. Required.
+            Name: The name of the Amazon DataZone project. Required.
+            Description: The description of the Amazon DataZone project.
             DomainUnitId: The ID of the domain unit.
             GlossaryTerms: The glossary terms that can be used in this Amazon DataZone project.
-            MembershipAssignments: The project membership assignments.
-            Name: The name of the Amazon DataZone project.
-            ProjectCategory: The project category.
-            ProjectExecutionRole: The project execution role ARN.
-            ProjectProfileId: The project profile ID.
-            ProjectProfileVersion: The project profile version to which the project should be updated.
+            MembershipAssignments: The project membership assignments. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            ProjectCategory: The project category. Create-only: changing it replaces the resource.
+            ProjectExecutionRole: The project execution role ARN. Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back.
+            ProjectProfileId: The project profile ID. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            ProjectProfileVersion: The project profile version to which the project should be
+                updated. You can only specify the following string for this parameter: latest.
+                Write-only: sent to AWS, never read back.
             ResourceTags: The resource tags of the project.
-            UserParameters: The user parameters of the project.
+            UserParameters: The user parameters of the project. Write-only: sent to AWS, never read
+                back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

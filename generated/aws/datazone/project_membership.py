@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,41 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ProjectMembershipMemberOption1Dict = TypedDict(
-    "ProjectMembershipMemberOption1Dict",
-    {
-        "UserIdentifier": "Required[str]",
-    },
-    total=False,
-)
 
-ProjectMembershipMemberOption2Dict = TypedDict(
-    "ProjectMembershipMemberOption2Dict",
-    {
-        "GroupIdentifier": "Required[str]",
-    },
-    total=False,
-)
+class ProjectMembershipMemberOption1Dict(TypedDict, total=False):
+    """ProjectMembershipMemberOption1 as a plain dict."""
 
+    UserIdentifier: Required[str]
+    """Type: str."""
+
+
+class ProjectMembershipMemberOption2Dict(TypedDict, total=False):
+    """ProjectMembershipMemberOption2 as a plain dict."""
+
+    GroupIdentifier: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataZone::ProjectMembership",
     schema_file="aws-datazone-projectmembership.json",
     primary_identifier=("/DomainIdentifier", "/ProjectIdentifier"),
-    additional_identifiers=(),
     read_only=("/MemberIdentifier", "/MemberIdentifierType"),
     create_only=("/DomainIdentifier", "/ProjectIdentifier", "/Member"),
     write_only=("/Designation", "/Member"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Designation", "DomainIdentifier", "ProjectIdentifier", "Member"),
     list_required=("DomainIdentifier", "ProjectIdentifier"),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -99,45 +97,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Member": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"UserIdentifier": {"type": "string"}},
-                    "required": ["UserIdentifier"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"GroupIdentifier": {"type": "string"}},
-                    "required": ["GroupIdentifier"],
-                    "type": "object",
-                },
-            ]
-        },
-        "MemberIdentifierType": {"enum": ["USER_IDENTIFIER", "GROUP_IDENTIFIER"], "type": "string"},
-        "UserDesignation": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-    },
-    "properties": {
-        "Designation": {"$ref": "#/definitions/UserDesignation"},
-        "DomainIdentifier": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "Member": {"$ref": "#/definitions/Member"},
-        "MemberIdentifier": {"type": "string"},
-        "MemberIdentifierType": {"$ref": "#/definitions/MemberIdentifierType"},
-        "ProjectIdentifier": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-    },
-    "required": ["Designation", "DomainIdentifier", "ProjectIdentifier", "Member"],
-}
-
 
 class ProjectMembership(_Resource):
-    """AWS::DataZone::ProjectMembership: Definition of AWS::DataZone::ProjectMembership Resource Type
+    """AWS::DataZone::ProjectMembership: Definition of AWS::DataZone::ProjectMembership Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainIdentifier, ProjectIdentifier (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainIdentifier, ProjectIdentifier, Member.
+    Write-only (sent to AWS, never read back): Designation, Member.
+    Read-only attributes (known once deployed): MemberIdentifier, MemberIdentifierType.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datazone-projectmembership.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -147,37 +118,54 @@ class ProjectMembership(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProjectMembershipAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "project_membership.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     MemberIdentifier: str
+    """Type: str."""
     MemberIdentifierType: Literal["USER_IDENTIFIER", "GROUP_IDENTIFIER"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'USER_IDENTIFIER', 'GROUP_IDENTIFIER'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Designation: str
     DomainIdentifier: str
     Member: ProjectMembershipMemberOption1Dict | ProjectMembershipMemberOption2Dict
     ProjectIdentifier: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Designation: str,
+        DomainIdentifier: str,
+        Member: ProjectMembershipMemberOption1
+        | ProjectMembershipMemberOption1Dict
+        | ProjectMembershipMemberOption2
+        | ProjectMembershipMemberOption2Dict,
+        ProjectIdentifier: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataZone::ProjectMembership; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Designation: str,
-            DomainIdentifier: str,
-            Member: ProjectMembershipMemberOption1
-            | ProjectMembershipMemberOption1Dict
-            | ProjectMembershipMemberOption2
-            | ProjectMembershipMemberOption2Dict,
-            ProjectIdentifier: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataZone::ProjectMembership; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Designation: Pattern: ^[a-zA-Z0-9_-]{1,36}$ Write-only: sent to AWS, never read back.
+                Required.
+            DomainIdentifier: Pattern: ^dzd[-_][a-zA-Z0-9_-]{1,36}$ Create-only: changing it
+                replaces the resource. Required.
+            Member: Type: ProjectMembershipMemberOption1Dict | ProjectMembershipMemberOption2Dict.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back. Required.
+            ProjectIdentifier: Pattern: ^[a-zA-Z0-9_-]{1,36}$ Create-only: changing it replaces the
+                resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

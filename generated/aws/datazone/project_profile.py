@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,90 +83,98 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DesignationConfigurationDict = TypedDict(
-    "DesignationConfigurationDict",
-    {
-        "DesignationId": "Required[str]",
-    },
-    total=False,
-)
 
-EnvironmentConfigurationDict = TypedDict(
-    "EnvironmentConfigurationDict",
-    {
-        "AwsAccount": "ProjectProfileAwsAccountDict",
-        "AwsRegion": "Required[RegionDict]",
-        "ConfigurationParameters": "EnvironmentConfigurationParametersDetailsDict",
-        "DeploymentMode": "Literal['ON_CREATE', 'ON_DEMAND']",
-        "DeploymentOrder": "float",
-        "Description": "str",
-        "EnvironmentBlueprintId": "Required[str]",
-        "EnvironmentConfigurationId": "str",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class DesignationConfigurationDict(TypedDict, total=False):
+    """DesignationConfiguration as a plain dict."""
 
-EnvironmentConfigurationParameterDict = TypedDict(
-    "EnvironmentConfigurationParameterDict",
-    {
-        "IsEditable": "bool",
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+    DesignationId: Required[str]
+    """Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 36 characters."""
 
-EnvironmentConfigurationParametersDetailsDict = TypedDict(
-    "EnvironmentConfigurationParametersDetailsDict",
-    {
-        "ParameterOverrides": "list[EnvironmentConfigurationParameterDict]",
-        "ResolvedParameters": "list[EnvironmentConfigurationParameterDict]",
-        "SsmPath": "str",
-    },
-    total=False,
-)
 
-ProjectProfileAwsAccountDict = TypedDict(
-    "ProjectProfileAwsAccountDict",
-    {
-        "AwsAccountId": "Required[str]",
-    },
-    total=False,
-)
+class EnvironmentConfigurationDict(TypedDict, total=False):
+    """EnvironmentConfiguration as a plain dict."""
 
-ProjectScopeDict = TypedDict(
-    "ProjectScopeDict",
-    {
-        "Name": "Required[str]",
-        "Policy": "str",
-    },
-    total=False,
-)
+    AwsAccount: ProjectProfileAwsAccountDict
+    """Type: ProjectProfileAwsAccountDict."""
+    AwsRegion: Required[RegionDict]
+    """Type: RegionDict."""
+    ConfigurationParameters: EnvironmentConfigurationParametersDetailsDict
+    """Type: EnvironmentConfigurationParametersDetailsDict."""
+    DeploymentMode: Literal["ON_CREATE", "ON_DEMAND"]
+    """Allowed values: 'ON_CREATE', 'ON_DEMAND'."""
+    DeploymentOrder: float
+    """Range: 0 to 16 (inclusive)."""
+    Description: str
+    """Length: at most 2048 characters."""
+    EnvironmentBlueprintId: Required[str]
+    """Pattern: ^[a-zA-Z0-9_-]{1,36}$"""
+    EnvironmentConfigurationId: str
+    """Pattern: ^[a-zA-Z0-9_-]{1,36}$"""
+    Name: Required[str]
+    """Pattern: ^[\\w -]+$ Length: 1 to 64 characters."""
 
-RegionDict = TypedDict(
-    "RegionDict",
-    {
-        "RegionName": "Required[str]",
-    },
-    total=False,
-)
 
-ResourceTagParameterDict = TypedDict(
-    "ResourceTagParameterDict",
-    {
-        "IsValueEditable": "Required[bool]",
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class EnvironmentConfigurationParameterDict(TypedDict, total=False):
+    """EnvironmentConfigurationParameter as a plain dict."""
 
+    IsEditable: bool
+    """Type: bool."""
+    Name: str
+    """Pattern: ^[a-zA-Z_][a-zA-Z0-9_]*$"""
+    Value: str
+    """Type: str."""
+
+
+class EnvironmentConfigurationParametersDetailsDict(TypedDict, total=False):
+    """EnvironmentConfigurationParametersDetails as a plain dict."""
+
+    ParameterOverrides: list[EnvironmentConfigurationParameterDict]
+    """Type: list[EnvironmentConfigurationParameterDict]."""
+    ResolvedParameters: list[EnvironmentConfigurationParameterDict]
+    """Type: list[EnvironmentConfigurationParameterDict]."""
+    SsmPath: str
+    """Length: 1 to 2048 characters."""
+
+
+class ProjectProfileAwsAccountDict(TypedDict, total=False):
+    """ProjectProfileAwsAccount as a plain dict."""
+
+    AwsAccountId: Required[str]
+    """Pattern: ^\\d{12}$"""
+
+
+class ProjectScopeDict(TypedDict, total=False):
+    """ProjectScope as a plain dict."""
+
+    Name: Required[str]
+    """Pattern: ^[\\w -]+$ Length: 1 to 64 characters."""
+    Policy: str
+    """Type: str."""
+
+
+class RegionDict(TypedDict, total=False):
+    """Region as a plain dict."""
+
+    RegionName: Required[str]
+    """Pattern: ^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$ Length: 4 to 16 characters."""
+
+
+class ResourceTagParameterDict(TypedDict, total=False):
+    """ResourceTagParameter as a plain dict."""
+
+    IsValueEditable: Required[bool]
+    """Type: bool."""
+    Key: Required[str]
+    """Pattern: ^[\\w \\.:/=+@-]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^[\\w \\.:/=+@-]*$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataZone::ProjectProfile",
     schema_file="aws-datazone-projectprofile.json",
     primary_identifier=("/DomainIdentifier", "/Identifier"),
-    additional_identifiers=(),
     read_only=(
         "/CreatedAt",
         "/CreatedBy",
@@ -176,17 +188,13 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/DomainIdentifier", "/UseDefaultConfigurations"),
     write_only=("/DomainUnitIdentifier", "/UseDefaultConfigurations"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -196,173 +204,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AwsAccount": {
-            "additionalProperties": False,
-            "properties": {"AwsAccountId": {"pattern": "^\\d{12}$", "type": "string"}},
-            "required": ["AwsAccountId"],
-            "type": "object",
-        },
-        "DeploymentMode": {"enum": ["ON_CREATE", "ON_DEMAND"], "type": "string"},
-        "DesignationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DesignationId": {
-                    "maxLength": 36,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["DesignationId"],
-            "type": "object",
-        },
-        "EnvironmentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsAccount": {"$ref": "#/definitions/AwsAccount"},
-                "AwsRegion": {"$ref": "#/definitions/Region"},
-                "ConfigurationParameters": {
-                    "$ref": "#/definitions/EnvironmentConfigurationParametersDetails"
-                },
-                "DeploymentMode": {"$ref": "#/definitions/DeploymentMode"},
-                "DeploymentOrder": {"maximum": 16, "minimum": 0, "type": "number"},
-                "Description": {"maxLength": 2048, "type": "string"},
-                "EnvironmentBlueprintId": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-                "EnvironmentConfigurationId": {
-                    "pattern": "^[a-zA-Z0-9_-]{1,36}$",
-                    "type": "string",
-                },
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[\\w -]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["AwsRegion", "EnvironmentBlueprintId", "Name"],
-            "type": "object",
-        },
-        "EnvironmentConfigurationParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "IsEditable": {"type": "boolean"},
-                "Name": {"pattern": "^[a-zA-Z_][a-zA-Z0-9_]*$", "type": "string"},
-                "Value": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "EnvironmentConfigurationParametersDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "ParameterOverrides": {
-                    "items": {"$ref": "#/definitions/EnvironmentConfigurationParameter"},
-                    "type": "array",
-                },
-                "ResolvedParameters": {
-                    "items": {"$ref": "#/definitions/EnvironmentConfigurationParameter"},
-                    "type": "array",
-                },
-                "SsmPath": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "ProjectScope": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[\\w -]+$",
-                    "type": "string",
-                },
-                "Policy": {"type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "Region": {
-            "additionalProperties": False,
-            "properties": {
-                "RegionName": {
-                    "maxLength": 16,
-                    "minLength": 4,
-                    "pattern": "^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$",
-                    "type": "string",
-                }
-            },
-            "required": ["RegionName"],
-            "type": "object",
-        },
-        "ResourceTagParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "IsValueEditable": {"type": "boolean"},
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\w \\.:/=+@-]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\w \\.:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value", "IsValueEditable"],
-            "type": "object",
-        },
-        "Status": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-    },
-    "properties": {
-        "AllowCustomProjectResourceTags": {"type": "boolean"},
-        "CreatedAt": {"type": "string"},
-        "CreatedBy": {"type": "string"},
-        "Description": {"maxLength": 2048, "type": "string"},
-        "DomainId": {"pattern": "^dzd[_-][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "DomainIdentifier": {"pattern": "^dzd[_-][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "DomainUnitId": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-z0-9_\\-]+$",
-            "type": "string",
-        },
-        "DomainUnitIdentifier": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-z0-9_\\-]+$",
-            "type": "string",
-        },
-        "EnvironmentConfigurations": {
-            "items": {"$ref": "#/definitions/EnvironmentConfiguration"},
-            "type": "array",
-        },
-        "Id": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "Identifier": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "LastUpdatedAt": {"type": "string"},
-        "Name": {"maxLength": 64, "minLength": 1, "pattern": "^[\\w -]+$", "type": "string"},
-        "ProjectResourceTags": {
-            "items": {"$ref": "#/definitions/ResourceTagParameter"},
-            "maxItems": 25,
-            "type": "array",
-        },
-        "ProjectResourceTagsDescription": {"maxLength": 2048, "type": "string"},
-        "Status": {"$ref": "#/definitions/Status"},
-        "UseDefaultConfigurations": {"type": "boolean"},
-    },
-    "required": ["Name"],
-}
-
 
 class ProjectProfile(_Resource):
     """AWS::DataZone::ProjectProfile: Definition of AWS::DataZone::ProjectProfile Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainIdentifier, Identifier (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainIdentifier, UseDefaultConfigurations.
+    Write-only (sent to AWS, never read back): DomainUnitIdentifier, UseDefaultConfigurations.
+    Read-only attributes (known once deployed): CreatedAt, CreatedBy, DomainId, DomainUnitId, Id,
+    Identifier, LastUpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datazone-projectprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -370,17 +223,25 @@ class ProjectProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProjectProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "project_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     CreatedBy: str
+    """Type: str."""
     DomainId: str
+    """Pattern: ^dzd[_-][a-zA-Z0-9_-]{1,36}$"""
     DomainUnitId: str
+    """Pattern: ^[a-z0-9_\\-]+$ Length: 1 to 256 characters."""
     Id: str
+    """Pattern: ^[a-zA-Z0-9_-]{1,36}$"""
     Identifier: str
+    """Pattern: ^[a-zA-Z0-9_-]{1,36}$"""
     LastUpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllowCustomProjectResourceTags: bool
     Description: str
     DomainIdentifier: str
@@ -392,31 +253,46 @@ class ProjectProfile(_Resource):
     Status: Literal["ENABLED", "DISABLED"]
     UseDefaultConfigurations: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        AllowCustomProjectResourceTags: bool | None = None,
+        Description: str | None = None,
+        DomainIdentifier: str | None = None,
+        DomainUnitIdentifier: str | None = None,
+        EnvironmentConfigurations: list[EnvironmentConfiguration | EnvironmentConfigurationDict]
+        | None = None,
+        ProjectResourceTags: list[ResourceTagParameter | ResourceTagParameterDict] | None = None,
+        ProjectResourceTagsDescription: str | None = None,
+        Status: Literal["ENABLED", "DISABLED"] | None = None,
+        UseDefaultConfigurations: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataZone::ProjectProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            AllowCustomProjectResourceTags: bool | None = None,
-            Description: str | None = None,
-            DomainIdentifier: str | None = None,
-            DomainUnitIdentifier: str | None = None,
-            EnvironmentConfigurations: list[EnvironmentConfiguration | EnvironmentConfigurationDict]
-            | None = None,
-            ProjectResourceTags: list[ResourceTagParameter | ResourceTagParameterDict]
-            | None = None,
-            ProjectResourceTagsDescription: str | None = None,
-            Status: Literal["ENABLED", "DISABLED"] | None = None,
-            UseDefaultConfigurations: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataZone::ProjectProfile; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^[\\w -]+$ Length: 1 to 64 characters. Required.
+            AllowCustomProjectResourceTags: Type: bool.
+            Description: Length: at most 2048 characters.
+            DomainIdentifier: Pattern: ^dzd[_-][a-zA-Z0-9_-]{1,36}$ Create-only: changing it
+                replaces the resource.
+            DomainUnitIdentifier: Pattern: ^[a-z0-9_\\-]+$ Length: 1 to 256 characters. Write-only:
+                sent to AWS, never read back.
+            EnvironmentConfigurations: Type: list[EnvironmentConfigurationDict].
+            ProjectResourceTags: Items: at most 25 items.
+            ProjectResourceTagsDescription: Length: at most 2048 characters.
+            Status: Allowed values: 'ENABLED', 'DISABLED'.
+            UseDefaultConfigurations: Type: bool. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

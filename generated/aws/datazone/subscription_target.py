@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SubscriptionTargetFormDict = TypedDict(
-    "SubscriptionTargetFormDict",
-    {
-        "Content": "Required[str]",
-        "FormName": "Required[str]",
-    },
-    total=False,
-)
 
+class SubscriptionTargetFormDict(TypedDict, total=False):
+    """SubscriptionTargetForm as a plain dict: The details of the subscription target configuration."""
+
+    Content: Required[str]
+    """The content of the subscription target configuration."""
+    FormName: Required[str]
+    """The form name included in the subscription target configuration."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataZone::SubscriptionTarget",
     schema_file="aws-datazone-subscriptiontarget.json",
     primary_identifier=("/DomainId", "/EnvironmentId", "/Id"),
-    additional_identifiers=(),
     read_only=(
         "/CreatedAt",
         "/CreatedBy",
@@ -77,7 +82,6 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/Type", "/DomainIdentifier", "/EnvironmentIdentifier"),
     write_only=("/DomainIdentifier", "/EnvironmentIdentifier"),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ApplicableAssetTypes",
         "/AuthorizedPrincipals",
@@ -99,7 +103,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -109,74 +112,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "SubscriptionTargetForm": {
-            "additionalProperties": False,
-            "properties": {
-                "Content": {"type": "string"},
-                "FormName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?![0-9_])\\w+$|^_\\w*[a-zA-Z0-9]\\w*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Content", "FormName"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ApplicableAssetTypes": {
-            "items": {"maxLength": 256, "minLength": 1, "pattern": "^[^\\.]*", "type": "string"},
-            "type": "array",
-        },
-        "AuthorizedPrincipals": {
-            "items": {"pattern": "^[a-zA-Z0-9:/_-]*$", "type": "string"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "CreatedAt": {"type": "string"},
-        "CreatedBy": {"type": "string"},
-        "DomainId": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "DomainIdentifier": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "EnvironmentId": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "EnvironmentIdentifier": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "Id": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "ManageAccessRole": {
-            "pattern": "^arn:aws(|-cn|-us-gov):iam::\\d{12}:(role|role/service-role)/[\\w+=,.@-]*$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "ProjectId": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "Provider": {"type": "string"},
-        "SubscriptionTargetConfig": {
-            "items": {"$ref": "#/definitions/SubscriptionTargetForm"},
-            "type": "array",
-        },
-        "Type": {"type": "string"},
-        "UpdatedAt": {"type": "string"},
-        "UpdatedBy": {"type": "string"},
-    },
-    "required": [
-        "ApplicableAssetTypes",
-        "AuthorizedPrincipals",
-        "DomainIdentifier",
-        "EnvironmentIdentifier",
-        "Name",
-        "SubscriptionTargetConfig",
-        "Type",
-    ],
-}
-
 
 class SubscriptionTarget(_Resource):
-    """AWS::DataZone::SubscriptionTarget: Subscription targets enables one to access the data to which you have subscribed in your projects.
+    """AWS::DataZone::SubscriptionTarget: Subscription targets enables one to access the data to
+    which you have subscribed in your projects.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainId, EnvironmentId, Id (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Type, DomainIdentifier, EnvironmentIdentifier.
+    Write-only (sent to AWS, never read back): DomainIdentifier, EnvironmentIdentifier.
+    Read-only attributes (known once deployed): CreatedAt, CreatedBy, DomainId, EnvironmentId, Id,
+    ProjectId, UpdatedAt, UpdatedBy.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datazone-subscriptiontarget.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -186,18 +134,29 @@ class SubscriptionTarget(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SubscriptionTargetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "subscription_target.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp of when the subscription target was created."""
     CreatedBy: str
+    """The Amazon DataZone user who created the subscription target."""
     DomainId: str
+    """The ID of the Amazon DataZone domain in which subscription target is created."""
     EnvironmentId: str
+    """The ID of the environment in which subscription target is created."""
     Id: str
+    """The ID of the subscription target."""
     ProjectId: str
+    """The identifier of the project specified in the subscription target."""
     UpdatedAt: str
+    """The timestamp of when the subscription target was updated."""
     UpdatedBy: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon DataZone user who updated the subscription target."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicableAssetTypes: list[str]
     AuthorizedPrincipals: list[str]
     DomainIdentifier: str
@@ -208,37 +167,46 @@ class SubscriptionTarget(_Resource):
     SubscriptionTargetConfig: list[SubscriptionTargetFormDict]
     Type: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicableAssetTypes: list[str],
+        AuthorizedPrincipals: list[str],
+        DomainIdentifier: str,
+        EnvironmentIdentifier: str,
+        Name: str,
+        SubscriptionTargetConfig: list[SubscriptionTargetForm | SubscriptionTargetFormDict],
+        Type: str,
+        ManageAccessRole: str | None = None,
+        Provider: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataZone::SubscriptionTarget; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicableAssetTypes: list[str],
-            AuthorizedPrincipals: list[str],
-            DomainIdentifier: str,
-            EnvironmentIdentifier: str,
-            Name: str,
-            SubscriptionTargetConfig: list[SubscriptionTargetForm | SubscriptionTargetFormDict],
-            Type: str,
-            ManageAccessRole: str | None = None,
-            Provider: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataZone::SubscriptionTarget; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             ApplicableAssetTypes: The asset types that can be included in the subscription target.
-            AuthorizedPrincipals: The authorized principals of the subscription target.
-            DomainIdentifier: The ID of the Amazon DataZone domain in which subscription target would be created.
-            EnvironmentIdentifier: The ID of the environment in which subscription target would be created.
+                Required.
+            AuthorizedPrincipals: The authorized principals of the subscription target. Required.
+            DomainIdentifier: The ID of the Amazon DataZone domain in which subscription target
+                would be created. Create-only: changing it replaces the resource. Write-only: sent
+                to AWS, never read back. Required.
+            EnvironmentIdentifier: The ID of the environment in which subscription target would be
+                created. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back. Required.
+            Name: The name of the subscription target. Required.
+            SubscriptionTargetConfig: The configuration of the subscription target. Required.
+            Type: The type of the subscription target. Create-only: changing it replaces the
+                resource. Required.
             ManageAccessRole: The manage access role that is used to create the subscription target.
-            Name: The name of the subscription target.
             Provider: The provider of the subscription target.
-            SubscriptionTargetConfig: The configuration of the subscription target.
-            Type: The type of the subscription target.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

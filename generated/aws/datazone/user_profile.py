@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,52 +67,51 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IamUserProfileDetailsDict = TypedDict(
-    "IamUserProfileDetailsDict",
-    {
-        "Arn": "str",
-        "GroupProfileId": "str",
-        "SessionName": "str",
-    },
-    total=False,
-)
 
-SsoUserProfileDetailsDict = TypedDict(
-    "SsoUserProfileDetailsDict",
-    {
-        "FirstName": "str",
-        "LastName": "str",
-        "Username": "str",
-    },
-    total=False,
-)
+class IamUserProfileDetailsDict(TypedDict, total=False):
+    """IamUserProfileDetails as a plain dict: The details of the IAM User Profile."""
 
-UserProfileDetailsOption1Dict = TypedDict(
-    "UserProfileDetailsOption1Dict",
-    {
-        "Iam": "Required[IamUserProfileDetailsDict]",
-    },
-    total=False,
-)
+    Arn: str
+    """The ARN of the IAM User Profile."""
+    GroupProfileId: str
+    """The group profile ID of the IAM User Profile."""
+    SessionName: str
+    """The session name of the IAM User Profile."""
 
-UserProfileDetailsOption2Dict = TypedDict(
-    "UserProfileDetailsOption2Dict",
-    {
-        "Sso": "Required[SsoUserProfileDetailsDict]",
-    },
-    total=False,
-)
 
+class SsoUserProfileDetailsDict(TypedDict, total=False):
+    """SsoUserProfileDetails as a plain dict: The details of the SSO User Profile."""
+
+    FirstName: str
+    """The First Name of the IAM User Profile."""
+    LastName: str
+    """The Last Name of the IAM User Profile."""
+    Username: str
+    """The username of the SSO User Profile."""
+
+
+class UserProfileDetailsOption1Dict(TypedDict, total=False):
+    """UserProfileDetailsOption1 as a plain dict."""
+
+    Iam: Required[IamUserProfileDetailsDict]
+    """The details of the IAM User Profile."""
+
+
+class UserProfileDetailsOption2Dict(TypedDict, total=False):
+    """UserProfileDetailsOption2 as a plain dict."""
+
+    Sso: Required[SsoUserProfileDetailsDict]
+    """The details of the SSO User Profile."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DataZone::UserProfile",
     schema_file="aws-datazone-userprofile.json",
     primary_identifier=("/DomainId", "/Id"),
-    additional_identifiers=(),
     read_only=("/DomainId", "/Type", "/Id", "/Details"),
     create_only=("/DomainIdentifier", "/UserIdentifier", "/UserType"),
     write_only=("/DomainIdentifier", "/UserIdentifier", "/UserType", "/SessionName"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DomainIdentifier", "UserIdentifier"),
     list_required=("DomainIdentifier", "UserType"),
     tagging=_Tagging(
@@ -117,7 +120,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -127,81 +129,24 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IamUserProfileDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "GroupProfileId": {"type": "string"},
-                "SessionName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SsoUserProfileDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "FirstName": {"type": "string"},
-                "LastName": {"type": "string"},
-                "Username": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z_0-9+=,.@-]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "UserProfileDetails": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Iam": {"$ref": "#/definitions/IamUserProfileDetails"}},
-                    "required": ["Iam"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Sso": {"$ref": "#/definitions/SsoUserProfileDetails"}},
-                    "required": ["Sso"],
-                    "type": "object",
-                },
-            ]
-        },
-        "UserProfileStatus": {
-            "enum": ["ASSIGNED", "NOT_ASSIGNED", "ACTIVATED", "DEACTIVATED"],
-            "type": "string",
-        },
-        "UserProfileType": {"enum": ["IAM", "SSO"], "type": "string"},
-        "UserType": {
-            "enum": ["IAM_USER", "IAM_ROLE", "SSO_USER", "IAM_ROLE_SESSION"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Details": {"$ref": "#/definitions/UserProfileDetails"},
-        "DomainId": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "DomainIdentifier": {"pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$", "type": "string"},
-        "Id": {"type": "string"},
-        "SessionName": {"maxLength": 64, "minLength": 2, "type": "string"},
-        "Status": {"$ref": "#/definitions/UserProfileStatus"},
-        "Type": {"$ref": "#/definitions/UserProfileType"},
-        "UserIdentifier": {
-            "pattern": "(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|^[a-zA-Z_0-9+=,.@-]+$|^arn:aws:iam::\\d{12}:.+$)",
-            "type": "string",
-        },
-        "UserType": {"$ref": "#/definitions/UserType"},
-    },
-    "required": ["DomainIdentifier", "UserIdentifier"],
-}
-
 
 class UserProfile(_Resource):
-    """AWS::DataZone::UserProfile: A user profile represents Amazon DataZone users. Amazon DataZone supports both IAM roles and SSO identities to interact with the Amazon DataZone Manag...
+    """AWS::DataZone::UserProfile: A user profile represents Amazon DataZone users. Amazon DataZone
+    supports both IAM roles and SSO identities to interact with the Amazon DataZone Management
+    Console and the data portal for different purposes. Domain administrators use IAM roles to
+    perform the initial administrative domain-related work in the Amazon DataZone Management
+    Console, including creating new Amazon DataZone domains, configuring metadata form types, and
+    implementing policies. Data workers use their SSO corporate identities via Identity Center to
+    log into the Amazon DataZone Data Portal and access projects where they have memberships.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainId, Id (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainIdentifier, UserIdentifier, UserType.
+    Write-only (sent to AWS, never read back): DomainIdentifier, UserIdentifier, UserType,
+    SessionName.
+    Read-only attributes (known once deployed): Details, DomainId, Id, Type.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-datazone-userprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -209,41 +154,56 @@ class UserProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UserProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "user_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Details: UserProfileDetailsOption1Dict | UserProfileDetailsOption2Dict
+    """Type: UserProfileDetailsOption1Dict | UserProfileDetailsOption2Dict."""
     DomainId: str
+    """The identifier of the Amazon DataZone domain in which the user profile is created."""
     Id: str
+    """The ID of the Amazon DataZone user profile."""
     Type: Literal["IAM", "SSO"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The type of the user profile."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DomainIdentifier: str
     SessionName: str
     Status: Literal["ASSIGNED", "NOT_ASSIGNED", "ACTIVATED", "DEACTIVATED"]
     UserIdentifier: str
     UserType: Literal["IAM_USER", "IAM_ROLE", "SSO_USER", "IAM_ROLE_SESSION"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainIdentifier: str,
+        UserIdentifier: str,
+        SessionName: str | None = None,
+        Status: Literal["ASSIGNED", "NOT_ASSIGNED", "ACTIVATED", "DEACTIVATED"] | None = None,
+        UserType: Literal["IAM_USER", "IAM_ROLE", "SSO_USER", "IAM_ROLE_SESSION"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DataZone::UserProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainIdentifier: str,
-            UserIdentifier: str,
-            SessionName: str | None = None,
-            Status: Literal["ASSIGNED", "NOT_ASSIGNED", "ACTIVATED", "DEACTIVATED"] | None = None,
-            UserType: Literal["IAM_USER", "IAM_ROLE", "SSO_USER", "IAM_ROLE_SESSION"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DataZone::UserProfile; `await` it inside an App to deploy it.
-
-            DomainIdentifier: The identifier of the Amazon DataZone domain in which the user profile would be created.
-            SessionName: The session name of the user profile.
-            UserIdentifier: The ID of the user.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainIdentifier: The identifier of the Amazon DataZone domain in which the user profile
+                would be created. Create-only: changing it replaces the resource. Write-only: sent
+                to AWS, never read back. Required.
+            UserIdentifier: The ID of the user. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back. Required.
+            SessionName: The session name of the user profile. Write-only: sent to AWS, never read
+                back.
+            Status: The status of the user profile.
+            UserType: The type of the user. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

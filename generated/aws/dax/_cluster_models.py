@@ -7,10 +7,10 @@ Imported on first use by cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ClusterAttributes",
@@ -23,29 +23,56 @@ class ClusterSSESpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SSEEnabled: bool | None = None
+    SSEEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ClusterAttributes(DeferredModel):
-    Arn: str | None = None
-    ClusterDiscoveryEndpoint: str | None = None
-    ClusterDiscoveryEndpointURL: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::DAX::Cluster, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    ClusterDiscoveryEndpoint: Annotated[str | None, Field(description="Type: str.")] = None
+    ClusterDiscoveryEndpointURL: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ClusterProps(DeferredModel):
-    AvailabilityZones: list[str] | None = None
-    ClusterEndpointEncryptionType: str | None = None
-    ClusterName: str | None = None
-    Description: str | None = None
-    IAMRoleARN: str
-    NetworkType: str | None = None
-    NodeType: str
-    NotificationTopicARN: str | None = None
-    ParameterGroupName: str | None = None
-    PreferredMaintenanceWindow: str | None = None
-    ReplicationFactor: int
-    SSESpecification: ClusterSSESpecification | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetGroupName: str | None = None
-    Tags: dict[str, Any] | str | None = None
+    """
+    The properties a program declares for a AWS::DAX::Cluster.
+    """
+
+    AvailabilityZones: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    ClusterEndpointEncryptionType: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    ClusterName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    IAMRoleARN: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    NetworkType: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    NodeType: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    NotificationTopicARN: Annotated[str | None, Field(description="Type: str.")] = None
+    ParameterGroupName: Annotated[str | None, Field(description="Type: str.")] = None
+    PreferredMaintenanceWindow: Annotated[str | None, Field(description="Type: str.")] = None
+    ReplicationFactor: Annotated[int, Field(description="Type: int.")]
+    SSESpecification: Annotated[
+        ClusterSSESpecification | None,
+        Field(
+            description="Type: ClusterSSESpecificationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    SubnetGroupName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None

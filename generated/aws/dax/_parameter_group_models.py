@@ -7,9 +7,10 @@ Imported on first use by parameter_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ParameterGroupAttributes",
@@ -18,10 +19,28 @@ __all__ = [
 
 
 class ParameterGroupProps(DeferredModel):
-    Description: str | None = None
-    ParameterGroupName: str | None = None
-    ParameterNameValues: dict[str, Any] | str | None = None
+    """
+    The properties a program declares for a AWS::DAX::ParameterGroup.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the parameter group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ParameterGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the parameter group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ParameterNameValues: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class ParameterGroupAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::DAX::ParameterGroup, set by AWS.
+    """

@@ -7,8 +7,10 @@ Imported on first use by subnet_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SubnetGroupAttributes",
@@ -17,10 +19,18 @@ __all__ = [
 
 
 class SubnetGroupProps(DeferredModel):
-    Description: str | None = None
-    SubnetGroupName: str | None = None
-    SubnetIds: list[str]
+    """
+    The properties a program declares for a AWS::DAX::SubnetGroup.
+    """
+
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    SubnetGroupName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    SubnetIds: Annotated[list[str], Field(description="Type: list[str].")]
 
 
 class SubnetGroupAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::DAX::SubnetGroup, set by AWS.
+    """

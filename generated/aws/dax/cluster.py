@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,19 +55,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ClusterSSESpecificationDict = TypedDict(
-    "ClusterSSESpecificationDict",
-    {
-        "SSEEnabled": "bool",
-    },
-    total=False,
-)
 
+class ClusterSSESpecificationDict(TypedDict, total=False):
+    """ClusterSSESpecification as a plain dict."""
+
+    SSEEnabled: bool
+    """Type: bool."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DAX::Cluster",
     schema_file="aws-dax-cluster.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/ClusterDiscoveryEndpoint", "/Arn", "/ClusterDiscoveryEndpointURL"),
     create_only=(
         "/IAMRoleARN",
@@ -74,55 +78,21 @@ METADATA = _TypeMetadata(
         "/NodeType",
         "/SubnetGroupName",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ReplicationFactor", "IAMRoleARN", "NodeType"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "SSESpecification": {
-            "additionalProperties": False,
-            "properties": {"SSEEnabled": {"type": "boolean"}},
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AvailabilityZones": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "ClusterDiscoveryEndpoint": {"type": "string"},
-        "ClusterDiscoveryEndpointURL": {"type": "string"},
-        "ClusterEndpointEncryptionType": {"type": "string"},
-        "ClusterName": {"type": "string"},
-        "Description": {"type": "string"},
-        "IAMRoleARN": {"type": "string"},
-        "Id": {"type": "string"},
-        "NetworkType": {"type": "string"},
-        "NodeType": {"type": "string"},
-        "NotificationTopicARN": {"type": "string"},
-        "ParameterGroupName": {"type": "string"},
-        "PreferredMaintenanceWindow": {"type": "string"},
-        "ReplicationFactor": {"type": "integer"},
-        "SSESpecification": {"$ref": "#/definitions/SSESpecification"},
-        "SecurityGroupIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "SubnetGroupName": {"type": "string"},
-        "Tags": {"type": ["object", "string"]},
-    },
-    "required": ["ReplicationFactor", "IAMRoleARN", "NodeType"],
-}
 
 
 class Cluster(_Resource):
     """AWS::DAX::Cluster: Resource Type definition for AWS::DAX::Cluster
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): IAMRoleARN, SSESpecification,
+    ClusterEndpointEncryptionType, NetworkType, ClusterName, NodeType, SubnetGroupName.
+    Read-only attributes (known once deployed): Arn, ClusterDiscoveryEndpoint,
+    ClusterDiscoveryEndpointURL, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dax-cluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -130,14 +100,19 @@ class Cluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     ClusterDiscoveryEndpoint: str
+    """Type: str."""
     ClusterDiscoveryEndpointURL: str
+    """Type: str."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailabilityZones: list[str]
     ClusterEndpointEncryptionType: str
     ClusterName: str
@@ -154,34 +129,54 @@ class Cluster(_Resource):
     SubnetGroupName: str
     Tags: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IAMRoleARN: str,
+        NodeType: str,
+        ReplicationFactor: int,
+        AvailabilityZones: list[str] | None = None,
+        ClusterEndpointEncryptionType: str | None = None,
+        ClusterName: str | None = None,
+        Description: str | None = None,
+        NetworkType: str | None = None,
+        NotificationTopicARN: str | None = None,
+        ParameterGroupName: str | None = None,
+        PreferredMaintenanceWindow: str | None = None,
+        SSESpecification: ClusterSSESpecification | ClusterSSESpecificationDict | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        SubnetGroupName: str | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DAX::Cluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IAMRoleARN: str,
-            NodeType: str,
-            ReplicationFactor: int,
-            AvailabilityZones: list[str] | None = None,
-            ClusterEndpointEncryptionType: str | None = None,
-            ClusterName: str | None = None,
-            Description: str | None = None,
-            NetworkType: str | None = None,
-            NotificationTopicARN: str | None = None,
-            ParameterGroupName: str | None = None,
-            PreferredMaintenanceWindow: str | None = None,
-            SSESpecification: ClusterSSESpecification | ClusterSSESpecificationDict | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            SubnetGroupName: str | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DAX::Cluster; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IAMRoleARN: Type: str. Create-only: changing it replaces the resource. Required.
+            NodeType: Type: str. Create-only: changing it replaces the resource. Required.
+            ReplicationFactor: Type: int. Required.
+            AvailabilityZones: Type: list[str].
+            ClusterEndpointEncryptionType: Type: str. Create-only: changing it replaces the
+                resource.
+            ClusterName: Type: str. Create-only: changing it replaces the resource.
+            Description: Type: str.
+            NetworkType: Type: str. Create-only: changing it replaces the resource.
+            NotificationTopicARN: Type: str.
+            ParameterGroupName: Type: str.
+            PreferredMaintenanceWindow: Type: str.
+            SSESpecification: Type: ClusterSSESpecificationDict. Create-only: changing it replaces
+                the resource.
+            SecurityGroupIds: Type: list[str].
+            SubnetGroupName: Type: str. Create-only: changing it replaces the resource.
+            Tags: Type: dict[str, Any] | str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by budget.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BudgetActionToAdd",
@@ -24,56 +24,110 @@ __all__ = [
 
 
 class BudgetActionToAdd(DeferredModel):
+    """
+    The budget action to add.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    ThresholdPercentage: float
-    Type: Literal["STOP_SCHEDULING_AND_COMPLETE_TASKS", "STOP_SCHEDULING_AND_CANCEL_TASKS"]
+    Description: Annotated[
+        str | None, Field(description="A description for the budget action.")
+    ] = None
+    ThresholdPercentage: Annotated[
+        float, Field(description="The percentage threshold for the budget action.")
+    ]
+    Type: Annotated[
+        Literal["STOP_SCHEDULING_AND_COMPLETE_TASKS", "STOP_SCHEDULING_AND_CANCEL_TASKS"],
+        Field(description="The type of budget action."),
+    ]
 
 
 class BudgetUsageTrackingResource(DeferredModel):
+    """
+    The usage details of the allotted budget.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    QueueId: str
+    QueueId: Annotated[str, Field(description="The queue ID.")]
 
 
 class FixedBudgetSchedule(DeferredModel):
+    """
+    The details of a fixed budget schedule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndTime: str
-    StartTime: str
+    EndTime: Annotated[str, Field(description="When the budget ends.")]
+    StartTime: Annotated[str, Field(description="When the budget starts.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class BudgetAttributes(DeferredModel):
-    Arn: str | None = None
-    BudgetId: str | None = None
-    Status: Literal["ACTIVE", "INACTIVE"] | None = None
+    """
+    The read-only attributes of a AWS::Deadline::Budget, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the budget.")] = None
+    BudgetId: Annotated[str | None, Field(description="The budget ID.")] = None
+    Status: Annotated[
+        Literal["ACTIVE", "INACTIVE"] | None, Field(description="The status of the budget.")
+    ] = None
 
 
 class BudgetSchedule(DeferredModel):
+    """
+    The start and end time of the budget.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fixed: FixedBudgetSchedule
+    Fixed: Annotated[
+        FixedBudgetSchedule, Field(description="The details of a fixed budget schedule.")
+    ]
 
 
 class BudgetProps(DeferredModel):
-    Actions: list[BudgetActionToAdd]
-    ApproximateDollarLimit: float
-    Description: str | None = None
-    DisplayName: str
-    FarmId: str
-    Schedule: BudgetSchedule
-    Tags: list[Tag] | None = None
-    UsageTrackingResource: BudgetUsageTrackingResource
+    """
+    The properties a program declares for a AWS::Deadline::Budget.
+    """
+
+    Actions: Annotated[
+        list[BudgetActionToAdd],
+        Field(description="The budget actions to specify what happens when the budget runs out."),
+    ]
+    ApproximateDollarLimit: Annotated[
+        float, Field(description="The dollar limit based on consumed usage.")
+    ]
+    Description: Annotated[str | None, Field(description="The description of the budget.")] = None
+    DisplayName: Annotated[str, Field(description="The display name of the budget.")]
+    FarmId: Annotated[
+        str, Field(description="The farm ID. Create-only: changing it replaces the resource.")
+    ]
+    Schedule: Annotated[BudgetSchedule, Field(description="The start and end time of the budget.")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    UsageTrackingResource: Annotated[
+        BudgetUsageTrackingResource,
+        Field(
+            description="The usage details of the allotted budget. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by farm.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FarmAttributes",
@@ -19,21 +20,58 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class FarmAttributes(DeferredModel):
-    Arn: str | None = None
-    FarmId: str | None = None
+    """
+    The read-only attributes of a AWS::Deadline::Farm, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*):deadline:[a-z0-9-]+:[0-9]+:farm/farm-[0-9a-z]{32}$"
+        ),
+    ] = None
+    FarmId: Annotated[str | None, Field(description="Pattern: ^farm-[0-9a-f]{32}$")] = None
 
 
 class FarmProps(DeferredModel):
-    CostScaleFactor: float | None = None
-    Description: str | None = None
-    DisplayName: str
-    KmsKeyArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Deadline::Farm.
+    """
+
+    CostScaleFactor: Annotated[float | None, Field(description="Range: 0 to 100 (inclusive).")] = (
+        None
+    )
+    Description: Annotated[str | None, Field(description="Length: 0 to 100 characters.")] = None
+    DisplayName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[-a-z]*:kms:.*:key/.* Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

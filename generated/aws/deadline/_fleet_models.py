@@ -7,10 +7,10 @@ Imported on first use by fleet.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AcceleratorCountRange",
@@ -46,155 +46,229 @@ class AcceleratorCountRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int
+    Max: Annotated[int | None, Field(description="Range: 0 to 2147483647 (inclusive).")] = None
+    Min: Annotated[int, Field(description="Range: 0 to 2147483647 (inclusive).")]
 
 
 class AcceleratorSelection(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: Literal["t4", "a10g", "l4", "l40s", "rtx-pro-server-6000"]
-    Runtime: str | None = None
+    Name: Annotated[
+        Literal["t4", "a10g", "l4", "l40s", "rtx-pro-server-6000"],
+        Field(description="Allowed values: 't4', 'a10g', 'l4', 'l40s', 'rtx-pro-server-6000'."),
+    ]
+    Runtime: Annotated[str | None, Field(description="Length: 1 to 100 characters.")] = None
 
 
 class AcceleratorTotalMemoryMiBRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int
+    Max: Annotated[int | None, Field(description="Range: 0 to 2147483647 (inclusive).")] = None
+    Min: Annotated[int, Field(description="Range: 0 to 2147483647 (inclusive).")]
 
 
 class CustomerManagedAutoScalingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScaleOutWorkersPerMinute: int | None = None
-    StandbyWorkerCount: int | None = None
-    WorkerIdleDurationSeconds: int | None = None
+    ScaleOutWorkersPerMinute: Annotated[
+        int | None, Field(description="Range: 1 to 2147483647 (inclusive).")
+    ] = None
+    StandbyWorkerCount: Annotated[
+        int | None, Field(description="Range: 0 to 2147483647 (inclusive).")
+    ] = None
+    WorkerIdleDurationSeconds: Annotated[
+        int | None, Field(description="Range: 0 to 2147483647 (inclusive).")
+    ] = None
 
 
 class Ec2EbsVolume(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Iops: int | None = None
-    SizeGiB: int | None = None
-    ThroughputMiB: int | None = None
+    Iops: Annotated[int | None, Field(description="Range: 3000 to 16000 (inclusive).")] = None
+    SizeGiB: Annotated[int | None, Field(description="Type: int.")] = None
+    ThroughputMiB: Annotated[int | None, Field(description="Range: 125 to 1000 (inclusive).")] = (
+        None
+    )
 
 
 class FleetAcceleratorCapabilities(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Count: AcceleratorCountRange | None = None
-    Selections: list[AcceleratorSelection]
+    Count: Annotated[
+        AcceleratorCountRange | None, Field(description="Type: AcceleratorCountRangeDict.")
+    ] = None
+    Selections: Annotated[list[AcceleratorSelection], Field(description="Items: at least 1 items.")]
 
 
 class FleetAmountCapability(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: float | None = None
-    Min: float
-    Name: str
+    Max: Annotated[float | None, Field(description="Type: float.")] = None
+    Min: Annotated[float, Field(description="Type: float.")]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([a-zA-Z][a-zA-Z0-9]{0,63}:)?amount(\\.[a-zA-Z][a-zA-Z0-9]{0,63})+$ Length: 1 to 100 characters."
+        ),
+    ]
 
 
 class FleetAttributeCapability(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Values: list[str]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([a-zA-Z][a-zA-Z0-9]{0,63}:)?attr(\\.[a-zA-Z][a-zA-Z0-9]{0,63})+$ Length: 1 to 100 characters."
+        ),
+    ]
+    Values: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 10 items. Each item: Pattern: ^[a-zA-Z_]([a-zA-Z0-9_\\-]{0,99})$ Length: 1 to 100 characters."
+        ),
+    ]
 
 
 class FleetCapabilities(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Amounts: list[FleetAmountCapability] | None = None
-    Attributes: list[FleetAttributeCapability] | None = None
+    Amounts: Annotated[
+        list[FleetAmountCapability] | None, Field(description="Items: 1 to 15 items.")
+    ] = None
+    Attributes: Annotated[
+        list[FleetAttributeCapability] | None, Field(description="Items: 1 to 15 items.")
+    ] = None
 
 
 class FleetHostConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScriptBody: str
-    ScriptTimeoutSeconds: int | None = None
+    ScriptBody: Annotated[str, Field(description="Length: 0 to 15000 characters.")]
+    ScriptTimeoutSeconds: Annotated[
+        int | None, Field(description="Range: 300 to 3600 (inclusive).")
+    ] = None
 
 
 class FleetPersistentVolumeConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Iops: int | None = None
-    LastUsedTtlHours: int | None = None
-    MountPath: str
-    SizeGiB: int | None = None
-    ThroughputMiB: int | None = None
+    Iops: Annotated[int | None, Field(description="Range: 100 to 80000 (inclusive).")] = None
+    LastUsedTtlHours: Annotated[int | None, Field(description="Range: 1 to 8760 (inclusive).")] = (
+        None
+    )
+    MountPath: Annotated[str, Field(description="Length: 1 to 255 characters.")]
+    SizeGiB: Annotated[int | None, Field(description="Range: 1 to 65536 (inclusive).")] = None
+    ThroughputMiB: Annotated[int | None, Field(description="Range: 125 to 2000 (inclusive).")] = (
+        None
+    )
 
 
 class FleetSoftwareAddOn(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: Literal["docker"]
+    Name: Annotated[Literal["docker"], Field(description="Allowed values: 'docker'.")]
 
 
 class FleetVpcConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceConfigurationArns: list[str] | None = None
+    ResourceConfigurationArns: Annotated[
+        list[str] | None, Field(description="Each item: Length: 1 to 2048 characters.")
+    ] = None
 
 
 class MemoryMiBRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int
+    Max: Annotated[int | None, Field(description="Range: 512 to 2147483647 (inclusive).")] = None
+    Min: Annotated[int, Field(description="Range: 512 to 2147483647 (inclusive).")]
 
 
 class ServiceManagedEc2AutoScalingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScaleOutWorkersPerMinute: int | None = None
-    StandbyWorkerCount: int | None = None
-    WorkerIdleDurationSeconds: int | None = None
+    ScaleOutWorkersPerMinute: Annotated[
+        int | None, Field(description="Range: 1 to 2147483647 (inclusive).")
+    ] = None
+    StandbyWorkerCount: Annotated[
+        int | None, Field(description="Range: 0 to 2147483647 (inclusive).")
+    ] = None
+    WorkerIdleDurationSeconds: Annotated[
+        int | None, Field(description="Range: 0 to 86400 (inclusive).")
+    ] = None
 
 
 class ServiceManagedEc2InstanceMarketOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["on-demand", "spot", "wait-and-save"]
+    Type: Annotated[
+        Literal["on-demand", "spot", "wait-and-save"],
+        Field(description="Allowed values: 'on-demand', 'spot', 'wait-and-save'."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class VCpuCountRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int
+    Max: Annotated[int | None, Field(description="Range: 1 to 10000 (inclusive).")] = None
+    Min: Annotated[int, Field(description="Range: 1 to 10000 (inclusive).")]
 
 
 class FleetAttributes(DeferredModel):
-    Arn: str | None = None
-    Capabilities: FleetCapabilities | None = None
-    FleetId: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::Deadline::Fleet, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*):deadline:[a-z0-9-]+:[0-9]+:farm/farm-[0-9a-z]{32}/fleet/fleet-[0-9a-z]{32}"
+        ),
+    ] = None
+    Capabilities: Annotated[
+        FleetCapabilities | None, Field(description="Type: FleetCapabilitiesDict.")
+    ] = None
+    FleetId: Annotated[str | None, Field(description="Pattern: ^fleet-[0-9a-f]{32}$")] = None
+    Status: Annotated[
         Literal[
             "ACTIVE",
             "CREATE_IN_PROGRESS",
@@ -203,90 +277,187 @@ class FleetAttributes(DeferredModel):
             "UPDATE_FAILED",
             "SUSPENDED",
         ]
-        | None
-    ) = None
-    StatusMessage: str | None = None
-    WorkerCount: int | None = None
+        | None,
+        Field(
+            description="Allowed values: 'ACTIVE', 'CREATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'CREATE_FAILED', 'UPDATE_FAILED', 'SUSPENDED'."
+        ),
+    ] = None
+    StatusMessage: Annotated[str | None, Field(description="Type: str.")] = None
+    WorkerCount: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class CustomerManagedWorkerCapabilities(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AcceleratorCount: AcceleratorCountRange | None = None
-    AcceleratorTotalMemoryMiB: AcceleratorTotalMemoryMiBRange | None = None
-    AcceleratorTypes: list[Literal["gpu"]] | None = None
-    CpuArchitectureType: Literal["x86_64", "arm64"]
-    CustomAmounts: list[FleetAmountCapability] | None = None
-    CustomAttributes: list[FleetAttributeCapability] | None = None
-    MemoryMiB: MemoryMiBRange
-    OsFamily: Literal["WINDOWS", "LINUX", "MACOS"]
-    VCpuCount: VCpuCountRange
+    AcceleratorCount: Annotated[
+        AcceleratorCountRange | None, Field(description="Type: AcceleratorCountRangeDict.")
+    ] = None
+    AcceleratorTotalMemoryMiB: Annotated[
+        AcceleratorTotalMemoryMiBRange | None,
+        Field(description="Type: AcceleratorTotalMemoryMiBRangeDict."),
+    ] = None
+    AcceleratorTypes: Annotated[
+        list[Literal["gpu"]] | None, Field(description="Each item: Allowed values: 'gpu'.")
+    ] = None
+    CpuArchitectureType: Annotated[
+        Literal["x86_64", "arm64"], Field(description="Allowed values: 'x86_64', 'arm64'.")
+    ]
+    CustomAmounts: Annotated[
+        list[FleetAmountCapability] | None, Field(description="Items: 1 to 15 items.")
+    ] = None
+    CustomAttributes: Annotated[
+        list[FleetAttributeCapability] | None, Field(description="Items: 1 to 15 items.")
+    ] = None
+    MemoryMiB: Annotated[MemoryMiBRange, Field(description="Type: MemoryMiBRangeDict.")]
+    OsFamily: Annotated[
+        Literal["WINDOWS", "LINUX", "MACOS"],
+        Field(description="Allowed values: 'WINDOWS', 'LINUX', 'MACOS'."),
+    ]
+    VCpuCount: Annotated[VCpuCountRange, Field(description="Type: VCpuCountRangeDict.")]
 
 
 class ServiceManagedEc2InstanceCapabilities(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AcceleratorCapabilities: FleetAcceleratorCapabilities | None = None
-    AllowedInstanceTypes: list[str] | None = None
-    CpuArchitectureType: Literal["x86_64", "arm64"]
-    CustomAmounts: list[FleetAmountCapability] | None = None
-    CustomAttributes: list[FleetAttributeCapability] | None = None
-    ExcludedInstanceTypes: list[str] | None = None
-    MemoryMiB: MemoryMiBRange
-    OsFamily: Literal["LINUX", "WINDOWS"]
-    RootEbsVolume: Ec2EbsVolume | None = None
-    SoftwareAddOns: list[FleetSoftwareAddOn] | None = None
-    VCpuCount: VCpuCountRange
+    AcceleratorCapabilities: Annotated[
+        FleetAcceleratorCapabilities | None,
+        Field(description="Type: FleetAcceleratorCapabilitiesDict."),
+    ] = None
+    AllowedInstanceTypes: Annotated[
+        list[str] | None,
+        Field(description="Items: 1 to 100 items. Each item: Length: 1 to 100 characters."),
+    ] = None
+    CpuArchitectureType: Annotated[
+        Literal["x86_64", "arm64"], Field(description="Allowed values: 'x86_64', 'arm64'.")
+    ]
+    CustomAmounts: Annotated[
+        list[FleetAmountCapability] | None, Field(description="Items: 1 to 15 items.")
+    ] = None
+    CustomAttributes: Annotated[
+        list[FleetAttributeCapability] | None, Field(description="Items: 1 to 15 items.")
+    ] = None
+    ExcludedInstanceTypes: Annotated[
+        list[str] | None,
+        Field(description="Items: 1 to 100 items. Each item: Length: 1 to 100 characters."),
+    ] = None
+    MemoryMiB: Annotated[MemoryMiBRange, Field(description="Type: MemoryMiBRangeDict.")]
+    OsFamily: Annotated[
+        Literal["LINUX", "WINDOWS"], Field(description="Allowed values: 'LINUX', 'WINDOWS'.")
+    ]
+    RootEbsVolume: Annotated[Ec2EbsVolume | None, Field(description="Type: Ec2EbsVolumeDict.")] = (
+        None
+    )
+    SoftwareAddOns: Annotated[
+        list[FleetSoftwareAddOn] | None,
+        Field(description="Items: 0 to 10 items. Items are unique."),
+    ] = None
+    VCpuCount: Annotated[VCpuCountRange, Field(description="Type: VCpuCountRangeDict.")]
 
 
 class CustomerManagedFleetConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoScalingConfiguration: CustomerManagedAutoScalingConfiguration | None = None
-    Mode: Literal["NO_SCALING", "EVENT_BASED_AUTO_SCALING"]
-    StorageProfileId: str | None = None
-    TagPropagationMode: Literal["NO_PROPAGATION", "PROPAGATE_TAGS_TO_WORKERS_AT_LAUNCH"] | None = (
-        None
-    )
-    WorkerCapabilities: CustomerManagedWorkerCapabilities
+    AutoScalingConfiguration: Annotated[
+        CustomerManagedAutoScalingConfiguration | None,
+        Field(description="Type: CustomerManagedAutoScalingConfigurationDict."),
+    ] = None
+    Mode: Annotated[
+        Literal["NO_SCALING", "EVENT_BASED_AUTO_SCALING"],
+        Field(description="Allowed values: 'NO_SCALING', 'EVENT_BASED_AUTO_SCALING'."),
+    ]
+    StorageProfileId: Annotated[str | None, Field(description="Pattern: ^sp-[0-9a-f]{32}$")] = None
+    TagPropagationMode: Annotated[
+        Literal["NO_PROPAGATION", "PROPAGATE_TAGS_TO_WORKERS_AT_LAUNCH"] | None,
+        Field(
+            description="Allowed values: 'NO_PROPAGATION', 'PROPAGATE_TAGS_TO_WORKERS_AT_LAUNCH'."
+        ),
+    ] = None
+    WorkerCapabilities: Annotated[
+        CustomerManagedWorkerCapabilities,
+        Field(description="Type: CustomerManagedWorkerCapabilitiesDict."),
+    ]
 
 
 class FleetConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomerManaged: CustomerManagedFleetConfiguration
+    CustomerManaged: Annotated[
+        CustomerManagedFleetConfiguration,
+        Field(description="Type: CustomerManagedFleetConfigurationDict."),
+    ]
 
 
 class ServiceManagedEc2FleetConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoScalingConfiguration: ServiceManagedEc2AutoScalingConfiguration | None = None
-    InstanceCapabilities: ServiceManagedEc2InstanceCapabilities
-    InstanceMarketOptions: ServiceManagedEc2InstanceMarketOptions
-    PersistentVolumeConfiguration: FleetPersistentVolumeConfiguration | None = None
-    StorageProfileId: str | None = None
-    VpcConfiguration: FleetVpcConfiguration | None = None
+    AutoScalingConfiguration: Annotated[
+        ServiceManagedEc2AutoScalingConfiguration | None,
+        Field(description="Type: ServiceManagedEc2AutoScalingConfigurationDict."),
+    ] = None
+    InstanceCapabilities: Annotated[
+        ServiceManagedEc2InstanceCapabilities,
+        Field(description="Type: ServiceManagedEc2InstanceCapabilitiesDict."),
+    ]
+    InstanceMarketOptions: Annotated[
+        ServiceManagedEc2InstanceMarketOptions,
+        Field(description="Type: ServiceManagedEc2InstanceMarketOptionsDict."),
+    ]
+    PersistentVolumeConfiguration: Annotated[
+        FleetPersistentVolumeConfiguration | None,
+        Field(description="Type: FleetPersistentVolumeConfigurationDict."),
+    ] = None
+    StorageProfileId: Annotated[str | None, Field(description="Pattern: ^sp-[0-9a-f]{32}$")] = None
+    VpcConfiguration: Annotated[
+        FleetVpcConfiguration | None, Field(description="Type: FleetVpcConfigurationDict.")
+    ] = None
 
 
 class FleetConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServiceManagedEc2: ServiceManagedEc2FleetConfiguration
+    ServiceManagedEc2: Annotated[
+        ServiceManagedEc2FleetConfiguration,
+        Field(description="Type: ServiceManagedEc2FleetConfigurationDict."),
+    ]
 
 
 class FleetProps(DeferredModel):
-    Configuration: FleetConfigurationOption1 | FleetConfigurationOption2
-    Description: str | None = None
-    DisplayName: str
-    FarmId: str
-    HostConfiguration: FleetHostConfiguration | None = None
-    MaxWorkerCount: int
-    MinWorkerCount: int | None = None
-    RoleArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Deadline::Fleet.
+    """
+
+    Configuration: Annotated[
+        FleetConfigurationOption1 | FleetConfigurationOption2,
+        Field(description="Type: FleetConfigurationOption1Dict | FleetConfigurationOption2Dict."),
+    ]
+    Description: Annotated[str | None, Field(description="Length: 0 to 100 characters.")] = None
+    DisplayName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    FarmId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^farm-[0-9a-f]{32}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    HostConfiguration: Annotated[
+        FleetHostConfiguration | None, Field(description="Type: FleetHostConfigurationDict.")
+    ] = None
+    MaxWorkerCount: Annotated[int, Field(description="Range: 0 to 2147483647 (inclusive).")]
+    MinWorkerCount: Annotated[
+        int | None, Field(description="Range: 0 to 2147483647 (inclusive).")
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$"
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

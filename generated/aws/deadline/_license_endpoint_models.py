@@ -7,10 +7,10 @@ Imported on first use by license_endpoint.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LicenseEndpointAttributes",
@@ -20,23 +20,73 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class LicenseEndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    DnsName: str | None = None
-    LicenseEndpointId: str | None = None
-    Status: Literal["CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "READY", "NOT_READY"] | None = None
-    StatusMessage: str | None = None
+    """
+    The read-only attributes of a AWS::Deadline::LicenseEndpoint, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*):deadline:[a-z0-9-]+:[0-9]{12}:license-endpoint/le-[0-9a-z]{32}"
+        ),
+    ] = None
+    DnsName: Annotated[str | None, Field(description="Type: str.")] = None
+    LicenseEndpointId: Annotated[str | None, Field(description="Pattern: ^le-[0-9a-f]{32}$")] = None
+    Status: Annotated[
+        Literal["CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "READY", "NOT_READY"] | None,
+        Field(
+            description="Allowed values: 'CREATE_IN_PROGRESS', 'DELETE_IN_PROGRESS', 'READY', 'NOT_READY'."
+        ),
+    ] = None
+    StatusMessage: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
 
 
 class LicenseEndpointProps(DeferredModel):
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
-    VpcId: str
+    """
+    The properties a program declares for a AWS::Deadline::LicenseEndpoint.
+    """
+
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 10 items. Each item: Pattern: ^sg-[\\w]{1,120}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 10 items. Each item: Pattern: ^subnet-[\\w]{1,120}$ Length: 1 to 32 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    VpcId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^vpc-[\\w]{1,120}$ Length: 1 to 32 characters. Create-only: changing it replaces the resource."
+        ),
+    ]

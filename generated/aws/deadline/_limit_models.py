@@ -7,8 +7,10 @@ Imported on first use by limit.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "LimitAttributes",
@@ -17,13 +19,33 @@ __all__ = [
 
 
 class LimitProps(DeferredModel):
-    AmountRequirementName: str
-    Description: str | None = None
-    DisplayName: str
-    FarmId: str
-    MaxCount: int
+    """
+    The properties a program declares for a AWS::Deadline::Limit.
+    """
+
+    AmountRequirementName: Annotated[
+        str,
+        Field(
+            description="Length: at most 1024 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[str | None, Field(description="Length: 0 to 100 characters.")] = None
+    DisplayName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    FarmId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^farm-[0-9a-f]{32}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    MaxCount: Annotated[int, Field(description="Range: -1 to 2147483647 (inclusive).")]
 
 
 class LimitAttributes(DeferredModel):
-    CurrentCount: int | None = None
-    LimitId: str | None = None
+    """
+    The read-only attributes of a AWS::Deadline::Limit, set by AWS.
+    """
+
+    CurrentCount: Annotated[
+        int | None, Field(description="Range: 0 to 2147483647 (inclusive).")
+    ] = None
+    LimitId: Annotated[str | None, Field(description="Pattern: ^limit-[0-9a-f]{32}$")] = None

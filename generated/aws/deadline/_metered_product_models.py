@@ -7,8 +7,10 @@ Imported on first use by metered_product.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "MeteredProductAttributes",
@@ -17,12 +19,35 @@ __all__ = [
 
 
 class MeteredProductProps(DeferredModel):
-    LicenseEndpointId: str | None = None
-    ProductId: str | None = None
+    """
+    The properties a program declares for a AWS::Deadline::MeteredProduct.
+    """
+
+    LicenseEndpointId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^le-[0-9a-f]{32}$ Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProductId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9a-z]{1,32}-[.0-9a-z]{1,32}$ Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class MeteredProductAttributes(DeferredModel):
-    Arn: str | None = None
-    Family: str | None = None
-    Port: int | None = None
-    Vendor: str | None = None
+    """
+    The read-only attributes of a AWS::Deadline::MeteredProduct, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*):deadline:[a-z0-9-]+:[0-9]{12}:license-endpoint/le-[0-9a-z]{32}/metered-product/[0-9a-z]{1,32}-[.0-9a-z]{1,32}"
+        ),
+    ] = None
+    Family: Annotated[str | None, Field(description="Length: 1 to 64 characters.")] = None
+    Port: Annotated[int | None, Field(description="Range: 1024 to 65535 (inclusive).")] = None
+    Vendor: Annotated[str | None, Field(description="Length: 1 to 64 characters.")] = None

@@ -7,9 +7,10 @@ Imported on first use by monitor.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MonitorAttributes",
@@ -19,24 +20,69 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class MonitorAttributes(DeferredModel):
-    Arn: str | None = None
-    IdentityCenterApplicationArn: str | None = None
-    MonitorId: str | None = None
-    Url: str | None = None
+    """
+    The read-only attributes of a AWS::Deadline::Monitor, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*):deadline:[a-z0-9-]+:[0-9]+:monitor/monitor-[0-9a-z]{32}$"
+        ),
+    ] = None
+    IdentityCenterApplicationArn: Annotated[str | None, Field(description="Type: str.")] = None
+    MonitorId: Annotated[str | None, Field(description="Pattern: ^monitor-[0-9a-f]{32}$")] = None
+    Url: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MonitorProps(DeferredModel):
-    DisplayName: str
-    IdentityCenterInstanceArn: str
-    IdentityCenterRegion: str | None = None
-    RoleArn: str
-    Subdomain: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Deadline::Monitor.
+    """
+
+    DisplayName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    IdentityCenterInstanceArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    IdentityCenterRegion: Annotated[
+        str | None,
+        Field(
+            description="The AWS region where IAM Identity Center is enabled. Required when Identity Center is in a different region than the monitor. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$"
+        ),
+    ]
+    Subdomain: Annotated[str, Field(description="Pattern: ^[a-z0-9-]{1,100}$")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by queue_environment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "QueueEnvironmentAttributes",
@@ -18,13 +19,35 @@ __all__ = [
 
 
 class QueueEnvironmentProps(DeferredModel):
-    FarmId: str
-    Priority: int
-    QueueId: str
-    Template: str
-    TemplateType: Literal["JSON", "YAML"]
+    """
+    The properties a program declares for a AWS::Deadline::QueueEnvironment.
+    """
+
+    FarmId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^farm-[0-9a-f]{32}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    Priority: Annotated[int, Field(description="Range: 0 to 10000 (inclusive).")]
+    QueueId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^queue-[0-9a-f]{32}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    Template: Annotated[str, Field(description="Length: 1 to 15000 characters.")]
+    TemplateType: Annotated[
+        Literal["JSON", "YAML"], Field(description="Allowed values: 'JSON', 'YAML'.")
+    ]
 
 
 class QueueEnvironmentAttributes(DeferredModel):
-    Name: str | None = None
-    QueueEnvironmentId: str | None = None
+    """
+    The read-only attributes of a AWS::Deadline::QueueEnvironment, set by AWS.
+    """
+
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    QueueEnvironmentId: Annotated[
+        str | None, Field(description="Pattern: ^queueenv-[0-9a-f]{32}$")
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by queue_fleet_association.py, which re-exports every name
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "QueueFleetAssociationAttributes",
@@ -17,10 +19,31 @@ __all__ = [
 
 
 class QueueFleetAssociationProps(DeferredModel):
-    FarmId: str
-    FleetId: str
-    QueueId: str
+    """
+    The properties a program declares for a AWS::Deadline::QueueFleetAssociation.
+    """
+
+    FarmId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^farm-[0-9a-f]{32}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    FleetId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^fleet-[0-9a-f]{32}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    QueueId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^queue-[0-9a-f]{32}$ Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class QueueFleetAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Deadline::QueueFleetAssociation, set by AWS.
+    """

@@ -7,8 +7,10 @@ Imported on first use by queue_limit_association.py, which re-exports every name
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "QueueLimitAssociationAttributes",
@@ -17,10 +19,31 @@ __all__ = [
 
 
 class QueueLimitAssociationProps(DeferredModel):
-    FarmId: str
-    LimitId: str
-    QueueId: str
+    """
+    The properties a program declares for a AWS::Deadline::QueueLimitAssociation.
+    """
+
+    FarmId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^farm-[0-9a-f]{32}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    LimitId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^limit-[0-9a-f]{32}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    QueueId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^queue-[0-9a-f]{32}$ Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class QueueLimitAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Deadline::QueueLimitAssociation, set by AWS.
+    """

@@ -34,120 +34,226 @@ class PosixUser(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Group: str
-    User: str
+    Group: Annotated[
+        str, Field(description="Pattern: ^(?:[a-z][a-z0-9-]{0,30})?$ Length: 0 to 31 characters.")
+    ]
+    User: Annotated[
+        str, Field(description="Pattern: ^(?:[a-z][a-z0-9-]{0,30})?$ Length: 0 to 31 characters.")
+    ]
 
 
 class PriorityBalancedSchedulingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RenderingTaskBuffer: int | None = None
+    RenderingTaskBuffer: Annotated[
+        int | None, Field(description="Range: 0 to 1000 (inclusive).")
+    ] = None
 
 
 class QueueJobAttachmentSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RootPrefix: str
-    S3BucketName: str
+    RootPrefix: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9-_/]+$ Length: 1 to 63 characters.")
+    ]
+    S3BucketName: Annotated[
+        str,
+        Field(
+            description="Pattern: (?!^(\\d+\\.)+\\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$) Length: 3 to 63 characters."
+        ),
+    ]
 
 
 class QueueSchedulingConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PriorityFifo: Annotated[dict[str, Any], Field(max_length=0)]
+    PriorityFifo: Annotated[
+        dict[str, Any], Field(description="Type: dict[str, Any].", max_length=0)
+    ]
 
 
 class QueueSchedulingConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PriorityBalanced: PriorityBalancedSchedulingConfiguration
+    PriorityBalanced: Annotated[
+        PriorityBalancedSchedulingConfiguration,
+        Field(description="Type: PriorityBalancedSchedulingConfigurationDict."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class WeightedBalancedSchedulingConfigurationMaxPriorityOverride(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlwaysScheduleFirst: Annotated[dict[str, Any], Field(max_length=0)]
+    AlwaysScheduleFirst: Annotated[
+        dict[str, Any], Field(description="Type: dict[str, Any].", max_length=0)
+    ]
 
 
 class WeightedBalancedSchedulingConfigurationMinPriorityOverride(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlwaysScheduleLast: Annotated[dict[str, Any], Field(max_length=0)]
+    AlwaysScheduleLast: Annotated[
+        dict[str, Any], Field(description="Type: dict[str, Any].", max_length=0)
+    ]
 
 
 class WindowsUser(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PasswordArn: str
-    User: str
+    PasswordArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:secret:[a-zA-Z0-9-/_+=.@]{1,2028}$ Length: 20 to 2048 characters."
+        ),
+    ]
+    User: Annotated[
+        str,
+        Field(description="Pattern: ^[^\"'/\\[\\]:;|=,+*?<>\\s]*$ Length: 0 to 111 characters."),
+    ]
 
 
 class QueueAttributes(DeferredModel):
-    Arn: str | None = None
-    QueueId: str | None = None
+    """
+    The read-only attributes of a AWS::Deadline::Queue, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Pattern: ^arn:*")] = None
+    QueueId: Annotated[str | None, Field(description="Pattern: ^queue-[0-9a-f]{32}$")] = None
 
 
 class QueueJobRunAsUser(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Posix: PosixUser | None = None
-    RunAs: Literal["QUEUE_CONFIGURED_USER", "WORKER_AGENT_USER"]
-    Windows: WindowsUser | None = None
+    Posix: Annotated[PosixUser | None, Field(description="Type: PosixUserDict.")] = None
+    RunAs: Annotated[
+        Literal["QUEUE_CONFIGURED_USER", "WORKER_AGENT_USER"],
+        Field(description="Allowed values: 'QUEUE_CONFIGURED_USER', 'WORKER_AGENT_USER'."),
+    ]
+    Windows: Annotated[WindowsUser | None, Field(description="Type: WindowsUserDict.")] = None
 
 
 class WeightedBalancedSchedulingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ErrorWeight: float | None = None
-    MaxPriorityOverride: WeightedBalancedSchedulingConfigurationMaxPriorityOverride | None = None
-    MinPriorityOverride: WeightedBalancedSchedulingConfigurationMinPriorityOverride | None = None
-    PriorityWeight: float | None = None
-    RenderingTaskBuffer: int | None = None
-    RenderingTaskWeight: float | None = None
-    SubmissionTimeWeight: float | None = None
+    ErrorWeight: Annotated[
+        float | None, Field(description="Range: -10000 to 10000 (inclusive).")
+    ] = None
+    MaxPriorityOverride: Annotated[
+        WeightedBalancedSchedulingConfigurationMaxPriorityOverride | None,
+        Field(description="Type: WeightedBalancedSchedulingConfigurationMaxPriorityOverrideDict."),
+    ] = None
+    MinPriorityOverride: Annotated[
+        WeightedBalancedSchedulingConfigurationMinPriorityOverride | None,
+        Field(description="Type: WeightedBalancedSchedulingConfigurationMinPriorityOverrideDict."),
+    ] = None
+    PriorityWeight: Annotated[float | None, Field(description="Range: 0 to 10000 (inclusive).")] = (
+        None
+    )
+    RenderingTaskBuffer: Annotated[
+        int | None, Field(description="Range: 0 to 1000 (inclusive).")
+    ] = None
+    RenderingTaskWeight: Annotated[
+        float | None, Field(description="Range: -10000 to 10000 (inclusive).")
+    ] = None
+    SubmissionTimeWeight: Annotated[
+        float | None, Field(description="Range: 0 to 10000 (inclusive).")
+    ] = None
 
 
 class QueueSchedulingConfigurationOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WeightedBalanced: WeightedBalancedSchedulingConfiguration
+    WeightedBalanced: Annotated[
+        WeightedBalancedSchedulingConfiguration,
+        Field(description="Type: WeightedBalancedSchedulingConfigurationDict."),
+    ]
 
 
 class QueueProps(DeferredModel):
-    AllowedStorageProfileIds: list[str] | None = None
-    DefaultBudgetAction: (
+    """
+    The properties a program declares for a AWS::Deadline::Queue.
+    """
+
+    AllowedStorageProfileIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 20 items. Items are unique. Each item: Pattern: ^sp-[0-9a-f]{32}$"
+        ),
+    ] = None
+    DefaultBudgetAction: Annotated[
         Literal["NONE", "STOP_SCHEDULING_AND_COMPLETE_TASKS", "STOP_SCHEDULING_AND_CANCEL_TASKS"]
-        | None
-    ) = None
-    Description: str | None = None
-    DisplayName: str
-    FarmId: str
-    JobAttachmentSettings: QueueJobAttachmentSettings | None = None
-    JobRunAsUser: QueueJobRunAsUser | None = None
-    RequiredFileSystemLocationNames: list[str] | None = None
-    RoleArn: str | None = None
-    SchedulingConfiguration: (
+        | None,
+        Field(
+            description="Allowed values: 'NONE', 'STOP_SCHEDULING_AND_COMPLETE_TASKS', 'STOP_SCHEDULING_AND_CANCEL_TASKS'."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 0 to 100 characters.")] = None
+    DisplayName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    FarmId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^farm-[0-9a-f]{32}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    JobAttachmentSettings: Annotated[
+        QueueJobAttachmentSettings | None,
+        Field(description="Type: QueueJobAttachmentSettingsDict."),
+    ] = None
+    JobRunAsUser: Annotated[
+        QueueJobRunAsUser | None, Field(description="Type: QueueJobRunAsUserDict.")
+    ] = None
+    RequiredFileSystemLocationNames: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 20 items. Items are unique. Each item: Pattern: ^[0-9A-Za-z ]*$ Length: 1 to 64 characters."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$"
+        ),
+    ] = None
+    SchedulingConfiguration: Annotated[
         QueueSchedulingConfigurationOption1
         | QueueSchedulingConfigurationOption2
         | QueueSchedulingConfigurationOption3
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(description="Type: dict[str, Any]."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

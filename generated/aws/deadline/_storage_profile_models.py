@@ -7,10 +7,10 @@ Imported on first use by storage_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FileSystemLocation",
@@ -23,17 +23,37 @@ class FileSystemLocation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Path: str
-    Type: Literal["SHARED", "LOCAL"]
+    Name: Annotated[str, Field(description="Pattern: ^[0-9A-Za-z ]*$ Length: 1 to 64 characters.")]
+    Path: Annotated[str, Field(description="Length: 0 to 1024 characters.")]
+    Type: Annotated[
+        Literal["SHARED", "LOCAL"], Field(description="Allowed values: 'SHARED', 'LOCAL'.")
+    ]
 
 
 class StorageProfileAttributes(DeferredModel):
-    StorageProfileId: str | None = None
+    """
+    The read-only attributes of a AWS::Deadline::StorageProfile, set by AWS.
+    """
+
+    StorageProfileId: Annotated[str | None, Field(description="Pattern: ^sp-[0-9a-f]{32}$")] = None
 
 
 class StorageProfileProps(DeferredModel):
-    DisplayName: str
-    FarmId: str
-    FileSystemLocations: list[FileSystemLocation] | None = None
-    OsFamily: Literal["WINDOWS", "LINUX", "MACOS"]
+    """
+    The properties a program declares for a AWS::Deadline::StorageProfile.
+    """
+
+    DisplayName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    FarmId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^farm-[0-9a-f]{32}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    FileSystemLocations: Annotated[
+        list[FileSystemLocation] | None, Field(description="Items: 0 to 20 items.")
+    ] = None
+    OsFamily: Annotated[
+        Literal["WINDOWS", "LINUX", "MACOS"],
+        Field(description="Allowed values: 'WINDOWS', 'LINUX', 'MACOS'."),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by worker.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HostPropertiesRequest",
@@ -22,26 +22,44 @@ __all__ = [
 
 
 class WorkerIpAddresses(DeferredModel):
+    """
+    The IP addresses for a host.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IpV4Addresses: list[str] | None = None
-    IpV6Addresses: list[str] | None = None
+    IpV4Addresses: Annotated[
+        list[str] | None, Field(description="The IpV4 address of the network.")
+    ] = None
+    IpV6Addresses: Annotated[
+        list[str] | None, Field(description="The IpV6 address for the network and node component.")
+    ] = None
 
 
 class WorkerTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class WorkerAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::Deadline::Worker, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the worker.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The date and time the resource was created.")
+    ] = None
+    CreatedBy: Annotated[
+        str | None, Field(description="The user or system that created this resource.")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATED",
             "STARTED",
@@ -52,21 +70,44 @@ class WorkerAttributes(DeferredModel):
             "RUNNING",
             "IDLE",
         ]
-        | None
-    ) = None
-    WorkerId: str | None = None
+        | None,
+        Field(description="The status of the worker."),
+    ] = None
+    WorkerId: Annotated[str | None, Field(description="The worker ID.")] = None
 
 
 class HostPropertiesRequest(DeferredModel):
+    """
+    The host property details.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HostName: str | None = None
-    IpAddresses: WorkerIpAddresses | None = None
+    HostName: Annotated[str | None, Field(description="The host name.")] = None
+    IpAddresses: Annotated[
+        WorkerIpAddresses | None, Field(description="The IP addresses for a host.")
+    ] = None
 
 
 class WorkerProps(DeferredModel):
-    FarmId: str
-    FleetId: str
-    HostProperties: HostPropertiesRequest | None = None
-    Tags: list[WorkerTagsItem] | None = None
+    """
+    The properties a program declares for a AWS::Deadline::Worker.
+    """
+
+    FarmId: Annotated[
+        str, Field(description="The farm ID. Create-only: changing it replaces the resource.")
+    ]
+    FleetId: Annotated[
+        str, Field(description="The fleet ID. Create-only: changing it replaces the resource.")
+    ]
+    HostProperties: Annotated[
+        HostPropertiesRequest | None,
+        Field(
+            description="The IP address and host name of the worker. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[WorkerTagsItem] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,50 +71,53 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BudgetActionToAddDict = TypedDict(
-    "BudgetActionToAddDict",
-    {
-        "Description": "str",
-        "ThresholdPercentage": "Required[float]",
-        "Type": "Required[Literal['STOP_SCHEDULING_AND_COMPLETE_TASKS', 'STOP_SCHEDULING_AND_CANCEL_TASKS']]",
-    },
-    total=False,
-)
 
-BudgetScheduleDict = TypedDict(
-    "BudgetScheduleDict",
-    {
-        "Fixed": "Required[FixedBudgetScheduleDict]",
-    },
-    total=False,
-)
+class BudgetActionToAddDict(TypedDict, total=False):
+    """BudgetActionToAdd as a plain dict: The budget action to add."""
 
-BudgetUsageTrackingResourceDict = TypedDict(
-    "BudgetUsageTrackingResourceDict",
-    {
-        "QueueId": "Required[str]",
-    },
-    total=False,
-)
+    Description: str
+    """A description for the budget action."""
+    ThresholdPercentage: Required[float]
+    """The percentage threshold for the budget action."""
+    Type: Required[
+        Literal["STOP_SCHEDULING_AND_COMPLETE_TASKS", "STOP_SCHEDULING_AND_CANCEL_TASKS"]
+    ]
+    """The type of budget action."""
 
-FixedBudgetScheduleDict = TypedDict(
-    "FixedBudgetScheduleDict",
-    {
-        "EndTime": "Required[str]",
-        "StartTime": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class BudgetScheduleDict(TypedDict, total=False):
+    """BudgetSchedule as a plain dict: The start and end time of the budget."""
 
+    Fixed: Required[FixedBudgetScheduleDict]
+    """The details of a fixed budget schedule."""
+
+
+class BudgetUsageTrackingResourceDict(TypedDict, total=False):
+    """BudgetUsageTrackingResource as a plain dict: The usage details of the allotted budget."""
+
+    QueueId: Required[str]
+    """The queue ID."""
+
+
+class FixedBudgetScheduleDict(TypedDict, total=False):
+    """FixedBudgetSchedule as a plain dict: The details of a fixed budget schedule."""
+
+    EndTime: Required[str]
+    """When the budget ends."""
+    StartTime: Required[str]
+    """When the budget starts."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Deadline::Budget",
     schema_file="aws-deadline-budget.json",
@@ -118,8 +125,6 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/FarmId", "/BudgetId"),),
     read_only=("/Arn", "/BudgetId", "/Status"),
     create_only=("/FarmId", "/UsageTrackingResource"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=(
         "FarmId",
@@ -130,13 +135,7 @@ METADATA = _TypeMetadata(
         "Schedule",
     ),
     list_required=("FarmId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -146,87 +145,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BudgetActionToAdd": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 100, "minLength": 0, "type": "string"},
-                "ThresholdPercentage": {"maximum": 100, "minimum": 0, "type": "number"},
-                "Type": {
-                    "enum": [
-                        "STOP_SCHEDULING_AND_COMPLETE_TASKS",
-                        "STOP_SCHEDULING_AND_CANCEL_TASKS",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["Type", "ThresholdPercentage"],
-            "type": "object",
-        },
-        "BudgetSchedule": {
-            "additionalProperties": False,
-            "properties": {"Fixed": {"$ref": "#/definitions/FixedBudgetSchedule"}},
-            "required": ["Fixed"],
-            "type": "object",
-        },
-        "FixedBudgetSchedule": {
-            "additionalProperties": False,
-            "properties": {"EndTime": {"type": "string"}, "StartTime": {"type": "string"}},
-            "required": ["StartTime", "EndTime"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UsageTrackingResource": {
-            "additionalProperties": False,
-            "properties": {"QueueId": {"pattern": "^queue-[0-9a-f]{32}$", "type": "string"}},
-            "required": ["QueueId"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Actions": {
-            "items": {"$ref": "#/definitions/BudgetActionToAdd"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ApproximateDollarLimit": {"minimum": 0.01, "type": "number"},
-        "Arn": {"type": "string"},
-        "BudgetId": {"pattern": "^budget-[0-9a-f]{32}$", "type": "string"},
-        "Description": {"maxLength": 100, "minLength": 0, "type": "string"},
-        "DisplayName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "FarmId": {"pattern": "^farm-[0-9a-f]{32}$", "type": "string"},
-        "Schedule": {"$ref": "#/definitions/BudgetSchedule"},
-        "Status": {"enum": ["ACTIVE", "INACTIVE"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "UsageTrackingResource": {"$ref": "#/definitions/UsageTrackingResource"},
-    },
-    "required": [
-        "FarmId",
-        "DisplayName",
-        "UsageTrackingResource",
-        "ApproximateDollarLimit",
-        "Actions",
-        "Schedule",
-    ],
-}
-
 
 class Budget(_Resource):
-    """AWS::Deadline::Budget: Creates a budget to set spending thresholds for your rendering activity.
+    """AWS::Deadline::Budget: Creates a budget to set spending thresholds for your rendering
+    activity.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: FarmId, BudgetId.
+    Replaced when any of these change (create-only): FarmId, UsageTrackingResource.
+    Read-only attributes (known once deployed): Arn, BudgetId, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-deadline-budget.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -234,13 +164,17 @@ class Budget(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BudgetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "budget.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the budget."""
     BudgetId: str
+    """The budget ID."""
     Status: Literal["ACTIVE", "INACTIVE"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the budget."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Actions: list[BudgetActionToAddDict]
     ApproximateDollarLimit: float
     Description: str
@@ -250,33 +184,39 @@ class Budget(_Resource):
     Tags: list[TagDict]
     UsageTrackingResource: BudgetUsageTrackingResourceDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Actions: list[BudgetActionToAdd | BudgetActionToAddDict],
+        ApproximateDollarLimit: float,
+        DisplayName: str,
+        FarmId: str,
+        Schedule: BudgetSchedule | BudgetScheduleDict,
+        UsageTrackingResource: BudgetUsageTrackingResource | BudgetUsageTrackingResourceDict,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Deadline::Budget; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Actions: list[BudgetActionToAdd | BudgetActionToAddDict],
-            ApproximateDollarLimit: float,
-            DisplayName: str,
-            FarmId: str,
-            Schedule: BudgetSchedule | BudgetScheduleDict,
-            UsageTrackingResource: BudgetUsageTrackingResource | BudgetUsageTrackingResourceDict,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Deadline::Budget; `await` it inside an App to deploy it.
-
-            Actions: The budget actions to specify what happens when the budget runs out.
-            ApproximateDollarLimit: The dollar limit based on consumed usage.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Actions: The budget actions to specify what happens when the budget runs out. Required.
+            ApproximateDollarLimit: The dollar limit based on consumed usage. Required.
+            DisplayName: The display name of the budget. Required.
+            FarmId: The farm ID. Create-only: changing it replaces the resource. Required.
+            Schedule: The start and end time of the budget. Required.
+            UsageTrackingResource: The usage details of the allotted budget. Create-only: changing
+                it replaces the resource. Required.
             Description: The description of the budget.
-            DisplayName: The display name of the budget.
-            FarmId: The farm ID.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -143,266 +147,291 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AcceleratorCountRangeDict = TypedDict(
-    "AcceleratorCountRangeDict",
-    {
-        "Max": "int",
-        "Min": "Required[int]",
-    },
-    total=False,
-)
 
-AcceleratorSelectionDict = TypedDict(
-    "AcceleratorSelectionDict",
-    {
-        "Name": "Required[Literal['t4', 'a10g', 'l4', 'l40s', 'rtx-pro-server-6000']]",
-        "Runtime": "str",
-    },
-    total=False,
-)
+class AcceleratorCountRangeDict(TypedDict, total=False):
+    """AcceleratorCountRange as a plain dict."""
 
-AcceleratorTotalMemoryMiBRangeDict = TypedDict(
-    "AcceleratorTotalMemoryMiBRangeDict",
-    {
-        "Max": "int",
-        "Min": "Required[int]",
-    },
-    total=False,
-)
+    Max: int
+    """Range: 0 to 2147483647 (inclusive)."""
+    Min: Required[int]
+    """Range: 0 to 2147483647 (inclusive)."""
 
-CustomerManagedAutoScalingConfigurationDict = TypedDict(
-    "CustomerManagedAutoScalingConfigurationDict",
-    {
-        "ScaleOutWorkersPerMinute": "int",
-        "StandbyWorkerCount": "int",
-        "WorkerIdleDurationSeconds": "int",
-    },
-    total=False,
-)
 
-CustomerManagedFleetConfigurationDict = TypedDict(
-    "CustomerManagedFleetConfigurationDict",
-    {
-        "AutoScalingConfiguration": "CustomerManagedAutoScalingConfigurationDict",
-        "Mode": "Required[Literal['NO_SCALING', 'EVENT_BASED_AUTO_SCALING']]",
-        "StorageProfileId": "str",
-        "TagPropagationMode": "Literal['NO_PROPAGATION', 'PROPAGATE_TAGS_TO_WORKERS_AT_LAUNCH']",
-        "WorkerCapabilities": "Required[CustomerManagedWorkerCapabilitiesDict]",
-    },
-    total=False,
-)
+class AcceleratorSelectionDict(TypedDict, total=False):
+    """AcceleratorSelection as a plain dict."""
 
-CustomerManagedWorkerCapabilitiesDict = TypedDict(
-    "CustomerManagedWorkerCapabilitiesDict",
-    {
-        "AcceleratorCount": "AcceleratorCountRangeDict",
-        "AcceleratorTotalMemoryMiB": "AcceleratorTotalMemoryMiBRangeDict",
-        "AcceleratorTypes": "list[Literal['gpu']]",
-        "CpuArchitectureType": "Required[Literal['x86_64', 'arm64']]",
-        "CustomAmounts": "list[FleetAmountCapabilityDict]",
-        "CustomAttributes": "list[FleetAttributeCapabilityDict]",
-        "MemoryMiB": "Required[MemoryMiBRangeDict]",
-        "OsFamily": "Required[Literal['WINDOWS', 'LINUX', 'MACOS']]",
-        "VCpuCount": "Required[VCpuCountRangeDict]",
-    },
-    total=False,
-)
+    Name: Required[Literal["t4", "a10g", "l4", "l40s", "rtx-pro-server-6000"]]
+    """Allowed values: 't4', 'a10g', 'l4', 'l40s', 'rtx-pro-server-6000'."""
+    Runtime: str
+    """Length: 1 to 100 characters."""
 
-Ec2EbsVolumeDict = TypedDict(
-    "Ec2EbsVolumeDict",
-    {
-        "Iops": "int",
-        "SizeGiB": "int",
-        "ThroughputMiB": "int",
-    },
-    total=False,
-)
 
-FleetAcceleratorCapabilitiesDict = TypedDict(
-    "FleetAcceleratorCapabilitiesDict",
-    {
-        "Count": "AcceleratorCountRangeDict",
-        "Selections": "Required[list[AcceleratorSelectionDict]]",
-    },
-    total=False,
-)
+class AcceleratorTotalMemoryMiBRangeDict(TypedDict, total=False):
+    """AcceleratorTotalMemoryMiBRange as a plain dict."""
 
-FleetAmountCapabilityDict = TypedDict(
-    "FleetAmountCapabilityDict",
-    {
-        "Max": "float",
-        "Min": "Required[float]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    Max: int
+    """Range: 0 to 2147483647 (inclusive)."""
+    Min: Required[int]
+    """Range: 0 to 2147483647 (inclusive)."""
 
-FleetAttributeCapabilityDict = TypedDict(
-    "FleetAttributeCapabilityDict",
-    {
-        "Name": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
 
-FleetCapabilitiesDict = TypedDict(
-    "FleetCapabilitiesDict",
-    {
-        "Amounts": "list[FleetAmountCapabilityDict]",
-        "Attributes": "list[FleetAttributeCapabilityDict]",
-    },
-    total=False,
-)
+class CustomerManagedAutoScalingConfigurationDict(TypedDict, total=False):
+    """CustomerManagedAutoScalingConfiguration as a plain dict."""
 
-FleetConfigurationOption1Dict = TypedDict(
-    "FleetConfigurationOption1Dict",
-    {
-        "CustomerManaged": "Required[CustomerManagedFleetConfigurationDict]",
-    },
-    total=False,
-)
+    ScaleOutWorkersPerMinute: int
+    """Range: 1 to 2147483647 (inclusive)."""
+    StandbyWorkerCount: int
+    """Range: 0 to 2147483647 (inclusive)."""
+    WorkerIdleDurationSeconds: int
+    """Range: 0 to 2147483647 (inclusive)."""
 
-FleetConfigurationOption2Dict = TypedDict(
-    "FleetConfigurationOption2Dict",
-    {
-        "ServiceManagedEc2": "Required[ServiceManagedEc2FleetConfigurationDict]",
-    },
-    total=False,
-)
 
-FleetHostConfigurationDict = TypedDict(
-    "FleetHostConfigurationDict",
-    {
-        "ScriptBody": "Required[str]",
-        "ScriptTimeoutSeconds": "int",
-    },
-    total=False,
-)
+class CustomerManagedFleetConfigurationDict(TypedDict, total=False):
+    """CustomerManagedFleetConfiguration as a plain dict."""
 
-FleetPersistentVolumeConfigurationDict = TypedDict(
-    "FleetPersistentVolumeConfigurationDict",
-    {
-        "Iops": "int",
-        "LastUsedTtlHours": "int",
-        "MountPath": "Required[str]",
-        "SizeGiB": "int",
-        "ThroughputMiB": "int",
-    },
-    total=False,
-)
+    AutoScalingConfiguration: CustomerManagedAutoScalingConfigurationDict
+    """Type: CustomerManagedAutoScalingConfigurationDict."""
+    Mode: Required[Literal["NO_SCALING", "EVENT_BASED_AUTO_SCALING"]]
+    """Allowed values: 'NO_SCALING', 'EVENT_BASED_AUTO_SCALING'."""
+    StorageProfileId: str
+    """Pattern: ^sp-[0-9a-f]{32}$"""
+    TagPropagationMode: Literal["NO_PROPAGATION", "PROPAGATE_TAGS_TO_WORKERS_AT_LAUNCH"]
+    """Allowed values: 'NO_PROPAGATION', 'PROPAGATE_TAGS_TO_WORKERS_AT_LAUNCH'."""
+    WorkerCapabilities: Required[CustomerManagedWorkerCapabilitiesDict]
+    """Type: CustomerManagedWorkerCapabilitiesDict."""
 
-FleetSoftwareAddOnDict = TypedDict(
-    "FleetSoftwareAddOnDict",
-    {
-        "Name": "Required[Literal['docker']]",
-    },
-    total=False,
-)
 
-FleetVpcConfigurationDict = TypedDict(
-    "FleetVpcConfigurationDict",
-    {
-        "ResourceConfigurationArns": "list[str]",
-    },
-    total=False,
-)
+class CustomerManagedWorkerCapabilitiesDict(TypedDict, total=False):
+    """CustomerManagedWorkerCapabilities as a plain dict."""
 
-MemoryMiBRangeDict = TypedDict(
-    "MemoryMiBRangeDict",
-    {
-        "Max": "int",
-        "Min": "Required[int]",
-    },
-    total=False,
-)
+    AcceleratorCount: AcceleratorCountRangeDict
+    """Type: AcceleratorCountRangeDict."""
+    AcceleratorTotalMemoryMiB: AcceleratorTotalMemoryMiBRangeDict
+    """Type: AcceleratorTotalMemoryMiBRangeDict."""
+    AcceleratorTypes: list[Literal["gpu"]]
+    """Each item: Allowed values: 'gpu'."""
+    CpuArchitectureType: Required[Literal["x86_64", "arm64"]]
+    """Allowed values: 'x86_64', 'arm64'."""
+    CustomAmounts: list[FleetAmountCapabilityDict]
+    """Items: 1 to 15 items."""
+    CustomAttributes: list[FleetAttributeCapabilityDict]
+    """Items: 1 to 15 items."""
+    MemoryMiB: Required[MemoryMiBRangeDict]
+    """Type: MemoryMiBRangeDict."""
+    OsFamily: Required[Literal["WINDOWS", "LINUX", "MACOS"]]
+    """Allowed values: 'WINDOWS', 'LINUX', 'MACOS'."""
+    VCpuCount: Required[VCpuCountRangeDict]
+    """Type: VCpuCountRangeDict."""
 
-ServiceManagedEc2AutoScalingConfigurationDict = TypedDict(
-    "ServiceManagedEc2AutoScalingConfigurationDict",
-    {
-        "ScaleOutWorkersPerMinute": "int",
-        "StandbyWorkerCount": "int",
-        "WorkerIdleDurationSeconds": "int",
-    },
-    total=False,
-)
 
-ServiceManagedEc2FleetConfigurationDict = TypedDict(
-    "ServiceManagedEc2FleetConfigurationDict",
-    {
-        "AutoScalingConfiguration": "ServiceManagedEc2AutoScalingConfigurationDict",
-        "InstanceCapabilities": "Required[ServiceManagedEc2InstanceCapabilitiesDict]",
-        "InstanceMarketOptions": "Required[ServiceManagedEc2InstanceMarketOptionsDict]",
-        "PersistentVolumeConfiguration": "FleetPersistentVolumeConfigurationDict",
-        "StorageProfileId": "str",
-        "VpcConfiguration": "FleetVpcConfigurationDict",
-    },
-    total=False,
-)
+class Ec2EbsVolumeDict(TypedDict, total=False):
+    """Ec2EbsVolume as a plain dict."""
 
-ServiceManagedEc2InstanceCapabilitiesDict = TypedDict(
-    "ServiceManagedEc2InstanceCapabilitiesDict",
-    {
-        "AcceleratorCapabilities": "FleetAcceleratorCapabilitiesDict",
-        "AllowedInstanceTypes": "list[str]",
-        "CpuArchitectureType": "Required[Literal['x86_64', 'arm64']]",
-        "CustomAmounts": "list[FleetAmountCapabilityDict]",
-        "CustomAttributes": "list[FleetAttributeCapabilityDict]",
-        "ExcludedInstanceTypes": "list[str]",
-        "MemoryMiB": "Required[MemoryMiBRangeDict]",
-        "OsFamily": "Required[Literal['LINUX', 'WINDOWS']]",
-        "RootEbsVolume": "Ec2EbsVolumeDict",
-        "SoftwareAddOns": "list[FleetSoftwareAddOnDict]",
-        "VCpuCount": "Required[VCpuCountRangeDict]",
-    },
-    total=False,
-)
+    Iops: int
+    """Range: 3000 to 16000 (inclusive)."""
+    SizeGiB: int
+    """Type: int."""
+    ThroughputMiB: int
+    """Range: 125 to 1000 (inclusive)."""
 
-ServiceManagedEc2InstanceMarketOptionsDict = TypedDict(
-    "ServiceManagedEc2InstanceMarketOptionsDict",
-    {
-        "Type": "Required[Literal['on-demand', 'spot', 'wait-and-save']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class FleetAcceleratorCapabilitiesDict(TypedDict, total=False):
+    """FleetAcceleratorCapabilities as a plain dict."""
 
-VCpuCountRangeDict = TypedDict(
-    "VCpuCountRangeDict",
-    {
-        "Max": "int",
-        "Min": "Required[int]",
-    },
-    total=False,
-)
+    Count: AcceleratorCountRangeDict
+    """Type: AcceleratorCountRangeDict."""
+    Selections: Required[list[AcceleratorSelectionDict]]
+    """Items: at least 1 items."""
 
+
+class FleetAmountCapabilityDict(TypedDict, total=False):
+    """FleetAmountCapability as a plain dict."""
+
+    Max: float
+    """Type: float."""
+    Min: Required[float]
+    """Type: float."""
+    Name: Required[str]
+    """Pattern: ^([a-zA-Z][a-zA-Z0-9]{0,63}:)?amount(\\.[a-zA-Z][a-zA-Z0-9]{0,63})+$ Length: 1 to
+    100 characters."""
+
+
+class FleetAttributeCapabilityDict(TypedDict, total=False):
+    """FleetAttributeCapability as a plain dict."""
+
+    Name: Required[str]
+    """Pattern: ^([a-zA-Z][a-zA-Z0-9]{0,63}:)?attr(\\.[a-zA-Z][a-zA-Z0-9]{0,63})+$ Length: 1 to 100
+    characters."""
+    Values: Required[list[str]]
+    """Items: 1 to 10 items. Each item: Pattern: ^[a-zA-Z_]([a-zA-Z0-9_\\-]{0,99})$ Length: 1 to 100
+    characters."""
+
+
+class FleetCapabilitiesDict(TypedDict, total=False):
+    """FleetCapabilities as a plain dict."""
+
+    Amounts: list[FleetAmountCapabilityDict]
+    """Items: 1 to 15 items."""
+    Attributes: list[FleetAttributeCapabilityDict]
+    """Items: 1 to 15 items."""
+
+
+class FleetConfigurationOption1Dict(TypedDict, total=False):
+    """FleetConfigurationOption1 as a plain dict."""
+
+    CustomerManaged: Required[CustomerManagedFleetConfigurationDict]
+    """Type: CustomerManagedFleetConfigurationDict."""
+
+
+class FleetConfigurationOption2Dict(TypedDict, total=False):
+    """FleetConfigurationOption2 as a plain dict."""
+
+    ServiceManagedEc2: Required[ServiceManagedEc2FleetConfigurationDict]
+    """Type: ServiceManagedEc2FleetConfigurationDict."""
+
+
+class FleetHostConfigurationDict(TypedDict, total=False):
+    """FleetHostConfiguration as a plain dict."""
+
+    ScriptBody: Required[str]
+    """Length: 0 to 15000 characters."""
+    ScriptTimeoutSeconds: int
+    """Range: 300 to 3600 (inclusive)."""
+
+
+class FleetPersistentVolumeConfigurationDict(TypedDict, total=False):
+    """FleetPersistentVolumeConfiguration as a plain dict."""
+
+    Iops: int
+    """Range: 100 to 80000 (inclusive)."""
+    LastUsedTtlHours: int
+    """Range: 1 to 8760 (inclusive)."""
+    MountPath: Required[str]
+    """Length: 1 to 255 characters."""
+    SizeGiB: int
+    """Range: 1 to 65536 (inclusive)."""
+    ThroughputMiB: int
+    """Range: 125 to 2000 (inclusive)."""
+
+
+class FleetSoftwareAddOnDict(TypedDict, total=False):
+    """FleetSoftwareAddOn as a plain dict."""
+
+    Name: Required[Literal["docker"]]
+    """Allowed values: 'docker'."""
+
+
+class FleetVpcConfigurationDict(TypedDict, total=False):
+    """FleetVpcConfiguration as a plain dict."""
+
+    ResourceConfigurationArns: list[str]
+    """Each item: Length: 1 to 2048 characters."""
+
+
+class MemoryMiBRangeDict(TypedDict, total=False):
+    """MemoryMiBRange as a plain dict."""
+
+    Max: int
+    """Range: 512 to 2147483647 (inclusive)."""
+    Min: Required[int]
+    """Range: 512 to 2147483647 (inclusive)."""
+
+
+class ServiceManagedEc2AutoScalingConfigurationDict(TypedDict, total=False):
+    """ServiceManagedEc2AutoScalingConfiguration as a plain dict."""
+
+    ScaleOutWorkersPerMinute: int
+    """Range: 1 to 2147483647 (inclusive)."""
+    StandbyWorkerCount: int
+    """Range: 0 to 2147483647 (inclusive)."""
+    WorkerIdleDurationSeconds: int
+    """Range: 0 to 86400 (inclusive)."""
+
+
+class ServiceManagedEc2FleetConfigurationDict(TypedDict, total=False):
+    """ServiceManagedEc2FleetConfiguration as a plain dict."""
+
+    AutoScalingConfiguration: ServiceManagedEc2AutoScalingConfigurationDict
+    """Type: ServiceManagedEc2AutoScalingConfigurationDict."""
+    InstanceCapabilities: Required[ServiceManagedEc2InstanceCapabilitiesDict]
+    """Type: ServiceManagedEc2InstanceCapabilitiesDict."""
+    InstanceMarketOptions: Required[ServiceManagedEc2InstanceMarketOptionsDict]
+    """Type: ServiceManagedEc2InstanceMarketOptionsDict."""
+    PersistentVolumeConfiguration: FleetPersistentVolumeConfigurationDict
+    """Type: FleetPersistentVolumeConfigurationDict."""
+    StorageProfileId: str
+    """Pattern: ^sp-[0-9a-f]{32}$"""
+    VpcConfiguration: FleetVpcConfigurationDict
+    """Type: FleetVpcConfigurationDict."""
+
+
+class ServiceManagedEc2InstanceCapabilitiesDict(TypedDict, total=False):
+    """ServiceManagedEc2InstanceCapabilities as a plain dict."""
+
+    AcceleratorCapabilities: FleetAcceleratorCapabilitiesDict
+    """Type: FleetAcceleratorCapabilitiesDict."""
+    AllowedInstanceTypes: list[str]
+    """Items: 1 to 100 items. Each item: Length: 1 to 100 characters."""
+    CpuArchitectureType: Required[Literal["x86_64", "arm64"]]
+    """Allowed values: 'x86_64', 'arm64'."""
+    CustomAmounts: list[FleetAmountCapabilityDict]
+    """Items: 1 to 15 items."""
+    CustomAttributes: list[FleetAttributeCapabilityDict]
+    """Items: 1 to 15 items."""
+    ExcludedInstanceTypes: list[str]
+    """Items: 1 to 100 items. Each item: Length: 1 to 100 characters."""
+    MemoryMiB: Required[MemoryMiBRangeDict]
+    """Type: MemoryMiBRangeDict."""
+    OsFamily: Required[Literal["LINUX", "WINDOWS"]]
+    """Allowed values: 'LINUX', 'WINDOWS'."""
+    RootEbsVolume: Ec2EbsVolumeDict
+    """Type: Ec2EbsVolumeDict."""
+    SoftwareAddOns: list[FleetSoftwareAddOnDict]
+    """Items: 0 to 10 items. Items are unique."""
+    VCpuCount: Required[VCpuCountRangeDict]
+    """Type: VCpuCountRangeDict."""
+
+
+class ServiceManagedEc2InstanceMarketOptionsDict(TypedDict, total=False):
+    """ServiceManagedEc2InstanceMarketOptions as a plain dict."""
+
+    Type: Required[Literal["on-demand", "spot", "wait-and-save"]]
+    """Allowed values: 'on-demand', 'spot', 'wait-and-save'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class VCpuCountRangeDict(TypedDict, total=False):
+    """VCpuCountRange as a plain dict."""
+
+    Max: int
+    """Range: 1 to 10000 (inclusive)."""
+    Min: Required[int]
+    """Range: 1 to 10000 (inclusive)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Deadline::Fleet",
     schema_file="aws-deadline-fleet.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Capabilities", "/FleetId", "/Status", "/StatusMessage", "/WorkerCount", "/Arn"),
     create_only=("/FarmId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Configuration", "DisplayName", "FarmId", "MaxWorkerCount", "RoleArn"),
     list_required=("FarmId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -412,429 +441,33 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AcceleratorCapabilities": {
-            "additionalProperties": False,
-            "properties": {
-                "Count": {"$ref": "#/definitions/AcceleratorCountRange"},
-                "Selections": {
-                    "items": {"$ref": "#/definitions/AcceleratorSelection"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Selections"],
-            "type": "object",
-        },
-        "AcceleratorCountRange": {
-            "additionalProperties": False,
-            "properties": {
-                "Max": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-                "Min": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-            },
-            "required": ["Min"],
-            "type": "object",
-        },
-        "AcceleratorSelection": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "enum": ["t4", "a10g", "l4", "l40s", "rtx-pro-server-6000"],
-                    "type": "string",
-                },
-                "Runtime": {"maxLength": 100, "minLength": 1, "type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "AcceleratorTotalMemoryMiBRange": {
-            "additionalProperties": False,
-            "properties": {
-                "Max": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-                "Min": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-            },
-            "required": ["Min"],
-            "type": "object",
-        },
-        "AcceleratorType": {"enum": ["gpu"], "type": "string"},
-        "AutoScalingMode": {"enum": ["NO_SCALING", "EVENT_BASED_AUTO_SCALING"], "type": "string"},
-        "CpuArchitectureType": {"enum": ["x86_64", "arm64"], "type": "string"},
-        "CustomerManagedAutoScalingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ScaleOutWorkersPerMinute": {
-                    "maximum": 2147483647,
-                    "minimum": 1,
-                    "type": "integer",
-                },
-                "StandbyWorkerCount": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-                "WorkerIdleDurationSeconds": {
-                    "maximum": 2147483647,
-                    "minimum": 0,
-                    "type": "integer",
-                },
-            },
-            "type": "object",
-        },
-        "CustomerManagedFleetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoScalingConfiguration": {
-                    "$ref": "#/definitions/CustomerManagedAutoScalingConfiguration"
-                },
-                "Mode": {"$ref": "#/definitions/AutoScalingMode"},
-                "StorageProfileId": {"pattern": "^sp-[0-9a-f]{32}$", "type": "string"},
-                "TagPropagationMode": {"$ref": "#/definitions/TagPropagationMode"},
-                "WorkerCapabilities": {"$ref": "#/definitions/CustomerManagedWorkerCapabilities"},
-            },
-            "required": ["Mode", "WorkerCapabilities"],
-            "type": "object",
-        },
-        "CustomerManagedFleetOperatingSystemFamily": {
-            "enum": ["WINDOWS", "LINUX", "MACOS"],
-            "type": "string",
-        },
-        "CustomerManagedWorkerCapabilities": {
-            "additionalProperties": False,
-            "properties": {
-                "AcceleratorCount": {"$ref": "#/definitions/AcceleratorCountRange"},
-                "AcceleratorTotalMemoryMiB": {
-                    "$ref": "#/definitions/AcceleratorTotalMemoryMiBRange"
-                },
-                "AcceleratorTypes": {
-                    "items": {"$ref": "#/definitions/AcceleratorType"},
-                    "type": "array",
-                },
-                "CpuArchitectureType": {"$ref": "#/definitions/CpuArchitectureType"},
-                "CustomAmounts": {
-                    "items": {"$ref": "#/definitions/FleetAmountCapability"},
-                    "maxItems": 15,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "CustomAttributes": {
-                    "items": {"$ref": "#/definitions/FleetAttributeCapability"},
-                    "maxItems": 15,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "MemoryMiB": {"$ref": "#/definitions/MemoryMiBRange"},
-                "OsFamily": {"$ref": "#/definitions/CustomerManagedFleetOperatingSystemFamily"},
-                "VCpuCount": {"$ref": "#/definitions/VCpuCountRange"},
-            },
-            "required": ["CpuArchitectureType", "MemoryMiB", "OsFamily", "VCpuCount"],
-            "type": "object",
-        },
-        "Ec2EbsVolume": {
-            "additionalProperties": False,
-            "properties": {
-                "Iops": {"maximum": 16000, "minimum": 3000, "type": "integer"},
-                "SizeGiB": {"type": "integer"},
-                "ThroughputMiB": {"maximum": 1000, "minimum": 125, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "Ec2MarketType": {"enum": ["on-demand", "spot", "wait-and-save"], "type": "string"},
-        "FleetAmountCapability": {
-            "additionalProperties": False,
-            "properties": {
-                "Max": {"type": "number"},
-                "Min": {"type": "number"},
-                "Name": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^([a-zA-Z][a-zA-Z0-9]{0,63}:)?amount(\\.[a-zA-Z][a-zA-Z0-9]{0,63})+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Min", "Name"],
-            "type": "object",
-        },
-        "FleetAttributeCapability": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^([a-zA-Z][a-zA-Z0-9]{0,63}:)?attr(\\.[a-zA-Z][a-zA-Z0-9]{0,63})+$",
-                    "type": "string",
-                },
-                "Values": {
-                    "items": {
-                        "maxLength": 100,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z_]([a-zA-Z0-9_\\-]{0,99})$",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Name", "Values"],
-            "type": "object",
-        },
-        "FleetCapabilities": {
-            "additionalProperties": False,
-            "properties": {
-                "Amounts": {
-                    "items": {"$ref": "#/definitions/FleetAmountCapability"},
-                    "maxItems": 15,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Attributes": {
-                    "items": {"$ref": "#/definitions/FleetAttributeCapability"},
-                    "maxItems": 15,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "FleetConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CustomerManaged": {
-                            "$ref": "#/definitions/CustomerManagedFleetConfiguration"
-                        }
-                    },
-                    "required": ["CustomerManaged"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ServiceManagedEc2": {
-                            "$ref": "#/definitions/ServiceManagedEc2FleetConfiguration"
-                        }
-                    },
-                    "required": ["ServiceManagedEc2"],
-                    "type": "object",
-                },
-            ]
-        },
-        "FleetSoftwareAddOn": {
-            "additionalProperties": False,
-            "properties": {"Name": {"$ref": "#/definitions/FleetSoftwareAddOnName"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "FleetSoftwareAddOnName": {"enum": ["docker"], "type": "string"},
-        "FleetStatus": {
-            "enum": [
-                "ACTIVE",
-                "CREATE_IN_PROGRESS",
-                "UPDATE_IN_PROGRESS",
-                "CREATE_FAILED",
-                "UPDATE_FAILED",
-                "SUSPENDED",
-            ],
-            "type": "string",
-        },
-        "HostConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ScriptBody": {"maxLength": 15000, "minLength": 0, "type": "string"},
-                "ScriptTimeoutSeconds": {"maximum": 3600, "minimum": 300, "type": "integer"},
-            },
-            "required": ["ScriptBody"],
-            "type": "object",
-        },
-        "MemoryMiBRange": {
-            "additionalProperties": False,
-            "properties": {
-                "Max": {"maximum": 2147483647, "minimum": 512, "type": "integer"},
-                "Min": {"maximum": 2147483647, "minimum": 512, "type": "integer"},
-            },
-            "required": ["Min"],
-            "type": "object",
-        },
-        "PersistentVolumeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Iops": {"maximum": 80000, "minimum": 100, "type": "integer"},
-                "LastUsedTtlHours": {"maximum": 8760, "minimum": 1, "type": "integer"},
-                "MountPath": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "SizeGiB": {"maximum": 65536, "minimum": 1, "type": "integer"},
-                "ThroughputMiB": {"maximum": 2000, "minimum": 125, "type": "integer"},
-            },
-            "required": ["MountPath"],
-            "type": "object",
-        },
-        "ServiceManagedEc2AutoScalingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ScaleOutWorkersPerMinute": {
-                    "maximum": 2147483647,
-                    "minimum": 1,
-                    "type": "integer",
-                },
-                "StandbyWorkerCount": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-                "WorkerIdleDurationSeconds": {"maximum": 86400, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "ServiceManagedEc2FleetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoScalingConfiguration": {
-                    "$ref": "#/definitions/ServiceManagedEc2AutoScalingConfiguration"
-                },
-                "InstanceCapabilities": {
-                    "$ref": "#/definitions/ServiceManagedEc2InstanceCapabilities"
-                },
-                "InstanceMarketOptions": {
-                    "$ref": "#/definitions/ServiceManagedEc2InstanceMarketOptions"
-                },
-                "PersistentVolumeConfiguration": {
-                    "$ref": "#/definitions/PersistentVolumeConfiguration"
-                },
-                "StorageProfileId": {"pattern": "^sp-[0-9a-f]{32}$", "type": "string"},
-                "VpcConfiguration": {"$ref": "#/definitions/VpcConfiguration"},
-            },
-            "required": ["InstanceCapabilities", "InstanceMarketOptions"],
-            "type": "object",
-        },
-        "ServiceManagedEc2InstanceCapabilities": {
-            "additionalProperties": False,
-            "properties": {
-                "AcceleratorCapabilities": {"$ref": "#/definitions/AcceleratorCapabilities"},
-                "AllowedInstanceTypes": {
-                    "items": {"maxLength": 100, "minLength": 1, "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "CpuArchitectureType": {"$ref": "#/definitions/CpuArchitectureType"},
-                "CustomAmounts": {
-                    "items": {"$ref": "#/definitions/FleetAmountCapability"},
-                    "maxItems": 15,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "CustomAttributes": {
-                    "items": {"$ref": "#/definitions/FleetAttributeCapability"},
-                    "maxItems": 15,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ExcludedInstanceTypes": {
-                    "items": {"maxLength": 100, "minLength": 1, "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "MemoryMiB": {"$ref": "#/definitions/MemoryMiBRange"},
-                "OsFamily": {"$ref": "#/definitions/ServiceManagedFleetOperatingSystemFamily"},
-                "RootEbsVolume": {"$ref": "#/definitions/Ec2EbsVolume"},
-                "SoftwareAddOns": {
-                    "items": {"$ref": "#/definitions/FleetSoftwareAddOn"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "VCpuCount": {"$ref": "#/definitions/VCpuCountRange"},
-            },
-            "required": ["CpuArchitectureType", "MemoryMiB", "OsFamily", "VCpuCount"],
-            "type": "object",
-        },
-        "ServiceManagedEc2InstanceMarketOptions": {
-            "additionalProperties": False,
-            "properties": {"Type": {"$ref": "#/definitions/Ec2MarketType"}},
-            "required": ["Type"],
-            "type": "object",
-        },
-        "ServiceManagedFleetOperatingSystemFamily": {
-            "enum": ["LINUX", "WINDOWS"],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TagPropagationMode": {
-            "enum": ["NO_PROPAGATION", "PROPAGATE_TAGS_TO_WORKERS_AT_LAUNCH"],
-            "type": "string",
-        },
-        "VCpuCountRange": {
-            "additionalProperties": False,
-            "properties": {
-                "Max": {"maximum": 10000, "minimum": 1, "type": "integer"},
-                "Min": {"maximum": 10000, "minimum": 1, "type": "integer"},
-            },
-            "required": ["Min"],
-            "type": "object",
-        },
-        "VpcConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceConfigurationArns": {
-                    "items": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):deadline:[a-z0-9-]+:[0-9]+:farm/farm-[0-9a-z]{32}/fleet/fleet-[0-9a-z]{32}",
-            "type": "string",
-        },
-        "Capabilities": {"$ref": "#/definitions/FleetCapabilities"},
-        "Configuration": {"$ref": "#/definitions/FleetConfiguration"},
-        "Description": {"maxLength": 100, "minLength": 0, "type": "string"},
-        "DisplayName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "FarmId": {"pattern": "^farm-[0-9a-f]{32}$", "type": "string"},
-        "FleetId": {"pattern": "^fleet-[0-9a-f]{32}$", "type": "string"},
-        "HostConfiguration": {"$ref": "#/definitions/HostConfiguration"},
-        "MaxWorkerCount": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-        "MinWorkerCount": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-        "RoleArn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/FleetStatus"},
-        "StatusMessage": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "WorkerCount": {"type": "integer"},
-    },
-    "required": ["Configuration", "DisplayName", "FarmId", "MaxWorkerCount", "RoleArn"],
-}
-
 
 class Fleet(_Resource):
     """AWS::Deadline::Fleet: Resource Type definition for AWS::Deadline::Fleet
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): FarmId.
+    Read-only attributes (known once deployed): Arn, Capabilities, FleetId, Status, StatusMessage,
+    WorkerCount.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-deadline-fleet.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FleetProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FleetAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "fleet.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:(aws[a-zA-Z-]*):deadline:[a-z0-9-]+:[0-9]+:farm/farm-[0-9a-z]{32}/fleet/fleet-[0-9a-z]{32}"""
     Capabilities: FleetCapabilitiesDict
+    """Type: FleetCapabilitiesDict."""
     FleetId: str
+    """Pattern: ^fleet-[0-9a-f]{32}$"""
     Status: Literal[
         "ACTIVE",
         "CREATE_IN_PROGRESS",
@@ -843,9 +476,13 @@ class Fleet(_Resource):
         "UPDATE_FAILED",
         "SUSPENDED",
     ]
+    """Allowed values: 'ACTIVE', 'CREATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'CREATE_FAILED',
+    'UPDATE_FAILED', 'SUSPENDED'."""
     StatusMessage: str
+    """Type: str."""
     WorkerCount: int
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: int."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Configuration: FleetConfigurationOption1Dict | FleetConfigurationOption2Dict
     Description: str
     DisplayName: str
@@ -856,32 +493,46 @@ class Fleet(_Resource):
     RoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Configuration: FleetConfigurationOption1
+        | FleetConfigurationOption1Dict
+        | FleetConfigurationOption2
+        | FleetConfigurationOption2Dict,
+        DisplayName: str,
+        FarmId: str,
+        MaxWorkerCount: int,
+        RoleArn: str,
+        Description: str | None = None,
+        HostConfiguration: FleetHostConfiguration | FleetHostConfigurationDict | None = None,
+        MinWorkerCount: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Deadline::Fleet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Configuration: FleetConfigurationOption1
-            | FleetConfigurationOption1Dict
-            | FleetConfigurationOption2
-            | FleetConfigurationOption2Dict,
-            DisplayName: str,
-            FarmId: str,
-            MaxWorkerCount: int,
-            RoleArn: str,
-            Description: str | None = None,
-            HostConfiguration: FleetHostConfiguration | FleetHostConfigurationDict | None = None,
-            MinWorkerCount: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Deadline::Fleet; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Configuration: Type: FleetConfigurationOption1Dict | FleetConfigurationOption2Dict.
+                Required.
+            DisplayName: Length: 1 to 100 characters. Required.
+            FarmId: Pattern: ^farm-[0-9a-f]{32}$ Create-only: changing it replaces the resource.
+                Required.
+            MaxWorkerCount: Range: 0 to 2147483647 (inclusive). Required.
+            RoleArn: Pattern: ^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$
+                Required.
+            Description: Length: 0 to 100 characters.
+            HostConfiguration: Type: FleetHostConfigurationDict.
+            MinWorkerCount: Range: 0 to 2147483647 (inclusive).
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

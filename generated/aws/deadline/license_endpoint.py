@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Deadline::LicenseEndpoint",
     schema_file="aws-deadline-licenseendpoint.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/DnsName", "/LicenseEndpointId", "/Status", "/StatusMessage", "/Arn"),
     create_only=("/SecurityGroupIds", "/SubnetIds", "/VpcId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("SecurityGroupIds", "SubnetIds", "VpcId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,71 +88,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LicenseEndpointStatus": {
-            "enum": ["CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "READY", "NOT_READY"],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):deadline:[a-z0-9-]+:[0-9]{12}:license-endpoint/le-[0-9a-z]{32}",
-            "type": "string",
-        },
-        "DnsName": {"type": "string"},
-        "LicenseEndpointId": {"pattern": "^le-[0-9a-f]{32}$", "type": "string"},
-        "SecurityGroupIds": {
-            "items": {"pattern": "^sg-[\\w]{1,120}$", "type": "string"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Status": {"$ref": "#/definitions/LicenseEndpointStatus"},
-        "StatusMessage": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "SubnetIds": {
-            "items": {
-                "maxLength": 32,
-                "minLength": 1,
-                "pattern": "^subnet-[\\w]{1,120}$",
-                "type": "string",
-            },
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "VpcId": {
-            "maxLength": 32,
-            "minLength": 1,
-            "pattern": "^vpc-[\\w]{1,120}$",
-            "type": "string",
-        },
-    },
-    "required": ["SecurityGroupIds", "SubnetIds", "VpcId"],
-}
-
 
 class LicenseEndpoint(_Resource):
     """AWS::Deadline::LicenseEndpoint: Resource Type definition for AWS::Deadline::LicenseEndpoint
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): SecurityGroupIds, SubnetIds, VpcId.
+    Read-only attributes (known once deployed): Arn, DnsName, LicenseEndpointId, Status,
+    StatusMessage.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-deadline-licenseendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -160,38 +106,53 @@ class LicenseEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LicenseEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "license_endpoint.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:(aws[a-zA-Z-]*):deadline:[a-z0-9-]+:[0-9]{12}:license-endpoint/le-[0-9a-z]{32}"""
     DnsName: str
+    """Type: str."""
     LicenseEndpointId: str
+    """Pattern: ^le-[0-9a-f]{32}$"""
     Status: Literal["CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "READY", "NOT_READY"]
+    """Allowed values: 'CREATE_IN_PROGRESS', 'DELETE_IN_PROGRESS', 'READY', 'NOT_READY'."""
     StatusMessage: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: 0 to 1024 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     SecurityGroupIds: list[str]
     SubnetIds: list[str]
     Tags: list[TagDict]
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SecurityGroupIds: list[str],
+        SubnetIds: list[str],
+        VpcId: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Deadline::LicenseEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SecurityGroupIds: list[str],
-            SubnetIds: list[str],
-            VpcId: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Deadline::LicenseEndpoint; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SecurityGroupIds: Items: 1 to 10 items. Each item: Pattern: ^sg-[\\w]{1,120}$
+                Create-only: changing it replaces the resource. Required.
+            SubnetIds: Items: 1 to 10 items. Each item: Pattern: ^subnet-[\\w]{1,120}$ Length: 1 to
+                32 characters. Create-only: changing it replaces the resource. Required.
+            VpcId: Pattern: ^vpc-[\\w]{1,120}$ Length: 1 to 32 characters. Create-only: changing it
+                replaces the resource. Required.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Deadline::Limit",
     schema_file="aws-deadline-limit.json",
     primary_identifier=("/FarmId", "/LimitId"),
-    additional_identifiers=(),
     read_only=("/CurrentCount", "/LimitId"),
     create_only=("/AmountRequirementName", "/FarmId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AmountRequirementName", "DisplayName", "MaxCount", "FarmId"),
     list_required=("FarmId",),
     tagging=_Tagging(
@@ -65,7 +66,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,62 +75,64 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AmountRequirementName": {"maxLength": 1024, "type": "string"},
-        "CurrentCount": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-        "Description": {"maxLength": 100, "minLength": 0, "type": "string"},
-        "DisplayName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "FarmId": {"pattern": "^farm-[0-9a-f]{32}$", "type": "string"},
-        "LimitId": {"pattern": "^limit-[0-9a-f]{32}$", "type": "string"},
-        "MaxCount": {"maximum": 2147483647, "minimum": -1, "type": "integer"},
-    },
-    "required": ["AmountRequirementName", "DisplayName", "MaxCount", "FarmId"],
-}
-
 
 class Limit(_Resource):
     """AWS::Deadline::Limit: Resource Type definition for AWS::Deadline::Limit
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FarmId, LimitId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AmountRequirementName, FarmId.
+    Read-only attributes (known once deployed): CurrentCount, LimitId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-deadline-limit.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LimitProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LimitAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "limit.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CurrentCount: int
+    """Range: 0 to 2147483647 (inclusive)."""
     LimitId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^limit-[0-9a-f]{32}$"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AmountRequirementName: str
     Description: str
     DisplayName: str
     FarmId: str
     MaxCount: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AmountRequirementName: str,
+        DisplayName: str,
+        FarmId: str,
+        MaxCount: int,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Deadline::Limit; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AmountRequirementName: str,
-            DisplayName: str,
-            FarmId: str,
-            MaxCount: int,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Deadline::Limit; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AmountRequirementName: Length: at most 1024 characters. Create-only: changing it
+                replaces the resource. Required.
+            DisplayName: Length: 1 to 100 characters. Required.
+            FarmId: Pattern: ^farm-[0-9a-f]{32}$ Create-only: changing it replaces the resource.
+                Required.
+            MaxCount: Range: -1 to 2147483647 (inclusive). Required.
+            Description: Length: 0 to 100 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

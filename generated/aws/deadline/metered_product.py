@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,17 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Deadline::MeteredProduct",
     schema_file="aws-deadline-meteredproduct.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Port", "/Family", "/Vendor"),
     create_only=("/LicenseEndpointId", "/ProductId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
     list_required=("LicenseEndpointId",),
     tagging=_Tagging(
         taggable=False,
@@ -65,7 +65,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,29 +73,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):deadline:[a-z0-9-]+:[0-9]{12}:license-endpoint/le-[0-9a-z]{32}/metered-product/[0-9a-z]{1,32}-[.0-9a-z]{1,32}",
-            "type": "string",
-        },
-        "Family": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "LicenseEndpointId": {"pattern": "^le-[0-9a-f]{32}$", "type": "string"},
-        "Port": {"maximum": 65535, "minimum": 1024, "type": "integer"},
-        "ProductId": {"pattern": "^[0-9a-z]{1,32}-[.0-9a-z]{1,32}$", "type": "string"},
-        "Vendor": {"maxLength": 64, "minLength": 1, "type": "string"},
-    },
-    "required": [],
-}
-
 
 class MeteredProduct(_Resource):
     """AWS::Deadline::MeteredProduct: Resource Type definition for AWS::Deadline::MeteredProduct
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): LicenseEndpointId, ProductId.
+    Read-only attributes (known once deployed): Arn, Family, Port, Vendor.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-deadline-meteredproduct.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -104,32 +90,45 @@ class MeteredProduct(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MeteredProductAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "metered_product.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:(aws[a-zA-Z-]*):deadline:[a-z0-9-]+:[0-9]{12}:license-endpoint/le-[0-9a-z]{32}/metered-product/[0-9a-z]{1,32}-[.0-9a-z]{1,32}"""
     Family: str
+    """Length: 1 to 64 characters."""
     Port: int
+    """Range: 1024 to 65535 (inclusive)."""
     Vendor: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: 1 to 64 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LicenseEndpointId: str
     ProductId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LicenseEndpointId: str | None = None,
+        ProductId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Deadline::MeteredProduct; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LicenseEndpointId: str | None = None,
-            ProductId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Deadline::MeteredProduct; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LicenseEndpointId: Pattern: ^le-[0-9a-f]{32}$ Create-only: changing it replaces the
+                resource.
+            ProductId: Pattern: ^[0-9a-z]{1,32}-[.0-9a-z]{1,32}$ Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

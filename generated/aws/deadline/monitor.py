@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Deadline::Monitor",
     schema_file="aws-deadline-monitor.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/IdentityCenterApplicationArn", "/MonitorId", "/Url", "/Arn"),
     create_only=("/IdentityCenterInstanceArn", "/IdentityCenterRegion"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DisplayName", "IdentityCenterInstanceArn", "RoleArn", "Subdomain"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,59 +88,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):deadline:[a-z0-9-]+:[0-9]+:monitor/monitor-[0-9a-z]{32}$",
-            "type": "string",
-        },
-        "DisplayName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "IdentityCenterApplicationArn": {"type": "string"},
-        "IdentityCenterInstanceArn": {
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$",
-            "type": "string",
-        },
-        "IdentityCenterRegion": {
-            "maxLength": 25,
-            "minLength": 1,
-            "pattern": "^[a-z0-9-]+$",
-            "type": "string",
-        },
-        "MonitorId": {"pattern": "^monitor-[0-9a-f]{32}$", "type": "string"},
-        "RoleArn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$",
-            "type": "string",
-        },
-        "Subdomain": {"pattern": "^[a-z0-9-]{1,100}$", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Url": {"type": "string"},
-    },
-    "required": ["DisplayName", "IdentityCenterInstanceArn", "RoleArn", "Subdomain"],
-}
-
 
 class Monitor(_Resource):
     """AWS::Deadline::Monitor: Resource Type definition for AWS::Deadline::Monitor
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): IdentityCenterInstanceArn,
+    IdentityCenterRegion.
+    Read-only attributes (known once deployed): Arn, IdentityCenterApplicationArn, MonitorId, Url.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-deadline-monitor.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -148,14 +106,19 @@ class Monitor(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MonitorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "monitor.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:(aws[a-zA-Z-]*):deadline:[a-z0-9-]+:[0-9]+:monitor/monitor-[0-9a-z]{32}$"""
     IdentityCenterApplicationArn: str
+    """Type: str."""
     MonitorId: str
+    """Pattern: ^monitor-[0-9a-f]{32}$"""
     Url: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DisplayName: str
     IdentityCenterInstanceArn: str
     IdentityCenterRegion: str
@@ -163,27 +126,39 @@ class Monitor(_Resource):
     Subdomain: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DisplayName: str,
+        IdentityCenterInstanceArn: str,
+        RoleArn: str,
+        Subdomain: str,
+        IdentityCenterRegion: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Deadline::Monitor; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DisplayName: str,
-            IdentityCenterInstanceArn: str,
-            RoleArn: str,
-            Subdomain: str,
-            IdentityCenterRegion: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Deadline::Monitor; `await` it inside an App to deploy it.
-
-            IdentityCenterRegion: The AWS region where IAM Identity Center is enabled.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DisplayName: Length: 1 to 100 characters. Required.
+            IdentityCenterInstanceArn: Pattern:
+                ^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$
+                Create-only: changing it replaces the resource. Required.
+            RoleArn: Pattern: ^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$
+                Required.
+            Subdomain: Pattern: ^[a-z0-9-]{1,100}$ Required.
+            IdentityCenterRegion: The AWS region where IAM Identity Center is enabled. Required when
+                Identity Center is in a different region than the monitor. Create-only: changing it
+                replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

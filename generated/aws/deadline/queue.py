@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,133 +99,134 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PosixUserDict = TypedDict(
-    "PosixUserDict",
-    {
-        "Group": "Required[str]",
-        "User": "Required[str]",
-    },
-    total=False,
-)
 
-PriorityBalancedSchedulingConfigurationDict = TypedDict(
-    "PriorityBalancedSchedulingConfigurationDict",
-    {
-        "RenderingTaskBuffer": "int",
-    },
-    total=False,
-)
+class PosixUserDict(TypedDict, total=False):
+    """PosixUser as a plain dict."""
 
-QueueJobAttachmentSettingsDict = TypedDict(
-    "QueueJobAttachmentSettingsDict",
-    {
-        "RootPrefix": "Required[str]",
-        "S3BucketName": "Required[str]",
-    },
-    total=False,
-)
+    Group: Required[str]
+    """Pattern: ^(?:[a-z][a-z0-9-]{0,30})?$ Length: 0 to 31 characters."""
+    User: Required[str]
+    """Pattern: ^(?:[a-z][a-z0-9-]{0,30})?$ Length: 0 to 31 characters."""
 
-QueueJobRunAsUserDict = TypedDict(
-    "QueueJobRunAsUserDict",
-    {
-        "Posix": "PosixUserDict",
-        "RunAs": "Required[Literal['QUEUE_CONFIGURED_USER', 'WORKER_AGENT_USER']]",
-        "Windows": "WindowsUserDict",
-    },
-    total=False,
-)
 
-QueueSchedulingConfigurationOption1Dict = TypedDict(
-    "QueueSchedulingConfigurationOption1Dict",
-    {
-        "PriorityFifo": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class PriorityBalancedSchedulingConfigurationDict(TypedDict, total=False):
+    """PriorityBalancedSchedulingConfiguration as a plain dict."""
 
-QueueSchedulingConfigurationOption2Dict = TypedDict(
-    "QueueSchedulingConfigurationOption2Dict",
-    {
-        "PriorityBalanced": "Required[PriorityBalancedSchedulingConfigurationDict]",
-    },
-    total=False,
-)
+    RenderingTaskBuffer: int
+    """Range: 0 to 1000 (inclusive)."""
 
-QueueSchedulingConfigurationOption3Dict = TypedDict(
-    "QueueSchedulingConfigurationOption3Dict",
-    {
-        "WeightedBalanced": "Required[WeightedBalancedSchedulingConfigurationDict]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class QueueJobAttachmentSettingsDict(TypedDict, total=False):
+    """QueueJobAttachmentSettings as a plain dict."""
 
-WeightedBalancedSchedulingConfigurationDict = TypedDict(
-    "WeightedBalancedSchedulingConfigurationDict",
-    {
-        "ErrorWeight": "float",
-        "MaxPriorityOverride": "WeightedBalancedSchedulingConfigurationMaxPriorityOverrideDict",
-        "MinPriorityOverride": "WeightedBalancedSchedulingConfigurationMinPriorityOverrideDict",
-        "PriorityWeight": "float",
-        "RenderingTaskBuffer": "int",
-        "RenderingTaskWeight": "float",
-        "SubmissionTimeWeight": "float",
-    },
-    total=False,
-)
+    RootPrefix: Required[str]
+    """Pattern: ^[a-zA-Z0-9-_/]+$ Length: 1 to 63 characters."""
+    S3BucketName: Required[str]
+    """Pattern:
+    (?!^(\\d+\\.)+\\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$)
+    Length: 3 to 63 characters."""
 
-WeightedBalancedSchedulingConfigurationMaxPriorityOverrideDict = TypedDict(
-    "WeightedBalancedSchedulingConfigurationMaxPriorityOverrideDict",
-    {
-        "AlwaysScheduleFirst": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
 
-WeightedBalancedSchedulingConfigurationMinPriorityOverrideDict = TypedDict(
-    "WeightedBalancedSchedulingConfigurationMinPriorityOverrideDict",
-    {
-        "AlwaysScheduleLast": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class QueueJobRunAsUserDict(TypedDict, total=False):
+    """QueueJobRunAsUser as a plain dict."""
 
-WindowsUserDict = TypedDict(
-    "WindowsUserDict",
-    {
-        "PasswordArn": "Required[str]",
-        "User": "Required[str]",
-    },
-    total=False,
-)
+    Posix: PosixUserDict
+    """Type: PosixUserDict."""
+    RunAs: Required[Literal["QUEUE_CONFIGURED_USER", "WORKER_AGENT_USER"]]
+    """Allowed values: 'QUEUE_CONFIGURED_USER', 'WORKER_AGENT_USER'."""
+    Windows: WindowsUserDict
+    """Type: WindowsUserDict."""
 
+
+class QueueSchedulingConfigurationOption1Dict(TypedDict, total=False):
+    """QueueSchedulingConfigurationOption1 as a plain dict."""
+
+    PriorityFifo: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
+
+
+class QueueSchedulingConfigurationOption2Dict(TypedDict, total=False):
+    """QueueSchedulingConfigurationOption2 as a plain dict."""
+
+    PriorityBalanced: Required[PriorityBalancedSchedulingConfigurationDict]
+    """Type: PriorityBalancedSchedulingConfigurationDict."""
+
+
+class QueueSchedulingConfigurationOption3Dict(TypedDict, total=False):
+    """QueueSchedulingConfigurationOption3 as a plain dict."""
+
+    WeightedBalanced: Required[WeightedBalancedSchedulingConfigurationDict]
+    """Type: WeightedBalancedSchedulingConfigurationDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class WeightedBalancedSchedulingConfigurationDict(TypedDict, total=False):
+    """WeightedBalancedSchedulingConfiguration as a plain dict."""
+
+    ErrorWeight: float
+    """Range: -10000 to 10000 (inclusive)."""
+    MaxPriorityOverride: WeightedBalancedSchedulingConfigurationMaxPriorityOverrideDict
+    """Type: WeightedBalancedSchedulingConfigurationMaxPriorityOverrideDict."""
+    MinPriorityOverride: WeightedBalancedSchedulingConfigurationMinPriorityOverrideDict
+    """Type: WeightedBalancedSchedulingConfigurationMinPriorityOverrideDict."""
+    PriorityWeight: float
+    """Range: 0 to 10000 (inclusive)."""
+    RenderingTaskBuffer: int
+    """Range: 0 to 1000 (inclusive)."""
+    RenderingTaskWeight: float
+    """Range: -10000 to 10000 (inclusive)."""
+    SubmissionTimeWeight: float
+    """Range: 0 to 10000 (inclusive)."""
+
+
+class WeightedBalancedSchedulingConfigurationMaxPriorityOverrideDict(TypedDict, total=False):
+    """WeightedBalancedSchedulingConfigurationMaxPriorityOverride as a plain dict."""
+
+    AlwaysScheduleFirst: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
+
+
+class WeightedBalancedSchedulingConfigurationMinPriorityOverrideDict(TypedDict, total=False):
+    """WeightedBalancedSchedulingConfigurationMinPriorityOverride as a plain dict."""
+
+    AlwaysScheduleLast: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
+
+
+class WindowsUserDict(TypedDict, total=False):
+    """WindowsUser as a plain dict."""
+
+    PasswordArn: Required[str]
+    """Pattern:
+    ^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:secret:[a-zA-Z0-9-/_+=.@]{1,2028}$
+    Length: 20 to 2048 characters."""
+    User: Required[str]
+    """Pattern: ^[^"'/\\[\\]:;|=,+*?<>\\s]*$ Length: 0 to 111 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Deadline::Queue",
     schema_file="aws-deadline-queue.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/QueueId", "/Arn"),
     create_only=("/FarmId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DisplayName", "FarmId"),
     list_required=("FarmId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -231,247 +236,30 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DefaultQueueBudgetAction": {
-            "enum": [
-                "NONE",
-                "STOP_SCHEDULING_AND_COMPLETE_TASKS",
-                "STOP_SCHEDULING_AND_CANCEL_TASKS",
-            ],
-            "type": "string",
-        },
-        "JobAttachmentSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "RootPrefix": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-_/]+$",
-                    "type": "string",
-                },
-                "S3BucketName": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "(?!^(\\d+\\.)+\\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$)",
-                    "type": "string",
-                },
-            },
-            "required": ["RootPrefix", "S3BucketName"],
-            "type": "object",
-        },
-        "JobRunAsUser": {
-            "additionalProperties": False,
-            "properties": {
-                "Posix": {"$ref": "#/definitions/PosixUser"},
-                "RunAs": {"$ref": "#/definitions/RunAs"},
-                "Windows": {"$ref": "#/definitions/WindowsUser"},
-            },
-            "required": ["RunAs"],
-            "type": "object",
-        },
-        "PosixUser": {
-            "additionalProperties": False,
-            "properties": {
-                "Group": {
-                    "maxLength": 31,
-                    "minLength": 0,
-                    "pattern": "^(?:[a-z][a-z0-9-]{0,30})?$",
-                    "type": "string",
-                },
-                "User": {
-                    "maxLength": 31,
-                    "minLength": 0,
-                    "pattern": "^(?:[a-z][a-z0-9-]{0,30})?$",
-                    "type": "string",
-                },
-            },
-            "required": ["Group", "User"],
-            "type": "object",
-        },
-        "PriorityBalancedSchedulingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RenderingTaskBuffer": {"maximum": 1000, "minimum": 0, "type": "integer"}
-            },
-            "type": "object",
-        },
-        "PriorityFifoSchedulingConfiguration": {"additionalProperties": False, "type": "object"},
-        "RunAs": {"enum": ["QUEUE_CONFIGURED_USER", "WORKER_AGENT_USER"], "type": "string"},
-        "SchedulingConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "PriorityFifo": {
-                            "$ref": "#/definitions/PriorityFifoSchedulingConfiguration"
-                        }
-                    },
-                    "required": ["PriorityFifo"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "PriorityBalanced": {
-                            "$ref": "#/definitions/PriorityBalancedSchedulingConfiguration"
-                        }
-                    },
-                    "required": ["PriorityBalanced"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "WeightedBalanced": {
-                            "$ref": "#/definitions/WeightedBalancedSchedulingConfiguration"
-                        }
-                    },
-                    "required": ["WeightedBalanced"],
-                    "type": "object",
-                },
-            ],
-            "type": "object",
-        },
-        "SchedulingMaxPriorityOverride": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AlwaysScheduleFirst": {
-                            "$ref": "#/definitions/SchedulingMaxPriorityOverrideAlwaysScheduleFirst"
-                        }
-                    },
-                    "required": ["AlwaysScheduleFirst"],
-                    "type": "object",
-                }
-            ]
-        },
-        "SchedulingMaxPriorityOverrideAlwaysScheduleFirst": {
-            "additionalProperties": False,
-            "type": "object",
-        },
-        "SchedulingMinPriorityOverride": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AlwaysScheduleLast": {
-                            "$ref": "#/definitions/SchedulingMinPriorityOverrideAlwaysScheduleLast"
-                        }
-                    },
-                    "required": ["AlwaysScheduleLast"],
-                    "type": "object",
-                }
-            ]
-        },
-        "SchedulingMinPriorityOverrideAlwaysScheduleLast": {
-            "additionalProperties": False,
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WeightedBalancedSchedulingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ErrorWeight": {"maximum": 10000, "minimum": -10000, "type": "number"},
-                "MaxPriorityOverride": {"$ref": "#/definitions/SchedulingMaxPriorityOverride"},
-                "MinPriorityOverride": {"$ref": "#/definitions/SchedulingMinPriorityOverride"},
-                "PriorityWeight": {"maximum": 10000, "minimum": 0, "type": "number"},
-                "RenderingTaskBuffer": {"maximum": 1000, "minimum": 0, "type": "integer"},
-                "RenderingTaskWeight": {"maximum": 10000, "minimum": -10000, "type": "number"},
-                "SubmissionTimeWeight": {"maximum": 10000, "minimum": 0, "type": "number"},
-            },
-            "type": "object",
-        },
-        "WindowsUser": {
-            "additionalProperties": False,
-            "properties": {
-                "PasswordArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:secret:[a-zA-Z0-9-/_+=.@]{1,2028}$",
-                    "type": "string",
-                },
-                "User": {
-                    "maxLength": 111,
-                    "minLength": 0,
-                    "pattern": "^[^\"'/\\[\\]:;|=,+*?<>\\s]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["PasswordArn", "User"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AllowedStorageProfileIds": {
-            "items": {"pattern": "^sp-[0-9a-f]{32}$", "type": "string"},
-            "maxItems": 20,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Arn": {"pattern": "^arn:*", "type": "string"},
-        "DefaultBudgetAction": {"$ref": "#/definitions/DefaultQueueBudgetAction"},
-        "Description": {"maxLength": 100, "minLength": 0, "type": "string"},
-        "DisplayName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "FarmId": {"pattern": "^farm-[0-9a-f]{32}$", "type": "string"},
-        "JobAttachmentSettings": {"$ref": "#/definitions/JobAttachmentSettings"},
-        "JobRunAsUser": {"$ref": "#/definitions/JobRunAsUser"},
-        "QueueId": {"pattern": "^queue-[0-9a-f]{32}$", "type": "string"},
-        "RequiredFileSystemLocationNames": {
-            "items": {
-                "maxLength": 64,
-                "minLength": 1,
-                "pattern": "^[0-9A-Za-z ]*$",
-                "type": "string",
-            },
-            "maxItems": 20,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "RoleArn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$",
-            "type": "string",
-        },
-        "SchedulingConfiguration": {"$ref": "#/definitions/SchedulingConfiguration"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["DisplayName", "FarmId"],
-}
-
 
 class Queue(_Resource):
     """AWS::Deadline::Queue: Resource Type definition for AWS::Deadline::Queue
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): FarmId.
+    Read-only attributes (known once deployed): Arn, QueueId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-deadline-queue.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueueProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueueAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "queue.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:*"""
     QueueId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^queue-[0-9a-f]{32}$"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllowedStorageProfileIds: list[str]
     DefaultBudgetAction: Literal[
         "NONE", "STOP_SCHEDULING_AND_COMPLETE_TASKS", "STOP_SCHEDULING_AND_CANCEL_TASKS"
@@ -486,36 +274,53 @@ class Queue(_Resource):
     SchedulingConfiguration: dict[str, Any]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DisplayName: str,
+        FarmId: str,
+        AllowedStorageProfileIds: list[str] | None = None,
+        DefaultBudgetAction: Literal[
+            "NONE", "STOP_SCHEDULING_AND_COMPLETE_TASKS", "STOP_SCHEDULING_AND_CANCEL_TASKS"
+        ]
+        | None = None,
+        Description: str | None = None,
+        JobAttachmentSettings: QueueJobAttachmentSettings
+        | QueueJobAttachmentSettingsDict
+        | None = None,
+        JobRunAsUser: QueueJobRunAsUser | QueueJobRunAsUserDict | None = None,
+        RequiredFileSystemLocationNames: list[str] | None = None,
+        RoleArn: str | None = None,
+        SchedulingConfiguration: dict[str, Any] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Deadline::Queue; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DisplayName: str,
-            FarmId: str,
-            AllowedStorageProfileIds: list[str] | None = None,
-            DefaultBudgetAction: Literal[
-                "NONE", "STOP_SCHEDULING_AND_COMPLETE_TASKS", "STOP_SCHEDULING_AND_CANCEL_TASKS"
-            ]
-            | None = None,
-            Description: str | None = None,
-            JobAttachmentSettings: QueueJobAttachmentSettings
-            | QueueJobAttachmentSettingsDict
-            | None = None,
-            JobRunAsUser: QueueJobRunAsUser | QueueJobRunAsUserDict | None = None,
-            RequiredFileSystemLocationNames: list[str] | None = None,
-            RoleArn: str | None = None,
-            SchedulingConfiguration: dict[str, Any] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Deadline::Queue; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DisplayName: Length: 1 to 100 characters. Required.
+            FarmId: Pattern: ^farm-[0-9a-f]{32}$ Create-only: changing it replaces the resource.
+                Required.
+            AllowedStorageProfileIds: Items: 0 to 20 items. Items are unique. Each item: Pattern:
+                ^sp-[0-9a-f]{32}$
+            DefaultBudgetAction: Allowed values: 'NONE', 'STOP_SCHEDULING_AND_COMPLETE_TASKS',
+                'STOP_SCHEDULING_AND_CANCEL_TASKS'.
+            Description: Length: 0 to 100 characters.
+            JobAttachmentSettings: Type: QueueJobAttachmentSettingsDict.
+            JobRunAsUser: Type: QueueJobRunAsUserDict.
+            RequiredFileSystemLocationNames: Items: 0 to 20 items. Items are unique. Each item:
+                Pattern: ^[0-9A-Za-z ]*$ Length: 1 to 64 characters.
+            RoleArn: Pattern: ^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$
+            SchedulingConfiguration: Type: dict[str, Any].
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Deadline::QueueEnvironment",
     schema_file="aws-deadline-queueenvironment.json",
     primary_identifier=("/FarmId", "/QueueId", "/QueueEnvironmentId"),
-    additional_identifiers=(),
     read_only=("/Name", "/QueueEnvironmentId"),
     create_only=("/FarmId", "/QueueId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("FarmId", "QueueId", "Priority", "Template", "TemplateType"),
     list_required=("FarmId", "QueueId"),
     tagging=_Tagging(
@@ -65,7 +66,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,27 +75,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {"EnvironmentTemplateType": {"enum": ["JSON", "YAML"], "type": "string"}},
-    "properties": {
-        "FarmId": {"pattern": "^farm-[0-9a-f]{32}$", "type": "string"},
-        "Name": {"type": "string"},
-        "Priority": {"maximum": 10000, "minimum": 0, "type": "integer"},
-        "QueueEnvironmentId": {"pattern": "^queueenv-[0-9a-f]{32}$", "type": "string"},
-        "QueueId": {"pattern": "^queue-[0-9a-f]{32}$", "type": "string"},
-        "Template": {"maxLength": 15000, "minLength": 1, "type": "string"},
-        "TemplateType": {"$ref": "#/definitions/EnvironmentTemplateType"},
-    },
-    "required": ["FarmId", "QueueId", "Priority", "Template", "TemplateType"],
-}
-
 
 class QueueEnvironment(_Resource):
     """AWS::Deadline::QueueEnvironment: Resource Type definition for AWS::Deadline::QueueEnvironment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FarmId, QueueId, QueueEnvironmentId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): FarmId, QueueId.
+    Read-only attributes (known once deployed): Name, QueueEnvironmentId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-deadline-queueenvironment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -105,36 +94,49 @@ class QueueEnvironment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "QueueEnvironmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "queue_environment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Name: str
+    """Type: str."""
     QueueEnvironmentId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^queueenv-[0-9a-f]{32}$"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     FarmId: str
     Priority: int
     QueueId: str
     Template: str
     TemplateType: Literal["JSON", "YAML"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FarmId: str,
+        Priority: int,
+        QueueId: str,
+        Template: str,
+        TemplateType: Literal["JSON", "YAML"],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Deadline::QueueEnvironment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FarmId: str,
-            Priority: int,
-            QueueId: str,
-            Template: str,
-            TemplateType: Literal["JSON", "YAML"],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Deadline::QueueEnvironment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FarmId: Pattern: ^farm-[0-9a-f]{32}$ Create-only: changing it replaces the resource.
+                Required.
+            Priority: Range: 0 to 10000 (inclusive). Required.
+            QueueId: Pattern: ^queue-[0-9a-f]{32}$ Create-only: changing it replaces the resource.
+                Required.
+            Template: Length: 1 to 15000 characters. Required.
+            TemplateType: Allowed values: 'JSON', 'YAML'. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,26 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FileSystemLocationDict = TypedDict(
-    "FileSystemLocationDict",
-    {
-        "Name": "Required[str]",
-        "Path": "Required[str]",
-        "Type": "Required[Literal['SHARED', 'LOCAL']]",
-    },
-    total=False,
-)
 
+class FileSystemLocationDict(TypedDict, total=False):
+    """FileSystemLocation as a plain dict."""
+
+    Name: Required[str]
+    """Pattern: ^[0-9A-Za-z ]*$ Length: 1 to 64 characters."""
+    Path: Required[str]
+    """Length: 0 to 1024 characters."""
+    Type: Required[Literal["SHARED", "LOCAL"]]
+    """Allowed values: 'SHARED', 'LOCAL'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Deadline::StorageProfile",
     schema_file="aws-deadline-storageprofile.json",
     primary_identifier=("/FarmId", "/StorageProfileId"),
-    additional_identifiers=(),
     read_only=("/StorageProfileId",),
     create_only=("/FarmId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DisplayName", "FarmId", "OsFamily"),
     list_required=("FarmId",),
     tagging=_Tagging(
@@ -79,7 +82,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -89,51 +91,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FileSystemLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[0-9A-Za-z ]*$",
-                    "type": "string",
-                },
-                "Path": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "Type": {"$ref": "#/definitions/FileSystemLocationType"},
-            },
-            "required": ["Name", "Path", "Type"],
-            "type": "object",
-        },
-        "FileSystemLocationType": {"enum": ["SHARED", "LOCAL"], "type": "string"},
-        "StorageProfileOperatingSystemFamily": {
-            "enum": ["WINDOWS", "LINUX", "MACOS"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "DisplayName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "FarmId": {"pattern": "^farm-[0-9a-f]{32}$", "type": "string"},
-        "FileSystemLocations": {
-            "items": {"$ref": "#/definitions/FileSystemLocation"},
-            "maxItems": 20,
-            "minItems": 0,
-            "type": "array",
-        },
-        "OsFamily": {"$ref": "#/definitions/StorageProfileOperatingSystemFamily"},
-        "StorageProfileId": {"pattern": "^sp-[0-9a-f]{32}$", "type": "string"},
-    },
-    "required": ["DisplayName", "FarmId", "OsFamily"],
-}
-
 
 class StorageProfile(_Resource):
     """AWS::Deadline::StorageProfile: Resource Type definition for AWS::Deadline::StorageProfile
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FarmId, StorageProfileId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): FarmId.
+    Read-only attributes (known once deployed): StorageProfileId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-deadline-storageprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -141,33 +108,43 @@ class StorageProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StorageProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "storage_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     StorageProfileId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^sp-[0-9a-f]{32}$"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DisplayName: str
     FarmId: str
     FileSystemLocations: list[FileSystemLocationDict]
     OsFamily: Literal["WINDOWS", "LINUX", "MACOS"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DisplayName: str,
+        FarmId: str,
+        OsFamily: Literal["WINDOWS", "LINUX", "MACOS"],
+        FileSystemLocations: list[FileSystemLocation | FileSystemLocationDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Deadline::StorageProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DisplayName: str,
-            FarmId: str,
-            OsFamily: Literal["WINDOWS", "LINUX", "MACOS"],
-            FileSystemLocations: list[FileSystemLocation | FileSystemLocationDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Deadline::StorageProfile; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DisplayName: Length: 1 to 100 characters. Required.
+            FarmId: Pattern: ^farm-[0-9a-f]{32}$ Create-only: changing it replaces the resource.
+                Required.
+            OsFamily: Allowed values: 'WINDOWS', 'LINUX', 'MACOS'. Required.
+            FileSystemLocations: Items: 0 to 20 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

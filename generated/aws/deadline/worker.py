@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,33 +63,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-HostPropertiesRequestDict = TypedDict(
-    "HostPropertiesRequestDict",
-    {
-        "HostName": "str",
-        "IpAddresses": "WorkerIpAddressesDict",
-    },
-    total=False,
-)
 
-WorkerIpAddressesDict = TypedDict(
-    "WorkerIpAddressesDict",
-    {
-        "IpV4Addresses": "list[str]",
-        "IpV6Addresses": "list[str]",
-    },
-    total=False,
-)
+class HostPropertiesRequestDict(TypedDict, total=False):
+    """HostPropertiesRequest as a plain dict: The host property details."""
 
-WorkerTagsItemDict = TypedDict(
-    "WorkerTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    HostName: str
+    """The host name."""
+    IpAddresses: WorkerIpAddressesDict
+    """The IP addresses for a host."""
 
+
+class WorkerIpAddressesDict(TypedDict, total=False):
+    """WorkerIpAddresses as a plain dict: The IP addresses for a host."""
+
+    IpV4Addresses: list[str]
+    """The IpV4 address of the network."""
+    IpV6Addresses: list[str]
+    """The IpV6 address for the network and node component."""
+
+
+class WorkerTagsItemDict(TypedDict, total=False):
+    """WorkerTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Deadline::Worker",
     schema_file="aws-deadline-worker.json",
@@ -93,18 +99,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/FarmId", "/FleetId", "/WorkerId"),),
     read_only=("/Arn", "/WorkerId", "/Status", "/CreatedAt", "/CreatedBy"),
     create_only=("/FarmId", "/FleetId", "/HostProperties"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("FarmId", "FleetId"),
     list_required=("FarmId", "FleetId"),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -114,76 +111,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "HostPropertiesRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "HostName": {"pattern": "^[a-zA-Z0-9_\\.\\-]{0,255}$", "type": "string"},
-                "IpAddresses": {"$ref": "#/definitions/IpAddresses"},
-            },
-            "type": "object",
-        },
-        "IpAddresses": {
-            "additionalProperties": False,
-            "properties": {
-                "IpV4Addresses": {
-                    "items": {"pattern": "^(?:[0-9]{1,3}\\.){3}[0-9]{1,3}$", "type": "string"},
-                    "type": "array",
-                },
-                "IpV6Addresses": {
-                    "items": {"pattern": "^(?:[A-F0-9]{1,4}:){7}[A-F0-9]{1,4}$", "type": "string"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "CreatedBy": {"type": "string"},
-        "FarmId": {"pattern": "^farm-[0-9a-f]{32}$", "type": "string"},
-        "FleetId": {"pattern": "^fleet-[0-9a-f]{32}$", "type": "string"},
-        "HostProperties": {"$ref": "#/definitions/HostPropertiesRequest"},
-        "Status": {
-            "enum": [
-                "CREATED",
-                "STARTED",
-                "STOPPING",
-                "STOPPED",
-                "NOT_RESPONDING",
-                "NOT_COMPATIBLE",
-                "RUNNING",
-                "IDLE",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "maxItems": 50,
-            "type": "array",
-        },
-        "WorkerId": {"pattern": "^worker-[0-9a-f]{32}$", "type": "string"},
-    },
-    "required": ["FarmId", "FleetId"],
-}
-
 
 class Worker(_Resource):
     """AWS::Deadline::Worker: Definition of AWS::Deadline::Worker Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: FarmId, FleetId, WorkerId.
+    Replaced when any of these change (create-only): FarmId, FleetId, HostProperties.
+    Read-only attributes (known once deployed): Arn, CreatedAt, CreatedBy, Status, WorkerId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-deadline-worker.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -191,12 +129,16 @@ class Worker(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "worker.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the worker."""
     CreatedAt: str
+    """The date and time the resource was created."""
     CreatedBy: str
+    """The user or system that created this resource."""
     Status: Literal[
         "CREATED",
         "STARTED",
@@ -207,34 +149,40 @@ class Worker(_Resource):
         "RUNNING",
         "IDLE",
     ]
+    """The status of the worker."""
     WorkerId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The worker ID."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     FarmId: str
     FleetId: str
     HostProperties: HostPropertiesRequestDict
     Tags: list[WorkerTagsItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FarmId: str,
+        FleetId: str,
+        HostProperties: HostPropertiesRequest | HostPropertiesRequestDict | None = None,
+        Tags: list[WorkerTagsItem | WorkerTagsItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Deadline::Worker; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FarmId: str,
-            FleetId: str,
-            HostProperties: HostPropertiesRequest | HostPropertiesRequestDict | None = None,
-            Tags: list[WorkerTagsItem | WorkerTagsItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Deadline::Worker; `await` it inside an App to deploy it.
-
-            FarmId: The farm ID.
-            FleetId: The fleet ID.
-            HostProperties: The IP address and host name of the worker.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FarmId: The farm ID. Create-only: changing it replaces the resource. Required.
+            FleetId: The fleet ID. Create-only: changing it replaces the resource. Required.
+            HostProperties: The IP address and host name of the worker. Create-only: changing it
+                replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by graph.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GraphAttributes",
@@ -19,17 +20,44 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. Valid characters are Unicode letters, digits, white space, and any of the following symbols: _ . : / = + - @"
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. Valid characters are Unicode letters, digits, white space, and any of the following symbols: _ . : / = + - @"
+        ),
+    ] = None
 
 
 class GraphAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Detective::Graph, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The Detective graph ARN")] = None
 
 
 class GraphProps(DeferredModel):
-    AutoEnableMembers: bool | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Detective::Graph.
+    """
+
+    AutoEnableMembers: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to automatically enable new organization accounts as member accounts in the organization behavior graph."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

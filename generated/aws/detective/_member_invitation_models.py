@@ -7,8 +7,10 @@ Imported on first use by member_invitation.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "MemberInvitationAttributes",
@@ -17,12 +19,43 @@ __all__ = [
 
 
 class MemberInvitationProps(DeferredModel):
-    DisableEmailNotification: bool | None = None
-    GraphArn: str
-    MemberEmailAddress: str
-    MemberId: str
-    Message: str | None = None
+    """
+    The properties a program declares for a AWS::Detective::MemberInvitation.
+    """
+
+    DisableEmailNotification: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, invitation emails are not sent to the member accounts. Member accounts must still accept the invitation before they are added to the behavior graph. Updating this field has no effect. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    GraphArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the graph to which the member account will be invited Create-only: changing it replaces the resource."
+        ),
+    ]
+    MemberEmailAddress: Annotated[
+        str,
+        Field(
+            description="The root email address for the account to be invited, for validation. Updating this field has no effect."
+        ),
+    ]
+    MemberId: Annotated[
+        str,
+        Field(
+            description="The AWS account ID to be invited to join the graph as a member Create-only: changing it replaces the resource."
+        ),
+    ]
+    Message: Annotated[
+        str | None,
+        Field(
+            description="A message to be included in the email invitation sent to the invited account. Updating this field has no effect. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
 
 
 class MemberInvitationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Detective::MemberInvitation, set by AWS.
+    """

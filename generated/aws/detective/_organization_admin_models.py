@@ -7,8 +7,10 @@ Imported on first use by organization_admin.py, which re-exports every name here
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "OrganizationAdminAttributes",
@@ -17,8 +19,21 @@ __all__ = [
 
 
 class OrganizationAdminProps(DeferredModel):
-    AccountId: str
+    """
+    The properties a program declares for a AWS::Detective::OrganizationAdmin.
+    """
+
+    AccountId: Annotated[
+        str,
+        Field(
+            description="The account ID of the account that should be registered as your Organization's delegated administrator for Detective Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class OrganizationAdminAttributes(DeferredModel):
-    GraphArn: str | None = None
+    """
+    The read-only attributes of a AWS::Detective::OrganizationAdmin, set by AWS.
+    """
+
+    GraphArn: Annotated[str | None, Field(description="The Detective graph ARN")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Detective::MemberInvitation",
     schema_file="aws-detective-memberinvitation.json",
     primary_identifier=("/GraphArn", "/MemberId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/GraphArn", "/MemberId"),
     write_only=("/Message", "/DisableEmailNotification"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("GraphArn", "MemberId", "MemberEmailAddress"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,28 +72,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "DisableEmailNotification": {"type": "boolean"},
-        "GraphArn": {
-            "pattern": "arn:aws(-[\\w]+)*:detective:(([a-z]+-)+[0-9]+):[0-9]{12}:graph:[0-9a-f]{32}",
-            "type": "string",
-        },
-        "MemberEmailAddress": {"pattern": ".*@.*", "type": "string"},
-        "MemberId": {"pattern": "[0-9]{12}", "type": "string"},
-        "Message": {"maxLength": 1000, "minLength": 1, "type": "string"},
-    },
-    "required": ["GraphArn", "MemberId", "MemberEmailAddress"],
-}
-
 
 class MemberInvitation(_Resource):
     """AWS::Detective::MemberInvitation: Resource schema for AWS::Detective::MemberInvitation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GraphArn, MemberId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): GraphArn, MemberId.
+    Write-only (sent to AWS, never read back): Message, DisableEmailNotification.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-detective-memberinvitation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -106,39 +91,50 @@ class MemberInvitation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MemberInvitationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "member_invitation.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DisableEmailNotification: bool
     GraphArn: str
     MemberEmailAddress: str
     MemberId: str
     Message: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GraphArn: str,
+        MemberEmailAddress: str,
+        MemberId: str,
+        DisableEmailNotification: bool | None = None,
+        Message: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Detective::MemberInvitation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GraphArn: str,
-            MemberEmailAddress: str,
-            MemberId: str,
-            DisableEmailNotification: bool | None = None,
-            Message: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Detective::MemberInvitation; `await` it inside an App to deploy it.
-
-            DisableEmailNotification: When set to true, invitation emails are not sent to the member accounts.
-            GraphArn: The ARN of the graph to which the member account will be invited
-            MemberEmailAddress: The root email address for the account to be invited, for validation.
-            MemberId: The AWS account ID to be invited to join the graph as a member
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GraphArn: The ARN of the graph to which the member account will be invited Create-only:
+                changing it replaces the resource. Required.
+            MemberEmailAddress: The root email address for the account to be invited, for
+                validation. Updating this field has no effect. Required.
+            MemberId: The AWS account ID to be invited to join the graph as a member Create-only:
+                changing it replaces the resource. Required.
+            DisableEmailNotification: When set to true, invitation emails are not sent to the member
+                accounts. Member accounts must still accept the invitation before they are added to
+                the behavior graph. Updating this field has no effect. Write-only: sent to AWS,
+                never read back.
             Message: A message to be included in the email invitation sent to the invited account.
+                Updating this field has no effect. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Detective::OrganizationAdmin",
     schema_file="aws-detective-organizationadmin.json",
     primary_identifier=("/AccountId",),
-    additional_identifiers=(),
     read_only=("/GraphArn",),
     create_only=("/AccountId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AccountId",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,22 +74,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AccountId": {"pattern": "[0-9]{12}", "type": "string"},
-        "GraphArn": {"type": "string"},
-    },
-    "required": ["AccountId"],
-}
-
 
 class OrganizationAdmin(_Resource):
     """AWS::Detective::OrganizationAdmin: Resource schema for AWS::Detective::OrganizationAdmin
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId.
+    Replaced when any of these change (create-only): AccountId.
+    Read-only attributes (known once deployed): GraphArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-detective-organizationadmin.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -100,28 +93,37 @@ class OrganizationAdmin(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OrganizationAdminAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "organization_admin.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     GraphArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Detective graph ARN"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccountId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccountId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Detective::OrganizationAdmin; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccountId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Detective::OrganizationAdmin; `await` it inside an App to deploy it.
-
-            AccountId: The account ID of the account that should be registered as your Organization's delegated administrator for Detective
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccountId: The account ID of the account that should be registered as your
+                Organization's delegated administrator for Detective Create-only: changing it
+                replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

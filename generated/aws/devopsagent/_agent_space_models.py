@@ -7,10 +7,10 @@ Imported on first use by agent_space.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AgentSpaceAttributes",
@@ -25,75 +25,161 @@ __all__ = [
 
 
 class AgentSpacePreferences(DeferredModel):
+    """
+    Preferences that configure behavior of this AgentSpace. This container fully owns the AgentSpace preferences: the properties supplied here replace the stored preferences in their entirety, and omitting the Preferences container reverts all preferences to their service defaults.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ElevatedActionsEnabled: bool | None = None
+    ElevatedActionsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether elevated directed actions are permitted in this AgentSpace. Defaults to false when not set."
+        ),
+    ] = None
 
 
 class IamAuthConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreatedAt: str | None = None
-    OperatorAppRoleArn: str
-    UpdatedAt: str | None = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    OperatorAppRoleArn: Annotated[str, Field(description="Type: str.")]
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class IdcAuthConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreatedAt: str | None = None
-    IdcApplicationArn: str | None = None
-    IdcInstanceArn: str
-    OperatorAppRoleArn: str
-    UpdatedAt: str | None = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    IdcApplicationArn: Annotated[str | None, Field(description="Type: str.")] = None
+    IdcInstanceArn: Annotated[str, Field(description="Type: str.")]
+    OperatorAppRoleArn: Annotated[str, Field(description="Type: str.")]
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class IdpAuthConfiguration(DeferredModel):
+    """
+    External identity provider configuration for the Operator App.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    ClientSecret: str
-    CreatedAt: str | None = None
-    IssuerUrl: str
-    OperatorAppRoleArn: str
-    Provider: Literal["okta", "entra"]
-    UpdatedAt: str | None = None
-    UserIdClaim: str | None = None
+    ClientId: Annotated[
+        str,
+        Field(
+            description="The OIDC client identifier for the external identity provider application."
+        ),
+    ]
+    ClientSecret: Annotated[
+        str,
+        Field(
+            description="The OIDC client secret for the external identity provider application. Use a Secrets Manager dynamic reference to avoid storing the secret in the template."
+        ),
+    ]
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    IssuerUrl: Annotated[
+        str, Field(description="The OIDC issuer URL for the external identity provider.")
+    ]
+    OperatorAppRoleArn: Annotated[
+        str,
+        Field(
+            description="The IAM role that Operator App users assume to access DevOps Agent APIs."
+        ),
+    ]
+    Provider: Annotated[
+        Literal["okta", "entra"], Field(description="The external identity provider type.")
+    ]
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    UserIdClaim: Annotated[
+        str | None,
+        Field(
+            description="The identity claim used to identify users. This value is selected by the service for the configured provider."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class AgentSpaceAttributes(DeferredModel):
-    AgentSpaceId: str | None = None
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::DevOpsAgent::AgentSpace, set by AWS.
+    """
+
+    AgentSpaceId: Annotated[
+        str | None, Field(description="The unique identifier of the AgentSpace")
+    ] = None
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the AgentSpace.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the resource was created.")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the resource was last updated.")
+    ] = None
 
 
 class AgentSpaceOperatorApp(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Iam: IamAuthConfiguration | None = None
-    Idc: IdcAuthConfiguration | None = None
-    Idp: IdpAuthConfiguration | None = None
+    Iam: Annotated[
+        IamAuthConfiguration | None, Field(description="Type: IamAuthConfigurationDict.")
+    ] = None
+    Idc: Annotated[
+        IdcAuthConfiguration | None, Field(description="Type: IdcAuthConfigurationDict.")
+    ] = None
+    Idp: Annotated[
+        IdpAuthConfiguration | None,
+        Field(description="External identity provider configuration for the Operator App."),
+    ] = None
 
 
 class AgentSpaceProps(DeferredModel):
-    Description: str | None = None
-    KmsKeyArn: str | None = None
-    Locale: str | None = None
-    Name: str
-    OperatorApp: AgentSpaceOperatorApp | None = None
-    Preferences: AgentSpacePreferences | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DevOpsAgent::AgentSpace.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the AgentSpace.")] = (
+        None
+    )
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the KMS key to use for encryption. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Locale: Annotated[
+        str | None,
+        Field(
+            description="The locale for the AgentSpace, which determines the language used in agent responses."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the AgentSpace.")]
+    OperatorApp: Annotated[
+        AgentSpaceOperatorApp | None, Field(description="Type: AgentSpaceOperatorAppDict.")
+    ] = None
+    Preferences: Annotated[
+        AgentSpacePreferences | None,
+        Field(
+            description="Preferences that configure behavior of this AgentSpace. This container fully owns the AgentSpace preferences: the properties supplied here replace the stored preferences in their entirety, and omitting the Preferences container reverts all preferences to their service defaults."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

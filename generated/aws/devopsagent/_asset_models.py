@@ -7,10 +7,10 @@ Imported on first use by asset.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AssetAttributes",
@@ -20,26 +20,97 @@ __all__ = [
 
 
 class AssetFile(DeferredModel):
+    """
+    A single file inside an Asset's bundle. Path is the diff key on update; Content is write-only and not repopulated by Read.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentBytes: str | None = None
-    ContentText: str | None = None
-    Metadata: dict[str, Any] | None = None
-    Path: str
+    ContentBytes: Annotated[
+        str | None,
+        Field(
+            description="Base64-encoded binary contents of the file. Mutually exclusive with ContentText (max 6 MiB)."
+        ),
+    ] = None
+    ContentText: Annotated[
+        str | None,
+        Field(
+            description="UTF-8 text contents of the file. Mutually exclusive with ContentBytes (max 1.5 MiB)."
+        ),
+    ] = None
+    Metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="Per-file metadata document. Values may be strings, numbers, booleans, or lists of any of those (validated server-side)."
+        ),
+    ] = None
+    Path: Annotated[str, Field(description="Path of this file within the asset bundle.")]
 
 
 class AssetAttributes(DeferredModel):
-    Arn: str | None = None
-    AssetId: str | None = None
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
-    Version: int | None = None
+    """
+    The read-only attributes of a AWS::DevOpsAgent::Asset, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the asset. Nested under the parent Agent Space: arn:<partition>:aidevops:<region>:<account-id>:agentspace/<agentspace-id>/asset/<asset-id>."
+        ),
+    ] = None
+    AssetId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of the asset (assigned by the service on Create)."
+        ),
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the asset was created.")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the asset was last updated.")
+    ] = None
+    Version: Annotated[
+        int | None,
+        Field(
+            description="The current asset version. Server-managed; bumps on every successful Update (including no-op updates). This is the drift signal for change detection."
+        ),
+    ] = None
 
 
 class AssetProps(DeferredModel):
-    AgentSpaceId: str
-    AssetType: str
-    Files: list[AssetFile] | None = None
-    Metadata: dict[str, Any] | None = None
-    Zip: str | None = None
+    """
+    The properties a program declares for a AWS::DevOpsAgent::Asset.
+    """
+
+    AgentSpaceId: Annotated[
+        str,
+        Field(
+            description="The unique identifier of the parent Agent Space. The asset is created as a child of this agent space. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AssetType: Annotated[
+        str,
+        Field(
+            description="The type of asset. The Asset API treats this as an open string; call ListAssetTypes for the current authoritative set of supported types. As of launch, customer-creatable types include skill, agents_md, and attachment. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Files: Annotated[
+        list[AssetFile] | None,
+        Field(
+            description="Inline file list. Mutually exclusive with Zip; enforced by the handler at Create/Update time. Write-only: not repopulated by Read. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="Asset metadata document. Required and optional keys depend on AssetType. Values may be strings, numbers, booleans, or lists of any of those - validated server-side; see the public Asset API docs for the per-type metadata schema."
+        ),
+    ] = None
+    Zip: Annotated[
+        str | None,
+        Field(
+            description="Base64-encoded zip bundle containing all files for the asset. Mutually exclusive with Files; enforced by the handler at Create/Update time. Write-only: not repopulated by Read. Server treats a zip as 'replace all files' (max 6 MiB). Write-only: sent to AWS, never read back."
+        ),
+    ] = None

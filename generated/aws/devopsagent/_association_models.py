@@ -7,10 +7,10 @@ Imported on first use by association.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AWSConfiguration",
@@ -56,103 +56,212 @@ __all__ = [
 
 
 class AWSResource(DeferredModel):
+    """
+    AWS resource definition
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceArn: str
-    ResourceMetadata: dict[str, Any] | None = None
-    ResourceType: (
+    ResourceArn: Annotated[str, Field(description="The Amazon Resource Name (ARN) of the resource")]
+    ResourceMetadata: Annotated[
+        dict[str, Any] | None, Field(description="Additional metadata for the resource")
+    ] = None
+    ResourceType: Annotated[
         Literal[
             "AWS::CloudFormation::Stack",
             "AWS::ECR::Repository",
             "AWS::S3::Bucket",
             "AWS::S3::Object",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="Resource type"),
+    ] = None
 
 
 class AzureConfiguration(DeferredModel):
+    """
+    Azure subscription integration configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SubscriptionId: str
+    SubscriptionId: Annotated[
+        str, Field(description="Azure subscription ID corresponding to provided resources")
+    ]
 
 
 class DynatraceConfiguration(DeferredModel):
+    """
+    Dynatrace monitoring configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableWebhookUpdates: bool | None = None
-    EnvId: str
-    Resources: list[str] | None = None
+    EnableWebhookUpdates: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service"
+        ),
+    ] = None
+    EnvId: Annotated[str, Field(description="Dynatrace environment id")]
+    Resources: Annotated[
+        list[str] | None, Field(description="List of Dynatrace resources to monitor")
+    ] = None
 
 
 class EventChannelConfiguration(DeferredModel):
+    """
+    EventChannelconfiguration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableWebhookUpdates: bool | None = None
+    EnableWebhookUpdates: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service"
+        ),
+    ] = None
 
 
 class GitHubConfiguration(DeferredModel):
+    """
+    GitHub repository integration configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Owner: str
-    OwnerType: Literal["organization", "user"]
-    RepoId: str
-    RepoName: str
+    Owner: Annotated[str, Field(description="Repository owner")]
+    OwnerType: Annotated[
+        Literal["organization", "user"], Field(description="Type of repository owner")
+    ]
+    RepoId: Annotated[str, Field(description="Associated Github repo ID")]
+    RepoName: Annotated[str, Field(description="Associated Github repo name")]
 
 
 class GitLabConfiguration(DeferredModel):
+    """
+    GitLab project integration configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableWebhookUpdates: bool | None = None
-    InstanceIdentifier: str | None = None
-    ProjectId: str
-    ProjectPath: str
+    EnableWebhookUpdates: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service"
+        ),
+    ] = None
+    InstanceIdentifier: Annotated[str | None, Field(description="GitLab instance identifier")] = (
+        None
+    )
+    ProjectId: Annotated[str, Field(description="GitLab numeric project ID")]
+    ProjectPath: Annotated[
+        str, Field(description="Full GitLab project path (e.g., namespace/project-name)")
+    ]
 
 
 class KeyValuePair(DeferredModel):
+    """
+    A key-value pair for tags
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 512 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 512 characters."
+        ),
+    ]
 
 
 class MCPServerConfiguration(DeferredModel):
+    """
+    MCP server configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    EnableWebhookUpdates: bool | None = None
-    Endpoint: str | None = None
-    Name: str | None = None
-    Tools: list[str]
+    Description: Annotated[str | None, Field(description="The description of the MCP server")] = (
+        None
+    )
+    EnableWebhookUpdates: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service"
+        ),
+    ] = None
+    Endpoint: Annotated[str | None, Field(description="MCP server endpoint URL")] = None
+    Name: Annotated[str | None, Field(description="The name of the MCP server")] = None
+    Tools: Annotated[
+        list[str], Field(description="List of MCP tools that can be used with the association")
+    ]
 
 
 class MCPServerDatadogConfiguration(DeferredModel):
+    """
+    Datadog MCP server configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    EnableWebhookUpdates: bool | None = None
-    EnabledElevatedTools: list[str] | None = None
-    Endpoint: str | None = None
-    Name: str | None = None
+    Description: Annotated[str | None, Field(description="The description of the MCP server")] = (
+        None
+    )
+    EnableWebhookUpdates: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service"
+        ),
+    ] = None
+    EnabledElevatedTools: Annotated[
+        list[str] | None,
+        Field(
+            description="The mutative MCP tools enabled for this integration, by tool name. Only tools the service classifies as MUTATIVE may be listed; other names are rejected. Tool names can be found in the console or from the association's current configuration. The list fully replaces the stored value on update: removing a name disables that tool, and removing the property disables all elevated tools."
+        ),
+    ] = None
+    Endpoint: Annotated[str | None, Field(description="MCP server endpoint URL")] = None
+    Name: Annotated[str | None, Field(description="The name of the MCP server")] = None
 
 
 class MCPServerGrafanaConfiguration(DeferredModel):
+    """
+    Grafana MCP server configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableWebhookUpdates: bool | None = None
-    EnabledElevatedTools: list[str] | None = None
-    Endpoint: str
-    Tools: (
+    EnableWebhookUpdates: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service"
+        ),
+    ] = None
+    EnabledElevatedTools: Annotated[
+        list[str] | None,
+        Field(
+            description="The mutative MCP tools enabled for this integration, by tool name. Only tools the service classifies as MUTATIVE may be listed; other names are rejected. Tool names can be found in the console or from the association's current configuration. The list fully replaces the stored value on update: removing a name disables that tool, and removing the property disables all elevated tools. Independent of Tools, which selects the toolsets available to the agent."
+        ),
+    ] = None
+    Endpoint: Annotated[str, Field(description="MCP server endpoint URL")]
+    Tools: Annotated[
         list[
             Literal[
                 "alerting",
@@ -176,230 +285,397 @@ class MCPServerGrafanaConfiguration(DeferredModel):
                 "sift",
             ]
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="List of tool categories to enable for the Grafana MCP server"),
+    ] = None
 
 
 class MCPServerNewRelicConfiguration(DeferredModel):
+    """
+    NewRelic MCP server configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountId: str
-    Endpoint: str
+    AccountId: Annotated[str, Field(description="New Relic Account ID")]
+    Endpoint: Annotated[
+        str, Field(description="MCP server endpoint URL (e.g., https://mcp.newrelic.com/mcp/)")
+    ]
 
 
 class MCPServerSigV4Configuration(DeferredModel):
+    """
+    SigV4-authenticated MCP server configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Tools: list[str]
+    Tools: Annotated[
+        list[str], Field(description="List of MCP tools available for the association")
+    ]
 
 
 class MCPServerSplunkConfiguration(DeferredModel):
+    """
+    Splunk MCP server configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    EnableWebhookUpdates: bool | None = None
-    Endpoint: str | None = None
-    Name: str | None = None
+    Description: Annotated[str | None, Field(description="The description of the MCP server")] = (
+        None
+    )
+    EnableWebhookUpdates: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service"
+        ),
+    ] = None
+    Endpoint: Annotated[str | None, Field(description="MCP server endpoint URL")] = None
+    Name: Annotated[str | None, Field(description="The name of the MCP server")] = None
 
 
 class PagerDutyConfiguration(DeferredModel):
+    """
+    PagerDuty integration configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomerEmail: str
-    EnableWebhookUpdates: bool | None = None
-    Services: list[str]
+    CustomerEmail: Annotated[str, Field(description="Email to be used in PagerDuty API header")]
+    EnableWebhookUpdates: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service"
+        ),
+    ] = None
+    Services: Annotated[
+        list[str], Field(description="List of PagerDuty service IDs available for the association")
+    ]
 
 
 class ServiceNowConfiguration(DeferredModel):
+    """
+    ServiceNow integration configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableWebhookUpdates: bool | None = None
-    InstanceId: str | None = None
+    EnableWebhookUpdates: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, enables the Agent Space to create and update webhooks for receiving notifications and events from the service"
+        ),
+    ] = None
+    InstanceId: Annotated[str | None, Field(description="ServiceNow instance ID")] = None
 
 
 class SlackBidirectionalConfiguration(DeferredModel):
+    """
+    Optional bidirectional communication configuration. Supply this configuration and set Enabled to true so you can interact with the agent directly from Slack
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    RoleArn: str
+    Enabled: Annotated[
+        bool | None,
+        Field(
+            description="Whether bidirectional communication is enabled for this association. When set to true, you can mention the agent in a configured Slack channel and it responds in that channel. When omitted or set to false, the agent ignores mentions and only sends notifications"
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="IAM role ARN that AWS DevOps Agent assumes to exchange messages with your Slack workspace on behalf of this association"
+        ),
+    ]
 
 
 class SlackChannel(DeferredModel):
+    """
+    Slack channel configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChannelId: str
-    ChannelName: str | None = None
+    ChannelId: Annotated[str, Field(description="Slack channel ID")]
+    ChannelName: Annotated[str | None, Field(description="Slack channel name")] = None
 
 
 class SlackTransmissionTarget(DeferredModel):
+    """
+    Transmission targets for agent notifications
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncidentResponseTarget: SlackChannel
+    IncidentResponseTarget: Annotated[
+        SlackChannel, Field(description="Destination for IncidentResponse agent.")
+    ]
 
 
 class SourceAwsConfiguration(DeferredModel):
+    """
+    AWS association for 'source' account
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountId: str
-    AccountType: Literal["source"]
-    AgentElevatedRoleArn: str | None = None
-    AssumableRoleArn: str
-    Resources: list[AWSResource] | None = None
-    Tags: list[KeyValuePair] | None = None
+    AccountId: Annotated[
+        str, Field(description="AWS Account Id corresponding to provided resources")
+    ]
+    AccountType: Annotated[
+        Literal["source"], Field(description="Account Type 'source' for DevOpsAgent monitoring")
+    ]
+    AgentElevatedRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The IAM role that AWS DevOps Agent assumes to perform elevated directed actions in this AWS account. Elevated actions also require ElevatedActionsEnabled to be set in the Preferences of the AgentSpace. When not provided, only non-elevated directed actions are available. Removing this property from the template clears the role on update. Setting this role is subject to the same iam:PassRole requirement as AssumableRoleArn."
+        ),
+    ] = None
+    AssumableRoleArn: Annotated[
+        str,
+        Field(description="Role ARN to be assumed by DevOpsAgent to operate on behalf of customer"),
+    ]
+    Resources: Annotated[list[AWSResource] | None, Field(description="List of AWS resources")] = (
+        None
+    )
+    Tags: Annotated[
+        list[KeyValuePair] | None, Field(description="List of AWS tags as key-value pairs")
+    ] = None
 
 
 class AssociationAttributes(DeferredModel):
-    AssociationId: str | None = None
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::DevOpsAgent::Association, set by AWS.
+    """
+
+    AssociationId: Annotated[
+        str | None, Field(description="The unique identifier of the association")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the association was created")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the association was last updated")
+    ] = None
 
 
 class AWSConfiguration(DeferredModel):
+    """
+    AWS association for 'monitor' account
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountId: str
-    AccountType: Literal["monitor"]
-    AgentElevatedRoleArn: str | None = None
-    AssumableRoleArn: str
-    Resources: list[AWSResource] | None = None
-    Tags: list[KeyValuePair] | None = None
+    AccountId: Annotated[
+        str, Field(description="AWS Account Id corresponding to provided resources")
+    ]
+    AccountType: Annotated[
+        Literal["monitor"], Field(description="Account Type 'monitor' for DevOpsAgent monitoring")
+    ]
+    AgentElevatedRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The IAM role that AWS DevOps Agent assumes to perform elevated directed actions in this AWS account. Elevated actions also require ElevatedActionsEnabled to be set in the Preferences of the AgentSpace. When not provided, only non-elevated directed actions are available. Removing this property from the template clears the role on update. Setting this role is subject to the same iam:PassRole requirement as AssumableRoleArn."
+        ),
+    ] = None
+    AssumableRoleArn: Annotated[
+        str,
+        Field(description="Role ARN to be assumed by DevOpsAgent to operate on behalf of customer"),
+    ]
+    Resources: Annotated[list[AWSResource] | None, Field(description="List of AWS resources")] = (
+        None
+    )
+    Tags: Annotated[
+        list[KeyValuePair] | None, Field(description="List of AWS tags as key-value pairs")
+    ] = None
 
 
 class AssociationConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceAws: SourceAwsConfiguration
+    SourceAws: Annotated[
+        SourceAwsConfiguration, Field(description="AWS association for 'source' account")
+    ]
 
 
 class AssociationConfigurationOption10(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MCPServerSplunk: MCPServerSplunkConfiguration
+    MCPServerSplunk: Annotated[
+        MCPServerSplunkConfiguration, Field(description="Splunk MCP server configuration")
+    ]
 
 
 class AssociationConfigurationOption11(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MCPServerNewRelic: MCPServerNewRelicConfiguration
+    MCPServerNewRelic: Annotated[
+        MCPServerNewRelicConfiguration, Field(description="NewRelic MCP server configuration")
+    ]
 
 
 class AssociationConfigurationOption12(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MCPServerGrafana: MCPServerGrafanaConfiguration
+    MCPServerGrafana: Annotated[
+        MCPServerGrafanaConfiguration, Field(description="Grafana MCP server configuration")
+    ]
 
 
 class AssociationConfigurationOption13(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PagerDuty: PagerDutyConfiguration
+    PagerDuty: Annotated[
+        PagerDutyConfiguration, Field(description="PagerDuty integration configuration")
+    ]
 
 
 class AssociationConfigurationOption14(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventChannel: EventChannelConfiguration
+    EventChannel: Annotated[
+        EventChannelConfiguration, Field(description="EventChannelconfiguration")
+    ]
 
 
 class AssociationConfigurationOption15(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Azure: AzureConfiguration
+    Azure: Annotated[
+        AzureConfiguration, Field(description="Azure subscription integration configuration")
+    ]
 
 
 class AssociationConfigurationOption16(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MCPServerSigV4: MCPServerSigV4Configuration
+    MCPServerSigV4: Annotated[
+        MCPServerSigV4Configuration,
+        Field(description="SigV4-authenticated MCP server configuration"),
+    ]
 
 
 class AssociationConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Aws: AWSConfiguration
+    Aws: Annotated[AWSConfiguration, Field(description="AWS association for 'monitor' account")]
 
 
 class AssociationConfigurationOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GitHub: GitHubConfiguration
+    GitHub: Annotated[
+        GitHubConfiguration, Field(description="GitHub repository integration configuration")
+    ]
 
 
 class AssociationConfigurationOption5(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dynatrace: DynatraceConfiguration
+    Dynatrace: Annotated[
+        DynatraceConfiguration, Field(description="Dynatrace monitoring configuration")
+    ]
 
 
 class AssociationConfigurationOption6(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServiceNow: ServiceNowConfiguration
+    ServiceNow: Annotated[
+        ServiceNowConfiguration, Field(description="ServiceNow integration configuration")
+    ]
 
 
 class AssociationConfigurationOption7(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MCPServer: MCPServerConfiguration
+    MCPServer: Annotated[MCPServerConfiguration, Field(description="MCP server configuration")]
 
 
 class AssociationConfigurationOption8(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GitLab: GitLabConfiguration
+    GitLab: Annotated[
+        GitLabConfiguration, Field(description="GitLab project integration configuration")
+    ]
 
 
 class AssociationConfigurationOption9(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MCPServerDatadog: MCPServerDatadogConfiguration
+    MCPServerDatadog: Annotated[
+        MCPServerDatadogConfiguration, Field(description="Datadog MCP server configuration")
+    ]
 
 
 class SlackConfiguration(DeferredModel):
+    """
+    Slack workspace integration configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bidirectional: SlackBidirectionalConfiguration | None = None
-    TransmissionTarget: SlackTransmissionTarget
-    WorkspaceId: str
-    WorkspaceName: str
+    Bidirectional: Annotated[
+        SlackBidirectionalConfiguration | None,
+        Field(
+            description="Optional bidirectional communication configuration. Supply this configuration and set Enabled to true so you can interact with the agent directly from Slack"
+        ),
+    ] = None
+    TransmissionTarget: Annotated[
+        SlackTransmissionTarget, Field(description="Transmission targets for agent notifications")
+    ]
+    WorkspaceId: Annotated[str, Field(description="Associated Slack workspace ID")]
+    WorkspaceName: Annotated[str, Field(description="Associated Slack workspace name")]
 
 
 class AssociationConfigurationOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Slack: SlackConfiguration
+    Slack: Annotated[
+        SlackConfiguration, Field(description="Slack workspace integration configuration")
+    ]
 
 
 class AssociationProps(DeferredModel):
-    AgentSpaceId: str
-    Configuration: (
+    """
+    The properties a program declares for a AWS::DevOpsAgent::Association.
+    """
+
+    AgentSpaceId: Annotated[
+        str,
+        Field(
+            description="The unique identifier of the AgentSpace Create-only: changing it replaces the resource."
+        ),
+    ]
+    Configuration: Annotated[
         AssociationConfigurationOption1
         | AssociationConfigurationOption2
         | AssociationConfigurationOption3
@@ -415,7 +691,15 @@ class AssociationProps(DeferredModel):
         | AssociationConfigurationOption13
         | AssociationConfigurationOption14
         | AssociationConfigurationOption15
-        | AssociationConfigurationOption16
-    )
-    LinkedAssociationIds: list[str] | None = None
-    ServiceId: str
+        | AssociationConfigurationOption16,
+        Field(
+            description="The configuration that directs how AgentSpace interacts with the given service"
+        ),
+    ]
+    LinkedAssociationIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Set of linked association IDs for parent-child relationships Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ServiceId: Annotated[str, Field(description="The identifier for the associated service")]

@@ -7,10 +7,10 @@ Imported on first use by private_connection.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PrivateConnectionAttributes",
@@ -24,64 +24,139 @@ __all__ = [
 
 
 class SelfManagedMode(DeferredModel):
+    """
+    Configuration for a self-managed Private Connection.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceConfigurationId: str
+    ResourceConfigurationId: Annotated[
+        str, Field(description="The ARN of the Resource Configuration.")
+    ]
 
 
 class ServiceManagedMode(DeferredModel):
+    """
+    Configuration for a service-managed Private Connection.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DnsResolution: Literal["PUBLIC", "IN_VPC"] | None = None
-    HostAddress: str
-    IpAddressType: Literal["IPV4", "IPV6", "DUAL_STACK"] | None = None
-    Ipv4AddressesPerEni: int | None = None
-    PortRanges: list[str] | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-    VpcId: str
+    DnsResolution: Annotated[
+        Literal["PUBLIC", "IN_VPC"] | None,
+        Field(
+            description="DNS resolution mode for the resource gateway. Defaults to PUBLIC when not set."
+        ),
+    ] = None
+    HostAddress: Annotated[str, Field(description="IP address or DNS name of the target resource.")]
+    IpAddressType: Annotated[
+        Literal["IPV4", "IPV6", "DUAL_STACK"] | None,
+        Field(description="IP address type of the service-managed Resource Gateway."),
+    ] = None
+    Ipv4AddressesPerEni: Annotated[
+        int | None,
+        Field(
+            description="Number of IPv4 addresses in each ENI for the service-managed Resource Gateway."
+        ),
+    ] = None
+    PortRanges: Annotated[
+        list[str] | None,
+        Field(description="TCP port ranges that a consumer can use to access the resource."),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(description="Security groups to attach to the service-managed Resource Gateway."),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None,
+        Field(description="Subnets that the service-managed Resource Gateway will span."),
+    ] = None
+    VpcId: Annotated[
+        str, Field(description="VPC to create the service-managed Resource Gateway in.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class PrivateConnectionAttributes(DeferredModel):
-    Arn: str | None = None
-    CertificateExpiryTime: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::DevOpsAgent::PrivateConnection, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the Private Connection.")
+    ] = None
+    CertificateExpiryTime: Annotated[
+        str | None,
+        Field(
+            description="The expiry time of the certificate associated with the Private Connection."
+        ),
+    ] = None
+    Status: Annotated[
         Literal[
             "ACTIVE", "CREATE_IN_PROGRESS", "CREATE_FAILED", "DELETE_IN_PROGRESS", "DELETE_FAILED"
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The status of the Private Connection."),
+    ] = None
 
 
 class PrivateConnectionConnectionConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SelfManaged: SelfManagedMode
+    SelfManaged: Annotated[
+        SelfManagedMode, Field(description="Configuration for a self-managed Private Connection.")
+    ]
 
 
 class PrivateConnectionConnectionConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServiceManaged: ServiceManagedMode
+    ServiceManaged: Annotated[
+        ServiceManagedMode,
+        Field(description="Configuration for a service-managed Private Connection."),
+    ]
 
 
 class PrivateConnectionProps(DeferredModel):
-    Certificate: str | None = None
-    ConnectionConfiguration: (
+    """
+    The properties a program declares for a AWS::DevOpsAgent::PrivateConnection.
+    """
+
+    Certificate: Annotated[
+        str | None,
+        Field(
+            description="Certificate for the Private Connection. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ConnectionConfiguration: Annotated[
         PrivateConnectionConnectionConfigurationOption1
-        | PrivateConnectionConnectionConfigurationOption2
-    )
-    Name: str
-    Tags: list[Tag] | None = None
+        | PrivateConnectionConnectionConfigurationOption2,
+        Field(
+            description="The connection configuration for the Private Connection. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Unique name for this Private Connection within the account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -81,429 +81,741 @@ __all__ = [
 
 
 class ApiKeyDetails(DeferredModel):
+    """
+    API key authentication details
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiKeyHeader: str
-    ApiKeyName: str
-    ApiKeyValue: str
+    ApiKeyHeader: Annotated[str, Field(description="HTTP header name to send the API key")]
+    ApiKeyName: Annotated[str, Field(description="User friendly API key name")]
+    ApiKeyValue: Annotated[str, Field(description="API key value")]
 
 
 class AzureIdentityServiceDetails(DeferredModel):
+    """
+    Azure Identity service configuration for federated identity
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    TenantId: str
-    WebIdentityRoleArn: str
-    WebIdentityTokenAudiences: list[str]
+    ClientId: Annotated[str, Field(description="Azure AD application client ID")]
+    TenantId: Annotated[str, Field(description="Azure AD tenant ID")]
+    WebIdentityRoleArn: Annotated[
+        str, Field(description="ARN of the IAM role for web identity token exchange")
+    ]
+    WebIdentityTokenAudiences: Annotated[
+        list[str], Field(description="List of audiences for the web identity token")
+    ]
 
 
 class BearerTokenDetails(DeferredModel):
+    """
+    Bearer token authentication details
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationHeader: str | None = None
-    TokenName: str
-    TokenValue: str
+    AuthorizationHeader: Annotated[
+        str | None, Field(description="HTTP header name to send the bearer token")
+    ] = None
+    TokenName: Annotated[str, Field(description="User friendly bearer token name")]
+    TokenValue: Annotated[str, Field(description="Bearer token value")]
 
 
 class GitHubAppVerificationDetails(DeferredModel):
+    """
+    The token verifies an existing DevOps Agent GitHub App installation on github.com and is then discarded. Not supported for GitHub Enterprise Server
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppVariant: Literal["READ_ONLY", "READ_WRITE", "CUSTOM_APP"]
-    OrganizationName: str | None = None
-    TargetUrl: str | None = None
-    TokenValue: str
+    AppVariant: Annotated[
+        Literal["READ_ONLY", "READ_WRITE", "CUSTOM_APP"],
+        Field(
+            description="Permission variant of the DevOps Agent GitHub App that must already be installed on the organization or account"
+        ),
+    ]
+    OrganizationName: Annotated[
+        str | None,
+        Field(
+            description="GitHub organization to scope the service to. The token must be an active member of the organization and only that organization's repositories are accessible. Omit to register the token's own user account"
+        ),
+    ] = None
+    TargetUrl: Annotated[
+        str | None,
+        Field(
+            description="GitHub instance URL. Omit for github.com. Provide the instance host for GitHub Enterprise Server or GitHub Enterprise Cloud with data residency (e.g. https://github.example.com)"
+        ),
+    ] = None
+    TokenValue: Annotated[
+        str,
+        Field(
+            description="GitHub personal access token (PAT) value. Accepts classic PATs (ghp_...), fine-grained PATs (github_pat_...), and GitHub Enterprise Server token formats"
+        ),
+    ]
 
 
 class GitHubPatDetails(DeferredModel):
+    """
+    The token is stored and used as the long-lived credential for GitHub API access
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OrganizationName: str | None = None
-    TargetUrl: str | None = None
-    TokenValue: str
+    OrganizationName: Annotated[
+        str | None,
+        Field(
+            description="GitHub organization to scope the service to. The token must be an active member of the organization and only that organization's repositories are accessible. Omit to register the token's own user account"
+        ),
+    ] = None
+    TargetUrl: Annotated[
+        str | None,
+        Field(
+            description="GitHub instance URL. Omit for github.com. Provide the instance host for GitHub Enterprise Server or GitHub Enterprise Cloud with data residency (e.g. https://github.example.com)"
+        ),
+    ] = None
+    TokenValue: Annotated[
+        str,
+        Field(
+            description="GitHub personal access token (PAT) value. Accepts classic PATs (ghp_...), fine-grained PATs (github_pat_...), and GitHub Enterprise Server token formats"
+        ),
+    ]
 
 
 class GitLabDetails(DeferredModel):
+    """
+    GitLab service configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupId: str | None = None
-    TargetUrl: str
-    TokenType: Literal["personal", "group"]
-    TokenValue: str
+    GroupId: Annotated[
+        str | None, Field(description="Optional GitLab group ID for group-level access tokens")
+    ] = None
+    TargetUrl: Annotated[str, Field(description="GitLab instance URL")]
+    TokenType: Annotated[
+        Literal["personal", "group"], Field(description="Type of GitLab access token")
+    ]
+    TokenValue: Annotated[str, Field(description="GitLab access token value")]
 
 
 class MCPServerDetailsAuthorizationConfigOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiKey: ApiKeyDetails
+    ApiKey: Annotated[ApiKeyDetails, Field(description="API key authentication details")]
 
 
 class MCPServerDetailsAuthorizationConfigOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BearerToken: BearerTokenDetails
+    BearerToken: Annotated[
+        BearerTokenDetails, Field(description="Bearer token authentication details")
+    ]
 
 
 class MCPServerGrafanaDetailsAuthorizationConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BearerToken: BearerTokenDetails
+    BearerToken: Annotated[
+        BearerTokenDetails, Field(description="Bearer token authentication details")
+    ]
 
 
 class MCPServerOAuthClientCredentialsConfig(DeferredModel):
+    """
+    MCP server OAuth client credentials configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    ClientName: str | None = None
-    ClientSecret: str
-    ExchangeParameters: dict[str, Any] | None = None
-    ExchangeUrl: str
-    Scopes: list[str] | None = None
+    ClientId: Annotated[str, Field(description="OAuth client ID")]
+    ClientName: Annotated[str | None, Field(description="User friendly OAuth client name")] = None
+    ClientSecret: Annotated[str, Field(description="OAuth client secret")]
+    ExchangeParameters: Annotated[
+        dict[str, Any] | None, Field(description="OAuth token exchange parameters")
+    ] = None
+    ExchangeUrl: Annotated[str, Field(description="OAuth token exchange URL")]
+    Scopes: Annotated[list[str] | None, Field(description="OAuth scopes")] = None
 
 
 class MCPServerSigV4AuthorizationConfig(DeferredModel):
+    """
+    SigV4 authorization configuration for MCP server
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomHeaders: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    McpRoleArn: str | None = None
-    Region: str
-    RoleArn: Literal[""] | None = None
-    Service: str
+    CustomHeaders: Annotated[
+        dict[str, str] | None, Field(description="Custom headers for the SigV4 MCP server")
+    ] = None
+    McpRoleArn: Annotated[
+        str | None,
+        Field(
+            description="IAM role ARN to assume for SigV4 signing. Optional - when omitted, credentials are resolved at runtime via a monitor account association."
+        ),
+    ] = None
+    Region: Annotated[
+        str,
+        Field(description="AWS region for SigV4 signing. Use '*' for SigV4a multi-region signing."),
+    ]
+    RoleArn: Annotated[
+        Literal[""] | None,
+        Field(
+            description="Deprecated - use McpRoleArn instead. IAM role ARN to assume for SigV4 signing. Set to an empty string to remove a previously configured role and make the server role-less (cross-account)."
+        ),
+    ] = None
+    Service: Annotated[str, Field(description="AWS service name for SigV4 signing")]
 
 
 class MCPServerSigV4Details(DeferredModel):
+    """
+    SigV4-authenticated MCP server configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationConfig: MCPServerSigV4AuthorizationConfig
-    Description: str | None = None
-    Endpoint: str
-    Name: str
+    AuthorizationConfig: Annotated[
+        MCPServerSigV4AuthorizationConfig,
+        Field(description="SigV4 authorization configuration for MCP server"),
+    ]
+    Description: Annotated[
+        str | None, Field(description="Optional description for the MCP server")
+    ] = None
+    Endpoint: Annotated[str, Field(description="MCP server endpoint URL")]
+    Name: Annotated[str, Field(description="MCP server name")]
 
 
 class MCPServerSplunkDetailsAuthorizationConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BearerToken: BearerTokenDetails
+    BearerToken: Annotated[
+        BearerTokenDetails, Field(description="Bearer token authentication details")
+    ]
 
 
 class NewRelicApiKeyConfig(DeferredModel):
+    """
+    New Relic API key configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountId: str
-    AlertPolicyIds: list[str] | None = None
-    ApiKey: str
-    ApplicationIds: list[str] | None = None
-    EntityGuids: list[str] | None = None
-    Region: Literal["US", "EU"]
+    AccountId: Annotated[str, Field(description="New Relic Account ID")]
+    AlertPolicyIds: Annotated[list[str] | None, Field(description="List of alert policy IDs")] = (
+        None
+    )
+    ApiKey: Annotated[str, Field(description="New Relic User API Key")]
+    ApplicationIds: Annotated[
+        list[str] | None, Field(description="List of monitored APM application IDs")
+    ] = None
+    EntityGuids: Annotated[
+        list[str] | None, Field(description="List of globally unique IDs for New Relic resources")
+    ] = None
+    Region: Annotated[Literal["US", "EU"], Field(description="New Relic region")]
 
 
 class NewRelicAuthorizationConfig(DeferredModel):
+    """
+    New Relic authorization configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiKey: NewRelicApiKeyConfig
+    ApiKey: Annotated[NewRelicApiKeyConfig, Field(description="New Relic API key configuration")]
 
 
 class NewRelicServiceDetails(DeferredModel):
+    """
+    New Relic service configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationConfig: NewRelicAuthorizationConfig
+    AuthorizationConfig: Annotated[
+        NewRelicAuthorizationConfig, Field(description="New Relic authorization configuration")
+    ]
 
 
 class OAuthClientDetails(DeferredModel):
+    """
+    OAuth client credentials
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    ClientName: str | None = None
-    ClientSecret: str
-    ExchangeParameters: dict[str, Any] | None = None
+    ClientId: Annotated[str, Field(description="OAuth client ID")]
+    ClientName: Annotated[str | None, Field(description="User friendly OAuth client name")] = None
+    ClientSecret: Annotated[str, Field(description="OAuth client secret")]
+    ExchangeParameters: Annotated[
+        dict[str, Any] | None, Field(description="OAuth token exchange parameters")
+    ] = None
 
 
 class PagerDutyAuthorizationConfig(DeferredModel):
+    """
+    PagerDuty OAuth authorization configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OAuthClientCredentials: OAuthClientDetails | None = None
+    OAuthClientCredentials: Annotated[
+        OAuthClientDetails | None, Field(description="OAuth client credentials")
+    ] = None
 
 
 class PagerDutyDetails(DeferredModel):
+    """
+    PagerDuty service configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationConfig: PagerDutyAuthorizationConfig
-    Scopes: list[str]
+    AuthorizationConfig: Annotated[
+        PagerDutyAuthorizationConfig,
+        Field(description="PagerDuty OAuth authorization configuration"),
+    ]
+    Scopes: Annotated[list[str], Field(description="PagerDuty scopes")]
 
 
 class RegisteredAzureIdentityDetails(DeferredModel):
+    """
+    Azure Identity service details returned after registration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    TenantId: str
-    WebIdentityRoleArn: str
-    WebIdentityTokenAudiences: list[str]
+    ClientId: Annotated[str, Field(description="Azure AD application client ID")]
+    TenantId: Annotated[str, Field(description="Azure AD tenant ID")]
+    WebIdentityRoleArn: Annotated[
+        str, Field(description="ARN of the IAM role for web identity token exchange")
+    ]
+    WebIdentityTokenAudiences: Annotated[
+        list[str], Field(description="List of audiences for the web identity token")
+    ]
 
 
 class RegisteredDynatraceDetails(DeferredModel):
+    """
+    Dynatrace service details returned after registration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountUrn: str
+    AccountUrn: Annotated[str, Field(description="Dynatrace resource account URN")]
 
 
 class RegisteredGitHubServiceDetails(DeferredModel):
+    """
+    GitHub service details returned after registration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppVariant: Literal["READ_ONLY", "READ_WRITE", "CUSTOM_APP"] | None = None
-    AuthMode: Literal["app", "pat"] | None = None
-    HostingType: Literal["SAAS", "SELF_MANAGED", "DEDICATED"] | None = None
-    Owner: str
-    OwnerType: Literal["organization", "user"]
-    TargetUrl: str | None = None
+    AppVariant: Annotated[
+        Literal["READ_ONLY", "READ_WRITE", "CUSTOM_APP"] | None,
+        Field(description="The GitHub App variant the service was registered with"),
+    ] = None
+    AuthMode: Annotated[
+        Literal["app", "pat"] | None,
+        Field(
+            description="How the service authenticates against the GitHub API: app after AppVerification, pat after DirectAccess"
+        ),
+    ] = None
+    HostingType: Annotated[
+        Literal["SAAS", "SELF_MANAGED", "DEDICATED"] | None,
+        Field(description="The GitHub hosting type the service was registered with"),
+    ] = None
+    Owner: Annotated[
+        str, Field(description="The GitHub repository owner name derived from the token")
+    ]
+    OwnerType: Annotated[
+        Literal["organization", "user"], Field(description="Type of repository owner")
+    ]
+    TargetUrl: Annotated[
+        str | None, Field(description="GitHub instance URL (absent for github.com)")
+    ] = None
 
 
 class RegisteredGitLabServiceDetails(DeferredModel):
+    """
+    GitLab service details returned after registration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupId: str | None = None
-    TargetUrl: str
-    TokenType: Literal["personal", "group"]
+    GroupId: Annotated[
+        str | None, Field(description="Optional GitLab group ID for group-level access tokens")
+    ] = None
+    TargetUrl: Annotated[str, Field(description="GitLab instance URL")]
+    TokenType: Annotated[
+        Literal["personal", "group"], Field(description="Type of GitLab access token")
+    ]
 
 
 class RegisteredMCPServerDetails(DeferredModel):
+    """
+    MCP server details returned after registration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiKeyHeader: str | None = None
-    AuthorizationMethod: Literal["oauth-client-credentials", "api-key", "bearer-token"]
-    Description: str | None = None
-    Endpoint: str
-    Name: str
+    ApiKeyHeader: Annotated[
+        str | None, Field(description="API key header name if using API key authentication")
+    ] = None
+    AuthorizationMethod: Annotated[
+        Literal["oauth-client-credentials", "api-key", "bearer-token"],
+        Field(description="MCP server authorization method"),
+    ]
+    Description: Annotated[
+        str | None, Field(description="Optional description for the MCP server")
+    ] = None
+    Endpoint: Annotated[str, Field(description="MCP server endpoint URL")]
+    Name: Annotated[str, Field(description="MCP server name")]
 
 
 class RegisteredMCPServerGrafanaDetails(DeferredModel):
+    """
+    Grafana MCP server details returned after registration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationMethod: Literal["bearer-token"]
-    Description: str | None = None
-    Endpoint: str
-    Name: str | None = None
+    AuthorizationMethod: Annotated[
+        Literal["bearer-token"], Field(description="MCP server authorization method")
+    ]
+    Description: Annotated[
+        str | None, Field(description="Optional description for the MCP server")
+    ] = None
+    Endpoint: Annotated[str, Field(description="MCP server endpoint URL")]
+    Name: Annotated[str | None, Field(description="MCP server name")] = None
 
 
 class RegisteredMCPServerSigV4Details(DeferredModel):
+    """
+    SigV4-authenticated MCP server details returned after registration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomHeaders: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    Endpoint: str
-    McpRoleArn: str | None = None
-    Name: str
-    Region: str
-    RoleArn: str
-    Service: str
+    CustomHeaders: Annotated[
+        dict[str, str] | None, Field(description="Custom headers for the SigV4 MCP server")
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="Optional description for the MCP server")
+    ] = None
+    Endpoint: Annotated[str, Field(description="The MCP server endpoint URL")]
+    McpRoleArn: Annotated[
+        str | None,
+        Field(
+            description="IAM role ARN for SigV4 signing. Absent when no dedicated role is configured."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The MCP server name")]
+    Region: Annotated[str, Field(description="AWS region for SigV4 signing")]
+    RoleArn: Annotated[
+        str,
+        Field(description="Deprecated - use McpRoleArn instead. IAM role ARN for SigV4 signing"),
+    ]
+    Service: Annotated[str, Field(description="AWS service name for SigV4 signing")]
 
 
 class RegisteredNewRelicDetails(DeferredModel):
+    """
+    New Relic service details returned after registration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountId: str
-    Description: str | None = None
-    Region: Literal["US", "EU"]
+    AccountId: Annotated[str, Field(description="New Relic account ID")]
+    Description: Annotated[str | None, Field(description="Optional user description")] = None
+    Region: Annotated[Literal["US", "EU"], Field(description="New Relic region")]
 
 
 class RegisteredPagerDutyDetails(DeferredModel):
+    """
+    PagerDuty service details returned after registration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Scopes: list[str]
+    Scopes: Annotated[list[str], Field(description="The scopes assigned to the service")]
 
 
 class RegisteredServiceNowDetails(DeferredModel):
+    """
+    ServiceNow service details returned after registration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceUrl: str
+    InstanceUrl: Annotated[str, Field(description="ServiceNow instance URL")]
 
 
 class ServiceAdditionalServiceDetailsOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MCPServer: RegisteredMCPServerDetails
+    MCPServer: Annotated[
+        RegisteredMCPServerDetails,
+        Field(description="MCP server details returned after registration"),
+    ]
 
 
 class ServiceAdditionalServiceDetailsOption10(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MCPServerSigV4: RegisteredMCPServerSigV4Details
+    MCPServerSigV4: Annotated[
+        RegisteredMCPServerSigV4Details,
+        Field(description="SigV4-authenticated MCP server details returned after registration"),
+    ]
 
 
 class ServiceAdditionalServiceDetailsOption11(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MCPServerGrafana: RegisteredMCPServerGrafanaDetails
+    MCPServerGrafana: Annotated[
+        RegisteredMCPServerGrafanaDetails,
+        Field(description="Grafana MCP server details returned after registration"),
+    ]
 
 
 class ServiceAdditionalServiceDetailsOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GitLab: RegisteredGitLabServiceDetails
+    GitLab: Annotated[
+        RegisteredGitLabServiceDetails,
+        Field(description="GitLab service details returned after registration"),
+    ]
 
 
 class ServiceAdditionalServiceDetailsOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GitHub: RegisteredGitHubServiceDetails
+    GitHub: Annotated[
+        RegisteredGitHubServiceDetails,
+        Field(description="GitHub service details returned after registration"),
+    ]
 
 
 class ServiceAdditionalServiceDetailsOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MCPServerSplunk: RegisteredMCPServerDetails
+    MCPServerSplunk: Annotated[
+        RegisteredMCPServerDetails,
+        Field(description="MCP server details returned after registration"),
+    ]
 
 
 class ServiceAdditionalServiceDetailsOption5(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MCPServerNewRelic: RegisteredNewRelicDetails
+    MCPServerNewRelic: Annotated[
+        RegisteredNewRelicDetails,
+        Field(description="New Relic service details returned after registration"),
+    ]
 
 
 class ServiceAdditionalServiceDetailsOption6(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dynatrace: RegisteredDynatraceDetails
+    Dynatrace: Annotated[
+        RegisteredDynatraceDetails,
+        Field(description="Dynatrace service details returned after registration"),
+    ]
 
 
 class ServiceAdditionalServiceDetailsOption7(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServiceNow: RegisteredServiceNowDetails
+    ServiceNow: Annotated[
+        RegisteredServiceNowDetails,
+        Field(description="ServiceNow service details returned after registration"),
+    ]
 
 
 class ServiceAdditionalServiceDetailsOption8(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PagerDuty: RegisteredPagerDutyDetails
+    PagerDuty: Annotated[
+        RegisteredPagerDutyDetails,
+        Field(description="PagerDuty service details returned after registration"),
+    ]
 
 
 class ServiceAdditionalServiceDetailsOption9(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AzureIdentity: RegisteredAzureIdentityDetails
+    AzureIdentity: Annotated[
+        RegisteredAzureIdentityDetails,
+        Field(description="Azure Identity service details returned after registration"),
+    ]
 
 
 class ServiceNowAuthorizationConfig(DeferredModel):
+    """
+    ServiceNow OAuth authorization configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OAuthClientCredentials: OAuthClientDetails | None = None
+    OAuthClientCredentials: Annotated[
+        OAuthClientDetails | None, Field(description="OAuth client credentials")
+    ] = None
 
 
 class ServiceNowServiceDetails(DeferredModel):
+    """
+    ServiceNow service configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationConfig: ServiceNowAuthorizationConfig | None = None
-    InstanceUrl: str
+    AuthorizationConfig: Annotated[
+        ServiceNowAuthorizationConfig | None,
+        Field(description="ServiceNow OAuth authorization configuration"),
+    ] = None
+    InstanceUrl: Annotated[str, Field(description="ServiceNow instance URL")]
 
 
 class ServiceServiceDetailsOption10(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MCPServerSigV4: MCPServerSigV4Details
+    MCPServerSigV4: Annotated[
+        MCPServerSigV4Details, Field(description="SigV4-authenticated MCP server configuration")
+    ]
 
 
 class ServiceServiceDetailsOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MCPServerNewRelic: NewRelicServiceDetails
+    MCPServerNewRelic: Annotated[
+        NewRelicServiceDetails, Field(description="New Relic service configuration")
+    ]
 
 
 class ServiceServiceDetailsOption5(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GitLab: GitLabDetails
+    GitLab: Annotated[GitLabDetails, Field(description="GitLab service configuration")]
 
 
 class ServiceServiceDetailsOption6GitHubOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppVerification: GitHubAppVerificationDetails
+    AppVerification: Annotated[
+        GitHubAppVerificationDetails,
+        Field(
+            description="The token verifies an existing DevOps Agent GitHub App installation on github.com and is then discarded. Not supported for GitHub Enterprise Server"
+        ),
+    ]
 
 
 class ServiceServiceDetailsOption6GitHubOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DirectAccess: GitHubPatDetails
+    DirectAccess: Annotated[
+        GitHubPatDetails,
+        Field(
+            description="The token is stored and used as the long-lived credential for GitHub API access"
+        ),
+    ]
 
 
 class ServiceServiceDetailsOption7(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServiceNow: ServiceNowServiceDetails
+    ServiceNow: Annotated[
+        ServiceNowServiceDetails, Field(description="ServiceNow service configuration")
+    ]
 
 
 class ServiceServiceDetailsOption8(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PagerDuty: PagerDutyDetails
+    PagerDuty: Annotated[PagerDutyDetails, Field(description="PagerDuty service configuration")]
 
 
 class ServiceServiceDetailsOption9(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AzureIdentity: AzureIdentityServiceDetails
+    AzureIdentity: Annotated[
+        AzureIdentityServiceDetails,
+        Field(description="Azure Identity service configuration for federated identity"),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class ServiceAttributes(DeferredModel):
-    AccessibleResources: list[dict[str, str]] | None = None
-    AdditionalServiceDetails: (
+    """
+    The read-only attributes of a AWS::DevOpsAgent::Service, set by AWS.
+    """
+
+    AccessibleResources: Annotated[
+        list[dict[str, str]] | None,
+        Field(description="List of accessible resources for this service"),
+    ] = None
+    AdditionalServiceDetails: Annotated[
         ServiceAdditionalServiceDetailsOption1
         | ServiceAdditionalServiceDetailsOption2
         | ServiceAdditionalServiceDetailsOption3
@@ -515,109 +827,187 @@ class ServiceAttributes(DeferredModel):
         | ServiceAdditionalServiceDetailsOption9
         | ServiceAdditionalServiceDetailsOption10
         | ServiceAdditionalServiceDetailsOption11
-        | None
-    ) = None
-    Arn: str | None = None
-    ServiceId: str | None = None
+        | None,
+        Field(description="Additional details specific to the service type"),
+    ] = None
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the Service.")
+    ] = None
+    ServiceId: Annotated[str | None, Field(description="The unique identifier of the service")] = (
+        None
+    )
 
 
 class DynatraceAuthorizationConfig(DeferredModel):
+    """
+    Dynatrace OAuth authorization configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OAuthClientCredentials: OAuthClientDetails | None = None
+    OAuthClientCredentials: Annotated[
+        OAuthClientDetails | None, Field(description="OAuth client credentials")
+    ] = None
 
 
 class DynatraceServiceDetails(DeferredModel):
+    """
+    Dynatrace service configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountUrn: str
-    AuthorizationConfig: DynatraceAuthorizationConfig | None = None
+    AccountUrn: Annotated[str, Field(description="Dynatrace resource account URN")]
+    AuthorizationConfig: Annotated[
+        DynatraceAuthorizationConfig | None,
+        Field(description="Dynatrace OAuth authorization configuration"),
+    ] = None
 
 
 class MCPServerDetailsAuthorizationConfigOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OAuthClientCredentials: MCPServerOAuthClientCredentialsConfig
+    OAuthClientCredentials: Annotated[
+        MCPServerOAuthClientCredentialsConfig,
+        Field(description="MCP server OAuth client credentials configuration"),
+    ]
 
 
 class MCPServerGrafanaDetails(DeferredModel):
+    """
+    Grafana MCP server configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationConfig: MCPServerGrafanaDetailsAuthorizationConfig
-    Description: str | None = None
-    Endpoint: str
-    Name: str
+    AuthorizationConfig: Annotated[
+        MCPServerGrafanaDetailsAuthorizationConfig,
+        Field(description="Grafana MCP server authorization configuration"),
+    ]
+    Description: Annotated[
+        str | None, Field(description="Optional description for the MCP server")
+    ] = None
+    Endpoint: Annotated[str, Field(description="MCP server endpoint URL")]
+    Name: Annotated[str, Field(description="MCP server name")]
 
 
 class MCPServerSplunkDetails(DeferredModel):
+    """
+    Splunk MCP server configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationConfig: MCPServerSplunkDetailsAuthorizationConfig
-    Description: str | None = None
-    Endpoint: str
-    Name: str
+    AuthorizationConfig: Annotated[
+        MCPServerSplunkDetailsAuthorizationConfig,
+        Field(description="MCP server splunk authorization configuration"),
+    ]
+    Description: Annotated[
+        str | None, Field(description="Optional description for the MCP server")
+    ] = None
+    Endpoint: Annotated[str, Field(description="MCP server endpoint URL")]
+    Name: Annotated[str, Field(description="MCP server name")]
 
 
 class ServiceServiceDetailsOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dynatrace: DynatraceServiceDetails
+    Dynatrace: Annotated[
+        DynatraceServiceDetails, Field(description="Dynatrace service configuration")
+    ]
 
 
 class ServiceServiceDetailsOption11(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MCPServerGrafana: MCPServerGrafanaDetails
+    MCPServerGrafana: Annotated[
+        MCPServerGrafanaDetails, Field(description="Grafana MCP server configuration")
+    ]
 
 
 class ServiceServiceDetailsOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MCPServerSplunk: MCPServerSplunkDetails
+    MCPServerSplunk: Annotated[
+        MCPServerSplunkDetails, Field(description="Splunk MCP server configuration")
+    ]
 
 
 class ServiceServiceDetailsOption6(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GitHub: ServiceServiceDetailsOption6GitHubOption1 | ServiceServiceDetailsOption6GitHubOption2
+    GitHub: Annotated[
+        ServiceServiceDetailsOption6GitHubOption1 | ServiceServiceDetailsOption6GitHubOption2,
+        Field(
+            description="GitHub personal access token (PAT) service configuration. Exactly one of AppVerification or DirectAccess selects how the token is used"
+        ),
+    ]
 
 
 class MCPServerDetails(DeferredModel):
+    """
+    MCP server configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationConfig: (
+    AuthorizationConfig: Annotated[
         MCPServerDetailsAuthorizationConfigOption1
         | MCPServerDetailsAuthorizationConfigOption2
-        | MCPServerDetailsAuthorizationConfigOption3
-    )
-    Description: str | None = None
-    Endpoint: str
-    Name: str
+        | MCPServerDetailsAuthorizationConfigOption3,
+        Field(description="MCP server authorization configuration"),
+    ]
+    Description: Annotated[
+        str | None, Field(description="Optional description for the MCP server")
+    ] = None
+    Endpoint: Annotated[str, Field(description="MCP server endpoint URL")]
+    Name: Annotated[str, Field(description="MCP server name")]
 
 
 class ServiceServiceDetailsOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MCPServer: MCPServerDetails
+    MCPServer: Annotated[MCPServerDetails, Field(description="MCP server configuration")]
 
 
 class ServiceProps(DeferredModel):
-    ExchangeUrlPrivateConnectionName: str | None = None
-    KmsKeyArn: str | None = None
-    Name: str | None = None
-    PrivateConnectionName: str | None = None
-    ServiceDetails: (
+    """
+    The properties a program declares for a AWS::DevOpsAgent::Service.
+    """
+
+    ExchangeUrlPrivateConnectionName: Annotated[
+        str | None,
+        Field(
+            description="The name of the private connection to use for OAuth token exchange requests only. Cannot be specified when PrivateConnectionName is provided. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the KMS key to use for encryption. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None, Field(description="The display name for the service registration.")
+    ] = None
+    PrivateConnectionName: Annotated[
+        str | None,
+        Field(
+            description="The name of the private connection to use for VPC connectivity. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ServiceDetails: Annotated[
         ServiceServiceDetailsOption1
         | ServiceServiceDetailsOption2
         | ServiceServiceDetailsOption3
@@ -629,20 +1019,36 @@ class ServiceProps(DeferredModel):
         | ServiceServiceDetailsOption9
         | ServiceServiceDetailsOption10
         | ServiceServiceDetailsOption11
-        | None
-    ) = None
-    ServiceType: Literal[
-        "dynatrace",
-        "mcpserver",
-        "mcpserversplunk",
-        "mcpservernewrelic",
-        "gitlab",
-        "github",
-        "servicenow",
-        "pagerduty",
-        "azureidentity",
-        "mcpserversigv4",
-        "mcpservergrafana",
+        | None,
+        Field(
+            description="Service-specific configuration details for create operation Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ServiceType: Annotated[
+        Literal[
+            "dynatrace",
+            "mcpserver",
+            "mcpserversplunk",
+            "mcpservernewrelic",
+            "gitlab",
+            "github",
+            "servicenow",
+            "pagerduty",
+            "azureidentity",
+            "mcpserversigv4",
+            "mcpservergrafana",
+        ],
+        Field(
+            description="The type of service being registered Create-only: changing it replaces the resource."
+        ),
     ]
-    Tags: list[Tag] | None = None
-    TargetUrlPrivateConnectionName: str | None = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TargetUrlPrivateConnectionName: Annotated[
+        str | None,
+        Field(
+            description="The name of the private connection to use for API calls (target URL) only. Cannot be specified when PrivateConnectionName is provided. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

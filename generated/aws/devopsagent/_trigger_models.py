@@ -7,10 +7,10 @@ Imported on first use by trigger.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "TriggerAttributes",
@@ -21,29 +21,86 @@ __all__ = [
 
 
 class TriggerSchedule(DeferredModel):
+    """
+    Schedule configuration for a time-based trigger.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Expression: str
+    Expression: Annotated[
+        str, Field(description="A cron or rate expression that defines when the trigger fires.")
+    ]
 
 
 class TriggerAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    TriggerId: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::DevOpsAgent::Trigger, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the trigger. Nested under the parent Agent Space: arn:<partition>:aidevops:<region>:<account-id>:agentspace/<agentspace-id>/trigger/<trigger-id>."
+        ),
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the trigger was created.")
+    ] = None
+    TriggerId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of the trigger (assigned by the service on Create)."
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the trigger was last updated.")
+    ] = None
 
 
 class TriggerCondition(DeferredModel):
+    """
+    The condition that causes the trigger to fire.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Schedule: TriggerSchedule
+    Schedule: Annotated[
+        TriggerSchedule, Field(description="Schedule configuration for a time-based trigger.")
+    ]
 
 
 class TriggerProps(DeferredModel):
-    Action: dict[str, Any]
-    AgentSpaceId: str
-    Condition: TriggerCondition
-    Status: Literal["Active", "Inactive"] | None = None
-    Type: Literal["TIME_BASED"]
+    """
+    The properties a program declares for a AWS::DevOpsAgent::Trigger.
+    """
+
+    Action: Annotated[
+        dict[str, Any],
+        Field(
+            description="The action to perform when the trigger fires. A JSON object containing actionType and task. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AgentSpaceId: Annotated[
+        str,
+        Field(
+            description="The unique identifier of the parent Agent Space. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Condition: Annotated[
+        TriggerCondition,
+        Field(
+            description="The condition that causes the trigger to fire. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Status: Annotated[
+        Literal["Active", "Inactive"] | None,
+        Field(
+            description="The status of the trigger. Active triggers fire on schedule; Inactive triggers are paused."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["TIME_BASED"],
+        Field(description="The type of trigger. Create-only: changing it replaces the resource."),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,75 +75,93 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AgentSpaceOperatorAppDict = TypedDict(
-    "AgentSpaceOperatorAppDict",
-    {
-        "Iam": "IamAuthConfigurationDict",
-        "Idc": "IdcAuthConfigurationDict",
-        "Idp": "IdpAuthConfigurationDict",
-    },
-    total=False,
-)
 
-AgentSpacePreferencesDict = TypedDict(
-    "AgentSpacePreferencesDict",
-    {
-        "ElevatedActionsEnabled": "bool",
-    },
-    total=False,
-)
+class AgentSpaceOperatorAppDict(TypedDict, total=False):
+    """AgentSpaceOperatorApp as a plain dict."""
 
-IamAuthConfigurationDict = TypedDict(
-    "IamAuthConfigurationDict",
-    {
-        "CreatedAt": "str",
-        "OperatorAppRoleArn": "Required[str]",
-        "UpdatedAt": "str",
-    },
-    total=False,
-)
+    Iam: IamAuthConfigurationDict
+    """Type: IamAuthConfigurationDict."""
+    Idc: IdcAuthConfigurationDict
+    """Type: IdcAuthConfigurationDict."""
+    Idp: IdpAuthConfigurationDict
+    """External identity provider configuration for the Operator App."""
 
-IdcAuthConfigurationDict = TypedDict(
-    "IdcAuthConfigurationDict",
-    {
-        "CreatedAt": "str",
-        "IdcApplicationArn": "str",
-        "IdcInstanceArn": "Required[str]",
-        "OperatorAppRoleArn": "Required[str]",
-        "UpdatedAt": "str",
-    },
-    total=False,
-)
 
-IdpAuthConfigurationDict = TypedDict(
-    "IdpAuthConfigurationDict",
-    {
-        "ClientId": "Required[str]",
-        "ClientSecret": "Required[str]",
-        "CreatedAt": "str",
-        "IssuerUrl": "Required[str]",
-        "OperatorAppRoleArn": "Required[str]",
-        "Provider": "Required[Literal['okta', 'entra']]",
-        "UpdatedAt": "str",
-        "UserIdClaim": "str",
-    },
-    total=False,
-)
+class AgentSpacePreferencesDict(TypedDict, total=False):
+    """AgentSpacePreferences as a plain dict: Preferences that configure behavior of this
+    AgentSpace. This container fully owns the AgentSpace preferences: the properties supplied here
+    replace the stored preferences in their entirety, and omitting the Preferences container reverts
+    all preferences to their service defaults."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ElevatedActionsEnabled: bool
+    """Indicates whether elevated directed actions are permitted in this AgentSpace. Defaults to
+    false when not set."""
 
+
+class IamAuthConfigurationDict(TypedDict, total=False):
+    """IamAuthConfiguration as a plain dict."""
+
+    CreatedAt: str
+    """Type: str."""
+    OperatorAppRoleArn: Required[str]
+    """Type: str."""
+    UpdatedAt: str
+    """Type: str."""
+
+
+class IdcAuthConfigurationDict(TypedDict, total=False):
+    """IdcAuthConfiguration as a plain dict."""
+
+    CreatedAt: str
+    """Type: str."""
+    IdcApplicationArn: str
+    """Type: str."""
+    IdcInstanceArn: Required[str]
+    """Type: str."""
+    OperatorAppRoleArn: Required[str]
+    """Type: str."""
+    UpdatedAt: str
+    """Type: str."""
+
+
+class IdpAuthConfigurationDict(TypedDict, total=False):
+    """IdpAuthConfiguration as a plain dict: External identity provider configuration for the
+    Operator App."""
+
+    ClientId: Required[str]
+    """The OIDC client identifier for the external identity provider application."""
+    ClientSecret: Required[str]
+    """The OIDC client secret for the external identity provider application. Use a Secrets Manager
+    dynamic reference to avoid storing the secret in the template."""
+    CreatedAt: str
+    """Type: str."""
+    IssuerUrl: Required[str]
+    """The OIDC issuer URL for the external identity provider."""
+    OperatorAppRoleArn: Required[str]
+    """The IAM role that Operator App users assume to access DevOps Agent APIs."""
+    Provider: Required[Literal["okta", "entra"]]
+    """The external identity provider type."""
+    UpdatedAt: str
+    """Type: str."""
+    UserIdClaim: str
+    """The identity claim used to identify users. This value is selected by the service for the
+    configured provider."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DevOpsAgent::AgentSpace",
     schema_file="aws-devopsagent-agentspace.json",
     primary_identifier=("/AgentSpaceId",),
-    additional_identifiers=(),
     read_only=(
         "/AgentSpaceId",
         "/CreatedAt",
@@ -156,17 +178,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/KmsKeyArn",),
     write_only=("/OperatorApp/Idp/ClientSecret",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -176,115 +190,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IamAuthConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CreatedAt": {"type": "string"},
-                "OperatorAppRoleArn": {"type": "string"},
-                "UpdatedAt": {"type": "string"},
-            },
-            "required": ["OperatorAppRoleArn"],
-            "type": "object",
-        },
-        "IdcAuthConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CreatedAt": {"type": "string"},
-                "IdcApplicationArn": {"type": "string"},
-                "IdcInstanceArn": {"type": "string"},
-                "OperatorAppRoleArn": {"type": "string"},
-                "UpdatedAt": {"type": "string"},
-            },
-            "required": ["OperatorAppRoleArn", "IdcInstanceArn"],
-            "type": "object",
-        },
-        "IdpAuthConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "ClientSecret": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "CreatedAt": {"type": "string"},
-                "IssuerUrl": {
-                    "pattern": "^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$",
-                    "type": "string",
-                },
-                "OperatorAppRoleArn": {"type": "string"},
-                "Provider": {"enum": ["okta", "entra"], "type": "string"},
-                "UpdatedAt": {"type": "string"},
-                "UserIdClaim": {"type": "string"},
-            },
-            "required": ["OperatorAppRoleArn", "IssuerUrl", "ClientId", "ClientSecret", "Provider"],
-            "type": "object",
-        },
-        "OperatorApp": {
-            "additionalProperties": False,
-            "properties": {
-                "Iam": {"$ref": "#/definitions/IamAuthConfiguration"},
-                "Idc": {"$ref": "#/definitions/IdcAuthConfiguration"},
-                "Idp": {"$ref": "#/definitions/IdpAuthConfiguration"},
-            },
-            "type": "object",
-        },
-        "Preferences": {
-            "additionalProperties": False,
-            "properties": {"ElevatedActionsEnabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AgentSpaceId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Arn": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{N}\\p{P}\\p{S}\\p{Z}]+$",
-            "type": "string",
-        },
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "Locale": {
-            "maxLength": 35,
-            "minLength": 2,
-            "pattern": "^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{N}\\p{P}\\p{S}\\p{Z}]+$",
-            "type": "string",
-        },
-        "OperatorApp": {"$ref": "#/definitions/OperatorApp"},
-        "Preferences": {"$ref": "#/definitions/Preferences"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Name"],
-}
-
 
 class AgentSpace(_Resource):
     """AWS::DevOpsAgent::AgentSpace: Resource Type definition for AWS::DevOpsAgent::AgentSpace
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AgentSpaceId.
+    Replaced when any of these change (create-only): KmsKeyArn.
+    Write-only (sent to AWS, never read back): OperatorApp.Idp.ClientSecret.
+    Read-only attributes (known once deployed): AgentSpaceId, Arn, CreatedAt, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-devopsagent-agentspace.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -292,14 +208,19 @@ class AgentSpace(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AgentSpaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "agent_space.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AgentSpaceId: str
+    """The unique identifier of the AgentSpace"""
     Arn: str
+    """The Amazon Resource Name (ARN) of the AgentSpace."""
     CreatedAt: str
+    """The timestamp when the resource was created."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the resource was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     KmsKeyArn: str
     Locale: str
@@ -308,31 +229,41 @@ class AgentSpace(_Resource):
     Preferences: AgentSpacePreferencesDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Description: str | None = None,
+        KmsKeyArn: str | None = None,
+        Locale: str | None = None,
+        OperatorApp: AgentSpaceOperatorApp | AgentSpaceOperatorAppDict | None = None,
+        Preferences: AgentSpacePreferences | AgentSpacePreferencesDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DevOpsAgent::AgentSpace; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Description: str | None = None,
-            KmsKeyArn: str | None = None,
-            Locale: str | None = None,
-            OperatorApp: AgentSpaceOperatorApp | AgentSpaceOperatorAppDict | None = None,
-            Preferences: AgentSpacePreferences | AgentSpacePreferencesDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DevOpsAgent::AgentSpace; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the AgentSpace. Required.
             Description: The description of the AgentSpace.
-            KmsKeyArn: The ARN of the KMS key to use for encryption.
-            Locale: The locale for the AgentSpace, which determines the language used in agent responses.
-            Name: The name of the AgentSpace.
+            KmsKeyArn: The ARN of the KMS key to use for encryption. Create-only: changing it
+                replaces the resource.
+            Locale: The locale for the AgentSpace, which determines the language used in agent
+                responses.
+            OperatorApp: Type: AgentSpaceOperatorAppDict.
+            Preferences: Preferences that configure behavior of this AgentSpace. This container
+                fully owns the AgentSpace preferences: the properties supplied here replace the
+                stored preferences in their entirety, and omitting the Preferences container reverts
+                all preferences to their service defaults.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,26 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AssetFileDict = TypedDict(
-    "AssetFileDict",
-    {
-        "ContentBytes": "str",
-        "ContentText": "str",
-        "Metadata": "dict[str, Any]",
-        "Path": "Required[str]",
-    },
-    total=False,
-)
 
+class AssetFileDict(TypedDict, total=False):
+    """AssetFile as a plain dict: A single file inside an Asset's bundle. Path is the diff key on
+    update; Content is write-only and not repopulated by Read."""
+
+    ContentBytes: str
+    """Base64-encoded binary contents of the file. Mutually exclusive with ContentText (max 6 MiB)."""
+    ContentText: str
+    """UTF-8 text contents of the file. Mutually exclusive with ContentBytes (max 1.5 MiB)."""
+    Metadata: dict[str, Any]
+    """Per-file metadata document. Values may be strings, numbers, booleans, or lists of any of
+    those (validated server-side)."""
+    Path: Required[str]
+    """Path of this file within the asset bundle."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DevOpsAgent::Asset",
     schema_file="aws-devopsagent-asset.json",
     primary_identifier=("/AgentSpaceId", "/AssetId"),
-    additional_identifiers=(),
     read_only=("/AssetId", "/Version", "/CreatedAt", "/UpdatedAt", "/Arn"),
     create_only=("/AgentSpaceId", "/AssetType"),
     write_only=("/Files", "/Zip"),
-    conditional_create_only=(),
     unordered_arrays=("/Files",),
     required=("AgentSpaceId", "AssetType"),
     list_required=("AgentSpaceId",),
@@ -80,7 +88,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -90,106 +97,84 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AssetFile": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["ContentText"]}, {"required": ["ContentBytes"]}],
-            "properties": {
-                "ContentBytes": {"maxLength": 8388608, "type": "string"},
-                "ContentText": {"maxLength": 1572864, "type": "string"},
-                "Metadata": {"type": "object"},
-                "Path": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_./-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Path"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AgentSpaceId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Arn": {"type": "string"},
-        "AssetId": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_.-]+$",
-            "type": "string",
-        },
-        "AssetType": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-z][a-z0-9_]*$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "Files": {
-            "items": {"$ref": "#/definitions/AssetFile"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Metadata": {"type": "object"},
-        "UpdatedAt": {"type": "string"},
-        "Version": {"minimum": 1, "type": "integer"},
-        "Zip": {"maxLength": 8388608, "type": "string"},
-    },
-    "required": ["AgentSpaceId", "AssetType"],
-}
-
 
 class Asset(_Resource):
-    """AWS::DevOpsAgent::Asset: Resource Type definition for AWS::DevOpsAgent::Asset. An asset attached to an existing AWS DevOps Agent Space. Customer-creatable types include skill,...
+    """AWS::DevOpsAgent::Asset: Resource Type definition for AWS::DevOpsAgent::Asset. An asset
+    attached to an existing AWS DevOps Agent Space. Customer-creatable types include skill,
+    agents_md, and attachment; call ListAssetTypes for the current authoritative set.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AgentSpaceId, AssetId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AgentSpaceId, AssetType.
+    Write-only (sent to AWS, never read back): Files, Zip.
+    Read-only attributes (known once deployed): Arn, AssetId, CreatedAt, UpdatedAt, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-devopsagent-asset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AssetProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AssetAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "asset.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the asset. Nested under the parent Agent Space:
+    arn:<partition>:aidevops:<region>:<account-id>:agentspace/<agentspace-id>/asset/<asset-id>."""
     AssetId: str
+    """The unique identifier of the asset (assigned by the service on Create)."""
     CreatedAt: str
+    """The timestamp when the asset was created."""
     UpdatedAt: str
+    """The timestamp when the asset was last updated."""
     Version: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The current asset version. Server-managed; bumps on every successful Update (including no-op
+    updates). This is the drift signal for change detection."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AgentSpaceId: str
     AssetType: str
     Files: list[AssetFileDict]
     Metadata: dict[str, Any]
     Zip: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AgentSpaceId: str,
+        AssetType: str,
+        Files: list[AssetFile | AssetFileDict] | None = None,
+        Metadata: dict[str, Any] | None = None,
+        Zip: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DevOpsAgent::Asset; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AgentSpaceId: str,
-            AssetType: str,
-            Files: list[AssetFile | AssetFileDict] | None = None,
-            Metadata: dict[str, Any] | None = None,
-            Zip: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DevOpsAgent::Asset; `await` it inside an App to deploy it.
-
-            AgentSpaceId: The unique identifier of the parent Agent Space.
-            AssetType: The type of asset.
-            Files: Inline file list.
-            Metadata: Asset metadata document.
-            Zip: Base64-encoded zip bundle containing all files for the asset.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AgentSpaceId: The unique identifier of the parent Agent Space. The asset is created as a
+                child of this agent space. Create-only: changing it replaces the resource. Required.
+            AssetType: The type of asset. The Asset API treats this as an open string; call
+                ListAssetTypes for the current authoritative set of supported types. As of launch,
+                customer-creatable types include skill, agents_md, and attachment. Create-only:
+                changing it replaces the resource. Required.
+            Files: Inline file list. Mutually exclusive with Zip; enforced by the handler at
+                Create/Update time. Write-only: not repopulated by Read. Write-only: sent to AWS,
+                never read back.
+            Metadata: Asset metadata document. Required and optional keys depend on AssetType.
+                Values may be strings, numbers, booleans, or lists of any of those - validated
+                server-side; see the public Asset API docs for the per-type metadata schema.
+            Zip: Base64-encoded zip bundle containing all files for the asset. Mutually exclusive
+                with Files; enforced by the handler at Create/Update time. Write-only: not
+                repopulated by Read. Server treats a zip as 'replace all files' (max 6 MiB).
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

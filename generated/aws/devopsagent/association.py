@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -195,351 +199,414 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AWSConfigurationDict = TypedDict(
-    "AWSConfigurationDict",
-    {
-        "AccountId": "Required[str]",
-        "AccountType": "Required[Literal['monitor']]",
-        "AgentElevatedRoleArn": "str",
-        "AssumableRoleArn": "Required[str]",
-        "Resources": "list[AWSResourceDict]",
-        "Tags": "list[KeyValuePairDict]",
-    },
-    total=False,
-)
 
-AWSResourceDict = TypedDict(
-    "AWSResourceDict",
-    {
-        "ResourceArn": "Required[str]",
-        "ResourceMetadata": "dict[str, Any]",
-        "ResourceType": "Literal['AWS::CloudFormation::Stack', 'AWS::ECR::Repository', 'AWS::S3::Bucket', 'AWS::S3::Object']",
-    },
-    total=False,
-)
+class AWSConfigurationDict(TypedDict, total=False):
+    """AWSConfiguration as a plain dict: AWS association for 'monitor' account"""
 
-AssociationConfigurationOption1Dict = TypedDict(
-    "AssociationConfigurationOption1Dict",
-    {
-        "SourceAws": "Required[SourceAwsConfigurationDict]",
-    },
-    total=False,
-)
+    AccountId: Required[str]
+    """AWS Account Id corresponding to provided resources"""
+    AccountType: Required[Literal["monitor"]]
+    """Account Type 'monitor' for DevOpsAgent monitoring"""
+    AgentElevatedRoleArn: str
+    """The IAM role that AWS DevOps Agent assumes to perform elevated directed actions in this AWS
+    account. Elevated actions also require ElevatedActionsEnabled to be set in the Preferences of
+    the AgentSpace. When not provided, only non-elevated directed actions are available. Removing
+    this property from the template clears the role on update. Setting this role is subject to the
+    same iam:PassRole requirement as AssumableRoleArn."""
+    AssumableRoleArn: Required[str]
+    """Role ARN to be assumed by DevOpsAgent to operate on behalf of customer"""
+    Resources: list[AWSResourceDict]
+    """List of AWS resources"""
+    Tags: list[KeyValuePairDict]
+    """List of AWS tags as key-value pairs"""
 
-AssociationConfigurationOption10Dict = TypedDict(
-    "AssociationConfigurationOption10Dict",
-    {
-        "MCPServerSplunk": "Required[MCPServerSplunkConfigurationDict]",
-    },
-    total=False,
-)
 
-AssociationConfigurationOption11Dict = TypedDict(
-    "AssociationConfigurationOption11Dict",
-    {
-        "MCPServerNewRelic": "Required[MCPServerNewRelicConfigurationDict]",
-    },
-    total=False,
-)
+class AWSResourceDict(TypedDict, total=False):
+    """AWSResource as a plain dict: AWS resource definition"""
 
-AssociationConfigurationOption12Dict = TypedDict(
-    "AssociationConfigurationOption12Dict",
-    {
-        "MCPServerGrafana": "Required[MCPServerGrafanaConfigurationDict]",
-    },
-    total=False,
-)
+    ResourceArn: Required[str]
+    """The Amazon Resource Name (ARN) of the resource"""
+    ResourceMetadata: dict[str, Any]
+    """Additional metadata for the resource"""
+    ResourceType: Literal[
+        "AWS::CloudFormation::Stack", "AWS::ECR::Repository", "AWS::S3::Bucket", "AWS::S3::Object"
+    ]
+    """Resource type"""
 
-AssociationConfigurationOption13Dict = TypedDict(
-    "AssociationConfigurationOption13Dict",
-    {
-        "PagerDuty": "Required[PagerDutyConfigurationDict]",
-    },
-    total=False,
-)
 
-AssociationConfigurationOption14Dict = TypedDict(
-    "AssociationConfigurationOption14Dict",
-    {
-        "EventChannel": "Required[EventChannelConfigurationDict]",
-    },
-    total=False,
-)
+class AssociationConfigurationOption1Dict(TypedDict, total=False):
+    """AssociationConfigurationOption1 as a plain dict."""
 
-AssociationConfigurationOption15Dict = TypedDict(
-    "AssociationConfigurationOption15Dict",
-    {
-        "Azure": "Required[AzureConfigurationDict]",
-    },
-    total=False,
-)
+    SourceAws: Required[SourceAwsConfigurationDict]
+    """AWS association for 'source' account"""
 
-AssociationConfigurationOption16Dict = TypedDict(
-    "AssociationConfigurationOption16Dict",
-    {
-        "MCPServerSigV4": "Required[MCPServerSigV4ConfigurationDict]",
-    },
-    total=False,
-)
 
-AssociationConfigurationOption2Dict = TypedDict(
-    "AssociationConfigurationOption2Dict",
-    {
-        "Aws": "Required[AWSConfigurationDict]",
-    },
-    total=False,
-)
+class AssociationConfigurationOption10Dict(TypedDict, total=False):
+    """AssociationConfigurationOption10 as a plain dict."""
 
-AssociationConfigurationOption3Dict = TypedDict(
-    "AssociationConfigurationOption3Dict",
-    {
-        "GitHub": "Required[GitHubConfigurationDict]",
-    },
-    total=False,
-)
+    MCPServerSplunk: Required[MCPServerSplunkConfigurationDict]
+    """Splunk MCP server configuration"""
 
-AssociationConfigurationOption4Dict = TypedDict(
-    "AssociationConfigurationOption4Dict",
-    {
-        "Slack": "Required[SlackConfigurationDict]",
-    },
-    total=False,
-)
 
-AssociationConfigurationOption5Dict = TypedDict(
-    "AssociationConfigurationOption5Dict",
-    {
-        "Dynatrace": "Required[DynatraceConfigurationDict]",
-    },
-    total=False,
-)
+class AssociationConfigurationOption11Dict(TypedDict, total=False):
+    """AssociationConfigurationOption11 as a plain dict."""
 
-AssociationConfigurationOption6Dict = TypedDict(
-    "AssociationConfigurationOption6Dict",
-    {
-        "ServiceNow": "Required[ServiceNowConfigurationDict]",
-    },
-    total=False,
-)
+    MCPServerNewRelic: Required[MCPServerNewRelicConfigurationDict]
+    """NewRelic MCP server configuration"""
 
-AssociationConfigurationOption7Dict = TypedDict(
-    "AssociationConfigurationOption7Dict",
-    {
-        "MCPServer": "Required[MCPServerConfigurationDict]",
-    },
-    total=False,
-)
 
-AssociationConfigurationOption8Dict = TypedDict(
-    "AssociationConfigurationOption8Dict",
-    {
-        "GitLab": "Required[GitLabConfigurationDict]",
-    },
-    total=False,
-)
+class AssociationConfigurationOption12Dict(TypedDict, total=False):
+    """AssociationConfigurationOption12 as a plain dict."""
 
-AssociationConfigurationOption9Dict = TypedDict(
-    "AssociationConfigurationOption9Dict",
-    {
-        "MCPServerDatadog": "Required[MCPServerDatadogConfigurationDict]",
-    },
-    total=False,
-)
+    MCPServerGrafana: Required[MCPServerGrafanaConfigurationDict]
+    """Grafana MCP server configuration"""
 
-AzureConfigurationDict = TypedDict(
-    "AzureConfigurationDict",
-    {
-        "SubscriptionId": "Required[str]",
-    },
-    total=False,
-)
 
-DynatraceConfigurationDict = TypedDict(
-    "DynatraceConfigurationDict",
-    {
-        "EnableWebhookUpdates": "bool",
-        "EnvId": "Required[str]",
-        "Resources": "list[str]",
-    },
-    total=False,
-)
+class AssociationConfigurationOption13Dict(TypedDict, total=False):
+    """AssociationConfigurationOption13 as a plain dict."""
 
-EventChannelConfigurationDict = TypedDict(
-    "EventChannelConfigurationDict",
-    {
-        "EnableWebhookUpdates": "bool",
-    },
-    total=False,
-)
+    PagerDuty: Required[PagerDutyConfigurationDict]
+    """PagerDuty integration configuration"""
 
-GitHubConfigurationDict = TypedDict(
-    "GitHubConfigurationDict",
-    {
-        "Owner": "Required[str]",
-        "OwnerType": "Required[Literal['organization', 'user']]",
-        "RepoId": "Required[str]",
-        "RepoName": "Required[str]",
-    },
-    total=False,
-)
 
-GitLabConfigurationDict = TypedDict(
-    "GitLabConfigurationDict",
-    {
-        "EnableWebhookUpdates": "bool",
-        "InstanceIdentifier": "str",
-        "ProjectId": "Required[str]",
-        "ProjectPath": "Required[str]",
-    },
-    total=False,
-)
+class AssociationConfigurationOption14Dict(TypedDict, total=False):
+    """AssociationConfigurationOption14 as a plain dict."""
 
-KeyValuePairDict = TypedDict(
-    "KeyValuePairDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    EventChannel: Required[EventChannelConfigurationDict]
+    """EventChannelconfiguration"""
 
-MCPServerConfigurationDict = TypedDict(
-    "MCPServerConfigurationDict",
-    {
-        "Description": "str",
-        "EnableWebhookUpdates": "bool",
-        "Endpoint": "str",
-        "Name": "str",
-        "Tools": "Required[list[str]]",
-    },
-    total=False,
-)
 
-MCPServerDatadogConfigurationDict = TypedDict(
-    "MCPServerDatadogConfigurationDict",
-    {
-        "Description": "str",
-        "EnableWebhookUpdates": "bool",
-        "EnabledElevatedTools": "list[str]",
-        "Endpoint": "str",
-        "Name": "str",
-    },
-    total=False,
-)
+class AssociationConfigurationOption15Dict(TypedDict, total=False):
+    """AssociationConfigurationOption15 as a plain dict."""
 
-MCPServerGrafanaConfigurationDict = TypedDict(
-    "MCPServerGrafanaConfigurationDict",
-    {
-        "EnableWebhookUpdates": "bool",
-        "EnabledElevatedTools": "list[str]",
-        "Endpoint": "Required[str]",
-        "Tools": "list[Literal['alerting', 'annotations', 'asserts', 'cloudwatch', 'dashboard', 'datasource', 'elasticsearch', 'examples', 'incident', 'loki', 'navigation', 'oncall', 'prometheus', 'pyroscope', 'rendering', 'runpanelquery', 'search', 'searchlogs', 'sift']]",
-    },
-    total=False,
-)
+    Azure: Required[AzureConfigurationDict]
+    """Azure subscription integration configuration"""
 
-MCPServerNewRelicConfigurationDict = TypedDict(
-    "MCPServerNewRelicConfigurationDict",
-    {
-        "AccountId": "Required[str]",
-        "Endpoint": "Required[str]",
-    },
-    total=False,
-)
 
-MCPServerSigV4ConfigurationDict = TypedDict(
-    "MCPServerSigV4ConfigurationDict",
-    {
-        "Tools": "Required[list[str]]",
-    },
-    total=False,
-)
+class AssociationConfigurationOption16Dict(TypedDict, total=False):
+    """AssociationConfigurationOption16 as a plain dict."""
 
-MCPServerSplunkConfigurationDict = TypedDict(
-    "MCPServerSplunkConfigurationDict",
-    {
-        "Description": "str",
-        "EnableWebhookUpdates": "bool",
-        "Endpoint": "str",
-        "Name": "str",
-    },
-    total=False,
-)
+    MCPServerSigV4: Required[MCPServerSigV4ConfigurationDict]
+    """SigV4-authenticated MCP server configuration"""
 
-PagerDutyConfigurationDict = TypedDict(
-    "PagerDutyConfigurationDict",
-    {
-        "CustomerEmail": "Required[str]",
-        "EnableWebhookUpdates": "bool",
-        "Services": "Required[list[str]]",
-    },
-    total=False,
-)
 
-ServiceNowConfigurationDict = TypedDict(
-    "ServiceNowConfigurationDict",
-    {
-        "EnableWebhookUpdates": "bool",
-        "InstanceId": "str",
-    },
-    total=False,
-)
+class AssociationConfigurationOption2Dict(TypedDict, total=False):
+    """AssociationConfigurationOption2 as a plain dict."""
 
-SlackBidirectionalConfigurationDict = TypedDict(
-    "SlackBidirectionalConfigurationDict",
-    {
-        "Enabled": "bool",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+    Aws: Required[AWSConfigurationDict]
+    """AWS association for 'monitor' account"""
 
-SlackChannelDict = TypedDict(
-    "SlackChannelDict",
-    {
-        "ChannelId": "Required[str]",
-        "ChannelName": "str",
-    },
-    total=False,
-)
 
-SlackConfigurationDict = TypedDict(
-    "SlackConfigurationDict",
-    {
-        "Bidirectional": "SlackBidirectionalConfigurationDict",
-        "TransmissionTarget": "Required[SlackTransmissionTargetDict]",
-        "WorkspaceId": "Required[str]",
-        "WorkspaceName": "Required[str]",
-    },
-    total=False,
-)
+class AssociationConfigurationOption3Dict(TypedDict, total=False):
+    """AssociationConfigurationOption3 as a plain dict."""
 
-SlackTransmissionTargetDict = TypedDict(
-    "SlackTransmissionTargetDict",
-    {
-        "IncidentResponseTarget": "Required[SlackChannelDict]",
-    },
-    total=False,
-)
+    GitHub: Required[GitHubConfigurationDict]
+    """GitHub repository integration configuration"""
 
-SourceAwsConfigurationDict = TypedDict(
-    "SourceAwsConfigurationDict",
-    {
-        "AccountId": "Required[str]",
-        "AccountType": "Required[Literal['source']]",
-        "AgentElevatedRoleArn": "str",
-        "AssumableRoleArn": "Required[str]",
-        "Resources": "list[AWSResourceDict]",
-        "Tags": "list[KeyValuePairDict]",
-    },
-    total=False,
-)
 
+class AssociationConfigurationOption4Dict(TypedDict, total=False):
+    """AssociationConfigurationOption4 as a plain dict."""
+
+    Slack: Required[SlackConfigurationDict]
+    """Slack workspace integration configuration"""
+
+
+class AssociationConfigurationOption5Dict(TypedDict, total=False):
+    """AssociationConfigurationOption5 as a plain dict."""
+
+    Dynatrace: Required[DynatraceConfigurationDict]
+    """Dynatrace monitoring configuration"""
+
+
+class AssociationConfigurationOption6Dict(TypedDict, total=False):
+    """AssociationConfigurationOption6 as a plain dict."""
+
+    ServiceNow: Required[ServiceNowConfigurationDict]
+    """ServiceNow integration configuration"""
+
+
+class AssociationConfigurationOption7Dict(TypedDict, total=False):
+    """AssociationConfigurationOption7 as a plain dict."""
+
+    MCPServer: Required[MCPServerConfigurationDict]
+    """MCP server configuration"""
+
+
+class AssociationConfigurationOption8Dict(TypedDict, total=False):
+    """AssociationConfigurationOption8 as a plain dict."""
+
+    GitLab: Required[GitLabConfigurationDict]
+    """GitLab project integration configuration"""
+
+
+class AssociationConfigurationOption9Dict(TypedDict, total=False):
+    """AssociationConfigurationOption9 as a plain dict."""
+
+    MCPServerDatadog: Required[MCPServerDatadogConfigurationDict]
+    """Datadog MCP server configuration"""
+
+
+class AzureConfigurationDict(TypedDict, total=False):
+    """AzureConfiguration as a plain dict: Azure subscription integration configuration"""
+
+    SubscriptionId: Required[str]
+    """Azure subscription ID corresponding to provided resources"""
+
+
+class DynatraceConfigurationDict(TypedDict, total=False):
+    """DynatraceConfiguration as a plain dict: Dynatrace monitoring configuration"""
+
+    EnableWebhookUpdates: bool
+    """When set to true, enables the Agent Space to create and update webhooks for receiving
+    notifications and events from the service"""
+    EnvId: Required[str]
+    """Dynatrace environment id"""
+    Resources: list[str]
+    """List of Dynatrace resources to monitor"""
+
+
+class EventChannelConfigurationDict(TypedDict, total=False):
+    """EventChannelConfiguration as a plain dict: EventChannelconfiguration"""
+
+    EnableWebhookUpdates: bool
+    """When set to true, enables the Agent Space to create and update webhooks for receiving
+    notifications and events from the service"""
+
+
+class GitHubConfigurationDict(TypedDict, total=False):
+    """GitHubConfiguration as a plain dict: GitHub repository integration configuration"""
+
+    Owner: Required[str]
+    """Repository owner"""
+    OwnerType: Required[Literal["organization", "user"]]
+    """Type of repository owner"""
+    RepoId: Required[str]
+    """Associated Github repo ID"""
+    RepoName: Required[str]
+    """Associated Github repo name"""
+
+
+class GitLabConfigurationDict(TypedDict, total=False):
+    """GitLabConfiguration as a plain dict: GitLab project integration configuration"""
+
+    EnableWebhookUpdates: bool
+    """When set to true, enables the Agent Space to create and update webhooks for receiving
+    notifications and events from the service"""
+    InstanceIdentifier: str
+    """GitLab instance identifier"""
+    ProjectId: Required[str]
+    """GitLab numeric project ID"""
+    ProjectPath: Required[str]
+    """Full GitLab project path (e.g., namespace/project-name)"""
+
+
+class KeyValuePairDict(TypedDict, total=False):
+    """KeyValuePair as a plain dict: A key-value pair for tags"""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 512 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 512 characters."""
+
+
+class MCPServerConfigurationDict(TypedDict, total=False):
+    """MCPServerConfiguration as a plain dict: MCP server configuration"""
+
+    Description: str
+    """The description of the MCP server"""
+    EnableWebhookUpdates: bool
+    """When set to true, enables the Agent Space to create and update webhooks for receiving
+    notifications and events from the service"""
+    Endpoint: str
+    """MCP server endpoint URL"""
+    Name: str
+    """The name of the MCP server"""
+    Tools: Required[list[str]]
+    """List of MCP tools that can be used with the association"""
+
+
+class MCPServerDatadogConfigurationDict(TypedDict, total=False):
+    """MCPServerDatadogConfiguration as a plain dict: Datadog MCP server configuration"""
+
+    Description: str
+    """The description of the MCP server"""
+    EnableWebhookUpdates: bool
+    """When set to true, enables the Agent Space to create and update webhooks for receiving
+    notifications and events from the service"""
+    EnabledElevatedTools: list[str]
+    """The mutative MCP tools enabled for this integration, by tool name. Only tools the service
+    classifies as MUTATIVE may be listed; other names are rejected. Tool names can be found in the
+    console or from the association's current configuration. The list fully replaces the stored
+    value on update: removing a name disables that tool, and removing the property disables all
+    elevated tools."""
+    Endpoint: str
+    """MCP server endpoint URL"""
+    Name: str
+    """The name of the MCP server"""
+
+
+class MCPServerGrafanaConfigurationDict(TypedDict, total=False):
+    """MCPServerGrafanaConfiguration as a plain dict: Grafana MCP server configuration"""
+
+    EnableWebhookUpdates: bool
+    """When set to true, enables the Agent Space to create and update webhooks for receiving
+    notifications and events from the service"""
+    EnabledElevatedTools: list[str]
+    """The mutative MCP tools enabled for this integration, by tool name. Only tools the service
+    classifies as MUTATIVE may be listed; other names are rejected. Tool names can be found in the
+    console or from the association's current configuration. The list fully replaces the stored
+    value on update: removing a name disables that tool, and removing the property disables all
+    elevated tools. Independent of Tools, which selects the toolsets available to the agent."""
+    Endpoint: Required[str]
+    """MCP server endpoint URL"""
+    Tools: list[
+        Literal[
+            "alerting",
+            "annotations",
+            "asserts",
+            "cloudwatch",
+            "dashboard",
+            "datasource",
+            "elasticsearch",
+            "examples",
+            "incident",
+            "loki",
+            "navigation",
+            "oncall",
+            "prometheus",
+            "pyroscope",
+            "rendering",
+            "runpanelquery",
+            "search",
+            "searchlogs",
+            "sift",
+        ]
+    ]
+    """List of tool categories to enable for the Grafana MCP server"""
+
+
+class MCPServerNewRelicConfigurationDict(TypedDict, total=False):
+    """MCPServerNewRelicConfiguration as a plain dict: NewRelic MCP server configuration"""
+
+    AccountId: Required[str]
+    """New Relic Account ID"""
+    Endpoint: Required[str]
+    """MCP server endpoint URL (e.g., https://mcp.newrelic.com/mcp/)"""
+
+
+class MCPServerSigV4ConfigurationDict(TypedDict, total=False):
+    """MCPServerSigV4Configuration as a plain dict: SigV4-authenticated MCP server configuration"""
+
+    Tools: Required[list[str]]
+    """List of MCP tools available for the association"""
+
+
+class MCPServerSplunkConfigurationDict(TypedDict, total=False):
+    """MCPServerSplunkConfiguration as a plain dict: Splunk MCP server configuration"""
+
+    Description: str
+    """The description of the MCP server"""
+    EnableWebhookUpdates: bool
+    """When set to true, enables the Agent Space to create and update webhooks for receiving
+    notifications and events from the service"""
+    Endpoint: str
+    """MCP server endpoint URL"""
+    Name: str
+    """The name of the MCP server"""
+
+
+class PagerDutyConfigurationDict(TypedDict, total=False):
+    """PagerDutyConfiguration as a plain dict: PagerDuty integration configuration"""
+
+    CustomerEmail: Required[str]
+    """Email to be used in PagerDuty API header"""
+    EnableWebhookUpdates: bool
+    """When set to true, enables the Agent Space to create and update webhooks for receiving
+    notifications and events from the service"""
+    Services: Required[list[str]]
+    """List of PagerDuty service IDs available for the association"""
+
+
+class ServiceNowConfigurationDict(TypedDict, total=False):
+    """ServiceNowConfiguration as a plain dict: ServiceNow integration configuration"""
+
+    EnableWebhookUpdates: bool
+    """When set to true, enables the Agent Space to create and update webhooks for receiving
+    notifications and events from the service"""
+    InstanceId: str
+    """ServiceNow instance ID"""
+
+
+class SlackBidirectionalConfigurationDict(TypedDict, total=False):
+    """SlackBidirectionalConfiguration as a plain dict: Optional bidirectional communication
+    configuration. Supply this configuration and set Enabled to true so you can interact with the
+    agent directly from Slack"""
+
+    Enabled: bool
+    """Whether bidirectional communication is enabled for this association. When set to true, you
+    can mention the agent in a configured Slack channel and it responds in that channel. When
+    omitted or set to false, the agent ignores mentions and only sends notifications"""
+    RoleArn: Required[str]
+    """IAM role ARN that AWS DevOps Agent assumes to exchange messages with your Slack workspace on
+    behalf of this association"""
+
+
+class SlackChannelDict(TypedDict, total=False):
+    """SlackChannel as a plain dict: Slack channel configuration"""
+
+    ChannelId: Required[str]
+    """Slack channel ID"""
+    ChannelName: str
+    """Slack channel name"""
+
+
+class SlackConfigurationDict(TypedDict, total=False):
+    """SlackConfiguration as a plain dict: Slack workspace integration configuration"""
+
+    Bidirectional: SlackBidirectionalConfigurationDict
+    """Optional bidirectional communication configuration. Supply this configuration and set Enabled
+    to true so you can interact with the agent directly from Slack"""
+    TransmissionTarget: Required[SlackTransmissionTargetDict]
+    """Transmission targets for agent notifications"""
+    WorkspaceId: Required[str]
+    """Associated Slack workspace ID"""
+    WorkspaceName: Required[str]
+    """Associated Slack workspace name"""
+
+
+class SlackTransmissionTargetDict(TypedDict, total=False):
+    """SlackTransmissionTarget as a plain dict: Transmission targets for agent notifications"""
+
+    IncidentResponseTarget: Required[SlackChannelDict]
+    """Destination for IncidentResponse agent."""
+
+
+class SourceAwsConfigurationDict(TypedDict, total=False):
+    """SourceAwsConfiguration as a plain dict: AWS association for 'source' account"""
+
+    AccountId: Required[str]
+    """AWS Account Id corresponding to provided resources"""
+    AccountType: Required[Literal["source"]]
+    """Account Type 'source' for DevOpsAgent monitoring"""
+    AgentElevatedRoleArn: str
+    """The IAM role that AWS DevOps Agent assumes to perform elevated directed actions in this AWS
+    account. Elevated actions also require ElevatedActionsEnabled to be set in the Preferences of
+    the AgentSpace. When not provided, only non-elevated directed actions are available. Removing
+    this property from the template clears the role on update. Setting this role is subject to the
+    same iam:PassRole requirement as AssumableRoleArn."""
+    AssumableRoleArn: Required[str]
+    """Role ARN to be assumed by DevOpsAgent to operate on behalf of customer"""
+    Resources: list[AWSResourceDict]
+    """List of AWS resources"""
+    Tags: list[KeyValuePairDict]
+    """List of AWS tags as key-value pairs"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DevOpsAgent::Association",
     schema_file="aws-devopsagent-association.json",
     primary_identifier=("/AgentSpaceId", "/AssociationId"),
-    additional_identifiers=(),
     read_only=("/AssociationId", "/CreatedAt", "/UpdatedAt"),
     create_only=("/AgentSpaceId",),
     write_only=(
@@ -554,7 +621,6 @@ METADATA = _TypeMetadata(
         "/Configuration/EventChannel/EnableWebhookUpdates",
         "/LinkedAssociationIds",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Configuration/MCPServerDatadog/EnabledElevatedTools",
         "/Configuration/MCPServerGrafana/EnabledElevatedTools",
@@ -563,11 +629,8 @@ METADATA = _TypeMetadata(
     list_required=("AgentSpaceId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -577,425 +640,25 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AWSConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountId": {"pattern": "\\d{12}", "type": "string"},
-                "AccountType": {"enum": ["monitor"], "type": "string"},
-                "AgentElevatedRoleArn": {"type": "string"},
-                "AssumableRoleArn": {"type": "string"},
-                "Resources": {"$ref": "#/definitions/AWSResourceList"},
-                "Tags": {"$ref": "#/definitions/AWSTagList"},
-            },
-            "required": ["AccountId", "AccountType", "AssumableRoleArn"],
-            "type": "object",
-        },
-        "AWSResource": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceArn": {"type": "string"},
-                "ResourceMetadata": {"type": "object"},
-                "ResourceType": {
-                    "enum": [
-                        "AWS::CloudFormation::Stack",
-                        "AWS::ECR::Repository",
-                        "AWS::S3::Bucket",
-                        "AWS::S3::Object",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["ResourceArn"],
-            "type": "object",
-        },
-        "AWSResourceList": {"items": {"$ref": "#/definitions/AWSResource"}, "type": "array"},
-        "AWSTagList": {"items": {"$ref": "#/definitions/KeyValuePair"}, "type": "array"},
-        "AgentSpaceId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "AssociationId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "AzureConfiguration": {
-            "additionalProperties": False,
-            "properties": {"SubscriptionId": {"type": "string"}},
-            "required": ["SubscriptionId"],
-            "type": "object",
-        },
-        "DynatraceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableWebhookUpdates": {"type": "boolean"},
-                "EnvId": {"type": "string"},
-                "Resources": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["EnvId"],
-            "type": "object",
-        },
-        "EventChannelConfiguration": {
-            "additionalProperties": False,
-            "properties": {"EnableWebhookUpdates": {"type": "boolean"}},
-            "type": "object",
-        },
-        "GitHubConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Owner": {"type": "string"},
-                "OwnerType": {"enum": ["organization", "user"], "type": "string"},
-                "RepoId": {"type": "string"},
-                "RepoName": {"type": "string"},
-            },
-            "required": ["RepoName", "RepoId", "Owner", "OwnerType"],
-            "type": "object",
-        },
-        "GitLabConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableWebhookUpdates": {"type": "boolean"},
-                "InstanceIdentifier": {"type": "string"},
-                "ProjectId": {"type": "string"},
-                "ProjectPath": {"type": "string"},
-            },
-            "required": ["ProjectId", "ProjectPath"],
-            "type": "object",
-        },
-        "KeyValuePair": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "MCPServerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "EnableWebhookUpdates": {"type": "boolean"},
-                "Endpoint": {
-                    "pattern": "^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$",
-                    "type": "string",
-                },
-                "Name": {"pattern": "^[a-zA-Z0-9_-]+$", "type": "string"},
-                "Tools": {
-                    "items": {"pattern": "^[a-zA-Z0-9_-]+$", "type": "string"},
-                    "type": "array",
-                },
-            },
-            "required": ["Tools"],
-            "type": "object",
-        },
-        "MCPServerDatadogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "EnableWebhookUpdates": {"type": "boolean"},
-                "EnabledElevatedTools": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9_-]+$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "Endpoint": {
-                    "pattern": "^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$",
-                    "type": "string",
-                },
-                "Name": {"pattern": "^[a-zA-Z0-9_-]+$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "MCPServerGrafanaConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableWebhookUpdates": {"type": "boolean"},
-                "EnabledElevatedTools": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9_-]+$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "Endpoint": {
-                    "pattern": "^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$",
-                    "type": "string",
-                },
-                "Tools": {
-                    "items": {
-                        "enum": [
-                            "alerting",
-                            "annotations",
-                            "asserts",
-                            "cloudwatch",
-                            "dashboard",
-                            "datasource",
-                            "elasticsearch",
-                            "examples",
-                            "incident",
-                            "loki",
-                            "navigation",
-                            "oncall",
-                            "prometheus",
-                            "pyroscope",
-                            "rendering",
-                            "runpanelquery",
-                            "search",
-                            "searchlogs",
-                            "sift",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-            },
-            "required": ["Endpoint"],
-            "type": "object",
-        },
-        "MCPServerNewRelicConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountId": {"minLength": 6, "pattern": "^[0-9]+$", "type": "string"},
-                "Endpoint": {
-                    "pattern": "^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$",
-                    "type": "string",
-                },
-            },
-            "required": ["AccountId", "Endpoint"],
-            "type": "object",
-        },
-        "MCPServerSigV4Configuration": {
-            "additionalProperties": False,
-            "properties": {
-                "Tools": {
-                    "items": {"pattern": "^[a-zA-Z0-9_-]+$", "type": "string"},
-                    "type": "array",
-                }
-            },
-            "required": ["Tools"],
-            "type": "object",
-        },
-        "MCPServerSplunkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "EnableWebhookUpdates": {"type": "boolean"},
-                "Endpoint": {
-                    "pattern": "^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$",
-                    "type": "string",
-                },
-                "Name": {"pattern": "^[a-zA-Z0-9_-]+$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "PagerDutyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomerEmail": {"type": "string"},
-                "EnableWebhookUpdates": {"type": "boolean"},
-                "Services": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["Services", "CustomerEmail"],
-            "type": "object",
-        },
-        "ServiceConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"SourceAws": {"$ref": "#/definitions/SourceAwsConfiguration"}},
-                    "required": ["SourceAws"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Aws": {"$ref": "#/definitions/AWSConfiguration"}},
-                    "required": ["Aws"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"GitHub": {"$ref": "#/definitions/GitHubConfiguration"}},
-                    "required": ["GitHub"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Slack": {"$ref": "#/definitions/SlackConfiguration"}},
-                    "required": ["Slack"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Dynatrace": {"$ref": "#/definitions/DynatraceConfiguration"}},
-                    "required": ["Dynatrace"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"ServiceNow": {"$ref": "#/definitions/ServiceNowConfiguration"}},
-                    "required": ["ServiceNow"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"MCPServer": {"$ref": "#/definitions/MCPServerConfiguration"}},
-                    "required": ["MCPServer"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"GitLab": {"$ref": "#/definitions/GitLabConfiguration"}},
-                    "required": ["GitLab"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MCPServerDatadog": {"$ref": "#/definitions/MCPServerDatadogConfiguration"}
-                    },
-                    "required": ["MCPServerDatadog"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MCPServerSplunk": {"$ref": "#/definitions/MCPServerSplunkConfiguration"}
-                    },
-                    "required": ["MCPServerSplunk"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MCPServerNewRelic": {
-                            "$ref": "#/definitions/MCPServerNewRelicConfiguration"
-                        }
-                    },
-                    "required": ["MCPServerNewRelic"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MCPServerGrafana": {"$ref": "#/definitions/MCPServerGrafanaConfiguration"}
-                    },
-                    "required": ["MCPServerGrafana"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"PagerDuty": {"$ref": "#/definitions/PagerDutyConfiguration"}},
-                    "required": ["PagerDuty"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "EventChannel": {"$ref": "#/definitions/EventChannelConfiguration"}
-                    },
-                    "required": ["EventChannel"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Azure": {"$ref": "#/definitions/AzureConfiguration"}},
-                    "required": ["Azure"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MCPServerSigV4": {"$ref": "#/definitions/MCPServerSigV4Configuration"}
-                    },
-                    "required": ["MCPServerSigV4"],
-                },
-            ],
-            "type": "object",
-        },
-        "ServiceId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "ServiceNowConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableWebhookUpdates": {"type": "boolean"},
-                "InstanceId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SlackBidirectionalConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "RoleArn": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^arn:(aws|aws-cn|aws-us-gov):iam::\\d{12}:role/[a-zA-Z0-9+=,.@_/-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["RoleArn"],
-            "type": "object",
-        },
-        "SlackChannel": {
-            "additionalProperties": False,
-            "properties": {
-                "ChannelId": {
-                    "maxLength": 16,
-                    "minLength": 8,
-                    "pattern": "^[CGD][A-Z0-9]+$",
-                    "type": "string",
-                },
-                "ChannelName": {"type": "string"},
-            },
-            "required": ["ChannelId"],
-            "type": "object",
-        },
-        "SlackConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Bidirectional": {"$ref": "#/definitions/SlackBidirectionalConfiguration"},
-                "TransmissionTarget": {"$ref": "#/definitions/SlackTransmissionTarget"},
-                "WorkspaceId": {"pattern": "^[TE][A-Z0-9]+$", "type": "string"},
-                "WorkspaceName": {"type": "string"},
-            },
-            "required": ["WorkspaceId", "WorkspaceName", "TransmissionTarget"],
-            "type": "object",
-        },
-        "SlackTransmissionTarget": {
-            "additionalProperties": False,
-            "properties": {"IncidentResponseTarget": {"$ref": "#/definitions/SlackChannel"}},
-            "required": ["IncidentResponseTarget"],
-            "type": "object",
-        },
-        "SourceAwsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountId": {"pattern": "\\d{12}", "type": "string"},
-                "AccountType": {"enum": ["source"], "type": "string"},
-                "AgentElevatedRoleArn": {"type": "string"},
-                "AssumableRoleArn": {"type": "string"},
-                "Resources": {"$ref": "#/definitions/AWSResourceList"},
-                "Tags": {"$ref": "#/definitions/AWSTagList"},
-            },
-            "required": ["AccountId", "AccountType", "AssumableRoleArn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AgentSpaceId": {"$ref": "#/definitions/AgentSpaceId"},
-        "AssociationId": {"$ref": "#/definitions/AssociationId"},
-        "Configuration": {"$ref": "#/definitions/ServiceConfiguration"},
-        "CreatedAt": {"type": "string"},
-        "LinkedAssociationIds": {"items": {"$ref": "#/definitions/AssociationId"}, "type": "array"},
-        "ServiceId": {"$ref": "#/definitions/ServiceId"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["AgentSpaceId", "ServiceId", "Configuration"],
-}
-
 
 class Association(_Resource):
-    """AWS::DevOpsAgent::Association: Resource Type definition for AWS::DevOpsAgent::Association defining how the AgentSpace interacts with external services like GitHub, Slack, AWS accoun...
+    """AWS::DevOpsAgent::Association: Resource Type definition for AWS::DevOpsAgent::Association
+    defining how the AgentSpace interacts with external services like GitHub, Slack, AWS accounts,
+    and others.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AgentSpaceId, AssociationId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AgentSpaceId.
+    Write-only (sent to AWS, never read back): Configuration.Dynatrace.EnableWebhookUpdates,
+    Configuration.ServiceNow.EnableWebhookUpdates, Configuration.MCPServer.EnableWebhookUpdates,
+    Configuration.MCPServerDatadog.EnableWebhookUpdates,
+    Configuration.MCPServerSplunk.EnableWebhookUpdates,
+    Configuration.MCPServerGrafana.EnableWebhookUpdates, Configuration.GitLab.EnableWebhookUpdates,
+    Configuration.PagerDuty.EnableWebhookUpdates, Configuration.EventChannel.EnableWebhookUpdates,
+    LinkedAssociationIds.
+    Read-only attributes (known once deployed): AssociationId, CreatedAt, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-devopsagent-association.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1003,39 +666,49 @@ class Association(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "association.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AssociationId: str
+    """The unique identifier of the association"""
     CreatedAt: str
+    """The timestamp when the association was created"""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the association was last updated"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AgentSpaceId: str
     Configuration: dict[str, Any]
     LinkedAssociationIds: list[str]
     ServiceId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AgentSpaceId: str,
+        Configuration: dict[str, Any],
+        ServiceId: str,
+        LinkedAssociationIds: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DevOpsAgent::Association; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AgentSpaceId: str,
-            Configuration: dict[str, Any],
-            ServiceId: str,
-            LinkedAssociationIds: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DevOpsAgent::Association; `await` it inside an App to deploy it.
-
-            AgentSpaceId: The unique identifier of the AgentSpace
-            Configuration: The configuration that directs how AgentSpace interacts with the given service
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AgentSpaceId: The unique identifier of the AgentSpace Create-only: changing it replaces
+                the resource. Required.
+            Configuration: The configuration that directs how AgentSpace interacts with the given
+                service Required.
+            ServiceId: The identifier for the associated service Required.
             LinkedAssociationIds: Set of linked association IDs for parent-child relationships
-            ServiceId: The identifier for the associated service
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

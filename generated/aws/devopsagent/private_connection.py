@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,59 +71,63 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PrivateConnectionConnectionConfigurationOption1Dict = TypedDict(
-    "PrivateConnectionConnectionConfigurationOption1Dict",
-    {
-        "SelfManaged": "Required[SelfManagedModeDict]",
-    },
-    total=False,
-)
 
-PrivateConnectionConnectionConfigurationOption2Dict = TypedDict(
-    "PrivateConnectionConnectionConfigurationOption2Dict",
-    {
-        "ServiceManaged": "Required[ServiceManagedModeDict]",
-    },
-    total=False,
-)
+class PrivateConnectionConnectionConfigurationOption1Dict(TypedDict, total=False):
+    """PrivateConnectionConnectionConfigurationOption1 as a plain dict."""
 
-SelfManagedModeDict = TypedDict(
-    "SelfManagedModeDict",
-    {
-        "ResourceConfigurationId": "Required[str]",
-    },
-    total=False,
-)
+    SelfManaged: Required[SelfManagedModeDict]
+    """Configuration for a self-managed Private Connection."""
 
-ServiceManagedModeDict = TypedDict(
-    "ServiceManagedModeDict",
-    {
-        "DnsResolution": "Literal['PUBLIC', 'IN_VPC']",
-        "HostAddress": "Required[str]",
-        "IpAddressType": "Literal['IPV4', 'IPV6', 'DUAL_STACK']",
-        "Ipv4AddressesPerEni": "int",
-        "PortRanges": "list[str]",
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "list[str]",
-        "VpcId": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class PrivateConnectionConnectionConfigurationOption2Dict(TypedDict, total=False):
+    """PrivateConnectionConnectionConfigurationOption2 as a plain dict."""
 
+    ServiceManaged: Required[ServiceManagedModeDict]
+    """Configuration for a service-managed Private Connection."""
+
+
+class SelfManagedModeDict(TypedDict, total=False):
+    """SelfManagedMode as a plain dict: Configuration for a self-managed Private Connection."""
+
+    ResourceConfigurationId: Required[str]
+    """The ARN of the Resource Configuration."""
+
+
+class ServiceManagedModeDict(TypedDict, total=False):
+    """ServiceManagedMode as a plain dict: Configuration for a service-managed Private Connection."""
+
+    DnsResolution: Literal["PUBLIC", "IN_VPC"]
+    """DNS resolution mode for the resource gateway. Defaults to PUBLIC when not set."""
+    HostAddress: Required[str]
+    """IP address or DNS name of the target resource."""
+    IpAddressType: Literal["IPV4", "IPV6", "DUAL_STACK"]
+    """IP address type of the service-managed Resource Gateway."""
+    Ipv4AddressesPerEni: int
+    """Number of IPv4 addresses in each ENI for the service-managed Resource Gateway."""
+    PortRanges: list[str]
+    """TCP port ranges that a consumer can use to access the resource."""
+    SecurityGroupIds: list[str]
+    """Security groups to attach to the service-managed Resource Gateway."""
+    SubnetIds: list[str]
+    """Subnets that the service-managed Resource Gateway will span."""
+    VpcId: Required[str]
+    """VPC to create the service-managed Resource Gateway in."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DevOpsAgent::PrivateConnection",
     schema_file="aws-devopsagent-privateconnection.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Status", "/CertificateExpiryTime", "/Arn"),
     create_only=("/Name", "/ConnectionConfiguration"),
     write_only=(
@@ -130,17 +138,9 @@ METADATA = _TypeMetadata(
         "/ConnectionConfiguration/ServiceManaged/Ipv4AddressesPerEni",
         "/ConnectionConfiguration/ServiceManaged/PortRanges",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "ConnectionConfiguration"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 15,
         "read": 120,
@@ -150,129 +150,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConnectionConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"SelfManaged": {"$ref": "#/definitions/SelfManagedMode"}},
-                    "required": ["SelfManaged"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"ServiceManaged": {"$ref": "#/definitions/ServiceManagedMode"}},
-                    "required": ["ServiceManaged"],
-                },
-            ],
-            "type": "object",
-        },
-        "SelfManagedMode": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceConfigurationId": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$",
-                    "type": "string",
-                }
-            },
-            "required": ["ResourceConfigurationId"],
-            "type": "object",
-        },
-        "ServiceManagedMode": {
-            "additionalProperties": False,
-            "properties": {
-                "DnsResolution": {"enum": ["PUBLIC", "IN_VPC"], "type": "string"},
-                "HostAddress": {
-                    "maxLength": 255,
-                    "minLength": 3,
-                    "pattern": "^[a-zA-Z0-9.:\\-]+$",
-                    "type": "string",
-                },
-                "IpAddressType": {"enum": ["IPV4", "IPV6", "DUAL_STACK"], "type": "string"},
-                "Ipv4AddressesPerEni": {"maximum": 62, "minimum": 1, "type": "integer"},
-                "PortRanges": {
-                    "items": {"pattern": "^((\\d{1,5}\\-\\d{1,5})|(\\d+))$", "type": "string"},
-                    "maxItems": 11,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 20,
-                        "minLength": 11,
-                        "pattern": "^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SubnetIds": {
-                    "items": {
-                        "maxLength": 24,
-                        "minLength": 15,
-                        "pattern": "^subnet-(([0-9a-z]{8})|([0-9a-z]{17}))$",
-                        "type": "string",
-                    },
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "VpcId": {
-                    "maxLength": 50,
-                    "minLength": 5,
-                    "pattern": "^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$",
-                    "type": "string",
-                },
-            },
-            "required": ["HostAddress", "VpcId"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Certificate": {"maxLength": 32768, "minLength": 1, "type": "string"},
-        "CertificateExpiryTime": {"type": "string"},
-        "ConnectionConfiguration": {"$ref": "#/definitions/ConnectionConfiguration"},
-        "Name": {
-            "maxLength": 30,
-            "minLength": 3,
-            "pattern": "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
-            "type": "string",
-        },
-        "Status": {
-            "enum": [
-                "ACTIVE",
-                "CREATE_IN_PROGRESS",
-                "CREATE_FAILED",
-                "DELETE_IN_PROGRESS",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name", "ConnectionConfiguration"],
-}
-
 
 class PrivateConnection(_Resource):
-    """AWS::DevOpsAgent::PrivateConnection: Resource Type definition for AWS::DevOpsAgent::PrivateConnection
+    """AWS::DevOpsAgent::PrivateConnection: Resource Type definition for
+    AWS::DevOpsAgent::PrivateConnection
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, ConnectionConfiguration.
+    Write-only (sent to AWS, never read back): Certificate,
+    ConnectionConfiguration.ServiceManaged.SubnetIds,
+    ConnectionConfiguration.ServiceManaged.SecurityGroupIds,
+    ConnectionConfiguration.ServiceManaged.IpAddressType,
+    ConnectionConfiguration.ServiceManaged.Ipv4AddressesPerEni,
+    ConnectionConfiguration.ServiceManaged.PortRanges.
+    Read-only attributes (known once deployed): Arn, CertificateExpiryTime, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-devopsagent-privateconnection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -282,41 +176,53 @@ class PrivateConnection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PrivateConnectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "private_connection.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the Private Connection."""
     CertificateExpiryTime: str
+    """The expiry time of the certificate associated with the Private Connection."""
     Status: Literal[
         "ACTIVE", "CREATE_IN_PROGRESS", "CREATE_FAILED", "DELETE_IN_PROGRESS", "DELETE_FAILED"
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the Private Connection."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Certificate: str
     ConnectionConfiguration: dict[str, Any]
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectionConfiguration: dict[str, Any],
+        Name: str,
+        Certificate: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DevOpsAgent::PrivateConnection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectionConfiguration: dict[str, Any],
-            Name: str,
-            Certificate: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DevOpsAgent::PrivateConnection; `await` it inside an App to deploy it.
-
-            Certificate: Certificate for the Private Connection.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             ConnectionConfiguration: The connection configuration for the Private Connection.
-            Name: Unique name for this Private Connection within the account.
+                Create-only: changing it replaces the resource. Required.
+            Name: Unique name for this Private Connection within the account. Create-only: changing
+                it replaces the resource. Required.
+            Certificate: Certificate for the Private Connection. Write-only: sent to AWS, never read
+                back.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -295,581 +299,624 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApiKeyDetailsDict = TypedDict(
-    "ApiKeyDetailsDict",
-    {
-        "ApiKeyHeader": "Required[str]",
-        "ApiKeyName": "Required[str]",
-        "ApiKeyValue": "Required[str]",
-    },
-    total=False,
-)
 
-AzureIdentityServiceDetailsDict = TypedDict(
-    "AzureIdentityServiceDetailsDict",
-    {
-        "ClientId": "Required[str]",
-        "TenantId": "Required[str]",
-        "WebIdentityRoleArn": "Required[str]",
-        "WebIdentityTokenAudiences": "Required[list[str]]",
-    },
-    total=False,
-)
+class ApiKeyDetailsDict(TypedDict, total=False):
+    """ApiKeyDetails as a plain dict: API key authentication details"""
 
-BearerTokenDetailsDict = TypedDict(
-    "BearerTokenDetailsDict",
-    {
-        "AuthorizationHeader": "str",
-        "TokenName": "Required[str]",
-        "TokenValue": "Required[str]",
-    },
-    total=False,
-)
+    ApiKeyHeader: Required[str]
+    """HTTP header name to send the API key"""
+    ApiKeyName: Required[str]
+    """User friendly API key name"""
+    ApiKeyValue: Required[str]
+    """API key value"""
 
-DynatraceAuthorizationConfigDict = TypedDict(
-    "DynatraceAuthorizationConfigDict",
-    {
-        "OAuthClientCredentials": "OAuthClientDetailsDict",
-    },
-    total=False,
-)
 
-DynatraceServiceDetailsDict = TypedDict(
-    "DynatraceServiceDetailsDict",
-    {
-        "AccountUrn": "Required[str]",
-        "AuthorizationConfig": "DynatraceAuthorizationConfigDict",
-    },
-    total=False,
-)
+class AzureIdentityServiceDetailsDict(TypedDict, total=False):
+    """AzureIdentityServiceDetails as a plain dict: Azure Identity service configuration for
+    federated identity"""
 
-GitHubAppVerificationDetailsDict = TypedDict(
-    "GitHubAppVerificationDetailsDict",
-    {
-        "AppVariant": "Required[Literal['READ_ONLY', 'READ_WRITE', 'CUSTOM_APP']]",
-        "OrganizationName": "str",
-        "TargetUrl": "str",
-        "TokenValue": "Required[str]",
-    },
-    total=False,
-)
+    ClientId: Required[str]
+    """Azure AD application client ID"""
+    TenantId: Required[str]
+    """Azure AD tenant ID"""
+    WebIdentityRoleArn: Required[str]
+    """ARN of the IAM role for web identity token exchange"""
+    WebIdentityTokenAudiences: Required[list[str]]
+    """List of audiences for the web identity token"""
 
-GitHubPatDetailsDict = TypedDict(
-    "GitHubPatDetailsDict",
-    {
-        "OrganizationName": "str",
-        "TargetUrl": "str",
-        "TokenValue": "Required[str]",
-    },
-    total=False,
-)
 
-GitLabDetailsDict = TypedDict(
-    "GitLabDetailsDict",
-    {
-        "GroupId": "str",
-        "TargetUrl": "Required[str]",
-        "TokenType": "Required[Literal['personal', 'group']]",
-        "TokenValue": "Required[str]",
-    },
-    total=False,
-)
+class BearerTokenDetailsDict(TypedDict, total=False):
+    """BearerTokenDetails as a plain dict: Bearer token authentication details"""
 
-MCPServerDetailsDict = TypedDict(
-    "MCPServerDetailsDict",
-    {
-        "AuthorizationConfig": "Required[dict[str, Any]]",
-        "Description": "str",
-        "Endpoint": "Required[str]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    AuthorizationHeader: str
+    """HTTP header name to send the bearer token"""
+    TokenName: Required[str]
+    """User friendly bearer token name"""
+    TokenValue: Required[str]
+    """Bearer token value"""
 
-MCPServerDetailsAuthorizationConfigOption1Dict = TypedDict(
-    "MCPServerDetailsAuthorizationConfigOption1Dict",
-    {
-        "OAuthClientCredentials": "Required[MCPServerOAuthClientCredentialsConfigDict]",
-    },
-    total=False,
-)
 
-MCPServerDetailsAuthorizationConfigOption2Dict = TypedDict(
-    "MCPServerDetailsAuthorizationConfigOption2Dict",
-    {
-        "ApiKey": "Required[ApiKeyDetailsDict]",
-    },
-    total=False,
-)
+class DynatraceAuthorizationConfigDict(TypedDict, total=False):
+    """DynatraceAuthorizationConfig as a plain dict: Dynatrace OAuth authorization configuration"""
 
-MCPServerDetailsAuthorizationConfigOption3Dict = TypedDict(
-    "MCPServerDetailsAuthorizationConfigOption3Dict",
-    {
-        "BearerToken": "Required[BearerTokenDetailsDict]",
-    },
-    total=False,
-)
+    OAuthClientCredentials: OAuthClientDetailsDict
+    """OAuth client credentials"""
 
-MCPServerGrafanaDetailsDict = TypedDict(
-    "MCPServerGrafanaDetailsDict",
-    {
-        "AuthorizationConfig": "Required[dict[str, Any]]",
-        "Description": "str",
-        "Endpoint": "Required[str]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-MCPServerGrafanaDetailsAuthorizationConfigDict = TypedDict(
-    "MCPServerGrafanaDetailsAuthorizationConfigDict",
-    {
-        "BearerToken": "Required[BearerTokenDetailsDict]",
-    },
-    total=False,
-)
+class DynatraceServiceDetailsDict(TypedDict, total=False):
+    """DynatraceServiceDetails as a plain dict: Dynatrace service configuration"""
 
-MCPServerOAuthClientCredentialsConfigDict = TypedDict(
-    "MCPServerOAuthClientCredentialsConfigDict",
-    {
-        "ClientId": "Required[str]",
-        "ClientName": "str",
-        "ClientSecret": "Required[str]",
-        "ExchangeParameters": "dict[str, Any]",
-        "ExchangeUrl": "Required[str]",
-        "Scopes": "list[str]",
-    },
-    total=False,
-)
+    AccountUrn: Required[str]
+    """Dynatrace resource account URN"""
+    AuthorizationConfig: DynatraceAuthorizationConfigDict
+    """Dynatrace OAuth authorization configuration"""
 
-MCPServerSigV4AuthorizationConfigDict = TypedDict(
-    "MCPServerSigV4AuthorizationConfigDict",
-    {
-        "CustomHeaders": "dict[str, Any]",
-        "McpRoleArn": "str",
-        "Region": "Required[str]",
-        "RoleArn": "str",
-        "Service": "Required[str]",
-    },
-    total=False,
-)
 
-MCPServerSigV4DetailsDict = TypedDict(
-    "MCPServerSigV4DetailsDict",
-    {
-        "AuthorizationConfig": "Required[MCPServerSigV4AuthorizationConfigDict]",
-        "Description": "str",
-        "Endpoint": "Required[str]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class GitHubAppVerificationDetailsDict(TypedDict, total=False):
+    """GitHubAppVerificationDetails as a plain dict: The token verifies an existing DevOps Agent
+    GitHub App installation on github.com and is then discarded. Not supported for GitHub Enterprise
+    Server"""
 
-MCPServerSplunkDetailsDict = TypedDict(
-    "MCPServerSplunkDetailsDict",
-    {
-        "AuthorizationConfig": "Required[dict[str, Any]]",
-        "Description": "str",
-        "Endpoint": "Required[str]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    AppVariant: Required[Literal["READ_ONLY", "READ_WRITE", "CUSTOM_APP"]]
+    """Permission variant of the DevOps Agent GitHub App that must already be installed on the
+    organization or account"""
+    OrganizationName: str
+    """GitHub organization to scope the service to. The token must be an active member of the
+    organization and only that organization's repositories are accessible. Omit to register the
+    token's own user account"""
+    TargetUrl: str
+    """GitHub instance URL. Omit for github.com. Provide the instance host for GitHub Enterprise
+    Server or GitHub Enterprise Cloud with data residency (e.g. https://github.example.com)"""
+    TokenValue: Required[str]
+    """GitHub personal access token (PAT) value. Accepts classic PATs (ghp_...), fine-grained PATs
+    (github_pat_...), and GitHub Enterprise Server token formats"""
 
-MCPServerSplunkDetailsAuthorizationConfigDict = TypedDict(
-    "MCPServerSplunkDetailsAuthorizationConfigDict",
-    {
-        "BearerToken": "Required[BearerTokenDetailsDict]",
-    },
-    total=False,
-)
 
-NewRelicApiKeyConfigDict = TypedDict(
-    "NewRelicApiKeyConfigDict",
-    {
-        "AccountId": "Required[str]",
-        "AlertPolicyIds": "list[str]",
-        "ApiKey": "Required[str]",
-        "ApplicationIds": "list[str]",
-        "EntityGuids": "list[str]",
-        "Region": "Required[Literal['US', 'EU']]",
-    },
-    total=False,
-)
+class GitHubPatDetailsDict(TypedDict, total=False):
+    """GitHubPatDetails as a plain dict: The token is stored and used as the long-lived credential
+    for GitHub API access"""
 
-NewRelicAuthorizationConfigDict = TypedDict(
-    "NewRelicAuthorizationConfigDict",
-    {
-        "ApiKey": "Required[NewRelicApiKeyConfigDict]",
-    },
-    total=False,
-)
+    OrganizationName: str
+    """GitHub organization to scope the service to. The token must be an active member of the
+    organization and only that organization's repositories are accessible. Omit to register the
+    token's own user account"""
+    TargetUrl: str
+    """GitHub instance URL. Omit for github.com. Provide the instance host for GitHub Enterprise
+    Server or GitHub Enterprise Cloud with data residency (e.g. https://github.example.com)"""
+    TokenValue: Required[str]
+    """GitHub personal access token (PAT) value. Accepts classic PATs (ghp_...), fine-grained PATs
+    (github_pat_...), and GitHub Enterprise Server token formats"""
 
-NewRelicServiceDetailsDict = TypedDict(
-    "NewRelicServiceDetailsDict",
-    {
-        "AuthorizationConfig": "Required[NewRelicAuthorizationConfigDict]",
-    },
-    total=False,
-)
 
-OAuthClientDetailsDict = TypedDict(
-    "OAuthClientDetailsDict",
-    {
-        "ClientId": "Required[str]",
-        "ClientName": "str",
-        "ClientSecret": "Required[str]",
-        "ExchangeParameters": "dict[str, Any]",
-    },
-    total=False,
-)
+class GitLabDetailsDict(TypedDict, total=False):
+    """GitLabDetails as a plain dict: GitLab service configuration"""
 
-PagerDutyAuthorizationConfigDict = TypedDict(
-    "PagerDutyAuthorizationConfigDict",
-    {
-        "OAuthClientCredentials": "OAuthClientDetailsDict",
-    },
-    total=False,
-)
+    GroupId: str
+    """Optional GitLab group ID for group-level access tokens"""
+    TargetUrl: Required[str]
+    """GitLab instance URL"""
+    TokenType: Required[Literal["personal", "group"]]
+    """Type of GitLab access token"""
+    TokenValue: Required[str]
+    """GitLab access token value"""
 
-PagerDutyDetailsDict = TypedDict(
-    "PagerDutyDetailsDict",
-    {
-        "AuthorizationConfig": "Required[PagerDutyAuthorizationConfigDict]",
-        "Scopes": "Required[list[str]]",
-    },
-    total=False,
-)
 
-RegisteredAzureIdentityDetailsDict = TypedDict(
-    "RegisteredAzureIdentityDetailsDict",
-    {
-        "ClientId": "Required[str]",
-        "TenantId": "Required[str]",
-        "WebIdentityRoleArn": "Required[str]",
-        "WebIdentityTokenAudiences": "Required[list[str]]",
-    },
-    total=False,
-)
+class MCPServerDetailsDict(TypedDict, total=False):
+    """MCPServerDetails as a plain dict: MCP server configuration"""
 
-RegisteredDynatraceDetailsDict = TypedDict(
-    "RegisteredDynatraceDetailsDict",
-    {
-        "AccountUrn": "Required[str]",
-    },
-    total=False,
-)
+    AuthorizationConfig: Required[dict[str, Any]]
+    """MCP server authorization configuration"""
+    Description: str
+    """Optional description for the MCP server"""
+    Endpoint: Required[str]
+    """MCP server endpoint URL"""
+    Name: Required[str]
+    """MCP server name"""
 
-RegisteredGitHubServiceDetailsDict = TypedDict(
-    "RegisteredGitHubServiceDetailsDict",
-    {
-        "AppVariant": "Literal['READ_ONLY', 'READ_WRITE', 'CUSTOM_APP']",
-        "AuthMode": "Literal['app', 'pat']",
-        "HostingType": "Literal['SAAS', 'SELF_MANAGED', 'DEDICATED']",
-        "Owner": "Required[str]",
-        "OwnerType": "Required[Literal['organization', 'user']]",
-        "TargetUrl": "str",
-    },
-    total=False,
-)
 
-RegisteredGitLabServiceDetailsDict = TypedDict(
-    "RegisteredGitLabServiceDetailsDict",
-    {
-        "GroupId": "str",
-        "TargetUrl": "Required[str]",
-        "TokenType": "Required[Literal['personal', 'group']]",
-    },
-    total=False,
-)
+class MCPServerDetailsAuthorizationConfigOption1Dict(TypedDict, total=False):
+    """MCPServerDetailsAuthorizationConfigOption1 as a plain dict."""
 
-RegisteredMCPServerDetailsDict = TypedDict(
-    "RegisteredMCPServerDetailsDict",
-    {
-        "ApiKeyHeader": "str",
-        "AuthorizationMethod": "Required[Literal['oauth-client-credentials', 'api-key', 'bearer-token']]",
-        "Description": "str",
-        "Endpoint": "Required[str]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    OAuthClientCredentials: Required[MCPServerOAuthClientCredentialsConfigDict]
+    """MCP server OAuth client credentials configuration"""
 
-RegisteredMCPServerGrafanaDetailsDict = TypedDict(
-    "RegisteredMCPServerGrafanaDetailsDict",
-    {
-        "AuthorizationMethod": "Required[Literal['bearer-token']]",
-        "Description": "str",
-        "Endpoint": "Required[str]",
-        "Name": "str",
-    },
-    total=False,
-)
 
-RegisteredMCPServerSigV4DetailsDict = TypedDict(
-    "RegisteredMCPServerSigV4DetailsDict",
-    {
-        "CustomHeaders": "dict[str, Any]",
-        "Description": "str",
-        "Endpoint": "Required[str]",
-        "McpRoleArn": "str",
-        "Name": "Required[str]",
-        "Region": "Required[str]",
-        "RoleArn": "Required[str]",
-        "Service": "Required[str]",
-    },
-    total=False,
-)
+class MCPServerDetailsAuthorizationConfigOption2Dict(TypedDict, total=False):
+    """MCPServerDetailsAuthorizationConfigOption2 as a plain dict."""
 
-RegisteredNewRelicDetailsDict = TypedDict(
-    "RegisteredNewRelicDetailsDict",
-    {
-        "AccountId": "Required[str]",
-        "Description": "str",
-        "Region": "Required[Literal['US', 'EU']]",
-    },
-    total=False,
-)
+    ApiKey: Required[ApiKeyDetailsDict]
+    """API key authentication details"""
 
-RegisteredPagerDutyDetailsDict = TypedDict(
-    "RegisteredPagerDutyDetailsDict",
-    {
-        "Scopes": "Required[list[str]]",
-    },
-    total=False,
-)
 
-RegisteredServiceNowDetailsDict = TypedDict(
-    "RegisteredServiceNowDetailsDict",
-    {
-        "InstanceUrl": "Required[str]",
-    },
-    total=False,
-)
+class MCPServerDetailsAuthorizationConfigOption3Dict(TypedDict, total=False):
+    """MCPServerDetailsAuthorizationConfigOption3 as a plain dict."""
 
-ServiceAdditionalServiceDetailsOption1Dict = TypedDict(
-    "ServiceAdditionalServiceDetailsOption1Dict",
-    {
-        "MCPServer": "Required[RegisteredMCPServerDetailsDict]",
-    },
-    total=False,
-)
+    BearerToken: Required[BearerTokenDetailsDict]
+    """Bearer token authentication details"""
 
-ServiceAdditionalServiceDetailsOption10Dict = TypedDict(
-    "ServiceAdditionalServiceDetailsOption10Dict",
-    {
-        "MCPServerSigV4": "Required[RegisteredMCPServerSigV4DetailsDict]",
-    },
-    total=False,
-)
 
-ServiceAdditionalServiceDetailsOption11Dict = TypedDict(
-    "ServiceAdditionalServiceDetailsOption11Dict",
-    {
-        "MCPServerGrafana": "Required[RegisteredMCPServerGrafanaDetailsDict]",
-    },
-    total=False,
-)
+class MCPServerGrafanaDetailsDict(TypedDict, total=False):
+    """MCPServerGrafanaDetails as a plain dict: Grafana MCP server configuration"""
 
-ServiceAdditionalServiceDetailsOption2Dict = TypedDict(
-    "ServiceAdditionalServiceDetailsOption2Dict",
-    {
-        "GitLab": "Required[RegisteredGitLabServiceDetailsDict]",
-    },
-    total=False,
-)
+    AuthorizationConfig: Required[dict[str, Any]]
+    """Grafana MCP server authorization configuration"""
+    Description: str
+    """Optional description for the MCP server"""
+    Endpoint: Required[str]
+    """MCP server endpoint URL"""
+    Name: Required[str]
+    """MCP server name"""
 
-ServiceAdditionalServiceDetailsOption3Dict = TypedDict(
-    "ServiceAdditionalServiceDetailsOption3Dict",
-    {
-        "GitHub": "Required[RegisteredGitHubServiceDetailsDict]",
-    },
-    total=False,
-)
 
-ServiceAdditionalServiceDetailsOption4Dict = TypedDict(
-    "ServiceAdditionalServiceDetailsOption4Dict",
-    {
-        "MCPServerSplunk": "Required[RegisteredMCPServerDetailsDict]",
-    },
-    total=False,
-)
+class MCPServerGrafanaDetailsAuthorizationConfigDict(TypedDict, total=False):
+    """MCPServerGrafanaDetailsAuthorizationConfig as a plain dict."""
 
-ServiceAdditionalServiceDetailsOption5Dict = TypedDict(
-    "ServiceAdditionalServiceDetailsOption5Dict",
-    {
-        "MCPServerNewRelic": "Required[RegisteredNewRelicDetailsDict]",
-    },
-    total=False,
-)
+    BearerToken: Required[BearerTokenDetailsDict]
+    """Bearer token authentication details"""
 
-ServiceAdditionalServiceDetailsOption6Dict = TypedDict(
-    "ServiceAdditionalServiceDetailsOption6Dict",
-    {
-        "Dynatrace": "Required[RegisteredDynatraceDetailsDict]",
-    },
-    total=False,
-)
 
-ServiceAdditionalServiceDetailsOption7Dict = TypedDict(
-    "ServiceAdditionalServiceDetailsOption7Dict",
-    {
-        "ServiceNow": "Required[RegisteredServiceNowDetailsDict]",
-    },
-    total=False,
-)
+class MCPServerOAuthClientCredentialsConfigDict(TypedDict, total=False):
+    """MCPServerOAuthClientCredentialsConfig as a plain dict: MCP server OAuth client credentials
+    configuration"""
 
-ServiceAdditionalServiceDetailsOption8Dict = TypedDict(
-    "ServiceAdditionalServiceDetailsOption8Dict",
-    {
-        "PagerDuty": "Required[RegisteredPagerDutyDetailsDict]",
-    },
-    total=False,
-)
+    ClientId: Required[str]
+    """OAuth client ID"""
+    ClientName: str
+    """User friendly OAuth client name"""
+    ClientSecret: Required[str]
+    """OAuth client secret"""
+    ExchangeParameters: dict[str, Any]
+    """OAuth token exchange parameters"""
+    ExchangeUrl: Required[str]
+    """OAuth token exchange URL"""
+    Scopes: list[str]
+    """OAuth scopes"""
 
-ServiceAdditionalServiceDetailsOption9Dict = TypedDict(
-    "ServiceAdditionalServiceDetailsOption9Dict",
-    {
-        "AzureIdentity": "Required[RegisteredAzureIdentityDetailsDict]",
-    },
-    total=False,
-)
 
-ServiceNowAuthorizationConfigDict = TypedDict(
-    "ServiceNowAuthorizationConfigDict",
-    {
-        "OAuthClientCredentials": "OAuthClientDetailsDict",
-    },
-    total=False,
-)
+class MCPServerSigV4AuthorizationConfigDict(TypedDict, total=False):
+    """MCPServerSigV4AuthorizationConfig as a plain dict: SigV4 authorization configuration for MCP
+    server"""
 
-ServiceNowServiceDetailsDict = TypedDict(
-    "ServiceNowServiceDetailsDict",
-    {
-        "AuthorizationConfig": "ServiceNowAuthorizationConfigDict",
-        "InstanceUrl": "Required[str]",
-    },
-    total=False,
-)
+    CustomHeaders: dict[str, str]
+    """Custom headers for the SigV4 MCP server"""
+    McpRoleArn: str
+    """IAM role ARN to assume for SigV4 signing. Optional - when omitted, credentials are resolved
+    at runtime via a monitor account association."""
+    Region: Required[str]
+    """AWS region for SigV4 signing. Use '*' for SigV4a multi-region signing."""
+    RoleArn: str
+    """Deprecated - use McpRoleArn instead. IAM role ARN to assume for SigV4 signing. Set to an
+    empty string to remove a previously configured role and make the server role-less
+    (cross-account)."""
+    Service: Required[str]
+    """AWS service name for SigV4 signing"""
 
-ServiceServiceDetailsOption1Dict = TypedDict(
-    "ServiceServiceDetailsOption1Dict",
-    {
-        "Dynatrace": "Required[DynatraceServiceDetailsDict]",
-    },
-    total=False,
-)
 
-ServiceServiceDetailsOption10Dict = TypedDict(
-    "ServiceServiceDetailsOption10Dict",
-    {
-        "MCPServerSigV4": "Required[MCPServerSigV4DetailsDict]",
-    },
-    total=False,
-)
+class MCPServerSigV4DetailsDict(TypedDict, total=False):
+    """MCPServerSigV4Details as a plain dict: SigV4-authenticated MCP server configuration"""
 
-ServiceServiceDetailsOption11Dict = TypedDict(
-    "ServiceServiceDetailsOption11Dict",
-    {
-        "MCPServerGrafana": "Required[MCPServerGrafanaDetailsDict]",
-    },
-    total=False,
-)
+    AuthorizationConfig: Required[MCPServerSigV4AuthorizationConfigDict]
+    """SigV4 authorization configuration for MCP server"""
+    Description: str
+    """Optional description for the MCP server"""
+    Endpoint: Required[str]
+    """MCP server endpoint URL"""
+    Name: Required[str]
+    """MCP server name"""
 
-ServiceServiceDetailsOption2Dict = TypedDict(
-    "ServiceServiceDetailsOption2Dict",
-    {
-        "MCPServer": "Required[MCPServerDetailsDict]",
-    },
-    total=False,
-)
 
-ServiceServiceDetailsOption3Dict = TypedDict(
-    "ServiceServiceDetailsOption3Dict",
-    {
-        "MCPServerSplunk": "Required[MCPServerSplunkDetailsDict]",
-    },
-    total=False,
-)
+class MCPServerSplunkDetailsDict(TypedDict, total=False):
+    """MCPServerSplunkDetails as a plain dict: Splunk MCP server configuration"""
 
-ServiceServiceDetailsOption4Dict = TypedDict(
-    "ServiceServiceDetailsOption4Dict",
-    {
-        "MCPServerNewRelic": "Required[NewRelicServiceDetailsDict]",
-    },
-    total=False,
-)
+    AuthorizationConfig: Required[dict[str, Any]]
+    """MCP server splunk authorization configuration"""
+    Description: str
+    """Optional description for the MCP server"""
+    Endpoint: Required[str]
+    """MCP server endpoint URL"""
+    Name: Required[str]
+    """MCP server name"""
 
-ServiceServiceDetailsOption5Dict = TypedDict(
-    "ServiceServiceDetailsOption5Dict",
-    {
-        "GitLab": "Required[GitLabDetailsDict]",
-    },
-    total=False,
-)
 
-ServiceServiceDetailsOption6Dict = TypedDict(
-    "ServiceServiceDetailsOption6Dict",
-    {
-        "GitHub": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class MCPServerSplunkDetailsAuthorizationConfigDict(TypedDict, total=False):
+    """MCPServerSplunkDetailsAuthorizationConfig as a plain dict."""
 
-ServiceServiceDetailsOption6GitHubOption1Dict = TypedDict(
-    "ServiceServiceDetailsOption6GitHubOption1Dict",
-    {
-        "AppVerification": "Required[GitHubAppVerificationDetailsDict]",
-    },
-    total=False,
-)
+    BearerToken: Required[BearerTokenDetailsDict]
+    """Bearer token authentication details"""
 
-ServiceServiceDetailsOption6GitHubOption2Dict = TypedDict(
-    "ServiceServiceDetailsOption6GitHubOption2Dict",
-    {
-        "DirectAccess": "Required[GitHubPatDetailsDict]",
-    },
-    total=False,
-)
 
-ServiceServiceDetailsOption7Dict = TypedDict(
-    "ServiceServiceDetailsOption7Dict",
-    {
-        "ServiceNow": "Required[ServiceNowServiceDetailsDict]",
-    },
-    total=False,
-)
+class NewRelicApiKeyConfigDict(TypedDict, total=False):
+    """NewRelicApiKeyConfig as a plain dict: New Relic API key configuration"""
 
-ServiceServiceDetailsOption8Dict = TypedDict(
-    "ServiceServiceDetailsOption8Dict",
-    {
-        "PagerDuty": "Required[PagerDutyDetailsDict]",
-    },
-    total=False,
-)
+    AccountId: Required[str]
+    """New Relic Account ID"""
+    AlertPolicyIds: list[str]
+    """List of alert policy IDs"""
+    ApiKey: Required[str]
+    """New Relic User API Key"""
+    ApplicationIds: list[str]
+    """List of monitored APM application IDs"""
+    EntityGuids: list[str]
+    """List of globally unique IDs for New Relic resources"""
+    Region: Required[Literal["US", "EU"]]
+    """New Relic region"""
 
-ServiceServiceDetailsOption9Dict = TypedDict(
-    "ServiceServiceDetailsOption9Dict",
-    {
-        "AzureIdentity": "Required[AzureIdentityServiceDetailsDict]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class NewRelicAuthorizationConfigDict(TypedDict, total=False):
+    """NewRelicAuthorizationConfig as a plain dict: New Relic authorization configuration"""
 
+    ApiKey: Required[NewRelicApiKeyConfigDict]
+    """New Relic API key configuration"""
+
+
+class NewRelicServiceDetailsDict(TypedDict, total=False):
+    """NewRelicServiceDetails as a plain dict: New Relic service configuration"""
+
+    AuthorizationConfig: Required[NewRelicAuthorizationConfigDict]
+    """New Relic authorization configuration"""
+
+
+class OAuthClientDetailsDict(TypedDict, total=False):
+    """OAuthClientDetails as a plain dict: OAuth client credentials"""
+
+    ClientId: Required[str]
+    """OAuth client ID"""
+    ClientName: str
+    """User friendly OAuth client name"""
+    ClientSecret: Required[str]
+    """OAuth client secret"""
+    ExchangeParameters: dict[str, Any]
+    """OAuth token exchange parameters"""
+
+
+class PagerDutyAuthorizationConfigDict(TypedDict, total=False):
+    """PagerDutyAuthorizationConfig as a plain dict: PagerDuty OAuth authorization configuration"""
+
+    OAuthClientCredentials: OAuthClientDetailsDict
+    """OAuth client credentials"""
+
+
+class PagerDutyDetailsDict(TypedDict, total=False):
+    """PagerDutyDetails as a plain dict: PagerDuty service configuration"""
+
+    AuthorizationConfig: Required[PagerDutyAuthorizationConfigDict]
+    """PagerDuty OAuth authorization configuration"""
+    Scopes: Required[list[str]]
+    """PagerDuty scopes"""
+
+
+class RegisteredAzureIdentityDetailsDict(TypedDict, total=False):
+    """RegisteredAzureIdentityDetails as a plain dict: Azure Identity service details returned after
+    registration"""
+
+    ClientId: Required[str]
+    """Azure AD application client ID"""
+    TenantId: Required[str]
+    """Azure AD tenant ID"""
+    WebIdentityRoleArn: Required[str]
+    """ARN of the IAM role for web identity token exchange"""
+    WebIdentityTokenAudiences: Required[list[str]]
+    """List of audiences for the web identity token"""
+
+
+class RegisteredDynatraceDetailsDict(TypedDict, total=False):
+    """RegisteredDynatraceDetails as a plain dict: Dynatrace service details returned after
+    registration"""
+
+    AccountUrn: Required[str]
+    """Dynatrace resource account URN"""
+
+
+class RegisteredGitHubServiceDetailsDict(TypedDict, total=False):
+    """RegisteredGitHubServiceDetails as a plain dict: GitHub service details returned after
+    registration"""
+
+    AppVariant: Literal["READ_ONLY", "READ_WRITE", "CUSTOM_APP"]
+    """The GitHub App variant the service was registered with"""
+    AuthMode: Literal["app", "pat"]
+    """How the service authenticates against the GitHub API: app after AppVerification, pat after
+    DirectAccess"""
+    HostingType: Literal["SAAS", "SELF_MANAGED", "DEDICATED"]
+    """The GitHub hosting type the service was registered with"""
+    Owner: Required[str]
+    """The GitHub repository owner name derived from the token"""
+    OwnerType: Required[Literal["organization", "user"]]
+    """Type of repository owner"""
+    TargetUrl: str
+    """GitHub instance URL (absent for github.com)"""
+
+
+class RegisteredGitLabServiceDetailsDict(TypedDict, total=False):
+    """RegisteredGitLabServiceDetails as a plain dict: GitLab service details returned after
+    registration"""
+
+    GroupId: str
+    """Optional GitLab group ID for group-level access tokens"""
+    TargetUrl: Required[str]
+    """GitLab instance URL"""
+    TokenType: Required[Literal["personal", "group"]]
+    """Type of GitLab access token"""
+
+
+class RegisteredMCPServerDetailsDict(TypedDict, total=False):
+    """RegisteredMCPServerDetails as a plain dict: MCP server details returned after registration"""
+
+    ApiKeyHeader: str
+    """API key header name if using API key authentication"""
+    AuthorizationMethod: Required[Literal["oauth-client-credentials", "api-key", "bearer-token"]]
+    """MCP server authorization method"""
+    Description: str
+    """Optional description for the MCP server"""
+    Endpoint: Required[str]
+    """MCP server endpoint URL"""
+    Name: Required[str]
+    """MCP server name"""
+
+
+class RegisteredMCPServerGrafanaDetailsDict(TypedDict, total=False):
+    """RegisteredMCPServerGrafanaDetails as a plain dict: Grafana MCP server details returned after
+    registration"""
+
+    AuthorizationMethod: Required[Literal["bearer-token"]]
+    """MCP server authorization method"""
+    Description: str
+    """Optional description for the MCP server"""
+    Endpoint: Required[str]
+    """MCP server endpoint URL"""
+    Name: str
+    """MCP server name"""
+
+
+class RegisteredMCPServerSigV4DetailsDict(TypedDict, total=False):
+    """RegisteredMCPServerSigV4Details as a plain dict: SigV4-authenticated MCP server details
+    returned after registration"""
+
+    CustomHeaders: dict[str, str]
+    """Custom headers for the SigV4 MCP server"""
+    Description: str
+    """Optional description for the MCP server"""
+    Endpoint: Required[str]
+    """The MCP server endpoint URL"""
+    McpRoleArn: str
+    """IAM role ARN for SigV4 signing. Absent when no dedicated role is configured."""
+    Name: Required[str]
+    """The MCP server name"""
+    Region: Required[str]
+    """AWS region for SigV4 signing"""
+    RoleArn: Required[str]
+    """Deprecated - use McpRoleArn instead. IAM role ARN for SigV4 signing"""
+    Service: Required[str]
+    """AWS service name for SigV4 signing"""
+
+
+class RegisteredNewRelicDetailsDict(TypedDict, total=False):
+    """RegisteredNewRelicDetails as a plain dict: New Relic service details returned after
+    registration"""
+
+    AccountId: Required[str]
+    """New Relic account ID"""
+    Description: str
+    """Optional user description"""
+    Region: Required[Literal["US", "EU"]]
+    """New Relic region"""
+
+
+class RegisteredPagerDutyDetailsDict(TypedDict, total=False):
+    """RegisteredPagerDutyDetails as a plain dict: PagerDuty service details returned after
+    registration"""
+
+    Scopes: Required[list[str]]
+    """The scopes assigned to the service"""
+
+
+class RegisteredServiceNowDetailsDict(TypedDict, total=False):
+    """RegisteredServiceNowDetails as a plain dict: ServiceNow service details returned after
+    registration"""
+
+    InstanceUrl: Required[str]
+    """ServiceNow instance URL"""
+
+
+class ServiceAdditionalServiceDetailsOption1Dict(TypedDict, total=False):
+    """ServiceAdditionalServiceDetailsOption1 as a plain dict."""
+
+    MCPServer: Required[RegisteredMCPServerDetailsDict]
+    """MCP server details returned after registration"""
+
+
+class ServiceAdditionalServiceDetailsOption10Dict(TypedDict, total=False):
+    """ServiceAdditionalServiceDetailsOption10 as a plain dict."""
+
+    MCPServerSigV4: Required[RegisteredMCPServerSigV4DetailsDict]
+    """SigV4-authenticated MCP server details returned after registration"""
+
+
+class ServiceAdditionalServiceDetailsOption11Dict(TypedDict, total=False):
+    """ServiceAdditionalServiceDetailsOption11 as a plain dict."""
+
+    MCPServerGrafana: Required[RegisteredMCPServerGrafanaDetailsDict]
+    """Grafana MCP server details returned after registration"""
+
+
+class ServiceAdditionalServiceDetailsOption2Dict(TypedDict, total=False):
+    """ServiceAdditionalServiceDetailsOption2 as a plain dict."""
+
+    GitLab: Required[RegisteredGitLabServiceDetailsDict]
+    """GitLab service details returned after registration"""
+
+
+class ServiceAdditionalServiceDetailsOption3Dict(TypedDict, total=False):
+    """ServiceAdditionalServiceDetailsOption3 as a plain dict."""
+
+    GitHub: Required[RegisteredGitHubServiceDetailsDict]
+    """GitHub service details returned after registration"""
+
+
+class ServiceAdditionalServiceDetailsOption4Dict(TypedDict, total=False):
+    """ServiceAdditionalServiceDetailsOption4 as a plain dict."""
+
+    MCPServerSplunk: Required[RegisteredMCPServerDetailsDict]
+    """MCP server details returned after registration"""
+
+
+class ServiceAdditionalServiceDetailsOption5Dict(TypedDict, total=False):
+    """ServiceAdditionalServiceDetailsOption5 as a plain dict."""
+
+    MCPServerNewRelic: Required[RegisteredNewRelicDetailsDict]
+    """New Relic service details returned after registration"""
+
+
+class ServiceAdditionalServiceDetailsOption6Dict(TypedDict, total=False):
+    """ServiceAdditionalServiceDetailsOption6 as a plain dict."""
+
+    Dynatrace: Required[RegisteredDynatraceDetailsDict]
+    """Dynatrace service details returned after registration"""
+
+
+class ServiceAdditionalServiceDetailsOption7Dict(TypedDict, total=False):
+    """ServiceAdditionalServiceDetailsOption7 as a plain dict."""
+
+    ServiceNow: Required[RegisteredServiceNowDetailsDict]
+    """ServiceNow service details returned after registration"""
+
+
+class ServiceAdditionalServiceDetailsOption8Dict(TypedDict, total=False):
+    """ServiceAdditionalServiceDetailsOption8 as a plain dict."""
+
+    PagerDuty: Required[RegisteredPagerDutyDetailsDict]
+    """PagerDuty service details returned after registration"""
+
+
+class ServiceAdditionalServiceDetailsOption9Dict(TypedDict, total=False):
+    """ServiceAdditionalServiceDetailsOption9 as a plain dict."""
+
+    AzureIdentity: Required[RegisteredAzureIdentityDetailsDict]
+    """Azure Identity service details returned after registration"""
+
+
+class ServiceNowAuthorizationConfigDict(TypedDict, total=False):
+    """ServiceNowAuthorizationConfig as a plain dict: ServiceNow OAuth authorization configuration"""
+
+    OAuthClientCredentials: OAuthClientDetailsDict
+    """OAuth client credentials"""
+
+
+class ServiceNowServiceDetailsDict(TypedDict, total=False):
+    """ServiceNowServiceDetails as a plain dict: ServiceNow service configuration"""
+
+    AuthorizationConfig: ServiceNowAuthorizationConfigDict
+    """ServiceNow OAuth authorization configuration"""
+    InstanceUrl: Required[str]
+    """ServiceNow instance URL"""
+
+
+class ServiceServiceDetailsOption1Dict(TypedDict, total=False):
+    """ServiceServiceDetailsOption1 as a plain dict."""
+
+    Dynatrace: Required[DynatraceServiceDetailsDict]
+    """Dynatrace service configuration"""
+
+
+class ServiceServiceDetailsOption10Dict(TypedDict, total=False):
+    """ServiceServiceDetailsOption10 as a plain dict."""
+
+    MCPServerSigV4: Required[MCPServerSigV4DetailsDict]
+    """SigV4-authenticated MCP server configuration"""
+
+
+class ServiceServiceDetailsOption11Dict(TypedDict, total=False):
+    """ServiceServiceDetailsOption11 as a plain dict."""
+
+    MCPServerGrafana: Required[MCPServerGrafanaDetailsDict]
+    """Grafana MCP server configuration"""
+
+
+class ServiceServiceDetailsOption2Dict(TypedDict, total=False):
+    """ServiceServiceDetailsOption2 as a plain dict."""
+
+    MCPServer: Required[MCPServerDetailsDict]
+    """MCP server configuration"""
+
+
+class ServiceServiceDetailsOption3Dict(TypedDict, total=False):
+    """ServiceServiceDetailsOption3 as a plain dict."""
+
+    MCPServerSplunk: Required[MCPServerSplunkDetailsDict]
+    """Splunk MCP server configuration"""
+
+
+class ServiceServiceDetailsOption4Dict(TypedDict, total=False):
+    """ServiceServiceDetailsOption4 as a plain dict."""
+
+    MCPServerNewRelic: Required[NewRelicServiceDetailsDict]
+    """New Relic service configuration"""
+
+
+class ServiceServiceDetailsOption5Dict(TypedDict, total=False):
+    """ServiceServiceDetailsOption5 as a plain dict."""
+
+    GitLab: Required[GitLabDetailsDict]
+    """GitLab service configuration"""
+
+
+class ServiceServiceDetailsOption6Dict(TypedDict, total=False):
+    """ServiceServiceDetailsOption6 as a plain dict."""
+
+    GitHub: Required[dict[str, Any]]
+    """GitHub personal access token (PAT) service configuration. Exactly one of AppVerification or
+    DirectAccess selects how the token is used"""
+
+
+class ServiceServiceDetailsOption6GitHubOption1Dict(TypedDict, total=False):
+    """ServiceServiceDetailsOption6GitHubOption1 as a plain dict."""
+
+    AppVerification: Required[GitHubAppVerificationDetailsDict]
+    """The token verifies an existing DevOps Agent GitHub App installation on github.com and is then
+    discarded. Not supported for GitHub Enterprise Server"""
+
+
+class ServiceServiceDetailsOption6GitHubOption2Dict(TypedDict, total=False):
+    """ServiceServiceDetailsOption6GitHubOption2 as a plain dict."""
+
+    DirectAccess: Required[GitHubPatDetailsDict]
+    """The token is stored and used as the long-lived credential for GitHub API access"""
+
+
+class ServiceServiceDetailsOption7Dict(TypedDict, total=False):
+    """ServiceServiceDetailsOption7 as a plain dict."""
+
+    ServiceNow: Required[ServiceNowServiceDetailsDict]
+    """ServiceNow service configuration"""
+
+
+class ServiceServiceDetailsOption8Dict(TypedDict, total=False):
+    """ServiceServiceDetailsOption8 as a plain dict."""
+
+    PagerDuty: Required[PagerDutyDetailsDict]
+    """PagerDuty service configuration"""
+
+
+class ServiceServiceDetailsOption9Dict(TypedDict, total=False):
+    """ServiceServiceDetailsOption9 as a plain dict."""
+
+    AzureIdentity: Required[AzureIdentityServiceDetailsDict]
+    """Azure Identity service configuration for federated identity"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DevOpsAgent::Service",
     schema_file="aws-devopsagent-service.json",
     primary_identifier=("/ServiceId",),
-    additional_identifiers=(),
     read_only=("/ServiceId", "/AccessibleResources", "/AdditionalServiceDetails", "/Arn"),
     create_only=(
         "/ServiceType",
@@ -889,17 +936,9 @@ METADATA = _TypeMetadata(
         "/TargetUrlPrivateConnectionName",
         "/ExchangeUrlPrivateConnectionName",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ServiceType",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -909,719 +948,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdditionalServiceDetails": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MCPServer": {"$ref": "#/definitions/RegisteredMCPServerDetails"}
-                    },
-                    "required": ["MCPServer"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "GitLab": {"$ref": "#/definitions/RegisteredGitLabServiceDetails"}
-                    },
-                    "required": ["GitLab"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "GitHub": {"$ref": "#/definitions/RegisteredGitHubServiceDetails"}
-                    },
-                    "required": ["GitHub"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MCPServerSplunk": {"$ref": "#/definitions/RegisteredMCPServerDetails"}
-                    },
-                    "required": ["MCPServerSplunk"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MCPServerNewRelic": {"$ref": "#/definitions/RegisteredNewRelicDetails"}
-                    },
-                    "required": ["MCPServerNewRelic"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Dynatrace": {"$ref": "#/definitions/RegisteredDynatraceDetails"}
-                    },
-                    "required": ["Dynatrace"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ServiceNow": {"$ref": "#/definitions/RegisteredServiceNowDetails"}
-                    },
-                    "required": ["ServiceNow"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "PagerDuty": {"$ref": "#/definitions/RegisteredPagerDutyDetails"}
-                    },
-                    "required": ["PagerDuty"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AzureIdentity": {"$ref": "#/definitions/RegisteredAzureIdentityDetails"}
-                    },
-                    "required": ["AzureIdentity"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MCPServerSigV4": {"$ref": "#/definitions/RegisteredMCPServerSigV4Details"}
-                    },
-                    "required": ["MCPServerSigV4"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MCPServerGrafana": {
-                            "$ref": "#/definitions/RegisteredMCPServerGrafanaDetails"
-                        }
-                    },
-                    "required": ["MCPServerGrafana"],
-                },
-            ],
-            "type": "object",
-        },
-        "ApiKeyDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "ApiKeyHeader": {"pattern": "^[a-zA-Z0-9-]+$", "type": "string"},
-                "ApiKeyName": {"pattern": "^[a-zA-Z0-9_\\s-]+$", "type": "string"},
-                "ApiKeyValue": {"pattern": "^[!-~]([ \\t]*[!-~])*$", "type": "string"},
-            },
-            "required": ["ApiKeyName", "ApiKeyValue", "ApiKeyHeader"],
-            "type": "object",
-        },
-        "AzureIdentityServiceDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {
-                    "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-                    "type": "string",
-                },
-                "TenantId": {
-                    "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-                    "type": "string",
-                },
-                "WebIdentityRoleArn": {
-                    "pattern": "^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "WebIdentityTokenAudiences": {
-                    "items": {"type": "string"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["TenantId", "ClientId", "WebIdentityRoleArn", "WebIdentityTokenAudiences"],
-            "type": "object",
-        },
-        "BearerTokenDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationHeader": {"pattern": "^[a-zA-Z0-9-]+$", "type": "string"},
-                "TokenName": {"pattern": "^[a-zA-Z0-9_\\s-]+$", "type": "string"},
-                "TokenValue": {"pattern": "^[\\S]+$", "type": "string"},
-            },
-            "required": ["TokenName", "TokenValue"],
-            "type": "object",
-        },
-        "DynatraceAuthorizationConfig": {
-            "additionalProperties": False,
-            "properties": {"OAuthClientCredentials": {"$ref": "#/definitions/OAuthClientDetails"}},
-            "type": "object",
-        },
-        "DynatraceServiceDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountUrn": {"type": "string"},
-                "AuthorizationConfig": {"$ref": "#/definitions/DynatraceAuthorizationConfig"},
-            },
-            "required": ["AccountUrn"],
-            "type": "object",
-        },
-        "GitHubAppVerificationDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AppVariant": {"enum": ["READ_ONLY", "READ_WRITE", "CUSTOM_APP"], "type": "string"},
-                "OrganizationName": {
-                    "maxLength": 39,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9](?:-?[a-zA-Z0-9])*$",
-                    "type": "string",
-                },
-                "TargetUrl": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^https://[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?/?$",
-                    "type": "string",
-                },
-                "TokenValue": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9_]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["TokenValue", "AppVariant"],
-            "type": "object",
-        },
-        "GitHubDetails": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AppVerification": {"$ref": "#/definitions/GitHubAppVerificationDetails"}
-                    },
-                    "required": ["AppVerification"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"DirectAccess": {"$ref": "#/definitions/GitHubPatDetails"}},
-                    "required": ["DirectAccess"],
-                },
-            ],
-            "type": "object",
-        },
-        "GitHubPatDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "OrganizationName": {
-                    "maxLength": 39,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9](?:-?[a-zA-Z0-9])*$",
-                    "type": "string",
-                },
-                "TargetUrl": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^https://[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?/?$",
-                    "type": "string",
-                },
-                "TokenValue": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9_]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["TokenValue"],
-            "type": "object",
-        },
-        "GitLabDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupId": {"type": "string"},
-                "TargetUrl": {
-                    "pattern": "^https://[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?/?$",
-                    "type": "string",
-                },
-                "TokenType": {"enum": ["personal", "group"], "type": "string"},
-                "TokenValue": {"pattern": "^[a-zA-Z0-9._-]+$", "type": "string"},
-            },
-            "required": ["TargetUrl", "TokenType", "TokenValue"],
-            "type": "object",
-        },
-        "MCPServerAuthorizationConfig": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "OAuthClientCredentials": {
-                            "$ref": "#/definitions/MCPServerOAuthClientCredentialsConfig"
-                        }
-                    },
-                    "required": ["OAuthClientCredentials"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"ApiKey": {"$ref": "#/definitions/ApiKeyDetails"}},
-                    "required": ["ApiKey"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"BearerToken": {"$ref": "#/definitions/BearerTokenDetails"}},
-                    "required": ["BearerToken"],
-                },
-            ],
-            "type": "object",
-        },
-        "MCPServerDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationConfig": {"$ref": "#/definitions/MCPServerAuthorizationConfig"},
-                "Description": {"maxLength": 500, "type": "string"},
-                "Endpoint": {
-                    "pattern": "^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$",
-                    "type": "string",
-                },
-                "Name": {"pattern": "^[a-zA-Z0-9_-]+$", "type": "string"},
-            },
-            "required": ["Name", "Endpoint", "AuthorizationConfig"],
-            "type": "object",
-        },
-        "MCPServerGrafanaAuthorizationConfig": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"BearerToken": {"$ref": "#/definitions/BearerTokenDetails"}},
-                    "required": ["BearerToken"],
-                }
-            ],
-            "type": "object",
-        },
-        "MCPServerGrafanaDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationConfig": {
-                    "$ref": "#/definitions/MCPServerGrafanaAuthorizationConfig"
-                },
-                "Description": {"maxLength": 500, "type": "string"},
-                "Endpoint": {
-                    "pattern": "^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$",
-                    "type": "string",
-                },
-                "Name": {"pattern": "^[a-zA-Z0-9_-]+$", "type": "string"},
-            },
-            "required": ["Name", "Endpoint", "AuthorizationConfig"],
-            "type": "object",
-        },
-        "MCPServerOAuthClientCredentialsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {"type": "string"},
-                "ClientName": {"type": "string"},
-                "ClientSecret": {"type": "string"},
-                "ExchangeParameters": {"type": "object"},
-                "ExchangeUrl": {
-                    "pattern": "^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$",
-                    "type": "string",
-                },
-                "Scopes": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["ClientId", "ClientSecret", "ExchangeUrl"],
-            "type": "object",
-        },
-        "MCPServerSigV4AuthorizationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomHeaders": {
-                    "additionalProperties": False,
-                    "maxProperties": 10,
-                    "patternProperties": {"^[a-zA-Z0-9-_]+$": {"type": "string"}},
-                    "type": "object",
-                },
-                "McpRoleArn": {
-                    "pattern": "^arn:aws:iam::\\d{12}:role/[a-zA-Z0-9+=,.@_/-]+$",
-                    "type": "string",
-                },
-                "Region": {"pattern": "^(\\*|[a-z]{2,4}(-[a-z]+)+-\\d+)$", "type": "string"},
-                "RoleArn": {
-                    "anyOf": [{}, {"enum": [""], "type": "string"}],
-                    "pattern": "^$|^arn:aws:iam::\\d{12}:role/[a-zA-Z0-9+=,.@_/-]+$",
-                    "type": "string",
-                },
-                "Service": {"maxLength": 100, "minLength": 1, "type": "string"},
-            },
-            "required": ["Region", "Service"],
-            "type": "object",
-        },
-        "MCPServerSigV4Details": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationConfig": {"$ref": "#/definitions/MCPServerSigV4AuthorizationConfig"},
-                "Description": {"maxLength": 500, "type": "string"},
-                "Endpoint": {
-                    "pattern": "^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$",
-                    "type": "string",
-                },
-                "Name": {"pattern": "^[a-zA-Z0-9_-]+$", "type": "string"},
-            },
-            "required": ["Name", "Endpoint", "AuthorizationConfig"],
-            "type": "object",
-        },
-        "MCPServerSplunkAuthorizationConfig": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"BearerToken": {"$ref": "#/definitions/BearerTokenDetails"}},
-                    "required": ["BearerToken"],
-                }
-            ],
-            "type": "object",
-        },
-        "MCPServerSplunkDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationConfig": {"$ref": "#/definitions/MCPServerSplunkAuthorizationConfig"},
-                "Description": {"maxLength": 500, "type": "string"},
-                "Endpoint": {
-                    "pattern": "^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$",
-                    "type": "string",
-                },
-                "Name": {"pattern": "^[a-zA-Z0-9_-]+$", "type": "string"},
-            },
-            "required": ["Name", "Endpoint", "AuthorizationConfig"],
-            "type": "object",
-        },
-        "NewRelicApiKeyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountId": {"pattern": "^[0-9]+$", "type": "string"},
-                "AlertPolicyIds": {
-                    "items": {"pattern": "^[0-9]+$", "type": "string"},
-                    "type": "array",
-                },
-                "ApiKey": {"pattern": "^NRAK-[A-Z0-9]+$", "type": "string"},
-                "ApplicationIds": {
-                    "items": {"pattern": "^[0-9]+$", "type": "string"},
-                    "type": "array",
-                },
-                "EntityGuids": {
-                    "items": {"pattern": "^[a-zA-Z0-9_.-]+$", "type": "string"},
-                    "type": "array",
-                },
-                "Region": {"enum": ["US", "EU"], "type": "string"},
-            },
-            "required": ["ApiKey", "AccountId", "Region"],
-            "type": "object",
-        },
-        "NewRelicAuthorizationConfig": {
-            "additionalProperties": False,
-            "properties": {"ApiKey": {"$ref": "#/definitions/NewRelicApiKeyConfig"}},
-            "required": ["ApiKey"],
-            "type": "object",
-        },
-        "NewRelicServiceDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationConfig": {"$ref": "#/definitions/NewRelicAuthorizationConfig"}
-            },
-            "required": ["AuthorizationConfig"],
-            "type": "object",
-        },
-        "OAuthClientDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {"type": "string"},
-                "ClientName": {"type": "string"},
-                "ClientSecret": {"type": "string"},
-                "ExchangeParameters": {"type": "object"},
-            },
-            "required": ["ClientId", "ClientSecret"],
-            "type": "object",
-        },
-        "PagerDutyAuthorizationConfig": {
-            "additionalProperties": False,
-            "properties": {"OAuthClientCredentials": {"$ref": "#/definitions/OAuthClientDetails"}},
-            "type": "object",
-        },
-        "PagerDutyDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationConfig": {"$ref": "#/definitions/PagerDutyAuthorizationConfig"},
-                "Scopes": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["Scopes", "AuthorizationConfig"],
-            "type": "object",
-        },
-        "RegisteredAzureIdentityDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {
-                    "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-                    "type": "string",
-                },
-                "TenantId": {
-                    "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-                    "type": "string",
-                },
-                "WebIdentityRoleArn": {
-                    "pattern": "^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "WebIdentityTokenAudiences": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["TenantId", "ClientId", "WebIdentityRoleArn", "WebIdentityTokenAudiences"],
-            "type": "object",
-        },
-        "RegisteredDynatraceDetails": {
-            "additionalProperties": False,
-            "properties": {"AccountUrn": {"type": "string"}},
-            "required": ["AccountUrn"],
-            "type": "object",
-        },
-        "RegisteredGitHubServiceDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AppVariant": {"enum": ["READ_ONLY", "READ_WRITE", "CUSTOM_APP"], "type": "string"},
-                "AuthMode": {"enum": ["app", "pat"], "type": "string"},
-                "HostingType": {"enum": ["SAAS", "SELF_MANAGED", "DEDICATED"], "type": "string"},
-                "Owner": {"type": "string"},
-                "OwnerType": {"enum": ["organization", "user"], "type": "string"},
-                "TargetUrl": {"type": "string"},
-            },
-            "required": ["Owner", "OwnerType"],
-            "type": "object",
-        },
-        "RegisteredGitLabServiceDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupId": {"type": "string"},
-                "TargetUrl": {"type": "string"},
-                "TokenType": {"enum": ["personal", "group"], "type": "string"},
-            },
-            "required": ["TargetUrl", "TokenType"],
-            "type": "object",
-        },
-        "RegisteredMCPServerDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "ApiKeyHeader": {"type": "string"},
-                "AuthorizationMethod": {
-                    "enum": ["oauth-client-credentials", "api-key", "bearer-token"],
-                    "type": "string",
-                },
-                "Description": {"type": "string"},
-                "Endpoint": {"type": "string"},
-                "Name": {"type": "string"},
-            },
-            "required": ["Name", "Endpoint", "AuthorizationMethod"],
-            "type": "object",
-        },
-        "RegisteredMCPServerGrafanaDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationMethod": {"enum": ["bearer-token"], "type": "string"},
-                "Description": {"type": "string"},
-                "Endpoint": {"type": "string"},
-                "Name": {"type": "string"},
-            },
-            "required": ["Endpoint", "AuthorizationMethod"],
-            "type": "object",
-        },
-        "RegisteredMCPServerSigV4Details": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomHeaders": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^[a-zA-Z0-9-_]+$": {"type": "string"}},
-                    "type": "object",
-                },
-                "Description": {"type": "string"},
-                "Endpoint": {"type": "string"},
-                "McpRoleArn": {"type": "string"},
-                "Name": {"type": "string"},
-                "Region": {"type": "string"},
-                "RoleArn": {"type": "string"},
-                "Service": {"type": "string"},
-            },
-            "required": ["Name", "Endpoint", "Region", "Service", "RoleArn"],
-            "type": "object",
-        },
-        "RegisteredNewRelicDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountId": {"type": "string"},
-                "Description": {"type": "string"},
-                "Region": {"enum": ["US", "EU"], "type": "string"},
-            },
-            "required": ["AccountId", "Region"],
-            "type": "object",
-        },
-        "RegisteredPagerDutyDetails": {
-            "additionalProperties": False,
-            "properties": {"Scopes": {"items": {"type": "string"}, "type": "array"}},
-            "required": ["Scopes"],
-            "type": "object",
-        },
-        "RegisteredServiceNowDetails": {
-            "additionalProperties": False,
-            "properties": {"InstanceUrl": {"type": "string"}},
-            "required": ["InstanceUrl"],
-            "type": "object",
-        },
-        "ServiceDetails": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Dynatrace": {"$ref": "#/definitions/DynatraceServiceDetails"}},
-                    "required": ["Dynatrace"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"MCPServer": {"$ref": "#/definitions/MCPServerDetails"}},
-                    "required": ["MCPServer"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MCPServerSplunk": {"$ref": "#/definitions/MCPServerSplunkDetails"}
-                    },
-                    "required": ["MCPServerSplunk"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MCPServerNewRelic": {"$ref": "#/definitions/NewRelicServiceDetails"}
-                    },
-                    "required": ["MCPServerNewRelic"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"GitLab": {"$ref": "#/definitions/GitLabDetails"}},
-                    "required": ["GitLab"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"GitHub": {"$ref": "#/definitions/GitHubDetails"}},
-                    "required": ["GitHub"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ServiceNow": {"$ref": "#/definitions/ServiceNowServiceDetails"}
-                    },
-                    "required": ["ServiceNow"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"PagerDuty": {"$ref": "#/definitions/PagerDutyDetails"}},
-                    "required": ["PagerDuty"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AzureIdentity": {"$ref": "#/definitions/AzureIdentityServiceDetails"}
-                    },
-                    "required": ["AzureIdentity"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MCPServerSigV4": {"$ref": "#/definitions/MCPServerSigV4Details"}
-                    },
-                    "required": ["MCPServerSigV4"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MCPServerGrafana": {"$ref": "#/definitions/MCPServerGrafanaDetails"}
-                    },
-                    "required": ["MCPServerGrafana"],
-                },
-            ],
-            "type": "object",
-        },
-        "ServiceId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "ServiceNowAuthorizationConfig": {
-            "additionalProperties": False,
-            "properties": {"OAuthClientCredentials": {"$ref": "#/definitions/OAuthClientDetails"}},
-            "type": "object",
-        },
-        "ServiceNowServiceDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationConfig": {"$ref": "#/definitions/ServiceNowAuthorizationConfig"},
-                "InstanceUrl": {
-                    "pattern": "^https://[a-zA-Z0-9-]+\\.service-now\\.com/?$",
-                    "type": "string",
-                },
-            },
-            "required": ["InstanceUrl"],
-            "type": "object",
-        },
-        "ServiceType": {
-            "enum": [
-                "dynatrace",
-                "mcpserver",
-                "mcpserversplunk",
-                "mcpservernewrelic",
-                "gitlab",
-                "github",
-                "servicenow",
-                "pagerduty",
-                "azureidentity",
-                "mcpserversigv4",
-                "mcpservergrafana",
-            ],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessibleResources": {
-            "items": {"patternProperties": {".*": {"type": "string"}}, "type": "object"},
-            "type": "array",
-        },
-        "AdditionalServiceDetails": {"$ref": "#/definitions/AdditionalServiceDetails"},
-        "Arn": {"type": "string"},
-        "ExchangeUrlPrivateConnectionName": {
-            "maxLength": 30,
-            "minLength": 3,
-            "pattern": "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
-            "type": "string",
-        },
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{N} _-]+$",
-            "type": "string",
-        },
-        "PrivateConnectionName": {
-            "maxLength": 30,
-            "minLength": 3,
-            "pattern": "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
-            "type": "string",
-        },
-        "ServiceDetails": {"$ref": "#/definitions/ServiceDetails"},
-        "ServiceId": {"$ref": "#/definitions/ServiceId"},
-        "ServiceType": {"$ref": "#/definitions/ServiceType"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TargetUrlPrivateConnectionName": {
-            "maxLength": 30,
-            "minLength": 3,
-            "pattern": "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
-            "type": "string",
-        },
-    },
-    "required": ["ServiceType"],
-}
-
 
 class Service(_Resource):
-    """AWS::DevOpsAgent::Service: The AWS::DevOpsAgent::Service resource registers external services (like Dynatrace, MCP servers, GitLab) for integration with DevOpsAgent.
+    """AWS::DevOpsAgent::Service: The AWS::DevOpsAgent::Service resource registers external services
+    (like Dynatrace, MCP servers, GitLab) for integration with DevOpsAgent.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ServiceId.
+    Replaced when any of these change (create-only): ServiceType, ServiceDetails.Dynatrace,
+    ServiceDetails.GitHub, ServiceDetails.MCPServerSplunk, ServiceDetails.ServiceNow,
+    ServiceDetails.PagerDuty, ServiceDetails.AzureIdentity, KmsKeyArn, PrivateConnectionName,
+    TargetUrlPrivateConnectionName, ExchangeUrlPrivateConnectionName.
+    Write-only (sent to AWS, never read back): ServiceDetails, TargetUrlPrivateConnectionName,
+    ExchangeUrlPrivateConnectionName.
+    Read-only attributes (known once deployed): AccessibleResources, AdditionalServiceDetails, Arn,
+    ServiceId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-devopsagent-service.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1629,14 +972,19 @@ class Service(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "service.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AccessibleResources: list[dict[str, str]]
+    """List of accessible resources for this service"""
     AdditionalServiceDetails: dict[str, Any]
+    """Additional details specific to the service type"""
     Arn: str
+    """The Amazon Resource Name (ARN) of the Service."""
     ServiceId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier of the service"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ExchangeUrlPrivateConnectionName: str
     KmsKeyArn: str
     Name: str
@@ -1658,47 +1006,60 @@ class Service(_Resource):
     Tags: list[TagDict]
     TargetUrlPrivateConnectionName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ServiceType: Literal[
+            "dynatrace",
+            "mcpserver",
+            "mcpserversplunk",
+            "mcpservernewrelic",
+            "gitlab",
+            "github",
+            "servicenow",
+            "pagerduty",
+            "azureidentity",
+            "mcpserversigv4",
+            "mcpservergrafana",
+        ],
+        ExchangeUrlPrivateConnectionName: str | None = None,
+        KmsKeyArn: str | None = None,
+        Name: str | None = None,
+        PrivateConnectionName: str | None = None,
+        ServiceDetails: dict[str, Any] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetUrlPrivateConnectionName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DevOpsAgent::Service; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ServiceType: Literal[
-                "dynatrace",
-                "mcpserver",
-                "mcpserversplunk",
-                "mcpservernewrelic",
-                "gitlab",
-                "github",
-                "servicenow",
-                "pagerduty",
-                "azureidentity",
-                "mcpserversigv4",
-                "mcpservergrafana",
-            ],
-            ExchangeUrlPrivateConnectionName: str | None = None,
-            KmsKeyArn: str | None = None,
-            Name: str | None = None,
-            PrivateConnectionName: str | None = None,
-            ServiceDetails: dict[str, Any] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetUrlPrivateConnectionName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DevOpsAgent::Service; `await` it inside an App to deploy it.
-
-            ExchangeUrlPrivateConnectionName: The name of the private connection to use for OAuth token exchange requests only.
-            KmsKeyArn: The ARN of the KMS key to use for encryption.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ServiceType: The type of service being registered Create-only: changing it replaces the
+                resource. Required.
+            ExchangeUrlPrivateConnectionName: The name of the private connection to use for OAuth
+                token exchange requests only. Cannot be specified when PrivateConnectionName is
+                provided. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
+            KmsKeyArn: The ARN of the KMS key to use for encryption. Create-only: changing it
+                replaces the resource.
             Name: The display name for the service registration.
             PrivateConnectionName: The name of the private connection to use for VPC connectivity.
-            ServiceDetails: Service-specific configuration details for create operation
-            ServiceType: The type of service being registered
+                Create-only: changing it replaces the resource.
+            ServiceDetails: Service-specific configuration details for create operation Write-only:
+                sent to AWS, never read back.
             Tags: An array of key-value pairs to apply to this resource.
-            TargetUrlPrivateConnectionName: The name of the private connection to use for API calls (target URL) only.
+            TargetUrlPrivateConnectionName: The name of the private connection to use for API calls
+                (target URL) only. Cannot be specified when PrivateConnectionName is provided.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

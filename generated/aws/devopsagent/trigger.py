@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,32 +59,28 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TriggerConditionDict = TypedDict(
-    "TriggerConditionDict",
-    {
-        "Schedule": "Required[TriggerScheduleDict]",
-    },
-    total=False,
-)
 
-TriggerScheduleDict = TypedDict(
-    "TriggerScheduleDict",
-    {
-        "Expression": "Required[str]",
-    },
-    total=False,
-)
+class TriggerConditionDict(TypedDict, total=False):
+    """TriggerCondition as a plain dict: The condition that causes the trigger to fire."""
 
+    Schedule: Required[TriggerScheduleDict]
+    """Schedule configuration for a time-based trigger."""
+
+
+class TriggerScheduleDict(TypedDict, total=False):
+    """TriggerSchedule as a plain dict: Schedule configuration for a time-based trigger."""
+
+    Expression: Required[str]
+    """A cron or rate expression that defines when the trigger fires."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DevOpsAgent::Trigger",
     schema_file="aws-devopsagent-trigger.json",
     primary_identifier=("/AgentSpaceId", "/TriggerId"),
-    additional_identifiers=(),
     read_only=("/TriggerId", "/CreatedAt", "/UpdatedAt", "/Arn"),
     create_only=("/AgentSpaceId", "/Type", "/Condition", "/Action"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AgentSpaceId", "Type", "Condition", "Action"),
     list_required=("AgentSpaceId",),
     tagging=_Tagging(
@@ -89,7 +89,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -99,47 +98,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Condition": {
-            "additionalProperties": False,
-            "properties": {"Schedule": {"$ref": "#/definitions/Schedule"}},
-            "required": ["Schedule"],
-            "type": "object",
-        },
-        "Schedule": {
-            "additionalProperties": False,
-            "properties": {"Expression": {"maxLength": 256, "minLength": 1, "type": "string"}},
-            "required": ["Expression"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Action": {"type": "object"},
-        "AgentSpaceId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Arn": {"type": "string"},
-        "Condition": {"$ref": "#/definitions/Condition"},
-        "CreatedAt": {"type": "string"},
-        "Status": {
-            "enum": ["Active", "Inactive"],
-            "maxLength": 64,
-            "minLength": 1,
-            "type": "string",
-        },
-        "TriggerId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Type": {"enum": ["TIME_BASED"], "maxLength": 64, "minLength": 1, "type": "string"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["AgentSpaceId", "Type", "Condition", "Action"],
-}
-
 
 class Trigger(_Resource):
-    """AWS::DevOpsAgent::Trigger: Resource Type definition for AWS::DevOpsAgent::Trigger. A trigger defines an automated action that fires on a schedule within an Agent Space.
+    """AWS::DevOpsAgent::Trigger: Resource Type definition for AWS::DevOpsAgent::Trigger. A trigger
+    defines an automated action that fires on a schedule within an Agent Space.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AgentSpaceId, TriggerId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AgentSpaceId, Type, Condition, Action.
+    Read-only attributes (known once deployed): Arn, CreatedAt, TriggerId, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-devopsagent-trigger.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -147,42 +116,56 @@ class Trigger(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TriggerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "trigger.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the trigger. Nested under the parent Agent Space:
+    arn:<partition>:aidevops:<region>:<account-id>:agentspace/<agentspace-id>/trigger/<trigger-id>."""
     CreatedAt: str
+    """The timestamp when the trigger was created."""
     TriggerId: str
+    """The unique identifier of the trigger (assigned by the service on Create)."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the trigger was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Action: dict[str, Any]
     AgentSpaceId: str
     Condition: TriggerConditionDict
     Status: Literal["Active", "Inactive"]
     Type: Literal["TIME_BASED"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Action: dict[str, Any],
+        AgentSpaceId: str,
+        Condition: TriggerCondition | TriggerConditionDict,
+        Type: Literal["TIME_BASED"],
+        Status: Literal["Active", "Inactive"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DevOpsAgent::Trigger; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Action: dict[str, Any],
-            AgentSpaceId: str,
-            Condition: TriggerCondition | TriggerConditionDict,
-            Type: Literal["TIME_BASED"],
-            Status: Literal["Active", "Inactive"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DevOpsAgent::Trigger; `await` it inside an App to deploy it.
-
-            Action: The action to perform when the trigger fires.
-            AgentSpaceId: The unique identifier of the parent Agent Space.
-            Status: The status of the trigger.
-            Type: The type of trigger.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Action: The action to perform when the trigger fires. A JSON object containing
+                actionType and task. Create-only: changing it replaces the resource. Required.
+            AgentSpaceId: The unique identifier of the parent Agent Space. Create-only: changing it
+                replaces the resource. Required.
+            Condition: The condition that causes the trigger to fire. Create-only: changing it
+                replaces the resource. Required.
+            Type: The type of trigger. Create-only: changing it replaces the resource. Required.
+            Status: The status of the trigger. Active triggers fire on schedule; Inactive triggers
+                are paused.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,8 +7,10 @@ Imported on first use by log_anomaly_detection_integration.py, which re-exports 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "LogAnomalyDetectionIntegrationAttributes",
@@ -17,8 +19,17 @@ __all__ = [
 
 
 class LogAnomalyDetectionIntegrationProps(DeferredModel):
-    pass
+    """
+    The properties a program declares for a AWS::DevOpsGuru::LogAnomalyDetectionIntegration.
+    """
 
 
 class LogAnomalyDetectionIntegrationAttributes(DeferredModel):
-    AccountId: str | None = None
+    """
+    The read-only attributes of a AWS::DevOpsGuru::LogAnomalyDetectionIntegration, set by AWS.
+    """
+
+    AccountId: Annotated[
+        str | None,
+        Field(description="User account id, used as the primary identifier for the resource"),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by notification_channel.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NotificationChannelAttributes",
@@ -22,10 +22,14 @@ __all__ = [
 
 
 class NotificationFilterConfig(DeferredModel):
+    """
+    Information about filters of a notification channel configured in DevOpsGuru to filter for insights.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MessageTypes: (
+    MessageTypes: Annotated[
         list[
             Literal[
                 "NEW_INSIGHT",
@@ -35,29 +39,69 @@ class NotificationFilterConfig(DeferredModel):
                 "NEW_RECOMMENDATION",
             ]
         ]
-        | None
-    ) = None
-    Severities: list[Literal["LOW", "MEDIUM", "HIGH"]] | None = None
+        | None,
+        Field(description="DevOps Guru message types to filter for"),
+    ] = None
+    Severities: Annotated[
+        list[Literal["LOW", "MEDIUM", "HIGH"]] | None,
+        Field(description="DevOps Guru insight severities to filter for"),
+    ] = None
 
 
 class SnsChannelConfig(DeferredModel):
+    """
+    Information about a notification channel configured in DevOps Guru to send notifications when insights are created.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TopicArn: str | None = None
+    TopicArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[a-z0-9-]*:sns:[a-z0-9-]+:\\d{12}:[^:]+$ Length: 36 to 1024 characters."
+        ),
+    ] = None
 
 
 class NotificationChannelAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::DevOpsGuru::NotificationChannel, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The ID of a notification channel.")] = None
 
 
 class NotificationChannelConfig(DeferredModel):
+    """
+    Information about notification channels you have configured with DevOps Guru.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filters: NotificationFilterConfig | None = None
-    Sns: SnsChannelConfig | None = None
+    Filters: Annotated[
+        NotificationFilterConfig | None,
+        Field(
+            description="Information about filters of a notification channel configured in DevOpsGuru to filter for insights."
+        ),
+    ] = None
+    Sns: Annotated[
+        SnsChannelConfig | None,
+        Field(
+            description="Information about a notification channel configured in DevOps Guru to send notifications when insights are created."
+        ),
+    ] = None
 
 
 class NotificationChannelProps(DeferredModel):
-    Config: NotificationChannelConfig
+    """
+    The properties a program declares for a AWS::DevOpsGuru::NotificationChannel.
+    """
+
+    Config: Annotated[
+        NotificationChannelConfig,
+        Field(
+            description="Information about notification channels you have configured with DevOps Guru. Create-only: changing it replaces the resource."
+        ),
+    ]

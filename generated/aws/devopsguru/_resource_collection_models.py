@@ -7,10 +7,10 @@ Imported on first use by resource_collection.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CloudFormationCollectionFilter",
@@ -22,31 +22,70 @@ __all__ = [
 
 
 class CloudFormationCollectionFilter(DeferredModel):
+    """
+    CloudFormation resource for DevOps Guru to monitor
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    StackNames: list[str] | None = None
+    StackNames: Annotated[
+        list[str] | None, Field(description="An array of CloudFormation stack names.")
+    ] = None
 
 
 class TagCollection(DeferredModel):
+    """
+    Tagged resource for DevOps Guru to monitor
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppBoundaryKey: str | None = None
-    TagValues: list[str] | None = None
+    AppBoundaryKey: Annotated[
+        str | None, Field(description="A Tag key for DevOps Guru app boundary.")
+    ] = None
+    TagValues: Annotated[
+        list[str] | None, Field(description="Tag values of DevOps Guru app boundary.")
+    ] = None
 
 
 class ResourceCollectionAttributes(DeferredModel):
-    ResourceCollectionType: Literal["AWS_CLOUD_FORMATION", "AWS_TAGS"] | None = None
+    """
+    The read-only attributes of a AWS::DevOpsGuru::ResourceCollection, set by AWS.
+    """
+
+    ResourceCollectionType: Annotated[
+        Literal["AWS_CLOUD_FORMATION", "AWS_TAGS"] | None,
+        Field(description="The type of ResourceCollection"),
+    ] = None
 
 
 class ResourceCollectionResourceCollectionFilter(DeferredModel):
+    """
+    Information about a filter used to specify which AWS resources are analyzed for anomalous behavior by DevOps Guru.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudFormation: CloudFormationCollectionFilter | None = None
-    Tags: list[TagCollection] | None = None
+    CloudFormation: Annotated[
+        CloudFormationCollectionFilter | None,
+        Field(description="CloudFormation resource for DevOps Guru to monitor"),
+    ] = None
+    Tags: Annotated[
+        list[TagCollection] | None, Field(description="Tagged resources for DevOps Guru to monitor")
+    ] = None
 
 
 class ResourceCollectionProps(DeferredModel):
-    ResourceCollectionFilter: ResourceCollectionResourceCollectionFilter
+    """
+    The properties a program declares for a AWS::DevOpsGuru::ResourceCollection.
+    """
+
+    ResourceCollectionFilter: Annotated[
+        ResourceCollectionResourceCollectionFilter,
+        Field(
+            description="Information about a filter used to specify which AWS resources are analyzed for anomalous behavior by DevOps Guru."
+        ),
+    ]

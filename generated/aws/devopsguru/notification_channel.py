@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,51 +63,58 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-NotificationChannelConfigDict = TypedDict(
-    "NotificationChannelConfigDict",
-    {
-        "Filters": "NotificationFilterConfigDict",
-        "Sns": "SnsChannelConfigDict",
-    },
-    total=False,
-)
 
-NotificationFilterConfigDict = TypedDict(
-    "NotificationFilterConfigDict",
-    {
-        "MessageTypes": "list[Literal['NEW_INSIGHT', 'CLOSED_INSIGHT', 'NEW_ASSOCIATION', 'SEVERITY_UPGRADED', 'NEW_RECOMMENDATION']]",
-        "Severities": "list[Literal['LOW', 'MEDIUM', 'HIGH']]",
-    },
-    total=False,
-)
+class NotificationChannelConfigDict(TypedDict, total=False):
+    """NotificationChannelConfig as a plain dict: Information about notification channels you have
+    configured with DevOps Guru."""
 
-SnsChannelConfigDict = TypedDict(
-    "SnsChannelConfigDict",
-    {
-        "TopicArn": "str",
-    },
-    total=False,
-)
+    Filters: NotificationFilterConfigDict
+    """Information about filters of a notification channel configured in DevOpsGuru to filter for
+    insights."""
+    Sns: SnsChannelConfigDict
+    """Information about a notification channel configured in DevOps Guru to send notifications when
+    insights are created."""
 
+
+class NotificationFilterConfigDict(TypedDict, total=False):
+    """NotificationFilterConfig as a plain dict: Information about filters of a notification channel
+    configured in DevOpsGuru to filter for insights."""
+
+    MessageTypes: list[
+        Literal[
+            "NEW_INSIGHT",
+            "CLOSED_INSIGHT",
+            "NEW_ASSOCIATION",
+            "SEVERITY_UPGRADED",
+            "NEW_RECOMMENDATION",
+        ]
+    ]
+    """DevOps Guru message types to filter for"""
+    Severities: list[Literal["LOW", "MEDIUM", "HIGH"]]
+    """DevOps Guru insight severities to filter for"""
+
+
+class SnsChannelConfigDict(TypedDict, total=False):
+    """SnsChannelConfig as a plain dict: Information about a notification channel configured in
+    DevOps Guru to send notifications when insights are created."""
+
+    TopicArn: str
+    """Pattern: ^arn:aws[a-z0-9-]*:sns:[a-z0-9-]+:\\d{12}:[^:]+$ Length: 36 to 1024 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DevOpsGuru::NotificationChannel",
     schema_file="aws-devopsguru-notificationchannel.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/Config",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Config/Filters/MessageTypes", "/Config/Filters/Severities"),
     required=("Config",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -112,79 +123,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "InsightSeveritiesFilterList": {
-            "items": {"$ref": "#/definitions/InsightSeverity"},
-            "maxItems": 3,
-            "minItems": 1,
-            "type": "array",
-        },
-        "InsightSeverity": {"enum": ["LOW", "MEDIUM", "HIGH"], "type": "string"},
-        "NotificationChannelConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Filters": {"$ref": "#/definitions/NotificationFilterConfig"},
-                "Sns": {"$ref": "#/definitions/SnsChannelConfig"},
-            },
-            "type": "object",
-        },
-        "NotificationFilterConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MessageTypes": {"$ref": "#/definitions/NotificationMessageTypesFilterList"},
-                "Severities": {"$ref": "#/definitions/InsightSeveritiesFilterList"},
-            },
-            "type": "object",
-        },
-        "NotificationMessageType": {
-            "enum": [
-                "NEW_INSIGHT",
-                "CLOSED_INSIGHT",
-                "NEW_ASSOCIATION",
-                "SEVERITY_UPGRADED",
-                "NEW_RECOMMENDATION",
-            ],
-            "type": "string",
-        },
-        "NotificationMessageTypesFilterList": {
-            "items": {"$ref": "#/definitions/NotificationMessageType"},
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SnsChannelConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "TopicArn": {
-                    "maxLength": 1024,
-                    "minLength": 36,
-                    "pattern": "^arn:aws[a-z0-9-]*:sns:[a-z0-9-]+:\\d{12}:[^:]+$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Config": {"$ref": "#/definitions/NotificationChannelConfig"},
-        "Id": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-    },
-    "required": ["Config"],
-}
-
 
 class NotificationChannel(_Resource):
-    """AWS::DevOpsGuru::NotificationChannel: This resource schema represents the NotificationChannel resource in the Amazon DevOps Guru.
+    """AWS::DevOpsGuru::NotificationChannel: This resource schema represents the NotificationChannel
+    resource in the Amazon DevOps Guru.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Config.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-devopsguru-notificationchannel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -194,27 +143,36 @@ class NotificationChannel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NotificationChannelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "notification_channel.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of a notification channel."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Config: NotificationChannelConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Config: NotificationChannelConfig | NotificationChannelConfigDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DevOpsGuru::NotificationChannel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Config: NotificationChannelConfig | NotificationChannelConfigDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DevOpsGuru::NotificationChannel; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Config: Information about notification channels you have configured with DevOps Guru.
+                Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,55 +63,50 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CloudFormationCollectionFilterDict = TypedDict(
-    "CloudFormationCollectionFilterDict",
-    {
-        "StackNames": "list[str]",
-    },
-    total=False,
-)
 
-ResourceCollectionResourceCollectionFilterDict = TypedDict(
-    "ResourceCollectionResourceCollectionFilterDict",
-    {
-        "CloudFormation": "CloudFormationCollectionFilterDict",
-        "Tags": "list[TagCollectionDict]",
-    },
-    total=False,
-)
+class CloudFormationCollectionFilterDict(TypedDict, total=False):
+    """CloudFormationCollectionFilter as a plain dict: CloudFormation resource for DevOps Guru to
+    monitor"""
 
-TagCollectionDict = TypedDict(
-    "TagCollectionDict",
-    {
-        "AppBoundaryKey": "str",
-        "TagValues": "list[str]",
-    },
-    total=False,
-)
+    StackNames: list[str]
+    """An array of CloudFormation stack names."""
 
+
+class ResourceCollectionResourceCollectionFilterDict(TypedDict, total=False):
+    """ResourceCollectionResourceCollectionFilter as a plain dict: Information about a filter used
+    to specify which AWS resources are analyzed for anomalous behavior by DevOps Guru."""
+
+    CloudFormation: CloudFormationCollectionFilterDict
+    """CloudFormation resource for DevOps Guru to monitor"""
+    Tags: list[TagCollectionDict]
+    """Tagged resources for DevOps Guru to monitor"""
+
+
+class TagCollectionDict(TypedDict, total=False):
+    """TagCollection as a plain dict: Tagged resource for DevOps Guru to monitor"""
+
+    AppBoundaryKey: str
+    """A Tag key for DevOps Guru app boundary."""
+    TagValues: list[str]
+    """Tag values of DevOps Guru app boundary."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DevOpsGuru::ResourceCollection",
     schema_file="aws-devopsguru-resourcecollection.json",
     primary_identifier=("/ResourceCollectionType",),
-    additional_identifiers=(),
     read_only=("/ResourceCollectionType",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ResourceCollectionFilter/CloudFormation/StackNames",
         "/ResourceCollectionFilter/Tags",
         "/ResourceCollectionFilter/Tags/*/TagValues",
     ),
     required=("ResourceCollectionFilter",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -117,62 +116,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudFormationCollectionFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "StackNames": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z*]+[a-zA-Z0-9-]*$",
-                        "type": "string",
-                    },
-                    "maxItems": 1000,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "ResourceCollectionFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudFormation": {"$ref": "#/definitions/CloudFormationCollectionFilter"},
-                "Tags": {"$ref": "#/definitions/TagCollections"},
-            },
-            "type": "object",
-        },
-        "TagCollection": {
-            "additionalProperties": False,
-            "properties": {
-                "AppBoundaryKey": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "TagValues": {
-                    "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-                    "maxItems": 1000,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "TagCollections": {"items": {"$ref": "#/definitions/TagCollection"}, "type": "array"},
-    },
-    "properties": {
-        "ResourceCollectionFilter": {"$ref": "#/definitions/ResourceCollectionFilter"},
-        "ResourceCollectionType": {"enum": ["AWS_CLOUD_FORMATION", "AWS_TAGS"], "type": "string"},
-    },
-    "required": ["ResourceCollectionFilter"],
-}
-
 
 class ResourceCollection(_Resource):
-    """AWS::DevOpsGuru::ResourceCollection: This resource schema represents the ResourceCollection resource in the Amazon DevOps Guru.
+    """AWS::DevOpsGuru::ResourceCollection: This resource schema represents the ResourceCollection
+    resource in the Amazon DevOps Guru.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResourceCollectionType.
+    Read-only attributes (known once deployed): ResourceCollectionType.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-devopsguru-resourcecollection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -182,28 +135,37 @@ class ResourceCollection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourceCollectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "resource_collection.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ResourceCollectionType: Literal["AWS_CLOUD_FORMATION", "AWS_TAGS"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The type of ResourceCollection"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ResourceCollectionFilter: ResourceCollectionResourceCollectionFilterDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResourceCollectionFilter: ResourceCollectionResourceCollectionFilter
+        | ResourceCollectionResourceCollectionFilterDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DevOpsGuru::ResourceCollection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResourceCollectionFilter: ResourceCollectionResourceCollectionFilter
-            | ResourceCollectionResourceCollectionFilterDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DevOpsGuru::ResourceCollection; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ResourceCollectionFilter: Information about a filter used to specify which AWS resources
+                are analyzed for anomalous behavior by DevOps Guru. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

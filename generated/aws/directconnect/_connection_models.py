@@ -7,9 +7,10 @@ Imported on first use by connection.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConnectionAttributes",
@@ -19,24 +20,70 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ConnectionAttributes(DeferredModel):
-    ConnectionArn: str | None = None
-    ConnectionId: str | None = None
-    ConnectionState: str | None = None
+    """
+    The read-only attributes of a AWS::DirectConnect::Connection, set by AWS.
+    """
+
+    ConnectionArn: Annotated[str | None, Field(description="The ARN of the connection.")] = None
+    ConnectionId: Annotated[str | None, Field(description="The ID of the connection.")] = None
+    ConnectionState: Annotated[str | None, Field(description="The state of the connection.")] = None
 
 
 class ConnectionProps(DeferredModel):
-    Bandwidth: str
-    ConnectionName: str
-    LagId: str | None = None
-    Location: str
-    ProviderName: str | None = None
-    RequestMACSec: bool | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DirectConnect::Connection.
+    """
+
+    Bandwidth: Annotated[
+        str,
+        Field(
+            description="The bandwidth of the connection. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ConnectionName: Annotated[str, Field(description="The name of the connection.")]
+    LagId: Annotated[
+        str | None, Field(description="The ID or ARN of the LAG to associate the connection with.")
+    ] = None
+    Location: Annotated[
+        str,
+        Field(
+            description="The location of the connection. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProviderName: Annotated[
+        str | None,
+        Field(
+            description="The name of the service provider associated with the requested connection. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RequestMACSec: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether you want the connection to support MAC Security (MACsec). Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags associated with the connection.")
+    ] = None

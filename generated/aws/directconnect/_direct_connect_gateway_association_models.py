@@ -7,8 +7,10 @@ Imported on first use by direct_connect_gateway_association.py, which re-exports
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "DirectConnectGatewayAssociationAttributes",
@@ -17,11 +19,41 @@ __all__ = [
 
 
 class DirectConnectGatewayAssociationProps(DeferredModel):
-    AcceptDirectConnectGatewayAssociationProposalRoleArn: str | None = None
-    AllowedPrefixesToDirectConnectGateway: list[str] | None = None
-    AssociatedGatewayId: str
-    DirectConnectGatewayId: str
+    """
+    The properties a program declares for a AWS::DirectConnect::DirectConnectGatewayAssociation.
+    """
+
+    AcceptDirectConnectGatewayAssociationProposalRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the role to accept the Direct Connect Gateway association proposal. Needs directconnect:AcceptDirectConnectGatewayAssociationProposal permissions. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    AllowedPrefixesToDirectConnectGateway: Annotated[
+        list[str] | None,
+        Field(
+            description="The Amazon VPC prefixes to advertise to the Direct Connect gateway. This parameter is required when you create an association to a transit gateway."
+        ),
+    ] = None
+    AssociatedGatewayId: Annotated[
+        str,
+        Field(
+            description="The ID or ARN of the virtual private gateway or transit gateway. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DirectConnectGatewayId: Annotated[
+        str,
+        Field(
+            description="The ID or ARN of the Direct Connect gateway. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class DirectConnectGatewayAssociationAttributes(DeferredModel):
-    AssociationId: str | None = None
+    """
+    The read-only attributes of a AWS::DirectConnect::DirectConnectGatewayAssociation, set by AWS.
+    """
+
+    AssociationId: Annotated[
+        str | None, Field(description="The ID of the Direct Connect gateway association.")
+    ] = None

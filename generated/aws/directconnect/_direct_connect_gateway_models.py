@@ -7,9 +7,10 @@ Imported on first use by direct_connect_gateway.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DirectConnectGatewayAttributes",
@@ -19,19 +20,54 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DirectConnectGatewayAttributes(DeferredModel):
-    DirectConnectGatewayArn: str | None = None
-    DirectConnectGatewayId: str | None = None
+    """
+    The read-only attributes of a AWS::DirectConnect::DirectConnectGateway, set by AWS.
+    """
+
+    DirectConnectGatewayArn: Annotated[
+        str | None, Field(description="The ARN of the Direct Connect gateway.")
+    ] = None
+    DirectConnectGatewayId: Annotated[
+        str | None, Field(description="The ID of the Direct Connect gateway.")
+    ] = None
 
 
 class DirectConnectGatewayProps(DeferredModel):
-    AmazonSideAsn: str | None = None
-    DirectConnectGatewayName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DirectConnect::DirectConnectGateway.
+    """
+
+    AmazonSideAsn: Annotated[
+        str | None,
+        Field(
+            description="The autonomous system number (ASN) for the Amazon side of the connection. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DirectConnectGatewayName: Annotated[
+        str, Field(description="The name of the Direct Connect gateway.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags associated with the Direct Connect gateway.")
+    ] = None

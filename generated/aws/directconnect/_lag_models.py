@@ -7,9 +7,10 @@ Imported on first use by lag.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LagAttributes",
@@ -19,24 +20,71 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class LagAttributes(DeferredModel):
-    LagArn: str | None = None
-    LagId: str | None = None
-    LagState: str | None = None
+    """
+    The read-only attributes of a AWS::DirectConnect::Lag, set by AWS.
+    """
+
+    LagArn: Annotated[str | None, Field(description="The ARN of the LAG.")] = None
+    LagId: Annotated[str | None, Field(description="The ID of the LAG.")] = None
+    LagState: Annotated[str | None, Field(description="The state of the LAG.")] = None
 
 
 class LagProps(DeferredModel):
-    ConnectionsBandwidth: str
-    LagName: str
-    Location: str
-    MinimumLinks: int | None = None
-    ProviderName: str | None = None
-    RequestMACSec: bool | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DirectConnect::Lag.
+    """
+
+    ConnectionsBandwidth: Annotated[
+        str,
+        Field(
+            description="The bandwidth of the individual physical dedicated connections bundled by the LAG. Create-only: changing it replaces the resource."
+        ),
+    ]
+    LagName: Annotated[str, Field(description="The name of the LAG.")]
+    Location: Annotated[
+        str,
+        Field(
+            description="The location for the LAG. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MinimumLinks: Annotated[
+        int | None,
+        Field(
+            description="The minimum number of physical dedicated connections that must be operational for the LAG itself to be operational."
+        ),
+    ] = None
+    ProviderName: Annotated[
+        str | None,
+        Field(
+            description="The name of the service provider associated with the requested LAG. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RequestMACSec: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether you want the LAG to support MAC Security (MACsec). Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags associated with the LAG.")] = None

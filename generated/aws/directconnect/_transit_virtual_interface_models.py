@@ -7,9 +7,10 @@ Imported on first use by transit_virtual_interface.py, which re-exports every na
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BgpPeer",
@@ -20,38 +21,117 @@ __all__ = [
 
 
 class BgpPeer(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddressFamily: str
-    AmazonAddress: str | None = None
-    Asn: str
-    AuthKey: str | None = None
-    BgpPeerId: str | None = None
-    CustomerAddress: str | None = None
+    AddressFamily: Annotated[str, Field(description="The address family for the BGP peer.")]
+    AmazonAddress: Annotated[
+        str | None, Field(description="The IP address assigned to the Amazon interface.")
+    ] = None
+    Asn: Annotated[
+        str,
+        Field(
+            description="The autonomous system (AS) number for Border Gateway Protocol (BGP) configuration."
+        ),
+    ]
+    AuthKey: Annotated[
+        str | None,
+        Field(
+            description="The authentication key for BGP configuration. This string has a minimum length of 6 characters and and a maximum length of 80 characters."
+        ),
+    ] = None
+    BgpPeerId: Annotated[str | None, Field(description="Pattern: ^dxpeer-[a-z0-9]{8}$")] = None
+    CustomerAddress: Annotated[
+        str | None, Field(description="The IP address assigned to the customer interface.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class TransitVirtualInterfaceAttributes(DeferredModel):
-    VirtualInterfaceArn: str | None = None
-    VirtualInterfaceId: str | None = None
+    """
+    The read-only attributes of a AWS::DirectConnect::TransitVirtualInterface, set by AWS.
+    """
+
+    VirtualInterfaceArn: Annotated[
+        str | None, Field(description="The ARN of the virtual interface.")
+    ] = None
+    VirtualInterfaceId: Annotated[
+        str | None, Field(description="The ID of the virtual interface.")
+    ] = None
 
 
 class TransitVirtualInterfaceProps(DeferredModel):
-    AllocateTransitVirtualInterfaceRoleArn: str | None = None
-    BgpPeers: list[BgpPeer]
-    ConnectionId: str
-    DirectConnectGatewayId: str
-    EnableSiteLink: bool | None = None
-    Mtu: int | None = None
-    RateLimit: str | None = None
-    Tags: list[Tag] | None = None
-    VirtualInterfaceName: str
-    Vlan: int
+    """
+    The properties a program declares for a AWS::DirectConnect::TransitVirtualInterface.
+    """
+
+    AllocateTransitVirtualInterfaceRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the role to allocate the TransitVifAllocation. Needs directconnect:AllocateTransitVirtualInterface permissions and tag permissions if applicable. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    BgpPeers: Annotated[
+        list[BgpPeer], Field(description="The BGP peers configured on this virtual interface..")
+    ]
+    ConnectionId: Annotated[str, Field(description="The ID or ARN of the connection or LAG.")]
+    DirectConnectGatewayId: Annotated[
+        str,
+        Field(
+            description="The ID or ARN of the Direct Connect gateway. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EnableSiteLink: Annotated[
+        bool | None, Field(description="Indicates whether to enable or disable SiteLink.")
+    ] = None
+    Mtu: Annotated[
+        int | None,
+        Field(
+            description="The maximum transmission unit (MTU), in bytes. The supported values are 1500 and 9001. The default value is 1500."
+        ),
+    ] = None
+    RateLimit: Annotated[
+        str | None,
+        Field(
+            description="The rate limit (bandwidth allocation) for the virtual interface. The value must be one of the supported bandwidth values (e.g., 50Mbps, 1Gbps, 10Gbps) and cannot exceed the bandwidth of the parent connection or LAG."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags associated with the private virtual interface."),
+    ] = None
+    VirtualInterfaceName: Annotated[
+        str,
+        Field(
+            description="The name of the virtual interface assigned by the customer network. The name has a maximum of 100 characters. The following are valid characters: a-z, 0-9 and a hyphen (-)."
+        ),
+    ]
+    Vlan: Annotated[
+        int,
+        Field(description="The ID of the VLAN. Create-only: changing it replaces the resource."),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DirectConnect::Connection",
     schema_file="aws-directconnect-connection.json",
@@ -68,16 +78,9 @@ METADATA = _TypeMetadata(
     read_only=("/ConnectionArn", "/ConnectionId", "/ConnectionState"),
     create_only=("/Bandwidth", "/Location", "/ProviderName", "/RequestMACSec"),
     write_only=("/RequestMACSec",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Bandwidth", "ConnectionName", "Location"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -89,65 +92,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Bandwidth": {"pattern": "^[1-9][0-9]*(M|G)bps$", "type": "string"},
-        "ConnectionArn": {
-            "pattern": "^arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:dxcon/dxcon-[a-z0-9]{8,21}$",
-            "type": "string",
-        },
-        "ConnectionId": {"pattern": "^dxcon-[a-z0-9]{8,21}$", "type": "string"},
-        "ConnectionName": {"pattern": "^[\\w \\-_,\\/]{1,200}$", "type": "string"},
-        "ConnectionState": {
-            "pattern": "^(ordering|requested|pending|available|down|deleting|deleted|rejected|unknown)$",
-            "type": "string",
-        },
-        "LagId": {
-            "anyOf": [{}, {}],
-            "pattern": "^(arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:dxlag/)?dxlag-[a-zA-Z0-9]{8,21}$",
-            "type": "string",
-        },
-        "Location": {"pattern": "^[a-zA-Z0-9-]+$", "type": "string"},
-        "ProviderName": {"type": "string"},
-        "RequestMACSec": {"type": "boolean"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Bandwidth", "ConnectionName", "Location"],
-}
-
 
 class Connection(_Resource):
     """AWS::DirectConnect::Connection: Resource Type definition for AWS::DirectConnect::Connection
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConnectionArn.
+    Also identified by: ConnectionId.
+    Replaced when any of these change (create-only): Bandwidth, Location, ProviderName,
+    RequestMACSec.
+    Write-only (sent to AWS, never read back): RequestMACSec.
+    Read-only attributes (known once deployed): ConnectionArn, ConnectionId, ConnectionState.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-directconnect-connection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -155,13 +112,17 @@ class Connection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connection.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConnectionArn: str
+    """The ARN of the connection."""
     ConnectionId: str
+    """The ID of the connection."""
     ConnectionState: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The state of the connection."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Bandwidth: str
     ConnectionName: str
     LagId: str
@@ -170,33 +131,41 @@ class Connection(_Resource):
     RequestMACSec: bool
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Bandwidth: str,
+        ConnectionName: str,
+        Location: str,
+        LagId: str | None = None,
+        ProviderName: str | None = None,
+        RequestMACSec: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DirectConnect::Connection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Bandwidth: str,
-            ConnectionName: str,
-            Location: str,
-            LagId: str | None = None,
-            ProviderName: str | None = None,
-            RequestMACSec: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DirectConnect::Connection; `await` it inside an App to deploy it.
-
-            Bandwidth: The bandwidth of the connection.
-            ConnectionName: The name of the connection.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Bandwidth: The bandwidth of the connection. Create-only: changing it replaces the
+                resource. Required.
+            ConnectionName: The name of the connection. Required.
+            Location: The location of the connection. Create-only: changing it replaces the
+                resource. Required.
             LagId: The ID or ARN of the LAG to associate the connection with.
-            Location: The location of the connection.
             ProviderName: The name of the service provider associated with the requested connection.
-            RequestMACSec: Indicates whether you want the connection to support MAC Security (MACsec).
+                Create-only: changing it replaces the resource.
+            RequestMACSec: Indicates whether you want the connection to support MAC Security
+                (MACsec). Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
             Tags: The tags associated with the connection.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

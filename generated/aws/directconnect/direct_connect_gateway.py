@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DirectConnect::DirectConnectGateway",
     schema_file="aws-directconnect-directconnectgateway.json",
@@ -67,18 +77,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/DirectConnectGatewayId",),),
     read_only=("/DirectConnectGatewayArn", "/DirectConnectGatewayId"),
     create_only=("/AmazonSideAsn",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DirectConnectGatewayName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,56 +89,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AmazonSideAsn": {"pattern": "^[1-9][0-9]*$", "type": "string"},
-        "DirectConnectGatewayArn": {
-            "pattern": "^arn:aws[a-z-]*:directconnect::[0-9]{12}:dx-gateway/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "DirectConnectGatewayId": {
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "DirectConnectGatewayName": {"pattern": "^[\\w \\-_,\\/]{1,100}$", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["DirectConnectGatewayName"],
-}
-
 
 class DirectConnectGateway(_Resource):
-    """AWS::DirectConnect::DirectConnectGateway: Resource Type definition for AWS::DirectConnect::DirectConnectGateway
+    """AWS::DirectConnect::DirectConnectGateway: Resource Type definition for
+    AWS::DirectConnect::DirectConnectGateway
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DirectConnectGatewayArn.
+    Also identified by: DirectConnectGatewayId.
+    Replaced when any of these change (create-only): AmazonSideAsn.
+    Read-only attributes (known once deployed): DirectConnectGatewayArn, DirectConnectGatewayId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-directconnect-directconnectgateway.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -147,35 +110,44 @@ class DirectConnectGateway(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DirectConnectGatewayAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "direct_connect_gateway.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     DirectConnectGatewayArn: str
+    """The ARN of the Direct Connect gateway."""
     DirectConnectGatewayId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the Direct Connect gateway."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AmazonSideAsn: str
     DirectConnectGatewayName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DirectConnectGatewayName: str,
+        AmazonSideAsn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DirectConnect::DirectConnectGateway; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DirectConnectGatewayName: str,
-            AmazonSideAsn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DirectConnect::DirectConnectGateway; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DirectConnectGatewayName: The name of the Direct Connect gateway. Required.
             AmazonSideAsn: The autonomous system number (ASN) for the Amazon side of the connection.
-            DirectConnectGatewayName: The name of the Direct Connect gateway.
+                Create-only: changing it replaces the resource.
             Tags: The tags associated with the Direct Connect gateway.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

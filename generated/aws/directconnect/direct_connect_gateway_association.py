@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DirectConnect::DirectConnectGatewayAssociation",
     schema_file="aws-directconnect-directconnectgatewayassociation.json",
     primary_identifier=("/AssociationId",),
-    additional_identifiers=(),
     read_only=("/AssociationId",),
     create_only=(
         "/AcceptDirectConnectGatewayAssociationProposalRoleArn",
@@ -59,17 +63,12 @@ METADATA = _TypeMetadata(
         "/DirectConnectGatewayId",
     ),
     write_only=("/AcceptDirectConnectGatewayAssociationProposalRoleArn",),
-    conditional_create_only=(),
     unordered_arrays=("/AllowedPrefixesToDirectConnectGateway",),
     required=("DirectConnectGatewayId", "AssociatedGatewayId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -79,44 +78,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AcceptDirectConnectGatewayAssociationProposalRoleArn": {
-            "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$",
-            "type": "string",
-        },
-        "AllowedPrefixesToDirectConnectGateway": {
-            "items": {"pattern": "^[0-9a-fA-F:.]+/[0-9]+$", "type": "string"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "AssociatedGatewayId": {
-            "anyOf": [{}, {}, {}],
-            "pattern": "^((arn:aws[a-z-]*:ec2:[a-z0-9-]+:[0-9]{12}:(vpn-gateway/vgw|transit-gateway/tgw))|(vgw|tgw))-[a-zA-Z0-9]{8,32}$",
-            "type": "string",
-        },
-        "AssociationId": {
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "DirectConnectGatewayId": {
-            "anyOf": [{}, {}],
-            "pattern": "^(arn:aws[a-z-]*:directconnect::[0-9]{12}:dx-gateway/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-    },
-    "required": ["DirectConnectGatewayId", "AssociatedGatewayId"],
-}
-
 
 class DirectConnectGatewayAssociation(_Resource):
-    """AWS::DirectConnect::DirectConnectGatewayAssociation: Resource Type definition for AWS::DirectConnect::DirectConnectGatewayAssociation
+    """AWS::DirectConnect::DirectConnectGatewayAssociation: Resource Type definition for
+    AWS::DirectConnect::DirectConnectGatewayAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AssociationId.
+    Replaced when any of these change (create-only):
+    AcceptDirectConnectGatewayAssociationProposalRoleArn, AssociatedGatewayId,
+    DirectConnectGatewayId.
+    Write-only (sent to AWS, never read back): AcceptDirectConnectGatewayAssociationProposalRoleArn.
+    Read-only attributes (known once deployed): AssociationId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-directconnect-directconnectgatewayassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -126,37 +101,52 @@ class DirectConnectGatewayAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DirectConnectGatewayAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "direct_connect_gateway_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AssociationId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the Direct Connect gateway association."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcceptDirectConnectGatewayAssociationProposalRoleArn: str
     AllowedPrefixesToDirectConnectGateway: list[str]
     AssociatedGatewayId: str
     DirectConnectGatewayId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AssociatedGatewayId: str,
+        DirectConnectGatewayId: str,
+        AcceptDirectConnectGatewayAssociationProposalRoleArn: str | None = None,
+        AllowedPrefixesToDirectConnectGateway: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DirectConnect::DirectConnectGatewayAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AssociatedGatewayId: str,
-            DirectConnectGatewayId: str,
-            AcceptDirectConnectGatewayAssociationProposalRoleArn: str | None = None,
-            AllowedPrefixesToDirectConnectGateway: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DirectConnect::DirectConnectGatewayAssociation; `await` it inside an App to deploy it.
-
-            AcceptDirectConnectGatewayAssociationProposalRoleArn: The Amazon Resource Name (ARN) of the role to accept the Direct Connect Gateway association proposal.
-            AllowedPrefixesToDirectConnectGateway: The Amazon VPC prefixes to advertise to the Direct Connect gateway.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             AssociatedGatewayId: The ID or ARN of the virtual private gateway or transit gateway.
-            DirectConnectGatewayId: The ID or ARN of the Direct Connect gateway.
+                Create-only: changing it replaces the resource. Required.
+            DirectConnectGatewayId: The ID or ARN of the Direct Connect gateway. Create-only:
+                changing it replaces the resource. Required.
+            AcceptDirectConnectGatewayAssociationProposalRoleArn: The Amazon Resource Name (ARN) of
+                the role to accept the Direct Connect Gateway association proposal. Needs
+                directconnect:AcceptDirectConnectGatewayAssociationProposal permissions.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            AllowedPrefixesToDirectConnectGateway: The Amazon VPC prefixes to advertise to the
+                Direct Connect gateway. This parameter is required when you create an association to
+                a transit gateway.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

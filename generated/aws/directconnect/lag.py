@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DirectConnect::Lag",
     schema_file="aws-directconnect-lag.json",
@@ -68,16 +78,9 @@ METADATA = _TypeMetadata(
     read_only=("/LagArn", "/LagId", "/LagState"),
     create_only=("/ConnectionsBandwidth", "/Location", "/ProviderName", "/RequestMACSec"),
     write_only=("/RequestMACSec",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("LagName", "Location", "ConnectionsBandwidth"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -89,73 +92,35 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ConnectionsBandwidth": {"pattern": "^[1-9][0-9]*(M|G)bps$", "type": "string"},
-        "LagArn": {
-            "pattern": "^arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:dxlag/dxlag-[a-z0-9]{8,21}$",
-            "type": "string",
-        },
-        "LagId": {"pattern": "^dxlag-[a-z0-9]{8,21}$", "type": "string"},
-        "LagName": {"pattern": "^[\\w \\-_,\\/]{1,200}$", "type": "string"},
-        "LagState": {
-            "pattern": "^(requested|pending|available|down|deleting|deleted|unknown)$",
-            "type": "string",
-        },
-        "Location": {"pattern": "^[a-zA-Z0-9-]+$", "type": "string"},
-        "MinimumLinks": {"type": "integer"},
-        "ProviderName": {"type": "string"},
-        "RequestMACSec": {"type": "boolean"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["LagName", "Location", "ConnectionsBandwidth"],
-}
-
 
 class Lag(_Resource):
     """AWS::DirectConnect::Lag: Resource Type definition for AWS::DirectConnect::Lag
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LagArn.
+    Also identified by: LagId.
+    Replaced when any of these change (create-only): ConnectionsBandwidth, Location, ProviderName,
+    RequestMACSec.
+    Write-only (sent to AWS, never read back): RequestMACSec.
+    Read-only attributes (known once deployed): LagArn, LagId, LagState.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-directconnect-lag.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LagProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LagAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "lag.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     LagArn: str
+    """The ARN of the LAG."""
     LagId: str
+    """The ID of the LAG."""
     LagState: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The state of the LAG."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectionsBandwidth: str
     LagName: str
     Location: str
@@ -164,33 +129,42 @@ class Lag(_Resource):
     RequestMACSec: bool
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectionsBandwidth: str,
+        LagName: str,
+        Location: str,
+        MinimumLinks: int | None = None,
+        ProviderName: str | None = None,
+        RequestMACSec: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DirectConnect::Lag; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectionsBandwidth: str,
-            LagName: str,
-            Location: str,
-            MinimumLinks: int | None = None,
-            ProviderName: str | None = None,
-            RequestMACSec: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DirectConnect::Lag; `await` it inside an App to deploy it.
-
-            ConnectionsBandwidth: The bandwidth of the individual physical dedicated connections bundled by the LAG.
-            LagName: The name of the LAG.
-            Location: The location for the LAG.
-            MinimumLinks: The minimum number of physical dedicated connections that must be operational for the LAG itself to be operational.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectionsBandwidth: The bandwidth of the individual physical dedicated connections
+                bundled by the LAG. Create-only: changing it replaces the resource. Required.
+            LagName: The name of the LAG. Required.
+            Location: The location for the LAG. Create-only: changing it replaces the resource.
+                Required.
+            MinimumLinks: The minimum number of physical dedicated connections that must be
+                operational for the LAG itself to be operational.
             ProviderName: The name of the service provider associated with the requested LAG.
+                Create-only: changing it replaces the resource.
             RequestMACSec: Indicates whether you want the LAG to support MAC Security (MACsec).
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             Tags: The tags associated with the LAG.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

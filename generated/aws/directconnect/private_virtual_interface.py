@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,28 +59,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BgpPeerDict = TypedDict(
-    "BgpPeerDict",
-    {
-        "AddressFamily": "Required[str]",
-        "AmazonAddress": "str",
-        "Asn": "Required[str]",
-        "AuthKey": "str",
-        "BgpPeerId": "str",
-        "CustomerAddress": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class BgpPeerDict(TypedDict, total=False):
+    """BgpPeer as a plain dict: Information about a BGP peer."""
 
+    AddressFamily: Required[str]
+    """The address family for the BGP peer."""
+    AmazonAddress: str
+    """The IP address assigned to the Amazon interface."""
+    Asn: Required[str]
+    """The autonomous system (AS) number for Border Gateway Protocol (BGP) configuration."""
+    AuthKey: str
+    """The authentication key for BGP configuration. This string has a minimum length of 6
+    characters and and a maximum length of 80 characters."""
+    BgpPeerId: str
+    """Pattern: ^dxpeer-[a-z0-9]{8}$"""
+    CustomerAddress: str
+    """The IP address assigned to the customer interface."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DirectConnect::PrivateVirtualInterface",
     schema_file="aws-directconnect-privatevirtualinterface.json",
@@ -90,16 +105,9 @@ METADATA = _TypeMetadata(
         "/Vlan",
     ),
     write_only=("/AllocatePrivateVirtualInterfaceRoleArn",),
-    conditional_create_only=(),
     unordered_arrays=("/BgpPeers", "/Tags"),
     required=("BgpPeers", "ConnectionId", "VirtualInterfaceName", "Vlan"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -111,88 +119,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BgpPeer": {
-            "additionalProperties": False,
-            "properties": {
-                "AddressFamily": {"pattern": "^(ipv4)|(ipv6)$", "type": "string"},
-                "AmazonAddress": {"pattern": "^[0-9a-fA-F:.]+/[0-9]+$", "type": "string"},
-                "Asn": {"pattern": "^[1-9][0-9]*$", "type": "string"},
-                "AuthKey": {
-                    "pattern": "^[A-Za-z0-9\\\\!\"#$%&'()*+,\\-./:;<=>?@\\[\\]\\^_`{|}~]{6,80}$",
-                    "type": "string",
-                },
-                "BgpPeerId": {"pattern": "^dxpeer-[a-z0-9]{8}$", "type": "string"},
-                "CustomerAddress": {"pattern": "^[0-9a-fA-F:.]+/[0-9]+$", "type": "string"},
-            },
-            "required": ["AddressFamily", "Asn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "oneOf": [{"required": ["DirectConnectGatewayId"]}, {"required": ["VirtualGatewayId"]}],
-    "properties": {
-        "AllocatePrivateVirtualInterfaceRoleArn": {
-            "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$",
-            "type": "string",
-        },
-        "BgpPeers": {
-            "items": {"$ref": "#/definitions/BgpPeer"},
-            "maxItems": 2,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ConnectionId": {
-            "anyOf": [{}, {}, {}, {}],
-            "pattern": "^((arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:(dxcon/dxcon|dxlag/dxlag))|dx(con|lag))-[a-z0-9A-Z]{8,21}$",
-            "type": "string",
-        },
-        "DirectConnectGatewayId": {
-            "anyOf": [{}, {}],
-            "pattern": "^(arn:aws[a-z-]*:directconnect::[0-9]{12}:dx-gateway/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "EnableSiteLink": {"type": "boolean"},
-        "Mtu": {"type": "integer"},
-        "RateLimit": {"pattern": "^[0-9]+\\.?[0-9]*(Mbps|Gbps|Tbps)$", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "VirtualGatewayId": {
-            "pattern": "^(arn:aws[a-z-]*:ec2:[a-z0-9-]+:[0-9]{12}:vpn-gateway/)?vgw-[a-zA-Z0-9]{8,32}$",
-            "type": "string",
-        },
-        "VirtualInterfaceArn": {
-            "pattern": "^arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:dxvif/dxvif-[a-z0-9]{8}$",
-            "type": "string",
-        },
-        "VirtualInterfaceId": {"pattern": "^dxvif-[a-z0-9]{8}$", "type": "string"},
-        "VirtualInterfaceName": {"pattern": "^[\\w \\-_,\\/]{1,100}$", "type": "string"},
-        "Vlan": {"maximum": 4095, "minimum": 0, "type": "integer"},
-    },
-    "required": ["BgpPeers", "ConnectionId", "VirtualInterfaceName", "Vlan"],
-}
-
 
 class PrivateVirtualInterface(_Resource):
-    """AWS::DirectConnect::PrivateVirtualInterface: Resource Type definition for AWS::DirectConnect::PrivateVirtualInterface
+    """AWS::DirectConnect::PrivateVirtualInterface: Resource Type definition for
+    AWS::DirectConnect::PrivateVirtualInterface
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VirtualInterfaceArn.
+    Also identified by: VirtualInterfaceId.
+    Replaced when any of these change (create-only): AllocatePrivateVirtualInterfaceRoleArn,
+    DirectConnectGatewayId, VirtualGatewayId, Vlan.
+    Write-only (sent to AWS, never read back): AllocatePrivateVirtualInterfaceRoleArn.
+    Read-only attributes (known once deployed): VirtualInterfaceArn, VirtualInterfaceId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-directconnect-privatevirtualinterface.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -202,12 +142,17 @@ class PrivateVirtualInterface(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PrivateVirtualInterfaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "private_virtual_interface.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     VirtualInterfaceArn: str
+    """The ID of the virtual interface."""
     VirtualInterfaceId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the virtual interface."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllocatePrivateVirtualInterfaceRoleArn: str
     BgpPeers: list[BgpPeerDict]
     ConnectionId: str
@@ -220,41 +165,55 @@ class PrivateVirtualInterface(_Resource):
     VirtualInterfaceName: str
     Vlan: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BgpPeers: list[BgpPeer | BgpPeerDict],
+        ConnectionId: str,
+        VirtualInterfaceName: str,
+        Vlan: int,
+        AllocatePrivateVirtualInterfaceRoleArn: str | None = None,
+        DirectConnectGatewayId: str | None = None,
+        EnableSiteLink: bool | None = None,
+        Mtu: int | None = None,
+        RateLimit: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VirtualGatewayId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DirectConnect::PrivateVirtualInterface; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BgpPeers: list[BgpPeer | BgpPeerDict],
-            ConnectionId: str,
-            VirtualInterfaceName: str,
-            Vlan: int,
-            AllocatePrivateVirtualInterfaceRoleArn: str | None = None,
-            DirectConnectGatewayId: str | None = None,
-            EnableSiteLink: bool | None = None,
-            Mtu: int | None = None,
-            RateLimit: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VirtualGatewayId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DirectConnect::PrivateVirtualInterface; `await` it inside an App to deploy it.
-
-            AllocatePrivateVirtualInterfaceRoleArn: The Amazon Resource Name (ARN) of the role to allocate the private virtual interface.
-            BgpPeers: The BGP peers configured on this virtual interface.
-            ConnectionId: The ID or ARN of the connection or LAG.
-            DirectConnectGatewayId: The ID or ARN of the Direct Connect gateway.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BgpPeers: The BGP peers configured on this virtual interface. Required.
+            ConnectionId: The ID or ARN of the connection or LAG. Required.
+            VirtualInterfaceName: The name of the virtual interface assigned by the customer
+                network. The name has a maximum of 100 characters. The following are valid
+                characters: a-z, 0-9 and a hyphen (-). Required.
+            Vlan: The ID of the VLAN. Create-only: changing it replaces the resource. Required.
+            AllocatePrivateVirtualInterfaceRoleArn: The Amazon Resource Name (ARN) of the role to
+                allocate the private virtual interface. Needs
+                directconnect:AllocatePrivateVirtualInterface permissions and tag permissions if
+                applicable. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
+            DirectConnectGatewayId: The ID or ARN of the Direct Connect gateway. Create-only:
+                changing it replaces the resource.
             EnableSiteLink: Indicates whether to enable or disable SiteLink.
-            Mtu: The maximum transmission unit (MTU), in bytes.
-            RateLimit: The rate limit (bandwidth allocation) for the virtual interface.
+            Mtu: The maximum transmission unit (MTU), in bytes. The supported values are 1500 and
+                9001. The default value is 1500.
+            RateLimit: The rate limit (bandwidth allocation) for the virtual interface. The value
+                must be one of the supported bandwidth values (e.g., 50Mbps, 1Gbps, 10Gbps) and
+                cannot exceed the bandwidth of the parent connection or LAG.
             Tags: The tags associated with the private virtual interface.
-            VirtualGatewayId: The ID or ARN of the virtual private gateway.
-            VirtualInterfaceName: The name of the virtual interface assigned by the customer network.
-            Vlan: The ID of the VLAN.
+            VirtualGatewayId: The ID or ARN of the virtual private gateway. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

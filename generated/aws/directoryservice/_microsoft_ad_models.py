@@ -7,10 +7,10 @@ Imported on first use by microsoft_ad.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MicrosoftADAttributes",
@@ -20,24 +20,85 @@ __all__ = [
 
 
 class MicrosoftADVpcSettings(DeferredModel):
+    """
+    Contains VPC information for the CreateDirectory or CreateMicrosoftAD operation
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SubnetIds: list[str]
-    VpcId: str
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="The identifiers of the subnets for the directory servers. The two subnets must be in different Availability Zones. AWS Directory Service specifies a directory server and a DNS server in each of these subnets."
+        ),
+    ]
+    VpcId: Annotated[
+        str, Field(description="The identifier of the VPC in which to create the directory.")
+    ]
 
 
 class MicrosoftADAttributes(DeferredModel):
-    Alias: str | None = None
-    DirectoryId: str | None = None
-    DnsIpAddresses: list[str] | None = None
+    """
+    The read-only attributes of a AWS::DirectoryService::MicrosoftAD, set by AWS.
+    """
+
+    Alias: Annotated[str | None, Field(description="The alias for a directory")] = None
+    DirectoryId: Annotated[
+        str | None, Field(description="Unique identifier for the Microsoft Active Directory")
+    ] = None
+    DnsIpAddresses: Annotated[
+        list[str] | None,
+        Field(
+            description='The IP addresses of the DNS servers for the directory, such as [ "172.31.3.154", "172.31.63.203" ].'
+        ),
+    ] = None
 
 
 class MicrosoftADProps(DeferredModel):
-    CreateAlias: bool | None = None
-    Edition: Literal["Enterprise", "Standard"] | None = None
-    EnableSso: bool | None = None
-    Name: str
-    Password: str | None = None
-    ShortName: str | None = None
-    VpcSettings: MicrosoftADVpcSettings
+    """
+    The properties a program declares for a AWS::DirectoryService::MicrosoftAD.
+    """
+
+    CreateAlias: Annotated[
+        bool | None,
+        Field(
+            description="Specifies an alias for a directory and assigns the alias to the directory. The alias is used to construct the access URL for the directory, such as http://<alias>.awsapps.com. By default, AWS CloudFormation does not create an alias. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Edition: Annotated[
+        Literal["Enterprise", "Standard"] | None,
+        Field(
+            description="AWS Managed Microsoft AD is available in two editions: Standard and Enterprise. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EnableSso: Annotated[
+        bool | None,
+        Field(
+            description="Whether to enable single sign-on for a Microsoft Active Directory in AWS. Single sign-on allows users in your directory to access certain AWS services from a computer joined to the directory without having to enter their credentials separately. If you don't specify a value, AWS CloudFormation disables single sign-on by default."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The fully qualified domain name for the AWS Managed Microsoft AD directory, such as corp.example.com. This name will resolve inside your VPC only. It does not need to be publicly resolvable. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Password: Annotated[
+        str | None,
+        Field(
+            description="The password for the default administrative user named Admin. If you need to change the password for the administrator account, see the ResetUserPassword API call in the AWS Directory Service API Reference. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ShortName: Annotated[
+        str | None,
+        Field(
+            description="The NetBIOS name for your domain, such as CORP. If you don't specify a NetBIOS name, it will default to the first part of your directory DNS. For example, CORP for the directory DNS corp.example.com. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VpcSettings: Annotated[
+        MicrosoftADVpcSettings,
+        Field(
+            description="Specifies the VPC settings of the Microsoft AD directory server in AWS. Create-only: changing it replaces the resource."
+        ),
+    ]

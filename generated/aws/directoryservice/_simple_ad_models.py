@@ -7,10 +7,10 @@ Imported on first use by simple_ad.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SimpleADAttributes",
@@ -24,31 +24,95 @@ class SimpleADVpcSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SubnetIds: list[str]
-    VpcId: str
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="The identifiers of the subnets for the directory servers. The two subnets must be in different Availability Zones. AWS Directory Service specifies a directory server and a DNS server in each of these subnets."
+        ),
+    ]
+    VpcId: Annotated[
+        str, Field(description="The identifier of the VPC in which to create the directory.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class SimpleADAttributes(DeferredModel):
-    Alias: str | None = None
-    DirectoryId: str | None = None
-    DnsIpAddresses: list[str] | None = None
+    """
+    The read-only attributes of a AWS::DirectoryService::SimpleAD, set by AWS.
+    """
+
+    Alias: Annotated[str | None, Field(description="The alias for a directory.")] = None
+    DirectoryId: Annotated[
+        str | None, Field(description="The unique identifier for a directory.")
+    ] = None
+    DnsIpAddresses: Annotated[
+        list[str] | None,
+        Field(
+            description='The IP addresses of the DNS servers for the directory, such as [ "172.31.3.154", "172.31.63.203" ].'
+        ),
+    ] = None
 
 
 class SimpleADProps(DeferredModel):
-    CreateAlias: bool | None = None
-    Description: str | None = None
-    EnableSso: bool | None = None
-    Name: str
-    Password: str | None = None
-    ShortName: str | None = None
-    Size: Literal["Large", "Small"]
-    Tags: list[Tag] | None = None
-    VpcSettings: SimpleADVpcSettings
+    """
+    The properties a program declares for a AWS::DirectoryService::SimpleAD.
+    """
+
+    CreateAlias: Annotated[
+        bool | None,
+        Field(
+            description="The name of the configuration set. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Description for the directory. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EnableSso: Annotated[
+        bool | None,
+        Field(description="Whether to enable single sign-on for a Simple Active Directory in AWS."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The fully qualified domain name for the AWS Managed Simple AD directory. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Password: Annotated[
+        str | None,
+        Field(
+            description="The password for the default administrative user named Admin. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ShortName: Annotated[
+        str | None,
+        Field(
+            description="The NetBIOS name for your domain. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Size: Annotated[
+        Literal["Large", "Small"],
+        Field(
+            description="The size of the directory. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    VpcSettings: Annotated[
+        SimpleADVpcSettings,
+        Field(
+            description="VPC settings of the Simple AD directory server in AWS. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MicrosoftADVpcSettingsDict = TypedDict(
-    "MicrosoftADVpcSettingsDict",
-    {
-        "SubnetIds": "Required[list[str]]",
-        "VpcId": "Required[str]",
-    },
-    total=False,
-)
 
+class MicrosoftADVpcSettingsDict(TypedDict, total=False):
+    """MicrosoftADVpcSettings as a plain dict: Contains VPC information for the CreateDirectory or
+    CreateMicrosoftAD operation"""
+
+    SubnetIds: Required[list[str]]
+    """The identifiers of the subnets for the directory servers. The two subnets must be in
+    different Availability Zones. AWS Directory Service specifies a directory server and a DNS
+    server in each of these subnets."""
+    VpcId: Required[str]
+    """The identifier of the VPC in which to create the directory."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DirectoryService::MicrosoftAD",
     schema_file="aws-directoryservice-microsoftad.json",
     primary_identifier=("/DirectoryId",),
-    additional_identifiers=(),
     read_only=("/Alias", "/DnsIpAddresses", "/DirectoryId"),
     create_only=("/VpcSettings", "/Edition", "/Name", "/Password", "/ShortName", "/CreateAlias"),
     write_only=("/Password",),
-    conditional_create_only=(),
     unordered_arrays=("/DnsIpAddresses", "/VpcSettings/SubnetIds"),
     required=("VpcSettings", "Name"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 210,
         "read": 120,
@@ -88,55 +93,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "VpcSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "SubnetIds": {
-                    "items": {
-                        "pattern": "^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "VpcId": {"pattern": "^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$", "type": "string"},
-            },
-            "required": ["VpcId", "SubnetIds"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Alias": {
-            "maxLength": 62,
-            "minLength": 1,
-            "pattern": "^(?!D-|d-)([\\da-zA-Z]+)([-]*[\\da-zA-Z])*$",
-            "type": "string",
-        },
-        "CreateAlias": {"type": "boolean"},
-        "DirectoryId": {"pattern": "^d-[0-9a-f]{10}$", "type": "string"},
-        "DnsIpAddresses": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Edition": {"enum": ["Enterprise", "Standard"], "type": "string"},
-        "EnableSso": {"type": "boolean"},
-        "Name": {"pattern": "^([a-zA-Z0-9]+[\\\\.-])+([a-zA-Z0-9])+$", "type": "string"},
-        "Password": {
-            "pattern": "^(?=^.{8,64}$)((?=.*\\d)(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[^A-Za-z0-9\\s])(?=.*[a-z])|(?=.*[^A-Za-z0-9\\s])(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[A-Z])(?=.*[^A-Za-z0-9\\s]))^",
-            "type": "string",
-        },
-        "ShortName": {"pattern": '^[^\\\\/:*?"<>|.]+[^\\\\/:*?"<>|]*$', "type": "string"},
-        "VpcSettings": {"$ref": "#/definitions/VpcSettings"},
-    },
-    "required": ["VpcSettings", "Name"],
-}
-
 
 class MicrosoftAD(_Resource):
-    """AWS::DirectoryService::MicrosoftAD: Resource Type definition for AWS::DirectoryService::MicrosoftAD
+    """AWS::DirectoryService::MicrosoftAD: Resource Type definition for
+    AWS::DirectoryService::MicrosoftAD
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DirectoryId.
+    Replaced when any of these change (create-only): VpcSettings, Edition, Name, Password,
+    ShortName, CreateAlias.
+    Write-only (sent to AWS, never read back): Password.
+    Read-only attributes (known once deployed): Alias, DirectoryId, DnsIpAddresses.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-directoryservice-microsoftad.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -144,13 +113,18 @@ class MicrosoftAD(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MicrosoftADAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "microsoft_ad.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Alias: str
+    """The alias for a directory"""
     DirectoryId: str
+    """Unique identifier for the Microsoft Active Directory"""
     DnsIpAddresses: list[str]
-    # Declared properties (as declared, or as AWS returned them).
+    """The IP addresses of the DNS servers for the directory, such as [ "172.31.3.154",
+    "172.31.63.203" ]."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CreateAlias: bool
     Edition: Literal["Enterprise", "Standard"]
     EnableSso: bool
@@ -159,33 +133,53 @@ class MicrosoftAD(_Resource):
     ShortName: str
     VpcSettings: MicrosoftADVpcSettingsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        VpcSettings: MicrosoftADVpcSettings | MicrosoftADVpcSettingsDict,
+        CreateAlias: bool | None = None,
+        Edition: Literal["Enterprise", "Standard"] | None = None,
+        EnableSso: bool | None = None,
+        Password: str | None = None,
+        ShortName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DirectoryService::MicrosoftAD; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            VpcSettings: MicrosoftADVpcSettings | MicrosoftADVpcSettingsDict,
-            CreateAlias: bool | None = None,
-            Edition: Literal["Enterprise", "Standard"] | None = None,
-            EnableSso: bool | None = None,
-            Password: str | None = None,
-            ShortName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DirectoryService::MicrosoftAD; `await` it inside an App to deploy it.
-
-            CreateAlias: Specifies an alias for a directory and assigns the alias to the directory.
-            Edition: AWS Managed Microsoft AD is available in two editions: Standard and Enterprise.
-            EnableSso: Whether to enable single sign-on for a Microsoft Active Directory in AWS.
-            Name: The fully qualified domain name for the AWS Managed Microsoft AD directory, such as corp.example.com.
-            Password: The password for the default administrative user named Admin.
-            ShortName: The NetBIOS name for your domain, such as CORP.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The fully qualified domain name for the AWS Managed Microsoft AD directory, such
+                as corp.example.com. This name will resolve inside your VPC only. It does not need
+                to be publicly resolvable. Create-only: changing it replaces the resource. Required.
             VpcSettings: Specifies the VPC settings of the Microsoft AD directory server in AWS.
+                Create-only: changing it replaces the resource. Required.
+            CreateAlias: Specifies an alias for a directory and assigns the alias to the directory.
+                The alias is used to construct the access URL for the directory, such as
+                http://<alias>.awsapps.com. By default, AWS CloudFormation does not create an alias.
+                Create-only: changing it replaces the resource.
+            Edition: AWS Managed Microsoft AD is available in two editions: Standard and Enterprise.
+                Create-only: changing it replaces the resource.
+            EnableSso: Whether to enable single sign-on for a Microsoft Active Directory in AWS.
+                Single sign-on allows users in your directory to access certain AWS services from a
+                computer joined to the directory without having to enter their credentials
+                separately. If you don't specify a value, AWS CloudFormation disables single sign-on
+                by default.
+            Password: The password for the default administrative user named Admin. If you need to
+                change the password for the administrator account, see the ResetUserPassword API
+                call in the AWS Directory Service API Reference. Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back.
+            ShortName: The NetBIOS name for your domain, such as CORP. If you don't specify a
+                NetBIOS name, it will default to the first part of your directory DNS. For example,
+                CORP for the directory DNS corp.example.com. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

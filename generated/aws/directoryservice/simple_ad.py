@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SimpleADVpcSettingsDict = TypedDict(
-    "SimpleADVpcSettingsDict",
-    {
-        "SubnetIds": "Required[list[str]]",
-        "VpcId": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class SimpleADVpcSettingsDict(TypedDict, total=False):
+    """SimpleADVpcSettings as a plain dict."""
 
+    SubnetIds: Required[list[str]]
+    """The identifiers of the subnets for the directory servers. The two subnets must be in
+    different Availability Zones. AWS Directory Service specifies a directory server and a DNS
+    server in each of these subnets."""
+    VpcId: Required[str]
+    """The identifier of the VPC in which to create the directory."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag"""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DirectoryService::SimpleAD",
     schema_file="aws-directoryservice-simplead.json",
     primary_identifier=("/DirectoryId",),
-    additional_identifiers=(),
     read_only=("/Alias", "/DnsIpAddresses", "/DirectoryId"),
     create_only=(
         "/Size",
@@ -89,17 +96,9 @@ METADATA = _TypeMetadata(
         "/CreateAlias",
     ),
     write_only=("/Password",),
-    conditional_create_only=(),
     unordered_arrays=("/DnsIpAddresses", "/Tags", "/VpcSettings/SubnetIds"),
     required=("VpcSettings", "Size", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 60,
         "read": 120,
@@ -109,81 +108,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VpcSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "SubnetIds": {
-                    "items": {
-                        "pattern": "^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "VpcId": {"pattern": "^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$", "type": "string"},
-            },
-            "required": ["VpcId", "SubnetIds"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Alias": {
-            "maxLength": 62,
-            "minLength": 1,
-            "pattern": "^(?!D-|d-)([\\da-zA-Z]+)([-]*[\\da-zA-Z])*$",
-            "type": "string",
-        },
-        "CreateAlias": {"type": "boolean"},
-        "Description": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^([a-zA-Z0-9_])[\\\\a-zA-Z0-9_@#%*+=:?./!\\s-]*$",
-            "type": "string",
-        },
-        "DirectoryId": {"pattern": "^d-[0-9a-f]{10}$", "type": "string"},
-        "DnsIpAddresses": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "EnableSso": {"type": "boolean"},
-        "Name": {"pattern": "^([a-zA-Z0-9]+[\\\\.-])+([a-zA-Z0-9])+$", "type": "string"},
-        "Password": {
-            "pattern": "^(?=^.{8,64}$)((?=.*\\d)(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[^A-Za-z0-9\\s])(?=.*[a-z])|(?=.*[^A-Za-z0-9\\s])(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[A-Z])(?=.*[^A-Za-z0-9\\s]))^",
-            "type": "string",
-        },
-        "ShortName": {"pattern": '^[^\\\\/:*?"<>|.]+[^\\\\/:*?"<>|]*$', "type": "string"},
-        "Size": {"enum": ["Large", "Small"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "VpcSettings": {"$ref": "#/definitions/VpcSettings"},
-    },
-    "required": ["VpcSettings", "Size", "Name"],
-}
-
 
 class SimpleAD(_Resource):
     """AWS::DirectoryService::SimpleAD: Resource Type definition for AWS::DirectoryService::SimpleAD
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DirectoryId.
+    Replaced when any of these change (create-only): Size, VpcSettings, Name, Password, ShortName,
+    Description, CreateAlias.
+    Write-only (sent to AWS, never read back): Password.
+    Read-only attributes (known once deployed): Alias, DirectoryId, DnsIpAddresses.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-directoryservice-simplead.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -191,13 +127,18 @@ class SimpleAD(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SimpleADAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "simple_ad.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Alias: str
+    """The alias for a directory."""
     DirectoryId: str
+    """The unique identifier for a directory."""
     DnsIpAddresses: list[str]
-    # Declared properties (as declared, or as AWS returned them).
+    """The IP addresses of the DNS servers for the directory, such as [ "172.31.3.154",
+    "172.31.63.203" ]."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CreateAlias: bool
     Description: str
     EnableSso: bool
@@ -208,36 +149,47 @@ class SimpleAD(_Resource):
     Tags: list[TagDict]
     VpcSettings: SimpleADVpcSettingsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Size: Literal["Large", "Small"],
+        VpcSettings: SimpleADVpcSettings | SimpleADVpcSettingsDict,
+        CreateAlias: bool | None = None,
+        Description: str | None = None,
+        EnableSso: bool | None = None,
+        Password: str | None = None,
+        ShortName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DirectoryService::SimpleAD; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Size: Literal["Large", "Small"],
-            VpcSettings: SimpleADVpcSettings | SimpleADVpcSettingsDict,
-            CreateAlias: bool | None = None,
-            Description: str | None = None,
-            EnableSso: bool | None = None,
-            Password: str | None = None,
-            ShortName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DirectoryService::SimpleAD; `await` it inside an App to deploy it.
-
-            CreateAlias: The name of the configuration set.
-            Description: Description for the directory.
-            EnableSso: Whether to enable single sign-on for a Simple Active Directory in AWS.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Name: The fully qualified domain name for the AWS Managed Simple AD directory.
-            Password: The password for the default administrative user named Admin.
-            ShortName: The NetBIOS name for your domain.
-            Size: The size of the directory.
-            VpcSettings: VPC settings of the Simple AD directory server in AWS.
+                Create-only: changing it replaces the resource. Required.
+            Size: The size of the directory. Create-only: changing it replaces the resource.
+                Required.
+            VpcSettings: VPC settings of the Simple AD directory server in AWS. Create-only:
+                changing it replaces the resource. Required.
+            CreateAlias: The name of the configuration set. Create-only: changing it replaces the
+                resource.
+            Description: Description for the directory. Create-only: changing it replaces the
+                resource.
+            EnableSso: Whether to enable single sign-on for a Simple Active Directory in AWS.
+            Password: The password for the default administrative user named Admin. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            ShortName: The NetBIOS name for your domain. Create-only: changing it replaces the
+                resource.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by lifecycle_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Action",
@@ -42,250 +42,762 @@ __all__ = [
 
 
 class CrossRegionCopyDeprecateRule(DeferredModel):
+    """
+    **[Custom AMI policies only]** The AMI deprecation rule for cross-Region AMI copies created by the rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Interval: int
-    IntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"]
+    Interval: Annotated[
+        int,
+        Field(
+            description="The period after which to deprecate the cross-Region AMI copies. The period must be less than or equal to the cross-Region AMI copy retention period, and it can't be greater than 10 years. This is equivalent to 120 months, 520 weeks, or 3650 days."
+        ),
+    ]
+    IntervalUnit: Annotated[
+        Literal["DAYS", "MONTHS", "WEEKS", "YEARS"],
+        Field(
+            description="The unit of time in which to measure the **Interval**. For example, to deprecate a cross-Region AMI copy after 3 months, specify `Interval=3` and `IntervalUnit=MONTHS`."
+        ),
+    ]
 
 
 class CrossRegionCopyRetainRule(DeferredModel):
+    """
+    The retention rule that indicates how long the cross-Region snapshot or AMI copies are to be retained in the destination Region.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Interval: int
-    IntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"]
+    Interval: Annotated[
+        int,
+        Field(
+            description="The amount of time to retain a cross-Region snapshot or AMI copy. The maximum is 100 years. This is equivalent to 1200 months, 5200 weeks, or 36500 days."
+        ),
+    ]
+    IntervalUnit: Annotated[
+        Literal["DAYS", "MONTHS", "WEEKS", "YEARS"],
+        Field(
+            description="The unit of time for time-based retention. For example, to retain a cross-Region copy for 3 months, specify `Interval=3` and `IntervalUnit=MONTHS`."
+        ),
+    ]
 
 
 class CrossRegionCopyRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CmkArn: str | None = None
-    CopyTags: bool | None = None
-    DeprecateRule: CrossRegionCopyDeprecateRule | None = None
-    Encrypted: bool
-    RetainRule: CrossRegionCopyRetainRule | None = None
-    Target: str | None = None
-    TargetRegion: str | None = None
+    CmkArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AWS KMS key to use for EBS encryption. If this parameter is not specified, the default KMS key for the account is used."
+        ),
+    ] = None
+    CopyTags: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to copy all user-defined tags from the source snapshot or AMI to the cross-Region copy."
+        ),
+    ] = None
+    DeprecateRule: Annotated[
+        CrossRegionCopyDeprecateRule | None,
+        Field(
+            description="**[Custom AMI policies only]** The AMI deprecation rule for cross-Region AMI copies created by the rule."
+        ),
+    ] = None
+    Encrypted: Annotated[
+        bool,
+        Field(
+            description="To encrypt a copy of an unencrypted snapshot if encryption by default is not enabled, enable encryption using this parameter. Copies of encrypted snapshots are encrypted, even if this parameter is `false` or if encryption by default is not enabled."
+        ),
+    ]
+    RetainRule: Annotated[
+        CrossRegionCopyRetainRule | None,
+        Field(
+            description="The retention rule that indicates how long the cross-Region snapshot or AMI copies are to be retained in the destination Region."
+        ),
+    ] = None
+    Target: Annotated[
+        str | None,
+        Field(
+            description="**[Custom snapshot policies only]** The target Region or the Amazon Resource Name (ARN) of the target Outpost for the snapshot copies."
+        ),
+    ] = None
+    TargetRegion: Annotated[
+        str | None,
+        Field(
+            description="**[Custom AMI policies only]** The target Region or the Amazon Resource Name (ARN) of the target Outpost for the AMI copies."
+        ),
+    ] = None
 
 
 class CrossRegionCopyTarget(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetRegion: str | None = None
+    TargetRegion: Annotated[
+        str | None, Field(description="The target Region, for example `us-east-1`.")
+    ] = None
 
 
 class EventParameters(DeferredModel):
+    """
+    Information about the event.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DescriptionRegex: str | None = None
-    EventType: Literal["shareSnapshot"]
-    SnapshotOwner: list[str]
+    DescriptionRegex: Annotated[
+        str | None,
+        Field(
+            description="The snapshot description that can trigger the policy. The description pattern is specified using a regular expression. The policy runs only if a snapshot with a description that matches the specified pattern is shared with your account."
+        ),
+    ] = None
+    EventType: Annotated[
+        Literal["shareSnapshot"],
+        Field(
+            description="The type of event. Currently, only snapshot sharing events are supported."
+        ),
+    ]
+    SnapshotOwner: Annotated[
+        list[str],
+        Field(
+            description="The IDs of the AWS accounts that can trigger policy by sharing snapshots with your account. The policy only runs if one of the specified AWS accounts shares a snapshot with your account."
+        ),
+    ]
 
 
 class LifecyclePolicyDeprecateRule(DeferredModel):
+    """
+    **[Custom AMI policies only]** The AMI deprecation rule for the schedule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Count: int | None = None
-    Interval: int | None = None
-    IntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"] | None = None
+    Count: Annotated[
+        int | None,
+        Field(
+            description="If the schedule has a count-based retention rule, this parameter specifies the number of oldest AMIs to deprecate. The count must be less than or equal to the schedule's retention count, and it can't be greater than 1000."
+        ),
+    ] = None
+    Interval: Annotated[
+        int | None,
+        Field(
+            description="If the schedule has an age-based retention rule, this parameter specifies the period after which to deprecate AMIs created by the schedule. The period must be less than or equal to the schedule's retention period, and it can't be greater than 10 years. This is equivalent to 120 months, 520 weeks, or 3650 days."
+        ),
+    ] = None
+    IntervalUnit: Annotated[
+        Literal["DAYS", "MONTHS", "WEEKS", "YEARS"] | None,
+        Field(description="The unit of time in which to measure the **Interval**."),
+    ] = None
 
 
 class LifecyclePolicyEncryptionConfiguration(DeferredModel):
+    """
+    The encryption settings for the copied snapshot.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CmkArn: str | None = None
-    Encrypted: bool
+    CmkArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AWS KMS key to use for EBS encryption. If this parameter is not specified, the default KMS key for the account is used."
+        ),
+    ] = None
+    Encrypted: Annotated[
+        bool,
+        Field(
+            description="To encrypt a copy of an unencrypted snapshot when encryption by default is not enabled, enable encryption using this parameter. Copies of encrypted snapshots are encrypted, even if this parameter is `false` or when encryption by default is not enabled."
+        ),
+    ]
 
 
 class LifecyclePolicyEventSource(DeferredModel):
+    """
+    **[Event-based policies only]** The event that activates the event-based policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Parameters: EventParameters | None = None
-    Type: Literal["MANAGED_CWE"]
+    Parameters: Annotated[
+        EventParameters | None, Field(description="Information about the event.")
+    ] = None
+    Type: Annotated[
+        Literal["MANAGED_CWE"],
+        Field(
+            description="The source of the event. Currently only managed Amazon EventBridge events are supported."
+        ),
+    ]
 
 
 class LifecyclePolicyFastRestoreRule(DeferredModel):
+    """
+    **[Custom snapshot policies only]** The rule for enabling fast snapshot restore.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZoneIds: list[str] | None = None
-    AvailabilityZones: list[str] | None = None
-    Count: int | None = None
-    Interval: int | None = None
-    IntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"] | None = None
+    AvailabilityZoneIds: Annotated[
+        list[str] | None,
+        Field(description="The Availability Zone IDs in which to enable fast snapshot restore."),
+    ] = None
+    AvailabilityZones: Annotated[
+        list[str] | None,
+        Field(description="The Availability Zones in which to enable fast snapshot restore."),
+    ] = None
+    Count: Annotated[
+        int | None,
+        Field(description="The number of snapshots to be enabled with fast snapshot restore."),
+    ] = None
+    Interval: Annotated[
+        int | None,
+        Field(
+            description="The amount of time to enable fast snapshot restore. The maximum is 100 years. This is equivalent to 1200 months, 5200 weeks, or 36500 days."
+        ),
+    ] = None
+    IntervalUnit: Annotated[
+        Literal["DAYS", "MONTHS", "WEEKS", "YEARS"] | None,
+        Field(description="The unit of time for enabling fast snapshot restore."),
+    ] = None
 
 
 class LifecyclePolicyRetainRule(DeferredModel):
+    """
+    The retention rule for snapshots or AMIs created by the policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Count: int | None = None
-    Interval: int | None = None
-    IntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"] | None = None
+    Count: Annotated[
+        int | None,
+        Field(
+            description="The number of snapshots to retain for each volume, up to a maximum of 1000. For example if you want to retain a maximum of three snapshots, specify `3`. When the fourth snapshot is created, the oldest retained snapshot is deleted, or it is moved to the archive tier if you have specified an `ArchiveRule`."
+        ),
+    ] = None
+    Interval: Annotated[
+        int | None,
+        Field(
+            description="The amount of time to retain each snapshot. The maximum is 100 years. This is equivalent to 1200 months, 5200 weeks, or 36500 days."
+        ),
+    ] = None
+    IntervalUnit: Annotated[
+        Literal["DAYS", "MONTHS", "WEEKS", "YEARS"] | None,
+        Field(
+            description="The unit of time for time-based retention. For example, to retain snapshots for 3 months, specify `Interval=3` and `IntervalUnit=MONTHS`. Once the snapshot has been retained for 3 months, it is deleted, or it is moved to the archive tier if you have specified an `ArchiveRule`."
+        ),
+    ] = None
 
 
 class LifecyclePolicyRetentionArchiveTier(DeferredModel):
+    """
+    Information about retention period in the Amazon EBS Snapshots Archive.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Count: int | None = None
-    Interval: int | None = None
-    IntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"] | None = None
+    Count: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of snapshots to retain in the archive storage tier for each volume. The count must ensure that each snapshot remains in the archive tier for at least 90 days."
+        ),
+    ] = None
+    Interval: Annotated[
+        int | None,
+        Field(
+            description="Specifies the period of time to retain snapshots in the archive tier. After this period expires, the snapshot is permanently deleted."
+        ),
+    ] = None
+    IntervalUnit: Annotated[
+        Literal["DAYS", "MONTHS", "WEEKS", "YEARS"] | None,
+        Field(
+            description="The unit of time in which to measure the **Interval**. For example, to retain snapshots in the archive tier for 6 months, specify `Interval=6` and `IntervalUnit=MONTHS`."
+        ),
+    ] = None
 
 
 class Script(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExecuteOperationOnScriptFailure: bool | None = None
-    ExecutionHandler: str | None = None
-    ExecutionHandlerService: Literal["AWS_SYSTEMS_MANAGER"] | None = None
-    ExecutionTimeout: int | None = None
-    MaximumRetryCount: int | None = None
-    Stages: list[Literal["POST", "PRE"]] | None = None
+    ExecuteOperationOnScriptFailure: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether Amazon Data Lifecycle Manager should default to crash-consistent snapshots if the pre script fails. - To default to crash consistent snapshot if the pre script fails, specify `true`. - To skip the instance for snapshot creation if the pre script fails, specify `false`. This parameter is supported only if you run a pre script. If you run a post script only, omit this parameter. Default: `true`"
+        ),
+    ] = None
+    ExecutionHandler: Annotated[
+        str | None,
+        Field(
+            description="The SSM document that includes the pre and/or post scripts to run. If you are automating VSS backups, specify `AWS_VSS_BACKUP`. In this case, Amazon Data Lifecycle Manager automatically uses the `AWSEC2-CreateVssSnapshot` SSM document. If you are using a custom SSM document that you own, specify either the name or ARN of the SSM document. If you are using a custom SSM document that is shared with you, specify the ARN of the SSM document."
+        ),
+    ] = None
+    ExecutionHandlerService: Annotated[
+        Literal["AWS_SYSTEMS_MANAGER"] | None,
+        Field(
+            description="Indicates the service used to execute the pre and/or post scripts. Default: `AWS_SYSTEMS_MANAGER`"
+        ),
+    ] = None
+    ExecutionTimeout: Annotated[
+        int | None,
+        Field(
+            description="Specifies a timeout period, in seconds, after which Amazon Data Lifecycle Manager fails the script run attempt if it has not completed. If a script does not complete within its timeout period, Amazon Data Lifecycle Manager fails the attempt. The timeout period applies to the pre and post scripts individually. Default: 10"
+        ),
+    ] = None
+    MaximumRetryCount: Annotated[
+        int | None,
+        Field(
+            description="Specifies the number of times Amazon Data Lifecycle Manager should retry scripts that fail. If the pre script fails, Amazon Data Lifecycle Manager retries the entire snapshot creation process, including running the pre and post scripts. If the post script fails, Amazon Data Lifecycle Manager retries the post script only; in this case, the pre script will have completed and the snapshot might have been created. If you do not want Amazon Data Lifecycle Manager to retry failed scripts, specify `0`. Default: 0"
+        ),
+    ] = None
+    Stages: Annotated[
+        list[Literal["POST", "PRE"]] | None,
+        Field(
+            description="Indicate which scripts Amazon Data Lifecycle Manager should run on target instances. Pre scripts run before Amazon Data Lifecycle Manager initiates snapshot creation. Post scripts run after Amazon Data Lifecycle Manager initiates snapshot creation. - To run a pre script only, specify `PRE`. - To run a post script only, specify `POST`. - To run both pre and post scripts, specify both `PRE` and `POST`. Default: PRE and POST"
+        ),
+    ] = None
 
 
 class ShareRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetAccounts: list[str] | None = None
-    UnshareInterval: int | None = None
-    UnshareIntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"] | None = None
+    TargetAccounts: Annotated[
+        list[str] | None,
+        Field(description="The IDs of the AWS accounts with which to share the snapshots."),
+    ] = None
+    UnshareInterval: Annotated[
+        int | None,
+        Field(
+            description="The period after which snapshots that are shared with other AWS accounts are automatically unshared."
+        ),
+    ] = None
+    UnshareIntervalUnit: Annotated[
+        Literal["DAYS", "MONTHS", "WEEKS", "YEARS"] | None,
+        Field(description="The unit of time for the automatic unsharing interval."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class LifecyclePolicyAttributes(DeferredModel):
-    Arn: str | None = None
-    PolicyId: str | None = None
+    """
+    The read-only attributes of a AWS::DLM::LifecyclePolicy, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the lifecycle policy.")
+    ] = None
+    PolicyId: Annotated[
+        str | None, Field(description="The identifier of the lifecycle policy.")
+    ] = None
 
 
 class ArchiveRetainRule(DeferredModel):
+    """
+    Information about the retention period for the snapshot archiving rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RetentionArchiveTier: LifecyclePolicyRetentionArchiveTier
+    RetentionArchiveTier: Annotated[
+        LifecyclePolicyRetentionArchiveTier,
+        Field(
+            description="Information about retention period in the Amazon EBS Snapshots Archive."
+        ),
+    ]
 
 
 class CrossRegionCopyAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionConfiguration: LifecyclePolicyEncryptionConfiguration
-    RetainRule: CrossRegionCopyRetainRule | None = None
-    Target: str
+    EncryptionConfiguration: Annotated[
+        LifecyclePolicyEncryptionConfiguration,
+        Field(description="The encryption settings for the copied snapshot."),
+    ]
+    RetainRule: Annotated[
+        CrossRegionCopyRetainRule | None,
+        Field(
+            description="The retention rule that indicates how long the cross-Region snapshot or AMI copies are to be retained in the destination Region."
+        ),
+    ] = None
+    Target: Annotated[str, Field(description="The target Region.")]
 
 
 class LifecyclePolicyArchiveRule(DeferredModel):
+    """
+    **[Custom snapshot policies that target volumes only]** The snapshot archiving rule for the schedule. When you specify an archiving rule, snapshots are automatically moved from the standard tier to the archive tier once the schedule's retention threshold is met. Snapshots are then retained in the archive tier for the archive retention period that you specify.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RetainRule: ArchiveRetainRule
+    RetainRule: Annotated[
+        ArchiveRetainRule,
+        Field(
+            description="Information about the retention period for the snapshot archiving rule."
+        ),
+    ]
 
 
 class LifecyclePolicyCreateRule(DeferredModel):
+    """
+    The creation rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CronExpression: str | None = None
-    Interval: int | None = None
-    IntervalUnit: Literal["HOURS"] | None = None
-    Location: Literal["CLOUD", "LOCAL_ZONE", "OUTPOST_LOCAL"] | None = None
-    Scripts: list[Script] | None = None
-    Times: list[str] | None = None
+    CronExpression: Annotated[
+        str | None,
+        Field(
+            description="The schedule, as a Cron expression. The schedule interval must be between 1 hour and 1 year."
+        ),
+    ] = None
+    Interval: Annotated[
+        int | None,
+        Field(
+            description="The interval between snapshots. The supported values are 1, 2, 3, 4, 6, 8, 12, and 24."
+        ),
+    ] = None
+    IntervalUnit: Annotated[Literal["HOURS"] | None, Field(description="The interval unit.")] = None
+    Location: Annotated[
+        Literal["CLOUD", "LOCAL_ZONE", "OUTPOST_LOCAL"] | None,
+        Field(
+            description="**[Custom snapshot policies only]** Specifies the destination for snapshots created by the policy. The allowed destinations depend on the location of the targeted resources. - If the policy targets resources in a Region, then you must create snapshots in the same Region as the source resource. - If the policy targets resources in a Local Zone, you can create snapshots in the same Local Zone or in its parent Region. - If the policy targets resources on an Outpost, then you can create snapshots on the same Outpost or in its parent Region. Default: `CLOUD`"
+        ),
+    ] = None
+    Scripts: Annotated[
+        list[Script] | None,
+        Field(
+            description="**[Custom snapshot policies that target instances only]** Specifies pre and/or post scripts for a snapshot lifecycle policy that targets instances. This is useful for creating application-consistent snapshots, or for performing specific administrative tasks before or after Amazon Data Lifecycle Manager initiates snapshot creation."
+        ),
+    ] = None
+    Times: Annotated[
+        list[str] | None,
+        Field(
+            description="The time, in UTC, to start the operation. The supported format is hh:mm. The operation occurs within a one-hour window following the specified time. If you do not specify a time, Amazon Data Lifecycle Manager selects a time within the next 24 hours."
+        ),
+    ] = None
 
 
 class LifecyclePolicyExclusions(DeferredModel):
+    """
+    **[Default policies only]** Specifies exclusion parameters for volumes or instances for which you do not want to create snapshots or AMIs. The policy will not create snapshots or AMIs for target resources that match any of the specified exclusion parameters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExcludeBootVolumes: bool | None = None
-    ExcludeTags: list[Tag] | None = None
-    ExcludeVolumeTypes: list[str] | None = None
+    ExcludeBootVolumes: Annotated[
+        bool | None,
+        Field(
+            description="**[Default policies for EBS snapshots only]** Indicates whether to exclude volumes that are attached to instances as the boot volume. If you exclude boot volumes, only volumes attached as data (non-boot) volumes will be backed up by the policy. To exclude boot volumes, specify `true`."
+        ),
+    ] = None
+    ExcludeTags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="**[Default policies for EBS-backed AMIs only]** Specifies whether to exclude volumes that have specific tags."
+        ),
+    ] = None
+    ExcludeVolumeTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="**[Default policies for EBS snapshots only]** Specifies the volume types to exclude. Volumes of the specified types will not be targeted by the policy."
+        ),
+    ] = None
 
 
 class LifecyclePolicyParameters(DeferredModel):
+    """
+    **[Custom snapshot and AMI policies only]** A set of optional parameters for snapshot and AMI lifecycle policies.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExcludeBootVolume: bool | None = None
-    ExcludeDataVolumeTags: list[Tag] | None = None
-    NoReboot: bool | None = None
+    ExcludeBootVolume: Annotated[
+        bool | None,
+        Field(
+            description="**[Custom snapshot policies that target instances only]** Indicates whether to exclude the root volume from multi-volume snapshot sets. The default is `false`. If you specify `true`, then the root volumes attached to targeted instances will be excluded from the multi-volume snapshot sets created by the policy."
+        ),
+    ] = None
+    ExcludeDataVolumeTags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="**[Custom snapshot policies that target instances only]** The tags used to identify data (non-root) volumes to exclude from multi-volume snapshot sets. If you create a snapshot lifecycle policy that targets instances and you specify tags for this parameter, then data volumes with the specified tags that are attached to targeted instances will be excluded from the multi-volume snapshot sets created by the policy."
+        ),
+    ] = None
+    NoReboot: Annotated[
+        bool | None,
+        Field(
+            description="**[Custom AMI policies only]** Indicates whether targeted instances are rebooted when the lifecycle policy runs. `true` indicates that targeted instances are not rebooted when the policy runs. `false` indicates that target instances are rebooted when the policy runs. The default is `true` (instances are not rebooted)."
+        ),
+    ] = None
 
 
 class Schedule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArchiveRule: LifecyclePolicyArchiveRule | None = None
-    CopyTags: bool | None = None
-    CreateRule: LifecyclePolicyCreateRule | None = None
-    CrossRegionCopyRules: list[CrossRegionCopyRule] | None = None
-    DeprecateRule: LifecyclePolicyDeprecateRule | None = None
-    FastRestoreRule: LifecyclePolicyFastRestoreRule | None = None
-    Name: str | None = None
-    RetainRule: LifecyclePolicyRetainRule | None = None
-    ShareRules: list[ShareRule] | None = None
-    TagsToAdd: list[Tag] | None = None
-    VariableTags: list[Tag] | None = None
+    ArchiveRule: Annotated[
+        LifecyclePolicyArchiveRule | None,
+        Field(
+            description="**[Custom snapshot policies that target volumes only]** The snapshot archiving rule for the schedule. When you specify an archiving rule, snapshots are automatically moved from the standard tier to the archive tier once the schedule's retention threshold is met. Snapshots are then retained in the archive tier for the archive retention period that you specify."
+        ),
+    ] = None
+    CopyTags: Annotated[
+        bool | None,
+        Field(
+            description="Copy all user-defined tags on a source volume to snapshots of the volume created by this policy."
+        ),
+    ] = None
+    CreateRule: Annotated[
+        LifecyclePolicyCreateRule | None, Field(description="The creation rule.")
+    ] = None
+    CrossRegionCopyRules: Annotated[
+        list[CrossRegionCopyRule] | None,
+        Field(description="Specifies a rule for copying snapshots or AMIs across Regions."),
+    ] = None
+    DeprecateRule: Annotated[
+        LifecyclePolicyDeprecateRule | None,
+        Field(
+            description="**[Custom AMI policies only]** The AMI deprecation rule for the schedule."
+        ),
+    ] = None
+    FastRestoreRule: Annotated[
+        LifecyclePolicyFastRestoreRule | None,
+        Field(
+            description="**[Custom snapshot policies only]** The rule for enabling fast snapshot restore."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the schedule.")] = None
+    RetainRule: Annotated[
+        LifecyclePolicyRetainRule | None,
+        Field(description="The retention rule for snapshots or AMIs created by the policy."),
+    ] = None
+    ShareRules: Annotated[
+        list[ShareRule] | None,
+        Field(
+            description="**[Custom snapshot policies only]** The rule for sharing snapshots with other AWS accounts."
+        ),
+    ] = None
+    TagsToAdd: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The tags to apply to policy-created resources. These user-defined tags are in addition to the AWS-added lifecycle tags."
+        ),
+    ] = None
+    VariableTags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="**[AMI policies and snapshot policies that target instances only]** A collection of key/value pairs with values determined dynamically when the policy is executed. Keys may be any valid Amazon EC2 tag key. Values must be in one of the two following formats: `$(instance-id)` or `$(timestamp)`. Variable tags are only valid for EBS Snapshot Management -- Instance policies."
+        ),
+    ] = None
 
 
 class Action(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrossRegionCopy: list[CrossRegionCopyAction]
-    Name: str
+    CrossRegionCopy: Annotated[
+        list[CrossRegionCopyAction],
+        Field(description="The rule for copying shared snapshots across Regions."),
+    ]
+    Name: Annotated[str, Field(description="A descriptive name for the action.")]
 
 
 class LifecyclePolicyPolicyDetails(DeferredModel):
+    """
+    The configuration details of the lifecycle policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[Action] | None = None
-    CopyTags: bool | None = None
-    CreateInterval: int | None = None
-    CrossRegionCopyTargets: list[CrossRegionCopyTarget] | None = None
-    EventSource: LifecyclePolicyEventSource | None = None
-    Exclusions: LifecyclePolicyExclusions | None = None
-    ExtendDeletion: bool | None = None
-    Parameters: LifecyclePolicyParameters | None = None
-    PolicyLanguage: Literal["SIMPLIFIED", "STANDARD"] | None = None
-    PolicyType: (
-        Literal["EBS_SNAPSHOT_MANAGEMENT", "EVENT_BASED_POLICY", "IMAGE_MANAGEMENT"] | None
-    ) = None
-    ResourceLocations: list[Literal["CLOUD", "LOCAL_ZONE", "OUTPOST"]] | None = None
-    ResourceType: Literal["INSTANCE", "VOLUME"] | None = None
-    ResourceTypes: list[Literal["INSTANCE", "VOLUME"]] | None = None
-    RetainInterval: int | None = None
-    Schedules: list[Schedule] | None = None
-    TargetTags: list[Tag] | None = None
+    Actions: Annotated[
+        list[Action] | None,
+        Field(
+            description="**[Event-based policies only]** The actions to be performed when the event-based policy is activated. You can specify only one action per policy."
+        ),
+    ] = None
+    CopyTags: Annotated[
+        bool | None,
+        Field(
+            description="**[Default policies only]** Indicates whether the policy should copy tags from the source resource to the snapshot or AMI. If you do not specify a value, the default is `false`. Default: `false`"
+        ),
+    ] = None
+    CreateInterval: Annotated[
+        int | None,
+        Field(
+            description="**[Default policies only]** Specifies how often the policy should run and create snapshots or AMIs. The creation frequency can range from 1 to 7 days. If you do not specify a value, the default is 1. Default: 1"
+        ),
+    ] = None
+    CrossRegionCopyTargets: Annotated[
+        list[CrossRegionCopyTarget] | None,
+        Field(
+            description="**[Default policies only]** Specifies destination Regions for snapshot or AMI copies. You can specify up to 3 destination Regions. If you do not want to create cross-Region copies, omit this parameter."
+        ),
+    ] = None
+    EventSource: Annotated[
+        LifecyclePolicyEventSource | None,
+        Field(
+            description="**[Event-based policies only]** The event that activates the event-based policy."
+        ),
+    ] = None
+    Exclusions: Annotated[
+        LifecyclePolicyExclusions | None,
+        Field(
+            description="**[Default policies only]** Specifies exclusion parameters for volumes or instances for which you do not want to create snapshots or AMIs. The policy will not create snapshots or AMIs for target resources that match any of the specified exclusion parameters."
+        ),
+    ] = None
+    ExtendDeletion: Annotated[
+        bool | None,
+        Field(
+            description="**[Default policies only]** Defines the snapshot or AMI retention behavior for the policy if the source volume or instance is deleted, or if the policy enters the error, disabled, or deleted state. Default: `false`"
+        ),
+    ] = None
+    Parameters: Annotated[
+        LifecyclePolicyParameters | None,
+        Field(
+            description="**[Custom snapshot and AMI policies only]** A set of optional parameters for snapshot and AMI lifecycle policies."
+        ),
+    ] = None
+    PolicyLanguage: Annotated[
+        Literal["SIMPLIFIED", "STANDARD"] | None,
+        Field(
+            description="The type of policy to create. Specify one of the following: - `SIMPLIFIED` -- To create a default policy. - `STANDARD` -- To create a custom policy."
+        ),
+    ] = None
+    PolicyType: Annotated[
+        Literal["EBS_SNAPSHOT_MANAGEMENT", "EVENT_BASED_POLICY", "IMAGE_MANAGEMENT"] | None,
+        Field(
+            description="The type of policy. Specify `EBS_SNAPSHOT_MANAGEMENT` to create a lifecycle policy that manages the lifecycle of Amazon EBS snapshots. Specify `IMAGE_MANAGEMENT` to create a lifecycle policy that manages the lifecycle of EBS-backed AMIs. Specify `EVENT_BASED_POLICY` to create an event-based policy that performs specific actions when a defined event occurs in your AWS account. The default is `EBS_SNAPSHOT_MANAGEMENT`."
+        ),
+    ] = None
+    ResourceLocations: Annotated[
+        list[Literal["CLOUD", "LOCAL_ZONE", "OUTPOST"]] | None,
+        Field(
+            description="**[Custom snapshot and AMI policies only]** The location of the resources to backup. If the source resources are located in a Region, specify `CLOUD`."
+        ),
+    ] = None
+    ResourceType: Annotated[
+        Literal["INSTANCE", "VOLUME"] | None,
+        Field(
+            description="**[Default policies only]** Specify the type of default policy to create. - To create a default policy for EBS snapshots, that creates snapshots of all volumes in the Region that do not have recent backups, specify `VOLUME`. - To create a default policy for EBS-backed AMIs, that creates EBS-backed AMIs from all instances in the Region that do not have recent backups, specify `INSTANCE`."
+        ),
+    ] = None
+    ResourceTypes: Annotated[
+        list[Literal["INSTANCE", "VOLUME"]] | None,
+        Field(
+            description="**[Custom snapshot policies only]** The target resource type for snapshot and AMI lifecycle policies. Use `VOLUME` to create snapshots of individual volumes or use `INSTANCE` to create multi-volume snapshots from the volumes for an instance."
+        ),
+    ] = None
+    RetainInterval: Annotated[
+        int | None,
+        Field(
+            description="**[Default policies only]** Specifies how long the policy should retain snapshots or AMIs before deleting them. The retention period can range from 2 to 14 days, but it must be greater than the creation frequency to ensure that the policy retains at least 1 snapshot or AMI at any given time. If you do not specify a value, the default is 7. Default: 7"
+        ),
+    ] = None
+    Schedules: Annotated[
+        list[Schedule] | None,
+        Field(
+            description="**[Custom snapshot and AMI policies only]** The schedules of policy-defined actions for snapshot and AMI lifecycle policies. A policy can have up to four schedules -- one mandatory schedule and up to three optional schedules."
+        ),
+    ] = None
+    TargetTags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="**[Custom snapshot and AMI policies only]** The single tag that identifies targeted resources for this policy."
+        ),
+    ] = None
 
 
 class LifecyclePolicyProps(DeferredModel):
-    CopyTags: bool | None = None
-    CreateInterval: int | None = None
-    CrossRegionCopyTargets: list[CrossRegionCopyTarget] | None = None
-    DefaultPolicy: Literal["INSTANCE", "VOLUME"] | None = None
-    Description: str | None = None
-    Exclusions: LifecyclePolicyExclusions | None = None
-    ExecutionRoleArn: str | None = None
-    ExtendDeletion: bool | None = None
-    PolicyDetails: LifecyclePolicyPolicyDetails | None = None
-    RetainInterval: int | None = None
-    State: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DLM::LifecyclePolicy.
+    """
+
+    CopyTags: Annotated[
+        bool | None,
+        Field(
+            description="**[Default policies only]** Indicates whether the policy should copy tags from the source resource to the snapshot or AMI. If you do not specify a value, the default is false."
+        ),
+    ] = None
+    CreateInterval: Annotated[
+        int | None,
+        Field(
+            description="**[Default policies only]** Specifies how often the policy should run and create snapshots or AMIs. The creation frequency can range from 1 to 7 days."
+        ),
+    ] = None
+    CrossRegionCopyTargets: Annotated[
+        list[CrossRegionCopyTarget] | None,
+        Field(
+            description="**[Default policies only]** Specifies destination Regions for snapshot or AMI copies. You can specify up to 3 destination Regions. If you do not want to create cross-Region copies, omit this parameter."
+        ),
+    ] = None
+    DefaultPolicy: Annotated[
+        Literal["INSTANCE", "VOLUME"] | None,
+        Field(
+            description="**[Default policies only]** Specify the type of default policy to create."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the lifecycle policy. The characters ^[0-9A-Za-z _-]+$ are supported."
+        ),
+    ] = None
+    Exclusions: Annotated[
+        LifecyclePolicyExclusions | None,
+        Field(
+            description="**[Default policies only]** Specifies exclusion parameters for volumes or instances for which you do not want to create snapshots or AMIs. The policy will not create snapshots or AMIs for target resources that match any of the specified exclusion parameters."
+        ),
+    ] = None
+    ExecutionRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role used to run the operations specified by the lifecycle policy."
+        ),
+    ] = None
+    ExtendDeletion: Annotated[
+        bool | None,
+        Field(
+            description="**[Default policies only]** Defines the snapshot or AMI retention behavior for the policy if the source volume or instance is deleted, or if the policy enters the error, disabled, or deleted state."
+        ),
+    ] = None
+    PolicyDetails: Annotated[
+        LifecyclePolicyPolicyDetails | None,
+        Field(description="The configuration details of the lifecycle policy."),
+    ] = None
+    RetainInterval: Annotated[
+        int | None,
+        Field(
+            description="**[Default policies only]** Specifies how long the policy should retain snapshots or AMIs before deleting them. The retention period can range from 2 to 14 days, but it must be greater than the creation frequency to ensure that the policy retains at least 1 snapshot or AMI at any given time."
+        ),
+    ] = None
+    State: Annotated[
+        str | None, Field(description="The activation state of the lifecycle policy.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags to apply to the lifecycle policy during creation."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -139,276 +143,448 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ActionDict = TypedDict(
-    "ActionDict",
-    {
-        "CrossRegionCopy": "Required[list[CrossRegionCopyActionDict]]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-ArchiveRetainRuleDict = TypedDict(
-    "ArchiveRetainRuleDict",
-    {
-        "RetentionArchiveTier": "Required[LifecyclePolicyRetentionArchiveTierDict]",
-    },
-    total=False,
-)
+class ActionDict(TypedDict, total=False):
+    """Action as a plain dict."""
 
-CrossRegionCopyActionDict = TypedDict(
-    "CrossRegionCopyActionDict",
-    {
-        "EncryptionConfiguration": "Required[LifecyclePolicyEncryptionConfigurationDict]",
-        "RetainRule": "CrossRegionCopyRetainRuleDict",
-        "Target": "Required[str]",
-    },
-    total=False,
-)
+    CrossRegionCopy: Required[list[CrossRegionCopyActionDict]]
+    """The rule for copying shared snapshots across Regions."""
+    Name: Required[str]
+    """A descriptive name for the action."""
 
-CrossRegionCopyDeprecateRuleDict = TypedDict(
-    "CrossRegionCopyDeprecateRuleDict",
-    {
-        "Interval": "Required[int]",
-        "IntervalUnit": "Required[Literal['DAYS', 'MONTHS', 'WEEKS', 'YEARS']]",
-    },
-    total=False,
-)
 
-CrossRegionCopyRetainRuleDict = TypedDict(
-    "CrossRegionCopyRetainRuleDict",
-    {
-        "Interval": "Required[int]",
-        "IntervalUnit": "Required[Literal['DAYS', 'MONTHS', 'WEEKS', 'YEARS']]",
-    },
-    total=False,
-)
+class ArchiveRetainRuleDict(TypedDict, total=False):
+    """ArchiveRetainRule as a plain dict: Information about the retention period for the snapshot
+    archiving rule."""
 
-CrossRegionCopyRuleDict = TypedDict(
-    "CrossRegionCopyRuleDict",
-    {
-        "CmkArn": "str",
-        "CopyTags": "bool",
-        "DeprecateRule": "CrossRegionCopyDeprecateRuleDict",
-        "Encrypted": "Required[bool]",
-        "RetainRule": "CrossRegionCopyRetainRuleDict",
-        "Target": "str",
-        "TargetRegion": "str",
-    },
-    total=False,
-)
+    RetentionArchiveTier: Required[LifecyclePolicyRetentionArchiveTierDict]
+    """Information about retention period in the Amazon EBS Snapshots Archive."""
 
-CrossRegionCopyTargetDict = TypedDict(
-    "CrossRegionCopyTargetDict",
-    {
-        "TargetRegion": "str",
-    },
-    total=False,
-)
 
-EventParametersDict = TypedDict(
-    "EventParametersDict",
-    {
-        "DescriptionRegex": "str",
-        "EventType": "Required[Literal['shareSnapshot']]",
-        "SnapshotOwner": "Required[list[str]]",
-    },
-    total=False,
-)
+class CrossRegionCopyActionDict(TypedDict, total=False):
+    """CrossRegionCopyAction as a plain dict."""
 
-LifecyclePolicyArchiveRuleDict = TypedDict(
-    "LifecyclePolicyArchiveRuleDict",
-    {
-        "RetainRule": "Required[ArchiveRetainRuleDict]",
-    },
-    total=False,
-)
+    EncryptionConfiguration: Required[LifecyclePolicyEncryptionConfigurationDict]
+    """The encryption settings for the copied snapshot."""
+    RetainRule: CrossRegionCopyRetainRuleDict
+    """The retention rule that indicates how long the cross-Region snapshot or AMI copies are to be
+    retained in the destination Region."""
+    Target: Required[str]
+    """The target Region."""
 
-LifecyclePolicyCreateRuleDict = TypedDict(
-    "LifecyclePolicyCreateRuleDict",
-    {
-        "CronExpression": "str",
-        "Interval": "int",
-        "IntervalUnit": "Literal['HOURS']",
-        "Location": "Literal['CLOUD', 'LOCAL_ZONE', 'OUTPOST_LOCAL']",
-        "Scripts": "list[ScriptDict]",
-        "Times": "list[str]",
-    },
-    total=False,
-)
 
-LifecyclePolicyDeprecateRuleDict = TypedDict(
-    "LifecyclePolicyDeprecateRuleDict",
-    {
-        "Count": "int",
-        "Interval": "int",
-        "IntervalUnit": "Literal['DAYS', 'MONTHS', 'WEEKS', 'YEARS']",
-    },
-    total=False,
-)
+class CrossRegionCopyDeprecateRuleDict(TypedDict, total=False):
+    """CrossRegionCopyDeprecateRule as a plain dict: **[Custom AMI policies only]** The AMI
+    deprecation rule for cross-Region AMI copies created by the rule."""
 
-LifecyclePolicyEncryptionConfigurationDict = TypedDict(
-    "LifecyclePolicyEncryptionConfigurationDict",
-    {
-        "CmkArn": "str",
-        "Encrypted": "Required[bool]",
-    },
-    total=False,
-)
+    Interval: Required[int]
+    """The period after which to deprecate the cross-Region AMI copies. The period must be less than
+    or equal to the cross-Region AMI copy retention period, and it can't be greater than 10 years.
+    This is equivalent to 120 months, 520 weeks, or 3650 days."""
+    IntervalUnit: Required[Literal["DAYS", "MONTHS", "WEEKS", "YEARS"]]
+    """The unit of time in which to measure the **Interval**. For example, to deprecate a
+    cross-Region AMI copy after 3 months, specify `Interval=3` and `IntervalUnit=MONTHS`."""
 
-LifecyclePolicyEventSourceDict = TypedDict(
-    "LifecyclePolicyEventSourceDict",
-    {
-        "Parameters": "EventParametersDict",
-        "Type": "Required[Literal['MANAGED_CWE']]",
-    },
-    total=False,
-)
 
-LifecyclePolicyExclusionsDict = TypedDict(
-    "LifecyclePolicyExclusionsDict",
-    {
-        "ExcludeBootVolumes": "bool",
-        "ExcludeTags": "list[TagDict]",
-        "ExcludeVolumeTypes": "list[str]",
-    },
-    total=False,
-)
+class CrossRegionCopyRetainRuleDict(TypedDict, total=False):
+    """CrossRegionCopyRetainRule as a plain dict: The retention rule that indicates how long the
+    cross-Region snapshot or AMI copies are to be retained in the destination Region."""
 
-LifecyclePolicyFastRestoreRuleDict = TypedDict(
-    "LifecyclePolicyFastRestoreRuleDict",
-    {
-        "AvailabilityZoneIds": "list[str]",
-        "AvailabilityZones": "list[str]",
-        "Count": "int",
-        "Interval": "int",
-        "IntervalUnit": "Literal['DAYS', 'MONTHS', 'WEEKS', 'YEARS']",
-    },
-    total=False,
-)
+    Interval: Required[int]
+    """The amount of time to retain a cross-Region snapshot or AMI copy. The maximum is 100 years.
+    This is equivalent to 1200 months, 5200 weeks, or 36500 days."""
+    IntervalUnit: Required[Literal["DAYS", "MONTHS", "WEEKS", "YEARS"]]
+    """The unit of time for time-based retention. For example, to retain a cross-Region copy for 3
+    months, specify `Interval=3` and `IntervalUnit=MONTHS`."""
 
-LifecyclePolicyParametersDict = TypedDict(
-    "LifecyclePolicyParametersDict",
-    {
-        "ExcludeBootVolume": "bool",
-        "ExcludeDataVolumeTags": "list[TagDict]",
-        "NoReboot": "bool",
-    },
-    total=False,
-)
 
-LifecyclePolicyPolicyDetailsDict = TypedDict(
-    "LifecyclePolicyPolicyDetailsDict",
-    {
-        "Actions": "list[ActionDict]",
-        "CopyTags": "bool",
-        "CreateInterval": "int",
-        "CrossRegionCopyTargets": "list[CrossRegionCopyTargetDict]",
-        "EventSource": "LifecyclePolicyEventSourceDict",
-        "Exclusions": "LifecyclePolicyExclusionsDict",
-        "ExtendDeletion": "bool",
-        "Parameters": "LifecyclePolicyParametersDict",
-        "PolicyLanguage": "Literal['SIMPLIFIED', 'STANDARD']",
-        "PolicyType": "Literal['EBS_SNAPSHOT_MANAGEMENT', 'EVENT_BASED_POLICY', 'IMAGE_MANAGEMENT']",
-        "ResourceLocations": "list[Literal['CLOUD', 'LOCAL_ZONE', 'OUTPOST']]",
-        "ResourceType": "Literal['INSTANCE', 'VOLUME']",
-        "ResourceTypes": "list[Literal['INSTANCE', 'VOLUME']]",
-        "RetainInterval": "int",
-        "Schedules": "list[ScheduleDict]",
-        "TargetTags": "list[TagDict]",
-    },
-    total=False,
-)
+class CrossRegionCopyRuleDict(TypedDict, total=False):
+    """CrossRegionCopyRule as a plain dict."""
 
-LifecyclePolicyRetainRuleDict = TypedDict(
-    "LifecyclePolicyRetainRuleDict",
-    {
-        "Count": "int",
-        "Interval": "int",
-        "IntervalUnit": "Literal['DAYS', 'MONTHS', 'WEEKS', 'YEARS']",
-    },
-    total=False,
-)
+    CmkArn: str
+    """The Amazon Resource Name (ARN) of the AWS KMS key to use for EBS encryption. If this
+    parameter is not specified, the default KMS key for the account is used."""
+    CopyTags: bool
+    """Indicates whether to copy all user-defined tags from the source snapshot or AMI to the
+    cross-Region copy."""
+    DeprecateRule: CrossRegionCopyDeprecateRuleDict
+    """**[Custom AMI policies only]** The AMI deprecation rule for cross-Region AMI copies created
+    by the rule."""
+    Encrypted: Required[bool]
+    """To encrypt a copy of an unencrypted snapshot if encryption by default is not enabled, enable
+    encryption using this parameter. Copies of encrypted snapshots are encrypted, even if this
+    parameter is `false` or if encryption by default is not enabled."""
+    RetainRule: CrossRegionCopyRetainRuleDict
+    """The retention rule that indicates how long the cross-Region snapshot or AMI copies are to be
+    retained in the destination Region."""
+    Target: str
+    """**[Custom snapshot policies only]** The target Region or the Amazon Resource Name (ARN) of
+    the target Outpost for the snapshot copies."""
+    TargetRegion: str
+    """**[Custom AMI policies only]** The target Region or the Amazon Resource Name (ARN) of the
+    target Outpost for the AMI copies."""
 
-LifecyclePolicyRetentionArchiveTierDict = TypedDict(
-    "LifecyclePolicyRetentionArchiveTierDict",
-    {
-        "Count": "int",
-        "Interval": "int",
-        "IntervalUnit": "Literal['DAYS', 'MONTHS', 'WEEKS', 'YEARS']",
-    },
-    total=False,
-)
 
-ScheduleDict = TypedDict(
-    "ScheduleDict",
-    {
-        "ArchiveRule": "LifecyclePolicyArchiveRuleDict",
-        "CopyTags": "bool",
-        "CreateRule": "LifecyclePolicyCreateRuleDict",
-        "CrossRegionCopyRules": "list[CrossRegionCopyRuleDict]",
-        "DeprecateRule": "LifecyclePolicyDeprecateRuleDict",
-        "FastRestoreRule": "LifecyclePolicyFastRestoreRuleDict",
-        "Name": "str",
-        "RetainRule": "LifecyclePolicyRetainRuleDict",
-        "ShareRules": "list[ShareRuleDict]",
-        "TagsToAdd": "list[TagDict]",
-        "VariableTags": "list[TagDict]",
-    },
-    total=False,
-)
+class CrossRegionCopyTargetDict(TypedDict, total=False):
+    """CrossRegionCopyTarget as a plain dict."""
 
-ScriptDict = TypedDict(
-    "ScriptDict",
-    {
-        "ExecuteOperationOnScriptFailure": "bool",
-        "ExecutionHandler": "str",
-        "ExecutionHandlerService": "Literal['AWS_SYSTEMS_MANAGER']",
-        "ExecutionTimeout": "int",
-        "MaximumRetryCount": "int",
-        "Stages": "list[Literal['POST', 'PRE']]",
-    },
-    total=False,
-)
+    TargetRegion: str
+    """The target Region, for example `us-east-1`."""
 
-ShareRuleDict = TypedDict(
-    "ShareRuleDict",
-    {
-        "TargetAccounts": "list[str]",
-        "UnshareInterval": "int",
-        "UnshareIntervalUnit": "Literal['DAYS', 'MONTHS', 'WEEKS', 'YEARS']",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class EventParametersDict(TypedDict, total=False):
+    """EventParameters as a plain dict: Information about the event."""
 
+    DescriptionRegex: str
+    """The snapshot description that can trigger the policy. The description pattern is specified
+    using a regular expression. The policy runs only if a snapshot with a description that matches
+    the specified pattern is shared with your account."""
+    EventType: Required[Literal["shareSnapshot"]]
+    """The type of event. Currently, only snapshot sharing events are supported."""
+    SnapshotOwner: Required[list[str]]
+    """The IDs of the AWS accounts that can trigger policy by sharing snapshots with your account.
+    The policy only runs if one of the specified AWS accounts shares a snapshot with your account."""
+
+
+class LifecyclePolicyArchiveRuleDict(TypedDict, total=False):
+    """LifecyclePolicyArchiveRule as a plain dict: **[Custom snapshot policies that target volumes
+    only]** The snapshot archiving rule for the schedule. When you specify an archiving rule,
+    snapshots are automatically moved from the standard tier to the archive tier once the schedule's
+    retention threshold is met. Snapshots are then retained in the archive tier for the archive
+    retention period that you specify."""
+
+    RetainRule: Required[ArchiveRetainRuleDict]
+    """Information about the retention period for the snapshot archiving rule."""
+
+
+class LifecyclePolicyCreateRuleDict(TypedDict, total=False):
+    """LifecyclePolicyCreateRule as a plain dict: The creation rule."""
+
+    CronExpression: str
+    """The schedule, as a Cron expression. The schedule interval must be between 1 hour and 1 year."""
+    Interval: int
+    """The interval between snapshots. The supported values are 1, 2, 3, 4, 6, 8, 12, and 24."""
+    IntervalUnit: Literal["HOURS"]
+    """The interval unit."""
+    Location: Literal["CLOUD", "LOCAL_ZONE", "OUTPOST_LOCAL"]
+    """**[Custom snapshot policies only]** Specifies the destination for snapshots created by the
+    policy. The allowed destinations depend on the location of the targeted resources. - If the
+    policy targets resources in a Region, then you must create snapshots in the same Region as the
+    source resource. - If the policy targets resources in a Local Zone, you can create snapshots in
+    the same Local Zone or in its parent Region. - If the policy targets resources on an Outpost,
+    then you can create snapshots on the same Outpost or in its parent Region. Default: `CLOUD`"""
+    Scripts: list[ScriptDict]
+    """**[Custom snapshot policies that target instances only]** Specifies pre and/or post scripts
+    for a snapshot lifecycle policy that targets instances. This is useful for creating
+    application-consistent snapshots, or for performing specific administrative tasks before or
+    after Amazon Data Lifecycle Manager initiates snapshot creation."""
+    Times: list[str]
+    """The time, in UTC, to start the operation. The supported format is hh:mm. The operation occurs
+    within a one-hour window following the specified time. If you do not specify a time, Amazon Data
+    Lifecycle Manager selects a time within the next 24 hours."""
+
+
+class LifecyclePolicyDeprecateRuleDict(TypedDict, total=False):
+    """LifecyclePolicyDeprecateRule as a plain dict: **[Custom AMI policies only]** The AMI
+    deprecation rule for the schedule."""
+
+    Count: int
+    """If the schedule has a count-based retention rule, this parameter specifies the number of
+    oldest AMIs to deprecate. The count must be less than or equal to the schedule's retention
+    count, and it can't be greater than 1000."""
+    Interval: int
+    """If the schedule has an age-based retention rule, this parameter specifies the period after
+    which to deprecate AMIs created by the schedule. The period must be less than or equal to the
+    schedule's retention period, and it can't be greater than 10 years. This is equivalent to 120
+    months, 520 weeks, or 3650 days."""
+    IntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"]
+    """The unit of time in which to measure the **Interval**."""
+
+
+class LifecyclePolicyEncryptionConfigurationDict(TypedDict, total=False):
+    """LifecyclePolicyEncryptionConfiguration as a plain dict: The encryption settings for the
+    copied snapshot."""
+
+    CmkArn: str
+    """The Amazon Resource Name (ARN) of the AWS KMS key to use for EBS encryption. If this
+    parameter is not specified, the default KMS key for the account is used."""
+    Encrypted: Required[bool]
+    """To encrypt a copy of an unencrypted snapshot when encryption by default is not enabled,
+    enable encryption using this parameter. Copies of encrypted snapshots are encrypted, even if
+    this parameter is `false` or when encryption by default is not enabled."""
+
+
+class LifecyclePolicyEventSourceDict(TypedDict, total=False):
+    """LifecyclePolicyEventSource as a plain dict: **[Event-based policies only]** The event that
+    activates the event-based policy."""
+
+    Parameters: EventParametersDict
+    """Information about the event."""
+    Type: Required[Literal["MANAGED_CWE"]]
+    """The source of the event. Currently only managed Amazon EventBridge events are supported."""
+
+
+class LifecyclePolicyExclusionsDict(TypedDict, total=False):
+    """LifecyclePolicyExclusions as a plain dict: **[Default policies only]** Specifies exclusion
+    parameters for volumes or instances for which you do not want to create snapshots or AMIs. The
+    policy will not create snapshots or AMIs for target resources that match any of the specified
+    exclusion parameters."""
+
+    ExcludeBootVolumes: bool
+    """**[Default policies for EBS snapshots only]** Indicates whether to exclude volumes that are
+    attached to instances as the boot volume. If you exclude boot volumes, only volumes attached as
+    data (non-boot) volumes will be backed up by the policy. To exclude boot volumes, specify
+    `true`."""
+    ExcludeTags: list[TagDict]
+    """**[Default policies for EBS-backed AMIs only]** Specifies whether to exclude volumes that
+    have specific tags."""
+    ExcludeVolumeTypes: list[str]
+    """**[Default policies for EBS snapshots only]** Specifies the volume types to exclude. Volumes
+    of the specified types will not be targeted by the policy."""
+
+
+class LifecyclePolicyFastRestoreRuleDict(TypedDict, total=False):
+    """LifecyclePolicyFastRestoreRule as a plain dict: **[Custom snapshot policies only]** The rule
+    for enabling fast snapshot restore."""
+
+    AvailabilityZoneIds: list[str]
+    """The Availability Zone IDs in which to enable fast snapshot restore."""
+    AvailabilityZones: list[str]
+    """The Availability Zones in which to enable fast snapshot restore."""
+    Count: int
+    """The number of snapshots to be enabled with fast snapshot restore."""
+    Interval: int
+    """The amount of time to enable fast snapshot restore. The maximum is 100 years. This is
+    equivalent to 1200 months, 5200 weeks, or 36500 days."""
+    IntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"]
+    """The unit of time for enabling fast snapshot restore."""
+
+
+class LifecyclePolicyParametersDict(TypedDict, total=False):
+    """LifecyclePolicyParameters as a plain dict: **[Custom snapshot and AMI policies only]** A set
+    of optional parameters for snapshot and AMI lifecycle policies."""
+
+    ExcludeBootVolume: bool
+    """**[Custom snapshot policies that target instances only]** Indicates whether to exclude the
+    root volume from multi-volume snapshot sets. The default is `false`. If you specify `true`, then
+    the root volumes attached to targeted instances will be excluded from the multi-volume snapshot
+    sets created by the policy."""
+    ExcludeDataVolumeTags: list[TagDict]
+    """**[Custom snapshot policies that target instances only]** The tags used to identify data
+    (non-root) volumes to exclude from multi-volume snapshot sets. If you create a snapshot
+    lifecycle policy that targets instances and you specify tags for this parameter, then data
+    volumes with the specified tags that are attached to targeted instances will be excluded from
+    the multi-volume snapshot sets created by the policy."""
+    NoReboot: bool
+    """**[Custom AMI policies only]** Indicates whether targeted instances are rebooted when the
+    lifecycle policy runs. `true` indicates that targeted instances are not rebooted when the policy
+    runs. `false` indicates that target instances are rebooted when the policy runs. The default is
+    `true` (instances are not rebooted)."""
+
+
+class LifecyclePolicyPolicyDetailsDict(TypedDict, total=False):
+    """LifecyclePolicyPolicyDetails as a plain dict: The configuration details of the lifecycle
+    policy."""
+
+    Actions: list[ActionDict]
+    """**[Event-based policies only]** The actions to be performed when the event-based policy is
+    activated. You can specify only one action per policy."""
+    CopyTags: bool
+    """**[Default policies only]** Indicates whether the policy should copy tags from the source
+    resource to the snapshot or AMI. If you do not specify a value, the default is `false`. Default:
+    `false`"""
+    CreateInterval: int
+    """**[Default policies only]** Specifies how often the policy should run and create snapshots or
+    AMIs. The creation frequency can range from 1 to 7 days. If you do not specify a value, the
+    default is 1. Default: 1"""
+    CrossRegionCopyTargets: list[CrossRegionCopyTargetDict]
+    """**[Default policies only]** Specifies destination Regions for snapshot or AMI copies. You can
+    specify up to 3 destination Regions. If you do not want to create cross-Region copies, omit this
+    parameter."""
+    EventSource: LifecyclePolicyEventSourceDict
+    """**[Event-based policies only]** The event that activates the event-based policy."""
+    Exclusions: LifecyclePolicyExclusionsDict
+    """**[Default policies only]** Specifies exclusion parameters for volumes or instances for which
+    you do not want to create snapshots or AMIs. The policy will not create snapshots or AMIs for
+    target resources that match any of the specified exclusion parameters."""
+    ExtendDeletion: bool
+    """**[Default policies only]** Defines the snapshot or AMI retention behavior for the policy if
+    the source volume or instance is deleted, or if the policy enters the error, disabled, or
+    deleted state. Default: `false`"""
+    Parameters: LifecyclePolicyParametersDict
+    """**[Custom snapshot and AMI policies only]** A set of optional parameters for snapshot and AMI
+    lifecycle policies."""
+    PolicyLanguage: Literal["SIMPLIFIED", "STANDARD"]
+    """The type of policy to create. Specify one of the following: - `SIMPLIFIED` -- To create a
+    default policy. - `STANDARD` -- To create a custom policy."""
+    PolicyType: Literal["EBS_SNAPSHOT_MANAGEMENT", "EVENT_BASED_POLICY", "IMAGE_MANAGEMENT"]
+    """The type of policy. Specify `EBS_SNAPSHOT_MANAGEMENT` to create a lifecycle policy that
+    manages the lifecycle of Amazon EBS snapshots. Specify `IMAGE_MANAGEMENT` to create a lifecycle
+    policy that manages the lifecycle of EBS-backed AMIs. Specify `EVENT_BASED_POLICY` to create an
+    event-based policy that performs specific actions when a defined event occurs in your AWS
+    account. The default is `EBS_SNAPSHOT_MANAGEMENT`."""
+    ResourceLocations: list[Literal["CLOUD", "LOCAL_ZONE", "OUTPOST"]]
+    """**[Custom snapshot and AMI policies only]** The location of the resources to backup. If the
+    source resources are located in a Region, specify `CLOUD`."""
+    ResourceType: Literal["INSTANCE", "VOLUME"]
+    """**[Default policies only]** Specify the type of default policy to create. - To create a
+    default policy for EBS snapshots, that creates snapshots of all volumes in the Region that do
+    not have recent backups, specify `VOLUME`. - To create a default policy for EBS-backed AMIs,
+    that creates EBS-backed AMIs from all instances in the Region that do not have recent backups,
+    specify `INSTANCE`."""
+    ResourceTypes: list[Literal["INSTANCE", "VOLUME"]]
+    """**[Custom snapshot policies only]** The target resource type for snapshot and AMI lifecycle
+    policies. Use `VOLUME` to create snapshots of individual volumes or use `INSTANCE` to create
+    multi-volume snapshots from the volumes for an instance."""
+    RetainInterval: int
+    """**[Default policies only]** Specifies how long the policy should retain snapshots or AMIs
+    before deleting them. The retention period can range from 2 to 14 days, but it must be greater
+    than the creation frequency to ensure that the policy retains at least 1 snapshot or AMI at any
+    given time. If you do not specify a value, the default is 7. Default: 7"""
+    Schedules: list[ScheduleDict]
+    """**[Custom snapshot and AMI policies only]** The schedules of policy-defined actions for
+    snapshot and AMI lifecycle policies. A policy can have up to four schedules -- one mandatory
+    schedule and up to three optional schedules."""
+    TargetTags: list[TagDict]
+    """**[Custom snapshot and AMI policies only]** The single tag that identifies targeted resources
+    for this policy."""
+
+
+class LifecyclePolicyRetainRuleDict(TypedDict, total=False):
+    """LifecyclePolicyRetainRule as a plain dict: The retention rule for snapshots or AMIs created
+    by the policy."""
+
+    Count: int
+    """The number of snapshots to retain for each volume, up to a maximum of 1000. For example if
+    you want to retain a maximum of three snapshots, specify `3`. When the fourth snapshot is
+    created, the oldest retained snapshot is deleted, or it is moved to the archive tier if you have
+    specified an `ArchiveRule`."""
+    Interval: int
+    """The amount of time to retain each snapshot. The maximum is 100 years. This is equivalent to
+    1200 months, 5200 weeks, or 36500 days."""
+    IntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"]
+    """The unit of time for time-based retention. For example, to retain snapshots for 3 months,
+    specify `Interval=3` and `IntervalUnit=MONTHS`. Once the snapshot has been retained for 3
+    months, it is deleted, or it is moved to the archive tier if you have specified an
+    `ArchiveRule`."""
+
+
+class LifecyclePolicyRetentionArchiveTierDict(TypedDict, total=False):
+    """LifecyclePolicyRetentionArchiveTier as a plain dict: Information about retention period in
+    the Amazon EBS Snapshots Archive."""
+
+    Count: int
+    """The maximum number of snapshots to retain in the archive storage tier for each volume. The
+    count must ensure that each snapshot remains in the archive tier for at least 90 days."""
+    Interval: int
+    """Specifies the period of time to retain snapshots in the archive tier. After this period
+    expires, the snapshot is permanently deleted."""
+    IntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"]
+    """The unit of time in which to measure the **Interval**. For example, to retain snapshots in
+    the archive tier for 6 months, specify `Interval=6` and `IntervalUnit=MONTHS`."""
+
+
+class ScheduleDict(TypedDict, total=False):
+    """Schedule as a plain dict."""
+
+    ArchiveRule: LifecyclePolicyArchiveRuleDict
+    """**[Custom snapshot policies that target volumes only]** The snapshot archiving rule for the
+    schedule. When you specify an archiving rule, snapshots are automatically moved from the
+    standard tier to the archive tier once the schedule's retention threshold is met. Snapshots are
+    then retained in the archive tier for the archive retention period that you specify."""
+    CopyTags: bool
+    """Copy all user-defined tags on a source volume to snapshots of the volume created by this
+    policy."""
+    CreateRule: LifecyclePolicyCreateRuleDict
+    """The creation rule."""
+    CrossRegionCopyRules: list[CrossRegionCopyRuleDict]
+    """Specifies a rule for copying snapshots or AMIs across Regions."""
+    DeprecateRule: LifecyclePolicyDeprecateRuleDict
+    """**[Custom AMI policies only]** The AMI deprecation rule for the schedule."""
+    FastRestoreRule: LifecyclePolicyFastRestoreRuleDict
+    """**[Custom snapshot policies only]** The rule for enabling fast snapshot restore."""
+    Name: str
+    """The name of the schedule."""
+    RetainRule: LifecyclePolicyRetainRuleDict
+    """The retention rule for snapshots or AMIs created by the policy."""
+    ShareRules: list[ShareRuleDict]
+    """**[Custom snapshot policies only]** The rule for sharing snapshots with other AWS accounts."""
+    TagsToAdd: list[TagDict]
+    """The tags to apply to policy-created resources. These user-defined tags are in addition to the
+    AWS-added lifecycle tags."""
+    VariableTags: list[TagDict]
+    """**[AMI policies and snapshot policies that target instances only]** A collection of key/value
+    pairs with values determined dynamically when the policy is executed. Keys may be any valid
+    Amazon EC2 tag key. Values must be in one of the two following formats: `$(instance-id)` or
+    `$(timestamp)`. Variable tags are only valid for EBS Snapshot Management -- Instance policies."""
+
+
+class ScriptDict(TypedDict, total=False):
+    """Script as a plain dict."""
+
+    ExecuteOperationOnScriptFailure: bool
+    """Indicates whether Amazon Data Lifecycle Manager should default to crash-consistent snapshots
+    if the pre script fails. - To default to crash consistent snapshot if the pre script fails,
+    specify `true`. - To skip the instance for snapshot creation if the pre script fails, specify
+    `false`. This parameter is supported only if you run a pre script. If you run a post script
+    only, omit this parameter. Default: `true`"""
+    ExecutionHandler: str
+    """The SSM document that includes the pre and/or post scripts to run. If you are automating VSS
+    backups, specify `AWS_VSS_BACKUP`. In this case, Amazon Data Lifecycle Manager automatically
+    uses the `AWSEC2-CreateVssSnapshot` SSM document. If you are using a custom SSM document that
+    you own, specify either the name or ARN of the SSM document. If you are using a custom SSM
+    document that is shared with you, specify the ARN of the SSM document."""
+    ExecutionHandlerService: Literal["AWS_SYSTEMS_MANAGER"]
+    """Indicates the service used to execute the pre and/or post scripts. Default:
+    `AWS_SYSTEMS_MANAGER`"""
+    ExecutionTimeout: int
+    """Specifies a timeout period, in seconds, after which Amazon Data Lifecycle Manager fails the
+    script run attempt if it has not completed. If a script does not complete within its timeout
+    period, Amazon Data Lifecycle Manager fails the attempt. The timeout period applies to the pre
+    and post scripts individually. Default: 10"""
+    MaximumRetryCount: int
+    """Specifies the number of times Amazon Data Lifecycle Manager should retry scripts that fail.
+    If the pre script fails, Amazon Data Lifecycle Manager retries the entire snapshot creation
+    process, including running the pre and post scripts. If the post script fails, Amazon Data
+    Lifecycle Manager retries the post script only; in this case, the pre script will have completed
+    and the snapshot might have been created. If you do not want Amazon Data Lifecycle Manager to
+    retry failed scripts, specify `0`. Default: 0"""
+    Stages: list[Literal["POST", "PRE"]]
+    """Indicate which scripts Amazon Data Lifecycle Manager should run on target instances. Pre
+    scripts run before Amazon Data Lifecycle Manager initiates snapshot creation. Post scripts run
+    after Amazon Data Lifecycle Manager initiates snapshot creation. - To run a pre script only,
+    specify `PRE`. - To run a post script only, specify `POST`. - To run both pre and post scripts,
+    specify both `PRE` and `POST`. Default: PRE and POST"""
+
+
+class ShareRuleDict(TypedDict, total=False):
+    """ShareRule as a plain dict."""
+
+    TargetAccounts: list[str]
+    """The IDs of the AWS accounts with which to share the snapshots."""
+    UnshareInterval: int
+    """The period after which snapshots that are shared with other AWS accounts are automatically
+    unshared."""
+    UnshareIntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"]
+    """The unit of time for the automatic unsharing interval."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DLM::LifecyclePolicy",
     schema_file="aws-dlm-lifecyclepolicy.json",
     primary_identifier=("/PolicyId",),
-    additional_identifiers=(),
     read_only=("/PolicyId", "/Arn"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -418,488 +594,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {
-            "additionalProperties": False,
-            "properties": {
-                "CrossRegionCopy": {
-                    "items": {"$ref": "#/definitions/CrossRegionCopyAction"},
-                    "maxItems": 3,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Name": {
-                    "maxLength": 120,
-                    "minLength": 0,
-                    "pattern": "^[0-9A-Za-z _-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["CrossRegionCopy", "Name"],
-            "type": "object",
-        },
-        "ArchiveRetainRule": {
-            "additionalProperties": False,
-            "properties": {"RetentionArchiveTier": {"$ref": "#/definitions/RetentionArchiveTier"}},
-            "required": ["RetentionArchiveTier"],
-            "type": "object",
-        },
-        "ArchiveRule": {
-            "additionalProperties": False,
-            "properties": {"RetainRule": {"$ref": "#/definitions/ArchiveRetainRule"}},
-            "required": ["RetainRule"],
-            "type": "object",
-        },
-        "CreateRule": {
-            "additionalProperties": False,
-            "properties": {
-                "CronExpression": {
-                    "maxLength": 106,
-                    "minLength": 17,
-                    "pattern": "^cron\\([^\\n]{11,100}\\)$",
-                    "type": "string",
-                },
-                "Interval": {"minimum": 1, "type": "integer"},
-                "IntervalUnit": {"enum": ["HOURS"], "type": "string"},
-                "Location": {"enum": ["CLOUD", "LOCAL_ZONE", "OUTPOST_LOCAL"], "type": "string"},
-                "Scripts": {
-                    "items": {"$ref": "#/definitions/Script"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Times": {
-                    "items": {
-                        "maxLength": 5,
-                        "minLength": 5,
-                        "pattern": "^(0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$",
-                        "type": "string",
-                    },
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "CrossRegionCopyAction": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-                "RetainRule": {"$ref": "#/definitions/CrossRegionCopyRetainRule"},
-                "Target": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^[\\w:\\-\\/\\*]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Target", "EncryptionConfiguration"],
-            "type": "object",
-        },
-        "CrossRegionCopyDeprecateRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Interval": {"minimum": 1, "type": "integer"},
-                "IntervalUnit": {"enum": ["DAYS", "MONTHS", "WEEKS", "YEARS"], "type": "string"},
-            },
-            "required": ["IntervalUnit", "Interval"],
-            "type": "object",
-        },
-        "CrossRegionCopyRetainRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Interval": {"minimum": 1, "type": "integer"},
-                "IntervalUnit": {"enum": ["DAYS", "MONTHS", "WEEKS", "YEARS"], "type": "string"},
-            },
-            "required": ["IntervalUnit", "Interval"],
-            "type": "object",
-        },
-        "CrossRegionCopyRule": {
-            "additionalProperties": False,
-            "properties": {
-                "CmkArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^arn:aws(-[a-z]{1,3}){0,2}:kms:([a-z]+-){2,3}\\d:\\d+:key/",
-                    "type": "string",
-                },
-                "CopyTags": {"type": "boolean"},
-                "DeprecateRule": {"$ref": "#/definitions/CrossRegionCopyDeprecateRule"},
-                "Encrypted": {"type": "boolean"},
-                "RetainRule": {"$ref": "#/definitions/CrossRegionCopyRetainRule"},
-                "Target": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^[\\w:\\-\\/\\*]+$",
-                    "type": "string",
-                },
-                "TargetRegion": {
-                    "maxLength": 16,
-                    "minLength": 0,
-                    "pattern": "^([a-z]+-){2,3}\\d$",
-                    "type": "string",
-                },
-            },
-            "required": ["Encrypted"],
-            "type": "object",
-        },
-        "CrossRegionCopyTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetRegion": {
-                    "maxLength": 16,
-                    "minLength": 0,
-                    "pattern": "^([a-z]+-){2,3}\\d$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "CrossRegionCopyTargets": {
-            "items": {"$ref": "#/definitions/CrossRegionCopyTarget"},
-            "maxItems": 3,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "DeprecateRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Count": {"maximum": 1000, "minimum": 1, "type": "integer"},
-                "Interval": {"minimum": 1, "type": "integer"},
-                "IntervalUnit": {"enum": ["DAYS", "MONTHS", "WEEKS", "YEARS"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CmkArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^arn:aws(-[a-z]{1,3}){0,2}:kms:([a-z]+-){2,3}\\d:\\d+:key/",
-                    "type": "string",
-                },
-                "Encrypted": {"type": "boolean"},
-            },
-            "required": ["Encrypted"],
-            "type": "object",
-        },
-        "EventParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "DescriptionRegex": {"maxLength": 1000, "minLength": 0, "type": "string"},
-                "EventType": {"enum": ["shareSnapshot"], "type": "string"},
-                "SnapshotOwner": {
-                    "items": {
-                        "maxLength": 12,
-                        "minLength": 12,
-                        "pattern": "^[0-9]{12}$",
-                        "type": "string",
-                    },
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["EventType", "SnapshotOwner"],
-            "type": "object",
-        },
-        "EventSource": {
-            "additionalProperties": False,
-            "properties": {
-                "Parameters": {"$ref": "#/definitions/EventParameters"},
-                "Type": {"enum": ["MANAGED_CWE"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "ExcludeVolumeTypesList": {
-            "items": {"type": "string"},
-            "maxItems": 6,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Exclusions": {
-            "additionalProperties": False,
-            "properties": {
-                "ExcludeBootVolumes": {"type": "boolean"},
-                "ExcludeTags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ExcludeVolumeTypes": {"$ref": "#/definitions/ExcludeVolumeTypesList"},
-            },
-            "type": "object",
-        },
-        "FastRestoreRule": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZoneIds": {
-                    "items": {
-                        "maxLength": 16,
-                        "minLength": 0,
-                        "pattern": "^[a-z]{3,4}\\d-az\\d+$",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AvailabilityZones": {
-                    "items": {
-                        "maxLength": 16,
-                        "minLength": 0,
-                        "pattern": "^([a-z]+-){2,3}\\d[a-z]$",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Count": {"maximum": 1000, "minimum": 1, "type": "integer"},
-                "Interval": {"minimum": 1, "type": "integer"},
-                "IntervalUnit": {"enum": ["DAYS", "MONTHS", "WEEKS", "YEARS"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Parameters": {
-            "additionalProperties": False,
-            "properties": {
-                "ExcludeBootVolume": {"type": "boolean"},
-                "ExcludeDataVolumeTags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "NoReboot": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "PolicyDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/Action"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "CopyTags": {"type": "boolean"},
-                "CreateInterval": {"minimum": 1, "type": "integer"},
-                "CrossRegionCopyTargets": {"$ref": "#/definitions/CrossRegionCopyTargets"},
-                "EventSource": {"$ref": "#/definitions/EventSource"},
-                "Exclusions": {"$ref": "#/definitions/Exclusions"},
-                "ExtendDeletion": {"type": "boolean"},
-                "Parameters": {"$ref": "#/definitions/Parameters"},
-                "PolicyLanguage": {"enum": ["SIMPLIFIED", "STANDARD"], "type": "string"},
-                "PolicyType": {
-                    "enum": ["EBS_SNAPSHOT_MANAGEMENT", "EVENT_BASED_POLICY", "IMAGE_MANAGEMENT"],
-                    "type": "string",
-                },
-                "ResourceLocations": {
-                    "items": {"enum": ["CLOUD", "LOCAL_ZONE", "OUTPOST"], "type": "string"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ResourceType": {"enum": ["INSTANCE", "VOLUME"], "type": "string"},
-                "ResourceTypes": {
-                    "items": {"enum": ["INSTANCE", "VOLUME"], "type": "string"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "RetainInterval": {"minimum": 1, "type": "integer"},
-                "Schedules": {
-                    "items": {"$ref": "#/definitions/Schedule"},
-                    "maxItems": 4,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "TargetTags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "RetainRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Count": {"maximum": 1000, "minimum": 0, "type": "integer"},
-                "Interval": {"minimum": 0, "type": "integer"},
-                "IntervalUnit": {"enum": ["DAYS", "MONTHS", "WEEKS", "YEARS"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "RetentionArchiveTier": {
-            "additionalProperties": False,
-            "properties": {
-                "Count": {"maximum": 1000, "minimum": 1, "type": "integer"},
-                "Interval": {"minimum": 1, "type": "integer"},
-                "IntervalUnit": {"enum": ["DAYS", "MONTHS", "WEEKS", "YEARS"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Schedule": {
-            "additionalProperties": False,
-            "properties": {
-                "ArchiveRule": {"$ref": "#/definitions/ArchiveRule"},
-                "CopyTags": {"type": "boolean"},
-                "CreateRule": {"$ref": "#/definitions/CreateRule"},
-                "CrossRegionCopyRules": {
-                    "items": {"$ref": "#/definitions/CrossRegionCopyRule"},
-                    "maxItems": 3,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DeprecateRule": {"$ref": "#/definitions/DeprecateRule"},
-                "FastRestoreRule": {"$ref": "#/definitions/FastRestoreRule"},
-                "Name": {
-                    "maxLength": 120,
-                    "minLength": 0,
-                    "pattern": "^[0-9A-Za-z _-]+$",
-                    "type": "string",
-                },
-                "RetainRule": {"$ref": "#/definitions/RetainRule"},
-                "ShareRules": {
-                    "items": {"$ref": "#/definitions/ShareRule"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "TagsToAdd": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 45,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "VariableTags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 45,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "Script": {
-            "additionalProperties": False,
-            "properties": {
-                "ExecuteOperationOnScriptFailure": {"type": "boolean"},
-                "ExecutionHandler": {
-                    "maxLength": 200,
-                    "minLength": 0,
-                    "pattern": "^([a-zA-Z0-9_\\-.]{3,128}|[a-zA-Z0-9_\\-.:/]{3,200}|[A-Z0-9_]+)$",
-                    "type": "string",
-                },
-                "ExecutionHandlerService": {"enum": ["AWS_SYSTEMS_MANAGER"], "type": "string"},
-                "ExecutionTimeout": {"maximum": 120, "minimum": 10, "type": "integer"},
-                "MaximumRetryCount": {"maximum": 3, "minimum": 0, "type": "integer"},
-                "Stages": {
-                    "items": {"enum": ["POST", "PRE"], "type": "string"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "ShareRule": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetAccounts": {
-                    "items": {
-                        "maxLength": 12,
-                        "minLength": 12,
-                        "pattern": "^[0-9]{12}$",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "UnshareInterval": {"minimum": 1, "type": "integer"},
-                "UnshareIntervalUnit": {
-                    "enum": ["DAYS", "MONTHS", "WEEKS", "YEARS"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 500, "minLength": 0, "type": "string"},
-                "Value": {"maxLength": 500, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"pattern": "^arn:.*", "type": "string"},
-        "CopyTags": {"type": "boolean"},
-        "CreateInterval": {"minimum": 1, "type": "integer"},
-        "CrossRegionCopyTargets": {"$ref": "#/definitions/CrossRegionCopyTargets"},
-        "DefaultPolicy": {"enum": ["INSTANCE", "VOLUME"], "type": "string"},
-        "Description": {
-            "maxLength": 500,
-            "minLength": 0,
-            "pattern": "^[0-9A-Za-z _-]+$",
-            "type": "string",
-        },
-        "Exclusions": {"$ref": "#/definitions/Exclusions"},
-        "ExecutionRoleArn": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^arn:aws(-[a-z]{1,3}){0,2}:iam::\\d+:role/",
-            "type": "string",
-        },
-        "ExtendDeletion": {"type": "boolean"},
-        "PolicyDetails": {"$ref": "#/definitions/PolicyDetails"},
-        "PolicyId": {"type": "string"},
-        "RetainInterval": {"minimum": 1, "type": "integer"},
-        "State": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": [],
-}
-
 
 class LifecyclePolicy(_Resource):
     """AWS::DLM::LifecyclePolicy: Resource Type definition for AWS::DLM::LifecyclePolicy
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PolicyId.
+    Read-only attributes (known once deployed): Arn, PolicyId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dlm-lifecyclepolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -907,12 +610,15 @@ class LifecyclePolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LifecyclePolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "lifecycle_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the lifecycle policy."""
     PolicyId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the lifecycle policy."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CopyTags: bool
     CreateInterval: int
     CrossRegionCopyTargets: list[CrossRegionCopyTargetDict]
@@ -926,43 +632,64 @@ class LifecyclePolicy(_Resource):
     State: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CopyTags: bool | None = None,
+        CreateInterval: int | None = None,
+        CrossRegionCopyTargets: list[CrossRegionCopyTarget | CrossRegionCopyTargetDict]
+        | None = None,
+        DefaultPolicy: Literal["INSTANCE", "VOLUME"] | None = None,
+        Description: str | None = None,
+        Exclusions: LifecyclePolicyExclusions | LifecyclePolicyExclusionsDict | None = None,
+        ExecutionRoleArn: str | None = None,
+        ExtendDeletion: bool | None = None,
+        PolicyDetails: LifecyclePolicyPolicyDetails
+        | LifecyclePolicyPolicyDetailsDict
+        | None = None,
+        RetainInterval: int | None = None,
+        State: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DLM::LifecyclePolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CopyTags: bool | None = None,
-            CreateInterval: int | None = None,
-            CrossRegionCopyTargets: list[CrossRegionCopyTarget | CrossRegionCopyTargetDict]
-            | None = None,
-            DefaultPolicy: Literal["INSTANCE", "VOLUME"] | None = None,
-            Description: str | None = None,
-            Exclusions: LifecyclePolicyExclusions | LifecyclePolicyExclusionsDict | None = None,
-            ExecutionRoleArn: str | None = None,
-            ExtendDeletion: bool | None = None,
-            PolicyDetails: LifecyclePolicyPolicyDetails
-            | LifecyclePolicyPolicyDetailsDict
-            | None = None,
-            RetainInterval: int | None = None,
-            State: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DLM::LifecyclePolicy; `await` it inside an App to deploy it.
-
-            CopyTags: **[Default policies only]** Indicates whether the policy should copy tags from the source resource to the snapshot or AMI.
-            CreateInterval: **[Default policies only]** Specifies how often the policy should run and create snapshots or AMIs.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CopyTags: **[Default policies only]** Indicates whether the policy should copy tags from
+                the source resource to the snapshot or AMI. If you do not specify a value, the
+                default is false.
+            CreateInterval: **[Default policies only]** Specifies how often the policy should run
+                and create snapshots or AMIs. The creation frequency can range from 1 to 7 days.
+            CrossRegionCopyTargets: **[Default policies only]** Specifies destination Regions for
+                snapshot or AMI copies. You can specify up to 3 destination Regions. If you do not
+                want to create cross-Region copies, omit this parameter.
             DefaultPolicy: **[Default policies only]** Specify the type of default policy to create.
-            Description: A description of the lifecycle policy.
-            ExecutionRoleArn: The Amazon Resource Name (ARN) of the IAM role used to run the operations specified by the lifecycle policy.
-            ExtendDeletion: **[Default policies only]** Defines the snapshot or AMI retention behavior for the policy if the source volume or instance is deleted, or if the policy enters the error, disabled, or deleted state.
-            RetainInterval: **[Default policies only]** Specifies how long the policy should retain snapshots or AMIs before deleting them.
+            Description: A description of the lifecycle policy. The characters ^[0-9A-Za-z _-]+$ are
+                supported.
+            Exclusions: **[Default policies only]** Specifies exclusion parameters for volumes or
+                instances for which you do not want to create snapshots or AMIs. The policy will not
+                create snapshots or AMIs for target resources that match any of the specified
+                exclusion parameters.
+            ExecutionRoleArn: The Amazon Resource Name (ARN) of the IAM role used to run the
+                operations specified by the lifecycle policy.
+            ExtendDeletion: **[Default policies only]** Defines the snapshot or AMI retention
+                behavior for the policy if the source volume or instance is deleted, or if the
+                policy enters the error, disabled, or deleted state.
+            PolicyDetails: The configuration details of the lifecycle policy.
+            RetainInterval: **[Default policies only]** Specifies how long the policy should retain
+                snapshots or AMIs before deleting them. The retention period can range from 2 to 14
+                days, but it must be greater than the creation frequency to ensure that the policy
+                retains at least 1 snapshot or AMI at any given time.
             State: The activation state of the lifecycle policy.
             Tags: The tags to apply to the lifecycle policy during creation.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

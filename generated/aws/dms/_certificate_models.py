@@ -7,8 +7,10 @@ Imported on first use by certificate.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "CertificateAttributes",
@@ -17,10 +19,33 @@ __all__ = [
 
 
 class CertificateProps(DeferredModel):
-    CertificateIdentifier: str | None = None
-    CertificatePem: str | None = None
-    CertificateWallet: str | None = None
+    """
+    The properties a program declares for a AWS::DMS::Certificate.
+    """
+
+    CertificateIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The certificate Identifier Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CertificatePem: Annotated[
+        str | None,
+        Field(
+            description="The certificate Pem Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CertificateWallet: Annotated[
+        str | None,
+        Field(
+            description="The certificate Wallet Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
 
 
 class CertificateAttributes(DeferredModel):
-    CertificateArn: str | None = None
+    """
+    The read-only attributes of a AWS::DMS::Certificate, set by AWS.
+    """
+
+    CertificateArn: Annotated[str | None, Field(description="The certificate Arn")] = None

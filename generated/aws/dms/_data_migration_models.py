@@ -7,10 +7,10 @@ Imported on first use by data_migration.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataMigrationAttributes",
@@ -25,40 +25,130 @@ class DataMigrationDataMigrationSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudwatchLogsEnabled: bool | None = None
-    NumberOfJobs: int | None = None
-    SelectionRules: str | None = None
+    CloudwatchLogsEnabled: Annotated[
+        bool | None,
+        Field(description="The property specifies whether to enable the CloudWatch log."),
+    ] = None
+    NumberOfJobs: Annotated[
+        int | None,
+        Field(
+            description="The number of parallel jobs that trigger parallel threads to unload the tables from the source, and then load them to the target."
+        ),
+    ] = None
+    SelectionRules: Annotated[
+        str | None,
+        Field(
+            description="The property specifies the rules of selecting objects for data migration."
+        ),
+    ] = None
 
 
 class DataMigrationSourceDataSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CDCStartPosition: str | None = None
-    CDCStartTime: str | None = None
-    CDCStopTime: str | None = None
-    SlotName: str | None = None
+    CDCStartPosition: Annotated[
+        str | None,
+        Field(
+            description="The property is a point in the database engine's log that defines a time where you can begin CDC."
+        ),
+    ] = None
+    CDCStartTime: Annotated[
+        str | None,
+        Field(
+            description="The property indicates the start time for a change data capture (CDC) operation. The value is server time in UTC format."
+        ),
+    ] = None
+    CDCStopTime: Annotated[
+        str | None,
+        Field(
+            description="The property indicates the stop time for a change data capture (CDC) operation. The value is server time in UTC format."
+        ),
+    ] = None
+    SlotName: Annotated[
+        str | None,
+        Field(
+            description="The property sets the name of a previously created logical replication slot for a change data capture (CDC) load of the source instance."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DataMigrationAttributes(DeferredModel):
-    DataMigrationArn: str | None = None
-    DataMigrationCreateTime: str | None = None
+    """
+    The read-only attributes of a AWS::DMS::DataMigration, set by AWS.
+    """
+
+    DataMigrationArn: Annotated[
+        str | None, Field(description="The property describes an ARN of the data migration.")
+    ] = None
+    DataMigrationCreateTime: Annotated[
+        str | None,
+        Field(description="The property describes the create time of the data migration."),
+    ] = None
 
 
 class DataMigrationProps(DeferredModel):
-    DataMigrationIdentifier: str | None = None
-    DataMigrationName: str | None = None
-    DataMigrationSettings: DataMigrationDataMigrationSettings | None = None
-    DataMigrationType: Literal["full-load", "cdc", "full-load-and-cdc"]
-    MigrationProjectIdentifier: str
-    ServiceAccessRoleArn: str
-    SourceDataSettings: list[DataMigrationSourceDataSettings] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DMS::DataMigration.
+    """
+
+    DataMigrationIdentifier: Annotated[
+        str | None,
+        Field(
+            description="[DEPRECATED] This property is unused and will be ignored. Identity is managed via the resource ARN (primaryIdentifier) and Name (additionalIdentifier). Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DataMigrationName: Annotated[
+        str | None,
+        Field(description="The property describes a name to identify the data migration."),
+    ] = None
+    DataMigrationSettings: Annotated[
+        DataMigrationDataMigrationSettings | None,
+        Field(description="The property describes the settings for the data migration."),
+    ] = None
+    DataMigrationType: Annotated[
+        Literal["full-load", "cdc", "full-load-and-cdc"],
+        Field(description="The property describes the type of migration."),
+    ]
+    MigrationProjectIdentifier: Annotated[
+        str,
+        Field(
+            description="The property describes an identifier for the migration project. It is used for describing/deleting/modifying can be name/arn"
+        ),
+    ]
+    ServiceAccessRoleArn: Annotated[
+        str,
+        Field(
+            description="The property describes Amazon Resource Name (ARN) of the service access role."
+        ),
+    ]
+    SourceDataSettings: Annotated[
+        list[DataMigrationSourceDataSettings] | None,
+        Field(description="The property describes the settings for the data migration."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

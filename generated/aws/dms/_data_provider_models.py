@@ -7,10 +7,10 @@ Imported on first use by data_provider.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataProviderAttributes",
@@ -32,185 +32,367 @@ __all__ = [
 
 
 class DataProviderSettingsDocDbSettings(DeferredModel):
+    """
+    DocDbSettings property identifier.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str | None = None
-    DatabaseName: str
-    Port: int
-    ServerName: str
-    SslMode: Literal["none", "require", "verify-full"] | None = None
+    CertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    DatabaseName: Annotated[str, Field(description="Type: str.")]
+    Port: Annotated[int, Field(description="Type: int.")]
+    ServerName: Annotated[str, Field(description="Type: str.")]
+    SslMode: Annotated[
+        Literal["none", "require", "verify-full"] | None,
+        Field(description="Allowed values: 'none', 'require', 'verify-full'."),
+    ] = None
 
 
 class DataProviderSettingsIbmDb2LuwSettings(DeferredModel):
+    """
+    IbmDb2LuwSettings property identifier.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str | None = None
-    DatabaseName: str
-    EncryptionAlgorithm: int | None = None
-    Port: int
-    SecurityMechanism: int | None = None
-    ServerName: str
-    SslMode: Literal["none", "verify-ca"]
+    CertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    DatabaseName: Annotated[str, Field(description="Type: str.")]
+    EncryptionAlgorithm: Annotated[int | None, Field(description="Type: int.")] = None
+    Port: Annotated[int, Field(description="Type: int.")]
+    SecurityMechanism: Annotated[int | None, Field(description="Type: int.")] = None
+    ServerName: Annotated[str, Field(description="Type: str.")]
+    SslMode: Annotated[
+        Literal["none", "verify-ca"], Field(description="Allowed values: 'none', 'verify-ca'.")
+    ]
 
 
 class DataProviderSettingsIbmDb2zOsSettings(DeferredModel):
+    """
+    IbmDb2zOsSettings property identifier.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str | None = None
-    DatabaseName: str
-    Port: int
-    ServerName: str
-    SslMode: Literal["none", "verify-ca"]
+    CertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    DatabaseName: Annotated[str, Field(description="Type: str.")]
+    Port: Annotated[int, Field(description="Type: int.")]
+    ServerName: Annotated[str, Field(description="Type: str.")]
+    SslMode: Annotated[
+        Literal["none", "verify-ca"], Field(description="Allowed values: 'none', 'verify-ca'.")
+    ]
 
 
 class DataProviderSettingsMariaDbSettings(DeferredModel):
+    """
+    MariaDbSettings property identifier.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str | None = None
-    Port: int
-    ServerName: str
-    SslMode: Literal["none", "require", "verify-ca", "verify-full"]
+    CertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Port: Annotated[int, Field(description="Type: int.")]
+    ServerName: Annotated[str, Field(description="Type: str.")]
+    SslMode: Annotated[
+        Literal["none", "require", "verify-ca", "verify-full"],
+        Field(description="Allowed values: 'none', 'require', 'verify-ca', 'verify-full'."),
+    ]
 
 
 class DataProviderSettingsMicrosoftSqlServerSettings(DeferredModel):
+    """
+    MicrosoftSqlServerSettings property identifier.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str | None = None
-    DatabaseName: str
-    Port: int
-    S3AccessRoleArn: str | None = None
-    S3Path: str | None = None
-    ServerName: str
-    SslMode: Literal["none", "require", "verify-ca", "verify-full"]
+    CertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    DatabaseName: Annotated[str, Field(description="Type: str.")]
+    Port: Annotated[int, Field(description="Type: int.")]
+    S3AccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN for the role the application uses to access its Amazon S3 bucket."
+        ),
+    ] = None
+    S3Path: Annotated[
+        str | None,
+        Field(
+            description="The path for the Amazon S3 bucket that the application uses for accessing the user-defined schema."
+        ),
+    ] = None
+    ServerName: Annotated[str, Field(description="Type: str.")]
+    SslMode: Annotated[
+        Literal["none", "require", "verify-ca", "verify-full"],
+        Field(description="Allowed values: 'none', 'require', 'verify-ca', 'verify-full'."),
+    ]
 
 
 class DataProviderSettingsMongoDbSettings(DeferredModel):
+    """
+    MongoDbSettings property identifier.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthMechanism: Literal["default", "mongodb_cr", "scram_sha_1"] | None = None
-    AuthSource: str | None = None
-    AuthType: Literal["no", "password"] | None = None
-    CertificateArn: str | None = None
-    DatabaseName: str | None = None
-    Port: int
-    ServerName: str
-    SslMode: Literal["none", "require", "verify-full"] | None = None
+    AuthMechanism: Annotated[
+        Literal["default", "mongodb_cr", "scram_sha_1"] | None,
+        Field(description="Allowed values: 'default', 'mongodb_cr', 'scram_sha_1'."),
+    ] = None
+    AuthSource: Annotated[str | None, Field(description="Type: str.")] = None
+    AuthType: Annotated[
+        Literal["no", "password"] | None, Field(description="Allowed values: 'no', 'password'.")
+    ] = None
+    CertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    DatabaseName: Annotated[str | None, Field(description="Type: str.")] = None
+    Port: Annotated[int, Field(description="Type: int.")]
+    ServerName: Annotated[str, Field(description="Type: str.")]
+    SslMode: Annotated[
+        Literal["none", "require", "verify-full"] | None,
+        Field(description="Allowed values: 'none', 'require', 'verify-full'."),
+    ] = None
 
 
 class DataProviderSettingsMySqlSettings(DeferredModel):
+    """
+    MySqlSettings property identifier.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str | None = None
-    Port: int
-    ServerName: str
-    SslMode: Literal["none", "require", "verify-ca", "verify-full"]
+    CertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Port: Annotated[int, Field(description="Type: int.")]
+    ServerName: Annotated[str, Field(description="Type: str.")]
+    SslMode: Annotated[
+        Literal["none", "require", "verify-ca", "verify-full"],
+        Field(description="Allowed values: 'none', 'require', 'verify-ca', 'verify-full'."),
+    ]
 
 
 class DataProviderSettingsOracleSettings(DeferredModel):
+    """
+    OracleSettings property identifier.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AsmServer: str | None = None
-    CertificateArn: str | None = None
-    DatabaseName: str
-    Port: int
-    SecretsManagerOracleAsmAccessRoleArn: str | None = None
-    SecretsManagerOracleAsmSecretId: str | None = None
-    SecretsManagerSecurityDbEncryptionAccessRoleArn: str | None = None
-    SecretsManagerSecurityDbEncryptionSecretId: str | None = None
-    ServerName: str
-    SslMode: Literal["none", "require", "verify-ca", "verify-full"]
+    AsmServer: Annotated[str | None, Field(description="Type: str.")] = None
+    CertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    DatabaseName: Annotated[str, Field(description="Type: str.")]
+    Port: Annotated[int, Field(description="Type: int.")]
+    SecretsManagerOracleAsmAccessRoleArn: Annotated[str | None, Field(description="Type: str.")] = (
+        None
+    )
+    SecretsManagerOracleAsmSecretId: Annotated[str | None, Field(description="Type: str.")] = None
+    SecretsManagerSecurityDbEncryptionAccessRoleArn: Annotated[
+        str | None, Field(description="Type: str.")
+    ] = None
+    SecretsManagerSecurityDbEncryptionSecretId: Annotated[
+        str | None, Field(description="Type: str.")
+    ] = None
+    ServerName: Annotated[str, Field(description="Type: str.")]
+    SslMode: Annotated[
+        Literal["none", "require", "verify-ca", "verify-full"],
+        Field(description="Allowed values: 'none', 'require', 'verify-ca', 'verify-full'."),
+    ]
 
 
 class DataProviderSettingsPostgreSqlSettings(DeferredModel):
+    """
+    PostgreSqlSettings property identifier.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str | None = None
-    DatabaseName: str
-    Port: int
-    ServerName: str
-    SslMode: Literal["none", "require", "verify-ca", "verify-full"]
+    CertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    DatabaseName: Annotated[str, Field(description="Type: str.")]
+    Port: Annotated[int, Field(description="Type: int.")]
+    ServerName: Annotated[str, Field(description="Type: str.")]
+    SslMode: Annotated[
+        Literal["none", "require", "verify-ca", "verify-full"],
+        Field(description="Allowed values: 'none', 'require', 'verify-ca', 'verify-full'."),
+    ]
 
 
 class DataProviderSettingsRedshiftSettings(DeferredModel):
+    """
+    RedshiftSettings property identifier.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatabaseName: str
-    Port: int
-    ServerName: str
+    DatabaseName: Annotated[str, Field(description="Type: str.")]
+    Port: Annotated[int, Field(description="Type: int.")]
+    ServerName: Annotated[str, Field(description="Type: str.")]
 
 
 class DataProviderSettingsSybaseAseSettings(DeferredModel):
+    """
+    SybaseAseSettings property identifier.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str | None = None
-    DatabaseName: str | None = None
-    EncryptPassword: bool | None = None
-    Port: int
-    ServerName: str
-    SslMode: Literal["none", "require", "verify-ca"]
+    CertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    DatabaseName: Annotated[str | None, Field(description="Type: str.")] = None
+    EncryptPassword: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Port: Annotated[int, Field(description="Type: int.")]
+    ServerName: Annotated[str, Field(description="Type: str.")]
+    SslMode: Annotated[
+        Literal["none", "require", "verify-ca"],
+        Field(description="Allowed values: 'none', 'require', 'verify-ca'."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DataProviderAttributes(DeferredModel):
-    DataProviderArn: str | None = None
-    DataProviderCreationTime: str | None = None
+    """
+    The read-only attributes of a AWS::DMS::DataProvider, set by AWS.
+    """
+
+    DataProviderArn: Annotated[str | None, Field(description="The data provider ARN.")] = None
+    DataProviderCreationTime: Annotated[
+        str | None, Field(description="The data provider creation time.")
+    ] = None
 
 
 class DataProviderSettings(DeferredModel):
+    """
+    The property identifies the exact type of settings for the data provider.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DocDbSettings: DataProviderSettingsDocDbSettings | None = None
-    IbmDb2LuwSettings: DataProviderSettingsIbmDb2LuwSettings | None = None
-    IbmDb2zOsSettings: DataProviderSettingsIbmDb2zOsSettings | None = None
-    MariaDbSettings: DataProviderSettingsMariaDbSettings | None = None
-    MicrosoftSqlServerSettings: DataProviderSettingsMicrosoftSqlServerSettings | None = None
-    MongoDbSettings: DataProviderSettingsMongoDbSettings | None = None
-    MySqlSettings: DataProviderSettingsMySqlSettings | None = None
-    OracleSettings: DataProviderSettingsOracleSettings | None = None
-    PostgreSqlSettings: DataProviderSettingsPostgreSqlSettings | None = None
-    RedshiftSettings: DataProviderSettingsRedshiftSettings | None = None
-    SybaseAseSettings: DataProviderSettingsSybaseAseSettings | None = None
+    DocDbSettings: Annotated[
+        DataProviderSettingsDocDbSettings | None,
+        Field(description="DocDbSettings property identifier."),
+    ] = None
+    IbmDb2LuwSettings: Annotated[
+        DataProviderSettingsIbmDb2LuwSettings | None,
+        Field(description="IbmDb2LuwSettings property identifier."),
+    ] = None
+    IbmDb2zOsSettings: Annotated[
+        DataProviderSettingsIbmDb2zOsSettings | None,
+        Field(description="IbmDb2zOsSettings property identifier."),
+    ] = None
+    MariaDbSettings: Annotated[
+        DataProviderSettingsMariaDbSettings | None,
+        Field(description="MariaDbSettings property identifier."),
+    ] = None
+    MicrosoftSqlServerSettings: Annotated[
+        DataProviderSettingsMicrosoftSqlServerSettings | None,
+        Field(description="MicrosoftSqlServerSettings property identifier."),
+    ] = None
+    MongoDbSettings: Annotated[
+        DataProviderSettingsMongoDbSettings | None,
+        Field(description="MongoDbSettings property identifier."),
+    ] = None
+    MySqlSettings: Annotated[
+        DataProviderSettingsMySqlSettings | None,
+        Field(description="MySqlSettings property identifier."),
+    ] = None
+    OracleSettings: Annotated[
+        DataProviderSettingsOracleSettings | None,
+        Field(description="OracleSettings property identifier."),
+    ] = None
+    PostgreSqlSettings: Annotated[
+        DataProviderSettingsPostgreSqlSettings | None,
+        Field(description="PostgreSqlSettings property identifier."),
+    ] = None
+    RedshiftSettings: Annotated[
+        DataProviderSettingsRedshiftSettings | None,
+        Field(description="RedshiftSettings property identifier."),
+    ] = None
+    SybaseAseSettings: Annotated[
+        DataProviderSettingsSybaseAseSettings | None,
+        Field(description="SybaseAseSettings property identifier."),
+    ] = None
 
 
 class DataProviderProps(DeferredModel):
-    DataProviderIdentifier: str | None = None
-    DataProviderName: str | None = None
-    Description: str | None = None
-    Engine: Literal[
-        "aurora",
-        "aurora_postgresql",
-        "mysql",
-        "oracle",
-        "postgres",
-        "sqlserver",
-        "redshift",
-        "mariadb",
-        "mongodb",
-        "docdb",
-        "db2",
-        "db2_zos",
-        "sybase",
+    """
+    The properties a program declares for a AWS::DMS::DataProvider.
+    """
+
+    DataProviderIdentifier: Annotated[
+        str | None,
+        Field(
+            description="[DEPRECATED] This property is unused and will be ignored. Identity is managed via the resource ARN (primaryIdentifier) and Name (additionalIdentifier). Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DataProviderName: Annotated[
+        str | None,
+        Field(description="The property describes a name to identify the data provider."),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The optional description of the data provider.")
+    ] = None
+    Engine: Annotated[
+        Literal[
+            "aurora",
+            "aurora_postgresql",
+            "mysql",
+            "oracle",
+            "postgres",
+            "sqlserver",
+            "redshift",
+            "mariadb",
+            "mongodb",
+            "docdb",
+            "db2",
+            "db2_zos",
+            "sybase",
+        ],
+        Field(description="The property describes a data engine for the data provider."),
     ]
-    ExactSettings: bool | None = None
-    Settings: DataProviderSettings | None = None
-    Tags: list[Tag] | None = None
-    Virtual: bool | None = None
+    ExactSettings: Annotated[
+        bool | None,
+        Field(
+            description="The property describes the exact settings which can be modified Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Settings: Annotated[
+        DataProviderSettings | None,
+        Field(
+            description="The property identifies the exact type of settings for the data provider."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Virtual: Annotated[
+        bool | None, Field(description="Indicates whether the data provider is virtual.")
+    ] = None

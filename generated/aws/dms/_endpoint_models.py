@@ -7,9 +7,10 @@ Imported on first use by endpoint.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EndpointAttributes",
@@ -36,382 +37,1603 @@ __all__ = [
 
 
 class EndpointDocDbSettings(DeferredModel):
+    """
+    Provides information that defines a DocumentDB endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DocsToInvestigate: int | None = None
-    ExtractDocId: bool | None = None
-    NestingLevel: str | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
+    DocsToInvestigate: Annotated[
+        int | None,
+        Field(
+            description='Indicates the number of documents to preview to determine the document organization. Use this setting when NestingLevel is set to "one".'
+        ),
+    ] = None
+    ExtractDocId: Annotated[
+        bool | None,
+        Field(
+            description='Specifies the document ID. Use this setting when NestingLevel is set to "none"'
+        ),
+    ] = None
+    NestingLevel: Annotated[
+        str | None, Field(description="Specifies either document or table mode.")
+    ] = None
+    SecretsManagerAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret. The role must allow the iam:PassRole action. SecretsManagerSecret has the value of the AWS Secrets Manager secret that allows access to the DocumentDB endpoint."
+        ),
+    ] = None
+    SecretsManagerSecretId: Annotated[
+        str | None,
+        Field(
+            description="The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret. The role must allow the iam:PassRole action. SecretsManagerSecret has the value of the AWS Secrets Manager secret that allows access to the DocumentDB endpoint."
+        ),
+    ] = None
 
 
 class EndpointDynamoDbSettings(DeferredModel):
+    """
+    Provides information, including the Amazon Resource Name (ARN) of the IAM role used to define an Amazon DynamoDB target endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServiceAccessRoleArn: str | None = None
+    ServiceAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) used by the service to access the IAM role. The role must allow the iam:PassRole action."
+        ),
+    ] = None
 
 
 class EndpointElasticsearchSettings(DeferredModel):
+    """
+    Provides information that defines an OpenSearch endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndpointUri: str | None = None
-    ErrorRetryDuration: int | None = None
-    FullLoadErrorPercentage: int | None = None
-    ServiceAccessRoleArn: str | None = None
+    EndpointUri: Annotated[
+        str | None,
+        Field(
+            description="The endpoint for the OpenSearch cluster. AWS DMS uses HTTPS if a transport protocol (either HTTP or HTTPS) isn't specified."
+        ),
+    ] = None
+    ErrorRetryDuration: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of seconds for which DMS retries failed API requests to the OpenSearch cluster."
+        ),
+    ] = None
+    FullLoadErrorPercentage: Annotated[
+        int | None,
+        Field(
+            description="The maximum percentage of records that can fail to be written before a full load operation stops."
+        ),
+    ] = None
+    ServiceAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) used by the service to access the IAM role. The role must allow the iam:PassRole action."
+        ),
+    ] = None
 
 
 class EndpointGcpMySQLSettings(DeferredModel):
+    """
+    Provides information that defines a GCP MySQL endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AfterConnectScript: str | None = None
-    CleanSourceMetadataOnMismatch: bool | None = None
-    DatabaseName: str | None = None
-    EventsPollInterval: int | None = None
-    MaxFileSize: int | None = None
-    ParallelLoadThreads: int | None = None
-    Password: str | None = None
-    Port: int | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
-    ServerName: str | None = None
-    ServerTimezone: str | None = None
-    Username: str | None = None
+    AfterConnectScript: Annotated[
+        str | None,
+        Field(
+            description="Specifies a script to run immediately after AWS DMS connects to the endpoint. The migration task continues running regardless if the SQL statement succeeds or fails."
+        ),
+    ] = None
+    CleanSourceMetadataOnMismatch: Annotated[
+        bool | None,
+        Field(
+            description="Adjusts the behavior of AWS DMS when migrating from an SQL Server source database that is hosted as part of an Always On availability group cluster. If you need AWS DMS to poll all the nodes in the Always On cluster for transaction backups, set this attribute to false."
+        ),
+    ] = None
+    DatabaseName: Annotated[
+        str | None,
+        Field(
+            description="Database name for the endpoint. For a MySQL source or target endpoint, don't explicitly specify the database using the DatabaseName request parameter on either the CreateEndpoint or ModifyEndpoint API call. Specifying DatabaseName when you create or modify a MySQL endpoint replicates all the task tables to this single database. For MySQL endpoints, you specify the database only when you specify the schema in the table-mapping rules of the AWS DMS task."
+        ),
+    ] = None
+    EventsPollInterval: Annotated[
+        int | None,
+        Field(
+            description="Specifies how often to check the binary log for new changes/events when the database is idle. The default is five seconds."
+        ),
+    ] = None
+    MaxFileSize: Annotated[
+        int | None,
+        Field(
+            description="Specifies the maximum size (in KB) of any .csv file used to transfer data to a MySQL-compatible database."
+        ),
+    ] = None
+    ParallelLoadThreads: Annotated[
+        int | None,
+        Field(
+            description="Improves performance when loading data into the MySQL-compatible target database. Specifies how many threads to use to load the data into the MySQL-compatible target database. Setting a large number of threads can have an adverse effect on database performance, because a separate connection is required for each thread. The default is one."
+        ),
+    ] = None
+    Password: Annotated[str | None, Field(description="Endpoint connection password.")] = None
+    Port: Annotated[int | None, Field(description="The port used by the endpoint database.")] = None
+    SecretsManagerAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret. The role must allow the iam:PassRole action. SecretsManagerSecret has the value of the AWS Secrets Manager secret that allows access to the MySQL endpoint."
+        ),
+    ] = None
+    SecretsManagerSecretId: Annotated[
+        str | None,
+        Field(
+            description="The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the MySQL endpoint connection details."
+        ),
+    ] = None
+    ServerName: Annotated[str | None, Field(description="The MySQL host name.")] = None
+    ServerTimezone: Annotated[
+        str | None,
+        Field(
+            description="Specifies the time zone for the source MySQL database. Don't enclose time zones in single quotation marks."
+        ),
+    ] = None
+    Username: Annotated[
+        str | None,
+        Field(
+            description="Specifies the time zone for the source MySQL database. Don't enclose time zones in single quotation marks."
+        ),
+    ] = None
 
 
 class EndpointIbmDb2Settings(DeferredModel):
+    """
+    Provides information that defines an IBMDB2 endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CurrentLsn: str | None = None
-    KeepCsvFiles: bool | None = None
-    LoadTimeout: int | None = None
-    MaxFileSize: int | None = None
-    MaxKBytesPerRead: int | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
-    SetDataCaptureChanges: bool | None = None
-    WriteBufferSize: int | None = None
+    CurrentLsn: Annotated[
+        str | None,
+        Field(
+            description="For ongoing replication (CDC), use CurrentLSN to specify a log sequence number (LSN) where you want the replication to start."
+        ),
+    ] = None
+    KeepCsvFiles: Annotated[
+        bool | None,
+        Field(
+            description="If true, AWS DMS saves any .csv files to the Db2 LUW target that were used to replicate data. DMS uses these files for analysis and troubleshooting."
+        ),
+    ] = None
+    LoadTimeout: Annotated[
+        int | None,
+        Field(
+            description="The amount of time (in milliseconds) before AWS DMS times out operations performed by DMS on the Db2 target. The default value is 1200 (20 minutes)."
+        ),
+    ] = None
+    MaxFileSize: Annotated[
+        int | None,
+        Field(
+            description="Specifies the maximum size (in KB) of .csv files used to transfer data to Db2 LUW."
+        ),
+    ] = None
+    MaxKBytesPerRead: Annotated[
+        int | None,
+        Field(
+            description="Maximum number of bytes per read, as a NUMBER value. The default is 64 KB."
+        ),
+    ] = None
+    SecretsManagerAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret. The role must allow the iam:PassRole action. SecretsManagerSecret has the value ofthe AWS Secrets Manager secret that allows access to the Db2 LUW endpoint."
+        ),
+    ] = None
+    SecretsManagerSecretId: Annotated[
+        str | None,
+        Field(
+            description="The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the IBMDB2 endpoint connection details."
+        ),
+    ] = None
+    SetDataCaptureChanges: Annotated[
+        bool | None,
+        Field(
+            description="Enables ongoing replication (CDC) as a BOOLEAN value. The default is true."
+        ),
+    ] = None
+    WriteBufferSize: Annotated[
+        int | None,
+        Field(
+            description="The size (in KB) of the in-memory file write buffer used when generating .csv files on the local disk on the DMS replication instance. The default value is 1024 (1 MB)."
+        ),
+    ] = None
 
 
 class EndpointKafkaSettings(DeferredModel):
+    """
+    Provides information that describes an Apache Kafka endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Broker: str | None = None
-    IncludeControlDetails: bool | None = None
-    IncludeNullAndEmpty: bool | None = None
-    IncludePartitionValue: bool | None = None
-    IncludeTableAlterOperations: bool | None = None
-    IncludeTransactionDetails: bool | None = None
-    MessageFormat: str | None = None
-    MessageMaxBytes: int | None = None
-    NoHexPrefix: bool | None = None
-    PartitionIncludeSchemaTable: bool | None = None
-    SaslPassword: str | None = None
-    SaslUserName: str | None = None
-    SecurityProtocol: str | None = None
-    SslCaCertificateArn: str | None = None
-    SslClientCertificateArn: str | None = None
-    SslClientKeyArn: str | None = None
-    SslClientKeyPassword: str | None = None
-    Topic: str | None = None
+    Broker: Annotated[
+        str | None,
+        Field(
+            description="A comma-separated list of one or more broker locations in your Kafka cluster that host your Kafka instance. Specify each broker location in the form broker-hostname-or-ip:port"
+        ),
+    ] = None
+    IncludeControlDetails: Annotated[
+        bool | None,
+        Field(
+            description="Shows detailed control information for table definition, column definition, and table and column changes in the Kafka message output. The default is false."
+        ),
+    ] = None
+    IncludeNullAndEmpty: Annotated[
+        bool | None,
+        Field(
+            description="Include NULL and empty columns for records migrated to the endpoint. The default is false."
+        ),
+    ] = None
+    IncludePartitionValue: Annotated[
+        bool | None,
+        Field(
+            description="Shows the partition value within the Kafka message output unless the partition type is schema-table-type. The default is false."
+        ),
+    ] = None
+    IncludeTableAlterOperations: Annotated[
+        bool | None,
+        Field(
+            description="Includes any data definition language (DDL) operations that change the table in the control data, such as rename-table, drop-table, add-column, drop-column, and rename-column. The default is false."
+        ),
+    ] = None
+    IncludeTransactionDetails: Annotated[
+        bool | None,
+        Field(
+            description="Provides detailed transaction information from the source database. This information includes a commit timestamp, a log position, and values for transaction_id, previous transaction_id, and transaction_record_id (the record offset within a transaction). The default is false."
+        ),
+    ] = None
+    MessageFormat: Annotated[
+        str | None,
+        Field(
+            description="The output format for the records created on the endpoint. The message format is JSON (default) or JSON_UNFORMATTED (a single line with no tab)."
+        ),
+    ] = None
+    MessageMaxBytes: Annotated[
+        int | None,
+        Field(
+            description="The maximum size in bytes for records created on the endpoint The default is 1,000,000."
+        ),
+    ] = None
+    NoHexPrefix: Annotated[
+        bool | None,
+        Field(
+            description="Set this optional parameter to true to avoid adding a '0x' prefix to raw data in hexadecimal format. For example, by default, AWS DMS adds a '0x' prefix to the LOB column type in hexadecimal format moving from an Oracle source to a Kafka target. Use the NoHexPrefix endpoint setting to enable migration of RAW data type columns without adding the '0x' prefix."
+        ),
+    ] = None
+    PartitionIncludeSchemaTable: Annotated[
+        bool | None,
+        Field(
+            description="Prefixes schema and table names to partition values, when the partition type is primary-key-type."
+        ),
+    ] = None
+    SaslPassword: Annotated[
+        str | None,
+        Field(
+            description="The secure password that you created when you first set up your Amazon MSK cluster to validate a client identity and make an encrypted connection between server and client using SASL-SSL authentication."
+        ),
+    ] = None
+    SaslUserName: Annotated[
+        str | None,
+        Field(
+            description="The secure user name you created when you first set up your Amazon MSK cluster to validate a client identity and make an encrypted connection between server and client using SASL-SSL authentication."
+        ),
+    ] = None
+    SecurityProtocol: Annotated[
+        str | None,
+        Field(
+            description="Set secure connection to a Kafka target endpoint using Transport Layer Security (TLS). Options include ssl-encryption, ssl-authentication, and sasl-ssl. sasl-ssl requires SaslUsername and SaslPassword."
+        ),
+    ] = None
+    SslCaCertificateArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the private certificate authority (CA) cert that AWS DMS uses to securely connect to your Kafka target endpoint."
+        ),
+    ] = None
+    SslClientCertificateArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the client certificate used to securely connect to a Kafka target endpoint."
+        ),
+    ] = None
+    SslClientKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the client private key used to securely connect to a Kafka target endpoint."
+        ),
+    ] = None
+    SslClientKeyPassword: Annotated[
+        str | None,
+        Field(
+            description="The password for the client private key used to securely connect to a Kafka target endpoint."
+        ),
+    ] = None
+    Topic: Annotated[
+        str | None,
+        Field(
+            description='The topic to which you migrate the data. If you don\'t specify a topic, AWS DMS specifies "kafka-default-topic" as the migration topic.'
+        ),
+    ] = None
 
 
 class EndpointKinesisSettings(DeferredModel):
+    """
+    Provides information that describes an Amazon Kinesis Data Stream endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncludeControlDetails: bool | None = None
-    IncludeNullAndEmpty: bool | None = None
-    IncludePartitionValue: bool | None = None
-    IncludeTableAlterOperations: bool | None = None
-    IncludeTransactionDetails: bool | None = None
-    MessageFormat: str | None = None
-    NoHexPrefix: bool | None = None
-    PartitionIncludeSchemaTable: bool | None = None
-    ServiceAccessRoleArn: str | None = None
-    StreamArn: str | None = None
+    IncludeControlDetails: Annotated[
+        bool | None,
+        Field(
+            description="Shows detailed control information for table definition, column definition, and table and column changes in the Kinesis message output. The default is false."
+        ),
+    ] = None
+    IncludeNullAndEmpty: Annotated[
+        bool | None,
+        Field(
+            description="Include NULL and empty columns for records migrated to the endpoint. The default is false."
+        ),
+    ] = None
+    IncludePartitionValue: Annotated[
+        bool | None,
+        Field(
+            description="Shows the partition value within the Kinesis message output, unless the partition type is schema-table-type. The default is false."
+        ),
+    ] = None
+    IncludeTableAlterOperations: Annotated[
+        bool | None,
+        Field(
+            description="Includes any data definition language (DDL) operations that change the table in the control data, such as rename-table, drop-table, add-column, drop-column, and rename-column. The default is false."
+        ),
+    ] = None
+    IncludeTransactionDetails: Annotated[
+        bool | None,
+        Field(description="Provides detailed transaction information from the source database."),
+    ] = None
+    MessageFormat: Annotated[
+        str | None,
+        Field(
+            description="The output format for the records created on the endpoint. The message format is JSON (default) or JSON_UNFORMATTED (a single line with no tab)."
+        ),
+    ] = None
+    NoHexPrefix: Annotated[
+        bool | None,
+        Field(
+            description="Set this optional parameter to true to avoid adding a '0x' prefix to raw data in hexadecimal format."
+        ),
+    ] = None
+    PartitionIncludeSchemaTable: Annotated[
+        bool | None,
+        Field(
+            description="Prefixes schema and table names to partition values, when the partition type is primary-key-type."
+        ),
+    ] = None
+    ServiceAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the IAM role that AWS DMS uses to write to the Kinesis data stream. The role must allow the iam:PassRole action."
+        ),
+    ] = None
+    StreamArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the Amazon Kinesis Data Streams endpoint."
+        ),
+    ] = None
 
 
 class EndpointMicrosoftSqlServerSettings(DeferredModel):
+    """
+    Provides information that defines a Microsoft SQL Server endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BcpPacketSize: int | None = None
-    ControlTablesFileGroup: str | None = None
-    DatabaseName: str | None = None
-    ForceLobLookup: bool | None = None
-    Password: str | None = None
-    Port: int | None = None
-    QuerySingleAlwaysOnNode: bool | None = None
-    ReadBackupOnly: bool | None = None
-    SafeguardPolicy: str | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
-    ServerName: str | None = None
-    TlogAccessMode: str | None = None
-    TrimSpaceInChar: bool | None = None
-    UseBcpFullLoad: bool | None = None
-    UseThirdPartyBackupDevice: bool | None = None
-    Username: str | None = None
+    BcpPacketSize: Annotated[
+        int | None,
+        Field(
+            description="The maximum size of the packets (in bytes) used to transfer data using BCP."
+        ),
+    ] = None
+    ControlTablesFileGroup: Annotated[
+        str | None, Field(description="Specifies a file group for the AWS DMS internal tables.")
+    ] = None
+    DatabaseName: Annotated[str | None, Field(description="Database name for the endpoint.")] = None
+    ForceLobLookup: Annotated[
+        bool | None, Field(description="Forces LOB lookup on inline LOB.")
+    ] = None
+    Password: Annotated[str | None, Field(description="Endpoint connection password.")] = None
+    Port: Annotated[int | None, Field(description="Endpoint TCP port.")] = None
+    QuerySingleAlwaysOnNode: Annotated[
+        bool | None,
+        Field(
+            description="Cleans and recreates table metadata information on the replication instance when a mismatch occurs. An example is a situation where running an alter DDL statement on a table might result in different information about the table cached in the replication instance."
+        ),
+    ] = None
+    ReadBackupOnly: Annotated[
+        bool | None,
+        Field(
+            description="When this attribute is set to Y, AWS DMS only reads changes from transaction log backups and doesn't read from the active transaction log file during ongoing replication. Setting this parameter to Y enables you to control active transaction log file growth during full load and ongoing replication tasks. However, it can add some source latency to ongoing replication."
+        ),
+    ] = None
+    SafeguardPolicy: Annotated[
+        str | None,
+        Field(
+            description="Use this attribute to minimize the need to access the backup log and enable AWS DMS to prevent truncation using one of the following two methods."
+        ),
+    ] = None
+    SecretsManagerAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret"
+        ),
+    ] = None
+    SecretsManagerSecretId: Annotated[
+        str | None,
+        Field(
+            description="The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the MicrosoftSQLServer endpoint connection details."
+        ),
+    ] = None
+    ServerName: Annotated[
+        str | None,
+        Field(
+            description="Fully qualified domain name of the endpoint. For an Amazon RDS SQL Server instance, this is the output of DescribeDBInstances, in the Endpoint.Address field."
+        ),
+    ] = None
+    TlogAccessMode: Annotated[
+        str | None, Field(description="Indicates the mode used to fetch CDC data.")
+    ] = None
+    TrimSpaceInChar: Annotated[
+        bool | None,
+        Field(
+            description="Use the TrimSpaceInChar source endpoint setting to right-trim data on CHAR and NCHAR data types during migration. Setting TrimSpaceInChar does not left-trim data. The default value is true."
+        ),
+    ] = None
+    UseBcpFullLoad: Annotated[
+        bool | None,
+        Field(
+            description="Use this to attribute to transfer data for full-load operations using BCP. When the target table contains an identity column that does not exist in the source table, you must disable the use BCP for loading table option."
+        ),
+    ] = None
+    UseThirdPartyBackupDevice: Annotated[
+        bool | None,
+        Field(
+            description="When this attribute is set to Y, DMS processes third-party transaction log backups if they are created in native format."
+        ),
+    ] = None
+    Username: Annotated[str | None, Field(description="Endpoint connection user name.")] = None
 
 
 class EndpointMongoDbSettings(DeferredModel):
+    """
+    Provides information that defines a MongoDB endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthMechanism: str | None = None
-    AuthSource: str | None = None
-    AuthType: str | None = None
-    DatabaseName: str | None = None
-    DocsToInvestigate: str | None = None
-    ExtractDocId: str | None = None
-    NestingLevel: str | None = None
-    Password: str | None = None
-    Port: int | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
-    ServerName: str | None = None
-    Username: str | None = None
+    AuthMechanism: Annotated[
+        str | None,
+        Field(
+            description="The authentication mechanism you use to access the MongoDB source endpoint."
+        ),
+    ] = None
+    AuthSource: Annotated[
+        str | None,
+        Field(
+            description='The MongoDB database name. This setting isn\'t used when AuthType is set to "no".'
+        ),
+    ] = None
+    AuthType: Annotated[
+        str | None,
+        Field(description="The authentication type you use to access the MongoDB source endpoint."),
+    ] = None
+    DatabaseName: Annotated[
+        str | None, Field(description="The database name on the MongoDB source endpoint.")
+    ] = None
+    DocsToInvestigate: Annotated[
+        str | None,
+        Field(
+            description='Indicates the number of documents to preview to determine the document organization. Use this setting when NestingLevel is set to "one".'
+        ),
+    ] = None
+    ExtractDocId: Annotated[
+        str | None,
+        Field(
+            description='Specifies the document ID. Use this setting when NestingLevel is set to "none".'
+        ),
+    ] = None
+    NestingLevel: Annotated[
+        str | None, Field(description="Specifies either document or table mode.")
+    ] = None
+    Password: Annotated[
+        str | None,
+        Field(
+            description="The password for the user account you use to access the MongoDB source endpoint."
+        ),
+    ] = None
+    Port: Annotated[
+        int | None, Field(description="The port value for the MongoDB source endpoint.")
+    ] = None
+    SecretsManagerAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret"
+        ),
+    ] = None
+    SecretsManagerSecretId: Annotated[
+        str | None,
+        Field(
+            description="The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the MongoDB endpoint connection details."
+        ),
+    ] = None
+    ServerName: Annotated[
+        str | None, Field(description="The name of the server on the MongoDB source endpoint.")
+    ] = None
+    Username: Annotated[
+        str | None,
+        Field(description="The user name you use to access the MongoDB source endpoint."),
+    ] = None
 
 
 class EndpointMySqlSettings(DeferredModel):
+    """
+    Provides information that defines a MySQL endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AfterConnectScript: str | None = None
-    CleanSourceMetadataOnMismatch: bool | None = None
-    EventsPollInterval: int | None = None
-    MaxFileSize: int | None = None
-    ParallelLoadThreads: int | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
-    ServerTimezone: str | None = None
-    TargetDbType: str | None = None
+    AfterConnectScript: Annotated[
+        str | None,
+        Field(
+            description="Specifies a script to run immediately after AWS DMS connects to the endpoint. The migration task continues running regardless if the SQL statement succeeds or fails."
+        ),
+    ] = None
+    CleanSourceMetadataOnMismatch: Annotated[
+        bool | None,
+        Field(
+            description="Cleans and recreates table metadata information on the replication instance when a mismatch occurs."
+        ),
+    ] = None
+    EventsPollInterval: Annotated[
+        int | None,
+        Field(
+            description="Specifies how often to check the binary log for new changes/events when the database is idle. The default is five seconds."
+        ),
+    ] = None
+    MaxFileSize: Annotated[
+        int | None,
+        Field(
+            description="Specifies the maximum size (in KB) of any .csv file used to transfer data to a MySQL-compatible database."
+        ),
+    ] = None
+    ParallelLoadThreads: Annotated[
+        int | None,
+        Field(
+            description="Improves performance when loading data into the MySQL-compatible target database. Specifies how many threads to use to load the data into the MySQL-compatible target database."
+        ),
+    ] = None
+    SecretsManagerAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret."
+        ),
+    ] = None
+    SecretsManagerSecretId: Annotated[
+        str | None,
+        Field(
+            description="The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the MySQL endpoint connection details."
+        ),
+    ] = None
+    ServerTimezone: Annotated[
+        str | None, Field(description="Specifies the time zone for the source MySQL database.")
+    ] = None
+    TargetDbType: Annotated[
+        str | None,
+        Field(
+            description="Specifies where to migrate source tables on the target, either to a single database or multiple databases."
+        ),
+    ] = None
 
 
 class EndpointNeptuneSettings(DeferredModel):
+    """
+    Provides information that defines an Amazon Neptune endpoint
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ErrorRetryDuration: int | None = None
-    IamAuthEnabled: bool | None = None
-    MaxFileSize: int | None = None
-    MaxRetryCount: int | None = None
-    S3BucketFolder: str | None = None
-    S3BucketName: str | None = None
-    ServiceAccessRoleArn: str | None = None
+    ErrorRetryDuration: Annotated[
+        int | None,
+        Field(
+            description="The number of milliseconds for AWS DMS to wait to retry a bulk-load of migrated graph data to the Neptune target database before raising an error. The default is 250."
+        ),
+    ] = None
+    IamAuthEnabled: Annotated[
+        bool | None,
+        Field(
+            description="If you want IAM authorization enabled for this endpoint, set this parameter to true."
+        ),
+    ] = None
+    MaxFileSize: Annotated[
+        int | None,
+        Field(
+            description="The maximum size in kilobytes of migrated graph data stored in a .csv file before AWS DMS bulk-loads the data to the Neptune target database."
+        ),
+    ] = None
+    MaxRetryCount: Annotated[
+        int | None,
+        Field(
+            description="The number of times for AWS DMS to retry a bulk load of migrated graph data to the Neptune target database before raising an error. The default is 5."
+        ),
+    ] = None
+    S3BucketFolder: Annotated[
+        str | None,
+        Field(
+            description="A folder path where you want AWS DMS to store migrated graph data in the S3 bucket specified by S3BucketName"
+        ),
+    ] = None
+    S3BucketName: Annotated[
+        str | None,
+        Field(
+            description="The name of the Amazon S3 bucket where AWS DMS can temporarily store migrated graph data in .csv files before bulk-loading it to the Neptune target database."
+        ),
+    ] = None
+    ServiceAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the service role that you created for the Neptune target endpoint. The role must allow the iam:PassRole action."
+        ),
+    ] = None
 
 
 class EndpointOracleSettings(DeferredModel):
+    """
+    Provides information that defines an Oracle endpoint
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessAlternateDirectly: bool | None = None
-    AddSupplementalLogging: bool | None = None
-    AdditionalArchivedLogDestId: int | None = None
-    AllowSelectNestedTables: bool | None = None
-    ArchivedLogDestId: int | None = None
-    ArchivedLogsOnly: bool | None = None
-    AsmPassword: str | None = None
-    AsmServer: str | None = None
-    AsmUser: str | None = None
-    CharLengthSemantics: str | None = None
-    DirectPathNoLog: bool | None = None
-    DirectPathParallelLoad: bool | None = None
-    EnableHomogenousTablespace: bool | None = None
-    ExtraArchivedLogDestIds: list[int] | None = None
-    FailTasksOnLobTruncation: bool | None = None
-    NumberDatatypeScale: int | None = None
-    OraclePathPrefix: str | None = None
-    ParallelAsmReadThreads: int | None = None
-    ReadAheadBlocks: int | None = None
-    ReadTableSpaceName: bool | None = None
-    ReplacePathPrefix: bool | None = None
-    RetryInterval: int | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerOracleAsmAccessRoleArn: str | None = None
-    SecretsManagerOracleAsmSecretId: str | None = None
-    SecretsManagerSecretId: str | None = None
-    SecurityDbEncryption: str | None = None
-    SecurityDbEncryptionName: str | None = None
-    SpatialDataOptionToGeoJsonFunctionName: str | None = None
-    StandbyDelayTime: int | None = None
-    UseAlternateFolderForOnline: bool | None = None
-    UseBFile: bool | None = None
-    UseDirectPathFullLoad: bool | None = None
-    UseLogminerReader: bool | None = None
-    UsePathPrefix: str | None = None
+    AccessAlternateDirectly: Annotated[
+        bool | None,
+        Field(
+            description="Set this attribute to false in order to use the Binary Reader to capture change data for an Amazon RDS for Oracle as the source."
+        ),
+    ] = None
+    AddSupplementalLogging: Annotated[
+        bool | None,
+        Field(
+            description="Set this attribute to set up table-level supplemental logging for the Oracle database. This attribute enables PRIMARY KEY supplemental logging on all tables selected for a migration task."
+        ),
+    ] = None
+    AdditionalArchivedLogDestId: Annotated[
+        int | None,
+        Field(description="Set this attribute with ArchivedLogDestId in a primary/ standby setup"),
+    ] = None
+    AllowSelectNestedTables: Annotated[
+        bool | None,
+        Field(
+            description="Set this attribute to true to enable replication of Oracle tables containing columns that are nested tables or defined types."
+        ),
+    ] = None
+    ArchivedLogDestId: Annotated[
+        int | None,
+        Field(description="Specifies the ID of the destination for the archived redo logs."),
+    ] = None
+    ArchivedLogsOnly: Annotated[
+        bool | None,
+        Field(
+            description="When this field is set to True, AWS DMS only accesses the archived redo logs"
+        ),
+    ] = None
+    AsmPassword: Annotated[
+        str | None,
+        Field(
+            description="For an Oracle source endpoint, your Oracle Automatic Storage Management (ASM) password."
+        ),
+    ] = None
+    AsmServer: Annotated[
+        str | None, Field(description="For an Oracle source endpoint, your ASM server address.")
+    ] = None
+    AsmUser: Annotated[
+        str | None, Field(description="For an Oracle source endpoint, your ASM user name.")
+    ] = None
+    CharLengthSemantics: Annotated[
+        str | None,
+        Field(
+            description="Specifies whether the length of a character column is in bytes or in characters."
+        ),
+    ] = None
+    DirectPathNoLog: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, this attribute helps to increase the commit rate on the Oracle target database by writing directly to tables and not writing a trail to database logs."
+        ),
+    ] = None
+    DirectPathParallelLoad: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, this attribute specifies a parallel load when useDirectPathFullLoad is set to Y."
+        ),
+    ] = None
+    EnableHomogenousTablespace: Annotated[
+        bool | None,
+        Field(
+            description="Set this attribute to enable homogenous tablespace replication and create existing tables or indexes under the same tablespace on the target."
+        ),
+    ] = None
+    ExtraArchivedLogDestIds: Annotated[
+        list[int] | None,
+        Field(
+            description="Specifies the IDs of one more destinations for one or more archived redo logs."
+        ),
+    ] = None
+    FailTasksOnLobTruncation: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, this attribute causes a task to fail if the actual size of an LOB column is greater than the specified LobMaxSize."
+        ),
+    ] = None
+    NumberDatatypeScale: Annotated[
+        int | None,
+        Field(
+            description="Specifies the number scale. You can select a scale up to 38, or you can select FLOAT. By default, the NUMBER data type is converted to precision 38, scale 10."
+        ),
+    ] = None
+    OraclePathPrefix: Annotated[
+        str | None,
+        Field(
+            description="Set this string attribute to the required value in order to use the Binary Reader to capture change data for an Amazon RDS for Oracle as the source."
+        ),
+    ] = None
+    ParallelAsmReadThreads: Annotated[
+        int | None,
+        Field(
+            description="Set this attribute to change the number of threads that DMS configures to perform a change data capture (CDC) load using Oracle Automatic Storage Management (ASM)."
+        ),
+    ] = None
+    ReadAheadBlocks: Annotated[
+        int | None,
+        Field(
+            description="Set this attribute to change the number of read-ahead blocks that DMS configures to perform a change data capture (CDC) load using Oracle Automatic Storage Management (ASM)."
+        ),
+    ] = None
+    ReadTableSpaceName: Annotated[
+        bool | None,
+        Field(description="When set to true, this attribute supports tablespace replication."),
+    ] = None
+    ReplacePathPrefix: Annotated[
+        bool | None,
+        Field(
+            description="Set this attribute to true in order to use the Binary Reader to capture change data for an Amazon RDS for Oracle as the source."
+        ),
+    ] = None
+    RetryInterval: Annotated[
+        int | None,
+        Field(
+            description="Specifies the number of seconds that the system waits before resending a query."
+        ),
+    ] = None
+    SecretsManagerAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret."
+        ),
+    ] = None
+    SecretsManagerOracleAsmAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="Required only if your Oracle endpoint uses Advanced Storage Manager (ASM)."
+        ),
+    ] = None
+    SecretsManagerOracleAsmSecretId: Annotated[
+        str | None,
+        Field(
+            description="Required only if your Oracle endpoint uses Advanced Storage Manager (ASM)."
+        ),
+    ] = None
+    SecretsManagerSecretId: Annotated[
+        str | None,
+        Field(
+            description="The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the Oracle endpoint connection details."
+        ),
+    ] = None
+    SecurityDbEncryption: Annotated[
+        str | None,
+        Field(
+            description="For an Oracle source endpoint, the transparent data encryption (TDE) password required by AWM DMS to access Oracle redo logs encrypted by TDE using Binary Reader."
+        ),
+    ] = None
+    SecurityDbEncryptionName: Annotated[
+        str | None,
+        Field(
+            description="For an Oracle source endpoint, the name of a key used for the transparent data encryption (TDE) of the columns and tablespaces in an Oracle source database that is encrypted using TDE."
+        ),
+    ] = None
+    SpatialDataOptionToGeoJsonFunctionName: Annotated[
+        str | None,
+        Field(
+            description="Use this attribute to convert SDO_GEOMETRY to GEOJSON format. By default, DMS calls the SDO2GEOJSON custom function if present and accessible. Or you can create your own custom function that mimics the operation of SDOGEOJSON and set SpatialDataOptionToGeoJsonFunctionName to call it instead."
+        ),
+    ] = None
+    StandbyDelayTime: Annotated[
+        int | None,
+        Field(
+            description="Use this attribute to specify a time in minutes for the delay in standby sync."
+        ),
+    ] = None
+    UseAlternateFolderForOnline: Annotated[
+        bool | None,
+        Field(
+            description="Set this attribute to true in order to use the Binary Reader to capture change data for an Amazon RDS for Oracle as the source"
+        ),
+    ] = None
+    UseBFile: Annotated[
+        bool | None,
+        Field(
+            description="Set this attribute to True to capture change data using the Binary Reader utility."
+        ),
+    ] = None
+    UseDirectPathFullLoad: Annotated[
+        bool | None,
+        Field(
+            description="Set this attribute to True to have AWS DMS use a direct path full load."
+        ),
+    ] = None
+    UseLogminerReader: Annotated[
+        bool | None,
+        Field(
+            description="Set this attribute to True to capture change data using the Oracle LogMiner utility (the default)."
+        ),
+    ] = None
+    UsePathPrefix: Annotated[
+        str | None,
+        Field(
+            description="Set this string attribute to the required value in order to use the Binary Reader to capture change data for an Amazon RDS for Oracle as the source."
+        ),
+    ] = None
 
 
 class EndpointPostgreSqlSettings(DeferredModel):
+    """
+    Provides information that defines a PostgreSQL endpoint
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AfterConnectScript: str | None = None
-    BabelfishDatabaseName: str | None = None
-    CaptureDdls: bool | None = None
-    DatabaseMode: str | None = None
-    DdlArtifactsSchema: str | None = None
-    ExecuteTimeout: int | None = None
-    FailTasksOnLobTruncation: bool | None = None
-    HeartbeatEnable: bool | None = None
-    HeartbeatFrequency: int | None = None
-    HeartbeatSchema: str | None = None
-    MapBooleanAsBoolean: bool | None = None
-    MaxFileSize: int | None = None
-    PluginName: str | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
-    SlotName: str | None = None
+    AfterConnectScript: Annotated[
+        str | None,
+        Field(
+            description="For use with change data capture (CDC) only, this attribute has AWS DMS bypass foreign keys and user triggers to reduce the time it takes to bulk load data."
+        ),
+    ] = None
+    BabelfishDatabaseName: Annotated[
+        str | None,
+        Field(description="The Babelfish for Aurora PostgreSQL database name for the endpoint."),
+    ] = None
+    CaptureDdls: Annotated[
+        bool | None,
+        Field(
+            description="To capture DDL events, AWS DMS creates various artifacts in the PostgreSQL database when the task starts. You can later remove these artifacts."
+        ),
+    ] = None
+    DatabaseMode: Annotated[
+        str | None,
+        Field(
+            description="Specifies the default behavior of the replication's handling of PostgreSQL- compatible endpoints that require some additional configuration, such as Babelfish endpoints."
+        ),
+    ] = None
+    DdlArtifactsSchema: Annotated[
+        str | None,
+        Field(
+            description="The schema in which the operational DDL database artifacts are created."
+        ),
+    ] = None
+    ExecuteTimeout: Annotated[
+        int | None,
+        Field(
+            description="Sets the client statement timeout for the PostgreSQL instance, in seconds. The default value is 60 seconds."
+        ),
+    ] = None
+    FailTasksOnLobTruncation: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, this value causes a task to fail if the actual size of a LOB column is greater than the specified LobMaxSize."
+        ),
+    ] = None
+    HeartbeatEnable: Annotated[
+        bool | None,
+        Field(
+            description="The write-ahead log (WAL) heartbeat feature mimics a dummy transaction."
+        ),
+    ] = None
+    HeartbeatFrequency: Annotated[
+        int | None, Field(description="Sets the WAL heartbeat frequency (in minutes).")
+    ] = None
+    HeartbeatSchema: Annotated[
+        str | None,
+        Field(description="Sets the schema in which the heartbeat artifacts are created."),
+    ] = None
+    MapBooleanAsBoolean: Annotated[
+        bool | None,
+        Field(description="When true, lets PostgreSQL migrate the boolean type as boolean."),
+    ] = None
+    MaxFileSize: Annotated[
+        int | None,
+        Field(
+            description="Specifies the maximum size (in KB) of any .csv file used to transfer data to PostgreSQL."
+        ),
+    ] = None
+    PluginName: Annotated[
+        str | None, Field(description="Specifies the plugin to use to create a replication slot.")
+    ] = None
+    SecretsManagerAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret."
+        ),
+    ] = None
+    SecretsManagerSecretId: Annotated[
+        str | None,
+        Field(
+            description="The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the PostgreSQL endpoint connection details."
+        ),
+    ] = None
+    SlotName: Annotated[
+        str | None,
+        Field(
+            description="Sets the name of a previously created logical replication slot for a change data capture (CDC) load of the PostgreSQL source instance."
+        ),
+    ] = None
 
 
 class EndpointRedisSettings(DeferredModel):
+    """
+    Provides information that defines a Redis target endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthPassword: str | None = None
-    AuthType: str | None = None
-    AuthUserName: str | None = None
-    Port: float | None = None
-    ServerName: str | None = None
-    SslCaCertificateArn: str | None = None
-    SslSecurityProtocol: str | None = None
+    AuthPassword: Annotated[
+        str | None,
+        Field(
+            description="The password provided with the auth-role and auth-token options of the AuthType setting for a Redis target endpoint."
+        ),
+    ] = None
+    AuthType: Annotated[
+        str | None,
+        Field(
+            description="The type of authentication to perform when connecting to a Redis target."
+        ),
+    ] = None
+    AuthUserName: Annotated[
+        str | None,
+        Field(
+            description="The user name provided with the auth-role option of the AuthType setting for a Redis target endpoint."
+        ),
+    ] = None
+    Port: Annotated[
+        float | None,
+        Field(description="Transmission Control Protocol (TCP) port for the endpoint."),
+    ] = None
+    ServerName: Annotated[
+        str | None, Field(description="Fully qualified domain name of the endpoint.")
+    ] = None
+    SslCaCertificateArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the certificate authority (CA) that DMS uses to connect to your Redis target endpoint."
+        ),
+    ] = None
+    SslSecurityProtocol: Annotated[
+        str | None,
+        Field(
+            description="The connection to a Redis target endpoint using Transport Layer Security (TLS). Valid values include plaintext and ssl-encryption."
+        ),
+    ] = None
 
 
 class EndpointRedshiftSettings(DeferredModel):
+    """
+    Provides information that defines an Amazon Redshift endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AcceptAnyDate: bool | None = None
-    AfterConnectScript: str | None = None
-    BucketFolder: str | None = None
-    BucketName: str | None = None
-    CaseSensitiveNames: bool | None = None
-    CompUpdate: bool | None = None
-    ConnectionTimeout: int | None = None
-    DateFormat: str | None = None
-    EmptyAsNull: bool | None = None
-    EncryptionMode: str | None = None
-    ExplicitIds: bool | None = None
-    FileTransferUploadStreams: int | None = None
-    LoadTimeout: int | None = None
-    MapBooleanAsBoolean: bool | None = None
-    MaxFileSize: int | None = None
-    RemoveQuotes: bool | None = None
-    ReplaceChars: str | None = None
-    ReplaceInvalidChars: str | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
-    ServerSideEncryptionKmsKeyId: str | None = None
-    ServiceAccessRoleArn: str | None = None
-    TimeFormat: str | None = None
-    TrimBlanks: bool | None = None
-    TruncateColumns: bool | None = None
-    WriteBufferSize: int | None = None
+    AcceptAnyDate: Annotated[
+        bool | None,
+        Field(
+            description="A value that indicates to allow any date format, including invalid formats such as 00/00/00 00:00:00, to be loaded without generating an error. You can choose true or false (the default)."
+        ),
+    ] = None
+    AfterConnectScript: Annotated[
+        str | None,
+        Field(
+            description="Code to run after connecting. This parameter should contain the code itself, not the name of a file containing the code."
+        ),
+    ] = None
+    BucketFolder: Annotated[
+        str | None,
+        Field(
+            description="An S3 folder where the comma-separated-value (.csv) files are stored before being uploaded to the target Redshift cluster."
+        ),
+    ] = None
+    BucketName: Annotated[
+        str | None,
+        Field(
+            description="The name of the intermediate S3 bucket used to store .csv files before uploading data to Redshift."
+        ),
+    ] = None
+    CaseSensitiveNames: Annotated[
+        bool | None,
+        Field(
+            description="If Amazon Redshift is configured to support case sensitive schema names, set CaseSensitiveNames to true. The default is false."
+        ),
+    ] = None
+    CompUpdate: Annotated[
+        bool | None,
+        Field(
+            description="If you set CompUpdate to true Amazon Redshift applies automatic compression if the table is empty."
+        ),
+    ] = None
+    ConnectionTimeout: Annotated[
+        int | None,
+        Field(
+            description="A value that sets the amount of time to wait (in milliseconds) before timing out, beginning from when you initially establish a connection."
+        ),
+    ] = None
+    DateFormat: Annotated[str | None, Field(description="The date format that you are using.")] = (
+        None
+    )
+    EmptyAsNull: Annotated[
+        bool | None,
+        Field(
+            description="A value that specifies whether AWS DMS should migrate empty CHAR and VARCHAR fields as NULL. A value of true sets empty CHAR and VARCHAR fields to null. The default is false."
+        ),
+    ] = None
+    EncryptionMode: Annotated[
+        str | None,
+        Field(description="The type of server-side encryption that you want to use for your data."),
+    ] = None
+    ExplicitIds: Annotated[
+        bool | None,
+        Field(
+            description="This setting is only valid for a full-load migration task. Set ExplicitIds to true to have tables with IDENTITY columns override their auto-generated values with explicit values loaded from the source data files used to populate the tables. The default is false."
+        ),
+    ] = None
+    FileTransferUploadStreams: Annotated[
+        int | None,
+        Field(
+            description="The number of threads used to upload a single file. This parameter accepts a value from 1 through 64. It defaults to 10."
+        ),
+    ] = None
+    LoadTimeout: Annotated[
+        int | None,
+        Field(
+            description="The amount of time to wait (in milliseconds) before timing out of operations performed by AWS DMS on a Redshift cluster, such as Redshift COPY, INSERT, DELETE, and UPDATE."
+        ),
+    ] = None
+    MapBooleanAsBoolean: Annotated[
+        bool | None,
+        Field(
+            description="When true, lets Redshift migrate the boolean type as boolean. By default, Redshift migrates booleans as varchar(1). You must set this setting on both the source and target endpoints for it to take effect."
+        ),
+    ] = None
+    MaxFileSize: Annotated[
+        int | None,
+        Field(
+            description="The maximum size (in KB) of any .csv file used to load data on an S3 bucket and transfer data to Amazon Redshift. It defaults to 1048576KB (1 GB)."
+        ),
+    ] = None
+    RemoveQuotes: Annotated[
+        bool | None,
+        Field(
+            description="A value that specifies to remove surrounding quotation marks from strings in the incoming data."
+        ),
+    ] = None
+    ReplaceChars: Annotated[
+        str | None,
+        Field(
+            description='A value that specifies to replaces the invalid characters specified in ReplaceInvalidChars, substituting the specified characters instead. The default is "?".'
+        ),
+    ] = None
+    ReplaceInvalidChars: Annotated[
+        str | None,
+        Field(description="A list of characters that you want to replace. Use with ReplaceChars."),
+    ] = None
+    SecretsManagerAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret."
+        ),
+    ] = None
+    SecretsManagerSecretId: Annotated[
+        str | None,
+        Field(
+            description="The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the Amazon Redshift endpoint connection details."
+        ),
+    ] = None
+    ServerSideEncryptionKmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS KMS key ID. If you are using SSE_KMS for the EncryptionMode, provide this key ID."
+        ),
+    ] = None
+    ServiceAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role that has access to the Amazon Redshift service. The role must allow the iam:PassRole action."
+        ),
+    ] = None
+    TimeFormat: Annotated[
+        str | None,
+        Field(
+            description="The time format that you want to use. Valid values are auto (case-sensitive), 'timeformat_string', 'epochsecs', or 'epochmillisecs'."
+        ),
+    ] = None
+    TrimBlanks: Annotated[
+        bool | None,
+        Field(
+            description="A value that specifies to remove the trailing white space characters from a VARCHAR string."
+        ),
+    ] = None
+    TruncateColumns: Annotated[
+        bool | None,
+        Field(
+            description="A value that specifies to truncate data in columns to the appropriate number of characters, so that the data fits in the column."
+        ),
+    ] = None
+    WriteBufferSize: Annotated[
+        int | None,
+        Field(
+            description="The size (in KB) of the in-memory file write buffer used when generating .csv files on the local disk at the DMS replication instance. The default value is 1000 (buffer size is 1000KB)."
+        ),
+    ] = None
 
 
 class EndpointS3Settings(DeferredModel):
+    """
+    Provides information that defines an Amazon S3 endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddColumnName: bool | None = None
-    AddTrailingPaddingCharacter: bool | None = None
-    BucketFolder: str | None = None
-    BucketName: str | None = None
-    CannedAclForObjects: str | None = None
-    CdcInsertsAndUpdates: bool | None = None
-    CdcInsertsOnly: bool | None = None
-    CdcMaxBatchInterval: int | None = None
-    CdcMinFileSize: int | None = None
-    CdcPath: str | None = None
-    CompressionType: str | None = None
-    CsvDelimiter: str | None = None
-    CsvNoSupValue: str | None = None
-    CsvNullValue: str | None = None
-    CsvRowDelimiter: str | None = None
-    DataFormat: str | None = None
-    DataPageSize: int | None = None
-    DatePartitionDelimiter: str | None = None
-    DatePartitionEnabled: bool | None = None
-    DatePartitionSequence: str | None = None
-    DatePartitionTimezone: str | None = None
-    DictPageSizeLimit: int | None = None
-    EnableStatistics: bool | None = None
-    EncodingType: str | None = None
-    EncryptionMode: str | None = None
-    ExpectedBucketOwner: str | None = None
-    ExternalTableDefinition: str | None = None
-    GlueCatalogGeneration: bool | None = None
-    IgnoreHeaderRows: int | None = None
-    IncludeOpForFullLoad: bool | None = None
-    MaxFileSize: int | None = None
-    ParquetTimestampInMillisecond: bool | None = None
-    ParquetVersion: str | None = None
-    PreserveTransactions: bool | None = None
-    Rfc4180: bool | None = None
-    RowGroupLength: int | None = None
-    ServerSideEncryptionKmsKeyId: str | None = None
-    ServiceAccessRoleArn: str | None = None
-    TimestampColumnName: str | None = None
-    UseCsvNoSupValue: bool | None = None
-    UseTaskStartTimeForFullLoadTimestamp: bool | None = None
+    AddColumnName: Annotated[
+        bool | None,
+        Field(
+            description="An optional parameter that, when set to true or y, you can use to add column name information to the .csv output file."
+        ),
+    ] = None
+    AddTrailingPaddingCharacter: Annotated[
+        bool | None,
+        Field(
+            description="Use the S3 target endpoint setting AddTrailingPaddingCharacter to add padding on string data. The default value is false."
+        ),
+    ] = None
+    BucketFolder: Annotated[
+        str | None,
+        Field(description="An optional parameter to set a folder name in the S3 bucket."),
+    ] = None
+    BucketName: Annotated[str | None, Field(description="The name of the S3 bucket.")] = None
+    CannedAclForObjects: Annotated[
+        str | None,
+        Field(
+            description="A value that enables AWS DMS to specify a predefined (canned) access control list (ACL) for objects created in an Amazon S3 bucket as .csv or .parquet files."
+        ),
+    ] = None
+    CdcInsertsAndUpdates: Annotated[
+        bool | None,
+        Field(
+            description="A value that enables a change data capture (CDC) load to write INSERT and UPDATE operations to .csv or .parquet (columnar storage) output files."
+        ),
+    ] = None
+    CdcInsertsOnly: Annotated[
+        bool | None,
+        Field(
+            description="A value that enables a change data capture (CDC) load to write only INSERT operations to .csv or columnar storage (.parquet) output files. By default (the false setting), the first field in a .csv or .parquet record contains the letter I (INSERT), U (UPDATE), or D (DELETE). These values indicate whether the row was inserted, updated, or deleted at the source database for a CDC load to the target."
+        ),
+    ] = None
+    CdcMaxBatchInterval: Annotated[
+        int | None,
+        Field(
+            description="Maximum length of the interval, defined in seconds, after which to output a file to Amazon S3."
+        ),
+    ] = None
+    CdcMinFileSize: Annotated[
+        int | None,
+        Field(
+            description="Minimum file size, defined in kilobytes, to reach for a file output to Amazon S3."
+        ),
+    ] = None
+    CdcPath: Annotated[
+        str | None,
+        Field(
+            description="Specifies the folder path of CDC files. For an S3 source, this setting is required if a task captures change data; otherwise, it's optional."
+        ),
+    ] = None
+    CompressionType: Annotated[
+        str | None,
+        Field(
+            description="An optional parameter. When set to GZIP it enables the service to compress the target files."
+        ),
+    ] = None
+    CsvDelimiter: Annotated[
+        str | None,
+        Field(
+            description="The delimiter used to separate columns in the .csv file for both source and target. The default is a comma."
+        ),
+    ] = None
+    CsvNoSupValue: Annotated[
+        str | None,
+        Field(
+            description="This setting only applies if your Amazon S3 output files during a change data capture (CDC) load are written in .csv format."
+        ),
+    ] = None
+    CsvNullValue: Annotated[
+        str | None,
+        Field(description="An optional parameter that specifies how AWS DMS treats null values."),
+    ] = None
+    CsvRowDelimiter: Annotated[
+        str | None,
+        Field(
+            description="The delimiter used to separate rows in the .csv file for both source and target."
+        ),
+    ] = None
+    DataFormat: Annotated[
+        str | None, Field(description="The format of the data that you want to use for output.")
+    ] = None
+    DataPageSize: Annotated[
+        int | None,
+        Field(
+            description="The size of one data page in bytes. This parameter defaults to 1024 * 1024 bytes (1 MiB). This number is used for .parquet file format only."
+        ),
+    ] = None
+    DatePartitionDelimiter: Annotated[
+        str | None,
+        Field(
+            description="Specifies a date separating delimiter to use during folder partitioning. The default value is SLASH. Use this parameter when DatePartitionedEnabled is set to true."
+        ),
+    ] = None
+    DatePartitionEnabled: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, this parameter partitions S3 bucket folders based on transaction commit dates. The default value is false."
+        ),
+    ] = None
+    DatePartitionSequence: Annotated[
+        str | None,
+        Field(
+            description="Identifies the sequence of the date format to use during folder partitioning. The default value is YYYYMMDD. Use this parameter when DatePartitionedEnabled is set to true."
+        ),
+    ] = None
+    DatePartitionTimezone: Annotated[
+        str | None,
+        Field(
+            description="When creating an S3 target endpoint, set DatePartitionTimezone to convert the current UTC time into a specified time zone."
+        ),
+    ] = None
+    DictPageSizeLimit: Annotated[
+        int | None, Field(description="The maximum size of an encoded dictionary page of a column")
+    ] = None
+    EnableStatistics: Annotated[
+        bool | None,
+        Field(description="A value that enables statistics for Parquet pages and row groups."),
+    ] = None
+    EncodingType: Annotated[
+        str | None, Field(description="The type of encoding that you're using.")
+    ] = None
+    EncryptionMode: Annotated[
+        str | None,
+        Field(description="The type of server-side encryption that you want to use for your data."),
+    ] = None
+    ExpectedBucketOwner: Annotated[
+        str | None,
+        Field(
+            description="To specify a bucket owner and prevent sniping, you can use the ExpectedBucketOwner endpoint setting."
+        ),
+    ] = None
+    ExternalTableDefinition: Annotated[
+        str | None, Field(description="The external table definition.")
+    ] = None
+    GlueCatalogGeneration: Annotated[
+        bool | None,
+        Field(
+            description="When true, allows AWS Glue to catalog your S3 bucket. Creating an AWS Glue catalog lets you use Athena to query your data."
+        ),
+    ] = None
+    IgnoreHeaderRows: Annotated[
+        int | None,
+        Field(
+            description="When this value is set to 1, AWS DMS ignores the first row header in a .csv file. A value of 1 turns on the feature; a value of 0 turns off the feature."
+        ),
+    ] = None
+    IncludeOpForFullLoad: Annotated[
+        bool | None,
+        Field(
+            description="A value that enables a full load to write INSERT operations to the comma-separated value (.csv) output files only to indicate how the rows were added to the source database."
+        ),
+    ] = None
+    MaxFileSize: Annotated[
+        int | None,
+        Field(
+            description="A value that specifies the maximum size (in KB) of any .csv file to be created while migrating to an S3 target during full load."
+        ),
+    ] = None
+    ParquetTimestampInMillisecond: Annotated[
+        bool | None,
+        Field(
+            description="A value that specifies the precision of any TIMESTAMP column values that are written to an Amazon S3 object file in .parquet format."
+        ),
+    ] = None
+    ParquetVersion: Annotated[
+        str | None,
+        Field(
+            description="The version of the Apache Parquet format that you want to use: parquet_1_0 (the default) or parquet_2_0."
+        ),
+    ] = None
+    PreserveTransactions: Annotated[
+        bool | None,
+        Field(
+            description="If this setting is set to true, AWS DMS saves the transaction order for a change data capture (CDC) load on the Amazon S3 target specified by CdcPath."
+        ),
+    ] = None
+    Rfc4180: Annotated[
+        bool | None,
+        Field(
+            description="For an S3 source, when this value is set to true or y, each leading double quotation mark has to be followed by an ending double quotation mark."
+        ),
+    ] = None
+    RowGroupLength: Annotated[
+        int | None, Field(description="The number of rows in a row group.")
+    ] = None
+    ServerSideEncryptionKmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="If you are using SSE_KMS for the EncryptionMode, provide the AWS KMS key ID. The key that you use needs an attached policy that enables IAM user permissions and allows use of the key."
+        ),
+    ] = None
+    ServiceAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="A required parameter that specifies the Amazon Resource Name (ARN) used by the service to access the IAM role."
+        ),
+    ] = None
+    TimestampColumnName: Annotated[
+        str | None,
+        Field(
+            description="A value that when nonblank causes AWS DMS to add a column with timestamp information to the endpoint data for an Amazon S3 target."
+        ),
+    ] = None
+    UseCsvNoSupValue: Annotated[
+        bool | None,
+        Field(
+            description="This setting applies if the S3 output files during a change data capture (CDC) load are written in .csv format. If this setting is set to true for columns not included in the supplemental log, AWS DMS uses the value specified by CsvNoSupValue. If this setting isn't set or is set to false, AWS DMS uses the null value for these columns."
+        ),
+    ] = None
+    UseTaskStartTimeForFullLoadTimestamp: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, this parameter uses the task start time as the timestamp column value instead of the time data is written to target"
+        ),
+    ] = None
 
 
 class EndpointSybaseSettings(DeferredModel):
+    """
+    Provides information that defines a SAP ASE endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
+    SecretsManagerAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret"
+        ),
+    ] = None
+    SecretsManagerSecretId: Annotated[
+        str | None,
+        Field(
+            description="The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the SAP SAE endpoint connection details."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A user-defined key-value pair that describes metadata added to an AWS DMS resource and that is used by operations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A key is the required name of the tag.")]
+    Value: Annotated[str, Field(description="A value is the optional value of the tag.")]
 
 
 class EndpointAttributes(DeferredModel):
-    EndpointArn: str | None = None
-    ExternalId: str | None = None
+    """
+    The read-only attributes of a AWS::DMS::Endpoint, set by AWS.
+    """
+
+    EndpointArn: Annotated[str | None, Field(description="The endpoint ARN.")] = None
+    ExternalId: Annotated[
+        str | None, Field(description="A value that can be used for cross-account validation.")
+    ] = None
 
 
 class EndpointProps(DeferredModel):
-    CertificateArn: str | None = None
-    DatabaseName: str | None = None
-    DocDbSettings: EndpointDocDbSettings | None = None
-    DynamoDbSettings: EndpointDynamoDbSettings | None = None
-    ElasticsearchSettings: EndpointElasticsearchSettings | None = None
-    EndpointIdentifier: str | None = None
-    EndpointType: str
-    EngineName: str
-    ExtraConnectionAttributes: str | None = None
-    GcpMySQLSettings: EndpointGcpMySQLSettings | None = None
-    IbmDb2Settings: EndpointIbmDb2Settings | None = None
-    KafkaSettings: EndpointKafkaSettings | None = None
-    KinesisSettings: EndpointKinesisSettings | None = None
-    KmsKeyId: str | None = None
-    MicrosoftSqlServerSettings: EndpointMicrosoftSqlServerSettings | None = None
-    MongoDbSettings: EndpointMongoDbSettings | None = None
-    MySqlSettings: EndpointMySqlSettings | None = None
-    NeptuneSettings: EndpointNeptuneSettings | None = None
-    OracleSettings: EndpointOracleSettings | None = None
-    Password: str | None = None
-    Port: int | None = None
-    PostgreSqlSettings: EndpointPostgreSqlSettings | None = None
-    RedisSettings: EndpointRedisSettings | None = None
-    RedshiftSettings: EndpointRedshiftSettings | None = None
-    ResourceIdentifier: str | None = None
-    S3Settings: EndpointS3Settings | None = None
-    ServerName: str | None = None
-    SslMode: str | None = None
-    SybaseSettings: EndpointSybaseSettings | None = None
-    Tags: list[Tag] | None = None
-    Username: str | None = None
+    """
+    The properties a program declares for a AWS::DMS::Endpoint.
+    """
+
+    CertificateArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the certificate.")
+    ] = None
+    DatabaseName: Annotated[
+        str | None,
+        Field(
+            description="The name of the endpoint database. For a MySQL source or target endpoint, don't specify DatabaseName. To migrate to a specific database, use this setting and targetDbType."
+        ),
+    ] = None
+    DocDbSettings: Annotated[
+        EndpointDocDbSettings | None,
+        Field(description="Settings in JSON format for the source and target DocumentDB endpoint"),
+    ] = None
+    DynamoDbSettings: Annotated[
+        EndpointDynamoDbSettings | None,
+        Field(description="Settings in JSON format for the target Amazon DynamoDB endpoint"),
+    ] = None
+    ElasticsearchSettings: Annotated[
+        EndpointElasticsearchSettings | None,
+        Field(description="Settings in JSON format for the target OpenSearch endpoint"),
+    ] = None
+    EndpointIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The database endpoint identifier. Identifiers must begin with a letter and must contain only ASCII letters, digits, and hyphens. They can't end with a hyphen, or contain two consecutive hyphens."
+        ),
+    ] = None
+    EndpointType: Annotated[
+        str, Field(description="The type of endpoint. Valid values are source and target.")
+    ]
+    EngineName: Annotated[
+        str,
+        Field(
+            description="The type of engine for the endpoint, depending on the EndpointType value."
+        ),
+    ]
+    ExtraConnectionAttributes: Annotated[
+        str | None,
+        Field(
+            description="Additional attributes associated with the connection Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    GcpMySQLSettings: Annotated[
+        EndpointGcpMySQLSettings | None,
+        Field(description="Settings in JSON format for the source GCP MySQL endpoint"),
+    ] = None
+    IbmDb2Settings: Annotated[
+        EndpointIbmDb2Settings | None,
+        Field(description="Settings in JSON format for the source IBM Db2 LUW endpoint"),
+    ] = None
+    KafkaSettings: Annotated[
+        EndpointKafkaSettings | None,
+        Field(description="Settings in JSON format for the target Apache Kafka endpoint"),
+    ] = None
+    KinesisSettings: Annotated[
+        EndpointKinesisSettings | None,
+        Field(
+            description="Settings in JSON format for the target endpoint for Amazon Kinesis Data Streams"
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="An AWS KMS key identifier that is used to encrypt the connection parameters for the endpoint.If you don't specify a value for the KmsKeyId parameter, AWS DMS uses your default encryption key. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MicrosoftSqlServerSettings: Annotated[
+        EndpointMicrosoftSqlServerSettings | None,
+        Field(
+            description="Settings in JSON format for the source and target Microsoft SQL Server endpoint"
+        ),
+    ] = None
+    MongoDbSettings: Annotated[
+        EndpointMongoDbSettings | None,
+        Field(description="Settings in JSON format for the source MongoDB endpoint"),
+    ] = None
+    MySqlSettings: Annotated[
+        EndpointMySqlSettings | None,
+        Field(description="Settings in JSON format for the source and target MySQL endpoin"),
+    ] = None
+    NeptuneSettings: Annotated[
+        EndpointNeptuneSettings | None,
+        Field(description="Settings in JSON format for the target Amazon Neptune endpoint"),
+    ] = None
+    OracleSettings: Annotated[
+        EndpointOracleSettings | None,
+        Field(description="Settings in JSON format for the source and target Oracle endpoint"),
+    ] = None
+    Password: Annotated[
+        str | None,
+        Field(
+            description="The password to be used to log in to the endpoint database. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Port: Annotated[int | None, Field(description="The port used by the endpoint database.")] = None
+    PostgreSqlSettings: Annotated[
+        EndpointPostgreSqlSettings | None,
+        Field(description="Settings in JSON format for the source and target PostgreSQL endpoint."),
+    ] = None
+    RedisSettings: Annotated[
+        EndpointRedisSettings | None,
+        Field(description="Settings in JSON format for the target Redis endpoint"),
+    ] = None
+    RedshiftSettings: Annotated[
+        EndpointRedshiftSettings | None,
+        Field(description="Settings in JSON format for the Amazon Redshift endpoint."),
+    ] = None
+    ResourceIdentifier: Annotated[
+        str | None,
+        Field(
+            description="A display name for the resource identifier at the end of the EndpointArn response parameter that is returned in the created Endpoint object. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    S3Settings: Annotated[
+        EndpointS3Settings | None,
+        Field(description="Settings in JSON format for the source and target Amazon S3 endpoint"),
+    ] = None
+    ServerName: Annotated[
+        str | None, Field(description="The name of the server where the endpoint database resides.")
+    ] = None
+    SslMode: Annotated[
+        str | None,
+        Field(
+            description="The Secure Sockets Layer (SSL) mode to use for the SSL connection. The default is none."
+        ),
+    ] = None
+    SybaseSettings: Annotated[
+        EndpointSybaseSettings | None,
+        Field(description="Settings in JSON format for the source and target SAP ASE endpoint."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="One or more tags to be assigned to the endpoint.")
+    ] = None
+    Username: Annotated[
+        str | None,
+        Field(description="The user name to be used to log in to the endpoint database."),
+    ] = None

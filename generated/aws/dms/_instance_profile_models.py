@@ -7,10 +7,10 @@ Imported on first use by instance_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "InstanceProfileAttributes",
@@ -20,26 +20,85 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class InstanceProfileAttributes(DeferredModel):
-    InstanceProfileArn: str | None = None
-    InstanceProfileCreationTime: str | None = None
+    """
+    The read-only attributes of a AWS::DMS::InstanceProfile, set by AWS.
+    """
+
+    InstanceProfileArn: Annotated[
+        str | None, Field(description="The property describes an ARN of the instance profile.")
+    ] = None
+    InstanceProfileCreationTime: Annotated[
+        str | None,
+        Field(description="The property describes a creating time of the instance profile."),
+    ] = None
 
 
 class InstanceProfileProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    Description: str | None = None
-    InstanceProfileIdentifier: str | None = None
-    InstanceProfileName: str | None = None
-    KmsKeyArn: str | None = None
-    NetworkType: Literal["IPV4", "DUAL"] | None = None
-    PubliclyAccessible: bool | None = None
-    SubnetGroupIdentifier: str | None = None
-    Tags: list[Tag] | None = None
-    VpcSecurityGroups: list[str] | None = None
+    """
+    The properties a program declares for a AWS::DMS::InstanceProfile.
+    """
+
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(description="The property describes an availability zone of the instance profile."),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The optional description of the instance profile.")
+    ] = None
+    InstanceProfileIdentifier: Annotated[
+        str | None,
+        Field(
+            description="[DEPRECATED] This property is unused and will be ignored. Identity is managed via the resource ARN (primaryIdentifier) and Name (additionalIdentifier). Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    InstanceProfileName: Annotated[
+        str | None, Field(description="The property describes a name for the instance profile.")
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(description="The property describes kms key arn for the instance profile."),
+    ] = None
+    NetworkType: Annotated[
+        Literal["IPV4", "DUAL"] | None,
+        Field(description="The property describes a network type for the instance profile."),
+    ] = None
+    PubliclyAccessible: Annotated[
+        bool | None,
+        Field(description="The property describes the publicly accessible of the instance profile"),
+    ] = None
+    SubnetGroupIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The property describes a subnet group identifier for the instance profile."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    VpcSecurityGroups: Annotated[
+        list[str] | None,
+        Field(description="The property describes vps security groups for the instance profile."),
+    ] = None

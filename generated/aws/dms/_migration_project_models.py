@@ -7,9 +7,10 @@ Imported on first use by migration_project.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataProviderDescriptor",
@@ -21,48 +22,127 @@ __all__ = [
 
 
 class DataProviderDescriptor(DeferredModel):
+    """
+    It is an object that describes Source and Target DataProviders and credentials for connecting to databases that are used in MigrationProject
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataProviderArn: str | None = None
-    DataProviderIdentifier: str | None = None
-    DataProviderName: str | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
+    DataProviderArn: Annotated[str | None, Field(description="Type: str.")] = None
+    DataProviderIdentifier: Annotated[str | None, Field(description="Type: str.")] = None
+    DataProviderName: Annotated[str | None, Field(description="Type: str.")] = None
+    SecretsManagerAccessRoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    SecretsManagerSecretId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MigrationProjectSchemaConversionApplicationAttributes(DeferredModel):
+    """
+    The property describes schema conversion application attributes for the migration project.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3BucketPath: str | None = None
-    S3BucketRoleArn: str | None = None
+    S3BucketPath: Annotated[str | None, Field(description="Type: str.")] = None
+    S3BucketRoleArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, , and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, , and -."
+        ),
+    ]
 
 
 class MigrationProjectAttributes(DeferredModel):
-    InstanceProfileArn: str | None = None
-    InstanceProfileName: str | None = None
-    MigrationProjectArn: str | None = None
-    MigrationProjectCreationTime: str | None = None
+    """
+    The read-only attributes of a AWS::DMS::MigrationProject, set by AWS.
+    """
+
+    InstanceProfileArn: Annotated[
+        str | None,
+        Field(
+            description="The property describes an instance profile arn for the migration project. For read"
+        ),
+    ] = None
+    InstanceProfileName: Annotated[
+        str | None,
+        Field(
+            description="The property describes an instance profile name for the migration project. For read"
+        ),
+    ] = None
+    MigrationProjectArn: Annotated[
+        str | None, Field(description="The property describes an ARN of the migration project.")
+    ] = None
+    MigrationProjectCreationTime: Annotated[
+        str | None,
+        Field(description="The property describes a creating time of the migration project."),
+    ] = None
 
 
 class MigrationProjectProps(DeferredModel):
-    Description: str | None = None
-    InstanceProfileIdentifier: str | None = None
-    MigrationProjectIdentifier: str | None = None
-    MigrationProjectName: str | None = None
-    SchemaConversionApplicationAttributes: (
-        MigrationProjectSchemaConversionApplicationAttributes | None
-    ) = None
-    SourceDataProviderDescriptors: list[DataProviderDescriptor] | None = None
-    Tags: list[Tag] | None = None
-    TargetDataProviderDescriptors: list[DataProviderDescriptor] | None = None
-    TransformationRules: str | None = None
+    """
+    The properties a program declares for a AWS::DMS::MigrationProject.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The optional description of the migration project.")
+    ] = None
+    InstanceProfileIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The property describes an instance profile identifier for the migration project. For create Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    MigrationProjectIdentifier: Annotated[
+        str | None,
+        Field(
+            description="[DEPRECATED] This property is unused and will be ignored. Identity is managed via the resource ARN (primaryIdentifier) and Name (additionalIdentifier). Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    MigrationProjectName: Annotated[
+        str | None,
+        Field(description="The property describes a name to identify the migration project."),
+    ] = None
+    SchemaConversionApplicationAttributes: Annotated[
+        MigrationProjectSchemaConversionApplicationAttributes | None,
+        Field(
+            description="The property describes schema conversion application attributes for the migration project."
+        ),
+    ] = None
+    SourceDataProviderDescriptors: Annotated[
+        list[DataProviderDescriptor] | None,
+        Field(
+            description="The property describes source data provider descriptors for the migration project."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TargetDataProviderDescriptors: Annotated[
+        list[DataProviderDescriptor] | None,
+        Field(
+            description="The property describes target data provider descriptors for the migration project."
+        ),
+    ] = None
+    TransformationRules: Annotated[
+        str | None,
+        Field(description="The property describes transformation rules for the migration project."),
+    ] = None

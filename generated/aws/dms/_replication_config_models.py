@@ -7,10 +7,10 @@ Imported on first use by replication_config.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ReplicationConfigAttributes",
@@ -21,40 +21,94 @@ __all__ = [
 
 
 class ReplicationConfigComputeConfig(DeferredModel):
+    """
+    Configuration parameters for provisioning a AWS DMS Serverless replication
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    DnsNameServers: str | None = None
-    KmsKeyId: str | None = None
-    MaxCapacityUnits: int
-    MinCapacityUnits: int | None = None
-    MultiAZ: bool | None = None
-    PreferredMaintenanceWindow: str | None = None
-    ReplicationSubnetGroupId: str | None = None
-    VpcSecurityGroupIds: list[str] | None = None
+    AvailabilityZone: Annotated[str | None, Field(description="Type: str.")] = None
+    DnsNameServers: Annotated[str | None, Field(description="Type: str.")] = None
+    KmsKeyId: Annotated[str | None, Field(description="Type: str.")] = None
+    MaxCapacityUnits: Annotated[int, Field(description="Type: int.")]
+    MinCapacityUnits: Annotated[int | None, Field(description="Type: int.")] = None
+    MultiAZ: Annotated[bool | None, Field(description="Type: bool.")] = None
+    PreferredMaintenanceWindow: Annotated[str | None, Field(description="Type: str.")] = None
+    ReplicationSubnetGroupId: Annotated[str | None, Field(description="Type: str.")] = None
+    VpcSecurityGroupIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class Tag(DeferredModel):
+    """
+    <p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="<p>Tag key.</p>")]
+    Value: Annotated[str, Field(description="<p>Tag value.</p>")]
 
 
 class ReplicationConfigAttributes(DeferredModel):
-    ReplicationConfigArn: str | None = None
+    """
+    The read-only attributes of a AWS::DMS::ReplicationConfig, set by AWS.
+    """
+
+    ReplicationConfigArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the Replication Config")
+    ] = None
 
 
 class ReplicationConfigProps(DeferredModel):
-    ComputeConfig: ReplicationConfigComputeConfig
-    ReplicationConfigIdentifier: str
-    ReplicationSettings: dict[str, Any] | str | None = None
-    ReplicationType: Literal["full-load", "full-load-and-cdc", "cdc"]
-    ResourceIdentifier: str | None = None
-    SourceEndpointArn: str
-    SupplementalSettings: dict[str, Any] | str | None = None
-    TableMappings: dict[str, Any] | str
-    Tags: list[Tag] | None = None
-    TargetEndpointArn: str
+    """
+    The properties a program declares for a AWS::DMS::ReplicationConfig.
+    """
+
+    ComputeConfig: Annotated[
+        ReplicationConfigComputeConfig,
+        Field(
+            description="Configuration parameters for provisioning a AWS DMS Serverless replication"
+        ),
+    ]
+    ReplicationConfigIdentifier: Annotated[
+        str, Field(description="A unique identifier of replication configuration")
+    ]
+    ReplicationSettings: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    ReplicationType: Annotated[
+        Literal["full-load", "full-load-and-cdc", "cdc"],
+        Field(
+            description="The type of AWS DMS Serverless replication to provision using this replication configuration"
+        ),
+    ]
+    ResourceIdentifier: Annotated[
+        str | None,
+        Field(
+            description="A unique value or name that you get set for a given resource that can be used to construct an Amazon Resource Name (ARN) for that resource Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SourceEndpointArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the source endpoint for this AWS DMS Serverless replication configuration"
+        ),
+    ]
+    SupplementalSettings: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    TableMappings: Annotated[dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="<p>Contains a map of the key-value pairs for the resource tag or tags assigned to the dataset.</p>"
+        ),
+    ] = None
+    TargetEndpointArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the target endpoint for this AWS DMS Serverless replication configuration"
+        ),
+    ]

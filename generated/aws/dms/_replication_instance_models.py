@@ -7,9 +7,10 @@ Imported on first use by replication_instance.py, which re-exports every name he
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ReplicationInstanceAttributes",
@@ -22,31 +23,54 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ReplicationInstanceAttributes(DeferredModel):
-    Id: str | None = None
-    ReplicationInstancePrivateIpAddresses: str | None = None
-    ReplicationInstancePublicIpAddresses: str | None = None
+    """
+    The read-only attributes of a AWS::DMS::ReplicationInstance, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    ReplicationInstancePrivateIpAddresses: Annotated[
+        str | None, Field(description="Type: str.")
+    ] = None
+    ReplicationInstancePublicIpAddresses: Annotated[str | None, Field(description="Type: str.")] = (
+        None
+    )
 
 
 class ReplicationInstanceProps(DeferredModel):
-    AllocatedStorage: int | None = None
-    AllowMajorVersionUpgrade: bool | None = None
-    AutoMinorVersionUpgrade: bool | None = None
-    AvailabilityZone: str | None = None
-    DnsNameServers: str | None = None
-    EngineVersion: str | None = None
-    KmsKeyId: str | None = None
-    MultiAZ: bool | None = None
-    NetworkType: str | None = None
-    PreferredMaintenanceWindow: str | None = None
-    PubliclyAccessible: bool | None = None
-    ReplicationInstanceClass: str
-    ReplicationInstanceIdentifier: str | None = None
-    ReplicationSubnetGroupIdentifier: str | None = None
-    ResourceIdentifier: str | None = None
-    Tags: list[Tag] | None = None
-    VpcSecurityGroupIds: list[str] | None = None
+    """
+    The properties a program declares for a AWS::DMS::ReplicationInstance.
+    """
+
+    AllocatedStorage: Annotated[int | None, Field(description="Type: int.")] = None
+    AllowMajorVersionUpgrade: Annotated[bool | None, Field(description="Type: bool.")] = None
+    AutoMinorVersionUpgrade: Annotated[bool | None, Field(description="Type: bool.")] = None
+    AvailabilityZone: Annotated[str | None, Field(description="Type: str.")] = None
+    DnsNameServers: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    EngineVersion: Annotated[str | None, Field(description="Type: str.")] = None
+    KmsKeyId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    MultiAZ: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NetworkType: Annotated[str | None, Field(description="Type: str.")] = None
+    PreferredMaintenanceWindow: Annotated[str | None, Field(description="Type: str.")] = None
+    PubliclyAccessible: Annotated[
+        bool | None,
+        Field(description="Type: bool. Create-only: changing it replaces the resource."),
+    ] = None
+    ReplicationInstanceClass: Annotated[str, Field(description="Type: str.")]
+    ReplicationInstanceIdentifier: Annotated[str | None, Field(description="Type: str.")] = None
+    ReplicationSubnetGroupIdentifier: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    ResourceIdentifier: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    VpcSecurityGroupIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None

@@ -7,9 +7,10 @@ Imported on first use by replication_subnet_group.py, which re-exports every nam
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ReplicationSubnetGroupAttributes",
@@ -22,16 +23,35 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ReplicationSubnetGroupAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::DMS::ReplicationSubnetGroup, set by AWS.
+    """
 
 
 class ReplicationSubnetGroupProps(DeferredModel):
-    ReplicationSubnetGroupDescription: str
-    ReplicationSubnetGroupIdentifier: str | None = None
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DMS::ReplicationSubnetGroup.
+    """
+
+    ReplicationSubnetGroupDescription: Annotated[
+        str, Field(description="The description for the subnet group.")
+    ]
+    ReplicationSubnetGroupIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The name for the replication subnet group. This value is stored as a lowercase string. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str],
+        Field(description="One or more subnet IDs to be assigned to the replication subnet group."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="One or more tags to be assigned to the replication subnet group"),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by replication_task.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ReplicationTaskAttributes",
@@ -23,25 +23,87 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Tag key")]
+    Value: Annotated[str, Field(description="Tag value")]
 
 
 class ReplicationTaskAttributes(DeferredModel):
-    ReplicationTaskArn: str | None = None
+    """
+    The read-only attributes of a AWS::DMS::ReplicationTask, set by AWS.
+    """
+
+    ReplicationTaskArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the ReplicationTask. Also serves the purpise of Primary Identifier."
+        ),
+    ] = None
 
 
 class ReplicationTaskProps(DeferredModel):
-    CdcStartPosition: str | None = None
-    CdcStartTime: float | None = None
-    CdcStopPosition: str | None = None
-    MigrationType: Literal["full-load", "cdc", "full-load-and-cdc"]
-    ReplicationInstanceArn: str
-    ReplicationTaskIdentifier: str | None = None
-    ReplicationTaskSettings: str | None = None
-    ResourceIdentifier: str | None = None
-    SourceEndpointArn: str
-    TableMappings: str
-    Tags: list[Tag] | None = None
-    TargetEndpointArn: str
-    TaskData: str | None = None
+    """
+    The properties a program declares for a AWS::DMS::ReplicationTask.
+    """
+
+    CdcStartPosition: Annotated[
+        str | None,
+        Field(
+            description="Indicates when you want a change data capture (CDC) operation to start. Use either CdcStartPosition or CdcStartTime to specify when you want a CDC operation to start. Specifying both values results in an error."
+        ),
+    ] = None
+    CdcStartTime: Annotated[
+        float | None,
+        Field(
+            description="Indicates the start time for a change data capture (CDC) operation. Use either CdcStartTime or CdcStartPosition to specify when you want a CDC operation to start. Specifying both values results in an error. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CdcStopPosition: Annotated[
+        str | None,
+        Field(
+            description="Indicates when you want a change data capture (CDC) operation to stop. The value can be either server time or commit time."
+        ),
+    ] = None
+    MigrationType: Annotated[
+        Literal["full-load", "cdc", "full-load-and-cdc"],
+        Field(description="The migration type. Create-only: changing it replaces the resource."),
+    ]
+    ReplicationInstanceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of a replication instance. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ReplicationTaskIdentifier: Annotated[
+        str | None, Field(description="An identifier for the replication task.")
+    ] = None
+    ReplicationTaskSettings: Annotated[
+        str | None, Field(description="Overall settings for the task, in JSON format")
+    ] = None
+    ResourceIdentifier: Annotated[
+        str | None,
+        Field(
+            description="A friendly name for the resource identifier at the end of the EndpointArn response parameter that is returned in the created Endpoint object. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceEndpointArn: Annotated[
+        str,
+        Field(
+            description="An Amazon Resource Name (ARN) that uniquely identifies the source endpoint. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TableMappings: Annotated[
+        str, Field(description="The table mappings for the task, in JSON format.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None
+    TargetEndpointArn: Annotated[
+        str,
+        Field(
+            description="An Amazon Resource Name (ARN) that uniquely identifies the target endpoint. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TaskData: Annotated[
+        str | None,
+        Field(
+            description="Supplemental information that the task requires to migrate the data for certain source and target endpoints."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DMS::Certificate",
     schema_file="aws-dms-certificate.json",
     primary_identifier=("/CertificateArn",),
-    additional_identifiers=(),
     read_only=("/CertificateArn",),
     create_only=("/CertificateIdentifier", "/CertificatePem", "/CertificateWallet"),
     write_only=("/CertificatePem", "/CertificateWallet"),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,27 +71,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "CertificateArn": {
-            "pattern": "arn:(aws|aws-cn|aws-us-gov):dms:[\\w-]+:[0-9]+:cert:[A-Z0-9]+",
-            "type": "string",
-        },
-        "CertificateIdentifier": {"type": "string"},
-        "CertificatePem": {"type": "string"},
-        "CertificateWallet": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class Certificate(_Resource):
     """AWS::DMS::Certificate: Resource Type definition for AWS::DMS::Certificate
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CertificateArn.
+    Replaced when any of these change (create-only): CertificateIdentifier, CertificatePem,
+    CertificateWallet.
+    Write-only (sent to AWS, never read back): CertificatePem, CertificateWallet.
+    Read-only attributes (known once deployed): CertificateArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dms-certificate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -102,34 +90,42 @@ class Certificate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CertificateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "certificate.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CertificateArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The certificate Arn"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CertificateIdentifier: str
     CertificatePem: str
     CertificateWallet: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CertificateIdentifier: str | None = None,
+        CertificatePem: str | None = None,
+        CertificateWallet: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DMS::Certificate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CertificateIdentifier: str | None = None,
-            CertificatePem: str | None = None,
-            CertificateWallet: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DMS::Certificate; `await` it inside an App to deploy it.
-
-            CertificateIdentifier: The certificate Identifier
-            CertificatePem: The certificate Pem
-            CertificateWallet: The certificate Wallet
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CertificateIdentifier: The certificate Identifier Create-only: changing it replaces the
+                resource.
+            CertificatePem: The certificate Pem Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            CertificateWallet: The certificate Wallet Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

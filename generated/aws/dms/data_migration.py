@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,55 +63,60 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataMigrationDataMigrationSettingsDict = TypedDict(
-    "DataMigrationDataMigrationSettingsDict",
-    {
-        "CloudwatchLogsEnabled": "bool",
-        "NumberOfJobs": "int",
-        "SelectionRules": "str",
-    },
-    total=False,
-)
 
-DataMigrationSourceDataSettingsDict = TypedDict(
-    "DataMigrationSourceDataSettingsDict",
-    {
-        "CDCStartPosition": "str",
-        "CDCStartTime": "str",
-        "CDCStopTime": "str",
-        "SlotName": "str",
-    },
-    total=False,
-)
+class DataMigrationDataMigrationSettingsDict(TypedDict, total=False):
+    """DataMigrationDataMigrationSettings as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    CloudwatchLogsEnabled: bool
+    """The property specifies whether to enable the CloudWatch log."""
+    NumberOfJobs: int
+    """The number of parallel jobs that trigger parallel threads to unload the tables from the
+    source, and then load them to the target."""
+    SelectionRules: str
+    """The property specifies the rules of selecting objects for data migration."""
 
+
+class DataMigrationSourceDataSettingsDict(TypedDict, total=False):
+    """DataMigrationSourceDataSettings as a plain dict."""
+
+    CDCStartPosition: str
+    """The property is a point in the database engine's log that defines a time where you can begin
+    CDC."""
+    CDCStartTime: str
+    """The property indicates the start time for a change data capture (CDC) operation. The value is
+    server time in UTC format."""
+    CDCStopTime: str
+    """The property indicates the stop time for a change data capture (CDC) operation. The value is
+    server time in UTC format."""
+    SlotName: str
+    """The property sets the name of a previously created logical replication slot for a change data
+    capture (CDC) load of the source instance."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DMS::DataMigration",
     schema_file="aws-dms-datamigration.json",
     primary_identifier=("/DataMigrationArn",),
     additional_identifiers=(("/DataMigrationName",),),
     read_only=("/DataMigrationArn", "/DataMigrationCreateTime"),
-    create_only=(),
     write_only=("/DataMigrationIdentifier",),
-    conditional_create_only=(),
     unordered_arrays=("/SourceDataSettings", "/Tags"),
     required=("DataMigrationType", "MigrationProjectIdentifier", "ServiceAccessRoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -117,63 +126,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DataMigrationSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudwatchLogsEnabled": {"type": "boolean"},
-                "NumberOfJobs": {"maximum": 50, "minimum": 1, "type": "integer"},
-                "SelectionRules": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SourceDataSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CDCStartPosition": {"maxLength": 40, "type": "string"},
-                "CDCStartTime": {"maxLength": 40, "type": "string"},
-                "CDCStopTime": {"maxLength": 40, "type": "string"},
-                "SlotName": {"maxLength": 255, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DataMigrationArn": {"maxLength": 300, "minLength": 1, "type": "string"},
-        "DataMigrationCreateTime": {"maxLength": 40, "minLength": 1, "type": "string"},
-        "DataMigrationIdentifier": {"maxLength": 300, "minLength": 1, "type": "string"},
-        "DataMigrationName": {"maxLength": 300, "minLength": 1, "type": "string"},
-        "DataMigrationSettings": {"$ref": "#/definitions/DataMigrationSettings"},
-        "DataMigrationType": {"enum": ["full-load", "cdc", "full-load-and-cdc"], "type": "string"},
-        "MigrationProjectIdentifier": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "ServiceAccessRoleArn": {"maxLength": 300, "minLength": 1, "type": "string"},
-        "SourceDataSettings": {
-            "items": {"$ref": "#/definitions/SourceDataSettings"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["DataMigrationType", "MigrationProjectIdentifier", "ServiceAccessRoleArn"],
-}
-
 
 class DataMigration(_Resource):
     """AWS::DMS::DataMigration: Resource schema for AWS::DMS::DataMigration.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DataMigrationArn.
+    Also identified by: DataMigrationName.
+    Write-only (sent to AWS, never read back): DataMigrationIdentifier.
+    Read-only attributes (known once deployed): DataMigrationArn, DataMigrationCreateTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dms-datamigration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -181,12 +144,15 @@ class DataMigration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataMigrationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "data_migration.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DataMigrationArn: str
+    """The property describes an ARN of the data migration."""
     DataMigrationCreateTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The property describes the create time of the data migration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataMigrationIdentifier: str
     DataMigrationName: str
     DataMigrationSettings: DataMigrationDataMigrationSettingsDict
@@ -196,40 +162,47 @@ class DataMigration(_Resource):
     SourceDataSettings: list[DataMigrationSourceDataSettingsDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataMigrationType: Literal["full-load", "cdc", "full-load-and-cdc"],
+        MigrationProjectIdentifier: str,
+        ServiceAccessRoleArn: str,
+        DataMigrationIdentifier: str | None = None,
+        DataMigrationName: str | None = None,
+        DataMigrationSettings: DataMigrationDataMigrationSettings
+        | DataMigrationDataMigrationSettingsDict
+        | None = None,
+        SourceDataSettings: list[
+            DataMigrationSourceDataSettings | DataMigrationSourceDataSettingsDict
+        ]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DMS::DataMigration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataMigrationType: Literal["full-load", "cdc", "full-load-and-cdc"],
-            MigrationProjectIdentifier: str,
-            ServiceAccessRoleArn: str,
-            DataMigrationIdentifier: str | None = None,
-            DataMigrationName: str | None = None,
-            DataMigrationSettings: DataMigrationDataMigrationSettings
-            | DataMigrationDataMigrationSettingsDict
-            | None = None,
-            SourceDataSettings: list[
-                DataMigrationSourceDataSettings | DataMigrationSourceDataSettingsDict
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DMS::DataMigration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataMigrationType: The property describes the type of migration. Required.
+            MigrationProjectIdentifier: The property describes an identifier for the migration
+                project. It is used for describing/deleting/modifying can be name/arn Required.
+            ServiceAccessRoleArn: The property describes Amazon Resource Name (ARN) of the service
+                access role. Required.
             DataMigrationIdentifier: [DEPRECATED] This property is unused and will be ignored.
+                Identity is managed via the resource ARN (primaryIdentifier) and Name
+                (additionalIdentifier). Write-only: sent to AWS, never read back.
             DataMigrationName: The property describes a name to identify the data migration.
             DataMigrationSettings: The property describes the settings for the data migration.
-            DataMigrationType: The property describes the type of migration.
-            MigrationProjectIdentifier: The property describes an identifier for the migration project.
-            ServiceAccessRoleArn: The property describes Amazon Resource Name (ARN) of the service access role.
             SourceDataSettings: The property describes the settings for the data migration.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -99,193 +103,245 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataProviderSettingsDict = TypedDict(
-    "DataProviderSettingsDict",
-    {
-        "DocDbSettings": "DataProviderSettingsDocDbSettingsDict",
-        "IbmDb2LuwSettings": "DataProviderSettingsIbmDb2LuwSettingsDict",
-        "IbmDb2zOsSettings": "DataProviderSettingsIbmDb2zOsSettingsDict",
-        "MariaDbSettings": "DataProviderSettingsMariaDbSettingsDict",
-        "MicrosoftSqlServerSettings": "DataProviderSettingsMicrosoftSqlServerSettingsDict",
-        "MongoDbSettings": "DataProviderSettingsMongoDbSettingsDict",
-        "MySqlSettings": "DataProviderSettingsMySqlSettingsDict",
-        "OracleSettings": "DataProviderSettingsOracleSettingsDict",
-        "PostgreSqlSettings": "DataProviderSettingsPostgreSqlSettingsDict",
-        "RedshiftSettings": "DataProviderSettingsRedshiftSettingsDict",
-        "SybaseAseSettings": "DataProviderSettingsSybaseAseSettingsDict",
-    },
-    total=False,
-)
 
-DataProviderSettingsDocDbSettingsDict = TypedDict(
-    "DataProviderSettingsDocDbSettingsDict",
-    {
-        "CertificateArn": "str",
-        "DatabaseName": "Required[str]",
-        "Port": "Required[int]",
-        "ServerName": "Required[str]",
-        "SslMode": "Literal['none', 'require', 'verify-full']",
-    },
-    total=False,
-)
+class DataProviderSettingsDict(TypedDict, total=False):
+    """DataProviderSettings as a plain dict: The property identifies the exact type of settings for
+    the data provider."""
 
-DataProviderSettingsIbmDb2LuwSettingsDict = TypedDict(
-    "DataProviderSettingsIbmDb2LuwSettingsDict",
-    {
-        "CertificateArn": "str",
-        "DatabaseName": "Required[str]",
-        "EncryptionAlgorithm": "int",
-        "Port": "Required[int]",
-        "SecurityMechanism": "int",
-        "ServerName": "Required[str]",
-        "SslMode": "Required[Literal['none', 'verify-ca']]",
-    },
-    total=False,
-)
+    DocDbSettings: DataProviderSettingsDocDbSettingsDict
+    """DocDbSettings property identifier."""
+    IbmDb2LuwSettings: DataProviderSettingsIbmDb2LuwSettingsDict
+    """IbmDb2LuwSettings property identifier."""
+    IbmDb2zOsSettings: DataProviderSettingsIbmDb2zOsSettingsDict
+    """IbmDb2zOsSettings property identifier."""
+    MariaDbSettings: DataProviderSettingsMariaDbSettingsDict
+    """MariaDbSettings property identifier."""
+    MicrosoftSqlServerSettings: DataProviderSettingsMicrosoftSqlServerSettingsDict
+    """MicrosoftSqlServerSettings property identifier."""
+    MongoDbSettings: DataProviderSettingsMongoDbSettingsDict
+    """MongoDbSettings property identifier."""
+    MySqlSettings: DataProviderSettingsMySqlSettingsDict
+    """MySqlSettings property identifier."""
+    OracleSettings: DataProviderSettingsOracleSettingsDict
+    """OracleSettings property identifier."""
+    PostgreSqlSettings: DataProviderSettingsPostgreSqlSettingsDict
+    """PostgreSqlSettings property identifier."""
+    RedshiftSettings: DataProviderSettingsRedshiftSettingsDict
+    """RedshiftSettings property identifier."""
+    SybaseAseSettings: DataProviderSettingsSybaseAseSettingsDict
+    """SybaseAseSettings property identifier."""
 
-DataProviderSettingsIbmDb2zOsSettingsDict = TypedDict(
-    "DataProviderSettingsIbmDb2zOsSettingsDict",
-    {
-        "CertificateArn": "str",
-        "DatabaseName": "Required[str]",
-        "Port": "Required[int]",
-        "ServerName": "Required[str]",
-        "SslMode": "Required[Literal['none', 'verify-ca']]",
-    },
-    total=False,
-)
 
-DataProviderSettingsMariaDbSettingsDict = TypedDict(
-    "DataProviderSettingsMariaDbSettingsDict",
-    {
-        "CertificateArn": "str",
-        "Port": "Required[int]",
-        "ServerName": "Required[str]",
-        "SslMode": "Required[Literal['none', 'require', 'verify-ca', 'verify-full']]",
-    },
-    total=False,
-)
+class DataProviderSettingsDocDbSettingsDict(TypedDict, total=False):
+    """DataProviderSettingsDocDbSettings as a plain dict: DocDbSettings property identifier."""
 
-DataProviderSettingsMicrosoftSqlServerSettingsDict = TypedDict(
-    "DataProviderSettingsMicrosoftSqlServerSettingsDict",
-    {
-        "CertificateArn": "str",
-        "DatabaseName": "Required[str]",
-        "Port": "Required[int]",
-        "S3AccessRoleArn": "str",
-        "S3Path": "str",
-        "ServerName": "Required[str]",
-        "SslMode": "Required[Literal['none', 'require', 'verify-ca', 'verify-full']]",
-    },
-    total=False,
-)
+    CertificateArn: str
+    """Type: str."""
+    DatabaseName: Required[str]
+    """Type: str."""
+    Port: Required[int]
+    """Type: int."""
+    ServerName: Required[str]
+    """Type: str."""
+    SslMode: Literal["none", "require", "verify-full"]
+    """Allowed values: 'none', 'require', 'verify-full'."""
 
-DataProviderSettingsMongoDbSettingsDict = TypedDict(
-    "DataProviderSettingsMongoDbSettingsDict",
-    {
-        "AuthMechanism": "Literal['default', 'mongodb_cr', 'scram_sha_1']",
-        "AuthSource": "str",
-        "AuthType": "Literal['no', 'password']",
-        "CertificateArn": "str",
-        "DatabaseName": "str",
-        "Port": "Required[int]",
-        "ServerName": "Required[str]",
-        "SslMode": "Literal['none', 'require', 'verify-full']",
-    },
-    total=False,
-)
 
-DataProviderSettingsMySqlSettingsDict = TypedDict(
-    "DataProviderSettingsMySqlSettingsDict",
-    {
-        "CertificateArn": "str",
-        "Port": "Required[int]",
-        "ServerName": "Required[str]",
-        "SslMode": "Required[Literal['none', 'require', 'verify-ca', 'verify-full']]",
-    },
-    total=False,
-)
+class DataProviderSettingsIbmDb2LuwSettingsDict(TypedDict, total=False):
+    """DataProviderSettingsIbmDb2LuwSettings as a plain dict: IbmDb2LuwSettings property identifier."""
 
-DataProviderSettingsOracleSettingsDict = TypedDict(
-    "DataProviderSettingsOracleSettingsDict",
-    {
-        "AsmServer": "str",
-        "CertificateArn": "str",
-        "DatabaseName": "Required[str]",
-        "Port": "Required[int]",
-        "SecretsManagerOracleAsmAccessRoleArn": "str",
-        "SecretsManagerOracleAsmSecretId": "str",
-        "SecretsManagerSecurityDbEncryptionAccessRoleArn": "str",
-        "SecretsManagerSecurityDbEncryptionSecretId": "str",
-        "ServerName": "Required[str]",
-        "SslMode": "Required[Literal['none', 'require', 'verify-ca', 'verify-full']]",
-    },
-    total=False,
-)
+    CertificateArn: str
+    """Type: str."""
+    DatabaseName: Required[str]
+    """Type: str."""
+    EncryptionAlgorithm: int
+    """Type: int."""
+    Port: Required[int]
+    """Type: int."""
+    SecurityMechanism: int
+    """Type: int."""
+    ServerName: Required[str]
+    """Type: str."""
+    SslMode: Required[Literal["none", "verify-ca"]]
+    """Allowed values: 'none', 'verify-ca'."""
 
-DataProviderSettingsPostgreSqlSettingsDict = TypedDict(
-    "DataProviderSettingsPostgreSqlSettingsDict",
-    {
-        "CertificateArn": "str",
-        "DatabaseName": "Required[str]",
-        "Port": "Required[int]",
-        "ServerName": "Required[str]",
-        "SslMode": "Required[Literal['none', 'require', 'verify-ca', 'verify-full']]",
-    },
-    total=False,
-)
 
-DataProviderSettingsRedshiftSettingsDict = TypedDict(
-    "DataProviderSettingsRedshiftSettingsDict",
-    {
-        "DatabaseName": "Required[str]",
-        "Port": "Required[int]",
-        "ServerName": "Required[str]",
-    },
-    total=False,
-)
+class DataProviderSettingsIbmDb2zOsSettingsDict(TypedDict, total=False):
+    """DataProviderSettingsIbmDb2zOsSettings as a plain dict: IbmDb2zOsSettings property identifier."""
 
-DataProviderSettingsSybaseAseSettingsDict = TypedDict(
-    "DataProviderSettingsSybaseAseSettingsDict",
-    {
-        "CertificateArn": "str",
-        "DatabaseName": "str",
-        "EncryptPassword": "bool",
-        "Port": "Required[int]",
-        "ServerName": "Required[str]",
-        "SslMode": "Required[Literal['none', 'require', 'verify-ca']]",
-    },
-    total=False,
-)
+    CertificateArn: str
+    """Type: str."""
+    DatabaseName: Required[str]
+    """Type: str."""
+    Port: Required[int]
+    """Type: int."""
+    ServerName: Required[str]
+    """Type: str."""
+    SslMode: Required[Literal["none", "verify-ca"]]
+    """Allowed values: 'none', 'verify-ca'."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class DataProviderSettingsMariaDbSettingsDict(TypedDict, total=False):
+    """DataProviderSettingsMariaDbSettings as a plain dict: MariaDbSettings property identifier."""
+
+    CertificateArn: str
+    """Type: str."""
+    Port: Required[int]
+    """Type: int."""
+    ServerName: Required[str]
+    """Type: str."""
+    SslMode: Required[Literal["none", "require", "verify-ca", "verify-full"]]
+    """Allowed values: 'none', 'require', 'verify-ca', 'verify-full'."""
+
+
+class DataProviderSettingsMicrosoftSqlServerSettingsDict(TypedDict, total=False):
+    """DataProviderSettingsMicrosoftSqlServerSettings as a plain dict: MicrosoftSqlServerSettings
+    property identifier."""
+
+    CertificateArn: str
+    """Type: str."""
+    DatabaseName: Required[str]
+    """Type: str."""
+    Port: Required[int]
+    """Type: int."""
+    S3AccessRoleArn: str
+    """The ARN for the role the application uses to access its Amazon S3 bucket."""
+    S3Path: str
+    """The path for the Amazon S3 bucket that the application uses for accessing the user-defined
+    schema."""
+    ServerName: Required[str]
+    """Type: str."""
+    SslMode: Required[Literal["none", "require", "verify-ca", "verify-full"]]
+    """Allowed values: 'none', 'require', 'verify-ca', 'verify-full'."""
+
+
+class DataProviderSettingsMongoDbSettingsDict(TypedDict, total=False):
+    """DataProviderSettingsMongoDbSettings as a plain dict: MongoDbSettings property identifier."""
+
+    AuthMechanism: Literal["default", "mongodb_cr", "scram_sha_1"]
+    """Allowed values: 'default', 'mongodb_cr', 'scram_sha_1'."""
+    AuthSource: str
+    """Type: str."""
+    AuthType: Literal["no", "password"]
+    """Allowed values: 'no', 'password'."""
+    CertificateArn: str
+    """Type: str."""
+    DatabaseName: str
+    """Type: str."""
+    Port: Required[int]
+    """Type: int."""
+    ServerName: Required[str]
+    """Type: str."""
+    SslMode: Literal["none", "require", "verify-full"]
+    """Allowed values: 'none', 'require', 'verify-full'."""
+
+
+class DataProviderSettingsMySqlSettingsDict(TypedDict, total=False):
+    """DataProviderSettingsMySqlSettings as a plain dict: MySqlSettings property identifier."""
+
+    CertificateArn: str
+    """Type: str."""
+    Port: Required[int]
+    """Type: int."""
+    ServerName: Required[str]
+    """Type: str."""
+    SslMode: Required[Literal["none", "require", "verify-ca", "verify-full"]]
+    """Allowed values: 'none', 'require', 'verify-ca', 'verify-full'."""
+
+
+class DataProviderSettingsOracleSettingsDict(TypedDict, total=False):
+    """DataProviderSettingsOracleSettings as a plain dict: OracleSettings property identifier."""
+
+    AsmServer: str
+    """Type: str."""
+    CertificateArn: str
+    """Type: str."""
+    DatabaseName: Required[str]
+    """Type: str."""
+    Port: Required[int]
+    """Type: int."""
+    SecretsManagerOracleAsmAccessRoleArn: str
+    """Type: str."""
+    SecretsManagerOracleAsmSecretId: str
+    """Type: str."""
+    SecretsManagerSecurityDbEncryptionAccessRoleArn: str
+    """Type: str."""
+    SecretsManagerSecurityDbEncryptionSecretId: str
+    """Type: str."""
+    ServerName: Required[str]
+    """Type: str."""
+    SslMode: Required[Literal["none", "require", "verify-ca", "verify-full"]]
+    """Allowed values: 'none', 'require', 'verify-ca', 'verify-full'."""
+
+
+class DataProviderSettingsPostgreSqlSettingsDict(TypedDict, total=False):
+    """DataProviderSettingsPostgreSqlSettings as a plain dict: PostgreSqlSettings property
+    identifier."""
+
+    CertificateArn: str
+    """Type: str."""
+    DatabaseName: Required[str]
+    """Type: str."""
+    Port: Required[int]
+    """Type: int."""
+    ServerName: Required[str]
+    """Type: str."""
+    SslMode: Required[Literal["none", "require", "verify-ca", "verify-full"]]
+    """Allowed values: 'none', 'require', 'verify-ca', 'verify-full'."""
+
+
+class DataProviderSettingsRedshiftSettingsDict(TypedDict, total=False):
+    """DataProviderSettingsRedshiftSettings as a plain dict: RedshiftSettings property identifier."""
+
+    DatabaseName: Required[str]
+    """Type: str."""
+    Port: Required[int]
+    """Type: int."""
+    ServerName: Required[str]
+    """Type: str."""
+
+
+class DataProviderSettingsSybaseAseSettingsDict(TypedDict, total=False):
+    """DataProviderSettingsSybaseAseSettings as a plain dict: SybaseAseSettings property identifier."""
+
+    CertificateArn: str
+    """Type: str."""
+    DatabaseName: str
+    """Type: str."""
+    EncryptPassword: bool
+    """Type: bool."""
+    Port: Required[int]
+    """Type: int."""
+    ServerName: Required[str]
+    """Type: str."""
+    SslMode: Required[Literal["none", "require", "verify-ca"]]
+    """Allowed values: 'none', 'require', 'verify-ca'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DMS::DataProvider",
     schema_file="aws-dms-dataprovider.json",
     primary_identifier=("/DataProviderArn",),
     additional_identifiers=(("/DataProviderName",),),
     read_only=("/DataProviderArn", "/DataProviderCreationTime"),
-    create_only=(),
     write_only=("/ExactSettings", "/DataProviderIdentifier"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Engine",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -295,228 +351,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Db2SslModeValue": {"enum": ["none", "verify-ca"], "type": "string"},
-        "DmsSslModeValue": {
-            "enum": ["none", "require", "verify-ca", "verify-full"],
-            "type": "string",
-        },
-        "MongoDbAuthMechanism": {
-            "enum": ["default", "mongodb_cr", "scram_sha_1"],
-            "type": "string",
-        },
-        "MongoDbAuthType": {"enum": ["no", "password"], "type": "string"},
-        "MongoDbSslModeValue": {"enum": ["none", "require", "verify-full"], "type": "string"},
-        "SybaseSslModeValue": {"enum": ["none", "require", "verify-ca"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DataProviderArn": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "DataProviderCreationTime": {"maxLength": 40, "minLength": 1, "type": "string"},
-        "DataProviderIdentifier": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "DataProviderName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Description": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Engine": {
-            "enum": [
-                "aurora",
-                "aurora_postgresql",
-                "mysql",
-                "oracle",
-                "postgres",
-                "sqlserver",
-                "redshift",
-                "mariadb",
-                "mongodb",
-                "docdb",
-                "db2",
-                "db2_zos",
-                "sybase",
-            ],
-            "type": "string",
-        },
-        "ExactSettings": {"type": "boolean"},
-        "Settings": {
-            "additionalProperties": False,
-            "anyOf": [
-                {"required": ["PostgreSqlSettings"]},
-                {"required": ["MySqlSettings"]},
-                {"required": ["OracleSettings"]},
-                {"required": ["MicrosoftSqlServerSettings"]},
-                {"required": ["RedshiftSettings"]},
-                {"required": ["DocDbSettings"]},
-                {"required": ["MariaDbSettings"]},
-                {"required": ["MongoDbSettings"]},
-                {"required": ["IbmDb2LuwSettings"]},
-                {"required": ["IbmDb2zOsSettings"]},
-                {"required": ["SybaseAseSettings"]},
-            ],
-            "properties": {
-                "DocDbSettings": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CertificateArn": {"type": "string"},
-                        "DatabaseName": {"type": "string"},
-                        "Port": {"type": "integer"},
-                        "ServerName": {"type": "string"},
-                        "SslMode": {"$ref": "#/definitions/MongoDbSslModeValue"},
-                    },
-                    "required": ["ServerName", "Port", "DatabaseName"],
-                    "type": "object",
-                },
-                "IbmDb2LuwSettings": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CertificateArn": {"type": "string"},
-                        "DatabaseName": {"type": "string"},
-                        "EncryptionAlgorithm": {"type": "integer"},
-                        "Port": {"type": "integer"},
-                        "SecurityMechanism": {"type": "integer"},
-                        "ServerName": {"type": "string"},
-                        "SslMode": {"$ref": "#/definitions/Db2SslModeValue"},
-                    },
-                    "required": ["ServerName", "Port", "SslMode", "DatabaseName"],
-                    "type": "object",
-                },
-                "IbmDb2zOsSettings": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CertificateArn": {"type": "string"},
-                        "DatabaseName": {"type": "string"},
-                        "Port": {"type": "integer"},
-                        "ServerName": {"type": "string"},
-                        "SslMode": {"$ref": "#/definitions/Db2SslModeValue"},
-                    },
-                    "required": ["ServerName", "Port", "SslMode", "DatabaseName"],
-                    "type": "object",
-                },
-                "MariaDbSettings": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CertificateArn": {"type": "string"},
-                        "Port": {"type": "integer"},
-                        "ServerName": {"type": "string"},
-                        "SslMode": {"$ref": "#/definitions/DmsSslModeValue"},
-                    },
-                    "required": ["ServerName", "Port", "SslMode"],
-                    "type": "object",
-                },
-                "MicrosoftSqlServerSettings": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CertificateArn": {"type": "string"},
-                        "DatabaseName": {"type": "string"},
-                        "Port": {"type": "integer"},
-                        "S3AccessRoleArn": {"type": "string"},
-                        "S3Path": {"type": "string"},
-                        "ServerName": {"type": "string"},
-                        "SslMode": {"$ref": "#/definitions/DmsSslModeValue"},
-                    },
-                    "required": ["ServerName", "Port", "SslMode", "DatabaseName"],
-                    "type": "object",
-                },
-                "MongoDbSettings": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AuthMechanism": {"$ref": "#/definitions/MongoDbAuthMechanism"},
-                        "AuthSource": {"type": "string"},
-                        "AuthType": {"$ref": "#/definitions/MongoDbAuthType"},
-                        "CertificateArn": {"type": "string"},
-                        "DatabaseName": {"type": "string"},
-                        "Port": {"type": "integer"},
-                        "ServerName": {"type": "string"},
-                        "SslMode": {"$ref": "#/definitions/MongoDbSslModeValue"},
-                    },
-                    "required": ["ServerName", "Port"],
-                    "type": "object",
-                },
-                "MySqlSettings": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CertificateArn": {"type": "string"},
-                        "Port": {"type": "integer"},
-                        "ServerName": {"type": "string"},
-                        "SslMode": {"$ref": "#/definitions/DmsSslModeValue"},
-                    },
-                    "required": ["ServerName", "Port", "SslMode"],
-                    "type": "object",
-                },
-                "OracleSettings": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AsmServer": {"type": "string"},
-                        "CertificateArn": {"type": "string"},
-                        "DatabaseName": {"type": "string"},
-                        "Port": {"type": "integer"},
-                        "SecretsManagerOracleAsmAccessRoleArn": {"type": "string"},
-                        "SecretsManagerOracleAsmSecretId": {"type": "string"},
-                        "SecretsManagerSecurityDbEncryptionAccessRoleArn": {"type": "string"},
-                        "SecretsManagerSecurityDbEncryptionSecretId": {"type": "string"},
-                        "ServerName": {"type": "string"},
-                        "SslMode": {"$ref": "#/definitions/DmsSslModeValue"},
-                    },
-                    "required": ["ServerName", "Port", "SslMode", "DatabaseName"],
-                    "type": "object",
-                },
-                "PostgreSqlSettings": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CertificateArn": {"type": "string"},
-                        "DatabaseName": {"type": "string"},
-                        "Port": {"type": "integer"},
-                        "ServerName": {"type": "string"},
-                        "SslMode": {"$ref": "#/definitions/DmsSslModeValue"},
-                    },
-                    "required": ["ServerName", "Port", "SslMode", "DatabaseName"],
-                    "type": "object",
-                },
-                "RedshiftSettings": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DatabaseName": {"type": "string"},
-                        "Port": {"type": "integer"},
-                        "ServerName": {"type": "string"},
-                    },
-                    "required": ["ServerName", "Port", "DatabaseName"],
-                    "type": "object",
-                },
-                "SybaseAseSettings": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CertificateArn": {"type": "string"},
-                        "DatabaseName": {"type": "string"},
-                        "EncryptPassword": {"type": "boolean"},
-                        "Port": {"type": "integer"},
-                        "ServerName": {"type": "string"},
-                        "SslMode": {"$ref": "#/definitions/SybaseSslModeValue"},
-                    },
-                    "required": ["ServerName", "Port", "SslMode"],
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Virtual": {"type": "boolean"},
-    },
-    "required": ["Engine"],
-}
-
 
 class DataProvider(_Resource):
     """AWS::DMS::DataProvider: Resource schema for AWS::DMS::DataProvider
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DataProviderArn.
+    Also identified by: DataProviderName.
+    Write-only (sent to AWS, never read back): ExactSettings, DataProviderIdentifier.
+    Read-only attributes (known once deployed): DataProviderArn, DataProviderCreationTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dms-dataprovider.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -524,12 +369,15 @@ class DataProvider(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataProviderAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "data_provider.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DataProviderArn: str
+    """The data provider ARN."""
     DataProviderCreationTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The data provider creation time."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataProviderIdentifier: str
     DataProviderName: str
     Description: str
@@ -553,49 +401,55 @@ class DataProvider(_Resource):
     Tags: list[TagDict]
     Virtual: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Engine: Literal[
+            "aurora",
+            "aurora_postgresql",
+            "mysql",
+            "oracle",
+            "postgres",
+            "sqlserver",
+            "redshift",
+            "mariadb",
+            "mongodb",
+            "docdb",
+            "db2",
+            "db2_zos",
+            "sybase",
+        ],
+        DataProviderIdentifier: str | None = None,
+        DataProviderName: str | None = None,
+        Description: str | None = None,
+        ExactSettings: bool | None = None,
+        Settings: DataProviderSettings | DataProviderSettingsDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Virtual: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DMS::DataProvider; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Engine: Literal[
-                "aurora",
-                "aurora_postgresql",
-                "mysql",
-                "oracle",
-                "postgres",
-                "sqlserver",
-                "redshift",
-                "mariadb",
-                "mongodb",
-                "docdb",
-                "db2",
-                "db2_zos",
-                "sybase",
-            ],
-            DataProviderIdentifier: str | None = None,
-            DataProviderName: str | None = None,
-            Description: str | None = None,
-            ExactSettings: bool | None = None,
-            Settings: DataProviderSettings | DataProviderSettingsDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Virtual: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DMS::DataProvider; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Engine: The property describes a data engine for the data provider. Required.
             DataProviderIdentifier: [DEPRECATED] This property is unused and will be ignored.
+                Identity is managed via the resource ARN (primaryIdentifier) and Name
+                (additionalIdentifier). Write-only: sent to AWS, never read back.
             DataProviderName: The property describes a name to identify the data provider.
             Description: The optional description of the data provider.
-            Engine: The property describes a data engine for the data provider.
             ExactSettings: The property describes the exact settings which can be modified
+                Write-only: sent to AWS, never read back.
             Settings: The property identifies the exact type of settings for the data provider.
             Tags: An array of key-value pairs to apply to this resource.
             Virtual: Indicates whether the data provider is virtual.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -119,372 +123,776 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EndpointDocDbSettingsDict = TypedDict(
-    "EndpointDocDbSettingsDict",
-    {
-        "DocsToInvestigate": "int",
-        "ExtractDocId": "bool",
-        "NestingLevel": "str",
-        "SecretsManagerAccessRoleArn": "str",
-        "SecretsManagerSecretId": "str",
-    },
-    total=False,
-)
 
-EndpointDynamoDbSettingsDict = TypedDict(
-    "EndpointDynamoDbSettingsDict",
-    {
-        "ServiceAccessRoleArn": "str",
-    },
-    total=False,
-)
+class EndpointDocDbSettingsDict(TypedDict, total=False):
+    """EndpointDocDbSettings as a plain dict: Provides information that defines a DocumentDB
+    endpoint."""
 
-EndpointElasticsearchSettingsDict = TypedDict(
-    "EndpointElasticsearchSettingsDict",
-    {
-        "EndpointUri": "str",
-        "ErrorRetryDuration": "int",
-        "FullLoadErrorPercentage": "int",
-        "ServiceAccessRoleArn": "str",
-    },
-    total=False,
-)
+    DocsToInvestigate: int
+    """Indicates the number of documents to preview to determine the document organization. Use this
+    setting when NestingLevel is set to "one"."""
+    ExtractDocId: bool
+    """Specifies the document ID. Use this setting when NestingLevel is set to "none" """
+    NestingLevel: str
+    """Specifies either document or table mode."""
+    SecretsManagerAccessRoleArn: str
+    """The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted
+    entity and grants the required permissions to access the value in SecretsManagerSecret. The role
+    must allow the iam:PassRole action. SecretsManagerSecret has the value of the AWS Secrets
+    Manager secret that allows access to the DocumentDB endpoint."""
+    SecretsManagerSecretId: str
+    """The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted
+    entity and grants the required permissions to access the value in SecretsManagerSecret. The role
+    must allow the iam:PassRole action. SecretsManagerSecret has the value of the AWS Secrets
+    Manager secret that allows access to the DocumentDB endpoint."""
 
-EndpointGcpMySQLSettingsDict = TypedDict(
-    "EndpointGcpMySQLSettingsDict",
-    {
-        "AfterConnectScript": "str",
-        "CleanSourceMetadataOnMismatch": "bool",
-        "DatabaseName": "str",
-        "EventsPollInterval": "int",
-        "MaxFileSize": "int",
-        "ParallelLoadThreads": "int",
-        "Password": "str",
-        "Port": "int",
-        "SecretsManagerAccessRoleArn": "str",
-        "SecretsManagerSecretId": "str",
-        "ServerName": "str",
-        "ServerTimezone": "str",
-        "Username": "str",
-    },
-    total=False,
-)
 
-EndpointIbmDb2SettingsDict = TypedDict(
-    "EndpointIbmDb2SettingsDict",
-    {
-        "CurrentLsn": "str",
-        "KeepCsvFiles": "bool",
-        "LoadTimeout": "int",
-        "MaxFileSize": "int",
-        "MaxKBytesPerRead": "int",
-        "SecretsManagerAccessRoleArn": "str",
-        "SecretsManagerSecretId": "str",
-        "SetDataCaptureChanges": "bool",
-        "WriteBufferSize": "int",
-    },
-    total=False,
-)
+class EndpointDynamoDbSettingsDict(TypedDict, total=False):
+    """EndpointDynamoDbSettings as a plain dict: Provides information, including the Amazon Resource
+    Name (ARN) of the IAM role used to define an Amazon DynamoDB target endpoint."""
 
-EndpointKafkaSettingsDict = TypedDict(
-    "EndpointKafkaSettingsDict",
-    {
-        "Broker": "str",
-        "IncludeControlDetails": "bool",
-        "IncludeNullAndEmpty": "bool",
-        "IncludePartitionValue": "bool",
-        "IncludeTableAlterOperations": "bool",
-        "IncludeTransactionDetails": "bool",
-        "MessageFormat": "str",
-        "MessageMaxBytes": "int",
-        "NoHexPrefix": "bool",
-        "PartitionIncludeSchemaTable": "bool",
-        "SaslPassword": "str",
-        "SaslUserName": "str",
-        "SecurityProtocol": "str",
-        "SslCaCertificateArn": "str",
-        "SslClientCertificateArn": "str",
-        "SslClientKeyArn": "str",
-        "SslClientKeyPassword": "str",
-        "Topic": "str",
-    },
-    total=False,
-)
+    ServiceAccessRoleArn: str
+    """The Amazon Resource Name (ARN) used by the service to access the IAM role. The role must
+    allow the iam:PassRole action."""
 
-EndpointKinesisSettingsDict = TypedDict(
-    "EndpointKinesisSettingsDict",
-    {
-        "IncludeControlDetails": "bool",
-        "IncludeNullAndEmpty": "bool",
-        "IncludePartitionValue": "bool",
-        "IncludeTableAlterOperations": "bool",
-        "IncludeTransactionDetails": "bool",
-        "MessageFormat": "str",
-        "NoHexPrefix": "bool",
-        "PartitionIncludeSchemaTable": "bool",
-        "ServiceAccessRoleArn": "str",
-        "StreamArn": "str",
-    },
-    total=False,
-)
 
-EndpointMicrosoftSqlServerSettingsDict = TypedDict(
-    "EndpointMicrosoftSqlServerSettingsDict",
-    {
-        "BcpPacketSize": "int",
-        "ControlTablesFileGroup": "str",
-        "DatabaseName": "str",
-        "ForceLobLookup": "bool",
-        "Password": "str",
-        "Port": "int",
-        "QuerySingleAlwaysOnNode": "bool",
-        "ReadBackupOnly": "bool",
-        "SafeguardPolicy": "str",
-        "SecretsManagerAccessRoleArn": "str",
-        "SecretsManagerSecretId": "str",
-        "ServerName": "str",
-        "TlogAccessMode": "str",
-        "TrimSpaceInChar": "bool",
-        "UseBcpFullLoad": "bool",
-        "UseThirdPartyBackupDevice": "bool",
-        "Username": "str",
-    },
-    total=False,
-)
+class EndpointElasticsearchSettingsDict(TypedDict, total=False):
+    """EndpointElasticsearchSettings as a plain dict: Provides information that defines an
+    OpenSearch endpoint."""
 
-EndpointMongoDbSettingsDict = TypedDict(
-    "EndpointMongoDbSettingsDict",
-    {
-        "AuthMechanism": "str",
-        "AuthSource": "str",
-        "AuthType": "str",
-        "DatabaseName": "str",
-        "DocsToInvestigate": "str",
-        "ExtractDocId": "str",
-        "NestingLevel": "str",
-        "Password": "str",
-        "Port": "int",
-        "SecretsManagerAccessRoleArn": "str",
-        "SecretsManagerSecretId": "str",
-        "ServerName": "str",
-        "Username": "str",
-    },
-    total=False,
-)
+    EndpointUri: str
+    """The endpoint for the OpenSearch cluster. AWS DMS uses HTTPS if a transport protocol (either
+    HTTP or HTTPS) isn't specified."""
+    ErrorRetryDuration: int
+    """The maximum number of seconds for which DMS retries failed API requests to the OpenSearch
+    cluster."""
+    FullLoadErrorPercentage: int
+    """The maximum percentage of records that can fail to be written before a full load operation
+    stops."""
+    ServiceAccessRoleArn: str
+    """The Amazon Resource Name (ARN) used by the service to access the IAM role. The role must
+    allow the iam:PassRole action."""
 
-EndpointMySqlSettingsDict = TypedDict(
-    "EndpointMySqlSettingsDict",
-    {
-        "AfterConnectScript": "str",
-        "CleanSourceMetadataOnMismatch": "bool",
-        "EventsPollInterval": "int",
-        "MaxFileSize": "int",
-        "ParallelLoadThreads": "int",
-        "SecretsManagerAccessRoleArn": "str",
-        "SecretsManagerSecretId": "str",
-        "ServerTimezone": "str",
-        "TargetDbType": "str",
-    },
-    total=False,
-)
 
-EndpointNeptuneSettingsDict = TypedDict(
-    "EndpointNeptuneSettingsDict",
-    {
-        "ErrorRetryDuration": "int",
-        "IamAuthEnabled": "bool",
-        "MaxFileSize": "int",
-        "MaxRetryCount": "int",
-        "S3BucketFolder": "str",
-        "S3BucketName": "str",
-        "ServiceAccessRoleArn": "str",
-    },
-    total=False,
-)
+class EndpointGcpMySQLSettingsDict(TypedDict, total=False):
+    """EndpointGcpMySQLSettings as a plain dict: Provides information that defines a GCP MySQL
+    endpoint."""
 
-EndpointOracleSettingsDict = TypedDict(
-    "EndpointOracleSettingsDict",
-    {
-        "AccessAlternateDirectly": "bool",
-        "AddSupplementalLogging": "bool",
-        "AdditionalArchivedLogDestId": "int",
-        "AllowSelectNestedTables": "bool",
-        "ArchivedLogDestId": "int",
-        "ArchivedLogsOnly": "bool",
-        "AsmPassword": "str",
-        "AsmServer": "str",
-        "AsmUser": "str",
-        "CharLengthSemantics": "str",
-        "DirectPathNoLog": "bool",
-        "DirectPathParallelLoad": "bool",
-        "EnableHomogenousTablespace": "bool",
-        "ExtraArchivedLogDestIds": "list[int]",
-        "FailTasksOnLobTruncation": "bool",
-        "NumberDatatypeScale": "int",
-        "OraclePathPrefix": "str",
-        "ParallelAsmReadThreads": "int",
-        "ReadAheadBlocks": "int",
-        "ReadTableSpaceName": "bool",
-        "ReplacePathPrefix": "bool",
-        "RetryInterval": "int",
-        "SecretsManagerAccessRoleArn": "str",
-        "SecretsManagerOracleAsmAccessRoleArn": "str",
-        "SecretsManagerOracleAsmSecretId": "str",
-        "SecretsManagerSecretId": "str",
-        "SecurityDbEncryption": "str",
-        "SecurityDbEncryptionName": "str",
-        "SpatialDataOptionToGeoJsonFunctionName": "str",
-        "StandbyDelayTime": "int",
-        "UseAlternateFolderForOnline": "bool",
-        "UseBFile": "bool",
-        "UseDirectPathFullLoad": "bool",
-        "UseLogminerReader": "bool",
-        "UsePathPrefix": "str",
-    },
-    total=False,
-)
+    AfterConnectScript: str
+    """Specifies a script to run immediately after AWS DMS connects to the endpoint. The migration
+    task continues running regardless if the SQL statement succeeds or fails."""
+    CleanSourceMetadataOnMismatch: bool
+    """Adjusts the behavior of AWS DMS when migrating from an SQL Server source database that is
+    hosted as part of an Always On availability group cluster. If you need AWS DMS to poll all the
+    nodes in the Always On cluster for transaction backups, set this attribute to false."""
+    DatabaseName: str
+    """Database name for the endpoint. For a MySQL source or target endpoint, don't explicitly
+    specify the database using the DatabaseName request parameter on either the CreateEndpoint or
+    ModifyEndpoint API call. Specifying DatabaseName when you create or modify a MySQL endpoint
+    replicates all the task tables to this single database. For MySQL endpoints, you specify the
+    database only when you specify the schema in the table-mapping rules of the AWS DMS task."""
+    EventsPollInterval: int
+    """Specifies how often to check the binary log for new changes/events when the database is idle.
+    The default is five seconds."""
+    MaxFileSize: int
+    """Specifies the maximum size (in KB) of any .csv file used to transfer data to a
+    MySQL-compatible database."""
+    ParallelLoadThreads: int
+    """Improves performance when loading data into the MySQL-compatible target database. Specifies
+    how many threads to use to load the data into the MySQL-compatible target database. Setting a
+    large number of threads can have an adverse effect on database performance, because a separate
+    connection is required for each thread. The default is one."""
+    Password: str
+    """Endpoint connection password."""
+    Port: int
+    """The port used by the endpoint database."""
+    SecretsManagerAccessRoleArn: str
+    """The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted
+    entity and grants the required permissions to access the value in SecretsManagerSecret. The role
+    must allow the iam:PassRole action. SecretsManagerSecret has the value of the AWS Secrets
+    Manager secret that allows access to the MySQL endpoint."""
+    SecretsManagerSecretId: str
+    """The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the
+    MySQL endpoint connection details."""
+    ServerName: str
+    """The MySQL host name."""
+    ServerTimezone: str
+    """Specifies the time zone for the source MySQL database. Don't enclose time zones in single
+    quotation marks."""
+    Username: str
+    """Specifies the time zone for the source MySQL database. Don't enclose time zones in single
+    quotation marks."""
 
-EndpointPostgreSqlSettingsDict = TypedDict(
-    "EndpointPostgreSqlSettingsDict",
-    {
-        "AfterConnectScript": "str",
-        "BabelfishDatabaseName": "str",
-        "CaptureDdls": "bool",
-        "DatabaseMode": "str",
-        "DdlArtifactsSchema": "str",
-        "ExecuteTimeout": "int",
-        "FailTasksOnLobTruncation": "bool",
-        "HeartbeatEnable": "bool",
-        "HeartbeatFrequency": "int",
-        "HeartbeatSchema": "str",
-        "MapBooleanAsBoolean": "bool",
-        "MaxFileSize": "int",
-        "PluginName": "str",
-        "SecretsManagerAccessRoleArn": "str",
-        "SecretsManagerSecretId": "str",
-        "SlotName": "str",
-    },
-    total=False,
-)
 
-EndpointRedisSettingsDict = TypedDict(
-    "EndpointRedisSettingsDict",
-    {
-        "AuthPassword": "str",
-        "AuthType": "str",
-        "AuthUserName": "str",
-        "Port": "float",
-        "ServerName": "str",
-        "SslCaCertificateArn": "str",
-        "SslSecurityProtocol": "str",
-    },
-    total=False,
-)
+class EndpointIbmDb2SettingsDict(TypedDict, total=False):
+    """EndpointIbmDb2Settings as a plain dict: Provides information that defines an IBMDB2 endpoint."""
 
-EndpointRedshiftSettingsDict = TypedDict(
-    "EndpointRedshiftSettingsDict",
-    {
-        "AcceptAnyDate": "bool",
-        "AfterConnectScript": "str",
-        "BucketFolder": "str",
-        "BucketName": "str",
-        "CaseSensitiveNames": "bool",
-        "CompUpdate": "bool",
-        "ConnectionTimeout": "int",
-        "DateFormat": "str",
-        "EmptyAsNull": "bool",
-        "EncryptionMode": "str",
-        "ExplicitIds": "bool",
-        "FileTransferUploadStreams": "int",
-        "LoadTimeout": "int",
-        "MapBooleanAsBoolean": "bool",
-        "MaxFileSize": "int",
-        "RemoveQuotes": "bool",
-        "ReplaceChars": "str",
-        "ReplaceInvalidChars": "str",
-        "SecretsManagerAccessRoleArn": "str",
-        "SecretsManagerSecretId": "str",
-        "ServerSideEncryptionKmsKeyId": "str",
-        "ServiceAccessRoleArn": "str",
-        "TimeFormat": "str",
-        "TrimBlanks": "bool",
-        "TruncateColumns": "bool",
-        "WriteBufferSize": "int",
-    },
-    total=False,
-)
+    CurrentLsn: str
+    """For ongoing replication (CDC), use CurrentLSN to specify a log sequence number (LSN) where
+    you want the replication to start."""
+    KeepCsvFiles: bool
+    """If true, AWS DMS saves any .csv files to the Db2 LUW target that were used to replicate data.
+    DMS uses these files for analysis and troubleshooting."""
+    LoadTimeout: int
+    """The amount of time (in milliseconds) before AWS DMS times out operations performed by DMS on
+    the Db2 target. The default value is 1200 (20 minutes)."""
+    MaxFileSize: int
+    """Specifies the maximum size (in KB) of .csv files used to transfer data to Db2 LUW."""
+    MaxKBytesPerRead: int
+    """Maximum number of bytes per read, as a NUMBER value. The default is 64 KB."""
+    SecretsManagerAccessRoleArn: str
+    """The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted
+    entity and grants the required permissions to access the value in SecretsManagerSecret. The role
+    must allow the iam:PassRole action. SecretsManagerSecret has the value ofthe AWS Secrets Manager
+    secret that allows access to the Db2 LUW endpoint."""
+    SecretsManagerSecretId: str
+    """The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the
+    IBMDB2 endpoint connection details."""
+    SetDataCaptureChanges: bool
+    """Enables ongoing replication (CDC) as a BOOLEAN value. The default is true."""
+    WriteBufferSize: int
+    """The size (in KB) of the in-memory file write buffer used when generating .csv files on the
+    local disk on the DMS replication instance. The default value is 1024 (1 MB)."""
 
-EndpointS3SettingsDict = TypedDict(
-    "EndpointS3SettingsDict",
-    {
-        "AddColumnName": "bool",
-        "AddTrailingPaddingCharacter": "bool",
-        "BucketFolder": "str",
-        "BucketName": "str",
-        "CannedAclForObjects": "str",
-        "CdcInsertsAndUpdates": "bool",
-        "CdcInsertsOnly": "bool",
-        "CdcMaxBatchInterval": "int",
-        "CdcMinFileSize": "int",
-        "CdcPath": "str",
-        "CompressionType": "str",
-        "CsvDelimiter": "str",
-        "CsvNoSupValue": "str",
-        "CsvNullValue": "str",
-        "CsvRowDelimiter": "str",
-        "DataFormat": "str",
-        "DataPageSize": "int",
-        "DatePartitionDelimiter": "str",
-        "DatePartitionEnabled": "bool",
-        "DatePartitionSequence": "str",
-        "DatePartitionTimezone": "str",
-        "DictPageSizeLimit": "int",
-        "EnableStatistics": "bool",
-        "EncodingType": "str",
-        "EncryptionMode": "str",
-        "ExpectedBucketOwner": "str",
-        "ExternalTableDefinition": "str",
-        "GlueCatalogGeneration": "bool",
-        "IgnoreHeaderRows": "int",
-        "IncludeOpForFullLoad": "bool",
-        "MaxFileSize": "int",
-        "ParquetTimestampInMillisecond": "bool",
-        "ParquetVersion": "str",
-        "PreserveTransactions": "bool",
-        "Rfc4180": "bool",
-        "RowGroupLength": "int",
-        "ServerSideEncryptionKmsKeyId": "str",
-        "ServiceAccessRoleArn": "str",
-        "TimestampColumnName": "str",
-        "UseCsvNoSupValue": "bool",
-        "UseTaskStartTimeForFullLoadTimestamp": "bool",
-    },
-    total=False,
-)
 
-EndpointSybaseSettingsDict = TypedDict(
-    "EndpointSybaseSettingsDict",
-    {
-        "SecretsManagerAccessRoleArn": "str",
-        "SecretsManagerSecretId": "str",
-    },
-    total=False,
-)
+class EndpointKafkaSettingsDict(TypedDict, total=False):
+    """EndpointKafkaSettings as a plain dict: Provides information that describes an Apache Kafka
+    endpoint."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Broker: str
+    """A comma-separated list of one or more broker locations in your Kafka cluster that host your
+    Kafka instance. Specify each broker location in the form broker-hostname-or-ip:port"""
+    IncludeControlDetails: bool
+    """Shows detailed control information for table definition, column definition, and table and
+    column changes in the Kafka message output. The default is false."""
+    IncludeNullAndEmpty: bool
+    """Include NULL and empty columns for records migrated to the endpoint. The default is false."""
+    IncludePartitionValue: bool
+    """Shows the partition value within the Kafka message output unless the partition type is
+    schema-table-type. The default is false."""
+    IncludeTableAlterOperations: bool
+    """Includes any data definition language (DDL) operations that change the table in the control
+    data, such as rename-table, drop-table, add-column, drop-column, and rename-column. The default
+    is false."""
+    IncludeTransactionDetails: bool
+    """Provides detailed transaction information from the source database. This information includes
+    a commit timestamp, a log position, and values for transaction_id, previous transaction_id, and
+    transaction_record_id (the record offset within a transaction). The default is false."""
+    MessageFormat: str
+    """The output format for the records created on the endpoint. The message format is JSON
+    (default) or JSON_UNFORMATTED (a single line with no tab)."""
+    MessageMaxBytes: int
+    """The maximum size in bytes for records created on the endpoint The default is 1,000,000."""
+    NoHexPrefix: bool
+    """Set this optional parameter to true to avoid adding a '0x' prefix to raw data in hexadecimal
+    format. For example, by default, AWS DMS adds a '0x' prefix to the LOB column type in
+    hexadecimal format moving from an Oracle source to a Kafka target. Use the NoHexPrefix endpoint
+    setting to enable migration of RAW data type columns without adding the '0x' prefix."""
+    PartitionIncludeSchemaTable: bool
+    """Prefixes schema and table names to partition values, when the partition type is
+    primary-key-type."""
+    SaslPassword: str
+    """The secure password that you created when you first set up your Amazon MSK cluster to
+    validate a client identity and make an encrypted connection between server and client using
+    SASL-SSL authentication."""
+    SaslUserName: str
+    """The secure user name you created when you first set up your Amazon MSK cluster to validate a
+    client identity and make an encrypted connection between server and client using SASL-SSL
+    authentication."""
+    SecurityProtocol: str
+    """Set secure connection to a Kafka target endpoint using Transport Layer Security (TLS).
+    Options include ssl-encryption, ssl-authentication, and sasl-ssl. sasl-ssl requires SaslUsername
+    and SaslPassword."""
+    SslCaCertificateArn: str
+    """The Amazon Resource Name (ARN) for the private certificate authority (CA) cert that AWS DMS
+    uses to securely connect to your Kafka target endpoint."""
+    SslClientCertificateArn: str
+    """The Amazon Resource Name (ARN) of the client certificate used to securely connect to a Kafka
+    target endpoint."""
+    SslClientKeyArn: str
+    """The Amazon Resource Name (ARN) for the client private key used to securely connect to a Kafka
+    target endpoint."""
+    SslClientKeyPassword: str
+    """The password for the client private key used to securely connect to a Kafka target endpoint."""
+    Topic: str
+    """The topic to which you migrate the data. If you don't specify a topic, AWS DMS specifies
+    "kafka-default-topic" as the migration topic."""
 
+
+class EndpointKinesisSettingsDict(TypedDict, total=False):
+    """EndpointKinesisSettings as a plain dict: Provides information that describes an Amazon
+    Kinesis Data Stream endpoint."""
+
+    IncludeControlDetails: bool
+    """Shows detailed control information for table definition, column definition, and table and
+    column changes in the Kinesis message output. The default is false."""
+    IncludeNullAndEmpty: bool
+    """Include NULL and empty columns for records migrated to the endpoint. The default is false."""
+    IncludePartitionValue: bool
+    """Shows the partition value within the Kinesis message output, unless the partition type is
+    schema-table-type. The default is false."""
+    IncludeTableAlterOperations: bool
+    """Includes any data definition language (DDL) operations that change the table in the control
+    data, such as rename-table, drop-table, add-column, drop-column, and rename-column. The default
+    is false."""
+    IncludeTransactionDetails: bool
+    """Provides detailed transaction information from the source database."""
+    MessageFormat: str
+    """The output format for the records created on the endpoint. The message format is JSON
+    (default) or JSON_UNFORMATTED (a single line with no tab)."""
+    NoHexPrefix: bool
+    """Set this optional parameter to true to avoid adding a '0x' prefix to raw data in hexadecimal
+    format."""
+    PartitionIncludeSchemaTable: bool
+    """Prefixes schema and table names to partition values, when the partition type is
+    primary-key-type."""
+    ServiceAccessRoleArn: str
+    """The Amazon Resource Name (ARN) for the IAM role that AWS DMS uses to write to the Kinesis
+    data stream. The role must allow the iam:PassRole action."""
+    StreamArn: str
+    """The Amazon Resource Name (ARN) for the Amazon Kinesis Data Streams endpoint."""
+
+
+class EndpointMicrosoftSqlServerSettingsDict(TypedDict, total=False):
+    """EndpointMicrosoftSqlServerSettings as a plain dict: Provides information that defines a
+    Microsoft SQL Server endpoint."""
+
+    BcpPacketSize: int
+    """The maximum size of the packets (in bytes) used to transfer data using BCP."""
+    ControlTablesFileGroup: str
+    """Specifies a file group for the AWS DMS internal tables."""
+    DatabaseName: str
+    """Database name for the endpoint."""
+    ForceLobLookup: bool
+    """Forces LOB lookup on inline LOB."""
+    Password: str
+    """Endpoint connection password."""
+    Port: int
+    """Endpoint TCP port."""
+    QuerySingleAlwaysOnNode: bool
+    """Cleans and recreates table metadata information on the replication instance when a mismatch
+    occurs. An example is a situation where running an alter DDL statement on a table might result
+    in different information about the table cached in the replication instance."""
+    ReadBackupOnly: bool
+    """When this attribute is set to Y, AWS DMS only reads changes from transaction log backups and
+    doesn't read from the active transaction log file during ongoing replication. Setting this
+    parameter to Y enables you to control active transaction log file growth during full load and
+    ongoing replication tasks. However, it can add some source latency to ongoing replication."""
+    SafeguardPolicy: str
+    """Use this attribute to minimize the need to access the backup log and enable AWS DMS to
+    prevent truncation using one of the following two methods."""
+    SecretsManagerAccessRoleArn: str
+    """The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted
+    entity and grants the required permissions to access the value in SecretsManagerSecret"""
+    SecretsManagerSecretId: str
+    """The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the
+    MicrosoftSQLServer endpoint connection details."""
+    ServerName: str
+    """Fully qualified domain name of the endpoint. For an Amazon RDS SQL Server instance, this is
+    the output of DescribeDBInstances, in the Endpoint.Address field."""
+    TlogAccessMode: str
+    """Indicates the mode used to fetch CDC data."""
+    TrimSpaceInChar: bool
+    """Use the TrimSpaceInChar source endpoint setting to right-trim data on CHAR and NCHAR data
+    types during migration. Setting TrimSpaceInChar does not left-trim data. The default value is
+    true."""
+    UseBcpFullLoad: bool
+    """Use this to attribute to transfer data for full-load operations using BCP. When the target
+    table contains an identity column that does not exist in the source table, you must disable the
+    use BCP for loading table option."""
+    UseThirdPartyBackupDevice: bool
+    """When this attribute is set to Y, DMS processes third-party transaction log backups if they
+    are created in native format."""
+    Username: str
+    """Endpoint connection user name."""
+
+
+class EndpointMongoDbSettingsDict(TypedDict, total=False):
+    """EndpointMongoDbSettings as a plain dict: Provides information that defines a MongoDB
+    endpoint."""
+
+    AuthMechanism: str
+    """The authentication mechanism you use to access the MongoDB source endpoint."""
+    AuthSource: str
+    """The MongoDB database name. This setting isn't used when AuthType is set to "no"."""
+    AuthType: str
+    """The authentication type you use to access the MongoDB source endpoint."""
+    DatabaseName: str
+    """The database name on the MongoDB source endpoint."""
+    DocsToInvestigate: str
+    """Indicates the number of documents to preview to determine the document organization. Use this
+    setting when NestingLevel is set to "one"."""
+    ExtractDocId: str
+    """Specifies the document ID. Use this setting when NestingLevel is set to "none"."""
+    NestingLevel: str
+    """Specifies either document or table mode."""
+    Password: str
+    """The password for the user account you use to access the MongoDB source endpoint."""
+    Port: int
+    """The port value for the MongoDB source endpoint."""
+    SecretsManagerAccessRoleArn: str
+    """The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted
+    entity and grants the required permissions to access the value in SecretsManagerSecret"""
+    SecretsManagerSecretId: str
+    """The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the
+    MongoDB endpoint connection details."""
+    ServerName: str
+    """The name of the server on the MongoDB source endpoint."""
+    Username: str
+    """The user name you use to access the MongoDB source endpoint."""
+
+
+class EndpointMySqlSettingsDict(TypedDict, total=False):
+    """EndpointMySqlSettings as a plain dict: Provides information that defines a MySQL endpoint."""
+
+    AfterConnectScript: str
+    """Specifies a script to run immediately after AWS DMS connects to the endpoint. The migration
+    task continues running regardless if the SQL statement succeeds or fails."""
+    CleanSourceMetadataOnMismatch: bool
+    """Cleans and recreates table metadata information on the replication instance when a mismatch
+    occurs."""
+    EventsPollInterval: int
+    """Specifies how often to check the binary log for new changes/events when the database is idle.
+    The default is five seconds."""
+    MaxFileSize: int
+    """Specifies the maximum size (in KB) of any .csv file used to transfer data to a
+    MySQL-compatible database."""
+    ParallelLoadThreads: int
+    """Improves performance when loading data into the MySQL-compatible target database. Specifies
+    how many threads to use to load the data into the MySQL-compatible target database."""
+    SecretsManagerAccessRoleArn: str
+    """The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted
+    entity and grants the required permissions to access the value in SecretsManagerSecret."""
+    SecretsManagerSecretId: str
+    """The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the
+    MySQL endpoint connection details."""
+    ServerTimezone: str
+    """Specifies the time zone for the source MySQL database."""
+    TargetDbType: str
+    """Specifies where to migrate source tables on the target, either to a single database or
+    multiple databases."""
+
+
+class EndpointNeptuneSettingsDict(TypedDict, total=False):
+    """EndpointNeptuneSettings as a plain dict: Provides information that defines an Amazon Neptune
+    endpoint"""
+
+    ErrorRetryDuration: int
+    """The number of milliseconds for AWS DMS to wait to retry a bulk-load of migrated graph data to
+    the Neptune target database before raising an error. The default is 250."""
+    IamAuthEnabled: bool
+    """If you want IAM authorization enabled for this endpoint, set this parameter to true."""
+    MaxFileSize: int
+    """The maximum size in kilobytes of migrated graph data stored in a .csv file before AWS DMS
+    bulk-loads the data to the Neptune target database."""
+    MaxRetryCount: int
+    """The number of times for AWS DMS to retry a bulk load of migrated graph data to the Neptune
+    target database before raising an error. The default is 5."""
+    S3BucketFolder: str
+    """A folder path where you want AWS DMS to store migrated graph data in the S3 bucket specified
+    by S3BucketName"""
+    S3BucketName: str
+    """The name of the Amazon S3 bucket where AWS DMS can temporarily store migrated graph data in
+    .csv files before bulk-loading it to the Neptune target database."""
+    ServiceAccessRoleArn: str
+    """The Amazon Resource Name (ARN) of the service role that you created for the Neptune target
+    endpoint. The role must allow the iam:PassRole action."""
+
+
+class EndpointOracleSettingsDict(TypedDict, total=False):
+    """EndpointOracleSettings as a plain dict: Provides information that defines an Oracle endpoint"""
+
+    AccessAlternateDirectly: bool
+    """Set this attribute to false in order to use the Binary Reader to capture change data for an
+    Amazon RDS for Oracle as the source."""
+    AddSupplementalLogging: bool
+    """Set this attribute to set up table-level supplemental logging for the Oracle database. This
+    attribute enables PRIMARY KEY supplemental logging on all tables selected for a migration task."""
+    AdditionalArchivedLogDestId: int
+    """Set this attribute with ArchivedLogDestId in a primary/ standby setup"""
+    AllowSelectNestedTables: bool
+    """Set this attribute to true to enable replication of Oracle tables containing columns that are
+    nested tables or defined types."""
+    ArchivedLogDestId: int
+    """Specifies the ID of the destination for the archived redo logs."""
+    ArchivedLogsOnly: bool
+    """When this field is set to True, AWS DMS only accesses the archived redo logs"""
+    AsmPassword: str
+    """For an Oracle source endpoint, your Oracle Automatic Storage Management (ASM) password."""
+    AsmServer: str
+    """For an Oracle source endpoint, your ASM server address."""
+    AsmUser: str
+    """For an Oracle source endpoint, your ASM user name."""
+    CharLengthSemantics: str
+    """Specifies whether the length of a character column is in bytes or in characters."""
+    DirectPathNoLog: bool
+    """When set to true, this attribute helps to increase the commit rate on the Oracle target
+    database by writing directly to tables and not writing a trail to database logs."""
+    DirectPathParallelLoad: bool
+    """When set to true, this attribute specifies a parallel load when useDirectPathFullLoad is set
+    to Y."""
+    EnableHomogenousTablespace: bool
+    """Set this attribute to enable homogenous tablespace replication and create existing tables or
+    indexes under the same tablespace on the target."""
+    ExtraArchivedLogDestIds: list[int]
+    """Specifies the IDs of one more destinations for one or more archived redo logs."""
+    FailTasksOnLobTruncation: bool
+    """When set to true, this attribute causes a task to fail if the actual size of an LOB column is
+    greater than the specified LobMaxSize."""
+    NumberDatatypeScale: int
+    """Specifies the number scale. You can select a scale up to 38, or you can select FLOAT. By
+    default, the NUMBER data type is converted to precision 38, scale 10."""
+    OraclePathPrefix: str
+    """Set this string attribute to the required value in order to use the Binary Reader to capture
+    change data for an Amazon RDS for Oracle as the source."""
+    ParallelAsmReadThreads: int
+    """Set this attribute to change the number of threads that DMS configures to perform a change
+    data capture (CDC) load using Oracle Automatic Storage Management (ASM)."""
+    ReadAheadBlocks: int
+    """Set this attribute to change the number of read-ahead blocks that DMS configures to perform a
+    change data capture (CDC) load using Oracle Automatic Storage Management (ASM)."""
+    ReadTableSpaceName: bool
+    """When set to true, this attribute supports tablespace replication."""
+    ReplacePathPrefix: bool
+    """Set this attribute to true in order to use the Binary Reader to capture change data for an
+    Amazon RDS for Oracle as the source."""
+    RetryInterval: int
+    """Specifies the number of seconds that the system waits before resending a query."""
+    SecretsManagerAccessRoleArn: str
+    """The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted
+    entity and grants the required permissions to access the value in SecretsManagerSecret."""
+    SecretsManagerOracleAsmAccessRoleArn: str
+    """Required only if your Oracle endpoint uses Advanced Storage Manager (ASM)."""
+    SecretsManagerOracleAsmSecretId: str
+    """Required only if your Oracle endpoint uses Advanced Storage Manager (ASM)."""
+    SecretsManagerSecretId: str
+    """The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the
+    Oracle endpoint connection details."""
+    SecurityDbEncryption: str
+    """For an Oracle source endpoint, the transparent data encryption (TDE) password required by AWM
+    DMS to access Oracle redo logs encrypted by TDE using Binary Reader."""
+    SecurityDbEncryptionName: str
+    """For an Oracle source endpoint, the name of a key used for the transparent data encryption
+    (TDE) of the columns and tablespaces in an Oracle source database that is encrypted using TDE."""
+    SpatialDataOptionToGeoJsonFunctionName: str
+    """Use this attribute to convert SDO_GEOMETRY to GEOJSON format. By default, DMS calls the
+    SDO2GEOJSON custom function if present and accessible. Or you can create your own custom
+    function that mimics the operation of SDOGEOJSON and set SpatialDataOptionToGeoJsonFunctionName
+    to call it instead."""
+    StandbyDelayTime: int
+    """Use this attribute to specify a time in minutes for the delay in standby sync."""
+    UseAlternateFolderForOnline: bool
+    """Set this attribute to true in order to use the Binary Reader to capture change data for an
+    Amazon RDS for Oracle as the source"""
+    UseBFile: bool
+    """Set this attribute to True to capture change data using the Binary Reader utility."""
+    UseDirectPathFullLoad: bool
+    """Set this attribute to True to have AWS DMS use a direct path full load."""
+    UseLogminerReader: bool
+    """Set this attribute to True to capture change data using the Oracle LogMiner utility (the
+    default)."""
+    UsePathPrefix: str
+    """Set this string attribute to the required value in order to use the Binary Reader to capture
+    change data for an Amazon RDS for Oracle as the source."""
+
+
+class EndpointPostgreSqlSettingsDict(TypedDict, total=False):
+    """EndpointPostgreSqlSettings as a plain dict: Provides information that defines a PostgreSQL
+    endpoint"""
+
+    AfterConnectScript: str
+    """For use with change data capture (CDC) only, this attribute has AWS DMS bypass foreign keys
+    and user triggers to reduce the time it takes to bulk load data."""
+    BabelfishDatabaseName: str
+    """The Babelfish for Aurora PostgreSQL database name for the endpoint."""
+    CaptureDdls: bool
+    """To capture DDL events, AWS DMS creates various artifacts in the PostgreSQL database when the
+    task starts. You can later remove these artifacts."""
+    DatabaseMode: str
+    """Specifies the default behavior of the replication's handling of PostgreSQL- compatible
+    endpoints that require some additional configuration, such as Babelfish endpoints."""
+    DdlArtifactsSchema: str
+    """The schema in which the operational DDL database artifacts are created."""
+    ExecuteTimeout: int
+    """Sets the client statement timeout for the PostgreSQL instance, in seconds. The default value
+    is 60 seconds."""
+    FailTasksOnLobTruncation: bool
+    """When set to true, this value causes a task to fail if the actual size of a LOB column is
+    greater than the specified LobMaxSize."""
+    HeartbeatEnable: bool
+    """The write-ahead log (WAL) heartbeat feature mimics a dummy transaction."""
+    HeartbeatFrequency: int
+    """Sets the WAL heartbeat frequency (in minutes)."""
+    HeartbeatSchema: str
+    """Sets the schema in which the heartbeat artifacts are created."""
+    MapBooleanAsBoolean: bool
+    """When true, lets PostgreSQL migrate the boolean type as boolean."""
+    MaxFileSize: int
+    """Specifies the maximum size (in KB) of any .csv file used to transfer data to PostgreSQL."""
+    PluginName: str
+    """Specifies the plugin to use to create a replication slot."""
+    SecretsManagerAccessRoleArn: str
+    """The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted
+    entity and grants the required permissions to access the value in SecretsManagerSecret."""
+    SecretsManagerSecretId: str
+    """The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the
+    PostgreSQL endpoint connection details."""
+    SlotName: str
+    """Sets the name of a previously created logical replication slot for a change data capture
+    (CDC) load of the PostgreSQL source instance."""
+
+
+class EndpointRedisSettingsDict(TypedDict, total=False):
+    """EndpointRedisSettings as a plain dict: Provides information that defines a Redis target
+    endpoint."""
+
+    AuthPassword: str
+    """The password provided with the auth-role and auth-token options of the AuthType setting for a
+    Redis target endpoint."""
+    AuthType: str
+    """The type of authentication to perform when connecting to a Redis target."""
+    AuthUserName: str
+    """The user name provided with the auth-role option of the AuthType setting for a Redis target
+    endpoint."""
+    Port: float
+    """Transmission Control Protocol (TCP) port for the endpoint."""
+    ServerName: str
+    """Fully qualified domain name of the endpoint."""
+    SslCaCertificateArn: str
+    """The Amazon Resource Name (ARN) for the certificate authority (CA) that DMS uses to connect to
+    your Redis target endpoint."""
+    SslSecurityProtocol: str
+    """The connection to a Redis target endpoint using Transport Layer Security (TLS). Valid values
+    include plaintext and ssl-encryption."""
+
+
+class EndpointRedshiftSettingsDict(TypedDict, total=False):
+    """EndpointRedshiftSettings as a plain dict: Provides information that defines an Amazon
+    Redshift endpoint."""
+
+    AcceptAnyDate: bool
+    """A value that indicates to allow any date format, including invalid formats such as 00/00/00
+    00:00:00, to be loaded without generating an error. You can choose true or false (the default)."""
+    AfterConnectScript: str
+    """Code to run after connecting. This parameter should contain the code itself, not the name of
+    a file containing the code."""
+    BucketFolder: str
+    """An S3 folder where the comma-separated-value (.csv) files are stored before being uploaded to
+    the target Redshift cluster."""
+    BucketName: str
+    """The name of the intermediate S3 bucket used to store .csv files before uploading data to
+    Redshift."""
+    CaseSensitiveNames: bool
+    """If Amazon Redshift is configured to support case sensitive schema names, set
+    CaseSensitiveNames to true. The default is false."""
+    CompUpdate: bool
+    """If you set CompUpdate to true Amazon Redshift applies automatic compression if the table is
+    empty."""
+    ConnectionTimeout: int
+    """A value that sets the amount of time to wait (in milliseconds) before timing out, beginning
+    from when you initially establish a connection."""
+    DateFormat: str
+    """The date format that you are using."""
+    EmptyAsNull: bool
+    """A value that specifies whether AWS DMS should migrate empty CHAR and VARCHAR fields as NULL.
+    A value of true sets empty CHAR and VARCHAR fields to null. The default is false."""
+    EncryptionMode: str
+    """The type of server-side encryption that you want to use for your data."""
+    ExplicitIds: bool
+    """This setting is only valid for a full-load migration task. Set ExplicitIds to true to have
+    tables with IDENTITY columns override their auto-generated values with explicit values loaded
+    from the source data files used to populate the tables. The default is false."""
+    FileTransferUploadStreams: int
+    """The number of threads used to upload a single file. This parameter accepts a value from 1
+    through 64. It defaults to 10."""
+    LoadTimeout: int
+    """The amount of time to wait (in milliseconds) before timing out of operations performed by AWS
+    DMS on a Redshift cluster, such as Redshift COPY, INSERT, DELETE, and UPDATE."""
+    MapBooleanAsBoolean: bool
+    """When true, lets Redshift migrate the boolean type as boolean. By default, Redshift migrates
+    booleans as varchar(1). You must set this setting on both the source and target endpoints for it
+    to take effect."""
+    MaxFileSize: int
+    """The maximum size (in KB) of any .csv file used to load data on an S3 bucket and transfer data
+    to Amazon Redshift. It defaults to 1048576KB (1 GB)."""
+    RemoveQuotes: bool
+    """A value that specifies to remove surrounding quotation marks from strings in the incoming
+    data."""
+    ReplaceChars: str
+    """A value that specifies to replaces the invalid characters specified in ReplaceInvalidChars,
+    substituting the specified characters instead. The default is "?"."""
+    ReplaceInvalidChars: str
+    """A list of characters that you want to replace. Use with ReplaceChars."""
+    SecretsManagerAccessRoleArn: str
+    """The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted
+    entity and grants the required permissions to access the value in SecretsManagerSecret."""
+    SecretsManagerSecretId: str
+    """The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the
+    Amazon Redshift endpoint connection details."""
+    ServerSideEncryptionKmsKeyId: str
+    """The AWS KMS key ID. If you are using SSE_KMS for the EncryptionMode, provide this key ID."""
+    ServiceAccessRoleArn: str
+    """The Amazon Resource Name (ARN) of the IAM role that has access to the Amazon Redshift
+    service. The role must allow the iam:PassRole action."""
+    TimeFormat: str
+    """The time format that you want to use. Valid values are auto (case-sensitive),
+    'timeformat_string', 'epochsecs', or 'epochmillisecs'."""
+    TrimBlanks: bool
+    """A value that specifies to remove the trailing white space characters from a VARCHAR string."""
+    TruncateColumns: bool
+    """A value that specifies to truncate data in columns to the appropriate number of characters,
+    so that the data fits in the column."""
+    WriteBufferSize: int
+    """The size (in KB) of the in-memory file write buffer used when generating .csv files on the
+    local disk at the DMS replication instance. The default value is 1000 (buffer size is 1000KB)."""
+
+
+class EndpointS3SettingsDict(TypedDict, total=False):
+    """EndpointS3Settings as a plain dict: Provides information that defines an Amazon S3 endpoint."""
+
+    AddColumnName: bool
+    """An optional parameter that, when set to true or y, you can use to add column name information
+    to the .csv output file."""
+    AddTrailingPaddingCharacter: bool
+    """Use the S3 target endpoint setting AddTrailingPaddingCharacter to add padding on string data.
+    The default value is false."""
+    BucketFolder: str
+    """An optional parameter to set a folder name in the S3 bucket."""
+    BucketName: str
+    """The name of the S3 bucket."""
+    CannedAclForObjects: str
+    """A value that enables AWS DMS to specify a predefined (canned) access control list (ACL) for
+    objects created in an Amazon S3 bucket as .csv or .parquet files."""
+    CdcInsertsAndUpdates: bool
+    """A value that enables a change data capture (CDC) load to write INSERT and UPDATE operations
+    to .csv or .parquet (columnar storage) output files."""
+    CdcInsertsOnly: bool
+    """A value that enables a change data capture (CDC) load to write only INSERT operations to .csv
+    or columnar storage (.parquet) output files. By default (the false setting), the first field in
+    a .csv or .parquet record contains the letter I (INSERT), U (UPDATE), or D (DELETE). These
+    values indicate whether the row was inserted, updated, or deleted at the source database for a
+    CDC load to the target."""
+    CdcMaxBatchInterval: int
+    """Maximum length of the interval, defined in seconds, after which to output a file to Amazon
+    S3."""
+    CdcMinFileSize: int
+    """Minimum file size, defined in kilobytes, to reach for a file output to Amazon S3."""
+    CdcPath: str
+    """Specifies the folder path of CDC files. For an S3 source, this setting is required if a task
+    captures change data; otherwise, it's optional."""
+    CompressionType: str
+    """An optional parameter. When set to GZIP it enables the service to compress the target files."""
+    CsvDelimiter: str
+    """The delimiter used to separate columns in the .csv file for both source and target. The
+    default is a comma."""
+    CsvNoSupValue: str
+    """This setting only applies if your Amazon S3 output files during a change data capture (CDC)
+    load are written in .csv format."""
+    CsvNullValue: str
+    """An optional parameter that specifies how AWS DMS treats null values."""
+    CsvRowDelimiter: str
+    """The delimiter used to separate rows in the .csv file for both source and target."""
+    DataFormat: str
+    """The format of the data that you want to use for output."""
+    DataPageSize: int
+    """The size of one data page in bytes. This parameter defaults to 1024 * 1024 bytes (1 MiB).
+    This number is used for .parquet file format only."""
+    DatePartitionDelimiter: str
+    """Specifies a date separating delimiter to use during folder partitioning. The default value is
+    SLASH. Use this parameter when DatePartitionedEnabled is set to true."""
+    DatePartitionEnabled: bool
+    """When set to true, this parameter partitions S3 bucket folders based on transaction commit
+    dates. The default value is false."""
+    DatePartitionSequence: str
+    """Identifies the sequence of the date format to use during folder partitioning. The default
+    value is YYYYMMDD. Use this parameter when DatePartitionedEnabled is set to true."""
+    DatePartitionTimezone: str
+    """When creating an S3 target endpoint, set DatePartitionTimezone to convert the current UTC
+    time into a specified time zone."""
+    DictPageSizeLimit: int
+    """The maximum size of an encoded dictionary page of a column"""
+    EnableStatistics: bool
+    """A value that enables statistics for Parquet pages and row groups."""
+    EncodingType: str
+    """The type of encoding that you're using."""
+    EncryptionMode: str
+    """The type of server-side encryption that you want to use for your data."""
+    ExpectedBucketOwner: str
+    """To specify a bucket owner and prevent sniping, you can use the ExpectedBucketOwner endpoint
+    setting."""
+    ExternalTableDefinition: str
+    """The external table definition."""
+    GlueCatalogGeneration: bool
+    """When true, allows AWS Glue to catalog your S3 bucket. Creating an AWS Glue catalog lets you
+    use Athena to query your data."""
+    IgnoreHeaderRows: int
+    """When this value is set to 1, AWS DMS ignores the first row header in a .csv file. A value of
+    1 turns on the feature; a value of 0 turns off the feature."""
+    IncludeOpForFullLoad: bool
+    """A value that enables a full load to write INSERT operations to the comma-separated value
+    (.csv) output files only to indicate how the rows were added to the source database."""
+    MaxFileSize: int
+    """A value that specifies the maximum size (in KB) of any .csv file to be created while
+    migrating to an S3 target during full load."""
+    ParquetTimestampInMillisecond: bool
+    """A value that specifies the precision of any TIMESTAMP column values that are written to an
+    Amazon S3 object file in .parquet format."""
+    ParquetVersion: str
+    """The version of the Apache Parquet format that you want to use: parquet_1_0 (the default) or
+    parquet_2_0."""
+    PreserveTransactions: bool
+    """If this setting is set to true, AWS DMS saves the transaction order for a change data capture
+    (CDC) load on the Amazon S3 target specified by CdcPath."""
+    Rfc4180: bool
+    """For an S3 source, when this value is set to true or y, each leading double quotation mark has
+    to be followed by an ending double quotation mark."""
+    RowGroupLength: int
+    """The number of rows in a row group."""
+    ServerSideEncryptionKmsKeyId: str
+    """If you are using SSE_KMS for the EncryptionMode, provide the AWS KMS key ID. The key that you
+    use needs an attached policy that enables IAM user permissions and allows use of the key."""
+    ServiceAccessRoleArn: str
+    """A required parameter that specifies the Amazon Resource Name (ARN) used by the service to
+    access the IAM role."""
+    TimestampColumnName: str
+    """A value that when nonblank causes AWS DMS to add a column with timestamp information to the
+    endpoint data for an Amazon S3 target."""
+    UseCsvNoSupValue: bool
+    """This setting applies if the S3 output files during a change data capture (CDC) load are
+    written in .csv format. If this setting is set to true for columns not included in the
+    supplemental log, AWS DMS uses the value specified by CsvNoSupValue. If this setting isn't set
+    or is set to false, AWS DMS uses the null value for these columns."""
+    UseTaskStartTimeForFullLoadTimestamp: bool
+    """When set to true, this parameter uses the task start time as the timestamp column value
+    instead of the time data is written to target"""
+
+
+class EndpointSybaseSettingsDict(TypedDict, total=False):
+    """EndpointSybaseSettings as a plain dict: Provides information that defines a SAP ASE endpoint."""
+
+    SecretsManagerAccessRoleArn: str
+    """The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted
+    entity and grants the required permissions to access the value in SecretsManagerSecret"""
+    SecretsManagerSecretId: str
+    """The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the SAP
+    SAE endpoint connection details."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A user-defined key-value pair that describes metadata added to an AWS
+    DMS resource and that is used by operations."""
+
+    Key: Required[str]
+    """A key is the required name of the tag."""
+    Value: Required[str]
+    """A value is the optional value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DMS::Endpoint",
     schema_file="aws-dms-endpoint.json",
     primary_identifier=("/EndpointArn",),
-    additional_identifiers=(),
     read_only=("/EndpointArn", "/ExternalId"),
     create_only=(
         "/KmsKeyId",
@@ -510,17 +918,8 @@ METADATA = _TypeMetadata(
         "/RedshiftSettings/ServerSideEncryptionKmsKeyId",
         "/S3Settings/ServerSideEncryptionKmsKeyId",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("EndpointType", "EngineName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -530,397 +929,24 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DocDbSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DocsToInvestigate": {"type": "integer"},
-                "ExtractDocId": {"type": "boolean"},
-                "NestingLevel": {"type": "string"},
-                "SecretsManagerAccessRoleArn": {"type": "string"},
-                "SecretsManagerSecretId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "DynamoDbSettings": {
-            "additionalProperties": False,
-            "properties": {"ServiceAccessRoleArn": {"type": "string"}},
-            "type": "object",
-        },
-        "ElasticsearchSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "EndpointUri": {"type": "string"},
-                "ErrorRetryDuration": {"type": "integer"},
-                "FullLoadErrorPercentage": {"type": "integer"},
-                "ServiceAccessRoleArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "GcpMySQLSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AfterConnectScript": {"type": "string"},
-                "CleanSourceMetadataOnMismatch": {"type": "boolean"},
-                "DatabaseName": {"type": "string"},
-                "EventsPollInterval": {"type": "integer"},
-                "MaxFileSize": {"type": "integer"},
-                "ParallelLoadThreads": {"type": "integer"},
-                "Password": {"type": "string"},
-                "Port": {"type": "integer"},
-                "SecretsManagerAccessRoleArn": {"type": "string"},
-                "SecretsManagerSecretId": {"type": "string"},
-                "ServerName": {"type": "string"},
-                "ServerTimezone": {"type": "string"},
-                "Username": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "IbmDb2Settings": {
-            "additionalProperties": False,
-            "properties": {
-                "CurrentLsn": {"type": "string"},
-                "KeepCsvFiles": {"type": "boolean"},
-                "LoadTimeout": {"type": "integer"},
-                "MaxFileSize": {"type": "integer"},
-                "MaxKBytesPerRead": {"type": "integer"},
-                "SecretsManagerAccessRoleArn": {"type": "string"},
-                "SecretsManagerSecretId": {"type": "string"},
-                "SetDataCaptureChanges": {"type": "boolean"},
-                "WriteBufferSize": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "KafkaSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Broker": {"type": "string"},
-                "IncludeControlDetails": {"type": "boolean"},
-                "IncludeNullAndEmpty": {"type": "boolean"},
-                "IncludePartitionValue": {"type": "boolean"},
-                "IncludeTableAlterOperations": {"type": "boolean"},
-                "IncludeTransactionDetails": {"type": "boolean"},
-                "MessageFormat": {"type": "string"},
-                "MessageMaxBytes": {"type": "integer"},
-                "NoHexPrefix": {"type": "boolean"},
-                "PartitionIncludeSchemaTable": {"type": "boolean"},
-                "SaslPassword": {"type": "string"},
-                "SaslUserName": {"type": "string"},
-                "SecurityProtocol": {"type": "string"},
-                "SslCaCertificateArn": {"type": "string"},
-                "SslClientCertificateArn": {"type": "string"},
-                "SslClientKeyArn": {"type": "string"},
-                "SslClientKeyPassword": {"type": "string"},
-                "Topic": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "KinesisSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "IncludeControlDetails": {"type": "boolean"},
-                "IncludeNullAndEmpty": {"type": "boolean"},
-                "IncludePartitionValue": {"type": "boolean"},
-                "IncludeTableAlterOperations": {"type": "boolean"},
-                "IncludeTransactionDetails": {"type": "boolean"},
-                "MessageFormat": {"type": "string"},
-                "NoHexPrefix": {"type": "boolean"},
-                "PartitionIncludeSchemaTable": {"type": "boolean"},
-                "ServiceAccessRoleArn": {"type": "string"},
-                "StreamArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MicrosoftSqlServerSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BcpPacketSize": {"type": "integer"},
-                "ControlTablesFileGroup": {"type": "string"},
-                "DatabaseName": {"type": "string"},
-                "ForceLobLookup": {"type": "boolean"},
-                "Password": {"type": "string"},
-                "Port": {"type": "integer"},
-                "QuerySingleAlwaysOnNode": {"type": "boolean"},
-                "ReadBackupOnly": {"type": "boolean"},
-                "SafeguardPolicy": {"type": "string"},
-                "SecretsManagerAccessRoleArn": {"type": "string"},
-                "SecretsManagerSecretId": {"type": "string"},
-                "ServerName": {"type": "string"},
-                "TlogAccessMode": {"type": "string"},
-                "TrimSpaceInChar": {"type": "boolean"},
-                "UseBcpFullLoad": {"type": "boolean"},
-                "UseThirdPartyBackupDevice": {"type": "boolean"},
-                "Username": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MongoDbSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthMechanism": {"type": "string"},
-                "AuthSource": {"type": "string"},
-                "AuthType": {"type": "string"},
-                "DatabaseName": {"type": "string"},
-                "DocsToInvestigate": {"type": "string"},
-                "ExtractDocId": {"type": "string"},
-                "NestingLevel": {"type": "string"},
-                "Password": {"type": "string"},
-                "Port": {"type": "integer"},
-                "SecretsManagerAccessRoleArn": {"type": "string"},
-                "SecretsManagerSecretId": {"type": "string"},
-                "ServerName": {"type": "string"},
-                "Username": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MySqlSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AfterConnectScript": {"type": "string"},
-                "CleanSourceMetadataOnMismatch": {"type": "boolean"},
-                "EventsPollInterval": {"type": "integer"},
-                "MaxFileSize": {"type": "integer"},
-                "ParallelLoadThreads": {"type": "integer"},
-                "SecretsManagerAccessRoleArn": {"type": "string"},
-                "SecretsManagerSecretId": {"type": "string"},
-                "ServerTimezone": {"type": "string"},
-                "TargetDbType": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "NeptuneSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ErrorRetryDuration": {"type": "integer"},
-                "IamAuthEnabled": {"type": "boolean"},
-                "MaxFileSize": {"type": "integer"},
-                "MaxRetryCount": {"type": "integer"},
-                "S3BucketFolder": {"type": "string"},
-                "S3BucketName": {"type": "string"},
-                "ServiceAccessRoleArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "OracleSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessAlternateDirectly": {"type": "boolean"},
-                "AddSupplementalLogging": {"type": "boolean"},
-                "AdditionalArchivedLogDestId": {"type": "integer"},
-                "AllowSelectNestedTables": {"type": "boolean"},
-                "ArchivedLogDestId": {"type": "integer"},
-                "ArchivedLogsOnly": {"type": "boolean"},
-                "AsmPassword": {"type": "string"},
-                "AsmServer": {"type": "string"},
-                "AsmUser": {"type": "string"},
-                "CharLengthSemantics": {"type": "string"},
-                "DirectPathNoLog": {"type": "boolean"},
-                "DirectPathParallelLoad": {"type": "boolean"},
-                "EnableHomogenousTablespace": {"type": "boolean"},
-                "ExtraArchivedLogDestIds": {
-                    "items": {"type": "integer"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "FailTasksOnLobTruncation": {"type": "boolean"},
-                "NumberDatatypeScale": {"type": "integer"},
-                "OraclePathPrefix": {"type": "string"},
-                "ParallelAsmReadThreads": {"type": "integer"},
-                "ReadAheadBlocks": {"type": "integer"},
-                "ReadTableSpaceName": {"type": "boolean"},
-                "ReplacePathPrefix": {"type": "boolean"},
-                "RetryInterval": {"type": "integer"},
-                "SecretsManagerAccessRoleArn": {"type": "string"},
-                "SecretsManagerOracleAsmAccessRoleArn": {"type": "string"},
-                "SecretsManagerOracleAsmSecretId": {"type": "string"},
-                "SecretsManagerSecretId": {"type": "string"},
-                "SecurityDbEncryption": {"type": "string"},
-                "SecurityDbEncryptionName": {"type": "string"},
-                "SpatialDataOptionToGeoJsonFunctionName": {"type": "string"},
-                "StandbyDelayTime": {"type": "integer"},
-                "UseAlternateFolderForOnline": {"type": "boolean"},
-                "UseBFile": {"type": "boolean"},
-                "UseDirectPathFullLoad": {"type": "boolean"},
-                "UseLogminerReader": {"type": "boolean"},
-                "UsePathPrefix": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "PostgreSqlSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AfterConnectScript": {"type": "string"},
-                "BabelfishDatabaseName": {"type": "string"},
-                "CaptureDdls": {"type": "boolean"},
-                "DatabaseMode": {"type": "string"},
-                "DdlArtifactsSchema": {"type": "string"},
-                "ExecuteTimeout": {"type": "integer"},
-                "FailTasksOnLobTruncation": {"type": "boolean"},
-                "HeartbeatEnable": {"type": "boolean"},
-                "HeartbeatFrequency": {"type": "integer"},
-                "HeartbeatSchema": {"type": "string"},
-                "MapBooleanAsBoolean": {"type": "boolean"},
-                "MaxFileSize": {"type": "integer"},
-                "PluginName": {"type": "string"},
-                "SecretsManagerAccessRoleArn": {"type": "string"},
-                "SecretsManagerSecretId": {"type": "string"},
-                "SlotName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "RedisSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthPassword": {"type": "string"},
-                "AuthType": {"type": "string"},
-                "AuthUserName": {"type": "string"},
-                "Port": {"type": "number"},
-                "ServerName": {"type": "string"},
-                "SslCaCertificateArn": {"type": "string"},
-                "SslSecurityProtocol": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "RedshiftSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AcceptAnyDate": {"type": "boolean"},
-                "AfterConnectScript": {"type": "string"},
-                "BucketFolder": {"type": "string"},
-                "BucketName": {"type": "string"},
-                "CaseSensitiveNames": {"type": "boolean"},
-                "CompUpdate": {"type": "boolean"},
-                "ConnectionTimeout": {"type": "integer"},
-                "DateFormat": {"type": "string"},
-                "EmptyAsNull": {"type": "boolean"},
-                "EncryptionMode": {"type": "string"},
-                "ExplicitIds": {"type": "boolean"},
-                "FileTransferUploadStreams": {"type": "integer"},
-                "LoadTimeout": {"type": "integer"},
-                "MapBooleanAsBoolean": {"type": "boolean"},
-                "MaxFileSize": {"type": "integer"},
-                "RemoveQuotes": {"type": "boolean"},
-                "ReplaceChars": {"type": "string"},
-                "ReplaceInvalidChars": {"type": "string"},
-                "SecretsManagerAccessRoleArn": {"type": "string"},
-                "SecretsManagerSecretId": {"type": "string"},
-                "ServerSideEncryptionKmsKeyId": {"type": "string"},
-                "ServiceAccessRoleArn": {"type": "string"},
-                "TimeFormat": {"type": "string"},
-                "TrimBlanks": {"type": "boolean"},
-                "TruncateColumns": {"type": "boolean"},
-                "WriteBufferSize": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "S3Settings": {
-            "additionalProperties": False,
-            "properties": {
-                "AddColumnName": {"type": "boolean"},
-                "AddTrailingPaddingCharacter": {"type": "boolean"},
-                "BucketFolder": {"type": "string"},
-                "BucketName": {"type": "string"},
-                "CannedAclForObjects": {"type": "string"},
-                "CdcInsertsAndUpdates": {"type": "boolean"},
-                "CdcInsertsOnly": {"type": "boolean"},
-                "CdcMaxBatchInterval": {"type": "integer"},
-                "CdcMinFileSize": {"type": "integer"},
-                "CdcPath": {"type": "string"},
-                "CompressionType": {"type": "string"},
-                "CsvDelimiter": {"type": "string"},
-                "CsvNoSupValue": {"type": "string"},
-                "CsvNullValue": {"type": "string"},
-                "CsvRowDelimiter": {"type": "string"},
-                "DataFormat": {"type": "string"},
-                "DataPageSize": {"type": "integer"},
-                "DatePartitionDelimiter": {"type": "string"},
-                "DatePartitionEnabled": {"type": "boolean"},
-                "DatePartitionSequence": {"type": "string"},
-                "DatePartitionTimezone": {"type": "string"},
-                "DictPageSizeLimit": {"type": "integer"},
-                "EnableStatistics": {"type": "boolean"},
-                "EncodingType": {"type": "string"},
-                "EncryptionMode": {"type": "string"},
-                "ExpectedBucketOwner": {"type": "string"},
-                "ExternalTableDefinition": {"type": "string"},
-                "GlueCatalogGeneration": {"type": "boolean"},
-                "IgnoreHeaderRows": {"type": "integer"},
-                "IncludeOpForFullLoad": {"type": "boolean"},
-                "MaxFileSize": {"type": "integer"},
-                "ParquetTimestampInMillisecond": {"type": "boolean"},
-                "ParquetVersion": {"type": "string"},
-                "PreserveTransactions": {"type": "boolean"},
-                "Rfc4180": {"type": "boolean"},
-                "RowGroupLength": {"type": "integer"},
-                "ServerSideEncryptionKmsKeyId": {"type": "string"},
-                "ServiceAccessRoleArn": {"type": "string"},
-                "TimestampColumnName": {"type": "string"},
-                "UseCsvNoSupValue": {"type": "boolean"},
-                "UseTaskStartTimeForFullLoadTimestamp": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "SybaseSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretsManagerAccessRoleArn": {"type": "string"},
-                "SecretsManagerSecretId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CertificateArn": {"type": "string"},
-        "DatabaseName": {"type": "string"},
-        "DocDbSettings": {"$ref": "#/definitions/DocDbSettings"},
-        "DynamoDbSettings": {"$ref": "#/definitions/DynamoDbSettings"},
-        "ElasticsearchSettings": {"$ref": "#/definitions/ElasticsearchSettings"},
-        "EndpointArn": {"type": "string"},
-        "EndpointIdentifier": {"type": "string"},
-        "EndpointType": {"type": "string"},
-        "EngineName": {"type": "string"},
-        "ExternalId": {"type": "string"},
-        "ExtraConnectionAttributes": {"type": "string"},
-        "GcpMySQLSettings": {"$ref": "#/definitions/GcpMySQLSettings"},
-        "IbmDb2Settings": {"$ref": "#/definitions/IbmDb2Settings"},
-        "KafkaSettings": {"$ref": "#/definitions/KafkaSettings"},
-        "KinesisSettings": {"$ref": "#/definitions/KinesisSettings"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "MicrosoftSqlServerSettings": {"$ref": "#/definitions/MicrosoftSqlServerSettings"},
-        "MongoDbSettings": {"$ref": "#/definitions/MongoDbSettings"},
-        "MySqlSettings": {"$ref": "#/definitions/MySqlSettings"},
-        "NeptuneSettings": {"$ref": "#/definitions/NeptuneSettings"},
-        "OracleSettings": {"$ref": "#/definitions/OracleSettings"},
-        "Password": {"type": "string"},
-        "Port": {"type": "integer"},
-        "PostgreSqlSettings": {"$ref": "#/definitions/PostgreSqlSettings"},
-        "RedisSettings": {"$ref": "#/definitions/RedisSettings"},
-        "RedshiftSettings": {"$ref": "#/definitions/RedshiftSettings"},
-        "ResourceIdentifier": {"type": "string"},
-        "S3Settings": {"$ref": "#/definitions/S3Settings"},
-        "ServerName": {"type": "string"},
-        "SslMode": {"type": "string"},
-        "SybaseSettings": {"$ref": "#/definitions/SybaseSettings"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Username": {"type": "string"},
-    },
-    "required": ["EndpointType", "EngineName"],
-}
-
 
 class Endpoint(_Resource):
     """AWS::DMS::Endpoint: Resource Type definition for AWS::DMS::Endpoint
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EndpointArn.
+    Replaced when any of these change (create-only): KmsKeyId, ResourceIdentifier,
+    ElasticsearchSettings.EndpointUri, MongoDbSettings.AuthType.
+    Write-only (sent to AWS, never read back): ExtraConnectionAttributes, Password,
+    ResourceIdentifier, GcpMySQLSettings.Password, DocDbSettings.SecretsManagerSecretId,
+    KafkaSettings.SaslPassword, KafkaSettings.SslClientKeyPassword,
+    MicrosoftSqlServerSettings.Password, MongoDbSettings.Password, OracleSettings.AsmPassword,
+    OracleSettings.SecurityDbEncryption, OracleSettings.SecurityDbEncryptionName,
+    RedisSettings.AuthPassword, RedshiftSettings.TruncateColumns,
+    RedshiftSettings.ServerSideEncryptionKmsKeyId, S3Settings.ServerSideEncryptionKmsKeyId.
+    Read-only attributes (known once deployed): EndpointArn, ExternalId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dms-endpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -928,12 +954,15 @@ class Endpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "endpoint.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     EndpointArn: str
+    """The endpoint ARN."""
     ExternalId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A value that can be used for cross-account validation."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CertificateArn: str
     DatabaseName: str
     DocDbSettings: EndpointDocDbSettingsDict
@@ -966,87 +995,106 @@ class Endpoint(_Resource):
     Tags: list[TagDict]
     Username: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EndpointType: str,
+        EngineName: str,
+        CertificateArn: str | None = None,
+        DatabaseName: str | None = None,
+        DocDbSettings: EndpointDocDbSettings | EndpointDocDbSettingsDict | None = None,
+        DynamoDbSettings: EndpointDynamoDbSettings | EndpointDynamoDbSettingsDict | None = None,
+        ElasticsearchSettings: EndpointElasticsearchSettings
+        | EndpointElasticsearchSettingsDict
+        | None = None,
+        EndpointIdentifier: str | None = None,
+        ExtraConnectionAttributes: str | None = None,
+        GcpMySQLSettings: EndpointGcpMySQLSettings | EndpointGcpMySQLSettingsDict | None = None,
+        IbmDb2Settings: EndpointIbmDb2Settings | EndpointIbmDb2SettingsDict | None = None,
+        KafkaSettings: EndpointKafkaSettings | EndpointKafkaSettingsDict | None = None,
+        KinesisSettings: EndpointKinesisSettings | EndpointKinesisSettingsDict | None = None,
+        KmsKeyId: str | None = None,
+        MicrosoftSqlServerSettings: EndpointMicrosoftSqlServerSettings
+        | EndpointMicrosoftSqlServerSettingsDict
+        | None = None,
+        MongoDbSettings: EndpointMongoDbSettings | EndpointMongoDbSettingsDict | None = None,
+        MySqlSettings: EndpointMySqlSettings | EndpointMySqlSettingsDict | None = None,
+        NeptuneSettings: EndpointNeptuneSettings | EndpointNeptuneSettingsDict | None = None,
+        OracleSettings: EndpointOracleSettings | EndpointOracleSettingsDict | None = None,
+        Password: str | None = None,
+        Port: int | None = None,
+        PostgreSqlSettings: EndpointPostgreSqlSettings
+        | EndpointPostgreSqlSettingsDict
+        | None = None,
+        RedisSettings: EndpointRedisSettings | EndpointRedisSettingsDict | None = None,
+        RedshiftSettings: EndpointRedshiftSettings | EndpointRedshiftSettingsDict | None = None,
+        ResourceIdentifier: str | None = None,
+        S3Settings: EndpointS3Settings | EndpointS3SettingsDict | None = None,
+        ServerName: str | None = None,
+        SslMode: str | None = None,
+        SybaseSettings: EndpointSybaseSettings | EndpointSybaseSettingsDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Username: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DMS::Endpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EndpointType: str,
-            EngineName: str,
-            CertificateArn: str | None = None,
-            DatabaseName: str | None = None,
-            DocDbSettings: EndpointDocDbSettings | EndpointDocDbSettingsDict | None = None,
-            DynamoDbSettings: EndpointDynamoDbSettings | EndpointDynamoDbSettingsDict | None = None,
-            ElasticsearchSettings: EndpointElasticsearchSettings
-            | EndpointElasticsearchSettingsDict
-            | None = None,
-            EndpointIdentifier: str | None = None,
-            ExtraConnectionAttributes: str | None = None,
-            GcpMySQLSettings: EndpointGcpMySQLSettings | EndpointGcpMySQLSettingsDict | None = None,
-            IbmDb2Settings: EndpointIbmDb2Settings | EndpointIbmDb2SettingsDict | None = None,
-            KafkaSettings: EndpointKafkaSettings | EndpointKafkaSettingsDict | None = None,
-            KinesisSettings: EndpointKinesisSettings | EndpointKinesisSettingsDict | None = None,
-            KmsKeyId: str | None = None,
-            MicrosoftSqlServerSettings: EndpointMicrosoftSqlServerSettings
-            | EndpointMicrosoftSqlServerSettingsDict
-            | None = None,
-            MongoDbSettings: EndpointMongoDbSettings | EndpointMongoDbSettingsDict | None = None,
-            MySqlSettings: EndpointMySqlSettings | EndpointMySqlSettingsDict | None = None,
-            NeptuneSettings: EndpointNeptuneSettings | EndpointNeptuneSettingsDict | None = None,
-            OracleSettings: EndpointOracleSettings | EndpointOracleSettingsDict | None = None,
-            Password: str | None = None,
-            Port: int | None = None,
-            PostgreSqlSettings: EndpointPostgreSqlSettings
-            | EndpointPostgreSqlSettingsDict
-            | None = None,
-            RedisSettings: EndpointRedisSettings | EndpointRedisSettingsDict | None = None,
-            RedshiftSettings: EndpointRedshiftSettings | EndpointRedshiftSettingsDict | None = None,
-            ResourceIdentifier: str | None = None,
-            S3Settings: EndpointS3Settings | EndpointS3SettingsDict | None = None,
-            ServerName: str | None = None,
-            SslMode: str | None = None,
-            SybaseSettings: EndpointSybaseSettings | EndpointSybaseSettingsDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Username: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DMS::Endpoint; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EndpointType: The type of endpoint. Valid values are source and target. Required.
+            EngineName: The type of engine for the endpoint, depending on the EndpointType value.
+                Required.
             CertificateArn: The Amazon Resource Name (ARN) for the certificate.
-            DatabaseName: The name of the endpoint database.
+            DatabaseName: The name of the endpoint database. For a MySQL source or target endpoint,
+                don't specify DatabaseName. To migrate to a specific database, use this setting and
+                targetDbType.
             DocDbSettings: Settings in JSON format for the source and target DocumentDB endpoint
             DynamoDbSettings: Settings in JSON format for the target Amazon DynamoDB endpoint
             ElasticsearchSettings: Settings in JSON format for the target OpenSearch endpoint
-            EndpointIdentifier: The database endpoint identifier.
-            EndpointType: The type of endpoint.
-            EngineName: The type of engine for the endpoint, depending on the EndpointType value.
+            EndpointIdentifier: The database endpoint identifier. Identifiers must begin with a
+                letter and must contain only ASCII letters, digits, and hyphens. They can't end with
+                a hyphen, or contain two consecutive hyphens.
             ExtraConnectionAttributes: Additional attributes associated with the connection
+                Write-only: sent to AWS, never read back.
             GcpMySQLSettings: Settings in JSON format for the source GCP MySQL endpoint
             IbmDb2Settings: Settings in JSON format for the source IBM Db2 LUW endpoint
             KafkaSettings: Settings in JSON format for the target Apache Kafka endpoint
-            KinesisSettings: Settings in JSON format for the target endpoint for Amazon Kinesis Data Streams
-            KmsKeyId: An AWS KMS key identifier that is used to encrypt the connection parameters for the endpoint.If you don't specify a value for the KmsKeyId parameter, AWS DMS uses your default encryption key.
-            MicrosoftSqlServerSettings: Settings in JSON format for the source and target Microsoft SQL Server endpoint
+            KinesisSettings: Settings in JSON format for the target endpoint for Amazon Kinesis Data
+                Streams
+            KmsKeyId: An AWS KMS key identifier that is used to encrypt the connection parameters
+                for the endpoint.If you don't specify a value for the KmsKeyId parameter, AWS DMS
+                uses your default encryption key. Create-only: changing it replaces the resource.
+            MicrosoftSqlServerSettings: Settings in JSON format for the source and target Microsoft
+                SQL Server endpoint
             MongoDbSettings: Settings in JSON format for the source MongoDB endpoint
             MySqlSettings: Settings in JSON format for the source and target MySQL endpoin
             NeptuneSettings: Settings in JSON format for the target Amazon Neptune endpoint
             OracleSettings: Settings in JSON format for the source and target Oracle endpoint
-            Password: The password to be used to log in to the endpoint database.
+            Password: The password to be used to log in to the endpoint database. Write-only: sent
+                to AWS, never read back.
             Port: The port used by the endpoint database.
-            PostgreSqlSettings: Settings in JSON format for the source and target PostgreSQL endpoint.
+            PostgreSqlSettings: Settings in JSON format for the source and target PostgreSQL
+                endpoint.
             RedisSettings: Settings in JSON format for the target Redis endpoint
             RedshiftSettings: Settings in JSON format for the Amazon Redshift endpoint.
-            ResourceIdentifier: A display name for the resource identifier at the end of the EndpointArn response parameter that is returned in the created Endpoint object.
+            ResourceIdentifier: A display name for the resource identifier at the end of the
+                EndpointArn response parameter that is returned in the created Endpoint object.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             S3Settings: Settings in JSON format for the source and target Amazon S3 endpoint
             ServerName: The name of the server where the endpoint database resides.
-            SslMode: The Secure Sockets Layer (SSL) mode to use for the SSL connection.
+            SslMode: The Secure Sockets Layer (SSL) mode to use for the SSL connection. The default
+                is none.
             SybaseSettings: Settings in JSON format for the source and target SAP ASE endpoint.
             Tags: One or more tags to be assigned to the endpoint.
             Username: The user name to be used to log in to the endpoint database.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

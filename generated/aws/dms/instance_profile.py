@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DMS::InstanceProfile",
     schema_file="aws-dms-instanceprofile.json",
     primary_identifier=("/InstanceProfileArn",),
     additional_identifiers=(("/InstanceProfileName",),),
     read_only=("/InstanceProfileArn", "/InstanceProfileCreationTime"),
-    create_only=(),
     write_only=("/InstanceProfileIdentifier",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/VpcSecurityGroups"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,42 +88,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AvailabilityZone": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Description": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "InstanceProfileArn": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "InstanceProfileCreationTime": {"maxLength": 40, "minLength": 1, "type": "string"},
-        "InstanceProfileIdentifier": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "InstanceProfileName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "KmsKeyArn": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "NetworkType": {"enum": ["IPV4", "DUAL"], "type": "string"},
-        "PubliclyAccessible": {"type": "boolean"},
-        "SubnetGroupIdentifier": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VpcSecurityGroups": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-    },
-    "required": [],
-}
-
 
 class InstanceProfile(_Resource):
     """AWS::DMS::InstanceProfile: Resource schema for AWS::DMS::InstanceProfile.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceProfileArn.
+    Also identified by: InstanceProfileName.
+    Write-only (sent to AWS, never read back): InstanceProfileIdentifier.
+    Read-only attributes (known once deployed): InstanceProfileArn, InstanceProfileCreationTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dms-instanceprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -131,12 +106,15 @@ class InstanceProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InstanceProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "instance_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     InstanceProfileArn: str
+    """The property describes an ARN of the instance profile."""
     InstanceProfileCreationTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The property describes a creating time of the instance profile."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailabilityZone: str
     Description: str
     InstanceProfileIdentifier: str
@@ -148,39 +126,46 @@ class InstanceProfile(_Resource):
     Tags: list[TagDict]
     VpcSecurityGroups: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AvailabilityZone: str | None = None,
+        Description: str | None = None,
+        InstanceProfileIdentifier: str | None = None,
+        InstanceProfileName: str | None = None,
+        KmsKeyArn: str | None = None,
+        NetworkType: Literal["IPV4", "DUAL"] | None = None,
+        PubliclyAccessible: bool | None = None,
+        SubnetGroupIdentifier: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcSecurityGroups: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DMS::InstanceProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AvailabilityZone: str | None = None,
-            Description: str | None = None,
-            InstanceProfileIdentifier: str | None = None,
-            InstanceProfileName: str | None = None,
-            KmsKeyArn: str | None = None,
-            NetworkType: Literal["IPV4", "DUAL"] | None = None,
-            PubliclyAccessible: bool | None = None,
-            SubnetGroupIdentifier: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcSecurityGroups: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DMS::InstanceProfile; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             AvailabilityZone: The property describes an availability zone of the instance profile.
             Description: The optional description of the instance profile.
             InstanceProfileIdentifier: [DEPRECATED] This property is unused and will be ignored.
+                Identity is managed via the resource ARN (primaryIdentifier) and Name
+                (additionalIdentifier). Write-only: sent to AWS, never read back.
             InstanceProfileName: The property describes a name for the instance profile.
             KmsKeyArn: The property describes kms key arn for the instance profile.
             NetworkType: The property describes a network type for the instance profile.
-            PubliclyAccessible: The property describes the publicly accessible of the instance profile
-            SubnetGroupIdentifier: The property describes a subnet group identifier for the instance profile.
+            PubliclyAccessible: The property describes the publicly accessible of the instance
+                profile
+            SubnetGroupIdentifier: The property describes a subnet group identifier for the instance
+                profile.
             Tags: An array of key-value pairs to apply to this resource.
             VpcSecurityGroups: The property describes vps security groups for the instance profile.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

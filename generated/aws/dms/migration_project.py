@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,36 +63,47 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataProviderDescriptorDict = TypedDict(
-    "DataProviderDescriptorDict",
-    {
-        "DataProviderArn": "str",
-        "DataProviderIdentifier": "str",
-        "DataProviderName": "str",
-        "SecretsManagerAccessRoleArn": "str",
-        "SecretsManagerSecretId": "str",
-    },
-    total=False,
-)
 
-MigrationProjectSchemaConversionApplicationAttributesDict = TypedDict(
-    "MigrationProjectSchemaConversionApplicationAttributesDict",
-    {
-        "S3BucketPath": "str",
-        "S3BucketRoleArn": "str",
-    },
-    total=False,
-)
+class DataProviderDescriptorDict(TypedDict, total=False):
+    """DataProviderDescriptor as a plain dict: It is an object that describes Source and Target
+    DataProviders and credentials for connecting to databases that are used in MigrationProject"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    DataProviderArn: str
+    """Type: str."""
+    DataProviderIdentifier: str
+    """Type: str."""
+    DataProviderName: str
+    """Type: str."""
+    SecretsManagerAccessRoleArn: str
+    """Type: str."""
+    SecretsManagerSecretId: str
+    """Type: str."""
 
+
+class MigrationProjectSchemaConversionApplicationAttributesDict(TypedDict, total=False):
+    """MigrationProjectSchemaConversionApplicationAttributes as a plain dict: The property describes
+    schema conversion application attributes for the migration project."""
+
+    S3BucketPath: str
+    """Type: str."""
+    S3BucketRoleArn: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, , and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, , and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DMS::MigrationProject",
     schema_file="aws-dms-migrationproject.json",
@@ -104,24 +119,14 @@ METADATA = _TypeMetadata(
         "/TargetDataProviderDescriptors/*/DataProviderArn",
         "/TargetDataProviderDescriptors/*/DataProviderName",
     ),
-    create_only=(),
     write_only=(
         "/MigrationProjectIdentifier",
         "/InstanceProfileIdentifier",
         "/SourceDataProviderDescriptors/*/DataProviderIdentifier",
         "/TargetDataProviderDescriptors/*/DataProviderIdentifier",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/SourceDataProviderDescriptors", "/Tags", "/TargetDataProviderDescriptors"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -131,69 +136,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DataProviderDescriptor": {
-            "additionalProperties": False,
-            "properties": {
-                "DataProviderArn": {"type": "string"},
-                "DataProviderIdentifier": {"type": "string"},
-                "DataProviderName": {"type": "string"},
-                "SecretsManagerAccessRoleArn": {"type": "string"},
-                "SecretsManagerSecretId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "InstanceProfileArn": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "InstanceProfileIdentifier": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "InstanceProfileName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "MigrationProjectArn": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "MigrationProjectCreationTime": {"maxLength": 40, "minLength": 1, "type": "string"},
-        "MigrationProjectIdentifier": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "MigrationProjectName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "SchemaConversionApplicationAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "S3BucketPath": {"type": "string"},
-                "S3BucketRoleArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SourceDataProviderDescriptors": {
-            "items": {"$ref": "#/definitions/DataProviderDescriptor"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TargetDataProviderDescriptors": {
-            "items": {"$ref": "#/definitions/DataProviderDescriptor"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TransformationRules": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class MigrationProject(_Resource):
     """AWS::DMS::MigrationProject: Resource schema for AWS::DMS::MigrationProject
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MigrationProjectArn.
+    Also identified by: MigrationProjectName.
+    Write-only (sent to AWS, never read back): MigrationProjectIdentifier,
+    InstanceProfileIdentifier, SourceDataProviderDescriptors[*].DataProviderIdentifier,
+    TargetDataProviderDescriptors[*].DataProviderIdentifier.
+    Read-only attributes (known once deployed): InstanceProfileArn, InstanceProfileName,
+    MigrationProjectArn, MigrationProjectCreationTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dms-migrationproject.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -203,14 +159,19 @@ class MigrationProject(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MigrationProjectAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "migration_project.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     InstanceProfileArn: str
+    """The property describes an instance profile arn for the migration project. For read"""
     InstanceProfileName: str
+    """The property describes an instance profile name for the migration project. For read"""
     MigrationProjectArn: str
+    """The property describes an ARN of the migration project."""
     MigrationProjectCreationTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The property describes a creating time of the migration project."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     InstanceProfileIdentifier: str
     MigrationProjectIdentifier: str
@@ -221,41 +182,51 @@ class MigrationProject(_Resource):
     TargetDataProviderDescriptors: list[DataProviderDescriptorDict]
     TransformationRules: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str | None = None,
+        InstanceProfileIdentifier: str | None = None,
+        MigrationProjectIdentifier: str | None = None,
+        MigrationProjectName: str | None = None,
+        SchemaConversionApplicationAttributes: MigrationProjectSchemaConversionApplicationAttributes
+        | MigrationProjectSchemaConversionApplicationAttributesDict
+        | None = None,
+        SourceDataProviderDescriptors: list[DataProviderDescriptor | DataProviderDescriptorDict]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetDataProviderDescriptors: list[DataProviderDescriptor | DataProviderDescriptorDict]
+        | None = None,
+        TransformationRules: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DMS::MigrationProject; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str | None = None,
-            InstanceProfileIdentifier: str | None = None,
-            MigrationProjectIdentifier: str | None = None,
-            MigrationProjectName: str | None = None,
-            SchemaConversionApplicationAttributes: MigrationProjectSchemaConversionApplicationAttributes
-            | MigrationProjectSchemaConversionApplicationAttributesDict
-            | None = None,
-            SourceDataProviderDescriptors: list[DataProviderDescriptor | DataProviderDescriptorDict]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetDataProviderDescriptors: list[DataProviderDescriptor | DataProviderDescriptorDict]
-            | None = None,
-            TransformationRules: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DMS::MigrationProject; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Description: The optional description of the migration project.
-            InstanceProfileIdentifier: The property describes an instance profile identifier for the migration project.
+            InstanceProfileIdentifier: The property describes an instance profile identifier for the
+                migration project. For create Write-only: sent to AWS, never read back.
             MigrationProjectIdentifier: [DEPRECATED] This property is unused and will be ignored.
+                Identity is managed via the resource ARN (primaryIdentifier) and Name
+                (additionalIdentifier). Write-only: sent to AWS, never read back.
             MigrationProjectName: The property describes a name to identify the migration project.
-            SchemaConversionApplicationAttributes: The property describes schema conversion application attributes for the migration project.
-            SourceDataProviderDescriptors: The property describes source data provider descriptors for the migration project.
+            SchemaConversionApplicationAttributes: The property describes schema conversion
+                application attributes for the migration project.
+            SourceDataProviderDescriptors: The property describes source data provider descriptors
+                for the migration project.
             Tags: An array of key-value pairs to apply to this resource.
-            TargetDataProviderDescriptors: The property describes target data provider descriptors for the migration project.
-            TransformationRules: The property describes transformation rules for the migration project.
+            TargetDataProviderDescriptors: The property describes target data provider descriptors
+                for the migration project.
+            TransformationRules: The property describes transformation rules for the migration
+                project.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

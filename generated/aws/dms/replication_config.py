@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,31 +59,42 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ReplicationConfigComputeConfigDict = TypedDict(
-    "ReplicationConfigComputeConfigDict",
-    {
-        "AvailabilityZone": "str",
-        "DnsNameServers": "str",
-        "KmsKeyId": "str",
-        "MaxCapacityUnits": "Required[int]",
-        "MinCapacityUnits": "int",
-        "MultiAZ": "bool",
-        "PreferredMaintenanceWindow": "str",
-        "ReplicationSubnetGroupId": "str",
-        "VpcSecurityGroupIds": "list[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ReplicationConfigComputeConfigDict(TypedDict, total=False):
+    """ReplicationConfigComputeConfig as a plain dict: Configuration parameters for provisioning a
+    AWS DMS Serverless replication"""
 
+    AvailabilityZone: str
+    """Type: str."""
+    DnsNameServers: str
+    """Type: str."""
+    KmsKeyId: str
+    """Type: str."""
+    MaxCapacityUnits: Required[int]
+    """Type: int."""
+    MinCapacityUnits: int
+    """Type: int."""
+    MultiAZ: bool
+    """Type: bool."""
+    PreferredMaintenanceWindow: str
+    """Type: str."""
+    ReplicationSubnetGroupId: str
+    """Type: str."""
+    VpcSecurityGroupIds: list[str]
+    """Type: list[str]."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: <p>The key or keys of the key-value pairs for the resource tag or tags
+    assigned to the resource.</p>"""
+
+    Key: Required[str]
+    """<p>Tag key.</p>"""
+    Value: Required[str]
+    """<p>Tag value.</p>"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DMS::ReplicationConfig",
     schema_file="aws-dms-replicationconfig.json",
@@ -88,7 +103,6 @@ METADATA = _TypeMetadata(
     read_only=("/ReplicationConfigArn",),
     create_only=("/ResourceIdentifier",),
     write_only=("/ResourceIdentifier",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=(
         "ReplicationConfigIdentifier",
@@ -98,14 +112,7 @@ METADATA = _TypeMetadata(
         "ComputeConfig",
         "TableMappings",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -115,69 +122,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ComputeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "DnsNameServers": {"type": "string"},
-                "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-                "MaxCapacityUnits": {"type": "integer"},
-                "MinCapacityUnits": {"type": "integer"},
-                "MultiAZ": {"type": "boolean"},
-                "PreferredMaintenanceWindow": {"type": "string"},
-                "ReplicationSubnetGroupId": {"type": "string"},
-                "VpcSecurityGroupIds": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["MaxCapacityUnits"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ComputeConfig": {"$ref": "#/definitions/ComputeConfig"},
-        "ReplicationConfigArn": {"type": "string"},
-        "ReplicationConfigIdentifier": {"type": "string"},
-        "ReplicationSettings": {"type": ["object", "string"]},
-        "ReplicationType": {"enum": ["full-load", "full-load-and-cdc", "cdc"], "type": "string"},
-        "ResourceIdentifier": {"type": "string"},
-        "SourceEndpointArn": {"type": "string"},
-        "SupplementalSettings": {"type": ["object", "string"]},
-        "TableMappings": {"type": ["object", "string"]},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-        "TargetEndpointArn": {"type": "string"},
-    },
-    "required": [
-        "ReplicationConfigIdentifier",
-        "SourceEndpointArn",
-        "TargetEndpointArn",
-        "ReplicationType",
-        "ComputeConfig",
-        "TableMappings",
-    ],
-}
-
 
 class ReplicationConfig(_Resource):
-    """AWS::DMS::ReplicationConfig: A replication configuration that you later provide to configure and start a AWS DMS Serverless replication
+    """AWS::DMS::ReplicationConfig: A replication configuration that you later provide to configure
+    and start a AWS DMS Serverless replication
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ReplicationConfigArn.
+    Also identified by: ReplicationConfigIdentifier.
+    Replaced when any of these change (create-only): ResourceIdentifier.
+    Write-only (sent to AWS, never read back): ResourceIdentifier.
+    Read-only attributes (known once deployed): ReplicationConfigArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dms-replicationconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -187,11 +144,15 @@ class ReplicationConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReplicationConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "replication_config.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ReplicationConfigArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the Replication Config"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ComputeConfig: ReplicationConfigComputeConfigDict
     ReplicationConfigIdentifier: str
     ReplicationSettings: dict[str, Any] | str
@@ -203,35 +164,50 @@ class ReplicationConfig(_Resource):
     Tags: list[TagDict]
     TargetEndpointArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ComputeConfig: ReplicationConfigComputeConfig | ReplicationConfigComputeConfigDict,
+        ReplicationConfigIdentifier: str,
+        ReplicationType: Literal["full-load", "full-load-and-cdc", "cdc"],
+        SourceEndpointArn: str,
+        TableMappings: dict[str, Any] | str,
+        TargetEndpointArn: str,
+        ReplicationSettings: dict[str, Any] | str | None = None,
+        ResourceIdentifier: str | None = None,
+        SupplementalSettings: dict[str, Any] | str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DMS::ReplicationConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ComputeConfig: ReplicationConfigComputeConfig | ReplicationConfigComputeConfigDict,
-            ReplicationConfigIdentifier: str,
-            ReplicationType: Literal["full-load", "full-load-and-cdc", "cdc"],
-            SourceEndpointArn: str,
-            TableMappings: dict[str, Any] | str,
-            TargetEndpointArn: str,
-            ReplicationSettings: dict[str, Any] | str | None = None,
-            ResourceIdentifier: str | None = None,
-            SupplementalSettings: dict[str, Any] | str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DMS::ReplicationConfig; `await` it inside an App to deploy it.
-
-            ReplicationConfigIdentifier: A unique identifier of replication configuration
-            ReplicationType: The type of AWS DMS Serverless replication to provision using this replication configuration
-            ResourceIdentifier: A unique value or name that you get set for a given resource that can be used to construct an Amazon Resource Name (ARN) for that resource
-            SourceEndpointArn: The Amazon Resource Name (ARN) of the source endpoint for this AWS DMS Serverless replication configuration
-            Tags: <p>Contains a map of the key-value pairs for the resource tag or tags assigned to the dataset.</p>
-            TargetEndpointArn: The Amazon Resource Name (ARN) of the target endpoint for this AWS DMS Serverless replication configuration
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ComputeConfig: Configuration parameters for provisioning a AWS DMS Serverless
+                replication Required.
+            ReplicationConfigIdentifier: A unique identifier of replication configuration Required.
+            ReplicationType: The type of AWS DMS Serverless replication to provision using this
+                replication configuration Required.
+            SourceEndpointArn: The Amazon Resource Name (ARN) of the source endpoint for this AWS
+                DMS Serverless replication configuration Required.
+            TableMappings: Type: dict[str, Any] | str. Required.
+            TargetEndpointArn: The Amazon Resource Name (ARN) of the target endpoint for this AWS
+                DMS Serverless replication configuration Required.
+            ReplicationSettings: Type: dict[str, Any] | str.
+            ResourceIdentifier: A unique value or name that you get set for a given resource that
+                can be used to construct an Amazon Resource Name (ARN) for that resource
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            SupplementalSettings: Type: dict[str, Any] | str.
+            Tags: <p>Contains a map of the key-value pairs for the resource tag or tags assigned to
+                the dataset.</p>
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

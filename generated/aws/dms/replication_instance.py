@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DMS::ReplicationInstance",
     schema_file="aws-dms-replicationinstance.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/ReplicationInstancePublicIpAddresses",
         "/Id",
@@ -77,57 +82,21 @@ METADATA = _TypeMetadata(
         "/ReplicationSubnetGroupIdentifier",
         "/PubliclyAccessible",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ReplicationInstanceClass",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AllocatedStorage": {"type": "integer"},
-        "AllowMajorVersionUpgrade": {"type": "boolean"},
-        "AutoMinorVersionUpgrade": {"type": "boolean"},
-        "AvailabilityZone": {"type": "string"},
-        "DnsNameServers": {"type": "string"},
-        "EngineVersion": {"type": "string"},
-        "Id": {"type": "string"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "MultiAZ": {"type": "boolean"},
-        "NetworkType": {"type": "string"},
-        "PreferredMaintenanceWindow": {"type": "string"},
-        "PubliclyAccessible": {"type": "boolean"},
-        "ReplicationInstanceClass": {"type": "string"},
-        "ReplicationInstanceIdentifier": {"type": "string"},
-        "ReplicationInstancePrivateIpAddresses": {"type": "string"},
-        "ReplicationInstancePublicIpAddresses": {"type": "string"},
-        "ReplicationSubnetGroupIdentifier": {"type": "string"},
-        "ResourceIdentifier": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "VpcSecurityGroupIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["ReplicationInstanceClass"],
-}
 
 
 class ReplicationInstance(_Resource):
     """AWS::DMS::ReplicationInstance: Resource Type definition for AWS::DMS::ReplicationInstance
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): KmsKeyId, ResourceIdentifier, DnsNameServers,
+    ReplicationSubnetGroupIdentifier, PubliclyAccessible.
+    Read-only attributes (known once deployed): Id, ReplicationInstancePrivateIpAddresses,
+    ReplicationInstancePublicIpAddresses.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dms-replicationinstance.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -137,13 +106,19 @@ class ReplicationInstance(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReplicationInstanceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "replication_instance.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """Type: str."""
     ReplicationInstancePrivateIpAddresses: str
+    """Type: str."""
     ReplicationInstancePublicIpAddresses: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllocatedStorage: int
     AllowMajorVersionUpgrade: bool
     AutoMinorVersionUpgrade: bool
@@ -162,36 +137,57 @@ class ReplicationInstance(_Resource):
     Tags: list[TagDict]
     VpcSecurityGroupIds: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ReplicationInstanceClass: str,
+        AllocatedStorage: int | None = None,
+        AllowMajorVersionUpgrade: bool | None = None,
+        AutoMinorVersionUpgrade: bool | None = None,
+        AvailabilityZone: str | None = None,
+        DnsNameServers: str | None = None,
+        EngineVersion: str | None = None,
+        KmsKeyId: str | None = None,
+        MultiAZ: bool | None = None,
+        NetworkType: str | None = None,
+        PreferredMaintenanceWindow: str | None = None,
+        PubliclyAccessible: bool | None = None,
+        ReplicationInstanceIdentifier: str | None = None,
+        ReplicationSubnetGroupIdentifier: str | None = None,
+        ResourceIdentifier: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcSecurityGroupIds: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DMS::ReplicationInstance; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ReplicationInstanceClass: str,
-            AllocatedStorage: int | None = None,
-            AllowMajorVersionUpgrade: bool | None = None,
-            AutoMinorVersionUpgrade: bool | None = None,
-            AvailabilityZone: str | None = None,
-            DnsNameServers: str | None = None,
-            EngineVersion: str | None = None,
-            KmsKeyId: str | None = None,
-            MultiAZ: bool | None = None,
-            NetworkType: str | None = None,
-            PreferredMaintenanceWindow: str | None = None,
-            PubliclyAccessible: bool | None = None,
-            ReplicationInstanceIdentifier: str | None = None,
-            ReplicationSubnetGroupIdentifier: str | None = None,
-            ResourceIdentifier: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcSecurityGroupIds: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DMS::ReplicationInstance; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ReplicationInstanceClass: Type: str. Required.
+            AllocatedStorage: Type: int.
+            AllowMajorVersionUpgrade: Type: bool.
+            AutoMinorVersionUpgrade: Type: bool.
+            AvailabilityZone: Type: str.
+            DnsNameServers: Type: str. Create-only: changing it replaces the resource.
+            EngineVersion: Type: str.
+            KmsKeyId: Type: str. Create-only: changing it replaces the resource.
+            MultiAZ: Type: bool.
+            NetworkType: Type: str.
+            PreferredMaintenanceWindow: Type: str.
+            PubliclyAccessible: Type: bool. Create-only: changing it replaces the resource.
+            ReplicationInstanceIdentifier: Type: str.
+            ReplicationSubnetGroupIdentifier: Type: str. Create-only: changing it replaces the
+                resource.
+            ResourceIdentifier: Type: str. Create-only: changing it replaces the resource.
+            Tags: Type: list[TagDict].
+            VpcSecurityGroupIds: Type: list[str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,24 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DMS::ReplicationSubnetGroup",
     schema_file="aws-dms-replicationsubnetgroup.json",
     primary_identifier=("/ReplicationSubnetGroupIdentifier",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/ReplicationSubnetGroupIdentifier",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ReplicationSubnetGroupDescription", "SubnetIds"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,31 +82,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ReplicationSubnetGroupDescription": {"type": "string"},
-        "ReplicationSubnetGroupIdentifier": {"type": "string"},
-        "SubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["ReplicationSubnetGroupDescription", "SubnetIds"],
-}
-
 
 class ReplicationSubnetGroup(_Resource):
-    """AWS::DMS::ReplicationSubnetGroup: Resource Type definition for AWS::DMS::ReplicationSubnetGroup
+    """AWS::DMS::ReplicationSubnetGroup: Resource Type definition for
+    AWS::DMS::ReplicationSubnetGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ReplicationSubnetGroupIdentifier.
+    Replaced when any of these change (create-only): ReplicationSubnetGroupIdentifier.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dms-replicationsubnetgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -122,36 +101,44 @@ class ReplicationSubnetGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReplicationSubnetGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "replication_subnet_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ReplicationSubnetGroupDescription: str
     ReplicationSubnetGroupIdentifier: str
     SubnetIds: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ReplicationSubnetGroupDescription: str,
+        SubnetIds: list[str],
+        ReplicationSubnetGroupIdentifier: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DMS::ReplicationSubnetGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ReplicationSubnetGroupDescription: str,
-            SubnetIds: list[str],
-            ReplicationSubnetGroupIdentifier: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DMS::ReplicationSubnetGroup; `await` it inside an App to deploy it.
-
-            ReplicationSubnetGroupDescription: The description for the subnet group.
-            ReplicationSubnetGroupIdentifier: The name for the replication subnet group.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ReplicationSubnetGroupDescription: The description for the subnet group. Required.
             SubnetIds: One or more subnet IDs to be assigned to the replication subnet group.
+                Required.
+            ReplicationSubnetGroupIdentifier: The name for the replication subnet group. This value
+                is stored as a lowercase string. Create-only: changing it replaces the resource.
             Tags: One or more tags to be assigned to the replication subnet group
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

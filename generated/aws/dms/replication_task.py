@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Tag key"""
+    Value: Required[str]
+    """Tag value"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DMS::ReplicationTask",
     schema_file="aws-dms-replicationtask.json",
     primary_identifier=("/ReplicationTaskArn",),
-    additional_identifiers=(),
     read_only=("/ReplicationTaskArn",),
     create_only=(
         "/ResourceIdentifier",
@@ -74,7 +79,6 @@ METADATA = _TypeMetadata(
         "/MigrationType",
     ),
     write_only=("/CdcStartTime",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=(
         "TableMappings",
@@ -83,14 +87,7 @@ METADATA = _TypeMetadata(
         "TargetEndpointArn",
         "ReplicationInstanceArn",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -100,50 +97,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CdcStartPosition": {"type": "string"},
-        "CdcStartTime": {"type": "number"},
-        "CdcStopPosition": {"type": "string"},
-        "MigrationType": {"enum": ["full-load", "cdc", "full-load-and-cdc"], "type": "string"},
-        "ReplicationInstanceArn": {"type": "string"},
-        "ReplicationTaskArn": {"type": "string"},
-        "ReplicationTaskIdentifier": {
-            "pattern": "^[a-zA-Z][a-zA-Z0-9]*(?:-[a-zA-Z0-9]+)*$",
-            "type": "string",
-        },
-        "ReplicationTaskSettings": {"type": "string"},
-        "ResourceIdentifier": {"type": "string"},
-        "SourceEndpointArn": {"type": "string"},
-        "TableMappings": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TargetEndpointArn": {"type": "string"},
-        "TaskData": {"type": "string"},
-    },
-    "required": [
-        "TableMappings",
-        "SourceEndpointArn",
-        "MigrationType",
-        "TargetEndpointArn",
-        "ReplicationInstanceArn",
-    ],
-}
-
 
 class ReplicationTask(_Resource):
     """AWS::DMS::ReplicationTask: Resource Type definition for AWS::DMS::ReplicationTask
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ReplicationTaskArn.
+    Replaced when any of these change (create-only): ResourceIdentifier, TargetEndpointArn,
+    ReplicationInstanceArn, SourceEndpointArn, MigrationType.
+    Write-only (sent to AWS, never read back): CdcStartTime.
+    Read-only attributes (known once deployed): ReplicationTaskArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dms-replicationtask.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -151,11 +116,13 @@ class ReplicationTask(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReplicationTaskAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "replication_task.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ReplicationTaskArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the ReplicationTask. Also serves the purpise of Primary Identifier."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CdcStartPosition: str
     CdcStartTime: float
     CdcStopPosition: str
@@ -170,44 +137,61 @@ class ReplicationTask(_Resource):
     TargetEndpointArn: str
     TaskData: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MigrationType: Literal["full-load", "cdc", "full-load-and-cdc"],
+        ReplicationInstanceArn: str,
+        SourceEndpointArn: str,
+        TableMappings: str,
+        TargetEndpointArn: str,
+        CdcStartPosition: str | None = None,
+        CdcStartTime: float | None = None,
+        CdcStopPosition: str | None = None,
+        ReplicationTaskIdentifier: str | None = None,
+        ReplicationTaskSettings: str | None = None,
+        ResourceIdentifier: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TaskData: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DMS::ReplicationTask; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MigrationType: Literal["full-load", "cdc", "full-load-and-cdc"],
-            ReplicationInstanceArn: str,
-            SourceEndpointArn: str,
-            TableMappings: str,
-            TargetEndpointArn: str,
-            CdcStartPosition: str | None = None,
-            CdcStartTime: float | None = None,
-            CdcStopPosition: str | None = None,
-            ReplicationTaskIdentifier: str | None = None,
-            ReplicationTaskSettings: str | None = None,
-            ResourceIdentifier: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TaskData: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DMS::ReplicationTask; `await` it inside an App to deploy it.
-
-            CdcStartPosition: Indicates when you want a change data capture (CDC) operation to start.
-            CdcStartTime: Indicates the start time for a change data capture (CDC) operation.
-            CdcStopPosition: Indicates when you want a change data capture (CDC) operation to stop.
-            MigrationType: The migration type.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MigrationType: The migration type. Create-only: changing it replaces the resource.
+                Required.
             ReplicationInstanceArn: The Amazon Resource Name (ARN) of a replication instance.
+                Create-only: changing it replaces the resource. Required.
+            SourceEndpointArn: An Amazon Resource Name (ARN) that uniquely identifies the source
+                endpoint. Create-only: changing it replaces the resource. Required.
+            TableMappings: The table mappings for the task, in JSON format. Required.
+            TargetEndpointArn: An Amazon Resource Name (ARN) that uniquely identifies the target
+                endpoint. Create-only: changing it replaces the resource. Required.
+            CdcStartPosition: Indicates when you want a change data capture (CDC) operation to
+                start. Use either CdcStartPosition or CdcStartTime to specify when you want a CDC
+                operation to start. Specifying both values results in an error.
+            CdcStartTime: Indicates the start time for a change data capture (CDC) operation. Use
+                either CdcStartTime or CdcStartPosition to specify when you want a CDC operation to
+                start. Specifying both values results in an error. Write-only: sent to AWS, never
+                read back.
+            CdcStopPosition: Indicates when you want a change data capture (CDC) operation to stop.
+                The value can be either server time or commit time.
             ReplicationTaskIdentifier: An identifier for the replication task.
             ReplicationTaskSettings: Overall settings for the task, in JSON format
-            ResourceIdentifier: A friendly name for the resource identifier at the end of the EndpointArn response parameter that is returned in the created Endpoint object.
-            SourceEndpointArn: An Amazon Resource Name (ARN) that uniquely identifies the source endpoint.
-            TableMappings: The table mappings for the task, in JSON format.
-            TargetEndpointArn: An Amazon Resource Name (ARN) that uniquely identifies the target endpoint.
-            TaskData: Supplemental information that the task requires to migrate the data for certain source and target endpoints.
+            ResourceIdentifier: A friendly name for the resource identifier at the end of the
+                EndpointArn response parameter that is returned in the created Endpoint object.
+                Create-only: changing it replaces the resource.
+            Tags: Items are unique.
+            TaskData: Supplemental information that the task requires to migrate the data for
+                certain source and target endpoints.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

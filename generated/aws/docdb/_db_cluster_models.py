@@ -7,10 +7,10 @@ Imported on first use by db_cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DBClusterAttributes",
@@ -24,55 +24,91 @@ class DBClusterServerlessV2ScalingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxCapacity: float
-    MinCapacity: float
+    MaxCapacity: Annotated[float, Field(description="Type: float.")]
+    MinCapacity: Annotated[float, Field(description="Type: float.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class DBClusterAttributes(DeferredModel):
-    ClusterResourceId: str | None = None
-    Endpoint: str | None = None
-    Id: str | None = None
-    ReadEndpoint: str | None = None
+    """
+    The read-only attributes of a AWS::DocDB::DBCluster, set by AWS.
+    """
+
+    ClusterResourceId: Annotated[str | None, Field(description="Type: str.")] = None
+    Endpoint: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    ReadEndpoint: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DBClusterProps(DeferredModel):
-    AvailabilityZones: list[str] | None = None
-    BackupRetentionPeriod: int | None = None
-    CopyTagsToSnapshot: bool | None = None
-    DBClusterIdentifier: str | None = None
-    DBClusterParameterGroupName: str | None = None
-    DBSubnetGroupName: str | None = None
-    DeletionProtection: bool | None = None
-    EnableCloudwatchLogsExports: list[str] | None = None
-    EngineVersion: Literal["3.6.0", "4.0", "4.0.0", "5.0.0", "5.0.1", "8.0.0", "8.0.1"] | None = (
-        None
-    )
-    GlobalClusterIdentifier: str | None = None
-    KmsKeyId: str | None = None
-    ManageMasterUserPassword: bool | None = None
-    MasterUserPassword: str | None = None
-    MasterUserSecretKmsKeyId: str | None = None
-    MasterUsername: str | None = None
-    NetworkType: str | None = None
-    Port: int | None = None
-    PreferredBackupWindow: str | None = None
-    PreferredMaintenanceWindow: str | None = None
-    RestoreToTime: str | None = None
-    RestoreType: str | None = None
-    RotateMasterUserPassword: bool | None = None
-    ServerlessV2ScalingConfiguration: DBClusterServerlessV2ScalingConfiguration | None = None
-    SnapshotIdentifier: str | None = None
-    SourceDBClusterIdentifier: str | None = None
-    StorageEncrypted: bool | None = None
-    StorageType: str | None = None
-    Tags: list[Tag] | None = None
-    UseLatestRestorableTime: bool | None = None
-    VpcSecurityGroupIds: list[str] | None = None
+    """
+    The properties a program declares for a AWS::DocDB::DBCluster.
+    """
+
+    AvailabilityZones: Annotated[
+        list[str] | None,
+        Field(description="Type: list[str]. Create-only: changing it replaces the resource."),
+    ] = None
+    BackupRetentionPeriod: Annotated[
+        int | None, Field(description="Range: 1 to 35 (inclusive).")
+    ] = None
+    CopyTagsToSnapshot: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DBClusterIdentifier: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    DBClusterParameterGroupName: Annotated[str | None, Field(description="Type: str.")] = None
+    DBSubnetGroupName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    DeletionProtection: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EnableCloudwatchLogsExports: Annotated[
+        list[str] | None, Field(description="Type: list[str].")
+    ] = None
+    EngineVersion: Annotated[
+        Literal["3.6.0", "4.0", "4.0.0", "5.0.0", "5.0.1", "8.0.0", "8.0.1"] | None,
+        Field(
+            description="Allowed values: '3.6.0', '4.0', '4.0.0', '5.0.0', '5.0.1', '8.0.0', '8.0.1'."
+        ),
+    ] = None
+    GlobalClusterIdentifier: Annotated[str | None, Field(description="Type: str.")] = None
+    KmsKeyId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    ManageMasterUserPassword: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MasterUserPassword: Annotated[str | None, Field(description="Type: str.")] = None
+    MasterUserSecretKmsKeyId: Annotated[str | None, Field(description="Type: str.")] = None
+    MasterUsername: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    NetworkType: Annotated[str | None, Field(description="Type: str.")] = None
+    Port: Annotated[int | None, Field(description="Type: int.")] = None
+    PreferredBackupWindow: Annotated[str | None, Field(description="Type: str.")] = None
+    PreferredMaintenanceWindow: Annotated[str | None, Field(description="Type: str.")] = None
+    RestoreToTime: Annotated[str | None, Field(description="Type: str.")] = None
+    RestoreType: Annotated[str | None, Field(description="Type: str.")] = None
+    RotateMasterUserPassword: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ServerlessV2ScalingConfiguration: Annotated[
+        DBClusterServerlessV2ScalingConfiguration | None,
+        Field(description="Type: DBClusterServerlessV2ScalingConfigurationDict."),
+    ] = None
+    SnapshotIdentifier: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    SourceDBClusterIdentifier: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    StorageEncrypted: Annotated[
+        bool | None,
+        Field(description="Type: bool. Create-only: changing it replaces the resource."),
+    ] = None
+    StorageType: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    UseLatestRestorableTime: Annotated[bool | None, Field(description="Type: bool.")] = None
+    VpcSecurityGroupIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None

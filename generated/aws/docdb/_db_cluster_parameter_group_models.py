@@ -7,10 +7,10 @@ Imported on first use by db_cluster_parameter_group.py, which re-exports every n
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DBClusterParameterGroupAttributes",
@@ -20,20 +20,48 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class DBClusterParameterGroupAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::DocDB::DBClusterParameterGroup, set by AWS.
+    """
 
 
 class DBClusterParameterGroupProps(DeferredModel):
-    Description: str
-    Family: str
-    Name: str | None = None
-    Parameters: dict[str, Any] | str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DocDB::DBClusterParameterGroup.
+    """
+
+    Description: Annotated[
+        str,
+        Field(
+            description="The description for the DB cluster parameter group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Family: Annotated[
+        str,
+        Field(
+            description="The DB cluster parameter group family name (e.g. docdb5.0). Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the DB cluster parameter group. If omitted, CloudFormation generates a unique name. The name is stored as lowercase. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Parameters: Annotated[dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

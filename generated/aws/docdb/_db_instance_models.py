@@ -7,9 +7,10 @@ Imported on first use by db_instance.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DBInstanceAttributes",
@@ -22,24 +23,38 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class DBInstanceAttributes(DeferredModel):
-    Endpoint: str | None = None
-    Id: str | None = None
-    Port: str | None = None
+    """
+    The read-only attributes of a AWS::DocDB::DBInstance, set by AWS.
+    """
+
+    Endpoint: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    Port: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DBInstanceProps(DeferredModel):
-    AutoMinorVersionUpgrade: bool | None = None
-    AvailabilityZone: str | None = None
-    CACertificateIdentifier: str | None = None
-    CertificateRotationRestart: bool | None = None
-    DBClusterIdentifier: str
-    DBInstanceClass: str
-    DBInstanceIdentifier: str | None = None
-    EnablePerformanceInsights: bool | None = None
-    PreferredMaintenanceWindow: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DocDB::DBInstance.
+    """
+
+    AutoMinorVersionUpgrade: Annotated[bool | None, Field(description="Type: bool.")] = None
+    AvailabilityZone: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    CACertificateIdentifier: Annotated[str | None, Field(description="Type: str.")] = None
+    CertificateRotationRestart: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DBClusterIdentifier: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    DBInstanceClass: Annotated[str, Field(description="Type: str.")]
+    DBInstanceIdentifier: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    EnablePerformanceInsights: Annotated[bool | None, Field(description="Type: bool.")] = None
+    PreferredMaintenanceWindow: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

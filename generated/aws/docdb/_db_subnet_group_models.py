@@ -7,9 +7,10 @@ Imported on first use by db_subnet_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DBSubnetGroupAttributes",
@@ -22,16 +23,35 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class DBSubnetGroupAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::DocDB::DBSubnetGroup, set by AWS.
+    """
 
 
 class DBSubnetGroupProps(DeferredModel):
-    DBSubnetGroupDescription: str
-    DBSubnetGroupName: str | None = None
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DocDB::DBSubnetGroup.
+    """
+
+    DBSubnetGroupDescription: Annotated[
+        str, Field(description="The description for the subnet group.")
+    ]
+    DBSubnetGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name for the db subnet group. This value is stored as a lowercase string. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str],
+        Field(description="One or more subnet IDs to be assigned to the db subnet group."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="One or more tags to be assigned to the db subnet group"),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by event_subscription.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "EventSubscriptionAttributes",
@@ -18,11 +19,35 @@ __all__ = [
 
 
 class EventSubscriptionProps(DeferredModel):
-    Enabled: bool | None = None
-    EventCategories: list[str] | None = None
-    SnsTopicArn: str
-    SourceIds: list[str] | None = None
-    SourceType: (
+    """
+    The properties a program declares for a AWS::DocDB::EventSubscription.
+    """
+
+    Enabled: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value; set to true to activate the subscription, set to false to create the subscription but not active it."
+        ),
+    ] = None
+    EventCategories: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of event categories for a SourceType that you want to subscribe to."
+        ),
+    ] = None
+    SnsTopicArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the SNS topic created for event notification. Amazon SNS creates the ARN when you create a topic and subscribe to it. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SourceIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of identifiers of the event sources for which events are returned"
+        ),
+    ] = None
+    SourceType: Annotated[
         Literal[
             "db-instance",
             "db-cluster",
@@ -30,10 +55,18 @@ class EventSubscriptionProps(DeferredModel):
             "db-security-group",
             "db-cluster-snapshot",
         ]
-        | None
-    ) = None
-    SubscriptionName: str | None = None
+        | None,
+        Field(description="The type of source that is generating the events."),
+    ] = None
+    SubscriptionName: Annotated[
+        str | None,
+        Field(
+            description="The name of the subscription. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class EventSubscriptionAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::DocDB::EventSubscription, set by AWS.
+    """

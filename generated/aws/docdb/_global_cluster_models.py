@@ -7,10 +7,10 @@ Imported on first use by global_cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GlobalClusterAttributes",
@@ -20,23 +20,85 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with an Amazon DocumentDB resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class GlobalClusterAttributes(DeferredModel):
-    GlobalClusterArn: str | None = None
-    GlobalClusterResourceId: str | None = None
+    """
+    The read-only attributes of a AWS::DocDB::GlobalCluster, set by AWS.
+    """
+
+    GlobalClusterArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the global cluster.")
+    ] = None
+    GlobalClusterResourceId: Annotated[
+        str | None,
+        Field(
+            description="The AWS Region-unique, immutable identifier for the global database cluster. This identifier is found in AWS CloudTrail log entries whenever the AWS KMS key for the DB cluster is accessed."
+        ),
+    ] = None
 
 
 class GlobalClusterProps(DeferredModel):
-    DeletionProtection: bool | None = None
-    Engine: Literal["docdb"] | None = None
-    EngineVersion: str | None = None
-    GlobalClusterIdentifier: str
-    SourceDBClusterIdentifier: str | None = None
-    StorageEncrypted: bool | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DocDB::GlobalCluster.
+    """
+
+    DeletionProtection: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the global cluster has deletion protection enabled. The global cluster can't be deleted when deletion protection is enabled."
+        ),
+    ] = None
+    Engine: Annotated[
+        Literal["docdb"] | None,
+        Field(
+            description="The database engine to use for this global cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EngineVersion: Annotated[
+        str | None,
+        Field(
+            description="The engine version to use for this global cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    GlobalClusterIdentifier: Annotated[
+        str,
+        Field(
+            description="The cluster identifier of the global cluster. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SourceDBClusterIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) to use as the primary cluster of the global cluster. You may also choose to instead specify the DBClusterIdentifier. If you provide a value for this parameter, don't specify values for the following settings because Amazon DocumentDB uses the values from the specified source DB cluster: Engine, EngineVersion, StorageEncrypted Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    StorageEncrypted: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the global cluster has storage encryption enabled. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags to be assigned to the Amazon DocumentDB resource."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DBClusterServerlessV2ScalingConfigurationDict = TypedDict(
-    "DBClusterServerlessV2ScalingConfigurationDict",
-    {
-        "MaxCapacity": "Required[float]",
-        "MinCapacity": "Required[float]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DBClusterServerlessV2ScalingConfigurationDict(TypedDict, total=False):
+    """DBClusterServerlessV2ScalingConfiguration as a plain dict."""
 
+    MaxCapacity: Required[float]
+    """Type: float."""
+    MinCapacity: Required[float]
+    """Type: float."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DocDB::DBCluster",
     schema_file="aws-docdb-dbcluster.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/ReadEndpoint", "/Id", "/Endpoint", "/ClusterResourceId"),
     create_only=(
         "/SnapshotIdentifier",
@@ -89,86 +94,20 @@ METADATA = _TypeMetadata(
         "/DBSubnetGroupName",
         "/StorageEncrypted",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ServerlessV2ScalingConfiguration": {
-            "additionalProperties": False,
-            "properties": {"MaxCapacity": {"type": "number"}, "MinCapacity": {"type": "number"}},
-            "required": ["MinCapacity", "MaxCapacity"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AvailabilityZones": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "BackupRetentionPeriod": {"maximum": 35, "minimum": 1, "type": "integer"},
-        "ClusterResourceId": {"type": "string"},
-        "CopyTagsToSnapshot": {"type": "boolean"},
-        "DBClusterIdentifier": {"type": "string"},
-        "DBClusterParameterGroupName": {"type": "string"},
-        "DBSubnetGroupName": {"type": "string"},
-        "DeletionProtection": {"type": "boolean"},
-        "EnableCloudwatchLogsExports": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Endpoint": {"type": "string"},
-        "EngineVersion": {
-            "enum": ["3.6.0", "4.0", "4.0.0", "5.0.0", "5.0.1", "8.0.0", "8.0.1"],
-            "type": "string",
-        },
-        "GlobalClusterIdentifier": {"type": "string"},
-        "Id": {"type": "string"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "ManageMasterUserPassword": {"type": "boolean"},
-        "MasterUserPassword": {"type": "string"},
-        "MasterUserSecretKmsKeyId": {"type": "string"},
-        "MasterUsername": {"type": "string"},
-        "NetworkType": {"type": "string"},
-        "Port": {"type": "integer"},
-        "PreferredBackupWindow": {"type": "string"},
-        "PreferredMaintenanceWindow": {"type": "string"},
-        "ReadEndpoint": {"type": "string"},
-        "RestoreToTime": {"type": "string"},
-        "RestoreType": {"type": "string"},
-        "RotateMasterUserPassword": {"type": "boolean"},
-        "ServerlessV2ScalingConfiguration": {
-            "$ref": "#/definitions/ServerlessV2ScalingConfiguration"
-        },
-        "SnapshotIdentifier": {"type": "string"},
-        "SourceDBClusterIdentifier": {"type": "string"},
-        "StorageEncrypted": {"type": "boolean"},
-        "StorageType": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "UseLatestRestorableTime": {"type": "boolean"},
-        "VpcSecurityGroupIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-    },
-    "required": [],
-}
 
 
 class DBCluster(_Resource):
     """AWS::DocDB::DBCluster: Resource Type definition for AWS::DocDB::DBCluster
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): SnapshotIdentifier, KmsKeyId, MasterUsername,
+    SourceDBClusterIdentifier, DBClusterIdentifier, AvailabilityZones, DBSubnetGroupName,
+    StorageEncrypted.
+    Read-only attributes (known once deployed): ClusterResourceId, Endpoint, Id, ReadEndpoint.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-docdb-dbcluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -176,14 +115,19 @@ class DBCluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DBClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "db_cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ClusterResourceId: str
+    """Type: str."""
     Endpoint: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     ReadEndpoint: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailabilityZones: list[str]
     BackupRetentionPeriod: int
     CopyTagsToSnapshot: bool
@@ -215,52 +159,86 @@ class DBCluster(_Resource):
     UseLatestRestorableTime: bool
     VpcSecurityGroupIds: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AvailabilityZones: list[str] | None = None,
+        BackupRetentionPeriod: int | None = None,
+        CopyTagsToSnapshot: bool | None = None,
+        DBClusterIdentifier: str | None = None,
+        DBClusterParameterGroupName: str | None = None,
+        DBSubnetGroupName: str | None = None,
+        DeletionProtection: bool | None = None,
+        EnableCloudwatchLogsExports: list[str] | None = None,
+        EngineVersion: Literal["3.6.0", "4.0", "4.0.0", "5.0.0", "5.0.1", "8.0.0", "8.0.1"]
+        | None = None,
+        GlobalClusterIdentifier: str | None = None,
+        KmsKeyId: str | None = None,
+        ManageMasterUserPassword: bool | None = None,
+        MasterUserPassword: str | None = None,
+        MasterUserSecretKmsKeyId: str | None = None,
+        MasterUsername: str | None = None,
+        NetworkType: str | None = None,
+        Port: int | None = None,
+        PreferredBackupWindow: str | None = None,
+        PreferredMaintenanceWindow: str | None = None,
+        RestoreToTime: str | None = None,
+        RestoreType: str | None = None,
+        RotateMasterUserPassword: bool | None = None,
+        ServerlessV2ScalingConfiguration: DBClusterServerlessV2ScalingConfiguration
+        | DBClusterServerlessV2ScalingConfigurationDict
+        | None = None,
+        SnapshotIdentifier: str | None = None,
+        SourceDBClusterIdentifier: str | None = None,
+        StorageEncrypted: bool | None = None,
+        StorageType: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UseLatestRestorableTime: bool | None = None,
+        VpcSecurityGroupIds: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DocDB::DBCluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AvailabilityZones: list[str] | None = None,
-            BackupRetentionPeriod: int | None = None,
-            CopyTagsToSnapshot: bool | None = None,
-            DBClusterIdentifier: str | None = None,
-            DBClusterParameterGroupName: str | None = None,
-            DBSubnetGroupName: str | None = None,
-            DeletionProtection: bool | None = None,
-            EnableCloudwatchLogsExports: list[str] | None = None,
-            EngineVersion: Literal["3.6.0", "4.0", "4.0.0", "5.0.0", "5.0.1", "8.0.0", "8.0.1"]
-            | None = None,
-            GlobalClusterIdentifier: str | None = None,
-            KmsKeyId: str | None = None,
-            ManageMasterUserPassword: bool | None = None,
-            MasterUserPassword: str | None = None,
-            MasterUserSecretKmsKeyId: str | None = None,
-            MasterUsername: str | None = None,
-            NetworkType: str | None = None,
-            Port: int | None = None,
-            PreferredBackupWindow: str | None = None,
-            PreferredMaintenanceWindow: str | None = None,
-            RestoreToTime: str | None = None,
-            RestoreType: str | None = None,
-            RotateMasterUserPassword: bool | None = None,
-            ServerlessV2ScalingConfiguration: DBClusterServerlessV2ScalingConfiguration
-            | DBClusterServerlessV2ScalingConfigurationDict
-            | None = None,
-            SnapshotIdentifier: str | None = None,
-            SourceDBClusterIdentifier: str | None = None,
-            StorageEncrypted: bool | None = None,
-            StorageType: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UseLatestRestorableTime: bool | None = None,
-            VpcSecurityGroupIds: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DocDB::DBCluster; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AvailabilityZones: Type: list[str]. Create-only: changing it replaces the resource.
+            BackupRetentionPeriod: Range: 1 to 35 (inclusive).
+            CopyTagsToSnapshot: Type: bool.
+            DBClusterIdentifier: Type: str. Create-only: changing it replaces the resource.
+            DBClusterParameterGroupName: Type: str.
+            DBSubnetGroupName: Type: str. Create-only: changing it replaces the resource.
+            DeletionProtection: Type: bool.
+            EnableCloudwatchLogsExports: Type: list[str].
+            EngineVersion: Allowed values: '3.6.0', '4.0', '4.0.0', '5.0.0', '5.0.1', '8.0.0',
+                '8.0.1'.
+            GlobalClusterIdentifier: Type: str.
+            KmsKeyId: Type: str. Create-only: changing it replaces the resource.
+            ManageMasterUserPassword: Type: bool.
+            MasterUserPassword: Type: str.
+            MasterUserSecretKmsKeyId: Type: str.
+            MasterUsername: Type: str. Create-only: changing it replaces the resource.
+            NetworkType: Type: str.
+            Port: Type: int.
+            PreferredBackupWindow: Type: str.
+            PreferredMaintenanceWindow: Type: str.
+            RestoreToTime: Type: str.
+            RestoreType: Type: str.
+            RotateMasterUserPassword: Type: bool.
+            ServerlessV2ScalingConfiguration: Type: DBClusterServerlessV2ScalingConfigurationDict.
+            SnapshotIdentifier: Type: str. Create-only: changing it replaces the resource.
+            SourceDBClusterIdentifier: Type: str. Create-only: changing it replaces the resource.
+            StorageEncrypted: Type: bool. Create-only: changing it replaces the resource.
+            StorageType: Type: str.
+            Tags: Type: list[TagDict].
+            UseLatestRestorableTime: Type: bool.
+            VpcSecurityGroupIds: Type: list[str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

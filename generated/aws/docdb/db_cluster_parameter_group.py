@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DocDB::DBClusterParameterGroup",
     schema_file="aws-docdb-dbclusterparametergroup.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Family", "/Description", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Family", "Description", "Parameters"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,32 +83,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Description": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Family": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Name": {"maxLength": 255, "minLength": 1, "pattern": "[a-zA-Z0-9-]*", "type": "string"},
-        "Parameters": {"type": ["object", "string"]},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["Family", "Description", "Parameters"],
-}
-
 
 class DBClusterParameterGroup(_Resource):
-    """AWS::DocDB::DBClusterParameterGroup: Resource Type definition for AWS::DocDB::DBClusterParameterGroup
+    """AWS::DocDB::DBClusterParameterGroup: Resource Type definition for
+    AWS::DocDB::DBClusterParameterGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Family, Description, Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-docdb-dbclusterparametergroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -123,38 +102,49 @@ class DBClusterParameterGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DBClusterParameterGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "db_cluster_parameter_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Family: str
     Name: str
     Parameters: dict[str, Any] | str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str,
+        Family: str,
+        Parameters: dict[str, Any] | str,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DocDB::DBClusterParameterGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str,
-            Family: str,
-            Parameters: dict[str, Any] | str,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DocDB::DBClusterParameterGroup; `await` it inside an App to deploy it.
-
-            Description: The description for the DB cluster parameter group.
-            Family: The DB cluster parameter group family name (e.g.
-            Name: The name of the DB cluster parameter group.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: The description for the DB cluster parameter group. Create-only: changing
+                it replaces the resource. Required.
+            Family: The DB cluster parameter group family name (e.g. docdb5.0). Create-only:
+                changing it replaces the resource. Required.
+            Parameters: Type: dict[str, Any] | str. Required.
+            Name: The name of the DB cluster parameter group. If omitted, CloudFormation generates a
+                unique name. The name is stored as lowercase. Create-only: changing it replaces the
+                resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,66 +55,37 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DocDB::DBInstance",
     schema_file="aws-docdb-dbinstance.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Port", "/Id", "/Endpoint"),
     create_only=("/DBClusterIdentifier", "/AvailabilityZone", "/DBInstanceIdentifier"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DBInstanceClass", "DBClusterIdentifier"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AutoMinorVersionUpgrade": {"type": "boolean"},
-        "AvailabilityZone": {"type": "string"},
-        "CACertificateIdentifier": {"type": "string"},
-        "CertificateRotationRestart": {"type": "boolean"},
-        "DBClusterIdentifier": {"type": "string"},
-        "DBInstanceClass": {"type": "string"},
-        "DBInstanceIdentifier": {"type": "string"},
-        "EnablePerformanceInsights": {"type": "boolean"},
-        "Endpoint": {"type": "string"},
-        "Id": {"type": "string"},
-        "Port": {"type": "string"},
-        "PreferredMaintenanceWindow": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["DBInstanceClass", "DBClusterIdentifier"],
-}
 
 
 class DBInstance(_Resource):
     """AWS::DocDB::DBInstance: Resource Type definition for AWS::DocDB::DBInstance
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): DBClusterIdentifier, AvailabilityZone,
+    DBInstanceIdentifier.
+    Read-only attributes (known once deployed): Endpoint, Id, Port.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-docdb-dbinstance.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -118,13 +93,17 @@ class DBInstance(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DBInstanceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "db_instance.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Endpoint: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     Port: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoMinorVersionUpgrade: bool
     AvailabilityZone: str
     CACertificateIdentifier: str
@@ -136,29 +115,43 @@ class DBInstance(_Resource):
     PreferredMaintenanceWindow: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DBClusterIdentifier: str,
+        DBInstanceClass: str,
+        AutoMinorVersionUpgrade: bool | None = None,
+        AvailabilityZone: str | None = None,
+        CACertificateIdentifier: str | None = None,
+        CertificateRotationRestart: bool | None = None,
+        DBInstanceIdentifier: str | None = None,
+        EnablePerformanceInsights: bool | None = None,
+        PreferredMaintenanceWindow: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DocDB::DBInstance; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DBClusterIdentifier: str,
-            DBInstanceClass: str,
-            AutoMinorVersionUpgrade: bool | None = None,
-            AvailabilityZone: str | None = None,
-            CACertificateIdentifier: str | None = None,
-            CertificateRotationRestart: bool | None = None,
-            DBInstanceIdentifier: str | None = None,
-            EnablePerformanceInsights: bool | None = None,
-            PreferredMaintenanceWindow: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DocDB::DBInstance; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DBClusterIdentifier: Type: str. Create-only: changing it replaces the resource.
+                Required.
+            DBInstanceClass: Type: str. Required.
+            AutoMinorVersionUpgrade: Type: bool.
+            AvailabilityZone: Type: str. Create-only: changing it replaces the resource.
+            CACertificateIdentifier: Type: str.
+            CertificateRotationRestart: Type: bool.
+            DBInstanceIdentifier: Type: str. Create-only: changing it replaces the resource.
+            EnablePerformanceInsights: Type: bool.
+            PreferredMaintenanceWindow: Type: str.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

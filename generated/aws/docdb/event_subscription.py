@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DocDB::EventSubscription",
     schema_file="aws-docdb-eventsubscription.json",
     primary_identifier=("/SubscriptionName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/SnsTopicArn", "/SubscriptionName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("SnsTopicArn",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,38 +71,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Enabled": {"type": "boolean"},
-        "EventCategories": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "SnsTopicArn": {"type": "string"},
-        "SourceIds": {
-            "items": {"pattern": "^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$|^[a-zA-Z]$", "type": "string"},
-            "type": "array",
-        },
-        "SourceType": {
-            "enum": [
-                "db-instance",
-                "db-cluster",
-                "db-parameter-group",
-                "db-security-group",
-                "db-cluster-snapshot",
-            ],
-            "type": "string",
-        },
-        "SubscriptionName": {"maxLength": 255, "type": "string"},
-    },
-    "required": ["SnsTopicArn"],
-}
-
 
 class EventSubscription(_Resource):
     """AWS::DocDB::EventSubscription: Resource Type definition for AWS::DocDB::EventSubscription
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SubscriptionName.
+    Replaced when any of these change (create-only): SnsTopicArn, SubscriptionName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-docdb-eventsubscription.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -116,10 +89,13 @@ class EventSubscription(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EventSubscriptionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "event_subscription.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Enabled: bool
     EventCategories: list[str]
     SnsTopicArn: str
@@ -133,38 +109,46 @@ class EventSubscription(_Resource):
     ]
     SubscriptionName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SnsTopicArn: str,
+        Enabled: bool | None = None,
+        EventCategories: list[str] | None = None,
+        SourceIds: list[str] | None = None,
+        SourceType: Literal[
+            "db-instance",
+            "db-cluster",
+            "db-parameter-group",
+            "db-security-group",
+            "db-cluster-snapshot",
+        ]
+        | None = None,
+        SubscriptionName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DocDB::EventSubscription; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SnsTopicArn: str,
-            Enabled: bool | None = None,
-            EventCategories: list[str] | None = None,
-            SourceIds: list[str] | None = None,
-            SourceType: Literal[
-                "db-instance",
-                "db-cluster",
-                "db-parameter-group",
-                "db-security-group",
-                "db-cluster-snapshot",
-            ]
-            | None = None,
-            SubscriptionName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DocDB::EventSubscription; `await` it inside an App to deploy it.
-
-            Enabled: A Boolean value; set to true to activate the subscription, set to false to create the subscription but not active it.
-            EventCategories: A list of event categories for a SourceType that you want to subscribe to.
-            SnsTopicArn: The Amazon Resource Name (ARN) of the SNS topic created for event notification.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SnsTopicArn: The Amazon Resource Name (ARN) of the SNS topic created for event
+                notification. Amazon SNS creates the ARN when you create a topic and subscribe to
+                it. Create-only: changing it replaces the resource. Required.
+            Enabled: A Boolean value; set to true to activate the subscription, set to false to
+                create the subscription but not active it.
+            EventCategories: A list of event categories for a SourceType that you want to subscribe
+                to.
             SourceIds: The list of identifiers of the event sources for which events are returned
             SourceType: The type of source that is generating the events.
-            SubscriptionName: The name of the subscription.
+            SubscriptionName: The name of the subscription. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with an Amazon DocumentDB resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DocDB::GlobalCluster",
     schema_file="aws-docdb-globalcluster.json",
     primary_identifier=("/GlobalClusterIdentifier",),
-    additional_identifiers=(),
     read_only=("/GlobalClusterArn", "/GlobalClusterResourceId"),
     create_only=(
         "/Engine",
@@ -74,17 +83,9 @@ METADATA = _TypeMetadata(
         "/StorageEncrypted",
     ),
     write_only=("/SourceDBClusterIdentifier",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("GlobalClusterIdentifier",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -94,56 +95,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "oneOf": [{"required": ["Engine"]}, {"required": ["SourceDBClusterIdentifier"]}],
-    "properties": {
-        "DeletionProtection": {"type": "boolean"},
-        "Engine": {"enum": ["docdb"], "type": "string"},
-        "EngineVersion": {"type": "string"},
-        "GlobalClusterArn": {"type": "string"},
-        "GlobalClusterIdentifier": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$",
-            "type": "string",
-        },
-        "GlobalClusterResourceId": {"type": "string"},
-        "SourceDBClusterIdentifier": {
-            "oneOf": [
-                {"pattern": "^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$"},
-                {"pattern": "^(?=.{40,128}$)arn.*"},
-            ],
-            "type": "string",
-        },
-        "StorageEncrypted": {"type": "boolean"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["GlobalClusterIdentifier"],
-}
-
 
 class GlobalCluster(_Resource):
-    """AWS::DocDB::GlobalCluster: The AWS::DocDB::GlobalCluster resource represents an Amazon DocumentDB Global Cluster.
+    """AWS::DocDB::GlobalCluster: The AWS::DocDB::GlobalCluster resource represents an Amazon
+    DocumentDB Global Cluster.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GlobalClusterIdentifier.
+    Replaced when any of these change (create-only): Engine, EngineVersion, GlobalClusterIdentifier,
+    SourceDBClusterIdentifier, StorageEncrypted.
+    Write-only (sent to AWS, never read back): SourceDBClusterIdentifier.
+    Read-only attributes (known once deployed): GlobalClusterArn, GlobalClusterResourceId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-docdb-globalcluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -151,12 +115,16 @@ class GlobalCluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GlobalClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "global_cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     GlobalClusterArn: str
+    """The Amazon Resource Name (ARN) for the global cluster."""
     GlobalClusterResourceId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The AWS Region-unique, immutable identifier for the global database cluster. This identifier
+    is found in AWS CloudTrail log entries whenever the AWS KMS key for the DB cluster is accessed."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeletionProtection: bool
     Engine: Literal["docdb"]
     EngineVersion: str
@@ -165,33 +133,46 @@ class GlobalCluster(_Resource):
     StorageEncrypted: bool
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GlobalClusterIdentifier: str,
+        DeletionProtection: bool | None = None,
+        Engine: Literal["docdb"] | None = None,
+        EngineVersion: str | None = None,
+        SourceDBClusterIdentifier: str | None = None,
+        StorageEncrypted: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DocDB::GlobalCluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GlobalClusterIdentifier: str,
-            DeletionProtection: bool | None = None,
-            Engine: Literal["docdb"] | None = None,
-            EngineVersion: str | None = None,
-            SourceDBClusterIdentifier: str | None = None,
-            StorageEncrypted: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DocDB::GlobalCluster; `await` it inside an App to deploy it.
-
-            DeletionProtection: Indicates whether the global cluster has deletion protection enabled.
-            Engine: The database engine to use for this global cluster.
-            EngineVersion: The engine version to use for this global cluster.
-            GlobalClusterIdentifier: The cluster identifier of the global cluster.
-            SourceDBClusterIdentifier: The Amazon Resource Name (ARN) to use as the primary cluster of the global cluster.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GlobalClusterIdentifier: The cluster identifier of the global cluster. Create-only:
+                changing it replaces the resource. Required.
+            DeletionProtection: Indicates whether the global cluster has deletion protection
+                enabled. The global cluster can't be deleted when deletion protection is enabled.
+            Engine: The database engine to use for this global cluster. Create-only: changing it
+                replaces the resource.
+            EngineVersion: The engine version to use for this global cluster. Create-only: changing
+                it replaces the resource.
+            SourceDBClusterIdentifier: The Amazon Resource Name (ARN) to use as the primary cluster
+                of the global cluster. You may also choose to instead specify the
+                DBClusterIdentifier. If you provide a value for this parameter, don't specify values
+                for the following settings because Amazon DocumentDB uses the values from the
+                specified source DB cluster: Engine, EngineVersion, StorageEncrypted Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
             StorageEncrypted: Indicates whether the global cluster has storage encryption enabled.
+                Create-only: changing it replaces the resource.
             Tags: The tags to be assigned to the Amazon DocumentDB resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ClusterAttributes",
@@ -22,27 +23,52 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ClusterAttributes(DeferredModel):
-    ClusterArn: str | None = None
-    ClusterEndpoint: str | None = None
+    """
+    The read-only attributes of a AWS::DocDBElastic::Cluster, set by AWS.
+    """
+
+    ClusterArn: Annotated[str | None, Field(description="Type: str.")] = None
+    ClusterEndpoint: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ClusterProps(DeferredModel):
-    AdminUserName: str
-    AdminUserPassword: str | None = None
-    AuthType: str
-    BackupRetentionPeriod: int | None = None
-    ClusterName: str
-    KmsKeyId: str | None = None
-    PreferredBackupWindow: str | None = None
-    PreferredMaintenanceWindow: str | None = None
-    ShardCapacity: int
-    ShardCount: int
-    ShardInstanceCount: int | None = None
-    SubnetIds: list[str] | None = None
-    Tags: list[Tag] | None = None
-    VpcSecurityGroupIds: list[str] | None = None
+    """
+    The properties a program declares for a AWS::DocDBElastic::Cluster.
+    """
+
+    AdminUserName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    AdminUserPassword: Annotated[
+        str | None, Field(description="Type: str. Write-only: sent to AWS, never read back.")
+    ] = None
+    AuthType: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    BackupRetentionPeriod: Annotated[int | None, Field(description="Type: int.")] = None
+    ClusterName: Annotated[
+        str,
+        Field(
+            description="Pattern: [a-zA-z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)* Length: 1 to 50 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KmsKeyId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    PreferredBackupWindow: Annotated[str | None, Field(description="Type: str.")] = None
+    PreferredMaintenanceWindow: Annotated[str | None, Field(description="Type: str.")] = None
+    ShardCapacity: Annotated[int, Field(description="Type: int.")]
+    ShardCount: Annotated[int, Field(description="Type: int.")]
+    ShardInstanceCount: Annotated[int | None, Field(description="Type: int.")] = None
+    SubnetIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None
+    VpcSecurityGroupIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None

@@ -7,10 +7,10 @@ Imported on first use by cluster_snapshot.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ClusterSnapshotAttributes",
@@ -20,26 +20,82 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class ClusterSnapshotAttributes(DeferredModel):
-    AdminUserName: str | None = None
-    ClusterCreationTime: str | None = None
-    KmsKeyId: str | None = None
-    SnapshotArn: str | None = None
-    SnapshotCreationTime: str | None = None
-    SnapshotType: Literal["MANUAL", "AUTOMATED"] | None = None
-    Status: str | None = None
-    SubnetIds: list[str] | None = None
-    VpcSecurityGroupIds: list[str] | None = None
+    """
+    The read-only attributes of a AWS::DocDBElastic::ClusterSnapshot, set by AWS.
+    """
+
+    AdminUserName: Annotated[
+        str | None, Field(description="The name of the elastic cluster administrator.")
+    ] = None
+    ClusterCreationTime: Annotated[
+        str | None,
+        Field(
+            description="The time when the source elastic cluster was created, in Universal Coordinated Time (UTC)."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(description="The KMS key identifier used to encrypt the source elastic cluster."),
+    ] = None
+    SnapshotArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the elastic cluster snapshot."),
+    ] = None
+    SnapshotCreationTime: Annotated[
+        str | None,
+        Field(
+            description="The time when the elastic cluster snapshot was created, in Universal Coordinated Time (UTC)."
+        ),
+    ] = None
+    SnapshotType: Annotated[
+        Literal["MANUAL", "AUTOMATED"] | None,
+        Field(description="The type of the elastic cluster snapshot (manual or automated)."),
+    ] = None
+    Status: Annotated[
+        str | None, Field(description="The status of the elastic cluster snapshot.")
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None,
+        Field(description="The Amazon EC2 subnet IDs associated with the source elastic cluster."),
+    ] = None
+    VpcSecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The Amazon EC2 security group IDs associated with the source elastic cluster."
+        ),
+    ] = None
 
 
 class ClusterSnapshotProps(DeferredModel):
-    ClusterArn: str
-    SnapshotName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DocDBElastic::ClusterSnapshot.
+    """
+
+    ClusterArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the elastic cluster of which to create a snapshot. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SnapshotName: Annotated[
+        str,
+        Field(
+            description="The name of the elastic cluster snapshot. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to the elastic cluster snapshot."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DocDBElastic::Cluster",
     schema_file="aws-docdbelastic-cluster.json",
     primary_identifier=("/ClusterArn",),
-    additional_identifiers=(),
     read_only=("/ClusterArn", "/ClusterEndpoint"),
     create_only=("/AdminUserName", "/AuthType", "/ClusterName", "/KmsKeyId"),
     write_only=("/AdminUserPassword",),
-    conditional_create_only=(),
     unordered_arrays=("/SubnetIds", "/Tags", "/VpcSecurityGroupIds"),
     required=("ClusterName", "AdminUserName", "ShardCapacity", "ShardCount", "AuthType"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 480,
         "read": 120,
@@ -88,62 +85,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AdminUserName": {"type": "string"},
-        "AdminUserPassword": {"type": "string"},
-        "AuthType": {"type": "string"},
-        "BackupRetentionPeriod": {"type": "integer"},
-        "ClusterArn": {"type": "string"},
-        "ClusterEndpoint": {"type": "string"},
-        "ClusterName": {
-            "maxLength": 50,
-            "minLength": 1,
-            "pattern": "[a-zA-z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*",
-            "type": "string",
-        },
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "PreferredBackupWindow": {"type": "string"},
-        "PreferredMaintenanceWindow": {"type": "string"},
-        "ShardCapacity": {"type": "integer"},
-        "ShardCount": {"type": "integer"},
-        "ShardInstanceCount": {"type": "integer"},
-        "SubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "VpcSecurityGroupIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["ClusterName", "AdminUserName", "ShardCapacity", "ShardCount", "AuthType"],
-}
-
 
 class Cluster(_Resource):
-    """AWS::DocDBElastic::Cluster: The AWS::DocDBElastic::Cluster Amazon DocumentDB (with MongoDB compatibility) Elastic Scale resource describes a Cluster
+    """AWS::DocDBElastic::Cluster: The AWS::DocDBElastic::Cluster Amazon DocumentDB (with MongoDB
+    compatibility) Elastic Scale resource describes a Cluster
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ClusterArn.
+    Replaced when any of these change (create-only): AdminUserName, AuthType, ClusterName, KmsKeyId.
+    Write-only (sent to AWS, never read back): AdminUserPassword.
+    Read-only attributes (known once deployed): ClusterArn, ClusterEndpoint.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-docdbelastic-cluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -151,12 +104,15 @@ class Cluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ClusterArn: str
+    """Type: str."""
     ClusterEndpoint: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdminUserName: str
     AdminUserPassword: str
     AuthType: str
@@ -172,33 +128,51 @@ class Cluster(_Resource):
     Tags: list[TagDict]
     VpcSecurityGroupIds: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AdminUserName: str,
+        AuthType: str,
+        ClusterName: str,
+        ShardCapacity: int,
+        ShardCount: int,
+        AdminUserPassword: str | None = None,
+        BackupRetentionPeriod: int | None = None,
+        KmsKeyId: str | None = None,
+        PreferredBackupWindow: str | None = None,
+        PreferredMaintenanceWindow: str | None = None,
+        ShardInstanceCount: int | None = None,
+        SubnetIds: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcSecurityGroupIds: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DocDBElastic::Cluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AdminUserName: str,
-            AuthType: str,
-            ClusterName: str,
-            ShardCapacity: int,
-            ShardCount: int,
-            AdminUserPassword: str | None = None,
-            BackupRetentionPeriod: int | None = None,
-            KmsKeyId: str | None = None,
-            PreferredBackupWindow: str | None = None,
-            PreferredMaintenanceWindow: str | None = None,
-            ShardInstanceCount: int | None = None,
-            SubnetIds: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcSecurityGroupIds: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DocDBElastic::Cluster; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AdminUserName: Type: str. Create-only: changing it replaces the resource. Required.
+            AuthType: Type: str. Create-only: changing it replaces the resource. Required.
+            ClusterName: Pattern: [a-zA-z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)* Length: 1 to 50 characters.
+                Create-only: changing it replaces the resource. Required.
+            ShardCapacity: Type: int. Required.
+            ShardCount: Type: int. Required.
+            AdminUserPassword: Type: str. Write-only: sent to AWS, never read back.
+            BackupRetentionPeriod: Type: int.
+            KmsKeyId: Type: str. Create-only: changing it replaces the resource.
+            PreferredBackupWindow: Type: str.
+            PreferredMaintenanceWindow: Type: str.
+            ShardInstanceCount: Type: int.
+            SubnetIds: Type: list[str].
+            Tags: Items: 0 to 50 items. Items are unique.
+            VpcSecurityGroupIds: Type: list[str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

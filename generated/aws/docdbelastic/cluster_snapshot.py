@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DocDBElastic::ClusterSnapshot",
     schema_file="aws-docdbelastic-clustersnapshot.json",
     primary_identifier=("/SnapshotArn",),
-    additional_identifiers=(),
     read_only=(
         "/SnapshotArn",
         "/Status",
@@ -77,18 +82,9 @@ METADATA = _TypeMetadata(
         "/KmsKeyId",
     ),
     create_only=("/ClusterArn", "/SnapshotName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SubnetIds", "/Tags", "/VpcSecurityGroupIds"),
     required=("ClusterArn", "SnapshotName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -98,47 +94,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AdminUserName": {"type": "string"},
-        "ClusterArn": {"type": "string"},
-        "ClusterCreationTime": {"type": "string"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "SnapshotArn": {"type": "string"},
-        "SnapshotCreationTime": {"type": "string"},
-        "SnapshotName": {"maxLength": 63, "minLength": 1, "type": "string"},
-        "SnapshotType": {"enum": ["MANUAL", "AUTOMATED"], "type": "string"},
-        "Status": {"type": "string"},
-        "SubnetIds": {"items": {"type": "string"}, "type": "array"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VpcSecurityGroupIds": {"items": {"type": "string"}, "type": "array"},
-    },
-    "required": ["ClusterArn", "SnapshotName"],
-}
-
 
 class ClusterSnapshot(_Resource):
-    """AWS::DocDBElastic::ClusterSnapshot: Resource Type definition for AWS::DocDBElastic::ClusterSnapshot. Creates a manual snapshot of an Amazon DocumentDB elastic cluster.
+    """AWS::DocDBElastic::ClusterSnapshot: Resource Type definition for
+    AWS::DocDBElastic::ClusterSnapshot. Creates a manual snapshot of an Amazon DocumentDB elastic
+    cluster.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SnapshotArn.
+    Replaced when any of these change (create-only): ClusterArn, SnapshotName.
+    Read-only attributes (known once deployed): AdminUserName, ClusterCreationTime, KmsKeyId,
+    SnapshotArn, SnapshotCreationTime, SnapshotType, Status, SubnetIds, VpcSecurityGroupIds.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-docdbelastic-clustersnapshot.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -146,42 +114,57 @@ class ClusterSnapshot(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterSnapshotAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cluster_snapshot.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AdminUserName: str
+    """The name of the elastic cluster administrator."""
     ClusterCreationTime: str
+    """The time when the source elastic cluster was created, in Universal Coordinated Time (UTC)."""
     KmsKeyId: str
+    """The KMS key identifier used to encrypt the source elastic cluster."""
     SnapshotArn: str
+    """The Amazon Resource Name (ARN) of the elastic cluster snapshot."""
     SnapshotCreationTime: str
+    """The time when the elastic cluster snapshot was created, in Universal Coordinated Time (UTC)."""
     SnapshotType: Literal["MANUAL", "AUTOMATED"]
+    """The type of the elastic cluster snapshot (manual or automated)."""
     Status: str
+    """The status of the elastic cluster snapshot."""
     SubnetIds: list[str]
+    """The Amazon EC2 subnet IDs associated with the source elastic cluster."""
     VpcSecurityGroupIds: list[str]
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon EC2 security group IDs associated with the source elastic cluster."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusterArn: str
     SnapshotName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterArn: str,
+        SnapshotName: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DocDBElastic::ClusterSnapshot; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterArn: str,
-            SnapshotName: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DocDBElastic::ClusterSnapshot; `await` it inside an App to deploy it.
-
-            ClusterArn: The ARN of the elastic cluster of which to create a snapshot.
-            SnapshotName: The name of the elastic cluster snapshot.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterArn: The ARN of the elastic cluster of which to create a snapshot. Create-only:
+                changing it replaces the resource. Required.
+            SnapshotName: The name of the elastic cluster snapshot. Create-only: changing it
+                replaces the resource. Required.
             Tags: An array of key-value pairs to apply to the elastic cluster snapshot.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by launch_configuration_template.py, which re-exports ever
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LaunchConfigurationTemplateAttributes",
@@ -21,32 +21,76 @@ __all__ = [
 
 
 class LaunchConfigurationTemplateLicensing(DeferredModel):
+    """
+    Configuration of a machine's license.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OsByol: bool | None = None
+    OsByol: Annotated[
+        bool | None, Field(description="Whether to enable Bring your own license or not.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the Launch Configuration Template.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class LaunchConfigurationTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    LaunchConfigurationTemplateID: str | None = None
+    """
+    The read-only attributes of a AWS::DRS::LaunchConfigurationTemplate, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="ARN of the Launch Configuration Template.")] = (
+        None
+    )
+    LaunchConfigurationTemplateID: Annotated[
+        str | None, Field(description="ID of the Launch Configuration Template.")
+    ] = None
 
 
 class LaunchConfigurationTemplateProps(DeferredModel):
-    CopyPrivateIp: bool | None = None
-    CopyTags: bool | None = None
-    ExportBucketArn: str | None = None
-    LaunchDisposition: Literal["STOPPED", "STARTED"] | None = None
-    LaunchIntoSourceInstance: bool | None = None
-    Licensing: LaunchConfigurationTemplateLicensing | None = None
-    PostLaunchEnabled: bool | None = None
-    Tags: list[Tag] | None = None
-    TargetInstanceTypeRightSizingMethod: Literal["NONE", "BASIC", "IN_AWS"] | None = None
+    """
+    The properties a program declares for a AWS::DRS::LaunchConfigurationTemplate.
+    """
+
+    CopyPrivateIp: Annotated[bool | None, Field(description="Copy private IP.")] = None
+    CopyTags: Annotated[bool | None, Field(description="Copy tags.")] = None
+    ExportBucketArn: Annotated[
+        str | None, Field(description="S3 bucket ARN to export Source Network templates.")
+    ] = None
+    LaunchDisposition: Annotated[
+        Literal["STOPPED", "STARTED"] | None, Field(description="Launch disposition.")
+    ] = None
+    LaunchIntoSourceInstance: Annotated[
+        bool | None,
+        Field(
+            description="DRS will set the 'launch into instance ID' of any source server when performing a drill, recovery or failback to the previous region or availability zone, using the instance ID of the source instance."
+        ),
+    ] = None
+    Licensing: Annotated[
+        LaunchConfigurationTemplateLicensing | None,
+        Field(description="Configuration of a machine's license."),
+    ] = None
+    PostLaunchEnabled: Annotated[
+        bool | None, Field(description="Whether we want to activate post-launch actions.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A set of tags associated with the Launch Configuration Template. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TargetInstanceTypeRightSizingMethod: Annotated[
+        Literal["NONE", "BASIC", "IN_AWS"] | None,
+        Field(description="Target instance type right-sizing method."),
+    ] = None

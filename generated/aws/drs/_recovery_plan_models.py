@@ -7,10 +7,10 @@ Imported on first use by recovery_plan.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RecoveryPlanAttributes",
@@ -23,19 +23,40 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 0 to 256 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class RecoveryPlanAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    RecoveryPlanID: str | None = None
-    Status: Literal["ACTIVE", "INVALID"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::DRS::RecoveryPlan, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the Recovery Plan.")] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the Recovery Plan was created.")
+    ] = None
+    RecoveryPlanID: Annotated[str | None, Field(description="The ID of the Recovery Plan.")] = None
+    Status: Annotated[
+        Literal["ACTIVE", "INVALID"] | None,
+        Field(
+            description="The status of the Recovery Plan. ACTIVE means executable. INVALID means the plan has no SERVER type steps and cannot be executed."
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the Recovery Plan was last updated.")
+    ] = None
 
 
 class RecoveryPlanProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DRS::RecoveryPlan.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the Recovery Plan.")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the Recovery Plan.")]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags associated with the Recovery Plan.")
+    ] = None

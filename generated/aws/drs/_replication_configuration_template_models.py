@@ -7,7 +7,7 @@ Imported on first use by replication_configuration_template.py, which re-exports
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,40 +24,121 @@ class PITPolicyRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    Interval: int
-    RetentionDuration: int
-    RuleID: int | None = None
-    Units: Literal["MINUTE", "HOUR", "DAY"]
+    Enabled: Annotated[bool | None, Field(description="Whether this rule is enabled or not.")] = (
+        None
+    )
+    Interval: Annotated[
+        int, Field(description="How often, in the chosen units, a snapshot should be taken.")
+    ]
+    RetentionDuration: Annotated[
+        int, Field(description="The duration to retain a snapshot for, in the chosen units.")
+    ]
+    RuleID: Annotated[int | None, Field(description="The ID of the rule.")] = None
+    Units: Annotated[
+        Literal["MINUTE", "HOUR", "DAY"],
+        Field(description="The units used to measure the interval and retentionDuration."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class ReplicationConfigurationTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    ReplicationConfigurationTemplateID: str | None = None
+    """
+    The read-only attributes of a AWS::DRS::ReplicationConfigurationTemplate, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The Replication Configuration Template ARN.")] = (
+        None
+    )
+    ReplicationConfigurationTemplateID: Annotated[
+        str | None, Field(description="The Replication Configuration Template ID.")
+    ] = None
 
 
 class ReplicationConfigurationTemplateProps(DeferredModel):
-    AssociateDefaultSecurityGroup: bool | None = None
-    AutoReplicateNewDisks: bool | None = None
-    BandwidthThrottling: int
-    CreatePublicIP: bool | None = None
-    DataPlaneRouting: Literal["PRIVATE_IP", "PUBLIC_IP"] | None = None
-    DefaultLargeStagingDiskType: Literal["GP2", "GP3", "ST1", "AUTO"] | None = None
-    EbsEncryption: Literal["DEFAULT", "CUSTOM", "NONE"]
-    EbsEncryptionKeyArn: str | None = None
-    InternetProtocol: Literal["IPV4", "IPV6"] | None = None
-    PitPolicy: list[PITPolicyRule]
-    ReplicationServerInstanceType: str | None = None
-    ReplicationServersSecurityGroupsIDs: list[str]
-    StagingAreaSubnetId: str
-    StagingAreaTags: Annotated[dict[str, Any], Field(max_length=0)]
-    Tags: list[Tag] | None = None
-    UseDedicatedReplicationServer: bool | None = None
+    """
+    The properties a program declares for a AWS::DRS::ReplicationConfigurationTemplate.
+    """
+
+    AssociateDefaultSecurityGroup: Annotated[
+        bool | None,
+        Field(
+            description="Whether to associate the default Elastic Disaster Recovery Security group with the Replication Configuration Template."
+        ),
+    ] = None
+    AutoReplicateNewDisks: Annotated[
+        bool | None,
+        Field(
+            description="Whether to allow the AWS replication agent to automatically replicate newly added disks."
+        ),
+    ] = None
+    BandwidthThrottling: Annotated[
+        int,
+        Field(
+            description="Configure bandwidth throttling for the outbound data transfer rate of the Source Server in Mbps."
+        ),
+    ]
+    CreatePublicIP: Annotated[
+        bool | None,
+        Field(description="Whether to create a Public IP for the Recovery Instance by default."),
+    ] = None
+    DataPlaneRouting: Annotated[
+        Literal["PRIVATE_IP", "PUBLIC_IP"] | None,
+        Field(description="The data plane routing mechanism that will be used for replication."),
+    ] = None
+    DefaultLargeStagingDiskType: Annotated[
+        Literal["GP2", "GP3", "ST1", "AUTO"] | None,
+        Field(description="The Staging Disk EBS volume type to be used during replication."),
+    ] = None
+    EbsEncryption: Annotated[
+        Literal["DEFAULT", "CUSTOM", "NONE"],
+        Field(description="The type of EBS encryption to be used during replication."),
+    ]
+    EbsEncryptionKeyArn: Annotated[
+        str | None,
+        Field(description="The ARN of the EBS encryption key to be used during replication."),
+    ] = None
+    InternetProtocol: Annotated[
+        Literal["IPV4", "IPV6"] | None,
+        Field(description="Which version of the Internet Protocol to use for replication of data."),
+    ] = None
+    PitPolicy: Annotated[
+        list[PITPolicyRule],
+        Field(
+            description="The Point in time (PIT) policy to manage snapshots taken during replication."
+        ),
+    ]
+    ReplicationServerInstanceType: Annotated[
+        str | None, Field(description="The instance type to be used for the replication server.")
+    ] = None
+    ReplicationServersSecurityGroupsIDs: Annotated[
+        list[str],
+        Field(description="The security group IDs that will be used by the replication server."),
+    ]
+    StagingAreaSubnetId: Annotated[
+        str, Field(description="The subnet to be used by the replication staging area.")
+    ]
+    StagingAreaTags: Annotated[
+        dict[str, str],
+        Field(
+            description="A set of tags to be associated with all resources created in the replication staging area: EC2 replication server, EBS volumes, EBS snapshots, etc."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A set of tags to be associated with the Replication Configuration Template resource."
+        ),
+    ] = None
+    UseDedicatedReplicationServer: Annotated[
+        bool | None,
+        Field(
+            description="Whether to use a dedicated Replication Server in the replication staging area."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by source_network.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SourceNetworkAttributes",
@@ -22,17 +23,42 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 0 to 256 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class SourceNetworkAttributes(DeferredModel):
-    Arn: str | None = None
-    SourceNetworkID: str | None = None
+    """
+    The read-only attributes of a AWS::DRS::SourceNetwork, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the Source Network.")] = None
+    SourceNetworkID: Annotated[str | None, Field(description="The ID of the Source Network.")] = (
+        None
+    )
 
 
 class SourceNetworkProps(DeferredModel):
-    OriginAccountID: str
-    OriginRegion: str
-    Tags: list[Tag] | None = None
-    VpcID: str
+    """
+    The properties a program declares for a AWS::DRS::SourceNetwork.
+    """
+
+    OriginAccountID: Annotated[
+        str,
+        Field(
+            description="The account ID containing the VPC to protect. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OriginRegion: Annotated[
+        str,
+        Field(
+            description="The region containing the VPC to protect. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A set of tags associated with the Source Network.")
+    ] = None
+    VpcID: Annotated[
+        str,
+        Field(description="The VPC ID to protect. Create-only: changing it replaces the resource."),
+    ]

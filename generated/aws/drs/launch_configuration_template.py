@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,23 +59,24 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LaunchConfigurationTemplateLicensingDict = TypedDict(
-    "LaunchConfigurationTemplateLicensingDict",
-    {
-        "OsByol": "bool",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class LaunchConfigurationTemplateLicensingDict(TypedDict, total=False):
+    """LaunchConfigurationTemplateLicensing as a plain dict: Configuration of a machine's license."""
 
+    OsByol: bool
+    """Whether to enable Bring your own license or not."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the Launch Configuration Template."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DRS::LaunchConfigurationTemplate",
     schema_file="aws-drs-launchconfigurationtemplate.json",
@@ -79,16 +84,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/LaunchConfigurationTemplateID",),),
     read_only=("/Arn", "/LaunchConfigurationTemplateID"),
     create_only=("/Tags",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
@@ -101,64 +99,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Licensing": {
-            "additionalProperties": False,
-            "properties": {"OsByol": {"type": "boolean"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:.{16,2044}$",
-            "type": "string",
-        },
-        "CopyPrivateIp": {"type": "boolean"},
-        "CopyTags": {"type": "boolean"},
-        "ExportBucketArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:.{16,2044}$",
-            "type": "string",
-        },
-        "LaunchConfigurationTemplateID": {
-            "maxLength": 21,
-            "minLength": 21,
-            "pattern": "^lct-[0-9a-zA-Z]{17}$",
-            "type": "string",
-        },
-        "LaunchDisposition": {"enum": ["STOPPED", "STARTED"], "type": "string"},
-        "LaunchIntoSourceInstance": {"type": "boolean"},
-        "Licensing": {"$ref": "#/definitions/Licensing"},
-        "PostLaunchEnabled": {"type": "boolean"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "TargetInstanceTypeRightSizingMethod": {
-            "enum": ["NONE", "BASIC", "IN_AWS"],
-            "type": "string",
-        },
-    },
-    "required": [],
-}
-
 
 class LaunchConfigurationTemplate(_Resource):
-    """AWS::DRS::LaunchConfigurationTemplate: Account level Launch Configuration Template for AWS Elastic Disaster Recovery.
+    """AWS::DRS::LaunchConfigurationTemplate: Account level Launch Configuration Template for AWS
+    Elastic Disaster Recovery.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: LaunchConfigurationTemplateID.
+    Replaced when any of these change (create-only): Tags.
+    Read-only attributes (known once deployed): Arn, LaunchConfigurationTemplateID.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-drs-launchconfigurationtemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -168,12 +120,17 @@ class LaunchConfigurationTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LaunchConfigurationTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "launch_configuration_template.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """ARN of the Launch Configuration Template."""
     LaunchConfigurationTemplateID: str
-    # Declared properties (as declared, or as AWS returned them).
+    """ID of the Launch Configuration Template."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CopyPrivateIp: bool
     CopyTags: bool
     ExportBucketArn: str
@@ -184,38 +141,45 @@ class LaunchConfigurationTemplate(_Resource):
     Tags: list[TagDict]
     TargetInstanceTypeRightSizingMethod: Literal["NONE", "BASIC", "IN_AWS"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CopyPrivateIp: bool | None = None,
+        CopyTags: bool | None = None,
+        ExportBucketArn: str | None = None,
+        LaunchDisposition: Literal["STOPPED", "STARTED"] | None = None,
+        LaunchIntoSourceInstance: bool | None = None,
+        Licensing: LaunchConfigurationTemplateLicensing
+        | LaunchConfigurationTemplateLicensingDict
+        | None = None,
+        PostLaunchEnabled: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetInstanceTypeRightSizingMethod: Literal["NONE", "BASIC", "IN_AWS"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DRS::LaunchConfigurationTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CopyPrivateIp: bool | None = None,
-            CopyTags: bool | None = None,
-            ExportBucketArn: str | None = None,
-            LaunchDisposition: Literal["STOPPED", "STARTED"] | None = None,
-            LaunchIntoSourceInstance: bool | None = None,
-            Licensing: LaunchConfigurationTemplateLicensing
-            | LaunchConfigurationTemplateLicensingDict
-            | None = None,
-            PostLaunchEnabled: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetInstanceTypeRightSizingMethod: Literal["NONE", "BASIC", "IN_AWS"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DRS::LaunchConfigurationTemplate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             CopyPrivateIp: Copy private IP.
             CopyTags: Copy tags.
             ExportBucketArn: S3 bucket ARN to export Source Network templates.
             LaunchDisposition: Launch disposition.
-            LaunchIntoSourceInstance: DRS will set the 'launch into instance ID' of any source server when performing a drill, recovery or failback to the previous region or availability zone, using the instance ID of the source instance.
+            LaunchIntoSourceInstance: DRS will set the 'launch into instance ID' of any source
+                server when performing a drill, recovery or failback to the previous region or
+                availability zone, using the instance ID of the source instance.
+            Licensing: Configuration of a machine's license.
             PostLaunchEnabled: Whether we want to activate post-launch actions.
-            Tags: A set of tags associated with the Launch Configuration Template.
+            Tags: A set of tags associated with the Launch Configuration Template. Create-only:
+                changing it replaces the resource.
             TargetInstanceTypeRightSizingMethod: Target instance type right-sizing method.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,36 +59,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PITPolicyRuleDict = TypedDict(
-    "PITPolicyRuleDict",
-    {
-        "Enabled": "bool",
-        "Interval": "Required[int]",
-        "RetentionDuration": "Required[int]",
-        "RuleID": "int",
-        "Units": "Required[Literal['MINUTE', 'HOUR', 'DAY']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class PITPolicyRuleDict(TypedDict, total=False):
+    """PITPolicyRule as a plain dict."""
 
+    Enabled: bool
+    """Whether this rule is enabled or not."""
+    Interval: Required[int]
+    """How often, in the chosen units, a snapshot should be taken."""
+    RetentionDuration: Required[int]
+    """The duration to retain a snapshot for, in the chosen units."""
+    RuleID: int
+    """The ID of the rule."""
+    Units: Required[Literal["MINUTE", "HOUR", "DAY"]]
+    """The units used to measure the interval and retentionDuration."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DRS::ReplicationConfigurationTemplate",
     schema_file="aws-drs-replicationconfigurationtemplate.json",
     primary_identifier=("/Arn",),
     additional_identifiers=(("/ReplicationConfigurationTemplateID",),),
     read_only=("/Arn", "/ReplicationConfigurationTemplateID"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/PitPolicy", "/ReplicationServersSecurityGroupsIDs", "/Tags"),
     required=(
         "StagingAreaSubnetId",
@@ -94,14 +100,7 @@ METADATA = _TypeMetadata(
         "StagingAreaTags",
         "PitPolicy",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -111,106 +110,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PITPolicyRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "Interval": {"minimum": 1, "type": "integer"},
-                "RetentionDuration": {"minimum": 1, "type": "integer"},
-                "RuleID": {"minimum": 0, "type": "integer"},
-                "Units": {"enum": ["MINUTE", "HOUR", "DAY"], "type": "string"},
-            },
-            "required": ["Units", "Interval", "RetentionDuration"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:.{16,2044}$",
-            "type": "string",
-        },
-        "AssociateDefaultSecurityGroup": {"type": "boolean"},
-        "AutoReplicateNewDisks": {"type": "boolean"},
-        "BandwidthThrottling": {"minimum": 0, "type": "integer"},
-        "CreatePublicIP": {"type": "boolean"},
-        "DataPlaneRouting": {"enum": ["PRIVATE_IP", "PUBLIC_IP"], "type": "string"},
-        "DefaultLargeStagingDiskType": {"enum": ["GP2", "GP3", "ST1", "AUTO"], "type": "string"},
-        "EbsEncryption": {"enum": ["DEFAULT", "CUSTOM", "NONE"], "type": "string"},
-        "EbsEncryptionKeyArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:.{16,2044}$",
-            "type": "string",
-        },
-        "InternetProtocol": {"enum": ["IPV4", "IPV6"], "type": "string"},
-        "PitPolicy": {
-            "items": {"$ref": "#/definitions/PITPolicyRule"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ReplicationConfigurationTemplateID": {
-            "maxLength": 21,
-            "minLength": 21,
-            "pattern": "^rct-[0-9a-zA-Z]{17}$",
-            "type": "string",
-        },
-        "ReplicationServerInstanceType": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "ReplicationServersSecurityGroupsIDs": {
-            "items": {
-                "maxLength": 255,
-                "minLength": 0,
-                "pattern": "^sg-[0-9a-fA-F]{8,}$",
-                "type": "string",
-            },
-            "maxItems": 32,
-            "minItems": 0,
-            "type": "array",
-        },
-        "StagingAreaSubnetId": {
-            "maxLength": 255,
-            "minLength": 0,
-            "pattern": "^subnet-[0-9a-fA-F]{8,}$",
-            "type": "string",
-        },
-        "StagingAreaTags": {
-            "additionalProperties": False,
-            "patternProperties": {"^.{0,256}$": {"maxLength": 256, "type": "string"}},
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "UseDedicatedReplicationServer": {"type": "boolean"},
-    },
-    "required": [
-        "StagingAreaSubnetId",
-        "ReplicationServersSecurityGroupsIDs",
-        "EbsEncryption",
-        "BandwidthThrottling",
-        "StagingAreaTags",
-        "PitPolicy",
-    ],
-}
-
 
 class ReplicationConfigurationTemplate(_Resource):
-    """AWS::DRS::ReplicationConfigurationTemplate: A replication configuration template for AWS Elastic Disaster Recovery Service.
+    """AWS::DRS::ReplicationConfigurationTemplate: A replication configuration template for AWS
+    Elastic Disaster Recovery Service.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ReplicationConfigurationTemplateID.
+    Read-only attributes (known once deployed): Arn, ReplicationConfigurationTemplateID.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-drs-replicationconfigurationtemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -220,12 +130,17 @@ class ReplicationConfigurationTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReplicationConfigurationTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "replication_configuration_template.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Replication Configuration Template ARN."""
     ReplicationConfigurationTemplateID: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Replication Configuration Template ID."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssociateDefaultSecurityGroup: bool
     AutoReplicateNewDisks: bool
     BandwidthThrottling: int
@@ -239,55 +154,68 @@ class ReplicationConfigurationTemplate(_Resource):
     ReplicationServerInstanceType: str
     ReplicationServersSecurityGroupsIDs: list[str]
     StagingAreaSubnetId: str
-    StagingAreaTags: dict[str, Any]
+    StagingAreaTags: dict[str, str]
     Tags: list[TagDict]
     UseDedicatedReplicationServer: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BandwidthThrottling: int,
+        EbsEncryption: Literal["DEFAULT", "CUSTOM", "NONE"],
+        PitPolicy: list[PITPolicyRule | PITPolicyRuleDict],
+        ReplicationServersSecurityGroupsIDs: list[str],
+        StagingAreaSubnetId: str,
+        StagingAreaTags: dict[str, str],
+        AssociateDefaultSecurityGroup: bool | None = None,
+        AutoReplicateNewDisks: bool | None = None,
+        CreatePublicIP: bool | None = None,
+        DataPlaneRouting: Literal["PRIVATE_IP", "PUBLIC_IP"] | None = None,
+        DefaultLargeStagingDiskType: Literal["GP2", "GP3", "ST1", "AUTO"] | None = None,
+        EbsEncryptionKeyArn: str | None = None,
+        InternetProtocol: Literal["IPV4", "IPV6"] | None = None,
+        ReplicationServerInstanceType: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UseDedicatedReplicationServer: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DRS::ReplicationConfigurationTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BandwidthThrottling: int,
-            EbsEncryption: Literal["DEFAULT", "CUSTOM", "NONE"],
-            PitPolicy: list[PITPolicyRule | PITPolicyRuleDict],
-            ReplicationServersSecurityGroupsIDs: list[str],
-            StagingAreaSubnetId: str,
-            StagingAreaTags: dict[str, Any],
-            AssociateDefaultSecurityGroup: bool | None = None,
-            AutoReplicateNewDisks: bool | None = None,
-            CreatePublicIP: bool | None = None,
-            DataPlaneRouting: Literal["PRIVATE_IP", "PUBLIC_IP"] | None = None,
-            DefaultLargeStagingDiskType: Literal["GP2", "GP3", "ST1", "AUTO"] | None = None,
-            EbsEncryptionKeyArn: str | None = None,
-            InternetProtocol: Literal["IPV4", "IPV6"] | None = None,
-            ReplicationServerInstanceType: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UseDedicatedReplicationServer: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DRS::ReplicationConfigurationTemplate; `await` it inside an App to deploy it.
-
-            AssociateDefaultSecurityGroup: Whether to associate the default Elastic Disaster Recovery Security group with the Replication Configuration Template.
-            AutoReplicateNewDisks: Whether to allow the AWS replication agent to automatically replicate newly added disks.
-            BandwidthThrottling: Configure bandwidth throttling for the outbound data transfer rate of the Source Server in Mbps.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BandwidthThrottling: Configure bandwidth throttling for the outbound data transfer rate
+                of the Source Server in Mbps. Required.
+            EbsEncryption: The type of EBS encryption to be used during replication. Required.
+            PitPolicy: The Point in time (PIT) policy to manage snapshots taken during replication.
+                Required.
+            ReplicationServersSecurityGroupsIDs: The security group IDs that will be used by the
+                replication server. Required.
+            StagingAreaSubnetId: The subnet to be used by the replication staging area. Required.
+            StagingAreaTags: A set of tags to be associated with all resources created in the
+                replication staging area: EC2 replication server, EBS volumes, EBS snapshots, etc.
+                Required.
+            AssociateDefaultSecurityGroup: Whether to associate the default Elastic Disaster
+                Recovery Security group with the Replication Configuration Template.
+            AutoReplicateNewDisks: Whether to allow the AWS replication agent to automatically
+                replicate newly added disks.
             CreatePublicIP: Whether to create a Public IP for the Recovery Instance by default.
             DataPlaneRouting: The data plane routing mechanism that will be used for replication.
-            DefaultLargeStagingDiskType: The Staging Disk EBS volume type to be used during replication.
-            EbsEncryption: The type of EBS encryption to be used during replication.
+            DefaultLargeStagingDiskType: The Staging Disk EBS volume type to be used during
+                replication.
             EbsEncryptionKeyArn: The ARN of the EBS encryption key to be used during replication.
             InternetProtocol: Which version of the Internet Protocol to use for replication of data.
-            PitPolicy: The Point in time (PIT) policy to manage snapshots taken during replication.
             ReplicationServerInstanceType: The instance type to be used for the replication server.
-            ReplicationServersSecurityGroupsIDs: The security group IDs that will be used by the replication server.
-            StagingAreaSubnetId: The subnet to be used by the replication staging area.
-            StagingAreaTags: A set of tags to be associated with all resources created in the replication staging area: EC2 replication server, EBS volumes, EBS snapshots, etc.
-            Tags: A set of tags to be associated with the Replication Configuration Template resource.
-            UseDedicatedReplicationServer: Whether to use a dedicated Replication Server in the replication staging area.
+            Tags: A set of tags to be associated with the Replication Configuration Template
+                resource.
+            UseDedicatedReplicationServer: Whether to use a dedicated Replication Server in the
+                replication staging area.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 0 to 256 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DRS::SourceNetwork",
     schema_file="aws-drs-sourcenetwork.json",
@@ -67,18 +73,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/SourceNetworkID",),),
     read_only=("/Arn", "/SourceNetworkID"),
     create_only=("/VpcID", "/OriginAccountID", "/OriginRegion"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("VpcID", "OriginAccountID", "OriginRegion"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,61 +85,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:.{16,2044}$",
-            "type": "string",
-        },
-        "OriginAccountID": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "[0-9]{12,}",
-            "type": "string",
-        },
-        "OriginRegion": {
-            "maxLength": 255,
-            "minLength": 0,
-            "pattern": "^(us(-gov)?|ap|ca|cn|eu|eusc|sa|af|me|il)-([a-z]{2}-)?(central|north|(north(?:east|west))|south|south(?:east|west)|east|west)-[0-9]$",
-            "type": "string",
-        },
-        "SourceNetworkID": {
-            "maxLength": 20,
-            "minLength": 20,
-            "pattern": "^sn-[0-9a-zA-Z]{17}$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "VpcID": {
-            "maxLength": 21,
-            "minLength": 12,
-            "pattern": "^vpc-[0-9a-fA-F]{8,}$",
-            "type": "string",
-        },
-    },
-    "required": ["VpcID", "OriginAccountID", "OriginRegion"],
-}
-
 
 class SourceNetwork(_Resource):
-    """AWS::DRS::SourceNetwork: A Source Network resource represents a VPC that is protected by AWS Elastic Disaster Recovery.
+    """AWS::DRS::SourceNetwork: A Source Network resource represents a VPC that is protected by AWS
+    Elastic Disaster Recovery.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: SourceNetworkID.
+    Replaced when any of these change (create-only): VpcID, OriginAccountID, OriginRegion.
+    Read-only attributes (known once deployed): Arn, SourceNetworkID.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-drs-sourcenetwork.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -150,38 +104,46 @@ class SourceNetwork(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SourceNetworkAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "source_network.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the Source Network."""
     SourceNetworkID: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the Source Network."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     OriginAccountID: str
     OriginRegion: str
     Tags: list[TagDict]
     VpcID: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        OriginAccountID: str,
+        OriginRegion: str,
+        VpcID: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DRS::SourceNetwork; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            OriginAccountID: str,
-            OriginRegion: str,
-            VpcID: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DRS::SourceNetwork; `await` it inside an App to deploy it.
-
-            OriginAccountID: The account ID containing the VPC to protect.
-            OriginRegion: The region containing the VPC to protect.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            OriginAccountID: The account ID containing the VPC to protect. Create-only: changing it
+                replaces the resource. Required.
+            OriginRegion: The region containing the VPC to protect. Create-only: changing it
+                replaces the resource. Required.
+            VpcID: The VPC ID to protect. Create-only: changing it replaces the resource. Required.
             Tags: A set of tags associated with the Source Network.
-            VpcID: The VPC ID to protect.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ClusterAttributes",
@@ -21,45 +22,115 @@ __all__ = [
 
 
 class ClusterEncryptionDetails(DeferredModel):
+    """
+    The encryption configuration details for the cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionStatus: str | None = None
-    EncryptionType: str | None = None
-    KmsKeyArn: str | None = None
+    EncryptionStatus: Annotated[
+        str | None, Field(description="The status of encryption for the cluster.")
+    ] = None
+    EncryptionType: Annotated[
+        str | None, Field(description="The type of encryption that protects data in the cluster.")
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the KMS key that encrypts data in the cluster."
+        ),
+    ] = None
 
 
 class ClusterMultiRegionProperties(DeferredModel):
+    """
+    The Multi-region properties associated to this cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Clusters: list[str] | None = None
-    WitnessRegion: str | None = None
+    Clusters: Annotated[
+        list[str] | None,
+        Field(
+            description="Items are unique. Each item: Pattern: ^arn:aws(-[^:]+)?:dsql:[a-z0-9-]{1,20}:[0-9]{12}:cluster/[a-z0-9]{26}$"
+        ),
+    ] = None
+    WitnessRegion: Annotated[
+        str | None, Field(description="The witness region in a multi-region cluster.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A map of key and value pairs to use to tag your cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ClusterAttributes(DeferredModel):
-    CreationTime: str | None = None
-    EncryptionDetails: ClusterEncryptionDetails | None = None
-    Endpoint: str | None = None
-    Identifier: str | None = None
-    PolicyVersion: str | None = None
-    ResourceArn: str | None = None
-    Status: str | None = None
-    VpcEndpoint: str | None = None
-    VpcEndpointServiceName: str | None = None
+    """
+    The read-only attributes of a AWS::DSQL::Cluster, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None,
+        Field(description="The time of when the cluster was created in ISO-8601 format."),
+    ] = None
+    EncryptionDetails: Annotated[
+        ClusterEncryptionDetails | None,
+        Field(description="The encryption configuration details for the cluster."),
+    ] = None
+    Endpoint: Annotated[str | None, Field(description="The DSQL cluster endpoint.")] = None
+    Identifier: Annotated[str | None, Field(description="The ID of the created cluster.")] = None
+    PolicyVersion: Annotated[
+        str | None, Field(description="The version number of the cluster's resource based policy")
+    ] = None
+    ResourceArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the cluster.")
+    ] = None
+    Status: Annotated[str | None, Field(description="The status of the cluster.")] = None
+    VpcEndpoint: Annotated[str | None, Field(description="The DSQL cluster VPC endpoint.")] = None
+    VpcEndpointServiceName: Annotated[
+        str | None, Field(description="The VPC endpoint service name.")
+    ] = None
 
 
 class ClusterProps(DeferredModel):
-    DeletionProtectionEnabled: bool | None = None
-    KmsEncryptionKey: str | None = None
-    MultiRegionProperties: ClusterMultiRegionProperties | None = None
-    PolicyDocument: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::DSQL::Cluster.
+    """
+
+    DeletionProtectionEnabled: Annotated[
+        bool | None, Field(description="Whether deletion protection is enabled in this cluster.")
+    ] = None
+    KmsEncryptionKey: Annotated[
+        str | None,
+        Field(
+            description="The KMS key that encrypts data on the cluster. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    MultiRegionProperties: Annotated[
+        ClusterMultiRegionProperties | None,
+        Field(description="The Multi-region properties associated to this cluster."),
+    ] = None
+    PolicyDocument: Annotated[
+        str | None, Field(description="The IAM policy applied to the cluster resource.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,39 +63,48 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ClusterEncryptionDetailsDict = TypedDict(
-    "ClusterEncryptionDetailsDict",
-    {
-        "EncryptionStatus": "str",
-        "EncryptionType": "str",
-        "KmsKeyArn": "str",
-    },
-    total=False,
-)
 
-ClusterMultiRegionPropertiesDict = TypedDict(
-    "ClusterMultiRegionPropertiesDict",
-    {
-        "Clusters": "list[str]",
-        "WitnessRegion": "str",
-    },
-    total=False,
-)
+class ClusterEncryptionDetailsDict(TypedDict, total=False):
+    """ClusterEncryptionDetails as a plain dict: The encryption configuration details for the
+    cluster."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    EncryptionStatus: str
+    """The status of encryption for the cluster."""
+    EncryptionType: str
+    """The type of encryption that protects data in the cluster."""
+    KmsKeyArn: str
+    """The Amazon Resource Name (ARN) of the KMS key that encrypts data in the cluster."""
 
+
+class ClusterMultiRegionPropertiesDict(TypedDict, total=False):
+    """ClusterMultiRegionProperties as a plain dict: The Multi-region properties associated to this
+    cluster."""
+
+    Clusters: list[str]
+    """Items are unique. Each item: Pattern:
+    ^arn:aws(-[^:]+)?:dsql:[a-z0-9-]{1,20}:[0-9]{12}:cluster/[a-z0-9]{26}$"""
+    WitnessRegion: str
+    """The witness region in a multi-region cluster."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A map of key and value pairs to use to tag your cluster."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DSQL::Cluster",
     schema_file="aws-dsql-cluster.json",
     primary_identifier=("/Identifier",),
-    additional_identifiers=(),
     read_only=(
         "/ResourceArn",
         "/Identifier",
@@ -103,19 +116,9 @@ METADATA = _TypeMetadata(
         "/Endpoint",
         "/VpcEndpoint",
     ),
-    create_only=(),
     write_only=("/KmsEncryptionKey",),
-    conditional_create_only=(),
     unordered_arrays=("/MultiRegionProperties/Clusters", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -125,71 +128,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "DeletionProtectionEnabled": {"type": "boolean"},
-        "EncryptionDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionStatus": {"type": "string"},
-                "EncryptionType": {"type": "string"},
-                "KmsKeyArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Endpoint": {"type": "string"},
-        "Identifier": {"pattern": "^[a-z0-9]{26}$", "type": "string"},
-        "KmsEncryptionKey": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9:/_-]+$",
-            "type": "string",
-        },
-        "MultiRegionProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Clusters": {
-                    "items": {
-                        "pattern": "^arn:aws(-[^:]+)?:dsql:[a-z0-9-]{1,20}:[0-9]{12}:cluster/[a-z0-9]{26}$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "WitnessRegion": {"maxLength": 50, "type": "string"},
-            },
-            "type": "object",
-        },
-        "PolicyDocument": {"type": "string"},
-        "PolicyVersion": {"type": "string"},
-        "ResourceArn": {"type": "string"},
-        "Status": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "VpcEndpoint": {"type": "string"},
-        "VpcEndpointServiceName": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class Cluster(_Resource):
     """AWS::DSQL::Cluster: Resource Type definition for AWS::DSQL::Cluster
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Identifier.
+    Write-only (sent to AWS, never read back): KmsEncryptionKey.
+    Read-only attributes (known once deployed): CreationTime, EncryptionDetails, Endpoint,
+    Identifier, PolicyVersion, ResourceArn, Status, VpcEndpoint, VpcEndpointServiceName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dsql-cluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -197,49 +146,64 @@ class Cluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The time of when the cluster was created in ISO-8601 format."""
     EncryptionDetails: ClusterEncryptionDetailsDict
+    """The encryption configuration details for the cluster."""
     Endpoint: str
+    """The DSQL cluster endpoint."""
     Identifier: str
+    """The ID of the created cluster."""
     PolicyVersion: str
+    """The version number of the cluster's resource based policy"""
     ResourceArn: str
+    """The Amazon Resource Name (ARN) for the cluster."""
     Status: str
+    """The status of the cluster."""
     VpcEndpoint: str
+    """The DSQL cluster VPC endpoint."""
     VpcEndpointServiceName: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The VPC endpoint service name."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeletionProtectionEnabled: bool
     KmsEncryptionKey: str
     MultiRegionProperties: ClusterMultiRegionPropertiesDict
     PolicyDocument: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DeletionProtectionEnabled: bool | None = None,
+        KmsEncryptionKey: str | None = None,
+        MultiRegionProperties: ClusterMultiRegionProperties
+        | ClusterMultiRegionPropertiesDict
+        | None = None,
+        PolicyDocument: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DSQL::Cluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DeletionProtectionEnabled: bool | None = None,
-            KmsEncryptionKey: str | None = None,
-            MultiRegionProperties: ClusterMultiRegionProperties
-            | ClusterMultiRegionPropertiesDict
-            | None = None,
-            PolicyDocument: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DSQL::Cluster; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             DeletionProtectionEnabled: Whether deletion protection is enabled in this cluster.
-            KmsEncryptionKey: The KMS key that encrypts data on the cluster.
+            KmsEncryptionKey: The KMS key that encrypts data on the cluster. Write-only: sent to
+                AWS, never read back.
             MultiRegionProperties: The Multi-region properties associated to this cluster.
             PolicyDocument: The IAM policy applied to the cluster resource.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by global_table.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AttributeDefinition",
@@ -53,295 +53,504 @@ class AttributeDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str
-    AttributeType: Literal["B", "N", "S"]
+    AttributeName: Annotated[str, Field(description="Length: 1 to 255 characters.")]
+    AttributeType: Annotated[
+        Literal["B", "N", "S"], Field(description="Allowed values: 'B', 'N', 'S'.")
+    ]
 
 
 class GlobalReadProvisionedThroughputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReadCapacityUnits: int | None = None
+    ReadCapacityUnits: Annotated[
+        int | None, Field(description="Range: at least 1 (inclusive).")
+    ] = None
 
 
 class GlobalSecondaryIndexKeySchemaItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str
-    KeyType: Literal["HASH", "RANGE"]
+    AttributeName: Annotated[str, Field(description="Length: 1 to 255 characters.")]
+    KeyType: Annotated[
+        Literal["HASH", "RANGE"], Field(description="Allowed values: 'HASH', 'RANGE'.")
+    ]
 
 
 class GlobalTableContributorInsightsSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    Mode: Literal["ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"] | None = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
+    Mode: Annotated[
+        Literal["ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"] | None,
+        Field(description="Allowed values: 'ACCESSED_AND_THROTTLED_KEYS', 'THROTTLED_KEYS'."),
+    ] = None
 
 
 class GlobalTableKeySchemaItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str
-    KeyType: Literal["HASH", "RANGE"]
+    AttributeName: Annotated[str, Field(description="Length: 1 to 255 characters.")]
+    KeyType: Annotated[
+        Literal["HASH", "RANGE"], Field(description="Allowed values: 'HASH', 'RANGE'.")
+    ]
 
 
 class GlobalTableKinesisStreamSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApproximateCreationDateTimePrecision: Literal["MICROSECOND", "MILLISECOND"] | None = None
-    StreamArn: str
+    ApproximateCreationDateTimePrecision: Annotated[
+        Literal["MICROSECOND", "MILLISECOND"] | None,
+        Field(description="Allowed values: 'MICROSECOND', 'MILLISECOND'."),
+    ] = None
+    StreamArn: Annotated[str, Field(description="Type: str.")]
 
 
 class GlobalTablePointInTimeRecoverySpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PointInTimeRecoveryEnabled: bool | None = None
-    RecoveryPeriodInDays: int | None = None
+    PointInTimeRecoveryEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RecoveryPeriodInDays: Annotated[
+        int | None, Field(description="Range: 1 to 35 (inclusive).")
+    ] = None
 
 
 class GlobalTableProjection(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NonKeyAttributes: list[str] | None = None
-    ProjectionType: Literal["ALL", "INCLUDE", "KEYS_ONLY"] | None = None
+    NonKeyAttributes: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at most 20 items. Items are unique. Each item: Length: 1 to 255 characters."
+        ),
+    ] = None
+    ProjectionType: Annotated[
+        Literal["ALL", "INCLUDE", "KEYS_ONLY"] | None,
+        Field(description="Allowed values: 'ALL', 'INCLUDE', 'KEYS_ONLY'."),
+    ] = None
 
 
 class GlobalTableReadOnDemandThroughputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxReadRequestUnits: int | None = None
+    MaxReadRequestUnits: Annotated[
+        int | None, Field(description="Range: at least 1 (inclusive).")
+    ] = None
 
 
 class GlobalTableResourcePolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PolicyDocument: dict[str, Any] | str
+    PolicyDocument: Annotated[
+        dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")
+    ]
 
 
 class GlobalTableSSESpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SSEEnabled: bool
-    SSEType: Literal["KMS"] | None = None
+    SSEEnabled: Annotated[bool, Field(description="Type: bool.")]
+    SSEType: Annotated[Literal["KMS"] | None, Field(description="Allowed values: 'KMS'.")] = None
 
 
 class GlobalTableStreamSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StreamViewType: Literal["KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE"]
+    StreamViewType: Annotated[
+        Literal["KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE"],
+        Field(
+            description="Allowed values: 'KEYS_ONLY', 'NEW_AND_OLD_IMAGES', 'NEW_IMAGE', 'OLD_IMAGE'."
+        ),
+    ]
 
 
 class GlobalTableTargetTrackingScalingPolicyConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisableScaleIn: bool | None = None
-    ScaleInCooldown: int | None = None
-    ScaleOutCooldown: int | None = None
-    TargetValue: float
+    DisableScaleIn: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ScaleInCooldown: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = (
+        None
+    )
+    ScaleOutCooldown: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = (
+        None
+    )
+    TargetValue: Annotated[float, Field(description="Type: float.")]
 
 
 class GlobalTableTimeToLiveSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str | None = None
-    Enabled: bool
+    AttributeName: Annotated[str | None, Field(description="Type: str.")] = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class GlobalTableVectorAttribute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str
+    AttributeName: Annotated[str, Field(description="Length: 1 to 255 characters.")]
 
 
 class GlobalTableWarmThroughput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReadUnitsPerSecond: int | None = None
-    WriteUnitsPerSecond: int | None = None
+    ReadUnitsPerSecond: Annotated[
+        int | None, Field(description="Range: at least 1 (inclusive).")
+    ] = None
+    WriteUnitsPerSecond: Annotated[
+        int | None, Field(description="Range: at least 1 (inclusive).")
+    ] = None
 
 
 class GlobalTableWitness(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Region: str | None = None
+    Region: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GlobalTableWriteOnDemandThroughputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxWriteRequestUnits: int | None = None
+    MaxWriteRequestUnits: Annotated[
+        int | None, Field(description="Range: at least 1 (inclusive).")
+    ] = None
 
 
 class LocalSecondaryIndexKeySchemaItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str
-    KeyType: Literal["HASH", "RANGE"]
+    AttributeName: Annotated[str, Field(description="Length: 1 to 255 characters.")]
+    KeyType: Annotated[
+        Literal["HASH", "RANGE"], Field(description="Allowed values: 'HASH', 'RANGE'.")
+    ]
 
 
 class ReplicaSSESpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KMSMasterKeyId: str
+    KMSMasterKeyId: Annotated[str, Field(description="Type: str.")]
 
 
 class SearchSchemaElement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str
-    SearchSchemaElementType: Literal["HASH", "INLINE_FILTER"]
+    AttributeName: Annotated[str, Field(description="Length: 0 to 65535 characters.")]
+    SearchSchemaElementType: Annotated[
+        Literal["HASH", "INLINE_FILTER"],
+        Field(description="Allowed values: 'HASH', 'INLINE_FILTER'."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class VectorIndex(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dimensions: int
-    DistanceFunction: Literal["COSINE", "DOT_PRODUCT", "EUCLIDEAN"]
-    IndexName: str
-    Projection: GlobalTableProjection
-    SearchSchema: list[SearchSchemaElement] | None = None
-    VectorAttribute: GlobalTableVectorAttribute
+    Dimensions: Annotated[int, Field(description="Range: 1 to 4096 (inclusive).")]
+    DistanceFunction: Annotated[
+        Literal["COSINE", "DOT_PRODUCT", "EUCLIDEAN"],
+        Field(description="Allowed values: 'COSINE', 'DOT_PRODUCT', 'EUCLIDEAN'."),
+    ]
+    IndexName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9_.-]+$ Length: 3 to 255 characters.")
+    ]
+    Projection: Annotated[
+        GlobalTableProjection, Field(description="Type: GlobalTableProjectionDict.")
+    ]
+    SearchSchema: Annotated[
+        list[SearchSchemaElement] | None,
+        Field(description="Items: at least 1 items. Items are unique."),
+    ] = None
+    VectorAttribute: Annotated[
+        GlobalTableVectorAttribute, Field(description="Type: GlobalTableVectorAttributeDict.")
+    ]
 
 
 class GlobalTableAttributes(DeferredModel):
-    Arn: str | None = None
-    StreamArn: str | None = None
-    TableId: str | None = None
+    """
+    The read-only attributes of a AWS::DynamoDB::GlobalTable, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    StreamArn: Annotated[str | None, Field(description="Type: str.")] = None
+    TableId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CapacityAutoScalingSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxCapacity: int
-    MinCapacity: int
-    SeedCapacity: int | None = None
-    TargetTrackingScalingPolicyConfiguration: GlobalTableTargetTrackingScalingPolicyConfiguration
+    MaxCapacity: Annotated[int, Field(description="Range: at least 1 (inclusive).")]
+    MinCapacity: Annotated[int, Field(description="Range: at least 1 (inclusive).")]
+    SeedCapacity: Annotated[int | None, Field(description="Range: at least 1 (inclusive).")] = None
+    TargetTrackingScalingPolicyConfiguration: Annotated[
+        GlobalTableTargetTrackingScalingPolicyConfiguration,
+        Field(description="Type: GlobalTableTargetTrackingScalingPolicyConfigurationDict."),
+    ]
 
 
 class GlobalTableReadProvisionedThroughputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReadCapacityAutoScalingSettings: CapacityAutoScalingSettings | None = None
-    ReadCapacityUnits: int | None = None
+    ReadCapacityAutoScalingSettings: Annotated[
+        CapacityAutoScalingSettings | None,
+        Field(description="Type: CapacityAutoScalingSettingsDict."),
+    ] = None
+    ReadCapacityUnits: Annotated[
+        int | None, Field(description="Range: at least 1 (inclusive).")
+    ] = None
 
 
 class GlobalTableReplicaStreamSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourcePolicy: GlobalTableResourcePolicy | None = None
-    Tags: list[Tag] | None = None
+    ResourcePolicy: Annotated[
+        GlobalTableResourcePolicy | None, Field(description="Type: GlobalTableResourcePolicyDict.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None
 
 
 class GlobalTableWriteProvisionedThroughputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WriteCapacityAutoScalingSettings: CapacityAutoScalingSettings | None = None
+    WriteCapacityAutoScalingSettings: Annotated[
+        CapacityAutoScalingSettings | None,
+        Field(description="Type: CapacityAutoScalingSettingsDict."),
+    ] = None
 
 
 class LocalSecondaryIndex(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IndexName: str
-    KeySchema: list[LocalSecondaryIndexKeySchemaItem]
-    Projection: GlobalTableProjection
+    IndexName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9_.-]+$ Length: 3 to 255 characters.")
+    ]
+    KeySchema: Annotated[
+        list[LocalSecondaryIndexKeySchemaItem], Field(description="Items: exactly 2 items.")
+    ]
+    Projection: Annotated[
+        GlobalTableProjection, Field(description="Type: GlobalTableProjectionDict.")
+    ]
 
 
 class ReplicaGlobalSecondaryIndexSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContributorInsightsSpecification: GlobalTableContributorInsightsSpecification | None = None
-    IndexName: str
-    ReadOnDemandThroughputSettings: GlobalTableReadOnDemandThroughputSettings | None = None
-    ReadProvisionedThroughputSettings: GlobalTableReadProvisionedThroughputSettings | None = None
+    ContributorInsightsSpecification: Annotated[
+        GlobalTableContributorInsightsSpecification | None,
+        Field(description="Type: GlobalTableContributorInsightsSpecificationDict."),
+    ] = None
+    IndexName: Annotated[str, Field(description="Length: 3 to 255 characters.")]
+    ReadOnDemandThroughputSettings: Annotated[
+        GlobalTableReadOnDemandThroughputSettings | None,
+        Field(description="Type: GlobalTableReadOnDemandThroughputSettingsDict."),
+    ] = None
+    ReadProvisionedThroughputSettings: Annotated[
+        GlobalTableReadProvisionedThroughputSettings | None,
+        Field(description="Type: GlobalTableReadProvisionedThroughputSettingsDict."),
+    ] = None
 
 
 class ReplicaSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContributorInsightsSpecification: GlobalTableContributorInsightsSpecification | None = None
-    DeletionProtectionEnabled: bool | None = None
-    DisassociationProtectionEnabled: bool | None = None
-    GlobalSecondaryIndexes: list[ReplicaGlobalSecondaryIndexSpecification] | None = None
-    GlobalTableSettingsReplicationMode: Literal["ENABLED", "DISABLED"] | None = None
-    KinesisStreamSpecification: GlobalTableKinesisStreamSpecification | None = None
-    PointInTimeRecoverySpecification: GlobalTablePointInTimeRecoverySpecification | None = None
-    ReadOnDemandThroughputSettings: GlobalTableReadOnDemandThroughputSettings | None = None
-    ReadProvisionedThroughputSettings: GlobalTableReadProvisionedThroughputSettings | None = None
-    Region: str
-    ReplicaStreamSpecification: GlobalTableReplicaStreamSpecification | None = None
-    ResourcePolicy: GlobalTableResourcePolicy | None = None
-    SSESpecification: ReplicaSSESpecification | None = None
-    TableClass: str | None = None
-    Tags: list[Tag] | None = None
+    ContributorInsightsSpecification: Annotated[
+        GlobalTableContributorInsightsSpecification | None,
+        Field(description="Type: GlobalTableContributorInsightsSpecificationDict."),
+    ] = None
+    DeletionProtectionEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DisassociationProtectionEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    GlobalSecondaryIndexes: Annotated[
+        list[ReplicaGlobalSecondaryIndexSpecification] | None,
+        Field(description="Items are unique."),
+    ] = None
+    GlobalTableSettingsReplicationMode: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    KinesisStreamSpecification: Annotated[
+        GlobalTableKinesisStreamSpecification | None,
+        Field(description="Type: GlobalTableKinesisStreamSpecificationDict."),
+    ] = None
+    PointInTimeRecoverySpecification: Annotated[
+        GlobalTablePointInTimeRecoverySpecification | None,
+        Field(description="Type: GlobalTablePointInTimeRecoverySpecificationDict."),
+    ] = None
+    ReadOnDemandThroughputSettings: Annotated[
+        GlobalTableReadOnDemandThroughputSettings | None,
+        Field(description="Type: GlobalTableReadOnDemandThroughputSettingsDict."),
+    ] = None
+    ReadProvisionedThroughputSettings: Annotated[
+        GlobalTableReadProvisionedThroughputSettings | None,
+        Field(description="Type: GlobalTableReadProvisionedThroughputSettingsDict."),
+    ] = None
+    Region: Annotated[str, Field(description="Type: str.")]
+    ReplicaStreamSpecification: Annotated[
+        GlobalTableReplicaStreamSpecification | None,
+        Field(description="Type: GlobalTableReplicaStreamSpecificationDict."),
+    ] = None
+    ResourcePolicy: Annotated[
+        GlobalTableResourcePolicy | None, Field(description="Type: GlobalTableResourcePolicyDict.")
+    ] = None
+    SSESpecification: Annotated[
+        ReplicaSSESpecification | None, Field(description="Type: ReplicaSSESpecificationDict.")
+    ] = None
+    TableClass: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None
 
 
 class GlobalSecondaryIndex(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IndexName: str
-    KeySchema: list[GlobalSecondaryIndexKeySchemaItem]
-    Projection: GlobalTableProjection
-    ReadOnDemandThroughputSettings: GlobalTableReadOnDemandThroughputSettings | None = None
-    ReadProvisionedThroughputSettings: GlobalReadProvisionedThroughputSettings | None = None
-    WarmThroughput: GlobalTableWarmThroughput | None = None
-    WriteOnDemandThroughputSettings: GlobalTableWriteOnDemandThroughputSettings | None = None
-    WriteProvisionedThroughputSettings: GlobalTableWriteProvisionedThroughputSettings | None = None
+    IndexName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9_.-]+$ Length: 3 to 255 characters.")
+    ]
+    KeySchema: Annotated[
+        list[GlobalSecondaryIndexKeySchemaItem],
+        Field(description="Items: at least 1 items. Items are unique."),
+    ]
+    Projection: Annotated[
+        GlobalTableProjection, Field(description="Type: GlobalTableProjectionDict.")
+    ]
+    ReadOnDemandThroughputSettings: Annotated[
+        GlobalTableReadOnDemandThroughputSettings | None,
+        Field(description="Type: GlobalTableReadOnDemandThroughputSettingsDict."),
+    ] = None
+    ReadProvisionedThroughputSettings: Annotated[
+        GlobalReadProvisionedThroughputSettings | None,
+        Field(description="Type: GlobalReadProvisionedThroughputSettingsDict."),
+    ] = None
+    WarmThroughput: Annotated[
+        GlobalTableWarmThroughput | None, Field(description="Type: GlobalTableWarmThroughputDict.")
+    ] = None
+    WriteOnDemandThroughputSettings: Annotated[
+        GlobalTableWriteOnDemandThroughputSettings | None,
+        Field(description="Type: GlobalTableWriteOnDemandThroughputSettingsDict."),
+    ] = None
+    WriteProvisionedThroughputSettings: Annotated[
+        GlobalTableWriteProvisionedThroughputSettings | None,
+        Field(description="Type: GlobalTableWriteProvisionedThroughputSettingsDict."),
+    ] = None
 
 
 class GlobalTableProps(DeferredModel):
-    AttributeDefinitions: list[AttributeDefinition] | None = None
-    BillingMode: Literal["PAY_PER_REQUEST", "PROVISIONED"] | None = None
-    GlobalSecondaryIndexes: list[GlobalSecondaryIndex] | None = None
-    GlobalTableSourceArn: str | None = None
-    GlobalTableWitnesses: list[GlobalTableWitness] | None = None
-    KeySchema: list[GlobalTableKeySchemaItem] | None = None
-    LocalSecondaryIndexes: list[LocalSecondaryIndex] | None = None
-    MultiRegionConsistency: Literal["EVENTUAL", "STRONG"] | None = None
-    ReadOnDemandThroughputSettings: GlobalTableReadOnDemandThroughputSettings | None = None
-    ReadProvisionedThroughputSettings: GlobalReadProvisionedThroughputSettings | None = None
-    Replicas: list[ReplicaSpecification]
-    SSESpecification: GlobalTableSSESpecification | None = None
-    StreamSpecification: GlobalTableStreamSpecification | None = None
-    TableName: str | None = None
-    TableType: Literal["GlobalTableReplica", "Regional"] | None = None
-    TimeToLiveSpecification: GlobalTableTimeToLiveSpecification | None = None
-    VectorIndexes: list[VectorIndex] | None = None
-    WarmThroughput: GlobalTableWarmThroughput | None = None
-    WriteOnDemandThroughputSettings: GlobalTableWriteOnDemandThroughputSettings | None = None
-    WriteProvisionedThroughputSettings: GlobalTableWriteProvisionedThroughputSettings | None = None
+    """
+    The properties a program declares for a AWS::DynamoDB::GlobalTable.
+    """
+
+    AttributeDefinitions: Annotated[
+        list[AttributeDefinition] | None,
+        Field(description="Items: at least 1 items. Items are unique."),
+    ] = None
+    BillingMode: Annotated[
+        Literal["PAY_PER_REQUEST", "PROVISIONED"] | None,
+        Field(description="Allowed values: 'PAY_PER_REQUEST', 'PROVISIONED'."),
+    ] = None
+    GlobalSecondaryIndexes: Annotated[
+        list[GlobalSecondaryIndex] | None, Field(description="Items are unique.")
+    ] = None
+    GlobalTableSourceArn: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 1024 characters. Conditionally create-only: some changes replace the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    GlobalTableWitnesses: Annotated[
+        list[GlobalTableWitness] | None,
+        Field(description="Items: exactly 1 items. Items are unique."),
+    ] = None
+    KeySchema: Annotated[
+        list[GlobalTableKeySchemaItem] | None,
+        Field(
+            description="Items: 1 to 2 items. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    LocalSecondaryIndexes: Annotated[
+        list[LocalSecondaryIndex] | None,
+        Field(
+            description="Items are unique. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    MultiRegionConsistency: Annotated[
+        Literal["EVENTUAL", "STRONG"] | None,
+        Field(description="Allowed values: 'EVENTUAL', 'STRONG'."),
+    ] = None
+    ReadOnDemandThroughputSettings: Annotated[
+        GlobalTableReadOnDemandThroughputSettings | None,
+        Field(description="Type: GlobalTableReadOnDemandThroughputSettingsDict."),
+    ] = None
+    ReadProvisionedThroughputSettings: Annotated[
+        GlobalReadProvisionedThroughputSettings | None,
+        Field(description="Type: GlobalReadProvisionedThroughputSettingsDict."),
+    ] = None
+    Replicas: Annotated[
+        list[ReplicaSpecification], Field(description="Items: at least 1 items. Items are unique.")
+    ]
+    SSESpecification: Annotated[
+        GlobalTableSSESpecification | None,
+        Field(description="Type: GlobalTableSSESpecificationDict."),
+    ] = None
+    StreamSpecification: Annotated[
+        GlobalTableStreamSpecification | None,
+        Field(description="Type: GlobalTableStreamSpecificationDict."),
+    ] = None
+    TableName: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 1024 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TableType: Annotated[
+        Literal["GlobalTableReplica", "Regional"] | None,
+        Field(description="Allowed values: 'GlobalTableReplica', 'Regional'."),
+    ] = None
+    TimeToLiveSpecification: Annotated[
+        GlobalTableTimeToLiveSpecification | None,
+        Field(description="Type: GlobalTableTimeToLiveSpecificationDict."),
+    ] = None
+    VectorIndexes: Annotated[
+        list[VectorIndex] | None, Field(description="Items: at least 1 items. Items are unique.")
+    ] = None
+    WarmThroughput: Annotated[
+        GlobalTableWarmThroughput | None, Field(description="Type: GlobalTableWarmThroughputDict.")
+    ] = None
+    WriteOnDemandThroughputSettings: Annotated[
+        GlobalTableWriteOnDemandThroughputSettings | None,
+        Field(description="Type: GlobalTableWriteOnDemandThroughputSettingsDict."),
+    ] = None
+    WriteProvisionedThroughputSettings: Annotated[
+        GlobalTableWriteProvisionedThroughputSettings | None,
+        Field(description="Type: GlobalTableWriteProvisionedThroughputSettingsDict."),
+    ] = None

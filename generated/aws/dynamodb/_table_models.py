@@ -7,10 +7,10 @@ Imported on first use by table.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AttributeDefinition",
@@ -46,256 +46,663 @@ __all__ = [
 
 
 class AttributeDefinition(DeferredModel):
+    """
+    Represents an attribute for describing the schema for the table and indexes.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str
-    AttributeType: Literal["B", "N", "S"]
+    AttributeName: Annotated[str, Field(description="A name for the attribute.")]
+    AttributeType: Annotated[
+        Literal["B", "N", "S"],
+        Field(
+            description="The data type for the attribute, where: + ``S`` - the attribute is of type String + ``N`` - the attribute is of type Number + ``B`` - the attribute is of type Binary"
+        ),
+    ]
 
 
 class DeprecatedHashKeyElement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str
-    AttributeType: str
+    AttributeName: Annotated[str, Field(description="Type: str.")]
+    AttributeType: Annotated[str, Field(description="Type: str.")]
 
 
 class DeprecatedKeySchema(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HashKeyElement: DeprecatedHashKeyElement
+    HashKeyElement: Annotated[
+        DeprecatedHashKeyElement, Field(description="Type: DeprecatedHashKeyElementDict.")
+    ]
 
 
 class GlobalSecondaryIndexKeySchemaItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str
-    KeyType: str
+    AttributeName: Annotated[str, Field(description="Type: str.")]
+    KeyType: Annotated[str, Field(description="Type: str.")]
 
 
 class LocalSecondaryIndexKeySchemaItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str
-    KeyType: str
+    AttributeName: Annotated[str, Field(description="Type: str.")]
+    KeyType: Annotated[str, Field(description="Type: str.")]
 
 
 class SearchSchemaElement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str
-    SearchSchemaElementType: Literal["HASH", "INLINE_FILTER"]
+    AttributeName: Annotated[str, Field(description="Length: 0 to 65535 characters.")]
+    SearchSchemaElementType: Annotated[
+        Literal["HASH", "INLINE_FILTER"],
+        Field(description="Allowed values: 'HASH', 'INLINE_FILTER'."),
+    ]
 
 
 class TableContributorInsightsSpecification(DeferredModel):
+    """
+    Configures contributor insights settings for a table or one of its indexes.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    Mode: Literal["ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"] | None = None
+    Enabled: Annotated[
+        bool,
+        Field(
+            description="Indicates whether CloudWatch Contributor Insights are to be enabled (true) or disabled (false)."
+        ),
+    ]
+    Mode: Annotated[
+        Literal["ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"] | None,
+        Field(
+            description="Specifies the CloudWatch Contributor Insights mode for a table. Valid values are ``ACCESSED_AND_THROTTLED_KEYS`` (tracks all access and throttled events) or ``THROTTLED_KEYS`` (tracks only throttled events). This setting determines what type of contributor insights data is collected for the table."
+        ),
+    ] = None
 
 
 class TableCsv(DeferredModel):
+    """
+    The options for imported source files in CSV format. The values are Delimiter and HeaderList.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Delimiter: str | None = None
-    HeaderList: list[str] | None = None
+    Delimiter: Annotated[
+        str | None,
+        Field(
+            description="The delimiter used for separating items in the CSV file being imported."
+        ),
+    ] = None
+    HeaderList: Annotated[
+        list[str] | None,
+        Field(
+            description="List of the headers used to specify a common header for all source CSV files being imported. If this field is specified then the first line of each CSV file is treated as data instead of the header. If this field is not specified the the first line of each CSV file is treated as the header."
+        ),
+    ] = None
 
 
 class TableInputFormatOptions(DeferredModel):
+    """
+    The format options for the data that was imported into the target table. There is one value, CsvOption.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Csv: TableCsv | None = None
+    Csv: Annotated[
+        TableCsv | None,
+        Field(
+            description="The options for imported source files in CSV format. The values are Delimiter and HeaderList."
+        ),
+    ] = None
 
 
 class TableKeySchemaOption1Item(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str
-    KeyType: str
+    AttributeName: Annotated[str, Field(description="Type: str.")]
+    KeyType: Annotated[str, Field(description="Type: str.")]
 
 
 class TableKinesisStreamSpecification(DeferredModel):
+    """
+    The Kinesis Data Streams configuration for the specified table.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApproximateCreationDateTimePrecision: Literal["MICROSECOND", "MILLISECOND"] | None = None
-    StreamArn: str
+    ApproximateCreationDateTimePrecision: Annotated[
+        Literal["MICROSECOND", "MILLISECOND"] | None,
+        Field(description="The precision for the time and date that the stream was created."),
+    ] = None
+    StreamArn: Annotated[
+        str,
+        Field(
+            description="The ARN for a specific Kinesis data stream. Length Constraints: Minimum length of 37. Maximum length of 1024."
+        ),
+    ]
 
 
 class TableOnDemandThroughput(DeferredModel):
+    """
+    Sets the maximum number of read and write units for the specified on-demand table. If you use this property, you must specify ``MaxReadRequestUnits``, ``MaxWriteRequestUnits``, or both.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxReadRequestUnits: int | None = None
-    MaxWriteRequestUnits: int | None = None
+    MaxReadRequestUnits: Annotated[
+        int | None,
+        Field(
+            description="Maximum number of read request units for the specified table. To specify a maximum ``OnDemandThroughput`` on your table, set the value of ``MaxReadRequestUnits`` as greater than or equal to 1. To remove the maximum ``OnDemandThroughput`` that is currently set on your table, set the value of ``MaxReadRequestUnits`` to -1."
+        ),
+    ] = None
+    MaxWriteRequestUnits: Annotated[
+        int | None,
+        Field(
+            description="Maximum number of write request units for the specified table. To specify a maximum ``OnDemandThroughput`` on your table, set the value of ``MaxWriteRequestUnits`` as greater than or equal to 1. To remove the maximum ``OnDemandThroughput`` that is currently set on your table, set the value of ``MaxWriteRequestUnits`` to -1."
+        ),
+    ] = None
 
 
 class TablePointInTimeRecoverySpecification(DeferredModel):
+    """
+    The settings used to enable point in time recovery.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PointInTimeRecoveryEnabled: bool | None = None
-    RecoveryPeriodInDays: int | None = None
+    PointInTimeRecoveryEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether point in time recovery is enabled (true) or disabled (false) on the table."
+        ),
+    ] = None
+    RecoveryPeriodInDays: Annotated[
+        int | None,
+        Field(
+            description="The number of preceding days for which continuous backups are taken and maintained. Your table data is only recoverable to any point-in-time from within the configured recovery period. This parameter is optional. If no value is provided, the value will default to 35."
+        ),
+    ] = None
 
 
 class TableProjection(DeferredModel):
+    """
+    Represents attributes that are copied (projected) from the table into an index. These are in addition to the primary key attributes and index key attributes, which are automatically projected.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NonKeyAttributes: list[str] | None = None
-    ProjectionType: Literal["ALL", "INCLUDE", "KEYS_ONLY"] | None = None
+    NonKeyAttributes: Annotated[
+        list[str] | None,
+        Field(
+            description="Represents the non-key attribute names which will be projected into the index. For global and local secondary indexes, the total count of ``NonKeyAttributes`` summed across all of the secondary indexes, must not exceed 100. If you project the same attribute into two different indexes, this counts as two distinct attributes when determining the total. This limit only applies when you specify the ProjectionType of ``INCLUDE``. You still can specify the ProjectionType of ``ALL`` to project all attributes from the source table, even if the table has more than 100 attributes."
+        ),
+    ] = None
+    ProjectionType: Annotated[
+        Literal["ALL", "INCLUDE", "KEYS_ONLY"] | None,
+        Field(
+            description="The set of attributes that are projected into the index: + ``KEYS_ONLY`` - Only the index and primary keys are projected into the index. + ``INCLUDE`` - In addition to the attributes described in ``KEYS_ONLY``, the secondary index will include other non-key attributes that you specify. + ``ALL`` - All of the table attributes are projected into the index. When using the DynamoDB console, ``ALL`` is selected by default. You can't modify the projection of an existing index. To change the projected attributes, you must delete the index and create a new one with the projection that you want."
+        ),
+    ] = None
 
 
 class TableProvisionedThroughput(DeferredModel):
+    """
+    Throughput for the specified table, which consists of values for ``ReadCapacityUnits`` and ``WriteCapacityUnits``. For more information about the contents of a provisioned throughput structure, see [Table ProvisionedThroughput](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ProvisionedThroughput.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReadCapacityUnits: int
-    WriteCapacityUnits: int
+    ReadCapacityUnits: Annotated[
+        int,
+        Field(
+            description="The maximum number of strongly consistent reads consumed per second before DynamoDB returns a ``ThrottlingException``. For more information, see [Specifying Read and Write Requirements](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ProvisionedThroughput.html) in the *Amazon DynamoDB Developer Guide*. If read/write capacity mode is ``PAY_PER_REQUEST`` the value is set to 0."
+        ),
+    ]
+    WriteCapacityUnits: Annotated[
+        int,
+        Field(
+            description="The maximum number of writes consumed per second before DynamoDB returns a ``ThrottlingException``. For more information, see [Specifying Read and Write Requirements](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ProvisionedThroughput.html) in the *Amazon DynamoDB Developer Guide*. If read/write capacity mode is ``PAY_PER_REQUEST`` the value is set to 0."
+        ),
+    ]
 
 
 class TableResourcePolicy(DeferredModel):
+    """
+    Creates or updates a resource-based policy document that contains the permissions for DDB resources, such as a table, its indexes, and stream. Resource-based policies let you define access permissions by specifying who has access to each resource, and the actions they are allowed to perform on each resource. In a CFNshort template, you can provide the policy in JSON or YAML format because CFNshort converts YAML to JSON before submitting it to DDB. For more information about resource-based policies, see [Using resource-based policies for](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/access-control-resource-based.html) and [Resource-based policy examples](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-examples.html). While defining resource-based policies in your CFNshort templates, the following considerations apply: + The maximum size supported for a resource-based policy document in JSON format is 20 KB. DDB counts whitespaces when calculating the size of a policy against this limit. + Resource-based policies don't support [drift detection](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html#). If you update a policy outside of the CFNshort stack template, you'll need to update the CFNshort stack with the changes. + Resource-based policies don't support out-of-band changes. If you add, update, or delete a policy outside of the CFNshort template, the change won't be overwritten if there are no changes to the policy within the template. For example, say that your template contains a resource-based policy, which you later update outside of the template. If you don't make any changes to the policy in the template, the updated policy in DDB won’t be synced with the policy in the template. Conversely, say that your template doesn’t contain a resource-based policy, but you add a policy outside of the template. This policy won’t be removed from DDB as long as you don’t add it to the template. When you add a policy to the template and update the stack, the existing policy in DDB will be updated to match the one defined in the template. For a full list of all considerations, see [Resource-based policy considerations](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-considerations.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PolicyDocument: dict[str, Any] | str
+    PolicyDocument: Annotated[
+        dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")
+    ]
 
 
 class TableS3BucketSource(DeferredModel):
+    """
+    The S3 bucket that is being imported from.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Bucket: str
-    S3BucketOwner: str | None = None
-    S3KeyPrefix: str | None = None
+    S3Bucket: Annotated[str, Field(description="The S3 bucket that is being imported from.")]
+    S3BucketOwner: Annotated[
+        str | None,
+        Field(
+            description="The account number of the S3 bucket that is being imported from. If the bucket is owned by the requester this is optional."
+        ),
+    ] = None
+    S3KeyPrefix: Annotated[
+        str | None,
+        Field(description="The key prefix shared by all S3 Objects that are being imported."),
+    ] = None
 
 
 class TableSSESpecification(DeferredModel):
+    """
+    Represents the settings used to enable server-side encryption.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KMSMasterKeyId: str | None = None
-    SSEEnabled: bool
-    SSEType: Literal["KMS"] | None = None
+    KMSMasterKeyId: Annotated[
+        str | None,
+        Field(
+            description="The KMS key that should be used for the KMS encryption. To specify a key, use its key ID, Amazon Resource Name (ARN), alias name, or alias ARN. Note that you should only provide this parameter if the key is different from the default DynamoDB key ``alias/aws/dynamodb``."
+        ),
+    ] = None
+    SSEEnabled: Annotated[
+        bool,
+        Field(
+            description="Indicates whether server-side encryption is done using an AWS managed key or an AWS owned key. If enabled (true), server-side encryption type is set to ``KMS`` and an AWS managed key is used (KMS charges apply). If disabled (false) or not specified, server-side encryption is set to AWS owned key."
+        ),
+    ]
+    SSEType: Annotated[
+        Literal["KMS"] | None,
+        Field(
+            description="Server-side encryption type. The only supported value is: + ``KMS`` - Server-side encryption that uses KMSlong. The key is stored in your account and is managed by KMS (KMS charges apply)."
+        ),
+    ] = None
 
 
 class TableTimeToLiveSpecification(DeferredModel):
+    """
+    Represents the settings used to enable or disable Time to Live (TTL) for the specified table.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str | None = None
-    Enabled: bool
+    AttributeName: Annotated[
+        str | None,
+        Field(
+            description="The name of the TTL attribute used to store the expiration time for items in the table. + The ``AttributeName`` property is required when enabling the TTL, or when TTL is already enabled. + To update this property, you must first disable TTL and then enable TTL with the new attribute name."
+        ),
+    ] = None
+    Enabled: Annotated[
+        bool,
+        Field(
+            description="Indicates whether TTL is to be enabled (true) or disabled (false) on the table."
+        ),
+    ]
 
 
 class TableVectorAttribute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str
+    AttributeName: Annotated[str, Field(description="Length: 1 to 255 characters.")]
 
 
 class TableWarmThroughput(DeferredModel):
+    """
+    Provides visibility into the number of read and write operations your table or secondary index can instantaneously support. The settings can be modified using the ``UpdateTable`` operation to meet the throughput requirements of an upcoming peak event.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReadUnitsPerSecond: int | None = None
-    WriteUnitsPerSecond: int | None = None
+    ReadUnitsPerSecond: Annotated[
+        int | None,
+        Field(
+            description="Represents the number of read operations your base table can instantaneously support."
+        ),
+    ] = None
+    WriteUnitsPerSecond: Annotated[
+        int | None,
+        Field(
+            description="Represents the number of write operations your base table can instantaneously support."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    Describes a tag. A tag is a key-value pair. You can add up to 50 tags to a single DynamoDB table. AWS-assigned tag names and values are automatically assigned the ``aws:`` prefix, which the user cannot assign. AWS-assigned tag names do not count towards the tag limit of 50. User-assigned tag names have the prefix ``user:`` in the Cost Allocation Report. You cannot backdate the application of a tag. For an overview on tagging DynamoDB resources, see [Tagging for DynamoDB](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.html) in the *Amazon DynamoDB Developer Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key of the tag. Tag keys are case sensitive. Each DynamoDB table can only have up to one tag with the same key. If you try to add an existing tag (same key), the existing tag value will be updated to the new value."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(description="The value of the tag. Tag values are case-sensitive and can be null."),
+    ]
 
 
 class VectorIndex(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dimensions: int
-    DistanceFunction: Literal["COSINE", "DOT_PRODUCT", "EUCLIDEAN"]
-    IndexName: str
-    Projection: TableProjection
-    SearchSchema: list[SearchSchemaElement] | None = None
-    VectorAttribute: TableVectorAttribute
+    Dimensions: Annotated[int, Field(description="Range: 1 to 4096 (inclusive).")]
+    DistanceFunction: Annotated[
+        Literal["COSINE", "DOT_PRODUCT", "EUCLIDEAN"],
+        Field(description="Allowed values: 'COSINE', 'DOT_PRODUCT', 'EUCLIDEAN'."),
+    ]
+    IndexName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9_.-]+$ Length: 3 to 255 characters.")
+    ]
+    Projection: Annotated[
+        TableProjection,
+        Field(
+            description="Represents attributes that are copied (projected) from the table into an index. These are in addition to the primary key attributes and index key attributes, which are automatically projected."
+        ),
+    ]
+    SearchSchema: Annotated[
+        list[SearchSchemaElement] | None,
+        Field(description="Items: at least 1 items. Items are unique."),
+    ] = None
+    VectorAttribute: Annotated[
+        TableVectorAttribute, Field(description="Type: TableVectorAttributeDict.")
+    ]
 
 
 class TableAttributes(DeferredModel):
-    Arn: str | None = None
-    StreamArn: str | None = None
+    """
+    The read-only attributes of a AWS::DynamoDB::Table, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    StreamArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GlobalSecondaryIndex(DeferredModel):
+    """
+    Represents the properties of a global secondary index.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContributorInsightsSpecification: TableContributorInsightsSpecification | None = None
-    IndexName: str
-    KeySchema: list[GlobalSecondaryIndexKeySchemaItem]
-    OnDemandThroughput: TableOnDemandThroughput | None = None
-    Projection: TableProjection
-    ProvisionedThroughput: TableProvisionedThroughput | None = None
-    WarmThroughput: TableWarmThroughput | None = None
+    ContributorInsightsSpecification: Annotated[
+        TableContributorInsightsSpecification | None,
+        Field(
+            description="The settings used to specify whether to enable CloudWatch Contributor Insights for the global table and define which events to monitor."
+        ),
+    ] = None
+    IndexName: Annotated[
+        str,
+        Field(
+            description="The name of the global secondary index. The name must be unique among all other indexes on this table."
+        ),
+    ]
+    KeySchema: Annotated[
+        list[GlobalSecondaryIndexKeySchemaItem],
+        Field(description="Items: at least 1 items. Items are unique."),
+    ]
+    OnDemandThroughput: Annotated[
+        TableOnDemandThroughput | None,
+        Field(
+            description="The maximum number of read and write units for the specified global secondary index. If you use this parameter, you must specify ``MaxReadRequestUnits``, ``MaxWriteRequestUnits``, or both. You must use either ``OnDemandThroughput`` or ``ProvisionedThroughput`` based on your table's capacity mode."
+        ),
+    ] = None
+    Projection: Annotated[
+        TableProjection,
+        Field(
+            description="Represents attributes that are copied (projected) from the table into the global secondary index. These are in addition to the primary key attributes and index key attributes, which are automatically projected."
+        ),
+    ]
+    ProvisionedThroughput: Annotated[
+        TableProvisionedThroughput | None,
+        Field(
+            description="Represents the provisioned throughput settings for the specified global secondary index. You must use either ``OnDemandThroughput`` or ``ProvisionedThroughput`` based on your table's capacity mode. For current minimum and maximum provisioned throughput values, see [Service, Account, and Table Quotas](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Limits.html) in the *Amazon DynamoDB Developer Guide*."
+        ),
+    ] = None
+    WarmThroughput: Annotated[
+        TableWarmThroughput | None,
+        Field(
+            description="Represents the warm throughput value (in read units per second and write units per second) for the specified secondary index. If you use this parameter, you must specify ``ReadUnitsPerSecond``, ``WriteUnitsPerSecond``, or both."
+        ),
+    ] = None
 
 
 class LocalSecondaryIndex(DeferredModel):
+    """
+    Represents the properties of a local secondary index. A local secondary index can only be created when its parent table is created.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IndexName: str
-    KeySchema: list[LocalSecondaryIndexKeySchemaItem]
-    Projection: TableProjection
+    IndexName: Annotated[
+        str,
+        Field(
+            description="The name of the local secondary index. The name must be unique among all other indexes on this table."
+        ),
+    ]
+    KeySchema: Annotated[
+        list[LocalSecondaryIndexKeySchemaItem], Field(description="Items: exactly 2 items.")
+    ]
+    Projection: Annotated[
+        TableProjection,
+        Field(
+            description="Represents attributes that are copied (projected) from the table into the local secondary index. These are in addition to the primary key attributes and index key attributes, which are automatically projected."
+        ),
+    ]
 
 
 class TableImportSourceSpecification(DeferredModel):
+    """
+    Specifies the properties of data being imported from the S3 bucket source to the table.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputCompressionType: str | None = None
-    InputFormat: str
-    InputFormatOptions: TableInputFormatOptions | None = None
-    S3BucketSource: TableS3BucketSource
+    InputCompressionType: Annotated[
+        str | None,
+        Field(
+            description="Type of compression to be used on the input coming from the imported table."
+        ),
+    ] = None
+    InputFormat: Annotated[
+        str,
+        Field(
+            description="The format of the source data. Valid values for ``ImportFormat`` are ``CSV``, ``DYNAMODB_JSON`` or ``ION``."
+        ),
+    ]
+    InputFormatOptions: Annotated[
+        TableInputFormatOptions | None,
+        Field(description="Additional properties that specify how the input is formatted,"),
+    ] = None
+    S3BucketSource: Annotated[
+        TableS3BucketSource,
+        Field(description="The S3 bucket that provides the source for the import."),
+    ]
 
 
 class TableStreamSpecification(DeferredModel):
+    """
+    Represents the DynamoDB Streams configuration for a table in DynamoDB.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourcePolicy: TableResourcePolicy | None = None
-    StreamViewType: Literal["KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE"]
-    Tags: list[Tag] | None = None
+    ResourcePolicy: Annotated[
+        TableResourcePolicy | None,
+        Field(
+            description="Creates or updates a resource-based policy document that contains the permissions for DDB resources, such as a table's streams. Resource-based policies let you define access permissions by specifying who has access to each resource, and the actions they are allowed to perform on each resource. When you remove the ``StreamSpecification`` property from the template, DynamoDB disables the stream but retains any attached resource policy until the stream is deleted after 24 hours. When you modify the ``StreamViewType`` property, DynamoDB creates a new stream and retains the old stream's resource policy. The old stream and its resource policy are deleted after the 24-hour retention period. In a CFNshort template, you can provide the policy in JSON or YAML format because CFNshort converts YAML to JSON before submitting it to DDB. For more information about resource-based policies, see [Using resource-based policies for](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/access-control-resource-based.html) and [Resource-based policy examples](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-examples.html)."
+        ),
+    ] = None
+    StreamViewType: Annotated[
+        Literal["KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE"],
+        Field(
+            description="When an item in the table is modified, ``StreamViewType`` determines what information is written to the stream for this table. Valid values for ``StreamViewType`` are: + ``KEYS_ONLY`` - Only the key attributes of the modified item are written to the stream. + ``NEW_IMAGE`` - The entire item, as it appears after it was modified, is written to the stream. + ``OLD_IMAGE`` - The entire item, as it appeared before it was modified, is written to the stream. + ``NEW_AND_OLD_IMAGES`` - Both the new and the old item images of the item are written to the stream."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Specifies the tags to apply to the DDB stream. Stream tags are independent of table tags. For an overview on tagging DynamoDB resources, see [Tagging for DynamoDB](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.html) in the *Amazon DynamoDB Developer Guide*."
+        ),
+    ] = None
 
 
 class TableProps(DeferredModel):
-    AttributeDefinitions: list[AttributeDefinition] | None = None
-    BillingMode: Literal["PAY_PER_REQUEST", "PROVISIONED"] | None = None
-    ContributorInsightsSpecification: TableContributorInsightsSpecification | None = None
-    DeletionProtectionEnabled: bool | None = None
-    GlobalSecondaryIndexes: list[GlobalSecondaryIndex] | None = None
-    ImportSourceSpecification: TableImportSourceSpecification | None = None
-    KeySchema: list[TableKeySchemaOption1Item] | dict[str, Any] | str
-    KinesisStreamSpecification: TableKinesisStreamSpecification | None = None
-    LocalSecondaryIndexes: list[LocalSecondaryIndex] | None = None
-    OnDemandThroughput: TableOnDemandThroughput | None = None
-    PointInTimeRecoverySpecification: TablePointInTimeRecoverySpecification | None = None
-    ProvisionedThroughput: TableProvisionedThroughput | None = None
-    ResourcePolicy: TableResourcePolicy | None = None
-    SSESpecification: TableSSESpecification | None = None
-    StreamSpecification: TableStreamSpecification | None = None
-    TableClass: Literal["STANDARD", "STANDARD_INFREQUENT_ACCESS"] | None = None
-    TableName: str | None = None
-    Tags: list[Tag] | None = None
-    TimeToLiveSpecification: TableTimeToLiveSpecification | None = None
-    VectorIndexes: list[VectorIndex] | None = None
-    WarmThroughput: TableWarmThroughput | None = None
+    """
+    The properties a program declares for a AWS::DynamoDB::Table.
+    """
+
+    AttributeDefinitions: Annotated[
+        list[AttributeDefinition] | None,
+        Field(
+            description="A list of attributes that describe the key schema for the table and indexes. This property is required to create a DDB table. You can add an ``AttributeDefinition`` without interruption. Changing the type of an existing ``AttributeDefinition`` requires replacement of the table."
+        ),
+    ] = None
+    BillingMode: Annotated[
+        Literal["PAY_PER_REQUEST", "PROVISIONED"] | None,
+        Field(
+            description="Specify how you are charged for read and write throughput and how you manage capacity. Valid values include: + ``PAY_PER_REQUEST`` - We recommend using ``PAY_PER_REQUEST`` for most DynamoDB workloads. ``PAY_PER_REQUEST`` sets the billing mode to [On-demand capacity mode](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html). + ``PROVISIONED`` - We recommend using ``PROVISIONED`` for steady workloads with predictable growth where capacity requirements can be reliably forecasted. ``PROVISIONED`` sets the billing mode to [Provisioned capacity mode](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/provisioned-capacity-mode.html). If not specified, the default is ``PROVISIONED``."
+        ),
+    ] = None
+    ContributorInsightsSpecification: Annotated[
+        TableContributorInsightsSpecification | None,
+        Field(
+            description="The settings used to specify whether to enable CloudWatch Contributor Insights for the table and define which events to monitor."
+        ),
+    ] = None
+    DeletionProtectionEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Determines if a table is protected from deletion. When enabled, the table cannot be deleted by any user or process. This setting is disabled by default. For more information, see [Using deletion protection](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection) in the *Developer Guide*."
+        ),
+    ] = None
+    GlobalSecondaryIndexes: Annotated[
+        list[GlobalSecondaryIndex] | None,
+        Field(
+            description="Global secondary indexes to be created on the table. You can create up to 20 global secondary indexes. If you update a table to include a new global secondary index, CFNlong initiates the index creation and then proceeds with the stack update. CFNlong doesn't wait for the index to complete creation because the backfilling phase can take a long time, depending on the size of the table. You can't use the index or update the table until the index's status is ``ACTIVE``. You can track its status by using the DynamoDB [DescribeTable](https://docs.aws.amazon.com/cli/latest/reference/dynamodb/describe-table.html) command. If you add or delete an index during an update, we recommend that you don't update any other resources. If your stack fails to update and is rolled back while adding a new index, you must manually delete the index. Updates are not supported. The following are exceptions: + If you update either the contributor insights specification or the provisioned throughput values of global secondary indexes, you can update the table without interruption. + You can delete or add one global secondary index without interruption. If you do both in the same update (for example, by changing the index's logical ID), the update fails."
+        ),
+    ] = None
+    ImportSourceSpecification: Annotated[
+        TableImportSourceSpecification | None,
+        Field(
+            description='Specifies the properties of data being imported from the S3 bucket source to the" table. If you specify the ``ImportSourceSpecification`` property, and also specify either the ``StreamSpecification``, the ``TableClass`` property, the ``DeletionProtectionEnabled`` property, or the ``WarmThroughput`` property, the IAM entity creating/updating stack must have ``UpdateTable`` permission. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back.'
+        ),
+    ] = None
+    KeySchema: Annotated[
+        list[TableKeySchemaOption1Item] | dict[str, Any] | str,
+        Field(
+            description="Specifies the attributes that make up the primary key for the table. The attributes in the ``KeySchema`` property must also be defined in the ``AttributeDefinitions`` property. Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    KinesisStreamSpecification: Annotated[
+        TableKinesisStreamSpecification | None,
+        Field(description="The Kinesis Data Streams configuration for the specified table."),
+    ] = None
+    LocalSecondaryIndexes: Annotated[
+        list[LocalSecondaryIndex] | None,
+        Field(
+            description="Local secondary indexes to be created on the table. You can create up to 5 local secondary indexes. Each index is scoped to a given hash key value. The size of each hash key can be up to 10 gigabytes."
+        ),
+    ] = None
+    OnDemandThroughput: Annotated[
+        TableOnDemandThroughput | None,
+        Field(
+            description="Sets the maximum number of read and write units for the specified on-demand table. If you use this property, you must specify ``MaxReadRequestUnits``, ``MaxWriteRequestUnits``, or both."
+        ),
+    ] = None
+    PointInTimeRecoverySpecification: Annotated[
+        TablePointInTimeRecoverySpecification | None,
+        Field(description="The settings used to enable point in time recovery."),
+    ] = None
+    ProvisionedThroughput: Annotated[
+        TableProvisionedThroughput | None,
+        Field(
+            description="Throughput for the specified table, which consists of values for ``ReadCapacityUnits`` and ``WriteCapacityUnits``. For more information about the contents of a provisioned throughput structure, see [Amazon DynamoDB Table ProvisionedThroughput](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ProvisionedThroughput.html). If you set ``BillingMode`` as ``PROVISIONED``, you must specify this property. If you set ``BillingMode`` as ``PAY_PER_REQUEST``, you cannot specify this property."
+        ),
+    ] = None
+    ResourcePolicy: Annotated[
+        TableResourcePolicy | None,
+        Field(
+            description="An AWS resource-based policy document in JSON format that will be attached to the table. When you attach a resource-based policy while creating a table, the policy application is *strongly consistent*. The maximum size supported for a resource-based policy document is 20 KB. DynamoDB counts whitespaces when calculating the size of a policy against this limit. For a full list of all considerations that apply for resource-based policies, see [Resource-based policy considerations](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-considerations.html). You need to specify the ``CreateTable`` and ``PutResourcePolicy`` IAM actions for authorizing a user to create a table with a resource-based policy."
+        ),
+    ] = None
+    SSESpecification: Annotated[
+        TableSSESpecification | None,
+        Field(description="Specifies the settings to enable server-side encryption."),
+    ] = None
+    StreamSpecification: Annotated[
+        TableStreamSpecification | None,
+        Field(
+            description="The settings for the DDB table stream, which captures changes to items stored in the table. Including this property in your CFNlong template automatically enables streaming."
+        ),
+    ] = None
+    TableClass: Annotated[
+        Literal["STANDARD", "STANDARD_INFREQUENT_ACCESS"] | None,
+        Field(
+            description="The table class of the new table. Valid values are ``STANDARD`` and ``STANDARD_INFREQUENT_ACCESS``."
+        ),
+    ] = None
+    TableName: Annotated[
+        str | None,
+        Field(
+            description="A name for the table. If you don't specify a name, CFNlong generates a unique physical ID and uses that ID for the table name. For more information, see [Name Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html). If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pairs to apply to this resource. For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)."
+        ),
+    ] = None
+    TimeToLiveSpecification: Annotated[
+        TableTimeToLiveSpecification | None,
+        Field(
+            description="Specifies the Time to Live (TTL) settings for the table. For detailed information about the limits in DynamoDB, see [Limits in Amazon DynamoDB](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Limits.html) in the Amazon DynamoDB Developer Guide."
+        ),
+    ] = None
+    VectorIndexes: Annotated[
+        list[VectorIndex] | None, Field(description="Items: at least 1 items. Items are unique.")
+    ] = None
+    WarmThroughput: Annotated[
+        TableWarmThroughput | None,
+        Field(
+            description="Represents the warm throughput (in read units per second and write units per second) for creating a table."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -171,306 +175,331 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AttributeDefinitionDict = TypedDict(
-    "AttributeDefinitionDict",
-    {
-        "AttributeName": "Required[str]",
-        "AttributeType": "Required[Literal['B', 'N', 'S']]",
-    },
-    total=False,
-)
 
-CapacityAutoScalingSettingsDict = TypedDict(
-    "CapacityAutoScalingSettingsDict",
-    {
-        "MaxCapacity": "Required[int]",
-        "MinCapacity": "Required[int]",
-        "SeedCapacity": "int",
-        "TargetTrackingScalingPolicyConfiguration": "Required[GlobalTableTargetTrackingScalingPolicyConfigurationDict]",
-    },
-    total=False,
-)
+class AttributeDefinitionDict(TypedDict, total=False):
+    """AttributeDefinition as a plain dict."""
 
-GlobalReadProvisionedThroughputSettingsDict = TypedDict(
-    "GlobalReadProvisionedThroughputSettingsDict",
-    {
-        "ReadCapacityUnits": "int",
-    },
-    total=False,
-)
+    AttributeName: Required[str]
+    """Length: 1 to 255 characters."""
+    AttributeType: Required[Literal["B", "N", "S"]]
+    """Allowed values: 'B', 'N', 'S'."""
 
-GlobalSecondaryIndexDict = TypedDict(
-    "GlobalSecondaryIndexDict",
-    {
-        "IndexName": "Required[str]",
-        "KeySchema": "Required[list[GlobalSecondaryIndexKeySchemaItemDict]]",
-        "Projection": "Required[GlobalTableProjectionDict]",
-        "ReadOnDemandThroughputSettings": "GlobalTableReadOnDemandThroughputSettingsDict",
-        "ReadProvisionedThroughputSettings": "GlobalReadProvisionedThroughputSettingsDict",
-        "WarmThroughput": "GlobalTableWarmThroughputDict",
-        "WriteOnDemandThroughputSettings": "GlobalTableWriteOnDemandThroughputSettingsDict",
-        "WriteProvisionedThroughputSettings": "GlobalTableWriteProvisionedThroughputSettingsDict",
-    },
-    total=False,
-)
 
-GlobalSecondaryIndexKeySchemaItemDict = TypedDict(
-    "GlobalSecondaryIndexKeySchemaItemDict",
-    {
-        "AttributeName": "Required[str]",
-        "KeyType": "Required[Literal['HASH', 'RANGE']]",
-    },
-    total=False,
-)
+class CapacityAutoScalingSettingsDict(TypedDict, total=False):
+    """CapacityAutoScalingSettings as a plain dict."""
 
-GlobalTableContributorInsightsSpecificationDict = TypedDict(
-    "GlobalTableContributorInsightsSpecificationDict",
-    {
-        "Enabled": "Required[bool]",
-        "Mode": "Literal['ACCESSED_AND_THROTTLED_KEYS', 'THROTTLED_KEYS']",
-    },
-    total=False,
-)
+    MaxCapacity: Required[int]
+    """Range: at least 1 (inclusive)."""
+    MinCapacity: Required[int]
+    """Range: at least 1 (inclusive)."""
+    SeedCapacity: int
+    """Range: at least 1 (inclusive)."""
+    TargetTrackingScalingPolicyConfiguration: Required[
+        GlobalTableTargetTrackingScalingPolicyConfigurationDict
+    ]
+    """Type: GlobalTableTargetTrackingScalingPolicyConfigurationDict."""
 
-GlobalTableKeySchemaItemDict = TypedDict(
-    "GlobalTableKeySchemaItemDict",
-    {
-        "AttributeName": "Required[str]",
-        "KeyType": "Required[Literal['HASH', 'RANGE']]",
-    },
-    total=False,
-)
 
-GlobalTableKinesisStreamSpecificationDict = TypedDict(
-    "GlobalTableKinesisStreamSpecificationDict",
-    {
-        "ApproximateCreationDateTimePrecision": "Literal['MICROSECOND', 'MILLISECOND']",
-        "StreamArn": "Required[str]",
-    },
-    total=False,
-)
+class GlobalReadProvisionedThroughputSettingsDict(TypedDict, total=False):
+    """GlobalReadProvisionedThroughputSettings as a plain dict."""
 
-GlobalTablePointInTimeRecoverySpecificationDict = TypedDict(
-    "GlobalTablePointInTimeRecoverySpecificationDict",
-    {
-        "PointInTimeRecoveryEnabled": "bool",
-        "RecoveryPeriodInDays": "int",
-    },
-    total=False,
-)
+    ReadCapacityUnits: int
+    """Range: at least 1 (inclusive)."""
 
-GlobalTableProjectionDict = TypedDict(
-    "GlobalTableProjectionDict",
-    {
-        "NonKeyAttributes": "list[str]",
-        "ProjectionType": "Literal['ALL', 'INCLUDE', 'KEYS_ONLY']",
-    },
-    total=False,
-)
 
-GlobalTableReadOnDemandThroughputSettingsDict = TypedDict(
-    "GlobalTableReadOnDemandThroughputSettingsDict",
-    {
-        "MaxReadRequestUnits": "int",
-    },
-    total=False,
-)
+class GlobalSecondaryIndexDict(TypedDict, total=False):
+    """GlobalSecondaryIndex as a plain dict."""
 
-GlobalTableReadProvisionedThroughputSettingsDict = TypedDict(
-    "GlobalTableReadProvisionedThroughputSettingsDict",
-    {
-        "ReadCapacityAutoScalingSettings": "CapacityAutoScalingSettingsDict",
-        "ReadCapacityUnits": "int",
-    },
-    total=False,
-)
+    IndexName: Required[str]
+    """Pattern: ^[a-zA-Z0-9_.-]+$ Length: 3 to 255 characters."""
+    KeySchema: Required[list[GlobalSecondaryIndexKeySchemaItemDict]]
+    """Items: at least 1 items. Items are unique."""
+    Projection: Required[GlobalTableProjectionDict]
+    """Type: GlobalTableProjectionDict."""
+    ReadOnDemandThroughputSettings: GlobalTableReadOnDemandThroughputSettingsDict
+    """Type: GlobalTableReadOnDemandThroughputSettingsDict."""
+    ReadProvisionedThroughputSettings: GlobalReadProvisionedThroughputSettingsDict
+    """Type: GlobalReadProvisionedThroughputSettingsDict."""
+    WarmThroughput: GlobalTableWarmThroughputDict
+    """Type: GlobalTableWarmThroughputDict."""
+    WriteOnDemandThroughputSettings: GlobalTableWriteOnDemandThroughputSettingsDict
+    """Type: GlobalTableWriteOnDemandThroughputSettingsDict."""
+    WriteProvisionedThroughputSettings: GlobalTableWriteProvisionedThroughputSettingsDict
+    """Type: GlobalTableWriteProvisionedThroughputSettingsDict."""
 
-GlobalTableReplicaStreamSpecificationDict = TypedDict(
-    "GlobalTableReplicaStreamSpecificationDict",
-    {
-        "ResourcePolicy": "GlobalTableResourcePolicyDict",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
 
-GlobalTableResourcePolicyDict = TypedDict(
-    "GlobalTableResourcePolicyDict",
-    {
-        "PolicyDocument": "Required[dict[str, Any] | str]",
-    },
-    total=False,
-)
+class GlobalSecondaryIndexKeySchemaItemDict(TypedDict, total=False):
+    """GlobalSecondaryIndexKeySchemaItem as a plain dict."""
 
-GlobalTableSSESpecificationDict = TypedDict(
-    "GlobalTableSSESpecificationDict",
-    {
-        "SSEEnabled": "Required[bool]",
-        "SSEType": "Literal['KMS']",
-    },
-    total=False,
-)
+    AttributeName: Required[str]
+    """Length: 1 to 255 characters."""
+    KeyType: Required[Literal["HASH", "RANGE"]]
+    """Allowed values: 'HASH', 'RANGE'."""
 
-GlobalTableStreamSpecificationDict = TypedDict(
-    "GlobalTableStreamSpecificationDict",
-    {
-        "StreamViewType": "Required[Literal['KEYS_ONLY', 'NEW_AND_OLD_IMAGES', 'NEW_IMAGE', 'OLD_IMAGE']]",
-    },
-    total=False,
-)
 
-GlobalTableTargetTrackingScalingPolicyConfigurationDict = TypedDict(
-    "GlobalTableTargetTrackingScalingPolicyConfigurationDict",
-    {
-        "DisableScaleIn": "bool",
-        "ScaleInCooldown": "int",
-        "ScaleOutCooldown": "int",
-        "TargetValue": "Required[float]",
-    },
-    total=False,
-)
+class GlobalTableContributorInsightsSpecificationDict(TypedDict, total=False):
+    """GlobalTableContributorInsightsSpecification as a plain dict."""
 
-GlobalTableTimeToLiveSpecificationDict = TypedDict(
-    "GlobalTableTimeToLiveSpecificationDict",
-    {
-        "AttributeName": "str",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
+    Enabled: Required[bool]
+    """Type: bool."""
+    Mode: Literal["ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"]
+    """Allowed values: 'ACCESSED_AND_THROTTLED_KEYS', 'THROTTLED_KEYS'."""
 
-GlobalTableVectorAttributeDict = TypedDict(
-    "GlobalTableVectorAttributeDict",
-    {
-        "AttributeName": "Required[str]",
-    },
-    total=False,
-)
 
-GlobalTableWarmThroughputDict = TypedDict(
-    "GlobalTableWarmThroughputDict",
-    {
-        "ReadUnitsPerSecond": "int",
-        "WriteUnitsPerSecond": "int",
-    },
-    total=False,
-)
+class GlobalTableKeySchemaItemDict(TypedDict, total=False):
+    """GlobalTableKeySchemaItem as a plain dict."""
 
-GlobalTableWitnessDict = TypedDict(
-    "GlobalTableWitnessDict",
-    {
-        "Region": "str",
-    },
-    total=False,
-)
+    AttributeName: Required[str]
+    """Length: 1 to 255 characters."""
+    KeyType: Required[Literal["HASH", "RANGE"]]
+    """Allowed values: 'HASH', 'RANGE'."""
 
-GlobalTableWriteOnDemandThroughputSettingsDict = TypedDict(
-    "GlobalTableWriteOnDemandThroughputSettingsDict",
-    {
-        "MaxWriteRequestUnits": "int",
-    },
-    total=False,
-)
 
-GlobalTableWriteProvisionedThroughputSettingsDict = TypedDict(
-    "GlobalTableWriteProvisionedThroughputSettingsDict",
-    {
-        "WriteCapacityAutoScalingSettings": "CapacityAutoScalingSettingsDict",
-    },
-    total=False,
-)
+class GlobalTableKinesisStreamSpecificationDict(TypedDict, total=False):
+    """GlobalTableKinesisStreamSpecification as a plain dict."""
 
-LocalSecondaryIndexDict = TypedDict(
-    "LocalSecondaryIndexDict",
-    {
-        "IndexName": "Required[str]",
-        "KeySchema": "Required[list[LocalSecondaryIndexKeySchemaItemDict]]",
-        "Projection": "Required[GlobalTableProjectionDict]",
-    },
-    total=False,
-)
+    ApproximateCreationDateTimePrecision: Literal["MICROSECOND", "MILLISECOND"]
+    """Allowed values: 'MICROSECOND', 'MILLISECOND'."""
+    StreamArn: Required[str]
+    """Type: str."""
 
-LocalSecondaryIndexKeySchemaItemDict = TypedDict(
-    "LocalSecondaryIndexKeySchemaItemDict",
-    {
-        "AttributeName": "Required[str]",
-        "KeyType": "Required[Literal['HASH', 'RANGE']]",
-    },
-    total=False,
-)
 
-ReplicaGlobalSecondaryIndexSpecificationDict = TypedDict(
-    "ReplicaGlobalSecondaryIndexSpecificationDict",
-    {
-        "ContributorInsightsSpecification": "GlobalTableContributorInsightsSpecificationDict",
-        "IndexName": "Required[str]",
-        "ReadOnDemandThroughputSettings": "GlobalTableReadOnDemandThroughputSettingsDict",
-        "ReadProvisionedThroughputSettings": "GlobalTableReadProvisionedThroughputSettingsDict",
-    },
-    total=False,
-)
+class GlobalTablePointInTimeRecoverySpecificationDict(TypedDict, total=False):
+    """GlobalTablePointInTimeRecoverySpecification as a plain dict."""
 
-ReplicaSSESpecificationDict = TypedDict(
-    "ReplicaSSESpecificationDict",
-    {
-        "KMSMasterKeyId": "Required[str]",
-    },
-    total=False,
-)
+    PointInTimeRecoveryEnabled: bool
+    """Type: bool."""
+    RecoveryPeriodInDays: int
+    """Range: 1 to 35 (inclusive)."""
 
-ReplicaSpecificationDict = TypedDict(
-    "ReplicaSpecificationDict",
-    {
-        "ContributorInsightsSpecification": "GlobalTableContributorInsightsSpecificationDict",
-        "DeletionProtectionEnabled": "bool",
-        "DisassociationProtectionEnabled": "bool",
-        "GlobalSecondaryIndexes": "list[ReplicaGlobalSecondaryIndexSpecificationDict]",
-        "GlobalTableSettingsReplicationMode": "Literal['ENABLED', 'DISABLED']",
-        "KinesisStreamSpecification": "GlobalTableKinesisStreamSpecificationDict",
-        "PointInTimeRecoverySpecification": "GlobalTablePointInTimeRecoverySpecificationDict",
-        "ReadOnDemandThroughputSettings": "GlobalTableReadOnDemandThroughputSettingsDict",
-        "ReadProvisionedThroughputSettings": "GlobalTableReadProvisionedThroughputSettingsDict",
-        "Region": "Required[str]",
-        "ReplicaStreamSpecification": "GlobalTableReplicaStreamSpecificationDict",
-        "ResourcePolicy": "GlobalTableResourcePolicyDict",
-        "SSESpecification": "ReplicaSSESpecificationDict",
-        "TableClass": "str",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
 
-SearchSchemaElementDict = TypedDict(
-    "SearchSchemaElementDict",
-    {
-        "AttributeName": "Required[str]",
-        "SearchSchemaElementType": "Required[Literal['HASH', 'INLINE_FILTER']]",
-    },
-    total=False,
-)
+class GlobalTableProjectionDict(TypedDict, total=False):
+    """GlobalTableProjection as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    NonKeyAttributes: list[str]
+    """Items: at most 20 items. Items are unique. Each item: Length: 1 to 255 characters."""
+    ProjectionType: Literal["ALL", "INCLUDE", "KEYS_ONLY"]
+    """Allowed values: 'ALL', 'INCLUDE', 'KEYS_ONLY'."""
 
-VectorIndexDict = TypedDict(
-    "VectorIndexDict",
-    {
-        "Dimensions": "Required[int]",
-        "DistanceFunction": "Required[Literal['COSINE', 'DOT_PRODUCT', 'EUCLIDEAN']]",
-        "IndexName": "Required[str]",
-        "Projection": "Required[GlobalTableProjectionDict]",
-        "SearchSchema": "list[SearchSchemaElementDict]",
-        "VectorAttribute": "Required[GlobalTableVectorAttributeDict]",
-    },
-    total=False,
-)
 
+class GlobalTableReadOnDemandThroughputSettingsDict(TypedDict, total=False):
+    """GlobalTableReadOnDemandThroughputSettings as a plain dict."""
+
+    MaxReadRequestUnits: int
+    """Range: at least 1 (inclusive)."""
+
+
+class GlobalTableReadProvisionedThroughputSettingsDict(TypedDict, total=False):
+    """GlobalTableReadProvisionedThroughputSettings as a plain dict."""
+
+    ReadCapacityAutoScalingSettings: CapacityAutoScalingSettingsDict
+    """Type: CapacityAutoScalingSettingsDict."""
+    ReadCapacityUnits: int
+    """Range: at least 1 (inclusive)."""
+
+
+class GlobalTableReplicaStreamSpecificationDict(TypedDict, total=False):
+    """GlobalTableReplicaStreamSpecification as a plain dict."""
+
+    ResourcePolicy: GlobalTableResourcePolicyDict
+    """Type: GlobalTableResourcePolicyDict."""
+    Tags: list[TagDict]
+    """Items are unique."""
+
+
+class GlobalTableResourcePolicyDict(TypedDict, total=False):
+    """GlobalTableResourcePolicy as a plain dict."""
+
+    PolicyDocument: Required[dict[str, Any] | str]
+    """Type: dict[str, Any] | str."""
+
+
+class GlobalTableSSESpecificationDict(TypedDict, total=False):
+    """GlobalTableSSESpecification as a plain dict."""
+
+    SSEEnabled: Required[bool]
+    """Type: bool."""
+    SSEType: Literal["KMS"]
+    """Allowed values: 'KMS'."""
+
+
+class GlobalTableStreamSpecificationDict(TypedDict, total=False):
+    """GlobalTableStreamSpecification as a plain dict."""
+
+    StreamViewType: Required[Literal["KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE"]]
+    """Allowed values: 'KEYS_ONLY', 'NEW_AND_OLD_IMAGES', 'NEW_IMAGE', 'OLD_IMAGE'."""
+
+
+class GlobalTableTargetTrackingScalingPolicyConfigurationDict(TypedDict, total=False):
+    """GlobalTableTargetTrackingScalingPolicyConfiguration as a plain dict."""
+
+    DisableScaleIn: bool
+    """Type: bool."""
+    ScaleInCooldown: int
+    """Range: at least 0 (inclusive)."""
+    ScaleOutCooldown: int
+    """Range: at least 0 (inclusive)."""
+    TargetValue: Required[float]
+    """Type: float."""
+
+
+class GlobalTableTimeToLiveSpecificationDict(TypedDict, total=False):
+    """GlobalTableTimeToLiveSpecification as a plain dict."""
+
+    AttributeName: str
+    """Type: str."""
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+class GlobalTableVectorAttributeDict(TypedDict, total=False):
+    """GlobalTableVectorAttribute as a plain dict."""
+
+    AttributeName: Required[str]
+    """Length: 1 to 255 characters."""
+
+
+class GlobalTableWarmThroughputDict(TypedDict, total=False):
+    """GlobalTableWarmThroughput as a plain dict."""
+
+    ReadUnitsPerSecond: int
+    """Range: at least 1 (inclusive)."""
+    WriteUnitsPerSecond: int
+    """Range: at least 1 (inclusive)."""
+
+
+class GlobalTableWitnessDict(TypedDict, total=False):
+    """GlobalTableWitness as a plain dict."""
+
+    Region: str
+    """Type: str."""
+
+
+class GlobalTableWriteOnDemandThroughputSettingsDict(TypedDict, total=False):
+    """GlobalTableWriteOnDemandThroughputSettings as a plain dict."""
+
+    MaxWriteRequestUnits: int
+    """Range: at least 1 (inclusive)."""
+
+
+class GlobalTableWriteProvisionedThroughputSettingsDict(TypedDict, total=False):
+    """GlobalTableWriteProvisionedThroughputSettings as a plain dict."""
+
+    WriteCapacityAutoScalingSettings: CapacityAutoScalingSettingsDict
+    """Type: CapacityAutoScalingSettingsDict."""
+
+
+class LocalSecondaryIndexDict(TypedDict, total=False):
+    """LocalSecondaryIndex as a plain dict."""
+
+    IndexName: Required[str]
+    """Pattern: ^[a-zA-Z0-9_.-]+$ Length: 3 to 255 characters."""
+    KeySchema: Required[list[LocalSecondaryIndexKeySchemaItemDict]]
+    """Items: exactly 2 items."""
+    Projection: Required[GlobalTableProjectionDict]
+    """Type: GlobalTableProjectionDict."""
+
+
+class LocalSecondaryIndexKeySchemaItemDict(TypedDict, total=False):
+    """LocalSecondaryIndexKeySchemaItem as a plain dict."""
+
+    AttributeName: Required[str]
+    """Length: 1 to 255 characters."""
+    KeyType: Required[Literal["HASH", "RANGE"]]
+    """Allowed values: 'HASH', 'RANGE'."""
+
+
+class ReplicaGlobalSecondaryIndexSpecificationDict(TypedDict, total=False):
+    """ReplicaGlobalSecondaryIndexSpecification as a plain dict."""
+
+    ContributorInsightsSpecification: GlobalTableContributorInsightsSpecificationDict
+    """Type: GlobalTableContributorInsightsSpecificationDict."""
+    IndexName: Required[str]
+    """Length: 3 to 255 characters."""
+    ReadOnDemandThroughputSettings: GlobalTableReadOnDemandThroughputSettingsDict
+    """Type: GlobalTableReadOnDemandThroughputSettingsDict."""
+    ReadProvisionedThroughputSettings: GlobalTableReadProvisionedThroughputSettingsDict
+    """Type: GlobalTableReadProvisionedThroughputSettingsDict."""
+
+
+class ReplicaSSESpecificationDict(TypedDict, total=False):
+    """ReplicaSSESpecification as a plain dict."""
+
+    KMSMasterKeyId: Required[str]
+    """Type: str."""
+
+
+class ReplicaSpecificationDict(TypedDict, total=False):
+    """ReplicaSpecification as a plain dict."""
+
+    ContributorInsightsSpecification: GlobalTableContributorInsightsSpecificationDict
+    """Type: GlobalTableContributorInsightsSpecificationDict."""
+    DeletionProtectionEnabled: bool
+    """Type: bool."""
+    DisassociationProtectionEnabled: bool
+    """Type: bool."""
+    GlobalSecondaryIndexes: list[ReplicaGlobalSecondaryIndexSpecificationDict]
+    """Items are unique."""
+    GlobalTableSettingsReplicationMode: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    KinesisStreamSpecification: GlobalTableKinesisStreamSpecificationDict
+    """Type: GlobalTableKinesisStreamSpecificationDict."""
+    PointInTimeRecoverySpecification: GlobalTablePointInTimeRecoverySpecificationDict
+    """Type: GlobalTablePointInTimeRecoverySpecificationDict."""
+    ReadOnDemandThroughputSettings: GlobalTableReadOnDemandThroughputSettingsDict
+    """Type: GlobalTableReadOnDemandThroughputSettingsDict."""
+    ReadProvisionedThroughputSettings: GlobalTableReadProvisionedThroughputSettingsDict
+    """Type: GlobalTableReadProvisionedThroughputSettingsDict."""
+    Region: Required[str]
+    """Type: str."""
+    ReplicaStreamSpecification: GlobalTableReplicaStreamSpecificationDict
+    """Type: GlobalTableReplicaStreamSpecificationDict."""
+    ResourcePolicy: GlobalTableResourcePolicyDict
+    """Type: GlobalTableResourcePolicyDict."""
+    SSESpecification: ReplicaSSESpecificationDict
+    """Type: ReplicaSSESpecificationDict."""
+    TableClass: str
+    """Type: str."""
+    Tags: list[TagDict]
+    """Items are unique."""
+
+
+class SearchSchemaElementDict(TypedDict, total=False):
+    """SearchSchemaElement as a plain dict."""
+
+    AttributeName: Required[str]
+    """Length: 0 to 65535 characters."""
+    SearchSchemaElementType: Required[Literal["HASH", "INLINE_FILTER"]]
+    """Allowed values: 'HASH', 'INLINE_FILTER'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class VectorIndexDict(TypedDict, total=False):
+    """VectorIndex as a plain dict."""
+
+    Dimensions: Required[int]
+    """Range: 1 to 4096 (inclusive)."""
+    DistanceFunction: Required[Literal["COSINE", "DOT_PRODUCT", "EUCLIDEAN"]]
+    """Allowed values: 'COSINE', 'DOT_PRODUCT', 'EUCLIDEAN'."""
+    IndexName: Required[str]
+    """Pattern: ^[a-zA-Z0-9_.-]+$ Length: 3 to 255 characters."""
+    Projection: Required[GlobalTableProjectionDict]
+    """Type: GlobalTableProjectionDict."""
+    SearchSchema: list[SearchSchemaElementDict]
+    """Items: at least 1 items. Items are unique."""
+    VectorAttribute: Required[GlobalTableVectorAttributeDict]
+    """Type: GlobalTableVectorAttributeDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DynamoDB::GlobalTable",
     schema_file="aws-dynamodb-globaltable.json",
@@ -505,9 +534,6 @@ METADATA = _TypeMetadata(
         "/VectorIndexes/*/SearchSchema",
     ),
     required=("Replicas",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -517,438 +543,26 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "allOf": [{}],
-    "definitions": {
-        "AttributeDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "AttributeType": {"enum": ["B", "N", "S"], "type": "string"},
-            },
-            "required": ["AttributeName", "AttributeType"],
-            "type": "object",
-        },
-        "CapacityAutoScalingSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxCapacity": {"minimum": 1, "type": "integer"},
-                "MinCapacity": {"minimum": 1, "type": "integer"},
-                "SeedCapacity": {"minimum": 1, "type": "integer"},
-                "TargetTrackingScalingPolicyConfiguration": {
-                    "$ref": "#/definitions/TargetTrackingScalingPolicyConfiguration"
-                },
-            },
-            "required": ["MinCapacity", "MaxCapacity", "TargetTrackingScalingPolicyConfiguration"],
-            "type": "object",
-        },
-        "ContributorInsightsSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "Mode": {
-                    "enum": ["ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"],
-                    "type": "string",
-                },
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "GlobalReadProvisionedThroughputSettings": {
-            "additionalProperties": False,
-            "properties": {"ReadCapacityUnits": {"minimum": 1, "type": "integer"}},
-            "type": "object",
-        },
-        "GlobalSecondaryIndex": {
-            "additionalProperties": False,
-            "properties": {
-                "IndexName": {
-                    "maxLength": 255,
-                    "minLength": 3,
-                    "pattern": "^[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                },
-                "KeySchema": {
-                    "items": {
-                        "additionalProperties": False,
-                        "properties": {
-                            "AttributeName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                            "KeyType": {"enum": ["HASH", "RANGE"], "type": "string"},
-                        },
-                        "required": ["KeyType", "AttributeName"],
-                        "type": "object",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Projection": {"$ref": "#/definitions/Projection"},
-                "ReadOnDemandThroughputSettings": {
-                    "$ref": "#/definitions/ReadOnDemandThroughputSettings"
-                },
-                "ReadProvisionedThroughputSettings": {
-                    "$ref": "#/definitions/GlobalReadProvisionedThroughputSettings"
-                },
-                "WarmThroughput": {"$ref": "#/definitions/WarmThroughput"},
-                "WriteOnDemandThroughputSettings": {
-                    "$ref": "#/definitions/WriteOnDemandThroughputSettings"
-                },
-                "WriteProvisionedThroughputSettings": {
-                    "$ref": "#/definitions/WriteProvisionedThroughputSettings"
-                },
-            },
-            "required": ["IndexName", "Projection", "KeySchema"],
-            "type": "object",
-        },
-        "GlobalTableWitness": {
-            "additionalProperties": False,
-            "properties": {"Region": {"type": "string"}},
-            "type": "object",
-        },
-        "KeySchema": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "AttributeName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "KeyType": {"enum": ["HASH", "RANGE"], "type": "string"},
-                },
-                "required": ["KeyType", "AttributeName"],
-                "type": "object",
-            },
-            "properties": {"KeyType": {"enum": ["HASH", "RANGE"], "type": "string"}},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "KinesisStreamSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ApproximateCreationDateTimePrecision": {
-                    "enum": ["MICROSECOND", "MILLISECOND"],
-                    "type": "string",
-                },
-                "StreamArn": {"type": "string"},
-            },
-            "required": ["StreamArn"],
-            "type": "object",
-        },
-        "LocalSecondaryIndex": {
-            "additionalProperties": False,
-            "properties": {
-                "IndexName": {
-                    "maxLength": 255,
-                    "minLength": 3,
-                    "pattern": "^[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                },
-                "KeySchema": {"$ref": "#/definitions/KeySchema"},
-                "Projection": {"$ref": "#/definitions/Projection"},
-            },
-            "required": ["IndexName", "Projection", "KeySchema"],
-            "type": "object",
-        },
-        "PointInTimeRecoverySpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "PointInTimeRecoveryEnabled": {"type": "boolean"},
-                "RecoveryPeriodInDays": {"maximum": 35, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "Projection": {
-            "additionalProperties": False,
-            "properties": {
-                "NonKeyAttributes": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ProjectionType": {"enum": ["ALL", "INCLUDE", "KEYS_ONLY"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "ReadOnDemandThroughputSettings": {
-            "additionalProperties": False,
-            "properties": {"MaxReadRequestUnits": {"minimum": 1, "type": "integer"}},
-            "type": "object",
-        },
-        "ReadProvisionedThroughputSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ReadCapacityAutoScalingSettings": {
-                    "$ref": "#/definitions/CapacityAutoScalingSettings"
-                },
-                "ReadCapacityUnits": {"minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "ReplicaGlobalSecondaryIndexSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ContributorInsightsSpecification": {
-                    "$ref": "#/definitions/ContributorInsightsSpecification"
-                },
-                "IndexName": {"maxLength": 255, "minLength": 3, "type": "string"},
-                "ReadOnDemandThroughputSettings": {
-                    "$ref": "#/definitions/ReadOnDemandThroughputSettings"
-                },
-                "ReadProvisionedThroughputSettings": {
-                    "$ref": "#/definitions/ReadProvisionedThroughputSettings"
-                },
-            },
-            "required": ["IndexName"],
-            "type": "object",
-        },
-        "ReplicaSSESpecification": {
-            "additionalProperties": False,
-            "properties": {"KMSMasterKeyId": {"anyOf": [{}, {}, {}], "type": "string"}},
-            "required": ["KMSMasterKeyId"],
-            "type": "object",
-        },
-        "ReplicaSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ContributorInsightsSpecification": {
-                    "$ref": "#/definitions/ContributorInsightsSpecification"
-                },
-                "DeletionProtectionEnabled": {"type": "boolean"},
-                "DisassociationProtectionEnabled": {"type": "boolean"},
-                "GlobalSecondaryIndexes": {
-                    "items": {"$ref": "#/definitions/ReplicaGlobalSecondaryIndexSpecification"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "GlobalTableSettingsReplicationMode": {
-                    "enum": ["ENABLED", "DISABLED"],
-                    "type": "string",
-                },
-                "KinesisStreamSpecification": {"$ref": "#/definitions/KinesisStreamSpecification"},
-                "PointInTimeRecoverySpecification": {
-                    "$ref": "#/definitions/PointInTimeRecoverySpecification"
-                },
-                "ReadOnDemandThroughputSettings": {
-                    "$ref": "#/definitions/ReadOnDemandThroughputSettings"
-                },
-                "ReadProvisionedThroughputSettings": {
-                    "$ref": "#/definitions/ReadProvisionedThroughputSettings"
-                },
-                "Region": {"type": "string"},
-                "ReplicaStreamSpecification": {"$ref": "#/definitions/ReplicaStreamSpecification"},
-                "ResourcePolicy": {"$ref": "#/definitions/ResourcePolicy"},
-                "SSESpecification": {"$ref": "#/definitions/ReplicaSSESpecification"},
-                "TableClass": {"type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Region"],
-            "type": "object",
-        },
-        "ReplicaStreamSpecification": {
-            "additionalProperties": False,
-            "anyOf": [{"required": ["ResourcePolicy"]}, {"required": ["Tags"]}],
-            "properties": {
-                "ResourcePolicy": {"$ref": "#/definitions/ResourcePolicy"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "ResourcePolicy": {
-            "additionalProperties": False,
-            "properties": {"PolicyDocument": {"type": ["object", "string"]}},
-            "required": ["PolicyDocument"],
-            "type": "object",
-        },
-        "SSESpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "SSEEnabled": {"type": "boolean"},
-                "SSEType": {"enum": ["KMS"], "type": "string"},
-            },
-            "required": ["SSEEnabled"],
-            "type": "object",
-        },
-        "SearchSchemaElement": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeName": {"maxLength": 65535, "minLength": 0, "type": "string"},
-                "SearchSchemaElementType": {"enum": ["HASH", "INLINE_FILTER"], "type": "string"},
-            },
-            "required": ["AttributeName", "SearchSchemaElementType"],
-            "type": "object",
-        },
-        "StreamSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "StreamViewType": {
-                    "enum": ["KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE"],
-                    "type": "string",
-                }
-            },
-            "required": ["StreamViewType"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TargetTrackingScalingPolicyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DisableScaleIn": {"type": "boolean"},
-                "ScaleInCooldown": {"minimum": 0, "type": "integer"},
-                "ScaleOutCooldown": {"minimum": 0, "type": "integer"},
-                "TargetValue": {"type": "number"},
-            },
-            "required": ["TargetValue"],
-            "type": "object",
-        },
-        "TimeToLiveSpecification": {
-            "additionalProperties": False,
-            "properties": {"AttributeName": {"type": "string"}, "Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "VectorAttribute": {
-            "additionalProperties": False,
-            "properties": {"AttributeName": {"maxLength": 255, "minLength": 1, "type": "string"}},
-            "required": ["AttributeName"],
-            "type": "object",
-        },
-        "VectorIndex": {
-            "additionalProperties": False,
-            "properties": {
-                "Dimensions": {"maximum": 4096, "minimum": 1, "type": "integer"},
-                "DistanceFunction": {
-                    "enum": ["COSINE", "DOT_PRODUCT", "EUCLIDEAN"],
-                    "type": "string",
-                },
-                "IndexName": {
-                    "maxLength": 255,
-                    "minLength": 3,
-                    "pattern": "^[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                },
-                "Projection": {"$ref": "#/definitions/Projection"},
-                "SearchSchema": {
-                    "items": {"$ref": "#/definitions/SearchSchemaElement"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "VectorAttribute": {"$ref": "#/definitions/VectorAttribute"},
-            },
-            "required": [
-                "IndexName",
-                "VectorAttribute",
-                "Projection",
-                "Dimensions",
-                "DistanceFunction",
-            ],
-            "type": "object",
-        },
-        "WarmThroughput": {
-            "additionalProperties": False,
-            "anyOf": [{"required": ["ReadUnitsPerSecond"]}, {"required": ["WriteUnitsPerSecond"]}],
-            "properties": {
-                "ReadUnitsPerSecond": {"minimum": 1, "type": "integer"},
-                "WriteUnitsPerSecond": {"minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "WriteOnDemandThroughputSettings": {
-            "additionalProperties": False,
-            "properties": {"MaxWriteRequestUnits": {"minimum": 1, "type": "integer"}},
-            "type": "object",
-        },
-        "WriteProvisionedThroughputSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "WriteCapacityAutoScalingSettings": {
-                    "$ref": "#/definitions/CapacityAutoScalingSettings"
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AttributeDefinitions": {
-            "items": {"$ref": "#/definitions/AttributeDefinition"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "BillingMode": {"enum": ["PAY_PER_REQUEST", "PROVISIONED"], "type": "string"},
-        "GlobalSecondaryIndexes": {
-            "items": {"$ref": "#/definitions/GlobalSecondaryIndex"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "GlobalTableSourceArn": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "GlobalTableWitnesses": {
-            "items": {"$ref": "#/definitions/GlobalTableWitness"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "KeySchema": {"$ref": "#/definitions/KeySchema"},
-        "LocalSecondaryIndexes": {
-            "items": {"$ref": "#/definitions/LocalSecondaryIndex"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "MultiRegionConsistency": {"enum": ["EVENTUAL", "STRONG"], "type": "string"},
-        "ReadOnDemandThroughputSettings": {"$ref": "#/definitions/ReadOnDemandThroughputSettings"},
-        "ReadProvisionedThroughputSettings": {
-            "$ref": "#/definitions/GlobalReadProvisionedThroughputSettings"
-        },
-        "Replicas": {
-            "items": {"$ref": "#/definitions/ReplicaSpecification"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "SSESpecification": {"$ref": "#/definitions/SSESpecification"},
-        "StreamArn": {"type": "string"},
-        "StreamSpecification": {"$ref": "#/definitions/StreamSpecification"},
-        "TableId": {"type": "string"},
-        "TableName": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "TableType": {"enum": ["GlobalTableReplica", "Regional"], "type": "string"},
-        "TimeToLiveSpecification": {"$ref": "#/definitions/TimeToLiveSpecification"},
-        "VectorIndexes": {
-            "items": {"$ref": "#/definitions/VectorIndex"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "WarmThroughput": {"$ref": "#/definitions/WarmThroughput"},
-        "WriteOnDemandThroughputSettings": {
-            "$ref": "#/definitions/WriteOnDemandThroughputSettings"
-        },
-        "WriteProvisionedThroughputSettings": {
-            "$ref": "#/definitions/WriteProvisionedThroughputSettings"
-        },
-    },
-    "required": ["Replicas"],
-}
-
 
 class GlobalTable(_Resource):
-    """AWS::DynamoDB::GlobalTable: Version: None. Resource Type definition for AWS::DynamoDB::GlobalTable
+    """AWS::DynamoDB::GlobalTable: Version: None. Resource Type definition for
+    AWS::DynamoDB::GlobalTable
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TableName.
+    Also identified by: Arn; StreamArn.
+    Replaced when any of these change (create-only): TableName.
+    May be replaced when these change (conditionally create-only): LocalSecondaryIndexes,
+    GlobalTableSourceArn, KeySchema.
+    Write-only (sent to AWS, never read back):
+    Replicas[*].ReadProvisionedThroughputSettings.ReadCapacityAutoScalingSettings.SeedCapacity,
+    Replicas[*].GlobalSecondaryIndexes[*].ReadProvisionedThroughputSettings.ReadCapacityAutoScalingSettings.SeedCapacity,
+    WriteProvisionedThroughputSettings.WriteCapacityAutoScalingSettings.SeedCapacity,
+    GlobalSecondaryIndexes[*].WriteProvisionedThroughputSettings.WriteCapacityAutoScalingSettings.SeedCapacity,
+    GlobalTableSourceArn.
+    Read-only attributes (known once deployed): Arn, StreamArn, TableId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dynamodb-globaltable.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -956,13 +570,17 @@ class GlobalTable(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GlobalTableAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "global_table.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     StreamArn: str
+    """Type: str."""
     TableId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AttributeDefinitions: list[AttributeDefinitionDict]
     BillingMode: Literal["PAY_PER_REQUEST", "PROVISIONED"]
     GlobalSecondaryIndexes: list[GlobalSecondaryIndexDict]
@@ -984,55 +602,80 @@ class GlobalTable(_Resource):
     WriteOnDemandThroughputSettings: GlobalTableWriteOnDemandThroughputSettingsDict
     WriteProvisionedThroughputSettings: GlobalTableWriteProvisionedThroughputSettingsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Replicas: list[ReplicaSpecification | ReplicaSpecificationDict],
+        AttributeDefinitions: list[AttributeDefinition | AttributeDefinitionDict] | None = None,
+        BillingMode: Literal["PAY_PER_REQUEST", "PROVISIONED"] | None = None,
+        GlobalSecondaryIndexes: list[GlobalSecondaryIndex | GlobalSecondaryIndexDict] | None = None,
+        GlobalTableSourceArn: str | None = None,
+        GlobalTableWitnesses: list[GlobalTableWitness | GlobalTableWitnessDict] | None = None,
+        KeySchema: list[GlobalTableKeySchemaItem | GlobalTableKeySchemaItemDict] | None = None,
+        LocalSecondaryIndexes: list[LocalSecondaryIndex | LocalSecondaryIndexDict] | None = None,
+        MultiRegionConsistency: Literal["EVENTUAL", "STRONG"] | None = None,
+        ReadOnDemandThroughputSettings: GlobalTableReadOnDemandThroughputSettings
+        | GlobalTableReadOnDemandThroughputSettingsDict
+        | None = None,
+        ReadProvisionedThroughputSettings: GlobalReadProvisionedThroughputSettings
+        | GlobalReadProvisionedThroughputSettingsDict
+        | None = None,
+        SSESpecification: GlobalTableSSESpecification
+        | GlobalTableSSESpecificationDict
+        | None = None,
+        StreamSpecification: GlobalTableStreamSpecification
+        | GlobalTableStreamSpecificationDict
+        | None = None,
+        TableName: str | None = None,
+        TableType: Literal["GlobalTableReplica", "Regional"] | None = None,
+        TimeToLiveSpecification: GlobalTableTimeToLiveSpecification
+        | GlobalTableTimeToLiveSpecificationDict
+        | None = None,
+        VectorIndexes: list[VectorIndex | VectorIndexDict] | None = None,
+        WarmThroughput: GlobalTableWarmThroughput | GlobalTableWarmThroughputDict | None = None,
+        WriteOnDemandThroughputSettings: GlobalTableWriteOnDemandThroughputSettings
+        | GlobalTableWriteOnDemandThroughputSettingsDict
+        | None = None,
+        WriteProvisionedThroughputSettings: GlobalTableWriteProvisionedThroughputSettings
+        | GlobalTableWriteProvisionedThroughputSettingsDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DynamoDB::GlobalTable; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Replicas: list[ReplicaSpecification | ReplicaSpecificationDict],
-            AttributeDefinitions: list[AttributeDefinition | AttributeDefinitionDict] | None = None,
-            BillingMode: Literal["PAY_PER_REQUEST", "PROVISIONED"] | None = None,
-            GlobalSecondaryIndexes: list[GlobalSecondaryIndex | GlobalSecondaryIndexDict]
-            | None = None,
-            GlobalTableSourceArn: str | None = None,
-            GlobalTableWitnesses: list[GlobalTableWitness | GlobalTableWitnessDict] | None = None,
-            KeySchema: list[GlobalTableKeySchemaItem | GlobalTableKeySchemaItemDict] | None = None,
-            LocalSecondaryIndexes: list[LocalSecondaryIndex | LocalSecondaryIndexDict]
-            | None = None,
-            MultiRegionConsistency: Literal["EVENTUAL", "STRONG"] | None = None,
-            ReadOnDemandThroughputSettings: GlobalTableReadOnDemandThroughputSettings
-            | GlobalTableReadOnDemandThroughputSettingsDict
-            | None = None,
-            ReadProvisionedThroughputSettings: GlobalReadProvisionedThroughputSettings
-            | GlobalReadProvisionedThroughputSettingsDict
-            | None = None,
-            SSESpecification: GlobalTableSSESpecification
-            | GlobalTableSSESpecificationDict
-            | None = None,
-            StreamSpecification: GlobalTableStreamSpecification
-            | GlobalTableStreamSpecificationDict
-            | None = None,
-            TableName: str | None = None,
-            TableType: Literal["GlobalTableReplica", "Regional"] | None = None,
-            TimeToLiveSpecification: GlobalTableTimeToLiveSpecification
-            | GlobalTableTimeToLiveSpecificationDict
-            | None = None,
-            VectorIndexes: list[VectorIndex | VectorIndexDict] | None = None,
-            WarmThroughput: GlobalTableWarmThroughput | GlobalTableWarmThroughputDict | None = None,
-            WriteOnDemandThroughputSettings: GlobalTableWriteOnDemandThroughputSettings
-            | GlobalTableWriteOnDemandThroughputSettingsDict
-            | None = None,
-            WriteProvisionedThroughputSettings: GlobalTableWriteProvisionedThroughputSettings
-            | GlobalTableWriteProvisionedThroughputSettingsDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DynamoDB::GlobalTable; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Replicas: Items: at least 1 items. Items are unique. Required.
+            AttributeDefinitions: Items: at least 1 items. Items are unique.
+            BillingMode: Allowed values: 'PAY_PER_REQUEST', 'PROVISIONED'.
+            GlobalSecondaryIndexes: Items are unique.
+            GlobalTableSourceArn: Length: 1 to 1024 characters. Conditionally create-only: some
+                changes replace the resource. Write-only: sent to AWS, never read back.
+            GlobalTableWitnesses: Items: exactly 1 items. Items are unique.
+            KeySchema: Items: 1 to 2 items. Conditionally create-only: some changes replace the
+                resource.
+            LocalSecondaryIndexes: Items are unique. Conditionally create-only: some changes replace
+                the resource.
+            MultiRegionConsistency: Allowed values: 'EVENTUAL', 'STRONG'.
+            ReadOnDemandThroughputSettings: Type: GlobalTableReadOnDemandThroughputSettingsDict.
+            ReadProvisionedThroughputSettings: Type: GlobalReadProvisionedThroughputSettingsDict.
+            SSESpecification: Type: GlobalTableSSESpecificationDict.
+            StreamSpecification: Type: GlobalTableStreamSpecificationDict.
+            TableName: Length: 1 to 1024 characters. Create-only: changing it replaces the resource.
+            TableType: Allowed values: 'GlobalTableReplica', 'Regional'.
+            TimeToLiveSpecification: Type: GlobalTableTimeToLiveSpecificationDict.
+            VectorIndexes: Items: at least 1 items. Items are unique.
+            WarmThroughput: Type: GlobalTableWarmThroughputDict.
+            WriteOnDemandThroughputSettings: Type: GlobalTableWriteOnDemandThroughputSettingsDict.
+            WriteProvisionedThroughputSettings: Type:
+                GlobalTableWriteProvisionedThroughputSettingsDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -155,265 +159,421 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AttributeDefinitionDict = TypedDict(
-    "AttributeDefinitionDict",
-    {
-        "AttributeName": "Required[str]",
-        "AttributeType": "Required[Literal['B', 'N', 'S']]",
-    },
-    total=False,
-)
 
-DeprecatedHashKeyElementDict = TypedDict(
-    "DeprecatedHashKeyElementDict",
-    {
-        "AttributeName": "Required[str]",
-        "AttributeType": "Required[str]",
-    },
-    total=False,
-)
+class AttributeDefinitionDict(TypedDict, total=False):
+    """AttributeDefinition as a plain dict: Represents an attribute for describing the schema for
+    the table and indexes."""
 
-DeprecatedKeySchemaDict = TypedDict(
-    "DeprecatedKeySchemaDict",
-    {
-        "HashKeyElement": "Required[DeprecatedHashKeyElementDict]",
-    },
-    total=False,
-)
+    AttributeName: Required[str]
+    """A name for the attribute."""
+    AttributeType: Required[Literal["B", "N", "S"]]
+    """The data type for the attribute, where: + ``S`` - the attribute is of type String + ``N`` -
+    the attribute is of type Number + ``B`` - the attribute is of type Binary"""
 
-GlobalSecondaryIndexDict = TypedDict(
-    "GlobalSecondaryIndexDict",
-    {
-        "ContributorInsightsSpecification": "TableContributorInsightsSpecificationDict",
-        "IndexName": "Required[str]",
-        "KeySchema": "Required[list[GlobalSecondaryIndexKeySchemaItemDict]]",
-        "OnDemandThroughput": "TableOnDemandThroughputDict",
-        "Projection": "Required[TableProjectionDict]",
-        "ProvisionedThroughput": "TableProvisionedThroughputDict",
-        "WarmThroughput": "TableWarmThroughputDict",
-    },
-    total=False,
-)
 
-GlobalSecondaryIndexKeySchemaItemDict = TypedDict(
-    "GlobalSecondaryIndexKeySchemaItemDict",
-    {
-        "AttributeName": "Required[str]",
-        "KeyType": "Required[str]",
-    },
-    total=False,
-)
+class DeprecatedHashKeyElementDict(TypedDict, total=False):
+    """DeprecatedHashKeyElement as a plain dict."""
 
-LocalSecondaryIndexDict = TypedDict(
-    "LocalSecondaryIndexDict",
-    {
-        "IndexName": "Required[str]",
-        "KeySchema": "Required[list[LocalSecondaryIndexKeySchemaItemDict]]",
-        "Projection": "Required[TableProjectionDict]",
-    },
-    total=False,
-)
+    AttributeName: Required[str]
+    """Type: str."""
+    AttributeType: Required[str]
+    """Type: str."""
 
-LocalSecondaryIndexKeySchemaItemDict = TypedDict(
-    "LocalSecondaryIndexKeySchemaItemDict",
-    {
-        "AttributeName": "Required[str]",
-        "KeyType": "Required[str]",
-    },
-    total=False,
-)
 
-SearchSchemaElementDict = TypedDict(
-    "SearchSchemaElementDict",
-    {
-        "AttributeName": "Required[str]",
-        "SearchSchemaElementType": "Required[Literal['HASH', 'INLINE_FILTER']]",
-    },
-    total=False,
-)
+class DeprecatedKeySchemaDict(TypedDict, total=False):
+    """DeprecatedKeySchema as a plain dict."""
 
-TableContributorInsightsSpecificationDict = TypedDict(
-    "TableContributorInsightsSpecificationDict",
-    {
-        "Enabled": "Required[bool]",
-        "Mode": "Literal['ACCESSED_AND_THROTTLED_KEYS', 'THROTTLED_KEYS']",
-    },
-    total=False,
-)
+    HashKeyElement: Required[DeprecatedHashKeyElementDict]
+    """Type: DeprecatedHashKeyElementDict."""
 
-TableCsvDict = TypedDict(
-    "TableCsvDict",
-    {
-        "Delimiter": "str",
-        "HeaderList": "list[str]",
-    },
-    total=False,
-)
 
-TableImportSourceSpecificationDict = TypedDict(
-    "TableImportSourceSpecificationDict",
-    {
-        "InputCompressionType": "str",
-        "InputFormat": "Required[str]",
-        "InputFormatOptions": "TableInputFormatOptionsDict",
-        "S3BucketSource": "Required[TableS3BucketSourceDict]",
-    },
-    total=False,
-)
+class GlobalSecondaryIndexDict(TypedDict, total=False):
+    """GlobalSecondaryIndex as a plain dict: Represents the properties of a global secondary index."""
 
-TableInputFormatOptionsDict = TypedDict(
-    "TableInputFormatOptionsDict",
-    {
-        "Csv": "TableCsvDict",
-    },
-    total=False,
-)
+    ContributorInsightsSpecification: TableContributorInsightsSpecificationDict
+    """The settings used to specify whether to enable CloudWatch Contributor Insights for the global
+    table and define which events to monitor."""
+    IndexName: Required[str]
+    """The name of the global secondary index. The name must be unique among all other indexes on
+    this table."""
+    KeySchema: Required[list[GlobalSecondaryIndexKeySchemaItemDict]]
+    """Items: at least 1 items. Items are unique."""
+    OnDemandThroughput: TableOnDemandThroughputDict
+    """The maximum number of read and write units for the specified global secondary index. If you
+    use this parameter, you must specify ``MaxReadRequestUnits``, ``MaxWriteRequestUnits``, or both.
+    You must use either ``OnDemandThroughput`` or ``ProvisionedThroughput`` based on your table's
+    capacity mode."""
+    Projection: Required[TableProjectionDict]
+    """Represents attributes that are copied (projected) from the table into the global secondary
+    index. These are in addition to the primary key attributes and index key attributes, which are
+    automatically projected."""
+    ProvisionedThroughput: TableProvisionedThroughputDict
+    """Represents the provisioned throughput settings for the specified global secondary index. You
+    must use either ``OnDemandThroughput`` or ``ProvisionedThroughput`` based on your table's
+    capacity mode. For current minimum and maximum provisioned throughput values, see [Service,
+    Account, and Table
+    Quotas](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Limits.html) in the
+    *Amazon DynamoDB Developer Guide*."""
+    WarmThroughput: TableWarmThroughputDict
+    """Represents the warm throughput value (in read units per second and write units per second)
+    for the specified secondary index. If you use this parameter, you must specify
+    ``ReadUnitsPerSecond``, ``WriteUnitsPerSecond``, or both."""
 
-TableKeySchemaOption1ItemDict = TypedDict(
-    "TableKeySchemaOption1ItemDict",
-    {
-        "AttributeName": "Required[str]",
-        "KeyType": "Required[str]",
-    },
-    total=False,
-)
 
-TableKinesisStreamSpecificationDict = TypedDict(
-    "TableKinesisStreamSpecificationDict",
-    {
-        "ApproximateCreationDateTimePrecision": "Literal['MICROSECOND', 'MILLISECOND']",
-        "StreamArn": "Required[str]",
-    },
-    total=False,
-)
+class GlobalSecondaryIndexKeySchemaItemDict(TypedDict, total=False):
+    """GlobalSecondaryIndexKeySchemaItem as a plain dict."""
 
-TableOnDemandThroughputDict = TypedDict(
-    "TableOnDemandThroughputDict",
-    {
-        "MaxReadRequestUnits": "int",
-        "MaxWriteRequestUnits": "int",
-    },
-    total=False,
-)
+    AttributeName: Required[str]
+    """Type: str."""
+    KeyType: Required[str]
+    """Type: str."""
 
-TablePointInTimeRecoverySpecificationDict = TypedDict(
-    "TablePointInTimeRecoverySpecificationDict",
-    {
-        "PointInTimeRecoveryEnabled": "bool",
-        "RecoveryPeriodInDays": "int",
-    },
-    total=False,
-)
 
-TableProjectionDict = TypedDict(
-    "TableProjectionDict",
-    {
-        "NonKeyAttributes": "list[str]",
-        "ProjectionType": "Literal['ALL', 'INCLUDE', 'KEYS_ONLY']",
-    },
-    total=False,
-)
+class LocalSecondaryIndexDict(TypedDict, total=False):
+    """LocalSecondaryIndex as a plain dict: Represents the properties of a local secondary index. A
+    local secondary index can only be created when its parent table is created."""
 
-TableProvisionedThroughputDict = TypedDict(
-    "TableProvisionedThroughputDict",
-    {
-        "ReadCapacityUnits": "Required[int]",
-        "WriteCapacityUnits": "Required[int]",
-    },
-    total=False,
-)
+    IndexName: Required[str]
+    """The name of the local secondary index. The name must be unique among all other indexes on
+    this table."""
+    KeySchema: Required[list[LocalSecondaryIndexKeySchemaItemDict]]
+    """Items: exactly 2 items."""
+    Projection: Required[TableProjectionDict]
+    """Represents attributes that are copied (projected) from the table into the local secondary
+    index. These are in addition to the primary key attributes and index key attributes, which are
+    automatically projected."""
 
-TableResourcePolicyDict = TypedDict(
-    "TableResourcePolicyDict",
-    {
-        "PolicyDocument": "Required[dict[str, Any] | str]",
-    },
-    total=False,
-)
 
-TableS3BucketSourceDict = TypedDict(
-    "TableS3BucketSourceDict",
-    {
-        "S3Bucket": "Required[str]",
-        "S3BucketOwner": "str",
-        "S3KeyPrefix": "str",
-    },
-    total=False,
-)
+class LocalSecondaryIndexKeySchemaItemDict(TypedDict, total=False):
+    """LocalSecondaryIndexKeySchemaItem as a plain dict."""
 
-TableSSESpecificationDict = TypedDict(
-    "TableSSESpecificationDict",
-    {
-        "KMSMasterKeyId": "str",
-        "SSEEnabled": "Required[bool]",
-        "SSEType": "Literal['KMS']",
-    },
-    total=False,
-)
+    AttributeName: Required[str]
+    """Type: str."""
+    KeyType: Required[str]
+    """Type: str."""
 
-TableStreamSpecificationDict = TypedDict(
-    "TableStreamSpecificationDict",
-    {
-        "ResourcePolicy": "TableResourcePolicyDict",
-        "StreamViewType": "Required[Literal['KEYS_ONLY', 'NEW_AND_OLD_IMAGES', 'NEW_IMAGE', 'OLD_IMAGE']]",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
 
-TableTimeToLiveSpecificationDict = TypedDict(
-    "TableTimeToLiveSpecificationDict",
-    {
-        "AttributeName": "str",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
+class SearchSchemaElementDict(TypedDict, total=False):
+    """SearchSchemaElement as a plain dict."""
 
-TableVectorAttributeDict = TypedDict(
-    "TableVectorAttributeDict",
-    {
-        "AttributeName": "Required[str]",
-    },
-    total=False,
-)
+    AttributeName: Required[str]
+    """Length: 0 to 65535 characters."""
+    SearchSchemaElementType: Required[Literal["HASH", "INLINE_FILTER"]]
+    """Allowed values: 'HASH', 'INLINE_FILTER'."""
 
-TableWarmThroughputDict = TypedDict(
-    "TableWarmThroughputDict",
-    {
-        "ReadUnitsPerSecond": "int",
-        "WriteUnitsPerSecond": "int",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class TableContributorInsightsSpecificationDict(TypedDict, total=False):
+    """TableContributorInsightsSpecification as a plain dict: Configures contributor insights
+    settings for a table or one of its indexes."""
 
-VectorIndexDict = TypedDict(
-    "VectorIndexDict",
-    {
-        "Dimensions": "Required[int]",
-        "DistanceFunction": "Required[Literal['COSINE', 'DOT_PRODUCT', 'EUCLIDEAN']]",
-        "IndexName": "Required[str]",
-        "Projection": "Required[TableProjectionDict]",
-        "SearchSchema": "list[SearchSchemaElementDict]",
-        "VectorAttribute": "Required[TableVectorAttributeDict]",
-    },
-    total=False,
-)
+    Enabled: Required[bool]
+    """Indicates whether CloudWatch Contributor Insights are to be enabled (true) or disabled
+    (false)."""
+    Mode: Literal["ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"]
+    """Specifies the CloudWatch Contributor Insights mode for a table. Valid values are
+    ``ACCESSED_AND_THROTTLED_KEYS`` (tracks all access and throttled events) or ``THROTTLED_KEYS``
+    (tracks only throttled events). This setting determines what type of contributor insights data
+    is collected for the table."""
 
+
+class TableCsvDict(TypedDict, total=False):
+    """TableCsv as a plain dict: The options for imported source files in CSV format. The values are
+    Delimiter and HeaderList."""
+
+    Delimiter: str
+    """The delimiter used for separating items in the CSV file being imported."""
+    HeaderList: list[str]
+    """List of the headers used to specify a common header for all source CSV files being imported.
+    If this field is specified then the first line of each CSV file is treated as data instead of
+    the header. If this field is not specified the the first line of each CSV file is treated as the
+    header."""
+
+
+class TableImportSourceSpecificationDict(TypedDict, total=False):
+    """TableImportSourceSpecification as a plain dict: Specifies the properties of data being
+    imported from the S3 bucket source to the table."""
+
+    InputCompressionType: str
+    """Type of compression to be used on the input coming from the imported table."""
+    InputFormat: Required[str]
+    """The format of the source data. Valid values for ``ImportFormat`` are ``CSV``,
+    ``DYNAMODB_JSON`` or ``ION``."""
+    InputFormatOptions: TableInputFormatOptionsDict
+    """Additional properties that specify how the input is formatted,"""
+    S3BucketSource: Required[TableS3BucketSourceDict]
+    """The S3 bucket that provides the source for the import."""
+
+
+class TableInputFormatOptionsDict(TypedDict, total=False):
+    """TableInputFormatOptions as a plain dict: The format options for the data that was imported
+    into the target table. There is one value, CsvOption."""
+
+    Csv: TableCsvDict
+    """The options for imported source files in CSV format. The values are Delimiter and HeaderList."""
+
+
+class TableKeySchemaOption1ItemDict(TypedDict, total=False):
+    """TableKeySchemaOption1Item as a plain dict."""
+
+    AttributeName: Required[str]
+    """Type: str."""
+    KeyType: Required[str]
+    """Type: str."""
+
+
+class TableKinesisStreamSpecificationDict(TypedDict, total=False):
+    """TableKinesisStreamSpecification as a plain dict: The Kinesis Data Streams configuration for
+    the specified table."""
+
+    ApproximateCreationDateTimePrecision: Literal["MICROSECOND", "MILLISECOND"]
+    """The precision for the time and date that the stream was created."""
+    StreamArn: Required[str]
+    """The ARN for a specific Kinesis data stream. Length Constraints: Minimum length of 37. Maximum
+    length of 1024."""
+
+
+class TableOnDemandThroughputDict(TypedDict, total=False):
+    """TableOnDemandThroughput as a plain dict: Sets the maximum number of read and write units for
+    the specified on-demand table. If you use this property, you must specify
+    ``MaxReadRequestUnits``, ``MaxWriteRequestUnits``, or both."""
+
+    MaxReadRequestUnits: int
+    """Maximum number of read request units for the specified table. To specify a maximum
+    ``OnDemandThroughput`` on your table, set the value of ``MaxReadRequestUnits`` as greater than
+    or equal to 1. To remove the maximum ``OnDemandThroughput`` that is currently set on your table,
+    set the value of ``MaxReadRequestUnits`` to -1."""
+    MaxWriteRequestUnits: int
+    """Maximum number of write request units for the specified table. To specify a maximum
+    ``OnDemandThroughput`` on your table, set the value of ``MaxWriteRequestUnits`` as greater than
+    or equal to 1. To remove the maximum ``OnDemandThroughput`` that is currently set on your table,
+    set the value of ``MaxWriteRequestUnits`` to -1."""
+
+
+class TablePointInTimeRecoverySpecificationDict(TypedDict, total=False):
+    """TablePointInTimeRecoverySpecification as a plain dict: The settings used to enable point in
+    time recovery."""
+
+    PointInTimeRecoveryEnabled: bool
+    """Indicates whether point in time recovery is enabled (true) or disabled (false) on the table."""
+    RecoveryPeriodInDays: int
+    """The number of preceding days for which continuous backups are taken and maintained. Your
+    table data is only recoverable to any point-in-time from within the configured recovery period.
+    This parameter is optional. If no value is provided, the value will default to 35."""
+
+
+class TableProjectionDict(TypedDict, total=False):
+    """TableProjection as a plain dict: Represents attributes that are copied (projected) from the
+    table into an index. These are in addition to the primary key attributes and index key
+    attributes, which are automatically projected."""
+
+    NonKeyAttributes: list[str]
+    """Represents the non-key attribute names which will be projected into the index. For global and
+    local secondary indexes, the total count of ``NonKeyAttributes`` summed across all of the
+    secondary indexes, must not exceed 100. If you project the same attribute into two different
+    indexes, this counts as two distinct attributes when determining the total. This limit only
+    applies when you specify the ProjectionType of ``INCLUDE``. You still can specify the
+    ProjectionType of ``ALL`` to project all attributes from the source table, even if the table has
+    more than 100 attributes."""
+    ProjectionType: Literal["ALL", "INCLUDE", "KEYS_ONLY"]
+    """The set of attributes that are projected into the index: + ``KEYS_ONLY`` - Only the index and
+    primary keys are projected into the index. + ``INCLUDE`` - In addition to the attributes
+    described in ``KEYS_ONLY``, the secondary index will include other non-key attributes that you
+    specify. + ``ALL`` - All of the table attributes are projected into the index. When using the
+    DynamoDB console, ``ALL`` is selected by default. You can't modify the projection of an existing
+    index. To change the projected attributes, you must delete the index and create a new one with
+    the projection that you want."""
+
+
+class TableProvisionedThroughputDict(TypedDict, total=False):
+    """TableProvisionedThroughput as a plain dict: Throughput for the specified table, which
+    consists of values for ``ReadCapacityUnits`` and ``WriteCapacityUnits``. For more information
+    about the contents of a provisioned throughput structure, see [Table
+    ProvisionedThroughput](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ProvisionedThroughput.html)."""
+
+    ReadCapacityUnits: Required[int]
+    """The maximum number of strongly consistent reads consumed per second before DynamoDB returns a
+    ``ThrottlingException``. For more information, see [Specifying Read and Write
+    Requirements](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ProvisionedThroughput.html)
+    in the *Amazon DynamoDB Developer Guide*. If read/write capacity mode is ``PAY_PER_REQUEST`` the
+    value is set to 0."""
+    WriteCapacityUnits: Required[int]
+    """The maximum number of writes consumed per second before DynamoDB returns a
+    ``ThrottlingException``. For more information, see [Specifying Read and Write
+    Requirements](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ProvisionedThroughput.html)
+    in the *Amazon DynamoDB Developer Guide*. If read/write capacity mode is ``PAY_PER_REQUEST`` the
+    value is set to 0."""
+
+
+class TableResourcePolicyDict(TypedDict, total=False):
+    """TableResourcePolicy as a plain dict: Creates or updates a resource-based policy document that
+    contains the permissions for DDB resources, such as a table, its indexes, and stream.
+    Resource-based policies let you define access permissions by specifying who has access to each
+    resource, and the actions they are allowed to perform on each resource. In a CFNshort template,
+    you can provide the policy in JSON or YAML format because CFNshort converts YAML to JSON before
+    submitting it to DDB. For more information about resource-based policies, see [Using
+    resource-based policies
+    for](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/access-control-resource-based.html)
+    and [Resource-based policy
+    examples](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-examples.html).
+    While defining resource-based policies in your CFNshort templates, the following considerations
+    apply: + The maximum size supported for a resource-based policy document in JSON format is 20
+    KB. DDB counts whitespaces when calculating the size of a policy against this limit. +
+    Resource-based policies don't support [drift
+    detection](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html#).
+    If you update a policy outside of the CFNshort stack template, you'll need to update the
+    CFNshort stack with the changes. + Resource-based policies don't support out-of-band changes. If
+    you add, update, or delete a policy outside of the CFNshort template, the change won't be
+    overwritten if there are no changes to the policy within the template. For example, say that
+    your template contains a resource-based policy, which you later update outside of the template.
+    If you don't make any changes to the policy in the template, the updated policy in DDB won’t be
+    synced with the policy in the template. Conversely, say that your template doesn’t contain a
+    resource-based policy, but you add a policy outside of the template. This policy won’t be
+    removed from DDB as long as you don’t add it to the template. When you add a policy to the
+    template and update the stack, the existing policy in DDB will be updated to match the one
+    defined in the template. For a full list of all considerations, see [Resource-based policy
+    considerations](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-considerations.html)."""
+
+    PolicyDocument: Required[dict[str, Any] | str]
+    """Type: dict[str, Any] | str."""
+
+
+class TableS3BucketSourceDict(TypedDict, total=False):
+    """TableS3BucketSource as a plain dict: The S3 bucket that is being imported from."""
+
+    S3Bucket: Required[str]
+    """The S3 bucket that is being imported from."""
+    S3BucketOwner: str
+    """The account number of the S3 bucket that is being imported from. If the bucket is owned by
+    the requester this is optional."""
+    S3KeyPrefix: str
+    """The key prefix shared by all S3 Objects that are being imported."""
+
+
+class TableSSESpecificationDict(TypedDict, total=False):
+    """TableSSESpecification as a plain dict: Represents the settings used to enable server-side
+    encryption."""
+
+    KMSMasterKeyId: str
+    """The KMS key that should be used for the KMS encryption. To specify a key, use its key ID,
+    Amazon Resource Name (ARN), alias name, or alias ARN. Note that you should only provide this
+    parameter if the key is different from the default DynamoDB key ``alias/aws/dynamodb``."""
+    SSEEnabled: Required[bool]
+    """Indicates whether server-side encryption is done using an AWS managed key or an AWS owned
+    key. If enabled (true), server-side encryption type is set to ``KMS`` and an AWS managed key is
+    used (KMS charges apply). If disabled (false) or not specified, server-side encryption is set to
+    AWS owned key."""
+    SSEType: Literal["KMS"]
+    """Server-side encryption type. The only supported value is: + ``KMS`` - Server-side encryption
+    that uses KMSlong. The key is stored in your account and is managed by KMS (KMS charges apply)."""
+
+
+class TableStreamSpecificationDict(TypedDict, total=False):
+    """TableStreamSpecification as a plain dict: Represents the DynamoDB Streams configuration for a
+    table in DynamoDB."""
+
+    ResourcePolicy: TableResourcePolicyDict
+    """Creates or updates a resource-based policy document that contains the permissions for DDB
+    resources, such as a table's streams. Resource-based policies let you define access permissions
+    by specifying who has access to each resource, and the actions they are allowed to perform on
+    each resource. When you remove the ``StreamSpecification`` property from the template, DynamoDB
+    disables the stream but retains any attached resource policy until the stream is deleted after
+    24 hours. When you modify the ``StreamViewType`` property, DynamoDB creates a new stream and
+    retains the old stream's resource policy. The old stream and its resource policy are deleted
+    after the 24-hour retention period. In a CFNshort template, you can provide the policy in JSON
+    or YAML format because CFNshort converts YAML to JSON before submitting it to DDB. For more
+    information about resource-based policies, see [Using resource-based policies
+    for](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/access-control-resource-based.html)
+    and [Resource-based policy
+    examples](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-examples.html)."""
+    StreamViewType: Required[Literal["KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE"]]
+    """When an item in the table is modified, ``StreamViewType`` determines what information is
+    written to the stream for this table. Valid values for ``StreamViewType`` are: + ``KEYS_ONLY`` -
+    Only the key attributes of the modified item are written to the stream. + ``NEW_IMAGE`` - The
+    entire item, as it appears after it was modified, is written to the stream. + ``OLD_IMAGE`` -
+    The entire item, as it appeared before it was modified, is written to the stream. +
+    ``NEW_AND_OLD_IMAGES`` - Both the new and the old item images of the item are written to the
+    stream."""
+    Tags: list[TagDict]
+    """Specifies the tags to apply to the DDB stream. Stream tags are independent of table tags. For
+    an overview on tagging DynamoDB resources, see [Tagging for
+    DynamoDB](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.html) in the
+    *Amazon DynamoDB Developer Guide*."""
+
+
+class TableTimeToLiveSpecificationDict(TypedDict, total=False):
+    """TableTimeToLiveSpecification as a plain dict: Represents the settings used to enable or
+    disable Time to Live (TTL) for the specified table."""
+
+    AttributeName: str
+    """The name of the TTL attribute used to store the expiration time for items in the table. + The
+    ``AttributeName`` property is required when enabling the TTL, or when TTL is already enabled. +
+    To update this property, you must first disable TTL and then enable TTL with the new attribute
+    name."""
+    Enabled: Required[bool]
+    """Indicates whether TTL is to be enabled (true) or disabled (false) on the table."""
+
+
+class TableVectorAttributeDict(TypedDict, total=False):
+    """TableVectorAttribute as a plain dict."""
+
+    AttributeName: Required[str]
+    """Length: 1 to 255 characters."""
+
+
+class TableWarmThroughputDict(TypedDict, total=False):
+    """TableWarmThroughput as a plain dict: Provides visibility into the number of read and write
+    operations your table or secondary index can instantaneously support. The settings can be
+    modified using the ``UpdateTable`` operation to meet the throughput requirements of an upcoming
+    peak event."""
+
+    ReadUnitsPerSecond: int
+    """Represents the number of read operations your base table can instantaneously support."""
+    WriteUnitsPerSecond: int
+    """Represents the number of write operations your base table can instantaneously support."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Describes a tag. A tag is a key-value pair. You can add up to 50 tags to
+    a single DynamoDB table. AWS-assigned tag names and values are automatically assigned the
+    ``aws:`` prefix, which the user cannot assign. AWS-assigned tag names do not count towards the
+    tag limit of 50. User-assigned tag names have the prefix ``user:`` in the Cost Allocation
+    Report. You cannot backdate the application of a tag. For an overview on tagging DynamoDB
+    resources, see [Tagging for
+    DynamoDB](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.html) in the
+    *Amazon DynamoDB Developer Guide*."""
+
+    Key: Required[str]
+    """The key of the tag. Tag keys are case sensitive. Each DynamoDB table can only have up to one
+    tag with the same key. If you try to add an existing tag (same key), the existing tag value will
+    be updated to the new value."""
+    Value: Required[str]
+    """The value of the tag. Tag values are case-sensitive and can be null."""
+
+
+class VectorIndexDict(TypedDict, total=False):
+    """VectorIndex as a plain dict."""
+
+    Dimensions: Required[int]
+    """Range: 1 to 4096 (inclusive)."""
+    DistanceFunction: Required[Literal["COSINE", "DOT_PRODUCT", "EUCLIDEAN"]]
+    """Allowed values: 'COSINE', 'DOT_PRODUCT', 'EUCLIDEAN'."""
+    IndexName: Required[str]
+    """Pattern: ^[a-zA-Z0-9_.-]+$ Length: 3 to 255 characters."""
+    Projection: Required[TableProjectionDict]
+    """Represents attributes that are copied (projected) from the table into an index. These are in
+    addition to the primary key attributes and index key attributes, which are automatically
+    projected."""
+    SearchSchema: list[SearchSchemaElementDict]
+    """Items: at least 1 items. Items are unique."""
+    VectorAttribute: Required[TableVectorAttributeDict]
+    """Type: TableVectorAttributeDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::DynamoDB::Table",
     schema_file="aws-dynamodb-table.json",
     primary_identifier=("/TableName",),
-    additional_identifiers=(),
     read_only=("/Arn", "/StreamArn"),
     create_only=("/TableName", "/ImportSourceSpecification"),
     write_only=("/ImportSourceSpecification",),
@@ -424,14 +584,7 @@ METADATA = _TypeMetadata(
         "/VectorIndexes/*/SearchSchema",
     ),
     required=("KeySchema",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 720,
         "read": 120,
@@ -441,367 +594,45 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "allOf": [{}],
-    "definitions": {
-        "AttributeDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "AttributeType": {"enum": ["B", "N", "S"], "type": "string"},
-            },
-            "required": ["AttributeName", "AttributeType"],
-            "type": "object",
-        },
-        "ContributorInsightsSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "Mode": {
-                    "enum": ["ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"],
-                    "type": "string",
-                },
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "Csv": {
-            "additionalProperties": False,
-            "properties": {
-                "Delimiter": {"type": "string"},
-                "HeaderList": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-            },
-            "type": "object",
-        },
-        "DeprecatedHashKeyElement": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeName": {"type": "string"},
-                "AttributeType": {"type": "string"},
-            },
-            "required": ["AttributeType", "AttributeName"],
-            "type": "object",
-        },
-        "DeprecatedKeySchema": {
-            "additionalProperties": False,
-            "properties": {"HashKeyElement": {"$ref": "#/definitions/DeprecatedHashKeyElement"}},
-            "required": ["HashKeyElement"],
-            "type": "object",
-        },
-        "GlobalSecondaryIndex": {
-            "additionalProperties": False,
-            "properties": {
-                "ContributorInsightsSpecification": {
-                    "$ref": "#/definitions/ContributorInsightsSpecification"
-                },
-                "IndexName": {
-                    "maxLength": 255,
-                    "minLength": 3,
-                    "pattern": "^[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                },
-                "KeySchema": {
-                    "items": {
-                        "additionalProperties": False,
-                        "properties": {
-                            "AttributeName": {"type": "string"},
-                            "KeyType": {"type": "string"},
-                        },
-                        "required": ["KeyType", "AttributeName"],
-                        "type": "object",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "OnDemandThroughput": {"$ref": "#/definitions/OnDemandThroughput"},
-                "Projection": {"$ref": "#/definitions/Projection"},
-                "ProvisionedThroughput": {"$ref": "#/definitions/ProvisionedThroughput"},
-                "WarmThroughput": {"$ref": "#/definitions/WarmThroughput"},
-            },
-            "required": ["IndexName", "Projection", "KeySchema"],
-            "type": "object",
-        },
-        "ImportSourceSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "InputCompressionType": {"type": "string"},
-                "InputFormat": {"type": "string"},
-                "InputFormatOptions": {"$ref": "#/definitions/InputFormatOptions"},
-                "S3BucketSource": {"$ref": "#/definitions/S3BucketSource"},
-            },
-            "required": ["S3BucketSource", "InputFormat"],
-            "type": "object",
-        },
-        "InputFormatOptions": {
-            "additionalProperties": False,
-            "properties": {"Csv": {"$ref": "#/definitions/Csv"}},
-            "type": "object",
-        },
-        "KeySchema": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {"AttributeName": {"type": "string"}, "KeyType": {"type": "string"}},
-                "required": ["KeyType", "AttributeName"],
-                "type": "object",
-            },
-            "properties": {
-                "AttributeName": {"maxLength": 255, "minLength": 1},
-                "KeyType": {"enum": ["HASH", "RANGE"], "type": "string"},
-            },
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "KinesisStreamSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ApproximateCreationDateTimePrecision": {
-                    "enum": ["MICROSECOND", "MILLISECOND"],
-                    "type": "string",
-                },
-                "StreamArn": {"type": "string"},
-            },
-            "required": ["StreamArn"],
-            "type": "object",
-        },
-        "LocalSecondaryIndex": {
-            "additionalProperties": False,
-            "properties": {
-                "IndexName": {
-                    "maxLength": 255,
-                    "minLength": 3,
-                    "pattern": "^[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                },
-                "KeySchema": {"$ref": "#/definitions/KeySchema"},
-                "Projection": {"$ref": "#/definitions/Projection"},
-            },
-            "required": ["IndexName", "Projection", "KeySchema"],
-            "type": "object",
-        },
-        "OnDemandThroughput": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxReadRequestUnits": {"minimum": 1, "type": "integer"},
-                "MaxWriteRequestUnits": {"minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "PointInTimeRecoverySpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "PointInTimeRecoveryEnabled": {"type": "boolean"},
-                "RecoveryPeriodInDays": {"maximum": 35, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "Projection": {
-            "additionalProperties": False,
-            "properties": {
-                "NonKeyAttributes": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ProjectionType": {"enum": ["ALL", "INCLUDE", "KEYS_ONLY"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "ProvisionedThroughput": {
-            "additionalProperties": False,
-            "properties": {
-                "ReadCapacityUnits": {"minimum": 0, "type": "integer"},
-                "WriteCapacityUnits": {"minimum": 0, "type": "integer"},
-            },
-            "required": ["WriteCapacityUnits", "ReadCapacityUnits"],
-            "type": "object",
-        },
-        "ResourcePolicy": {
-            "additionalProperties": False,
-            "properties": {"PolicyDocument": {"type": ["object", "string"]}},
-            "required": ["PolicyDocument"],
-            "type": "object",
-        },
-        "S3BucketSource": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Bucket": {"type": "string"},
-                "S3BucketOwner": {"type": "string"},
-                "S3KeyPrefix": {"type": "string"},
-            },
-            "required": ["S3Bucket"],
-            "type": "object",
-        },
-        "SSESpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "KMSMasterKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-                "SSEEnabled": {"type": "boolean"},
-                "SSEType": {"enum": ["KMS"], "type": "string"},
-            },
-            "required": ["SSEEnabled"],
-            "type": "object",
-        },
-        "SearchSchemaElement": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeName": {"maxLength": 65535, "minLength": 0, "type": "string"},
-                "SearchSchemaElementType": {"enum": ["HASH", "INLINE_FILTER"], "type": "string"},
-            },
-            "required": ["AttributeName", "SearchSchemaElementType"],
-            "type": "object",
-        },
-        "StreamSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourcePolicy": {"$ref": "#/definitions/ResourcePolicy"},
-                "StreamViewType": {
-                    "enum": ["KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE"],
-                    "type": "string",
-                },
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["StreamViewType"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TimeToLiveSpecification": {
-            "additionalProperties": False,
-            "properties": {"AttributeName": {"type": "string"}, "Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "VectorAttribute": {
-            "additionalProperties": False,
-            "properties": {"AttributeName": {"maxLength": 255, "minLength": 1, "type": "string"}},
-            "required": ["AttributeName"],
-            "type": "object",
-        },
-        "VectorIndex": {
-            "additionalProperties": False,
-            "properties": {
-                "Dimensions": {"maximum": 4096, "minimum": 1, "type": "integer"},
-                "DistanceFunction": {
-                    "enum": ["COSINE", "DOT_PRODUCT", "EUCLIDEAN"],
-                    "type": "string",
-                },
-                "IndexName": {
-                    "maxLength": 255,
-                    "minLength": 3,
-                    "pattern": "^[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                },
-                "Projection": {"$ref": "#/definitions/Projection"},
-                "SearchSchema": {
-                    "items": {"$ref": "#/definitions/SearchSchemaElement"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "VectorAttribute": {"$ref": "#/definitions/VectorAttribute"},
-            },
-            "required": [
-                "IndexName",
-                "VectorAttribute",
-                "Projection",
-                "Dimensions",
-                "DistanceFunction",
-            ],
-            "type": "object",
-        },
-        "WarmThroughput": {
-            "additionalProperties": False,
-            "anyOf": [{"required": ["ReadUnitsPerSecond"]}, {"required": ["WriteUnitsPerSecond"]}],
-            "properties": {
-                "ReadUnitsPerSecond": {"minimum": 1, "type": "integer"},
-                "WriteUnitsPerSecond": {"minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AttributeDefinitions": {
-            "items": {"$ref": "#/definitions/AttributeDefinition"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "BillingMode": {"enum": ["PAY_PER_REQUEST", "PROVISIONED"], "type": "string"},
-        "ContributorInsightsSpecification": {
-            "$ref": "#/definitions/ContributorInsightsSpecification"
-        },
-        "DeletionProtectionEnabled": {"type": "boolean"},
-        "GlobalSecondaryIndexes": {
-            "items": {"$ref": "#/definitions/GlobalSecondaryIndex"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ImportSourceSpecification": {"$ref": "#/definitions/ImportSourceSpecification"},
-        "KeySchema": {
-            "minItems": 1,
-            "oneOf": [{"$ref": "#/definitions/KeySchema"}, {"type": ["object", "string"]}],
-        },
-        "KinesisStreamSpecification": {"$ref": "#/definitions/KinesisStreamSpecification"},
-        "LocalSecondaryIndexes": {
-            "items": {"$ref": "#/definitions/LocalSecondaryIndex"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "OnDemandThroughput": {"$ref": "#/definitions/OnDemandThroughput"},
-        "PointInTimeRecoverySpecification": {
-            "$ref": "#/definitions/PointInTimeRecoverySpecification"
-        },
-        "ProvisionedThroughput": {"$ref": "#/definitions/ProvisionedThroughput"},
-        "ResourcePolicy": {"$ref": "#/definitions/ResourcePolicy"},
-        "SSESpecification": {"$ref": "#/definitions/SSESpecification"},
-        "StreamArn": {"type": "string"},
-        "StreamSpecification": {"$ref": "#/definitions/StreamSpecification"},
-        "TableClass": {"enum": ["STANDARD", "STANDARD_INFREQUENT_ACCESS"], "type": "string"},
-        "TableName": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TimeToLiveSpecification": {"$ref": "#/definitions/TimeToLiveSpecification"},
-        "VectorIndexes": {
-            "items": {"$ref": "#/definitions/VectorIndex"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "WarmThroughput": {"$ref": "#/definitions/WarmThroughput"},
-    },
-    "required": ["KeySchema"],
-}
-
 
 class Table(_Resource):
-    """AWS::DynamoDB::Table: The ``AWS::DynamoDB::Table`` resource creates a DDB table. For more information, see [CreateTable](https://docs.aws.amazon.com/amazondynamodb/latest/A...
+    """AWS::DynamoDB::Table: The ``AWS::DynamoDB::Table`` resource creates a DDB table. For more
+    information, see
+    [CreateTable](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html)
+    in the *API Reference*. You should be aware of the following behaviors when working with DDB
+    tables: + CFNlong typically creates DDB tables in parallel. However, if your template includes
+    multiple DDB tables with indexes, you must declare dependencies so that the tables are created
+    sequentially. DDBlong limits the number of tables with secondary indexes that are in the
+    creating state. If you create multiple tables with indexes at the same time, DDB returns an
+    error and the stack operation fails. For an example, see [DynamoDB Table with a DependsOn
+    Attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dynamodb-table.html#aws-resource-dynamodb-table--examples--DynamoDB_Table_with_a_DependsOn_Attribute).
+    Our guidance is to use the latest schema documented for your CFNlong templates. This schema
+    supports the provisioning of all table settings below. When using this schema in your CFNlong
+    templates, please ensure that your Identity and Access Management (IAM) policies are updated
+    with appropriate permissions to allow for the authorization of these setting changes.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TableName.
+    Replaced when any of these change (create-only): TableName, ImportSourceSpecification.
+    May be replaced when these change (conditionally create-only): KeySchema.
+    Write-only (sent to AWS, never read back): ImportSourceSpecification.
+    Read-only attributes (known once deployed): Arn, StreamArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dynamodb-table.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "table.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     StreamArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AttributeDefinitions: list[AttributeDefinitionDict]
     BillingMode: Literal["PAY_PER_REQUEST", "PROVISIONED"]
     ContributorInsightsSpecification: TableContributorInsightsSpecificationDict
@@ -824,78 +655,151 @@ class Table(_Resource):
     VectorIndexes: list[VectorIndexDict]
     WarmThroughput: TableWarmThroughputDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        KeySchema: list[TableKeySchemaOption1Item | TableKeySchemaOption1ItemDict]
+        | dict[str, Any]
+        | str,
+        AttributeDefinitions: list[AttributeDefinition | AttributeDefinitionDict] | None = None,
+        BillingMode: Literal["PAY_PER_REQUEST", "PROVISIONED"] | None = None,
+        ContributorInsightsSpecification: TableContributorInsightsSpecification
+        | TableContributorInsightsSpecificationDict
+        | None = None,
+        DeletionProtectionEnabled: bool | None = None,
+        GlobalSecondaryIndexes: list[GlobalSecondaryIndex | GlobalSecondaryIndexDict] | None = None,
+        ImportSourceSpecification: TableImportSourceSpecification
+        | TableImportSourceSpecificationDict
+        | None = None,
+        KinesisStreamSpecification: TableKinesisStreamSpecification
+        | TableKinesisStreamSpecificationDict
+        | None = None,
+        LocalSecondaryIndexes: list[LocalSecondaryIndex | LocalSecondaryIndexDict] | None = None,
+        OnDemandThroughput: TableOnDemandThroughput | TableOnDemandThroughputDict | None = None,
+        PointInTimeRecoverySpecification: TablePointInTimeRecoverySpecification
+        | TablePointInTimeRecoverySpecificationDict
+        | None = None,
+        ProvisionedThroughput: TableProvisionedThroughput
+        | TableProvisionedThroughputDict
+        | None = None,
+        ResourcePolicy: TableResourcePolicy | TableResourcePolicyDict | None = None,
+        SSESpecification: TableSSESpecification | TableSSESpecificationDict | None = None,
+        StreamSpecification: TableStreamSpecification | TableStreamSpecificationDict | None = None,
+        TableClass: Literal["STANDARD", "STANDARD_INFREQUENT_ACCESS"] | None = None,
+        TableName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TimeToLiveSpecification: TableTimeToLiveSpecification
+        | TableTimeToLiveSpecificationDict
+        | None = None,
+        VectorIndexes: list[VectorIndex | VectorIndexDict] | None = None,
+        WarmThroughput: TableWarmThroughput | TableWarmThroughputDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::DynamoDB::Table; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            KeySchema: list[TableKeySchemaOption1Item | TableKeySchemaOption1ItemDict]
-            | dict[str, Any]
-            | str,
-            AttributeDefinitions: list[AttributeDefinition | AttributeDefinitionDict] | None = None,
-            BillingMode: Literal["PAY_PER_REQUEST", "PROVISIONED"] | None = None,
-            ContributorInsightsSpecification: TableContributorInsightsSpecification
-            | TableContributorInsightsSpecificationDict
-            | None = None,
-            DeletionProtectionEnabled: bool | None = None,
-            GlobalSecondaryIndexes: list[GlobalSecondaryIndex | GlobalSecondaryIndexDict]
-            | None = None,
-            ImportSourceSpecification: TableImportSourceSpecification
-            | TableImportSourceSpecificationDict
-            | None = None,
-            KinesisStreamSpecification: TableKinesisStreamSpecification
-            | TableKinesisStreamSpecificationDict
-            | None = None,
-            LocalSecondaryIndexes: list[LocalSecondaryIndex | LocalSecondaryIndexDict]
-            | None = None,
-            OnDemandThroughput: TableOnDemandThroughput | TableOnDemandThroughputDict | None = None,
-            PointInTimeRecoverySpecification: TablePointInTimeRecoverySpecification
-            | TablePointInTimeRecoverySpecificationDict
-            | None = None,
-            ProvisionedThroughput: TableProvisionedThroughput
-            | TableProvisionedThroughputDict
-            | None = None,
-            ResourcePolicy: TableResourcePolicy | TableResourcePolicyDict | None = None,
-            SSESpecification: TableSSESpecification | TableSSESpecificationDict | None = None,
-            StreamSpecification: TableStreamSpecification
-            | TableStreamSpecificationDict
-            | None = None,
-            TableClass: Literal["STANDARD", "STANDARD_INFREQUENT_ACCESS"] | None = None,
-            TableName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TimeToLiveSpecification: TableTimeToLiveSpecification
-            | TableTimeToLiveSpecificationDict
-            | None = None,
-            VectorIndexes: list[VectorIndex | VectorIndexDict] | None = None,
-            WarmThroughput: TableWarmThroughput | TableWarmThroughputDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::DynamoDB::Table; `await` it inside an App to deploy it.
-
-            AttributeDefinitions: A list of attributes that describe the key schema for the table and indexes.
-            BillingMode: Specify how you are charged for read and write throughput and how you manage capacity.
-            ContributorInsightsSpecification: The settings used to specify whether to enable CloudWatch Contributor Insights for the table and define which events to monitor.
-            DeletionProtectionEnabled: Determines if a table is protected from deletion.
-            GlobalSecondaryIndexes: Global secondary indexes to be created on the table.
-            ImportSourceSpecification: Specifies the properties of data being imported from the S3 bucket source to the" table.
-            KeySchema: Specifies the attributes that make up the primary key for the table.
-            KinesisStreamSpecification: The Kinesis Data Streams configuration for the specified table.
-            LocalSecondaryIndexes: Local secondary indexes to be created on the table.
-            OnDemandThroughput: Sets the maximum number of read and write units for the specified on-demand table.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            KeySchema: Specifies the attributes that make up the primary key for the table. The
+                attributes in the ``KeySchema`` property must also be defined in the
+                ``AttributeDefinitions`` property. Conditionally create-only: some changes replace
+                the resource. Required.
+            AttributeDefinitions: A list of attributes that describe the key schema for the table
+                and indexes. This property is required to create a DDB table. You can add an
+                ``AttributeDefinition`` without interruption. Changing the type of an existing
+                ``AttributeDefinition`` requires replacement of the table.
+            BillingMode: Specify how you are charged for read and write throughput and how you
+                manage capacity. Valid values include: + ``PAY_PER_REQUEST`` - We recommend using
+                ``PAY_PER_REQUEST`` for most DynamoDB workloads. ``PAY_PER_REQUEST`` sets the
+                billing mode to [On-demand capacity
+                mode](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html).
+                + ``PROVISIONED`` - We recommend using ``PROVISIONED`` for steady workloads with
+                predictable growth where capacity requirements can be reliably forecasted.
+                ``PROVISIONED`` sets the billing mode to [Provisioned capacity
+                mode](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/provisioned-capacity-mode.html).
+                If not specified, the default is ``PROVISIONED``.
+            ContributorInsightsSpecification: The settings used to specify whether to enable
+                CloudWatch Contributor Insights for the table and define which events to monitor.
+            DeletionProtectionEnabled: Determines if a table is protected from deletion. When
+                enabled, the table cannot be deleted by any user or process. This setting is
+                disabled by default. For more information, see [Using deletion
+                protection](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection)
+                in the *Developer Guide*.
+            GlobalSecondaryIndexes: Global secondary indexes to be created on the table. You can
+                create up to 20 global secondary indexes. If you update a table to include a new
+                global secondary index, CFNlong initiates the index creation and then proceeds with
+                the stack update. CFNlong doesn't wait for the index to complete creation because
+                the backfilling phase can take a long time, depending on the size of the table. You
+                can't use the index or update the table until the index's status is ``ACTIVE``. You
+                can track its status by using the DynamoDB
+                [DescribeTable](https://docs.aws.amazon.com/cli/latest/reference/dynamodb/describe-table.html)
+                command. If you add or delete an index during an update, we recommend that you don't
+                update any other resources. If your stack fails to update and is rolled back while
+                adding a new index, you must manually delete the index. Updates are not supported.
+                The following are exceptions: + If you update either the contributor insights
+                specification or the provisioned throughput values of global secondary indexes, you
+                can update the table without interruption. + You can delete or add one global
+                secondary index without interruption. If you do both in the same update (for
+                example, by changing the index's logical ID), the update fails.
+            ImportSourceSpecification: Specifies the properties of data being imported from the S3
+                bucket source to the" table. If you specify the ``ImportSourceSpecification``
+                property, and also specify either the ``StreamSpecification``, the ``TableClass``
+                property, the ``DeletionProtectionEnabled`` property, or the ``WarmThroughput``
+                property, the IAM entity creating/updating stack must have ``UpdateTable``
+                permission. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
+            KinesisStreamSpecification: The Kinesis Data Streams configuration for the specified
+                table.
+            LocalSecondaryIndexes: Local secondary indexes to be created on the table. You can
+                create up to 5 local secondary indexes. Each index is scoped to a given hash key
+                value. The size of each hash key can be up to 10 gigabytes.
+            OnDemandThroughput: Sets the maximum number of read and write units for the specified
+                on-demand table. If you use this property, you must specify ``MaxReadRequestUnits``,
+                ``MaxWriteRequestUnits``, or both.
             PointInTimeRecoverySpecification: The settings used to enable point in time recovery.
-            ProvisionedThroughput: Throughput for the specified table, which consists of values for ``ReadCapacityUnits`` and ``WriteCapacityUnits``.
-            ResourcePolicy: An AWS resource-based policy document in JSON format that will be attached to the table.
+            ProvisionedThroughput: Throughput for the specified table, which consists of values for
+                ``ReadCapacityUnits`` and ``WriteCapacityUnits``. For more information about the
+                contents of a provisioned throughput structure, see [Amazon DynamoDB Table
+                ProvisionedThroughput](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ProvisionedThroughput.html).
+                If you set ``BillingMode`` as ``PROVISIONED``, you must specify this property. If
+                you set ``BillingMode`` as ``PAY_PER_REQUEST``, you cannot specify this property.
+            ResourcePolicy: An AWS resource-based policy document in JSON format that will be
+                attached to the table. When you attach a resource-based policy while creating a
+                table, the policy application is *strongly consistent*. The maximum size supported
+                for a resource-based policy document is 20 KB. DynamoDB counts whitespaces when
+                calculating the size of a policy against this limit. For a full list of all
+                considerations that apply for resource-based policies, see [Resource-based policy
+                considerations](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-considerations.html).
+                You need to specify the ``CreateTable`` and ``PutResourcePolicy`` IAM actions for
+                authorizing a user to create a table with a resource-based policy.
             SSESpecification: Specifies the settings to enable server-side encryption.
-            StreamSpecification: The settings for the DDB table stream, which captures changes to items stored in the table.
-            TableClass: The table class of the new table.
-            TableName: A name for the table.
-            Tags: An array of key-value pairs to apply to this resource.
-            TimeToLiveSpecification: Specifies the Time to Live (TTL) settings for the table.
-            WarmThroughput: Represents the warm throughput (in read units per second and write units per second) for creating a table.
+            StreamSpecification: The settings for the DDB table stream, which captures changes to
+                items stored in the table. Including this property in your CFNlong template
+                automatically enables streaming.
+            TableClass: The table class of the new table. Valid values are ``STANDARD`` and
+                ``STANDARD_INFREQUENT_ACCESS``.
+            TableName: A name for the table. If you don't specify a name, CFNlong generates a unique
+                physical ID and uses that ID for the table name. For more information, see [Name
+                Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html).
+                If you specify a name, you cannot perform updates that require replacement of this
+                resource. You can perform updates that require no or some interruption. If you must
+                replace the resource, specify a new name. Create-only: changing it replaces the
+                resource.
+            Tags: An array of key-value pairs to apply to this resource. For more information, see
+                [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+            TimeToLiveSpecification: Specifies the Time to Live (TTL) settings for the table. For
+                detailed information about the limits in DynamoDB, see [Limits in Amazon
+                DynamoDB](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Limits.html)
+                in the Amazon DynamoDB Developer Guide.
+            VectorIndexes: Items: at least 1 items. Items are unique.
+            WarmThroughput: Represents the warm throughput (in read units per second and write units
+                per second) for creating a table.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

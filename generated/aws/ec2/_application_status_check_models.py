@@ -7,10 +7,10 @@ Imported on first use by application_status_check.py, which re-exports every nam
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationStatusCheckAttributes",
@@ -26,53 +26,120 @@ class HealthCheckPathDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupId: str | None = None
-    SubnetId: str | None = None
+    SecurityGroupId: Annotated[str | None, Field(description="Type: str.")] = None
+    SubnetId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class HealthCheckPathSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupId: str | None = None
-    SubnetId: str | None = None
+    SecurityGroupId: Annotated[str | None, Field(description="Type: str.")] = None
+    SubnetId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ApplicationStatusCheckAttributes(DeferredModel):
-    ApplicationStatusCheckId: str | None = None
-    Arn: str | None = None
-    CreationTime: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::ApplicationStatusCheck, set by AWS.
+    """
+
+    ApplicationStatusCheckId: Annotated[
+        str | None, Field(description="The unique identifier of the application status check.")
+    ] = None
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the application status check."),
+    ] = None
+    CreationTime: Annotated[
+        str | None, Field(description="When the application status check was created (ISO 8601).")
+    ] = None
 
 
 class HealthCheckPath(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destinations: list[HealthCheckPathDestination] | None = None
-    Source: HealthCheckPathSource | None = None
+    Destinations: Annotated[
+        list[HealthCheckPathDestination] | None,
+        Field(description="Type: list[HealthCheckPathDestinationDict]."),
+    ] = None
+    Source: Annotated[
+        HealthCheckPathSource | None, Field(description="Type: HealthCheckPathSourceDict.")
+    ] = None
 
 
 class ApplicationStatusCheckProps(DeferredModel):
-    Aggregation: Literal["included", "excluded"] | None = None
-    DeviceIndex: int | None = None
-    FailureThreshold: int | None = None
-    HealthCheckPaths: list[HealthCheckPath] | None = None
-    InitializationGracePeriodSeconds: int | None = None
-    Interval: int | None = None
-    IpScope: Literal["private"] | None = None
-    IpVersion: Literal["ipv4", "ipv6"] | None = None
-    Path: str | None = None
-    Port: int
-    Protocol: Literal["http", "https"]
-    StatusCodeMatcher: str | None = None
-    SuccessThreshold: int | None = None
-    Tags: list[Tag] | None = None
-    Timeout: int | None = None
+    """
+    The properties a program declares for a AWS::EC2::ApplicationStatusCheck.
+    """
+
+    Aggregation: Annotated[
+        Literal["included", "excluded"] | None,
+        Field(description="Whether this check is included in the rolled-up application status."),
+    ] = None
+    DeviceIndex: Annotated[
+        int | None,
+        Field(description="The network interface device index used for the health check."),
+    ] = None
+    FailureThreshold: Annotated[
+        int | None,
+        Field(
+            description="The number of consecutive failed probes required to mark the instance unhealthy."
+        ),
+    ] = None
+    HealthCheckPaths: Annotated[
+        list[HealthCheckPath] | None,
+        Field(description="The source/destination network paths used for the health check."),
+    ] = None
+    InitializationGracePeriodSeconds: Annotated[
+        int | None,
+        Field(description="Seconds to wait after instance launch before beginning health checks."),
+    ] = None
+    Interval: Annotated[
+        int | None,
+        Field(
+            description="The interval, in seconds, between health check probes. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IpScope: Annotated[
+        Literal["private"] | None,
+        Field(
+            description="The IP scope used for the health check. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IpVersion: Annotated[
+        Literal["ipv4", "ipv6"] | None,
+        Field(description="The IP version used for the health check."),
+    ] = None
+    Path: Annotated[str | None, Field(description="The HTTP path used for the health check.")] = (
+        None
+    )
+    Port: Annotated[int, Field(description="The port used for the health check.")]
+    Protocol: Annotated[
+        Literal["http", "https"],
+        Field(description="The network protocol used for the health check."),
+    ]
+    StatusCodeMatcher: Annotated[
+        str | None,
+        Field(description='The HTTP status codes considered successful (e.g., "200-299").'),
+    ] = None
+    SuccessThreshold: Annotated[
+        int | None,
+        Field(
+            description="The number of consecutive successful probes required to mark the instance healthy."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to apply to the application status check.")
+    ] = None
+    Timeout: Annotated[
+        int | None, Field(description="The timeout, in seconds, for each health check probe.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by capacity_manager_data_export.py, which re-exports every
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CapacityManagerDataExportAttributes",
@@ -20,20 +20,69 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class CapacityManagerDataExportAttributes(DeferredModel):
-    CapacityManagerDataExportId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::CapacityManagerDataExport, set by AWS.
+    """
+
+    CapacityManagerDataExportId: Annotated[
+        str | None, Field(description="The unique identifier of the capacity manager data export.")
+    ] = None
 
 
 class CapacityManagerDataExportProps(DeferredModel):
-    OutputFormat: Literal["csv", "parquet"]
-    S3BucketName: str
-    S3BucketPrefix: str | None = None
-    Schedule: Literal["hourly"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::CapacityManagerDataExport.
+    """
+
+    OutputFormat: Annotated[
+        Literal["csv", "parquet"],
+        Field(
+            description="The format of the exported capacity manager data. Choose 'csv' for comma-separated values or 'parquet' for optimized columnar storage format. Create-only: changing it replaces the resource."
+        ),
+    ]
+    S3BucketName: Annotated[
+        str,
+        Field(
+            description="The name of the Amazon S3 bucket where the capacity manager data export will be stored. The bucket must exist and be accessible by EC2 Capacity Manager service. Create-only: changing it replaces the resource."
+        ),
+    ]
+    S3BucketPrefix: Annotated[
+        str | None,
+        Field(
+            description="The prefix for the S3 bucket location where exported files will be placed. If not specified, files will be placed in the root of the bucket. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Schedule: Annotated[
+        Literal["hourly"],
+        Field(
+            description="The schedule for the capacity manager data export. Currently supports hourly exports that provide periodic snapshots of capacity manager data. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pairs to apply to the capacity manager data export."
+        ),
+    ] = None

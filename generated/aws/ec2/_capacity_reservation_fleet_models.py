@@ -7,10 +7,10 @@ Imported on first use by capacity_reservation_fleet.py, which re-exports every n
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CapacityReservationFleetAttributes",
@@ -25,10 +25,10 @@ class InstanceTypeSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    EbsOptimized: bool | None = None
-    InstancePlatform: (
+    AvailabilityZone: Annotated[str | None, Field(description="Type: str.")] = None
+    AvailabilityZoneId: Annotated[str | None, Field(description="Type: str.")] = None
+    EbsOptimized: Annotated[bool | None, Field(description="Type: bool.")] = None
+    InstancePlatform: Annotated[
         Literal[
             "Linux with SQL Server Enterprise",
             "Linux with SQL Server Standard",
@@ -49,26 +49,29 @@ class InstanceTypeSpecification(DeferredModel):
             "Windows with SQL Server Standard",
             "Windows with SQL Server Web",
         ]
-        | None
-    ) = None
-    InstanceType: str | None = None
-    Priority: int | None = None
-    Weight: float | None = None
+        | None,
+        Field(
+            description="Allowed values: 'Linux with SQL Server Enterprise', 'Linux with SQL Server Standard', 'Linux with SQL Server Web', 'Linux/UNIX', 'RHEL with HA', 'RHEL with HA and SQL Server Enterprise', 'RHEL with HA and SQL Server Standard', 'RHEL with SQL Server Enterprise', 'RHEL with SQL Server Standard', 'RHEL with SQL Server Web', 'Red Hat Enterprise Linux', 'SUSE Linux' (and 6 more)."
+        ),
+    ] = None
+    InstanceType: Annotated[str | None, Field(description="Type: str.")] = None
+    Priority: Annotated[int | None, Field(description="Range: 0 to 999 (inclusive).")] = None
+    Weight: Annotated[float | None, Field(description="Range: 0.001 to 99.999 (inclusive).")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TagSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceType: (
+    ResourceType: Annotated[
         Literal[
             "application-status-check",
             "capacity-block",
@@ -183,22 +186,60 @@ class TagSpecification(DeferredModel):
             "vpn-connection-device-type",
             "vpn-gateway",
         ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'application-status-check', 'capacity-block', 'capacity-manager-data-export', 'capacity-reservation', 'capacity-reservation-cancellation-quote', 'capacity-reservation-fleet', 'capacity-reservation-modification-quote', 'carrier-gateway', 'client-vpn-endpoint', 'coip-pool', 'customer-gateway', 'declarative-policies-report' (and 100 more)."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
 
 
 class CapacityReservationFleetAttributes(DeferredModel):
-    CapacityReservationFleetId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::CapacityReservationFleet, set by AWS.
+    """
+
+    CapacityReservationFleetId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CapacityReservationFleetProps(DeferredModel):
-    AllocationStrategy: str | None = None
-    EndDate: str | None = None
-    InstanceMatchCriteria: Literal["open"] | None = None
-    InstanceTypeSpecifications: list[InstanceTypeSpecification] | None = None
-    NoRemoveEndDate: bool | None = None
-    RemoveEndDate: bool | None = None
-    TagSpecifications: list[TagSpecification] | None = None
-    Tenancy: Literal["default"] | None = None
-    TotalTargetCapacity: int | None = None
+    """
+    The properties a program declares for a AWS::EC2::CapacityReservationFleet.
+    """
+
+    AllocationStrategy: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    EndDate: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    InstanceMatchCriteria: Annotated[
+        Literal["open"] | None,
+        Field(
+            description="Allowed values: 'open'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InstanceTypeSpecifications: Annotated[
+        list[InstanceTypeSpecification] | None,
+        Field(
+            description="Items: at most 50 items. Items are unique. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NoRemoveEndDate: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    RemoveEndDate: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    TagSpecifications: Annotated[
+        list[TagSpecification] | None, Field(description="Type: list[TagSpecificationDict].")
+    ] = None
+    Tenancy: Annotated[
+        Literal["default"] | None,
+        Field(
+            description="Allowed values: 'default'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TotalTargetCapacity: Annotated[
+        int | None, Field(description="Range: 1 to 25000 (inclusive).")
+    ] = None

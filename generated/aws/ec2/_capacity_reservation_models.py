@@ -7,10 +7,10 @@ Imported on first use by capacity_reservation.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CapacityAllocation",
@@ -26,31 +26,31 @@ class CapacityAllocation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllocationType: str | None = None
-    Count: int | None = None
+    AllocationType: Annotated[str | None, Field(description="Type: str.")] = None
+    Count: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class CapacityReservationCommitmentInfo(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CommitmentEndDate: str | None = None
-    CommittedInstanceCount: int | None = None
+    CommitmentEndDate: Annotated[str | None, Field(description="Type: str.")] = None
+    CommittedInstanceCount: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TagSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceType: (
+    ResourceType: Annotated[
         Literal[
             "application-status-check",
             "capacity-block",
@@ -165,59 +165,119 @@ class TagSpecification(DeferredModel):
             "vpn-connection-device-type",
             "vpn-gateway",
         ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'application-status-check', 'capacity-block', 'capacity-manager-data-export', 'capacity-reservation', 'capacity-reservation-cancellation-quote', 'capacity-reservation-fleet', 'capacity-reservation-modification-quote', 'carrier-gateway', 'client-vpn-endpoint', 'coip-pool', 'customer-gateway', 'declarative-policies-report' (and 100 more)."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
 
 
 class CapacityReservationAttributes(DeferredModel):
-    AvailableInstanceCount: int | None = None
-    CapacityAllocationSet: list[CapacityAllocation] | None = None
-    CapacityReservationArn: str | None = None
-    CapacityReservationFleetId: str | None = None
-    CommitmentInfo: CapacityReservationCommitmentInfo | None = None
-    CreateDate: str | None = None
-    DeliveryPreference: Literal["fixed", "incremental"] | None = None
-    Id: str | None = None
-    OwnerId: str | None = None
-    ReservationType: str | None = None
-    StartDate: str | None = None
-    State: str | None = None
-    TotalInstanceCount: int | None = None
+    """
+    The read-only attributes of a AWS::EC2::CapacityReservation, set by AWS.
+    """
+
+    AvailableInstanceCount: Annotated[int | None, Field(description="Type: int.")] = None
+    CapacityAllocationSet: Annotated[
+        list[CapacityAllocation] | None, Field(description="Type: list[CapacityAllocationDict].")
+    ] = None
+    CapacityReservationArn: Annotated[str | None, Field(description="Type: str.")] = None
+    CapacityReservationFleetId: Annotated[str | None, Field(description="Type: str.")] = None
+    CommitmentInfo: Annotated[
+        CapacityReservationCommitmentInfo | None,
+        Field(description="Type: CapacityReservationCommitmentInfoDict."),
+    ] = None
+    CreateDate: Annotated[str | None, Field(description="Type: str.")] = None
+    DeliveryPreference: Annotated[
+        Literal["fixed", "incremental"] | None,
+        Field(description="Allowed values: 'fixed', 'incremental'."),
+    ] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    OwnerId: Annotated[str | None, Field(description="Type: str.")] = None
+    ReservationType: Annotated[str | None, Field(description="Type: str.")] = None
+    StartDate: Annotated[str | None, Field(description="Type: str.")] = None
+    State: Annotated[str | None, Field(description="Type: str.")] = None
+    TotalInstanceCount: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class CapacityReservationProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    EbsOptimized: bool | None = None
-    EndDate: str | None = None
-    EndDateType: Literal["limited", "unlimited"] | None = None
-    EphemeralStorage: bool | None = None
-    InstanceCount: int
-    InstanceMatchCriteria: Literal["open", "targeted"] | None = None
-    InstancePlatform: Literal[
-        "Linux with SQL Server Enterprise",
-        "Linux with SQL Server Standard",
-        "Linux with SQL Server Web",
-        "Linux/UNIX",
-        "RHEL with HA",
-        "RHEL with HA and SQL Server Enterprise",
-        "RHEL with HA and SQL Server Standard",
-        "RHEL with SQL Server Enterprise",
-        "RHEL with SQL Server Standard",
-        "RHEL with SQL Server Web",
-        "Red Hat Enterprise Linux",
-        "SUSE Linux",
-        "Ubuntu Pro",
-        "Windows",
-        "Windows with SQL Server",
-        "Windows with SQL Server Enterprise",
-        "Windows with SQL Server Standard",
-        "Windows with SQL Server Web",
+    """
+    The properties a program declares for a AWS::EC2::CapacityReservation.
+    """
+
+    AvailabilityZone: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    AvailabilityZoneId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    EbsOptimized: Annotated[
+        bool | None,
+        Field(description="Type: bool. Create-only: changing it replaces the resource."),
+    ] = None
+    EndDate: Annotated[str | None, Field(description="Type: str.")] = None
+    EndDateType: Annotated[
+        Literal["limited", "unlimited"] | None,
+        Field(description="Allowed values: 'limited', 'unlimited'."),
+    ] = None
+    EphemeralStorage: Annotated[
+        bool | None,
+        Field(description="Type: bool. Create-only: changing it replaces the resource."),
+    ] = None
+    InstanceCount: Annotated[int, Field(description="Type: int.")]
+    InstanceMatchCriteria: Annotated[
+        Literal["open", "targeted"] | None, Field(description="Allowed values: 'open', 'targeted'.")
+    ] = None
+    InstancePlatform: Annotated[
+        Literal[
+            "Linux with SQL Server Enterprise",
+            "Linux with SQL Server Standard",
+            "Linux with SQL Server Web",
+            "Linux/UNIX",
+            "RHEL with HA",
+            "RHEL with HA and SQL Server Enterprise",
+            "RHEL with HA and SQL Server Standard",
+            "RHEL with SQL Server Enterprise",
+            "RHEL with SQL Server Standard",
+            "RHEL with SQL Server Web",
+            "Red Hat Enterprise Linux",
+            "SUSE Linux",
+            "Ubuntu Pro",
+            "Windows",
+            "Windows with SQL Server",
+            "Windows with SQL Server Enterprise",
+            "Windows with SQL Server Standard",
+            "Windows with SQL Server Web",
+        ],
+        Field(
+            description="Allowed values: 'Linux with SQL Server Enterprise', 'Linux with SQL Server Standard', 'Linux with SQL Server Web', 'Linux/UNIX', 'RHEL with HA', 'RHEL with HA and SQL Server Enterprise', 'RHEL with HA and SQL Server Standard', 'RHEL with SQL Server Enterprise', 'RHEL with SQL Server Standard', 'RHEL with SQL Server Web', 'Red Hat Enterprise Linux', 'SUSE Linux' (and 6 more). Create-only: changing it replaces the resource."
+        ),
     ]
-    InstanceType: str
-    OutPostArn: str | None = None
-    PlacementGroupArn: str | None = None
-    TagSpecifications: list[TagSpecification] | None = None
-    Tenancy: Literal["dedicated", "default"] | None = None
-    UnusedReservationBillingOwnerId: str | None = None
+    InstanceType: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    OutPostArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:outpost/op-[a-f0-9]{17}$ Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PlacementGroupArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws([a-z-]+)?:ec2:[a-z\\d-]+:\\d{12}:placement-group/^.{1,255}$ Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TagSpecifications: Annotated[
+        list[TagSpecification] | None, Field(description="Type: list[TagSpecificationDict].")
+    ] = None
+    Tenancy: Annotated[
+        Literal["dedicated", "default"] | None,
+        Field(
+            description="Allowed values: 'dedicated', 'default'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    UnusedReservationBillingOwnerId: Annotated[
+        str | None, Field(description="Type: str. Write-only: sent to AWS, never read back.")
+    ] = None

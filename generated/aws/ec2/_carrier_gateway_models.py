@@ -7,9 +7,10 @@ Imported on first use by carrier_gateway.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CarrierGatewayAttributes",
@@ -22,16 +23,32 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None, Field(description="Pattern: ^(?!aws:.*) Length: 1 to 127 characters.")
+    ] = None
+    Value: Annotated[
+        str | None, Field(description="Pattern: ^(?!aws:.*) Length: 1 to 255 characters.")
+    ] = None
 
 
 class CarrierGatewayAttributes(DeferredModel):
-    CarrierGatewayId: str | None = None
-    OwnerId: str | None = None
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::CarrierGateway, set by AWS.
+    """
+
+    CarrierGatewayId: Annotated[str | None, Field(description="The ID of the carrier gateway.")] = (
+        None
+    )
+    OwnerId: Annotated[str | None, Field(description="The ID of the owner.")] = None
+    State: Annotated[str | None, Field(description="The state of the carrier gateway.")] = None
 
 
 class CarrierGatewayProps(DeferredModel):
-    Tags: list[Tag] | None = None
-    VpcId: str
+    """
+    The properties a program declares for a AWS::EC2::CarrierGateway.
+    """
+
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the carrier gateway.")] = None
+    VpcId: Annotated[
+        str, Field(description="The ID of the VPC. Create-only: changing it replaces the resource.")
+    ]

@@ -7,8 +7,10 @@ Imported on first use by client_vpn_authorization_rule.py, which re-exports ever
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ClientVpnAuthorizationRuleAttributes",
@@ -17,12 +19,47 @@ __all__ = [
 
 
 class ClientVpnAuthorizationRuleProps(DeferredModel):
-    AccessGroupId: str | None = None
-    AuthorizeAllGroups: bool | None = None
-    ClientVpnEndpointId: str
-    Description: str | None = None
-    TargetNetworkCidr: str
+    """
+    The properties a program declares for a AWS::EC2::ClientVpnAuthorizationRule.
+    """
+
+    AccessGroupId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the group to grant access to, for example, the Active Directory group or identity provider (IdP) group. Required if `AuthorizeAllGroups` is `false` or not specified. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AuthorizeAllGroups: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to grant access to all clients. Specify `true` to grant all clients who successfully establish a VPN connection access to the network. Must be set to `true` if `AccessGroupId` is not specified. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ClientVpnEndpointId: Annotated[
+        str,
+        Field(
+            description="The ID of the Client VPN endpoint. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A brief description of the authorization rule. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TargetNetworkCidr: Annotated[
+        str,
+        Field(
+            description="The IPv4 address range, in CIDR notation, of the network for which access is being authorized. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ClientVpnAuthorizationRuleAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::ClientVpnAuthorizationRule, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The ID of the Client VPN Authorization Rule.")] = (
+        None
+    )

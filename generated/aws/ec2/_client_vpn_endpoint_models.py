@@ -7,9 +7,10 @@ Imported on first use by client_vpn_endpoint.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CertificateAuthenticationRequest",
@@ -35,143 +36,206 @@ class CertificateAuthenticationRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientRootCertificateChainArn: str
+    ClientRootCertificateChainArn: Annotated[str, Field(description="Type: str.")]
 
 
 class ClientVpnEndpointAuthorizationPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    PolicyDocument: str
-    ShadowMode: str | None = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    PolicyDocument: Annotated[str, Field(description="Type: str.")]
+    ShadowMode: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ClientVpnEndpointClientConnectOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    LambdaFunctionArn: str | None = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
+    LambdaFunctionArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ClientVpnEndpointClientLoginBannerOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BannerText: str | None = None
-    Enabled: bool
+    BannerText: Annotated[str | None, Field(description="Type: str.")] = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class ClientVpnEndpointClientRouteEnforcementOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enforced: bool | None = None
+    Enforced: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ClientVpnEndpointConnectionLogOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudwatchLogGroup: str | None = None
-    CloudwatchLogStream: str | None = None
-    Enabled: bool
-    IncludeAuthorizationPolicyContext: bool | None = None
+    CloudwatchLogGroup: Annotated[str | None, Field(description="Type: str.")] = None
+    CloudwatchLogStream: Annotated[str | None, Field(description="Type: str.")] = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
+    IncludeAuthorizationPolicyContext: Annotated[bool | None, Field(description="Type: bool.")] = (
+        None
+    )
 
 
 class ClientVpnEndpointTransitGatewayConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZoneIds: list[str] | None = None
-    AvailabilityZones: list[str] | None = None
-    TransitGatewayId: str
+    AvailabilityZoneIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    AvailabilityZones: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    TransitGatewayId: Annotated[str, Field(description="Type: str.")]
 
 
 class DevicePostureTrustProvider(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PublicSigningKeyUrl: str | None = None
-    TenantId: str
-    TrustProviderType: str
+    PublicSigningKeyUrl: Annotated[str | None, Field(description="Type: str.")] = None
+    TenantId: Annotated[str, Field(description="Type: str.")]
+    TrustProviderType: Annotated[str, Field(description="Type: str.")]
 
 
 class DirectoryServiceAuthenticationRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DirectoryId: str
+    DirectoryId: Annotated[str, Field(description="Type: str.")]
 
 
 class FederatedAuthenticationRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SAMLProviderArn: str
-    SelfServiceSAMLProviderArn: str | None = None
+    SAMLProviderArn: Annotated[str, Field(description="Type: str.")]
+    SelfServiceSAMLProviderArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TagSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceType: str
-    Tags: list[Tag]
+    ResourceType: Annotated[str, Field(description="Type: str.")]
+    Tags: Annotated[list[Tag], Field(description="Type: list[TagDict].")]
 
 
 class ClientVpnEndpointAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::ClientVpnEndpoint, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ClientAuthenticationRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActiveDirectory: DirectoryServiceAuthenticationRequest | None = None
-    FederatedAuthentication: FederatedAuthenticationRequest | None = None
-    MutualAuthentication: CertificateAuthenticationRequest | None = None
-    Type: str
+    ActiveDirectory: Annotated[
+        DirectoryServiceAuthenticationRequest | None,
+        Field(description="Type: DirectoryServiceAuthenticationRequestDict."),
+    ] = None
+    FederatedAuthentication: Annotated[
+        FederatedAuthenticationRequest | None,
+        Field(description="Type: FederatedAuthenticationRequestDict."),
+    ] = None
+    MutualAuthentication: Annotated[
+        CertificateAuthenticationRequest | None,
+        Field(description="Type: CertificateAuthenticationRequestDict."),
+    ] = None
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class ClientVpnEndpointDevicePostureOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    TrustProviders: list[DevicePostureTrustProvider]
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
+    TrustProviders: Annotated[
+        list[DevicePostureTrustProvider],
+        Field(description="Type: list[DevicePostureTrustProviderDict]."),
+    ]
 
 
 class ClientVpnEndpointProps(DeferredModel):
-    AuthenticationOptions: list[ClientAuthenticationRequest]
-    AuthorizationPolicy: ClientVpnEndpointAuthorizationPolicy | None = None
-    ClientCidrBlock: str | None = None
-    ClientConnectOptions: ClientVpnEndpointClientConnectOptions | None = None
-    ClientLoginBannerOptions: ClientVpnEndpointClientLoginBannerOptions | None = None
-    ClientRouteEnforcementOptions: ClientVpnEndpointClientRouteEnforcementOptions | None = None
-    ConnectionLogOptions: ClientVpnEndpointConnectionLogOptions
-    Description: str | None = None
-    DevicePostureOptions: ClientVpnEndpointDevicePostureOptions | None = None
-    DisconnectOnSessionTimeout: bool | None = None
-    DnsServers: list[str] | None = None
-    EndpointIpAddressType: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SelfServicePortal: str | None = None
-    ServerCertificateArn: str
-    SessionTimeoutHours: int | None = None
-    SplitTunnel: bool | None = None
-    TagSpecifications: list[TagSpecification] | None = None
-    TrafficIpAddressType: str | None = None
-    TransitGatewayConfiguration: ClientVpnEndpointTransitGatewayConfiguration | None = None
-    TransportProtocol: str | None = None
-    VpcId: str | None = None
-    VpnPort: int | None = None
+    """
+    The properties a program declares for a AWS::EC2::ClientVpnEndpoint.
+    """
+
+    AuthenticationOptions: Annotated[
+        list[ClientAuthenticationRequest],
+        Field(
+            description="Type: list[ClientAuthenticationRequestDict]. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AuthorizationPolicy: Annotated[
+        ClientVpnEndpointAuthorizationPolicy | None,
+        Field(description="Type: ClientVpnEndpointAuthorizationPolicyDict."),
+    ] = None
+    ClientCidrBlock: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    ClientConnectOptions: Annotated[
+        ClientVpnEndpointClientConnectOptions | None,
+        Field(description="Type: ClientVpnEndpointClientConnectOptionsDict."),
+    ] = None
+    ClientLoginBannerOptions: Annotated[
+        ClientVpnEndpointClientLoginBannerOptions | None,
+        Field(description="Type: ClientVpnEndpointClientLoginBannerOptionsDict."),
+    ] = None
+    ClientRouteEnforcementOptions: Annotated[
+        ClientVpnEndpointClientRouteEnforcementOptions | None,
+        Field(description="Type: ClientVpnEndpointClientRouteEnforcementOptionsDict."),
+    ] = None
+    ConnectionLogOptions: Annotated[
+        ClientVpnEndpointConnectionLogOptions,
+        Field(description="Type: ClientVpnEndpointConnectionLogOptionsDict."),
+    ]
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    DevicePostureOptions: Annotated[
+        ClientVpnEndpointDevicePostureOptions | None,
+        Field(description="Type: ClientVpnEndpointDevicePostureOptionsDict."),
+    ] = None
+    DisconnectOnSessionTimeout: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DnsServers: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    EndpointIpAddressType: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    SecurityGroupIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    SelfServicePortal: Annotated[str | None, Field(description="Type: str.")] = None
+    ServerCertificateArn: Annotated[str, Field(description="Type: str.")]
+    SessionTimeoutHours: Annotated[int | None, Field(description="Type: int.")] = None
+    SplitTunnel: Annotated[bool | None, Field(description="Type: bool.")] = None
+    TagSpecifications: Annotated[
+        list[TagSpecification] | None,
+        Field(
+            description="Type: list[TagSpecificationDict]. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TrafficIpAddressType: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    TransitGatewayConfiguration: Annotated[
+        ClientVpnEndpointTransitGatewayConfiguration | None,
+        Field(
+            description="Type: ClientVpnEndpointTransitGatewayConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TransportProtocol: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    VpcId: Annotated[str | None, Field(description="Type: str.")] = None
+    VpnPort: Annotated[int | None, Field(description="Type: int.")] = None

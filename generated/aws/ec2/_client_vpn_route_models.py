@@ -7,8 +7,10 @@ Imported on first use by client_vpn_route.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ClientVpnRouteAttributes",
@@ -17,11 +19,44 @@ __all__ = [
 
 
 class ClientVpnRouteProps(DeferredModel):
-    ClientVpnEndpointId: str
-    Description: str | None = None
-    DestinationCidrBlock: str
-    TargetVpcSubnetId: str | None = None
+    """
+    The properties a program declares for a AWS::EC2::ClientVpnRoute.
+    """
+
+    ClientVpnEndpointId: Annotated[
+        str,
+        Field(
+            description="The ID of the Client VPN endpoint to which to add the route. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A brief description of the route. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DestinationCidrBlock: Annotated[
+        str,
+        Field(
+            description="The IPv4 address range, in CIDR notation, of the route destination. For example: To add a route for Internet access, enter 0.0.0.0/0. To add a route for a peered VPC, enter the peered VPC's IPv4 CIDR range. To add a route for an on-premises network, enter the AWS Site-to-Site VPN connection's IPv4 CIDR range. To add a route for the local network, enter the client CIDR range. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TargetVpcSubnetId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the subnet through which you want to route traffic. The specified subnet must be an existing target network of the Client VPN endpoint. Alternatively, if you're adding a route for the local network, specify local. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class ClientVpnRouteAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::ClientVpnRoute, set by AWS.
+    """
+
+    Id: Annotated[
+        str | None,
+        Field(
+            description="The CloudFormation-generated identifier for this Client VPN route, derived from the logical resource id and client request token."
+        ),
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by client_vpn_target_network_association.py, which re-expo
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ClientVpnTargetNetworkAssociationAttributes",
@@ -17,11 +19,27 @@ __all__ = [
 
 
 class ClientVpnTargetNetworkAssociationProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    ClientVpnEndpointId: str
-    SubnetId: str | None = None
+    """
+    The properties a program declares for a AWS::EC2::ClientVpnTargetNetworkAssociation.
+    """
+
+    AvailabilityZone: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    AvailabilityZoneId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    ClientVpnEndpointId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    SubnetId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
 
 
 class ClientVpnTargetNetworkAssociationAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::ClientVpnTargetNetworkAssociation, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

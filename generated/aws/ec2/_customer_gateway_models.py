@@ -7,9 +7,10 @@ Imported on first use by customer_gateway.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CustomerGatewayAttributes",
@@ -19,22 +20,66 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Specifies a tag. For more information, see [Resource tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class CustomerGatewayAttributes(DeferredModel):
-    CustomerGatewayId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::CustomerGateway, set by AWS.
+    """
+
+    CustomerGatewayId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CustomerGatewayProps(DeferredModel):
-    BgpAsn: int | None = None
-    BgpAsnExtended: float | None = None
-    CertificateArn: str | None = None
-    DeviceName: str | None = None
-    IpAddress: str
-    Tags: list[Tag] | None = None
-    Type: str
+    """
+    The properties a program declares for a AWS::EC2::CustomerGateway.
+    """
+
+    BgpAsn: Annotated[
+        int | None,
+        Field(
+            description="For customer gateway devices that support BGP, specify the device's ASN. You must specify either ``BgpAsn`` or ``BgpAsnExtended`` when creating the customer gateway. If the ASN is larger than ``2,147,483,647``, you must use ``BgpAsnExtended``. Default: 65000 Valid values: ``1`` to ``2,147,483,647`` Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    BgpAsnExtended: Annotated[
+        float | None,
+        Field(
+            description="For customer gateway devices that support BGP, specify the device's ASN. You must specify either ``BgpAsn`` or ``BgpAsnExtended`` when creating the customer gateway. If the ASN is larger than ``2,147,483,647``, you must use ``BgpAsnExtended``. Valid values: ``2,147,483,648`` to ``4,294,967,295`` Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CertificateArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the customer gateway certificate. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DeviceName: Annotated[
+        str | None,
+        Field(
+            description="The name of customer gateway device. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IpAddress: Annotated[
+        str,
+        Field(
+            description="The IP address for the customer gateway device's outside interface. The address must be static. If ``OutsideIpAddressType`` in your VPN connection options is set to ``PrivateIpv4``, you can use an RFC6598 or RFC1918 private IPv4 address. If ``OutsideIpAddressType`` is set to ``Ipv6``, you can use an IPv6 address. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="One or more tags for the customer gateway.")
+    ] = None
+    Type: Annotated[
+        str,
+        Field(
+            description="The type of VPN connection that this customer gateway supports (``ipsec.1``). Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by dhcp_options.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DHCPOptionsAttributes",
@@ -23,19 +23,59 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class DHCPOptionsAttributes(DeferredModel):
-    DhcpOptionsId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::DHCPOptions, set by AWS.
+    """
+
+    DhcpOptionsId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DHCPOptionsProps(DeferredModel):
-    DomainName: str | None = None
-    DomainNameServers: list[str] | None = None
-    Ipv6AddressPreferredLeaseTime: int | None = None
-    NetbiosNameServers: list[str] | None = None
-    NetbiosNodeType: Literal[1, 2, 4, 8] | None = None
-    NtpServers: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::DHCPOptions.
+    """
+
+    DomainName: Annotated[
+        str | None,
+        Field(
+            description="This value is used to complete unqualified DNS hostnames. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DomainNameServers: Annotated[
+        list[str] | None,
+        Field(
+            description="The IPv4 addresses of up to four domain name servers, or AmazonProvidedDNS. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Ipv6AddressPreferredLeaseTime: Annotated[
+        int | None,
+        Field(
+            description="The preferred Lease Time for ipV6 address in seconds. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NetbiosNameServers: Annotated[
+        list[str] | None,
+        Field(
+            description="The IPv4 addresses of up to four NetBIOS name servers. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NetbiosNodeType: Annotated[
+        Literal[1, 2, 4, 8] | None,
+        Field(
+            description="The NetBIOS node type (1, 2, 4, or 8). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NtpServers: Annotated[
+        list[str] | None,
+        Field(
+            description="The IPv4 addresses of up to four Network Time Protocol (NTP) servers. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Any tags assigned to the DHCP options set.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by ec2_fleet.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AcceleratorCountRequest",
@@ -59,177 +59,217 @@ class AcceleratorCountRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int | None = None
+    Max: Annotated[int | None, Field(description="Type: int.")] = None
+    Min: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class AcceleratorTotalMemoryMiBRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int | None = None
+    Max: Annotated[int | None, Field(description="Type: int.")] = None
+    Min: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class BaselineEbsBandwidthMbpsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int | None = None
+    Max: Annotated[int | None, Field(description="Type: int.")] = None
+    Min: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class CapacityReservationOptionsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    UsageStrategy: Literal["use-capacity-reservations-first"] | None = None
+    UsageStrategy: Annotated[
+        Literal["use-capacity-reservations-first"] | None,
+        Field(description="Allowed values: 'use-capacity-reservations-first'."),
+    ] = None
 
 
 class CapacityReservationTargetRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityReservationIds: list[str] | None = None
-    CapacityReservationResourceGroupArns: list[str] | None = None
+    CapacityReservationIds: Annotated[list[str] | None, Field(description="Items are unique.")] = (
+        None
+    )
+    CapacityReservationResourceGroupArns: Annotated[
+        list[str] | None, Field(description="Items are unique.")
+    ] = None
 
 
 class EC2FleetCapacityRebalance(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReplacementStrategy: Literal["launch", "launch-before-terminate"] | None = None
-    TerminationDelay: int | None = None
+    ReplacementStrategy: Annotated[
+        Literal["launch", "launch-before-terminate"] | None,
+        Field(description="Allowed values: 'launch', 'launch-before-terminate'."),
+    ] = None
+    TerminationDelay: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class EC2FleetMaintenanceStrategies(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityRebalance: EC2FleetCapacityRebalance | None = None
+    CapacityRebalance: Annotated[
+        EC2FleetCapacityRebalance | None, Field(description="Type: EC2FleetCapacityRebalanceDict.")
+    ] = None
 
 
 class EC2FleetPlacement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Affinity: str | None = None
-    AvailabilityZone: str | None = None
-    GroupName: str | None = None
-    HostId: str | None = None
-    HostResourceGroupArn: str | None = None
-    PartitionNumber: int | None = None
-    SpreadDomain: str | None = None
-    Tenancy: Literal["dedicated", "default", "host"] | None = None
+    Affinity: Annotated[str | None, Field(description="Type: str.")] = None
+    AvailabilityZone: Annotated[str | None, Field(description="Type: str.")] = None
+    GroupName: Annotated[str | None, Field(description="Type: str.")] = None
+    HostId: Annotated[str | None, Field(description="Type: str.")] = None
+    HostResourceGroupArn: Annotated[str | None, Field(description="Type: str.")] = None
+    PartitionNumber: Annotated[int | None, Field(description="Type: int.")] = None
+    SpreadDomain: Annotated[str | None, Field(description="Type: str.")] = None
+    Tenancy: Annotated[
+        Literal["dedicated", "default", "host"] | None,
+        Field(description="Allowed values: 'dedicated', 'default', 'host'."),
+    ] = None
 
 
 class FleetLaunchTemplateSpecificationRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LaunchTemplateId: str | None = None
-    LaunchTemplateName: str | None = None
-    LaunchTemplateSpecificationUserData: str | None = None
-    Version: str
+    LaunchTemplateId: Annotated[str | None, Field(description="Type: str.")] = None
+    LaunchTemplateName: Annotated[
+        str | None,
+        Field(description="Pattern: [a-zA-Z0-9\\(\\)\\.\\-/_]+ Length: 3 to 128 characters."),
+    ] = None
+    LaunchTemplateSpecificationUserData: Annotated[str | None, Field(description="Type: str.")] = (
+        None
+    )
+    Version: Annotated[str, Field(description="Type: str.")]
 
 
 class IamInstanceProfileSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    Name: str | None = None
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class InstanceMetadataOptionsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HttpEndpoint: Literal["disabled", "enabled"] | None = None
-    HttpPutResponseHopLimit: int | None = None
-    HttpTokens: Literal["optional", "required"] | None = None
+    HttpEndpoint: Annotated[
+        Literal["disabled", "enabled"] | None,
+        Field(description="Allowed values: 'disabled', 'enabled'."),
+    ] = None
+    HttpPutResponseHopLimit: Annotated[int | None, Field(description="Type: int.")] = None
+    HttpTokens: Annotated[
+        Literal["optional", "required"] | None,
+        Field(description="Allowed values: 'optional', 'required'."),
+    ] = None
 
 
 class Ipv6AddressRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ipv6Address: str | None = None
+    Ipv6Address: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MemoryGiBPerVCpuRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: float | None = None
-    Min: float | None = None
+    Max: Annotated[float | None, Field(description="Type: float.")] = None
+    Min: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class MemoryMiBRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int | None = None
+    Max: Annotated[int | None, Field(description="Type: int.")] = None
+    Min: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class NetworkBandwidthGbpsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: float | None = None
-    Min: float | None = None
+    Max: Annotated[float | None, Field(description="Type: float.")] = None
+    Min: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class NetworkInterfaceCountRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int | None = None
+    Max: Annotated[int | None, Field(description="Type: int.")] = None
+    Min: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class OnDemandOptionsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllocationStrategy: Literal["lowest-price", "prioritized"] | None = None
-    CapacityReservationOptions: CapacityReservationOptionsRequest | None = None
-    MaxTotalPrice: str | None = None
-    MinTargetCapacity: int | None = None
-    SingleAvailabilityZone: bool | None = None
-    SingleInstanceType: bool | None = None
+    AllocationStrategy: Annotated[
+        Literal["lowest-price", "prioritized"] | None,
+        Field(description="Allowed values: 'lowest-price', 'prioritized'."),
+    ] = None
+    CapacityReservationOptions: Annotated[
+        CapacityReservationOptionsRequest | None,
+        Field(description="Type: CapacityReservationOptionsRequestDict."),
+    ] = None
+    MaxTotalPrice: Annotated[str | None, Field(description="Type: str.")] = None
+    MinTargetCapacity: Annotated[int | None, Field(description="Type: int.")] = None
+    SingleAvailabilityZone: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SingleInstanceType: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class PerformanceFactorReferenceRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceFamily: str | None = None
+    InstanceFamily: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PrivateIpAddressSpecificationRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Primary: bool | None = None
-    PrivateIpAddress: str | None = None
+    Primary: Annotated[bool | None, Field(description="Type: bool.")] = None
+    PrivateIpAddress: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ReservedCapacityFallbackOptionsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MarketTypes: list[Literal["on-demand"]] | None = None
+    MarketTypes: Annotated[
+        list[Literal["on-demand"]] | None,
+        Field(description="Items are unique. Each item: Allowed values: 'on-demand'."),
+    ] = None
 
 
 class ReservedCapacityOptionsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllocationStrategy: Literal["prioritized"] | None = None
-    CapacityReservationTarget: CapacityReservationTargetRequest | None = None
-    ReservationTypes: (
+    AllocationStrategy: Annotated[
+        Literal["prioritized"] | None, Field(description="Allowed values: 'prioritized'.")
+    ] = None
+    CapacityReservationTarget: Annotated[
+        CapacityReservationTargetRequest | None,
+        Field(description="Type: CapacityReservationTargetRequestDict."),
+    ] = None
+    ReservationTypes: Annotated[
         list[
             Literal[
                 "on-demand-capacity-reservation",
@@ -237,16 +277,22 @@ class ReservedCapacityOptionsRequest(DeferredModel):
                 "interruptible-capacity-reservation",
             ]
         ]
-        | None
-    ) = None
-    ReservedCapacityFallbackOptions: ReservedCapacityFallbackOptionsRequest | None = None
+        | None,
+        Field(
+            description="Items are unique. Each item: Allowed values: 'on-demand-capacity-reservation', 'capacity-block', 'interruptible-capacity-reservation'."
+        ),
+    ] = None
+    ReservedCapacityFallbackOptions: Annotated[
+        ReservedCapacityFallbackOptionsRequest | None,
+        Field(description="Type: ReservedCapacityFallbackOptionsRequestDict."),
+    ] = None
 
 
 class SpotOptionsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllocationStrategy: (
+    AllocationStrategy: Annotated[
         Literal[
             "lowest-price",
             "lowestPrice",
@@ -258,38 +304,47 @@ class SpotOptionsRequest(DeferredModel):
             "priceCapacityOptimized",
             "price-capacity-optimized",
         ]
-        | None
-    ) = None
-    InstanceInterruptionBehavior: Literal["hibernate", "stop", "terminate"] | None = None
-    InstancePoolsToUseCount: int | None = None
-    MaintenanceStrategies: EC2FleetMaintenanceStrategies | None = None
-    MaxTotalPrice: str | None = None
-    MinTargetCapacity: int | None = None
-    SingleAvailabilityZone: bool | None = None
-    SingleInstanceType: bool | None = None
+        | None,
+        Field(
+            description="Allowed values: 'lowest-price', 'lowestPrice', 'diversified', 'capacityOptimized', 'capacity-optimized', 'capacityOptimizedPrioritized', 'capacity-optimized-prioritized', 'priceCapacityOptimized', 'price-capacity-optimized'."
+        ),
+    ] = None
+    InstanceInterruptionBehavior: Annotated[
+        Literal["hibernate", "stop", "terminate"] | None,
+        Field(description="Allowed values: 'hibernate', 'stop', 'terminate'."),
+    ] = None
+    InstancePoolsToUseCount: Annotated[int | None, Field(description="Type: int.")] = None
+    MaintenanceStrategies: Annotated[
+        EC2FleetMaintenanceStrategies | None,
+        Field(description="Type: EC2FleetMaintenanceStrategiesDict."),
+    ] = None
+    MaxTotalPrice: Annotated[str | None, Field(description="Type: str.")] = None
+    MinTargetCapacity: Annotated[int | None, Field(description="Type: int.")] = None
+    SingleAvailabilityZone: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SingleInstanceType: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class StandbyAvailabilityZone(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
+    AvailabilityZone: Annotated[str | None, Field(description="Type: str.")] = None
+    AvailabilityZoneId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TagSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceType: (
+    ResourceType: Annotated[
         Literal[
             "client-vpn-endpoint",
             "customer-gateway",
@@ -339,119 +394,156 @@ class TagSpecification(DeferredModel):
             "vpn-connection",
             "vpn-gateway",
         ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'client-vpn-endpoint', 'customer-gateway', 'dedicated-host', 'dhcp-options', 'egress-only-internet-gateway', 'elastic-gpu', 'elastic-ip', 'export-image-task', 'export-instance-task', 'fleet', 'fpga-image', 'host-reservation' (and 35 more)."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
 
 
 class TargetCapacitySpecificationRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultTargetCapacityType: (
-        Literal["on-demand", "spot", "capacity-block", "reserved-capacity"] | None
-    ) = None
-    OnDemandTargetCapacity: int | None = None
-    SpotTargetCapacity: int | None = None
-    TargetCapacityUnitType: Literal["vcpu", "memory-mib", "units"] | None = None
-    TotalTargetCapacity: int
+    DefaultTargetCapacityType: Annotated[
+        Literal["on-demand", "spot", "capacity-block", "reserved-capacity"] | None,
+        Field(
+            description="Allowed values: 'on-demand', 'spot', 'capacity-block', 'reserved-capacity'."
+        ),
+    ] = None
+    OnDemandTargetCapacity: Annotated[int | None, Field(description="Type: int.")] = None
+    SpotTargetCapacity: Annotated[int | None, Field(description="Type: int.")] = None
+    TargetCapacityUnitType: Annotated[
+        Literal["vcpu", "memory-mib", "units"] | None,
+        Field(description="Allowed values: 'vcpu', 'memory-mib', 'units'."),
+    ] = None
+    TotalTargetCapacity: Annotated[int, Field(description="Type: int.")]
 
 
 class TotalLocalStorageGBRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: float | None = None
-    Min: float | None = None
+    Max: Annotated[float | None, Field(description="Type: float.")] = None
+    Min: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class VCpuCountRangeRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int | None = None
+    Max: Annotated[int | None, Field(description="Type: int.")] = None
+    Min: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class EC2FleetAttributes(DeferredModel):
-    FleetId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::EC2Fleet, set by AWS.
+    """
+
+    FleetId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CpuPerformanceFactorRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    References: list[PerformanceFactorReferenceRequest] | None = None
+    References: Annotated[
+        list[PerformanceFactorReferenceRequest] | None,
+        Field(description="Type: list[PerformanceFactorReferenceRequestDict]."),
+    ] = None
 
 
 class EC2FleetMultiAvailabilityZoneConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfigurationType: str | None = None
-    StandbyAvailabilityZones: list[StandbyAvailabilityZone] | None = None
+    ConfigurationType: Annotated[str | None, Field(description="Type: str.")] = None
+    StandbyAvailabilityZones: Annotated[
+        list[StandbyAvailabilityZone] | None, Field(description="Items are unique.")
+    ] = None
 
 
 class EbsBlockDevice(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeleteOnTermination: bool | None = None
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    MultiAvailabilityZoneConfiguration: EC2FleetMultiAvailabilityZoneConfiguration | None = None
-    SnapshotId: str | None = None
-    VolumeSize: int | None = None
-    VolumeType: Literal["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"] | None = None
+    DeleteOnTermination: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Encrypted: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Iops: Annotated[int | None, Field(description="Type: int.")] = None
+    KmsKeyId: Annotated[str | None, Field(description="Type: str.")] = None
+    MultiAvailabilityZoneConfiguration: Annotated[
+        EC2FleetMultiAvailabilityZoneConfiguration | None,
+        Field(description="Type: EC2FleetMultiAvailabilityZoneConfigurationDict."),
+    ] = None
+    SnapshotId: Annotated[str | None, Field(description="Type: str.")] = None
+    VolumeSize: Annotated[int | None, Field(description="Type: int.")] = None
+    VolumeType: Annotated[
+        Literal["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"] | None,
+        Field(description="Allowed values: 'gp2', 'gp3', 'io1', 'io2', 'sc1', 'st1', 'standard'."),
+    ] = None
 
 
 class NetworkInterfaceSpecificationRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssociatePublicIpAddress: bool | None = None
-    DeleteOnTermination: bool | None = None
-    Description: str | None = None
-    DeviceIndex: int | None = None
-    Groups: list[str] | None = None
-    InterfaceType: str | None = None
-    Ipv6AddressCount: int | None = None
-    Ipv6Addresses: list[Ipv6AddressRequest] | None = None
-    NetworkCardIndex: int | None = None
-    NetworkInterfaceId: str | None = None
-    PrivateIpAddress: str | None = None
-    PrivateIpAddresses: list[PrivateIpAddressSpecificationRequest] | None = None
-    SecondaryPrivateIpAddressCount: int | None = None
-    SubnetId: str | None = None
+    AssociatePublicIpAddress: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DeleteOnTermination: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    DeviceIndex: Annotated[int | None, Field(description="Type: int.")] = None
+    Groups: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    InterfaceType: Annotated[str | None, Field(description="Type: str.")] = None
+    Ipv6AddressCount: Annotated[int | None, Field(description="Type: int.")] = None
+    Ipv6Addresses: Annotated[
+        list[Ipv6AddressRequest] | None, Field(description="Type: list[Ipv6AddressRequestDict].")
+    ] = None
+    NetworkCardIndex: Annotated[int | None, Field(description="Type: int.")] = None
+    NetworkInterfaceId: Annotated[str | None, Field(description="Type: str.")] = None
+    PrivateIpAddress: Annotated[str | None, Field(description="Type: str.")] = None
+    PrivateIpAddresses: Annotated[
+        list[PrivateIpAddressSpecificationRequest] | None,
+        Field(description="Type: list[PrivateIpAddressSpecificationRequestDict]."),
+    ] = None
+    SecondaryPrivateIpAddressCount: Annotated[int | None, Field(description="Type: int.")] = None
+    SubnetId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class BaselinePerformanceFactorsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cpu: CpuPerformanceFactorRequest | None = None
+    Cpu: Annotated[
+        CpuPerformanceFactorRequest | None,
+        Field(description="Type: CpuPerformanceFactorRequestDict."),
+    ] = None
 
 
 class BlockDeviceMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeviceName: str | None = None
-    Ebs: EbsBlockDevice | None = None
-    NoDevice: str | None = None
-    VirtualName: str | None = None
+    DeviceName: Annotated[str | None, Field(description="Type: str.")] = None
+    Ebs: Annotated[EbsBlockDevice | None, Field(description="Type: EbsBlockDeviceDict.")] = None
+    NoDevice: Annotated[str | None, Field(description="Type: str.")] = None
+    VirtualName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class InstanceRequirementsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AcceleratorCount: AcceleratorCountRequest | None = None
-    AcceleratorManufacturers: (
-        list[Literal["amazon-web-services", "amd", "habana", "nvidia", "xilinx"]] | None
-    ) = None
-    AcceleratorNames: (
+    AcceleratorCount: Annotated[
+        AcceleratorCountRequest | None, Field(description="Type: AcceleratorCountRequestDict.")
+    ] = None
+    AcceleratorManufacturers: Annotated[
+        list[Literal["amazon-web-services", "amd", "habana", "nvidia", "xilinx"]] | None,
+        Field(
+            description="Each item: Allowed values: 'amazon-web-services', 'amd', 'habana', 'nvidia', 'xilinx'."
+        ),
+    ] = None
+    AcceleratorNames: Annotated[
         list[
             Literal[
                 "a10g",
@@ -475,72 +567,208 @@ class InstanceRequirementsRequest(DeferredModel):
                 "u30",
             ]
         ]
-        | None
-    ) = None
-    AcceleratorTotalMemoryMiB: AcceleratorTotalMemoryMiBRequest | None = None
-    AcceleratorTypes: list[Literal["gpu", "fpga", "inference", "media"]] | None = None
-    AllowedInstanceTypes: list[str] | None = None
-    BareMetal: Literal["included", "required", "excluded"] | None = None
-    BaselineEbsBandwidthMbps: BaselineEbsBandwidthMbpsRequest | None = None
-    BaselinePerformanceFactors: BaselinePerformanceFactorsRequest | None = None
-    BurstablePerformance: Literal["included", "required", "excluded"] | None = None
-    CpuManufacturers: list[Literal["intel", "amd", "amazon-web-services", "apple"]] | None = None
-    ExcludedInstanceTypes: list[str] | None = None
-    InstanceGenerations: list[Literal["current", "previous"]] | None = None
-    LocalStorage: Literal["included", "required", "excluded"] | None = None
-    LocalStorageTypes: list[Literal["hdd", "ssd"]] | None = None
-    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: int | None = None
-    MemoryGiBPerVCpu: MemoryGiBPerVCpuRequest | None = None
-    MemoryMiB: MemoryMiBRequest | None = None
-    NetworkBandwidthGbps: NetworkBandwidthGbpsRequest | None = None
-    NetworkInterfaceCount: NetworkInterfaceCountRequest | None = None
-    OnDemandMaxPricePercentageOverLowestPrice: int | None = None
-    RequireEncryptionInTransit: bool | None = None
-    RequireHibernateSupport: bool | None = None
-    SpotMaxPricePercentageOverLowestPrice: int | None = None
-    TotalLocalStorageGB: TotalLocalStorageGBRequest | None = None
-    VCpuCount: VCpuCountRangeRequest | None = None
+        | None,
+        Field(
+            description="Each item: Allowed values: 'a10g', 'a100', 'h100', 'inferentia', 'k520', 'k80', 'm60', 'radeon-pro-v520', 't4', 't4g', 'vu9p', 'v100' (and 7 more)."
+        ),
+    ] = None
+    AcceleratorTotalMemoryMiB: Annotated[
+        AcceleratorTotalMemoryMiBRequest | None,
+        Field(description="Type: AcceleratorTotalMemoryMiBRequestDict."),
+    ] = None
+    AcceleratorTypes: Annotated[
+        list[Literal["gpu", "fpga", "inference", "media"]] | None,
+        Field(description="Each item: Allowed values: 'gpu', 'fpga', 'inference', 'media'."),
+    ] = None
+    AllowedInstanceTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 400 items. Each item: Pattern: [a-zA-Z0-9\\.\\*]+ Length: 1 to 30 characters."
+        ),
+    ] = None
+    BareMetal: Annotated[
+        Literal["included", "required", "excluded"] | None,
+        Field(description="Allowed values: 'included', 'required', 'excluded'."),
+    ] = None
+    BaselineEbsBandwidthMbps: Annotated[
+        BaselineEbsBandwidthMbpsRequest | None,
+        Field(description="Type: BaselineEbsBandwidthMbpsRequestDict."),
+    ] = None
+    BaselinePerformanceFactors: Annotated[
+        BaselinePerformanceFactorsRequest | None,
+        Field(description="Type: BaselinePerformanceFactorsRequestDict."),
+    ] = None
+    BurstablePerformance: Annotated[
+        Literal["included", "required", "excluded"] | None,
+        Field(description="Allowed values: 'included', 'required', 'excluded'."),
+    ] = None
+    CpuManufacturers: Annotated[
+        list[Literal["intel", "amd", "amazon-web-services", "apple"]] | None,
+        Field(
+            description="Each item: Allowed values: 'intel', 'amd', 'amazon-web-services', 'apple'."
+        ),
+    ] = None
+    ExcludedInstanceTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 400 items. Each item: Pattern: [a-zA-Z0-9\\.\\*]+ Length: 1 to 30 characters."
+        ),
+    ] = None
+    InstanceGenerations: Annotated[
+        list[Literal["current", "previous"]] | None,
+        Field(description="Each item: Allowed values: 'current', 'previous'."),
+    ] = None
+    LocalStorage: Annotated[
+        Literal["included", "required", "excluded"] | None,
+        Field(description="Allowed values: 'included', 'required', 'excluded'."),
+    ] = None
+    LocalStorageTypes: Annotated[
+        list[Literal["hdd", "ssd"]] | None,
+        Field(description="Each item: Allowed values: 'hdd', 'ssd'."),
+    ] = None
+    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: Annotated[
+        int | None, Field(description="Type: int.")
+    ] = None
+    MemoryGiBPerVCpu: Annotated[
+        MemoryGiBPerVCpuRequest | None, Field(description="Type: MemoryGiBPerVCpuRequestDict.")
+    ] = None
+    MemoryMiB: Annotated[
+        MemoryMiBRequest | None, Field(description="Type: MemoryMiBRequestDict.")
+    ] = None
+    NetworkBandwidthGbps: Annotated[
+        NetworkBandwidthGbpsRequest | None,
+        Field(description="Type: NetworkBandwidthGbpsRequestDict."),
+    ] = None
+    NetworkInterfaceCount: Annotated[
+        NetworkInterfaceCountRequest | None,
+        Field(description="Type: NetworkInterfaceCountRequestDict."),
+    ] = None
+    OnDemandMaxPricePercentageOverLowestPrice: Annotated[
+        int | None, Field(description="Type: int.")
+    ] = None
+    RequireEncryptionInTransit: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RequireHibernateSupport: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SpotMaxPricePercentageOverLowestPrice: Annotated[
+        int | None, Field(description="Type: int.")
+    ] = None
+    TotalLocalStorageGB: Annotated[
+        TotalLocalStorageGBRequest | None,
+        Field(description="Type: TotalLocalStorageGBRequestDict."),
+    ] = None
+    VCpuCount: Annotated[
+        VCpuCountRangeRequest | None, Field(description="Type: VCpuCountRangeRequestDict.")
+    ] = None
 
 
 class FleetLaunchTemplateOverridesRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    BlockDeviceMappings: list[BlockDeviceMapping] | None = None
-    IamInstanceProfile: IamInstanceProfileSpecification | None = None
-    InstanceRequirements: InstanceRequirementsRequest | None = None
-    InstanceType: str | None = None
-    KeyName: str | None = None
-    MaxPrice: str | None = None
-    MetadataOptions: InstanceMetadataOptionsRequest | None = None
-    NetworkInterfaces: list[NetworkInterfaceSpecificationRequest] | None = None
-    Placement: EC2FleetPlacement | None = None
-    Priority: float | None = None
-    SubnetId: str | None = None
-    WeightedCapacity: float | None = None
+    AvailabilityZone: Annotated[str | None, Field(description="Type: str.")] = None
+    AvailabilityZoneId: Annotated[str | None, Field(description="Type: str.")] = None
+    BlockDeviceMappings: Annotated[
+        list[BlockDeviceMapping] | None, Field(description="Items are unique.")
+    ] = None
+    IamInstanceProfile: Annotated[
+        IamInstanceProfileSpecification | None,
+        Field(description="Type: IamInstanceProfileSpecificationDict."),
+    ] = None
+    InstanceRequirements: Annotated[
+        InstanceRequirementsRequest | None,
+        Field(description="Type: InstanceRequirementsRequestDict."),
+    ] = None
+    InstanceType: Annotated[str | None, Field(description="Type: str.")] = None
+    KeyName: Annotated[str | None, Field(description="Type: str.")] = None
+    MaxPrice: Annotated[str | None, Field(description="Type: str.")] = None
+    MetadataOptions: Annotated[
+        InstanceMetadataOptionsRequest | None,
+        Field(description="Type: InstanceMetadataOptionsRequestDict."),
+    ] = None
+    NetworkInterfaces: Annotated[
+        list[NetworkInterfaceSpecificationRequest] | None,
+        Field(description="Type: list[NetworkInterfaceSpecificationRequestDict]."),
+    ] = None
+    Placement: Annotated[
+        EC2FleetPlacement | None, Field(description="Type: EC2FleetPlacementDict.")
+    ] = None
+    Priority: Annotated[float | None, Field(description="Type: float.")] = None
+    SubnetId: Annotated[str | None, Field(description="Type: str.")] = None
+    WeightedCapacity: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class FleetLaunchTemplateConfigRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LaunchTemplateSpecification: FleetLaunchTemplateSpecificationRequest | None = None
-    Overrides: list[FleetLaunchTemplateOverridesRequest] | None = None
+    LaunchTemplateSpecification: Annotated[
+        FleetLaunchTemplateSpecificationRequest | None,
+        Field(description="Type: FleetLaunchTemplateSpecificationRequestDict."),
+    ] = None
+    Overrides: Annotated[
+        list[FleetLaunchTemplateOverridesRequest] | None,
+        Field(description="Type: list[FleetLaunchTemplateOverridesRequestDict]."),
+    ] = None
 
 
 class EC2FleetProps(DeferredModel):
-    Context: str | None = None
-    ExcessCapacityTerminationPolicy: Literal["termination", "no-termination"] | None = None
-    LaunchTemplateConfigs: list[FleetLaunchTemplateConfigRequest]
-    OnDemandOptions: OnDemandOptionsRequest | None = None
-    ReplaceUnhealthyInstances: bool | None = None
-    ReservedCapacityOptions: ReservedCapacityOptionsRequest | None = None
-    SpotOptions: SpotOptionsRequest | None = None
-    TagSpecifications: list[TagSpecification] | None = None
-    TargetCapacitySpecification: TargetCapacitySpecificationRequest
-    TerminateInstancesWithExpiration: bool | None = None
-    Type: Literal["maintain", "request", "instant"] | None = None
-    ValidFrom: str | None = None
-    ValidUntil: str | None = None
+    """
+    The properties a program declares for a AWS::EC2::EC2Fleet.
+    """
+
+    Context: Annotated[str | None, Field(description="Type: str.")] = None
+    ExcessCapacityTerminationPolicy: Annotated[
+        Literal["termination", "no-termination"] | None,
+        Field(description="Allowed values: 'termination', 'no-termination'."),
+    ] = None
+    LaunchTemplateConfigs: Annotated[
+        list[FleetLaunchTemplateConfigRequest],
+        Field(description="Items: 0 to 50 items. Create-only: changing it replaces the resource."),
+    ]
+    OnDemandOptions: Annotated[
+        OnDemandOptionsRequest | None,
+        Field(
+            description="Type: OnDemandOptionsRequestDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ReplaceUnhealthyInstances: Annotated[
+        bool | None,
+        Field(description="Type: bool. Create-only: changing it replaces the resource."),
+    ] = None
+    ReservedCapacityOptions: Annotated[
+        ReservedCapacityOptionsRequest | None,
+        Field(
+            description="Type: ReservedCapacityOptionsRequestDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SpotOptions: Annotated[
+        SpotOptionsRequest | None,
+        Field(
+            description="Type: SpotOptionsRequestDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TagSpecifications: Annotated[
+        list[TagSpecification] | None,
+        Field(
+            description="Type: list[TagSpecificationDict]. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TargetCapacitySpecification: Annotated[
+        TargetCapacitySpecificationRequest,
+        Field(description="Type: TargetCapacitySpecificationRequestDict."),
+    ]
+    TerminateInstancesWithExpiration: Annotated[
+        bool | None,
+        Field(description="Type: bool. Create-only: changing it replaces the resource."),
+    ] = None
+    Type: Annotated[
+        Literal["maintain", "request", "instant"] | None,
+        Field(
+            description="Allowed values: 'maintain', 'request', 'instant'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ValidFrom: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    ValidUntil: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by egress_only_internet_gateway.py, which re-exports every
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EgressOnlyInternetGatewayAttributes",
@@ -22,14 +23,32 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: at most 256 characters.")]
 
 
 class EgressOnlyInternetGatewayAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::EgressOnlyInternetGateway, set by AWS.
+    """
+
+    Id: Annotated[
+        str | None, Field(description="Service Generated ID of the EgressOnlyInternetGateway")
+    ] = None
 
 
 class EgressOnlyInternetGatewayProps(DeferredModel):
-    Tags: list[Tag] | None = None
-    VpcId: str
+    """
+    The properties a program declares for a AWS::EC2::EgressOnlyInternetGateway.
+    """
+
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Any tags assigned to the egress only internet gateway."),
+    ] = None
+    VpcId: Annotated[
+        str,
+        Field(
+            description="The ID of the VPC for which to create the egress-only internet gateway. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,8 +7,10 @@ Imported on first use by eip_association.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "EIPAssociationAttributes",
@@ -17,12 +19,42 @@ __all__ = [
 
 
 class EIPAssociationProps(DeferredModel):
-    AllocationId: str | None = None
-    EIP: str | None = None
-    InstanceId: str | None = None
-    NetworkInterfaceId: str | None = None
-    PrivateIpAddress: str | None = None
+    """
+    The properties a program declares for a AWS::EC2::EIPAssociation.
+    """
+
+    AllocationId: Annotated[
+        str | None,
+        Field(
+            description="The allocation ID. This is required. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EIP: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    InstanceId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the instance. The instance must have exactly one attached network interface. You can specify either the instance ID or the network interface ID, but not both. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NetworkInterfaceId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the network interface. If the instance has more than one network interface, you must specify a network interface ID. You can specify either the instance ID or the network interface ID, but not both. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PrivateIpAddress: Annotated[
+        str | None,
+        Field(
+            description="The primary or secondary private IP address to associate with the Elastic IP address. If no private IP address is specified, the Elastic IP address is associated with the primary private IP address. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class EIPAssociationAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::EIPAssociation, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

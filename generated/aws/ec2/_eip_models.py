@@ -7,9 +7,10 @@ Imported on first use by eip.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EIPAttributes",
@@ -19,24 +20,76 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Specifies a tag. For more information, see [Resource tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class EIPAttributes(DeferredModel):
-    AllocationId: str | None = None
-    PublicIp: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::EIP, set by AWS.
+    """
+
+    AllocationId: Annotated[str | None, Field(description="Type: str.")] = None
+    PublicIp: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EIPProps(DeferredModel):
-    Address: str | None = None
-    Domain: str | None = None
-    InstanceId: str | None = None
-    IpamPoolId: str | None = None
-    NetworkBorderGroup: str | None = None
-    PublicIpv4Pool: str | None = None
-    Tags: list[Tag] | None = None
-    TransferAddress: str | None = None
+    """
+    The properties a program declares for a AWS::EC2::EIP.
+    """
+
+    Address: Annotated[
+        str | None,
+        Field(
+            description="An Elastic IP address or a carrier IP address in a Wavelength Zone. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Domain: Annotated[
+        str | None,
+        Field(
+            description="The network (``vpc``). If you define an Elastic IP address and associate it with a VPC that is defined in the same template, you must declare a dependency on the VPC-gateway attachment by using the [DependsOn Attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html) on this resource."
+        ),
+    ] = None
+    InstanceId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the instance. Updates to the ``InstanceId`` property may require *some interruptions*. Updates on an EIP reassociates the address on its associated resource."
+        ),
+    ] = None
+    IpamPoolId: Annotated[
+        str | None,
+        Field(
+            description="The ID of an IPAM pool which has an Amazon-provided or BYOIP public IPv4 CIDR provisioned to it. For more information, see [Allocate sequential Elastic IP addresses from an IPAM pool](https://docs.aws.amazon.com/vpc/latest/ipam/tutorials-eip-pool.html) in the *Amazon VPC IPAM User Guide*. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    NetworkBorderGroup: Annotated[
+        str | None,
+        Field(
+            description="A unique set of Availability Zones, Local Zones, or Wavelength Zones from which AWS advertises IP addresses. Use this parameter to limit the IP address to this location. IP addresses cannot move between network border groups. Use [DescribeAvailabilityZones](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeAvailabilityZones.html) to view the network border groups. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PublicIpv4Pool: Annotated[
+        str | None,
+        Field(
+            description="The ID of an address pool that you own. Use this parameter to let Amazon EC2 select an address from the address pool. Updates to the ``PublicIpv4Pool`` property may require *some interruptions*. Updates on an EIP reassociates the address on its associated resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Any tags assigned to the Elastic IP address. Updates to the ``Tags`` property may require *some interruptions*. Updates on an EIP reassociates the address on its associated resource."
+        ),
+    ] = None
+    TransferAddress: Annotated[
+        str | None,
+        Field(
+            description="The Elastic IP address you are accepting for transfer. You can only accept one transferred address. For more information on Elastic IP address transfers, see [Transfer Elastic IP addresses](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-eips.html#transfer-EIPs-intro) in the *Amazon Virtual Private Cloud User Guide*. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by enclave_certificate_iam_role_association.py, which re-e
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "EnclaveCertificateIamRoleAssociationAttributes",
@@ -17,11 +19,44 @@ __all__ = [
 
 
 class EnclaveCertificateIamRoleAssociationProps(DeferredModel):
-    CertificateArn: str
-    RoleArn: str
+    """
+    The properties a program declares for a AWS::EC2::EnclaveCertificateIamRoleAssociation.
+    """
+
+    CertificateArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the ACM certificate with which to associate the IAM role. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role to associate with the ACM certificate. You can associate up to 16 IAM roles with an ACM certificate. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class EnclaveCertificateIamRoleAssociationAttributes(DeferredModel):
-    CertificateS3BucketName: str | None = None
-    CertificateS3ObjectKey: str | None = None
-    EncryptionKmsKeyId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::EnclaveCertificateIamRoleAssociation, set by AWS.
+    """
+
+    CertificateS3BucketName: Annotated[
+        str | None,
+        Field(
+            description="The name of the Amazon S3 bucket to which the certificate was uploaded."
+        ),
+    ] = None
+    CertificateS3ObjectKey: Annotated[
+        str | None,
+        Field(
+            description="The Amazon S3 object key where the certificate, certificate chain, and encrypted private key bundle are stored."
+        ),
+    ] = None
+    EncryptionKmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the AWS KMS CMK used to encrypt the private key of the certificate."
+        ),
+    ] = None

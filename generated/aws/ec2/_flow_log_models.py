@@ -7,10 +7,10 @@ Imported on first use by flow_log.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FlowLogAttributes",
@@ -25,49 +25,127 @@ class FlowLogDestinationOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileFormat: Literal["plain-text", "parquet"]
-    HiveCompatiblePartitions: bool
-    PerHourPartition: bool
+    FileFormat: Annotated[
+        Literal["plain-text", "parquet"],
+        Field(description="Allowed values: 'plain-text', 'parquet'."),
+    ]
+    HiveCompatiblePartitions: Annotated[bool, Field(description="Type: bool.")]
+    PerHourPartition: Annotated[bool, Field(description="Type: bool.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TagFieldSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceType: Literal["auto-scaling-group", "instance", "network-interface"]
-    TagKeys: list[str]
+    ResourceType: Annotated[
+        Literal["auto-scaling-group", "instance", "network-interface"],
+        Field(description="Allowed values: 'auto-scaling-group', 'instance', 'network-interface'."),
+    ]
+    TagKeys: Annotated[
+        list[str], Field(description="Items: 1 to 2 items. Each item: Length: 1 to 128 characters.")
+    ]
 
 
 class FlowLogAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::FlowLog, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The Flow Log ID")] = None
 
 
 class FlowLogProps(DeferredModel):
-    DeliverCrossAccountRole: str | None = None
-    DeliverLogsPermissionArn: str | None = None
-    DestinationOptions: FlowLogDestinationOptions | None = None
-    LogDestination: str | None = None
-    LogDestinationType: Literal["cloud-watch-logs", "s3", "kinesis-data-firehose"] | None = None
-    LogFormat: str | None = None
-    LogGroupName: str | None = None
-    MaxAggregationInterval: int | None = None
-    ResourceId: str
-    ResourceType: Literal[
-        "NetworkInterface",
-        "Subnet",
-        "VPC",
-        "TransitGateway",
-        "TransitGatewayAttachment",
-        "RegionalNatGateway",
+    """
+    The properties a program declares for a AWS::EC2::FlowLog.
+    """
+
+    DeliverCrossAccountRole: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM role that allows Amazon EC2 to publish flow logs across accounts. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DeliverLogsPermissionArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN for the IAM role that permits Amazon EC2 to publish flow logs to a CloudWatch Logs log group in your account. If you specify LogDestinationType as s3 or kinesis-data-firehose, do not specify DeliverLogsPermissionArn or LogGroupName. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DestinationOptions: Annotated[
+        FlowLogDestinationOptions | None,
+        Field(
+            description="Type: FlowLogDestinationOptionsDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LogDestination: Annotated[
+        str | None,
+        Field(
+            description="Specifies the destination to which the flow log data is to be published. Flow log data can be published to a CloudWatch Logs log group, an Amazon S3 bucket, or a Kinesis Firehose stream. The value specified for this parameter depends on the value specified for LogDestinationType. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LogDestinationType: Annotated[
+        Literal["cloud-watch-logs", "s3", "kinesis-data-firehose"] | None,
+        Field(
+            description="Specifies the type of destination to which the flow log data is to be published. Flow log data can be published to CloudWatch Logs or Amazon S3. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LogFormat: Annotated[
+        str | None,
+        Field(
+            description="The fields to include in the flow log record, in the order in which they should appear. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LogGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of a new or existing CloudWatch Logs log group where Amazon EC2 publishes your flow logs. If you specify LogDestinationType as s3 or kinesis-data-firehose, do not specify DeliverLogsPermissionArn or LogGroupName. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MaxAggregationInterval: Annotated[
+        int | None,
+        Field(
+            description="The maximum interval of time during which a flow of packets is captured and aggregated into a flow log record. You can specify 60 seconds (1 minute) or 600 seconds (10 minutes). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ResourceId: Annotated[
+        str,
+        Field(
+            description="The ID of the subnet, network interface, or VPC for which you want to create a flow log. Create-only: changing it replaces the resource."
+        ),
     ]
-    TagFieldSpecifications: list[TagFieldSpecification] | None = None
-    Tags: list[Tag] | None = None
-    TrafficType: Literal["ACCEPT", "ALL", "REJECT"] | None = None
+    ResourceType: Annotated[
+        Literal[
+            "NetworkInterface",
+            "Subnet",
+            "VPC",
+            "TransitGateway",
+            "TransitGatewayAttachment",
+            "RegionalNatGateway",
+        ],
+        Field(
+            description="The type of resource for which to create the flow log. For example, if you specified a VPC ID for the ResourceId property, specify VPC for this property. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TagFieldSpecifications: Annotated[
+        list[TagFieldSpecification] | None,
+        Field(
+            description="The resource types and associated tags for EC2 resources associated with the EC2 Tags feature for log enrichment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags to apply to the flow logs.")] = (
+        None
+    )
+    TrafficType: Annotated[
+        Literal["ACCEPT", "ALL", "REJECT"] | None,
+        Field(
+            description="The type of traffic to log. You can log traffic that the resource accepts or rejects, or all traffic. Create-only: changing it replaces the resource."
+        ),
+    ] = None

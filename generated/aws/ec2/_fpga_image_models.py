@@ -7,9 +7,10 @@ Imported on first use by fpga_image.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FpgaImageAttributes",
@@ -20,36 +21,80 @@ __all__ = [
 
 
 class StorageLocation(DeferredModel):
+    """
+    Describes a storage location in Amazon S3.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str | None = None
-    Key: str | None = None
+    Bucket: Annotated[str | None, Field(description="The name of the S3 bucket.")] = None
+    Key: Annotated[str | None, Field(description="The key.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A tag consisting of a key-value pair.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class FpgaImageAttributes(DeferredModel):
-    Arn: str | None = None
-    CreateTime: str | None = None
-    DataRetentionSupport: bool | None = None
-    FpgaImageGlobalId: str | None = None
-    FpgaImageId: str | None = None
-    OwnerId: str | None = None
-    Public: bool | None = None
-    State: str | None = None
-    UpdateTime: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::FpgaImage, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the FPGA image.")] = None
+    CreateTime: Annotated[
+        str | None, Field(description="The date and time the AFI was created.")
+    ] = None
+    DataRetentionSupport: Annotated[
+        bool | None,
+        Field(description="Indicates whether data retention support is enabled for the AFI."),
+    ] = None
+    FpgaImageGlobalId: Annotated[
+        str | None, Field(description="The global FPGA image identifier (AGFI ID).")
+    ] = None
+    FpgaImageId: Annotated[str | None, Field(description="The FPGA image identifier (AFI ID).")] = (
+        None
+    )
+    OwnerId: Annotated[
+        str | None, Field(description="The ID of the AWS account that owns the AFI.")
+    ] = None
+    Public: Annotated[bool | None, Field(description="Indicates whether the AFI is public.")] = None
+    State: Annotated[
+        str | None,
+        Field(description="The state of the AFI (pending | available | failed | unavailable)."),
+    ] = None
+    UpdateTime: Annotated[
+        str | None, Field(description="The time of the most recent update to the AFI.")
+    ] = None
 
 
 class FpgaImageProps(DeferredModel):
-    Description: str | None = None
-    InputStorageLocation: StorageLocation | None = None
-    LogsStorageLocation: StorageLocation | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::FpgaImage.
+    """
+
+    Description: Annotated[str | None, Field(description="A description for the AFI.")] = None
+    InputStorageLocation: Annotated[
+        StorageLocation | None,
+        Field(
+            description="The location of the encrypted design checkpoint in Amazon S3. The input must be a tarball. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    LogsStorageLocation: Annotated[
+        StorageLocation | None,
+        Field(
+            description="The location in Amazon S3 for the output logs. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="A name for the AFI.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags assigned to the FPGA image.")] = (
+        None
+    )

@@ -7,8 +7,10 @@ Imported on first use by gateway_route_table_association.py, which re-exports ev
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "GatewayRouteTableAssociationAttributes",
@@ -17,9 +19,22 @@ __all__ = [
 
 
 class GatewayRouteTableAssociationProps(DeferredModel):
-    GatewayId: str
-    RouteTableId: str
+    """
+    The properties a program declares for a AWS::EC2::GatewayRouteTableAssociation.
+    """
+
+    GatewayId: Annotated[
+        str,
+        Field(description="The ID of the gateway. Create-only: changing it replaces the resource."),
+    ]
+    RouteTableId: Annotated[str, Field(description="The ID of the route table.")]
 
 
 class GatewayRouteTableAssociationAttributes(DeferredModel):
-    AssociationId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::GatewayRouteTableAssociation, set by AWS.
+    """
+
+    AssociationId: Annotated[str | None, Field(description="The route table association ID.")] = (
+        None
+    )

@@ -7,10 +7,10 @@ Imported on first use by host.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HostAttributes",
@@ -23,21 +23,69 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class HostAttributes(DeferredModel):
-    HostId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::Host, set by AWS.
+    """
+
+    HostId: Annotated[str | None, Field(description="ID of the host created.")] = None
 
 
 class HostProps(DeferredModel):
-    AssetId: str | None = None
-    AutoPlacement: Literal["on", "off"] | None = None
-    AvailabilityZone: str
-    HostMaintenance: Literal["on", "off"] | None = None
-    HostRecovery: Literal["on", "off"] | None = None
-    InstanceFamily: str | None = None
-    InstanceType: str | None = None
-    OutpostArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::Host.
+    """
+
+    AssetId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Outpost hardware asset. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AutoPlacement: Annotated[
+        Literal["on", "off"] | None,
+        Field(
+            description="Indicates whether the host accepts any untargeted instance launches that match its instance type configuration, or if it only accepts Host tenancy instance launches that specify its unique host ID."
+        ),
+    ] = None
+    AvailabilityZone: Annotated[
+        str,
+        Field(
+            description="The Availability Zone in which to allocate the Dedicated Host. Create-only: changing it replaces the resource."
+        ),
+    ]
+    HostMaintenance: Annotated[
+        Literal["on", "off"] | None,
+        Field(
+            description="Automatically allocates a new dedicated host and moves your instances on to it if a degradation is detected on your current host."
+        ),
+    ] = None
+    HostRecovery: Annotated[
+        Literal["on", "off"] | None,
+        Field(
+            description="Indicates whether to enable or disable host recovery for the Dedicated Host. Host recovery is disabled by default."
+        ),
+    ] = None
+    InstanceFamily: Annotated[
+        str | None,
+        Field(
+            description="Specifies the instance family to be supported by the Dedicated Hosts. If you specify an instance family, the Dedicated Hosts support multiple instance types within that instance family. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InstanceType: Annotated[
+        str | None,
+        Field(
+            description="Specifies the instance type to be supported by the Dedicated Hosts. If you specify an instance type, the Dedicated Hosts support instances of the specified instance type only. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    OutpostArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon Web Services Outpost on which to allocate the Dedicated Host. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Any tags assigned to the Host.")] = None

@@ -7,9 +7,10 @@ Imported on first use by i_pv4_pool.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IPv4PoolAttributes",
@@ -22,18 +23,39 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class IPv4PoolAttributes(DeferredModel):
-    Arn: str | None = None
-    Description: str | None = None
-    NetworkBorderGroup: str | None = None
-    PoolId: str | None = None
-    TotalAddressCount: int | None = None
-    TotalAvailableAddressCount: int | None = None
+    """
+    The read-only attributes of a AWS::EC2::IPv4Pool, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the public IPv4 pool.")
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A description of the public IPv4 pool.")
+    ] = None
+    NetworkBorderGroup: Annotated[
+        str | None,
+        Field(description="The name of the location from which the address pool is advertised."),
+    ] = None
+    PoolId: Annotated[str | None, Field(description="The ID of the public IPv4 pool.")] = None
+    TotalAddressCount: Annotated[
+        int | None, Field(description="The total number of addresses in the pool.")
+    ] = None
+    TotalAvailableAddressCount: Annotated[
+        int | None, Field(description="The total number of available addresses in the pool.")
+    ] = None
 
 
 class IPv4PoolProps(DeferredModel):
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::IPv4Pool.
+    """
+
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Any tags assigned to the public IPv4 pool.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by instance_connect_endpoint.py, which re-exports every na
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "InstanceConnectEndpointAttributes",
@@ -22,39 +22,96 @@ __all__ = [
 
 
 class InstanceConnectEndpointDnsNames(DeferredModel):
+    """
+    The DNS names of the endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DnsName: str | None = None
-    FipsDnsName: str | None = None
+    DnsName: Annotated[
+        str | None, Field(description="The DNS name of the EC2 Instance Connect Endpoint.")
+    ] = None
+    FipsDnsName: Annotated[
+        str | None,
+        Field(
+            description="The Federal Information Processing Standards (FIPS) compliant DNS name of the EC2 Instance Connect Endpoint."
+        ),
+    ] = None
 
 
 class InstanceConnectEndpointPublicDnsNames(DeferredModel):
+    """
+    The public DNS names of the endpoint, including IPv4-only and dualstack DNS names.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dualstack: InstanceConnectEndpointDnsNames | None = None
-    Ipv4: InstanceConnectEndpointDnsNames | None = None
+    Dualstack: Annotated[
+        InstanceConnectEndpointDnsNames | None,
+        Field(
+            description="The dualstack DNS name of the EC2 Instance Connect Endpoint. A dualstack DNS name supports connections from both IPv4 and IPv6 clients."
+        ),
+    ] = None
+    Ipv4: Annotated[
+        InstanceConnectEndpointDnsNames | None,
+        Field(description="The IPv4-only DNS name of the EC2 Instance Connect Endpoint."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class InstanceConnectEndpointAttributes(DeferredModel):
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    InstanceConnectEndpointArn: str | None = None
-    NetworkInterfaceIds: list[str] | None = None
-    OwnerId: str | None = None
-    PublicDnsNames: InstanceConnectEndpointPublicDnsNames | None = None
-    State: (
+    """
+    The read-only attributes of a AWS::EC2::InstanceConnectEndpoint, set by AWS.
+    """
+
+    AvailabilityZone: Annotated[
+        str | None, Field(description="The Availability Zone of the EC2 Instance Connect Endpoint")
+    ] = None
+    AvailabilityZoneId: Annotated[
+        str | None,
+        Field(description="The ID of the Availability Zone of the EC2 Instance Connect Endpoint"),
+    ] = None
+    CreatedAt: Annotated[
+        str | None,
+        Field(description="The date and time that the EC2 Instance Connect Endpoint was created"),
+    ] = None
+    Id: Annotated[str | None, Field(description="The ID of the EC2 Instance Connect Endpoint.")] = (
+        None
+    )
+    InstanceConnectEndpointArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the EC2 Instance Connect Endpoint"),
+    ] = None
+    NetworkInterfaceIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The ID of the elastic network interface that Amazon EC2 automatically created when creating the EC2 Instance Connect Endpoint"
+        ),
+    ] = None
+    OwnerId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the AWS account that created the EC2 Instance Connect Endpoint"
+        ),
+    ] = None
+    PublicDnsNames: Annotated[
+        InstanceConnectEndpointPublicDnsNames | None,
+        Field(description="The public DNS names of the endpoint"),
+    ] = None
+    State: Annotated[
         Literal[
             "create-in-progress",
             "create-complete",
@@ -66,15 +123,53 @@ class InstanceConnectEndpointAttributes(DeferredModel):
             "update-complete",
             "update-failed",
         ]
-        | None
-    ) = None
-    StateMessage: str | None = None
-    VpcId: str | None = None
+        | None,
+        Field(description="The current state of the EC2 Instance Connect Endpoint"),
+    ] = None
+    StateMessage: Annotated[
+        str | None,
+        Field(
+            description="The message for the current state of the EC2 Instance Connect Endpoint. Can include a failure message"
+        ),
+    ] = None
+    VpcId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the VPC in which the EC2 Instance Connect Endpoint was created"
+        ),
+    ] = None
 
 
 class InstanceConnectEndpointProps(DeferredModel):
-    ClientToken: str | None = None
-    PreserveClientIp: bool | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::InstanceConnectEndpoint.
+    """
+
+    ClientToken: Annotated[
+        str | None,
+        Field(
+            description="The client token of the instance connect endpoint. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PreserveClientIp: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether your client's IP address is preserved as the source when you connect to a resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The security groups associated with the endpoint. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SubnetId: Annotated[
+        str,
+        Field(
+            description="The ID of the subnet in which the EC2 Instance Connect Endpoint was created. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags assigned to the EC2 Instance Connect Endpoint."),
+    ] = None

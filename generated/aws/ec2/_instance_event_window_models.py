@@ -7,10 +7,10 @@ Imported on first use by instance_event_window.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "InstanceEventWindowAttributes",
@@ -21,35 +21,78 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class TimeRange(DeferredModel):
+    """
+    A time range during which an AWS-initiated maintenance event may occur.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndHour: int | None = None
-    EndWeekDay: (
-        Literal["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"] | None
-    ) = None
-    StartHour: int | None = None
-    StartWeekDay: (
-        Literal["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"] | None
-    ) = None
+    EndHour: Annotated[int | None, Field(description="The hour when the time range ends.")] = None
+    EndWeekDay: Annotated[
+        Literal["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+        | None,
+        Field(description="The day on which the time range ends."),
+    ] = None
+    StartHour: Annotated[int | None, Field(description="The hour when the time range begins.")] = (
+        None
+    )
+    StartWeekDay: Annotated[
+        Literal["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+        | None,
+        Field(description="The day on which the time range begins."),
+    ] = None
 
 
 class InstanceEventWindowAttributes(DeferredModel):
-    Arn: str | None = None
-    InstanceEventWindowId: str | None = None
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::InstanceEventWindow, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the event window.")
+    ] = None
+    InstanceEventWindowId: Annotated[
+        str | None, Field(description="The ID of the event window.")
+    ] = None
+    State: Annotated[
+        str | None,
+        Field(
+            description="The current state of the event window. Observed values include creating, active, modifying, deleting and deleted."
+        ),
+    ] = None
 
 
 class InstanceEventWindowProps(DeferredModel):
-    CronExpression: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-    TimeRanges: list[TimeRange] | None = None
+    """
+    The properties a program declares for a AWS::EC2::InstanceEventWindow.
+    """
+
+    CronExpression: Annotated[
+        str | None,
+        Field(
+            description="The cron expression defined for the event window. Exactly one of TimeRanges or CronExpression must be specified."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the event window.")] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags applied to the event window.")
+    ] = None
+    TimeRanges: Annotated[
+        list[TimeRange] | None,
+        Field(
+            description="The time ranges of the event window. Exactly one of TimeRanges or CronExpression must be specified."
+        ),
+    ] = None

@@ -44,244 +44,675 @@ class AssociationParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: list[str]
+    Key: Annotated[
+        str,
+        Field(description="The name of an input parameter that is in the associated SSM document."),
+    ]
+    Value: Annotated[list[str], Field(description="The value of an input parameter.")]
 
 
 class ElasticGpuSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: str
+    Type: Annotated[
+        str,
+        Field(
+            description="The type of Elastic Graphics accelerator. Amazon Elastic Graphics is no longer available."
+        ),
+    ]
 
 
 class ElasticInferenceAccelerator(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Count: int | None = None
-    Type: str
+    Count: Annotated[
+        int | None,
+        Field(
+            description="The number of elastic inference accelerators to attach to the instance. Amazon Elastic Inference is no longer available."
+        ),
+    ] = None
+    Type: Annotated[
+        str,
+        Field(
+            description="The type of elastic inference accelerator. Amazon Elastic Inference is no longer available."
+        ),
+    ]
 
 
 class InstanceCpuOptions(DeferredModel):
+    """
+    The CPU options for the instance.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CoreCount: int | None = None
-    ThreadsPerCore: int | None = None
+    CoreCount: Annotated[int | None, Field(description="Type: int.")] = None
+    ThreadsPerCore: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class InstanceCreditSpecification(DeferredModel):
+    """
+    The credit option for CPU usage of the burstable performance instance. Valid values are standard and unlimited.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CPUCredits: str | None = None
+    CPUCredits: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class InstanceEbs(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeleteOnTermination: bool | None = None
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    SnapshotId: str | None = None
-    VolumeSize: int | None = None
-    VolumeType: Literal["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"] | None = None
+    DeleteOnTermination: Annotated[
+        bool | None,
+        Field(description="Indicates whether the EBS volume is deleted on instance termination."),
+    ] = None
+    Encrypted: Annotated[
+        bool | None, Field(description="Indicates whether the volume should be encrypted.")
+    ] = None
+    Iops: Annotated[
+        int | None,
+        Field(
+            description="The number of I/O operations per second (IOPS). For gp3, io1, and io2 volumes, this represents the number of IOPS that are provisioned for the volume. For gp2 volumes, this represents the baseline performance of the volume and the rate at which the volume accumulates I/O credits for bursting."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the AWS Key Management Service (AWS KMS) customer managed CMK to use for Amazon EBS encryption. If KmsKeyId is specified, the encrypted state must be true. If the encrypted state is true but you do not specify KmsKeyId, your AWS managed CMK for EBS is used."
+        ),
+    ] = None
+    SnapshotId: Annotated[str | None, Field(description="The ID of the snapshot.")] = None
+    VolumeSize: Annotated[
+        int | None,
+        Field(
+            description="The size of the volume, in GiBs. You must specify either a snapshot ID or a volume size. If you specify a snapshot, the default is the snapshot size. You can specify a volume size that is equal to or larger than the snapshot size."
+        ),
+    ] = None
+    VolumeType: Annotated[
+        Literal["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"] | None,
+        Field(description="The volume type."),
+    ] = None
 
 
 class InstanceEnaSrdUdpSpecification(DeferredModel):
+    """
+    Contains ENA Express settings for UDP network traffic for the network interface that's attached to the instance.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnaSrdUdpEnabled: bool | None = None
+    EnaSrdUdpEnabled: Annotated[
+        bool | None,
+        Field(description="Indicates whether UDP traffic uses ENA Express for your instance."),
+    ] = None
 
 
 class InstanceEnclaveOptions(DeferredModel):
+    """
+    Indicates whether the instance is enabled for AWS Nitro Enclaves.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[
+        bool | None,
+        Field(
+            description="If this parameter is set to true, the instance is enabled for AWS Nitro Enclaves; otherwise, it is not enabled for AWS Nitro Enclaves."
+        ),
+    ] = None
 
 
 class InstanceHibernationOptions(DeferredModel):
+    """
+    Indicates whether an instance is enabled for hibernation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Configured: bool | None = None
+    Configured: Annotated[
+        bool | None,
+        Field(
+            description="If you set this parameter to true, your instance is enabled for hibernation."
+        ),
+    ] = None
 
 
 class InstanceIpv6Address(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ipv6Address: str
+    Ipv6Address: Annotated[str, Field(description="The IPv6 address.")]
 
 
 class InstanceMetadataOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HttpEndpoint: Literal["disabled", "enabled"] | None = None
-    HttpProtocolIpv6: Literal["disabled", "enabled"] | None = None
-    HttpPutResponseHopLimit: int | None = None
-    HttpTokens: Literal["optional", "required"] | None = None
-    InstanceMetadataTags: Literal["disabled", "enabled"] | None = None
+    HttpEndpoint: Annotated[
+        Literal["disabled", "enabled"] | None,
+        Field(
+            description="Enables or disables the HTTP metadata endpoint on your instances. If you specify a value of disabled, you cannot access your instance metadata."
+        ),
+    ] = None
+    HttpProtocolIpv6: Annotated[
+        Literal["disabled", "enabled"] | None,
+        Field(
+            description="Enables or disables the IPv6 endpoint for the instance metadata service. To use this option, the instance must be a Nitro-based instance launched in a subnet that supports IPv6."
+        ),
+    ] = None
+    HttpPutResponseHopLimit: Annotated[
+        int | None,
+        Field(
+            description="The number of network hops that the metadata token can travel. Maximum is 64."
+        ),
+    ] = None
+    HttpTokens: Annotated[
+        Literal["optional", "required"] | None,
+        Field(description="Indicates whether IMDSv2 is required."),
+    ] = None
+    InstanceMetadataTags: Annotated[
+        Literal["disabled", "enabled"] | None,
+        Field(
+            description="Indicates whether tags from the instance are propagated to the EBS volumes."
+        ),
+    ] = None
 
 
 class InstancePrivateDnsNameOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableResourceNameDnsAAAARecord: bool | None = None
-    EnableResourceNameDnsARecord: bool | None = None
-    HostnameType: Literal["ip-name", "resource-name"] | None = None
+    EnableResourceNameDnsAAAARecord: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to respond to DNS queries for instance hostnames with DNS AAAA records. For more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide."
+        ),
+    ] = None
+    EnableResourceNameDnsARecord: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to respond to DNS queries for instance hostnames with DNS A records. For more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide."
+        ),
+    ] = None
+    HostnameType: Annotated[
+        Literal["ip-name", "resource-name"] | None,
+        Field(
+            description="The type of hostnames to assign to instances in the subnet at launch. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID. For more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide."
+        ),
+    ] = None
 
 
 class InstanceState(DeferredModel):
+    """
+    The current state of the instance
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Code: str | None = None
-    Name: str | None = None
+    Code: Annotated[
+        str | None, Field(description="The state of the instance as a 16-bit unsigned integer.")
+    ] = None
+    Name: Annotated[str | None, Field(description="The current state of the instance.")] = None
 
 
 class LaunchTemplateSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LaunchTemplateId: str | None = None
-    LaunchTemplateName: str | None = None
-    Version: str | None = None
+    LaunchTemplateId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the launch template. You must specify the LaunchTemplateName or the LaunchTemplateId, but not both."
+        ),
+    ] = None
+    LaunchTemplateName: Annotated[
+        str | None,
+        Field(
+            description="The name of the launch template. You must specify the LaunchTemplateName or the LaunchTemplateId, but not both."
+        ),
+    ] = None
+    Version: Annotated[
+        str | None, Field(description="The version number of the launch template.")
+    ] = None
 
 
 class LicenseSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LicenseConfigurationArn: str
+    LicenseConfigurationArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the license configuration.")
+    ]
 
 
 class PrivateIpAddressSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Primary: bool
-    PrivateIpAddress: str
+    Primary: Annotated[
+        bool,
+        Field(
+            description="Indicates whether the private IPv4 address is the primary private IPv4 address. Only one IPv4 address can be designated as primary."
+        ),
+    ]
+    PrivateIpAddress: Annotated[str, Field(description="The private IPv4 addresses.")]
 
 
 class SsmAssociation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssociationParameters: list[AssociationParameter] | None = None
-    DocumentName: str
+    AssociationParameters: Annotated[
+        list[AssociationParameter] | None,
+        Field(description="The input parameter values to use with the associated SSM document."),
+    ] = None
+    DocumentName: Annotated[
+        str, Field(description="The name of an SSM document to associate with the instance.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class Volume(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Device: str
-    VolumeId: str
+    Device: Annotated[str, Field(description="The device name (for example, /dev/sdh or xvdh).")]
+    VolumeId: Annotated[
+        str,
+        Field(
+            description="The ID of the EBS volume. The volume and instance must be within the same Availability Zone."
+        ),
+    ]
 
 
 class InstanceAttributes(DeferredModel):
-    InstanceId: str | None = None
-    PrivateDnsName: str | None = None
-    PrivateIp: str | None = None
-    PublicDnsName: str | None = None
-    PublicIp: str | None = None
-    State: InstanceState | None = None
-    VpcId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::Instance, set by AWS.
+    """
+
+    InstanceId: Annotated[str | None, Field(description="The EC2 Instance ID.")] = None
+    PrivateDnsName: Annotated[
+        str | None,
+        Field(
+            description="The private DNS name of the specified instance. For example: ip-10-24-34-0.ec2.internal."
+        ),
+    ] = None
+    PrivateIp: Annotated[
+        str | None,
+        Field(
+            description="The private IP address of the specified instance. For example: 10.24.34.0."
+        ),
+    ] = None
+    PublicDnsName: Annotated[
+        str | None,
+        Field(
+            description="The public DNS name of the specified instance. For example: ec2-107-20-50-45.compute-1.amazonaws.com."
+        ),
+    ] = None
+    PublicIp: Annotated[
+        str | None,
+        Field(
+            description="The public IP address of the specified instance. For example: 192.0.2.0."
+        ),
+    ] = None
+    State: Annotated[
+        InstanceState | None, Field(description="The current state of the instance.")
+    ] = None
+    VpcId: Annotated[
+        str | None, Field(description="The ID of the VPC that the instance is running in.")
+    ] = None
 
 
 class BlockDeviceMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeviceName: str
-    Ebs: InstanceEbs | None = None
-    NoDevice: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VirtualName: str | None = None
+    DeviceName: Annotated[
+        str, Field(description="The device name (for example, /dev/sdh or xvdh).")
+    ]
+    Ebs: Annotated[
+        InstanceEbs | None,
+        Field(
+            description="Parameters used to automatically set up EBS volumes when the instance is launched."
+        ),
+    ] = None
+    NoDevice: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    VirtualName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class InstanceEnaSrdSpecification(DeferredModel):
+    """
+    Specifies the ENA Express settings for the network interface that's attached to the instance.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnaSrdEnabled: bool | None = None
-    EnaSrdUdpSpecification: InstanceEnaSrdUdpSpecification | None = None
+    EnaSrdEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether ENA Express is enabled for the network interface when you launch an instance."
+        ),
+    ] = None
+    EnaSrdUdpSpecification: Annotated[
+        InstanceEnaSrdUdpSpecification | None,
+        Field(
+            description="Contains ENA Express settings for UDP network traffic for the network interface that's attached to the instance."
+        ),
+    ] = None
 
 
 class NetworkInterface(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssociateCarrierIpAddress: bool | None = None
-    AssociatePublicIpAddress: bool | None = None
-    DeleteOnTermination: bool | None = None
-    Description: str | None = None
-    DeviceIndex: str
-    EnaSrdSpecification: InstanceEnaSrdSpecification | None = None
-    GroupSet: list[str] | None = None
-    Ipv6AddressCount: int | None = None
-    Ipv6Addresses: list[InstanceIpv6Address] | None = None
-    NetworkInterfaceId: str | None = None
-    PrivateIpAddress: str | None = None
-    PrivateIpAddresses: list[PrivateIpAddressSpecification] | None = None
-    SecondaryPrivateIpAddressCount: int | None = None
-    SubnetId: str | None = None
+    AssociateCarrierIpAddress: Annotated[
+        bool | None, Field(description="Not currently supported by AWS CloudFormation.")
+    ] = None
+    AssociatePublicIpAddress: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to assign a public IPv4 address to an instance you launch in a VPC."
+        ),
+    ] = None
+    DeleteOnTermination: Annotated[
+        bool | None,
+        Field(
+            description="If set to true, the interface is deleted when the instance is terminated."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the network interface.")
+    ] = None
+    DeviceIndex: Annotated[
+        str,
+        Field(
+            description="The position of the network interface in the attachment order. A primary network interface has a device index of 0."
+        ),
+    ]
+    EnaSrdSpecification: Annotated[
+        InstanceEnaSrdSpecification | None,
+        Field(
+            description="Specifies the ENA Express settings for the network interface that's attached to the instance."
+        ),
+    ] = None
+    GroupSet: Annotated[
+        list[str] | None,
+        Field(description="The IDs of the security groups for the network interface."),
+    ] = None
+    Ipv6AddressCount: Annotated[
+        int | None,
+        Field(description="A number of IPv6 addresses to assign to the network interface."),
+    ] = None
+    Ipv6Addresses: Annotated[
+        list[InstanceIpv6Address] | None,
+        Field(description="The IPv6 addresses associated with the network interface."),
+    ] = None
+    NetworkInterfaceId: Annotated[
+        str | None, Field(description="The ID of the network interface.")
+    ] = None
+    PrivateIpAddress: Annotated[
+        str | None, Field(description="The private IPv4 address of the network interface.")
+    ] = None
+    PrivateIpAddresses: Annotated[
+        list[PrivateIpAddressSpecification] | None,
+        Field(description="One or more private IPv4 addresses to assign to the network interface."),
+    ] = None
+    SecondaryPrivateIpAddressCount: Annotated[
+        int | None, Field(description="The number of secondary private IPv4 addresses.")
+    ] = None
+    SubnetId: Annotated[str | None, Field(description="The ID of the subnet.")] = None
 
 
 class InstanceProps(DeferredModel):
-    AdditionalInfo: str | None = None
-    Affinity: Literal["default", "host"] | None = None
-    AvailabilityZone: str | None = None
-    BlockDeviceMappings: list[BlockDeviceMapping] | None = None
-    CpuOptions: InstanceCpuOptions | None = None
-    CreditSpecification: InstanceCreditSpecification | None = None
-    DisableApiTermination: bool | None = None
-    EbsOptimized: bool | None = None
-    ElasticGpuSpecifications: list[ElasticGpuSpecification] | None = None
-    ElasticInferenceAccelerators: list[ElasticInferenceAccelerator] | None = None
-    EnclaveOptions: InstanceEnclaveOptions | None = None
-    HibernationOptions: InstanceHibernationOptions | None = None
-    HostId: str | None = None
-    HostResourceGroupArn: str | None = None
-    IamInstanceProfile: str | None = None
-    ImageId: str | None = None
-    InstanceInitiatedShutdownBehavior: Literal["stop", "terminate"] | None = None
-    InstanceType: str | None = None
-    Ipv6AddressCount: int | None = None
-    Ipv6Addresses: list[InstanceIpv6Address] | None = None
-    KernelId: str | None = None
-    KeyName: str | None = None
-    LaunchTemplate: LaunchTemplateSpecification | None = None
-    LicenseSpecifications: list[LicenseSpecification] | None = None
-    MetadataOptions: InstanceMetadataOptions | None = None
-    Monitoring: bool | None = None
-    NetworkInterfaces: list[NetworkInterface] | None = None
-    PlacementGroupName: str | None = None
-    PrivateDnsNameOptions: InstancePrivateDnsNameOptions | None = None
-    PrivateIpAddress: str | None = None
-    PropagateTagsToVolumeOnCreation: bool | None = None
-    RamdiskId: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SecurityGroups: list[str] | None = None
-    SourceDestCheck: bool | None = None
-    SsmAssociations: list[SsmAssociation] | None = None
-    SubnetId: str | None = None
-    Tags: list[Tag] | None = None
-    Tenancy: str | None = None
-    UserData: str | None = None
-    Volumes: list[Volume] | None = None
+    """
+    The properties a program declares for a AWS::EC2::Instance.
+    """
+
+    AdditionalInfo: Annotated[
+        str | None,
+        Field(
+            description="This property is reserved for internal use. If you use it, the stack fails with this error: Bad property set: [Testing this property] (Service: AmazonEC2; Status Code: 400; Error Code: InvalidParameterCombination; Request ID: 0XXXXXX-49c7-4b40-8bcc-76885dcXXXXX). Conditionally create-only: some changes replace the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Affinity: Annotated[
+        Literal["default", "host"] | None,
+        Field(
+            description="Indicates whether the instance is associated with a dedicated host. If you want the instance to always restart on the same host on which it was launched, specify host. If you want the instance to restart on any available host, but try to launch onto the last host it ran on (on a best-effort basis), specify default. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The Availability Zone of the instance. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    BlockDeviceMappings: Annotated[
+        list[BlockDeviceMapping] | None,
+        Field(
+            description="The block device mapping entries that defines the block devices to attach to the instance at launch. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    CpuOptions: Annotated[
+        InstanceCpuOptions | None,
+        Field(
+            description="The CPU options for the instance. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CreditSpecification: Annotated[
+        InstanceCreditSpecification | None,
+        Field(
+            description="The credit option for CPU usage of the burstable performance instance. Valid values are standard and unlimited."
+        ),
+    ] = None
+    DisableApiTermination: Annotated[
+        bool | None,
+        Field(
+            description="If you set this parameter to true, you can't terminate the instance using the Amazon EC2 console, CLI, or API; otherwise, you can."
+        ),
+    ] = None
+    EbsOptimized: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the instance is optimized for Amazon EBS I/O. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    ElasticGpuSpecifications: Annotated[
+        list[ElasticGpuSpecification] | None,
+        Field(
+            description="An elastic GPU to associate with the instance. Amazon Elastic Graphics is no longer available. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ElasticInferenceAccelerators: Annotated[
+        list[ElasticInferenceAccelerator] | None,
+        Field(
+            description="An elastic inference accelerator to associate with the instance. Amazon Elastic Inference is no longer available. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EnclaveOptions: Annotated[
+        InstanceEnclaveOptions | None,
+        Field(
+            description="Indicates whether the instance is enabled for AWS Nitro Enclaves. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    HibernationOptions: Annotated[
+        InstanceHibernationOptions | None,
+        Field(
+            description="Indicates whether an instance is enabled for hibernation. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    HostId: Annotated[
+        str | None,
+        Field(
+            description="If you specify host for the Affinity property, the ID of a dedicated host that the instance is associated with. If you don't specify an ID, Amazon EC2 launches the instance onto any available, compatible dedicated host in your account. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    HostResourceGroupArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the host resource group in which to launch the instances. If you specify a host resource group ARN, omit the Tenancy parameter or set it to host. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IamInstanceProfile: Annotated[str | None, Field(description="The IAM instance profile.")] = None
+    ImageId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the AMI. An AMI ID is required to launch an instance and must be specified here or in a launch template. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InstanceInitiatedShutdownBehavior: Annotated[
+        Literal["stop", "terminate"] | None,
+        Field(
+            description="Indicates whether an instance stops or terminates when you initiate shutdown from the instance (using the operating system command for system shutdown)."
+        ),
+    ] = None
+    InstanceType: Annotated[
+        str | None,
+        Field(
+            description="The instance type. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    Ipv6AddressCount: Annotated[
+        int | None,
+        Field(
+            description="[EC2-VPC] The number of IPv6 addresses to associate with the primary network interface. Amazon EC2 chooses the IPv6 addresses from the range of your subnet. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Ipv6Addresses: Annotated[
+        list[InstanceIpv6Address] | None,
+        Field(
+            description="[EC2-VPC] The IPv6 addresses from the range of the subnet to associate with the primary network interface. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KernelId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the kernel. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    KeyName: Annotated[
+        str | None,
+        Field(
+            description="The name of the key pair. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LaunchTemplate: Annotated[
+        LaunchTemplateSpecification | None,
+        Field(
+            description="The launch template to use to launch the instances. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LicenseSpecifications: Annotated[
+        list[LicenseSpecification] | None,
+        Field(
+            description="The license configurations. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    MetadataOptions: Annotated[
+        InstanceMetadataOptions | None, Field(description="The metadata options for the instance")
+    ] = None
+    Monitoring: Annotated[
+        bool | None,
+        Field(description="Specifies whether detailed monitoring is enabled for the instance."),
+    ] = None
+    NetworkInterfaces: Annotated[
+        list[NetworkInterface] | None,
+        Field(
+            description="The network interfaces to associate with the instance. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PlacementGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of an existing placement group that you want to launch the instance into (cluster | partition | spread). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PrivateDnsNameOptions: Annotated[
+        InstancePrivateDnsNameOptions | None,
+        Field(
+            description="The options for the instance hostname. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    PrivateIpAddress: Annotated[
+        str | None,
+        Field(
+            description="[EC2-VPC] The primary IPv4 address. You must specify a value from the IPv4 address range of the subnet. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PropagateTagsToVolumeOnCreation: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to assign the tags from the instance to all of the volumes attached to the instance at launch. If you specify true and you assign tags to the instance, those tags are automatically assigned to all of the volumes that you attach to the instance at launch. If you specify false, those tags are not assigned to the attached volumes. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RamdiskId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the RAM disk to select. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The IDs of the security groups. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    SecurityGroups: Annotated[
+        list[str] | None,
+        Field(
+            description="the names of the security groups. For a nondefault VPC, you must use security group IDs instead. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceDestCheck: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether to enable an instance launched in a VPC to perform NAT."
+        ),
+    ] = None
+    SsmAssociations: Annotated[
+        list[SsmAssociation] | None,
+        Field(
+            description="The SSM document and parameter values in AWS Systems Manager to associate with this instance."
+        ),
+    ] = None
+    SubnetId: Annotated[
+        str | None,
+        Field(
+            description="[EC2-VPC] The ID of the subnet to launch the instance into. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags to add to the instance.")] = None
+    Tenancy: Annotated[
+        str | None,
+        Field(
+            description="The tenancy of the instance (if the instance is running in a VPC). An instance with a tenancy of dedicated runs on single-tenant hardware. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    UserData: Annotated[
+        str | None,
+        Field(
+            description="The user data to make available to the instance. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    Volumes: Annotated[
+        list[Volume] | None, Field(description="The volumes to attach to the instance.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by internet_gateway.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "InternetGatewayAttributes",
@@ -19,16 +20,30 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Specifies a tag. For more information, see [Resource tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class InternetGatewayAttributes(DeferredModel):
-    InternetGatewayId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::InternetGateway, set by AWS.
+    """
+
+    InternetGatewayId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class InternetGatewayProps(DeferredModel):
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::InternetGateway.
+    """
+
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Any tags to assign to the internet gateway.")
+    ] = None

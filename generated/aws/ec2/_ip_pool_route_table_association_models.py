@@ -7,8 +7,10 @@ Imported on first use by ip_pool_route_table_association.py, which re-exports ev
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "IpPoolRouteTableAssociationAttributes",
@@ -17,9 +19,29 @@ __all__ = [
 
 
 class IpPoolRouteTableAssociationProps(DeferredModel):
-    PublicIpv4Pool: str
-    RouteTableId: str
+    """
+    The properties a program declares for a AWS::EC2::IpPoolRouteTableAssociation.
+    """
+
+    PublicIpv4Pool: Annotated[
+        str,
+        Field(
+            description="The ID of the public IPv4 pool. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RouteTableId: Annotated[
+        str,
+        Field(
+            description="The ID of the route table. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class IpPoolRouteTableAssociationAttributes(DeferredModel):
-    AssociationId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::IpPoolRouteTableAssociation, set by AWS.
+    """
+
+    AssociationId: Annotated[str | None, Field(description="The route table association ID.")] = (
+        None
+    )

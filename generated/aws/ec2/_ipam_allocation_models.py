@@ -7,8 +7,10 @@ Imported on first use by ipam_allocation.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "IPAMAllocationAttributes",
@@ -17,11 +19,34 @@ __all__ = [
 
 
 class IPAMAllocationProps(DeferredModel):
-    Cidr: str | None = None
-    Description: str | None = None
-    IpamPoolId: str
-    NetmaskLength: int | None = None
+    """
+    The properties a program declares for a AWS::EC2::IPAMAllocation.
+    """
+
+    Cidr: Annotated[
+        str | None,
+        Field(
+            description="Represents an IPAM custom allocation of a single IPv4 or IPv6 CIDR Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    IpamPoolId: Annotated[
+        str,
+        Field(description="Id of the IPAM Pool. Create-only: changing it replaces the resource."),
+    ]
+    NetmaskLength: Annotated[
+        int | None,
+        Field(
+            description="The desired netmask length of the allocation. If set, IPAM will choose a block of free space with this size and return the CIDR representing it. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
 
 
 class IPAMAllocationAttributes(DeferredModel):
-    IpamPoolAllocationId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::IPAMAllocation, set by AWS.
+    """
+
+    IpamPoolAllocationId: Annotated[str | None, Field(description="Id of the allocation.")] = None

@@ -7,10 +7,10 @@ Imported on first use by ipam_external_resource_verification_token.py, which re-
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IpamExternalResourceVerificationTokenAttributes",
@@ -23,17 +23,29 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class IpamExternalResourceVerificationTokenAttributes(DeferredModel):
-    IpamArn: str | None = None
-    IpamExternalResourceVerificationTokenArn: str | None = None
-    IpamExternalResourceVerificationTokenId: str | None = None
-    IpamRegion: str | None = None
-    NotAfter: str | None = None
-    State: (
+    """
+    The read-only attributes of a AWS::EC2::IpamExternalResourceVerificationToken, set by AWS.
+    """
+
+    IpamArn: Annotated[
+        str | None, Field(description="The ARN of the IPAM that created the token.")
+    ] = None
+    IpamExternalResourceVerificationTokenArn: Annotated[
+        str | None, Field(description="The ARN of the IPAM external resource verification token.")
+    ] = None
+    IpamExternalResourceVerificationTokenId: Annotated[
+        str | None, Field(description="The ID of the token.")
+    ] = None
+    IpamRegion: Annotated[
+        str | None, Field(description="The Region of the IPAM that created the token.")
+    ] = None
+    NotAfter: Annotated[str | None, Field(description="The token expiration.")] = None
+    State: Annotated[
         Literal[
             "create-in-progress",
             "create-complete",
@@ -42,13 +54,25 @@ class IpamExternalResourceVerificationTokenAttributes(DeferredModel):
             "delete-complete",
             "delete-failed",
         ]
-        | None
-    ) = None
-    Status: Literal["valid", "expired"] | None = None
-    TokenName: str | None = None
-    TokenValue: str | None = None
+        | None,
+        Field(description="The token state."),
+    ] = None
+    Status: Annotated[
+        Literal["valid", "expired"] | None, Field(description="The token status.")
+    ] = None
+    TokenName: Annotated[str | None, Field(description="The token name.")] = None
+    TokenValue: Annotated[str | None, Field(description="The token value.")] = None
 
 
 class IpamExternalResourceVerificationTokenProps(DeferredModel):
-    IpamId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::IpamExternalResourceVerificationToken.
+    """
+
+    IpamId: Annotated[
+        str,
+        Field(
+            description="The ID of the IPAM that will create the token. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the token.")] = None

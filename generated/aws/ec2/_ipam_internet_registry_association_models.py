@@ -7,10 +7,10 @@ Imported on first use by ipam_internet_registry_association.py, which re-exports
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IpamInternetRegistryAssociationAttributes",
@@ -23,17 +23,38 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class IpamInternetRegistryAssociationAttributes(DeferredModel):
-    ChildRequestXml: str | None = None
-    IpamInternetRegistryAssociationArn: str | None = None
-    IpamInternetRegistryAssociationId: str | None = None
-    IpamRegion: str | None = None
-    OwnerId: str | None = None
-    State: (
+    """
+    The read-only attributes of a AWS::EC2::IpamInternetRegistryAssociation, set by AWS.
+    """
+
+    ChildRequestXml: Annotated[
+        str | None,
+        Field(
+            description="The XML content for the child request to be submitted to the internet registry to complete the BPKI setup."
+        ),
+    ] = None
+    IpamInternetRegistryAssociationArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the internet registry association."),
+    ] = None
+    IpamInternetRegistryAssociationId: Annotated[
+        str | None, Field(description="The ID of the internet registry association.")
+    ] = None
+    IpamRegion: Annotated[
+        str | None, Field(description="The Amazon Web Services Region of the IPAM.")
+    ] = None
+    OwnerId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Amazon Web Services account that owns the internet registry association."
+        ),
+    ] = None
+    State: Annotated[
         Literal[
             "pending-enable",
             "create-in-progress",
@@ -45,13 +66,41 @@ class IpamInternetRegistryAssociationAttributes(DeferredModel):
             "delete-complete",
             "delete-failed",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The state of the internet registry association."),
+    ] = None
 
 
 class IpamInternetRegistryAssociationProps(DeferredModel):
-    Description: str | None = None
-    IpamId: str
-    OrganizationHandle: str
-    Rir: Literal["RIPE", "APNIC", "ARIN", "LACNIC"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::IpamInternetRegistryAssociation.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description for the internet registry association. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IpamId: Annotated[
+        str,
+        Field(
+            description="The ID of the IPAM to associate with the internet registry. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OrganizationHandle: Annotated[
+        str,
+        Field(
+            description="The organization handle at the internet registry (for example, a RIPE NCC organization ID or ARIN Org ID). Create-only: changing it replaces the resource."
+        ),
+    ]
+    Rir: Annotated[
+        Literal["RIPE", "APNIC", "ARIN", "LACNIC"],
+        Field(
+            description="The Regional Internet Registry to associate with. The service returns these values in upper case, so the enum uses the round-tripping form. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags assigned to the internet registry association."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by ipam.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IPAMAttributes",
@@ -22,45 +22,125 @@ __all__ = [
 
 
 class IpamOperatingRegion(DeferredModel):
+    """
+    The regions IPAM is enabled for. Allows pools to be created in these regions, as well as enabling monitoring
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RegionName: str
+    RegionName: Annotated[str, Field(description="The name of the region.")]
 
 
 class IpamOrganizationalUnitExclusion(DeferredModel):
+    """
+    If your IPAM is integrated with AWS Organizations and you add an organizational unit (OU) exclusion, IPAM will not manage the IP addresses in accounts in that OU exclusion.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OrganizationsEntityPath: str
+    OrganizationsEntityPath: Annotated[
+        str,
+        Field(
+            description="An AWS Organizations entity path. Build the path for the OU(s) using AWS Organizations IDs separated by a '/'. Include all child OUs by ending the path with '/*'."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class IPAMAttributes(DeferredModel):
-    Arn: str | None = None
-    DefaultResourceDiscoveryAssociationId: str | None = None
-    DefaultResourceDiscoveryId: str | None = None
-    IpamId: str | None = None
-    PrivateDefaultScopeId: str | None = None
-    PublicDefaultScopeId: str | None = None
-    ResourceDiscoveryAssociationCount: int | None = None
-    ScopeCount: int | None = None
+    """
+    The read-only attributes of a AWS::EC2::IPAM, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The Amazon Resource Name (ARN) of the IPAM.")] = (
+        None
+    )
+    DefaultResourceDiscoveryAssociationId: Annotated[
+        str | None,
+        Field(
+            description="The Id of the default association to the default resource discovery, created with this IPAM."
+        ),
+    ] = None
+    DefaultResourceDiscoveryId: Annotated[
+        str | None,
+        Field(description="The Id of the default resource discovery, created with this IPAM."),
+    ] = None
+    IpamId: Annotated[str | None, Field(description="Id of the IPAM.")] = None
+    PrivateDefaultScopeId: Annotated[
+        str | None,
+        Field(
+            description="The Id of the default scope for publicly routable IP space, created with this IPAM."
+        ),
+    ] = None
+    PublicDefaultScopeId: Annotated[
+        str | None,
+        Field(
+            description="The Id of the default scope for publicly routable IP space, created with this IPAM."
+        ),
+    ] = None
+    ResourceDiscoveryAssociationCount: Annotated[
+        int | None,
+        Field(description="The count of resource discoveries associated with this IPAM."),
+    ] = None
+    ScopeCount: Annotated[
+        int | None, Field(description="The number of scopes that currently exist in this IPAM.")
+    ] = None
 
 
 class IPAMProps(DeferredModel):
-    DefaultResourceDiscoveryOrganizationalUnitExclusions: (
-        list[IpamOrganizationalUnitExclusion] | None
-    ) = None
-    Description: str | None = None
-    EnablePrivateGua: bool | None = None
-    MeteredAccount: Literal["ipam-owner", "resource-owner"] | None = None
-    OperatingRegions: list[IpamOperatingRegion] | None = None
-    Tags: list[Tag] | None = None
-    Tier: Literal["free", "advanced"] | None = None
+    """
+    The properties a program declares for a AWS::EC2::IPAM.
+    """
+
+    DefaultResourceDiscoveryOrganizationalUnitExclusions: Annotated[
+        list[IpamOrganizationalUnitExclusion] | None,
+        Field(
+            description="A set of organizational unit (OU) exclusions for the default resource discovery, created with this IPAM."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    EnablePrivateGua: Annotated[
+        bool | None, Field(description="Enable provisioning of GUA space in private pools.")
+    ] = None
+    MeteredAccount: Annotated[
+        Literal["ipam-owner", "resource-owner"] | None,
+        Field(
+            description="A metered account is an account that is charged for active IP addresses managed in IPAM"
+        ),
+    ] = None
+    OperatingRegions: Annotated[
+        list[IpamOperatingRegion] | None,
+        Field(
+            description="The regions IPAM is enabled for. Allows pools to be created in these regions, as well as enabling monitoring"
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Tier: Annotated[
+        Literal["free", "advanced"] | None, Field(description="The tier of the IPAM.")
+    ] = None

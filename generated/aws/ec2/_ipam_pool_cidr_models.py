@@ -7,8 +7,10 @@ Imported on first use by ipam_pool_cidr.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "IPAMPoolCidrAttributes",
@@ -17,11 +19,32 @@ __all__ = [
 
 
 class IPAMPoolCidrProps(DeferredModel):
-    Cidr: str | None = None
-    IpamPoolId: str
-    NetmaskLength: int | None = None
+    """
+    The properties a program declares for a AWS::EC2::IPAMPoolCidr.
+    """
+
+    Cidr: Annotated[
+        str | None,
+        Field(
+            description="Represents a single IPv4 or IPv6 CIDR Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IpamPoolId: Annotated[
+        str,
+        Field(description="Id of the IPAM Pool. Create-only: changing it replaces the resource."),
+    ]
+    NetmaskLength: Annotated[
+        int | None,
+        Field(
+            description="The desired netmask length of the provision. If set, IPAM will choose a block of free space with this size and return the CIDR representing it. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class IPAMPoolCidrAttributes(DeferredModel):
-    IpamPoolCidrId: str | None = None
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::IPAMPoolCidr, set by AWS.
+    """
+
+    IpamPoolCidrId: Annotated[str | None, Field(description="Id of the IPAM Pool Cidr.")] = None
+    State: Annotated[str | None, Field(description="Provisioned state of the cidr.")] = None

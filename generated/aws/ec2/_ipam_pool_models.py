@@ -7,10 +7,10 @@ Imported on first use by ipam_pool.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IPAMPoolAttributes",
@@ -22,38 +22,79 @@ __all__ = [
 
 
 class IPAMPoolSourceResource(DeferredModel):
+    """
+    The resource associated with this pool's space. Depending on the ResourceType, setting a SourceResource changes which space can be provisioned in this pool and which types of resources can receive allocations
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceId: str
-    ResourceOwner: str
-    ResourceRegion: str
-    ResourceType: str
+    ResourceId: Annotated[str, Field(description="Type: str.")]
+    ResourceOwner: Annotated[str, Field(description="Type: str.")]
+    ResourceRegion: Annotated[str, Field(description="Type: str.")]
+    ResourceType: Annotated[str, Field(description="Type: str.")]
 
 
 class ProvisionedCidr(DeferredModel):
+    """
+    An address space to be inserted into this pool. All allocations must be made from this address space.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidr: str
+    Cidr: Annotated[str, Field(description="Represents a single IPv4 or IPv6 CIDR")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class IPAMPoolAttributes(DeferredModel):
-    Arn: str | None = None
-    IpamArn: str | None = None
-    IpamPoolId: str | None = None
-    IpamScopeArn: str | None = None
-    IpamScopeType: Literal["public", "private"] | None = None
-    PoolDepth: int | None = None
-    State: (
+    """
+    The read-only attributes of a AWS::EC2::IPAMPool, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the IPAM Pool.")
+    ] = None
+    IpamArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the IPAM this pool is a part of."),
+    ] = None
+    IpamPoolId: Annotated[str | None, Field(description="Id of the IPAM Pool.")] = None
+    IpamScopeArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the scope this pool is a part of."),
+    ] = None
+    IpamScopeType: Annotated[
+        Literal["public", "private"] | None,
+        Field(
+            description="Determines whether this scope contains publicly routable space or space for a private network"
+        ),
+    ] = None
+    PoolDepth: Annotated[
+        int | None, Field(description="The depth of this pool in the source pool hierarchy.")
+    ] = None
+    State: Annotated[
         Literal[
             "create-in-progress",
             "create-complete",
@@ -62,25 +103,107 @@ class IPAMPoolAttributes(DeferredModel):
             "delete-in-progress",
             "delete-complete",
         ]
-        | None
-    ) = None
-    StateMessage: str | None = None
+        | None,
+        Field(
+            description='The state of this pool. This can be one of the following values: "create-in-progress", "create-complete", "modify-in-progress", "modify-complete", "delete-in-progress", or "delete-complete"'
+        ),
+    ] = None
+    StateMessage: Annotated[
+        str | None, Field(description="An explanation of how the pool arrived at it current state.")
+    ] = None
 
 
 class IPAMPoolProps(DeferredModel):
-    AddressFamily: str
-    AllocationDefaultNetmaskLength: int | None = None
-    AllocationMaxNetmaskLength: int | None = None
-    AllocationMinNetmaskLength: int | None = None
-    AllocationResourceTags: list[Tag] | None = None
-    AutoImport: bool | None = None
-    AwsService: str | None = None
-    Description: str | None = None
-    IpamScopeId: str
-    Locale: str | None = None
-    ProvisionedCidrs: list[ProvisionedCidr] | None = None
-    PublicIpSource: str | None = None
-    PubliclyAdvertisable: bool | None = None
-    SourceIpamPoolId: str | None = None
-    SourceResource: IPAMPoolSourceResource | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::IPAMPool.
+    """
+
+    AddressFamily: Annotated[
+        str,
+        Field(
+            description="The address family of the address space in this pool. Either IPv4 or IPv6. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AllocationDefaultNetmaskLength: Annotated[
+        int | None,
+        Field(
+            description="The default netmask length for allocations made from this pool. This value is used when the netmask length of an allocation isn't specified."
+        ),
+    ] = None
+    AllocationMaxNetmaskLength: Annotated[
+        int | None,
+        Field(
+            description="The maximum allowed netmask length for allocations made from this pool."
+        ),
+    ] = None
+    AllocationMinNetmaskLength: Annotated[
+        int | None,
+        Field(
+            description="The minimum allowed netmask length for allocations made from this pool."
+        ),
+    ] = None
+    AllocationResourceTags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="When specified, an allocation will not be allowed unless a resource has a matching set of tags."
+        ),
+    ] = None
+    AutoImport: Annotated[
+        bool | None,
+        Field(
+            description="Determines what to do if IPAM discovers resources that haven't been assigned an allocation. If set to true, an allocation will be made automatically."
+        ),
+    ] = None
+    AwsService: Annotated[
+        str | None,
+        Field(
+            description="Limits which service in Amazon Web Services that the pool can be used in. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    IpamScopeId: Annotated[
+        str,
+        Field(
+            description="The Id of the scope this pool is a part of. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Locale: Annotated[
+        str | None,
+        Field(
+            description='The region of this pool. If not set, this will default to "None" which will disable non-custom allocations. If the locale has been specified for the source pool, this value must match. Create-only: changing it replaces the resource.'
+        ),
+    ] = None
+    ProvisionedCidrs: Annotated[
+        list[ProvisionedCidr] | None,
+        Field(
+            description="A list of cidrs representing the address space available for allocation in this pool."
+        ),
+    ] = None
+    PublicIpSource: Annotated[
+        str | None,
+        Field(
+            description="The IP address source for pools in the public scope. Only used for provisioning IP address CIDRs to pools in the public scope. Default is `byoip`. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PubliclyAdvertisable: Annotated[
+        bool | None,
+        Field(
+            description="Determines whether or not address space from this pool is publicly advertised. Must be set if and only if the pool is IPv6. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceIpamPoolId: Annotated[
+        str | None,
+        Field(
+            description="The Id of this pool's source. If set, all space provisioned in this pool must be free space provisioned in the parent pool. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceResource: Annotated[
+        IPAMPoolSourceResource | None,
+        Field(
+            description="The resource associated with this pool's space. Depending on the ResourceType, setting a SourceResource changes which space can be provisioned in this pool and which types of resources can receive allocations Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

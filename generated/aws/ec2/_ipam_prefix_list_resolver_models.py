@@ -7,10 +7,10 @@ Imported on first use by ipam_prefix_list_resolver.py, which re-exports every na
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IPAMPrefixListResolverAttributes",
@@ -22,46 +22,155 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class IPAMPrefixListResolverAttributes(DeferredModel):
-    IpamArn: str | None = None
-    IpamPrefixListResolverArn: str | None = None
-    IpamPrefixListResolverId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::IPAMPrefixListResolver, set by AWS.
+    """
+
+    IpamArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IPAM this Prefix List Resolver is a part of."
+        ),
+    ] = None
+    IpamPrefixListResolverArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the IPAM Prefix List Resolver"),
+    ] = None
+    IpamPrefixListResolverId: Annotated[
+        str | None, Field(description="Id of the IPAM Prefix List Resolver.")
+    ] = None
 
 
 class IpamPrefixListResolverRuleCondition(DeferredModel):
+    """
+    Two of the rule types allow you to add conditions to the rules. (1) For IPAM Pool CIDR rules, you can specify an ipamPoolId; if not specified, the rule will apply to all IPAM Pool CIDRs in the scope. (2) For IPAM Resource CIDR rules, you can specify resourceId, resourceOwner, resourceRegion, cidr, or resourceTag.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidr: str | None = None
-    IpamPoolId: str | None = None
-    Operation: Literal["equals", "not-equals", "subnet-of"] | None = None
-    ResourceId: str | None = None
-    ResourceOwner: str | None = None
-    ResourceRegion: str | None = None
-    ResourceTag: Tag | None = None
+    Cidr: Annotated[
+        str | None,
+        Field(
+            description="Condition for the IPAM Resource CIDR rule type. CIDR (like 10.24.34.0/23)."
+        ),
+    ] = None
+    IpamPoolId: Annotated[
+        str | None,
+        Field(
+            description="Condition for the IPAM Pool CIDR rule type. If not chosen, the resolver applies to all IPAM Pool CIDRs in the scope."
+        ),
+    ] = None
+    Operation: Annotated[
+        Literal["equals", "not-equals", "subnet-of"] | None,
+        Field(
+            description="Equals, Not equals, or Subnet Of. The subnet-of operation only applies to cidr conditions."
+        ),
+    ] = None
+    ResourceId: Annotated[
+        str | None,
+        Field(
+            description="Condition for the IPAM Resource CIDR rule type. The unique ID of a resource (like vpc-1234567890abcdef0)."
+        ),
+    ] = None
+    ResourceOwner: Annotated[
+        str | None,
+        Field(
+            description="Condition for the IPAM Resource CIDR rule type. Resource owner (like 111122223333)."
+        ),
+    ] = None
+    ResourceRegion: Annotated[
+        str | None,
+        Field(
+            description="Condition for the IPAM Resource CIDR rule type. Resource region (like us-east-1)."
+        ),
+    ] = None
+    ResourceTag: Annotated[
+        Tag | None,
+        Field(
+            description="Condition for the IPAM Resource CIDR rule type. Resource Tag (like dev-vpc-1)."
+        ),
+    ] = None
 
 
 class IpamPrefixListResolverRule(DeferredModel):
+    """
+    CIDR selection rules define the business logic for selecting CIDRs from IPAM. If a CIDR matches any of the rules, it will be included. If a rule has multiple conditions, the CIDR has to match every condition of that rule. You can create a prefix list resolver without rules, but you'll need to add at least one rule before it can actually automate your prefix list updates.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Conditions: list[IpamPrefixListResolverRuleCondition] | None = None
-    IpamScopeId: str | None = None
-    ResourceType: Literal["vpc", "subnet", "eip", "public-ipv4-pool"] | None = None
-    RuleType: Literal["static-cidr", "ipam-resource-cidr", "ipam-pool-cidr"]
-    StaticCidr: str | None = None
+    Conditions: Annotated[
+        list[IpamPrefixListResolverRuleCondition] | None,
+        Field(
+            description="Two of the rule types allow you to add conditions to the rules. (1) For IPAM Pool CIDR rules, you can specify an ipamPoolId; if not specified, the rule will apply to all IPAM Pool CIDRs in the scope. (2) For IPAM Resource CIDR rules, you can specify resourceId, resourceOwner, resourceRegion, cidr, or resourceTag."
+        ),
+    ] = None
+    IpamScopeId: Annotated[
+        str | None,
+        Field(description="This rule will only match resources that are in this IPAM Scope."),
+    ] = None
+    ResourceType: Annotated[
+        Literal["vpc", "subnet", "eip", "public-ipv4-pool"] | None,
+        Field(
+            description="The resourceType property only applies to ipam-resource-cidr rules; this property specifies what type of resources this rule will apply to, such as VPCs or Subnets."
+        ),
+    ] = None
+    RuleType: Annotated[
+        Literal["static-cidr", "ipam-resource-cidr", "ipam-pool-cidr"],
+        Field(
+            description="There are three rule types: (1) Static CIDR: A fixed list of CIDRs that don't change (like a manual list replicated across Regions). (2) IPAM pool CIDR: CIDRs from specific IPAM pools (like all CIDRs from your IPAM production pool). (3) IPAM resource CIDR: CIDRs for AWS resources like VPCs, subnets, and EIPs within a specific IPAM scope."
+        ),
+    ]
+    StaticCidr: Annotated[str | None, Field(description="A fixed CIDR that doesn't change")] = None
 
 
 class IPAMPrefixListResolverProps(DeferredModel):
-    AddressFamily: Literal["ipv4", "ipv6"]
-    Description: str | None = None
-    IpamId: str | None = None
-    Rules: list[IpamPrefixListResolverRule] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::IPAMPrefixListResolver.
+    """
+
+    AddressFamily: Annotated[
+        Literal["ipv4", "ipv6"],
+        Field(
+            description="The address family of the address space in this Prefix List Resolver. Either IPv4 or IPv6. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    IpamId: Annotated[
+        str | None,
+        Field(
+            description="The Id of the IPAM this Prefix List Resolver is a part of. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Rules: Annotated[
+        list[IpamPrefixListResolverRule] | None,
+        Field(description="Rules define the business logic for selecting CIDRs from IPAM."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

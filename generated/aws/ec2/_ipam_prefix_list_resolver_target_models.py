@@ -7,9 +7,10 @@ Imported on first use by ipam_prefix_list_resolver_target.py, which re-exports e
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IPAMPrefixListResolverTargetAttributes",
@@ -19,22 +20,76 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class IPAMPrefixListResolverTargetAttributes(DeferredModel):
-    IpamPrefixListResolverTargetArn: str | None = None
-    IpamPrefixListResolverTargetId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::IPAMPrefixListResolverTarget, set by AWS.
+    """
+
+    IpamPrefixListResolverTargetArn: Annotated[
+        str | None, Field(description="Id of the IPAM Prefix List Resolver Target.")
+    ] = None
+    IpamPrefixListResolverTargetId: Annotated[
+        str | None, Field(description="Id of the IPAM Prefix List Resolver Target.")
+    ] = None
 
 
 class IPAMPrefixListResolverTargetProps(DeferredModel):
-    DesiredVersion: int | None = None
-    IpamPrefixListResolverId: str
-    PrefixListId: str
-    PrefixListRegion: str
-    Tags: list[Tag] | None = None
-    TrackLatestVersion: bool
+    """
+    The properties a program declares for a AWS::EC2::IPAMPrefixListResolverTarget.
+    """
+
+    DesiredVersion: Annotated[
+        int | None,
+        Field(
+            description="The desired version of the Prefix List Resolver that this Target should synchronize with."
+        ),
+    ] = None
+    IpamPrefixListResolverId: Annotated[
+        str,
+        Field(
+            description="The Id of the IPAM Prefix List Resolver associated with this Target. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PrefixListId: Annotated[
+        str,
+        Field(
+            description="The Id of the Managed Prefix List. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PrefixListRegion: Annotated[
+        str,
+        Field(
+            description="The region that the Managed Prefix List is located in. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TrackLatestVersion: Annotated[
+        bool,
+        Field(
+            description="Indicates whether this Target automatically tracks the latest version of the Prefix List Resolver."
+        ),
+    ]

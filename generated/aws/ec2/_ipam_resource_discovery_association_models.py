@@ -7,9 +7,10 @@ Imported on first use by ipam_resource_discovery_association.py, which re-export
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IPAMResourceDiscoveryAssociationAttributes",
@@ -19,25 +20,82 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class IPAMResourceDiscoveryAssociationAttributes(DeferredModel):
-    IpamArn: str | None = None
-    IpamRegion: str | None = None
-    IpamResourceDiscoveryAssociationArn: str | None = None
-    IpamResourceDiscoveryAssociationId: str | None = None
-    IsDefault: bool | None = None
-    OwnerId: str | None = None
-    ResourceDiscoveryStatus: str | None = None
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::IPAMResourceDiscoveryAssociation, set by AWS.
+    """
+
+    IpamArn: Annotated[str | None, Field(description="Arn of the IPAM.")] = None
+    IpamRegion: Annotated[str | None, Field(description="The home region of the IPAM.")] = None
+    IpamResourceDiscoveryAssociationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the resource discovery association is a part of."
+        ),
+    ] = None
+    IpamResourceDiscoveryAssociationId: Annotated[
+        str | None, Field(description="Id of the IPAM Resource Discovery Association.")
+    ] = None
+    IsDefault: Annotated[
+        bool | None,
+        Field(
+            description="If the Resource Discovery Association exists due as part of CreateIpam."
+        ),
+    ] = None
+    OwnerId: Annotated[
+        str | None,
+        Field(description="The AWS Account ID for the account where the shared IPAM exists."),
+    ] = None
+    ResourceDiscoveryStatus: Annotated[
+        str | None, Field(description="The status of the resource discovery.")
+    ] = None
+    State: Annotated[
+        str | None,
+        Field(
+            description="The operational state of the Resource Discovery Association. Related to Create/Delete activities."
+        ),
+    ] = None
 
 
 class IPAMResourceDiscoveryAssociationProps(DeferredModel):
-    IpamId: str
-    IpamResourceDiscoveryId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::IPAMResourceDiscoveryAssociation.
+    """
+
+    IpamId: Annotated[
+        str,
+        Field(
+            description="The Id of the IPAM this Resource Discovery is associated to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    IpamResourceDiscoveryId: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IPAM Resource Discovery Association. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by ipam_resource_discovery.py, which re-exports every name
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IPAMResourceDiscoveryAttributes",
@@ -21,40 +22,95 @@ __all__ = [
 
 
 class IpamOperatingRegion(DeferredModel):
+    """
+    The regions IPAM Resource Discovery is enabled for. Allows for monitoring.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RegionName: str
+    RegionName: Annotated[str, Field(description="The name of the region.")]
 
 
 class IpamResourceDiscoveryOrganizationalUnitExclusion(DeferredModel):
+    """
+    If your IPAM is integrated with AWS Organizations and you add an organizational unit (OU) exclusion, IPAM will not manage the IP addresses in accounts in that OU exclusion.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OrganizationsEntityPath: str
+    OrganizationsEntityPath: Annotated[
+        str,
+        Field(
+            description="An AWS Organizations entity path. Build the path for the OU(s) using AWS Organizations IDs separated by a '/'. Include all child OUs by ending the path with '/*'."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class IPAMResourceDiscoveryAttributes(DeferredModel):
-    IpamResourceDiscoveryArn: str | None = None
-    IpamResourceDiscoveryId: str | None = None
-    IpamResourceDiscoveryRegion: str | None = None
-    IsDefault: bool | None = None
-    OwnerId: str | None = None
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::IPAMResourceDiscovery, set by AWS.
+    """
+
+    IpamResourceDiscoveryArn: Annotated[
+        str | None, Field(description="Amazon Resource Name (Arn) for the Resource Discovery.")
+    ] = None
+    IpamResourceDiscoveryId: Annotated[str | None, Field(description="Id of the IPAM Pool.")] = None
+    IpamResourceDiscoveryRegion: Annotated[
+        str | None, Field(description="The region the resource discovery is setup in.")
+    ] = None
+    IsDefault: Annotated[
+        bool | None,
+        Field(
+            description="Determines whether or not address space from this pool is publicly advertised. Must be set if and only if the pool is IPv6."
+        ),
+    ] = None
+    OwnerId: Annotated[
+        str | None, Field(description="Owner Account ID of the Resource Discovery")
+    ] = None
+    State: Annotated[str | None, Field(description="The state of this Resource Discovery.")] = None
 
 
 class IPAMResourceDiscoveryProps(DeferredModel):
-    Description: str | None = None
-    OperatingRegions: list[IpamOperatingRegion] | None = None
-    OrganizationalUnitExclusions: list[IpamResourceDiscoveryOrganizationalUnitExclusion] | None = (
-        None
-    )
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::IPAMResourceDiscovery.
+    """
+
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    OperatingRegions: Annotated[
+        list[IpamOperatingRegion] | None,
+        Field(
+            description="The regions Resource Discovery is enabled for. Allows resource discoveries to be created in these regions, as well as enabling monitoring"
+        ),
+    ] = None
+    OrganizationalUnitExclusions: Annotated[
+        list[IpamResourceDiscoveryOrganizationalUnitExclusion] | None,
+        Field(description="A set of organizational unit (OU) exclusions for this resource."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

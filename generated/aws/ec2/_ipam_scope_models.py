@@ -7,10 +7,10 @@ Imported on first use by ipam_scope.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IPAMScopeAttributes",
@@ -21,32 +21,91 @@ __all__ = [
 
 
 class IpamScopeExternalAuthorityConfiguration(DeferredModel):
+    """
+    External service configuration to connect your AWS IPAM scope.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExternalResourceIdentifier: str
-    IpamScopeExternalAuthorityType: Literal["infoblox"]
+    ExternalResourceIdentifier: Annotated[
+        str,
+        Field(
+            description="Resource identifier of the scope in the external service connecting to your AWS IPAM scope."
+        ),
+    ]
+    IpamScopeExternalAuthorityType: Annotated[
+        Literal["infoblox"],
+        Field(description="An external service connecting to your AWS IPAM scope."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class IPAMScopeAttributes(DeferredModel):
-    Arn: str | None = None
-    IpamArn: str | None = None
-    IpamScopeId: str | None = None
-    IpamScopeType: Literal["public", "private"] | None = None
-    IsDefault: bool | None = None
-    PoolCount: int | None = None
+    """
+    The read-only attributes of a AWS::EC2::IPAMScope, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the IPAM scope.")
+    ] = None
+    IpamArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the IPAM this scope is a part of."),
+    ] = None
+    IpamScopeId: Annotated[str | None, Field(description="Id of the IPAM scope.")] = None
+    IpamScopeType: Annotated[
+        Literal["public", "private"] | None,
+        Field(
+            description="Determines whether this scope contains publicly routable space or space for a private network"
+        ),
+    ] = None
+    IsDefault: Annotated[
+        bool | None, Field(description="Is this one of the default scopes created with the IPAM.")
+    ] = None
+    PoolCount: Annotated[
+        int | None, Field(description="The number of pools that currently exist in this scope.")
+    ] = None
 
 
 class IPAMScopeProps(DeferredModel):
-    Description: str | None = None
-    ExternalAuthorityConfiguration: IpamScopeExternalAuthorityConfiguration | None = None
-    IpamId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::IPAMScope.
+    """
+
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    ExternalAuthorityConfiguration: Annotated[
+        IpamScopeExternalAuthorityConfiguration | None,
+        Field(description="External service configuration to connect your AWS IPAM scope."),
+    ] = None
+    IpamId: Annotated[
+        str,
+        Field(
+            description="The Id of the IPAM this scope is a part of. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

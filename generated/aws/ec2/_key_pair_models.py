@@ -7,10 +7,10 @@ Imported on first use by key_pair.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "KeyPairAttributes",
@@ -20,21 +20,58 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Specifies a tag. For more information, see [Resource tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class KeyPairAttributes(DeferredModel):
-    KeyFingerprint: str | None = None
-    KeyPairId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::KeyPair, set by AWS.
+    """
+
+    KeyFingerprint: Annotated[str | None, Field(description="Type: str.")] = None
+    KeyPairId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class KeyPairProps(DeferredModel):
-    KeyFormat: Literal["pem", "ppk"] | None = None
-    KeyName: str
-    KeyType: Literal["rsa", "ed25519"] | None = None
-    PublicKeyMaterial: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::KeyPair.
+    """
+
+    KeyFormat: Annotated[
+        Literal["pem", "ppk"] | None,
+        Field(
+            description="The format of the key pair. Default: ``pem`` Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KeyName: Annotated[
+        str,
+        Field(
+            description="A unique name for the key pair. Constraints: Up to 255 ASCII characters Create-only: changing it replaces the resource."
+        ),
+    ]
+    KeyType: Annotated[
+        Literal["rsa", "ed25519"] | None,
+        Field(
+            description="The type of key pair. Note that ED25519 keys are not supported for Windows instances. If the ``PublicKeyMaterial`` property is specified, the ``KeyType`` property is ignored, and the key type is inferred from the ``PublicKeyMaterial`` value. Default: ``rsa`` Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PublicKeyMaterial: Annotated[
+        str | None,
+        Field(
+            description="The public key material. The ``PublicKeyMaterial`` property is used to import a key pair. If this property is not specified, then a new key pair will be created. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The tags to apply to the key pair. Create-only: changing it replaces the resource."
+        ),
+    ] = None

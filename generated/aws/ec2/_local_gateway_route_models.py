@@ -7,8 +7,10 @@ Imported on first use by local_gateway_route.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "LocalGatewayRouteAttributes",
@@ -17,12 +19,34 @@ __all__ = [
 
 
 class LocalGatewayRouteProps(DeferredModel):
-    DestinationCidrBlock: str | None = None
-    LocalGatewayRouteTableId: str | None = None
-    LocalGatewayVirtualInterfaceGroupId: str | None = None
-    NetworkInterfaceId: str | None = None
+    """
+    The properties a program declares for a AWS::EC2::LocalGatewayRoute.
+    """
+
+    DestinationCidrBlock: Annotated[
+        str | None,
+        Field(
+            description="The CIDR block used for destination matches. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LocalGatewayRouteTableId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the local gateway route table. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LocalGatewayVirtualInterfaceGroupId: Annotated[
+        str | None, Field(description="The ID of the virtual interface group.")
+    ] = None
+    NetworkInterfaceId: Annotated[
+        str | None, Field(description="The ID of the network interface.")
+    ] = None
 
 
 class LocalGatewayRouteAttributes(DeferredModel):
-    State: str | None = None
-    Type: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::LocalGatewayRoute, set by AWS.
+    """
+
+    State: Annotated[str | None, Field(description="The state of the route.")] = None
+    Type: Annotated[str | None, Field(description="The route type.")] = None

@@ -7,10 +7,10 @@ Imported on first use by local_gateway_route_table.py, which re-exports every na
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LocalGatewayRouteTableAttributes",
@@ -23,19 +23,51 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None, Field(description="Pattern: ^(?!aws:.*) Length: 1 to 127 characters.")
+    ] = None
+    Value: Annotated[
+        str | None, Field(description="Pattern: ^(?!aws:.*) Length: 1 to 255 characters.")
+    ] = None
 
 
 class LocalGatewayRouteTableAttributes(DeferredModel):
-    LocalGatewayRouteTableArn: str | None = None
-    LocalGatewayRouteTableId: str | None = None
-    OutpostArn: str | None = None
-    OwnerId: str | None = None
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::LocalGatewayRouteTable, set by AWS.
+    """
+
+    LocalGatewayRouteTableArn: Annotated[
+        str | None, Field(description="The ARN of the local gateway route table.")
+    ] = None
+    LocalGatewayRouteTableId: Annotated[
+        str | None, Field(description="The ID of the local gateway route table.")
+    ] = None
+    OutpostArn: Annotated[str | None, Field(description="The ARN of the outpost.")] = None
+    OwnerId: Annotated[
+        str | None, Field(description="The owner of the local gateway route table.")
+    ] = None
+    State: Annotated[
+        str | None, Field(description="The state of the local gateway route table.")
+    ] = None
 
 
 class LocalGatewayRouteTableProps(DeferredModel):
-    LocalGatewayId: str
-    Mode: Literal["coip", "direct-vpc-routing"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::LocalGatewayRouteTable.
+    """
+
+    LocalGatewayId: Annotated[
+        str,
+        Field(
+            description="The ID of the local gateway. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Mode: Annotated[
+        Literal["coip", "direct-vpc-routing"] | None,
+        Field(
+            description="The mode of the local gateway route table. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags for the local gateway route table.")
+    ] = None

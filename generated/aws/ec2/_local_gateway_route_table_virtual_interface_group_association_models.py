@@ -7,9 +7,10 @@ Imported on first use by local_gateway_route_table_virtual_interface_group_assoc
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LocalGatewayRouteTableVirtualInterfaceGroupAssociationAttributes",
@@ -22,19 +23,63 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None, Field(description="Pattern: ^(?!aws:.*) Length: 1 to 127 characters.")
+    ] = None
+    Value: Annotated[
+        str | None, Field(description="Pattern: ^(?!aws:.*) Length: 1 to 255 characters.")
+    ] = None
 
 
 class LocalGatewayRouteTableVirtualInterfaceGroupAssociationAttributes(DeferredModel):
-    LocalGatewayId: str | None = None
-    LocalGatewayRouteTableArn: str | None = None
-    LocalGatewayRouteTableVirtualInterfaceGroupAssociationId: str | None = None
-    OwnerId: str | None = None
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation, set by AWS.
+    """
+
+    LocalGatewayId: Annotated[str | None, Field(description="The ID of the local gateway.")] = None
+    LocalGatewayRouteTableArn: Annotated[
+        str | None, Field(description="The ARN of the local gateway route table.")
+    ] = None
+    LocalGatewayRouteTableVirtualInterfaceGroupAssociationId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the local gateway route table virtual interface group association."
+        ),
+    ] = None
+    OwnerId: Annotated[
+        str | None,
+        Field(
+            description="The owner of the local gateway route table virtual interface group association."
+        ),
+    ] = None
+    State: Annotated[
+        str | None,
+        Field(
+            description="The state of the local gateway route table virtual interface group association."
+        ),
+    ] = None
 
 
 class LocalGatewayRouteTableVirtualInterfaceGroupAssociationProps(DeferredModel):
-    LocalGatewayRouteTableId: str
-    LocalGatewayVirtualInterfaceGroupId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation.
+    """
+
+    LocalGatewayRouteTableId: Annotated[
+        str,
+        Field(
+            description="The ID of the local gateway route table. Create-only: changing it replaces the resource."
+        ),
+    ]
+    LocalGatewayVirtualInterfaceGroupId: Annotated[
+        str,
+        Field(
+            description="The ID of the local gateway route table virtual interface group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The tags for the local gateway route table virtual interface group association."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by local_gateway_route_table_vpc_association.py, which re-
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LocalGatewayRouteTableVPCAssociationAttributes",
@@ -22,17 +23,38 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None, Field(description="Pattern: ^(?!aws:.*) Length: 1 to 127 characters.")
+    ] = None
+    Value: Annotated[
+        str | None, Field(description="Pattern: ^(?!aws:.*) Length: 1 to 255 characters.")
+    ] = None
 
 
 class LocalGatewayRouteTableVPCAssociationAttributes(DeferredModel):
-    LocalGatewayId: str | None = None
-    LocalGatewayRouteTableVpcAssociationId: str | None = None
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::LocalGatewayRouteTableVPCAssociation, set by AWS.
+    """
+
+    LocalGatewayId: Annotated[str | None, Field(description="The ID of the local gateway.")] = None
+    LocalGatewayRouteTableVpcAssociationId: Annotated[
+        str | None, Field(description="The ID of the association.")
+    ] = None
+    State: Annotated[str | None, Field(description="The state of the association.")] = None
 
 
 class LocalGatewayRouteTableVPCAssociationProps(DeferredModel):
-    LocalGatewayRouteTableId: str
-    Tags: list[Tag] | None = None
-    VpcId: str
+    """
+    The properties a program declares for a AWS::EC2::LocalGatewayRouteTableVPCAssociation.
+    """
+
+    LocalGatewayRouteTableId: Annotated[
+        str,
+        Field(
+            description="The ID of the local gateway route table. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the association.")] = None
+    VpcId: Annotated[
+        str, Field(description="The ID of the VPC. Create-only: changing it replaces the resource.")
+    ]

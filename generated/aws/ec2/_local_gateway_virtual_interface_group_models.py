@@ -7,9 +7,10 @@ Imported on first use by local_gateway_virtual_interface_group.py, which re-expo
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LocalGatewayVirtualInterfaceGroupAttributes",
@@ -19,23 +20,79 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class LocalGatewayVirtualInterfaceGroupAttributes(DeferredModel):
-    ConfigurationState: str | None = None
-    LocalGatewayVirtualInterfaceGroupArn: str | None = None
-    LocalGatewayVirtualInterfaceGroupId: str | None = None
-    LocalGatewayVirtualInterfaceIds: list[str] | None = None
-    OwnerId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::LocalGatewayVirtualInterfaceGroup, set by AWS.
+    """
+
+    ConfigurationState: Annotated[
+        str | None,
+        Field(description="The current state of the local gateway virtual interface group"),
+    ] = None
+    LocalGatewayVirtualInterfaceGroupArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Number (ARN) of the local gateway virtual interface group"
+        ),
+    ] = None
+    LocalGatewayVirtualInterfaceGroupId: Annotated[
+        str | None, Field(description="The ID of the virtual interface group")
+    ] = None
+    LocalGatewayVirtualInterfaceIds: Annotated[
+        list[str] | None, Field(description="The IDs of the virtual interfaces")
+    ] = None
+    OwnerId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Amazon Web Services account that owns the local gateway virtual interface group"
+        ),
+    ] = None
 
 
 class LocalGatewayVirtualInterfaceGroupProps(DeferredModel):
-    LocalBgpAsn: int | None = None
-    LocalBgpAsnExtended: int | None = None
-    LocalGatewayId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::LocalGatewayVirtualInterfaceGroup.
+    """
+
+    LocalBgpAsn: Annotated[
+        int | None,
+        Field(
+            description="The Autonomous System Number(ASN) for the local Border Gateway Protocol (BGP) Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LocalBgpAsnExtended: Annotated[
+        int | None,
+        Field(
+            description="The extended 32-bit ASN for the local BGP configuration Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LocalGatewayId: Annotated[
+        str,
+        Field(
+            description="The ID of the local gateway Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags assigned to the virtual interface group")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by local_gateway_virtual_interface.py, which re-exports ev
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LocalGatewayVirtualInterfaceAttributes",
@@ -19,27 +20,89 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class LocalGatewayVirtualInterfaceAttributes(DeferredModel):
-    ConfigurationState: str | None = None
-    LocalBgpAsn: int | None = None
-    LocalGatewayId: str | None = None
-    LocalGatewayVirtualInterfaceId: str | None = None
-    OwnerId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::LocalGatewayVirtualInterface, set by AWS.
+    """
+
+    ConfigurationState: Annotated[
+        str | None, Field(description="The current state of the local gateway virtual interface")
+    ] = None
+    LocalBgpAsn: Annotated[
+        int | None,
+        Field(
+            description="The Autonomous System Number(ASN) for the local Border Gateway Protocol (BGP)"
+        ),
+    ] = None
+    LocalGatewayId: Annotated[str | None, Field(description="The ID of the local gateway")] = None
+    LocalGatewayVirtualInterfaceId: Annotated[
+        str | None, Field(description="The ID of the virtual interface")
+    ] = None
+    OwnerId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Amazon Web Services account that owns the local gateway virtual interface group"
+        ),
+    ] = None
 
 
 class LocalGatewayVirtualInterfaceProps(DeferredModel):
-    LocalAddress: str
-    LocalGatewayVirtualInterfaceGroupId: str
-    OutpostLagId: str
-    PeerAddress: str
-    PeerBgpAsn: int | None = None
-    PeerBgpAsnExtended: int | None = None
-    Tags: list[Tag] | None = None
-    Vlan: int
+    """
+    The properties a program declares for a AWS::EC2::LocalGatewayVirtualInterface.
+    """
+
+    LocalAddress: Annotated[
+        str, Field(description="The local address. Create-only: changing it replaces the resource.")
+    ]
+    LocalGatewayVirtualInterfaceGroupId: Annotated[
+        str,
+        Field(
+            description="The ID of the virtual interface group Create-only: changing it replaces the resource."
+        ),
+    ]
+    OutpostLagId: Annotated[
+        str,
+        Field(description="The Outpost LAG ID. Create-only: changing it replaces the resource."),
+    ]
+    PeerAddress: Annotated[
+        str, Field(description="The peer address. Create-only: changing it replaces the resource.")
+    ]
+    PeerBgpAsn: Annotated[
+        int | None,
+        Field(description="The peer BGP ASN. Create-only: changing it replaces the resource."),
+    ] = None
+    PeerBgpAsnExtended: Annotated[
+        int | None,
+        Field(
+            description="The extended 32-bit ASN of the BGP peer for use with larger ASN values. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Vlan: Annotated[
+        int,
+        Field(description="The ID of the VLAN. Create-only: changing it replaces the resource."),
+    ]

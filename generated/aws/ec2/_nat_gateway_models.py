@@ -7,10 +7,10 @@ Imported on first use by nat_gateway.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AvailabilityZoneAddress",
@@ -21,40 +21,126 @@ __all__ = [
 
 
 class AvailabilityZoneAddress(DeferredModel):
+    """
+    For regional NAT gateways only: The configuration specifying which Elastic IP address (EIP) to use for handling outbound NAT traffic from a specific Availability Zone. A regional NAT gateway is a single NAT Gateway that works across multiple availability zones (AZs) in your VPC, providing redundancy, scalability and availability across all the AZs in a Region. For more information, see [Regional NAT gateways for automatic multi-AZ expansion](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateways-regional.html) in the *Amazon VPC User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllocationIds: list[str]
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
+    AllocationIds: Annotated[
+        list[str],
+        Field(
+            description="The allocation IDs of the Elastic IP addresses (EIPs) to be used for handling outbound NAT traffic in this specific Availability Zone."
+        ),
+    ]
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="For regional NAT gateways only: The Availability Zone where this specific NAT gateway configuration will be active. Each AZ in a regional NAT gateway has its own configuration to handle outbound NAT traffic from that AZ. A regional NAT gateway is a single NAT Gateway that works across multiple availability zones (AZs) in your VPC, providing redundancy, scalability and availability across all the AZs in a Region."
+        ),
+    ] = None
+    AvailabilityZoneId: Annotated[
+        str | None,
+        Field(
+            description="For regional NAT gateways only: The ID of the Availability Zone where this specific NAT gateway configuration will be active. Each AZ in a regional NAT gateway has its own configuration to handle outbound NAT traffic from that AZ. Use this instead of AvailabilityZone for consistent identification of AZs across AWS Regions. A regional NAT gateway is a single NAT Gateway that works across multiple availability zones (AZs) in your VPC, providing redundancy, scalability and availability across all the AZs in a Region."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    Specifies a tag. For more information, see [Resource tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class NatGatewayAttributes(DeferredModel):
-    AutoProvisionZones: str | None = None
-    AutoScalingIps: str | None = None
-    EniId: str | None = None
-    NatGatewayId: str | None = None
-    RouteTableId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::NatGateway, set by AWS.
+    """
+
+    AutoProvisionZones: Annotated[str | None, Field(description="Type: str.")] = None
+    AutoScalingIps: Annotated[str | None, Field(description="Type: str.")] = None
+    EniId: Annotated[str | None, Field(description="Type: str.")] = None
+    NatGatewayId: Annotated[str | None, Field(description="Type: str.")] = None
+    RouteTableId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class NatGatewayProps(DeferredModel):
-    AllocationId: str | None = None
-    AvailabilityMode: Literal["regional", "zonal"] | None = None
-    AvailabilityZoneAddresses: list[AvailabilityZoneAddress] | None = None
-    ConnectivityType: Literal["private", "public"] | None = None
-    MaxDrainDurationSeconds: int | None = None
-    PrivateIpAddress: str | None = None
-    SecondaryAllocationIds: list[str] | None = None
-    SecondaryPrivateIpAddressCount: int | None = None
-    SecondaryPrivateIpAddresses: list[str] | None = None
-    SubnetId: str | None = None
-    Tags: list[Tag] | None = None
-    VpcId: str | None = None
+    """
+    The properties a program declares for a AWS::EC2::NatGateway.
+    """
+
+    AllocationId: Annotated[
+        str | None,
+        Field(
+            description="[Public NAT gateway only] The allocation ID of the Elastic IP address that's associated with the NAT gateway. This property is required for a public NAT gateway and cannot be specified with a private NAT gateway. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AvailabilityMode: Annotated[
+        Literal["regional", "zonal"] | None,
+        Field(
+            description="Indicates whether this is a zonal (single-AZ) or regional (multi-AZ) NAT gateway. A zonal NAT gateway is a NAT Gateway that provides redundancy and scalability within a single availability zone. A regional NAT gateway is a single NAT Gateway that works across multiple availability zones (AZs) in your VPC, providing redundancy, scalability and availability across all the AZs in a Region. For more information, see [Regional NAT gateways for automatic multi-AZ expansion](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateways-regional.html) in the *Amazon VPC User Guide*. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AvailabilityZoneAddresses: Annotated[
+        list[AvailabilityZoneAddress] | None,
+        Field(
+            description="For regional NAT gateways only: Specifies which Availability Zones you want the NAT gateway to support and the Elastic IP addresses (EIPs) to use in each AZ. The regional NAT gateway uses these EIPs to handle outbound NAT traffic from their respective AZs. If not specified, the NAT gateway will automatically expand to new AZs and associate EIPs upon detection of an elastic network interface. If you specify this parameter, auto-expansion is disabled and you must manually manage AZ coverage. A regional NAT gateway is a single NAT Gateway that works across multiple availability zones (AZs) in your VPC, providing redundancy, scalability and availability across all the AZs in a Region. For more information, see [Regional NAT gateways for automatic multi-AZ expansion](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateways-regional.html) in the *Amazon VPC User Guide*."
+        ),
+    ] = None
+    ConnectivityType: Annotated[
+        Literal["private", "public"] | None,
+        Field(
+            description="Indicates whether the NAT gateway supports public or private connectivity. The default is public connectivity. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MaxDrainDurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="The maximum amount of time to wait (in seconds) before forcibly releasing the IP addresses if connections are still in progress. Default value is 350 seconds. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PrivateIpAddress: Annotated[
+        str | None,
+        Field(
+            description="The private IPv4 address to assign to the NAT gateway. If you don't provide an address, a private IPv4 address will be automatically assigned. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SecondaryAllocationIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Secondary EIP allocation IDs. For more information, see [Create a NAT gateway](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html) in the *Amazon VPC User Guide*."
+        ),
+    ] = None
+    SecondaryPrivateIpAddressCount: Annotated[
+        int | None,
+        Field(
+            description="[Private NAT gateway only] The number of secondary private IPv4 addresses you want to assign to the NAT gateway. For more information about secondary addresses, see [Create a NAT gateway](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html#nat-gateway-creating) in the *Amazon Virtual Private Cloud User Guide*. ``SecondaryPrivateIpAddressCount`` and ``SecondaryPrivateIpAddresses`` cannot be set at the same time."
+        ),
+    ] = None
+    SecondaryPrivateIpAddresses: Annotated[
+        list[str] | None,
+        Field(
+            description="Secondary private IPv4 addresses. For more information about secondary addresses, see [Create a NAT gateway](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html#nat-gateway-creating) in the *Amazon Virtual Private Cloud User Guide*. ``SecondaryPrivateIpAddressCount`` and ``SecondaryPrivateIpAddresses`` cannot be set at the same time."
+        ),
+    ] = None
+    SubnetId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the subnet in which the NAT gateway is located. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the NAT gateway.")] = None
+    VpcId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the VPC in which the NAT gateway is located. Create-only: changing it replaces the resource."
+        ),
+    ] = None

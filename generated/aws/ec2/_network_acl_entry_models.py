@@ -7,9 +7,10 @@ Imported on first use by network_acl_entry.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NetworkAclEntryAttributes",
@@ -23,29 +24,80 @@ class NetworkAclEntryIcmp(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Code: int | None = None
-    Type: int | None = None
+    Code: Annotated[int | None, Field(description="Type: int.")] = None
+    Type: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class NetworkAclEntryPortRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    From: int | None = None
-    To: int | None = None
+    From: Annotated[int | None, Field(description="Type: int.")] = None
+    To: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class NetworkAclEntryAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::NetworkAclEntry, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class NetworkAclEntryProps(DeferredModel):
-    CidrBlock: str | None = None
-    Egress: bool | None = None
-    Icmp: NetworkAclEntryIcmp | None = None
-    Ipv6CidrBlock: str | None = None
-    NetworkAclId: str
-    PortRange: NetworkAclEntryPortRange | None = None
-    Protocol: int
-    RuleAction: str
-    RuleNumber: int
+    """
+    The properties a program declares for a AWS::EC2::NetworkAclEntry.
+    """
+
+    CidrBlock: Annotated[
+        str | None,
+        Field(
+            description="The IPv4 CIDR range to allow or deny, in CIDR notation (for example, 172.16.0.0/24). Requirement is conditional: You must specify the CidrBlock or Ipv6CidrBlock property"
+        ),
+    ] = None
+    Egress: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether this is an egress rule (rule is applied to traffic leaving the subnet) Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Icmp: Annotated[
+        NetworkAclEntryIcmp | None,
+        Field(
+            description="The Internet Control Message Protocol (ICMP) code and type. Requirement is conditional: Required if specifying 1 (ICMP) for the protocol parameter"
+        ),
+    ] = None
+    Ipv6CidrBlock: Annotated[
+        str | None,
+        Field(
+            description="The IPv6 network range to allow or deny, in CIDR notation (for example 2001:db8:1234:1a00::/64)"
+        ),
+    ] = None
+    NetworkAclId: Annotated[
+        str,
+        Field(
+            description="The ID of the network ACL Create-only: changing it replaces the resource."
+        ),
+    ]
+    PortRange: Annotated[
+        NetworkAclEntryPortRange | None,
+        Field(
+            description="The IPv4 network range to allow or deny, in CIDR notation (for example 172.16.0.0/24). We modify the specified CIDR block to its canonical form; for example, if you specify 100.68.0.18/18, we modify it to 100.68.0.0/18"
+        ),
+    ] = None
+    Protocol: Annotated[
+        int,
+        Field(
+            description='The protocol number. A value of "-1" means all protocols. If you specify "-1" or a protocol number other than "6" (TCP), "17" (UDP), or "1" (ICMP), traffic on all ports is allowed, regardless of any ports or ICMP types or codes that you specify. If you specify protocol "58" (ICMPv6) and specify an IPv4 CIDR block, traffic for all ICMP types and codes allowed, regardless of any that you specify. If you specify protocol "58" (ICMPv6) and specify an IPv6 CIDR block, you must specify an ICMP type and code'
+        ),
+    ]
+    RuleAction: Annotated[
+        str,
+        Field(description="Indicates whether to allow or deny the traffic that matches the rule"),
+    ]
+    RuleNumber: Annotated[
+        int,
+        Field(
+            description="Rule number to assign to the entry, such as 100. ACL entries are processed in ascending order by rule number. Entries can't use the same rule number unless one is an egress rule and the other is an ingress rule Create-only: changing it replaces the resource."
+        ),
+    ]

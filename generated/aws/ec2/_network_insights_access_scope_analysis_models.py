@@ -7,10 +7,10 @@ Imported on first use by network_insights_access_scope_analysis.py, which re-exp
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NetworkInsightsAccessScopeAnalysisAttributes",
@@ -23,21 +23,41 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class NetworkInsightsAccessScopeAnalysisAttributes(DeferredModel):
-    AnalyzedEniCount: int | None = None
-    EndDate: str | None = None
-    FindingsFound: Literal["true", "false", "unknown"] | None = None
-    NetworkInsightsAccessScopeAnalysisArn: str | None = None
-    NetworkInsightsAccessScopeAnalysisId: str | None = None
-    StartDate: str | None = None
-    Status: Literal["running", "failed", "succeeded"] | None = None
-    StatusMessage: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::NetworkInsightsAccessScopeAnalysis, set by AWS.
+    """
+
+    AnalyzedEniCount: Annotated[int | None, Field(description="Type: int.")] = None
+    EndDate: Annotated[str | None, Field(description="Type: str.")] = None
+    FindingsFound: Annotated[
+        Literal["true", "false", "unknown"] | None,
+        Field(description="Allowed values: 'true', 'false', 'unknown'."),
+    ] = None
+    NetworkInsightsAccessScopeAnalysisArn: Annotated[
+        str | None, Field(description="Type: str.")
+    ] = None
+    NetworkInsightsAccessScopeAnalysisId: Annotated[str | None, Field(description="Type: str.")] = (
+        None
+    )
+    StartDate: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
+        Literal["running", "failed", "succeeded"] | None,
+        Field(description="Allowed values: 'running', 'failed', 'succeeded'."),
+    ] = None
+    StatusMessage: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class NetworkInsightsAccessScopeAnalysisProps(DeferredModel):
-    NetworkInsightsAccessScopeId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::NetworkInsightsAccessScopeAnalysis.
+    """
+
+    NetworkInsightsAccessScopeId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -7,10 +7,10 @@ Imported on first use by network_insights_access_scope.py, which re-exports ever
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessScopePathRequest",
@@ -28,63 +28,100 @@ class PacketHeaderStatementRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationAddresses: list[str] | None = None
-    DestinationPorts: list[str] | None = None
-    DestinationPrefixLists: list[str] | None = None
-    Protocols: list[Literal["tcp", "udp"]] | None = None
-    SourceAddresses: list[str] | None = None
-    SourcePorts: list[str] | None = None
-    SourcePrefixLists: list[str] | None = None
+    DestinationAddresses: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    DestinationPorts: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    DestinationPrefixLists: Annotated[list[str] | None, Field(description="Type: list[str].")] = (
+        None
+    )
+    Protocols: Annotated[
+        list[Literal["tcp", "udp"]] | None,
+        Field(description="Each item: Allowed values: 'tcp', 'udp'."),
+    ] = None
+    SourceAddresses: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    SourcePorts: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    SourcePrefixLists: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class ResourceStatementRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceTypes: list[str] | None = None
-    Resources: list[str] | None = None
+    ResourceTypes: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Resources: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ThroughResourcesStatementRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceStatement: ResourceStatementRequest | None = None
+    ResourceStatement: Annotated[
+        ResourceStatementRequest | None, Field(description="Type: ResourceStatementRequestDict.")
+    ] = None
 
 
 class NetworkInsightsAccessScopeAttributes(DeferredModel):
-    CreatedDate: str | None = None
-    NetworkInsightsAccessScopeArn: str | None = None
-    NetworkInsightsAccessScopeId: str | None = None
-    UpdatedDate: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::NetworkInsightsAccessScope, set by AWS.
+    """
+
+    CreatedDate: Annotated[str | None, Field(description="Type: str.")] = None
+    NetworkInsightsAccessScopeArn: Annotated[str | None, Field(description="Type: str.")] = None
+    NetworkInsightsAccessScopeId: Annotated[str | None, Field(description="Type: str.")] = None
+    UpdatedDate: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PathStatementRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PacketHeaderStatement: PacketHeaderStatementRequest | None = None
-    ResourceStatement: ResourceStatementRequest | None = None
+    PacketHeaderStatement: Annotated[
+        PacketHeaderStatementRequest | None,
+        Field(description="Type: PacketHeaderStatementRequestDict."),
+    ] = None
+    ResourceStatement: Annotated[
+        ResourceStatementRequest | None, Field(description="Type: ResourceStatementRequestDict.")
+    ] = None
 
 
 class AccessScopePathRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: PathStatementRequest | None = None
-    Source: PathStatementRequest | None = None
-    ThroughResources: list[ThroughResourcesStatementRequest] | None = None
+    Destination: Annotated[
+        PathStatementRequest | None, Field(description="Type: PathStatementRequestDict.")
+    ] = None
+    Source: Annotated[
+        PathStatementRequest | None, Field(description="Type: PathStatementRequestDict.")
+    ] = None
+    ThroughResources: Annotated[
+        list[ThroughResourcesStatementRequest] | None,
+        Field(description="Type: list[ThroughResourcesStatementRequestDict]."),
+    ] = None
 
 
 class NetworkInsightsAccessScopeProps(DeferredModel):
-    ExcludePaths: list[AccessScopePathRequest] | None = None
-    MatchPaths: list[AccessScopePathRequest] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::NetworkInsightsAccessScope.
+    """
+
+    ExcludePaths: Annotated[
+        list[AccessScopePathRequest] | None,
+        Field(
+            description="Type: list[AccessScopePathRequestDict]. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MatchPaths: Annotated[
+        list[AccessScopePathRequest] | None,
+        Field(
+            description="Type: list[AccessScopePathRequestDict]. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -7,10 +7,10 @@ Imported on first use by network_insights_analysis.py, which re-exports every na
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AdditionalDetail",
@@ -37,244 +37,410 @@ class AlternatePathHint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComponentArn: str | None = None
-    ComponentId: str | None = None
+    ComponentArn: Annotated[str | None, Field(description="Type: str.")] = None
+    ComponentId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AnalysisComponent(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    Id: str | None = None
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AnalysisLoadBalancerListener(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstancePort: int | None = None
-    LoadBalancerPort: int | None = None
+    InstancePort: Annotated[int | None, Field(description="Type: int.")] = None
+    LoadBalancerPort: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class AnalysisLoadBalancerTarget(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Address: str | None = None
-    AvailabilityZone: str | None = None
-    Instance: AnalysisComponent | None = None
-    Port: int | None = None
+    Address: Annotated[str | None, Field(description="Type: str.")] = None
+    AvailabilityZone: Annotated[str | None, Field(description="Type: str.")] = None
+    Instance: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    Port: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class AnalysisRouteTableRoute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NatGatewayId: str | None = None
-    NetworkInterfaceId: str | None = None
-    Origin: str | None = None
-    State: str | None = None
-    TransitGatewayId: str | None = None
-    VpcPeeringConnectionId: str | None = None
-    destinationCidr: str | None = None
-    destinationPrefixListId: str | None = None
-    egressOnlyInternetGatewayId: str | None = None
-    gatewayId: str | None = None
-    instanceId: str | None = None
+    NatGatewayId: Annotated[str | None, Field(description="Type: str.")] = None
+    NetworkInterfaceId: Annotated[str | None, Field(description="Type: str.")] = None
+    Origin: Annotated[str | None, Field(description="Type: str.")] = None
+    State: Annotated[str | None, Field(description="Type: str.")] = None
+    TransitGatewayId: Annotated[str | None, Field(description="Type: str.")] = None
+    VpcPeeringConnectionId: Annotated[str | None, Field(description="Type: str.")] = None
+    destinationCidr: Annotated[str | None, Field(description="Type: str.")] = None
+    destinationPrefixListId: Annotated[str | None, Field(description="Type: str.")] = None
+    egressOnlyInternetGatewayId: Annotated[str | None, Field(description="Type: str.")] = None
+    gatewayId: Annotated[str | None, Field(description="Type: str.")] = None
+    instanceId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class NetworkInsightsAnalysisPortRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    From: int | None = None
-    To: int | None = None
+    From: Annotated[int | None, Field(description="Type: int.")] = None
+    To: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class NetworkInsightsAnalysisTransitGatewayRouteTableRoute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttachmentId: str | None = None
-    DestinationCidr: str | None = None
-    PrefixListId: str | None = None
-    ResourceId: str | None = None
-    ResourceType: str | None = None
-    RouteOrigin: str | None = None
-    State: str | None = None
+    AttachmentId: Annotated[str | None, Field(description="Type: str.")] = None
+    DestinationCidr: Annotated[str | None, Field(description="Type: str.")] = None
+    PrefixListId: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceId: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceType: Annotated[str | None, Field(description="Type: str.")] = None
+    RouteOrigin: Annotated[str | None, Field(description="Type: str.")] = None
+    State: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class NetworkInsightsAnalysisProps(DeferredModel):
-    AdditionalAccounts: list[str] | None = None
-    FilterInArns: list[str] | None = None
-    FilterOutArns: list[str] | None = None
-    NetworkInsightsPathId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::NetworkInsightsAnalysis.
+    """
+
+    AdditionalAccounts: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    FilterInArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Length: 1 to 1283 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FilterOutArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Length: 1 to 1283 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NetworkInsightsPathId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None
 
 
 class AdditionalDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalDetailType: str | None = None
-    Component: AnalysisComponent | None = None
-    LoadBalancers: list[AnalysisComponent] | None = None
-    ServiceName: str | None = None
+    AdditionalDetailType: Annotated[str | None, Field(description="Type: str.")] = None
+    Component: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    LoadBalancers: Annotated[
+        list[AnalysisComponent] | None, Field(description="Type: list[AnalysisComponentDict].")
+    ] = None
+    ServiceName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AnalysisAclRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidr: str | None = None
-    Egress: bool | None = None
-    PortRange: NetworkInsightsAnalysisPortRange | None = None
-    Protocol: str | None = None
-    RuleAction: str | None = None
-    RuleNumber: int | None = None
+    Cidr: Annotated[str | None, Field(description="Type: str.")] = None
+    Egress: Annotated[bool | None, Field(description="Type: bool.")] = None
+    PortRange: Annotated[
+        NetworkInsightsAnalysisPortRange | None,
+        Field(description="Type: NetworkInsightsAnalysisPortRangeDict."),
+    ] = None
+    Protocol: Annotated[str | None, Field(description="Type: str.")] = None
+    RuleAction: Annotated[str | None, Field(description="Type: str.")] = None
+    RuleNumber: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class AnalysisPacketHeader(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationAddresses: list[str] | None = None
-    DestinationPortRanges: list[NetworkInsightsAnalysisPortRange] | None = None
-    Protocol: str | None = None
-    SourceAddresses: list[str] | None = None
-    SourcePortRanges: list[NetworkInsightsAnalysisPortRange] | None = None
+    DestinationAddresses: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    DestinationPortRanges: Annotated[
+        list[NetworkInsightsAnalysisPortRange] | None,
+        Field(description="Type: list[NetworkInsightsAnalysisPortRangeDict]."),
+    ] = None
+    Protocol: Annotated[str | None, Field(description="Type: str.")] = None
+    SourceAddresses: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    SourcePortRanges: Annotated[
+        list[NetworkInsightsAnalysisPortRange] | None,
+        Field(description="Type: list[NetworkInsightsAnalysisPortRangeDict]."),
+    ] = None
 
 
 class AnalysisSecurityGroupRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidr: str | None = None
-    Direction: str | None = None
-    PortRange: NetworkInsightsAnalysisPortRange | None = None
-    PrefixListId: str | None = None
-    Protocol: str | None = None
-    SecurityGroupId: str | None = None
+    Cidr: Annotated[str | None, Field(description="Type: str.")] = None
+    Direction: Annotated[str | None, Field(description="Type: str.")] = None
+    PortRange: Annotated[
+        NetworkInsightsAnalysisPortRange | None,
+        Field(description="Type: NetworkInsightsAnalysisPortRangeDict."),
+    ] = None
+    PrefixListId: Annotated[str | None, Field(description="Type: str.")] = None
+    Protocol: Annotated[str | None, Field(description="Type: str.")] = None
+    SecurityGroupId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AnalysisTransitGatewayPolicyTableEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationCidr: str | None = None
-    DestinationPortRange: NetworkInsightsAnalysisPortRange | None = None
-    Protocol: str | None = None
-    RuleNumber: int | None = None
-    SourceCidr: str | None = None
-    SourcePortRange: NetworkInsightsAnalysisPortRange | None = None
-    TargetRouteTableId: str | None = None
+    DestinationCidr: Annotated[str | None, Field(description="Type: str.")] = None
+    DestinationPortRange: Annotated[
+        NetworkInsightsAnalysisPortRange | None,
+        Field(description="Type: NetworkInsightsAnalysisPortRangeDict."),
+    ] = None
+    Protocol: Annotated[str | None, Field(description="Type: str.")] = None
+    RuleNumber: Annotated[int | None, Field(description="Type: int.")] = None
+    SourceCidr: Annotated[str | None, Field(description="Type: str.")] = None
+    SourcePortRange: Annotated[
+        NetworkInsightsAnalysisPortRange | None,
+        Field(description="Type: NetworkInsightsAnalysisPortRangeDict."),
+    ] = None
+    TargetRouteTableId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Explanation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Acl: AnalysisComponent | None = None
-    AclRule: AnalysisAclRule | None = None
-    Address: str | None = None
-    Addresses: list[str] | None = None
-    AttachedTo: AnalysisComponent | None = None
-    AvailabilityZones: list[str] | None = None
-    Cidrs: list[str] | None = None
-    ClassicLoadBalancerListener: AnalysisLoadBalancerListener | None = None
-    Component: AnalysisComponent | None = None
-    ComponentAccount: str | None = None
-    ComponentRegion: str | None = None
-    CustomerGateway: AnalysisComponent | None = None
-    Destination: AnalysisComponent | None = None
-    DestinationVpc: AnalysisComponent | None = None
-    Direction: str | None = None
-    ElasticLoadBalancerListener: AnalysisComponent | None = None
-    ExplanationCode: str | None = None
-    IngressRouteTable: AnalysisComponent | None = None
-    InternetGateway: AnalysisComponent | None = None
-    LoadBalancerArn: str | None = None
-    LoadBalancerListenerPort: int | None = None
-    LoadBalancerTarget: AnalysisLoadBalancerTarget | None = None
-    LoadBalancerTargetGroup: AnalysisComponent | None = None
-    LoadBalancerTargetGroups: list[AnalysisComponent] | None = None
-    LoadBalancerTargetPort: int | None = None
-    MissingComponent: str | None = None
-    NatGateway: AnalysisComponent | None = None
-    NetworkInterface: AnalysisComponent | None = None
-    PacketField: str | None = None
-    Port: int | None = None
-    PortRanges: list[NetworkInsightsAnalysisPortRange] | None = None
-    PrefixList: AnalysisComponent | None = None
-    Protocols: list[str] | None = None
-    RouteTable: AnalysisComponent | None = None
-    RouteTableRoute: AnalysisRouteTableRoute | None = None
-    SecurityGroup: AnalysisComponent | None = None
-    SecurityGroupRule: AnalysisSecurityGroupRule | None = None
-    SecurityGroups: list[AnalysisComponent] | None = None
-    SourceVpc: AnalysisComponent | None = None
-    State: str | None = None
-    Subnet: AnalysisComponent | None = None
-    SubnetRouteTable: AnalysisComponent | None = None
-    TransitGateway: AnalysisComponent | None = None
-    TransitGatewayAttachment: AnalysisComponent | None = None
-    TransitGatewayPolicyTable: AnalysisComponent | None = None
-    TransitGatewayPolicyTableEntry: AnalysisTransitGatewayPolicyTableEntry | None = None
-    TransitGatewayRouteTable: AnalysisComponent | None = None
-    TransitGatewayRouteTableRoute: NetworkInsightsAnalysisTransitGatewayRouteTableRoute | None = (
+    Acl: Annotated[AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")] = (
         None
     )
-    Vpc: AnalysisComponent | None = None
-    VpcPeeringConnection: AnalysisComponent | None = None
-    VpnConnection: AnalysisComponent | None = None
-    VpnGateway: AnalysisComponent | None = None
-    vpcEndpoint: AnalysisComponent | None = None
+    AclRule: Annotated[AnalysisAclRule | None, Field(description="Type: AnalysisAclRuleDict.")] = (
+        None
+    )
+    Address: Annotated[str | None, Field(description="Type: str.")] = None
+    Addresses: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    AttachedTo: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    AvailabilityZones: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Cidrs: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    ClassicLoadBalancerListener: Annotated[
+        AnalysisLoadBalancerListener | None,
+        Field(description="Type: AnalysisLoadBalancerListenerDict."),
+    ] = None
+    Component: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    ComponentAccount: Annotated[str | None, Field(description="Type: str.")] = None
+    ComponentRegion: Annotated[str | None, Field(description="Type: str.")] = None
+    CustomerGateway: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    Destination: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    DestinationVpc: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    Direction: Annotated[str | None, Field(description="Type: str.")] = None
+    ElasticLoadBalancerListener: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    ExplanationCode: Annotated[str | None, Field(description="Type: str.")] = None
+    IngressRouteTable: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    InternetGateway: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    LoadBalancerArn: Annotated[str | None, Field(description="Length: 1 to 1283 characters.")] = (
+        None
+    )
+    LoadBalancerListenerPort: Annotated[int | None, Field(description="Type: int.")] = None
+    LoadBalancerTarget: Annotated[
+        AnalysisLoadBalancerTarget | None,
+        Field(description="Type: AnalysisLoadBalancerTargetDict."),
+    ] = None
+    LoadBalancerTargetGroup: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    LoadBalancerTargetGroups: Annotated[
+        list[AnalysisComponent] | None, Field(description="Type: list[AnalysisComponentDict].")
+    ] = None
+    LoadBalancerTargetPort: Annotated[int | None, Field(description="Type: int.")] = None
+    MissingComponent: Annotated[str | None, Field(description="Type: str.")] = None
+    NatGateway: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    NetworkInterface: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    PacketField: Annotated[str | None, Field(description="Type: str.")] = None
+    Port: Annotated[int | None, Field(description="Type: int.")] = None
+    PortRanges: Annotated[
+        list[NetworkInsightsAnalysisPortRange] | None,
+        Field(description="Type: list[NetworkInsightsAnalysisPortRangeDict]."),
+    ] = None
+    PrefixList: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    Protocols: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    RouteTable: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    RouteTableRoute: Annotated[
+        AnalysisRouteTableRoute | None, Field(description="Type: AnalysisRouteTableRouteDict.")
+    ] = None
+    SecurityGroup: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    SecurityGroupRule: Annotated[
+        AnalysisSecurityGroupRule | None, Field(description="Type: AnalysisSecurityGroupRuleDict.")
+    ] = None
+    SecurityGroups: Annotated[
+        list[AnalysisComponent] | None, Field(description="Type: list[AnalysisComponentDict].")
+    ] = None
+    SourceVpc: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    State: Annotated[str | None, Field(description="Type: str.")] = None
+    Subnet: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    SubnetRouteTable: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    TransitGateway: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    TransitGatewayAttachment: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    TransitGatewayPolicyTable: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    TransitGatewayPolicyTableEntry: Annotated[
+        AnalysisTransitGatewayPolicyTableEntry | None,
+        Field(description="Type: AnalysisTransitGatewayPolicyTableEntryDict."),
+    ] = None
+    TransitGatewayRouteTable: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    TransitGatewayRouteTableRoute: Annotated[
+        NetworkInsightsAnalysisTransitGatewayRouteTableRoute | None,
+        Field(description="Type: NetworkInsightsAnalysisTransitGatewayRouteTableRouteDict."),
+    ] = None
+    Vpc: Annotated[AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")] = (
+        None
+    )
+    VpcPeeringConnection: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    VpnConnection: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    VpnGateway: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    vpcEndpoint: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
 
 
 class PathComponent(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AclRule: AnalysisAclRule | None = None
-    AdditionalDetails: list[AdditionalDetail] | None = None
-    Component: AnalysisComponent | None = None
-    DestinationVpc: AnalysisComponent | None = None
-    ElasticLoadBalancerListener: AnalysisComponent | None = None
-    Explanations: list[Explanation] | None = None
-    InboundHeader: AnalysisPacketHeader | None = None
-    OutboundHeader: AnalysisPacketHeader | None = None
-    RouteTableRoute: AnalysisRouteTableRoute | None = None
-    SecurityGroupRule: AnalysisSecurityGroupRule | None = None
-    SequenceNumber: int | None = None
-    ServiceName: str | None = None
-    SourceVpc: AnalysisComponent | None = None
-    Subnet: AnalysisComponent | None = None
-    TransitGateway: AnalysisComponent | None = None
-    TransitGatewayPolicyTableEntry: AnalysisTransitGatewayPolicyTableEntry | None = None
-    TransitGatewayRouteTableRoute: NetworkInsightsAnalysisTransitGatewayRouteTableRoute | None = (
+    AclRule: Annotated[AnalysisAclRule | None, Field(description="Type: AnalysisAclRuleDict.")] = (
         None
     )
-    Vpc: AnalysisComponent | None = None
+    AdditionalDetails: Annotated[
+        list[AdditionalDetail] | None, Field(description="Type: list[AdditionalDetailDict].")
+    ] = None
+    Component: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    DestinationVpc: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    ElasticLoadBalancerListener: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    Explanations: Annotated[
+        list[Explanation] | None, Field(description="Type: list[ExplanationDict].")
+    ] = None
+    InboundHeader: Annotated[
+        AnalysisPacketHeader | None, Field(description="Type: AnalysisPacketHeaderDict.")
+    ] = None
+    OutboundHeader: Annotated[
+        AnalysisPacketHeader | None, Field(description="Type: AnalysisPacketHeaderDict.")
+    ] = None
+    RouteTableRoute: Annotated[
+        AnalysisRouteTableRoute | None, Field(description="Type: AnalysisRouteTableRouteDict.")
+    ] = None
+    SecurityGroupRule: Annotated[
+        AnalysisSecurityGroupRule | None, Field(description="Type: AnalysisSecurityGroupRuleDict.")
+    ] = None
+    SequenceNumber: Annotated[int | None, Field(description="Type: int.")] = None
+    ServiceName: Annotated[str | None, Field(description="Type: str.")] = None
+    SourceVpc: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    Subnet: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    TransitGateway: Annotated[
+        AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")
+    ] = None
+    TransitGatewayPolicyTableEntry: Annotated[
+        AnalysisTransitGatewayPolicyTableEntry | None,
+        Field(description="Type: AnalysisTransitGatewayPolicyTableEntryDict."),
+    ] = None
+    TransitGatewayRouteTableRoute: Annotated[
+        NetworkInsightsAnalysisTransitGatewayRouteTableRoute | None,
+        Field(description="Type: NetworkInsightsAnalysisTransitGatewayRouteTableRouteDict."),
+    ] = None
+    Vpc: Annotated[AnalysisComponent | None, Field(description="Type: AnalysisComponentDict.")] = (
+        None
+    )
 
 
 class NetworkInsightsAnalysisAttributes(DeferredModel):
-    AlternatePathHints: list[AlternatePathHint] | None = None
-    Explanations: list[Explanation] | None = None
-    ForwardPathComponents: list[PathComponent] | None = None
-    NetworkInsightsAnalysisArn: str | None = None
-    NetworkInsightsAnalysisId: str | None = None
-    NetworkPathFound: bool | None = None
-    ReturnPathComponents: list[PathComponent] | None = None
-    StartDate: str | None = None
-    Status: Literal["running", "failed", "succeeded"] | None = None
-    StatusMessage: str | None = None
-    SuggestedAccounts: list[str] | None = None
+    """
+    The read-only attributes of a AWS::EC2::NetworkInsightsAnalysis, set by AWS.
+    """
+
+    AlternatePathHints: Annotated[
+        list[AlternatePathHint] | None, Field(description="Type: list[AlternatePathHintDict].")
+    ] = None
+    Explanations: Annotated[
+        list[Explanation] | None, Field(description="Type: list[ExplanationDict].")
+    ] = None
+    ForwardPathComponents: Annotated[
+        list[PathComponent] | None, Field(description="Type: list[PathComponentDict].")
+    ] = None
+    NetworkInsightsAnalysisArn: Annotated[str | None, Field(description="Type: str.")] = None
+    NetworkInsightsAnalysisId: Annotated[str | None, Field(description="Type: str.")] = None
+    NetworkPathFound: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ReturnPathComponents: Annotated[
+        list[PathComponent] | None, Field(description="Type: list[PathComponentDict].")
+    ] = None
+    StartDate: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
+        Literal["running", "failed", "succeeded"] | None,
+        Field(description="Allowed values: 'running', 'failed', 'succeeded'."),
+    ] = None
+    StatusMessage: Annotated[str | None, Field(description="Type: str.")] = None
+    SuggestedAccounts: Annotated[list[str] | None, Field(description="Items are unique.")] = None

@@ -7,10 +7,10 @@ Imported on first use by network_insights_path.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FilterPortRange",
@@ -25,43 +25,91 @@ class FilterPortRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FromPort: int | None = None
-    ToPort: int | None = None
+    FromPort: Annotated[int | None, Field(description="Range: 0 to 65535 (inclusive).")] = None
+    ToPort: Annotated[int | None, Field(description="Range: 0 to 65535 (inclusive).")] = None
 
 
 class PathFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationAddress: str | None = None
-    DestinationPortRange: FilterPortRange | None = None
-    SourceAddress: str | None = None
-    SourcePortRange: FilterPortRange | None = None
+    DestinationAddress: Annotated[
+        str | None,
+        Field(description="Pattern: ^([0-9]{1,3}.){3}[0-9]{1,3}$ Length: 0 to 15 characters."),
+    ] = None
+    DestinationPortRange: Annotated[
+        FilterPortRange | None, Field(description="Type: FilterPortRangeDict.")
+    ] = None
+    SourceAddress: Annotated[
+        str | None,
+        Field(description="Pattern: ^([0-9]{1,3}.){3}[0-9]{1,3}$ Length: 0 to 15 characters."),
+    ] = None
+    SourcePortRange: Annotated[
+        FilterPortRange | None, Field(description="Type: FilterPortRangeDict.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class NetworkInsightsPathAttributes(DeferredModel):
-    CreatedDate: str | None = None
-    DestinationArn: str | None = None
-    NetworkInsightsPathArn: str | None = None
-    NetworkInsightsPathId: str | None = None
-    SourceArn: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::NetworkInsightsPath, set by AWS.
+    """
+
+    CreatedDate: Annotated[str | None, Field(description="Type: str.")] = None
+    DestinationArn: Annotated[str | None, Field(description="Type: str.")] = None
+    NetworkInsightsPathArn: Annotated[str | None, Field(description="Type: str.")] = None
+    NetworkInsightsPathId: Annotated[str | None, Field(description="Type: str.")] = None
+    SourceArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class NetworkInsightsPathProps(DeferredModel):
-    Destination: str | None = None
-    DestinationIp: str | None = None
-    DestinationPort: int | None = None
-    FilterAtDestination: PathFilter | None = None
-    FilterAtSource: PathFilter | None = None
-    Protocol: Literal["tcp", "udp"]
-    Source: str
-    SourceIp: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::NetworkInsightsPath.
+    """
+
+    Destination: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    DestinationIp: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([0-9]{1,3}.){3}[0-9]{1,3}$ Length: 0 to 15 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DestinationPort: Annotated[
+        int | None,
+        Field(
+            description="Range: 0 to 65535 (inclusive). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FilterAtDestination: Annotated[
+        PathFilter | None,
+        Field(description="Type: PathFilterDict. Create-only: changing it replaces the resource."),
+    ] = None
+    FilterAtSource: Annotated[
+        PathFilter | None,
+        Field(description="Type: PathFilterDict. Create-only: changing it replaces the resource."),
+    ] = None
+    Protocol: Annotated[
+        Literal["tcp", "udp"],
+        Field(
+            description="Allowed values: 'tcp', 'udp'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Source: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    SourceIp: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([0-9]{1,3}.){3}[0-9]{1,3}$ Length: 0 to 15 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -7,9 +7,10 @@ Imported on first use by network_interface_attachment.py, which re-exports every
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NetworkInterfaceAttachmentAttributes",
@@ -20,30 +21,77 @@ __all__ = [
 
 
 class NetworkInterfaceAttachmentEnaSrdSpecificationEnaSrdUdpSpecification(DeferredModel):
+    """
+    Configures ENA Express for UDP network traffic.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnaSrdUdpEnabled: bool | None = None
+    EnaSrdUdpEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class NetworkInterfaceAttachmentAttributes(DeferredModel):
-    AttachmentId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::NetworkInterfaceAttachment, set by AWS.
+    """
+
+    AttachmentId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class NetworkInterfaceAttachmentEnaSrdSpecification(DeferredModel):
+    """
+    ENA Express uses AWS Scalable Reliable Datagram (SRD) technology to increase the maximum bandwidth used per stream and minimize tail latency of network traffic between EC2 instances. With ENA Express, you can communicate between two EC2 instances in the same subnet within the same account, or in different accounts. Both sending and receiving instances must have ENA Express enabled. To improve the reliability of network packet delivery, ENA Express reorders network packets on the receiving end by default. However, some UDP-based applications are designed to handle network packets that are out of order to reduce the overhead for packet delivery at the network layer. When ENA Express is enabled, you can specify whether UDP network traffic uses it.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnaSrdEnabled: bool | None = None
-    EnaSrdUdpSpecification: (
-        NetworkInterfaceAttachmentEnaSrdSpecificationEnaSrdUdpSpecification | None
-    ) = None
+    EnaSrdEnabled: Annotated[
+        bool | None,
+        Field(description="Indicates whether ENA Express is enabled for the network interface."),
+    ] = None
+    EnaSrdUdpSpecification: Annotated[
+        NetworkInterfaceAttachmentEnaSrdSpecificationEnaSrdUdpSpecification | None,
+        Field(description="Configures ENA Express for UDP network traffic."),
+    ] = None
 
 
 class NetworkInterfaceAttachmentProps(DeferredModel):
-    DeleteOnTermination: bool | None = None
-    DeviceIndex: str
-    EnaQueueCount: int | None = None
-    EnaSrdSpecification: NetworkInterfaceAttachmentEnaSrdSpecification | None = None
-    InstanceId: str
-    NetworkInterfaceId: str
+    """
+    The properties a program declares for a AWS::EC2::NetworkInterfaceAttachment.
+    """
+
+    DeleteOnTermination: Annotated[
+        bool | None,
+        Field(
+            description="Whether to delete the network interface when the instance terminates. By default, this value is set to ``true``."
+        ),
+    ] = None
+    DeviceIndex: Annotated[
+        str,
+        Field(
+            description="The network interface's position in the attachment order. For example, the first attached network interface has a ``DeviceIndex`` of 0. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EnaQueueCount: Annotated[
+        int | None, Field(description="The number of ENA queues created with the instance.")
+    ] = None
+    EnaSrdSpecification: Annotated[
+        NetworkInterfaceAttachmentEnaSrdSpecification | None,
+        Field(
+            description="Configures ENA Express for the network interface that this action attaches to the instance."
+        ),
+    ] = None
+    InstanceId: Annotated[
+        str,
+        Field(
+            description="The ID of the instance to which you will attach the ENI. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NetworkInterfaceId: Annotated[
+        str,
+        Field(
+            description="The ID of the ENI that you want to attach. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by network_interface.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "InstanceIpv6Address",
@@ -29,85 +29,186 @@ class InstanceIpv6Address(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ipv6Address: str
+    Ipv6Address: Annotated[str, Field(description="Type: str.")]
 
 
 class Ipv4PrefixSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ipv4Prefix: str
+    Ipv4Prefix: Annotated[str, Field(description="Type: str.")]
 
 
 class Ipv6PrefixSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ipv6Prefix: str
+    Ipv6Prefix: Annotated[str, Field(description="Type: str.")]
 
 
 class NetworkInterfaceConnectionTrackingSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TcpEstablishedTimeout: int | None = None
-    UdpStreamTimeout: int | None = None
-    UdpTimeout: int | None = None
+    TcpEstablishedTimeout: Annotated[int | None, Field(description="Type: int.")] = None
+    UdpStreamTimeout: Annotated[int | None, Field(description="Type: int.")] = None
+    UdpTimeout: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class NetworkInterfacePublicIpDnsNameOptions(DeferredModel):
+    """
+    Describes the public hostname type options, including public hostname type, IPv4-enabled public hostname, IPv6-enabled public hostname, and dual-stack public hostname.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DnsHostnameType: str | None = None
-    PublicDualStackDnsName: str | None = None
-    PublicIpv4DnsName: str | None = None
-    PublicIpv6DnsName: str | None = None
+    DnsHostnameType: Annotated[str | None, Field(description="Type: str.")] = None
+    PublicDualStackDnsName: Annotated[str | None, Field(description="Type: str.")] = None
+    PublicIpv4DnsName: Annotated[str | None, Field(description="Type: str.")] = None
+    PublicIpv6DnsName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PrivateIpAddressSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Primary: bool
-    PrivateIpAddress: str
+    Primary: Annotated[bool, Field(description="Type: bool.")]
+    PrivateIpAddress: Annotated[str, Field(description="Type: str.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class NetworkInterfaceAttributes(DeferredModel):
-    Id: str | None = None
-    PrimaryIpv6Address: str | None = None
-    PrimaryPrivateIpAddress: str | None = None
-    PublicIpDnsNameOptions: NetworkInterfacePublicIpDnsNameOptions | None = None
-    SecondaryPrivateIpAddresses: list[str] | None = None
-    VpcId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::NetworkInterface, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Network interface id.")] = None
+    PrimaryIpv6Address: Annotated[str | None, Field(description="The primary IPv6 address")] = None
+    PrimaryPrivateIpAddress: Annotated[
+        str | None,
+        Field(description="Returns the primary private IP address of the network interface."),
+    ] = None
+    PublicIpDnsNameOptions: Annotated[
+        NetworkInterfacePublicIpDnsNameOptions | None,
+        Field(
+            description="Describes the public hostname type options, including public hostname type, IPv4-enabled public hostname, IPv6-enabled public hostname, and dual-stack public hostname."
+        ),
+    ] = None
+    SecondaryPrivateIpAddresses: Annotated[
+        list[str] | None,
+        Field(description="Returns the secondary private IP addresses of the network interface."),
+    ] = None
+    VpcId: Annotated[str | None, Field(description="The ID of the VPC")] = None
 
 
 class NetworkInterfaceProps(DeferredModel):
-    ConnectionTrackingSpecification: NetworkInterfaceConnectionTrackingSpecification | None = None
-    Description: str | None = None
-    EnablePrimaryIpv6: bool | None = None
-    GroupSet: list[str] | None = None
-    InterfaceType: str | None = None
-    Ipv4PrefixCount: int | None = None
-    Ipv4Prefixes: list[Ipv4PrefixSpecification] | None = None
-    Ipv6AddressCount: int | None = None
-    Ipv6Addresses: list[InstanceIpv6Address] | None = None
-    Ipv6PrefixCount: int | None = None
-    Ipv6Prefixes: list[Ipv6PrefixSpecification] | None = None
-    PrivateIpAddress: str | None = None
-    PrivateIpAddresses: list[PrivateIpAddressSpecification] | None = None
-    PublicIpDnsHostnameTypeSpecification: (
-        Literal["public-dual-stack-dns-name", "public-ipv4-dns-name", "public-ipv6-dns-name"] | None
-    ) = None
-    SecondaryPrivateIpAddressCount: int | None = None
-    SourceDestCheck: bool | None = None
-    SubnetId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::NetworkInterface.
+    """
+
+    ConnectionTrackingSpecification: Annotated[
+        NetworkInterfaceConnectionTrackingSpecification | None,
+        Field(
+            description="Type: NetworkInterfaceConnectionTrackingSpecificationDict. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A description for the network interface.")
+    ] = None
+    EnablePrimaryIpv6: Annotated[
+        bool | None,
+        Field(
+            description="If you have instances or ENIs that rely on the IPv6 address not changing, to avoid disrupting traffic to instances or ENIs, you can enable a primary IPv6 address. Enable this option to automatically assign an IPv6 associated with the ENI attached to your instance to be the primary IPv6 address. When you enable an IPv6 address to be a primary IPv6, you cannot disable it. Traffic will be routed to the primary IPv6 address until the instance is terminated or the ENI is detached. If you have multiple IPv6 addresses associated with an ENI and you enable a primary IPv6 address, the first IPv6 address associated with the ENI becomes the primary IPv6 address. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    GroupSet: Annotated[
+        list[str] | None,
+        Field(description="A list of security group IDs associated with this network interface."),
+    ] = None
+    InterfaceType: Annotated[
+        str | None,
+        Field(
+            description="Indicates the type of network interface. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Ipv4PrefixCount: Annotated[
+        int | None,
+        Field(
+            description="The number of IPv4 prefixes to assign to a network interface. When you specify a number of IPv4 prefixes, Amazon EC2 selects these prefixes from your existing subnet CIDR reservations, if available, or from free spaces in the subnet. By default, these will be /28 prefixes. You can't specify a count of IPv4 prefixes if you've specified one of the following: specific IPv4 prefixes, specific private IPv4 addresses, or a count of private IPv4 addresses."
+        ),
+    ] = None
+    Ipv4Prefixes: Annotated[
+        list[Ipv4PrefixSpecification] | None,
+        Field(
+            description="Assigns a list of IPv4 prefixes to the network interface. If you want EC2 to automatically assign IPv4 prefixes, use the Ipv4PrefixCount property and do not specify this property. Presently, only /28 prefixes are supported. You can't specify IPv4 prefixes if you've specified one of the following: a count of IPv4 prefixes, specific private IPv4 addresses, or a count of private IPv4 addresses."
+        ),
+    ] = None
+    Ipv6AddressCount: Annotated[
+        int | None,
+        Field(
+            description="The number of IPv6 addresses to assign to a network interface. Amazon EC2 automatically selects the IPv6 addresses from the subnet range. To specify specific IPv6 addresses, use the Ipv6Addresses property and don't specify this property."
+        ),
+    ] = None
+    Ipv6Addresses: Annotated[
+        list[InstanceIpv6Address] | None,
+        Field(
+            description="One or more specific IPv6 addresses from the IPv6 CIDR block range of your subnet to associate with the network interface. If you're specifying a number of IPv6 addresses, use the Ipv6AddressCount property and don't specify this property."
+        ),
+    ] = None
+    Ipv6PrefixCount: Annotated[
+        int | None,
+        Field(
+            description="The number of IPv6 prefixes to assign to a network interface. When you specify a number of IPv6 prefixes, Amazon EC2 selects these prefixes from your existing subnet CIDR reservations, if available, or from free spaces in the subnet. By default, these will be /80 prefixes. You can't specify a count of IPv6 prefixes if you've specified one of the following: specific IPv6 prefixes, specific IPv6 addresses, or a count of IPv6 addresses."
+        ),
+    ] = None
+    Ipv6Prefixes: Annotated[
+        list[Ipv6PrefixSpecification] | None,
+        Field(
+            description="Assigns a list of IPv6 prefixes to the network interface. If you want EC2 to automatically assign IPv6 prefixes, use the Ipv6PrefixCount property and do not specify this property. Presently, only /80 prefixes are supported. You can't specify IPv6 prefixes if you've specified one of the following: a count of IPv6 prefixes, specific IPv6 addresses, or a count of IPv6 addresses."
+        ),
+    ] = None
+    PrivateIpAddress: Annotated[
+        str | None,
+        Field(
+            description="Assigns a single private IP address to the network interface, which is used as the primary private IP address. If you want to specify multiple private IP address, use the PrivateIpAddresses property. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PrivateIpAddresses: Annotated[
+        list[PrivateIpAddressSpecification] | None,
+        Field(
+            description="Assigns a list of private IP addresses to the network interface. You can specify a primary private IP address by setting the value of the Primary property to true in the PrivateIpAddressSpecification property. If you want EC2 to automatically assign private IP addresses, use the SecondaryPrivateIpAddressCount property and do not specify this property. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    PublicIpDnsHostnameTypeSpecification: Annotated[
+        Literal["public-dual-stack-dns-name", "public-ipv4-dns-name", "public-ipv6-dns-name"]
+        | None,
+        Field(description="Public IP DNS hostname type Write-only: sent to AWS, never read back."),
+    ] = None
+    SecondaryPrivateIpAddressCount: Annotated[
+        int | None,
+        Field(
+            description="The number of secondary private IPv4 addresses to assign to a network interface. When you specify a number of secondary IPv4 addresses, Amazon EC2 selects these IP addresses within the subnet's IPv4 CIDR range. You can't specify this option and specify more than one private IP address using privateIpAddresses"
+        ),
+    ] = None
+    SourceDestCheck: Annotated[
+        bool | None,
+        Field(description="Indicates whether traffic to or from the instance is validated."),
+    ] = None
+    SubnetId: Annotated[
+        str,
+        Field(
+            description="The ID of the subnet to associate with the network interface. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An arbitrary set of tags (key-value pairs) for this network interface."),
+    ] = None

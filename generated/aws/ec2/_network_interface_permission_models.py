@@ -7,8 +7,10 @@ Imported on first use by network_interface_permission.py, which re-exports every
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "NetworkInterfacePermissionAttributes",
@@ -17,10 +19,24 @@ __all__ = [
 
 
 class NetworkInterfacePermissionProps(DeferredModel):
-    AwsAccountId: str
-    NetworkInterfaceId: str
-    Permission: str
+    """
+    The properties a program declares for a AWS::EC2::NetworkInterfacePermission.
+    """
+
+    AwsAccountId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    NetworkInterfaceId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Permission: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
 
 
 class NetworkInterfacePermissionAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::NetworkInterfacePermission, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

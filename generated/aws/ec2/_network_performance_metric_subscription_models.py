@@ -7,8 +7,10 @@ Imported on first use by network_performance_metric_subscription.py, which re-ex
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "NetworkPerformanceMetricSubscriptionAttributes",
@@ -17,11 +19,37 @@ __all__ = [
 
 
 class NetworkPerformanceMetricSubscriptionProps(DeferredModel):
-    Destination: str
-    Metric: str
-    Source: str
-    Statistic: str
+    """
+    The properties a program declares for a AWS::EC2::NetworkPerformanceMetricSubscription.
+    """
+
+    Destination: Annotated[
+        str,
+        Field(
+            description="The target Region or Availability Zone for the metric to subscribe to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Metric: Annotated[
+        str,
+        Field(
+            description="The metric type to subscribe to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Source: Annotated[
+        str,
+        Field(
+            description="The starting Region or Availability Zone for metric to subscribe to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Statistic: Annotated[
+        str,
+        Field(
+            description="The statistic to subscribe to. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class NetworkPerformanceMetricSubscriptionAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::EC2::NetworkPerformanceMetricSubscription, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by placement_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PlacementGroupAttributes",
@@ -20,21 +20,68 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class PlacementGroupAttributes(DeferredModel):
-    GroupId: str | None = None
-    GroupName: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::PlacementGroup, set by AWS.
+    """
+
+    GroupId: Annotated[str | None, Field(description="The ID of the placement group.")] = None
+    GroupName: Annotated[str | None, Field(description="The Group Name of Placement Group.")] = None
 
 
 class PlacementGroupProps(DeferredModel):
-    ParentGroupId: str | None = None
-    PartitionCount: int | None = None
-    SpreadLevel: Literal["host", "rack"] | None = None
-    Strategy: Literal["cluster", "partition", "precision-time", "spread"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::PlacementGroup.
+    """
+
+    ParentGroupId: Annotated[
+        str | None,
+        Field(
+            description="The ID of a parent placement group. Valid for strategies that support parent group linking. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PartitionCount: Annotated[
+        int | None,
+        Field(
+            description="The number of partitions. Valid only when **Strategy** is set to `partition` Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SpreadLevel: Annotated[
+        Literal["host", "rack"] | None,
+        Field(
+            description="The Spread Level of Placement Group is an enum where it accepts either host or rack when strategy is spread Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Strategy: Annotated[
+        Literal["cluster", "partition", "precision-time", "spread"] | None,
+        Field(
+            description="The placement strategy. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pairs to apply to this resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None

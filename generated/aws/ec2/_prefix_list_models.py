@@ -7,10 +7,10 @@ Imported on first use by prefix_list.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Entry",
@@ -24,28 +24,40 @@ class Entry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidr: str
-    Description: str | None = None
+    Cidr: Annotated[str, Field(description="Length: 1 to 46 characters.")]
+    Description: Annotated[str | None, Field(description="Length: 0 to 255 characters.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str | None, Field(description="Length: at most 256 characters.")] = None
 
 
 class PrefixListAttributes(DeferredModel):
-    Arn: str | None = None
-    OwnerId: str | None = None
-    PrefixListId: str | None = None
-    Version: int | None = None
+    """
+    The read-only attributes of a AWS::EC2::PrefixList, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the Prefix List.")
+    ] = None
+    OwnerId: Annotated[str | None, Field(description="Owner Id of Prefix List.")] = None
+    PrefixListId: Annotated[str | None, Field(description="Id of Prefix List.")] = None
+    Version: Annotated[int | None, Field(description="Version of Prefix List.")] = None
 
 
 class PrefixListProps(DeferredModel):
-    AddressFamily: Literal["IPv4", "IPv6"]
-    Entries: list[Entry] | None = None
-    MaxEntries: int | None = None
-    PrefixListName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::PrefixList.
+    """
+
+    AddressFamily: Annotated[
+        Literal["IPv4", "IPv6"], Field(description="Ip Version of Prefix List.")
+    ]
+    Entries: Annotated[list[Entry] | None, Field(description="Entries of Prefix List.")] = None
+    MaxEntries: Annotated[int | None, Field(description="Max Entries of Prefix List.")] = None
+    PrefixListName: Annotated[str, Field(description="Name of Prefix List.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags for Prefix List")] = None

@@ -7,8 +7,10 @@ Imported on first use by route.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "RouteAttributes",
@@ -17,23 +19,86 @@ __all__ = [
 
 
 class RouteProps(DeferredModel):
-    CarrierGatewayId: str | None = None
-    CoreNetworkArn: str | None = None
-    DestinationCidrBlock: str | None = None
-    DestinationIpv6CidrBlock: str | None = None
-    DestinationPrefixListId: str | None = None
-    EgressOnlyInternetGatewayId: str | None = None
-    GatewayId: str | None = None
-    InstanceId: str | None = None
-    LocalGatewayId: str | None = None
-    NatGatewayId: str | None = None
-    NetworkInterfaceId: str | None = None
-    OdbNetworkArn: str | None = None
-    RouteTableId: str
-    TransitGatewayId: str | None = None
-    VpcEndpointId: str | None = None
-    VpcPeeringConnectionId: str | None = None
+    """
+    The properties a program declares for a AWS::EC2::Route.
+    """
+
+    CarrierGatewayId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the carrier gateway. You can only use this option when the VPC contains a subnet which is associated with a Wavelength Zone."
+        ),
+    ] = None
+    CoreNetworkArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the core network.")
+    ] = None
+    DestinationCidrBlock: Annotated[
+        str | None,
+        Field(
+            description="The IPv4 CIDR address block used for the destination match. Routing decisions are based on the most specific match. We modify the specified CIDR block to its canonical form; for example, if you specify ``100.68.0.18/18``, we modify it to ``100.68.0.0/18``. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DestinationIpv6CidrBlock: Annotated[
+        str | None,
+        Field(
+            description="The IPv6 CIDR block used for the destination match. Routing decisions are based on the most specific match. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DestinationPrefixListId: Annotated[
+        str | None,
+        Field(
+            description="The ID of a prefix list used for the destination match. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EgressOnlyInternetGatewayId: Annotated[
+        str | None,
+        Field(description="[IPv6 traffic only] The ID of an egress-only internet gateway."),
+    ] = None
+    GatewayId: Annotated[
+        str | None,
+        Field(
+            description="The ID of an internet gateway or virtual private gateway attached to your VPC."
+        ),
+    ] = None
+    InstanceId: Annotated[
+        str | None,
+        Field(
+            description="The ID of a NAT instance in your VPC. The operation fails if you specify an instance ID unless exactly one network interface is attached."
+        ),
+    ] = None
+    LocalGatewayId: Annotated[str | None, Field(description="The ID of the local gateway.")] = None
+    NatGatewayId: Annotated[
+        str | None, Field(description="[IPv4 traffic only] The ID of a NAT gateway.")
+    ] = None
+    NetworkInterfaceId: Annotated[
+        str | None, Field(description="The ID of a network interface.")
+    ] = None
+    OdbNetworkArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the ODB network.")
+    ] = None
+    RouteTableId: Annotated[
+        str,
+        Field(
+            description="The ID of the route table for the route. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TransitGatewayId: Annotated[str | None, Field(description="The ID of a transit gateway.")] = (
+        None
+    )
+    VpcEndpointId: Annotated[
+        str | None,
+        Field(
+            description="The ID of a VPC endpoint. Supported for Gateway Load Balancer endpoints only."
+        ),
+    ] = None
+    VpcPeeringConnectionId: Annotated[
+        str | None, Field(description="The ID of a VPC peering connection.")
+    ] = None
 
 
 class RouteAttributes(DeferredModel):
-    CidrBlock: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::Route, set by AWS.
+    """
+
+    CidrBlock: Annotated[str | None, Field(description="Type: str.")] = None

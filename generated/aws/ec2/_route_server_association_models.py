@@ -7,8 +7,10 @@ Imported on first use by route_server_association.py, which re-exports every nam
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "RouteServerAssociationAttributes",
@@ -17,9 +19,19 @@ __all__ = [
 
 
 class RouteServerAssociationProps(DeferredModel):
-    RouteServerId: str
-    VpcId: str
+    """
+    The properties a program declares for a AWS::EC2::RouteServerAssociation.
+    """
+
+    RouteServerId: Annotated[
+        str, Field(description="Route Server ID Create-only: changing it replaces the resource.")
+    ]
+    VpcId: Annotated[
+        str, Field(description="VPC ID Create-only: changing it replaces the resource.")
+    ]
 
 
 class RouteServerAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::EC2::RouteServerAssociation, set by AWS.
+    """

@@ -7,9 +7,10 @@ Imported on first use by route_server_endpoint.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RouteServerEndpointAttributes",
@@ -19,22 +20,62 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class RouteServerEndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    EniAddress: str | None = None
-    EniId: str | None = None
-    Id: str | None = None
-    VpcId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::RouteServerEndpoint, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the Route Server Endpoint."),
+    ] = None
+    EniAddress: Annotated[
+        str | None,
+        Field(
+            description="Elastic Network Interface IP address owned by the Route Server Endpoint"
+        ),
+    ] = None
+    EniId: Annotated[
+        str | None,
+        Field(description="Elastic Network Interface ID owned by the Route Server Endpoint"),
+    ] = None
+    Id: Annotated[str | None, Field(description="The ID of the Route Server Endpoint.")] = None
+    VpcId: Annotated[str | None, Field(description="VPC ID")] = None
 
 
 class RouteServerEndpointProps(DeferredModel):
-    RouteServerId: str
-    SubnetId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::RouteServerEndpoint.
+    """
+
+    RouteServerId: Annotated[
+        str, Field(description="Route Server ID Create-only: changing it replaces the resource.")
+    ]
+    SubnetId: Annotated[
+        str, Field(description="Subnet ID Create-only: changing it replaces the resource.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by route_server.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RouteServerAttributes",
@@ -20,21 +20,63 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class RouteServerAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::RouteServer, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the Route Server.")
+    ] = None
+    Id: Annotated[str | None, Field(description="The ID of the Route Server.")] = None
 
 
 class RouteServerProps(DeferredModel):
-    AmazonSideAsn: int
-    PersistRoutes: Literal["enable", "disable"] | None = None
-    PersistRoutesDuration: int | None = None
-    SnsNotificationsEnabled: bool | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::RouteServer.
+    """
+
+    AmazonSideAsn: Annotated[
+        int,
+        Field(
+            description="The Amazon-side ASN of the Route Server. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PersistRoutes: Annotated[
+        Literal["enable", "disable"] | None,
+        Field(description="Whether to enable persistent routes"),
+    ] = None
+    PersistRoutesDuration: Annotated[
+        int | None,
+        Field(
+            description="The duration of persistent routes in minutes Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SnsNotificationsEnabled: Annotated[
+        bool | None, Field(description="Whether to enable SNS notifications")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by route_server_peer.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RouteServerPeerAttributes",
@@ -21,33 +21,87 @@ __all__ = [
 
 
 class RouteServerPeerBgpOptions(DeferredModel):
+    """
+    BGP Options
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PeerAsn: int | None = None
-    PeerLivenessDetection: Literal["bfd", "bgp-keepalive"] | None = None
+    PeerAsn: Annotated[int | None, Field(description="BGP ASN of the Route Server Peer")] = None
+    PeerLivenessDetection: Annotated[
+        Literal["bfd", "bgp-keepalive"] | None, Field(description="BGP Liveness Detection")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class RouteServerPeerAttributes(DeferredModel):
-    Arn: str | None = None
-    EndpointEniAddress: str | None = None
-    EndpointEniId: str | None = None
-    Id: str | None = None
-    RouteServerId: str | None = None
-    SubnetId: str | None = None
-    VpcId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::RouteServerPeer, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the Route Server Peer.")
+    ] = None
+    EndpointEniAddress: Annotated[
+        str | None,
+        Field(
+            description="Elastic Network Interface IP address owned by the Route Server Endpoint"
+        ),
+    ] = None
+    EndpointEniId: Annotated[
+        str | None,
+        Field(description="Elastic Network Interface ID owned by the Route Server Endpoint"),
+    ] = None
+    Id: Annotated[str | None, Field(description="The ID of the Route Server Peer.")] = None
+    RouteServerId: Annotated[str | None, Field(description="Route Server ID")] = None
+    SubnetId: Annotated[str | None, Field(description="Subnet ID")] = None
+    VpcId: Annotated[str | None, Field(description="VPC ID")] = None
 
 
 class RouteServerPeerProps(DeferredModel):
-    BgpOptions: RouteServerPeerBgpOptions
-    PeerAddress: str
-    RouteServerEndpointId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::RouteServerPeer.
+    """
+
+    BgpOptions: Annotated[
+        RouteServerPeerBgpOptions,
+        Field(description="BGP Options Create-only: changing it replaces the resource."),
+    ]
+    PeerAddress: Annotated[
+        str,
+        Field(
+            description="IP address of the Route Server Peer Create-only: changing it replaces the resource."
+        ),
+    ]
+    RouteServerEndpointId: Annotated[
+        str,
+        Field(
+            description="Route Server Endpoint ID Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

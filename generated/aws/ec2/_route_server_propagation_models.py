@@ -7,8 +7,10 @@ Imported on first use by route_server_propagation.py, which re-exports every nam
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "RouteServerPropagationAttributes",
@@ -17,9 +19,19 @@ __all__ = [
 
 
 class RouteServerPropagationProps(DeferredModel):
-    RouteServerId: str
-    RouteTableId: str
+    """
+    The properties a program declares for a AWS::EC2::RouteServerPropagation.
+    """
+
+    RouteServerId: Annotated[
+        str, Field(description="Route Server ID Create-only: changing it replaces the resource.")
+    ]
+    RouteTableId: Annotated[
+        str, Field(description="Route Table ID Create-only: changing it replaces the resource.")
+    ]
 
 
 class RouteServerPropagationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::EC2::RouteServerPropagation, set by AWS.
+    """

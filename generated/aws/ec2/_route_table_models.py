@@ -7,9 +7,10 @@ Imported on first use by route_table.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RouteTableAttributes",
@@ -19,17 +20,33 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Specifies a tag. For more information, see [Resource tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class RouteTableAttributes(DeferredModel):
-    RouteTableId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::RouteTable, set by AWS.
+    """
+
+    RouteTableId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class RouteTableProps(DeferredModel):
-    Tags: list[Tag] | None = None
-    VpcId: str
+    """
+    The properties a program declares for a AWS::EC2::RouteTable.
+    """
+
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Any tags assigned to the route table.")
+    ] = None
+    VpcId: Annotated[
+        str, Field(description="The ID of the VPC. Create-only: changing it replaces the resource.")
+    ]

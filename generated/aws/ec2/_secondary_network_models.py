@@ -7,10 +7,10 @@ Imported on first use by secondary_network.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Ipv4CidrBlockAssociation",
@@ -24,9 +24,11 @@ class Ipv4CidrBlockAssociation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssociationId: str | None = None
-    CidrBlock: str | None = None
-    State: (
+    AssociationId: Annotated[
+        str | None, Field(description="The association ID for the IPv4 CIDR block.")
+    ] = None
+    CidrBlock: Annotated[str | None, Field(description="The IPv4 CIDR block.")] = None
+    State: Annotated[
         Literal[
             "associating",
             "associated",
@@ -35,26 +37,61 @@ class Ipv4CidrBlockAssociation(DeferredModel):
             "disassociated",
             "disassociation-failed",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The state of the CIDR block association."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class SecondaryNetworkAttributes(DeferredModel):
-    Ipv4CidrBlockAssociations: list[Ipv4CidrBlockAssociation] | None = None
-    OwnerId: str | None = None
-    SecondaryNetworkArn: str | None = None
-    SecondaryNetworkId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::SecondaryNetwork, set by AWS.
+    """
+
+    Ipv4CidrBlockAssociations: Annotated[
+        list[Ipv4CidrBlockAssociation] | None,
+        Field(
+            description="Information about the IPv4 CIDR blocks associated with the secondary network."
+        ),
+    ] = None
+    OwnerId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Amazon Web Services account that owns the secondary network."
+        ),
+    ] = None
+    SecondaryNetworkArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the secondary network.")
+    ] = None
+    SecondaryNetworkId: Annotated[
+        str | None, Field(description="The ID of the secondary network.")
+    ] = None
 
 
 class SecondaryNetworkProps(DeferredModel):
-    Ipv4CidrBlock: str
-    NetworkType: Literal["rdma"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::SecondaryNetwork.
+    """
+
+    Ipv4CidrBlock: Annotated[
+        str,
+        Field(
+            description="The IPv4 CIDR block for the secondary network. The CIDR block size must be between /12 and /28. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NetworkType: Annotated[
+        Literal["rdma"],
+        Field(
+            description="The type of secondary network. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the secondary network.")] = (
+        None
+    )

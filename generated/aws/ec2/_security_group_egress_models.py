@@ -7,8 +7,10 @@ Imported on first use by security_group_egress.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SecurityGroupEgressAttributes",
@@ -17,16 +19,69 @@ __all__ = [
 
 
 class SecurityGroupEgressProps(DeferredModel):
-    CidrIp: str | None = None
-    CidrIpv6: str | None = None
-    Description: str | None = None
-    DestinationPrefixListId: str | None = None
-    DestinationSecurityGroupId: str | None = None
-    FromPort: int | None = None
-    GroupId: str
-    IpProtocol: str
-    ToPort: int | None = None
+    """
+    The properties a program declares for a AWS::EC2::SecurityGroupEgress.
+    """
+
+    CidrIp: Annotated[
+        str | None,
+        Field(
+            description="The IPv4 address range, in CIDR format. You must specify exactly one of the following: ``CidrIp``, ``CidrIpv6``, ``DestinationPrefixListId``, or ``DestinationSecurityGroupId``. For examples of rules that you can add to security groups for specific access scenarios, see [Security group rules for different use cases](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-rules-reference.html) in the *User Guide*. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CidrIpv6: Annotated[
+        str | None,
+        Field(
+            description="The IPv6 address range, in CIDR format. You must specify exactly one of the following: ``CidrIp``, ``CidrIpv6``, ``DestinationPrefixListId``, or ``DestinationSecurityGroupId``. For examples of rules that you can add to security groups for specific access scenarios, see [Security group rules for different use cases](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-rules-reference.html) in the *User Guide*. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of an egress (outbound) security group rule. Constraints: Up to 255 characters in length. Allowed characters are a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=;{}!$*"
+        ),
+    ] = None
+    DestinationPrefixListId: Annotated[
+        str | None,
+        Field(
+            description="The prefix list IDs for an AWS service. This is the AWS service to access through a VPC endpoint from instances associated with the security group. You must specify exactly one of the following: ``CidrIp``, ``CidrIpv6``, ``DestinationPrefixListId``, or ``DestinationSecurityGroupId``. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DestinationSecurityGroupId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the security group. You must specify exactly one of the following: ``CidrIp``, ``CidrIpv6``, ``DestinationPrefixListId``, or ``DestinationSecurityGroupId``. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FromPort: Annotated[
+        int | None,
+        Field(
+            description="If the protocol is TCP or UDP, this is the start of the port range. If the protocol is ICMP or ICMPv6, this is the ICMP type or -1 (all ICMP types). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    GroupId: Annotated[
+        str,
+        Field(
+            description="The ID of the security group. You must specify either the security group ID or the security group name in the request. For security groups in a nondefault VPC, you must specify the security group ID. Create-only: changing it replaces the resource."
+        ),
+    ]
+    IpProtocol: Annotated[
+        str,
+        Field(
+            description="The IP protocol name (``tcp``, ``udp``, ``icmp``, ``icmpv6``) or number (see [Protocol Numbers](https://docs.aws.amazon.com/http://www.iana.org/assignments/protocol-numbers/protocol-numbers.xhtml)). Use ``-1`` to specify all protocols. When authorizing security group rules, specifying ``-1`` or a protocol number other than ``tcp``, ``udp``, ``icmp``, or ``icmpv6`` allows traffic on all ports, regardless of any port range you specify. For ``tcp``, ``udp``, and ``icmp``, you must specify a port range. For ``icmpv6``, the port range is optional; if you omit the port range, traffic for all types and codes is allowed. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ToPort: Annotated[
+        int | None,
+        Field(
+            description="If the protocol is TCP or UDP, this is the end of the port range. If the protocol is ICMP or ICMPv6, this is the ICMP code or -1 (all ICMP codes). If the start port is -1 (all ICMP types), then the end port must be -1 (all ICMP codes). Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class SecurityGroupEgressAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::SecurityGroupEgress, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,8 +7,10 @@ Imported on first use by security_group_ingress.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SecurityGroupIngressAttributes",
@@ -17,19 +19,85 @@ __all__ = [
 
 
 class SecurityGroupIngressProps(DeferredModel):
-    CidrIp: str | None = None
-    CidrIpv6: str | None = None
-    Description: str | None = None
-    FromPort: int | None = None
-    GroupId: str | None = None
-    GroupName: str | None = None
-    IpProtocol: str
-    SourcePrefixListId: str | None = None
-    SourceSecurityGroupId: str | None = None
-    SourceSecurityGroupName: str | None = None
-    SourceSecurityGroupOwnerId: str | None = None
-    ToPort: int | None = None
+    """
+    The properties a program declares for a AWS::EC2::SecurityGroupIngress.
+    """
+
+    CidrIp: Annotated[
+        str | None,
+        Field(description="The IPv4 ranges Create-only: changing it replaces the resource."),
+    ] = None
+    CidrIpv6: Annotated[
+        str | None,
+        Field(
+            description="[VPC only] The IPv6 ranges Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Updates the description of an ingress (inbound) security group rule. You can replace an existing description, or add a description to a rule that did not have one previously"
+        ),
+    ] = None
+    FromPort: Annotated[
+        int | None,
+        Field(
+            description="The start of port range for the TCP and UDP protocols, or an ICMP/ICMPv6 type number. A value of -1 indicates all ICMP/ICMPv6 types. If you specify all ICMP/ICMPv6 types, you must specify all codes. Use this for ICMP and any protocol that uses ports. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    GroupId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the security group. You must specify either the security group ID or the security group name in the request. For security groups in a nondefault VPC, you must specify the security group ID. You must specify the GroupName property or the GroupId property. For security groups that are in a VPC, you must use the GroupId property. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    GroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the security group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IpProtocol: Annotated[
+        str,
+        Field(
+            description="The IP protocol name (tcp, udp, icmp, icmpv6) or number (see Protocol Numbers). [VPC only] Use -1 to specify all protocols. When authorizing security group rules, specifying -1 or a protocol number other than tcp, udp, icmp, or icmpv6 allows traffic on all ports, regardless of any port range you specify. For tcp, udp, and icmp, you must specify a port range. For icmpv6, the port range is optional; if you omit the port range, traffic for all types and codes is allowed. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SourcePrefixListId: Annotated[
+        str | None,
+        Field(
+            description="[EC2-VPC only] The ID of a prefix list. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceSecurityGroupId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the security group. You must specify either the security group ID or the security group name. For security groups in a nondefault VPC, you must specify the security group ID. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceSecurityGroupName: Annotated[
+        str | None,
+        Field(
+            description="[EC2-Classic, default VPC] The name of the source security group. You must specify the GroupName property or the GroupId property. For security groups that are in a VPC, you must use the GroupId property. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceSecurityGroupOwnerId: Annotated[
+        str | None,
+        Field(
+            description="[nondefault VPC] The AWS account ID that owns the source security group. You can't specify this property with an IP address range. If you specify SourceSecurityGroupName or SourceSecurityGroupId and that security group is owned by a different account than the account creating the stack, you must specify the SourceSecurityGroupOwnerId; otherwise, this property is optional. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ToPort: Annotated[
+        int | None,
+        Field(
+            description="The end of port range for the TCP and UDP protocols, or an ICMP/ICMPv6 code. A value of -1 indicates all ICMP/ICMPv6 codes for the specified ICMP type. If you specify all ICMP/ICMPv6 types, you must specify all codes. Use this for ICMP and any protocol that uses ports. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class SecurityGroupIngressAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::SecurityGroupIngress, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The Security Group Rule Id")] = None

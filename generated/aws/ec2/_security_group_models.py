@@ -7,9 +7,10 @@ Imported on first use by security_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Egress",
@@ -24,49 +25,91 @@ class Egress(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CidrIp: str | None = None
-    CidrIpv6: str | None = None
-    Description: str | None = None
-    DestinationPrefixListId: str | None = None
-    DestinationSecurityGroupId: str | None = None
-    FromPort: int | None = None
-    IpProtocol: str
-    ToPort: int | None = None
+    CidrIp: Annotated[str | None, Field(description="Type: str.")] = None
+    CidrIpv6: Annotated[str | None, Field(description="Type: str.")] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    DestinationPrefixListId: Annotated[str | None, Field(description="Type: str.")] = None
+    DestinationSecurityGroupId: Annotated[str | None, Field(description="Type: str.")] = None
+    FromPort: Annotated[int | None, Field(description="Range: at least -1 (inclusive).")] = None
+    IpProtocol: Annotated[str, Field(description="Type: str.")]
+    ToPort: Annotated[int | None, Field(description="Range: at least -1 (inclusive).")] = None
 
 
 class Ingress(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CidrIp: str | None = None
-    CidrIpv6: str | None = None
-    Description: str | None = None
-    FromPort: int | None = None
-    IpProtocol: str
-    SourcePrefixListId: str | None = None
-    SourceSecurityGroupId: str | None = None
-    SourceSecurityGroupName: str | None = None
-    SourceSecurityGroupOwnerId: str | None = None
-    ToPort: int | None = None
+    CidrIp: Annotated[str | None, Field(description="Type: str.")] = None
+    CidrIpv6: Annotated[str | None, Field(description="Type: str.")] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    FromPort: Annotated[int | None, Field(description="Range: at least -1 (inclusive).")] = None
+    IpProtocol: Annotated[str, Field(description="Type: str.")]
+    SourcePrefixListId: Annotated[str | None, Field(description="Type: str.")] = None
+    SourceSecurityGroupId: Annotated[str | None, Field(description="Type: str.")] = None
+    SourceSecurityGroupName: Annotated[str | None, Field(description="Type: str.")] = None
+    SourceSecurityGroupOwnerId: Annotated[str | None, Field(description="Type: str.")] = None
+    ToPort: Annotated[int | None, Field(description="Range: at least -1 (inclusive).")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class SecurityGroupAttributes(DeferredModel):
-    GroupId: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::SecurityGroup, set by AWS.
+    """
+
+    GroupId: Annotated[
+        str | None, Field(description="The group ID of the specified security group.")
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description="The group name or group ID depending on whether the SG is created in default or specific VPC"
+        ),
+    ] = None
 
 
 class SecurityGroupProps(DeferredModel):
-    GroupDescription: str
-    GroupName: str | None = None
-    SecurityGroupEgress: list[Egress] | None = None
-    SecurityGroupIngress: list[Ingress] | None = None
-    Tags: list[Tag] | None = None
-    VpcId: str | None = None
+    """
+    The properties a program declares for a AWS::EC2::SecurityGroup.
+    """
+
+    GroupDescription: Annotated[
+        str,
+        Field(
+            description="A description for the security group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    GroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the security group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SecurityGroupEgress: Annotated[
+        list[Egress] | None,
+        Field(
+            description="[VPC only] The outbound rules associated with the security group. There is a short interruption during which you cannot connect to the security group."
+        ),
+    ] = None
+    SecurityGroupIngress: Annotated[
+        list[Ingress] | None,
+        Field(
+            description="The inbound rules associated with the security group. There is a short interruption during which you cannot connect to the security group."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Any tags assigned to the security group.")
+    ] = None
+    VpcId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the VPC for the security group. Create-only: changing it replaces the resource."
+        ),
+    ] = None

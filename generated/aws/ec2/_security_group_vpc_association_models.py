@@ -7,9 +7,10 @@ Imported on first use by security_group_vpc_association.py, which re-exports eve
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SecurityGroupVpcAssociationAttributes",
@@ -18,12 +19,30 @@ __all__ = [
 
 
 class SecurityGroupVpcAssociationProps(DeferredModel):
-    GroupId: str
-    VpcId: str
+    """
+    The properties a program declares for a AWS::EC2::SecurityGroupVpcAssociation.
+    """
+
+    GroupId: Annotated[
+        str,
+        Field(
+            description="The group ID of the specified security group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    VpcId: Annotated[
+        str,
+        Field(
+            description="The ID of the VPC in the security group vpc association. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class SecurityGroupVpcAssociationAttributes(DeferredModel):
-    State: (
+    """
+    The read-only attributes of a AWS::EC2::SecurityGroupVpcAssociation, set by AWS.
+    """
+
+    State: Annotated[
         Literal[
             "associating",
             "associated",
@@ -32,7 +51,13 @@ class SecurityGroupVpcAssociationAttributes(DeferredModel):
             "disassociated",
             "disassociation-failed",
         ]
-        | None
-    ) = None
-    StateReason: str | None = None
-    VpcOwnerId: str | None = None
+        | None,
+        Field(description="The state of the security group vpc association."),
+    ] = None
+    StateReason: Annotated[
+        str | None,
+        Field(description="The reason for the state of the security group vpc association."),
+    ] = None
+    VpcOwnerId: Annotated[
+        str | None, Field(description="The owner of the VPC in the security group vpc association.")
+    ] = None

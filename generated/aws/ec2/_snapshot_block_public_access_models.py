@@ -7,9 +7,10 @@ Imported on first use by snapshot_block_public_access.py, which re-exports every
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SnapshotBlockPublicAccessAttributes",
@@ -18,8 +19,21 @@ __all__ = [
 
 
 class SnapshotBlockPublicAccessProps(DeferredModel):
-    State: Literal["block-all-sharing", "block-new-sharing"]
+    """
+    The properties a program declares for a AWS::EC2::SnapshotBlockPublicAccess.
+    """
+
+    State: Annotated[
+        Literal["block-all-sharing", "block-new-sharing"],
+        Field(description="The state of EBS Snapshot Block Public Access."),
+    ]
 
 
 class SnapshotBlockPublicAccessAttributes(DeferredModel):
-    AccountId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::SnapshotBlockPublicAccess, set by AWS.
+    """
+
+    AccountId: Annotated[
+        str | None, Field(description="The identifier for the specified AWS account.")
+    ] = None

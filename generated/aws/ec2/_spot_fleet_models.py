@@ -7,10 +7,10 @@ Imported on first use by spot_fleet.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AcceleratorCountRequest",
@@ -58,235 +58,259 @@ class AcceleratorCountRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int | None = None
+    Max: Annotated[int | None, Field(description="Type: int.")] = None
+    Min: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class AcceleratorTotalMemoryMiBRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int | None = None
+    Max: Annotated[int | None, Field(description="Type: int.")] = None
+    Min: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class BaselineEbsBandwidthMbpsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int | None = None
+    Max: Annotated[int | None, Field(description="Type: int.")] = None
+    Min: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ClassicLoadBalancer(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="Type: str.")]
 
 
 class EbsBlockDevice(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeleteOnTermination: bool | None = None
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    SnapshotId: str | None = None
-    VolumeSize: int | None = None
-    VolumeType: str | None = None
+    DeleteOnTermination: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Encrypted: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Iops: Annotated[int | None, Field(description="Type: int.")] = None
+    SnapshotId: Annotated[str | None, Field(description="Type: str.")] = None
+    VolumeSize: Annotated[int | None, Field(description="Type: int.")] = None
+    VolumeType: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FleetLaunchTemplateSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LaunchTemplateId: str | None = None
-    LaunchTemplateName: str | None = None
-    Version: str
+    LaunchTemplateId: Annotated[str | None, Field(description="Type: str.")] = None
+    LaunchTemplateName: Annotated[
+        str | None,
+        Field(description="Pattern: [a-zA-Z0-9\\(\\)\\.\\-/_]+ Length: 3 to 128 characters."),
+    ] = None
+    Version: Annotated[str, Field(description="Type: str.")]
 
 
 class GroupIdentifier(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupId: str
+    GroupId: Annotated[str, Field(description="Type: str.")]
 
 
 class IamInstanceProfileSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class InstanceIpv6Address(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ipv6Address: str
+    Ipv6Address: Annotated[str, Field(description="Type: str.")]
 
 
 class MemoryGiBPerVCpuRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: float | None = None
-    Min: float | None = None
+    Max: Annotated[float | None, Field(description="Type: float.")] = None
+    Min: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class MemoryMiBRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int | None = None
+    Max: Annotated[int | None, Field(description="Type: int.")] = None
+    Min: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class NetworkBandwidthGbpsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: float | None = None
-    Min: float | None = None
+    Max: Annotated[float | None, Field(description="Type: float.")] = None
+    Min: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class NetworkInterfaceCountRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int | None = None
+    Max: Annotated[int | None, Field(description="Type: int.")] = None
+    Min: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class PerformanceFactorReferenceRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceFamily: str | None = None
+    InstanceFamily: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PrivateIpAddressSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Primary: bool | None = None
-    PrivateIpAddress: str
+    Primary: Annotated[bool | None, Field(description="Type: bool.")] = None
+    PrivateIpAddress: Annotated[str, Field(description="Type: str.")]
 
 
 class SpotCapacityRebalance(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReplacementStrategy: Literal["launch", "launch-before-terminate"] | None = None
-    TerminationDelay: int | None = None
+    ReplacementStrategy: Annotated[
+        Literal["launch", "launch-before-terminate"] | None,
+        Field(description="Allowed values: 'launch', 'launch-before-terminate'."),
+    ] = None
+    TerminationDelay: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class SpotFleetClassicLoadBalancersConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClassicLoadBalancers: list[ClassicLoadBalancer]
+    ClassicLoadBalancers: Annotated[
+        list[ClassicLoadBalancer], Field(description="Items are unique.")
+    ]
 
 
 class SpotFleetMonitoring(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class SpotFleetSpotMaintenanceStrategies(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityRebalance: SpotCapacityRebalance | None = None
+    CapacityRebalance: Annotated[
+        SpotCapacityRebalance | None, Field(description="Type: SpotCapacityRebalanceDict.")
+    ] = None
 
 
 class SpotPlacement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    GroupName: str | None = None
-    Tenancy: Literal["dedicated", "default", "host"] | None = None
+    AvailabilityZone: Annotated[str | None, Field(description="Type: str.")] = None
+    AvailabilityZoneId: Annotated[str | None, Field(description="Type: str.")] = None
+    GroupName: Annotated[str | None, Field(description="Type: str.")] = None
+    Tenancy: Annotated[
+        Literal["dedicated", "default", "host"] | None,
+        Field(description="Allowed values: 'dedicated', 'default', 'host'."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TargetGroup(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
+    Arn: Annotated[str, Field(description="Type: str.")]
 
 
 class TotalLocalStorageGBRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: float | None = None
-    Min: float | None = None
+    Max: Annotated[float | None, Field(description="Type: float.")] = None
+    Min: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class VCpuCountRangeRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int | None = None
+    Max: Annotated[int | None, Field(description="Type: int.")] = None
+    Min: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class SpotFleetAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::SpotFleet, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class BlockDeviceMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeviceName: str
-    Ebs: EbsBlockDevice | None = None
-    NoDevice: str | None = None
-    VirtualName: str | None = None
+    DeviceName: Annotated[str, Field(description="Type: str.")]
+    Ebs: Annotated[EbsBlockDevice | None, Field(description="Type: EbsBlockDeviceDict.")] = None
+    NoDevice: Annotated[str | None, Field(description="Type: str.")] = None
+    VirtualName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CpuPerformanceFactorRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    References: list[PerformanceFactorReferenceRequest] | None = None
+    References: Annotated[
+        list[PerformanceFactorReferenceRequest] | None,
+        Field(description="Type: list[PerformanceFactorReferenceRequestDict]."),
+    ] = None
 
 
 class InstanceNetworkInterfaceSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssociatePublicIpAddress: bool | None = None
-    DeleteOnTermination: bool | None = None
-    Description: str | None = None
-    DeviceIndex: int | None = None
-    Groups: list[str] | None = None
-    Ipv6AddressCount: int | None = None
-    Ipv6Addresses: list[InstanceIpv6Address] | None = None
-    NetworkInterfaceId: str | None = None
-    PrivateIpAddresses: list[PrivateIpAddressSpecification] | None = None
-    SecondaryPrivateIpAddressCount: int | None = None
-    SubnetId: str | None = None
+    AssociatePublicIpAddress: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DeleteOnTermination: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    DeviceIndex: Annotated[int | None, Field(description="Type: int.")] = None
+    Groups: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    Ipv6AddressCount: Annotated[int | None, Field(description="Type: int.")] = None
+    Ipv6Addresses: Annotated[
+        list[InstanceIpv6Address] | None, Field(description="Items are unique.")
+    ] = None
+    NetworkInterfaceId: Annotated[str | None, Field(description="Type: str.")] = None
+    PrivateIpAddresses: Annotated[
+        list[PrivateIpAddressSpecification] | None, Field(description="Items are unique.")
+    ] = None
+    SecondaryPrivateIpAddressCount: Annotated[int | None, Field(description="Type: int.")] = None
+    SubnetId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SpotFleetTagSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceType: (
+    ResourceType: Annotated[
         Literal[
             "client-vpn-endpoint",
             "customer-gateway",
@@ -336,34 +360,45 @@ class SpotFleetTagSpecification(DeferredModel):
             "vpn-connection",
             "vpn-gateway",
         ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'client-vpn-endpoint', 'customer-gateway', 'dedicated-host', 'dhcp-options', 'egress-only-internet-gateway', 'elastic-gpu', 'elastic-ip', 'export-image-task', 'export-instance-task', 'fleet', 'fpga-image', 'host-reservation' (and 35 more)."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
 
 
 class SpotFleetTargetGroupsConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetGroups: list[TargetGroup]
+    TargetGroups: Annotated[list[TargetGroup], Field(description="Items are unique.")]
 
 
 class BaselinePerformanceFactorsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cpu: CpuPerformanceFactorRequest | None = None
+    Cpu: Annotated[
+        CpuPerformanceFactorRequest | None,
+        Field(description="Type: CpuPerformanceFactorRequestDict."),
+    ] = None
 
 
 class InstanceRequirementsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AcceleratorCount: AcceleratorCountRequest | None = None
-    AcceleratorManufacturers: (
-        list[Literal["amazon-web-services", "amd", "habana", "nvidia", "xilinx"]] | None
-    ) = None
-    AcceleratorNames: (
+    AcceleratorCount: Annotated[
+        AcceleratorCountRequest | None, Field(description="Type: AcceleratorCountRequestDict.")
+    ] = None
+    AcceleratorManufacturers: Annotated[
+        list[Literal["amazon-web-services", "amd", "habana", "nvidia", "xilinx"]] | None,
+        Field(
+            description="Each item: Allowed values: 'amazon-web-services', 'amd', 'habana', 'nvidia', 'xilinx'."
+        ),
+    ] = None
+    AcceleratorNames: Annotated[
         list[
             Literal[
                 "a10g",
@@ -387,92 +422,184 @@ class InstanceRequirementsRequest(DeferredModel):
                 "u30",
             ]
         ]
-        | None
-    ) = None
-    AcceleratorTotalMemoryMiB: AcceleratorTotalMemoryMiBRequest | None = None
-    AcceleratorTypes: list[Literal["gpu", "fpga", "inference", "media"]] | None = None
-    AllowedInstanceTypes: list[str] | None = None
-    BareMetal: Literal["included", "required", "excluded"] | None = None
-    BaselineEbsBandwidthMbps: BaselineEbsBandwidthMbpsRequest | None = None
-    BaselinePerformanceFactors: BaselinePerformanceFactorsRequest | None = None
-    BurstablePerformance: Literal["included", "required", "excluded"] | None = None
-    CpuManufacturers: list[Literal["intel", "amd", "amazon-web-services", "apple"]] | None = None
-    ExcludedInstanceTypes: list[str] | None = None
-    InstanceGenerations: list[Literal["current", "previous"]] | None = None
-    LocalStorage: Literal["included", "required", "excluded"] | None = None
-    LocalStorageTypes: list[Literal["hdd", "ssd"]] | None = None
-    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: int | None = None
-    MemoryGiBPerVCpu: MemoryGiBPerVCpuRequest | None = None
-    MemoryMiB: MemoryMiBRequest | None = None
-    NetworkBandwidthGbps: NetworkBandwidthGbpsRequest | None = None
-    NetworkInterfaceCount: NetworkInterfaceCountRequest | None = None
-    OnDemandMaxPricePercentageOverLowestPrice: int | None = None
-    RequireEncryptionInTransit: bool | None = None
-    RequireHibernateSupport: bool | None = None
-    SpotMaxPricePercentageOverLowestPrice: int | None = None
-    TotalLocalStorageGB: TotalLocalStorageGBRequest | None = None
-    VCpuCount: VCpuCountRangeRequest | None = None
+        | None,
+        Field(
+            description="Each item: Allowed values: 'a10g', 'a100', 'h100', 'inferentia', 'k520', 'k80', 'm60', 'radeon-pro-v520', 't4', 't4g', 'vu9p', 'v100' (and 7 more)."
+        ),
+    ] = None
+    AcceleratorTotalMemoryMiB: Annotated[
+        AcceleratorTotalMemoryMiBRequest | None,
+        Field(description="Type: AcceleratorTotalMemoryMiBRequestDict."),
+    ] = None
+    AcceleratorTypes: Annotated[
+        list[Literal["gpu", "fpga", "inference", "media"]] | None,
+        Field(description="Each item: Allowed values: 'gpu', 'fpga', 'inference', 'media'."),
+    ] = None
+    AllowedInstanceTypes: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: [a-zA-Z0-9\\.\\*]+ Length: 1 to 30 characters."),
+    ] = None
+    BareMetal: Annotated[
+        Literal["included", "required", "excluded"] | None,
+        Field(description="Allowed values: 'included', 'required', 'excluded'."),
+    ] = None
+    BaselineEbsBandwidthMbps: Annotated[
+        BaselineEbsBandwidthMbpsRequest | None,
+        Field(description="Type: BaselineEbsBandwidthMbpsRequestDict."),
+    ] = None
+    BaselinePerformanceFactors: Annotated[
+        BaselinePerformanceFactorsRequest | None,
+        Field(description="Type: BaselinePerformanceFactorsRequestDict."),
+    ] = None
+    BurstablePerformance: Annotated[
+        Literal["included", "required", "excluded"] | None,
+        Field(description="Allowed values: 'included', 'required', 'excluded'."),
+    ] = None
+    CpuManufacturers: Annotated[
+        list[Literal["intel", "amd", "amazon-web-services", "apple"]] | None,
+        Field(
+            description="Each item: Allowed values: 'intel', 'amd', 'amazon-web-services', 'apple'."
+        ),
+    ] = None
+    ExcludedInstanceTypes: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: [a-zA-Z0-9\\.\\*]+ Length: 1 to 30 characters."),
+    ] = None
+    InstanceGenerations: Annotated[
+        list[Literal["current", "previous"]] | None,
+        Field(description="Each item: Allowed values: 'current', 'previous'."),
+    ] = None
+    LocalStorage: Annotated[
+        Literal["included", "required", "excluded"] | None,
+        Field(description="Allowed values: 'included', 'required', 'excluded'."),
+    ] = None
+    LocalStorageTypes: Annotated[
+        list[Literal["hdd", "ssd"]] | None,
+        Field(description="Each item: Allowed values: 'hdd', 'ssd'."),
+    ] = None
+    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: Annotated[
+        int | None, Field(description="Type: int.")
+    ] = None
+    MemoryGiBPerVCpu: Annotated[
+        MemoryGiBPerVCpuRequest | None, Field(description="Type: MemoryGiBPerVCpuRequestDict.")
+    ] = None
+    MemoryMiB: Annotated[
+        MemoryMiBRequest | None, Field(description="Type: MemoryMiBRequestDict.")
+    ] = None
+    NetworkBandwidthGbps: Annotated[
+        NetworkBandwidthGbpsRequest | None,
+        Field(description="Type: NetworkBandwidthGbpsRequestDict."),
+    ] = None
+    NetworkInterfaceCount: Annotated[
+        NetworkInterfaceCountRequest | None,
+        Field(description="Type: NetworkInterfaceCountRequestDict."),
+    ] = None
+    OnDemandMaxPricePercentageOverLowestPrice: Annotated[
+        int | None, Field(description="Type: int.")
+    ] = None
+    RequireEncryptionInTransit: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RequireHibernateSupport: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SpotMaxPricePercentageOverLowestPrice: Annotated[
+        int | None, Field(description="Type: int.")
+    ] = None
+    TotalLocalStorageGB: Annotated[
+        TotalLocalStorageGBRequest | None,
+        Field(description="Type: TotalLocalStorageGBRequestDict."),
+    ] = None
+    VCpuCount: Annotated[
+        VCpuCountRangeRequest | None, Field(description="Type: VCpuCountRangeRequestDict.")
+    ] = None
 
 
 class LaunchTemplateOverrides(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    InstanceRequirements: InstanceRequirementsRequest | None = None
-    InstanceType: str | None = None
-    Priority: float | None = None
-    SpotPrice: str | None = None
-    SubnetId: str | None = None
-    WeightedCapacity: float | None = None
+    AvailabilityZone: Annotated[str | None, Field(description="Type: str.")] = None
+    AvailabilityZoneId: Annotated[str | None, Field(description="Type: str.")] = None
+    InstanceRequirements: Annotated[
+        InstanceRequirementsRequest | None,
+        Field(description="Type: InstanceRequirementsRequestDict."),
+    ] = None
+    InstanceType: Annotated[str | None, Field(description="Type: str.")] = None
+    Priority: Annotated[float | None, Field(description="Type: float.")] = None
+    SpotPrice: Annotated[str | None, Field(description="Type: str.")] = None
+    SubnetId: Annotated[str | None, Field(description="Type: str.")] = None
+    WeightedCapacity: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class SpotFleetLaunchSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlockDeviceMappings: list[BlockDeviceMapping] | None = None
-    EbsOptimized: bool | None = None
-    IamInstanceProfile: IamInstanceProfileSpecification | None = None
-    ImageId: str
-    InstanceRequirements: InstanceRequirementsRequest | None = None
-    InstanceType: str | None = None
-    KernelId: str | None = None
-    KeyName: str | None = None
-    Monitoring: SpotFleetMonitoring | None = None
-    NetworkInterfaces: list[InstanceNetworkInterfaceSpecification] | None = None
-    Placement: SpotPlacement | None = None
-    RamdiskId: str | None = None
-    SecurityGroups: list[GroupIdentifier] | None = None
-    SpotPrice: str | None = None
-    SubnetId: str | None = None
-    TagSpecifications: list[SpotFleetTagSpecification] | None = None
-    UserData: str | None = None
-    WeightedCapacity: float | None = None
+    BlockDeviceMappings: Annotated[
+        list[BlockDeviceMapping] | None, Field(description="Items are unique.")
+    ] = None
+    EbsOptimized: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IamInstanceProfile: Annotated[
+        IamInstanceProfileSpecification | None,
+        Field(description="Type: IamInstanceProfileSpecificationDict."),
+    ] = None
+    ImageId: Annotated[str, Field(description="Type: str.")]
+    InstanceRequirements: Annotated[
+        InstanceRequirementsRequest | None,
+        Field(description="Type: InstanceRequirementsRequestDict."),
+    ] = None
+    InstanceType: Annotated[str | None, Field(description="Type: str.")] = None
+    KernelId: Annotated[str | None, Field(description="Type: str.")] = None
+    KeyName: Annotated[str | None, Field(description="Type: str.")] = None
+    Monitoring: Annotated[
+        SpotFleetMonitoring | None, Field(description="Type: SpotFleetMonitoringDict.")
+    ] = None
+    NetworkInterfaces: Annotated[
+        list[InstanceNetworkInterfaceSpecification] | None, Field(description="Items are unique.")
+    ] = None
+    Placement: Annotated[SpotPlacement | None, Field(description="Type: SpotPlacementDict.")] = None
+    RamdiskId: Annotated[str | None, Field(description="Type: str.")] = None
+    SecurityGroups: Annotated[
+        list[GroupIdentifier] | None, Field(description="Items are unique.")
+    ] = None
+    SpotPrice: Annotated[str | None, Field(description="Type: str.")] = None
+    SubnetId: Annotated[str | None, Field(description="Type: str.")] = None
+    TagSpecifications: Annotated[
+        list[SpotFleetTagSpecification] | None, Field(description="Items are unique.")
+    ] = None
+    UserData: Annotated[str | None, Field(description="Type: str.")] = None
+    WeightedCapacity: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class SpotFleetLoadBalancersConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClassicLoadBalancersConfig: SpotFleetClassicLoadBalancersConfig | None = None
-    TargetGroupsConfig: SpotFleetTargetGroupsConfig | None = None
+    ClassicLoadBalancersConfig: Annotated[
+        SpotFleetClassicLoadBalancersConfig | None,
+        Field(description="Type: SpotFleetClassicLoadBalancersConfigDict."),
+    ] = None
+    TargetGroupsConfig: Annotated[
+        SpotFleetTargetGroupsConfig | None,
+        Field(description="Type: SpotFleetTargetGroupsConfigDict."),
+    ] = None
 
 
 class LaunchTemplateConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LaunchTemplateSpecification: FleetLaunchTemplateSpecification | None = None
-    Overrides: list[LaunchTemplateOverrides] | None = None
+    LaunchTemplateSpecification: Annotated[
+        FleetLaunchTemplateSpecification | None,
+        Field(description="Type: FleetLaunchTemplateSpecificationDict."),
+    ] = None
+    Overrides: Annotated[
+        list[LaunchTemplateOverrides] | None, Field(description="Items are unique.")
+    ] = None
 
 
 class SpotFleetSpotFleetRequestConfigData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllocationStrategy: (
+    AllocationStrategy: Annotated[
         Literal[
             "capacityOptimized",
             "capacityOptimizedPrioritized",
@@ -480,34 +607,72 @@ class SpotFleetSpotFleetRequestConfigData(DeferredModel):
             "lowestPrice",
             "priceCapacityOptimized",
         ]
-        | None
-    ) = None
-    Context: str | None = None
-    ExcessCapacityTerminationPolicy: (
-        Literal["Default", "NoTermination", "default", "noTermination"] | None
-    ) = None
-    IamFleetRole: str
-    InstanceInterruptionBehavior: Literal["hibernate", "stop", "terminate"] | None = None
-    InstancePoolsToUseCount: int | None = None
-    LaunchSpecifications: list[SpotFleetLaunchSpecification] | None = None
-    LaunchTemplateConfigs: list[LaunchTemplateConfig] | None = None
-    LoadBalancersConfig: SpotFleetLoadBalancersConfig | None = None
-    OnDemandAllocationStrategy: str | None = None
-    OnDemandMaxTotalPrice: str | None = None
-    OnDemandTargetCapacity: int | None = None
-    ReplaceUnhealthyInstances: bool | None = None
-    SpotMaintenanceStrategies: SpotFleetSpotMaintenanceStrategies | None = None
-    SpotMaxTotalPrice: str | None = None
-    SpotPrice: str | None = None
-    TagSpecifications: list[SpotFleetTagSpecification] | None = None
-    TargetCapacity: int
-    TargetCapacityUnitType: Literal["vcpu", "memory-mib", "units"] | None = None
-    TerminateInstancesWithExpiration: bool | None = None
-    Type: Literal["maintain", "request"] | None = None
-    ValidFrom: str | None = None
-    ValidUntil: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'capacityOptimized', 'capacityOptimizedPrioritized', 'diversified', 'lowestPrice', 'priceCapacityOptimized'."
+        ),
+    ] = None
+    Context: Annotated[str | None, Field(description="Type: str.")] = None
+    ExcessCapacityTerminationPolicy: Annotated[
+        Literal["Default", "NoTermination", "default", "noTermination"] | None,
+        Field(
+            description="Allowed values: 'Default', 'NoTermination', 'default', 'noTermination'."
+        ),
+    ] = None
+    IamFleetRole: Annotated[str, Field(description="Type: str.")]
+    InstanceInterruptionBehavior: Annotated[
+        Literal["hibernate", "stop", "terminate"] | None,
+        Field(description="Allowed values: 'hibernate', 'stop', 'terminate'."),
+    ] = None
+    InstancePoolsToUseCount: Annotated[int | None, Field(description="Type: int.")] = None
+    LaunchSpecifications: Annotated[
+        list[SpotFleetLaunchSpecification] | None, Field(description="Items are unique.")
+    ] = None
+    LaunchTemplateConfigs: Annotated[
+        list[LaunchTemplateConfig] | None, Field(description="Items are unique.")
+    ] = None
+    LoadBalancersConfig: Annotated[
+        SpotFleetLoadBalancersConfig | None,
+        Field(description="Type: SpotFleetLoadBalancersConfigDict."),
+    ] = None
+    OnDemandAllocationStrategy: Annotated[str | None, Field(description="Type: str.")] = None
+    OnDemandMaxTotalPrice: Annotated[str | None, Field(description="Type: str.")] = None
+    OnDemandTargetCapacity: Annotated[int | None, Field(description="Type: int.")] = None
+    ReplaceUnhealthyInstances: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SpotMaintenanceStrategies: Annotated[
+        SpotFleetSpotMaintenanceStrategies | None,
+        Field(description="Type: SpotFleetSpotMaintenanceStrategiesDict."),
+    ] = None
+    SpotMaxTotalPrice: Annotated[str | None, Field(description="Type: str.")] = None
+    SpotPrice: Annotated[str | None, Field(description="Type: str.")] = None
+    TagSpecifications: Annotated[
+        list[SpotFleetTagSpecification] | None, Field(description="Items are unique.")
+    ] = None
+    TargetCapacity: Annotated[int, Field(description="Type: int.")]
+    TargetCapacityUnitType: Annotated[
+        Literal["vcpu", "memory-mib", "units"] | None,
+        Field(description="Allowed values: 'vcpu', 'memory-mib', 'units'."),
+    ] = None
+    TerminateInstancesWithExpiration: Annotated[bool | None, Field(description="Type: bool.")] = (
+        None
+    )
+    Type: Annotated[
+        Literal["maintain", "request"] | None,
+        Field(description="Allowed values: 'maintain', 'request'."),
+    ] = None
+    ValidFrom: Annotated[str | None, Field(description="Type: str.")] = None
+    ValidUntil: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SpotFleetProps(DeferredModel):
-    SpotFleetRequestConfigData: SpotFleetSpotFleetRequestConfigData
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::SpotFleet.
+    """
+
+    SpotFleetRequestConfigData: Annotated[
+        SpotFleetSpotFleetRequestConfigData,
+        Field(description="Type: SpotFleetSpotFleetRequestConfigDataDict."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to specify in SpotFleetRequestConfigData")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by sql_ha_standby_detected_instance.py, which re-exports e
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SqlHaStandbyDetectedInstanceAttributes",
@@ -18,11 +19,40 @@ __all__ = [
 
 
 class SqlHaStandbyDetectedInstanceProps(DeferredModel):
-    InstanceId: str
-    SqlServerCredentials: str | None = None
+    """
+    The properties a program declares for a AWS::EC2::SqlHaStandbyDetectedInstance.
+    """
+
+    InstanceId: Annotated[
+        str,
+        Field(
+            description="The ID of the EC2 instance to enable for SQL Server high availability standby detection. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SqlServerCredentials: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the AWS Secrets Manager secret containing SQL Server access credentials to the EC2 instance. If not specified, AWS Systems Manager agent will use default local user credentials."
+        ),
+    ] = None
 
 
 class SqlHaStandbyDetectedInstanceAttributes(DeferredModel):
-    HaStatus: Literal["processing", "active", "standby", "invalid"] | None = None
-    LastUpdatedTime: str | None = None
-    SqlServerLicenseUsage: Literal["full", "waived"] | None = None
+    """
+    The read-only attributes of a AWS::EC2::SqlHaStandbyDetectedInstance, set by AWS.
+    """
+
+    HaStatus: Annotated[
+        Literal["processing", "active", "standby", "invalid"] | None,
+        Field(description="The SQL Server high availability status of the EC2 instance."),
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None,
+        Field(
+            description="The timestamp when the EC2 instance's SQL Server high availability status was last updated."
+        ),
+    ] = None
+    SqlServerLicenseUsage: Annotated[
+        Literal["full", "waived"] | None,
+        Field(description="The SQL Server license type of the EC2 instance."),
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by subnet_cidr_block.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SubnetCidrBlockAttributes",
@@ -17,13 +19,46 @@ __all__ = [
 
 
 class SubnetCidrBlockProps(DeferredModel):
-    Ipv6CidrBlock: str | None = None
-    Ipv6IpamPoolId: str | None = None
-    Ipv6NetmaskLength: int | None = None
-    SubnetId: str
+    """
+    The properties a program declares for a AWS::EC2::SubnetCidrBlock.
+    """
+
+    Ipv6CidrBlock: Annotated[
+        str | None,
+        Field(
+            description="The IPv6 network range for the subnet, in CIDR notation. The subnet size must use a /64 prefix length Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Ipv6IpamPoolId: Annotated[
+        str | None,
+        Field(
+            description="The ID of an IPv6 Amazon VPC IP Address Manager (IPAM) pool from which to allocate, to get the subnet's CIDR Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Ipv6NetmaskLength: Annotated[
+        int | None,
+        Field(
+            description="The netmask length of the IPv6 CIDR to allocate to the subnet from an IPAM pool Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SubnetId: Annotated[
+        str,
+        Field(description="The ID of the subnet Create-only: changing it replaces the resource."),
+    ]
 
 
 class SubnetCidrBlockAttributes(DeferredModel):
-    Id: str | None = None
-    IpSource: str | None = None
-    Ipv6AddressAttribute: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::SubnetCidrBlock, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Information about the IPv6 association.")] = None
+    IpSource: Annotated[
+        str | None, Field(description="The IP Source of an IPv6 Subnet CIDR Block.")
+    ] = None
+    Ipv6AddressAttribute: Annotated[
+        str | None,
+        Field(
+            description="The value denoting whether an IPv6 Subnet CIDR Block is public or private."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by subnet_cidr_reservation.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SubnetCidrReservationAttributes",
@@ -23,19 +23,69 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key of the tag. Amazon EC2 reserves keys beginning with 'aws:' for internal use and rejects them for this resource. Amazon EC2 accepts a maximum of 128 Unicode characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value of the tag. Amazon EC2 accepts a maximum of 256 Unicode characters."
+        ),
+    ]
 
 
 class SubnetCidrReservationAttributes(DeferredModel):
-    Arn: str | None = None
-    OwnerId: str | None = None
-    SubnetCidrReservationId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::SubnetCidrReservation, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the subnet CIDR reservation."),
+    ] = None
+    OwnerId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the AWS account that owns the subnet CIDR reservation."
+        ),
+    ] = None
+    SubnetCidrReservationId: Annotated[
+        str | None, Field(description="The identifier of the subnet CIDR reservation.")
+    ] = None
 
 
 class SubnetCidrReservationProps(DeferredModel):
-    Cidr: str
-    Description: str | None = None
-    ReservationType: Literal["prefix", "explicit"]
-    SubnetId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::SubnetCidrReservation.
+    """
+
+    Cidr: Annotated[
+        str,
+        Field(
+            description="The IPv4 or IPv6 CIDR range to reserve. Must lie inside the subnet's CIDR block and must not overlap an existing reservation. Supply an IPv6 range exactly as the service returns it: Amazon EC2 stores an IPv6 CIDR in RFC 5952 compressed form, and a noncanonical spelling of the same range is reported as drift because this property is create-only and read back. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the subnet CIDR reservation. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ReservationType: Annotated[
+        Literal["prefix", "explicit"],
+        Field(
+            description="The type of reservation. A prefix reservation is used for an IPv6 prefix delegated to a network interface; an explicit reservation is used for a range that Amazon EC2 must not assign automatically. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SubnetId: Annotated[
+        str,
+        Field(
+            description="The identifier of the subnet the CIDR range is reserved in. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags assigned to the subnet CIDR reservation.")
+    ] = None

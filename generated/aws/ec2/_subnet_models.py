@@ -7,9 +7,10 @@ Imported on first use by subnet.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SubnetAttributes",
@@ -24,48 +25,152 @@ class SubnetBlockPublicAccessStates(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InternetGatewayBlockMode: str | None = None
+    InternetGatewayBlockMode: Annotated[
+        str | None,
+        Field(
+            description="The mode of VPC BPA. Options here are off, block-bidirectional, block-ingress"
+        ),
+    ] = None
 
 
 class SubnetPrivateDnsNameOptionsOnLaunch(DeferredModel):
+    """
+    The hostname type for EC2 instances launched into this subnet and how DNS A and AAAA record queries to the instances should be handled. For more information, see [Amazon EC2 instance hostname types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html) in the *User Guide*. Available options: + EnableResourceNameDnsAAAARecord (true | false) + EnableResourceNameDnsARecord (true | false) + HostnameType (ip-name | resource-name)
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableResourceNameDnsAAAARecord: bool | None = None
-    EnableResourceNameDnsARecord: bool | None = None
-    HostnameType: str | None = None
+    EnableResourceNameDnsAAAARecord: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EnableResourceNameDnsARecord: Annotated[bool | None, Field(description="Type: bool.")] = None
+    HostnameType: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    Specifies a tag. For more information, see [Resource tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class SubnetAttributes(DeferredModel):
-    BlockPublicAccessStates: SubnetBlockPublicAccessStates | None = None
-    Ipv6CidrBlocks: list[str] | None = None
-    NetworkAclAssociationId: str | None = None
-    SubnetId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::Subnet, set by AWS.
+    """
+
+    BlockPublicAccessStates: Annotated[
+        SubnetBlockPublicAccessStates | None,
+        Field(description="Type: SubnetBlockPublicAccessStatesDict."),
+    ] = None
+    Ipv6CidrBlocks: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    NetworkAclAssociationId: Annotated[str | None, Field(description="Type: str.")] = None
+    SubnetId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SubnetProps(DeferredModel):
-    AssignIpv6AddressOnCreation: bool | None = None
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    CidrBlock: str | None = None
-    EnableDns64: bool | None = None
-    EnableLniAtDeviceIndex: int | None = None
-    Ipv4IpamPoolId: str | None = None
-    Ipv4NetmaskLength: int | None = None
-    Ipv6CidrBlock: str | None = None
-    Ipv6IpamPoolId: str | None = None
-    Ipv6Native: bool | None = None
-    Ipv6NetmaskLength: int | None = None
-    MapPublicIpOnLaunch: bool | None = None
-    OutpostArn: str | None = None
-    PrivateDnsNameOptionsOnLaunch: SubnetPrivateDnsNameOptionsOnLaunch | None = None
-    Tags: list[Tag] | None = None
-    VpcId: str
+    """
+    The properties a program declares for a AWS::EC2::Subnet.
+    """
+
+    AssignIpv6AddressOnCreation: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether a network interface created in this subnet receives an IPv6 address. The default value is ``false``. If you specify ``AssignIpv6AddressOnCreation``, you must also specify an IPv6 CIDR block."
+        ),
+    ] = None
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The Availability Zone of the subnet. If you update this property, you must also update the ``CidrBlock`` property. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AvailabilityZoneId: Annotated[
+        str | None,
+        Field(
+            description="The AZ ID of the subnet. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CidrBlock: Annotated[
+        str | None,
+        Field(
+            description="The IPv4 CIDR block assigned to the subnet. If you update this property, we create a new subnet, and then delete the existing one. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EnableDns64: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether DNS queries made to the Amazon-provided DNS Resolver in this subnet should return synthetic IPv6 addresses for IPv4-only destinations. You must first configure a NAT gateway in a public subnet (separate from the subnet containing the IPv6-only workloads). For example, the subnet containing the NAT gateway should have a ``0.0.0.0/0`` route pointing to the internet gateway. For more information, see [Configure DNS64 and NAT64](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html#nat-gateway-nat64-dns64-walkthrough) in the *User Guide*."
+        ),
+    ] = None
+    EnableLniAtDeviceIndex: Annotated[
+        int | None,
+        Field(
+            description="Indicates the device position for local network interfaces in this subnet. For example, ``1`` indicates local network interfaces in this subnet are the secondary network interface (eth1). Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Ipv4IpamPoolId: Annotated[
+        str | None,
+        Field(
+            description="An IPv4 IPAM pool ID for the subnet. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Ipv4NetmaskLength: Annotated[
+        int | None,
+        Field(
+            description="An IPv4 netmask length for the subnet. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Ipv6CidrBlock: Annotated[
+        str | None,
+        Field(
+            description="The IPv6 CIDR block. If you specify ``AssignIpv6AddressOnCreation``, you must also specify an IPv6 CIDR block. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    Ipv6IpamPoolId: Annotated[
+        str | None,
+        Field(
+            description="An IPv6 IPAM pool ID for the subnet. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Ipv6Native: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether this is an IPv6 only subnet. For more information, see [Subnet basics](https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Subnets.html#subnet-basics) in the *User Guide*. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Ipv6NetmaskLength: Annotated[
+        int | None,
+        Field(
+            description="An IPv6 netmask length for the subnet. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    MapPublicIpOnLaunch: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether instances launched in this subnet receive a public IPv4 address. The default value is ``false``. AWS charges for all public IPv4 addresses, including public IPv4 addresses associated with running instances and Elastic IP addresses. For more information, see the *Public IPv4 Address* tab on the [VPC pricing page](https://docs.aws.amazon.com/vpc/pricing/)."
+        ),
+    ] = None
+    OutpostArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Outpost. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PrivateDnsNameOptionsOnLaunch: Annotated[
+        SubnetPrivateDnsNameOptionsOnLaunch | None,
+        Field(
+            description="The hostname type for EC2 instances launched into this subnet and how DNS A and AAAA record queries to the instances should be handled. For more information, see [Amazon EC2 instance hostname types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html) in the *User Guide*. Available options: + EnableResourceNameDnsAAAARecord (true | false) + EnableResourceNameDnsARecord (true | false) + HostnameType (ip-name | resource-name)"
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Any tags assigned to the subnet.")] = None
+    VpcId: Annotated[
+        str,
+        Field(
+            description="The ID of the VPC the subnet is in. If you update this property, you must also update the ``CidrBlock`` property. Create-only: changing it replaces the resource."
+        ),
+    ]

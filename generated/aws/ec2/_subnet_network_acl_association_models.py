@@ -7,8 +7,10 @@ Imported on first use by subnet_network_acl_association.py, which re-exports eve
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SubnetNetworkAclAssociationAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class SubnetNetworkAclAssociationProps(DeferredModel):
-    NetworkAclId: str
-    SubnetId: str
+    """
+    The properties a program declares for a AWS::EC2::SubnetNetworkAclAssociation.
+    """
+
+    NetworkAclId: Annotated[
+        str,
+        Field(
+            description="The ID of the network ACL Create-only: changing it replaces the resource."
+        ),
+    ]
+    SubnetId: Annotated[
+        str,
+        Field(description="The ID of the subnet Create-only: changing it replaces the resource."),
+    ]
 
 
 class SubnetNetworkAclAssociationAttributes(DeferredModel):
-    AssociationId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::SubnetNetworkAclAssociation, set by AWS.
+    """
+
+    AssociationId: Annotated[str | None, Field(description="Type: str.")] = None

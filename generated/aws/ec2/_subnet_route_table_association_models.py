@@ -7,8 +7,10 @@ Imported on first use by subnet_route_table_association.py, which re-exports eve
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SubnetRouteTableAssociationAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class SubnetRouteTableAssociationProps(DeferredModel):
-    RouteTableId: str
-    SubnetId: str
+    """
+    The properties a program declares for a AWS::EC2::SubnetRouteTableAssociation.
+    """
+
+    RouteTableId: Annotated[
+        str,
+        Field(
+            description="The ID of the route table. The physical ID changes when the route table ID is changed. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SubnetId: Annotated[
+        str,
+        Field(description="The ID of the subnet. Create-only: changing it replaces the resource."),
+    ]
 
 
 class SubnetRouteTableAssociationAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::SubnetRouteTableAssociation, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

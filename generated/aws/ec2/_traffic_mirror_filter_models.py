@@ -7,10 +7,10 @@ Imported on first use by traffic_mirror_filter.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -23,15 +23,33 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TrafficMirrorFilterAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::TrafficMirrorFilter, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The ID of a traffic mirror filter.")] = None
 
 
 class TrafficMirrorFilterProps(DeferredModel):
-    Description: str | None = None
-    NetworkServices: list[Literal["amazon-dns"]] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::TrafficMirrorFilter.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of a traffic mirror filter. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NetworkServices: Annotated[
+        list[Literal["amazon-dns"]] | None,
+        Field(description="The network service that is associated with the traffic mirror filter."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags for a traffic mirror filter.")
+    ] = None

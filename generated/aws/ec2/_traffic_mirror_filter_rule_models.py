@@ -7,9 +7,10 @@ Imported on first use by traffic_mirror_filter_rule.py, which re-exports every n
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -23,31 +24,67 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TrafficMirrorPortRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FromPort: int
-    ToPort: int
+    FromPort: Annotated[int, Field(description="The first port in the Traffic Mirror port range.")]
+    ToPort: Annotated[int, Field(description="The last port in the Traffic Mirror port range.")]
 
 
 class TrafficMirrorFilterRuleAttributes(DeferredModel):
-    TrafficMirrorFilterRuleId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::TrafficMirrorFilterRule, set by AWS.
+    """
+
+    TrafficMirrorFilterRuleId: Annotated[
+        str | None, Field(description="The ID of the Traffic Mirror Filter rule.")
+    ] = None
 
 
 class TrafficMirrorFilterRuleProps(DeferredModel):
-    Description: str | None = None
-    DestinationCidrBlock: str
-    DestinationPortRange: TrafficMirrorPortRange | None = None
-    Protocol: int | None = None
-    RuleAction: str
-    RuleNumber: int
-    SourceCidrBlock: str
-    SourcePortRange: TrafficMirrorPortRange | None = None
-    Tags: list[Tag] | None = None
-    TrafficDirection: str
-    TrafficMirrorFilterId: str
+    """
+    The properties a program declares for a AWS::EC2::TrafficMirrorFilterRule.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the Traffic Mirror Filter rule.")
+    ] = None
+    DestinationCidrBlock: Annotated[
+        str, Field(description="The destination CIDR block to assign to the Traffic Mirror rule.")
+    ]
+    DestinationPortRange: Annotated[
+        TrafficMirrorPortRange | None, Field(description="The destination port range.")
+    ] = None
+    Protocol: Annotated[
+        int | None,
+        Field(
+            description="The number of protocol, for example 17 (UDP), to assign to the Traffic Mirror rule."
+        ),
+    ] = None
+    RuleAction: Annotated[
+        str, Field(description="The action to take on the filtered traffic (accept/reject).")
+    ]
+    RuleNumber: Annotated[int, Field(description="The number of the Traffic Mirror rule.")]
+    SourceCidrBlock: Annotated[
+        str, Field(description="The source CIDR block to assign to the Traffic Mirror Filter rule.")
+    ]
+    SourcePortRange: Annotated[
+        TrafficMirrorPortRange | None, Field(description="The source port range.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Any tags assigned to the Traffic Mirror Filter rule.")
+    ] = None
+    TrafficDirection: Annotated[
+        str, Field(description="The direction of traffic (ingress/egress).")
+    ]
+    TrafficMirrorFilterId: Annotated[
+        str,
+        Field(
+            description="The ID of the filter that this rule is associated with. Create-only: changing it replaces the resource."
+        ),
+    ]

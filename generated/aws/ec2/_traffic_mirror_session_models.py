@@ -7,9 +7,10 @@ Imported on first use by traffic_mirror_session.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -19,24 +20,51 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a traffic mirror session resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TrafficMirrorSessionAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::TrafficMirrorSession, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The ID of a Traffic Mirror session.")] = None
 
 
 class TrafficMirrorSessionProps(DeferredModel):
-    Description: str | None = None
-    NetworkInterfaceId: str
-    OwnerId: str | None = None
-    PacketLength: int | None = None
-    SessionNumber: int
-    Tags: list[Tag] | None = None
-    TrafficMirrorFilterId: str
-    TrafficMirrorTargetId: str
-    VirtualNetworkId: int | None = None
+    """
+    The properties a program declares for a AWS::EC2::TrafficMirrorSession.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the Traffic Mirror session.")
+    ] = None
+    NetworkInterfaceId: Annotated[str, Field(description="The ID of the source network interface.")]
+    OwnerId: Annotated[
+        str | None, Field(description="The ID of the account that owns the Traffic Mirror session.")
+    ] = None
+    PacketLength: Annotated[
+        int | None, Field(description="The number of bytes in each packet to mirror.")
+    ] = None
+    SessionNumber: Annotated[
+        int,
+        Field(
+            description="The session number determines the order in which sessions are evaluated when an interface is used by multiple sessions. The first session with a matching filter is the one that mirrors the packets."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags assigned to the Traffic Mirror session.")
+    ] = None
+    TrafficMirrorFilterId: Annotated[str, Field(description="The ID of a Traffic Mirror filter.")]
+    TrafficMirrorTargetId: Annotated[str, Field(description="The ID of a Traffic Mirror target.")]
+    VirtualNetworkId: Annotated[
+        int | None, Field(description="The VXLAN ID for the Traffic Mirror session.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by traffic_mirror_target.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -22,17 +23,47 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TrafficMirrorTargetAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::TrafficMirrorTarget, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class TrafficMirrorTargetProps(DeferredModel):
-    Description: str | None = None
-    GatewayLoadBalancerEndpointId: str | None = None
-    NetworkInterfaceId: str | None = None
-    NetworkLoadBalancerArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::TrafficMirrorTarget.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the Traffic Mirror target. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    GatewayLoadBalancerEndpointId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Gateway Load Balancer endpoint. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NetworkInterfaceId: Annotated[
+        str | None,
+        Field(
+            description="The network interface ID that is associated with the target. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NetworkLoadBalancerArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Network Load Balancer that is associated with the target. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to assign to the Traffic Mirror target.")
+    ] = None

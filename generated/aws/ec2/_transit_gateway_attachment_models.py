@@ -7,10 +7,10 @@ Imported on first use by transit_gateway_attachment.py, which re-exports every n
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -24,27 +24,66 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TransitGatewayAttachmentOptions(DeferredModel):
+    """
+    The options for the transit gateway vpc attachment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplianceModeSupport: Literal["disable", "enable"] | None = None
-    DnsSupport: Literal["disable", "enable"] | None = None
-    Ipv6Support: Literal["disable", "enable"] | None = None
-    SecurityGroupReferencingSupport: Literal["disable", "enable"] | None = None
+    ApplianceModeSupport: Annotated[
+        Literal["disable", "enable"] | None,
+        Field(
+            description="Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable"
+        ),
+    ] = None
+    DnsSupport: Annotated[
+        Literal["disable", "enable"] | None,
+        Field(
+            description="Indicates whether to enable DNS Support for Vpc Attachment. Valid Values: enable | disable"
+        ),
+    ] = None
+    Ipv6Support: Annotated[
+        Literal["disable", "enable"] | None,
+        Field(
+            description="Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable"
+        ),
+    ] = None
+    SecurityGroupReferencingSupport: Annotated[
+        Literal["disable", "enable"] | None,
+        Field(
+            description="Indicates whether to enable Security Group referencing support for Vpc Attachment. Valid Values: enable | disable"
+        ),
+    ] = None
 
 
 class TransitGatewayAttachmentAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::TransitGatewayAttachment, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class TransitGatewayAttachmentProps(DeferredModel):
-    Options: TransitGatewayAttachmentOptions | None = None
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
-    TransitGatewayId: str
-    VpcId: str
+    """
+    The properties a program declares for a AWS::EC2::TransitGatewayAttachment.
+    """
+
+    Options: Annotated[
+        TransitGatewayAttachmentOptions | None,
+        Field(description="The options for the transit gateway vpc attachment."),
+    ] = None
+    SubnetIds: Annotated[list[str], Field(description="Type: list[str].")]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    TransitGatewayId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    VpcId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]

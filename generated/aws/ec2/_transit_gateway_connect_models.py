@@ -7,10 +7,10 @@ Imported on first use by transit_gateway_connect.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -24,25 +24,57 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="The key of the tag. Constraints: Tag keys are case-sensitive and accept a maximum of 127 Unicode characters. May not begin with aws:."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value of the tag. Constraints: Tag values are case-sensitive and accept a maximum of 255 Unicode characters."
+        ),
+    ] = None
 
 
 class TransitGatewayConnectOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Protocol: Literal["gre"] | None = None
+    Protocol: Annotated[Literal["gre"] | None, Field(description="The tunnel protocol.")] = None
 
 
 class TransitGatewayConnectAttributes(DeferredModel):
-    CreationTime: str | None = None
-    State: str | None = None
-    TransitGatewayAttachmentId: str | None = None
-    TransitGatewayId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::TransitGatewayConnect, set by AWS.
+    """
+
+    CreationTime: Annotated[str | None, Field(description="The creation time.")] = None
+    State: Annotated[str | None, Field(description="The state of the attachment.")] = None
+    TransitGatewayAttachmentId: Annotated[
+        str | None, Field(description="The ID of the Connect attachment.")
+    ] = None
+    TransitGatewayId: Annotated[str | None, Field(description="The ID of the transit gateway.")] = (
+        None
+    )
 
 
 class TransitGatewayConnectProps(DeferredModel):
-    Options: TransitGatewayConnectOptions
-    Tags: list[Tag] | None = None
-    TransportTransitGatewayAttachmentId: str
+    """
+    The properties a program declares for a AWS::EC2::TransitGatewayConnect.
+    """
+
+    Options: Annotated[
+        TransitGatewayConnectOptions,
+        Field(
+            description="The Connect attachment options. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the attachment.")] = None
+    TransportTransitGatewayAttachmentId: Annotated[
+        str,
+        Field(
+            description="The ID of the attachment from which the Connect attachment was created. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by transit_gateway_connect_peer.py, which re-exports every
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -24,39 +25,90 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="The key of the tag. Constraints: Tag keys are case-sensitive and accept a maximum of 127 Unicode characters. May not begin with aws: ."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value of the tag. Constraints: Tag values are case-sensitive and accept a maximum of 256 Unicode characters."
+        ),
+    ] = None
 
 
 class TransitGatewayAttachmentBgpConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BgpStatus: str | None = None
-    PeerAddress: str | None = None
-    PeerAsn: float | None = None
-    TransitGatewayAddress: str | None = None
-    TransitGatewayAsn: float | None = None
+    BgpStatus: Annotated[str | None, Field(description="The BGP status.")] = None
+    PeerAddress: Annotated[
+        str | None, Field(description="The interior BGP peer IP address for the appliance.")
+    ] = None
+    PeerAsn: Annotated[
+        float | None, Field(description="The peer Autonomous System Number (ASN).")
+    ] = None
+    TransitGatewayAddress: Annotated[
+        str | None, Field(description="The interior BGP peer IP address for the transit gateway.")
+    ] = None
+    TransitGatewayAsn: Annotated[
+        float | None, Field(description="The transit gateway Autonomous System Number (ASN).")
+    ] = None
 
 
 class TransitGatewayConnectPeerConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BgpConfigurations: list[TransitGatewayAttachmentBgpConfiguration] | None = None
-    InsideCidrBlocks: list[str]
-    PeerAddress: str
-    Protocol: str | None = None
-    TransitGatewayAddress: str | None = None
+    BgpConfigurations: Annotated[
+        list[TransitGatewayAttachmentBgpConfiguration] | None,
+        Field(description="The BGP configuration details."),
+    ] = None
+    InsideCidrBlocks: Annotated[
+        list[str], Field(description="The range of interior BGP peer IP addresses.")
+    ]
+    PeerAddress: Annotated[
+        str,
+        Field(
+            description="The peer IP address (GRE outer IP address) on the appliance side of the Connect peer."
+        ),
+    ]
+    Protocol: Annotated[str | None, Field(description="The tunnel protocol.")] = None
+    TransitGatewayAddress: Annotated[
+        str | None,
+        Field(description="The Connect peer IP address on the transit gateway side of the tunnel."),
+    ] = None
 
 
 class TransitGatewayConnectPeerAttributes(DeferredModel):
-    CreationTime: str | None = None
-    State: str | None = None
-    TransitGatewayConnectPeerId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::TransitGatewayConnectPeer, set by AWS.
+    """
+
+    CreationTime: Annotated[str | None, Field(description="The creation time.")] = None
+    State: Annotated[str | None, Field(description="The state of the Connect peer.")] = None
+    TransitGatewayConnectPeerId: Annotated[
+        str | None, Field(description="The ID of the Connect peer.")
+    ] = None
 
 
 class TransitGatewayConnectPeerProps(DeferredModel):
-    ConnectPeerConfiguration: TransitGatewayConnectPeerConfiguration
-    Tags: list[Tag] | None = None
-    TransitGatewayAttachmentId: str
+    """
+    The properties a program declares for a AWS::EC2::TransitGatewayConnectPeer.
+    """
+
+    ConnectPeerConfiguration: Annotated[
+        TransitGatewayConnectPeerConfiguration,
+        Field(
+            description="The Connect peer details. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the Connect Peer.")] = None
+    TransitGatewayAttachmentId: Annotated[
+        str,
+        Field(
+            description="The ID of the Connect attachment. Create-only: changing it replaces the resource."
+        ),
+    ]

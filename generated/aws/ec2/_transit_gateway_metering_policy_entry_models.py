@@ -7,9 +7,10 @@ Imported on first use by transit_gateway_metering_policy_entry.py, which re-expo
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TransitGatewayMeteringPolicyEntryAttributes",
@@ -18,10 +19,29 @@ __all__ = [
 
 
 class TransitGatewayMeteringPolicyEntryProps(DeferredModel):
-    DestinationCidrBlock: str | None = None
-    DestinationPortRange: str | None = None
-    DestinationTransitGatewayAttachmentId: str | None = None
-    DestinationTransitGatewayAttachmentType: (
+    """
+    The properties a program declares for a AWS::EC2::TransitGatewayMeteringPolicyEntry.
+    """
+
+    DestinationCidrBlock: Annotated[
+        str | None,
+        Field(
+            description="The list of IP addresses of the instances receiving traffic from the transit gateway Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DestinationPortRange: Annotated[
+        str | None,
+        Field(
+            description="The list of ports on destination instances receiving traffic from the transit gateway Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DestinationTransitGatewayAttachmentId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the source attachment through which traffic leaves a transit gateway Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DestinationTransitGatewayAttachmentType: Annotated[
         Literal[
             "vpc",
             "vpn",
@@ -31,17 +51,48 @@ class TransitGatewayMeteringPolicyEntryProps(DeferredModel):
             "vpn-concentrator",
             "client-vpn",
         ]
-        | None
-    ) = None
-    MeteredAccount: Literal[
-        "source-attachment-owner", "destination-attachment-owner", "transit-gateway-owner"
+        | None,
+        Field(
+            description="The type of the attachment through which traffic leaves a transit gateway Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MeteredAccount: Annotated[
+        Literal["source-attachment-owner", "destination-attachment-owner", "transit-gateway-owner"],
+        Field(
+            description="The resource owner information responsible for paying default billable charges for the traffic flow Create-only: changing it replaces the resource."
+        ),
     ]
-    PolicyRuleNumber: int
-    Protocol: str | None = None
-    SourceCidrBlock: str | None = None
-    SourcePortRange: str | None = None
-    SourceTransitGatewayAttachmentId: str | None = None
-    SourceTransitGatewayAttachmentType: (
+    PolicyRuleNumber: Annotated[
+        int,
+        Field(
+            description="The rule number of the metering policy entry Create-only: changing it replaces the resource."
+        ),
+    ]
+    Protocol: Annotated[
+        str | None,
+        Field(
+            description="The protocol of the traffic Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceCidrBlock: Annotated[
+        str | None,
+        Field(
+            description="The list of IP addresses of the instances sending traffic to the transit gateway for which the metering policy entry is applicable Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourcePortRange: Annotated[
+        str | None,
+        Field(
+            description="The list of ports on source instances sending traffic to the transit gateway Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceTransitGatewayAttachmentId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the source attachment through which traffic enters a transit gateway Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceTransitGatewayAttachmentType: Annotated[
         Literal[
             "vpc",
             "vpn",
@@ -51,11 +102,30 @@ class TransitGatewayMeteringPolicyEntryProps(DeferredModel):
             "vpn-concentrator",
             "client-vpn",
         ]
-        | None
-    ) = None
-    TransitGatewayMeteringPolicyId: str
+        | None,
+        Field(
+            description="The type of the attachment through which traffic enters a transit gateway Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TransitGatewayMeteringPolicyId: Annotated[
+        str,
+        Field(
+            description="The ID of the transit gateway metering policy for which the entry is being created Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class TransitGatewayMeteringPolicyEntryAttributes(DeferredModel):
-    State: str | None = None
-    UpdateEffectiveAt: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::TransitGatewayMeteringPolicyEntry, set by AWS.
+    """
+
+    State: Annotated[
+        str | None, Field(description="State of the transit gateway metering policy")
+    ] = None
+    UpdateEffectiveAt: Annotated[
+        str | None,
+        Field(
+            description="The timestamp at which the latest action performed on the metering policy entry will become effective"
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by transit_gateway_metering_policy.py, which re-exports ev
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -22,17 +23,41 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TransitGatewayMeteringPolicyAttributes(DeferredModel):
-    State: str | None = None
-    TransitGatewayMeteringPolicyId: str | None = None
-    UpdateEffectiveAt: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::TransitGatewayMeteringPolicy, set by AWS.
+    """
+
+    State: Annotated[
+        str | None, Field(description="State of the transit gateway metering policy")
+    ] = None
+    TransitGatewayMeteringPolicyId: Annotated[
+        str | None, Field(description="The Id of the transit gateway metering policy")
+    ] = None
+    UpdateEffectiveAt: Annotated[
+        str | None,
+        Field(
+            description="The timestamp at which the latest action performed on the metering policy will become effective"
+        ),
+    ] = None
 
 
 class TransitGatewayMeteringPolicyProps(DeferredModel):
-    MiddleboxAttachmentIds: list[str] | None = None
-    Tags: list[Tag] | None = None
-    TransitGatewayId: str
+    """
+    The properties a program declares for a AWS::EC2::TransitGatewayMeteringPolicy.
+    """
+
+    MiddleboxAttachmentIds: Annotated[
+        list[str] | None, Field(description="Middle box attachment Ids")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    TransitGatewayId: Annotated[
+        str,
+        Field(
+            description="The Id of transit gateway Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by transit_gateway.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -23,28 +23,47 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TransitGatewayAttributes(DeferredModel):
-    EncryptionSupportState: str | None = None
-    Id: str | None = None
-    TransitGatewayArn: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::TransitGateway, set by AWS.
+    """
+
+    EncryptionSupportState: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    TransitGatewayArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class TransitGatewayProps(DeferredModel):
-    AmazonSideAsn: int | None = None
-    AssociationDefaultRouteTableId: str | None = None
-    AutoAcceptSharedAttachments: str | None = None
-    DefaultRouteTableAssociation: str | None = None
-    DefaultRouteTablePropagation: str | None = None
-    Description: str | None = None
-    DnsSupport: str | None = None
-    EncryptionSupport: Literal["disable", "enable"] | None = None
-    MulticastSupport: str | None = None
-    PropagationDefaultRouteTableId: str | None = None
-    SecurityGroupReferencingSupport: str | None = None
-    Tags: list[Tag] | None = None
-    TransitGatewayCidrBlocks: list[str] | None = None
-    VpnEcmpSupport: str | None = None
+    """
+    The properties a program declares for a AWS::EC2::TransitGateway.
+    """
+
+    AmazonSideAsn: Annotated[
+        int | None, Field(description="Type: int. Create-only: changing it replaces the resource.")
+    ] = None
+    AssociationDefaultRouteTableId: Annotated[str | None, Field(description="Type: str.")] = None
+    AutoAcceptSharedAttachments: Annotated[str | None, Field(description="Type: str.")] = None
+    DefaultRouteTableAssociation: Annotated[str | None, Field(description="Type: str.")] = None
+    DefaultRouteTablePropagation: Annotated[str | None, Field(description="Type: str.")] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    DnsSupport: Annotated[str | None, Field(description="Type: str.")] = None
+    EncryptionSupport: Annotated[
+        Literal["disable", "enable"] | None,
+        Field(
+            description="Allowed values: 'disable', 'enable'. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    MulticastSupport: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    PropagationDefaultRouteTableId: Annotated[str | None, Field(description="Type: str.")] = None
+    SecurityGroupReferencingSupport: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    TransitGatewayCidrBlocks: Annotated[list[str] | None, Field(description="Type: list[str].")] = (
+        None
+    )
+    VpnEcmpSupport: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,8 +7,10 @@ Imported on first use by transit_gateway_multicast_domain_association.py, which 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TransitGatewayMulticastDomainAssociationAttributes",
@@ -17,12 +19,37 @@ __all__ = [
 
 
 class TransitGatewayMulticastDomainAssociationProps(DeferredModel):
-    SubnetId: str
-    TransitGatewayAttachmentId: str
-    TransitGatewayMulticastDomainId: str
+    """
+    The properties a program declares for a AWS::EC2::TransitGatewayMulticastDomainAssociation.
+    """
+
+    SubnetId: Annotated[
+        str,
+        Field(
+            description="The IDs of the subnets to associate with the transit gateway multicast domain. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TransitGatewayAttachmentId: Annotated[
+        str,
+        Field(
+            description="The ID of the transit gateway attachment. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TransitGatewayMulticastDomainId: Annotated[
+        str,
+        Field(
+            description="The ID of the transit gateway multicast domain. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class TransitGatewayMulticastDomainAssociationAttributes(DeferredModel):
-    ResourceId: str | None = None
-    ResourceType: str | None = None
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::TransitGatewayMulticastDomainAssociation, set by AWS.
+    """
+
+    ResourceId: Annotated[str | None, Field(description="The ID of the resource.")] = None
+    ResourceType: Annotated[
+        str | None, Field(description="The type of resource, for example a VPC attachment.")
+    ] = None
+    State: Annotated[str | None, Field(description="The state of the subnet association.")] = None

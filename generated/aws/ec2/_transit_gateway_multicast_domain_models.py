@@ -7,10 +7,10 @@ Imported on first use by transit_gateway_multicast_domain.py, which re-exports e
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -24,27 +24,85 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="The key of the tag. Constraints: Tag keys are case-sensitive and accept a maximum of 127 Unicode characters. May not begin with aws:."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value of the tag. Constraints: Tag values are case-sensitive and accept a maximum of 255 Unicode characters."
+        ),
+    ] = None
 
 
 class TransitGatewayMulticastDomainOptions(DeferredModel):
+    """
+    The options for the transit gateway multicast domain.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoAcceptSharedAssociations: Literal["disable", "enable"] | None = None
-    Igmpv2Support: Literal["disable", "enable"] | None = None
-    StaticSourcesSupport: Literal["disable", "enable"] | None = None
+    AutoAcceptSharedAssociations: Annotated[
+        Literal["disable", "enable"] | None,
+        Field(
+            description="Indicates whether to automatically cross-account subnet associations that are associated with the transit gateway multicast domain. Valid Values: enable | disable"
+        ),
+    ] = None
+    Igmpv2Support: Annotated[
+        Literal["disable", "enable"] | None,
+        Field(
+            description="Indicates whether Internet Group Management Protocol (IGMP) version 2 is turned on for the transit gateway multicast domain. Valid Values: enable | disable"
+        ),
+    ] = None
+    StaticSourcesSupport: Annotated[
+        Literal["disable", "enable"] | None,
+        Field(
+            description="Indicates whether support for statically configuring transit gateway multicast group sources is turned on. Valid Values: enable | disable"
+        ),
+    ] = None
 
 
 class TransitGatewayMulticastDomainAttributes(DeferredModel):
-    CreationTime: str | None = None
-    State: str | None = None
-    TransitGatewayMulticastDomainArn: str | None = None
-    TransitGatewayMulticastDomainId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::TransitGatewayMulticastDomain, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None, Field(description="The time the transit gateway multicast domain was created.")
+    ] = None
+    State: Annotated[
+        str | None, Field(description="The state of the transit gateway multicast domain.")
+    ] = None
+    TransitGatewayMulticastDomainArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the transit gateway multicast domain."
+        ),
+    ] = None
+    TransitGatewayMulticastDomainId: Annotated[
+        str | None, Field(description="The ID of the transit gateway multicast domain.")
+    ] = None
 
 
 class TransitGatewayMulticastDomainProps(DeferredModel):
-    Options: TransitGatewayMulticastDomainOptions | None = None
-    Tags: list[Tag] | None = None
-    TransitGatewayId: str
+    """
+    The properties a program declares for a AWS::EC2::TransitGatewayMulticastDomain.
+    """
+
+    Options: Annotated[
+        TransitGatewayMulticastDomainOptions | None,
+        Field(description="The options for the transit gateway multicast domain."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags for the transit gateway multicast domain.")
+    ] = None
+    TransitGatewayId: Annotated[
+        str,
+        Field(
+            description="The ID of the transit gateway. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,8 +7,10 @@ Imported on first use by transit_gateway_multicast_group_source.py, which re-exp
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TransitGatewayMulticastGroupSourceAttributes",
@@ -17,16 +19,53 @@ __all__ = [
 
 
 class TransitGatewayMulticastGroupSourceProps(DeferredModel):
-    GroupIpAddress: str
-    NetworkInterfaceId: str
-    TransitGatewayMulticastDomainId: str
+    """
+    The properties a program declares for a AWS::EC2::TransitGatewayMulticastGroupSource.
+    """
+
+    GroupIpAddress: Annotated[
+        str,
+        Field(
+            description="The IP address assigned to the transit gateway multicast group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NetworkInterfaceId: Annotated[
+        str,
+        Field(
+            description="The ID of the transit gateway attachment. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TransitGatewayMulticastDomainId: Annotated[
+        str,
+        Field(
+            description="The ID of the transit gateway multicast domain. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class TransitGatewayMulticastGroupSourceAttributes(DeferredModel):
-    GroupMember: bool | None = None
-    GroupSource: bool | None = None
-    ResourceId: str | None = None
-    ResourceType: str | None = None
-    SourceType: str | None = None
-    SubnetId: str | None = None
-    TransitGatewayAttachmentId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::TransitGatewayMulticastGroupSource, set by AWS.
+    """
+
+    GroupMember: Annotated[
+        bool | None,
+        Field(
+            description="Indicates that the resource is a transit gateway multicast group member."
+        ),
+    ] = None
+    GroupSource: Annotated[
+        bool | None,
+        Field(
+            description="Indicates that the resource is a transit gateway multicast group member."
+        ),
+    ] = None
+    ResourceId: Annotated[str | None, Field(description="The ID of the resource.")] = None
+    ResourceType: Annotated[
+        str | None, Field(description="The type of resource, for example a VPC attachment.")
+    ] = None
+    SourceType: Annotated[str | None, Field(description="The source type.")] = None
+    SubnetId: Annotated[str | None, Field(description="The ID of the subnet.")] = None
+    TransitGatewayAttachmentId: Annotated[
+        str | None, Field(description="The ID of the transit gateway attachment.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by transit_gateway_peering_attachment.py, which re-exports
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PeeringAttachmentStatus",
@@ -23,28 +24,78 @@ class PeeringAttachmentStatus(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Code: str | None = None
-    Message: str | None = None
+    Code: Annotated[str | None, Field(description="The status code.")] = None
+    Message: Annotated[str | None, Field(description="The status message, if applicable.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="The key of the tag. Constraints: Tag keys are case-sensitive and accept a maximum of 127 Unicode characters. May not begin with aws:."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value of the tag. Constraints: Tag values are case-sensitive and accept a maximum of 255 Unicode characters."
+        ),
+    ] = None
 
 
 class TransitGatewayPeeringAttachmentAttributes(DeferredModel):
-    CreationTime: str | None = None
-    State: str | None = None
-    Status: PeeringAttachmentStatus | None = None
-    TransitGatewayAttachmentId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::TransitGatewayPeeringAttachment, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None,
+        Field(description="The time the transit gateway peering attachment was created."),
+    ] = None
+    State: Annotated[
+        str | None,
+        Field(
+            description="The state of the transit gateway peering attachment. Note that the initiating state has been deprecated."
+        ),
+    ] = None
+    Status: Annotated[
+        PeeringAttachmentStatus | None,
+        Field(description="The status of the transit gateway peering attachment."),
+    ] = None
+    TransitGatewayAttachmentId: Annotated[
+        str | None, Field(description="The ID of the transit gateway peering attachment.")
+    ] = None
 
 
 class TransitGatewayPeeringAttachmentProps(DeferredModel):
-    PeerAccountId: str
-    PeerRegion: str
-    PeerTransitGatewayId: str
-    Tags: list[Tag] | None = None
-    TransitGatewayId: str
+    """
+    The properties a program declares for a AWS::EC2::TransitGatewayPeeringAttachment.
+    """
+
+    PeerAccountId: Annotated[
+        str,
+        Field(
+            description="The ID of the peer account Create-only: changing it replaces the resource."
+        ),
+    ]
+    PeerRegion: Annotated[
+        str, Field(description="Peer Region Create-only: changing it replaces the resource.")
+    ]
+    PeerTransitGatewayId: Annotated[
+        str,
+        Field(
+            description="The ID of the peer transit gateway. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags for the transit gateway peering attachment.")
+    ] = None
+    TransitGatewayId: Annotated[
+        str,
+        Field(
+            description="The ID of the transit gateway. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,8 +7,10 @@ Imported on first use by transit_gateway_policy_table_association.py, which re-e
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TransitGatewayPolicyTableAssociationAttributes",
@@ -17,9 +19,29 @@ __all__ = [
 
 
 class TransitGatewayPolicyTableAssociationProps(DeferredModel):
-    TransitGatewayAttachmentId: str
-    TransitGatewayPolicyTableId: str
+    """
+    The properties a program declares for a AWS::EC2::TransitGatewayPolicyTableAssociation.
+    """
+
+    TransitGatewayAttachmentId: Annotated[
+        str,
+        Field(
+            description="The ID of transit gateway attachment. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TransitGatewayPolicyTableId: Annotated[
+        str,
+        Field(
+            description="The ID of transit gateway policy table. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class TransitGatewayPolicyTableAssociationAttributes(DeferredModel):
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::TransitGatewayPolicyTableAssociation, set by AWS.
+    """
+
+    State: Annotated[
+        str | None, Field(description="The state of the transit gateway policy table association.")
+    ] = None

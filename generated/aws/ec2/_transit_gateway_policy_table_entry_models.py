@@ -7,9 +7,10 @@ Imported on first use by transit_gateway_policy_table_entry.py, which re-exports
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "TransitGatewayPolicyRule",
@@ -22,19 +23,51 @@ class TransitGatewayPolicyRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationCidrBlock: str | None = None
-    DestinationPortRange: str | None = None
-    Protocol: str | None = None
-    SourceCidrBlock: str | None = None
-    SourcePortRange: str | None = None
+    DestinationCidrBlock: Annotated[
+        str | None,
+        Field(description="The destination CIDR block for the transit gateway policy rule."),
+    ] = None
+    DestinationPortRange: Annotated[
+        str | None,
+        Field(description="The destination port range for the transit gateway policy rule."),
+    ] = None
+    Protocol: Annotated[
+        str | None, Field(description="The protocol for the transit gateway policy rule.")
+    ] = None
+    SourceCidrBlock: Annotated[
+        str | None, Field(description="The source CIDR block for the transit gateway policy rule.")
+    ] = None
+    SourcePortRange: Annotated[
+        str | None, Field(description="The source port range for the transit gateway policy rule.")
+    ] = None
 
 
 class TransitGatewayPolicyTableEntryAttributes(DeferredModel):
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::TransitGatewayPolicyTableEntry, set by AWS.
+    """
+
+    State: Annotated[str | None, Field(description="The state of the policy table entry.")] = None
 
 
 class TransitGatewayPolicyTableEntryProps(DeferredModel):
-    PolicyRule: TransitGatewayPolicyRule
-    PolicyRuleNumber: str
-    TargetRouteTableId: str
-    TransitGatewayPolicyTableId: str
+    """
+    The properties a program declares for a AWS::EC2::TransitGatewayPolicyTableEntry.
+    """
+
+    PolicyRule: Annotated[
+        TransitGatewayPolicyRule, Field(description="The policy rule associated with the entry.")
+    ]
+    PolicyRuleNumber: Annotated[
+        str,
+        Field(
+            description="The rule number for the policy table entry. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TargetRouteTableId: Annotated[str, Field(description="The ID of the target route table.")]
+    TransitGatewayPolicyTableId: Annotated[
+        str,
+        Field(
+            description="The ID of the transit gateway policy table. Create-only: changing it replaces the resource."
+        ),
+    ]

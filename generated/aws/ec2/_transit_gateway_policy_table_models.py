@@ -7,9 +7,10 @@ Imported on first use by transit_gateway_policy_table.py, which re-exports every
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -22,16 +23,35 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TransitGatewayPolicyTableAttributes(DeferredModel):
-    CreationTime: str | None = None
-    State: str | None = None
-    TransitGatewayPolicyTableId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::TransitGatewayPolicyTable, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None, Field(description="Creation time of the transit gateway policy table")
+    ] = None
+    State: Annotated[str | None, Field(description="State of the transit gateway policy table")] = (
+        None
+    )
+    TransitGatewayPolicyTableId: Annotated[
+        str | None, Field(description="The Id of transit gateway policy table.")
+    ] = None
 
 
 class TransitGatewayPolicyTableProps(DeferredModel):
-    Tags: list[Tag] | None = None
-    TransitGatewayId: str
+    """
+    The properties a program declares for a AWS::EC2::TransitGatewayPolicyTable.
+    """
+
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    TransitGatewayId: Annotated[
+        str,
+        Field(
+            description="The Id of transit gateway Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,8 +7,10 @@ Imported on first use by transit_gateway_route.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TransitGatewayRouteAttributes",
@@ -17,11 +19,37 @@ __all__ = [
 
 
 class TransitGatewayRouteProps(DeferredModel):
-    Blackhole: bool | None = None
-    DestinationCidrBlock: str
-    TransitGatewayAttachmentId: str | None = None
-    TransitGatewayRouteTableId: str
+    """
+    The properties a program declares for a AWS::EC2::TransitGatewayRoute.
+    """
+
+    Blackhole: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to drop traffic that matches this route. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DestinationCidrBlock: Annotated[
+        str,
+        Field(
+            description="The CIDR range used for destination matches. Routing decisions are based on the most specific match. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TransitGatewayAttachmentId: Annotated[
+        str | None,
+        Field(
+            description="The ID of transit gateway attachment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TransitGatewayRouteTableId: Annotated[
+        str,
+        Field(
+            description="The ID of transit gateway route table. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class TransitGatewayRouteAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::EC2::TransitGatewayRoute, set by AWS.
+    """

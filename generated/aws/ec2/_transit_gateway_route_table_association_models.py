@@ -7,8 +7,10 @@ Imported on first use by transit_gateway_route_table_association.py, which re-ex
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TransitGatewayRouteTableAssociationAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class TransitGatewayRouteTableAssociationProps(DeferredModel):
-    TransitGatewayAttachmentId: str
-    TransitGatewayRouteTableId: str
+    """
+    The properties a program declares for a AWS::EC2::TransitGatewayRouteTableAssociation.
+    """
+
+    TransitGatewayAttachmentId: Annotated[
+        str,
+        Field(
+            description="The ID of transit gateway attachment. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TransitGatewayRouteTableId: Annotated[
+        str,
+        Field(
+            description="The ID of transit gateway route table. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class TransitGatewayRouteTableAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::EC2::TransitGatewayRouteTableAssociation, set by AWS.
+    """

@@ -7,9 +7,10 @@ Imported on first use by transit_gateway_route_table.py, which re-exports every 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -22,14 +23,34 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the associated tag key-value pair")]
+    Value: Annotated[str, Field(description="The value of the associated tag key-value pair")]
 
 
 class TransitGatewayRouteTableAttributes(DeferredModel):
-    TransitGatewayRouteTableId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::TransitGatewayRouteTable, set by AWS.
+    """
+
+    TransitGatewayRouteTableId: Annotated[
+        str | None, Field(description="Transit Gateway Route Table primary identifier")
+    ] = None
 
 
 class TransitGatewayRouteTableProps(DeferredModel):
-    Tags: list[Tag] | None = None
-    TransitGatewayId: str
+    """
+    The properties a program declares for a AWS::EC2::TransitGatewayRouteTable.
+    """
+
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Tags are composed of a Key/Value pair. You can use tags to categorize and track each parameter group. The tag value null is permitted."
+        ),
+    ] = None
+    TransitGatewayId: Annotated[
+        str,
+        Field(
+            description="The ID of the transit gateway. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,8 +7,10 @@ Imported on first use by transit_gateway_route_table_propagation.py, which re-ex
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TransitGatewayRouteTablePropagationAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class TransitGatewayRouteTablePropagationProps(DeferredModel):
-    TransitGatewayAttachmentId: str
-    TransitGatewayRouteTableId: str
+    """
+    The properties a program declares for a AWS::EC2::TransitGatewayRouteTablePropagation.
+    """
+
+    TransitGatewayAttachmentId: Annotated[
+        str,
+        Field(
+            description="The ID of transit gateway attachment. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TransitGatewayRouteTableId: Annotated[
+        str,
+        Field(
+            description="The ID of transit gateway route table. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class TransitGatewayRouteTablePropagationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::EC2::TransitGatewayRouteTablePropagation, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by verified_access_endpoint.py, which re-exports every nam
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PortRange",
@@ -26,97 +26,238 @@ __all__ = [
 
 
 class PortRange(DeferredModel):
+    """
+    The IP port range.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FromPort: int | None = None
-    ToPort: int | None = None
+    FromPort: Annotated[int | None, Field(description="The first port in the range.")] = None
+    ToPort: Annotated[int | None, Field(description="The last port in the range.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class VerifiedAccessEndpointCidrOptions(DeferredModel):
+    """
+    The options for cidr type endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidr: str | None = None
-    PortRanges: list[PortRange] | None = None
-    Protocol: Literal["http", "https", "tcp"] | None = None
-    SubnetIds: list[str] | None = None
+    Cidr: Annotated[str | None, Field(description="The IP address range, in CIDR notation.")] = None
+    PortRanges: Annotated[list[PortRange] | None, Field(description="The list of port range.")] = (
+        None
+    )
+    Protocol: Annotated[
+        Literal["http", "https", "tcp"] | None, Field(description="The IP protocol.")
+    ] = None
+    SubnetIds: Annotated[list[str] | None, Field(description="The IDs of the subnets.")] = None
 
 
 class VerifiedAccessEndpointLoadBalancerOptions(DeferredModel):
+    """
+    The load balancer details if creating the AWS Verified Access endpoint as load-balancertype.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LoadBalancerArn: str | None = None
-    Port: int | None = None
-    PortRanges: list[PortRange] | None = None
-    Protocol: Literal["http", "https", "tcp"] | None = None
-    SubnetIds: list[str] | None = None
+    LoadBalancerArn: Annotated[str | None, Field(description="The ARN of the load balancer.")] = (
+        None
+    )
+    Port: Annotated[int | None, Field(description="The IP port number.")] = None
+    PortRanges: Annotated[list[PortRange] | None, Field(description="The list of port range.")] = (
+        None
+    )
+    Protocol: Annotated[
+        Literal["http", "https", "tcp"] | None, Field(description="The IP protocol.")
+    ] = None
+    SubnetIds: Annotated[list[str] | None, Field(description="The IDs of the subnets.")] = None
 
 
 class VerifiedAccessEndpointNetworkInterfaceOptions(DeferredModel):
+    """
+    The options for network-interface type endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetworkInterfaceId: str | None = None
-    Port: int | None = None
-    PortRanges: list[PortRange] | None = None
-    Protocol: Literal["http", "https", "tcp"] | None = None
+    NetworkInterfaceId: Annotated[
+        str | None, Field(description="The ID of the network interface.")
+    ] = None
+    Port: Annotated[int | None, Field(description="The IP port number.")] = None
+    PortRanges: Annotated[list[PortRange] | None, Field(description="The list of port ranges.")] = (
+        None
+    )
+    Protocol: Annotated[
+        Literal["http", "https", "tcp"] | None, Field(description="The IP protocol.")
+    ] = None
 
 
 class VerifiedAccessEndpointRdsOptions(DeferredModel):
+    """
+    The options for rds type endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Port: int | None = None
-    Protocol: Literal["http", "https", "tcp"] | None = None
-    RdsDbClusterArn: str | None = None
-    RdsDbInstanceArn: str | None = None
-    RdsDbProxyArn: str | None = None
-    RdsEndpoint: str | None = None
-    SubnetIds: list[str] | None = None
+    Port: Annotated[int | None, Field(description="The IP port number.")] = None
+    Protocol: Annotated[
+        Literal["http", "https", "tcp"] | None, Field(description="The IP protocol.")
+    ] = None
+    RdsDbClusterArn: Annotated[str | None, Field(description="The ARN of the RDS DB cluster.")] = (
+        None
+    )
+    RdsDbInstanceArn: Annotated[
+        str | None, Field(description="The ARN of the RDS DB instance.")
+    ] = None
+    RdsDbProxyArn: Annotated[str | None, Field(description="The ARN of the RDS DB proxy.")] = None
+    RdsEndpoint: Annotated[str | None, Field(description="The RDS endpoint.")] = None
+    SubnetIds: Annotated[list[str] | None, Field(description="The IDs of the subnets.")] = None
 
 
 class VerifiedAccessEndpointSseSpecification(DeferredModel):
+    """
+    The configuration options for customer provided KMS encryption.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomerManagedKeyEnabled: bool | None = None
-    KmsKeyArn: str | None = None
+    CustomerManagedKeyEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Whether to encrypt the policy with the provided key or disable encryption"
+        ),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None, Field(description="KMS Key Arn used to encrypt the group policy")
+    ] = None
 
 
 class VerifiedAccessEndpointAttributes(DeferredModel):
-    CreationTime: str | None = None
-    DeviceValidationDomain: str | None = None
-    EndpointDomain: str | None = None
-    LastUpdatedTime: str | None = None
-    Status: str | None = None
-    VerifiedAccessEndpointId: str | None = None
-    VerifiedAccessInstanceId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::VerifiedAccessEndpoint, set by AWS.
+    """
+
+    CreationTime: Annotated[str | None, Field(description="The creation time.")] = None
+    DeviceValidationDomain: Annotated[
+        str | None, Field(description="Returned if endpoint has a device trust provider attached.")
+    ] = None
+    EndpointDomain: Annotated[
+        str | None, Field(description="A DNS name that is generated for the endpoint.")
+    ] = None
+    LastUpdatedTime: Annotated[str | None, Field(description="The last updated time.")] = None
+    Status: Annotated[str | None, Field(description="The endpoint status.")] = None
+    VerifiedAccessEndpointId: Annotated[
+        str | None, Field(description="The ID of the AWS Verified Access endpoint.")
+    ] = None
+    VerifiedAccessInstanceId: Annotated[
+        str | None, Field(description="The ID of the AWS Verified Access instance.")
+    ] = None
 
 
 class VerifiedAccessEndpointProps(DeferredModel):
-    ApplicationDomain: str | None = None
-    AttachmentType: Literal["vpc"]
-    CidrOptions: VerifiedAccessEndpointCidrOptions | None = None
-    Description: str | None = None
-    DomainCertificateArn: str | None = None
-    EndpointDomainPrefix: str | None = None
-    EndpointType: Literal["cidr", "load-balancer", "network-interface", "rds"]
-    LoadBalancerOptions: VerifiedAccessEndpointLoadBalancerOptions | None = None
-    NetworkInterfaceOptions: VerifiedAccessEndpointNetworkInterfaceOptions | None = None
-    PolicyDocument: str | None = None
-    PolicyEnabled: bool | None = None
-    RdsOptions: VerifiedAccessEndpointRdsOptions | None = None
-    SecurityGroupIds: list[str] | None = None
-    SseSpecification: VerifiedAccessEndpointSseSpecification | None = None
-    Tags: list[Tag] | None = None
-    VerifiedAccessGroupId: str
+    """
+    The properties a program declares for a AWS::EC2::VerifiedAccessEndpoint.
+    """
+
+    ApplicationDomain: Annotated[
+        str | None,
+        Field(
+            description="The DNS name for users to reach your application. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AttachmentType: Annotated[
+        Literal["vpc"],
+        Field(
+            description="The type of attachment used to provide connectivity between the AWS Verified Access endpoint and the application. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CidrOptions: Annotated[
+        VerifiedAccessEndpointCidrOptions | None,
+        Field(description="The options for cidr type endpoint."),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A description for the AWS Verified Access endpoint.")
+    ] = None
+    DomainCertificateArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of a public TLS/SSL certificate imported into or created with ACM. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EndpointDomainPrefix: Annotated[
+        str | None,
+        Field(
+            description="A custom identifier that gets prepended to a DNS name that is generated for the endpoint. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EndpointType: Annotated[
+        Literal["cidr", "load-balancer", "network-interface", "rds"],
+        Field(
+            description="The type of AWS Verified Access endpoint. Incoming application requests will be sent to an IP address, load balancer or a network interface depending on the endpoint type specified.The type of AWS Verified Access endpoint. Incoming application requests will be sent to an IP address, load balancer or a network interface depending on the endpoint type specified. Create-only: changing it replaces the resource."
+        ),
+    ]
+    LoadBalancerOptions: Annotated[
+        VerifiedAccessEndpointLoadBalancerOptions | None,
+        Field(
+            description="The load balancer details if creating the AWS Verified Access endpoint as load-balancer type."
+        ),
+    ] = None
+    NetworkInterfaceOptions: Annotated[
+        VerifiedAccessEndpointNetworkInterfaceOptions | None,
+        Field(description="The options for network-interface type endpoint."),
+    ] = None
+    PolicyDocument: Annotated[
+        str | None, Field(description="The AWS Verified Access policy document.")
+    ] = None
+    PolicyEnabled: Annotated[
+        bool | None, Field(description="The status of the Verified Access policy.")
+    ] = None
+    RdsOptions: Annotated[
+        VerifiedAccessEndpointRdsOptions | None,
+        Field(description="The options for rds type endpoint."),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The IDs of the security groups for the endpoint. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SseSpecification: Annotated[
+        VerifiedAccessEndpointSseSpecification | None,
+        Field(description="The configuration options for customer provided KMS encryption."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    VerifiedAccessGroupId: Annotated[
+        str, Field(description="The ID of the AWS Verified Access group.")
+    ]

@@ -7,9 +7,10 @@ Imported on first use by verified_access_group.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -20,33 +21,90 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class VerifiedAccessGroupSseSpecification(DeferredModel):
+    """
+    The configuration options for customer provided KMS encryption.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomerManagedKeyEnabled: bool | None = None
-    KmsKeyArn: str | None = None
+    CustomerManagedKeyEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Whether to encrypt the policy with the provided key or disable encryption"
+        ),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None, Field(description="KMS Key Arn used to encrypt the group policy")
+    ] = None
 
 
 class VerifiedAccessGroupAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LastUpdatedTime: str | None = None
-    Owner: str | None = None
-    VerifiedAccessGroupArn: str | None = None
-    VerifiedAccessGroupId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::VerifiedAccessGroup, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None, Field(description="Time this Verified Access Group was created.")
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="Time this Verified Access Group was last updated.")
+    ] = None
+    Owner: Annotated[
+        str | None, Field(description="The AWS account number that owns the group.")
+    ] = None
+    VerifiedAccessGroupArn: Annotated[
+        str | None, Field(description="The ARN of the Verified Access group.")
+    ] = None
+    VerifiedAccessGroupId: Annotated[
+        str | None, Field(description="The ID of the AWS Verified Access group.")
+    ] = None
 
 
 class VerifiedAccessGroupProps(DeferredModel):
-    Description: str | None = None
-    PolicyDocument: str | None = None
-    PolicyEnabled: bool | None = None
-    SseSpecification: VerifiedAccessGroupSseSpecification | None = None
-    Tags: list[Tag] | None = None
-    VerifiedAccessInstanceId: str
+    """
+    The properties a program declares for a AWS::EC2::VerifiedAccessGroup.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="A description for the AWS Verified Access group.")
+    ] = None
+    PolicyDocument: Annotated[
+        str | None, Field(description="The AWS Verified Access policy document.")
+    ] = None
+    PolicyEnabled: Annotated[
+        bool | None, Field(description="The status of the Verified Access policy.")
+    ] = None
+    SseSpecification: Annotated[
+        VerifiedAccessGroupSseSpecification | None,
+        Field(description="The configuration options for customer provided KMS encryption."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    VerifiedAccessInstanceId: Annotated[
+        str, Field(description="The ID of the AWS Verified Access instance.")
+    ]

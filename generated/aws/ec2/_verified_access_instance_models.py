@@ -7,9 +7,10 @@ Imported on first use by verified_access_instance.py, which re-exports every nam
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -24,73 +25,181 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class VerifiedAccessLogsCloudWatchLogs(DeferredModel):
+    """
+    Sends Verified Access logs to CloudWatch Logs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    LogGroup: str | None = None
+    Enabled: Annotated[bool | None, Field(description="Indicates whether logging is enabled.")] = (
+        None
+    )
+    LogGroup: Annotated[
+        str | None, Field(description="The ID of the CloudWatch Logs log group.")
+    ] = None
 
 
 class VerifiedAccessLogsKinesisDataFirehose(DeferredModel):
+    """
+    Sends Verified Access logs to Kinesis.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeliveryStream: str | None = None
-    Enabled: bool | None = None
+    DeliveryStream: Annotated[str | None, Field(description="The ID of the delivery stream.")] = (
+        None
+    )
+    Enabled: Annotated[bool | None, Field(description="Indicates whether logging is enabled.")] = (
+        None
+    )
 
 
 class VerifiedAccessLogsS3(DeferredModel):
+    """
+    Sends Verified Access logs to Amazon S3.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str | None = None
-    BucketOwner: str | None = None
-    Enabled: bool | None = None
-    Prefix: str | None = None
+    BucketName: Annotated[str | None, Field(description="The bucket name.")] = None
+    BucketOwner: Annotated[
+        str | None, Field(description="The ID of the AWS account that owns the Amazon S3 bucket.")
+    ] = None
+    Enabled: Annotated[bool | None, Field(description="Indicates whether logging is enabled.")] = (
+        None
+    )
+    Prefix: Annotated[str | None, Field(description="The bucket prefix.")] = None
 
 
 class VerifiedAccessTrustProvider(DeferredModel):
+    """
+    A Verified Access Trust Provider.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    DeviceTrustProviderType: str | None = None
-    TrustProviderType: str | None = None
-    UserTrustProviderType: str | None = None
-    VerifiedAccessTrustProviderId: str | None = None
+    Description: Annotated[str | None, Field(description="The description of trust provider.")] = (
+        None
+    )
+    DeviceTrustProviderType: Annotated[
+        str | None, Field(description="The type of device-based trust provider.")
+    ] = None
+    TrustProviderType: Annotated[
+        str | None, Field(description="The type of trust provider (user- or device-based).")
+    ] = None
+    UserTrustProviderType: Annotated[
+        str | None, Field(description="The type of user-based trust provider.")
+    ] = None
+    VerifiedAccessTrustProviderId: Annotated[
+        str | None, Field(description="The ID of the trust provider.")
+    ] = None
 
 
 class VerifiedAccessInstanceAttributes(DeferredModel):
-    CidrEndpointsCustomSubDomainNameServers: list[str] | None = None
-    CreationTime: str | None = None
-    LastUpdatedTime: str | None = None
-    VerifiedAccessInstanceId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::VerifiedAccessInstance, set by AWS.
+    """
+
+    CidrEndpointsCustomSubDomainNameServers: Annotated[
+        list[str] | None,
+        Field(
+            description="Property to represent the name servers assoicated with the domain that AVA manages (say, ['ns1.amazonaws.com', 'ns2.amazonaws.com', 'ns3.amazonaws.com', 'ns4.amazonaws.com'])."
+        ),
+    ] = None
+    CreationTime: Annotated[
+        str | None, Field(description="Time this Verified Access Instance was created.")
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="Time this Verified Access Instance was last updated.")
+    ] = None
+    VerifiedAccessInstanceId: Annotated[
+        str | None, Field(description="The ID of the AWS Verified Access instance.")
+    ] = None
 
 
 class VerifiedAccessLogs(DeferredModel):
+    """
+    The configuration options for AWS Verified Access instances.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogs: VerifiedAccessLogsCloudWatchLogs | None = None
-    IncludeTrustContext: bool | None = None
-    KinesisDataFirehose: VerifiedAccessLogsKinesisDataFirehose | None = None
-    LogVersion: str | None = None
-    S3: VerifiedAccessLogsS3 | None = None
+    CloudWatchLogs: Annotated[
+        VerifiedAccessLogsCloudWatchLogs | None,
+        Field(description="Sends Verified Access logs to CloudWatch Logs."),
+    ] = None
+    IncludeTrustContext: Annotated[
+        bool | None,
+        Field(description="Include claims from trust providers in Verified Access logs."),
+    ] = None
+    KinesisDataFirehose: Annotated[
+        VerifiedAccessLogsKinesisDataFirehose | None,
+        Field(description="Sends Verified Access logs to Kinesis."),
+    ] = None
+    LogVersion: Annotated[
+        str | None, Field(description="Select log version for Verified Access logs.")
+    ] = None
+    S3: Annotated[
+        VerifiedAccessLogsS3 | None, Field(description="Sends Verified Access logs to Amazon S3.")
+    ] = None
 
 
 class VerifiedAccessInstanceProps(DeferredModel):
-    CidrEndpointsCustomSubDomain: str | None = None
-    Description: str | None = None
-    FipsEnabled: bool | None = None
-    LoggingConfigurations: VerifiedAccessLogs | None = None
-    Tags: list[Tag] | None = None
-    VerifiedAccessTrustProviderIds: list[str] | None = None
-    VerifiedAccessTrustProviders: list[VerifiedAccessTrustProvider] | None = None
+    """
+    The properties a program declares for a AWS::EC2::VerifiedAccessInstance.
+    """
+
+    CidrEndpointsCustomSubDomain: Annotated[
+        str | None,
+        Field(
+            description="Introduce CidrEndpointsCustomSubDomain property to represent the domain (say, ava.my-company.com)"
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A description for the AWS Verified Access instance.")
+    ] = None
+    FipsEnabled: Annotated[bool | None, Field(description="Indicates whether FIPS is enabled")] = (
+        None
+    )
+    LoggingConfigurations: Annotated[
+        VerifiedAccessLogs | None,
+        Field(description="The configuration options for AWS Verified Access instances."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    VerifiedAccessTrustProviderIds: Annotated[
+        list[str] | None, Field(description="The IDs of the AWS Verified Access trust providers.")
+    ] = None
+    VerifiedAccessTrustProviders: Annotated[
+        list[VerifiedAccessTrustProvider] | None,
+        Field(description="AWS Verified Access trust providers."),
+    ] = None

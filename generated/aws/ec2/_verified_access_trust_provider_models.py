@@ -7,10 +7,10 @@ Imported on first use by verified_access_trust_provider.py, which re-exports eve
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -24,72 +24,192 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class VerifiedAccessTrustProviderDeviceOptions(DeferredModel):
+    """
+    The options for device identity based trust providers.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PublicSigningKeyUrl: str | None = None
-    TenantId: str | None = None
+    PublicSigningKeyUrl: Annotated[
+        str | None,
+        Field(
+            description="URL Verified Access will use to verify authenticity of the device tokens."
+        ),
+    ] = None
+    TenantId: Annotated[
+        str | None,
+        Field(description="The ID of the tenant application with the device-identity provider."),
+    ] = None
 
 
 class VerifiedAccessTrustProviderNativeApplicationOidcOptions(DeferredModel):
+    """
+    The OpenID Connect details for an oidc -type, user-identity based trust provider for L4.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationEndpoint: str | None = None
-    ClientId: str | None = None
-    ClientSecret: str | None = None
-    Issuer: str | None = None
-    PublicSigningKeyEndpoint: str | None = None
-    Scope: str | None = None
-    TokenEndpoint: str | None = None
-    UserInfoEndpoint: str | None = None
+    AuthorizationEndpoint: Annotated[
+        str | None, Field(description="The OIDC authorization endpoint.")
+    ] = None
+    ClientId: Annotated[str | None, Field(description="The client identifier.")] = None
+    ClientSecret: Annotated[str | None, Field(description="The client secret.")] = None
+    Issuer: Annotated[str | None, Field(description="The OIDC issuer.")] = None
+    PublicSigningKeyEndpoint: Annotated[
+        str | None, Field(description="The public signing key for endpoint")
+    ] = None
+    Scope: Annotated[
+        str | None,
+        Field(
+            description="OpenID Connect (OIDC) scopes are used by an application during authentication to authorize access to details of a user. Each scope returns a specific set of user attributes."
+        ),
+    ] = None
+    TokenEndpoint: Annotated[str | None, Field(description="The OIDC token endpoint.")] = None
+    UserInfoEndpoint: Annotated[str | None, Field(description="The OIDC user info endpoint.")] = (
+        None
+    )
 
 
 class VerifiedAccessTrustProviderOidcOptions(DeferredModel):
+    """
+    The OpenID Connect details for an oidc -type, user-identity based trust provider.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationEndpoint: str | None = None
-    ClientId: str | None = None
-    ClientSecret: str | None = None
-    Issuer: str | None = None
-    Scope: str | None = None
-    TokenEndpoint: str | None = None
-    UserInfoEndpoint: str | None = None
+    AuthorizationEndpoint: Annotated[
+        str | None, Field(description="The OIDC authorization endpoint.")
+    ] = None
+    ClientId: Annotated[str | None, Field(description="The client identifier.")] = None
+    ClientSecret: Annotated[str | None, Field(description="The client secret.")] = None
+    Issuer: Annotated[str | None, Field(description="The OIDC issuer.")] = None
+    Scope: Annotated[
+        str | None,
+        Field(
+            description="OpenID Connect (OIDC) scopes are used by an application during authentication to authorize access to details of a user. Each scope returns a specific set of user attributes."
+        ),
+    ] = None
+    TokenEndpoint: Annotated[str | None, Field(description="The OIDC token endpoint.")] = None
+    UserInfoEndpoint: Annotated[str | None, Field(description="The OIDC user info endpoint.")] = (
+        None
+    )
 
 
 class VerifiedAccessTrustProviderSseSpecification(DeferredModel):
+    """
+    The configuration options for customer provided KMS encryption.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomerManagedKeyEnabled: bool | None = None
-    KmsKeyArn: str | None = None
+    CustomerManagedKeyEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Whether to encrypt the policy with the provided key or disable encryption"
+        ),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None, Field(description="KMS Key Arn used to encrypt the group policy")
+    ] = None
 
 
 class VerifiedAccessTrustProviderAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LastUpdatedTime: str | None = None
-    VerifiedAccessTrustProviderId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::VerifiedAccessTrustProvider, set by AWS.
+    """
+
+    CreationTime: Annotated[str | None, Field(description="The creation time.")] = None
+    LastUpdatedTime: Annotated[str | None, Field(description="The last updated time.")] = None
+    VerifiedAccessTrustProviderId: Annotated[
+        str | None,
+        Field(description="The ID of the Amazon Web Services Verified Access trust provider."),
+    ] = None
 
 
 class VerifiedAccessTrustProviderProps(DeferredModel):
-    Description: str | None = None
-    DeviceOptions: VerifiedAccessTrustProviderDeviceOptions | None = None
-    DeviceTrustProviderType: Literal["crowdstrike", "jamf", "jumpcloud"] | None = None
-    NativeApplicationOidcOptions: VerifiedAccessTrustProviderNativeApplicationOidcOptions | None = (
-        None
-    )
-    OidcOptions: VerifiedAccessTrustProviderOidcOptions | None = None
-    PolicyReferenceName: str
-    SseSpecification: VerifiedAccessTrustProviderSseSpecification | None = None
-    Tags: list[Tag] | None = None
-    TrustProviderType: Literal["device", "user"]
-    UserTrustProviderType: Literal["iam-identity-center", "oidc"] | None = None
+    """
+    The properties a program declares for a AWS::EC2::VerifiedAccessTrustProvider.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description for the Amazon Web Services Verified Access trust provider."
+        ),
+    ] = None
+    DeviceOptions: Annotated[
+        VerifiedAccessTrustProviderDeviceOptions | None,
+        Field(
+            description="The options for device identity based trust providers. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DeviceTrustProviderType: Annotated[
+        Literal["crowdstrike", "jamf", "jumpcloud"] | None,
+        Field(
+            description="The type of device-based trust provider. Possible values: jamf|crowdstrike Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NativeApplicationOidcOptions: Annotated[
+        VerifiedAccessTrustProviderNativeApplicationOidcOptions | None,
+        Field(
+            description="The OpenID Connect details for an oidc -type, user-identity based trust provider for L4."
+        ),
+    ] = None
+    OidcOptions: Annotated[
+        VerifiedAccessTrustProviderOidcOptions | None,
+        Field(
+            description="The OpenID Connect details for an oidc -type, user-identity based trust provider."
+        ),
+    ] = None
+    PolicyReferenceName: Annotated[
+        str,
+        Field(
+            description="The identifier to be used when working with policy rules. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SseSpecification: Annotated[
+        VerifiedAccessTrustProviderSseSpecification | None,
+        Field(description="The configuration options for customer provided KMS encryption."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TrustProviderType: Annotated[
+        Literal["device", "user"],
+        Field(
+            description="Type of trust provider. Possible values: user|device Create-only: changing it replaces the resource."
+        ),
+    ]
+    UserTrustProviderType: Annotated[
+        Literal["iam-identity-center", "oidc"] | None,
+        Field(
+            description="The type of device-based trust provider. Possible values: oidc|iam-identity-center Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by volume_attachment.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "VolumeAttachmentAttributes",
@@ -17,11 +19,37 @@ __all__ = [
 
 
 class VolumeAttachmentProps(DeferredModel):
-    Device: str | None = None
-    EbsCardIndex: int | None = None
-    InstanceId: str
-    VolumeId: str
+    """
+    The properties a program declares for a AWS::EC2::VolumeAttachment.
+    """
+
+    Device: Annotated[
+        str | None,
+        Field(
+            description="The device name (for example, ``/dev/sdh`` or ``xvdh``). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EbsCardIndex: Annotated[
+        int | None,
+        Field(
+            description="The index of the EBS card. Some instance types support multiple EBS cards. The default EBS card index is 0. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InstanceId: Annotated[
+        str,
+        Field(
+            description="The ID of the instance to which the volume attaches. This value can be a reference to an [AWS::EC2::Instance](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-instance.html) resource, or it can be the physical ID of an existing EC2 instance. Create-only: changing it replaces the resource."
+        ),
+    ]
+    VolumeId: Annotated[
+        str,
+        Field(
+            description="The ID of the Amazon EBS volume. The volume and instance must be within the same Availability Zone. This value can be a reference to an [AWS::EC2::Volume](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-ebs-volume.html) resource, or it can be the volume ID of an existing Amazon EBS volume. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class VolumeAttachmentAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::EC2::VolumeAttachment, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by vpc_block_public_access_exclusion.py, which re-exports 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -20,19 +20,59 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class VPCBlockPublicAccessExclusionAttributes(DeferredModel):
-    ExclusionId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::VPCBlockPublicAccessExclusion, set by AWS.
+    """
+
+    ExclusionId: Annotated[str | None, Field(description="The ID of the exclusion")] = None
 
 
 class VPCBlockPublicAccessExclusionProps(DeferredModel):
-    InternetGatewayExclusionMode: Literal["allow-bidirectional", "allow-egress"]
-    SubnetId: str | None = None
-    Tags: list[Tag] | None = None
-    VpcId: str | None = None
+    """
+    The properties a program declares for a AWS::EC2::VPCBlockPublicAccessExclusion.
+    """
+
+    InternetGatewayExclusionMode: Annotated[
+        Literal["allow-bidirectional", "allow-egress"],
+        Field(
+            description="The desired Block Public Access Exclusion Mode for a specific VPC/Subnet."
+        ),
+    ]
+    SubnetId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the subnet. Required only if you don't specify VpcId Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    VpcId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the vpc. Required only if you don't specify SubnetId. Create-only: changing it replaces the resource."
+        ),
+    ] = None

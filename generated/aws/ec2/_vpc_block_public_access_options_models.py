@@ -7,9 +7,10 @@ Imported on first use by vpc_block_public_access_options.py, which re-exports ev
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "VPCBlockPublicAccessOptionsAttributes",
@@ -18,9 +19,29 @@ __all__ = [
 
 
 class VPCBlockPublicAccessOptionsProps(DeferredModel):
-    InternetGatewayBlockMode: Literal["block-bidirectional", "block-ingress"]
+    """
+    The properties a program declares for a AWS::EC2::VPCBlockPublicAccessOptions.
+    """
+
+    InternetGatewayBlockMode: Annotated[
+        Literal["block-bidirectional", "block-ingress"],
+        Field(
+            description="The desired Block Public Access mode for Internet Gateways in your account. We do not allow to create in a off mode as this is the default value"
+        ),
+    ]
 
 
 class VPCBlockPublicAccessOptionsAttributes(DeferredModel):
-    AccountId: str | None = None
-    ExclusionsAllowed: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::VPCBlockPublicAccessOptions, set by AWS.
+    """
+
+    AccountId: Annotated[
+        str | None, Field(description="The identifier for the specified AWS account.")
+    ] = None
+    ExclusionsAllowed: Annotated[
+        str | None,
+        Field(
+            description="Determines if exclusions are allowed. If you have enabled VPC BPA at the Organization level, exclusions may be not-allowed. Otherwise, they are allowed."
+        ),
+    ] = None

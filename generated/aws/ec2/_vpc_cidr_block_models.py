@@ -7,8 +7,10 @@ Imported on first use by vpc_cidr_block.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "VPCCidrBlockAttributes",
@@ -17,19 +19,81 @@ __all__ = [
 
 
 class VPCCidrBlockProps(DeferredModel):
-    AmazonProvidedIpv6CidrBlock: bool | None = None
-    CidrBlock: str | None = None
-    Ipv4IpamPoolId: str | None = None
-    Ipv4NetmaskLength: int | None = None
-    Ipv6CidrBlock: str | None = None
-    Ipv6CidrBlockNetworkBorderGroup: str | None = None
-    Ipv6IpamPoolId: str | None = None
-    Ipv6NetmaskLength: int | None = None
-    Ipv6Pool: str | None = None
-    VpcId: str
+    """
+    The properties a program declares for a AWS::EC2::VPCCidrBlock.
+    """
+
+    AmazonProvidedIpv6CidrBlock: Annotated[
+        bool | None,
+        Field(
+            description="Requests an Amazon-provided IPv6 CIDR block with a /56 prefix length for the VPC. You cannot specify the range of IPv6 addresses, or the size of the CIDR block. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CidrBlock: Annotated[
+        str | None,
+        Field(
+            description="An IPv4 CIDR block to associate with the VPC. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Ipv4IpamPoolId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the IPv4 IPAM pool to Associate a CIDR from to a VPC. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Ipv4NetmaskLength: Annotated[
+        int | None,
+        Field(
+            description="The netmask length of the IPv4 CIDR you would like to associate from an Amazon VPC IP Address Manager (IPAM) pool. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Ipv6CidrBlock: Annotated[
+        str | None,
+        Field(
+            description="An IPv6 CIDR block from the IPv6 address pool. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Ipv6CidrBlockNetworkBorderGroup: Annotated[
+        str | None,
+        Field(
+            description="The name of the location from which we advertise the IPV6 CIDR block. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Ipv6IpamPoolId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the IPv6 IPAM pool to Associate a CIDR from to a VPC. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Ipv6NetmaskLength: Annotated[
+        int | None,
+        Field(
+            description="The netmask length of the IPv6 CIDR you would like to associate from an Amazon VPC IP Address Manager (IPAM) pool. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Ipv6Pool: Annotated[
+        str | None,
+        Field(
+            description="The ID of an IPv6 address pool from which to allocate the IPv6 CIDR block. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str, Field(description="The ID of the VPC. Create-only: changing it replaces the resource.")
+    ]
 
 
 class VPCCidrBlockAttributes(DeferredModel):
-    Id: str | None = None
-    IpSource: str | None = None
-    Ipv6AddressAttribute: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::VPCCidrBlock, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The Id of the VPC associated CIDR Block.")] = None
+    IpSource: Annotated[
+        str | None, Field(description="The IP Source of an IPv6 VPC CIDR Block.")
+    ] = None
+    Ipv6AddressAttribute: Annotated[
+        str | None,
+        Field(
+            description="The value denoting whether an IPv6 VPC CIDR Block is public or private."
+        ),
+    ] = None

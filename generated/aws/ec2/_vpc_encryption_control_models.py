@@ -7,10 +7,10 @@ Imported on first use by vpc_encryption_control.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -22,52 +22,153 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class VpcEncryptionControlExclusion(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: str | None = None
-    StateMessage: str | None = None
+    State: Annotated[str | None, Field(description="Type: str.")] = None
+    StateMessage: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class VPCEncryptionControlProps(DeferredModel):
-    EgressOnlyInternetGatewayExclusionInput: Literal["enable", "disable"] | None = None
-    ElasticFileSystemExclusionInput: Literal["enable", "disable"] | None = None
-    InternetGatewayExclusionInput: Literal["enable", "disable"] | None = None
-    LambdaExclusionInput: Literal["enable", "disable"] | None = None
-    Mode: Literal["monitor", "enforce"] | None = None
-    NatGatewayExclusionInput: Literal["enable", "disable"] | None = None
-    Tags: list[Tag] | None = None
-    VirtualPrivateGatewayExclusionInput: Literal["enable", "disable"] | None = None
-    VpcId: str | None = None
-    VpcLatticeExclusionInput: Literal["enable", "disable"] | None = None
-    VpcPeeringExclusionInput: Literal["enable", "disable"] | None = None
+    """
+    The properties a program declares for a AWS::EC2::VPCEncryptionControl.
+    """
+
+    EgressOnlyInternetGatewayExclusionInput: Annotated[
+        Literal["enable", "disable"] | None,
+        Field(
+            description="Used to enable or disable EIGW exclusion Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ElasticFileSystemExclusionInput: Annotated[
+        Literal["enable", "disable"] | None,
+        Field(
+            description="Used to enable or disable EFS exclusion Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    InternetGatewayExclusionInput: Annotated[
+        Literal["enable", "disable"] | None,
+        Field(
+            description="Used to enable or disable IGW exclusion Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    LambdaExclusionInput: Annotated[
+        Literal["enable", "disable"] | None,
+        Field(
+            description="Used to enable or disable Lambda exclusion Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Mode: Annotated[
+        Literal["monitor", "enforce"] | None,
+        Field(description="The VPC encryption control mode, either monitor or enforce."),
+    ] = None
+    NatGatewayExclusionInput: Annotated[
+        Literal["enable", "disable"] | None,
+        Field(
+            description="Used to enable or disable Nat gateway exclusion Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to assign to the VPC encryption control.")
+    ] = None
+    VirtualPrivateGatewayExclusionInput: Annotated[
+        Literal["enable", "disable"] | None,
+        Field(
+            description="Used to enable or disable VGW exclusion Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str | None,
+        Field(
+            description="The VPC on which this VPC encryption control is applied. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VpcLatticeExclusionInput: Annotated[
+        Literal["enable", "disable"] | None,
+        Field(
+            description="Used to enable or disable Vpc Lattice exclusion Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    VpcPeeringExclusionInput: Annotated[
+        Literal["enable", "disable"] | None,
+        Field(
+            description="Used to enable or disable VPC peering exclusion Write-only: sent to AWS, never read back."
+        ),
+    ] = None
 
 
 class VPCEncryptionControlResourceExclusions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EgressOnlyInternetGateway: VpcEncryptionControlExclusion | None = None
-    ElasticFileSystem: VpcEncryptionControlExclusion | None = None
-    InternetGateway: VpcEncryptionControlExclusion | None = None
-    Lambda: VpcEncryptionControlExclusion | None = None
-    NatGateway: VpcEncryptionControlExclusion | None = None
-    VirtualPrivateGateway: VpcEncryptionControlExclusion | None = None
-    VpcLattice: VpcEncryptionControlExclusion | None = None
-    VpcPeering: VpcEncryptionControlExclusion | None = None
+    EgressOnlyInternetGateway: Annotated[
+        VpcEncryptionControlExclusion | None,
+        Field(description="Type: VpcEncryptionControlExclusionDict."),
+    ] = None
+    ElasticFileSystem: Annotated[
+        VpcEncryptionControlExclusion | None,
+        Field(description="Type: VpcEncryptionControlExclusionDict."),
+    ] = None
+    InternetGateway: Annotated[
+        VpcEncryptionControlExclusion | None,
+        Field(description="Type: VpcEncryptionControlExclusionDict."),
+    ] = None
+    Lambda: Annotated[
+        VpcEncryptionControlExclusion | None,
+        Field(description="Type: VpcEncryptionControlExclusionDict."),
+    ] = None
+    NatGateway: Annotated[
+        VpcEncryptionControlExclusion | None,
+        Field(description="Type: VpcEncryptionControlExclusionDict."),
+    ] = None
+    VirtualPrivateGateway: Annotated[
+        VpcEncryptionControlExclusion | None,
+        Field(description="Type: VpcEncryptionControlExclusionDict."),
+    ] = None
+    VpcLattice: Annotated[
+        VpcEncryptionControlExclusion | None,
+        Field(description="Type: VpcEncryptionControlExclusionDict."),
+    ] = None
+    VpcPeering: Annotated[
+        VpcEncryptionControlExclusion | None,
+        Field(description="Type: VpcEncryptionControlExclusionDict."),
+    ] = None
 
 
 class VPCEncryptionControlAttributes(DeferredModel):
-    ResourceExclusions: VPCEncryptionControlResourceExclusions | None = None
-    State: (
+    """
+    The read-only attributes of a AWS::EC2::VPCEncryptionControl, set by AWS.
+    """
+
+    ResourceExclusions: Annotated[
+        VPCEncryptionControlResourceExclusions | None,
+        Field(
+            description="Enumerates the states of all the VPC encryption control resource exclusions"
+        ),
+    ] = None
+    State: Annotated[
         Literal[
             "creating",
             "available",
@@ -79,7 +180,15 @@ class VPCEncryptionControlAttributes(DeferredModel):
             "deleted",
             "delete-failed",
         ]
-        | None
-    ) = None
-    StateMessage: str | None = None
-    VpcEncryptionControlId: str | None = None
+        | None,
+        Field(description="The current state of the VPC encryption control."),
+    ] = None
+    StateMessage: Annotated[
+        str | None,
+        Field(
+            description="Provides additional context on the state of the VPC encryption control."
+        ),
+    ] = None
+    VpcEncryptionControlId: Annotated[
+        str | None, Field(description="The VPC encryption control resource id.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by vpc_endpoint.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DnsOptionsSpecification",
@@ -21,59 +21,153 @@ __all__ = [
 
 
 class DnsOptionsSpecification(DeferredModel):
+    """
+    Describes the DNS options for an endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DnsRecordIpType: (
-        Literal["ipv4", "ipv6", "dualstack", "service-defined", "not-specified"] | None
-    ) = None
-    PrivateDnsOnlyForInboundResolverEndpoint: (
-        Literal["OnlyInboundResolver", "AllResolvers", "NotSpecified"] | None
-    ) = None
-    PrivateDnsPreference: (
+    DnsRecordIpType: Annotated[
+        Literal["ipv4", "ipv6", "dualstack", "service-defined", "not-specified"] | None,
+        Field(description="The DNS records created for the endpoint."),
+    ] = None
+    PrivateDnsOnlyForInboundResolverEndpoint: Annotated[
+        Literal["OnlyInboundResolver", "AllResolvers", "NotSpecified"] | None,
+        Field(
+            description="Indicates whether to enable private DNS only for inbound endpoints. This option is available only for services that support both gateway and interface endpoints. It routes traffic that originates from the VPC to the gateway endpoint and traffic that originates from on-premises to the interface endpoint."
+        ),
+    ] = None
+    PrivateDnsPreference: Annotated[
         Literal[
             "VERIFIED_DOMAINS_ONLY",
             "ALL_DOMAINS",
             "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS",
             "SPECIFIED_DOMAINS_ONLY",
         ]
-        | None
-    ) = None
-    PrivateDnsSpecifiedDomains: list[str] | None = None
+        | None,
+        Field(
+            description="The preference for which private domains have a private hosted zone created for and associated with the specified VPC. Only supported when private DNS is enabled and when the VPC endpoint type is ServiceNetwork or Resource."
+        ),
+    ] = None
+    PrivateDnsSpecifiedDomains: Annotated[
+        list[str] | None,
+        Field(
+            description="Indicates which of the private domains to create private hosted zones for and associate with the specified VPC. Only supported when private DNS is enabled and the private DNS preference is ``VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS`` or ``SPECIFIED_DOMAINS_ONLY``."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    Describes a tag.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key of the tag. Constraints: Tag keys are case-sensitive and accept a maximum of 127 Unicode characters. May not begin with ``aws:``."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value of the tag. Constraints: Tag values are case-sensitive and accept a maximum of 256 Unicode characters."
+        ),
+    ]
 
 
 class VPCEndpointAttributes(DeferredModel):
-    CreationTimestamp: str | None = None
-    DnsEntries: list[str] | None = None
-    Id: str | None = None
-    NetworkInterfaceIds: list[str] | None = None
+    """
+    The read-only attributes of a AWS::EC2::VPCEndpoint, set by AWS.
+    """
+
+    CreationTimestamp: Annotated[str | None, Field(description="Type: str.")] = None
+    DnsEntries: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    NetworkInterfaceIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class VPCEndpointProps(DeferredModel):
-    DnsOptions: DnsOptionsSpecification | None = None
-    IpAddressType: Literal["ipv4", "ipv6", "dualstack", "not-specified"] | None = None
-    PolicyDocument: str | dict[str, Any] | None = None
-    PrivateDnsEnabled: bool | None = None
-    ResourceConfigurationArn: str | None = None
-    RouteTableIds: list[str] | None = None
-    SecurityGroupIds: list[str] | None = None
-    ServiceName: str | None = None
-    ServiceNetworkArn: str | None = None
-    ServiceRegion: str | None = None
-    SubnetIds: list[str] | None = None
-    Tags: list[Tag] | None = None
-    VpcEndpointType: (
+    """
+    The properties a program declares for a AWS::EC2::VPCEndpoint.
+    """
+
+    DnsOptions: Annotated[
+        DnsOptionsSpecification | None,
+        Field(description="Describes the DNS options for an endpoint."),
+    ] = None
+    IpAddressType: Annotated[
+        Literal["ipv4", "ipv6", "dualstack", "not-specified"] | None,
+        Field(description="The supported IP address types."),
+    ] = None
+    PolicyDocument: Annotated[
+        str | dict[str, Any] | None,
+        Field(
+            description='An endpoint policy, which controls access to the service from the VPC. The default endpoint policy allows full access to the service. Endpoint policies are supported only for gateway and interface endpoints. For CloudFormation templates in YAML, you can provide the policy in JSON or YAML format. For example, if you have a JSON policy, you can convert it to YAML before including it in the YAML template, and CFNlong converts the policy to JSON format before calling the API actions for privatelink. Alternatively, you can include the JSON directly in the YAML, as shown in the following ``Properties`` section: ``Properties: VpcEndpointType: \'Interface\' ServiceName: !Sub \'com.amazonaws.${AWS::Region}.logs\' PolicyDocument: \'{ "Version":"2012-10-17", "Statement": [{ "Effect":"Allow", "Principal":"*", "Action":["logs:Describe*","logs:Get*","logs:List*","logs:FilterLogEvents"], "Resource":"*" }] }\'``'
+        ),
+    ] = None
+    PrivateDnsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicate whether to associate a private hosted zone with the specified VPC. The private hosted zone contains a record set for the default public DNS name for the service for the Region (for example, ``kinesis.us-east-1.amazonaws.com``), which resolves to the private IP addresses of the endpoint network interfaces in the VPC. This enables you to make requests to the default public DNS name for the service instead of the public DNS names that are automatically generated by the VPC endpoint service. To use a private hosted zone, you must set the following VPC attributes to ``true``: ``enableDnsHostnames`` and ``enableDnsSupport``. This property is supported only for interface endpoints. Default: ``false``"
+        ),
+    ] = None
+    ResourceConfigurationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the resource configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RouteTableIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The IDs of the route tables. Routing is supported only for gateway endpoints."
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The IDs of the security groups to associate with the endpoint network interfaces. If this parameter is not specified, we use the default security group for the VPC. Security groups are supported only for interface endpoints."
+        ),
+    ] = None
+    ServiceName: Annotated[
+        str | None,
+        Field(
+            description="The name of the endpoint service. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ServiceNetworkArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the service network. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ServiceRegion: Annotated[
+        str | None,
+        Field(description="Describes a Region. Create-only: changing it replaces the resource."),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The IDs of the subnets in which to create endpoint network interfaces. You must specify this property for an interface endpoint or a Gateway Load Balancer endpoint. You can't specify this property for a gateway endpoint. For a Gateway Load Balancer endpoint, you can specify only one subnet."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to associate with the endpoint.")
+    ] = None
+    VpcEndpointType: Annotated[
         Literal[
             "Interface", "Gateway", "GatewayLoadBalancer", "ServiceNetwork", "Resource", "Tunnel"
         ]
-        | None
-    ) = None
-    VpcId: str
+        | None,
+        Field(
+            description="The type of endpoint. Default: Gateway Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str, Field(description="The ID of the VPC. Create-only: changing it replaces the resource.")
+    ]

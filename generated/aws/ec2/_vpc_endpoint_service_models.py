@@ -7,10 +7,10 @@ Imported on first use by vpc_endpoint_service.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -24,32 +24,57 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class VPCEndpointServicePrivateDnsNameConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    State: str | None = None
-    Type: str | None = None
-    Value: str | None = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    State: Annotated[str | None, Field(description="Type: str.")] = None
+    Type: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class VPCEndpointServiceAttributes(DeferredModel):
-    ServiceId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::VPCEndpointService, set by AWS.
+    """
+
+    ServiceId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class VPCEndpointServiceProps(DeferredModel):
-    AcceptanceRequired: bool | None = None
-    ContributorInsightsEnabled: bool | None = None
-    GatewayLoadBalancerArns: list[str] | None = None
-    NetworkLoadBalancerArns: list[str] | None = None
-    PayerResponsibility: str | None = None
-    PrivateDnsName: str | None = None
-    PrivateDnsNameConfiguration: VPCEndpointServicePrivateDnsNameConfiguration | None = None
-    SupportedIpAddressTypes: list[Literal["ipv4", "ipv6"]] | None = None
-    SupportedRegions: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EC2::VPCEndpointService.
+    """
+
+    AcceptanceRequired: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ContributorInsightsEnabled: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    GatewayLoadBalancerArns: Annotated[list[str] | None, Field(description="Type: list[str].")] = (
+        None
+    )
+    NetworkLoadBalancerArns: Annotated[list[str] | None, Field(description="Type: list[str].")] = (
+        None
+    )
+    PayerResponsibility: Annotated[str | None, Field(description="Type: str.")] = None
+    PrivateDnsName: Annotated[str | None, Field(description="Type: str.")] = None
+    PrivateDnsNameConfiguration: Annotated[
+        VPCEndpointServicePrivateDnsNameConfiguration | None,
+        Field(description="Type: VPCEndpointServicePrivateDnsNameConfigurationDict."),
+    ] = None
+    SupportedIpAddressTypes: Annotated[
+        list[Literal["ipv4", "ipv6"]] | None,
+        Field(description="Specify which Ip Address types are supported for VPC endpoint service."),
+    ] = None
+    SupportedRegions: Annotated[
+        list[str] | None,
+        Field(description="The Regions from which service consumers can access the service."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to add to the VPC endpoint service.")
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by vpc_endpoint_service_permissions.py, which re-exports e
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "VPCEndpointServicePermissionsAttributes",
@@ -17,9 +19,17 @@ __all__ = [
 
 
 class VPCEndpointServicePermissionsProps(DeferredModel):
-    AllowedPrincipals: list[str] | None = None
-    ServiceId: str
+    """
+    The properties a program declares for a AWS::EC2::VPCEndpointServicePermissions.
+    """
+
+    AllowedPrincipals: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    ServiceId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
 
 
 class VPCEndpointServicePermissionsAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::EC2::VPCEndpointServicePermissions, set by AWS.
+    """

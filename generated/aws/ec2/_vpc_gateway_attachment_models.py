@@ -7,8 +7,10 @@ Imported on first use by vpc_gateway_attachment.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "VPCGatewayAttachmentAttributes",
@@ -17,10 +19,35 @@ __all__ = [
 
 
 class VPCGatewayAttachmentProps(DeferredModel):
-    InternetGatewayId: str | None = None
-    VpcId: str
-    VpnGatewayId: str | None = None
+    """
+    The properties a program declares for a AWS::EC2::VPCGatewayAttachment.
+    """
+
+    InternetGatewayId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the internet gateway. You must specify either InternetGatewayId or VpnGatewayId, but not both."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str, Field(description="The ID of the VPC. Create-only: changing it replaces the resource.")
+    ]
+    VpnGatewayId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the virtual private gateway. You must specify either InternetGatewayId or VpnGatewayId, but not both."
+        ),
+    ] = None
 
 
 class VPCGatewayAttachmentAttributes(DeferredModel):
-    AttachmentType: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::VPCGatewayAttachment, set by AWS.
+    """
+
+    AttachmentType: Annotated[
+        str | None,
+        Field(
+            description="Used to identify if this resource is an Internet Gateway or Vpn Gateway Attachment"
+        ),
+    ] = None

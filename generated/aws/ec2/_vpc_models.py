@@ -7,10 +7,10 @@ Imported on first use by vpc.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -23,69 +23,204 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Specifies a tag. For more information, see [Resource tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class VpcEncryptionControlExclusion(DeferredModel):
+    """
+    Describes an exclusion configuration for VPC Encryption Control. For more information, see [Enforce VPC encryption in transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the *Amazon VPC User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: str | None = None
-    StateMessage: str | None = None
+    State: Annotated[
+        str | None, Field(description="The current state of the exclusion configuration.")
+    ] = None
+    StateMessage: Annotated[
+        str | None,
+        Field(description="A message providing additional information about the exclusion state."),
+    ] = None
 
 
 class VpcEncryptionControlExclusions(DeferredModel):
+    """
+    Describes the exclusion configurations for various resource types in VPC Encryption Control. For more information, see [Enforce VPC encryption in transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the *Amazon VPC User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EgressOnlyInternetGateway: VpcEncryptionControlExclusion | None = None
-    ElasticFileSystem: VpcEncryptionControlExclusion | None = None
-    InternetGateway: VpcEncryptionControlExclusion | None = None
-    Lambda: VpcEncryptionControlExclusion | None = None
-    NatGateway: VpcEncryptionControlExclusion | None = None
-    VirtualPrivateGateway: VpcEncryptionControlExclusion | None = None
-    VpcLattice: VpcEncryptionControlExclusion | None = None
-    VpcPeering: VpcEncryptionControlExclusion | None = None
+    EgressOnlyInternetGateway: Annotated[
+        VpcEncryptionControlExclusion | None,
+        Field(description="The exclusion configuration for egress-only internet gateway traffic."),
+    ] = None
+    ElasticFileSystem: Annotated[
+        VpcEncryptionControlExclusion | None,
+        Field(description="The exclusion configuration for Elastic File System traffic."),
+    ] = None
+    InternetGateway: Annotated[
+        VpcEncryptionControlExclusion | None,
+        Field(description="The exclusion configuration for internet gateway traffic."),
+    ] = None
+    Lambda: Annotated[
+        VpcEncryptionControlExclusion | None,
+        Field(description="The exclusion configuration for Lambda function traffic."),
+    ] = None
+    NatGateway: Annotated[
+        VpcEncryptionControlExclusion | None,
+        Field(description="The exclusion configuration for NAT gateway traffic."),
+    ] = None
+    VirtualPrivateGateway: Annotated[
+        VpcEncryptionControlExclusion | None,
+        Field(description="The exclusion configuration for virtual private gateway traffic."),
+    ] = None
+    VpcLattice: Annotated[
+        VpcEncryptionControlExclusion | None,
+        Field(description="The exclusion configuration for VPC Lattice traffic."),
+    ] = None
+    VpcPeering: Annotated[
+        VpcEncryptionControlExclusion | None,
+        Field(description="The exclusion configuration for VPC peering connection traffic."),
+    ] = None
 
 
 class VPCAttributes(DeferredModel):
-    CidrBlockAssociations: list[str] | None = None
-    DefaultNetworkAcl: str | None = None
-    DefaultSecurityGroup: str | None = None
-    Ipv6CidrBlocks: list[str] | None = None
-    VpcId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::VPC, set by AWS.
+    """
+
+    CidrBlockAssociations: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    DefaultNetworkAcl: Annotated[str | None, Field(description="Type: str.")] = None
+    DefaultSecurityGroup: Annotated[str | None, Field(description="Type: str.")] = None
+    Ipv6CidrBlocks: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    VpcId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class VPCVpcEncryptionControl(DeferredModel):
+    """
+    Describes the configuration and state of VPC encryption controls. For more information, see [Enforce VPC encryption in transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the *Amazon VPC User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EgressOnlyInternetGatewayExclusion: Literal["enable", "disable"] | None = None
-    ElasticFileSystemExclusion: Literal["enable", "disable"] | None = None
-    InternetGatewayExclusion: Literal["enable", "disable"] | None = None
-    LambdaExclusion: Literal["enable", "disable"] | None = None
-    Mode: Literal["monitor", "enforce"] | None = None
-    NatGatewayExclusion: Literal["enable", "disable"] | None = None
-    ResourceExclusions: VpcEncryptionControlExclusions | None = None
-    State: str | None = None
-    StateMessage: str | None = None
-    VirtualPrivateGatewayExclusion: Literal["enable", "disable"] | None = None
-    VpcEncryptionControlId: str | None = None
-    VpcId: str | None = None
-    VpcLatticeExclusion: Literal["enable", "disable"] | None = None
-    VpcPeeringExclusion: Literal["enable", "disable"] | None = None
+    EgressOnlyInternetGatewayExclusion: Annotated[
+        Literal["enable", "disable"] | None,
+        Field(description="Allowed values: 'enable', 'disable'."),
+    ] = None
+    ElasticFileSystemExclusion: Annotated[
+        Literal["enable", "disable"] | None,
+        Field(description="Allowed values: 'enable', 'disable'."),
+    ] = None
+    InternetGatewayExclusion: Annotated[
+        Literal["enable", "disable"] | None,
+        Field(description="Allowed values: 'enable', 'disable'."),
+    ] = None
+    LambdaExclusion: Annotated[
+        Literal["enable", "disable"] | None,
+        Field(description="Allowed values: 'enable', 'disable'."),
+    ] = None
+    Mode: Annotated[
+        Literal["monitor", "enforce"] | None,
+        Field(description="The encryption mode for the VPC Encryption Control configuration."),
+    ] = None
+    NatGatewayExclusion: Annotated[
+        Literal["enable", "disable"] | None,
+        Field(description="Allowed values: 'enable', 'disable'."),
+    ] = None
+    ResourceExclusions: Annotated[
+        VpcEncryptionControlExclusions | None,
+        Field(
+            description="Information about resource exclusions for the VPC Encryption Control configuration."
+        ),
+    ] = None
+    State: Annotated[
+        str | None,
+        Field(description="The current state of the VPC Encryption Control configuration."),
+    ] = None
+    StateMessage: Annotated[
+        str | None,
+        Field(
+            description="A message providing additional information about the encryption control state."
+        ),
+    ] = None
+    VirtualPrivateGatewayExclusion: Annotated[
+        Literal["enable", "disable"] | None,
+        Field(description="Allowed values: 'enable', 'disable'."),
+    ] = None
+    VpcEncryptionControlId: Annotated[
+        str | None, Field(description="The ID of the VPC Encryption Control configuration.")
+    ] = None
+    VpcId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the VPC associated with the encryption control configuration."
+        ),
+    ] = None
+    VpcLatticeExclusion: Annotated[
+        Literal["enable", "disable"] | None,
+        Field(description="Allowed values: 'enable', 'disable'."),
+    ] = None
+    VpcPeeringExclusion: Annotated[
+        Literal["enable", "disable"] | None,
+        Field(description="Allowed values: 'enable', 'disable'."),
+    ] = None
 
 
 class VPCProps(DeferredModel):
-    CidrBlock: str | None = None
-    EnableDnsHostnames: bool | None = None
-    EnableDnsSupport: bool | None = None
-    InstanceTenancy: Literal["dedicated", "default", "host"] | None = None
-    Ipv4IpamPoolId: str | None = None
-    Ipv4NetmaskLength: int | None = None
-    Tags: list[Tag] | None = None
-    VpcEncryptionControl: VPCVpcEncryptionControl | None = None
+    """
+    The properties a program declares for a AWS::EC2::VPC.
+    """
+
+    CidrBlock: Annotated[
+        str | None,
+        Field(
+            description="The IPv4 network range for the VPC, in CIDR notation. For example, ``10.0.0.0/16``. We modify the specified CIDR block to its canonical form; for example, if you specify ``100.68.0.18/18``, we modify it to ``100.68.0.0/18``. You must specify either``CidrBlock`` or ``Ipv4IpamPoolId``. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EnableDnsHostnames: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the instances launched in the VPC get DNS hostnames. If enabled, instances in the VPC get DNS hostnames; otherwise, they do not. Disabled by default for nondefault VPCs. For more information, see [DNS attributes in your VPC](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-dns.html#vpc-dns-support). You can only enable DNS hostnames if you've enabled DNS support."
+        ),
+    ] = None
+    EnableDnsSupport: Annotated[
+        bool | None,
+        Field(
+            description='Indicates whether the DNS resolution is supported for the VPC. If enabled, queries to the Amazon provided DNS server at the 169.254.169.253 IP address, or the reserved IP address at the base of the VPC network range "plus two" succeed. If disabled, the Amazon provided DNS service in the VPC that resolves public DNS hostnames to IP addresses is not enabled. Enabled by default. For more information, see [DNS attributes in your VPC](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-dns.html#vpc-dns-support).'
+        ),
+    ] = None
+    InstanceTenancy: Annotated[
+        Literal["dedicated", "default", "host"] | None,
+        Field(
+            description="The allowed tenancy of instances launched into the VPC. + ``default``: An instance launched into the VPC runs on shared hardware by default, unless you explicitly specify a different tenancy during instance launch. + ``dedicated``: An instance launched into the VPC runs on dedicated hardware by default, unless you explicitly specify a tenancy of ``host`` during instance launch. You cannot specify a tenancy of ``default`` during instance launch. Updating ``InstanceTenancy`` requires no replacement only if you are updating its value from ``dedicated`` to ``default``. Updating ``InstanceTenancy`` from ``default`` to ``dedicated`` requires replacement. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    Ipv4IpamPoolId: Annotated[
+        str | None,
+        Field(
+            description="The ID of an IPv4 IPAM pool you want to use for allocating this VPC's CIDR. For more information, see [What is IPAM?](https://docs.aws.amazon.com//vpc/latest/ipam/what-is-it-ipam.html) in the *Amazon VPC IPAM User Guide*. You must specify either``CidrBlock`` or ``Ipv4IpamPoolId``. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Ipv4NetmaskLength: Annotated[
+        int | None,
+        Field(
+            description="The netmask length of the IPv4 CIDR you want to allocate to this VPC from an Amazon VPC IP Address Manager (IPAM) pool. For more information about IPAM, see [What is IPAM?](https://docs.aws.amazon.com//vpc/latest/ipam/what-is-it-ipam.html) in the *Amazon VPC IPAM User Guide*. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the VPC.")] = None
+    VpcEncryptionControl: Annotated[
+        VPCVpcEncryptionControl | None,
+        Field(
+            description="Describes the configuration and state of VPC encryption controls. For more information, see [Enforce VPC encryption in transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the *Amazon VPC User Guide*. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by vpc_peering_connection.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -19,22 +20,71 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class VPCPeeringConnectionAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::VPCPeeringConnection, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class VPCPeeringConnectionProps(DeferredModel):
-    AssumeRoleRegion: str | None = None
-    PeerOwnerId: str | None = None
-    PeerRegion: str | None = None
-    PeerRoleArn: str | None = None
-    PeerVpcId: str
-    Tags: list[Tag] | None = None
-    VpcId: str
+    """
+    The properties a program declares for a AWS::EC2::VPCPeeringConnection.
+    """
+
+    AssumeRoleRegion: Annotated[
+        str | None,
+        Field(
+            description="The Region code to use when calling Security Token Service (STS) to assume the PeerRoleArn, if provided. You can update this property. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PeerOwnerId: Annotated[
+        str | None,
+        Field(
+            description="The AWS account ID of the owner of the accepter VPC. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PeerRegion: Annotated[
+        str | None,
+        Field(
+            description="The Region code for the accepter VPC, if the accepter VPC is located in a Region other than the Region in which you make the request. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PeerRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the VPC peer role for the peering connection in another AWS account. You can update this property. To manage PeerVpcPeeringConnectionOptions on a peering connection with another AWS account, the role must allow ec2:DescribeVpcPeeringConnections and ec2:ModifyVpcPeeringConnectionOptions. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PeerVpcId: Annotated[
+        str,
+        Field(
+            description="The ID of the VPC with which you are creating the VPC peering connection. You must specify this parameter in the request. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    VpcId: Annotated[
+        str, Field(description="The ID of the VPC. Create-only: changing it replaces the resource.")
+    ]

@@ -7,8 +7,10 @@ Imported on first use by vpcdhcp_options_association.py, which re-exports every 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "VPCDHCPOptionsAssociationAttributes",
@@ -17,9 +19,22 @@ __all__ = [
 
 
 class VPCDHCPOptionsAssociationProps(DeferredModel):
-    DhcpOptionsId: str
-    VpcId: str
+    """
+    The properties a program declares for a AWS::EC2::VPCDHCPOptionsAssociation.
+    """
+
+    DhcpOptionsId: Annotated[
+        str,
+        Field(
+            description="The ID of the DHCP options set, or default to associate no DHCP options with the VPC. Create-only: changing it replaces the resource."
+        ),
+    ]
+    VpcId: Annotated[
+        str, Field(description="The ID of the VPC. Create-only: changing it replaces the resource.")
+    ]
 
 
 class VPCDHCPOptionsAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::EC2::VPCDHCPOptionsAssociation, set by AWS.
+    """

@@ -7,9 +7,10 @@ Imported on first use by vpn_concentrator.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -19,19 +20,53 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Describes a tag.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key of the tag. Constraints: Tag keys are case-sensitive and accept a maximum of 127 Unicode characters. May not begin with ``aws:``."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value of the tag. Constraints: Tag values are case-sensitive and accept a maximum of 256 Unicode characters."
+        ),
+    ]
 
 
 class VPNConcentratorAttributes(DeferredModel):
-    TransitGatewayAttachmentId: str | None = None
-    VpnConcentratorId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::VPNConcentrator, set by AWS.
+    """
+
+    TransitGatewayAttachmentId: Annotated[str | None, Field(description="Type: str.")] = None
+    VpnConcentratorId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class VPNConcentratorProps(DeferredModel):
-    Tags: list[Tag] | None = None
-    TransitGatewayId: str | None = None
-    Type: str
+    """
+    The properties a program declares for a AWS::EC2::VPNConcentrator.
+    """
+
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Any tags assigned to the VPN concentrator.")
+    ] = None
+    TransitGatewayId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the transit gateway associated with the VPN concentrator. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Type: Annotated[
+        str,
+        Field(
+            description="The type of VPN concentrator. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by vpn_connection.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CloudwatchLogOptionsSpecification",
@@ -30,127 +30,407 @@ __all__ = [
 
 
 class CloudwatchLogOptionsSpecification(DeferredModel):
+    """
+    Options for sending VPN tunnel logs to CloudWatch.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BgpLogEnabled: bool | None = None
-    BgpLogGroupArn: str | None = None
-    BgpLogOutputFormat: Literal["json", "text"] | None = None
-    LogEnabled: bool | None = None
-    LogGroupArn: str | None = None
-    LogOutputFormat: Literal["json", "text"] | None = None
+    BgpLogEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether to enable BGP logging for the VPN connection. Default value is ``False``. Valid values: ``True`` | ``False``"
+        ),
+    ] = None
+    BgpLogGroupArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the CloudWatch log group where BGP logs will be sent."
+        ),
+    ] = None
+    BgpLogOutputFormat: Annotated[
+        Literal["json", "text"] | None,
+        Field(
+            description="The desired output format for BGP logs to be sent to CloudWatch. Default format is ``json``. Valid values: ``json`` | ``text``"
+        ),
+    ] = None
+    LogEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Enable or disable VPN tunnel logging feature. Default value is ``False``. Valid values: ``True`` | ``False``"
+        ),
+    ] = None
+    LogGroupArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the CloudWatch log group to send logs to."
+        ),
+    ] = None
+    LogOutputFormat: Annotated[
+        Literal["json", "text"] | None,
+        Field(
+            description="Set log format. Default format is ``json``. Valid values: ``json`` | ``text``"
+        ),
+    ] = None
 
 
 class IKEVersionsRequestListValue(DeferredModel):
+    """
+    The IKE version that is permitted for the VPN tunnel.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: Literal["ikev1", "ikev2"] | None = None
+    Value: Annotated[Literal["ikev1", "ikev2"] | None, Field(description="The IKE version.")] = None
 
 
 class Phase1DHGroupNumbersRequestListValue(DeferredModel):
+    """
+    Specifies a Diffie-Hellman group number for the VPN tunnel for phase 1 IKE negotiations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: Literal[2, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24] | None = None
+    Value: Annotated[
+        Literal[2, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24] | None,
+        Field(description="The Diffie-Hellmann group number."),
+    ] = None
 
 
 class Phase1EncryptionAlgorithmsRequestListValue(DeferredModel):
+    """
+    Specifies the encryption algorithm for the VPN tunnel for phase 1 IKE negotiations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: Literal["AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16"] | None = None
+    Value: Annotated[
+        Literal["AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16"] | None,
+        Field(description="The value for the encryption algorithm."),
+    ] = None
 
 
 class Phase1IntegrityAlgorithmsRequestListValue(DeferredModel):
+    """
+    Specifies the integrity algorithm for the VPN tunnel for phase 1 IKE negotiations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: Literal["SHA1", "SHA2-256", "SHA2-384", "SHA2-512"] | None = None
+    Value: Annotated[
+        Literal["SHA1", "SHA2-256", "SHA2-384", "SHA2-512"] | None,
+        Field(description="The value for the integrity algorithm."),
+    ] = None
 
 
 class Phase2DHGroupNumbersRequestListValue(DeferredModel):
+    """
+    Specifies a Diffie-Hellman group number for the VPN tunnel for phase 2 IKE negotiations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: Literal[2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24] | None = None
+    Value: Annotated[
+        Literal[2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24] | None,
+        Field(description="The Diffie-Hellmann group number."),
+    ] = None
 
 
 class Phase2EncryptionAlgorithmsRequestListValue(DeferredModel):
+    """
+    Specifies the encryption algorithm for the VPN tunnel for phase 2 IKE negotiations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: Literal["AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16"] | None = None
+    Value: Annotated[
+        Literal["AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16"] | None,
+        Field(description="The encryption algorithm."),
+    ] = None
 
 
 class Phase2IntegrityAlgorithmsRequestListValue(DeferredModel):
+    """
+    Specifies the integrity algorithm for the VPN tunnel for phase 2 IKE negotiations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: Literal["SHA1", "SHA2-256", "SHA2-384", "SHA2-512"] | None = None
+    Value: Annotated[
+        Literal["SHA1", "SHA2-256", "SHA2-384", "SHA2-512"] | None,
+        Field(description="The integrity algorithm."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    Specifies a tag. For more information, see [Resource tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class VpnTunnelLogOptionsSpecification(DeferredModel):
+    """
+    Options for logging VPN tunnel activity.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudwatchLogOptions: CloudwatchLogOptionsSpecification | None = None
+    CloudwatchLogOptions: Annotated[
+        CloudwatchLogOptionsSpecification | None,
+        Field(description="Options for sending VPN tunnel logs to CloudWatch."),
+    ] = None
 
 
 class VpnTunnelOptionsSpecification(DeferredModel):
+    """
+    The tunnel options for a single VPN tunnel.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DPDTimeoutAction: Literal["clear", "none", "restart"] | None = None
-    DPDTimeoutSeconds: int | None = None
-    EnableTunnelLifecycleControl: bool | None = None
-    IKEVersions: list[IKEVersionsRequestListValue] | None = None
-    LogOptions: VpnTunnelLogOptionsSpecification | None = None
-    Phase1DHGroupNumbers: list[Phase1DHGroupNumbersRequestListValue] | None = None
-    Phase1EncryptionAlgorithms: list[Phase1EncryptionAlgorithmsRequestListValue] | None = None
-    Phase1IntegrityAlgorithms: list[Phase1IntegrityAlgorithmsRequestListValue] | None = None
-    Phase1LifetimeSeconds: int | None = None
-    Phase2DHGroupNumbers: list[Phase2DHGroupNumbersRequestListValue] | None = None
-    Phase2EncryptionAlgorithms: list[Phase2EncryptionAlgorithmsRequestListValue] | None = None
-    Phase2IntegrityAlgorithms: list[Phase2IntegrityAlgorithmsRequestListValue] | None = None
-    Phase2LifetimeSeconds: int | None = None
-    PreSharedKey: str | None = None
-    RekeyFuzzPercentage: int | None = None
-    RekeyMarginTimeSeconds: int | None = None
-    ReplayWindowSize: int | None = None
-    StartupAction: Literal["add", "start"] | None = None
-    TunnelInsideCidr: str | None = None
-    TunnelInsideIpv6Cidr: str | None = None
+    DPDTimeoutAction: Annotated[
+        Literal["clear", "none", "restart"] | None,
+        Field(
+            description="The action to take after DPD timeout occurs. Specify ``restart`` to restart the IKE initiation. Specify ``clear`` to end the IKE session. Valid Values: ``clear`` | ``none`` | ``restart`` Default: ``clear``"
+        ),
+    ] = None
+    DPDTimeoutSeconds: Annotated[
+        int | None,
+        Field(
+            description="The number of seconds after which a DPD timeout occurs. Constraints: A value greater than or equal to 30. Default: ``30``"
+        ),
+    ] = None
+    EnableTunnelLifecycleControl: Annotated[
+        bool | None, Field(description="Turn on or off tunnel endpoint lifecycle control feature.")
+    ] = None
+    IKEVersions: Annotated[
+        list[IKEVersionsRequestListValue] | None,
+        Field(
+            description="The IKE versions that are permitted for the VPN tunnel. Valid values: ``ikev1`` | ``ikev2``"
+        ),
+    ] = None
+    LogOptions: Annotated[
+        VpnTunnelLogOptionsSpecification | None,
+        Field(description="Options for logging VPN tunnel activity."),
+    ] = None
+    Phase1DHGroupNumbers: Annotated[
+        list[Phase1DHGroupNumbersRequestListValue] | None,
+        Field(
+            description="One or more Diffie-Hellman group numbers that are permitted for the VPN tunnel for phase 1 IKE negotiations. Valid values: ``2`` | ``14`` | ``15`` | ``16`` | ``17`` | ``18`` | ``19`` | ``20`` | ``21`` | ``22`` | ``23`` | ``24``"
+        ),
+    ] = None
+    Phase1EncryptionAlgorithms: Annotated[
+        list[Phase1EncryptionAlgorithmsRequestListValue] | None,
+        Field(
+            description="One or more encryption algorithms that are permitted for the VPN tunnel for phase 1 IKE negotiations. Valid values: ``AES128`` | ``AES256`` | ``AES128-GCM-16`` | ``AES256-GCM-16``"
+        ),
+    ] = None
+    Phase1IntegrityAlgorithms: Annotated[
+        list[Phase1IntegrityAlgorithmsRequestListValue] | None,
+        Field(
+            description="One or more integrity algorithms that are permitted for the VPN tunnel for phase 1 IKE negotiations. Valid values: ``SHA1`` | ``SHA2-256`` | ``SHA2-384`` | ``SHA2-512``"
+        ),
+    ] = None
+    Phase1LifetimeSeconds: Annotated[
+        int | None,
+        Field(
+            description="The lifetime for phase 1 of the IKE negotiation, in seconds. Constraints: A value between 900 and 28,800. Default: ``28800``"
+        ),
+    ] = None
+    Phase2DHGroupNumbers: Annotated[
+        list[Phase2DHGroupNumbersRequestListValue] | None,
+        Field(
+            description="One or more Diffie-Hellman group numbers that are permitted for the VPN tunnel for phase 2 IKE negotiations. Valid values: ``2`` | ``5`` | ``14`` | ``15`` | ``16`` | ``17`` | ``18`` | ``19`` | ``20`` | ``21`` | ``22`` | ``23`` | ``24``"
+        ),
+    ] = None
+    Phase2EncryptionAlgorithms: Annotated[
+        list[Phase2EncryptionAlgorithmsRequestListValue] | None,
+        Field(
+            description="One or more encryption algorithms that are permitted for the VPN tunnel for phase 2 IKE negotiations. Valid values: ``AES128`` | ``AES256`` | ``AES128-GCM-16`` | ``AES256-GCM-16``"
+        ),
+    ] = None
+    Phase2IntegrityAlgorithms: Annotated[
+        list[Phase2IntegrityAlgorithmsRequestListValue] | None,
+        Field(
+            description="One or more integrity algorithms that are permitted for the VPN tunnel for phase 2 IKE negotiations. Valid values: ``SHA1`` | ``SHA2-256`` | ``SHA2-384`` | ``SHA2-512``"
+        ),
+    ] = None
+    Phase2LifetimeSeconds: Annotated[
+        int | None,
+        Field(
+            description="The lifetime for phase 2 of the IKE negotiation, in seconds. Constraints: A value between 900 and 3,600. The value must be less than the value for ``Phase1LifetimeSeconds``. Default: ``3600``"
+        ),
+    ] = None
+    PreSharedKey: Annotated[
+        str | None,
+        Field(
+            description="The pre-shared key (PSK) to establish initial authentication between the virtual private gateway and customer gateway. Constraints: Allowed characters are alphanumeric characters, periods (.), and underscores (_). Must be between 8 and 64 characters in length and cannot start with zero (0)."
+        ),
+    ] = None
+    RekeyFuzzPercentage: Annotated[
+        int | None,
+        Field(
+            description="The percentage of the rekey window (determined by ``RekeyMarginTimeSeconds``) during which the rekey time is randomly selected. Constraints: A value between 0 and 100. Default: ``100``"
+        ),
+    ] = None
+    RekeyMarginTimeSeconds: Annotated[
+        int | None,
+        Field(
+            description="The margin time, in seconds, before the phase 2 lifetime expires, during which the AWS side of the VPN connection performs an IKE rekey. The exact time of the rekey is randomly selected based on the value for ``RekeyFuzzPercentage``. Constraints: A value between 60 and half of ``Phase2LifetimeSeconds``. Default: ``270``"
+        ),
+    ] = None
+    ReplayWindowSize: Annotated[
+        int | None,
+        Field(
+            description="The number of packets in an IKE replay window. Constraints: A value between 64 and 2048. Default: ``1024``"
+        ),
+    ] = None
+    StartupAction: Annotated[
+        Literal["add", "start"] | None,
+        Field(
+            description="The action to take when the establishing the tunnel for the VPN connection. By default, your customer gateway device must initiate the IKE negotiation and bring up the tunnel. Specify ``start`` for AWS to initiate the IKE negotiation. Valid Values: ``add`` | ``start`` Default: ``add``"
+        ),
+    ] = None
+    TunnelInsideCidr: Annotated[
+        str | None,
+        Field(
+            description="The range of inside IP addresses for the tunnel. Any specified CIDR blocks must be unique across all VPN connections that use the same virtual private gateway. Constraints: A size /30 CIDR block from the ``169.254.0.0/16`` range. The following CIDR blocks are reserved and cannot be used: + ``169.254.0.0/30`` + ``169.254.1.0/30`` + ``169.254.2.0/30`` + ``169.254.3.0/30`` + ``169.254.4.0/30`` + ``169.254.5.0/30`` + ``169.254.169.252/30``"
+        ),
+    ] = None
+    TunnelInsideIpv6Cidr: Annotated[
+        str | None,
+        Field(
+            description="The range of inside IPv6 addresses for the tunnel. Any specified CIDR blocks must be unique across all VPN connections that use the same transit gateway. Constraints: A size /126 CIDR block from the local ``fd00::/8`` range."
+        ),
+    ] = None
 
 
 class VPNConnectionAttributes(DeferredModel):
-    VpnConnectionId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::VPNConnection, set by AWS.
+    """
+
+    VpnConnectionId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class VPNConnectionProps(DeferredModel):
-    CustomerGatewayId: str
-    EnableAcceleration: bool | None = None
-    LocalIpv4NetworkCidr: str | None = None
-    LocalIpv6NetworkCidr: str | None = None
-    OutsideIpAddressType: str | None = None
-    PreSharedKeyStorage: Literal["Standard", "SecretsManager"] | None = None
-    RemoteIpv4NetworkCidr: str | None = None
-    RemoteIpv6NetworkCidr: str | None = None
-    StaticRoutesOnly: bool | None = None
-    Tags: list[Tag] | None = None
-    TransitGatewayId: str | None = None
-    TransportTransitGatewayAttachmentId: str | None = None
-    TunnelBandwidth: Literal["standard", "large"] | None = None
-    TunnelInsideIpVersion: str | None = None
-    Type: str
-    VpnConcentratorId: str | None = None
-    VpnGatewayId: str | None = None
-    VpnTunnelOptionsSpecifications: list[VpnTunnelOptionsSpecification] | None = None
+    """
+    The properties a program declares for a AWS::EC2::VPNConnection.
+    """
+
+    CustomerGatewayId: Annotated[
+        str, Field(description="The ID of the customer gateway at your end of the VPN connection.")
+    ]
+    EnableAcceleration: Annotated[
+        bool | None,
+        Field(
+            description="Indicate whether to enable acceleration for the VPN connection. Default: ``false`` Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LocalIpv4NetworkCidr: Annotated[
+        str | None,
+        Field(
+            description="The IPv4 CIDR on the customer gateway (on-premises) side of the VPN connection. Default: ``0.0.0.0/0`` Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LocalIpv6NetworkCidr: Annotated[
+        str | None,
+        Field(
+            description="The IPv6 CIDR on the customer gateway (on-premises) side of the VPN connection. Default: ``::/0`` Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    OutsideIpAddressType: Annotated[
+        str | None,
+        Field(
+            description="The type of IP address assigned to the outside interface of the customer gateway device. Valid values: ``PrivateIpv4`` | ``PublicIpv4`` | ``Ipv6`` Default: ``PublicIpv4`` Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PreSharedKeyStorage: Annotated[
+        Literal["Standard", "SecretsManager"] | None,
+        Field(
+            description="Specifies the storage mode for the pre-shared key (PSK). Valid values are ``Standard`` (stored in the S2Slong service) or ``SecretsManager`` (stored in AWS Secrets Manager). Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RemoteIpv4NetworkCidr: Annotated[
+        str | None,
+        Field(
+            description="The IPv4 CIDR on the AWS side of the VPN connection. Default: ``0.0.0.0/0`` Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RemoteIpv6NetworkCidr: Annotated[
+        str | None,
+        Field(
+            description="The IPv6 CIDR on the AWS side of the VPN connection. Default: ``::/0`` Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StaticRoutesOnly: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the VPN connection uses static routes only. Static routes must be used for devices that don't support BGP. If you are creating a VPN connection for a device that does not support Border Gateway Protocol (BGP), you must specify ``true``. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Any tags assigned to the VPN connection.")
+    ] = None
+    TransitGatewayId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the transit gateway associated with the VPN connection. You must specify either ``TransitGatewayId`` or ``VpnGatewayId``, but not both."
+        ),
+    ] = None
+    TransportTransitGatewayAttachmentId: Annotated[
+        str | None,
+        Field(
+            description="The transit gateway attachment ID to use for the VPN tunnel. Required if ``OutsideIpAddressType`` is set to ``PrivateIpv4``. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TunnelBandwidth: Annotated[
+        Literal["standard", "large"] | None,
+        Field(
+            description="The desired bandwidth specification for the VPN tunnel, used when creating or modifying VPN connection options to set the tunnel's throughput capacity. ``standard`` supports up to 1.25 Gbps per tunnel, while ``large`` supports up to 5 Gbps per tunnel. The default value is ``standard``. Existing VPN connections without a bandwidth setting will automatically default to ``standard``."
+        ),
+    ] = None
+    TunnelInsideIpVersion: Annotated[
+        str | None,
+        Field(
+            description="Indicate whether the VPN tunnels process IPv4 or IPv6 traffic. Default: ``ipv4`` Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Type: Annotated[
+        str,
+        Field(
+            description="The type of VPN connection. Create-only: changing it replaces the resource."
+        ),
+    ]
+    VpnConcentratorId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the VPN concentrator to associate with the VPN connection. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VpnGatewayId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the virtual private gateway at the AWS side of the VPN connection. You must specify either ``TransitGatewayId`` or ``VpnGatewayId``, but not both."
+        ),
+    ] = None
+    VpnTunnelOptionsSpecifications: Annotated[
+        list[VpnTunnelOptionsSpecification] | None,
+        Field(description="The tunnel options for the VPN connection."),
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by vpn_connection_route.py, which re-exports every name he
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "VPNConnectionRouteAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class VPNConnectionRouteProps(DeferredModel):
-    DestinationCidrBlock: str
-    VpnConnectionId: str
+    """
+    The properties a program declares for a AWS::EC2::VPNConnectionRoute.
+    """
+
+    DestinationCidrBlock: Annotated[
+        str,
+        Field(
+            description="The CIDR block associated with the local subnet of the customer network. Create-only: changing it replaces the resource."
+        ),
+    ]
+    VpnConnectionId: Annotated[
+        str,
+        Field(
+            description="The ID of the VPN connection. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class VPNConnectionRouteAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::EC2::VPNConnectionRoute, set by AWS.
+    """

@@ -7,9 +7,10 @@ Imported on first use by vpn_gateway.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -19,18 +20,42 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Specifies a tag. For more information, see [Resource tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class VPNGatewayAttributes(DeferredModel):
-    VPNGatewayId: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::VPNGateway, set by AWS.
+    """
+
+    VPNGatewayId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class VPNGatewayProps(DeferredModel):
-    AmazonSideAsn: int | None = None
-    Tags: list[Tag] | None = None
-    Type: str
+    """
+    The properties a program declares for a AWS::EC2::VPNGateway.
+    """
+
+    AmazonSideAsn: Annotated[
+        int | None,
+        Field(
+            description="The private Autonomous System Number (ASN) for the Amazon side of a BGP session. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Any tags assigned to the virtual private gateway.")
+    ] = None
+    Type: Annotated[
+        str,
+        Field(
+            description="The type of VPN connection the virtual private gateway supports. Create-only: changing it replaces the resource."
+        ),
+    ]

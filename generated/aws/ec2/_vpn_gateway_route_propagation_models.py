@@ -7,8 +7,10 @@ Imported on first use by vpn_gateway_route_propagation.py, which re-exports ever
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "VPNGatewayRoutePropagationAttributes",
@@ -17,9 +19,27 @@ __all__ = [
 
 
 class VPNGatewayRoutePropagationProps(DeferredModel):
-    RouteTableIds: list[str]
-    VpnGatewayId: str
+    """
+    The properties a program declares for a AWS::EC2::VPNGatewayRoutePropagation.
+    """
+
+    RouteTableIds: Annotated[
+        list[str],
+        Field(
+            description="The ID of the route table. The routing table must be associated with the same VPC that the virtual private gateway is attached to"
+        ),
+    ]
+    VpnGatewayId: Annotated[
+        str,
+        Field(
+            description="The ID of the virtual private gateway that is attached to a VPC. The virtual private gateway must be attached to the same VPC that the routing tables are associated with"
+        ),
+    ]
 
 
 class VPNGatewayRoutePropagationAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EC2::VPNGatewayRoutePropagation, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

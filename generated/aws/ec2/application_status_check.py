@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,42 +67,44 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-HealthCheckPathDict = TypedDict(
-    "HealthCheckPathDict",
-    {
-        "Destinations": "list[HealthCheckPathDestinationDict]",
-        "Source": "HealthCheckPathSourceDict",
-    },
-    total=False,
-)
 
-HealthCheckPathDestinationDict = TypedDict(
-    "HealthCheckPathDestinationDict",
-    {
-        "SecurityGroupId": "str",
-        "SubnetId": "str",
-    },
-    total=False,
-)
+class HealthCheckPathDict(TypedDict, total=False):
+    """HealthCheckPath as a plain dict."""
 
-HealthCheckPathSourceDict = TypedDict(
-    "HealthCheckPathSourceDict",
-    {
-        "SecurityGroupId": "str",
-        "SubnetId": "str",
-    },
-    total=False,
-)
+    Destinations: list[HealthCheckPathDestinationDict]
+    """Type: list[HealthCheckPathDestinationDict]."""
+    Source: HealthCheckPathSourceDict
+    """Type: HealthCheckPathSourceDict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class HealthCheckPathDestinationDict(TypedDict, total=False):
+    """HealthCheckPathDestination as a plain dict."""
+
+    SecurityGroupId: str
+    """Type: str."""
+    SubnetId: str
+    """Type: str."""
+
+
+class HealthCheckPathSourceDict(TypedDict, total=False):
+    """HealthCheckPathSource as a plain dict."""
+
+    SecurityGroupId: str
+    """Type: str."""
+    SubnetId: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::ApplicationStatusCheck",
     schema_file="aws-ec2-applicationstatuscheck.json",
@@ -106,18 +112,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/ApplicationStatusCheckId",),),
     read_only=("/Arn", "/ApplicationStatusCheckId", "/CreationTime"),
     create_only=("/Interval", "/IpScope"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/HealthCheckPaths", "/HealthCheckPaths/*/Destinations", "/Tags"),
     required=("Protocol", "Port"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -127,72 +124,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "HealthCheckPath": {
-            "additionalProperties": False,
-            "properties": {
-                "Destinations": {
-                    "items": {"$ref": "#/definitions/HealthCheckPathDestination"},
-                    "type": "array",
-                },
-                "Source": {"$ref": "#/definitions/HealthCheckPathSource"},
-            },
-            "type": "object",
-        },
-        "HealthCheckPathDestination": {
-            "additionalProperties": False,
-            "properties": {"SecurityGroupId": {"type": "string"}, "SubnetId": {"type": "string"}},
-            "type": "object",
-        },
-        "HealthCheckPathSource": {
-            "additionalProperties": False,
-            "properties": {"SecurityGroupId": {"type": "string"}, "SubnetId": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Aggregation": {"enum": ["included", "excluded"], "type": "string"},
-        "ApplicationStatusCheckId": {"pattern": "^asc-[0-9a-f]+$", "type": "string"},
-        "Arn": {
-            "pattern": "^arn:aws[a-z0-9-]*:ec2:[a-z0-9-]+:[0-9]{12}:application-status-check/asc-[0-9a-f]+$",
-            "type": "string",
-        },
-        "CreationTime": {"type": "string"},
-        "DeviceIndex": {"type": "integer"},
-        "FailureThreshold": {"type": "integer"},
-        "HealthCheckPaths": {"items": {"$ref": "#/definitions/HealthCheckPath"}, "type": "array"},
-        "InitializationGracePeriodSeconds": {"maximum": 600, "minimum": -1, "type": "integer"},
-        "Interval": {"type": "integer"},
-        "IpScope": {"enum": ["private"], "type": "string"},
-        "IpVersion": {"enum": ["ipv4", "ipv6"], "type": "string"},
-        "Path": {"type": "string"},
-        "Port": {"maximum": 65535, "minimum": 1, "type": "integer"},
-        "Protocol": {"enum": ["http", "https"], "type": "string"},
-        "StatusCodeMatcher": {"type": "string"},
-        "SuccessThreshold": {"type": "integer"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Timeout": {"type": "integer"},
-    },
-    "required": ["Protocol", "Port"],
-}
-
 
 class ApplicationStatusCheck(_Resource):
-    """AWS::EC2::ApplicationStatusCheck: An application status check monitors an HTTP or HTTPS endpoint on Amazon EC2 instances and reports application-layer health. Configure a health check ...
+    """AWS::EC2::ApplicationStatusCheck: An application status check monitors an HTTP or HTTPS
+    endpoint on Amazon EC2 instances and reports application-layer health. Configure a health check
+    with a Protocol, Port, and Path, and then associate it with EC2 instances via
+    AWS::EC2::ApplicationStatusCheckInstanceAssociation or
+    AWS::EC2::ApplicationStatusCheckTagAssociation.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ApplicationStatusCheckId.
+    Replaced when any of these change (create-only): Interval, IpScope.
+    Read-only attributes (known once deployed): ApplicationStatusCheckId, Arn, CreationTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-applicationstatuscheck.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -202,13 +148,19 @@ class ApplicationStatusCheck(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationStatusCheckAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "application_status_check.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ApplicationStatusCheckId: str
+    """The unique identifier of the application status check."""
     Arn: str
+    """The Amazon Resource Name (ARN) of the application status check."""
     CreationTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """When the application status check was created (ISO 8601)."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Aggregation: Literal["included", "excluded"]
     DeviceIndex: int
     FailureThreshold: int
@@ -225,49 +177,57 @@ class ApplicationStatusCheck(_Resource):
     Tags: list[TagDict]
     Timeout: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Port: int,
+        Protocol: Literal["http", "https"],
+        Aggregation: Literal["included", "excluded"] | None = None,
+        DeviceIndex: int | None = None,
+        FailureThreshold: int | None = None,
+        HealthCheckPaths: list[HealthCheckPath | HealthCheckPathDict] | None = None,
+        InitializationGracePeriodSeconds: int | None = None,
+        Interval: int | None = None,
+        IpScope: Literal["private"] | None = None,
+        IpVersion: Literal["ipv4", "ipv6"] | None = None,
+        Path: str | None = None,
+        StatusCodeMatcher: str | None = None,
+        SuccessThreshold: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Timeout: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::ApplicationStatusCheck; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Port: int,
-            Protocol: Literal["http", "https"],
-            Aggregation: Literal["included", "excluded"] | None = None,
-            DeviceIndex: int | None = None,
-            FailureThreshold: int | None = None,
-            HealthCheckPaths: list[HealthCheckPath | HealthCheckPathDict] | None = None,
-            InitializationGracePeriodSeconds: int | None = None,
-            Interval: int | None = None,
-            IpScope: Literal["private"] | None = None,
-            IpVersion: Literal["ipv4", "ipv6"] | None = None,
-            Path: str | None = None,
-            StatusCodeMatcher: str | None = None,
-            SuccessThreshold: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Timeout: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::ApplicationStatusCheck; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Port: The port used for the health check. Required.
+            Protocol: The network protocol used for the health check. Required.
             Aggregation: Whether this check is included in the rolled-up application status.
             DeviceIndex: The network interface device index used for the health check.
-            FailureThreshold: The number of consecutive failed probes required to mark the instance unhealthy.
+            FailureThreshold: The number of consecutive failed probes required to mark the instance
+                unhealthy.
             HealthCheckPaths: The source/destination network paths used for the health check.
-            InitializationGracePeriodSeconds: Seconds to wait after instance launch before beginning health checks.
-            Interval: The interval, in seconds, between health check probes.
-            IpScope: The IP scope used for the health check.
+            InitializationGracePeriodSeconds: Seconds to wait after instance launch before beginning
+                health checks.
+            Interval: The interval, in seconds, between health check probes. Create-only: changing
+                it replaces the resource.
+            IpScope: The IP scope used for the health check. Create-only: changing it replaces the
+                resource.
             IpVersion: The IP version used for the health check.
             Path: The HTTP path used for the health check.
-            Port: The port used for the health check.
-            Protocol: The network protocol used for the health check.
             StatusCodeMatcher: The HTTP status codes considered successful (e.g., "200-299").
-            SuccessThreshold: The number of consecutive successful probes required to mark the instance healthy.
+            SuccessThreshold: The number of consecutive successful probes required to mark the
+                instance healthy.
             Tags: Tags to apply to the application status check.
             Timeout: The timeout, in seconds, for each health check probe.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::CapacityManagerDataExport",
     schema_file="aws-ec2-capacitymanagerdataexport.json",
     primary_identifier=("/CapacityManagerDataExportId",),
-    additional_identifiers=(),
     read_only=("/CapacityManagerDataExportId",),
     create_only=("/S3BucketName", "/S3BucketPrefix", "/OutputFormat", "/Schedule"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("S3BucketName", "Schedule", "OutputFormat"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,36 +88,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CapacityManagerDataExportId": {"type": "string"},
-        "OutputFormat": {"enum": ["csv", "parquet"], "type": "string"},
-        "S3BucketName": {"type": "string"},
-        "S3BucketPrefix": {"type": "string"},
-        "Schedule": {"enum": ["hourly"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["S3BucketName", "Schedule", "OutputFormat"],
-}
-
 
 class CapacityManagerDataExport(_Resource):
-    """AWS::EC2::CapacityManagerDataExport: Resource Type definition for AWS::EC2::CapacityManagerDataExport
+    """AWS::EC2::CapacityManagerDataExport: Resource Type definition for
+    AWS::EC2::CapacityManagerDataExport
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CapacityManagerDataExportId.
+    Replaced when any of these change (create-only): S3BucketName, S3BucketPrefix, OutputFormat,
+    Schedule.
+    Read-only attributes (known once deployed): CapacityManagerDataExportId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-capacitymanagerdataexport.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -127,40 +109,55 @@ class CapacityManagerDataExport(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CapacityManagerDataExportAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "capacity_manager_data_export.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CapacityManagerDataExportId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier of the capacity manager data export."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     OutputFormat: Literal["csv", "parquet"]
     S3BucketName: str
     S3BucketPrefix: str
     Schedule: Literal["hourly"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        OutputFormat: Literal["csv", "parquet"],
+        S3BucketName: str,
+        Schedule: Literal["hourly"],
+        S3BucketPrefix: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::CapacityManagerDataExport; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            OutputFormat: Literal["csv", "parquet"],
-            S3BucketName: str,
-            Schedule: Literal["hourly"],
-            S3BucketPrefix: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::CapacityManagerDataExport; `await` it inside an App to deploy it.
-
-            OutputFormat: The format of the exported capacity manager data.
-            S3BucketName: The name of the Amazon S3 bucket where the capacity manager data export will be stored.
-            S3BucketPrefix: The prefix for the S3 bucket location where exported files will be placed.
-            Schedule: The schedule for the capacity manager data export.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            OutputFormat: The format of the exported capacity manager data. Choose 'csv' for
+                comma-separated values or 'parquet' for optimized columnar storage format.
+                Create-only: changing it replaces the resource. Required.
+            S3BucketName: The name of the Amazon S3 bucket where the capacity manager data export
+                will be stored. The bucket must exist and be accessible by EC2 Capacity Manager
+                service. Create-only: changing it replaces the resource. Required.
+            Schedule: The schedule for the capacity manager data export. Currently supports hourly
+                exports that provide periodic snapshots of capacity manager data. Create-only:
+                changing it replaces the resource. Required.
+            S3BucketPrefix: The prefix for the S3 bucket location where exported files will be
+                placed. If not specified, files will be placed in the root of the bucket.
+                Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs to apply to the capacity manager data export.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

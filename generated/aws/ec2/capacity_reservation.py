@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,47 +67,164 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CapacityAllocationDict = TypedDict(
-    "CapacityAllocationDict",
-    {
-        "AllocationType": "str",
-        "Count": "int",
-    },
-    total=False,
-)
 
-CapacityReservationCommitmentInfoDict = TypedDict(
-    "CapacityReservationCommitmentInfoDict",
-    {
-        "CommitmentEndDate": "str",
-        "CommittedInstanceCount": "int",
-    },
-    total=False,
-)
+class CapacityAllocationDict(TypedDict, total=False):
+    """CapacityAllocation as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AllocationType: str
+    """Type: str."""
+    Count: int
+    """Type: int."""
 
-TagSpecificationDict = TypedDict(
-    "TagSpecificationDict",
-    {
-        "ResourceType": "Literal['application-status-check', 'capacity-block', 'capacity-manager-data-export', 'capacity-reservation', 'capacity-reservation-cancellation-quote', 'capacity-reservation-fleet', 'capacity-reservation-modification-quote', 'carrier-gateway', 'client-vpn-endpoint', 'coip-pool', 'customer-gateway', 'declarative-policies-report', 'dedicated-host', 'dhcp-options', 'egress-only-internet-gateway', 'elastic-gpu', 'elastic-ip', 'export-image-task', 'export-instance-task', 'fleet', 'fpga-image', 'host-reservation', 'image', 'image-usage-report', 'import-image-task', 'import-snapshot-task', 'instance', 'instance-connect-endpoint', 'instance-event-window', 'internet-gateway', 'ipam', 'ipam-external-resource-verification-token', 'ipam-internet-registry-association', 'ipam-policy', 'ipam-pool', 'ipam-pool-allocation', 'ipam-prefix-list-resolver', 'ipam-prefix-list-resolver-target', 'ipam-resource-discovery', 'ipam-resource-discovery-association', 'ipam-scope', 'ipv4pool-ec2', 'ipv6pool-ec2', 'key-pair', 'launch-template', 'local-gateway', 'local-gateway-route-table', 'local-gateway-route-table-virtual-interface-group-association', 'local-gateway-route-table-vpc-association', 'local-gateway-virtual-interface', 'local-gateway-virtual-interface-group', 'mac-modification-task', 'natgateway', 'network-acl', 'network-insights-access-scope', 'network-insights-access-scope-analysis', 'network-insights-analysis', 'network-insights-path', 'network-interface', 'outpost-lag', 'placement-group', 'prefix-list', 'replace-root-volume-task', 'reserved-instances', 'route-server', 'route-server-endpoint', 'route-server-peer', 'route-table', 'secondary-interface', 'secondary-network', 'secondary-subnet', 'security-group', 'security-group-rule', 'service-link-virtual-interface', 'snapshot', 'spot-fleet-request', 'spot-instances-request', 'subnet', 'subnet-cidr-reservation', 'traffic-mirror-filter', 'traffic-mirror-filter-rule', 'traffic-mirror-session', 'traffic-mirror-target', 'transit-gateway', 'transit-gateway-attachment', 'transit-gateway-connect-peer', 'transit-gateway-metering-policy', 'transit-gateway-multicast-domain', 'transit-gateway-policy-table', 'transit-gateway-route-table', 'transit-gateway-route-table-announcement', 'verified-access-endpoint', 'verified-access-endpoint-target', 'verified-access-group', 'verified-access-instance', 'verified-access-policy', 'verified-access-trust-provider', 'volume', 'vpc', 'vpc-block-public-access-exclusion', 'vpc-encryption-control', 'vpc-endpoint', 'vpc-endpoint-connection', 'vpc-endpoint-connection-device-type', 'vpc-endpoint-service', 'vpc-endpoint-service-permission', 'vpc-flow-log', 'vpc-peering-connection', 'vpn-concentrator', 'vpn-connection', 'vpn-connection-device-type', 'vpn-gateway']",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
 
+class CapacityReservationCommitmentInfoDict(TypedDict, total=False):
+    """CapacityReservationCommitmentInfo as a plain dict."""
+
+    CommitmentEndDate: str
+    """Type: str."""
+    CommittedInstanceCount: int
+    """Type: int."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class TagSpecificationDict(TypedDict, total=False):
+    """TagSpecification as a plain dict."""
+
+    ResourceType: Literal[
+        "application-status-check",
+        "capacity-block",
+        "capacity-manager-data-export",
+        "capacity-reservation",
+        "capacity-reservation-cancellation-quote",
+        "capacity-reservation-fleet",
+        "capacity-reservation-modification-quote",
+        "carrier-gateway",
+        "client-vpn-endpoint",
+        "coip-pool",
+        "customer-gateway",
+        "declarative-policies-report",
+        "dedicated-host",
+        "dhcp-options",
+        "egress-only-internet-gateway",
+        "elastic-gpu",
+        "elastic-ip",
+        "export-image-task",
+        "export-instance-task",
+        "fleet",
+        "fpga-image",
+        "host-reservation",
+        "image",
+        "image-usage-report",
+        "import-image-task",
+        "import-snapshot-task",
+        "instance",
+        "instance-connect-endpoint",
+        "instance-event-window",
+        "internet-gateway",
+        "ipam",
+        "ipam-external-resource-verification-token",
+        "ipam-internet-registry-association",
+        "ipam-policy",
+        "ipam-pool",
+        "ipam-pool-allocation",
+        "ipam-prefix-list-resolver",
+        "ipam-prefix-list-resolver-target",
+        "ipam-resource-discovery",
+        "ipam-resource-discovery-association",
+        "ipam-scope",
+        "ipv4pool-ec2",
+        "ipv6pool-ec2",
+        "key-pair",
+        "launch-template",
+        "local-gateway",
+        "local-gateway-route-table",
+        "local-gateway-route-table-virtual-interface-group-association",
+        "local-gateway-route-table-vpc-association",
+        "local-gateway-virtual-interface",
+        "local-gateway-virtual-interface-group",
+        "mac-modification-task",
+        "natgateway",
+        "network-acl",
+        "network-insights-access-scope",
+        "network-insights-access-scope-analysis",
+        "network-insights-analysis",
+        "network-insights-path",
+        "network-interface",
+        "outpost-lag",
+        "placement-group",
+        "prefix-list",
+        "replace-root-volume-task",
+        "reserved-instances",
+        "route-server",
+        "route-server-endpoint",
+        "route-server-peer",
+        "route-table",
+        "secondary-interface",
+        "secondary-network",
+        "secondary-subnet",
+        "security-group",
+        "security-group-rule",
+        "service-link-virtual-interface",
+        "snapshot",
+        "spot-fleet-request",
+        "spot-instances-request",
+        "subnet",
+        "subnet-cidr-reservation",
+        "traffic-mirror-filter",
+        "traffic-mirror-filter-rule",
+        "traffic-mirror-session",
+        "traffic-mirror-target",
+        "transit-gateway",
+        "transit-gateway-attachment",
+        "transit-gateway-connect-peer",
+        "transit-gateway-metering-policy",
+        "transit-gateway-multicast-domain",
+        "transit-gateway-policy-table",
+        "transit-gateway-route-table",
+        "transit-gateway-route-table-announcement",
+        "verified-access-endpoint",
+        "verified-access-endpoint-target",
+        "verified-access-group",
+        "verified-access-instance",
+        "verified-access-policy",
+        "verified-access-trust-provider",
+        "volume",
+        "vpc",
+        "vpc-block-public-access-exclusion",
+        "vpc-encryption-control",
+        "vpc-endpoint",
+        "vpc-endpoint-connection",
+        "vpc-endpoint-connection-device-type",
+        "vpc-endpoint-service",
+        "vpc-endpoint-service-permission",
+        "vpc-flow-log",
+        "vpc-peering-connection",
+        "vpn-concentrator",
+        "vpn-connection",
+        "vpn-connection-device-type",
+        "vpn-gateway",
+    ]
+    """Allowed values: 'application-status-check', 'capacity-block', 'capacity-manager-data-export',
+    'capacity-reservation', 'capacity-reservation-cancellation-quote', 'capacity-reservation-fleet',
+    'capacity-reservation-modification-quote', 'carrier-gateway', 'client-vpn-endpoint',
+    'coip-pool', 'customer-gateway', 'declarative-policies-report' (and 100 more)."""
+    Tags: list[TagDict]
+    """Type: list[TagDict]."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::CapacityReservation",
     schema_file="aws-ec2-capacityreservation.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/AvailableInstanceCount",
@@ -131,17 +252,11 @@ METADATA = _TypeMetadata(
         "/AvailabilityZoneId",
     ),
     write_only=("/UnusedReservationBillingOwnerId",),
-    conditional_create_only=(),
     unordered_arrays=("/CapacityAllocationSet", "/TagSpecifications", "/TagSpecifications/*/Tags"),
     required=("InstanceCount", "InstancePlatform", "InstanceType"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/TagSpecifications/*/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -151,231 +266,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CapacityAllocation": {
-            "additionalProperties": False,
-            "properties": {"AllocationType": {"type": "string"}, "Count": {"type": "integer"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TagSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceType": {
-                    "enum": [
-                        "application-status-check",
-                        "capacity-block",
-                        "capacity-manager-data-export",
-                        "capacity-reservation",
-                        "capacity-reservation-cancellation-quote",
-                        "capacity-reservation-fleet",
-                        "capacity-reservation-modification-quote",
-                        "carrier-gateway",
-                        "client-vpn-endpoint",
-                        "coip-pool",
-                        "customer-gateway",
-                        "declarative-policies-report",
-                        "dedicated-host",
-                        "dhcp-options",
-                        "egress-only-internet-gateway",
-                        "elastic-gpu",
-                        "elastic-ip",
-                        "export-image-task",
-                        "export-instance-task",
-                        "fleet",
-                        "fpga-image",
-                        "host-reservation",
-                        "image",
-                        "image-usage-report",
-                        "import-image-task",
-                        "import-snapshot-task",
-                        "instance",
-                        "instance-connect-endpoint",
-                        "instance-event-window",
-                        "internet-gateway",
-                        "ipam",
-                        "ipam-external-resource-verification-token",
-                        "ipam-internet-registry-association",
-                        "ipam-policy",
-                        "ipam-pool",
-                        "ipam-pool-allocation",
-                        "ipam-prefix-list-resolver",
-                        "ipam-prefix-list-resolver-target",
-                        "ipam-resource-discovery",
-                        "ipam-resource-discovery-association",
-                        "ipam-scope",
-                        "ipv4pool-ec2",
-                        "ipv6pool-ec2",
-                        "key-pair",
-                        "launch-template",
-                        "local-gateway",
-                        "local-gateway-route-table",
-                        "local-gateway-route-table-virtual-interface-group-association",
-                        "local-gateway-route-table-vpc-association",
-                        "local-gateway-virtual-interface",
-                        "local-gateway-virtual-interface-group",
-                        "mac-modification-task",
-                        "natgateway",
-                        "network-acl",
-                        "network-insights-access-scope",
-                        "network-insights-access-scope-analysis",
-                        "network-insights-analysis",
-                        "network-insights-path",
-                        "network-interface",
-                        "outpost-lag",
-                        "placement-group",
-                        "prefix-list",
-                        "replace-root-volume-task",
-                        "reserved-instances",
-                        "route-server",
-                        "route-server-endpoint",
-                        "route-server-peer",
-                        "route-table",
-                        "secondary-interface",
-                        "secondary-network",
-                        "secondary-subnet",
-                        "security-group",
-                        "security-group-rule",
-                        "service-link-virtual-interface",
-                        "snapshot",
-                        "spot-fleet-request",
-                        "spot-instances-request",
-                        "subnet",
-                        "subnet-cidr-reservation",
-                        "traffic-mirror-filter",
-                        "traffic-mirror-filter-rule",
-                        "traffic-mirror-session",
-                        "traffic-mirror-target",
-                        "transit-gateway",
-                        "transit-gateway-attachment",
-                        "transit-gateway-connect-peer",
-                        "transit-gateway-metering-policy",
-                        "transit-gateway-multicast-domain",
-                        "transit-gateway-policy-table",
-                        "transit-gateway-route-table",
-                        "transit-gateway-route-table-announcement",
-                        "verified-access-endpoint",
-                        "verified-access-endpoint-target",
-                        "verified-access-group",
-                        "verified-access-instance",
-                        "verified-access-policy",
-                        "verified-access-trust-provider",
-                        "volume",
-                        "vpc",
-                        "vpc-block-public-access-exclusion",
-                        "vpc-encryption-control",
-                        "vpc-endpoint",
-                        "vpc-endpoint-connection",
-                        "vpc-endpoint-connection-device-type",
-                        "vpc-endpoint-service",
-                        "vpc-endpoint-service-permission",
-                        "vpc-flow-log",
-                        "vpc-peering-connection",
-                        "vpn-concentrator",
-                        "vpn-connection",
-                        "vpn-connection-device-type",
-                        "vpn-gateway",
-                    ],
-                    "type": "string",
-                },
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AvailabilityZone": {"type": "string"},
-        "AvailabilityZoneId": {"type": "string"},
-        "AvailableInstanceCount": {"type": "integer"},
-        "CapacityAllocationSet": {
-            "items": {"$ref": "#/definitions/CapacityAllocation"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "CapacityReservationArn": {"type": "string"},
-        "CapacityReservationFleetId": {"type": "string"},
-        "CommitmentInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "CommitmentEndDate": {"type": "string"},
-                "CommittedInstanceCount": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "CreateDate": {"type": "string"},
-        "DeliveryPreference": {"enum": ["fixed", "incremental"], "type": "string"},
-        "EbsOptimized": {"type": "boolean"},
-        "EndDate": {"type": "string"},
-        "EndDateType": {"enum": ["limited", "unlimited"], "type": "string"},
-        "EphemeralStorage": {"type": "boolean"},
-        "Id": {"type": "string"},
-        "InstanceCount": {"type": "integer"},
-        "InstanceMatchCriteria": {"enum": ["open", "targeted"], "type": "string"},
-        "InstancePlatform": {
-            "enum": [
-                "Linux with SQL Server Enterprise",
-                "Linux with SQL Server Standard",
-                "Linux with SQL Server Web",
-                "Linux/UNIX",
-                "RHEL with HA",
-                "RHEL with HA and SQL Server Enterprise",
-                "RHEL with HA and SQL Server Standard",
-                "RHEL with SQL Server Enterprise",
-                "RHEL with SQL Server Standard",
-                "RHEL with SQL Server Web",
-                "Red Hat Enterprise Linux",
-                "SUSE Linux",
-                "Ubuntu Pro",
-                "Windows",
-                "Windows with SQL Server",
-                "Windows with SQL Server Enterprise",
-                "Windows with SQL Server Standard",
-                "Windows with SQL Server Web",
-            ],
-            "type": "string",
-        },
-        "InstanceType": {"type": "string"},
-        "OutPostArn": {
-            "pattern": "^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:outpost/op-[a-f0-9]{17}$",
-            "type": "string",
-        },
-        "OwnerId": {"type": "string"},
-        "PlacementGroupArn": {
-            "pattern": "^arn:aws([a-z-]+)?:ec2:[a-z\\d-]+:\\d{12}:placement-group/^.{1,255}$",
-            "type": "string",
-        },
-        "ReservationType": {"type": "string"},
-        "StartDate": {"type": "string"},
-        "State": {"type": "string"},
-        "TagSpecifications": {
-            "items": {"$ref": "#/definitions/TagSpecification"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Tenancy": {"enum": ["dedicated", "default"], "type": "string"},
-        "TotalInstanceCount": {"type": "integer"},
-        "UnusedReservationBillingOwnerId": {"type": "string"},
-    },
-    "required": ["InstanceCount", "InstancePlatform", "InstanceType"],
-}
-
 
 class CapacityReservation(_Resource):
     """AWS::EC2::CapacityReservation: Resource Type definition for AWS::EC2::CapacityReservation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Tenancy, InstancePlatform, InstanceType,
+    AvailabilityZone, OutPostArn, EphemeralStorage, EbsOptimized, PlacementGroupArn,
+    AvailabilityZoneId.
+    Write-only (sent to AWS, never read back): UnusedReservationBillingOwnerId.
+    Read-only attributes (known once deployed): AvailableInstanceCount, CapacityAllocationSet,
+    CapacityReservationArn, CapacityReservationFleetId, CommitmentInfo, CreateDate,
+    DeliveryPreference, Id, OwnerId, ReservationType, StartDate, State, TotalInstanceCount.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-capacityreservation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -385,23 +290,39 @@ class CapacityReservation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CapacityReservationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "capacity_reservation.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AvailableInstanceCount: int
+    """Type: int."""
     CapacityAllocationSet: list[CapacityAllocationDict]
+    """Type: list[CapacityAllocationDict]."""
     CapacityReservationArn: str
+    """Type: str."""
     CapacityReservationFleetId: str
+    """Type: str."""
     CommitmentInfo: CapacityReservationCommitmentInfoDict
+    """Type: CapacityReservationCommitmentInfoDict."""
     CreateDate: str
+    """Type: str."""
     DeliveryPreference: Literal["fixed", "incremental"]
+    """Allowed values: 'fixed', 'incremental'."""
     Id: str
+    """Type: str."""
     OwnerId: str
+    """Type: str."""
     ReservationType: str
+    """Type: str."""
     StartDate: str
+    """Type: str."""
     State: str
+    """Type: str."""
     TotalInstanceCount: int
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: int."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailabilityZone: str
     AvailabilityZoneId: str
     EbsOptimized: bool
@@ -437,53 +358,81 @@ class CapacityReservation(_Resource):
     Tenancy: Literal["dedicated", "default"]
     UnusedReservationBillingOwnerId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceCount: int,
+        InstancePlatform: Literal[
+            "Linux with SQL Server Enterprise",
+            "Linux with SQL Server Standard",
+            "Linux with SQL Server Web",
+            "Linux/UNIX",
+            "RHEL with HA",
+            "RHEL with HA and SQL Server Enterprise",
+            "RHEL with HA and SQL Server Standard",
+            "RHEL with SQL Server Enterprise",
+            "RHEL with SQL Server Standard",
+            "RHEL with SQL Server Web",
+            "Red Hat Enterprise Linux",
+            "SUSE Linux",
+            "Ubuntu Pro",
+            "Windows",
+            "Windows with SQL Server",
+            "Windows with SQL Server Enterprise",
+            "Windows with SQL Server Standard",
+            "Windows with SQL Server Web",
+        ],
+        InstanceType: str,
+        AvailabilityZone: str | None = None,
+        AvailabilityZoneId: str | None = None,
+        EbsOptimized: bool | None = None,
+        EndDate: str | None = None,
+        EndDateType: Literal["limited", "unlimited"] | None = None,
+        EphemeralStorage: bool | None = None,
+        InstanceMatchCriteria: Literal["open", "targeted"] | None = None,
+        OutPostArn: str | None = None,
+        PlacementGroupArn: str | None = None,
+        TagSpecifications: list[TagSpecification | TagSpecificationDict] | None = None,
+        Tenancy: Literal["dedicated", "default"] | None = None,
+        UnusedReservationBillingOwnerId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::CapacityReservation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceCount: int,
-            InstancePlatform: Literal[
-                "Linux with SQL Server Enterprise",
-                "Linux with SQL Server Standard",
-                "Linux with SQL Server Web",
-                "Linux/UNIX",
-                "RHEL with HA",
-                "RHEL with HA and SQL Server Enterprise",
-                "RHEL with HA and SQL Server Standard",
-                "RHEL with SQL Server Enterprise",
-                "RHEL with SQL Server Standard",
-                "RHEL with SQL Server Web",
-                "Red Hat Enterprise Linux",
-                "SUSE Linux",
-                "Ubuntu Pro",
-                "Windows",
-                "Windows with SQL Server",
-                "Windows with SQL Server Enterprise",
-                "Windows with SQL Server Standard",
-                "Windows with SQL Server Web",
-            ],
-            InstanceType: str,
-            AvailabilityZone: str | None = None,
-            AvailabilityZoneId: str | None = None,
-            EbsOptimized: bool | None = None,
-            EndDate: str | None = None,
-            EndDateType: Literal["limited", "unlimited"] | None = None,
-            EphemeralStorage: bool | None = None,
-            InstanceMatchCriteria: Literal["open", "targeted"] | None = None,
-            OutPostArn: str | None = None,
-            PlacementGroupArn: str | None = None,
-            TagSpecifications: list[TagSpecification | TagSpecificationDict] | None = None,
-            Tenancy: Literal["dedicated", "default"] | None = None,
-            UnusedReservationBillingOwnerId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::CapacityReservation; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceCount: Type: int. Required.
+            InstancePlatform: Allowed values: 'Linux with SQL Server Enterprise', 'Linux with SQL
+                Server Standard', 'Linux with SQL Server Web', 'Linux/UNIX', 'RHEL with HA', 'RHEL
+                with HA and SQL Server Enterprise', 'RHEL with HA and SQL Server Standard', 'RHEL
+                with SQL Server Enterprise', 'RHEL with SQL Server Standard', 'RHEL with SQL Server
+                Web', 'Red Hat Enterprise Linux', 'SUSE Linux' (and 6 more). Create-only: changing
+                it replaces the resource. Required.
+            InstanceType: Type: str. Create-only: changing it replaces the resource. Required.
+            AvailabilityZone: Type: str. Create-only: changing it replaces the resource.
+            AvailabilityZoneId: Type: str. Create-only: changing it replaces the resource.
+            EbsOptimized: Type: bool. Create-only: changing it replaces the resource.
+            EndDate: Type: str.
+            EndDateType: Allowed values: 'limited', 'unlimited'.
+            EphemeralStorage: Type: bool. Create-only: changing it replaces the resource.
+            InstanceMatchCriteria: Allowed values: 'open', 'targeted'.
+            OutPostArn: Pattern:
+                ^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:outpost/op-[a-f0-9]{17}$ Create-only:
+                changing it replaces the resource.
+            PlacementGroupArn: Pattern:
+                ^arn:aws([a-z-]+)?:ec2:[a-z\\d-]+:\\d{12}:placement-group/^.{1,255}$ Create-only:
+                changing it replaces the resource.
+            TagSpecifications: Type: list[TagSpecificationDict].
+            Tenancy: Allowed values: 'dedicated', 'default'. Create-only: changing it replaces the
+                resource.
+            UnusedReservationBillingOwnerId: Type: str. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,43 +63,187 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-InstanceTypeSpecificationDict = TypedDict(
-    "InstanceTypeSpecificationDict",
-    {
-        "AvailabilityZone": "str",
-        "AvailabilityZoneId": "str",
-        "EbsOptimized": "bool",
-        "InstancePlatform": "Literal['Linux with SQL Server Enterprise', 'Linux with SQL Server Standard', 'Linux with SQL Server Web', 'Linux/UNIX', 'RHEL with HA', 'RHEL with HA and SQL Server Enterprise', 'RHEL with HA and SQL Server Standard', 'RHEL with SQL Server Enterprise', 'RHEL with SQL Server Standard', 'RHEL with SQL Server Web', 'Red Hat Enterprise Linux', 'SUSE Linux', 'Ubuntu Pro', 'Windows', 'Windows with SQL Server', 'Windows with SQL Server Enterprise', 'Windows with SQL Server Standard', 'Windows with SQL Server Web']",
-        "InstanceType": "str",
-        "Priority": "int",
-        "Weight": "float",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class InstanceTypeSpecificationDict(TypedDict, total=False):
+    """InstanceTypeSpecification as a plain dict."""
 
-TagSpecificationDict = TypedDict(
-    "TagSpecificationDict",
-    {
-        "ResourceType": "Literal['application-status-check', 'capacity-block', 'capacity-manager-data-export', 'capacity-reservation', 'capacity-reservation-cancellation-quote', 'capacity-reservation-fleet', 'capacity-reservation-modification-quote', 'carrier-gateway', 'client-vpn-endpoint', 'coip-pool', 'customer-gateway', 'declarative-policies-report', 'dedicated-host', 'dhcp-options', 'egress-only-internet-gateway', 'elastic-gpu', 'elastic-ip', 'export-image-task', 'export-instance-task', 'fleet', 'fpga-image', 'host-reservation', 'image', 'image-usage-report', 'import-image-task', 'import-snapshot-task', 'instance', 'instance-connect-endpoint', 'instance-event-window', 'internet-gateway', 'ipam', 'ipam-external-resource-verification-token', 'ipam-internet-registry-association', 'ipam-policy', 'ipam-pool', 'ipam-pool-allocation', 'ipam-prefix-list-resolver', 'ipam-prefix-list-resolver-target', 'ipam-resource-discovery', 'ipam-resource-discovery-association', 'ipam-scope', 'ipv4pool-ec2', 'ipv6pool-ec2', 'key-pair', 'launch-template', 'local-gateway', 'local-gateway-route-table', 'local-gateway-route-table-virtual-interface-group-association', 'local-gateway-route-table-vpc-association', 'local-gateway-virtual-interface', 'local-gateway-virtual-interface-group', 'mac-modification-task', 'natgateway', 'network-acl', 'network-insights-access-scope', 'network-insights-access-scope-analysis', 'network-insights-analysis', 'network-insights-path', 'network-interface', 'outpost-lag', 'placement-group', 'prefix-list', 'replace-root-volume-task', 'reserved-instances', 'route-server', 'route-server-endpoint', 'route-server-peer', 'route-table', 'secondary-interface', 'secondary-network', 'secondary-subnet', 'security-group', 'security-group-rule', 'service-link-virtual-interface', 'snapshot', 'spot-fleet-request', 'spot-instances-request', 'subnet', 'subnet-cidr-reservation', 'traffic-mirror-filter', 'traffic-mirror-filter-rule', 'traffic-mirror-session', 'traffic-mirror-target', 'transit-gateway', 'transit-gateway-attachment', 'transit-gateway-connect-peer', 'transit-gateway-metering-policy', 'transit-gateway-multicast-domain', 'transit-gateway-policy-table', 'transit-gateway-route-table', 'transit-gateway-route-table-announcement', 'verified-access-endpoint', 'verified-access-endpoint-target', 'verified-access-group', 'verified-access-instance', 'verified-access-policy', 'verified-access-trust-provider', 'volume', 'vpc', 'vpc-block-public-access-exclusion', 'vpc-encryption-control', 'vpc-endpoint', 'vpc-endpoint-connection', 'vpc-endpoint-connection-device-type', 'vpc-endpoint-service', 'vpc-endpoint-service-permission', 'vpc-flow-log', 'vpc-peering-connection', 'vpn-concentrator', 'vpn-connection', 'vpn-connection-device-type', 'vpn-gateway']",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+    AvailabilityZone: str
+    """Type: str."""
+    AvailabilityZoneId: str
+    """Type: str."""
+    EbsOptimized: bool
+    """Type: bool."""
+    InstancePlatform: Literal[
+        "Linux with SQL Server Enterprise",
+        "Linux with SQL Server Standard",
+        "Linux with SQL Server Web",
+        "Linux/UNIX",
+        "RHEL with HA",
+        "RHEL with HA and SQL Server Enterprise",
+        "RHEL with HA and SQL Server Standard",
+        "RHEL with SQL Server Enterprise",
+        "RHEL with SQL Server Standard",
+        "RHEL with SQL Server Web",
+        "Red Hat Enterprise Linux",
+        "SUSE Linux",
+        "Ubuntu Pro",
+        "Windows",
+        "Windows with SQL Server",
+        "Windows with SQL Server Enterprise",
+        "Windows with SQL Server Standard",
+        "Windows with SQL Server Web",
+    ]
+    """Allowed values: 'Linux with SQL Server Enterprise', 'Linux with SQL Server Standard', 'Linux
+    with SQL Server Web', 'Linux/UNIX', 'RHEL with HA', 'RHEL with HA and SQL Server Enterprise',
+    'RHEL with HA and SQL Server Standard', 'RHEL with SQL Server Enterprise', 'RHEL with SQL Server
+    Standard', 'RHEL with SQL Server Web', 'Red Hat Enterprise Linux', 'SUSE Linux' (and 6 more)."""
+    InstanceType: str
+    """Type: str."""
+    Priority: int
+    """Range: 0 to 999 (inclusive)."""
+    Weight: float
+    """Range: 0.001 to 99.999 (inclusive)."""
 
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class TagSpecificationDict(TypedDict, total=False):
+    """TagSpecification as a plain dict."""
+
+    ResourceType: Literal[
+        "application-status-check",
+        "capacity-block",
+        "capacity-manager-data-export",
+        "capacity-reservation",
+        "capacity-reservation-cancellation-quote",
+        "capacity-reservation-fleet",
+        "capacity-reservation-modification-quote",
+        "carrier-gateway",
+        "client-vpn-endpoint",
+        "coip-pool",
+        "customer-gateway",
+        "declarative-policies-report",
+        "dedicated-host",
+        "dhcp-options",
+        "egress-only-internet-gateway",
+        "elastic-gpu",
+        "elastic-ip",
+        "export-image-task",
+        "export-instance-task",
+        "fleet",
+        "fpga-image",
+        "host-reservation",
+        "image",
+        "image-usage-report",
+        "import-image-task",
+        "import-snapshot-task",
+        "instance",
+        "instance-connect-endpoint",
+        "instance-event-window",
+        "internet-gateway",
+        "ipam",
+        "ipam-external-resource-verification-token",
+        "ipam-internet-registry-association",
+        "ipam-policy",
+        "ipam-pool",
+        "ipam-pool-allocation",
+        "ipam-prefix-list-resolver",
+        "ipam-prefix-list-resolver-target",
+        "ipam-resource-discovery",
+        "ipam-resource-discovery-association",
+        "ipam-scope",
+        "ipv4pool-ec2",
+        "ipv6pool-ec2",
+        "key-pair",
+        "launch-template",
+        "local-gateway",
+        "local-gateway-route-table",
+        "local-gateway-route-table-virtual-interface-group-association",
+        "local-gateway-route-table-vpc-association",
+        "local-gateway-virtual-interface",
+        "local-gateway-virtual-interface-group",
+        "mac-modification-task",
+        "natgateway",
+        "network-acl",
+        "network-insights-access-scope",
+        "network-insights-access-scope-analysis",
+        "network-insights-analysis",
+        "network-insights-path",
+        "network-interface",
+        "outpost-lag",
+        "placement-group",
+        "prefix-list",
+        "replace-root-volume-task",
+        "reserved-instances",
+        "route-server",
+        "route-server-endpoint",
+        "route-server-peer",
+        "route-table",
+        "secondary-interface",
+        "secondary-network",
+        "secondary-subnet",
+        "security-group",
+        "security-group-rule",
+        "service-link-virtual-interface",
+        "snapshot",
+        "spot-fleet-request",
+        "spot-instances-request",
+        "subnet",
+        "subnet-cidr-reservation",
+        "traffic-mirror-filter",
+        "traffic-mirror-filter-rule",
+        "traffic-mirror-session",
+        "traffic-mirror-target",
+        "transit-gateway",
+        "transit-gateway-attachment",
+        "transit-gateway-connect-peer",
+        "transit-gateway-metering-policy",
+        "transit-gateway-multicast-domain",
+        "transit-gateway-policy-table",
+        "transit-gateway-route-table",
+        "transit-gateway-route-table-announcement",
+        "verified-access-endpoint",
+        "verified-access-endpoint-target",
+        "verified-access-group",
+        "verified-access-instance",
+        "verified-access-policy",
+        "verified-access-trust-provider",
+        "volume",
+        "vpc",
+        "vpc-block-public-access-exclusion",
+        "vpc-encryption-control",
+        "vpc-endpoint",
+        "vpc-endpoint-connection",
+        "vpc-endpoint-connection-device-type",
+        "vpc-endpoint-service",
+        "vpc-endpoint-service-permission",
+        "vpc-flow-log",
+        "vpc-peering-connection",
+        "vpn-concentrator",
+        "vpn-connection",
+        "vpn-connection-device-type",
+        "vpn-gateway",
+    ]
+    """Allowed values: 'application-status-check', 'capacity-block', 'capacity-manager-data-export',
+    'capacity-reservation', 'capacity-reservation-cancellation-quote', 'capacity-reservation-fleet',
+    'capacity-reservation-modification-quote', 'carrier-gateway', 'client-vpn-endpoint',
+    'coip-pool', 'customer-gateway', 'declarative-policies-report' (and 100 more)."""
+    Tags: list[TagDict]
+    """Type: list[TagDict]."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::CapacityReservationFleet",
     schema_file="aws-ec2-capacityreservationfleet.json",
     primary_identifier=("/CapacityReservationFleetId",),
-    additional_identifiers=(),
     read_only=("/CapacityReservationFleetId",),
     create_only=(
         "/InstanceTypeSpecifications",
@@ -105,21 +253,14 @@ METADATA = _TypeMetadata(
         "/InstanceMatchCriteria",
     ),
     write_only=("/RemoveEndDate", "/NoRemoveEndDate"),
-    conditional_create_only=(),
     unordered_arrays=(
         "/InstanceTypeSpecifications",
         "/TagSpecifications",
         "/TagSpecifications/*/Tags",
     ),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/TagSpecifications/*/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -129,209 +270,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "InstanceTypeSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "AvailabilityZoneId": {"type": "string"},
-                "EbsOptimized": {"type": "boolean"},
-                "InstancePlatform": {
-                    "enum": [
-                        "Linux with SQL Server Enterprise",
-                        "Linux with SQL Server Standard",
-                        "Linux with SQL Server Web",
-                        "Linux/UNIX",
-                        "RHEL with HA",
-                        "RHEL with HA and SQL Server Enterprise",
-                        "RHEL with HA and SQL Server Standard",
-                        "RHEL with SQL Server Enterprise",
-                        "RHEL with SQL Server Standard",
-                        "RHEL with SQL Server Web",
-                        "Red Hat Enterprise Linux",
-                        "SUSE Linux",
-                        "Ubuntu Pro",
-                        "Windows",
-                        "Windows with SQL Server",
-                        "Windows with SQL Server Enterprise",
-                        "Windows with SQL Server Standard",
-                        "Windows with SQL Server Web",
-                    ],
-                    "type": "string",
-                },
-                "InstanceType": {"type": "string"},
-                "Priority": {"maximum": 999, "minimum": 0, "type": "integer"},
-                "Weight": {"maximum": 99.999, "minimum": 0.001, "type": "number"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TagSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceType": {
-                    "enum": [
-                        "application-status-check",
-                        "capacity-block",
-                        "capacity-manager-data-export",
-                        "capacity-reservation",
-                        "capacity-reservation-cancellation-quote",
-                        "capacity-reservation-fleet",
-                        "capacity-reservation-modification-quote",
-                        "carrier-gateway",
-                        "client-vpn-endpoint",
-                        "coip-pool",
-                        "customer-gateway",
-                        "declarative-policies-report",
-                        "dedicated-host",
-                        "dhcp-options",
-                        "egress-only-internet-gateway",
-                        "elastic-gpu",
-                        "elastic-ip",
-                        "export-image-task",
-                        "export-instance-task",
-                        "fleet",
-                        "fpga-image",
-                        "host-reservation",
-                        "image",
-                        "image-usage-report",
-                        "import-image-task",
-                        "import-snapshot-task",
-                        "instance",
-                        "instance-connect-endpoint",
-                        "instance-event-window",
-                        "internet-gateway",
-                        "ipam",
-                        "ipam-external-resource-verification-token",
-                        "ipam-internet-registry-association",
-                        "ipam-policy",
-                        "ipam-pool",
-                        "ipam-pool-allocation",
-                        "ipam-prefix-list-resolver",
-                        "ipam-prefix-list-resolver-target",
-                        "ipam-resource-discovery",
-                        "ipam-resource-discovery-association",
-                        "ipam-scope",
-                        "ipv4pool-ec2",
-                        "ipv6pool-ec2",
-                        "key-pair",
-                        "launch-template",
-                        "local-gateway",
-                        "local-gateway-route-table",
-                        "local-gateway-route-table-virtual-interface-group-association",
-                        "local-gateway-route-table-vpc-association",
-                        "local-gateway-virtual-interface",
-                        "local-gateway-virtual-interface-group",
-                        "mac-modification-task",
-                        "natgateway",
-                        "network-acl",
-                        "network-insights-access-scope",
-                        "network-insights-access-scope-analysis",
-                        "network-insights-analysis",
-                        "network-insights-path",
-                        "network-interface",
-                        "outpost-lag",
-                        "placement-group",
-                        "prefix-list",
-                        "replace-root-volume-task",
-                        "reserved-instances",
-                        "route-server",
-                        "route-server-endpoint",
-                        "route-server-peer",
-                        "route-table",
-                        "secondary-interface",
-                        "secondary-network",
-                        "secondary-subnet",
-                        "security-group",
-                        "security-group-rule",
-                        "service-link-virtual-interface",
-                        "snapshot",
-                        "spot-fleet-request",
-                        "spot-instances-request",
-                        "subnet",
-                        "subnet-cidr-reservation",
-                        "traffic-mirror-filter",
-                        "traffic-mirror-filter-rule",
-                        "traffic-mirror-session",
-                        "traffic-mirror-target",
-                        "transit-gateway",
-                        "transit-gateway-attachment",
-                        "transit-gateway-connect-peer",
-                        "transit-gateway-metering-policy",
-                        "transit-gateway-multicast-domain",
-                        "transit-gateway-policy-table",
-                        "transit-gateway-route-table",
-                        "transit-gateway-route-table-announcement",
-                        "verified-access-endpoint",
-                        "verified-access-endpoint-target",
-                        "verified-access-group",
-                        "verified-access-instance",
-                        "verified-access-policy",
-                        "verified-access-trust-provider",
-                        "volume",
-                        "vpc",
-                        "vpc-block-public-access-exclusion",
-                        "vpc-encryption-control",
-                        "vpc-endpoint",
-                        "vpc-endpoint-connection",
-                        "vpc-endpoint-connection-device-type",
-                        "vpc-endpoint-service",
-                        "vpc-endpoint-service-permission",
-                        "vpc-flow-log",
-                        "vpc-peering-connection",
-                        "vpn-concentrator",
-                        "vpn-connection",
-                        "vpn-connection-device-type",
-                        "vpn-gateway",
-                    ],
-                    "type": "string",
-                },
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AllocationStrategy": {"type": "string"},
-        "CapacityReservationFleetId": {"type": "string"},
-        "EndDate": {"type": "string"},
-        "InstanceMatchCriteria": {"enum": ["open"], "type": "string"},
-        "InstanceTypeSpecifications": {
-            "items": {"$ref": "#/definitions/InstanceTypeSpecification"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "NoRemoveEndDate": {"type": "boolean"},
-        "RemoveEndDate": {"type": "boolean"},
-        "TagSpecifications": {
-            "items": {"$ref": "#/definitions/TagSpecification"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Tenancy": {"enum": ["default"], "type": "string"},
-        "TotalTargetCapacity": {"maximum": 25000, "minimum": 1, "type": "integer"},
-    },
-    "required": [],
-}
-
 
 class CapacityReservationFleet(_Resource):
-    """AWS::EC2::CapacityReservationFleet: Resource Type definition for AWS::EC2::CapacityReservationFleet
+    """AWS::EC2::CapacityReservationFleet: Resource Type definition for
+    AWS::EC2::CapacityReservationFleet
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CapacityReservationFleetId.
+    Replaced when any of these change (create-only): InstanceTypeSpecifications, AllocationStrategy,
+    EndDate, Tenancy, InstanceMatchCriteria.
+    Write-only (sent to AWS, never read back): RemoveEndDate, NoRemoveEndDate.
+    Read-only attributes (known once deployed): CapacityReservationFleetId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-capacityreservationfleet.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -341,11 +292,15 @@ class CapacityReservationFleet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CapacityReservationFleetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "capacity_reservation_fleet.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CapacityReservationFleetId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllocationStrategy: str
     EndDate: str
     InstanceMatchCriteria: Literal["open"]
@@ -356,31 +311,43 @@ class CapacityReservationFleet(_Resource):
     Tenancy: Literal["default"]
     TotalTargetCapacity: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AllocationStrategy: str | None = None,
+        EndDate: str | None = None,
+        InstanceMatchCriteria: Literal["open"] | None = None,
+        InstanceTypeSpecifications: list[InstanceTypeSpecification | InstanceTypeSpecificationDict]
+        | None = None,
+        NoRemoveEndDate: bool | None = None,
+        RemoveEndDate: bool | None = None,
+        TagSpecifications: list[TagSpecification | TagSpecificationDict] | None = None,
+        Tenancy: Literal["default"] | None = None,
+        TotalTargetCapacity: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::CapacityReservationFleet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AllocationStrategy: str | None = None,
-            EndDate: str | None = None,
-            InstanceMatchCriteria: Literal["open"] | None = None,
-            InstanceTypeSpecifications: list[
-                InstanceTypeSpecification | InstanceTypeSpecificationDict
-            ]
-            | None = None,
-            NoRemoveEndDate: bool | None = None,
-            RemoveEndDate: bool | None = None,
-            TagSpecifications: list[TagSpecification | TagSpecificationDict] | None = None,
-            Tenancy: Literal["default"] | None = None,
-            TotalTargetCapacity: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::CapacityReservationFleet; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AllocationStrategy: Type: str. Create-only: changing it replaces the resource.
+            EndDate: Type: str. Create-only: changing it replaces the resource.
+            InstanceMatchCriteria: Allowed values: 'open'. Create-only: changing it replaces the
+                resource.
+            InstanceTypeSpecifications: Items: at most 50 items. Items are unique. Create-only:
+                changing it replaces the resource.
+            NoRemoveEndDate: Type: bool. Write-only: sent to AWS, never read back.
+            RemoveEndDate: Type: bool. Write-only: sent to AWS, never read back.
+            TagSpecifications: Type: list[TagSpecificationDict].
+            Tenancy: Allowed values: 'default'. Create-only: changing it replaces the resource.
+            TotalTargetCapacity: Range: 1 to 25000 (inclusive).
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::ClientVpnAuthorizationRule",
     schema_file="aws-ec2-clientvpnauthorizationrule.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=(
         "/ClientVpnEndpointId",
@@ -60,18 +64,12 @@ METADATA = _TypeMetadata(
         "/AccessGroupId",
         "/TargetNetworkCidr",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ClientVpnEndpointId", "TargetNetworkCidr"),
     list_required=("ClientVpnEndpointId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 130,
         "read": 120,
@@ -80,26 +78,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AccessGroupId": {"type": "string"},
-        "AuthorizeAllGroups": {"type": "boolean"},
-        "ClientVpnEndpointId": {"type": "string"},
-        "Description": {"type": "string"},
-        "Id": {"type": "string"},
-        "TargetNetworkCidr": {"type": "string"},
-    },
-    "required": ["ClientVpnEndpointId", "TargetNetworkCidr"],
-}
-
 
 class ClientVpnAuthorizationRule(_Resource):
-    """AWS::EC2::ClientVpnAuthorizationRule: Resource Type definition for AWS::EC2::ClientVpnAuthorizationRule
+    """AWS::EC2::ClientVpnAuthorizationRule: Resource Type definition for
+    AWS::EC2::ClientVpnAuthorizationRule
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ClientVpnEndpointId, AuthorizeAllGroups,
+    Description, AccessGroupId, TargetNetworkCidr.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-clientvpnauthorizationrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -109,40 +99,56 @@ class ClientVpnAuthorizationRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClientVpnAuthorizationRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "client_vpn_authorization_rule.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the Client VPN Authorization Rule."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessGroupId: str
     AuthorizeAllGroups: bool
     ClientVpnEndpointId: str
     Description: str
     TargetNetworkCidr: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClientVpnEndpointId: str,
+        TargetNetworkCidr: str,
+        AccessGroupId: str | None = None,
+        AuthorizeAllGroups: bool | None = None,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::ClientVpnAuthorizationRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClientVpnEndpointId: str,
-            TargetNetworkCidr: str,
-            AccessGroupId: str | None = None,
-            AuthorizeAllGroups: bool | None = None,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::ClientVpnAuthorizationRule; `await` it inside an App to deploy it.
-
-            AccessGroupId: The ID of the group to grant access to, for example, the Active Directory group or identity provider (IdP) group.
-            AuthorizeAllGroups: Indicates whether to grant access to all clients.
-            ClientVpnEndpointId: The ID of the Client VPN endpoint.
-            Description: A brief description of the authorization rule.
-            TargetNetworkCidr: The IPv4 address range, in CIDR notation, of the network for which access is being authorized.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClientVpnEndpointId: The ID of the Client VPN endpoint. Create-only: changing it
+                replaces the resource. Required.
+            TargetNetworkCidr: The IPv4 address range, in CIDR notation, of the network for which
+                access is being authorized. Create-only: changing it replaces the resource.
+                Required.
+            AccessGroupId: The ID of the group to grant access to, for example, the Active Directory
+                group or identity provider (IdP) group. Required if `AuthorizeAllGroups` is `false`
+                or not specified. Create-only: changing it replaces the resource.
+            AuthorizeAllGroups: Indicates whether to grant access to all clients. Specify `true` to
+                grant all clients who successfully establish a VPN connection access to the network.
+                Must be set to `true` if `AccessGroupId` is not specified. Create-only: changing it
+                replaces the resource.
+            Description: A brief description of the authorization rule. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -103,141 +107,146 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CertificateAuthenticationRequestDict = TypedDict(
-    "CertificateAuthenticationRequestDict",
-    {
-        "ClientRootCertificateChainArn": "Required[str]",
-    },
-    total=False,
-)
 
-ClientAuthenticationRequestDict = TypedDict(
-    "ClientAuthenticationRequestDict",
-    {
-        "ActiveDirectory": "DirectoryServiceAuthenticationRequestDict",
-        "FederatedAuthentication": "FederatedAuthenticationRequestDict",
-        "MutualAuthentication": "CertificateAuthenticationRequestDict",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
+class CertificateAuthenticationRequestDict(TypedDict, total=False):
+    """CertificateAuthenticationRequest as a plain dict."""
 
-ClientVpnEndpointAuthorizationPolicyDict = TypedDict(
-    "ClientVpnEndpointAuthorizationPolicyDict",
-    {
-        "Description": "str",
-        "PolicyDocument": "Required[str]",
-        "ShadowMode": "str",
-    },
-    total=False,
-)
+    ClientRootCertificateChainArn: Required[str]
+    """Type: str."""
 
-ClientVpnEndpointClientConnectOptionsDict = TypedDict(
-    "ClientVpnEndpointClientConnectOptionsDict",
-    {
-        "Enabled": "Required[bool]",
-        "LambdaFunctionArn": "str",
-    },
-    total=False,
-)
 
-ClientVpnEndpointClientLoginBannerOptionsDict = TypedDict(
-    "ClientVpnEndpointClientLoginBannerOptionsDict",
-    {
-        "BannerText": "str",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
+class ClientAuthenticationRequestDict(TypedDict, total=False):
+    """ClientAuthenticationRequest as a plain dict."""
 
-ClientVpnEndpointClientRouteEnforcementOptionsDict = TypedDict(
-    "ClientVpnEndpointClientRouteEnforcementOptionsDict",
-    {
-        "Enforced": "bool",
-    },
-    total=False,
-)
+    ActiveDirectory: DirectoryServiceAuthenticationRequestDict
+    """Type: DirectoryServiceAuthenticationRequestDict."""
+    FederatedAuthentication: FederatedAuthenticationRequestDict
+    """Type: FederatedAuthenticationRequestDict."""
+    MutualAuthentication: CertificateAuthenticationRequestDict
+    """Type: CertificateAuthenticationRequestDict."""
+    Type: Required[str]
+    """Type: str."""
 
-ClientVpnEndpointConnectionLogOptionsDict = TypedDict(
-    "ClientVpnEndpointConnectionLogOptionsDict",
-    {
-        "CloudwatchLogGroup": "str",
-        "CloudwatchLogStream": "str",
-        "Enabled": "Required[bool]",
-        "IncludeAuthorizationPolicyContext": "bool",
-    },
-    total=False,
-)
 
-ClientVpnEndpointDevicePostureOptionsDict = TypedDict(
-    "ClientVpnEndpointDevicePostureOptionsDict",
-    {
-        "Enabled": "Required[bool]",
-        "TrustProviders": "Required[list[DevicePostureTrustProviderDict]]",
-    },
-    total=False,
-)
+class ClientVpnEndpointAuthorizationPolicyDict(TypedDict, total=False):
+    """ClientVpnEndpointAuthorizationPolicy as a plain dict."""
 
-ClientVpnEndpointTransitGatewayConfigurationDict = TypedDict(
-    "ClientVpnEndpointTransitGatewayConfigurationDict",
-    {
-        "AvailabilityZoneIds": "list[str]",
-        "AvailabilityZones": "list[str]",
-        "TransitGatewayId": "Required[str]",
-    },
-    total=False,
-)
+    Description: str
+    """Type: str."""
+    PolicyDocument: Required[str]
+    """Type: str."""
+    ShadowMode: str
+    """Type: str."""
 
-DevicePostureTrustProviderDict = TypedDict(
-    "DevicePostureTrustProviderDict",
-    {
-        "PublicSigningKeyUrl": "str",
-        "TenantId": "Required[str]",
-        "TrustProviderType": "Required[str]",
-    },
-    total=False,
-)
 
-DirectoryServiceAuthenticationRequestDict = TypedDict(
-    "DirectoryServiceAuthenticationRequestDict",
-    {
-        "DirectoryId": "Required[str]",
-    },
-    total=False,
-)
+class ClientVpnEndpointClientConnectOptionsDict(TypedDict, total=False):
+    """ClientVpnEndpointClientConnectOptions as a plain dict."""
 
-FederatedAuthenticationRequestDict = TypedDict(
-    "FederatedAuthenticationRequestDict",
-    {
-        "SAMLProviderArn": "Required[str]",
-        "SelfServiceSAMLProviderArn": "str",
-    },
-    total=False,
-)
+    Enabled: Required[bool]
+    """Type: bool."""
+    LambdaFunctionArn: str
+    """Type: str."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TagSpecificationDict = TypedDict(
-    "TagSpecificationDict",
-    {
-        "ResourceType": "Required[str]",
-        "Tags": "Required[list[TagDict]]",
-    },
-    total=False,
-)
+class ClientVpnEndpointClientLoginBannerOptionsDict(TypedDict, total=False):
+    """ClientVpnEndpointClientLoginBannerOptions as a plain dict."""
 
+    BannerText: str
+    """Type: str."""
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+class ClientVpnEndpointClientRouteEnforcementOptionsDict(TypedDict, total=False):
+    """ClientVpnEndpointClientRouteEnforcementOptions as a plain dict."""
+
+    Enforced: bool
+    """Type: bool."""
+
+
+class ClientVpnEndpointConnectionLogOptionsDict(TypedDict, total=False):
+    """ClientVpnEndpointConnectionLogOptions as a plain dict."""
+
+    CloudwatchLogGroup: str
+    """Type: str."""
+    CloudwatchLogStream: str
+    """Type: str."""
+    Enabled: Required[bool]
+    """Type: bool."""
+    IncludeAuthorizationPolicyContext: bool
+    """Type: bool."""
+
+
+class ClientVpnEndpointDevicePostureOptionsDict(TypedDict, total=False):
+    """ClientVpnEndpointDevicePostureOptions as a plain dict."""
+
+    Enabled: Required[bool]
+    """Type: bool."""
+    TrustProviders: Required[list[DevicePostureTrustProviderDict]]
+    """Type: list[DevicePostureTrustProviderDict]."""
+
+
+class ClientVpnEndpointTransitGatewayConfigurationDict(TypedDict, total=False):
+    """ClientVpnEndpointTransitGatewayConfiguration as a plain dict."""
+
+    AvailabilityZoneIds: list[str]
+    """Type: list[str]."""
+    AvailabilityZones: list[str]
+    """Type: list[str]."""
+    TransitGatewayId: Required[str]
+    """Type: str."""
+
+
+class DevicePostureTrustProviderDict(TypedDict, total=False):
+    """DevicePostureTrustProvider as a plain dict."""
+
+    PublicSigningKeyUrl: str
+    """Type: str."""
+    TenantId: Required[str]
+    """Type: str."""
+    TrustProviderType: Required[str]
+    """Type: str."""
+
+
+class DirectoryServiceAuthenticationRequestDict(TypedDict, total=False):
+    """DirectoryServiceAuthenticationRequest as a plain dict."""
+
+    DirectoryId: Required[str]
+    """Type: str."""
+
+
+class FederatedAuthenticationRequestDict(TypedDict, total=False):
+    """FederatedAuthenticationRequest as a plain dict."""
+
+    SAMLProviderArn: Required[str]
+    """Type: str."""
+    SelfServiceSAMLProviderArn: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class TagSpecificationDict(TypedDict, total=False):
+    """TagSpecification as a plain dict."""
+
+    ResourceType: Required[str]
+    """Type: str."""
+    Tags: Required[list[TagDict]]
+    """Type: list[TagDict]."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::ClientVpnEndpoint",
     schema_file="aws-ec2-clientvpnendpoint.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=(
         "/TransportProtocol",
@@ -248,193 +257,21 @@ METADATA = _TypeMetadata(
         "/EndpointIpAddressType",
         "/TrafficIpAddressType",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ConnectionLogOptions", "AuthenticationOptions", "ServerCertificateArn"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuthorizationPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "PolicyDocument": {"type": "string"},
-                "ShadowMode": {"type": "string"},
-            },
-            "required": ["PolicyDocument"],
-            "type": "object",
-        },
-        "CertificateAuthenticationRequest": {
-            "additionalProperties": False,
-            "properties": {"ClientRootCertificateChainArn": {"type": "string"}},
-            "required": ["ClientRootCertificateChainArn"],
-            "type": "object",
-        },
-        "ClientAuthenticationRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "ActiveDirectory": {"$ref": "#/definitions/DirectoryServiceAuthenticationRequest"},
-                "FederatedAuthentication": {"$ref": "#/definitions/FederatedAuthenticationRequest"},
-                "MutualAuthentication": {"$ref": "#/definitions/CertificateAuthenticationRequest"},
-                "Type": {"type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "ClientConnectOptions": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}, "LambdaFunctionArn": {"type": "string"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "ClientLoginBannerOptions": {
-            "additionalProperties": False,
-            "properties": {"BannerText": {"type": "string"}, "Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "ClientRouteEnforcementOptions": {
-            "additionalProperties": False,
-            "properties": {"Enforced": {"type": "boolean"}},
-            "type": "object",
-        },
-        "ConnectionLogOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudwatchLogGroup": {"type": "string"},
-                "CloudwatchLogStream": {"type": "string"},
-                "Enabled": {"type": "boolean"},
-                "IncludeAuthorizationPolicyContext": {"type": "boolean"},
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "DevicePostureOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "TrustProviders": {
-                    "items": {"$ref": "#/definitions/DevicePostureTrustProvider"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["TrustProviders", "Enabled"],
-            "type": "object",
-        },
-        "DevicePostureTrustProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "PublicSigningKeyUrl": {"type": "string"},
-                "TenantId": {"type": "string"},
-                "TrustProviderType": {"type": "string"},
-            },
-            "required": ["TenantId", "TrustProviderType"],
-            "type": "object",
-        },
-        "DirectoryServiceAuthenticationRequest": {
-            "additionalProperties": False,
-            "properties": {"DirectoryId": {"type": "string"}},
-            "required": ["DirectoryId"],
-            "type": "object",
-        },
-        "FederatedAuthenticationRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "SAMLProviderArn": {"type": "string"},
-                "SelfServiceSAMLProviderArn": {"type": "string"},
-            },
-            "required": ["SAMLProviderArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TagSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceType": {"type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["ResourceType", "Tags"],
-            "type": "object",
-        },
-        "TransitGatewayConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZoneIds": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AvailabilityZones": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "TransitGatewayId": {"type": "string"},
-            },
-            "required": ["TransitGatewayId"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AuthenticationOptions": {
-            "items": {"$ref": "#/definitions/ClientAuthenticationRequest"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "AuthorizationPolicy": {"$ref": "#/definitions/AuthorizationPolicy"},
-        "ClientCidrBlock": {"type": "string"},
-        "ClientConnectOptions": {"$ref": "#/definitions/ClientConnectOptions"},
-        "ClientLoginBannerOptions": {"$ref": "#/definitions/ClientLoginBannerOptions"},
-        "ClientRouteEnforcementOptions": {"$ref": "#/definitions/ClientRouteEnforcementOptions"},
-        "ConnectionLogOptions": {"$ref": "#/definitions/ConnectionLogOptions"},
-        "Description": {"type": "string"},
-        "DevicePostureOptions": {"$ref": "#/definitions/DevicePostureOptions"},
-        "DisconnectOnSessionTimeout": {"type": "boolean"},
-        "DnsServers": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "EndpointIpAddressType": {"type": "string"},
-        "Id": {"type": "string"},
-        "SecurityGroupIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "SelfServicePortal": {"type": "string"},
-        "ServerCertificateArn": {"type": "string"},
-        "SessionTimeoutHours": {"type": "integer"},
-        "SplitTunnel": {"type": "boolean"},
-        "TagSpecifications": {
-            "items": {"$ref": "#/definitions/TagSpecification"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "TrafficIpAddressType": {"type": "string"},
-        "TransitGatewayConfiguration": {"$ref": "#/definitions/TransitGatewayConfiguration"},
-        "TransportProtocol": {"type": "string"},
-        "VpcId": {"type": "string"},
-        "VpnPort": {"type": "integer"},
-    },
-    "required": ["ConnectionLogOptions", "AuthenticationOptions", "ServerCertificateArn"],
-}
 
 
 class ClientVpnEndpoint(_Resource):
     """AWS::EC2::ClientVpnEndpoint: Resource Type definition for AWS::EC2::ClientVpnEndpoint
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): TransportProtocol, ClientCidrBlock,
+    TagSpecifications, AuthenticationOptions, TransitGatewayConfiguration, EndpointIpAddressType,
+    TrafficIpAddressType.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-clientvpnendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -444,11 +281,15 @@ class ClientVpnEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClientVpnEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "client_vpn_endpoint.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthenticationOptions: list[ClientAuthenticationRequestDict]
     AuthorizationPolicy: ClientVpnEndpointAuthorizationPolicyDict
     ClientCidrBlock: str
@@ -473,57 +314,84 @@ class ClientVpnEndpoint(_Resource):
     VpcId: str
     VpnPort: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthenticationOptions: list[ClientAuthenticationRequest | ClientAuthenticationRequestDict],
+        ConnectionLogOptions: ClientVpnEndpointConnectionLogOptions
+        | ClientVpnEndpointConnectionLogOptionsDict,
+        ServerCertificateArn: str,
+        AuthorizationPolicy: ClientVpnEndpointAuthorizationPolicy
+        | ClientVpnEndpointAuthorizationPolicyDict
+        | None = None,
+        ClientCidrBlock: str | None = None,
+        ClientConnectOptions: ClientVpnEndpointClientConnectOptions
+        | ClientVpnEndpointClientConnectOptionsDict
+        | None = None,
+        ClientLoginBannerOptions: ClientVpnEndpointClientLoginBannerOptions
+        | ClientVpnEndpointClientLoginBannerOptionsDict
+        | None = None,
+        ClientRouteEnforcementOptions: ClientVpnEndpointClientRouteEnforcementOptions
+        | ClientVpnEndpointClientRouteEnforcementOptionsDict
+        | None = None,
+        Description: str | None = None,
+        DevicePostureOptions: ClientVpnEndpointDevicePostureOptions
+        | ClientVpnEndpointDevicePostureOptionsDict
+        | None = None,
+        DisconnectOnSessionTimeout: bool | None = None,
+        DnsServers: list[str] | None = None,
+        EndpointIpAddressType: str | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        SelfServicePortal: str | None = None,
+        SessionTimeoutHours: int | None = None,
+        SplitTunnel: bool | None = None,
+        TagSpecifications: list[TagSpecification | TagSpecificationDict] | None = None,
+        TrafficIpAddressType: str | None = None,
+        TransitGatewayConfiguration: ClientVpnEndpointTransitGatewayConfiguration
+        | ClientVpnEndpointTransitGatewayConfigurationDict
+        | None = None,
+        TransportProtocol: str | None = None,
+        VpcId: str | None = None,
+        VpnPort: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::ClientVpnEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthenticationOptions: list[
-                ClientAuthenticationRequest | ClientAuthenticationRequestDict
-            ],
-            ConnectionLogOptions: ClientVpnEndpointConnectionLogOptions
-            | ClientVpnEndpointConnectionLogOptionsDict,
-            ServerCertificateArn: str,
-            AuthorizationPolicy: ClientVpnEndpointAuthorizationPolicy
-            | ClientVpnEndpointAuthorizationPolicyDict
-            | None = None,
-            ClientCidrBlock: str | None = None,
-            ClientConnectOptions: ClientVpnEndpointClientConnectOptions
-            | ClientVpnEndpointClientConnectOptionsDict
-            | None = None,
-            ClientLoginBannerOptions: ClientVpnEndpointClientLoginBannerOptions
-            | ClientVpnEndpointClientLoginBannerOptionsDict
-            | None = None,
-            ClientRouteEnforcementOptions: ClientVpnEndpointClientRouteEnforcementOptions
-            | ClientVpnEndpointClientRouteEnforcementOptionsDict
-            | None = None,
-            Description: str | None = None,
-            DevicePostureOptions: ClientVpnEndpointDevicePostureOptions
-            | ClientVpnEndpointDevicePostureOptionsDict
-            | None = None,
-            DisconnectOnSessionTimeout: bool | None = None,
-            DnsServers: list[str] | None = None,
-            EndpointIpAddressType: str | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            SelfServicePortal: str | None = None,
-            SessionTimeoutHours: int | None = None,
-            SplitTunnel: bool | None = None,
-            TagSpecifications: list[TagSpecification | TagSpecificationDict] | None = None,
-            TrafficIpAddressType: str | None = None,
-            TransitGatewayConfiguration: ClientVpnEndpointTransitGatewayConfiguration
-            | ClientVpnEndpointTransitGatewayConfigurationDict
-            | None = None,
-            TransportProtocol: str | None = None,
-            VpcId: str | None = None,
-            VpnPort: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::ClientVpnEndpoint; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthenticationOptions: Type: list[ClientAuthenticationRequestDict]. Create-only:
+                changing it replaces the resource. Required.
+            ConnectionLogOptions: Type: ClientVpnEndpointConnectionLogOptionsDict. Required.
+            ServerCertificateArn: Type: str. Required.
+            AuthorizationPolicy: Type: ClientVpnEndpointAuthorizationPolicyDict.
+            ClientCidrBlock: Type: str. Create-only: changing it replaces the resource.
+            ClientConnectOptions: Type: ClientVpnEndpointClientConnectOptionsDict.
+            ClientLoginBannerOptions: Type: ClientVpnEndpointClientLoginBannerOptionsDict.
+            ClientRouteEnforcementOptions: Type: ClientVpnEndpointClientRouteEnforcementOptionsDict.
+            Description: Type: str.
+            DevicePostureOptions: Type: ClientVpnEndpointDevicePostureOptionsDict.
+            DisconnectOnSessionTimeout: Type: bool.
+            DnsServers: Type: list[str].
+            EndpointIpAddressType: Type: str. Create-only: changing it replaces the resource.
+            SecurityGroupIds: Type: list[str].
+            SelfServicePortal: Type: str.
+            SessionTimeoutHours: Type: int.
+            SplitTunnel: Type: bool.
+            TagSpecifications: Type: list[TagSpecificationDict]. Create-only: changing it replaces
+                the resource.
+            TrafficIpAddressType: Type: str. Create-only: changing it replaces the resource.
+            TransitGatewayConfiguration: Type: ClientVpnEndpointTransitGatewayConfigurationDict.
+                Create-only: changing it replaces the resource.
+            TransportProtocol: Type: str. Create-only: changing it replaces the resource.
+            VpcId: Type: str.
+            VpnPort: Type: int.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

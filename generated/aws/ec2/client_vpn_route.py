@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::ClientVpnRoute",
     schema_file="aws-ec2-clientvpnroute.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=(
         "/ClientVpnEndpointId",
@@ -59,18 +63,12 @@ METADATA = _TypeMetadata(
         "/TargetVpcSubnetId",
         "/Description",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ClientVpnEndpointId", "DestinationCidrBlock"),
     list_required=("ClientVpnEndpointId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 130,
         "read": 120,
@@ -79,25 +77,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ClientVpnEndpointId": {"type": "string"},
-        "Description": {"type": "string"},
-        "DestinationCidrBlock": {"type": "string"},
-        "Id": {"type": "string"},
-        "TargetVpcSubnetId": {"type": "string"},
-    },
-    "required": ["ClientVpnEndpointId", "DestinationCidrBlock"],
-}
-
 
 class ClientVpnRoute(_Resource):
-    """AWS::EC2::ClientVpnRoute: Resource Type definition for AWS::EC2::ClientVpnRoute. Specifies a network route to add to a Client VPN endpoint. Each Client VPN endpoint has a route...
+    """AWS::EC2::ClientVpnRoute: Resource Type definition for AWS::EC2::ClientVpnRoute. Specifies a
+    network route to add to a Client VPN endpoint. Each Client VPN endpoint has a route table that
+    describes the available destination network routes. Each route in the route table specifies the
+    path for traffic to specific resources or networks.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ClientVpnEndpointId, DestinationCidrBlock,
+    TargetVpcSubnetId, Description.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-clientvpnroute.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -105,37 +98,53 @@ class ClientVpnRoute(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClientVpnRouteAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "client_vpn_route.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The CloudFormation-generated identifier for this Client VPN route, derived from the logical
+    resource id and client request token."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClientVpnEndpointId: str
     Description: str
     DestinationCidrBlock: str
     TargetVpcSubnetId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClientVpnEndpointId: str,
+        DestinationCidrBlock: str,
+        Description: str | None = None,
+        TargetVpcSubnetId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::ClientVpnRoute; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClientVpnEndpointId: str,
-            DestinationCidrBlock: str,
-            Description: str | None = None,
-            TargetVpcSubnetId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::ClientVpnRoute; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             ClientVpnEndpointId: The ID of the Client VPN endpoint to which to add the route.
-            Description: A brief description of the route.
-            DestinationCidrBlock: The IPv4 address range, in CIDR notation, of the route destination.
-            TargetVpcSubnetId: The ID of the subnet through which you want to route traffic.
+                Create-only: changing it replaces the resource. Required.
+            DestinationCidrBlock: The IPv4 address range, in CIDR notation, of the route
+                destination. For example: To add a route for Internet access, enter 0.0.0.0/0. To
+                add a route for a peered VPC, enter the peered VPC's IPv4 CIDR range. To add a route
+                for an on-premises network, enter the AWS Site-to-Site VPN connection's IPv4 CIDR
+                range. To add a route for the local network, enter the client CIDR range.
+                Create-only: changing it replaces the resource. Required.
+            Description: A brief description of the route. Create-only: changing it replaces the
+                resource.
+            TargetVpcSubnetId: The ID of the subnet through which you want to route traffic. The
+                specified subnet must be an existing target network of the Client VPN endpoint.
+                Alternatively, if you're adding a route for the local network, specify local.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

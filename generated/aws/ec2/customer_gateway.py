@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,22 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Specifies a tag. For more information, see [Resource
+    tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::CustomerGateway",
     schema_file="aws-ec2-customergateway.json",
     primary_identifier=("/CustomerGatewayId",),
-    additional_identifiers=(),
     read_only=("/CustomerGatewayId",),
     create_only=(
         "/CertificateArn",
@@ -74,18 +80,9 @@ METADATA = _TypeMetadata(
         "/IpAddress",
         "/DeviceName",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("IpAddress", "Type"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -95,43 +92,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "BgpAsn": {"type": "integer"},
-        "BgpAsnExtended": {
-            "maximum": 4294967294,
-            "minimum": 2147483648,
-            "multipleOf": 1,
-            "type": "number",
-        },
-        "CertificateArn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*)?:acm:[a-z]{2}((-gov)|(-iso([a-z]{1})?))?-[a-z]+-\\d{1}:\\d{12}:certificate\\/[a-zA-Z0-9-_]+$",
-            "type": "string",
-        },
-        "CustomerGatewayId": {"type": "string"},
-        "DeviceName": {"type": "string"},
-        "IpAddress": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Type": {"type": "string"},
-    },
-    "required": ["IpAddress", "Type"],
-}
-
 
 class CustomerGateway(_Resource):
     """AWS::EC2::CustomerGateway: Specifies a customer gateway.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CustomerGatewayId.
+    Replaced when any of these change (create-only): CertificateArn, BgpAsn, BgpAsnExtended, Type,
+    IpAddress, DeviceName.
+    Read-only attributes (known once deployed): CustomerGatewayId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-customergateway.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -139,11 +110,13 @@ class CustomerGateway(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CustomerGatewayAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "customer_gateway.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CustomerGatewayId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BgpAsn: int
     BgpAsnExtended: float
     CertificateArn: str
@@ -152,33 +125,51 @@ class CustomerGateway(_Resource):
     Tags: list[TagDict]
     Type: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IpAddress: str,
+        Type: str,
+        BgpAsn: int | None = None,
+        BgpAsnExtended: float | None = None,
+        CertificateArn: str | None = None,
+        DeviceName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::CustomerGateway; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IpAddress: str,
-            Type: str,
-            BgpAsn: int | None = None,
-            BgpAsnExtended: float | None = None,
-            CertificateArn: str | None = None,
-            DeviceName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::CustomerGateway; `await` it inside an App to deploy it.
-
-            BgpAsn: For customer gateway devices that support BGP, specify the device's ASN.
-            BgpAsnExtended: For customer gateway devices that support BGP, specify the device's ASN.
-            CertificateArn: The Amazon Resource Name (ARN) for the customer gateway certificate.
-            DeviceName: The name of customer gateway device.
-            IpAddress: The IP address for the customer gateway device's outside interface.
-            Tags: One or more tags for the customer gateway.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IpAddress: The IP address for the customer gateway device's outside interface. The
+                address must be static. If ``OutsideIpAddressType`` in your VPN connection options
+                is set to ``PrivateIpv4``, you can use an RFC6598 or RFC1918 private IPv4 address.
+                If ``OutsideIpAddressType`` is set to ``Ipv6``, you can use an IPv6 address.
+                Create-only: changing it replaces the resource. Required.
             Type: The type of VPN connection that this customer gateway supports (``ipsec.1``).
+                Create-only: changing it replaces the resource. Required.
+            BgpAsn: For customer gateway devices that support BGP, specify the device's ASN. You
+                must specify either ``BgpAsn`` or ``BgpAsnExtended`` when creating the customer
+                gateway. If the ASN is larger than ``2,147,483,647``, you must use
+                ``BgpAsnExtended``. Default: 65000 Valid values: ``1`` to ``2,147,483,647``
+                Create-only: changing it replaces the resource.
+            BgpAsnExtended: For customer gateway devices that support BGP, specify the device's ASN.
+                You must specify either ``BgpAsn`` or ``BgpAsnExtended`` when creating the customer
+                gateway. If the ASN is larger than ``2,147,483,647``, you must use
+                ``BgpAsnExtended``. Valid values: ``2,147,483,648`` to ``4,294,967,295``
+                Create-only: changing it replaces the resource.
+            CertificateArn: The Amazon Resource Name (ARN) for the customer gateway certificate.
+                Create-only: changing it replaces the resource.
+            DeviceName: The name of customer gateway device. Create-only: changing it replaces the
+                resource.
+            Tags: One or more tags for the customer gateway.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::DHCPOptions",
     schema_file="aws-ec2-dhcpoptions.json",
     primary_identifier=("/DhcpOptionsId",),
-    additional_identifiers=(),
     read_only=("/DhcpOptionsId",),
     create_only=(
         "/NetbiosNameServers",
@@ -74,18 +79,8 @@ METADATA = _TypeMetadata(
         "/DomainNameServers",
         "/Ipv6AddressPreferredLeaseTime",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -95,38 +90,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "DhcpOptionsId": {"type": "string"},
-        "DomainName": {"type": "string"},
-        "DomainNameServers": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "Ipv6AddressPreferredLeaseTime": {"type": "integer"},
-        "NetbiosNameServers": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "NetbiosNodeType": {"enum": [1, 2, 4, 8], "type": "integer"},
-        "NtpServers": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": [],
-}
-
 
 class DHCPOptions(_Resource):
     """AWS::EC2::DHCPOptions: Resource Type definition for AWS::EC2::DHCPOptions
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DhcpOptionsId.
+    Replaced when any of these change (create-only): NetbiosNameServers, NetbiosNodeType,
+    NtpServers, DomainName, DomainNameServers, Ipv6AddressPreferredLeaseTime.
+    Read-only attributes (known once deployed): DhcpOptionsId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-dhcpoptions.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -134,11 +108,13 @@ class DHCPOptions(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DHCPOptionsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "dhcp_options.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DhcpOptionsId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DomainName: str
     DomainNameServers: list[str]
     Ipv6AddressPreferredLeaseTime: int
@@ -147,33 +123,42 @@ class DHCPOptions(_Resource):
     NtpServers: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainName: str | None = None,
+        DomainNameServers: list[str] | None = None,
+        Ipv6AddressPreferredLeaseTime: int | None = None,
+        NetbiosNameServers: list[str] | None = None,
+        NetbiosNodeType: Literal[1, 2, 4, 8] | None = None,
+        NtpServers: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::DHCPOptions; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainName: str | None = None,
-            DomainNameServers: list[str] | None = None,
-            Ipv6AddressPreferredLeaseTime: int | None = None,
-            NetbiosNameServers: list[str] | None = None,
-            NetbiosNodeType: Literal[1, 2, 4, 8] | None = None,
-            NtpServers: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::DHCPOptions; `await` it inside an App to deploy it.
-
-            DomainName: This value is used to complete unqualified DNS hostnames.
-            DomainNameServers: The IPv4 addresses of up to four domain name servers, or AmazonProvidedDNS.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainName: This value is used to complete unqualified DNS hostnames. Create-only:
+                changing it replaces the resource.
+            DomainNameServers: The IPv4 addresses of up to four domain name servers, or
+                AmazonProvidedDNS. Create-only: changing it replaces the resource.
             Ipv6AddressPreferredLeaseTime: The preferred Lease Time for ipV6 address in seconds.
-            NetbiosNameServers: The IPv4 addresses of up to four NetBIOS name servers.
-            NetbiosNodeType: The NetBIOS node type (1, 2, 4, or 8).
+                Create-only: changing it replaces the resource.
+            NetbiosNameServers: The IPv4 addresses of up to four NetBIOS name servers. Create-only:
+                changing it replaces the resource.
+            NetbiosNodeType: The NetBIOS node type (1, 2, 4, or 8). Create-only: changing it
+                replaces the resource.
             NtpServers: The IPv4 addresses of up to four Network Time Protocol (NTP) servers.
+                Create-only: changing it replaces the resource.
             Tags: Any tags assigned to the DHCP options set.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

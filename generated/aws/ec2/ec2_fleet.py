@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -195,417 +199,583 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AcceleratorCountRequestDict = TypedDict(
-    "AcceleratorCountRequestDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
 
-AcceleratorTotalMemoryMiBRequestDict = TypedDict(
-    "AcceleratorTotalMemoryMiBRequestDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
+class AcceleratorCountRequestDict(TypedDict, total=False):
+    """AcceleratorCountRequest as a plain dict."""
 
-BaselineEbsBandwidthMbpsRequestDict = TypedDict(
-    "BaselineEbsBandwidthMbpsRequestDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
+    Max: int
+    """Type: int."""
+    Min: int
+    """Type: int."""
 
-BaselinePerformanceFactorsRequestDict = TypedDict(
-    "BaselinePerformanceFactorsRequestDict",
-    {
-        "Cpu": "CpuPerformanceFactorRequestDict",
-    },
-    total=False,
-)
 
-BlockDeviceMappingDict = TypedDict(
-    "BlockDeviceMappingDict",
-    {
-        "DeviceName": "str",
-        "Ebs": "EbsBlockDeviceDict",
-        "NoDevice": "str",
-        "VirtualName": "str",
-    },
-    total=False,
-)
+class AcceleratorTotalMemoryMiBRequestDict(TypedDict, total=False):
+    """AcceleratorTotalMemoryMiBRequest as a plain dict."""
 
-CapacityReservationOptionsRequestDict = TypedDict(
-    "CapacityReservationOptionsRequestDict",
-    {
-        "UsageStrategy": "Literal['use-capacity-reservations-first']",
-    },
-    total=False,
-)
+    Max: int
+    """Type: int."""
+    Min: int
+    """Type: int."""
 
-CapacityReservationTargetRequestDict = TypedDict(
-    "CapacityReservationTargetRequestDict",
-    {
-        "CapacityReservationIds": "list[str]",
-        "CapacityReservationResourceGroupArns": "list[str]",
-    },
-    total=False,
-)
 
-CpuPerformanceFactorRequestDict = TypedDict(
-    "CpuPerformanceFactorRequestDict",
-    {
-        "References": "list[PerformanceFactorReferenceRequestDict]",
-    },
-    total=False,
-)
+class BaselineEbsBandwidthMbpsRequestDict(TypedDict, total=False):
+    """BaselineEbsBandwidthMbpsRequest as a plain dict."""
 
-EC2FleetCapacityRebalanceDict = TypedDict(
-    "EC2FleetCapacityRebalanceDict",
-    {
-        "ReplacementStrategy": "Literal['launch', 'launch-before-terminate']",
-        "TerminationDelay": "int",
-    },
-    total=False,
-)
+    Max: int
+    """Type: int."""
+    Min: int
+    """Type: int."""
 
-EC2FleetMaintenanceStrategiesDict = TypedDict(
-    "EC2FleetMaintenanceStrategiesDict",
-    {
-        "CapacityRebalance": "EC2FleetCapacityRebalanceDict",
-    },
-    total=False,
-)
 
-EC2FleetMultiAvailabilityZoneConfigurationDict = TypedDict(
-    "EC2FleetMultiAvailabilityZoneConfigurationDict",
-    {
-        "ConfigurationType": "str",
-        "StandbyAvailabilityZones": "list[StandbyAvailabilityZoneDict]",
-    },
-    total=False,
-)
+class BaselinePerformanceFactorsRequestDict(TypedDict, total=False):
+    """BaselinePerformanceFactorsRequest as a plain dict."""
 
-EC2FleetPlacementDict = TypedDict(
-    "EC2FleetPlacementDict",
-    {
-        "Affinity": "str",
-        "AvailabilityZone": "str",
-        "GroupName": "str",
-        "HostId": "str",
-        "HostResourceGroupArn": "str",
-        "PartitionNumber": "int",
-        "SpreadDomain": "str",
-        "Tenancy": "Literal['dedicated', 'default', 'host']",
-    },
-    total=False,
-)
+    Cpu: CpuPerformanceFactorRequestDict
+    """Type: CpuPerformanceFactorRequestDict."""
 
-EbsBlockDeviceDict = TypedDict(
-    "EbsBlockDeviceDict",
-    {
-        "DeleteOnTermination": "bool",
-        "Encrypted": "bool",
-        "Iops": "int",
-        "KmsKeyId": "str",
-        "MultiAvailabilityZoneConfiguration": "EC2FleetMultiAvailabilityZoneConfigurationDict",
-        "SnapshotId": "str",
-        "VolumeSize": "int",
-        "VolumeType": "Literal['gp2', 'gp3', 'io1', 'io2', 'sc1', 'st1', 'standard']",
-    },
-    total=False,
-)
 
-FleetLaunchTemplateConfigRequestDict = TypedDict(
-    "FleetLaunchTemplateConfigRequestDict",
-    {
-        "LaunchTemplateSpecification": "FleetLaunchTemplateSpecificationRequestDict",
-        "Overrides": "list[FleetLaunchTemplateOverridesRequestDict]",
-    },
-    total=False,
-)
+class BlockDeviceMappingDict(TypedDict, total=False):
+    """BlockDeviceMapping as a plain dict."""
 
-FleetLaunchTemplateOverridesRequestDict = TypedDict(
-    "FleetLaunchTemplateOverridesRequestDict",
-    {
-        "AvailabilityZone": "str",
-        "AvailabilityZoneId": "str",
-        "BlockDeviceMappings": "list[BlockDeviceMappingDict]",
-        "IamInstanceProfile": "IamInstanceProfileSpecificationDict",
-        "InstanceRequirements": "InstanceRequirementsRequestDict",
-        "InstanceType": "str",
-        "KeyName": "str",
-        "MaxPrice": "str",
-        "MetadataOptions": "InstanceMetadataOptionsRequestDict",
-        "NetworkInterfaces": "list[NetworkInterfaceSpecificationRequestDict]",
-        "Placement": "EC2FleetPlacementDict",
-        "Priority": "float",
-        "SubnetId": "str",
-        "WeightedCapacity": "float",
-    },
-    total=False,
-)
+    DeviceName: str
+    """Type: str."""
+    Ebs: EbsBlockDeviceDict
+    """Type: EbsBlockDeviceDict."""
+    NoDevice: str
+    """Type: str."""
+    VirtualName: str
+    """Type: str."""
 
-FleetLaunchTemplateSpecificationRequestDict = TypedDict(
-    "FleetLaunchTemplateSpecificationRequestDict",
-    {
-        "LaunchTemplateId": "str",
-        "LaunchTemplateName": "str",
-        "LaunchTemplateSpecificationUserData": "str",
-        "Version": "Required[str]",
-    },
-    total=False,
-)
 
-IamInstanceProfileSpecificationDict = TypedDict(
-    "IamInstanceProfileSpecificationDict",
-    {
-        "Arn": "str",
-        "Name": "str",
-    },
-    total=False,
-)
+class CapacityReservationOptionsRequestDict(TypedDict, total=False):
+    """CapacityReservationOptionsRequest as a plain dict."""
 
-InstanceMetadataOptionsRequestDict = TypedDict(
-    "InstanceMetadataOptionsRequestDict",
-    {
-        "HttpEndpoint": "Literal['disabled', 'enabled']",
-        "HttpPutResponseHopLimit": "int",
-        "HttpTokens": "Literal['optional', 'required']",
-    },
-    total=False,
-)
+    UsageStrategy: Literal["use-capacity-reservations-first"]
+    """Allowed values: 'use-capacity-reservations-first'."""
 
-InstanceRequirementsRequestDict = TypedDict(
-    "InstanceRequirementsRequestDict",
-    {
-        "AcceleratorCount": "AcceleratorCountRequestDict",
-        "AcceleratorManufacturers": "list[Literal['amazon-web-services', 'amd', 'habana', 'nvidia', 'xilinx']]",
-        "AcceleratorNames": "list[Literal['a10g', 'a100', 'h100', 'inferentia', 'k520', 'k80', 'm60', 'radeon-pro-v520', 't4', 't4g', 'vu9p', 'v100', 'l40s', 'l4', 'gaudi-hl-205', 'inferentia2', 'trainium', 'trainium2', 'u30']]",
-        "AcceleratorTotalMemoryMiB": "AcceleratorTotalMemoryMiBRequestDict",
-        "AcceleratorTypes": "list[Literal['gpu', 'fpga', 'inference', 'media']]",
-        "AllowedInstanceTypes": "list[str]",
-        "BareMetal": "Literal['included', 'required', 'excluded']",
-        "BaselineEbsBandwidthMbps": "BaselineEbsBandwidthMbpsRequestDict",
-        "BaselinePerformanceFactors": "BaselinePerformanceFactorsRequestDict",
-        "BurstablePerformance": "Literal['included', 'required', 'excluded']",
-        "CpuManufacturers": "list[Literal['intel', 'amd', 'amazon-web-services', 'apple']]",
-        "ExcludedInstanceTypes": "list[str]",
-        "InstanceGenerations": "list[Literal['current', 'previous']]",
-        "LocalStorage": "Literal['included', 'required', 'excluded']",
-        "LocalStorageTypes": "list[Literal['hdd', 'ssd']]",
-        "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice": "int",
-        "MemoryGiBPerVCpu": "MemoryGiBPerVCpuRequestDict",
-        "MemoryMiB": "MemoryMiBRequestDict",
-        "NetworkBandwidthGbps": "NetworkBandwidthGbpsRequestDict",
-        "NetworkInterfaceCount": "NetworkInterfaceCountRequestDict",
-        "OnDemandMaxPricePercentageOverLowestPrice": "int",
-        "RequireEncryptionInTransit": "bool",
-        "RequireHibernateSupport": "bool",
-        "SpotMaxPricePercentageOverLowestPrice": "int",
-        "TotalLocalStorageGB": "TotalLocalStorageGBRequestDict",
-        "VCpuCount": "VCpuCountRangeRequestDict",
-    },
-    total=False,
-)
 
-Ipv6AddressRequestDict = TypedDict(
-    "Ipv6AddressRequestDict",
-    {
-        "Ipv6Address": "str",
-    },
-    total=False,
-)
+class CapacityReservationTargetRequestDict(TypedDict, total=False):
+    """CapacityReservationTargetRequest as a plain dict."""
 
-MemoryGiBPerVCpuRequestDict = TypedDict(
-    "MemoryGiBPerVCpuRequestDict",
-    {
-        "Max": "float",
-        "Min": "float",
-    },
-    total=False,
-)
+    CapacityReservationIds: list[str]
+    """Items are unique."""
+    CapacityReservationResourceGroupArns: list[str]
+    """Items are unique."""
 
-MemoryMiBRequestDict = TypedDict(
-    "MemoryMiBRequestDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
 
-NetworkBandwidthGbpsRequestDict = TypedDict(
-    "NetworkBandwidthGbpsRequestDict",
-    {
-        "Max": "float",
-        "Min": "float",
-    },
-    total=False,
-)
+class CpuPerformanceFactorRequestDict(TypedDict, total=False):
+    """CpuPerformanceFactorRequest as a plain dict."""
 
-NetworkInterfaceCountRequestDict = TypedDict(
-    "NetworkInterfaceCountRequestDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
+    References: list[PerformanceFactorReferenceRequestDict]
+    """Type: list[PerformanceFactorReferenceRequestDict]."""
 
-NetworkInterfaceSpecificationRequestDict = TypedDict(
-    "NetworkInterfaceSpecificationRequestDict",
-    {
-        "AssociatePublicIpAddress": "bool",
-        "DeleteOnTermination": "bool",
-        "Description": "str",
-        "DeviceIndex": "int",
-        "Groups": "list[str]",
-        "InterfaceType": "str",
-        "Ipv6AddressCount": "int",
-        "Ipv6Addresses": "list[Ipv6AddressRequestDict]",
-        "NetworkCardIndex": "int",
-        "NetworkInterfaceId": "str",
-        "PrivateIpAddress": "str",
-        "PrivateIpAddresses": "list[PrivateIpAddressSpecificationRequestDict]",
-        "SecondaryPrivateIpAddressCount": "int",
-        "SubnetId": "str",
-    },
-    total=False,
-)
 
-OnDemandOptionsRequestDict = TypedDict(
-    "OnDemandOptionsRequestDict",
-    {
-        "AllocationStrategy": "Literal['lowest-price', 'prioritized']",
-        "CapacityReservationOptions": "CapacityReservationOptionsRequestDict",
-        "MaxTotalPrice": "str",
-        "MinTargetCapacity": "int",
-        "SingleAvailabilityZone": "bool",
-        "SingleInstanceType": "bool",
-    },
-    total=False,
-)
+class EC2FleetCapacityRebalanceDict(TypedDict, total=False):
+    """EC2FleetCapacityRebalance as a plain dict."""
 
-PerformanceFactorReferenceRequestDict = TypedDict(
-    "PerformanceFactorReferenceRequestDict",
-    {
-        "InstanceFamily": "str",
-    },
-    total=False,
-)
+    ReplacementStrategy: Literal["launch", "launch-before-terminate"]
+    """Allowed values: 'launch', 'launch-before-terminate'."""
+    TerminationDelay: int
+    """Type: int."""
 
-PrivateIpAddressSpecificationRequestDict = TypedDict(
-    "PrivateIpAddressSpecificationRequestDict",
-    {
-        "Primary": "bool",
-        "PrivateIpAddress": "str",
-    },
-    total=False,
-)
 
-ReservedCapacityFallbackOptionsRequestDict = TypedDict(
-    "ReservedCapacityFallbackOptionsRequestDict",
-    {
-        "MarketTypes": "list[Literal['on-demand']]",
-    },
-    total=False,
-)
+class EC2FleetMaintenanceStrategiesDict(TypedDict, total=False):
+    """EC2FleetMaintenanceStrategies as a plain dict."""
 
-ReservedCapacityOptionsRequestDict = TypedDict(
-    "ReservedCapacityOptionsRequestDict",
-    {
-        "AllocationStrategy": "Literal['prioritized']",
-        "CapacityReservationTarget": "CapacityReservationTargetRequestDict",
-        "ReservationTypes": "list[Literal['on-demand-capacity-reservation', 'capacity-block', 'interruptible-capacity-reservation']]",
-        "ReservedCapacityFallbackOptions": "ReservedCapacityFallbackOptionsRequestDict",
-    },
-    total=False,
-)
+    CapacityRebalance: EC2FleetCapacityRebalanceDict
+    """Type: EC2FleetCapacityRebalanceDict."""
 
-SpotOptionsRequestDict = TypedDict(
-    "SpotOptionsRequestDict",
-    {
-        "AllocationStrategy": "Literal['lowest-price', 'lowestPrice', 'diversified', 'capacityOptimized', 'capacity-optimized', 'capacityOptimizedPrioritized', 'capacity-optimized-prioritized', 'priceCapacityOptimized', 'price-capacity-optimized']",
-        "InstanceInterruptionBehavior": "Literal['hibernate', 'stop', 'terminate']",
-        "InstancePoolsToUseCount": "int",
-        "MaintenanceStrategies": "EC2FleetMaintenanceStrategiesDict",
-        "MaxTotalPrice": "str",
-        "MinTargetCapacity": "int",
-        "SingleAvailabilityZone": "bool",
-        "SingleInstanceType": "bool",
-    },
-    total=False,
-)
 
-StandbyAvailabilityZoneDict = TypedDict(
-    "StandbyAvailabilityZoneDict",
-    {
-        "AvailabilityZone": "str",
-        "AvailabilityZoneId": "str",
-    },
-    total=False,
-)
+class EC2FleetMultiAvailabilityZoneConfigurationDict(TypedDict, total=False):
+    """EC2FleetMultiAvailabilityZoneConfiguration as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ConfigurationType: str
+    """Type: str."""
+    StandbyAvailabilityZones: list[StandbyAvailabilityZoneDict]
+    """Items are unique."""
 
-TagSpecificationDict = TypedDict(
-    "TagSpecificationDict",
-    {
-        "ResourceType": "Literal['client-vpn-endpoint', 'customer-gateway', 'dedicated-host', 'dhcp-options', 'egress-only-internet-gateway', 'elastic-gpu', 'elastic-ip', 'export-image-task', 'export-instance-task', 'fleet', 'fpga-image', 'host-reservation', 'image', 'import-image-task', 'import-snapshot-task', 'instance', 'internet-gateway', 'key-pair', 'launch-template', 'local-gateway-route-table-vpc-association', 'natgateway', 'network-acl', 'network-insights-analysis', 'network-insights-path', 'network-interface', 'placement-group', 'reserved-instances', 'route-table', 'security-group', 'snapshot', 'spot-fleet-request', 'spot-instances-request', 'subnet', 'traffic-mirror-filter', 'traffic-mirror-session', 'traffic-mirror-target', 'transit-gateway', 'transit-gateway-attachment', 'transit-gateway-connect-peer', 'transit-gateway-multicast-domain', 'transit-gateway-route-table', 'volume', 'vpc', 'vpc-flow-log', 'vpc-peering-connection', 'vpn-connection', 'vpn-gateway']",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
 
-TargetCapacitySpecificationRequestDict = TypedDict(
-    "TargetCapacitySpecificationRequestDict",
-    {
-        "DefaultTargetCapacityType": "Literal['on-demand', 'spot', 'capacity-block', 'reserved-capacity']",
-        "OnDemandTargetCapacity": "int",
-        "SpotTargetCapacity": "int",
-        "TargetCapacityUnitType": "Literal['vcpu', 'memory-mib', 'units']",
-        "TotalTargetCapacity": "Required[int]",
-    },
-    total=False,
-)
+class EC2FleetPlacementDict(TypedDict, total=False):
+    """EC2FleetPlacement as a plain dict."""
 
-TotalLocalStorageGBRequestDict = TypedDict(
-    "TotalLocalStorageGBRequestDict",
-    {
-        "Max": "float",
-        "Min": "float",
-    },
-    total=False,
-)
+    Affinity: str
+    """Type: str."""
+    AvailabilityZone: str
+    """Type: str."""
+    GroupName: str
+    """Type: str."""
+    HostId: str
+    """Type: str."""
+    HostResourceGroupArn: str
+    """Type: str."""
+    PartitionNumber: int
+    """Type: int."""
+    SpreadDomain: str
+    """Type: str."""
+    Tenancy: Literal["dedicated", "default", "host"]
+    """Allowed values: 'dedicated', 'default', 'host'."""
 
-VCpuCountRangeRequestDict = TypedDict(
-    "VCpuCountRangeRequestDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
 
+class EbsBlockDeviceDict(TypedDict, total=False):
+    """EbsBlockDevice as a plain dict."""
+
+    DeleteOnTermination: bool
+    """Type: bool."""
+    Encrypted: bool
+    """Type: bool."""
+    Iops: int
+    """Type: int."""
+    KmsKeyId: str
+    """Type: str."""
+    MultiAvailabilityZoneConfiguration: EC2FleetMultiAvailabilityZoneConfigurationDict
+    """Type: EC2FleetMultiAvailabilityZoneConfigurationDict."""
+    SnapshotId: str
+    """Type: str."""
+    VolumeSize: int
+    """Type: int."""
+    VolumeType: Literal["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"]
+    """Allowed values: 'gp2', 'gp3', 'io1', 'io2', 'sc1', 'st1', 'standard'."""
+
+
+class FleetLaunchTemplateConfigRequestDict(TypedDict, total=False):
+    """FleetLaunchTemplateConfigRequest as a plain dict."""
+
+    LaunchTemplateSpecification: FleetLaunchTemplateSpecificationRequestDict
+    """Type: FleetLaunchTemplateSpecificationRequestDict."""
+    Overrides: list[FleetLaunchTemplateOverridesRequestDict]
+    """Type: list[FleetLaunchTemplateOverridesRequestDict]."""
+
+
+class FleetLaunchTemplateOverridesRequestDict(TypedDict, total=False):
+    """FleetLaunchTemplateOverridesRequest as a plain dict."""
+
+    AvailabilityZone: str
+    """Type: str."""
+    AvailabilityZoneId: str
+    """Type: str."""
+    BlockDeviceMappings: list[BlockDeviceMappingDict]
+    """Items are unique."""
+    IamInstanceProfile: IamInstanceProfileSpecificationDict
+    """Type: IamInstanceProfileSpecificationDict."""
+    InstanceRequirements: InstanceRequirementsRequestDict
+    """Type: InstanceRequirementsRequestDict."""
+    InstanceType: str
+    """Type: str."""
+    KeyName: str
+    """Type: str."""
+    MaxPrice: str
+    """Type: str."""
+    MetadataOptions: InstanceMetadataOptionsRequestDict
+    """Type: InstanceMetadataOptionsRequestDict."""
+    NetworkInterfaces: list[NetworkInterfaceSpecificationRequestDict]
+    """Type: list[NetworkInterfaceSpecificationRequestDict]."""
+    Placement: EC2FleetPlacementDict
+    """Type: EC2FleetPlacementDict."""
+    Priority: float
+    """Type: float."""
+    SubnetId: str
+    """Type: str."""
+    WeightedCapacity: float
+    """Type: float."""
+
+
+class FleetLaunchTemplateSpecificationRequestDict(TypedDict, total=False):
+    """FleetLaunchTemplateSpecificationRequest as a plain dict."""
+
+    LaunchTemplateId: str
+    """Type: str."""
+    LaunchTemplateName: str
+    """Pattern: [a-zA-Z0-9\\(\\)\\.\\-/_]+ Length: 3 to 128 characters."""
+    LaunchTemplateSpecificationUserData: str
+    """Type: str."""
+    Version: Required[str]
+    """Type: str."""
+
+
+class IamInstanceProfileSpecificationDict(TypedDict, total=False):
+    """IamInstanceProfileSpecification as a plain dict."""
+
+    Arn: str
+    """Type: str."""
+    Name: str
+    """Type: str."""
+
+
+class InstanceMetadataOptionsRequestDict(TypedDict, total=False):
+    """InstanceMetadataOptionsRequest as a plain dict."""
+
+    HttpEndpoint: Literal["disabled", "enabled"]
+    """Allowed values: 'disabled', 'enabled'."""
+    HttpPutResponseHopLimit: int
+    """Type: int."""
+    HttpTokens: Literal["optional", "required"]
+    """Allowed values: 'optional', 'required'."""
+
+
+class InstanceRequirementsRequestDict(TypedDict, total=False):
+    """InstanceRequirementsRequest as a plain dict."""
+
+    AcceleratorCount: AcceleratorCountRequestDict
+    """Type: AcceleratorCountRequestDict."""
+    AcceleratorManufacturers: list[
+        Literal["amazon-web-services", "amd", "habana", "nvidia", "xilinx"]
+    ]
+    """Each item: Allowed values: 'amazon-web-services', 'amd', 'habana', 'nvidia', 'xilinx'."""
+    AcceleratorNames: list[
+        Literal[
+            "a10g",
+            "a100",
+            "h100",
+            "inferentia",
+            "k520",
+            "k80",
+            "m60",
+            "radeon-pro-v520",
+            "t4",
+            "t4g",
+            "vu9p",
+            "v100",
+            "l40s",
+            "l4",
+            "gaudi-hl-205",
+            "inferentia2",
+            "trainium",
+            "trainium2",
+            "u30",
+        ]
+    ]
+    """Each item: Allowed values: 'a10g', 'a100', 'h100', 'inferentia', 'k520', 'k80', 'm60',
+    'radeon-pro-v520', 't4', 't4g', 'vu9p', 'v100' (and 7 more)."""
+    AcceleratorTotalMemoryMiB: AcceleratorTotalMemoryMiBRequestDict
+    """Type: AcceleratorTotalMemoryMiBRequestDict."""
+    AcceleratorTypes: list[Literal["gpu", "fpga", "inference", "media"]]
+    """Each item: Allowed values: 'gpu', 'fpga', 'inference', 'media'."""
+    AllowedInstanceTypes: list[str]
+    """Items: 0 to 400 items. Each item: Pattern: [a-zA-Z0-9\\.\\*]+ Length: 1 to 30 characters."""
+    BareMetal: Literal["included", "required", "excluded"]
+    """Allowed values: 'included', 'required', 'excluded'."""
+    BaselineEbsBandwidthMbps: BaselineEbsBandwidthMbpsRequestDict
+    """Type: BaselineEbsBandwidthMbpsRequestDict."""
+    BaselinePerformanceFactors: BaselinePerformanceFactorsRequestDict
+    """Type: BaselinePerformanceFactorsRequestDict."""
+    BurstablePerformance: Literal["included", "required", "excluded"]
+    """Allowed values: 'included', 'required', 'excluded'."""
+    CpuManufacturers: list[Literal["intel", "amd", "amazon-web-services", "apple"]]
+    """Each item: Allowed values: 'intel', 'amd', 'amazon-web-services', 'apple'."""
+    ExcludedInstanceTypes: list[str]
+    """Items: 0 to 400 items. Each item: Pattern: [a-zA-Z0-9\\.\\*]+ Length: 1 to 30 characters."""
+    InstanceGenerations: list[Literal["current", "previous"]]
+    """Each item: Allowed values: 'current', 'previous'."""
+    LocalStorage: Literal["included", "required", "excluded"]
+    """Allowed values: 'included', 'required', 'excluded'."""
+    LocalStorageTypes: list[Literal["hdd", "ssd"]]
+    """Each item: Allowed values: 'hdd', 'ssd'."""
+    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: int
+    """Type: int."""
+    MemoryGiBPerVCpu: MemoryGiBPerVCpuRequestDict
+    """Type: MemoryGiBPerVCpuRequestDict."""
+    MemoryMiB: MemoryMiBRequestDict
+    """Type: MemoryMiBRequestDict."""
+    NetworkBandwidthGbps: NetworkBandwidthGbpsRequestDict
+    """Type: NetworkBandwidthGbpsRequestDict."""
+    NetworkInterfaceCount: NetworkInterfaceCountRequestDict
+    """Type: NetworkInterfaceCountRequestDict."""
+    OnDemandMaxPricePercentageOverLowestPrice: int
+    """Type: int."""
+    RequireEncryptionInTransit: bool
+    """Type: bool."""
+    RequireHibernateSupport: bool
+    """Type: bool."""
+    SpotMaxPricePercentageOverLowestPrice: int
+    """Type: int."""
+    TotalLocalStorageGB: TotalLocalStorageGBRequestDict
+    """Type: TotalLocalStorageGBRequestDict."""
+    VCpuCount: VCpuCountRangeRequestDict
+    """Type: VCpuCountRangeRequestDict."""
+
+
+class Ipv6AddressRequestDict(TypedDict, total=False):
+    """Ipv6AddressRequest as a plain dict."""
+
+    Ipv6Address: str
+    """Type: str."""
+
+
+class MemoryGiBPerVCpuRequestDict(TypedDict, total=False):
+    """MemoryGiBPerVCpuRequest as a plain dict."""
+
+    Max: float
+    """Type: float."""
+    Min: float
+    """Type: float."""
+
+
+class MemoryMiBRequestDict(TypedDict, total=False):
+    """MemoryMiBRequest as a plain dict."""
+
+    Max: int
+    """Type: int."""
+    Min: int
+    """Type: int."""
+
+
+class NetworkBandwidthGbpsRequestDict(TypedDict, total=False):
+    """NetworkBandwidthGbpsRequest as a plain dict."""
+
+    Max: float
+    """Type: float."""
+    Min: float
+    """Type: float."""
+
+
+class NetworkInterfaceCountRequestDict(TypedDict, total=False):
+    """NetworkInterfaceCountRequest as a plain dict."""
+
+    Max: int
+    """Type: int."""
+    Min: int
+    """Type: int."""
+
+
+class NetworkInterfaceSpecificationRequestDict(TypedDict, total=False):
+    """NetworkInterfaceSpecificationRequest as a plain dict."""
+
+    AssociatePublicIpAddress: bool
+    """Type: bool."""
+    DeleteOnTermination: bool
+    """Type: bool."""
+    Description: str
+    """Type: str."""
+    DeviceIndex: int
+    """Type: int."""
+    Groups: list[str]
+    """Type: list[str]."""
+    InterfaceType: str
+    """Type: str."""
+    Ipv6AddressCount: int
+    """Type: int."""
+    Ipv6Addresses: list[Ipv6AddressRequestDict]
+    """Type: list[Ipv6AddressRequestDict]."""
+    NetworkCardIndex: int
+    """Type: int."""
+    NetworkInterfaceId: str
+    """Type: str."""
+    PrivateIpAddress: str
+    """Type: str."""
+    PrivateIpAddresses: list[PrivateIpAddressSpecificationRequestDict]
+    """Type: list[PrivateIpAddressSpecificationRequestDict]."""
+    SecondaryPrivateIpAddressCount: int
+    """Type: int."""
+    SubnetId: str
+    """Type: str."""
+
+
+class OnDemandOptionsRequestDict(TypedDict, total=False):
+    """OnDemandOptionsRequest as a plain dict."""
+
+    AllocationStrategy: Literal["lowest-price", "prioritized"]
+    """Allowed values: 'lowest-price', 'prioritized'."""
+    CapacityReservationOptions: CapacityReservationOptionsRequestDict
+    """Type: CapacityReservationOptionsRequestDict."""
+    MaxTotalPrice: str
+    """Type: str."""
+    MinTargetCapacity: int
+    """Type: int."""
+    SingleAvailabilityZone: bool
+    """Type: bool."""
+    SingleInstanceType: bool
+    """Type: bool."""
+
+
+class PerformanceFactorReferenceRequestDict(TypedDict, total=False):
+    """PerformanceFactorReferenceRequest as a plain dict."""
+
+    InstanceFamily: str
+    """Type: str."""
+
+
+class PrivateIpAddressSpecificationRequestDict(TypedDict, total=False):
+    """PrivateIpAddressSpecificationRequest as a plain dict."""
+
+    Primary: bool
+    """Type: bool."""
+    PrivateIpAddress: str
+    """Type: str."""
+
+
+class ReservedCapacityFallbackOptionsRequestDict(TypedDict, total=False):
+    """ReservedCapacityFallbackOptionsRequest as a plain dict."""
+
+    MarketTypes: list[Literal["on-demand"]]
+    """Items are unique. Each item: Allowed values: 'on-demand'."""
+
+
+class ReservedCapacityOptionsRequestDict(TypedDict, total=False):
+    """ReservedCapacityOptionsRequest as a plain dict."""
+
+    AllocationStrategy: Literal["prioritized"]
+    """Allowed values: 'prioritized'."""
+    CapacityReservationTarget: CapacityReservationTargetRequestDict
+    """Type: CapacityReservationTargetRequestDict."""
+    ReservationTypes: list[
+        Literal[
+            "on-demand-capacity-reservation", "capacity-block", "interruptible-capacity-reservation"
+        ]
+    ]
+    """Items are unique. Each item: Allowed values: 'on-demand-capacity-reservation',
+    'capacity-block', 'interruptible-capacity-reservation'."""
+    ReservedCapacityFallbackOptions: ReservedCapacityFallbackOptionsRequestDict
+    """Type: ReservedCapacityFallbackOptionsRequestDict."""
+
+
+class SpotOptionsRequestDict(TypedDict, total=False):
+    """SpotOptionsRequest as a plain dict."""
+
+    AllocationStrategy: Literal[
+        "lowest-price",
+        "lowestPrice",
+        "diversified",
+        "capacityOptimized",
+        "capacity-optimized",
+        "capacityOptimizedPrioritized",
+        "capacity-optimized-prioritized",
+        "priceCapacityOptimized",
+        "price-capacity-optimized",
+    ]
+    """Allowed values: 'lowest-price', 'lowestPrice', 'diversified', 'capacityOptimized',
+    'capacity-optimized', 'capacityOptimizedPrioritized', 'capacity-optimized-prioritized',
+    'priceCapacityOptimized', 'price-capacity-optimized'."""
+    InstanceInterruptionBehavior: Literal["hibernate", "stop", "terminate"]
+    """Allowed values: 'hibernate', 'stop', 'terminate'."""
+    InstancePoolsToUseCount: int
+    """Type: int."""
+    MaintenanceStrategies: EC2FleetMaintenanceStrategiesDict
+    """Type: EC2FleetMaintenanceStrategiesDict."""
+    MaxTotalPrice: str
+    """Type: str."""
+    MinTargetCapacity: int
+    """Type: int."""
+    SingleAvailabilityZone: bool
+    """Type: bool."""
+    SingleInstanceType: bool
+    """Type: bool."""
+
+
+class StandbyAvailabilityZoneDict(TypedDict, total=False):
+    """StandbyAvailabilityZone as a plain dict."""
+
+    AvailabilityZone: str
+    """Type: str."""
+    AvailabilityZoneId: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class TagSpecificationDict(TypedDict, total=False):
+    """TagSpecification as a plain dict."""
+
+    ResourceType: Literal[
+        "client-vpn-endpoint",
+        "customer-gateway",
+        "dedicated-host",
+        "dhcp-options",
+        "egress-only-internet-gateway",
+        "elastic-gpu",
+        "elastic-ip",
+        "export-image-task",
+        "export-instance-task",
+        "fleet",
+        "fpga-image",
+        "host-reservation",
+        "image",
+        "import-image-task",
+        "import-snapshot-task",
+        "instance",
+        "internet-gateway",
+        "key-pair",
+        "launch-template",
+        "local-gateway-route-table-vpc-association",
+        "natgateway",
+        "network-acl",
+        "network-insights-analysis",
+        "network-insights-path",
+        "network-interface",
+        "placement-group",
+        "reserved-instances",
+        "route-table",
+        "security-group",
+        "snapshot",
+        "spot-fleet-request",
+        "spot-instances-request",
+        "subnet",
+        "traffic-mirror-filter",
+        "traffic-mirror-session",
+        "traffic-mirror-target",
+        "transit-gateway",
+        "transit-gateway-attachment",
+        "transit-gateway-connect-peer",
+        "transit-gateway-multicast-domain",
+        "transit-gateway-route-table",
+        "volume",
+        "vpc",
+        "vpc-flow-log",
+        "vpc-peering-connection",
+        "vpn-connection",
+        "vpn-gateway",
+    ]
+    """Allowed values: 'client-vpn-endpoint', 'customer-gateway', 'dedicated-host', 'dhcp-options',
+    'egress-only-internet-gateway', 'elastic-gpu', 'elastic-ip', 'export-image-task',
+    'export-instance-task', 'fleet', 'fpga-image', 'host-reservation' (and 35 more)."""
+    Tags: list[TagDict]
+    """Type: list[TagDict]."""
+
+
+class TargetCapacitySpecificationRequestDict(TypedDict, total=False):
+    """TargetCapacitySpecificationRequest as a plain dict."""
+
+    DefaultTargetCapacityType: Literal["on-demand", "spot", "capacity-block", "reserved-capacity"]
+    """Allowed values: 'on-demand', 'spot', 'capacity-block', 'reserved-capacity'."""
+    OnDemandTargetCapacity: int
+    """Type: int."""
+    SpotTargetCapacity: int
+    """Type: int."""
+    TargetCapacityUnitType: Literal["vcpu", "memory-mib", "units"]
+    """Allowed values: 'vcpu', 'memory-mib', 'units'."""
+    TotalTargetCapacity: Required[int]
+    """Type: int."""
+
+
+class TotalLocalStorageGBRequestDict(TypedDict, total=False):
+    """TotalLocalStorageGBRequest as a plain dict."""
+
+    Max: float
+    """Type: float."""
+    Min: float
+    """Type: float."""
+
+
+class VCpuCountRangeRequestDict(TypedDict, total=False):
+    """VCpuCountRangeRequest as a plain dict."""
+
+    Max: int
+    """Type: int."""
+    Min: int
+    """Type: int."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::EC2Fleet",
     schema_file="aws-ec2-ec2fleet.json",
     primary_identifier=("/FleetId",),
-    additional_identifiers=(),
     read_only=("/FleetId",),
     create_only=(
         "/LaunchTemplateConfigs",
@@ -630,17 +800,11 @@ METADATA = _TypeMetadata(
         "/LaunchTemplateConfigs/*/Overrides/*/Placement/HostId",
         "/LaunchTemplateConfigs/*/Overrides/*/Placement/Tenancy",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TargetCapacitySpecification", "LaunchTemplateConfigs"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -650,609 +814,28 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AcceleratorCountRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "AcceleratorTotalMemoryMiBRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "BaselineEbsBandwidthMbpsRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "BaselinePerformanceFactorsRequest": {
-            "additionalProperties": False,
-            "properties": {"Cpu": {"$ref": "#/definitions/CpuPerformanceFactorRequest"}},
-            "type": "object",
-        },
-        "BlockDeviceMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "DeviceName": {"type": "string"},
-                "Ebs": {"$ref": "#/definitions/EbsBlockDevice"},
-                "NoDevice": {"type": "string"},
-                "VirtualName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "CapacityRebalance": {
-            "additionalProperties": False,
-            "properties": {
-                "ReplacementStrategy": {
-                    "enum": ["launch", "launch-before-terminate"],
-                    "type": "string",
-                },
-                "TerminationDelay": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "CapacityReservationOptionsRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "UsageStrategy": {"enum": ["use-capacity-reservations-first"], "type": "string"}
-            },
-            "type": "object",
-        },
-        "CapacityReservationTargetRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityReservationIds": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "CapacityReservationResourceGroupArns": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "CpuPerformanceFactorRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "References": {
-                    "items": {"$ref": "#/definitions/PerformanceFactorReferenceRequest"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "EbsBlockDevice": {
-            "additionalProperties": False,
-            "properties": {
-                "DeleteOnTermination": {"type": "boolean"},
-                "Encrypted": {"type": "boolean"},
-                "Iops": {"type": "integer"},
-                "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-                "MultiAvailabilityZoneConfiguration": {
-                    "$ref": "#/definitions/MultiAvailabilityZoneConfiguration"
-                },
-                "SnapshotId": {"type": "string"},
-                "VolumeSize": {"type": "integer"},
-                "VolumeType": {
-                    "enum": ["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "FleetLaunchTemplateConfigRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "LaunchTemplateSpecification": {
-                    "$ref": "#/definitions/FleetLaunchTemplateSpecificationRequest"
-                },
-                "Overrides": {
-                    "items": {"$ref": "#/definitions/FleetLaunchTemplateOverridesRequest"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "FleetLaunchTemplateOverridesRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "AvailabilityZoneId": {"type": "string"},
-                "BlockDeviceMappings": {
-                    "items": {"$ref": "#/definitions/BlockDeviceMapping"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "IamInstanceProfile": {"$ref": "#/definitions/IamInstanceProfileSpecification"},
-                "InstanceRequirements": {"$ref": "#/definitions/InstanceRequirementsRequest"},
-                "InstanceType": {"type": "string"},
-                "KeyName": {"type": "string"},
-                "MaxPrice": {"type": "string"},
-                "MetadataOptions": {"$ref": "#/definitions/InstanceMetadataOptionsRequest"},
-                "NetworkInterfaces": {
-                    "items": {"$ref": "#/definitions/NetworkInterfaceSpecificationRequest"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Placement": {"$ref": "#/definitions/Placement"},
-                "Priority": {"type": "number"},
-                "SubnetId": {"type": "string"},
-                "WeightedCapacity": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "FleetLaunchTemplateSpecificationRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "LaunchTemplateId": {"type": "string"},
-                "LaunchTemplateName": {
-                    "maxLength": 128,
-                    "minLength": 3,
-                    "pattern": "[a-zA-Z0-9\\(\\)\\.\\-/_]+",
-                    "type": "string",
-                },
-                "LaunchTemplateSpecificationUserData": {"type": "string"},
-                "Version": {"type": "string"},
-            },
-            "required": ["Version"],
-            "type": "object",
-        },
-        "IamInstanceProfileSpecification": {
-            "additionalProperties": False,
-            "properties": {"Arn": {"type": "string"}, "Name": {"type": "string"}},
-            "type": "object",
-        },
-        "InstanceMetadataOptionsRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "HttpEndpoint": {"enum": ["disabled", "enabled"], "type": "string"},
-                "HttpPutResponseHopLimit": {"type": "integer"},
-                "HttpTokens": {"enum": ["optional", "required"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "InstanceRequirementsRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "AcceleratorCount": {"$ref": "#/definitions/AcceleratorCountRequest"},
-                "AcceleratorManufacturers": {
-                    "items": {
-                        "enum": ["amazon-web-services", "amd", "habana", "nvidia", "xilinx"],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AcceleratorNames": {
-                    "items": {
-                        "enum": [
-                            "a10g",
-                            "a100",
-                            "h100",
-                            "inferentia",
-                            "k520",
-                            "k80",
-                            "m60",
-                            "radeon-pro-v520",
-                            "t4",
-                            "t4g",
-                            "vu9p",
-                            "v100",
-                            "l40s",
-                            "l4",
-                            "gaudi-hl-205",
-                            "inferentia2",
-                            "trainium",
-                            "trainium2",
-                            "u30",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AcceleratorTotalMemoryMiB": {
-                    "$ref": "#/definitions/AcceleratorTotalMemoryMiBRequest"
-                },
-                "AcceleratorTypes": {
-                    "items": {"enum": ["gpu", "fpga", "inference", "media"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AllowedInstanceTypes": {
-                    "items": {
-                        "maxLength": 30,
-                        "minLength": 1,
-                        "pattern": "[a-zA-Z0-9\\.\\*]+",
-                        "type": "string",
-                    },
-                    "maxItems": 400,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "BareMetal": {"enum": ["included", "required", "excluded"], "type": "string"},
-                "BaselineEbsBandwidthMbps": {
-                    "$ref": "#/definitions/BaselineEbsBandwidthMbpsRequest"
-                },
-                "BaselinePerformanceFactors": {
-                    "$ref": "#/definitions/BaselinePerformanceFactorsRequest"
-                },
-                "BurstablePerformance": {
-                    "enum": ["included", "required", "excluded"],
-                    "type": "string",
-                },
-                "CpuManufacturers": {
-                    "items": {
-                        "enum": ["intel", "amd", "amazon-web-services", "apple"],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ExcludedInstanceTypes": {
-                    "items": {
-                        "maxLength": 30,
-                        "minLength": 1,
-                        "pattern": "[a-zA-Z0-9\\.\\*]+",
-                        "type": "string",
-                    },
-                    "maxItems": 400,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "InstanceGenerations": {
-                    "items": {"enum": ["current", "previous"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "LocalStorage": {"enum": ["included", "required", "excluded"], "type": "string"},
-                "LocalStorageTypes": {
-                    "items": {"enum": ["hdd", "ssd"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice": {"type": "integer"},
-                "MemoryGiBPerVCpu": {"$ref": "#/definitions/MemoryGiBPerVCpuRequest"},
-                "MemoryMiB": {"$ref": "#/definitions/MemoryMiBRequest"},
-                "NetworkBandwidthGbps": {"$ref": "#/definitions/NetworkBandwidthGbpsRequest"},
-                "NetworkInterfaceCount": {"$ref": "#/definitions/NetworkInterfaceCountRequest"},
-                "OnDemandMaxPricePercentageOverLowestPrice": {"type": "integer"},
-                "RequireEncryptionInTransit": {"type": "boolean"},
-                "RequireHibernateSupport": {"type": "boolean"},
-                "SpotMaxPricePercentageOverLowestPrice": {"type": "integer"},
-                "TotalLocalStorageGB": {"$ref": "#/definitions/TotalLocalStorageGBRequest"},
-                "VCpuCount": {"$ref": "#/definitions/VCpuCountRangeRequest"},
-            },
-            "type": "object",
-        },
-        "Ipv6AddressRequest": {
-            "additionalProperties": False,
-            "properties": {"Ipv6Address": {"type": "string"}},
-            "type": "object",
-        },
-        "MaintenanceStrategies": {
-            "additionalProperties": False,
-            "properties": {"CapacityRebalance": {"$ref": "#/definitions/CapacityRebalance"}},
-            "type": "object",
-        },
-        "MemoryGiBPerVCpuRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "number"}, "Min": {"type": "number"}},
-            "type": "object",
-        },
-        "MemoryMiBRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "MultiAvailabilityZoneConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfigurationType": {"type": "string"},
-                "StandbyAvailabilityZones": {
-                    "items": {"$ref": "#/definitions/StandbyAvailabilityZone"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "NetworkBandwidthGbpsRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "number"}, "Min": {"type": "number"}},
-            "type": "object",
-        },
-        "NetworkInterfaceCountRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "NetworkInterfaceSpecificationRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "AssociatePublicIpAddress": {"type": "boolean"},
-                "DeleteOnTermination": {"type": "boolean"},
-                "Description": {"type": "string"},
-                "DeviceIndex": {"type": "integer"},
-                "Groups": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "InterfaceType": {"type": "string"},
-                "Ipv6AddressCount": {"type": "integer"},
-                "Ipv6Addresses": {
-                    "items": {"$ref": "#/definitions/Ipv6AddressRequest"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "NetworkCardIndex": {"type": "integer"},
-                "NetworkInterfaceId": {"type": "string"},
-                "PrivateIpAddress": {"type": "string"},
-                "PrivateIpAddresses": {
-                    "items": {"$ref": "#/definitions/PrivateIpAddressSpecificationRequest"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SecondaryPrivateIpAddressCount": {"type": "integer"},
-                "SubnetId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "OnDemandOptionsRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "AllocationStrategy": {"enum": ["lowest-price", "prioritized"], "type": "string"},
-                "CapacityReservationOptions": {
-                    "$ref": "#/definitions/CapacityReservationOptionsRequest"
-                },
-                "MaxTotalPrice": {"type": "string"},
-                "MinTargetCapacity": {"type": "integer"},
-                "SingleAvailabilityZone": {"type": "boolean"},
-                "SingleInstanceType": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "PerformanceFactorReferenceRequest": {
-            "additionalProperties": False,
-            "properties": {"InstanceFamily": {"type": "string"}},
-            "type": "object",
-        },
-        "Placement": {
-            "additionalProperties": False,
-            "properties": {
-                "Affinity": {"type": "string"},
-                "AvailabilityZone": {"type": "string"},
-                "GroupName": {"type": "string"},
-                "HostId": {"type": "string"},
-                "HostResourceGroupArn": {"type": "string"},
-                "PartitionNumber": {"type": "integer"},
-                "SpreadDomain": {"type": "string"},
-                "Tenancy": {"enum": ["dedicated", "default", "host"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "PrivateIpAddressSpecificationRequest": {
-            "additionalProperties": False,
-            "properties": {"Primary": {"type": "boolean"}, "PrivateIpAddress": {"type": "string"}},
-            "type": "object",
-        },
-        "ReservedCapacityFallbackOptionsRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "MarketTypes": {
-                    "items": {"enum": ["on-demand"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "ReservedCapacityOptionsRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "AllocationStrategy": {"enum": ["prioritized"], "type": "string"},
-                "CapacityReservationTarget": {
-                    "$ref": "#/definitions/CapacityReservationTargetRequest"
-                },
-                "ReservationTypes": {
-                    "items": {
-                        "enum": [
-                            "on-demand-capacity-reservation",
-                            "capacity-block",
-                            "interruptible-capacity-reservation",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ReservedCapacityFallbackOptions": {
-                    "$ref": "#/definitions/ReservedCapacityFallbackOptionsRequest"
-                },
-            },
-            "type": "object",
-        },
-        "SpotOptionsRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "AllocationStrategy": {
-                    "enum": [
-                        "lowest-price",
-                        "lowestPrice",
-                        "diversified",
-                        "capacityOptimized",
-                        "capacity-optimized",
-                        "capacityOptimizedPrioritized",
-                        "capacity-optimized-prioritized",
-                        "priceCapacityOptimized",
-                        "price-capacity-optimized",
-                    ],
-                    "type": "string",
-                },
-                "InstanceInterruptionBehavior": {
-                    "enum": ["hibernate", "stop", "terminate"],
-                    "type": "string",
-                },
-                "InstancePoolsToUseCount": {"type": "integer"},
-                "MaintenanceStrategies": {"$ref": "#/definitions/MaintenanceStrategies"},
-                "MaxTotalPrice": {"type": "string"},
-                "MinTargetCapacity": {"type": "integer"},
-                "SingleAvailabilityZone": {"type": "boolean"},
-                "SingleInstanceType": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "StandbyAvailabilityZone": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "AvailabilityZoneId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TagSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceType": {
-                    "enum": [
-                        "client-vpn-endpoint",
-                        "customer-gateway",
-                        "dedicated-host",
-                        "dhcp-options",
-                        "egress-only-internet-gateway",
-                        "elastic-gpu",
-                        "elastic-ip",
-                        "export-image-task",
-                        "export-instance-task",
-                        "fleet",
-                        "fpga-image",
-                        "host-reservation",
-                        "image",
-                        "import-image-task",
-                        "import-snapshot-task",
-                        "instance",
-                        "internet-gateway",
-                        "key-pair",
-                        "launch-template",
-                        "local-gateway-route-table-vpc-association",
-                        "natgateway",
-                        "network-acl",
-                        "network-insights-analysis",
-                        "network-insights-path",
-                        "network-interface",
-                        "placement-group",
-                        "reserved-instances",
-                        "route-table",
-                        "security-group",
-                        "snapshot",
-                        "spot-fleet-request",
-                        "spot-instances-request",
-                        "subnet",
-                        "traffic-mirror-filter",
-                        "traffic-mirror-session",
-                        "traffic-mirror-target",
-                        "transit-gateway",
-                        "transit-gateway-attachment",
-                        "transit-gateway-connect-peer",
-                        "transit-gateway-multicast-domain",
-                        "transit-gateway-route-table",
-                        "volume",
-                        "vpc",
-                        "vpc-flow-log",
-                        "vpc-peering-connection",
-                        "vpn-connection",
-                        "vpn-gateway",
-                    ],
-                    "type": "string",
-                },
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "TargetCapacitySpecificationRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultTargetCapacityType": {
-                    "enum": ["on-demand", "spot", "capacity-block", "reserved-capacity"],
-                    "type": "string",
-                },
-                "OnDemandTargetCapacity": {"type": "integer"},
-                "SpotTargetCapacity": {"type": "integer"},
-                "TargetCapacityUnitType": {
-                    "enum": ["vcpu", "memory-mib", "units"],
-                    "type": "string",
-                },
-                "TotalTargetCapacity": {"type": "integer"},
-            },
-            "required": ["TotalTargetCapacity"],
-            "type": "object",
-        },
-        "TotalLocalStorageGBRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "number"}, "Min": {"type": "number"}},
-            "type": "object",
-        },
-        "VCpuCountRangeRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Context": {"type": "string"},
-        "ExcessCapacityTerminationPolicy": {
-            "enum": ["termination", "no-termination"],
-            "type": "string",
-        },
-        "FleetId": {"type": "string"},
-        "LaunchTemplateConfigs": {
-            "items": {"$ref": "#/definitions/FleetLaunchTemplateConfigRequest"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "OnDemandOptions": {"$ref": "#/definitions/OnDemandOptionsRequest"},
-        "ReplaceUnhealthyInstances": {"type": "boolean"},
-        "ReservedCapacityOptions": {"$ref": "#/definitions/ReservedCapacityOptionsRequest"},
-        "SpotOptions": {"$ref": "#/definitions/SpotOptionsRequest"},
-        "TagSpecifications": {
-            "items": {"$ref": "#/definitions/TagSpecification"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "TargetCapacitySpecification": {"$ref": "#/definitions/TargetCapacitySpecificationRequest"},
-        "TerminateInstancesWithExpiration": {"type": "boolean"},
-        "Type": {"enum": ["maintain", "request", "instant"], "type": "string"},
-        "ValidFrom": {"type": "string"},
-        "ValidUntil": {"type": "string"},
-    },
-    "required": ["TargetCapacitySpecification", "LaunchTemplateConfigs"],
-}
-
 
 class EC2Fleet(_Resource):
     """AWS::EC2::EC2Fleet: Resource Type definition for AWS::EC2::EC2Fleet
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FleetId.
+    Replaced when any of these change (create-only): LaunchTemplateConfigs, OnDemandOptions,
+    ReservedCapacityOptions, ReplaceUnhealthyInstances, SpotOptions, TagSpecifications,
+    TerminateInstancesWithExpiration, Type, ValidFrom, ValidUntil,
+    TargetCapacitySpecification.TargetCapacityUnitType,
+    TargetCapacitySpecification.DefaultTargetCapacityType.
+    Write-only (sent to AWS, never read back):
+    LaunchTemplateConfigs[*].Overrides[*].Placement.HostResourceGroupArn,
+    LaunchTemplateConfigs[*].Overrides[*].Placement.Affinity,
+    LaunchTemplateConfigs[*].Overrides[*].Placement.SpreadDomain,
+    LaunchTemplateConfigs[*].Overrides[*].Placement.AvailabilityZone,
+    LaunchTemplateConfigs[*].Overrides[*].Placement.PartitionNumber,
+    LaunchTemplateConfigs[*].Overrides[*].Placement.HostId,
+    LaunchTemplateConfigs[*].Overrides[*].Placement.Tenancy.
+    Read-only attributes (known once deployed): FleetId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-ec2fleet.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1260,11 +843,13 @@ class EC2Fleet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EC2FleetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "ec2_fleet.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     FleetId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Context: str
     ExcessCapacityTerminationPolicy: Literal["termination", "no-termination"]
     LaunchTemplateConfigs: list[FleetLaunchTemplateConfigRequestDict]
@@ -1279,37 +864,60 @@ class EC2Fleet(_Resource):
     ValidFrom: str
     ValidUntil: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LaunchTemplateConfigs: list[
+            FleetLaunchTemplateConfigRequest | FleetLaunchTemplateConfigRequestDict
+        ],
+        TargetCapacitySpecification: TargetCapacitySpecificationRequest
+        | TargetCapacitySpecificationRequestDict,
+        Context: str | None = None,
+        ExcessCapacityTerminationPolicy: Literal["termination", "no-termination"] | None = None,
+        OnDemandOptions: OnDemandOptionsRequest | OnDemandOptionsRequestDict | None = None,
+        ReplaceUnhealthyInstances: bool | None = None,
+        ReservedCapacityOptions: ReservedCapacityOptionsRequest
+        | ReservedCapacityOptionsRequestDict
+        | None = None,
+        SpotOptions: SpotOptionsRequest | SpotOptionsRequestDict | None = None,
+        TagSpecifications: list[TagSpecification | TagSpecificationDict] | None = None,
+        TerminateInstancesWithExpiration: bool | None = None,
+        Type: Literal["maintain", "request", "instant"] | None = None,
+        ValidFrom: str | None = None,
+        ValidUntil: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::EC2Fleet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LaunchTemplateConfigs: list[
-                FleetLaunchTemplateConfigRequest | FleetLaunchTemplateConfigRequestDict
-            ],
-            TargetCapacitySpecification: TargetCapacitySpecificationRequest
-            | TargetCapacitySpecificationRequestDict,
-            Context: str | None = None,
-            ExcessCapacityTerminationPolicy: Literal["termination", "no-termination"] | None = None,
-            OnDemandOptions: OnDemandOptionsRequest | OnDemandOptionsRequestDict | None = None,
-            ReplaceUnhealthyInstances: bool | None = None,
-            ReservedCapacityOptions: ReservedCapacityOptionsRequest
-            | ReservedCapacityOptionsRequestDict
-            | None = None,
-            SpotOptions: SpotOptionsRequest | SpotOptionsRequestDict | None = None,
-            TagSpecifications: list[TagSpecification | TagSpecificationDict] | None = None,
-            TerminateInstancesWithExpiration: bool | None = None,
-            Type: Literal["maintain", "request", "instant"] | None = None,
-            ValidFrom: str | None = None,
-            ValidUntil: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::EC2Fleet; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LaunchTemplateConfigs: Items: 0 to 50 items. Create-only: changing it replaces the
+                resource. Required.
+            TargetCapacitySpecification: Type: TargetCapacitySpecificationRequestDict. Required.
+            Context: Type: str.
+            ExcessCapacityTerminationPolicy: Allowed values: 'termination', 'no-termination'.
+            OnDemandOptions: Type: OnDemandOptionsRequestDict. Create-only: changing it replaces the
+                resource.
+            ReplaceUnhealthyInstances: Type: bool. Create-only: changing it replaces the resource.
+            ReservedCapacityOptions: Type: ReservedCapacityOptionsRequestDict. Create-only: changing
+                it replaces the resource.
+            SpotOptions: Type: SpotOptionsRequestDict. Create-only: changing it replaces the
+                resource.
+            TagSpecifications: Type: list[TagSpecificationDict]. Create-only: changing it replaces
+                the resource.
+            TerminateInstancesWithExpiration: Type: bool. Create-only: changing it replaces the
+                resource.
+            Type: Allowed values: 'maintain', 'request', 'instant'. Create-only: changing it
+                replaces the resource.
+            ValidFrom: Type: str. Create-only: changing it replaces the resource.
+            ValidUntil: Type: str. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Specifies a tag. For more information, see [Resource
+    tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::EIP",
     schema_file="aws-ec2-eip.json",
     primary_identifier=("/PublicIp", "/AllocationId"),
-    additional_identifiers=(),
     read_only=("/PublicIp", "/AllocationId"),
     create_only=("/NetworkBorderGroup", "/TransferAddress", "/IpamPoolId", "/Address"),
     write_only=("/TransferAddress", "/IpamPoolId", "/Address"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,48 +85,40 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Address": {"type": "string"},
-        "AllocationId": {"type": "string"},
-        "Domain": {"type": "string"},
-        "InstanceId": {"type": "string"},
-        "IpamPoolId": {"type": "string"},
-        "NetworkBorderGroup": {"type": "string"},
-        "PublicIp": {"type": "string"},
-        "PublicIpv4Pool": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TransferAddress": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class EIP(_Resource):
-    """AWS::EC2::EIP: Specifies an Elastic IP (EIP) address and can, optionally, associate it with an Amazon EC2 instance. You can allocate an Elastic IP address from an ad...
+    """AWS::EC2::EIP: Specifies an Elastic IP (EIP) address and can, optionally, associate it with
+    an Amazon EC2 instance. You can allocate an Elastic IP address from an address pool owned by AWS
+    or from an address pool created from a public IPv4 address range that you have brought to AWS
+    for use with your AWS resources using bring your own IP addresses (BYOIP). For more information,
+    see [Bring Your Own IP Addresses
+    (BYOIP)](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-byoip.html) in the *Amazon EC2
+    User Guide*. For more information, see [Elastic IP
+    Addresses](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html) in
+    the *Amazon EC2 User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PublicIp, AllocationId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): NetworkBorderGroup, TransferAddress,
+    IpamPoolId, Address.
+    Write-only (sent to AWS, never read back): TransferAddress, IpamPoolId, Address.
+    Read-only attributes (known once deployed): AllocationId, PublicIp.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-eip.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EIPProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EIPAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "eip.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AllocationId: str
+    """Type: str."""
     PublicIp: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Address: str
     Domain: str
     InstanceId: str
@@ -139,35 +128,65 @@ class EIP(_Resource):
     Tags: list[TagDict]
     TransferAddress: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Address: str | None = None,
+        Domain: str | None = None,
+        InstanceId: str | None = None,
+        IpamPoolId: str | None = None,
+        NetworkBorderGroup: str | None = None,
+        PublicIpv4Pool: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TransferAddress: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::EIP; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Address: str | None = None,
-            Domain: str | None = None,
-            InstanceId: str | None = None,
-            IpamPoolId: str | None = None,
-            NetworkBorderGroup: str | None = None,
-            PublicIpv4Pool: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TransferAddress: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::EIP; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Address: An Elastic IP address or a carrier IP address in a Wavelength Zone.
-            Domain: The network (``vpc``).
-            InstanceId: The ID of the instance.
-            IpamPoolId: The ID of an IPAM pool which has an Amazon-provided or BYOIP public IPv4 CIDR provisioned to it.
-            NetworkBorderGroup: A unique set of Availability Zones, Local Zones, or Wavelength Zones from which AWS advertises IP addresses.
-            PublicIpv4Pool: The ID of an address pool that you own.
-            Tags: Any tags assigned to the Elastic IP address.
-            TransferAddress: The Elastic IP address you are accepting for transfer.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            Domain: The network (``vpc``). If you define an Elastic IP address and associate it with
+                a VPC that is defined in the same template, you must declare a dependency on the
+                VPC-gateway attachment by using the [DependsOn
+                Attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html)
+                on this resource.
+            InstanceId: The ID of the instance. Updates to the ``InstanceId`` property may require
+                *some interruptions*. Updates on an EIP reassociates the address on its associated
+                resource.
+            IpamPoolId: The ID of an IPAM pool which has an Amazon-provided or BYOIP public IPv4
+                CIDR provisioned to it. For more information, see [Allocate sequential Elastic IP
+                addresses from an IPAM
+                pool](https://docs.aws.amazon.com/vpc/latest/ipam/tutorials-eip-pool.html) in the
+                *Amazon VPC IPAM User Guide*. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            NetworkBorderGroup: A unique set of Availability Zones, Local Zones, or Wavelength Zones
+                from which AWS advertises IP addresses. Use this parameter to limit the IP address
+                to this location. IP addresses cannot move between network border groups. Use
+                [DescribeAvailabilityZones](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeAvailabilityZones.html)
+                to view the network border groups. Create-only: changing it replaces the resource.
+            PublicIpv4Pool: The ID of an address pool that you own. Use this parameter to let Amazon
+                EC2 select an address from the address pool. Updates to the ``PublicIpv4Pool``
+                property may require *some interruptions*. Updates on an EIP reassociates the
+                address on its associated resource.
+            Tags: Any tags assigned to the Elastic IP address. Updates to the ``Tags`` property may
+                require *some interruptions*. Updates on an EIP reassociates the address on its
+                associated resource.
+            TransferAddress: The Elastic IP address you are accepting for transfer. You can only
+                accept one transferred address. For more information on Elastic IP address
+                transfers, see [Transfer Elastic IP
+                addresses](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-eips.html#transfer-EIPs-intro)
+                in the *Amazon Virtual Private Cloud User Guide*. Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::EIPAssociation",
     schema_file="aws-ec2-eipassociation.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=(
         "/AllocationId",
@@ -60,15 +64,8 @@ METADATA = _TypeMetadata(
         "/PrivateIpAddress",
         "/EIP",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
     replacement_strategy="delete_then_create",
@@ -81,26 +78,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AllocationId": {"type": "string"},
-        "EIP": {"anyOf": [{}, {}], "type": "string"},
-        "Id": {"type": "string"},
-        "InstanceId": {"type": "string"},
-        "NetworkInterfaceId": {"type": "string"},
-        "PrivateIpAddress": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class EIPAssociation(_Resource):
-    """AWS::EC2::EIPAssociation: Associates an Elastic IP address with an instance or a network interface. Before you can use an Elastic IP address, you must allocate it to your accou...
+    """AWS::EC2::EIPAssociation: Associates an Elastic IP address with an instance or a network
+    interface. Before you can use an Elastic IP address, you must allocate it to your account. For
+    more information about working with Elastic IP addresses, see [Elastic IP address concepts and
+    rules](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-eips.html#vpc-eip-overview). You
+    must specify ``AllocationId`` and either ``InstanceId``, ``NetworkInterfaceId``, or
+    ``PrivateIpAddress``.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): AllocationId, NetworkInterfaceId, InstanceId,
+    PrivateIpAddress, EIP.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-eipassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -108,39 +101,54 @@ class EIPAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EIPAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "eip_association.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllocationId: str
     EIP: str
     InstanceId: str
     NetworkInterfaceId: str
     PrivateIpAddress: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AllocationId: str | None = None,
+        EIP: str | None = None,
+        InstanceId: str | None = None,
+        NetworkInterfaceId: str | None = None,
+        PrivateIpAddress: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::EIPAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AllocationId: str | None = None,
-            EIP: str | None = None,
-            InstanceId: str | None = None,
-            NetworkInterfaceId: str | None = None,
-            PrivateIpAddress: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::EIPAssociation; `await` it inside an App to deploy it.
-
-            AllocationId: The allocation ID.
-            InstanceId: The ID of the instance.
-            NetworkInterfaceId: The ID of the network interface.
-            PrivateIpAddress: The primary or secondary private IP address to associate with the Elastic IP address.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AllocationId: The allocation ID. This is required. Create-only: changing it replaces the
+                resource.
+            EIP: Type: str. Create-only: changing it replaces the resource.
+            InstanceId: The ID of the instance. The instance must have exactly one attached network
+                interface. You can specify either the instance ID or the network interface ID, but
+                not both. Create-only: changing it replaces the resource.
+            NetworkInterfaceId: The ID of the network interface. If the instance has more than one
+                network interface, you must specify a network interface ID. You can specify either
+                the instance ID or the network interface ID, but not both. Create-only: changing it
+                replaces the resource.
+            PrivateIpAddress: The primary or secondary private IP address to associate with the
+                Elastic IP address. If no private IP address is specified, the Elastic IP address is
+                associated with the primary private IP address. Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

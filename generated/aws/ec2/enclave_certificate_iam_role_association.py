@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,20 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::EnclaveCertificateIamRoleAssociation",
     schema_file="aws-ec2-enclavecertificateiamroleassociation.json",
     primary_identifier=("/CertificateArn", "/RoleArn"),
-    additional_identifiers=(),
     read_only=("/CertificateS3BucketName", "/CertificateS3ObjectKey", "/EncryptionKmsKeyId"),
     create_only=("/CertificateArn", "/RoleArn"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("CertificateArn", "RoleArn"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -69,35 +67,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "CertificateArn": {
-            "maxLength": 1283,
-            "minLength": 1,
-            "pattern": "^arn:aws[A-Za-z0-9-]{0,64}:acm:[A-Za-z0-9-]{1,64}:([0-9]{12})?:certificate/.+$",
-            "type": "string",
-        },
-        "CertificateS3BucketName": {"type": "string"},
-        "CertificateS3ObjectKey": {"type": "string"},
-        "EncryptionKmsKeyId": {"type": "string"},
-        "RoleArn": {
-            "maxLength": 1283,
-            "minLength": 1,
-            "pattern": "^arn:aws[A-Za-z0-9-]{0,64}:iam:.*:([0-9]{12})?:role/.+$",
-            "type": "string",
-        },
-    },
-    "required": ["CertificateArn", "RoleArn"],
-}
-
 
 class EnclaveCertificateIamRoleAssociation(_Resource):
-    """AWS::EC2::EnclaveCertificateIamRoleAssociation: Associates an AWS Identity and Access Management (IAM) role with an AWS Certificate Manager (ACM) certificate. This association is based on Amazon Res...
+    """AWS::EC2::EnclaveCertificateIamRoleAssociation: Associates an AWS Identity and Access
+    Management (IAM) role with an AWS Certificate Manager (ACM) certificate. This association is
+    based on Amazon Resource Names and it enables the certificate to be used by the ACM for Nitro
+    Enclaves application inside an enclave.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CertificateArn, RoleArn (composite: the values joined by '|').
+    Replaced when any of these change (create-only): CertificateArn, RoleArn.
+    Read-only attributes (known once deployed): CertificateS3BucketName, CertificateS3ObjectKey,
+    EncryptionKmsKeyId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-enclavecertificateiamroleassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -107,33 +90,46 @@ class EnclaveCertificateIamRoleAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnclaveCertificateIamRoleAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "enclave_certificate_iam_role_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CertificateS3BucketName: str
+    """The name of the Amazon S3 bucket to which the certificate was uploaded."""
     CertificateS3ObjectKey: str
+    """The Amazon S3 object key where the certificate, certificate chain, and encrypted private key
+    bundle are stored."""
     EncryptionKmsKeyId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the AWS KMS CMK used to encrypt the private key of the certificate."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CertificateArn: str
     RoleArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CertificateArn: str,
+        RoleArn: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::EnclaveCertificateIamRoleAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CertificateArn: str,
-            RoleArn: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::EnclaveCertificateIamRoleAssociation; `await` it inside an App to deploy it.
-
-            CertificateArn: The Amazon Resource Name (ARN) of the ACM certificate with which to associate the IAM role.
-            RoleArn: The Amazon Resource Name (ARN) of the IAM role to associate with the ACM certificate.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CertificateArn: The Amazon Resource Name (ARN) of the ACM certificate with which to
+                associate the IAM role. Create-only: changing it replaces the resource. Required.
+            RoleArn: The Amazon Resource Name (ARN) of the IAM role to associate with the ACM
+                certificate. You can associate up to 16 IAM roles with an ACM certificate.
+                Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

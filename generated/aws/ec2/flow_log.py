@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,39 +63,41 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FlowLogDestinationOptionsDict = TypedDict(
-    "FlowLogDestinationOptionsDict",
-    {
-        "FileFormat": "Required[Literal['plain-text', 'parquet']]",
-        "HiveCompatiblePartitions": "Required[bool]",
-        "PerHourPartition": "Required[bool]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class FlowLogDestinationOptionsDict(TypedDict, total=False):
+    """FlowLogDestinationOptions as a plain dict."""
 
-TagFieldSpecificationDict = TypedDict(
-    "TagFieldSpecificationDict",
-    {
-        "ResourceType": "Required[Literal['auto-scaling-group', 'instance', 'network-interface']]",
-        "TagKeys": "Required[list[str]]",
-    },
-    total=False,
-)
+    FileFormat: Required[Literal["plain-text", "parquet"]]
+    """Allowed values: 'plain-text', 'parquet'."""
+    HiveCompatiblePartitions: Required[bool]
+    """Type: bool."""
+    PerHourPartition: Required[bool]
+    """Type: bool."""
 
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class TagFieldSpecificationDict(TypedDict, total=False):
+    """TagFieldSpecification as a plain dict."""
+
+    ResourceType: Required[Literal["auto-scaling-group", "instance", "network-interface"]]
+    """Allowed values: 'auto-scaling-group', 'instance', 'network-interface'."""
+    TagKeys: Required[list[str]]
+    """Items: 1 to 2 items. Each item: Length: 1 to 128 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::FlowLog",
     schema_file="aws-ec2-flowlog.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=(
         "/DeliverCrossAccountRole",
@@ -107,18 +113,8 @@ METADATA = _TypeMetadata(
         "/DestinationOptions",
         "/TagFieldSpecifications",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ResourceType", "ResourceId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -128,87 +124,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TagFieldSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceType": {
-                    "enum": ["auto-scaling-group", "instance", "network-interface"],
-                    "type": "string",
-                },
-                "TagKeys": {
-                    "items": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["ResourceType", "TagKeys"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DeliverCrossAccountRole": {"type": "string"},
-        "DeliverLogsPermissionArn": {"type": "string"},
-        "DestinationOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "FileFormat": {"enum": ["plain-text", "parquet"], "type": "string"},
-                "HiveCompatiblePartitions": {"type": "boolean"},
-                "PerHourPartition": {"type": "boolean"},
-            },
-            "required": ["FileFormat", "HiveCompatiblePartitions", "PerHourPartition"],
-            "type": "object",
-        },
-        "Id": {"type": "string"},
-        "LogDestination": {"type": "string"},
-        "LogDestinationType": {
-            "enum": ["cloud-watch-logs", "s3", "kinesis-data-firehose"],
-            "type": "string",
-        },
-        "LogFormat": {"type": "string"},
-        "LogGroupName": {"type": "string"},
-        "MaxAggregationInterval": {"type": "integer"},
-        "ResourceId": {"type": "string"},
-        "ResourceType": {
-            "enum": [
-                "NetworkInterface",
-                "Subnet",
-                "VPC",
-                "TransitGateway",
-                "TransitGatewayAttachment",
-                "RegionalNatGateway",
-            ],
-            "type": "string",
-        },
-        "TagFieldSpecifications": {
-            "items": {"$ref": "#/definitions/TagFieldSpecification"},
-            "maxItems": 3,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TrafficType": {"enum": ["ACCEPT", "ALL", "REJECT"], "type": "string"},
-    },
-    "required": ["ResourceType", "ResourceId"],
-}
-
 
 class FlowLog(_Resource):
-    """AWS::EC2::FlowLog: Specifies a VPC flow log, which enables you to capture IP traffic for a specific network interface, subnet, or VPC.
+    """AWS::EC2::FlowLog: Specifies a VPC flow log, which enables you to capture IP traffic for a
+    specific network interface, subnet, or VPC.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): DeliverCrossAccountRole,
+    DeliverLogsPermissionArn, LogGroupName, LogDestination, ResourceId, TrafficType,
+    LogDestinationType, ResourceType, LogFormat, MaxAggregationInterval, DestinationOptions,
+    TagFieldSpecifications.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-flowlog.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -216,11 +145,13 @@ class FlowLog(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FlowLogAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "flow_log.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Flow Log ID"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeliverCrossAccountRole: str
     DeliverLogsPermissionArn: str
     DestinationOptions: FlowLogDestinationOptionsDict
@@ -242,55 +173,81 @@ class FlowLog(_Resource):
     Tags: list[TagDict]
     TrafficType: Literal["ACCEPT", "ALL", "REJECT"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResourceId: str,
+        ResourceType: Literal[
+            "NetworkInterface",
+            "Subnet",
+            "VPC",
+            "TransitGateway",
+            "TransitGatewayAttachment",
+            "RegionalNatGateway",
+        ],
+        DeliverCrossAccountRole: str | None = None,
+        DeliverLogsPermissionArn: str | None = None,
+        DestinationOptions: FlowLogDestinationOptions | FlowLogDestinationOptionsDict | None = None,
+        LogDestination: str | None = None,
+        LogDestinationType: Literal["cloud-watch-logs", "s3", "kinesis-data-firehose"]
+        | None = None,
+        LogFormat: str | None = None,
+        LogGroupName: str | None = None,
+        MaxAggregationInterval: int | None = None,
+        TagFieldSpecifications: list[TagFieldSpecification | TagFieldSpecificationDict]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TrafficType: Literal["ACCEPT", "ALL", "REJECT"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::FlowLog; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResourceId: str,
-            ResourceType: Literal[
-                "NetworkInterface",
-                "Subnet",
-                "VPC",
-                "TransitGateway",
-                "TransitGatewayAttachment",
-                "RegionalNatGateway",
-            ],
-            DeliverCrossAccountRole: str | None = None,
-            DeliverLogsPermissionArn: str | None = None,
-            DestinationOptions: FlowLogDestinationOptions
-            | FlowLogDestinationOptionsDict
-            | None = None,
-            LogDestination: str | None = None,
-            LogDestinationType: Literal["cloud-watch-logs", "s3", "kinesis-data-firehose"]
-            | None = None,
-            LogFormat: str | None = None,
-            LogGroupName: str | None = None,
-            MaxAggregationInterval: int | None = None,
-            TagFieldSpecifications: list[TagFieldSpecification | TagFieldSpecificationDict]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TrafficType: Literal["ACCEPT", "ALL", "REJECT"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::FlowLog; `await` it inside an App to deploy it.
-
-            DeliverCrossAccountRole: The ARN of the IAM role that allows Amazon EC2 to publish flow logs across accounts.
-            DeliverLogsPermissionArn: The ARN for the IAM role that permits Amazon EC2 to publish flow logs to a CloudWatch Logs log group in your account.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ResourceId: The ID of the subnet, network interface, or VPC for which you want to create
+                a flow log. Create-only: changing it replaces the resource. Required.
+            ResourceType: The type of resource for which to create the flow log. For example, if you
+                specified a VPC ID for the ResourceId property, specify VPC for this property.
+                Create-only: changing it replaces the resource. Required.
+            DeliverCrossAccountRole: The ARN of the IAM role that allows Amazon EC2 to publish flow
+                logs across accounts. Create-only: changing it replaces the resource.
+            DeliverLogsPermissionArn: The ARN for the IAM role that permits Amazon EC2 to publish
+                flow logs to a CloudWatch Logs log group in your account. If you specify
+                LogDestinationType as s3 or kinesis-data-firehose, do not specify
+                DeliverLogsPermissionArn or LogGroupName. Create-only: changing it replaces the
+                resource.
+            DestinationOptions: Type: FlowLogDestinationOptionsDict. Create-only: changing it
+                replaces the resource.
             LogDestination: Specifies the destination to which the flow log data is to be published.
-            LogDestinationType: Specifies the type of destination to which the flow log data is to be published.
-            LogFormat: The fields to include in the flow log record, in the order in which they should appear.
-            LogGroupName: The name of a new or existing CloudWatch Logs log group where Amazon EC2 publishes your flow logs.
-            MaxAggregationInterval: The maximum interval of time during which a flow of packets is captured and aggregated into a flow log record.
-            ResourceId: The ID of the subnet, network interface, or VPC for which you want to create a flow log.
-            ResourceType: The type of resource for which to create the flow log.
-            TagFieldSpecifications: The resource types and associated tags for EC2 resources associated with the EC2 Tags feature for log enrichment.
+                Flow log data can be published to a CloudWatch Logs log group, an Amazon S3 bucket,
+                or a Kinesis Firehose stream. The value specified for this parameter depends on the
+                value specified for LogDestinationType. Create-only: changing it replaces the
+                resource.
+            LogDestinationType: Specifies the type of destination to which the flow log data is to
+                be published. Flow log data can be published to CloudWatch Logs or Amazon S3.
+                Create-only: changing it replaces the resource.
+            LogFormat: The fields to include in the flow log record, in the order in which they
+                should appear. Create-only: changing it replaces the resource.
+            LogGroupName: The name of a new or existing CloudWatch Logs log group where Amazon EC2
+                publishes your flow logs. If you specify LogDestinationType as s3 or
+                kinesis-data-firehose, do not specify DeliverLogsPermissionArn or LogGroupName.
+                Create-only: changing it replaces the resource.
+            MaxAggregationInterval: The maximum interval of time during which a flow of packets is
+                captured and aggregated into a flow log record. You can specify 60 seconds (1
+                minute) or 600 seconds (10 minutes). Create-only: changing it replaces the resource.
+            TagFieldSpecifications: The resource types and associated tags for EC2 resources
+                associated with the EC2 Tags feature for log enrichment. Create-only: changing it
+                replaces the resource.
             Tags: The tags to apply to the flow logs.
-            TrafficType: The type of traffic to log.
+            TrafficType: The type of traffic to log. You can log traffic that the resource accepts
+                or rejects, or all traffic. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,24 +59,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-StorageLocationDict = TypedDict(
-    "StorageLocationDict",
-    {
-        "Bucket": "str",
-        "Key": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class StorageLocationDict(TypedDict, total=False):
+    """StorageLocation as a plain dict: Describes a storage location in Amazon S3."""
 
+    Bucket: str
+    """The name of the S3 bucket."""
+    Key: str
+    """The key."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag consisting of a key-value pair."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::FpgaImage",
     schema_file="aws-ec2-fpgaimage.json",
@@ -91,17 +97,7 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/InputStorageLocation", "/LogsStorageLocation"),
     write_only=("/InputStorageLocation", "/LogsStorageLocation"),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -111,46 +107,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "StorageLocation": {
-            "additionalProperties": False,
-            "properties": {"Bucket": {"type": "string"}, "Key": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CreateTime": {"type": "string"},
-        "DataRetentionSupport": {"type": "boolean"},
-        "Description": {"type": "string"},
-        "FpgaImageGlobalId": {"type": "string"},
-        "FpgaImageId": {"type": "string"},
-        "InputStorageLocation": {"$ref": "#/definitions/StorageLocation"},
-        "LogsStorageLocation": {"$ref": "#/definitions/StorageLocation"},
-        "Name": {"type": "string"},
-        "OwnerId": {"type": "string"},
-        "Public": {"type": "boolean"},
-        "State": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "UpdateTime": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class FpgaImage(_Resource):
-    """AWS::EC2::FpgaImage: Creates and manages an Amazon FPGA Image (AFI) from a design checkpoint (DCP).
+    """AWS::EC2::FpgaImage: Creates and manages an Amazon FPGA Image (AFI) from a design checkpoint
+    (DCP).
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: FpgaImageId.
+    Replaced when any of these change (create-only): InputStorageLocation, LogsStorageLocation.
+    Write-only (sent to AWS, never read back): InputStorageLocation, LogsStorageLocation.
+    Read-only attributes (known once deployed): Arn, CreateTime, DataRetentionSupport,
+    FpgaImageGlobalId, FpgaImageId, OwnerId, Public, State, UpdateTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-fpgaimage.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -158,48 +128,64 @@ class FpgaImage(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FpgaImageAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "fpga_image.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the FPGA image."""
     CreateTime: str
+    """The date and time the AFI was created."""
     DataRetentionSupport: bool
+    """Indicates whether data retention support is enabled for the AFI."""
     FpgaImageGlobalId: str
+    """The global FPGA image identifier (AGFI ID)."""
     FpgaImageId: str
+    """The FPGA image identifier (AFI ID)."""
     OwnerId: str
+    """The ID of the AWS account that owns the AFI."""
     Public: bool
+    """Indicates whether the AFI is public."""
     State: str
+    """The state of the AFI (pending | available | failed | unavailable)."""
     UpdateTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time of the most recent update to the AFI."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     InputStorageLocation: StorageLocationDict
     LogsStorageLocation: StorageLocationDict
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str | None = None,
+        InputStorageLocation: StorageLocation | StorageLocationDict | None = None,
+        LogsStorageLocation: StorageLocation | StorageLocationDict | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::FpgaImage; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str | None = None,
-            InputStorageLocation: StorageLocation | StorageLocationDict | None = None,
-            LogsStorageLocation: StorageLocation | StorageLocationDict | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::FpgaImage; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Description: A description for the AFI.
-            InputStorageLocation: The location of the encrypted design checkpoint in Amazon S3.
-            LogsStorageLocation: The location in Amazon S3 for the output logs.
+            InputStorageLocation: The location of the encrypted design checkpoint in Amazon S3. The
+                input must be a tarball. Create-only: changing it replaces the resource. Write-only:
+                sent to AWS, never read back.
+            LogsStorageLocation: The location in Amazon S3 for the output logs. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
             Name: A name for the AFI.
             Tags: The tags assigned to the FPGA image.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::Host",
     schema_file="aws-ec2-host.json",
     primary_identifier=("/HostId",),
-    additional_identifiers=(),
     read_only=("/HostId",),
     create_only=(
         "/AvailabilityZone",
@@ -73,18 +78,9 @@ METADATA = _TypeMetadata(
         "/OutpostArn",
         "/AssetId",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AvailabilityZone",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -94,47 +90,29 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AssetId": {"type": "string"},
-        "AutoPlacement": {"enum": ["on", "off"], "type": "string"},
-        "AvailabilityZone": {"type": "string"},
-        "HostId": {"type": "string"},
-        "HostMaintenance": {"enum": ["on", "off"], "type": "string"},
-        "HostRecovery": {"enum": ["on", "off"], "type": "string"},
-        "InstanceFamily": {"type": "string"},
-        "InstanceType": {"type": "string"},
-        "OutpostArn": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["AvailabilityZone"],
-}
-
 
 class Host(_Resource):
     """AWS::EC2::Host: Resource Type definition for AWS::EC2::Host
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: HostId.
+    Replaced when any of these change (create-only): AvailabilityZone, InstanceType, InstanceFamily,
+    OutpostArn, AssetId.
+    Read-only attributes (known once deployed): HostId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-host.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HostProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HostAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "host.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     HostId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """ID of the host created."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssetId: str
     AutoPlacement: Literal["on", "off"]
     AvailabilityZone: str
@@ -145,37 +123,51 @@ class Host(_Resource):
     OutpostArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AvailabilityZone: str,
+        AssetId: str | None = None,
+        AutoPlacement: Literal["on", "off"] | None = None,
+        HostMaintenance: Literal["on", "off"] | None = None,
+        HostRecovery: Literal["on", "off"] | None = None,
+        InstanceFamily: str | None = None,
+        InstanceType: str | None = None,
+        OutpostArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::Host; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AvailabilityZone: str,
-            AssetId: str | None = None,
-            AutoPlacement: Literal["on", "off"] | None = None,
-            HostMaintenance: Literal["on", "off"] | None = None,
-            HostRecovery: Literal["on", "off"] | None = None,
-            InstanceFamily: str | None = None,
-            InstanceType: str | None = None,
-            OutpostArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::Host; `await` it inside an App to deploy it.
-
-            AssetId: The ID of the Outpost hardware asset.
-            AutoPlacement: Indicates whether the host accepts any untargeted instance launches that match its instance type configuration, or if it only accepts Host tenancy instance launches that specify its unique host ID.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             AvailabilityZone: The Availability Zone in which to allocate the Dedicated Host.
-            HostMaintenance: Automatically allocates a new dedicated host and moves your instances on to it if a degradation is detected on your current host.
-            HostRecovery: Indicates whether to enable or disable host recovery for the Dedicated Host.
-            InstanceFamily: Specifies the instance family to be supported by the Dedicated Hosts.
-            InstanceType: Specifies the instance type to be supported by the Dedicated Hosts.
-            OutpostArn: The Amazon Resource Name (ARN) of the Amazon Web Services Outpost on which to allocate the Dedicated Host.
+                Create-only: changing it replaces the resource. Required.
+            AssetId: The ID of the Outpost hardware asset. Create-only: changing it replaces the
+                resource.
+            AutoPlacement: Indicates whether the host accepts any untargeted instance launches that
+                match its instance type configuration, or if it only accepts Host tenancy instance
+                launches that specify its unique host ID.
+            HostMaintenance: Automatically allocates a new dedicated host and moves your instances
+                on to it if a degradation is detected on your current host.
+            HostRecovery: Indicates whether to enable or disable host recovery for the Dedicated
+                Host. Host recovery is disabled by default.
+            InstanceFamily: Specifies the instance family to be supported by the Dedicated Hosts. If
+                you specify an instance family, the Dedicated Hosts support multiple instance types
+                within that instance family. Create-only: changing it replaces the resource.
+            InstanceType: Specifies the instance type to be supported by the Dedicated Hosts. If you
+                specify an instance type, the Dedicated Hosts support instances of the specified
+                instance type only. Create-only: changing it replaces the resource.
+            OutpostArn: The Amazon Resource Name (ARN) of the Amazon Web Services Outpost on which
+                to allocate the Dedicated Host. Create-only: changing it replaces the resource.
             Tags: Any tags assigned to the Host.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

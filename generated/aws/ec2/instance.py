@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -135,226 +139,274 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AssociationParameterDict = TypedDict(
-    "AssociationParameterDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[list[str]]",
-    },
-    total=False,
-)
 
-BlockDeviceMappingDict = TypedDict(
-    "BlockDeviceMappingDict",
-    {
-        "DeviceName": "Required[str]",
-        "Ebs": "InstanceEbsDict",
-        "NoDevice": "dict[str, Any]",
-        "VirtualName": "str",
-    },
-    total=False,
-)
+class AssociationParameterDict(TypedDict, total=False):
+    """AssociationParameter as a plain dict."""
 
-ElasticGpuSpecificationDict = TypedDict(
-    "ElasticGpuSpecificationDict",
-    {
-        "Type": "Required[str]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The name of an input parameter that is in the associated SSM document."""
+    Value: Required[list[str]]
+    """The value of an input parameter."""
 
-ElasticInferenceAcceleratorDict = TypedDict(
-    "ElasticInferenceAcceleratorDict",
-    {
-        "Count": "int",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
 
-InstanceCpuOptionsDict = TypedDict(
-    "InstanceCpuOptionsDict",
-    {
-        "CoreCount": "int",
-        "ThreadsPerCore": "int",
-    },
-    total=False,
-)
+class BlockDeviceMappingDict(TypedDict, total=False):
+    """BlockDeviceMapping as a plain dict."""
 
-InstanceCreditSpecificationDict = TypedDict(
-    "InstanceCreditSpecificationDict",
-    {
-        "CPUCredits": "str",
-    },
-    total=False,
-)
+    DeviceName: Required[str]
+    """The device name (for example, /dev/sdh or xvdh)."""
+    Ebs: InstanceEbsDict
+    """Parameters used to automatically set up EBS volumes when the instance is launched."""
+    NoDevice: dict[str, Any]
+    """Type: dict[str, Any]."""
+    VirtualName: str
+    """Type: str."""
 
-InstanceEbsDict = TypedDict(
-    "InstanceEbsDict",
-    {
-        "DeleteOnTermination": "bool",
-        "Encrypted": "bool",
-        "Iops": "int",
-        "KmsKeyId": "str",
-        "SnapshotId": "str",
-        "VolumeSize": "int",
-        "VolumeType": "Literal['gp2', 'gp3', 'io1', 'io2', 'sc1', 'st1', 'standard']",
-    },
-    total=False,
-)
 
-InstanceEnaSrdSpecificationDict = TypedDict(
-    "InstanceEnaSrdSpecificationDict",
-    {
-        "EnaSrdEnabled": "bool",
-        "EnaSrdUdpSpecification": "InstanceEnaSrdUdpSpecificationDict",
-    },
-    total=False,
-)
+class ElasticGpuSpecificationDict(TypedDict, total=False):
+    """ElasticGpuSpecification as a plain dict."""
 
-InstanceEnaSrdUdpSpecificationDict = TypedDict(
-    "InstanceEnaSrdUdpSpecificationDict",
-    {
-        "EnaSrdUdpEnabled": "bool",
-    },
-    total=False,
-)
+    Type: Required[str]
+    """The type of Elastic Graphics accelerator. Amazon Elastic Graphics is no longer available."""
 
-InstanceEnclaveOptionsDict = TypedDict(
-    "InstanceEnclaveOptionsDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
 
-InstanceHibernationOptionsDict = TypedDict(
-    "InstanceHibernationOptionsDict",
-    {
-        "Configured": "bool",
-    },
-    total=False,
-)
+class ElasticInferenceAcceleratorDict(TypedDict, total=False):
+    """ElasticInferenceAccelerator as a plain dict."""
 
-InstanceIpv6AddressDict = TypedDict(
-    "InstanceIpv6AddressDict",
-    {
-        "Ipv6Address": "Required[str]",
-    },
-    total=False,
-)
+    Count: int
+    """The number of elastic inference accelerators to attach to the instance. Amazon Elastic
+    Inference is no longer available."""
+    Type: Required[str]
+    """The type of elastic inference accelerator. Amazon Elastic Inference is no longer available."""
 
-InstanceMetadataOptionsDict = TypedDict(
-    "InstanceMetadataOptionsDict",
-    {
-        "HttpEndpoint": "Literal['disabled', 'enabled']",
-        "HttpProtocolIpv6": "Literal['disabled', 'enabled']",
-        "HttpPutResponseHopLimit": "int",
-        "HttpTokens": "Literal['optional', 'required']",
-        "InstanceMetadataTags": "Literal['disabled', 'enabled']",
-    },
-    total=False,
-)
 
-InstancePrivateDnsNameOptionsDict = TypedDict(
-    "InstancePrivateDnsNameOptionsDict",
-    {
-        "EnableResourceNameDnsAAAARecord": "bool",
-        "EnableResourceNameDnsARecord": "bool",
-        "HostnameType": "Literal['ip-name', 'resource-name']",
-    },
-    total=False,
-)
+class InstanceCpuOptionsDict(TypedDict, total=False):
+    """InstanceCpuOptions as a plain dict: The CPU options for the instance."""
 
-InstanceStateDict = TypedDict(
-    "InstanceStateDict",
-    {
-        "Code": "str",
-        "Name": "str",
-    },
-    total=False,
-)
+    CoreCount: int
+    """Type: int."""
+    ThreadsPerCore: int
+    """Type: int."""
 
-LaunchTemplateSpecificationDict = TypedDict(
-    "LaunchTemplateSpecificationDict",
-    {
-        "LaunchTemplateId": "str",
-        "LaunchTemplateName": "str",
-        "Version": "str",
-    },
-    total=False,
-)
 
-LicenseSpecificationDict = TypedDict(
-    "LicenseSpecificationDict",
-    {
-        "LicenseConfigurationArn": "Required[str]",
-    },
-    total=False,
-)
+class InstanceCreditSpecificationDict(TypedDict, total=False):
+    """InstanceCreditSpecification as a plain dict: The credit option for CPU usage of the burstable
+    performance instance. Valid values are standard and unlimited."""
 
-NetworkInterfaceDict = TypedDict(
-    "NetworkInterfaceDict",
-    {
-        "AssociateCarrierIpAddress": "bool",
-        "AssociatePublicIpAddress": "bool",
-        "DeleteOnTermination": "bool",
-        "Description": "str",
-        "DeviceIndex": "Required[str]",
-        "EnaSrdSpecification": "InstanceEnaSrdSpecificationDict",
-        "GroupSet": "list[str]",
-        "Ipv6AddressCount": "int",
-        "Ipv6Addresses": "list[InstanceIpv6AddressDict]",
-        "NetworkInterfaceId": "str",
-        "PrivateIpAddress": "str",
-        "PrivateIpAddresses": "list[PrivateIpAddressSpecificationDict]",
-        "SecondaryPrivateIpAddressCount": "int",
-        "SubnetId": "str",
-    },
-    total=False,
-)
+    CPUCredits: str
+    """Type: str."""
 
-PrivateIpAddressSpecificationDict = TypedDict(
-    "PrivateIpAddressSpecificationDict",
-    {
-        "Primary": "Required[bool]",
-        "PrivateIpAddress": "Required[str]",
-    },
-    total=False,
-)
 
-SsmAssociationDict = TypedDict(
-    "SsmAssociationDict",
-    {
-        "AssociationParameters": "list[AssociationParameterDict]",
-        "DocumentName": "Required[str]",
-    },
-    total=False,
-)
+class InstanceEbsDict(TypedDict, total=False):
+    """InstanceEbs as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    DeleteOnTermination: bool
+    """Indicates whether the EBS volume is deleted on instance termination."""
+    Encrypted: bool
+    """Indicates whether the volume should be encrypted."""
+    Iops: int
+    """The number of I/O operations per second (IOPS). For gp3, io1, and io2 volumes, this
+    represents the number of IOPS that are provisioned for the volume. For gp2 volumes, this
+    represents the baseline performance of the volume and the rate at which the volume accumulates
+    I/O credits for bursting."""
+    KmsKeyId: str
+    """The identifier of the AWS Key Management Service (AWS KMS) customer managed CMK to use for
+    Amazon EBS encryption. If KmsKeyId is specified, the encrypted state must be true. If the
+    encrypted state is true but you do not specify KmsKeyId, your AWS managed CMK for EBS is used."""
+    SnapshotId: str
+    """The ID of the snapshot."""
+    VolumeSize: int
+    """The size of the volume, in GiBs. You must specify either a snapshot ID or a volume size. If
+    you specify a snapshot, the default is the snapshot size. You can specify a volume size that is
+    equal to or larger than the snapshot size."""
+    VolumeType: Literal["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"]
+    """The volume type."""
 
-VolumeDict = TypedDict(
-    "VolumeDict",
-    {
-        "Device": "Required[str]",
-        "VolumeId": "Required[str]",
-    },
-    total=False,
-)
 
+class InstanceEnaSrdSpecificationDict(TypedDict, total=False):
+    """InstanceEnaSrdSpecification as a plain dict: Specifies the ENA Express settings for the
+    network interface that's attached to the instance."""
+
+    EnaSrdEnabled: bool
+    """Specifies whether ENA Express is enabled for the network interface when you launch an
+    instance."""
+    EnaSrdUdpSpecification: InstanceEnaSrdUdpSpecificationDict
+    """Contains ENA Express settings for UDP network traffic for the network interface that's
+    attached to the instance."""
+
+
+class InstanceEnaSrdUdpSpecificationDict(TypedDict, total=False):
+    """InstanceEnaSrdUdpSpecification as a plain dict: Contains ENA Express settings for UDP network
+    traffic for the network interface that's attached to the instance."""
+
+    EnaSrdUdpEnabled: bool
+    """Indicates whether UDP traffic uses ENA Express for your instance."""
+
+
+class InstanceEnclaveOptionsDict(TypedDict, total=False):
+    """InstanceEnclaveOptions as a plain dict: Indicates whether the instance is enabled for AWS
+    Nitro Enclaves."""
+
+    Enabled: bool
+    """If this parameter is set to true, the instance is enabled for AWS Nitro Enclaves; otherwise,
+    it is not enabled for AWS Nitro Enclaves."""
+
+
+class InstanceHibernationOptionsDict(TypedDict, total=False):
+    """InstanceHibernationOptions as a plain dict: Indicates whether an instance is enabled for
+    hibernation."""
+
+    Configured: bool
+    """If you set this parameter to true, your instance is enabled for hibernation."""
+
+
+class InstanceIpv6AddressDict(TypedDict, total=False):
+    """InstanceIpv6Address as a plain dict."""
+
+    Ipv6Address: Required[str]
+    """The IPv6 address."""
+
+
+class InstanceMetadataOptionsDict(TypedDict, total=False):
+    """InstanceMetadataOptions as a plain dict."""
+
+    HttpEndpoint: Literal["disabled", "enabled"]
+    """Enables or disables the HTTP metadata endpoint on your instances. If you specify a value of
+    disabled, you cannot access your instance metadata."""
+    HttpProtocolIpv6: Literal["disabled", "enabled"]
+    """Enables or disables the IPv6 endpoint for the instance metadata service. To use this option,
+    the instance must be a Nitro-based instance launched in a subnet that supports IPv6."""
+    HttpPutResponseHopLimit: int
+    """The number of network hops that the metadata token can travel. Maximum is 64."""
+    HttpTokens: Literal["optional", "required"]
+    """Indicates whether IMDSv2 is required."""
+    InstanceMetadataTags: Literal["disabled", "enabled"]
+    """Indicates whether tags from the instance are propagated to the EBS volumes."""
+
+
+class InstancePrivateDnsNameOptionsDict(TypedDict, total=False):
+    """InstancePrivateDnsNameOptions as a plain dict."""
+
+    EnableResourceNameDnsAAAARecord: bool
+    """Indicates whether to respond to DNS queries for instance hostnames with DNS AAAA records. For
+    more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud
+    User Guide."""
+    EnableResourceNameDnsARecord: bool
+    """Indicates whether to respond to DNS queries for instance hostnames with DNS A records. For
+    more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud
+    User Guide."""
+    HostnameType: Literal["ip-name", "resource-name"]
+    """The type of hostnames to assign to instances in the subnet at launch. For IPv4 only subnets,
+    an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an
+    instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify
+    whether DNS names use the instance IPv4 address or the instance ID. For more information, see
+    Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide."""
+
+
+class InstanceStateDict(TypedDict, total=False):
+    """InstanceState as a plain dict: The current state of the instance"""
+
+    Code: str
+    """The state of the instance as a 16-bit unsigned integer."""
+    Name: str
+    """The current state of the instance."""
+
+
+class LaunchTemplateSpecificationDict(TypedDict, total=False):
+    """LaunchTemplateSpecification as a plain dict."""
+
+    LaunchTemplateId: str
+    """The ID of the launch template. You must specify the LaunchTemplateName or the
+    LaunchTemplateId, but not both."""
+    LaunchTemplateName: str
+    """The name of the launch template. You must specify the LaunchTemplateName or the
+    LaunchTemplateId, but not both."""
+    Version: str
+    """The version number of the launch template."""
+
+
+class LicenseSpecificationDict(TypedDict, total=False):
+    """LicenseSpecification as a plain dict."""
+
+    LicenseConfigurationArn: Required[str]
+    """The Amazon Resource Name (ARN) of the license configuration."""
+
+
+class NetworkInterfaceDict(TypedDict, total=False):
+    """NetworkInterface as a plain dict."""
+
+    AssociateCarrierIpAddress: bool
+    """Not currently supported by AWS CloudFormation."""
+    AssociatePublicIpAddress: bool
+    """Indicates whether to assign a public IPv4 address to an instance you launch in a VPC."""
+    DeleteOnTermination: bool
+    """If set to true, the interface is deleted when the instance is terminated."""
+    Description: str
+    """The description of the network interface."""
+    DeviceIndex: Required[str]
+    """The position of the network interface in the attachment order. A primary network interface
+    has a device index of 0."""
+    EnaSrdSpecification: InstanceEnaSrdSpecificationDict
+    """Specifies the ENA Express settings for the network interface that's attached to the instance."""
+    GroupSet: list[str]
+    """The IDs of the security groups for the network interface."""
+    Ipv6AddressCount: int
+    """A number of IPv6 addresses to assign to the network interface."""
+    Ipv6Addresses: list[InstanceIpv6AddressDict]
+    """The IPv6 addresses associated with the network interface."""
+    NetworkInterfaceId: str
+    """The ID of the network interface."""
+    PrivateIpAddress: str
+    """The private IPv4 address of the network interface."""
+    PrivateIpAddresses: list[PrivateIpAddressSpecificationDict]
+    """One or more private IPv4 addresses to assign to the network interface."""
+    SecondaryPrivateIpAddressCount: int
+    """The number of secondary private IPv4 addresses."""
+    SubnetId: str
+    """The ID of the subnet."""
+
+
+class PrivateIpAddressSpecificationDict(TypedDict, total=False):
+    """PrivateIpAddressSpecification as a plain dict."""
+
+    Primary: Required[bool]
+    """Indicates whether the private IPv4 address is the primary private IPv4 address. Only one IPv4
+    address can be designated as primary."""
+    PrivateIpAddress: Required[str]
+    """The private IPv4 addresses."""
+
+
+class SsmAssociationDict(TypedDict, total=False):
+    """SsmAssociation as a plain dict."""
+
+    AssociationParameters: list[AssociationParameterDict]
+    """The input parameter values to use with the associated SSM document."""
+    DocumentName: Required[str]
+    """The name of an SSM document to associate with the instance."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class VolumeDict(TypedDict, total=False):
+    """Volume as a plain dict."""
+
+    Device: Required[str]
+    """The device name (for example, /dev/sdh or xvdh)."""
+    VolumeId: Required[str]
+    """The ID of the EBS volume. The volume and instance must be within the same Availability Zone."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::Instance",
     schema_file="aws-ec2-instance.json",
     primary_identifier=("/InstanceId",),
-    additional_identifiers=(),
     read_only=(
         "/InstanceId",
         "/PrivateIp",
@@ -425,15 +477,7 @@ METADATA = _TypeMetadata(
         "/Tags",
         "/Volumes",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -443,293 +487,27 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AssociationParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"type": "string"},
-                "Value": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "BlockDeviceMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "DeviceName": {"type": "string"},
-                "Ebs": {"$ref": "#/definitions/Ebs"},
-                "NoDevice": {"additionalProperties": False, "type": "object"},
-                "VirtualName": {"type": "string"},
-            },
-            "required": ["DeviceName"],
-            "type": "object",
-        },
-        "Ebs": {
-            "additionalProperties": False,
-            "properties": {
-                "DeleteOnTermination": {"type": "boolean"},
-                "Encrypted": {"type": "boolean"},
-                "Iops": {"type": "integer"},
-                "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-                "SnapshotId": {"type": "string"},
-                "VolumeSize": {"type": "integer"},
-                "VolumeType": {
-                    "enum": ["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ElasticGpuSpecification": {
-            "additionalProperties": False,
-            "properties": {"Type": {"type": "string"}},
-            "required": ["Type"],
-            "type": "object",
-        },
-        "ElasticInferenceAccelerator": {
-            "additionalProperties": False,
-            "properties": {"Count": {"minimum": 0, "type": "integer"}, "Type": {"type": "string"}},
-            "required": ["Type"],
-            "type": "object",
-        },
-        "EnaSrdSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "EnaSrdEnabled": {"type": "boolean"},
-                "EnaSrdUdpSpecification": {"$ref": "#/definitions/EnaSrdUdpSpecification"},
-            },
-            "type": "object",
-        },
-        "EnaSrdUdpSpecification": {
-            "additionalProperties": False,
-            "properties": {"EnaSrdUdpEnabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "InstanceIpv6Address": {
-            "additionalProperties": False,
-            "properties": {"Ipv6Address": {"type": "string"}},
-            "required": ["Ipv6Address"],
-            "type": "object",
-        },
-        "LaunchTemplateSpecification": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["LaunchTemplateName", "Version"]},
-                {"required": ["LaunchTemplateId", "Version"]},
-            ],
-            "properties": {
-                "LaunchTemplateId": {"type": "string"},
-                "LaunchTemplateName": {"type": "string"},
-                "Version": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "LicenseSpecification": {
-            "additionalProperties": False,
-            "properties": {"LicenseConfigurationArn": {"type": "string"}},
-            "required": ["LicenseConfigurationArn"],
-            "type": "object",
-        },
-        "MetadataOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "HttpEndpoint": {"enum": ["disabled", "enabled"], "type": "string"},
-                "HttpProtocolIpv6": {"enum": ["disabled", "enabled"], "type": "string"},
-                "HttpPutResponseHopLimit": {"maximum": 64, "minimum": 1, "type": "integer"},
-                "HttpTokens": {"enum": ["optional", "required"], "type": "string"},
-                "InstanceMetadataTags": {"enum": ["disabled", "enabled"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "NetworkInterface": {
-            "additionalProperties": False,
-            "properties": {
-                "AssociateCarrierIpAddress": {"type": "boolean"},
-                "AssociatePublicIpAddress": {"type": "boolean"},
-                "DeleteOnTermination": {"type": "boolean"},
-                "Description": {"type": "string"},
-                "DeviceIndex": {"type": "string"},
-                "EnaSrdSpecification": {"$ref": "#/definitions/EnaSrdSpecification"},
-                "GroupSet": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "Ipv6AddressCount": {"type": "integer"},
-                "Ipv6Addresses": {
-                    "items": {"$ref": "#/definitions/InstanceIpv6Address"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "NetworkInterfaceId": {"type": "string"},
-                "PrivateIpAddress": {"type": "string"},
-                "PrivateIpAddresses": {
-                    "items": {"$ref": "#/definitions/PrivateIpAddressSpecification"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SecondaryPrivateIpAddressCount": {"type": "integer"},
-                "SubnetId": {"type": "string"},
-            },
-            "required": ["DeviceIndex"],
-            "type": "object",
-        },
-        "PrivateDnsNameOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableResourceNameDnsAAAARecord": {"type": "boolean"},
-                "EnableResourceNameDnsARecord": {"type": "boolean"},
-                "HostnameType": {"enum": ["ip-name", "resource-name"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "PrivateIpAddressSpecification": {
-            "additionalProperties": False,
-            "properties": {"Primary": {"type": "boolean"}, "PrivateIpAddress": {"type": "string"}},
-            "required": ["PrivateIpAddress", "Primary"],
-            "type": "object",
-        },
-        "SsmAssociation": {
-            "additionalProperties": False,
-            "properties": {
-                "AssociationParameters": {
-                    "items": {"$ref": "#/definitions/AssociationParameter"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DocumentName": {"type": "string"},
-            },
-            "required": ["DocumentName"],
-            "type": "object",
-        },
-        "State": {
-            "additionalProperties": False,
-            "properties": {"Code": {"type": "string"}, "Name": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "Volume": {
-            "additionalProperties": False,
-            "properties": {"Device": {"type": "string"}, "VolumeId": {"type": "string"}},
-            "required": ["VolumeId", "Device"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AdditionalInfo": {"type": "string"},
-        "Affinity": {"enum": ["default", "host"], "type": "string"},
-        "AvailabilityZone": {"type": "string"},
-        "BlockDeviceMappings": {
-            "items": {"$ref": "#/definitions/BlockDeviceMapping"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "CpuOptions": {
-            "additionalProperties": False,
-            "properties": {"CoreCount": {"type": "integer"}, "ThreadsPerCore": {"type": "integer"}},
-            "type": "object",
-        },
-        "CreditSpecification": {
-            "additionalProperties": False,
-            "properties": {"CPUCredits": {"type": "string"}},
-            "type": "object",
-        },
-        "DisableApiTermination": {"type": "boolean"},
-        "EbsOptimized": {"type": "boolean"},
-        "ElasticGpuSpecifications": {
-            "items": {"$ref": "#/definitions/ElasticGpuSpecification"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ElasticInferenceAccelerators": {
-            "items": {"$ref": "#/definitions/ElasticInferenceAccelerator"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "EnclaveOptions": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "HibernationOptions": {
-            "additionalProperties": False,
-            "properties": {"Configured": {"type": "boolean"}},
-            "type": "object",
-        },
-        "HostId": {"type": "string"},
-        "HostResourceGroupArn": {"type": "string"},
-        "IamInstanceProfile": {"type": "string"},
-        "ImageId": {"type": "string"},
-        "InstanceId": {"type": "string"},
-        "InstanceInitiatedShutdownBehavior": {"enum": ["stop", "terminate"], "type": "string"},
-        "InstanceType": {"type": "string"},
-        "Ipv6AddressCount": {"type": "integer"},
-        "Ipv6Addresses": {
-            "items": {"$ref": "#/definitions/InstanceIpv6Address"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "KernelId": {"type": "string"},
-        "KeyName": {"type": "string"},
-        "LaunchTemplate": {"$ref": "#/definitions/LaunchTemplateSpecification"},
-        "LicenseSpecifications": {
-            "items": {"$ref": "#/definitions/LicenseSpecification"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "MetadataOptions": {"$ref": "#/definitions/MetadataOptions"},
-        "Monitoring": {"type": "boolean"},
-        "NetworkInterfaces": {
-            "items": {"$ref": "#/definitions/NetworkInterface"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "PlacementGroupName": {"type": "string"},
-        "PrivateDnsName": {"type": "string"},
-        "PrivateDnsNameOptions": {"$ref": "#/definitions/PrivateDnsNameOptions"},
-        "PrivateIp": {"type": "string"},
-        "PrivateIpAddress": {"type": "string"},
-        "PropagateTagsToVolumeOnCreation": {"type": "boolean"},
-        "PublicDnsName": {"type": "string"},
-        "PublicIp": {"type": "string"},
-        "RamdiskId": {"type": "string"},
-        "SecurityGroupIds": {
-            "anyOf": [{}, {}],
-            "items": {"anyOf": [{}, {}], "type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "SecurityGroups": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "SourceDestCheck": {"type": "boolean"},
-        "SsmAssociations": {
-            "items": {"$ref": "#/definitions/SsmAssociation"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "State": {"$ref": "#/definitions/State"},
-        "SubnetId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Tenancy": {"type": "string"},
-        "UserData": {"type": "string"},
-        "Volumes": {
-            "items": {"$ref": "#/definitions/Volume"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "VpcId": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class Instance(_Resource):
     """AWS::EC2::Instance: Resource Type definition for AWS::EC2::Instance
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceId.
+    Replaced when any of these change (create-only): AvailabilityZone, CpuOptions,
+    ElasticGpuSpecifications, ElasticInferenceAccelerators, EnclaveOptions, HibernationOptions,
+    HostResourceGroupArn, ImageId, Ipv6AddressCount, Ipv6Addresses, KeyName, LaunchTemplate,
+    LicenseSpecifications, NetworkInterfaces, PlacementGroupName, PrivateIpAddress, SecurityGroups,
+    SubnetId.
+    May be replaced when these change (conditionally create-only): AdditionalInfo, Affinity,
+    EbsOptimized, HostId, InstanceType, KernelId, PrivateDnsNameOptions, RamdiskId, Tenancy,
+    UserData, BlockDeviceMappings, SecurityGroupIds.
+    Write-only (sent to AWS, never read back): BlockDeviceMappings[*].NoDevice,
+    BlockDeviceMappings[*].VirtualName, LicenseSpecifications, AdditionalInfo, Ipv6AddressCount,
+    Ipv6Addresses, PropagateTagsToVolumeOnCreation.
+    Read-only attributes (known once deployed): InstanceId, PrivateDnsName, PrivateIp,
+    PublicDnsName, PublicIp, State, VpcId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-instance.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -737,17 +515,26 @@ class Instance(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InstanceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "instance.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     InstanceId: str
+    """The EC2 Instance ID."""
     PrivateDnsName: str
+    """The private DNS name of the specified instance. For example: ip-10-24-34-0.ec2.internal."""
     PrivateIp: str
+    """The private IP address of the specified instance. For example: 10.24.34.0."""
     PublicDnsName: str
+    """The public DNS name of the specified instance. For example:
+    ec2-107-20-50-45.compute-1.amazonaws.com."""
     PublicIp: str
+    """The public IP address of the specified instance. For example: 192.0.2.0."""
     State: InstanceStateDict
+    """The current state of the instance."""
     VpcId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the VPC that the instance is running in."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdditionalInfo: str
     Affinity: Literal["default", "host"]
     AvailabilityZone: str
@@ -790,114 +577,170 @@ class Instance(_Resource):
     UserData: str
     Volumes: list[VolumeDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AdditionalInfo: str | None = None,
+        Affinity: Literal["default", "host"] | None = None,
+        AvailabilityZone: str | None = None,
+        BlockDeviceMappings: list[BlockDeviceMapping | BlockDeviceMappingDict] | None = None,
+        CpuOptions: InstanceCpuOptions | InstanceCpuOptionsDict | None = None,
+        CreditSpecification: InstanceCreditSpecification
+        | InstanceCreditSpecificationDict
+        | None = None,
+        DisableApiTermination: bool | None = None,
+        EbsOptimized: bool | None = None,
+        ElasticGpuSpecifications: list[ElasticGpuSpecification | ElasticGpuSpecificationDict]
+        | None = None,
+        ElasticInferenceAccelerators: list[
+            ElasticInferenceAccelerator | ElasticInferenceAcceleratorDict
+        ]
+        | None = None,
+        EnclaveOptions: InstanceEnclaveOptions | InstanceEnclaveOptionsDict | None = None,
+        HibernationOptions: InstanceHibernationOptions
+        | InstanceHibernationOptionsDict
+        | None = None,
+        HostId: str | None = None,
+        HostResourceGroupArn: str | None = None,
+        IamInstanceProfile: str | None = None,
+        ImageId: str | None = None,
+        InstanceInitiatedShutdownBehavior: Literal["stop", "terminate"] | None = None,
+        InstanceType: str | None = None,
+        Ipv6AddressCount: int | None = None,
+        Ipv6Addresses: list[InstanceIpv6Address | InstanceIpv6AddressDict] | None = None,
+        KernelId: str | None = None,
+        KeyName: str | None = None,
+        LaunchTemplate: LaunchTemplateSpecification | LaunchTemplateSpecificationDict | None = None,
+        LicenseSpecifications: list[LicenseSpecification | LicenseSpecificationDict] | None = None,
+        MetadataOptions: InstanceMetadataOptions | InstanceMetadataOptionsDict | None = None,
+        Monitoring: bool | None = None,
+        NetworkInterfaces: list[NetworkInterface | NetworkInterfaceDict] | None = None,
+        PlacementGroupName: str | None = None,
+        PrivateDnsNameOptions: InstancePrivateDnsNameOptions
+        | InstancePrivateDnsNameOptionsDict
+        | None = None,
+        PrivateIpAddress: str | None = None,
+        PropagateTagsToVolumeOnCreation: bool | None = None,
+        RamdiskId: str | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        SecurityGroups: list[str] | None = None,
+        SourceDestCheck: bool | None = None,
+        SsmAssociations: list[SsmAssociation | SsmAssociationDict] | None = None,
+        SubnetId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Tenancy: str | None = None,
+        UserData: str | None = None,
+        Volumes: list[Volume | VolumeDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::Instance; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AdditionalInfo: str | None = None,
-            Affinity: Literal["default", "host"] | None = None,
-            AvailabilityZone: str | None = None,
-            BlockDeviceMappings: list[BlockDeviceMapping | BlockDeviceMappingDict] | None = None,
-            CpuOptions: InstanceCpuOptions | InstanceCpuOptionsDict | None = None,
-            CreditSpecification: InstanceCreditSpecification
-            | InstanceCreditSpecificationDict
-            | None = None,
-            DisableApiTermination: bool | None = None,
-            EbsOptimized: bool | None = None,
-            ElasticGpuSpecifications: list[ElasticGpuSpecification | ElasticGpuSpecificationDict]
-            | None = None,
-            ElasticInferenceAccelerators: list[
-                ElasticInferenceAccelerator | ElasticInferenceAcceleratorDict
-            ]
-            | None = None,
-            EnclaveOptions: InstanceEnclaveOptions | InstanceEnclaveOptionsDict | None = None,
-            HibernationOptions: InstanceHibernationOptions
-            | InstanceHibernationOptionsDict
-            | None = None,
-            HostId: str | None = None,
-            HostResourceGroupArn: str | None = None,
-            IamInstanceProfile: str | None = None,
-            ImageId: str | None = None,
-            InstanceInitiatedShutdownBehavior: Literal["stop", "terminate"] | None = None,
-            InstanceType: str | None = None,
-            Ipv6AddressCount: int | None = None,
-            Ipv6Addresses: list[InstanceIpv6Address | InstanceIpv6AddressDict] | None = None,
-            KernelId: str | None = None,
-            KeyName: str | None = None,
-            LaunchTemplate: LaunchTemplateSpecification
-            | LaunchTemplateSpecificationDict
-            | None = None,
-            LicenseSpecifications: list[LicenseSpecification | LicenseSpecificationDict]
-            | None = None,
-            MetadataOptions: InstanceMetadataOptions | InstanceMetadataOptionsDict | None = None,
-            Monitoring: bool | None = None,
-            NetworkInterfaces: list[NetworkInterface | NetworkInterfaceDict] | None = None,
-            PlacementGroupName: str | None = None,
-            PrivateDnsNameOptions: InstancePrivateDnsNameOptions
-            | InstancePrivateDnsNameOptionsDict
-            | None = None,
-            PrivateIpAddress: str | None = None,
-            PropagateTagsToVolumeOnCreation: bool | None = None,
-            RamdiskId: str | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            SecurityGroups: list[str] | None = None,
-            SourceDestCheck: bool | None = None,
-            SsmAssociations: list[SsmAssociation | SsmAssociationDict] | None = None,
-            SubnetId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Tenancy: str | None = None,
-            UserData: str | None = None,
-            Volumes: list[Volume | VolumeDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::Instance; `await` it inside an App to deploy it.
-
-            AdditionalInfo: This property is reserved for internal use.
-            Affinity: Indicates whether the instance is associated with a dedicated host.
-            AvailabilityZone: The Availability Zone of the instance.
-            BlockDeviceMappings: The block device mapping entries that defines the block devices to attach to the instance at launch.
-            CpuOptions: The CPU options for the instance.
-            CreditSpecification: The credit option for CPU usage of the burstable performance instance.
-            DisableApiTermination: If you set this parameter to true, you can't terminate the instance using the Amazon EC2 console, CLI, or API; otherwise, you can.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AdditionalInfo: This property is reserved for internal use. If you use it, the stack
+                fails with this error: Bad property set: [Testing this property] (Service:
+                AmazonEC2; Status Code: 400; Error Code: InvalidParameterCombination; Request ID:
+                0XXXXXX-49c7-4b40-8bcc-76885dcXXXXX). Conditionally create-only: some changes
+                replace the resource. Write-only: sent to AWS, never read back.
+            Affinity: Indicates whether the instance is associated with a dedicated host. If you
+                want the instance to always restart on the same host on which it was launched,
+                specify host. If you want the instance to restart on any available host, but try to
+                launch onto the last host it ran on (on a best-effort basis), specify default.
+                Conditionally create-only: some changes replace the resource.
+            AvailabilityZone: The Availability Zone of the instance. Create-only: changing it
+                replaces the resource.
+            BlockDeviceMappings: The block device mapping entries that defines the block devices to
+                attach to the instance at launch. Conditionally create-only: some changes replace
+                the resource.
+            CpuOptions: The CPU options for the instance. Create-only: changing it replaces the
+                resource.
+            CreditSpecification: The credit option for CPU usage of the burstable performance
+                instance. Valid values are standard and unlimited.
+            DisableApiTermination: If you set this parameter to true, you can't terminate the
+                instance using the Amazon EC2 console, CLI, or API; otherwise, you can.
             EbsOptimized: Indicates whether the instance is optimized for Amazon EBS I/O.
-            ElasticGpuSpecifications: An elastic GPU to associate with the instance.
-            ElasticInferenceAccelerators: An elastic inference accelerator to associate with the instance.
+                Conditionally create-only: some changes replace the resource.
+            ElasticGpuSpecifications: An elastic GPU to associate with the instance. Amazon Elastic
+                Graphics is no longer available. Create-only: changing it replaces the resource.
+            ElasticInferenceAccelerators: An elastic inference accelerator to associate with the
+                instance. Amazon Elastic Inference is no longer available. Create-only: changing it
+                replaces the resource.
             EnclaveOptions: Indicates whether the instance is enabled for AWS Nitro Enclaves.
+                Create-only: changing it replaces the resource.
             HibernationOptions: Indicates whether an instance is enabled for hibernation.
-            HostId: If you specify host for the Affinity property, the ID of a dedicated host that the instance is associated with.
-            HostResourceGroupArn: The ARN of the host resource group in which to launch the instances.
+                Create-only: changing it replaces the resource.
+            HostId: If you specify host for the Affinity property, the ID of a dedicated host that
+                the instance is associated with. If you don't specify an ID, Amazon EC2 launches the
+                instance onto any available, compatible dedicated host in your account.
+                Conditionally create-only: some changes replace the resource.
+            HostResourceGroupArn: The ARN of the host resource group in which to launch the
+                instances. If you specify a host resource group ARN, omit the Tenancy parameter or
+                set it to host. Create-only: changing it replaces the resource.
             IamInstanceProfile: The IAM instance profile.
-            ImageId: The ID of the AMI.
-            InstanceInitiatedShutdownBehavior: Indicates whether an instance stops or terminates when you initiate shutdown from the instance (using the operating system command for system shutdown).
-            InstanceType: The instance type.
-            Ipv6AddressCount: [EC2-VPC] The number of IPv6 addresses to associate with the primary network interface.
-            Ipv6Addresses: [EC2-VPC] The IPv6 addresses from the range of the subnet to associate with the primary network interface.
-            KernelId: The ID of the kernel.
-            KeyName: The name of the key pair.
-            LaunchTemplate: The launch template to use to launch the instances.
-            LicenseSpecifications: The license configurations.
+            ImageId: The ID of the AMI. An AMI ID is required to launch an instance and must be
+                specified here or in a launch template. Create-only: changing it replaces the
+                resource.
+            InstanceInitiatedShutdownBehavior: Indicates whether an instance stops or terminates
+                when you initiate shutdown from the instance (using the operating system command for
+                system shutdown).
+            InstanceType: The instance type. Conditionally create-only: some changes replace the
+                resource.
+            Ipv6AddressCount: [EC2-VPC] The number of IPv6 addresses to associate with the primary
+                network interface. Amazon EC2 chooses the IPv6 addresses from the range of your
+                subnet. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
+            Ipv6Addresses: [EC2-VPC] The IPv6 addresses from the range of the subnet to associate
+                with the primary network interface. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            KernelId: The ID of the kernel. Conditionally create-only: some changes replace the
+                resource.
+            KeyName: The name of the key pair. Create-only: changing it replaces the resource.
+            LaunchTemplate: The launch template to use to launch the instances. Create-only:
+                changing it replaces the resource.
+            LicenseSpecifications: The license configurations. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
             MetadataOptions: The metadata options for the instance
             Monitoring: Specifies whether detailed monitoring is enabled for the instance.
-            NetworkInterfaces: The network interfaces to associate with the instance.
-            PlacementGroupName: The name of an existing placement group that you want to launch the instance into (cluster | partition | spread).
-            PrivateDnsNameOptions: The options for the instance hostname.
-            PrivateIpAddress: [EC2-VPC] The primary IPv4 address.
-            PropagateTagsToVolumeOnCreation: Indicates whether to assign the tags from the instance to all of the volumes attached to the instance at launch.
-            RamdiskId: The ID of the RAM disk to select.
-            SecurityGroupIds: The IDs of the security groups.
-            SecurityGroups: the names of the security groups.
-            SourceDestCheck: Specifies whether to enable an instance launched in a VPC to perform NAT.
-            SsmAssociations: The SSM document and parameter values in AWS Systems Manager to associate with this instance.
-            SubnetId: [EC2-VPC] The ID of the subnet to launch the instance into.
+            NetworkInterfaces: The network interfaces to associate with the instance. Create-only:
+                changing it replaces the resource.
+            PlacementGroupName: The name of an existing placement group that you want to launch the
+                instance into (cluster | partition | spread). Create-only: changing it replaces the
+                resource.
+            PrivateDnsNameOptions: The options for the instance hostname. Conditionally create-only:
+                some changes replace the resource.
+            PrivateIpAddress: [EC2-VPC] The primary IPv4 address. You must specify a value from the
+                IPv4 address range of the subnet. Create-only: changing it replaces the resource.
+            PropagateTagsToVolumeOnCreation: Indicates whether to assign the tags from the instance
+                to all of the volumes attached to the instance at launch. If you specify true and
+                you assign tags to the instance, those tags are automatically assigned to all of the
+                volumes that you attach to the instance at launch. If you specify false, those tags
+                are not assigned to the attached volumes. Write-only: sent to AWS, never read back.
+            RamdiskId: The ID of the RAM disk to select. Conditionally create-only: some changes
+                replace the resource.
+            SecurityGroupIds: The IDs of the security groups. Conditionally create-only: some
+                changes replace the resource.
+            SecurityGroups: the names of the security groups. For a nondefault VPC, you must use
+                security group IDs instead. Create-only: changing it replaces the resource.
+            SourceDestCheck: Specifies whether to enable an instance launched in a VPC to perform
+                NAT.
+            SsmAssociations: The SSM document and parameter values in AWS Systems Manager to
+                associate with this instance.
+            SubnetId: [EC2-VPC] The ID of the subnet to launch the instance into. Create-only:
+                changing it replaces the resource.
             Tags: The tags to add to the instance.
-            Tenancy: The tenancy of the instance (if the instance is running in a VPC).
-            UserData: The user data to make available to the instance.
+            Tenancy: The tenancy of the instance (if the instance is running in a VPC). An instance
+                with a tenancy of dedicated runs on single-tenant hardware. Conditionally
+                create-only: some changes replace the resource.
+            UserData: The user data to make available to the instance. Conditionally create-only:
+                some changes replace the resource.
             Volumes: The volumes to attach to the instance.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

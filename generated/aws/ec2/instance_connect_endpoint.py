@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,38 +63,42 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-InstanceConnectEndpointDnsNamesDict = TypedDict(
-    "InstanceConnectEndpointDnsNamesDict",
-    {
-        "DnsName": "str",
-        "FipsDnsName": "str",
-    },
-    total=False,
-)
 
-InstanceConnectEndpointPublicDnsNamesDict = TypedDict(
-    "InstanceConnectEndpointPublicDnsNamesDict",
-    {
-        "Dualstack": "InstanceConnectEndpointDnsNamesDict",
-        "Ipv4": "InstanceConnectEndpointDnsNamesDict",
-    },
-    total=False,
-)
+class InstanceConnectEndpointDnsNamesDict(TypedDict, total=False):
+    """InstanceConnectEndpointDnsNames as a plain dict: The DNS names of the endpoint."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    DnsName: str
+    """The DNS name of the EC2 Instance Connect Endpoint."""
+    FipsDnsName: str
+    """The Federal Information Processing Standards (FIPS) compliant DNS name of the EC2 Instance
+    Connect Endpoint."""
 
+
+class InstanceConnectEndpointPublicDnsNamesDict(TypedDict, total=False):
+    """InstanceConnectEndpointPublicDnsNames as a plain dict: The public DNS names of the endpoint,
+    including IPv4-only and dualstack DNS names."""
+
+    Dualstack: InstanceConnectEndpointDnsNamesDict
+    """The dualstack DNS name of the EC2 Instance Connect Endpoint. A dualstack DNS name supports
+    connections from both IPv4 and IPv6 clients."""
+    Ipv4: InstanceConnectEndpointDnsNamesDict
+    """The IPv4-only DNS name of the EC2 Instance Connect Endpoint."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::InstanceConnectEndpoint",
     schema_file="aws-ec2-instanceconnectendpoint.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/AvailabilityZone",
@@ -106,17 +114,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/SubnetId", "/ClientToken", "/PreserveClientIp", "/SecurityGroupIds"),
     write_only=("/ClientToken",),
-    conditional_create_only=(),
     unordered_arrays=("/SecurityGroupIds", "/Tags"),
     required=("SubnetId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -126,80 +126,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "InstanceConnectEndpointDnsNames": {
-            "additionalProperties": False,
-            "properties": {"DnsName": {"type": "string"}, "FipsDnsName": {"type": "string"}},
-            "type": "object",
-        },
-        "InstanceConnectEndpointPublicDnsNames": {
-            "additionalProperties": False,
-            "properties": {
-                "Dualstack": {"$ref": "#/definitions/InstanceConnectEndpointDnsNames"},
-                "Ipv4": {"$ref": "#/definitions/InstanceConnectEndpointDnsNames"},
-            },
-            "type": "object",
-        },
-        "NetworkInterfaceId": {"type": "string"},
-        "SecurityGroupId": {"type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AvailabilityZone": {"type": "string"},
-        "AvailabilityZoneId": {"type": "string"},
-        "ClientToken": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Id": {"type": "string"},
-        "InstanceConnectEndpointArn": {"type": "string"},
-        "NetworkInterfaceIds": {
-            "items": {"$ref": "#/definitions/NetworkInterfaceId"},
-            "type": "array",
-        },
-        "OwnerId": {"type": "string"},
-        "PreserveClientIp": {"type": "boolean"},
-        "PublicDnsNames": {"$ref": "#/definitions/InstanceConnectEndpointPublicDnsNames"},
-        "SecurityGroupIds": {
-            "items": {"$ref": "#/definitions/SecurityGroupId"},
-            "maxItems": 16,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "State": {
-            "enum": [
-                "create-in-progress",
-                "create-complete",
-                "create-failed",
-                "delete-in-progress",
-                "delete-complete",
-                "delete-failed",
-                "update-in-progress",
-                "update-complete",
-                "update-failed",
-            ],
-            "type": "string",
-        },
-        "StateMessage": {"type": "string"},
-        "SubnetId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "VpcId": {"type": "string"},
-    },
-    "required": ["SubnetId"],
-}
-
 
 class InstanceConnectEndpoint(_Resource):
-    """AWS::EC2::InstanceConnectEndpoint: Resource Type definition for AWS::EC2::InstanceConnectEndpoint
+    """AWS::EC2::InstanceConnectEndpoint: Resource Type definition for
+    AWS::EC2::InstanceConnectEndpoint
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): SubnetId, ClientToken, PreserveClientIp,
+    SecurityGroupIds.
+    Write-only (sent to AWS, never read back): ClientToken.
+    Read-only attributes (known once deployed): AvailabilityZone, AvailabilityZoneId, CreatedAt, Id,
+    InstanceConnectEndpointArn, NetworkInterfaceIds, OwnerId, PublicDnsNames, State, StateMessage,
+    VpcId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-instanceconnectendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -209,17 +150,29 @@ class InstanceConnectEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InstanceConnectEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "instance_connect_endpoint.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AvailabilityZone: str
+    """The Availability Zone of the EC2 Instance Connect Endpoint"""
     AvailabilityZoneId: str
+    """The ID of the Availability Zone of the EC2 Instance Connect Endpoint"""
     CreatedAt: str
+    """The date and time that the EC2 Instance Connect Endpoint was created"""
     Id: str
+    """The ID of the EC2 Instance Connect Endpoint."""
     InstanceConnectEndpointArn: str
+    """The Amazon Resource Name (ARN) of the EC2 Instance Connect Endpoint"""
     NetworkInterfaceIds: list[str]
+    """The ID of the elastic network interface that Amazon EC2 automatically created when creating
+    the EC2 Instance Connect Endpoint"""
     OwnerId: str
+    """The ID of the AWS account that created the EC2 Instance Connect Endpoint"""
     PublicDnsNames: InstanceConnectEndpointPublicDnsNamesDict
+    """The public DNS names of the endpoint"""
     State: Literal[
         "create-in-progress",
         "create-complete",
@@ -231,38 +184,49 @@ class InstanceConnectEndpoint(_Resource):
         "update-complete",
         "update-failed",
     ]
+    """The current state of the EC2 Instance Connect Endpoint"""
     StateMessage: str
+    """The message for the current state of the EC2 Instance Connect Endpoint. Can include a failure
+    message"""
     VpcId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the VPC in which the EC2 Instance Connect Endpoint was created"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClientToken: str
     PreserveClientIp: bool
     SecurityGroupIds: list[str]
     SubnetId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SubnetId: str,
+        ClientToken: str | None = None,
+        PreserveClientIp: bool | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::InstanceConnectEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SubnetId: str,
-            ClientToken: str | None = None,
-            PreserveClientIp: bool | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::InstanceConnectEndpoint; `await` it inside an App to deploy it.
-
-            ClientToken: The client token of the instance connect endpoint.
-            PreserveClientIp: Indicates whether your client's IP address is preserved as the source when you connect to a resource.
-            SecurityGroupIds: The security groups associated with the endpoint.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             SubnetId: The ID of the subnet in which the EC2 Instance Connect Endpoint was created.
+                Create-only: changing it replaces the resource. Required.
+            ClientToken: The client token of the instance connect endpoint. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            PreserveClientIp: Indicates whether your client's IP address is preserved as the source
+                when you connect to a resource. Create-only: changing it replaces the resource.
+            SecurityGroupIds: The security groups associated with the endpoint. Create-only:
+                changing it replaces the resource.
             Tags: The tags assigned to the EC2 Instance Connect Endpoint.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,45 +59,45 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TimeRangeDict = TypedDict(
-    "TimeRangeDict",
-    {
-        "EndHour": "int",
-        "EndWeekDay": "Literal['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday']",
-        "StartHour": "int",
-        "StartWeekDay": "Literal['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday']",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
 
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+class TimeRangeDict(TypedDict, total=False):
+    """TimeRange as a plain dict: A time range during which an AWS-initiated maintenance event may
+    occur."""
+
+    EndHour: int
+    """The hour when the time range ends."""
+    EndWeekDay: Literal[
+        "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"
+    ]
+    """The day on which the time range ends."""
+    StartHour: int
+    """The hour when the time range begins."""
+    StartWeekDay: Literal[
+        "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"
+    ]
+    """The day on which the time range begins."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::InstanceEventWindow",
     schema_file="aws-ec2-instanceeventwindow.json",
     primary_identifier=("/Arn",),
     additional_identifiers=(("/InstanceEventWindowId",),),
     read_only=("/Arn", "/InstanceEventWindowId", "/State"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/TimeRanges"),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
         tag_on_create=False,
-        tag_updatable=True,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -103,69 +107,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TimeRange": {
-            "additionalProperties": False,
-            "properties": {
-                "EndHour": {"maximum": 23, "minimum": 0, "type": "integer"},
-                "EndWeekDay": {
-                    "enum": [
-                        "sunday",
-                        "monday",
-                        "tuesday",
-                        "wednesday",
-                        "thursday",
-                        "friday",
-                        "saturday",
-                    ],
-                    "type": "string",
-                },
-                "StartHour": {"maximum": 23, "minimum": 0, "type": "integer"},
-                "StartWeekDay": {
-                    "enum": [
-                        "sunday",
-                        "monday",
-                        "tuesday",
-                        "wednesday",
-                        "thursday",
-                        "friday",
-                        "saturday",
-                    ],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CronExpression": {"type": "string"},
-        "InstanceEventWindowId": {"type": "string"},
-        "Name": {"type": "string"},
-        "State": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TimeRanges": {"items": {"$ref": "#/definitions/TimeRange"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class InstanceEventWindow(_Resource):
-    """AWS::EC2::InstanceEventWindow: Resource type definition for AWS::EC2::InstanceEventWindow. An event window defines a recurring set of time ranges, or a cron expression, during which...
+    """AWS::EC2::InstanceEventWindow: Resource type definition for AWS::EC2::InstanceEventWindow. An
+    event window defines a recurring set of time ranges, or a cron expression, during which
+    AWS-initiated maintenance events may be scheduled for the associated Amazon EC2 instances or
+    Dedicated Hosts.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: InstanceEventWindowId.
+    Read-only attributes (known once deployed): Arn, InstanceEventWindowId, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-instanceeventwindow.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -175,39 +129,51 @@ class InstanceEventWindow(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InstanceEventWindowAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "instance_event_window.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the event window."""
     InstanceEventWindowId: str
+    """The ID of the event window."""
     State: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The current state of the event window. Observed values include creating, active, modifying,
+    deleting and deleted."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CronExpression: str
     Name: str
     Tags: list[TagDict]
     TimeRanges: list[TimeRangeDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CronExpression: str | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TimeRanges: list[TimeRange | TimeRangeDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::InstanceEventWindow; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CronExpression: str | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TimeRanges: list[TimeRange | TimeRangeDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::InstanceEventWindow; `await` it inside an App to deploy it.
-
-            CronExpression: The cron expression defined for the event window.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CronExpression: The cron expression defined for the event window. Exactly one of
+                TimeRanges or CronExpression must be specified.
             Name: The name of the event window.
             Tags: The tags applied to the event window.
-            TimeRanges: The time ranges of the event window.
+            TimeRanges: The time ranges of the event window. Exactly one of TimeRanges or
+                CronExpression must be specified.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,36 +63,43 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IpamOperatingRegionDict = TypedDict(
-    "IpamOperatingRegionDict",
-    {
-        "RegionName": "Required[str]",
-    },
-    total=False,
-)
 
-IpamOrganizationalUnitExclusionDict = TypedDict(
-    "IpamOrganizationalUnitExclusionDict",
-    {
-        "OrganizationsEntityPath": "Required[str]",
-    },
-    total=False,
-)
+class IpamOperatingRegionDict(TypedDict, total=False):
+    """IpamOperatingRegion as a plain dict: The regions IPAM is enabled for. Allows pools to be
+    created in these regions, as well as enabling monitoring"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    RegionName: Required[str]
+    """The name of the region."""
 
+
+class IpamOrganizationalUnitExclusionDict(TypedDict, total=False):
+    """IpamOrganizationalUnitExclusion as a plain dict: If your IPAM is integrated with AWS
+    Organizations and you add an organizational unit (OU) exclusion, IPAM will not manage the IP
+    addresses in accounts in that OU exclusion."""
+
+    OrganizationsEntityPath: Required[str]
+    """An AWS Organizations entity path. Build the path for the OU(s) using AWS Organizations IDs
+    separated by a '/'. Include all child OUs by ending the path with '/*'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::IPAM",
     schema_file="aws-ec2-ipam.json",
     primary_identifier=("/IpamId",),
-    additional_identifiers=(),
     read_only=(
         "/IpamId",
         "/Arn",
@@ -99,23 +110,12 @@ METADATA = _TypeMetadata(
         "/DefaultResourceDiscoveryId",
         "/DefaultResourceDiscoveryAssociationId",
     ),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/DefaultResourceDiscoveryOrganizationalUnitExclusions",
         "/OperatingRegions",
         "/Tags",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -125,84 +125,43 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IpamOperatingRegion": {
-            "additionalProperties": False,
-            "properties": {"RegionName": {"type": "string"}},
-            "required": ["RegionName"],
-            "type": "object",
-        },
-        "IpamOrganizationalUnitExclusion": {
-            "additionalProperties": False,
-            "properties": {"OrganizationsEntityPath": {"minLength": 1, "type": "string"}},
-            "required": ["OrganizationsEntityPath"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "DefaultResourceDiscoveryAssociationId": {"type": "string"},
-        "DefaultResourceDiscoveryId": {"type": "string"},
-        "DefaultResourceDiscoveryOrganizationalUnitExclusions": {
-            "items": {"$ref": "#/definitions/IpamOrganizationalUnitExclusion"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Description": {"type": "string"},
-        "EnablePrivateGua": {"type": "boolean"},
-        "IpamId": {"type": "string"},
-        "MeteredAccount": {"enum": ["ipam-owner", "resource-owner"], "type": "string"},
-        "OperatingRegions": {
-            "items": {"$ref": "#/definitions/IpamOperatingRegion"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "PrivateDefaultScopeId": {"type": "string"},
-        "PublicDefaultScopeId": {"maxLength": 255, "type": "string"},
-        "ResourceDiscoveryAssociationCount": {"type": "integer"},
-        "ScopeCount": {"type": "integer"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Tier": {"enum": ["free", "advanced"], "type": "string"},
-    },
-    "required": [],
-}
-
 
 class IPAM(_Resource):
     """AWS::EC2::IPAM: Resource Schema of AWS::EC2::IPAM Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IpamId.
+    Read-only attributes (known once deployed): Arn, DefaultResourceDiscoveryAssociationId,
+    DefaultResourceDiscoveryId, IpamId, PrivateDefaultScopeId, PublicDefaultScopeId,
+    ResourceDiscoveryAssociationCount, ScopeCount.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-ipam.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IPAMProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IPAMAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "ipam.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the IPAM."""
     DefaultResourceDiscoveryAssociationId: str
+    """The Id of the default association to the default resource discovery, created with this IPAM."""
     DefaultResourceDiscoveryId: str
+    """The Id of the default resource discovery, created with this IPAM."""
     IpamId: str
+    """Id of the IPAM."""
     PrivateDefaultScopeId: str
+    """The Id of the default scope for publicly routable IP space, created with this IPAM."""
     PublicDefaultScopeId: str
+    """The Id of the default scope for publicly routable IP space, created with this IPAM."""
     ResourceDiscoveryAssociationCount: int
+    """The count of resource discoveries associated with this IPAM."""
     ScopeCount: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The number of scopes that currently exist in this IPAM."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DefaultResourceDiscoveryOrganizationalUnitExclusions: list[IpamOrganizationalUnitExclusionDict]
     Description: str
     EnablePrivateGua: bool
@@ -211,35 +170,42 @@ class IPAM(_Resource):
     Tags: list[TagDict]
     Tier: Literal["free", "advanced"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DefaultResourceDiscoveryOrganizationalUnitExclusions: list[
+            IpamOrganizationalUnitExclusion | IpamOrganizationalUnitExclusionDict
+        ]
+        | None = None,
+        Description: str | None = None,
+        EnablePrivateGua: bool | None = None,
+        MeteredAccount: Literal["ipam-owner", "resource-owner"] | None = None,
+        OperatingRegions: list[IpamOperatingRegion | IpamOperatingRegionDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Tier: Literal["free", "advanced"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::IPAM; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DefaultResourceDiscoveryOrganizationalUnitExclusions: list[
-                IpamOrganizationalUnitExclusion | IpamOrganizationalUnitExclusionDict
-            ]
-            | None = None,
-            Description: str | None = None,
-            EnablePrivateGua: bool | None = None,
-            MeteredAccount: Literal["ipam-owner", "resource-owner"] | None = None,
-            OperatingRegions: list[IpamOperatingRegion | IpamOperatingRegionDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Tier: Literal["free", "advanced"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::IPAM; `await` it inside an App to deploy it.
-
-            DefaultResourceDiscoveryOrganizationalUnitExclusions: A set of organizational unit (OU) exclusions for the default resource discovery, created with this IPAM.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DefaultResourceDiscoveryOrganizationalUnitExclusions: A set of organizational unit (OU)
+                exclusions for the default resource discovery, created with this IPAM.
+            Description: Type: str.
             EnablePrivateGua: Enable provisioning of GUA space in private pools.
-            MeteredAccount: A metered account is an account that is charged for active IP addresses managed in IPAM
-            OperatingRegions: The regions IPAM is enabled for.
+            MeteredAccount: A metered account is an account that is charged for active IP addresses
+                managed in IPAM
+            OperatingRegions: The regions IPAM is enabled for. Allows pools to be created in these
+                regions, as well as enabling monitoring
             Tags: An array of key-value pairs to apply to this resource.
             Tier: The tier of the IPAM.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

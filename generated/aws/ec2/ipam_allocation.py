@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::IPAMAllocation",
     schema_file="aws-ec2-ipamallocation.json",
     primary_identifier=("/IpamPoolId", "/IpamPoolAllocationId", "/Cidr"),
-    additional_identifiers=(),
     read_only=("/IpamPoolAllocationId",),
     create_only=("/IpamPoolId", "/Cidr", "/Description", "/NetmaskLength"),
     write_only=("/NetmaskLength",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("IpamPoolId",),
     list_required=("IpamPoolId",),
     tagging=_Tagging(
@@ -65,7 +67,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,25 +75,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {"Cidr": {"type": "string"}},
-    "properties": {
-        "Cidr": {"$ref": "#/definitions/Cidr"},
-        "Description": {"type": "string"},
-        "IpamPoolAllocationId": {"type": "string"},
-        "IpamPoolId": {"type": "string"},
-        "NetmaskLength": {"type": "integer"},
-    },
-    "required": ["IpamPoolId"],
-}
-
 
 class IPAMAllocation(_Resource):
     """AWS::EC2::IPAMAllocation: Resource Schema of AWS::EC2::IPAMAllocation Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IpamPoolId, IpamPoolAllocationId, Cidr (composite: the values joined by '|').
+    Replaced when any of these change (create-only): IpamPoolId, Cidr, Description, NetmaskLength.
+    Write-only (sent to AWS, never read back): NetmaskLength.
+    Read-only attributes (known once deployed): IpamPoolAllocationId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-ipamallocation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -100,35 +93,46 @@ class IPAMAllocation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IPAMAllocationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "ipam_allocation.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     IpamPoolAllocationId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Id of the allocation."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Cidr: str
     Description: str
     IpamPoolId: str
     NetmaskLength: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IpamPoolId: str,
+        Cidr: str | None = None,
+        Description: str | None = None,
+        NetmaskLength: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::IPAMAllocation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IpamPoolId: str,
-            Cidr: str | None = None,
-            Description: str | None = None,
-            NetmaskLength: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::IPAMAllocation; `await` it inside an App to deploy it.
-
-            IpamPoolId: Id of the IPAM Pool.
-            NetmaskLength: The desired netmask length of the allocation.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IpamPoolId: Id of the IPAM Pool. Create-only: changing it replaces the resource.
+                Required.
+            Cidr: Represents an IPAM custom allocation of a single IPv4 or IPv6 CIDR Create-only:
+                changing it replaces the resource.
+            Description: Type: str. Create-only: changing it replaces the resource.
+            NetmaskLength: The desired netmask length of the allocation. If set, IPAM will choose a
+                block of free space with this size and return the CIDR representing it. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

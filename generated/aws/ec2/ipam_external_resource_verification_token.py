@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::IpamExternalResourceVerificationToken",
     schema_file="aws-ec2-ipamexternalresourceverificationtoken.json",
@@ -77,18 +83,11 @@ METADATA = _TypeMetadata(
         "/State",
     ),
     create_only=("/IpamId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("IpamId",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
         tag_on_create=False,
-        tag_updatable=True,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -98,55 +97,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "IpamArn": {"maxLength": 1283, "minLength": 1, "type": "string"},
-        "IpamExternalResourceVerificationTokenArn": {
-            "maxLength": 1283,
-            "minLength": 1,
-            "type": "string",
-        },
-        "IpamExternalResourceVerificationTokenId": {"type": "string"},
-        "IpamId": {"type": "string"},
-        "IpamRegion": {"type": "string"},
-        "NotAfter": {"type": "string"},
-        "State": {
-            "enum": [
-                "create-in-progress",
-                "create-complete",
-                "create-failed",
-                "delete-in-progress",
-                "delete-complete",
-                "delete-failed",
-            ],
-            "type": "string",
-        },
-        "Status": {"enum": ["valid", "expired"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TokenName": {"type": "string"},
-        "TokenValue": {"type": "string"},
-    },
-    "required": ["IpamId"],
-}
-
 
 class IpamExternalResourceVerificationToken(_Resource):
-    """AWS::EC2::IpamExternalResourceVerificationToken: A verification token is an AWS-generated random value that you can use to prove ownership of an external resource. For example, you can use a verifica...
+    """AWS::EC2::IpamExternalResourceVerificationToken: A verification token is an AWS-generated
+    random value that you can use to prove ownership of an external resource. For example, you can
+    use a verification token to validate that you control a public IP address range when you bring
+    an IP address range to AWS (BYOIP).
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IpamExternalResourceVerificationTokenArn.
+    Also identified by: IpamExternalResourceVerificationTokenId.
+    Replaced when any of these change (create-only): IpamId.
+    Read-only attributes (known once deployed): IpamArn, IpamExternalResourceVerificationTokenArn,
+    IpamExternalResourceVerificationTokenId, IpamRegion, NotAfter, State, Status, TokenName,
+    TokenValue.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-ipamexternalresourceverificationtoken.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -156,14 +122,22 @@ class IpamExternalResourceVerificationToken(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IpamExternalResourceVerificationTokenAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "ipam_external_resource_verification_token.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     IpamArn: str
+    """The ARN of the IPAM that created the token."""
     IpamExternalResourceVerificationTokenArn: str
+    """The ARN of the IPAM external resource verification token."""
     IpamExternalResourceVerificationTokenId: str
+    """The ID of the token."""
     IpamRegion: str
+    """The Region of the IPAM that created the token."""
     NotAfter: str
+    """The token expiration."""
     State: Literal[
         "create-in-progress",
         "create-complete",
@@ -172,30 +146,38 @@ class IpamExternalResourceVerificationToken(_Resource):
         "delete-complete",
         "delete-failed",
     ]
+    """The token state."""
     Status: Literal["valid", "expired"]
+    """The token status."""
     TokenName: str
+    """The token name."""
     TokenValue: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The token value."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IpamId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IpamId: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::IpamExternalResourceVerificationToken; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IpamId: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::IpamExternalResourceVerificationToken; `await` it inside an App to deploy it.
-
-            IpamId: The ID of the IPAM that will create the token.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IpamId: The ID of the IPAM that will create the token. Create-only: changing it replaces
+                the resource. Required.
             Tags: The tags for the token.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

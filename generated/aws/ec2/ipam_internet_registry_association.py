@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::IpamInternetRegistryAssociation",
     schema_file="aws-ec2-ipaminternetregistryassociation.json",
@@ -74,16 +80,10 @@ METADATA = _TypeMetadata(
         "/ChildRequestXml",
     ),
     create_only=("/IpamId", "/Rir", "/OrganizationHandle", "/Description"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("IpamId", "Rir", "OrganizationHandle"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
         tag_on_create=False,
-        tag_updatable=True,
-        tag_property="/Tags",
     ),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
@@ -96,54 +96,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ChildRequestXml": {"type": "string"},
-        "Description": {"type": "string"},
-        "IpamId": {"type": "string"},
-        "IpamInternetRegistryAssociationArn": {"maxLength": 1283, "minLength": 1, "type": "string"},
-        "IpamInternetRegistryAssociationId": {"type": "string"},
-        "IpamRegion": {"type": "string"},
-        "OrganizationHandle": {"type": "string"},
-        "OwnerId": {"type": "string"},
-        "Rir": {"enum": ["RIPE", "APNIC", "ARIN", "LACNIC"], "type": "string"},
-        "State": {
-            "enum": [
-                "pending-enable",
-                "create-in-progress",
-                "create-failed",
-                "enable-in-progress",
-                "enable-complete",
-                "enable-failed",
-                "delete-in-progress",
-                "delete-complete",
-                "delete-failed",
-            ],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["IpamId", "Rir", "OrganizationHandle"],
-}
-
 
 class IpamInternetRegistryAssociation(_Resource):
-    """AWS::EC2::IpamInternetRegistryAssociation: An association between an IPAM and a Regional Internet Registry (RIR) for delegated Resource Public Key Infrastructure (RPKI) management. Use it to ha...
+    """AWS::EC2::IpamInternetRegistryAssociation: An association between an IPAM and a Regional
+    Internet Registry (RIR) for delegated Resource Public Key Infrastructure (RPKI) management. Use
+    it to have IPAM create Route Origin Authorizations (ROAs) for IP address prefixes registered
+    with the internet registry. The IPAM must be in the Advanced tier.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IpamInternetRegistryAssociationArn.
+    Also identified by: IpamInternetRegistryAssociationId.
+    Replaced when any of these change (create-only): IpamId, Rir, OrganizationHandle, Description.
+    Read-only attributes (known once deployed): ChildRequestXml, IpamInternetRegistryAssociationArn,
+    IpamInternetRegistryAssociationId, IpamRegion, OwnerId, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-ipaminternetregistryassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -153,14 +120,23 @@ class IpamInternetRegistryAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IpamInternetRegistryAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "ipam_internet_registry_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ChildRequestXml: str
+    """The XML content for the child request to be submitted to the internet registry to complete
+    the BPKI setup."""
     IpamInternetRegistryAssociationArn: str
+    """The Amazon Resource Name (ARN) of the internet registry association."""
     IpamInternetRegistryAssociationId: str
+    """The ID of the internet registry association."""
     IpamRegion: str
+    """The Amazon Web Services Region of the IPAM."""
     OwnerId: str
+    """The ID of the Amazon Web Services account that owns the internet registry association."""
     State: Literal[
         "pending-enable",
         "create-in-progress",
@@ -172,36 +148,46 @@ class IpamInternetRegistryAssociation(_Resource):
         "delete-complete",
         "delete-failed",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The state of the internet registry association."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     IpamId: str
     OrganizationHandle: str
     Rir: Literal["RIPE", "APNIC", "ARIN", "LACNIC"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IpamId: str,
+        OrganizationHandle: str,
+        Rir: Literal["RIPE", "APNIC", "ARIN", "LACNIC"],
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::IpamInternetRegistryAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IpamId: str,
-            OrganizationHandle: str,
-            Rir: Literal["RIPE", "APNIC", "ARIN", "LACNIC"],
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::IpamInternetRegistryAssociation; `await` it inside an App to deploy it.
-
-            Description: A description for the internet registry association.
-            IpamId: The ID of the IPAM to associate with the internet registry.
-            OrganizationHandle: The organization handle at the internet registry (for example, a RIPE NCC organization ID or ARIN Org ID).
-            Rir: The Regional Internet Registry to associate with.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IpamId: The ID of the IPAM to associate with the internet registry. Create-only:
+                changing it replaces the resource. Required.
+            OrganizationHandle: The organization handle at the internet registry (for example, a
+                RIPE NCC organization ID or ARIN Org ID). Create-only: changing it replaces the
+                resource. Required.
+            Rir: The Regional Internet Registry to associate with. The service returns these values
+                in upper case, so the enum uses the round-tripping form. Create-only: changing it
+                replaces the resource. Required.
+            Description: A description for the internet registry association. Create-only: changing
+                it replaces the resource.
             Tags: The tags assigned to the internet registry association.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

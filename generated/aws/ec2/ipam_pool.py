@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,39 +63,48 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IPAMPoolSourceResourceDict = TypedDict(
-    "IPAMPoolSourceResourceDict",
-    {
-        "ResourceId": "Required[str]",
-        "ResourceOwner": "Required[str]",
-        "ResourceRegion": "Required[str]",
-        "ResourceType": "Required[str]",
-    },
-    total=False,
-)
 
-ProvisionedCidrDict = TypedDict(
-    "ProvisionedCidrDict",
-    {
-        "Cidr": "Required[str]",
-    },
-    total=False,
-)
+class IPAMPoolSourceResourceDict(TypedDict, total=False):
+    """IPAMPoolSourceResource as a plain dict: The resource associated with this pool's space.
+    Depending on the ResourceType, setting a SourceResource changes which space can be provisioned
+    in this pool and which types of resources can receive allocations"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ResourceId: Required[str]
+    """Type: str."""
+    ResourceOwner: Required[str]
+    """Type: str."""
+    ResourceRegion: Required[str]
+    """Type: str."""
+    ResourceType: Required[str]
+    """Type: str."""
 
+
+class ProvisionedCidrDict(TypedDict, total=False):
+    """ProvisionedCidr as a plain dict: An address space to be inserted into this pool. All
+    allocations must be made from this address space."""
+
+    Cidr: Required[str]
+    """Represents a single IPv4 or IPv6 CIDR"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::IPAMPool",
     schema_file="aws-ec2-ipampool.json",
     primary_identifier=("/IpamPoolId",),
-    additional_identifiers=(),
     read_only=(
         "/IpamPoolId",
         "/Arn",
@@ -112,18 +125,9 @@ METADATA = _TypeMetadata(
         "/AwsService",
         "/SourceResource",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AllocationResourceTags", "/ProvisionedCidrs", "/Tags"),
     required=("IpamScopeId", "AddressFamily"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -133,90 +137,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Cidr": {"anyOf": [{}, {}], "type": "string"},
-        "ProvisionedCidr": {
-            "additionalProperties": False,
-            "properties": {"Cidr": {"$ref": "#/definitions/Cidr"}},
-            "required": ["Cidr"],
-            "type": "object",
-        },
-        "SourceResource": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceId": {"type": "string"},
-                "ResourceOwner": {"type": "string"},
-                "ResourceRegion": {"type": "string"},
-                "ResourceType": {"type": "string"},
-            },
-            "required": ["ResourceId", "ResourceType", "ResourceRegion", "ResourceOwner"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AddressFamily": {"type": "string"},
-        "AllocationDefaultNetmaskLength": {"maximum": 128, "minimum": 0, "type": "integer"},
-        "AllocationMaxNetmaskLength": {"maximum": 128, "minimum": 0, "type": "integer"},
-        "AllocationMinNetmaskLength": {"maximum": 128, "minimum": 0, "type": "integer"},
-        "AllocationResourceTags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Arn": {"type": "string"},
-        "AutoImport": {"type": "boolean"},
-        "AwsService": {"type": "string"},
-        "Description": {"type": "string"},
-        "IpamArn": {"type": "string"},
-        "IpamPoolId": {"type": "string"},
-        "IpamScopeArn": {"type": "string"},
-        "IpamScopeId": {"type": "string"},
-        "IpamScopeType": {"enum": ["public", "private"], "type": "string"},
-        "Locale": {"type": "string"},
-        "PoolDepth": {"type": "integer"},
-        "ProvisionedCidrs": {
-            "items": {"$ref": "#/definitions/ProvisionedCidr"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "PublicIpSource": {"type": "string"},
-        "PubliclyAdvertisable": {"type": "boolean"},
-        "SourceIpamPoolId": {"type": "string"},
-        "SourceResource": {"$ref": "#/definitions/SourceResource"},
-        "State": {
-            "enum": [
-                "create-in-progress",
-                "create-complete",
-                "modify-in-progress",
-                "modify-complete",
-                "delete-in-progress",
-                "delete-complete",
-            ],
-            "type": "string",
-        },
-        "StateMessage": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["IpamScopeId", "AddressFamily"],
-}
-
 
 class IPAMPool(_Resource):
     """AWS::EC2::IPAMPool: Resource Schema of AWS::EC2::IPAMPool Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IpamPoolId.
+    Replaced when any of these change (create-only): IpamScopeId, SourceIpamPoolId, Locale,
+    AddressFamily, PubliclyAdvertisable, PublicIpSource, AwsService, SourceResource.
+    Read-only attributes (known once deployed): Arn, IpamArn, IpamPoolId, IpamScopeArn,
+    IpamScopeType, PoolDepth, State, StateMessage.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-ipampool.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -224,15 +156,22 @@ class IPAMPool(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IPAMPoolAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "ipam_pool.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the IPAM Pool."""
     IpamArn: str
+    """The Amazon Resource Name (ARN) of the IPAM this pool is a part of."""
     IpamPoolId: str
+    """Id of the IPAM Pool."""
     IpamScopeArn: str
+    """The Amazon Resource Name (ARN) of the scope this pool is a part of."""
     IpamScopeType: Literal["public", "private"]
+    """Determines whether this scope contains publicly routable space or space for a private network"""
     PoolDepth: int
+    """The depth of this pool in the source pool hierarchy."""
     State: Literal[
         "create-in-progress",
         "create-complete",
@@ -241,8 +180,12 @@ class IPAMPool(_Resource):
         "delete-in-progress",
         "delete-complete",
     ]
+    """The state of this pool. This can be one of the following values: "create-in-progress",
+    "create-complete", "modify-in-progress", "modify-complete", "delete-in-progress", or
+    "delete-complete" """
     StateMessage: str
-    # Declared properties (as declared, or as AWS returned them).
+    """An explanation of how the pool arrived at it current state."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AddressFamily: str
     AllocationDefaultNetmaskLength: int
     AllocationMaxNetmaskLength: int
@@ -260,49 +203,75 @@ class IPAMPool(_Resource):
     SourceResource: IPAMPoolSourceResourceDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AddressFamily: str,
+        IpamScopeId: str,
+        AllocationDefaultNetmaskLength: int | None = None,
+        AllocationMaxNetmaskLength: int | None = None,
+        AllocationMinNetmaskLength: int | None = None,
+        AllocationResourceTags: list[Tag | TagDict] | None = None,
+        AutoImport: bool | None = None,
+        AwsService: str | None = None,
+        Description: str | None = None,
+        Locale: str | None = None,
+        ProvisionedCidrs: list[ProvisionedCidr | ProvisionedCidrDict] | None = None,
+        PublicIpSource: str | None = None,
+        PubliclyAdvertisable: bool | None = None,
+        SourceIpamPoolId: str | None = None,
+        SourceResource: IPAMPoolSourceResource | IPAMPoolSourceResourceDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::IPAMPool; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AddressFamily: str,
-            IpamScopeId: str,
-            AllocationDefaultNetmaskLength: int | None = None,
-            AllocationMaxNetmaskLength: int | None = None,
-            AllocationMinNetmaskLength: int | None = None,
-            AllocationResourceTags: list[Tag | TagDict] | None = None,
-            AutoImport: bool | None = None,
-            AwsService: str | None = None,
-            Description: str | None = None,
-            Locale: str | None = None,
-            ProvisionedCidrs: list[ProvisionedCidr | ProvisionedCidrDict] | None = None,
-            PublicIpSource: str | None = None,
-            PubliclyAdvertisable: bool | None = None,
-            SourceIpamPoolId: str | None = None,
-            SourceResource: IPAMPoolSourceResource | IPAMPoolSourceResourceDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::IPAMPool; `await` it inside an App to deploy it.
-
-            AddressFamily: The address family of the address space in this pool.
-            AllocationDefaultNetmaskLength: The default netmask length for allocations made from this pool.
-            AllocationMaxNetmaskLength: The maximum allowed netmask length for allocations made from this pool.
-            AllocationMinNetmaskLength: The minimum allowed netmask length for allocations made from this pool.
-            AllocationResourceTags: When specified, an allocation will not be allowed unless a resource has a matching set of tags.
-            AutoImport: Determines what to do if IPAM discovers resources that haven't been assigned an allocation.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AddressFamily: The address family of the address space in this pool. Either IPv4 or
+                IPv6. Create-only: changing it replaces the resource. Required.
+            IpamScopeId: The Id of the scope this pool is a part of. Create-only: changing it
+                replaces the resource. Required.
+            AllocationDefaultNetmaskLength: The default netmask length for allocations made from
+                this pool. This value is used when the netmask length of an allocation isn't
+                specified.
+            AllocationMaxNetmaskLength: The maximum allowed netmask length for allocations made from
+                this pool.
+            AllocationMinNetmaskLength: The minimum allowed netmask length for allocations made from
+                this pool.
+            AllocationResourceTags: When specified, an allocation will not be allowed unless a
+                resource has a matching set of tags.
+            AutoImport: Determines what to do if IPAM discovers resources that haven't been assigned
+                an allocation. If set to true, an allocation will be made automatically.
             AwsService: Limits which service in Amazon Web Services that the pool can be used in.
-            IpamScopeId: The Id of the scope this pool is a part of.
-            Locale: The region of this pool.
-            ProvisionedCidrs: A list of cidrs representing the address space available for allocation in this pool.
-            PublicIpSource: The IP address source for pools in the public scope.
-            PubliclyAdvertisable: Determines whether or not address space from this pool is publicly advertised.
-            SourceIpamPoolId: The Id of this pool's source.
+                Create-only: changing it replaces the resource.
+            Description: Type: str.
+            Locale: The region of this pool. If not set, this will default to "None" which will
+                disable non-custom allocations. If the locale has been specified for the source
+                pool, this value must match. Create-only: changing it replaces the resource.
+            ProvisionedCidrs: A list of cidrs representing the address space available for
+                allocation in this pool.
+            PublicIpSource: The IP address source for pools in the public scope. Only used for
+                provisioning IP address CIDRs to pools in the public scope. Default is `byoip`.
+                Create-only: changing it replaces the resource.
+            PubliclyAdvertisable: Determines whether or not address space from this pool is publicly
+                advertised. Must be set if and only if the pool is IPv6. Create-only: changing it
+                replaces the resource.
+            SourceIpamPoolId: The Id of this pool's source. If set, all space provisioned in this
+                pool must be free space provisioned in the parent pool. Create-only: changing it
+                replaces the resource.
+            SourceResource: The resource associated with this pool's space. Depending on the
+                ResourceType, setting a SourceResource changes which space can be provisioned in
+                this pool and which types of resources can receive allocations Create-only: changing
+                it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::IPAMPoolCidr",
     schema_file="aws-ec2-ipampoolcidr.json",
     primary_identifier=("/IpamPoolId", "/IpamPoolCidrId"),
-    additional_identifiers=(),
     read_only=("/IpamPoolCidrId", "/State"),
     create_only=("/IpamPoolId", "/Cidr", "/NetmaskLength"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("IpamPoolId",),
     list_required=("IpamPoolId",),
     tagging=_Tagging(
@@ -65,7 +66,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,25 +74,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Cidr": {"type": "string"},
-        "IpamPoolCidrId": {"type": "string"},
-        "IpamPoolId": {"type": "string"},
-        "NetmaskLength": {"type": "integer"},
-        "State": {"type": "string"},
-    },
-    "required": ["IpamPoolId"],
-}
-
 
 class IPAMPoolCidr(_Resource):
     """AWS::EC2::IPAMPoolCidr: Resource Schema of AWS::EC2::IPAMPoolCidr Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IpamPoolId, IpamPoolCidrId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): IpamPoolId, Cidr, NetmaskLength.
+    Read-only attributes (known once deployed): IpamPoolCidrId, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-ipampoolcidr.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -100,35 +91,45 @@ class IPAMPoolCidr(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IPAMPoolCidrAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "ipam_pool_cidr.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     IpamPoolCidrId: str
+    """Id of the IPAM Pool Cidr."""
     State: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Provisioned state of the cidr."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Cidr: str
     IpamPoolId: str
     NetmaskLength: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IpamPoolId: str,
+        Cidr: str | None = None,
+        NetmaskLength: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::IPAMPoolCidr; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IpamPoolId: str,
-            Cidr: str | None = None,
-            NetmaskLength: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::IPAMPoolCidr; `await` it inside an App to deploy it.
-
-            Cidr: Represents a single IPv4 or IPv6 CIDR
-            IpamPoolId: Id of the IPAM Pool.
-            NetmaskLength: The desired netmask length of the provision.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IpamPoolId: Id of the IPAM Pool. Create-only: changing it replaces the resource.
+                Required.
+            Cidr: Represents a single IPv4 or IPv6 CIDR Create-only: changing it replaces the
+                resource.
+            NetmaskLength: The desired netmask length of the provision. If set, IPAM will choose a
+                block of free space with this size and return the CIDR representing it. Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,60 +63,81 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IpamPrefixListResolverRuleDict = TypedDict(
-    "IpamPrefixListResolverRuleDict",
-    {
-        "Conditions": "list[IpamPrefixListResolverRuleConditionDict]",
-        "IpamScopeId": "str",
-        "ResourceType": "Literal['vpc', 'subnet', 'eip', 'public-ipv4-pool']",
-        "RuleType": "Required[Literal['static-cidr', 'ipam-resource-cidr', 'ipam-pool-cidr']]",
-        "StaticCidr": "str",
-    },
-    total=False,
-)
 
-IpamPrefixListResolverRuleConditionDict = TypedDict(
-    "IpamPrefixListResolverRuleConditionDict",
-    {
-        "Cidr": "str",
-        "IpamPoolId": "str",
-        "Operation": "Literal['equals', 'not-equals', 'subnet-of']",
-        "ResourceId": "str",
-        "ResourceOwner": "str",
-        "ResourceRegion": "str",
-        "ResourceTag": "TagDict",
-    },
-    total=False,
-)
+class IpamPrefixListResolverRuleDict(TypedDict, total=False):
+    """IpamPrefixListResolverRule as a plain dict: CIDR selection rules define the business logic
+    for selecting CIDRs from IPAM. If a CIDR matches any of the rules, it will be included. If a
+    rule has multiple conditions, the CIDR has to match every condition of that rule. You can create
+    a prefix list resolver without rules, but you'll need to add at least one rule before it can
+    actually automate your prefix list updates."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Conditions: list[IpamPrefixListResolverRuleConditionDict]
+    """Two of the rule types allow you to add conditions to the rules. (1) For IPAM Pool CIDR rules,
+    you can specify an ipamPoolId; if not specified, the rule will apply to all IPAM Pool CIDRs in
+    the scope. (2) For IPAM Resource CIDR rules, you can specify resourceId, resourceOwner,
+    resourceRegion, cidr, or resourceTag."""
+    IpamScopeId: str
+    """This rule will only match resources that are in this IPAM Scope."""
+    ResourceType: Literal["vpc", "subnet", "eip", "public-ipv4-pool"]
+    """The resourceType property only applies to ipam-resource-cidr rules; this property specifies
+    what type of resources this rule will apply to, such as VPCs or Subnets."""
+    RuleType: Required[Literal["static-cidr", "ipam-resource-cidr", "ipam-pool-cidr"]]
+    """There are three rule types: (1) Static CIDR: A fixed list of CIDRs that don't change (like a
+    manual list replicated across Regions). (2) IPAM pool CIDR: CIDRs from specific IPAM pools (like
+    all CIDRs from your IPAM production pool). (3) IPAM resource CIDR: CIDRs for AWS resources like
+    VPCs, subnets, and EIPs within a specific IPAM scope."""
+    StaticCidr: str
+    """A fixed CIDR that doesn't change"""
 
+
+class IpamPrefixListResolverRuleConditionDict(TypedDict, total=False):
+    """IpamPrefixListResolverRuleCondition as a plain dict: Two of the rule types allow you to add
+    conditions to the rules. (1) For IPAM Pool CIDR rules, you can specify an ipamPoolId; if not
+    specified, the rule will apply to all IPAM Pool CIDRs in the scope. (2) For IPAM Resource CIDR
+    rules, you can specify resourceId, resourceOwner, resourceRegion, cidr, or resourceTag."""
+
+    Cidr: str
+    """Condition for the IPAM Resource CIDR rule type. CIDR (like 10.24.34.0/23)."""
+    IpamPoolId: str
+    """Condition for the IPAM Pool CIDR rule type. If not chosen, the resolver applies to all IPAM
+    Pool CIDRs in the scope."""
+    Operation: Literal["equals", "not-equals", "subnet-of"]
+    """Equals, Not equals, or Subnet Of. The subnet-of operation only applies to cidr conditions."""
+    ResourceId: str
+    """Condition for the IPAM Resource CIDR rule type. The unique ID of a resource (like
+    vpc-1234567890abcdef0)."""
+    ResourceOwner: str
+    """Condition for the IPAM Resource CIDR rule type. Resource owner (like 111122223333)."""
+    ResourceRegion: str
+    """Condition for the IPAM Resource CIDR rule type. Resource region (like us-east-1)."""
+    ResourceTag: TagDict
+    """Condition for the IPAM Resource CIDR rule type. Resource Tag (like dev-vpc-1)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::IPAMPrefixListResolver",
     schema_file="aws-ec2-ipamprefixlistresolver.json",
     primary_identifier=("/IpamPrefixListResolverId",),
-    additional_identifiers=(),
     read_only=("/IpamArn", "/IpamPrefixListResolverId", "/IpamPrefixListResolverArn"),
     create_only=("/IpamId", "/AddressFamily"),
     write_only=("/IpamId",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AddressFamily",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -122,80 +147,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IpamPrefixListResolverRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Conditions": {
-                    "items": {"$ref": "#/definitions/IpamPrefixListResolverRuleCondition"},
-                    "type": "array",
-                },
-                "IpamScopeId": {"type": "string"},
-                "ResourceType": {
-                    "enum": ["vpc", "subnet", "eip", "public-ipv4-pool"],
-                    "type": "string",
-                },
-                "RuleType": {
-                    "enum": ["static-cidr", "ipam-resource-cidr", "ipam-pool-cidr"],
-                    "type": "string",
-                },
-                "StaticCidr": {"type": "string"},
-            },
-            "required": ["RuleType"],
-            "type": "object",
-        },
-        "IpamPrefixListResolverRuleCondition": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["Operation", "IpamPoolId"]},
-                {"required": ["Operation", "ResourceId"]},
-                {"required": ["Operation", "ResourceOwner"]},
-                {"required": ["Operation", "ResourceRegion"]},
-                {"required": ["Operation", "Cidr"]},
-                {"required": ["Operation", "ResourceTag"]},
-            ],
-            "properties": {
-                "Cidr": {"type": "string"},
-                "IpamPoolId": {"type": "string"},
-                "Operation": {"enum": ["equals", "not-equals", "subnet-of"], "type": "string"},
-                "ResourceId": {"type": "string"},
-                "ResourceOwner": {"type": "string"},
-                "ResourceRegion": {"type": "string"},
-                "ResourceTag": {"$ref": "#/definitions/Tag"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AddressFamily": {"enum": ["ipv4", "ipv6"], "type": "string"},
-        "Description": {"type": "string"},
-        "IpamArn": {"type": "string"},
-        "IpamId": {"type": "string"},
-        "IpamPrefixListResolverArn": {"type": "string"},
-        "IpamPrefixListResolverId": {"type": "string"},
-        "Rules": {"items": {"$ref": "#/definitions/IpamPrefixListResolverRule"}, "type": "array"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["AddressFamily"],
-}
-
 
 class IPAMPrefixListResolver(_Resource):
-    """AWS::EC2::IPAMPrefixListResolver: Resource Type definition for AWS::EC2::IPAMPrefixListResolver
+    """AWS::EC2::IPAMPrefixListResolver: Resource Type definition for
+    AWS::EC2::IPAMPrefixListResolver
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IpamPrefixListResolverId.
+    Replaced when any of these change (create-only): IpamId, AddressFamily.
+    Write-only (sent to AWS, never read back): IpamId.
+    Read-only attributes (known once deployed): IpamArn, IpamPrefixListResolverArn,
+    IpamPrefixListResolverId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-ipamprefixlistresolver.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -205,41 +169,53 @@ class IPAMPrefixListResolver(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IPAMPrefixListResolverAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "ipam_prefix_list_resolver.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     IpamArn: str
+    """The Amazon Resource Name (ARN) of the IPAM this Prefix List Resolver is a part of."""
     IpamPrefixListResolverArn: str
+    """The Amazon Resource Name (ARN) of the IPAM Prefix List Resolver"""
     IpamPrefixListResolverId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Id of the IPAM Prefix List Resolver."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AddressFamily: Literal["ipv4", "ipv6"]
     Description: str
     IpamId: str
     Rules: list[IpamPrefixListResolverRuleDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AddressFamily: Literal["ipv4", "ipv6"],
+        Description: str | None = None,
+        IpamId: str | None = None,
+        Rules: list[IpamPrefixListResolverRule | IpamPrefixListResolverRuleDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::IPAMPrefixListResolver; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AddressFamily: Literal["ipv4", "ipv6"],
-            Description: str | None = None,
-            IpamId: str | None = None,
-            Rules: list[IpamPrefixListResolverRule | IpamPrefixListResolverRuleDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::IPAMPrefixListResolver; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             AddressFamily: The address family of the address space in this Prefix List Resolver.
-            IpamId: The Id of the IPAM this Prefix List Resolver is a part of.
+                Either IPv4 or IPv6. Create-only: changing it replaces the resource. Required.
+            Description: Type: str.
+            IpamId: The Id of the IPAM this Prefix List Resolver is a part of. Create-only: changing
+                it replaces the resource. Write-only: sent to AWS, never read back.
             Rules: Rules define the business logic for selecting CIDRs from IPAM.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::IPAMPrefixListResolverTarget",
     schema_file="aws-ec2-ipamprefixlistresolvertarget.json",
     primary_identifier=("/IpamPrefixListResolverTargetId",),
-    additional_identifiers=(),
     read_only=("/IpamPrefixListResolverTargetId", "/IpamPrefixListResolverTargetArn"),
     create_only=("/IpamPrefixListResolverId", "/PrefixListId", "/PrefixListRegion"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("IpamPrefixListResolverId", "PrefixListId", "PrefixListRegion", "TrackLatestVersion"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,43 +88,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "DesiredVersion": {"type": "integer"},
-        "IpamPrefixListResolverId": {"type": "string"},
-        "IpamPrefixListResolverTargetArn": {"type": "string"},
-        "IpamPrefixListResolverTargetId": {"type": "string"},
-        "PrefixListId": {"type": "string"},
-        "PrefixListRegion": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TrackLatestVersion": {"type": "boolean"},
-    },
-    "required": [
-        "IpamPrefixListResolverId",
-        "PrefixListId",
-        "PrefixListRegion",
-        "TrackLatestVersion",
-    ],
-}
-
 
 class IPAMPrefixListResolverTarget(_Resource):
-    """AWS::EC2::IPAMPrefixListResolverTarget: Resource Type definition for AWS::EC2::IPAMPrefixListResolverTarget
+    """AWS::EC2::IPAMPrefixListResolverTarget: Resource Type definition for
+    AWS::EC2::IPAMPrefixListResolverTarget
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IpamPrefixListResolverTargetId.
+    Replaced when any of these change (create-only): IpamPrefixListResolverId, PrefixListId,
+    PrefixListRegion.
+    Read-only attributes (known once deployed): IpamPrefixListResolverTargetArn,
+    IpamPrefixListResolverTargetId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-ipamprefixlistresolvertarget.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -134,12 +110,17 @@ class IPAMPrefixListResolverTarget(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IPAMPrefixListResolverTargetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "ipam_prefix_list_resolver_target.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     IpamPrefixListResolverTargetArn: str
+    """Id of the IPAM Prefix List Resolver Target."""
     IpamPrefixListResolverTargetId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Id of the IPAM Prefix List Resolver Target."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DesiredVersion: int
     IpamPrefixListResolverId: str
     PrefixListId: str
@@ -147,31 +128,39 @@ class IPAMPrefixListResolverTarget(_Resource):
     Tags: list[TagDict]
     TrackLatestVersion: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IpamPrefixListResolverId: str,
+        PrefixListId: str,
+        PrefixListRegion: str,
+        TrackLatestVersion: bool,
+        DesiredVersion: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::IPAMPrefixListResolverTarget; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IpamPrefixListResolverId: str,
-            PrefixListId: str,
-            PrefixListRegion: str,
-            TrackLatestVersion: bool,
-            DesiredVersion: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::IPAMPrefixListResolverTarget; `await` it inside an App to deploy it.
-
-            DesiredVersion: The desired version of the Prefix List Resolver that this Target should synchronize with.
-            IpamPrefixListResolverId: The Id of the IPAM Prefix List Resolver associated with this Target.
-            PrefixListId: The Id of the Managed Prefix List.
-            PrefixListRegion: The region that the Managed Prefix List is located in.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IpamPrefixListResolverId: The Id of the IPAM Prefix List Resolver associated with this
+                Target. Create-only: changing it replaces the resource. Required.
+            PrefixListId: The Id of the Managed Prefix List. Create-only: changing it replaces the
+                resource. Required.
+            PrefixListRegion: The region that the Managed Prefix List is located in. Create-only:
+                changing it replaces the resource. Required.
+            TrackLatestVersion: Indicates whether this Target automatically tracks the latest
+                version of the Prefix List Resolver. Required.
+            DesiredVersion: The desired version of the Prefix List Resolver that this Target should
+                synchronize with.
             Tags: An array of key-value pairs to apply to this resource.
-            TrackLatestVersion: Indicates whether this Target automatically tracks the latest version of the Prefix List Resolver.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

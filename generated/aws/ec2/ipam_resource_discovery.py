@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,36 +63,43 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IpamOperatingRegionDict = TypedDict(
-    "IpamOperatingRegionDict",
-    {
-        "RegionName": "Required[str]",
-    },
-    total=False,
-)
 
-IpamResourceDiscoveryOrganizationalUnitExclusionDict = TypedDict(
-    "IpamResourceDiscoveryOrganizationalUnitExclusionDict",
-    {
-        "OrganizationsEntityPath": "Required[str]",
-    },
-    total=False,
-)
+class IpamOperatingRegionDict(TypedDict, total=False):
+    """IpamOperatingRegion as a plain dict: The regions IPAM Resource Discovery is enabled for.
+    Allows for monitoring."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    RegionName: Required[str]
+    """The name of the region."""
 
+
+class IpamResourceDiscoveryOrganizationalUnitExclusionDict(TypedDict, total=False):
+    """IpamResourceDiscoveryOrganizationalUnitExclusion as a plain dict: If your IPAM is integrated
+    with AWS Organizations and you add an organizational unit (OU) exclusion, IPAM will not manage
+    the IP addresses in accounts in that OU exclusion."""
+
+    OrganizationsEntityPath: Required[str]
+    """An AWS Organizations entity path. Build the path for the OU(s) using AWS Organizations IDs
+    separated by a '/'. Include all child OUs by ending the path with '/*'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::IPAMResourceDiscovery",
     schema_file="aws-ec2-ipamresourcediscovery.json",
     primary_identifier=("/IpamResourceDiscoveryId",),
-    additional_identifiers=(),
     read_only=(
         "/IpamResourceDiscoveryId",
         "/IpamResourceDiscoveryArn",
@@ -97,19 +108,8 @@ METADATA = _TypeMetadata(
         "/IsDefault",
         "/State",
     ),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/OperatingRegions", "/OrganizationalUnitExclusions", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -119,62 +119,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IpamOperatingRegion": {
-            "additionalProperties": False,
-            "properties": {"RegionName": {"type": "string"}},
-            "required": ["RegionName"],
-            "type": "object",
-        },
-        "IpamResourceDiscoveryOrganizationalUnitExclusion": {
-            "additionalProperties": False,
-            "properties": {"OrganizationsEntityPath": {"minLength": 1, "type": "string"}},
-            "required": ["OrganizationsEntityPath"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {"type": "string"},
-        "IpamResourceDiscoveryArn": {"type": "string"},
-        "IpamResourceDiscoveryId": {"type": "string"},
-        "IpamResourceDiscoveryRegion": {"type": "string"},
-        "IsDefault": {"type": "boolean"},
-        "OperatingRegions": {
-            "items": {"$ref": "#/definitions/IpamOperatingRegion"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "OrganizationalUnitExclusions": {
-            "items": {"$ref": "#/definitions/IpamResourceDiscoveryOrganizationalUnitExclusion"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "OwnerId": {"type": "string"},
-        "State": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": [],
-}
-
 
 class IPAMResourceDiscovery(_Resource):
     """AWS::EC2::IPAMResourceDiscovery: Resource Schema of AWS::EC2::IPAMResourceDiscovery Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IpamResourceDiscoveryId.
+    Read-only attributes (known once deployed): IpamResourceDiscoveryArn, IpamResourceDiscoveryId,
+    IpamResourceDiscoveryRegion, IsDefault, OwnerId, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-ipamresourcediscovery.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -184,45 +138,61 @@ class IPAMResourceDiscovery(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IPAMResourceDiscoveryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "ipam_resource_discovery.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     IpamResourceDiscoveryArn: str
+    """Amazon Resource Name (Arn) for the Resource Discovery."""
     IpamResourceDiscoveryId: str
+    """Id of the IPAM Pool."""
     IpamResourceDiscoveryRegion: str
+    """The region the resource discovery is setup in."""
     IsDefault: bool
+    """Determines whether or not address space from this pool is publicly advertised. Must be set if
+    and only if the pool is IPv6."""
     OwnerId: str
+    """Owner Account ID of the Resource Discovery"""
     State: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The state of this Resource Discovery."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     OperatingRegions: list[IpamOperatingRegionDict]
     OrganizationalUnitExclusions: list[IpamResourceDiscoveryOrganizationalUnitExclusionDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str | None = None,
+        OperatingRegions: list[IpamOperatingRegion | IpamOperatingRegionDict] | None = None,
+        OrganizationalUnitExclusions: list[
+            IpamResourceDiscoveryOrganizationalUnitExclusion
+            | IpamResourceDiscoveryOrganizationalUnitExclusionDict
+        ]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::IPAMResourceDiscovery; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str | None = None,
-            OperatingRegions: list[IpamOperatingRegion | IpamOperatingRegionDict] | None = None,
-            OrganizationalUnitExclusions: list[
-                IpamResourceDiscoveryOrganizationalUnitExclusion
-                | IpamResourceDiscoveryOrganizationalUnitExclusionDict
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::IPAMResourceDiscovery; `await` it inside an App to deploy it.
-
-            OperatingRegions: The regions Resource Discovery is enabled for.
-            OrganizationalUnitExclusions: A set of organizational unit (OU) exclusions for this resource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: Type: str.
+            OperatingRegions: The regions Resource Discovery is enabled for. Allows resource
+                discoveries to be created in these regions, as well as enabling monitoring
+            OrganizationalUnitExclusions: A set of organizational unit (OU) exclusions for this
+                resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::IPAMResourceDiscoveryAssociation",
     schema_file="aws-ec2-ipamresourcediscoveryassociation.json",
     primary_identifier=("/IpamResourceDiscoveryAssociationId",),
-    additional_identifiers=(),
     read_only=(
         "/IpamArn",
         "/IpamRegion",
@@ -76,18 +85,9 @@ METADATA = _TypeMetadata(
         "/OwnerId",
     ),
     create_only=("/IpamId", "/IpamResourceDiscoveryId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("IpamId", "IpamResourceDiscoveryId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -97,41 +97,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "IpamArn": {"type": "string"},
-        "IpamId": {"type": "string"},
-        "IpamRegion": {"type": "string"},
-        "IpamResourceDiscoveryAssociationArn": {"type": "string"},
-        "IpamResourceDiscoveryAssociationId": {"type": "string"},
-        "IpamResourceDiscoveryId": {"type": "string"},
-        "IsDefault": {"type": "boolean"},
-        "OwnerId": {"type": "string"},
-        "ResourceDiscoveryStatus": {"type": "string"},
-        "State": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["IpamId", "IpamResourceDiscoveryId"],
-}
-
 
 class IPAMResourceDiscoveryAssociation(_Resource):
-    """AWS::EC2::IPAMResourceDiscoveryAssociation: Resource Schema of AWS::EC2::IPAMResourceDiscoveryAssociation Type
+    """AWS::EC2::IPAMResourceDiscoveryAssociation: Resource Schema of
+    AWS::EC2::IPAMResourceDiscoveryAssociation Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IpamResourceDiscoveryAssociationId.
+    Replaced when any of these change (create-only): IpamId, IpamResourceDiscoveryId.
+    Read-only attributes (known once deployed): IpamArn, IpamRegion,
+    IpamResourceDiscoveryAssociationArn, IpamResourceDiscoveryAssociationId, IsDefault, OwnerId,
+    ResourceDiscoveryStatus, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-ipamresourcediscoveryassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -141,41 +119,58 @@ class IPAMResourceDiscoveryAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IPAMResourceDiscoveryAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "ipam_resource_discovery_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     IpamArn: str
+    """Arn of the IPAM."""
     IpamRegion: str
+    """The home region of the IPAM."""
     IpamResourceDiscoveryAssociationArn: str
+    """The Amazon Resource Name (ARN) of the resource discovery association is a part of."""
     IpamResourceDiscoveryAssociationId: str
+    """Id of the IPAM Resource Discovery Association."""
     IsDefault: bool
+    """If the Resource Discovery Association exists due as part of CreateIpam."""
     OwnerId: str
+    """The AWS Account ID for the account where the shared IPAM exists."""
     ResourceDiscoveryStatus: str
+    """The status of the resource discovery."""
     State: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The operational state of the Resource Discovery Association. Related to Create/Delete
+    activities."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IpamId: str
     IpamResourceDiscoveryId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IpamId: str,
+        IpamResourceDiscoveryId: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::IPAMResourceDiscoveryAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IpamId: str,
-            IpamResourceDiscoveryId: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::IPAMResourceDiscoveryAssociation; `await` it inside an App to deploy it.
-
-            IpamId: The Id of the IPAM this Resource Discovery is associated to.
-            IpamResourceDiscoveryId: The Amazon Resource Name (ARN) of the IPAM Resource Discovery Association.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IpamId: The Id of the IPAM this Resource Discovery is associated to. Create-only:
+                changing it replaces the resource. Required.
+            IpamResourceDiscoveryId: The Amazon Resource Name (ARN) of the IPAM Resource Discovery
+                Association. Create-only: changing it replaces the resource. Required.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,40 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IpamScopeExternalAuthorityConfigurationDict = TypedDict(
-    "IpamScopeExternalAuthorityConfigurationDict",
-    {
-        "ExternalResourceIdentifier": "Required[str]",
-        "IpamScopeExternalAuthorityType": "Required[Literal['infoblox']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class IpamScopeExternalAuthorityConfigurationDict(TypedDict, total=False):
+    """IpamScopeExternalAuthorityConfiguration as a plain dict: External service configuration to
+    connect your AWS IPAM scope."""
 
+    ExternalResourceIdentifier: Required[str]
+    """Resource identifier of the scope in the external service connecting to your AWS IPAM scope."""
+    IpamScopeExternalAuthorityType: Required[Literal["infoblox"]]
+    """An external service connecting to your AWS IPAM scope."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::IPAMScope",
     schema_file="aws-ec2-ipamscope.json",
     primary_identifier=("/IpamScopeId",),
-    additional_identifiers=(),
     read_only=("/IpamScopeId", "/Arn", "/IpamArn", "/IsDefault", "/PoolCount", "/IpamScopeType"),
     create_only=("/IpamId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("IpamId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,51 +102,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IpamScopeExternalAuthorityConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ExternalResourceIdentifier": {"type": "string"},
-                "IpamScopeExternalAuthorityType": {"enum": ["infoblox"], "type": "string"},
-            },
-            "required": ["IpamScopeExternalAuthorityType", "ExternalResourceIdentifier"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Description": {"type": "string"},
-        "ExternalAuthorityConfiguration": {
-            "$ref": "#/definitions/IpamScopeExternalAuthorityConfiguration"
-        },
-        "IpamArn": {"type": "string"},
-        "IpamId": {"type": "string"},
-        "IpamScopeId": {"type": "string"},
-        "IpamScopeType": {"enum": ["public", "private"], "type": "string"},
-        "IsDefault": {"type": "boolean"},
-        "PoolCount": {"type": "integer"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["IpamId"],
-}
-
 
 class IPAMScope(_Resource):
     """AWS::EC2::IPAMScope: Resource Schema of AWS::EC2::IPAMScope Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IpamScopeId.
+    Replaced when any of these change (create-only): IpamId.
+    Read-only attributes (known once deployed): Arn, IpamArn, IpamScopeId, IpamScopeType, IsDefault,
+    PoolCount.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-ipamscope.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -153,42 +120,56 @@ class IPAMScope(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IPAMScopeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "ipam_scope.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the IPAM scope."""
     IpamArn: str
+    """The Amazon Resource Name (ARN) of the IPAM this scope is a part of."""
     IpamScopeId: str
+    """Id of the IPAM scope."""
     IpamScopeType: Literal["public", "private"]
+    """Determines whether this scope contains publicly routable space or space for a private network"""
     IsDefault: bool
+    """Is this one of the default scopes created with the IPAM."""
     PoolCount: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The number of pools that currently exist in this scope."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     ExternalAuthorityConfiguration: IpamScopeExternalAuthorityConfigurationDict
     IpamId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IpamId: str,
+        Description: str | None = None,
+        ExternalAuthorityConfiguration: IpamScopeExternalAuthorityConfiguration
+        | IpamScopeExternalAuthorityConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::IPAMScope; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IpamId: str,
-            Description: str | None = None,
-            ExternalAuthorityConfiguration: IpamScopeExternalAuthorityConfiguration
-            | IpamScopeExternalAuthorityConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::IPAMScope; `await` it inside an App to deploy it.
-
-            IpamId: The Id of the IPAM this scope is a part of.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IpamId: The Id of the IPAM this scope is a part of. Create-only: changing it replaces
+                the resource. Required.
+            Description: Type: str.
+            ExternalAuthorityConfiguration: External service configuration to connect your AWS IPAM
+                scope.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

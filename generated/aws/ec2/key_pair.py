@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Specifies a tag. For more information, see [Resource
+    tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::KeyPair",
     schema_file="aws-ec2-keypair.json",
@@ -68,17 +75,11 @@ METADATA = _TypeMetadata(
     read_only=("/KeyPairId", "/KeyFingerprint"),
     create_only=("/KeyName", "/KeyType", "/KeyFormat", "/PublicKeyMaterial", "/Tags"),
     write_only=("/KeyFormat",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("KeyName",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,37 +88,29 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "KeyFingerprint": {"type": "string"},
-        "KeyFormat": {"enum": ["pem", "ppk"], "type": "string"},
-        "KeyName": {"type": "string"},
-        "KeyPairId": {"type": "string"},
-        "KeyType": {"enum": ["rsa", "ed25519"], "type": "string"},
-        "PublicKeyMaterial": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["KeyName"],
-}
-
 
 class KeyPair(_Resource):
-    """AWS::EC2::KeyPair: Specifies a key pair for use with an EC2long instance as follows: + To import an existing key pair, include the ``PublicKeyMaterial`` property. + To c...
+    """AWS::EC2::KeyPair: Specifies a key pair for use with an EC2long instance as follows: + To
+    import an existing key pair, include the ``PublicKeyMaterial`` property. + To create a new key
+    pair, omit the ``PublicKeyMaterial`` property. When you import an existing key pair, you specify
+    the public key material for the key. We assume that you have the private key material for the
+    key. CFNlong does not create or return the private key material when you import a key pair. When
+    you create a new key pair, the private key is saved to SYSlong Parameter Store, using a
+    parameter with the following name: ``/ec2/keypair/{key_pair_id}``. For more information about
+    retrieving private key, and the required permissions, see [Create a key pair
+    using](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/create-key-pairs.html#create-key-pair-cloudformation)
+    in the *User Guide*. When CFN deletes a key pair that was created or imported by a stack, it
+    also deletes the parameter that was used to store the private key material in Parameter Store.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: KeyName.
+    Also identified by: KeyPairId.
+    Replaced when any of these change (create-only): KeyName, KeyType, KeyFormat, PublicKeyMaterial,
+    Tags.
+    Write-only (sent to AWS, never read back): KeyFormat.
+    Read-only attributes (known once deployed): KeyFingerprint, KeyPairId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-keypair.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -125,41 +118,54 @@ class KeyPair(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "KeyPairAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "key_pair.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     KeyFingerprint: str
+    """Type: str."""
     KeyPairId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     KeyFormat: Literal["pem", "ppk"]
     KeyName: str
     KeyType: Literal["rsa", "ed25519"]
     PublicKeyMaterial: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        KeyName: str,
+        KeyFormat: Literal["pem", "ppk"] | None = None,
+        KeyType: Literal["rsa", "ed25519"] | None = None,
+        PublicKeyMaterial: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::KeyPair; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            KeyName: str,
-            KeyFormat: Literal["pem", "ppk"] | None = None,
-            KeyType: Literal["rsa", "ed25519"] | None = None,
-            PublicKeyMaterial: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::KeyPair; `await` it inside an App to deploy it.
-
-            KeyFormat: The format of the key pair.
-            KeyName: A unique name for the key pair.
-            KeyType: The type of key pair.
-            PublicKeyMaterial: The public key material.
-            Tags: The tags to apply to the key pair.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            KeyName: A unique name for the key pair. Constraints: Up to 255 ASCII characters
+                Create-only: changing it replaces the resource. Required.
+            KeyFormat: The format of the key pair. Default: ``pem`` Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            KeyType: The type of key pair. Note that ED25519 keys are not supported for Windows
+                instances. If the ``PublicKeyMaterial`` property is specified, the ``KeyType``
+                property is ignored, and the key type is inferred from the ``PublicKeyMaterial``
+                value. Default: ``rsa`` Create-only: changing it replaces the resource.
+            PublicKeyMaterial: The public key material. The ``PublicKeyMaterial`` property is used
+                to import a key pair. If this property is not specified, then a new key pair will be
+                created. Create-only: changing it replaces the resource.
+            Tags: The tags to apply to the key pair. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

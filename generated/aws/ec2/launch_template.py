@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -219,497 +223,1332 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BlockDeviceMappingDict = TypedDict(
-    "BlockDeviceMappingDict",
-    {
-        "DeviceName": "str",
-        "Ebs": "LaunchTemplateEbsDict",
-        "NoDevice": "str",
-        "VirtualName": "str",
-    },
-    total=False,
-)
 
-Ipv4PrefixSpecificationDict = TypedDict(
-    "Ipv4PrefixSpecificationDict",
-    {
-        "Ipv4Prefix": "str",
-    },
-    total=False,
-)
+class BlockDeviceMappingDict(TypedDict, total=False):
+    """BlockDeviceMapping as a plain dict: Specifies a block device mapping for a launch template.
+    You must specify ``DeviceName`` plus exactly one of the following properties: ``Ebs``,
+    ``NoDevice``, or ``VirtualName``. ``BlockDeviceMapping`` is a property of
+    [AWS::EC2::LaunchTemplate
+    LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html)."""
 
-Ipv6AddDict = TypedDict(
-    "Ipv6AddDict",
-    {
-        "Ipv6Address": "str",
-    },
-    total=False,
-)
+    DeviceName: str
+    """The device name (for example, /dev/sdh or xvdh)."""
+    Ebs: LaunchTemplateEbsDict
+    """Parameters used to automatically set up EBS volumes when the instance is launched."""
+    NoDevice: str
+    """To omit the device from the block device mapping, specify an empty string."""
+    VirtualName: str
+    """The virtual device name (ephemeralN). Instance store volumes are numbered starting from 0. An
+    instance type with 2 available instance store volumes can specify mappings for ephemeral0 and
+    ephemeral1. The number of available instance store volumes depends on the instance type. After
+    you connect to the instance, you must mount the volume."""
 
-Ipv6PrefixSpecificationDict = TypedDict(
-    "Ipv6PrefixSpecificationDict",
-    {
-        "Ipv6Prefix": "str",
-    },
-    total=False,
-)
 
-LaunchTemplateAcceleratorCountDict = TypedDict(
-    "LaunchTemplateAcceleratorCountDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
+class Ipv4PrefixSpecificationDict(TypedDict, total=False):
+    """Ipv4PrefixSpecification as a plain dict: Specifies an IPv4 prefix for a network interface.
+    ``Ipv4PrefixSpecification`` is a property of [AWS::EC2::LaunchTemplate
+    NetworkInterface](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-networkinterface.html)."""
 
-LaunchTemplateAcceleratorTotalMemoryMiBDict = TypedDict(
-    "LaunchTemplateAcceleratorTotalMemoryMiBDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
+    Ipv4Prefix: str
+    """The IPv4 prefix. For information, see [Assigning prefixes to network
+    interfaces](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-prefix-eni.html) in the
+    *Amazon EC2 User Guide*."""
 
-LaunchTemplateBaselineEbsBandwidthMbpsDict = TypedDict(
-    "LaunchTemplateBaselineEbsBandwidthMbpsDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
 
-LaunchTemplateBaselinePerformanceFactorsDict = TypedDict(
-    "LaunchTemplateBaselinePerformanceFactorsDict",
-    {
-        "Cpu": "LaunchTemplateCpuDict",
-    },
-    total=False,
-)
+class Ipv6AddDict(TypedDict, total=False):
+    """Ipv6Add as a plain dict: Specifies an IPv6 address in an Amazon EC2 launch template.
+    ``Ipv6Add`` is a property of [AWS::EC2::LaunchTemplate
+    NetworkInterface](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-networkinterface.html)."""
 
-LaunchTemplateCapacityReservationSpecificationDict = TypedDict(
-    "LaunchTemplateCapacityReservationSpecificationDict",
-    {
-        "CapacityReservationPreference": "Literal['capacity-reservations-only', 'none', 'open']",
-        "CapacityReservationTarget": "LaunchTemplateCapacityReservationTargetDict",
-    },
-    total=False,
-)
+    Ipv6Address: str
+    """One or more specific IPv6 addresses from the IPv6 CIDR block range of your subnet. You can't
+    use this option if you're specifying a number of IPv6 addresses."""
 
-LaunchTemplateCapacityReservationTargetDict = TypedDict(
-    "LaunchTemplateCapacityReservationTargetDict",
-    {
-        "CapacityReservationId": "str",
-        "CapacityReservationResourceGroupArn": "str",
-    },
-    total=False,
-)
 
-LaunchTemplateConnectionTrackingSpecificationDict = TypedDict(
-    "LaunchTemplateConnectionTrackingSpecificationDict",
-    {
-        "TcpEstablishedTimeout": "int",
-        "UdpStreamTimeout": "int",
-        "UdpTimeout": "int",
-    },
-    total=False,
-)
+class Ipv6PrefixSpecificationDict(TypedDict, total=False):
+    """Ipv6PrefixSpecification as a plain dict: Specifies an IPv6 prefix for a network interface.
+    ``Ipv6PrefixSpecification`` is a property of [AWS::EC2::LaunchTemplate
+    NetworkInterface](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-networkinterface.html)."""
 
-LaunchTemplateCpuDict = TypedDict(
-    "LaunchTemplateCpuDict",
-    {
-        "References": "list[ReferenceDict]",
-    },
-    total=False,
-)
+    Ipv6Prefix: str
+    """The IPv6 prefix."""
 
-LaunchTemplateCpuOptionsDict = TypedDict(
-    "LaunchTemplateCpuOptionsDict",
-    {
-        "AmdSevSnp": "Literal['enabled', 'disabled']",
-        "CoreCount": "int",
-        "NestedVirtualization": "Literal['enabled', 'disabled']",
-        "ThreadsPerCore": "int",
-    },
-    total=False,
-)
 
-LaunchTemplateCreditSpecificationDict = TypedDict(
-    "LaunchTemplateCreditSpecificationDict",
-    {
-        "CpuCredits": "str",
-    },
-    total=False,
-)
+class LaunchTemplateAcceleratorCountDict(TypedDict, total=False):
+    """LaunchTemplateAcceleratorCount as a plain dict: The minimum and maximum number of
+    accelerators (GPUs, FPGAs, or AWS Inferentia chips) on an instance."""
 
-LaunchTemplateEbsDict = TypedDict(
-    "LaunchTemplateEbsDict",
-    {
-        "DeleteOnTermination": "bool",
-        "EbsCardIndex": "int",
-        "Encrypted": "bool",
-        "Iops": "int",
-        "KmsKeyId": "str",
-        "SnapshotId": "str",
-        "Throughput": "int",
-        "VolumeInitializationRate": "int",
-        "VolumeSize": "int",
-        "VolumeType": "Literal['gp2', 'gp3', 'io1', 'io2', 'sc1', 'st1', 'standard']",
-    },
-    total=False,
-)
+    Max: int
+    """The maximum number of accelerators. To specify no maximum limit, omit this parameter. To
+    exclude accelerator-enabled instance types, set ``Max`` to ``0``."""
+    Min: int
+    """The minimum number of accelerators. To specify no minimum limit, omit this parameter."""
 
-LaunchTemplateEnaSrdSpecificationDict = TypedDict(
-    "LaunchTemplateEnaSrdSpecificationDict",
-    {
-        "EnaSrdEnabled": "bool",
-        "EnaSrdUdpSpecification": "LaunchTemplateEnaSrdUdpSpecificationDict",
-    },
-    total=False,
-)
 
-LaunchTemplateEnaSrdUdpSpecificationDict = TypedDict(
-    "LaunchTemplateEnaSrdUdpSpecificationDict",
-    {
-        "EnaSrdUdpEnabled": "bool",
-    },
-    total=False,
-)
+class LaunchTemplateAcceleratorTotalMemoryMiBDict(TypedDict, total=False):
+    """LaunchTemplateAcceleratorTotalMemoryMiB as a plain dict: The minimum and maximum amount of
+    total accelerator memory, in MiB."""
 
-LaunchTemplateEnclaveOptionsDict = TypedDict(
-    "LaunchTemplateEnclaveOptionsDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
+    Max: int
+    """The maximum amount of accelerator memory, in MiB. To specify no maximum limit, omit this
+    parameter."""
+    Min: int
+    """The minimum amount of accelerator memory, in MiB. To specify no minimum limit, omit this
+    parameter."""
 
-LaunchTemplateHibernationOptionsDict = TypedDict(
-    "LaunchTemplateHibernationOptionsDict",
-    {
-        "Configured": "bool",
-    },
-    total=False,
-)
 
-LaunchTemplateIamInstanceProfileDict = TypedDict(
-    "LaunchTemplateIamInstanceProfileDict",
-    {
-        "Arn": "str",
-        "Name": "str",
-    },
-    total=False,
-)
+class LaunchTemplateBaselineEbsBandwidthMbpsDict(TypedDict, total=False):
+    """LaunchTemplateBaselineEbsBandwidthMbps as a plain dict: The minimum and maximum baseline
+    bandwidth to Amazon EBS, in Mbps. For more information, see [Amazon EBS–optimized
+    instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ebs-optimized.html) in the
+    *Amazon EC2 User Guide*."""
 
-LaunchTemplateInstanceMarketOptionsDict = TypedDict(
-    "LaunchTemplateInstanceMarketOptionsDict",
-    {
-        "MarketType": "Literal['capacity-block', 'interruptible-capacity-reservation', 'on-demand', 'spot']",
-        "SpotOptions": "LaunchTemplateSpotOptionsDict",
-    },
-    total=False,
-)
+    Max: int
+    """The maximum baseline bandwidth, in Mbps. To specify no maximum limit, omit this parameter."""
+    Min: int
+    """The minimum baseline bandwidth, in Mbps. To specify no minimum limit, omit this parameter."""
 
-LaunchTemplateInstanceRequirementsDict = TypedDict(
-    "LaunchTemplateInstanceRequirementsDict",
-    {
-        "AcceleratorCount": "LaunchTemplateAcceleratorCountDict",
-        "AcceleratorManufacturers": "list[Literal['amazon-web-services', 'amd', 'habana', 'nvidia', 'xilinx']]",
-        "AcceleratorNames": "list[Literal['a100', 'a10g', 'gaudi-hl-205', 'h100', 'inferentia', 'inferentia2', 'k520', 'k80', 'l4', 'l40s', 'm60', 'radeon-pro-v520', 't4', 't4g', 'trainium', 'trainium2', 'u30', 'v100', 'vu9p']]",
-        "AcceleratorTotalMemoryMiB": "LaunchTemplateAcceleratorTotalMemoryMiBDict",
-        "AcceleratorTypes": "list[Literal['fpga', 'gpu', 'inference', 'media']]",
-        "AllowedInstanceTypes": "list[str]",
-        "BareMetal": "Literal['excluded', 'included', 'required']",
-        "BaselineEbsBandwidthMbps": "LaunchTemplateBaselineEbsBandwidthMbpsDict",
-        "BaselinePerformanceFactors": "LaunchTemplateBaselinePerformanceFactorsDict",
-        "BurstablePerformance": "Literal['excluded', 'included', 'required']",
-        "CpuManufacturers": "list[Literal['amazon-web-services', 'amd', 'apple', 'intel']]",
-        "ExcludedInstanceTypes": "list[str]",
-        "InstanceGenerations": "list[Literal['current', 'previous']]",
-        "LocalStorage": "Literal['excluded', 'included', 'required']",
-        "LocalStorageTypes": "list[Literal['hdd', 'ssd']]",
-        "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice": "int",
-        "MemoryGiBPerVCpu": "LaunchTemplateMemoryGiBPerVCpuDict",
-        "MemoryMiB": "LaunchTemplateMemoryMiBDict",
-        "NetworkBandwidthGbps": "LaunchTemplateNetworkBandwidthGbpsDict",
-        "NetworkInterfaceCount": "LaunchTemplateNetworkInterfaceCountDict",
-        "OnDemandMaxPricePercentageOverLowestPrice": "int",
-        "RequireHibernateSupport": "bool",
-        "SpotMaxPricePercentageOverLowestPrice": "int",
-        "TotalLocalStorageGB": "LaunchTemplateTotalLocalStorageGBDict",
-        "VCpuCount": "LaunchTemplateVCpuCountDict",
-    },
-    total=False,
-)
 
-LaunchTemplateLaunchTemplateDataDict = TypedDict(
-    "LaunchTemplateLaunchTemplateDataDict",
-    {
-        "BlockDeviceMappings": "list[BlockDeviceMappingDict]",
-        "CapacityReservationSpecification": "LaunchTemplateCapacityReservationSpecificationDict",
-        "CpuOptions": "LaunchTemplateCpuOptionsDict",
-        "CreditSpecification": "LaunchTemplateCreditSpecificationDict",
-        "DisableApiStop": "bool",
-        "DisableApiTermination": "bool",
-        "EbsOptimized": "bool",
-        "EnclaveOptions": "LaunchTemplateEnclaveOptionsDict",
-        "HibernationOptions": "LaunchTemplateHibernationOptionsDict",
-        "IamInstanceProfile": "LaunchTemplateIamInstanceProfileDict",
-        "ImageId": "str",
-        "InstanceInitiatedShutdownBehavior": "Literal['stop', 'terminate']",
-        "InstanceMarketOptions": "LaunchTemplateInstanceMarketOptionsDict",
-        "InstanceRequirements": "LaunchTemplateInstanceRequirementsDict",
-        "InstanceType": "str",
-        "KernelId": "str",
-        "KeyName": "str",
-        "LicenseSpecifications": "list[LicenseSpecificationDict]",
-        "MaintenanceOptions": "LaunchTemplateMaintenanceOptionsDict",
-        "MetadataOptions": "LaunchTemplateMetadataOptionsDict",
-        "Monitoring": "LaunchTemplateMonitoringDict",
-        "NetworkInterfaces": "list[NetworkInterfaceDict]",
-        "NetworkPerformanceOptions": "LaunchTemplateNetworkPerformanceOptionsDict",
-        "Placement": "LaunchTemplatePlacementDict",
-        "PrivateDnsNameOptions": "LaunchTemplatePrivateDnsNameOptionsDict",
-        "RamDiskId": "str",
-        "SecurityGroupIds": "list[str]",
-        "SecurityGroups": "list[str]",
-        "TagSpecifications": "list[TagSpecificationDict]",
-        "UserData": "str",
-    },
-    total=False,
-)
+class LaunchTemplateBaselinePerformanceFactorsDict(TypedDict, total=False):
+    """LaunchTemplateBaselinePerformanceFactors as a plain dict: The baseline performance to
+    consider, using an instance family as a baseline reference. The instance family establishes the
+    lowest acceptable level of performance. Amazon EC2 uses this baseline to guide instance type
+    selection, but there is no guarantee that the selected instance types will always exceed the
+    baseline for every application. Currently, this parameter only supports CPU performance as a
+    baseline performance factor. For example, specifying ``c6i`` would use the CPU performance of
+    the ``c6i`` family as the baseline reference."""
 
-LaunchTemplateMaintenanceOptionsDict = TypedDict(
-    "LaunchTemplateMaintenanceOptionsDict",
-    {
-        "AutoRecovery": "Literal['default', 'disabled']",
-    },
-    total=False,
-)
+    Cpu: LaunchTemplateCpuDict
+    """The CPU performance to consider, using an instance family as the baseline reference."""
 
-LaunchTemplateMemoryGiBPerVCpuDict = TypedDict(
-    "LaunchTemplateMemoryGiBPerVCpuDict",
-    {
-        "Max": "float",
-        "Min": "float",
-    },
-    total=False,
-)
 
-LaunchTemplateMemoryMiBDict = TypedDict(
-    "LaunchTemplateMemoryMiBDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
+class LaunchTemplateCapacityReservationSpecificationDict(TypedDict, total=False):
+    """LaunchTemplateCapacityReservationSpecification as a plain dict: Specifies an instance's
+    Capacity Reservation targeting option. You can specify only one option at a time.
+    ``CapacityReservationSpecification`` is a property of [AWS::EC2::LaunchTemplate
+    LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html)."""
 
-LaunchTemplateMetadataOptionsDict = TypedDict(
-    "LaunchTemplateMetadataOptionsDict",
-    {
-        "HttpEndpoint": "Literal['disabled', 'enabled']",
-        "HttpProtocolIpv6": "Literal['disabled', 'enabled']",
-        "HttpPutResponseHopLimit": "int",
-        "HttpTokens": "Literal['optional', 'required']",
-        "InstanceMetadataTags": "Literal['disabled', 'enabled']",
-    },
-    total=False,
-)
+    CapacityReservationPreference: Literal["capacity-reservations-only", "none", "open"]
+    """Indicates the instance's Capacity Reservation preferences. Possible preferences include: +
+    ``capacity-reservations-only`` - The instance will only run in a Capacity Reservation or
+    Capacity Reservation group. If capacity isn't available, the instance will fail to launch. +
+    ``open`` - The instance can run in any ``open`` Capacity Reservation that has matching
+    attributes (instance type, platform, Availability Zone, tenancy). + ``none`` - The instance
+    avoids running in a Capacity Reservation even if one is available. The instance runs in
+    On-Demand capacity."""
+    CapacityReservationTarget: LaunchTemplateCapacityReservationTargetDict
+    """Information about the target Capacity Reservation or Capacity Reservation group."""
 
-LaunchTemplateMonitoringDict = TypedDict(
-    "LaunchTemplateMonitoringDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
 
-LaunchTemplateNetworkBandwidthGbpsDict = TypedDict(
-    "LaunchTemplateNetworkBandwidthGbpsDict",
-    {
-        "Max": "float",
-        "Min": "float",
-    },
-    total=False,
-)
+class LaunchTemplateCapacityReservationTargetDict(TypedDict, total=False):
+    """LaunchTemplateCapacityReservationTarget as a plain dict: Specifies a target Capacity
+    Reservation. ``CapacityReservationTarget`` is a property of the [Amazon EC2 LaunchTemplate
+    LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html)
+    property type."""
 
-LaunchTemplateNetworkInterfaceCountDict = TypedDict(
-    "LaunchTemplateNetworkInterfaceCountDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
+    CapacityReservationId: str
+    """The ID of the Capacity Reservation in which to run the instance."""
+    CapacityReservationResourceGroupArn: str
+    """The ARN of the Capacity Reservation resource group in which to run the instance."""
 
-LaunchTemplateNetworkPerformanceOptionsDict = TypedDict(
-    "LaunchTemplateNetworkPerformanceOptionsDict",
-    {
-        "BandwidthWeighting": "Literal['default', 'ebs-1', 'vpc-1']",
-    },
-    total=False,
-)
 
-LaunchTemplatePlacementDict = TypedDict(
-    "LaunchTemplatePlacementDict",
-    {
-        "Affinity": "str",
-        "AvailabilityZone": "str",
-        "GroupId": "str",
-        "GroupName": "str",
-        "HostId": "str",
-        "HostResourceGroupArn": "str",
-        "PartitionNumber": "int",
-        "SpreadDomain": "str",
-        "Tenancy": "Literal['dedicated', 'default', 'host']",
-    },
-    total=False,
-)
+class LaunchTemplateConnectionTrackingSpecificationDict(TypedDict, total=False):
+    """LaunchTemplateConnectionTrackingSpecification as a plain dict: A security group connection
+    tracking specification that enables you to set the idle timeout for connection tracking on an
+    Elastic network interface. For more information, see [Connection tracking
+    timeouts](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html#connection-tracking-timeouts)
+    in the *Amazon EC2 User Guide*."""
 
-LaunchTemplatePrivateDnsNameOptionsDict = TypedDict(
-    "LaunchTemplatePrivateDnsNameOptionsDict",
-    {
-        "EnableResourceNameDnsAAAARecord": "bool",
-        "EnableResourceNameDnsARecord": "bool",
-        "HostnameType": "Literal['ip-name', 'resource-name']",
-    },
-    total=False,
-)
+    TcpEstablishedTimeout: int
+    """Timeout (in seconds) for idle TCP connections in an established state. Min: 60 seconds. Max:
+    432000 seconds (5 days). Default: 350 seconds for Nitro v6 instance types (excluding P6e-GB200);
+    432000 seconds for all other instance types (including P6e-GB200). Recommended: Less than 432000
+    seconds."""
+    UdpStreamTimeout: int
+    """Timeout (in seconds) for idle UDP flows classified as streams which have seen more than one
+    request-response transaction. Min: 60 seconds. Max: 180 seconds (3 minutes). Default: 180
+    seconds."""
+    UdpTimeout: int
+    """Timeout (in seconds) for idle UDP flows that have seen traffic only in a single direction or
+    a single request-response transaction. Min: 30 seconds. Max: 60 seconds. Default: 30 seconds."""
 
-LaunchTemplateSpotOptionsDict = TypedDict(
-    "LaunchTemplateSpotOptionsDict",
-    {
-        "BlockDurationMinutes": "int",
-        "InstanceInterruptionBehavior": "Literal['hibernate', 'stop', 'terminate']",
-        "MaxPrice": "str",
-        "SpotInstanceType": "Literal['one-time', 'persistent']",
-        "ValidUntil": "str",
-    },
-    total=False,
-)
 
-LaunchTemplateTagSpecificationDict = TypedDict(
-    "LaunchTemplateTagSpecificationDict",
-    {
-        "ResourceType": "Literal['application-status-check', 'capacity-block', 'capacity-manager-data-export', 'capacity-reservation', 'capacity-reservation-cancellation-quote', 'capacity-reservation-fleet', 'capacity-reservation-modification-quote', 'carrier-gateway', 'client-vpn-endpoint', 'coip-pool', 'customer-gateway', 'declarative-policies-report', 'dedicated-host', 'dhcp-options', 'egress-only-internet-gateway', 'elastic-gpu', 'elastic-ip', 'export-image-task', 'export-instance-task', 'fleet', 'fpga-image', 'host-reservation', 'image', 'image-usage-report', 'import-image-task', 'import-snapshot-task', 'instance', 'instance-connect-endpoint', 'instance-event-window', 'internet-gateway', 'ipam', 'ipam-external-resource-verification-token', 'ipam-internet-registry-association', 'ipam-policy', 'ipam-pool', 'ipam-pool-allocation', 'ipam-prefix-list-resolver', 'ipam-prefix-list-resolver-target', 'ipam-resource-discovery', 'ipam-resource-discovery-association', 'ipam-scope', 'ipv4pool-ec2', 'ipv6pool-ec2', 'key-pair', 'launch-template', 'local-gateway', 'local-gateway-route-table', 'local-gateway-route-table-virtual-interface-group-association', 'local-gateway-route-table-vpc-association', 'local-gateway-virtual-interface', 'local-gateway-virtual-interface-group', 'mac-modification-task', 'natgateway', 'network-acl', 'network-insights-access-scope', 'network-insights-access-scope-analysis', 'network-insights-analysis', 'network-insights-path', 'network-interface', 'outpost-lag', 'placement-group', 'prefix-list', 'replace-root-volume-task', 'reserved-instances', 'route-server', 'route-server-endpoint', 'route-server-peer', 'route-table', 'secondary-interface', 'secondary-network', 'secondary-subnet', 'security-group', 'security-group-rule', 'service-link-virtual-interface', 'snapshot', 'spot-fleet-request', 'spot-instances-request', 'subnet', 'subnet-cidr-reservation', 'traffic-mirror-filter', 'traffic-mirror-filter-rule', 'traffic-mirror-session', 'traffic-mirror-target', 'transit-gateway', 'transit-gateway-attachment', 'transit-gateway-connect-peer', 'transit-gateway-metering-policy', 'transit-gateway-multicast-domain', 'transit-gateway-policy-table', 'transit-gateway-route-table', 'transit-gateway-route-table-announcement', 'verified-access-endpoint', 'verified-access-endpoint-target', 'verified-access-group', 'verified-access-instance', 'verified-access-policy', 'verified-access-trust-provider', 'volume', 'vpc', 'vpc-block-public-access-exclusion', 'vpc-encryption-control', 'vpc-endpoint', 'vpc-endpoint-connection', 'vpc-endpoint-connection-device-type', 'vpc-endpoint-service', 'vpc-endpoint-service-permission', 'vpc-flow-log', 'vpc-peering-connection', 'vpn-concentrator', 'vpn-connection', 'vpn-connection-device-type', 'vpn-gateway']",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+class LaunchTemplateCpuDict(TypedDict, total=False):
+    """LaunchTemplateCpu as a plain dict: Specifies the CPU performance to consider when using an
+    instance family as the baseline reference."""
 
-LaunchTemplateTotalLocalStorageGBDict = TypedDict(
-    "LaunchTemplateTotalLocalStorageGBDict",
-    {
-        "Max": "float",
-        "Min": "float",
-    },
-    total=False,
-)
+    References: list[ReferenceDict]
+    """The instance family to use as the baseline reference for CPU performance. All instance types
+    that match your specified attributes are compared against the CPU performance of the referenced
+    instance family, regardless of CPU manufacturer or architecture differences."""
 
-LaunchTemplateVCpuCountDict = TypedDict(
-    "LaunchTemplateVCpuCountDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
 
-LicenseSpecificationDict = TypedDict(
-    "LicenseSpecificationDict",
-    {
-        "LicenseConfigurationArn": "str",
-    },
-    total=False,
-)
+class LaunchTemplateCpuOptionsDict(TypedDict, total=False):
+    """LaunchTemplateCpuOptions as a plain dict: Specifies the CPU options for an instance. For more
+    information, see [Optimize CPU
+    options](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-optimize-cpu.html) in the
+    *User Guide*. ``CpuOptions`` is a property of [AWS::EC2::LaunchTemplate
+    LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html)."""
 
-NetworkInterfaceDict = TypedDict(
-    "NetworkInterfaceDict",
-    {
-        "AssociateCarrierIpAddress": "bool",
-        "AssociatePublicIpAddress": "bool",
-        "ConnectionTrackingSpecification": "LaunchTemplateConnectionTrackingSpecificationDict",
-        "DeleteOnTermination": "bool",
-        "Description": "str",
-        "DeviceIndex": "int",
-        "EnaQueueCount": "int",
-        "EnaSrdSpecification": "LaunchTemplateEnaSrdSpecificationDict",
-        "Groups": "list[str]",
-        "InterfaceType": "str",
-        "Ipv4PrefixCount": "int",
-        "Ipv4Prefixes": "list[Ipv4PrefixSpecificationDict]",
-        "Ipv6AddressCount": "int",
-        "Ipv6Addresses": "list[Ipv6AddDict]",
-        "Ipv6PrefixCount": "int",
-        "Ipv6Prefixes": "list[Ipv6PrefixSpecificationDict]",
-        "NetworkCardIndex": "int",
-        "NetworkInterfaceId": "str",
-        "PrimaryIpv6": "bool",
-        "PrivateIpAddress": "str",
-        "PrivateIpAddresses": "list[PrivateIpAddDict]",
-        "SecondaryPrivateIpAddressCount": "int",
-        "SubnetId": "str",
-    },
-    total=False,
-)
+    AmdSevSnp: Literal["enabled", "disabled"]
+    """Indicates whether to enable the instance for AMD SEV-SNP. AMD SEV-SNP is supported with M6a,
+    R6a, and C6a instance types only. For more information, see [AMD SEV-SNP for Amazon EC2
+    instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/sev-snp.html)."""
+    CoreCount: int
+    """The number of CPU cores for the instance."""
+    NestedVirtualization: Literal["enabled", "disabled"]
+    """Indicates whether the instance is enabled for nested virtualization."""
+    ThreadsPerCore: int
+    """The number of threads per CPU core. To disable multithreading for the instance, specify a
+    value of ``1``. Otherwise, specify the default value of ``2``."""
 
-PrivateIpAddDict = TypedDict(
-    "PrivateIpAddDict",
-    {
-        "Primary": "bool",
-        "PrivateIpAddress": "str",
-    },
-    total=False,
-)
 
-ReferenceDict = TypedDict(
-    "ReferenceDict",
-    {
-        "InstanceFamily": "str",
-    },
-    total=False,
-)
+class LaunchTemplateCreditSpecificationDict(TypedDict, total=False):
+    """LaunchTemplateCreditSpecification as a plain dict: Specifies the credit option for CPU usage
+    of a T2, T3, or T3a instance. ``CreditSpecification`` is a property of [AWS::EC2::LaunchTemplate
+    LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html)."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    CpuCredits: str
+    """The credit option for CPU usage of a T instance. Valid values: ``standard`` | ``unlimited``"""
 
-TagSpecificationDict = TypedDict(
-    "TagSpecificationDict",
-    {
-        "ResourceType": "Literal['application-status-check', 'capacity-block', 'capacity-manager-data-export', 'capacity-reservation', 'capacity-reservation-cancellation-quote', 'capacity-reservation-fleet', 'capacity-reservation-modification-quote', 'carrier-gateway', 'client-vpn-endpoint', 'coip-pool', 'customer-gateway', 'declarative-policies-report', 'dedicated-host', 'dhcp-options', 'egress-only-internet-gateway', 'elastic-gpu', 'elastic-ip', 'export-image-task', 'export-instance-task', 'fleet', 'fpga-image', 'host-reservation', 'image', 'image-usage-report', 'import-image-task', 'import-snapshot-task', 'instance', 'instance-connect-endpoint', 'instance-event-window', 'internet-gateway', 'ipam', 'ipam-external-resource-verification-token', 'ipam-internet-registry-association', 'ipam-policy', 'ipam-pool', 'ipam-pool-allocation', 'ipam-prefix-list-resolver', 'ipam-prefix-list-resolver-target', 'ipam-resource-discovery', 'ipam-resource-discovery-association', 'ipam-scope', 'ipv4pool-ec2', 'ipv6pool-ec2', 'key-pair', 'launch-template', 'local-gateway', 'local-gateway-route-table', 'local-gateway-route-table-virtual-interface-group-association', 'local-gateway-route-table-vpc-association', 'local-gateway-virtual-interface', 'local-gateway-virtual-interface-group', 'mac-modification-task', 'natgateway', 'network-acl', 'network-insights-access-scope', 'network-insights-access-scope-analysis', 'network-insights-analysis', 'network-insights-path', 'network-interface', 'outpost-lag', 'placement-group', 'prefix-list', 'replace-root-volume-task', 'reserved-instances', 'route-server', 'route-server-endpoint', 'route-server-peer', 'route-table', 'secondary-interface', 'secondary-network', 'secondary-subnet', 'security-group', 'security-group-rule', 'service-link-virtual-interface', 'snapshot', 'spot-fleet-request', 'spot-instances-request', 'subnet', 'subnet-cidr-reservation', 'traffic-mirror-filter', 'traffic-mirror-filter-rule', 'traffic-mirror-session', 'traffic-mirror-target', 'transit-gateway', 'transit-gateway-attachment', 'transit-gateway-connect-peer', 'transit-gateway-metering-policy', 'transit-gateway-multicast-domain', 'transit-gateway-policy-table', 'transit-gateway-route-table', 'transit-gateway-route-table-announcement', 'verified-access-endpoint', 'verified-access-endpoint-target', 'verified-access-group', 'verified-access-instance', 'verified-access-policy', 'verified-access-trust-provider', 'volume', 'vpc', 'vpc-block-public-access-exclusion', 'vpc-encryption-control', 'vpc-endpoint', 'vpc-endpoint-connection', 'vpc-endpoint-connection-device-type', 'vpc-endpoint-service', 'vpc-endpoint-service-permission', 'vpc-flow-log', 'vpc-peering-connection', 'vpn-concentrator', 'vpn-connection', 'vpn-connection-device-type', 'vpn-gateway']",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
 
+class LaunchTemplateEbsDict(TypedDict, total=False):
+    """LaunchTemplateEbs as a plain dict: Parameters for a block device for an EBS volume in an
+    Amazon EC2 launch template. ``Ebs`` is a property of [AWS::EC2::LaunchTemplate
+    BlockDeviceMapping](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-blockdevicemapping.html)."""
+
+    DeleteOnTermination: bool
+    """Indicates whether the EBS volume is deleted on instance termination."""
+    EbsCardIndex: int
+    """Type: int."""
+    Encrypted: bool
+    """Indicates whether the EBS volume is encrypted. Encrypted volumes can only be attached to
+    instances that support Amazon EBS encryption. If you are creating a volume from a snapshot, you
+    can't specify an encryption value."""
+    Iops: int
+    """The number of I/O operations per second (IOPS). For ``gp3``, ``io1``, and ``io2`` volumes,
+    this represents the number of IOPS that are provisioned for the volume. For ``gp2`` volumes,
+    this represents the baseline performance of the volume and the rate at which the volume
+    accumulates I/O credits for bursting. The following are the supported values for each volume
+    type: + ``gp3``: 3,000 - 80,000 IOPS + ``io1``: 100 - 64,000 IOPS + ``io2``: 100 - 256,000 IOPS
+    For ``io2`` volumes, you can achieve up to 256,000 IOPS on [instances built on the Nitro
+    System](https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-nitro-instances.html). On other
+    instances, you can achieve performance up to 32,000 IOPS. This parameter is supported for
+    ``io1``, ``io2``, and ``gp3`` volumes only."""
+    KmsKeyId: str
+    """Identifier (key ID, key alias, key ARN, or alias ARN) of the customer managed KMS key to use
+    for EBS encryption."""
+    SnapshotId: str
+    """The ID of the snapshot."""
+    Throughput: int
+    """The throughput to provision for a ``gp3`` volume, with a maximum of 2,000 MiB/s. Valid Range:
+    Minimum value of 125. Maximum value of 2,000."""
+    VolumeInitializationRate: int
+    """Specifies the Amazon EBS Provisioned Rate for Volume Initialization (volume initialization
+    rate), in MiB/s, at which to download the snapshot blocks from Amazon S3 to the volume. This is
+    also known as *volume initialization*. Specifying a volume initialization rate ensures that the
+    volume is initialized at a predictable and consistent rate after creation. This parameter is
+    supported only for volumes created from snapshots. Omit this parameter if: + You want to create
+    the volume using fast snapshot restore. You must specify a snapshot that is enabled for fast
+    snapshot restore. In this case, the volume is fully initialized at creation. If you specify a
+    snapshot that is enabled for fast snapshot restore and a volume initialization rate, the volume
+    will be initialized at the specified rate instead of fast snapshot restore. + You want to create
+    a volume that is initialized at the default rate. For more information, see [Initialize Amazon
+    EBS volumes](https://docs.aws.amazon.com/ebs/latest/userguide/initalize-volume.html) in the
+    *Amazon EC2 User Guide*. Valid range: 100 - 300 MiB/s"""
+    VolumeSize: int
+    """The size of the volume, in GiBs. You must specify either a snapshot ID or a volume size. The
+    following are the supported volumes sizes for each volume type: + ``gp2``: 1 - 16,384 GiB +
+    ``gp3``: 1 - 65,536 GiB + ``io1``: 4 - 16,384 GiB + ``io2``: 4 - 65,536 GiB + ``st1`` and
+    ``sc1``: 125 - 16,384 GiB + ``standard``: 1 - 1024 GiB"""
+    VolumeType: Literal["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"]
+    """The volume type. For more information, see [Amazon EBS volume
+    types](https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html) in the *Amazon
+    EBS User Guide*."""
+
+
+class LaunchTemplateEnaSrdSpecificationDict(TypedDict, total=False):
+    """LaunchTemplateEnaSrdSpecification as a plain dict: ENA Express uses AWS Scalable Reliable
+    Datagram (SRD) technology to increase the maximum bandwidth used per stream and minimize tail
+    latency of network traffic between EC2 instances. With ENA Express, you can communicate between
+    two EC2 instances in the same subnet within the same account, or in different accounts. Both
+    sending and receiving instances must have ENA Express enabled. To improve the reliability of
+    network packet delivery, ENA Express reorders network packets on the receiving end by default.
+    However, some UDP-based applications are designed to handle network packets that are out of
+    order to reduce the overhead for packet delivery at the network layer. When ENA Express is
+    enabled, you can specify whether UDP network traffic uses it."""
+
+    EnaSrdEnabled: bool
+    """Indicates whether ENA Express is enabled for the network interface."""
+    EnaSrdUdpSpecification: LaunchTemplateEnaSrdUdpSpecificationDict
+    """Configures ENA Express for UDP network traffic."""
+
+
+class LaunchTemplateEnaSrdUdpSpecificationDict(TypedDict, total=False):
+    """LaunchTemplateEnaSrdUdpSpecification as a plain dict: ENA Express is compatible with both TCP
+    and UDP transport protocols. When it's enabled, TCP traffic automatically uses it. However, some
+    UDP-based applications are designed to handle network packets that are out of order, without a
+    need for retransmission, such as live video broadcasting or other near-real-time applications.
+    For UDP traffic, you can specify whether to use ENA Express, based on your application
+    environment needs."""
+
+    EnaSrdUdpEnabled: bool
+    """Indicates whether UDP traffic to and from the instance uses ENA Express. To specify this
+    setting, you must first enable ENA Express."""
+
+
+class LaunchTemplateEnclaveOptionsDict(TypedDict, total=False):
+    """LaunchTemplateEnclaveOptions as a plain dict: Indicates whether the instance is enabled for
+    AWS Nitro Enclaves."""
+
+    Enabled: bool
+    """If this parameter is set to ``true``, the instance is enabled for AWS Nitro Enclaves;
+    otherwise, it is not enabled for AWS Nitro Enclaves."""
+
+
+class LaunchTemplateHibernationOptionsDict(TypedDict, total=False):
+    """LaunchTemplateHibernationOptions as a plain dict: Specifies whether your instance is
+    configured for hibernation. This parameter is valid only if the instance meets the [hibernation
+    prerequisites](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Hibernate.html#hibernating-prerequisites).
+    For more information, see [Hibernate Your
+    Instance](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Hibernate.html) in the *Amazon EC2
+    User Guide*. ``HibernationOptions`` is a property of [AWS::EC2::LaunchTemplate
+    LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html)."""
+
+    Configured: bool
+    """If you set this parameter to ``true``, the instance is enabled for hibernation. Default:
+    ``false``"""
+
+
+class LaunchTemplateIamInstanceProfileDict(TypedDict, total=False):
+    """LaunchTemplateIamInstanceProfile as a plain dict: Specifies an IAM instance profile, which is
+    a container for an IAM role for your instance. You can use an IAM role to distribute your AWS
+    credentials to your instances. If you are creating the launch template for use with an ASlong
+    group, you can specify either the name or the ARN of the instance profile, but not both.
+    ``IamInstanceProfile`` is a property of [AWS::EC2::LaunchTemplate
+    LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html)."""
+
+    Arn: str
+    """The Amazon Resource Name (ARN) of the instance profile."""
+    Name: str
+    """The name of the instance profile."""
+
+
+class LaunchTemplateInstanceMarketOptionsDict(TypedDict, total=False):
+    """LaunchTemplateInstanceMarketOptions as a plain dict: Specifies the market (purchasing) option
+    for an instance. ``InstanceMarketOptions`` is a property of the [AWS::EC2::LaunchTemplate
+    LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html)."""
+
+    MarketType: Literal["capacity-block", "interruptible-capacity-reservation", "on-demand", "spot"]
+    """The market type."""
+    SpotOptions: LaunchTemplateSpotOptionsDict
+    """The options for Spot Instances."""
+
+
+class LaunchTemplateInstanceRequirementsDict(TypedDict, total=False):
+    """LaunchTemplateInstanceRequirements as a plain dict: The attributes for the instance types.
+    When you specify instance attributes, Amazon EC2 will identify instance types with these
+    attributes. You must specify ``VCpuCount`` and ``MemoryMiB``. All other attributes are optional.
+    Any unspecified optional attribute is set to its default. When you specify multiple attributes,
+    you get instance types that satisfy all of the specified attributes. If you specify multiple
+    values for an attribute, you get instance types that satisfy any of the specified values. To
+    limit the list of instance types from which Amazon EC2 can identify matching instance types, you
+    can use one of the following parameters, but not both in the same request: +
+    ``AllowedInstanceTypes`` - The instance types to include in the list. All other instance types
+    are ignored, even if they match your specified attributes. + ``ExcludedInstanceTypes`` - The
+    instance types to exclude from the list, even if they match your specified attributes. If you
+    specify ``InstanceRequirements``, you can't specify ``InstanceType``. Attribute-based instance
+    type selection is only supported when using Auto Scaling groups, EC2 Fleet, and Spot Fleet to
+    launch instances. If you plan to use the launch template in the [launch instance
+    wizard](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-launch-instance-wizard.html), or
+    with the
+    [RunInstances](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RunInstances.html) API
+    or
+    [AWS::EC2::Instance](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-instance.html)AWS
+    CloudFormation resource, you can't specify ``InstanceRequirements``. For more information, see
+    [Specify attributes for instance type selection for EC2 Fleet or Spot
+    Fleet](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-fleet-attribute-based-instance-type-selection.html)
+    and [Spot placement
+    score](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-placement-score.html) in the
+    *Amazon EC2 User Guide*."""
+
+    AcceleratorCount: LaunchTemplateAcceleratorCountDict
+    """The minimum and maximum number of accelerators (GPUs, FPGAs, or AWS Inferentia chips) on an
+    instance. To exclude accelerator-enabled instance types, set ``Max`` to ``0``. Default: No
+    minimum or maximum limits"""
+    AcceleratorManufacturers: list[
+        Literal["amazon-web-services", "amd", "habana", "nvidia", "xilinx"]
+    ]
+    """Indicates whether instance types must have accelerators by specific manufacturers. + For
+    instance types with AWS devices, specify ``amazon-web-services``. + For instance types with AMD
+    devices, specify ``amd``. + For instance types with Habana devices, specify ``habana``. + For
+    instance types with NVIDIA devices, specify ``nvidia``. + For instance types with Xilinx
+    devices, specify ``xilinx``. Default: Any manufacturer"""
+    AcceleratorNames: list[
+        Literal[
+            "a100",
+            "a10g",
+            "gaudi-hl-205",
+            "h100",
+            "inferentia",
+            "inferentia2",
+            "k520",
+            "k80",
+            "l4",
+            "l40s",
+            "m60",
+            "radeon-pro-v520",
+            "t4",
+            "t4g",
+            "trainium",
+            "trainium2",
+            "u30",
+            "v100",
+            "vu9p",
+        ]
+    ]
+    """The accelerators that must be on the instance type. + For instance types with NVIDIA A10G
+    GPUs, specify ``a10g``. + For instance types with NVIDIA A100 GPUs, specify ``a100``. + For
+    instance types with NVIDIA H100 GPUs, specify ``h100``. + For instance types with AWS Inferentia
+    chips, specify ``inferentia``. + For instance types with AWS Inferentia2 chips, specify
+    ``inferentia2``. + For instance types with Habana Gaudi HL-205 GPUs, specify ``gaudi-hl-205``. +
+    For instance types with NVIDIA GRID K520 GPUs, specify ``k520``. + For instance types with
+    NVIDIA K80 GPUs, specify ``k80``. + For instance types with NVIDIA L4 GPUs, specify ``l4``. +
+    For instance types with NVIDIA L40S GPUs, specify ``l40s``. + For instance types with NVIDIA M60
+    GPUs, specify ``m60``. + For instance types with AMD Radeon Pro V520 GPUs, specify
+    ``radeon-pro-v520``. + For instance types with AWS Trainium chips, specify ``trainium``. + For
+    instance types with AWS Trainium2 chips, specify ``trainium2``. + For instance types with NVIDIA
+    T4 GPUs, specify ``t4``. + For instance types with NVIDIA T4G GPUs, specify ``t4g``. + For
+    instance types with Xilinx U30 cards, specify ``u30``. + For instance types with Xilinx VU9P
+    FPGAs, specify ``vu9p``. + For instance types with NVIDIA V100 GPUs, specify ``v100``. Default:
+    Any accelerator"""
+    AcceleratorTotalMemoryMiB: LaunchTemplateAcceleratorTotalMemoryMiBDict
+    """The minimum and maximum amount of total accelerator memory, in MiB. Default: No minimum or
+    maximum limits"""
+    AcceleratorTypes: list[Literal["fpga", "gpu", "inference", "media"]]
+    """The accelerator types that must be on the instance type. + For instance types with FPGA
+    accelerators, specify ``fpga``. + For instance types with GPU accelerators, specify ``gpu``. +
+    For instance types with Inference accelerators, specify ``inference``. + For instance types with
+    Media accelerators, specify ``media``. Default: Any accelerator type"""
+    AllowedInstanceTypes: list[str]
+    """The instance types to apply your specified attributes against. All other instance types are
+    ignored, even if they match your specified attributes. You can use strings with one or more wild
+    cards, represented by an asterisk (``*``), to allow an instance type, size, or generation. The
+    following are examples: ``m5.8xlarge``, ``c5*.*``, ``m5a.*``, ``r*``, ``*3*``. For example, if
+    you specify ``c5*``,Amazon EC2 will allow the entire C5 instance family, which includes all C5a
+    and C5n instance types. If you specify ``m5a.*``, Amazon EC2 will allow all the M5a instance
+    types, but not the M5n instance types. If you specify ``AllowedInstanceTypes``, you can't
+    specify ``ExcludedInstanceTypes``. Default: All instance types"""
+    BareMetal: Literal["excluded", "included", "required"]
+    """Indicates whether bare metal instance types must be included, excluded, or required. + To
+    include bare metal instance types, specify ``included``. + To require only bare metal instance
+    types, specify ``required``. + To exclude bare metal instance types, specify ``excluded``.
+    Default: ``excluded``"""
+    BaselineEbsBandwidthMbps: LaunchTemplateBaselineEbsBandwidthMbpsDict
+    """The minimum and maximum baseline bandwidth to Amazon EBS, in Mbps. For more information, see
+    [Amazon EBS–optimized
+    instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ebs-optimized.html) in the
+    *Amazon EC2 User Guide*. Default: No minimum or maximum limits"""
+    BaselinePerformanceFactors: LaunchTemplateBaselinePerformanceFactorsDict
+    """The baseline performance to consider, using an instance family as a baseline reference. The
+    instance family establishes the lowest acceptable level of performance. Amazon EC2 uses this
+    baseline to guide instance type selection, but there is no guarantee that the selected instance
+    types will always exceed the baseline for every application. Currently, this parameter only
+    supports CPU performance as a baseline performance factor. For more information, see
+    [Performance
+    protection](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-fleet-attribute-based-instance-type-selection.html#ec2fleet-abis-performance-protection)
+    in the *Amazon EC2 User Guide*."""
+    BurstablePerformance: Literal["excluded", "included", "required"]
+    """Indicates whether burstable performance T instance types are included, excluded, or required.
+    For more information, see [Burstable performance
+    instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/burstable-performance-instances.html).
+    + To include burstable performance instance types, specify ``included``. + To require only
+    burstable performance instance types, specify ``required``. + To exclude burstable performance
+    instance types, specify ``excluded``. Default: ``excluded``"""
+    CpuManufacturers: list[Literal["amazon-web-services", "amd", "apple", "intel"]]
+    """The CPU manufacturers to include. + For instance types with Intel CPUs, specify ``intel``. +
+    For instance types with AMD CPUs, specify ``amd``. + For instance types with AWS CPUs, specify
+    ``amazon-web-services``. + For instance types with Apple CPUs, specify ``apple``. Don't confuse
+    the CPU manufacturer with the CPU architecture. Instances will be launched with a compatible CPU
+    architecture based on the Amazon Machine Image (AMI) that you specify in your launch template.
+    Default: Any manufacturer"""
+    ExcludedInstanceTypes: list[str]
+    """The instance types to exclude. You can use strings with one or more wild cards, represented
+    by an asterisk (``*``), to exclude an instance type, size, or generation. The following are
+    examples: ``m5.8xlarge``, ``c5*.*``, ``m5a.*``, ``r*``, ``*3*``. For example, if you specify
+    ``c5*``,Amazon EC2 will exclude the entire C5 instance family, which includes all C5a and C5n
+    instance types. If you specify ``m5a.*``, Amazon EC2 will exclude all the M5a instance types,
+    but not the M5n instance types. If you specify ``ExcludedInstanceTypes``, you can't specify
+    ``AllowedInstanceTypes``. Default: No excluded instance types"""
+    InstanceGenerations: list[Literal["current", "previous"]]
+    """Indicates whether current or previous generation instance types are included. The current
+    generation instance types are recommended for use. Current generation instance types are
+    typically the latest two to three generations in each instance family. For more information, see
+    [Instance types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-types.html) in the
+    *Amazon EC2 User Guide*. For current generation instance types, specify ``current``. For
+    previous generation instance types, specify ``previous``. Default: Current and previous
+    generation instance types"""
+    LocalStorage: Literal["excluded", "included", "required"]
+    """Indicates whether instance types with instance store volumes are included, excluded, or
+    required. For more information, [Amazon EC2 instance
+    store](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/InstanceStorage.html) in the *Amazon
+    EC2 User Guide*. + To include instance types with instance store volumes, specify ``included``.
+    + To require only instance types with instance store volumes, specify ``required``. + To exclude
+    instance types with instance store volumes, specify ``excluded``. Default: ``included``"""
+    LocalStorageTypes: list[Literal["hdd", "ssd"]]
+    """The type of local storage that is required. + For instance types with hard disk drive (HDD)
+    storage, specify ``hdd``. + For instance types with solid state drive (SSD) storage, specify
+    ``ssd``. Default: ``hdd`` and ``ssd``"""
+    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: int
+    """[Price protection] The price protection threshold for Spot Instances, as a percentage of an
+    identified On-Demand price. The identified On-Demand price is the price of the lowest priced
+    current generation C, M, or R instance type with your specified attributes. If no current
+    generation C, M, or R instance type matches your attributes, then the identified price is from
+    the lowest priced current generation instance types, and failing that, from the lowest priced
+    previous generation instance types that match your attributes. When Amazon EC2 selects instance
+    types with your attributes, it will exclude instance types whose price exceeds your specified
+    threshold. The parameter accepts an integer, which Amazon EC2 interprets as a percentage. If you
+    set ``TargetCapacityUnitType`` to ``vcpu`` or ``memory-mib``, the price protection threshold is
+    based on the per vCPU or per memory price instead of the per instance price. Only one of
+    ``SpotMaxPricePercentageOverLowestPrice`` or ``MaxSpotPriceAsPercentageOfOptimalOnDemandPrice``
+    can be specified. If you don't specify either, Amazon EC2 will automatically apply optimal price
+    protection to consistently select from a wide range of instance types. To indicate no price
+    protection threshold for Spot Instances, meaning you want to consider all instance types that
+    match your attributes, include one of these parameters and specify a high value, such as
+    ``999999``."""
+    MemoryGiBPerVCpu: LaunchTemplateMemoryGiBPerVCpuDict
+    """The minimum and maximum amount of memory per vCPU, in GiB. Default: No minimum or maximum
+    limits"""
+    MemoryMiB: LaunchTemplateMemoryMiBDict
+    """The minimum and maximum amount of memory, in MiB."""
+    NetworkBandwidthGbps: LaunchTemplateNetworkBandwidthGbpsDict
+    """The minimum and maximum amount of network bandwidth, in gigabits per second (Gbps). Default:
+    No minimum or maximum limits"""
+    NetworkInterfaceCount: LaunchTemplateNetworkInterfaceCountDict
+    """The minimum and maximum number of network interfaces. Default: No minimum or maximum limits"""
+    OnDemandMaxPricePercentageOverLowestPrice: int
+    """[Price protection] The price protection threshold for On-Demand Instances, as a percentage
+    higher than an identified On-Demand price. The identified On-Demand price is the price of the
+    lowest priced current generation C, M, or R instance type with your specified attributes. When
+    Amazon EC2 selects instance types with your attributes, it will exclude instance types whose
+    price exceeds your specified threshold. The parameter accepts an integer, which Amazon EC2
+    interprets as a percentage. To turn off price protection, specify a high value, such as
+    ``999999``. This parameter is not supported for
+    [GetSpotPlacementScores](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetSpotPlacementScores.html)
+    and
+    [GetInstanceTypesFromInstanceRequirements](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetInstanceTypesFromInstanceRequirements.html).
+    If you set ``TargetCapacityUnitType`` to ``vcpu`` or ``memory-mib``, the price protection
+    threshold is applied based on the per-vCPU or per-memory price instead of the per-instance
+    price. Default: ``20``"""
+    RequireHibernateSupport: bool
+    """Indicates whether instance types must support hibernation for On-Demand Instances. This
+    parameter is not supported for
+    [GetSpotPlacementScores](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetSpotPlacementScores.html).
+    Default: ``false``"""
+    SpotMaxPricePercentageOverLowestPrice: int
+    """[Price protection] The price protection threshold for Spot Instances, as a percentage higher
+    than an identified Spot price. The identified Spot price is the Spot price of the lowest priced
+    current generation C, M, or R instance type with your specified attributes. If no current
+    generation C, M, or R instance type matches your attributes, then the identified Spot price is
+    from the lowest priced current generation instance types, and failing that, from the lowest
+    priced previous generation instance types that match your attributes. When Amazon EC2 selects
+    instance types with your attributes, it will exclude instance types whose Spot price exceeds
+    your specified threshold. The parameter accepts an integer, which Amazon EC2 interprets as a
+    percentage. If you set ``TargetCapacityUnitType`` to ``vcpu`` or ``memory-mib``, the price
+    protection threshold is applied based on the per-vCPU or per-memory price instead of the
+    per-instance price. This parameter is not supported for
+    [GetSpotPlacementScores](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetSpotPlacementScores.html)
+    and
+    [GetInstanceTypesFromInstanceRequirements](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetInstanceTypesFromInstanceRequirements.html).
+    Only one of ``SpotMaxPricePercentageOverLowestPrice`` or
+    ``MaxSpotPriceAsPercentageOfOptimalOnDemandPrice`` can be specified. If you don't specify
+    either, Amazon EC2 will automatically apply optimal price protection to consistently select from
+    a wide range of instance types. To indicate no price protection threshold for Spot Instances,
+    meaning you want to consider all instance types that match your attributes, include one of these
+    parameters and specify a high value, such as ``999999``. Default: ``100``"""
+    TotalLocalStorageGB: LaunchTemplateTotalLocalStorageGBDict
+    """The minimum and maximum amount of total local storage, in GB. Default: No minimum or maximum
+    limits"""
+    VCpuCount: LaunchTemplateVCpuCountDict
+    """The minimum and maximum number of vCPUs."""
+
+
+class LaunchTemplateLaunchTemplateDataDict(TypedDict, total=False):
+    """LaunchTemplateLaunchTemplateData as a plain dict: The information to include in the launch
+    template. You must specify at least one parameter for the launch template data."""
+
+    BlockDeviceMappings: list[BlockDeviceMappingDict]
+    """The block device mapping."""
+    CapacityReservationSpecification: LaunchTemplateCapacityReservationSpecificationDict
+    """The Capacity Reservation targeting option. If you do not specify this parameter, the
+    instance's Capacity Reservation preference defaults to ``open``, which enables it to run in any
+    open Capacity Reservation that has matching attributes (instance type, platform, Availability
+    Zone)."""
+    CpuOptions: LaunchTemplateCpuOptionsDict
+    """The CPU options for the instance. For more information, see [CPU options for Amazon EC2
+    instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-optimize-cpu.html) in
+    the *Amazon EC2 User Guide*."""
+    CreditSpecification: LaunchTemplateCreditSpecificationDict
+    """The credit option for CPU usage of the instance. Valid only for T instances."""
+    DisableApiStop: bool
+    """Indicates whether to enable the instance for stop protection. For more information, see
+    [Enable stop protection for your EC2
+    instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-stop-protection.html) in the
+    *Amazon EC2 User Guide*."""
+    DisableApiTermination: bool
+    """Indicates whether termination protection is enabled for the instance. The default is
+    ``false``, which means that you can terminate the instance using the Amazon EC2 console, command
+    line tools, or API. You can enable termination protection when you launch an instance, while the
+    instance is running, or while the instance is stopped."""
+    EbsOptimized: bool
+    """Indicates whether the instance is optimized for Amazon EBS I/O. This optimization provides
+    dedicated throughput to Amazon EBS and an optimized configuration stack to provide optimal
+    Amazon EBS I/O performance. This optimization isn't available with all instance types.
+    Additional usage charges apply when using an EBS-optimized instance."""
+    EnclaveOptions: LaunchTemplateEnclaveOptionsDict
+    """Indicates whether the instance is enabled for AWS Nitro Enclaves. For more information, see
+    [What is Nitro Enclaves?](https://docs.aws.amazon.com/enclaves/latest/user/nitro-enclave.html)
+    in the *Nitro Enclaves User Guide*. You can't enable AWS Nitro Enclaves and hibernation on the
+    same instance."""
+    HibernationOptions: LaunchTemplateHibernationOptionsDict
+    """Indicates whether an instance is enabled for hibernation. This parameter is valid only if the
+    instance meets the [hibernation
+    prerequisites](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/hibernating-prerequisites.html).
+    For more information, see [Hibernate your Amazon EC2
+    instance](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Hibernate.html) in the *Amazon EC2
+    User Guide*."""
+    IamInstanceProfile: LaunchTemplateIamInstanceProfileDict
+    """The name or Amazon Resource Name (ARN) of an IAM instance profile."""
+    ImageId: str
+    """The ID of the AMI. Alternatively, you can specify a Systems Manager parameter, which will
+    resolve to an AMI ID on launch. Valid formats: + ``ami-0ac394d6a3example`` +
+    ``resolve:ssm:parameter-name`` + ``resolve:ssm:parameter-name:version-number`` +
+    ``resolve:ssm:parameter-name:label`` For more information, see [Use a Systems Manager parameter
+    to find an
+    AMI](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/finding-an-ami.html#using-systems-manager-parameter-to-find-AMI)
+    in the *Amazon Elastic Compute Cloud User Guide*."""
+    InstanceInitiatedShutdownBehavior: Literal["stop", "terminate"]
+    """Indicates whether an instance stops or terminates when you initiate shutdown from the
+    instance (using the operating system command for system shutdown). Default: ``stop``"""
+    InstanceMarketOptions: LaunchTemplateInstanceMarketOptionsDict
+    """The market (purchasing) option for the instances."""
+    InstanceRequirements: LaunchTemplateInstanceRequirementsDict
+    """The attributes for the instance types. When you specify instance attributes, Amazon EC2 will
+    identify instance types with these attributes. You must specify ``VCpuCount`` and ``MemoryMiB``.
+    All other attributes are optional. Any unspecified optional attribute is set to its default.
+    When you specify multiple attributes, you get instance types that satisfy all of the specified
+    attributes. If you specify multiple values for an attribute, you get instance types that satisfy
+    any of the specified values. To limit the list of instance types from which Amazon EC2 can
+    identify matching instance types, you can use one of the following parameters, but not both in
+    the same request: + ``AllowedInstanceTypes`` - The instance types to include in the list. All
+    other instance types are ignored, even if they match your specified attributes. +
+    ``ExcludedInstanceTypes`` - The instance types to exclude from the list, even if they match your
+    specified attributes. If you specify ``InstanceRequirements``, you can't specify
+    ``InstanceType``. Attribute-based instance type selection is only supported when using Auto
+    Scaling groups, EC2 Fleet, and Spot Fleet to launch instances. If you plan to use the launch
+    template in the [launch instance
+    wizard](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-launch-instance-wizard.html), or
+    with the
+    [RunInstances](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RunInstances.html) API
+    or
+    [AWS::EC2::Instance](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-instance.html)AWS
+    CloudFormation resource, you can't specify ``InstanceRequirements``. For more information, see
+    [Specify attributes for instance type selection for EC2 Fleet or Spot
+    Fleet](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-fleet-attribute-based-instance-type-selection.html)
+    and [Spot placement
+    score](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-placement-score.html) in the
+    *Amazon EC2 User Guide*."""
+    InstanceType: str
+    """The instance type. For more information, see [Amazon EC2 instance
+    types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-types.html) in the *Amazon
+    EC2 User Guide*. If you specify ``InstanceType``, you can't specify ``InstanceRequirements``."""
+    KernelId: str
+    """The ID of the kernel. We recommend that you use PV-GRUB instead of kernels and RAM disks. For
+    more information, see [User Provided
+    Kernels](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/UserProvidedkernels.html) in the
+    *Amazon EC2 User Guide*."""
+    KeyName: str
+    """The name of the key pair. You can create a key pair using
+    [CreateKeyPair](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateKeyPair.html)
+    or
+    [ImportKeyPair](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportKeyPair.html).
+    If you do not specify a key pair, you can't connect to the instance unless you choose an AMI
+    that is configured to allow users another way to log in."""
+    LicenseSpecifications: list[LicenseSpecificationDict]
+    """The license configurations."""
+    MaintenanceOptions: LaunchTemplateMaintenanceOptionsDict
+    """The maintenance options of your instance."""
+    MetadataOptions: LaunchTemplateMetadataOptionsDict
+    """The metadata options for the instance. For more information, see [Configure the Instance
+    Metadata Service
+    options](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-options.html)
+    in the *Amazon EC2 User Guide*."""
+    Monitoring: LaunchTemplateMonitoringDict
+    """The monitoring for the instance."""
+    NetworkInterfaces: list[NetworkInterfaceDict]
+    """The network interfaces for the instance."""
+    NetworkPerformanceOptions: LaunchTemplateNetworkPerformanceOptionsDict
+    """The settings for the network performance options for the instance. For more information, see
+    [EC2 instance bandwidth weighting
+    configuration](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configure-bandwidth-weighting.html)."""
+    Placement: LaunchTemplatePlacementDict
+    """The placement for the instance."""
+    PrivateDnsNameOptions: LaunchTemplatePrivateDnsNameOptionsDict
+    """The hostname type for EC2 instances launched into this subnet and how DNS A and AAAA record
+    queries should be handled. For more information, see [Amazon EC2 instance hostname
+    types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html) in the
+    *User Guide*."""
+    RamDiskId: str
+    """The ID of the RAM disk. We recommend that you use PV-GRUB instead of kernels and RAM disks.
+    For more information, see [User provided
+    kernels](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/UserProvidedkernels.html) in the
+    *Amazon EC2 User Guide*."""
+    SecurityGroupIds: list[str]
+    """The IDs of the security groups. You can specify the IDs of existing security groups and
+    references to resources created by the stack template. If you specify a network interface, you
+    must specify any security groups as part of the network interface instead."""
+    SecurityGroups: list[str]
+    """The names of the security groups. For a nondefault VPC, you must use security group IDs
+    instead. If you specify a network interface, you must specify any security groups as part of the
+    network interface instead of using this parameter."""
+    TagSpecifications: list[TagSpecificationDict]
+    """The tags to apply to resources that are created during instance launch. To tag the launch
+    template itself, use
+    [TagSpecifications](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-launchtemplate.html#cfn-ec2-launchtemplate-tagspecifications)."""
+    UserData: str
+    """The user data to make available to the instance. You must provide base64-encoded text. User
+    data is limited to 16 KB. For more information, see [Run commands when you launch an EC2
+    instance with user data
+    input](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html) in the *Amazon EC2
+    User Guide*. If you are creating the launch template for use with BATCH, the user data must be
+    provided in the [MIME multi-part archive
+    format](https://docs.aws.amazon.com/https://cloudinit.readthedocs.io/en/latest/topics/format.html#mime-multi-part-archive).
+    For more information, see [Amazon EC2 user data in launch
+    templates](https://docs.aws.amazon.com/batch/latest/userguide/launch-templates.html#lt-user-data)
+    in the *User Guide*."""
+
+
+class LaunchTemplateMaintenanceOptionsDict(TypedDict, total=False):
+    """LaunchTemplateMaintenanceOptions as a plain dict: The maintenance options of your instance."""
+
+    AutoRecovery: Literal["default", "disabled"]
+    """Disables the automatic recovery behavior of your instance or sets it to default."""
+
+
+class LaunchTemplateMemoryGiBPerVCpuDict(TypedDict, total=False):
+    """LaunchTemplateMemoryGiBPerVCpu as a plain dict: The minimum and maximum amount of memory per
+    vCPU, in GiB."""
+
+    Max: float
+    """The maximum amount of memory per vCPU, in GiB. To specify no maximum limit, omit this
+    parameter."""
+    Min: float
+    """The minimum amount of memory per vCPU, in GiB. To specify no minimum limit, omit this
+    parameter."""
+
+
+class LaunchTemplateMemoryMiBDict(TypedDict, total=False):
+    """LaunchTemplateMemoryMiB as a plain dict: The minimum and maximum amount of memory, in MiB."""
+
+    Max: int
+    """The maximum amount of memory, in MiB. To specify no maximum limit, omit this parameter."""
+    Min: int
+    """The minimum amount of memory, in MiB. To specify no minimum limit, specify ``0``."""
+
+
+class LaunchTemplateMetadataOptionsDict(TypedDict, total=False):
+    """LaunchTemplateMetadataOptions as a plain dict: The metadata options for the instance. For
+    more information, see [Instance metadata and user
+    data](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-metadata.html) in the
+    *Amazon EC2 User Guide*. ``MetadataOptions`` is a property of [AWS::EC2::LaunchTemplate
+    LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html)."""
+
+    HttpEndpoint: Literal["disabled", "enabled"]
+    """Enables or disables the HTTP metadata endpoint on your instances. If the parameter is not
+    specified, the default state is ``enabled``. If you specify a value of ``disabled``, you will
+    not be able to access your instance metadata."""
+    HttpProtocolIpv6: Literal["disabled", "enabled"]
+    """Enables or disables the IPv6 endpoint for the instance metadata service. Default:
+    ``disabled``"""
+    HttpPutResponseHopLimit: int
+    """The desired HTTP PUT response hop limit for instance metadata requests. The larger the
+    number, the further instance metadata requests can travel. Default: ``1`` Possible values:
+    Integers from 1 to 64"""
+    HttpTokens: Literal["optional", "required"]
+    """Indicates whether IMDSv2 is required. + ``optional`` - IMDSv2 is optional. You can choose
+    whether to send a session token in your instance metadata retrieval requests. If you retrieve
+    IAM role credentials without a session token, you receive the IMDSv1 role credentials. If you
+    retrieve IAM role credentials using a valid session token, you receive the IMDSv2 role
+    credentials. + ``required`` - IMDSv2 is required. You must send a session token in your instance
+    metadata retrieval requests. With this option, retrieving the IAM role credentials always
+    returns IMDSv2 credentials; IMDSv1 credentials are not available. Default: If the value of
+    ``ImdsSupport`` for the Amazon Machine Image (AMI) for your instance is ``v2.0``, the default is
+    ``required``."""
+    InstanceMetadataTags: Literal["disabled", "enabled"]
+    """Set to ``enabled`` to allow access to instance tags from the instance metadata. Set to
+    ``disabled`` to turn off access to instance tags from the instance metadata. For more
+    information, see [View tags for your EC2 instances using instance
+    metadata](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/work-with-tags-in-IMDS.html).
+    Default: ``disabled``"""
+
+
+class LaunchTemplateMonitoringDict(TypedDict, total=False):
+    """LaunchTemplateMonitoring as a plain dict: Specifies whether detailed monitoring is enabled
+    for an instance. For more information about detailed monitoring, see [Enable or turn off
+    detailed monitoring for your
+    instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-cloudwatch-new.html) in the
+    *User Guide*. ``Monitoring`` is a property of [AWS::EC2::LaunchTemplate
+    LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html)."""
+
+    Enabled: bool
+    """Specify ``true`` to enable detailed monitoring. Otherwise, basic monitoring is enabled."""
+
+
+class LaunchTemplateNetworkBandwidthGbpsDict(TypedDict, total=False):
+    """LaunchTemplateNetworkBandwidthGbps as a plain dict: The minimum and maximum amount of network
+    bandwidth, in gigabits per second (Gbps). Setting the minimum bandwidth does not guarantee that
+    your instance will achieve the minimum bandwidth. Amazon EC2 will identify instance types that
+    support the specified minimum bandwidth, but the actual bandwidth of your instance might go
+    below the specified minimum at times. For more information, see [Available instance
+    bandwidth](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-network-bandwidth.html#available-instance-bandwidth)
+    in the *Amazon EC2 User Guide*."""
+
+    Max: float
+    """The maximum amount of network bandwidth, in Gbps. To specify no maximum limit, omit this
+    parameter."""
+    Min: float
+    """The minimum amount of network bandwidth, in Gbps. If this parameter is not specified, there
+    is no minimum limit."""
+
+
+class LaunchTemplateNetworkInterfaceCountDict(TypedDict, total=False):
+    """LaunchTemplateNetworkInterfaceCount as a plain dict: The minimum and maximum number of
+    network interfaces."""
+
+    Max: int
+    """The maximum number of network interfaces. To specify no maximum limit, omit this parameter."""
+    Min: int
+    """The minimum number of network interfaces. To specify no minimum limit, omit this parameter."""
+
+
+class LaunchTemplateNetworkPerformanceOptionsDict(TypedDict, total=False):
+    """LaunchTemplateNetworkPerformanceOptions as a plain dict: Contains settings for the network
+    performance options for the instance."""
+
+    BandwidthWeighting: Literal["default", "ebs-1", "vpc-1"]
+    """Specify the bandwidth weighting option to boost the associated type of baseline bandwidth, as
+    follows: + default This option uses the standard bandwidth configuration for your instance type.
+    + vpc-1 This option boosts your networking baseline bandwidth and reduces your EBS baseline
+    bandwidth. + ebs-1 This option boosts your EBS baseline bandwidth and reduces your networking
+    baseline bandwidth."""
+
+
+class LaunchTemplatePlacementDict(TypedDict, total=False):
+    """LaunchTemplatePlacement as a plain dict: Specifies the placement of an instance.
+    ``Placement`` is a property of [AWS::EC2::LaunchTemplate
+    LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html)."""
+
+    Affinity: str
+    """The affinity setting for an instance on a Dedicated Host."""
+    AvailabilityZone: str
+    """The Availability Zone for the instance. Either ``AvailabilityZone`` or ``AvailabilityZoneId``
+    can be specified, but not both"""
+    GroupId: str
+    """The Group Id of a placement group. You must specify the Placement Group *Group Id* to launch
+    an instance in a shared placement group."""
+    GroupName: str
+    """The name of the placement group for the instance."""
+    HostId: str
+    """The ID of the Dedicated Host for the instance."""
+    HostResourceGroupArn: str
+    """The ARN of the host resource group in which to launch the instances. If you specify a host
+    resource group ARN, omit the *Tenancy* parameter or set it to ``host``."""
+    PartitionNumber: int
+    """The number of the partition the instance should launch in. Valid only if the placement group
+    strategy is set to ``partition``."""
+    SpreadDomain: str
+    """Reserved for future use."""
+    Tenancy: Literal["dedicated", "default", "host"]
+    """The tenancy of the instance. An instance with a tenancy of dedicated runs on single-tenant
+    hardware."""
+
+
+class LaunchTemplatePrivateDnsNameOptionsDict(TypedDict, total=False):
+    """LaunchTemplatePrivateDnsNameOptions as a plain dict: The hostname type for EC2 instances
+    launched into this subnet and how DNS A and AAAA record queries should be handled. For more
+    information, see [Amazon EC2 instance hostname
+    types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html) in the
+    *User Guide*."""
+
+    EnableResourceNameDnsAAAARecord: bool
+    """Indicates whether to respond to DNS queries for instance hostnames with DNS AAAA records."""
+    EnableResourceNameDnsARecord: bool
+    """Indicates whether to respond to DNS queries for instance hostnames with DNS A records."""
+    HostnameType: Literal["ip-name", "resource-name"]
+    """The type of hostname for EC2 instances. For IPv4 only subnets, an instance DNS name must be
+    based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on
+    the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4
+    address or the instance ID. For more information, see [Amazon EC2 instance hostname
+    types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html) in the
+    *User Guide*."""
+
+
+class LaunchTemplateSpotOptionsDict(TypedDict, total=False):
+    """LaunchTemplateSpotOptions as a plain dict: Specifies options for Spot Instances.
+    ``SpotOptions`` is a property of [AWS::EC2::LaunchTemplate
+    InstanceMarketOptions](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata-instancemarketoptions.html)."""
+
+    BlockDurationMinutes: int
+    """Deprecated."""
+    InstanceInterruptionBehavior: Literal["hibernate", "stop", "terminate"]
+    """The behavior when a Spot Instance is interrupted. The default is ``terminate``."""
+    MaxPrice: str
+    """The maximum hourly price you're willing to pay for a Spot Instance. We do not recommend using
+    this parameter because it can lead to increased interruptions. If you do not specify this
+    parameter, you will pay the current Spot price. If you do specify this parameter, it must be
+    more than USD $0.001. Specifying a value below USD $0.001 will result in an
+    ``InvalidParameterValue`` error message when the launch template is used to launch an instance.
+    If you specify a maximum price, your Spot Instances will be interrupted more frequently than if
+    you do not specify this parameter."""
+    SpotInstanceType: Literal["one-time", "persistent"]
+    """The Spot Instance request type. If you are using Spot Instances with an Auto Scaling group,
+    use ``one-time`` requests, as the ASlong service handles requesting new Spot Instances whenever
+    the group is below its desired capacity."""
+    ValidUntil: str
+    """The end date of the request, in UTC format (*YYYY-MM-DD*T*HH:MM:SS*Z). Supported only for
+    persistent requests. + For a persistent request, the request remains active until the
+    ``ValidUntil`` date and time is reached. Otherwise, the request remains active until you cancel
+    it. + For a one-time request, ``ValidUntil`` is not supported. The request remains active until
+    all instances launch or you cancel the request. Default: 7 days from the current date"""
+
+
+class LaunchTemplateTagSpecificationDict(TypedDict, total=False):
+    """LaunchTemplateTagSpecification as a plain dict: Specifies the tags to apply to the launch
+    template during creation. To specify the tags for the resources that are created during instance
+    launch, use [AWS::EC2::LaunchTemplate
+    TagSpecification](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-tagspecification.html).
+    ``LaunchTemplateTagSpecification`` is a property of
+    [AWS::EC2::LaunchTemplate](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-launchtemplate.html)."""
+
+    ResourceType: Literal[
+        "application-status-check",
+        "capacity-block",
+        "capacity-manager-data-export",
+        "capacity-reservation",
+        "capacity-reservation-cancellation-quote",
+        "capacity-reservation-fleet",
+        "capacity-reservation-modification-quote",
+        "carrier-gateway",
+        "client-vpn-endpoint",
+        "coip-pool",
+        "customer-gateway",
+        "declarative-policies-report",
+        "dedicated-host",
+        "dhcp-options",
+        "egress-only-internet-gateway",
+        "elastic-gpu",
+        "elastic-ip",
+        "export-image-task",
+        "export-instance-task",
+        "fleet",
+        "fpga-image",
+        "host-reservation",
+        "image",
+        "image-usage-report",
+        "import-image-task",
+        "import-snapshot-task",
+        "instance",
+        "instance-connect-endpoint",
+        "instance-event-window",
+        "internet-gateway",
+        "ipam",
+        "ipam-external-resource-verification-token",
+        "ipam-internet-registry-association",
+        "ipam-policy",
+        "ipam-pool",
+        "ipam-pool-allocation",
+        "ipam-prefix-list-resolver",
+        "ipam-prefix-list-resolver-target",
+        "ipam-resource-discovery",
+        "ipam-resource-discovery-association",
+        "ipam-scope",
+        "ipv4pool-ec2",
+        "ipv6pool-ec2",
+        "key-pair",
+        "launch-template",
+        "local-gateway",
+        "local-gateway-route-table",
+        "local-gateway-route-table-virtual-interface-group-association",
+        "local-gateway-route-table-vpc-association",
+        "local-gateway-virtual-interface",
+        "local-gateway-virtual-interface-group",
+        "mac-modification-task",
+        "natgateway",
+        "network-acl",
+        "network-insights-access-scope",
+        "network-insights-access-scope-analysis",
+        "network-insights-analysis",
+        "network-insights-path",
+        "network-interface",
+        "outpost-lag",
+        "placement-group",
+        "prefix-list",
+        "replace-root-volume-task",
+        "reserved-instances",
+        "route-server",
+        "route-server-endpoint",
+        "route-server-peer",
+        "route-table",
+        "secondary-interface",
+        "secondary-network",
+        "secondary-subnet",
+        "security-group",
+        "security-group-rule",
+        "service-link-virtual-interface",
+        "snapshot",
+        "spot-fleet-request",
+        "spot-instances-request",
+        "subnet",
+        "subnet-cidr-reservation",
+        "traffic-mirror-filter",
+        "traffic-mirror-filter-rule",
+        "traffic-mirror-session",
+        "traffic-mirror-target",
+        "transit-gateway",
+        "transit-gateway-attachment",
+        "transit-gateway-connect-peer",
+        "transit-gateway-metering-policy",
+        "transit-gateway-multicast-domain",
+        "transit-gateway-policy-table",
+        "transit-gateway-route-table",
+        "transit-gateway-route-table-announcement",
+        "verified-access-endpoint",
+        "verified-access-endpoint-target",
+        "verified-access-group",
+        "verified-access-instance",
+        "verified-access-policy",
+        "verified-access-trust-provider",
+        "volume",
+        "vpc",
+        "vpc-block-public-access-exclusion",
+        "vpc-encryption-control",
+        "vpc-endpoint",
+        "vpc-endpoint-connection",
+        "vpc-endpoint-connection-device-type",
+        "vpc-endpoint-service",
+        "vpc-endpoint-service-permission",
+        "vpc-flow-log",
+        "vpc-peering-connection",
+        "vpn-concentrator",
+        "vpn-connection",
+        "vpn-connection-device-type",
+        "vpn-gateway",
+    ]
+    """The type of resource. To tag a launch template, ``ResourceType`` must be ``launch-template``."""
+    Tags: list[TagDict]
+    """The tags for the resource."""
+
+
+class LaunchTemplateTotalLocalStorageGBDict(TypedDict, total=False):
+    """LaunchTemplateTotalLocalStorageGB as a plain dict: The minimum and maximum amount of total
+    local storage, in GB."""
+
+    Max: float
+    """The maximum amount of total local storage, in GB. To specify no maximum limit, omit this
+    parameter."""
+    Min: float
+    """The minimum amount of total local storage, in GB. To specify no minimum limit, omit this
+    parameter."""
+
+
+class LaunchTemplateVCpuCountDict(TypedDict, total=False):
+    """LaunchTemplateVCpuCount as a plain dict: The minimum and maximum number of vCPUs."""
+
+    Max: int
+    """The maximum number of vCPUs. To specify no maximum limit, omit this parameter."""
+    Min: int
+    """The minimum number of vCPUs. To specify no minimum limit, specify ``0``."""
+
+
+class LicenseSpecificationDict(TypedDict, total=False):
+    """LicenseSpecification as a plain dict: Specifies a license configuration for an instance.
+    ``LicenseSpecification`` is a property of [AWS::EC2::LaunchTemplate
+    LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html)."""
+
+    LicenseConfigurationArn: str
+    """The Amazon Resource Name (ARN) of the license configuration."""
+
+
+class NetworkInterfaceDict(TypedDict, total=False):
+    """NetworkInterface as a plain dict: Specifies the parameters for a network interface.
+    ``NetworkInterface`` is a property of [AWS::EC2::LaunchTemplate
+    LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html)."""
+
+    AssociateCarrierIpAddress: bool
+    """Associates a Carrier IP address with eth0 for a new network interface. Use this option when
+    you launch an instance in a Wavelength Zone and want to associate a Carrier IP address with the
+    network interface. For more information about Carrier IP addresses, see [Carrier IP
+    addresses](https://docs.aws.amazon.com/wavelength/latest/developerguide/how-wavelengths-work.html#provider-owned-ip)
+    in the *Developer Guide*."""
+    AssociatePublicIpAddress: bool
+    """Associates a public IPv4 address with eth0 for a new network interface. AWS charges for all
+    public IPv4 addresses, including public IPv4 addresses associated with running instances and
+    Elastic IP addresses. For more information, see the *Public IPv4 Address* tab on the [Amazon VPC
+    pricing page](https://docs.aws.amazon.com/vpc/pricing/)."""
+    ConnectionTrackingSpecification: LaunchTemplateConnectionTrackingSpecificationDict
+    """A connection tracking specification for the network interface."""
+    DeleteOnTermination: bool
+    """Indicates whether the network interface is deleted when the instance is terminated."""
+    Description: str
+    """A description for the network interface."""
+    DeviceIndex: int
+    """The device index for the network interface attachment. The primary network interface has a
+    device index of 0. If the network interface is of type ``interface``, you must specify a device
+    index. If you create a launch template that includes secondary network interfaces but no primary
+    network interface, and you specify it using the ``LaunchTemplate`` property of
+    ``AWS::EC2::Instance``, then you must include a primary network interface using the
+    ``NetworkInterfaces`` property of ``AWS::EC2::Instance``."""
+    EnaQueueCount: int
+    """The number of ENA queues to be created with the instance."""
+    EnaSrdSpecification: LaunchTemplateEnaSrdSpecificationDict
+    """The ENA Express configuration for the network interface."""
+    Groups: list[str]
+    """The IDs of one or more security groups."""
+    InterfaceType: str
+    """The type of network interface. To create an Elastic Fabric Adapter (EFA), specify ``efa`` or
+    ``efa``. For more information, see [Elastic Fabric Adapter for AI/ML and HPC workloads on Amazon
+    EC2](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html) in the *Amazon EC2 User
+    Guide*. If you are not creating an EFA, specify ``interface`` or omit this parameter. If you
+    specify ``efa-only``, do not assign any IP addresses to the network interface. EFA-only network
+    interfaces do not support IP addresses. Valid values: ``interface`` | ``efa`` | ``efa-only``"""
+    Ipv4PrefixCount: int
+    """The number of IPv4 prefixes to be automatically assigned to the network interface. You cannot
+    use this option if you use the ``Ipv4Prefix`` option."""
+    Ipv4Prefixes: list[Ipv4PrefixSpecificationDict]
+    """One or more IPv4 prefixes to be assigned to the network interface. You cannot use this option
+    if you use the ``Ipv4PrefixCount`` option."""
+    Ipv6AddressCount: int
+    """The number of IPv6 addresses to assign to a network interface. Amazon EC2 automatically
+    selects the IPv6 addresses from the subnet range. You can't use this option if specifying
+    specific IPv6 addresses."""
+    Ipv6Addresses: list[Ipv6AddDict]
+    """One or more specific IPv6 addresses from the IPv6 CIDR block range of your subnet. You can't
+    use this option if you're specifying a number of IPv6 addresses."""
+    Ipv6PrefixCount: int
+    """The number of IPv6 prefixes to be automatically assigned to the network interface. You cannot
+    use this option if you use the ``Ipv6Prefix`` option."""
+    Ipv6Prefixes: list[Ipv6PrefixSpecificationDict]
+    """One or more IPv6 prefixes to be assigned to the network interface. You cannot use this option
+    if you use the ``Ipv6PrefixCount`` option."""
+    NetworkCardIndex: int
+    """The index of the network card. Some instance types support multiple network cards. The
+    primary network interface must be assigned to network card index 0. The default is network card
+    index 0."""
+    NetworkInterfaceId: str
+    """The ID of the network interface."""
+    PrimaryIpv6: bool
+    """The primary IPv6 address of the network interface. When you enable an IPv6 GUA address to be
+    a primary IPv6, the first IPv6 GUA will be made the primary IPv6 address until the instance is
+    terminated or the network interface is detached. For more information about primary IPv6
+    addresses, see
+    [RunInstances](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RunInstances.html)."""
+    PrivateIpAddress: str
+    """The primary private IPv4 address of the network interface."""
+    PrivateIpAddresses: list[PrivateIpAddDict]
+    """One or more private IPv4 addresses."""
+    SecondaryPrivateIpAddressCount: int
+    """The number of secondary private IPv4 addresses to assign to a network interface."""
+    SubnetId: str
+    """The ID of the subnet for the network interface."""
+
+
+class PrivateIpAddDict(TypedDict, total=False):
+    """PrivateIpAdd as a plain dict: Specifies a secondary private IPv4 address for a network
+    interface. ``PrivateIpAdd`` is a property of [AWS::EC2::LaunchTemplate
+    NetworkInterface](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-networkinterface.html)."""
+
+    Primary: bool
+    """Indicates whether the private IPv4 address is the primary private IPv4 address. Only one IPv4
+    address can be designated as primary."""
+    PrivateIpAddress: str
+    """The private IPv4 address."""
+
+
+class ReferenceDict(TypedDict, total=False):
+    """Reference as a plain dict: Specifies an instance family to use as the baseline reference for
+    CPU performance."""
+
+    InstanceFamily: str
+    """The instance family to use as a baseline reference. Ensure that you specify the correct value
+    for the instance family. The instance family is everything before the period (``.``) in the
+    instance type name. For example, in the instance type ``c6i.large``, the instance family is
+    ``c6i``, not ``c6``. For more information, see [Amazon EC2 instance type naming
+    conventions](https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-type-names.html) in
+    *Amazon EC2 Instance Types*. The following instance families are *not supported* for performance
+    protection: + ``c1`` + ``g3`` | ``g3s`` + ``hpc7g`` + ``m1`` | ``m2`` + ``mac1`` | ``mac2`` |
+    ``mac2-m1ultra`` | ``mac2-m2`` | ``mac2-m2pro`` + ``p3dn`` | ``p4d`` | ``p5`` + ``t1`` +
+    ``u-12tb1`` | ``u-18tb1`` | ``u-24tb1`` | ``u-3tb1`` | ``u-6tb1`` | ``u-9tb1`` | ``u7i-12tb`` |
+    ``u7in-16tb`` | ``u7in-24tb`` | ``u7in-32tb`` If you enable performance protection by specifying
+    a supported instance family, the returned instance types will exclude the above unsupported
+    instance families."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Specifies a tag. For more information, see [Resource
+    tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+class TagSpecificationDict(TypedDict, total=False):
+    """TagSpecification as a plain dict: Specifies the tags to apply to resources that are created
+    during instance launch. ``TagSpecification`` is a property type of
+    [TagSpecifications](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html#cfn-ec2-launchtemplate-launchtemplatedata-tagspecifications).
+    [TagSpecifications](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html#cfn-ec2-launchtemplate-launchtemplatedata-tagspecifications)
+    is a property of [AWS::EC2::LaunchTemplate
+    LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html)."""
+
+    ResourceType: Literal[
+        "application-status-check",
+        "capacity-block",
+        "capacity-manager-data-export",
+        "capacity-reservation",
+        "capacity-reservation-cancellation-quote",
+        "capacity-reservation-fleet",
+        "capacity-reservation-modification-quote",
+        "carrier-gateway",
+        "client-vpn-endpoint",
+        "coip-pool",
+        "customer-gateway",
+        "declarative-policies-report",
+        "dedicated-host",
+        "dhcp-options",
+        "egress-only-internet-gateway",
+        "elastic-gpu",
+        "elastic-ip",
+        "export-image-task",
+        "export-instance-task",
+        "fleet",
+        "fpga-image",
+        "host-reservation",
+        "image",
+        "image-usage-report",
+        "import-image-task",
+        "import-snapshot-task",
+        "instance",
+        "instance-connect-endpoint",
+        "instance-event-window",
+        "internet-gateway",
+        "ipam",
+        "ipam-external-resource-verification-token",
+        "ipam-internet-registry-association",
+        "ipam-policy",
+        "ipam-pool",
+        "ipam-pool-allocation",
+        "ipam-prefix-list-resolver",
+        "ipam-prefix-list-resolver-target",
+        "ipam-resource-discovery",
+        "ipam-resource-discovery-association",
+        "ipam-scope",
+        "ipv4pool-ec2",
+        "ipv6pool-ec2",
+        "key-pair",
+        "launch-template",
+        "local-gateway",
+        "local-gateway-route-table",
+        "local-gateway-route-table-virtual-interface-group-association",
+        "local-gateway-route-table-vpc-association",
+        "local-gateway-virtual-interface",
+        "local-gateway-virtual-interface-group",
+        "mac-modification-task",
+        "natgateway",
+        "network-acl",
+        "network-insights-access-scope",
+        "network-insights-access-scope-analysis",
+        "network-insights-analysis",
+        "network-insights-path",
+        "network-interface",
+        "outpost-lag",
+        "placement-group",
+        "prefix-list",
+        "replace-root-volume-task",
+        "reserved-instances",
+        "route-server",
+        "route-server-endpoint",
+        "route-server-peer",
+        "route-table",
+        "secondary-interface",
+        "secondary-network",
+        "secondary-subnet",
+        "security-group",
+        "security-group-rule",
+        "service-link-virtual-interface",
+        "snapshot",
+        "spot-fleet-request",
+        "spot-instances-request",
+        "subnet",
+        "subnet-cidr-reservation",
+        "traffic-mirror-filter",
+        "traffic-mirror-filter-rule",
+        "traffic-mirror-session",
+        "traffic-mirror-target",
+        "transit-gateway",
+        "transit-gateway-attachment",
+        "transit-gateway-connect-peer",
+        "transit-gateway-metering-policy",
+        "transit-gateway-multicast-domain",
+        "transit-gateway-policy-table",
+        "transit-gateway-route-table",
+        "transit-gateway-route-table-announcement",
+        "verified-access-endpoint",
+        "verified-access-endpoint-target",
+        "verified-access-group",
+        "verified-access-instance",
+        "verified-access-policy",
+        "verified-access-trust-provider",
+        "volume",
+        "vpc",
+        "vpc-block-public-access-exclusion",
+        "vpc-encryption-control",
+        "vpc-endpoint",
+        "vpc-endpoint-connection",
+        "vpc-endpoint-connection-device-type",
+        "vpc-endpoint-service",
+        "vpc-endpoint-service-permission",
+        "vpc-flow-log",
+        "vpc-peering-connection",
+        "vpn-concentrator",
+        "vpn-connection",
+        "vpn-connection-device-type",
+        "vpn-gateway",
+    ]
+    """The type of resource to tag. You can specify tags for the following resource types only:
+    ``instance`` | ``volume`` | ``network-interface`` | ``spot-instances-request``. If the instance
+    does not include the resource type that you specify, the instance launch fails. For example, not
+    all instance types include a volume. To tag a resource after it has been created, see
+    [CreateTags](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTags.html)."""
+    Tags: list[TagDict]
+    """The tags to apply to the resource."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::LaunchTemplate",
     schema_file="aws-ec2-launchtemplate.json",
     primary_identifier=("/LaunchTemplateId",),
-    additional_identifiers=(),
     read_only=("/DefaultVersionNumber", "/LaunchTemplateId", "/LatestVersionNumber"),
     create_only=("/LaunchTemplateName",),
     write_only=("/LaunchTemplateData", "/VersionDescription", "/TagSpecifications"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("LaunchTemplateData",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -719,787 +1558,29 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AcceleratorCount": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "AcceleratorTotalMemoryMiB": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "BaselineEbsBandwidthMbps": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "BaselinePerformanceFactors": {
-            "additionalProperties": False,
-            "properties": {"Cpu": {"$ref": "#/definitions/Cpu"}},
-            "type": "object",
-        },
-        "BlockDeviceMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "DeviceName": {"type": "string"},
-                "Ebs": {"$ref": "#/definitions/Ebs"},
-                "NoDevice": {"type": "string"},
-                "VirtualName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "CapacityReservationSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityReservationPreference": {
-                    "enum": ["capacity-reservations-only", "none", "open"],
-                    "type": "string",
-                },
-                "CapacityReservationTarget": {"$ref": "#/definitions/CapacityReservationTarget"},
-            },
-            "type": "object",
-        },
-        "CapacityReservationTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityReservationId": {"type": "string"},
-                "CapacityReservationResourceGroupArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ConnectionTrackingSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "TcpEstablishedTimeout": {"type": "integer"},
-                "UdpStreamTimeout": {"type": "integer"},
-                "UdpTimeout": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "Cpu": {
-            "additionalProperties": False,
-            "properties": {"References": {"$ref": "#/definitions/References"}},
-            "type": "object",
-        },
-        "CpuOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AmdSevSnp": {"enum": ["enabled", "disabled"], "type": "string"},
-                "CoreCount": {"type": "integer"},
-                "NestedVirtualization": {"enum": ["enabled", "disabled"], "type": "string"},
-                "ThreadsPerCore": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "CreditSpecification": {
-            "additionalProperties": False,
-            "properties": {"CpuCredits": {"type": "string"}},
-            "type": "object",
-        },
-        "Ebs": {
-            "additionalProperties": False,
-            "properties": {
-                "DeleteOnTermination": {"type": "boolean"},
-                "EbsCardIndex": {"type": "integer"},
-                "Encrypted": {"type": "boolean"},
-                "Iops": {"type": "integer"},
-                "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-                "SnapshotId": {"type": "string"},
-                "Throughput": {"type": "integer"},
-                "VolumeInitializationRate": {"type": "integer"},
-                "VolumeSize": {"type": "integer"},
-                "VolumeType": {
-                    "enum": ["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "EnaSrdSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "EnaSrdEnabled": {"type": "boolean"},
-                "EnaSrdUdpSpecification": {"$ref": "#/definitions/EnaSrdUdpSpecification"},
-            },
-            "type": "object",
-        },
-        "EnaSrdUdpSpecification": {
-            "additionalProperties": False,
-            "properties": {"EnaSrdUdpEnabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "EnclaveOptions": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "HibernationOptions": {
-            "additionalProperties": False,
-            "properties": {"Configured": {"type": "boolean"}},
-            "type": "object",
-        },
-        "IamInstanceProfile": {
-            "additionalProperties": False,
-            "properties": {"Arn": {"type": "string"}, "Name": {"type": "string"}},
-            "type": "object",
-        },
-        "InstanceMarketOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "MarketType": {
-                    "enum": [
-                        "capacity-block",
-                        "interruptible-capacity-reservation",
-                        "on-demand",
-                        "spot",
-                    ],
-                    "type": "string",
-                },
-                "SpotOptions": {"$ref": "#/definitions/SpotOptions"},
-            },
-            "type": "object",
-        },
-        "InstanceRequirements": {
-            "additionalProperties": False,
-            "properties": {
-                "AcceleratorCount": {"$ref": "#/definitions/AcceleratorCount"},
-                "AcceleratorManufacturers": {
-                    "items": {
-                        "enum": ["amazon-web-services", "amd", "habana", "nvidia", "xilinx"],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AcceleratorNames": {
-                    "items": {
-                        "enum": [
-                            "a100",
-                            "a10g",
-                            "gaudi-hl-205",
-                            "h100",
-                            "inferentia",
-                            "inferentia2",
-                            "k520",
-                            "k80",
-                            "l4",
-                            "l40s",
-                            "m60",
-                            "radeon-pro-v520",
-                            "t4",
-                            "t4g",
-                            "trainium",
-                            "trainium2",
-                            "u30",
-                            "v100",
-                            "vu9p",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AcceleratorTotalMemoryMiB": {"$ref": "#/definitions/AcceleratorTotalMemoryMiB"},
-                "AcceleratorTypes": {
-                    "items": {"enum": ["fpga", "gpu", "inference", "media"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AllowedInstanceTypes": {
-                    "items": {
-                        "maxLength": 30,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9\\.\\*\\-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 400,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "BareMetal": {"enum": ["excluded", "included", "required"], "type": "string"},
-                "BaselineEbsBandwidthMbps": {"$ref": "#/definitions/BaselineEbsBandwidthMbps"},
-                "BaselinePerformanceFactors": {"$ref": "#/definitions/BaselinePerformanceFactors"},
-                "BurstablePerformance": {
-                    "enum": ["excluded", "included", "required"],
-                    "type": "string",
-                },
-                "CpuManufacturers": {
-                    "items": {
-                        "enum": ["amazon-web-services", "amd", "apple", "intel"],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ExcludedInstanceTypes": {
-                    "items": {
-                        "maxLength": 30,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9\\.\\*\\-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 400,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "InstanceGenerations": {
-                    "items": {"enum": ["current", "previous"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "LocalStorage": {"enum": ["excluded", "included", "required"], "type": "string"},
-                "LocalStorageTypes": {
-                    "items": {"enum": ["hdd", "ssd"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice": {"type": "integer"},
-                "MemoryGiBPerVCpu": {"$ref": "#/definitions/MemoryGiBPerVCpu"},
-                "MemoryMiB": {"$ref": "#/definitions/MemoryMiB"},
-                "NetworkBandwidthGbps": {"$ref": "#/definitions/NetworkBandwidthGbps"},
-                "NetworkInterfaceCount": {"$ref": "#/definitions/NetworkInterfaceCount"},
-                "OnDemandMaxPricePercentageOverLowestPrice": {"type": "integer"},
-                "RequireHibernateSupport": {"type": "boolean"},
-                "SpotMaxPricePercentageOverLowestPrice": {"type": "integer"},
-                "TotalLocalStorageGB": {"$ref": "#/definitions/TotalLocalStorageGB"},
-                "VCpuCount": {"$ref": "#/definitions/VCpuCount"},
-            },
-            "type": "object",
-        },
-        "Ipv4PrefixSpecification": {
-            "additionalProperties": False,
-            "properties": {"Ipv4Prefix": {"type": "string"}},
-            "type": "object",
-        },
-        "Ipv6Add": {
-            "additionalProperties": False,
-            "properties": {"Ipv6Address": {"type": "string"}},
-            "type": "object",
-        },
-        "Ipv6PrefixSpecification": {
-            "additionalProperties": False,
-            "properties": {"Ipv6Prefix": {"type": "string"}},
-            "type": "object",
-        },
-        "LaunchTemplateData": {
-            "additionalProperties": False,
-            "properties": {
-                "BlockDeviceMappings": {
-                    "items": {"$ref": "#/definitions/BlockDeviceMapping"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "CapacityReservationSpecification": {
-                    "$ref": "#/definitions/CapacityReservationSpecification"
-                },
-                "CpuOptions": {"$ref": "#/definitions/CpuOptions"},
-                "CreditSpecification": {"$ref": "#/definitions/CreditSpecification"},
-                "DisableApiStop": {"type": "boolean"},
-                "DisableApiTermination": {"type": "boolean"},
-                "EbsOptimized": {"type": "boolean"},
-                "EnclaveOptions": {"$ref": "#/definitions/EnclaveOptions"},
-                "HibernationOptions": {"$ref": "#/definitions/HibernationOptions"},
-                "IamInstanceProfile": {"$ref": "#/definitions/IamInstanceProfile"},
-                "ImageId": {"type": "string"},
-                "InstanceInitiatedShutdownBehavior": {
-                    "enum": ["stop", "terminate"],
-                    "type": "string",
-                },
-                "InstanceMarketOptions": {"$ref": "#/definitions/InstanceMarketOptions"},
-                "InstanceRequirements": {"$ref": "#/definitions/InstanceRequirements"},
-                "InstanceType": {"type": "string"},
-                "KernelId": {"type": "string"},
-                "KeyName": {"type": "string"},
-                "LicenseSpecifications": {
-                    "items": {"$ref": "#/definitions/LicenseSpecification"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MaintenanceOptions": {"$ref": "#/definitions/MaintenanceOptions"},
-                "MetadataOptions": {"$ref": "#/definitions/MetadataOptions"},
-                "Monitoring": {"$ref": "#/definitions/Monitoring"},
-                "NetworkInterfaces": {
-                    "items": {"$ref": "#/definitions/NetworkInterface"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "NetworkPerformanceOptions": {"$ref": "#/definitions/NetworkPerformanceOptions"},
-                "Placement": {"$ref": "#/definitions/Placement"},
-                "PrivateDnsNameOptions": {"$ref": "#/definitions/PrivateDnsNameOptions"},
-                "RamDiskId": {"type": "string"},
-                "SecurityGroupIds": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SecurityGroups": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "TagSpecifications": {
-                    "items": {"$ref": "#/definitions/TagSpecification"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "UserData": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "LaunchTemplateTagSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceType": {
-                    "enum": [
-                        "application-status-check",
-                        "capacity-block",
-                        "capacity-manager-data-export",
-                        "capacity-reservation",
-                        "capacity-reservation-cancellation-quote",
-                        "capacity-reservation-fleet",
-                        "capacity-reservation-modification-quote",
-                        "carrier-gateway",
-                        "client-vpn-endpoint",
-                        "coip-pool",
-                        "customer-gateway",
-                        "declarative-policies-report",
-                        "dedicated-host",
-                        "dhcp-options",
-                        "egress-only-internet-gateway",
-                        "elastic-gpu",
-                        "elastic-ip",
-                        "export-image-task",
-                        "export-instance-task",
-                        "fleet",
-                        "fpga-image",
-                        "host-reservation",
-                        "image",
-                        "image-usage-report",
-                        "import-image-task",
-                        "import-snapshot-task",
-                        "instance",
-                        "instance-connect-endpoint",
-                        "instance-event-window",
-                        "internet-gateway",
-                        "ipam",
-                        "ipam-external-resource-verification-token",
-                        "ipam-internet-registry-association",
-                        "ipam-policy",
-                        "ipam-pool",
-                        "ipam-pool-allocation",
-                        "ipam-prefix-list-resolver",
-                        "ipam-prefix-list-resolver-target",
-                        "ipam-resource-discovery",
-                        "ipam-resource-discovery-association",
-                        "ipam-scope",
-                        "ipv4pool-ec2",
-                        "ipv6pool-ec2",
-                        "key-pair",
-                        "launch-template",
-                        "local-gateway",
-                        "local-gateway-route-table",
-                        "local-gateway-route-table-virtual-interface-group-association",
-                        "local-gateway-route-table-vpc-association",
-                        "local-gateway-virtual-interface",
-                        "local-gateway-virtual-interface-group",
-                        "mac-modification-task",
-                        "natgateway",
-                        "network-acl",
-                        "network-insights-access-scope",
-                        "network-insights-access-scope-analysis",
-                        "network-insights-analysis",
-                        "network-insights-path",
-                        "network-interface",
-                        "outpost-lag",
-                        "placement-group",
-                        "prefix-list",
-                        "replace-root-volume-task",
-                        "reserved-instances",
-                        "route-server",
-                        "route-server-endpoint",
-                        "route-server-peer",
-                        "route-table",
-                        "secondary-interface",
-                        "secondary-network",
-                        "secondary-subnet",
-                        "security-group",
-                        "security-group-rule",
-                        "service-link-virtual-interface",
-                        "snapshot",
-                        "spot-fleet-request",
-                        "spot-instances-request",
-                        "subnet",
-                        "subnet-cidr-reservation",
-                        "traffic-mirror-filter",
-                        "traffic-mirror-filter-rule",
-                        "traffic-mirror-session",
-                        "traffic-mirror-target",
-                        "transit-gateway",
-                        "transit-gateway-attachment",
-                        "transit-gateway-connect-peer",
-                        "transit-gateway-metering-policy",
-                        "transit-gateway-multicast-domain",
-                        "transit-gateway-policy-table",
-                        "transit-gateway-route-table",
-                        "transit-gateway-route-table-announcement",
-                        "verified-access-endpoint",
-                        "verified-access-endpoint-target",
-                        "verified-access-group",
-                        "verified-access-instance",
-                        "verified-access-policy",
-                        "verified-access-trust-provider",
-                        "volume",
-                        "vpc",
-                        "vpc-block-public-access-exclusion",
-                        "vpc-encryption-control",
-                        "vpc-endpoint",
-                        "vpc-endpoint-connection",
-                        "vpc-endpoint-connection-device-type",
-                        "vpc-endpoint-service",
-                        "vpc-endpoint-service-permission",
-                        "vpc-flow-log",
-                        "vpc-peering-connection",
-                        "vpn-concentrator",
-                        "vpn-connection",
-                        "vpn-connection-device-type",
-                        "vpn-gateway",
-                    ],
-                    "type": "string",
-                },
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "LicenseSpecification": {
-            "additionalProperties": False,
-            "properties": {"LicenseConfigurationArn": {"type": "string"}},
-            "type": "object",
-        },
-        "MaintenanceOptions": {
-            "additionalProperties": False,
-            "properties": {"AutoRecovery": {"enum": ["default", "disabled"], "type": "string"}},
-            "type": "object",
-        },
-        "MemoryGiBPerVCpu": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "number"}, "Min": {"type": "number"}},
-            "type": "object",
-        },
-        "MemoryMiB": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "MetadataOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "HttpEndpoint": {"enum": ["disabled", "enabled"], "type": "string"},
-                "HttpProtocolIpv6": {"enum": ["disabled", "enabled"], "type": "string"},
-                "HttpPutResponseHopLimit": {"type": "integer"},
-                "HttpTokens": {"enum": ["optional", "required"], "type": "string"},
-                "InstanceMetadataTags": {"enum": ["disabled", "enabled"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Monitoring": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "NetworkBandwidthGbps": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "number"}, "Min": {"type": "number"}},
-            "type": "object",
-        },
-        "NetworkInterface": {
-            "additionalProperties": False,
-            "properties": {
-                "AssociateCarrierIpAddress": {"type": "boolean"},
-                "AssociatePublicIpAddress": {"type": "boolean"},
-                "ConnectionTrackingSpecification": {
-                    "$ref": "#/definitions/ConnectionTrackingSpecification"
-                },
-                "DeleteOnTermination": {"type": "boolean"},
-                "Description": {"type": "string"},
-                "DeviceIndex": {"type": "integer"},
-                "EnaQueueCount": {"type": "integer"},
-                "EnaSrdSpecification": {"$ref": "#/definitions/EnaSrdSpecification"},
-                "Groups": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "InterfaceType": {"type": "string"},
-                "Ipv4PrefixCount": {"type": "integer"},
-                "Ipv4Prefixes": {
-                    "items": {"$ref": "#/definitions/Ipv4PrefixSpecification"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Ipv6AddressCount": {"type": "integer"},
-                "Ipv6Addresses": {
-                    "items": {"$ref": "#/definitions/Ipv6Add"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Ipv6PrefixCount": {"type": "integer"},
-                "Ipv6Prefixes": {
-                    "items": {"$ref": "#/definitions/Ipv6PrefixSpecification"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "NetworkCardIndex": {"type": "integer"},
-                "NetworkInterfaceId": {"type": "string"},
-                "PrimaryIpv6": {"type": "boolean"},
-                "PrivateIpAddress": {"type": "string"},
-                "PrivateIpAddresses": {
-                    "items": {"$ref": "#/definitions/PrivateIpAdd"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SecondaryPrivateIpAddressCount": {"type": "integer"},
-                "SubnetId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "NetworkInterfaceCount": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "NetworkPerformanceOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "BandwidthWeighting": {"enum": ["default", "ebs-1", "vpc-1"], "type": "string"}
-            },
-            "type": "object",
-        },
-        "Placement": {
-            "additionalProperties": False,
-            "properties": {
-                "Affinity": {"type": "string"},
-                "AvailabilityZone": {"type": "string"},
-                "GroupId": {"type": "string"},
-                "GroupName": {"type": "string"},
-                "HostId": {"type": "string"},
-                "HostResourceGroupArn": {"type": "string"},
-                "PartitionNumber": {"type": "integer"},
-                "SpreadDomain": {"type": "string"},
-                "Tenancy": {"enum": ["dedicated", "default", "host"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "PrivateDnsNameOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableResourceNameDnsAAAARecord": {"type": "boolean"},
-                "EnableResourceNameDnsARecord": {"type": "boolean"},
-                "HostnameType": {"enum": ["ip-name", "resource-name"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "PrivateIpAdd": {
-            "additionalProperties": False,
-            "properties": {"Primary": {"type": "boolean"}, "PrivateIpAddress": {"type": "string"}},
-            "type": "object",
-        },
-        "Reference": {
-            "additionalProperties": False,
-            "properties": {"InstanceFamily": {"type": "string"}},
-            "type": "object",
-        },
-        "References": {
-            "items": {"$ref": "#/definitions/Reference"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "SpotOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "BlockDurationMinutes": {"type": "integer"},
-                "InstanceInterruptionBehavior": {
-                    "enum": ["hibernate", "stop", "terminate"],
-                    "type": "string",
-                },
-                "MaxPrice": {"type": "string"},
-                "SpotInstanceType": {"enum": ["one-time", "persistent"], "type": "string"},
-                "ValidUntil": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TagSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceType": {
-                    "enum": [
-                        "application-status-check",
-                        "capacity-block",
-                        "capacity-manager-data-export",
-                        "capacity-reservation",
-                        "capacity-reservation-cancellation-quote",
-                        "capacity-reservation-fleet",
-                        "capacity-reservation-modification-quote",
-                        "carrier-gateway",
-                        "client-vpn-endpoint",
-                        "coip-pool",
-                        "customer-gateway",
-                        "declarative-policies-report",
-                        "dedicated-host",
-                        "dhcp-options",
-                        "egress-only-internet-gateway",
-                        "elastic-gpu",
-                        "elastic-ip",
-                        "export-image-task",
-                        "export-instance-task",
-                        "fleet",
-                        "fpga-image",
-                        "host-reservation",
-                        "image",
-                        "image-usage-report",
-                        "import-image-task",
-                        "import-snapshot-task",
-                        "instance",
-                        "instance-connect-endpoint",
-                        "instance-event-window",
-                        "internet-gateway",
-                        "ipam",
-                        "ipam-external-resource-verification-token",
-                        "ipam-internet-registry-association",
-                        "ipam-policy",
-                        "ipam-pool",
-                        "ipam-pool-allocation",
-                        "ipam-prefix-list-resolver",
-                        "ipam-prefix-list-resolver-target",
-                        "ipam-resource-discovery",
-                        "ipam-resource-discovery-association",
-                        "ipam-scope",
-                        "ipv4pool-ec2",
-                        "ipv6pool-ec2",
-                        "key-pair",
-                        "launch-template",
-                        "local-gateway",
-                        "local-gateway-route-table",
-                        "local-gateway-route-table-virtual-interface-group-association",
-                        "local-gateway-route-table-vpc-association",
-                        "local-gateway-virtual-interface",
-                        "local-gateway-virtual-interface-group",
-                        "mac-modification-task",
-                        "natgateway",
-                        "network-acl",
-                        "network-insights-access-scope",
-                        "network-insights-access-scope-analysis",
-                        "network-insights-analysis",
-                        "network-insights-path",
-                        "network-interface",
-                        "outpost-lag",
-                        "placement-group",
-                        "prefix-list",
-                        "replace-root-volume-task",
-                        "reserved-instances",
-                        "route-server",
-                        "route-server-endpoint",
-                        "route-server-peer",
-                        "route-table",
-                        "secondary-interface",
-                        "secondary-network",
-                        "secondary-subnet",
-                        "security-group",
-                        "security-group-rule",
-                        "service-link-virtual-interface",
-                        "snapshot",
-                        "spot-fleet-request",
-                        "spot-instances-request",
-                        "subnet",
-                        "subnet-cidr-reservation",
-                        "traffic-mirror-filter",
-                        "traffic-mirror-filter-rule",
-                        "traffic-mirror-session",
-                        "traffic-mirror-target",
-                        "transit-gateway",
-                        "transit-gateway-attachment",
-                        "transit-gateway-connect-peer",
-                        "transit-gateway-metering-policy",
-                        "transit-gateway-multicast-domain",
-                        "transit-gateway-policy-table",
-                        "transit-gateway-route-table",
-                        "transit-gateway-route-table-announcement",
-                        "verified-access-endpoint",
-                        "verified-access-endpoint-target",
-                        "verified-access-group",
-                        "verified-access-instance",
-                        "verified-access-policy",
-                        "verified-access-trust-provider",
-                        "volume",
-                        "vpc",
-                        "vpc-block-public-access-exclusion",
-                        "vpc-encryption-control",
-                        "vpc-endpoint",
-                        "vpc-endpoint-connection",
-                        "vpc-endpoint-connection-device-type",
-                        "vpc-endpoint-service",
-                        "vpc-endpoint-service-permission",
-                        "vpc-flow-log",
-                        "vpc-peering-connection",
-                        "vpn-concentrator",
-                        "vpn-connection",
-                        "vpn-connection-device-type",
-                        "vpn-gateway",
-                    ],
-                    "type": "string",
-                },
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "TotalLocalStorageGB": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "number"}, "Min": {"type": "number"}},
-            "type": "object",
-        },
-        "VCpuCount": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DefaultVersionNumber": {"type": "string"},
-        "LatestVersionNumber": {"type": "string"},
-        "LaunchTemplateData": {"$ref": "#/definitions/LaunchTemplateData"},
-        "LaunchTemplateId": {"type": "string"},
-        "LaunchTemplateName": {"type": "string"},
-        "TagSpecifications": {
-            "items": {"$ref": "#/definitions/LaunchTemplateTagSpecification"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "VersionDescription": {"maxLength": 255, "minLength": 0, "type": "string"},
-    },
-    "required": ["LaunchTemplateData"],
-}
-
 
 class LaunchTemplate(_Resource):
-    """AWS::EC2::LaunchTemplate: Specifies the properties for creating a launch template. The minimum required properties for specifying a launch template are as follows: + You must s...
+    """AWS::EC2::LaunchTemplate: Specifies the properties for creating a launch template. The
+    minimum required properties for specifying a launch template are as follows: + You must specify
+    at least one property for the launch template data. + You can optionally specify a name for the
+    launch template. If you do not specify a name, CFN creates a name for you. A launch template can
+    contain some or all of the configuration information to launch an instance. When you launch an
+    instance using a launch template, instance properties that are not specified in the launch
+    template use default values, except the ``ImageId`` property, which has no default value. If you
+    do not specify an AMI ID for the launch template ``ImageId`` property, you must specify an AMI
+    ID for the instance ``ImageId`` property. For more information, see [Launch an instance from a
+    launch template](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-launch-templates.html)
+    in the *Amazon EC2 User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LaunchTemplateId.
+    Replaced when any of these change (create-only): LaunchTemplateName.
+    Write-only (sent to AWS, never read back): LaunchTemplateData, VersionDescription,
+    TagSpecifications.
+    Read-only attributes (known once deployed): DefaultVersionNumber, LatestVersionNumber,
+    LaunchTemplateId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-launchtemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1507,43 +1588,54 @@ class LaunchTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LaunchTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "launch_template.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DefaultVersionNumber: str
+    """Type: str."""
     LatestVersionNumber: str
+    """Type: str."""
     LaunchTemplateId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LaunchTemplateData: LaunchTemplateLaunchTemplateDataDict
     LaunchTemplateName: str
     TagSpecifications: list[LaunchTemplateTagSpecificationDict]
     VersionDescription: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LaunchTemplateData: LaunchTemplateLaunchTemplateData | LaunchTemplateLaunchTemplateDataDict,
+        LaunchTemplateName: str | None = None,
+        TagSpecifications: list[LaunchTemplateTagSpecification | LaunchTemplateTagSpecificationDict]
+        | None = None,
+        VersionDescription: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::LaunchTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LaunchTemplateData: LaunchTemplateLaunchTemplateData
-            | LaunchTemplateLaunchTemplateDataDict,
-            LaunchTemplateName: str | None = None,
-            TagSpecifications: list[
-                LaunchTemplateTagSpecification | LaunchTemplateTagSpecificationDict
-            ]
-            | None = None,
-            VersionDescription: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::LaunchTemplate; `await` it inside an App to deploy it.
-
-            LaunchTemplateData: The information for the launch template.
-            LaunchTemplateName: A name for the launch template.
-            TagSpecifications: The tags to apply to the launch template on creation.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LaunchTemplateData: The information for the launch template. Write-only: sent to AWS,
+                never read back. Required.
+            LaunchTemplateName: A name for the launch template. Create-only: changing it replaces
+                the resource.
+            TagSpecifications: The tags to apply to the launch template on creation. To tag the
+                launch template, the resource type must be ``launch-template``. To specify the tags
+                for resources that are created during instance launch, use
+                [TagSpecifications](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html#cfn-ec2-launchtemplate-launchtemplatedata-tagspecifications).
+                Write-only: sent to AWS, never read back.
             VersionDescription: A description for the first version of the launch template.
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::LocalGatewayRoute",
     schema_file="aws-ec2-localgatewayroute.json",
     primary_identifier=("/DestinationCidrBlock", "/LocalGatewayRouteTableId"),
-    additional_identifiers=(),
     read_only=("/State", "/Type"),
     create_only=("/DestinationCidrBlock", "/LocalGatewayRouteTableId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,36 +73,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "oneOf": [
-        {
-            "required": [
-                "DestinationCidrBlock",
-                "LocalGatewayRouteTableId",
-                "LocalGatewayVirtualInterfaceGroupId",
-            ]
-        },
-        {"required": ["DestinationCidrBlock", "LocalGatewayRouteTableId", "NetworkInterfaceId"]},
-    ],
-    "properties": {
-        "DestinationCidrBlock": {"type": "string"},
-        "LocalGatewayRouteTableId": {"type": "string"},
-        "LocalGatewayVirtualInterfaceGroupId": {"type": "string"},
-        "NetworkInterfaceId": {"type": "string"},
-        "State": {"type": "string"},
-        "Type": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class LocalGatewayRoute(_Resource):
-    """AWS::EC2::LocalGatewayRoute: Resource Type definition for Local Gateway Route which describes a route for a local gateway route table.
+    """AWS::EC2::LocalGatewayRoute: Resource Type definition for Local Gateway Route which describes
+    a route for a local gateway route table.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DestinationCidrBlock, LocalGatewayRouteTableId (composite: the values joined by
+    '|').
+    Replaced when any of these change (create-only): DestinationCidrBlock, LocalGatewayRouteTableId.
+    Read-only attributes (known once deployed): State, Type.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-localgatewayroute.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -114,38 +94,48 @@ class LocalGatewayRoute(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LocalGatewayRouteAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "local_gateway_route.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     State: str
+    """The state of the route."""
     Type: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The route type."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DestinationCidrBlock: str
     LocalGatewayRouteTableId: str
     LocalGatewayVirtualInterfaceGroupId: str
     NetworkInterfaceId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DestinationCidrBlock: str | None = None,
+        LocalGatewayRouteTableId: str | None = None,
+        LocalGatewayVirtualInterfaceGroupId: str | None = None,
+        NetworkInterfaceId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::LocalGatewayRoute; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DestinationCidrBlock: str | None = None,
-            LocalGatewayRouteTableId: str | None = None,
-            LocalGatewayVirtualInterfaceGroupId: str | None = None,
-            NetworkInterfaceId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::LocalGatewayRoute; `await` it inside an App to deploy it.
-
-            DestinationCidrBlock: The CIDR block used for destination matches.
-            LocalGatewayRouteTableId: The ID of the local gateway route table.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DestinationCidrBlock: The CIDR block used for destination matches. Create-only: changing
+                it replaces the resource.
+            LocalGatewayRouteTableId: The ID of the local gateway route table. Create-only: changing
+                it replaces the resource.
             LocalGatewayVirtualInterfaceGroupId: The ID of the virtual interface group.
             NetworkInterfaceId: The ID of the network interface.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Pattern: ^(?!aws:.*) Length: 1 to 127 characters."""
+    Value: str
+    """Pattern: ^(?!aws:.*) Length: 1 to 255 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::LocalGatewayRouteTable",
     schema_file="aws-ec2-localgatewayroutetable.json",
     primary_identifier=("/LocalGatewayRouteTableId",),
-    additional_identifiers=(),
     read_only=(
         "/LocalGatewayRouteTableId",
         "/LocalGatewayRouteTableArn",
@@ -73,17 +78,9 @@ METADATA = _TypeMetadata(
         "/State",
     ),
     create_only=("/LocalGatewayId", "/Mode"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("LocalGatewayId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -95,48 +92,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:.*)",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:.*)",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "properties": {
-        "LocalGatewayId": {"type": "string"},
-        "LocalGatewayRouteTableArn": {"type": "string"},
-        "LocalGatewayRouteTableId": {"type": "string"},
-        "Mode": {"enum": ["coip", "direct-vpc-routing"], "type": "string"},
-        "OutpostArn": {"type": "string"},
-        "OwnerId": {"type": "string"},
-        "State": {"type": "string"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["LocalGatewayId"],
-}
-
 
 class LocalGatewayRouteTable(_Resource):
-    """AWS::EC2::LocalGatewayRouteTable: Resource Type definition for Local Gateway Route Table which describes a route table for a local gateway.
+    """AWS::EC2::LocalGatewayRouteTable: Resource Type definition for Local Gateway Route Table
+    which describes a route table for a local gateway.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LocalGatewayRouteTableId.
+    Replaced when any of these change (create-only): LocalGatewayId, Mode.
+    Read-only attributes (known once deployed): LocalGatewayRouteTableArn, LocalGatewayRouteTableId,
+    OutpostArn, OwnerId, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-localgatewayroutetable.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -146,38 +113,51 @@ class LocalGatewayRouteTable(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LocalGatewayRouteTableAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "local_gateway_route_table.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     LocalGatewayRouteTableArn: str
+    """The ARN of the local gateway route table."""
     LocalGatewayRouteTableId: str
+    """The ID of the local gateway route table."""
     OutpostArn: str
+    """The ARN of the outpost."""
     OwnerId: str
+    """The owner of the local gateway route table."""
     State: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The state of the local gateway route table."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LocalGatewayId: str
     Mode: Literal["coip", "direct-vpc-routing"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LocalGatewayId: str,
+        Mode: Literal["coip", "direct-vpc-routing"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::LocalGatewayRouteTable; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LocalGatewayId: str,
-            Mode: Literal["coip", "direct-vpc-routing"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::LocalGatewayRouteTable; `await` it inside an App to deploy it.
-
-            LocalGatewayId: The ID of the local gateway.
-            Mode: The mode of the local gateway route table.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LocalGatewayId: The ID of the local gateway. Create-only: changing it replaces the
+                resource. Required.
+            Mode: The mode of the local gateway route table. Create-only: changing it replaces the
+                resource.
             Tags: The tags for the local gateway route table.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Pattern: ^(?!aws:.*) Length: 1 to 127 characters."""
+    Value: str
+    """Pattern: ^(?!aws:.*) Length: 1 to 255 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation",
     schema_file="aws-ec2-localgatewayroutetablevirtualinterfacegroupassociation.json",
     primary_identifier=("/LocalGatewayRouteTableVirtualInterfaceGroupAssociationId",),
-    additional_identifiers=(),
     read_only=(
         "/LocalGatewayRouteTableVirtualInterfaceGroupAssociationId",
         "/LocalGatewayId",
@@ -73,17 +78,9 @@ METADATA = _TypeMetadata(
         "/State",
     ),
     create_only=("/LocalGatewayRouteTableId", "/LocalGatewayVirtualInterfaceGroupId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("LocalGatewayRouteTableId", "LocalGatewayVirtualInterfaceGroupId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -95,48 +92,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:.*)",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:.*)",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "properties": {
-        "LocalGatewayId": {"type": "string"},
-        "LocalGatewayRouteTableArn": {"type": "string"},
-        "LocalGatewayRouteTableId": {"type": "string"},
-        "LocalGatewayRouteTableVirtualInterfaceGroupAssociationId": {"type": "string"},
-        "LocalGatewayVirtualInterfaceGroupId": {"type": "string"},
-        "OwnerId": {"type": "string"},
-        "State": {"type": "string"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["LocalGatewayRouteTableId", "LocalGatewayVirtualInterfaceGroupId"],
-}
-
 
 class LocalGatewayRouteTableVirtualInterfaceGroupAssociation(_Resource):
-    """AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation: Resource Type definition for Local Gateway Route Table Virtual Interface Group Association which describes a local gateway route table virtual interfa...
+    """AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation: Resource Type definition
+    for Local Gateway Route Table Virtual Interface Group Association which describes a local
+    gateway route table virtual interface group association for a local gateway.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LocalGatewayRouteTableVirtualInterfaceGroupAssociationId.
+    Replaced when any of these change (create-only): LocalGatewayRouteTableId,
+    LocalGatewayVirtualInterfaceGroupId.
+    Read-only attributes (known once deployed): LocalGatewayId, LocalGatewayRouteTableArn,
+    LocalGatewayRouteTableVirtualInterfaceGroupAssociationId, OwnerId, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-localgatewayroutetablevirtualinterfacegroupassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -146,38 +115,51 @@ class LocalGatewayRouteTableVirtualInterfaceGroupAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LocalGatewayRouteTableVirtualInterfaceGroupAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "local_gateway_route_table_virtual_interface_group_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     LocalGatewayId: str
+    """The ID of the local gateway."""
     LocalGatewayRouteTableArn: str
+    """The ARN of the local gateway route table."""
     LocalGatewayRouteTableVirtualInterfaceGroupAssociationId: str
+    """The ID of the local gateway route table virtual interface group association."""
     OwnerId: str
+    """The owner of the local gateway route table virtual interface group association."""
     State: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The state of the local gateway route table virtual interface group association."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LocalGatewayRouteTableId: str
     LocalGatewayVirtualInterfaceGroupId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LocalGatewayRouteTableId: str,
+        LocalGatewayVirtualInterfaceGroupId: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LocalGatewayRouteTableId: str,
-            LocalGatewayVirtualInterfaceGroupId: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation; `await` it inside an App to deploy it.
-
-            LocalGatewayRouteTableId: The ID of the local gateway route table.
-            LocalGatewayVirtualInterfaceGroupId: The ID of the local gateway route table virtual interface group.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LocalGatewayRouteTableId: The ID of the local gateway route table. Create-only: changing
+                it replaces the resource. Required.
+            LocalGatewayVirtualInterfaceGroupId: The ID of the local gateway route table virtual
+                interface group. Create-only: changing it replaces the resource. Required.
             Tags: The tags for the local gateway route table virtual interface group association.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Pattern: ^(?!aws:.*) Length: 1 to 127 characters."""
+    Value: str
+    """Pattern: ^(?!aws:.*) Length: 1 to 255 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::LocalGatewayRouteTableVPCAssociation",
     schema_file="aws-ec2-localgatewayroutetablevpcassociation.json",
     primary_identifier=("/LocalGatewayRouteTableVpcAssociationId",),
-    additional_identifiers=(),
     read_only=("/LocalGatewayId", "/LocalGatewayRouteTableVpcAssociationId", "/State"),
     create_only=("/LocalGatewayRouteTableId", "/VpcId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("LocalGatewayRouteTableId", "VpcId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,46 +84,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:.*)",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:.*)",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "properties": {
-        "LocalGatewayId": {"type": "string"},
-        "LocalGatewayRouteTableId": {"type": "string"},
-        "LocalGatewayRouteTableVpcAssociationId": {"type": "string"},
-        "State": {"type": "string"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "VpcId": {"type": "string"},
-    },
-    "required": ["LocalGatewayRouteTableId", "VpcId"],
-}
-
 
 class LocalGatewayRouteTableVPCAssociation(_Resource):
-    """AWS::EC2::LocalGatewayRouteTableVPCAssociation: Resource Type definition for Local Gateway Route Table VPC Association which describes an association between a local gateway route table and a VPC.
+    """AWS::EC2::LocalGatewayRouteTableVPCAssociation: Resource Type definition for Local Gateway
+    Route Table VPC Association which describes an association between a local gateway route table
+    and a VPC.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LocalGatewayRouteTableVpcAssociationId.
+    Replaced when any of these change (create-only): LocalGatewayRouteTableId, VpcId.
+    Read-only attributes (known once deployed): LocalGatewayId,
+    LocalGatewayRouteTableVpcAssociationId, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-localgatewayroutetablevpcassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -137,36 +106,46 @@ class LocalGatewayRouteTableVPCAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LocalGatewayRouteTableVPCAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "local_gateway_route_table_vpc_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     LocalGatewayId: str
+    """The ID of the local gateway."""
     LocalGatewayRouteTableVpcAssociationId: str
+    """The ID of the association."""
     State: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The state of the association."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LocalGatewayRouteTableId: str
     Tags: list[TagDict]
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LocalGatewayRouteTableId: str,
+        VpcId: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::LocalGatewayRouteTableVPCAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LocalGatewayRouteTableId: str,
-            VpcId: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::LocalGatewayRouteTableVPCAssociation; `await` it inside an App to deploy it.
-
-            LocalGatewayRouteTableId: The ID of the local gateway route table.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LocalGatewayRouteTableId: The ID of the local gateway route table. Create-only: changing
+                it replaces the resource. Required.
+            VpcId: The ID of the VPC. Create-only: changing it replaces the resource. Required.
             Tags: The tags for the association.
-            VpcId: The ID of the VPC.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

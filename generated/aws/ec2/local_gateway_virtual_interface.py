@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: str
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::LocalGatewayVirtualInterface",
     schema_file="aws-ec2-localgatewayvirtualinterface.json",
     primary_identifier=("/LocalGatewayVirtualInterfaceId",),
-    additional_identifiers=(),
     read_only=(
         "/LocalGatewayVirtualInterfaceId",
         "/LocalGatewayId",
@@ -81,8 +90,6 @@ METADATA = _TypeMetadata(
         "/PeerBgpAsn",
         "/PeerBgpAsnExtended",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=(
         "OutpostLagId",
@@ -91,13 +98,7 @@ METADATA = _TypeMetadata(
         "LocalAddress",
         "PeerAddress",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -109,59 +110,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:.*)",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:.*)",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "properties": {
-        "ConfigurationState": {"type": "string"},
-        "LocalAddress": {"type": "string"},
-        "LocalBgpAsn": {"type": "integer"},
-        "LocalGatewayId": {"type": "string"},
-        "LocalGatewayVirtualInterfaceGroupId": {"type": "string"},
-        "LocalGatewayVirtualInterfaceId": {"type": "string"},
-        "OutpostLagId": {"type": "string"},
-        "OwnerId": {"type": "string"},
-        "PeerAddress": {"type": "string"},
-        "PeerBgpAsn": {"type": "integer"},
-        "PeerBgpAsnExtended": {"type": "integer"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Vlan": {"type": "integer"},
-    },
-    "required": [
-        "OutpostLagId",
-        "LocalGatewayVirtualInterfaceGroupId",
-        "Vlan",
-        "LocalAddress",
-        "PeerAddress",
-    ],
-}
-
 
 class LocalGatewayVirtualInterface(_Resource):
-    """AWS::EC2::LocalGatewayVirtualInterface: Resource Type definition for Local Gateway Virtual Interface which describes a virtual interface for AWS Outposts local gateways.
+    """AWS::EC2::LocalGatewayVirtualInterface: Resource Type definition for Local Gateway Virtual
+    Interface which describes a virtual interface for AWS Outposts local gateways.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LocalGatewayVirtualInterfaceId.
+    Replaced when any of these change (create-only): LocalGatewayVirtualInterfaceGroupId,
+    OutpostLagId, Vlan, LocalAddress, PeerAddress, PeerBgpAsn, PeerBgpAsnExtended.
+    Read-only attributes (known once deployed): ConfigurationState, LocalBgpAsn, LocalGatewayId,
+    LocalGatewayVirtualInterfaceId, OwnerId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-localgatewayvirtualinterface.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -171,15 +132,23 @@ class LocalGatewayVirtualInterface(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LocalGatewayVirtualInterfaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "local_gateway_virtual_interface.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ConfigurationState: str
+    """The current state of the local gateway virtual interface"""
     LocalBgpAsn: int
+    """The Autonomous System Number(ASN) for the local Border Gateway Protocol (BGP)"""
     LocalGatewayId: str
+    """The ID of the local gateway"""
     LocalGatewayVirtualInterfaceId: str
+    """The ID of the virtual interface"""
     OwnerId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the Amazon Web Services account that owns the local gateway virtual interface group"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LocalAddress: str
     LocalGatewayVirtualInterfaceGroupId: str
     OutpostLagId: str
@@ -189,35 +158,42 @@ class LocalGatewayVirtualInterface(_Resource):
     Tags: list[TagDict]
     Vlan: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LocalAddress: str,
+        LocalGatewayVirtualInterfaceGroupId: str,
+        OutpostLagId: str,
+        PeerAddress: str,
+        Vlan: int,
+        PeerBgpAsn: int | None = None,
+        PeerBgpAsnExtended: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::LocalGatewayVirtualInterface; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LocalAddress: str,
-            LocalGatewayVirtualInterfaceGroupId: str,
-            OutpostLagId: str,
-            PeerAddress: str,
-            Vlan: int,
-            PeerBgpAsn: int | None = None,
-            PeerBgpAsnExtended: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::LocalGatewayVirtualInterface; `await` it inside an App to deploy it.
-
-            LocalAddress: The local address.
-            LocalGatewayVirtualInterfaceGroupId: The ID of the virtual interface group
-            OutpostLagId: The Outpost LAG ID.
-            PeerAddress: The peer address.
-            PeerBgpAsn: The peer BGP ASN.
-            PeerBgpAsnExtended: The extended 32-bit ASN of the BGP peer for use with larger ASN values.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LocalAddress: The local address. Create-only: changing it replaces the resource.
+                Required.
+            LocalGatewayVirtualInterfaceGroupId: The ID of the virtual interface group Create-only:
+                changing it replaces the resource. Required.
+            OutpostLagId: The Outpost LAG ID. Create-only: changing it replaces the resource.
+                Required.
+            PeerAddress: The peer address. Create-only: changing it replaces the resource. Required.
+            Vlan: The ID of the VLAN. Create-only: changing it replaces the resource. Required.
+            PeerBgpAsn: The peer BGP ASN. Create-only: changing it replaces the resource.
+            PeerBgpAsnExtended: The extended 32-bit ASN of the BGP peer for use with larger ASN
+                values. Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
-            Vlan: The ID of the VLAN.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

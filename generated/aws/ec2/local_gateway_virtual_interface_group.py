@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: str
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::LocalGatewayVirtualInterfaceGroup",
     schema_file="aws-ec2-localgatewayvirtualinterfacegroup.json",
     primary_identifier=("/LocalGatewayVirtualInterfaceGroupId",),
-    additional_identifiers=(),
     read_only=(
         "/LocalGatewayVirtualInterfaceGroupArn",
         "/LocalGatewayVirtualInterfaceGroupId",
@@ -73,17 +82,9 @@ METADATA = _TypeMetadata(
         "/ConfigurationState",
     ),
     create_only=("/LocalGatewayId", "/LocalBgpAsn", "/LocalBgpAsnExtended"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/LocalGatewayVirtualInterfaceIds", "/Tags"),
     required=("LocalGatewayId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -95,53 +96,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:.*)",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:.*)",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "properties": {
-        "ConfigurationState": {"type": "string"},
-        "LocalBgpAsn": {"type": "integer"},
-        "LocalBgpAsnExtended": {"type": "integer"},
-        "LocalGatewayId": {"type": "string"},
-        "LocalGatewayVirtualInterfaceGroupArn": {"type": "string"},
-        "LocalGatewayVirtualInterfaceGroupId": {"type": "string"},
-        "LocalGatewayVirtualInterfaceIds": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "OwnerId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["LocalGatewayId"],
-}
-
 
 class LocalGatewayVirtualInterfaceGroup(_Resource):
-    """AWS::EC2::LocalGatewayVirtualInterfaceGroup: Resource Type definition for LocalGatewayVirtualInterfaceGroup which describes a group of LocalGateway VirtualInterfaces
+    """AWS::EC2::LocalGatewayVirtualInterfaceGroup: Resource Type definition for
+    LocalGatewayVirtualInterfaceGroup which describes a group of LocalGateway VirtualInterfaces
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LocalGatewayVirtualInterfaceGroupId.
+    Replaced when any of these change (create-only): LocalGatewayId, LocalBgpAsn,
+    LocalBgpAsnExtended.
+    Read-only attributes (known once deployed): ConfigurationState,
+    LocalGatewayVirtualInterfaceGroupArn, LocalGatewayVirtualInterfaceGroupId,
+    LocalGatewayVirtualInterfaceIds, OwnerId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-localgatewayvirtualinterfacegroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -151,41 +119,55 @@ class LocalGatewayVirtualInterfaceGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LocalGatewayVirtualInterfaceGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "local_gateway_virtual_interface_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ConfigurationState: str
+    """The current state of the local gateway virtual interface group"""
     LocalGatewayVirtualInterfaceGroupArn: str
+    """The Amazon Resource Number (ARN) of the local gateway virtual interface group"""
     LocalGatewayVirtualInterfaceGroupId: str
+    """The ID of the virtual interface group"""
     LocalGatewayVirtualInterfaceIds: list[str]
+    """The IDs of the virtual interfaces"""
     OwnerId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the Amazon Web Services account that owns the local gateway virtual interface group"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LocalBgpAsn: int
     LocalBgpAsnExtended: int
     LocalGatewayId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LocalGatewayId: str,
+        LocalBgpAsn: int | None = None,
+        LocalBgpAsnExtended: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::LocalGatewayVirtualInterfaceGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LocalGatewayId: str,
-            LocalBgpAsn: int | None = None,
-            LocalBgpAsnExtended: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::LocalGatewayVirtualInterfaceGroup; `await` it inside an App to deploy it.
-
-            LocalBgpAsn: The Autonomous System Number(ASN) for the local Border Gateway Protocol (BGP)
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LocalGatewayId: The ID of the local gateway Create-only: changing it replaces the
+                resource. Required.
+            LocalBgpAsn: The Autonomous System Number(ASN) for the local Border Gateway Protocol
+                (BGP) Create-only: changing it replaces the resource.
             LocalBgpAsnExtended: The extended 32-bit ASN for the local BGP configuration
-            LocalGatewayId: The ID of the local gateway
+                Create-only: changing it replaces the resource.
             Tags: The tags assigned to the virtual interface group
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,30 +59,50 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AvailabilityZoneAddressDict = TypedDict(
-    "AvailabilityZoneAddressDict",
-    {
-        "AllocationIds": "Required[list[str]]",
-        "AvailabilityZone": "str",
-        "AvailabilityZoneId": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class AvailabilityZoneAddressDict(TypedDict, total=False):
+    """AvailabilityZoneAddress as a plain dict: For regional NAT gateways only: The configuration
+    specifying which Elastic IP address (EIP) to use for handling outbound NAT traffic from a
+    specific Availability Zone. A regional NAT gateway is a single NAT Gateway that works across
+    multiple availability zones (AZs) in your VPC, providing redundancy, scalability and
+    availability across all the AZs in a Region. For more information, see [Regional NAT gateways
+    for automatic multi-AZ
+    expansion](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateways-regional.html) in the
+    *Amazon VPC User Guide*."""
 
+    AllocationIds: Required[list[str]]
+    """The allocation IDs of the Elastic IP addresses (EIPs) to be used for handling outbound NAT
+    traffic in this specific Availability Zone."""
+    AvailabilityZone: str
+    """For regional NAT gateways only: The Availability Zone where this specific NAT gateway
+    configuration will be active. Each AZ in a regional NAT gateway has its own configuration to
+    handle outbound NAT traffic from that AZ. A regional NAT gateway is a single NAT Gateway that
+    works across multiple availability zones (AZs) in your VPC, providing redundancy, scalability
+    and availability across all the AZs in a Region."""
+    AvailabilityZoneId: str
+    """For regional NAT gateways only: The ID of the Availability Zone where this specific NAT
+    gateway configuration will be active. Each AZ in a regional NAT gateway has its own
+    configuration to handle outbound NAT traffic from that AZ. Use this instead of AvailabilityZone
+    for consistent identification of AZs across AWS Regions. A regional NAT gateway is a single NAT
+    Gateway that works across multiple availability zones (AZs) in your VPC, providing redundancy,
+    scalability and availability across all the AZs in a Region."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Specifies a tag. For more information, see [Resource
+    tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::NatGateway",
     schema_file="aws-ec2-natgateway.json",
     primary_identifier=("/NatGatewayId",),
-    additional_identifiers=(),
     read_only=(
         "/NatGatewayId",
         "/EniId",
@@ -95,21 +119,12 @@ METADATA = _TypeMetadata(
         "/AvailabilityMode",
     ),
     write_only=("/MaxDrainDurationSeconds",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AvailabilityZoneAddresses",
         "/AvailabilityZoneAddresses/*/AllocationIds",
         "/Tags",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -119,70 +134,35 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AvailabilityZoneAddress": {
-            "additionalProperties": False,
-            "properties": {
-                "AllocationIds": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "AvailabilityZone": {"type": "string"},
-                "AvailabilityZoneId": {"type": "string"},
-            },
-            "required": ["AllocationIds"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AllocationId": {"type": "string"},
-        "AutoProvisionZones": {"type": "string"},
-        "AutoScalingIps": {"type": "string"},
-        "AvailabilityMode": {"enum": ["regional", "zonal"], "type": "string"},
-        "AvailabilityZoneAddresses": {
-            "items": {"$ref": "#/definitions/AvailabilityZoneAddress"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ConnectivityType": {"enum": ["private", "public"], "type": "string"},
-        "EniId": {"type": "string"},
-        "MaxDrainDurationSeconds": {"type": "integer"},
-        "NatGatewayId": {"type": "string"},
-        "PrivateIpAddress": {"type": "string"},
-        "RouteTableId": {"type": "string"},
-        "SecondaryAllocationIds": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "SecondaryPrivateIpAddressCount": {"maximum": 31, "minimum": 1, "type": "integer"},
-        "SecondaryPrivateIpAddresses": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "SubnetId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "VpcId": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class NatGateway(_Resource):
-    """AWS::EC2::NatGateway: Specifies a network address translation (NAT) gateway in the specified subnet. You can create either a public NAT gateway or a private NAT gateway. Th...
+    """AWS::EC2::NatGateway: Specifies a network address translation (NAT) gateway in the specified
+    subnet. You can create either a public NAT gateway or a private NAT gateway. The default is a
+    public NAT gateway. If you create a public NAT gateway, you must specify an elastic IP address.
+    With a NAT gateway, instances in a private subnet can connect to the internet, other AWS
+    services, or an on-premises network using the IP address of the NAT gateway. For more
+    information, see [NAT
+    gateways](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html) in the *Amazon
+    VPC User Guide*. If you add a default route (``AWS::EC2::Route`` resource) that points to a NAT
+    gateway, specify the NAT gateway ID for the route's ``NatGatewayId`` property. When you
+    associate an Elastic IP address or secondary Elastic IP address with a public NAT gateway, the
+    network border group of the Elastic IP address must match the network border group of the
+    Availability Zone (AZ) that the public NAT gateway is in. Otherwise, the NAT gateway fails to
+    launch. You can see the network border group for the AZ by viewing the details of the subnet.
+    Similarly, you can view the network border group for the Elastic IP address by viewing its
+    details. For more information, see [Allocate an Elastic IP
+    address](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-eips.html#allocate-eip) in the
+    *Amazon VPC User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: NatGatewayId.
+    Replaced when any of these change (create-only): VpcId, SubnetId, ConnectivityType,
+    AllocationId, PrivateIpAddress, AvailabilityMode.
+    Write-only (sent to AWS, never read back): MaxDrainDurationSeconds.
+    Read-only attributes (known once deployed): AutoProvisionZones, AutoScalingIps, EniId,
+    NatGatewayId, RouteTableId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-natgateway.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -190,15 +170,21 @@ class NatGateway(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NatGatewayAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "nat_gateway.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AutoProvisionZones: str
+    """Type: str."""
     AutoScalingIps: str
+    """Type: str."""
     EniId: str
+    """Type: str."""
     NatGatewayId: str
+    """Type: str."""
     RouteTableId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllocationId: str
     AvailabilityMode: Literal["regional", "zonal"]
     AvailabilityZoneAddresses: list[AvailabilityZoneAddressDict]
@@ -212,44 +198,88 @@ class NatGateway(_Resource):
     Tags: list[TagDict]
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AllocationId: str | None = None,
+        AvailabilityMode: Literal["regional", "zonal"] | None = None,
+        AvailabilityZoneAddresses: list[AvailabilityZoneAddress | AvailabilityZoneAddressDict]
+        | None = None,
+        ConnectivityType: Literal["private", "public"] | None = None,
+        MaxDrainDurationSeconds: int | None = None,
+        PrivateIpAddress: str | None = None,
+        SecondaryAllocationIds: list[str] | None = None,
+        SecondaryPrivateIpAddressCount: int | None = None,
+        SecondaryPrivateIpAddresses: list[str] | None = None,
+        SubnetId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::NatGateway; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AllocationId: str | None = None,
-            AvailabilityMode: Literal["regional", "zonal"] | None = None,
-            AvailabilityZoneAddresses: list[AvailabilityZoneAddress | AvailabilityZoneAddressDict]
-            | None = None,
-            ConnectivityType: Literal["private", "public"] | None = None,
-            MaxDrainDurationSeconds: int | None = None,
-            PrivateIpAddress: str | None = None,
-            SecondaryAllocationIds: list[str] | None = None,
-            SecondaryPrivateIpAddressCount: int | None = None,
-            SecondaryPrivateIpAddresses: list[str] | None = None,
-            SubnetId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::NatGateway; `await` it inside an App to deploy it.
-
-            AllocationId: [Public NAT gateway only] The allocation ID of the Elastic IP address that's associated with the NAT gateway.
-            AvailabilityMode: Indicates whether this is a zonal (single-AZ) or regional (multi-AZ) NAT gateway.
-            AvailabilityZoneAddresses: For regional NAT gateways only: Specifies which Availability Zones you want the NAT gateway to support and the Elastic IP addresses (EIPs) to use in each AZ.
-            ConnectivityType: Indicates whether the NAT gateway supports public or private connectivity.
-            MaxDrainDurationSeconds: The maximum amount of time to wait (in seconds) before forcibly releasing the IP addresses if connections are still in progress.
-            PrivateIpAddress: The private IPv4 address to assign to the NAT gateway.
-            SecondaryAllocationIds: Secondary EIP allocation IDs.
-            SecondaryPrivateIpAddressCount: [Private NAT gateway only] The number of secondary private IPv4 addresses you want to assign to the NAT gateway.
-            SecondaryPrivateIpAddresses: Secondary private IPv4 addresses.
-            SubnetId: The ID of the subnet in which the NAT gateway is located.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AllocationId: [Public NAT gateway only] The allocation ID of the Elastic IP address
+                that's associated with the NAT gateway. This property is required for a public NAT
+                gateway and cannot be specified with a private NAT gateway. Create-only: changing it
+                replaces the resource.
+            AvailabilityMode: Indicates whether this is a zonal (single-AZ) or regional (multi-AZ)
+                NAT gateway. A zonal NAT gateway is a NAT Gateway that provides redundancy and
+                scalability within a single availability zone. A regional NAT gateway is a single
+                NAT Gateway that works across multiple availability zones (AZs) in your VPC,
+                providing redundancy, scalability and availability across all the AZs in a Region.
+                For more information, see [Regional NAT gateways for automatic multi-AZ
+                expansion](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateways-regional.html)
+                in the *Amazon VPC User Guide*. Create-only: changing it replaces the resource.
+            AvailabilityZoneAddresses: For regional NAT gateways only: Specifies which Availability
+                Zones you want the NAT gateway to support and the Elastic IP addresses (EIPs) to use
+                in each AZ. The regional NAT gateway uses these EIPs to handle outbound NAT traffic
+                from their respective AZs. If not specified, the NAT gateway will automatically
+                expand to new AZs and associate EIPs upon detection of an elastic network interface.
+                If you specify this parameter, auto-expansion is disabled and you must manually
+                manage AZ coverage. A regional NAT gateway is a single NAT Gateway that works across
+                multiple availability zones (AZs) in your VPC, providing redundancy, scalability and
+                availability across all the AZs in a Region. For more information, see [Regional NAT
+                gateways for automatic multi-AZ
+                expansion](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateways-regional.html)
+                in the *Amazon VPC User Guide*.
+            ConnectivityType: Indicates whether the NAT gateway supports public or private
+                connectivity. The default is public connectivity. Create-only: changing it replaces
+                the resource.
+            MaxDrainDurationSeconds: The maximum amount of time to wait (in seconds) before forcibly
+                releasing the IP addresses if connections are still in progress. Default value is
+                350 seconds. Write-only: sent to AWS, never read back.
+            PrivateIpAddress: The private IPv4 address to assign to the NAT gateway. If you don't
+                provide an address, a private IPv4 address will be automatically assigned.
+                Create-only: changing it replaces the resource.
+            SecondaryAllocationIds: Secondary EIP allocation IDs. For more information, see [Create
+                a NAT
+                gateway](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html)
+                in the *Amazon VPC User Guide*.
+            SecondaryPrivateIpAddressCount: [Private NAT gateway only] The number of secondary
+                private IPv4 addresses you want to assign to the NAT gateway. For more information
+                about secondary addresses, see [Create a NAT
+                gateway](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html#nat-gateway-creating)
+                in the *Amazon Virtual Private Cloud User Guide*. ``SecondaryPrivateIpAddressCount``
+                and ``SecondaryPrivateIpAddresses`` cannot be set at the same time.
+            SecondaryPrivateIpAddresses: Secondary private IPv4 addresses. For more information
+                about secondary addresses, see [Create a NAT
+                gateway](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html#nat-gateway-creating)
+                in the *Amazon Virtual Private Cloud User Guide*. ``SecondaryPrivateIpAddressCount``
+                and ``SecondaryPrivateIpAddresses`` cannot be set at the same time.
+            SubnetId: The ID of the subnet in which the NAT gateway is located. Create-only:
+                changing it replaces the resource.
             Tags: The tags for the NAT gateway.
-            VpcId: The ID of the VPC in which the NAT gateway is located.
+            VpcId: The ID of the VPC in which the NAT gateway is located. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

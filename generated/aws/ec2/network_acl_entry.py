@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-NetworkAclEntryIcmpDict = TypedDict(
-    "NetworkAclEntryIcmpDict",
-    {
-        "Code": "int",
-        "Type": "int",
-    },
-    total=False,
-)
 
-NetworkAclEntryPortRangeDict = TypedDict(
-    "NetworkAclEntryPortRangeDict",
-    {
-        "From": "int",
-        "To": "int",
-    },
-    total=False,
-)
+class NetworkAclEntryIcmpDict(TypedDict, total=False):
+    """NetworkAclEntryIcmp as a plain dict."""
 
+    Code: int
+    """Type: int."""
+    Type: int
+    """Type: int."""
+
+
+class NetworkAclEntryPortRangeDict(TypedDict, total=False):
+    """NetworkAclEntryPortRange as a plain dict."""
+
+    From: int
+    """Type: int."""
+    To: int
+    """Type: int."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::NetworkAclEntry",
     schema_file="aws-ec2-networkaclentry.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/Egress", "/RuleNumber", "/NetworkAclId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("NetworkAclId", "RuleAction", "RuleNumber", "Protocol"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "update": 120,
@@ -99,41 +99,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Icmp": {
-            "additionalProperties": False,
-            "properties": {"Code": {"type": "integer"}, "Type": {"type": "integer"}},
-            "type": "object",
-        },
-        "PortRange": {
-            "additionalProperties": False,
-            "properties": {"From": {"type": "integer"}, "To": {"type": "integer"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CidrBlock": {"type": "string"},
-        "Egress": {"type": "boolean"},
-        "Icmp": {"$ref": "#/definitions/Icmp"},
-        "Id": {"type": "string"},
-        "Ipv6CidrBlock": {"type": "string"},
-        "NetworkAclId": {"type": "string"},
-        "PortRange": {"$ref": "#/definitions/PortRange"},
-        "Protocol": {"type": "integer"},
-        "RuleAction": {"type": "string"},
-        "RuleNumber": {"type": "integer"},
-    },
-    "required": ["NetworkAclId", "RuleAction", "RuleNumber", "Protocol"],
-}
-
 
 class NetworkAclEntry(_Resource):
     """AWS::EC2::NetworkAclEntry: Resource Type definition for AWS::EC2::NetworkAclEntry
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Egress, RuleNumber, NetworkAclId.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-networkaclentry.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -141,11 +116,13 @@ class NetworkAclEntry(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NetworkAclEntryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "network_acl_entry.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CidrBlock: str
     Egress: bool
     Icmp: NetworkAclEntryIcmpDict
@@ -156,37 +133,58 @@ class NetworkAclEntry(_Resource):
     RuleAction: str
     RuleNumber: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        NetworkAclId: str,
+        Protocol: int,
+        RuleAction: str,
+        RuleNumber: int,
+        CidrBlock: str | None = None,
+        Egress: bool | None = None,
+        Icmp: NetworkAclEntryIcmp | NetworkAclEntryIcmpDict | None = None,
+        Ipv6CidrBlock: str | None = None,
+        PortRange: NetworkAclEntryPortRange | NetworkAclEntryPortRangeDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::NetworkAclEntry; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            NetworkAclId: str,
-            Protocol: int,
-            RuleAction: str,
-            RuleNumber: int,
-            CidrBlock: str | None = None,
-            Egress: bool | None = None,
-            Icmp: NetworkAclEntryIcmp | NetworkAclEntryIcmpDict | None = None,
-            Ipv6CidrBlock: str | None = None,
-            PortRange: NetworkAclEntryPortRange | NetworkAclEntryPortRangeDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::NetworkAclEntry; `await` it inside an App to deploy it.
-
-            CidrBlock: The IPv4 CIDR range to allow or deny, in CIDR notation (for example, 172.16.0.0/24).
-            Egress: Indicates whether this is an egress rule (rule is applied to traffic leaving the subnet)
-            Icmp: The Internet Control Message Protocol (ICMP) code and type.
-            Ipv6CidrBlock: The IPv6 network range to allow or deny, in CIDR notation (for example 2001:db8:1234:1a00::/64)
-            NetworkAclId: The ID of the network ACL
-            PortRange: The IPv4 network range to allow or deny, in CIDR notation (for example 172.16.0.0/24).
-            Protocol: The protocol number.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            NetworkAclId: The ID of the network ACL Create-only: changing it replaces the resource.
+                Required.
+            Protocol: The protocol number. A value of "-1" means all protocols. If you specify "-1"
+                or a protocol number other than "6" (TCP), "17" (UDP), or "1" (ICMP), traffic on all
+                ports is allowed, regardless of any ports or ICMP types or codes that you specify.
+                If you specify protocol "58" (ICMPv6) and specify an IPv4 CIDR block, traffic for
+                all ICMP types and codes allowed, regardless of any that you specify. If you specify
+                protocol "58" (ICMPv6) and specify an IPv6 CIDR block, you must specify an ICMP type
+                and code Required.
             RuleAction: Indicates whether to allow or deny the traffic that matches the rule
-            RuleNumber: Rule number to assign to the entry, such as 100.
+                Required.
+            RuleNumber: Rule number to assign to the entry, such as 100. ACL entries are processed
+                in ascending order by rule number. Entries can't use the same rule number unless one
+                is an egress rule and the other is an ingress rule Create-only: changing it replaces
+                the resource. Required.
+            CidrBlock: The IPv4 CIDR range to allow or deny, in CIDR notation (for example,
+                172.16.0.0/24). Requirement is conditional: You must specify the CidrBlock or
+                Ipv6CidrBlock property
+            Egress: Indicates whether this is an egress rule (rule is applied to traffic leaving the
+                subnet) Create-only: changing it replaces the resource.
+            Icmp: The Internet Control Message Protocol (ICMP) code and type. Requirement is
+                conditional: Required if specifying 1 (ICMP) for the protocol parameter
+            Ipv6CidrBlock: The IPv6 network range to allow or deny, in CIDR notation (for example
+                2001:db8:1234:1a00::/64)
+            PortRange: The IPv4 network range to allow or deny, in CIDR notation (for example
+                172.16.0.0/24). We modify the specified CIDR block to its canonical form; for
+                example, if you specify 100.68.0.18/18, we modify it to 100.68.0.0/18
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,65 +75,72 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccessScopePathRequestDict = TypedDict(
-    "AccessScopePathRequestDict",
-    {
-        "Destination": "PathStatementRequestDict",
-        "Source": "PathStatementRequestDict",
-        "ThroughResources": "list[ThroughResourcesStatementRequestDict]",
-    },
-    total=False,
-)
 
-PacketHeaderStatementRequestDict = TypedDict(
-    "PacketHeaderStatementRequestDict",
-    {
-        "DestinationAddresses": "list[str]",
-        "DestinationPorts": "list[str]",
-        "DestinationPrefixLists": "list[str]",
-        "Protocols": "list[Literal['tcp', 'udp']]",
-        "SourceAddresses": "list[str]",
-        "SourcePorts": "list[str]",
-        "SourcePrefixLists": "list[str]",
-    },
-    total=False,
-)
+class AccessScopePathRequestDict(TypedDict, total=False):
+    """AccessScopePathRequest as a plain dict."""
 
-PathStatementRequestDict = TypedDict(
-    "PathStatementRequestDict",
-    {
-        "PacketHeaderStatement": "PacketHeaderStatementRequestDict",
-        "ResourceStatement": "ResourceStatementRequestDict",
-    },
-    total=False,
-)
+    Destination: PathStatementRequestDict
+    """Type: PathStatementRequestDict."""
+    Source: PathStatementRequestDict
+    """Type: PathStatementRequestDict."""
+    ThroughResources: list[ThroughResourcesStatementRequestDict]
+    """Type: list[ThroughResourcesStatementRequestDict]."""
 
-ResourceStatementRequestDict = TypedDict(
-    "ResourceStatementRequestDict",
-    {
-        "ResourceTypes": "list[str]",
-        "Resources": "list[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class PacketHeaderStatementRequestDict(TypedDict, total=False):
+    """PacketHeaderStatementRequest as a plain dict."""
 
-ThroughResourcesStatementRequestDict = TypedDict(
-    "ThroughResourcesStatementRequestDict",
-    {
-        "ResourceStatement": "ResourceStatementRequestDict",
-    },
-    total=False,
-)
+    DestinationAddresses: list[str]
+    """Type: list[str]."""
+    DestinationPorts: list[str]
+    """Type: list[str]."""
+    DestinationPrefixLists: list[str]
+    """Type: list[str]."""
+    Protocols: list[Literal["tcp", "udp"]]
+    """Each item: Allowed values: 'tcp', 'udp'."""
+    SourceAddresses: list[str]
+    """Type: list[str]."""
+    SourcePorts: list[str]
+    """Type: list[str]."""
+    SourcePrefixLists: list[str]
+    """Type: list[str]."""
 
+
+class PathStatementRequestDict(TypedDict, total=False):
+    """PathStatementRequest as a plain dict."""
+
+    PacketHeaderStatement: PacketHeaderStatementRequestDict
+    """Type: PacketHeaderStatementRequestDict."""
+    ResourceStatement: ResourceStatementRequestDict
+    """Type: ResourceStatementRequestDict."""
+
+
+class ResourceStatementRequestDict(TypedDict, total=False):
+    """ResourceStatementRequest as a plain dict."""
+
+    ResourceTypes: list[str]
+    """Type: list[str]."""
+    Resources: list[str]
+    """Type: list[str]."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+class ThroughResourcesStatementRequestDict(TypedDict, total=False):
+    """ThroughResourcesStatementRequest as a plain dict."""
+
+    ResourceStatement: ResourceStatementRequestDict
+    """Type: ResourceStatementRequestDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::NetworkInsightsAccessScope",
     schema_file="aws-ec2-networkinsightsaccessscope.json",
@@ -142,18 +153,8 @@ METADATA = _TypeMetadata(
         "/UpdatedDate",
     ),
     create_only=("/MatchPaths", "/ExcludePaths"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -163,84 +164,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessScopePathRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {"$ref": "#/definitions/PathStatementRequest"},
-                "Source": {"$ref": "#/definitions/PathStatementRequest"},
-                "ThroughResources": {
-                    "items": {"$ref": "#/definitions/ThroughResourcesStatementRequest"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "PacketHeaderStatementRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationAddresses": {"items": {"type": "string"}, "type": "array"},
-                "DestinationPorts": {"items": {"type": "string"}, "type": "array"},
-                "DestinationPrefixLists": {"items": {"type": "string"}, "type": "array"},
-                "Protocols": {"items": {"$ref": "#/definitions/Protocol"}, "type": "array"},
-                "SourceAddresses": {"items": {"type": "string"}, "type": "array"},
-                "SourcePorts": {"items": {"type": "string"}, "type": "array"},
-                "SourcePrefixLists": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "PathStatementRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "PacketHeaderStatement": {"$ref": "#/definitions/PacketHeaderStatementRequest"},
-                "ResourceStatement": {"$ref": "#/definitions/ResourceStatementRequest"},
-            },
-            "type": "object",
-        },
-        "Protocol": {"enum": ["tcp", "udp"], "type": "string"},
-        "ResourceStatementRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceTypes": {"items": {"type": "string"}, "type": "array"},
-                "Resources": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key"],
-            "type": "object",
-        },
-        "ThroughResourcesStatementRequest": {
-            "additionalProperties": False,
-            "properties": {"ResourceStatement": {"$ref": "#/definitions/ResourceStatementRequest"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedDate": {"type": "string"},
-        "ExcludePaths": {
-            "items": {"$ref": "#/definitions/AccessScopePathRequest"},
-            "type": "array",
-        },
-        "MatchPaths": {"items": {"$ref": "#/definitions/AccessScopePathRequest"}, "type": "array"},
-        "NetworkInsightsAccessScopeArn": {"type": "string"},
-        "NetworkInsightsAccessScopeId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "UpdatedDate": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class NetworkInsightsAccessScope(_Resource):
-    """AWS::EC2::NetworkInsightsAccessScope: Resource schema for AWS::EC2::NetworkInsightsAccessScope
+    """AWS::EC2::NetworkInsightsAccessScope: Resource schema for
+    AWS::EC2::NetworkInsightsAccessScope
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: NetworkInsightsAccessScopeId.
+    Also identified by: NetworkInsightsAccessScopeArn.
+    Replaced when any of these change (create-only): MatchPaths, ExcludePaths.
+    Read-only attributes (known once deployed): CreatedDate, NetworkInsightsAccessScopeArn,
+    NetworkInsightsAccessScopeId, UpdatedDate.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-networkinsightsaccessscope.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -250,34 +186,49 @@ class NetworkInsightsAccessScope(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NetworkInsightsAccessScopeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "network_insights_access_scope.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedDate: str
+    """Type: str."""
     NetworkInsightsAccessScopeArn: str
+    """Type: str."""
     NetworkInsightsAccessScopeId: str
+    """Type: str."""
     UpdatedDate: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ExcludePaths: list[AccessScopePathRequestDict]
     MatchPaths: list[AccessScopePathRequestDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ExcludePaths: list[AccessScopePathRequest | AccessScopePathRequestDict] | None = None,
+        MatchPaths: list[AccessScopePathRequest | AccessScopePathRequestDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::NetworkInsightsAccessScope; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ExcludePaths: list[AccessScopePathRequest | AccessScopePathRequestDict] | None = None,
-            MatchPaths: list[AccessScopePathRequest | AccessScopePathRequestDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::NetworkInsightsAccessScope; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ExcludePaths: Type: list[AccessScopePathRequestDict]. Create-only: changing it replaces
+                the resource.
+            MatchPaths: Type: list[AccessScopePathRequestDict]. Create-only: changing it replaces
+                the resource.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

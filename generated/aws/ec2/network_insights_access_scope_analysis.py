@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::NetworkInsightsAccessScopeAnalysis",
     schema_file="aws-ec2-networkinsightsaccessscopeanalysis.json",
@@ -76,18 +82,9 @@ METADATA = _TypeMetadata(
         "/AnalyzedEniCount",
     ),
     create_only=("/NetworkInsightsAccessScopeId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("NetworkInsightsAccessScopeId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -97,37 +94,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AnalyzedEniCount": {"type": "integer"},
-        "EndDate": {"type": "string"},
-        "FindingsFound": {"enum": ["true", "false", "unknown"], "type": "string"},
-        "NetworkInsightsAccessScopeAnalysisArn": {"type": "string"},
-        "NetworkInsightsAccessScopeAnalysisId": {"type": "string"},
-        "NetworkInsightsAccessScopeId": {"type": "string"},
-        "StartDate": {"type": "string"},
-        "Status": {"enum": ["running", "failed", "succeeded"], "type": "string"},
-        "StatusMessage": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["NetworkInsightsAccessScopeId"],
-}
-
 
 class NetworkInsightsAccessScopeAnalysis(_Resource):
-    """AWS::EC2::NetworkInsightsAccessScopeAnalysis: Resource schema for AWS::EC2::NetworkInsightsAccessScopeAnalysis
+    """AWS::EC2::NetworkInsightsAccessScopeAnalysis: Resource schema for
+    AWS::EC2::NetworkInsightsAccessScopeAnalysis
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: NetworkInsightsAccessScopeAnalysisId.
+    Also identified by: NetworkInsightsAccessScopeAnalysisArn.
+    Replaced when any of these change (create-only): NetworkInsightsAccessScopeId.
+    Read-only attributes (known once deployed): AnalyzedEniCount, EndDate, FindingsFound,
+    NetworkInsightsAccessScopeAnalysisArn, NetworkInsightsAccessScopeAnalysisId, StartDate, Status,
+    StatusMessage.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-networkinsightsaccessscopeanalysis.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -137,36 +117,53 @@ class NetworkInsightsAccessScopeAnalysis(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NetworkInsightsAccessScopeAnalysisAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "network_insights_access_scope_analysis.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AnalyzedEniCount: int
+    """Type: int."""
     EndDate: str
+    """Type: str."""
     FindingsFound: Literal["true", "false", "unknown"]
+    """Allowed values: 'true', 'false', 'unknown'."""
     NetworkInsightsAccessScopeAnalysisArn: str
+    """Type: str."""
     NetworkInsightsAccessScopeAnalysisId: str
+    """Type: str."""
     StartDate: str
+    """Type: str."""
     Status: Literal["running", "failed", "succeeded"]
+    """Allowed values: 'running', 'failed', 'succeeded'."""
     StatusMessage: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     NetworkInsightsAccessScopeId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        NetworkInsightsAccessScopeId: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::NetworkInsightsAccessScopeAnalysis; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            NetworkInsightsAccessScopeId: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::NetworkInsightsAccessScopeAnalysis; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            NetworkInsightsAccessScopeId: Type: str. Create-only: changing it replaces the resource.
+                Required.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

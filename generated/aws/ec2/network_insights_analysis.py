@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -107,242 +111,345 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AdditionalDetailDict = TypedDict(
-    "AdditionalDetailDict",
-    {
-        "AdditionalDetailType": "str",
-        "Component": "AnalysisComponentDict",
-        "LoadBalancers": "list[AnalysisComponentDict]",
-        "ServiceName": "str",
-    },
-    total=False,
-)
 
-AlternatePathHintDict = TypedDict(
-    "AlternatePathHintDict",
-    {
-        "ComponentArn": "str",
-        "ComponentId": "str",
-    },
-    total=False,
-)
+class AdditionalDetailDict(TypedDict, total=False):
+    """AdditionalDetail as a plain dict."""
 
-AnalysisAclRuleDict = TypedDict(
-    "AnalysisAclRuleDict",
-    {
-        "Cidr": "str",
-        "Egress": "bool",
-        "PortRange": "NetworkInsightsAnalysisPortRangeDict",
-        "Protocol": "str",
-        "RuleAction": "str",
-        "RuleNumber": "int",
-    },
-    total=False,
-)
+    AdditionalDetailType: str
+    """Type: str."""
+    Component: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    LoadBalancers: list[AnalysisComponentDict]
+    """Type: list[AnalysisComponentDict]."""
+    ServiceName: str
+    """Type: str."""
 
-AnalysisComponentDict = TypedDict(
-    "AnalysisComponentDict",
-    {
-        "Arn": "str",
-        "Id": "str",
-    },
-    total=False,
-)
 
-AnalysisLoadBalancerListenerDict = TypedDict(
-    "AnalysisLoadBalancerListenerDict",
-    {
-        "InstancePort": "int",
-        "LoadBalancerPort": "int",
-    },
-    total=False,
-)
+class AlternatePathHintDict(TypedDict, total=False):
+    """AlternatePathHint as a plain dict."""
 
-AnalysisLoadBalancerTargetDict = TypedDict(
-    "AnalysisLoadBalancerTargetDict",
-    {
-        "Address": "str",
-        "AvailabilityZone": "str",
-        "Instance": "AnalysisComponentDict",
-        "Port": "int",
-    },
-    total=False,
-)
+    ComponentArn: str
+    """Type: str."""
+    ComponentId: str
+    """Type: str."""
 
-AnalysisPacketHeaderDict = TypedDict(
-    "AnalysisPacketHeaderDict",
-    {
-        "DestinationAddresses": "list[str]",
-        "DestinationPortRanges": "list[NetworkInsightsAnalysisPortRangeDict]",
-        "Protocol": "str",
-        "SourceAddresses": "list[str]",
-        "SourcePortRanges": "list[NetworkInsightsAnalysisPortRangeDict]",
-    },
-    total=False,
-)
 
-AnalysisRouteTableRouteDict = TypedDict(
-    "AnalysisRouteTableRouteDict",
-    {
-        "NatGatewayId": "str",
-        "NetworkInterfaceId": "str",
-        "Origin": "str",
-        "State": "str",
-        "TransitGatewayId": "str",
-        "VpcPeeringConnectionId": "str",
-        "destinationCidr": "str",
-        "destinationPrefixListId": "str",
-        "egressOnlyInternetGatewayId": "str",
-        "gatewayId": "str",
-        "instanceId": "str",
-    },
-    total=False,
-)
+class AnalysisAclRuleDict(TypedDict, total=False):
+    """AnalysisAclRule as a plain dict."""
 
-AnalysisSecurityGroupRuleDict = TypedDict(
-    "AnalysisSecurityGroupRuleDict",
-    {
-        "Cidr": "str",
-        "Direction": "str",
-        "PortRange": "NetworkInsightsAnalysisPortRangeDict",
-        "PrefixListId": "str",
-        "Protocol": "str",
-        "SecurityGroupId": "str",
-    },
-    total=False,
-)
+    Cidr: str
+    """Type: str."""
+    Egress: bool
+    """Type: bool."""
+    PortRange: NetworkInsightsAnalysisPortRangeDict
+    """Type: NetworkInsightsAnalysisPortRangeDict."""
+    Protocol: str
+    """Type: str."""
+    RuleAction: str
+    """Type: str."""
+    RuleNumber: int
+    """Type: int."""
 
-AnalysisTransitGatewayPolicyTableEntryDict = TypedDict(
-    "AnalysisTransitGatewayPolicyTableEntryDict",
-    {
-        "DestinationCidr": "str",
-        "DestinationPortRange": "NetworkInsightsAnalysisPortRangeDict",
-        "Protocol": "str",
-        "RuleNumber": "int",
-        "SourceCidr": "str",
-        "SourcePortRange": "NetworkInsightsAnalysisPortRangeDict",
-        "TargetRouteTableId": "str",
-    },
-    total=False,
-)
 
-ExplanationDict = TypedDict(
-    "ExplanationDict",
-    {
-        "Acl": "AnalysisComponentDict",
-        "AclRule": "AnalysisAclRuleDict",
-        "Address": "str",
-        "Addresses": "list[str]",
-        "AttachedTo": "AnalysisComponentDict",
-        "AvailabilityZones": "list[str]",
-        "Cidrs": "list[str]",
-        "ClassicLoadBalancerListener": "AnalysisLoadBalancerListenerDict",
-        "Component": "AnalysisComponentDict",
-        "ComponentAccount": "str",
-        "ComponentRegion": "str",
-        "CustomerGateway": "AnalysisComponentDict",
-        "Destination": "AnalysisComponentDict",
-        "DestinationVpc": "AnalysisComponentDict",
-        "Direction": "str",
-        "ElasticLoadBalancerListener": "AnalysisComponentDict",
-        "ExplanationCode": "str",
-        "IngressRouteTable": "AnalysisComponentDict",
-        "InternetGateway": "AnalysisComponentDict",
-        "LoadBalancerArn": "str",
-        "LoadBalancerListenerPort": "int",
-        "LoadBalancerTarget": "AnalysisLoadBalancerTargetDict",
-        "LoadBalancerTargetGroup": "AnalysisComponentDict",
-        "LoadBalancerTargetGroups": "list[AnalysisComponentDict]",
-        "LoadBalancerTargetPort": "int",
-        "MissingComponent": "str",
-        "NatGateway": "AnalysisComponentDict",
-        "NetworkInterface": "AnalysisComponentDict",
-        "PacketField": "str",
-        "Port": "int",
-        "PortRanges": "list[NetworkInsightsAnalysisPortRangeDict]",
-        "PrefixList": "AnalysisComponentDict",
-        "Protocols": "list[str]",
-        "RouteTable": "AnalysisComponentDict",
-        "RouteTableRoute": "AnalysisRouteTableRouteDict",
-        "SecurityGroup": "AnalysisComponentDict",
-        "SecurityGroupRule": "AnalysisSecurityGroupRuleDict",
-        "SecurityGroups": "list[AnalysisComponentDict]",
-        "SourceVpc": "AnalysisComponentDict",
-        "State": "str",
-        "Subnet": "AnalysisComponentDict",
-        "SubnetRouteTable": "AnalysisComponentDict",
-        "TransitGateway": "AnalysisComponentDict",
-        "TransitGatewayAttachment": "AnalysisComponentDict",
-        "TransitGatewayPolicyTable": "AnalysisComponentDict",
-        "TransitGatewayPolicyTableEntry": "AnalysisTransitGatewayPolicyTableEntryDict",
-        "TransitGatewayRouteTable": "AnalysisComponentDict",
-        "TransitGatewayRouteTableRoute": "NetworkInsightsAnalysisTransitGatewayRouteTableRouteDict",
-        "Vpc": "AnalysisComponentDict",
-        "VpcPeeringConnection": "AnalysisComponentDict",
-        "VpnConnection": "AnalysisComponentDict",
-        "VpnGateway": "AnalysisComponentDict",
-        "vpcEndpoint": "AnalysisComponentDict",
-    },
-    total=False,
-)
+class AnalysisComponentDict(TypedDict, total=False):
+    """AnalysisComponent as a plain dict."""
 
-NetworkInsightsAnalysisPortRangeDict = TypedDict(
-    "NetworkInsightsAnalysisPortRangeDict",
-    {
-        "From": "int",
-        "To": "int",
-    },
-    total=False,
-)
+    Arn: str
+    """Type: str."""
+    Id: str
+    """Type: str."""
 
-NetworkInsightsAnalysisTransitGatewayRouteTableRouteDict = TypedDict(
-    "NetworkInsightsAnalysisTransitGatewayRouteTableRouteDict",
-    {
-        "AttachmentId": "str",
-        "DestinationCidr": "str",
-        "PrefixListId": "str",
-        "ResourceId": "str",
-        "ResourceType": "str",
-        "RouteOrigin": "str",
-        "State": "str",
-    },
-    total=False,
-)
 
-PathComponentDict = TypedDict(
-    "PathComponentDict",
-    {
-        "AclRule": "AnalysisAclRuleDict",
-        "AdditionalDetails": "list[AdditionalDetailDict]",
-        "Component": "AnalysisComponentDict",
-        "DestinationVpc": "AnalysisComponentDict",
-        "ElasticLoadBalancerListener": "AnalysisComponentDict",
-        "Explanations": "list[ExplanationDict]",
-        "InboundHeader": "AnalysisPacketHeaderDict",
-        "OutboundHeader": "AnalysisPacketHeaderDict",
-        "RouteTableRoute": "AnalysisRouteTableRouteDict",
-        "SecurityGroupRule": "AnalysisSecurityGroupRuleDict",
-        "SequenceNumber": "int",
-        "ServiceName": "str",
-        "SourceVpc": "AnalysisComponentDict",
-        "Subnet": "AnalysisComponentDict",
-        "TransitGateway": "AnalysisComponentDict",
-        "TransitGatewayPolicyTableEntry": "AnalysisTransitGatewayPolicyTableEntryDict",
-        "TransitGatewayRouteTableRoute": "NetworkInsightsAnalysisTransitGatewayRouteTableRouteDict",
-        "Vpc": "AnalysisComponentDict",
-    },
-    total=False,
-)
+class AnalysisLoadBalancerListenerDict(TypedDict, total=False):
+    """AnalysisLoadBalancerListener as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+    InstancePort: int
+    """Type: int."""
+    LoadBalancerPort: int
+    """Type: int."""
 
+
+class AnalysisLoadBalancerTargetDict(TypedDict, total=False):
+    """AnalysisLoadBalancerTarget as a plain dict."""
+
+    Address: str
+    """Type: str."""
+    AvailabilityZone: str
+    """Type: str."""
+    Instance: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    Port: int
+    """Type: int."""
+
+
+class AnalysisPacketHeaderDict(TypedDict, total=False):
+    """AnalysisPacketHeader as a plain dict."""
+
+    DestinationAddresses: list[str]
+    """Type: list[str]."""
+    DestinationPortRanges: list[NetworkInsightsAnalysisPortRangeDict]
+    """Type: list[NetworkInsightsAnalysisPortRangeDict]."""
+    Protocol: str
+    """Type: str."""
+    SourceAddresses: list[str]
+    """Type: list[str]."""
+    SourcePortRanges: list[NetworkInsightsAnalysisPortRangeDict]
+    """Type: list[NetworkInsightsAnalysisPortRangeDict]."""
+
+
+class AnalysisRouteTableRouteDict(TypedDict, total=False):
+    """AnalysisRouteTableRoute as a plain dict."""
+
+    NatGatewayId: str
+    """Type: str."""
+    NetworkInterfaceId: str
+    """Type: str."""
+    Origin: str
+    """Type: str."""
+    State: str
+    """Type: str."""
+    TransitGatewayId: str
+    """Type: str."""
+    VpcPeeringConnectionId: str
+    """Type: str."""
+    destinationCidr: str
+    """Type: str."""
+    destinationPrefixListId: str
+    """Type: str."""
+    egressOnlyInternetGatewayId: str
+    """Type: str."""
+    gatewayId: str
+    """Type: str."""
+    instanceId: str
+    """Type: str."""
+
+
+class AnalysisSecurityGroupRuleDict(TypedDict, total=False):
+    """AnalysisSecurityGroupRule as a plain dict."""
+
+    Cidr: str
+    """Type: str."""
+    Direction: str
+    """Type: str."""
+    PortRange: NetworkInsightsAnalysisPortRangeDict
+    """Type: NetworkInsightsAnalysisPortRangeDict."""
+    PrefixListId: str
+    """Type: str."""
+    Protocol: str
+    """Type: str."""
+    SecurityGroupId: str
+    """Type: str."""
+
+
+class AnalysisTransitGatewayPolicyTableEntryDict(TypedDict, total=False):
+    """AnalysisTransitGatewayPolicyTableEntry as a plain dict."""
+
+    DestinationCidr: str
+    """Type: str."""
+    DestinationPortRange: NetworkInsightsAnalysisPortRangeDict
+    """Type: NetworkInsightsAnalysisPortRangeDict."""
+    Protocol: str
+    """Type: str."""
+    RuleNumber: int
+    """Type: int."""
+    SourceCidr: str
+    """Type: str."""
+    SourcePortRange: NetworkInsightsAnalysisPortRangeDict
+    """Type: NetworkInsightsAnalysisPortRangeDict."""
+    TargetRouteTableId: str
+    """Type: str."""
+
+
+class ExplanationDict(TypedDict, total=False):
+    """Explanation as a plain dict."""
+
+    Acl: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    AclRule: AnalysisAclRuleDict
+    """Type: AnalysisAclRuleDict."""
+    Address: str
+    """Type: str."""
+    Addresses: list[str]
+    """Type: list[str]."""
+    AttachedTo: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    AvailabilityZones: list[str]
+    """Type: list[str]."""
+    Cidrs: list[str]
+    """Type: list[str]."""
+    ClassicLoadBalancerListener: AnalysisLoadBalancerListenerDict
+    """Type: AnalysisLoadBalancerListenerDict."""
+    Component: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    ComponentAccount: str
+    """Type: str."""
+    ComponentRegion: str
+    """Type: str."""
+    CustomerGateway: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    Destination: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    DestinationVpc: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    Direction: str
+    """Type: str."""
+    ElasticLoadBalancerListener: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    ExplanationCode: str
+    """Type: str."""
+    IngressRouteTable: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    InternetGateway: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    LoadBalancerArn: str
+    """Length: 1 to 1283 characters."""
+    LoadBalancerListenerPort: int
+    """Type: int."""
+    LoadBalancerTarget: AnalysisLoadBalancerTargetDict
+    """Type: AnalysisLoadBalancerTargetDict."""
+    LoadBalancerTargetGroup: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    LoadBalancerTargetGroups: list[AnalysisComponentDict]
+    """Type: list[AnalysisComponentDict]."""
+    LoadBalancerTargetPort: int
+    """Type: int."""
+    MissingComponent: str
+    """Type: str."""
+    NatGateway: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    NetworkInterface: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    PacketField: str
+    """Type: str."""
+    Port: int
+    """Type: int."""
+    PortRanges: list[NetworkInsightsAnalysisPortRangeDict]
+    """Type: list[NetworkInsightsAnalysisPortRangeDict]."""
+    PrefixList: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    Protocols: list[str]
+    """Type: list[str]."""
+    RouteTable: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    RouteTableRoute: AnalysisRouteTableRouteDict
+    """Type: AnalysisRouteTableRouteDict."""
+    SecurityGroup: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    SecurityGroupRule: AnalysisSecurityGroupRuleDict
+    """Type: AnalysisSecurityGroupRuleDict."""
+    SecurityGroups: list[AnalysisComponentDict]
+    """Type: list[AnalysisComponentDict]."""
+    SourceVpc: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    State: str
+    """Type: str."""
+    Subnet: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    SubnetRouteTable: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    TransitGateway: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    TransitGatewayAttachment: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    TransitGatewayPolicyTable: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    TransitGatewayPolicyTableEntry: AnalysisTransitGatewayPolicyTableEntryDict
+    """Type: AnalysisTransitGatewayPolicyTableEntryDict."""
+    TransitGatewayRouteTable: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    TransitGatewayRouteTableRoute: NetworkInsightsAnalysisTransitGatewayRouteTableRouteDict
+    """Type: NetworkInsightsAnalysisTransitGatewayRouteTableRouteDict."""
+    Vpc: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    VpcPeeringConnection: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    VpnConnection: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    VpnGateway: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    vpcEndpoint: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+
+
+class NetworkInsightsAnalysisPortRangeDict(TypedDict, total=False):
+    """NetworkInsightsAnalysisPortRange as a plain dict."""
+
+    From: int
+    """Type: int."""
+    To: int
+    """Type: int."""
+
+
+class NetworkInsightsAnalysisTransitGatewayRouteTableRouteDict(TypedDict, total=False):
+    """NetworkInsightsAnalysisTransitGatewayRouteTableRoute as a plain dict."""
+
+    AttachmentId: str
+    """Type: str."""
+    DestinationCidr: str
+    """Type: str."""
+    PrefixListId: str
+    """Type: str."""
+    ResourceId: str
+    """Type: str."""
+    ResourceType: str
+    """Type: str."""
+    RouteOrigin: str
+    """Type: str."""
+    State: str
+    """Type: str."""
+
+
+class PathComponentDict(TypedDict, total=False):
+    """PathComponent as a plain dict."""
+
+    AclRule: AnalysisAclRuleDict
+    """Type: AnalysisAclRuleDict."""
+    AdditionalDetails: list[AdditionalDetailDict]
+    """Type: list[AdditionalDetailDict]."""
+    Component: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    DestinationVpc: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    ElasticLoadBalancerListener: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    Explanations: list[ExplanationDict]
+    """Type: list[ExplanationDict]."""
+    InboundHeader: AnalysisPacketHeaderDict
+    """Type: AnalysisPacketHeaderDict."""
+    OutboundHeader: AnalysisPacketHeaderDict
+    """Type: AnalysisPacketHeaderDict."""
+    RouteTableRoute: AnalysisRouteTableRouteDict
+    """Type: AnalysisRouteTableRouteDict."""
+    SecurityGroupRule: AnalysisSecurityGroupRuleDict
+    """Type: AnalysisSecurityGroupRuleDict."""
+    SequenceNumber: int
+    """Type: int."""
+    ServiceName: str
+    """Type: str."""
+    SourceVpc: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    Subnet: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    TransitGateway: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+    TransitGatewayPolicyTableEntry: AnalysisTransitGatewayPolicyTableEntryDict
+    """Type: AnalysisTransitGatewayPolicyTableEntryDict."""
+    TransitGatewayRouteTableRoute: NetworkInsightsAnalysisTransitGatewayRouteTableRouteDict
+    """Type: NetworkInsightsAnalysisTransitGatewayRouteTableRouteDict."""
+    Vpc: AnalysisComponentDict
+    """Type: AnalysisComponentDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::NetworkInsightsAnalysis",
     schema_file="aws-ec2-networkinsightsanalysis.json",
@@ -362,18 +469,8 @@ METADATA = _TypeMetadata(
         "/SuggestedAccounts",
     ),
     create_only=("/NetworkInsightsPathId", "/FilterInArns", "/FilterOutArns"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("NetworkInsightsPathId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -383,338 +480,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdditionalDetail": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalDetailType": {"type": "string"},
-                "Component": {"$ref": "#/definitions/AnalysisComponent"},
-                "LoadBalancers": {
-                    "items": {"$ref": "#/definitions/AnalysisComponent"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ServiceName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AlternatePathHint": {
-            "additionalProperties": False,
-            "properties": {"ComponentArn": {"type": "string"}, "ComponentId": {"type": "string"}},
-            "type": "object",
-        },
-        "AnalysisAclRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Cidr": {"type": "string"},
-                "Egress": {"type": "boolean"},
-                "PortRange": {"$ref": "#/definitions/PortRange"},
-                "Protocol": {"$ref": "#/definitions/Protocol"},
-                "RuleAction": {"type": "string"},
-                "RuleNumber": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "AnalysisComponent": {
-            "additionalProperties": False,
-            "properties": {"Arn": {"type": "string"}, "Id": {"type": "string"}},
-            "type": "object",
-        },
-        "AnalysisLoadBalancerListener": {
-            "additionalProperties": False,
-            "properties": {
-                "InstancePort": {"$ref": "#/definitions/Port"},
-                "LoadBalancerPort": {"$ref": "#/definitions/Port"},
-            },
-            "type": "object",
-        },
-        "AnalysisLoadBalancerTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "Address": {"$ref": "#/definitions/IpAddress"},
-                "AvailabilityZone": {"type": "string"},
-                "Instance": {"$ref": "#/definitions/AnalysisComponent"},
-                "Port": {"$ref": "#/definitions/Port"},
-            },
-            "type": "object",
-        },
-        "AnalysisPacketHeader": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationAddresses": {
-                    "items": {"$ref": "#/definitions/IpAddress"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DestinationPortRanges": {
-                    "items": {"$ref": "#/definitions/PortRange"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Protocol": {"$ref": "#/definitions/Protocol"},
-                "SourceAddresses": {
-                    "items": {"$ref": "#/definitions/IpAddress"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SourcePortRanges": {
-                    "items": {"$ref": "#/definitions/PortRange"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "AnalysisRouteTableRoute": {
-            "additionalProperties": False,
-            "properties": {
-                "NatGatewayId": {"type": "string"},
-                "NetworkInterfaceId": {"type": "string"},
-                "Origin": {"type": "string"},
-                "State": {"type": "string"},
-                "TransitGatewayId": {"type": "string"},
-                "VpcPeeringConnectionId": {"type": "string"},
-                "destinationCidr": {"type": "string"},
-                "destinationPrefixListId": {"type": "string"},
-                "egressOnlyInternetGatewayId": {"type": "string"},
-                "gatewayId": {"type": "string"},
-                "instanceId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AnalysisSecurityGroupRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Cidr": {"type": "string"},
-                "Direction": {"type": "string"},
-                "PortRange": {"$ref": "#/definitions/PortRange"},
-                "PrefixListId": {"type": "string"},
-                "Protocol": {"$ref": "#/definitions/Protocol"},
-                "SecurityGroupId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AnalysisTransitGatewayPolicyTableEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationCidr": {"type": "string"},
-                "DestinationPortRange": {"$ref": "#/definitions/PortRange"},
-                "Protocol": {"type": "string"},
-                "RuleNumber": {"type": "integer"},
-                "SourceCidr": {"type": "string"},
-                "SourcePortRange": {"$ref": "#/definitions/PortRange"},
-                "TargetRouteTableId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Explanation": {
-            "additionalProperties": False,
-            "properties": {
-                "Acl": {"$ref": "#/definitions/AnalysisComponent"},
-                "AclRule": {"$ref": "#/definitions/AnalysisAclRule"},
-                "Address": {"$ref": "#/definitions/IpAddress"},
-                "Addresses": {
-                    "items": {"$ref": "#/definitions/IpAddress"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AttachedTo": {"$ref": "#/definitions/AnalysisComponent"},
-                "AvailabilityZones": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Cidrs": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "ClassicLoadBalancerListener": {
-                    "$ref": "#/definitions/AnalysisLoadBalancerListener"
-                },
-                "Component": {"$ref": "#/definitions/AnalysisComponent"},
-                "ComponentAccount": {"type": "string"},
-                "ComponentRegion": {"type": "string"},
-                "CustomerGateway": {"$ref": "#/definitions/AnalysisComponent"},
-                "Destination": {"$ref": "#/definitions/AnalysisComponent"},
-                "DestinationVpc": {"$ref": "#/definitions/AnalysisComponent"},
-                "Direction": {"type": "string"},
-                "ElasticLoadBalancerListener": {"$ref": "#/definitions/AnalysisComponent"},
-                "ExplanationCode": {"type": "string"},
-                "IngressRouteTable": {"$ref": "#/definitions/AnalysisComponent"},
-                "InternetGateway": {"$ref": "#/definitions/AnalysisComponent"},
-                "LoadBalancerArn": {"$ref": "#/definitions/ResourceArn"},
-                "LoadBalancerListenerPort": {"$ref": "#/definitions/Port"},
-                "LoadBalancerTarget": {"$ref": "#/definitions/AnalysisLoadBalancerTarget"},
-                "LoadBalancerTargetGroup": {"$ref": "#/definitions/AnalysisComponent"},
-                "LoadBalancerTargetGroups": {
-                    "items": {"$ref": "#/definitions/AnalysisComponent"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "LoadBalancerTargetPort": {"$ref": "#/definitions/Port"},
-                "MissingComponent": {"type": "string"},
-                "NatGateway": {"$ref": "#/definitions/AnalysisComponent"},
-                "NetworkInterface": {"$ref": "#/definitions/AnalysisComponent"},
-                "PacketField": {"type": "string"},
-                "Port": {"$ref": "#/definitions/Port"},
-                "PortRanges": {
-                    "items": {"$ref": "#/definitions/PortRange"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "PrefixList": {"$ref": "#/definitions/AnalysisComponent"},
-                "Protocols": {
-                    "items": {"$ref": "#/definitions/Protocol"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "RouteTable": {"$ref": "#/definitions/AnalysisComponent"},
-                "RouteTableRoute": {"$ref": "#/definitions/AnalysisRouteTableRoute"},
-                "SecurityGroup": {"$ref": "#/definitions/AnalysisComponent"},
-                "SecurityGroupRule": {"$ref": "#/definitions/AnalysisSecurityGroupRule"},
-                "SecurityGroups": {
-                    "items": {"$ref": "#/definitions/AnalysisComponent"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SourceVpc": {"$ref": "#/definitions/AnalysisComponent"},
-                "State": {"type": "string"},
-                "Subnet": {"$ref": "#/definitions/AnalysisComponent"},
-                "SubnetRouteTable": {"$ref": "#/definitions/AnalysisComponent"},
-                "TransitGateway": {"$ref": "#/definitions/AnalysisComponent"},
-                "TransitGatewayAttachment": {"$ref": "#/definitions/AnalysisComponent"},
-                "TransitGatewayPolicyTable": {"$ref": "#/definitions/AnalysisComponent"},
-                "TransitGatewayPolicyTableEntry": {
-                    "$ref": "#/definitions/AnalysisTransitGatewayPolicyTableEntry"
-                },
-                "TransitGatewayRouteTable": {"$ref": "#/definitions/AnalysisComponent"},
-                "TransitGatewayRouteTableRoute": {
-                    "$ref": "#/definitions/TransitGatewayRouteTableRoute"
-                },
-                "Vpc": {"$ref": "#/definitions/AnalysisComponent"},
-                "VpcPeeringConnection": {"$ref": "#/definitions/AnalysisComponent"},
-                "VpnConnection": {"$ref": "#/definitions/AnalysisComponent"},
-                "VpnGateway": {"$ref": "#/definitions/AnalysisComponent"},
-                "vpcEndpoint": {"$ref": "#/definitions/AnalysisComponent"},
-            },
-            "type": "object",
-        },
-        "IpAddress": {"type": "string"},
-        "PathComponent": {
-            "additionalProperties": False,
-            "properties": {
-                "AclRule": {"$ref": "#/definitions/AnalysisAclRule"},
-                "AdditionalDetails": {
-                    "items": {"$ref": "#/definitions/AdditionalDetail"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Component": {"$ref": "#/definitions/AnalysisComponent"},
-                "DestinationVpc": {"$ref": "#/definitions/AnalysisComponent"},
-                "ElasticLoadBalancerListener": {"$ref": "#/definitions/AnalysisComponent"},
-                "Explanations": {
-                    "items": {"$ref": "#/definitions/Explanation"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "InboundHeader": {"$ref": "#/definitions/AnalysisPacketHeader"},
-                "OutboundHeader": {"$ref": "#/definitions/AnalysisPacketHeader"},
-                "RouteTableRoute": {"$ref": "#/definitions/AnalysisRouteTableRoute"},
-                "SecurityGroupRule": {"$ref": "#/definitions/AnalysisSecurityGroupRule"},
-                "SequenceNumber": {"type": "integer"},
-                "ServiceName": {"type": "string"},
-                "SourceVpc": {"$ref": "#/definitions/AnalysisComponent"},
-                "Subnet": {"$ref": "#/definitions/AnalysisComponent"},
-                "TransitGateway": {"$ref": "#/definitions/AnalysisComponent"},
-                "TransitGatewayPolicyTableEntry": {
-                    "$ref": "#/definitions/AnalysisTransitGatewayPolicyTableEntry"
-                },
-                "TransitGatewayRouteTableRoute": {
-                    "$ref": "#/definitions/TransitGatewayRouteTableRoute"
-                },
-                "Vpc": {"$ref": "#/definitions/AnalysisComponent"},
-            },
-            "type": "object",
-        },
-        "Port": {"type": "integer"},
-        "PortRange": {
-            "additionalProperties": False,
-            "properties": {"From": {"type": "integer"}, "To": {"type": "integer"}},
-            "type": "object",
-        },
-        "Protocol": {"type": "string"},
-        "ResourceArn": {"maxLength": 1283, "minLength": 1, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key"],
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TransitGatewayRouteTableRoute": {
-            "additionalProperties": False,
-            "properties": {
-                "AttachmentId": {"type": "string"},
-                "DestinationCidr": {"type": "string"},
-                "PrefixListId": {"type": "string"},
-                "ResourceId": {"type": "string"},
-                "ResourceType": {"type": "string"},
-                "RouteOrigin": {"type": "string"},
-                "State": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AdditionalAccounts": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "AlternatePathHints": {
-            "items": {"$ref": "#/definitions/AlternatePathHint"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Explanations": {
-            "items": {"$ref": "#/definitions/Explanation"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "FilterInArns": {
-            "items": {"$ref": "#/definitions/ResourceArn"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "FilterOutArns": {
-            "items": {"$ref": "#/definitions/ResourceArn"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ForwardPathComponents": {
-            "items": {"$ref": "#/definitions/PathComponent"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "NetworkInsightsAnalysisArn": {"type": "string"},
-        "NetworkInsightsAnalysisId": {"type": "string"},
-        "NetworkInsightsPathId": {"type": "string"},
-        "NetworkPathFound": {"type": "boolean"},
-        "ReturnPathComponents": {
-            "items": {"$ref": "#/definitions/PathComponent"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "StartDate": {"type": "string"},
-        "Status": {"enum": ["running", "failed", "succeeded"], "type": "string"},
-        "StatusMessage": {"type": "string"},
-        "SuggestedAccounts": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["NetworkInsightsPathId"],
-}
-
 
 class NetworkInsightsAnalysis(_Resource):
     """AWS::EC2::NetworkInsightsAnalysis: Resource schema for AWS::EC2::NetworkInsightsAnalysis
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: NetworkInsightsAnalysisId.
+    Also identified by: NetworkInsightsAnalysisArn.
+    Replaced when any of these change (create-only): NetworkInsightsPathId, FilterInArns,
+    FilterOutArns.
+    Read-only attributes (known once deployed): AlternatePathHints, Explanations,
+    ForwardPathComponents, NetworkInsightsAnalysisArn, NetworkInsightsAnalysisId, NetworkPathFound,
+    ReturnPathComponents, StartDate, Status, StatusMessage, SuggestedAccounts.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-networkinsightsanalysis.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -724,45 +503,70 @@ class NetworkInsightsAnalysis(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NetworkInsightsAnalysisAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "network_insights_analysis.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AlternatePathHints: list[AlternatePathHintDict]
+    """Type: list[AlternatePathHintDict]."""
     Explanations: list[ExplanationDict]
+    """Type: list[ExplanationDict]."""
     ForwardPathComponents: list[PathComponentDict]
+    """Type: list[PathComponentDict]."""
     NetworkInsightsAnalysisArn: str
+    """Type: str."""
     NetworkInsightsAnalysisId: str
+    """Type: str."""
     NetworkPathFound: bool
+    """Type: bool."""
     ReturnPathComponents: list[PathComponentDict]
+    """Type: list[PathComponentDict]."""
     StartDate: str
+    """Type: str."""
     Status: Literal["running", "failed", "succeeded"]
+    """Allowed values: 'running', 'failed', 'succeeded'."""
     StatusMessage: str
+    """Type: str."""
     SuggestedAccounts: list[str]
-    # Declared properties (as declared, or as AWS returned them).
+    """Items are unique."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdditionalAccounts: list[str]
     FilterInArns: list[str]
     FilterOutArns: list[str]
     NetworkInsightsPathId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        NetworkInsightsPathId: str,
+        AdditionalAccounts: list[str] | None = None,
+        FilterInArns: list[str] | None = None,
+        FilterOutArns: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::NetworkInsightsAnalysis; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            NetworkInsightsPathId: str,
-            AdditionalAccounts: list[str] | None = None,
-            FilterInArns: list[str] | None = None,
-            FilterOutArns: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::NetworkInsightsAnalysis; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            NetworkInsightsPathId: Type: str. Create-only: changing it replaces the resource.
+                Required.
+            AdditionalAccounts: Items are unique.
+            FilterInArns: Each item: Length: 1 to 1283 characters. Create-only: changing it replaces
+                the resource.
+            FilterOutArns: Each item: Length: 1 to 1283 characters. Create-only: changing it
+                replaces the resource.
+            Tags: Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,35 +63,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FilterPortRangeDict = TypedDict(
-    "FilterPortRangeDict",
-    {
-        "FromPort": "int",
-        "ToPort": "int",
-    },
-    total=False,
-)
 
-PathFilterDict = TypedDict(
-    "PathFilterDict",
-    {
-        "DestinationAddress": "str",
-        "DestinationPortRange": "FilterPortRangeDict",
-        "SourceAddress": "str",
-        "SourcePortRange": "FilterPortRangeDict",
-    },
-    total=False,
-)
+class FilterPortRangeDict(TypedDict, total=False):
+    """FilterPortRange as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+    FromPort: int
+    """Range: 0 to 65535 (inclusive)."""
+    ToPort: int
+    """Range: 0 to 65535 (inclusive)."""
 
+
+class PathFilterDict(TypedDict, total=False):
+    """PathFilter as a plain dict."""
+
+    DestinationAddress: str
+    """Pattern: ^([0-9]{1,3}.){3}[0-9]{1,3}$ Length: 0 to 15 characters."""
+    DestinationPortRange: FilterPortRangeDict
+    """Type: FilterPortRangeDict."""
+    SourceAddress: str
+    """Pattern: ^([0-9]{1,3}.){3}[0-9]{1,3}$ Length: 0 to 15 characters."""
+    SourcePortRange: FilterPortRangeDict
+    """Type: FilterPortRangeDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::NetworkInsightsPath",
     schema_file="aws-ec2-networkinsightspath.json",
@@ -110,18 +118,9 @@ METADATA = _TypeMetadata(
         "/FilterAtSource",
         "/FilterAtDestination",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Protocol", "Source"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -131,68 +130,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FilterPortRange": {
-            "additionalProperties": False,
-            "properties": {
-                "FromPort": {"maximum": 65535, "minimum": 0, "type": "integer"},
-                "ToPort": {"maximum": 65535, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "IpAddress": {
-            "maxLength": 15,
-            "minLength": 0,
-            "pattern": "^([0-9]{1,3}.){3}[0-9]{1,3}$",
-            "type": "string",
-        },
-        "PathFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationAddress": {"$ref": "#/definitions/IpAddress"},
-                "DestinationPortRange": {"$ref": "#/definitions/FilterPortRange"},
-                "SourceAddress": {"$ref": "#/definitions/IpAddress"},
-                "SourcePortRange": {"$ref": "#/definitions/FilterPortRange"},
-            },
-            "type": "object",
-        },
-        "Port": {"maximum": 65535, "minimum": 0, "type": "integer"},
-        "Protocol": {"enum": ["tcp", "udp"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key"],
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "properties": {
-        "CreatedDate": {"type": "string"},
-        "Destination": {"type": "string"},
-        "DestinationArn": {"type": "string"},
-        "DestinationIp": {"$ref": "#/definitions/IpAddress"},
-        "DestinationPort": {"$ref": "#/definitions/Port"},
-        "FilterAtDestination": {"$ref": "#/definitions/PathFilter"},
-        "FilterAtSource": {"$ref": "#/definitions/PathFilter"},
-        "NetworkInsightsPathArn": {"type": "string"},
-        "NetworkInsightsPathId": {"type": "string"},
-        "Protocol": {"$ref": "#/definitions/Protocol"},
-        "Source": {"type": "string"},
-        "SourceArn": {"type": "string"},
-        "SourceIp": {"$ref": "#/definitions/IpAddress"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["Protocol", "Source"],
-}
-
 
 class NetworkInsightsPath(_Resource):
     """AWS::EC2::NetworkInsightsPath: Resource schema for AWS::EC2::NetworkInsightsPath
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: NetworkInsightsPathId.
+    Also identified by: NetworkInsightsPathArn.
+    Replaced when any of these change (create-only): SourceIp, DestinationIp, Source, Destination,
+    Protocol, DestinationPort, FilterAtSource, FilterAtDestination.
+    Read-only attributes (known once deployed): CreatedDate, DestinationArn, NetworkInsightsPathArn,
+    NetworkInsightsPathId, SourceArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-networkinsightspath.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -202,15 +152,23 @@ class NetworkInsightsPath(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NetworkInsightsPathAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "network_insights_path.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedDate: str
+    """Type: str."""
     DestinationArn: str
+    """Type: str."""
     NetworkInsightsPathArn: str
+    """Type: str."""
     NetworkInsightsPathId: str
+    """Type: str."""
     SourceArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Destination: str
     DestinationIp: str
     DestinationPort: int
@@ -221,28 +179,45 @@ class NetworkInsightsPath(_Resource):
     SourceIp: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Protocol: Literal["tcp", "udp"],
+        Source: str,
+        Destination: str | None = None,
+        DestinationIp: str | None = None,
+        DestinationPort: int | None = None,
+        FilterAtDestination: PathFilter | PathFilterDict | None = None,
+        FilterAtSource: PathFilter | PathFilterDict | None = None,
+        SourceIp: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::NetworkInsightsPath; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Protocol: Literal["tcp", "udp"],
-            Source: str,
-            Destination: str | None = None,
-            DestinationIp: str | None = None,
-            DestinationPort: int | None = None,
-            FilterAtDestination: PathFilter | PathFilterDict | None = None,
-            FilterAtSource: PathFilter | PathFilterDict | None = None,
-            SourceIp: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::NetworkInsightsPath; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Protocol: Allowed values: 'tcp', 'udp'. Create-only: changing it replaces the resource.
+                Required.
+            Source: Type: str. Create-only: changing it replaces the resource. Required.
+            Destination: Type: str. Create-only: changing it replaces the resource.
+            DestinationIp: Pattern: ^([0-9]{1,3}.){3}[0-9]{1,3}$ Length: 0 to 15 characters.
+                Create-only: changing it replaces the resource.
+            DestinationPort: Range: 0 to 65535 (inclusive). Create-only: changing it replaces the
+                resource.
+            FilterAtDestination: Type: PathFilterDict. Create-only: changing it replaces the
+                resource.
+            FilterAtSource: Type: PathFilterDict. Create-only: changing it replaces the resource.
+            SourceIp: Pattern: ^([0-9]{1,3}.){3}[0-9]{1,3}$ Length: 0 to 15 characters. Create-only:
+                changing it replaces the resource.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

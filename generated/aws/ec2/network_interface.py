@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,74 +79,77 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-InstanceIpv6AddressDict = TypedDict(
-    "InstanceIpv6AddressDict",
-    {
-        "Ipv6Address": "Required[str]",
-    },
-    total=False,
-)
 
-Ipv4PrefixSpecificationDict = TypedDict(
-    "Ipv4PrefixSpecificationDict",
-    {
-        "Ipv4Prefix": "Required[str]",
-    },
-    total=False,
-)
+class InstanceIpv6AddressDict(TypedDict, total=False):
+    """InstanceIpv6Address as a plain dict."""
 
-Ipv6PrefixSpecificationDict = TypedDict(
-    "Ipv6PrefixSpecificationDict",
-    {
-        "Ipv6Prefix": "Required[str]",
-    },
-    total=False,
-)
+    Ipv6Address: Required[str]
+    """Type: str."""
 
-NetworkInterfaceConnectionTrackingSpecificationDict = TypedDict(
-    "NetworkInterfaceConnectionTrackingSpecificationDict",
-    {
-        "TcpEstablishedTimeout": "int",
-        "UdpStreamTimeout": "int",
-        "UdpTimeout": "int",
-    },
-    total=False,
-)
 
-NetworkInterfacePublicIpDnsNameOptionsDict = TypedDict(
-    "NetworkInterfacePublicIpDnsNameOptionsDict",
-    {
-        "DnsHostnameType": "str",
-        "PublicDualStackDnsName": "str",
-        "PublicIpv4DnsName": "str",
-        "PublicIpv6DnsName": "str",
-    },
-    total=False,
-)
+class Ipv4PrefixSpecificationDict(TypedDict, total=False):
+    """Ipv4PrefixSpecification as a plain dict."""
 
-PrivateIpAddressSpecificationDict = TypedDict(
-    "PrivateIpAddressSpecificationDict",
-    {
-        "Primary": "Required[bool]",
-        "PrivateIpAddress": "Required[str]",
-    },
-    total=False,
-)
+    Ipv4Prefix: Required[str]
+    """Type: str."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class Ipv6PrefixSpecificationDict(TypedDict, total=False):
+    """Ipv6PrefixSpecification as a plain dict."""
+
+    Ipv6Prefix: Required[str]
+    """Type: str."""
+
+
+class NetworkInterfaceConnectionTrackingSpecificationDict(TypedDict, total=False):
+    """NetworkInterfaceConnectionTrackingSpecification as a plain dict."""
+
+    TcpEstablishedTimeout: int
+    """Type: int."""
+    UdpStreamTimeout: int
+    """Type: int."""
+    UdpTimeout: int
+    """Type: int."""
+
+
+class NetworkInterfacePublicIpDnsNameOptionsDict(TypedDict, total=False):
+    """NetworkInterfacePublicIpDnsNameOptions as a plain dict: Describes the public hostname type
+    options, including public hostname type, IPv4-enabled public hostname, IPv6-enabled public
+    hostname, and dual-stack public hostname."""
+
+    DnsHostnameType: str
+    """Type: str."""
+    PublicDualStackDnsName: str
+    """Type: str."""
+    PublicIpv4DnsName: str
+    """Type: str."""
+    PublicIpv6DnsName: str
+    """Type: str."""
+
+
+class PrivateIpAddressSpecificationDict(TypedDict, total=False):
+    """PrivateIpAddressSpecification as a plain dict."""
+
+    Primary: Required[bool]
+    """Type: bool."""
+    PrivateIpAddress: Required[str]
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::NetworkInterface",
     schema_file="aws-ec2-networkinterface.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/SecondaryPrivateIpAddresses",
@@ -168,14 +175,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("SubnetId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -185,119 +185,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConnectionTrackingSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "TcpEstablishedTimeout": {"type": "integer"},
-                "UdpStreamTimeout": {"type": "integer"},
-                "UdpTimeout": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "InstanceIpv6Address": {
-            "additionalProperties": False,
-            "properties": {"Ipv6Address": {"type": "string"}},
-            "required": ["Ipv6Address"],
-            "type": "object",
-        },
-        "Ipv4PrefixSpecification": {
-            "additionalProperties": False,
-            "properties": {"Ipv4Prefix": {"type": "string"}},
-            "required": ["Ipv4Prefix"],
-            "type": "object",
-        },
-        "Ipv6PrefixSpecification": {
-            "additionalProperties": False,
-            "properties": {"Ipv6Prefix": {"type": "string"}},
-            "required": ["Ipv6Prefix"],
-            "type": "object",
-        },
-        "PrivateIpAddressSpecification": {
-            "additionalProperties": False,
-            "properties": {"Primary": {"type": "boolean"}, "PrivateIpAddress": {"type": "string"}},
-            "required": ["PrivateIpAddress", "Primary"],
-            "type": "object",
-        },
-        "PublicIpDnsNameOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DnsHostnameType": {"type": "string"},
-                "PublicDualStackDnsName": {"type": "string"},
-                "PublicIpv4DnsName": {"type": "string"},
-                "PublicIpv6DnsName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConnectionTrackingSpecification": {
-            "$ref": "#/definitions/ConnectionTrackingSpecification"
-        },
-        "Description": {"type": "string"},
-        "EnablePrimaryIpv6": {"type": "boolean"},
-        "GroupSet": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Id": {"type": "string"},
-        "InterfaceType": {"type": "string"},
-        "Ipv4PrefixCount": {"type": "integer"},
-        "Ipv4Prefixes": {
-            "items": {"$ref": "#/definitions/Ipv4PrefixSpecification"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Ipv6AddressCount": {"type": "integer"},
-        "Ipv6Addresses": {
-            "items": {"$ref": "#/definitions/InstanceIpv6Address"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Ipv6PrefixCount": {"type": "integer"},
-        "Ipv6Prefixes": {
-            "items": {"$ref": "#/definitions/Ipv6PrefixSpecification"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "PrimaryIpv6Address": {"type": "string"},
-        "PrimaryPrivateIpAddress": {"type": "string"},
-        "PrivateIpAddress": {"type": "string"},
-        "PrivateIpAddresses": {
-            "items": {"$ref": "#/definitions/PrivateIpAddressSpecification"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "PublicIpDnsHostnameTypeSpecification": {
-            "enum": ["public-dual-stack-dns-name", "public-ipv4-dns-name", "public-ipv6-dns-name"],
-            "type": "string",
-        },
-        "PublicIpDnsNameOptions": {"$ref": "#/definitions/PublicIpDnsNameOptions"},
-        "SecondaryPrivateIpAddressCount": {"type": "integer"},
-        "SecondaryPrivateIpAddresses": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "SourceDestCheck": {"type": "boolean"},
-        "SubnetId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "VpcId": {"type": "string"},
-    },
-    "required": ["SubnetId"],
-}
-
 
 class NetworkInterface(_Resource):
     """AWS::EC2::NetworkInterface: The AWS::EC2::NetworkInterface resource creates network interface
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): PrivateIpAddress, InterfaceType, SubnetId.
+    May be replaced when these change (conditionally create-only): PrivateIpAddresses,
+    EnablePrimaryIpv6, ConnectionTrackingSpecification.
+    Write-only (sent to AWS, never read back): PublicIpDnsHostnameTypeSpecification.
+    Read-only attributes (known once deployed): Id, PrimaryIpv6Address, PrimaryPrivateIpAddress,
+    PublicIpDnsNameOptions, SecondaryPrivateIpAddresses, VpcId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-networkinterface.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -307,16 +208,24 @@ class NetworkInterface(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NetworkInterfaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "network_interface.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """Network interface id."""
     PrimaryIpv6Address: str
+    """The primary IPv6 address"""
     PrimaryPrivateIpAddress: str
+    """Returns the primary private IP address of the network interface."""
     PublicIpDnsNameOptions: NetworkInterfacePublicIpDnsNameOptionsDict
+    """Describes the public hostname type options, including public hostname type, IPv4-enabled
+    public hostname, IPv6-enabled public hostname, and dual-stack public hostname."""
     SecondaryPrivateIpAddresses: list[str]
+    """Returns the secondary private IP addresses of the network interface."""
     VpcId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the VPC"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectionTrackingSpecification: NetworkInterfaceConnectionTrackingSpecificationDict
     Description: str
     EnablePrimaryIpv6: bool
@@ -338,62 +247,113 @@ class NetworkInterface(_Resource):
     SubnetId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SubnetId: str,
+        ConnectionTrackingSpecification: NetworkInterfaceConnectionTrackingSpecification
+        | NetworkInterfaceConnectionTrackingSpecificationDict
+        | None = None,
+        Description: str | None = None,
+        EnablePrimaryIpv6: bool | None = None,
+        GroupSet: list[str] | None = None,
+        InterfaceType: str | None = None,
+        Ipv4PrefixCount: int | None = None,
+        Ipv4Prefixes: list[Ipv4PrefixSpecification | Ipv4PrefixSpecificationDict] | None = None,
+        Ipv6AddressCount: int | None = None,
+        Ipv6Addresses: list[InstanceIpv6Address | InstanceIpv6AddressDict] | None = None,
+        Ipv6PrefixCount: int | None = None,
+        Ipv6Prefixes: list[Ipv6PrefixSpecification | Ipv6PrefixSpecificationDict] | None = None,
+        PrivateIpAddress: str | None = None,
+        PrivateIpAddresses: list[PrivateIpAddressSpecification | PrivateIpAddressSpecificationDict]
+        | None = None,
+        PublicIpDnsHostnameTypeSpecification: Literal[
+            "public-dual-stack-dns-name", "public-ipv4-dns-name", "public-ipv6-dns-name"
+        ]
+        | None = None,
+        SecondaryPrivateIpAddressCount: int | None = None,
+        SourceDestCheck: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::NetworkInterface; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SubnetId: str,
-            ConnectionTrackingSpecification: NetworkInterfaceConnectionTrackingSpecification
-            | NetworkInterfaceConnectionTrackingSpecificationDict
-            | None = None,
-            Description: str | None = None,
-            EnablePrimaryIpv6: bool | None = None,
-            GroupSet: list[str] | None = None,
-            InterfaceType: str | None = None,
-            Ipv4PrefixCount: int | None = None,
-            Ipv4Prefixes: list[Ipv4PrefixSpecification | Ipv4PrefixSpecificationDict] | None = None,
-            Ipv6AddressCount: int | None = None,
-            Ipv6Addresses: list[InstanceIpv6Address | InstanceIpv6AddressDict] | None = None,
-            Ipv6PrefixCount: int | None = None,
-            Ipv6Prefixes: list[Ipv6PrefixSpecification | Ipv6PrefixSpecificationDict] | None = None,
-            PrivateIpAddress: str | None = None,
-            PrivateIpAddresses: list[
-                PrivateIpAddressSpecification | PrivateIpAddressSpecificationDict
-            ]
-            | None = None,
-            PublicIpDnsHostnameTypeSpecification: Literal[
-                "public-dual-stack-dns-name", "public-ipv4-dns-name", "public-ipv6-dns-name"
-            ]
-            | None = None,
-            SecondaryPrivateIpAddressCount: int | None = None,
-            SourceDestCheck: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::NetworkInterface; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SubnetId: The ID of the subnet to associate with the network interface. Create-only:
+                changing it replaces the resource. Required.
+            ConnectionTrackingSpecification: Type:
+                NetworkInterfaceConnectionTrackingSpecificationDict. Conditionally create-only: some
+                changes replace the resource.
             Description: A description for the network interface.
-            EnablePrimaryIpv6: If you have instances or ENIs that rely on the IPv6 address not changing, to avoid disrupting traffic to instances or ENIs, you can enable a primary IPv6 address.
+            EnablePrimaryIpv6: If you have instances or ENIs that rely on the IPv6 address not
+                changing, to avoid disrupting traffic to instances or ENIs, you can enable a primary
+                IPv6 address. Enable this option to automatically assign an IPv6 associated with the
+                ENI attached to your instance to be the primary IPv6 address. When you enable an
+                IPv6 address to be a primary IPv6, you cannot disable it. Traffic will be routed to
+                the primary IPv6 address until the instance is terminated or the ENI is detached. If
+                you have multiple IPv6 addresses associated with an ENI and you enable a primary
+                IPv6 address, the first IPv6 address associated with the ENI becomes the primary
+                IPv6 address. Conditionally create-only: some changes replace the resource.
             GroupSet: A list of security group IDs associated with this network interface.
-            InterfaceType: Indicates the type of network interface.
-            Ipv4PrefixCount: The number of IPv4 prefixes to assign to a network interface.
-            Ipv4Prefixes: Assigns a list of IPv4 prefixes to the network interface.
-            Ipv6AddressCount: The number of IPv6 addresses to assign to a network interface.
-            Ipv6Addresses: One or more specific IPv6 addresses from the IPv6 CIDR block range of your subnet to associate with the network interface.
-            Ipv6PrefixCount: The number of IPv6 prefixes to assign to a network interface.
-            Ipv6Prefixes: Assigns a list of IPv6 prefixes to the network interface.
-            PrivateIpAddress: Assigns a single private IP address to the network interface, which is used as the primary private IP address.
-            PrivateIpAddresses: Assigns a list of private IP addresses to the network interface.
-            PublicIpDnsHostnameTypeSpecification: Public IP DNS hostname type
-            SecondaryPrivateIpAddressCount: The number of secondary private IPv4 addresses to assign to a network interface.
+            InterfaceType: Indicates the type of network interface. Create-only: changing it
+                replaces the resource.
+            Ipv4PrefixCount: The number of IPv4 prefixes to assign to a network interface. When you
+                specify a number of IPv4 prefixes, Amazon EC2 selects these prefixes from your
+                existing subnet CIDR reservations, if available, or from free spaces in the subnet.
+                By default, these will be /28 prefixes. You can't specify a count of IPv4 prefixes
+                if you've specified one of the following: specific IPv4 prefixes, specific private
+                IPv4 addresses, or a count of private IPv4 addresses.
+            Ipv4Prefixes: Assigns a list of IPv4 prefixes to the network interface. If you want EC2
+                to automatically assign IPv4 prefixes, use the Ipv4PrefixCount property and do not
+                specify this property. Presently, only /28 prefixes are supported. You can't specify
+                IPv4 prefixes if you've specified one of the following: a count of IPv4 prefixes,
+                specific private IPv4 addresses, or a count of private IPv4 addresses.
+            Ipv6AddressCount: The number of IPv6 addresses to assign to a network interface. Amazon
+                EC2 automatically selects the IPv6 addresses from the subnet range. To specify
+                specific IPv6 addresses, use the Ipv6Addresses property and don't specify this
+                property.
+            Ipv6Addresses: One or more specific IPv6 addresses from the IPv6 CIDR block range of
+                your subnet to associate with the network interface. If you're specifying a number
+                of IPv6 addresses, use the Ipv6AddressCount property and don't specify this
+                property.
+            Ipv6PrefixCount: The number of IPv6 prefixes to assign to a network interface. When you
+                specify a number of IPv6 prefixes, Amazon EC2 selects these prefixes from your
+                existing subnet CIDR reservations, if available, or from free spaces in the subnet.
+                By default, these will be /80 prefixes. You can't specify a count of IPv6 prefixes
+                if you've specified one of the following: specific IPv6 prefixes, specific IPv6
+                addresses, or a count of IPv6 addresses.
+            Ipv6Prefixes: Assigns a list of IPv6 prefixes to the network interface. If you want EC2
+                to automatically assign IPv6 prefixes, use the Ipv6PrefixCount property and do not
+                specify this property. Presently, only /80 prefixes are supported. You can't specify
+                IPv6 prefixes if you've specified one of the following: a count of IPv6 prefixes,
+                specific IPv6 addresses, or a count of IPv6 addresses.
+            PrivateIpAddress: Assigns a single private IP address to the network interface, which is
+                used as the primary private IP address. If you want to specify multiple private IP
+                address, use the PrivateIpAddresses property. Create-only: changing it replaces the
+                resource.
+            PrivateIpAddresses: Assigns a list of private IP addresses to the network interface. You
+                can specify a primary private IP address by setting the value of the Primary
+                property to true in the PrivateIpAddressSpecification property. If you want EC2 to
+                automatically assign private IP addresses, use the SecondaryPrivateIpAddressCount
+                property and do not specify this property. Conditionally create-only: some changes
+                replace the resource.
+            PublicIpDnsHostnameTypeSpecification: Public IP DNS hostname type Write-only: sent to
+                AWS, never read back.
+            SecondaryPrivateIpAddressCount: The number of secondary private IPv4 addresses to assign
+                to a network interface. When you specify a number of secondary IPv4 addresses,
+                Amazon EC2 selects these IP addresses within the subnet's IPv4 CIDR range. You can't
+                specify this option and specify more than one private IP address using
+                privateIpAddresses
             SourceDestCheck: Indicates whether traffic to or from the instance is validated.
-            SubnetId: The ID of the subnet to associate with the network interface.
             Tags: An arbitrary set of tags (key-value pairs) for this network interface.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,23 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-NetworkInterfaceAttachmentEnaSrdSpecificationDict = TypedDict(
-    "NetworkInterfaceAttachmentEnaSrdSpecificationDict",
-    {
-        "EnaSrdEnabled": "bool",
-        "EnaSrdUdpSpecification": "NetworkInterfaceAttachmentEnaSrdSpecificationEnaSrdUdpSpecificationDict",
-    },
-    total=False,
-)
 
-NetworkInterfaceAttachmentEnaSrdSpecificationEnaSrdUdpSpecificationDict = TypedDict(
-    "NetworkInterfaceAttachmentEnaSrdSpecificationEnaSrdUdpSpecificationDict",
-    {
-        "EnaSrdUdpEnabled": "bool",
-    },
-    total=False,
-)
+class NetworkInterfaceAttachmentEnaSrdSpecificationDict(TypedDict, total=False):
+    """NetworkInterfaceAttachmentEnaSrdSpecification as a plain dict: ENA Express uses AWS Scalable
+    Reliable Datagram (SRD) technology to increase the maximum bandwidth used per stream and
+    minimize tail latency of network traffic between EC2 instances. With ENA Express, you can
+    communicate between two EC2 instances in the same subnet within the same account, or in
+    different accounts. Both sending and receiving instances must have ENA Express enabled. To
+    improve the reliability of network packet delivery, ENA Express reorders network packets on the
+    receiving end by default. However, some UDP-based applications are designed to handle network
+    packets that are out of order to reduce the overhead for packet delivery at the network layer.
+    When ENA Express is enabled, you can specify whether UDP network traffic uses it."""
 
+    EnaSrdEnabled: bool
+    """Indicates whether ENA Express is enabled for the network interface."""
+    EnaSrdUdpSpecification: NetworkInterfaceAttachmentEnaSrdSpecificationEnaSrdUdpSpecificationDict
+    """Configures ENA Express for UDP network traffic."""
+
+
+class NetworkInterfaceAttachmentEnaSrdSpecificationEnaSrdUdpSpecificationDict(
+    TypedDict, total=False
+):
+    """NetworkInterfaceAttachmentEnaSrdSpecificationEnaSrdUdpSpecification as a plain dict:
+    Configures ENA Express for UDP network traffic."""
+
+    EnaSrdUdpEnabled: bool
+    """Type: bool."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::NetworkInterfaceAttachment",
     schema_file="aws-ec2-networkinterfaceattachment.json",
@@ -79,11 +95,7 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/NetworkInterfaceId",),),
     read_only=("/AttachmentId",),
     create_only=("/DeviceIndex", "/InstanceId", "/NetworkInterfaceId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DeviceIndex", "InstanceId", "NetworkInterfaceId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
@@ -101,40 +113,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EnaSrdSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "EnaSrdEnabled": {"type": "boolean"},
-                "EnaSrdUdpSpecification": {
-                    "additionalProperties": False,
-                    "properties": {"EnaSrdUdpEnabled": {"type": "boolean"}},
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AttachmentId": {"type": "string"},
-        "DeleteOnTermination": {"type": "boolean"},
-        "DeviceIndex": {"type": "string"},
-        "EnaQueueCount": {"type": "integer"},
-        "EnaSrdSpecification": {"$ref": "#/definitions/EnaSrdSpecification"},
-        "InstanceId": {"type": "string"},
-        "NetworkInterfaceId": {"type": "string"},
-    },
-    "required": ["DeviceIndex", "InstanceId", "NetworkInterfaceId"],
-}
-
 
 class NetworkInterfaceAttachment(_Resource):
-    """AWS::EC2::NetworkInterfaceAttachment: Attaches an elastic network interface (ENI) to an Amazon EC2 instance. You can use this resource type to attach additional network interfaces to an in...
+    """AWS::EC2::NetworkInterfaceAttachment: Attaches an elastic network interface (ENI) to an
+    Amazon EC2 instance. You can use this resource type to attach additional network interfaces to
+    an instance without interruption.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AttachmentId.
+    Also identified by: NetworkInterfaceId.
+    Replaced when any of these change (create-only): DeviceIndex, InstanceId, NetworkInterfaceId.
+    Read-only attributes (known once deployed): AttachmentId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-networkinterfaceattachment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -144,11 +135,15 @@ class NetworkInterfaceAttachment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NetworkInterfaceAttachmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "network_interface_attachment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AttachmentId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeleteOnTermination: bool
     DeviceIndex: str
     EnaQueueCount: int
@@ -156,33 +151,42 @@ class NetworkInterfaceAttachment(_Resource):
     InstanceId: str
     NetworkInterfaceId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DeviceIndex: str,
+        InstanceId: str,
+        NetworkInterfaceId: str,
+        DeleteOnTermination: bool | None = None,
+        EnaQueueCount: int | None = None,
+        EnaSrdSpecification: NetworkInterfaceAttachmentEnaSrdSpecification
+        | NetworkInterfaceAttachmentEnaSrdSpecificationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::NetworkInterfaceAttachment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DeviceIndex: str,
-            InstanceId: str,
-            NetworkInterfaceId: str,
-            DeleteOnTermination: bool | None = None,
-            EnaQueueCount: int | None = None,
-            EnaSrdSpecification: NetworkInterfaceAttachmentEnaSrdSpecification
-            | NetworkInterfaceAttachmentEnaSrdSpecificationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::NetworkInterfaceAttachment; `await` it inside an App to deploy it.
-
-            DeleteOnTermination: Whether to delete the network interface when the instance terminates.
-            DeviceIndex: The network interface's position in the attachment order.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DeviceIndex: The network interface's position in the attachment order. For example, the
+                first attached network interface has a ``DeviceIndex`` of 0. Create-only: changing
+                it replaces the resource. Required.
+            InstanceId: The ID of the instance to which you will attach the ENI. Create-only:
+                changing it replaces the resource. Required.
+            NetworkInterfaceId: The ID of the ENI that you want to attach. Create-only: changing it
+                replaces the resource. Required.
+            DeleteOnTermination: Whether to delete the network interface when the instance
+                terminates. By default, this value is set to ``true``.
             EnaQueueCount: The number of ENA queues created with the instance.
-            EnaSrdSpecification: Configures ENA Express for the network interface that this action attaches to the instance.
-            InstanceId: The ID of the instance to which you will attach the ENI.
-            NetworkInterfaceId: The ID of the ENI that you want to attach.
+            EnaSrdSpecification: Configures ENA Express for the network interface that this action
+                attaches to the instance.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

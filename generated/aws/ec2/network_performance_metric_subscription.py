@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::NetworkPerformanceMetricSubscription",
     schema_file="aws-ec2-networkperformancemetricsubscription.json",
     primary_identifier=("/Source", "/Destination", "/Metric", "/Statistic"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Source", "/Destination", "/Metric", "/Statistic"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Source", "Destination", "Metric", "Statistic"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,24 +70,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Destination": {"type": "string"},
-        "Metric": {"type": "string"},
-        "Source": {"type": "string"},
-        "Statistic": {"type": "string"},
-    },
-    "required": ["Source", "Destination", "Metric", "Statistic"],
-}
-
 
 class NetworkPerformanceMetricSubscription(_Resource):
-    """AWS::EC2::NetworkPerformanceMetricSubscription: Resource Type definition for AWS::EC2::NetworkPerformanceMetricSubscription
+    """AWS::EC2::NetworkPerformanceMetricSubscription: Resource Type definition for
+    AWS::EC2::NetworkPerformanceMetricSubscription
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Source, Destination, Metric, Statistic (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Source, Destination, Metric, Statistic.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-networkperformancemetricsubscription.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -101,36 +89,46 @@ class NetworkPerformanceMetricSubscription(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NetworkPerformanceMetricSubscriptionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "network_performance_metric_subscription.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Destination: str
     Metric: str
     Source: str
     Statistic: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Destination: str,
+        Metric: str,
+        Source: str,
+        Statistic: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::NetworkPerformanceMetricSubscription; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Destination: str,
-            Metric: str,
-            Source: str,
-            Statistic: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::NetworkPerformanceMetricSubscription; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Destination: The target Region or Availability Zone for the metric to subscribe to.
-            Metric: The metric type to subscribe to.
+                Create-only: changing it replaces the resource. Required.
+            Metric: The metric type to subscribe to. Create-only: changing it replaces the resource.
+                Required.
             Source: The starting Region or Availability Zone for metric to subscribe to.
-            Statistic: The statistic to subscribe to.
+                Create-only: changing it replaces the resource. Required.
+            Statistic: The statistic to subscribe to. Create-only: changing it replaces the
+                resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,33 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EntryDict = TypedDict(
-    "EntryDict",
-    {
-        "Cidr": "Required[str]",
-        "Description": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class EntryDict(TypedDict, total=False):
+    """Entry as a plain dict."""
 
+    Cidr: Required[str]
+    """Length: 1 to 46 characters."""
+    Description: str
+    """Length: 0 to 255 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: str
+    """Length: at most 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::PrefixList",
     schema_file="aws-ec2-prefixlist.json",
     primary_identifier=("/PrefixListId",),
-    additional_identifiers=(),
     read_only=("/PrefixListId", "/OwnerId", "/Version", "/Arn"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("PrefixListName", "AddressFamily"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,53 +95,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Entry": {
-            "additionalProperties": False,
-            "properties": {
-                "Cidr": {"anyOf": [{}, {}], "maxLength": 46, "minLength": 1, "type": "string"},
-                "Description": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "required": ["Cidr"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AddressFamily": {"enum": ["IPv4", "IPv6"], "type": "string"},
-        "Arn": {"type": "string"},
-        "Entries": {
-            "items": {"$ref": "#/definitions/Entry"},
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-        },
-        "MaxEntries": {"minimum": 1, "type": "integer"},
-        "OwnerId": {"type": "string"},
-        "PrefixListId": {"type": "string"},
-        "PrefixListName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "Version": {"type": "integer"},
-    },
-    "required": ["PrefixListName", "AddressFamily"],
-}
-
 
 class PrefixList(_Resource):
     """AWS::EC2::PrefixList: Resource schema of AWS::EC2::PrefixList Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PrefixListId.
+    Read-only attributes (known once deployed): Arn, OwnerId, PrefixListId, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-prefixlist.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -155,43 +111,51 @@ class PrefixList(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PrefixListAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "prefix_list.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the Prefix List."""
     OwnerId: str
+    """Owner Id of Prefix List."""
     PrefixListId: str
+    """Id of Prefix List."""
     Version: int
-    # Declared properties (as declared, or as AWS returned them).
+    """Version of Prefix List."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AddressFamily: Literal["IPv4", "IPv6"]
     Entries: list[EntryDict]
     MaxEntries: int
     PrefixListName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AddressFamily: Literal["IPv4", "IPv6"],
+        PrefixListName: str,
+        Entries: list[Entry | EntryDict] | None = None,
+        MaxEntries: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::PrefixList; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AddressFamily: Literal["IPv4", "IPv6"],
-            PrefixListName: str,
-            Entries: list[Entry | EntryDict] | None = None,
-            MaxEntries: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::PrefixList; `await` it inside an App to deploy it.
-
-            AddressFamily: Ip Version of Prefix List.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AddressFamily: Ip Version of Prefix List. Required.
+            PrefixListName: Name of Prefix List. Required.
             Entries: Entries of Prefix List.
             MaxEntries: Max Entries of Prefix List.
-            PrefixListName: Name of Prefix List.
             Tags: Tags for Prefix List
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::Route",
     schema_file="aws-ec2-route.json",
     primary_identifier=("/RouteTableId", "/CidrBlock"),
-    additional_identifiers=(),
     read_only=("/CidrBlock",),
     create_only=(
         "/RouteTableId",
@@ -59,18 +63,12 @@ METADATA = _TypeMetadata(
         "/DestinationIpv6CidrBlock",
         "/DestinationPrefixListId",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("RouteTableId",),
     list_required=("RouteTableId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -80,47 +78,38 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "CarrierGatewayId": {"type": "string"},
-        "CidrBlock": {"type": "string"},
-        "CoreNetworkArn": {"type": "string"},
-        "DestinationCidrBlock": {"type": "string"},
-        "DestinationIpv6CidrBlock": {"type": "string"},
-        "DestinationPrefixListId": {"type": "string"},
-        "EgressOnlyInternetGatewayId": {"type": "string"},
-        "GatewayId": {"type": "string"},
-        "InstanceId": {"type": "string"},
-        "LocalGatewayId": {"type": "string"},
-        "NatGatewayId": {"type": "string"},
-        "NetworkInterfaceId": {"type": "string"},
-        "OdbNetworkArn": {"type": "string"},
-        "RouteTableId": {"type": "string"},
-        "TransitGatewayId": {"type": "string"},
-        "VpcEndpointId": {"type": "string"},
-        "VpcPeeringConnectionId": {"type": "string"},
-    },
-    "required": ["RouteTableId"],
-}
-
 
 class Route(_Resource):
-    """AWS::EC2::Route: Specifies a route in a route table. For more information, see [Routes](https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html#route-ta...
+    """AWS::EC2::Route: Specifies a route in a route table. For more information, see
+    [Routes](https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html#route-table-routes)
+    in the *Amazon VPC User Guide*. You must specify either a destination CIDR block or prefix list
+    ID. You must also specify exactly one of the resources as the target. If you create a route that
+    references a transit gateway in the same template where you create the transit gateway, you must
+    declare a dependency on the transit gateway attachment. The route table cannot use the transit
+    gateway until it has successfully attached to the VPC. Add a [DependsOn
+    Attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html)
+    in the ``AWS::EC2::Route`` resource to explicitly declare a dependency on the
+    ``AWS::EC2::TransitGatewayAttachment`` resource.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RouteTableId, CidrBlock (composite: the values joined by '|').
+    Replaced when any of these change (create-only): RouteTableId, DestinationCidrBlock,
+    DestinationIpv6CidrBlock, DestinationPrefixListId.
+    Read-only attributes (known once deployed): CidrBlock.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-route.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouteProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouteAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "route.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CidrBlock: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CarrierGatewayId: str
     CoreNetworkArn: str
     DestinationCidrBlock: str
@@ -138,51 +127,66 @@ class Route(_Resource):
     VpcEndpointId: str
     VpcPeeringConnectionId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RouteTableId: str,
+        CarrierGatewayId: str | None = None,
+        CoreNetworkArn: str | None = None,
+        DestinationCidrBlock: str | None = None,
+        DestinationIpv6CidrBlock: str | None = None,
+        DestinationPrefixListId: str | None = None,
+        EgressOnlyInternetGatewayId: str | None = None,
+        GatewayId: str | None = None,
+        InstanceId: str | None = None,
+        LocalGatewayId: str | None = None,
+        NatGatewayId: str | None = None,
+        NetworkInterfaceId: str | None = None,
+        OdbNetworkArn: str | None = None,
+        TransitGatewayId: str | None = None,
+        VpcEndpointId: str | None = None,
+        VpcPeeringConnectionId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::Route; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RouteTableId: str,
-            CarrierGatewayId: str | None = None,
-            CoreNetworkArn: str | None = None,
-            DestinationCidrBlock: str | None = None,
-            DestinationIpv6CidrBlock: str | None = None,
-            DestinationPrefixListId: str | None = None,
-            EgressOnlyInternetGatewayId: str | None = None,
-            GatewayId: str | None = None,
-            InstanceId: str | None = None,
-            LocalGatewayId: str | None = None,
-            NatGatewayId: str | None = None,
-            NetworkInterfaceId: str | None = None,
-            OdbNetworkArn: str | None = None,
-            TransitGatewayId: str | None = None,
-            VpcEndpointId: str | None = None,
-            VpcPeeringConnectionId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::Route; `await` it inside an App to deploy it.
-
-            CarrierGatewayId: The ID of the carrier gateway.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RouteTableId: The ID of the route table for the route. Create-only: changing it replaces
+                the resource. Required.
+            CarrierGatewayId: The ID of the carrier gateway. You can only use this option when the
+                VPC contains a subnet which is associated with a Wavelength Zone.
             CoreNetworkArn: The Amazon Resource Name (ARN) of the core network.
             DestinationCidrBlock: The IPv4 CIDR address block used for the destination match.
-            DestinationIpv6CidrBlock: The IPv6 CIDR block used for the destination match.
+                Routing decisions are based on the most specific match. We modify the specified CIDR
+                block to its canonical form; for example, if you specify ``100.68.0.18/18``, we
+                modify it to ``100.68.0.0/18``. Create-only: changing it replaces the resource.
+            DestinationIpv6CidrBlock: The IPv6 CIDR block used for the destination match. Routing
+                decisions are based on the most specific match. Create-only: changing it replaces
+                the resource.
             DestinationPrefixListId: The ID of a prefix list used for the destination match.
-            EgressOnlyInternetGatewayId: [IPv6 traffic only] The ID of an egress-only internet gateway.
-            GatewayId: The ID of an internet gateway or virtual private gateway attached to your VPC.
-            InstanceId: The ID of a NAT instance in your VPC.
+                Create-only: changing it replaces the resource.
+            EgressOnlyInternetGatewayId: [IPv6 traffic only] The ID of an egress-only internet
+                gateway.
+            GatewayId: The ID of an internet gateway or virtual private gateway attached to your
+                VPC.
+            InstanceId: The ID of a NAT instance in your VPC. The operation fails if you specify an
+                instance ID unless exactly one network interface is attached.
             LocalGatewayId: The ID of the local gateway.
             NatGatewayId: [IPv4 traffic only] The ID of a NAT gateway.
             NetworkInterfaceId: The ID of a network interface.
             OdbNetworkArn: The Amazon Resource Name (ARN) of the ODB network.
-            RouteTableId: The ID of the route table for the route.
             TransitGatewayId: The ID of a transit gateway.
-            VpcEndpointId: The ID of a VPC endpoint.
+            VpcEndpointId: The ID of a VPC endpoint. Supported for Gateway Load Balancer endpoints
+                only.
             VpcPeeringConnectionId: The ID of a VPC peering connection.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,31 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::RouteServer",
     schema_file="aws-ec2-routeserver.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id"),
     create_only=("/AmazonSideAsn",),
     write_only=("/PersistRoutesDuration",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AmazonSideAsn",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,37 +89,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AmazonSideAsn": {"maximum": 4294967294, "minimum": 1, "type": "integer"},
-        "Arn": {"type": "string"},
-        "Id": {"type": "string"},
-        "PersistRoutes": {"enum": ["enable", "disable"], "type": "string"},
-        "PersistRoutesDuration": {"maximum": 5, "minimum": 0, "type": "integer"},
-        "SnsNotificationsEnabled": {"type": "boolean"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["AmazonSideAsn"],
-}
-
 
 class RouteServer(_Resource):
     """AWS::EC2::RouteServer: VPC Route Server
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): AmazonSideAsn.
+    Write-only (sent to AWS, never read back): PersistRoutesDuration.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-routeserver.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -126,41 +107,49 @@ class RouteServer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RouteServerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "route_server.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the Route Server."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the Route Server."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AmazonSideAsn: int
     PersistRoutes: Literal["enable", "disable"]
     PersistRoutesDuration: int
     SnsNotificationsEnabled: bool
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AmazonSideAsn: int,
+        PersistRoutes: Literal["enable", "disable"] | None = None,
+        PersistRoutesDuration: int | None = None,
+        SnsNotificationsEnabled: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::RouteServer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AmazonSideAsn: int,
-            PersistRoutes: Literal["enable", "disable"] | None = None,
-            PersistRoutesDuration: int | None = None,
-            SnsNotificationsEnabled: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::RouteServer; `await` it inside an App to deploy it.
-
-            AmazonSideAsn: The Amazon-side ASN of the Route Server.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AmazonSideAsn: The Amazon-side ASN of the Route Server. Create-only: changing it
+                replaces the resource. Required.
             PersistRoutes: Whether to enable persistent routes
-            PersistRoutesDuration: The duration of persistent routes in minutes
+            PersistRoutesDuration: The duration of persistent routes in minutes Write-only: sent to
+                AWS, never read back.
             SnsNotificationsEnabled: Whether to enable SNS notifications
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

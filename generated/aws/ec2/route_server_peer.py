@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RouteServerPeerBgpOptionsDict = TypedDict(
-    "RouteServerPeerBgpOptionsDict",
-    {
-        "PeerAsn": "int",
-        "PeerLivenessDetection": "Literal['bfd', 'bgp-keepalive']",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class RouteServerPeerBgpOptionsDict(TypedDict, total=False):
+    """RouteServerPeerBgpOptions as a plain dict: BGP Options"""
 
+    PeerAsn: int
+    """BGP ASN of the Route Server Peer"""
+    PeerLivenessDetection: Literal["bfd", "bgp-keepalive"]
+    """BGP Liveness Detection"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::RouteServerPeer",
     schema_file="aws-ec2-routeserverpeer.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/Id",
@@ -88,18 +97,9 @@ METADATA = _TypeMetadata(
         "/VpcId",
     ),
     create_only=("/RouteServerEndpointId", "/PeerAddress", "/BgpOptions"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("RouteServerEndpointId", "PeerAddress", "BgpOptions"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -109,49 +109,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BgpOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "PeerAsn": {"maximum": 4294967294, "minimum": 1, "type": "integer"},
-                "PeerLivenessDetection": {"enum": ["bfd", "bgp-keepalive"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "BgpOptions": {"$ref": "#/definitions/BgpOptions"},
-        "EndpointEniAddress": {"type": "string"},
-        "EndpointEniId": {"type": "string"},
-        "Id": {"type": "string"},
-        "PeerAddress": {"type": "string"},
-        "RouteServerEndpointId": {"type": "string"},
-        "RouteServerId": {"type": "string"},
-        "SubnetId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "VpcId": {"type": "string"},
-    },
-    "required": ["RouteServerEndpointId", "PeerAddress", "BgpOptions"],
-}
-
 
 class RouteServerPeer(_Resource):
     """AWS::EC2::RouteServerPeer: VPC Route Server Peer
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): RouteServerEndpointId, PeerAddress, BgpOptions.
+    Read-only attributes (known once deployed): Arn, EndpointEniAddress, EndpointEniId, Id,
+    RouteServerId, SubnetId, VpcId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-routeserverpeer.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -159,42 +127,56 @@ class RouteServerPeer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RouteServerPeerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "route_server_peer.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the Route Server Peer."""
     EndpointEniAddress: str
+    """Elastic Network Interface IP address owned by the Route Server Endpoint"""
     EndpointEniId: str
+    """Elastic Network Interface ID owned by the Route Server Endpoint"""
     Id: str
+    """The ID of the Route Server Peer."""
     RouteServerId: str
+    """Route Server ID"""
     SubnetId: str
+    """Subnet ID"""
     VpcId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """VPC ID"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BgpOptions: RouteServerPeerBgpOptionsDict
     PeerAddress: str
     RouteServerEndpointId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BgpOptions: RouteServerPeerBgpOptions | RouteServerPeerBgpOptionsDict,
+        PeerAddress: str,
+        RouteServerEndpointId: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::RouteServerPeer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BgpOptions: RouteServerPeerBgpOptions | RouteServerPeerBgpOptionsDict,
-            PeerAddress: str,
-            RouteServerEndpointId: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::RouteServerPeer; `await` it inside an App to deploy it.
-
-            PeerAddress: IP address of the Route Server Peer
-            RouteServerEndpointId: Route Server Endpoint ID
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BgpOptions: BGP Options Create-only: changing it replaces the resource. Required.
+            PeerAddress: IP address of the Route Server Peer Create-only: changing it replaces the
+                resource. Required.
+            RouteServerEndpointId: Route Server Endpoint ID Create-only: changing it replaces the
+                resource. Required.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

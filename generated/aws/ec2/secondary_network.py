@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,25 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-Ipv4CidrBlockAssociationDict = TypedDict(
-    "Ipv4CidrBlockAssociationDict",
-    {
-        "AssociationId": "str",
-        "CidrBlock": "str",
-        "State": "Literal['associating', 'associated', 'association-failed', 'disassociating', 'disassociated', 'disassociation-failed']",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class Ipv4CidrBlockAssociationDict(TypedDict, total=False):
+    """Ipv4CidrBlockAssociation as a plain dict."""
 
+    AssociationId: str
+    """The association ID for the IPv4 CIDR block."""
+    CidrBlock: str
+    """The IPv4 CIDR block."""
+    State: Literal[
+        "associating",
+        "associated",
+        "association-failed",
+        "disassociating",
+        "disassociated",
+        "disassociation-failed",
+    ]
+    """The state of the CIDR block association."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::SecondaryNetwork",
     schema_file="aws-ec2-secondarynetwork.json",
@@ -86,18 +100,9 @@ METADATA = _TypeMetadata(
         "/Ipv4CidrBlockAssociations",
     ),
     create_only=("/Ipv4CidrBlock", "/NetworkType"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Ipv4CidrBlockAssociations", "/Tags"),
     required=("Ipv4CidrBlock", "NetworkType"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -107,59 +112,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Ipv4CidrBlockAssociation": {
-            "additionalProperties": False,
-            "properties": {
-                "AssociationId": {"type": "string"},
-                "CidrBlock": {"type": "string"},
-                "State": {
-                    "enum": [
-                        "associating",
-                        "associated",
-                        "association-failed",
-                        "disassociating",
-                        "disassociated",
-                        "disassociation-failed",
-                    ],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Ipv4CidrBlock": {"type": "string"},
-        "Ipv4CidrBlockAssociations": {
-            "items": {"$ref": "#/definitions/Ipv4CidrBlockAssociation"},
-            "type": "array",
-        },
-        "NetworkType": {"enum": ["rdma"], "type": "string"},
-        "OwnerId": {"type": "string"},
-        "SecondaryNetworkArn": {"type": "string"},
-        "SecondaryNetworkId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Ipv4CidrBlock", "NetworkType"],
-}
-
 
 class SecondaryNetwork(_Resource):
-    """AWS::EC2::SecondaryNetwork: Resource Type definition for AWS::EC2::SecondaryNetwork. Creates a secondary network for RDMA (Remote Direct Memory Access) connectivity.
+    """AWS::EC2::SecondaryNetwork: Resource Type definition for AWS::EC2::SecondaryNetwork. Creates
+    a secondary network for RDMA (Remote Direct Memory Access) connectivity.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SecondaryNetworkArn.
+    Also identified by: SecondaryNetworkId.
+    Replaced when any of these change (create-only): Ipv4CidrBlock, NetworkType.
+    Read-only attributes (known once deployed): Ipv4CidrBlockAssociations, OwnerId,
+    SecondaryNetworkArn, SecondaryNetworkId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-secondarynetwork.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -169,37 +134,47 @@ class SecondaryNetwork(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SecondaryNetworkAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "secondary_network.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Ipv4CidrBlockAssociations: list[Ipv4CidrBlockAssociationDict]
+    """Information about the IPv4 CIDR blocks associated with the secondary network."""
     OwnerId: str
+    """The ID of the Amazon Web Services account that owns the secondary network."""
     SecondaryNetworkArn: str
+    """The Amazon Resource Name (ARN) of the secondary network."""
     SecondaryNetworkId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the secondary network."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Ipv4CidrBlock: str
     NetworkType: Literal["rdma"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Ipv4CidrBlock: str,
+        NetworkType: Literal["rdma"],
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::SecondaryNetwork; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Ipv4CidrBlock: str,
-            NetworkType: Literal["rdma"],
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::SecondaryNetwork; `await` it inside an App to deploy it.
-
-            Ipv4CidrBlock: The IPv4 CIDR block for the secondary network.
-            NetworkType: The type of secondary network.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Ipv4CidrBlock: The IPv4 CIDR block for the secondary network. The CIDR block size must
+                be between /12 and /28. Create-only: changing it replaces the resource. Required.
+            NetworkType: The type of secondary network. Create-only: changing it replaces the
+                resource. Required.
             Tags: The tags for the secondary network.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,66 +63,73 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EgressDict = TypedDict(
-    "EgressDict",
-    {
-        "CidrIp": "str",
-        "CidrIpv6": "str",
-        "Description": "str",
-        "DestinationPrefixListId": "str",
-        "DestinationSecurityGroupId": "str",
-        "FromPort": "int",
-        "IpProtocol": "Required[str]",
-        "ToPort": "int",
-    },
-    total=False,
-)
 
-IngressDict = TypedDict(
-    "IngressDict",
-    {
-        "CidrIp": "str",
-        "CidrIpv6": "str",
-        "Description": "str",
-        "FromPort": "int",
-        "IpProtocol": "Required[str]",
-        "SourcePrefixListId": "str",
-        "SourceSecurityGroupId": "str",
-        "SourceSecurityGroupName": "str",
-        "SourceSecurityGroupOwnerId": "str",
-        "ToPort": "int",
-    },
-    total=False,
-)
+class EgressDict(TypedDict, total=False):
+    """Egress as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    CidrIp: str
+    """Type: str."""
+    CidrIpv6: str
+    """Type: str."""
+    Description: str
+    """Type: str."""
+    DestinationPrefixListId: str
+    """Type: str."""
+    DestinationSecurityGroupId: str
+    """Type: str."""
+    FromPort: int
+    """Range: at least -1 (inclusive)."""
+    IpProtocol: Required[str]
+    """Type: str."""
+    ToPort: int
+    """Range: at least -1 (inclusive)."""
 
+
+class IngressDict(TypedDict, total=False):
+    """Ingress as a plain dict."""
+
+    CidrIp: str
+    """Type: str."""
+    CidrIpv6: str
+    """Type: str."""
+    Description: str
+    """Type: str."""
+    FromPort: int
+    """Range: at least -1 (inclusive)."""
+    IpProtocol: Required[str]
+    """Type: str."""
+    SourcePrefixListId: str
+    """Type: str."""
+    SourceSecurityGroupId: str
+    """Type: str."""
+    SourceSecurityGroupName: str
+    """Type: str."""
+    SourceSecurityGroupOwnerId: str
+    """Type: str."""
+    ToPort: int
+    """Range: at least -1 (inclusive)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::SecurityGroup",
     schema_file="aws-ec2-securitygroup.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/GroupId"),
     create_only=("/GroupDescription", "/GroupName", "/VpcId"),
     write_only=("/SecurityGroupIngress/*/SourceSecurityGroupName",),
-    conditional_create_only=(),
     unordered_arrays=("/SecurityGroupEgress", "/SecurityGroupIngress", "/Tags"),
     required=("GroupDescription",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -128,80 +139,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Egress": {
-            "additionalProperties": False,
-            "properties": {
-                "CidrIp": {"type": "string"},
-                "CidrIpv6": {"type": "string"},
-                "Description": {"type": "string"},
-                "DestinationPrefixListId": {"type": "string"},
-                "DestinationSecurityGroupId": {"type": "string"},
-                "FromPort": {"minimum": -1, "type": "integer"},
-                "IpProtocol": {"type": "string"},
-                "ToPort": {"minimum": -1, "type": "integer"},
-            },
-            "required": ["IpProtocol"],
-            "type": "object",
-        },
-        "Ingress": {
-            "additionalProperties": False,
-            "properties": {
-                "CidrIp": {"type": "string"},
-                "CidrIpv6": {"type": "string"},
-                "Description": {"type": "string"},
-                "FromPort": {"minimum": -1, "type": "integer"},
-                "IpProtocol": {"type": "string"},
-                "SourcePrefixListId": {"type": "string"},
-                "SourceSecurityGroupId": {"type": "string"},
-                "SourceSecurityGroupName": {"type": "string"},
-                "SourceSecurityGroupOwnerId": {"type": "string"},
-                "ToPort": {"minimum": -1, "type": "integer"},
-            },
-            "required": ["IpProtocol"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "GroupDescription": {
-            "maxLength": 255,
-            "minLength": 0,
-            "pattern": "^([a-z,A-Z,0-9,. _\\-:/()#,@[\\]+=&;\\{\\}!$*])*$",
-            "type": "string",
-        },
-        "GroupId": {"type": "string"},
-        "GroupName": {"type": "string"},
-        "Id": {"anyOf": [{}, {}], "type": "string"},
-        "SecurityGroupEgress": {
-            "items": {"$ref": "#/definitions/Egress"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "SecurityGroupIngress": {
-            "items": {"$ref": "#/definitions/Ingress"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "VpcId": {"type": "string"},
-    },
-    "required": ["GroupDescription"],
-}
-
 
 class SecurityGroup(_Resource):
     """AWS::EC2::SecurityGroup: Resource Type definition for AWS::EC2::SecurityGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): GroupDescription, GroupName, VpcId.
+    Write-only (sent to AWS, never read back): SecurityGroupIngress[*].SourceSecurityGroupName.
+    Read-only attributes (known once deployed): GroupId, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-securitygroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -209,12 +157,15 @@ class SecurityGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SecurityGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "security_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     GroupId: str
+    """The group ID of the specified security group."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The group name or group ID depending on whether the SG is created in default or specific VPC"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     GroupDescription: str
     GroupName: str
     SecurityGroupEgress: list[EgressDict]
@@ -222,31 +173,39 @@ class SecurityGroup(_Resource):
     Tags: list[TagDict]
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GroupDescription: str,
+        GroupName: str | None = None,
+        SecurityGroupEgress: list[Egress | EgressDict] | None = None,
+        SecurityGroupIngress: list[Ingress | IngressDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::SecurityGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GroupDescription: str,
-            GroupName: str | None = None,
-            SecurityGroupEgress: list[Egress | EgressDict] | None = None,
-            SecurityGroupIngress: list[Ingress | IngressDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::SecurityGroup; `await` it inside an App to deploy it.
-
-            GroupDescription: A description for the security group.
-            GroupName: The name of the security group.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GroupDescription: A description for the security group. Create-only: changing it
+                replaces the resource. Required.
+            GroupName: The name of the security group. Create-only: changing it replaces the
+                resource.
             SecurityGroupEgress: [VPC only] The outbound rules associated with the security group.
-            SecurityGroupIngress: The inbound rules associated with the security group.
+                There is a short interruption during which you cannot connect to the security group.
+            SecurityGroupIngress: The inbound rules associated with the security group. There is a
+                short interruption during which you cannot connect to the security group.
             Tags: Any tags assigned to the security group.
-            VpcId: The ID of the VPC for the security group.
+            VpcId: The ID of the VPC for the security group. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

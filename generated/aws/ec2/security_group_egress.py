@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::SecurityGroupEgress",
     schema_file="aws-ec2-securitygroupegress.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=(
         "/IpProtocol",
@@ -63,18 +67,13 @@ METADATA = _TypeMetadata(
         "/CidrIpv6",
         "/DestinationPrefixListId",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("IpProtocol", "GroupId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -84,30 +83,27 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "CidrIp": {"type": "string"},
-        "CidrIpv6": {"type": "string"},
-        "Description": {"type": "string"},
-        "DestinationPrefixListId": {"type": "string"},
-        "DestinationSecurityGroupId": {"type": "string"},
-        "FromPort": {"minimum": -1, "type": "integer"},
-        "GroupId": {"type": "string"},
-        "Id": {"type": "string"},
-        "IpProtocol": {"type": "string"},
-        "ToPort": {"minimum": -1, "type": "integer"},
-    },
-    "required": ["IpProtocol", "GroupId"],
-}
-
 
 class SecurityGroupEgress(_Resource):
-    """AWS::EC2::SecurityGroupEgress: Adds the specified outbound (egress) rule to a security group. An outbound rule permits instances to send traffic to the specified IPv4 or IPv6 addres...
+    """AWS::EC2::SecurityGroupEgress: Adds the specified outbound (egress) rule to a security group.
+    An outbound rule permits instances to send traffic to the specified IPv4 or IPv6 address range,
+    the IP addresses that are specified by a prefix list, or the instances that are associated with
+    a destination security group. For more information, see [Security group
+    rules](https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html). You must
+    specify exactly one of the following destinations: an IPv4 address range, an IPv6 address range,
+    a prefix list, or a security group. You must specify a protocol for each rule (for example,
+    TCP). If the protocol is TCP or UDP, you must also specify a port or port range. If the protocol
+    is ICMP or ICMPv6, you must also specify the ICMP/ICMPv6 type and code. To specify all types or
+    all codes, use -1. Rule changes are propagated to instances associated with the security group
+    as quickly as possible. However, a small delay might occur.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): IpProtocol, DestinationSecurityGroupId, ToPort,
+    CidrIp, FromPort, GroupId, CidrIpv6, DestinationPrefixListId.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-securitygroupegress.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -117,11 +113,15 @@ class SecurityGroupEgress(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SecurityGroupEgressAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "security_group_egress.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CidrIp: str
     CidrIpv6: str
     Description: str
@@ -132,37 +132,74 @@ class SecurityGroupEgress(_Resource):
     IpProtocol: str
     ToPort: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GroupId: str,
+        IpProtocol: str,
+        CidrIp: str | None = None,
+        CidrIpv6: str | None = None,
+        Description: str | None = None,
+        DestinationPrefixListId: str | None = None,
+        DestinationSecurityGroupId: str | None = None,
+        FromPort: int | None = None,
+        ToPort: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::SecurityGroupEgress; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GroupId: str,
-            IpProtocol: str,
-            CidrIp: str | None = None,
-            CidrIpv6: str | None = None,
-            Description: str | None = None,
-            DestinationPrefixListId: str | None = None,
-            DestinationSecurityGroupId: str | None = None,
-            FromPort: int | None = None,
-            ToPort: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::SecurityGroupEgress; `await` it inside an App to deploy it.
-
-            CidrIp: The IPv4 address range, in CIDR format.
-            CidrIpv6: The IPv6 address range, in CIDR format.
-            Description: The description of an egress (outbound) security group rule.
-            DestinationPrefixListId: The prefix list IDs for an AWS service.
-            DestinationSecurityGroupId: The ID of the security group.
-            FromPort: If the protocol is TCP or UDP, this is the start of the port range.
-            GroupId: The ID of the security group.
-            IpProtocol: The IP protocol name (``tcp``, ``udp``, ``icmp``, ``icmpv6``) or number (see [Protocol Numbers](https://docs.aws.amazon.com/http://www.iana.org/assignments/protocol-numbers/protocol-numbers.xhtml)).
-            ToPort: If the protocol is TCP or UDP, this is the end of the port range.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GroupId: The ID of the security group. You must specify either the security group ID or
+                the security group name in the request. For security groups in a nondefault VPC, you
+                must specify the security group ID. Create-only: changing it replaces the resource.
+                Required.
+            IpProtocol: The IP protocol name (``tcp``, ``udp``, ``icmp``, ``icmpv6``) or number (see
+                [Protocol
+                Numbers](https://docs.aws.amazon.com/http://www.iana.org/assignments/protocol-numbers/protocol-numbers.xhtml)).
+                Use ``-1`` to specify all protocols. When authorizing security group rules,
+                specifying ``-1`` or a protocol number other than ``tcp``, ``udp``, ``icmp``, or
+                ``icmpv6`` allows traffic on all ports, regardless of any port range you specify.
+                For ``tcp``, ``udp``, and ``icmp``, you must specify a port range. For ``icmpv6``,
+                the port range is optional; if you omit the port range, traffic for all types and
+                codes is allowed. Create-only: changing it replaces the resource. Required.
+            CidrIp: The IPv4 address range, in CIDR format. You must specify exactly one of the
+                following: ``CidrIp``, ``CidrIpv6``, ``DestinationPrefixListId``, or
+                ``DestinationSecurityGroupId``. For examples of rules that you can add to security
+                groups for specific access scenarios, see [Security group rules for different use
+                cases](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-rules-reference.html)
+                in the *User Guide*. Create-only: changing it replaces the resource.
+            CidrIpv6: The IPv6 address range, in CIDR format. You must specify exactly one of the
+                following: ``CidrIp``, ``CidrIpv6``, ``DestinationPrefixListId``, or
+                ``DestinationSecurityGroupId``. For examples of rules that you can add to security
+                groups for specific access scenarios, see [Security group rules for different use
+                cases](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-rules-reference.html)
+                in the *User Guide*. Create-only: changing it replaces the resource.
+            Description: The description of an egress (outbound) security group rule. Constraints:
+                Up to 255 characters in length. Allowed characters are a-z, A-Z, 0-9, spaces, and
+                ._-:/()#,@[]+=;{}!$*
+            DestinationPrefixListId: The prefix list IDs for an AWS service. This is the AWS service
+                to access through a VPC endpoint from instances associated with the security group.
+                You must specify exactly one of the following: ``CidrIp``, ``CidrIpv6``,
+                ``DestinationPrefixListId``, or ``DestinationSecurityGroupId``. Create-only:
+                changing it replaces the resource.
+            DestinationSecurityGroupId: The ID of the security group. You must specify exactly one
+                of the following: ``CidrIp``, ``CidrIpv6``, ``DestinationPrefixListId``, or
+                ``DestinationSecurityGroupId``. Create-only: changing it replaces the resource.
+            FromPort: If the protocol is TCP or UDP, this is the start of the port range. If the
+                protocol is ICMP or ICMPv6, this is the ICMP type or -1 (all ICMP types).
+                Create-only: changing it replaces the resource.
+            ToPort: If the protocol is TCP or UDP, this is the end of the port range. If the
+                protocol is ICMP or ICMPv6, this is the ICMP code or -1 (all ICMP codes). If the
+                start port is -1 (all ICMP types), then the end port must be -1 (all ICMP codes).
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::SecurityGroupIngress",
     schema_file="aws-ec2-securitygroupingress.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=(
         "/GroupName",
@@ -66,18 +70,13 @@ METADATA = _TypeMetadata(
         "/GroupId",
         "/CidrIpv6",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("IpProtocol",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,33 +86,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "CidrIp": {"type": "string"},
-        "CidrIpv6": {"type": "string"},
-        "Description": {"type": "string"},
-        "FromPort": {"minimum": -1, "type": "integer"},
-        "GroupId": {"type": "string"},
-        "GroupName": {"type": "string"},
-        "Id": {"type": "string"},
-        "IpProtocol": {"type": "string"},
-        "SourcePrefixListId": {"type": "string"},
-        "SourceSecurityGroupId": {"type": "string"},
-        "SourceSecurityGroupName": {"type": "string"},
-        "SourceSecurityGroupOwnerId": {"type": "string"},
-        "ToPort": {"minimum": -1, "type": "integer"},
-    },
-    "required": ["IpProtocol"],
-}
-
 
 class SecurityGroupIngress(_Resource):
     """AWS::EC2::SecurityGroupIngress: Resource Type definition for AWS::EC2::SecurityGroupIngress
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): GroupName, IpProtocol, SourceSecurityGroupId,
+    SourcePrefixListId, ToPort, CidrIp, SourceSecurityGroupName, SourceSecurityGroupOwnerId,
+    FromPort, GroupId, CidrIpv6.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-securitygroupingress.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -123,11 +107,15 @@ class SecurityGroupIngress(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SecurityGroupIngressAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "security_group_ingress.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Security Group Rule Id"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CidrIp: str
     CidrIpv6: str
     Description: str
@@ -141,43 +129,77 @@ class SecurityGroupIngress(_Resource):
     SourceSecurityGroupOwnerId: str
     ToPort: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IpProtocol: str,
+        CidrIp: str | None = None,
+        CidrIpv6: str | None = None,
+        Description: str | None = None,
+        FromPort: int | None = None,
+        GroupId: str | None = None,
+        GroupName: str | None = None,
+        SourcePrefixListId: str | None = None,
+        SourceSecurityGroupId: str | None = None,
+        SourceSecurityGroupName: str | None = None,
+        SourceSecurityGroupOwnerId: str | None = None,
+        ToPort: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::SecurityGroupIngress; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IpProtocol: str,
-            CidrIp: str | None = None,
-            CidrIpv6: str | None = None,
-            Description: str | None = None,
-            FromPort: int | None = None,
-            GroupId: str | None = None,
-            GroupName: str | None = None,
-            SourcePrefixListId: str | None = None,
-            SourceSecurityGroupId: str | None = None,
-            SourceSecurityGroupName: str | None = None,
-            SourceSecurityGroupOwnerId: str | None = None,
-            ToPort: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::SecurityGroupIngress; `await` it inside an App to deploy it.
-
-            CidrIp: The IPv4 ranges
-            CidrIpv6: [VPC only] The IPv6 ranges
-            Description: Updates the description of an ingress (inbound) security group rule.
-            FromPort: The start of port range for the TCP and UDP protocols, or an ICMP/ICMPv6 type number.
-            GroupId: The ID of the security group.
-            GroupName: The name of the security group.
-            IpProtocol: The IP protocol name (tcp, udp, icmp, icmpv6) or number (see Protocol Numbers).
-            SourcePrefixListId: [EC2-VPC only] The ID of a prefix list.
-            SourceSecurityGroupId: The ID of the security group.
-            SourceSecurityGroupName: [EC2-Classic, default VPC] The name of the source security group.
-            SourceSecurityGroupOwnerId: [nondefault VPC] The AWS account ID that owns the source security group.
-            ToPort: The end of port range for the TCP and UDP protocols, or an ICMP/ICMPv6 code.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IpProtocol: The IP protocol name (tcp, udp, icmp, icmpv6) or number (see Protocol
+                Numbers). [VPC only] Use -1 to specify all protocols. When authorizing security
+                group rules, specifying -1 or a protocol number other than tcp, udp, icmp, or icmpv6
+                allows traffic on all ports, regardless of any port range you specify. For tcp, udp,
+                and icmp, you must specify a port range. For icmpv6, the port range is optional; if
+                you omit the port range, traffic for all types and codes is allowed. Create-only:
+                changing it replaces the resource. Required.
+            CidrIp: The IPv4 ranges Create-only: changing it replaces the resource.
+            CidrIpv6: [VPC only] The IPv6 ranges Create-only: changing it replaces the resource.
+            Description: Updates the description of an ingress (inbound) security group rule. You
+                can replace an existing description, or add a description to a rule that did not
+                have one previously
+            FromPort: The start of port range for the TCP and UDP protocols, or an ICMP/ICMPv6 type
+                number. A value of -1 indicates all ICMP/ICMPv6 types. If you specify all
+                ICMP/ICMPv6 types, you must specify all codes. Use this for ICMP and any protocol
+                that uses ports. Create-only: changing it replaces the resource.
+            GroupId: The ID of the security group. You must specify either the security group ID or
+                the security group name in the request. For security groups in a nondefault VPC, you
+                must specify the security group ID. You must specify the GroupName property or the
+                GroupId property. For security groups that are in a VPC, you must use the GroupId
+                property. Create-only: changing it replaces the resource.
+            GroupName: The name of the security group. Create-only: changing it replaces the
+                resource.
+            SourcePrefixListId: [EC2-VPC only] The ID of a prefix list. Create-only: changing it
+                replaces the resource.
+            SourceSecurityGroupId: The ID of the security group. You must specify either the
+                security group ID or the security group name. For security groups in a nondefault
+                VPC, you must specify the security group ID. Create-only: changing it replaces the
+                resource.
+            SourceSecurityGroupName: [EC2-Classic, default VPC] The name of the source security
+                group. You must specify the GroupName property or the GroupId property. For security
+                groups that are in a VPC, you must use the GroupId property. Create-only: changing
+                it replaces the resource.
+            SourceSecurityGroupOwnerId: [nondefault VPC] The AWS account ID that owns the source
+                security group. You can't specify this property with an IP address range. If you
+                specify SourceSecurityGroupName or SourceSecurityGroupId and that security group is
+                owned by a different account than the account creating the stack, you must specify
+                the SourceSecurityGroupOwnerId; otherwise, this property is optional. Create-only:
+                changing it replaces the resource.
+            ToPort: The end of port range for the TCP and UDP protocols, or an ICMP/ICMPv6 code. A
+                value of -1 indicates all ICMP/ICMPv6 codes for the specified ICMP type. If you
+                specify all ICMP/ICMPv6 types, you must specify all codes. Use this for ICMP and any
+                protocol that uses ports. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

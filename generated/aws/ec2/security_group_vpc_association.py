@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::SecurityGroupVpcAssociation",
     schema_file="aws-ec2-securitygroupvpcassociation.json",
     primary_identifier=("/GroupId", "/VpcId"),
-    additional_identifiers=(),
     read_only=("/VpcOwnerId", "/State", "/StateReason"),
     create_only=("/GroupId", "/VpcId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("GroupId", "VpcId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,38 +71,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "SecurityGroupVpcAssociationState": {
-            "additionalProperties": False,
-            "enum": [
-                "associating",
-                "associated",
-                "association-failed",
-                "disassociating",
-                "disassociated",
-                "disassociation-failed",
-            ],
-            "type": "string",
-        }
-    },
-    "properties": {
-        "GroupId": {"type": "string"},
-        "State": {"$ref": "#/definitions/SecurityGroupVpcAssociationState"},
-        "StateReason": {"type": "string"},
-        "VpcId": {"type": "string"},
-        "VpcOwnerId": {"type": "string"},
-    },
-    "required": ["GroupId", "VpcId"],
-}
-
 
 class SecurityGroupVpcAssociation(_Resource):
-    """AWS::EC2::SecurityGroupVpcAssociation: Resource type definition for the AWS::EC2::SecurityGroupVpcAssociation resource
+    """AWS::EC2::SecurityGroupVpcAssociation: Resource type definition for the
+    AWS::EC2::SecurityGroupVpcAssociation resource
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GroupId, VpcId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): GroupId, VpcId.
+    Read-only attributes (known once deployed): State, StateReason, VpcOwnerId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-securitygroupvpcassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -115,7 +91,10 @@ class SecurityGroupVpcAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SecurityGroupVpcAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "security_group_vpc_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     State: Literal[
@@ -126,29 +105,37 @@ class SecurityGroupVpcAssociation(_Resource):
         "disassociated",
         "disassociation-failed",
     ]
+    """The state of the security group vpc association."""
     StateReason: str
+    """The reason for the state of the security group vpc association."""
     VpcOwnerId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The owner of the VPC in the security group vpc association."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     GroupId: str
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GroupId: str,
+        VpcId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::SecurityGroupVpcAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GroupId: str,
-            VpcId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::SecurityGroupVpcAssociation; `await` it inside an App to deploy it.
-
-            GroupId: The group ID of the specified security group.
-            VpcId: The ID of the VPC in the security group vpc association.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GroupId: The group ID of the specified security group. Create-only: changing it replaces
+                the resource. Required.
+            VpcId: The ID of the VPC in the security group vpc association. Create-only: changing it
+                replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

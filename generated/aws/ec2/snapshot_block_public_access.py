@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::SnapshotBlockPublicAccess",
     schema_file="aws-ec2-snapshotblockpublicaccess.json",
     primary_identifier=("/AccountId",),
-    additional_identifiers=(),
     read_only=("/AccountId",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("State",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,22 +71,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AccountId": {"type": "string"},
-        "State": {"enum": ["block-all-sharing", "block-new-sharing"], "type": "string"},
-    },
-    "required": ["State"],
-}
-
 
 class SnapshotBlockPublicAccess(_Resource):
-    """AWS::EC2::SnapshotBlockPublicAccess: Resource Type definition for AWS::EC2::SnapshotBlockPublicAccess
+    """AWS::EC2::SnapshotBlockPublicAccess: Resource Type definition for
+    AWS::EC2::SnapshotBlockPublicAccess
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId.
+    Read-only attributes (known once deployed): AccountId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-snapshotblockpublicaccess.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -100,28 +90,35 @@ class SnapshotBlockPublicAccess(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SnapshotBlockPublicAccessAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "snapshot_block_public_access.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier for the specified AWS account."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     State: Literal["block-all-sharing", "block-new-sharing"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        State: Literal["block-all-sharing", "block-new-sharing"],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::SnapshotBlockPublicAccess; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            State: Literal["block-all-sharing", "block-new-sharing"],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::SnapshotBlockPublicAccess; `await` it inside an App to deploy it.
-
-            State: The state of EBS Snapshot Block Public Access.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            State: The state of EBS Snapshot Block Public Access. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

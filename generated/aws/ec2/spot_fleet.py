@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -191,408 +195,564 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AcceleratorCountRequestDict = TypedDict(
-    "AcceleratorCountRequestDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
 
-AcceleratorTotalMemoryMiBRequestDict = TypedDict(
-    "AcceleratorTotalMemoryMiBRequestDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
+class AcceleratorCountRequestDict(TypedDict, total=False):
+    """AcceleratorCountRequest as a plain dict."""
 
-BaselineEbsBandwidthMbpsRequestDict = TypedDict(
-    "BaselineEbsBandwidthMbpsRequestDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
+    Max: int
+    """Type: int."""
+    Min: int
+    """Type: int."""
 
-BaselinePerformanceFactorsRequestDict = TypedDict(
-    "BaselinePerformanceFactorsRequestDict",
-    {
-        "Cpu": "CpuPerformanceFactorRequestDict",
-    },
-    total=False,
-)
 
-BlockDeviceMappingDict = TypedDict(
-    "BlockDeviceMappingDict",
-    {
-        "DeviceName": "Required[str]",
-        "Ebs": "EbsBlockDeviceDict",
-        "NoDevice": "str",
-        "VirtualName": "str",
-    },
-    total=False,
-)
+class AcceleratorTotalMemoryMiBRequestDict(TypedDict, total=False):
+    """AcceleratorTotalMemoryMiBRequest as a plain dict."""
 
-ClassicLoadBalancerDict = TypedDict(
-    "ClassicLoadBalancerDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    Max: int
+    """Type: int."""
+    Min: int
+    """Type: int."""
 
-CpuPerformanceFactorRequestDict = TypedDict(
-    "CpuPerformanceFactorRequestDict",
-    {
-        "References": "list[PerformanceFactorReferenceRequestDict]",
-    },
-    total=False,
-)
 
-EbsBlockDeviceDict = TypedDict(
-    "EbsBlockDeviceDict",
-    {
-        "DeleteOnTermination": "bool",
-        "Encrypted": "bool",
-        "Iops": "int",
-        "SnapshotId": "str",
-        "VolumeSize": "int",
-        "VolumeType": "str",
-    },
-    total=False,
-)
+class BaselineEbsBandwidthMbpsRequestDict(TypedDict, total=False):
+    """BaselineEbsBandwidthMbpsRequest as a plain dict."""
 
-FleetLaunchTemplateSpecificationDict = TypedDict(
-    "FleetLaunchTemplateSpecificationDict",
-    {
-        "LaunchTemplateId": "str",
-        "LaunchTemplateName": "str",
-        "Version": "Required[str]",
-    },
-    total=False,
-)
+    Max: int
+    """Type: int."""
+    Min: int
+    """Type: int."""
 
-GroupIdentifierDict = TypedDict(
-    "GroupIdentifierDict",
-    {
-        "GroupId": "Required[str]",
-    },
-    total=False,
-)
 
-IamInstanceProfileSpecificationDict = TypedDict(
-    "IamInstanceProfileSpecificationDict",
-    {
-        "Arn": "str",
-    },
-    total=False,
-)
+class BaselinePerformanceFactorsRequestDict(TypedDict, total=False):
+    """BaselinePerformanceFactorsRequest as a plain dict."""
 
-InstanceIpv6AddressDict = TypedDict(
-    "InstanceIpv6AddressDict",
-    {
-        "Ipv6Address": "Required[str]",
-    },
-    total=False,
-)
+    Cpu: CpuPerformanceFactorRequestDict
+    """Type: CpuPerformanceFactorRequestDict."""
 
-InstanceNetworkInterfaceSpecificationDict = TypedDict(
-    "InstanceNetworkInterfaceSpecificationDict",
-    {
-        "AssociatePublicIpAddress": "bool",
-        "DeleteOnTermination": "bool",
-        "Description": "str",
-        "DeviceIndex": "int",
-        "Groups": "list[str]",
-        "Ipv6AddressCount": "int",
-        "Ipv6Addresses": "list[InstanceIpv6AddressDict]",
-        "NetworkInterfaceId": "str",
-        "PrivateIpAddresses": "list[PrivateIpAddressSpecificationDict]",
-        "SecondaryPrivateIpAddressCount": "int",
-        "SubnetId": "str",
-    },
-    total=False,
-)
 
-InstanceRequirementsRequestDict = TypedDict(
-    "InstanceRequirementsRequestDict",
-    {
-        "AcceleratorCount": "AcceleratorCountRequestDict",
-        "AcceleratorManufacturers": "list[Literal['amazon-web-services', 'amd', 'habana', 'nvidia', 'xilinx']]",
-        "AcceleratorNames": "list[Literal['a10g', 'a100', 'h100', 'inferentia', 'k520', 'k80', 'm60', 'radeon-pro-v520', 't4', 't4g', 'vu9p', 'v100', 'l40s', 'l4', 'gaudi-hl-205', 'inferentia2', 'trainium', 'trainium2', 'u30']]",
-        "AcceleratorTotalMemoryMiB": "AcceleratorTotalMemoryMiBRequestDict",
-        "AcceleratorTypes": "list[Literal['gpu', 'fpga', 'inference', 'media']]",
-        "AllowedInstanceTypes": "list[str]",
-        "BareMetal": "Literal['included', 'required', 'excluded']",
-        "BaselineEbsBandwidthMbps": "BaselineEbsBandwidthMbpsRequestDict",
-        "BaselinePerformanceFactors": "BaselinePerformanceFactorsRequestDict",
-        "BurstablePerformance": "Literal['included', 'required', 'excluded']",
-        "CpuManufacturers": "list[Literal['intel', 'amd', 'amazon-web-services', 'apple']]",
-        "ExcludedInstanceTypes": "list[str]",
-        "InstanceGenerations": "list[Literal['current', 'previous']]",
-        "LocalStorage": "Literal['included', 'required', 'excluded']",
-        "LocalStorageTypes": "list[Literal['hdd', 'ssd']]",
-        "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice": "int",
-        "MemoryGiBPerVCpu": "MemoryGiBPerVCpuRequestDict",
-        "MemoryMiB": "MemoryMiBRequestDict",
-        "NetworkBandwidthGbps": "NetworkBandwidthGbpsRequestDict",
-        "NetworkInterfaceCount": "NetworkInterfaceCountRequestDict",
-        "OnDemandMaxPricePercentageOverLowestPrice": "int",
-        "RequireEncryptionInTransit": "bool",
-        "RequireHibernateSupport": "bool",
-        "SpotMaxPricePercentageOverLowestPrice": "int",
-        "TotalLocalStorageGB": "TotalLocalStorageGBRequestDict",
-        "VCpuCount": "VCpuCountRangeRequestDict",
-    },
-    total=False,
-)
+class BlockDeviceMappingDict(TypedDict, total=False):
+    """BlockDeviceMapping as a plain dict."""
 
-LaunchTemplateConfigDict = TypedDict(
-    "LaunchTemplateConfigDict",
-    {
-        "LaunchTemplateSpecification": "FleetLaunchTemplateSpecificationDict",
-        "Overrides": "list[LaunchTemplateOverridesDict]",
-    },
-    total=False,
-)
+    DeviceName: Required[str]
+    """Type: str."""
+    Ebs: EbsBlockDeviceDict
+    """Type: EbsBlockDeviceDict."""
+    NoDevice: str
+    """Type: str."""
+    VirtualName: str
+    """Type: str."""
 
-LaunchTemplateOverridesDict = TypedDict(
-    "LaunchTemplateOverridesDict",
-    {
-        "AvailabilityZone": "str",
-        "AvailabilityZoneId": "str",
-        "InstanceRequirements": "InstanceRequirementsRequestDict",
-        "InstanceType": "str",
-        "Priority": "float",
-        "SpotPrice": "str",
-        "SubnetId": "str",
-        "WeightedCapacity": "float",
-    },
-    total=False,
-)
 
-MemoryGiBPerVCpuRequestDict = TypedDict(
-    "MemoryGiBPerVCpuRequestDict",
-    {
-        "Max": "float",
-        "Min": "float",
-    },
-    total=False,
-)
+class ClassicLoadBalancerDict(TypedDict, total=False):
+    """ClassicLoadBalancer as a plain dict."""
 
-MemoryMiBRequestDict = TypedDict(
-    "MemoryMiBRequestDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """Type: str."""
 
-NetworkBandwidthGbpsRequestDict = TypedDict(
-    "NetworkBandwidthGbpsRequestDict",
-    {
-        "Max": "float",
-        "Min": "float",
-    },
-    total=False,
-)
 
-NetworkInterfaceCountRequestDict = TypedDict(
-    "NetworkInterfaceCountRequestDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
+class CpuPerformanceFactorRequestDict(TypedDict, total=False):
+    """CpuPerformanceFactorRequest as a plain dict."""
 
-PerformanceFactorReferenceRequestDict = TypedDict(
-    "PerformanceFactorReferenceRequestDict",
-    {
-        "InstanceFamily": "str",
-    },
-    total=False,
-)
+    References: list[PerformanceFactorReferenceRequestDict]
+    """Type: list[PerformanceFactorReferenceRequestDict]."""
 
-PrivateIpAddressSpecificationDict = TypedDict(
-    "PrivateIpAddressSpecificationDict",
-    {
-        "Primary": "bool",
-        "PrivateIpAddress": "Required[str]",
-    },
-    total=False,
-)
 
-SpotCapacityRebalanceDict = TypedDict(
-    "SpotCapacityRebalanceDict",
-    {
-        "ReplacementStrategy": "Literal['launch', 'launch-before-terminate']",
-        "TerminationDelay": "int",
-    },
-    total=False,
-)
+class EbsBlockDeviceDict(TypedDict, total=False):
+    """EbsBlockDevice as a plain dict."""
 
-SpotFleetClassicLoadBalancersConfigDict = TypedDict(
-    "SpotFleetClassicLoadBalancersConfigDict",
-    {
-        "ClassicLoadBalancers": "Required[list[ClassicLoadBalancerDict]]",
-    },
-    total=False,
-)
+    DeleteOnTermination: bool
+    """Type: bool."""
+    Encrypted: bool
+    """Type: bool."""
+    Iops: int
+    """Type: int."""
+    SnapshotId: str
+    """Type: str."""
+    VolumeSize: int
+    """Type: int."""
+    VolumeType: str
+    """Type: str."""
 
-SpotFleetLaunchSpecificationDict = TypedDict(
-    "SpotFleetLaunchSpecificationDict",
-    {
-        "BlockDeviceMappings": "list[BlockDeviceMappingDict]",
-        "EbsOptimized": "bool",
-        "IamInstanceProfile": "IamInstanceProfileSpecificationDict",
-        "ImageId": "Required[str]",
-        "InstanceRequirements": "InstanceRequirementsRequestDict",
-        "InstanceType": "str",
-        "KernelId": "str",
-        "KeyName": "str",
-        "Monitoring": "SpotFleetMonitoringDict",
-        "NetworkInterfaces": "list[InstanceNetworkInterfaceSpecificationDict]",
-        "Placement": "SpotPlacementDict",
-        "RamdiskId": "str",
-        "SecurityGroups": "list[GroupIdentifierDict]",
-        "SpotPrice": "str",
-        "SubnetId": "str",
-        "TagSpecifications": "list[SpotFleetTagSpecificationDict]",
-        "UserData": "str",
-        "WeightedCapacity": "float",
-    },
-    total=False,
-)
 
-SpotFleetLoadBalancersConfigDict = TypedDict(
-    "SpotFleetLoadBalancersConfigDict",
-    {
-        "ClassicLoadBalancersConfig": "SpotFleetClassicLoadBalancersConfigDict",
-        "TargetGroupsConfig": "SpotFleetTargetGroupsConfigDict",
-    },
-    total=False,
-)
+class FleetLaunchTemplateSpecificationDict(TypedDict, total=False):
+    """FleetLaunchTemplateSpecification as a plain dict."""
 
-SpotFleetMonitoringDict = TypedDict(
-    "SpotFleetMonitoringDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
+    LaunchTemplateId: str
+    """Type: str."""
+    LaunchTemplateName: str
+    """Pattern: [a-zA-Z0-9\\(\\)\\.\\-/_]+ Length: 3 to 128 characters."""
+    Version: Required[str]
+    """Type: str."""
 
-SpotFleetSpotFleetRequestConfigDataDict = TypedDict(
-    "SpotFleetSpotFleetRequestConfigDataDict",
-    {
-        "AllocationStrategy": "Literal['capacityOptimized', 'capacityOptimizedPrioritized', 'diversified', 'lowestPrice', 'priceCapacityOptimized']",
-        "Context": "str",
-        "ExcessCapacityTerminationPolicy": "Literal['Default', 'NoTermination', 'default', 'noTermination']",
-        "IamFleetRole": "Required[str]",
-        "InstanceInterruptionBehavior": "Literal['hibernate', 'stop', 'terminate']",
-        "InstancePoolsToUseCount": "int",
-        "LaunchSpecifications": "list[SpotFleetLaunchSpecificationDict]",
-        "LaunchTemplateConfigs": "list[LaunchTemplateConfigDict]",
-        "LoadBalancersConfig": "SpotFleetLoadBalancersConfigDict",
-        "OnDemandAllocationStrategy": "str",
-        "OnDemandMaxTotalPrice": "str",
-        "OnDemandTargetCapacity": "int",
-        "ReplaceUnhealthyInstances": "bool",
-        "SpotMaintenanceStrategies": "SpotFleetSpotMaintenanceStrategiesDict",
-        "SpotMaxTotalPrice": "str",
-        "SpotPrice": "str",
-        "TagSpecifications": "list[SpotFleetTagSpecificationDict]",
-        "TargetCapacity": "Required[int]",
-        "TargetCapacityUnitType": "Literal['vcpu', 'memory-mib', 'units']",
-        "TerminateInstancesWithExpiration": "bool",
-        "Type": "Literal['maintain', 'request']",
-        "ValidFrom": "str",
-        "ValidUntil": "str",
-    },
-    total=False,
-)
 
-SpotFleetSpotMaintenanceStrategiesDict = TypedDict(
-    "SpotFleetSpotMaintenanceStrategiesDict",
-    {
-        "CapacityRebalance": "SpotCapacityRebalanceDict",
-    },
-    total=False,
-)
+class GroupIdentifierDict(TypedDict, total=False):
+    """GroupIdentifier as a plain dict."""
 
-SpotFleetTagSpecificationDict = TypedDict(
-    "SpotFleetTagSpecificationDict",
-    {
-        "ResourceType": "Literal['client-vpn-endpoint', 'customer-gateway', 'dedicated-host', 'dhcp-options', 'egress-only-internet-gateway', 'elastic-gpu', 'elastic-ip', 'export-image-task', 'export-instance-task', 'fleet', 'fpga-image', 'host-reservation', 'image', 'import-image-task', 'import-snapshot-task', 'instance', 'internet-gateway', 'key-pair', 'launch-template', 'local-gateway-route-table-vpc-association', 'natgateway', 'network-acl', 'network-insights-analysis', 'network-insights-path', 'network-interface', 'placement-group', 'reserved-instances', 'route-table', 'security-group', 'snapshot', 'spot-fleet-request', 'spot-instances-request', 'subnet', 'traffic-mirror-filter', 'traffic-mirror-session', 'traffic-mirror-target', 'transit-gateway', 'transit-gateway-attachment', 'transit-gateway-connect-peer', 'transit-gateway-multicast-domain', 'transit-gateway-route-table', 'volume', 'vpc', 'vpc-flow-log', 'vpc-peering-connection', 'vpn-connection', 'vpn-gateway']",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+    GroupId: Required[str]
+    """Type: str."""
 
-SpotFleetTargetGroupsConfigDict = TypedDict(
-    "SpotFleetTargetGroupsConfigDict",
-    {
-        "TargetGroups": "Required[list[TargetGroupDict]]",
-    },
-    total=False,
-)
 
-SpotPlacementDict = TypedDict(
-    "SpotPlacementDict",
-    {
-        "AvailabilityZone": "str",
-        "AvailabilityZoneId": "str",
-        "GroupName": "str",
-        "Tenancy": "Literal['dedicated', 'default', 'host']",
-    },
-    total=False,
-)
+class IamInstanceProfileSpecificationDict(TypedDict, total=False):
+    """IamInstanceProfileSpecification as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Arn: str
+    """Type: str."""
 
-TargetGroupDict = TypedDict(
-    "TargetGroupDict",
-    {
-        "Arn": "Required[str]",
-    },
-    total=False,
-)
 
-TotalLocalStorageGBRequestDict = TypedDict(
-    "TotalLocalStorageGBRequestDict",
-    {
-        "Max": "float",
-        "Min": "float",
-    },
-    total=False,
-)
+class InstanceIpv6AddressDict(TypedDict, total=False):
+    """InstanceIpv6Address as a plain dict."""
 
-VCpuCountRangeRequestDict = TypedDict(
-    "VCpuCountRangeRequestDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
+    Ipv6Address: Required[str]
+    """Type: str."""
 
+
+class InstanceNetworkInterfaceSpecificationDict(TypedDict, total=False):
+    """InstanceNetworkInterfaceSpecification as a plain dict."""
+
+    AssociatePublicIpAddress: bool
+    """Type: bool."""
+    DeleteOnTermination: bool
+    """Type: bool."""
+    Description: str
+    """Type: str."""
+    DeviceIndex: int
+    """Type: int."""
+    Groups: list[str]
+    """Items are unique."""
+    Ipv6AddressCount: int
+    """Type: int."""
+    Ipv6Addresses: list[InstanceIpv6AddressDict]
+    """Items are unique."""
+    NetworkInterfaceId: str
+    """Type: str."""
+    PrivateIpAddresses: list[PrivateIpAddressSpecificationDict]
+    """Items are unique."""
+    SecondaryPrivateIpAddressCount: int
+    """Type: int."""
+    SubnetId: str
+    """Type: str."""
+
+
+class InstanceRequirementsRequestDict(TypedDict, total=False):
+    """InstanceRequirementsRequest as a plain dict."""
+
+    AcceleratorCount: AcceleratorCountRequestDict
+    """Type: AcceleratorCountRequestDict."""
+    AcceleratorManufacturers: list[
+        Literal["amazon-web-services", "amd", "habana", "nvidia", "xilinx"]
+    ]
+    """Each item: Allowed values: 'amazon-web-services', 'amd', 'habana', 'nvidia', 'xilinx'."""
+    AcceleratorNames: list[
+        Literal[
+            "a10g",
+            "a100",
+            "h100",
+            "inferentia",
+            "k520",
+            "k80",
+            "m60",
+            "radeon-pro-v520",
+            "t4",
+            "t4g",
+            "vu9p",
+            "v100",
+            "l40s",
+            "l4",
+            "gaudi-hl-205",
+            "inferentia2",
+            "trainium",
+            "trainium2",
+            "u30",
+        ]
+    ]
+    """Each item: Allowed values: 'a10g', 'a100', 'h100', 'inferentia', 'k520', 'k80', 'm60',
+    'radeon-pro-v520', 't4', 't4g', 'vu9p', 'v100' (and 7 more)."""
+    AcceleratorTotalMemoryMiB: AcceleratorTotalMemoryMiBRequestDict
+    """Type: AcceleratorTotalMemoryMiBRequestDict."""
+    AcceleratorTypes: list[Literal["gpu", "fpga", "inference", "media"]]
+    """Each item: Allowed values: 'gpu', 'fpga', 'inference', 'media'."""
+    AllowedInstanceTypes: list[str]
+    """Each item: Pattern: [a-zA-Z0-9\\.\\*]+ Length: 1 to 30 characters."""
+    BareMetal: Literal["included", "required", "excluded"]
+    """Allowed values: 'included', 'required', 'excluded'."""
+    BaselineEbsBandwidthMbps: BaselineEbsBandwidthMbpsRequestDict
+    """Type: BaselineEbsBandwidthMbpsRequestDict."""
+    BaselinePerformanceFactors: BaselinePerformanceFactorsRequestDict
+    """Type: BaselinePerformanceFactorsRequestDict."""
+    BurstablePerformance: Literal["included", "required", "excluded"]
+    """Allowed values: 'included', 'required', 'excluded'."""
+    CpuManufacturers: list[Literal["intel", "amd", "amazon-web-services", "apple"]]
+    """Each item: Allowed values: 'intel', 'amd', 'amazon-web-services', 'apple'."""
+    ExcludedInstanceTypes: list[str]
+    """Each item: Pattern: [a-zA-Z0-9\\.\\*]+ Length: 1 to 30 characters."""
+    InstanceGenerations: list[Literal["current", "previous"]]
+    """Each item: Allowed values: 'current', 'previous'."""
+    LocalStorage: Literal["included", "required", "excluded"]
+    """Allowed values: 'included', 'required', 'excluded'."""
+    LocalStorageTypes: list[Literal["hdd", "ssd"]]
+    """Each item: Allowed values: 'hdd', 'ssd'."""
+    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: int
+    """Type: int."""
+    MemoryGiBPerVCpu: MemoryGiBPerVCpuRequestDict
+    """Type: MemoryGiBPerVCpuRequestDict."""
+    MemoryMiB: MemoryMiBRequestDict
+    """Type: MemoryMiBRequestDict."""
+    NetworkBandwidthGbps: NetworkBandwidthGbpsRequestDict
+    """Type: NetworkBandwidthGbpsRequestDict."""
+    NetworkInterfaceCount: NetworkInterfaceCountRequestDict
+    """Type: NetworkInterfaceCountRequestDict."""
+    OnDemandMaxPricePercentageOverLowestPrice: int
+    """Type: int."""
+    RequireEncryptionInTransit: bool
+    """Type: bool."""
+    RequireHibernateSupport: bool
+    """Type: bool."""
+    SpotMaxPricePercentageOverLowestPrice: int
+    """Type: int."""
+    TotalLocalStorageGB: TotalLocalStorageGBRequestDict
+    """Type: TotalLocalStorageGBRequestDict."""
+    VCpuCount: VCpuCountRangeRequestDict
+    """Type: VCpuCountRangeRequestDict."""
+
+
+class LaunchTemplateConfigDict(TypedDict, total=False):
+    """LaunchTemplateConfig as a plain dict."""
+
+    LaunchTemplateSpecification: FleetLaunchTemplateSpecificationDict
+    """Type: FleetLaunchTemplateSpecificationDict."""
+    Overrides: list[LaunchTemplateOverridesDict]
+    """Items are unique."""
+
+
+class LaunchTemplateOverridesDict(TypedDict, total=False):
+    """LaunchTemplateOverrides as a plain dict."""
+
+    AvailabilityZone: str
+    """Type: str."""
+    AvailabilityZoneId: str
+    """Type: str."""
+    InstanceRequirements: InstanceRequirementsRequestDict
+    """Type: InstanceRequirementsRequestDict."""
+    InstanceType: str
+    """Type: str."""
+    Priority: float
+    """Type: float."""
+    SpotPrice: str
+    """Type: str."""
+    SubnetId: str
+    """Type: str."""
+    WeightedCapacity: float
+    """Type: float."""
+
+
+class MemoryGiBPerVCpuRequestDict(TypedDict, total=False):
+    """MemoryGiBPerVCpuRequest as a plain dict."""
+
+    Max: float
+    """Type: float."""
+    Min: float
+    """Type: float."""
+
+
+class MemoryMiBRequestDict(TypedDict, total=False):
+    """MemoryMiBRequest as a plain dict."""
+
+    Max: int
+    """Type: int."""
+    Min: int
+    """Type: int."""
+
+
+class NetworkBandwidthGbpsRequestDict(TypedDict, total=False):
+    """NetworkBandwidthGbpsRequest as a plain dict."""
+
+    Max: float
+    """Type: float."""
+    Min: float
+    """Type: float."""
+
+
+class NetworkInterfaceCountRequestDict(TypedDict, total=False):
+    """NetworkInterfaceCountRequest as a plain dict."""
+
+    Max: int
+    """Type: int."""
+    Min: int
+    """Type: int."""
+
+
+class PerformanceFactorReferenceRequestDict(TypedDict, total=False):
+    """PerformanceFactorReferenceRequest as a plain dict."""
+
+    InstanceFamily: str
+    """Type: str."""
+
+
+class PrivateIpAddressSpecificationDict(TypedDict, total=False):
+    """PrivateIpAddressSpecification as a plain dict."""
+
+    Primary: bool
+    """Type: bool."""
+    PrivateIpAddress: Required[str]
+    """Type: str."""
+
+
+class SpotCapacityRebalanceDict(TypedDict, total=False):
+    """SpotCapacityRebalance as a plain dict."""
+
+    ReplacementStrategy: Literal["launch", "launch-before-terminate"]
+    """Allowed values: 'launch', 'launch-before-terminate'."""
+    TerminationDelay: int
+    """Type: int."""
+
+
+class SpotFleetClassicLoadBalancersConfigDict(TypedDict, total=False):
+    """SpotFleetClassicLoadBalancersConfig as a plain dict."""
+
+    ClassicLoadBalancers: Required[list[ClassicLoadBalancerDict]]
+    """Items are unique."""
+
+
+class SpotFleetLaunchSpecificationDict(TypedDict, total=False):
+    """SpotFleetLaunchSpecification as a plain dict."""
+
+    BlockDeviceMappings: list[BlockDeviceMappingDict]
+    """Items are unique."""
+    EbsOptimized: bool
+    """Type: bool."""
+    IamInstanceProfile: IamInstanceProfileSpecificationDict
+    """Type: IamInstanceProfileSpecificationDict."""
+    ImageId: Required[str]
+    """Type: str."""
+    InstanceRequirements: InstanceRequirementsRequestDict
+    """Type: InstanceRequirementsRequestDict."""
+    InstanceType: str
+    """Type: str."""
+    KernelId: str
+    """Type: str."""
+    KeyName: str
+    """Type: str."""
+    Monitoring: SpotFleetMonitoringDict
+    """Type: SpotFleetMonitoringDict."""
+    NetworkInterfaces: list[InstanceNetworkInterfaceSpecificationDict]
+    """Items are unique."""
+    Placement: SpotPlacementDict
+    """Type: SpotPlacementDict."""
+    RamdiskId: str
+    """Type: str."""
+    SecurityGroups: list[GroupIdentifierDict]
+    """Items are unique."""
+    SpotPrice: str
+    """Type: str."""
+    SubnetId: str
+    """Type: str."""
+    TagSpecifications: list[SpotFleetTagSpecificationDict]
+    """Items are unique."""
+    UserData: str
+    """Type: str."""
+    WeightedCapacity: float
+    """Type: float."""
+
+
+class SpotFleetLoadBalancersConfigDict(TypedDict, total=False):
+    """SpotFleetLoadBalancersConfig as a plain dict."""
+
+    ClassicLoadBalancersConfig: SpotFleetClassicLoadBalancersConfigDict
+    """Type: SpotFleetClassicLoadBalancersConfigDict."""
+    TargetGroupsConfig: SpotFleetTargetGroupsConfigDict
+    """Type: SpotFleetTargetGroupsConfigDict."""
+
+
+class SpotFleetMonitoringDict(TypedDict, total=False):
+    """SpotFleetMonitoring as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+
+
+class SpotFleetSpotFleetRequestConfigDataDict(TypedDict, total=False):
+    """SpotFleetSpotFleetRequestConfigData as a plain dict."""
+
+    AllocationStrategy: Literal[
+        "capacityOptimized",
+        "capacityOptimizedPrioritized",
+        "diversified",
+        "lowestPrice",
+        "priceCapacityOptimized",
+    ]
+    """Allowed values: 'capacityOptimized', 'capacityOptimizedPrioritized', 'diversified',
+    'lowestPrice', 'priceCapacityOptimized'."""
+    Context: str
+    """Type: str."""
+    ExcessCapacityTerminationPolicy: Literal["Default", "NoTermination", "default", "noTermination"]
+    """Allowed values: 'Default', 'NoTermination', 'default', 'noTermination'."""
+    IamFleetRole: Required[str]
+    """Type: str."""
+    InstanceInterruptionBehavior: Literal["hibernate", "stop", "terminate"]
+    """Allowed values: 'hibernate', 'stop', 'terminate'."""
+    InstancePoolsToUseCount: int
+    """Type: int."""
+    LaunchSpecifications: list[SpotFleetLaunchSpecificationDict]
+    """Items are unique."""
+    LaunchTemplateConfigs: list[LaunchTemplateConfigDict]
+    """Items are unique."""
+    LoadBalancersConfig: SpotFleetLoadBalancersConfigDict
+    """Type: SpotFleetLoadBalancersConfigDict."""
+    OnDemandAllocationStrategy: str
+    """Type: str."""
+    OnDemandMaxTotalPrice: str
+    """Type: str."""
+    OnDemandTargetCapacity: int
+    """Type: int."""
+    ReplaceUnhealthyInstances: bool
+    """Type: bool."""
+    SpotMaintenanceStrategies: SpotFleetSpotMaintenanceStrategiesDict
+    """Type: SpotFleetSpotMaintenanceStrategiesDict."""
+    SpotMaxTotalPrice: str
+    """Type: str."""
+    SpotPrice: str
+    """Type: str."""
+    TagSpecifications: list[SpotFleetTagSpecificationDict]
+    """Items are unique."""
+    TargetCapacity: Required[int]
+    """Type: int."""
+    TargetCapacityUnitType: Literal["vcpu", "memory-mib", "units"]
+    """Allowed values: 'vcpu', 'memory-mib', 'units'."""
+    TerminateInstancesWithExpiration: bool
+    """Type: bool."""
+    Type: Literal["maintain", "request"]
+    """Allowed values: 'maintain', 'request'."""
+    ValidFrom: str
+    """Type: str."""
+    ValidUntil: str
+    """Type: str."""
+
+
+class SpotFleetSpotMaintenanceStrategiesDict(TypedDict, total=False):
+    """SpotFleetSpotMaintenanceStrategies as a plain dict."""
+
+    CapacityRebalance: SpotCapacityRebalanceDict
+    """Type: SpotCapacityRebalanceDict."""
+
+
+class SpotFleetTagSpecificationDict(TypedDict, total=False):
+    """SpotFleetTagSpecification as a plain dict."""
+
+    ResourceType: Literal[
+        "client-vpn-endpoint",
+        "customer-gateway",
+        "dedicated-host",
+        "dhcp-options",
+        "egress-only-internet-gateway",
+        "elastic-gpu",
+        "elastic-ip",
+        "export-image-task",
+        "export-instance-task",
+        "fleet",
+        "fpga-image",
+        "host-reservation",
+        "image",
+        "import-image-task",
+        "import-snapshot-task",
+        "instance",
+        "internet-gateway",
+        "key-pair",
+        "launch-template",
+        "local-gateway-route-table-vpc-association",
+        "natgateway",
+        "network-acl",
+        "network-insights-analysis",
+        "network-insights-path",
+        "network-interface",
+        "placement-group",
+        "reserved-instances",
+        "route-table",
+        "security-group",
+        "snapshot",
+        "spot-fleet-request",
+        "spot-instances-request",
+        "subnet",
+        "traffic-mirror-filter",
+        "traffic-mirror-session",
+        "traffic-mirror-target",
+        "transit-gateway",
+        "transit-gateway-attachment",
+        "transit-gateway-connect-peer",
+        "transit-gateway-multicast-domain",
+        "transit-gateway-route-table",
+        "volume",
+        "vpc",
+        "vpc-flow-log",
+        "vpc-peering-connection",
+        "vpn-connection",
+        "vpn-gateway",
+    ]
+    """Allowed values: 'client-vpn-endpoint', 'customer-gateway', 'dedicated-host', 'dhcp-options',
+    'egress-only-internet-gateway', 'elastic-gpu', 'elastic-ip', 'export-image-task',
+    'export-instance-task', 'fleet', 'fpga-image', 'host-reservation' (and 35 more)."""
+    Tags: list[TagDict]
+    """Type: list[TagDict]."""
+
+
+class SpotFleetTargetGroupsConfigDict(TypedDict, total=False):
+    """SpotFleetTargetGroupsConfig as a plain dict."""
+
+    TargetGroups: Required[list[TargetGroupDict]]
+    """Items are unique."""
+
+
+class SpotPlacementDict(TypedDict, total=False):
+    """SpotPlacement as a plain dict."""
+
+    AvailabilityZone: str
+    """Type: str."""
+    AvailabilityZoneId: str
+    """Type: str."""
+    GroupName: str
+    """Type: str."""
+    Tenancy: Literal["dedicated", "default", "host"]
+    """Allowed values: 'dedicated', 'default', 'host'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class TargetGroupDict(TypedDict, total=False):
+    """TargetGroup as a plain dict."""
+
+    Arn: Required[str]
+    """Type: str."""
+
+
+class TotalLocalStorageGBRequestDict(TypedDict, total=False):
+    """TotalLocalStorageGBRequest as a plain dict."""
+
+    Max: float
+    """Type: float."""
+    Min: float
+    """Type: float."""
+
+
+class VCpuCountRangeRequestDict(TypedDict, total=False):
+    """VCpuCountRangeRequest as a plain dict."""
+
+    Max: int
+    """Type: int."""
+    Min: int
+    """Type: int."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::SpotFleet",
     schema_file="aws-ec2-spotfleet.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=(
         "/SpotFleetRequestConfigData/AllocationStrategy",
@@ -617,17 +777,11 @@ METADATA = _TypeMetadata(
         "/SpotFleetRequestConfigData/TagSpecifications",
         "/SpotFleetRequestConfigData/LaunchSpecifications/*/NetworkInterfaces/*/Groups",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("SpotFleetRequestConfigData",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -637,561 +791,30 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AcceleratorCountRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "AcceleratorTotalMemoryMiBRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "BaselineEbsBandwidthMbpsRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "BaselinePerformanceFactorsRequest": {
-            "additionalProperties": False,
-            "properties": {"Cpu": {"$ref": "#/definitions/CpuPerformanceFactorRequest"}},
-            "type": "object",
-        },
-        "BlockDeviceMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "DeviceName": {"type": "string"},
-                "Ebs": {"$ref": "#/definitions/EbsBlockDevice"},
-                "NoDevice": {"type": "string"},
-                "VirtualName": {"type": "string"},
-            },
-            "required": ["DeviceName"],
-            "type": "object",
-        },
-        "ClassicLoadBalancer": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "ClassicLoadBalancersConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ClassicLoadBalancers": {
-                    "items": {"$ref": "#/definitions/ClassicLoadBalancer"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["ClassicLoadBalancers"],
-            "type": "object",
-        },
-        "CpuPerformanceFactorRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "References": {
-                    "items": {"$ref": "#/definitions/PerformanceFactorReferenceRequest"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "EbsBlockDevice": {
-            "additionalProperties": False,
-            "properties": {
-                "DeleteOnTermination": {"type": "boolean"},
-                "Encrypted": {"type": "boolean"},
-                "Iops": {"type": "integer"},
-                "SnapshotId": {"type": "string"},
-                "VolumeSize": {"type": "integer"},
-                "VolumeType": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "FleetLaunchTemplateSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "LaunchTemplateId": {"type": "string"},
-                "LaunchTemplateName": {
-                    "maxLength": 128,
-                    "minLength": 3,
-                    "pattern": "[a-zA-Z0-9\\(\\)\\.\\-/_]+",
-                    "type": "string",
-                },
-                "Version": {"type": "string"},
-            },
-            "required": ["Version"],
-            "type": "object",
-        },
-        "GroupIdentifier": {
-            "additionalProperties": False,
-            "properties": {"GroupId": {"type": "string"}},
-            "required": ["GroupId"],
-            "type": "object",
-        },
-        "IamInstanceProfileSpecification": {
-            "additionalProperties": False,
-            "properties": {"Arn": {"type": "string"}},
-            "type": "object",
-        },
-        "InstanceIpv6Address": {
-            "additionalProperties": False,
-            "properties": {"Ipv6Address": {"type": "string"}},
-            "required": ["Ipv6Address"],
-            "type": "object",
-        },
-        "InstanceNetworkInterfaceSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "AssociatePublicIpAddress": {"type": "boolean"},
-                "DeleteOnTermination": {"type": "boolean"},
-                "Description": {"type": "string"},
-                "DeviceIndex": {"type": "integer"},
-                "Groups": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "Ipv6AddressCount": {"type": "integer"},
-                "Ipv6Addresses": {
-                    "items": {"$ref": "#/definitions/InstanceIpv6Address"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NetworkInterfaceId": {"type": "string"},
-                "PrivateIpAddresses": {
-                    "items": {"$ref": "#/definitions/PrivateIpAddressSpecification"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SecondaryPrivateIpAddressCount": {"type": "integer"},
-                "SubnetId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "InstanceRequirementsRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "AcceleratorCount": {"$ref": "#/definitions/AcceleratorCountRequest"},
-                "AcceleratorManufacturers": {
-                    "items": {
-                        "enum": ["amazon-web-services", "amd", "habana", "nvidia", "xilinx"],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AcceleratorNames": {
-                    "items": {
-                        "enum": [
-                            "a10g",
-                            "a100",
-                            "h100",
-                            "inferentia",
-                            "k520",
-                            "k80",
-                            "m60",
-                            "radeon-pro-v520",
-                            "t4",
-                            "t4g",
-                            "vu9p",
-                            "v100",
-                            "l40s",
-                            "l4",
-                            "gaudi-hl-205",
-                            "inferentia2",
-                            "trainium",
-                            "trainium2",
-                            "u30",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AcceleratorTotalMemoryMiB": {
-                    "$ref": "#/definitions/AcceleratorTotalMemoryMiBRequest"
-                },
-                "AcceleratorTypes": {
-                    "items": {"enum": ["gpu", "fpga", "inference", "media"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AllowedInstanceTypes": {
-                    "items": {
-                        "maxLength": 30,
-                        "minLength": 1,
-                        "pattern": "[a-zA-Z0-9\\.\\*]+",
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "BareMetal": {"enum": ["included", "required", "excluded"], "type": "string"},
-                "BaselineEbsBandwidthMbps": {
-                    "$ref": "#/definitions/BaselineEbsBandwidthMbpsRequest"
-                },
-                "BaselinePerformanceFactors": {
-                    "$ref": "#/definitions/BaselinePerformanceFactorsRequest"
-                },
-                "BurstablePerformance": {
-                    "enum": ["included", "required", "excluded"],
-                    "type": "string",
-                },
-                "CpuManufacturers": {
-                    "items": {
-                        "enum": ["intel", "amd", "amazon-web-services", "apple"],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ExcludedInstanceTypes": {
-                    "items": {
-                        "maxLength": 30,
-                        "minLength": 1,
-                        "pattern": "[a-zA-Z0-9\\.\\*]+",
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "InstanceGenerations": {
-                    "items": {"enum": ["current", "previous"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "LocalStorage": {"enum": ["included", "required", "excluded"], "type": "string"},
-                "LocalStorageTypes": {
-                    "items": {"enum": ["hdd", "ssd"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice": {"type": "integer"},
-                "MemoryGiBPerVCpu": {"$ref": "#/definitions/MemoryGiBPerVCpuRequest"},
-                "MemoryMiB": {"$ref": "#/definitions/MemoryMiBRequest"},
-                "NetworkBandwidthGbps": {"$ref": "#/definitions/NetworkBandwidthGbpsRequest"},
-                "NetworkInterfaceCount": {"$ref": "#/definitions/NetworkInterfaceCountRequest"},
-                "OnDemandMaxPricePercentageOverLowestPrice": {"type": "integer"},
-                "RequireEncryptionInTransit": {"type": "boolean"},
-                "RequireHibernateSupport": {"type": "boolean"},
-                "SpotMaxPricePercentageOverLowestPrice": {"type": "integer"},
-                "TotalLocalStorageGB": {"$ref": "#/definitions/TotalLocalStorageGBRequest"},
-                "VCpuCount": {"$ref": "#/definitions/VCpuCountRangeRequest"},
-            },
-            "type": "object",
-        },
-        "LaunchTemplateConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "LaunchTemplateSpecification": {
-                    "$ref": "#/definitions/FleetLaunchTemplateSpecification"
-                },
-                "Overrides": {
-                    "items": {"$ref": "#/definitions/LaunchTemplateOverrides"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "LaunchTemplateOverrides": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "AvailabilityZoneId": {"type": "string"},
-                "InstanceRequirements": {"$ref": "#/definitions/InstanceRequirementsRequest"},
-                "InstanceType": {"type": "string"},
-                "Priority": {"type": "number"},
-                "SpotPrice": {"type": "string"},
-                "SubnetId": {"type": "string"},
-                "WeightedCapacity": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "LoadBalancersConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ClassicLoadBalancersConfig": {"$ref": "#/definitions/ClassicLoadBalancersConfig"},
-                "TargetGroupsConfig": {"$ref": "#/definitions/TargetGroupsConfig"},
-            },
-            "type": "object",
-        },
-        "MemoryGiBPerVCpuRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "number"}, "Min": {"type": "number"}},
-            "type": "object",
-        },
-        "MemoryMiBRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "NetworkBandwidthGbpsRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "number"}, "Min": {"type": "number"}},
-            "type": "object",
-        },
-        "NetworkInterfaceCountRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "PerformanceFactorReferenceRequest": {
-            "additionalProperties": False,
-            "properties": {"InstanceFamily": {"type": "string"}},
-            "type": "object",
-        },
-        "PrivateIpAddressSpecification": {
-            "additionalProperties": False,
-            "properties": {"Primary": {"type": "boolean"}, "PrivateIpAddress": {"type": "string"}},
-            "required": ["PrivateIpAddress"],
-            "type": "object",
-        },
-        "SpotCapacityRebalance": {
-            "additionalProperties": False,
-            "properties": {
-                "ReplacementStrategy": {
-                    "enum": ["launch", "launch-before-terminate"],
-                    "type": "string",
-                },
-                "TerminationDelay": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "SpotFleetLaunchSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "BlockDeviceMappings": {
-                    "items": {"$ref": "#/definitions/BlockDeviceMapping"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "EbsOptimized": {"type": "boolean"},
-                "IamInstanceProfile": {"$ref": "#/definitions/IamInstanceProfileSpecification"},
-                "ImageId": {"type": "string"},
-                "InstanceRequirements": {"$ref": "#/definitions/InstanceRequirementsRequest"},
-                "InstanceType": {"type": "string"},
-                "KernelId": {"type": "string"},
-                "KeyName": {"type": "string"},
-                "Monitoring": {"$ref": "#/definitions/SpotFleetMonitoring"},
-                "NetworkInterfaces": {
-                    "items": {"$ref": "#/definitions/InstanceNetworkInterfaceSpecification"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Placement": {"$ref": "#/definitions/SpotPlacement"},
-                "RamdiskId": {"type": "string"},
-                "SecurityGroups": {
-                    "items": {"$ref": "#/definitions/GroupIdentifier"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SpotPrice": {"type": "string"},
-                "SubnetId": {"type": "string"},
-                "TagSpecifications": {
-                    "items": {"$ref": "#/definitions/SpotFleetTagSpecification"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "UserData": {"type": "string"},
-                "WeightedCapacity": {"type": "number"},
-            },
-            "required": ["ImageId"],
-            "type": "object",
-        },
-        "SpotFleetMonitoring": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "SpotFleetRequestConfigData": {
-            "additionalProperties": False,
-            "properties": {
-                "AllocationStrategy": {
-                    "enum": [
-                        "capacityOptimized",
-                        "capacityOptimizedPrioritized",
-                        "diversified",
-                        "lowestPrice",
-                        "priceCapacityOptimized",
-                    ],
-                    "type": "string",
-                },
-                "Context": {"type": "string"},
-                "ExcessCapacityTerminationPolicy": {
-                    "enum": ["Default", "NoTermination", "default", "noTermination"],
-                    "type": "string",
-                },
-                "IamFleetRole": {"type": "string"},
-                "InstanceInterruptionBehavior": {
-                    "enum": ["hibernate", "stop", "terminate"],
-                    "type": "string",
-                },
-                "InstancePoolsToUseCount": {"type": "integer"},
-                "LaunchSpecifications": {
-                    "items": {"$ref": "#/definitions/SpotFleetLaunchSpecification"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "LaunchTemplateConfigs": {
-                    "items": {"$ref": "#/definitions/LaunchTemplateConfig"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "LoadBalancersConfig": {"$ref": "#/definitions/LoadBalancersConfig"},
-                "OnDemandAllocationStrategy": {"type": "string"},
-                "OnDemandMaxTotalPrice": {"type": "string"},
-                "OnDemandTargetCapacity": {"type": "integer"},
-                "ReplaceUnhealthyInstances": {"type": "boolean"},
-                "SpotMaintenanceStrategies": {"$ref": "#/definitions/SpotMaintenanceStrategies"},
-                "SpotMaxTotalPrice": {"type": "string"},
-                "SpotPrice": {"type": "string"},
-                "TagSpecifications": {
-                    "items": {"$ref": "#/definitions/SpotFleetTagSpecification"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "TargetCapacity": {"type": "integer"},
-                "TargetCapacityUnitType": {
-                    "enum": ["vcpu", "memory-mib", "units"],
-                    "type": "string",
-                },
-                "TerminateInstancesWithExpiration": {"type": "boolean"},
-                "Type": {"enum": ["maintain", "request"], "type": "string"},
-                "ValidFrom": {"type": "string"},
-                "ValidUntil": {"type": "string"},
-            },
-            "required": ["IamFleetRole", "TargetCapacity"],
-            "type": "object",
-        },
-        "SpotFleetTagSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceType": {
-                    "enum": [
-                        "client-vpn-endpoint",
-                        "customer-gateway",
-                        "dedicated-host",
-                        "dhcp-options",
-                        "egress-only-internet-gateway",
-                        "elastic-gpu",
-                        "elastic-ip",
-                        "export-image-task",
-                        "export-instance-task",
-                        "fleet",
-                        "fpga-image",
-                        "host-reservation",
-                        "image",
-                        "import-image-task",
-                        "import-snapshot-task",
-                        "instance",
-                        "internet-gateway",
-                        "key-pair",
-                        "launch-template",
-                        "local-gateway-route-table-vpc-association",
-                        "natgateway",
-                        "network-acl",
-                        "network-insights-analysis",
-                        "network-insights-path",
-                        "network-interface",
-                        "placement-group",
-                        "reserved-instances",
-                        "route-table",
-                        "security-group",
-                        "snapshot",
-                        "spot-fleet-request",
-                        "spot-instances-request",
-                        "subnet",
-                        "traffic-mirror-filter",
-                        "traffic-mirror-session",
-                        "traffic-mirror-target",
-                        "transit-gateway",
-                        "transit-gateway-attachment",
-                        "transit-gateway-connect-peer",
-                        "transit-gateway-multicast-domain",
-                        "transit-gateway-route-table",
-                        "volume",
-                        "vpc",
-                        "vpc-flow-log",
-                        "vpc-peering-connection",
-                        "vpn-connection",
-                        "vpn-gateway",
-                    ],
-                    "type": "string",
-                },
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "SpotMaintenanceStrategies": {
-            "additionalProperties": False,
-            "properties": {"CapacityRebalance": {"$ref": "#/definitions/SpotCapacityRebalance"}},
-            "type": "object",
-        },
-        "SpotPlacement": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "AvailabilityZoneId": {"type": "string"},
-                "GroupName": {"type": "string"},
-                "Tenancy": {"enum": ["dedicated", "default", "host"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TargetGroup": {
-            "additionalProperties": False,
-            "properties": {"Arn": {"type": "string"}},
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "TargetGroupsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetGroups": {
-                    "items": {"$ref": "#/definitions/TargetGroup"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["TargetGroups"],
-            "type": "object",
-        },
-        "TotalLocalStorageGBRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "number"}, "Min": {"type": "number"}},
-            "type": "object",
-        },
-        "VCpuCountRangeRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Id": {"type": "string"},
-        "SpotFleetRequestConfigData": {"$ref": "#/definitions/SpotFleetRequestConfigData"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["SpotFleetRequestConfigData"],
-}
-
 
 class SpotFleet(_Resource):
     """AWS::EC2::SpotFleet: Resource Type definition for AWS::EC2::SpotFleet
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): SpotFleetRequestConfigData.AllocationStrategy,
+    SpotFleetRequestConfigData.IamFleetRole,
+    SpotFleetRequestConfigData.InstanceInterruptionBehavior,
+    SpotFleetRequestConfigData.InstancePoolsToUseCount,
+    SpotFleetRequestConfigData.LaunchSpecifications, SpotFleetRequestConfigData.LoadBalancersConfig,
+    SpotFleetRequestConfigData.OnDemandAllocationStrategy,
+    SpotFleetRequestConfigData.OnDemandMaxTotalPrice,
+    SpotFleetRequestConfigData.ReplaceUnhealthyInstances,
+    SpotFleetRequestConfigData.SpotMaintenanceStrategies,
+    SpotFleetRequestConfigData.SpotMaxTotalPrice, SpotFleetRequestConfigData.SpotPrice,
+    SpotFleetRequestConfigData.TagSpecifications,
+    SpotFleetRequestConfigData.TerminateInstancesWithExpiration, SpotFleetRequestConfigData.Type,
+    SpotFleetRequestConfigData.ValidFrom, SpotFleetRequestConfigData.ValidUntil.
+    Write-only (sent to AWS, never read back): SpotFleetRequestConfigData.TagSpecifications,
+    SpotFleetRequestConfigData.LaunchSpecifications[*].NetworkInterfaces[*].Groups.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-spotfleet.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1199,31 +822,37 @@ class SpotFleet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SpotFleetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "spot_fleet.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     SpotFleetRequestConfigData: SpotFleetSpotFleetRequestConfigDataDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SpotFleetRequestConfigData: SpotFleetSpotFleetRequestConfigData
+        | SpotFleetSpotFleetRequestConfigDataDict,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::SpotFleet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SpotFleetRequestConfigData: SpotFleetSpotFleetRequestConfigData
-            | SpotFleetSpotFleetRequestConfigDataDict,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::SpotFleet; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SpotFleetRequestConfigData: Type: SpotFleetSpotFleetRequestConfigDataDict. Required.
             Tags: The tags to specify in SpotFleetRequestConfigData
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::SqlHaStandbyDetectedInstance",
     schema_file="aws-ec2-sqlhastandbydetectedinstance.json",
     primary_identifier=("/InstanceId",),
-    additional_identifiers=(),
     read_only=("/HaStatus", "/SqlServerLicenseUsage", "/LastUpdatedTime"),
     create_only=("/InstanceId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("InstanceId",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,34 +72,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "HaStatus": {"enum": ["processing", "active", "standby", "invalid"], "type": "string"},
-        "InstanceId": {"pattern": "^i-[0-9a-f]{8,17}$", "type": "string"},
-        "LastUpdatedTime": {"type": "string"},
-        "SqlServerCredentials": {
-            "pattern": "^(?=.{20,2048}$)arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=.@-]+$",
-            "type": "string",
-        },
-        "SqlServerLicenseUsage": {"enum": ["full", "waived"], "type": "string"},
-    },
-    "properties": {
-        "HaStatus": {"$ref": "#/definitions/HaStatus"},
-        "InstanceId": {"$ref": "#/definitions/InstanceId"},
-        "LastUpdatedTime": {"$ref": "#/definitions/LastUpdatedTime"},
-        "SqlServerCredentials": {"$ref": "#/definitions/SqlServerCredentials"},
-        "SqlServerLicenseUsage": {"$ref": "#/definitions/SqlServerLicenseUsage"},
-    },
-    "required": ["InstanceId"],
-}
-
 
 class SqlHaStandbyDetectedInstance(_Resource):
-    """AWS::EC2::SqlHaStandbyDetectedInstance: Resource Type definition for AWS::EC2::SqlHaStandbyDetectedInstance
+    """AWS::EC2::SqlHaStandbyDetectedInstance: Resource Type definition for
+    AWS::EC2::SqlHaStandbyDetectedInstance
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceId.
+    Replaced when any of these change (create-only): InstanceId.
+    Read-only attributes (known once deployed): HaStatus, LastUpdatedTime, SqlServerLicenseUsage.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-sqlhastandbydetectedinstance.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -112,31 +92,45 @@ class SqlHaStandbyDetectedInstance(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SqlHaStandbyDetectedInstanceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "sql_ha_standby_detected_instance.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     HaStatus: Literal["processing", "active", "standby", "invalid"]
+    """The SQL Server high availability status of the EC2 instance."""
     LastUpdatedTime: str
+    """The timestamp when the EC2 instance's SQL Server high availability status was last updated."""
     SqlServerLicenseUsage: Literal["full", "waived"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The SQL Server license type of the EC2 instance."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InstanceId: str
     SqlServerCredentials: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceId: str,
+        SqlServerCredentials: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::SqlHaStandbyDetectedInstance; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceId: str,
-            SqlServerCredentials: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::SqlHaStandbyDetectedInstance; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceId: The ID of the EC2 instance to enable for SQL Server high availability
+                standby detection. Create-only: changing it replaces the resource. Required.
+            SqlServerCredentials: The ARN of the AWS Secrets Manager secret containing SQL Server
+                access credentials to the EC2 instance. If not specified, AWS Systems Manager agent
+                will use default local user credentials.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

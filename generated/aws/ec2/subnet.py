@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,38 +63,45 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SubnetBlockPublicAccessStatesDict = TypedDict(
-    "SubnetBlockPublicAccessStatesDict",
-    {
-        "InternetGatewayBlockMode": "str",
-    },
-    total=False,
-)
 
-SubnetPrivateDnsNameOptionsOnLaunchDict = TypedDict(
-    "SubnetPrivateDnsNameOptionsOnLaunchDict",
-    {
-        "EnableResourceNameDnsAAAARecord": "bool",
-        "EnableResourceNameDnsARecord": "bool",
-        "HostnameType": "str",
-    },
-    total=False,
-)
+class SubnetBlockPublicAccessStatesDict(TypedDict, total=False):
+    """SubnetBlockPublicAccessStates as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    InternetGatewayBlockMode: str
+    """The mode of VPC BPA. Options here are off, block-bidirectional, block-ingress"""
 
+
+class SubnetPrivateDnsNameOptionsOnLaunchDict(TypedDict, total=False):
+    """SubnetPrivateDnsNameOptionsOnLaunch as a plain dict: The hostname type for EC2 instances
+    launched into this subnet and how DNS A and AAAA record queries to the instances should be
+    handled. For more information, see [Amazon EC2 instance hostname
+    types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html) in the
+    *User Guide*. Available options: + EnableResourceNameDnsAAAARecord (true | false) +
+    EnableResourceNameDnsARecord (true | false) + HostnameType (ip-name | resource-name)"""
+
+    EnableResourceNameDnsAAAARecord: bool
+    """Type: bool."""
+    EnableResourceNameDnsARecord: bool
+    """Type: bool."""
+    HostnameType: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Specifies a tag. For more information, see [Resource
+    tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::Subnet",
     schema_file="aws-ec2-subnet.json",
     primary_identifier=("/SubnetId",),
-    additional_identifiers=(),
     read_only=(
         "/NetworkAclAssociationId",
         "/SubnetId",
@@ -117,16 +128,8 @@ METADATA = _TypeMetadata(
         "/Ipv6NetmaskLength",
     ),
     conditional_create_only=("/Ipv6CidrBlock",),
-    unordered_arrays=(),
     required=("VpcId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -136,60 +139,27 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AssignIpv6AddressOnCreation": {"type": "boolean"},
-        "AvailabilityZone": {"type": "string"},
-        "AvailabilityZoneId": {"type": "string"},
-        "BlockPublicAccessStates": {
-            "additionalProperties": False,
-            "properties": {"InternetGatewayBlockMode": {"type": "string"}},
-            "type": "object",
-        },
-        "CidrBlock": {"type": "string"},
-        "EnableDns64": {"type": "boolean"},
-        "EnableLniAtDeviceIndex": {"type": "integer"},
-        "Ipv4IpamPoolId": {"type": "string"},
-        "Ipv4NetmaskLength": {"type": "integer"},
-        "Ipv6CidrBlock": {"type": "string"},
-        "Ipv6CidrBlocks": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Ipv6IpamPoolId": {"type": "string"},
-        "Ipv6Native": {"type": "boolean"},
-        "Ipv6NetmaskLength": {"type": "integer"},
-        "MapPublicIpOnLaunch": {"type": "boolean"},
-        "NetworkAclAssociationId": {"type": "string"},
-        "OutpostArn": {"type": "string"},
-        "PrivateDnsNameOptionsOnLaunch": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableResourceNameDnsAAAARecord": {"type": "boolean"},
-                "EnableResourceNameDnsARecord": {"type": "boolean"},
-                "HostnameType": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SubnetId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "VpcId": {"type": "string"},
-    },
-    "required": ["VpcId"],
-}
-
 
 class Subnet(_Resource):
-    """AWS::EC2::Subnet: Specifies a subnet for the specified VPC. For an IPv4 only subnet, specify an IPv4 CIDR block. If the VPC has an IPv6 CIDR block, you can create an IP...
+    """AWS::EC2::Subnet: Specifies a subnet for the specified VPC. For an IPv4 only subnet, specify
+    an IPv4 CIDR block. If the VPC has an IPv6 CIDR block, you can create an IPv6 only subnet or a
+    dual stack subnet instead. For an IPv6 only subnet, specify an IPv6 CIDR block. For a dual stack
+    subnet, specify both an IPv4 CIDR block and an IPv6 CIDR block. For more information, see
+    [Subnets for your VPC](https://docs.aws.amazon.com/vpc/latest/userguide/configure-subnets.html)
+    in the *Amazon VPC User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SubnetId.
+    Replaced when any of these change (create-only): VpcId, AvailabilityZone, AvailabilityZoneId,
+    CidrBlock, OutpostArn, Ipv6Native, Ipv4IpamPoolId, Ipv4NetmaskLength, Ipv6IpamPoolId,
+    Ipv6NetmaskLength.
+    May be replaced when these change (conditionally create-only): Ipv6CidrBlock.
+    Write-only (sent to AWS, never read back): EnableLniAtDeviceIndex, Ipv4IpamPoolId,
+    Ipv4NetmaskLength, Ipv6IpamPoolId, Ipv6NetmaskLength.
+    Read-only attributes (known once deployed): BlockPublicAccessStates, Ipv6CidrBlocks,
+    NetworkAclAssociationId, SubnetId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-subnet.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -197,14 +167,19 @@ class Subnet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SubnetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "subnet.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     BlockPublicAccessStates: SubnetBlockPublicAccessStatesDict
+    """Type: SubnetBlockPublicAccessStatesDict."""
     Ipv6CidrBlocks: list[str]
+    """Type: list[str]."""
     NetworkAclAssociationId: str
+    """Type: str."""
     SubnetId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssignIpv6AddressOnCreation: bool
     AvailabilityZone: str
     AvailabilityZoneId: str
@@ -223,55 +198,97 @@ class Subnet(_Resource):
     Tags: list[TagDict]
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        VpcId: str,
+        AssignIpv6AddressOnCreation: bool | None = None,
+        AvailabilityZone: str | None = None,
+        AvailabilityZoneId: str | None = None,
+        CidrBlock: str | None = None,
+        EnableDns64: bool | None = None,
+        EnableLniAtDeviceIndex: int | None = None,
+        Ipv4IpamPoolId: str | None = None,
+        Ipv4NetmaskLength: int | None = None,
+        Ipv6CidrBlock: str | None = None,
+        Ipv6IpamPoolId: str | None = None,
+        Ipv6Native: bool | None = None,
+        Ipv6NetmaskLength: int | None = None,
+        MapPublicIpOnLaunch: bool | None = None,
+        OutpostArn: str | None = None,
+        PrivateDnsNameOptionsOnLaunch: SubnetPrivateDnsNameOptionsOnLaunch
+        | SubnetPrivateDnsNameOptionsOnLaunchDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::Subnet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            VpcId: str,
-            AssignIpv6AddressOnCreation: bool | None = None,
-            AvailabilityZone: str | None = None,
-            AvailabilityZoneId: str | None = None,
-            CidrBlock: str | None = None,
-            EnableDns64: bool | None = None,
-            EnableLniAtDeviceIndex: int | None = None,
-            Ipv4IpamPoolId: str | None = None,
-            Ipv4NetmaskLength: int | None = None,
-            Ipv6CidrBlock: str | None = None,
-            Ipv6IpamPoolId: str | None = None,
-            Ipv6Native: bool | None = None,
-            Ipv6NetmaskLength: int | None = None,
-            MapPublicIpOnLaunch: bool | None = None,
-            OutpostArn: str | None = None,
-            PrivateDnsNameOptionsOnLaunch: SubnetPrivateDnsNameOptionsOnLaunch
-            | SubnetPrivateDnsNameOptionsOnLaunchDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::Subnet; `await` it inside an App to deploy it.
-
-            AssignIpv6AddressOnCreation: Indicates whether a network interface created in this subnet receives an IPv6 address.
-            AvailabilityZone: The Availability Zone of the subnet.
-            AvailabilityZoneId: The AZ ID of the subnet.
-            CidrBlock: The IPv4 CIDR block assigned to the subnet.
-            EnableDns64: Indicates whether DNS queries made to the Amazon-provided DNS Resolver in this subnet should return synthetic IPv6 addresses for IPv4-only destinations.
-            EnableLniAtDeviceIndex: Indicates the device position for local network interfaces in this subnet.
-            Ipv4IpamPoolId: An IPv4 IPAM pool ID for the subnet.
-            Ipv4NetmaskLength: An IPv4 netmask length for the subnet.
-            Ipv6CidrBlock: The IPv6 CIDR block.
-            Ipv6IpamPoolId: An IPv6 IPAM pool ID for the subnet.
-            Ipv6Native: Indicates whether this is an IPv6 only subnet.
-            Ipv6NetmaskLength: An IPv6 netmask length for the subnet.
-            MapPublicIpOnLaunch: Indicates whether instances launched in this subnet receive a public IPv4 address.
-            OutpostArn: The Amazon Resource Name (ARN) of the Outpost.
-            PrivateDnsNameOptionsOnLaunch: The hostname type for EC2 instances launched into this subnet and how DNS A and AAAA record queries to the instances should be handled.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            VpcId: The ID of the VPC the subnet is in. If you update this property, you must also
+                update the ``CidrBlock`` property. Create-only: changing it replaces the resource.
+                Required.
+            AssignIpv6AddressOnCreation: Indicates whether a network interface created in this
+                subnet receives an IPv6 address. The default value is ``false``. If you specify
+                ``AssignIpv6AddressOnCreation``, you must also specify an IPv6 CIDR block.
+            AvailabilityZone: The Availability Zone of the subnet. If you update this property, you
+                must also update the ``CidrBlock`` property. Create-only: changing it replaces the
+                resource.
+            AvailabilityZoneId: The AZ ID of the subnet. Create-only: changing it replaces the
+                resource.
+            CidrBlock: The IPv4 CIDR block assigned to the subnet. If you update this property, we
+                create a new subnet, and then delete the existing one. Create-only: changing it
+                replaces the resource.
+            EnableDns64: Indicates whether DNS queries made to the Amazon-provided DNS Resolver in
+                this subnet should return synthetic IPv6 addresses for IPv4-only destinations. You
+                must first configure a NAT gateway in a public subnet (separate from the subnet
+                containing the IPv6-only workloads). For example, the subnet containing the NAT
+                gateway should have a ``0.0.0.0/0`` route pointing to the internet gateway. For more
+                information, see [Configure DNS64 and
+                NAT64](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html#nat-gateway-nat64-dns64-walkthrough)
+                in the *User Guide*.
+            EnableLniAtDeviceIndex: Indicates the device position for local network interfaces in
+                this subnet. For example, ``1`` indicates local network interfaces in this subnet
+                are the secondary network interface (eth1). Write-only: sent to AWS, never read
+                back.
+            Ipv4IpamPoolId: An IPv4 IPAM pool ID for the subnet. Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back.
+            Ipv4NetmaskLength: An IPv4 netmask length for the subnet. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            Ipv6CidrBlock: The IPv6 CIDR block. If you specify ``AssignIpv6AddressOnCreation``, you
+                must also specify an IPv6 CIDR block. Conditionally create-only: some changes
+                replace the resource.
+            Ipv6IpamPoolId: An IPv6 IPAM pool ID for the subnet. Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back.
+            Ipv6Native: Indicates whether this is an IPv6 only subnet. For more information, see
+                [Subnet
+                basics](https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Subnets.html#subnet-basics)
+                in the *User Guide*. Create-only: changing it replaces the resource.
+            Ipv6NetmaskLength: An IPv6 netmask length for the subnet. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            MapPublicIpOnLaunch: Indicates whether instances launched in this subnet receive a
+                public IPv4 address. The default value is ``false``. AWS charges for all public IPv4
+                addresses, including public IPv4 addresses associated with running instances and
+                Elastic IP addresses. For more information, see the *Public IPv4 Address* tab on the
+                [VPC pricing page](https://docs.aws.amazon.com/vpc/pricing/).
+            OutpostArn: The Amazon Resource Name (ARN) of the Outpost. Create-only: changing it
+                replaces the resource.
+            PrivateDnsNameOptionsOnLaunch: The hostname type for EC2 instances launched into this
+                subnet and how DNS A and AAAA record queries to the instances should be handled. For
+                more information, see [Amazon EC2 instance hostname
+                types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html)
+                in the *User Guide*. Available options: + EnableResourceNameDnsAAAARecord (true |
+                false) + EnableResourceNameDnsARecord (true | false) + HostnameType (ip-name |
+                resource-name)
             Tags: Any tags assigned to the subnet.
-            VpcId: The ID of the VPC the subnet is in.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

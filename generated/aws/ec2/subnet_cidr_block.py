@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::SubnetCidrBlock",
     schema_file="aws-ec2-subnetcidrblock.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Ipv6AddressAttribute", "/IpSource"),
     create_only=("/Ipv6CidrBlock", "/SubnetId", "/Ipv6IpamPoolId", "/Ipv6NetmaskLength"),
     write_only=("/Ipv6IpamPoolId", "/Ipv6NetmaskLength"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("SubnetId",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,27 +74,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Id": {"type": "string"},
-        "IpSource": {"type": "string"},
-        "Ipv6AddressAttribute": {"type": "string"},
-        "Ipv6CidrBlock": {"maxLength": 42, "type": "string"},
-        "Ipv6IpamPoolId": {"type": "string"},
-        "Ipv6NetmaskLength": {"maximum": 128, "minimum": 0, "type": "integer"},
-        "SubnetId": {"type": "string"},
-    },
-    "required": ["SubnetId"],
-}
-
 
 class SubnetCidrBlock(_Resource):
-    """AWS::EC2::SubnetCidrBlock: The AWS::EC2::SubnetCidrBlock resource creates association between subnet and IPv6 CIDR
+    """AWS::EC2::SubnetCidrBlock: The AWS::EC2::SubnetCidrBlock resource creates association between
+    subnet and IPv6 CIDR
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Ipv6CidrBlock, SubnetId, Ipv6IpamPoolId,
+    Ipv6NetmaskLength.
+    Write-only (sent to AWS, never read back): Ipv6IpamPoolId, Ipv6NetmaskLength.
+    Read-only attributes (known once deployed): Id, IpSource, Ipv6AddressAttribute.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-subnetcidrblock.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -102,39 +94,51 @@ class SubnetCidrBlock(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SubnetCidrBlockAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "subnet_cidr_block.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """Information about the IPv6 association."""
     IpSource: str
+    """The IP Source of an IPv6 Subnet CIDR Block."""
     Ipv6AddressAttribute: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The value denoting whether an IPv6 Subnet CIDR Block is public or private."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Ipv6CidrBlock: str
     Ipv6IpamPoolId: str
     Ipv6NetmaskLength: int
     SubnetId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SubnetId: str,
+        Ipv6CidrBlock: str | None = None,
+        Ipv6IpamPoolId: str | None = None,
+        Ipv6NetmaskLength: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::SubnetCidrBlock; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SubnetId: str,
-            Ipv6CidrBlock: str | None = None,
-            Ipv6IpamPoolId: str | None = None,
-            Ipv6NetmaskLength: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::SubnetCidrBlock; `await` it inside an App to deploy it.
-
-            Ipv6CidrBlock: The IPv6 network range for the subnet, in CIDR notation.
-            Ipv6IpamPoolId: The ID of an IPv6 Amazon VPC IP Address Manager (IPAM) pool from which to allocate, to get the subnet's CIDR
-            Ipv6NetmaskLength: The netmask length of the IPv6 CIDR to allocate to the subnet from an IPAM pool
-            SubnetId: The ID of the subnet
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SubnetId: The ID of the subnet Create-only: changing it replaces the resource. Required.
+            Ipv6CidrBlock: The IPv6 network range for the subnet, in CIDR notation. The subnet size
+                must use a /64 prefix length Create-only: changing it replaces the resource.
+            Ipv6IpamPoolId: The ID of an IPv6 Amazon VPC IP Address Manager (IPAM) pool from which
+                to allocate, to get the subnet's CIDR Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            Ipv6NetmaskLength: The netmask length of the IPv6 CIDR to allocate to the subnet from an
+                IPAM pool Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

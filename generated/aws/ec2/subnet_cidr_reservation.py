@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,32 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key of the tag. Amazon EC2 reserves keys beginning with 'aws:' for internal use and
+    rejects them for this resource. Amazon EC2 accepts a maximum of 128 Unicode characters."""
+    Value: Required[str]
+    """The value of the tag. Amazon EC2 accepts a maximum of 256 Unicode characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::SubnetCidrReservation",
     schema_file="aws-ec2-subnetcidrreservation.json",
     primary_identifier=("/SubnetId", "/SubnetCidrReservationId"),
-    additional_identifiers=(),
     read_only=("/Arn", "/SubnetCidrReservationId", "/OwnerId"),
     create_only=("/SubnetId", "/Cidr", "/ReservationType", "/Description"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("SubnetId", "Cidr", "ReservationType"),
     list_required=("SubnetId",),
     tagging=_Tagging(
-        taggable=True,
         tag_on_create=False,
-        tag_updatable=True,
-        tag_property="/Tags",
     ),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
@@ -89,43 +90,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?![aA][wW][sS]:).+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Cidr": {"type": "string"},
-        "Description": {"type": "string"},
-        "OwnerId": {"type": "string"},
-        "ReservationType": {"enum": ["prefix", "explicit"], "type": "string"},
-        "SubnetCidrReservationId": {"type": "string"},
-        "SubnetId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["SubnetId", "Cidr", "ReservationType"],
-}
-
 
 class SubnetCidrReservation(_Resource):
-    """AWS::EC2::SubnetCidrReservation: Resource Type definition for a CIDR range reserved inside an Amazon EC2 subnet.
+    """AWS::EC2::SubnetCidrReservation: Resource Type definition for a CIDR range reserved inside an
+    Amazon EC2 subnet.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SubnetId, SubnetCidrReservationId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): SubnetId, Cidr, ReservationType, Description.
+    Read-only attributes (known once deployed): Arn, OwnerId, SubnetCidrReservationId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-subnetcidrreservation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -135,42 +110,61 @@ class SubnetCidrReservation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SubnetCidrReservationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "subnet_cidr_reservation.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the subnet CIDR reservation."""
     OwnerId: str
+    """The identifier of the AWS account that owns the subnet CIDR reservation."""
     SubnetCidrReservationId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the subnet CIDR reservation."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Cidr: str
     Description: str
     ReservationType: Literal["prefix", "explicit"]
     SubnetId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Cidr: str,
+        ReservationType: Literal["prefix", "explicit"],
+        SubnetId: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::SubnetCidrReservation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Cidr: str,
-            ReservationType: Literal["prefix", "explicit"],
-            SubnetId: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::SubnetCidrReservation; `await` it inside an App to deploy it.
-
-            Cidr: The IPv4 or IPv6 CIDR range to reserve.
-            Description: The description of the subnet CIDR reservation.
-            ReservationType: The type of reservation.
-            SubnetId: The identifier of the subnet the CIDR range is reserved in.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Cidr: The IPv4 or IPv6 CIDR range to reserve. Must lie inside the subnet's CIDR block
+                and must not overlap an existing reservation. Supply an IPv6 range exactly as the
+                service returns it: Amazon EC2 stores an IPv6 CIDR in RFC 5952 compressed form, and
+                a noncanonical spelling of the same range is reported as drift because this property
+                is create-only and read back. Create-only: changing it replaces the resource.
+                Required.
+            ReservationType: The type of reservation. A prefix reservation is used for an IPv6
+                prefix delegated to a network interface; an explicit reservation is used for a range
+                that Amazon EC2 must not assign automatically. Create-only: changing it replaces the
+                resource. Required.
+            SubnetId: The identifier of the subnet the CIDR range is reserved in. Create-only:
+                changing it replaces the resource. Required.
+            Description: The description of the subnet CIDR reservation. Create-only: changing it
+                replaces the resource.
             Tags: The tags assigned to the subnet CIDR reservation.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

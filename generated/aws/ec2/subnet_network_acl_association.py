@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,18 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::SubnetNetworkAclAssociation",
     schema_file="aws-ec2-subnetnetworkaclassociation.json",
     primary_identifier=("/AssociationId",),
-    additional_identifiers=(),
     read_only=("/AssociationId",),
     create_only=("/SubnetId", "/NetworkAclId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("NetworkAclId", "SubnetId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
@@ -75,23 +75,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AssociationId": {"type": "string"},
-        "NetworkAclId": {"type": "string"},
-        "SubnetId": {"type": "string"},
-    },
-    "required": ["NetworkAclId", "SubnetId"],
-}
-
 
 class SubnetNetworkAclAssociation(_Resource):
-    """AWS::EC2::SubnetNetworkAclAssociation: Resource Type definition for AWS::EC2::SubnetNetworkAclAssociation
+    """AWS::EC2::SubnetNetworkAclAssociation: Resource Type definition for
+    AWS::EC2::SubnetNetworkAclAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AssociationId.
+    Replaced when any of these change (create-only): SubnetId, NetworkAclId.
+    Read-only attributes (known once deployed): AssociationId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-subnetnetworkaclassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -101,31 +95,39 @@ class SubnetNetworkAclAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SubnetNetworkAclAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "subnet_network_acl_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AssociationId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     NetworkAclId: str
     SubnetId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        NetworkAclId: str,
+        SubnetId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::SubnetNetworkAclAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            NetworkAclId: str,
-            SubnetId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::SubnetNetworkAclAssociation; `await` it inside an App to deploy it.
-
-            NetworkAclId: The ID of the network ACL
-            SubnetId: The ID of the subnet
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            NetworkAclId: The ID of the network ACL Create-only: changing it replaces the resource.
+                Required.
+            SubnetId: The ID of the subnet Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

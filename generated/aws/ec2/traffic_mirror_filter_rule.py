@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,33 +59,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TrafficMirrorPortRangeDict = TypedDict(
-    "TrafficMirrorPortRangeDict",
-    {
-        "FromPort": "Required[int]",
-        "ToPort": "Required[int]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class TrafficMirrorPortRangeDict(TypedDict, total=False):
+    """TrafficMirrorPortRange as a plain dict."""
+
+    FromPort: Required[int]
+    """The first port in the Traffic Mirror port range."""
+    ToPort: Required[int]
+    """The last port in the Traffic Mirror port range."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::TrafficMirrorFilterRule",
     schema_file="aws-ec2-trafficmirrorfilterrule.json",
     primary_identifier=("/TrafficMirrorFilterRuleId",),
-    additional_identifiers=(),
     read_only=("/TrafficMirrorFilterRuleId",),
     create_only=("/TrafficMirrorFilterId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=(
         "RuleAction",
@@ -91,14 +94,7 @@ METADATA = _TypeMetadata(
         "TrafficMirrorFilterId",
         "TrafficDirection",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -108,54 +104,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TrafficDirection": {"type": "string"},
-        "TrafficMirrorPortRange": {
-            "additionalProperties": False,
-            "properties": {"FromPort": {"type": "integer"}, "ToPort": {"type": "integer"}},
-            "required": ["FromPort", "ToPort"],
-            "type": "object",
-        },
-        "TrafficMirrorRuleAction": {"type": "string"},
-    },
-    "properties": {
-        "Description": {"type": "string"},
-        "DestinationCidrBlock": {"type": "string"},
-        "DestinationPortRange": {"$ref": "#/definitions/TrafficMirrorPortRange"},
-        "Protocol": {"type": "integer"},
-        "RuleAction": {"$ref": "#/definitions/TrafficMirrorRuleAction"},
-        "RuleNumber": {"type": "integer"},
-        "SourceCidrBlock": {"type": "string"},
-        "SourcePortRange": {"$ref": "#/definitions/TrafficMirrorPortRange"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TrafficDirection": {"$ref": "#/definitions/TrafficDirection"},
-        "TrafficMirrorFilterId": {"type": "string"},
-        "TrafficMirrorFilterRuleId": {"type": "string"},
-    },
-    "required": [
-        "RuleAction",
-        "SourceCidrBlock",
-        "RuleNumber",
-        "DestinationCidrBlock",
-        "TrafficMirrorFilterId",
-        "TrafficDirection",
-    ],
-}
-
 
 class TrafficMirrorFilterRule(_Resource):
-    """AWS::EC2::TrafficMirrorFilterRule: Resource Type definition for for AWS::EC2::TrafficMirrorFilterRule
+    """AWS::EC2::TrafficMirrorFilterRule: Resource Type definition for for
+    AWS::EC2::TrafficMirrorFilterRule
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TrafficMirrorFilterRuleId.
+    Replaced when any of these change (create-only): TrafficMirrorFilterId.
+    Read-only attributes (known once deployed): TrafficMirrorFilterRuleId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-trafficmirrorfilterrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -165,11 +124,15 @@ class TrafficMirrorFilterRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TrafficMirrorFilterRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "traffic_mirror_filter_rule.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     TrafficMirrorFilterRuleId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the Traffic Mirror Filter rule."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DestinationCidrBlock: str
     DestinationPortRange: TrafficMirrorPortRangeDict
@@ -182,41 +145,48 @@ class TrafficMirrorFilterRule(_Resource):
     TrafficDirection: str
     TrafficMirrorFilterId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DestinationCidrBlock: str,
+        RuleAction: str,
+        RuleNumber: int,
+        SourceCidrBlock: str,
+        TrafficDirection: str,
+        TrafficMirrorFilterId: str,
+        Description: str | None = None,
+        DestinationPortRange: TrafficMirrorPortRange | TrafficMirrorPortRangeDict | None = None,
+        Protocol: int | None = None,
+        SourcePortRange: TrafficMirrorPortRange | TrafficMirrorPortRangeDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::TrafficMirrorFilterRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DestinationCidrBlock: str,
-            RuleAction: str,
-            RuleNumber: int,
-            SourceCidrBlock: str,
-            TrafficDirection: str,
-            TrafficMirrorFilterId: str,
-            Description: str | None = None,
-            DestinationPortRange: TrafficMirrorPortRange | TrafficMirrorPortRangeDict | None = None,
-            Protocol: int | None = None,
-            SourcePortRange: TrafficMirrorPortRange | TrafficMirrorPortRangeDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::TrafficMirrorFilterRule; `await` it inside an App to deploy it.
-
-            Description: The description of the Traffic Mirror Filter rule.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             DestinationCidrBlock: The destination CIDR block to assign to the Traffic Mirror rule.
-            DestinationPortRange: The destination port range.
-            Protocol: The number of protocol, for example 17 (UDP), to assign to the Traffic Mirror rule.
-            RuleAction: The action to take on the filtered traffic (accept/reject).
-            RuleNumber: The number of the Traffic Mirror rule.
+                Required.
+            RuleAction: The action to take on the filtered traffic (accept/reject). Required.
+            RuleNumber: The number of the Traffic Mirror rule. Required.
             SourceCidrBlock: The source CIDR block to assign to the Traffic Mirror Filter rule.
+                Required.
+            TrafficDirection: The direction of traffic (ingress/egress). Required.
+            TrafficMirrorFilterId: The ID of the filter that this rule is associated with.
+                Create-only: changing it replaces the resource. Required.
+            Description: The description of the Traffic Mirror Filter rule.
+            DestinationPortRange: The destination port range.
+            Protocol: The number of protocol, for example 17 (UDP), to assign to the Traffic Mirror
+                rule.
             SourcePortRange: The source port range.
             Tags: Any tags assigned to the Traffic Mirror Filter rule.
-            TrafficDirection: The direction of traffic (ingress/egress).
-            TrafficMirrorFilterId: The ID of the filter that this rule is associated with.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

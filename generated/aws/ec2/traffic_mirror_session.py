@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,24 +55,22 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a traffic mirror session resource."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::TrafficMirrorSession",
     schema_file="aws-ec2-trafficmirrorsession.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=(
         "NetworkInterfaceId",
@@ -76,14 +78,7 @@ METADATA = _TypeMetadata(
         "SessionNumber",
         "TrafficMirrorTargetId",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -93,46 +88,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TrafficMirrorSessionField": {
-            "enum": ["packet-length", "description", "virtual-network-id"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Description": {"type": "string"},
-        "Id": {"type": "string"},
-        "NetworkInterfaceId": {"type": "string"},
-        "OwnerId": {"type": "string"},
-        "PacketLength": {"type": "integer"},
-        "SessionNumber": {"type": "integer"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TrafficMirrorFilterId": {"type": "string"},
-        "TrafficMirrorTargetId": {"type": "string"},
-        "VirtualNetworkId": {"type": "integer"},
-    },
-    "required": [
-        "NetworkInterfaceId",
-        "TrafficMirrorFilterId",
-        "SessionNumber",
-        "TrafficMirrorTargetId",
-    ],
-}
-
 
 class TrafficMirrorSession(_Resource):
     """AWS::EC2::TrafficMirrorSession: Resource schema for AWS::EC2::TrafficMirrorSession
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-trafficmirrorsession.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -142,11 +106,15 @@ class TrafficMirrorSession(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TrafficMirrorSessionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "traffic_mirror_session.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of a Traffic Mirror session."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     NetworkInterfaceId: str
     OwnerId: str
@@ -157,37 +125,42 @@ class TrafficMirrorSession(_Resource):
     TrafficMirrorTargetId: str
     VirtualNetworkId: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        NetworkInterfaceId: str,
+        SessionNumber: int,
+        TrafficMirrorFilterId: str,
+        TrafficMirrorTargetId: str,
+        Description: str | None = None,
+        OwnerId: str | None = None,
+        PacketLength: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VirtualNetworkId: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::TrafficMirrorSession; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            NetworkInterfaceId: str,
-            SessionNumber: int,
-            TrafficMirrorFilterId: str,
-            TrafficMirrorTargetId: str,
-            Description: str | None = None,
-            OwnerId: str | None = None,
-            PacketLength: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VirtualNetworkId: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::TrafficMirrorSession; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            NetworkInterfaceId: The ID of the source network interface. Required.
+            SessionNumber: The session number determines the order in which sessions are evaluated
+                when an interface is used by multiple sessions. The first session with a matching
+                filter is the one that mirrors the packets. Required.
+            TrafficMirrorFilterId: The ID of a Traffic Mirror filter. Required.
+            TrafficMirrorTargetId: The ID of a Traffic Mirror target. Required.
             Description: The description of the Traffic Mirror session.
-            NetworkInterfaceId: The ID of the source network interface.
             OwnerId: The ID of the account that owns the Traffic Mirror session.
             PacketLength: The number of bytes in each packet to mirror.
-            SessionNumber: The session number determines the order in which sessions are evaluated when an interface is used by multiple sessions.
             Tags: The tags assigned to the Traffic Mirror session.
-            TrafficMirrorFilterId: The ID of a Traffic Mirror filter.
-            TrafficMirrorTargetId: The ID of a Traffic Mirror target.
             VirtualNetworkId: The VXLAN ID for the Traffic Mirror session.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::TransitGateway",
     schema_file="aws-ec2-transitgateway.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/TransitGatewayArn", "/EncryptionSupportState"),
     create_only=("/AmazonSideAsn", "/MulticastSupport"),
     write_only=("/EncryptionSupport",),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,44 +83,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AmazonSideAsn": {"type": "integer"},
-        "AssociationDefaultRouteTableId": {"type": "string"},
-        "AutoAcceptSharedAttachments": {"type": "string"},
-        "DefaultRouteTableAssociation": {"type": "string"},
-        "DefaultRouteTablePropagation": {"type": "string"},
-        "Description": {"type": "string"},
-        "DnsSupport": {"type": "string"},
-        "EncryptionSupport": {"enum": ["disable", "enable"], "type": "string"},
-        "EncryptionSupportState": {"type": "string"},
-        "Id": {"type": "string"},
-        "MulticastSupport": {"type": "string"},
-        "PropagationDefaultRouteTableId": {"type": "string"},
-        "SecurityGroupReferencingSupport": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TransitGatewayArn": {"type": "string"},
-        "TransitGatewayCidrBlocks": {"items": {"type": "string"}, "type": "array"},
-        "VpnEcmpSupport": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class TransitGateway(_Resource):
     """AWS::EC2::TransitGateway: Resource Type definition for AWS::EC2::TransitGateway
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): AmazonSideAsn, MulticastSupport.
+    Write-only (sent to AWS, never read back): EncryptionSupport.
+    Read-only attributes (known once deployed): EncryptionSupportState, Id, TransitGatewayArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-transitgateway.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -133,13 +101,17 @@ class TransitGateway(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransitGatewayAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "transit_gateway.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     EncryptionSupportState: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     TransitGatewayArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AmazonSideAsn: int
     AssociationDefaultRouteTableId: str
     AutoAcceptSharedAttachments: str
@@ -155,33 +127,51 @@ class TransitGateway(_Resource):
     TransitGatewayCidrBlocks: list[str]
     VpnEcmpSupport: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AmazonSideAsn: int | None = None,
+        AssociationDefaultRouteTableId: str | None = None,
+        AutoAcceptSharedAttachments: str | None = None,
+        DefaultRouteTableAssociation: str | None = None,
+        DefaultRouteTablePropagation: str | None = None,
+        Description: str | None = None,
+        DnsSupport: str | None = None,
+        EncryptionSupport: Literal["disable", "enable"] | None = None,
+        MulticastSupport: str | None = None,
+        PropagationDefaultRouteTableId: str | None = None,
+        SecurityGroupReferencingSupport: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TransitGatewayCidrBlocks: list[str] | None = None,
+        VpnEcmpSupport: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::TransitGateway; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AmazonSideAsn: int | None = None,
-            AssociationDefaultRouteTableId: str | None = None,
-            AutoAcceptSharedAttachments: str | None = None,
-            DefaultRouteTableAssociation: str | None = None,
-            DefaultRouteTablePropagation: str | None = None,
-            Description: str | None = None,
-            DnsSupport: str | None = None,
-            EncryptionSupport: Literal["disable", "enable"] | None = None,
-            MulticastSupport: str | None = None,
-            PropagationDefaultRouteTableId: str | None = None,
-            SecurityGroupReferencingSupport: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TransitGatewayCidrBlocks: list[str] | None = None,
-            VpnEcmpSupport: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::TransitGateway; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AmazonSideAsn: Type: int. Create-only: changing it replaces the resource.
+            AssociationDefaultRouteTableId: Type: str.
+            AutoAcceptSharedAttachments: Type: str.
+            DefaultRouteTableAssociation: Type: str.
+            DefaultRouteTablePropagation: Type: str.
+            Description: Type: str.
+            DnsSupport: Type: str.
+            EncryptionSupport: Allowed values: 'disable', 'enable'. Write-only: sent to AWS, never
+                read back.
+            MulticastSupport: Type: str. Create-only: changing it replaces the resource.
+            PropagationDefaultRouteTableId: Type: str.
+            SecurityGroupReferencingSupport: Type: str.
+            Tags: Type: list[TagDict].
+            TransitGatewayCidrBlocks: Type: list[str].
+            VpnEcmpSupport: Type: str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

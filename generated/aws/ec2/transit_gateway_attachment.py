@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,45 +59,41 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TransitGatewayAttachmentOptionsDict = TypedDict(
-    "TransitGatewayAttachmentOptionsDict",
-    {
-        "ApplianceModeSupport": "Literal['disable', 'enable']",
-        "DnsSupport": "Literal['disable', 'enable']",
-        "Ipv6Support": "Literal['disable', 'enable']",
-        "SecurityGroupReferencingSupport": "Literal['disable', 'enable']",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class TransitGatewayAttachmentOptionsDict(TypedDict, total=False):
+    """TransitGatewayAttachmentOptions as a plain dict: The options for the transit gateway vpc
+    attachment."""
+
+    ApplianceModeSupport: Literal["disable", "enable"]
+    """Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable"""
+    DnsSupport: Literal["disable", "enable"]
+    """Indicates whether to enable DNS Support for Vpc Attachment. Valid Values: enable | disable"""
+    Ipv6Support: Literal["disable", "enable"]
+    """Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable"""
+    SecurityGroupReferencingSupport: Literal["disable", "enable"]
+    """Indicates whether to enable Security Group referencing support for Vpc Attachment. Valid
+    Values: enable | disable"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::TransitGatewayAttachment",
     schema_file="aws-ec2-transitgatewayattachment.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/TransitGatewayId", "/VpcId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SubnetIds", "/Tags"),
     required=("VpcId", "SubnetIds", "TransitGatewayId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -103,45 +103,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Id": {"type": "string"},
-        "Options": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplianceModeSupport": {"enum": ["disable", "enable"], "type": "string"},
-                "DnsSupport": {"enum": ["disable", "enable"], "type": "string"},
-                "Ipv6Support": {"enum": ["disable", "enable"], "type": "string"},
-                "SecurityGroupReferencingSupport": {
-                    "enum": ["disable", "enable"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TransitGatewayId": {"type": "string"},
-        "VpcId": {"type": "string"},
-    },
-    "required": ["VpcId", "SubnetIds", "TransitGatewayId"],
-}
-
 
 class TransitGatewayAttachment(_Resource):
-    """AWS::EC2::TransitGatewayAttachment: Resource Type definition for AWS::EC2::TransitGatewayAttachment
+    """AWS::EC2::TransitGatewayAttachment: Resource Type definition for
+    AWS::EC2::TransitGatewayAttachment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): TransitGatewayId, VpcId.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-transitgatewayattachment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -151,38 +123,49 @@ class TransitGatewayAttachment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransitGatewayAttachmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "transit_gateway_attachment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Options: TransitGatewayAttachmentOptionsDict
     SubnetIds: list[str]
     Tags: list[TagDict]
     TransitGatewayId: str
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SubnetIds: list[str],
+        TransitGatewayId: str,
+        VpcId: str,
+        Options: TransitGatewayAttachmentOptions
+        | TransitGatewayAttachmentOptionsDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::TransitGatewayAttachment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SubnetIds: list[str],
-            TransitGatewayId: str,
-            VpcId: str,
-            Options: TransitGatewayAttachmentOptions
-            | TransitGatewayAttachmentOptionsDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::TransitGatewayAttachment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SubnetIds: Type: list[str]. Required.
+            TransitGatewayId: Type: str. Create-only: changing it replaces the resource. Required.
+            VpcId: Type: str. Create-only: changing it replaces the resource. Required.
             Options: The options for the transit gateway vpc attachment.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

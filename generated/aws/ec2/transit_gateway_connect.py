@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,42 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-TransitGatewayConnectOptionsDict = TypedDict(
-    "TransitGatewayConnectOptionsDict",
-    {
-        "Protocol": "Literal['gre']",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
+    Key: str
+    """The key of the tag. Constraints: Tag keys are case-sensitive and accept a maximum of 127
+    Unicode characters. May not begin with aws:."""
+    Value: str
+    """The value of the tag. Constraints: Tag values are case-sensitive and accept a maximum of 255
+    Unicode characters."""
+
+
+class TransitGatewayConnectOptionsDict(TypedDict, total=False):
+    """TransitGatewayConnectOptions as a plain dict."""
+
+    Protocol: Literal["gre"]
+    """The tunnel protocol."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::TransitGatewayConnect",
     schema_file="aws-ec2-transitgatewayconnect.json",
     primary_identifier=("/TransitGatewayAttachmentId",),
-    additional_identifiers=(),
     read_only=("/TransitGatewayAttachmentId", "/State", "/CreationTime", "/TransitGatewayId"),
     create_only=("/TransportTransitGatewayAttachmentId", "/Options"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TransportTransitGatewayAttachmentId", "Options"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -100,38 +96,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "TransitGatewayConnectOptions": {
-            "additionalProperties": False,
-            "properties": {"Protocol": {"enum": ["gre"], "type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "Options": {"$ref": "#/definitions/TransitGatewayConnectOptions"},
-        "State": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "TransitGatewayAttachmentId": {"type": "string"},
-        "TransitGatewayId": {"type": "string"},
-        "TransportTransitGatewayAttachmentId": {"type": "string"},
-    },
-    "required": ["TransportTransitGatewayAttachmentId", "Options"],
-}
-
 
 class TransitGatewayConnect(_Resource):
     """AWS::EC2::TransitGatewayConnect: The AWS::EC2::TransitGatewayConnect type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TransitGatewayAttachmentId.
+    Replaced when any of these change (create-only): TransportTransitGatewayAttachmentId, Options.
+    Read-only attributes (known once deployed): CreationTime, State, TransitGatewayAttachmentId,
+    TransitGatewayId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-transitgatewayconnect.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -141,37 +116,49 @@ class TransitGatewayConnect(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransitGatewayConnectAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "transit_gateway_connect.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The creation time."""
     State: str
+    """The state of the attachment."""
     TransitGatewayAttachmentId: str
+    """The ID of the Connect attachment."""
     TransitGatewayId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the transit gateway."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Options: TransitGatewayConnectOptionsDict
     Tags: list[TagDict]
     TransportTransitGatewayAttachmentId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Options: TransitGatewayConnectOptions | TransitGatewayConnectOptionsDict,
+        TransportTransitGatewayAttachmentId: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::TransitGatewayConnect; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Options: TransitGatewayConnectOptions | TransitGatewayConnectOptionsDict,
-            TransportTransitGatewayAttachmentId: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::TransitGatewayConnect; `await` it inside an App to deploy it.
-
-            Options: The Connect attachment options.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Options: The Connect attachment options. Create-only: changing it replaces the resource.
+                Required.
+            TransportTransitGatewayAttachmentId: The ID of the attachment from which the Connect
+                attachment was created. Create-only: changing it replaces the resource. Required.
             Tags: The tags for the attachment.
-            TransportTransitGatewayAttachmentId: The ID of the attachment from which the Connect attachment was created.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

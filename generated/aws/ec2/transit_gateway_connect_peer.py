@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,44 +63,53 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-TransitGatewayAttachmentBgpConfigurationDict = TypedDict(
-    "TransitGatewayAttachmentBgpConfigurationDict",
-    {
-        "BgpStatus": "str",
-        "PeerAddress": "str",
-        "PeerAsn": "float",
-        "TransitGatewayAddress": "str",
-        "TransitGatewayAsn": "float",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
-TransitGatewayConnectPeerConfigurationDict = TypedDict(
-    "TransitGatewayConnectPeerConfigurationDict",
-    {
-        "BgpConfigurations": "list[TransitGatewayAttachmentBgpConfigurationDict]",
-        "InsideCidrBlocks": "Required[list[str]]",
-        "PeerAddress": "Required[str]",
-        "Protocol": "str",
-        "TransitGatewayAddress": "str",
-    },
-    total=False,
-)
+    Key: str
+    """The key of the tag. Constraints: Tag keys are case-sensitive and accept a maximum of 127
+    Unicode characters. May not begin with aws: ."""
+    Value: str
+    """The value of the tag. Constraints: Tag values are case-sensitive and accept a maximum of 256
+    Unicode characters."""
 
+
+class TransitGatewayAttachmentBgpConfigurationDict(TypedDict, total=False):
+    """TransitGatewayAttachmentBgpConfiguration as a plain dict."""
+
+    BgpStatus: str
+    """The BGP status."""
+    PeerAddress: str
+    """The interior BGP peer IP address for the appliance."""
+    PeerAsn: float
+    """The peer Autonomous System Number (ASN)."""
+    TransitGatewayAddress: str
+    """The interior BGP peer IP address for the transit gateway."""
+    TransitGatewayAsn: float
+    """The transit gateway Autonomous System Number (ASN)."""
+
+
+class TransitGatewayConnectPeerConfigurationDict(TypedDict, total=False):
+    """TransitGatewayConnectPeerConfiguration as a plain dict."""
+
+    BgpConfigurations: list[TransitGatewayAttachmentBgpConfigurationDict]
+    """The BGP configuration details."""
+    InsideCidrBlocks: Required[list[str]]
+    """The range of interior BGP peer IP addresses."""
+    PeerAddress: Required[str]
+    """The peer IP address (GRE outer IP address) on the appliance side of the Connect peer."""
+    Protocol: str
+    """The tunnel protocol."""
+    TransitGatewayAddress: str
+    """The Connect peer IP address on the transit gateway side of the tunnel."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::TransitGatewayConnectPeer",
     schema_file="aws-ec2-transitgatewayconnectpeer.json",
     primary_identifier=("/TransitGatewayConnectPeerId",),
-    additional_identifiers=(),
     read_only=(
         "/TransitGatewayConnectPeerId",
         "/ConnectPeerConfiguration/Protocol",
@@ -116,17 +129,8 @@ METADATA = _TypeMetadata(
         "/ConnectPeerConfiguration/TransitGatewayAddress",
         "/ConnectPeerConfiguration/BgpConfigurations/*/PeerAsn",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TransitGatewayAttachmentId", "ConnectPeerConfiguration"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -138,60 +142,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "TransitGatewayAttachmentBgpConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BgpStatus": {"type": "string"},
-                "PeerAddress": {"type": "string"},
-                "PeerAsn": {"type": "number"},
-                "TransitGatewayAddress": {"type": "string"},
-                "TransitGatewayAsn": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "TransitGatewayConnectPeerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BgpConfigurations": {
-                    "items": {"$ref": "#/definitions/TransitGatewayAttachmentBgpConfiguration"},
-                    "type": "array",
-                },
-                "InsideCidrBlocks": {"items": {"type": "string"}, "type": "array"},
-                "PeerAddress": {"type": "string"},
-                "Protocol": {"type": "string"},
-                "TransitGatewayAddress": {"type": "string"},
-            },
-            "required": ["PeerAddress", "InsideCidrBlocks"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConnectPeerConfiguration": {
-            "$ref": "#/definitions/TransitGatewayConnectPeerConfiguration"
-        },
-        "CreationTime": {"type": "string"},
-        "State": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "TransitGatewayAttachmentId": {"type": "string"},
-        "TransitGatewayConnectPeerId": {"type": "string"},
-    },
-    "required": ["TransitGatewayAttachmentId", "ConnectPeerConfiguration"],
-}
-
 
 class TransitGatewayConnectPeer(_Resource):
-    """AWS::EC2::TransitGatewayConnectPeer: Resource Type definition for AWS::EC2::TransitGatewayConnectPeer
+    """AWS::EC2::TransitGatewayConnectPeer: Resource Type definition for
+    AWS::EC2::TransitGatewayConnectPeer
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TransitGatewayConnectPeerId.
+    Replaced when any of these change (create-only): TransitGatewayAttachmentId,
+    ConnectPeerConfiguration, ConnectPeerConfiguration.PeerAddress,
+    ConnectPeerConfiguration.InsideCidrBlocks, ConnectPeerConfiguration.TransitGatewayAddress,
+    ConnectPeerConfiguration.BgpConfigurations[*].PeerAsn.
+    Read-only attributes (known once deployed): CreationTime, State, TransitGatewayConnectPeerId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-transitgatewayconnectpeer.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -201,37 +165,48 @@ class TransitGatewayConnectPeer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransitGatewayConnectPeerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "transit_gateway_connect_peer.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The creation time."""
     State: str
+    """The state of the Connect peer."""
     TransitGatewayConnectPeerId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the Connect peer."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectPeerConfiguration: TransitGatewayConnectPeerConfigurationDict
     Tags: list[TagDict]
     TransitGatewayAttachmentId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectPeerConfiguration: TransitGatewayConnectPeerConfiguration
+        | TransitGatewayConnectPeerConfigurationDict,
+        TransitGatewayAttachmentId: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::TransitGatewayConnectPeer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectPeerConfiguration: TransitGatewayConnectPeerConfiguration
-            | TransitGatewayConnectPeerConfigurationDict,
-            TransitGatewayAttachmentId: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::TransitGatewayConnectPeer; `await` it inside an App to deploy it.
-
-            ConnectPeerConfiguration: The Connect peer details.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectPeerConfiguration: The Connect peer details. Create-only: changing it replaces
+                the resource. Required.
+            TransitGatewayAttachmentId: The ID of the Connect attachment. Create-only: changing it
+                replaces the resource. Required.
             Tags: The tags for the Connect Peer.
-            TransitGatewayAttachmentId: The ID of the Connect attachment.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

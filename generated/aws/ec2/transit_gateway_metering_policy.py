@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::TransitGatewayMeteringPolicy",
     schema_file="aws-ec2-transitgatewaymeteringpolicy.json",
     primary_identifier=("/TransitGatewayMeteringPolicyId",),
-    additional_identifiers=(),
     read_only=("/TransitGatewayMeteringPolicyId", "/State", "/UpdateEffectiveAt"),
     create_only=("/TransitGatewayId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("TransitGatewayId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,33 +84,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "MiddleboxAttachmentIds": {"items": {"type": "string"}, "type": "array"},
-        "State": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TransitGatewayId": {"type": "string"},
-        "TransitGatewayMeteringPolicyId": {"type": "string"},
-        "UpdateEffectiveAt": {"type": "string"},
-    },
-    "required": ["TransitGatewayId"],
-}
-
 
 class TransitGatewayMeteringPolicy(_Resource):
-    """AWS::EC2::TransitGatewayMeteringPolicy: AWS::EC2::TransitGatewayMeteringPolicy Resource Definition
+    """AWS::EC2::TransitGatewayMeteringPolicy: AWS::EC2::TransitGatewayMeteringPolicy Resource
+    Definition
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TransitGatewayMeteringPolicyId.
+    Replaced when any of these change (create-only): TransitGatewayId.
+    Read-only attributes (known once deployed): State, TransitGatewayMeteringPolicyId,
+    UpdateEffectiveAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-transitgatewaymeteringpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -124,35 +105,47 @@ class TransitGatewayMeteringPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransitGatewayMeteringPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "transit_gateway_metering_policy.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     State: str
+    """State of the transit gateway metering policy"""
     TransitGatewayMeteringPolicyId: str
+    """The Id of the transit gateway metering policy"""
     UpdateEffectiveAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp at which the latest action performed on the metering policy will become
+    effective"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MiddleboxAttachmentIds: list[str]
     Tags: list[TagDict]
     TransitGatewayId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TransitGatewayId: str,
+        MiddleboxAttachmentIds: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::TransitGatewayMeteringPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TransitGatewayId: str,
-            MiddleboxAttachmentIds: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::TransitGatewayMeteringPolicy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TransitGatewayId: The Id of transit gateway Create-only: changing it replaces the
+                resource. Required.
             MiddleboxAttachmentIds: Middle box attachment Ids
-            TransitGatewayId: The Id of transit gateway
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::TransitGatewayMeteringPolicyEntry",
     schema_file="aws-ec2-transitgatewaymeteringpolicyentry.json",
     primary_identifier=("/TransitGatewayMeteringPolicyId", "/PolicyRuleNumber"),
-    additional_identifiers=(),
     read_only=("/UpdateEffectiveAt", "/State"),
     create_only=(
         "/TransitGatewayMeteringPolicyId",
@@ -67,18 +71,12 @@ METADATA = _TypeMetadata(
         "/DestinationPortRange",
         "/Protocol",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TransitGatewayMeteringPolicyId", "PolicyRuleNumber", "MeteredAccount"),
     list_required=("TransitGatewayMeteringPolicyId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,59 +85,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "TransitGatewayAttachmentResourceType": {
-            "enum": [
-                "vpc",
-                "vpn",
-                "direct-connect-gateway",
-                "peering",
-                "network-function",
-                "vpn-concentrator",
-                "client-vpn",
-            ],
-            "type": "string",
-        },
-        "TransitGatewayMeteringPayerType": {
-            "enum": [
-                "source-attachment-owner",
-                "destination-attachment-owner",
-                "transit-gateway-owner",
-            ],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "DestinationCidrBlock": {"type": "string"},
-        "DestinationPortRange": {"type": "string"},
-        "DestinationTransitGatewayAttachmentId": {"type": "string"},
-        "DestinationTransitGatewayAttachmentType": {
-            "$ref": "#/definitions/TransitGatewayAttachmentResourceType"
-        },
-        "MeteredAccount": {"$ref": "#/definitions/TransitGatewayMeteringPayerType"},
-        "PolicyRuleNumber": {"type": "integer"},
-        "Protocol": {"type": "string"},
-        "SourceCidrBlock": {"type": "string"},
-        "SourcePortRange": {"type": "string"},
-        "SourceTransitGatewayAttachmentId": {"type": "string"},
-        "SourceTransitGatewayAttachmentType": {
-            "$ref": "#/definitions/TransitGatewayAttachmentResourceType"
-        },
-        "State": {"type": "string"},
-        "TransitGatewayMeteringPolicyId": {"type": "string"},
-        "UpdateEffectiveAt": {"type": "string"},
-    },
-    "required": ["TransitGatewayMeteringPolicyId", "PolicyRuleNumber", "MeteredAccount"],
-}
-
 
 class TransitGatewayMeteringPolicyEntry(_Resource):
-    """AWS::EC2::TransitGatewayMeteringPolicyEntry: AWS::EC2::TransitGatewayMeteringPolicyEntry Resource Definition
+    """AWS::EC2::TransitGatewayMeteringPolicyEntry: AWS::EC2::TransitGatewayMeteringPolicyEntry
+    Resource Definition
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TransitGatewayMeteringPolicyId, PolicyRuleNumber (composite: the values joined by
+    '|').
+    Replaced when any of these change (create-only): TransitGatewayMeteringPolicyId,
+    PolicyRuleNumber, MeteredAccount, SourceTransitGatewayAttachmentId,
+    SourceTransitGatewayAttachmentType, SourceCidrBlock, SourcePortRange,
+    DestinationTransitGatewayAttachmentId, DestinationTransitGatewayAttachmentType,
+    DestinationCidrBlock, DestinationPortRange, Protocol.
+    Read-only attributes (known once deployed): State, UpdateEffectiveAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-transitgatewaymeteringpolicyentry.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -149,12 +110,18 @@ class TransitGatewayMeteringPolicyEntry(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransitGatewayMeteringPolicyEntryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "transit_gateway_metering_policy_entry.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     State: str
+    """State of the transit gateway metering policy"""
     UpdateEffectiveAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp at which the latest action performed on the metering policy entry will become
+    effective"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DestinationCidrBlock: str
     DestinationPortRange: str
     DestinationTransitGatewayAttachmentId: str
@@ -186,63 +153,79 @@ class TransitGatewayMeteringPolicyEntry(_Resource):
     ]
     TransitGatewayMeteringPolicyId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MeteredAccount: Literal[
+            "source-attachment-owner", "destination-attachment-owner", "transit-gateway-owner"
+        ],
+        PolicyRuleNumber: int,
+        TransitGatewayMeteringPolicyId: str,
+        DestinationCidrBlock: str | None = None,
+        DestinationPortRange: str | None = None,
+        DestinationTransitGatewayAttachmentId: str | None = None,
+        DestinationTransitGatewayAttachmentType: Literal[
+            "vpc",
+            "vpn",
+            "direct-connect-gateway",
+            "peering",
+            "network-function",
+            "vpn-concentrator",
+            "client-vpn",
+        ]
+        | None = None,
+        Protocol: str | None = None,
+        SourceCidrBlock: str | None = None,
+        SourcePortRange: str | None = None,
+        SourceTransitGatewayAttachmentId: str | None = None,
+        SourceTransitGatewayAttachmentType: Literal[
+            "vpc",
+            "vpn",
+            "direct-connect-gateway",
+            "peering",
+            "network-function",
+            "vpn-concentrator",
+            "client-vpn",
+        ]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::TransitGatewayMeteringPolicyEntry; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MeteredAccount: Literal[
-                "source-attachment-owner", "destination-attachment-owner", "transit-gateway-owner"
-            ],
-            PolicyRuleNumber: int,
-            TransitGatewayMeteringPolicyId: str,
-            DestinationCidrBlock: str | None = None,
-            DestinationPortRange: str | None = None,
-            DestinationTransitGatewayAttachmentId: str | None = None,
-            DestinationTransitGatewayAttachmentType: Literal[
-                "vpc",
-                "vpn",
-                "direct-connect-gateway",
-                "peering",
-                "network-function",
-                "vpn-concentrator",
-                "client-vpn",
-            ]
-            | None = None,
-            Protocol: str | None = None,
-            SourceCidrBlock: str | None = None,
-            SourcePortRange: str | None = None,
-            SourceTransitGatewayAttachmentId: str | None = None,
-            SourceTransitGatewayAttachmentType: Literal[
-                "vpc",
-                "vpn",
-                "direct-connect-gateway",
-                "peering",
-                "network-function",
-                "vpn-concentrator",
-                "client-vpn",
-            ]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::TransitGatewayMeteringPolicyEntry; `await` it inside an App to deploy it.
-
-            DestinationCidrBlock: The list of IP addresses of the instances receiving traffic from the transit gateway
-            DestinationPortRange: The list of ports on destination instances receiving traffic from the transit gateway
-            DestinationTransitGatewayAttachmentId: The ID of the source attachment through which traffic leaves a transit gateway
-            DestinationTransitGatewayAttachmentType: The type of the attachment through which traffic leaves a transit gateway
-            MeteredAccount: The resource owner information responsible for paying default billable charges for the traffic flow
-            PolicyRuleNumber: The rule number of the metering policy entry
-            Protocol: The protocol of the traffic
-            SourceCidrBlock: The list of IP addresses of the instances sending traffic to the transit gateway for which the metering policy entry is applicable
-            SourcePortRange: The list of ports on source instances sending traffic to the transit gateway
-            SourceTransitGatewayAttachmentId: The ID of the source attachment through which traffic enters a transit gateway
-            SourceTransitGatewayAttachmentType: The type of the attachment through which traffic enters a transit gateway
-            TransitGatewayMeteringPolicyId: The ID of the transit gateway metering policy for which the entry is being created
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MeteredAccount: The resource owner information responsible for paying default billable
+                charges for the traffic flow Create-only: changing it replaces the resource.
+                Required.
+            PolicyRuleNumber: The rule number of the metering policy entry Create-only: changing it
+                replaces the resource. Required.
+            TransitGatewayMeteringPolicyId: The ID of the transit gateway metering policy for which
+                the entry is being created Create-only: changing it replaces the resource. Required.
+            DestinationCidrBlock: The list of IP addresses of the instances receiving traffic from
+                the transit gateway Create-only: changing it replaces the resource.
+            DestinationPortRange: The list of ports on destination instances receiving traffic from
+                the transit gateway Create-only: changing it replaces the resource.
+            DestinationTransitGatewayAttachmentId: The ID of the source attachment through which
+                traffic leaves a transit gateway Create-only: changing it replaces the resource.
+            DestinationTransitGatewayAttachmentType: The type of the attachment through which
+                traffic leaves a transit gateway Create-only: changing it replaces the resource.
+            Protocol: The protocol of the traffic Create-only: changing it replaces the resource.
+            SourceCidrBlock: The list of IP addresses of the instances sending traffic to the
+                transit gateway for which the metering policy entry is applicable Create-only:
+                changing it replaces the resource.
+            SourcePortRange: The list of ports on source instances sending traffic to the transit
+                gateway Create-only: changing it replaces the resource.
+            SourceTransitGatewayAttachmentId: The ID of the source attachment through which traffic
+                enters a transit gateway Create-only: changing it replaces the resource.
+            SourceTransitGatewayAttachmentType: The type of the attachment through which traffic
+                enters a transit gateway Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,30 +59,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-TransitGatewayMulticastDomainOptionsDict = TypedDict(
-    "TransitGatewayMulticastDomainOptionsDict",
-    {
-        "AutoAcceptSharedAssociations": "Literal['disable', 'enable']",
-        "Igmpv2Support": "Literal['disable', 'enable']",
-        "StaticSourcesSupport": "Literal['disable', 'enable']",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
+    Key: str
+    """The key of the tag. Constraints: Tag keys are case-sensitive and accept a maximum of 127
+    Unicode characters. May not begin with aws:."""
+    Value: str
+    """The value of the tag. Constraints: Tag values are case-sensitive and accept a maximum of 255
+    Unicode characters."""
+
+
+class TransitGatewayMulticastDomainOptionsDict(TypedDict, total=False):
+    """TransitGatewayMulticastDomainOptions as a plain dict: The options for the transit gateway
+    multicast domain."""
+
+    AutoAcceptSharedAssociations: Literal["disable", "enable"]
+    """Indicates whether to automatically cross-account subnet associations that are associated with
+    the transit gateway multicast domain. Valid Values: enable | disable"""
+    Igmpv2Support: Literal["disable", "enable"]
+    """Indicates whether Internet Group Management Protocol (IGMP) version 2 is turned on for the
+    transit gateway multicast domain. Valid Values: enable | disable"""
+    StaticSourcesSupport: Literal["disable", "enable"]
+    """Indicates whether support for statically configuring transit gateway multicast group sources
+    is turned on. Valid Values: enable | disable"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::TransitGatewayMulticastDomain",
     schema_file="aws-ec2-transitgatewaymulticastdomain.json",
     primary_identifier=("/TransitGatewayMulticastDomainId",),
-    additional_identifiers=(),
     read_only=(
         "/TransitGatewayMulticastDomainId",
         "/State",
@@ -86,18 +98,8 @@ METADATA = _TypeMetadata(
         "/TransitGatewayMulticastDomainArn",
     ),
     create_only=("/TransitGatewayId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TransitGatewayId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -107,41 +109,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "Options": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoAcceptSharedAssociations": {"enum": ["disable", "enable"], "type": "string"},
-                "Igmpv2Support": {"enum": ["disable", "enable"], "type": "string"},
-                "StaticSourcesSupport": {"enum": ["disable", "enable"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "State": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "TransitGatewayId": {"type": "string"},
-        "TransitGatewayMulticastDomainArn": {"type": "string"},
-        "TransitGatewayMulticastDomainId": {"type": "string"},
-    },
-    "required": ["TransitGatewayId"],
-}
-
 
 class TransitGatewayMulticastDomain(_Resource):
     """AWS::EC2::TransitGatewayMulticastDomain: The AWS::EC2::TransitGatewayMulticastDomain type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TransitGatewayMulticastDomainId.
+    Replaced when any of these change (create-only): TransitGatewayId.
+    Read-only attributes (known once deployed): CreationTime, State,
+    TransitGatewayMulticastDomainArn, TransitGatewayMulticastDomainId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-transitgatewaymulticastdomain.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -151,39 +129,50 @@ class TransitGatewayMulticastDomain(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransitGatewayMulticastDomainAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "transit_gateway_multicast_domain.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The time the transit gateway multicast domain was created."""
     State: str
+    """The state of the transit gateway multicast domain."""
     TransitGatewayMulticastDomainArn: str
+    """The Amazon Resource Name (ARN) of the transit gateway multicast domain."""
     TransitGatewayMulticastDomainId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the transit gateway multicast domain."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Options: TransitGatewayMulticastDomainOptionsDict
     Tags: list[TagDict]
     TransitGatewayId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TransitGatewayId: str,
+        Options: TransitGatewayMulticastDomainOptions
+        | TransitGatewayMulticastDomainOptionsDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::TransitGatewayMulticastDomain; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TransitGatewayId: str,
-            Options: TransitGatewayMulticastDomainOptions
-            | TransitGatewayMulticastDomainOptionsDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::TransitGatewayMulticastDomain; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TransitGatewayId: The ID of the transit gateway. Create-only: changing it replaces the
+                resource. Required.
             Options: The options for the transit gateway multicast domain.
             Tags: The tags for the transit gateway multicast domain.
-            TransitGatewayId: The ID of the transit gateway.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

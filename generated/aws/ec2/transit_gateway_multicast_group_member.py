@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::TransitGatewayMulticastGroupMember",
     schema_file="aws-ec2-transitgatewaymulticastgroupmember.json",
@@ -55,7 +60,6 @@ METADATA = _TypeMetadata(
         "/GroupIpAddress",
         "/NetworkInterfaceId",
     ),
-    additional_identifiers=(),
     read_only=(
         "/SubnetId",
         "/ResourceId",
@@ -66,9 +70,6 @@ METADATA = _TypeMetadata(
         "/TransitGatewayAttachmentId",
     ),
     create_only=("/TransitGatewayMulticastDomainId", "/GroupIpAddress", "/NetworkInterfaceId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("GroupIpAddress", "NetworkInterfaceId", "TransitGatewayMulticastDomainId"),
     list_required=("TransitGatewayMulticastDomainId",),
     tagging=_Tagging(
@@ -77,7 +78,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -86,30 +86,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "GroupIpAddress": {"type": "string"},
-        "GroupMember": {"type": "boolean"},
-        "GroupSource": {"type": "boolean"},
-        "MemberType": {"type": "string"},
-        "NetworkInterfaceId": {"type": "string"},
-        "ResourceId": {"type": "string"},
-        "ResourceType": {"type": "string"},
-        "SubnetId": {"type": "string"},
-        "TransitGatewayAttachmentId": {"type": "string"},
-        "TransitGatewayMulticastDomainId": {"type": "string"},
-    },
-    "required": ["GroupIpAddress", "NetworkInterfaceId", "TransitGatewayMulticastDomainId"],
-}
-
 
 class TransitGatewayMulticastGroupMember(_Resource):
-    """AWS::EC2::TransitGatewayMulticastGroupMember: The AWS::EC2::TransitGatewayMulticastGroupMember registers and deregisters members and sources (network interfaces) with the transit gateway multicast...
+    """AWS::EC2::TransitGatewayMulticastGroupMember: The
+    AWS::EC2::TransitGatewayMulticastGroupMember registers and deregisters members and sources
+    (network interfaces) with the transit gateway multicast group
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TransitGatewayMulticastDomainId, GroupIpAddress, NetworkInterfaceId (composite: the
+    values joined by '|').
+    Replaced when any of these change (create-only): TransitGatewayMulticastDomainId,
+    GroupIpAddress, NetworkInterfaceId.
+    Read-only attributes (known once deployed): GroupMember, GroupSource, MemberType, ResourceId,
+    ResourceType, SubnetId, TransitGatewayAttachmentId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-transitgatewaymulticastgroupmember.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -119,40 +110,56 @@ class TransitGatewayMulticastGroupMember(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransitGatewayMulticastGroupMemberAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "transit_gateway_multicast_group_member.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     GroupMember: bool
+    """Indicates that the resource is a transit gateway multicast group member."""
     GroupSource: bool
+    """Indicates that the resource is a transit gateway multicast group member."""
     MemberType: str
+    """The member type (for example, static)."""
     ResourceId: str
+    """The ID of the resource."""
     ResourceType: str
+    """The type of resource, for example a VPC attachment."""
     SubnetId: str
+    """The ID of the subnet."""
     TransitGatewayAttachmentId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the transit gateway attachment."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     GroupIpAddress: str
     NetworkInterfaceId: str
     TransitGatewayMulticastDomainId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GroupIpAddress: str,
+        NetworkInterfaceId: str,
+        TransitGatewayMulticastDomainId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::TransitGatewayMulticastGroupMember; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GroupIpAddress: str,
-            NetworkInterfaceId: str,
-            TransitGatewayMulticastDomainId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::TransitGatewayMulticastGroupMember; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             GroupIpAddress: The IP address assigned to the transit gateway multicast group.
-            NetworkInterfaceId: The ID of the transit gateway attachment.
+                Create-only: changing it replaces the resource. Required.
+            NetworkInterfaceId: The ID of the transit gateway attachment. Create-only: changing it
+                replaces the resource. Required.
             TransitGatewayMulticastDomainId: The ID of the transit gateway multicast domain.
+                Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

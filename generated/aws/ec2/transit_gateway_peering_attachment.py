@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,36 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PeeringAttachmentStatusDict = TypedDict(
-    "PeeringAttachmentStatusDict",
-    {
-        "Code": "str",
-        "Message": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class PeeringAttachmentStatusDict(TypedDict, total=False):
+    """PeeringAttachmentStatus as a plain dict."""
 
+    Code: str
+    """The status code."""
+    Message: str
+    """The status message, if applicable."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """The key of the tag. Constraints: Tag keys are case-sensitive and accept a maximum of 127
+    Unicode characters. May not begin with aws:."""
+    Value: str
+    """The value of the tag. Constraints: Tag values are case-sensitive and accept a maximum of 255
+    Unicode characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::TransitGatewayPeeringAttachment",
     schema_file="aws-ec2-transitgatewaypeeringattachment.json",
     primary_identifier=("/TransitGatewayAttachmentId",),
-    additional_identifiers=(),
     read_only=("/TransitGatewayAttachmentId", "/Status", "/State", "/CreationTime"),
     create_only=("/TransitGatewayId", "/PeerTransitGatewayId", "/PeerRegion", "/PeerAccountId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TransitGatewayId", "PeerTransitGatewayId", "PeerAccountId", "PeerRegion"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,40 +98,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PeeringAttachmentStatus": {
-            "additionalProperties": False,
-            "properties": {"Code": {"type": "string"}, "Message": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "PeerAccountId": {"type": "string"},
-        "PeerRegion": {"type": "string"},
-        "PeerTransitGatewayId": {"type": "string"},
-        "State": {"type": "string"},
-        "Status": {"$ref": "#/definitions/PeeringAttachmentStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "TransitGatewayAttachmentId": {"type": "string"},
-        "TransitGatewayId": {"type": "string"},
-    },
-    "required": ["TransitGatewayId", "PeerTransitGatewayId", "PeerAccountId", "PeerRegion"],
-}
-
 
 class TransitGatewayPeeringAttachment(_Resource):
     """AWS::EC2::TransitGatewayPeeringAttachment: The AWS::EC2::TransitGatewayPeeringAttachment type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TransitGatewayAttachmentId.
+    Replaced when any of these change (create-only): TransitGatewayId, PeerTransitGatewayId,
+    PeerRegion, PeerAccountId.
+    Read-only attributes (known once deployed): CreationTime, State, Status,
+    TransitGatewayAttachmentId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-transitgatewaypeeringattachment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -144,43 +119,57 @@ class TransitGatewayPeeringAttachment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransitGatewayPeeringAttachmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "transit_gateway_peering_attachment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The time the transit gateway peering attachment was created."""
     State: str
+    """The state of the transit gateway peering attachment. Note that the initiating state has been
+    deprecated."""
     Status: PeeringAttachmentStatusDict
+    """The status of the transit gateway peering attachment."""
     TransitGatewayAttachmentId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the transit gateway peering attachment."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     PeerAccountId: str
     PeerRegion: str
     PeerTransitGatewayId: str
     Tags: list[TagDict]
     TransitGatewayId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PeerAccountId: str,
+        PeerRegion: str,
+        PeerTransitGatewayId: str,
+        TransitGatewayId: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::TransitGatewayPeeringAttachment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PeerAccountId: str,
-            PeerRegion: str,
-            PeerTransitGatewayId: str,
-            TransitGatewayId: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::TransitGatewayPeeringAttachment; `await` it inside an App to deploy it.
-
-            PeerAccountId: The ID of the peer account
-            PeerRegion: Peer Region
-            PeerTransitGatewayId: The ID of the peer transit gateway.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PeerAccountId: The ID of the peer account Create-only: changing it replaces the
+                resource. Required.
+            PeerRegion: Peer Region Create-only: changing it replaces the resource. Required.
+            PeerTransitGatewayId: The ID of the peer transit gateway. Create-only: changing it
+                replaces the resource. Required.
+            TransitGatewayId: The ID of the transit gateway. Create-only: changing it replaces the
+                resource. Required.
             Tags: The tags for the transit gateway peering attachment.
-            TransitGatewayId: The ID of the transit gateway.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

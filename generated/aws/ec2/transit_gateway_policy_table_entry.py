@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,28 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TransitGatewayPolicyRuleDict = TypedDict(
-    "TransitGatewayPolicyRuleDict",
-    {
-        "DestinationCidrBlock": "str",
-        "DestinationPortRange": "str",
-        "Protocol": "str",
-        "SourceCidrBlock": "str",
-        "SourcePortRange": "str",
-    },
-    total=False,
-)
 
+class TransitGatewayPolicyRuleDict(TypedDict, total=False):
+    """TransitGatewayPolicyRule as a plain dict."""
+
+    DestinationCidrBlock: str
+    """The destination CIDR block for the transit gateway policy rule."""
+    DestinationPortRange: str
+    """The destination port range for the transit gateway policy rule."""
+    Protocol: str
+    """The protocol for the transit gateway policy rule."""
+    SourceCidrBlock: str
+    """The source CIDR block for the transit gateway policy rule."""
+    SourcePortRange: str
+    """The source port range for the transit gateway policy rule."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::TransitGatewayPolicyTableEntry",
     schema_file="aws-ec2-transitgatewaypolicytableentry.json",
     primary_identifier=("/TransitGatewayPolicyTableId", "/PolicyRuleNumber"),
-    additional_identifiers=(),
     read_only=("/State",),
     create_only=("/TransitGatewayPolicyTableId", "/PolicyRuleNumber"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=(
         "TransitGatewayPolicyTableId",
         "PolicyRuleNumber",
@@ -82,8 +87,6 @@ METADATA = _TypeMetadata(
     list_required=("TransitGatewayPolicyTableId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
     replacement_strategy="delete_then_create",
@@ -97,42 +100,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "TransitGatewayPolicyRule": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationCidrBlock": {"type": "string"},
-                "DestinationPortRange": {"type": "string"},
-                "Protocol": {"type": "string"},
-                "SourceCidrBlock": {"type": "string"},
-                "SourcePortRange": {"type": "string"},
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "PolicyRule": {"$ref": "#/definitions/TransitGatewayPolicyRule"},
-        "PolicyRuleNumber": {"type": "string"},
-        "State": {"type": "string"},
-        "TargetRouteTableId": {"type": "string"},
-        "TransitGatewayPolicyTableId": {"type": "string"},
-    },
-    "required": [
-        "TransitGatewayPolicyTableId",
-        "PolicyRuleNumber",
-        "PolicyRule",
-        "TargetRouteTableId",
-    ],
-}
-
 
 class TransitGatewayPolicyTableEntry(_Resource):
-    """AWS::EC2::TransitGatewayPolicyTableEntry: AWS::EC2::TransitGatewayPolicyTableEntry Resource Definition
+    """AWS::EC2::TransitGatewayPolicyTableEntry: AWS::EC2::TransitGatewayPolicyTableEntry Resource
+    Definition
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TransitGatewayPolicyTableId, PolicyRuleNumber (composite: the values joined by '|').
+    Replaced when any of these change (create-only): TransitGatewayPolicyTableId, PolicyRuleNumber.
+    Read-only attributes (known once deployed): State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-transitgatewaypolicytableentry.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -142,37 +120,46 @@ class TransitGatewayPolicyTableEntry(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransitGatewayPolicyTableEntryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "transit_gateway_policy_table_entry.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     State: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The state of the policy table entry."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     PolicyRule: TransitGatewayPolicyRuleDict
     PolicyRuleNumber: str
     TargetRouteTableId: str
     TransitGatewayPolicyTableId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PolicyRule: TransitGatewayPolicyRule | TransitGatewayPolicyRuleDict,
+        PolicyRuleNumber: str,
+        TargetRouteTableId: str,
+        TransitGatewayPolicyTableId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::TransitGatewayPolicyTableEntry; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PolicyRule: TransitGatewayPolicyRule | TransitGatewayPolicyRuleDict,
-            PolicyRuleNumber: str,
-            TargetRouteTableId: str,
-            TransitGatewayPolicyTableId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::TransitGatewayPolicyTableEntry; `await` it inside an App to deploy it.
-
-            PolicyRule: The policy rule associated with the entry.
-            PolicyRuleNumber: The rule number for the policy table entry.
-            TargetRouteTableId: The ID of the target route table.
-            TransitGatewayPolicyTableId: The ID of the transit gateway policy table.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PolicyRule: The policy rule associated with the entry. Required.
+            PolicyRuleNumber: The rule number for the policy table entry. Create-only: changing it
+                replaces the resource. Required.
+            TargetRouteTableId: The ID of the target route table. Required.
+            TransitGatewayPolicyTableId: The ID of the transit gateway policy table. Create-only:
+                changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

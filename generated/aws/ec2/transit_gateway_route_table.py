@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key of the associated tag key-value pair"""
+    Value: Required[str]
+    """The value of the associated tag key-value pair"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::TransitGatewayRouteTable",
     schema_file="aws-ec2-transitgatewayroutetable.json",
     primary_identifier=("/TransitGatewayRouteTableId",),
-    additional_identifiers=(),
     read_only=("/TransitGatewayRouteTableId",),
     create_only=("/TransitGatewayId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("TransitGatewayId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,30 +84,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TransitGatewayId": {"type": "string"},
-        "TransitGatewayRouteTableId": {"type": "string"},
-    },
-    "required": ["TransitGatewayId"],
-}
-
 
 class TransitGatewayRouteTable(_Resource):
-    """AWS::EC2::TransitGatewayRouteTable: Resource Type definition for AWS::EC2::TransitGatewayRouteTable
+    """AWS::EC2::TransitGatewayRouteTable: Resource Type definition for
+    AWS::EC2::TransitGatewayRouteTable
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TransitGatewayRouteTableId.
+    Replaced when any of these change (create-only): TransitGatewayId.
+    Read-only attributes (known once deployed): TransitGatewayRouteTableId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-transitgatewayroutetable.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -121,31 +104,40 @@ class TransitGatewayRouteTable(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransitGatewayRouteTableAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "transit_gateway_route_table.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     TransitGatewayRouteTableId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Transit Gateway Route Table primary identifier"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Tags: list[TagDict]
     TransitGatewayId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TransitGatewayId: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::TransitGatewayRouteTable; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TransitGatewayId: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::TransitGatewayRouteTable; `await` it inside an App to deploy it.
-
-            Tags: Tags are composed of a Key/Value pair.
-            TransitGatewayId: The ID of the transit gateway.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TransitGatewayId: The ID of the transit gateway. Create-only: changing it replaces the
+                resource. Required.
+            Tags: Tags are composed of a Key/Value pair. You can use tags to categorize and track
+                each parameter group. The tag value null is permitted.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,12 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::TransitGatewayRouteTableAssociation",
     schema_file="aws-ec2-transitgatewayroutetableassociation.json",
     primary_identifier=("/TransitGatewayRouteTableId", "/TransitGatewayAttachmentId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/TransitGatewayRouteTableId", "/TransitGatewayAttachmentId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TransitGatewayRouteTableId", "TransitGatewayAttachmentId"),
     list_required=("TransitGatewayRouteTableId",),
     tagging=_Tagging(
@@ -75,22 +75,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "TransitGatewayAttachmentId": {"type": "string"},
-        "TransitGatewayRouteTableId": {"type": "string"},
-    },
-    "required": ["TransitGatewayRouteTableId", "TransitGatewayAttachmentId"],
-}
-
 
 class TransitGatewayRouteTableAssociation(_Resource):
-    """AWS::EC2::TransitGatewayRouteTableAssociation: Resource Type definition for AWS::EC2::TransitGatewayRouteTableAssociation
+    """AWS::EC2::TransitGatewayRouteTableAssociation: Resource Type definition for
+    AWS::EC2::TransitGatewayRouteTableAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TransitGatewayRouteTableId, TransitGatewayAttachmentId (composite: the values joined
+    by '|').
+    Replaced when any of these change (create-only): TransitGatewayRouteTableId,
+    TransitGatewayAttachmentId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-transitgatewayroutetableassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -100,30 +96,38 @@ class TransitGatewayRouteTableAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransitGatewayRouteTableAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "transit_gateway_route_table_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     TransitGatewayAttachmentId: str
     TransitGatewayRouteTableId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TransitGatewayAttachmentId: str,
+        TransitGatewayRouteTableId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::TransitGatewayRouteTableAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TransitGatewayAttachmentId: str,
-            TransitGatewayRouteTableId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::TransitGatewayRouteTableAssociation; `await` it inside an App to deploy it.
-
-            TransitGatewayAttachmentId: The ID of transit gateway attachment.
-            TransitGatewayRouteTableId: The ID of transit gateway route table.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TransitGatewayAttachmentId: The ID of transit gateway attachment. Create-only: changing
+                it replaces the resource. Required.
+            TransitGatewayRouteTableId: The ID of transit gateway route table. Create-only: changing
+                it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

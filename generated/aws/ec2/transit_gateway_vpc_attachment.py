@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,45 +59,42 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TransitGatewayVpcAttachmentOptionsDict = TypedDict(
-    "TransitGatewayVpcAttachmentOptionsDict",
-    {
-        "ApplianceModeSupport": "Literal['disable', 'enable']",
-        "DnsSupport": "Literal['disable', 'enable']",
-        "Ipv6Support": "Literal['disable', 'enable']",
-        "SecurityGroupReferencingSupport": "Literal['disable', 'enable']",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class TransitGatewayVpcAttachmentOptionsDict(TypedDict, total=False):
+    """TransitGatewayVpcAttachmentOptions as a plain dict: The options for the transit gateway vpc
+    attachment."""
+
+    ApplianceModeSupport: Literal["disable", "enable"]
+    """Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable"""
+    DnsSupport: Literal["disable", "enable"]
+    """Indicates whether to enable DNS Support for Vpc Attachment. Valid Values: enable | disable"""
+    Ipv6Support: Literal["disable", "enable"]
+    """Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable"""
+    SecurityGroupReferencingSupport: Literal["disable", "enable"]
+    """Indicates whether to enable Security Group referencing support for Vpc Attachment. Valid
+    values: enable | disable"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::TransitGatewayVpcAttachment",
     schema_file="aws-ec2-transitgatewayvpcattachment.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/TransitGatewayId", "/SubnetIds", "/VpcId"),
     write_only=("/AddSubnetIds", "/RemoveSubnetIds"),
-    conditional_create_only=(),
     unordered_arrays=("/AddSubnetIds", "/RemoveSubnetIds", "/SubnetIds", "/Tags"),
     required=("SubnetIds", "VpcId", "TransitGatewayId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -103,47 +104,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AddSubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Id": {"type": "string"},
-        "Options": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplianceModeSupport": {"enum": ["disable", "enable"], "type": "string"},
-                "DnsSupport": {"enum": ["disable", "enable"], "type": "string"},
-                "Ipv6Support": {"enum": ["disable", "enable"], "type": "string"},
-                "SecurityGroupReferencingSupport": {
-                    "enum": ["disable", "enable"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "RemoveSubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "SubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TransitGatewayId": {"type": "string"},
-        "VpcId": {"type": "string"},
-    },
-    "required": ["SubnetIds", "VpcId", "TransitGatewayId"],
-}
-
 
 class TransitGatewayVpcAttachment(_Resource):
-    """AWS::EC2::TransitGatewayVpcAttachment: Resource Type definition for AWS::EC2::TransitGatewayVpcAttachment
+    """AWS::EC2::TransitGatewayVpcAttachment: Resource Type definition for
+    AWS::EC2::TransitGatewayVpcAttachment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): TransitGatewayId, SubnetIds, VpcId.
+    Write-only (sent to AWS, never read back): AddSubnetIds, RemoveSubnetIds.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-transitgatewayvpcattachment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -153,11 +125,15 @@ class TransitGatewayVpcAttachment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransitGatewayVpcAttachmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "transit_gateway_vpc_attachment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AddSubnetIds: list[str]
     Options: TransitGatewayVpcAttachmentOptionsDict
     RemoveSubnetIds: list[str]
@@ -166,29 +142,38 @@ class TransitGatewayVpcAttachment(_Resource):
     TransitGatewayId: str
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SubnetIds: list[str],
+        TransitGatewayId: str,
+        VpcId: str,
+        AddSubnetIds: list[str] | None = None,
+        Options: TransitGatewayVpcAttachmentOptions
+        | TransitGatewayVpcAttachmentOptionsDict
+        | None = None,
+        RemoveSubnetIds: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::TransitGatewayVpcAttachment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SubnetIds: list[str],
-            TransitGatewayId: str,
-            VpcId: str,
-            AddSubnetIds: list[str] | None = None,
-            Options: TransitGatewayVpcAttachmentOptions
-            | TransitGatewayVpcAttachmentOptionsDict
-            | None = None,
-            RemoveSubnetIds: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::TransitGatewayVpcAttachment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SubnetIds: Type: list[str]. Create-only: changing it replaces the resource. Required.
+            TransitGatewayId: Type: str. Create-only: changing it replaces the resource. Required.
+            VpcId: Type: str. Create-only: changing it replaces the resource. Required.
+            AddSubnetIds: Type: list[str]. Write-only: sent to AWS, never read back.
             Options: The options for the transit gateway vpc attachment.
+            RemoveSubnetIds: Type: list[str]. Write-only: sent to AWS, never read back.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,86 +79,106 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PortRangeDict = TypedDict(
-    "PortRangeDict",
-    {
-        "FromPort": "int",
-        "ToPort": "int",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class PortRangeDict(TypedDict, total=False):
+    """PortRange as a plain dict: The IP port range."""
 
-VerifiedAccessEndpointCidrOptionsDict = TypedDict(
-    "VerifiedAccessEndpointCidrOptionsDict",
-    {
-        "Cidr": "str",
-        "PortRanges": "list[PortRangeDict]",
-        "Protocol": "Literal['http', 'https', 'tcp']",
-        "SubnetIds": "list[str]",
-    },
-    total=False,
-)
+    FromPort: int
+    """The first port in the range."""
+    ToPort: int
+    """The last port in the range."""
 
-VerifiedAccessEndpointLoadBalancerOptionsDict = TypedDict(
-    "VerifiedAccessEndpointLoadBalancerOptionsDict",
-    {
-        "LoadBalancerArn": "str",
-        "Port": "int",
-        "PortRanges": "list[PortRangeDict]",
-        "Protocol": "Literal['http', 'https', 'tcp']",
-        "SubnetIds": "list[str]",
-    },
-    total=False,
-)
 
-VerifiedAccessEndpointNetworkInterfaceOptionsDict = TypedDict(
-    "VerifiedAccessEndpointNetworkInterfaceOptionsDict",
-    {
-        "NetworkInterfaceId": "str",
-        "Port": "int",
-        "PortRanges": "list[PortRangeDict]",
-        "Protocol": "Literal['http', 'https', 'tcp']",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
 
-VerifiedAccessEndpointRdsOptionsDict = TypedDict(
-    "VerifiedAccessEndpointRdsOptionsDict",
-    {
-        "Port": "int",
-        "Protocol": "Literal['http', 'https', 'tcp']",
-        "RdsDbClusterArn": "str",
-        "RdsDbInstanceArn": "str",
-        "RdsDbProxyArn": "str",
-        "RdsEndpoint": "str",
-        "SubnetIds": "list[str]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
 
-VerifiedAccessEndpointSseSpecificationDict = TypedDict(
-    "VerifiedAccessEndpointSseSpecificationDict",
-    {
-        "CustomerManagedKeyEnabled": "bool",
-        "KmsKeyArn": "str",
-    },
-    total=False,
-)
 
+class VerifiedAccessEndpointCidrOptionsDict(TypedDict, total=False):
+    """VerifiedAccessEndpointCidrOptions as a plain dict: The options for cidr type endpoint."""
+
+    Cidr: str
+    """The IP address range, in CIDR notation."""
+    PortRanges: list[PortRangeDict]
+    """The list of port range."""
+    Protocol: Literal["http", "https", "tcp"]
+    """The IP protocol."""
+    SubnetIds: list[str]
+    """The IDs of the subnets."""
+
+
+class VerifiedAccessEndpointLoadBalancerOptionsDict(TypedDict, total=False):
+    """VerifiedAccessEndpointLoadBalancerOptions as a plain dict: The load balancer details if
+    creating the AWS Verified Access endpoint as load-balancertype."""
+
+    LoadBalancerArn: str
+    """The ARN of the load balancer."""
+    Port: int
+    """The IP port number."""
+    PortRanges: list[PortRangeDict]
+    """The list of port range."""
+    Protocol: Literal["http", "https", "tcp"]
+    """The IP protocol."""
+    SubnetIds: list[str]
+    """The IDs of the subnets."""
+
+
+class VerifiedAccessEndpointNetworkInterfaceOptionsDict(TypedDict, total=False):
+    """VerifiedAccessEndpointNetworkInterfaceOptions as a plain dict: The options for
+    network-interface type endpoint."""
+
+    NetworkInterfaceId: str
+    """The ID of the network interface."""
+    Port: int
+    """The IP port number."""
+    PortRanges: list[PortRangeDict]
+    """The list of port ranges."""
+    Protocol: Literal["http", "https", "tcp"]
+    """The IP protocol."""
+
+
+class VerifiedAccessEndpointRdsOptionsDict(TypedDict, total=False):
+    """VerifiedAccessEndpointRdsOptions as a plain dict: The options for rds type endpoint."""
+
+    Port: int
+    """The IP port number."""
+    Protocol: Literal["http", "https", "tcp"]
+    """The IP protocol."""
+    RdsDbClusterArn: str
+    """The ARN of the RDS DB cluster."""
+    RdsDbInstanceArn: str
+    """The ARN of the RDS DB instance."""
+    RdsDbProxyArn: str
+    """The ARN of the RDS DB proxy."""
+    RdsEndpoint: str
+    """The RDS endpoint."""
+    SubnetIds: list[str]
+    """The IDs of the subnets."""
+
+
+class VerifiedAccessEndpointSseSpecificationDict(TypedDict, total=False):
+    """VerifiedAccessEndpointSseSpecification as a plain dict: The configuration options for
+    customer provided KMS encryption."""
+
+    CustomerManagedKeyEnabled: bool
+    """Whether to encrypt the policy with the provided key or disable encryption"""
+    KmsKeyArn: str
+    """KMS Key Arn used to encrypt the group policy"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::VerifiedAccessEndpoint",
     schema_file="aws-ec2-verifiedaccessendpoint.json",
     primary_identifier=("/VerifiedAccessEndpointId",),
-    additional_identifiers=(),
     read_only=(
         "/VerifiedAccessEndpointId",
         "/EndpointDomain",
@@ -181,8 +205,6 @@ METADATA = _TypeMetadata(
         "/CidrOptions/Protocol",
         "/CidrOptions/SubnetIds",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/CidrOptions/PortRanges",
         "/CidrOptions/SubnetIds",
@@ -194,14 +216,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("AttachmentType", "EndpointType", "VerifiedAccessGroupId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 600,
         "read": 120,
@@ -211,146 +226,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CidrOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Cidr": {"type": "string"},
-                "PortRanges": {
-                    "items": {"$ref": "#/definitions/PortRange"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Protocol": {"enum": ["http", "https", "tcp"], "type": "string"},
-                "SubnetIds": {
-                    "items": {"$ref": "#/definitions/SubnetId"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "LoadBalancerOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "LoadBalancerArn": {"type": "string"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "integer"},
-                "PortRanges": {
-                    "items": {"$ref": "#/definitions/PortRange"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Protocol": {"enum": ["http", "https", "tcp"], "type": "string"},
-                "SubnetIds": {
-                    "items": {"$ref": "#/definitions/SubnetId"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "NetworkInterfaceOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "NetworkInterfaceId": {"type": "string"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "integer"},
-                "PortRanges": {
-                    "items": {"$ref": "#/definitions/PortRange"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Protocol": {"enum": ["http", "https", "tcp"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "PortRange": {
-            "additionalProperties": False,
-            "properties": {
-                "FromPort": {"maximum": 65535, "minimum": 1, "type": "integer"},
-                "ToPort": {"maximum": 65535, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "RdsOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Port": {"maximum": 65535, "minimum": 1, "type": "integer"},
-                "Protocol": {"enum": ["http", "https", "tcp"], "type": "string"},
-                "RdsDbClusterArn": {"type": "string"},
-                "RdsDbInstanceArn": {"type": "string"},
-                "RdsDbProxyArn": {"type": "string"},
-                "RdsEndpoint": {"type": "string"},
-                "SubnetIds": {
-                    "items": {"$ref": "#/definitions/SubnetId"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "SecurityGroupId": {"type": "string"},
-        "SseSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomerManagedKeyEnabled": {"type": "boolean"},
-                "KmsKeyArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SubnetId": {"type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationDomain": {"type": "string"},
-        "AttachmentType": {"enum": ["vpc"], "type": "string"},
-        "CidrOptions": {"$ref": "#/definitions/CidrOptions"},
-        "CreationTime": {"type": "string"},
-        "Description": {"type": "string"},
-        "DeviceValidationDomain": {"type": "string"},
-        "DomainCertificateArn": {"type": "string"},
-        "EndpointDomain": {"type": "string"},
-        "EndpointDomainPrefix": {"type": "string"},
-        "EndpointType": {
-            "enum": ["cidr", "load-balancer", "network-interface", "rds"],
-            "type": "string",
-        },
-        "LastUpdatedTime": {"type": "string"},
-        "LoadBalancerOptions": {"$ref": "#/definitions/LoadBalancerOptions"},
-        "NetworkInterfaceOptions": {"$ref": "#/definitions/NetworkInterfaceOptions"},
-        "PolicyDocument": {"type": "string"},
-        "PolicyEnabled": {"type": "boolean"},
-        "RdsOptions": {"$ref": "#/definitions/RdsOptions"},
-        "SecurityGroupIds": {
-            "items": {"$ref": "#/definitions/SecurityGroupId"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "SseSpecification": {"$ref": "#/definitions/SseSpecification"},
-        "Status": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VerifiedAccessEndpointId": {"type": "string"},
-        "VerifiedAccessGroupId": {"type": "string"},
-        "VerifiedAccessInstanceId": {"type": "string"},
-    },
-    "required": ["AttachmentType", "EndpointType", "VerifiedAccessGroupId"],
-}
-
 
 class VerifiedAccessEndpoint(_Resource):
-    """AWS::EC2::VerifiedAccessEndpoint: The AWS::EC2::VerifiedAccessEndpoint resource creates an AWS EC2 Verified Access Endpoint.
+    """AWS::EC2::VerifiedAccessEndpoint: The AWS::EC2::VerifiedAccessEndpoint resource creates an
+    AWS EC2 Verified Access Endpoint.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VerifiedAccessEndpointId.
+    Replaced when any of these change (create-only): ApplicationDomain, AttachmentType,
+    DomainCertificateArn, EndpointDomainPrefix, EndpointType, SecurityGroupIds,
+    NetworkInterfaceOptions.NetworkInterfaceId, LoadBalancerOptions.LoadBalancerArn,
+    RdsOptions.Protocol, RdsOptions.RdsDbInstanceArn, RdsOptions.RdsDbClusterArn,
+    RdsOptions.RdsDbProxyArn, CidrOptions.Cidr, CidrOptions.Protocol, CidrOptions.SubnetIds.
+    Read-only attributes (known once deployed): CreationTime, DeviceValidationDomain,
+    EndpointDomain, LastUpdatedTime, Status, VerifiedAccessEndpointId, VerifiedAccessInstanceId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-verifiedaccessendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -360,17 +251,27 @@ class VerifiedAccessEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VerifiedAccessEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "verified_access_endpoint.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The creation time."""
     DeviceValidationDomain: str
+    """Returned if endpoint has a device trust provider attached."""
     EndpointDomain: str
+    """A DNS name that is generated for the endpoint."""
     LastUpdatedTime: str
+    """The last updated time."""
     Status: str
+    """The endpoint status."""
     VerifiedAccessEndpointId: str
+    """The ID of the AWS Verified Access endpoint."""
     VerifiedAccessInstanceId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the AWS Verified Access instance."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationDomain: str
     AttachmentType: Literal["vpc"]
     CidrOptions: VerifiedAccessEndpointCidrOptionsDict
@@ -388,61 +289,76 @@ class VerifiedAccessEndpoint(_Resource):
     Tags: list[TagDict]
     VerifiedAccessGroupId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AttachmentType: Literal["vpc"],
+        EndpointType: Literal["cidr", "load-balancer", "network-interface", "rds"],
+        VerifiedAccessGroupId: str,
+        ApplicationDomain: str | None = None,
+        CidrOptions: VerifiedAccessEndpointCidrOptions
+        | VerifiedAccessEndpointCidrOptionsDict
+        | None = None,
+        Description: str | None = None,
+        DomainCertificateArn: str | None = None,
+        EndpointDomainPrefix: str | None = None,
+        LoadBalancerOptions: VerifiedAccessEndpointLoadBalancerOptions
+        | VerifiedAccessEndpointLoadBalancerOptionsDict
+        | None = None,
+        NetworkInterfaceOptions: VerifiedAccessEndpointNetworkInterfaceOptions
+        | VerifiedAccessEndpointNetworkInterfaceOptionsDict
+        | None = None,
+        PolicyDocument: str | None = None,
+        PolicyEnabled: bool | None = None,
+        RdsOptions: VerifiedAccessEndpointRdsOptions
+        | VerifiedAccessEndpointRdsOptionsDict
+        | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        SseSpecification: VerifiedAccessEndpointSseSpecification
+        | VerifiedAccessEndpointSseSpecificationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::VerifiedAccessEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AttachmentType: Literal["vpc"],
-            EndpointType: Literal["cidr", "load-balancer", "network-interface", "rds"],
-            VerifiedAccessGroupId: str,
-            ApplicationDomain: str | None = None,
-            CidrOptions: VerifiedAccessEndpointCidrOptions
-            | VerifiedAccessEndpointCidrOptionsDict
-            | None = None,
-            Description: str | None = None,
-            DomainCertificateArn: str | None = None,
-            EndpointDomainPrefix: str | None = None,
-            LoadBalancerOptions: VerifiedAccessEndpointLoadBalancerOptions
-            | VerifiedAccessEndpointLoadBalancerOptionsDict
-            | None = None,
-            NetworkInterfaceOptions: VerifiedAccessEndpointNetworkInterfaceOptions
-            | VerifiedAccessEndpointNetworkInterfaceOptionsDict
-            | None = None,
-            PolicyDocument: str | None = None,
-            PolicyEnabled: bool | None = None,
-            RdsOptions: VerifiedAccessEndpointRdsOptions
-            | VerifiedAccessEndpointRdsOptionsDict
-            | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            SseSpecification: VerifiedAccessEndpointSseSpecification
-            | VerifiedAccessEndpointSseSpecificationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::VerifiedAccessEndpoint; `await` it inside an App to deploy it.
-
-            ApplicationDomain: The DNS name for users to reach your application.
-            AttachmentType: The type of attachment used to provide connectivity between the AWS Verified Access endpoint and the application.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AttachmentType: The type of attachment used to provide connectivity between the AWS
+                Verified Access endpoint and the application. Create-only: changing it replaces the
+                resource. Required.
+            EndpointType: The type of AWS Verified Access endpoint. Incoming application requests
+                will be sent to an IP address, load balancer or a network interface depending on the
+                endpoint type specified.The type of AWS Verified Access endpoint. Incoming
+                application requests will be sent to an IP address, load balancer or a network
+                interface depending on the endpoint type specified. Create-only: changing it
+                replaces the resource. Required.
+            VerifiedAccessGroupId: The ID of the AWS Verified Access group. Required.
+            ApplicationDomain: The DNS name for users to reach your application. Create-only:
+                changing it replaces the resource.
             CidrOptions: The options for cidr type endpoint.
             Description: A description for the AWS Verified Access endpoint.
-            DomainCertificateArn: The ARN of a public TLS/SSL certificate imported into or created with ACM.
-            EndpointDomainPrefix: A custom identifier that gets prepended to a DNS name that is generated for the endpoint.
-            EndpointType: The type of AWS Verified Access endpoint.
-            LoadBalancerOptions: The load balancer details if creating the AWS Verified Access endpoint as load-balancer type.
+            DomainCertificateArn: The ARN of a public TLS/SSL certificate imported into or created
+                with ACM. Create-only: changing it replaces the resource.
+            EndpointDomainPrefix: A custom identifier that gets prepended to a DNS name that is
+                generated for the endpoint. Create-only: changing it replaces the resource.
+            LoadBalancerOptions: The load balancer details if creating the AWS Verified Access
+                endpoint as load-balancer type.
             NetworkInterfaceOptions: The options for network-interface type endpoint.
             PolicyDocument: The AWS Verified Access policy document.
             PolicyEnabled: The status of the Verified Access policy.
             RdsOptions: The options for rds type endpoint.
-            SecurityGroupIds: The IDs of the security groups for the endpoint.
+            SecurityGroupIds: The IDs of the security groups for the endpoint. Create-only: changing
+                it replaces the resource.
             SseSpecification: The configuration options for customer provided KMS encryption.
             Tags: An array of key-value pairs to apply to this resource.
-            VerifiedAccessGroupId: The ID of the AWS Verified Access group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-VerifiedAccessGroupSseSpecificationDict = TypedDict(
-    "VerifiedAccessGroupSseSpecificationDict",
-    {
-        "CustomerManagedKeyEnabled": "bool",
-        "KmsKeyArn": "str",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
 
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class VerifiedAccessGroupSseSpecificationDict(TypedDict, total=False):
+    """VerifiedAccessGroupSseSpecification as a plain dict: The configuration options for customer
+    provided KMS encryption."""
+
+    CustomerManagedKeyEnabled: bool
+    """Whether to encrypt the policy with the provided key or disable encryption"""
+    KmsKeyArn: str
+    """KMS Key Arn used to encrypt the group policy"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::VerifiedAccessGroup",
     schema_file="aws-ec2-verifiedaccessgroup.json",
     primary_identifier=("/VerifiedAccessGroupId",),
-    additional_identifiers=(),
     read_only=(
         "/VerifiedAccessGroupId",
         "/CreationTime",
@@ -85,19 +95,9 @@ METADATA = _TypeMetadata(
         "/Owner",
         "/VerifiedAccessGroupArn",
     ),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("VerifiedAccessInstanceId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -107,49 +107,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "SseSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomerManagedKeyEnabled": {"type": "boolean"},
-                "KmsKeyArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "Description": {"type": "string"},
-        "LastUpdatedTime": {"type": "string"},
-        "Owner": {"type": "string"},
-        "PolicyDocument": {"type": "string"},
-        "PolicyEnabled": {"type": "boolean"},
-        "SseSpecification": {"$ref": "#/definitions/SseSpecification"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VerifiedAccessGroupArn": {"type": "string"},
-        "VerifiedAccessGroupId": {"type": "string"},
-        "VerifiedAccessInstanceId": {"type": "string"},
-    },
-    "required": ["VerifiedAccessInstanceId"],
-}
-
 
 class VerifiedAccessGroup(_Resource):
-    """AWS::EC2::VerifiedAccessGroup: The AWS::EC2::VerifiedAccessGroup resource creates an AWS EC2 Verified Access Group.
+    """AWS::EC2::VerifiedAccessGroup: The AWS::EC2::VerifiedAccessGroup resource creates an AWS EC2
+    Verified Access Group.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VerifiedAccessGroupId.
+    Read-only attributes (known once deployed): CreationTime, LastUpdatedTime, Owner,
+    VerifiedAccessGroupArn, VerifiedAccessGroupId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-verifiedaccessgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -159,15 +127,23 @@ class VerifiedAccessGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VerifiedAccessGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "verified_access_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """Time this Verified Access Group was created."""
     LastUpdatedTime: str
+    """Time this Verified Access Group was last updated."""
     Owner: str
+    """The AWS account number that owns the group."""
     VerifiedAccessGroupArn: str
+    """The ARN of the Verified Access group."""
     VerifiedAccessGroupId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the AWS Verified Access group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     PolicyDocument: str
     PolicyEnabled: bool
@@ -175,33 +151,36 @@ class VerifiedAccessGroup(_Resource):
     Tags: list[TagDict]
     VerifiedAccessInstanceId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        VerifiedAccessInstanceId: str,
+        Description: str | None = None,
+        PolicyDocument: str | None = None,
+        PolicyEnabled: bool | None = None,
+        SseSpecification: VerifiedAccessGroupSseSpecification
+        | VerifiedAccessGroupSseSpecificationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::VerifiedAccessGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            VerifiedAccessInstanceId: str,
-            Description: str | None = None,
-            PolicyDocument: str | None = None,
-            PolicyEnabled: bool | None = None,
-            SseSpecification: VerifiedAccessGroupSseSpecification
-            | VerifiedAccessGroupSseSpecificationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::VerifiedAccessGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            VerifiedAccessInstanceId: The ID of the AWS Verified Access instance. Required.
             Description: A description for the AWS Verified Access group.
             PolicyDocument: The AWS Verified Access policy document.
             PolicyEnabled: The status of the Verified Access policy.
             SseSpecification: The configuration options for customer provided KMS encryption.
             Tags: An array of key-value pairs to apply to this resource.
-            VerifiedAccessInstanceId: The ID of the AWS Verified Access instance.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,97 +75,101 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-VerifiedAccessLogsDict = TypedDict(
-    "VerifiedAccessLogsDict",
-    {
-        "CloudWatchLogs": "VerifiedAccessLogsCloudWatchLogsDict",
-        "IncludeTrustContext": "bool",
-        "KinesisDataFirehose": "VerifiedAccessLogsKinesisDataFirehoseDict",
-        "LogVersion": "str",
-        "S3": "VerifiedAccessLogsS3Dict",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
 
-VerifiedAccessLogsCloudWatchLogsDict = TypedDict(
-    "VerifiedAccessLogsCloudWatchLogsDict",
-    {
-        "Enabled": "bool",
-        "LogGroup": "str",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
 
-VerifiedAccessLogsKinesisDataFirehoseDict = TypedDict(
-    "VerifiedAccessLogsKinesisDataFirehoseDict",
-    {
-        "DeliveryStream": "str",
-        "Enabled": "bool",
-    },
-    total=False,
-)
 
-VerifiedAccessLogsS3Dict = TypedDict(
-    "VerifiedAccessLogsS3Dict",
-    {
-        "BucketName": "str",
-        "BucketOwner": "str",
-        "Enabled": "bool",
-        "Prefix": "str",
-    },
-    total=False,
-)
+class VerifiedAccessLogsDict(TypedDict, total=False):
+    """VerifiedAccessLogs as a plain dict: The configuration options for AWS Verified Access
+    instances."""
 
-VerifiedAccessTrustProviderDict = TypedDict(
-    "VerifiedAccessTrustProviderDict",
-    {
-        "Description": "str",
-        "DeviceTrustProviderType": "str",
-        "TrustProviderType": "str",
-        "UserTrustProviderType": "str",
-        "VerifiedAccessTrustProviderId": "str",
-    },
-    total=False,
-)
+    CloudWatchLogs: VerifiedAccessLogsCloudWatchLogsDict
+    """Sends Verified Access logs to CloudWatch Logs."""
+    IncludeTrustContext: bool
+    """Include claims from trust providers in Verified Access logs."""
+    KinesisDataFirehose: VerifiedAccessLogsKinesisDataFirehoseDict
+    """Sends Verified Access logs to Kinesis."""
+    LogVersion: str
+    """Select log version for Verified Access logs."""
+    S3: VerifiedAccessLogsS3Dict
+    """Sends Verified Access logs to Amazon S3."""
 
+
+class VerifiedAccessLogsCloudWatchLogsDict(TypedDict, total=False):
+    """VerifiedAccessLogsCloudWatchLogs as a plain dict: Sends Verified Access logs to CloudWatch
+    Logs."""
+
+    Enabled: bool
+    """Indicates whether logging is enabled."""
+    LogGroup: str
+    """The ID of the CloudWatch Logs log group."""
+
+
+class VerifiedAccessLogsKinesisDataFirehoseDict(TypedDict, total=False):
+    """VerifiedAccessLogsKinesisDataFirehose as a plain dict: Sends Verified Access logs to Kinesis."""
+
+    DeliveryStream: str
+    """The ID of the delivery stream."""
+    Enabled: bool
+    """Indicates whether logging is enabled."""
+
+
+class VerifiedAccessLogsS3Dict(TypedDict, total=False):
+    """VerifiedAccessLogsS3 as a plain dict: Sends Verified Access logs to Amazon S3."""
+
+    BucketName: str
+    """The bucket name."""
+    BucketOwner: str
+    """The ID of the AWS account that owns the Amazon S3 bucket."""
+    Enabled: bool
+    """Indicates whether logging is enabled."""
+    Prefix: str
+    """The bucket prefix."""
+
+
+class VerifiedAccessTrustProviderDict(TypedDict, total=False):
+    """VerifiedAccessTrustProvider as a plain dict: A Verified Access Trust Provider."""
+
+    Description: str
+    """The description of trust provider."""
+    DeviceTrustProviderType: str
+    """The type of device-based trust provider."""
+    TrustProviderType: str
+    """The type of trust provider (user- or device-based)."""
+    UserTrustProviderType: str
+    """The type of user-based trust provider."""
+    VerifiedAccessTrustProviderId: str
+    """The ID of the trust provider."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::VerifiedAccessInstance",
     schema_file="aws-ec2-verifiedaccessinstance.json",
     primary_identifier=("/VerifiedAccessInstanceId",),
-    additional_identifiers=(),
     read_only=(
         "/VerifiedAccessInstanceId",
         "/CreationTime",
         "/LastUpdatedTime",
         "/CidrEndpointsCustomSubDomainNameServers",
     ),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/CidrEndpointsCustomSubDomainNameServers",
         "/Tags",
         "/VerifiedAccessTrustProviderIds",
         "/VerifiedAccessTrustProviders",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -171,96 +179,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Nameserver": {"type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VerifiedAccessLogs": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogs": {
-                    "additionalProperties": False,
-                    "properties": {"Enabled": {"type": "boolean"}, "LogGroup": {"type": "string"}},
-                    "type": "object",
-                },
-                "IncludeTrustContext": {"type": "boolean"},
-                "KinesisDataFirehose": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DeliveryStream": {"type": "string"},
-                        "Enabled": {"type": "boolean"},
-                    },
-                    "type": "object",
-                },
-                "LogVersion": {"type": "string"},
-                "S3": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "BucketName": {"type": "string"},
-                        "BucketOwner": {"type": "string"},
-                        "Enabled": {"type": "boolean"},
-                        "Prefix": {"type": "string"},
-                    },
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "VerifiedAccessTrustProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "DeviceTrustProviderType": {"type": "string"},
-                "TrustProviderType": {"type": "string"},
-                "UserTrustProviderType": {"type": "string"},
-                "VerifiedAccessTrustProviderId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "VerifiedAccessTrustProviderId": {"type": "string"},
-    },
-    "properties": {
-        "CidrEndpointsCustomSubDomain": {"type": "string"},
-        "CidrEndpointsCustomSubDomainNameServers": {
-            "items": {"$ref": "#/definitions/Nameserver"},
-            "type": "array",
-        },
-        "CreationTime": {"type": "string"},
-        "Description": {"type": "string"},
-        "FipsEnabled": {"type": "boolean"},
-        "LastUpdatedTime": {"type": "string"},
-        "LoggingConfigurations": {"$ref": "#/definitions/VerifiedAccessLogs"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VerifiedAccessInstanceId": {"type": "string"},
-        "VerifiedAccessTrustProviderIds": {
-            "items": {"$ref": "#/definitions/VerifiedAccessTrustProviderId"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "VerifiedAccessTrustProviders": {
-            "items": {"$ref": "#/definitions/VerifiedAccessTrustProvider"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class VerifiedAccessInstance(_Resource):
-    """AWS::EC2::VerifiedAccessInstance: The AWS::EC2::VerifiedAccessInstance resource creates an AWS EC2 Verified Access Instance.
+    """AWS::EC2::VerifiedAccessInstance: The AWS::EC2::VerifiedAccessInstance resource creates an
+    AWS EC2 Verified Access Instance.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VerifiedAccessInstanceId.
+    Read-only attributes (known once deployed): CidrEndpointsCustomSubDomainNameServers,
+    CreationTime, LastUpdatedTime, VerifiedAccessInstanceId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-verifiedaccessinstance.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -270,14 +199,22 @@ class VerifiedAccessInstance(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VerifiedAccessInstanceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "verified_access_instance.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CidrEndpointsCustomSubDomainNameServers: list[str]
+    """Property to represent the name servers assoicated with the domain that AVA manages (say,
+    ['ns1.amazonaws.com', 'ns2.amazonaws.com', 'ns3.amazonaws.com', 'ns4.amazonaws.com'])."""
     CreationTime: str
+    """Time this Verified Access Instance was created."""
     LastUpdatedTime: str
+    """Time this Verified Access Instance was last updated."""
     VerifiedAccessInstanceId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the AWS Verified Access instance."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CidrEndpointsCustomSubDomain: str
     Description: str
     FipsEnabled: bool
@@ -286,29 +223,30 @@ class VerifiedAccessInstance(_Resource):
     VerifiedAccessTrustProviderIds: list[str]
     VerifiedAccessTrustProviders: list[VerifiedAccessTrustProviderDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CidrEndpointsCustomSubDomain: str | None = None,
+        Description: str | None = None,
+        FipsEnabled: bool | None = None,
+        LoggingConfigurations: VerifiedAccessLogs | VerifiedAccessLogsDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VerifiedAccessTrustProviderIds: list[str] | None = None,
+        VerifiedAccessTrustProviders: list[
+            VerifiedAccessTrustProvider | VerifiedAccessTrustProviderDict
+        ]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::VerifiedAccessInstance; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CidrEndpointsCustomSubDomain: str | None = None,
-            Description: str | None = None,
-            FipsEnabled: bool | None = None,
-            LoggingConfigurations: VerifiedAccessLogs | VerifiedAccessLogsDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VerifiedAccessTrustProviderIds: list[str] | None = None,
-            VerifiedAccessTrustProviders: list[
-                VerifiedAccessTrustProvider | VerifiedAccessTrustProviderDict
-            ]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::VerifiedAccessInstance; `await` it inside an App to deploy it.
-
-            CidrEndpointsCustomSubDomain: Introduce CidrEndpointsCustomSubDomain property to represent the domain (say, ava.my-company.com)
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CidrEndpointsCustomSubDomain: Introduce CidrEndpointsCustomSubDomain property to
+                represent the domain (say, ava.my-company.com)
             Description: A description for the AWS Verified Access instance.
             FipsEnabled: Indicates whether FIPS is enabled
             LoggingConfigurations: The configuration options for AWS Verified Access instances.
@@ -318,4 +256,7 @@ class VerifiedAccessInstance(_Resource):
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

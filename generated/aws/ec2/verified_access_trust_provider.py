@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,67 +71,89 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-VerifiedAccessTrustProviderDeviceOptionsDict = TypedDict(
-    "VerifiedAccessTrustProviderDeviceOptionsDict",
-    {
-        "PublicSigningKeyUrl": "str",
-        "TenantId": "str",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
 
-VerifiedAccessTrustProviderNativeApplicationOidcOptionsDict = TypedDict(
-    "VerifiedAccessTrustProviderNativeApplicationOidcOptionsDict",
-    {
-        "AuthorizationEndpoint": "str",
-        "ClientId": "str",
-        "ClientSecret": "str",
-        "Issuer": "str",
-        "PublicSigningKeyEndpoint": "str",
-        "Scope": "str",
-        "TokenEndpoint": "str",
-        "UserInfoEndpoint": "str",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
 
-VerifiedAccessTrustProviderOidcOptionsDict = TypedDict(
-    "VerifiedAccessTrustProviderOidcOptionsDict",
-    {
-        "AuthorizationEndpoint": "str",
-        "ClientId": "str",
-        "ClientSecret": "str",
-        "Issuer": "str",
-        "Scope": "str",
-        "TokenEndpoint": "str",
-        "UserInfoEndpoint": "str",
-    },
-    total=False,
-)
 
-VerifiedAccessTrustProviderSseSpecificationDict = TypedDict(
-    "VerifiedAccessTrustProviderSseSpecificationDict",
-    {
-        "CustomerManagedKeyEnabled": "bool",
-        "KmsKeyArn": "str",
-    },
-    total=False,
-)
+class VerifiedAccessTrustProviderDeviceOptionsDict(TypedDict, total=False):
+    """VerifiedAccessTrustProviderDeviceOptions as a plain dict: The options for device identity
+    based trust providers."""
 
+    PublicSigningKeyUrl: str
+    """URL Verified Access will use to verify authenticity of the device tokens."""
+    TenantId: str
+    """The ID of the tenant application with the device-identity provider."""
+
+
+class VerifiedAccessTrustProviderNativeApplicationOidcOptionsDict(TypedDict, total=False):
+    """VerifiedAccessTrustProviderNativeApplicationOidcOptions as a plain dict: The OpenID Connect
+    details for an oidc -type, user-identity based trust provider for L4."""
+
+    AuthorizationEndpoint: str
+    """The OIDC authorization endpoint."""
+    ClientId: str
+    """The client identifier."""
+    ClientSecret: str
+    """The client secret."""
+    Issuer: str
+    """The OIDC issuer."""
+    PublicSigningKeyEndpoint: str
+    """The public signing key for endpoint"""
+    Scope: str
+    """OpenID Connect (OIDC) scopes are used by an application during authentication to authorize
+    access to details of a user. Each scope returns a specific set of user attributes."""
+    TokenEndpoint: str
+    """The OIDC token endpoint."""
+    UserInfoEndpoint: str
+    """The OIDC user info endpoint."""
+
+
+class VerifiedAccessTrustProviderOidcOptionsDict(TypedDict, total=False):
+    """VerifiedAccessTrustProviderOidcOptions as a plain dict: The OpenID Connect details for an
+    oidc -type, user-identity based trust provider."""
+
+    AuthorizationEndpoint: str
+    """The OIDC authorization endpoint."""
+    ClientId: str
+    """The client identifier."""
+    ClientSecret: str
+    """The client secret."""
+    Issuer: str
+    """The OIDC issuer."""
+    Scope: str
+    """OpenID Connect (OIDC) scopes are used by an application during authentication to authorize
+    access to details of a user. Each scope returns a specific set of user attributes."""
+    TokenEndpoint: str
+    """The OIDC token endpoint."""
+    UserInfoEndpoint: str
+    """The OIDC user info endpoint."""
+
+
+class VerifiedAccessTrustProviderSseSpecificationDict(TypedDict, total=False):
+    """VerifiedAccessTrustProviderSseSpecification as a plain dict: The configuration options for
+    customer provided KMS encryption."""
+
+    CustomerManagedKeyEnabled: bool
+    """Whether to encrypt the policy with the provided key or disable encryption"""
+    KmsKeyArn: str
+    """KMS Key Arn used to encrypt the group policy"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::VerifiedAccessTrustProvider",
     schema_file="aws-ec2-verifiedaccesstrustprovider.json",
     primary_identifier=("/VerifiedAccessTrustProviderId",),
-    additional_identifiers=(),
     read_only=("/VerifiedAccessTrustProviderId", "/CreationTime", "/LastUpdatedTime"),
     create_only=(
         "/PolicyReferenceName",
@@ -137,17 +163,9 @@ METADATA = _TypeMetadata(
         "/UserTrustProviderType",
     ),
     write_only=("/NativeApplicationOidcOptions/ClientSecret",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("TrustProviderType", "PolicyReferenceName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -157,86 +175,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DeviceOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "PublicSigningKeyUrl": {"type": "string"},
-                "TenantId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "NativeApplicationOidcOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationEndpoint": {"type": "string"},
-                "ClientId": {"type": "string"},
-                "ClientSecret": {"type": "string"},
-                "Issuer": {"type": "string"},
-                "PublicSigningKeyEndpoint": {"type": "string"},
-                "Scope": {"type": "string"},
-                "TokenEndpoint": {"type": "string"},
-                "UserInfoEndpoint": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "OidcOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationEndpoint": {"type": "string"},
-                "ClientId": {"type": "string"},
-                "ClientSecret": {"type": "string"},
-                "Issuer": {"type": "string"},
-                "Scope": {"type": "string"},
-                "TokenEndpoint": {"type": "string"},
-                "UserInfoEndpoint": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SseSpecification": {"$ref": "#/definitions/SseSpecification"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "Description": {"type": "string"},
-        "DeviceOptions": {"$ref": "#/definitions/DeviceOptions"},
-        "DeviceTrustProviderType": {"enum": ["crowdstrike", "jamf", "jumpcloud"], "type": "string"},
-        "LastUpdatedTime": {"type": "string"},
-        "NativeApplicationOidcOptions": {"$ref": "#/definitions/NativeApplicationOidcOptions"},
-        "OidcOptions": {"$ref": "#/definitions/OidcOptions"},
-        "PolicyReferenceName": {"type": "string"},
-        "SseSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomerManagedKeyEnabled": {"type": "boolean"},
-                "KmsKeyArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TrustProviderType": {"enum": ["device", "user"], "type": "string"},
-        "UserTrustProviderType": {"enum": ["iam-identity-center", "oidc"], "type": "string"},
-        "VerifiedAccessTrustProviderId": {"type": "string"},
-    },
-    "required": ["TrustProviderType", "PolicyReferenceName"],
-}
-
 
 class VerifiedAccessTrustProvider(_Resource):
-    """AWS::EC2::VerifiedAccessTrustProvider: The AWS::EC2::VerifiedAccessTrustProvider type describes a verified access trust provider
+    """AWS::EC2::VerifiedAccessTrustProvider: The AWS::EC2::VerifiedAccessTrustProvider type
+    describes a verified access trust provider
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VerifiedAccessTrustProviderId.
+    Replaced when any of these change (create-only): PolicyReferenceName, DeviceOptions,
+    DeviceTrustProviderType, TrustProviderType, UserTrustProviderType.
+    Write-only (sent to AWS, never read back): NativeApplicationOidcOptions.ClientSecret.
+    Read-only attributes (known once deployed): CreationTime, LastUpdatedTime,
+    VerifiedAccessTrustProviderId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-verifiedaccesstrustprovider.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -246,13 +198,19 @@ class VerifiedAccessTrustProvider(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VerifiedAccessTrustProviderAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "verified_access_trust_provider.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The creation time."""
     LastUpdatedTime: str
+    """The last updated time."""
     VerifiedAccessTrustProviderId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the Amazon Web Services Verified Access trust provider."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DeviceOptions: VerifiedAccessTrustProviderDeviceOptionsDict
     DeviceTrustProviderType: Literal["crowdstrike", "jamf", "jumpcloud"]
@@ -264,44 +222,57 @@ class VerifiedAccessTrustProvider(_Resource):
     TrustProviderType: Literal["device", "user"]
     UserTrustProviderType: Literal["iam-identity-center", "oidc"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PolicyReferenceName: str,
+        TrustProviderType: Literal["device", "user"],
+        Description: str | None = None,
+        DeviceOptions: VerifiedAccessTrustProviderDeviceOptions
+        | VerifiedAccessTrustProviderDeviceOptionsDict
+        | None = None,
+        DeviceTrustProviderType: Literal["crowdstrike", "jamf", "jumpcloud"] | None = None,
+        NativeApplicationOidcOptions: VerifiedAccessTrustProviderNativeApplicationOidcOptions
+        | VerifiedAccessTrustProviderNativeApplicationOidcOptionsDict
+        | None = None,
+        OidcOptions: VerifiedAccessTrustProviderOidcOptions
+        | VerifiedAccessTrustProviderOidcOptionsDict
+        | None = None,
+        SseSpecification: VerifiedAccessTrustProviderSseSpecification
+        | VerifiedAccessTrustProviderSseSpecificationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UserTrustProviderType: Literal["iam-identity-center", "oidc"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::VerifiedAccessTrustProvider; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PolicyReferenceName: str,
-            TrustProviderType: Literal["device", "user"],
-            Description: str | None = None,
-            DeviceOptions: VerifiedAccessTrustProviderDeviceOptions
-            | VerifiedAccessTrustProviderDeviceOptionsDict
-            | None = None,
-            DeviceTrustProviderType: Literal["crowdstrike", "jamf", "jumpcloud"] | None = None,
-            NativeApplicationOidcOptions: VerifiedAccessTrustProviderNativeApplicationOidcOptions
-            | VerifiedAccessTrustProviderNativeApplicationOidcOptionsDict
-            | None = None,
-            OidcOptions: VerifiedAccessTrustProviderOidcOptions
-            | VerifiedAccessTrustProviderOidcOptionsDict
-            | None = None,
-            SseSpecification: VerifiedAccessTrustProviderSseSpecification
-            | VerifiedAccessTrustProviderSseSpecificationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UserTrustProviderType: Literal["iam-identity-center", "oidc"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::VerifiedAccessTrustProvider; `await` it inside an App to deploy it.
-
-            Description: A description for the Amazon Web Services Verified Access trust provider.
-            DeviceTrustProviderType: The type of device-based trust provider.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             PolicyReferenceName: The identifier to be used when working with policy rules.
+                Create-only: changing it replaces the resource. Required.
+            TrustProviderType: Type of trust provider. Possible values: user|device Create-only:
+                changing it replaces the resource. Required.
+            Description: A description for the Amazon Web Services Verified Access trust provider.
+            DeviceOptions: The options for device identity based trust providers. Create-only:
+                changing it replaces the resource.
+            DeviceTrustProviderType: The type of device-based trust provider. Possible values:
+                jamf|crowdstrike Create-only: changing it replaces the resource.
+            NativeApplicationOidcOptions: The OpenID Connect details for an oidc -type,
+                user-identity based trust provider for L4.
+            OidcOptions: The OpenID Connect details for an oidc -type, user-identity based trust
+                provider.
             SseSpecification: The configuration options for customer provided KMS encryption.
             Tags: An array of key-value pairs to apply to this resource.
-            TrustProviderType: Type of trust provider.
-            UserTrustProviderType: The type of device-based trust provider.
+            UserTrustProviderType: The type of device-based trust provider. Possible values:
+                oidc|iam-identity-center Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Specifies a tag. For more information, see [Resource
+    tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::Volume",
     schema_file="aws-ec2-volume.json",
     primary_identifier=("/VolumeId",),
-    additional_identifiers=(),
     read_only=("/VolumeId",),
-    create_only=(),
     write_only=("/OutpostArn",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 725,
         "read": 120,
@@ -88,50 +84,35 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "anyOf": [
-        {"required": ["AvailabilityZone", "Size"]},
-        {"required": ["AvailabilityZone", "SnapshotId"]},
-        {"required": ["AvailabilityZoneId", "Size"]},
-        {"required": ["AvailabilityZoneId", "SnapshotId"]},
-        {"required": ["SourceVolumeId"]},
-    ],
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AutoEnableIO": {"type": "boolean"},
-        "AvailabilityZone": {"type": "string"},
-        "AvailabilityZoneId": {"type": "string"},
-        "Encrypted": {"type": "boolean"},
-        "Iops": {"type": "integer"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "MultiAttachEnabled": {"type": "boolean"},
-        "OutpostArn": {"type": "string"},
-        "Size": {"type": "integer"},
-        "SnapshotId": {"type": "string"},
-        "SourceVolumeId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Throughput": {"type": "integer"},
-        "VolumeId": {"type": "string"},
-        "VolumeInitializationRate": {"type": "integer"},
-        "VolumeType": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class Volume(_Resource):
-    """AWS::EC2::Volume: Specifies an Amazon Elastic Block Store (Amazon EBS) volume. You can create an empty volume, a volume from a snapshot, or a volume copy from an existi...
+    """AWS::EC2::Volume: Specifies an Amazon Elastic Block Store (Amazon EBS) volume. You can create
+    an empty volume, a volume from a snapshot, or a volume copy from an existing source volume. +
+    When you use CFNlong to update an Amazon EBS volume that modifies ``Iops``, ``Size``, or
+    ``VolumeType``, there is a cooldown period before another operation can occur. This can cause
+    your stack to report being in ``UPDATE_IN_PROGRESS`` or ``UPDATE_ROLLBACK_IN_PROGRESS`` for long
+    periods of time. Some common scenarios when you might encounter a cooldown period for Amazon EBS
+    include: + You successfully update an Amazon EBS volume and the update succeeds. When you
+    attempt another update within the cooldown window, that update will be subject to a cooldown
+    period. + You successfully update an Amazon EBS volume and the update succeeds but another
+    change in your ``update-stack`` call fails. The rollback will be subject to a cooldown period.
+    For more information, see [Requirements for EBS volume
+    modifications](https://docs.aws.amazon.com/ebs/latest/userguide/modify-volume-requirements.html).
+    + Amazon EBS does not support sizing down an Amazon EBS volume. CFNlong does not attempt to
+    modify an Amazon EBS volume to a smaller size on rollback. *DeletionPolicy attribute* To control
+    how CFNlong handles the volume when the stack is deleted, set a deletion policy for your volume.
+    You can choose to retain the volume, to delete the volume, or to create a snapshot of the
+    volume. For more information, see [DeletionPolicy
+    attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html).
+    If you set a deletion policy that creates a snapshot, all tags on the volume are included in the
+    snapshot.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VolumeId.
+    Write-only (sent to AWS, never read back): OutpostArn.
+    Read-only attributes (known once deployed): VolumeId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-volume.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -139,11 +120,13 @@ class Volume(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VolumeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "volume.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     VolumeId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoEnableIO: bool
     AvailabilityZone: str
     AvailabilityZoneId: str
@@ -160,49 +143,132 @@ class Volume(_Resource):
     VolumeInitializationRate: int
     VolumeType: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AutoEnableIO: bool | None = None,
+        AvailabilityZone: str | None = None,
+        AvailabilityZoneId: str | None = None,
+        Encrypted: bool | None = None,
+        Iops: int | None = None,
+        KmsKeyId: str | None = None,
+        MultiAttachEnabled: bool | None = None,
+        OutpostArn: str | None = None,
+        Size: int | None = None,
+        SnapshotId: str | None = None,
+        SourceVolumeId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Throughput: int | None = None,
+        VolumeInitializationRate: int | None = None,
+        VolumeType: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::Volume; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AutoEnableIO: bool | None = None,
-            AvailabilityZone: str | None = None,
-            AvailabilityZoneId: str | None = None,
-            Encrypted: bool | None = None,
-            Iops: int | None = None,
-            KmsKeyId: str | None = None,
-            MultiAttachEnabled: bool | None = None,
-            OutpostArn: str | None = None,
-            Size: int | None = None,
-            SnapshotId: str | None = None,
-            SourceVolumeId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Throughput: int | None = None,
-            VolumeInitializationRate: int | None = None,
-            VolumeType: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::Volume; `await` it inside an App to deploy it.
-
-            AutoEnableIO: Indicates whether the volume is auto-enabled for I/O operations.
-            AvailabilityZone: The ID of the Availability Zone in which to create the volume.
-            AvailabilityZoneId: The ID of the Availability Zone in which to create the volume.
-            Encrypted: Indicates whether the volume should be encrypted.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AutoEnableIO: Indicates whether the volume is auto-enabled for I/O operations. By
+                default, EBS disables I/O to the volume from attached EC2 instances when it
+                determines that a volume's data is potentially inconsistent. If the consistency of
+                the volume is not a concern, and you prefer that the volume be made available
+                immediately if it's impaired, you can configure the volume to automatically enable
+                I/O.
+            AvailabilityZone: The ID of the Availability Zone in which to create the volume. For
+                example, ``us-east-1a``. Either ``AvailabilityZone`` or ``AvailabilityZoneId`` must
+                be specified, but not both. If you are creating a volume copy, omit this parameter.
+                The volume copy is created in the same Availability Zone as the source volume.
+            AvailabilityZoneId: The ID of the Availability Zone in which to create the volume. For
+                example, ``use1-az1``. Either ``AvailabilityZone`` or ``AvailabilityZoneId`` must be
+                specified, but not both. If you are creating a volume copy, omit this parameter. The
+                volume copy is created in the same Availability Zone as the source volume.
+            Encrypted: Indicates whether the volume should be encrypted. The effect of setting the
+                encryption state to ``true`` depends on the volume origin (new, from a snapshot, or
+                from an existing volume), starting encryption state, ownership, and whether
+                encryption by default is enabled. For more information, see [Encryption by
+                default](https://docs.aws.amazon.com/ebs/latest/userguide/work-with-ebs-encr.html#encryption-by-default)
+                in the *Amazon EBS User Guide*. If you are creating a volume copy, omit this
+                parameter. The volume is automatically encrypted with the same KMS key as the source
+                volume. You can't copy unencrypted volumes.
             Iops: The number of I/O operations per second (IOPS) to provision for the volume.
-            KmsKeyId: The identifier of the kms-key-long to use for Amazon EBS encryption.
-            MultiAttachEnabled: Indicates whether Amazon EBS Multi-Attach is enabled.
+                Required for ``io1`` and ``io2`` volumes. Optional for ``gp3`` volumes. Omit for all
+                other volume types. Valid ranges: + gp3: ``3,000``(*default*)``- 80,000`` IOPS +
+                io1: ``100 - 64,000`` IOPS + io2: ``100 - 256,000`` IOPS [Instances built on the
+                Nitro
+                System](https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-nitro-instances.html)
+                can support up to 256,000 IOPS. Other instances can support up to 32,000 IOPS.
+            KmsKeyId: The identifier of the kms-key-long to use for Amazon EBS encryption. If
+                ``KmsKeyId`` is specified, the encrypted state must be ``true``. If you omit this
+                property and your account is enabled for encryption by default, or *Encrypted* is
+                set to ``true``, then the volume is encrypted using the default key specified for
+                your account. If your account does not have a default key, then the volume is
+                encrypted using the aws-managed-key. Alternatively, if you want to specify a
+                different key, you can specify one of the following: + Key ID. For example,
+                1234abcd-12ab-34cd-56ef-1234567890ab. + Key alias. Specify the alias for the key,
+                prefixed with ``alias/``. For example, for a key with the alias ``my_cmk``, use
+                ``alias/my_cmk``. Or to specify the aws-managed-key, use ``alias/aws/ebs``. + Key
+                ARN. For example,
+                arn:aws:kms:us-east-1:012345678910:key/1234abcd-12ab-34cd-56ef-1234567890ab. + Alias
+                ARN. For example, arn:aws:kms:us-east-1:012345678910:alias/ExampleAlias. If you are
+                creating a volume copy, omit this parameter. The volume is automatically encrypted
+                with the same KMS key as the source volume. You can't copy unencrypted volumes.
+            MultiAttachEnabled: Indicates whether Amazon EBS Multi-Attach is enabled. CFNlong does
+                not currently support updating a single-attach volume to be multi-attach enabled,
+                updating a multi-attach enabled volume to be single-attach, or updating the size or
+                number of I/O operations per second (IOPS) of a multi-attach enabled volume.
             OutpostArn: The Amazon Resource Name (ARN) of the Outpost on which to create the volume.
-            Size: The size of the volume, in GiBs.
-            SnapshotId: The snapshot from which to create the volume.
-            SourceVolumeId: The ID of the source EBS volume to copy.
+                If you intend to use a volume with an instance running on an outpost, then you must
+                create the volume on the same outpost as the instance. You can't use a volume
+                created in an AWS Region with an instance on an AWS outpost, or the other way
+                around. Write-only: sent to AWS, never read back.
+            Size: The size of the volume, in GiBs. + Required for new empty volumes. + Optional for
+                volumes created from snapshots and volume copies. In this case, the size defaults to
+                the size of the snapshot or source volume. You can optionally specify a size that is
+                equal to or larger than the size of the source snapshot or volume. Supported volume
+                sizes: + gp2: ``1 - 16,384`` GiB + gp3: ``1 - 65,536`` GiB + io1: ``4 - 16,384`` GiB
+                + io2: ``4 - 65,536`` GiB + st1 and sc1: ``125 - 16,384`` GiB + standard: ``1 -
+                1024`` GiB
+            SnapshotId: The snapshot from which to create the volume. Only specify to create a
+                volume from a snapshot. To create a new empty volume, omit this parameter and
+                specify a value for ``Size`` instead. To create a volume copy, omit this parameter
+                and specify ``SourceVolumeId`` instead.
+            SourceVolumeId: The ID of the source EBS volume to copy. When specified, the volume is
+                created as an exact copy of the specified volume. Only specify to create a volume
+                copy. To create a new empty volume or to create a volume from a snapshot, omit this
+                parameter,
             Tags: The tags to apply to the volume during creation.
             Throughput: The throughput to provision for a volume, with a maximum of 2,000 MiB/s.
-            VolumeInitializationRate: Specifies the Amazon EBS Provisioned Rate for Volume Initialization (volume initialization rate), in MiB/s, at which to download the snapshot blocks from Amazon S3 to the volume.
-            VolumeType: The volume type.
+                This parameter is valid only for ``gp3`` volumes. The default value is 125. Valid
+                Range: Minimum value of 125. Maximum value of 2000. The maximum ratio of throughput
+                to IOPS is 0.25 MiB/s per IOPS. For example, a volume with 3,000 IOPS can have a
+                maximum throughput of 750 MiB/s (3,000 x 0.25).
+            VolumeInitializationRate: Specifies the Amazon EBS Provisioned Rate for Volume
+                Initialization (volume initialization rate), in MiB/s, at which to download the
+                snapshot blocks from Amazon S3 to the volume. This is also known as *volume
+                initialization*. Specifying a volume initialization rate ensures that the volume is
+                initialized at a predictable and consistent rate after creation. This parameter is
+                supported only for volumes created from snapshots. Omit this parameter if: + You
+                want to create the volume using fast snapshot restore. You must specify a snapshot
+                that is enabled for fast snapshot restore. In this case, the volume is fully
+                initialized at creation. If you specify a snapshot that is enabled for fast snapshot
+                restore and a volume initialization rate, the volume will be initialized at the
+                specified rate instead of fast snapshot restore. + You want to create a volume that
+                is initialized at the default rate. For more information, see [Initialize Amazon EBS
+                volumes](https://docs.aws.amazon.com/ebs/latest/userguide/initalize-volume.html) in
+                the *Amazon EC2 User Guide*. Valid range: 100 - 300 MiB/s
+            VolumeType: The volume type. This parameter can be one of the following values: +
+                General Purpose SSD: ``gp2`` | ``gp3`` + Provisioned IOPS SSD: ``io1`` | ``io2`` +
+                Throughput Optimized HDD: ``st1`` + Cold HDD: ``sc1`` + Magnetic: ``standard``
+                Throughput Optimized HDD (``st1``) and Cold HDD (``sc1``) volumes can't be used as
+                boot volumes. For more information, see [Amazon EBS volume
+                types](https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html) in
+                the *Amazon EBS User Guide*. Default: ``gp2``
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

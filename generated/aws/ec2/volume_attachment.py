@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::VolumeAttachment",
     schema_file="aws-ec2-volumeattachment.json",
     primary_identifier=("/VolumeId", "/InstanceId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Device", "/InstanceId", "/VolumeId", "/EbsCardIndex"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("VolumeId", "InstanceId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,30 +72,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Device": {"type": "string"},
-        "EbsCardIndex": {"type": "integer"},
-        "Id": {"type": "string"},
-        "InstanceId": {"type": "string"},
-        "VolumeId": {"type": "string"},
-    },
-    "properties": {
-        "Device": {"$ref": "#/definitions/Device"},
-        "EbsCardIndex": {"$ref": "#/definitions/EbsCardIndex"},
-        "InstanceId": {"$ref": "#/definitions/InstanceId"},
-        "VolumeId": {"$ref": "#/definitions/VolumeId"},
-    },
-    "required": ["VolumeId", "InstanceId"],
-}
-
 
 class VolumeAttachment(_Resource):
-    """AWS::EC2::VolumeAttachment: Attaches an Amazon EBS volume to a running instance and exposes it to the instance with the specified device name. Before this resource can be deleted...
+    """AWS::EC2::VolumeAttachment: Attaches an Amazon EBS volume to a running instance and exposes
+    it to the instance with the specified device name. Before this resource can be deleted (and
+    therefore the volume detached), you must first unmount the volume in the instance. Failure to do
+    so results in the volume being stuck in the busy state while it is trying to detach, which could
+    possibly damage the file system or the data it contains. If an Amazon EBS volume is the root
+    device of an instance, it cannot be detached while the instance is in the "running" state. To
+    detach the root volume, stop the instance first. If the root volume is detached from an instance
+    with an MKT product code, then the product codes from that volume are no longer associated with
+    the instance.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VolumeId, InstanceId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Device, InstanceId, VolumeId, EbsCardIndex.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-volumeattachment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -107,36 +98,50 @@ class VolumeAttachment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VolumeAttachmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "volume_attachment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Device: str
     EbsCardIndex: int
     InstanceId: str
     VolumeId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceId: str,
+        VolumeId: str,
+        Device: str | None = None,
+        EbsCardIndex: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::VolumeAttachment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceId: str,
-            VolumeId: str,
-            Device: str | None = None,
-            EbsCardIndex: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::VolumeAttachment; `await` it inside an App to deploy it.
-
-            Device: The device name (for example, ``/dev/sdh`` or ``xvdh``).
-            EbsCardIndex: The index of the EBS card.
-            InstanceId: The ID of the instance to which the volume attaches.
-            VolumeId: The ID of the Amazon EBS volume.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceId: The ID of the instance to which the volume attaches. This value can be a
+                reference to an
+                [AWS::EC2::Instance](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-instance.html)
+                resource, or it can be the physical ID of an existing EC2 instance. Create-only:
+                changing it replaces the resource. Required.
+            VolumeId: The ID of the Amazon EBS volume. The volume and instance must be within the
+                same Availability Zone. This value can be a reference to an
+                [AWS::EC2::Volume](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-ebs-volume.html)
+                resource, or it can be the volume ID of an existing Amazon EBS volume. Create-only:
+                changing it replaces the resource. Required.
+            Device: The device name (for example, ``/dev/sdh`` or ``xvdh``). Create-only: changing
+                it replaces the resource.
+            EbsCardIndex: The index of the EBS card. Some instance types support multiple EBS cards.
+                The default EBS card index is 0. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,65 +67,95 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-VPCVpcEncryptionControlDict = TypedDict(
-    "VPCVpcEncryptionControlDict",
-    {
-        "EgressOnlyInternetGatewayExclusion": "Literal['enable', 'disable']",
-        "ElasticFileSystemExclusion": "Literal['enable', 'disable']",
-        "InternetGatewayExclusion": "Literal['enable', 'disable']",
-        "LambdaExclusion": "Literal['enable', 'disable']",
-        "Mode": "Literal['monitor', 'enforce']",
-        "NatGatewayExclusion": "Literal['enable', 'disable']",
-        "ResourceExclusions": "VpcEncryptionControlExclusionsDict",
-        "State": "str",
-        "StateMessage": "str",
-        "VirtualPrivateGatewayExclusion": "Literal['enable', 'disable']",
-        "VpcEncryptionControlId": "str",
-        "VpcId": "str",
-        "VpcLatticeExclusion": "Literal['enable', 'disable']",
-        "VpcPeeringExclusion": "Literal['enable', 'disable']",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Specifies a tag. For more information, see [Resource
+    tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)."""
 
-VpcEncryptionControlExclusionDict = TypedDict(
-    "VpcEncryptionControlExclusionDict",
-    {
-        "State": "str",
-        "StateMessage": "str",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
 
-VpcEncryptionControlExclusionsDict = TypedDict(
-    "VpcEncryptionControlExclusionsDict",
-    {
-        "EgressOnlyInternetGateway": "VpcEncryptionControlExclusionDict",
-        "ElasticFileSystem": "VpcEncryptionControlExclusionDict",
-        "InternetGateway": "VpcEncryptionControlExclusionDict",
-        "Lambda": "VpcEncryptionControlExclusionDict",
-        "NatGateway": "VpcEncryptionControlExclusionDict",
-        "VirtualPrivateGateway": "VpcEncryptionControlExclusionDict",
-        "VpcLattice": "VpcEncryptionControlExclusionDict",
-        "VpcPeering": "VpcEncryptionControlExclusionDict",
-    },
-    total=False,
-)
 
+class VPCVpcEncryptionControlDict(TypedDict, total=False):
+    """VPCVpcEncryptionControl as a plain dict: Describes the configuration and state of VPC
+    encryption controls. For more information, see [Enforce VPC encryption in
+    transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the
+    *Amazon VPC User Guide*."""
+
+    EgressOnlyInternetGatewayExclusion: Literal["enable", "disable"]
+    """Allowed values: 'enable', 'disable'."""
+    ElasticFileSystemExclusion: Literal["enable", "disable"]
+    """Allowed values: 'enable', 'disable'."""
+    InternetGatewayExclusion: Literal["enable", "disable"]
+    """Allowed values: 'enable', 'disable'."""
+    LambdaExclusion: Literal["enable", "disable"]
+    """Allowed values: 'enable', 'disable'."""
+    Mode: Literal["monitor", "enforce"]
+    """The encryption mode for the VPC Encryption Control configuration."""
+    NatGatewayExclusion: Literal["enable", "disable"]
+    """Allowed values: 'enable', 'disable'."""
+    ResourceExclusions: VpcEncryptionControlExclusionsDict
+    """Information about resource exclusions for the VPC Encryption Control configuration."""
+    State: str
+    """The current state of the VPC Encryption Control configuration."""
+    StateMessage: str
+    """A message providing additional information about the encryption control state."""
+    VirtualPrivateGatewayExclusion: Literal["enable", "disable"]
+    """Allowed values: 'enable', 'disable'."""
+    VpcEncryptionControlId: str
+    """The ID of the VPC Encryption Control configuration."""
+    VpcId: str
+    """The ID of the VPC associated with the encryption control configuration."""
+    VpcLatticeExclusion: Literal["enable", "disable"]
+    """Allowed values: 'enable', 'disable'."""
+    VpcPeeringExclusion: Literal["enable", "disable"]
+    """Allowed values: 'enable', 'disable'."""
+
+
+class VpcEncryptionControlExclusionDict(TypedDict, total=False):
+    """VpcEncryptionControlExclusion as a plain dict: Describes an exclusion configuration for VPC
+    Encryption Control. For more information, see [Enforce VPC encryption in
+    transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the
+    *Amazon VPC User Guide*."""
+
+    State: str
+    """The current state of the exclusion configuration."""
+    StateMessage: str
+    """A message providing additional information about the exclusion state."""
+
+
+class VpcEncryptionControlExclusionsDict(TypedDict, total=False):
+    """VpcEncryptionControlExclusions as a plain dict: Describes the exclusion configurations for
+    various resource types in VPC Encryption Control. For more information, see [Enforce VPC
+    encryption in
+    transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the
+    *Amazon VPC User Guide*."""
+
+    EgressOnlyInternetGateway: VpcEncryptionControlExclusionDict
+    """The exclusion configuration for egress-only internet gateway traffic."""
+    ElasticFileSystem: VpcEncryptionControlExclusionDict
+    """The exclusion configuration for Elastic File System traffic."""
+    InternetGateway: VpcEncryptionControlExclusionDict
+    """The exclusion configuration for internet gateway traffic."""
+    Lambda: VpcEncryptionControlExclusionDict
+    """The exclusion configuration for Lambda function traffic."""
+    NatGateway: VpcEncryptionControlExclusionDict
+    """The exclusion configuration for NAT gateway traffic."""
+    VirtualPrivateGateway: VpcEncryptionControlExclusionDict
+    """The exclusion configuration for virtual private gateway traffic."""
+    VpcLattice: VpcEncryptionControlExclusionDict
+    """The exclusion configuration for VPC Lattice traffic."""
+    VpcPeering: VpcEncryptionControlExclusionDict
+    """The exclusion configuration for VPC peering connection traffic."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::VPC",
     schema_file="aws-ec2-vpc.json",
     primary_identifier=("/VpcId",),
-    additional_identifiers=(),
     read_only=(
         "/CidrBlockAssociations",
         "/DefaultNetworkAcl",
@@ -173,15 +207,7 @@ METADATA = _TypeMetadata(
     ),
     conditional_create_only=("/InstanceTenancy",),
     unordered_arrays=("/CidrBlockAssociations", "/Ipv6CidrBlocks", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -191,102 +217,51 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VpcEncryptionControl": {
-            "additionalProperties": False,
-            "properties": {
-                "EgressOnlyInternetGatewayExclusion": {
-                    "enum": ["enable", "disable"],
-                    "type": "string",
-                },
-                "ElasticFileSystemExclusion": {"enum": ["enable", "disable"], "type": "string"},
-                "InternetGatewayExclusion": {"enum": ["enable", "disable"], "type": "string"},
-                "LambdaExclusion": {"enum": ["enable", "disable"], "type": "string"},
-                "Mode": {"enum": ["monitor", "enforce"], "type": "string"},
-                "NatGatewayExclusion": {"enum": ["enable", "disable"], "type": "string"},
-                "ResourceExclusions": {"$ref": "#/definitions/VpcEncryptionControlExclusions"},
-                "State": {"type": "string"},
-                "StateMessage": {"type": "string"},
-                "VirtualPrivateGatewayExclusion": {"enum": ["enable", "disable"], "type": "string"},
-                "VpcEncryptionControlId": {"type": "string"},
-                "VpcId": {"type": "string"},
-                "VpcLatticeExclusion": {"enum": ["enable", "disable"], "type": "string"},
-                "VpcPeeringExclusion": {"enum": ["enable", "disable"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "VpcEncryptionControlExclusion": {
-            "additionalProperties": False,
-            "properties": {"State": {"type": "string"}, "StateMessage": {"type": "string"}},
-            "type": "object",
-        },
-        "VpcEncryptionControlExclusions": {
-            "additionalProperties": False,
-            "properties": {
-                "EgressOnlyInternetGateway": {
-                    "$ref": "#/definitions/VpcEncryptionControlExclusion"
-                },
-                "ElasticFileSystem": {"$ref": "#/definitions/VpcEncryptionControlExclusion"},
-                "InternetGateway": {"$ref": "#/definitions/VpcEncryptionControlExclusion"},
-                "Lambda": {"$ref": "#/definitions/VpcEncryptionControlExclusion"},
-                "NatGateway": {"$ref": "#/definitions/VpcEncryptionControlExclusion"},
-                "VirtualPrivateGateway": {"$ref": "#/definitions/VpcEncryptionControlExclusion"},
-                "VpcLattice": {"$ref": "#/definitions/VpcEncryptionControlExclusion"},
-                "VpcPeering": {"$ref": "#/definitions/VpcEncryptionControlExclusion"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CidrBlock": {"type": "string"},
-        "CidrBlockAssociations": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "DefaultNetworkAcl": {"type": "string"},
-        "DefaultSecurityGroup": {"type": "string"},
-        "EnableDnsHostnames": {"type": "boolean"},
-        "EnableDnsSupport": {"type": "boolean"},
-        "InstanceTenancy": {"enum": ["dedicated", "default", "host"], "type": "string"},
-        "Ipv4IpamPoolId": {"type": "string"},
-        "Ipv4NetmaskLength": {"type": "integer"},
-        "Ipv6CidrBlocks": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "VpcEncryptionControl": {"$ref": "#/definitions/VpcEncryptionControl"},
-        "VpcId": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class VPC(_Resource):
-    """AWS::EC2::VPC: Specifies a virtual private cloud (VPC). A VPC must have an associated IPv4 CIDR block. You can specify an IPv4 CIDR block or an IPAM-allocated IPv4 C...
+    """AWS::EC2::VPC: Specifies a virtual private cloud (VPC). A VPC must have an associated IPv4
+    CIDR block. You can specify an IPv4 CIDR block or an IPAM-allocated IPv4 CIDR block. To
+    associate an IPv6 CIDR block with the VPC, see
+    [AWS::EC2::VPCCidrBlock](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpccidrblock.html).
+    For more information, see [Virtual private clouds
+    (VPC)](https://docs.aws.amazon.com/vpc/latest/userguide/configure-your-vpc.html) in the *Amazon
+    VPC User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VpcId.
+    Replaced when any of these change (create-only): CidrBlock, Ipv4IpamPoolId, Ipv4NetmaskLength,
+    VpcEncryptionControl.
+    May be replaced when these change (conditionally create-only): InstanceTenancy.
+    Write-only (sent to AWS, never read back): Ipv4IpamPoolId, Ipv4NetmaskLength,
+    VpcEncryptionControl.InternetGatewayExclusion,
+    VpcEncryptionControl.EgressOnlyInternetGatewayExclusion,
+    VpcEncryptionControl.NatGatewayExclusion, VpcEncryptionControl.VirtualPrivateGatewayExclusion,
+    VpcEncryptionControl.VpcPeeringExclusion, VpcEncryptionControl.LambdaExclusion,
+    VpcEncryptionControl.VpcLatticeExclusion, VpcEncryptionControl.ElasticFileSystemExclusion.
+    Read-only attributes (known once deployed): CidrBlockAssociations, DefaultNetworkAcl,
+    DefaultSecurityGroup, Ipv6CidrBlocks, VpcId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpc.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VPCProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VPCAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "vpc.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CidrBlockAssociations: list[str]
+    """Type: list[str]."""
     DefaultNetworkAcl: str
+    """Type: str."""
     DefaultSecurityGroup: str
+    """Type: str."""
     Ipv6CidrBlocks: list[str]
+    """Type: list[str]."""
     VpcId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CidrBlock: str
     EnableDnsHostnames: bool
     EnableDnsSupport: bool
@@ -296,37 +271,74 @@ class VPC(_Resource):
     Tags: list[TagDict]
     VpcEncryptionControl: VPCVpcEncryptionControlDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CidrBlock: str | None = None,
+        EnableDnsHostnames: bool | None = None,
+        EnableDnsSupport: bool | None = None,
+        InstanceTenancy: Literal["dedicated", "default", "host"] | None = None,
+        Ipv4IpamPoolId: str | None = None,
+        Ipv4NetmaskLength: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcEncryptionControl: VPCVpcEncryptionControl | VPCVpcEncryptionControlDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::VPC; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CidrBlock: str | None = None,
-            EnableDnsHostnames: bool | None = None,
-            EnableDnsSupport: bool | None = None,
-            InstanceTenancy: Literal["dedicated", "default", "host"] | None = None,
-            Ipv4IpamPoolId: str | None = None,
-            Ipv4NetmaskLength: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcEncryptionControl: VPCVpcEncryptionControl
-            | VPCVpcEncryptionControlDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::VPC; `await` it inside an App to deploy it.
-
-            CidrBlock: The IPv4 network range for the VPC, in CIDR notation.
-            EnableDnsHostnames: Indicates whether the instances launched in the VPC get DNS hostnames.
-            EnableDnsSupport: Indicates whether the DNS resolution is supported for the VPC.
-            InstanceTenancy: The allowed tenancy of instances launched into the VPC.
-            Ipv4IpamPoolId: The ID of an IPv4 IPAM pool you want to use for allocating this VPC's CIDR.
-            Ipv4NetmaskLength: The netmask length of the IPv4 CIDR you want to allocate to this VPC from an Amazon VPC IP Address Manager (IPAM) pool.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CidrBlock: The IPv4 network range for the VPC, in CIDR notation. For example,
+                ``10.0.0.0/16``. We modify the specified CIDR block to its canonical form; for
+                example, if you specify ``100.68.0.18/18``, we modify it to ``100.68.0.0/18``. You
+                must specify either``CidrBlock`` or ``Ipv4IpamPoolId``. Create-only: changing it
+                replaces the resource.
+            EnableDnsHostnames: Indicates whether the instances launched in the VPC get DNS
+                hostnames. If enabled, instances in the VPC get DNS hostnames; otherwise, they do
+                not. Disabled by default for nondefault VPCs. For more information, see [DNS
+                attributes in your
+                VPC](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-dns.html#vpc-dns-support).
+                You can only enable DNS hostnames if you've enabled DNS support.
+            EnableDnsSupport: Indicates whether the DNS resolution is supported for the VPC. If
+                enabled, queries to the Amazon provided DNS server at the 169.254.169.253 IP
+                address, or the reserved IP address at the base of the VPC network range "plus two"
+                succeed. If disabled, the Amazon provided DNS service in the VPC that resolves
+                public DNS hostnames to IP addresses is not enabled. Enabled by default. For more
+                information, see [DNS attributes in your
+                VPC](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-dns.html#vpc-dns-support).
+            InstanceTenancy: The allowed tenancy of instances launched into the VPC. + ``default``:
+                An instance launched into the VPC runs on shared hardware by default, unless you
+                explicitly specify a different tenancy during instance launch. + ``dedicated``: An
+                instance launched into the VPC runs on dedicated hardware by default, unless you
+                explicitly specify a tenancy of ``host`` during instance launch. You cannot specify
+                a tenancy of ``default`` during instance launch. Updating ``InstanceTenancy``
+                requires no replacement only if you are updating its value from ``dedicated`` to
+                ``default``. Updating ``InstanceTenancy`` from ``default`` to ``dedicated`` requires
+                replacement. Conditionally create-only: some changes replace the resource.
+            Ipv4IpamPoolId: The ID of an IPv4 IPAM pool you want to use for allocating this VPC's
+                CIDR. For more information, see [What is
+                IPAM?](https://docs.aws.amazon.com//vpc/latest/ipam/what-is-it-ipam.html) in the
+                *Amazon VPC IPAM User Guide*. You must specify either``CidrBlock`` or
+                ``Ipv4IpamPoolId``. Create-only: changing it replaces the resource. Write-only: sent
+                to AWS, never read back.
+            Ipv4NetmaskLength: The netmask length of the IPv4 CIDR you want to allocate to this VPC
+                from an Amazon VPC IP Address Manager (IPAM) pool. For more information about IPAM,
+                see [What is
+                IPAM?](https://docs.aws.amazon.com//vpc/latest/ipam/what-is-it-ipam.html) in the
+                *Amazon VPC IPAM User Guide*. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
             Tags: The tags for the VPC.
             VpcEncryptionControl: Describes the configuration and state of VPC encryption controls.
+                For more information, see [Enforce VPC encryption in
+                transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html)
+                in the *Amazon VPC User Guide*. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::VPCBlockPublicAccessOptions",
     schema_file="aws-ec2-vpcblockpublicaccessoptions.json",
     primary_identifier=("/AccountId",),
-    additional_identifiers=(),
     read_only=("/AccountId", "/ExclusionsAllowed"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("InternetGatewayBlockMode",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,26 +72,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AccountId": {"type": "string"},
-        "ExclusionsAllowed": {"type": "string"},
-        "InternetGatewayBlockMode": {
-            "enum": ["block-bidirectional", "block-ingress"],
-            "type": "string",
-        },
-    },
-    "required": ["InternetGatewayBlockMode"],
-}
-
 
 class VPCBlockPublicAccessOptions(_Resource):
-    """AWS::EC2::VPCBlockPublicAccessOptions: Resource Type definition for AWS::EC2::VPCBlockPublicAccessOptions
+    """AWS::EC2::VPCBlockPublicAccessOptions: Resource Type definition for
+    AWS::EC2::VPCBlockPublicAccessOptions
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId.
+    Read-only attributes (known once deployed): AccountId, ExclusionsAllowed.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpcblockpublicaccessoptions.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -103,29 +91,40 @@ class VPCBlockPublicAccessOptions(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VPCBlockPublicAccessOptionsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "vpc_block_public_access_options.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
+    """The identifier for the specified AWS account."""
     ExclusionsAllowed: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Determines if exclusions are allowed. If you have enabled VPC BPA at the Organization level,
+    exclusions may be not-allowed. Otherwise, they are allowed."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InternetGatewayBlockMode: Literal["block-bidirectional", "block-ingress"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InternetGatewayBlockMode: Literal["block-bidirectional", "block-ingress"],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::VPCBlockPublicAccessOptions; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InternetGatewayBlockMode: Literal["block-bidirectional", "block-ingress"],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::VPCBlockPublicAccessOptions; `await` it inside an App to deploy it.
-
-            InternetGatewayBlockMode: The desired Block Public Access mode for Internet Gateways in your account.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InternetGatewayBlockMode: The desired Block Public Access mode for Internet Gateways in
+                your account. We do not allow to create in a off mode as this is the default value
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::VPCCidrBlock",
     schema_file="aws-ec2-vpccidrblock.json",
     primary_identifier=("/Id", "/VpcId"),
-    additional_identifiers=(),
     read_only=("/Id", "/Ipv6AddressAttribute", "/IpSource"),
     create_only=(
         "/Ipv6Pool",
@@ -66,17 +70,12 @@ METADATA = _TypeMetadata(
         "/Ipv6CidrBlockNetworkBorderGroup",
     ),
     write_only=("/Ipv4IpamPoolId", "/Ipv4NetmaskLength", "/Ipv6IpamPoolId", "/Ipv6NetmaskLength"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("VpcId",),
     list_required=("VpcId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -85,33 +84,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AmazonProvidedIpv6CidrBlock": {"type": "boolean"},
-        "CidrBlock": {"type": "string"},
-        "Id": {"type": "string"},
-        "IpSource": {"type": "string"},
-        "Ipv4IpamPoolId": {"type": "string"},
-        "Ipv4NetmaskLength": {"type": "integer"},
-        "Ipv6AddressAttribute": {"type": "string"},
-        "Ipv6CidrBlock": {"type": "string"},
-        "Ipv6CidrBlockNetworkBorderGroup": {"type": "string"},
-        "Ipv6IpamPoolId": {"type": "string"},
-        "Ipv6NetmaskLength": {"type": "integer"},
-        "Ipv6Pool": {"type": "string"},
-        "VpcId": {"type": "string"},
-    },
-    "required": ["VpcId"],
-}
-
 
 class VPCCidrBlock(_Resource):
     """AWS::EC2::VPCCidrBlock: Resource Type definition for AWS::EC2::VPCCidrBlock
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id, VpcId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Ipv6Pool, VpcId, AmazonProvidedIpv6CidrBlock,
+    Ipv6CidrBlock, CidrBlock, Ipv4IpamPoolId, Ipv4NetmaskLength, Ipv6IpamPoolId, Ipv6NetmaskLength,
+    Ipv6CidrBlockNetworkBorderGroup.
+    Write-only (sent to AWS, never read back): Ipv4IpamPoolId, Ipv4NetmaskLength, Ipv6IpamPoolId,
+    Ipv6NetmaskLength.
+    Read-only attributes (known once deployed): Id, IpSource, Ipv6AddressAttribute.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpccidrblock.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -119,13 +105,17 @@ class VPCCidrBlock(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VPCCidrBlockAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "vpc_cidr_block.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """The Id of the VPC associated CIDR Block."""
     IpSource: str
+    """The IP Source of an IPv6 VPC CIDR Block."""
     Ipv6AddressAttribute: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The value denoting whether an IPv6 VPC CIDR Block is public or private."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AmazonProvidedIpv6CidrBlock: bool
     CidrBlock: str
     Ipv4IpamPoolId: str
@@ -137,39 +127,56 @@ class VPCCidrBlock(_Resource):
     Ipv6Pool: str
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        VpcId: str,
+        AmazonProvidedIpv6CidrBlock: bool | None = None,
+        CidrBlock: str | None = None,
+        Ipv4IpamPoolId: str | None = None,
+        Ipv4NetmaskLength: int | None = None,
+        Ipv6CidrBlock: str | None = None,
+        Ipv6CidrBlockNetworkBorderGroup: str | None = None,
+        Ipv6IpamPoolId: str | None = None,
+        Ipv6NetmaskLength: int | None = None,
+        Ipv6Pool: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::VPCCidrBlock; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            VpcId: str,
-            AmazonProvidedIpv6CidrBlock: bool | None = None,
-            CidrBlock: str | None = None,
-            Ipv4IpamPoolId: str | None = None,
-            Ipv4NetmaskLength: int | None = None,
-            Ipv6CidrBlock: str | None = None,
-            Ipv6CidrBlockNetworkBorderGroup: str | None = None,
-            Ipv6IpamPoolId: str | None = None,
-            Ipv6NetmaskLength: int | None = None,
-            Ipv6Pool: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::VPCCidrBlock; `await` it inside an App to deploy it.
-
-            AmazonProvidedIpv6CidrBlock: Requests an Amazon-provided IPv6 CIDR block with a /56 prefix length for the VPC.
-            CidrBlock: An IPv4 CIDR block to associate with the VPC.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            VpcId: The ID of the VPC. Create-only: changing it replaces the resource. Required.
+            AmazonProvidedIpv6CidrBlock: Requests an Amazon-provided IPv6 CIDR block with a /56
+                prefix length for the VPC. You cannot specify the range of IPv6 addresses, or the
+                size of the CIDR block. Create-only: changing it replaces the resource.
+            CidrBlock: An IPv4 CIDR block to associate with the VPC. Create-only: changing it
+                replaces the resource.
             Ipv4IpamPoolId: The ID of the IPv4 IPAM pool to Associate a CIDR from to a VPC.
-            Ipv4NetmaskLength: The netmask length of the IPv4 CIDR you would like to associate from an Amazon VPC IP Address Manager (IPAM) pool.
-            Ipv6CidrBlock: An IPv6 CIDR block from the IPv6 address pool.
-            Ipv6CidrBlockNetworkBorderGroup: The name of the location from which we advertise the IPV6 CIDR block.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            Ipv4NetmaskLength: The netmask length of the IPv4 CIDR you would like to associate from
+                an Amazon VPC IP Address Manager (IPAM) pool. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            Ipv6CidrBlock: An IPv6 CIDR block from the IPv6 address pool. Create-only: changing it
+                replaces the resource.
+            Ipv6CidrBlockNetworkBorderGroup: The name of the location from which we advertise the
+                IPV6 CIDR block. Create-only: changing it replaces the resource.
             Ipv6IpamPoolId: The ID of the IPv6 IPAM pool to Associate a CIDR from to a VPC.
-            Ipv6NetmaskLength: The netmask length of the IPv6 CIDR you would like to associate from an Amazon VPC IP Address Manager (IPAM) pool.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            Ipv6NetmaskLength: The netmask length of the IPv6 CIDR you would like to associate from
+                an Amazon VPC IP Address Manager (IPAM) pool. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
             Ipv6Pool: The ID of an IPv6 address pool from which to allocate the IPv6 CIDR block.
-            VpcId: The ID of the VPC.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

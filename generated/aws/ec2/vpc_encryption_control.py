@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,44 +63,55 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-VPCEncryptionControlResourceExclusionsDict = TypedDict(
-    "VPCEncryptionControlResourceExclusionsDict",
-    {
-        "EgressOnlyInternetGateway": "VpcEncryptionControlExclusionDict",
-        "ElasticFileSystem": "VpcEncryptionControlExclusionDict",
-        "InternetGateway": "VpcEncryptionControlExclusionDict",
-        "Lambda": "VpcEncryptionControlExclusionDict",
-        "NatGateway": "VpcEncryptionControlExclusionDict",
-        "VirtualPrivateGateway": "VpcEncryptionControlExclusionDict",
-        "VpcLattice": "VpcEncryptionControlExclusionDict",
-        "VpcPeering": "VpcEncryptionControlExclusionDict",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
 
-VpcEncryptionControlExclusionDict = TypedDict(
-    "VpcEncryptionControlExclusionDict",
-    {
-        "State": "str",
-        "StateMessage": "str",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
 
+
+class VPCEncryptionControlResourceExclusionsDict(TypedDict, total=False):
+    """VPCEncryptionControlResourceExclusions as a plain dict."""
+
+    EgressOnlyInternetGateway: VpcEncryptionControlExclusionDict
+    """Type: VpcEncryptionControlExclusionDict."""
+    ElasticFileSystem: VpcEncryptionControlExclusionDict
+    """Type: VpcEncryptionControlExclusionDict."""
+    InternetGateway: VpcEncryptionControlExclusionDict
+    """Type: VpcEncryptionControlExclusionDict."""
+    Lambda: VpcEncryptionControlExclusionDict
+    """Type: VpcEncryptionControlExclusionDict."""
+    NatGateway: VpcEncryptionControlExclusionDict
+    """Type: VpcEncryptionControlExclusionDict."""
+    VirtualPrivateGateway: VpcEncryptionControlExclusionDict
+    """Type: VpcEncryptionControlExclusionDict."""
+    VpcLattice: VpcEncryptionControlExclusionDict
+    """Type: VpcEncryptionControlExclusionDict."""
+    VpcPeering: VpcEncryptionControlExclusionDict
+    """Type: VpcEncryptionControlExclusionDict."""
+
+
+class VpcEncryptionControlExclusionDict(TypedDict, total=False):
+    """VpcEncryptionControlExclusion as a plain dict."""
+
+    State: str
+    """Type: str."""
+    StateMessage: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::VPCEncryptionControl",
     schema_file="aws-ec2-vpcencryptioncontrol.json",
     primary_identifier=("/VpcEncryptionControlId",),
-    additional_identifiers=(),
     read_only=(
         "/VpcEncryptionControlId",
         "/State",
@@ -138,17 +153,8 @@ METADATA = _TypeMetadata(
         "/ElasticFileSystemExclusionInput",
         "/LambdaExclusionInput",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -158,82 +164,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ResourceExclusions": {
-            "additionalProperties": False,
-            "properties": {
-                "EgressOnlyInternetGateway": {
-                    "$ref": "#/definitions/VpcEncryptionControlExclusion"
-                },
-                "ElasticFileSystem": {"$ref": "#/definitions/VpcEncryptionControlExclusion"},
-                "InternetGateway": {"$ref": "#/definitions/VpcEncryptionControlExclusion"},
-                "Lambda": {"$ref": "#/definitions/VpcEncryptionControlExclusion"},
-                "NatGateway": {"$ref": "#/definitions/VpcEncryptionControlExclusion"},
-                "VirtualPrivateGateway": {"$ref": "#/definitions/VpcEncryptionControlExclusion"},
-                "VpcLattice": {"$ref": "#/definitions/VpcEncryptionControlExclusion"},
-                "VpcPeering": {"$ref": "#/definitions/VpcEncryptionControlExclusion"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VpcEncryptionControlExclusion": {
-            "additionalProperties": False,
-            "properties": {"State": {"type": "string"}, "StateMessage": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "EgressOnlyInternetGatewayExclusionInput": {
-            "enum": ["enable", "disable"],
-            "type": "string",
-        },
-        "ElasticFileSystemExclusionInput": {"enum": ["enable", "disable"], "type": "string"},
-        "InternetGatewayExclusionInput": {"enum": ["enable", "disable"], "type": "string"},
-        "LambdaExclusionInput": {"enum": ["enable", "disable"], "type": "string"},
-        "Mode": {"enum": ["monitor", "enforce"], "type": "string"},
-        "NatGatewayExclusionInput": {"enum": ["enable", "disable"], "type": "string"},
-        "ResourceExclusions": {"$ref": "#/definitions/ResourceExclusions"},
-        "State": {
-            "enum": [
-                "creating",
-                "available",
-                "monitor-in-progress",
-                "enforce-in-progress",
-                "monitor-failed",
-                "enforce-failed",
-                "deleting",
-                "deleted",
-                "delete-failed",
-            ],
-            "type": "string",
-        },
-        "StateMessage": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "VirtualPrivateGatewayExclusionInput": {"enum": ["enable", "disable"], "type": "string"},
-        "VpcEncryptionControlId": {"type": "string"},
-        "VpcId": {"type": "string"},
-        "VpcLatticeExclusionInput": {"enum": ["enable", "disable"], "type": "string"},
-        "VpcPeeringExclusionInput": {"enum": ["enable", "disable"], "type": "string"},
-    },
-    "required": [],
-}
-
 
 class VPCEncryptionControl(_Resource):
     """AWS::EC2::VPCEncryptionControl: Resource Type definition for AWS::EC2::VPCEncryptionControl
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VpcEncryptionControlId.
+    Replaced when any of these change (create-only): VpcId.
+    Write-only (sent to AWS, never read back): InternetGatewayExclusionInput,
+    EgressOnlyInternetGatewayExclusionInput, NatGatewayExclusionInput,
+    VirtualPrivateGatewayExclusionInput, VpcPeeringExclusionInput, VpcLatticeExclusionInput,
+    ElasticFileSystemExclusionInput, LambdaExclusionInput.
+    Read-only attributes (known once deployed): ResourceExclusions, State, StateMessage,
+    VpcEncryptionControlId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpcencryptioncontrol.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -243,10 +188,14 @@ class VPCEncryptionControl(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VPCEncryptionControlAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "vpc_encryption_control.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ResourceExclusions: VPCEncryptionControlResourceExclusionsDict
+    """Enumerates the states of all the VPC encryption control resource exclusions"""
     State: Literal[
         "creating",
         "available",
@@ -258,9 +207,12 @@ class VPCEncryptionControl(_Resource):
         "deleted",
         "delete-failed",
     ]
+    """The current state of the VPC encryption control."""
     StateMessage: str
+    """Provides additional context on the state of the VPC encryption control."""
     VpcEncryptionControlId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The VPC encryption control resource id."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EgressOnlyInternetGatewayExclusionInput: Literal["enable", "disable"]
     ElasticFileSystemExclusionInput: Literal["enable", "disable"]
     InternetGatewayExclusionInput: Literal["enable", "disable"]
@@ -273,41 +225,53 @@ class VPCEncryptionControl(_Resource):
     VpcLatticeExclusionInput: Literal["enable", "disable"]
     VpcPeeringExclusionInput: Literal["enable", "disable"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EgressOnlyInternetGatewayExclusionInput: Literal["enable", "disable"] | None = None,
+        ElasticFileSystemExclusionInput: Literal["enable", "disable"] | None = None,
+        InternetGatewayExclusionInput: Literal["enable", "disable"] | None = None,
+        LambdaExclusionInput: Literal["enable", "disable"] | None = None,
+        Mode: Literal["monitor", "enforce"] | None = None,
+        NatGatewayExclusionInput: Literal["enable", "disable"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VirtualPrivateGatewayExclusionInput: Literal["enable", "disable"] | None = None,
+        VpcId: str | None = None,
+        VpcLatticeExclusionInput: Literal["enable", "disable"] | None = None,
+        VpcPeeringExclusionInput: Literal["enable", "disable"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::VPCEncryptionControl; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EgressOnlyInternetGatewayExclusionInput: Literal["enable", "disable"] | None = None,
-            ElasticFileSystemExclusionInput: Literal["enable", "disable"] | None = None,
-            InternetGatewayExclusionInput: Literal["enable", "disable"] | None = None,
-            LambdaExclusionInput: Literal["enable", "disable"] | None = None,
-            Mode: Literal["monitor", "enforce"] | None = None,
-            NatGatewayExclusionInput: Literal["enable", "disable"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VirtualPrivateGatewayExclusionInput: Literal["enable", "disable"] | None = None,
-            VpcId: str | None = None,
-            VpcLatticeExclusionInput: Literal["enable", "disable"] | None = None,
-            VpcPeeringExclusionInput: Literal["enable", "disable"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::VPCEncryptionControl; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             EgressOnlyInternetGatewayExclusionInput: Used to enable or disable EIGW exclusion
-            ElasticFileSystemExclusionInput: Used to enable or disable EFS exclusion
-            InternetGatewayExclusionInput: Used to enable or disable IGW exclusion
-            LambdaExclusionInput: Used to enable or disable Lambda exclusion
+                Write-only: sent to AWS, never read back.
+            ElasticFileSystemExclusionInput: Used to enable or disable EFS exclusion Write-only:
+                sent to AWS, never read back.
+            InternetGatewayExclusionInput: Used to enable or disable IGW exclusion Write-only: sent
+                to AWS, never read back.
+            LambdaExclusionInput: Used to enable or disable Lambda exclusion Write-only: sent to
+                AWS, never read back.
             Mode: The VPC encryption control mode, either monitor or enforce.
-            NatGatewayExclusionInput: Used to enable or disable Nat gateway exclusion
+            NatGatewayExclusionInput: Used to enable or disable Nat gateway exclusion Write-only:
+                sent to AWS, never read back.
             Tags: The tags to assign to the VPC encryption control.
-            VirtualPrivateGatewayExclusionInput: Used to enable or disable VGW exclusion
-            VpcId: The VPC on which this VPC encryption control is applied.
-            VpcLatticeExclusionInput: Used to enable or disable Vpc Lattice exclusion
-            VpcPeeringExclusionInput: Used to enable or disable VPC peering exclusion
+            VirtualPrivateGatewayExclusionInput: Used to enable or disable VGW exclusion Write-only:
+                sent to AWS, never read back.
+            VpcId: The VPC on which this VPC encryption control is applied. Create-only: changing it
+                replaces the resource.
+            VpcLatticeExclusionInput: Used to enable or disable Vpc Lattice exclusion Write-only:
+                sent to AWS, never read back.
+            VpcPeeringExclusionInput: Used to enable or disable VPC peering exclusion Write-only:
+                sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

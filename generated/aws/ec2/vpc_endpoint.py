@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,31 +59,50 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DnsOptionsSpecificationDict = TypedDict(
-    "DnsOptionsSpecificationDict",
-    {
-        "DnsRecordIpType": "Literal['ipv4', 'ipv6', 'dualstack', 'service-defined', 'not-specified']",
-        "PrivateDnsOnlyForInboundResolverEndpoint": "Literal['OnlyInboundResolver', 'AllResolvers', 'NotSpecified']",
-        "PrivateDnsPreference": "Literal['VERIFIED_DOMAINS_ONLY', 'ALL_DOMAINS', 'VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS', 'SPECIFIED_DOMAINS_ONLY']",
-        "PrivateDnsSpecifiedDomains": "list[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DnsOptionsSpecificationDict(TypedDict, total=False):
+    """DnsOptionsSpecification as a plain dict: Describes the DNS options for an endpoint."""
 
+    DnsRecordIpType: Literal["ipv4", "ipv6", "dualstack", "service-defined", "not-specified"]
+    """The DNS records created for the endpoint."""
+    PrivateDnsOnlyForInboundResolverEndpoint: Literal[
+        "OnlyInboundResolver", "AllResolvers", "NotSpecified"
+    ]
+    """Indicates whether to enable private DNS only for inbound endpoints. This option is available
+    only for services that support both gateway and interface endpoints. It routes traffic that
+    originates from the VPC to the gateway endpoint and traffic that originates from on-premises to
+    the interface endpoint."""
+    PrivateDnsPreference: Literal[
+        "VERIFIED_DOMAINS_ONLY",
+        "ALL_DOMAINS",
+        "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS",
+        "SPECIFIED_DOMAINS_ONLY",
+    ]
+    """The preference for which private domains have a private hosted zone created for and
+    associated with the specified VPC. Only supported when private DNS is enabled and when the VPC
+    endpoint type is ServiceNetwork or Resource."""
+    PrivateDnsSpecifiedDomains: list[str]
+    """Indicates which of the private domains to create private hosted zones for and associate with
+    the specified VPC. Only supported when private DNS is enabled and the private DNS preference is
+    ``VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS`` or ``SPECIFIED_DOMAINS_ONLY``."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Describes a tag."""
+
+    Key: Required[str]
+    """The key of the tag. Constraints: Tag keys are case-sensitive and accept a maximum of 127
+    Unicode characters. May not begin with ``aws:``."""
+    Value: Required[str]
+    """The value of the tag. Constraints: Tag values are case-sensitive and accept a maximum of 256
+    Unicode characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::VPCEndpoint",
     schema_file="aws-ec2-vpcendpoint.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/NetworkInterfaceIds", "/CreationTimestamp", "/DnsEntries", "/Id"),
     create_only=(
         "/ServiceName",
@@ -91,8 +114,6 @@ METADATA = _TypeMetadata(
         "/DnsOptions/PrivateDnsPreference",
         "/DnsOptions/PrivateDnsSpecifiedDomains",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/DnsEntries",
         "/NetworkInterfaceIds",
@@ -102,14 +123,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("VpcId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 210,
         "read": 120,
@@ -119,88 +133,33 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DnsOptionsSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "DnsRecordIpType": {
-                    "enum": ["ipv4", "ipv6", "dualstack", "service-defined", "not-specified"],
-                    "type": "string",
-                },
-                "PrivateDnsOnlyForInboundResolverEndpoint": {
-                    "enum": ["OnlyInboundResolver", "AllResolvers", "NotSpecified"],
-                    "type": "string",
-                },
-                "PrivateDnsPreference": {
-                    "enum": [
-                        "VERIFIED_DOMAINS_ONLY",
-                        "ALL_DOMAINS",
-                        "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS",
-                        "SPECIFIED_DOMAINS_ONLY",
-                    ],
-                    "type": "string",
-                },
-                "PrivateDnsSpecifiedDomains": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationTimestamp": {"type": "string"},
-        "DnsEntries": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "DnsOptions": {"$ref": "#/definitions/DnsOptionsSpecification"},
-        "Id": {"type": "string"},
-        "IpAddressType": {"enum": ["ipv4", "ipv6", "dualstack", "not-specified"], "type": "string"},
-        "NetworkInterfaceIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "PolicyDocument": {"type": ["string", "object"]},
-        "PrivateDnsEnabled": {"type": "boolean"},
-        "ResourceConfigurationArn": {"type": "string"},
-        "RouteTableIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "SecurityGroupIds": {
-            "items": {"anyOf": [{}, {}, {}], "type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ServiceName": {"type": "string"},
-        "ServiceNetworkArn": {"type": "string"},
-        "ServiceRegion": {"type": "string"},
-        "SubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "VpcEndpointType": {
-            "enum": [
-                "Interface",
-                "Gateway",
-                "GatewayLoadBalancer",
-                "ServiceNetwork",
-                "Resource",
-                "Tunnel",
-            ],
-            "type": "string",
-        },
-        "VpcId": {"type": "string"},
-    },
-    "required": ["VpcId"],
-}
-
 
 class VPCEndpoint(_Resource):
-    """AWS::EC2::VPCEndpoint: Specifies a VPC endpoint. A VPC endpoint provides a private connection between your VPC and an endpoint service. You can use an endpoint service provi...
+    """AWS::EC2::VPCEndpoint: Specifies a VPC endpoint. A VPC endpoint provides a private connection
+    between your VPC and an endpoint service. You can use an endpoint service provided by AWS, an
+    MKT Partner, or another AWS accounts in your organization. For more information, see the [User
+    Guide](https://docs.aws.amazon.com/vpc/latest/privatelink/). An endpoint of type ``Interface``
+    establishes connections between the subnets in your VPC and an AWS-service, your own service, or
+    a service hosted by another AWS-account. With an interface VPC endpoint, you specify the subnets
+    in which to create the endpoint and the security groups to associate with the endpoint network
+    interfaces. An endpoint of type ``gateway`` serves as a target for a route in your route table
+    for traffic destined for S3 or DDB. You can specify an endpoint policy for the endpoint, which
+    controls access to the service from your VPC. You can also specify the VPC route tables that use
+    the endpoint. For more information about connectivity to S3, see [Why can't I connect to an S3
+    bucket using a gateway VPC
+    endpoint?](https://docs.aws.amazon.com/premiumsupport/knowledge-center/connect-s3-vpc-endpoint)
+    An endpoint of type ``GatewayLoadBalancer`` provides private connectivity between your VPC and
+    virtual appliances from a service provider.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ServiceName, VpcEndpointType, VpcId,
+    ServiceNetworkArn, ResourceConfigurationArn, ServiceRegion, DnsOptions.PrivateDnsPreference,
+    DnsOptions.PrivateDnsSpecifiedDomains.
+    Read-only attributes (known once deployed): CreationTimestamp, DnsEntries, Id,
+    NetworkInterfaceIds.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpcendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -208,14 +167,19 @@ class VPCEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VPCEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "vpc_endpoint.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTimestamp: str
+    """Type: str."""
     DnsEntries: list[str]
+    """Type: list[str]."""
     Id: str
+    """Type: str."""
     NetworkInterfaceIds: list[str]
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: list[str]."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DnsOptions: DnsOptionsSpecificationDict
     IpAddressType: Literal["ipv4", "ipv6", "dualstack", "not-specified"]
     PolicyDocument: str | dict[str, Any]
@@ -233,55 +197,83 @@ class VPCEndpoint(_Resource):
     ]
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        VpcId: str,
+        DnsOptions: DnsOptionsSpecification | DnsOptionsSpecificationDict | None = None,
+        IpAddressType: Literal["ipv4", "ipv6", "dualstack", "not-specified"] | None = None,
+        PolicyDocument: str | dict[str, Any] | None = None,
+        PrivateDnsEnabled: bool | None = None,
+        ResourceConfigurationArn: str | None = None,
+        RouteTableIds: list[str] | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        ServiceName: str | None = None,
+        ServiceNetworkArn: str | None = None,
+        ServiceRegion: str | None = None,
+        SubnetIds: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcEndpointType: Literal[
+            "Interface", "Gateway", "GatewayLoadBalancer", "ServiceNetwork", "Resource", "Tunnel"
+        ]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::VPCEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            VpcId: str,
-            DnsOptions: DnsOptionsSpecification | DnsOptionsSpecificationDict | None = None,
-            IpAddressType: Literal["ipv4", "ipv6", "dualstack", "not-specified"] | None = None,
-            PolicyDocument: str | dict[str, Any] | None = None,
-            PrivateDnsEnabled: bool | None = None,
-            ResourceConfigurationArn: str | None = None,
-            RouteTableIds: list[str] | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            ServiceName: str | None = None,
-            ServiceNetworkArn: str | None = None,
-            ServiceRegion: str | None = None,
-            SubnetIds: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcEndpointType: Literal[
-                "Interface",
-                "Gateway",
-                "GatewayLoadBalancer",
-                "ServiceNetwork",
-                "Resource",
-                "Tunnel",
-            ]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::VPCEndpoint; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            VpcId: The ID of the VPC. Create-only: changing it replaces the resource. Required.
             DnsOptions: Describes the DNS options for an endpoint.
             IpAddressType: The supported IP address types.
             PolicyDocument: An endpoint policy, which controls access to the service from the VPC.
-            PrivateDnsEnabled: Indicate whether to associate a private hosted zone with the specified VPC.
+                The default endpoint policy allows full access to the service. Endpoint policies are
+                supported only for gateway and interface endpoints. For CloudFormation templates in
+                YAML, you can provide the policy in JSON or YAML format. For example, if you have a
+                JSON policy, you can convert it to YAML before including it in the YAML template,
+                and CFNlong converts the policy to JSON format before calling the API actions for
+                privatelink. Alternatively, you can include the JSON directly in the YAML, as shown
+                in the following ``Properties`` section: ``Properties: VpcEndpointType: 'Interface'
+                ServiceName: !Sub 'com.amazonaws.${AWS::Region}.logs' PolicyDocument: '{
+                "Version":"2012-10-17", "Statement": [{ "Effect":"Allow", "Principal":"*",
+                "Action":["logs:Describe*","logs:Get*","logs:List*","logs:FilterLogEvents"],
+                "Resource":"*" }] }'``
+            PrivateDnsEnabled: Indicate whether to associate a private hosted zone with the
+                specified VPC. The private hosted zone contains a record set for the default public
+                DNS name for the service for the Region (for example,
+                ``kinesis.us-east-1.amazonaws.com``), which resolves to the private IP addresses of
+                the endpoint network interfaces in the VPC. This enables you to make requests to the
+                default public DNS name for the service instead of the public DNS names that are
+                automatically generated by the VPC endpoint service. To use a private hosted zone,
+                you must set the following VPC attributes to ``true``: ``enableDnsHostnames`` and
+                ``enableDnsSupport``. This property is supported only for interface endpoints.
+                Default: ``false``
             ResourceConfigurationArn: The Amazon Resource Name (ARN) of the resource configuration.
-            RouteTableIds: The IDs of the route tables.
-            SecurityGroupIds: The IDs of the security groups to associate with the endpoint network interfaces.
-            ServiceName: The name of the endpoint service.
-            ServiceNetworkArn: The Amazon Resource Name (ARN) of the service network.
-            ServiceRegion: Describes a Region.
-            SubnetIds: The IDs of the subnets in which to create endpoint network interfaces.
+                Create-only: changing it replaces the resource.
+            RouteTableIds: The IDs of the route tables. Routing is supported only for gateway
+                endpoints.
+            SecurityGroupIds: The IDs of the security groups to associate with the endpoint network
+                interfaces. If this parameter is not specified, we use the default security group
+                for the VPC. Security groups are supported only for interface endpoints.
+            ServiceName: The name of the endpoint service. Create-only: changing it replaces the
+                resource.
+            ServiceNetworkArn: The Amazon Resource Name (ARN) of the service network. Create-only:
+                changing it replaces the resource.
+            ServiceRegion: Describes a Region. Create-only: changing it replaces the resource.
+            SubnetIds: The IDs of the subnets in which to create endpoint network interfaces. You
+                must specify this property for an interface endpoint or a Gateway Load Balancer
+                endpoint. You can't specify this property for a gateway endpoint. For a Gateway Load
+                Balancer endpoint, you can specify only one subnet.
             Tags: The tags to associate with the endpoint.
-            VpcEndpointType: The type of endpoint.
-            VpcId: The ID of the VPC.
+            VpcEndpointType: The type of endpoint. Default: Gateway Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

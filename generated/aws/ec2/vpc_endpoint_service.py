@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,31 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-VPCEndpointServicePrivateDnsNameConfigurationDict = TypedDict(
-    "VPCEndpointServicePrivateDnsNameConfigurationDict",
-    {
-        "Name": "str",
-        "State": "str",
-        "Type": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class VPCEndpointServicePrivateDnsNameConfigurationDict(TypedDict, total=False):
+    """VPCEndpointServicePrivateDnsNameConfiguration as a plain dict."""
+
+    Name: str
+    """Type: str."""
+    State: str
+    """Type: str."""
+    Type: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::VPCEndpointService",
     schema_file="aws-ec2-vpcendpointservice.json",
     primary_identifier=("/ServiceId",),
-    additional_identifiers=(),
     read_only=(
         "/ServiceId",
         "/PrivateDnsNameConfiguration/Name",
@@ -87,19 +94,9 @@ METADATA = _TypeMetadata(
         "/PrivateDnsNameConfiguration/Type",
         "/PrivateDnsNameConfiguration/Value",
     ),
-    create_only=(),
     write_only=("/ContributorInsightsEnabled",),
-    conditional_create_only=(),
     unordered_arrays=("/SupportedIpAddressTypes", "/SupportedRegions", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -109,61 +106,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IpAddressType": {"enum": ["ipv4", "ipv6"], "type": "string"},
-        "PrivateDnsNameConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"type": "string"},
-                "State": {"type": "string"},
-                "Type": {"type": "string"},
-                "Value": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AcceptanceRequired": {"type": "boolean"},
-        "ContributorInsightsEnabled": {"type": "boolean"},
-        "GatewayLoadBalancerArns": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "NetworkLoadBalancerArns": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "PayerResponsibility": {"type": "string"},
-        "PrivateDnsName": {"type": "string"},
-        "PrivateDnsNameConfiguration": {"$ref": "#/definitions/PrivateDnsNameConfiguration"},
-        "ServiceId": {"type": "string"},
-        "SupportedIpAddressTypes": {
-            "items": {"$ref": "#/definitions/IpAddressType"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "SupportedRegions": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": [],
-}
-
 
 class VPCEndpointService(_Resource):
     """AWS::EC2::VPCEndpointService: Resource Type definition for AWS::EC2::VPCEndpointService
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ServiceId.
+    Write-only (sent to AWS, never read back): ContributorInsightsEnabled.
+    Read-only attributes (known once deployed): ServiceId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpcendpointservice.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -173,11 +125,15 @@ class VPCEndpointService(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VPCEndpointServiceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "vpc_endpoint_service.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ServiceId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcceptanceRequired: bool
     ContributorInsightsEnabled: bool
     GatewayLoadBalancerArns: list[str]
@@ -189,34 +145,45 @@ class VPCEndpointService(_Resource):
     SupportedRegions: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AcceptanceRequired: bool | None = None,
+        ContributorInsightsEnabled: bool | None = None,
+        GatewayLoadBalancerArns: list[str] | None = None,
+        NetworkLoadBalancerArns: list[str] | None = None,
+        PayerResponsibility: str | None = None,
+        PrivateDnsName: str | None = None,
+        PrivateDnsNameConfiguration: VPCEndpointServicePrivateDnsNameConfiguration
+        | VPCEndpointServicePrivateDnsNameConfigurationDict
+        | None = None,
+        SupportedIpAddressTypes: list[Literal["ipv4", "ipv6"]] | None = None,
+        SupportedRegions: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::VPCEndpointService; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AcceptanceRequired: bool | None = None,
-            ContributorInsightsEnabled: bool | None = None,
-            GatewayLoadBalancerArns: list[str] | None = None,
-            NetworkLoadBalancerArns: list[str] | None = None,
-            PayerResponsibility: str | None = None,
-            PrivateDnsName: str | None = None,
-            PrivateDnsNameConfiguration: VPCEndpointServicePrivateDnsNameConfiguration
-            | VPCEndpointServicePrivateDnsNameConfigurationDict
-            | None = None,
-            SupportedIpAddressTypes: list[Literal["ipv4", "ipv6"]] | None = None,
-            SupportedRegions: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::VPCEndpointService; `await` it inside an App to deploy it.
-
-            SupportedIpAddressTypes: Specify which Ip Address types are supported for VPC endpoint service.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AcceptanceRequired: Type: bool.
+            ContributorInsightsEnabled: Type: bool. Write-only: sent to AWS, never read back.
+            GatewayLoadBalancerArns: Type: list[str].
+            NetworkLoadBalancerArns: Type: list[str].
+            PayerResponsibility: Type: str.
+            PrivateDnsName: Type: str.
+            PrivateDnsNameConfiguration: Type: VPCEndpointServicePrivateDnsNameConfigurationDict.
+            SupportedIpAddressTypes: Specify which Ip Address types are supported for VPC endpoint
+                service.
             SupportedRegions: The Regions from which service consumers can access the service.
             Tags: The tags to add to the VPC endpoint service.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

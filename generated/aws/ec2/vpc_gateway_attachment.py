@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,18 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::VPCGatewayAttachment",
     schema_file="aws-ec2-vpcgatewayattachment.json",
     primary_identifier=("/AttachmentType", "/VpcId"),
-    additional_identifiers=(),
     read_only=("/AttachmentType",),
     create_only=("/VpcId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("VpcId",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
@@ -76,24 +76,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AttachmentType": {"type": "string"},
-        "InternetGatewayId": {"type": "string"},
-        "VpcId": {"type": "string"},
-        "VpnGatewayId": {"type": "string"},
-    },
-    "required": ["VpcId"],
-}
-
 
 class VPCGatewayAttachment(_Resource):
     """AWS::EC2::VPCGatewayAttachment: Resource Type definition for AWS::EC2::VPCGatewayAttachment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AttachmentType, VpcId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): VpcId.
+    Read-only attributes (known once deployed): AttachmentType.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpcgatewayattachment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -103,34 +95,43 @@ class VPCGatewayAttachment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VPCGatewayAttachmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "vpc_gateway_attachment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AttachmentType: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Used to identify if this resource is an Internet Gateway or Vpn Gateway Attachment"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InternetGatewayId: str
     VpcId: str
     VpnGatewayId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        VpcId: str,
+        InternetGatewayId: str | None = None,
+        VpnGatewayId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::VPCGatewayAttachment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            VpcId: str,
-            InternetGatewayId: str | None = None,
-            VpnGatewayId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::VPCGatewayAttachment; `await` it inside an App to deploy it.
-
-            InternetGatewayId: The ID of the internet gateway.
-            VpcId: The ID of the VPC.
-            VpnGatewayId: The ID of the virtual private gateway.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            VpcId: The ID of the VPC. Create-only: changing it replaces the resource. Required.
+            InternetGatewayId: The ID of the internet gateway. You must specify either
+                InternetGatewayId or VpnGatewayId, but not both.
+            VpnGatewayId: The ID of the virtual private gateway. You must specify either
+                InternetGatewayId or VpnGatewayId, but not both.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

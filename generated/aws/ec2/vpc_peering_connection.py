@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,31 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::VPCPeeringConnection",
     schema_file="aws-ec2-vpcpeeringconnection.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/PeerRegion", "/PeerOwnerId", "/PeerVpcId", "/VpcId"),
     write_only=("/PeerRoleArn", "/AssumeRoleRegion"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("VpcId", "PeerVpcId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,35 +89,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AssumeRoleRegion": {"type": "string"},
-        "Id": {"type": "string"},
-        "PeerOwnerId": {"type": "string"},
-        "PeerRegion": {"type": "string"},
-        "PeerRoleArn": {"type": "string"},
-        "PeerVpcId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "VpcId": {"type": "string"},
-    },
-    "required": ["VpcId", "PeerVpcId"],
-}
-
 
 class VPCPeeringConnection(_Resource):
     """AWS::EC2::VPCPeeringConnection: Resource Type definition for AWS::EC2::VPCPeeringConnection
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): PeerRegion, PeerOwnerId, PeerVpcId, VpcId.
+    Write-only (sent to AWS, never read back): PeerRoleArn, AssumeRoleRegion.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpcpeeringconnection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -126,11 +109,15 @@ class VPCPeeringConnection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VPCPeeringConnectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "vpc_peering_connection.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssumeRoleRegion: str
     PeerOwnerId: str
     PeerRegion: str
@@ -139,32 +126,47 @@ class VPCPeeringConnection(_Resource):
     Tags: list[TagDict]
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PeerVpcId: str,
+        VpcId: str,
+        AssumeRoleRegion: str | None = None,
+        PeerOwnerId: str | None = None,
+        PeerRegion: str | None = None,
+        PeerRoleArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::VPCPeeringConnection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PeerVpcId: str,
-            VpcId: str,
-            AssumeRoleRegion: str | None = None,
-            PeerOwnerId: str | None = None,
-            PeerRegion: str | None = None,
-            PeerRoleArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::VPCPeeringConnection; `await` it inside an App to deploy it.
-
-            AssumeRoleRegion: The Region code to use when calling Security Token Service (STS) to assume the PeerRoleArn, if provided.
-            PeerOwnerId: The AWS account ID of the owner of the accepter VPC.
-            PeerRegion: The Region code for the accepter VPC, if the accepter VPC is located in a Region other than the Region in which you make the request.
-            PeerRoleArn: The Amazon Resource Name (ARN) of the VPC peer role for the peering connection in another AWS account.
-            PeerVpcId: The ID of the VPC with which you are creating the VPC peering connection.
-            VpcId: The ID of the VPC.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PeerVpcId: The ID of the VPC with which you are creating the VPC peering connection. You
+                must specify this parameter in the request. Create-only: changing it replaces the
+                resource. Required.
+            VpcId: The ID of the VPC. Create-only: changing it replaces the resource. Required.
+            AssumeRoleRegion: The Region code to use when calling Security Token Service (STS) to
+                assume the PeerRoleArn, if provided. You can update this property. Write-only: sent
+                to AWS, never read back.
+            PeerOwnerId: The AWS account ID of the owner of the accepter VPC. Create-only: changing
+                it replaces the resource.
+            PeerRegion: The Region code for the accepter VPC, if the accepter VPC is located in a
+                Region other than the Region in which you make the request. Create-only: changing it
+                replaces the resource.
+            PeerRoleArn: The Amazon Resource Name (ARN) of the VPC peer role for the peering
+                connection in another AWS account. You can update this property. To manage
+                PeerVpcPeeringConnectionOptions on a peering connection with another AWS account,
+                the role must allow ec2:DescribeVpcPeeringConnections and
+                ec2:ModifyVpcPeeringConnectionOptions. Write-only: sent to AWS, never read back.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

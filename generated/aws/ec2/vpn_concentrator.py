@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,33 +55,28 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Describes a tag."""
+
+    Key: Required[str]
+    """The key of the tag. Constraints: Tag keys are case-sensitive and accept a maximum of 127
+    Unicode characters. May not begin with ``aws:``."""
+    Value: Required[str]
+    """The value of the tag. Constraints: Tag values are case-sensitive and accept a maximum of 256
+    Unicode characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::VPNConcentrator",
     schema_file="aws-ec2-vpnconcentrator.json",
     primary_identifier=("/VpnConcentratorId",),
-    additional_identifiers=(),
     read_only=("/VpnConcentratorId", "/TransitGatewayAttachmentId"),
     create_only=("/TransitGatewayId", "/Type"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Type",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -89,32 +88,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TransitGatewayAttachmentId": {"type": "string"},
-        "TransitGatewayId": {"type": "string"},
-        "Type": {"type": "string"},
-        "VpnConcentratorId": {"type": "string"},
-    },
-    "required": ["Type"],
-}
-
 
 class VPNConcentrator(_Resource):
     """AWS::EC2::VPNConcentrator: Describes a VPN concentrator.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VpnConcentratorId.
+    Replaced when any of these change (create-only): TransitGatewayId, Type.
+    Read-only attributes (known once deployed): TransitGatewayAttachmentId, VpnConcentratorId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpnconcentrator.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -122,35 +105,43 @@ class VPNConcentrator(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VPNConcentratorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "vpn_concentrator.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     TransitGatewayAttachmentId: str
+    """Type: str."""
     VpnConcentratorId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Tags: list[TagDict]
     TransitGatewayId: str
     Type: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Type: str,
+        Tags: list[Tag | TagDict] | None = None,
+        TransitGatewayId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::VPNConcentrator; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Type: str,
-            Tags: list[Tag | TagDict] | None = None,
-            TransitGatewayId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::VPNConcentrator; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Type: The type of VPN concentrator. Create-only: changing it replaces the resource.
+                Required.
             Tags: Any tags assigned to the VPN concentrator.
             TransitGatewayId: The ID of the transit gateway associated with the VPN concentrator.
-            Type: The type of VPN concentrator.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -91,124 +95,182 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CloudwatchLogOptionsSpecificationDict = TypedDict(
-    "CloudwatchLogOptionsSpecificationDict",
-    {
-        "BgpLogEnabled": "bool",
-        "BgpLogGroupArn": "str",
-        "BgpLogOutputFormat": "Literal['json', 'text']",
-        "LogEnabled": "bool",
-        "LogGroupArn": "str",
-        "LogOutputFormat": "Literal['json', 'text']",
-    },
-    total=False,
-)
 
-IKEVersionsRequestListValueDict = TypedDict(
-    "IKEVersionsRequestListValueDict",
-    {
-        "Value": "Literal['ikev1', 'ikev2']",
-    },
-    total=False,
-)
+class CloudwatchLogOptionsSpecificationDict(TypedDict, total=False):
+    """CloudwatchLogOptionsSpecification as a plain dict: Options for sending VPN tunnel logs to
+    CloudWatch."""
 
-Phase1DHGroupNumbersRequestListValueDict = TypedDict(
-    "Phase1DHGroupNumbersRequestListValueDict",
-    {
-        "Value": "Literal[2, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]",
-    },
-    total=False,
-)
+    BgpLogEnabled: bool
+    """Specifies whether to enable BGP logging for the VPN connection. Default value is ``False``.
+    Valid values: ``True`` | ``False``"""
+    BgpLogGroupArn: str
+    """The Amazon Resource Name (ARN) of the CloudWatch log group where BGP logs will be sent."""
+    BgpLogOutputFormat: Literal["json", "text"]
+    """The desired output format for BGP logs to be sent to CloudWatch. Default format is ``json``.
+    Valid values: ``json`` | ``text``"""
+    LogEnabled: bool
+    """Enable or disable VPN tunnel logging feature. Default value is ``False``. Valid values:
+    ``True`` | ``False``"""
+    LogGroupArn: str
+    """The Amazon Resource Name (ARN) of the CloudWatch log group to send logs to."""
+    LogOutputFormat: Literal["json", "text"]
+    """Set log format. Default format is ``json``. Valid values: ``json`` | ``text``"""
 
-Phase1EncryptionAlgorithmsRequestListValueDict = TypedDict(
-    "Phase1EncryptionAlgorithmsRequestListValueDict",
-    {
-        "Value": "Literal['AES128', 'AES256', 'AES128-GCM-16', 'AES256-GCM-16']",
-    },
-    total=False,
-)
 
-Phase1IntegrityAlgorithmsRequestListValueDict = TypedDict(
-    "Phase1IntegrityAlgorithmsRequestListValueDict",
-    {
-        "Value": "Literal['SHA1', 'SHA2-256', 'SHA2-384', 'SHA2-512']",
-    },
-    total=False,
-)
+class IKEVersionsRequestListValueDict(TypedDict, total=False):
+    """IKEVersionsRequestListValue as a plain dict: The IKE version that is permitted for the VPN
+    tunnel."""
 
-Phase2DHGroupNumbersRequestListValueDict = TypedDict(
-    "Phase2DHGroupNumbersRequestListValueDict",
-    {
-        "Value": "Literal[2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]",
-    },
-    total=False,
-)
+    Value: Literal["ikev1", "ikev2"]
+    """The IKE version."""
 
-Phase2EncryptionAlgorithmsRequestListValueDict = TypedDict(
-    "Phase2EncryptionAlgorithmsRequestListValueDict",
-    {
-        "Value": "Literal['AES128', 'AES256', 'AES128-GCM-16', 'AES256-GCM-16']",
-    },
-    total=False,
-)
 
-Phase2IntegrityAlgorithmsRequestListValueDict = TypedDict(
-    "Phase2IntegrityAlgorithmsRequestListValueDict",
-    {
-        "Value": "Literal['SHA1', 'SHA2-256', 'SHA2-384', 'SHA2-512']",
-    },
-    total=False,
-)
+class Phase1DHGroupNumbersRequestListValueDict(TypedDict, total=False):
+    """Phase1DHGroupNumbersRequestListValue as a plain dict: Specifies a Diffie-Hellman group number
+    for the VPN tunnel for phase 1 IKE negotiations."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Value: Literal[2, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]
+    """The Diffie-Hellmann group number."""
 
-VpnTunnelLogOptionsSpecificationDict = TypedDict(
-    "VpnTunnelLogOptionsSpecificationDict",
-    {
-        "CloudwatchLogOptions": "CloudwatchLogOptionsSpecificationDict",
-    },
-    total=False,
-)
 
-VpnTunnelOptionsSpecificationDict = TypedDict(
-    "VpnTunnelOptionsSpecificationDict",
-    {
-        "DPDTimeoutAction": "Literal['clear', 'none', 'restart']",
-        "DPDTimeoutSeconds": "int",
-        "EnableTunnelLifecycleControl": "bool",
-        "IKEVersions": "list[IKEVersionsRequestListValueDict]",
-        "LogOptions": "VpnTunnelLogOptionsSpecificationDict",
-        "Phase1DHGroupNumbers": "list[Phase1DHGroupNumbersRequestListValueDict]",
-        "Phase1EncryptionAlgorithms": "list[Phase1EncryptionAlgorithmsRequestListValueDict]",
-        "Phase1IntegrityAlgorithms": "list[Phase1IntegrityAlgorithmsRequestListValueDict]",
-        "Phase1LifetimeSeconds": "int",
-        "Phase2DHGroupNumbers": "list[Phase2DHGroupNumbersRequestListValueDict]",
-        "Phase2EncryptionAlgorithms": "list[Phase2EncryptionAlgorithmsRequestListValueDict]",
-        "Phase2IntegrityAlgorithms": "list[Phase2IntegrityAlgorithmsRequestListValueDict]",
-        "Phase2LifetimeSeconds": "int",
-        "PreSharedKey": "str",
-        "RekeyFuzzPercentage": "int",
-        "RekeyMarginTimeSeconds": "int",
-        "ReplayWindowSize": "int",
-        "StartupAction": "Literal['add', 'start']",
-        "TunnelInsideCidr": "str",
-        "TunnelInsideIpv6Cidr": "str",
-    },
-    total=False,
-)
+class Phase1EncryptionAlgorithmsRequestListValueDict(TypedDict, total=False):
+    """Phase1EncryptionAlgorithmsRequestListValue as a plain dict: Specifies the encryption
+    algorithm for the VPN tunnel for phase 1 IKE negotiations."""
 
+    Value: Literal["AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16"]
+    """The value for the encryption algorithm."""
+
+
+class Phase1IntegrityAlgorithmsRequestListValueDict(TypedDict, total=False):
+    """Phase1IntegrityAlgorithmsRequestListValue as a plain dict: Specifies the integrity algorithm
+    for the VPN tunnel for phase 1 IKE negotiations."""
+
+    Value: Literal["SHA1", "SHA2-256", "SHA2-384", "SHA2-512"]
+    """The value for the integrity algorithm."""
+
+
+class Phase2DHGroupNumbersRequestListValueDict(TypedDict, total=False):
+    """Phase2DHGroupNumbersRequestListValue as a plain dict: Specifies a Diffie-Hellman group number
+    for the VPN tunnel for phase 2 IKE negotiations."""
+
+    Value: Literal[2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]
+    """The Diffie-Hellmann group number."""
+
+
+class Phase2EncryptionAlgorithmsRequestListValueDict(TypedDict, total=False):
+    """Phase2EncryptionAlgorithmsRequestListValue as a plain dict: Specifies the encryption
+    algorithm for the VPN tunnel for phase 2 IKE negotiations."""
+
+    Value: Literal["AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16"]
+    """The encryption algorithm."""
+
+
+class Phase2IntegrityAlgorithmsRequestListValueDict(TypedDict, total=False):
+    """Phase2IntegrityAlgorithmsRequestListValue as a plain dict: Specifies the integrity algorithm
+    for the VPN tunnel for phase 2 IKE negotiations."""
+
+    Value: Literal["SHA1", "SHA2-256", "SHA2-384", "SHA2-512"]
+    """The integrity algorithm."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Specifies a tag. For more information, see [Resource
+    tags](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+class VpnTunnelLogOptionsSpecificationDict(TypedDict, total=False):
+    """VpnTunnelLogOptionsSpecification as a plain dict: Options for logging VPN tunnel activity."""
+
+    CloudwatchLogOptions: CloudwatchLogOptionsSpecificationDict
+    """Options for sending VPN tunnel logs to CloudWatch."""
+
+
+class VpnTunnelOptionsSpecificationDict(TypedDict, total=False):
+    """VpnTunnelOptionsSpecification as a plain dict: The tunnel options for a single VPN tunnel."""
+
+    DPDTimeoutAction: Literal["clear", "none", "restart"]
+    """The action to take after DPD timeout occurs. Specify ``restart`` to restart the IKE
+    initiation. Specify ``clear`` to end the IKE session. Valid Values: ``clear`` | ``none`` |
+    ``restart`` Default: ``clear``"""
+    DPDTimeoutSeconds: int
+    """The number of seconds after which a DPD timeout occurs. Constraints: A value greater than or
+    equal to 30. Default: ``30``"""
+    EnableTunnelLifecycleControl: bool
+    """Turn on or off tunnel endpoint lifecycle control feature."""
+    IKEVersions: list[IKEVersionsRequestListValueDict]
+    """The IKE versions that are permitted for the VPN tunnel. Valid values: ``ikev1`` | ``ikev2``"""
+    LogOptions: VpnTunnelLogOptionsSpecificationDict
+    """Options for logging VPN tunnel activity."""
+    Phase1DHGroupNumbers: list[Phase1DHGroupNumbersRequestListValueDict]
+    """One or more Diffie-Hellman group numbers that are permitted for the VPN tunnel for phase 1
+    IKE negotiations. Valid values: ``2`` | ``14`` | ``15`` | ``16`` | ``17`` | ``18`` | ``19`` |
+    ``20`` | ``21`` | ``22`` | ``23`` | ``24``"""
+    Phase1EncryptionAlgorithms: list[Phase1EncryptionAlgorithmsRequestListValueDict]
+    """One or more encryption algorithms that are permitted for the VPN tunnel for phase 1 IKE
+    negotiations. Valid values: ``AES128`` | ``AES256`` | ``AES128-GCM-16`` | ``AES256-GCM-16``"""
+    Phase1IntegrityAlgorithms: list[Phase1IntegrityAlgorithmsRequestListValueDict]
+    """One or more integrity algorithms that are permitted for the VPN tunnel for phase 1 IKE
+    negotiations. Valid values: ``SHA1`` | ``SHA2-256`` | ``SHA2-384`` | ``SHA2-512``"""
+    Phase1LifetimeSeconds: int
+    """The lifetime for phase 1 of the IKE negotiation, in seconds. Constraints: A value between 900
+    and 28,800. Default: ``28800``"""
+    Phase2DHGroupNumbers: list[Phase2DHGroupNumbersRequestListValueDict]
+    """One or more Diffie-Hellman group numbers that are permitted for the VPN tunnel for phase 2
+    IKE negotiations. Valid values: ``2`` | ``5`` | ``14`` | ``15`` | ``16`` | ``17`` | ``18`` |
+    ``19`` | ``20`` | ``21`` | ``22`` | ``23`` | ``24``"""
+    Phase2EncryptionAlgorithms: list[Phase2EncryptionAlgorithmsRequestListValueDict]
+    """One or more encryption algorithms that are permitted for the VPN tunnel for phase 2 IKE
+    negotiations. Valid values: ``AES128`` | ``AES256`` | ``AES128-GCM-16`` | ``AES256-GCM-16``"""
+    Phase2IntegrityAlgorithms: list[Phase2IntegrityAlgorithmsRequestListValueDict]
+    """One or more integrity algorithms that are permitted for the VPN tunnel for phase 2 IKE
+    negotiations. Valid values: ``SHA1`` | ``SHA2-256`` | ``SHA2-384`` | ``SHA2-512``"""
+    Phase2LifetimeSeconds: int
+    """The lifetime for phase 2 of the IKE negotiation, in seconds. Constraints: A value between 900
+    and 3,600. The value must be less than the value for ``Phase1LifetimeSeconds``. Default:
+    ``3600``"""
+    PreSharedKey: str
+    """The pre-shared key (PSK) to establish initial authentication between the virtual private
+    gateway and customer gateway. Constraints: Allowed characters are alphanumeric characters,
+    periods (.), and underscores (_). Must be between 8 and 64 characters in length and cannot start
+    with zero (0)."""
+    RekeyFuzzPercentage: int
+    """The percentage of the rekey window (determined by ``RekeyMarginTimeSeconds``) during which
+    the rekey time is randomly selected. Constraints: A value between 0 and 100. Default: ``100``"""
+    RekeyMarginTimeSeconds: int
+    """The margin time, in seconds, before the phase 2 lifetime expires, during which the AWS side
+    of the VPN connection performs an IKE rekey. The exact time of the rekey is randomly selected
+    based on the value for ``RekeyFuzzPercentage``. Constraints: A value between 60 and half of
+    ``Phase2LifetimeSeconds``. Default: ``270``"""
+    ReplayWindowSize: int
+    """The number of packets in an IKE replay window. Constraints: A value between 64 and 2048.
+    Default: ``1024``"""
+    StartupAction: Literal["add", "start"]
+    """The action to take when the establishing the tunnel for the VPN connection. By default, your
+    customer gateway device must initiate the IKE negotiation and bring up the tunnel. Specify
+    ``start`` for AWS to initiate the IKE negotiation. Valid Values: ``add`` | ``start`` Default:
+    ``add``"""
+    TunnelInsideCidr: str
+    """The range of inside IP addresses for the tunnel. Any specified CIDR blocks must be unique
+    across all VPN connections that use the same virtual private gateway. Constraints: A size /30
+    CIDR block from the ``169.254.0.0/16`` range. The following CIDR blocks are reserved and cannot
+    be used: + ``169.254.0.0/30`` + ``169.254.1.0/30`` + ``169.254.2.0/30`` + ``169.254.3.0/30`` +
+    ``169.254.4.0/30`` + ``169.254.5.0/30`` + ``169.254.169.252/30``"""
+    TunnelInsideIpv6Cidr: str
+    """The range of inside IPv6 addresses for the tunnel. Any specified CIDR blocks must be unique
+    across all VPN connections that use the same transit gateway. Constraints: A size /126 CIDR
+    block from the local ``fd00::/8`` range."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::VPNConnection",
     schema_file="aws-ec2-vpnconnection.json",
     primary_identifier=("/VpnConnectionId",),
-    additional_identifiers=(),
     read_only=("/VpnConnectionId",),
     create_only=(
         "/Type",
@@ -225,7 +287,6 @@ METADATA = _TypeMetadata(
         "/PreSharedKeyStorage",
     ),
     write_only=("/PreSharedKeyStorage", "/VpnTunnelOptionsSpecifications/*/PreSharedKey"),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Tags",
         "/VpnTunnelOptionsSpecifications",
@@ -238,13 +299,7 @@ METADATA = _TypeMetadata(
         "/VpnTunnelOptionsSpecifications/*/Phase2IntegrityAlgorithms",
     ),
     required=("Type", "CustomerGatewayId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -256,182 +311,27 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudwatchLogOptionsSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "BgpLogEnabled": {"type": "boolean"},
-                "BgpLogGroupArn": {"type": "string"},
-                "BgpLogOutputFormat": {"enum": ["json", "text"], "type": "string"},
-                "LogEnabled": {"type": "boolean"},
-                "LogGroupArn": {"type": "string"},
-                "LogOutputFormat": {"enum": ["json", "text"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "IKEVersionsRequestListValue": {
-            "additionalProperties": False,
-            "properties": {"Value": {"enum": ["ikev1", "ikev2"], "type": "string"}},
-            "type": "object",
-        },
-        "Phase1DHGroupNumbersRequestListValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Value": {
-                    "enum": [2, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24],
-                    "type": "integer",
-                }
-            },
-            "type": "object",
-        },
-        "Phase1EncryptionAlgorithmsRequestListValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Value": {
-                    "enum": ["AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16"],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Phase1IntegrityAlgorithmsRequestListValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Value": {"enum": ["SHA1", "SHA2-256", "SHA2-384", "SHA2-512"], "type": "string"}
-            },
-            "type": "object",
-        },
-        "Phase2DHGroupNumbersRequestListValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Value": {
-                    "enum": [2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24],
-                    "type": "integer",
-                }
-            },
-            "type": "object",
-        },
-        "Phase2EncryptionAlgorithmsRequestListValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Value": {
-                    "enum": ["AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16"],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Phase2IntegrityAlgorithmsRequestListValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Value": {"enum": ["SHA1", "SHA2-256", "SHA2-384", "SHA2-512"], "type": "string"}
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VpnTunnelLogOptionsSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudwatchLogOptions": {"$ref": "#/definitions/CloudwatchLogOptionsSpecification"}
-            },
-            "type": "object",
-        },
-        "VpnTunnelOptionsSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "DPDTimeoutAction": {"enum": ["clear", "none", "restart"], "type": "string"},
-                "DPDTimeoutSeconds": {"minimum": 30, "type": "integer"},
-                "EnableTunnelLifecycleControl": {"type": "boolean"},
-                "IKEVersions": {
-                    "items": {"$ref": "#/definitions/IKEVersionsRequestListValue"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "LogOptions": {"$ref": "#/definitions/VpnTunnelLogOptionsSpecification"},
-                "Phase1DHGroupNumbers": {
-                    "items": {"$ref": "#/definitions/Phase1DHGroupNumbersRequestListValue"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Phase1EncryptionAlgorithms": {
-                    "items": {"$ref": "#/definitions/Phase1EncryptionAlgorithmsRequestListValue"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Phase1IntegrityAlgorithms": {
-                    "items": {"$ref": "#/definitions/Phase1IntegrityAlgorithmsRequestListValue"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Phase1LifetimeSeconds": {"maximum": 28800, "minimum": 900, "type": "integer"},
-                "Phase2DHGroupNumbers": {
-                    "items": {"$ref": "#/definitions/Phase2DHGroupNumbersRequestListValue"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Phase2EncryptionAlgorithms": {
-                    "items": {"$ref": "#/definitions/Phase2EncryptionAlgorithmsRequestListValue"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Phase2IntegrityAlgorithms": {
-                    "items": {"$ref": "#/definitions/Phase2IntegrityAlgorithmsRequestListValue"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Phase2LifetimeSeconds": {"maximum": 3600, "minimum": 900, "type": "integer"},
-                "PreSharedKey": {"type": "string"},
-                "RekeyFuzzPercentage": {"maximum": 100, "minimum": 0, "type": "integer"},
-                "RekeyMarginTimeSeconds": {"minimum": 60, "type": "integer"},
-                "ReplayWindowSize": {"maximum": 2048, "minimum": 64, "type": "integer"},
-                "StartupAction": {"enum": ["add", "start"], "type": "string"},
-                "TunnelInsideCidr": {"type": "string"},
-                "TunnelInsideIpv6Cidr": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CustomerGatewayId": {"type": "string"},
-        "EnableAcceleration": {"type": "boolean"},
-        "LocalIpv4NetworkCidr": {"type": "string"},
-        "LocalIpv6NetworkCidr": {"type": "string"},
-        "OutsideIpAddressType": {"type": "string"},
-        "PreSharedKeyStorage": {"enum": ["Standard", "SecretsManager"], "type": "string"},
-        "RemoteIpv4NetworkCidr": {"type": "string"},
-        "RemoteIpv6NetworkCidr": {"type": "string"},
-        "StaticRoutesOnly": {"type": "boolean"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TransitGatewayId": {"type": "string"},
-        "TransportTransitGatewayAttachmentId": {"type": "string"},
-        "TunnelBandwidth": {"enum": ["standard", "large"], "type": "string"},
-        "TunnelInsideIpVersion": {"type": "string"},
-        "Type": {"type": "string"},
-        "VpnConcentratorId": {"type": "string"},
-        "VpnConnectionId": {"type": "string"},
-        "VpnGatewayId": {"type": "string"},
-        "VpnTunnelOptionsSpecifications": {
-            "items": {"$ref": "#/definitions/VpnTunnelOptionsSpecification"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["Type", "CustomerGatewayId"],
-}
-
 
 class VPNConnection(_Resource):
-    """AWS::EC2::VPNConnection: Specifies a VPN connection between a virtual private gateway and a VPN customer gateway or a transit gateway and a VPN customer gateway. To specify a ...
+    """AWS::EC2::VPNConnection: Specifies a VPN connection between a virtual private gateway and a
+    VPN customer gateway or a transit gateway and a VPN customer gateway. To specify a VPN
+    connection between a transit gateway and customer gateway, use the ``TransitGatewayId`` and
+    ``CustomerGatewayId`` properties. To specify a VPN connection between a virtual private gateway
+    and customer gateway, use the ``VpnGatewayId`` and ``CustomerGatewayId`` properties. For more
+    information, see [](https://docs.aws.amazon.com/vpn/latest/s2svpn/VPC_VPN.html) in the *User
+    Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VpnConnectionId.
+    Replaced when any of these change (create-only): Type, VpnConcentratorId, EnableAcceleration,
+    LocalIpv4NetworkCidr, LocalIpv6NetworkCidr, OutsideIpAddressType, RemoteIpv4NetworkCidr,
+    RemoteIpv6NetworkCidr, StaticRoutesOnly, TransportTransitGatewayAttachmentId,
+    TunnelInsideIpVersion, PreSharedKeyStorage.
+    Write-only (sent to AWS, never read back): PreSharedKeyStorage,
+    VpnTunnelOptionsSpecifications[*].PreSharedKey.
+    Read-only attributes (known once deployed): VpnConnectionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpnconnection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -439,11 +339,13 @@ class VPNConnection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VPNConnectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "vpn_connection.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     VpnConnectionId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CustomerGatewayId: str
     EnableAcceleration: bool
     LocalIpv4NetworkCidr: str
@@ -463,58 +365,88 @@ class VPNConnection(_Resource):
     VpnGatewayId: str
     VpnTunnelOptionsSpecifications: list[VpnTunnelOptionsSpecificationDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CustomerGatewayId: str,
+        Type: str,
+        EnableAcceleration: bool | None = None,
+        LocalIpv4NetworkCidr: str | None = None,
+        LocalIpv6NetworkCidr: str | None = None,
+        OutsideIpAddressType: str | None = None,
+        PreSharedKeyStorage: Literal["Standard", "SecretsManager"] | None = None,
+        RemoteIpv4NetworkCidr: str | None = None,
+        RemoteIpv6NetworkCidr: str | None = None,
+        StaticRoutesOnly: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TransitGatewayId: str | None = None,
+        TransportTransitGatewayAttachmentId: str | None = None,
+        TunnelBandwidth: Literal["standard", "large"] | None = None,
+        TunnelInsideIpVersion: str | None = None,
+        VpnConcentratorId: str | None = None,
+        VpnGatewayId: str | None = None,
+        VpnTunnelOptionsSpecifications: list[
+            VpnTunnelOptionsSpecification | VpnTunnelOptionsSpecificationDict
+        ]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::VPNConnection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CustomerGatewayId: str,
-            Type: str,
-            EnableAcceleration: bool | None = None,
-            LocalIpv4NetworkCidr: str | None = None,
-            LocalIpv6NetworkCidr: str | None = None,
-            OutsideIpAddressType: str | None = None,
-            PreSharedKeyStorage: Literal["Standard", "SecretsManager"] | None = None,
-            RemoteIpv4NetworkCidr: str | None = None,
-            RemoteIpv6NetworkCidr: str | None = None,
-            StaticRoutesOnly: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TransitGatewayId: str | None = None,
-            TransportTransitGatewayAttachmentId: str | None = None,
-            TunnelBandwidth: Literal["standard", "large"] | None = None,
-            TunnelInsideIpVersion: str | None = None,
-            VpnConcentratorId: str | None = None,
-            VpnGatewayId: str | None = None,
-            VpnTunnelOptionsSpecifications: list[
-                VpnTunnelOptionsSpecification | VpnTunnelOptionsSpecificationDict
-            ]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::VPNConnection; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             CustomerGatewayId: The ID of the customer gateway at your end of the VPN connection.
+                Required.
+            Type: The type of VPN connection. Create-only: changing it replaces the resource.
+                Required.
             EnableAcceleration: Indicate whether to enable acceleration for the VPN connection.
-            LocalIpv4NetworkCidr: The IPv4 CIDR on the customer gateway (on-premises) side of the VPN connection.
-            LocalIpv6NetworkCidr: The IPv6 CIDR on the customer gateway (on-premises) side of the VPN connection.
-            OutsideIpAddressType: The type of IP address assigned to the outside interface of the customer gateway device.
-            PreSharedKeyStorage: Specifies the storage mode for the pre-shared key (PSK).
-            RemoteIpv4NetworkCidr: The IPv4 CIDR on the AWS side of the VPN connection.
-            RemoteIpv6NetworkCidr: The IPv6 CIDR on the AWS side of the VPN connection.
-            StaticRoutesOnly: Indicates whether the VPN connection uses static routes only.
+                Default: ``false`` Create-only: changing it replaces the resource.
+            LocalIpv4NetworkCidr: The IPv4 CIDR on the customer gateway (on-premises) side of the
+                VPN connection. Default: ``0.0.0.0/0`` Create-only: changing it replaces the
+                resource.
+            LocalIpv6NetworkCidr: The IPv6 CIDR on the customer gateway (on-premises) side of the
+                VPN connection. Default: ``::/0`` Create-only: changing it replaces the resource.
+            OutsideIpAddressType: The type of IP address assigned to the outside interface of the
+                customer gateway device. Valid values: ``PrivateIpv4`` | ``PublicIpv4`` | ``Ipv6``
+                Default: ``PublicIpv4`` Create-only: changing it replaces the resource.
+            PreSharedKeyStorage: Specifies the storage mode for the pre-shared key (PSK). Valid
+                values are ``Standard`` (stored in the S2Slong service) or ``SecretsManager``
+                (stored in AWS Secrets Manager). Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            RemoteIpv4NetworkCidr: The IPv4 CIDR on the AWS side of the VPN connection. Default:
+                ``0.0.0.0/0`` Create-only: changing it replaces the resource.
+            RemoteIpv6NetworkCidr: The IPv6 CIDR on the AWS side of the VPN connection. Default:
+                ``::/0`` Create-only: changing it replaces the resource.
+            StaticRoutesOnly: Indicates whether the VPN connection uses static routes only. Static
+                routes must be used for devices that don't support BGP. If you are creating a VPN
+                connection for a device that does not support Border Gateway Protocol (BGP), you
+                must specify ``true``. Create-only: changing it replaces the resource.
             Tags: Any tags assigned to the VPN connection.
-            TransitGatewayId: The ID of the transit gateway associated with the VPN connection.
-            TransportTransitGatewayAttachmentId: The transit gateway attachment ID to use for the VPN tunnel.
-            TunnelBandwidth: The desired bandwidth specification for the VPN tunnel, used when creating or modifying VPN connection options to set the tunnel's throughput capacity.
+            TransitGatewayId: The ID of the transit gateway associated with the VPN connection. You
+                must specify either ``TransitGatewayId`` or ``VpnGatewayId``, but not both.
+            TransportTransitGatewayAttachmentId: The transit gateway attachment ID to use for the
+                VPN tunnel. Required if ``OutsideIpAddressType`` is set to ``PrivateIpv4``.
+                Create-only: changing it replaces the resource.
+            TunnelBandwidth: The desired bandwidth specification for the VPN tunnel, used when
+                creating or modifying VPN connection options to set the tunnel's throughput
+                capacity. ``standard`` supports up to 1.25 Gbps per tunnel, while ``large`` supports
+                up to 5 Gbps per tunnel. The default value is ``standard``. Existing VPN connections
+                without a bandwidth setting will automatically default to ``standard``.
             TunnelInsideIpVersion: Indicate whether the VPN tunnels process IPv4 or IPv6 traffic.
-            Type: The type of VPN connection.
+                Default: ``ipv4`` Create-only: changing it replaces the resource.
             VpnConcentratorId: The ID of the VPN concentrator to associate with the VPN connection.
-            VpnGatewayId: The ID of the virtual private gateway at the AWS side of the VPN connection.
+                Create-only: changing it replaces the resource.
+            VpnGatewayId: The ID of the virtual private gateway at the AWS side of the VPN
+                connection. You must specify either ``TransitGatewayId`` or ``VpnGatewayId``, but
+                not both.
             VpnTunnelOptionsSpecifications: The tunnel options for the VPN connection.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

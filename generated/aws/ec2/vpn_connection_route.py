@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EC2::VPNConnectionRoute",
     schema_file="aws-ec2-vpnconnectionroute.json",
     primary_identifier=("/DestinationCidrBlock", "/VpnConnectionId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/DestinationCidrBlock", "/VpnConnectionId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DestinationCidrBlock", "VpnConnectionId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,22 +70,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "DestinationCidrBlock": {"type": "string"},
-        "VpnConnectionId": {"type": "string"},
-    },
-    "required": ["DestinationCidrBlock", "VpnConnectionId"],
-}
-
 
 class VPNConnectionRoute(_Resource):
-    """AWS::EC2::VPNConnectionRoute: Specifies a static route for a VPN connection between an existing virtual private gateway and a VPN customer gateway. The static route allows traffic ...
+    """AWS::EC2::VPNConnectionRoute: Specifies a static route for a VPN connection between an
+    existing virtual private gateway and a VPN customer gateway. The static route allows traffic to
+    be routed from the virtual private gateway to the VPN customer gateway. For more information,
+    see [](https://docs.aws.amazon.com/vpn/latest/s2svpn/VPC_VPN.html) in the *User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DestinationCidrBlock, VpnConnectionId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DestinationCidrBlock, VpnConnectionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpnconnectionroute.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -99,30 +91,38 @@ class VPNConnectionRoute(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VPNConnectionRouteAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "vpn_connection_route.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DestinationCidrBlock: str
     VpnConnectionId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DestinationCidrBlock: str,
+        VpnConnectionId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EC2::VPNConnectionRoute; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DestinationCidrBlock: str,
-            VpnConnectionId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EC2::VPNConnectionRoute; `await` it inside an App to deploy it.
-
-            DestinationCidrBlock: The CIDR block associated with the local subnet of the customer network.
-            VpnConnectionId: The ID of the VPN connection.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DestinationCidrBlock: The CIDR block associated with the local subnet of the customer
+                network. Create-only: changing it replaces the resource. Required.
+            VpnConnectionId: The ID of the VPN connection. Create-only: changing it replaces the
+                resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

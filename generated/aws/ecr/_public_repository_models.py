@@ -7,10 +7,10 @@ Imported on first use by public_repository.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PublicRepositoryAttributes",
@@ -21,30 +21,93 @@ __all__ = [
 
 
 class PublicRepositoryRepositoryCatalogData(DeferredModel):
+    """
+    The details about the repository that are publicly visible in the Amazon ECR Public Gallery. For more information, see [Amazon ECR Public repository catalog data](https://docs.aws.amazon.com/AmazonECR/latest/public/public-repository-catalog-data.html) in the *Amazon ECR Public User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AboutText: str | None = None
-    Architectures: list[str] | None = None
-    OperatingSystems: list[str] | None = None
-    RepositoryDescription: str | None = None
-    UsageText: str | None = None
+    AboutText: Annotated[
+        str | None,
+        Field(
+            description="Provide a detailed description of the repository. Identify what is included in the repository, any licensing details, or other relevant information."
+        ),
+    ] = None
+    Architectures: Annotated[
+        list[str] | None,
+        Field(
+            description="Select the system architectures that the images in your repository are compatible with."
+        ),
+    ] = None
+    OperatingSystems: Annotated[
+        list[str] | None,
+        Field(
+            description="Select the operating systems that the images in your repository are compatible with."
+        ),
+    ] = None
+    RepositoryDescription: Annotated[
+        str | None, Field(description="The description of the public repository.")
+    ] = None
+    UsageText: Annotated[
+        str | None,
+        Field(
+            description="Provide detailed information about how to use the images in the repository. This provides context, support information, and additional usage details for users of the repository."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    The metadata to apply to a resource to help you categorize and organize them. Each tag consists of a key and a value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like a category for more specific tag values."
+        ),
+    ]
+    Value: Annotated[
+        str, Field(description="A ``value`` acts as a descriptor within a tag category (key).")
+    ]
 
 
 class PublicRepositoryAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::ECR::PublicRepository, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PublicRepositoryProps(DeferredModel):
-    RepositoryCatalogData: PublicRepositoryRepositoryCatalogData | None = None
-    RepositoryName: str | None = None
-    RepositoryPolicyText: dict[str, Any] | str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ECR::PublicRepository.
+    """
+
+    RepositoryCatalogData: Annotated[
+        PublicRepositoryRepositoryCatalogData | None,
+        Field(
+            description="The details about the repository that are publicly visible in the Amazon ECR Public Gallery. For more information, see [Amazon ECR Public repository catalog data](https://docs.aws.amazon.com/AmazonECR/latest/public/public-repository-catalog-data.html) in the *Amazon ECR Public User Guide*."
+        ),
+    ] = None
+    RepositoryName: Annotated[
+        str | None,
+        Field(
+            description="The name to use for the public repository. The repository name may be specified on its own (such as ``nginx-web-app``) or it can be prepended with a namespace to group the repository into a category (such as ``project-a/nginx-web-app``). If you don't specify a name, CFNlong generates a unique physical ID and uses that ID for the repository name. For more information, see [Name Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html). If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RepositoryPolicyText: Annotated[
+        dict[str, Any] | str | None,
+        Field(
+            description="The JSON repository policy text to apply to the public repository. For more information, see [Amazon ECR Public repository policies](https://docs.aws.amazon.com/AmazonECR/latest/public/public-repository-policies.html) in the *Amazon ECR Public User Guide*."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by pull_through_cache_rule.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PullThroughCacheRuleAttributes",
@@ -20,10 +20,29 @@ __all__ = [
 
 
 class PullThroughCacheRuleProps(DeferredModel):
-    CredentialArn: str | None = None
-    CustomRoleArn: str | None = None
-    EcrRepositoryPrefix: str | None = None
-    UpstreamRegistry: (
+    """
+    The properties a program declares for a AWS::ECR::PullThroughCacheRule.
+    """
+
+    CredentialArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the Secrets Manager secret associated with the pull through cache rule. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CustomRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM role associated with the pull through cache rule. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EcrRepositoryPrefix: Annotated[
+        str | None,
+        Field(
+            description="The Amazon ECR repository prefix associated with the pull through cache rule. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    UpstreamRegistry: Annotated[
         Literal[
             "azure-container-registry",
             "chainguard",
@@ -35,21 +54,52 @@ class PullThroughCacheRuleProps(DeferredModel):
             "k8s",
             "quay",
         ]
-        | None
-    ) = None
-    UpstreamRegistryUrl: str | None = None
-    UpstreamRepositoryPrefix: str | None = None
+        | None,
+        Field(
+            description="The name of the upstream source registry associated with the pull through cache rule. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    UpstreamRegistryUrl: Annotated[
+        str | None,
+        Field(
+            description="The upstream registry URL associated with the pull through cache rule. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    UpstreamRepositoryPrefix: Annotated[
+        str | None,
+        Field(
+            description="The upstream repository prefix associated with the pull through cache rule. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class PullThroughCacheRulePullThroughCacheRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CredentialArn: str | None = None
-    CustomRoleArn: str | None = None
-    EcrRepositoryPrefix: str
-    RegistryId: str | None = None
-    UpstreamRegistry: (
+    CredentialArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AWS Secrets Manager secret that identifies the credentials to authenticate to the upstream registry."
+        ),
+    ] = None
+    CustomRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM role to be assumed by Amazon ECR to authenticate to ECR upstream registry. This role must be in the same account as the registry that you are configuring."
+        ),
+    ] = None
+    EcrRepositoryPrefix: Annotated[
+        str,
+        Field(description="The ECRRepositoryPrefix is a custom alias for upstream registry url."),
+    ]
+    RegistryId: Annotated[
+        str | None,
+        Field(
+            description="The account ID of the registry pull-through cache repository will be created in."
+        ),
+    ] = None
+    UpstreamRegistry: Annotated[
         Literal[
             "azure-container-registry",
             "chainguard",
@@ -61,11 +111,24 @@ class PullThroughCacheRulePullThroughCacheRule(DeferredModel):
             "k8s",
             "quay",
         ]
-        | None
-    ) = None
-    UpstreamRegistryUrl: str
-    UpstreamRepositoryPrefix: str | None = None
+        | None,
+        Field(description="The name of the upstream registry."),
+    ] = None
+    UpstreamRegistryUrl: Annotated[
+        str,
+        Field(
+            description="The upstreamRegistryUrl is the endpoint of upstream registry url of the public repository to be cached"
+        ),
+    ]
+    UpstreamRepositoryPrefix: Annotated[
+        str | None,
+        Field(
+            description="The repository name prefix of upstream registry to match with the upstream repository name. When this field isn't specified, Amazon ECR will use the `ROOT`."
+        ),
+    ] = None
 
 
 class PullThroughCacheRuleAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ECR::PullThroughCacheRule, set by AWS.
+    """

@@ -7,8 +7,10 @@ Imported on first use by pull_time_update_exclusion.py, which re-exports every n
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PullTimeUpdateExclusionAttributes",
@@ -17,8 +19,19 @@ __all__ = [
 
 
 class PullTimeUpdateExclusionProps(DeferredModel):
-    PrincipalArn: str
+    """
+    The properties a program declares for a AWS::ECR::PullTimeUpdateExclusion.
+    """
+
+    PrincipalArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM principal to remove from the pull time update exclusion list. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class PullTimeUpdateExclusionAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ECR::PullTimeUpdateExclusion, set by AWS.
+    """

@@ -7,9 +7,10 @@ Imported on first use by registry_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "RegistryPolicyAttributes",
@@ -18,8 +19,16 @@ __all__ = [
 
 
 class RegistryPolicyProps(DeferredModel):
-    PolicyText: dict[str, Any] | str
+    """
+    The properties a program declares for a AWS::ECR::RegistryPolicy.
+    """
+
+    PolicyText: Annotated[dict[str, Any] | str, Field(description="Length: 0 to 10240 characters.")]
 
 
 class RegistryPolicyAttributes(DeferredModel):
-    RegistryId: str | None = None
+    """
+    The read-only attributes of a AWS::ECR::RegistryPolicy, set by AWS.
+    """
+
+    RegistryId: Annotated[str | None, Field(description="The registry id.")] = None

@@ -7,10 +7,10 @@ Imported on first use by registry_scanning_configuration.py, which re-exports ev
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RegistryScanningConfigurationAttributes",
@@ -21,25 +21,58 @@ __all__ = [
 
 
 class RepositoryFilter(DeferredModel):
+    """
+    The filter settings used with image replication. Specifying a repository filter to a replication rule provides a method for controlling which repositories in a private registry are replicated. If no filters are added, the contents of all repositories are replicated.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filter: str
-    FilterType: Literal["WILDCARD"]
+    Filter: Annotated[str, Field(description="The filter to use when scanning.")]
+    FilterType: Annotated[
+        Literal["WILDCARD"], Field(description="The type associated with the filter.")
+    ]
 
 
 class ScanningRule(DeferredModel):
+    """
+    The scanning rules associated with the registry.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RepositoryFilters: list[RepositoryFilter]
-    ScanFrequency: Literal["SCAN_ON_PUSH", "CONTINUOUS_SCAN"]
+    RepositoryFilters: Annotated[
+        list[RepositoryFilter],
+        Field(
+            description="The details of a scanning repository filter. For more information on how to use filters, see [Using filters](https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning.html#image-scanning-filters) in the *Amazon Elastic Container Registry User Guide*."
+        ),
+    ]
+    ScanFrequency: Annotated[
+        Literal["SCAN_ON_PUSH", "CONTINUOUS_SCAN"],
+        Field(
+            description="The frequency that scans are performed at for a private registry. When the ``ENHANCED`` scan type is specified, the supported scan frequencies are ``CONTINUOUS_SCAN`` and ``SCAN_ON_PUSH``. When the ``BASIC`` scan type is specified, the ``SCAN_ON_PUSH`` scan frequency is supported. If scan on push is not specified, then the ``MANUAL`` scan frequency is set by default."
+        ),
+    ]
 
 
 class RegistryScanningConfigurationAttributes(DeferredModel):
-    RegistryId: str | None = None
+    """
+    The read-only attributes of a AWS::ECR::RegistryScanningConfiguration, set by AWS.
+    """
+
+    RegistryId: Annotated[str | None, Field(description="The registry id.")] = None
 
 
 class RegistryScanningConfigurationProps(DeferredModel):
-    Rules: list[ScanningRule]
-    ScanType: Literal["BASIC", "ENHANCED"]
+    """
+    The properties a program declares for a AWS::ECR::RegistryScanningConfiguration.
+    """
+
+    Rules: Annotated[
+        list[ScanningRule], Field(description="The scanning rules associated with the registry.")
+    ]
+    ScanType: Annotated[
+        Literal["BASIC", "ENHANCED"],
+        Field(description="The type of scanning configured for the registry."),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by replication_configuration.py, which re-exports every na
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ReplicationConfigurationAttributes",
@@ -23,39 +23,96 @@ __all__ = [
 
 
 class ReplicationDestination(DeferredModel):
+    """
+    An array of objects representing the destination for a replication rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Region: str
-    RegistryId: str
+    Region: Annotated[str, Field(description="The Region to replicate to.")]
+    RegistryId: Annotated[
+        str,
+        Field(
+            description="The AWS account ID of the Amazon ECR private registry to replicate to. When configuring cross-Region replication within your own registry, specify your own account ID."
+        ),
+    ]
 
 
 class RepositoryFilter(DeferredModel):
+    """
+    The filter settings used with image replication. Specifying a repository filter to a replication rule provides a method for controlling which repositories in a private registry are replicated. If no filters are added, the contents of all repositories are replicated.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filter: str
-    FilterType: Literal["PREFIX_MATCH"]
+    Filter: Annotated[
+        str,
+        Field(
+            description="The repository filter details. When the ``PREFIX_MATCH`` filter type is specified, this value is required and should be the repository name prefix to configure replication for."
+        ),
+    ]
+    FilterType: Annotated[
+        Literal["PREFIX_MATCH"],
+        Field(
+            description="The repository filter type. The only supported value is ``PREFIX_MATCH``, which is a repository name prefix specified with the ``filter`` parameter."
+        ),
+    ]
 
 
 class ReplicationConfigurationAttributes(DeferredModel):
-    RegistryId: str | None = None
+    """
+    The read-only attributes of a AWS::ECR::ReplicationConfiguration, set by AWS.
+    """
+
+    RegistryId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ReplicationRule(DeferredModel):
+    """
+    An array of objects representing the replication destinations and repository filters for a replication configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destinations: list[ReplicationDestination]
-    RepositoryFilters: list[RepositoryFilter] | None = None
+    Destinations: Annotated[
+        list[ReplicationDestination],
+        Field(
+            description="An array of objects representing the destination for a replication rule."
+        ),
+    ]
+    RepositoryFilters: Annotated[
+        list[RepositoryFilter] | None,
+        Field(
+            description="An array of objects representing the filters for a replication rule. Specifying a repository filter for a replication rule provides a method for controlling which repositories in a private registry are replicated."
+        ),
+    ] = None
 
 
 class ReplicationConfigurationReplicationConfiguration(DeferredModel):
+    """
+    The replication configuration for a registry.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rules: list[ReplicationRule]
+    Rules: Annotated[
+        list[ReplicationRule],
+        Field(
+            description="An array of objects representing the replication destinations and repository filters for a replication configuration."
+        ),
+    ]
 
 
 class ReplicationConfigurationProps(DeferredModel):
-    ReplicationConfiguration: ReplicationConfigurationReplicationConfiguration
+    """
+    The properties a program declares for a AWS::ECR::ReplicationConfiguration.
+    """
+
+    ReplicationConfiguration: Annotated[
+        ReplicationConfigurationReplicationConfiguration,
+        Field(description="The replication configuration for a registry."),
+    ]

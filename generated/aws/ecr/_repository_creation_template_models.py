@@ -7,10 +7,10 @@ Imported on first use by repository_creation_template.py, which re-exports every
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ImageTagMutabilityExclusionFilter",
@@ -22,44 +22,132 @@ __all__ = [
 
 
 class ImageTagMutabilityExclusionFilter(DeferredModel):
+    """
+    A filter that specifies which image tags should be excluded from the repository's image tag mutability setting.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImageTagMutabilityExclusionFilterType: Literal["WILDCARD"]
-    ImageTagMutabilityExclusionFilterValue: str
+    ImageTagMutabilityExclusionFilterType: Annotated[
+        Literal["WILDCARD"], Field(description="Allowed values: 'WILDCARD'.")
+    ]
+    ImageTagMutabilityExclusionFilterValue: Annotated[
+        str, Field(description="Pattern: ^[0-9a-zA-Z._*-]{1,128} Length: 1 to 128 characters.")
+    ]
 
 
 class RepositoryCreationTemplateEncryptionConfiguration(DeferredModel):
+    """
+    The encryption configuration for the repository. This determines how the contents of your repository are encrypted at rest. By default, when no encryption configuration is set or the ``AES256`` encryption type is used, Amazon ECR uses server-side encryption with Amazon S3-managed encryption keys which encrypts your data at rest using an AES256 encryption algorithm. This does not require any action on your part. For more control over the encryption of the contents of your repository, you can use server-side encryption with KMSlong key stored in KMSlong (KMS) to encrypt your images. For more information, see [Amazon ECR encryption at rest](https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html) in the *Amazon Elastic Container Registry User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionType: Literal["AES256", "KMS", "KMS_DSSE"]
-    KmsKey: str | None = None
+    EncryptionType: Annotated[
+        Literal["AES256", "KMS", "KMS_DSSE"],
+        Field(
+            description="The encryption type to use. If you use the ``KMS`` encryption type, the contents of the repository will be encrypted using server-side encryption with KMSlong key stored in KMS. When you use KMS to encrypt your data, you can either use the default AWS managed KMS key for Amazon ECR, or specify your own KMS key, which you already created. If you use the ``KMS_DSSE`` encryption type, the contents of the repository will be encrypted with two layers of encryption using server-side encryption with the KMS Management Service key stored in KMS. Similar to the ``KMS`` encryption type, you can either use the default AWS managed KMS key for Amazon ECR, or specify your own KMS key, which you've already created. If you use the ``AES256`` encryption type, Amazon ECR uses server-side encryption with Amazon S3-managed encryption keys which encrypts the images in the repository using an AES256 encryption algorithm. For more information, see [Amazon ECR encryption at rest](https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html) in the *Amazon Elastic Container Registry User Guide*."
+        ),
+    ]
+    KmsKey: Annotated[
+        str | None,
+        Field(
+            description="If you use the ``KMS`` encryption type, specify the KMS key to use for encryption. The alias, key ID, or full ARN of the KMS key can be specified. The key must exist in the same Region as the repository. If no key is specified, the default AWS managed KMS key for Amazon ECR will be used."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    The metadata to apply to a resource to help you categorize and organize them. Each tag consists of a key and a value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like a category for more specific tag values."
+        ),
+    ]
+    Value: Annotated[
+        str, Field(description="A ``value`` acts as a descriptor within a tag category (key).")
+    ]
 
 
 class RepositoryCreationTemplateAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::ECR::RepositoryCreationTemplate, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class RepositoryCreationTemplateProps(DeferredModel):
-    AppliedFor: list[Literal["REPLICATION", "PULL_THROUGH_CACHE", "CREATE_ON_PUSH"]]
-    CustomRoleArn: str | None = None
-    Description: str | None = None
-    EncryptionConfiguration: RepositoryCreationTemplateEncryptionConfiguration | None = None
-    ImageTagMutability: (
-        Literal["MUTABLE", "IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION"] | None
-    ) = None
-    ImageTagMutabilityExclusionFilters: list[ImageTagMutabilityExclusionFilter] | None = None
-    LifecyclePolicy: str | None = None
-    Prefix: str
-    RepositoryPolicy: str | None = None
-    ResourceTags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ECR::RepositoryCreationTemplate.
+    """
+
+    AppliedFor: Annotated[
+        list[Literal["REPLICATION", "PULL_THROUGH_CACHE", "CREATE_ON_PUSH"]],
+        Field(
+            description="A list of enumerable Strings representing the repository creation scenarios that this template will apply towards. The supported scenarios are PULL_THROUGH_CACHE, REPLICATION, and CREATE_ON_PUSH"
+        ),
+    ]
+    CustomRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the role to be assumed by Amazon ECR. Amazon ECR will assume your supplied role when the customRoleArn is specified. When this field isn't specified, Amazon ECR will use the service-linked role for the repository creation template."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(description="The description associated with the repository creation template."),
+    ] = None
+    EncryptionConfiguration: Annotated[
+        RepositoryCreationTemplateEncryptionConfiguration | None,
+        Field(
+            description="The encryption configuration associated with the repository creation template."
+        ),
+    ] = None
+    ImageTagMutability: Annotated[
+        Literal["MUTABLE", "IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION"]
+        | None,
+        Field(
+            description="The tag mutability setting for the repository. If this parameter is omitted, the default setting of ``MUTABLE`` will be used which will allow image tags to be overwritten. If ``IMMUTABLE`` is specified, all image tags within the repository will be immutable which will prevent them from being overwritten."
+        ),
+    ] = None
+    ImageTagMutabilityExclusionFilters: Annotated[
+        list[ImageTagMutabilityExclusionFilter] | None,
+        Field(
+            description="A list of filters that specify which image tags are excluded from the repository creation template's image tag mutability setting."
+        ),
+    ] = None
+    LifecyclePolicy: Annotated[
+        str | None,
+        Field(
+            description="The lifecycle policy to use for repositories created using the template."
+        ),
+    ] = None
+    Prefix: Annotated[
+        str,
+        Field(
+            description="The repository namespace prefix associated with the repository creation template. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RepositoryPolicy: Annotated[
+        str | None,
+        Field(
+            description="The repository policy to apply to repositories created using the template. A repository policy is a permissions policy associated with a repository to control access permissions."
+        ),
+    ] = None
+    ResourceTags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The metadata to apply to the repository to help you categorize and organize. Each tag consists of a key and an optional value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters."
+        ),
+    ] = None

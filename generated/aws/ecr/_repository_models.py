@@ -7,10 +7,10 @@ Imported on first use by repository.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ImageTagMutabilityExclusionFilter",
@@ -24,58 +24,164 @@ __all__ = [
 
 
 class ImageTagMutabilityExclusionFilter(DeferredModel):
+    """
+    A filter that specifies which image tags should be excluded from the repository's image tag mutability setting.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImageTagMutabilityExclusionFilterType: Literal["WILDCARD"]
-    ImageTagMutabilityExclusionFilterValue: str
+    ImageTagMutabilityExclusionFilterType: Annotated[
+        Literal["WILDCARD"],
+        Field(
+            description="Specifies the type of filter to use for excluding image tags from the repository's mutability setting."
+        ),
+    ]
+    ImageTagMutabilityExclusionFilterValue: Annotated[
+        str, Field(description="The value to use when filtering image tags.")
+    ]
 
 
 class RepositoryEncryptionConfiguration(DeferredModel):
+    """
+    The encryption configuration for the repository. This determines how the contents of your repository are encrypted at rest. By default, when no encryption configuration is set or the ``AES256`` encryption type is used, Amazon ECR uses server-side encryption with Amazon S3-managed encryption keys which encrypts your data at rest using an AES256 encryption algorithm. This does not require any action on your part. For more control over the encryption of the contents of your repository, you can use server-side encryption with KMSlong key stored in KMSlong (KMS) to encrypt your images. For more information, see [Amazon ECR encryption at rest](https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html) in the *Amazon Elastic Container Registry User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionType: Literal["AES256", "KMS", "KMS_DSSE"]
-    KmsKey: str | None = None
+    EncryptionType: Annotated[
+        Literal["AES256", "KMS", "KMS_DSSE"],
+        Field(
+            description="The encryption type to use. If you use the ``KMS`` encryption type, the contents of the repository will be encrypted using server-side encryption with KMSlong key stored in KMS. When you use KMS to encrypt your data, you can either use the default AWS managed KMS key for Amazon ECR, or specify your own KMS key, which you already created. If you use the ``KMS_DSSE`` encryption type, the contents of the repository will be encrypted with two layers of encryption using server-side encryption with the KMS Management Service key stored in KMS. Similar to the ``KMS`` encryption type, you can either use the default AWS managed KMS key for Amazon ECR, or specify your own KMS key, which you've already created. If you use the ``AES256`` encryption type, Amazon ECR uses server-side encryption with Amazon S3-managed encryption keys which encrypts the images in the repository using an AES256 encryption algorithm. For more information, see [Amazon ECR encryption at rest](https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html) in the *Amazon Elastic Container Registry User Guide*."
+        ),
+    ]
+    KmsKey: Annotated[
+        str | None,
+        Field(
+            description="If you use the ``KMS`` encryption type, specify the KMS key to use for encryption. The alias, key ID, or full ARN of the KMS key can be specified. The key must exist in the same Region as the repository. If no key is specified, the default AWS managed KMS key for Amazon ECR will be used."
+        ),
+    ] = None
 
 
 class RepositoryImageScanningConfiguration(DeferredModel):
+    """
+    The image scanning configuration for a repository.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScanOnPush: bool | None = None
+    ScanOnPush: Annotated[
+        bool | None,
+        Field(
+            description="The setting that determines whether images are scanned after being pushed to a repository. If set to ``true``, images will be scanned after being pushed. If this parameter is not specified, it will default to ``false`` and images will not be scanned unless a scan is manually started."
+        ),
+    ] = None
 
 
 class RepositoryLifecyclePolicy(DeferredModel):
+    """
+    The ``LifecyclePolicy`` property type specifies a lifecycle policy. For information about lifecycle policy syntax, see [Lifecycle policy template](https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html) in the *Amazon ECR User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LifecyclePolicyText: str | None = None
-    RegistryId: str | None = None
+    LifecyclePolicyText: Annotated[
+        str | None, Field(description="The JSON repository policy text to apply to the repository.")
+    ] = None
+    RegistryId: Annotated[
+        str | None,
+        Field(
+            description="The AWS account ID associated with the registry that contains the repository. If you do not specify a registry, the default registry is assumed."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    The metadata to apply to a resource to help you categorize and organize them. Each tag consists of a key and a value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like a category for more specific tag values."
+        ),
+    ]
+    Value: Annotated[
+        str, Field(description="A ``value`` acts as a descriptor within a tag category (key).")
+    ]
 
 
 class RepositoryAttributes(DeferredModel):
-    Arn: str | None = None
-    RepositoryUri: str | None = None
+    """
+    The read-only attributes of a AWS::ECR::Repository, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    RepositoryUri: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class RepositoryProps(DeferredModel):
-    EmptyOnDelete: bool | None = None
-    EncryptionConfiguration: RepositoryEncryptionConfiguration | None = None
-    ImageScanningConfiguration: RepositoryImageScanningConfiguration | None = None
-    ImageTagMutability: (
-        Literal["MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION"] | None
-    ) = None
-    ImageTagMutabilityExclusionFilters: list[ImageTagMutabilityExclusionFilter] | None = None
-    LifecyclePolicy: RepositoryLifecyclePolicy | None = None
-    RepositoryName: str | None = None
-    RepositoryPolicyText: dict[str, Any] | str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ECR::Repository.
+    """
+
+    EmptyOnDelete: Annotated[
+        bool | None,
+        Field(
+            description="If true, deleting the repository force deletes the contents of the repository. If false, the repository must be empty before attempting to delete it. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EncryptionConfiguration: Annotated[
+        RepositoryEncryptionConfiguration | None,
+        Field(
+            description="The encryption configuration for the repository. This determines how the contents of your repository are encrypted at rest. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ImageScanningConfiguration: Annotated[
+        RepositoryImageScanningConfiguration | None,
+        Field(
+            description="The ``imageScanningConfiguration`` parameter is being deprecated, in favor of specifying the image scanning configuration at the registry level. For more information, see ``PutRegistryScanningConfiguration``. The image scanning configuration for the repository. This determines whether images are scanned for known vulnerabilities after being pushed to the repository."
+        ),
+    ] = None
+    ImageTagMutability: Annotated[
+        Literal["MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION"]
+        | None,
+        Field(
+            description="The tag mutability setting for the repository. If this parameter is omitted, the default setting of ``MUTABLE`` will be used which will allow image tags to be overwritten. If ``IMMUTABLE`` is specified, all image tags within the repository will be immutable which will prevent them from being overwritten."
+        ),
+    ] = None
+    ImageTagMutabilityExclusionFilters: Annotated[
+        list[ImageTagMutabilityExclusionFilter] | None,
+        Field(
+            description="A list of filters that specify which image tags are excluded from the repository's image tag mutability setting."
+        ),
+    ] = None
+    LifecyclePolicy: Annotated[
+        RepositoryLifecyclePolicy | None,
+        Field(
+            description="Creates or updates a lifecycle policy. For information about lifecycle policy syntax, see [Lifecycle policy template](https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html)."
+        ),
+    ] = None
+    RepositoryName: Annotated[
+        str | None,
+        Field(
+            description="The name to use for the repository. The repository name may be specified on its own (such as ``nginx-web-app``) or it can be prepended with a namespace to group the repository into a category (such as ``project-a/nginx-web-app``). If you don't specify a name, CFNlong generates a unique physical ID and uses that ID for the repository name. For more information, see [Name type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html). The repository name must start with a letter and can only contain lowercase letters, numbers, hyphens, underscores, and forward slashes. If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RepositoryPolicyText: Annotated[
+        dict[str, Any] | str | None,
+        Field(
+            description="The JSON repository policy text to apply to the repository. For more information, see [Amazon ECR repository policies](https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html) in the *Amazon Elastic Container Registry User Guide*."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

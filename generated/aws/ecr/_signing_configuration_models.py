@@ -7,10 +7,10 @@ Imported on first use by signing_configuration.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RepositoryFilter",
@@ -21,24 +21,50 @@ __all__ = [
 
 
 class RepositoryFilter(DeferredModel):
+    """
+    An array of objects representing the details of a repository filter.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filter: str
-    FilterType: Literal["WILDCARD_MATCH"]
+    Filter: Annotated[str, Field(description="Repository name pattern (supports '*' wildcard).")]
+    FilterType: Annotated[Literal["WILDCARD_MATCH"], Field(description="Type of repository filter")]
 
 
 class Rule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RepositoryFilters: list[RepositoryFilter] | None = None
-    SigningProfileArn: str
+    RepositoryFilters: Annotated[
+        list[RepositoryFilter] | None,
+        Field(
+            description="Optional array of repository filters. If omitted, the rule matches all repositories. If provided, must contain at least one filter. Empty arrays are not allowed."
+        ),
+    ] = None
+    SigningProfileArn: Annotated[
+        str, Field(description="AWS Signer signing profile ARN to use for matched repositories.")
+    ]
 
 
 class SigningConfigurationAttributes(DeferredModel):
-    RegistryId: str | None = None
+    """
+    The read-only attributes of a AWS::ECR::SigningConfiguration, set by AWS.
+    """
+
+    RegistryId: Annotated[
+        str | None, Field(description="12-digit AWS account ID of the ECR registry.")
+    ] = None
 
 
 class SigningConfigurationProps(DeferredModel):
-    Rules: list[Rule]
+    """
+    The properties a program declares for a AWS::ECR::SigningConfiguration.
+    """
+
+    Rules: Annotated[
+        list[Rule],
+        Field(
+            description="Array of signing rules that define which repositories should be signed and with which signing profiles."
+        ),
+    ]

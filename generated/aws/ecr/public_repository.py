@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,50 +59,54 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PublicRepositoryRepositoryCatalogDataDict = TypedDict(
-    "PublicRepositoryRepositoryCatalogDataDict",
-    {
-        "AboutText": "str",
-        "Architectures": "list[str]",
-        "OperatingSystems": "list[str]",
-        "RepositoryDescription": "str",
-        "UsageText": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class PublicRepositoryRepositoryCatalogDataDict(TypedDict, total=False):
+    """PublicRepositoryRepositoryCatalogData as a plain dict: The details about the repository that
+    are publicly visible in the Amazon ECR Public Gallery. For more information, see [Amazon ECR
+    Public repository catalog
+    data](https://docs.aws.amazon.com/AmazonECR/latest/public/public-repository-catalog-data.html)
+    in the *Amazon ECR Public User Guide*."""
 
+    AboutText: str
+    """Provide a detailed description of the repository. Identify what is included in the
+    repository, any licensing details, or other relevant information."""
+    Architectures: list[str]
+    """Select the system architectures that the images in your repository are compatible with."""
+    OperatingSystems: list[str]
+    """Select the operating systems that the images in your repository are compatible with."""
+    RepositoryDescription: str
+    """The description of the public repository."""
+    UsageText: str
+    """Provide detailed information about how to use the images in the repository. This provides
+    context, support information, and additional usage details for users of the repository."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: The metadata to apply to a resource to help you categorize and organize
+    them. Each tag consists of a key and a value, both of which you define. Tag keys can have a
+    maximum character length of 128 characters, and tag values can have a maximum length of 256
+    characters."""
+
+    Key: Required[str]
+    """One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like
+    a category for more specific tag values."""
+    Value: Required[str]
+    """A ``value`` acts as a descriptor within a tag category (key)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECR::PublicRepository",
     schema_file="aws-ecr-publicrepository.json",
     primary_identifier=("/RepositoryName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/RepositoryName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/RepositoryCatalogData/Architectures",
         "/RepositoryCatalogData/OperatingSystems",
         "/Tags",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -108,78 +116,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AboutText": {"maxLength": 10240, "type": "string"},
-        "Architecture": {"maxLength": 50, "minLength": 1, "type": "string"},
-        "ArchitectureList": {
-            "items": {"$ref": "#/definitions/Architecture"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "OperatingSystem": {"maxLength": 50, "minLength": 1, "type": "string"},
-        "OperatingSystemList": {
-            "items": {"$ref": "#/definitions/OperatingSystem"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "RegistryId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "RepositoryDescription": {"maxLength": 1024, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "UsageText": {"maxLength": 10240, "type": "string"},
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "RepositoryCatalogData": {
-            "additionalProperties": False,
-            "properties": {
-                "AboutText": {"$ref": "#/definitions/AboutText"},
-                "Architectures": {"$ref": "#/definitions/ArchitectureList"},
-                "OperatingSystems": {"$ref": "#/definitions/OperatingSystemList"},
-                "RepositoryDescription": {"$ref": "#/definitions/RepositoryDescription"},
-                "UsageText": {"$ref": "#/definitions/UsageText"},
-            },
-            "type": "object",
-        },
-        "RepositoryName": {
-            "maxLength": 256,
-            "minLength": 2,
-            "pattern": "^(?=.{2,256}$)((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)$",
-            "type": "string",
-        },
-        "RepositoryPolicyText": {"type": ["object", "string"]},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class PublicRepository(_Resource):
-    """AWS::ECR::PublicRepository: The ``AWS::ECR::PublicRepository`` resource specifies an Amazon Elastic Container Registry Public (Amazon ECR Public) repository, where users can push...
+    """AWS::ECR::PublicRepository: The ``AWS::ECR::PublicRepository`` resource specifies an Amazon
+    Elastic Container Registry Public (Amazon ECR Public) repository, where users can push and pull
+    Docker images, Open Container Initiative (OCI) images, and OCI compatible artifacts. For more
+    information, see [Amazon ECR public
+    repositories](https://docs.aws.amazon.com/AmazonECR/latest/public/public-repositories.html) in
+    the *Amazon ECR Public User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RepositoryName.
+    Replaced when any of these change (create-only): RepositoryName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecr-publicrepository.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -189,39 +140,61 @@ class PublicRepository(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PublicRepositoryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "public_repository.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     RepositoryCatalogData: PublicRepositoryRepositoryCatalogDataDict
     RepositoryName: str
     RepositoryPolicyText: dict[str, Any] | str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RepositoryCatalogData: PublicRepositoryRepositoryCatalogData
+        | PublicRepositoryRepositoryCatalogDataDict
+        | None = None,
+        RepositoryName: str | None = None,
+        RepositoryPolicyText: dict[str, Any] | str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECR::PublicRepository; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RepositoryCatalogData: PublicRepositoryRepositoryCatalogData
-            | PublicRepositoryRepositoryCatalogDataDict
-            | None = None,
-            RepositoryName: str | None = None,
-            RepositoryPolicyText: dict[str, Any] | str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECR::PublicRepository; `await` it inside an App to deploy it.
-
-            RepositoryCatalogData: The details about the repository that are publicly visible in the Amazon ECR Public Gallery.
-            RepositoryName: The name to use for the public repository.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RepositoryCatalogData: The details about the repository that are publicly visible in the
+                Amazon ECR Public Gallery. For more information, see [Amazon ECR Public repository
+                catalog
+                data](https://docs.aws.amazon.com/AmazonECR/latest/public/public-repository-catalog-data.html)
+                in the *Amazon ECR Public User Guide*.
+            RepositoryName: The name to use for the public repository. The repository name may be
+                specified on its own (such as ``nginx-web-app``) or it can be prepended with a
+                namespace to group the repository into a category (such as
+                ``project-a/nginx-web-app``). If you don't specify a name, CFNlong generates a
+                unique physical ID and uses that ID for the repository name. For more information,
+                see [Name
+                Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html).
+                If you specify a name, you cannot perform updates that require replacement of this
+                resource. You can perform updates that require no or some interruption. If you must
+                replace the resource, specify a new name. Create-only: changing it replaces the
+                resource.
             RepositoryPolicyText: The JSON repository policy text to apply to the public repository.
+                For more information, see [Amazon ECR Public repository
+                policies](https://docs.aws.amazon.com/AmazonECR/latest/public/public-repository-policies.html)
+                in the *Amazon ECR Public User Guide*.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,26 +55,45 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PullThroughCacheRulePullThroughCacheRuleDict = TypedDict(
-    "PullThroughCacheRulePullThroughCacheRuleDict",
-    {
-        "CredentialArn": "str",
-        "CustomRoleArn": "str",
-        "EcrRepositoryPrefix": "Required[str]",
-        "RegistryId": "str",
-        "UpstreamRegistry": "Literal['azure-container-registry', 'chainguard', 'docker-hub', 'ecr', 'ecr-public', 'github-container-registry', 'gitlab-container-registry', 'k8s', 'quay']",
-        "UpstreamRegistryUrl": "Required[str]",
-        "UpstreamRepositoryPrefix": "str",
-    },
-    total=False,
-)
 
+class PullThroughCacheRulePullThroughCacheRuleDict(TypedDict, total=False):
+    """PullThroughCacheRulePullThroughCacheRule as a plain dict."""
+
+    CredentialArn: str
+    """The Amazon Resource Name (ARN) of the AWS Secrets Manager secret that identifies the
+    credentials to authenticate to the upstream registry."""
+    CustomRoleArn: str
+    """The ARN of the IAM role to be assumed by Amazon ECR to authenticate to ECR upstream registry.
+    This role must be in the same account as the registry that you are configuring."""
+    EcrRepositoryPrefix: Required[str]
+    """The ECRRepositoryPrefix is a custom alias for upstream registry url."""
+    RegistryId: str
+    """The account ID of the registry pull-through cache repository will be created in."""
+    UpstreamRegistry: Literal[
+        "azure-container-registry",
+        "chainguard",
+        "docker-hub",
+        "ecr",
+        "ecr-public",
+        "github-container-registry",
+        "gitlab-container-registry",
+        "k8s",
+        "quay",
+    ]
+    """The name of the upstream registry."""
+    UpstreamRegistryUrl: Required[str]
+    """The upstreamRegistryUrl is the endpoint of upstream registry url of the public repository to
+    be cached"""
+    UpstreamRepositoryPrefix: str
+    """The repository name prefix of upstream registry to match with the upstream repository name.
+    When this field isn't specified, Amazon ECR will use the `ROOT`."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECR::PullThroughCacheRule",
     schema_file="aws-ecr-pullthroughcacherule.json",
     primary_identifier=("/EcrRepositoryPrefix",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=(
         "/EcrRepositoryPrefix",
         "/UpstreamRegistryUrl",
@@ -80,17 +103,10 @@ METADATA = _TypeMetadata(
         "/UpstreamRepositoryPrefix",
     ),
     write_only=("/CredentialArn", "/UpstreamRegistry", "/CustomRoleArn"),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -100,78 +116,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CredentialArn": {
-            "maxLength": 612,
-            "minLength": 50,
-            "pattern": "^arn:[a-zA-Z-]+:secretsmanager:[a-zA-Z0-9-:]+:secret:ecr\\-pullthroughcache\\/[a-zA-Z0-9\\/_+=.@-]+$",
-            "type": "string",
-        },
-        "CustomRoleArn": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "EcrRepositoryPrefix": {
-            "maxLength": 30,
-            "minLength": 2,
-            "pattern": "^([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*\\/?|ROOT)$",
-            "type": "string",
-        },
-        "PullThroughCacheRule": {
-            "additionalProperties": False,
-            "maxItems": 50,
-            "minItems": 0,
-            "properties": {
-                "CredentialArn": {"$ref": "#/definitions/CredentialArn"},
-                "CustomRoleArn": {"$ref": "#/definitions/CustomRoleArn"},
-                "EcrRepositoryPrefix": {"$ref": "#/definitions/EcrRepositoryPrefix"},
-                "RegistryId": {"$ref": "#/definitions/RegistryId"},
-                "UpstreamRegistry": {"$ref": "#/definitions/UpstreamRegistry"},
-                "UpstreamRegistryUrl": {"$ref": "#/definitions/UpstreamRegistryUrl"},
-                "UpstreamRepositoryPrefix": {"$ref": "#/definitions/UpstreamRepositoryPrefix"},
-            },
-            "required": ["EcrRepositoryPrefix", "UpstreamRegistryUrl"],
-            "type": "object",
-        },
-        "RegistryId": {"pattern": "^[0-9]{12}$", "type": "string"},
-        "UpstreamRegistry": {
-            "enum": [
-                "azure-container-registry",
-                "chainguard",
-                "docker-hub",
-                "ecr",
-                "ecr-public",
-                "github-container-registry",
-                "gitlab-container-registry",
-                "k8s",
-                "quay",
-            ],
-            "type": "string",
-        },
-        "UpstreamRegistryUrl": {"type": "string"},
-        "UpstreamRepositoryPrefix": {
-            "maxLength": 30,
-            "minLength": 2,
-            "pattern": "^([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*\\/?|ROOT)$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "CredentialArn": {"$ref": "#/definitions/CredentialArn"},
-        "CustomRoleArn": {"$ref": "#/definitions/CustomRoleArn"},
-        "EcrRepositoryPrefix": {"$ref": "#/definitions/EcrRepositoryPrefix"},
-        "UpstreamRegistry": {"$ref": "#/definitions/UpstreamRegistry"},
-        "UpstreamRegistryUrl": {"$ref": "#/definitions/UpstreamRegistryUrl"},
-        "UpstreamRepositoryPrefix": {"$ref": "#/definitions/UpstreamRepositoryPrefix"},
-    },
-    "required": [],
-}
-
 
 class PullThroughCacheRule(_Resource):
-    """AWS::ECR::PullThroughCacheRule: The ``AWS::ECR::PullThroughCacheRule`` resource creates or updates a pull through cache rule. A pull through cache rule provides a way to cache images...
+    """AWS::ECR::PullThroughCacheRule: The ``AWS::ECR::PullThroughCacheRule`` resource creates or
+    updates a pull through cache rule. A pull through cache rule provides a way to cache images from
+    an upstream registry in your Amazon ECR private registry.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EcrRepositoryPrefix.
+    Replaced when any of these change (create-only): EcrRepositoryPrefix, UpstreamRegistryUrl,
+    CredentialArn, UpstreamRegistry, CustomRoleArn, UpstreamRepositoryPrefix.
+    Write-only (sent to AWS, never read back): CredentialArn, UpstreamRegistry, CustomRoleArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecr-pullthroughcacherule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -181,10 +138,13 @@ class PullThroughCacheRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PullThroughCacheRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "pull_through_cache_rule.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CredentialArn: str
     CustomRoleArn: str
     EcrRepositoryPrefix: str
@@ -202,42 +162,54 @@ class PullThroughCacheRule(_Resource):
     UpstreamRegistryUrl: str
     UpstreamRepositoryPrefix: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CredentialArn: str | None = None,
+        CustomRoleArn: str | None = None,
+        EcrRepositoryPrefix: str | None = None,
+        UpstreamRegistry: Literal[
+            "azure-container-registry",
+            "chainguard",
+            "docker-hub",
+            "ecr",
+            "ecr-public",
+            "github-container-registry",
+            "gitlab-container-registry",
+            "k8s",
+            "quay",
+        ]
+        | None = None,
+        UpstreamRegistryUrl: str | None = None,
+        UpstreamRepositoryPrefix: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECR::PullThroughCacheRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CredentialArn: str | None = None,
-            CustomRoleArn: str | None = None,
-            EcrRepositoryPrefix: str | None = None,
-            UpstreamRegistry: Literal[
-                "azure-container-registry",
-                "chainguard",
-                "docker-hub",
-                "ecr",
-                "ecr-public",
-                "github-container-registry",
-                "gitlab-container-registry",
-                "k8s",
-                "quay",
-            ]
-            | None = None,
-            UpstreamRegistryUrl: str | None = None,
-            UpstreamRepositoryPrefix: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECR::PullThroughCacheRule; `await` it inside an App to deploy it.
-
-            CredentialArn: The ARN of the Secrets Manager secret associated with the pull through cache rule.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CredentialArn: The ARN of the Secrets Manager secret associated with the pull through
+                cache rule. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
             CustomRoleArn: The ARN of the IAM role associated with the pull through cache rule.
-            EcrRepositoryPrefix: The Amazon ECR repository prefix associated with the pull through cache rule.
-            UpstreamRegistry: The name of the upstream source registry associated with the pull through cache rule.
-            UpstreamRegistryUrl: The upstream registry URL associated with the pull through cache rule.
-            UpstreamRepositoryPrefix: The upstream repository prefix associated with the pull through cache rule.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            EcrRepositoryPrefix: The Amazon ECR repository prefix associated with the pull through
+                cache rule. Create-only: changing it replaces the resource.
+            UpstreamRegistry: The name of the upstream source registry associated with the pull
+                through cache rule. Create-only: changing it replaces the resource. Write-only: sent
+                to AWS, never read back.
+            UpstreamRegistryUrl: The upstream registry URL associated with the pull through cache
+                rule. Create-only: changing it replaces the resource.
+            UpstreamRepositoryPrefix: The upstream repository prefix associated with the pull
+                through cache rule. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECR::PullTimeUpdateExclusion",
     schema_file="aws-ecr-pulltimeupdateexclusion.json",
     primary_identifier=("/PrincipalArn",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/PrincipalArn",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("PrincipalArn",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,26 +70,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PrincipalArn": {
-            "maxLength": 200,
-            "minLength": 0,
-            "pattern": "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)/[\\w+=,.@-]+(/[\\w+=,.@-]+)*$",
-            "type": "string",
-        }
-    },
-    "properties": {"PrincipalArn": {"$ref": "#/definitions/PrincipalArn"}},
-    "required": ["PrincipalArn"],
-}
-
 
 class PullTimeUpdateExclusion(_Resource):
-    """AWS::ECR::PullTimeUpdateExclusion: The ARN of the IAM principal to remove from the pull time update exclusion list.
+    """AWS::ECR::PullTimeUpdateExclusion: The ARN of the IAM principal to remove from the pull time
+    update exclusion list.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PrincipalArn.
+    Replaced when any of these change (create-only): PrincipalArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecr-pulltimeupdateexclusion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -103,27 +89,34 @@ class PullTimeUpdateExclusion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PullTimeUpdateExclusionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "pull_time_update_exclusion.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     PrincipalArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PrincipalArn: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECR::PullTimeUpdateExclusion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PrincipalArn: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECR::PullTimeUpdateExclusion; `await` it inside an App to deploy it.
-
-            PrincipalArn: The ARN of the IAM principal to remove from the pull time update exclusion list.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PrincipalArn: The ARN of the IAM principal to remove from the pull time update exclusion
+                list. Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECR::RegistryPolicy",
     schema_file="aws-ecr-registrypolicy.json",
     primary_identifier=("/RegistryId",),
-    additional_identifiers=(),
     read_only=("/RegistryId",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("PolicyText",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,24 +71,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "RegistryId": {"maxLength": 12, "minLength": 12, "pattern": "^[0-9]{12}$", "type": "string"}
-    },
-    "properties": {
-        "PolicyText": {"maxLength": 10240, "minLength": 0, "type": ["object", "string"]},
-        "RegistryId": {"$ref": "#/definitions/RegistryId"},
-    },
-    "required": ["PolicyText"],
-}
-
 
 class RegistryPolicy(_Resource):
-    """AWS::ECR::RegistryPolicy: The ``AWS::ECR::RegistryPolicy`` resource creates or updates the permissions policy for a private registry. A private registry policy is used to speci...
+    """AWS::ECR::RegistryPolicy: The ``AWS::ECR::RegistryPolicy`` resource creates or updates the
+    permissions policy for a private registry. A private registry policy is used to specify
+    permissions for another AWS-account and is used when configuring cross-account replication. For
+    more information, see [Registry
+    permissions](https://docs.aws.amazon.com/AmazonECR/latest/userguide/registry-permissions.html)
+    in the *Amazon Elastic Container Registry User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RegistryId.
+    Read-only attributes (known once deployed): RegistryId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecr-registrypolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -100,27 +92,33 @@ class RegistryPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RegistryPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "registry_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     RegistryId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The registry id."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     PolicyText: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PolicyText: dict[str, Any] | str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECR::RegistryPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PolicyText: dict[str, Any] | str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECR::RegistryPolicy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PolicyText: Length: 0 to 10240 characters. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

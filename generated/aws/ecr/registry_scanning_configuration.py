@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,46 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RepositoryFilterDict = TypedDict(
-    "RepositoryFilterDict",
-    {
-        "Filter": "Required[str]",
-        "FilterType": "Required[Literal['WILDCARD']]",
-    },
-    total=False,
-)
 
-ScanningRuleDict = TypedDict(
-    "ScanningRuleDict",
-    {
-        "RepositoryFilters": "Required[list[RepositoryFilterDict]]",
-        "ScanFrequency": "Required[Literal['SCAN_ON_PUSH', 'CONTINUOUS_SCAN']]",
-    },
-    total=False,
-)
+class RepositoryFilterDict(TypedDict, total=False):
+    """RepositoryFilter as a plain dict: The filter settings used with image replication. Specifying
+    a repository filter to a replication rule provides a method for controlling which repositories
+    in a private registry are replicated. If no filters are added, the contents of all repositories
+    are replicated."""
 
+    Filter: Required[str]
+    """The filter to use when scanning."""
+    FilterType: Required[Literal["WILDCARD"]]
+    """The type associated with the filter."""
+
+
+class ScanningRuleDict(TypedDict, total=False):
+    """ScanningRule as a plain dict: The scanning rules associated with the registry."""
+
+    RepositoryFilters: Required[list[RepositoryFilterDict]]
+    """The details of a scanning repository filter. For more information on how to use filters, see
+    [Using
+    filters](https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning.html#image-scanning-filters)
+    in the *Amazon Elastic Container Registry User Guide*."""
+    ScanFrequency: Required[Literal["SCAN_ON_PUSH", "CONTINUOUS_SCAN"]]
+    """The frequency that scans are performed at for a private registry. When the ``ENHANCED`` scan
+    type is specified, the supported scan frequencies are ``CONTINUOUS_SCAN`` and ``SCAN_ON_PUSH``.
+    When the ``BASIC`` scan type is specified, the ``SCAN_ON_PUSH`` scan frequency is supported. If
+    scan on push is not specified, then the ``MANUAL`` scan frequency is set by default."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECR::RegistryScanningConfiguration",
     schema_file="aws-ecr-registryscanningconfiguration.json",
     primary_identifier=("/RegistryId",),
-    additional_identifiers=(),
     read_only=("/RegistryId",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Rules", "/Rules/*/RepositoryFilters"),
     required=("Rules", "ScanType"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -101,63 +108,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Filter": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-z0-9*](?:[._\\-/a-z0-9*]?[a-z0-9*]+)*$",
-            "type": "string",
-        },
-        "FilterType": {"enum": ["WILDCARD"], "type": "string"},
-        "RegistryId": {"pattern": "^[0-9]{12}$", "type": "string"},
-        "RepositoryFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Filter": {"$ref": "#/definitions/Filter"},
-                "FilterType": {"$ref": "#/definitions/FilterType"},
-            },
-            "required": ["Filter", "FilterType"],
-            "type": "object",
-        },
-        "ScanFrequency": {"enum": ["SCAN_ON_PUSH", "CONTINUOUS_SCAN"], "type": "string"},
-        "ScanType": {"enum": ["BASIC", "ENHANCED"], "type": "string"},
-        "ScanningRule": {
-            "additionalProperties": False,
-            "properties": {
-                "RepositoryFilters": {
-                    "items": {"$ref": "#/definitions/RepositoryFilter"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ScanFrequency": {"$ref": "#/definitions/ScanFrequency"},
-            },
-            "required": ["ScanFrequency", "RepositoryFilters"],
-            "type": "object",
-        },
-        "ScanningRules": {
-            "items": {"$ref": "#/definitions/ScanningRule"},
-            "maxItems": 2,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "properties": {
-        "RegistryId": {"$ref": "#/definitions/RegistryId"},
-        "Rules": {"$ref": "#/definitions/ScanningRules"},
-        "ScanType": {"$ref": "#/definitions/ScanType"},
-    },
-    "required": ["Rules", "ScanType"],
-}
-
 
 class RegistryScanningConfiguration(_Resource):
     """AWS::ECR::RegistryScanningConfiguration: The scanning configuration for a private registry.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RegistryId.
+    Read-only attributes (known once deployed): RegistryId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecr-registryscanningconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -167,31 +126,38 @@ class RegistryScanningConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RegistryScanningConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "registry_scanning_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     RegistryId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The registry id."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Rules: list[ScanningRuleDict]
     ScanType: Literal["BASIC", "ENHANCED"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Rules: list[ScanningRule | ScanningRuleDict],
+        ScanType: Literal["BASIC", "ENHANCED"],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECR::RegistryScanningConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Rules: list[ScanningRule | ScanningRuleDict],
-            ScanType: Literal["BASIC", "ENHANCED"],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECR::RegistryScanningConfiguration; `await` it inside an App to deploy it.
-
-            Rules: The scanning rules associated with the registry.
-            ScanType: The type of scanning configured for the registry.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Rules: The scanning rules associated with the registry. Required.
+            ScanType: The type of scanning configured for the registry. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

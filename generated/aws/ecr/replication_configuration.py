@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,60 +67,64 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ReplicationConfigurationReplicationConfigurationDict = TypedDict(
-    "ReplicationConfigurationReplicationConfigurationDict",
-    {
-        "Rules": "Required[list[ReplicationRuleDict]]",
-    },
-    total=False,
-)
 
-ReplicationDestinationDict = TypedDict(
-    "ReplicationDestinationDict",
-    {
-        "Region": "Required[str]",
-        "RegistryId": "Required[str]",
-    },
-    total=False,
-)
+class ReplicationConfigurationReplicationConfigurationDict(TypedDict, total=False):
+    """ReplicationConfigurationReplicationConfiguration as a plain dict: The replication
+    configuration for a registry."""
 
-ReplicationRuleDict = TypedDict(
-    "ReplicationRuleDict",
-    {
-        "Destinations": "Required[list[ReplicationDestinationDict]]",
-        "RepositoryFilters": "list[RepositoryFilterDict]",
-    },
-    total=False,
-)
+    Rules: Required[list[ReplicationRuleDict]]
+    """An array of objects representing the replication destinations and repository filters for a
+    replication configuration."""
 
-RepositoryFilterDict = TypedDict(
-    "RepositoryFilterDict",
-    {
-        "Filter": "Required[str]",
-        "FilterType": "Required[Literal['PREFIX_MATCH']]",
-    },
-    total=False,
-)
 
+class ReplicationDestinationDict(TypedDict, total=False):
+    """ReplicationDestination as a plain dict: An array of objects representing the destination for
+    a replication rule."""
+
+    Region: Required[str]
+    """The Region to replicate to."""
+    RegistryId: Required[str]
+    """The AWS account ID of the Amazon ECR private registry to replicate to. When configuring
+    cross-Region replication within your own registry, specify your own account ID."""
+
+
+class ReplicationRuleDict(TypedDict, total=False):
+    """ReplicationRule as a plain dict: An array of objects representing the replication
+    destinations and repository filters for a replication configuration."""
+
+    Destinations: Required[list[ReplicationDestinationDict]]
+    """An array of objects representing the destination for a replication rule."""
+    RepositoryFilters: list[RepositoryFilterDict]
+    """An array of objects representing the filters for a replication rule. Specifying a repository
+    filter for a replication rule provides a method for controlling which repositories in a private
+    registry are replicated."""
+
+
+class RepositoryFilterDict(TypedDict, total=False):
+    """RepositoryFilter as a plain dict: The filter settings used with image replication. Specifying
+    a repository filter to a replication rule provides a method for controlling which repositories
+    in a private registry are replicated. If no filters are added, the contents of all repositories
+    are replicated."""
+
+    Filter: Required[str]
+    """The repository filter details. When the ``PREFIX_MATCH`` filter type is specified, this value
+    is required and should be the repository name prefix to configure replication for."""
+    FilterType: Required[Literal["PREFIX_MATCH"]]
+    """The repository filter type. The only supported value is ``PREFIX_MATCH``, which is a
+    repository name prefix specified with the ``filter`` parameter."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECR::ReplicationConfiguration",
     schema_file="aws-ecr-replicationconfiguration.json",
     primary_identifier=("/RegistryId",),
-    additional_identifiers=(),
     read_only=("/RegistryId",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ReplicationConfiguration",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -126,82 +134,24 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Filter": {
-            "maxLength": 256,
-            "minLength": 2,
-            "pattern": "^(?:[a-z0-9]+(?:[._-][a-z0-9]*)*/)*[a-z0-9]*(?:[._-][a-z0-9]*)*$",
-            "type": "string",
-        },
-        "FilterType": {"enum": ["PREFIX_MATCH"], "type": "string"},
-        "Region": {"pattern": "[0-9a-z-]{2,25}", "type": "string"},
-        "RegistryId": {"pattern": "^[0-9]{12}$", "type": "string"},
-        "ReplicationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Rules": {
-                    "items": {"$ref": "#/definitions/ReplicationRule"},
-                    "maxItems": 25,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "required": ["Rules"],
-            "type": "object",
-        },
-        "ReplicationDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "Region": {"$ref": "#/definitions/Region"},
-                "RegistryId": {"$ref": "#/definitions/RegistryId"},
-            },
-            "required": ["Region", "RegistryId"],
-            "type": "object",
-        },
-        "ReplicationRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Destinations": {
-                    "items": {"$ref": "#/definitions/ReplicationDestination"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "RepositoryFilters": {
-                    "items": {"$ref": "#/definitions/RepositoryFilter"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Destinations"],
-            "type": "object",
-        },
-        "RepositoryFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Filter": {"$ref": "#/definitions/Filter"},
-                "FilterType": {"$ref": "#/definitions/FilterType"},
-            },
-            "required": ["Filter", "FilterType"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "RegistryId": {"type": "string"},
-        "ReplicationConfiguration": {"$ref": "#/definitions/ReplicationConfiguration"},
-    },
-    "required": ["ReplicationConfiguration"],
-}
-
 
 class ReplicationConfiguration(_Resource):
-    """AWS::ECR::ReplicationConfiguration: The ``AWS::ECR::ReplicationConfiguration`` resource creates or updates the replication configuration for a private registry. The first time a replicat...
+    """AWS::ECR::ReplicationConfiguration: The ``AWS::ECR::ReplicationConfiguration`` resource
+    creates or updates the replication configuration for a private registry. The first time a
+    replication configuration is applied to a private registry, a service-linked IAM role is created
+    in your account for the replication process. For more information, see [Using Service-Linked
+    Roles for Amazon
+    ECR](https://docs.aws.amazon.com/AmazonECR/latest/userguide/using-service-linked-roles.html) in
+    the *Amazon Elastic Container Registry User Guide*. When configuring cross-account replication,
+    the destination account must grant the source account permission to replicate. This permission
+    is controlled using a private registry permissions policy. For more information, see
+    ``AWS::ECR::RegistryPolicy``.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RegistryId.
+    Read-only attributes (known once deployed): RegistryId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecr-replicationconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -211,29 +161,36 @@ class ReplicationConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReplicationConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "replication_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     RegistryId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ReplicationConfiguration: ReplicationConfigurationReplicationConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ReplicationConfiguration: ReplicationConfigurationReplicationConfiguration
+        | ReplicationConfigurationReplicationConfigurationDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECR::ReplicationConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ReplicationConfiguration: ReplicationConfigurationReplicationConfiguration
-            | ReplicationConfigurationReplicationConfigurationDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECR::ReplicationConfiguration; `await` it inside an App to deploy it.
-
-            ReplicationConfiguration: The replication configuration for a registry.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ReplicationConfiguration: The replication configuration for a registry. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

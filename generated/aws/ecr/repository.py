@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,55 +71,92 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ImageTagMutabilityExclusionFilterDict = TypedDict(
-    "ImageTagMutabilityExclusionFilterDict",
-    {
-        "ImageTagMutabilityExclusionFilterType": "Required[Literal['WILDCARD']]",
-        "ImageTagMutabilityExclusionFilterValue": "Required[str]",
-    },
-    total=False,
-)
 
-RepositoryEncryptionConfigurationDict = TypedDict(
-    "RepositoryEncryptionConfigurationDict",
-    {
-        "EncryptionType": "Required[Literal['AES256', 'KMS', 'KMS_DSSE']]",
-        "KmsKey": "str",
-    },
-    total=False,
-)
+class ImageTagMutabilityExclusionFilterDict(TypedDict, total=False):
+    """ImageTagMutabilityExclusionFilter as a plain dict: A filter that specifies which image tags
+    should be excluded from the repository's image tag mutability setting."""
 
-RepositoryImageScanningConfigurationDict = TypedDict(
-    "RepositoryImageScanningConfigurationDict",
-    {
-        "ScanOnPush": "bool",
-    },
-    total=False,
-)
+    ImageTagMutabilityExclusionFilterType: Required[Literal["WILDCARD"]]
+    """Specifies the type of filter to use for excluding image tags from the repository's mutability
+    setting."""
+    ImageTagMutabilityExclusionFilterValue: Required[str]
+    """The value to use when filtering image tags."""
 
-RepositoryLifecyclePolicyDict = TypedDict(
-    "RepositoryLifecyclePolicyDict",
-    {
-        "LifecyclePolicyText": "str",
-        "RegistryId": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class RepositoryEncryptionConfigurationDict(TypedDict, total=False):
+    """RepositoryEncryptionConfiguration as a plain dict: The encryption configuration for the
+    repository. This determines how the contents of your repository are encrypted at rest. By
+    default, when no encryption configuration is set or the ``AES256`` encryption type is used,
+    Amazon ECR uses server-side encryption with Amazon S3-managed encryption keys which encrypts
+    your data at rest using an AES256 encryption algorithm. This does not require any action on your
+    part. For more control over the encryption of the contents of your repository, you can use
+    server-side encryption with KMSlong key stored in KMSlong (KMS) to encrypt your images. For more
+    information, see [Amazon ECR encryption at
+    rest](https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html) in the
+    *Amazon Elastic Container Registry User Guide*."""
 
+    EncryptionType: Required[Literal["AES256", "KMS", "KMS_DSSE"]]
+    """The encryption type to use. If you use the ``KMS`` encryption type, the contents of the
+    repository will be encrypted using server-side encryption with KMSlong key stored in KMS. When
+    you use KMS to encrypt your data, you can either use the default AWS managed KMS key for Amazon
+    ECR, or specify your own KMS key, which you already created. If you use the ``KMS_DSSE``
+    encryption type, the contents of the repository will be encrypted with two layers of encryption
+    using server-side encryption with the KMS Management Service key stored in KMS. Similar to the
+    ``KMS`` encryption type, you can either use the default AWS managed KMS key for Amazon ECR, or
+    specify your own KMS key, which you've already created. If you use the ``AES256`` encryption
+    type, Amazon ECR uses server-side encryption with Amazon S3-managed encryption keys which
+    encrypts the images in the repository using an AES256 encryption algorithm. For more
+    information, see [Amazon ECR encryption at
+    rest](https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html) in the
+    *Amazon Elastic Container Registry User Guide*."""
+    KmsKey: str
+    """If you use the ``KMS`` encryption type, specify the KMS key to use for encryption. The alias,
+    key ID, or full ARN of the KMS key can be specified. The key must exist in the same Region as
+    the repository. If no key is specified, the default AWS managed KMS key for Amazon ECR will be
+    used."""
+
+
+class RepositoryImageScanningConfigurationDict(TypedDict, total=False):
+    """RepositoryImageScanningConfiguration as a plain dict: The image scanning configuration for a
+    repository."""
+
+    ScanOnPush: bool
+    """The setting that determines whether images are scanned after being pushed to a repository. If
+    set to ``true``, images will be scanned after being pushed. If this parameter is not specified,
+    it will default to ``false`` and images will not be scanned unless a scan is manually started."""
+
+
+class RepositoryLifecyclePolicyDict(TypedDict, total=False):
+    """RepositoryLifecyclePolicy as a plain dict: The ``LifecyclePolicy`` property type specifies a
+    lifecycle policy. For information about lifecycle policy syntax, see [Lifecycle policy
+    template](https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html) in the
+    *Amazon ECR User Guide*."""
+
+    LifecyclePolicyText: str
+    """The JSON repository policy text to apply to the repository."""
+    RegistryId: str
+    """The AWS account ID associated with the registry that contains the repository. If you do not
+    specify a registry, the default registry is assumed."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: The metadata to apply to a resource to help you categorize and organize
+    them. Each tag consists of a key and a value, both of which you define. Tag keys can have a
+    maximum character length of 128 characters, and tag values can have a maximum length of 256
+    characters."""
+
+    Key: Required[str]
+    """One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like
+    a category for more specific tag values."""
+    Value: Required[str]
+    """A ``value`` acts as a descriptor within a tag category (key)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECR::Repository",
     schema_file="aws-ecr-repository.json",
     primary_identifier=("/RepositoryName",),
-    additional_identifiers=(),
     read_only=("/Arn", "/RepositoryUri"),
     create_only=(
         "/RepositoryName",
@@ -124,17 +165,8 @@ METADATA = _TypeMetadata(
         "/EncryptionConfiguration/KmsKey",
     ),
     write_only=("/EmptyOnDelete",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -144,115 +176,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EmptyOnDelete": {"type": "boolean"},
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionType": {"$ref": "#/definitions/EncryptionType"},
-                "KmsKey": {"$ref": "#/definitions/KmsKey"},
-            },
-            "required": ["EncryptionType"],
-            "type": "object",
-        },
-        "EncryptionType": {"enum": ["AES256", "KMS", "KMS_DSSE"], "type": "string"},
-        "ImageScanningConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ScanOnPush": {"$ref": "#/definitions/ScanOnPush"}},
-            "type": "object",
-        },
-        "ImageTagMutabilityExclusionFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "ImageTagMutabilityExclusionFilterType": {
-                    "$ref": "#/definitions/ImageTagMutabilityExclusionFilterType"
-                },
-                "ImageTagMutabilityExclusionFilterValue": {
-                    "$ref": "#/definitions/ImageTagMutabilityExclusionFilterValue"
-                },
-            },
-            "required": [
-                "ImageTagMutabilityExclusionFilterType",
-                "ImageTagMutabilityExclusionFilterValue",
-            ],
-            "type": "object",
-        },
-        "ImageTagMutabilityExclusionFilterType": {"enum": ["WILDCARD"], "type": "string"},
-        "ImageTagMutabilityExclusionFilterValue": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[0-9a-zA-Z._*-]{1,128}",
-            "type": "string",
-        },
-        "KmsKey": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "LifecyclePolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "LifecyclePolicyText": {"$ref": "#/definitions/LifecyclePolicyText"},
-                "RegistryId": {"$ref": "#/definitions/RegistryId"},
-            },
-            "type": "object",
-        },
-        "LifecyclePolicyText": {"maxLength": 30720, "minLength": 100, "type": "string"},
-        "RegistryId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "ScanOnPush": {"type": "boolean"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "EmptyOnDelete": {"$ref": "#/definitions/EmptyOnDelete"},
-        "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-        "ImageScanningConfiguration": {"$ref": "#/definitions/ImageScanningConfiguration"},
-        "ImageTagMutability": {
-            "enum": ["MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION"],
-            "type": "string",
-        },
-        "ImageTagMutabilityExclusionFilters": {
-            "items": {"$ref": "#/definitions/ImageTagMutabilityExclusionFilter"},
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-        },
-        "LifecyclePolicy": {"$ref": "#/definitions/LifecyclePolicy"},
-        "RepositoryName": {
-            "maxLength": 256,
-            "minLength": 2,
-            "pattern": "^(?=.{2,256}$)([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*)$",
-            "type": "string",
-        },
-        "RepositoryPolicyText": {"type": ["object", "string"]},
-        "RepositoryUri": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class Repository(_Resource):
-    """AWS::ECR::Repository: The ``AWS::ECR::Repository`` resource specifies an Amazon Elastic Container Registry (Amazon ECR) repository, where users can push and pull Docker ima...
+    """AWS::ECR::Repository: The ``AWS::ECR::Repository`` resource specifies an Amazon Elastic
+    Container Registry (Amazon ECR) repository, where users can push and pull Docker images, Open
+    Container Initiative (OCI) images, and OCI compatible artifacts. For more information, see
+    [Amazon ECR private
+    repositories](https://docs.aws.amazon.com/AmazonECR/latest/userguide/Repositories.html) in the
+    *Amazon ECR User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RepositoryName.
+    Replaced when any of these change (create-only): RepositoryName, EncryptionConfiguration,
+    EncryptionConfiguration.EncryptionType, EncryptionConfiguration.KmsKey.
+    Write-only (sent to AWS, never read back): EmptyOnDelete.
+    Read-only attributes (known once deployed): Arn, RepositoryUri.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecr-repository.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -260,12 +200,15 @@ class Repository(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RepositoryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "repository.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     RepositoryUri: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EmptyOnDelete: bool
     EncryptionConfiguration: RepositoryEncryptionConfigurationDict
     ImageScanningConfiguration: RepositoryImageScanningConfigurationDict
@@ -278,49 +221,77 @@ class Repository(_Resource):
     RepositoryPolicyText: dict[str, Any] | str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EmptyOnDelete: bool | None = None,
+        EncryptionConfiguration: RepositoryEncryptionConfiguration
+        | RepositoryEncryptionConfigurationDict
+        | None = None,
+        ImageScanningConfiguration: RepositoryImageScanningConfiguration
+        | RepositoryImageScanningConfigurationDict
+        | None = None,
+        ImageTagMutability: Literal[
+            "MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION"
+        ]
+        | None = None,
+        ImageTagMutabilityExclusionFilters: list[
+            ImageTagMutabilityExclusionFilter | ImageTagMutabilityExclusionFilterDict
+        ]
+        | None = None,
+        LifecyclePolicy: RepositoryLifecyclePolicy | RepositoryLifecyclePolicyDict | None = None,
+        RepositoryName: str | None = None,
+        RepositoryPolicyText: dict[str, Any] | str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECR::Repository; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EmptyOnDelete: bool | None = None,
-            EncryptionConfiguration: RepositoryEncryptionConfiguration
-            | RepositoryEncryptionConfigurationDict
-            | None = None,
-            ImageScanningConfiguration: RepositoryImageScanningConfiguration
-            | RepositoryImageScanningConfigurationDict
-            | None = None,
-            ImageTagMutability: Literal[
-                "MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION"
-            ]
-            | None = None,
-            ImageTagMutabilityExclusionFilters: list[
-                ImageTagMutabilityExclusionFilter | ImageTagMutabilityExclusionFilterDict
-            ]
-            | None = None,
-            LifecyclePolicy: RepositoryLifecyclePolicy
-            | RepositoryLifecyclePolicyDict
-            | None = None,
-            RepositoryName: str | None = None,
-            RepositoryPolicyText: dict[str, Any] | str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECR::Repository; `await` it inside an App to deploy it.
-
-            EmptyOnDelete: If true, deleting the repository force deletes the contents of the repository.
-            EncryptionConfiguration: The encryption configuration for the repository.
-            ImageScanningConfiguration: The ``imageScanningConfiguration`` parameter is being deprecated, in favor of specifying the image scanning configuration at the registry level.
-            ImageTagMutability: The tag mutability setting for the repository.
-            ImageTagMutabilityExclusionFilters: A list of filters that specify which image tags are excluded from the repository's image tag mutability setting.
-            LifecyclePolicy: Creates or updates a lifecycle policy.
-            RepositoryName: The name to use for the repository.
-            RepositoryPolicyText: The JSON repository policy text to apply to the repository.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EmptyOnDelete: If true, deleting the repository force deletes the contents of the
+                repository. If false, the repository must be empty before attempting to delete it.
+                Write-only: sent to AWS, never read back.
+            EncryptionConfiguration: The encryption configuration for the repository. This
+                determines how the contents of your repository are encrypted at rest. Create-only:
+                changing it replaces the resource.
+            ImageScanningConfiguration: The ``imageScanningConfiguration`` parameter is being
+                deprecated, in favor of specifying the image scanning configuration at the registry
+                level. For more information, see ``PutRegistryScanningConfiguration``. The image
+                scanning configuration for the repository. This determines whether images are
+                scanned for known vulnerabilities after being pushed to the repository.
+            ImageTagMutability: The tag mutability setting for the repository. If this parameter is
+                omitted, the default setting of ``MUTABLE`` will be used which will allow image tags
+                to be overwritten. If ``IMMUTABLE`` is specified, all image tags within the
+                repository will be immutable which will prevent them from being overwritten.
+            ImageTagMutabilityExclusionFilters: A list of filters that specify which image tags are
+                excluded from the repository's image tag mutability setting.
+            LifecyclePolicy: Creates or updates a lifecycle policy. For information about lifecycle
+                policy syntax, see [Lifecycle policy
+                template](https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html).
+            RepositoryName: The name to use for the repository. The repository name may be specified
+                on its own (such as ``nginx-web-app``) or it can be prepended with a namespace to
+                group the repository into a category (such as ``project-a/nginx-web-app``). If you
+                don't specify a name, CFNlong generates a unique physical ID and uses that ID for
+                the repository name. For more information, see [Name
+                type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html).
+                The repository name must start with a letter and can only contain lowercase letters,
+                numbers, hyphens, underscores, and forward slashes. If you specify a name, you
+                cannot perform updates that require replacement of this resource. You can perform
+                updates that require no or some interruption. If you must replace the resource,
+                specify a new name. Create-only: changing it replaces the resource.
+            RepositoryPolicyText: The JSON repository policy text to apply to the repository. For
+                more information, see [Amazon ECR repository
+                policies](https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html)
+                in the *Amazon Elastic Container Registry User Guide*.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,52 +63,76 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ImageTagMutabilityExclusionFilterDict = TypedDict(
-    "ImageTagMutabilityExclusionFilterDict",
-    {
-        "ImageTagMutabilityExclusionFilterType": "Required[Literal['WILDCARD']]",
-        "ImageTagMutabilityExclusionFilterValue": "Required[str]",
-    },
-    total=False,
-)
 
-RepositoryCreationTemplateEncryptionConfigurationDict = TypedDict(
-    "RepositoryCreationTemplateEncryptionConfigurationDict",
-    {
-        "EncryptionType": "Required[Literal['AES256', 'KMS', 'KMS_DSSE']]",
-        "KmsKey": "str",
-    },
-    total=False,
-)
+class ImageTagMutabilityExclusionFilterDict(TypedDict, total=False):
+    """ImageTagMutabilityExclusionFilter as a plain dict: A filter that specifies which image tags
+    should be excluded from the repository's image tag mutability setting."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ImageTagMutabilityExclusionFilterType: Required[Literal["WILDCARD"]]
+    """Allowed values: 'WILDCARD'."""
+    ImageTagMutabilityExclusionFilterValue: Required[str]
+    """Pattern: ^[0-9a-zA-Z._*-]{1,128} Length: 1 to 128 characters."""
 
+
+class RepositoryCreationTemplateEncryptionConfigurationDict(TypedDict, total=False):
+    """RepositoryCreationTemplateEncryptionConfiguration as a plain dict: The encryption
+    configuration for the repository. This determines how the contents of your repository are
+    encrypted at rest. By default, when no encryption configuration is set or the ``AES256``
+    encryption type is used, Amazon ECR uses server-side encryption with Amazon S3-managed
+    encryption keys which encrypts your data at rest using an AES256 encryption algorithm. This does
+    not require any action on your part. For more control over the encryption of the contents of
+    your repository, you can use server-side encryption with KMSlong key stored in KMSlong (KMS) to
+    encrypt your images. For more information, see [Amazon ECR encryption at
+    rest](https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html) in the
+    *Amazon Elastic Container Registry User Guide*."""
+
+    EncryptionType: Required[Literal["AES256", "KMS", "KMS_DSSE"]]
+    """The encryption type to use. If you use the ``KMS`` encryption type, the contents of the
+    repository will be encrypted using server-side encryption with KMSlong key stored in KMS. When
+    you use KMS to encrypt your data, you can either use the default AWS managed KMS key for Amazon
+    ECR, or specify your own KMS key, which you already created. If you use the ``KMS_DSSE``
+    encryption type, the contents of the repository will be encrypted with two layers of encryption
+    using server-side encryption with the KMS Management Service key stored in KMS. Similar to the
+    ``KMS`` encryption type, you can either use the default AWS managed KMS key for Amazon ECR, or
+    specify your own KMS key, which you've already created. If you use the ``AES256`` encryption
+    type, Amazon ECR uses server-side encryption with Amazon S3-managed encryption keys which
+    encrypts the images in the repository using an AES256 encryption algorithm. For more
+    information, see [Amazon ECR encryption at
+    rest](https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html) in the
+    *Amazon Elastic Container Registry User Guide*."""
+    KmsKey: str
+    """If you use the ``KMS`` encryption type, specify the KMS key to use for encryption. The alias,
+    key ID, or full ARN of the KMS key can be specified. The key must exist in the same Region as
+    the repository. If no key is specified, the default AWS managed KMS key for Amazon ECR will be
+    used."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: The metadata to apply to a resource to help you categorize and organize
+    them. Each tag consists of a key and a value, both of which you define. Tag keys can have a
+    maximum character length of 128 characters, and tag values can have a maximum length of 256
+    characters."""
+
+    Key: Required[str]
+    """One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like
+    a category for more specific tag values."""
+    Value: Required[str]
+    """A ``value`` acts as a descriptor within a tag category (key)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECR::RepositoryCreationTemplate",
     schema_file="aws-ecr-repositorycreationtemplate.json",
     primary_identifier=("/Prefix",),
-    additional_identifiers=(),
     read_only=("/CreatedAt", "/UpdatedAt"),
     create_only=("/Prefix",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AppliedFor", "/ResourceTags"),
     required=("Prefix", "AppliedFor"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -114,101 +142,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AppliedForItem": {
-            "enum": ["REPLICATION", "PULL_THROUGH_CACHE", "CREATE_ON_PUSH"],
-            "type": "string",
-        },
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionType": {"$ref": "#/definitions/EncryptionType"},
-                "KmsKey": {"$ref": "#/definitions/KmsKey"},
-            },
-            "required": ["EncryptionType"],
-            "type": "object",
-        },
-        "EncryptionType": {"enum": ["AES256", "KMS", "KMS_DSSE"], "type": "string"},
-        "ImageTagMutabilityExclusionFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "ImageTagMutabilityExclusionFilterType": {"enum": ["WILDCARD"], "type": "string"},
-                "ImageTagMutabilityExclusionFilterValue": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z._*-]{1,128}",
-                    "type": "string",
-                },
-            },
-            "required": [
-                "ImageTagMutabilityExclusionFilterType",
-                "ImageTagMutabilityExclusionFilterValue",
-            ],
-            "type": "object",
-        },
-        "KmsKey": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AppliedFor": {
-            "items": {"$ref": "#/definitions/AppliedForItem"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CreatedAt": {"type": "string"},
-        "CustomRoleArn": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,-.@_]*$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-        "ImageTagMutability": {
-            "enum": ["MUTABLE", "IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION"],
-            "type": "string",
-        },
-        "ImageTagMutabilityExclusionFilters": {
-            "items": {"$ref": "#/definitions/ImageTagMutabilityExclusionFilter"},
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-        },
-        "LifecyclePolicy": {"maxLength": 30720, "minLength": 100, "type": "string"},
-        "Prefix": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*\\/?|ROOT)$",
-            "type": "string",
-        },
-        "RepositoryPolicy": {"maxLength": 10240, "minLength": 0, "type": "string"},
-        "ResourceTags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Prefix", "AppliedFor"],
-}
-
 
 class RepositoryCreationTemplate(_Resource):
-    """AWS::ECR::RepositoryCreationTemplate: The details of the repository creation template associated with the request.
+    """AWS::ECR::RepositoryCreationTemplate: The details of the repository creation template
+    associated with the request.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Prefix.
+    Replaced when any of these change (create-only): Prefix.
+    Read-only attributes (known once deployed): CreatedAt, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecr-repositorycreationtemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -218,12 +162,17 @@ class RepositoryCreationTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RepositoryCreationTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "repository_creation_template.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppliedFor: list[Literal["REPLICATION", "PULL_THROUGH_CACHE", "CREATE_ON_PUSH"]]
     CustomRoleArn: str
     Description: str
@@ -237,47 +186,67 @@ class RepositoryCreationTemplate(_Resource):
     RepositoryPolicy: str
     ResourceTags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AppliedFor: list[Literal["REPLICATION", "PULL_THROUGH_CACHE", "CREATE_ON_PUSH"]],
+        Prefix: str,
+        CustomRoleArn: str | None = None,
+        Description: str | None = None,
+        EncryptionConfiguration: RepositoryCreationTemplateEncryptionConfiguration
+        | RepositoryCreationTemplateEncryptionConfigurationDict
+        | None = None,
+        ImageTagMutability: Literal[
+            "MUTABLE", "IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION"
+        ]
+        | None = None,
+        ImageTagMutabilityExclusionFilters: list[
+            ImageTagMutabilityExclusionFilter | ImageTagMutabilityExclusionFilterDict
+        ]
+        | None = None,
+        LifecyclePolicy: str | None = None,
+        RepositoryPolicy: str | None = None,
+        ResourceTags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECR::RepositoryCreationTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AppliedFor: list[Literal["REPLICATION", "PULL_THROUGH_CACHE", "CREATE_ON_PUSH"]],
-            Prefix: str,
-            CustomRoleArn: str | None = None,
-            Description: str | None = None,
-            EncryptionConfiguration: RepositoryCreationTemplateEncryptionConfiguration
-            | RepositoryCreationTemplateEncryptionConfigurationDict
-            | None = None,
-            ImageTagMutability: Literal[
-                "MUTABLE", "IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION"
-            ]
-            | None = None,
-            ImageTagMutabilityExclusionFilters: list[
-                ImageTagMutabilityExclusionFilter | ImageTagMutabilityExclusionFilterDict
-            ]
-            | None = None,
-            LifecyclePolicy: str | None = None,
-            RepositoryPolicy: str | None = None,
-            ResourceTags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECR::RepositoryCreationTemplate; `await` it inside an App to deploy it.
-
-            AppliedFor: A list of enumerable Strings representing the repository creation scenarios that this template will apply towards.
-            CustomRoleArn: The ARN of the role to be assumed by Amazon ECR.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AppliedFor: A list of enumerable Strings representing the repository creation scenarios
+                that this template will apply towards. The supported scenarios are
+                PULL_THROUGH_CACHE, REPLICATION, and CREATE_ON_PUSH Required.
+            Prefix: The repository namespace prefix associated with the repository creation
+                template. Create-only: changing it replaces the resource. Required.
+            CustomRoleArn: The ARN of the role to be assumed by Amazon ECR. Amazon ECR will assume
+                your supplied role when the customRoleArn is specified. When this field isn't
+                specified, Amazon ECR will use the service-linked role for the repository creation
+                template.
             Description: The description associated with the repository creation template.
-            EncryptionConfiguration: The encryption configuration associated with the repository creation template.
-            ImageTagMutability: The tag mutability setting for the repository.
-            ImageTagMutabilityExclusionFilters: A list of filters that specify which image tags are excluded from the repository creation template's image tag mutability setting.
-            LifecyclePolicy: The lifecycle policy to use for repositories created using the template.
-            Prefix: The repository namespace prefix associated with the repository creation template.
-            RepositoryPolicy: The repository policy to apply to repositories created using the template.
-            ResourceTags: The metadata to apply to the repository to help you categorize and organize.
+            EncryptionConfiguration: The encryption configuration associated with the repository
+                creation template.
+            ImageTagMutability: The tag mutability setting for the repository. If this parameter is
+                omitted, the default setting of ``MUTABLE`` will be used which will allow image tags
+                to be overwritten. If ``IMMUTABLE`` is specified, all image tags within the
+                repository will be immutable which will prevent them from being overwritten.
+            ImageTagMutabilityExclusionFilters: A list of filters that specify which image tags are
+                excluded from the repository creation template's image tag mutability setting.
+            LifecyclePolicy: The lifecycle policy to use for repositories created using the
+                template.
+            RepositoryPolicy: The repository policy to apply to repositories created using the
+                template. A repository policy is a permissions policy associated with a repository
+                to control access permissions.
+            ResourceTags: The metadata to apply to the repository to help you categorize and
+                organize. Each tag consists of a key and an optional value, both of which you
+                define. Tag keys can have a maximum character length of 128 characters, and tag
+                values can have a maximum length of 256 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

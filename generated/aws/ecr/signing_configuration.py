@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RepositoryFilterDict = TypedDict(
-    "RepositoryFilterDict",
-    {
-        "Filter": "Required[str]",
-        "FilterType": "Required[Literal['WILDCARD_MATCH']]",
-    },
-    total=False,
-)
 
-RuleDict = TypedDict(
-    "RuleDict",
-    {
-        "RepositoryFilters": "list[RepositoryFilterDict]",
-        "SigningProfileArn": "Required[str]",
-    },
-    total=False,
-)
+class RepositoryFilterDict(TypedDict, total=False):
+    """RepositoryFilter as a plain dict: An array of objects representing the details of a
+    repository filter."""
 
+    Filter: Required[str]
+    """Repository name pattern (supports '*' wildcard)."""
+    FilterType: Required[Literal["WILDCARD_MATCH"]]
+    """Type of repository filter"""
+
+
+class RuleDict(TypedDict, total=False):
+    """Rule as a plain dict."""
+
+    RepositoryFilters: list[RepositoryFilterDict]
+    """Optional array of repository filters. If omitted, the rule matches all repositories. If
+    provided, must contain at least one filter. Empty arrays are not allowed."""
+    SigningProfileArn: Required[str]
+    """AWS Signer signing profile ARN to use for matched repositories."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECR::SigningConfiguration",
     schema_file="aws-ecr-signingconfiguration.json",
     primary_identifier=("/RegistryId",),
-    additional_identifiers=(),
     read_only=("/RegistryId",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Rules", "/Rules/*/RepositoryFilters"),
     required=("Rules",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -101,62 +101,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Filter": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^(?:[a-z0-9*]+(?:[._-][a-z0-9*]+)*/)*[a-z0-9*]+(?:[._-][a-z0-9*]+)*$",
-            "type": "string",
-        },
-        "FilterType": {"enum": ["WILDCARD_MATCH"], "type": "string"},
-        "RepositoryFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Filter": {"$ref": "#/definitions/Filter"},
-                "FilterType": {"$ref": "#/definitions/FilterType"},
-            },
-            "required": ["Filter", "FilterType"],
-            "type": "object",
-        },
-        "Rule": {
-            "additionalProperties": False,
-            "properties": {
-                "RepositoryFilters": {
-                    "items": {"$ref": "#/definitions/RepositoryFilter"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SigningProfileArn": {
-                    "maxLength": 200,
-                    "pattern": "^arn:aws(-[a-z]+)*:signer:[a-z0-9-]+:[0-9]{12}:\\/signing-profiles\\/[a-zA-Z0-9_]{2,}$",
-                    "type": "string",
-                },
-            },
-            "required": ["SigningProfileArn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "RegistryId": {"pattern": "^[0-9]{12}$", "type": "string"},
-        "Rules": {
-            "items": {"$ref": "#/definitions/Rule"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Rules"],
-}
-
 
 class SigningConfiguration(_Resource):
-    """AWS::ECR::SigningConfiguration: The AWS::ECR::SigningConfiguration resource creates or updates the signing configuration for an Amazon ECR registry.
+    """AWS::ECR::SigningConfiguration: The AWS::ECR::SigningConfiguration resource creates or
+    updates the signing configuration for an Amazon ECR registry.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RegistryId.
+    Read-only attributes (known once deployed): RegistryId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecr-signingconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -166,28 +120,36 @@ class SigningConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SigningConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "signing_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     RegistryId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """12-digit AWS account ID of the ECR registry."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Rules: list[RuleDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Rules: list[Rule | RuleDict],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECR::SigningConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Rules: list[Rule | RuleDict],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECR::SigningConfiguration; `await` it inside an App to deploy it.
-
-            Rules: Array of signing rules that define which repositories should be signed and with which signing profiles.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Rules: Array of signing rules that define which repositories should be signed and with
+                which signing profiles. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by capacity_provider.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AcceleratorCountRequest",
@@ -43,162 +43,218 @@ class AcceleratorCountRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int | None = None
+    Max: Annotated[int | None, Field(description="Type: int.")] = None
+    Min: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class AcceleratorTotalMemoryMiBRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int | None = None
+    Max: Annotated[int | None, Field(description="Type: int.")] = None
+    Min: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class BaselineEbsBandwidthMbpsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int | None = None
+    Max: Annotated[int | None, Field(description="Type: int.")] = None
+    Min: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class CapacityProviderAutoRepairConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionsStatus: Literal["ENABLED", "DISABLED"] | None = None
+    ActionsStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class CapacityProviderManagedInstancesProviderInfrastructureOptimization(DeferredModel):
+    """
+    Defines how Amazon ECS Managed Instances optimizes the infrastructure in your capacity provider. Configure it to turn on or off the infrastructure optimization in your capacity provider, and to control the idle EC2 instances optimization delay.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScaleInAfter: int | None = None
+    ScaleInAfter: Annotated[
+        int | None,
+        Field(
+            description="This parameter defines the number of seconds Amazon ECS Managed Instances waits before optimizing EC2 instances that have become idle or underutilized. A longer delay increases the likelihood of placing new tasks on idle instances, reducing startup time. A shorter delay helps reduce infrastructure costs by optimizing idle instances more quickly. Valid values are: Not set (null) - Uses the default optimization behavior, `-1` - Disables automatic infrastructure optimization, `0` to `3600` (inclusive) - Specifies the number of seconds to wait before optimizing instances."
+        ),
+    ] = None
 
 
 class CapacityProviderManagedScaling(DeferredModel):
+    """
+    The managed scaling settings for the Auto Scaling group capacity provider.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceWarmupPeriod: int | None = None
-    MaximumScalingStepSize: int | None = None
-    MinimumScalingStepSize: int | None = None
-    Status: Literal["DISABLED", "ENABLED"] | None = None
-    TargetCapacity: int | None = None
+    InstanceWarmupPeriod: Annotated[
+        int | None, Field(description="Range: 0 to 10000 (inclusive).")
+    ] = None
+    MaximumScalingStepSize: Annotated[
+        int | None, Field(description="Range: 1 to 10000 (inclusive).")
+    ] = None
+    MinimumScalingStepSize: Annotated[
+        int | None, Field(description="Range: 1 to 10000 (inclusive).")
+    ] = None
+    Status: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(description="Allowed values: 'DISABLED', 'ENABLED'."),
+    ] = None
+    TargetCapacity: Annotated[int | None, Field(description="Range: 1 to 100 (inclusive).")] = None
 
 
 class CapacityReservationRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReservationGroupArn: str | None = None
-    ReservationPreference: (
-        Literal["RESERVATIONS_ONLY", "RESERVATIONS_FIRST", "RESERVATIONS_EXCLUDED"] | None
-    ) = None
+    ReservationGroupArn: Annotated[str | None, Field(description="Type: str.")] = None
+    ReservationPreference: Annotated[
+        Literal["RESERVATIONS_ONLY", "RESERVATIONS_FIRST", "RESERVATIONS_EXCLUDED"] | None,
+        Field(
+            description="Allowed values: 'RESERVATIONS_ONLY', 'RESERVATIONS_FIRST', 'RESERVATIONS_EXCLUDED'."
+        ),
+    ] = None
 
 
 class ManagedInstancesLocalStorageConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    UseLocalStorage: bool | None = None
+    UseLocalStorage: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ManagedInstancesNetworkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroups: list[str]
-    Subnets: list[str]
+    SecurityGroups: Annotated[list[str], Field(description="Type: list[str].")]
+    Subnets: Annotated[list[str], Field(description="Type: list[str].")]
 
 
 class ManagedInstancesStorageConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StorageSizeGiB: int
+    StorageSizeGiB: Annotated[int, Field(description="Range: at least 1 (inclusive).")]
 
 
 class MemoryGiBPerVCpuRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: float | None = None
-    Min: float | None = None
+    Max: Annotated[float | None, Field(description="Type: float.")] = None
+    Min: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class MemoryMiBRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int
+    Max: Annotated[int | None, Field(description="Type: int.")] = None
+    Min: Annotated[int, Field(description="Type: int.")]
 
 
 class NetworkBandwidthGbpsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: float | None = None
-    Min: float | None = None
+    Max: Annotated[float | None, Field(description="Type: float.")] = None
+    Min: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class NetworkInterfaceCountRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int | None = None
+    Max: Annotated[int | None, Field(description="Type: int.")] = None
+    Min: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 256 characters."
+        ),
+    ] = None
 
 
 class TotalLocalStorageGBRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: float | None = None
-    Min: float | None = None
+    Max: Annotated[float | None, Field(description="Type: float.")] = None
+    Min: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class VCpuCountRangeRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: int | None = None
-    Min: int
+    Max: Annotated[int | None, Field(description="Type: int.")] = None
+    Min: Annotated[int, Field(description="Type: int.")]
 
 
 class CapacityProviderAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ECS::CapacityProvider, set by AWS.
+    """
 
 
 class CapacityProviderAutoScalingGroupProvider(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoScalingGroupArn: str
-    ManagedDraining: Literal["DISABLED", "ENABLED"] | None = None
-    ManagedScaling: CapacityProviderManagedScaling | None = None
-    ManagedTerminationProtection: Literal["DISABLED", "ENABLED"] | None = None
+    AutoScalingGroupArn: Annotated[str, Field(description="Type: str.")]
+    ManagedDraining: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(description="Allowed values: 'DISABLED', 'ENABLED'."),
+    ] = None
+    ManagedScaling: Annotated[
+        CapacityProviderManagedScaling | None,
+        Field(
+            description="The managed scaling settings for the Auto Scaling group capacity provider."
+        ),
+    ] = None
+    ManagedTerminationProtection: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(description="Allowed values: 'DISABLED', 'ENABLED'."),
+    ] = None
 
 
 class InstanceRequirementsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AcceleratorCount: AcceleratorCountRequest | None = None
-    AcceleratorManufacturers: (
-        list[Literal["amazon-web-services", "amd", "habana", "nvidia", "xilinx"]] | None
-    ) = None
-    AcceleratorNames: (
+    AcceleratorCount: Annotated[
+        AcceleratorCountRequest | None, Field(description="Type: AcceleratorCountRequestDict.")
+    ] = None
+    AcceleratorManufacturers: Annotated[
+        list[Literal["amazon-web-services", "amd", "habana", "nvidia", "xilinx"]] | None,
+        Field(
+            description="Each item: Allowed values: 'amazon-web-services', 'amd', 'habana', 'nvidia', 'xilinx'."
+        ),
+    ] = None
+    AcceleratorNames: Annotated[
         list[
             Literal[
                 "a10g",
@@ -222,63 +278,169 @@ class InstanceRequirementsRequest(DeferredModel):
                 "u30",
             ]
         ]
-        | None
-    ) = None
-    AcceleratorTotalMemoryMiB: AcceleratorTotalMemoryMiBRequest | None = None
-    AcceleratorTypes: list[Literal["gpu", "fpga", "inference"]] | None = None
-    AllowedInstanceTypes: list[str] | None = None
-    BareMetal: Literal["included", "required", "excluded"] | None = None
-    BaselineEbsBandwidthMbps: BaselineEbsBandwidthMbpsRequest | None = None
-    BurstablePerformance: Literal["included", "required", "excluded"] | None = None
-    CpuManufacturers: list[Literal["intel", "amd", "amazon-web-services"]] | None = None
-    ExcludedInstanceTypes: list[str] | None = None
-    InstanceGenerations: list[Literal["current", "previous"]] | None = None
-    LocalStorage: Literal["included", "required", "excluded"] | None = None
-    LocalStorageTypes: list[Literal["hdd", "ssd"]] | None = None
-    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: int | None = None
-    MemoryGiBPerVCpu: MemoryGiBPerVCpuRequest | None = None
-    MemoryMiB: MemoryMiBRequest
-    NetworkBandwidthGbps: NetworkBandwidthGbpsRequest | None = None
-    NetworkInterfaceCount: NetworkInterfaceCountRequest | None = None
-    OnDemandMaxPricePercentageOverLowestPrice: int | None = None
-    RequireHibernateSupport: bool | None = None
-    SpotMaxPricePercentageOverLowestPrice: int | None = None
-    TotalLocalStorageGB: TotalLocalStorageGBRequest | None = None
-    VCpuCount: VCpuCountRangeRequest
+        | None,
+        Field(
+            description="Each item: Allowed values: 'a10g', 'a100', 'h100', 'inferentia', 'k520', 'k80', 'm60', 'radeon-pro-v520', 't4', 't4g', 'vu9p', 'v100' (and 7 more)."
+        ),
+    ] = None
+    AcceleratorTotalMemoryMiB: Annotated[
+        AcceleratorTotalMemoryMiBRequest | None,
+        Field(description="Type: AcceleratorTotalMemoryMiBRequestDict."),
+    ] = None
+    AcceleratorTypes: Annotated[
+        list[Literal["gpu", "fpga", "inference"]] | None,
+        Field(description="Each item: Allowed values: 'gpu', 'fpga', 'inference'."),
+    ] = None
+    AllowedInstanceTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 400 items. Each item: Pattern: [a-zA-Z0-9\\.\\*]+ Length: 1 to 30 characters."
+        ),
+    ] = None
+    BareMetal: Annotated[
+        Literal["included", "required", "excluded"] | None,
+        Field(description="Allowed values: 'included', 'required', 'excluded'."),
+    ] = None
+    BaselineEbsBandwidthMbps: Annotated[
+        BaselineEbsBandwidthMbpsRequest | None,
+        Field(description="Type: BaselineEbsBandwidthMbpsRequestDict."),
+    ] = None
+    BurstablePerformance: Annotated[
+        Literal["included", "required", "excluded"] | None,
+        Field(description="Allowed values: 'included', 'required', 'excluded'."),
+    ] = None
+    CpuManufacturers: Annotated[
+        list[Literal["intel", "amd", "amazon-web-services"]] | None,
+        Field(description="Each item: Allowed values: 'intel', 'amd', 'amazon-web-services'."),
+    ] = None
+    ExcludedInstanceTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 400 items. Each item: Pattern: [a-zA-Z0-9\\.\\*]+ Length: 1 to 30 characters."
+        ),
+    ] = None
+    InstanceGenerations: Annotated[
+        list[Literal["current", "previous"]] | None,
+        Field(description="Each item: Allowed values: 'current', 'previous'."),
+    ] = None
+    LocalStorage: Annotated[
+        Literal["included", "required", "excluded"] | None,
+        Field(description="Allowed values: 'included', 'required', 'excluded'."),
+    ] = None
+    LocalStorageTypes: Annotated[
+        list[Literal["hdd", "ssd"]] | None,
+        Field(description="Each item: Allowed values: 'hdd', 'ssd'."),
+    ] = None
+    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: Annotated[
+        int | None, Field(description="Type: int.")
+    ] = None
+    MemoryGiBPerVCpu: Annotated[
+        MemoryGiBPerVCpuRequest | None, Field(description="Type: MemoryGiBPerVCpuRequestDict.")
+    ] = None
+    MemoryMiB: Annotated[MemoryMiBRequest, Field(description="Type: MemoryMiBRequestDict.")]
+    NetworkBandwidthGbps: Annotated[
+        NetworkBandwidthGbpsRequest | None,
+        Field(description="Type: NetworkBandwidthGbpsRequestDict."),
+    ] = None
+    NetworkInterfaceCount: Annotated[
+        NetworkInterfaceCountRequest | None,
+        Field(description="Type: NetworkInterfaceCountRequestDict."),
+    ] = None
+    OnDemandMaxPricePercentageOverLowestPrice: Annotated[
+        int | None, Field(description="Type: int.")
+    ] = None
+    RequireHibernateSupport: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SpotMaxPricePercentageOverLowestPrice: Annotated[
+        int | None, Field(description="Type: int.")
+    ] = None
+    TotalLocalStorageGB: Annotated[
+        TotalLocalStorageGBRequest | None,
+        Field(description="Type: TotalLocalStorageGBRequestDict."),
+    ] = None
+    VCpuCount: Annotated[
+        VCpuCountRangeRequest, Field(description="Type: VCpuCountRangeRequestDict.")
+    ]
 
 
 class CapacityProviderInstanceLaunchTemplate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityOptionType: Literal["ON_DEMAND", "SPOT", "RESERVED"] | None = None
-    CapacityReservations: CapacityReservationRequest | None = None
-    Ec2InstanceProfileArn: str
-    FipsEnabled: bool | None = None
-    InstanceMetadataTagsPropagation: bool | None = None
-    InstanceRequirements: InstanceRequirementsRequest | None = None
-    LocalStorageConfiguration: ManagedInstancesLocalStorageConfiguration | None = None
-    Monitoring: Literal["BASIC", "DETAILED"] | None = None
-    NetworkConfiguration: ManagedInstancesNetworkConfiguration
-    StorageConfiguration: ManagedInstancesStorageConfiguration | None = None
+    CapacityOptionType: Annotated[
+        Literal["ON_DEMAND", "SPOT", "RESERVED"] | None,
+        Field(description="Allowed values: 'ON_DEMAND', 'SPOT', 'RESERVED'."),
+    ] = None
+    CapacityReservations: Annotated[
+        CapacityReservationRequest | None,
+        Field(description="Type: CapacityReservationRequestDict."),
+    ] = None
+    Ec2InstanceProfileArn: Annotated[str, Field(description="Type: str.")]
+    FipsEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    InstanceMetadataTagsPropagation: Annotated[bool | None, Field(description="Type: bool.")] = None
+    InstanceRequirements: Annotated[
+        InstanceRequirementsRequest | None,
+        Field(description="Type: InstanceRequirementsRequestDict."),
+    ] = None
+    LocalStorageConfiguration: Annotated[
+        ManagedInstancesLocalStorageConfiguration | None,
+        Field(description="Type: ManagedInstancesLocalStorageConfigurationDict."),
+    ] = None
+    Monitoring: Annotated[
+        Literal["BASIC", "DETAILED"] | None,
+        Field(description="Allowed values: 'BASIC', 'DETAILED'."),
+    ] = None
+    NetworkConfiguration: Annotated[
+        ManagedInstancesNetworkConfiguration,
+        Field(description="Type: ManagedInstancesNetworkConfigurationDict."),
+    ]
+    StorageConfiguration: Annotated[
+        ManagedInstancesStorageConfiguration | None,
+        Field(description="Type: ManagedInstancesStorageConfigurationDict."),
+    ] = None
 
 
 class CapacityProviderManagedInstancesProvider(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoRepairConfiguration: CapacityProviderAutoRepairConfiguration | None = None
-    InfrastructureOptimization: (
-        CapacityProviderManagedInstancesProviderInfrastructureOptimization | None
-    ) = None
-    InfrastructureRoleArn: str
-    InstanceLaunchTemplate: CapacityProviderInstanceLaunchTemplate
-    PropagateTags: Literal["CAPACITY_PROVIDER", "NONE"] | None = None
+    AutoRepairConfiguration: Annotated[
+        CapacityProviderAutoRepairConfiguration | None,
+        Field(description="Type: CapacityProviderAutoRepairConfigurationDict."),
+    ] = None
+    InfrastructureOptimization: Annotated[
+        CapacityProviderManagedInstancesProviderInfrastructureOptimization | None,
+        Field(
+            description="Defines how Amazon ECS Managed Instances optimizes the infrastructure in your capacity provider. Configure it to turn on or off the infrastructure optimization in your capacity provider, and to control the idle EC2 instances optimization delay."
+        ),
+    ] = None
+    InfrastructureRoleArn: Annotated[str, Field(description="Type: str.")]
+    InstanceLaunchTemplate: Annotated[
+        CapacityProviderInstanceLaunchTemplate,
+        Field(description="Type: CapacityProviderInstanceLaunchTemplateDict."),
+    ]
+    PropagateTags: Annotated[
+        Literal["CAPACITY_PROVIDER", "NONE"] | None,
+        Field(description="Allowed values: 'CAPACITY_PROVIDER', 'NONE'."),
+    ] = None
 
 
 class CapacityProviderProps(DeferredModel):
-    AutoScalingGroupProvider: CapacityProviderAutoScalingGroupProvider | None = None
-    ClusterName: str | None = None
-    ManagedInstancesProvider: CapacityProviderManagedInstancesProvider | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ECS::CapacityProvider.
+    """
+
+    AutoScalingGroupProvider: Annotated[
+        CapacityProviderAutoScalingGroupProvider | None,
+        Field(description="Type: CapacityProviderAutoScalingGroupProviderDict."),
+    ] = None
+    ClusterName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    ManagedInstancesProvider: Annotated[
+        CapacityProviderManagedInstancesProvider | None,
+        Field(description="Type: CapacityProviderManagedInstancesProviderDict."),
+    ] = None
+    Name: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 50 items.")] = None

@@ -7,10 +7,10 @@ Imported on first use by cluster_capacity_provider_associations.py, which re-exp
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CapacityProviderStrategy",
@@ -23,16 +23,38 @@ class CapacityProviderStrategy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Base: int | None = None
-    CapacityProvider: Literal["FARGATE", "FARGATE_SPOT"] | str
-    Weight: int | None = None
+    Base: Annotated[int | None, Field(description="Range: 0 to 100000 (inclusive).")] = None
+    CapacityProvider: Annotated[
+        Literal["FARGATE", "FARGATE_SPOT"] | str,
+        Field(
+            description="If using ec2 auto-scaling, the name of the associated capacity provider. Otherwise FARGATE, FARGATE_SPOT."
+        ),
+    ]
+    Weight: Annotated[int | None, Field(description="Range: 0 to 1000 (inclusive).")] = None
 
 
 class ClusterCapacityProviderAssociationsAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ECS::ClusterCapacityProviderAssociations, set by AWS.
+    """
 
 
 class ClusterCapacityProviderAssociationsProps(DeferredModel):
-    CapacityProviders: list[Literal["FARGATE", "FARGATE_SPOT"] | str] | None = None
-    Cluster: str
-    DefaultCapacityProviderStrategy: list[CapacityProviderStrategy]
+    """
+    The properties a program declares for a AWS::ECS::ClusterCapacityProviderAssociations.
+    """
+
+    CapacityProviders: Annotated[
+        list[Literal["FARGATE", "FARGATE_SPOT"] | str] | None,
+        Field(description="List of capacity providers to associate with the cluster"),
+    ] = None
+    Cluster: Annotated[
+        str,
+        Field(
+            description="The name of the cluster Create-only: changing it replaces the resource."
+        ),
+    ]
+    DefaultCapacityProviderStrategy: Annotated[
+        list[CapacityProviderStrategy],
+        Field(description="List of capacity providers to associate with the cluster"),
+    ]

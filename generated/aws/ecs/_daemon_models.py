@@ -7,10 +7,10 @@ Imported on first use by daemon.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DaemonAlarmConfiguration",
@@ -22,46 +22,144 @@ __all__ = [
 
 
 class DaemonAlarmConfiguration(DeferredModel):
+    """
+    The CloudWatch alarm configuration for a daemon. When enabled, CloudWatch alarms determine whether a daemon deployment has failed.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmNames: list[str] | None = None
-    Enable: bool | None = None
+    AlarmNames: Annotated[
+        list[str] | None,
+        Field(description="The CloudWatch alarm names to monitor during a daemon deployment."),
+    ] = None
+    Enable: Annotated[
+        bool | None,
+        Field(
+            description="Determines whether to use the CloudWatch alarm option in the daemon deployment process. The default value is ``false``."
+        ),
+    ] = None
 
 
 class DaemonDeploymentConfiguration(DeferredModel):
+    """
+    Optional deployment parameters that control how a daemon rolls out updates across container instances.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alarms: DaemonAlarmConfiguration | None = None
-    BakeTimeInMinutes: int | None = None
-    DrainPercent: float | None = None
+    Alarms: Annotated[
+        DaemonAlarmConfiguration | None,
+        Field(
+            description="The CloudWatch alarm configuration for the daemon deployment. When alarms are triggered during a deployment, the deployment can be automatically rolled back."
+        ),
+    ] = None
+    BakeTimeInMinutes: Annotated[
+        int | None,
+        Field(
+            description="The amount of time (in minutes) to wait after a successful deployment step before proceeding. This allows time to monitor for issues before continuing. The default value is 0."
+        ),
+    ] = None
+    DrainPercent: Annotated[
+        float | None,
+        Field(
+            description="The percentage of container instances to drain simultaneously during a daemon deployment. Valid values are between 0.0 and 100.0."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    The metadata that you apply to a resource to help you categorize and organize them. Each tag consists of a key and an optional value. You define them. The following basic restrictions apply to tags: + Maximum number of tags per resource - 50 + For each resource, each tag key must be unique, and each tag key can have only one value. + Maximum key length - 128 Unicode characters in UTF-8 + Maximum value length - 256 Unicode characters in UTF-8 + If your tagging schema is used across multiple services and resources, remember that other services may have restrictions on allowed characters. Generally allowed characters are: letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . _ : / @. + Tag keys and values are case-sensitive. + Do not use ``aws:``, ``AWS:``, or any upper or lowercase combination of such as a prefix for either keys or values as it is reserved for AWS use. You cannot edit or delete tag keys or values with this prefix. Tags with this prefix do not count against your tags per resource limit.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like a category for more specific tag values."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The optional part of a key-value pair that make up a tag. A ``value`` acts as a descriptor within a tag category (key)."
+        ),
+    ] = None
 
 
 class DaemonAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DaemonArn: str | None = None
-    DaemonStatus: Literal["ACTIVE", "DELETE_IN_PROGRESS"] | None = None
-    DeploymentArn: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::ECS::Daemon, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    DaemonArn: Annotated[str | None, Field(description="Type: str.")] = None
+    DaemonStatus: Annotated[
+        Literal["ACTIVE", "DELETE_IN_PROGRESS"] | None,
+        Field(description="Allowed values: 'ACTIVE', 'DELETE_IN_PROGRESS'."),
+    ] = None
+    DeploymentArn: Annotated[str | None, Field(description="Type: str.")] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DaemonProps(DeferredModel):
-    CapacityProviderArns: list[str] | None = None
-    ClusterArn: str | None = None
-    Critical: bool | None = None
-    DaemonName: str | None = None
-    DaemonTaskDefinitionArn: str | None = None
-    DeploymentConfiguration: DaemonDeploymentConfiguration | None = None
-    EnableECSManagedTags: bool | None = None
-    EnableExecuteCommand: bool | None = None
-    PropagateTags: Literal["DAEMON", "NONE"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ECS::Daemon.
+    """
+
+    CapacityProviderArns: Annotated[
+        list[str] | None,
+        Field(
+            description="The Amazon Resource Names (ARNs) of the capacity providers associated with the daemon. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ClusterArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the cluster that the daemon is running in. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Critical: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    DaemonName: Annotated[
+        str | None,
+        Field(
+            description="Type: str. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DaemonTaskDefinitionArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the daemon task definition used by this revision. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DeploymentConfiguration: Annotated[
+        DaemonDeploymentConfiguration | None,
+        Field(
+            description="The deployment configuration used for this daemon deployment. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EnableECSManagedTags: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon ECS managed tags are turned on for the daemon tasks. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EnableExecuteCommand: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the execute command functionality is turned on for the daemon tasks. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PropagateTags: Annotated[
+        Literal["DAEMON", "NONE"] | None,
+        Field(
+            description="Specifies whether tags are propagated from the daemon to the daemon tasks. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 50 items.")] = None

@@ -7,10 +7,10 @@ Imported on first use by express_gateway_service.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AutoScalingArns",
@@ -36,159 +36,257 @@ class AutoScalingArns(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationAutoScalingPolicies: list[str] | None = None
-    ScalableTarget: str | None = None
+    ApplicationAutoScalingPolicies: Annotated[
+        list[str] | None, Field(description="Type: list[str].")
+    ] = None
+    ScalableTarget: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ExpressGatewayRepositoryCredentials(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CredentialsParameter: str
+    CredentialsParameter: Annotated[str, Field(description="Type: str.")]
 
 
 class ExpressGatewayScalingTarget(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoScalingMetric: (
-        Literal["AVERAGE_CPU", "AVERAGE_MEMORY", "REQUEST_COUNT_PER_TARGET"] | None
-    ) = None
-    AutoScalingTargetValue: int | None = None
-    MaxTaskCount: int | None = None
-    MinTaskCount: int | None = None
+    AutoScalingMetric: Annotated[
+        Literal["AVERAGE_CPU", "AVERAGE_MEMORY", "REQUEST_COUNT_PER_TARGET"] | None,
+        Field(
+            description="Allowed values: 'AVERAGE_CPU', 'AVERAGE_MEMORY', 'REQUEST_COUNT_PER_TARGET'."
+        ),
+    ] = None
+    AutoScalingTargetValue: Annotated[int | None, Field(description="Type: int.")] = None
+    MaxTaskCount: Annotated[int | None, Field(description="Type: int.")] = None
+    MinTaskCount: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ExpressGatewayServiceAwsLogsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroup: str
-    LogStreamPrefix: str
+    LogGroup: Annotated[str, Field(description="Type: str.")]
+    LogStreamPrefix: Annotated[str, Field(description="Type: str.")]
 
 
 class ExpressGatewayServiceNetworkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroups: list[str] | None = None
-    Subnets: list[str] | None = None
+    SecurityGroups: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Subnets: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class ExpressGatewayServiceStatus(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StatusCode: Literal["ACTIVE", "DRAINING", "INACTIVE"] | None = None
+    StatusCode: Annotated[
+        Literal["ACTIVE", "DRAINING", "INACTIVE"] | None,
+        Field(description="Allowed values: 'ACTIVE', 'DRAINING', 'INACTIVE'."),
+    ] = None
 
 
 class IngressPathArns(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str | None = None
-    ListenerArn: str | None = None
-    ListenerRuleArn: str | None = None
-    LoadBalancerArn: str | None = None
-    LoadBalancerSecurityGroups: list[str] | None = None
-    TargetGroupArns: list[str] | None = None
+    CertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    ListenerArn: Annotated[str | None, Field(description="Type: str.")] = None
+    ListenerRuleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    LoadBalancerArn: Annotated[str | None, Field(description="Type: str.")] = None
+    LoadBalancerSecurityGroups: Annotated[
+        list[str] | None, Field(description="Type: list[str].")
+    ] = None
+    TargetGroupArns: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class IngressPathSummary(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessType: Literal["PUBLIC", "PRIVATE"] | None = None
-    Endpoint: str | None = None
+    AccessType: Annotated[
+        Literal["PUBLIC", "PRIVATE"] | None,
+        Field(description="Allowed values: 'PUBLIC', 'PRIVATE'."),
+    ] = None
+    Endpoint: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class KeyValuePair(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class Secret(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    ValueFrom: str
+    Name: Annotated[str, Field(description="Type: str.")]
+    ValueFrom: Annotated[str, Field(description="Type: str.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class ExpressGatewayContainer(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsLogsConfiguration: ExpressGatewayServiceAwsLogsConfiguration | None = None
-    Command: list[str] | None = None
-    ContainerPort: int | None = None
-    Environment: list[KeyValuePair] | None = None
-    Image: str
-    RepositoryCredentials: ExpressGatewayRepositoryCredentials | None = None
-    Secrets: list[Secret] | None = None
+    AwsLogsConfiguration: Annotated[
+        ExpressGatewayServiceAwsLogsConfiguration | None,
+        Field(description="Type: ExpressGatewayServiceAwsLogsConfigurationDict."),
+    ] = None
+    Command: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    ContainerPort: Annotated[int | None, Field(description="Type: int.")] = None
+    Environment: Annotated[
+        list[KeyValuePair] | None, Field(description="Type: list[KeyValuePairDict].")
+    ] = None
+    Image: Annotated[str, Field(description="Type: str.")]
+    RepositoryCredentials: Annotated[
+        ExpressGatewayRepositoryCredentials | None,
+        Field(description="Type: ExpressGatewayRepositoryCredentialsDict."),
+    ] = None
+    Secrets: Annotated[list[Secret] | None, Field(description="Type: list[SecretDict].")] = None
 
 
 class ExpressGatewayServiceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cpu: str | None = None
-    CreatedAt: str | None = None
-    ExecutionRoleArn: str | None = None
-    HealthCheckPath: str | None = None
-    IngressPaths: list[IngressPathSummary] | None = None
-    Memory: str | None = None
-    NetworkConfiguration: ExpressGatewayServiceNetworkConfiguration | None = None
-    PrimaryContainer: ExpressGatewayContainer | None = None
-    ScalingTarget: ExpressGatewayScalingTarget | None = None
-    ServiceRevisionArn: str | None = None
-    TaskDefinitionArn: str | None = None
-    TaskRoleArn: str | None = None
+    Cpu: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    ExecutionRoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    HealthCheckPath: Annotated[str | None, Field(description="Type: str.")] = None
+    IngressPaths: Annotated[
+        list[IngressPathSummary] | None, Field(description="Type: list[IngressPathSummaryDict].")
+    ] = None
+    Memory: Annotated[str | None, Field(description="Type: str.")] = None
+    NetworkConfiguration: Annotated[
+        ExpressGatewayServiceNetworkConfiguration | None,
+        Field(description="Type: ExpressGatewayServiceNetworkConfigurationDict."),
+    ] = None
+    PrimaryContainer: Annotated[
+        ExpressGatewayContainer | None, Field(description="Type: ExpressGatewayContainerDict.")
+    ] = None
+    ScalingTarget: Annotated[
+        ExpressGatewayScalingTarget | None,
+        Field(description="Type: ExpressGatewayScalingTargetDict."),
+    ] = None
+    ServiceRevisionArn: Annotated[str | None, Field(description="Type: str.")] = None
+    TaskDefinitionArn: Annotated[str | None, Field(description="Type: str.")] = None
+    TaskRoleArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ExpressGatewayServiceECSManagedResourceArns(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoScaling: AutoScalingArns | None = None
-    IngressPath: IngressPathArns | None = None
-    LogGroups: list[str] | None = None
-    MetricAlarms: list[str] | None = None
-    ServiceSecurityGroups: list[str] | None = None
+    AutoScaling: Annotated[
+        AutoScalingArns | None, Field(description="Type: AutoScalingArnsDict.")
+    ] = None
+    IngressPath: Annotated[
+        IngressPathArns | None, Field(description="Type: IngressPathArnsDict.")
+    ] = None
+    LogGroups: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    MetricAlarms: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    ServiceSecurityGroups: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class ExpressGatewayServiceAttributes(DeferredModel):
-    ActiveConfigurations: list[ExpressGatewayServiceConfiguration] | None = None
-    CreatedAt: str | None = None
-    ECSManagedResourceArns: ExpressGatewayServiceECSManagedResourceArns | None = None
-    Endpoint: str | None = None
-    ServiceArn: str | None = None
-    Status: ExpressGatewayServiceStatus | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::ECS::ExpressGatewayService, set by AWS.
+    """
+
+    ActiveConfigurations: Annotated[
+        list[ExpressGatewayServiceConfiguration] | None,
+        Field(description="Type: list[ExpressGatewayServiceConfigurationDict]."),
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    ECSManagedResourceArns: Annotated[
+        ExpressGatewayServiceECSManagedResourceArns | None,
+        Field(description="Type: ExpressGatewayServiceECSManagedResourceArnsDict."),
+    ] = None
+    Endpoint: Annotated[str | None, Field(description="Type: str.")] = None
+    ServiceArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
+        ExpressGatewayServiceStatus | None,
+        Field(description="Type: ExpressGatewayServiceStatusDict."),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ExpressGatewayServiceProps(DeferredModel):
-    Cluster: str | None = None
-    Cpu: str | None = None
-    ExecutionRoleArn: str | None = None
-    HealthCheckPath: str | None = None
-    InfrastructureRoleArn: str
-    Memory: str | None = None
-    NetworkConfiguration: ExpressGatewayServiceNetworkConfiguration | None = None
-    PrimaryContainer: ExpressGatewayContainer | None = None
-    ScalingTarget: ExpressGatewayScalingTarget | None = None
-    ServiceName: str | None = None
-    Tags: list[Tag] | None = None
-    TaskDefinitionArn: str | None = None
-    TaskRoleArn: str | None = None
+    """
+    The properties a program declares for a AWS::ECS::ExpressGatewayService.
+    """
+
+    Cluster: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Cpu: Annotated[
+        str | None, Field(description="Type: str. Write-only: sent to AWS, never read back.")
+    ] = None
+    ExecutionRoleArn: Annotated[
+        str | None, Field(description="Type: str. Write-only: sent to AWS, never read back.")
+    ] = None
+    HealthCheckPath: Annotated[
+        str | None, Field(description="Type: str. Write-only: sent to AWS, never read back.")
+    ] = None
+    InfrastructureRoleArn: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Memory: Annotated[
+        str | None, Field(description="Type: str. Write-only: sent to AWS, never read back.")
+    ] = None
+    NetworkConfiguration: Annotated[
+        ExpressGatewayServiceNetworkConfiguration | None,
+        Field(
+            description="Type: ExpressGatewayServiceNetworkConfigurationDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PrimaryContainer: Annotated[
+        ExpressGatewayContainer | None,
+        Field(
+            description="Type: ExpressGatewayContainerDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ScalingTarget: Annotated[
+        ExpressGatewayScalingTarget | None,
+        Field(
+            description="Type: ExpressGatewayScalingTargetDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ServiceName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Items: 0 to 50 items. Create-only: changing it replaces the resource."),
+    ] = None
+    TaskDefinitionArn: Annotated[
+        str | None, Field(description="Type: str. Write-only: sent to AWS, never read back.")
+    ] = None
+    TaskRoleArn: Annotated[
+        str | None, Field(description="Type: str. Write-only: sent to AWS, never read back.")
+    ] = None

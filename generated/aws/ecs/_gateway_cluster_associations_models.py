@@ -7,9 +7,10 @@ Imported on first use by gateway_cluster_associations.py, which re-exports every
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "GatewayClusterAssociationsAttributes",
@@ -18,11 +19,38 @@ __all__ = [
 
 
 class GatewayClusterAssociationsProps(DeferredModel):
-    Cluster: str
-    Gateway: str
+    """
+    The properties a program declares for a AWS::ECS::GatewayClusterAssociations.
+    """
+
+    Cluster: Annotated[
+        str,
+        Field(
+            description="The name or full Amazon Resource Name (ARN) of the cluster to associate the gateway with. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Gateway: Annotated[
+        str,
+        Field(
+            description="The name or full Amazon Resource Name (ARN) of the gateway to associate with the cluster. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class GatewayClusterAssociationsAttributes(DeferredModel):
-    ClusterArn: str | None = None
-    GatewayArn: str | None = None
-    Status: Literal["ACTIVE", "DISASSOCIATING"] | None = None
+    """
+    The read-only attributes of a AWS::ECS::GatewayClusterAssociations, set by AWS.
+    """
+
+    ClusterArn: Annotated[
+        str | None,
+        Field(description="The full Amazon Resource Name (ARN) of the associated cluster."),
+    ] = None
+    GatewayArn: Annotated[
+        str | None,
+        Field(description="The full Amazon Resource Name (ARN) of the associated gateway."),
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "DISASSOCIATING"] | None,
+        Field(description="The status of the association."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by gateway.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GatewayAlbTestTrafficRules",
@@ -28,97 +28,223 @@ __all__ = [
 
 
 class GatewayElbAccessLogS3Destination(DeferredModel):
+    """
+    The S3 destination for gateway ALB access logs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Prefix: str | None = None
+    Bucket: Annotated[str, Field(description="The S3 bucket for access logs.")]
+    Prefix: Annotated[str | None, Field(description="The S3 prefix for access logs.")] = None
 
 
 class GatewayElbNetworkConfiguration(DeferredModel):
+    """
+    The network configuration for the gateway ALB.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InboundSecurityGroup: str | None = None
-    IpAddressType: Literal["ipv4", "dualstack", "dualstack-without-public-ipv4"] | None = None
-    Subnets: list[str] | None = None
+    InboundSecurityGroup: Annotated[
+        str | None, Field(description="The inbound security group for the ALB.")
+    ] = None
+    IpAddressType: Annotated[
+        Literal["ipv4", "dualstack", "dualstack-without-public-ipv4"] | None,
+        Field(description="The IP address type for the ALB."),
+    ] = None
+    Subnets: Annotated[list[str] | None, Field(description="The subnets for the ALB.")] = None
 
 
 class GatewayTestTrafficHeader(DeferredModel):
+    """
+    The header configuration for test traffic routing.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Values: list[str]
+    Name: Annotated[str, Field(description="The name of the header.")]
+    Values: Annotated[list[str], Field(description="The values for the header.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ] = None
 
 
 class GatewayAttributes(DeferredModel):
-    AccessType: Literal["PUBLIC", "PRIVATE"] | None = None
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::ECS::Gateway, set by AWS.
+    """
+
+    AccessType: Annotated[
+        Literal["PUBLIC", "PRIVATE"] | None, Field(description="The access type of the gateway.")
+    ] = None
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the gateway.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the gateway was created.")
+    ] = None
+    Status: Annotated[
         Literal["ACTIVE", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED", "DELETED"]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(description="The status of the gateway."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the gateway was last updated.")
+    ] = None
 
 
 class GatewayAlbTestTrafficRules(DeferredModel):
+    """
+    The test traffic rules for the gateway ALB.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Header: GatewayTestTrafficHeader | None = None
+    Header: Annotated[
+        GatewayTestTrafficHeader | None,
+        Field(description="The header configuration for test traffic routing."),
+    ] = None
 
 
 class GatewayElbAccessLogDestination(DeferredModel):
+    """
+    The destination for gateway ALB access logs. Exactly one destination type must be specified.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: GatewayElbAccessLogS3Destination | None = None
+    S3: Annotated[
+        GatewayElbAccessLogS3Destination | None,
+        Field(description="The S3 destination for gateway ALB access logs."),
+    ] = None
 
 
 class GatewayElbAccessLogConfiguration(DeferredModel):
+    """
+    The access log configuration for the gateway ALB. Access logging is enabled by the presence of a destination.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: GatewayElbAccessLogDestination | None = None
+    Destination: Annotated[
+        GatewayElbAccessLogDestination | None,
+        Field(
+            description="The destination for gateway ALB access logs. Exactly one destination type must be specified."
+        ),
+    ] = None
 
 
 class HostSharedAlbConfiguration(DeferredModel):
+    """
+    The host shared ALB configuration for the gateway.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessLogs: GatewayElbAccessLogConfiguration | None = None
-    CurrentAlbCount: int | None = None
-    HttpDesync: Literal["monitor", "defensive", "strictest"] | None = None
-    MaxAlbCount: int | None = None
-    NetworkConfiguration: GatewayElbNetworkConfiguration | None = None
-    Port: int | None = None
-    Protocol: Literal["HTTP", "HTTPS"] | None = None
-    Scheme: Literal["internet-facing", "internal"] | None = None
-    TestTrafficRules: GatewayAlbTestTrafficRules | None = None
-    WebACLArn: str | None = None
+    AccessLogs: Annotated[
+        GatewayElbAccessLogConfiguration | None,
+        Field(
+            description="The access log configuration for the gateway ALB. Access logging is enabled by the presence of a destination."
+        ),
+    ] = None
+    CurrentAlbCount: Annotated[
+        int | None, Field(description="The current number of ALBs provisioned for the gateway.")
+    ] = None
+    HttpDesync: Annotated[
+        Literal["monitor", "defensive", "strictest"] | None,
+        Field(description="The HTTP desync mitigation mode for the ALB."),
+    ] = None
+    MaxAlbCount: Annotated[
+        int | None, Field(description="The maximum number of ALBs to provision for the gateway.")
+    ] = None
+    NetworkConfiguration: Annotated[
+        GatewayElbNetworkConfiguration | None,
+        Field(description="The network configuration for the gateway ALB."),
+    ] = None
+    Port: Annotated[int | None, Field(description="The port on which the ALB listens.")] = None
+    Protocol: Annotated[
+        Literal["HTTP", "HTTPS"] | None, Field(description="The protocol for the ALB listener.")
+    ] = None
+    Scheme: Annotated[
+        Literal["internet-facing", "internal"] | None, Field(description="The scheme for the ALB.")
+    ] = None
+    TestTrafficRules: Annotated[
+        GatewayAlbTestTrafficRules | None,
+        Field(description="The test traffic rules for the gateway ALB."),
+    ] = None
+    WebACLArn: Annotated[
+        str | None, Field(description="The ARN of the WAFv2 web ACL to associate with the ALB.")
+    ] = None
 
 
 class GatewayConfiguration(DeferredModel):
+    """
+    The configuration for the gateway. Currently only supports hostSharedAlb.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HostSharedAlb: HostSharedAlbConfiguration
+    HostSharedAlb: Annotated[
+        HostSharedAlbConfiguration,
+        Field(description="The host shared ALB configuration for the gateway."),
+    ]
 
 
 class GatewayProps(DeferredModel):
-    Configuration: GatewayConfiguration
-    DeletionProtection: bool | None = None
-    GatewayName: str
-    InfrastructureRoleArn: str
-    PropagateTags: Literal["NONE", "GATEWAY"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ECS::Gateway.
+    """
+
+    Configuration: Annotated[
+        GatewayConfiguration, Field(description="The configuration for the gateway.")
+    ]
+    DeletionProtection: Annotated[
+        bool | None, Field(description="Whether deletion protection is enabled for the gateway.")
+    ] = None
+    GatewayName: Annotated[
+        str,
+        Field(
+            description="The name of the gateway. Up to 255 letters (uppercase and lowercase), numbers, and hyphens are allowed. Create-only: changing it replaces the resource."
+        ),
+    ]
+    InfrastructureRoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role that ECS uses to manage infrastructure for the gateway."
+        ),
+    ]
+    PropagateTags: Annotated[
+        Literal["NONE", "GATEWAY"] | None,
+        Field(
+            description="Specifies whether to propagate the tags from the gateway to other resources."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The metadata that you apply to the gateway to help you categorize and organize them."
+        ),
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by primary_task_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PrimaryTaskSetAttributes",
@@ -17,10 +19,28 @@ __all__ = [
 
 
 class PrimaryTaskSetProps(DeferredModel):
-    Cluster: str
-    Service: str
-    TaskSetId: str
+    """
+    The properties a program declares for a AWS::ECS::PrimaryTaskSet.
+    """
+
+    Cluster: Annotated[
+        str,
+        Field(
+            description="The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service to create the task set in. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Service: Annotated[
+        str,
+        Field(
+            description="The short name or full Amazon Resource Name (ARN) of the service to create the task set in. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TaskSetId: Annotated[
+        str, Field(description="The ID or full Amazon Resource Name (ARN) of the task set.")
+    ]
 
 
 class PrimaryTaskSetAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ECS::PrimaryTaskSet, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by task_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CapacityProviderStrategyItem",
@@ -29,76 +29,223 @@ class CapacityProviderStrategyItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Base: int | None = None
-    CapacityProvider: str | None = None
-    Weight: int | None = None
+    Base: Annotated[int | None, Field(description="Range: 0 to 100000 (inclusive).")] = None
+    CapacityProvider: Annotated[str | None, Field(description="Type: str.")] = None
+    Weight: Annotated[int | None, Field(description="Range: 0 to 1000 (inclusive).")] = None
 
 
 class LoadBalancer(DeferredModel):
+    """
+    A load balancer object representing the load balancer to use with the task set. The supported load balancer types are either an Application Load Balancer or a Network Load Balancer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerName: str | None = None
-    ContainerPort: int | None = None
-    TargetGroupArn: str | None = None
+    ContainerName: Annotated[
+        str | None,
+        Field(
+            description="The name of the container (as it appears in a container definition) to associate with the load balancer."
+        ),
+    ] = None
+    ContainerPort: Annotated[
+        int | None,
+        Field(
+            description="The port on the container to associate with the load balancer. This port must correspond to a containerPort in the task definition the tasks in the service are using. For tasks that use the EC2 launch type, the container instance they are launched on must allow ingress traffic on the hostPort of the port mapping."
+        ),
+    ] = None
+    TargetGroupArn: Annotated[
+        str | None,
+        Field(
+            description="The full Amazon Resource Name (ARN) of the Elastic Load Balancing target group or groups associated with a service or task set. A target group ARN is only specified when using an Application Load Balancer or Network Load Balancer. If you are using a Classic Load Balancer this should be omitted. For services using the ECS deployment controller, you can specify one or multiple target groups. For more information, see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/register-multiple-targetgroups.html in the Amazon Elastic Container Service Developer Guide. For services using the CODE_DEPLOY deployment controller, you are required to define two target groups for the load balancer. For more information, see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-bluegreen.html in the Amazon Elastic Container Service Developer Guide. If your service's task definition uses the awsvpc network mode (which is required for the Fargate launch type), you must choose ip as the target type, not instance, when creating your target groups because tasks that use the awsvpc network mode are associated with an elastic network interface, not an Amazon EC2 instance."
+        ),
+    ] = None
 
 
 class ServiceRegistry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerName: str | None = None
-    ContainerPort: int | None = None
-    Port: int | None = None
-    RegistryArn: str | None = None
+    ContainerName: Annotated[
+        str | None,
+        Field(
+            description="The container name value, already specified in the task definition, to be used for your service discovery service. If the task definition that your service task specifies uses the bridge or host network mode, you must specify a containerName and containerPort combination from the task definition. If the task definition that your service task specifies uses the awsvpc network mode and a type SRV DNS record is used, you must specify either a containerName and containerPort combination or a port value, but not both."
+        ),
+    ] = None
+    ContainerPort: Annotated[
+        int | None,
+        Field(
+            description="The port value, already specified in the task definition, to be used for your service discovery service. If the task definition your service task specifies uses the bridge or host network mode, you must specify a containerName and containerPort combination from the task definition. If the task definition your service task specifies uses the awsvpc network mode and a type SRV DNS record is used, you must specify either a containerName and containerPort combination or a port value, but not both."
+        ),
+    ] = None
+    Port: Annotated[
+        int | None,
+        Field(
+            description="The port value used if your service discovery service specified an SRV record. This field may be used if both the awsvpc network mode and SRV records are used."
+        ),
+    ] = None
+    RegistryArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the service registry. The currently supported service registry is AWS Cloud Map. For more information, see https://docs.aws.amazon.com/cloud-map/latest/api/API_CreateService.html"
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ] = None
 
 
 class TaskSetAwsVpcConfiguration(DeferredModel):
+    """
+    The VPC subnets and security groups associated with a task. All specified subnets and security groups must be from the same VPC.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssignPublicIp: Literal["DISABLED", "ENABLED"] | None = None
-    SecurityGroups: list[str] | None = None
-    Subnets: list[str]
+    AssignPublicIp: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(
+            description="Whether the task's elastic network interface receives a public IP address. The default value is DISABLED."
+        ),
+    ] = None
+    SecurityGroups: Annotated[
+        list[str] | None,
+        Field(
+            description="The security groups associated with the task or service. If you do not specify a security group, the default security group for the VPC is used. There is a limit of 5 security groups that can be specified per AwsVpcConfiguration."
+        ),
+    ] = None
+    Subnets: Annotated[
+        list[str],
+        Field(
+            description="The subnets associated with the task or service. There is a limit of 16 subnets that can be specified per AwsVpcConfiguration."
+        ),
+    ]
 
 
 class TaskSetNetworkConfiguration(DeferredModel):
+    """
+    An object representing the network configuration for a task or service.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsVpcConfiguration: TaskSetAwsVpcConfiguration | None = None
+    AwsVpcConfiguration: Annotated[
+        TaskSetAwsVpcConfiguration | None,
+        Field(
+            description="The VPC subnets and security groups associated with a task. All specified subnets and security groups must be from the same VPC."
+        ),
+    ] = None
 
 
 class TaskSetScale(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Unit: Literal["PERCENT"] | None = None
-    Value: float | None = None
+    Unit: Annotated[
+        Literal["PERCENT"] | None, Field(description="The unit of measure for the scale value.")
+    ] = None
+    Value: Annotated[
+        float | None,
+        Field(
+            description="The value, specified as a percent total of a service's desiredCount, to scale the task set. Accepted values are numbers between 0 and 100."
+        ),
+    ] = None
 
 
 class TaskSetAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ECS::TaskSet, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The ID of the task set.")] = None
 
 
 class TaskSetProps(DeferredModel):
-    CapacityProviderStrategy: list[CapacityProviderStrategyItem] | None = None
-    Cluster: str
-    ExternalId: str | None = None
-    LaunchType: Literal["EC2", "FARGATE"] | None = None
-    LoadBalancers: list[LoadBalancer] | None = None
-    NetworkConfiguration: TaskSetNetworkConfiguration | None = None
-    PlatformVersion: str | None = None
-    Scale: TaskSetScale | None = None
-    Service: str
-    ServiceRegistries: list[ServiceRegistry] | None = None
-    Tags: list[Tag] | None = None
-    TaskDefinition: str
+    """
+    The properties a program declares for a AWS::ECS::TaskSet.
+    """
+
+    CapacityProviderStrategy: Annotated[
+        list[CapacityProviderStrategyItem] | None,
+        Field(
+            description="Type: list[CapacityProviderStrategyItemDict]. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Cluster: Annotated[
+        str,
+        Field(
+            description="The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service to create the task set in. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ExternalId: Annotated[
+        str | None,
+        Field(
+            description="An optional non-unique tag that identifies this task set in external systems. If the task set is associated with a service discovery registry, the tasks in this task set will have the ECS_TASK_SET_EXTERNAL_ID AWS Cloud Map attribute set to the provided value. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LaunchType: Annotated[
+        Literal["EC2", "FARGATE"] | None,
+        Field(
+            description="The launch type that new tasks in the task set will use. For more information, see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/launch_types.html in the Amazon Elastic Container Service Developer Guide. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LoadBalancers: Annotated[
+        list[LoadBalancer] | None,
+        Field(
+            description="Type: list[LoadBalancerDict]. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NetworkConfiguration: Annotated[
+        TaskSetNetworkConfiguration | None,
+        Field(
+            description="An object representing the network configuration for a task or service. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PlatformVersion: Annotated[
+        str | None,
+        Field(
+            description="The platform version that the tasks in the task set should use. A platform version is specified only for tasks using the Fargate launch type. If one isn't specified, the LATEST platform version is used by default. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Scale: Annotated[
+        TaskSetScale | None,
+        Field(
+            description="A floating-point percentage of the desired number of tasks to place and keep running in the task set."
+        ),
+    ] = None
+    Service: Annotated[
+        str,
+        Field(
+            description="The short name or full Amazon Resource Name (ARN) of the service to create the task set in. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ServiceRegistries: Annotated[
+        list[ServiceRegistry] | None,
+        Field(
+            description="The details of the service discovery registries to assign to this task set. For more information, see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-discovery.html. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 50 items.")] = None
+    TaskDefinition: Annotated[
+        str,
+        Field(
+            description="The short name or full Amazon Resource Name (ARN) of the task definition for the tasks in the task set to use. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -131,248 +135,314 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AcceleratorCountRequestDict = TypedDict(
-    "AcceleratorCountRequestDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
 
-AcceleratorTotalMemoryMiBRequestDict = TypedDict(
-    "AcceleratorTotalMemoryMiBRequestDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
+class AcceleratorCountRequestDict(TypedDict, total=False):
+    """AcceleratorCountRequest as a plain dict."""
 
-BaselineEbsBandwidthMbpsRequestDict = TypedDict(
-    "BaselineEbsBandwidthMbpsRequestDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
+    Max: int
+    """Type: int."""
+    Min: int
+    """Type: int."""
 
-CapacityProviderAutoRepairConfigurationDict = TypedDict(
-    "CapacityProviderAutoRepairConfigurationDict",
-    {
-        "ActionsStatus": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
 
-CapacityProviderAutoScalingGroupProviderDict = TypedDict(
-    "CapacityProviderAutoScalingGroupProviderDict",
-    {
-        "AutoScalingGroupArn": "Required[str]",
-        "ManagedDraining": "Literal['DISABLED', 'ENABLED']",
-        "ManagedScaling": "CapacityProviderManagedScalingDict",
-        "ManagedTerminationProtection": "Literal['DISABLED', 'ENABLED']",
-    },
-    total=False,
-)
+class AcceleratorTotalMemoryMiBRequestDict(TypedDict, total=False):
+    """AcceleratorTotalMemoryMiBRequest as a plain dict."""
 
-CapacityProviderInstanceLaunchTemplateDict = TypedDict(
-    "CapacityProviderInstanceLaunchTemplateDict",
-    {
-        "CapacityOptionType": "Literal['ON_DEMAND', 'SPOT', 'RESERVED']",
-        "CapacityReservations": "CapacityReservationRequestDict",
-        "Ec2InstanceProfileArn": "Required[str]",
-        "FipsEnabled": "bool",
-        "InstanceMetadataTagsPropagation": "bool",
-        "InstanceRequirements": "InstanceRequirementsRequestDict",
-        "LocalStorageConfiguration": "ManagedInstancesLocalStorageConfigurationDict",
-        "Monitoring": "Literal['BASIC', 'DETAILED']",
-        "NetworkConfiguration": "Required[ManagedInstancesNetworkConfigurationDict]",
-        "StorageConfiguration": "ManagedInstancesStorageConfigurationDict",
-    },
-    total=False,
-)
+    Max: int
+    """Type: int."""
+    Min: int
+    """Type: int."""
 
-CapacityProviderManagedInstancesProviderDict = TypedDict(
-    "CapacityProviderManagedInstancesProviderDict",
-    {
-        "AutoRepairConfiguration": "CapacityProviderAutoRepairConfigurationDict",
-        "InfrastructureOptimization": "CapacityProviderManagedInstancesProviderInfrastructureOptimizationDict",
-        "InfrastructureRoleArn": "Required[str]",
-        "InstanceLaunchTemplate": "Required[CapacityProviderInstanceLaunchTemplateDict]",
-        "PropagateTags": "Literal['CAPACITY_PROVIDER', 'NONE']",
-    },
-    total=False,
-)
 
-CapacityProviderManagedInstancesProviderInfrastructureOptimizationDict = TypedDict(
-    "CapacityProviderManagedInstancesProviderInfrastructureOptimizationDict",
-    {
-        "ScaleInAfter": "int",
-    },
-    total=False,
-)
+class BaselineEbsBandwidthMbpsRequestDict(TypedDict, total=False):
+    """BaselineEbsBandwidthMbpsRequest as a plain dict."""
 
-CapacityProviderManagedScalingDict = TypedDict(
-    "CapacityProviderManagedScalingDict",
-    {
-        "InstanceWarmupPeriod": "int",
-        "MaximumScalingStepSize": "int",
-        "MinimumScalingStepSize": "int",
-        "Status": "Literal['DISABLED', 'ENABLED']",
-        "TargetCapacity": "int",
-    },
-    total=False,
-)
+    Max: int
+    """Type: int."""
+    Min: int
+    """Type: int."""
 
-CapacityReservationRequestDict = TypedDict(
-    "CapacityReservationRequestDict",
-    {
-        "ReservationGroupArn": "str",
-        "ReservationPreference": "Literal['RESERVATIONS_ONLY', 'RESERVATIONS_FIRST', 'RESERVATIONS_EXCLUDED']",
-    },
-    total=False,
-)
 
-InstanceRequirementsRequestDict = TypedDict(
-    "InstanceRequirementsRequestDict",
-    {
-        "AcceleratorCount": "AcceleratorCountRequestDict",
-        "AcceleratorManufacturers": "list[Literal['amazon-web-services', 'amd', 'habana', 'nvidia', 'xilinx']]",
-        "AcceleratorNames": "list[Literal['a10g', 'a100', 'h100', 'inferentia', 'k520', 'k80', 'm60', 'radeon-pro-v520', 't4', 't4g', 'vu9p', 'v100', 'l40s', 'l4', 'gaudi-hl-205', 'inferentia2', 'trainium', 'trainium2', 'u30']]",
-        "AcceleratorTotalMemoryMiB": "AcceleratorTotalMemoryMiBRequestDict",
-        "AcceleratorTypes": "list[Literal['gpu', 'fpga', 'inference']]",
-        "AllowedInstanceTypes": "list[str]",
-        "BareMetal": "Literal['included', 'required', 'excluded']",
-        "BaselineEbsBandwidthMbps": "BaselineEbsBandwidthMbpsRequestDict",
-        "BurstablePerformance": "Literal['included', 'required', 'excluded']",
-        "CpuManufacturers": "list[Literal['intel', 'amd', 'amazon-web-services']]",
-        "ExcludedInstanceTypes": "list[str]",
-        "InstanceGenerations": "list[Literal['current', 'previous']]",
-        "LocalStorage": "Literal['included', 'required', 'excluded']",
-        "LocalStorageTypes": "list[Literal['hdd', 'ssd']]",
-        "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice": "int",
-        "MemoryGiBPerVCpu": "MemoryGiBPerVCpuRequestDict",
-        "MemoryMiB": "Required[MemoryMiBRequestDict]",
-        "NetworkBandwidthGbps": "NetworkBandwidthGbpsRequestDict",
-        "NetworkInterfaceCount": "NetworkInterfaceCountRequestDict",
-        "OnDemandMaxPricePercentageOverLowestPrice": "int",
-        "RequireHibernateSupport": "bool",
-        "SpotMaxPricePercentageOverLowestPrice": "int",
-        "TotalLocalStorageGB": "TotalLocalStorageGBRequestDict",
-        "VCpuCount": "Required[VCpuCountRangeRequestDict]",
-    },
-    total=False,
-)
+class CapacityProviderAutoRepairConfigurationDict(TypedDict, total=False):
+    """CapacityProviderAutoRepairConfiguration as a plain dict."""
 
-ManagedInstancesLocalStorageConfigurationDict = TypedDict(
-    "ManagedInstancesLocalStorageConfigurationDict",
-    {
-        "UseLocalStorage": "bool",
-    },
-    total=False,
-)
+    ActionsStatus: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
 
-ManagedInstancesNetworkConfigurationDict = TypedDict(
-    "ManagedInstancesNetworkConfigurationDict",
-    {
-        "SecurityGroups": "Required[list[str]]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
 
-ManagedInstancesStorageConfigurationDict = TypedDict(
-    "ManagedInstancesStorageConfigurationDict",
-    {
-        "StorageSizeGiB": "Required[int]",
-    },
-    total=False,
-)
+class CapacityProviderAutoScalingGroupProviderDict(TypedDict, total=False):
+    """CapacityProviderAutoScalingGroupProvider as a plain dict."""
 
-MemoryGiBPerVCpuRequestDict = TypedDict(
-    "MemoryGiBPerVCpuRequestDict",
-    {
-        "Max": "float",
-        "Min": "float",
-    },
-    total=False,
-)
+    AutoScalingGroupArn: Required[str]
+    """Type: str."""
+    ManagedDraining: Literal["DISABLED", "ENABLED"]
+    """Allowed values: 'DISABLED', 'ENABLED'."""
+    ManagedScaling: CapacityProviderManagedScalingDict
+    """The managed scaling settings for the Auto Scaling group capacity provider."""
+    ManagedTerminationProtection: Literal["DISABLED", "ENABLED"]
+    """Allowed values: 'DISABLED', 'ENABLED'."""
 
-MemoryMiBRequestDict = TypedDict(
-    "MemoryMiBRequestDict",
-    {
-        "Max": "int",
-        "Min": "Required[int]",
-    },
-    total=False,
-)
 
-NetworkBandwidthGbpsRequestDict = TypedDict(
-    "NetworkBandwidthGbpsRequestDict",
-    {
-        "Max": "float",
-        "Min": "float",
-    },
-    total=False,
-)
+class CapacityProviderInstanceLaunchTemplateDict(TypedDict, total=False):
+    """CapacityProviderInstanceLaunchTemplate as a plain dict."""
 
-NetworkInterfaceCountRequestDict = TypedDict(
-    "NetworkInterfaceCountRequestDict",
-    {
-        "Max": "int",
-        "Min": "int",
-    },
-    total=False,
-)
+    CapacityOptionType: Literal["ON_DEMAND", "SPOT", "RESERVED"]
+    """Allowed values: 'ON_DEMAND', 'SPOT', 'RESERVED'."""
+    CapacityReservations: CapacityReservationRequestDict
+    """Type: CapacityReservationRequestDict."""
+    Ec2InstanceProfileArn: Required[str]
+    """Type: str."""
+    FipsEnabled: bool
+    """Type: bool."""
+    InstanceMetadataTagsPropagation: bool
+    """Type: bool."""
+    InstanceRequirements: InstanceRequirementsRequestDict
+    """Type: InstanceRequirementsRequestDict."""
+    LocalStorageConfiguration: ManagedInstancesLocalStorageConfigurationDict
+    """Type: ManagedInstancesLocalStorageConfigurationDict."""
+    Monitoring: Literal["BASIC", "DETAILED"]
+    """Allowed values: 'BASIC', 'DETAILED'."""
+    NetworkConfiguration: Required[ManagedInstancesNetworkConfigurationDict]
+    """Type: ManagedInstancesNetworkConfigurationDict."""
+    StorageConfiguration: ManagedInstancesStorageConfigurationDict
+    """Type: ManagedInstancesStorageConfigurationDict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-TotalLocalStorageGBRequestDict = TypedDict(
-    "TotalLocalStorageGBRequestDict",
-    {
-        "Max": "float",
-        "Min": "float",
-    },
-    total=False,
-)
+class CapacityProviderManagedInstancesProviderDict(TypedDict, total=False):
+    """CapacityProviderManagedInstancesProvider as a plain dict."""
 
-VCpuCountRangeRequestDict = TypedDict(
-    "VCpuCountRangeRequestDict",
-    {
-        "Max": "int",
-        "Min": "Required[int]",
-    },
-    total=False,
-)
+    AutoRepairConfiguration: CapacityProviderAutoRepairConfigurationDict
+    """Type: CapacityProviderAutoRepairConfigurationDict."""
+    InfrastructureOptimization: (
+        CapacityProviderManagedInstancesProviderInfrastructureOptimizationDict
+    )
+    """Defines how Amazon ECS Managed Instances optimizes the infrastructure in your capacity
+    provider. Configure it to turn on or off the infrastructure optimization in your capacity
+    provider, and to control the idle EC2 instances optimization delay."""
+    InfrastructureRoleArn: Required[str]
+    """Type: str."""
+    InstanceLaunchTemplate: Required[CapacityProviderInstanceLaunchTemplateDict]
+    """Type: CapacityProviderInstanceLaunchTemplateDict."""
+    PropagateTags: Literal["CAPACITY_PROVIDER", "NONE"]
+    """Allowed values: 'CAPACITY_PROVIDER', 'NONE'."""
 
+
+class CapacityProviderManagedInstancesProviderInfrastructureOptimizationDict(
+    TypedDict, total=False
+):
+    """CapacityProviderManagedInstancesProviderInfrastructureOptimization as a plain dict: Defines
+    how Amazon ECS Managed Instances optimizes the infrastructure in your capacity provider.
+    Configure it to turn on or off the infrastructure optimization in your capacity provider, and to
+    control the idle EC2 instances optimization delay."""
+
+    ScaleInAfter: int
+    """This parameter defines the number of seconds Amazon ECS Managed Instances waits before
+    optimizing EC2 instances that have become idle or underutilized. A longer delay increases the
+    likelihood of placing new tasks on idle instances, reducing startup time. A shorter delay helps
+    reduce infrastructure costs by optimizing idle instances more quickly. Valid values are: Not set
+    (null) - Uses the default optimization behavior, `-1` - Disables automatic infrastructure
+    optimization, `0` to `3600` (inclusive) - Specifies the number of seconds to wait before
+    optimizing instances."""
+
+
+class CapacityProviderManagedScalingDict(TypedDict, total=False):
+    """CapacityProviderManagedScaling as a plain dict: The managed scaling settings for the Auto
+    Scaling group capacity provider."""
+
+    InstanceWarmupPeriod: int
+    """Range: 0 to 10000 (inclusive)."""
+    MaximumScalingStepSize: int
+    """Range: 1 to 10000 (inclusive)."""
+    MinimumScalingStepSize: int
+    """Range: 1 to 10000 (inclusive)."""
+    Status: Literal["DISABLED", "ENABLED"]
+    """Allowed values: 'DISABLED', 'ENABLED'."""
+    TargetCapacity: int
+    """Range: 1 to 100 (inclusive)."""
+
+
+class CapacityReservationRequestDict(TypedDict, total=False):
+    """CapacityReservationRequest as a plain dict."""
+
+    ReservationGroupArn: str
+    """Type: str."""
+    ReservationPreference: Literal[
+        "RESERVATIONS_ONLY", "RESERVATIONS_FIRST", "RESERVATIONS_EXCLUDED"
+    ]
+    """Allowed values: 'RESERVATIONS_ONLY', 'RESERVATIONS_FIRST', 'RESERVATIONS_EXCLUDED'."""
+
+
+class InstanceRequirementsRequestDict(TypedDict, total=False):
+    """InstanceRequirementsRequest as a plain dict."""
+
+    AcceleratorCount: AcceleratorCountRequestDict
+    """Type: AcceleratorCountRequestDict."""
+    AcceleratorManufacturers: list[
+        Literal["amazon-web-services", "amd", "habana", "nvidia", "xilinx"]
+    ]
+    """Each item: Allowed values: 'amazon-web-services', 'amd', 'habana', 'nvidia', 'xilinx'."""
+    AcceleratorNames: list[
+        Literal[
+            "a10g",
+            "a100",
+            "h100",
+            "inferentia",
+            "k520",
+            "k80",
+            "m60",
+            "radeon-pro-v520",
+            "t4",
+            "t4g",
+            "vu9p",
+            "v100",
+            "l40s",
+            "l4",
+            "gaudi-hl-205",
+            "inferentia2",
+            "trainium",
+            "trainium2",
+            "u30",
+        ]
+    ]
+    """Each item: Allowed values: 'a10g', 'a100', 'h100', 'inferentia', 'k520', 'k80', 'm60',
+    'radeon-pro-v520', 't4', 't4g', 'vu9p', 'v100' (and 7 more)."""
+    AcceleratorTotalMemoryMiB: AcceleratorTotalMemoryMiBRequestDict
+    """Type: AcceleratorTotalMemoryMiBRequestDict."""
+    AcceleratorTypes: list[Literal["gpu", "fpga", "inference"]]
+    """Each item: Allowed values: 'gpu', 'fpga', 'inference'."""
+    AllowedInstanceTypes: list[str]
+    """Items: 0 to 400 items. Each item: Pattern: [a-zA-Z0-9\\.\\*]+ Length: 1 to 30 characters."""
+    BareMetal: Literal["included", "required", "excluded"]
+    """Allowed values: 'included', 'required', 'excluded'."""
+    BaselineEbsBandwidthMbps: BaselineEbsBandwidthMbpsRequestDict
+    """Type: BaselineEbsBandwidthMbpsRequestDict."""
+    BurstablePerformance: Literal["included", "required", "excluded"]
+    """Allowed values: 'included', 'required', 'excluded'."""
+    CpuManufacturers: list[Literal["intel", "amd", "amazon-web-services"]]
+    """Each item: Allowed values: 'intel', 'amd', 'amazon-web-services'."""
+    ExcludedInstanceTypes: list[str]
+    """Items: 0 to 400 items. Each item: Pattern: [a-zA-Z0-9\\.\\*]+ Length: 1 to 30 characters."""
+    InstanceGenerations: list[Literal["current", "previous"]]
+    """Each item: Allowed values: 'current', 'previous'."""
+    LocalStorage: Literal["included", "required", "excluded"]
+    """Allowed values: 'included', 'required', 'excluded'."""
+    LocalStorageTypes: list[Literal["hdd", "ssd"]]
+    """Each item: Allowed values: 'hdd', 'ssd'."""
+    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: int
+    """Type: int."""
+    MemoryGiBPerVCpu: MemoryGiBPerVCpuRequestDict
+    """Type: MemoryGiBPerVCpuRequestDict."""
+    MemoryMiB: Required[MemoryMiBRequestDict]
+    """Type: MemoryMiBRequestDict."""
+    NetworkBandwidthGbps: NetworkBandwidthGbpsRequestDict
+    """Type: NetworkBandwidthGbpsRequestDict."""
+    NetworkInterfaceCount: NetworkInterfaceCountRequestDict
+    """Type: NetworkInterfaceCountRequestDict."""
+    OnDemandMaxPricePercentageOverLowestPrice: int
+    """Type: int."""
+    RequireHibernateSupport: bool
+    """Type: bool."""
+    SpotMaxPricePercentageOverLowestPrice: int
+    """Type: int."""
+    TotalLocalStorageGB: TotalLocalStorageGBRequestDict
+    """Type: TotalLocalStorageGBRequestDict."""
+    VCpuCount: Required[VCpuCountRangeRequestDict]
+    """Type: VCpuCountRangeRequestDict."""
+
+
+class ManagedInstancesLocalStorageConfigurationDict(TypedDict, total=False):
+    """ManagedInstancesLocalStorageConfiguration as a plain dict."""
+
+    UseLocalStorage: bool
+    """Type: bool."""
+
+
+class ManagedInstancesNetworkConfigurationDict(TypedDict, total=False):
+    """ManagedInstancesNetworkConfiguration as a plain dict."""
+
+    SecurityGroups: Required[list[str]]
+    """Type: list[str]."""
+    Subnets: Required[list[str]]
+    """Type: list[str]."""
+
+
+class ManagedInstancesStorageConfigurationDict(TypedDict, total=False):
+    """ManagedInstancesStorageConfiguration as a plain dict."""
+
+    StorageSizeGiB: Required[int]
+    """Range: at least 1 (inclusive)."""
+
+
+class MemoryGiBPerVCpuRequestDict(TypedDict, total=False):
+    """MemoryGiBPerVCpuRequest as a plain dict."""
+
+    Max: float
+    """Type: float."""
+    Min: float
+    """Type: float."""
+
+
+class MemoryMiBRequestDict(TypedDict, total=False):
+    """MemoryMiBRequest as a plain dict."""
+
+    Max: int
+    """Type: int."""
+    Min: Required[int]
+    """Type: int."""
+
+
+class NetworkBandwidthGbpsRequestDict(TypedDict, total=False):
+    """NetworkBandwidthGbpsRequest as a plain dict."""
+
+    Max: float
+    """Type: float."""
+    Min: float
+    """Type: float."""
+
+
+class NetworkInterfaceCountRequestDict(TypedDict, total=False):
+    """NetworkInterfaceCountRequest as a plain dict."""
+
+    Max: int
+    """Type: int."""
+    Min: int
+    """Type: int."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: str
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 256 characters."""
+
+
+class TotalLocalStorageGBRequestDict(TypedDict, total=False):
+    """TotalLocalStorageGBRequest as a plain dict."""
+
+    Max: float
+    """Type: float."""
+    Min: float
+    """Type: float."""
+
+
+class VCpuCountRangeRequestDict(TypedDict, total=False):
+    """VCpuCountRangeRequest as a plain dict."""
+
+    Max: int
+    """Type: int."""
+    Min: Required[int]
+    """Type: int."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECS::CapacityProvider",
     schema_file="aws-ecs-capacityprovider.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/AutoScalingGroupProvider/AutoScalingGroupArn", "/Name", "/ClusterName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -382,306 +452,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AcceleratorCountRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "AcceleratorTotalMemoryMiBRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "AutoRepairConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ActionsStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"}},
-            "type": "object",
-        },
-        "AutoScalingGroupProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoScalingGroupArn": {"type": "string"},
-                "ManagedDraining": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-                "ManagedScaling": {"$ref": "#/definitions/ManagedScaling"},
-                "ManagedTerminationProtection": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-            },
-            "required": ["AutoScalingGroupArn"],
-            "type": "object",
-        },
-        "BaselineEbsBandwidthMbpsRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "CapacityReservationRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "ReservationGroupArn": {"type": "string"},
-                "ReservationPreference": {
-                    "enum": ["RESERVATIONS_ONLY", "RESERVATIONS_FIRST", "RESERVATIONS_EXCLUDED"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "InstanceLaunchTemplate": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityOptionType": {"enum": ["ON_DEMAND", "SPOT", "RESERVED"], "type": "string"},
-                "CapacityReservations": {"$ref": "#/definitions/CapacityReservationRequest"},
-                "Ec2InstanceProfileArn": {"type": "string"},
-                "FipsEnabled": {"type": "boolean"},
-                "InstanceMetadataTagsPropagation": {"type": "boolean"},
-                "InstanceRequirements": {"$ref": "#/definitions/InstanceRequirementsRequest"},
-                "LocalStorageConfiguration": {
-                    "$ref": "#/definitions/ManagedInstancesLocalStorageConfiguration"
-                },
-                "Monitoring": {"$ref": "#/definitions/ManagedInstancesMonitoringOptions"},
-                "NetworkConfiguration": {
-                    "$ref": "#/definitions/ManagedInstancesNetworkConfiguration"
-                },
-                "StorageConfiguration": {
-                    "$ref": "#/definitions/ManagedInstancesStorageConfiguration"
-                },
-            },
-            "required": ["Ec2InstanceProfileArn", "NetworkConfiguration"],
-            "type": "object",
-        },
-        "InstanceRequirementsRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "AcceleratorCount": {"$ref": "#/definitions/AcceleratorCountRequest"},
-                "AcceleratorManufacturers": {
-                    "items": {
-                        "enum": ["amazon-web-services", "amd", "habana", "nvidia", "xilinx"],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AcceleratorNames": {
-                    "items": {
-                        "enum": [
-                            "a10g",
-                            "a100",
-                            "h100",
-                            "inferentia",
-                            "k520",
-                            "k80",
-                            "m60",
-                            "radeon-pro-v520",
-                            "t4",
-                            "t4g",
-                            "vu9p",
-                            "v100",
-                            "l40s",
-                            "l4",
-                            "gaudi-hl-205",
-                            "inferentia2",
-                            "trainium",
-                            "trainium2",
-                            "u30",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AcceleratorTotalMemoryMiB": {
-                    "$ref": "#/definitions/AcceleratorTotalMemoryMiBRequest"
-                },
-                "AcceleratorTypes": {
-                    "items": {"enum": ["gpu", "fpga", "inference"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AllowedInstanceTypes": {
-                    "items": {
-                        "maxLength": 30,
-                        "minLength": 1,
-                        "pattern": "[a-zA-Z0-9\\.\\*]+",
-                        "type": "string",
-                    },
-                    "maxItems": 400,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "BareMetal": {"enum": ["included", "required", "excluded"], "type": "string"},
-                "BaselineEbsBandwidthMbps": {
-                    "$ref": "#/definitions/BaselineEbsBandwidthMbpsRequest"
-                },
-                "BurstablePerformance": {
-                    "enum": ["included", "required", "excluded"],
-                    "type": "string",
-                },
-                "CpuManufacturers": {
-                    "items": {"enum": ["intel", "amd", "amazon-web-services"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ExcludedInstanceTypes": {
-                    "items": {
-                        "maxLength": 30,
-                        "minLength": 1,
-                        "pattern": "[a-zA-Z0-9\\.\\*]+",
-                        "type": "string",
-                    },
-                    "maxItems": 400,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "InstanceGenerations": {
-                    "items": {"enum": ["current", "previous"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "LocalStorage": {"enum": ["included", "required", "excluded"], "type": "string"},
-                "LocalStorageTypes": {
-                    "items": {"enum": ["hdd", "ssd"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice": {"type": "integer"},
-                "MemoryGiBPerVCpu": {"$ref": "#/definitions/MemoryGiBPerVCpuRequest"},
-                "MemoryMiB": {"$ref": "#/definitions/MemoryMiBRequest"},
-                "NetworkBandwidthGbps": {"$ref": "#/definitions/NetworkBandwidthGbpsRequest"},
-                "NetworkInterfaceCount": {"$ref": "#/definitions/NetworkInterfaceCountRequest"},
-                "OnDemandMaxPricePercentageOverLowestPrice": {"type": "integer"},
-                "RequireHibernateSupport": {"type": "boolean"},
-                "SpotMaxPricePercentageOverLowestPrice": {"type": "integer"},
-                "TotalLocalStorageGB": {"$ref": "#/definitions/TotalLocalStorageGBRequest"},
-                "VCpuCount": {"$ref": "#/definitions/VCpuCountRangeRequest"},
-            },
-            "required": ["VCpuCount", "MemoryMiB"],
-            "type": "object",
-        },
-        "ManagedInstancesLocalStorageConfiguration": {
-            "additionalProperties": False,
-            "properties": {"UseLocalStorage": {"type": "boolean"}},
-            "type": "object",
-        },
-        "ManagedInstancesMonitoringOptions": {"enum": ["BASIC", "DETAILED"], "type": "string"},
-        "ManagedInstancesNetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroups": {"items": {"type": "string"}, "type": "array"},
-                "Subnets": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["SecurityGroups", "Subnets"],
-            "type": "object",
-        },
-        "ManagedInstancesProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoRepairConfiguration": {"$ref": "#/definitions/AutoRepairConfiguration"},
-                "InfrastructureOptimization": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ScaleInAfter": {"maximum": 3600, "minimum": -1, "type": "integer"}
-                    },
-                    "type": "object",
-                },
-                "InfrastructureRoleArn": {"type": "string"},
-                "InstanceLaunchTemplate": {"$ref": "#/definitions/InstanceLaunchTemplate"},
-                "PropagateTags": {"enum": ["CAPACITY_PROVIDER", "NONE"], "type": "string"},
-            },
-            "required": ["InfrastructureRoleArn", "InstanceLaunchTemplate"],
-            "type": "object",
-        },
-        "ManagedInstancesStorageConfiguration": {
-            "additionalProperties": False,
-            "properties": {"StorageSizeGiB": {"minimum": 1, "type": "integer"}},
-            "required": ["StorageSizeGiB"],
-            "type": "object",
-        },
-        "ManagedScaling": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceWarmupPeriod": {"maximum": 10000, "minimum": 0, "type": "integer"},
-                "MaximumScalingStepSize": {"maximum": 10000, "minimum": 1, "type": "integer"},
-                "MinimumScalingStepSize": {"maximum": 10000, "minimum": 1, "type": "integer"},
-                "Status": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-                "TargetCapacity": {"maximum": 100, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "MemoryGiBPerVCpuRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "number"}, "Min": {"type": "number"}},
-            "type": "object",
-        },
-        "MemoryMiBRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "required": ["Min"],
-            "type": "object",
-        },
-        "NetworkBandwidthGbpsRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "number"}, "Min": {"type": "number"}},
-            "type": "object",
-        },
-        "NetworkInterfaceCountRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "TotalLocalStorageGBRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "number"}, "Min": {"type": "number"}},
-            "type": "object",
-        },
-        "VCpuCountRangeRequest": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "integer"}, "Min": {"type": "integer"}},
-            "required": ["Min"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AutoScalingGroupProvider": {"$ref": "#/definitions/AutoScalingGroupProvider"},
-        "ClusterName": {"type": "string"},
-        "ManagedInstancesProvider": {"$ref": "#/definitions/ManagedInstancesProvider"},
-        "Name": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": [],
-}
-
 
 class CapacityProvider(_Resource):
     """AWS::ECS::CapacityProvider: Resource Type definition for AWS::ECS::CapacityProvider.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): AutoScalingGroupProvider.AutoScalingGroupArn,
+    Name, ClusterName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-capacityprovider.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -691,38 +471,47 @@ class CapacityProvider(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CapacityProviderAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "capacity_provider.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoScalingGroupProvider: CapacityProviderAutoScalingGroupProviderDict
     ClusterName: str
     ManagedInstancesProvider: CapacityProviderManagedInstancesProviderDict
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AutoScalingGroupProvider: CapacityProviderAutoScalingGroupProvider
+        | CapacityProviderAutoScalingGroupProviderDict
+        | None = None,
+        ClusterName: str | None = None,
+        ManagedInstancesProvider: CapacityProviderManagedInstancesProvider
+        | CapacityProviderManagedInstancesProviderDict
+        | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECS::CapacityProvider; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AutoScalingGroupProvider: CapacityProviderAutoScalingGroupProvider
-            | CapacityProviderAutoScalingGroupProviderDict
-            | None = None,
-            ClusterName: str | None = None,
-            ManagedInstancesProvider: CapacityProviderManagedInstancesProvider
-            | CapacityProviderManagedInstancesProviderDict
-            | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECS::CapacityProvider; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AutoScalingGroupProvider: Type: CapacityProviderAutoScalingGroupProviderDict.
+            ClusterName: Type: str. Create-only: changing it replaces the resource.
+            ManagedInstancesProvider: Type: CapacityProviderManagedInstancesProviderDict.
+            Name: Type: str. Create-only: changing it replaces the resource.
+            Tags: Items: 0 to 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,101 +83,203 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CapacityProviderStrategyItemDict = TypedDict(
-    "CapacityProviderStrategyItemDict",
-    {
-        "Base": "int",
-        "CapacityProvider": "str",
-        "Weight": "int",
-    },
-    total=False,
-)
 
-ClusterClusterSettingsDict = TypedDict(
-    "ClusterClusterSettingsDict",
-    {
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class CapacityProviderStrategyItemDict(TypedDict, total=False):
+    """CapacityProviderStrategyItem as a plain dict: The ``CapacityProviderStrategyItem`` property
+    specifies the details of the default capacity provider strategy for the cluster. When services
+    or tasks are run in the cluster with no launch type or capacity provider strategy specified, the
+    default capacity provider strategy is used."""
 
-ClusterConfigurationDict = TypedDict(
-    "ClusterConfigurationDict",
-    {
-        "ExecuteCommandConfiguration": "ClusterExecuteCommandConfigurationDict",
-        "ManagedStorageConfiguration": "ClusterManagedStorageConfigurationDict",
-    },
-    total=False,
-)
+    Base: int
+    """The *base* value designates how many tasks, at a minimum, to run on the specified capacity
+    provider for each service. Only one capacity provider in a capacity provider strategy can have a
+    *base* defined. If no value is specified, the default value of ``0`` is used. Base value
+    characteristics: + Only one capacity provider in a strategy can have a base defined + The
+    default value is ``0`` if not specified + The valid range is 0 to 100,000 + Base requirements
+    are satisfied first before weight distribution"""
+    CapacityProvider: str
+    """The short name of the capacity provider. This can be either an AWS managed capacity provider
+    (``FARGATE`` or ``FARGATE_SPOT``) or the name of a custom capacity provider that you created."""
+    Weight: int
+    """The *weight* value designates the relative percentage of the total number of tasks launched
+    that should use the specified capacity provider. The ``weight`` value is taken into
+    consideration after the ``base`` value, if defined, is satisfied. If no ``weight`` value is
+    specified, the default value of ``0`` is used. When multiple capacity providers are specified
+    within a capacity provider strategy, at least one of the capacity providers must have a weight
+    value greater than zero and any capacity providers with a weight of ``0`` can't be used to place
+    tasks. If you specify multiple capacity providers in a strategy that all have a weight of ``0``,
+    any ``RunTask`` or ``CreateService`` actions using the capacity provider strategy will fail.
+    Weight value characteristics: + Weight is considered after the base value is satisfied + The
+    default value is ``0`` if not specified + The valid range is 0 to 1,000 + At least one capacity
+    provider must have a weight greater than zero + Capacity providers with weight of ``0`` cannot
+    place tasks Task distribution logic: 1. Base satisfaction: The minimum number of tasks specified
+    by the base value are placed on that capacity provider 1. Weight distribution: After base
+    requirements are met, additional tasks are distributed according to weight ratios Examples:
+    Equal Distribution: Two capacity providers both with weight ``1`` will split tasks evenly after
+    base requirements are met. Weighted Distribution: If capacityProviderA has weight ``1`` and
+    capacityProviderB has weight ``4``, then for every 1 task on A, 4 tasks will run on B."""
 
-ClusterExecuteCommandConfigurationDict = TypedDict(
-    "ClusterExecuteCommandConfigurationDict",
-    {
-        "KmsKeyId": "str",
-        "LogConfiguration": "ExecuteCommandLogConfigurationDict",
-        "Logging": "Literal['DEFAULT', 'NONE', 'OVERRIDE']",
-    },
-    total=False,
-)
 
-ClusterManagedStorageConfigurationDict = TypedDict(
-    "ClusterManagedStorageConfigurationDict",
-    {
-        "FargateEphemeralStorageKmsKeyId": "str",
-        "KmsKeyId": "str",
-    },
-    total=False,
-)
+class ClusterClusterSettingsDict(TypedDict, total=False):
+    """ClusterClusterSettings as a plain dict: The settings to use when creating a cluster. This
+    parameter is used to turn on CloudWatch Container Insights with enhanced observability or
+    CloudWatch Container Insights for a cluster. Container Insights with enhanced observability
+    provides all the Container Insights metrics, plus additional task and container metrics. This
+    version supports enhanced observability for Amazon ECS clusters using the Amazon EC2 and Fargate
+    launch types. After you configure Container Insights with enhanced observability on Amazon ECS,
+    Container Insights auto-collects detailed infrastructure telemetry from the cluster level down
+    to the container level in your environment and displays these critical performance data in
+    curated dashboards removing the heavy lifting in observability set-up. For more information, see
+    [Monitor Amazon ECS containers using Container Insights with enhanced
+    observability](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cloudwatch-container-insights.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
 
-ClusterServiceConnectDefaultsDict = TypedDict(
-    "ClusterServiceConnectDefaultsDict",
-    {
-        "Namespace": "str",
-    },
-    total=False,
-)
+    Name: str
+    """The name of the cluster setting. The value is ``containerInsights``."""
+    Value: str
+    """The value to set for the cluster setting. The supported values are ``enhanced``, ``enabled``,
+    and ``disabled``. To use Container Insights with enhanced observability, set the
+    ``containerInsights`` account setting to ``enhanced``. To use Container Insights, set the
+    ``containerInsights`` account setting to ``enabled``. If a cluster value is specified, it will
+    override the ``containerInsights`` value set with
+    [PutAccountSetting](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PutAccountSetting.html)
+    or
+    [PutAccountSettingDefault](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PutAccountSettingDefault.html)."""
 
-ExecuteCommandLogConfigurationDict = TypedDict(
-    "ExecuteCommandLogConfigurationDict",
-    {
-        "CloudWatchEncryptionEnabled": "bool",
-        "CloudWatchLogGroupName": "str",
-        "S3BucketName": "str",
-        "S3EncryptionEnabled": "bool",
-        "S3KeyPrefix": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class ClusterConfigurationDict(TypedDict, total=False):
+    """ClusterConfiguration as a plain dict: The execute command and managed storage configuration
+    for the cluster."""
 
+    ExecuteCommandConfiguration: ClusterExecuteCommandConfigurationDict
+    """The details of the execute command configuration."""
+    ManagedStorageConfiguration: ClusterManagedStorageConfigurationDict
+    """The details of the managed storage configuration."""
+
+
+class ClusterExecuteCommandConfigurationDict(TypedDict, total=False):
+    """ClusterExecuteCommandConfiguration as a plain dict: The details of the execute command
+    configuration."""
+
+    KmsKeyId: str
+    """Specify an KMSlong key ID to encrypt the data between the local client and the container."""
+    LogConfiguration: ExecuteCommandLogConfigurationDict
+    """The log configuration for the results of the execute command actions. The logs can be sent to
+    CloudWatch Logs or an Amazon S3 bucket. When ``logging=OVERRIDE`` is specified, a
+    ``logConfiguration`` must be provided."""
+    Logging: Literal["DEFAULT", "NONE", "OVERRIDE"]
+    """The log setting to use for redirecting logs for your execute command results. The following
+    log settings are available. + ``NONE``: The execute command session is not logged. +
+    ``DEFAULT``: The ``awslogs`` configuration in the task definition is used. If no logging
+    parameter is specified, it defaults to this value. If no ``awslogs`` log driver is configured in
+    the task definition, the output won't be logged. + ``OVERRIDE``: Specify the logging details as
+    a part of ``logConfiguration``. If the ``OVERRIDE`` logging option is specified, the
+    ``logConfiguration`` is required."""
+
+
+class ClusterManagedStorageConfigurationDict(TypedDict, total=False):
+    """ClusterManagedStorageConfiguration as a plain dict: The managed storage configuration for the
+    cluster."""
+
+    FargateEphemeralStorageKmsKeyId: str
+    """Specify the KMSlong key ID for Fargate ephemeral storage. When you specify a
+    ``fargateEphemeralStorageKmsKeyId``, AWS Fargate uses the key to encrypt data at rest in
+    ephemeral storage. For more information about Fargate ephemeral storage encryption, see
+    [Customer managed keys for Fargate ephemeral storage for Amazon
+    ECS](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-storage-encryption.html)
+    in the *Amazon Elastic Container Service Developer Guide*. The key must be a single Region key."""
+    KmsKeyId: str
+    """Specify a KMSlong key ID to encrypt Amazon ECS managed storage. When you specify a
+    ``kmsKeyId``, Amazon ECS uses the key to encrypt data volumes managed by Amazon ECS that are
+    attached to tasks in the cluster. The following data volumes are managed by Amazon ECS: Amazon
+    EBS. For more information about encryption of Amazon EBS volumes attached to Amazon ECS tasks,
+    see [Encrypt data stored in Amazon EBS volumes for Amazon
+    ECS](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ebs-kms-encryption.html) in the
+    *Amazon Elastic Container Service Developer Guide*. The key must be a single Region key."""
+
+
+class ClusterServiceConnectDefaultsDict(TypedDict, total=False):
+    """ClusterServiceConnectDefaults as a plain dict: Use this parameter to set a default Service
+    Connect namespace. After you set a default Service Connect namespace, any new services with
+    Service Connect turned on that are created in the cluster are added as client services in the
+    namespace. This setting only applies to new services that set the ``enabled`` parameter to
+    ``true`` in the ``ServiceConnectConfiguration``. You can set the namespace of each service
+    individually in the ``ServiceConnectConfiguration`` to override this default parameter. Tasks
+    that run in a namespace can use short names to connect to services in the namespace. Tasks can
+    connect to services across all of the clusters in the namespace. Tasks connect through a managed
+    proxy container that collects logs and metrics for increased visibility. Only the tasks that
+    Amazon ECS services create are supported with Service Connect. For more information, see
+    [Service
+    Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html) in
+    the *Amazon Elastic Container Service Developer Guide*."""
+
+    Namespace: str
+    """The namespace name or full Amazon Resource Name (ARN) of the CMAPlong namespace that's used
+    when you create a service and don't specify a Service Connect configuration. The namespace name
+    can include up to 1024 characters. The name is case-sensitive. The name can't include greater
+    than (>), less than (<), double quotation marks ("), or slash (/). If you enter an existing
+    namespace name or ARN, then that namespace will be used. Any namespace type is supported. The
+    namespace must be in this account and this AWS Region. If you enter a new name, a CMAPlong
+    namespace will be created. Amazon ECS creates a CMAP namespace with the "API calls" method of
+    instance discovery only. This instance discovery method is the "HTTP" namespace type in the
+    CLIlong. Other types of instance discovery aren't used by Service Connect. If you update the
+    cluster with an empty string ``""`` for the namespace name, the cluster configuration for
+    Service Connect is removed. Note that the namespace will remain in CMAP and must be deleted
+    separately. For more information about CMAPlong, see [Working with
+    Services](https://docs.aws.amazon.com/cloud-map/latest/dg/working-with-services.html) in the
+    *Developer Guide*."""
+
+
+class ExecuteCommandLogConfigurationDict(TypedDict, total=False):
+    """ExecuteCommandLogConfiguration as a plain dict: The log configuration for the results of the
+    execute command actions. The logs can be sent to CloudWatch Logs or an Amazon S3 bucket."""
+
+    CloudWatchEncryptionEnabled: bool
+    """Determines whether to use encryption on the CloudWatch logs. If not specified, encryption
+    will be off."""
+    CloudWatchLogGroupName: str
+    """The name of the CloudWatch log group to send logs to. The CloudWatch log group must already
+    be created."""
+    S3BucketName: str
+    """The name of the S3 bucket to send logs to. The S3 bucket must already be created."""
+    S3EncryptionEnabled: bool
+    """Determines whether to use encryption on the S3 logs. If not specified, encryption is not
+    used."""
+    S3KeyPrefix: str
+    """An optional folder in the S3 bucket to place logs in."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: The metadata that you apply to a resource to help you categorize and
+    organize them. Each tag consists of a key and an optional value. You define them. The following
+    basic restrictions apply to tags: + Maximum number of tags per resource - 50 + For each
+    resource, each tag key must be unique, and each tag key can have only one value. + Maximum key
+    length - 128 Unicode characters in UTF-8 + Maximum value length - 256 Unicode characters in
+    UTF-8 + If your tagging schema is used across multiple services and resources, remember that
+    other services may have restrictions on allowed characters. Generally allowed characters are:
+    letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . _ : /
+    @. + Tag keys and values are case-sensitive. + Do not use ``aws:``, ``AWS:``, or any upper or
+    lowercase combination of such as a prefix for either keys or values as it is reserved for AWS
+    use. You cannot edit or delete tag keys or values with this prefix. Tags with this prefix do not
+    count against your tags per resource limit."""
+
+    Key: str
+    """One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like
+    a category for more specific tag values."""
+    Value: str
+    """The optional part of a key-value pair that make up a tag. A ``value`` acts as a descriptor
+    within a tag category (key)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECS::Cluster",
     schema_file="aws-ecs-cluster.json",
     primary_identifier=("/ClusterName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/ClusterName",),
     write_only=("/ServiceConnectDefaults",),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -183,114 +289,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CapacityProviderStrategyItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Base": {"maximum": 100000, "minimum": 0, "type": "integer"},
-                "CapacityProvider": {"type": "string"},
-                "Weight": {"maximum": 1000, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "ClusterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ExecuteCommandConfiguration": {
-                    "$ref": "#/definitions/ExecuteCommandConfiguration"
-                },
-                "ManagedStorageConfiguration": {
-                    "$ref": "#/definitions/ManagedStorageConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "ClusterSettings": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "ExecuteCommandConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-                "LogConfiguration": {"$ref": "#/definitions/ExecuteCommandLogConfiguration"},
-                "Logging": {"enum": ["DEFAULT", "NONE", "OVERRIDE"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "ExecuteCommandLogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchEncryptionEnabled": {"type": "boolean"},
-                "CloudWatchLogGroupName": {"type": "string"},
-                "S3BucketName": {"type": "string"},
-                "S3EncryptionEnabled": {"type": "boolean"},
-                "S3KeyPrefix": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ManagedStorageConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FargateEphemeralStorageKmsKeyId": {"type": "string"},
-                "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-            },
-            "type": "object",
-        },
-        "ServiceConnectDefaults": {
-            "additionalProperties": False,
-            "properties": {"Namespace": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CapacityProviders": {"items": {"type": "string"}, "type": "array"},
-        "ClusterName": {"type": "string"},
-        "ClusterSettings": {"items": {"$ref": "#/definitions/ClusterSettings"}, "type": "array"},
-        "Configuration": {"$ref": "#/definitions/ClusterConfiguration"},
-        "DefaultCapacityProviderStrategy": {
-            "items": {"$ref": "#/definitions/CapacityProviderStrategyItem"},
-            "type": "array",
-        },
-        "ServiceConnectDefaults": {"$ref": "#/definitions/ServiceConnectDefaults"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": [],
-}
-
 
 class Cluster(_Resource):
-    """AWS::ECS::Cluster: The ``AWS::ECS::Cluster`` resource creates an Amazon Elastic Container Service (Amazon ECS) cluster.
+    """AWS::ECS::Cluster: The ``AWS::ECS::Cluster`` resource creates an Amazon Elastic Container
+    Service (Amazon ECS) cluster.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ClusterName.
+    Replaced when any of these change (create-only): ClusterName.
+    Write-only (sent to AWS, never read back): ServiceConnectDefaults.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-cluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -298,11 +308,13 @@ class Cluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CapacityProviders: list[str]
     ClusterName: str
     ClusterSettings: list[ClusterClusterSettingsDict]
@@ -311,39 +323,100 @@ class Cluster(_Resource):
     ServiceConnectDefaults: ClusterServiceConnectDefaultsDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CapacityProviders: list[str] | None = None,
+        ClusterName: str | None = None,
+        ClusterSettings: list[ClusterClusterSettings | ClusterClusterSettingsDict] | None = None,
+        Configuration: ClusterConfiguration | ClusterConfigurationDict | None = None,
+        DefaultCapacityProviderStrategy: list[
+            CapacityProviderStrategyItem | CapacityProviderStrategyItemDict
+        ]
+        | None = None,
+        ServiceConnectDefaults: ClusterServiceConnectDefaults
+        | ClusterServiceConnectDefaultsDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECS::Cluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CapacityProviders: list[str] | None = None,
-            ClusterName: str | None = None,
-            ClusterSettings: list[ClusterClusterSettings | ClusterClusterSettingsDict]
-            | None = None,
-            Configuration: ClusterConfiguration | ClusterConfigurationDict | None = None,
-            DefaultCapacityProviderStrategy: list[
-                CapacityProviderStrategyItem | CapacityProviderStrategyItemDict
-            ]
-            | None = None,
-            ServiceConnectDefaults: ClusterServiceConnectDefaults
-            | ClusterServiceConnectDefaultsDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECS::Cluster; `await` it inside an App to deploy it.
-
-            CapacityProviders: The short name of one or more capacity providers to associate with the cluster.
-            ClusterName: A user-generated string that you use to identify your cluster.
-            ClusterSettings: The settings to use when creating a cluster.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CapacityProviders: The short name of one or more capacity providers to associate with
+                the cluster. A capacity provider must be associated with a cluster before it can be
+                included as part of the default capacity provider strategy of the cluster or used in
+                a capacity provider strategy when calling the
+                [CreateService](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html)
+                or
+                [RunTask](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html)
+                actions. If specifying a capacity provider that uses an Auto Scaling group, the
+                capacity provider must be created but not associated with another cluster. New Auto
+                Scaling group capacity providers can be created with the
+                [CreateCapacityProvider](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html)
+                API operation. To use a FARGATElong capacity provider, specify either the
+                ``FARGATE`` or ``FARGATE_SPOT`` capacity providers. The FARGATElong capacity
+                providers are available to all accounts and only need to be associated with a
+                cluster to be used. The
+                [PutCapacityProvider](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PutCapacityProvider.html)
+                API operation is used to update the list of available capacity providers for a
+                cluster after the cluster is created.
+            ClusterName: A user-generated string that you use to identify your cluster. If you don't
+                specify a name, CFNlong generates a unique physical ID for the name. Create-only:
+                changing it replaces the resource.
+            ClusterSettings: The settings to use when creating a cluster. This parameter is used to
+                turn on CloudWatch Container Insights with enhanced observability or CloudWatch
+                Container Insights for a cluster. Container Insights with enhanced observability
+                provides all the Container Insights metrics, plus additional task and container
+                metrics. This version supports enhanced observability for Amazon ECS clusters using
+                the Amazon EC2 and Fargate launch types. After you configure Container Insights with
+                enhanced observability on Amazon ECS, Container Insights auto-collects detailed
+                infrastructure telemetry from the cluster level down to the container level in your
+                environment and displays these critical performance data in curated dashboards
+                removing the heavy lifting in observability set-up. For more information, see
+                [Monitor Amazon ECS containers using Container Insights with enhanced
+                observability](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cloudwatch-container-insights.html)
+                in the *Amazon Elastic Container Service Developer Guide*.
             Configuration: The execute command and managed storage configuration for the cluster.
             DefaultCapacityProviderStrategy: The default capacity provider strategy for the cluster.
+                When services or tasks are run in the cluster with no launch type or capacity
+                provider strategy specified, the default capacity provider strategy is used.
             ServiceConnectDefaults: Use this parameter to set a default Service Connect namespace.
-            Tags: The metadata that you apply to the cluster to help you categorize and organize them.
+                After you set a default Service Connect namespace, any new services with Service
+                Connect turned on that are created in the cluster are added as client services in
+                the namespace. This setting only applies to new services that set the ``enabled``
+                parameter to ``true`` in the ``ServiceConnectConfiguration``. You can set the
+                namespace of each service individually in the ``ServiceConnectConfiguration`` to
+                override this default parameter. Tasks that run in a namespace can use short names
+                to connect to services in the namespace. Tasks can connect to services across all of
+                the clusters in the namespace. Tasks connect through a managed proxy container that
+                collects logs and metrics for increased visibility. Only the tasks that Amazon ECS
+                services create are supported with Service Connect. For more information, see
+                [Service
+                Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html)
+                in the *Amazon Elastic Container Service Developer Guide*. Write-only: sent to AWS,
+                never read back.
+            Tags: The metadata that you apply to the cluster to help you categorize and organize
+                them. Each tag consists of a key and an optional value. You define both. The
+                following basic restrictions apply to tags: + Maximum number of tags per resource -
+                50 + For each resource, each tag key must be unique, and each tag key can have only
+                one value. + Maximum key length - 128 Unicode characters in UTF-8 + Maximum value
+                length - 256 Unicode characters in UTF-8 + If your tagging schema is used across
+                multiple services and resources, remember that other services may have restrictions
+                on allowed characters. Generally allowed characters are: letters, numbers, and
+                spaces representable in UTF-8, and the following characters: + - = . _ : / @. + Tag
+                keys and values are case-sensitive. + Do not use ``aws:``, ``AWS:``, or any upper or
+                lowercase combination of such as a prefix for either keys or values as it is
+                reserved for AWS use. You cannot edit or delete tag keys or values with this prefix.
+                Tags with this prefix do not count against your tags per resource limit.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

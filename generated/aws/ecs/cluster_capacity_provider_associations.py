@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,35 +55,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CapacityProviderStrategyDict = TypedDict(
-    "CapacityProviderStrategyDict",
-    {
-        "Base": "int",
-        "CapacityProvider": "Required[str]",
-        "Weight": "int",
-    },
-    total=False,
-)
 
+class CapacityProviderStrategyDict(TypedDict, total=False):
+    """CapacityProviderStrategy as a plain dict."""
+
+    Base: int
+    """Range: 0 to 100000 (inclusive)."""
+    CapacityProvider: Required[str]
+    """If using ec2 auto-scaling, the name of the associated capacity provider. Otherwise FARGATE,
+    FARGATE_SPOT."""
+    Weight: int
+    """Range: 0 to 1000 (inclusive)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECS::ClusterCapacityProviderAssociations",
     schema_file="aws-ecs-clustercapacityproviderassociations.json",
     primary_identifier=("/Cluster",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Cluster",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Cluster", "DefaultCapacityProviderStrategy"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -89,53 +90,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CapacityProvider": {
-            "anyOf": [
-                {"enum": ["FARGATE", "FARGATE_SPOT"], "type": "string"},
-                {"maxLength": 2048, "minLength": 1, "type": "string"},
-            ],
-            "type": "string",
-        },
-        "CapacityProviderStrategy": {
-            "additionalProperties": False,
-            "properties": {
-                "Base": {"maximum": 100000, "minimum": 0, "type": "integer"},
-                "CapacityProvider": {"$ref": "#/definitions/CapacityProvider"},
-                "Weight": {"maximum": 1000, "minimum": 0, "type": "integer"},
-            },
-            "required": ["CapacityProvider"],
-            "type": "object",
-        },
-        "CapacityProviders": {
-            "items": {"$ref": "#/definitions/CapacityProvider"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Cluster": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "DefaultCapacityProviderStrategy": {
-            "items": {"$ref": "#/definitions/CapacityProviderStrategy"},
-            "type": "array",
-        },
-    },
-    "properties": {
-        "CapacityProviders": {"$ref": "#/definitions/CapacityProviders"},
-        "Cluster": {"$ref": "#/definitions/Cluster"},
-        "DefaultCapacityProviderStrategy": {
-            "$ref": "#/definitions/DefaultCapacityProviderStrategy"
-        },
-    },
-    "required": ["Cluster", "DefaultCapacityProviderStrategy"],
-}
-
 
 class ClusterCapacityProviderAssociations(_Resource):
-    """AWS::ECS::ClusterCapacityProviderAssociations: Associate a set of ECS Capacity Providers with a specified ECS Cluster
+    """AWS::ECS::ClusterCapacityProviderAssociations: Associate a set of ECS Capacity Providers with
+    a specified ECS Cluster
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Cluster.
+    Replaced when any of these change (create-only): Cluster.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-clustercapacityproviderassociations.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -145,32 +109,43 @@ class ClusterCapacityProviderAssociations(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterCapacityProviderAssociationsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "cluster_capacity_provider_associations.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CapacityProviders: list[str]
     Cluster: str
     DefaultCapacityProviderStrategy: list[CapacityProviderStrategyDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Cluster: str,
+        DefaultCapacityProviderStrategy: list[
+            CapacityProviderStrategy | CapacityProviderStrategyDict
+        ],
+        CapacityProviders: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECS::ClusterCapacityProviderAssociations; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Cluster: str,
-            DefaultCapacityProviderStrategy: list[
-                CapacityProviderStrategy | CapacityProviderStrategyDict
-            ],
-            CapacityProviders: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECS::ClusterCapacityProviderAssociations; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Cluster: The name of the cluster Create-only: changing it replaces the resource.
+                Required.
+            DefaultCapacityProviderStrategy: List of capacity providers to associate with the
+                cluster Required.
+            CapacityProviders: List of capacity providers to associate with the cluster
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,39 +63,60 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DaemonAlarmConfigurationDict = TypedDict(
-    "DaemonAlarmConfigurationDict",
-    {
-        "AlarmNames": "list[str]",
-        "Enable": "bool",
-    },
-    total=False,
-)
 
-DaemonDeploymentConfigurationDict = TypedDict(
-    "DaemonDeploymentConfigurationDict",
-    {
-        "Alarms": "DaemonAlarmConfigurationDict",
-        "BakeTimeInMinutes": "int",
-        "DrainPercent": "float",
-    },
-    total=False,
-)
+class DaemonAlarmConfigurationDict(TypedDict, total=False):
+    """DaemonAlarmConfiguration as a plain dict: The CloudWatch alarm configuration for a daemon.
+    When enabled, CloudWatch alarms determine whether a daemon deployment has failed."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+    AlarmNames: list[str]
+    """The CloudWatch alarm names to monitor during a daemon deployment."""
+    Enable: bool
+    """Determines whether to use the CloudWatch alarm option in the daemon deployment process. The
+    default value is ``false``."""
 
+
+class DaemonDeploymentConfigurationDict(TypedDict, total=False):
+    """DaemonDeploymentConfiguration as a plain dict: Optional deployment parameters that control
+    how a daemon rolls out updates across container instances."""
+
+    Alarms: DaemonAlarmConfigurationDict
+    """The CloudWatch alarm configuration for the daemon deployment. When alarms are triggered
+    during a deployment, the deployment can be automatically rolled back."""
+    BakeTimeInMinutes: int
+    """The amount of time (in minutes) to wait after a successful deployment step before proceeding.
+    This allows time to monitor for issues before continuing. The default value is 0."""
+    DrainPercent: float
+    """The percentage of container instances to drain simultaneously during a daemon deployment.
+    Valid values are between 0.0 and 100.0."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: The metadata that you apply to a resource to help you categorize and
+    organize them. Each tag consists of a key and an optional value. You define them. The following
+    basic restrictions apply to tags: + Maximum number of tags per resource - 50 + For each
+    resource, each tag key must be unique, and each tag key can have only one value. + Maximum key
+    length - 128 Unicode characters in UTF-8 + Maximum value length - 256 Unicode characters in
+    UTF-8 + If your tagging schema is used across multiple services and resources, remember that
+    other services may have restrictions on allowed characters. Generally allowed characters are:
+    letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . _ : /
+    @. + Tag keys and values are case-sensitive. + Do not use ``aws:``, ``AWS:``, or any upper or
+    lowercase combination of such as a prefix for either keys or values as it is reserved for AWS
+    use. You cannot edit or delete tag keys or values with this prefix. Tags with this prefix do not
+    count against your tags per resource limit."""
+
+    Key: Required[str]
+    """One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like
+    a category for more specific tag values."""
+    Value: str
+    """The optional part of a key-value pair that make up a tag. A ``value`` acts as a descriptor
+    within a tag category (key)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECS::Daemon",
     schema_file="aws-ecs-daemon.json",
     primary_identifier=("/DaemonArn",),
-    additional_identifiers=(),
     read_only=("/DaemonArn", "/DeploymentArn", "/CreatedAt", "/UpdatedAt", "/DaemonStatus"),
     create_only=("/DaemonName", "/ClusterArn"),
     write_only=(
@@ -104,17 +129,8 @@ METADATA = _TypeMetadata(
         "/EnableExecuteCommand",
         "/PropagateTags",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 2160,
         "read": 120,
@@ -124,78 +140,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DaemonAlarmConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AlarmNames": {"items": {"type": "string"}, "type": "array"},
-                "Enable": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "DaemonDeploymentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Alarms": {"$ref": "#/definitions/DaemonAlarmConfiguration"},
-                "BakeTimeInMinutes": {"maximum": 1440, "minimum": 0, "type": "integer"},
-                "DrainPercent": {"maximum": 100, "minimum": 0, "type": "number"},
-            },
-            "type": "object",
-        },
-        "DaemonStatus": {"enum": ["ACTIVE", "DELETE_IN_PROGRESS"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CapacityProviderArns": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
-        "ClusterArn": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Critical": {"type": "boolean"},
-        "DaemonArn": {"type": "string"},
-        "DaemonName": {"type": "string"},
-        "DaemonStatus": {"$ref": "#/definitions/DaemonStatus"},
-        "DaemonTaskDefinitionArn": {"type": "string"},
-        "DeploymentArn": {"type": "string"},
-        "DeploymentConfiguration": {"$ref": "#/definitions/DaemonDeploymentConfiguration"},
-        "EnableECSManagedTags": {"type": "boolean"},
-        "EnableExecuteCommand": {"type": "boolean"},
-        "PropagateTags": {"enum": ["DAEMON", "NONE"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class Daemon(_Resource):
     """AWS::ECS::Daemon: Information about a daemon resource.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DaemonArn.
+    Replaced when any of these change (create-only): DaemonName, ClusterArn.
+    Write-only (sent to AWS, never read back): CapacityProviderArns, Critical, DaemonName,
+    DaemonTaskDefinitionArn, DeploymentConfiguration, EnableECSManagedTags, EnableExecuteCommand,
+    PropagateTags.
+    Read-only attributes (known once deployed): CreatedAt, DaemonArn, DaemonStatus, DeploymentArn,
+    UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-daemon.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -203,15 +161,21 @@ class Daemon(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DaemonAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "daemon.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     DaemonArn: str
+    """Type: str."""
     DaemonStatus: Literal["ACTIVE", "DELETE_IN_PROGRESS"]
+    """Allowed values: 'ACTIVE', 'DELETE_IN_PROGRESS'."""
     DeploymentArn: str
+    """Type: str."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CapacityProviderArns: list[str]
     ClusterArn: str
     Critical: bool
@@ -223,38 +187,52 @@ class Daemon(_Resource):
     PropagateTags: Literal["DAEMON", "NONE"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CapacityProviderArns: list[str] | None = None,
+        ClusterArn: str | None = None,
+        Critical: bool | None = None,
+        DaemonName: str | None = None,
+        DaemonTaskDefinitionArn: str | None = None,
+        DeploymentConfiguration: DaemonDeploymentConfiguration
+        | DaemonDeploymentConfigurationDict
+        | None = None,
+        EnableECSManagedTags: bool | None = None,
+        EnableExecuteCommand: bool | None = None,
+        PropagateTags: Literal["DAEMON", "NONE"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECS::Daemon; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CapacityProviderArns: list[str] | None = None,
-            ClusterArn: str | None = None,
-            Critical: bool | None = None,
-            DaemonName: str | None = None,
-            DaemonTaskDefinitionArn: str | None = None,
-            DeploymentConfiguration: DaemonDeploymentConfiguration
-            | DaemonDeploymentConfigurationDict
-            | None = None,
-            EnableECSManagedTags: bool | None = None,
-            EnableExecuteCommand: bool | None = None,
-            PropagateTags: Literal["DAEMON", "NONE"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECS::Daemon; `await` it inside an App to deploy it.
-
-            CapacityProviderArns: The Amazon Resource Names (ARNs) of the capacity providers associated with the daemon.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CapacityProviderArns: The Amazon Resource Names (ARNs) of the capacity providers
+                associated with the daemon. Write-only: sent to AWS, never read back.
             ClusterArn: The Amazon Resource Name (ARN) of the cluster that the daemon is running in.
-            DaemonTaskDefinitionArn: The Amazon Resource Name (ARN) of the daemon task definition used by this revision.
+                Create-only: changing it replaces the resource.
+            Critical: Type: bool. Write-only: sent to AWS, never read back.
+            DaemonName: Type: str. Create-only: changing it replaces the resource. Write-only: sent
+                to AWS, never read back.
+            DaemonTaskDefinitionArn: The Amazon Resource Name (ARN) of the daemon task definition
+                used by this revision. Write-only: sent to AWS, never read back.
             DeploymentConfiguration: The deployment configuration used for this daemon deployment.
-            EnableECSManagedTags: Specifies whether Amazon ECS managed tags are turned on for the daemon tasks.
-            EnableExecuteCommand: Specifies whether the execute command functionality is turned on for the daemon tasks.
-            PropagateTags: Specifies whether tags are propagated from the daemon to the daemon tasks.
+                Write-only: sent to AWS, never read back.
+            EnableECSManagedTags: Specifies whether Amazon ECS managed tags are turned on for the
+                daemon tasks. Write-only: sent to AWS, never read back.
+            EnableExecuteCommand: Specifies whether the execute command functionality is turned on
+                for the daemon tasks. Write-only: sent to AWS, never read back.
+            PropagateTags: Specifies whether tags are propagated from the daemon to the daemon
+                tasks. Write-only: sent to AWS, never read back.
+            Tags: Items: 0 to 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -103,159 +107,182 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AutoScalingArnsDict = TypedDict(
-    "AutoScalingArnsDict",
-    {
-        "ApplicationAutoScalingPolicies": "list[str]",
-        "ScalableTarget": "str",
-    },
-    total=False,
-)
 
-ExpressGatewayContainerDict = TypedDict(
-    "ExpressGatewayContainerDict",
-    {
-        "AwsLogsConfiguration": "ExpressGatewayServiceAwsLogsConfigurationDict",
-        "Command": "list[str]",
-        "ContainerPort": "int",
-        "Environment": "list[KeyValuePairDict]",
-        "Image": "Required[str]",
-        "RepositoryCredentials": "ExpressGatewayRepositoryCredentialsDict",
-        "Secrets": "list[SecretDict]",
-    },
-    total=False,
-)
+class AutoScalingArnsDict(TypedDict, total=False):
+    """AutoScalingArns as a plain dict."""
 
-ExpressGatewayRepositoryCredentialsDict = TypedDict(
-    "ExpressGatewayRepositoryCredentialsDict",
-    {
-        "CredentialsParameter": "Required[str]",
-    },
-    total=False,
-)
+    ApplicationAutoScalingPolicies: list[str]
+    """Type: list[str]."""
+    ScalableTarget: str
+    """Type: str."""
 
-ExpressGatewayScalingTargetDict = TypedDict(
-    "ExpressGatewayScalingTargetDict",
-    {
-        "AutoScalingMetric": "Literal['AVERAGE_CPU', 'AVERAGE_MEMORY', 'REQUEST_COUNT_PER_TARGET']",
-        "AutoScalingTargetValue": "int",
-        "MaxTaskCount": "int",
-        "MinTaskCount": "int",
-    },
-    total=False,
-)
 
-ExpressGatewayServiceAwsLogsConfigurationDict = TypedDict(
-    "ExpressGatewayServiceAwsLogsConfigurationDict",
-    {
-        "LogGroup": "Required[str]",
-        "LogStreamPrefix": "Required[str]",
-    },
-    total=False,
-)
+class ExpressGatewayContainerDict(TypedDict, total=False):
+    """ExpressGatewayContainer as a plain dict."""
 
-ExpressGatewayServiceConfigurationDict = TypedDict(
-    "ExpressGatewayServiceConfigurationDict",
-    {
-        "Cpu": "str",
-        "CreatedAt": "str",
-        "ExecutionRoleArn": "str",
-        "HealthCheckPath": "str",
-        "IngressPaths": "list[IngressPathSummaryDict]",
-        "Memory": "str",
-        "NetworkConfiguration": "ExpressGatewayServiceNetworkConfigurationDict",
-        "PrimaryContainer": "ExpressGatewayContainerDict",
-        "ScalingTarget": "ExpressGatewayScalingTargetDict",
-        "ServiceRevisionArn": "str",
-        "TaskDefinitionArn": "str",
-        "TaskRoleArn": "str",
-    },
-    total=False,
-)
+    AwsLogsConfiguration: ExpressGatewayServiceAwsLogsConfigurationDict
+    """Type: ExpressGatewayServiceAwsLogsConfigurationDict."""
+    Command: list[str]
+    """Type: list[str]."""
+    ContainerPort: int
+    """Type: int."""
+    Environment: list[KeyValuePairDict]
+    """Type: list[KeyValuePairDict]."""
+    Image: Required[str]
+    """Type: str."""
+    RepositoryCredentials: ExpressGatewayRepositoryCredentialsDict
+    """Type: ExpressGatewayRepositoryCredentialsDict."""
+    Secrets: list[SecretDict]
+    """Type: list[SecretDict]."""
 
-ExpressGatewayServiceECSManagedResourceArnsDict = TypedDict(
-    "ExpressGatewayServiceECSManagedResourceArnsDict",
-    {
-        "AutoScaling": "AutoScalingArnsDict",
-        "IngressPath": "IngressPathArnsDict",
-        "LogGroups": "list[str]",
-        "MetricAlarms": "list[str]",
-        "ServiceSecurityGroups": "list[str]",
-    },
-    total=False,
-)
 
-ExpressGatewayServiceNetworkConfigurationDict = TypedDict(
-    "ExpressGatewayServiceNetworkConfigurationDict",
-    {
-        "SecurityGroups": "list[str]",
-        "Subnets": "list[str]",
-    },
-    total=False,
-)
+class ExpressGatewayRepositoryCredentialsDict(TypedDict, total=False):
+    """ExpressGatewayRepositoryCredentials as a plain dict."""
 
-ExpressGatewayServiceStatusDict = TypedDict(
-    "ExpressGatewayServiceStatusDict",
-    {
-        "StatusCode": "Literal['ACTIVE', 'DRAINING', 'INACTIVE']",
-    },
-    total=False,
-)
+    CredentialsParameter: Required[str]
+    """Type: str."""
 
-IngressPathArnsDict = TypedDict(
-    "IngressPathArnsDict",
-    {
-        "CertificateArn": "str",
-        "ListenerArn": "str",
-        "ListenerRuleArn": "str",
-        "LoadBalancerArn": "str",
-        "LoadBalancerSecurityGroups": "list[str]",
-        "TargetGroupArns": "list[str]",
-    },
-    total=False,
-)
 
-IngressPathSummaryDict = TypedDict(
-    "IngressPathSummaryDict",
-    {
-        "AccessType": "Literal['PUBLIC', 'PRIVATE']",
-        "Endpoint": "str",
-    },
-    total=False,
-)
+class ExpressGatewayScalingTargetDict(TypedDict, total=False):
+    """ExpressGatewayScalingTarget as a plain dict."""
 
-KeyValuePairDict = TypedDict(
-    "KeyValuePairDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AutoScalingMetric: Literal["AVERAGE_CPU", "AVERAGE_MEMORY", "REQUEST_COUNT_PER_TARGET"]
+    """Allowed values: 'AVERAGE_CPU', 'AVERAGE_MEMORY', 'REQUEST_COUNT_PER_TARGET'."""
+    AutoScalingTargetValue: int
+    """Type: int."""
+    MaxTaskCount: int
+    """Type: int."""
+    MinTaskCount: int
+    """Type: int."""
 
-SecretDict = TypedDict(
-    "SecretDict",
-    {
-        "Name": "Required[str]",
-        "ValueFrom": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ExpressGatewayServiceAwsLogsConfigurationDict(TypedDict, total=False):
+    """ExpressGatewayServiceAwsLogsConfiguration as a plain dict."""
 
+    LogGroup: Required[str]
+    """Type: str."""
+    LogStreamPrefix: Required[str]
+    """Type: str."""
+
+
+class ExpressGatewayServiceConfigurationDict(TypedDict, total=False):
+    """ExpressGatewayServiceConfiguration as a plain dict."""
+
+    Cpu: str
+    """Type: str."""
+    CreatedAt: str
+    """Type: str."""
+    ExecutionRoleArn: str
+    """Type: str."""
+    HealthCheckPath: str
+    """Type: str."""
+    IngressPaths: list[IngressPathSummaryDict]
+    """Type: list[IngressPathSummaryDict]."""
+    Memory: str
+    """Type: str."""
+    NetworkConfiguration: ExpressGatewayServiceNetworkConfigurationDict
+    """Type: ExpressGatewayServiceNetworkConfigurationDict."""
+    PrimaryContainer: ExpressGatewayContainerDict
+    """Type: ExpressGatewayContainerDict."""
+    ScalingTarget: ExpressGatewayScalingTargetDict
+    """Type: ExpressGatewayScalingTargetDict."""
+    ServiceRevisionArn: str
+    """Type: str."""
+    TaskDefinitionArn: str
+    """Type: str."""
+    TaskRoleArn: str
+    """Type: str."""
+
+
+class ExpressGatewayServiceECSManagedResourceArnsDict(TypedDict, total=False):
+    """ExpressGatewayServiceECSManagedResourceArns as a plain dict."""
+
+    AutoScaling: AutoScalingArnsDict
+    """Type: AutoScalingArnsDict."""
+    IngressPath: IngressPathArnsDict
+    """Type: IngressPathArnsDict."""
+    LogGroups: list[str]
+    """Type: list[str]."""
+    MetricAlarms: list[str]
+    """Type: list[str]."""
+    ServiceSecurityGroups: list[str]
+    """Type: list[str]."""
+
+
+class ExpressGatewayServiceNetworkConfigurationDict(TypedDict, total=False):
+    """ExpressGatewayServiceNetworkConfiguration as a plain dict."""
+
+    SecurityGroups: list[str]
+    """Type: list[str]."""
+    Subnets: list[str]
+    """Type: list[str]."""
+
+
+class ExpressGatewayServiceStatusDict(TypedDict, total=False):
+    """ExpressGatewayServiceStatus as a plain dict."""
+
+    StatusCode: Literal["ACTIVE", "DRAINING", "INACTIVE"]
+    """Allowed values: 'ACTIVE', 'DRAINING', 'INACTIVE'."""
+
+
+class IngressPathArnsDict(TypedDict, total=False):
+    """IngressPathArns as a plain dict."""
+
+    CertificateArn: str
+    """Type: str."""
+    ListenerArn: str
+    """Type: str."""
+    ListenerRuleArn: str
+    """Type: str."""
+    LoadBalancerArn: str
+    """Type: str."""
+    LoadBalancerSecurityGroups: list[str]
+    """Type: list[str]."""
+    TargetGroupArns: list[str]
+    """Type: list[str]."""
+
+
+class IngressPathSummaryDict(TypedDict, total=False):
+    """IngressPathSummary as a plain dict."""
+
+    AccessType: Literal["PUBLIC", "PRIVATE"]
+    """Allowed values: 'PUBLIC', 'PRIVATE'."""
+    Endpoint: str
+    """Type: str."""
+
+
+class KeyValuePairDict(TypedDict, total=False):
+    """KeyValuePair as a plain dict."""
+
+    Name: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class SecretDict(TypedDict, total=False):
+    """Secret as a plain dict."""
+
+    Name: Required[str]
+    """Type: str."""
+    ValueFrom: Required[str]
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECS::ExpressGatewayService",
     schema_file="aws-ecs-expressgatewayservice.json",
     primary_identifier=("/ServiceArn",),
-    additional_identifiers=(),
     read_only=(
         "/ServiceArn",
         "/ActiveConfigurations",
@@ -290,17 +317,10 @@ METADATA = _TypeMetadata(
         "/Memory",
         "/ScalingTarget",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("InfrastructureRoleArn",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 180,
         "read": 120,
@@ -309,204 +329,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessType": {"enum": ["PUBLIC", "PRIVATE"], "type": "string"},
-        "AutoScalingArns": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationAutoScalingPolicies": {"items": {"type": "string"}, "type": "array"},
-                "ScalableTarget": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ECSManagedResourceArns": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoScaling": {"$ref": "#/definitions/AutoScalingArns"},
-                "IngressPath": {"$ref": "#/definitions/IngressPathArns"},
-                "LogGroups": {"items": {"type": "string"}, "type": "array"},
-                "MetricAlarms": {"items": {"type": "string"}, "type": "array"},
-                "ServiceSecurityGroups": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "ExpressGatewayContainer": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsLogsConfiguration": {
-                    "$ref": "#/definitions/ExpressGatewayServiceAwsLogsConfiguration"
-                },
-                "Command": {"items": {"type": "string"}, "type": "array"},
-                "ContainerPort": {"type": "integer"},
-                "Environment": {"items": {"$ref": "#/definitions/KeyValuePair"}, "type": "array"},
-                "Image": {"type": "string"},
-                "RepositoryCredentials": {
-                    "$ref": "#/definitions/ExpressGatewayRepositoryCredentials"
-                },
-                "Secrets": {"items": {"$ref": "#/definitions/Secret"}, "type": "array"},
-            },
-            "required": ["Image"],
-            "type": "object",
-        },
-        "ExpressGatewayRepositoryCredentials": {
-            "additionalProperties": False,
-            "properties": {"CredentialsParameter": {"type": "string"}},
-            "required": ["CredentialsParameter"],
-            "type": "object",
-        },
-        "ExpressGatewayScalingTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoScalingMetric": {"$ref": "#/definitions/ExpressGatewayServiceScalingMetric"},
-                "AutoScalingTargetValue": {"type": "integer"},
-                "MaxTaskCount": {"type": "integer"},
-                "MinTaskCount": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "ExpressGatewayServiceAwsLogsConfiguration": {
-            "additionalProperties": False,
-            "properties": {"LogGroup": {"type": "string"}, "LogStreamPrefix": {"type": "string"}},
-            "required": ["LogGroup", "LogStreamPrefix"],
-            "type": "object",
-        },
-        "ExpressGatewayServiceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Cpu": {"type": "string"},
-                "CreatedAt": {"type": "string"},
-                "ExecutionRoleArn": {"type": "string"},
-                "HealthCheckPath": {"type": "string"},
-                "IngressPaths": {
-                    "items": {"$ref": "#/definitions/IngressPathSummary"},
-                    "type": "array",
-                },
-                "Memory": {"type": "string"},
-                "NetworkConfiguration": {
-                    "$ref": "#/definitions/ExpressGatewayServiceNetworkConfiguration"
-                },
-                "PrimaryContainer": {"$ref": "#/definitions/ExpressGatewayContainer"},
-                "ScalingTarget": {"$ref": "#/definitions/ExpressGatewayScalingTarget"},
-                "ServiceRevisionArn": {"type": "string"},
-                "TaskDefinitionArn": {"type": "string"},
-                "TaskRoleArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ExpressGatewayServiceNetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroups": {"items": {"type": "string"}, "type": "array"},
-                "Subnets": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "ExpressGatewayServiceScalingMetric": {
-            "enum": ["AVERAGE_CPU", "AVERAGE_MEMORY", "REQUEST_COUNT_PER_TARGET"],
-            "type": "string",
-        },
-        "ExpressGatewayServiceStatus": {
-            "additionalProperties": False,
-            "properties": {"StatusCode": {"$ref": "#/definitions/ExpressGatewayServiceStatusCode"}},
-            "type": "object",
-        },
-        "ExpressGatewayServiceStatusCode": {
-            "enum": ["ACTIVE", "DRAINING", "INACTIVE"],
-            "type": "string",
-        },
-        "IngressPathArns": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateArn": {"type": "string"},
-                "ListenerArn": {"type": "string"},
-                "ListenerRuleArn": {"type": "string"},
-                "LoadBalancerArn": {"type": "string"},
-                "LoadBalancerSecurityGroups": {"items": {"type": "string"}, "type": "array"},
-                "TargetGroupArns": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "IngressPathSummary": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessType": {"$ref": "#/definitions/AccessType"},
-                "Endpoint": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "KeyValuePair": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "Secret": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "ValueFrom": {"type": "string"}},
-            "required": ["Name", "ValueFrom"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActiveConfigurations": {
-            "items": {"$ref": "#/definitions/ExpressGatewayServiceConfiguration"},
-            "type": "array",
-        },
-        "Cluster": {"type": "string"},
-        "Cpu": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "ECSManagedResourceArns": {"$ref": "#/definitions/ECSManagedResourceArns"},
-        "Endpoint": {"type": "string"},
-        "ExecutionRoleArn": {"type": "string"},
-        "HealthCheckPath": {"type": "string"},
-        "InfrastructureRoleArn": {"type": "string"},
-        "Memory": {"type": "string"},
-        "NetworkConfiguration": {"$ref": "#/definitions/ExpressGatewayServiceNetworkConfiguration"},
-        "PrimaryContainer": {"$ref": "#/definitions/ExpressGatewayContainer"},
-        "ScalingTarget": {"$ref": "#/definitions/ExpressGatewayScalingTarget"},
-        "ServiceArn": {"type": "string"},
-        "ServiceName": {"type": "string"},
-        "Status": {"$ref": "#/definitions/ExpressGatewayServiceStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TaskDefinitionArn": {"type": "string"},
-        "TaskRoleArn": {"type": "string"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["InfrastructureRoleArn"],
-}
-
 
 class ExpressGatewayService(_Resource):
     """AWS::ECS::ExpressGatewayService: Resource Type definition for AWS::ECS::ExpressGatewayService
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ServiceArn.
+    Replaced when any of these change (create-only): ServiceName, Cluster, InfrastructureRoleArn,
+    Tags.
+    Write-only (sent to AWS, never read back): ExecutionRoleArn, TaskRoleArn, TaskDefinitionArn,
+    HealthCheckPath, PrimaryContainer, NetworkConfiguration, Cpu, Memory, ScalingTarget.
+    Read-only attributes (known once deployed): ActiveConfigurations, CreatedAt,
+    ECSManagedResourceArns, Endpoint, ServiceArn, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-expressgatewayservice.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -516,17 +352,27 @@ class ExpressGatewayService(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ExpressGatewayServiceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "express_gateway_service.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ActiveConfigurations: list[ExpressGatewayServiceConfigurationDict]
+    """Type: list[ExpressGatewayServiceConfigurationDict]."""
     CreatedAt: str
+    """Type: str."""
     ECSManagedResourceArns: ExpressGatewayServiceECSManagedResourceArnsDict
+    """Type: ExpressGatewayServiceECSManagedResourceArnsDict."""
     Endpoint: str
+    """Type: str."""
     ServiceArn: str
+    """Type: str."""
     Status: ExpressGatewayServiceStatusDict
+    """Type: ExpressGatewayServiceStatusDict."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Cluster: str
     Cpu: str
     ExecutionRoleArn: str
@@ -541,36 +387,54 @@ class ExpressGatewayService(_Resource):
     TaskDefinitionArn: str
     TaskRoleArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InfrastructureRoleArn: str,
+        Cluster: str | None = None,
+        Cpu: str | None = None,
+        ExecutionRoleArn: str | None = None,
+        HealthCheckPath: str | None = None,
+        Memory: str | None = None,
+        NetworkConfiguration: ExpressGatewayServiceNetworkConfiguration
+        | ExpressGatewayServiceNetworkConfigurationDict
+        | None = None,
+        PrimaryContainer: ExpressGatewayContainer | ExpressGatewayContainerDict | None = None,
+        ScalingTarget: ExpressGatewayScalingTarget | ExpressGatewayScalingTargetDict | None = None,
+        ServiceName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TaskDefinitionArn: str | None = None,
+        TaskRoleArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECS::ExpressGatewayService; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InfrastructureRoleArn: str,
-            Cluster: str | None = None,
-            Cpu: str | None = None,
-            ExecutionRoleArn: str | None = None,
-            HealthCheckPath: str | None = None,
-            Memory: str | None = None,
-            NetworkConfiguration: ExpressGatewayServiceNetworkConfiguration
-            | ExpressGatewayServiceNetworkConfigurationDict
-            | None = None,
-            PrimaryContainer: ExpressGatewayContainer | ExpressGatewayContainerDict | None = None,
-            ScalingTarget: ExpressGatewayScalingTarget
-            | ExpressGatewayScalingTargetDict
-            | None = None,
-            ServiceName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TaskDefinitionArn: str | None = None,
-            TaskRoleArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECS::ExpressGatewayService; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InfrastructureRoleArn: Type: str. Create-only: changing it replaces the resource.
+                Required.
+            Cluster: Type: str. Create-only: changing it replaces the resource.
+            Cpu: Type: str. Write-only: sent to AWS, never read back.
+            ExecutionRoleArn: Type: str. Write-only: sent to AWS, never read back.
+            HealthCheckPath: Type: str. Write-only: sent to AWS, never read back.
+            Memory: Type: str. Write-only: sent to AWS, never read back.
+            NetworkConfiguration: Type: ExpressGatewayServiceNetworkConfigurationDict. Write-only:
+                sent to AWS, never read back.
+            PrimaryContainer: Type: ExpressGatewayContainerDict. Write-only: sent to AWS, never read
+                back.
+            ScalingTarget: Type: ExpressGatewayScalingTargetDict. Write-only: sent to AWS, never
+                read back.
+            ServiceName: Type: str. Create-only: changing it replaces the resource.
+            Tags: Items: 0 to 50 items. Create-only: changing it replaces the resource.
+            TaskDefinitionArn: Type: str. Write-only: sent to AWS, never read back.
+            TaskRoleArn: Type: str. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,97 +87,110 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-GatewayAlbTestTrafficRulesDict = TypedDict(
-    "GatewayAlbTestTrafficRulesDict",
-    {
-        "Header": "GatewayTestTrafficHeaderDict",
-    },
-    total=False,
-)
 
-GatewayConfigurationDict = TypedDict(
-    "GatewayConfigurationDict",
-    {
-        "HostSharedAlb": "Required[HostSharedAlbConfigurationDict]",
-    },
-    total=False,
-)
+class GatewayAlbTestTrafficRulesDict(TypedDict, total=False):
+    """GatewayAlbTestTrafficRules as a plain dict: The test traffic rules for the gateway ALB."""
 
-GatewayElbAccessLogConfigurationDict = TypedDict(
-    "GatewayElbAccessLogConfigurationDict",
-    {
-        "Destination": "GatewayElbAccessLogDestinationDict",
-    },
-    total=False,
-)
+    Header: GatewayTestTrafficHeaderDict
+    """The header configuration for test traffic routing."""
 
-GatewayElbAccessLogDestinationDict = TypedDict(
-    "GatewayElbAccessLogDestinationDict",
-    {
-        "S3": "GatewayElbAccessLogS3DestinationDict",
-    },
-    total=False,
-)
 
-GatewayElbAccessLogS3DestinationDict = TypedDict(
-    "GatewayElbAccessLogS3DestinationDict",
-    {
-        "Bucket": "Required[str]",
-        "Prefix": "str",
-    },
-    total=False,
-)
+class GatewayConfigurationDict(TypedDict, total=False):
+    """GatewayConfiguration as a plain dict: The configuration for the gateway. Currently only
+    supports hostSharedAlb."""
 
-GatewayElbNetworkConfigurationDict = TypedDict(
-    "GatewayElbNetworkConfigurationDict",
-    {
-        "InboundSecurityGroup": "str",
-        "IpAddressType": "Literal['ipv4', 'dualstack', 'dualstack-without-public-ipv4']",
-        "Subnets": "list[str]",
-    },
-    total=False,
-)
+    HostSharedAlb: Required[HostSharedAlbConfigurationDict]
+    """The host shared ALB configuration for the gateway."""
 
-GatewayTestTrafficHeaderDict = TypedDict(
-    "GatewayTestTrafficHeaderDict",
-    {
-        "Name": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
 
-HostSharedAlbConfigurationDict = TypedDict(
-    "HostSharedAlbConfigurationDict",
-    {
-        "AccessLogs": "GatewayElbAccessLogConfigurationDict",
-        "CurrentAlbCount": "int",
-        "HttpDesync": "Literal['monitor', 'defensive', 'strictest']",
-        "MaxAlbCount": "int",
-        "NetworkConfiguration": "GatewayElbNetworkConfigurationDict",
-        "Port": "int",
-        "Protocol": "Literal['HTTP', 'HTTPS']",
-        "Scheme": "Literal['internet-facing', 'internal']",
-        "TestTrafficRules": "GatewayAlbTestTrafficRulesDict",
-        "WebACLArn": "str",
-    },
-    total=False,
-)
+class GatewayElbAccessLogConfigurationDict(TypedDict, total=False):
+    """GatewayElbAccessLogConfiguration as a plain dict: The access log configuration for the
+    gateway ALB. Access logging is enabled by the presence of a destination."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+    Destination: GatewayElbAccessLogDestinationDict
+    """The destination for gateway ALB access logs. Exactly one destination type must be specified."""
 
+
+class GatewayElbAccessLogDestinationDict(TypedDict, total=False):
+    """GatewayElbAccessLogDestination as a plain dict: The destination for gateway ALB access logs.
+    Exactly one destination type must be specified."""
+
+    S3: GatewayElbAccessLogS3DestinationDict
+    """The S3 destination for gateway ALB access logs."""
+
+
+class GatewayElbAccessLogS3DestinationDict(TypedDict, total=False):
+    """GatewayElbAccessLogS3Destination as a plain dict: The S3 destination for gateway ALB access
+    logs."""
+
+    Bucket: Required[str]
+    """The S3 bucket for access logs."""
+    Prefix: str
+    """The S3 prefix for access logs."""
+
+
+class GatewayElbNetworkConfigurationDict(TypedDict, total=False):
+    """GatewayElbNetworkConfiguration as a plain dict: The network configuration for the gateway
+    ALB."""
+
+    InboundSecurityGroup: str
+    """The inbound security group for the ALB."""
+    IpAddressType: Literal["ipv4", "dualstack", "dualstack-without-public-ipv4"]
+    """The IP address type for the ALB."""
+    Subnets: list[str]
+    """The subnets for the ALB."""
+
+
+class GatewayTestTrafficHeaderDict(TypedDict, total=False):
+    """GatewayTestTrafficHeader as a plain dict: The header configuration for test traffic routing."""
+
+    Name: Required[str]
+    """The name of the header."""
+    Values: Required[list[str]]
+    """The values for the header."""
+
+
+class HostSharedAlbConfigurationDict(TypedDict, total=False):
+    """HostSharedAlbConfiguration as a plain dict: The host shared ALB configuration for the
+    gateway."""
+
+    AccessLogs: GatewayElbAccessLogConfigurationDict
+    """The access log configuration for the gateway ALB. Access logging is enabled by the presence
+    of a destination."""
+    CurrentAlbCount: int
+    """The current number of ALBs provisioned for the gateway."""
+    HttpDesync: Literal["monitor", "defensive", "strictest"]
+    """The HTTP desync mitigation mode for the ALB."""
+    MaxAlbCount: int
+    """The maximum number of ALBs to provision for the gateway."""
+    NetworkConfiguration: GatewayElbNetworkConfigurationDict
+    """The network configuration for the gateway ALB."""
+    Port: int
+    """The port on which the ALB listens."""
+    Protocol: Literal["HTTP", "HTTPS"]
+    """The protocol for the ALB listener."""
+    Scheme: Literal["internet-facing", "internal"]
+    """The scheme for the ALB."""
+    TestTrafficRules: GatewayAlbTestTrafficRulesDict
+    """The test traffic rules for the gateway ALB."""
+    WebACLArn: str
+    """The ARN of the WAFv2 web ACL to associate with the ALB."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: str
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECS::Gateway",
     schema_file="aws-ecs-gateway.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/Status",
@@ -190,18 +207,9 @@ METADATA = _TypeMetadata(
         "/Configuration/HostSharedAlb/Port",
         "/Configuration/HostSharedAlb/Protocol",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("GatewayName", "InfrastructureRoleArn", "Configuration"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -211,139 +219,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessType": {"enum": ["PUBLIC", "PRIVATE"], "type": "string"},
-        "GatewayAlbDesyncMitigationMode": {
-            "enum": ["monitor", "defensive", "strictest"],
-            "type": "string",
-        },
-        "GatewayAlbProtocol": {"enum": ["HTTP", "HTTPS"], "type": "string"},
-        "GatewayAlbTestTrafficRules": {
-            "additionalProperties": False,
-            "properties": {"Header": {"$ref": "#/definitions/GatewayTestTrafficHeader"}},
-            "type": "object",
-        },
-        "GatewayConfiguration": {
-            "additionalProperties": False,
-            "properties": {"HostSharedAlb": {"$ref": "#/definitions/HostSharedAlbConfiguration"}},
-            "required": ["HostSharedAlb"],
-            "type": "object",
-        },
-        "GatewayElbAccessLogConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Destination": {"$ref": "#/definitions/GatewayElbAccessLogDestination"}},
-            "type": "object",
-        },
-        "GatewayElbAccessLogDestination": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["S3"]}],
-            "properties": {"S3": {"$ref": "#/definitions/GatewayElbAccessLogS3Destination"}},
-            "type": "object",
-        },
-        "GatewayElbAccessLogS3Destination": {
-            "additionalProperties": False,
-            "properties": {"Bucket": {"type": "string"}, "Prefix": {"type": "string"}},
-            "required": ["Bucket"],
-            "type": "object",
-        },
-        "GatewayElbIpAddressType": {
-            "enum": ["ipv4", "dualstack", "dualstack-without-public-ipv4"],
-            "type": "string",
-        },
-        "GatewayElbNetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InboundSecurityGroup": {"type": "string"},
-                "IpAddressType": {"$ref": "#/definitions/GatewayElbIpAddressType"},
-                "Subnets": {"items": {"type": "string"}, "minItems": 2, "type": "array"},
-            },
-            "type": "object",
-        },
-        "GatewayElbScheme": {"enum": ["internet-facing", "internal"], "type": "string"},
-        "GatewayStatus": {
-            "enum": ["ACTIVE", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED", "DELETED"],
-            "type": "string",
-        },
-        "GatewayTestTrafficHeader": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"type": "string"},
-                "Values": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["Name", "Values"],
-            "type": "object",
-        },
-        "HostSharedAlbConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessLogs": {"$ref": "#/definitions/GatewayElbAccessLogConfiguration"},
-                "CurrentAlbCount": {"type": "integer"},
-                "HttpDesync": {"$ref": "#/definitions/GatewayAlbDesyncMitigationMode"},
-                "MaxAlbCount": {"type": "integer"},
-                "NetworkConfiguration": {"$ref": "#/definitions/GatewayElbNetworkConfiguration"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "integer"},
-                "Protocol": {"$ref": "#/definitions/GatewayAlbProtocol"},
-                "Scheme": {"$ref": "#/definitions/GatewayElbScheme"},
-                "TestTrafficRules": {"$ref": "#/definitions/GatewayAlbTestTrafficRules"},
-                "WebACLArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "PropagateGatewayTags": {"enum": ["NONE", "GATEWAY"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessType": {"$ref": "#/definitions/AccessType"},
-        "Arn": {"type": "string"},
-        "Configuration": {"$ref": "#/definitions/GatewayConfiguration"},
-        "CreatedAt": {"type": "string"},
-        "DeletionProtection": {"type": "boolean"},
-        "GatewayName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "InfrastructureRoleArn": {"type": "string"},
-        "PropagateTags": {"$ref": "#/definitions/PropagateGatewayTags"},
-        "Status": {"$ref": "#/definitions/GatewayStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["GatewayName", "InfrastructureRoleArn", "Configuration"],
-}
-
 
 class Gateway(_Resource):
     """AWS::ECS::Gateway: Resource schema for AWS ECS Gateway
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): GatewayName,
+    Configuration.HostSharedAlb.NetworkConfiguration.Subnets,
+    Configuration.HostSharedAlb.NetworkConfiguration.IpAddressType,
+    Configuration.HostSharedAlb.Scheme, Configuration.HostSharedAlb.Port,
+    Configuration.HostSharedAlb.Protocol.
+    Read-only attributes (known once deployed): AccessType, Arn, CreatedAt, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-gateway.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -351,15 +240,21 @@ class Gateway(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GatewayAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "gateway.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AccessType: Literal["PUBLIC", "PRIVATE"]
+    """The access type of the gateway."""
     Arn: str
+    """The Amazon Resource Name (ARN) of the gateway."""
     CreatedAt: str
+    """The timestamp when the gateway was created."""
     Status: Literal["ACTIVE", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED", "DELETED"]
+    """The status of the gateway."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the gateway was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Configuration: GatewayConfigurationDict
     DeletionProtection: bool
     GatewayName: str
@@ -367,31 +262,39 @@ class Gateway(_Resource):
     PropagateTags: Literal["NONE", "GATEWAY"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Configuration: GatewayConfiguration | GatewayConfigurationDict,
+        GatewayName: str,
+        InfrastructureRoleArn: str,
+        DeletionProtection: bool | None = None,
+        PropagateTags: Literal["NONE", "GATEWAY"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECS::Gateway; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Configuration: GatewayConfiguration | GatewayConfigurationDict,
-            GatewayName: str,
-            InfrastructureRoleArn: str,
-            DeletionProtection: bool | None = None,
-            PropagateTags: Literal["NONE", "GATEWAY"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECS::Gateway; `await` it inside an App to deploy it.
-
-            Configuration: The configuration for the gateway.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Configuration: The configuration for the gateway. Required.
+            GatewayName: The name of the gateway. Up to 255 letters (uppercase and lowercase),
+                numbers, and hyphens are allowed. Create-only: changing it replaces the resource.
+                Required.
+            InfrastructureRoleArn: The ARN of the IAM role that ECS uses to manage infrastructure
+                for the gateway. Required.
             DeletionProtection: Whether deletion protection is enabled for the gateway.
-            GatewayName: The name of the gateway.
-            InfrastructureRoleArn: The ARN of the IAM role that ECS uses to manage infrastructure for the gateway.
-            PropagateTags: Specifies whether to propagate the tags from the gateway to other resources.
-            Tags: The metadata that you apply to the gateway to help you categorize and organize them.
+            PropagateTags: Specifies whether to propagate the tags from the gateway to other
+                resources.
+            Tags: The metadata that you apply to the gateway to help you categorize and organize
+                them.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

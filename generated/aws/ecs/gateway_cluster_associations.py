@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECS::GatewayClusterAssociations",
     schema_file="aws-ecs-gatewayclusterassociations.json",
     primary_identifier=("/Gateway", "/Cluster"),
-    additional_identifiers=(),
     read_only=("/GatewayArn", "/ClusterArn", "/Status"),
     create_only=("/Gateway", "/Cluster"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Gateway", "Cluster"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,33 +73,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "GatewayClusterAssociationStatus": {"enum": ["ACTIVE", "DISASSOCIATING"], "type": "string"}
-    },
-    "properties": {
-        "Cluster": {"type": "string"},
-        "ClusterArn": {
-            "pattern": "^arn:aws[a-zA-Z-]*:ecs:[a-z0-9-]+:[0-9]{12}:cluster/.+$",
-            "type": "string",
-        },
-        "Gateway": {"type": "string"},
-        "GatewayArn": {
-            "pattern": "^arn:aws[a-zA-Z-]*:ecs:[a-z0-9-]+:[0-9]{12}:gateway/.+$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/GatewayClusterAssociationStatus"},
-    },
-    "required": ["Gateway", "Cluster"],
-}
-
 
 class GatewayClusterAssociations(_Resource):
-    """AWS::ECS::GatewayClusterAssociations: Resource Type definition for AWS::ECS::GatewayClusterAssociations, which associates an ECS Gateway with an ECS Cluster.
+    """AWS::ECS::GatewayClusterAssociations: Resource Type definition for
+    AWS::ECS::GatewayClusterAssociations, which associates an ECS Gateway with an ECS Cluster.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Gateway, Cluster (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Gateway, Cluster.
+    Read-only attributes (known once deployed): ClusterArn, GatewayArn, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-gatewayclusterassociations.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -110,33 +93,44 @@ class GatewayClusterAssociations(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GatewayClusterAssociationsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "gateway_cluster_associations.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ClusterArn: str
+    """The full Amazon Resource Name (ARN) of the associated cluster."""
     GatewayArn: str
+    """The full Amazon Resource Name (ARN) of the associated gateway."""
     Status: Literal["ACTIVE", "DISASSOCIATING"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the association."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Cluster: str
     Gateway: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Cluster: str,
+        Gateway: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECS::GatewayClusterAssociations; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Cluster: str,
-            Gateway: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECS::GatewayClusterAssociations; `await` it inside an App to deploy it.
-
-            Cluster: The name or full Amazon Resource Name (ARN) of the cluster to associate the gateway with.
-            Gateway: The name or full Amazon Resource Name (ARN) of the gateway to associate with the cluster.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Cluster: The name or full Amazon Resource Name (ARN) of the cluster to associate the
+                gateway with. Create-only: changing it replaces the resource. Required.
+            Gateway: The name or full Amazon Resource Name (ARN) of the gateway to associate with
+                the cluster. Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

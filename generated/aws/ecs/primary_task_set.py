@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECS::PrimaryTaskSet",
     schema_file="aws-ecs-primarytaskset.json",
     primary_identifier=("/Cluster", "/Service"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Cluster", "/Service"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Cluster", "Service", "TaskSetId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,23 +72,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Cluster": {"type": "string"},
-        "Service": {"type": "string"},
-        "TaskSetId": {"type": "string"},
-    },
-    "required": ["Cluster", "Service", "TaskSetId"],
-}
-
 
 class PrimaryTaskSet(_Resource):
-    """AWS::ECS::PrimaryTaskSet: A pseudo-resource that manages which of your ECS task sets is primary.
+    """AWS::ECS::PrimaryTaskSet: A pseudo-resource that manages which of your ECS task sets is
+    primary.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Cluster, Service (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Cluster, Service.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-primarytaskset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -98,33 +89,40 @@ class PrimaryTaskSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PrimaryTaskSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "primary_task_set.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Cluster: str
     Service: str
     TaskSetId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Cluster: str,
+        Service: str,
+        TaskSetId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECS::PrimaryTaskSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Cluster: str,
-            Service: str,
-            TaskSetId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECS::PrimaryTaskSet; `await` it inside an App to deploy it.
-
-            Cluster: The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service to create the task set in.
-            Service: The short name or full Amazon Resource Name (ARN) of the service to create the task set in.
-            TaskSetId: The ID or full Amazon Resource Name (ARN) of the task set.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Cluster: The short name or full Amazon Resource Name (ARN) of the cluster that hosts the
+                service to create the task set in. Create-only: changing it replaces the resource.
+                Required.
+            Service: The short name or full Amazon Resource Name (ARN) of the service to create the
+                task set in. Create-only: changing it replaces the resource. Required.
+            TaskSetId: The ID or full Amazon Resource Name (ARN) of the task set. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -223,455 +227,1307 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AwsVpcConfigurationDict = TypedDict(
-    "AwsVpcConfigurationDict",
-    {
-        "AssignPublicIp": "Literal['DISABLED', 'ENABLED']",
-        "SecurityGroups": "list[str]",
-        "Subnets": "list[str]",
-    },
-    total=False,
-)
 
-CapacityProviderStrategyItemDict = TypedDict(
-    "CapacityProviderStrategyItemDict",
-    {
-        "Base": "int",
-        "CapacityProvider": "str",
-        "Weight": "int",
-    },
-    total=False,
-)
+class AwsVpcConfigurationDict(TypedDict, total=False):
+    """AwsVpcConfiguration as a plain dict: An object representing the networking details for a task
+    or service. For example
+    ``awsVpcConfiguration={subnets=["subnet-12344321"],securityGroups=["sg-12344321"]}``."""
 
-DeploymentAlarmsDict = TypedDict(
-    "DeploymentAlarmsDict",
-    {
-        "AlarmNames": "Required[list[str]]",
-        "Enable": "Required[bool]",
-        "Rollback": "Required[bool]",
-    },
-    total=False,
-)
+    AssignPublicIp: Literal["DISABLED", "ENABLED"]
+    """Whether the task's elastic network interface receives a public IP address. Consider the
+    following when you set this value: + When you use ``create-service`` or ``update-service``, the
+    default is ``DISABLED``. + When the service ``deploymentController`` is ``ECS``, the value must
+    be ``DISABLED``."""
+    SecurityGroups: list[str]
+    """The IDs of the security groups associated with the task or service. If you don't specify a
+    security group, the default security group for the VPC is used. There's a limit of 5 security
+    groups that can be specified. All specified security groups must be from the same VPC."""
+    Subnets: list[str]
+    """The IDs of the subnets associated with the task or service. There's a limit of 16 subnets
+    that can be specified. All specified subnets must be from the same VPC."""
 
-DeploymentEarlySuccessCriteriaDict = TypedDict(
-    "DeploymentEarlySuccessCriteriaDict",
-    {
-        "Enable": "bool",
-        "HealthyPercent": "int",
-        "SourceServiceRevisionCleanup": "Literal['BLOCKING', 'DEFERRED']",
-    },
-    total=False,
-)
 
-DeploymentLifecycleHookDict = TypedDict(
-    "DeploymentLifecycleHookDict",
-    {
-        "HookDetails": "str | dict[str, Any]",
-        "HookTargetArn": "str",
-        "LifecycleStages": "Required[list[Literal['RECONCILE_SERVICE', 'PRE_SCALE_UP', 'POST_SCALE_UP', 'TEST_TRAFFIC_SHIFT', 'POST_TEST_TRAFFIC_SHIFT', 'PRE_PRODUCTION_TRAFFIC_SHIFT', 'PRODUCTION_TRAFFIC_SHIFT', 'POST_PRODUCTION_TRAFFIC_SHIFT']]]",
-        "RoleArn": "str",
-        "TargetType": "Literal['AWS_LAMBDA', 'PAUSE']",
-        "TimeoutConfiguration": "HookTimeoutConfigDict",
-    },
-    total=False,
-)
+class CapacityProviderStrategyItemDict(TypedDict, total=False):
+    """CapacityProviderStrategyItem as a plain dict: The details of a capacity provider strategy. A
+    capacity provider strategy can be set when using the ``RunTask`` or ``CreateService`` APIs or as
+    the default capacity provider strategy for a cluster with the ``CreateCluster`` API. Only
+    capacity providers that are already associated with a cluster and have an ``ACTIVE`` or
+    ``UPDATING`` status can be used in a capacity provider strategy. The
+    ``PutClusterCapacityProviders`` API is used to associate a capacity provider with a cluster. If
+    specifying a capacity provider that uses an Auto Scaling group, the capacity provider must
+    already be created. New Auto Scaling group capacity providers can be created with the
+    ``CreateCapacityProvider`` API operation. To use an FARGATElong capacity provider, specify
+    either the ``FARGATE`` or ``FARGATE_SPOT`` capacity providers. The FARGATElong capacity
+    providers are available to all accounts and only need to be associated with a cluster to be used
+    in a capacity provider strategy."""
 
-EBSTagSpecificationDict = TypedDict(
-    "EBSTagSpecificationDict",
-    {
-        "PropagateTags": "Literal['SERVICE', 'TASK_DEFINITION']",
-        "ResourceType": "Required[Literal['volume']]",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+    Base: int
+    """The *base* value designates how many tasks, at a minimum, to run on the specified capacity
+    provider for each service. Only one capacity provider in a capacity provider strategy can have a
+    *base* defined. If no value is specified, the default value of ``0`` is used. Base value
+    characteristics: + Only one capacity provider in a strategy can have a base defined + The
+    default value is ``0`` if not specified + The valid range is 0 to 100,000 + Base requirements
+    are satisfied first before weight distribution"""
+    CapacityProvider: str
+    """The short name of the capacity provider. This can be either an AWS managed capacity provider
+    (``FARGATE`` or ``FARGATE_SPOT``) or the name of a custom capacity provider that you created."""
+    Weight: int
+    """The *weight* value designates the relative percentage of the total number of tasks launched
+    that should use the specified capacity provider. The ``weight`` value is taken into
+    consideration after the ``base`` value, if defined, is satisfied. If no ``weight`` value is
+    specified, the default value of ``0`` is used. When multiple capacity providers are specified
+    within a capacity provider strategy, at least one of the capacity providers must have a weight
+    value greater than zero and any capacity providers with a weight of ``0`` can't be used to place
+    tasks. If you specify multiple capacity providers in a strategy that all have a weight of ``0``,
+    any ``RunTask`` or ``CreateService`` actions using the capacity provider strategy will fail.
+    Weight value characteristics: + Weight is considered after the base value is satisfied + The
+    default value is ``0`` if not specified + The valid range is 0 to 1,000 + At least one capacity
+    provider must have a weight greater than zero + Capacity providers with weight of ``0`` cannot
+    place tasks Task distribution logic: 1. Base satisfaction: The minimum number of tasks specified
+    by the base value are placed on that capacity provider 1. Weight distribution: After base
+    requirements are met, additional tasks are distributed according to weight ratios Examples:
+    Equal Distribution: Two capacity providers both with weight ``1`` will split tasks evenly after
+    base requirements are met. Weighted Distribution: If capacityProviderA has weight ``1`` and
+    capacityProviderB has weight ``4``, then for every 1 task on A, 4 tasks will run on B."""
 
-GatewayConnectorDict = TypedDict(
-    "GatewayConnectorDict",
-    {
-        "Filters": "GatewayConnectorFiltersDict",
-        "HealthCheck": "GatewayConnectorHealthCheckDict",
-        "PortName": "Required[str]",
-    },
-    total=False,
-)
 
-GatewayConnectorFiltersDict = TypedDict(
-    "GatewayConnectorFiltersDict",
-    {
-        "AccessTypes": "list[Literal['PUBLIC', 'PRIVATE']]",
-    },
-    total=False,
-)
+class DeploymentAlarmsDict(TypedDict, total=False):
+    """DeploymentAlarms as a plain dict: One of the methods which provide a way for you to quickly
+    identify when a deployment has failed, and then to optionally roll back the failure to the last
+    working deployment. When the alarms are generated, Amazon ECS sets the service deployment to
+    failed. Set the rollback parameter to have Amazon ECS to roll back your service to the last
+    completed deployment after a failure. You can only use the ``DeploymentAlarms`` method to detect
+    failures when the ``DeploymentController`` is set to ``ECS``. For more information, see [Rolling
+    update](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html) in
+    the *Amazon Elastic Container Service Developer Guide*."""
 
-GatewayConnectorHealthCheckDict = TypedDict(
-    "GatewayConnectorHealthCheckDict",
-    {
-        "HealthCheckIntervalSeconds": "int",
-        "HealthCheckPath": "str",
-        "HealthCheckPort": "int",
-        "HealthCheckProtocol": "Literal['HTTP', 'HTTPS']",
-        "HealthCheckTimeoutSeconds": "int",
-        "HealthyThresholdCount": "int",
-        "Matcher": "GatewayConnectorHealthCheckMatcherDict",
-        "UnhealthyThresholdCount": "int",
-    },
-    total=False,
-)
+    AlarmNames: Required[list[str]]
+    """One or more CloudWatch alarm names. Use a "," to separate the alarms."""
+    Enable: Required[bool]
+    """Determines whether to use the CloudWatch alarm option in the service deployment process."""
+    Rollback: Required[bool]
+    """Determines whether to configure Amazon ECS to roll back the service if a service deployment
+    fails. If rollback is used, when a service deployment fails, the service is rolled back to the
+    last deployment that completed successfully."""
 
-GatewayConnectorHealthCheckMatcherDict = TypedDict(
-    "GatewayConnectorHealthCheckMatcherDict",
-    {
-        "GrpcCode": "str",
-        "HttpCode": "str",
-    },
-    total=False,
-)
 
-HookTimeoutConfigDict = TypedDict(
-    "HookTimeoutConfigDict",
-    {
-        "Action": "Literal['ROLLBACK', 'CONTINUE']",
-        "TimeoutInMinutes": "int",
-    },
-    total=False,
-)
+class DeploymentEarlySuccessCriteriaDict(TypedDict, total=False):
+    """DeploymentEarlySuccessCriteria as a plain dict: You can use early success criteria only with
+    rolling deployment strategy. The configuration that determines when a rolling update deployment
+    is considered successful. Early success criteria defines the percentage of tasks that must be
+    healthy before a deployment completes. It also controls whether Amazon ECS must remove the
+    previous tasks before a deployment completes."""
 
-LoadBalancerDict = TypedDict(
-    "LoadBalancerDict",
-    {
-        "AdvancedConfiguration": "ServiceAdvancedConfigurationDict",
-        "ContainerName": "str",
-        "ContainerPort": "int",
-        "LoadBalancerName": "str",
-        "TargetGroupArn": "str",
-    },
-    total=False,
-)
+    Enable: bool
+    """Specifies whether to use the early success criteria for the service deployment. When set to
+    ``false``, the deployment uses the default behavior, where Amazon ECS considers the deployment
+    successful when the target service revision fully stabilizes and the previous tasks are removed.
+    The default value is ``false``. When set to ``true``, Amazon ECS monitors the deployment to meet
+    early success criteria. You must also specify ``healthyPercent`` and
+    ``sourceServiceRevisionCleanup``."""
+    HealthyPercent: int
+    """The percentage of healthy tasks that the target service revision must reach before Amazon ECS
+    considers the deployment successful. This percentage is relative to the service's
+    ``desiredCount`` and must be an integer between ``0`` and ``100``. This value must be greater
+    than or equal to the ``minimumHealthyPercent`` value. After this percentage of tasks is healthy
+    and the bake time elapses, Amazon ECS completes the deployment. Amazon ECS continues to scale
+    the target service revision to 100 percent in the background."""
+    SourceServiceRevisionCleanup: Literal["BLOCKING", "DEFERRED"]
+    """The time when Amazon ECS removes the source revisions' tasks relative to deployment
+    completion. The valid values are: + ``BLOCKING``—Amazon ECS removes the previous tasks before it
+    marks the deployment as successful. + ``DEFERRED``—Amazon ECS marks the deployment successful,
+    and then removes the previous tasks in the background."""
 
-MetricConfigurationDict = TypedDict(
-    "MetricConfigurationDict",
-    {
-        "MetricNames": "Required[list[Literal['CPUUtilization', 'MemoryUtilization']]]",
-        "ResolutionSeconds": "Required[Literal[20, 60]]",
-    },
-    total=False,
-)
 
-MonitoringConfigurationDict = TypedDict(
-    "MonitoringConfigurationDict",
-    {
-        "MetricConfigurations": "Required[list[MetricConfigurationDict]]",
-    },
-    total=False,
-)
+class DeploymentLifecycleHookDict(TypedDict, total=False):
+    """DeploymentLifecycleHook as a plain dict: A deployment lifecycle hook runs custom logic or
+    pauses the deployment at specific stages of the deployment process. You can use Lambda functions
+    or pause hooks as hook targets. For more information, see [Lifecycle hooks for Amazon ECS
+    service
+    deployments](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-lifecycle-hooks.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
 
-PlacementConstraintDict = TypedDict(
-    "PlacementConstraintDict",
-    {
-        "Expression": "str",
-        "Type": "Required[Literal['distinctInstance', 'memberOf']]",
-    },
-    total=False,
-)
+    HookDetails: str | dict[str, Any]
+    """Use this field to specify custom parameters that ECS passes to your hook target invocations
+    (such as a Lambda function). This field must be a JSON object as a string."""
+    HookTargetArn: str
+    """The Amazon Resource Name (ARN) of the hook target. For ``AWS_LAMBDA`` hooks, this is the
+    Lambda function ARN. This field is not applicable for ``PAUSE`` hooks. You must provide this
+    parameter when configuring an ``AWS_LAMBDA`` lifecycle hook."""
+    LifecycleStages: Required[
+        list[
+            Literal[
+                "RECONCILE_SERVICE",
+                "PRE_SCALE_UP",
+                "POST_SCALE_UP",
+                "TEST_TRAFFIC_SHIFT",
+                "POST_TEST_TRAFFIC_SHIFT",
+                "PRE_PRODUCTION_TRAFFIC_SHIFT",
+                "PRODUCTION_TRAFFIC_SHIFT",
+                "POST_PRODUCTION_TRAFFIC_SHIFT",
+            ]
+        ]
+    ]
+    """The lifecycle stages at which to run the hook. Choose from these valid values: +
+    RECONCILE_SERVICE The reconciliation stage that only happens when you start a new service
+    deployment with more than 1 service revision in an ACTIVE state. You can use a lifecycle hook
+    for this stage. + PRE_SCALE_UP The green service revision has not started. The blue service
+    revision is handling 100% of the production traffic. There is no test traffic. You can use a
+    lifecycle hook for this stage. + POST_SCALE_UP The green service revision has started. The blue
+    service revision is handling 100% of the production traffic. There is no test traffic. You can
+    use a lifecycle hook for this stage. + TEST_TRAFFIC_SHIFT The blue and green service revisions
+    are running. The blue service revision handles 100% of the production traffic. The green service
+    revision is migrating from 0% to 100% of test traffic. You can use a lifecycle hook for this
+    stage. + POST_TEST_TRAFFIC_SHIFT The test traffic shift is complete. The green service revision
+    handles 100% of the test traffic. You can use a lifecycle hook for this stage. +
+    PRE_PRODUCTION_TRAFFIC_SHIFT Occurs before production traffic shift. For linear and canary
+    deployments, this stage is invoked before every traffic shift step. You can use a lifecycle hook
+    for this stage. + PRODUCTION_TRAFFIC_SHIFT Production traffic is shifting to the green service
+    revision. The green service revision is migrating from 0% to 100% of production traffic. For
+    linear and canary deployments, this stage is invoked at every traffic shift step. You can use a
+    lifecycle hook for this stage. + POST_PRODUCTION_TRAFFIC_SHIFT The production traffic shift is
+    complete. You can use a lifecycle hook for this stage. ``PAUSE`` hooks cannot be configured at
+    ``TEST_TRAFFIC_SHIFT`` or ``PRODUCTION_TRAFFIC_SHIFT`` stages. These stages are only valid for
+    ``AWS_LAMBDA`` hooks. You must provide this parameter when configuring a deployment lifecycle
+    hook."""
+    RoleArn: str
+    """The Amazon Resource Name (ARN) of the IAM role that grants Amazon ECS permission to call
+    Lambda functions on your behalf. For more information, see [Permissions required for Lambda
+    functions in Amazon ECS blue/green
+    deployments](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-permissions.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+    TargetType: Literal["AWS_LAMBDA", "PAUSE"]
+    """The type of action the lifecycle hook performs. Valid values are: + ``AWS_LAMBDA`` - Invokes
+    a Lambda function at the specified lifecycle stage. This is the default value. + ``PAUSE`` -
+    Pauses the deployment at the specified lifecycle stage until you call
+    ``ContinueServiceDeployment`` to continue or roll back. This field is optional. If not
+    specified, the default value is ``AWS_LAMBDA``."""
+    TimeoutConfiguration: HookTimeoutConfigDict
+    """The timeout configuration for the lifecycle hook. This specifies how long Amazon ECS waits
+    before taking the timeout action if the hook is not resolved."""
 
-PlacementStrategyDict = TypedDict(
-    "PlacementStrategyDict",
-    {
-        "Field": "str",
-        "Type": "Required[Literal['binpack', 'random', 'spread']]",
-    },
-    total=False,
-)
 
-SecretDict = TypedDict(
-    "SecretDict",
-    {
-        "Name": "Required[str]",
-        "ValueFrom": "Required[str]",
-    },
-    total=False,
-)
+class EBSTagSpecificationDict(TypedDict, total=False):
+    """EBSTagSpecification as a plain dict: The tag specifications of an Amazon EBS volume."""
 
-ServiceAdvancedConfigurationDict = TypedDict(
-    "ServiceAdvancedConfigurationDict",
-    {
-        "AlternateTargetGroupArn": "Required[str]",
-        "ProductionListenerRule": "str",
-        "RoleArn": "str",
-        "TestListenerRule": "str",
-    },
-    total=False,
-)
+    PropagateTags: Literal["SERVICE", "TASK_DEFINITION"]
+    """Determines whether to propagate the tags from the task definition to the Amazon EBS volume.
+    Tags can only propagate to a ``SERVICE`` specified in ``ServiceVolumeConfiguration``. If no
+    value is specified, the tags aren't propagated."""
+    ResourceType: Required[Literal["volume"]]
+    """The type of volume resource."""
+    Tags: list[TagDict]
+    """The tags applied to this Amazon EBS volume. ``AmazonECSCreated`` and ``AmazonECSManaged`` are
+    reserved tags that can't be used."""
 
-ServiceCanaryConfigurationDict = TypedDict(
-    "ServiceCanaryConfigurationDict",
-    {
-        "CanaryBakeTimeInMinutes": "int",
-        "CanaryPercent": "float",
-    },
-    total=False,
-)
 
-ServiceConnectAccessLogConfigurationDict = TypedDict(
-    "ServiceConnectAccessLogConfigurationDict",
-    {
-        "Format": "Required[Literal['TEXT', 'JSON']]",
-        "IncludeQueryParameters": "Literal['DISABLED', 'ENABLED']",
-    },
-    total=False,
-)
+class GatewayConnectorDict(TypedDict, total=False):
+    """GatewayConnector as a plain dict."""
 
-ServiceConnectClientAliasDict = TypedDict(
-    "ServiceConnectClientAliasDict",
-    {
-        "DnsName": "str",
-        "Port": "Required[int]",
-        "TestTrafficRules": "ServiceConnectTestTrafficRulesDict",
-    },
-    total=False,
-)
+    Filters: GatewayConnectorFiltersDict
+    """Type: GatewayConnectorFiltersDict."""
+    HealthCheck: GatewayConnectorHealthCheckDict
+    """Type: GatewayConnectorHealthCheckDict."""
+    PortName: Required[str]
+    """Type: str."""
 
-ServiceConnectContainerConfigurationDict = TypedDict(
-    "ServiceConnectContainerConfigurationDict",
-    {
-        "LogLevel": "Literal['debug', 'info']",
-    },
-    total=False,
-)
 
-ServiceConnectServiceDict = TypedDict(
-    "ServiceConnectServiceDict",
-    {
-        "ClientAliases": "list[ServiceConnectClientAliasDict]",
-        "DiscoveryName": "str",
-        "IngressPortOverride": "int",
-        "PortName": "Required[str]",
-        "Timeout": "ServiceTimeoutConfigurationDict",
-        "Tls": "ServiceConnectTlsConfigurationDict",
-    },
-    total=False,
-)
+class GatewayConnectorFiltersDict(TypedDict, total=False):
+    """GatewayConnectorFilters as a plain dict."""
 
-ServiceConnectTestTrafficRulesDict = TypedDict(
-    "ServiceConnectTestTrafficRulesDict",
-    {
-        "Header": "Required[ServiceConnectTestTrafficRulesHeaderDict]",
-    },
-    total=False,
-)
+    AccessTypes: list[Literal["PUBLIC", "PRIVATE"]]
+    """Items: at most 2 items. Each item: Allowed values: 'PUBLIC', 'PRIVATE'."""
 
-ServiceConnectTestTrafficRulesHeaderDict = TypedDict(
-    "ServiceConnectTestTrafficRulesHeaderDict",
-    {
-        "Name": "Required[str]",
-        "Value": "ServiceConnectTestTrafficRulesHeaderValueDict",
-    },
-    total=False,
-)
 
-ServiceConnectTestTrafficRulesHeaderValueDict = TypedDict(
-    "ServiceConnectTestTrafficRulesHeaderValueDict",
-    {
-        "Exact": "Required[str]",
-    },
-    total=False,
-)
+class GatewayConnectorHealthCheckDict(TypedDict, total=False):
+    """GatewayConnectorHealthCheck as a plain dict."""
 
-ServiceConnectTlsCertificateAuthorityDict = TypedDict(
-    "ServiceConnectTlsCertificateAuthorityDict",
-    {
-        "AwsPcaAuthorityArn": "str",
-    },
-    total=False,
-)
+    HealthCheckIntervalSeconds: int
+    """Type: int."""
+    HealthCheckPath: str
+    """Type: str."""
+    HealthCheckPort: int
+    """Type: int."""
+    HealthCheckProtocol: Literal["HTTP", "HTTPS"]
+    """Allowed values: 'HTTP', 'HTTPS'."""
+    HealthCheckTimeoutSeconds: int
+    """Type: int."""
+    HealthyThresholdCount: int
+    """Type: int."""
+    Matcher: GatewayConnectorHealthCheckMatcherDict
+    """Type: GatewayConnectorHealthCheckMatcherDict."""
+    UnhealthyThresholdCount: int
+    """Type: int."""
 
-ServiceConnectTlsConfigurationDict = TypedDict(
-    "ServiceConnectTlsConfigurationDict",
-    {
-        "IssuerCertificateAuthority": "Required[ServiceConnectTlsCertificateAuthorityDict]",
-        "KmsKey": "str",
-        "RoleArn": "str",
-    },
-    total=False,
-)
 
-ServiceDeploymentCircuitBreakerDict = TypedDict(
-    "ServiceDeploymentCircuitBreakerDict",
-    {
-        "Enable": "Required[bool]",
-        "ResetOnHealthyTask": "bool",
-        "Rollback": "Required[bool]",
-        "ThresholdConfiguration": "ServiceThresholdConfigurationDict",
-    },
-    total=False,
-)
+class GatewayConnectorHealthCheckMatcherDict(TypedDict, total=False):
+    """GatewayConnectorHealthCheckMatcher as a plain dict."""
 
-ServiceDeploymentConfigurationDict = TypedDict(
-    "ServiceDeploymentConfigurationDict",
-    {
-        "Alarms": "DeploymentAlarmsDict",
-        "BakeTimeInMinutes": "int",
-        "CanaryConfiguration": "ServiceCanaryConfigurationDict",
-        "DeploymentCircuitBreaker": "ServiceDeploymentCircuitBreakerDict",
-        "EarlySuccessCriteria": "DeploymentEarlySuccessCriteriaDict",
-        "LifecycleHooks": "list[DeploymentLifecycleHookDict]",
-        "LinearConfiguration": "ServiceLinearConfigurationDict",
-        "MaximumPercent": "int",
-        "MinimumHealthyPercent": "int",
-        "Strategy": "Literal['ROLLING', 'BLUE_GREEN', 'LINEAR', 'CANARY']",
-    },
-    total=False,
-)
+    GrpcCode: str
+    """Type: str."""
+    HttpCode: str
+    """Type: str."""
 
-ServiceDeploymentControllerDict = TypedDict(
-    "ServiceDeploymentControllerDict",
-    {
-        "Type": "Literal['CODE_DEPLOY', 'ECS', 'EXTERNAL']",
-    },
-    total=False,
-)
 
-ServiceForceNewDeploymentDict = TypedDict(
-    "ServiceForceNewDeploymentDict",
-    {
-        "EnableForceNewDeployment": "Required[bool]",
-        "ForceNewDeploymentNonce": "str",
-    },
-    total=False,
-)
+class HookTimeoutConfigDict(TypedDict, total=False):
+    """HookTimeoutConfig as a plain dict."""
 
-ServiceLinearConfigurationDict = TypedDict(
-    "ServiceLinearConfigurationDict",
-    {
-        "StepBakeTimeInMinutes": "int",
-        "StepPercent": "float",
-    },
-    total=False,
-)
+    Action: Literal["ROLLBACK", "CONTINUE"]
+    """Allowed values: 'ROLLBACK', 'CONTINUE'."""
+    TimeoutInMinutes: int
+    """Range: 1 to 20160 (inclusive)."""
 
-ServiceLogConfigurationDict = TypedDict(
-    "ServiceLogConfigurationDict",
-    {
-        "LogDriver": "str",
-        "Options": "dict[str, Any]",
-        "SecretOptions": "list[SecretDict]",
-    },
-    total=False,
-)
 
-ServiceManagedEBSVolumeConfigurationDict = TypedDict(
-    "ServiceManagedEBSVolumeConfigurationDict",
-    {
-        "Encrypted": "bool",
-        "FilesystemType": "Literal['ext3', 'ext4', 'ntfs', 'xfs']",
-        "Iops": "int",
-        "KmsKeyId": "str",
-        "RoleArn": "Required[str]",
-        "SizeInGiB": "int",
-        "SnapshotId": "str",
-        "TagSpecifications": "list[EBSTagSpecificationDict]",
-        "Throughput": "int",
-        "VolumeInitializationRate": "int",
-        "VolumeType": "str",
-    },
-    total=False,
-)
+class LoadBalancerDict(TypedDict, total=False):
+    """LoadBalancer as a plain dict: The ``LoadBalancer`` property specifies details on a load
+    balancer that is used with a service. If the service is using the ``CODE_DEPLOY`` deployment
+    controller, the service is required to use either an Application Load Balancer or Network Load
+    Balancer. When you are creating an ACDlong deployment group, you specify two target groups
+    (referred to as a ``targetGroupPair``). Each target group binds to a separate task set in the
+    deployment. The load balancer can also have up to two listeners, a required listener for
+    production traffic and an optional listener that allows you to test new revisions of the service
+    before routing production traffic to it. Services with tasks that use the ``awsvpc`` network
+    mode (for example, those with the Fargate launch type) only support Application Load Balancers
+    and Network Load Balancers. Classic Load Balancers are not supported. Also, when you create any
+    target groups for these services, you must choose ``ip`` as the target type, not ``instance``.
+    Tasks that use the ``awsvpc`` network mode are associated with an elastic network interface, not
+    an Amazon EC2 instance."""
 
-ServiceNetworkConfigurationDict = TypedDict(
-    "ServiceNetworkConfigurationDict",
-    {
-        "AwsvpcConfiguration": "AwsVpcConfigurationDict",
-    },
-    total=False,
-)
+    AdvancedConfiguration: ServiceAdvancedConfigurationDict
+    """The advanced settings for the load balancer used in blue/green deployments. Specify the
+    alternate target group, listener rules, and IAM role required for traffic shifting during
+    blue/green deployments."""
+    ContainerName: str
+    """The name of the container (as it appears in a container definition) to associate with the
+    load balancer. You need to specify the container name when configuring the target group for an
+    Amazon ECS load balancer."""
+    ContainerPort: int
+    """The port on the container to associate with the load balancer. This port must correspond to a
+    ``containerPort`` in the task definition the tasks in the service are using. For tasks that use
+    the EC2 launch type, the container instance they're launched on must allow ingress traffic on
+    the ``hostPort`` of the port mapping."""
+    LoadBalancerName: str
+    """The name of the load balancer to associate with the Amazon ECS service or task set. If you
+    are using an Application Load Balancer or a Network Load Balancer the load balancer name
+    parameter should be omitted."""
+    TargetGroupArn: str
+    """The full Amazon Resource Name (ARN) of the Elastic Load Balancing target group or groups
+    associated with a service or task set. A target group ARN is only specified when using an
+    Application Load Balancer or Network Load Balancer. For services using the ``ECS`` deployment
+    controller, you can specify one or multiple target groups. For more information, see
+    [Registering multiple target groups with a
+    service](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/register-multiple-targetgroups.html)
+    in the *Amazon Elastic Container Service Developer Guide*. For services using the
+    ``CODE_DEPLOY`` deployment controller, you're required to define two target groups for the load
+    balancer. For more information, see [Blue/green deployment with
+    CodeDeploy](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-bluegreen.html)
+    in the *Amazon Elastic Container Service Developer Guide*. If your service's task definition
+    uses the ``awsvpc`` network mode, you must choose ``ip`` as the target type, not ``instance``.
+    Do this when creating your target groups because tasks that use the ``awsvpc`` network mode are
+    associated with an elastic network interface, not an Amazon EC2 instance. This network mode is
+    required for the Fargate launch type."""
 
-ServiceRegistryDict = TypedDict(
-    "ServiceRegistryDict",
-    {
-        "ContainerName": "str",
-        "ContainerPort": "int",
-        "Port": "int",
-        "RegistryArn": "str",
-    },
-    total=False,
-)
 
-ServiceServiceConnectConfigurationDict = TypedDict(
-    "ServiceServiceConnectConfigurationDict",
-    {
-        "AccessLogConfiguration": "ServiceConnectAccessLogConfigurationDict",
-        "ContainerConfigurations": "list[ServiceConnectContainerConfigurationDict]",
-        "Enabled": "Required[bool]",
-        "LogConfiguration": "ServiceLogConfigurationDict",
-        "Namespace": "str",
-        "Services": "list[ServiceConnectServiceDict]",
-    },
-    total=False,
-)
+class MetricConfigurationDict(TypedDict, total=False):
+    """MetricConfiguration as a plain dict: The configuration for a specific set of metrics to
+    collect for a service."""
 
-ServiceThresholdConfigurationDict = TypedDict(
-    "ServiceThresholdConfigurationDict",
-    {
-        "Type": "Required[Literal['COUNT', 'BOUNDED_PERCENT', 'UNBOUNDED_PERCENT']]",
-        "Value": "Required[int]",
-    },
-    total=False,
-)
+    MetricNames: Required[list[Literal["CPUUtilization", "MemoryUtilization"]]]
+    """The list of metric names to configure. The supported metric names are ``CPUUtilization`` and
+    ``MemoryUtilization``."""
+    ResolutionSeconds: Required[Literal[20, 60]]
+    """The resolution, in seconds, at which to collect the metrics. The valid values are ``20`` and
+    ``60``."""
 
-ServiceTimeoutConfigurationDict = TypedDict(
-    "ServiceTimeoutConfigurationDict",
-    {
-        "IdleTimeoutSeconds": "int",
-        "PerRequestTimeoutSeconds": "int",
-    },
-    total=False,
-)
 
-ServiceVolumeConfigurationDict = TypedDict(
-    "ServiceVolumeConfigurationDict",
-    {
-        "ManagedEBSVolume": "ServiceManagedEBSVolumeConfigurationDict",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class MonitoringConfigurationDict(TypedDict, total=False):
+    """MonitoringConfiguration as a plain dict: The optional monitoring configuration for a service,
+    which defines the resolution for the service-level ``CPUUtilization`` and ``MemoryUtilization``
+    Amazon CloudWatch metrics. When not specified, Amazon ECS uses the default resolution of ``60``
+    seconds."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+    MetricConfigurations: Required[list[MetricConfigurationDict]]
+    """The list of metric configurations for the service monitoring."""
 
-VpcLatticeAdvancedConfigurationDict = TypedDict(
-    "VpcLatticeAdvancedConfigurationDict",
-    {
-        "AlternateTargetGroupArn": "str",
-        "ProductionListenerRule": "str",
-        "TestListenerRule": "str",
-    },
-    total=False,
-)
 
-VpcLatticeConfigurationDict = TypedDict(
-    "VpcLatticeConfigurationDict",
-    {
-        "AdvancedConfiguration": "VpcLatticeAdvancedConfigurationDict",
-        "PortName": "Required[str]",
-        "RoleArn": "Required[str]",
-        "TargetGroupArn": "Required[str]",
-    },
-    total=False,
-)
+class PlacementConstraintDict(TypedDict, total=False):
+    """PlacementConstraint as a plain dict: An object representing a constraint on task placement.
+    For more information, see [Task placement
+    constraints](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-constraints.html)
+    in the *Amazon Elastic Container Service Developer Guide*. If you're using the Fargate launch
+    type, task placement constraints aren't supported."""
 
+    Expression: str
+    """A cluster query language expression to apply to the constraint. The expression can have a
+    maximum length of 2000 characters. You can't specify an expression if the constraint type is
+    ``distinctInstance``. For more information, see [Cluster query
+    language](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cluster-query-language.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+    Type: Required[Literal["distinctInstance", "memberOf"]]
+    """The type of constraint. Use ``distinctInstance`` to ensure that each task in a particular
+    group is running on a different container instance. Use ``memberOf`` to restrict the selection
+    to a group of valid candidates."""
+
+
+class PlacementStrategyDict(TypedDict, total=False):
+    """PlacementStrategy as a plain dict: The task placement strategy for a task or service. For
+    more information, see [Task placement
+    strategies](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-strategies.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+
+    Field: str
+    """The field to apply the placement strategy against. For the ``spread`` placement strategy,
+    valid values are ``instanceId`` (or ``host``, which has the same effect), or any platform or
+    custom attribute that's applied to a container instance, such as
+    ``attribute:ecs.availability-zone``. For the ``binpack`` placement strategy, valid values are
+    ``cpu`` and ``memory``. For the ``random`` placement strategy, this field is not used."""
+    Type: Required[Literal["binpack", "random", "spread"]]
+    """The type of placement strategy. The ``random`` placement strategy randomly places tasks on
+    available candidates. The ``spread`` placement strategy spreads placement across available
+    candidates evenly based on the ``field`` parameter. The ``binpack`` strategy places tasks on
+    available candidates that have the least available amount of the resource that's specified with
+    the ``field`` parameter. For example, if you binpack on memory, a task is placed on the instance
+    with the least amount of remaining memory but still enough to run the task."""
+
+
+class SecretDict(TypedDict, total=False):
+    """Secret as a plain dict: An object representing the secret to expose to your container.
+    Secrets can be exposed to a container in the following ways: + To inject sensitive data into
+    your containers as environment variables, use the ``secrets`` container definition parameter. +
+    To reference sensitive information in the log configuration of a container, use the
+    ``secretOptions`` container definition parameter. For more information, see [Specifying
+    sensitive
+    data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+
+    Name: Required[str]
+    """The name of the secret."""
+    ValueFrom: Required[str]
+    """The secret to expose to the container. The supported values are either the full ARN of the
+    ASMlong secret or the full ARN of the parameter in the SSM Parameter Store. For information
+    about the require IAMlong permissions, see [Required IAM permissions for Amazon ECS
+    secrets](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data-secrets.html#secrets-iam)
+    (for Secrets Manager) or [Required IAM permissions for Amazon ECS
+    secrets](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data-parameters.html)
+    (for Systems Manager Parameter store) in the *Amazon Elastic Container Service Developer Guide*.
+    If the SSM Parameter Store parameter exists in the same Region as the task you're launching,
+    then you can use either the full ARN or name of the parameter. If the parameter exists in a
+    different Region, then the full ARN must be specified."""
+
+
+class ServiceAdvancedConfigurationDict(TypedDict, total=False):
+    """ServiceAdvancedConfiguration as a plain dict: The advanced settings for a load balancer used
+    in blue/green deployments. Specify the alternate target group, listener rules, and IAM role
+    required for traffic shifting during blue/green deployments. For more information, see [Required
+    resources for Amazon ECS blue/green
+    deployments](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-deployment-implementation.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+
+    AlternateTargetGroupArn: Required[str]
+    """The Amazon Resource Name (ARN) of the alternate target group for Amazon ECS blue/green
+    deployments."""
+    ProductionListenerRule: str
+    """The Amazon Resource Name (ARN) that that identifies the production listener rule (in the case
+    of an Application Load Balancer) or listener (in the case for an Network Load Balancer) for
+    routing production traffic."""
+    RoleArn: str
+    """The Amazon Resource Name (ARN) of the IAM role that grants Amazon ECS permission to call the
+    Elastic Load Balancing APIs for you."""
+    TestListenerRule: str
+    """The Amazon Resource Name (ARN) that identifies ) that identifies the test listener rule (in
+    the case of an Application Load Balancer) or listener (in the case for an Network Load Balancer)
+    for routing test traffic."""
+
+
+class ServiceCanaryConfigurationDict(TypedDict, total=False):
+    """ServiceCanaryConfiguration as a plain dict: Configuration for a canary deployment strategy
+    that shifts a fixed percentage of traffic to the new service revision, waits for a specified
+    bake time, then shifts the remaining traffic. The following validation applies only to Canary
+    deployments created through CFN. CFN operations time out after 36 hours. Canary deployments can
+    approach this limit because of their extended duration. This can cause CFN to roll back the
+    deployment. To prevent timeout-related rollbacks, CFN rejects deployments when the calculated
+    deployment time exceeds 33 hours based on your template configuration: ``BakeTimeInMinutes +
+    CanaryBakeTimeInMinutes`` Additional backend processes (such as task scaling and running
+    lifecycle hooks) can extend deployment time beyond these calculations. Even deployments under
+    the 33-hour threshold might still time out if these processes cause the total duration to exceed
+    36 hours."""
+
+    CanaryBakeTimeInMinutes: int
+    """The amount of time in minutes to wait during the canary phase before shifting the remaining
+    production traffic to the new service revision. Valid values are 0 to 1440 minutes (24 hours).
+    The default value is 10."""
+    CanaryPercent: float
+    """The percentage of production traffic to shift to the new service revision during the canary
+    phase. Valid values are multiples of 0.1 from 0.1 to 100.0. The default value is 5.0."""
+
+
+class ServiceConnectAccessLogConfigurationDict(TypedDict, total=False):
+    """ServiceConnectAccessLogConfiguration as a plain dict: Configuration for Service Connect
+    access logging. Access logs provide detailed information about requests made to your service,
+    including request patterns, response codes, and timing data for debugging and monitoring
+    purposes. To enable access logs, you must also specify a ``logConfiguration`` in the
+    ``serviceConnectConfiguration``."""
+
+    Format: Required[Literal["TEXT", "JSON"]]
+    """The format for Service Connect access log output. Choose TEXT for human-readable logs or JSON
+    for structured data that integrates well with log analysis tools."""
+    IncludeQueryParameters: Literal["DISABLED", "ENABLED"]
+    """Specifies whether to include query parameters in Service Connect access logs. When enabled,
+    query parameters from HTTP requests are included in the access logs. Consider security and
+    privacy implications when enabling this feature, as query parameters may contain sensitive
+    information such as request IDs and tokens. By default, this parameter is ``DISABLED``."""
+
+
+class ServiceConnectClientAliasDict(TypedDict, total=False):
+    """ServiceConnectClientAlias as a plain dict: Each alias ("endpoint") is a fully-qualified name
+    and port number that other tasks ("clients") can use to connect to this service. Each name and
+    port mapping must be unique within the namespace. Tasks that run in a namespace can use short
+    names to connect to services in the namespace. Tasks can connect to services across all of the
+    clusters in the namespace. Tasks connect through a managed proxy container that collects logs
+    and metrics for increased visibility. Only the tasks that Amazon ECS services create are
+    supported with Service Connect. For more information, see [Service
+    Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html) in
+    the *Amazon Elastic Container Service Developer Guide*."""
+
+    DnsName: str
+    """The ``dnsName`` is the name that you use in the applications of client tasks to connect to
+    this service. The name must be a valid DNS name but doesn't need to be fully-qualified. The name
+    can include up to 127 characters. The name can include lowercase letters, numbers, underscores
+    (_), hyphens (-), and periods (.). The name can't start with a hyphen. If this parameter isn't
+    specified, the default value of ``discoveryName.namespace`` is used. If the ``discoveryName``
+    isn't specified, the port mapping name from the task definition is used in
+    ``portName.namespace``. To avoid changing your applications in client Amazon ECS services, set
+    this to the same name that the client application uses by default. For example, a few common
+    names are ``database``, ``db``, or the lowercase name of a database, such as ``mysql`` or
+    ``redis``. For more information, see [Service
+    Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html) in
+    the *Amazon Elastic Container Service Developer Guide*."""
+    Port: Required[int]
+    """The listening port number for the Service Connect proxy. This port is available inside of all
+    of the tasks within the same namespace. To avoid changing your applications in client Amazon ECS
+    services, set this to the same port that the client application uses by default. For more
+    information, see [Service
+    Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html) in
+    the *Amazon Elastic Container Service Developer Guide*."""
+    TestTrafficRules: ServiceConnectTestTrafficRulesDict
+    """The configuration for test traffic routing rules used during blue/green deployments with
+    Amazon ECS Service Connect. This allows you to route a portion of traffic to the new service
+    revision of your service for testing before shifting all production traffic."""
+
+
+class ServiceConnectContainerConfigurationDict(TypedDict, total=False):
+    """ServiceConnectContainerConfiguration as a plain dict."""
+
+    LogLevel: Literal["debug", "info"]
+    """Allowed values: 'debug', 'info'."""
+
+
+class ServiceConnectServiceDict(TypedDict, total=False):
+    """ServiceConnectService as a plain dict: The Service Connect service object configuration. For
+    more information, see [Service
+    Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html) in
+    the *Amazon Elastic Container Service Developer Guide*."""
+
+    ClientAliases: list[ServiceConnectClientAliasDict]
+    """The list of client aliases for this Service Connect service. You use these to assign names
+    that can be used by client applications. The maximum number of client aliases that you can have
+    in this list is 1. Each alias ("endpoint") is a fully-qualified name and port number that other
+    Amazon ECS tasks ("clients") can use to connect to this service. Each name and port mapping must
+    be unique within the namespace. For each ``ServiceConnectService``, you must provide at least
+    one ``clientAlias`` with one ``port``."""
+    DiscoveryName: str
+    """The ``discoveryName`` is the name of the new CMAP service that Amazon ECS creates for this
+    Amazon ECS service. This must be unique within the CMAP namespace. The name can contain up to 64
+    characters. The name can include lowercase letters, numbers, underscores (_), and hyphens (-).
+    The name can't start with a hyphen. If the ``discoveryName`` isn't specified, the port mapping
+    name from the task definition is used in ``portName.namespace``."""
+    IngressPortOverride: int
+    """The port number for the Service Connect proxy to listen on. Use the value of this field to
+    bypass the proxy for traffic on the port number specified in the named ``portMapping`` in the
+    task definition of this application, and then use it in your VPC security groups to allow
+    traffic into the proxy for this Amazon ECS service. In ``awsvpc`` mode and Fargate, the default
+    value is the container port number. The container port number is in the ``portMapping`` in the
+    task definition. In bridge mode, the default value is the ephemeral port of the Service Connect
+    proxy."""
+    PortName: Required[str]
+    """The ``portName`` must match the name of one of the ``portMappings`` from all the containers
+    in the task definition of this Amazon ECS service."""
+    Timeout: ServiceTimeoutConfigurationDict
+    """A reference to an object that represents the configured timeouts for Service Connect."""
+    Tls: ServiceConnectTlsConfigurationDict
+    """A reference to an object that represents a Transport Layer Security (TLS) configuration."""
+
+
+class ServiceConnectTestTrafficRulesDict(TypedDict, total=False):
+    """ServiceConnectTestTrafficRules as a plain dict: The test traffic routing configuration for
+    Amazon ECS blue/green deployments. This configuration allows you to define rules for routing
+    specific traffic to the new service revision during the deployment process, allowing for safe
+    testing before full production traffic shift. For more information, see [Service Connect for
+    Amazon ECS blue/green
+    deployments](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-blue-green.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+
+    Header: Required[ServiceConnectTestTrafficRulesHeaderDict]
+    """The HTTP header-based routing rules that determine which requests should be routed to the new
+    service version during blue/green deployment testing. These rules provide fine-grained control
+    over test traffic routing based on request headers."""
+
+
+class ServiceConnectTestTrafficRulesHeaderDict(TypedDict, total=False):
+    """ServiceConnectTestTrafficRulesHeader as a plain dict."""
+
+    Name: Required[str]
+    """Type: str."""
+    Value: ServiceConnectTestTrafficRulesHeaderValueDict
+    """Type: ServiceConnectTestTrafficRulesHeaderValueDict."""
+
+
+class ServiceConnectTestTrafficRulesHeaderValueDict(TypedDict, total=False):
+    """ServiceConnectTestTrafficRulesHeaderValue as a plain dict."""
+
+    Exact: Required[str]
+    """Type: str."""
+
+
+class ServiceConnectTlsCertificateAuthorityDict(TypedDict, total=False):
+    """ServiceConnectTlsCertificateAuthority as a plain dict: The certificate root authority that
+    secures your service."""
+
+    AwsPcaAuthorityArn: str
+    """The ARN of the AWS Private Certificate Authority certificate."""
+
+
+class ServiceConnectTlsConfigurationDict(TypedDict, total=False):
+    """ServiceConnectTlsConfiguration as a plain dict: The key that encrypts and decrypts your
+    resources for Service Connect TLS."""
+
+    IssuerCertificateAuthority: Required[ServiceConnectTlsCertificateAuthorityDict]
+    """The signer certificate authority."""
+    KmsKey: str
+    """The AWS Key Management Service key."""
+    RoleArn: str
+    """The Amazon Resource Name (ARN) of the IAM role that's associated with the Service Connect
+    TLS."""
+
+
+class ServiceDeploymentCircuitBreakerDict(TypedDict, total=False):
+    """ServiceDeploymentCircuitBreaker as a plain dict: The deployment circuit breaker can only be
+    used for services using the rolling update (``ECS``) deployment type. The *deployment circuit
+    breaker* determines whether a service deployment will fail if the service can't reach a steady
+    state. If it is turned on, a service deployment will transition to a failed state and stop
+    launching new tasks. You can also configure Amazon ECS to roll back your service to the last
+    completed deployment after a failure. For more information, see [Rolling
+    update](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html) in
+    the *Amazon Elastic Container Service Developer Guide*. For more information about API failure
+    reasons, see [API failure
+    reasons](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/api_failures_messages.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+
+    Enable: Required[bool]
+    """Determines whether to use the deployment circuit breaker logic for the service."""
+    ResetOnHealthyTask: bool
+    """Specifies whether the deployment circuit breaker resets its failure count when a task reaches
+    a healthy state. When set to ``true``, a task that reaches a healthy state resets the failure
+    count to ``0``. When set to ``false``, Amazon ECS does not reset the failure count. The default
+    is ``true``."""
+    Rollback: Required[bool]
+    """Determines whether to configure Amazon ECS to roll back the service if a service deployment
+    fails. If rollback is on, when a service deployment fails, the service is rolled back to the
+    last deployment that completed successfully."""
+    ThresholdConfiguration: ServiceThresholdConfigurationDict
+    """The threshold configuration that controls when the deployment circuit breaker triggers. The
+    ``type`` and ``value`` together determine how many task failures are tolerated before the
+    circuit breaker activates."""
+
+
+class ServiceDeploymentConfigurationDict(TypedDict, total=False):
+    """ServiceDeploymentConfiguration as a plain dict: Optional deployment parameters that control
+    how many tasks run during a deployment and the ordering of stopping and starting tasks."""
+
+    Alarms: DeploymentAlarmsDict
+    """Information about the CloudWatch alarms."""
+    BakeTimeInMinutes: int
+    """The duration waiting before terminating the previous service revision and marking a
+    deployment complete. The following rules apply when you don't specify a value: + For blue/green,
+    linear, and canary deployments, the value is set to 15 minutes. + For rolling deployments, there
+    is no bake time set by default. + The external deployment controller (``EXTERNAL``) and the ACD
+    blue/green deployment controller (``CODE_DEPLOY``) do not support the ``BakeTimeInMinutes``
+    parameter. If you provide a bake time for a rolling deployment, the CloudFormation handler
+    timeout is increased to the maximum of 36 hours, matching the timeout for blue/green, linear,
+    and canary deployments."""
+    CanaryConfiguration: ServiceCanaryConfigurationDict
+    """Configuration for canary deployment strategy. Only valid when the deployment strategy is
+    ``CANARY``. This configuration enables shifting a fixed percentage of traffic for testing,
+    followed by shifting the remaining traffic after a bake period."""
+    DeploymentCircuitBreaker: ServiceDeploymentCircuitBreakerDict
+    """The deployment circuit breaker can only be used for services using the rolling update
+    (``ECS``) deployment type. The *deployment circuit breaker* determines whether a service
+    deployment will fail if the service can't reach a steady state. If you use the deployment
+    circuit breaker, a service deployment will transition to a failed state and stop launching new
+    tasks. If you use the rollback option, when a service deployment fails, the service is rolled
+    back to the last deployment that completed successfully. For more information, see [Rolling
+    update](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html) in
+    the *Amazon Elastic Container Service Developer Guide*"""
+    EarlySuccessCriteria: DeploymentEarlySuccessCriteriaDict
+    """The early success criteria configuration for a rolling deployment. With early success
+    criteria, you can configure an Amazon ECS deployment to complete faster. Amazon ECS declares a
+    deployment successful once a target percentage of tasks are healthy, instead of waiting for the
+    service to fully stabilize."""
+    LifecycleHooks: list[DeploymentLifecycleHookDict]
+    """An array of deployment lifecycle hook objects to run custom logic or pause the deployment at
+    specific stages of the deployment lifecycle."""
+    LinearConfiguration: ServiceLinearConfigurationDict
+    """Configuration for linear deployment strategy. Only valid when the deployment strategy is
+    ``LINEAR``. This configuration enables progressive traffic shifting in equal percentage
+    increments with configurable bake times between each step."""
+    MaximumPercent: int
+    """If a service is using the rolling update (``ECS``) deployment type, the ``maximumPercent``
+    parameter represents an upper limit on the number of your service's tasks that are allowed in
+    the ``RUNNING`` or ``PENDING`` state during a deployment, as a percentage of the
+    ``desiredCount`` (rounded down to the nearest integer). This parameter enables you to define the
+    deployment batch size. For example, if your service is using the ``REPLICA`` service scheduler
+    and has a ``desiredCount`` of four tasks and a ``maximumPercent`` value of 200%, the scheduler
+    may start four new tasks before stopping the four older tasks (provided that the cluster
+    resources required to do this are available). The default ``maximumPercent`` value for a service
+    using the ``REPLICA`` service scheduler is 200%. The Amazon ECS scheduler uses this parameter to
+    replace unhealthy tasks by starting replacement tasks first and then stopping the unhealthy
+    tasks, as long as cluster resources for starting replacement tasks are available. For more
+    information about how the scheduler replaces unhealthy tasks, see [Amazon ECS
+    services](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_services.html). If a
+    service is using either the blue/green (``CODE_DEPLOY``) or ``EXTERNAL`` deployment types, and
+    tasks in the service use the EC2 launch type, the *maximum percent* value is set to the default
+    value. The *maximum percent* value is used to define the upper limit on the number of the tasks
+    in the service that remain in the ``RUNNING`` state while the container instances are in the
+    ``DRAINING`` state. You can't specify a custom ``maximumPercent`` value for a service that uses
+    either the blue/green (``CODE_DEPLOY``) or ``EXTERNAL`` deployment types and has tasks that use
+    the EC2 launch type. If the service uses either the blue/green (``CODE_DEPLOY``) or ``EXTERNAL``
+    deployment types, and the tasks in the service use the Fargate launch type, the maximum percent
+    value is not used. The value is still returned when describing your service."""
+    MinimumHealthyPercent: int
+    """If a service is using the rolling update (``ECS``) deployment type, the
+    ``minimumHealthyPercent`` represents a lower limit on the number of your service's tasks that
+    must remain in the ``RUNNING`` state during a deployment, as a percentage of the
+    ``desiredCount`` (rounded up to the nearest integer). This parameter enables you to deploy
+    without using additional cluster capacity. For example, if your service has a ``desiredCount``
+    of four tasks and a ``minimumHealthyPercent`` of 50%, the service scheduler may stop two
+    existing tasks to free up cluster capacity before starting two new tasks. If any tasks are
+    unhealthy and if ``maximumPercent`` doesn't allow the Amazon ECS scheduler to start replacement
+    tasks, the scheduler stops the unhealthy tasks one-by-one — using the ``minimumHealthyPercent``
+    as a constraint — to clear up capacity to launch replacement tasks. For more information about
+    how the scheduler replaces unhealthy tasks, see [Amazon ECS
+    services](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_services.html). For
+    services that *do not* use a load balancer, the following should be noted: + A service is
+    considered healthy if all essential containers within the tasks in the service pass their health
+    checks. + If a task has no essential containers with a health check defined, the service
+    scheduler will wait for 40 seconds after a task reaches a ``RUNNING`` state before the task is
+    counted towards the minimum healthy percent total. + If a task has one or more essential
+    containers with a health check defined, the service scheduler will wait for the task to reach a
+    healthy status before counting it towards the minimum healthy percent total. A task is
+    considered healthy when all essential containers within the task have passed their health
+    checks. The amount of time the service scheduler can wait for is determined by the container
+    health check settings. For services that *do* use a load balancer, the following should be
+    noted: + If a task has no essential containers with a health check defined, the service
+    scheduler will wait for the load balancer target group health check to return a healthy status
+    before counting the task towards the minimum healthy percent total. + If a task has an essential
+    container with a health check defined, the service scheduler will wait for both the task to
+    reach a healthy status and the load balancer target group health check to return a healthy
+    status before counting the task towards the minimum healthy percent total. The default value for
+    a replica service for ``minimumHealthyPercent`` is 100%. The default ``minimumHealthyPercent``
+    value for a service using the ``DAEMON`` service schedule is 0% for the CLI, the AWS SDKs, and
+    the APIs and 50% for the AWS Management Console. The minimum number of healthy tasks during a
+    deployment is the ``desiredCount`` multiplied by the ``minimumHealthyPercent``/100, rounded up
+    to the nearest integer value. If a service is using either the blue/green (``CODE_DEPLOY``) or
+    ``EXTERNAL`` deployment types and is running tasks that use the EC2 launch type, the *minimum
+    healthy percent* value is set to the default value. The *minimum healthy percent* value is used
+    to define the lower limit on the number of the tasks in the service that remain in the
+    ``RUNNING`` state while the container instances are in the ``DRAINING`` state. You can't specify
+    a custom ``minimumHealthyPercent`` value for a service that uses either the blue/green
+    (``CODE_DEPLOY``) or ``EXTERNAL`` deployment types and has tasks that use the EC2 launch type.
+    If a service is using either the blue/green (``CODE_DEPLOY``) or ``EXTERNAL`` deployment types
+    and is running tasks that use the Fargate launch type, the minimum healthy percent value is not
+    used, although it is returned when describing your service."""
+    Strategy: Literal["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"]
+    """The deployment strategy for the service. Choose from these valid values: + ``ROLLING`` - When
+    you create a service which uses the rolling update (``ROLLING``) deployment strategy, the Amazon
+    ECS service scheduler replaces the currently running tasks with new tasks. The number of tasks
+    that Amazon ECS adds or removes from the service during a rolling update is controlled by the
+    service deployment configuration. + ``BLUE_GREEN`` - A blue/green deployment strategy
+    (``BLUE_GREEN``) is a release methodology that reduces downtime and risk by running two
+    identical production environments called blue and green. With Amazon ECS blue/green deployments,
+    you can validate new service revisions before directing production traffic to them. This
+    approach provides a safer way to deploy changes with the ability to quickly roll back if needed.
+    + ``LINEAR`` - A *linear* deployment strategy (``LINEAR``) gradually shifts traffic from the
+    current production environment to a new environment in equal percentages over time. With Amazon
+    ECS linear deployments, you can control the pace of traffic shifting and validate new service
+    revisions with increasing amounts of production traffic. + ``CANARY`` - A *canary* deployment
+    strategy (``CANARY``) shifts a small percentage of traffic to the new service revision first,
+    then shifts the remaining traffic all at once after a specified time period. This allows you to
+    test the new version with a subset of users before full deployment."""
+
+
+class ServiceDeploymentControllerDict(TypedDict, total=False):
+    """ServiceDeploymentController as a plain dict: The deployment controller to use for the
+    service."""
+
+    Type: Literal["CODE_DEPLOY", "ECS", "EXTERNAL"]
+    """The deployment controller type to use. The deployment controller is the mechanism that
+    determines how tasks are deployed for your service. The valid options are: + ECS When you create
+    a service which uses the ``ECS`` deployment controller, you can choose between the following
+    deployment strategies: + ``ROLLING``: When you create a service which uses the *rolling update*
+    (``ROLLING``) deployment strategy, the ECS service scheduler replaces the currently running
+    tasks with new tasks. The number of tasks that ECS adds or removes from the service during a
+    rolling update is controlled by the service deployment configuration. Rolling update deployments
+    are best suited for the following scenarios: + Gradual service updates: You need to update your
+    service incrementally without taking the entire service offline at once. + Limited resource
+    requirements: You want to avoid the additional resource costs of running two complete
+    environments simultaneously (as required by blue/green deployments). + Acceptable deployment
+    time: Your application can tolerate a longer deployment process, as rolling updates replace
+    tasks one by one. + No need for instant roll back: Your service can tolerate a rollback process
+    that takes minutes rather than seconds. + Simple deployment process: You prefer a
+    straightforward deployment approach without the complexity of managing multiple environments,
+    target groups, and listeners. + No load balancer requirement: Your service doesn't use or
+    require a load balancer, ALB, NLB, or Service Connect (which are required for blue/green
+    deployments). + Stateful applications: Your application maintains state that makes it difficult
+    to run two parallel environments. + Cost sensitivity: You want to minimize deployment costs by
+    not running duplicate environments during deployment. Rolling updates are the default deployment
+    strategy for services and provide a balance between deployment safety and resource efficiency
+    for many common application scenarios. + ``BLUE_GREEN``: A *blue/green* deployment strategy
+    (``BLUE_GREEN``) is a release methodology that reduces downtime and risk by running two
+    identical production environments called blue and green. With ECS blue/green deployments, you
+    can validate new service revisions before directing production traffic to them. This approach
+    provides a safer way to deploy changes with the ability to quickly roll back if needed. ECS
+    blue/green deployments are best suited for the following scenarios: + Service validation: When
+    you need to validate new service revisions before directing production traffic to them + Zero
+    downtime: When your service requires zero-downtime deployments + Instant roll back: When you
+    need the ability to quickly roll back if issues are detected + Load balancer requirement: When
+    your service uses ALB, NLB, or Service Connect + External Use a third-party deployment
+    controller. + Blue/green deployment (powered by ACD) ACD installs an updated version of the
+    application as a new replacement task set and reroutes production traffic from the original
+    application task set to the replacement task set. The original task set is terminated after a
+    successful deployment. Use this deployment controller to verify a new deployment of a service
+    before sending production traffic to it. When updating the deployment controller for a service,
+    consider the following depending on the type of migration you're performing. + If you have a
+    template that contains the ``EXTERNAL`` deployment controller information as well as ``TaskSet``
+    and ``PrimaryTaskSet`` resources, and you remove the task set resources from the template when
+    updating from ``EXTERNAL`` to ``ECS``, the ``DescribeTaskSet`` and ``DeleteTaskSet`` API calls
+    will return a 400 error after the deployment controller is updated to ``ECS``. This results in a
+    delete failure on the task set resources, even though the stack transitions to
+    ``UPDATE_COMPLETE`` status. For more information, see [Resource removed from stack but not
+    deleted](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/troubleshooting.html#troubleshooting-errors-resource-removed-not-deleted)
+    in the CFNlong User Guide. To fix this issue, delete the task sets directly using the
+    ECS``DeleteTaskSet`` API. For more information about how to delete a task set, see
+    [DeleteTaskSet](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteTaskSet.html)
+    in the ECSlong API Reference. + If you're migrating from ``CODE_DEPLOY`` to ``ECS`` with a new
+    task definition and CFN performs a rollback operation, the ECS``UpdateService`` request fails
+    with the following error: Resource handler returned message: "Invalid request provided: Unable
+    to update task definition on services with a CODE_DEPLOY deployment controller. + After a
+    successful migration from ``ECS`` to ``EXTERNAL`` deployment controller, you need to manually
+    remove the ``ACTIVE`` task set, because ECS no longer manages the deployment. For information
+    about how to delete a task set, see
+    [DeleteTaskSet](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteTaskSet.html)
+    in the ECSlong API Reference."""
+
+
+class ServiceForceNewDeploymentDict(TypedDict, total=False):
+    """ServiceForceNewDeployment as a plain dict: Determines whether to force a new deployment of
+    the service. By default, deployments aren't forced. You can use this option to start a new
+    deployment with no service definition changes. For example, you can update a service's tasks to
+    use a newer Docker image with the same image/tag combination (``my_image:latest``) or to roll
+    Fargate tasks onto a newer platform version."""
+
+    EnableForceNewDeployment: Required[bool]
+    """Determines whether to force a new deployment of the service. By default, deployments aren't
+    forced. You can use this option to start a new deployment with no service definition changes.
+    For example, you can update a service's tasks to use a newer Docker image with the same
+    image/tag combination (``my_image:latest``) or to roll Fargate tasks onto a newer platform
+    version."""
+    ForceNewDeploymentNonce: str
+    """When you change the``ForceNewDeploymentNonce`` value in your template, it signals ECS to
+    start a new deployment even though no other service parameters have changed. The value must be a
+    unique, time- varying value like a timestamp, random string, or sequence number. Use this
+    property when you want to ensure your tasks pick up the latest version of a Docker image that
+    uses the same tag but has been updated in the registry."""
+
+
+class ServiceLinearConfigurationDict(TypedDict, total=False):
+    """ServiceLinearConfiguration as a plain dict: Configuration for a linear deployment strategy
+    that shifts production traffic in equal percentage increments with configurable wait times
+    between each step until 100 percent of traffic is shifted to the new service revision. The
+    following validation applies only to Linear deployments created through CFN. CFN operations time
+    out after 36 hours. Linear deployments can approach this limit because of their extended
+    duration. This can cause CFN to roll back the deployment. To prevent timeout-related rollbacks,
+    CFN rejects deployments when the calculated deployment time exceeds 33 hours based on your
+    template configuration: ``BakeTimeInMinutes + (StepBakeTimeInMinutes × Number of deployment
+    steps)`` Where the number of deployment steps is calculated as follows: + *If StepPercent evenly
+    divides by 100*: The number of deployment steps equals ``(100 ÷ StepPercent) - 1`` +
+    *Otherwise*: The number of deployment steps equals the floor of ``100 ÷ StepPercent``. For
+    example, if ``StepPercent`` is 11, the number of deployment steps is 9 (not 9.1). This
+    calculation reflects that CFN doesn't apply the step bake time after the final traffic shift
+    reaches 100%. For example, with a ``StepPercent`` of 50%, there are actually two traffic shifts,
+    but only one deployment step is counted for validation purposes because the bake time is applied
+    only after the first 50% shift, not after reaching 100%. Additional backend processes (such as
+    task scaling and running lifecycle hooks) can extend deployment time beyond these calculations.
+    Even deployments under the 33-hour threshold might still time out if these processes cause the
+    total duration to exceed 36 hours."""
+
+    StepBakeTimeInMinutes: int
+    """The amount of time in minutes to wait between each traffic shifting step during a linear
+    deployment. Valid values are 0 to 1440 minutes (24 hours). The default value is 6. This bake
+    time is not applied after reaching 100 percent traffic."""
+    StepPercent: float
+    """The percentage of production traffic to shift in each step during a linear deployment. Valid
+    values are multiples of 0.1 from 3.0 to 100.0. The default value is 10.0."""
+
+
+class ServiceLogConfigurationDict(TypedDict, total=False):
+    """ServiceLogConfiguration as a plain dict: The log configuration for the container. This
+    parameter maps to ``LogConfig`` in the docker container create command and the ``--log-driver``
+    option to docker run. By default, containers use the same logging driver that the Docker daemon
+    uses. However, the container might use a different logging driver than the Docker daemon by
+    specifying a log driver configuration in the container definition. Understand the following when
+    specifying a log configuration for your containers. + Amazon ECS currently supports a subset of
+    the logging drivers available to the Docker daemon. Additional log drivers may be available in
+    future releases of the Amazon ECS container agent. For tasks on FARGATElong, the supported log
+    drivers are ``awslogs``, ``splunk``, and ``awsfirelens``. For tasks hosted on Amazon EC2
+    instances, the supported log drivers are ``awslogs``, ``fluentd``, ``gelf``, ``json-file``,
+    ``journald``,``syslog``, ``splunk``, and ``awsfirelens``. + This parameter requires version 1.18
+    of the Docker Remote API or greater on your container instance. + For tasks that are hosted on
+    Amazon EC2 instances, the Amazon ECS container agent must register the available logging drivers
+    with the ``ECS_AVAILABLE_LOGGING_DRIVERS`` environment variable before containers placed on that
+    instance can use these log configuration options. For more information, see [Amazon ECS
+    container agent
+    configuration](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-config.html)
+    in the *Amazon Elastic Container Service Developer Guide*. + For tasks that are on FARGATElong,
+    because you don't have access to the underlying infrastructure your tasks are hosted on, any
+    additional software needed must be installed outside of the task. For example, the Fluentd
+    output aggregators or a remote host running Logstash to send Gelf logs to."""
+
+    LogDriver: str
+    """The log driver to use for the container. For tasks on FARGATElong, the supported log drivers
+    are ``awslogs``, ``splunk``, and ``awsfirelens``. For tasks hosted on Amazon EC2 instances, the
+    supported log drivers are ``awslogs``, ``fluentd``, ``gelf``, ``json-file``, ``journald``,
+    ``syslog``, ``splunk``, and ``awsfirelens``. For more information about using the ``awslogs``
+    log driver, see [Send Amazon ECS logs to
+    CloudWatch](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html) in
+    the *Amazon Elastic Container Service Developer Guide*. For more information about using the
+    ``awsfirelens`` log driver, see [Send Amazon ECS logs to an service or
+    Partner](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html). If
+    you have a custom driver that isn't listed, you can fork the Amazon ECS container agent project
+    that's [available on
+    GitHub](https://docs.aws.amazon.com/https://github.com/aws/amazon-ecs-agent) and customize it to
+    work with that driver. We encourage you to submit pull requests for changes that you would like
+    to have included. However, we don't currently provide support for running modified copies of
+    this software."""
+    Options: dict[str, str]
+    """The configuration options to send to the log driver. The options you can specify depend on
+    the log driver. Some of the options you can specify when you use the ``awslogs`` log driver to
+    route logs to Amazon CloudWatch include the following: + awslogs-create-group Required: No
+    Specify whether you want the log group to be created automatically. If this option isn't
+    specified, it defaults to false. Your IAM policy must include the logs:CreateLogGroup permission
+    before you attempt to use awslogs-create-group. + awslogs-region Required: Yes Specify the
+    Region that the awslogs log driver is to send your Docker logs to. You can choose to send all of
+    your logs from clusters in different Regions to a single region in CloudWatch Logs. This is so
+    that they're all visible in one location. Otherwise, you can separate them by Region for more
+    granularity. Make sure that the specified log group exists in the Region that you specify with
+    this option. + awslogs-group Required: Yes Make sure to specify a log group that the awslogs log
+    driver sends its log streams to. + awslogs-stream-prefix Required: Yes, when using
+    Fargate.Optional when using EC2. Use the awslogs-stream-prefix option to associate a log stream
+    with the specified prefix, the container name, and the ID of the Amazon ECS task that the
+    container belongs to. If you specify a prefix with this option, then the log stream takes the
+    format prefix-name/container-name/ecs-task-id. If you don't specify a prefix with this option,
+    then the log stream is named after the container ID that's assigned by the Docker daemon on the
+    container instance. Because it's difficult to trace logs back to the container that sent them
+    with just the Docker container ID (which is only available on the container instance), we
+    recommend that you specify a prefix with this option. For Amazon ECS services, you can use the
+    service name as the prefix. Doing so, you can trace log streams to the service that the
+    container belongs to, the name of the container that sent them, and the ID of the task that the
+    container belongs to. You must specify a stream-prefix for your logs to have your logs appear in
+    the Log pane when using the Amazon ECS console. + awslogs-datetime-format Required: No This
+    option defines a multiline start pattern in Python strftime format. A log message consists of a
+    line that matches the pattern and any following lines that don’t match the pattern. The matched
+    line is the delimiter between log messages. One example of a use case for using this format is
+    for parsing output such as a stack dump, which might otherwise be logged in multiple entries.
+    The correct pattern allows it to be captured in a single entry. For more information, see
+    awslogs-datetime-format. You cannot configure both the awslogs-datetime-format and
+    awslogs-multiline-pattern options. Multiline logging performs regular expression parsing and
+    matching of all log messages. This might have a negative impact on logging performance. +
+    awslogs-multiline-pattern Required: No This option defines a multiline start pattern that uses a
+    regular expression. A log message consists of a line that matches the pattern and any following
+    lines that don’t match the pattern. The matched line is the delimiter between log messages. For
+    more information, see awslogs-multiline-pattern. This option is ignored if
+    awslogs-datetime-format is also configured. You cannot configure both the
+    awslogs-datetime-format and awslogs-multiline-pattern options. Multiline logging performs
+    regular expression parsing and matching of all log messages. This might have a negative impact
+    on logging performance. The following options apply to all supported log drivers. + mode
+    Required: No Valid values: non-blocking | blocking This option defines the delivery mode of log
+    messages from the container to the log driver specified using logDriver. The delivery mode you
+    choose affects application availability when the flow of logs from container is interrupted. If
+    you use the blocking mode and the flow of logs is interrupted, calls from container code to
+    write to the stdout and stderr streams will block. The logging thread of the application will
+    block as a result. This may cause the application to become unresponsive and lead to container
+    healthcheck failure. If you use the non-blocking mode, the container's logs are instead stored
+    in an in-memory intermediate buffer configured with the max-buffer-size option. This prevents
+    the application from becoming unresponsive when logs cannot be sent. We recommend using this
+    mode if you want to ensure service availability and are okay with some log loss. For more
+    information, see Preventing log loss with non-blocking mode in the awslogs container log driver.
+    You can set a default mode for all containers in a specific Region by using the
+    defaultLogDriverMode account setting. If you don't specify the mode option or configure the
+    account setting, Amazon ECS will default to the non-blocking mode. For more information about
+    the account setting, see Default log driver mode in the Amazon Elastic Container Service
+    Developer Guide. On June 25, 2025, Amazon ECS changed the default log driver mode from blocking
+    to non-blocking to prioritize task availability over logging. To continue using the blocking
+    mode after this change, do one of the following: Set the mode option in your container
+    definition's logConfiguration as blocking. Set the defaultLogDriverMode account setting to
+    blocking. + max-buffer-size Required: No Default value: 10m When non-blocking mode is used, the
+    max-buffer-size log option controls the size of the buffer that's used for intermediate message
+    storage. Make sure to specify an adequate buffer size based on your application. When the buffer
+    fills up, further logs cannot be stored. Logs that cannot be stored are lost. To route logs
+    using the ``splunk`` log router, you need to specify a ``splunk-token`` and a ``splunk-url``.
+    When you use the ``awsfirelens`` log router to route logs to an AWS Service or AWS Partner
+    Network destination for log storage and analytics, you can set the ``log-driver-buffer-limit``
+    option to limit the number of events that are buffered in memory, before being sent to the log
+    router container. It can help to resolve potential log loss issue because high throughput might
+    result in memory running out for the buffer inside of Docker. Other options you can specify when
+    using ``awsfirelens`` to route logs depend on the destination. When you export logs to Amazon
+    Data Firehose, you can specify the AWS Region with ``region`` and a name for the log stream with
+    ``delivery_stream``. When you export logs to Amazon Kinesis Data Streams, you can specify an AWS
+    Region with ``region`` and a data stream name with ``stream``. When you export logs to Amazon
+    OpenSearch Service, you can specify options like ``Name``, ``Host`` (OpenSearch Service endpoint
+    without protocol), ``Port``, ``Index``, ``Type``, ``Aws_auth``, ``Aws_region``,
+    ``Suppress_Type_Name``, and ``tls``. For more information, see [Under the hood: FireLens for
+    Amazon ECS
+    Tasks](https://docs.aws.amazon.com/containers/under-the-hood-firelens-for-amazon-ecs-tasks/).
+    When you export logs to Amazon S3, you can specify the bucket using the ``bucket`` option. You
+    can also specify ``region``, ``total_file_size``, ``upload_timeout``, and ``use_put_object`` as
+    options. This parameter requires version 1.19 of the Docker Remote API or greater on your
+    container instance. To check the Docker Remote API version on your container instance, log in to
+    your container instance and run the following command: ``sudo docker version --format
+    '{{.Server.APIVersion}}'``"""
+    SecretOptions: list[SecretDict]
+    """The secrets to pass to the log configuration. For more information, see [Specifying sensitive
+    data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+
+
+class ServiceManagedEBSVolumeConfigurationDict(TypedDict, total=False):
+    """ServiceManagedEBSVolumeConfiguration as a plain dict: The configuration for the Amazon EBS
+    volume that Amazon ECS creates and manages on your behalf. These settings are used to create
+    each Amazon EBS volume, with one volume created for each task in the service. For information
+    about the supported launch types and operating systems, see [Supported operating systems and
+    launch
+    types](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ebs-volumes.html#ebs-volumes-configuration)
+    in the*Amazon Elastic Container Service Developer Guide*. Many of these parameters map 1:1 with
+    the Amazon EBS ``CreateVolume`` API request parameters."""
+
+    Encrypted: bool
+    """Indicates whether the volume should be encrypted. If you turn on Region-level Amazon EBS
+    encryption by default but set this value as ``false``, the setting is overridden and the volume
+    is encrypted with the KMS key specified for Amazon EBS encryption by default. This parameter
+    maps 1:1 with the ``Encrypted`` parameter of the [CreateVolume
+    API](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html) in the
+    *Amazon EC2 API Reference*."""
+    FilesystemType: Literal["ext3", "ext4", "ntfs", "xfs"]
+    """The filesystem type for the volume. For volumes created from a snapshot, you must specify the
+    same filesystem type that the volume was using when the snapshot was created. If there is a
+    filesystem type mismatch, the tasks will fail to start. The available Linux filesystem types are
+    ``ext3``, ``ext4``, and ``xfs``. If no value is specified, the ``xfs`` filesystem type is used
+    by default. The available Windows filesystem types are ``NTFS``."""
+    Iops: int
+    """The number of I/O operations per second (IOPS). For ``gp3``, ``io1``, and ``io2`` volumes,
+    this represents the number of IOPS that are provisioned for the volume. For ``gp2`` volumes,
+    this represents the baseline performance of the volume and the rate at which the volume
+    accumulates I/O credits for bursting. The following are the supported values for each volume
+    type. + ``gp3``: 3,000 - 16,000 IOPS + ``io1``: 100 - 64,000 IOPS + ``io2``: 100 - 256,000 IOPS
+    This parameter is required for ``io1`` and ``io2`` volume types. The default for ``gp3`` volumes
+    is ``3,000 IOPS``. This parameter is not supported for ``st1``, ``sc1``, or ``standard`` volume
+    types. This parameter maps 1:1 with the ``Iops`` parameter of the [CreateVolume
+    API](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html) in the
+    *Amazon EC2 API Reference*."""
+    KmsKeyId: str
+    """The Amazon Resource Name (ARN) identifier of the AWS Key Management Service key to use for
+    Amazon EBS encryption. When a key is specified using this parameter, it overrides Amazon EBS
+    default encryption or any KMS key that you specified for cluster-level managed storage
+    encryption. This parameter maps 1:1 with the ``KmsKeyId`` parameter of the [CreateVolume
+    API](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html) in the
+    *Amazon EC2 API Reference*. For more information about encrypting Amazon EBS volumes attached to
+    tasks, see [Encrypt data stored in Amazon EBS volumes attached to Amazon ECS
+    tasks](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ebs-kms-encryption.html). AWS
+    authenticates the AWS Key Management Service key asynchronously. Therefore, if you specify an
+    ID, alias, or ARN that is invalid, the action can appear to complete, but eventually fails."""
+    RoleArn: Required[str]
+    """The ARN of the IAM role to associate with this volume. This is the Amazon ECS infrastructure
+    IAM role that is used to manage your AWS infrastructure. We recommend using the Amazon
+    ECS-managed ``AmazonECSInfrastructureRolePolicyForVolumes`` IAM policy with this role. For more
+    information, see [Amazon ECS infrastructure IAM
+    role](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/infrastructure_IAM_role.html)
+    in the *Amazon ECS Developer Guide*."""
+    SizeInGiB: int
+    """The size of the volume in GiB. You must specify either a volume size or a snapshot ID. If you
+    specify a snapshot ID, the snapshot size is used for the volume size by default. You can
+    optionally specify a volume size greater than or equal to the snapshot size. This parameter maps
+    1:1 with the ``Size`` parameter of the [CreateVolume
+    API](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html) in the
+    *Amazon EC2 API Reference*. The following are the supported volume size values for each volume
+    type. + ``gp2`` and ``gp3``: 1-16,384 + ``io1`` and ``io2``: 4-16,384 + ``st1`` and ``sc1``:
+    125-16,384 + ``standard``: 1-1,024"""
+    SnapshotId: str
+    """The snapshot that Amazon ECS uses to create volumes for attachment to tasks maintained by the
+    service. You must specify either ``snapshotId`` or ``sizeInGiB`` in your volume configuration.
+    This parameter maps 1:1 with the ``SnapshotId`` parameter of the [CreateVolume
+    API](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html) in the
+    *Amazon EC2 API Reference*."""
+    TagSpecifications: list[EBSTagSpecificationDict]
+    """The tags to apply to the volume. Amazon ECS applies service-managed tags by default. This
+    parameter maps 1:1 with the ``TagSpecifications.N`` parameter of the [CreateVolume
+    API](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html) in the
+    *Amazon EC2 API Reference*."""
+    Throughput: int
+    """The throughput to provision for a volume, in MiB/s, with a maximum of 1,000 MiB/s. This
+    parameter maps 1:1 with the ``Throughput`` parameter of the [CreateVolume
+    API](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html) in the
+    *Amazon EC2 API Reference*. This parameter is only supported for the ``gp3`` volume type."""
+    VolumeInitializationRate: int
+    """The rate, in MiB/s, at which data is fetched from a snapshot of an existing EBS volume to
+    create new volumes for attachment to the tasks maintained by the service. This property can be
+    specified only if you specify a ``snapshotId``. For more information, see [Initialize Amazon EBS
+    volumes](https://docs.aws.amazon.com/ebs/latest/userguide/initalize-volume.html) in the *Amazon
+    EBS User Guide*."""
+    VolumeType: str
+    """The volume type. This parameter maps 1:1 with the ``VolumeType`` parameter of the
+    [CreateVolume API](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html)
+    in the *Amazon EC2 API Reference*. For more information, see [Amazon EBS volume
+    types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ebs-volume-types.html) in the *Amazon
+    EC2 User Guide*. The following are the supported volume types. + General Purpose SSD:
+    ``gp2``|``gp3`` + Provisioned IOPS SSD: ``io1``|``io2`` + Throughput Optimized HDD: ``st1`` +
+    Cold HDD: ``sc1`` + Magnetic: ``standard`` The magnetic volume type is not supported on Fargate."""
+
+
+class ServiceNetworkConfigurationDict(TypedDict, total=False):
+    """ServiceNetworkConfiguration as a plain dict: The network configuration for a task or service."""
+
+    AwsvpcConfiguration: AwsVpcConfigurationDict
+    """The VPC subnets and security groups that are associated with a task. All specified subnets
+    and security groups must be from the same VPC."""
+
+
+class ServiceRegistryDict(TypedDict, total=False):
+    """ServiceRegistry as a plain dict: The details for the service registry. Each service may be
+    associated with one service registry. Multiple service registries for each service are not
+    supported. When you add, update, or remove the service registries configuration, Amazon ECS
+    starts a new deployment. New tasks are registered and deregistered to the updated service
+    registry configuration."""
+
+    ContainerName: str
+    """The container name value to be used for your service discovery service. It's already
+    specified in the task definition. If the task definition that your service task specifies uses
+    the ``bridge`` or ``host`` network mode, you must specify a ``containerName`` and
+    ``containerPort`` combination from the task definition. If the task definition that your service
+    task specifies uses the ``awsvpc`` network mode and a type SRV DNS record is used, you must
+    specify either a ``containerName`` and ``containerPort`` combination or a ``port`` value.
+    However, you can't specify both."""
+    ContainerPort: int
+    """The port value to be used for your service discovery service. It's already specified in the
+    task definition. If the task definition your service task specifies uses the ``bridge`` or
+    ``host`` network mode, you must specify a ``containerName`` and ``containerPort`` combination
+    from the task definition. If the task definition your service task specifies uses the ``awsvpc``
+    network mode and a type SRV DNS record is used, you must specify either a ``containerName`` and
+    ``containerPort`` combination or a ``port`` value. However, you can't specify both."""
+    Port: int
+    """The port value used if your service discovery service specified an SRV record. This field
+    might be used if both the ``awsvpc`` network mode and SRV records are used."""
+    RegistryArn: str
+    """The Amazon Resource Name (ARN) of the service registry. The currently supported service
+    registry is CMAP. For more information, see
+    [CreateService](https://docs.aws.amazon.com/cloud-map/latest/api/API_CreateService.html)."""
+
+
+class ServiceServiceConnectConfigurationDict(TypedDict, total=False):
+    """ServiceServiceConnectConfiguration as a plain dict: The Service Connect configuration of your
+    Amazon ECS service. The configuration for this service to discover and connect to services, and
+    be discovered by, and connected from, other services within a namespace. Tasks that run in a
+    namespace can use short names to connect to services in the namespace. Tasks can connect to
+    services across all of the clusters in the namespace. Tasks connect through a managed proxy
+    container that collects logs and metrics for increased visibility. Only the tasks that Amazon
+    ECS services create are supported with Service Connect. For more information, see [Service
+    Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html) in
+    the *Amazon Elastic Container Service Developer Guide*."""
+
+    AccessLogConfiguration: ServiceConnectAccessLogConfigurationDict
+    """The configuration for Service Connect access logging. Access logs capture detailed
+    information about requests made to your service, including request patterns, response codes, and
+    timing data. They can be useful for debugging connectivity issues, monitoring service
+    performance, and auditing service-to-service communication for security and compliance purposes.
+    To enable access logs, you must also specify a ``logConfiguration`` in the
+    ``serviceConnectConfiguration``."""
+    ContainerConfigurations: list[ServiceConnectContainerConfigurationDict]
+    """Items: 0 to 10 items."""
+    Enabled: Required[bool]
+    """Specifies whether to use Service Connect with this service."""
+    LogConfiguration: ServiceLogConfigurationDict
+    """The log configuration for the container. This parameter maps to ``LogConfig`` in the docker
+    container create command and the ``--log-driver`` option to docker run. By default, containers
+    use the same logging driver that the Docker daemon uses. However, the container might use a
+    different logging driver than the Docker daemon by specifying a log driver configuration in the
+    container definition. Understand the following when specifying a log configuration for your
+    containers. + Amazon ECS currently supports a subset of the logging drivers available to the
+    Docker daemon. Additional log drivers may be available in future releases of the Amazon ECS
+    container agent. For tasks on FARGATElong, the supported log drivers are ``awslogs``,
+    ``splunk``, and ``awsfirelens``. For tasks hosted on Amazon EC2 instances, the supported log
+    drivers are ``awslogs``, ``fluentd``, ``gelf``, ``json-file``, ``journald``,``syslog``,
+    ``splunk``, and ``awsfirelens``. + This parameter requires version 1.18 of the Docker Remote API
+    or greater on your container instance. + For tasks that are hosted on Amazon EC2 instances, the
+    Amazon ECS container agent must register the available logging drivers with the
+    ``ECS_AVAILABLE_LOGGING_DRIVERS`` environment variable before containers placed on that instance
+    can use these log configuration options. For more information, see [Amazon ECS container agent
+    configuration](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-config.html)
+    in the *Amazon Elastic Container Service Developer Guide*. + For tasks that are on FARGATElong,
+    because you don't have access to the underlying infrastructure your tasks are hosted on, any
+    additional software needed must be installed outside of the task. For example, the Fluentd
+    output aggregators or a remote host running Logstash to send Gelf logs to."""
+    Namespace: str
+    """The namespace name or full Amazon Resource Name (ARN) of the CMAPlong namespace for use with
+    Service Connect. The namespace must be in the same AWS Region as the Amazon ECS service and
+    cluster. The type of namespace doesn't affect Service Connect. For more information about
+    CMAPlong, see [Working with
+    Services](https://docs.aws.amazon.com/cloud-map/latest/dg/working-with-services.html) in the
+    *Developer Guide*."""
+    Services: list[ServiceConnectServiceDict]
+    """The list of Service Connect service objects. These are names and aliases (also known as
+    endpoints) that are used by other Amazon ECS services to connect to this service. This field is
+    not required for a "client" Amazon ECS service that's a member of a namespace only to connect to
+    other services within the namespace. An example of this would be a frontend application that
+    accepts incoming requests from either a load balancer that's attached to the service or by other
+    means. An object selects a port from the task definition, assigns a name for the CMAPlong
+    service, and a list of aliases (endpoints) and ports for client applications to refer to this
+    service."""
+
+
+class ServiceThresholdConfigurationDict(TypedDict, total=False):
+    """ServiceThresholdConfiguration as a plain dict: Defines the failure threshold that the
+    deployment circuit breaker uses to monitor a deployment. The ``type`` and ``value`` together
+    determine the number of task failures that are tolerated before the circuit breaker triggers. By
+    default, the threshold configuration uses a ``type`` of ``BOUNDED_PERCENT`` with a ``value`` of
+    ``50``."""
+
+    Type: Required[Literal["COUNT", "BOUNDED_PERCENT", "UNBOUNDED_PERCENT"]]
+    """Determines how Amazon ECS uses ``value`` to calculate the failure threshold. For the
+    percentage types (``BOUNDED_PERCENT`` and ``UNBOUNDED_PERCENT``), Amazon ECS multiplies
+    ``value`` by the latest service desired count. For ``COUNT``, Amazon ECS uses ``value`` directly
+    as the threshold. The default is ``BOUNDED_PERCENT``."""
+    Value: Required[int]
+    """Specifies the integer that Amazon ECS uses to calculate the failure threshold. When ``type``
+    is ``COUNT``, this value is the failure threshold itself. When ``type`` is a percentage type,
+    Amazon ECS multiplies this value by the latest service desired count to produce the failure
+    threshold. The default is ``50``."""
+
+
+class ServiceTimeoutConfigurationDict(TypedDict, total=False):
+    """ServiceTimeoutConfiguration as a plain dict: An object that represents the timeout
+    configurations for Service Connect. If ``idleTimeout`` is set to a time that is less than
+    ``perRequestTimeout``, the connection will close when the ``idleTimeout`` is reached and not the
+    ``perRequestTimeout``."""
+
+    IdleTimeoutSeconds: int
+    """The amount of time in seconds a connection will stay active while idle. A value of ``0`` can
+    be set to disable ``idleTimeout``. The ``idleTimeout`` default for ``HTTP``/``HTTP2``/``GRPC``
+    is 5 minutes. The ``idleTimeout`` default for ``TCP`` is 1 hour."""
+    PerRequestTimeoutSeconds: int
+    """The amount of time waiting for the upstream to respond with a complete response per request.
+    A value of ``0`` can be set to disable ``perRequestTimeout``. ``perRequestTimeout`` can only be
+    set if Service Connect ``appProtocol`` isn't ``TCP``. Only ``idleTimeout`` is allowed for
+    ``TCP````appProtocol``."""
+
+
+class ServiceVolumeConfigurationDict(TypedDict, total=False):
+    """ServiceVolumeConfiguration as a plain dict: The configuration for a volume specified in the
+    task definition as a volume that is configured at launch time. Currently, the only supported
+    volume type is an Amazon EBS volume."""
+
+    ManagedEBSVolume: ServiceManagedEBSVolumeConfigurationDict
+    """The configuration for the Amazon EBS volume that Amazon ECS creates and manages on your
+    behalf. These settings are used to create each Amazon EBS volume, with one volume created for
+    each task in the service. The Amazon EBS volumes are visible in your account in the Amazon EC2
+    console once they are created."""
+    Name: Required[str]
+    """The name of the volume. This value must match the volume name from the ``Volume`` object in
+    the task definition."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: The metadata that you apply to a resource to help you categorize and
+    organize them. Each tag consists of a key and an optional value. You define them. The following
+    basic restrictions apply to tags: + Maximum number of tags per resource - 50 + For each
+    resource, each tag key must be unique, and each tag key can have only one value. + Maximum key
+    length - 128 Unicode characters in UTF-8 + Maximum value length - 256 Unicode characters in
+    UTF-8 + If your tagging schema is used across multiple services and resources, remember that
+    other services may have restrictions on allowed characters. Generally allowed characters are:
+    letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . _ : /
+    @. + Tag keys and values are case-sensitive. + Do not use ``aws:``, ``AWS:``, or any upper or
+    lowercase combination of such as a prefix for either keys or values as it is reserved for AWS
+    use. You cannot edit or delete tag keys or values with this prefix. Tags with this prefix do not
+    count against your tags per resource limit. In order to tag a service that has the following ARN
+    format, you need to migrate the service to the long ARN. You must use the API, CLI or console to
+    migrate the service ARN. For more information, see [Migrate an short service ARN to a long
+    ARN](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-arn-migration.html) in
+    the *Developer Guide*. ``arn:aws:ecs:region:aws_account_id:service/service-name`` After the
+    migration is complete, the following are true: + The service ARN is:
+    ``arn:aws:ecs:region:aws_account_id:service/cluster-name/service-name`` + You can use CFN to tag
+    the service as you would a service with a long ARN format. + When the ``PhysicalResourceId`` in
+    the CFN stack represents a service, the value does not change and will be the short service ARN."""
+
+    Key: str
+    """One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like
+    a category for more specific tag values."""
+    Value: str
+    """The optional part of a key-value pair that make up a tag. A ``value`` acts as a descriptor
+    within a tag category (key)."""
+
+
+class VpcLatticeAdvancedConfigurationDict(TypedDict, total=False):
+    """VpcLatticeAdvancedConfiguration as a plain dict: The advanced settings for VPC Lattice used
+    in blue/green deployments. Specify the alternate target group and listener rules required for
+    traffic shifting during blue/green deployments. For more information, see [Required resources
+    for Amazon ECS blue/green
+    deployments](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-deployment-implementation.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+
+    AlternateTargetGroupArn: str
+    """The Amazon Resource Name (ARN) of the alternate target group associated with the VPC Lattice
+    Configuration for Amazon ECS blue/green deployments."""
+    ProductionListenerRule: str
+    """The Amazon Resource Name (ARN) that identifies the production listener rule or listener for
+    routing production traffic."""
+    TestListenerRule: str
+    """The Amazon Resource Name (ARN) that identifies the test listener rule or listener for routing
+    test traffic."""
+
+
+class VpcLatticeConfigurationDict(TypedDict, total=False):
+    """VpcLatticeConfiguration as a plain dict: The VPC Lattice configuration for your service that
+    holds the information for the target group(s) Amazon ECS tasks will be registered to."""
+
+    AdvancedConfiguration: VpcLatticeAdvancedConfigurationDict
+    """The advanced settings for VPC Lattice used in blue/green deployments. Specify the alternate
+    target group and listener rules required for traffic shifting during blue/green deployments. For
+    more information, see [Required resources for Amazon ECS blue/green
+    deployments](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-deployment-implementation.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+    PortName: Required[str]
+    """The name of the port mapping to register in the VPC Lattice target group. This is the name of
+    the ``portMapping`` you defined in your task definition."""
+    RoleArn: Required[str]
+    """The ARN of the IAM role to associate with this VPC Lattice configuration. This is the Amazon
+    ECS infrastructure IAM role that is used to manage your VPC Lattice infrastructure."""
+    TargetGroupArn: Required[str]
+    """The full Amazon Resource Name (ARN) of the target group or groups associated with the VPC
+    Lattice configuration that the Amazon ECS tasks will be registered to."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECS::Service",
     schema_file="aws-ecs-service.json",
     primary_identifier=("/ServiceArn", "/Cluster"),
-    additional_identifiers=(),
     read_only=("/ServiceArn", "/Name"),
     create_only=("/Cluster", "/Role", "/SchedulingStrategy", "/ServiceName"),
     write_only=(
@@ -688,15 +1544,7 @@ METADATA = _TypeMetadata(
         "/NetworkConfiguration/AwsvpcConfiguration/Subnets",
         "/ServiceConnectConfiguration/LogConfiguration/SecretOptions",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 2160,
         "read": 120,
@@ -706,584 +1554,65 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdvancedConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AlternateTargetGroupArn": {"type": "string"},
-                "ProductionListenerRule": {"type": "string"},
-                "RoleArn": {"type": "string"},
-                "TestListenerRule": {"type": "string"},
-            },
-            "required": ["AlternateTargetGroupArn"],
-            "type": "object",
-        },
-        "AwsVpcConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AssignPublicIp": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-                "SecurityGroups": {"items": {"type": "string"}, "type": "array"},
-                "Subnets": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "CanaryConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CanaryBakeTimeInMinutes": {"maximum": 1440, "minimum": 0, "type": "integer"},
-                "CanaryPercent": {
-                    "maximum": 100,
-                    "minimum": 0.1,
-                    "multipleOf": 0.1,
-                    "type": "number",
-                },
-            },
-            "type": "object",
-        },
-        "CapacityProviderStrategyItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Base": {"maximum": 100000, "minimum": 0, "type": "integer"},
-                "CapacityProvider": {"type": "string"},
-                "Weight": {"maximum": 1000, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "DeploymentAlarms": {
-            "additionalProperties": False,
-            "properties": {
-                "AlarmNames": {"items": {"type": "string"}, "type": "array"},
-                "Enable": {"type": "boolean"},
-                "Rollback": {"type": "boolean"},
-            },
-            "required": ["AlarmNames", "Rollback", "Enable"],
-            "type": "object",
-        },
-        "DeploymentCircuitBreaker": {
-            "additionalProperties": False,
-            "properties": {
-                "Enable": {"type": "boolean"},
-                "ResetOnHealthyTask": {"type": "boolean"},
-                "Rollback": {"type": "boolean"},
-                "ThresholdConfiguration": {"$ref": "#/definitions/ThresholdConfiguration"},
-            },
-            "required": ["Enable", "Rollback"],
-            "type": "object",
-        },
-        "DeploymentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Alarms": {"$ref": "#/definitions/DeploymentAlarms"},
-                "BakeTimeInMinutes": {"maximum": 1440, "minimum": 0, "type": "integer"},
-                "CanaryConfiguration": {"$ref": "#/definitions/CanaryConfiguration"},
-                "DeploymentCircuitBreaker": {"$ref": "#/definitions/DeploymentCircuitBreaker"},
-                "EarlySuccessCriteria": {"$ref": "#/definitions/DeploymentEarlySuccessCriteria"},
-                "LifecycleHooks": {
-                    "items": {"$ref": "#/definitions/DeploymentLifecycleHook"},
-                    "type": "array",
-                },
-                "LinearConfiguration": {"$ref": "#/definitions/LinearConfiguration"},
-                "MaximumPercent": {"type": "integer"},
-                "MinimumHealthyPercent": {"type": "integer"},
-                "Strategy": {
-                    "enum": ["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "DeploymentController": {
-            "additionalProperties": False,
-            "properties": {"Type": {"enum": ["CODE_DEPLOY", "ECS", "EXTERNAL"], "type": "string"}},
-            "type": "object",
-        },
-        "DeploymentEarlySuccessCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "Enable": {"type": "boolean"},
-                "HealthyPercent": {"maximum": 100, "minimum": 0, "type": "integer"},
-                "SourceServiceRevisionCleanup": {
-                    "enum": ["BLOCKING", "DEFERRED"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "DeploymentLifecycleHook": {
-            "additionalProperties": False,
-            "properties": {
-                "HookDetails": {"type": ["string", "object"]},
-                "HookTargetArn": {"type": "string"},
-                "LifecycleStages": {
-                    "items": {
-                        "enum": [
-                            "RECONCILE_SERVICE",
-                            "PRE_SCALE_UP",
-                            "POST_SCALE_UP",
-                            "TEST_TRAFFIC_SHIFT",
-                            "POST_TEST_TRAFFIC_SHIFT",
-                            "PRE_PRODUCTION_TRAFFIC_SHIFT",
-                            "PRODUCTION_TRAFFIC_SHIFT",
-                            "POST_PRODUCTION_TRAFFIC_SHIFT",
-                        ],
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "RoleArn": {"type": "string"},
-                "TargetType": {"enum": ["AWS_LAMBDA", "PAUSE"], "type": "string"},
-                "TimeoutConfiguration": {"$ref": "#/definitions/HookTimeoutConfig"},
-            },
-            "required": ["LifecycleStages"],
-            "type": "object",
-        },
-        "EBSTagSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "PropagateTags": {"enum": ["SERVICE", "TASK_DEFINITION"], "type": "string"},
-                "ResourceType": {"enum": ["volume"], "type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["ResourceType"],
-            "type": "object",
-        },
-        "ForceNewDeployment": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableForceNewDeployment": {"type": "boolean"},
-                "ForceNewDeploymentNonce": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["EnableForceNewDeployment"],
-            "type": "object",
-        },
-        "GatewayConnector": {
-            "additionalProperties": False,
-            "properties": {
-                "Filters": {"$ref": "#/definitions/GatewayConnectorFilters"},
-                "HealthCheck": {"$ref": "#/definitions/GatewayConnectorHealthCheck"},
-                "PortName": {"type": "string"},
-            },
-            "required": ["PortName"],
-            "type": "object",
-        },
-        "GatewayConnectorFilters": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessTypes": {
-                    "items": {"enum": ["PUBLIC", "PRIVATE"], "type": "string"},
-                    "maxItems": 2,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "GatewayConnectorHealthCheck": {
-            "additionalProperties": False,
-            "properties": {
-                "HealthCheckIntervalSeconds": {"type": "integer"},
-                "HealthCheckPath": {"type": "string"},
-                "HealthCheckPort": {"type": "integer"},
-                "HealthCheckProtocol": {"enum": ["HTTP", "HTTPS"], "type": "string"},
-                "HealthCheckTimeoutSeconds": {"type": "integer"},
-                "HealthyThresholdCount": {"type": "integer"},
-                "Matcher": {"$ref": "#/definitions/GatewayConnectorHealthCheckMatcher"},
-                "UnhealthyThresholdCount": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "GatewayConnectorHealthCheckMatcher": {
-            "additionalProperties": False,
-            "properties": {"GrpcCode": {"type": "string"}, "HttpCode": {"type": "string"}},
-            "type": "object",
-        },
-        "HookTimeoutConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"enum": ["ROLLBACK", "CONTINUE"], "type": "string"},
-                "TimeoutInMinutes": {"maximum": 20160, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "LinearConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "StepBakeTimeInMinutes": {"maximum": 1440, "minimum": 0, "type": "integer"},
-                "StepPercent": {"maximum": 100, "minimum": 3, "multipleOf": 0.1, "type": "number"},
-            },
-            "type": "object",
-        },
-        "LoadBalancer": {
-            "additionalProperties": False,
-            "properties": {
-                "AdvancedConfiguration": {"$ref": "#/definitions/AdvancedConfiguration"},
-                "ContainerName": {"type": "string"},
-                "ContainerPort": {"type": "integer"},
-                "LoadBalancerName": {"type": "string"},
-                "TargetGroupArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "LogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LogDriver": {"type": "string"},
-                "Options": {
-                    "additionalProperties": False,
-                    "patternProperties": {".{1,}": {"type": "string"}},
-                    "type": "object",
-                },
-                "SecretOptions": {"items": {"$ref": "#/definitions/Secret"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "MetricConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricNames": {
-                    "items": {
-                        "enum": ["CPUUtilization", "MemoryUtilization"],
-                        "maxLength": 255,
-                        "minLength": 1,
-                        "type": "string",
-                    },
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResolutionSeconds": {
-                    "enum": [20, 60],
-                    "maximum": 60,
-                    "minimum": 20,
-                    "type": "integer",
-                },
-            },
-            "required": ["MetricNames", "ResolutionSeconds"],
-            "type": "object",
-        },
-        "MonitoringConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricConfigurations": {
-                    "items": {"$ref": "#/definitions/MetricConfiguration"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["MetricConfigurations"],
-            "type": "object",
-        },
-        "NetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {"AwsvpcConfiguration": {"$ref": "#/definitions/AwsVpcConfiguration"}},
-            "type": "object",
-        },
-        "PlacementConstraint": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {"type": "string"},
-                "Type": {"enum": ["distinctInstance", "memberOf"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "PlacementStrategy": {
-            "additionalProperties": False,
-            "properties": {
-                "Field": {"type": "string"},
-                "Type": {"enum": ["binpack", "random", "spread"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "Secret": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "ValueFrom": {"type": "string"}},
-            "required": ["Name", "ValueFrom"],
-            "type": "object",
-        },
-        "ServiceConnectAccessLogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Format": {"enum": ["TEXT", "JSON"], "type": "string"},
-                "IncludeQueryParameters": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-            },
-            "required": ["Format"],
-            "type": "object",
-        },
-        "ServiceConnectClientAlias": {
-            "additionalProperties": False,
-            "properties": {
-                "DnsName": {"type": "string"},
-                "Port": {"maximum": 65535, "minimum": 0, "type": "integer"},
-                "TestTrafficRules": {"$ref": "#/definitions/ServiceConnectTestTrafficRules"},
-            },
-            "required": ["Port"],
-            "type": "object",
-        },
-        "ServiceConnectConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessLogConfiguration": {
-                    "$ref": "#/definitions/ServiceConnectAccessLogConfiguration"
-                },
-                "ContainerConfigurations": {
-                    "items": {"$ref": "#/definitions/ServiceConnectContainerConfiguration"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Enabled": {"type": "boolean"},
-                "LogConfiguration": {"$ref": "#/definitions/LogConfiguration"},
-                "Namespace": {"type": "string"},
-                "Services": {
-                    "items": {"$ref": "#/definitions/ServiceConnectService"},
-                    "type": "array",
-                },
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "ServiceConnectContainerConfiguration": {
-            "additionalProperties": False,
-            "maxProperties": 1,
-            "minProperties": 1,
-            "properties": {"LogLevel": {"enum": ["debug", "info"], "type": "string"}},
-            "type": "object",
-        },
-        "ServiceConnectService": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientAliases": {
-                    "items": {"$ref": "#/definitions/ServiceConnectClientAlias"},
-                    "type": "array",
-                },
-                "DiscoveryName": {"type": "string"},
-                "IngressPortOverride": {"maximum": 65535, "minimum": 0, "type": "integer"},
-                "PortName": {"type": "string"},
-                "Timeout": {"$ref": "#/definitions/TimeoutConfiguration"},
-                "Tls": {"$ref": "#/definitions/ServiceConnectTlsConfiguration"},
-            },
-            "required": ["PortName"],
-            "type": "object",
-        },
-        "ServiceConnectTestTrafficRules": {
-            "additionalProperties": False,
-            "properties": {
-                "Header": {"$ref": "#/definitions/ServiceConnectTestTrafficRulesHeader"}
-            },
-            "required": ["Header"],
-            "type": "object",
-        },
-        "ServiceConnectTestTrafficRulesHeader": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"type": "string"},
-                "Value": {"$ref": "#/definitions/ServiceConnectTestTrafficRulesHeaderValue"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "ServiceConnectTestTrafficRulesHeaderValue": {
-            "additionalProperties": False,
-            "properties": {"Exact": {"type": "string"}},
-            "required": ["Exact"],
-            "type": "object",
-        },
-        "ServiceConnectTlsCertificateAuthority": {
-            "additionalProperties": False,
-            "properties": {"AwsPcaAuthorityArn": {"type": "string"}},
-            "type": "object",
-        },
-        "ServiceConnectTlsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IssuerCertificateAuthority": {
-                    "$ref": "#/definitions/ServiceConnectTlsCertificateAuthority"
-                },
-                "KmsKey": {"type": "string"},
-                "RoleArn": {"type": "string"},
-            },
-            "required": ["IssuerCertificateAuthority"],
-            "type": "object",
-        },
-        "ServiceManagedEBSVolumeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Encrypted": {"type": "boolean"},
-                "FilesystemType": {"enum": ["ext3", "ext4", "ntfs", "xfs"], "type": "string"},
-                "Iops": {"type": "integer"},
-                "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-                "RoleArn": {"type": "string"},
-                "SizeInGiB": {"type": "integer"},
-                "SnapshotId": {"type": "string"},
-                "TagSpecifications": {
-                    "items": {"$ref": "#/definitions/EBSTagSpecification"},
-                    "type": "array",
-                },
-                "Throughput": {"type": "integer"},
-                "VolumeInitializationRate": {"type": "integer"},
-                "VolumeType": {"type": "string"},
-            },
-            "required": ["RoleArn"],
-            "type": "object",
-        },
-        "ServiceRegistry": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerName": {"type": "string"},
-                "ContainerPort": {"type": "integer"},
-                "Port": {"type": "integer"},
-                "RegistryArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ServiceVolumeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ManagedEBSVolume": {"$ref": "#/definitions/ServiceManagedEBSVolumeConfiguration"},
-                "Name": {"type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ThresholdConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {
-                    "enum": ["COUNT", "BOUNDED_PERCENT", "UNBOUNDED_PERCENT"],
-                    "type": "string",
-                },
-                "Value": {"type": "integer"},
-            },
-            "required": ["Type", "Value"],
-            "type": "object",
-        },
-        "TimeoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IdleTimeoutSeconds": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-                "PerRequestTimeoutSeconds": {
-                    "maximum": 2147483647,
-                    "minimum": 0,
-                    "type": "integer",
-                },
-            },
-            "type": "object",
-        },
-        "VpcLatticeAdvancedConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AlternateTargetGroupArn": {"type": "string"},
-                "ProductionListenerRule": {"type": "string"},
-                "TestListenerRule": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "VpcLatticeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdvancedConfiguration": {"$ref": "#/definitions/VpcLatticeAdvancedConfiguration"},
-                "PortName": {"type": "string"},
-                "RoleArn": {"type": "string"},
-                "TargetGroupArn": {"type": "string"},
-            },
-            "required": ["RoleArn", "TargetGroupArn", "PortName"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AvailabilityZoneRebalancing": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "CapacityProviderStrategy": {
-            "items": {"$ref": "#/definitions/CapacityProviderStrategyItem"},
-            "type": "array",
-        },
-        "Cluster": {"type": "string"},
-        "DeploymentConfiguration": {"$ref": "#/definitions/DeploymentConfiguration"},
-        "DeploymentController": {"$ref": "#/definitions/DeploymentController"},
-        "DesiredCount": {"type": "integer"},
-        "EnableECSManagedTags": {"type": "boolean"},
-        "EnableExecuteCommand": {"type": "boolean"},
-        "ForceNewDeployment": {"$ref": "#/definitions/ForceNewDeployment"},
-        "GatewayConnectors": {
-            "items": {"$ref": "#/definitions/GatewayConnector"},
-            "maxItems": 1,
-            "type": "array",
-        },
-        "HealthCheckGracePeriodSeconds": {"type": "integer"},
-        "LaunchType": {"enum": ["EC2", "FARGATE", "EXTERNAL"], "type": "string"},
-        "LoadBalancers": {"items": {"$ref": "#/definitions/LoadBalancer"}, "type": "array"},
-        "Monitoring": {"$ref": "#/definitions/MonitoringConfiguration"},
-        "Name": {"type": "string"},
-        "NetworkConfiguration": {"$ref": "#/definitions/NetworkConfiguration"},
-        "PlacementConstraints": {
-            "items": {"$ref": "#/definitions/PlacementConstraint"},
-            "type": "array",
-        },
-        "PlacementStrategies": {
-            "items": {"$ref": "#/definitions/PlacementStrategy"},
-            "type": "array",
-        },
-        "PlatformVersion": {"type": "string"},
-        "PropagateTags": {"enum": ["SERVICE", "TASK_DEFINITION"], "type": "string"},
-        "Role": {"type": "string"},
-        "SchedulingStrategy": {"enum": ["DAEMON", "REPLICA"], "type": "string"},
-        "ServiceArn": {"type": "string"},
-        "ServiceConnectConfiguration": {"$ref": "#/definitions/ServiceConnectConfiguration"},
-        "ServiceName": {"type": "string"},
-        "ServiceRegistries": {"items": {"$ref": "#/definitions/ServiceRegistry"}, "type": "array"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TaskDefinition": {"type": "string"},
-        "VolumeConfigurations": {
-            "items": {"$ref": "#/definitions/ServiceVolumeConfiguration"},
-            "type": "array",
-        },
-        "VpcLatticeConfigurations": {
-            "items": {"$ref": "#/definitions/VpcLatticeConfiguration"},
-            "type": "array",
-        },
-    },
-    "required": [],
-}
-
 
 class Service(_Resource):
-    """AWS::ECS::Service: The ``AWS::ECS::Service`` resource creates an Amazon Elastic Container Service (Amazon ECS) service that runs and maintains the requested number of ta...
+    """AWS::ECS::Service: The ``AWS::ECS::Service`` resource creates an Amazon Elastic Container
+    Service (Amazon ECS) service that runs and maintains the requested number of tasks and
+    associated load balancers. The stack update fails if you change any properties that require
+    replacement and at least one ECS Service Connect ``ServiceConnectConfiguration`` property is
+    configured. This is because AWS CloudFormation creates the replacement service first, but each
+    ``ServiceConnectService`` must have a name that is unique in the namespace. Starting April 15,
+    2023, AWS; will not onboard new customers to Amazon Elastic Inference (EI), and will help
+    current customers migrate their workloads to options that offer better price and performance.
+    After April 15, 2023, new customers will not be able to launch instances with Amazon EI
+    accelerators in Amazon SageMaker, ECS, or EC2. However, customers who have used Amazon EI at
+    least once during the past 30-day period are considered current customers and will be able to
+    continue using the service. On June 12, 2025, Amazon ECS launched support for updating capacity
+    provider configuration for ECS services. With this launch, ECS also aligned the CFN update
+    behavior for ``CapacityProviderStrategy`` parameter with the standard practice. For more
+    information, see [adds support for updating capacity provider configuration for ECS
+    services](https://docs.aws.amazon.com/about-aws/whats-new/2025/05/amazon-ecs-capacity-provider-configuration-ecs/).
+    Previously ECS ignored the ``CapacityProviderStrategy`` property if it was set to an empty list
+    for example, ``[]`` in CFN, because updating capacity provider configuration was not supported.
+    Now, with support for capacity provider updates, customers can remove capacity providers from a
+    service by passing an empty list. When you specify an empty list (``[]``) for the
+    ``CapacityProviderStrategy`` property in your CFN template, ECS will remove any capacity
+    providers associated with the service, as follows: + For services created with a capacity
+    provider strategy after the launch: + If there's a cluster default strategy set, the service
+    will revert to using that default strategy. + If no cluster default strategy exists, you will
+    receive the following error: No launch type to fall back to for empty capacity provider
+    strategy. Your service was not created with a launch type. + For services created with a
+    capacity provider strategy prior to the launch: + If ``CapacityProviderStrategy`` had
+    ``FARGATE_SPOT`` or ``FARGATE`` capacity providers, the launch type will be updated to
+    ``FARGATE`` and the capacity provider will be removed. + If the strategy included Auto Scaling
+    group capacity providers, the service will revert to EC2 launch type, and the Auto Scaling group
+    capacity providers will not be used. Recommended Actions If you are currently using
+    ``CapacityProviderStrategy: []`` in your CFN templates, you should take one of the following
+    actions: + If you do not intend to update the Capacity Provider Strategy: + Remove the
+    ``CapacityProviderStrategy`` property entirely from your CFN template + Alternatively, use
+    ``!Ref ::NoValue`` for the ``CapacityProviderStrategy`` property in your template + If you
+    intend to maintain or update the Capacity Provider Strategy, specify the actual Capacity
+    Provider Strategy for the service in your CFN template. If your CFN template had an empty list
+    ([]) for ``CapacityProviderStrategy`` prior to the aforementioned launch on June 12, and you are
+    using the same template with ``CapacityProviderStrategy: []``, you might encounter the following
+    error: Invalid request provided: When switching from launch type to capacity provider strategy
+    on an existing service, or making a change to a capacity provider strategy on a service that is
+    already using one, you must force a new deployment. (Service: Ecs, Status Code: 400, Request ID:
+    xxx) (SDK Attempt Count: 1)" (RequestToken: xxx HandlerErrorCode: InvalidRequest) Note that CFN
+    automatically initiates a new deployment when it detects a parameter change, but customers
+    cannot choose to force a deployment through CFN. This is an invalid input scenario that requires
+    one of the remediation actions listed above. If you are experiencing active production issues
+    related to this change, contact AWS Support or your Technical Account Manager.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ServiceArn, Cluster (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Cluster, Role, SchedulingStrategy, ServiceName.
+    May be replaced when these change (conditionally create-only): LaunchType.
+    Write-only (sent to AWS, never read back): GatewayConnectors, ServiceConnectConfiguration,
+    VolumeConfigurations, ForceNewDeployment, Monitoring.
+    Read-only attributes (known once deployed): Name, ServiceArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-service.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1291,12 +1620,15 @@ class Service(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "service.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Name: str
+    """Type: str."""
     ServiceArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailabilityZoneRebalancing: Literal["ENABLED", "DISABLED"]
     CapacityProviderStrategy: list[CapacityProviderStrategyItemDict]
     Cluster: str
@@ -1326,89 +1658,246 @@ class Service(_Resource):
     VolumeConfigurations: list[ServiceVolumeConfigurationDict]
     VpcLatticeConfigurations: list[VpcLatticeConfigurationDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AvailabilityZoneRebalancing: Literal["ENABLED", "DISABLED"] | None = None,
+        CapacityProviderStrategy: list[
+            CapacityProviderStrategyItem | CapacityProviderStrategyItemDict
+        ]
+        | None = None,
+        Cluster: str | None = None,
+        DeploymentConfiguration: ServiceDeploymentConfiguration
+        | ServiceDeploymentConfigurationDict
+        | None = None,
+        DeploymentController: ServiceDeploymentController
+        | ServiceDeploymentControllerDict
+        | None = None,
+        DesiredCount: int | None = None,
+        EnableECSManagedTags: bool | None = None,
+        EnableExecuteCommand: bool | None = None,
+        ForceNewDeployment: ServiceForceNewDeployment | ServiceForceNewDeploymentDict | None = None,
+        GatewayConnectors: list[GatewayConnector | GatewayConnectorDict] | None = None,
+        HealthCheckGracePeriodSeconds: int | None = None,
+        LaunchType: Literal["EC2", "FARGATE", "EXTERNAL"] | None = None,
+        LoadBalancers: list[LoadBalancer | LoadBalancerDict] | None = None,
+        Monitoring: MonitoringConfiguration | MonitoringConfigurationDict | None = None,
+        NetworkConfiguration: ServiceNetworkConfiguration
+        | ServiceNetworkConfigurationDict
+        | None = None,
+        PlacementConstraints: list[PlacementConstraint | PlacementConstraintDict] | None = None,
+        PlacementStrategies: list[PlacementStrategy | PlacementStrategyDict] | None = None,
+        PlatformVersion: str | None = None,
+        PropagateTags: Literal["SERVICE", "TASK_DEFINITION"] | None = None,
+        Role: str | None = None,
+        SchedulingStrategy: Literal["DAEMON", "REPLICA"] | None = None,
+        ServiceConnectConfiguration: ServiceServiceConnectConfiguration
+        | ServiceServiceConnectConfigurationDict
+        | None = None,
+        ServiceName: str | None = None,
+        ServiceRegistries: list[ServiceRegistry | ServiceRegistryDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TaskDefinition: str | None = None,
+        VolumeConfigurations: list[ServiceVolumeConfiguration | ServiceVolumeConfigurationDict]
+        | None = None,
+        VpcLatticeConfigurations: list[VpcLatticeConfiguration | VpcLatticeConfigurationDict]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECS::Service; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AvailabilityZoneRebalancing: Literal["ENABLED", "DISABLED"] | None = None,
-            CapacityProviderStrategy: list[
-                CapacityProviderStrategyItem | CapacityProviderStrategyItemDict
-            ]
-            | None = None,
-            Cluster: str | None = None,
-            DeploymentConfiguration: ServiceDeploymentConfiguration
-            | ServiceDeploymentConfigurationDict
-            | None = None,
-            DeploymentController: ServiceDeploymentController
-            | ServiceDeploymentControllerDict
-            | None = None,
-            DesiredCount: int | None = None,
-            EnableECSManagedTags: bool | None = None,
-            EnableExecuteCommand: bool | None = None,
-            ForceNewDeployment: ServiceForceNewDeployment
-            | ServiceForceNewDeploymentDict
-            | None = None,
-            GatewayConnectors: list[GatewayConnector | GatewayConnectorDict] | None = None,
-            HealthCheckGracePeriodSeconds: int | None = None,
-            LaunchType: Literal["EC2", "FARGATE", "EXTERNAL"] | None = None,
-            LoadBalancers: list[LoadBalancer | LoadBalancerDict] | None = None,
-            Monitoring: MonitoringConfiguration | MonitoringConfigurationDict | None = None,
-            NetworkConfiguration: ServiceNetworkConfiguration
-            | ServiceNetworkConfigurationDict
-            | None = None,
-            PlacementConstraints: list[PlacementConstraint | PlacementConstraintDict] | None = None,
-            PlacementStrategies: list[PlacementStrategy | PlacementStrategyDict] | None = None,
-            PlatformVersion: str | None = None,
-            PropagateTags: Literal["SERVICE", "TASK_DEFINITION"] | None = None,
-            Role: str | None = None,
-            SchedulingStrategy: Literal["DAEMON", "REPLICA"] | None = None,
-            ServiceConnectConfiguration: ServiceServiceConnectConfiguration
-            | ServiceServiceConnectConfigurationDict
-            | None = None,
-            ServiceName: str | None = None,
-            ServiceRegistries: list[ServiceRegistry | ServiceRegistryDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TaskDefinition: str | None = None,
-            VolumeConfigurations: list[ServiceVolumeConfiguration | ServiceVolumeConfigurationDict]
-            | None = None,
-            VpcLatticeConfigurations: list[VpcLatticeConfiguration | VpcLatticeConfigurationDict]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECS::Service; `await` it inside an App to deploy it.
-
-            AvailabilityZoneRebalancing: Indicates whether to use Availability Zone rebalancing for the service.
-            CapacityProviderStrategy: The capacity provider strategy to use for the service.
-            Cluster: The short name or full Amazon Resource Name (ARN) of the cluster that you run your service on.
-            DeploymentConfiguration: Optional deployment parameters that control how many tasks run during the deployment and the ordering of stopping and starting tasks.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AvailabilityZoneRebalancing: Indicates whether to use Availability Zone rebalancing for
+                the service. For more information, see [Balancing an Amazon ECS service across
+                Availability
+                Zones](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-rebalancing.html)
+                in the *Amazon Elastic Container Service Developer Guide*. The default behavior of
+                ``AvailabilityZoneRebalancing`` differs between create and update requests: + For
+                create service requests, when no value is specified for
+                ``AvailabilityZoneRebalancing``, Amazon ECS defaults the value to ``ENABLED``. + For
+                update service requests, when no value is specified for
+                ``AvailabilityZoneRebalancing``, Amazon ECS defaults to the existing service’s
+                ``AvailabilityZoneRebalancing`` value. If the service never had an
+                ``AvailabilityZoneRebalancing`` value set, Amazon ECS treats this as ``DISABLED``.
+            CapacityProviderStrategy: The capacity provider strategy to use for the service. If a
+                ``capacityProviderStrategy`` is specified, the ``launchType`` parameter must be
+                omitted. If no ``capacityProviderStrategy`` or ``launchType`` is specified, the
+                ``defaultCapacityProviderStrategy`` for the cluster is used. A capacity provider
+                strategy can contain a maximum of 20 capacity providers. To remove this property
+                from your service resource, specify an empty ``CapacityProviderStrategyItem`` array.
+            Cluster: The short name or full Amazon Resource Name (ARN) of the cluster that you run
+                your service on. If you do not specify a cluster, the default cluster is assumed.
+                Create-only: changing it replaces the resource.
+            DeploymentConfiguration: Optional deployment parameters that control how many tasks run
+                during the deployment and the ordering of stopping and starting tasks.
             DeploymentController: The deployment controller to use for the service.
-            DesiredCount: The number of instantiations of the specified task definition to place and keep running in your service.
-            EnableECSManagedTags: Specifies whether to turn on Amazon ECS managed tags for the tasks within the service.
-            EnableExecuteCommand: Determines whether the execute command functionality is turned on for the service.
-            ForceNewDeployment: Determines whether to force a new deployment of the service.
-            HealthCheckGracePeriodSeconds: The period of time, in seconds, that the Amazon ECS service scheduler ignores unhealthy Elastic Load Balancing, VPC Lattice, and container health checks after a task has first started.
-            LaunchType: The launch type on which to run your service.
-            LoadBalancers: A list of load balancer objects to associate with the service.
-            Monitoring: The optional monitoring configuration for the service, which defines the resolution for the service-level ``CPUUtilization`` and ``MemoryUtilization`` Amazon CloudWatch metrics.
-            NetworkConfiguration: The network configuration for the service.
-            PlacementConstraints: An array of placement constraint objects to use for tasks in your service.
+            DesiredCount: The number of instantiations of the specified task definition to place and
+                keep running in your service. For new services, if a desired count is not specified,
+                a default value of ``1`` is used. When using the ``DAEMON`` scheduling strategy, the
+                desired count is not required. For existing services, if a desired count is not
+                specified, it is omitted from the operation.
+            EnableECSManagedTags: Specifies whether to turn on Amazon ECS managed tags for the tasks
+                within the service. For more information, see [Tagging your Amazon ECS
+                resources](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-using-tags.html)
+                in the *Amazon Elastic Container Service Developer Guide*. When you use Amazon ECS
+                managed tags, you must set the ``propagateTags`` request parameter.
+            EnableExecuteCommand: Determines whether the execute command functionality is turned on
+                for the service. If ``true``, the execute command functionality is turned on for all
+                containers in tasks as part of the service.
+            ForceNewDeployment: Determines whether to force a new deployment of the service. By
+                default, deployments aren't forced. You can use this option to start a new
+                deployment with no service definition changes. For example, you can update a
+                service's tasks to use a newer Docker image with the same image/tag combination
+                (``my_image:latest``) or to roll Fargate tasks onto a newer platform version.
+                Write-only: sent to AWS, never read back.
+            GatewayConnectors: Items: at most 1 items. Write-only: sent to AWS, never read back.
+            HealthCheckGracePeriodSeconds: The period of time, in seconds, that the Amazon ECS
+                service scheduler ignores unhealthy Elastic Load Balancing, VPC Lattice, and
+                container health checks after a task has first started. If you do not specify a
+                health check grace period value, the default value of 0 is used. If you do not use
+                any of the health checks, then ``healthCheckGracePeriodSeconds`` is unused. If your
+                service has more running tasks than desired, unhealthy tasks in the grace period
+                might be stopped to reach the desired count.
+            LaunchType: The launch type on which to run your service. For more information, see
+                [Amazon ECS Launch
+                Types](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/launch_types.html)
+                in the *Amazon Elastic Container Service Developer Guide*. If you want to use
+                Managed Instances, you must use the ``capacityProviderStrategy`` request parameter
+                Conditionally create-only: some changes replace the resource.
+            LoadBalancers: A list of load balancer objects to associate with the service. If you
+                specify the ``Role`` property, ``LoadBalancers`` must be specified as well. For
+                information about the number of load balancers that you can specify per service, see
+                [Service Load
+                Balancing](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-load-balancing.html)
+                in the *Amazon Elastic Container Service Developer Guide*. To remove this property
+                from your service resource, specify an empty ``LoadBalancer`` array.
+            Monitoring: The optional monitoring configuration for the service, which defines the
+                resolution for the service-level ``CPUUtilization`` and ``MemoryUtilization`` Amazon
+                CloudWatch metrics. When not specified, Amazon ECS uses the default resolution of
+                ``60`` seconds. Write-only: sent to AWS, never read back.
+            NetworkConfiguration: The network configuration for the service. This parameter is
+                required for task definitions that use the ``awsvpc`` network mode to receive their
+                own elastic network interface, and it is not supported for other network modes. For
+                more information, see [Task
+                Networking](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking.html)
+                in the *Amazon Elastic Container Service Developer Guide*.
+            PlacementConstraints: An array of placement constraint objects to use for tasks in your
+                service. You can specify a maximum of 10 constraints for each task. This limit
+                includes constraints in the task definition and those specified at runtime. To
+                remove this property from your service resource, specify an empty
+                ``PlacementConstraint`` array.
             PlacementStrategies: The placement strategy objects to use for tasks in your service.
-            PlatformVersion: The platform version that your tasks in the service are running on.
-            PropagateTags: Specifies whether to propagate the tags from the task definition to the task.
-            Role: The name or full Amazon Resource Name (ARN) of the IAM role that allows Amazon ECS to make calls to your load balancer on your behalf.
-            SchedulingStrategy: The scheduling strategy to use for the service.
-            ServiceConnectConfiguration: The configuration for this service to discover and connect to services, and be discovered by, and connected from, other services within a namespace.
-            ServiceName: The name of your service.
-            ServiceRegistries: The details of the service discovery registry to associate with this service.
-            Tags: The metadata that you apply to the service to help you categorize and organize them.
-            TaskDefinition: The ``family`` and ``revision`` (``family:revision``) or full ARN of the task definition to run in your service.
-            VolumeConfigurations: The configuration for a volume specified in the task definition as a volume that is configured at launch time.
+                You can specify a maximum of 5 strategy rules for each service. To remove this
+                property from your service resource, specify an empty ``PlacementStrategy`` array.
+            PlatformVersion: The platform version that your tasks in the service are running on. A
+                platform version is specified only for tasks using the Fargate launch type. If one
+                isn't specified, the ``LATEST`` platform version is used. For more information, see
+                [platform
+                versions](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/platform_versions.html)
+                in the *Amazon Elastic Container Service Developer Guide*.
+            PropagateTags: Specifies whether to propagate the tags from the task definition to the
+                task. If no value is specified, the tags aren't propagated. Tags can only be
+                propagated to the task during task creation. To add tags to a task after task
+                creation, use the
+                [TagResource](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TagResource.html)
+                API action. You must set this to a value other than ``NONE`` when you use Cost
+                Explorer. For more information, see [Amazon ECS usage
+                reports](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/usage-reports.html)
+                in the *Amazon Elastic Container Service Developer Guide*. The default is ``NONE``.
+            Role: The name or full Amazon Resource Name (ARN) of the IAM role that allows Amazon ECS
+                to make calls to your load balancer on your behalf. This parameter is only permitted
+                if you are using a load balancer with your service and your task definition doesn't
+                use the ``awsvpc`` network mode. If you specify the ``role`` parameter, you must
+                also specify a load balancer object with the ``loadBalancers`` parameter. If your
+                account has already created the Amazon ECS service-linked role, that role is used
+                for your service unless you specify a role here. The service-linked role is required
+                if your task definition uses the ``awsvpc`` network mode or if the service is
+                configured to use service discovery, an external deployment controller, multiple
+                target groups, or Elastic Inference accelerators in which case you don't specify a
+                role here. For more information, see [Using service-linked roles for Amazon
+                ECS](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using-service-linked-roles.html)
+                in the *Amazon Elastic Container Service Developer Guide*. If your specified role
+                has a path other than ``/``, then you must either specify the full role ARN (this is
+                recommended) or prefix the role name with the path. For example, if a role with the
+                name ``bar`` has a path of ``/foo/`` then you would specify ``/foo/bar`` as the role
+                name. For more information, see [Friendly names and
+                paths](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-friendly-names)
+                in the *IAM User Guide*. Create-only: changing it replaces the resource.
+            SchedulingStrategy: The scheduling strategy to use for the service. For more
+                information, see
+                [Services](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_services.html).
+                There are two service scheduler strategies available: + ``REPLICA``-The replica
+                scheduling strategy places and maintains the desired number of tasks across your
+                cluster. By default, the service scheduler spreads tasks across Availability Zones.
+                You can use task placement strategies and constraints to customize task placement
+                decisions. This scheduler strategy is required if the service uses the
+                ``CODE_DEPLOY`` or ``EXTERNAL`` deployment controller types. + ``DAEMON``-The daemon
+                scheduling strategy deploys exactly one task on each active container instance that
+                meets all of the task placement constraints that you specify in your cluster. The
+                service scheduler also evaluates the task placement constraints for running tasks
+                and will stop tasks that don't meet the placement constraints. When you're using
+                this strategy, you don't need to specify a desired number of tasks, a task placement
+                strategy, or use Service Auto Scaling policies. Tasks using the Fargate launch type
+                or the ``CODE_DEPLOY`` or ``EXTERNAL`` deployment controller types don't support the
+                ``DAEMON`` scheduling strategy. Create-only: changing it replaces the resource.
+            ServiceConnectConfiguration: The configuration for this service to discover and connect
+                to services, and be discovered by, and connected from, other services within a
+                namespace. Tasks that run in a namespace can use short names to connect to services
+                in the namespace. Tasks can connect to services across all of the clusters in the
+                namespace. Tasks connect through a managed proxy container that collects logs and
+                metrics for increased visibility. Only the tasks that Amazon ECS services create are
+                supported with Service Connect. For more information, see [Service
+                Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html)
+                in the *Amazon Elastic Container Service Developer Guide*. Write-only: sent to AWS,
+                never read back.
+            ServiceName: The name of your service. Up to 255 letters (uppercase and lowercase),
+                numbers, underscores, and hyphens are allowed. Service names must be unique within a
+                cluster, but you can have similarly named services in multiple clusters within a
+                Region or across multiple Regions. The stack update fails if you change any
+                properties that require replacement and the ``ServiceName`` is configured. This is
+                because AWS CloudFormation creates the replacement service first, but each
+                ``ServiceName`` must be unique in the cluster. Create-only: changing it replaces the
+                resource.
+            ServiceRegistries: The details of the service discovery registry to associate with this
+                service. For more information, see [Service
+                discovery](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-discovery.html).
+                Each service may be associated with one service registry. Multiple service
+                registries for each service isn't supported. To remove this property from your
+                service resource, specify an empty ``ServiceRegistry`` array.
+            Tags: The metadata that you apply to the service to help you categorize and organize
+                them. Each tag consists of a key and an optional value, both of which you define.
+                When a service is deleted, the tags are deleted as well. The following basic
+                restrictions apply to tags: + Maximum number of tags per resource - 50 + For each
+                resource, each tag key must be unique, and each tag key can have only one value. +
+                Maximum key length - 128 Unicode characters in UTF-8 + Maximum value length - 256
+                Unicode characters in UTF-8 + If your tagging schema is used across multiple
+                services and resources, remember that other services may have restrictions on
+                allowed characters. Generally allowed characters are: letters, numbers, and spaces
+                representable in UTF-8, and the following characters: + - = . _ : / @. + Tag keys
+                and values are case-sensitive. + Do not use ``aws:``, ``AWS:``, or any upper or
+                lowercase combination of such as a prefix for either keys or values as it is
+                reserved for AWS use. You cannot edit or delete tag keys or values with this prefix.
+                Tags with this prefix do not count against your tags per resource limit.
+            TaskDefinition: The ``family`` and ``revision`` (``family:revision``) or full ARN of the
+                task definition to run in your service. If a ``revision`` isn't specified, the
+                latest ``ACTIVE`` revision is used. A task definition must be specified if the
+                service uses either the ``ECS`` or ``CODE_DEPLOY`` deployment controllers. For more
+                information about deployment types, see [Amazon ECS deployment
+                types](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-types.html).
+            VolumeConfigurations: The configuration for a volume specified in the task definition as
+                a volume that is configured at launch time. Currently, the only supported volume
+                type is an Amazon EBS volume. To remove this property from your service resource,
+                specify an empty ``ServiceVolumeConfiguration`` array. Write-only: sent to AWS,
+                never read back.
             VpcLatticeConfigurations: The VPC Lattice configuration for the service being created.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

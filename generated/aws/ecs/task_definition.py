@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -195,414 +199,1441 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ContainerDefinitionDict = TypedDict(
-    "ContainerDefinitionDict",
-    {
-        "Command": "list[str]",
-        "Cpu": "int",
-        "CredentialSpecs": "list[str]",
-        "DependsOn": "list[ContainerDependencyDict]",
-        "DisableNetworking": "bool",
-        "DnsSearchDomains": "list[str]",
-        "DnsServers": "list[str]",
-        "DockerLabels": "dict[str, Any]",
-        "DockerSecurityOptions": "list[str]",
-        "EntryPoint": "list[str]",
-        "Environment": "list[KeyValuePairDict]",
-        "EnvironmentFiles": "list[EnvironmentFileDict]",
-        "Essential": "bool",
-        "ExtraHosts": "list[HostEntryDict]",
-        "FirelensConfiguration": "TaskDefinitionFirelensConfigurationDict",
-        "HealthCheck": "TaskDefinitionHealthCheckDict",
-        "Hostname": "str",
-        "Image": "Required[str]",
-        "Interactive": "bool",
-        "Links": "list[str]",
-        "LinuxParameters": "TaskDefinitionLinuxParametersDict",
-        "LogConfiguration": "TaskDefinitionLogConfigurationDict",
-        "Memory": "int",
-        "MemoryReservation": "int",
-        "MountPoints": "list[MountPointDict]",
-        "Name": "Required[str]",
-        "PortMappings": "list[PortMappingDict]",
-        "Privileged": "bool",
-        "PseudoTerminal": "bool",
-        "ReadonlyRootFilesystem": "bool",
-        "RepositoryCredentials": "TaskDefinitionRepositoryCredentialsDict",
-        "ResourceRequirements": "list[ResourceRequirementDict]",
-        "RestartPolicy": "TaskDefinitionRestartPolicyDict",
-        "Secrets": "list[SecretDict]",
-        "StartTimeout": "int",
-        "StopTimeout": "int",
-        "SystemControls": "list[SystemControlDict]",
-        "Ulimits": "list[UlimitDict]",
-        "User": "str",
-        "VersionConsistency": "Literal['enabled', 'disabled']",
-        "VolumesFrom": "list[VolumeFromDict]",
-        "WorkingDirectory": "str",
-    },
-    total=False,
-)
 
-ContainerDependencyDict = TypedDict(
-    "ContainerDependencyDict",
-    {
-        "Condition": "Literal['COMPLETE', 'HEALTHY', 'START', 'SUCCESS']",
-        "ContainerName": "str",
-    },
-    total=False,
-)
+class ContainerDefinitionDict(TypedDict, total=False):
+    """ContainerDefinition as a plain dict: The ``ContainerDefinition`` property specifies a
+    container definition. Container definitions are used in task definitions to describe the
+    different containers that are launched as part of a task."""
 
-DeviceDict = TypedDict(
-    "DeviceDict",
-    {
-        "ContainerPath": "str",
-        "HostPath": "str",
-        "Permissions": "list[Literal['mknod', 'read', 'write']]",
-    },
-    total=False,
-)
+    Command: list[str]
+    """The command that's passed to the container. This parameter maps to ``Cmd`` in the docker
+    container create command and the ``COMMAND`` parameter to docker run. If there are multiple
+    arguments, each argument is a separated string in the array."""
+    Cpu: int
+    """The number of ``cpu`` units reserved for the container. This parameter maps to ``CpuShares``
+    in the docker container create command and the ``--cpu-shares`` option to docker run. This field
+    is optional for tasks using the Fargate launch type, and the only requirement is that the total
+    amount of CPU reserved for all containers within a task be lower than the task-level ``cpu``
+    value. You can determine the number of CPU units that are available per EC2 instance type by
+    multiplying the vCPUs listed for that instance type on the [Amazon EC2
+    Instances](https://docs.aws.amazon.com/ec2/instance-types/) detail page by 1,024. Linux
+    containers share unallocated CPU units with other containers on the container instance with the
+    same ratio as their allocated amount. For example, if you run a single-container task on a
+    single-core instance type with 512 CPU units specified for that container, and that's the only
+    task running on the container instance, that container could use the full 1,024 CPU unit share
+    at any given time. However, if you launched another copy of the same task on that container
+    instance, each task is guaranteed a minimum of 512 CPU units when needed. Moreover, each
+    container could float to higher CPU usage if the other container was not using it. If both tasks
+    were 100% active all of the time, they would be limited to 512 CPU units. On Linux container
+    instances, the Docker daemon on the container instance uses the CPU value to calculate the
+    relative CPU share ratios for running containers. The minimum valid CPU share value that the
+    Linux kernel allows is 2, and the maximum valid CPU share value that the Linux kernel allows is
+    262144. However, the CPU parameter isn't required, and you can use CPU values below 2 or above
+    262144 in your container definitions. For CPU values below 2 (including null) or above 262144,
+    the behavior varies based on your Amazon ECS container agent version: + *Agent versions less
+    than or equal to 1.1.0:* Null and zero CPU values are passed to Docker as 0, which Docker then
+    converts to 1,024 CPU shares. CPU values of 1 are passed to Docker as 1, which the Linux kernel
+    converts to two CPU shares. + *Agent versions greater than or equal to 1.2.0:* Null, zero, and
+    CPU values of 1 are passed to Docker as 2. + *Agent versions greater than or equal to 1.84.0:*
+    CPU values greater than 256 vCPU are passed to Docker as 256, which is equivalent to 262144 CPU
+    shares. On Windows container instances, the CPU limit is enforced as an absolute limit, or a
+    quota. Windows containers only have access to the specified amount of CPU that's described in
+    the task definition. A null or zero CPU value is passed to Docker as ``0``, which Windows
+    interprets as 1% of one CPU."""
+    CredentialSpecs: list[str]
+    """A list of ARNs in SSM or Amazon S3 to a credential spec (``CredSpec``) file that configures
+    the container for Active Directory authentication. We recommend that you use this parameter
+    instead of the ``dockerSecurityOptions``. The maximum number of ARNs is 1. There are two formats
+    for each ARN. + credentialspecdomainless:MyARN You use credentialspecdomainless:MyARN to provide
+    a CredSpec with an additional section for a secret in . You provide the login credentials to the
+    domain in the secret. Each task that runs on any container instance can join different domains.
+    You can use this format without joining the container instance to a domain. +
+    credentialspec:MyARN You use credentialspec:MyARN to provide a CredSpec for a single domain. You
+    must join the container instance to the domain before you start any tasks that use this task
+    definition. In both formats, replace ``MyARN`` with the ARN in SSM or Amazon S3. If you provide
+    a ``credentialspecdomainless:MyARN``, the ``credspec`` must provide a ARN in ASMlong for a
+    secret containing the username, password, and the domain to connect to. For better security, the
+    instance isn't joined to the domain for domainless authentication. Other applications on the
+    instance can't use the domainless credentials. You can use this parameter to run tasks on the
+    same instance, even it the tasks need to join different domains. For more information, see
+    [Using gMSAs for Windows
+    Containers](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/windows-gmsa.html) and
+    [Using gMSAs for Linux
+    Containers](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/linux-gmsa.html)."""
+    DependsOn: list[ContainerDependencyDict]
+    """The dependencies defined for container startup and shutdown. A container can contain multiple
+    dependencies. When a dependency is defined for container startup, for container shutdown it is
+    reversed. For tasks using the EC2 launch type, the container instances require at least version
+    1.26.0 of the container agent to turn on container dependencies. However, we recommend using the
+    latest container agent version. For information about checking your agent version and updating
+    to the latest version, see [Updating the Amazon ECS Container
+    Agent](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-update.html) in the
+    *Amazon Elastic Container Service Developer Guide*. If you're using an Amazon ECS-optimized
+    Linux AMI, your instance needs at least version 1.26.0-1 of the ``ecs-init`` package. If your
+    container instances are launched from version ``20190301`` or later, then they contain the
+    required versions of the container agent and ``ecs-init``. For more information, see [Amazon
+    ECS-optimized Linux
+    AMI](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-optimized_AMI.html) in the
+    *Amazon Elastic Container Service Developer Guide*. For tasks using the Fargate launch type, the
+    task or service requires the following platforms: + Linux platform version ``1.3.0`` or later. +
+    Windows platform version ``1.0.0`` or later. If the task definition is used in a blue/green
+    deployment that uses [AWS::CodeDeploy::DeploymentGroup
+    BlueGreenDeploymentConfiguration](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-codedeploy-deploymentgroup-bluegreendeploymentconfiguration.html),
+    the ``dependsOn`` parameter is not supported."""
+    DisableNetworking: bool
+    """When this parameter is true, networking is off within the container. This parameter maps to
+    ``NetworkDisabled`` in the docker container create command. This parameter is not supported for
+    Windows containers."""
+    DnsSearchDomains: list[str]
+    """A list of DNS search domains that are presented to the container. This parameter maps to
+    ``DnsSearch`` in the docker container create command and the ``--dns-search`` option to docker
+    run. This parameter is not supported for Windows containers."""
+    DnsServers: list[str]
+    """A list of DNS servers that are presented to the container. This parameter maps to ``Dns`` in
+    the docker container create command and the ``--dns`` option to docker run. This parameter is
+    not supported for Windows containers."""
+    DockerLabels: dict[str, str]
+    """A key/value map of labels to add to the container. This parameter maps to ``Labels`` in the
+    docker container create command and the ``--label`` option to docker run. This parameter
+    requires version 1.18 of the Docker Remote API or greater on your container instance. To check
+    the Docker Remote API version on your container instance, log in to your container instance and
+    run the following command: ``sudo docker version --format '{{.Server.APIVersion}}'``"""
+    DockerSecurityOptions: list[str]
+    """A list of strings to provide custom configuration for multiple security systems. This field
+    isn't valid for containers in tasks using the Fargate launch type. For Linux tasks on EC2, this
+    parameter can be used to reference custom labels for SELinux and AppArmor multi-level security
+    systems. For any tasks on EC2, this parameter can be used to reference a credential spec file
+    that configures a container for Active Directory authentication. For more information, see
+    [Using gMSAs for Windows
+    Containers](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/windows-gmsa.html) and
+    [Using gMSAs for Linux
+    Containers](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/linux-gmsa.html) in the
+    *Amazon Elastic Container Service Developer Guide*. This parameter maps to ``SecurityOpt`` in
+    the docker container create command and the ``--security-opt`` option to docker run. The Amazon
+    ECS container agent running on a container instance must register with the
+    ``ECS_SELINUX_CAPABLE=true`` or ``ECS_APPARMOR_CAPABLE=true`` environment variables before
+    containers placed on that instance can use these security options. For more information, see
+    [Amazon ECS Container Agent
+    Configuration](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-config.html)
+    in the *Amazon Elastic Container Service Developer Guide*. Valid values: "no-new-privileges" |
+    "apparmor:PROFILE" | "label:value" | "credentialspec:CredentialSpecFilePath" """
+    EntryPoint: list[str]
+    """Early versions of the Amazon ECS container agent don't properly handle ``entryPoint``
+    parameters. If you have problems using ``entryPoint``, update your container agent or enter your
+    commands and arguments as ``command`` array items instead. The entry point that's passed to the
+    container. This parameter maps to ``Entrypoint`` in the docker container create command and the
+    ``--entrypoint`` option to docker run."""
+    Environment: list[KeyValuePairDict]
+    """The environment variables to pass to a container. This parameter maps to ``Env`` in the
+    docker container create command and the ``--env`` option to docker run. We don't recommend that
+    you use plaintext environment variables for sensitive information, such as credential data."""
+    EnvironmentFiles: list[EnvironmentFileDict]
+    """A list of files containing the environment variables to pass to a container. This parameter
+    maps to the ``--env-file`` option to docker run. You can specify up to ten environment files.
+    The file must have a ``.env`` file extension. Each line in an environment file contains an
+    environment variable in ``VARIABLE=VALUE`` format. Lines beginning with ``#`` are treated as
+    comments and are ignored. If there are environment variables specified using the ``environment``
+    parameter in a container definition, they take precedence over the variables contained within an
+    environment file. If multiple environment files are specified that contain the same variable,
+    they're processed from the top down. We recommend that you use unique variable names. For more
+    information, see [Specifying Environment
+    Variables](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/taskdef-envfiles.html) in
+    the *Amazon Elastic Container Service Developer Guide*."""
+    Essential: bool
+    """If the ``essential`` parameter of a container is marked as ``true``, and that container fails
+    or stops for any reason, all other containers that are part of the task are stopped. If the
+    ``essential`` parameter of a container is marked as ``false``, its failure doesn't affect the
+    rest of the containers in a task. If this parameter is omitted, a container is assumed to be
+    essential. All tasks must have at least one essential container. If you have an application
+    that's composed of multiple containers, group containers that are used for a common purpose into
+    components, and separate the different components into multiple task definitions. For more
+    information, see [Application
+    Architecture](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/application_architecture.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+    ExtraHosts: list[HostEntryDict]
+    """A list of hostnames and IP address mappings to append to the ``/etc/hosts`` file on the
+    container. This parameter maps to ``ExtraHosts`` in the docker container create command and the
+    ``--add-host`` option to docker run. This parameter isn't supported for Windows containers or
+    tasks that use the ``awsvpc`` network mode."""
+    FirelensConfiguration: TaskDefinitionFirelensConfigurationDict
+    """The FireLens configuration for the container. This is used to specify and configure a log
+    router for container logs. For more information, see [Custom Log
+    Routing](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html) in the
+    *Amazon Elastic Container Service Developer Guide*."""
+    HealthCheck: TaskDefinitionHealthCheckDict
+    """The container health check command and associated configuration parameters for the container.
+    This parameter maps to ``HealthCheck`` in the docker container create command and the
+    ``HEALTHCHECK`` parameter of docker run."""
+    Hostname: str
+    """The hostname to use for your container. This parameter maps to ``Hostname`` in the docker
+    container create command and the ``--hostname`` option to docker run. The ``hostname`` parameter
+    is not supported if you're using the ``awsvpc`` network mode."""
+    Image: Required[str]
+    """The image used to start a container. This string is passed directly to the Docker daemon. By
+    default, images in the Docker Hub registry are available. Other repositories are specified with
+    either ``repository-url/image:tag`` or ``repository-url/image@digest``. For images using tags
+    (repository-url/image:tag), up to 255 characters total are allowed, including letters (uppercase
+    and lowercase), numbers, hyphens, underscores, colons, periods, forward slashes, and number
+    signs (#). For images using digests (repository-url/image@digest), the 255 character limit
+    applies only to the repository URL and image name (everything before the @ sign). The only
+    supported hash function is sha256, and the hash value after sha256: must be exactly 64
+    characters (only letters A-F, a-f, and numbers 0-9 are allowed). This parameter maps to
+    ``Image`` in the docker container create command and the ``IMAGE`` parameter of docker run. +
+    When a new task starts, the Amazon ECS container agent pulls the latest version of the specified
+    image and tag for the container to use. However, subsequent updates to a repository image aren't
+    propagated to already running tasks. + Images in Amazon ECR repositories can be specified by
+    either using the full ``registry/repository:tag`` or ``registry/repository@digest``. For
+    example, ``012345678910.dkr.ecr.<region-name>.amazonaws.com/<repository-name>:latest`` or
+    ``012345678910.dkr.ecr.<region-name>.amazonaws.com/<repository-name>@sha256:94afd1f2e64d908bc90dbca0035a5b567EXAMPLE``.
+    + Images in official repositories on Docker Hub use a single name (for example, ``ubuntu`` or
+    ``mongo``). + Images in other repositories on Docker Hub are qualified with an organization name
+    (for example, ``amazon/amazon-ecs-agent``). + Images in other online repositories are qualified
+    further by a domain name (for example, ``quay.io/assemblyline/ubuntu``)."""
+    Interactive: bool
+    """When this parameter is ``true``, you can deploy containerized applications that require
+    ``stdin`` or a ``tty`` to be allocated. This parameter maps to ``OpenStdin`` in the docker
+    container create command and the ``--interactive`` option to docker run."""
+    Links: list[str]
+    """The ``links`` parameter allows containers to communicate with each other without the need for
+    port mappings. This parameter is only supported if the network mode of a task definition is
+    ``bridge``. The ``name:internalName`` construct is analogous to ``name:alias`` in Docker links.
+    Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed..
+    This parameter maps to ``Links`` in the docker container create command and the ``--link``
+    option to docker run. This parameter is not supported for Windows containers. Containers that
+    are collocated on a single container instance may be able to communicate with each other without
+    requiring links or host port mappings. Network isolation is achieved on the container instance
+    using security groups and VPC settings."""
+    LinuxParameters: TaskDefinitionLinuxParametersDict
+    """Linux-specific modifications that are applied to the container, such as Linux kernel
+    capabilities. For more information see
+    [KernelCapabilities](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_KernelCapabilities.html).
+    This parameter is not supported for Windows containers."""
+    LogConfiguration: TaskDefinitionLogConfigurationDict
+    """The log configuration specification for the container. This parameter maps to ``LogConfig``
+    in the docker Create a container command and the ``--log-driver`` option to docker run. By
+    default, containers use the same logging driver that the Docker daemon uses. However, the
+    container may use a different logging driver than the Docker daemon by specifying a log driver
+    with this parameter in the container definition. To use a different logging driver for a
+    container, the log system must be configured properly on the container instance (or on a
+    different log server for remote logging options). For more information on the options for
+    different supported log drivers, see [Configure logging
+    drivers](https://docs.aws.amazon.com/https://docs.docker.com/engine/admin/logging/overview/) in
+    the Docker documentation. Amazon ECS currently supports a subset of the logging drivers
+    available to the Docker daemon (shown in the
+    [LogConfiguration](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_LogConfiguration.html)
+    data type). Additional log drivers may be available in future releases of the Amazon ECS
+    container agent. This parameter requires version 1.18 of the Docker Remote API or greater on
+    your container instance. To check the Docker Remote API version on your container instance, log
+    in to your container instance and run the following command: ``sudo docker version --format
+    '{{.Server.APIVersion}}'`` The Amazon ECS container agent running on a container instance must
+    register the logging drivers available on that instance with the
+    ``ECS_AVAILABLE_LOGGING_DRIVERS`` environment variable before containers placed on that instance
+    can use these log configuration options. For more information, see [Container Agent
+    Configuration](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-config.html)
+    in the *Developer Guide*."""
+    Memory: int
+    """The amount (in MiB) of memory to present to the container. If your container attempts to
+    exceed the memory specified here, the container is killed. The total amount of memory reserved
+    for all containers within a task must be lower than the task ``memory`` value, if one is
+    specified. This parameter maps to ``Memory`` in the [Create a
+    container](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/#operation/ContainerCreate)
+    section of the [Docker Remote
+    API](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/) and the ``--memory``
+    option to [docker
+    run](https://docs.aws.amazon.com/https://docs.docker.com/engine/reference/run/#security-configuration).
+    If using the Fargate launch type, this parameter is optional. If using the EC2 launch type, you
+    must specify either a task-level memory value or a container-level memory value. If you specify
+    both a container-level ``memory`` and ``memoryReservation`` value, ``memory`` must be greater
+    than ``memoryReservation``. If you specify ``memoryReservation``, then that value is subtracted
+    from the available memory resources for the container instance where the container is placed.
+    Otherwise, the value of ``memory`` is used. The Docker 20.10.0 or later daemon reserves a
+    minimum of 6 MiB of memory for a container, so you should not specify fewer than 6 MiB of memory
+    for your containers. The Docker 19.03.13-ce or earlier daemon reserves a minimum of 4 MiB of
+    memory for a container, so you should not specify fewer than 4 MiB of memory for your
+    containers."""
+    MemoryReservation: int
+    """The soft limit (in MiB) of memory to reserve for the container. When system memory is under
+    heavy contention, Docker attempts to keep the container memory to this soft limit. However, your
+    container can consume more memory when it needs to, up to either the hard limit specified with
+    the ``memory`` parameter (if applicable), or all of the available memory on the container
+    instance, whichever comes first. This parameter maps to ``MemoryReservation`` in the docker
+    container create command and the ``--memory-reservation`` option to docker run. If a task-level
+    memory value is not specified, you must specify a non-zero integer for one or both of ``memory``
+    or ``memoryReservation`` in a container definition. If you specify both, ``memory`` must be
+    greater than ``memoryReservation``. If you specify ``memoryReservation``, then that value is
+    subtracted from the available memory resources for the container instance where the container is
+    placed. Otherwise, the value of ``memory`` is used. For example, if your container normally uses
+    128 MiB of memory, but occasionally bursts to 256 MiB of memory for short periods of time, you
+    can set a ``memoryReservation`` of 128 MiB, and a ``memory`` hard limit of 300 MiB. This
+    configuration would allow the container to only reserve 128 MiB of memory from the remaining
+    resources on the container instance, but also allow the container to consume more memory
+    resources when needed. The Docker 20.10.0 or later daemon reserves a minimum of 6 MiB of memory
+    for a container. So, don't specify less than 6 MiB of memory for your containers. The Docker
+    19.03.13-ce or earlier daemon reserves a minimum of 4 MiB of memory for a container. So, don't
+    specify less than 4 MiB of memory for your containers."""
+    MountPoints: list[MountPointDict]
+    """The mount points for data volumes in your container. This parameter maps to ``Volumes`` in
+    the docker container create command and the ``--volume`` option to docker run. Windows
+    containers can mount whole directories on the same drive as ``$env:ProgramData``. Windows
+    containers can't mount directories on a different drive, and mount point can't be across drives."""
+    Name: Required[str]
+    """The name of a container. If you're linking multiple containers together in a task definition,
+    the ``name`` of one container can be entered in the ``links`` of another container to connect
+    the containers. Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens
+    are allowed. This parameter maps to ``name`` in the docker container create command and the
+    ``--name`` option to docker run."""
+    PortMappings: list[PortMappingDict]
+    """The list of port mappings for the container. Port mappings allow containers to access ports
+    on the host container instance to send or receive traffic. For task definitions that use the
+    ``awsvpc`` network mode, you should only specify the ``containerPort``. The ``hostPort`` can be
+    left blank or it must be the same value as the ``containerPort``. Port mappings on Windows use
+    the ``NetNAT`` gateway address rather than ``localhost``. There is no loopback for port mappings
+    on Windows, so you cannot access a container's mapped port from the host itself. This parameter
+    maps to ``PortBindings`` in the [Create a
+    container](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/#operation/ContainerCreate)
+    section of the [Docker Remote
+    API](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/) and the
+    ``--publish`` option to [docker
+    run](https://docs.aws.amazon.com/https://docs.docker.com/engine/reference/run/). If the network
+    mode of a task definition is set to ``none``, then you can't specify port mappings. If the
+    network mode of a task definition is set to ``host``, then host ports must either be undefined
+    or they must match the container port in the port mapping. After a task reaches the ``RUNNING``
+    status, manual and automatic host and container port assignments are visible in the *Network
+    Bindings* section of a container description for a selected task in the Amazon ECS console. The
+    assignments are also visible in the ``networkBindings`` section
+    [DescribeTasks](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html)
+    responses."""
+    Privileged: bool
+    """When this parameter is true, the container is given elevated privileges on the host container
+    instance (similar to the ``root`` user). This parameter maps to ``Privileged`` in the docker
+    container create command and the ``--privileged`` option to docker run This parameter is not
+    supported for Windows containers or tasks run on FARGATElong."""
+    PseudoTerminal: bool
+    """When this parameter is ``true``, a TTY is allocated. This parameter maps to ``Tty`` in the
+    docker container create command and the ``--tty`` option to docker run."""
+    ReadonlyRootFilesystem: bool
+    """When this parameter is true, the container is given read-only access to its root file system.
+    This parameter maps to ``ReadonlyRootfs`` in the docker container create command and the
+    ``--read-only`` option to docker run. This parameter is not supported for Windows containers."""
+    RepositoryCredentials: TaskDefinitionRepositoryCredentialsDict
+    """The private repository authentication credentials to use."""
+    ResourceRequirements: list[ResourceRequirementDict]
+    """The type and amount of a resource to assign to a container. The supported resources are GPUs
+    and Neuron devices."""
+    RestartPolicy: TaskDefinitionRestartPolicyDict
+    """The restart policy for a container. When you set up a restart policy, Amazon ECS can restart
+    the container without needing to replace the task. For more information, see [Restart individual
+    containers in Amazon ECS tasks with container restart
+    policies](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-restart-policy.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+    Secrets: list[SecretDict]
+    """The secrets to pass to the container. For more information, see [Specifying Sensitive
+    Data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+    StartTimeout: int
+    """Time duration (in seconds) to wait before giving up on resolving dependencies for a
+    container. For example, you specify two containers in a task definition with containerA having a
+    dependency on containerB reaching a ``COMPLETE``, ``SUCCESS``, or ``HEALTHY`` status. If a
+    ``startTimeout`` value is specified for containerB and it doesn't reach the desired status
+    within that time then containerA gives up and not start. This results in the task transitioning
+    to a ``STOPPED`` state. When the ``ECS_CONTAINER_START_TIMEOUT`` container agent configuration
+    variable is used, it's enforced independently from this start timeout value. For tasks using the
+    Fargate launch type, the task or service requires the following platforms: + Linux platform
+    version ``1.3.0`` or later. + Windows platform version ``1.0.0`` or later. For tasks using the
+    EC2 launch type, your container instances require at least version ``1.26.0`` of the container
+    agent to use a container start timeout value. However, we recommend using the latest container
+    agent version. For information about checking your agent version and updating to the latest
+    version, see [Updating the Amazon ECS Container
+    Agent](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-update.html) in the
+    *Amazon Elastic Container Service Developer Guide*. If you're using an Amazon ECS-optimized
+    Linux AMI, your instance needs at least version ``1.26.0-1`` of the ``ecs-init`` package. If
+    your container instances are launched from version ``20190301`` or later, then they contain the
+    required versions of the container agent and ``ecs-init``. For more information, see [Amazon
+    ECS-optimized Linux
+    AMI](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-optimized_AMI.html) in the
+    *Amazon Elastic Container Service Developer Guide*. The valid values for Fargate are 2-120
+    seconds."""
+    StopTimeout: int
+    """Time duration (in seconds) to wait before the container is forcefully killed if it doesn't
+    exit normally on its own. For tasks using the Fargate launch type, the task or service requires
+    the following platforms: + Linux platform version ``1.3.0`` or later. + Windows platform version
+    ``1.0.0`` or later. For tasks that use the Fargate launch type, the max stop timeout value is
+    120 seconds and if the parameter is not specified, the default value of 30 seconds is used. For
+    tasks that use the EC2 launch type, if the ``stopTimeout`` parameter isn't specified, the value
+    set for the Amazon ECS container agent configuration variable ``ECS_CONTAINER_STOP_TIMEOUT`` is
+    used. If neither the ``stopTimeout`` parameter or the ``ECS_CONTAINER_STOP_TIMEOUT`` agent
+    configuration variable are set, then the default values of 30 seconds for Linux containers and
+    30 seconds on Windows containers are used. Your container instances require at least version
+    1.26.0 of the container agent to use a container stop timeout value. However, we recommend using
+    the latest container agent version. For information about checking your agent version and
+    updating to the latest version, see [Updating the Amazon ECS Container
+    Agent](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-update.html) in the
+    *Amazon Elastic Container Service Developer Guide*. If you're using an Amazon ECS-optimized
+    Linux AMI, your instance needs at least version 1.26.0-1 of the ``ecs-init`` package. If your
+    container instances are launched from version ``20190301`` or later, then they contain the
+    required versions of the container agent and ``ecs-init``. For more information, see [Amazon
+    ECS-optimized Linux
+    AMI](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-optimized_AMI.html) in the
+    *Amazon Elastic Container Service Developer Guide*. The valid values for Fargate are 2-120
+    seconds."""
+    SystemControls: list[SystemControlDict]
+    """A list of namespaced kernel parameters to set in the container. This parameter maps to
+    ``Sysctls`` in the docker container create command and the ``--sysctl`` option to docker run.
+    For example, you can configure ``net.ipv4.tcp_keepalive_time`` setting to maintain longer lived
+    connections."""
+    Ulimits: list[UlimitDict]
+    """A list of ``ulimits`` to set in the container. This parameter maps to ``Ulimits`` in the
+    [Create a
+    container](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/#operation/ContainerCreate)
+    section of the [Docker Remote
+    API](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/) and the ``--ulimit``
+    option to [docker
+    run](https://docs.aws.amazon.com/https://docs.docker.com/engine/reference/run/). Valid naming
+    values are displayed in the
+    [Ulimit](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Ulimit.html) data type.
+    This parameter requires version 1.18 of the Docker Remote API or greater on your container
+    instance. To check the Docker Remote API version on your container instance, log in to your
+    container instance and run the following command: ``sudo docker version --format
+    '{{.Server.APIVersion}}'`` This parameter is not supported for Windows containers."""
+    User: str
+    """The user to use inside the container. This parameter maps to ``User`` in the docker container
+    create command and the ``--user`` option to docker run. When running tasks using the ``host``
+    network mode, don't run containers using the root user (UID 0). We recommend using a non-root
+    user for better security. You can specify the ``user`` using the following formats. If
+    specifying a UID or GID, you must specify it as a positive integer. + ``user`` + ``user:group``
+    + ``uid`` + ``uid:gid`` + ``user:gid`` + ``uid:group`` This parameter is not supported for
+    Windows containers."""
+    VersionConsistency: Literal["enabled", "disabled"]
+    """Specifies whether Amazon ECS will resolve the container image tag provided in the container
+    definition to an image digest. By default, the value is ``enabled``. If you set the value for a
+    container as ``disabled``, Amazon ECS will not resolve the provided container image tag to a
+    digest and will use the original image URI specified in the container definition for deployment.
+    For more information about container image resolution, see [Container image
+    resolution](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html#deployment-container-image-stability)
+    in the *Amazon ECS Developer Guide*."""
+    VolumesFrom: list[VolumeFromDict]
+    """Data volumes to mount from another container. This parameter maps to ``VolumesFrom`` in the
+    docker container create command and the ``--volumes-from`` option to docker run."""
+    WorkingDirectory: str
+    """The working directory to run commands inside the container in. This parameter maps to
+    ``WorkingDir`` in the docker container create command and the ``--workdir`` option to docker
+    run."""
 
-EnvironmentFileDict = TypedDict(
-    "EnvironmentFileDict",
-    {
-        "Type": "Literal['s3']",
-        "Value": "str",
-    },
-    total=False,
-)
 
-FSxAuthorizationConfigDict = TypedDict(
-    "FSxAuthorizationConfigDict",
-    {
-        "CredentialsParameter": "Required[str]",
-        "Domain": "Required[str]",
-    },
-    total=False,
-)
+class ContainerDependencyDict(TypedDict, total=False):
+    """ContainerDependency as a plain dict: The ``ContainerDependency`` property specifies the
+    dependencies defined for container startup and shutdown. A container can contain multiple
+    dependencies. When a dependency is defined for container startup, for container shutdown it is
+    reversed. Your Amazon ECS container instances require at least version 1.26.0 of the container
+    agent to enable container dependencies. However, we recommend using the latest container agent
+    version. For information about checking your agent version and updating to the latest version,
+    see [Updating the Amazon ECS Container
+    Agent](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-update.html) in the
+    *Amazon Elastic Container Service Developer Guide*. If you are using an Amazon ECS-optimized
+    Linux AMI, your instance needs at least version 1.26.0-1 of the ``ecs-init`` package. If your
+    container instances are launched from version ``20190301`` or later, then they contain the
+    required versions of the container agent and ``ecs-init``. For more information, see [Amazon
+    ECS-optimized Linux
+    AMI](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-optimized_AMI.html) in the
+    *Amazon Elastic Container Service Developer Guide*. For tasks using the Fargate launch type,
+    this parameter requires that the task or service uses platform version 1.3.0 or later."""
 
-HostEntryDict = TypedDict(
-    "HostEntryDict",
-    {
-        "Hostname": "str",
-        "IpAddress": "str",
-    },
-    total=False,
-)
+    Condition: Literal["COMPLETE", "HEALTHY", "START", "SUCCESS"]
+    """The dependency condition of the container. The following are the available conditions and
+    their behavior: + ``START`` - This condition emulates the behavior of links and volumes today.
+    It validates that a dependent container is started before permitting other containers to start.
+    + ``COMPLETE`` - This condition validates that a dependent container runs to completion (exits)
+    before permitting other containers to start. This can be useful for nonessential containers that
+    run a script and then exit. This condition can't be set on an essential container. + ``SUCCESS``
+    - This condition is the same as ``COMPLETE``, but it also requires that the container exits with
+    a ``zero`` status. This condition can't be set on an essential container. + ``HEALTHY`` - This
+    condition validates that the dependent container passes its Docker health check before
+    permitting other containers to start. This requires that the dependent container has health
+    checks configured. This condition is confirmed only at task startup."""
+    ContainerName: str
+    """The name of a container."""
 
-HostVolumePropertiesDict = TypedDict(
-    "HostVolumePropertiesDict",
-    {
-        "SourcePath": "str",
-    },
-    total=False,
-)
 
-InferenceAcceleratorDict = TypedDict(
-    "InferenceAcceleratorDict",
-    {
-        "DeviceName": "str",
-        "DeviceType": "str",
-    },
-    total=False,
-)
+class DeviceDict(TypedDict, total=False):
+    """Device as a plain dict: The ``Device`` property specifies an object representing a container
+    instance host device."""
 
-KernelCapabilitiesDict = TypedDict(
-    "KernelCapabilitiesDict",
-    {
-        "Add": "list[str]",
-        "Drop": "list[str]",
-    },
-    total=False,
-)
+    ContainerPath: str
+    """The path inside the container at which to expose the host device."""
+    HostPath: str
+    """The path for the device on the host container instance."""
+    Permissions: list[Literal["mknod", "read", "write"]]
+    """The explicit permissions to provide to the container for the device. By default, the
+    container has permissions for ``read``, ``write``, and ``mknod`` for the device."""
 
-KeyValuePairDict = TypedDict(
-    "KeyValuePairDict",
-    {
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-MountPointDict = TypedDict(
-    "MountPointDict",
-    {
-        "ContainerPath": "str",
-        "ReadOnly": "bool",
-        "SourceVolume": "str",
-    },
-    total=False,
-)
+class EnvironmentFileDict(TypedDict, total=False):
+    """EnvironmentFile as a plain dict: A list of files containing the environment variables to pass
+    to a container. You can specify up to ten environment files. The file must have a ``.env`` file
+    extension. Each line in an environment file should contain an environment variable in
+    ``VARIABLE=VALUE`` format. Lines beginning with ``#`` are treated as comments and are ignored.
+    If there are environment variables specified using the ``environment`` parameter in a container
+    definition, they take precedence over the variables contained within an environment file. If
+    multiple environment files are specified that contain the same variable, they're processed from
+    the top down. We recommend that you use unique variable names. For more information, see [Use a
+    file to pass environment variables to a
+    container](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/use-environment-file.html)
+    in the *Amazon Elastic Container Service Developer Guide*. Environment variable files are
+    objects in Amazon S3 and all Amazon S3 security considerations apply. You must use the following
+    platforms for the Fargate launch type: + Linux platform version ``1.4.0`` or later. + Windows
+    platform version ``1.0.0`` or later. Consider the following when using the Fargate launch type:
+    + The file is handled like a native Docker env-file. + There is no support for shell escape
+    handling. + The container entry point interperts the ``VARIABLE`` values."""
 
-NvidiaMpsAllocationDict = TypedDict(
-    "NvidiaMpsAllocationDict",
-    {
-        "MaxComputePercent": "int",
-        "Memory": "Required[int]",
-    },
-    total=False,
-)
+    Type: Literal["s3"]
+    """The file type to use. Environment files are objects in Amazon S3. The only supported value is
+    ``s3``."""
+    Value: str
+    """The Amazon Resource Name (ARN) of the Amazon S3 object containing the environment variable
+    file."""
 
-PortMappingDict = TypedDict(
-    "PortMappingDict",
-    {
-        "AppProtocol": "Literal['http', 'http2', 'grpc']",
-        "ContainerPort": "int",
-        "ContainerPortRange": "str",
-        "HostPort": "int",
-        "Name": "str",
-        "Protocol": "Literal['tcp', 'udp']",
-    },
-    total=False,
-)
 
-ResourceRequirementDict = TypedDict(
-    "ResourceRequirementDict",
-    {
-        "SharingStrategy": "TaskDefinitionSharingStrategyDict",
-        "Type": "Required[Literal['GPU', 'InferenceAccelerator', 'NeuronDevice']]",
-        "Value": "str",
-    },
-    total=False,
-)
+class FSxAuthorizationConfigDict(TypedDict, total=False):
+    """FSxAuthorizationConfig as a plain dict: The authorization configuration details for Amazon
+    FSx for Windows File Server file system. See
+    [FSxWindowsFileServerVolumeConfiguration](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_FSxWindowsFileServerVolumeConfiguration.html)
+    in the *Amazon ECS API Reference*. For more information and the input format, see [Amazon FSx
+    for Windows File Server
+    Volumes](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/wfsx-volumes.html) in the
+    *Amazon Elastic Container Service Developer Guide*."""
 
-SecretDict = TypedDict(
-    "SecretDict",
-    {
-        "Name": "Required[str]",
-        "ValueFrom": "Required[str]",
-    },
-    total=False,
-)
+    CredentialsParameter: Required[str]
+    """The authorization credential option to use. The authorization credential options can be
+    provided using either the Amazon Resource Name (ARN) of an ASMlong secret or SSM Parameter Store
+    parameter. The ARN refers to the stored credentials."""
+    Domain: Required[str]
+    """A fully qualified domain name hosted by an
+    [](https://docs.aws.amazon.com/directoryservice/latest/admin-guide/directory_microsoft_ad.html)
+    Managed Microsoft AD (Active Directory) or self-hosted AD on Amazon EC2."""
 
-SystemControlDict = TypedDict(
-    "SystemControlDict",
-    {
-        "Namespace": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class HostEntryDict(TypedDict, total=False):
+    """HostEntry as a plain dict: The ``HostEntry`` property specifies a hostname and an IP address
+    that are added to the ``/etc/hosts`` file of a container through the ``extraHosts`` parameter of
+    its ``ContainerDefinition`` resource."""
 
-TaskDefinitionAuthorizationConfigDict = TypedDict(
-    "TaskDefinitionAuthorizationConfigDict",
-    {
-        "AccessPointId": "str",
-        "IAM": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
+    Hostname: str
+    """The hostname to use in the ``/etc/hosts`` entry."""
+    IpAddress: str
+    """The IP address to use in the ``/etc/hosts`` entry."""
 
-TaskDefinitionDockerVolumeConfigurationDict = TypedDict(
-    "TaskDefinitionDockerVolumeConfigurationDict",
-    {
-        "Autoprovision": "bool",
-        "Driver": "str",
-        "DriverOpts": "dict[str, Any]",
-        "Labels": "dict[str, Any]",
-        "Scope": "Literal['shared', 'task']",
-    },
-    total=False,
-)
 
-TaskDefinitionEFSVolumeConfigurationDict = TypedDict(
-    "TaskDefinitionEFSVolumeConfigurationDict",
-    {
-        "AuthorizationConfig": "TaskDefinitionAuthorizationConfigDict",
-        "FilesystemId": "Required[str]",
-        "RootDirectory": "str",
-        "TransitEncryption": "Literal['ENABLED', 'DISABLED']",
-        "TransitEncryptionPort": "int",
-    },
-    total=False,
-)
+class HostVolumePropertiesDict(TypedDict, total=False):
+    """HostVolumeProperties as a plain dict: The ``HostVolumeProperties`` property specifies details
+    on a container instance bind mount host volume."""
 
-TaskDefinitionEphemeralStorageDict = TypedDict(
-    "TaskDefinitionEphemeralStorageDict",
-    {
-        "SizeInGiB": "int",
-    },
-    total=False,
-)
+    SourcePath: str
+    """When the ``host`` parameter is used, specify a ``sourcePath`` to declare the path on the host
+    container instance that's presented to the container. If this parameter is empty, then the
+    Docker daemon has assigned a host path for you. If the ``host`` parameter contains a
+    ``sourcePath`` file location, then the data volume persists at the specified location on the
+    host container instance until you delete it manually. If the ``sourcePath`` value doesn't exist
+    on the host container instance, the Docker daemon creates it. If the location does exist, the
+    contents of the source path folder are exported. If you're using the Fargate launch type, the
+    ``sourcePath`` parameter is not supported."""
 
-TaskDefinitionFSxWindowsFileServerVolumeConfigurationDict = TypedDict(
-    "TaskDefinitionFSxWindowsFileServerVolumeConfigurationDict",
-    {
-        "AuthorizationConfig": "FSxAuthorizationConfigDict",
-        "FileSystemId": "Required[str]",
-        "RootDirectory": "Required[str]",
-    },
-    total=False,
-)
 
-TaskDefinitionFirelensConfigurationDict = TypedDict(
-    "TaskDefinitionFirelensConfigurationDict",
-    {
-        "Options": "dict[str, Any]",
-        "Type": "Literal['fluentbit', 'fluentd']",
-    },
-    total=False,
-)
+class InferenceAcceleratorDict(TypedDict, total=False):
+    """InferenceAccelerator as a plain dict."""
 
-TaskDefinitionHealthCheckDict = TypedDict(
-    "TaskDefinitionHealthCheckDict",
-    {
-        "Command": "list[str]",
-        "Interval": "int",
-        "Retries": "int",
-        "StartPeriod": "int",
-        "Timeout": "int",
-    },
-    total=False,
-)
+    DeviceName: str
+    """Type: str."""
+    DeviceType: str
+    """Type: str."""
 
-TaskDefinitionLinuxParametersDict = TypedDict(
-    "TaskDefinitionLinuxParametersDict",
-    {
-        "Capabilities": "KernelCapabilitiesDict",
-        "Devices": "list[DeviceDict]",
-        "InitProcessEnabled": "bool",
-        "MaxSwap": "int",
-        "SharedMemorySize": "int",
-        "Swappiness": "int",
-        "Tmpfs": "list[TaskDefinitionTmpfsDict]",
-    },
-    total=False,
-)
 
-TaskDefinitionLogConfigurationDict = TypedDict(
-    "TaskDefinitionLogConfigurationDict",
-    {
-        "LogDriver": "Required[str]",
-        "Options": "dict[str, Any]",
-        "SecretOptions": "list[SecretDict]",
-    },
-    total=False,
-)
+class KernelCapabilitiesDict(TypedDict, total=False):
+    """KernelCapabilities as a plain dict: The Linux capabilities to add or remove from the default
+    Docker configuration for a container defined in the task definition. For more detailed
+    information about these Linux capabilities, see the
+    [capabilities(7)](https://docs.aws.amazon.com/http://man7.org/linux/man-pages/man7/capabilities.7.html)
+    Linux manual page. The following describes how Docker processes the Linux capabilities specified
+    in the ``add`` and ``drop`` request parameters. For information about the latest behavior, see
+    [Docker Compose: order of cap_drop and
+    cap_add](https://docs.aws.amazon.com/https://forums.docker.com/t/docker-compose-order-of-cap-drop-and-cap-add/97136/1)
+    in the Docker Community Forum. + When the container is a privleged container, the container
+    capabilities are all of the default Docker capabilities. The capabilities specified in the
+    ``add`` request parameter, and the ``drop`` request parameter are ignored. + When the ``add``
+    request parameter is set to ALL, the container capabilities are all of the default Docker
+    capabilities, excluding those specified in the ``drop`` request parameter. + When the ``drop``
+    request parameter is set to ALL, the container capabilities are the capabilities specified in
+    the ``add`` request parameter. + When the ``add`` request parameter and the ``drop`` request
+    parameter are both empty, the capabilities the container capabilities are all of the default
+    Docker capabilities. + The default is to first drop the capabilities specified in the ``drop``
+    request parameter, and then add the capabilities specified in the ``add`` request parameter."""
 
-TaskDefinitionPlacementConstraintDict = TypedDict(
-    "TaskDefinitionPlacementConstraintDict",
-    {
-        "Expression": "str",
-        "Type": "Required[Literal['memberOf']]",
-    },
-    total=False,
-)
+    Add: list[str]
+    """The Linux capabilities for the container that have been added to the default configuration
+    provided by Docker. This parameter maps to ``CapAdd`` in the docker container create command and
+    the ``--cap-add`` option to docker run. Tasks launched on FARGATElong only support adding the
+    ``SYS_PTRACE`` kernel capability. Valid values: ``"ALL" | "AUDIT_CONTROL" | "AUDIT_WRITE" |
+    "BLOCK_SUSPEND" | "CHOWN" | "DAC_OVERRIDE" | "DAC_READ_SEARCH" | "FOWNER" | "FSETID" |
+    "IPC_LOCK" | "IPC_OWNER" | "KILL" | "LEASE" | "LINUX_IMMUTABLE" | "MAC_ADMIN" | "MAC_OVERRIDE" |
+    "MKNOD" | "NET_ADMIN" | "NET_BIND_SERVICE" | "NET_BROADCAST" | "NET_RAW" | "SETFCAP" | "SETGID"
+    | "SETPCAP" | "SETUID" | "SYS_ADMIN" | "SYS_BOOT" | "SYS_CHROOT" | "SYS_MODULE" | "SYS_NICE" |
+    "SYS_PACCT" | "SYS_PTRACE" | "SYS_RAWIO" | "SYS_RESOURCE" | "SYS_TIME" | "SYS_TTY_CONFIG" |
+    "SYSLOG" | "WAKE_ALARM"``"""
+    Drop: list[str]
+    """The Linux capabilities for the container that have been removed from the default
+    configuration provided by Docker. This parameter maps to ``CapDrop`` in the docker container
+    create command and the ``--cap-drop`` option to docker run. Valid values: ``"ALL" |
+    "AUDIT_CONTROL" | "AUDIT_WRITE" | "BLOCK_SUSPEND" | "CHOWN" | "DAC_OVERRIDE" | "DAC_READ_SEARCH"
+    | "FOWNER" | "FSETID" | "IPC_LOCK" | "IPC_OWNER" | "KILL" | "LEASE" | "LINUX_IMMUTABLE" |
+    "MAC_ADMIN" | "MAC_OVERRIDE" | "MKNOD" | "NET_ADMIN" | "NET_BIND_SERVICE" | "NET_BROADCAST" |
+    "NET_RAW" | "SETFCAP" | "SETGID" | "SETPCAP" | "SETUID" | "SYS_ADMIN" | "SYS_BOOT" |
+    "SYS_CHROOT" | "SYS_MODULE" | "SYS_NICE" | "SYS_PACCT" | "SYS_PTRACE" | "SYS_RAWIO" |
+    "SYS_RESOURCE" | "SYS_TIME" | "SYS_TTY_CONFIG" | "SYSLOG" | "WAKE_ALARM"``"""
 
-TaskDefinitionProxyConfigurationDict = TypedDict(
-    "TaskDefinitionProxyConfigurationDict",
-    {
-        "ContainerName": "Required[str]",
-        "ProxyConfigurationProperties": "list[KeyValuePairDict]",
-        "Type": "Literal['APPMESH']",
-    },
-    total=False,
-)
 
-TaskDefinitionRepositoryCredentialsDict = TypedDict(
-    "TaskDefinitionRepositoryCredentialsDict",
-    {
-        "CredentialsParameter": "str",
-    },
-    total=False,
-)
+class KeyValuePairDict(TypedDict, total=False):
+    """KeyValuePair as a plain dict: A key-value pair object."""
 
-TaskDefinitionRestartPolicyDict = TypedDict(
-    "TaskDefinitionRestartPolicyDict",
-    {
-        "Enabled": "bool",
-        "IgnoredExitCodes": "list[int]",
-        "RestartAttemptPeriod": "int",
-    },
-    total=False,
-)
+    Name: str
+    """The name of the key-value pair. For environment variables, this is the name of the
+    environment variable."""
+    Value: str
+    """The value of the key-value pair. For environment variables, this is the value of the
+    environment variable."""
 
-TaskDefinitionRuntimePlatformDict = TypedDict(
-    "TaskDefinitionRuntimePlatformDict",
-    {
-        "CpuArchitecture": "Literal['ARM64', 'X86_64']",
-        "OperatingSystemFamily": "Literal['LINUX', 'WINDOWS_SERVER_2004_CORE', 'WINDOWS_SERVER_2016_FULL', 'WINDOWS_SERVER_2019_CORE', 'WINDOWS_SERVER_2019_FULL', 'WINDOWS_SERVER_2022_CORE', 'WINDOWS_SERVER_2022_FULL', 'WINDOWS_SERVER_2025_CORE', 'WINDOWS_SERVER_2025_FULL', 'WINDOWS_SERVER_20H2_CORE']",
-    },
-    total=False,
-)
 
-TaskDefinitionS3FilesVolumeConfigurationDict = TypedDict(
-    "TaskDefinitionS3FilesVolumeConfigurationDict",
-    {
-        "AccessPointArn": "str",
-        "FileSystemArn": "Required[str]",
-        "RootDirectory": "str",
-        "TransitEncryptionPort": "int",
-    },
-    total=False,
-)
+class MountPointDict(TypedDict, total=False):
+    """MountPoint as a plain dict: The details for a volume mount point that's used in a container
+    definition."""
 
-TaskDefinitionSharingStrategyDict = TypedDict(
-    "TaskDefinitionSharingStrategyDict",
-    {
-        "NvidiaMps": "Required[NvidiaMpsAllocationDict]",
-    },
-    total=False,
-)
+    ContainerPath: str
+    """The path on the container to mount the host volume at."""
+    ReadOnly: bool
+    """If this value is ``true``, the container has read-only access to the volume. If this value is
+    ``false``, then the container can write to the volume. The default value is ``false``."""
+    SourceVolume: str
+    """The name of the volume to mount. Must be a volume name referenced in the ``name`` parameter
+    of task definition ``volume``."""
 
-TaskDefinitionTmpfsDict = TypedDict(
-    "TaskDefinitionTmpfsDict",
-    {
-        "ContainerPath": "str",
-        "MountOptions": "list[str]",
-        "Size": "Required[int]",
-    },
-    total=False,
-)
 
-UlimitDict = TypedDict(
-    "UlimitDict",
-    {
-        "HardLimit": "Required[int]",
-        "Name": "Required[Literal['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack']]",
-        "SoftLimit": "Required[int]",
-    },
-    total=False,
-)
+class NvidiaMpsAllocationDict(TypedDict, total=False):
+    """NvidiaMpsAllocation as a plain dict."""
 
-VolumeDict = TypedDict(
-    "VolumeDict",
-    {
-        "ConfiguredAtLaunch": "bool",
-        "DockerVolumeConfiguration": "TaskDefinitionDockerVolumeConfigurationDict",
-        "EFSVolumeConfiguration": "TaskDefinitionEFSVolumeConfigurationDict",
-        "FSxWindowsFileServerVolumeConfiguration": "TaskDefinitionFSxWindowsFileServerVolumeConfigurationDict",
-        "Host": "HostVolumePropertiesDict",
-        "Name": "str",
-        "S3FilesVolumeConfiguration": "TaskDefinitionS3FilesVolumeConfigurationDict",
-    },
-    total=False,
-)
+    MaxComputePercent: int
+    """The maximum percentage of the GPU's compute capacity that the container can use."""
+    Memory: Required[int]
+    """The amount of GPU memory, in MiB, allocated to the container."""
 
-VolumeFromDict = TypedDict(
-    "VolumeFromDict",
-    {
-        "ReadOnly": "bool",
-        "SourceContainer": "str",
-    },
-    total=False,
-)
 
+class PortMappingDict(TypedDict, total=False):
+    """PortMapping as a plain dict: The ``PortMapping`` property specifies a port mapping. Port
+    mappings allow containers to access ports on the host container instance to send or receive
+    traffic. Port mappings are specified as part of the container definition. If you are using
+    containers in a task with the ``awsvpc`` or ``host`` network mode, exposed ports should be
+    specified using ``containerPort``. The ``hostPort`` can be left blank or it must be the same
+    value as the ``containerPort``. After a task reaches the ``RUNNING`` status, manual and
+    automatic host and container port assignments are visible in the ``networkBindings`` section of
+    [DescribeTasks](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html)
+    API responses."""
+
+    AppProtocol: Literal["http", "http2", "grpc"]
+    """The application protocol that's used for the port mapping. This parameter only applies to
+    Service Connect. We recommend that you set this parameter to be consistent with the protocol
+    that your application uses. If you set this parameter, Amazon ECS adds protocol-specific
+    connection handling to the Service Connect proxy. If you set this parameter, Amazon ECS adds
+    protocol-specific telemetry in the Amazon ECS console and CloudWatch. If you don't set a value
+    for this parameter, then TCP is used. However, Amazon ECS doesn't add protocol-specific
+    telemetry for TCP. ``appProtocol`` is immutable in a Service Connect service. Updating this
+    field requires a service deletion and redeployment. Tasks that run in a namespace can use short
+    names to connect to services in the namespace. Tasks can connect to services across all of the
+    clusters in the namespace. Tasks connect through a managed proxy container that collects logs
+    and metrics for increased visibility. Only the tasks that Amazon ECS services create are
+    supported with Service Connect. For more information, see [Service
+    Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html) in
+    the *Amazon Elastic Container Service Developer Guide*."""
+    ContainerPort: int
+    """The port number on the container that's bound to the user-specified or automatically assigned
+    host port. If you use containers in a task with the ``awsvpc`` or ``host`` network mode, specify
+    the exposed ports using ``containerPort``. If you use containers in a task with the ``bridge``
+    network mode and you specify a container port and not a host port, your container automatically
+    receives a host port in the ephemeral port range. For more information, see ``hostPort``. Port
+    mappings that are automatically assigned in this way do not count toward the 100 reserved ports
+    limit of a container instance."""
+    ContainerPortRange: str
+    """The port number range on the container that's bound to the dynamically mapped host port
+    range. The following rules apply when you specify a ``containerPortRange``: + You must use
+    either the ``bridge`` network mode or the ``awsvpc`` network mode. + This parameter is available
+    for both the EC2 and FARGATElong launch types. + This parameter is available for both the Linux
+    and Windows operating systems. + The container instance must have at least version 1.67.0 of the
+    container agent and at least version 1.67.0-1 of the ``ecs-init`` package + You can specify a
+    maximum of 100 port ranges per container. + You do not specify a ``hostPortRange``. The value of
+    the ``hostPortRange`` is set as follows: + For containers in a task with the ``awsvpc`` network
+    mode, the ``hostPortRange`` is set to the same value as the ``containerPortRange``. This is a
+    static mapping strategy. + For containers in a task with the ``bridge`` network mode, the Amazon
+    ECS agent finds open host ports from the default ephemeral range and passes it to docker to bind
+    them to the container ports. + The ``containerPortRange`` valid values are between 1 and 65535.
+    + A port can only be included in one port mapping per container. + You cannot specify
+    overlapping port ranges. + The first port in the range must be less than last port in the range.
+    + Docker recommends that you turn off the docker-proxy in the Docker daemon config file when you
+    have a large number of ports. For more information, see [Issue
+    #11185](https://docs.aws.amazon.com/https://github.com/moby/moby/issues/11185) on the Github
+    website. For information about how to turn off the docker-proxy in the Docker daemon config
+    file, see [Docker
+    daemon](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/bootstrap_container_instance.html#bootstrap_docker_daemon)
+    in the *Amazon ECS Developer Guide*. You can call
+    [DescribeTasks](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html)
+    to view the ``hostPortRange`` which are the host ports that are bound to the container ports."""
+    HostPort: int
+    """The port number on the container instance to reserve for your container. If you specify a
+    ``containerPortRange``, leave this field empty and the value of the ``hostPort`` is set as
+    follows: + For containers in a task with the ``awsvpc`` network mode, the ``hostPort`` is set to
+    the same value as the ``containerPort``. This is a static mapping strategy. + For containers in
+    a task with the ``bridge`` network mode, the Amazon ECS agent finds open ports on the host and
+    automatically binds them to the container ports. This is a dynamic mapping strategy. If you use
+    containers in a task with the ``awsvpc`` or ``host`` network mode, the ``hostPort`` can either
+    be left blank or set to the same value as the ``containerPort``. If you use containers in a task
+    with the ``bridge`` network mode, you can specify a non-reserved host port for your container
+    port mapping, or you can omit the ``hostPort`` (or set it to ``0``) while specifying a
+    ``containerPort`` and your container automatically receives a port in the ephemeral port range
+    for your container instance operating system and Docker version. The default ephemeral port
+    range for Docker version 1.6.0 and later is listed on the instance under
+    ``/proc/sys/net/ipv4/ip_local_port_range``. If this kernel parameter is unavailable, the default
+    ephemeral port range from 49153 through 65535 (Linux) or 49152 through 65535 (Windows) is used.
+    Do not attempt to specify a host port in the ephemeral port range as these are reserved for
+    automatic assignment. In general, ports below 32768 are outside of the ephemeral port range. The
+    default reserved ports are 22 for SSH, the Docker ports 2375 and 2376, and the Amazon ECS
+    container agent ports 51678-51680. Any host port that was previously specified in a running task
+    is also reserved while the task is running. That is, after a task stops, the host port is
+    released. The current reserved ports are displayed in the ``remainingResources`` of
+    [DescribeContainerInstances](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeContainerInstances.html)
+    output. A container instance can have up to 100 reserved ports at a time. This number includes
+    the default reserved ports. Automatically assigned ports aren't included in the 100 reserved
+    ports quota."""
+    Name: str
+    """The name that's used for the port mapping. This parameter is the name that you use in the
+    ``serviceConnectConfiguration`` and the ``vpcLatticeConfigurations`` of a service. The name can
+    include up to 64 characters. The characters can include lowercase letters, numbers, underscores
+    (_), and hyphens (-). The name can't start with a hyphen."""
+    Protocol: Literal["tcp", "udp"]
+    """The protocol that's used for the port mapping. Valid values are ``tcp`` and ``udp``
+    (case-sensitive). The default is ``tcp``. Amazon ECS treats any other specified value as
+    ``tcp``. ``protocol`` is immutable in a Service Connect service. To update this field, you must
+    delete and redeploy the service."""
+
+
+class ResourceRequirementDict(TypedDict, total=False):
+    """ResourceRequirement as a plain dict: The type and amount of a resource to assign to a
+    container. The supported resource types are GPUs, Neuron devices, and Elastic Inference
+    accelerators. For more information, see [Working with GPUs on Amazon
+    ECS](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-gpu.html) or [Working with
+    Amazon Elastic Inference on Amazon
+    ECS](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-inference.html) in the
+    *Amazon Elastic Container Service Developer Guide*"""
+
+    SharingStrategy: TaskDefinitionSharingStrategyDict
+    """Type: TaskDefinitionSharingStrategyDict."""
+    Type: Required[Literal["GPU", "InferenceAccelerator", "NeuronDevice"]]
+    """The type of resource to assign to a container."""
+    Value: str
+    """The value for the specified resource type. When the type is ``GPU``, the value is the number
+    of physical ``GPUs`` the Amazon ECS container agent reserves for the container. The number of
+    GPUs that's reserved for all containers in a task can't exceed the number of available GPUs on
+    the container instance that the task is launched on. You can also specify ``ALL`` to allocate
+    all available GPUs on the instance to the container. When the type is ``NeuronDevice``, the
+    value must be ``ALL``. This allocates all available Neuron devices on the instance to the
+    container. Only one container in a task can specify ``NeuronDevice`` resources. This resource
+    type is only supported on Managed Instances. When the type is ``InferenceAccelerator``, the
+    ``value`` matches the ``deviceName`` for an
+    [InferenceAccelerator](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_InferenceAccelerator.html)
+    specified in a task definition."""
+
+
+class SecretDict(TypedDict, total=False):
+    """Secret as a plain dict: An object representing the secret to expose to your container.
+    Secrets can be exposed to a container in the following ways: + To inject sensitive data into
+    your containers as environment variables, use the ``secrets`` container definition parameter. +
+    To reference sensitive information in the log configuration of a container, use the
+    ``secretOptions`` container definition parameter. For more information, see [Specifying
+    sensitive
+    data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+
+    Name: Required[str]
+    """The name of the secret."""
+    ValueFrom: Required[str]
+    """The secret to expose to the container. The supported values are either the full ARN of the
+    ASMlong secret or the full ARN of the parameter in the SSM Parameter Store. For information
+    about the require IAMlong permissions, see [Required IAM permissions for Amazon ECS
+    secrets](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data-secrets.html#secrets-iam)
+    (for Secrets Manager) or [Required IAM permissions for Amazon ECS
+    secrets](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data-parameters.html)
+    (for Systems Manager Parameter store) in the *Amazon Elastic Container Service Developer Guide*.
+    If the SSM Parameter Store parameter exists in the same Region as the task you're launching,
+    then you can use either the full ARN or name of the parameter. If the parameter exists in a
+    different Region, then the full ARN must be specified."""
+
+
+class SystemControlDict(TypedDict, total=False):
+    """SystemControl as a plain dict: A list of namespaced kernel parameters to set in the
+    container. This parameter maps to ``Sysctls`` in the docker container create command and the
+    ``--sysctl`` option to docker run. For example, you can configure
+    ``net.ipv4.tcp_keepalive_time`` setting to maintain longer lived connections. We don't recommend
+    that you specify network-related ``systemControls`` parameters for multiple containers in a
+    single task that also uses either the ``awsvpc`` or ``host`` network mode. Doing this has the
+    following disadvantages: + For tasks that use the ``awsvpc`` network mode including Fargate, if
+    you set ``systemControls`` for any container, it applies to all containers in the task. If you
+    set different ``systemControls`` for multiple containers in a single task, the container that's
+    started last determines which ``systemControls`` take effect. + For tasks that use the ``host``
+    network mode, the network namespace ``systemControls`` aren't supported. If you're setting an
+    IPC resource namespace to use for the containers in the task, the following conditions apply to
+    your system controls. For more information, see [IPC
+    mode](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#task_definition_ipcmode).
+    + For tasks that use the ``host`` IPC mode, IPC namespace ``systemControls`` aren't supported. +
+    For tasks that use the ``task`` IPC mode, IPC namespace ``systemControls`` values apply to all
+    containers within a task. This parameter is not supported for Windows containers. This parameter
+    is only supported for tasks that are hosted on FARGATElong if the tasks are using platform
+    version ``1.4.0`` or later (Linux). This isn't supported for Windows containers on Fargate."""
+
+    Namespace: str
+    """The namespaced kernel parameter to set a ``value`` for."""
+    Value: str
+    """The namespaced kernel parameter to set a ``value`` for. Valid IPC namespace values:
+    ``"kernel.msgmax" | "kernel.msgmnb" | "kernel.msgmni" | "kernel.sem" | "kernel.shmall" |
+    "kernel.shmmax" | "kernel.shmmni" | "kernel.shm_rmid_forced"``, and ``Sysctls`` that start with
+    ``"fs.mqueue.*"`` Valid network namespace values: ``Sysctls`` that start with ``"net.*"``. Only
+    namespaced ``Sysctls`` that exist within the container starting with "net.* are accepted. All of
+    these values are supported by Fargate."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: The metadata that you apply to a resource to help you categorize and
+    organize them. Each tag consists of a key and an optional value. You define them. The following
+    basic restrictions apply to tags: + Maximum number of tags per resource - 50 + For each
+    resource, each tag key must be unique, and each tag key can have only one value. + Maximum key
+    length - 128 Unicode characters in UTF-8 + Maximum value length - 256 Unicode characters in
+    UTF-8 + If your tagging schema is used across multiple services and resources, remember that
+    other services may have restrictions on allowed characters. Generally allowed characters are:
+    letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . _ : /
+    @. + Tag keys and values are case-sensitive. + Do not use ``aws:``, ``AWS:``, or any upper or
+    lowercase combination of such as a prefix for either keys or values as it is reserved for AWS
+    use. You cannot edit or delete tag keys or values with this prefix. Tags with this prefix do not
+    count against your tags per resource limit."""
+
+    Key: str
+    """One part of a key-value pair that make up a tag. A ``key`` is a general label that acts like
+    a category for more specific tag values."""
+    Value: str
+    """The optional part of a key-value pair that make up a tag. A ``value`` acts as a descriptor
+    within a tag category (key)."""
+
+
+class TaskDefinitionAuthorizationConfigDict(TypedDict, total=False):
+    """TaskDefinitionAuthorizationConfig as a plain dict: The authorization configuration details
+    for the Amazon EFS file system."""
+
+    AccessPointId: str
+    """The Amazon EFS access point ID to use. If an access point is specified, the root directory
+    value specified in the ``EFSVolumeConfiguration`` must either be omitted or set to ``/`` which
+    will enforce the path set on the EFS access point. If an access point is used, transit
+    encryption must be on in the ``EFSVolumeConfiguration``. For more information, see [Working with
+    Amazon EFS access points](https://docs.aws.amazon.com/efs/latest/ug/efs-access-points.html) in
+    the *Amazon Elastic File System User Guide*."""
+    IAM: Literal["ENABLED", "DISABLED"]
+    """Determines whether to use the Amazon ECS task role defined in a task definition when mounting
+    the Amazon EFS file system. If it is turned on, transit encryption must be turned on in the
+    ``EFSVolumeConfiguration``. If this parameter is omitted, the default value of ``DISABLED`` is
+    used. For more information, see [Using Amazon EFS access
+    points](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/efs-volumes.html#efs-volume-accesspoints)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+
+
+class TaskDefinitionDockerVolumeConfigurationDict(TypedDict, total=False):
+    """TaskDefinitionDockerVolumeConfiguration as a plain dict: The ``DockerVolumeConfiguration``
+    property specifies a Docker volume configuration and is used when you use Docker volumes. Docker
+    volumes are only supported when you are using the EC2 launch type. Windows containers only
+    support the use of the ``local`` driver. To use bind mounts, specify a ``host`` instead."""
+
+    Autoprovision: bool
+    """If this value is ``true``, the Docker volume is created if it doesn't already exist. This
+    field is only used if the ``scope`` is ``shared``."""
+    Driver: str
+    """The Docker volume driver to use. The driver value must match the driver name provided by
+    Docker because it is used for task placement. If the driver was installed using the Docker
+    plugin CLI, use ``docker plugin ls`` to retrieve the driver name from your container instance.
+    If the driver was installed using another method, use Docker plugin discovery to retrieve the
+    driver name. This parameter maps to ``Driver`` in the docker container create command and the
+    ``xxdriver`` option to docker volume create."""
+    DriverOpts: dict[str, str]
+    """A map of Docker driver-specific options passed through. This parameter maps to ``DriverOpts``
+    in the docker create-volume command and the ``xxopt`` option to docker volume create."""
+    Labels: dict[str, str]
+    """Custom metadata to add to your Docker volume. This parameter maps to ``Labels`` in the docker
+    container create command and the ``xxlabel`` option to docker volume create."""
+    Scope: Literal["shared", "task"]
+    """The scope for the Docker volume that determines its lifecycle. Docker volumes that are scoped
+    to a ``task`` are automatically provisioned when the task starts and destroyed when the task
+    stops. Docker volumes that are scoped as ``shared`` persist after the task stops."""
+
+
+class TaskDefinitionEFSVolumeConfigurationDict(TypedDict, total=False):
+    """TaskDefinitionEFSVolumeConfiguration as a plain dict: This parameter is specified when you're
+    using an Amazon Elastic File System file system for task storage. For more information, see
+    [Amazon EFS
+    volumes](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/efs-volumes.html) in the
+    *Amazon Elastic Container Service Developer Guide*."""
+
+    AuthorizationConfig: TaskDefinitionAuthorizationConfigDict
+    """The authorization configuration details for the Amazon EFS file system."""
+    FilesystemId: Required[str]
+    """The Amazon EFS file system ID to use."""
+    RootDirectory: str
+    """The directory within the Amazon EFS file system to mount as the root directory inside the
+    host. If this parameter is omitted, the root of the Amazon EFS volume will be used. Specifying
+    ``/`` will have the same effect as omitting this parameter. If an EFS access point is specified
+    in the ``authorizationConfig``, the root directory parameter must either be omitted or set to
+    ``/`` which will enforce the path set on the EFS access point."""
+    TransitEncryption: Literal["ENABLED", "DISABLED"]
+    """Determines whether to use encryption for Amazon EFS data in transit between the Amazon ECS
+    host and the Amazon EFS server. Transit encryption must be turned on if Amazon EFS IAM
+    authorization is used. If this parameter is omitted, the default value of ``DISABLED`` is used.
+    For more information, see [Encrypting data in
+    transit](https://docs.aws.amazon.com/efs/latest/ug/encryption-in-transit.html) in the *Amazon
+    Elastic File System User Guide*."""
+    TransitEncryptionPort: int
+    """The port to use when sending encrypted data between the Amazon ECS host and the Amazon EFS
+    server. If you do not specify a transit encryption port, it will use the port selection strategy
+    that the Amazon EFS mount helper uses. For more information, see [EFS mount
+    helper](https://docs.aws.amazon.com/efs/latest/ug/efs-mount-helper.html) in the *Amazon Elastic
+    File System User Guide*."""
+
+
+class TaskDefinitionEphemeralStorageDict(TypedDict, total=False):
+    """TaskDefinitionEphemeralStorage as a plain dict: The amount of ephemeral storage to allocate
+    for the task. This parameter is used to expand the total amount of ephemeral storage available,
+    beyond the default amount, for tasks hosted on FARGATElong. For more information, see [Using
+    data volumes in
+    tasks](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_data_volumes.html) in
+    the *Amazon ECS Developer Guide;*. For tasks using the Fargate launch type, the task requires
+    the following platforms: + Linux platform version ``1.4.0`` or later. + Windows platform version
+    ``1.0.0`` or later."""
+
+    SizeInGiB: int
+    """The total amount, in GiB, of ephemeral storage to set for the task. The minimum supported
+    value is ``21`` GiB and the maximum supported value is ``200`` GiB."""
+
+
+class TaskDefinitionFSxWindowsFileServerVolumeConfigurationDict(TypedDict, total=False):
+    """TaskDefinitionFSxWindowsFileServerVolumeConfiguration as a plain dict: This parameter is
+    specified when you're using [Amazon FSx for Windows File
+    Server](https://docs.aws.amazon.com/fsx/latest/WindowsGuide/what-is.html) file system for task
+    storage. For more information and the input format, see [Amazon FSx for Windows File Server
+    volumes](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/wfsx-volumes.html) in the
+    *Amazon Elastic Container Service Developer Guide*."""
+
+    AuthorizationConfig: FSxAuthorizationConfigDict
+    """The authorization configuration details for the Amazon FSx for Windows File Server file
+    system."""
+    FileSystemId: Required[str]
+    """The Amazon FSx for Windows File Server file system ID to use."""
+    RootDirectory: Required[str]
+    """The directory within the Amazon FSx for Windows File Server file system to mount as the root
+    directory inside the host."""
+
+
+class TaskDefinitionFirelensConfigurationDict(TypedDict, total=False):
+    """TaskDefinitionFirelensConfiguration as a plain dict: The FireLens configuration for the
+    container. This is used to specify and configure a log router for container logs. For more
+    information, see [Custom log
+    routing](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html) in the
+    *Amazon Elastic Container Service Developer Guide*."""
+
+    Options: dict[str, str]
+    """The options to use when configuring the log router. This field is optional and can be used to
+    add additional metadata, such as the task, task definition, cluster, and container instance
+    details to the log event. If specified, valid option keys are: + ``enable-ecs-log-metadata``,
+    which can be ``true`` or ``false`` + ``config-file-type``, which can be ``s3`` or ``file`` +
+    ``config-file-value``, which is either an S3 ARN or a file path"""
+    Type: Literal["fluentbit", "fluentd"]
+    """The log router to use. The valid values are ``fluentd`` or ``fluentbit``."""
+
+
+class TaskDefinitionHealthCheckDict(TypedDict, total=False):
+    """TaskDefinitionHealthCheck as a plain dict: The ``HealthCheck`` property specifies an object
+    representing a container health check. Health check parameters that are specified in a container
+    definition override any Docker health checks that exist in the container image (such as those
+    specified in a parent image or from the image's Dockerfile). This configuration maps to the
+    ``HEALTHCHECK`` parameter of docker run. The Amazon ECS container agent only monitors and
+    reports on the health checks specified in the task definition. Amazon ECS does not monitor
+    Docker health checks that are embedded in a container image and not specified in the container
+    definition. Health check parameters that are specified in a container definition override any
+    Docker health checks that exist in the container image. If a task is run manually, and not as
+    part of a service, the task will continue its lifecycle regardless of its health status. For
+    tasks that are part of a service, if the task reports as unhealthy then the task will be stopped
+    and the service scheduler will replace it. The following are notes about container health check
+    support: + Container health checks require version 1.17.0 or greater of the Amazon ECS container
+    agent. For more information, see [Updating the Amazon ECS Container
+    Agent](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-update.html). +
+    Container health checks are supported for Fargate tasks if you are using platform version 1.1.0
+    or greater. For more information, see [Platform
+    Versions](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/platform_versions.html). +
+    Container health checks are not supported for tasks that are part of a service that is
+    configured to use a Classic Load Balancer."""
+
+    Command: list[str]
+    """A string array representing the command that the container runs to determine if it is
+    healthy. The string array must start with ``CMD`` to run the command arguments directly, or
+    ``CMD-SHELL`` to run the command with the container's default shell. When you use the AWS
+    Management Console JSON panel, the CLIlong, or the APIs, enclose the list of commands in double
+    quotes and brackets. ``[ "CMD-SHELL", "curl -f http://localhost/ || exit 1" ]`` You don't
+    include the double quotes and brackets when you use the AWS Management Console. ``CMD-SHELL,
+    curl -f http://localhost/ || exit 1`` An exit code of 0 indicates success, and non-zero exit
+    code indicates failure. For more information, see ``HealthCheck`` in the docker container create
+    command."""
+    Interval: int
+    """The time period in seconds between each health check execution. You may specify between 5 and
+    300 seconds. The default value is 30 seconds. This value applies only when you specify a
+    ``command``."""
+    Retries: int
+    """The number of times to retry a failed health check before the container is considered
+    unhealthy. You may specify between 1 and 10 retries. The default value is 3. This value applies
+    only when you specify a ``command``."""
+    StartPeriod: int
+    """The optional grace period to provide containers time to bootstrap before failed health checks
+    count towards the maximum number of retries. You can specify between 0 and 300 seconds. By
+    default, the ``startPeriod`` is off. This value applies only when you specify a ``command``. If
+    a health check succeeds within the ``startPeriod``, then the container is considered healthy and
+    any subsequent failures count toward the maximum number of retries."""
+    Timeout: int
+    """The time period in seconds to wait for a health check to succeed before it is considered a
+    failure. You may specify between 2 and 60 seconds. The default value is 5. This value applies
+    only when you specify a ``command``."""
+
+
+class TaskDefinitionLinuxParametersDict(TypedDict, total=False):
+    """TaskDefinitionLinuxParameters as a plain dict: The Linux-specific options that are applied to
+    the container, such as Linux
+    [KernelCapabilities](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_KernelCapabilities.html)."""
+
+    Capabilities: KernelCapabilitiesDict
+    """The Linux capabilities for the container that are added to or dropped from the default
+    configuration provided by Docker. For tasks that use the Fargate launch type, ``capabilities``
+    is supported for all platform versions but the ``add`` parameter is only supported if using
+    platform version 1.4.0 or later."""
+    Devices: list[DeviceDict]
+    """Any host devices to expose to the container. This parameter maps to ``Devices`` in the docker
+    container create command and the ``--device`` option to docker run. If you're using tasks that
+    use the Fargate launch type, the ``devices`` parameter isn't supported."""
+    InitProcessEnabled: bool
+    """Run an ``init`` process inside the container that forwards signals and reaps processes. This
+    parameter maps to the ``--init`` option to docker run. This parameter requires version 1.25 of
+    the Docker Remote API or greater on your container instance. To check the Docker Remote API
+    version on your container instance, log in to your container instance and run the following
+    command: ``sudo docker version --format '{{.Server.APIVersion}}'``"""
+    MaxSwap: int
+    """The total amount of swap memory (in MiB) a container can use. This parameter will be
+    translated to the ``--memory-swap`` option to docker run where the value would be the sum of the
+    container memory plus the ``maxSwap`` value. If a ``maxSwap`` value of ``0`` is specified, the
+    container will not use swap. Accepted values are ``0`` or any positive integer. If the
+    ``maxSwap`` parameter is omitted, the container will use the swap configuration for the
+    container instance it is running on. A ``maxSwap`` value must be set for the ``swappiness``
+    parameter to be used. If you're using tasks that use the Fargate launch type, the ``maxSwap``
+    parameter isn't supported. If you're using tasks on Amazon Linux 2023 the ``swappiness``
+    parameter isn't supported."""
+    SharedMemorySize: int
+    """The value for the size (in MiB) of the ``/dev/shm`` volume. This parameter maps to the
+    ``--shm-size`` option to docker run. If you are using tasks that use the Fargate launch type,
+    the ``sharedMemorySize`` parameter is not supported."""
+    Swappiness: int
+    """This allows you to tune a container's memory swappiness behavior. A ``swappiness`` value of
+    ``0`` will cause swapping to not happen unless absolutely necessary. A ``swappiness`` value of
+    ``100`` will cause pages to be swapped very aggressively. Accepted values are whole numbers
+    between ``0`` and ``100``. If the ``swappiness`` parameter is not specified, a default value of
+    ``60`` is used. If a value is not specified for ``maxSwap`` then this parameter is ignored. This
+    parameter maps to the ``--memory-swappiness`` option to docker run. If you're using tasks that
+    use the Fargate launch type, the ``swappiness`` parameter isn't supported. If you're using tasks
+    on Amazon Linux 2023 the ``swappiness`` parameter isn't supported."""
+    Tmpfs: list[TaskDefinitionTmpfsDict]
+    """The container path, mount options, and size (in MiB) of the tmpfs mount. This parameter maps
+    to the ``--tmpfs`` option to docker run."""
+
+
+class TaskDefinitionLogConfigurationDict(TypedDict, total=False):
+    """TaskDefinitionLogConfiguration as a plain dict: The ``LogConfiguration`` property specifies
+    log configuration options to send to a custom log driver for the container."""
+
+    LogDriver: Required[str]
+    """The log driver to use for the container. For tasks on FARGATElong, the supported log drivers
+    are ``awslogs``, ``splunk``, and ``awsfirelens``. For tasks hosted on Amazon EC2 instances, the
+    supported log drivers are ``awslogs``, ``fluentd``, ``gelf``, ``json-file``, ``journald``,
+    ``syslog``, ``splunk``, and ``awsfirelens``. For more information about using the ``awslogs``
+    log driver, see [Send Amazon ECS logs to
+    CloudWatch](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html) in
+    the *Amazon Elastic Container Service Developer Guide*. For more information about using the
+    ``awsfirelens`` log driver, see [Send Amazon ECS logs to an service or
+    Partner](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html). If
+    you have a custom driver that isn't listed, you can fork the Amazon ECS container agent project
+    that's [available on
+    GitHub](https://docs.aws.amazon.com/https://github.com/aws/amazon-ecs-agent) and customize it to
+    work with that driver. We encourage you to submit pull requests for changes that you would like
+    to have included. However, we don't currently provide support for running modified copies of
+    this software."""
+    Options: dict[str, str]
+    """The configuration options to send to the log driver. The options you can specify depend on
+    the log driver. Some of the options you can specify when you use the ``awslogs`` log driver to
+    route logs to Amazon CloudWatch include the following: + awslogs-create-group Required: No
+    Specify whether you want the log group to be created automatically. If this option isn't
+    specified, it defaults to false. Your IAM policy must include the logs:CreateLogGroup permission
+    before you attempt to use awslogs-create-group. + awslogs-region Required: Yes Specify the
+    Region that the awslogs log driver is to send your Docker logs to. You can choose to send all of
+    your logs from clusters in different Regions to a single region in CloudWatch Logs. This is so
+    that they're all visible in one location. Otherwise, you can separate them by Region for more
+    granularity. Make sure that the specified log group exists in the Region that you specify with
+    this option. + awslogs-group Required: Yes Make sure to specify a log group that the awslogs log
+    driver sends its log streams to. + awslogs-stream-prefix Required: Yes, when using
+    Fargate.Optional when using EC2. Use the awslogs-stream-prefix option to associate a log stream
+    with the specified prefix, the container name, and the ID of the Amazon ECS task that the
+    container belongs to. If you specify a prefix with this option, then the log stream takes the
+    format prefix-name/container-name/ecs-task-id. If you don't specify a prefix with this option,
+    then the log stream is named after the container ID that's assigned by the Docker daemon on the
+    container instance. Because it's difficult to trace logs back to the container that sent them
+    with just the Docker container ID (which is only available on the container instance), we
+    recommend that you specify a prefix with this option. For Amazon ECS services, you can use the
+    service name as the prefix. Doing so, you can trace log streams to the service that the
+    container belongs to, the name of the container that sent them, and the ID of the task that the
+    container belongs to. You must specify a stream-prefix for your logs to have your logs appear in
+    the Log pane when using the Amazon ECS console. + awslogs-datetime-format Required: No This
+    option defines a multiline start pattern in Python strftime format. A log message consists of a
+    line that matches the pattern and any following lines that don’t match the pattern. The matched
+    line is the delimiter between log messages. One example of a use case for using this format is
+    for parsing output such as a stack dump, which might otherwise be logged in multiple entries.
+    The correct pattern allows it to be captured in a single entry. For more information, see
+    awslogs-datetime-format. You cannot configure both the awslogs-datetime-format and
+    awslogs-multiline-pattern options. Multiline logging performs regular expression parsing and
+    matching of all log messages. This might have a negative impact on logging performance. +
+    awslogs-multiline-pattern Required: No This option defines a multiline start pattern that uses a
+    regular expression. A log message consists of a line that matches the pattern and any following
+    lines that don’t match the pattern. The matched line is the delimiter between log messages. For
+    more information, see awslogs-multiline-pattern. This option is ignored if
+    awslogs-datetime-format is also configured. You cannot configure both the
+    awslogs-datetime-format and awslogs-multiline-pattern options. Multiline logging performs
+    regular expression parsing and matching of all log messages. This might have a negative impact
+    on logging performance. The following options apply to all supported log drivers. + mode
+    Required: No Valid values: non-blocking | blocking This option defines the delivery mode of log
+    messages from the container to the log driver specified using logDriver. The delivery mode you
+    choose affects application availability when the flow of logs from container is interrupted. If
+    you use the blocking mode and the flow of logs is interrupted, calls from container code to
+    write to the stdout and stderr streams will block. The logging thread of the application will
+    block as a result. This may cause the application to become unresponsive and lead to container
+    healthcheck failure. If you use the non-blocking mode, the container's logs are instead stored
+    in an in-memory intermediate buffer configured with the max-buffer-size option. This prevents
+    the application from becoming unresponsive when logs cannot be sent. We recommend using this
+    mode if you want to ensure service availability and are okay with some log loss. For more
+    information, see Preventing log loss with non-blocking mode in the awslogs container log driver.
+    You can set a default mode for all containers in a specific Region by using the
+    defaultLogDriverMode account setting. If you don't specify the mode option or configure the
+    account setting, Amazon ECS will default to the non-blocking mode. For more information about
+    the account setting, see Default log driver mode in the Amazon Elastic Container Service
+    Developer Guide. On June 25, 2025, Amazon ECS changed the default log driver mode from blocking
+    to non-blocking to prioritize task availability over logging. To continue using the blocking
+    mode after this change, do one of the following: Set the mode option in your container
+    definition's logConfiguration as blocking. Set the defaultLogDriverMode account setting to
+    blocking. + max-buffer-size Required: No Default value: 10m When non-blocking mode is used, the
+    max-buffer-size log option controls the size of the buffer that's used for intermediate message
+    storage. Make sure to specify an adequate buffer size based on your application. When the buffer
+    fills up, further logs cannot be stored. Logs that cannot be stored are lost. To route logs
+    using the ``splunk`` log router, you need to specify a ``splunk-token`` and a ``splunk-url``.
+    When you use the ``awsfirelens`` log router to route logs to an AWS Service or AWS Partner
+    Network destination for log storage and analytics, you can set the ``log-driver-buffer-limit``
+    option to limit the number of events that are buffered in memory, before being sent to the log
+    router container. It can help to resolve potential log loss issue because high throughput might
+    result in memory running out for the buffer inside of Docker. Other options you can specify when
+    using ``awsfirelens`` to route logs depend on the destination. When you export logs to Amazon
+    Data Firehose, you can specify the AWS Region with ``region`` and a name for the log stream with
+    ``delivery_stream``. When you export logs to Amazon Kinesis Data Streams, you can specify an AWS
+    Region with ``region`` and a data stream name with ``stream``. When you export logs to Amazon
+    OpenSearch Service, you can specify options like ``Name``, ``Host`` (OpenSearch Service endpoint
+    without protocol), ``Port``, ``Index``, ``Type``, ``Aws_auth``, ``Aws_region``,
+    ``Suppress_Type_Name``, and ``tls``. For more information, see [Under the hood: FireLens for
+    Amazon ECS
+    Tasks](https://docs.aws.amazon.com/containers/under-the-hood-firelens-for-amazon-ecs-tasks/).
+    When you export logs to Amazon S3, you can specify the bucket using the ``bucket`` option. You
+    can also specify ``region``, ``total_file_size``, ``upload_timeout``, and ``use_put_object`` as
+    options. This parameter requires version 1.19 of the Docker Remote API or greater on your
+    container instance. To check the Docker Remote API version on your container instance, log in to
+    your container instance and run the following command: ``sudo docker version --format
+    '{{.Server.APIVersion}}'``"""
+    SecretOptions: list[SecretDict]
+    """The secrets to pass to the log configuration. For more information, see [Specifying sensitive
+    data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+
+
+class TaskDefinitionPlacementConstraintDict(TypedDict, total=False):
+    """TaskDefinitionPlacementConstraint as a plain dict: The constraint on task placement in the
+    task definition. For more information, see [Task placement
+    constraints](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-constraints.html)
+    in the *Amazon Elastic Container Service Developer Guide*. Task placement constraints aren't
+    supported for tasks run on FARGATElong."""
+
+    Expression: str
+    """A cluster query language expression to apply to the constraint. For more information, see
+    [Cluster query
+    language](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cluster-query-language.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+    Type: Required[Literal["memberOf"]]
+    """The type of constraint. The ``MemberOf`` constraint restricts selection to be from a group of
+    valid candidates."""
+
+
+class TaskDefinitionProxyConfigurationDict(TypedDict, total=False):
+    """TaskDefinitionProxyConfiguration as a plain dict: The configuration details for the App Mesh
+    proxy. For tasks that use the EC2 launch type, the container instances require at least version
+    1.26.0 of the container agent and at least version 1.26.0-1 of the ``ecs-init`` package to use a
+    proxy configuration. If your container instances are launched from the Amazon ECS optimized AMI
+    version ``20190301`` or later, then they contain the required versions of the container agent
+    and ``ecs-init``. For more information, see [Amazon ECS-optimized Linux
+    AMI](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-optimized_AMI.html)"""
+
+    ContainerName: Required[str]
+    """The name of the container that will serve as the App Mesh proxy."""
+    ProxyConfigurationProperties: list[KeyValuePairDict]
+    """The set of network configuration parameters to provide the Container Network Interface (CNI)
+    plugin, specified as key-value pairs. + ``IgnoredUID`` - (Required) The user ID (UID) of the
+    proxy container as defined by the ``user`` parameter in a container definition. This is used to
+    ensure the proxy ignores its own traffic. If ``IgnoredGID`` is specified, this field can be
+    empty. + ``IgnoredGID`` - (Required) The group ID (GID) of the proxy container as defined by the
+    ``user`` parameter in a container definition. This is used to ensure the proxy ignores its own
+    traffic. If ``IgnoredUID`` is specified, this field can be empty. + ``AppPorts`` - (Required)
+    The list of ports that the application uses. Network traffic to these ports is forwarded to the
+    ``ProxyIngressPort`` and ``ProxyEgressPort``. + ``ProxyIngressPort`` - (Required) Specifies the
+    port that incoming traffic to the ``AppPorts`` is directed to. + ``ProxyEgressPort`` -
+    (Required) Specifies the port that outgoing traffic from the ``AppPorts`` is directed to. +
+    ``EgressIgnoredPorts`` - (Required) The egress traffic going to the specified ports is ignored
+    and not redirected to the ``ProxyEgressPort``. It can be an empty list. + ``EgressIgnoredIPs`` -
+    (Required) The egress traffic going to the specified IP addresses is ignored and not redirected
+    to the ``ProxyEgressPort``. It can be an empty list."""
+    Type: Literal["APPMESH"]
+    """The proxy type. The only supported value is ``APPMESH``."""
+
+
+class TaskDefinitionRepositoryCredentialsDict(TypedDict, total=False):
+    """TaskDefinitionRepositoryCredentials as a plain dict: The repository credentials for private
+    registry authentication."""
+
+    CredentialsParameter: str
+    """The Amazon Resource Name (ARN) of the secret containing the private repository credentials.
+    When you use the Amazon ECS API, CLI, or AWS SDK, if the secret exists in the same Region as the
+    task that you're launching then you can use either the full ARN or the name of the secret. When
+    you use the AWS Management Console, you must specify the full ARN of the secret."""
+
+
+class TaskDefinitionRestartPolicyDict(TypedDict, total=False):
+    """TaskDefinitionRestartPolicy as a plain dict: You can enable a restart policy for each
+    container defined in your task definition, to overcome transient failures faster and maintain
+    task availability. When you enable a restart policy for a container, Amazon ECS can restart the
+    container if it exits, without needing to replace the task. For more information, see [Restart
+    individual containers in Amazon ECS tasks with container restart
+    policies](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-restart-policy.html)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+
+    Enabled: bool
+    """Specifies whether a restart policy is enabled for the container."""
+    IgnoredExitCodes: list[int]
+    """A list of exit codes that Amazon ECS will ignore and not attempt a restart on. You can
+    specify a maximum of 50 container exit codes. By default, Amazon ECS does not ignore any exit
+    codes."""
+    RestartAttemptPeriod: int
+    """A period of time (in seconds) that the container must run for before a restart can be
+    attempted. A container can be restarted only once every ``restartAttemptPeriod`` seconds. If a
+    container isn't able to run for this time period and exits early, it will not be restarted. You
+    can set a minimum ``restartAttemptPeriod`` of 60 seconds and a maximum ``restartAttemptPeriod``
+    of 1800 seconds. By default, a container must run for 300 seconds before it can be restarted."""
+
+
+class TaskDefinitionRuntimePlatformDict(TypedDict, total=False):
+    """TaskDefinitionRuntimePlatform as a plain dict: Information about the platform for the Amazon
+    ECS service or task. For more information about ``RuntimePlatform``, see
+    [RuntimePlatform](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#runtime-platform)
+    in the *Amazon Elastic Container Service Developer Guide*."""
+
+    CpuArchitecture: Literal["ARM64", "X86_64"]
+    """The CPU architecture. You can run your Linux tasks on an ARM-based platform by setting the
+    value to ``ARM64``. This option is available for tasks that run on Linux Amazon EC2 instance,
+    Amazon ECS Managed Instances, or Linux containers on Fargate."""
+    OperatingSystemFamily: Literal[
+        "LINUX",
+        "WINDOWS_SERVER_2004_CORE",
+        "WINDOWS_SERVER_2016_FULL",
+        "WINDOWS_SERVER_2019_CORE",
+        "WINDOWS_SERVER_2019_FULL",
+        "WINDOWS_SERVER_2022_CORE",
+        "WINDOWS_SERVER_2022_FULL",
+        "WINDOWS_SERVER_2025_CORE",
+        "WINDOWS_SERVER_2025_FULL",
+        "WINDOWS_SERVER_20H2_CORE",
+    ]
+    """The operating system."""
+
+
+class TaskDefinitionS3FilesVolumeConfigurationDict(TypedDict, total=False):
+    """TaskDefinitionS3FilesVolumeConfiguration as a plain dict: This parameter is specified when
+    you're using an Amazon S3 Files file system for task storage. For more information, see [Amazon
+    S3 Files
+    volumes](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/s3files-volumes.html) in
+    the *Amazon Elastic Container Service Developer Guide*. Your task definition must include a Task
+    IAM Role. See [IAM role for attaching your file system to compute
+    resources](https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-files-prereq-policies.html#s3-files-prereq-iam-compute-role)
+    for required permissions."""
+
+    AccessPointArn: str
+    """The full ARN of the S3 Files access point to use. If an access point is specified, the root
+    directory value specified in the ``S3FilesVolumeConfiguration`` must either be omitted or set to
+    ``/`` which will enforce the path set on the S3 Files access point. For more information, see
+    [Creating S3 Files access
+    points](https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-files-access-points-creating.html)."""
+    FileSystemArn: Required[str]
+    """The full ARN of the S3 Files file system to mount."""
+    RootDirectory: str
+    """The directory within the Amazon S3 Files file system to mount as the root directory. If this
+    parameter is omitted, the root of the Amazon S3 Files file system will be used. Specifying ``/``
+    will have the same effect as omitting this parameter. If a S3 Files access point is specified in
+    the ``accessPointArn``, the root directory parameter must either be omitted or set to ``/``
+    which will enforce the path set on the S3 Files access point."""
+    TransitEncryptionPort: int
+    """The port to use for sending encrypted data between the ECS host and the S3 Files file system.
+    If you do not specify a transit encryption port, it will use the port selection strategy that
+    the Amazon S3 Files mount helper uses. For more information, see [S3 Files mount
+    helper](https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-files-mounting.html)."""
+
+
+class TaskDefinitionSharingStrategyDict(TypedDict, total=False):
+    """TaskDefinitionSharingStrategy as a plain dict."""
+
+    NvidiaMps: Required[NvidiaMpsAllocationDict]
+    """Type: NvidiaMpsAllocationDict."""
+
+
+class TaskDefinitionTmpfsDict(TypedDict, total=False):
+    """TaskDefinitionTmpfs as a plain dict: The container path, mount options, and size of the tmpfs
+    mount."""
+
+    ContainerPath: str
+    """The absolute file path where the tmpfs volume is to be mounted."""
+    MountOptions: list[str]
+    """The list of tmpfs volume mount options. Valid values: ``"defaults" | "ro" | "rw" | "suid" |
+    "nosuid" | "dev" | "nodev" | "exec" | "noexec" | "sync" | "async" | "dirsync" | "remount" |
+    "mand" | "nomand" | "atime" | "noatime" | "diratime" | "nodiratime" | "bind" | "rbind" |
+    "unbindable" | "runbindable" | "private" | "rprivate" | "shared" | "rshared" | "slave" |
+    "rslave" | "relatime" | "norelatime" | "strictatime" | "nostrictatime" | "mode" | "uid" | "gid"
+    | "nr_inodes" | "nr_blocks" | "mpol"``"""
+    Size: Required[int]
+    """The maximum size (in MiB) of the tmpfs volume."""
+
+
+class UlimitDict(TypedDict, total=False):
+    """Ulimit as a plain dict: The ``ulimit`` settings to pass to the container. Amazon ECS tasks
+    hosted on FARGATElong use the default resource limit values set by the operating system with the
+    exception of the ``nofile`` resource limit parameter which FARGATElong overrides. The ``nofile``
+    resource limit sets a restriction on the number of open files that a container can use. The
+    default ``nofile`` soft limit is ``65535`` and the default hard limit is ``65535``. You can
+    specify the ``ulimit`` settings for a container in a task definition."""
+
+    HardLimit: Required[int]
+    """The hard limit for the ``ulimit`` type. The value can be specified in bytes, seconds, or as a
+    count, depending on the ``type`` of the ``ulimit``."""
+    Name: Required[
+        Literal[
+            "core",
+            "cpu",
+            "data",
+            "fsize",
+            "locks",
+            "memlock",
+            "msgqueue",
+            "nice",
+            "nofile",
+            "nproc",
+            "rss",
+            "rtprio",
+            "rttime",
+            "sigpending",
+            "stack",
+        ]
+    ]
+    """The ``type`` of the ``ulimit``."""
+    SoftLimit: Required[int]
+    """The soft limit for the ``ulimit`` type. The value can be specified in bytes, seconds, or as a
+    count, depending on the ``type`` of the ``ulimit``."""
+
+
+class VolumeDict(TypedDict, total=False):
+    """Volume as a plain dict: The data volume configuration for tasks launched using this task
+    definition. Specifying a volume configuration in a task definition is optional. The volume
+    configuration may contain multiple volumes but only one volume configured at launch is
+    supported. Each volume defined in the volume configuration may only specify a ``name`` and one
+    of either ``configuredAtLaunch``, ``dockerVolumeConfiguration``, ``efsVolumeConfiguration``,
+    ``s3filesVolumeConfiguration``, ``fsxWindowsFileServerVolumeConfiguration``, or ``host``. If an
+    empty volume configuration is specified, by default Amazon ECS uses a host volume. For more
+    information, see [Using data volumes in
+    tasks](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_data_volumes.html)."""
+
+    ConfiguredAtLaunch: bool
+    """Indicates whether the volume should be configured at launch time. This is used to create
+    Amazon EBS volumes for standalone tasks or tasks created as part of a service. Each task
+    definition revision may only have one volume configured at launch in the volume configuration.
+    To configure a volume at launch time, use this task definition revision and specify a
+    ``volumeConfigurations`` object when calling the ``CreateService``, ``UpdateService``,
+    ``RunTask`` or ``StartTask`` APIs."""
+    DockerVolumeConfiguration: TaskDefinitionDockerVolumeConfigurationDict
+    """This parameter is specified when you use Docker volumes. Windows containers only support the
+    use of the ``local`` driver. To use bind mounts, specify the ``host`` parameter instead. Docker
+    volumes aren't supported by tasks run on FARGATElong."""
+    EFSVolumeConfiguration: TaskDefinitionEFSVolumeConfigurationDict
+    """This parameter is specified when you use an Amazon Elastic File System file system for task
+    storage."""
+    FSxWindowsFileServerVolumeConfiguration: (
+        TaskDefinitionFSxWindowsFileServerVolumeConfigurationDict
+    )
+    """This parameter is specified when you use Amazon FSx for Windows File Server file system for
+    task storage."""
+    Host: HostVolumePropertiesDict
+    """This parameter is specified when you use bind mount host volumes. The contents of the
+    ``host`` parameter determine whether your bind mount host volume persists on the host container
+    instance and where it's stored. If the ``host`` parameter is empty, then the Docker daemon
+    assigns a host path for your data volume. However, the data isn't guaranteed to persist after
+    the containers that are associated with it stop running. Windows containers can mount whole
+    directories on the same drive as ``$env:ProgramData``. Windows containers can't mount
+    directories on a different drive, and mount point can't be across drives. For example, you can
+    mount ``C:\\my\\path:C:\\my\\path`` and ``D:\\:D:\\``, but not ``D:\\my\\path:C:\\my\\path`` or
+    ``D:\\:C:\\my\\path``."""
+    Name: str
+    """The name of the volume. Up to 255 letters (uppercase and lowercase), numbers, underscores,
+    and hyphens are allowed. When using a volume configured at launch, the ``name`` is required and
+    must also be specified as the volume name in the ``ServiceVolumeConfiguration`` or
+    ``TaskVolumeConfiguration`` parameter when creating your service or standalone task. For all
+    other types of volumes, this name is referenced in the ``sourceVolume`` parameter of the
+    ``mountPoints`` object in the container definition. When a volume is using the
+    ``efsVolumeConfiguration``, the name is required. When a volume is using the
+    ``s3filesVolumeConfiguration``, the name is required."""
+    S3FilesVolumeConfiguration: TaskDefinitionS3FilesVolumeConfigurationDict
+    """This parameter is specified when you use an Amazon S3 Files file system for task storage."""
+
+
+class VolumeFromDict(TypedDict, total=False):
+    """VolumeFrom as a plain dict: Details on a data volume from another container in the same task
+    definition."""
+
+    ReadOnly: bool
+    """If this value is ``true``, the container has read-only access to the volume. If this value is
+    ``false``, then the container can write to the volume. The default value is ``false``."""
+    SourceContainer: str
+    """The name of another container within the same task definition to mount volumes from."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECS::TaskDefinition",
     schema_file="aws-ecs-taskdefinition.json",
     primary_identifier=("/TaskDefinitionArn",),
-    additional_identifiers=(),
     read_only=("/TaskDefinitionArn",),
     create_only=(
         "/Family",
@@ -623,8 +1654,6 @@ METADATA = _TypeMetadata(
         "/IpcMode",
         "/EphemeralStorage",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ContainerDefinitions",
         "/ContainerDefinitions/*/CredentialSpecs",
@@ -656,15 +1685,7 @@ METADATA = _TypeMetadata(
         "/Tags",
         "/Volumes",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -674,523 +1695,45 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuthorizationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessPointId": {"type": "string"},
-                "IAM": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "ContainerDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Command": {"items": {"type": "string"}, "type": "array"},
-                "Cpu": {"type": "integer"},
-                "CredentialSpecs": {"items": {"type": "string"}, "type": "array"},
-                "DependsOn": {
-                    "items": {"$ref": "#/definitions/ContainerDependency"},
-                    "type": "array",
-                },
-                "DisableNetworking": {"type": "boolean"},
-                "DnsSearchDomains": {"items": {"type": "string"}, "type": "array"},
-                "DnsServers": {"items": {"type": "string"}, "type": "array"},
-                "DockerLabels": {
-                    "additionalProperties": False,
-                    "patternProperties": {".{1,}": {"type": "string"}},
-                    "type": "object",
-                },
-                "DockerSecurityOptions": {"items": {"type": "string"}, "type": "array"},
-                "EntryPoint": {"items": {"type": "string"}, "type": "array"},
-                "Environment": {
-                    "items": {"$ref": "#/definitions/KeyValuePair"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "EnvironmentFiles": {
-                    "items": {"$ref": "#/definitions/EnvironmentFile"},
-                    "type": "array",
-                },
-                "Essential": {"type": "boolean"},
-                "ExtraHosts": {"items": {"$ref": "#/definitions/HostEntry"}, "type": "array"},
-                "FirelensConfiguration": {"$ref": "#/definitions/FirelensConfiguration"},
-                "HealthCheck": {"$ref": "#/definitions/HealthCheck"},
-                "Hostname": {"type": "string"},
-                "Image": {"type": "string"},
-                "Interactive": {"type": "boolean"},
-                "Links": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "LinuxParameters": {"$ref": "#/definitions/LinuxParameters"},
-                "LogConfiguration": {"$ref": "#/definitions/LogConfiguration"},
-                "Memory": {"type": "integer"},
-                "MemoryReservation": {"type": "integer"},
-                "MountPoints": {
-                    "items": {"$ref": "#/definitions/MountPoint"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Name": {"type": "string"},
-                "PortMappings": {
-                    "items": {"$ref": "#/definitions/PortMapping"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Privileged": {"type": "boolean"},
-                "PseudoTerminal": {"type": "boolean"},
-                "ReadonlyRootFilesystem": {"type": "boolean"},
-                "RepositoryCredentials": {"$ref": "#/definitions/RepositoryCredentials"},
-                "ResourceRequirements": {
-                    "items": {"$ref": "#/definitions/ResourceRequirement"},
-                    "type": "array",
-                },
-                "RestartPolicy": {"$ref": "#/definitions/RestartPolicy"},
-                "Secrets": {"items": {"$ref": "#/definitions/Secret"}, "type": "array"},
-                "StartTimeout": {"type": "integer"},
-                "StopTimeout": {"type": "integer"},
-                "SystemControls": {
-                    "items": {"$ref": "#/definitions/SystemControl"},
-                    "type": "array",
-                },
-                "Ulimits": {"items": {"$ref": "#/definitions/Ulimit"}, "type": "array"},
-                "User": {"type": "string"},
-                "VersionConsistency": {"enum": ["enabled", "disabled"], "type": "string"},
-                "VolumesFrom": {
-                    "items": {"$ref": "#/definitions/VolumeFrom"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "WorkingDirectory": {"type": "string"},
-            },
-            "required": ["Name", "Image"],
-            "type": "object",
-        },
-        "ContainerDependency": {
-            "additionalProperties": False,
-            "properties": {
-                "Condition": {
-                    "enum": ["COMPLETE", "HEALTHY", "START", "SUCCESS"],
-                    "type": "string",
-                },
-                "ContainerName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Device": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerPath": {"type": "string"},
-                "HostPath": {"type": "string"},
-                "Permissions": {
-                    "items": {"enum": ["mknod", "read", "write"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "DockerVolumeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Autoprovision": {"type": "boolean"},
-                "Driver": {"type": "string"},
-                "DriverOpts": {
-                    "additionalProperties": False,
-                    "patternProperties": {".{1,}": {"type": "string"}},
-                    "type": "object",
-                },
-                "Labels": {
-                    "additionalProperties": False,
-                    "patternProperties": {".{1,}": {"type": "string"}},
-                    "type": "object",
-                },
-                "Scope": {"enum": ["shared", "task"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "EFSVolumeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationConfig": {"$ref": "#/definitions/AuthorizationConfig"},
-                "FilesystemId": {"type": "string"},
-                "RootDirectory": {"type": "string"},
-                "TransitEncryption": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "TransitEncryptionPort": {"type": "integer"},
-            },
-            "required": ["FilesystemId"],
-            "type": "object",
-        },
-        "EnvironmentFile": {
-            "additionalProperties": False,
-            "properties": {"Type": {"enum": ["s3"], "type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "EphemeralStorage": {
-            "additionalProperties": False,
-            "properties": {"SizeInGiB": {"type": "integer"}},
-            "type": "object",
-        },
-        "FSxAuthorizationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CredentialsParameter": {"type": "string"},
-                "Domain": {"type": "string"},
-            },
-            "required": ["CredentialsParameter", "Domain"],
-            "type": "object",
-        },
-        "FSxWindowsFileServerVolumeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationConfig": {"$ref": "#/definitions/FSxAuthorizationConfig"},
-                "FileSystemId": {"type": "string"},
-                "RootDirectory": {"type": "string"},
-            },
-            "required": ["FileSystemId", "RootDirectory"],
-            "type": "object",
-        },
-        "FirelensConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Options": {
-                    "additionalProperties": False,
-                    "patternProperties": {".{1,}": {"type": "string"}},
-                    "type": "object",
-                },
-                "Type": {"enum": ["fluentbit", "fluentd"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "HealthCheck": {
-            "additionalProperties": False,
-            "properties": {
-                "Command": {"items": {"type": "string"}, "type": "array"},
-                "Interval": {"type": "integer"},
-                "Retries": {"type": "integer"},
-                "StartPeriod": {"type": "integer"},
-                "Timeout": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "HostEntry": {
-            "additionalProperties": False,
-            "properties": {"Hostname": {"type": "string"}, "IpAddress": {"type": "string"}},
-            "type": "object",
-        },
-        "HostVolumeProperties": {
-            "additionalProperties": False,
-            "properties": {"SourcePath": {"type": "string"}},
-            "type": "object",
-        },
-        "InferenceAccelerator": {
-            "additionalProperties": False,
-            "properties": {"DeviceName": {"type": "string"}, "DeviceType": {"type": "string"}},
-            "type": "object",
-        },
-        "KernelCapabilities": {
-            "additionalProperties": False,
-            "properties": {
-                "Add": {"items": {"type": "string"}, "type": "array"},
-                "Drop": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "KeyValuePair": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "LinuxParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Capabilities": {"$ref": "#/definitions/KernelCapabilities"},
-                "Devices": {"items": {"$ref": "#/definitions/Device"}, "type": "array"},
-                "InitProcessEnabled": {"type": "boolean"},
-                "MaxSwap": {"type": "integer"},
-                "SharedMemorySize": {"type": "integer"},
-                "Swappiness": {"type": "integer"},
-                "Tmpfs": {"items": {"$ref": "#/definitions/Tmpfs"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "LogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LogDriver": {"type": "string"},
-                "Options": {
-                    "additionalProperties": False,
-                    "patternProperties": {".{1,}": {"type": "string"}},
-                    "type": "object",
-                },
-                "SecretOptions": {"items": {"$ref": "#/definitions/Secret"}, "type": "array"},
-            },
-            "required": ["LogDriver"],
-            "type": "object",
-        },
-        "MountPoint": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerPath": {"type": "string"},
-                "ReadOnly": {"type": "boolean"},
-                "SourceVolume": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "NvidiaMpsAllocation": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxComputePercent": {"maximum": 100, "minimum": 1, "type": "integer"},
-                "Memory": {"minimum": 1, "type": "integer"},
-            },
-            "required": ["Memory"],
-            "type": "object",
-        },
-        "PortMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "AppProtocol": {"enum": ["http", "http2", "grpc"], "type": "string"},
-                "ContainerPort": {"type": "integer"},
-                "ContainerPortRange": {"type": "string"},
-                "HostPort": {"type": "integer"},
-                "Name": {"type": "string"},
-                "Protocol": {"enum": ["tcp", "udp"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "ProxyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerName": {"type": "string"},
-                "ProxyConfigurationProperties": {
-                    "items": {"$ref": "#/definitions/KeyValuePair"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Type": {"enum": ["APPMESH"], "type": "string"},
-            },
-            "required": ["ContainerName"],
-            "type": "object",
-        },
-        "RepositoryCredentials": {
-            "additionalProperties": False,
-            "properties": {"CredentialsParameter": {"type": "string"}},
-            "type": "object",
-        },
-        "ResourceRequirement": {
-            "additionalProperties": False,
-            "properties": {
-                "SharingStrategy": {"$ref": "#/definitions/SharingStrategy"},
-                "Type": {"enum": ["GPU", "InferenceAccelerator", "NeuronDevice"], "type": "string"},
-                "Value": {"type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "RestartPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "IgnoredExitCodes": {"items": {"type": "integer"}, "type": "array"},
-                "RestartAttemptPeriod": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "RuntimePlatform": {
-            "additionalProperties": False,
-            "properties": {
-                "CpuArchitecture": {"enum": ["ARM64", "X86_64"], "type": "string"},
-                "OperatingSystemFamily": {
-                    "enum": [
-                        "LINUX",
-                        "WINDOWS_SERVER_2004_CORE",
-                        "WINDOWS_SERVER_2016_FULL",
-                        "WINDOWS_SERVER_2019_CORE",
-                        "WINDOWS_SERVER_2019_FULL",
-                        "WINDOWS_SERVER_2022_CORE",
-                        "WINDOWS_SERVER_2022_FULL",
-                        "WINDOWS_SERVER_2025_CORE",
-                        "WINDOWS_SERVER_2025_FULL",
-                        "WINDOWS_SERVER_20H2_CORE",
-                    ],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "S3FilesVolumeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessPointArn": {"type": "string"},
-                "FileSystemArn": {"type": "string"},
-                "RootDirectory": {"type": "string"},
-                "TransitEncryptionPort": {"type": "integer"},
-            },
-            "required": ["FileSystemArn"],
-            "type": "object",
-        },
-        "Secret": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "ValueFrom": {"type": "string"}},
-            "required": ["Name", "ValueFrom"],
-            "type": "object",
-        },
-        "SharingStrategy": {
-            "additionalProperties": False,
-            "properties": {"NvidiaMps": {"$ref": "#/definitions/NvidiaMpsAllocation"}},
-            "required": ["NvidiaMps"],
-            "type": "object",
-        },
-        "SystemControl": {
-            "additionalProperties": False,
-            "properties": {"Namespace": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "TaskDefinitionPlacementConstraint": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {"type": "string"},
-                "Type": {"enum": ["memberOf"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "Tmpfs": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerPath": {"type": "string"},
-                "MountOptions": {"items": {"type": "string"}, "type": "array"},
-                "Size": {"type": "integer"},
-            },
-            "required": ["Size"],
-            "type": "object",
-        },
-        "Ulimit": {
-            "additionalProperties": False,
-            "properties": {
-                "HardLimit": {"type": "integer"},
-                "Name": {
-                    "enum": [
-                        "core",
-                        "cpu",
-                        "data",
-                        "fsize",
-                        "locks",
-                        "memlock",
-                        "msgqueue",
-                        "nice",
-                        "nofile",
-                        "nproc",
-                        "rss",
-                        "rtprio",
-                        "rttime",
-                        "sigpending",
-                        "stack",
-                    ],
-                    "type": "string",
-                },
-                "SoftLimit": {"type": "integer"},
-            },
-            "required": ["HardLimit", "Name", "SoftLimit"],
-            "type": "object",
-        },
-        "Volume": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfiguredAtLaunch": {"type": "boolean"},
-                "DockerVolumeConfiguration": {"$ref": "#/definitions/DockerVolumeConfiguration"},
-                "EFSVolumeConfiguration": {"$ref": "#/definitions/EFSVolumeConfiguration"},
-                "FSxWindowsFileServerVolumeConfiguration": {
-                    "$ref": "#/definitions/FSxWindowsFileServerVolumeConfiguration"
-                },
-                "Host": {"$ref": "#/definitions/HostVolumeProperties"},
-                "Name": {"type": "string"},
-                "S3FilesVolumeConfiguration": {"$ref": "#/definitions/S3FilesVolumeConfiguration"},
-            },
-            "type": "object",
-        },
-        "VolumeFrom": {
-            "additionalProperties": False,
-            "properties": {"ReadOnly": {"type": "boolean"}, "SourceContainer": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ContainerDefinitions": {
-            "items": {"$ref": "#/definitions/ContainerDefinition"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Cpu": {"type": "string"},
-        "EnableFaultInjection": {"type": "boolean"},
-        "EphemeralStorage": {"$ref": "#/definitions/EphemeralStorage"},
-        "ExecutionRoleArn": {"type": "string"},
-        "Family": {"type": "string"},
-        "InferenceAccelerators": {
-            "items": {"$ref": "#/definitions/InferenceAccelerator"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "IpcMode": {"enum": ["host", "none", "task"], "type": "string"},
-        "Memory": {"type": "string"},
-        "NetworkMode": {"enum": ["awsvpc", "bridge", "host", "none"], "type": "string"},
-        "PidMode": {"enum": ["host", "task"], "type": "string"},
-        "PlacementConstraints": {
-            "items": {"$ref": "#/definitions/TaskDefinitionPlacementConstraint"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ProxyConfiguration": {"$ref": "#/definitions/ProxyConfiguration"},
-        "RequiresCompatibilities": {
-            "items": {
-                "enum": ["EC2", "EXTERNAL", "FARGATE", "MANAGED_INSTANCES"],
-                "type": "string",
-            },
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "RuntimePlatform": {"$ref": "#/definitions/RuntimePlatform"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TaskDefinitionArn": {"type": "string"},
-        "TaskRoleArn": {"type": "string"},
-        "Volumes": {
-            "items": {"$ref": "#/definitions/Volume"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class TaskDefinition(_Resource):
-    """AWS::ECS::TaskDefinition: Registers a new task definition from the supplied ``family`` and ``containerDefinitions``. Optionally, you can add data volumes to your containers wit...
+    """AWS::ECS::TaskDefinition: Registers a new task definition from the supplied ``family`` and
+    ``containerDefinitions``. Optionally, you can add data volumes to your containers with the
+    ``volumes`` parameter. For more information about task definition parameters and defaults, see
+    [Amazon ECS Task
+    Definitions](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_defintions.html)
+    in the *Amazon Elastic Container Service Developer Guide*. You can specify a role for your task
+    with the ``taskRoleArn`` parameter. When you specify a role for a task, its containers can then
+    use the latest versions of the CLI or SDKs to make API requests to the AWS services that are
+    specified in the policy that's associated with the role. For more information, see [IAM Roles
+    for Tasks](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html) in
+    the *Amazon Elastic Container Service Developer Guide*. You can specify a Docker networking mode
+    for the containers in your task definition with the ``networkMode`` parameter. If you specify
+    the ``awsvpc`` network mode, the task is allocated an elastic network interface, and you must
+    specify a
+    [NetworkConfiguration](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_NetworkConfiguration.html)
+    when you create a service or run a task with the task definition. For more information, see
+    [Task
+    Networking](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking.html) in
+    the *Amazon Elastic Container Service Developer Guide*. In the following example or examples,
+    the Authorization header contents (``AUTHPARAMS``) must be replaced with an AWS Signature
+    Version 4 signature. For more information, see [Signature Version 4 Signing
+    Process](https://docs.aws.amazon.com/general/latest/gr/signature-version-4.html) in the *General
+    Reference*. You only need to learn how to sign HTTP requests if you intend to create them
+    manually. When you use the [](https://docs.aws.amazon.com/cli/) or one of the
+    [SDKs](https://docs.aws.amazon.com/tools/) to make requests to AWS, these tools automatically
+    sign the requests for you, with the access key that you specify when you configure the tools.
+    When you use these tools, you don't have to sign requests yourself.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TaskDefinitionArn.
+    Replaced when any of these change (create-only): Family, ContainerDefinitions, Cpu,
+    EnableFaultInjection, ExecutionRoleArn, InferenceAccelerators, Memory, NetworkMode,
+    PlacementConstraints, ProxyConfiguration, RequiresCompatibilities, RuntimePlatform, TaskRoleArn,
+    Volumes, PidMode, IpcMode, EphemeralStorage.
+    Read-only attributes (known once deployed): TaskDefinitionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-taskdefinition.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1198,11 +1741,13 @@ class TaskDefinition(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TaskDefinitionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "task_definition.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     TaskDefinitionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContainerDefinitions: list[ContainerDefinitionDict]
     Cpu: str
     EnableFaultInjection: bool
@@ -1222,67 +1767,218 @@ class TaskDefinition(_Resource):
     TaskRoleArn: str
     Volumes: list[VolumeDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContainerDefinitions: list[ContainerDefinition | ContainerDefinitionDict] | None = None,
+        Cpu: str | None = None,
+        EnableFaultInjection: bool | None = None,
+        EphemeralStorage: TaskDefinitionEphemeralStorage
+        | TaskDefinitionEphemeralStorageDict
+        | None = None,
+        ExecutionRoleArn: str | None = None,
+        Family: str | None = None,
+        InferenceAccelerators: list[InferenceAccelerator | InferenceAcceleratorDict] | None = None,
+        IpcMode: Literal["host", "none", "task"] | None = None,
+        Memory: str | None = None,
+        NetworkMode: Literal["awsvpc", "bridge", "host", "none"] | None = None,
+        PidMode: Literal["host", "task"] | None = None,
+        PlacementConstraints: list[
+            TaskDefinitionPlacementConstraint | TaskDefinitionPlacementConstraintDict
+        ]
+        | None = None,
+        ProxyConfiguration: TaskDefinitionProxyConfiguration
+        | TaskDefinitionProxyConfigurationDict
+        | None = None,
+        RequiresCompatibilities: list[Literal["EC2", "EXTERNAL", "FARGATE", "MANAGED_INSTANCES"]]
+        | None = None,
+        RuntimePlatform: TaskDefinitionRuntimePlatform
+        | TaskDefinitionRuntimePlatformDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TaskRoleArn: str | None = None,
+        Volumes: list[Volume | VolumeDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECS::TaskDefinition; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContainerDefinitions: list[ContainerDefinition | ContainerDefinitionDict] | None = None,
-            Cpu: str | None = None,
-            EnableFaultInjection: bool | None = None,
-            EphemeralStorage: TaskDefinitionEphemeralStorage
-            | TaskDefinitionEphemeralStorageDict
-            | None = None,
-            ExecutionRoleArn: str | None = None,
-            Family: str | None = None,
-            InferenceAccelerators: list[InferenceAccelerator | InferenceAcceleratorDict]
-            | None = None,
-            IpcMode: Literal["host", "none", "task"] | None = None,
-            Memory: str | None = None,
-            NetworkMode: Literal["awsvpc", "bridge", "host", "none"] | None = None,
-            PidMode: Literal["host", "task"] | None = None,
-            PlacementConstraints: list[
-                TaskDefinitionPlacementConstraint | TaskDefinitionPlacementConstraintDict
-            ]
-            | None = None,
-            ProxyConfiguration: TaskDefinitionProxyConfiguration
-            | TaskDefinitionProxyConfigurationDict
-            | None = None,
-            RequiresCompatibilities: list[
-                Literal["EC2", "EXTERNAL", "FARGATE", "MANAGED_INSTANCES"]
-            ]
-            | None = None,
-            RuntimePlatform: TaskDefinitionRuntimePlatform
-            | TaskDefinitionRuntimePlatformDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TaskRoleArn: str | None = None,
-            Volumes: list[Volume | VolumeDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECS::TaskDefinition; `await` it inside an App to deploy it.
-
-            ContainerDefinitions: A list of container definitions in JSON format that describe the different containers that make up your task.
-            Cpu: The number of ``cpu`` units used by the task.
-            EnableFaultInjection: Enables fault injection and allows for fault injection requests to be accepted from the task's containers.
-            EphemeralStorage: The ephemeral storage settings to use for tasks run with the task definition.
-            ExecutionRoleArn: The Amazon Resource Name (ARN) of the task execution role that grants the Amazon ECS container agent permission to make AWS API calls on your behalf.
-            Family: The name of a family that this task definition is registered to.
-            IpcMode: The IPC resource namespace to use for the containers in the task.
-            Memory: The amount (in MiB) of memory used by the task.
-            NetworkMode: The Docker networking mode to use for the containers in the task.
-            PidMode: The process namespace to use for the containers in the task.
-            PlacementConstraints: An array of placement constraint objects to use for tasks.
-            ProxyConfiguration: The configuration details for the App Mesh proxy.
-            RequiresCompatibilities: The task launch types the task definition was validated against.
-            RuntimePlatform: The operating system that your tasks definitions run on.
-            Tags: The metadata that you apply to the task definition to help you categorize and organize them.
-            TaskRoleArn: The short name or full Amazon Resource Name (ARN) of the IAMlong role that grants containers in the task permission to call AWS APIs on your behalf.
-            Volumes: The list of data volume definitions for the task.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ContainerDefinitions: A list of container definitions in JSON format that describe the
+                different containers that make up your task. For more information about container
+                definition parameters and defaults, see [Amazon ECS Task
+                Definitions](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_defintions.html)
+                in the *Amazon Elastic Container Service Developer Guide*. Create-only: changing it
+                replaces the resource.
+            Cpu: The number of ``cpu`` units used by the task. If you use the EC2 launch type, this
+                field is optional. Any value can be used. If you use the Fargate launch type, this
+                field is required. You must use one of the following values. The value that you
+                choose determines your range of valid values for the ``memory`` parameter. If you're
+                using the EC2 launch type or the external launch type, this field is optional.
+                Supported values are between ``128`` CPU units (``0.125`` vCPUs) and ``196608`` CPU
+                units (``192`` vCPUs). This field is required for Fargate. For information about the
+                valid values, see [Task
+                size](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#task_size)
+                in the *Amazon Elastic Container Service Developer Guide*. Create-only: changing it
+                replaces the resource.
+            EnableFaultInjection: Enables fault injection and allows for fault injection requests to
+                be accepted from the task's containers. The default value is ``false``. Create-only:
+                changing it replaces the resource.
+            EphemeralStorage: The ephemeral storage settings to use for tasks run with the task
+                definition. Create-only: changing it replaces the resource.
+            ExecutionRoleArn: The Amazon Resource Name (ARN) of the task execution role that grants
+                the Amazon ECS container agent permission to make AWS API calls on your behalf. For
+                informationabout the required IAM roles for Amazon ECS, see [IAM roles for Amazon
+                ECS](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/security-ecs-iam-role-overview.html)
+                in the *Amazon Elastic Container Service Developer Guide*. Create-only: changing it
+                replaces the resource.
+            Family: The name of a family that this task definition is registered to. Up to 255
+                letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed. A
+                family groups multiple versions of a task definition. Amazon ECS gives the first
+                task definition that you registered to a family a revision number of 1. Amazon ECS
+                gives sequential revision numbers to each task definition that you add. To use
+                revision numbers when you update a task definition, specify this property. If you
+                don't specify a value, CFNlong generates a new task definition each time that you
+                update it. Create-only: changing it replaces the resource.
+            InferenceAccelerators: Items are unique. Create-only: changing it replaces the resource.
+            IpcMode: The IPC resource namespace to use for the containers in the task. The valid
+                values are ``host``, ``task``, or ``none``. If ``host`` is specified, then all
+                containers within the tasks that specified the ``host`` IPC mode on the same
+                container instance share the same IPC resources with the host Amazon EC2 instance.
+                If ``task`` is specified, all containers within the specified task share the same
+                IPC resources. If ``none`` is specified, then IPC resources within the containers of
+                a task are private and not shared with other containers in a task or on the
+                container instance. If no value is specified, then the IPC resource namespace
+                sharing depends on the Docker daemon setting on the container instance. If the
+                ``host`` IPC mode is used, be aware that there is a heightened risk of undesired IPC
+                namespace expose. If you are setting namespaced kernel parameters using
+                ``systemControls`` for the containers in the task, the following will apply to your
+                IPC resource namespace. For more information, see [System
+                Controls](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html)
+                in the *Amazon Elastic Container Service Developer Guide*. + For tasks that use the
+                ``host`` IPC mode, IPC namespace related ``systemControls`` are not supported. + For
+                tasks that use the ``task`` IPC mode, IPC namespace related ``systemControls`` will
+                apply to all containers within a task. This parameter is not supported for Windows
+                containers or tasks run on FARGATElong. Create-only: changing it replaces the
+                resource.
+            Memory: The amount (in MiB) of memory used by the task. If your tasks runs on Amazon EC2
+                instances, you must specify either a task-level memory value or a container-level
+                memory value. This field is optional and any value can be used. If a task-level
+                memory value is specified, the container-level memory value is optional. For more
+                information regarding container-level memory and memory reservation, see
+                [ContainerDefinition](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html).
+                If your tasks runs on FARGATElong, this field is required. You must use one of the
+                following values. The value you choose determines your range of valid values for the
+                ``cpu`` parameter. + 512 (0.5 GB), 1024 (1 GB), 2048 (2 GB) - Available ``cpu``
+                values: 256 (.25 vCPU) + 1024 (1 GB), 2048 (2 GB), 3072 (3 GB), 4096 (4 GB) -
+                Available ``cpu`` values: 512 (.5 vCPU) + 2048 (2 GB), 3072 (3 GB), 4096 (4 GB),
+                5120 (5 GB), 6144 (6 GB), 7168 (7 GB), 8192 (8 GB) - Available ``cpu`` values: 1024
+                (1 vCPU) + Between 4096 (4 GB) and 16384 (16 GB) in increments of 1024 (1 GB) -
+                Available ``cpu`` values: 2048 (2 vCPU) + Between 8192 (8 GB) and 30720 (30 GB) in
+                increments of 1024 (1 GB) - Available ``cpu`` values: 4096 (4 vCPU) + Between 16 GB
+                and 60 GB in 4 GB increments - Available ``cpu`` values: 8192 (8 vCPU) This option
+                requires Linux platform ``1.4.0`` or later. + Between 32GB and 120 GB in 8 GB
+                increments - Available ``cpu`` values: 16384 (16 vCPU) This option requires Linux
+                platform ``1.4.0`` or later. Create-only: changing it replaces the resource.
+            NetworkMode: The Docker networking mode to use for the containers in the task. The valid
+                values are ``none``, ``bridge``, ``awsvpc``, and ``host``. If no network mode is
+                specified, the default is ``bridge``. For Amazon ECS tasks on Fargate, the
+                ``awsvpc`` network mode is required. For Amazon ECS tasks on Amazon EC2 Linux
+                instances, any network mode can be used. For Amazon ECS tasks on Amazon EC2 Windows
+                instances, ``<default>`` or ``awsvpc`` can be used. If the network mode is set to
+                ``none``, you cannot specify port mappings in your container definitions, and the
+                tasks containers do not have external connectivity. The ``host`` and ``awsvpc``
+                network modes offer the highest networking performance for containers because they
+                use the EC2 network stack instead of the virtualized network stack provided by the
+                ``bridge`` mode. With the ``host`` and ``awsvpc`` network modes, exposed container
+                ports are mapped directly to the corresponding host port (for the ``host`` network
+                mode) or the attached elastic network interface port (for the ``awsvpc`` network
+                mode), so you cannot take advantage of dynamic host port mappings. When using the
+                ``host`` network mode, you should not run containers using the root user (UID 0). It
+                is considered best practice to use a non-root user. If the network mode is
+                ``awsvpc``, the task is allocated an elastic network interface, and you must specify
+                a
+                [NetworkConfiguration](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_NetworkConfiguration.html)
+                value when you create a service or run a task with the task definition. For more
+                information, see [Task
+                Networking](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking.html)
+                in the *Amazon Elastic Container Service Developer Guide*. If the network mode is
+                ``host``, you cannot run multiple instantiations of the same task on a single
+                container instance when port mappings are used. Create-only: changing it replaces
+                the resource.
+            PidMode: The process namespace to use for the containers in the task. The valid values
+                are ``host`` or ``task``. On Fargate for Linux containers, the only valid value is
+                ``task``. For example, monitoring sidecars might need ``pidMode`` to access
+                information about other containers running in the same task. If ``host`` is
+                specified, all containers within the tasks that specified the ``host`` PID mode on
+                the same container instance share the same process namespace with the host Amazon
+                EC2 instance. If ``task`` is specified, all containers within the specified task
+                share the same process namespace. If no value is specified, the The default is a
+                private namespace for each container. If the ``host`` PID mode is used, there's a
+                heightened risk of undesired process namespace exposure. This parameter is not
+                supported for Windows containers. This parameter is only supported for tasks that
+                are hosted on FARGATElong if the tasks are using platform version ``1.4.0`` or later
+                (Linux). This isn't supported for Windows containers on Fargate. Create-only:
+                changing it replaces the resource.
+            PlacementConstraints: An array of placement constraint objects to use for tasks. This
+                parameter isn't supported for tasks run on FARGATElong. Create-only: changing it
+                replaces the resource.
+            ProxyConfiguration: The configuration details for the App Mesh proxy. Your Amazon ECS
+                container instances require at least version 1.26.0 of the container agent and at
+                least version 1.26.0-1 of the ``ecs-init`` package to use a proxy configuration. If
+                your container instances are launched from the Amazon ECS optimized AMI version
+                ``20190301`` or later, they contain the required versions of the container agent and
+                ``ecs-init``. For more information, see [Amazon ECS-optimized Linux
+                AMI](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-optimized_AMI.html)
+                in the *Amazon Elastic Container Service Developer Guide*. Create-only: changing it
+                replaces the resource.
+            RequiresCompatibilities: The task launch types the task definition was validated
+                against. The valid values are ``MANAGED_INSTANCES``, ``EC2``, ``FARGATE``, and
+                ``EXTERNAL``. For more information, see [Amazon ECS launch
+                types](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/launch_types.html)
+                in the *Amazon Elastic Container Service Developer Guide*. Create-only: changing it
+                replaces the resource.
+            RuntimePlatform: The operating system that your tasks definitions run on. Create-only:
+                changing it replaces the resource.
+            Tags: The metadata that you apply to the task definition to help you categorize and
+                organize them. Each tag consists of a key and an optional value. You define both of
+                them. The following basic restrictions apply to tags: + Maximum number of tags per
+                resource - 50 + For each resource, each tag key must be unique, and each tag key can
+                have only one value. + Maximum key length - 128 Unicode characters in UTF-8 +
+                Maximum value length - 256 Unicode characters in UTF-8 + If your tagging schema is
+                used across multiple services and resources, remember that other services may have
+                restrictions on allowed characters. Generally allowed characters are: letters,
+                numbers, and spaces representable in UTF-8, and the following characters: + - = . _
+                : / @. + Tag keys and values are case-sensitive. + Do not use ``aws:``, ``AWS:``, or
+                any upper or lowercase combination of such as a prefix for either keys or values as
+                it is reserved for AWS use. You cannot edit or delete tag keys or values with this
+                prefix. Tags with this prefix do not count against your tags per resource limit.
+            TaskRoleArn: The short name or full Amazon Resource Name (ARN) of the IAMlong role that
+                grants containers in the task permission to call AWS APIs on your behalf. For more
+                information, see [Amazon ECS Task
+                Role](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html)
+                in the *Amazon Elastic Container Service Developer Guide*. IAM roles for tasks on
+                Windows require that the ``-EnableTaskIAMRole`` option is set when you launch the
+                Amazon ECS-optimized Windows AMI. Your containers must also run some configuration
+                code to use the feature. For more information, see [Windows IAM roles for
+                tasks](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/windows_task_IAM_roles.html)
+                in the *Amazon Elastic Container Service Developer Guide*. String validation is done
+                on the ECS side. If an invalid string value is given for ``TaskRoleArn``, it may
+                cause the Cloudformation job to hang. Create-only: changing it replaces the
+                resource.
+            Volumes: The list of data volume definitions for the task. For more information, see
+                [Using data volumes in
+                tasks](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_data_volumes.html)
+                in the *Amazon Elastic Container Service Developer Guide*. The ``host`` and
+                ``sourcePath`` parameters aren't supported for tasks run on FARGATElong.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

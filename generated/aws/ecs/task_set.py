@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,78 +79,123 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CapacityProviderStrategyItemDict = TypedDict(
-    "CapacityProviderStrategyItemDict",
-    {
-        "Base": "int",
-        "CapacityProvider": "str",
-        "Weight": "int",
-    },
-    total=False,
-)
 
-LoadBalancerDict = TypedDict(
-    "LoadBalancerDict",
-    {
-        "ContainerName": "str",
-        "ContainerPort": "int",
-        "TargetGroupArn": "str",
-    },
-    total=False,
-)
+class CapacityProviderStrategyItemDict(TypedDict, total=False):
+    """CapacityProviderStrategyItem as a plain dict."""
 
-ServiceRegistryDict = TypedDict(
-    "ServiceRegistryDict",
-    {
-        "ContainerName": "str",
-        "ContainerPort": "int",
-        "Port": "int",
-        "RegistryArn": "str",
-    },
-    total=False,
-)
+    Base: int
+    """Range: 0 to 100000 (inclusive)."""
+    CapacityProvider: str
+    """Type: str."""
+    Weight: int
+    """Range: 0 to 1000 (inclusive)."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-TaskSetAwsVpcConfigurationDict = TypedDict(
-    "TaskSetAwsVpcConfigurationDict",
-    {
-        "AssignPublicIp": "Literal['DISABLED', 'ENABLED']",
-        "SecurityGroups": "list[str]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
+class LoadBalancerDict(TypedDict, total=False):
+    """LoadBalancer as a plain dict: A load balancer object representing the load balancer to use
+    with the task set. The supported load balancer types are either an Application Load Balancer or
+    a Network Load Balancer."""
 
-TaskSetNetworkConfigurationDict = TypedDict(
-    "TaskSetNetworkConfigurationDict",
-    {
-        "AwsVpcConfiguration": "TaskSetAwsVpcConfigurationDict",
-    },
-    total=False,
-)
+    ContainerName: str
+    """The name of the container (as it appears in a container definition) to associate with the
+    load balancer."""
+    ContainerPort: int
+    """The port on the container to associate with the load balancer. This port must correspond to a
+    containerPort in the task definition the tasks in the service are using. For tasks that use the
+    EC2 launch type, the container instance they are launched on must allow ingress traffic on the
+    hostPort of the port mapping."""
+    TargetGroupArn: str
+    """The full Amazon Resource Name (ARN) of the Elastic Load Balancing target group or groups
+    associated with a service or task set. A target group ARN is only specified when using an
+    Application Load Balancer or Network Load Balancer. If you are using a Classic Load Balancer
+    this should be omitted. For services using the ECS deployment controller, you can specify one or
+    multiple target groups. For more information, see
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/register-multiple-targetgroups.html
+    in the Amazon Elastic Container Service Developer Guide. For services using the CODE_DEPLOY
+    deployment controller, you are required to define two target groups for the load balancer. For
+    more information, see
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-bluegreen.html in
+    the Amazon Elastic Container Service Developer Guide. If your service's task definition uses the
+    awsvpc network mode (which is required for the Fargate launch type), you must choose ip as the
+    target type, not instance, when creating your target groups because tasks that use the awsvpc
+    network mode are associated with an elastic network interface, not an Amazon EC2 instance."""
 
-TaskSetScaleDict = TypedDict(
-    "TaskSetScaleDict",
-    {
-        "Unit": "Literal['PERCENT']",
-        "Value": "float",
-    },
-    total=False,
-)
 
+class ServiceRegistryDict(TypedDict, total=False):
+    """ServiceRegistry as a plain dict."""
+
+    ContainerName: str
+    """The container name value, already specified in the task definition, to be used for your
+    service discovery service. If the task definition that your service task specifies uses the
+    bridge or host network mode, you must specify a containerName and containerPort combination from
+    the task definition. If the task definition that your service task specifies uses the awsvpc
+    network mode and a type SRV DNS record is used, you must specify either a containerName and
+    containerPort combination or a port value, but not both."""
+    ContainerPort: int
+    """The port value, already specified in the task definition, to be used for your service
+    discovery service. If the task definition your service task specifies uses the bridge or host
+    network mode, you must specify a containerName and containerPort combination from the task
+    definition. If the task definition your service task specifies uses the awsvpc network mode and
+    a type SRV DNS record is used, you must specify either a containerName and containerPort
+    combination or a port value, but not both."""
+    Port: int
+    """The port value used if your service discovery service specified an SRV record. This field may
+    be used if both the awsvpc network mode and SRV records are used."""
+    RegistryArn: str
+    """The Amazon Resource Name (ARN) of the service registry. The currently supported service
+    registry is AWS Cloud Map. For more information, see
+    https://docs.aws.amazon.com/cloud-map/latest/api/API_CreateService.html"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: str
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+class TaskSetAwsVpcConfigurationDict(TypedDict, total=False):
+    """TaskSetAwsVpcConfiguration as a plain dict: The VPC subnets and security groups associated
+    with a task. All specified subnets and security groups must be from the same VPC."""
+
+    AssignPublicIp: Literal["DISABLED", "ENABLED"]
+    """Whether the task's elastic network interface receives a public IP address. The default value
+    is DISABLED."""
+    SecurityGroups: list[str]
+    """The security groups associated with the task or service. If you do not specify a security
+    group, the default security group for the VPC is used. There is a limit of 5 security groups
+    that can be specified per AwsVpcConfiguration."""
+    Subnets: Required[list[str]]
+    """The subnets associated with the task or service. There is a limit of 16 subnets that can be
+    specified per AwsVpcConfiguration."""
+
+
+class TaskSetNetworkConfigurationDict(TypedDict, total=False):
+    """TaskSetNetworkConfiguration as a plain dict: An object representing the network configuration
+    for a task or service."""
+
+    AwsVpcConfiguration: TaskSetAwsVpcConfigurationDict
+    """The VPC subnets and security groups associated with a task. All specified subnets and
+    security groups must be from the same VPC."""
+
+
+class TaskSetScaleDict(TypedDict, total=False):
+    """TaskSetScale as a plain dict."""
+
+    Unit: Literal["PERCENT"]
+    """The unit of measure for the scale value."""
+    Value: float
+    """The value, specified as a percent total of a service's desiredCount, to scale the task set.
+    Accepted values are numbers between 0 and 100."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ECS::TaskSet",
     schema_file="aws-ecs-taskset.json",
     primary_identifier=("/Cluster", "/Service", "/Id"),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=(
         "/Cluster",
@@ -160,18 +209,8 @@ METADATA = _TypeMetadata(
         "/TaskDefinition",
         "/CapacityProviderStrategy",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Cluster", "Service", "TaskDefinition"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -180,111 +219,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AwsVpcConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AssignPublicIp": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-                "SecurityGroups": {"items": {"type": "string"}, "maxItems": 5, "type": "array"},
-                "Subnets": {"items": {"type": "string"}, "maxItems": 16, "type": "array"},
-            },
-            "required": ["Subnets"],
-            "type": "object",
-        },
-        "CapacityProviderStrategyItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Base": {"maximum": 100000, "minimum": 0, "type": "integer"},
-                "CapacityProvider": {"type": "string"},
-                "Weight": {"maximum": 1000, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "LoadBalancer": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerName": {"type": "string"},
-                "ContainerPort": {"type": "integer"},
-                "TargetGroupArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "NetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {"AwsVpcConfiguration": {"$ref": "#/definitions/AwsVpcConfiguration"}},
-            "type": "object",
-        },
-        "Scale": {
-            "additionalProperties": False,
-            "properties": {
-                "Unit": {"enum": ["PERCENT"], "type": "string"},
-                "Value": {"maximum": 100, "minimum": 0, "type": "number"},
-            },
-            "type": "object",
-        },
-        "ServiceRegistry": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerName": {"type": "string"},
-                "ContainerPort": {"type": "integer"},
-                "Port": {"type": "integer"},
-                "RegistryArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CapacityProviderStrategy": {
-            "items": {"$ref": "#/definitions/CapacityProviderStrategyItem"},
-            "type": "array",
-        },
-        "Cluster": {"type": "string"},
-        "ExternalId": {"type": "string"},
-        "Id": {"type": "string"},
-        "LaunchType": {"enum": ["EC2", "FARGATE"], "type": "string"},
-        "LoadBalancers": {"items": {"$ref": "#/definitions/LoadBalancer"}, "type": "array"},
-        "NetworkConfiguration": {"$ref": "#/definitions/NetworkConfiguration"},
-        "PlatformVersion": {"type": "string"},
-        "Scale": {"$ref": "#/definitions/Scale"},
-        "Service": {"type": "string"},
-        "ServiceRegistries": {"items": {"$ref": "#/definitions/ServiceRegistry"}, "type": "array"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TaskDefinition": {"type": "string"},
-    },
-    "required": ["Cluster", "Service", "TaskDefinition"],
-}
-
 
 class TaskSet(_Resource):
-    """AWS::ECS::TaskSet: Create a task set in the specified cluster and service. This is used when a service uses the EXTERNAL deployment controller type. For more information...
+    """AWS::ECS::TaskSet: Create a task set in the specified cluster and service. This is used when
+    a service uses the EXTERNAL deployment controller type. For more information, see
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-types.htmlin the Amazon
+    Elastic Container Service Developer Guide.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Cluster, Service, Id (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Cluster, ExternalId, LaunchType, LoadBalancers,
+    NetworkConfiguration, PlatformVersion, Service, ServiceRegistries, TaskDefinition,
+    CapacityProviderStrategy.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-taskset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -292,11 +241,13 @@ class TaskSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TaskSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "task_set.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the task set."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CapacityProviderStrategy: list[CapacityProviderStrategyItemDict]
     Cluster: str
     ExternalId: str
@@ -310,44 +261,73 @@ class TaskSet(_Resource):
     Tags: list[TagDict]
     TaskDefinition: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Cluster: str,
+        Service: str,
+        TaskDefinition: str,
+        CapacityProviderStrategy: list[
+            CapacityProviderStrategyItem | CapacityProviderStrategyItemDict
+        ]
+        | None = None,
+        ExternalId: str | None = None,
+        LaunchType: Literal["EC2", "FARGATE"] | None = None,
+        LoadBalancers: list[LoadBalancer | LoadBalancerDict] | None = None,
+        NetworkConfiguration: TaskSetNetworkConfiguration
+        | TaskSetNetworkConfigurationDict
+        | None = None,
+        PlatformVersion: str | None = None,
+        Scale: TaskSetScale | TaskSetScaleDict | None = None,
+        ServiceRegistries: list[ServiceRegistry | ServiceRegistryDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ECS::TaskSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Cluster: str,
-            Service: str,
-            TaskDefinition: str,
-            CapacityProviderStrategy: list[
-                CapacityProviderStrategyItem | CapacityProviderStrategyItemDict
-            ]
-            | None = None,
-            ExternalId: str | None = None,
-            LaunchType: Literal["EC2", "FARGATE"] | None = None,
-            LoadBalancers: list[LoadBalancer | LoadBalancerDict] | None = None,
-            NetworkConfiguration: TaskSetNetworkConfiguration
-            | TaskSetNetworkConfigurationDict
-            | None = None,
-            PlatformVersion: str | None = None,
-            Scale: TaskSetScale | TaskSetScaleDict | None = None,
-            ServiceRegistries: list[ServiceRegistry | ServiceRegistryDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ECS::TaskSet; `await` it inside an App to deploy it.
-
-            Cluster: The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service to create the task set in.
-            ExternalId: An optional non-unique tag that identifies this task set in external systems.
-            LaunchType: The launch type that new tasks in the task set will use.
-            PlatformVersion: The platform version that the tasks in the task set should use.
-            Scale: A floating-point percentage of the desired number of tasks to place and keep running in the task set.
-            Service: The short name or full Amazon Resource Name (ARN) of the service to create the task set in.
-            ServiceRegistries: The details of the service discovery registries to assign to this task set.
-            TaskDefinition: The short name or full Amazon Resource Name (ARN) of the task definition for the tasks in the task set to use.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Cluster: The short name or full Amazon Resource Name (ARN) of the cluster that hosts the
+                service to create the task set in. Create-only: changing it replaces the resource.
+                Required.
+            Service: The short name or full Amazon Resource Name (ARN) of the service to create the
+                task set in. Create-only: changing it replaces the resource. Required.
+            TaskDefinition: The short name or full Amazon Resource Name (ARN) of the task definition
+                for the tasks in the task set to use. Create-only: changing it replaces the
+                resource. Required.
+            CapacityProviderStrategy: Type: list[CapacityProviderStrategyItemDict]. Create-only:
+                changing it replaces the resource.
+            ExternalId: An optional non-unique tag that identifies this task set in external
+                systems. If the task set is associated with a service discovery registry, the tasks
+                in this task set will have the ECS_TASK_SET_EXTERNAL_ID AWS Cloud Map attribute set
+                to the provided value. Create-only: changing it replaces the resource.
+            LaunchType: The launch type that new tasks in the task set will use. For more
+                information, see
+                https://docs.aws.amazon.com/AmazonECS/latest/developerguide/launch_types.html in the
+                Amazon Elastic Container Service Developer Guide. Create-only: changing it replaces
+                the resource.
+            LoadBalancers: Type: list[LoadBalancerDict]. Create-only: changing it replaces the
+                resource.
+            NetworkConfiguration: An object representing the network configuration for a task or
+                service. Create-only: changing it replaces the resource.
+            PlatformVersion: The platform version that the tasks in the task set should use. A
+                platform version is specified only for tasks using the Fargate launch type. If one
+                isn't specified, the LATEST platform version is used by default. Create-only:
+                changing it replaces the resource.
+            Scale: A floating-point percentage of the desired number of tasks to place and keep
+                running in the task set.
+            ServiceRegistries: The details of the service discovery registries to assign to this
+                task set. For more information, see
+                https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-discovery.html.
+                Create-only: changing it replaces the resource.
+            Tags: Items: 0 to 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

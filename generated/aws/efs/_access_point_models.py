@@ -7,9 +7,10 @@ Imported on first use by access_point.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessPointAttributes",
@@ -22,47 +23,138 @@ __all__ = [
 
 
 class AccessPointCreationInfo(DeferredModel):
+    """
+    Required if the ``RootDirectory`` > ``Path`` specified does not exist. Specifies the POSIX IDs and permissions to apply to the access point's ``RootDirectory`` > ``Path``. If the access point root directory does not exist, EFS creates it with these settings when a client connects to the access point. When specifying ``CreationInfo``, you must include values for all properties. Amazon EFS creates a root directory only if you have provided the CreationInfo: OwnUid, OwnGID, and permissions for the directory. If you do not provide this information, Amazon EFS does not create the root directory. If the root directory does not exist, attempts to mount using the access point will fail. If you do not provide ``CreationInfo`` and the specified ``RootDirectory`` does not exist, attempts to mount the file system using the access point will fail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OwnerGid: str
-    OwnerUid: str
-    Permissions: str
+    OwnerGid: Annotated[
+        str,
+        Field(
+            description="Specifies the POSIX group ID to apply to the ``RootDirectory``. Accepts values from 0 to 2^32 (4294967295)."
+        ),
+    ]
+    OwnerUid: Annotated[
+        str,
+        Field(
+            description="Specifies the POSIX user ID to apply to the ``RootDirectory``. Accepts values from 0 to 2^32 (4294967295)."
+        ),
+    ]
+    Permissions: Annotated[
+        str,
+        Field(
+            description="Specifies the POSIX permissions to apply to the ``RootDirectory``, in the format of an octal number representing the file's mode bits."
+        ),
+    ]
 
 
 class AccessPointPosixUser(DeferredModel):
+    """
+    The full POSIX identity, including the user ID, group ID, and any secondary group IDs, on the access point that is used for all file system operations performed by NFS clients using the access point.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Gid: str
-    SecondaryGids: list[str] | None = None
-    Uid: str
+    Gid: Annotated[
+        str,
+        Field(
+            description="The POSIX group ID used for all file system operations using this access point."
+        ),
+    ]
+    SecondaryGids: Annotated[
+        list[str] | None,
+        Field(
+            description="Secondary POSIX group IDs used for all file system operations using this access point."
+        ),
+    ] = None
+    Uid: Annotated[
+        str,
+        Field(
+            description="The POSIX user ID used for all file system operations using this access point."
+        ),
+    ]
 
 
 class AccessPointRootDirectory(DeferredModel):
+    """
+    Specifies the directory on the Amazon EFS file system that the access point provides access to. The access point exposes the specified file system path as the root directory of your file system to applications using the access point. NFS clients using the access point can only access data in the access point's ``RootDirectory`` and its subdirectories.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreationInfo: AccessPointCreationInfo | None = None
-    Path: str | None = None
+    CreationInfo: Annotated[
+        AccessPointCreationInfo | None,
+        Field(
+            description="(Optional) Specifies the POSIX IDs and permissions to apply to the access point's ``RootDirectory``. If the ``RootDirectory`` > ``Path`` specified does not exist, EFS creates the root directory using the ``CreationInfo`` settings when a client connects to an access point. When specifying the ``CreationInfo``, you must provide values for all properties. If you do not provide ``CreationInfo`` and the specified ``RootDirectory`` > ``Path`` does not exist, attempts to mount the file system using the access point will fail."
+        ),
+    ] = None
+    Path: Annotated[
+        str | None,
+        Field(
+            description="Specifies the path on the EFS file system to expose as the root directory to NFS clients using the access point to access the EFS file system. A path can have up to four subdirectories. If the specified path does not exist, you are required to provide the ``CreationInfo``."
+        ),
+    ] = None
 
 
 class AccessPointTag(DeferredModel):
+    """
+    A tag is a key-value pair attached to a file system. Allowed characters in the ``Key`` and ``Value`` properties are letters, white space, and numbers that can be represented in UTF-8, and the following characters:``+ - = . _ : /``
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None, Field(description="The tag key (String). The key can't start with ``aws:``.")
+    ] = None
+    Value: Annotated[str | None, Field(description="The value of the tag key.")] = None
 
 
 class AccessPointAttributes(DeferredModel):
-    AccessPointId: str | None = None
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::EFS::AccessPoint, set by AWS.
+    """
+
+    AccessPointId: Annotated[str | None, Field(description="Type: str.")] = None
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AccessPointProps(DeferredModel):
-    AccessPointTags: list[AccessPointTag] | None = None
-    ClientToken: str | None = None
-    FileSystemId: str
-    PosixUser: AccessPointPosixUser | None = None
-    RootDirectory: AccessPointRootDirectory | None = None
+    """
+    The properties a program declares for a AWS::EFS::AccessPoint.
+    """
+
+    AccessPointTags: Annotated[
+        list[AccessPointTag] | None,
+        Field(
+            description="An array of key-value pairs to apply to this resource. For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)."
+        ),
+    ] = None
+    ClientToken: Annotated[
+        str | None,
+        Field(
+            description="The opaque string specified in the request to ensure idempotent creation. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FileSystemId: Annotated[
+        str,
+        Field(
+            description="The ID of the EFS file system that the access point applies to. Accepts only the ID format for input when specifying a file system, for example ``fs-0123456789abcedf2``. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PosixUser: Annotated[
+        AccessPointPosixUser | None,
+        Field(
+            description="The full POSIX identity, including the user ID, group ID, and secondary group IDs on the access point that is used for all file operations by NFS clients using the access point. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RootDirectory: Annotated[
+        AccessPointRootDirectory | None,
+        Field(
+            description="The directory on the EFS file system that the access point exposes as the root directory to NFS clients using the access point. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by file_system.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ElasticFileSystemTag",
@@ -25,32 +25,60 @@ __all__ = [
 
 
 class ElasticFileSystemTag(DeferredModel):
+    """
+    A tag is a key-value pair attached to a file system. Allowed characters in the ``Key`` and ``Value`` properties are letters, white space, and numbers that can be represented in UTF-8, and the following characters:``+ - = . _ : /``
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="The tag key (String). The key can't start with ``aws:``.")
+    ]
+    Value: Annotated[str, Field(description="The value of the tag key.")]
 
 
 class FileSystemBackupPolicy(DeferredModel):
+    """
+    The backup policy turns automatic backups for the file system on or off.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["DISABLED", "ENABLED"]
+    Status: Annotated[
+        Literal["DISABLED", "ENABLED"],
+        Field(
+            description="Set the backup policy status for the file system. + *ENABLED* - Turns automatic backups on for the file system. + *DISABLED* - Turns automatic backups off for the file system."
+        ),
+    ]
 
 
 class FileSystemFileSystemProtection(DeferredModel):
+    """
+    Describes the protection on the file system.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReplicationOverwriteProtection: Literal["DISABLED", "ENABLED"] | None = None
+    ReplicationOverwriteProtection: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(
+            description="The status of the file system's replication overwrite protection. + ``ENABLED`` – The file system cannot be used as the destination file system in a replication configuration. The file system is writeable. Replication overwrite protection is ``ENABLED`` by default. + ``DISABLED`` – The file system can be used as the destination file system in a replication configuration. The file system is read-only and can only be modified by EFS replication. + ``REPLICATING`` – The file system is being used as the destination file system in a replication configuration. The file system is read-only and is modified only by EFS replication. If the replication configuration is deleted, the file system's replication overwrite protection is re-enabled, the file system becomes writeable."
+        ),
+    ] = None
 
 
 class LifecyclePolicy(DeferredModel):
+    """
+    Describes a policy used by Lifecycle management that specifies when to transition files into and out of the EFS storage classes. For more information, see [Managing file system storage](https://docs.aws.amazon.com/efs/latest/ug/lifecycle-management-efs.html). + Each ``LifecyclePolicy`` object can have only a single transition. This means that in a request body, ``LifecyclePolicies`` must be structured as an array of ``LifecyclePolicy`` objects, one object for each transition, ``TransitionToIA``, ``TransitionToArchive``, ``TransitionToPrimaryStorageClass``. + See the AWS::EFS::FileSystem examples for the correct ``LifecyclePolicy`` structure. Do not use the syntax shown on this page.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TransitionToArchive: (
+    TransitionToArchive: Annotated[
         Literal[
             "AFTER_14_DAYS",
             "AFTER_180_DAYS",
@@ -62,9 +90,12 @@ class LifecyclePolicy(DeferredModel):
             "AFTER_7_DAYS",
             "AFTER_90_DAYS",
         ]
-        | None
-    ) = None
-    TransitionToIA: (
+        | None,
+        Field(
+            description="The number of days after files were last accessed in primary storage (the Standard storage class) at which to move them to Archive storage. Metadata operations such as listing the contents of a directory don't count as file access events."
+        ),
+    ] = None
+    TransitionToIA: Annotated[
         Literal[
             "AFTER_14_DAYS",
             "AFTER_180_DAYS",
@@ -76,47 +107,169 @@ class LifecyclePolicy(DeferredModel):
             "AFTER_7_DAYS",
             "AFTER_90_DAYS",
         ]
-        | None
-    ) = None
-    TransitionToPrimaryStorageClass: Literal["AFTER_1_ACCESS"] | None = None
+        | None,
+        Field(
+            description="The number of days after files were last accessed in primary storage (the Standard storage class) at which to move them to Infrequent Access (IA) storage. Metadata operations such as listing the contents of a directory don't count as file access events."
+        ),
+    ] = None
+    TransitionToPrimaryStorageClass: Annotated[
+        Literal["AFTER_1_ACCESS"] | None,
+        Field(
+            description="Whether to move files back to primary (Standard) storage after they are accessed in IA or Archive storage. Metadata operations such as listing the contents of a directory don't count as file access events."
+        ),
+    ] = None
 
 
 class ReplicationDestination(DeferredModel):
+    """
+    Describes the destination file system in the replication configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZoneName: str | None = None
-    FileSystemId: str | None = None
-    KmsKeyId: str | None = None
-    Region: str | None = None
-    RoleArn: str | None = None
-    Status: str | None = None
-    StatusMessage: str | None = None
+    AvailabilityZoneName: Annotated[
+        str | None,
+        Field(
+            description="For One Zone file systems, the replication configuration must specify the Availability Zone in which the destination file system is located. Use the format ``us-east-1a`` to specify the Availability Zone. For more information about One Zone file systems, see [EFS file system types](https://docs.aws.amazon.com/efs/latest/ug/storage-classes.html) in the *Amazon EFS User Guide*. One Zone file system type is not available in all Availability Zones in AWS-Regions where Amazon EFS is available."
+        ),
+    ] = None
+    FileSystemId: Annotated[
+        str | None, Field(description="The ID of the destination Amazon EFS file system.")
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(description="The ID of an kms-key-long used to protect the encrypted file system."),
+    ] = None
+    Region: Annotated[
+        str | None,
+        Field(
+            description="The AWS-Region in which the destination file system is located. For One Zone file systems, the replication configuration must specify the AWS-Region in which the destination file system is located."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the current source file system in the replication configuration."
+        ),
+    ] = None
+    Status: Annotated[
+        str | None,
+        Field(
+            description="Describes the status of the replication configuration. For more information about replication status, see [Viewing replication details](https://docs.aws.amazon.com//efs/latest/ug/awsbackup.html#restoring-backup-efsmonitoring-replication-status.html) in the *Amazon EFS User Guide*."
+        ),
+    ] = None
+    StatusMessage: Annotated[
+        str | None,
+        Field(
+            description="Message that provides details about the ``PAUSED`` or ``ERRROR`` state of the replication destination configuration. For more information about replication status messages, see [Viewing replication details](https://docs.aws.amazon.com//efs/latest/ug/awsbackup.html#restoring-backup-efsmonitoring-replication-status.html) in the *Amazon EFS User Guide*."
+        ),
+    ] = None
 
 
 class FileSystemAttributes(DeferredModel):
-    Arn: str | None = None
-    FileSystemId: str | None = None
+    """
+    The read-only attributes of a AWS::EFS::FileSystem, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    FileSystemId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:file-system/fs-[0-9a-f]{8,40}|fs-[0-9a-f]{8,40})$ Length: 0 to 128 characters."
+        ),
+    ] = None
 
 
 class FileSystemReplicationConfiguration(DeferredModel):
+    """
+    Describes the replication configuration for a specific file system.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destinations: list[ReplicationDestination] | None = None
+    Destinations: Annotated[
+        list[ReplicationDestination] | None,
+        Field(
+            description="An array of destination objects. Only one destination object is supported."
+        ),
+    ] = None
 
 
 class FileSystemProps(DeferredModel):
-    AvailabilityZoneName: str | None = None
-    BackupPolicy: FileSystemBackupPolicy | None = None
-    BypassPolicyLockoutSafetyCheck: bool | None = None
-    Encrypted: bool | None = None
-    FileSystemPolicy: dict[str, Any] | str | None = None
-    FileSystemProtection: FileSystemFileSystemProtection | None = None
-    FileSystemTags: list[ElasticFileSystemTag] | None = None
-    KmsKeyId: str | None = None
-    LifecyclePolicies: list[LifecyclePolicy] | None = None
-    PerformanceMode: Literal["generalPurpose", "maxIO"] | None = None
-    ProvisionedThroughputInMibps: float | None = None
-    ReplicationConfiguration: FileSystemReplicationConfiguration | None = None
-    ThroughputMode: Literal["bursting", "elastic", "provisioned"] | None = None
+    """
+    The properties a program declares for a AWS::EFS::FileSystem.
+    """
+
+    AvailabilityZoneName: Annotated[
+        str | None,
+        Field(
+            description="For One Zone file systems, specify the AWS Availability Zone in which to create the file system. Use the format ``us-east-1a`` to specify the Availability Zone. For more information about One Zone file systems, see [EFS file system types](https://docs.aws.amazon.com/efs/latest/ug/availability-durability.html#file-system-type) in the *Amazon EFS User Guide*. One Zone file systems are not available in all Availability Zones in AWS-Regions where Amazon EFS is available. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    BackupPolicy: Annotated[
+        FileSystemBackupPolicy | None,
+        Field(
+            description="Use the ``BackupPolicy`` to turn automatic backups on or off for the file system."
+        ),
+    ] = None
+    BypassPolicyLockoutSafetyCheck: Annotated[
+        bool | None,
+        Field(
+            description="(Optional) A boolean that specifies whether or not to bypass the ``FileSystemPolicy`` lockout safety check. The lockout safety check determines whether the policy in the request will lock out, or prevent, the IAM principal that is making the request from making future ``PutFileSystemPolicy`` requests on this file system. Set ``BypassPolicyLockoutSafetyCheck`` to ``True`` only when you intend to prevent the IAM principal that is making the request from making subsequent ``PutFileSystemPolicy`` requests on this file system. The default value is ``False``. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Encrypted: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value that, if true, creates an encrypted file system. When creating an encrypted file system, you have the option of specifying a KmsKeyId for an existing kms-key-long. If you don't specify a kms-key, then the default kms-key for EFS, ``/aws/elasticfilesystem``, is used to protect the encrypted file system. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FileSystemPolicy: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    FileSystemProtection: Annotated[
+        FileSystemFileSystemProtection | None,
+        Field(description="Describes the protection on the file system."),
+    ] = None
+    FileSystemTags: Annotated[
+        list[ElasticFileSystemTag] | None,
+        Field(
+            description='Use to create one or more tags associated with the file system. Each tag is a user-defined key-value pair. Name your file system on creation by including a ``"Key":"Name","Value":"{value}"`` key-value pair. Each key must be unique. For more information, see [Tagging resources](https://docs.aws.amazon.com/general/latest/gr/aws_tagging.html) in the *General Reference Guide*.'
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the kms-key-long to be used to protect the encrypted file system. This parameter is only required if you want to use a nondefault kms-key. If this parameter is not specified, the default kms-key for EFS is used. This ID can be in one of the following formats: + Key ID - A unique identifier of the key, for example ``1234abcd-12ab-34cd-56ef-1234567890ab``. + ARN - An Amazon Resource Name (ARN) for the key, for example ``arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab``. + Key alias - A previously created display name for a key, for example ``alias/projectKey1``. + Key alias ARN - An ARN for a key alias, for example ``arn:aws:kms:us-west-2:444455556666:alias/projectKey1``. If ``KmsKeyId`` is specified, the ``Encrypted`` parameter must be set to true. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LifecyclePolicies: Annotated[
+        list[LifecyclePolicy] | None,
+        Field(
+            description="An array of ``LifecyclePolicy`` objects that define the file system's ``LifecycleConfiguration`` object. A ``LifecycleConfiguration`` object informs Lifecycle management of the following: + When to move files in the file system from primary storage to IA storage. + When to move files in the file system from primary storage or IA storage to Archive storage. + When to move files that are in IA or Archive storage to primary storage. EFS requires that each ``LifecyclePolicy`` object have only a single transition. This means that in a request body, ``LifecyclePolicies`` needs to be structured as an array of ``LifecyclePolicy`` objects, one object for each transition, ``TransitionToIA``, ``TransitionToArchive````TransitionToPrimaryStorageClass``. See the example requests in the following section for more information."
+        ),
+    ] = None
+    PerformanceMode: Annotated[
+        Literal["generalPurpose", "maxIO"] | None,
+        Field(
+            description="The performance mode of the file system. We recommend ``generalPurpose`` performance mode for all file systems. File systems using the ``maxIO`` performance mode can scale to higher levels of aggregate throughput and operations per second with a tradeoff of slightly higher latencies for most file operations. The performance mode can't be changed after the file system has been created. The ``maxIO`` mode is not supported on One Zone file systems. Due to the higher per-operation latencies with Max I/O, we recommend using General Purpose performance mode for all file systems. Default is ``generalPurpose``. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProvisionedThroughputInMibps: Annotated[
+        float | None,
+        Field(
+            description="The throughput, measured in mebibytes per second (MiBps), that you want to provision for a file system that you're creating. Required if ``ThroughputMode`` is set to ``provisioned``. Valid values are 1-3414 MiBps, with the upper limit depending on Region. To increase this limit, contact SUP. For more information, see [Amazon EFS quotas that you can increase](https://docs.aws.amazon.com/efs/latest/ug/limits.html#soft-limits) in the *Amazon EFS User Guide*."
+        ),
+    ] = None
+    ReplicationConfiguration: Annotated[
+        FileSystemReplicationConfiguration | None,
+        Field(description="Describes the replication configuration for a specific file system."),
+    ] = None
+    ThroughputMode: Annotated[
+        Literal["bursting", "elastic", "provisioned"] | None,
+        Field(
+            description="Specifies the throughput mode for the file system. The mode can be ``bursting``, ``provisioned``, or ``elastic``. If you set ``ThroughputMode`` to ``provisioned``, you must also set a value for ``ProvisionedThroughputInMibps``. After you create the file system, you can decrease your file system's Provisioned throughput or change between the throughput modes, with certain time restrictions. For more information, see [Specifying throughput with provisioned mode](https://docs.aws.amazon.com/efs/latest/ug/performance.html#provisioned-throughput) in the *Amazon EFS User Guide*. Default is ``bursting``."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by mount_target.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "MountTargetAttributes",
@@ -18,13 +19,51 @@ __all__ = [
 
 
 class MountTargetProps(DeferredModel):
-    FileSystemId: str
-    IpAddress: str | None = None
-    IpAddressType: Literal["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"] | None = None
-    Ipv6Address: str | None = None
-    SecurityGroups: list[str]
-    SubnetId: str
+    """
+    The properties a program declares for a AWS::EFS::MountTarget.
+    """
+
+    FileSystemId: Annotated[
+        str,
+        Field(
+            description="The ID of the file system for which to create the mount target. Create-only: changing it replaces the resource."
+        ),
+    ]
+    IpAddress: Annotated[
+        str | None,
+        Field(
+            description="If the ``IpAddressType`` for the mount target is IPv4 ( ``IPV4_ONLY`` or ``DUAL_STACK``), then specify the IPv4 address to use. If you do not specify an ``IpAddress``, then Amazon EFS selects an unused IP address from the subnet specified for ``SubnetId``. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IpAddressType: Annotated[
+        Literal["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"] | None,
+        Field(
+            description="The IP address type for the mount target. The possible values are ``IPV4_ONLY`` (only IPv4 addresses), ``IPV6_ONLY`` (only IPv6 addresses), and ``DUAL_STACK`` (dual-stack, both IPv4 and IPv6 addresses). If you don’t specify an ``IpAddressType``, then ``IPV4_ONLY`` is used. The ``IPAddressType`` must match the IP type of the subnet. Additionally, the ``IPAddressType`` parameter overrides the value set as the default IP address for the subnet in the VPC. For example, if the ``IPAddressType`` is ``IPV4_ONLY`` and ``AssignIpv6AddressOnCreation`` is ``true``, then IPv4 is used for the mount target. For more information, see [Modify the IP addressing attributes of your subnet](https://docs.aws.amazon.com/vpc/latest/userguide/subnet-public-ip.html). Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Ipv6Address: Annotated[
+        str | None,
+        Field(
+            description="If the ``IPAddressType`` for the mount target is IPv6 (``IPV6_ONLY`` or ``DUAL_STACK``), then specify the IPv6 address to use. If you do not specify an ``Ipv6Address``, then Amazon EFS selects an unused IP address from the subnet specified for ``SubnetId``. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SecurityGroups: Annotated[
+        list[str],
+        Field(
+            description="VPC security group IDs, of the form ``sg-xxxxxxxx``. These must be for the same VPC as the subnet specified. The maximum number of security groups depends on account quota. For more information, see [Amazon VPC Quotas](https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html) in the *Amazon VPC User Guide* (see the *Security Groups* table). If you don't specify a security group, then Amazon EFS uses the default security group for the subnet's VPC."
+        ),
+    ]
+    SubnetId: Annotated[
+        str,
+        Field(
+            description="The ID of the subnet to add the mount target in. For One Zone file systems, use the subnet that is associated with the file system's Availability Zone. The subnet type must be the same type as the ``IpAddressType``. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class MountTargetAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EFS::MountTarget, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

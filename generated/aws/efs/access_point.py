@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,49 +67,79 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccessPointCreationInfoDict = TypedDict(
-    "AccessPointCreationInfoDict",
-    {
-        "OwnerGid": "Required[str]",
-        "OwnerUid": "Required[str]",
-        "Permissions": "Required[str]",
-    },
-    total=False,
-)
 
-AccessPointPosixUserDict = TypedDict(
-    "AccessPointPosixUserDict",
-    {
-        "Gid": "Required[str]",
-        "SecondaryGids": "list[str]",
-        "Uid": "Required[str]",
-    },
-    total=False,
-)
+class AccessPointCreationInfoDict(TypedDict, total=False):
+    """AccessPointCreationInfo as a plain dict: Required if the ``RootDirectory`` > ``Path``
+    specified does not exist. Specifies the POSIX IDs and permissions to apply to the access point's
+    ``RootDirectory`` > ``Path``. If the access point root directory does not exist, EFS creates it
+    with these settings when a client connects to the access point. When specifying
+    ``CreationInfo``, you must include values for all properties. Amazon EFS creates a root
+    directory only if you have provided the CreationInfo: OwnUid, OwnGID, and permissions for the
+    directory. If you do not provide this information, Amazon EFS does not create the root
+    directory. If the root directory does not exist, attempts to mount using the access point will
+    fail. If you do not provide ``CreationInfo`` and the specified ``RootDirectory`` does not exist,
+    attempts to mount the file system using the access point will fail."""
 
-AccessPointRootDirectoryDict = TypedDict(
-    "AccessPointRootDirectoryDict",
-    {
-        "CreationInfo": "AccessPointCreationInfoDict",
-        "Path": "str",
-    },
-    total=False,
-)
+    OwnerGid: Required[str]
+    """Specifies the POSIX group ID to apply to the ``RootDirectory``. Accepts values from 0 to 2^32
+    (4294967295)."""
+    OwnerUid: Required[str]
+    """Specifies the POSIX user ID to apply to the ``RootDirectory``. Accepts values from 0 to 2^32
+    (4294967295)."""
+    Permissions: Required[str]
+    """Specifies the POSIX permissions to apply to the ``RootDirectory``, in the format of an octal
+    number representing the file's mode bits."""
 
-AccessPointTagDict = TypedDict(
-    "AccessPointTagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class AccessPointPosixUserDict(TypedDict, total=False):
+    """AccessPointPosixUser as a plain dict: The full POSIX identity, including the user ID, group
+    ID, and any secondary group IDs, on the access point that is used for all file system operations
+    performed by NFS clients using the access point."""
+
+    Gid: Required[str]
+    """The POSIX group ID used for all file system operations using this access point."""
+    SecondaryGids: list[str]
+    """Secondary POSIX group IDs used for all file system operations using this access point."""
+    Uid: Required[str]
+    """The POSIX user ID used for all file system operations using this access point."""
+
+
+class AccessPointRootDirectoryDict(TypedDict, total=False):
+    """AccessPointRootDirectory as a plain dict: Specifies the directory on the Amazon EFS file
+    system that the access point provides access to. The access point exposes the specified file
+    system path as the root directory of your file system to applications using the access point.
+    NFS clients using the access point can only access data in the access point's ``RootDirectory``
+    and its subdirectories."""
+
+    CreationInfo: AccessPointCreationInfoDict
+    """(Optional) Specifies the POSIX IDs and permissions to apply to the access point's
+    ``RootDirectory``. If the ``RootDirectory`` > ``Path`` specified does not exist, EFS creates the
+    root directory using the ``CreationInfo`` settings when a client connects to an access point.
+    When specifying the ``CreationInfo``, you must provide values for all properties. If you do not
+    provide ``CreationInfo`` and the specified ``RootDirectory`` > ``Path`` does not exist, attempts
+    to mount the file system using the access point will fail."""
+    Path: str
+    """Specifies the path on the EFS file system to expose as the root directory to NFS clients
+    using the access point to access the EFS file system. A path can have up to four subdirectories.
+    If the specified path does not exist, you are required to provide the ``CreationInfo``."""
+
+
+class AccessPointTagDict(TypedDict, total=False):
+    """AccessPointTag as a plain dict: A tag is a key-value pair attached to a file system. Allowed
+    characters in the ``Key`` and ``Value`` properties are letters, white space, and numbers that
+    can be represented in UTF-8, and the following characters:``+ - = . _ : /``"""
+
+    Key: str
+    """The tag key (String). The key can't start with ``aws:``."""
+    Value: str
+    """The value of the tag key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EFS::AccessPoint",
     schema_file="aws-efs-accesspoint.json",
     primary_identifier=("/AccessPointId",),
-    additional_identifiers=(),
     read_only=("/AccessPointId", "/Arn"),
     create_only=(
         "/FileSystemId",
@@ -121,18 +155,11 @@ METADATA = _TypeMetadata(
         "/RootDirectory/CreationInfo/OwnerGid",
         "/RootDirectory/CreationInfo/Permissions",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AccessPointTags",),
     required=("FileSystemId",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/AccessPointTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -142,83 +169,27 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessPointTag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "CreationInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "OwnerGid": {"maximum": 4294967295, "minimum": 0, "type": "string"},
-                "OwnerUid": {"maximum": 4294967295, "minimum": 0, "type": "string"},
-                "Permissions": {"pattern": "^[0-7]{3,4}$", "type": "string"},
-            },
-            "required": ["OwnerUid", "OwnerGid", "Permissions"],
-            "type": "object",
-        },
-        "PosixUser": {
-            "additionalProperties": False,
-            "properties": {
-                "Gid": {"maximum": 4294967295, "minimum": 0, "type": "string"},
-                "SecondaryGids": {
-                    "items": {"maximum": 4294967295, "minimum": 0, "type": "string"},
-                    "maxItems": 16,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Uid": {"maximum": 4294967295, "minimum": 0, "type": "string"},
-            },
-            "required": ["Uid", "Gid"],
-            "type": "object",
-        },
-        "RootDirectory": {
-            "additionalProperties": False,
-            "properties": {
-                "CreationInfo": {"$ref": "#/definitions/CreationInfo"},
-                "Path": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^(\\/|(\\/(?!\\.)+[^$#<>;`|&?{}^*/\\n]+){1,4})$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessPointId": {"type": "string"},
-        "AccessPointTags": {
-            "items": {"$ref": "#/definitions/AccessPointTag"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Arn": {"type": "string"},
-        "ClientToken": {"maxLength": 64, "minLength": 1, "pattern": "^.+$", "type": "string"},
-        "FileSystemId": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:file-system/fs-[0-9a-f]{8,40}|fs-[0-9a-f]{8,40})$",
-            "type": "string",
-        },
-        "PosixUser": {"$ref": "#/definitions/PosixUser"},
-        "RootDirectory": {"$ref": "#/definitions/RootDirectory"},
-    },
-    "required": ["FileSystemId"],
-}
-
 
 class AccessPoint(_Resource):
-    """AWS::EFS::AccessPoint: The ``AWS::EFS::AccessPoint`` resource creates an EFS access point. An access point is an application-specific view into an EFS file system that appli...
+    """AWS::EFS::AccessPoint: The ``AWS::EFS::AccessPoint`` resource creates an EFS access point. An
+    access point is an application-specific view into an EFS file system that applies an operating
+    system user and group, and a file system path, to any file system request made through the
+    access point. The operating system user and group override any identity information provided by
+    the NFS client. The file system path is exposed as the access point's root directory.
+    Applications using the access point can only access data in its own directory and below. To
+    learn more, see [Mounting a file system using EFS access
+    points](https://docs.aws.amazon.com/efs/latest/ug/efs-access-points.html). This operation
+    requires permissions for the ``elasticfilesystem:CreateAccessPoint`` action.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccessPointId.
+    Replaced when any of these change (create-only): FileSystemId, ClientToken, PosixUser,
+    PosixUser.Uid, PosixUser.Gid, PosixUser.SecondaryGids, RootDirectory, RootDirectory.Path,
+    RootDirectory.CreationInfo, RootDirectory.CreationInfo.OwnerUid,
+    RootDirectory.CreationInfo.OwnerGid, RootDirectory.CreationInfo.Permissions.
+    Read-only attributes (known once deployed): AccessPointId, Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-efs-accesspoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -226,41 +197,56 @@ class AccessPoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccessPointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "access_point.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AccessPointId: str
+    """Type: str."""
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessPointTags: list[AccessPointTagDict]
     ClientToken: str
     FileSystemId: str
     PosixUser: AccessPointPosixUserDict
     RootDirectory: AccessPointRootDirectoryDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FileSystemId: str,
+        AccessPointTags: list[AccessPointTag | AccessPointTagDict] | None = None,
+        ClientToken: str | None = None,
+        PosixUser: AccessPointPosixUser | AccessPointPosixUserDict | None = None,
+        RootDirectory: AccessPointRootDirectory | AccessPointRootDirectoryDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EFS::AccessPoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FileSystemId: str,
-            AccessPointTags: list[AccessPointTag | AccessPointTagDict] | None = None,
-            ClientToken: str | None = None,
-            PosixUser: AccessPointPosixUser | AccessPointPosixUserDict | None = None,
-            RootDirectory: AccessPointRootDirectory | AccessPointRootDirectoryDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EFS::AccessPoint; `await` it inside an App to deploy it.
-
-            AccessPointTags: An array of key-value pairs to apply to this resource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FileSystemId: The ID of the EFS file system that the access point applies to. Accepts
+                only the ID format for input when specifying a file system, for example
+                ``fs-0123456789abcedf2``. Create-only: changing it replaces the resource. Required.
+            AccessPointTags: An array of key-value pairs to apply to this resource. For more
+                information, see
+                [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
             ClientToken: The opaque string specified in the request to ensure idempotent creation.
-            FileSystemId: The ID of the EFS file system that the access point applies to.
-            PosixUser: The full POSIX identity, including the user ID, group ID, and secondary group IDs on the access point that is used for all file operations by NFS clients using the access point.
-            RootDirectory: The directory on the EFS file system that the access point exposes as the root directory to NFS clients using the access point.
+                Create-only: changing it replaces the resource.
+            PosixUser: The full POSIX identity, including the user ID, group ID, and secondary group
+                IDs on the access point that is used for all file operations by NFS clients using
+                the access point. Create-only: changing it replaces the resource.
+            RootDirectory: The directory on the EFS file system that the access point exposes as the
+                root directory to NFS clients using the access point. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

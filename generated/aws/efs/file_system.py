@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,68 +75,135 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ElasticFileSystemTagDict = TypedDict(
-    "ElasticFileSystemTagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-FileSystemBackupPolicyDict = TypedDict(
-    "FileSystemBackupPolicyDict",
-    {
-        "Status": "Required[Literal['DISABLED', 'ENABLED']]",
-    },
-    total=False,
-)
+class ElasticFileSystemTagDict(TypedDict, total=False):
+    """ElasticFileSystemTag as a plain dict: A tag is a key-value pair attached to a file system.
+    Allowed characters in the ``Key`` and ``Value`` properties are letters, white space, and numbers
+    that can be represented in UTF-8, and the following characters:``+ - = . _ : /``"""
 
-FileSystemFileSystemProtectionDict = TypedDict(
-    "FileSystemFileSystemProtectionDict",
-    {
-        "ReplicationOverwriteProtection": "Literal['DISABLED', 'ENABLED']",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The tag key (String). The key can't start with ``aws:``."""
+    Value: Required[str]
+    """The value of the tag key."""
 
-FileSystemReplicationConfigurationDict = TypedDict(
-    "FileSystemReplicationConfigurationDict",
-    {
-        "Destinations": "list[ReplicationDestinationDict]",
-    },
-    total=False,
-)
 
-LifecyclePolicyDict = TypedDict(
-    "LifecyclePolicyDict",
-    {
-        "TransitionToArchive": "Literal['AFTER_14_DAYS', 'AFTER_180_DAYS', 'AFTER_1_DAY', 'AFTER_270_DAYS', 'AFTER_30_DAYS', 'AFTER_365_DAYS', 'AFTER_60_DAYS', 'AFTER_7_DAYS', 'AFTER_90_DAYS']",
-        "TransitionToIA": "Literal['AFTER_14_DAYS', 'AFTER_180_DAYS', 'AFTER_1_DAY', 'AFTER_270_DAYS', 'AFTER_30_DAYS', 'AFTER_365_DAYS', 'AFTER_60_DAYS', 'AFTER_7_DAYS', 'AFTER_90_DAYS']",
-        "TransitionToPrimaryStorageClass": "Literal['AFTER_1_ACCESS']",
-    },
-    total=False,
-)
+class FileSystemBackupPolicyDict(TypedDict, total=False):
+    """FileSystemBackupPolicy as a plain dict: The backup policy turns automatic backups for the
+    file system on or off."""
 
-ReplicationDestinationDict = TypedDict(
-    "ReplicationDestinationDict",
-    {
-        "AvailabilityZoneName": "str",
-        "FileSystemId": "str",
-        "KmsKeyId": "str",
-        "Region": "str",
-        "RoleArn": "str",
-        "Status": "str",
-        "StatusMessage": "str",
-    },
-    total=False,
-)
+    Status: Required[Literal["DISABLED", "ENABLED"]]
+    """Set the backup policy status for the file system. + *ENABLED* - Turns automatic backups on
+    for the file system. + *DISABLED* - Turns automatic backups off for the file system."""
 
+
+class FileSystemFileSystemProtectionDict(TypedDict, total=False):
+    """FileSystemFileSystemProtection as a plain dict: Describes the protection on the file system."""
+
+    ReplicationOverwriteProtection: Literal["DISABLED", "ENABLED"]
+    """The status of the file system's replication overwrite protection. + ``ENABLED`` – The file
+    system cannot be used as the destination file system in a replication configuration. The file
+    system is writeable. Replication overwrite protection is ``ENABLED`` by default. + ``DISABLED``
+    – The file system can be used as the destination file system in a replication configuration. The
+    file system is read-only and can only be modified by EFS replication. + ``REPLICATING`` – The
+    file system is being used as the destination file system in a replication configuration. The
+    file system is read-only and is modified only by EFS replication. If the replication
+    configuration is deleted, the file system's replication overwrite protection is re-enabled, the
+    file system becomes writeable."""
+
+
+class FileSystemReplicationConfigurationDict(TypedDict, total=False):
+    """FileSystemReplicationConfiguration as a plain dict: Describes the replication configuration
+    for a specific file system."""
+
+    Destinations: list[ReplicationDestinationDict]
+    """An array of destination objects. Only one destination object is supported."""
+
+
+class LifecyclePolicyDict(TypedDict, total=False):
+    """LifecyclePolicy as a plain dict: Describes a policy used by Lifecycle management that
+    specifies when to transition files into and out of the EFS storage classes. For more
+    information, see [Managing file system
+    storage](https://docs.aws.amazon.com/efs/latest/ug/lifecycle-management-efs.html). + Each
+    ``LifecyclePolicy`` object can have only a single transition. This means that in a request body,
+    ``LifecyclePolicies`` must be structured as an array of ``LifecyclePolicy`` objects, one object
+    for each transition, ``TransitionToIA``, ``TransitionToArchive``,
+    ``TransitionToPrimaryStorageClass``. + See the AWS::EFS::FileSystem examples for the correct
+    ``LifecyclePolicy`` structure. Do not use the syntax shown on this page."""
+
+    TransitionToArchive: Literal[
+        "AFTER_14_DAYS",
+        "AFTER_180_DAYS",
+        "AFTER_1_DAY",
+        "AFTER_270_DAYS",
+        "AFTER_30_DAYS",
+        "AFTER_365_DAYS",
+        "AFTER_60_DAYS",
+        "AFTER_7_DAYS",
+        "AFTER_90_DAYS",
+    ]
+    """The number of days after files were last accessed in primary storage (the Standard storage
+    class) at which to move them to Archive storage. Metadata operations such as listing the
+    contents of a directory don't count as file access events."""
+    TransitionToIA: Literal[
+        "AFTER_14_DAYS",
+        "AFTER_180_DAYS",
+        "AFTER_1_DAY",
+        "AFTER_270_DAYS",
+        "AFTER_30_DAYS",
+        "AFTER_365_DAYS",
+        "AFTER_60_DAYS",
+        "AFTER_7_DAYS",
+        "AFTER_90_DAYS",
+    ]
+    """The number of days after files were last accessed in primary storage (the Standard storage
+    class) at which to move them to Infrequent Access (IA) storage. Metadata operations such as
+    listing the contents of a directory don't count as file access events."""
+    TransitionToPrimaryStorageClass: Literal["AFTER_1_ACCESS"]
+    """Whether to move files back to primary (Standard) storage after they are accessed in IA or
+    Archive storage. Metadata operations such as listing the contents of a directory don't count as
+    file access events."""
+
+
+class ReplicationDestinationDict(TypedDict, total=False):
+    """ReplicationDestination as a plain dict: Describes the destination file system in the
+    replication configuration."""
+
+    AvailabilityZoneName: str
+    """For One Zone file systems, the replication configuration must specify the Availability Zone
+    in which the destination file system is located. Use the format ``us-east-1a`` to specify the
+    Availability Zone. For more information about One Zone file systems, see [EFS file system
+    types](https://docs.aws.amazon.com/efs/latest/ug/storage-classes.html) in the *Amazon EFS User
+    Guide*. One Zone file system type is not available in all Availability Zones in AWS-Regions
+    where Amazon EFS is available."""
+    FileSystemId: str
+    """The ID of the destination Amazon EFS file system."""
+    KmsKeyId: str
+    """The ID of an kms-key-long used to protect the encrypted file system."""
+    Region: str
+    """The AWS-Region in which the destination file system is located. For One Zone file systems,
+    the replication configuration must specify the AWS-Region in which the destination file system
+    is located."""
+    RoleArn: str
+    """The Amazon Resource Name (ARN) of the current source file system in the replication
+    configuration."""
+    Status: str
+    """Describes the status of the replication configuration. For more information about replication
+    status, see [Viewing replication
+    details](https://docs.aws.amazon.com//efs/latest/ug/awsbackup.html#restoring-backup-efsmonitoring-replication-status.html)
+    in the *Amazon EFS User Guide*."""
+    StatusMessage: str
+    """Message that provides details about the ``PAUSED`` or ``ERRROR`` state of the replication
+    destination configuration. For more information about replication status messages, see [Viewing
+    replication
+    details](https://docs.aws.amazon.com//efs/latest/ug/awsbackup.html#restoring-backup-efsmonitoring-replication-status.html)
+    in the *Amazon EFS User Guide*."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EFS::FileSystem",
     schema_file="aws-efs-filesystem.json",
     primary_identifier=("/FileSystemId",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/FileSystemId",
@@ -145,17 +216,9 @@ METADATA = _TypeMetadata(
         "/ReplicationConfiguration/Destinations/*/AvailabilityZoneName",
         "/ReplicationConfiguration/Destinations/*/KmsKeyId",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/FileSystemTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -165,149 +228,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {"type": "string"},
-        "BackupPolicy": {
-            "additionalProperties": False,
-            "properties": {"Status": {"enum": ["DISABLED", "ENABLED"], "type": "string"}},
-            "required": ["Status"],
-            "type": "object",
-        },
-        "ElasticFileSystemTag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "FileSystemProtection": {
-            "additionalProperties": False,
-            "properties": {
-                "ReplicationOverwriteProtection": {
-                    "enum": ["DISABLED", "ENABLED"],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "LifecyclePolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "TransitionToArchive": {
-                    "enum": [
-                        "AFTER_14_DAYS",
-                        "AFTER_180_DAYS",
-                        "AFTER_1_DAY",
-                        "AFTER_270_DAYS",
-                        "AFTER_30_DAYS",
-                        "AFTER_365_DAYS",
-                        "AFTER_60_DAYS",
-                        "AFTER_7_DAYS",
-                        "AFTER_90_DAYS",
-                    ],
-                    "type": "string",
-                },
-                "TransitionToIA": {
-                    "enum": [
-                        "AFTER_14_DAYS",
-                        "AFTER_180_DAYS",
-                        "AFTER_1_DAY",
-                        "AFTER_270_DAYS",
-                        "AFTER_30_DAYS",
-                        "AFTER_365_DAYS",
-                        "AFTER_60_DAYS",
-                        "AFTER_7_DAYS",
-                        "AFTER_90_DAYS",
-                    ],
-                    "type": "string",
-                },
-                "TransitionToPrimaryStorageClass": {"enum": ["AFTER_1_ACCESS"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "ReplicationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Destinations": {
-                    "items": {"$ref": "#/definitions/ReplicationDestination"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "ReplicationDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZoneName": {"type": "string"},
-                "FileSystemId": {
-                    "pattern": "^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:file-system/fs-[0-9a-f]{8,40}|fs-[0-9a-f]{8,40})$",
-                    "type": "string",
-                },
-                "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-                "Region": {"type": "string"},
-                "RoleArn": {"type": "string"},
-                "Status": {"type": "string"},
-                "StatusMessage": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "AvailabilityZoneName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^.+$",
-            "type": "string",
-        },
-        "BackupPolicy": {"$ref": "#/definitions/BackupPolicy"},
-        "BypassPolicyLockoutSafetyCheck": {"type": "boolean"},
-        "Encrypted": {"type": "boolean"},
-        "FileSystemId": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:file-system/fs-[0-9a-f]{8,40}|fs-[0-9a-f]{8,40})$",
-            "type": "string",
-        },
-        "FileSystemPolicy": {"type": ["object", "string"]},
-        "FileSystemProtection": {"$ref": "#/definitions/FileSystemProtection"},
-        "FileSystemTags": {
-            "items": {"$ref": "#/definitions/ElasticFileSystemTag"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+|(arn:aws[-a-z]*:kms:[a-z0-9-]+:\\d{12}:((key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|(key/mrk-[0-9a-f]{32})|(alias/[a-zA-Z0-9/_-]+))))$",
-            "type": "string",
-        },
-        "LifecyclePolicies": {
-            "items": {"$ref": "#/definitions/LifecyclePolicy"},
-            "maxItems": 3,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "PerformanceMode": {"enum": ["generalPurpose", "maxIO"], "type": "string"},
-        "ProvisionedThroughputInMibps": {"minimum": 1.0, "type": "number"},
-        "ReplicationConfiguration": {"$ref": "#/definitions/ReplicationConfiguration"},
-        "ThroughputMode": {"enum": ["bursting", "elastic", "provisioned"], "type": "string"},
-    },
-    "required": [],
-}
-
 
 class FileSystem(_Resource):
-    """AWS::EFS::FileSystem: The ``AWS::EFS::FileSystem`` resource creates a new, empty file system in EFSlong (EFS). You must create a mount target ([AWS::EFS::MountTarget](https...
+    """AWS::EFS::FileSystem: The ``AWS::EFS::FileSystem`` resource creates a new, empty file system
+    in EFSlong (EFS). You must create a mount target
+    ([AWS::EFS::MountTarget](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-efs-mounttarget.html))
+    to mount your EFS file system on an EC2 or other AWS cloud compute resource.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FileSystemId.
+    Replaced when any of these change (create-only): AvailabilityZoneName, Encrypted, KmsKeyId,
+    PerformanceMode.
+    Write-only (sent to AWS, never read back): BypassPolicyLockoutSafetyCheck,
+    ReplicationConfiguration.Destinations[*].AvailabilityZoneName,
+    ReplicationConfiguration.Destinations[*].KmsKeyId.
+    Read-only attributes (known once deployed): Arn, FileSystemId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-efs-filesystem.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -315,12 +252,17 @@ class FileSystem(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FileSystemAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "file_system.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     FileSystemId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    ^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:file-system/fs-[0-9a-f]{8,40}|fs-[0-9a-f]{8,40})$
+    Length: 0 to 128 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailabilityZoneName: str
     BackupPolicy: FileSystemBackupPolicyDict
     BypassPolicyLockoutSafetyCheck: bool
@@ -335,48 +277,119 @@ class FileSystem(_Resource):
     ReplicationConfiguration: FileSystemReplicationConfigurationDict
     ThroughputMode: Literal["bursting", "elastic", "provisioned"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AvailabilityZoneName: str | None = None,
+        BackupPolicy: FileSystemBackupPolicy | FileSystemBackupPolicyDict | None = None,
+        BypassPolicyLockoutSafetyCheck: bool | None = None,
+        Encrypted: bool | None = None,
+        FileSystemPolicy: dict[str, Any] | str | None = None,
+        FileSystemProtection: FileSystemFileSystemProtection
+        | FileSystemFileSystemProtectionDict
+        | None = None,
+        FileSystemTags: list[ElasticFileSystemTag | ElasticFileSystemTagDict] | None = None,
+        KmsKeyId: str | None = None,
+        LifecyclePolicies: list[LifecyclePolicy | LifecyclePolicyDict] | None = None,
+        PerformanceMode: Literal["generalPurpose", "maxIO"] | None = None,
+        ProvisionedThroughputInMibps: float | None = None,
+        ReplicationConfiguration: FileSystemReplicationConfiguration
+        | FileSystemReplicationConfigurationDict
+        | None = None,
+        ThroughputMode: Literal["bursting", "elastic", "provisioned"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EFS::FileSystem; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AvailabilityZoneName: str | None = None,
-            BackupPolicy: FileSystemBackupPolicy | FileSystemBackupPolicyDict | None = None,
-            BypassPolicyLockoutSafetyCheck: bool | None = None,
-            Encrypted: bool | None = None,
-            FileSystemPolicy: dict[str, Any] | str | None = None,
-            FileSystemProtection: FileSystemFileSystemProtection
-            | FileSystemFileSystemProtectionDict
-            | None = None,
-            FileSystemTags: list[ElasticFileSystemTag | ElasticFileSystemTagDict] | None = None,
-            KmsKeyId: str | None = None,
-            LifecyclePolicies: list[LifecyclePolicy | LifecyclePolicyDict] | None = None,
-            PerformanceMode: Literal["generalPurpose", "maxIO"] | None = None,
-            ProvisionedThroughputInMibps: float | None = None,
-            ReplicationConfiguration: FileSystemReplicationConfiguration
-            | FileSystemReplicationConfigurationDict
-            | None = None,
-            ThroughputMode: Literal["bursting", "elastic", "provisioned"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EFS::FileSystem; `await` it inside an App to deploy it.
-
-            AvailabilityZoneName: For One Zone file systems, specify the AWS Availability Zone in which to create the file system.
-            BackupPolicy: Use the ``BackupPolicy`` to turn automatic backups on or off for the file system.
-            BypassPolicyLockoutSafetyCheck: (Optional) A boolean that specifies whether or not to bypass the ``FileSystemPolicy`` lockout safety check.
-            Encrypted: A Boolean value that, if true, creates an encrypted file system.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AvailabilityZoneName: For One Zone file systems, specify the AWS Availability Zone in
+                which to create the file system. Use the format ``us-east-1a`` to specify the
+                Availability Zone. For more information about One Zone file systems, see [EFS file
+                system
+                types](https://docs.aws.amazon.com/efs/latest/ug/availability-durability.html#file-system-type)
+                in the *Amazon EFS User Guide*. One Zone file systems are not available in all
+                Availability Zones in AWS-Regions where Amazon EFS is available. Create-only:
+                changing it replaces the resource.
+            BackupPolicy: Use the ``BackupPolicy`` to turn automatic backups on or off for the file
+                system.
+            BypassPolicyLockoutSafetyCheck: (Optional) A boolean that specifies whether or not to
+                bypass the ``FileSystemPolicy`` lockout safety check. The lockout safety check
+                determines whether the policy in the request will lock out, or prevent, the IAM
+                principal that is making the request from making future ``PutFileSystemPolicy``
+                requests on this file system. Set ``BypassPolicyLockoutSafetyCheck`` to ``True``
+                only when you intend to prevent the IAM principal that is making the request from
+                making subsequent ``PutFileSystemPolicy`` requests on this file system. The default
+                value is ``False``. Write-only: sent to AWS, never read back.
+            Encrypted: A Boolean value that, if true, creates an encrypted file system. When
+                creating an encrypted file system, you have the option of specifying a KmsKeyId for
+                an existing kms-key-long. If you don't specify a kms-key, then the default kms-key
+                for EFS, ``/aws/elasticfilesystem``, is used to protect the encrypted file system.
+                Create-only: changing it replaces the resource.
+            FileSystemPolicy: Type: dict[str, Any] | str.
             FileSystemProtection: Describes the protection on the file system.
-            FileSystemTags: Use to create one or more tags associated with the file system.
+            FileSystemTags: Use to create one or more tags associated with the file system. Each tag
+                is a user-defined key-value pair. Name your file system on creation by including a
+                ``"Key":"Name","Value":"{value}"`` key-value pair. Each key must be unique. For more
+                information, see [Tagging
+                resources](https://docs.aws.amazon.com/general/latest/gr/aws_tagging.html) in the
+                *General Reference Guide*.
             KmsKeyId: The ID of the kms-key-long to be used to protect the encrypted file system.
-            LifecyclePolicies: An array of ``LifecyclePolicy`` objects that define the file system's ``LifecycleConfiguration`` object.
-            PerformanceMode: The performance mode of the file system.
-            ProvisionedThroughputInMibps: The throughput, measured in mebibytes per second (MiBps), that you want to provision for a file system that you're creating.
-            ReplicationConfiguration: Describes the replication configuration for a specific file system.
-            ThroughputMode: Specifies the throughput mode for the file system.
+                This parameter is only required if you want to use a nondefault kms-key. If this
+                parameter is not specified, the default kms-key for EFS is used. This ID can be in
+                one of the following formats: + Key ID - A unique identifier of the key, for example
+                ``1234abcd-12ab-34cd-56ef-1234567890ab``. + ARN - An Amazon Resource Name (ARN) for
+                the key, for example
+                ``arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab``. +
+                Key alias - A previously created display name for a key, for example
+                ``alias/projectKey1``. + Key alias ARN - An ARN for a key alias, for example
+                ``arn:aws:kms:us-west-2:444455556666:alias/projectKey1``. If ``KmsKeyId`` is
+                specified, the ``Encrypted`` parameter must be set to true. Create-only: changing it
+                replaces the resource.
+            LifecyclePolicies: An array of ``LifecyclePolicy`` objects that define the file system's
+                ``LifecycleConfiguration`` object. A ``LifecycleConfiguration`` object informs
+                Lifecycle management of the following: + When to move files in the file system from
+                primary storage to IA storage. + When to move files in the file system from primary
+                storage or IA storage to Archive storage. + When to move files that are in IA or
+                Archive storage to primary storage. EFS requires that each ``LifecyclePolicy``
+                object have only a single transition. This means that in a request body,
+                ``LifecyclePolicies`` needs to be structured as an array of ``LifecyclePolicy``
+                objects, one object for each transition, ``TransitionToIA``,
+                ``TransitionToArchive````TransitionToPrimaryStorageClass``. See the example requests
+                in the following section for more information.
+            PerformanceMode: The performance mode of the file system. We recommend
+                ``generalPurpose`` performance mode for all file systems. File systems using the
+                ``maxIO`` performance mode can scale to higher levels of aggregate throughput and
+                operations per second with a tradeoff of slightly higher latencies for most file
+                operations. The performance mode can't be changed after the file system has been
+                created. The ``maxIO`` mode is not supported on One Zone file systems. Due to the
+                higher per-operation latencies with Max I/O, we recommend using General Purpose
+                performance mode for all file systems. Default is ``generalPurpose``. Create-only:
+                changing it replaces the resource.
+            ProvisionedThroughputInMibps: The throughput, measured in mebibytes per second (MiBps),
+                that you want to provision for a file system that you're creating. Required if
+                ``ThroughputMode`` is set to ``provisioned``. Valid values are 1-3414 MiBps, with
+                the upper limit depending on Region. To increase this limit, contact SUP. For more
+                information, see [Amazon EFS quotas that you can
+                increase](https://docs.aws.amazon.com/efs/latest/ug/limits.html#soft-limits) in the
+                *Amazon EFS User Guide*.
+            ReplicationConfiguration: Describes the replication configuration for a specific file
+                system.
+            ThroughputMode: Specifies the throughput mode for the file system. The mode can be
+                ``bursting``, ``provisioned``, or ``elastic``. If you set ``ThroughputMode`` to
+                ``provisioned``, you must also set a value for ``ProvisionedThroughputInMibps``.
+                After you create the file system, you can decrease your file system's Provisioned
+                throughput or change between the throughput modes, with certain time restrictions.
+                For more information, see [Specifying throughput with provisioned
+                mode](https://docs.aws.amazon.com/efs/latest/ug/performance.html#provisioned-throughput)
+                in the *Amazon EFS User Guide*. Default is ``bursting``.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EFS::MountTarget",
     schema_file="aws-efs-mounttarget.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/IpAddress", "/Ipv6Address", "/IpAddressType", "/SubnetId", "/FileSystemId"),
     write_only=("/IpAddressType",),
-    conditional_create_only=(),
     unordered_arrays=("/SecurityGroups",),
     required=("FileSystemId", "SecurityGroups", "SubnetId"),
     list_required=("FileSystemId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,53 +75,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "FileSystemId": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:file-system/fs-[0-9a-f]{8,40}|fs-[0-9a-f]{8,40})$",
-            "type": "string",
-        },
-        "Id": {"type": "string"},
-        "IpAddress": {
-            "maxLength": 15,
-            "minLength": 7,
-            "pattern": "^[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$",
-            "type": "string",
-        },
-        "IpAddressType": {"enum": ["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"], "type": "string"},
-        "Ipv6Address": {"maxLength": 39, "minLength": 3, "type": "string"},
-        "SecurityGroups": {
-            "items": {
-                "maxLength": 43,
-                "minLength": 11,
-                "pattern": "^sg-[0-9a-f]{8,40}$",
-                "type": "string",
-            },
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "SubnetId": {
-            "maxLength": 47,
-            "minLength": 15,
-            "pattern": "^subnet-[0-9a-f]{8,40}$",
-            "type": "string",
-        },
-    },
-    "required": ["FileSystemId", "SecurityGroups", "SubnetId"],
-}
-
 
 class MountTarget(_Resource):
-    """AWS::EFS::MountTarget: The ``AWS::EFS::MountTarget`` resource is an Amazon EFS resource that creates a mount target for an EFS file system. You can then mount the file syste...
+    """AWS::EFS::MountTarget: The ``AWS::EFS::MountTarget`` resource is an Amazon EFS resource that
+    creates a mount target for an EFS file system. You can then mount the file system on Amazon EC2
+    instances or other resources by using the mount target.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): IpAddress, Ipv6Address, IpAddressType,
+    SubnetId, FileSystemId.
+    Write-only (sent to AWS, never read back): IpAddressType.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-efs-mounttarget.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -129,11 +96,13 @@ class MountTarget(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MountTargetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "mount_target.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     FileSystemId: str
     IpAddress: str
     IpAddressType: Literal["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"]
@@ -141,31 +110,61 @@ class MountTarget(_Resource):
     SecurityGroups: list[str]
     SubnetId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FileSystemId: str,
+        SecurityGroups: list[str],
+        SubnetId: str,
+        IpAddress: str | None = None,
+        IpAddressType: Literal["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"] | None = None,
+        Ipv6Address: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EFS::MountTarget; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FileSystemId: str,
-            SecurityGroups: list[str],
-            SubnetId: str,
-            IpAddress: str | None = None,
-            IpAddressType: Literal["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"] | None = None,
-            Ipv6Address: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EFS::MountTarget; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             FileSystemId: The ID of the file system for which to create the mount target.
-            IpAddress: If the ``IpAddressType`` for the mount target is IPv4 ( ``IPV4_ONLY`` or ``DUAL_STACK``), then specify the IPv4 address to use.
-            IpAddressType: The IP address type for the mount target.
-            Ipv6Address: If the ``IPAddressType`` for the mount target is IPv6 (``IPV6_ONLY`` or ``DUAL_STACK``), then specify the IPv6 address to use.
-            SecurityGroups: VPC security group IDs, of the form ``sg-xxxxxxxx``.
-            SubnetId: The ID of the subnet to add the mount target in.
+                Create-only: changing it replaces the resource. Required.
+            SecurityGroups: VPC security group IDs, of the form ``sg-xxxxxxxx``. These must be for
+                the same VPC as the subnet specified. The maximum number of security groups depends
+                on account quota. For more information, see [Amazon VPC
+                Quotas](https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html) in
+                the *Amazon VPC User Guide* (see the *Security Groups* table). If you don't specify
+                a security group, then Amazon EFS uses the default security group for the subnet's
+                VPC. Required.
+            SubnetId: The ID of the subnet to add the mount target in. For One Zone file systems,
+                use the subnet that is associated with the file system's Availability Zone. The
+                subnet type must be the same type as the ``IpAddressType``. Create-only: changing it
+                replaces the resource. Required.
+            IpAddress: If the ``IpAddressType`` for the mount target is IPv4 ( ``IPV4_ONLY`` or
+                ``DUAL_STACK``), then specify the IPv4 address to use. If you do not specify an
+                ``IpAddress``, then Amazon EFS selects an unused IP address from the subnet
+                specified for ``SubnetId``. Create-only: changing it replaces the resource.
+            IpAddressType: The IP address type for the mount target. The possible values are
+                ``IPV4_ONLY`` (only IPv4 addresses), ``IPV6_ONLY`` (only IPv6 addresses), and
+                ``DUAL_STACK`` (dual-stack, both IPv4 and IPv6 addresses). If you don’t specify an
+                ``IpAddressType``, then ``IPV4_ONLY`` is used. The ``IPAddressType`` must match the
+                IP type of the subnet. Additionally, the ``IPAddressType`` parameter overrides the
+                value set as the default IP address for the subnet in the VPC. For example, if the
+                ``IPAddressType`` is ``IPV4_ONLY`` and ``AssignIpv6AddressOnCreation`` is ``true``,
+                then IPv4 is used for the mount target. For more information, see [Modify the IP
+                addressing attributes of your
+                subnet](https://docs.aws.amazon.com/vpc/latest/userguide/subnet-public-ip.html).
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            Ipv6Address: If the ``IPAddressType`` for the mount target is IPv6 (``IPV6_ONLY`` or
+                ``DUAL_STACK``), then specify the IPv6 address to use. If you do not specify an
+                ``Ipv6Address``, then Amazon EFS selects an unused IP address from the subnet
+                specified for ``SubnetId``. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by access_entry.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessEntryAccessScope",
@@ -22,38 +22,106 @@ __all__ = [
 
 
 class AccessEntryAccessScope(DeferredModel):
+    """
+    The access scope of the access policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Namespaces: list[str] | None = None
-    Type: Literal["namespace", "cluster"]
+    Namespaces: Annotated[
+        list[str] | None,
+        Field(
+            description="The namespaces to associate with the access scope. Only specify if Type is set to 'namespace'."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["namespace", "cluster"], Field(description="The type of the access scope.")
+    ]
 
 
 class AccessPolicy(DeferredModel):
+    """
+    An access policy to associate with the current access entry.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessScope: AccessEntryAccessScope
-    PolicyArn: str
+    AccessScope: Annotated[
+        AccessEntryAccessScope, Field(description="The access scope of the access policy.")
+    ]
+    PolicyArn: Annotated[
+        str, Field(description="The ARN of the access policy to add to the access entry.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class AccessEntryAttributes(DeferredModel):
-    AccessEntryArn: str | None = None
+    """
+    The read-only attributes of a AWS::EKS::AccessEntry, set by AWS.
+    """
+
+    AccessEntryArn: Annotated[str | None, Field(description="The ARN of the access entry.")] = None
 
 
 class AccessEntryProps(DeferredModel):
-    AccessPolicies: list[AccessPolicy] | None = None
-    ClusterName: str
-    KubernetesGroups: list[str] | None = None
-    PrincipalArn: str
-    Tags: list[Tag] | None = None
-    Type: str | None = None
-    Username: str | None = None
+    """
+    The properties a program declares for a AWS::EKS::AccessEntry.
+    """
+
+    AccessPolicies: Annotated[
+        list[AccessPolicy] | None,
+        Field(description="An array of access policies that are associated with the access entry."),
+    ] = None
+    ClusterName: Annotated[
+        str,
+        Field(
+            description="The cluster that the access entry is created for. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KubernetesGroups: Annotated[
+        list[str] | None,
+        Field(description="The Kubernetes groups that the access entry is associated with."),
+    ] = None
+    PrincipalArn: Annotated[
+        str,
+        Field(
+            description="The principal ARN that the access entry is created for. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Type: Annotated[
+        str | None,
+        Field(
+            description="The node type to associate with the access entry. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Username: Annotated[
+        str | None,
+        Field(description="The Kubernetes user that the access entry is associated with."),
+    ] = None

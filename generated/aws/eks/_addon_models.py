@@ -7,10 +7,10 @@ Imported on first use by addon.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AddonAttributes",
@@ -22,40 +22,108 @@ __all__ = [
 
 
 class AddonNamespaceConfig(DeferredModel):
+    """
+    The custom namespace configuration to use with the add-on
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Namespace: str
+    Namespace: Annotated[str, Field(description="The custom namespace for creating the add-on")]
 
 
 class PodIdentityAssociation(DeferredModel):
+    """
+    A pod identity to associate with an add-on.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoleArn: str
-    ServiceAccount: str
+    RoleArn: Annotated[
+        str, Field(description="The IAM role ARN that the pod identity association is created for.")
+    ]
+    ServiceAccount: Annotated[
+        str,
+        Field(
+            description="The Kubernetes service account that the pod identity association is created for."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class AddonAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::EKS::Addon, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Amazon Resource Name (ARN) of the add-on")] = None
 
 
 class AddonProps(DeferredModel):
-    AddonName: str
-    AddonVersion: str | None = None
-    ClusterName: str
-    ConfigurationValues: str | None = None
-    NamespaceConfig: AddonNamespaceConfig | None = None
-    PodIdentityAssociations: list[PodIdentityAssociation] | None = None
-    PreserveOnDelete: bool | None = None
-    ResolveConflicts: Literal["NONE", "OVERWRITE", "PRESERVE"] | None = None
-    ServiceAccountRoleArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EKS::Addon.
+    """
+
+    AddonName: Annotated[
+        str, Field(description="Name of Addon Create-only: changing it replaces the resource.")
+    ]
+    AddonVersion: Annotated[str | None, Field(description="Version of Addon")] = None
+    ClusterName: Annotated[
+        str, Field(description="Name of Cluster Create-only: changing it replaces the resource.")
+    ]
+    ConfigurationValues: Annotated[
+        str | None, Field(description="The configuration values to use with the add-on")
+    ] = None
+    NamespaceConfig: Annotated[
+        AddonNamespaceConfig | None,
+        Field(
+            description="The custom namespace configuration to use with the add-on Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PodIdentityAssociations: Annotated[
+        list[PodIdentityAssociation] | None,
+        Field(
+            description="An array of pod identities to apply to this add-on. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PreserveOnDelete: Annotated[
+        bool | None,
+        Field(
+            description="PreserveOnDelete parameter value Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ResolveConflicts: Annotated[
+        Literal["NONE", "OVERWRITE", "PRESERVE"] | None,
+        Field(
+            description="Resolve parameter value conflicts Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ServiceAccountRoleArn: Annotated[
+        str | None, Field(description="IAM role to bind to the add-on's service account")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by capability.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ArgoCdRoleMapping",
@@ -27,86 +27,270 @@ __all__ = [
 
 
 class CapabilityAck(DeferredModel):
+    """
+    Configuration settings for an ACK (AWS Controllers for Kubernetes) capability.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisabledServices: list[str] | None = None
-    EnableCrossNamespace: bool | None = None
+    DisabledServices: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of ACK service names to disable. Controllers for services in this list are not installed or managed."
+        ),
+    ] = None
+    EnableCrossNamespace: Annotated[
+        bool | None,
+        Field(
+            description="Whether cross-namespace references are enabled for ACK controllers. When not specified, the service default applies."
+        ),
+    ] = None
 
 
 class CapabilityAwsIdc(DeferredModel):
+    """
+    Configuration for integrating Argo CD with IAM Identity Center. This allows you to use your organization's identity provider for authentication to Argo CD.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdcInstanceArn: str
-    IdcManagedApplicationArn: str | None = None
-    IdcRegion: str | None = None
+    IdcInstanceArn: Annotated[
+        str,
+        Field(description="The ARN of the IAM Identity Center instance to use for authentication."),
+    ]
+    IdcManagedApplicationArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the managed application created in IAM Identity Center for this Argo CD capability. This application is automatically created and managed by EKS."
+        ),
+    ] = None
+    IdcRegion: Annotated[
+        str | None,
+        Field(description="The Region where your IAM Identity Center instance is located."),
+    ] = None
 
 
 class CapabilityNetworkAccess(DeferredModel):
+    """
+    Configuration for network access to the Argo CD capability's managed API server endpoint. By default, the Argo CD server is accessible via a public endpoint. You can optionally specify one or more VPC endpoint IDs to enable private connectivity from your VPCs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    VpceIds: list[str] | None = None
+    VpceIds: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of VPC endpoint IDs to associate with the managed Argo CD API server endpoint. Each VPC endpoint provides private connectivity from a specific VPC to the Argo CD server. You can specify multiple VPC endpoint IDs to enable access from multiple VPCs."
+        ),
+    ] = None
 
 
 class SsoIdentity(DeferredModel):
+    """
+    An IAM Identity Center identity (user or group) that can be assigned permissions in a capability.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Type: Literal["SSO_USER", "SSO_GROUP"]
+    Id: Annotated[
+        str, Field(description="The unique identifier of the IAM Identity Center user or group.")
+    ]
+    Type: Annotated[
+        Literal["SSO_USER", "SSO_GROUP"],
+        Field(description="The type of identity. Valid values are SSO_USER or SSO_GROUP."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class CapabilityAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    ModifiedAt: str | None = None
-    Status: str | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::EKS::Capability, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the capability.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None,
+        Field(
+            description="The Unix epoch timestamp in seconds for when the capability was created."
+        ),
+    ] = None
+    ModifiedAt: Annotated[
+        str | None,
+        Field(
+            description="The Unix epoch timestamp in seconds for when the capability was last modified."
+        ),
+    ] = None
+    Status: Annotated[
+        str | None,
+        Field(
+            description="The current status of the capability. Valid values include: CREATING (the capability is being created), ACTIVE (the capability is running and available), UPDATING (the capability is being updated), DELETING (the capability is being deleted), CREATE_FAILED (the capability creation failed), UPDATE_FAILED (the capability update failed), or DELETE_FAILED (the capability deletion failed)."
+        ),
+    ] = None
+    Version: Annotated[
+        str | None,
+        Field(description="The version of the capability software that is currently running."),
+    ] = None
 
 
 class ArgoCdRoleMapping(DeferredModel):
+    """
+    A mapping between an Argo CD role and IAM Identity Center identities. This defines which users or groups have specific permissions in Argo CD.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Identities: list[SsoIdentity]
-    Role: Literal["ADMIN", "EDITOR", "VIEWER"]
+    Identities: Annotated[
+        list[SsoIdentity],
+        Field(
+            description="A list of IAM Identity Center identities (users or groups) that should be assigned this Argo CD role."
+        ),
+    ]
+    Role: Annotated[
+        Literal["ADMIN", "EDITOR", "VIEWER"],
+        Field(
+            description="The Argo CD role to assign. Valid values are: ADMIN (full administrative access to Argo CD), EDITOR (edit access to Argo CD resources), or VIEWER (read-only access to Argo CD resources)."
+        ),
+    ]
 
 
 class CapabilityArgoCd(DeferredModel):
+    """
+    Configuration settings for an Argo CD capability. This includes the Kubernetes namespace, IAM Identity Center integration, RBAC role mappings, and network access configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsIdc: CapabilityAwsIdc
-    EndpointPrefix: str | None = None
-    Namespace: str | None = None
-    NetworkAccess: CapabilityNetworkAccess | None = None
-    RbacRoleMappings: list[ArgoCdRoleMapping] | None = None
-    ServerUrl: str | None = None
+    AwsIdc: Annotated[
+        CapabilityAwsIdc,
+        Field(
+            description="Configuration for integrating Argo CD with IAM Identity Center. This allows you to use your organization's identity provider for authentication to Argo CD."
+        ),
+    ]
+    EndpointPrefix: Annotated[
+        str | None,
+        Field(
+            description="An optional prefix for the Argo CD server endpoint. When specified, EKS uses this prefix to generate the server endpoint; otherwise, the endpoint is generated automatically. This value cannot be changed after the capability is created."
+        ),
+    ] = None
+    Namespace: Annotated[
+        str | None,
+        Field(
+            description="The Kubernetes namespace where Argo CD resources will be created. If not specified, the default namespace is used."
+        ),
+    ] = None
+    NetworkAccess: Annotated[
+        CapabilityNetworkAccess | None,
+        Field(
+            description="Configuration for network access to the Argo CD capability's managed API server endpoint. By default, the Argo CD server is accessible via a public endpoint. You can optionally specify one or more VPC endpoint IDs to enable private connectivity from your VPCs."
+        ),
+    ] = None
+    RbacRoleMappings: Annotated[
+        list[ArgoCdRoleMapping] | None,
+        Field(
+            description="A list of role mappings that define which IAM Identity Center users or groups have which Argo CD roles. Each mapping associates an Argo CD role (ADMIN, EDITOR, or VIEWER) with one or more IAM Identity Center identities."
+        ),
+    ] = None
+    ServerUrl: Annotated[
+        str | None,
+        Field(
+            description="The URL of the Argo CD server. Use this URL to access the Argo CD web interface and API."
+        ),
+    ] = None
 
 
 class CapabilityConfiguration(DeferredModel):
+    """
+    Configuration settings for a capability. The structure of this object varies depending on the capability type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ack: CapabilityAck | None = None
-    ArgoCd: CapabilityArgoCd | None = None
+    Ack: Annotated[
+        CapabilityAck | None,
+        Field(
+            description="Configuration settings for an ACK (AWS Controllers for Kubernetes) capability."
+        ),
+    ] = None
+    ArgoCd: Annotated[
+        CapabilityArgoCd | None,
+        Field(
+            description="Configuration settings for an Argo CD capability. This includes the Kubernetes namespace, IAM Identity Center integration, RBAC role mappings, and network access configuration."
+        ),
+    ] = None
 
 
 class CapabilityProps(DeferredModel):
-    CapabilityName: str
-    ClusterName: str
-    Configuration: CapabilityConfiguration | None = None
-    DeletePropagationPolicy: Literal["RETAIN"]
-    RoleArn: str
-    Tags: list[Tag] | None = None
-    Type: Literal["ARGOCD", "ACK", "KRO"]
+    """
+    The properties a program declares for a AWS::EKS::Capability.
+    """
+
+    CapabilityName: Annotated[
+        str,
+        Field(
+            description="A unique name for the capability. The name must be unique within your cluster and can contain alphanumeric characters, hyphens, and underscores. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ClusterName: Annotated[
+        str,
+        Field(
+            description="The name of the EKS cluster where you want to create the capability. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Configuration: Annotated[
+        CapabilityConfiguration | None,
+        Field(
+            description="The configuration settings for the capability. The structure of this object varies depending on the capability type. For Argo CD capabilities, you can configure IAM Identity Center integration, RBAC role mappings, and network access settings."
+        ),
+    ] = None
+    DeletePropagationPolicy: Annotated[
+        Literal["RETAIN"],
+        Field(
+            description="Specifies how Kubernetes resources managed by the capability should be handled when the capability is deleted. Currently, the only supported value is RETAIN which retains all Kubernetes resources managed by the capability when the capability is deleted."
+        ),
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role that the capability uses to interact with AWS services. This role must have a trust policy that allows the EKS service principal to assume it, and it must have the necessary permissions for the capability type you're creating."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Type: Annotated[
+        Literal["ARGOCD", "ACK", "KRO"],
+        Field(
+            description="The type of capability to create. Valid values are: ACK (AWS Controllers for Kubernetes, which lets you manage AWS resources directly from Kubernetes), ARGOCD (Argo CD for GitOps-based continuous delivery), or KRO (Kube Resource Orchestrator for composing and managing custom Kubernetes resources). Create-only: changing it replaces the resource."
+        ),
+    ]

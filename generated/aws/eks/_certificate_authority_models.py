@@ -7,9 +7,10 @@ Imported on first use by certificate_authority.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CertificateAuthorityAttributes",
@@ -20,34 +21,98 @@ __all__ = [
 
 
 class CertificateAuthorityProps(DeferredModel):
-    ClusterName: str
+    """
+    The properties a program declares for a AWS::EKS::CertificateAuthority.
+    """
+
+    ClusterName: Annotated[
+        str,
+        Field(
+            description="The name of the EKS cluster that the certificate authority belongs to. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class CertificateAuthorityScheduledEvents(DeferredModel):
+    """
+    The scheduled auto-activation events for the certificate authority, computed from its validity window.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FinalAutoActivation: str | None = None
-    FirstAutoActivation: str | None = None
+    FinalAutoActivation: Annotated[
+        str | None,
+        Field(
+            description="The deadline by which EKS will auto-activate this certificate authority (notAfter minus 45 days)."
+        ),
+    ] = None
+    FirstAutoActivation: Annotated[
+        str | None,
+        Field(
+            description="The earliest date EKS may auto-activate this certificate authority (notAfter minus 6 months)."
+        ),
+    ] = None
 
 
 class CertificateAuthorityValidity(DeferredModel):
+    """
+    The validity period of the certificate authority.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NotAfter: str | None = None
-    NotBefore: str | None = None
+    NotAfter: Annotated[
+        str | None,
+        Field(description="The end of the validity period for the certificate authority."),
+    ] = None
+    NotBefore: Annotated[
+        str | None,
+        Field(description="The start of the validity period for the certificate authority."),
+    ] = None
 
 
 class CertificateAuthorityAttributes(DeferredModel):
-    ActivatedAt: str | None = None
-    ActivatedBy: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    Data: str | None = None
-    DistributionStatus: str | None = None
-    Id: str | None = None
-    RollbackAvailable: bool | None = None
-    ScheduledEvents: CertificateAuthorityScheduledEvents | None = None
-    SigningStatus: str | None = None
-    Validity: CertificateAuthorityValidity | None = None
+    """
+    The read-only attributes of a AWS::EKS::CertificateAuthority, set by AWS.
+    """
+
+    ActivatedAt: Annotated[
+        str | None, Field(description="The timestamp when the certificate authority was activated.")
+    ] = None
+    ActivatedBy: Annotated[
+        str | None, Field(description="The entity that activated the certificate authority.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the certificate authority was created.")
+    ] = None
+    CreatedBy: Annotated[
+        str | None, Field(description="The entity that created the certificate authority.")
+    ] = None
+    Data: Annotated[
+        str | None, Field(description="The Base64 encoded certificate authority data.")
+    ] = None
+    DistributionStatus: Annotated[
+        str | None, Field(description="The distribution status of the certificate authority.")
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="The unique identifier of the certificate authority.")
+    ] = None
+    RollbackAvailable: Annotated[
+        bool | None,
+        Field(
+            description="Whether activation of this certificate authority can still be rolled back."
+        ),
+    ] = None
+    ScheduledEvents: Annotated[
+        CertificateAuthorityScheduledEvents | None,
+        Field(description="The scheduled auto-activation events for the certificate authority."),
+    ] = None
+    SigningStatus: Annotated[
+        str | None, Field(description="The signing status of the certificate authority.")
+    ] = None
+    Validity: Annotated[
+        CertificateAuthorityValidity | None,
+        Field(description="The validity period of the certificate authority."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ActiveCertificateAuthority",
@@ -53,308 +53,786 @@ __all__ = [
 
 
 class ActiveCertificateAuthority(DeferredModel):
+    """
+    Identifies the certificate authority currently signing certificates for the cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActivatedBy: str | None = None
-    Id: str | None = None
+    ActivatedBy: Annotated[
+        str | None,
+        Field(
+            description="Indicates whether the active certificate authority was activated by EKS or by the customer."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="The ID of the active (signing) certificate authority.")
+    ] = None
 
 
 class ClusterAccessConfig(DeferredModel):
+    """
+    An object representing the Access Config to use for the cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationMode: Literal["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"] | None = None
-    BootstrapClusterCreatorAdminPermissions: bool | None = None
+    AuthenticationMode: Annotated[
+        Literal["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"] | None,
+        Field(
+            description="Specify the authentication mode that should be used to create your cluster."
+        ),
+    ] = None
+    BootstrapClusterCreatorAdminPermissions: Annotated[
+        bool | None,
+        Field(
+            description="Set this value to false to avoid creating a default cluster admin Access Entry using the IAM principal used to create the cluster."
+        ),
+    ] = None
 
 
 class ClusterBlockStorage(DeferredModel):
+    """
+    Todo: add description
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[bool | None, Field(description="Todo: add description")] = None
 
 
 class ClusterCertificateAuthority(DeferredModel):
+    """
+    The certificate authority information for the cluster, including the trust bundle and the currently active signing certificate authority.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Active: ActiveCertificateAuthority | None = None
-    Data: str | None = None
+    Active: Annotated[
+        ActiveCertificateAuthority | None,
+        Field(
+            description="Identifies the certificate authority currently signing certificates for the cluster."
+        ),
+    ] = None
+    Data: Annotated[
+        str | None,
+        Field(
+            description="The base64-encoded certificate-authority trust bundle for the cluster (all trusted CAs)."
+        ),
+    ] = None
 
 
 class ClusterComputeConfig(DeferredModel):
+    """
+    Todo: add description
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    NodePools: list[str] | None = None
-    NodeRoleArn: str | None = None
+    Enabled: Annotated[bool | None, Field(description="Todo: add description")] = None
+    NodePools: Annotated[list[str] | None, Field(description="Todo: add description")] = None
+    NodeRoleArn: Annotated[str | None, Field(description="Todo: add description")] = None
 
 
 class ClusterControlPlanePlacement(DeferredModel):
+    """
+    The placement configuration for all the control plane instances of your local Amazon EKS cluster on an AWS Outpost.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupName: str | None = None
-    SpreadLevel: Literal["host", "rack"] | None = None
+    GroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the placement group for the Kubernetes control plane instances. This setting can't be changed after cluster creation."
+        ),
+    ] = None
+    SpreadLevel: Annotated[
+        Literal["host", "rack"] | None,
+        Field(
+            description="Optional parameter to specify the placement group spread level for control plane instances. If not provided, EKS will deploy control plane instances without a placement group."
+        ),
+    ] = None
 
 
 class ClusterControlPlaneScalingConfig(DeferredModel):
+    """
+    Configuration for provisioned control plane scaling.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Tier: (
-        Literal["standard", "tier-xl", "tier-2xl", "tier-4xl", "tier-8xl", "tier-ultra"] | None
-    ) = None
+    Tier: Annotated[
+        Literal["standard", "tier-xl", "tier-2xl", "tier-4xl", "tier-8xl", "tier-ultra"] | None,
+        Field(description="The scaling tier for the provisioned control plane."),
+    ] = None
 
 
 class ClusterElasticLoadBalancing(DeferredModel):
+    """
+    Todo: add description
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[bool | None, Field(description="Todo: add description")] = None
 
 
 class ClusterEtcdPlacement(DeferredModel):
+    """
+    The placement configuration for the etcd instances of your local Amazon EKS cluster on an AWS Outpost.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SpreadLevel: Literal["host", "rack"] | None = None
+    SpreadLevel: Annotated[
+        Literal["host", "rack"] | None,
+        Field(
+            description="Optional parameter to specify the placement group spread level for etcd instances. If not provided, EKS will deploy etcd instances without a placement group."
+        ),
+    ] = None
 
 
 class ClusterHorizontalPodAutoscalerControllerConfig(DeferredModel):
+    """
+    The horizontal pod autoscaler controller configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HorizontalPodAutoscalerSyncPeriod: str | None = None
+    HorizontalPodAutoscalerSyncPeriod: Annotated[
+        str | None,
+        Field(
+            description="The interval between each sync of the horizontal pod autoscaler (e.g., 15s, 1m)."
+        ),
+    ] = None
 
 
 class ClusterKubernetesNetworkConfig(DeferredModel):
+    """
+    The Kubernetes network configuration for the cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ElasticLoadBalancing: ClusterElasticLoadBalancing | None = None
-    IpFamily: Literal["ipv4", "ipv6"] | None = None
-    ServiceIpv4Cidr: str | None = None
-    ServiceIpv6Cidr: str | None = None
+    ElasticLoadBalancing: Annotated[
+        ClusterElasticLoadBalancing | None, Field(description="Todo: add description")
+    ] = None
+    IpFamily: Annotated[
+        Literal["ipv4", "ipv6"] | None,
+        Field(
+            description="Ipv4 or Ipv6. You can only specify ipv6 for 1.21 and later clusters that use version 1.10.1 or later of the Amazon VPC CNI add-on"
+        ),
+    ] = None
+    ServiceIpv4Cidr: Annotated[
+        str | None,
+        Field(
+            description="The CIDR block to assign Kubernetes service IP addresses from. If you don't specify a block, Kubernetes assigns addresses from either the 10.100.0.0/16 or 172.20.0.0/16 CIDR blocks. We recommend that you specify a block that does not overlap with resources in other networks that are peered or connected to your VPC."
+        ),
+    ] = None
+    ServiceIpv6Cidr: Annotated[
+        str | None,
+        Field(description="The CIDR block to assign Kubernetes service IP addresses from."),
+    ] = None
 
 
 class ClusterOutpostConfig(DeferredModel):
+    """
+    An object representing the Outpost configuration to use for AWS EKS outpost cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ControlPlaneInstanceType: str
-    ControlPlanePlacement: ClusterControlPlanePlacement | None = None
-    EtcdInstanceType: str | None = None
-    EtcdPlacement: ClusterEtcdPlacement | None = None
-    OutpostArns: list[str]
+    ControlPlaneInstanceType: Annotated[
+        str,
+        Field(
+            description="The EC2 instance type for the Kubernetes control plane instances of your local Amazon EKS cluster on AWS Outposts. This instance type applies to all control plane instances and cannot be changed after cluster creation."
+        ),
+    ]
+    ControlPlanePlacement: Annotated[
+        ClusterControlPlanePlacement | None,
+        Field(
+            description="An object representing the placement configuration for all the control plane instances of your local Amazon EKS cluster on an AWS Outpost."
+        ),
+    ] = None
+    EtcdInstanceType: Annotated[
+        str | None,
+        Field(
+            description="The EC2 instance type for etcd instances of your local Amazon EKS cluster on AWS Outposts. This instance type applies to all etcd instances and cannot be changed after cluster creation."
+        ),
+    ] = None
+    EtcdPlacement: Annotated[
+        ClusterEtcdPlacement | None,
+        Field(
+            description="An object representing the placement configuration for the etcd instances of your local Amazon EKS cluster on an AWS Outpost."
+        ),
+    ] = None
+    OutpostArns: Annotated[
+        list[str],
+        Field(
+            description="The ARN of the Outpost that you want to use for your local Amazon EKS cluster on Outposts. Only a single Outpost ARN is supported."
+        ),
+    ]
 
 
 class ClusterPodGcControllerConfig(DeferredModel):
+    """
+    The pod garbage collector controller configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TerminatedPodGcThreshold: int | None = None
+    TerminatedPodGcThreshold: Annotated[
+        int | None,
+        Field(
+            description="The number of terminated pods that can exist before the terminated pod garbage collector starts deleting them."
+        ),
+    ] = None
 
 
 class ClusterProvider(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyArn: str | None = None
+    KeyArn: Annotated[
+        str | None,
+        Field(
+            description="Amazon Resource Name (ARN) or alias of the KMS key. The KMS key must be symmetric, created in the same region as the cluster, and if the KMS key was created in a different account, the user must have access to the KMS key."
+        ),
+    ] = None
 
 
 class ClusterResourcesVpcConfig(DeferredModel):
+    """
+    An object representing the VPC configuration to use for an Amazon EKS cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ControlPlaneEgressMode: (
-        Literal["AWS_MANAGED", "CUSTOMER_ISOLATED", "CUSTOMER_ROUTED"] | None
-    ) = None
-    EndpointPrivateAccess: bool | None = None
-    EndpointPublicAccess: bool | None = None
-    PublicAccessCidrs: list[str] | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
+    ControlPlaneEgressMode: Annotated[
+        Literal["AWS_MANAGED", "CUSTOMER_ISOLATED", "CUSTOMER_ROUTED"] | None,
+        Field(
+            description="Specify the egress mode for the cluster control plane. If you set this to CUSTOMER_ROUTED, the control plane routes traffic through your VPC subnets instead of using AWS managed networking."
+        ),
+    ] = None
+    EndpointPrivateAccess: Annotated[
+        bool | None,
+        Field(
+            description="Set this value to true to enable private access for your cluster's Kubernetes API server endpoint. If you enable private access, Kubernetes API requests from within your cluster's VPC use the private VPC endpoint. The default value for this parameter is false, which disables private access for your Kubernetes API server. If you disable private access and you have nodes or AWS Fargate pods in the cluster, then ensure that publicAccessCidrs includes the necessary CIDR blocks for communication with the nodes or Fargate pods."
+        ),
+    ] = None
+    EndpointPublicAccess: Annotated[
+        bool | None,
+        Field(
+            description="Set this value to false to disable public access to your cluster's Kubernetes API server endpoint. If you disable public access, your cluster's Kubernetes API server can only receive requests from within the cluster VPC. The default value for this parameter is true, which enables public access for your Kubernetes API server."
+        ),
+    ] = None
+    PublicAccessCidrs: Annotated[
+        list[str] | None,
+        Field(
+            description="The CIDR blocks that are allowed access to your cluster's public Kubernetes API server endpoint. Communication to the endpoint from addresses outside of the CIDR blocks that you specify is denied. The default value is 0.0.0.0/0. If you've disabled private endpoint access and you have nodes or AWS Fargate pods in the cluster, then ensure that you specify the necessary CIDR blocks."
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Specify one or more security groups for the cross-account elastic network interfaces that Amazon EKS creates to use to allow communication between your worker nodes and the Kubernetes control plane. If you don't specify a security group, the default security group for your VPC is used."
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="Specify subnets for your Amazon EKS nodes. Amazon EKS creates cross-account elastic network interfaces in these subnets to allow communication between your nodes and the Kubernetes control plane."
+        ),
+    ]
 
 
 class ClusterRollbackConfig(DeferredModel):
+    """
+    The rollback configuration to use for the cluster version rollback.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TimeoutMinutes: int | None = None
+    TimeoutMinutes: Annotated[
+        int | None,
+        Field(
+            description="The timeout in minutes for the version rollback operation. If not specified, defaults to 720 minutes (12 hours)."
+        ),
+    ] = None
 
 
 class ClusterServiceNodePortRange(DeferredModel):
+    """
+    The port range for Kubernetes NodePort services.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxPort: int | None = None
-    MinPort: int | None = None
+    MaxPort: Annotated[int | None, Field(description="The maximum port number in the range.")] = (
+        None
+    )
+    MinPort: Annotated[int | None, Field(description="The minimum port number in the range.")] = (
+        None
+    )
 
 
 class ClusterStorageConfig(DeferredModel):
+    """
+    Todo: add description
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlockStorage: ClusterBlockStorage | None = None
+    BlockStorage: Annotated[
+        ClusterBlockStorage | None, Field(description="Todo: add description")
+    ] = None
 
 
 class ClusterUpgradePolicy(DeferredModel):
+    """
+    An object representing the Upgrade Policy to use for the cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SupportType: Literal["STANDARD", "EXTENDED"] | None = None
+    SupportType: Annotated[
+        Literal["STANDARD", "EXTENDED"] | None,
+        Field(description="Specify the support type for your cluster."),
+    ] = None
 
 
 class ClusterZonalShiftConfig(DeferredModel):
+    """
+    The current zonal shift configuration to use for the cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[
+        bool | None,
+        Field(description="Set this value to true to enable zonal shift for the cluster."),
+    ] = None
 
 
 class LoggingTypeConfig(DeferredModel):
+    """
+    Enabled Logging Type
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["api", "audit", "authenticator", "controllerManager", "scheduler"] | None = None
+    Type: Annotated[
+        Literal["api", "audit", "authenticator", "controllerManager", "scheduler"] | None,
+        Field(description="name of the log type"),
+    ] = None
 
 
 class RemoteNodeNetwork(DeferredModel):
+    """
+    Network configuration of nodes run on-premises with EKS Hybrid Nodes.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidrs: list[str]
+    Cidrs: Annotated[list[str], Field(description="Specifies the list of remote node CIDRs.")]
 
 
 class RemotePodNetwork(DeferredModel):
+    """
+    Network configuration of pods run on-premises with EKS Hybrid Nodes.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidrs: list[str]
+    Cidrs: Annotated[list[str], Field(description="Specifies the list of remote pod CIDRs.")]
 
 
 class ResourceWeight(DeferredModel):
+    """
+    A resource weight entry for the scheduler scoring strategy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Weight: int | None = None
+    Name: Annotated[
+        str | None, Field(description="The name of the resource (for example, cpu or memory).")
+    ] = None
+    Weight: Annotated[
+        int | None,
+        Field(
+            description="The weight assigned to the resource for scoring. Must be between 1 and 100."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ClusterAttributes(DeferredModel):
-    Arn: str | None = None
-    CertificateAuthorityData: str | None = None
-    ClusterSecurityGroupId: str | None = None
-    EncryptionConfigKeyArn: str | None = None
-    Endpoint: str | None = None
-    Id: str | None = None
-    OpenIdConnectIssuerUrl: str | None = None
+    """
+    The read-only attributes of a AWS::EKS::Cluster, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the cluster, such as arn:aws:eks:us-west-2:666666666666:cluster/prod."
+        ),
+    ] = None
+    CertificateAuthorityData: Annotated[
+        str | None, Field(description="The certificate-authority-data for your cluster.")
+    ] = None
+    ClusterSecurityGroupId: Annotated[
+        str | None,
+        Field(
+            description="The cluster security group that was created by Amazon EKS for the cluster. Managed node groups use this security group for control plane to data plane communication."
+        ),
+    ] = None
+    EncryptionConfigKeyArn: Annotated[
+        str | None,
+        Field(description="Amazon Resource Name (ARN) or alias of the customer master key (CMK)."),
+    ] = None
+    Endpoint: Annotated[
+        str | None,
+        Field(
+            description="The endpoint for your Kubernetes API server, such as https://5E1D0CEXAMPLEA591B746AFC5AB30262.yl4.us-west-2.eks.amazonaws.com."
+        ),
+    ] = None
+    Id: Annotated[str | None, Field(description="The unique ID given to your cluster.")] = None
+    OpenIdConnectIssuerUrl: Annotated[
+        str | None,
+        Field(
+            description="The issuer URL for the cluster's OIDC identity provider, such as https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B716D3041E. If you need to remove https:// from this output value, you can include the following code in your template."
+        ),
+    ] = None
 
 
 class ClusterClusterLogging(DeferredModel):
+    """
+    The cluster control plane logging configuration for your cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnabledTypes: list[LoggingTypeConfig] | None = None
+    EnabledTypes: Annotated[
+        list[LoggingTypeConfig] | None,
+        Field(
+            description="Enable control plane logs for your cluster, all log types will be disabled if the array is empty"
+        ),
+    ] = None
 
 
 class ClusterEncryptionConfig(DeferredModel):
+    """
+    The encryption configuration for the cluster
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Provider: ClusterProvider | None = None
-    Resources: list[str] | None = None
+    Provider: Annotated[
+        ClusterProvider | None, Field(description="The encryption provider for the cluster.")
+    ] = None
+    Resources: Annotated[
+        list[str] | None,
+        Field(
+            description='Specifies the resources to be encrypted. The only supported value is "secrets".'
+        ),
+    ] = None
 
 
 class ClusterKubeApiServerConfig(DeferredModel):
+    """
+    The configuration for the Kubernetes API server on an Amazon EKS cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventTtl: str | None = None
-    ServiceNodePortRange: ClusterServiceNodePortRange | None = None
+    EventTtl: Annotated[
+        str | None,
+        Field(description="The duration that Kubernetes events are retained (e.g., 30m, 1h)."),
+    ] = None
+    ServiceNodePortRange: Annotated[
+        ClusterServiceNodePortRange | None,
+        Field(description="The port range for Kubernetes NodePort services."),
+    ] = None
 
 
 class ClusterKubeControllerManagerConfig(DeferredModel):
+    """
+    The configuration for the Kubernetes controller manager on an Amazon EKS cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HorizontalPodAutoscalerControllerConfig: (
-        ClusterHorizontalPodAutoscalerControllerConfig | None
-    ) = None
-    PodGcControllerConfig: ClusterPodGcControllerConfig | None = None
+    HorizontalPodAutoscalerControllerConfig: Annotated[
+        ClusterHorizontalPodAutoscalerControllerConfig | None,
+        Field(description="The horizontal pod autoscaler controller configuration."),
+    ] = None
+    PodGcControllerConfig: Annotated[
+        ClusterPodGcControllerConfig | None,
+        Field(description="The pod garbage collector controller configuration."),
+    ] = None
 
 
 class ClusterRemoteNetworkConfig(DeferredModel):
+    """
+    Configuration fields for specifying on-premises node and pod CIDRs that are external to the VPC passed during cluster creation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RemoteNodeNetworks: list[RemoteNodeNetwork] | None = None
-    RemotePodNetworks: list[RemotePodNetwork] | None = None
+    RemoteNodeNetworks: Annotated[
+        list[RemoteNodeNetwork] | None,
+        Field(description="Network configuration of nodes run on-premises with EKS Hybrid Nodes."),
+    ] = None
+    RemotePodNetworks: Annotated[
+        list[RemotePodNetwork] | None,
+        Field(description="Network configuration of pods run on-premises with EKS Hybrid Nodes."),
+    ] = None
 
 
 class ClusterScoringStrategy(DeferredModel):
+    """
+    The scoring strategy configuration for the NodeResourcesFit scheduler plugin.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Resources: list[ResourceWeight] | None = None
-    Type: Literal["LeastAllocated", "MostAllocated"] | None = None
+    Resources: Annotated[
+        list[ResourceWeight] | None,
+        Field(description="The resource weights used for scoring nodes."),
+    ] = None
+    Type: Annotated[
+        Literal["LeastAllocated", "MostAllocated"] | None,
+        Field(description="The scoring strategy type (LeastAllocated or MostAllocated)."),
+    ] = None
 
 
 class LoggingObject(DeferredModel):
+    """
+    Enable exporting the Kubernetes control plane logs for your cluster to CloudWatch Logs based on log types. By default, cluster control plane logs aren't exported to CloudWatch Logs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterLogging: ClusterClusterLogging | None = None
+    ClusterLogging: Annotated[
+        ClusterClusterLogging | None,
+        Field(description="The cluster control plane logging configuration for your cluster."),
+    ] = None
 
 
 class NodeResourcesFitConfig(DeferredModel):
+    """
+    The NodeResourcesFit plugin configuration for the Kubernetes scheduler.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScoringStrategy: ClusterScoringStrategy | None = None
+    ScoringStrategy: Annotated[
+        ClusterScoringStrategy | None,
+        Field(
+            description="The scoring strategy configuration for the NodeResourcesFit scheduler plugin."
+        ),
+    ] = None
 
 
 class ClusterKubeSchedulerConfig(DeferredModel):
+    """
+    The configuration for the Kubernetes scheduler on an Amazon EKS cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NodeResourcesFit: NodeResourcesFitConfig | None = None
+    NodeResourcesFit: Annotated[
+        NodeResourcesFitConfig | None,
+        Field(
+            description="The NodeResourcesFit plugin configuration for the Kubernetes scheduler."
+        ),
+    ] = None
 
 
 class ClusterProps(DeferredModel):
-    AccessConfig: ClusterAccessConfig | None = None
-    ActiveCertificateAuthorityId: str | None = None
-    BootstrapSelfManagedAddons: bool | None = None
-    CertificateAuthority: ClusterCertificateAuthority | None = None
-    ComputeConfig: ClusterComputeConfig | None = None
-    ControlPlaneScalingConfig: ClusterControlPlaneScalingConfig | None = None
-    DeletionProtection: bool | None = None
-    EncryptionConfig: list[ClusterEncryptionConfig] | None = None
-    Force: bool | None = None
-    KubeApiServerConfig: ClusterKubeApiServerConfig | None = None
-    KubeControllerManagerConfig: ClusterKubeControllerManagerConfig | None = None
-    KubeSchedulerConfig: ClusterKubeSchedulerConfig | None = None
-    KubernetesNetworkConfig: ClusterKubernetesNetworkConfig | None = None
-    Logging: LoggingObject | None = None
-    Name: str | None = None
-    OutpostConfig: ClusterOutpostConfig | None = None
-    RemoteNetworkConfig: ClusterRemoteNetworkConfig | None = None
-    ResourcesVpcConfig: ClusterResourcesVpcConfig
-    RoleArn: str
-    RollbackConfig: ClusterRollbackConfig | None = None
-    StorageConfig: ClusterStorageConfig | None = None
-    Tags: list[Tag] | None = None
-    UpgradePolicy: ClusterUpgradePolicy | None = None
-    Version: str | None = None
-    ZonalShiftConfig: ClusterZonalShiftConfig | None = None
+    """
+    The properties a program declares for a AWS::EKS::Cluster.
+    """
+
+    AccessConfig: Annotated[
+        ClusterAccessConfig | None,
+        Field(description="An object representing the Access Config to use for the cluster."),
+    ] = None
+    ActiveCertificateAuthorityId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the certificate authority to activate as the cluster's signing CA. Setting or changing this value activates the specified CA (the previously active CA becomes trusted). Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    BootstrapSelfManagedAddons: Annotated[
+        bool | None,
+        Field(
+            description="Set this value to false to avoid creating the default networking add-ons when the cluster is created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CertificateAuthority: Annotated[
+        ClusterCertificateAuthority | None,
+        Field(
+            description="The certificate authority information for the cluster, including the trust bundle and the currently active signing certificate authority."
+        ),
+    ] = None
+    ComputeConfig: Annotated[
+        ClusterComputeConfig | None, Field(description="Todo: add description")
+    ] = None
+    ControlPlaneScalingConfig: Annotated[
+        ClusterControlPlaneScalingConfig | None,
+        Field(description="Configuration for provisioned control plane scaling."),
+    ] = None
+    DeletionProtection: Annotated[
+        bool | None,
+        Field(description="Set this value to true to enable deletion protection for the cluster."),
+    ] = None
+    EncryptionConfig: Annotated[
+        list[ClusterEncryptionConfig] | None,
+        Field(
+            description="Items: 0 to 1 items. Each item: Items: at most 1 items. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Force: Annotated[
+        bool | None,
+        Field(description="Force cluster version update Write-only: sent to AWS, never read back."),
+    ] = None
+    KubeApiServerConfig: Annotated[
+        ClusterKubeApiServerConfig | None,
+        Field(
+            description="The configuration for the Kubernetes API server on an Amazon EKS cluster."
+        ),
+    ] = None
+    KubeControllerManagerConfig: Annotated[
+        ClusterKubeControllerManagerConfig | None,
+        Field(
+            description="The configuration for the Kubernetes controller manager on an Amazon EKS cluster."
+        ),
+    ] = None
+    KubeSchedulerConfig: Annotated[
+        ClusterKubeSchedulerConfig | None,
+        Field(
+            description="The configuration for the Kubernetes scheduler on an Amazon EKS cluster."
+        ),
+    ] = None
+    KubernetesNetworkConfig: Annotated[
+        ClusterKubernetesNetworkConfig | None,
+        Field(description="The Kubernetes network configuration for the cluster."),
+    ] = None
+    Logging: Annotated[
+        LoggingObject | None,
+        Field(
+            description="Enable exporting the Kubernetes control plane logs for your cluster to CloudWatch Logs based on log types. By default, cluster control plane logs aren't exported to CloudWatch Logs."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The unique name to give to your cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    OutpostConfig: Annotated[
+        ClusterOutpostConfig | None,
+        Field(
+            description="An object representing the Outpost configuration to use for AWS EKS outpost cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RemoteNetworkConfig: Annotated[
+        ClusterRemoteNetworkConfig | None,
+        Field(
+            description="Configuration fields for specifying on-premises node and pod CIDRs that are external to the VPC passed during cluster creation."
+        ),
+    ] = None
+    ResourcesVpcConfig: Annotated[
+        ClusterResourcesVpcConfig,
+        Field(
+            description="An object representing the VPC configuration to use for an Amazon EKS cluster."
+        ),
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role that provides permissions for the Kubernetes control plane to make calls to AWS API operations on your behalf. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RollbackConfig: Annotated[
+        ClusterRollbackConfig | None,
+        Field(
+            description="The rollback configuration to use for the cluster version rollback. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    StorageConfig: Annotated[
+        ClusterStorageConfig | None, Field(description="Todo: add description")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    UpgradePolicy: Annotated[
+        ClusterUpgradePolicy | None,
+        Field(description="An object representing the Upgrade Policy to use for the cluster."),
+    ] = None
+    Version: Annotated[
+        str | None,
+        Field(
+            description="The desired Kubernetes version for your cluster. If you don't specify a value here, the latest version available in Amazon EKS is used."
+        ),
+    ] = None
+    ZonalShiftConfig: Annotated[
+        ClusterZonalShiftConfig | None,
+        Field(description="The current zonal shift configuration to use for the cluster."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by fargate_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FargateProfileAttributes",
@@ -21,37 +22,85 @@ __all__ = [
 
 
 class Label(DeferredModel):
+    """
+    A key-value pair to associate with a pod.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the label.")]
+    Value: Annotated[str, Field(description="The value for the label.")]
 
 
 class Selector(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Labels: list[Label] | None = None
-    Namespace: str
+    Labels: Annotated[list[Label] | None, Field(description="Type: list[LabelDict].")] = None
+    Namespace: Annotated[str, Field(description="Length: at least 1 characters.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class FargateProfileAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::EKS::FargateProfile, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FargateProfileProps(DeferredModel):
-    ClusterName: str
-    FargateProfileName: str | None = None
-    PodExecutionRoleArn: str
-    Selectors: list[Selector]
-    Subnets: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EKS::FargateProfile.
+    """
+
+    ClusterName: Annotated[
+        str,
+        Field(description="Name of the Cluster Create-only: changing it replaces the resource."),
+    ]
+    FargateProfileName: Annotated[
+        str | None,
+        Field(description="Name of FargateProfile Create-only: changing it replaces the resource."),
+    ] = None
+    PodExecutionRoleArn: Annotated[
+        str,
+        Field(
+            description="The IAM policy arn for pods Create-only: changing it replaces the resource."
+        ),
+    ]
+    Selectors: Annotated[
+        list[Selector],
+        Field(
+            description="Items: at least 1 items. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Subnets: Annotated[
+        list[str] | None,
+        Field(description="Type: list[str]. Create-only: changing it replaces the resource."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by identity_provider_config.py, which re-exports every nam
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IdentityProviderConfigAttributes",
@@ -22,41 +22,125 @@ __all__ = [
 
 
 class RequiredClaim(DeferredModel):
+    """
+    The key value pairs that describe required claims in the identity token. If set, each claim is verified to be present in the token with a matching value.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the requiredClaims.")]
+    Value: Annotated[str, Field(description="The value for the requiredClaims.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class IdentityProviderConfigAttributes(DeferredModel):
-    IdentityProviderConfigArn: str | None = None
+    """
+    The read-only attributes of a AWS::EKS::IdentityProviderConfig, set by AWS.
+    """
+
+    IdentityProviderConfigArn: Annotated[
+        str | None, Field(description="The ARN of the configuration.")
+    ] = None
 
 
 class OidcIdentityProviderConfig(DeferredModel):
+    """
+    An object representing an OpenID Connect (OIDC) configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    GroupsClaim: str | None = None
-    GroupsPrefix: str | None = None
-    IssuerUrl: str
-    RequiredClaims: list[RequiredClaim] | None = None
-    UsernameClaim: str | None = None
-    UsernamePrefix: str | None = None
+    ClientId: Annotated[
+        str,
+        Field(
+            description="This is also known as audience. The ID for the client application that makes authentication requests to the OpenID identity provider."
+        ),
+    ]
+    GroupsClaim: Annotated[
+        str | None, Field(description="The JWT claim that the provider uses to return your groups.")
+    ] = None
+    GroupsPrefix: Annotated[
+        str | None,
+        Field(
+            description="The prefix that is prepended to group claims to prevent clashes with existing names (such as system: groups)."
+        ),
+    ] = None
+    IssuerUrl: Annotated[
+        str,
+        Field(
+            description="The URL of the OpenID identity provider that allows the API server to discover public signing keys for verifying tokens."
+        ),
+    ]
+    RequiredClaims: Annotated[
+        list[RequiredClaim] | None, Field(description="Items are unique.")
+    ] = None
+    UsernameClaim: Annotated[
+        str | None,
+        Field(
+            description="The JSON Web Token (JWT) claim to use as the username. The default is sub, which is expected to be a unique identifier of the end user. You can choose other claims, such as email or name, depending on the OpenID identity provider. Claims other than email are prefixed with the issuer URL to prevent naming clashes with other plug-ins."
+        ),
+    ] = None
+    UsernamePrefix: Annotated[
+        str | None,
+        Field(
+            description="The prefix that is prepended to username claims to prevent clashes with existing names. If you do not provide this field, and username is a value other than email, the prefix defaults to issuerurl#. You can use the value - to disable all prefixing."
+        ),
+    ] = None
 
 
 class IdentityProviderConfigProps(DeferredModel):
-    ClusterName: str
-    IdentityProviderConfigName: str | None = None
-    Oidc: OidcIdentityProviderConfig | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["oidc"]
+    """
+    The properties a program declares for a AWS::EKS::IdentityProviderConfig.
+    """
+
+    ClusterName: Annotated[
+        str,
+        Field(
+            description="The name of the identity provider configuration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    IdentityProviderConfigName: Annotated[
+        str | None,
+        Field(
+            description="The name of the OIDC provider configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Oidc: Annotated[
+        OidcIdentityProviderConfig | None,
+        Field(
+            description="An object representing an OpenID Connect (OIDC) configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Type: Annotated[
+        Literal["oidc"],
+        Field(
+            description="The type of the identity provider configuration. Create-only: changing it replaces the resource."
+        ),
+    ]

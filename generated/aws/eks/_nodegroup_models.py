@@ -7,7 +7,7 @@ Imported on first use by nodegroup.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -27,89 +27,215 @@ __all__ = [
 
 
 class LaunchTemplateSpecification(DeferredModel):
+    """
+    An object representing a launch template specification for AWS EKS Nodegroup.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str | None = None
-    Name: str | None = None
-    Version: str | None = None
+    Id: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    Name: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    Version: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
 
 
 class NodegroupNodeRepairConfigOverrides(DeferredModel):
+    """
+    Specify granular overrides for specific repair actions. These overrides control the repair action and the repair delay time before a node is considered eligible for repair. If you use this, you must specify all the values.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MinRepairWaitTimeMins: int | None = None
-    NodeMonitoringCondition: str | None = None
-    NodeUnhealthyReason: str | None = None
-    RepairAction: Literal["Replace", "Reboot", "NoAction"] | None = None
+    MinRepairWaitTimeMins: Annotated[
+        int | None,
+        Field(
+            description="Specify the minimum time in minutes to wait before attempting to repair a node with this specific NodeMonitoringCondition and NodeUnhealthyReason."
+        ),
+    ] = None
+    NodeMonitoringCondition: Annotated[
+        str | None,
+        Field(
+            description="Specify an unhealthy condition reported by the node monitoring agent that this override would apply to."
+        ),
+    ] = None
+    NodeUnhealthyReason: Annotated[
+        str | None,
+        Field(
+            description="Specify a reason reported by the node monitoring agent that this override would apply to."
+        ),
+    ] = None
+    RepairAction: Annotated[
+        Literal["Replace", "Reboot", "NoAction"] | None,
+        Field(
+            description="Specify the repair action to take for nodes when all of the specified conditions are met."
+        ),
+    ] = None
 
 
 class NodegroupRemoteAccess(DeferredModel):
+    """
+    An object representing a remote access configuration specification for AWS EKS Nodegroup.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ec2SshKey: str
-    SourceSecurityGroups: list[str] | None = None
+    Ec2SshKey: Annotated[str, Field(description="Type: str.")]
+    SourceSecurityGroups: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class NodegroupScalingConfig(DeferredModel):
+    """
+    An object representing a auto scaling group specification for AWS EKS Nodegroup.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DesiredSize: int | None = None
-    MaxSize: int | None = None
-    MinSize: int | None = None
+    DesiredSize: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = None
+    MaxSize: Annotated[int | None, Field(description="Range: at least 1 (inclusive).")] = None
+    MinSize: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = None
 
 
 class NodegroupUpdateConfig(DeferredModel):
+    """
+    The node group update configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxUnavailable: float | None = None
-    MaxUnavailablePercentage: float | None = None
-    UpdateStrategy: Literal["DEFAULT", "MINIMAL"] | None = None
+    MaxUnavailable: Annotated[
+        float | None,
+        Field(
+            description="The maximum number of nodes unavailable at once during a version update. Nodes will be updated in parallel. This value or maxUnavailablePercentage is required to have a value.The maximum number is 100."
+        ),
+    ] = None
+    MaxUnavailablePercentage: Annotated[
+        float | None,
+        Field(
+            description="The maximum percentage of nodes unavailable during a version update. This percentage of nodes will be updated in parallel, up to 100 nodes at once. This value or maxUnavailable is required to have a value."
+        ),
+    ] = None
+    UpdateStrategy: Annotated[
+        Literal["DEFAULT", "MINIMAL"] | None,
+        Field(
+            description="The configuration for the behavior to follow during an node group version update of this managed node group. You choose between two possible strategies for replacing nodes during an UpdateNodegroupVersion action."
+        ),
+    ] = None
 
 
 class NodegroupWarmPoolConfig(DeferredModel):
+    """
+    The warm pool configuration for the node group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    MaxGroupPreparedCapacity: int | None = None
-    MinSize: int | None = None
-    PoolState: Literal["HIBERNATED", "RUNNING", "STOPPED"] | None = None
-    ReuseOnScaleIn: bool | None = None
+    Enabled: Annotated[
+        bool | None, Field(description="Enable or disable warm pool for the node group.")
+    ] = None
+    MaxGroupPreparedCapacity: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of instances that are allowed to be in the warm pool."
+        ),
+    ] = None
+    MinSize: Annotated[
+        int | None,
+        Field(description="The minimum number of instances to maintain in the warm pool."),
+    ] = None
+    PoolState: Annotated[
+        Literal["HIBERNATED", "RUNNING", "STOPPED"] | None,
+        Field(description="The desired state of warm pool instances."),
+    ] = None
+    ReuseOnScaleIn: Annotated[
+        bool | None,
+        Field(
+            description="Whether to return instances to the warm pool during scale-in instead of terminating them."
+        ),
+    ] = None
 
 
 class Taint(DeferredModel):
+    """
+    An object representing a Taint specification for AWS EKS Nodegroup.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Effect: Literal["NO_EXECUTE", "NO_SCHEDULE", "PREFER_NO_SCHEDULE"] | None = None
-    Key: str | None = None
-    Value: str | None = None
+    Effect: Annotated[
+        Literal["NO_EXECUTE", "NO_SCHEDULE", "PREFER_NO_SCHEDULE"] | None,
+        Field(
+            description="Allowed values: 'NO_EXECUTE', 'NO_SCHEDULE', 'PREFER_NO_SCHEDULE'. Length: at least 1 characters."
+        ),
+    ] = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 317 characters.")] = None
+    Value: Annotated[str | None, Field(description="Length: 0 to 63 characters.")] = None
 
 
 class NodegroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EKS::Nodegroup, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class NodegroupNodeRepairConfig(DeferredModel):
+    """
+    The node auto repair configuration for node group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    MaxParallelNodesRepairedCount: int | None = None
-    MaxParallelNodesRepairedPercentage: int | None = None
-    MaxUnhealthyNodeThresholdCount: int | None = None
-    MaxUnhealthyNodeThresholdPercentage: int | None = None
-    NodeRepairConfigOverrides: list[NodegroupNodeRepairConfigOverrides] | None = None
+    Enabled: Annotated[
+        bool | None,
+        Field(description="Set this value to true to enable node auto repair for the node group."),
+    ] = None
+    MaxParallelNodesRepairedCount: Annotated[
+        int | None,
+        Field(
+            description="Specify the maximum number of nodes that can be repaired concurrently or in parallel, expressed as a count of unhealthy nodes. This gives you finer-grained control over the pace of node replacements. When using this, you cannot also set MaxParallelNodesRepairedPercentage at the same time."
+        ),
+    ] = None
+    MaxParallelNodesRepairedPercentage: Annotated[
+        int | None,
+        Field(
+            description="Specify the maximum number of nodes that can be repaired concurrently or in parallel, expressed as a percentage of unhealthy nodes. This gives you finer-grained control over the pace of node replacements. When using this, you cannot also set MaxParallelNodesRepairedCount at the same time."
+        ),
+    ] = None
+    MaxUnhealthyNodeThresholdCount: Annotated[
+        int | None,
+        Field(
+            description="Specify a count threshold of unhealthy nodes, above which node auto repair actions will stop. When using this, you cannot also set MaxUnhealthyNodeThresholdPercentage at the same time."
+        ),
+    ] = None
+    MaxUnhealthyNodeThresholdPercentage: Annotated[
+        int | None,
+        Field(
+            description="Specify a percentage threshold of unhealthy nodes, above which node auto repair actions will stop. When using this, you cannot also set MaxUnhealthyNodeThresholdCount at the same time."
+        ),
+    ] = None
+    NodeRepairConfigOverrides: Annotated[
+        list[NodegroupNodeRepairConfigOverrides] | None,
+        Field(
+            description="Specify granular overrides for specific repair actions. These overrides control the repair action and the repair delay time before a node is considered eligible for repair. If you use this, you must specify all the values."
+        ),
+    ] = None
 
 
 class NodegroupProps(DeferredModel):
-    AmiType: (
+    """
+    The properties a program declares for a AWS::EKS::Nodegroup.
+    """
+
+    AmiType: Annotated[
         Literal[
             "AL2023_ARM_64_NVIDIA",
             "AL2023_ARM_64_STANDARD",
@@ -135,24 +261,112 @@ class NodegroupProps(DeferredModel):
             "WINDOWS_FULL_2022_x86_64",
             "WINDOWS_FULL_2025_x86_64",
         ]
-        | None
-    ) = None
-    CapacityType: Literal["CAPACITY_BLOCK", "ON_DEMAND", "OnDemand", "SPOT"] | None = None
-    ClusterName: str
-    DiskSize: int | None = None
-    ForceUpdateEnabled: bool | None = None
-    InstanceTypes: list[str] | None = None
-    Labels: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    LaunchTemplate: LaunchTemplateSpecification | None = None
-    NodeRepairConfig: NodegroupNodeRepairConfig | None = None
-    NodeRole: str
-    NodegroupName: str | None = None
-    ReleaseVersion: str | None = None
-    RemoteAccess: NodegroupRemoteAccess | None = None
-    ScalingConfig: NodegroupScalingConfig | None = None
-    Subnets: list[str]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Taints: list[Taint] | None = None
-    UpdateConfig: NodegroupUpdateConfig | None = None
-    Version: str | None = None
-    WarmPoolConfig: NodegroupWarmPoolConfig | None = None
+        | None,
+        Field(
+            description="The AMI type for your node group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CapacityType: Annotated[
+        Literal["CAPACITY_BLOCK", "ON_DEMAND", "OnDemand", "SPOT"] | None,
+        Field(
+            description="The capacity type of your managed node group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ClusterName: Annotated[
+        str,
+        Field(
+            description="Name of the cluster to create the node group in. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DiskSize: Annotated[
+        int | None,
+        Field(
+            description="The root device disk size (in GiB) for your node group instances. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ForceUpdateEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Force the update if the existing node group's pods are unable to be drained due to a pod disruption budget issue. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    InstanceTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="Specify the instance types for a node group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Labels: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="The Kubernetes labels to be applied to the nodes in the node group when they are created."
+        ),
+    ] = None
+    LaunchTemplate: Annotated[
+        LaunchTemplateSpecification | None,
+        Field(description="An object representing a node group's launch template specification."),
+    ] = None
+    NodeRepairConfig: Annotated[
+        NodegroupNodeRepairConfig | None,
+        Field(description="The node auto repair configuration for node group."),
+    ] = None
+    NodeRole: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role to associate with your node group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NodegroupName: Annotated[
+        str | None,
+        Field(
+            description="The unique name to give your node group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ReleaseVersion: Annotated[
+        str | None,
+        Field(
+            description="The AMI version of the Amazon EKS-optimized AMI to use with your node group."
+        ),
+    ] = None
+    RemoteAccess: Annotated[
+        NodegroupRemoteAccess | None,
+        Field(
+            description="The remote access (SSH) configuration to use with your node group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ScalingConfig: Annotated[
+        NodegroupScalingConfig | None,
+        Field(
+            description="The scaling configuration details for the Auto Scaling group that is created for your node group."
+        ),
+    ] = None
+    Subnets: Annotated[
+        list[str],
+        Field(
+            description="The subnets to use for the Auto Scaling group that is created for your node group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="The metadata, as key-value pairs, to apply to the node group to assist with categorization and organization. Follows same schema as Labels for consistency."
+        ),
+    ] = None
+    Taints: Annotated[
+        list[Taint] | None,
+        Field(
+            description="The Kubernetes taints to be applied to the nodes in the node group when they are created."
+        ),
+    ] = None
+    UpdateConfig: Annotated[
+        NodegroupUpdateConfig | None, Field(description="The node group update configuration.")
+    ] = None
+    Version: Annotated[
+        str | None, Field(description="The Kubernetes version to use for your managed nodes.")
+    ] = None
+    WarmPoolConfig: Annotated[
+        NodegroupWarmPoolConfig | None,
+        Field(
+            description="The warm pool configuration details for the Auto Scaling group that is created for the node group."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by pod_identity_association.py, which re-exports every nam
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PodIdentityAssociationAttributes",
@@ -19,25 +20,79 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class PodIdentityAssociationAttributes(DeferredModel):
-    AssociationArn: str | None = None
-    AssociationId: str | None = None
-    ExternalId: str | None = None
+    """
+    The read-only attributes of a AWS::EKS::PodIdentityAssociation, set by AWS.
+    """
+
+    AssociationArn: Annotated[
+        str | None, Field(description="The ARN of the pod identity association.")
+    ] = None
+    AssociationId: Annotated[
+        str | None, Field(description="The ID of the pod identity association.")
+    ] = None
+    ExternalId: Annotated[
+        str | None, Field(description="The External Id of the pod identity association.")
+    ] = None
 
 
 class PodIdentityAssociationProps(DeferredModel):
-    ClusterName: str
-    DisableSessionTags: bool | None = None
-    Namespace: str
-    Policy: str | None = None
-    RoleArn: str
-    ServiceAccount: str
-    Tags: list[Tag] | None = None
-    TargetRoleArn: str | None = None
+    """
+    The properties a program declares for a AWS::EKS::PodIdentityAssociation.
+    """
+
+    ClusterName: Annotated[
+        str,
+        Field(
+            description="The cluster that the pod identity association is created for. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DisableSessionTags: Annotated[
+        bool | None, Field(description="The Disable Session Tags of the pod identity association.")
+    ] = None
+    Namespace: Annotated[
+        str,
+        Field(
+            description="The Kubernetes namespace that the pod identity association is created for. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Policy: Annotated[
+        str | None, Field(description="The policy of the pod identity association.")
+    ] = None
+    RoleArn: Annotated[
+        str, Field(description="The IAM role ARN that the pod identity association is created for.")
+    ]
+    ServiceAccount: Annotated[
+        str,
+        Field(
+            description="The Kubernetes service account that the pod identity association is created for. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TargetRoleArn: Annotated[
+        str | None, Field(description="The Target Role Arn of the pod identity association.")
+    ] = None

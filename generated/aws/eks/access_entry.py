@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,42 +63,46 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccessEntryAccessScopeDict = TypedDict(
-    "AccessEntryAccessScopeDict",
-    {
-        "Namespaces": "list[str]",
-        "Type": "Required[Literal['namespace', 'cluster']]",
-    },
-    total=False,
-)
 
-AccessPolicyDict = TypedDict(
-    "AccessPolicyDict",
-    {
-        "AccessScope": "Required[AccessEntryAccessScopeDict]",
-        "PolicyArn": "Required[str]",
-    },
-    total=False,
-)
+class AccessEntryAccessScopeDict(TypedDict, total=False):
+    """AccessEntryAccessScope as a plain dict: The access scope of the access policy."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Namespaces: list[str]
+    """The namespaces to associate with the access scope. Only specify if Type is set to
+    'namespace'."""
+    Type: Required[Literal["namespace", "cluster"]]
+    """The type of the access scope."""
 
+
+class AccessPolicyDict(TypedDict, total=False):
+    """AccessPolicy as a plain dict: An access policy to associate with the current access entry."""
+
+    AccessScope: Required[AccessEntryAccessScopeDict]
+    """The access scope of the access policy."""
+    PolicyArn: Required[str]
+    """The ARN of the access policy to add to the access entry."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EKS::AccessEntry",
     schema_file="aws-eks-accessentry.json",
     primary_identifier=("/PrincipalArn", "/ClusterName"),
-    additional_identifiers=(),
     read_only=("/AccessEntryArn",),
     create_only=("/PrincipalArn", "/ClusterName", "/Type"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AccessPolicies",
         "/AccessPolicies/*/AccessScope/Namespaces",
@@ -103,13 +111,7 @@ METADATA = _TypeMetadata(
     ),
     required=("PrincipalArn", "ClusterName"),
     list_required=("ClusterName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     replacement_strategy_stated=True,
     handlers={
         "create": 120,
@@ -120,61 +122,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessScope": {"$ref": "#/definitions/AccessScope"},
-                "PolicyArn": {"type": "string"},
-            },
-            "required": ["PolicyArn", "AccessScope"],
-            "type": "object",
-        },
-        "AccessScope": {
-            "additionalProperties": False,
-            "properties": {
-                "Namespaces": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "Type": {"enum": ["namespace", "cluster"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessEntryArn": {"type": "string"},
-        "AccessPolicies": {
-            "items": {"$ref": "#/definitions/AccessPolicy"},
-            "maxItems": 20,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ClusterName": {"minLength": 1, "type": "string"},
-        "KubernetesGroups": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "PrincipalArn": {"minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Type": {"type": "string"},
-        "Username": {"type": "string"},
-    },
-    "required": ["PrincipalArn", "ClusterName"],
-}
-
 
 class AccessEntry(_Resource):
     """AWS::EKS::AccessEntry: An object representing an Amazon EKS AccessEntry.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PrincipalArn, ClusterName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): PrincipalArn, ClusterName, Type.
+    Read-only attributes (known once deployed): AccessEntryArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eks-accessentry.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -182,11 +139,13 @@ class AccessEntry(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccessEntryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "access_entry.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AccessEntryArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the access entry."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessPolicies: list[AccessPolicyDict]
     ClusterName: str
     KubernetesGroups: list[str]
@@ -195,33 +154,39 @@ class AccessEntry(_Resource):
     Type: str
     Username: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterName: str,
+        PrincipalArn: str,
+        AccessPolicies: list[AccessPolicy | AccessPolicyDict] | None = None,
+        KubernetesGroups: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Type: str | None = None,
+        Username: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EKS::AccessEntry; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterName: str,
-            PrincipalArn: str,
-            AccessPolicies: list[AccessPolicy | AccessPolicyDict] | None = None,
-            KubernetesGroups: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Type: str | None = None,
-            Username: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EKS::AccessEntry; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterName: The cluster that the access entry is created for. Create-only: changing it
+                replaces the resource. Required.
+            PrincipalArn: The principal ARN that the access entry is created for. Create-only:
+                changing it replaces the resource. Required.
             AccessPolicies: An array of access policies that are associated with the access entry.
-            ClusterName: The cluster that the access entry is created for.
             KubernetesGroups: The Kubernetes groups that the access entry is associated with.
-            PrincipalArn: The principal ARN that the access entry is created for.
             Tags: An array of key-value pairs to apply to this resource.
-            Type: The node type to associate with the access entry.
+            Type: The node type to associate with the access entry. Create-only: changing it
+                replaces the resource.
             Username: The Kubernetes user that the access entry is associated with.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

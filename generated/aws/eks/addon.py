@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,51 +63,49 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AddonNamespaceConfigDict = TypedDict(
-    "AddonNamespaceConfigDict",
-    {
-        "Namespace": "Required[str]",
-    },
-    total=False,
-)
 
-PodIdentityAssociationDict = TypedDict(
-    "PodIdentityAssociationDict",
-    {
-        "RoleArn": "Required[str]",
-        "ServiceAccount": "Required[str]",
-    },
-    total=False,
-)
+class AddonNamespaceConfigDict(TypedDict, total=False):
+    """AddonNamespaceConfig as a plain dict: The custom namespace configuration to use with the
+    add-on"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Namespace: Required[str]
+    """The custom namespace for creating the add-on"""
 
+
+class PodIdentityAssociationDict(TypedDict, total=False):
+    """PodIdentityAssociation as a plain dict: A pod identity to associate with an add-on."""
+
+    RoleArn: Required[str]
+    """The IAM role ARN that the pod identity association is created for."""
+    ServiceAccount: Required[str]
+    """The Kubernetes service account that the pod identity association is created for."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EKS::Addon",
     schema_file="aws-eks-addon.json",
     primary_identifier=("/ClusterName", "/AddonName"),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/ClusterName", "/AddonName", "/NamespaceConfig"),
     write_only=("/ResolveConflicts", "/PreserveOnDelete", "/PodIdentityAssociations"),
-    conditional_create_only=(),
     unordered_arrays=("/PodIdentityAssociations", "/Tags"),
     required=("ClusterName", "AddonName"),
     list_required=("ClusterName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -113,76 +115,30 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PodIdentityAssociation": {
-            "additionalProperties": False,
-            "properties": {
-                "RoleArn": {
-                    "pattern": "^arn:aws[a-zA-Z-]*:iam::\\d{12}:(role)\\/*",
-                    "type": "string",
-                },
-                "ServiceAccount": {"type": "string"},
-            },
-            "required": ["ServiceAccount", "RoleArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AddonName": {"minLength": 1, "type": "string"},
-        "AddonVersion": {"minLength": 1, "type": "string"},
-        "Arn": {"type": "string"},
-        "ClusterName": {"minLength": 1, "type": "string"},
-        "ConfigurationValues": {"minLength": 1, "type": "string"},
-        "NamespaceConfig": {
-            "additionalProperties": False,
-            "properties": {"Namespace": {"maxLength": 63, "minLength": 1, "type": "string"}},
-            "required": ["Namespace"],
-            "type": "object",
-        },
-        "PodIdentityAssociations": {
-            "items": {"$ref": "#/definitions/PodIdentityAssociation"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "PreserveOnDelete": {"type": "boolean"},
-        "ResolveConflicts": {
-            "enum": ["NONE", "OVERWRITE", "PRESERVE"],
-            "minLength": 1,
-            "type": "string",
-        },
-        "ServiceAccountRoleArn": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["ClusterName", "AddonName"],
-}
-
 
 class Addon(_Resource):
     """AWS::EKS::Addon: Resource Schema for AWS::EKS::Addon
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ClusterName, AddonName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ClusterName, AddonName, NamespaceConfig.
+    Write-only (sent to AWS, never read back): ResolveConflicts, PreserveOnDelete,
+    PodIdentityAssociations.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eks-addon.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AddonProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AddonAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "addon.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Amazon Resource Name (ARN) of the add-on"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AddonName: str
     AddonVersion: str
     ClusterName: str
@@ -194,40 +150,47 @@ class Addon(_Resource):
     ServiceAccountRoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AddonName: str,
+        ClusterName: str,
+        AddonVersion: str | None = None,
+        ConfigurationValues: str | None = None,
+        NamespaceConfig: AddonNamespaceConfig | AddonNamespaceConfigDict | None = None,
+        PodIdentityAssociations: list[PodIdentityAssociation | PodIdentityAssociationDict]
+        | None = None,
+        PreserveOnDelete: bool | None = None,
+        ResolveConflicts: Literal["NONE", "OVERWRITE", "PRESERVE"] | None = None,
+        ServiceAccountRoleArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EKS::Addon; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AddonName: str,
-            ClusterName: str,
-            AddonVersion: str | None = None,
-            ConfigurationValues: str | None = None,
-            NamespaceConfig: AddonNamespaceConfig | AddonNamespaceConfigDict | None = None,
-            PodIdentityAssociations: list[PodIdentityAssociation | PodIdentityAssociationDict]
-            | None = None,
-            PreserveOnDelete: bool | None = None,
-            ResolveConflicts: Literal["NONE", "OVERWRITE", "PRESERVE"] | None = None,
-            ServiceAccountRoleArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EKS::Addon; `await` it inside an App to deploy it.
-
-            AddonName: Name of Addon
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AddonName: Name of Addon Create-only: changing it replaces the resource. Required.
+            ClusterName: Name of Cluster Create-only: changing it replaces the resource. Required.
             AddonVersion: Version of Addon
-            ClusterName: Name of Cluster
             ConfigurationValues: The configuration values to use with the add-on
-            NamespaceConfig: The custom namespace configuration to use with the add-on
-            PodIdentityAssociations: An array of pod identities to apply to this add-on.
-            PreserveOnDelete: PreserveOnDelete parameter value
-            ResolveConflicts: Resolve parameter value conflicts
+            NamespaceConfig: The custom namespace configuration to use with the add-on Create-only:
+                changing it replaces the resource.
+            PodIdentityAssociations: An array of pod identities to apply to this add-on. Write-only:
+                sent to AWS, never read back.
+            PreserveOnDelete: PreserveOnDelete parameter value Write-only: sent to AWS, never read
+                back.
+            ResolveConflicts: Resolve parameter value conflicts Write-only: sent to AWS, never read
+                back.
             ServiceAccountRoleArn: IAM role to bind to the add-on's service account
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,87 +83,123 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ArgoCdRoleMappingDict = TypedDict(
-    "ArgoCdRoleMappingDict",
-    {
-        "Identities": "Required[list[SsoIdentityDict]]",
-        "Role": "Required[Literal['ADMIN', 'EDITOR', 'VIEWER']]",
-    },
-    total=False,
-)
 
-CapabilityAckDict = TypedDict(
-    "CapabilityAckDict",
-    {
-        "DisabledServices": "list[str]",
-        "EnableCrossNamespace": "bool",
-    },
-    total=False,
-)
+class ArgoCdRoleMappingDict(TypedDict, total=False):
+    """ArgoCdRoleMapping as a plain dict: A mapping between an Argo CD role and IAM Identity Center
+    identities. This defines which users or groups have specific permissions in Argo CD."""
 
-CapabilityArgoCdDict = TypedDict(
-    "CapabilityArgoCdDict",
-    {
-        "AwsIdc": "Required[CapabilityAwsIdcDict]",
-        "EndpointPrefix": "str",
-        "Namespace": "str",
-        "NetworkAccess": "CapabilityNetworkAccessDict",
-        "RbacRoleMappings": "list[ArgoCdRoleMappingDict]",
-        "ServerUrl": "str",
-    },
-    total=False,
-)
+    Identities: Required[list[SsoIdentityDict]]
+    """A list of IAM Identity Center identities (users or groups) that should be assigned this Argo
+    CD role."""
+    Role: Required[Literal["ADMIN", "EDITOR", "VIEWER"]]
+    """The Argo CD role to assign. Valid values are: ADMIN (full administrative access to Argo CD),
+    EDITOR (edit access to Argo CD resources), or VIEWER (read-only access to Argo CD resources)."""
 
-CapabilityAwsIdcDict = TypedDict(
-    "CapabilityAwsIdcDict",
-    {
-        "IdcInstanceArn": "Required[str]",
-        "IdcManagedApplicationArn": "str",
-        "IdcRegion": "str",
-    },
-    total=False,
-)
 
-CapabilityConfigurationDict = TypedDict(
-    "CapabilityConfigurationDict",
-    {
-        "Ack": "CapabilityAckDict",
-        "ArgoCd": "CapabilityArgoCdDict",
-    },
-    total=False,
-)
+class CapabilityAckDict(TypedDict, total=False):
+    """CapabilityAck as a plain dict: Configuration settings for an ACK (AWS Controllers for
+    Kubernetes) capability."""
 
-CapabilityNetworkAccessDict = TypedDict(
-    "CapabilityNetworkAccessDict",
-    {
-        "VpceIds": "list[str]",
-    },
-    total=False,
-)
+    DisabledServices: list[str]
+    """A list of ACK service names to disable. Controllers for services in this list are not
+    installed or managed."""
+    EnableCrossNamespace: bool
+    """Whether cross-namespace references are enabled for ACK controllers. When not specified, the
+    service default applies."""
 
-SsoIdentityDict = TypedDict(
-    "SsoIdentityDict",
-    {
-        "Id": "Required[str]",
-        "Type": "Required[Literal['SSO_USER', 'SSO_GROUP']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CapabilityArgoCdDict(TypedDict, total=False):
+    """CapabilityArgoCd as a plain dict: Configuration settings for an Argo CD capability. This
+    includes the Kubernetes namespace, IAM Identity Center integration, RBAC role mappings, and
+    network access configuration."""
 
+    AwsIdc: Required[CapabilityAwsIdcDict]
+    """Configuration for integrating Argo CD with IAM Identity Center. This allows you to use your
+    organization's identity provider for authentication to Argo CD."""
+    EndpointPrefix: str
+    """An optional prefix for the Argo CD server endpoint. When specified, EKS uses this prefix to
+    generate the server endpoint; otherwise, the endpoint is generated automatically. This value
+    cannot be changed after the capability is created."""
+    Namespace: str
+    """The Kubernetes namespace where Argo CD resources will be created. If not specified, the
+    default namespace is used."""
+    NetworkAccess: CapabilityNetworkAccessDict
+    """Configuration for network access to the Argo CD capability's managed API server endpoint. By
+    default, the Argo CD server is accessible via a public endpoint. You can optionally specify one
+    or more VPC endpoint IDs to enable private connectivity from your VPCs."""
+    RbacRoleMappings: list[ArgoCdRoleMappingDict]
+    """A list of role mappings that define which IAM Identity Center users or groups have which Argo
+    CD roles. Each mapping associates an Argo CD role (ADMIN, EDITOR, or VIEWER) with one or more
+    IAM Identity Center identities."""
+    ServerUrl: str
+    """The URL of the Argo CD server. Use this URL to access the Argo CD web interface and API."""
+
+
+class CapabilityAwsIdcDict(TypedDict, total=False):
+    """CapabilityAwsIdc as a plain dict: Configuration for integrating Argo CD with IAM Identity
+    Center. This allows you to use your organization's identity provider for authentication to Argo
+    CD."""
+
+    IdcInstanceArn: Required[str]
+    """The ARN of the IAM Identity Center instance to use for authentication."""
+    IdcManagedApplicationArn: str
+    """The ARN of the managed application created in IAM Identity Center for this Argo CD
+    capability. This application is automatically created and managed by EKS."""
+    IdcRegion: str
+    """The Region where your IAM Identity Center instance is located."""
+
+
+class CapabilityConfigurationDict(TypedDict, total=False):
+    """CapabilityConfiguration as a plain dict: Configuration settings for a capability. The
+    structure of this object varies depending on the capability type."""
+
+    Ack: CapabilityAckDict
+    """Configuration settings for an ACK (AWS Controllers for Kubernetes) capability."""
+    ArgoCd: CapabilityArgoCdDict
+    """Configuration settings for an Argo CD capability. This includes the Kubernetes namespace, IAM
+    Identity Center integration, RBAC role mappings, and network access configuration."""
+
+
+class CapabilityNetworkAccessDict(TypedDict, total=False):
+    """CapabilityNetworkAccess as a plain dict: Configuration for network access to the Argo CD
+    capability's managed API server endpoint. By default, the Argo CD server is accessible via a
+    public endpoint. You can optionally specify one or more VPC endpoint IDs to enable private
+    connectivity from your VPCs."""
+
+    VpceIds: list[str]
+    """A list of VPC endpoint IDs to associate with the managed Argo CD API server endpoint. Each
+    VPC endpoint provides private connectivity from a specific VPC to the Argo CD server. You can
+    specify multiple VPC endpoint IDs to enable access from multiple VPCs."""
+
+
+class SsoIdentityDict(TypedDict, total=False):
+    """SsoIdentity as a plain dict: An IAM Identity Center identity (user or group) that can be
+    assigned permissions in a capability."""
+
+    Id: Required[str]
+    """The unique identifier of the IAM Identity Center user or group."""
+    Type: Required[Literal["SSO_USER", "SSO_GROUP"]]
+    """The type of identity. Valid values are SSO_USER or SSO_GROUP."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EKS::Capability",
     schema_file="aws-eks-capability.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/Status",
@@ -177,8 +217,6 @@ METADATA = _TypeMetadata(
         "/Configuration/ArgoCd/EndpointPrefix",
         "/Configuration/ArgoCd/AwsIdc",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Configuration/Ack/DisabledServices",
         "/Configuration/ArgoCd/NetworkAccess/VpceIds",
@@ -188,12 +226,7 @@ METADATA = _TypeMetadata(
     ),
     required=("ClusterName", "CapabilityName", "Type", "RoleArn", "DeletePropagationPolicy"),
     list_required=("ClusterName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -205,125 +238,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Ack": {
-            "additionalProperties": False,
-            "properties": {
-                "DisabledServices": {
-                    "items": {
-                        "maxLength": 63,
-                        "minLength": 1,
-                        "pattern": "^[a-z][a-z0-9]*$",
-                        "type": "string",
-                    },
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "EnableCrossNamespace": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "ArgoCd": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsIdc": {"$ref": "#/definitions/AwsIdc"},
-                "EndpointPrefix": {
-                    "maxLength": 50,
-                    "minLength": 1,
-                    "pattern": "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
-                    "type": "string",
-                },
-                "Namespace": {"type": "string"},
-                "NetworkAccess": {"$ref": "#/definitions/NetworkAccess"},
-                "RbacRoleMappings": {
-                    "items": {"$ref": "#/definitions/ArgoCdRoleMapping"},
-                    "type": "array",
-                },
-                "ServerUrl": {"type": "string"},
-            },
-            "required": ["AwsIdc"],
-            "type": "object",
-        },
-        "ArgoCdRoleMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "Identities": {"items": {"$ref": "#/definitions/SsoIdentity"}, "type": "array"},
-                "Role": {"enum": ["ADMIN", "EDITOR", "VIEWER"], "type": "string"},
-            },
-            "required": ["Role", "Identities"],
-            "type": "object",
-        },
-        "AwsIdc": {
-            "additionalProperties": False,
-            "properties": {
-                "IdcInstanceArn": {"type": "string"},
-                "IdcManagedApplicationArn": {"type": "string"},
-                "IdcRegion": {"type": "string"},
-            },
-            "required": ["IdcInstanceArn"],
-            "type": "object",
-        },
-        "CapabilityConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Ack": {"$ref": "#/definitions/Ack"},
-                "ArgoCd": {"$ref": "#/definitions/ArgoCd"},
-            },
-            "type": "object",
-        },
-        "NetworkAccess": {
-            "additionalProperties": False,
-            "properties": {"VpceIds": {"items": {"type": "string"}, "type": "array"}},
-            "type": "object",
-        },
-        "SsoIdentity": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"type": "string"},
-                "Type": {"enum": ["SSO_USER", "SSO_GROUP"], "type": "string"},
-            },
-            "required": ["Id", "Type"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CapabilityName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "ClusterName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "Configuration": {"$ref": "#/definitions/CapabilityConfiguration"},
-        "CreatedAt": {"type": "string"},
-        "DeletePropagationPolicy": {"enum": ["RETAIN"], "type": "string"},
-        "ModifiedAt": {"type": "string"},
-        "RoleArn": {
-            "pattern": "^arn:aws[a-z-]*:iam::[0-9]+:role/[a-zA-Z0-9+=,.@_-]+$",
-            "type": "string",
-        },
-        "Status": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Type": {"enum": ["ARGOCD", "ACK", "KRO"], "type": "string"},
-        "Version": {"type": "string"},
-    },
-    "required": ["ClusterName", "CapabilityName", "Type", "RoleArn", "DeletePropagationPolicy"],
-}
-
 
 class Capability(_Resource):
     """AWS::EKS::Capability: Resource Type definition for EKS Capability.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): ClusterName, CapabilityName, Type,
+    Configuration.ArgoCd.Namespace, Configuration.ArgoCd.EndpointPrefix,
+    Configuration.ArgoCd.AwsIdc.
+    Read-only attributes (known once deployed): Arn, CreatedAt, ModifiedAt, Status, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eks-capability.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -331,15 +257,25 @@ class Capability(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CapabilityAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "capability.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the capability."""
     CreatedAt: str
+    """The Unix epoch timestamp in seconds for when the capability was created."""
     ModifiedAt: str
+    """The Unix epoch timestamp in seconds for when the capability was last modified."""
     Status: str
+    """The current status of the capability. Valid values include: CREATING (the capability is being
+    created), ACTIVE (the capability is running and available), UPDATING (the capability is being
+    updated), DELETING (the capability is being deleted), CREATE_FAILED (the capability creation
+    failed), UPDATE_FAILED (the capability update failed), or DELETE_FAILED (the capability deletion
+    failed)."""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The version of the capability software that is currently running."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CapabilityName: str
     ClusterName: str
     Configuration: CapabilityConfigurationDict
@@ -348,33 +284,52 @@ class Capability(_Resource):
     Tags: list[TagDict]
     Type: Literal["ARGOCD", "ACK", "KRO"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CapabilityName: str,
+        ClusterName: str,
+        DeletePropagationPolicy: Literal["RETAIN"],
+        RoleArn: str,
+        Type: Literal["ARGOCD", "ACK", "KRO"],
+        Configuration: CapabilityConfiguration | CapabilityConfigurationDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EKS::Capability; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CapabilityName: str,
-            ClusterName: str,
-            DeletePropagationPolicy: Literal["RETAIN"],
-            RoleArn: str,
-            Type: Literal["ARGOCD", "ACK", "KRO"],
-            Configuration: CapabilityConfiguration | CapabilityConfigurationDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EKS::Capability; `await` it inside an App to deploy it.
-
-            CapabilityName: A unique name for the capability.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CapabilityName: A unique name for the capability. The name must be unique within your
+                cluster and can contain alphanumeric characters, hyphens, and underscores.
+                Create-only: changing it replaces the resource. Required.
             ClusterName: The name of the EKS cluster where you want to create the capability.
-            Configuration: The configuration settings for the capability.
-            DeletePropagationPolicy: Specifies how Kubernetes resources managed by the capability should be handled when the capability is deleted.
-            RoleArn: The Amazon Resource Name (ARN) of the IAM role that the capability uses to interact with AWS services.
+                Create-only: changing it replaces the resource. Required.
+            DeletePropagationPolicy: Specifies how Kubernetes resources managed by the capability
+                should be handled when the capability is deleted. Currently, the only supported
+                value is RETAIN which retains all Kubernetes resources managed by the capability
+                when the capability is deleted. Required.
+            RoleArn: The Amazon Resource Name (ARN) of the IAM role that the capability uses to
+                interact with AWS services. This role must have a trust policy that allows the EKS
+                service principal to assume it, and it must have the necessary permissions for the
+                capability type you're creating. Required.
+            Type: The type of capability to create. Valid values are: ACK (AWS Controllers for
+                Kubernetes, which lets you manage AWS resources directly from Kubernetes), ARGOCD
+                (Argo CD for GitOps-based continuous delivery), or KRO (Kube Resource Orchestrator
+                for composing and managing custom Kubernetes resources). Create-only: changing it
+                replaces the resource. Required.
+            Configuration: The configuration settings for the capability. The structure of this
+                object varies depending on the capability type. For Argo CD capabilities, you can
+                configure IAM Identity Center integration, RBAC role mappings, and network access
+                settings.
             Tags: An array of key-value pairs to apply to this resource.
-            Type: The type of capability to create.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

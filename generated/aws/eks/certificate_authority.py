@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,33 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CertificateAuthorityScheduledEventsDict = TypedDict(
-    "CertificateAuthorityScheduledEventsDict",
-    {
-        "FinalAutoActivation": "str",
-        "FirstAutoActivation": "str",
-    },
-    total=False,
-)
 
-CertificateAuthorityValidityDict = TypedDict(
-    "CertificateAuthorityValidityDict",
-    {
-        "NotAfter": "str",
-        "NotBefore": "str",
-    },
-    total=False,
-)
+class CertificateAuthorityScheduledEventsDict(TypedDict, total=False):
+    """CertificateAuthorityScheduledEvents as a plain dict: The scheduled auto-activation events for
+    the certificate authority, computed from its validity window."""
 
+    FinalAutoActivation: str
+    """The deadline by which EKS will auto-activate this certificate authority (notAfter minus 45
+    days)."""
+    FirstAutoActivation: str
+    """The earliest date EKS may auto-activate this certificate authority (notAfter minus 6 months)."""
+
+
+class CertificateAuthorityValidityDict(TypedDict, total=False):
+    """CertificateAuthorityValidity as a plain dict: The validity period of the certificate
+    authority."""
+
+    NotAfter: str
+    """The end of the validity period for the certificate authority."""
+    NotBefore: str
+    """The start of the validity period for the certificate authority."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EKS::CertificateAuthority",
     schema_file="aws-eks-certificateauthority.json",
     primary_identifier=("/ClusterName", "/Id"),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/CreatedAt",
@@ -96,9 +104,6 @@ METADATA = _TypeMetadata(
         "/Data",
     ),
     create_only=("/ClusterName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ClusterName",),
     list_required=("ClusterName",),
     tagging=_Tagging(
@@ -117,46 +122,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ScheduledEvents": {
-            "additionalProperties": False,
-            "properties": {
-                "FinalAutoActivation": {"type": "string"},
-                "FirstAutoActivation": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Validity": {
-            "additionalProperties": False,
-            "properties": {"NotAfter": {"type": "string"}, "NotBefore": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActivatedAt": {"type": "string"},
-        "ActivatedBy": {"type": "string"},
-        "ClusterName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "CreatedBy": {"type": "string"},
-        "Data": {"type": "string"},
-        "DistributionStatus": {"type": "string"},
-        "Id": {"type": "string"},
-        "RollbackAvailable": {"type": "boolean"},
-        "ScheduledEvents": {"$ref": "#/definitions/ScheduledEvents"},
-        "SigningStatus": {"type": "string"},
-        "Validity": {"$ref": "#/definitions/Validity"},
-    },
-    "required": ["ClusterName"],
-}
-
 
 class CertificateAuthority(_Resource):
     """AWS::EKS::CertificateAuthority: Resource Type definition for EKS CertificateAuthority.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ClusterName, Id (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ClusterName.
+    Read-only attributes (known once deployed): ActivatedAt, ActivatedBy, CreatedAt, CreatedBy,
+    Data, DistributionStatus, Id, RollbackAvailable, ScheduledEvents, SigningStatus, Validity.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eks-certificateauthority.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -166,38 +142,56 @@ class CertificateAuthority(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CertificateAuthorityAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "certificate_authority.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ActivatedAt: str
+    """The timestamp when the certificate authority was activated."""
     ActivatedBy: str
+    """The entity that activated the certificate authority."""
     CreatedAt: str
+    """The timestamp when the certificate authority was created."""
     CreatedBy: str
+    """The entity that created the certificate authority."""
     Data: str
+    """The Base64 encoded certificate authority data."""
     DistributionStatus: str
+    """The distribution status of the certificate authority."""
     Id: str
+    """The unique identifier of the certificate authority."""
     RollbackAvailable: bool
+    """Whether activation of this certificate authority can still be rolled back."""
     ScheduledEvents: CertificateAuthorityScheduledEventsDict
+    """The scheduled auto-activation events for the certificate authority."""
     SigningStatus: str
+    """The signing status of the certificate authority."""
     Validity: CertificateAuthorityValidityDict
-    # Declared properties (as declared, or as AWS returned them).
+    """The validity period of the certificate authority."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusterName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterName: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EKS::CertificateAuthority; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterName: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EKS::CertificateAuthority; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             ClusterName: The name of the EKS cluster that the certificate authority belongs to.
+                Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

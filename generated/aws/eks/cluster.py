@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -183,309 +187,369 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ActiveCertificateAuthorityDict = TypedDict(
-    "ActiveCertificateAuthorityDict",
-    {
-        "ActivatedBy": "str",
-        "Id": "str",
-    },
-    total=False,
-)
 
-ClusterAccessConfigDict = TypedDict(
-    "ClusterAccessConfigDict",
-    {
-        "AuthenticationMode": "Literal['CONFIG_MAP', 'API_AND_CONFIG_MAP', 'API']",
-        "BootstrapClusterCreatorAdminPermissions": "bool",
-    },
-    total=False,
-)
+class ActiveCertificateAuthorityDict(TypedDict, total=False):
+    """ActiveCertificateAuthority as a plain dict: Identifies the certificate authority currently
+    signing certificates for the cluster."""
 
-ClusterBlockStorageDict = TypedDict(
-    "ClusterBlockStorageDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
+    ActivatedBy: str
+    """Indicates whether the active certificate authority was activated by EKS or by the customer."""
+    Id: str
+    """The ID of the active (signing) certificate authority."""
 
-ClusterCertificateAuthorityDict = TypedDict(
-    "ClusterCertificateAuthorityDict",
-    {
-        "Active": "ActiveCertificateAuthorityDict",
-        "Data": "str",
-    },
-    total=False,
-)
 
-ClusterClusterLoggingDict = TypedDict(
-    "ClusterClusterLoggingDict",
-    {
-        "EnabledTypes": "list[LoggingTypeConfigDict]",
-    },
-    total=False,
-)
+class ClusterAccessConfigDict(TypedDict, total=False):
+    """ClusterAccessConfig as a plain dict: An object representing the Access Config to use for the
+    cluster."""
 
-ClusterComputeConfigDict = TypedDict(
-    "ClusterComputeConfigDict",
-    {
-        "Enabled": "bool",
-        "NodePools": "list[str]",
-        "NodeRoleArn": "str",
-    },
-    total=False,
-)
+    AuthenticationMode: Literal["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"]
+    """Specify the authentication mode that should be used to create your cluster."""
+    BootstrapClusterCreatorAdminPermissions: bool
+    """Set this value to false to avoid creating a default cluster admin Access Entry using the IAM
+    principal used to create the cluster."""
 
-ClusterControlPlanePlacementDict = TypedDict(
-    "ClusterControlPlanePlacementDict",
-    {
-        "GroupName": "str",
-        "SpreadLevel": "Literal['host', 'rack']",
-    },
-    total=False,
-)
 
-ClusterControlPlaneScalingConfigDict = TypedDict(
-    "ClusterControlPlaneScalingConfigDict",
-    {
-        "Tier": "Literal['standard', 'tier-xl', 'tier-2xl', 'tier-4xl', 'tier-8xl', 'tier-ultra']",
-    },
-    total=False,
-)
+class ClusterBlockStorageDict(TypedDict, total=False):
+    """ClusterBlockStorage as a plain dict: Todo: add description"""
 
-ClusterElasticLoadBalancingDict = TypedDict(
-    "ClusterElasticLoadBalancingDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
+    Enabled: bool
+    """Todo: add description"""
 
-ClusterEncryptionConfigDict = TypedDict(
-    "ClusterEncryptionConfigDict",
-    {
-        "Provider": "ClusterProviderDict",
-        "Resources": "list[str]",
-    },
-    total=False,
-)
 
-ClusterEtcdPlacementDict = TypedDict(
-    "ClusterEtcdPlacementDict",
-    {
-        "SpreadLevel": "Literal['host', 'rack']",
-    },
-    total=False,
-)
+class ClusterCertificateAuthorityDict(TypedDict, total=False):
+    """ClusterCertificateAuthority as a plain dict: The certificate authority information for the
+    cluster, including the trust bundle and the currently active signing certificate authority."""
 
-ClusterHorizontalPodAutoscalerControllerConfigDict = TypedDict(
-    "ClusterHorizontalPodAutoscalerControllerConfigDict",
-    {
-        "HorizontalPodAutoscalerSyncPeriod": "str",
-    },
-    total=False,
-)
+    Active: ActiveCertificateAuthorityDict
+    """Identifies the certificate authority currently signing certificates for the cluster."""
+    Data: str
+    """The base64-encoded certificate-authority trust bundle for the cluster (all trusted CAs)."""
 
-ClusterKubeApiServerConfigDict = TypedDict(
-    "ClusterKubeApiServerConfigDict",
-    {
-        "EventTtl": "str",
-        "ServiceNodePortRange": "ClusterServiceNodePortRangeDict",
-    },
-    total=False,
-)
 
-ClusterKubeControllerManagerConfigDict = TypedDict(
-    "ClusterKubeControllerManagerConfigDict",
-    {
-        "HorizontalPodAutoscalerControllerConfig": "ClusterHorizontalPodAutoscalerControllerConfigDict",
-        "PodGcControllerConfig": "ClusterPodGcControllerConfigDict",
-    },
-    total=False,
-)
+class ClusterClusterLoggingDict(TypedDict, total=False):
+    """ClusterClusterLogging as a plain dict: The cluster control plane logging configuration for
+    your cluster."""
 
-ClusterKubeSchedulerConfigDict = TypedDict(
-    "ClusterKubeSchedulerConfigDict",
-    {
-        "NodeResourcesFit": "NodeResourcesFitConfigDict",
-    },
-    total=False,
-)
+    EnabledTypes: list[LoggingTypeConfigDict]
+    """Enable control plane logs for your cluster, all log types will be disabled if the array is
+    empty"""
 
-ClusterKubernetesNetworkConfigDict = TypedDict(
-    "ClusterKubernetesNetworkConfigDict",
-    {
-        "ElasticLoadBalancing": "ClusterElasticLoadBalancingDict",
-        "IpFamily": "Literal['ipv4', 'ipv6']",
-        "ServiceIpv4Cidr": "str",
-        "ServiceIpv6Cidr": "str",
-    },
-    total=False,
-)
 
-ClusterOutpostConfigDict = TypedDict(
-    "ClusterOutpostConfigDict",
-    {
-        "ControlPlaneInstanceType": "Required[str]",
-        "ControlPlanePlacement": "ClusterControlPlanePlacementDict",
-        "EtcdInstanceType": "str",
-        "EtcdPlacement": "ClusterEtcdPlacementDict",
-        "OutpostArns": "Required[list[str]]",
-    },
-    total=False,
-)
+class ClusterComputeConfigDict(TypedDict, total=False):
+    """ClusterComputeConfig as a plain dict: Todo: add description"""
 
-ClusterPodGcControllerConfigDict = TypedDict(
-    "ClusterPodGcControllerConfigDict",
-    {
-        "TerminatedPodGcThreshold": "int",
-    },
-    total=False,
-)
+    Enabled: bool
+    """Todo: add description"""
+    NodePools: list[str]
+    """Todo: add description"""
+    NodeRoleArn: str
+    """Todo: add description"""
 
-ClusterProviderDict = TypedDict(
-    "ClusterProviderDict",
-    {
-        "KeyArn": "str",
-    },
-    total=False,
-)
 
-ClusterRemoteNetworkConfigDict = TypedDict(
-    "ClusterRemoteNetworkConfigDict",
-    {
-        "RemoteNodeNetworks": "list[RemoteNodeNetworkDict]",
-        "RemotePodNetworks": "list[RemotePodNetworkDict]",
-    },
-    total=False,
-)
+class ClusterControlPlanePlacementDict(TypedDict, total=False):
+    """ClusterControlPlanePlacement as a plain dict: The placement configuration for all the control
+    plane instances of your local Amazon EKS cluster on an AWS Outpost."""
 
-ClusterResourcesVpcConfigDict = TypedDict(
-    "ClusterResourcesVpcConfigDict",
-    {
-        "ControlPlaneEgressMode": "Literal['AWS_MANAGED', 'CUSTOMER_ISOLATED', 'CUSTOMER_ROUTED']",
-        "EndpointPrivateAccess": "bool",
-        "EndpointPublicAccess": "bool",
-        "PublicAccessCidrs": "list[str]",
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "Required[list[str]]",
-    },
-    total=False,
-)
+    GroupName: str
+    """The name of the placement group for the Kubernetes control plane instances. This setting
+    can't be changed after cluster creation."""
+    SpreadLevel: Literal["host", "rack"]
+    """Optional parameter to specify the placement group spread level for control plane instances.
+    If not provided, EKS will deploy control plane instances without a placement group."""
 
-ClusterRollbackConfigDict = TypedDict(
-    "ClusterRollbackConfigDict",
-    {
-        "TimeoutMinutes": "int",
-    },
-    total=False,
-)
 
-ClusterScoringStrategyDict = TypedDict(
-    "ClusterScoringStrategyDict",
-    {
-        "Resources": "list[ResourceWeightDict]",
-        "Type": "Literal['LeastAllocated', 'MostAllocated']",
-    },
-    total=False,
-)
+class ClusterControlPlaneScalingConfigDict(TypedDict, total=False):
+    """ClusterControlPlaneScalingConfig as a plain dict: Configuration for provisioned control plane
+    scaling."""
 
-ClusterServiceNodePortRangeDict = TypedDict(
-    "ClusterServiceNodePortRangeDict",
-    {
-        "MaxPort": "int",
-        "MinPort": "int",
-    },
-    total=False,
-)
+    Tier: Literal["standard", "tier-xl", "tier-2xl", "tier-4xl", "tier-8xl", "tier-ultra"]
+    """The scaling tier for the provisioned control plane."""
 
-ClusterStorageConfigDict = TypedDict(
-    "ClusterStorageConfigDict",
-    {
-        "BlockStorage": "ClusterBlockStorageDict",
-    },
-    total=False,
-)
 
-ClusterUpgradePolicyDict = TypedDict(
-    "ClusterUpgradePolicyDict",
-    {
-        "SupportType": "Literal['STANDARD', 'EXTENDED']",
-    },
-    total=False,
-)
+class ClusterElasticLoadBalancingDict(TypedDict, total=False):
+    """ClusterElasticLoadBalancing as a plain dict: Todo: add description"""
 
-ClusterZonalShiftConfigDict = TypedDict(
-    "ClusterZonalShiftConfigDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
+    Enabled: bool
+    """Todo: add description"""
 
-LoggingObjectDict = TypedDict(
-    "LoggingObjectDict",
-    {
-        "ClusterLogging": "ClusterClusterLoggingDict",
-    },
-    total=False,
-)
 
-LoggingTypeConfigDict = TypedDict(
-    "LoggingTypeConfigDict",
-    {
-        "Type": "Literal['api', 'audit', 'authenticator', 'controllerManager', 'scheduler']",
-    },
-    total=False,
-)
+class ClusterEncryptionConfigDict(TypedDict, total=False):
+    """ClusterEncryptionConfig as a plain dict: The encryption configuration for the cluster"""
 
-NodeResourcesFitConfigDict = TypedDict(
-    "NodeResourcesFitConfigDict",
-    {
-        "ScoringStrategy": "ClusterScoringStrategyDict",
-    },
-    total=False,
-)
+    Provider: ClusterProviderDict
+    """The encryption provider for the cluster."""
+    Resources: list[str]
+    """Specifies the resources to be encrypted. The only supported value is "secrets"."""
 
-RemoteNodeNetworkDict = TypedDict(
-    "RemoteNodeNetworkDict",
-    {
-        "Cidrs": "Required[list[str]]",
-    },
-    total=False,
-)
 
-RemotePodNetworkDict = TypedDict(
-    "RemotePodNetworkDict",
-    {
-        "Cidrs": "Required[list[str]]",
-    },
-    total=False,
-)
+class ClusterEtcdPlacementDict(TypedDict, total=False):
+    """ClusterEtcdPlacement as a plain dict: The placement configuration for the etcd instances of
+    your local Amazon EKS cluster on an AWS Outpost."""
 
-ResourceWeightDict = TypedDict(
-    "ResourceWeightDict",
-    {
-        "Name": "str",
-        "Weight": "int",
-    },
-    total=False,
-)
+    SpreadLevel: Literal["host", "rack"]
+    """Optional parameter to specify the placement group spread level for etcd instances. If not
+    provided, EKS will deploy etcd instances without a placement group."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ClusterHorizontalPodAutoscalerControllerConfigDict(TypedDict, total=False):
+    """ClusterHorizontalPodAutoscalerControllerConfig as a plain dict: The horizontal pod autoscaler
+    controller configuration."""
+
+    HorizontalPodAutoscalerSyncPeriod: str
+    """The interval between each sync of the horizontal pod autoscaler (e.g., 15s, 1m)."""
+
+
+class ClusterKubeApiServerConfigDict(TypedDict, total=False):
+    """ClusterKubeApiServerConfig as a plain dict: The configuration for the Kubernetes API server
+    on an Amazon EKS cluster."""
+
+    EventTtl: str
+    """The duration that Kubernetes events are retained (e.g., 30m, 1h)."""
+    ServiceNodePortRange: ClusterServiceNodePortRangeDict
+    """The port range for Kubernetes NodePort services."""
+
+
+class ClusterKubeControllerManagerConfigDict(TypedDict, total=False):
+    """ClusterKubeControllerManagerConfig as a plain dict: The configuration for the Kubernetes
+    controller manager on an Amazon EKS cluster."""
+
+    HorizontalPodAutoscalerControllerConfig: ClusterHorizontalPodAutoscalerControllerConfigDict
+    """The horizontal pod autoscaler controller configuration."""
+    PodGcControllerConfig: ClusterPodGcControllerConfigDict
+    """The pod garbage collector controller configuration."""
+
+
+class ClusterKubeSchedulerConfigDict(TypedDict, total=False):
+    """ClusterKubeSchedulerConfig as a plain dict: The configuration for the Kubernetes scheduler on
+    an Amazon EKS cluster."""
+
+    NodeResourcesFit: NodeResourcesFitConfigDict
+    """The NodeResourcesFit plugin configuration for the Kubernetes scheduler."""
+
+
+class ClusterKubernetesNetworkConfigDict(TypedDict, total=False):
+    """ClusterKubernetesNetworkConfig as a plain dict: The Kubernetes network configuration for the
+    cluster."""
+
+    ElasticLoadBalancing: ClusterElasticLoadBalancingDict
+    """Todo: add description"""
+    IpFamily: Literal["ipv4", "ipv6"]
+    """Ipv4 or Ipv6. You can only specify ipv6 for 1.21 and later clusters that use version 1.10.1
+    or later of the Amazon VPC CNI add-on"""
+    ServiceIpv4Cidr: str
+    """The CIDR block to assign Kubernetes service IP addresses from. If you don't specify a block,
+    Kubernetes assigns addresses from either the 10.100.0.0/16 or 172.20.0.0/16 CIDR blocks. We
+    recommend that you specify a block that does not overlap with resources in other networks that
+    are peered or connected to your VPC."""
+    ServiceIpv6Cidr: str
+    """The CIDR block to assign Kubernetes service IP addresses from."""
+
+
+class ClusterOutpostConfigDict(TypedDict, total=False):
+    """ClusterOutpostConfig as a plain dict: An object representing the Outpost configuration to use
+    for AWS EKS outpost cluster."""
+
+    ControlPlaneInstanceType: Required[str]
+    """The EC2 instance type for the Kubernetes control plane instances of your local Amazon EKS
+    cluster on AWS Outposts. This instance type applies to all control plane instances and cannot be
+    changed after cluster creation."""
+    ControlPlanePlacement: ClusterControlPlanePlacementDict
+    """An object representing the placement configuration for all the control plane instances of
+    your local Amazon EKS cluster on an AWS Outpost."""
+    EtcdInstanceType: str
+    """The EC2 instance type for etcd instances of your local Amazon EKS cluster on AWS Outposts.
+    This instance type applies to all etcd instances and cannot be changed after cluster creation."""
+    EtcdPlacement: ClusterEtcdPlacementDict
+    """An object representing the placement configuration for the etcd instances of your local
+    Amazon EKS cluster on an AWS Outpost."""
+    OutpostArns: Required[list[str]]
+    """The ARN of the Outpost that you want to use for your local Amazon EKS cluster on Outposts.
+    Only a single Outpost ARN is supported."""
+
+
+class ClusterPodGcControllerConfigDict(TypedDict, total=False):
+    """ClusterPodGcControllerConfig as a plain dict: The pod garbage collector controller
+    configuration."""
+
+    TerminatedPodGcThreshold: int
+    """The number of terminated pods that can exist before the terminated pod garbage collector
+    starts deleting them."""
+
+
+class ClusterProviderDict(TypedDict, total=False):
+    """ClusterProvider as a plain dict."""
+
+    KeyArn: str
+    """Amazon Resource Name (ARN) or alias of the KMS key. The KMS key must be symmetric, created in
+    the same region as the cluster, and if the KMS key was created in a different account, the user
+    must have access to the KMS key."""
+
+
+class ClusterRemoteNetworkConfigDict(TypedDict, total=False):
+    """ClusterRemoteNetworkConfig as a plain dict: Configuration fields for specifying on-premises
+    node and pod CIDRs that are external to the VPC passed during cluster creation."""
+
+    RemoteNodeNetworks: list[RemoteNodeNetworkDict]
+    """Network configuration of nodes run on-premises with EKS Hybrid Nodes."""
+    RemotePodNetworks: list[RemotePodNetworkDict]
+    """Network configuration of pods run on-premises with EKS Hybrid Nodes."""
+
+
+class ClusterResourcesVpcConfigDict(TypedDict, total=False):
+    """ClusterResourcesVpcConfig as a plain dict: An object representing the VPC configuration to
+    use for an Amazon EKS cluster."""
+
+    ControlPlaneEgressMode: Literal["AWS_MANAGED", "CUSTOMER_ISOLATED", "CUSTOMER_ROUTED"]
+    """Specify the egress mode for the cluster control plane. If you set this to CUSTOMER_ROUTED,
+    the control plane routes traffic through your VPC subnets instead of using AWS managed
+    networking."""
+    EndpointPrivateAccess: bool
+    """Set this value to true to enable private access for your cluster's Kubernetes API server
+    endpoint. If you enable private access, Kubernetes API requests from within your cluster's VPC
+    use the private VPC endpoint. The default value for this parameter is false, which disables
+    private access for your Kubernetes API server. If you disable private access and you have nodes
+    or AWS Fargate pods in the cluster, then ensure that publicAccessCidrs includes the necessary
+    CIDR blocks for communication with the nodes or Fargate pods."""
+    EndpointPublicAccess: bool
+    """Set this value to false to disable public access to your cluster's Kubernetes API server
+    endpoint. If you disable public access, your cluster's Kubernetes API server can only receive
+    requests from within the cluster VPC. The default value for this parameter is true, which
+    enables public access for your Kubernetes API server."""
+    PublicAccessCidrs: list[str]
+    """The CIDR blocks that are allowed access to your cluster's public Kubernetes API server
+    endpoint. Communication to the endpoint from addresses outside of the CIDR blocks that you
+    specify is denied. The default value is 0.0.0.0/0. If you've disabled private endpoint access
+    and you have nodes or AWS Fargate pods in the cluster, then ensure that you specify the
+    necessary CIDR blocks."""
+    SecurityGroupIds: list[str]
+    """Specify one or more security groups for the cross-account elastic network interfaces that
+    Amazon EKS creates to use to allow communication between your worker nodes and the Kubernetes
+    control plane. If you don't specify a security group, the default security group for your VPC is
+    used."""
+    SubnetIds: Required[list[str]]
+    """Specify subnets for your Amazon EKS nodes. Amazon EKS creates cross-account elastic network
+    interfaces in these subnets to allow communication between your nodes and the Kubernetes control
+    plane."""
+
+
+class ClusterRollbackConfigDict(TypedDict, total=False):
+    """ClusterRollbackConfig as a plain dict: The rollback configuration to use for the cluster
+    version rollback."""
+
+    TimeoutMinutes: int
+    """The timeout in minutes for the version rollback operation. If not specified, defaults to 720
+    minutes (12 hours)."""
+
+
+class ClusterScoringStrategyDict(TypedDict, total=False):
+    """ClusterScoringStrategy as a plain dict: The scoring strategy configuration for the
+    NodeResourcesFit scheduler plugin."""
+
+    Resources: list[ResourceWeightDict]
+    """The resource weights used for scoring nodes."""
+    Type: Literal["LeastAllocated", "MostAllocated"]
+    """The scoring strategy type (LeastAllocated or MostAllocated)."""
+
+
+class ClusterServiceNodePortRangeDict(TypedDict, total=False):
+    """ClusterServiceNodePortRange as a plain dict: The port range for Kubernetes NodePort services."""
+
+    MaxPort: int
+    """The maximum port number in the range."""
+    MinPort: int
+    """The minimum port number in the range."""
+
+
+class ClusterStorageConfigDict(TypedDict, total=False):
+    """ClusterStorageConfig as a plain dict: Todo: add description"""
+
+    BlockStorage: ClusterBlockStorageDict
+    """Todo: add description"""
+
+
+class ClusterUpgradePolicyDict(TypedDict, total=False):
+    """ClusterUpgradePolicy as a plain dict: An object representing the Upgrade Policy to use for
+    the cluster."""
+
+    SupportType: Literal["STANDARD", "EXTENDED"]
+    """Specify the support type for your cluster."""
+
+
+class ClusterZonalShiftConfigDict(TypedDict, total=False):
+    """ClusterZonalShiftConfig as a plain dict: The current zonal shift configuration to use for the
+    cluster."""
+
+    Enabled: bool
+    """Set this value to true to enable zonal shift for the cluster."""
+
+
+class LoggingObjectDict(TypedDict, total=False):
+    """LoggingObject as a plain dict: Enable exporting the Kubernetes control plane logs for your
+    cluster to CloudWatch Logs based on log types. By default, cluster control plane logs aren't
+    exported to CloudWatch Logs."""
+
+    ClusterLogging: ClusterClusterLoggingDict
+    """The cluster control plane logging configuration for your cluster."""
+
+
+class LoggingTypeConfigDict(TypedDict, total=False):
+    """LoggingTypeConfig as a plain dict: Enabled Logging Type"""
+
+    Type: Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]
+    """name of the log type"""
+
+
+class NodeResourcesFitConfigDict(TypedDict, total=False):
+    """NodeResourcesFitConfig as a plain dict: The NodeResourcesFit plugin configuration for the
+    Kubernetes scheduler."""
+
+    ScoringStrategy: ClusterScoringStrategyDict
+    """The scoring strategy configuration for the NodeResourcesFit scheduler plugin."""
+
+
+class RemoteNodeNetworkDict(TypedDict, total=False):
+    """RemoteNodeNetwork as a plain dict: Network configuration of nodes run on-premises with EKS
+    Hybrid Nodes."""
+
+    Cidrs: Required[list[str]]
+    """Specifies the list of remote node CIDRs."""
+
+
+class RemotePodNetworkDict(TypedDict, total=False):
+    """RemotePodNetwork as a plain dict: Network configuration of pods run on-premises with EKS
+    Hybrid Nodes."""
+
+    Cidrs: Required[list[str]]
+    """Specifies the list of remote pod CIDRs."""
+
+
+class ResourceWeightDict(TypedDict, total=False):
+    """ResourceWeight as a plain dict: A resource weight entry for the scheduler scoring strategy."""
+
+    Name: str
+    """The name of the resource (for example, cpu or memory)."""
+    Weight: int
+    """The weight assigned to the resource for scoring. Must be between 1 and 100."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EKS::Cluster",
     schema_file="aws-eks-cluster.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/Arn",
@@ -516,7 +580,6 @@ METADATA = _TypeMetadata(
         "/RollbackConfig",
         "/ActiveCertificateAuthorityId",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ComputeConfig/NodePools",
         "/EncryptionConfig",
@@ -533,14 +596,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("RoleArn", "ResourcesVpcConfig"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -550,336 +606,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationMode": {
-                    "enum": ["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"],
-                    "type": "string",
-                },
-                "BootstrapClusterCreatorAdminPermissions": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "ActiveCertificateAuthority": {
-            "additionalProperties": False,
-            "properties": {"ActivatedBy": {"type": "string"}, "Id": {"type": "string"}},
-            "type": "object",
-        },
-        "BlockStorage": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "CertificateAuthority": {
-            "additionalProperties": False,
-            "properties": {
-                "Active": {"$ref": "#/definitions/ActiveCertificateAuthority"},
-                "Data": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ClusterLogging": {
-            "additionalProperties": False,
-            "properties": {"EnabledTypes": {"$ref": "#/definitions/EnabledTypes"}},
-            "type": "object",
-        },
-        "ComputeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "NodePools": {"items": {"type": "string"}, "type": "array"},
-                "NodeRoleArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ControlPlanePlacement": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupName": {"type": "string"},
-                "SpreadLevel": {"enum": ["host", "rack"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "ControlPlaneScalingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Tier": {
-                    "enum": [
-                        "standard",
-                        "tier-xl",
-                        "tier-2xl",
-                        "tier-4xl",
-                        "tier-8xl",
-                        "tier-ultra",
-                    ],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "DeletionProtection": {"type": "boolean"},
-        "ElasticLoadBalancing": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "EnabledTypes": {"items": {"$ref": "#/definitions/LoggingTypeConfig"}, "type": "array"},
-        "EncryptionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Provider": {"$ref": "#/definitions/Provider"},
-                "Resources": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "EtcdPlacement": {
-            "additionalProperties": False,
-            "properties": {"SpreadLevel": {"enum": ["host", "rack"], "type": "string"}},
-            "type": "object",
-        },
-        "HorizontalPodAutoscalerControllerConfig": {
-            "additionalProperties": False,
-            "properties": {"HorizontalPodAutoscalerSyncPeriod": {"type": "string"}},
-            "type": "object",
-        },
-        "KubeApiServerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EventTtl": {"type": "string"},
-                "ServiceNodePortRange": {"$ref": "#/definitions/ServiceNodePortRange"},
-            },
-            "type": "object",
-        },
-        "KubeControllerManagerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "HorizontalPodAutoscalerControllerConfig": {
-                    "$ref": "#/definitions/HorizontalPodAutoscalerControllerConfig"
-                },
-                "PodGcControllerConfig": {"$ref": "#/definitions/PodGcControllerConfig"},
-            },
-            "type": "object",
-        },
-        "KubeSchedulerConfig": {
-            "additionalProperties": False,
-            "properties": {"NodeResourcesFit": {"$ref": "#/definitions/NodeResourcesFitConfig"}},
-            "type": "object",
-        },
-        "KubernetesNetworkConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ElasticLoadBalancing": {"$ref": "#/definitions/ElasticLoadBalancing"},
-                "IpFamily": {"enum": ["ipv4", "ipv6"], "type": "string"},
-                "ServiceIpv4Cidr": {"type": "string"},
-                "ServiceIpv6Cidr": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Logging": {
-            "additionalProperties": False,
-            "properties": {"ClusterLogging": {"$ref": "#/definitions/ClusterLogging"}},
-            "type": "object",
-        },
-        "LoggingTypeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {
-                    "enum": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "NodeResourcesFitConfig": {
-            "additionalProperties": False,
-            "properties": {"ScoringStrategy": {"$ref": "#/definitions/ScoringStrategy"}},
-            "type": "object",
-        },
-        "OutpostConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ControlPlaneInstanceType": {"type": "string"},
-                "ControlPlanePlacement": {"$ref": "#/definitions/ControlPlanePlacement"},
-                "EtcdInstanceType": {"type": "string"},
-                "EtcdPlacement": {"$ref": "#/definitions/EtcdPlacement"},
-                "OutpostArns": {"items": {"minItems": 1, "type": "string"}, "type": "array"},
-            },
-            "required": ["OutpostArns", "ControlPlaneInstanceType"],
-            "type": "object",
-        },
-        "PodGcControllerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "TerminatedPodGcThreshold": {"maximum": 1000000, "minimum": 1, "type": "integer"}
-            },
-            "type": "object",
-        },
-        "Provider": {
-            "additionalProperties": False,
-            "properties": {"KeyArn": {"type": "string"}},
-            "type": "object",
-        },
-        "RemoteNetworkConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "RemoteNodeNetworks": {"$ref": "#/definitions/RemoteNodeNetworks"},
-                "RemotePodNetworks": {"$ref": "#/definitions/RemotePodNetworks"},
-            },
-            "type": "object",
-        },
-        "RemoteNodeNetwork": {
-            "additionalProperties": False,
-            "properties": {"Cidrs": {"items": {"minItems": 1, "type": "string"}, "type": "array"}},
-            "required": ["Cidrs"],
-            "type": "object",
-        },
-        "RemoteNodeNetworks": {
-            "items": {"$ref": "#/definitions/RemoteNodeNetwork"},
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-        },
-        "RemotePodNetwork": {
-            "additionalProperties": False,
-            "properties": {"Cidrs": {"items": {"minItems": 1, "type": "string"}, "type": "array"}},
-            "required": ["Cidrs"],
-            "type": "object",
-        },
-        "RemotePodNetworks": {
-            "items": {"$ref": "#/definitions/RemotePodNetwork"},
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ResourceWeight": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 253, "minLength": 1, "type": "string"},
-                "Weight": {"maximum": 100, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "ResourcesVpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ControlPlaneEgressMode": {
-                    "enum": ["AWS_MANAGED", "CUSTOMER_ISOLATED", "CUSTOMER_ROUTED"],
-                    "type": "string",
-                },
-                "EndpointPrivateAccess": {"type": "boolean"},
-                "EndpointPublicAccess": {"type": "boolean"},
-                "PublicAccessCidrs": {"items": {"minItems": 1, "type": "string"}, "type": "array"},
-                "SecurityGroupIds": {"items": {"minItems": 1, "type": "string"}, "type": "array"},
-                "SubnetIds": {"items": {"minItems": 1, "type": "string"}, "type": "array"},
-            },
-            "required": ["SubnetIds"],
-            "type": "object",
-        },
-        "RollbackConfig": {
-            "additionalProperties": False,
-            "properties": {"TimeoutMinutes": {"maximum": 10080, "minimum": 120, "type": "integer"}},
-            "type": "object",
-        },
-        "ScoringStrategy": {
-            "additionalProperties": False,
-            "properties": {
-                "Resources": {
-                    "items": {"$ref": "#/definitions/ResourceWeight"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Type": {"enum": ["LeastAllocated", "MostAllocated"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "ServiceNodePortRange": {
-            "additionalProperties": False,
-            "properties": {"MaxPort": {"type": "integer"}, "MinPort": {"type": "integer"}},
-            "type": "object",
-        },
-        "StorageConfig": {
-            "additionalProperties": False,
-            "properties": {"BlockStorage": {"$ref": "#/definitions/BlockStorage"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UpgradePolicy": {
-            "additionalProperties": False,
-            "properties": {"SupportType": {"enum": ["STANDARD", "EXTENDED"], "type": "string"}},
-            "type": "object",
-        },
-        "ZonalShiftConfig": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessConfig": {"$ref": "#/definitions/AccessConfig"},
-        "ActiveCertificateAuthorityId": {"type": "string"},
-        "Arn": {"type": "string"},
-        "BootstrapSelfManagedAddons": {"type": "boolean"},
-        "CertificateAuthority": {"$ref": "#/definitions/CertificateAuthority"},
-        "CertificateAuthorityData": {"type": "string"},
-        "ClusterSecurityGroupId": {"type": "string"},
-        "ComputeConfig": {"$ref": "#/definitions/ComputeConfig"},
-        "ControlPlaneScalingConfig": {"$ref": "#/definitions/ControlPlaneScalingConfig"},
-        "DeletionProtection": {"type": "boolean"},
-        "EncryptionConfig": {
-            "items": {"$ref": "#/definitions/EncryptionConfig"},
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-        },
-        "EncryptionConfigKeyArn": {"type": "string"},
-        "Endpoint": {"type": "string"},
-        "Force": {"type": "boolean"},
-        "Id": {"type": "string"},
-        "KubeApiServerConfig": {"$ref": "#/definitions/KubeApiServerConfig"},
-        "KubeControllerManagerConfig": {"$ref": "#/definitions/KubeControllerManagerConfig"},
-        "KubeSchedulerConfig": {"$ref": "#/definitions/KubeSchedulerConfig"},
-        "KubernetesNetworkConfig": {"$ref": "#/definitions/KubernetesNetworkConfig"},
-        "Logging": {"$ref": "#/definitions/Logging"},
-        "Name": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[0-9A-Za-z][A-Za-z0-9\\-_]*",
-            "type": "string",
-        },
-        "OpenIdConnectIssuerUrl": {"type": "string"},
-        "OutpostConfig": {"$ref": "#/definitions/OutpostConfig"},
-        "RemoteNetworkConfig": {"$ref": "#/definitions/RemoteNetworkConfig"},
-        "ResourcesVpcConfig": {"$ref": "#/definitions/ResourcesVpcConfig"},
-        "RoleArn": {"type": "string"},
-        "RollbackConfig": {"$ref": "#/definitions/RollbackConfig"},
-        "StorageConfig": {"$ref": "#/definitions/StorageConfig"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "UpgradePolicy": {"$ref": "#/definitions/UpgradePolicy"},
-        "Version": {"pattern": "1\\.\\d\\d", "type": "string"},
-        "ZonalShiftConfig": {"$ref": "#/definitions/ZonalShiftConfig"},
-    },
-    "required": ["RoleArn", "ResourcesVpcConfig"],
-}
-
 
 class Cluster(_Resource):
     """AWS::EKS::Cluster: An object representing an Amazon EKS cluster.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): OutpostConfig, EncryptionConfig,
+    KubernetesNetworkConfig.IpFamily, KubernetesNetworkConfig.ServiceIpv4Cidr,
+    AccessConfig.BootstrapClusterCreatorAdminPermissions, Name, RoleArn, BootstrapSelfManagedAddons.
+    Write-only (sent to AWS, never read back): AccessConfig.BootstrapClusterCreatorAdminPermissions,
+    BootstrapSelfManagedAddons, Force, RollbackConfig, ActiveCertificateAuthorityId.
+    Read-only attributes (known once deployed): Arn, CertificateAuthorityData,
+    ClusterSecurityGroupId, EncryptionConfigKeyArn, Endpoint, Id, OpenIdConnectIssuerUrl.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eks-cluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -887,17 +628,29 @@ class Cluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the cluster, such as arn:aws:eks:us-west-2:666666666666:cluster/prod."""
     CertificateAuthorityData: str
+    """The certificate-authority-data for your cluster."""
     ClusterSecurityGroupId: str
+    """The cluster security group that was created by Amazon EKS for the cluster. Managed node
+    groups use this security group for control plane to data plane communication."""
     EncryptionConfigKeyArn: str
+    """Amazon Resource Name (ARN) or alias of the customer master key (CMK)."""
     Endpoint: str
+    """The endpoint for your Kubernetes API server, such as
+    https://5E1D0CEXAMPLEA591B746AFC5AB30262.yl4.us-west-2.eks.amazonaws.com."""
     Id: str
+    """The unique ID given to your cluster."""
     OpenIdConnectIssuerUrl: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The issuer URL for the cluster's OIDC identity provider, such as
+    https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B716D3041E. If you need to
+    remove https:// from this output value, you can include the following code in your template."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessConfig: ClusterAccessConfigDict
     ActiveCertificateAuthorityId: str
     BootstrapSelfManagedAddons: bool
@@ -924,67 +677,106 @@ class Cluster(_Resource):
     Version: str
     ZonalShiftConfig: ClusterZonalShiftConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResourcesVpcConfig: ClusterResourcesVpcConfig | ClusterResourcesVpcConfigDict,
+        RoleArn: str,
+        AccessConfig: ClusterAccessConfig | ClusterAccessConfigDict | None = None,
+        ActiveCertificateAuthorityId: str | None = None,
+        BootstrapSelfManagedAddons: bool | None = None,
+        CertificateAuthority: ClusterCertificateAuthority
+        | ClusterCertificateAuthorityDict
+        | None = None,
+        ComputeConfig: ClusterComputeConfig | ClusterComputeConfigDict | None = None,
+        ControlPlaneScalingConfig: ClusterControlPlaneScalingConfig
+        | ClusterControlPlaneScalingConfigDict
+        | None = None,
+        DeletionProtection: bool | None = None,
+        EncryptionConfig: list[ClusterEncryptionConfig | ClusterEncryptionConfigDict] | None = None,
+        Force: bool | None = None,
+        KubeApiServerConfig: ClusterKubeApiServerConfig
+        | ClusterKubeApiServerConfigDict
+        | None = None,
+        KubeControllerManagerConfig: ClusterKubeControllerManagerConfig
+        | ClusterKubeControllerManagerConfigDict
+        | None = None,
+        KubeSchedulerConfig: ClusterKubeSchedulerConfig
+        | ClusterKubeSchedulerConfigDict
+        | None = None,
+        KubernetesNetworkConfig: ClusterKubernetesNetworkConfig
+        | ClusterKubernetesNetworkConfigDict
+        | None = None,
+        Logging: LoggingObject | LoggingObjectDict | None = None,
+        Name: str | None = None,
+        OutpostConfig: ClusterOutpostConfig | ClusterOutpostConfigDict | None = None,
+        RemoteNetworkConfig: ClusterRemoteNetworkConfig
+        | ClusterRemoteNetworkConfigDict
+        | None = None,
+        RollbackConfig: ClusterRollbackConfig | ClusterRollbackConfigDict | None = None,
+        StorageConfig: ClusterStorageConfig | ClusterStorageConfigDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UpgradePolicy: ClusterUpgradePolicy | ClusterUpgradePolicyDict | None = None,
+        Version: str | None = None,
+        ZonalShiftConfig: ClusterZonalShiftConfig | ClusterZonalShiftConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EKS::Cluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResourcesVpcConfig: ClusterResourcesVpcConfig | ClusterResourcesVpcConfigDict,
-            RoleArn: str,
-            AccessConfig: ClusterAccessConfig | ClusterAccessConfigDict | None = None,
-            ActiveCertificateAuthorityId: str | None = None,
-            BootstrapSelfManagedAddons: bool | None = None,
-            CertificateAuthority: ClusterCertificateAuthority
-            | ClusterCertificateAuthorityDict
-            | None = None,
-            ComputeConfig: ClusterComputeConfig | ClusterComputeConfigDict | None = None,
-            ControlPlaneScalingConfig: ClusterControlPlaneScalingConfig
-            | ClusterControlPlaneScalingConfigDict
-            | None = None,
-            DeletionProtection: bool | None = None,
-            EncryptionConfig: list[ClusterEncryptionConfig | ClusterEncryptionConfigDict]
-            | None = None,
-            Force: bool | None = None,
-            KubeApiServerConfig: ClusterKubeApiServerConfig
-            | ClusterKubeApiServerConfigDict
-            | None = None,
-            KubeControllerManagerConfig: ClusterKubeControllerManagerConfig
-            | ClusterKubeControllerManagerConfigDict
-            | None = None,
-            KubeSchedulerConfig: ClusterKubeSchedulerConfig
-            | ClusterKubeSchedulerConfigDict
-            | None = None,
-            KubernetesNetworkConfig: ClusterKubernetesNetworkConfig
-            | ClusterKubernetesNetworkConfigDict
-            | None = None,
-            Logging: LoggingObject | LoggingObjectDict | None = None,
-            Name: str | None = None,
-            OutpostConfig: ClusterOutpostConfig | ClusterOutpostConfigDict | None = None,
-            RemoteNetworkConfig: ClusterRemoteNetworkConfig
-            | ClusterRemoteNetworkConfigDict
-            | None = None,
-            RollbackConfig: ClusterRollbackConfig | ClusterRollbackConfigDict | None = None,
-            StorageConfig: ClusterStorageConfig | ClusterStorageConfigDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UpgradePolicy: ClusterUpgradePolicy | ClusterUpgradePolicyDict | None = None,
-            Version: str | None = None,
-            ZonalShiftConfig: ClusterZonalShiftConfig | ClusterZonalShiftConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EKS::Cluster; `await` it inside an App to deploy it.
-
-            ActiveCertificateAuthorityId: The ID of the certificate authority to activate as the cluster's signing CA.
-            BootstrapSelfManagedAddons: Set this value to false to avoid creating the default networking add-ons when the cluster is created.
-            DeletionProtection: Set this value to true to enable deletion protection for the cluster.
-            Force: Force cluster version update
-            Name: The unique name to give to your cluster.
-            RoleArn: The Amazon Resource Name (ARN) of the IAM role that provides permissions for the Kubernetes control plane to make calls to AWS API operations on your behalf.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ResourcesVpcConfig: An object representing the VPC configuration to use for an Amazon
+                EKS cluster. Required.
+            RoleArn: The Amazon Resource Name (ARN) of the IAM role that provides permissions for
+                the Kubernetes control plane to make calls to AWS API operations on your behalf.
+                Create-only: changing it replaces the resource. Required.
+            AccessConfig: An object representing the Access Config to use for the cluster.
+            ActiveCertificateAuthorityId: The ID of the certificate authority to activate as the
+                cluster's signing CA. Setting or changing this value activates the specified CA (the
+                previously active CA becomes trusted). Write-only: sent to AWS, never read back.
+            BootstrapSelfManagedAddons: Set this value to false to avoid creating the default
+                networking add-ons when the cluster is created. Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back.
+            CertificateAuthority: The certificate authority information for the cluster, including
+                the trust bundle and the currently active signing certificate authority.
+            ComputeConfig: Todo: add description
+            ControlPlaneScalingConfig: Configuration for provisioned control plane scaling.
+            DeletionProtection: Set this value to true to enable deletion protection for the
+                cluster.
+            EncryptionConfig: Items: 0 to 1 items. Each item: Items: at most 1 items. Create-only:
+                changing it replaces the resource.
+            Force: Force cluster version update Write-only: sent to AWS, never read back.
+            KubeApiServerConfig: The configuration for the Kubernetes API server on an Amazon EKS
+                cluster.
+            KubeControllerManagerConfig: The configuration for the Kubernetes controller manager on
+                an Amazon EKS cluster.
+            KubeSchedulerConfig: The configuration for the Kubernetes scheduler on an Amazon EKS
+                cluster.
+            KubernetesNetworkConfig: The Kubernetes network configuration for the cluster.
+            Logging: Enable exporting the Kubernetes control plane logs for your cluster to
+                CloudWatch Logs based on log types. By default, cluster control plane logs aren't
+                exported to CloudWatch Logs.
+            Name: The unique name to give to your cluster. Create-only: changing it replaces the
+                resource.
+            OutpostConfig: An object representing the Outpost configuration to use for AWS EKS
+                outpost cluster. Create-only: changing it replaces the resource.
+            RemoteNetworkConfig: Configuration fields for specifying on-premises node and pod CIDRs
+                that are external to the VPC passed during cluster creation.
+            RollbackConfig: The rollback configuration to use for the cluster version rollback.
+                Write-only: sent to AWS, never read back.
+            StorageConfig: Todo: add description
             Tags: An array of key-value pairs to apply to this resource.
-            Version: The desired Kubernetes version for your cluster.
+            UpgradePolicy: An object representing the Upgrade Policy to use for the cluster.
+            Version: The desired Kubernetes version for your cluster. If you don't specify a value
+                here, the latest version available in Amazon EKS is used.
+            ZonalShiftConfig: The current zonal shift configuration to use for the cluster.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

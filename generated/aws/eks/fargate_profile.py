@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,38 +63,43 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LabelDict = TypedDict(
-    "LabelDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-SelectorDict = TypedDict(
-    "SelectorDict",
-    {
-        "Labels": "list[LabelDict]",
-        "Namespace": "Required[str]",
-    },
-    total=False,
-)
+class LabelDict(TypedDict, total=False):
+    """Label as a plain dict: A key-value pair to associate with a pod."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The key name of the label."""
+    Value: Required[str]
+    """The value for the label."""
 
+
+class SelectorDict(TypedDict, total=False):
+    """Selector as a plain dict."""
+
+    Labels: list[LabelDict]
+    """Type: list[LabelDict]."""
+    Namespace: Required[str]
+    """Length: at least 1 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EKS::FargateProfile",
     schema_file="aws-eks-fargateprofile.json",
     primary_identifier=("/ClusterName", "/FargateProfileName"),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=(
         "/ClusterName",
@@ -99,18 +108,9 @@ METADATA = _TypeMetadata(
         "/Subnets",
         "/Selectors",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ClusterName", "PodExecutionRoleArn", "Selectors"),
     list_required=("ClusterName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -120,55 +120,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Label": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Selector": {
-            "additionalProperties": False,
-            "properties": {
-                "Labels": {"items": {"$ref": "#/definitions/Label"}, "type": "array"},
-                "Namespace": {"minLength": 1, "type": "string"},
-            },
-            "required": ["Namespace"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "ClusterName": {"minLength": 1, "type": "string"},
-        "FargateProfileName": {"minLength": 1, "type": "string"},
-        "PodExecutionRoleArn": {"minLength": 1, "type": "string"},
-        "Selectors": {"items": {"$ref": "#/definitions/Selector"}, "minItems": 1, "type": "array"},
-        "Subnets": {"items": {"type": "string"}, "type": "array"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["ClusterName", "PodExecutionRoleArn", "Selectors"],
-}
-
 
 class FargateProfile(_Resource):
     """AWS::EKS::FargateProfile: Resource Schema for AWS::EKS::FargateProfile
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ClusterName, FargateProfileName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ClusterName, FargateProfileName,
+    PodExecutionRoleArn, Subnets, Selectors.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eks-fargateprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -176,11 +138,13 @@ class FargateProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FargateProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "fargate_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusterName: str
     FargateProfileName: str
     PodExecutionRoleArn: str
@@ -188,29 +152,38 @@ class FargateProfile(_Resource):
     Subnets: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterName: str,
+        PodExecutionRoleArn: str,
+        Selectors: list[Selector | SelectorDict],
+        FargateProfileName: str | None = None,
+        Subnets: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EKS::FargateProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterName: str,
-            PodExecutionRoleArn: str,
-            Selectors: list[Selector | SelectorDict],
-            FargateProfileName: str | None = None,
-            Subnets: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EKS::FargateProfile; `await` it inside an App to deploy it.
-
-            ClusterName: Name of the Cluster
-            FargateProfileName: Name of FargateProfile
-            PodExecutionRoleArn: The IAM policy arn for pods
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterName: Name of the Cluster Create-only: changing it replaces the resource.
+                Required.
+            PodExecutionRoleArn: The IAM policy arn for pods Create-only: changing it replaces the
+                resource. Required.
+            Selectors: Items: at least 1 items. Create-only: changing it replaces the resource.
+                Required.
+            FargateProfileName: Name of FargateProfile Create-only: changing it replaces the
+                resource.
+            Subnets: Type: list[str]. Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,56 +63,69 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-OidcIdentityProviderConfigDict = TypedDict(
-    "OidcIdentityProviderConfigDict",
-    {
-        "ClientId": "Required[str]",
-        "GroupsClaim": "str",
-        "GroupsPrefix": "str",
-        "IssuerUrl": "Required[str]",
-        "RequiredClaims": "list[RequiredClaimDict]",
-        "UsernameClaim": "str",
-        "UsernamePrefix": "str",
-    },
-    total=False,
-)
 
-RequiredClaimDict = TypedDict(
-    "RequiredClaimDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class OidcIdentityProviderConfigDict(TypedDict, total=False):
+    """OidcIdentityProviderConfig as a plain dict: An object representing an OpenID Connect (OIDC)
+    configuration."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ClientId: Required[str]
+    """This is also known as audience. The ID for the client application that makes authentication
+    requests to the OpenID identity provider."""
+    GroupsClaim: str
+    """The JWT claim that the provider uses to return your groups."""
+    GroupsPrefix: str
+    """The prefix that is prepended to group claims to prevent clashes with existing names (such as
+    system: groups)."""
+    IssuerUrl: Required[str]
+    """The URL of the OpenID identity provider that allows the API server to discover public signing
+    keys for verifying tokens."""
+    RequiredClaims: list[RequiredClaimDict]
+    """Items are unique."""
+    UsernameClaim: str
+    """The JSON Web Token (JWT) claim to use as the username. The default is sub, which is expected
+    to be a unique identifier of the end user. You can choose other claims, such as email or name,
+    depending on the OpenID identity provider. Claims other than email are prefixed with the issuer
+    URL to prevent naming clashes with other plug-ins."""
+    UsernamePrefix: str
+    """The prefix that is prepended to username claims to prevent clashes with existing names. If
+    you do not provide this field, and username is a value other than email, the prefix defaults to
+    issuerurl#. You can use the value - to disable all prefixing."""
 
+
+class RequiredClaimDict(TypedDict, total=False):
+    """RequiredClaim as a plain dict: The key value pairs that describe required claims in the
+    identity token. If set, each claim is verified to be present in the token with a matching value."""
+
+    Key: Required[str]
+    """The key of the requiredClaims."""
+    Value: Required[str]
+    """The value for the requiredClaims."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EKS::IdentityProviderConfig",
     schema_file="aws-eks-identityproviderconfig.json",
     primary_identifier=("/IdentityProviderConfigName", "/ClusterName", "/Type"),
-    additional_identifiers=(),
     read_only=("/IdentityProviderConfigArn",),
     create_only=("/Oidc", "/Type", "/IdentityProviderConfigName", "/ClusterName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Oidc/RequiredClaims", "/Tags"),
     required=("Type", "ClusterName"),
     list_required=("ClusterName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -120,63 +137,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "OidcIdentityProviderConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {"type": "string"},
-                "GroupsClaim": {"type": "string"},
-                "GroupsPrefix": {"type": "string"},
-                "IssuerUrl": {"type": "string"},
-                "RequiredClaims": {
-                    "items": {"$ref": "#/definitions/RequiredClaim"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "UsernameClaim": {"type": "string"},
-                "UsernamePrefix": {"type": "string"},
-            },
-            "required": ["ClientId", "IssuerUrl"],
-            "type": "object",
-        },
-        "RequiredClaim": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 63, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 253, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ClusterName": {"type": "string"},
-        "IdentityProviderConfigArn": {"type": "string"},
-        "IdentityProviderConfigName": {"type": "string"},
-        "Oidc": {"$ref": "#/definitions/OidcIdentityProviderConfig"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Type": {"enum": ["oidc"], "type": "string"},
-    },
-    "required": ["Type", "ClusterName"],
-}
-
 
 class IdentityProviderConfig(_Resource):
-    """AWS::EKS::IdentityProviderConfig: An object representing an Amazon EKS IdentityProviderConfig.
+    """AWS::EKS::IdentityProviderConfig: An object representing an Amazon EKS
+    IdentityProviderConfig.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IdentityProviderConfigName, ClusterName, Type (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Oidc, Type, IdentityProviderConfigName,
+    ClusterName.
+    Read-only attributes (known once deployed): IdentityProviderConfigArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eks-identityproviderconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -186,39 +158,51 @@ class IdentityProviderConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IdentityProviderConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "identity_provider_config.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     IdentityProviderConfigArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the configuration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusterName: str
     IdentityProviderConfigName: str
     Oidc: OidcIdentityProviderConfigDict
     Tags: list[TagDict]
     Type: Literal["oidc"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterName: str,
+        Type: Literal["oidc"],
+        IdentityProviderConfigName: str | None = None,
+        Oidc: OidcIdentityProviderConfig | OidcIdentityProviderConfigDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EKS::IdentityProviderConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterName: str,
-            Type: Literal["oidc"],
-            IdentityProviderConfigName: str | None = None,
-            Oidc: OidcIdentityProviderConfig | OidcIdentityProviderConfigDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EKS::IdentityProviderConfig; `await` it inside an App to deploy it.
-
-            ClusterName: The name of the identity provider configuration.
-            IdentityProviderConfigName: The name of the OIDC provider configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterName: The name of the identity provider configuration. Create-only: changing it
+                replaces the resource. Required.
+            Type: The type of the identity provider configuration. Create-only: changing it replaces
+                the resource. Required.
+            IdentityProviderConfigName: The name of the OIDC provider configuration. Create-only:
+                changing it replaces the resource.
+            Oidc: An object representing an OpenID Connect (OIDC) configuration. Create-only:
+                changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
-            Type: The type of the identity provider configuration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

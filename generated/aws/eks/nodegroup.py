@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,96 +83,134 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LaunchTemplateSpecificationDict = TypedDict(
-    "LaunchTemplateSpecificationDict",
-    {
-        "Id": "str",
-        "Name": "str",
-        "Version": "str",
-    },
-    total=False,
-)
 
-NodegroupNodeRepairConfigDict = TypedDict(
-    "NodegroupNodeRepairConfigDict",
-    {
-        "Enabled": "bool",
-        "MaxParallelNodesRepairedCount": "int",
-        "MaxParallelNodesRepairedPercentage": "int",
-        "MaxUnhealthyNodeThresholdCount": "int",
-        "MaxUnhealthyNodeThresholdPercentage": "int",
-        "NodeRepairConfigOverrides": "list[NodegroupNodeRepairConfigOverridesDict]",
-    },
-    total=False,
-)
+class LaunchTemplateSpecificationDict(TypedDict, total=False):
+    """LaunchTemplateSpecification as a plain dict: An object representing a launch template
+    specification for AWS EKS Nodegroup."""
 
-NodegroupNodeRepairConfigOverridesDict = TypedDict(
-    "NodegroupNodeRepairConfigOverridesDict",
-    {
-        "MinRepairWaitTimeMins": "int",
-        "NodeMonitoringCondition": "str",
-        "NodeUnhealthyReason": "str",
-        "RepairAction": "Literal['Replace', 'Reboot', 'NoAction']",
-    },
-    total=False,
-)
+    Id: str
+    """Length: at least 1 characters."""
+    Name: str
+    """Length: at least 1 characters."""
+    Version: str
+    """Length: at least 1 characters."""
 
-NodegroupRemoteAccessDict = TypedDict(
-    "NodegroupRemoteAccessDict",
-    {
-        "Ec2SshKey": "Required[str]",
-        "SourceSecurityGroups": "list[str]",
-    },
-    total=False,
-)
 
-NodegroupScalingConfigDict = TypedDict(
-    "NodegroupScalingConfigDict",
-    {
-        "DesiredSize": "int",
-        "MaxSize": "int",
-        "MinSize": "int",
-    },
-    total=False,
-)
+class NodegroupNodeRepairConfigDict(TypedDict, total=False):
+    """NodegroupNodeRepairConfig as a plain dict: The node auto repair configuration for node group."""
 
-NodegroupUpdateConfigDict = TypedDict(
-    "NodegroupUpdateConfigDict",
-    {
-        "MaxUnavailable": "float",
-        "MaxUnavailablePercentage": "float",
-        "UpdateStrategy": "Literal['DEFAULT', 'MINIMAL']",
-    },
-    total=False,
-)
+    Enabled: bool
+    """Set this value to true to enable node auto repair for the node group."""
+    MaxParallelNodesRepairedCount: int
+    """Specify the maximum number of nodes that can be repaired concurrently or in parallel,
+    expressed as a count of unhealthy nodes. This gives you finer-grained control over the pace of
+    node replacements. When using this, you cannot also set MaxParallelNodesRepairedPercentage at
+    the same time."""
+    MaxParallelNodesRepairedPercentage: int
+    """Specify the maximum number of nodes that can be repaired concurrently or in parallel,
+    expressed as a percentage of unhealthy nodes. This gives you finer-grained control over the pace
+    of node replacements. When using this, you cannot also set MaxParallelNodesRepairedCount at the
+    same time."""
+    MaxUnhealthyNodeThresholdCount: int
+    """Specify a count threshold of unhealthy nodes, above which node auto repair actions will stop.
+    When using this, you cannot also set MaxUnhealthyNodeThresholdPercentage at the same time."""
+    MaxUnhealthyNodeThresholdPercentage: int
+    """Specify a percentage threshold of unhealthy nodes, above which node auto repair actions will
+    stop. When using this, you cannot also set MaxUnhealthyNodeThresholdCount at the same time."""
+    NodeRepairConfigOverrides: list[NodegroupNodeRepairConfigOverridesDict]
+    """Specify granular overrides for specific repair actions. These overrides control the repair
+    action and the repair delay time before a node is considered eligible for repair. If you use
+    this, you must specify all the values."""
 
-NodegroupWarmPoolConfigDict = TypedDict(
-    "NodegroupWarmPoolConfigDict",
-    {
-        "Enabled": "bool",
-        "MaxGroupPreparedCapacity": "int",
-        "MinSize": "int",
-        "PoolState": "Literal['HIBERNATED', 'RUNNING', 'STOPPED']",
-        "ReuseOnScaleIn": "bool",
-    },
-    total=False,
-)
 
-TaintDict = TypedDict(
-    "TaintDict",
-    {
-        "Effect": "Literal['NO_EXECUTE', 'NO_SCHEDULE', 'PREFER_NO_SCHEDULE']",
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class NodegroupNodeRepairConfigOverridesDict(TypedDict, total=False):
+    """NodegroupNodeRepairConfigOverrides as a plain dict: Specify granular overrides for specific
+    repair actions. These overrides control the repair action and the repair delay time before a
+    node is considered eligible for repair. If you use this, you must specify all the values."""
 
+    MinRepairWaitTimeMins: int
+    """Specify the minimum time in minutes to wait before attempting to repair a node with this
+    specific NodeMonitoringCondition and NodeUnhealthyReason."""
+    NodeMonitoringCondition: str
+    """Specify an unhealthy condition reported by the node monitoring agent that this override would
+    apply to."""
+    NodeUnhealthyReason: str
+    """Specify a reason reported by the node monitoring agent that this override would apply to."""
+    RepairAction: Literal["Replace", "Reboot", "NoAction"]
+    """Specify the repair action to take for nodes when all of the specified conditions are met."""
+
+
+class NodegroupRemoteAccessDict(TypedDict, total=False):
+    """NodegroupRemoteAccess as a plain dict: An object representing a remote access configuration
+    specification for AWS EKS Nodegroup."""
+
+    Ec2SshKey: Required[str]
+    """Type: str."""
+    SourceSecurityGroups: list[str]
+    """Type: list[str]."""
+
+
+class NodegroupScalingConfigDict(TypedDict, total=False):
+    """NodegroupScalingConfig as a plain dict: An object representing a auto scaling group
+    specification for AWS EKS Nodegroup."""
+
+    DesiredSize: int
+    """Range: at least 0 (inclusive)."""
+    MaxSize: int
+    """Range: at least 1 (inclusive)."""
+    MinSize: int
+    """Range: at least 0 (inclusive)."""
+
+
+class NodegroupUpdateConfigDict(TypedDict, total=False):
+    """NodegroupUpdateConfig as a plain dict: The node group update configuration."""
+
+    MaxUnavailable: float
+    """The maximum number of nodes unavailable at once during a version update. Nodes will be
+    updated in parallel. This value or maxUnavailablePercentage is required to have a value.The
+    maximum number is 100."""
+    MaxUnavailablePercentage: float
+    """The maximum percentage of nodes unavailable during a version update. This percentage of nodes
+    will be updated in parallel, up to 100 nodes at once. This value or maxUnavailable is required
+    to have a value."""
+    UpdateStrategy: Literal["DEFAULT", "MINIMAL"]
+    """The configuration for the behavior to follow during an node group version update of this
+    managed node group. You choose between two possible strategies for replacing nodes during an
+    UpdateNodegroupVersion action."""
+
+
+class NodegroupWarmPoolConfigDict(TypedDict, total=False):
+    """NodegroupWarmPoolConfig as a plain dict: The warm pool configuration for the node group."""
+
+    Enabled: bool
+    """Enable or disable warm pool for the node group."""
+    MaxGroupPreparedCapacity: int
+    """The maximum number of instances that are allowed to be in the warm pool."""
+    MinSize: int
+    """The minimum number of instances to maintain in the warm pool."""
+    PoolState: Literal["HIBERNATED", "RUNNING", "STOPPED"]
+    """The desired state of warm pool instances."""
+    ReuseOnScaleIn: bool
+    """Whether to return instances to the warm pool during scale-in instead of terminating them."""
+
+
+class TaintDict(TypedDict, total=False):
+    """Taint as a plain dict: An object representing a Taint specification for AWS EKS Nodegroup."""
+
+    Effect: Literal["NO_EXECUTE", "NO_SCHEDULE", "PREFER_NO_SCHEDULE"]
+    """Allowed values: 'NO_EXECUTE', 'NO_SCHEDULE', 'PREFER_NO_SCHEDULE'. Length: at least 1
+    characters."""
+    Key: str
+    """Length: 1 to 317 characters."""
+    Value: str
+    """Length: 0 to 63 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EKS::Nodegroup",
     schema_file="aws-eks-nodegroup.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn"),
     create_only=(
         "/CapacityType",
@@ -182,7 +224,6 @@ METADATA = _TypeMetadata(
         "/Subnets",
     ),
     write_only=("/ForceUpdateEnabled",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/InstanceTypes",
         "/NodeRepairConfig/NodeRepairConfigOverrides",
@@ -192,13 +233,7 @@ METADATA = _TypeMetadata(
     ),
     required=("ClusterName", "NodeRole", "Subnets"),
     list_required=("ClusterName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -208,178 +243,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LaunchTemplateSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"minLength": 1, "type": "string"},
-                "Name": {"minLength": 1, "type": "string"},
-                "Version": {"minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "NodeRepairConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "MaxParallelNodesRepairedCount": {"minimum": 1, "type": "integer"},
-                "MaxParallelNodesRepairedPercentage": {
-                    "maximum": 100,
-                    "minimum": 1,
-                    "type": "integer",
-                },
-                "MaxUnhealthyNodeThresholdCount": {"minimum": 1, "type": "integer"},
-                "MaxUnhealthyNodeThresholdPercentage": {
-                    "maximum": 100,
-                    "minimum": 1,
-                    "type": "integer",
-                },
-                "NodeRepairConfigOverrides": {
-                    "items": {"$ref": "#/definitions/NodeRepairConfigOverrides"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "NodeRepairConfigOverrides": {
-            "additionalProperties": False,
-            "properties": {
-                "MinRepairWaitTimeMins": {"minimum": 1, "type": "integer"},
-                "NodeMonitoringCondition": {"type": "string"},
-                "NodeUnhealthyReason": {"type": "string"},
-                "RepairAction": {"enum": ["Replace", "Reboot", "NoAction"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "RemoteAccess": {
-            "additionalProperties": False,
-            "properties": {
-                "Ec2SshKey": {"type": "string"},
-                "SourceSecurityGroups": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Ec2SshKey"],
-            "type": "object",
-        },
-        "ScalingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DesiredSize": {"minimum": 0, "type": "integer"},
-                "MaxSize": {"minimum": 1, "type": "integer"},
-                "MinSize": {"minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "Taint": {
-            "additionalProperties": False,
-            "properties": {
-                "Effect": {
-                    "enum": ["NO_EXECUTE", "NO_SCHEDULE", "PREFER_NO_SCHEDULE"],
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "Key": {"maxLength": 317, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 63, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "UpdateConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxUnavailable": {"minimum": 1, "type": "number"},
-                "MaxUnavailablePercentage": {"maximum": 100, "minimum": 1, "type": "number"},
-                "UpdateStrategy": {"enum": ["DEFAULT", "MINIMAL"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "WarmPoolConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "MaxGroupPreparedCapacity": {"minimum": -1, "type": "integer"},
-                "MinSize": {"minimum": 0, "type": "integer"},
-                "PoolState": {"enum": ["HIBERNATED", "RUNNING", "STOPPED"], "type": "string"},
-                "ReuseOnScaleIn": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AmiType": {
-            "enum": [
-                "AL2023_ARM_64_NVIDIA",
-                "AL2023_ARM_64_STANDARD",
-                "AL2023_x86_64_NEURON",
-                "AL2023_x86_64_NVIDIA",
-                "AL2023_x86_64_STANDARD",
-                "AL2_ARM_64",
-                "AL2_x86_64",
-                "AL2_x86_64_GPU",
-                "BOTTLEROCKET_ARM_64",
-                "BOTTLEROCKET_ARM_64_FIPS",
-                "BOTTLEROCKET_ARM_64_NVIDIA",
-                "BOTTLEROCKET_ARM_64_NVIDIA_FIPS",
-                "BOTTLEROCKET_x86_64",
-                "BOTTLEROCKET_x86_64_FIPS",
-                "BOTTLEROCKET_x86_64_NVIDIA",
-                "BOTTLEROCKET_x86_64_NVIDIA_FIPS",
-                "CUSTOM",
-                "WINDOWS_CORE_2019_x86_64",
-                "WINDOWS_CORE_2022_x86_64",
-                "WINDOWS_CORE_2025_x86_64",
-                "WINDOWS_FULL_2019_x86_64",
-                "WINDOWS_FULL_2022_x86_64",
-                "WINDOWS_FULL_2025_x86_64",
-            ],
-            "type": "string",
-        },
-        "Arn": {"type": "string"},
-        "CapacityType": {
-            "enum": ["CAPACITY_BLOCK", "ON_DEMAND", "OnDemand", "SPOT"],
-            "type": "string",
-        },
-        "ClusterName": {"minLength": 1, "type": "string"},
-        "DiskSize": {"type": "integer"},
-        "ForceUpdateEnabled": {"type": "boolean"},
-        "Id": {"type": "string"},
-        "InstanceTypes": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Labels": {
-            "additionalProperties": False,
-            "patternProperties": {"^.+$": {"type": "string"}},
-            "type": "object",
-        },
-        "LaunchTemplate": {"$ref": "#/definitions/LaunchTemplateSpecification"},
-        "NodeRepairConfig": {"$ref": "#/definitions/NodeRepairConfig"},
-        "NodeRole": {"type": "string"},
-        "NodegroupName": {"minLength": 1, "type": "string"},
-        "ReleaseVersion": {"type": "string"},
-        "RemoteAccess": {"$ref": "#/definitions/RemoteAccess"},
-        "ScalingConfig": {"$ref": "#/definitions/ScalingConfig"},
-        "Subnets": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {"^.+$": {"type": "string"}},
-            "type": "object",
-        },
-        "Taints": {"items": {"$ref": "#/definitions/Taint"}, "type": "array"},
-        "UpdateConfig": {"$ref": "#/definitions/UpdateConfig"},
-        "Version": {"type": "string"},
-        "WarmPoolConfig": {"$ref": "#/definitions/WarmPoolConfig"},
-    },
-    "required": ["ClusterName", "NodeRole", "Subnets"],
-}
-
 
 class Nodegroup(_Resource):
     """AWS::EKS::Nodegroup: Resource schema for AWS::EKS::Nodegroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): CapacityType, NodegroupName, RemoteAccess,
+    NodeRole, ClusterName, InstanceTypes, DiskSize, AmiType, Subnets.
+    Write-only (sent to AWS, never read back): ForceUpdateEnabled.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eks-nodegroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -387,12 +262,15 @@ class Nodegroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NodegroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "nodegroup.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AmiType: Literal[
         "AL2023_ARM_64_NVIDIA",
         "AL2023_ARM_64_STANDARD",
@@ -423,7 +301,7 @@ class Nodegroup(_Resource):
     DiskSize: int
     ForceUpdateEnabled: bool
     InstanceTypes: list[str]
-    Labels: dict[str, Any]
+    Labels: dict[str, str]
     LaunchTemplate: LaunchTemplateSpecificationDict
     NodeRepairConfig: NodegroupNodeRepairConfigDict
     NodeRole: str
@@ -432,94 +310,110 @@ class Nodegroup(_Resource):
     RemoteAccess: NodegroupRemoteAccessDict
     ScalingConfig: NodegroupScalingConfigDict
     Subnets: list[str]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     Taints: list[TaintDict]
     UpdateConfig: NodegroupUpdateConfigDict
     Version: str
     WarmPoolConfig: NodegroupWarmPoolConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterName: str,
+        NodeRole: str,
+        Subnets: list[str],
+        AmiType: Literal[
+            "AL2023_ARM_64_NVIDIA",
+            "AL2023_ARM_64_STANDARD",
+            "AL2023_x86_64_NEURON",
+            "AL2023_x86_64_NVIDIA",
+            "AL2023_x86_64_STANDARD",
+            "AL2_ARM_64",
+            "AL2_x86_64",
+            "AL2_x86_64_GPU",
+            "BOTTLEROCKET_ARM_64",
+            "BOTTLEROCKET_ARM_64_FIPS",
+            "BOTTLEROCKET_ARM_64_NVIDIA",
+            "BOTTLEROCKET_ARM_64_NVIDIA_FIPS",
+            "BOTTLEROCKET_x86_64",
+            "BOTTLEROCKET_x86_64_FIPS",
+            "BOTTLEROCKET_x86_64_NVIDIA",
+            "BOTTLEROCKET_x86_64_NVIDIA_FIPS",
+            "CUSTOM",
+            "WINDOWS_CORE_2019_x86_64",
+            "WINDOWS_CORE_2022_x86_64",
+            "WINDOWS_CORE_2025_x86_64",
+            "WINDOWS_FULL_2019_x86_64",
+            "WINDOWS_FULL_2022_x86_64",
+            "WINDOWS_FULL_2025_x86_64",
+        ]
+        | None = None,
+        CapacityType: Literal["CAPACITY_BLOCK", "ON_DEMAND", "OnDemand", "SPOT"] | None = None,
+        DiskSize: int | None = None,
+        ForceUpdateEnabled: bool | None = None,
+        InstanceTypes: list[str] | None = None,
+        Labels: dict[str, str] | None = None,
+        LaunchTemplate: LaunchTemplateSpecification | LaunchTemplateSpecificationDict | None = None,
+        NodeRepairConfig: NodegroupNodeRepairConfig | NodegroupNodeRepairConfigDict | None = None,
+        NodegroupName: str | None = None,
+        ReleaseVersion: str | None = None,
+        RemoteAccess: NodegroupRemoteAccess | NodegroupRemoteAccessDict | None = None,
+        ScalingConfig: NodegroupScalingConfig | NodegroupScalingConfigDict | None = None,
+        Tags: dict[str, str] | None = None,
+        Taints: list[Taint | TaintDict] | None = None,
+        UpdateConfig: NodegroupUpdateConfig | NodegroupUpdateConfigDict | None = None,
+        Version: str | None = None,
+        WarmPoolConfig: NodegroupWarmPoolConfig | NodegroupWarmPoolConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EKS::Nodegroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterName: str,
-            NodeRole: str,
-            Subnets: list[str],
-            AmiType: Literal[
-                "AL2023_ARM_64_NVIDIA",
-                "AL2023_ARM_64_STANDARD",
-                "AL2023_x86_64_NEURON",
-                "AL2023_x86_64_NVIDIA",
-                "AL2023_x86_64_STANDARD",
-                "AL2_ARM_64",
-                "AL2_x86_64",
-                "AL2_x86_64_GPU",
-                "BOTTLEROCKET_ARM_64",
-                "BOTTLEROCKET_ARM_64_FIPS",
-                "BOTTLEROCKET_ARM_64_NVIDIA",
-                "BOTTLEROCKET_ARM_64_NVIDIA_FIPS",
-                "BOTTLEROCKET_x86_64",
-                "BOTTLEROCKET_x86_64_FIPS",
-                "BOTTLEROCKET_x86_64_NVIDIA",
-                "BOTTLEROCKET_x86_64_NVIDIA_FIPS",
-                "CUSTOM",
-                "WINDOWS_CORE_2019_x86_64",
-                "WINDOWS_CORE_2022_x86_64",
-                "WINDOWS_CORE_2025_x86_64",
-                "WINDOWS_FULL_2019_x86_64",
-                "WINDOWS_FULL_2022_x86_64",
-                "WINDOWS_FULL_2025_x86_64",
-            ]
-            | None = None,
-            CapacityType: Literal["CAPACITY_BLOCK", "ON_DEMAND", "OnDemand", "SPOT"] | None = None,
-            DiskSize: int | None = None,
-            ForceUpdateEnabled: bool | None = None,
-            InstanceTypes: list[str] | None = None,
-            Labels: dict[str, Any] | None = None,
-            LaunchTemplate: LaunchTemplateSpecification
-            | LaunchTemplateSpecificationDict
-            | None = None,
-            NodeRepairConfig: NodegroupNodeRepairConfig
-            | NodegroupNodeRepairConfigDict
-            | None = None,
-            NodegroupName: str | None = None,
-            ReleaseVersion: str | None = None,
-            RemoteAccess: NodegroupRemoteAccess | NodegroupRemoteAccessDict | None = None,
-            ScalingConfig: NodegroupScalingConfig | NodegroupScalingConfigDict | None = None,
-            Tags: dict[str, Any] | None = None,
-            Taints: list[Taint | TaintDict] | None = None,
-            UpdateConfig: NodegroupUpdateConfig | NodegroupUpdateConfigDict | None = None,
-            Version: str | None = None,
-            WarmPoolConfig: NodegroupWarmPoolConfig | NodegroupWarmPoolConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EKS::Nodegroup; `await` it inside an App to deploy it.
-
-            AmiType: The AMI type for your node group.
-            CapacityType: The capacity type of your managed node group.
-            ClusterName: Name of the cluster to create the node group in.
-            DiskSize: The root device disk size (in GiB) for your node group instances.
-            ForceUpdateEnabled: Force the update if the existing node group's pods are unable to be drained due to a pod disruption budget issue.
-            InstanceTypes: Specify the instance types for a node group.
-            Labels: The Kubernetes labels to be applied to the nodes in the node group when they are created.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterName: Name of the cluster to create the node group in. Create-only: changing it
+                replaces the resource. Required.
+            NodeRole: The Amazon Resource Name (ARN) of the IAM role to associate with your node
+                group. Create-only: changing it replaces the resource. Required.
+            Subnets: The subnets to use for the Auto Scaling group that is created for your node
+                group. Create-only: changing it replaces the resource. Required.
+            AmiType: The AMI type for your node group. Create-only: changing it replaces the
+                resource.
+            CapacityType: The capacity type of your managed node group. Create-only: changing it
+                replaces the resource.
+            DiskSize: The root device disk size (in GiB) for your node group instances. Create-only:
+                changing it replaces the resource.
+            ForceUpdateEnabled: Force the update if the existing node group's pods are unable to be
+                drained due to a pod disruption budget issue. Write-only: sent to AWS, never read
+                back.
+            InstanceTypes: Specify the instance types for a node group. Create-only: changing it
+                replaces the resource.
+            Labels: The Kubernetes labels to be applied to the nodes in the node group when they are
+                created.
             LaunchTemplate: An object representing a node group's launch template specification.
             NodeRepairConfig: The node auto repair configuration for node group.
-            NodeRole: The Amazon Resource Name (ARN) of the IAM role to associate with your node group.
-            NodegroupName: The unique name to give your node group.
-            ReleaseVersion: The AMI version of the Amazon EKS-optimized AMI to use with your node group.
+            NodegroupName: The unique name to give your node group. Create-only: changing it
+                replaces the resource.
+            ReleaseVersion: The AMI version of the Amazon EKS-optimized AMI to use with your node
+                group.
             RemoteAccess: The remote access (SSH) configuration to use with your node group.
-            ScalingConfig: The scaling configuration details for the Auto Scaling group that is created for your node group.
-            Subnets: The subnets to use for the Auto Scaling group that is created for your node group.
-            Tags: The metadata, as key-value pairs, to apply to the node group to assist with categorization and organization.
-            Taints: The Kubernetes taints to be applied to the nodes in the node group when they are created.
+                Create-only: changing it replaces the resource.
+            ScalingConfig: The scaling configuration details for the Auto Scaling group that is
+                created for your node group.
+            Tags: The metadata, as key-value pairs, to apply to the node group to assist with
+                categorization and organization. Follows same schema as Labels for consistency.
+            Taints: The Kubernetes taints to be applied to the nodes in the node group when they are
+                created.
             UpdateConfig: The node group update configuration.
             Version: The Kubernetes version to use for your managed nodes.
-            WarmPoolConfig: The warm pool configuration details for the Auto Scaling group that is created for the node group.
+            WarmPoolConfig: The warm pool configuration details for the Auto Scaling group that is
+                created for the node group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

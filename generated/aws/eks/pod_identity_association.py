@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,31 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EKS::PodIdentityAssociation",
     schema_file="aws-eks-podidentityassociation.json",
     primary_identifier=("/AssociationArn",),
-    additional_identifiers=(),
     read_only=("/AssociationArn", "/AssociationId", "/ExternalId"),
     create_only=("/ClusterName", "/Namespace", "/ServiceAccount"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ClusterName", "RoleArn", "Namespace", "ServiceAccount"),
     list_required=("ClusterName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     replacement_strategy_stated=True,
     handlers={
         "create": 120,
@@ -89,41 +90,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AssociationArn": {"type": "string"},
-        "AssociationId": {"minLength": 1, "type": "string"},
-        "ClusterName": {"minLength": 1, "type": "string"},
-        "DisableSessionTags": {"minLength": 1, "type": "boolean"},
-        "ExternalId": {"minLength": 1, "type": "string"},
-        "Namespace": {"type": "string"},
-        "Policy": {"minLength": 1, "type": "string"},
-        "RoleArn": {"type": "string"},
-        "ServiceAccount": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TargetRoleArn": {"minLength": 1, "type": "string"},
-    },
-    "required": ["ClusterName", "RoleArn", "Namespace", "ServiceAccount"],
-}
-
 
 class PodIdentityAssociation(_Resource):
-    """AWS::EKS::PodIdentityAssociation: An object representing an Amazon EKS PodIdentityAssociation.
+    """AWS::EKS::PodIdentityAssociation: An object representing an Amazon EKS
+    PodIdentityAssociation.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AssociationArn.
+    Replaced when any of these change (create-only): ClusterName, Namespace, ServiceAccount.
+    Read-only attributes (known once deployed): AssociationArn, AssociationId, ExternalId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eks-podidentityassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -133,13 +110,19 @@ class PodIdentityAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PodIdentityAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "pod_identity_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AssociationArn: str
+    """The ARN of the pod identity association."""
     AssociationId: str
+    """The ID of the pod identity association."""
     ExternalId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The External Id of the pod identity association."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusterName: str
     DisableSessionTags: bool
     Namespace: str
@@ -149,35 +132,41 @@ class PodIdentityAssociation(_Resource):
     Tags: list[TagDict]
     TargetRoleArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterName: str,
+        Namespace: str,
+        RoleArn: str,
+        ServiceAccount: str,
+        DisableSessionTags: bool | None = None,
+        Policy: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetRoleArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EKS::PodIdentityAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterName: str,
-            Namespace: str,
-            RoleArn: str,
-            ServiceAccount: str,
-            DisableSessionTags: bool | None = None,
-            Policy: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetRoleArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EKS::PodIdentityAssociation; `await` it inside an App to deploy it.
-
-            ClusterName: The cluster that the pod identity association is created for.
-            DisableSessionTags: The Disable Session Tags of the pod identity association.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterName: The cluster that the pod identity association is created for. Create-only:
+                changing it replaces the resource. Required.
             Namespace: The Kubernetes namespace that the pod identity association is created for.
+                Create-only: changing it replaces the resource. Required.
+            RoleArn: The IAM role ARN that the pod identity association is created for. Required.
+            ServiceAccount: The Kubernetes service account that the pod identity association is
+                created for. Create-only: changing it replaces the resource. Required.
+            DisableSessionTags: The Disable Session Tags of the pod identity association.
             Policy: The policy of the pod identity association.
-            RoleArn: The IAM role ARN that the pod identity association is created for.
-            ServiceAccount: The Kubernetes service account that the pod identity association is created for.
             Tags: An array of key-value pairs to apply to this resource.
             TargetRoleArn: The Target Role Arn of the pod identity association.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

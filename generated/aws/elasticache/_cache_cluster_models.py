@@ -7,9 +7,10 @@ Imported on first use by cache_cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CacheClusterAttributes",
@@ -27,78 +28,222 @@ class CloudWatchLogsDestinationDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroup: str
+    LogGroup: Annotated[str, Field(description="The name of the CloudWatch Logs log group.")]
 
 
 class Endpoint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Address: str | None = None
-    Port: str | None = None
+    Address: Annotated[str | None, Field(description="Type: str.")] = None
+    Port: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class KinesisFirehoseDestinationDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeliveryStream: str
+    DeliveryStream: Annotated[
+        str, Field(description="The name of the Kinesis Data Firehose delivery stream")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class CacheClusterAttributes(DeferredModel):
-    ConfigurationEndpoint: Endpoint | None = None
-    RedisEndpoint: Endpoint | None = None
+    """
+    The read-only attributes of a AWS::ElastiCache::CacheCluster, set by AWS.
+    """
+
+    ConfigurationEndpoint: Annotated[
+        Endpoint | None, Field(description="Specifies the ConfigurationEndpoint address and port")
+    ] = None
+    RedisEndpoint: Annotated[
+        Endpoint | None, Field(description="Specifies the RedisEndPoint address and port")
+    ] = None
 
 
 class CacheClusterDestinationDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogsDetails: CloudWatchLogsDestinationDetails | None = None
-    KinesisFirehoseDetails: KinesisFirehoseDestinationDetails | None = None
+    CloudWatchLogsDetails: Annotated[
+        CloudWatchLogsDestinationDetails | None,
+        Field(description="The configuration details of the CloudWatch Logs destination"),
+    ] = None
+    KinesisFirehoseDetails: Annotated[
+        KinesisFirehoseDestinationDetails | None,
+        Field(description="The configuration details of the Kinesis Data Firehose destination."),
+    ] = None
 
 
 class LogDeliveryConfigurationRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationDetails: CacheClusterDestinationDetails
-    DestinationType: str
-    LogFormat: str
-    LogType: str
+    DestinationDetails: Annotated[
+        CacheClusterDestinationDetails,
+        Field(
+            description="Configuration details of either a CloudWatch Logs destination or Kinesis Data Firehose destination."
+        ),
+    ]
+    DestinationType: Annotated[
+        str,
+        Field(
+            description="Specify either CloudWatch Logs or Kinesis Data Firehose as the destination type."
+        ),
+    ]
+    LogFormat: Annotated[str, Field(description="Valid values are either json or text")]
+    LogType: Annotated[
+        str,
+        Field(description="Valid value is either slow-log, which refers to slow-log or engine-log"),
+    ]
 
 
 class CacheClusterProps(DeferredModel):
-    AZMode: str | None = None
-    AutoMinorVersionUpgrade: bool | None = None
-    CacheNodeType: str
-    CacheParameterGroupName: str | None = None
-    CacheSecurityGroupNames: list[str] | None = None
-    CacheSubnetGroupName: str | None = None
-    ClusterName: str | None = None
-    Engine: str
-    EngineVersion: str | None = None
-    IpDiscovery: str | None = None
-    LogDeliveryConfigurations: list[LogDeliveryConfigurationRequest] | None = None
-    NetworkType: str | None = None
-    NotificationTopicArn: str | None = None
-    NumCacheNodes: int
-    Port: int | None = None
-    PreferredAvailabilityZone: str | None = None
-    PreferredAvailabilityZones: list[str] | None = None
-    PreferredMaintenanceWindow: str | None = None
-    SnapshotArns: list[str] | None = None
-    SnapshotName: str | None = None
-    SnapshotRetentionLimit: int | None = None
-    SnapshotWindow: str | None = None
-    Tags: list[Tag] | None = None
-    TransitEncryptionEnabled: bool | None = None
-    VpcSecurityGroupIds: list[str] | None = None
+    """
+    The properties a program declares for a AWS::ElastiCache::CacheCluster.
+    """
+
+    AZMode: Annotated[
+        str | None,
+        Field(
+            description="Specifies whether the nodes in this Memcached cluster are created in a single Availability Zone or created across multiple Availability Zones in the cluster's region."
+        ),
+    ] = None
+    AutoMinorVersionUpgrade: Annotated[
+        bool | None,
+        Field(
+            description="If you are running Redis engine version 6.0 or later, set this parameter to yes if you want to opt-in to the next minor version upgrade campaign."
+        ),
+    ] = None
+    CacheNodeType: Annotated[
+        str,
+        Field(
+            description="The compute and memory capacity of the nodes in the node group (shard)."
+        ),
+    ]
+    CacheParameterGroupName: Annotated[
+        str | None,
+        Field(description="The name of the parameter group to associate with this cluster."),
+    ] = None
+    CacheSecurityGroupNames: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of security group names to associate with this cluster. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CacheSubnetGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the subnet group to be used for the cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ClusterName: Annotated[
+        str | None,
+        Field(
+            description="A name for the cache cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Engine: Annotated[
+        str,
+        Field(
+            description="The name of the cache engine to be used for this cluster. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EngineVersion: Annotated[
+        str | None,
+        Field(description="The version number of the cache engine to be used for this cluster"),
+    ] = None
+    IpDiscovery: Annotated[
+        str | None,
+        Field(
+            description="The Ip Discovery parameter for cachecluster. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    LogDeliveryConfigurations: Annotated[
+        list[LogDeliveryConfigurationRequest] | None,
+        Field(description="Specifies the destination, format and type of the logs"),
+    ] = None
+    NetworkType: Annotated[
+        str | None,
+        Field(
+            description="The network type parameter for cachecluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NotificationTopicArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon Simple Notification Service (SNS) topic to which notifications are sent."
+        ),
+    ] = None
+    NumCacheNodes: Annotated[
+        int, Field(description="The number of cache nodes that the cache cluster should have.")
+    ]
+    Port: Annotated[
+        int | None,
+        Field(
+            description="The port number on which each of the cache nodes accepts connections. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PreferredAvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The EC2 Availability Zone in which the cluster is created. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PreferredAvailabilityZones: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of the Availability Zones in which cache nodes are created. The order of the zones in the list is not important. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    PreferredMaintenanceWindow: Annotated[
+        str | None,
+        Field(
+            description="Specifies the weekly time range during which maintenance on the cluster is performed."
+        ),
+    ] = None
+    SnapshotArns: Annotated[
+        list[str] | None,
+        Field(
+            description="A single-element string list containing an Amazon Resource Name (ARN) that uniquely identifies a Redis RDB snapshot file stored in Amazon S3. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SnapshotName: Annotated[
+        str | None,
+        Field(
+            description="The name of a Redis snapshot from which to restore data into the new node group (shard). Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SnapshotRetentionLimit: Annotated[
+        int | None,
+        Field(
+            description="The number of days for which ElastiCache retains automatic snapshots before deleting them."
+        ),
+    ] = None
+    SnapshotWindow: Annotated[
+        str | None,
+        Field(
+            description="The daily time range (in UTC) during which ElastiCache begins taking a daily snapshot of your node group (shard)."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of tags to be added to this resource.")
+    ] = None
+    TransitEncryptionEnabled: Annotated[
+        bool | None,
+        Field(
+            description="A flag that enables in-transit encryption when set to true. You cannot modify the value of TransitEncryptionEnabled after the cluster is created"
+        ),
+    ] = None
+    VpcSecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(description="One or more VPC security groups associated with the cluster."),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by parameter_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,16 +23,43 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ParameterGroupAttributes(DeferredModel):
-    CacheParameterGroupName: str | None = None
+    """
+    The read-only attributes of a AWS::ElastiCache::ParameterGroup, set by AWS.
+    """
+
+    CacheParameterGroupName: Annotated[
+        str | None, Field(description="The name of the Cache Parameter Group.")
+    ] = None
 
 
 class ParameterGroupProps(DeferredModel):
-    CacheParameterGroupFamily: str
-    Description: str
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ElastiCache::ParameterGroup.
+    """
+
+    CacheParameterGroupFamily: Annotated[
+        str,
+        Field(
+            description="The name of the cache parameter group family that this cache parameter group is compatible with. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str, Field(description="The description for this cache parameter group.")
+    ]
+    Properties: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A comma-delimited list of parameter name/value pairs. For more information see ModifyCacheParameterGroup in the Amazon ElastiCache API Reference Guide."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Tags are composed of a Key/Value pair. You can use tags to categorize and track each parameter group. The tag value null is permitted."
+        ),
+    ] = None

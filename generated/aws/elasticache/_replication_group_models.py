@@ -7,10 +7,10 @@ Imported on first use by replication_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CloudWatchLogsDestinationDetails",
@@ -27,120 +27,425 @@ __all__ = [
 
 
 class CloudWatchLogsDestinationDetails(DeferredModel):
+    """
+    The configuration details of the CloudWatch Logs destination. Note that this field is marked as required but only if CloudWatch Logs was chosen as the destination.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroup: str
+    LogGroup: Annotated[str, Field(description="The name of the CloudWatch Logs log group.")]
 
 
 class Endpoint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Address: str | None = None
-    Port: str | None = None
+    Address: Annotated[str | None, Field(description="The DNS hostname of the cache node.")] = None
+    Port: Annotated[
+        str | None, Field(description="The port number that the cache engine is listening on.")
+    ] = None
 
 
 class KinesisFirehoseDestinationDetails(DeferredModel):
+    """
+    The configuration details of the Kinesis Data Firehose destination. Note that this field is marked as required but only if Kinesis Data Firehose was chosen as the destination.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeliveryStream: str
+    DeliveryStream: Annotated[
+        str, Field(description="The name of the Kinesis Data Firehose delivery stream.")
+    ]
 
 
 class ReplicationGroupDestinationDetails(DeferredModel):
+    """
+    Configuration details of either a CloudWatch Logs destination or Kinesis Data Firehose destination.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogsDetails: CloudWatchLogsDestinationDetails | None = None
-    KinesisFirehoseDetails: KinesisFirehoseDestinationDetails | None = None
+    CloudWatchLogsDetails: Annotated[
+        CloudWatchLogsDestinationDetails | None,
+        Field(
+            description="The configuration details of the CloudWatch Logs destination. Note that this field is marked as required but only if CloudWatch Logs was chosen as the destination."
+        ),
+    ] = None
+    KinesisFirehoseDetails: Annotated[
+        KinesisFirehoseDestinationDetails | None,
+        Field(
+            description="The configuration details of the Kinesis Data Firehose destination. Note that this field is marked as required but only if Kinesis Data Firehose was chosen as the destination."
+        ),
+    ] = None
 
 
 class ReplicationGroupNodeGroupConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NodeGroupId: str | None = None
-    PrimaryAvailabilityZone: str | None = None
-    ReplicaAvailabilityZones: list[str] | None = None
-    ReplicaCount: int | None = None
-    Slots: str | None = None
+    NodeGroupId: Annotated[
+        str | None,
+        Field(
+            description="Either the ElastiCache for Redis supplied 4-digit id or a user supplied id for the node group these configuration values apply to."
+        ),
+    ] = None
+    PrimaryAvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The Availability Zone where the primary node of this node group (shard) is launched."
+        ),
+    ] = None
+    ReplicaAvailabilityZones: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of Availability Zones to be used for the read replicas. The number of Availability Zones in this list must match the value of ReplicaCount or ReplicasPerNodeGroup if not specified."
+        ),
+    ] = None
+    ReplicaCount: Annotated[
+        int | None,
+        Field(description="The number of read replica nodes in this node group (shard)."),
+    ] = None
+    Slots: Annotated[
+        str | None,
+        Field(
+            description="A string of comma-separated values where the first set of values are the slot numbers (zero based), and the second set of values are the keyspaces for each slot. The following example specifies three slots (numbered 0, 1, and 2): 0,1,2,0-4999,5000-9999,10000-16,383."
+        ),
+    ] = None
 
 
 class ReplicationGroupReadEndPoint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Addresses: str | None = None
-    AddressesList: list[str] | None = None
-    Ports: str | None = None
-    PortsList: list[str] | None = None
+    Addresses: Annotated[
+        str | None,
+        Field(
+            description="A string containing a comma-separated list of endpoints for the primary and read-only replicas, formatted as [address1, address2, ...]. The order of the addresses maps to the order of the ports from the ReadEndPoint.Ports attribute."
+        ),
+    ] = None
+    AddressesList: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of endpoints for the read-only replicas. The order of the addresses maps to the order of the ports from the ReadEndPoint.Ports attribute."
+        ),
+    ] = None
+    Ports: Annotated[
+        str | None,
+        Field(
+            description="A string containing a comma-separated list of ports for the read-only replicas, formatted as [port1, port2, ...]. The order of the ports maps to the order of the addresses from the ReadEndPoint.Addresses attribute."
+        ),
+    ] = None
+    PortsList: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of ports for the read-only replicas. The order of the ports maps to the order of the addresses from the ReadEndPoint.Addresses attribute."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ReplicationGroupAttributes(DeferredModel):
-    ConfigurationEndPoint: Endpoint | None = None
-    EffectiveDurability: Literal["async", "sync", "disabled"] | None = None
-    PrimaryEndPoint: Endpoint | None = None
-    ReadEndPoint: ReplicationGroupReadEndPoint | None = None
-    ReaderEndPoint: Endpoint | None = None
+    """
+    The read-only attributes of a AWS::ElastiCache::ReplicationGroup, set by AWS.
+    """
+
+    ConfigurationEndPoint: Annotated[
+        Endpoint | None, Field(description="The configuration details of the replication group.")
+    ] = None
+    EffectiveDurability: Annotated[
+        Literal["async", "sync", "disabled"] | None,
+        Field(
+            description="The resolved durability state of the replication group after resolving the default value. This is a read-only property."
+        ),
+    ] = None
+    PrimaryEndPoint: Annotated[
+        Endpoint | None, Field(description="The primary endpoint configuration")
+    ] = None
+    ReadEndPoint: Annotated[
+        ReplicationGroupReadEndPoint | None,
+        Field(description="Type: ReplicationGroupReadEndPointDict."),
+    ] = None
+    ReaderEndPoint: Annotated[
+        Endpoint | None,
+        Field(description="The endpoint of the reader node in the replication group."),
+    ] = None
 
 
 class LogDeliveryConfigurationRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationDetails: ReplicationGroupDestinationDetails
-    DestinationType: str
-    LogFormat: str
-    LogType: str
+    DestinationDetails: Annotated[
+        ReplicationGroupDestinationDetails,
+        Field(
+            description="Configuration details of either a CloudWatch Logs destination or Kinesis Data Firehose destination."
+        ),
+    ]
+    DestinationType: Annotated[
+        str,
+        Field(
+            description="Specify either CloudWatch Logs or Kinesis Data Firehose as the destination type. Valid values are either cloudwatch-logs or kinesis-firehose."
+        ),
+    ]
+    LogFormat: Annotated[str, Field(description="Valid values are either json or text.")]
+    LogType: Annotated[
+        str,
+        Field(
+            description="Valid value is either slow-log, which refers to slow-log or engine-log."
+        ),
+    ]
 
 
 class ReplicationGroupProps(DeferredModel):
-    AtRestEncryptionEnabled: bool | None = None
-    AuthToken: str | None = None
-    AutoMinorVersionUpgrade: bool | None = None
-    AutomaticFailoverEnabled: bool | None = None
-    CacheNodeType: str | None = None
-    CacheParameterGroupName: str | None = None
-    CacheSecurityGroupNames: list[str] | None = None
-    CacheSubnetGroupName: str | None = None
-    ClusterMode: str | None = None
-    DataTieringEnabled: bool | None = None
-    Durability: str | None = None
-    Engine: str | None = None
-    EngineVersion: str | None = None
-    GlobalReplicationGroupId: str | None = None
-    IpDiscovery: str | None = None
-    KmsKeyId: str | None = None
-    LogDeliveryConfigurations: list[LogDeliveryConfigurationRequest] | None = None
-    MultiAZEnabled: bool | None = None
-    NetworkType: str | None = None
-    NodeGroupConfiguration: list[ReplicationGroupNodeGroupConfiguration] | None = None
-    NotificationTopicArn: str | None = None
-    NumCacheClusters: int | None = None
-    NumNodeGroups: int | None = None
-    Port: int | None = None
-    PreferredCacheClusterAZs: list[str] | None = None
-    PreferredMaintenanceWindow: str | None = None
-    PrimaryClusterId: str | None = None
-    ReplicasPerNodeGroup: int | None = None
-    ReplicationGroupDescription: str
-    ReplicationGroupId: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SnapshotArns: list[str] | None = None
-    SnapshotName: str | None = None
-    SnapshotRetentionLimit: int | None = None
-    SnapshotWindow: str | None = None
-    SnapshottingClusterId: str | None = None
-    Tags: list[Tag] | None = None
-    TransitEncryptionEnabled: bool | None = None
-    TransitEncryptionMode: str | None = None
-    UserGroupIds: list[str] | None = None
+    """
+    The properties a program declares for a AWS::ElastiCache::ReplicationGroup.
+    """
+
+    AtRestEncryptionEnabled: Annotated[
+        bool | None,
+        Field(
+            description="A flag that enables encryption at rest when set to true.AtRestEncryptionEnabled after the replication group is created. To enable encryption at rest on a replication group you must set AtRestEncryptionEnabled to true when you create the replication group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AuthToken: Annotated[
+        str | None,
+        Field(
+            description="Reserved parameter. The password used to access a password protected server.AuthToken can be specified only on replication groups where TransitEncryptionEnabled is true. For more information. Conditionally create-only: some changes replace the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    AutoMinorVersionUpgrade: Annotated[
+        bool | None, Field(description="This parameter is currently disabled.")
+    ] = None
+    AutomaticFailoverEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether a read-only replica is automatically promoted to read/write primary if the existing primary fails. AutomaticFailoverEnabled must be enabled for Redis (cluster mode enabled) replication groups."
+        ),
+    ] = None
+    CacheNodeType: Annotated[
+        str | None,
+        Field(
+            description="The compute and memory capacity of the nodes in the node group (shard)."
+        ),
+    ] = None
+    CacheParameterGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the parameter group to associate with this replication group. If this argument is omitted, the default cache parameter group for the specified engine is used. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CacheSecurityGroupNames: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of cache security group names to associate with this replication group. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CacheSubnetGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the cache subnet group to be used for the replication group. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ClusterMode: Annotated[
+        str | None,
+        Field(
+            description="Enabled or Disabled. To modify cluster mode from Disabled to Enabled, you must first set the cluster mode to Compatible. Compatible mode allows your Redis OSS clients to connect using both cluster mode enabled and cluster mode disabled. After you migrate all Redis OSS clients to use cluster mode enabled, you can then complete cluster mode configuration and set the cluster mode to Enabled. For more information, see Modify cluster mode."
+        ),
+    ] = None
+    DataTieringEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Enables data tiering. Data tiering is only supported for replication groups using the r6gd node type. This parameter must be set to true when using r6gd nodes. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Durability: Annotated[
+        str | None,
+        Field(
+            description="The durability setting for the replication group. Valid values: default, async, sync, disabled. Enabling durability on an existing non-durable cluster or disabling durability on an existing durable cluster is not currently supported and will result in an error; specify the desired durability at create time. The resolved state is returned in EffectiveDurability."
+        ),
+    ] = None
+    Engine: Annotated[
+        str | None,
+        Field(
+            description="The name of the cache engine to be used for the clusters in this replication group."
+        ),
+    ] = None
+    EngineVersion: Annotated[
+        str | None,
+        Field(
+            description="The version number of the cache engine to be used for the clusters in this replication group. To view the supported cache engine versions, use the DescribeCacheEngineVersions operation. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    GlobalReplicationGroupId: Annotated[
+        str | None,
+        Field(
+            description="The name of the Global datastore Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IpDiscovery: Annotated[
+        str | None,
+        Field(
+            description="The network type you choose when creating a replication group, either ipv4 | ipv6. IPv6 is supported for workloads using Redis OSS engine version 6.2 onward or Memcached engine version 1.6.6 on all instances built on the Nitro system."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the KMS key used to encrypt the disk on the cluster. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    LogDeliveryConfigurations: Annotated[
+        list[LogDeliveryConfigurationRequest] | None,
+        Field(description="Specifies the destination, format and type of the logs."),
+    ] = None
+    MultiAZEnabled: Annotated[
+        bool | None,
+        Field(
+            description="A flag indicating if you have Multi-AZ enabled to enhance fault tolerance. For more information, see Minimizing Downtime: Multi-AZ."
+        ),
+    ] = None
+    NetworkType: Annotated[
+        str | None,
+        Field(
+            description="Must be either ipv4 | ipv6 | dual_stack. IPv6 is supported for workloads using Redis OSS engine version 6.2 onward or Memcached engine version 1.6.6 on all instances built on the Nitro system Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NodeGroupConfiguration: Annotated[
+        list[ReplicationGroupNodeGroupConfiguration] | None,
+        Field(
+            description="NodeGroupConfiguration is a property of the AWS::ElastiCache::ReplicationGroup resource that configures an Amazon ElastiCache (ElastiCache) Redis cluster node group. Conditionally create-only: some changes replace the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    NotificationTopicArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon Simple Notification Service (SNS) topic to which notifications are sent. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    NumCacheClusters: Annotated[
+        int | None,
+        Field(
+            description="The number of clusters this replication group initially has.This parameter is not used if there is more than one node group (shard). You should use ReplicasPerNodeGroup instead."
+        ),
+    ] = None
+    NumNodeGroups: Annotated[
+        int | None,
+        Field(
+            description="An optional parameter that specifies the number of node groups (shards) for this Redis (cluster mode enabled) replication group. For Redis (cluster mode disabled) either omit this parameter or set it to 1. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Port: Annotated[
+        int | None,
+        Field(
+            description="The port number on which each member of the replication group accepts connections. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PreferredCacheClusterAZs: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of EC2 Availability Zones in which the replication group's clusters are created. The order of the Availability Zones in the list is the order in which clusters are allocated. The primary cluster is created in the first AZ in the list. This parameter is not used if there is more than one node group (shard). You should use NodeGroupConfiguration instead. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PreferredMaintenanceWindow: Annotated[
+        str | None,
+        Field(
+            description="Specifies the weekly time range during which maintenance on the cluster is performed. It is specified as a range in the format ddd:hh24:mi-ddd:hh24:mi (24H Clock UTC). The minimum maintenance window is a 60 minute period. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PrimaryClusterId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the cluster that serves as the primary for this replication group. This cluster must already exist and have a status of available. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ReplicasPerNodeGroup: Annotated[
+        int | None,
+        Field(
+            description="An optional parameter that specifies the number of replica nodes in each node group (shard). Valid values are 0 to 5. **Note:** Using ReplicasPerNodeGroup with NodeGroupConfiguration results in resource replacement. For online scaling, use ReplicasPerNodeGroup alone."
+        ),
+    ] = None
+    ReplicationGroupDescription: Annotated[
+        str, Field(description="A user-created description for the replication group.")
+    ]
+    ReplicationGroupId: Annotated[
+        str | None,
+        Field(
+            description="The replication group identifier. This parameter is stored as a lowercase string. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="One or more Amazon VPC security groups associated with this replication group. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SnapshotArns: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of Amazon Resource Names (ARN) that uniquely identify the Redis RDB snapshot files stored in Amazon S3. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SnapshotName: Annotated[
+        str | None,
+        Field(
+            description="The name of a snapshot from which to restore data into the new replication group. The snapshot status changes to restoring while the new replication group is being created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SnapshotRetentionLimit: Annotated[
+        int | None,
+        Field(
+            description="The number of days for which ElastiCache retains automatic snapshots before deleting them. For example, if you set SnapshotRetentionLimit to 5, a snapshot that was taken today is retained for 5 days before being deleted."
+        ),
+    ] = None
+    SnapshotWindow: Annotated[
+        str | None,
+        Field(
+            description="The daily time range (in UTC) during which ElastiCache begins taking a daily snapshot of your node group (shard)."
+        ),
+    ] = None
+    SnapshottingClusterId: Annotated[
+        str | None,
+        Field(
+            description="The cluster ID that is used as the daily snapshot source for the replication group. This parameter cannot be set for Redis (cluster mode enabled) replication groups."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of cost allocation tags to be added to this resource. Tags are comma-separated key,value pairs (e.g. Key=myKey, Value=myKeyValue. You can include multiple tags as shown following: Key=myKey, Value=myKeyValue Key=mySecondKey, Value=mySecondKeyValue."
+        ),
+    ] = None
+    TransitEncryptionEnabled: Annotated[
+        bool | None,
+        Field(description="A flag that enables in-transit encryption when set to true."),
+    ] = None
+    TransitEncryptionMode: Annotated[
+        str | None,
+        Field(
+            description="A setting that allows you to migrate your clients to use in-transit encryption, with no downtime. When setting TransitEncryptionEnabled to true, you can set your TransitEncryptionMode to preferred in the same request, to allow both encrypted and unencrypted connections at the same time. Once you migrate all your Redis OSS clients to use encrypted connections you can modify the value to required to allow encrypted connections only. Setting TransitEncryptionMode to required is a two-step process that requires you to first set the TransitEncryptionMode to preferred, after that you can set TransitEncryptionMode to required. This process will not trigger the replacement of the replication group."
+        ),
+    ] = None
+    UserGroupIds: Annotated[
+        list[str] | None,
+        Field(description="The ID of user group to associate with the replication group."),
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by security_group_ingress.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SecurityGroupIngressAttributes",
@@ -17,10 +19,18 @@ __all__ = [
 
 
 class SecurityGroupIngressProps(DeferredModel):
-    CacheSecurityGroupName: str
-    EC2SecurityGroupName: str
-    EC2SecurityGroupOwnerId: str | None = None
+    """
+    The properties a program declares for a AWS::ElastiCache::SecurityGroupIngress.
+    """
+
+    CacheSecurityGroupName: Annotated[str, Field(description="Type: str.")]
+    EC2SecurityGroupName: Annotated[str, Field(description="Type: str.")]
+    EC2SecurityGroupOwnerId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SecurityGroupIngressAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ElastiCache::SecurityGroupIngress, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,9 +7,10 @@ Imported on first use by serverless_cache.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ServerlessCacheAttributes",
@@ -23,69 +24,188 @@ __all__ = [
 
 
 class ServerlessCacheDataStorage(DeferredModel):
+    """
+    The cached data capacity of the Serverless Cache.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Maximum: int | None = None
-    Minimum: int | None = None
-    Unit: str
+    Maximum: Annotated[
+        int | None, Field(description="The maximum cached data capacity of the Serverless Cache.")
+    ] = None
+    Minimum: Annotated[
+        int | None, Field(description="The minimum cached data capacity of the Serverless Cache.")
+    ] = None
+    Unit: Annotated[
+        str, Field(description="The unit of cached data capacity of the Serverless Cache.")
+    ]
 
 
 class ServerlessCacheECPUPerSecond(DeferredModel):
+    """
+    The ECPU per second of the Serverless Cache.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Maximum: int | None = None
-    Minimum: int | None = None
+    Maximum: Annotated[
+        int | None, Field(description="The maximum ECPU per second of the Serverless Cache.")
+    ] = None
+    Minimum: Annotated[
+        int | None, Field(description="The minimum ECPU per second of the Serverless Cache.")
+    ] = None
 
 
 class ServerlessCacheEndpoint(DeferredModel):
+    """
+    The address and the port.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Address: str | None = None
-    Port: str | None = None
+    Address: Annotated[str | None, Field(description="Endpoint address.")] = None
+    Port: Annotated[str | None, Field(description="Endpoint port.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with Serverless Cache.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with 'aws:'. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class ServerlessCacheAttributes(DeferredModel):
-    ARN: str | None = None
-    CreateTime: str | None = None
-    FullEngineVersion: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::ElastiCache::ServerlessCache, set by AWS.
+    """
+
+    ARN: Annotated[str | None, Field(description="The ARN of the Serverless Cache.")] = None
+    CreateTime: Annotated[
+        str | None, Field(description="The creation time of the Serverless Cache.")
+    ] = None
+    FullEngineVersion: Annotated[
+        str | None, Field(description="The full engine version of the Serverless Cache.")
+    ] = None
+    Status: Annotated[str | None, Field(description="The status of the Serverless Cache.")] = None
 
 
 class ServerlessCacheCacheUsageLimits(DeferredModel):
+    """
+    The cache capacity limit of the Serverless Cache.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataStorage: ServerlessCacheDataStorage | None = None
-    ECPUPerSecond: ServerlessCacheECPUPerSecond | None = None
+    DataStorage: Annotated[
+        ServerlessCacheDataStorage | None,
+        Field(description="The cached data capacity of the Serverless Cache."),
+    ] = None
+    ECPUPerSecond: Annotated[
+        ServerlessCacheECPUPerSecond | None,
+        Field(description="The ECPU per second of the Serverless Cache."),
+    ] = None
 
 
 class ServerlessCacheProps(DeferredModel):
-    CacheUsageLimits: ServerlessCacheCacheUsageLimits | None = None
-    ConnectionType: str | None = None
-    DailySnapshotTime: str | None = None
-    Description: str | None = None
-    Endpoint: ServerlessCacheEndpoint | None = None
-    Engine: str
-    FinalSnapshotName: str | None = None
-    KmsKeyId: str | None = None
-    MajorEngineVersion: str | None = None
-    NetworkType: str | None = None
-    ReaderEndpoint: ServerlessCacheEndpoint | None = None
-    SecurityGroupIds: list[str] | None = None
-    ServerlessCacheName: str
-    SnapshotArnsToRestore: list[str] | None = None
-    SnapshotRetentionLimit: int | None = None
-    SubnetIds: list[str] | None = None
-    Tags: list[Tag] | None = None
-    UserGroupId: str | None = None
+    """
+    The properties a program declares for a AWS::ElastiCache::ServerlessCache.
+    """
+
+    CacheUsageLimits: Annotated[
+        ServerlessCacheCacheUsageLimits | None,
+        Field(description="The cache capacity limit of the Serverless Cache."),
+    ] = None
+    ConnectionType: Annotated[
+        str | None,
+        Field(
+            description="The connection type for the serverless cache. Valid values are vpc or public. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DailySnapshotTime: Annotated[
+        str | None,
+        Field(
+            description="The daily time range (in UTC) during which the service takes automatic snapshot of the Serverless Cache."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the Serverless Cache.")
+    ] = None
+    Endpoint: Annotated[
+        ServerlessCacheEndpoint | None, Field(description="The address and the port.")
+    ] = None
+    Engine: Annotated[str, Field(description="The engine name of the Serverless Cache.")]
+    FinalSnapshotName: Annotated[
+        str | None,
+        Field(
+            description="The final snapshot name which is taken before Serverless Cache is deleted. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the KMS key used to encrypt the cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MajorEngineVersion: Annotated[
+        str | None, Field(description="The major engine version of the Serverless Cache.")
+    ] = None
+    NetworkType: Annotated[
+        str | None,
+        Field(
+            description="The network type for the serverless cache. Valid values are ipv4, ipv6, or dual_stack. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ReaderEndpoint: Annotated[
+        ServerlessCacheEndpoint | None, Field(description="The address and the port.")
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="One or more Amazon VPC security groups associated with this Serverless Cache."
+        ),
+    ] = None
+    ServerlessCacheName: Annotated[
+        str,
+        Field(
+            description="The name of the Serverless Cache. This value must be unique. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SnapshotArnsToRestore: Annotated[
+        list[str] | None,
+        Field(
+            description="The ARN's of snapshot to restore Serverless Cache. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SnapshotRetentionLimit: Annotated[
+        int | None, Field(description="The snapshot retention limit of the Serverless Cache.")
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The subnet id's of the Serverless Cache. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this Serverless Cache."),
+    ] = None
+    UserGroupId: Annotated[str | None, Field(description="The ID of the user group.")] = None

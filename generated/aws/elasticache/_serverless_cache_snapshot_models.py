@@ -7,9 +7,10 @@ Imported on first use by serverless_cache_snapshot.py, which re-exports every na
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ServerlessCacheSnapshotAttributes",
@@ -23,30 +24,84 @@ class ServerlessCacheSnapshotServerlessCacheConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Engine: str | None = None
-    MajorEngineVersion: str | None = None
-    ServerlessCacheName: str | None = None
+    Engine: Annotated[
+        str | None, Field(description="The engine that the serverless cache is configured with.")
+    ] = None
+    MajorEngineVersion: Annotated[
+        str | None,
+        Field(
+            description="The engine version number that the serverless cache is configured with."
+        ),
+    ] = None
+    ServerlessCacheName: Annotated[
+        str | None, Field(description="The identifier of the serverless cache.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for the tag. May not be null.")]
+    Value: Annotated[str, Field(description="The tag's value. May be null.")]
 
 
 class ServerlessCacheSnapshotAttributes(DeferredModel):
-    ARN: str | None = None
-    BytesUsedForCache: str | None = None
-    CreateTime: str | None = None
-    ServerlessCacheConfiguration: ServerlessCacheSnapshotServerlessCacheConfiguration | None = None
-    SnapshotType: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::ElastiCache::ServerlessCacheSnapshot, set by AWS.
+    """
+
+    ARN: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the serverless cache snapshot."),
+    ] = None
+    BytesUsedForCache: Annotated[
+        str | None, Field(description="The total size of the serverless cache snapshot, in bytes.")
+    ] = None
+    CreateTime: Annotated[
+        str | None,
+        Field(
+            description="The date and time that the source serverless cache's metadata and cache data set was obtained for the snapshot."
+        ),
+    ] = None
+    ServerlessCacheConfiguration: Annotated[
+        ServerlessCacheSnapshotServerlessCacheConfiguration | None,
+        Field(
+            description="The configuration of the serverless cache, at the time the snapshot was taken."
+        ),
+    ] = None
+    SnapshotType: Annotated[
+        str | None, Field(description="The type of snapshot of the serverless cache.")
+    ] = None
+    Status: Annotated[
+        str | None, Field(description="The current status of the serverless cache snapshot.")
+    ] = None
 
 
 class ServerlessCacheSnapshotProps(DeferredModel):
-    KmsKeyId: str | None = None
-    ServerlessCacheName: str
-    ServerlessCacheSnapshotName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ElastiCache::ServerlessCacheSnapshot.
+    """
+
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AWS KMS key used to encrypt the snapshot. Provide the key ARN: the resource returns the key ARN on read, so supplying a bare key ID or alias for this createOnly property may be reported as drift by CloudFormation. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ServerlessCacheName: Annotated[
+        str,
+        Field(
+            description="The name of an existing serverless cache. The snapshot is created from this cache. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ServerlessCacheSnapshotName: Annotated[
+        str,
+        Field(
+            description="The name of the serverless cache snapshot. Must be unique for the customer account. This value is stored as a lowercase string. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of tags to be added to the serverless cache snapshot resource."),
+    ] = None

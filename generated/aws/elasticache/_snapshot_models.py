@@ -7,10 +7,10 @@ Imported on first use by snapshot.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NodeSnapshot",
@@ -24,54 +24,186 @@ class NodeSnapshot(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CacheClusterId: str | None = None
-    CacheNodeCreateTime: str | None = None
-    CacheNodeId: str | None = None
-    CacheSize: str | None = None
-    NodeGroupId: str | None = None
-    SnapshotCreateTime: str | None = None
+    CacheClusterId: Annotated[
+        str | None, Field(description="A unique identifier for the source cluster.")
+    ] = None
+    CacheNodeCreateTime: Annotated[
+        str | None,
+        Field(
+            description="The date and time when the cache node was created in the source cluster."
+        ),
+    ] = None
+    CacheNodeId: Annotated[
+        str | None,
+        Field(description="The cache node identifier for the node in the source cluster."),
+    ] = None
+    CacheSize: Annotated[
+        str | None, Field(description="The size of the cache on the source cache node.")
+    ] = None
+    NodeGroupId: Annotated[
+        str | None, Field(description="A unique identifier for the source node group (shard).")
+    ] = None
+    SnapshotCreateTime: Annotated[
+        str | None,
+        Field(
+            description="The date and time when the source node's metadata and cache data set was obtained for the snapshot."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class SnapshotAttributes(DeferredModel):
-    Arn: str | None = None
-    AutoMinorVersionUpgrade: bool | None = None
-    AutomaticFailover: Literal["enabled", "disabled", "enabling", "disabling"] | None = None
-    CacheClusterCreateTime: str | None = None
-    CacheNodeType: str | None = None
-    CacheParameterGroupName: str | None = None
-    CacheSubnetGroupName: str | None = None
-    DataTiering: Literal["enabled", "disabled"] | None = None
-    Engine: str | None = None
-    EngineVersion: str | None = None
-    NodeSnapshots: list[NodeSnapshot] | None = None
-    NumCacheNodes: int | None = None
-    NumNodeGroups: int | None = None
-    Port: int | None = None
-    PreferredAvailabilityZone: str | None = None
-    PreferredMaintenanceWindow: str | None = None
-    ReplicationGroupDescription: str | None = None
-    SnapshotRetentionLimit: int | None = None
-    SnapshotSource: str | None = None
-    SnapshotStatus: (
+    """
+    The read-only attributes of a AWS::ElastiCache::Snapshot, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The ARN (Amazon Resource Name) of the snapshot.")
+    ] = None
+    AutoMinorVersionUpgrade: Annotated[
+        bool | None,
+        Field(description="If true, opt-in to the next auto minor version upgrade campaign."),
+    ] = None
+    AutomaticFailover: Annotated[
+        Literal["enabled", "disabled", "enabling", "disabling"] | None,
+        Field(
+            description="Indicates the status of automatic failover for the source replication group."
+        ),
+    ] = None
+    CacheClusterCreateTime: Annotated[
+        str | None, Field(description="The date and time when the source cluster was created.")
+    ] = None
+    CacheNodeType: Annotated[
+        str | None,
+        Field(
+            description="The name of the compute and memory capacity node type for the source cluster."
+        ),
+    ] = None
+    CacheParameterGroupName: Annotated[
+        str | None,
+        Field(description="The cache parameter group that is associated with the source cluster."),
+    ] = None
+    CacheSubnetGroupName: Annotated[
+        str | None,
+        Field(description="The name of the cache subnet group associated with the source cluster."),
+    ] = None
+    DataTiering: Annotated[
+        Literal["enabled", "disabled"] | None,
+        Field(
+            description="Enables data tiering. Data tiering is only supported for replication groups using the r6gd node type."
+        ),
+    ] = None
+    Engine: Annotated[
+        str | None, Field(description="The name of the cache engine used by the source cluster.")
+    ] = None
+    EngineVersion: Annotated[
+        str | None,
+        Field(description="The version of the cache engine version used by the source cluster."),
+    ] = None
+    NodeSnapshots: Annotated[
+        list[NodeSnapshot] | None,
+        Field(description="A list of the cache nodes in the source cluster."),
+    ] = None
+    NumCacheNodes: Annotated[
+        int | None, Field(description="The number of cache nodes in the source cluster.")
+    ] = None
+    NumNodeGroups: Annotated[
+        int | None, Field(description="The number of node groups (shards) in this snapshot.")
+    ] = None
+    Port: Annotated[
+        int | None,
+        Field(description="The port number used by each cache nodes in the source cluster."),
+    ] = None
+    PreferredAvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The name of the Availability Zone in which the source cluster is located."
+        ),
+    ] = None
+    PreferredMaintenanceWindow: Annotated[
+        str | None,
+        Field(
+            description="Specifies the weekly time range during which maintenance on the cluster is performed."
+        ),
+    ] = None
+    ReplicationGroupDescription: Annotated[
+        str | None, Field(description="A description of the source replication group.")
+    ] = None
+    SnapshotRetentionLimit: Annotated[
+        int | None,
+        Field(
+            description="For an automatic snapshot, the number of days for which ElastiCache retains the snapshot before deleting it."
+        ),
+    ] = None
+    SnapshotSource: Annotated[
+        str | None,
+        Field(
+            description="Indicates whether the snapshot is from an automatic backup (automated) or was created manually (manual)."
+        ),
+    ] = None
+    SnapshotStatus: Annotated[
         Literal["creating", "available", "restoring", "copying", "deleting", "failed", "deleted"]
-        | None
-    ) = None
-    SnapshotWindow: str | None = None
-    TopicArn: str | None = None
-    VpcId: str | None = None
+        | None,
+        Field(
+            description="The status of the snapshot. Valid values: creating | available | restoring | copying | deleting | failed | deleted."
+        ),
+    ] = None
+    SnapshotWindow: Annotated[
+        str | None,
+        Field(
+            description="The daily time range during which ElastiCache takes daily snapshots of the source cluster."
+        ),
+    ] = None
+    TopicArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the topic used by the source cluster for publishing notifications."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Virtual Private Cloud identifier (VPC ID) of the cache subnet group for the source cluster."
+        ),
+    ] = None
 
 
 class SnapshotProps(DeferredModel):
-    CacheClusterId: str | None = None
-    KmsKeyId: str | None = None
-    ReplicationGroupId: str | None = None
-    SnapshotName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ElastiCache::Snapshot.
+    """
+
+    CacheClusterId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of an existing cluster to create a snapshot from. The snapshot is created from this cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the KMS key used to encrypt the snapshot. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ReplicationGroupId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of an existing replication group to create a snapshot from. The snapshot is created from this replication group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SnapshotName: Annotated[
+        str,
+        Field(
+            description="The name of a snapshot. Must be unique within the customer account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of tags to be added to this resource.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by subnet_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SubnetGroupAttributes",
@@ -19,19 +20,36 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A tag that can be added to an ElastiCache subnet group. Tags are composed of a Key/Value pair. You can use tags to categorize and track all your subnet groups. A tag with a null Value is permitted.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class SubnetGroupAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ElastiCache::SubnetGroup, set by AWS.
+    """
 
 
 class SubnetGroupProps(DeferredModel):
-    CacheSubnetGroupName: str | None = None
-    Description: str
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ElastiCache::SubnetGroup.
+    """
+
+    CacheSubnetGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name for the cache subnet group. This value is stored as a lowercase string. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[str, Field(description="The description for the cache subnet group.")]
+    SubnetIds: Annotated[
+        list[str], Field(description="The EC2 subnet IDs for the cache subnet group.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -7,10 +7,10 @@ Imported on first use by user_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -20,20 +20,58 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with 'aws:'. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class UserGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::ElastiCache::UserGroup, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the user account.")
+    ] = None
+    Status: Annotated[
+        str | None,
+        Field(
+            description='Indicates user group status. Can be "creating", "active", "modifying", "deleting".'
+        ),
+    ] = None
 
 
 class UserGroupProps(DeferredModel):
-    Engine: Literal["redis", "valkey"]
-    Tags: list[Tag] | None = None
-    UserGroupId: str
-    UserIds: list[str]
+    """
+    The properties a program declares for a AWS::ElastiCache::UserGroup.
+    """
+
+    Engine: Annotated[
+        Literal["redis", "valkey"], Field(description="The target cache engine for the user group.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="An array of key-value pairs to apply to this user.")
+    ] = None
+    UserGroupId: Annotated[
+        str,
+        Field(
+            description="The ID of the user group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    UserIds: Annotated[list[str], Field(description="List of users associated to this user group.")]

@@ -7,10 +7,10 @@ Imported on first use by user.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -21,32 +21,96 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with 'aws:'. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class UserAuthenticationMode(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Passwords: list[str] | None = None
-    Type: str
+    Passwords: Annotated[
+        list[str] | None,
+        Field(
+            description="Passwords used for this user account. You can create up to two passwords for each user."
+        ),
+    ] = None
+    Type: Annotated[str, Field(description="Authentication Type")]
 
 
 class UserAttributes(DeferredModel):
-    Arn: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::ElastiCache::User, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the user account.")
+    ] = None
+    Status: Annotated[
+        str | None,
+        Field(description='Indicates the user status. Can be "active", "modifying" or "deleting".'),
+    ] = None
 
 
 class UserProps(DeferredModel):
-    AccessString: str | None = None
-    AuthenticationMode: UserAuthenticationMode | None = None
-    Engine: Literal["redis", "valkey"]
-    NoPasswordRequired: bool | None = None
-    Passwords: list[str] | None = None
-    Tags: list[Tag] | None = None
-    UserId: str
-    UserName: str
+    """
+    The properties a program declares for a AWS::ElastiCache::User.
+    """
+
+    AccessString: Annotated[
+        str | None,
+        Field(
+            description="Access permissions string used for this user account. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    AuthenticationMode: Annotated[
+        UserAuthenticationMode | None,
+        Field(
+            description="Type: UserAuthenticationModeDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Engine: Annotated[
+        Literal["redis", "valkey"], Field(description="The target cache engine for the user.")
+    ]
+    NoPasswordRequired: Annotated[
+        bool | None,
+        Field(
+            description="Indicates a password is not required for this user account. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Passwords: Annotated[
+        list[str] | None,
+        Field(
+            description="Passwords used for this user account. You can create up to two passwords for each user. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="An array of key-value pairs to apply to this user.")
+    ] = None
+    UserId: Annotated[
+        str,
+        Field(description="The ID of the user. Create-only: changing it replaces the resource."),
+    ]
+    UserName: Annotated[
+        str,
+        Field(
+            description="The username of the user. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,65 +75,67 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CacheClusterDestinationDetailsDict = TypedDict(
-    "CacheClusterDestinationDetailsDict",
-    {
-        "CloudWatchLogsDetails": "CloudWatchLogsDestinationDetailsDict",
-        "KinesisFirehoseDetails": "KinesisFirehoseDestinationDetailsDict",
-    },
-    total=False,
-)
 
-CloudWatchLogsDestinationDetailsDict = TypedDict(
-    "CloudWatchLogsDestinationDetailsDict",
-    {
-        "LogGroup": "Required[str]",
-    },
-    total=False,
-)
+class CacheClusterDestinationDetailsDict(TypedDict, total=False):
+    """CacheClusterDestinationDetails as a plain dict."""
 
-EndpointDict = TypedDict(
-    "EndpointDict",
-    {
-        "Address": "str",
-        "Port": "str",
-    },
-    total=False,
-)
+    CloudWatchLogsDetails: CloudWatchLogsDestinationDetailsDict
+    """The configuration details of the CloudWatch Logs destination"""
+    KinesisFirehoseDetails: KinesisFirehoseDestinationDetailsDict
+    """The configuration details of the Kinesis Data Firehose destination."""
 
-KinesisFirehoseDestinationDetailsDict = TypedDict(
-    "KinesisFirehoseDestinationDetailsDict",
-    {
-        "DeliveryStream": "Required[str]",
-    },
-    total=False,
-)
 
-LogDeliveryConfigurationRequestDict = TypedDict(
-    "LogDeliveryConfigurationRequestDict",
-    {
-        "DestinationDetails": "Required[CacheClusterDestinationDetailsDict]",
-        "DestinationType": "Required[str]",
-        "LogFormat": "Required[str]",
-        "LogType": "Required[str]",
-    },
-    total=False,
-)
+class CloudWatchLogsDestinationDetailsDict(TypedDict, total=False):
+    """CloudWatchLogsDestinationDetails as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    LogGroup: Required[str]
+    """The name of the CloudWatch Logs log group."""
 
+
+class EndpointDict(TypedDict, total=False):
+    """Endpoint as a plain dict."""
+
+    Address: str
+    """Type: str."""
+    Port: str
+    """Type: str."""
+
+
+class KinesisFirehoseDestinationDetailsDict(TypedDict, total=False):
+    """KinesisFirehoseDestinationDetails as a plain dict."""
+
+    DeliveryStream: Required[str]
+    """The name of the Kinesis Data Firehose delivery stream"""
+
+
+class LogDeliveryConfigurationRequestDict(TypedDict, total=False):
+    """LogDeliveryConfigurationRequest as a plain dict."""
+
+    DestinationDetails: Required[CacheClusterDestinationDetailsDict]
+    """Configuration details of either a CloudWatch Logs destination or Kinesis Data Firehose
+    destination."""
+    DestinationType: Required[str]
+    """Specify either CloudWatch Logs or Kinesis Data Firehose as the destination type."""
+    LogFormat: Required[str]
+    """Valid values are either json or text"""
+    LogType: Required[str]
+    """Valid value is either slow-log, which refers to slow-log or engine-log"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElastiCache::CacheCluster",
     schema_file="aws-elasticache-cachecluster.json",
     primary_identifier=("/ClusterName",),
-    additional_identifiers=(),
     read_only=(
         "/ConfigurationEndpoint",
         "/ConfigurationEndpoint/Port",
@@ -163,14 +169,7 @@ METADATA = _TypeMetadata(
         "/VpcSecurityGroupIds",
     ),
     required=("CacheNodeType", "NumCacheNodes", "Engine"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 240,
         "read": 120,
@@ -180,104 +179,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudWatchLogsDestinationDetails": {
-            "additionalProperties": False,
-            "properties": {"LogGroup": {"type": "string"}},
-            "required": ["LogGroup"],
-            "type": "object",
-        },
-        "DestinationDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogsDetails": {"$ref": "#/definitions/CloudWatchLogsDestinationDetails"},
-                "KinesisFirehoseDetails": {
-                    "$ref": "#/definitions/KinesisFirehoseDestinationDetails"
-                },
-            },
-            "type": "object",
-        },
-        "Endpoint": {
-            "additionalProperties": False,
-            "properties": {"Address": {"type": "string"}, "Port": {"type": "string"}},
-            "type": "object",
-        },
-        "KinesisFirehoseDestinationDetails": {
-            "additionalProperties": False,
-            "properties": {"DeliveryStream": {"type": "string"}},
-            "required": ["DeliveryStream"],
-            "type": "object",
-        },
-        "LogDeliveryConfigurationRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationDetails": {"$ref": "#/definitions/DestinationDetails"},
-                "DestinationType": {"type": "string"},
-                "LogFormat": {"type": "string"},
-                "LogType": {"type": "string"},
-            },
-            "required": ["LogFormat", "LogType", "DestinationType", "DestinationDetails"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AZMode": {"type": "string"},
-        "AutoMinorVersionUpgrade": {"type": "boolean"},
-        "CacheNodeType": {"type": "string"},
-        "CacheParameterGroupName": {"type": "string"},
-        "CacheSecurityGroupNames": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CacheSubnetGroupName": {"type": "string"},
-        "ClusterName": {"type": "string"},
-        "ConfigurationEndpoint": {"$ref": "#/definitions/Endpoint"},
-        "Engine": {"type": "string"},
-        "EngineVersion": {"type": "string"},
-        "IpDiscovery": {"type": "string"},
-        "LogDeliveryConfigurations": {
-            "items": {"$ref": "#/definitions/LogDeliveryConfigurationRequest"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "NetworkType": {"type": "string"},
-        "NotificationTopicArn": {"type": "string"},
-        "NumCacheNodes": {"type": "integer"},
-        "Port": {"type": "integer"},
-        "PreferredAvailabilityZone": {"type": "string"},
-        "PreferredAvailabilityZones": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "PreferredMaintenanceWindow": {"type": "string"},
-        "RedisEndpoint": {"$ref": "#/definitions/Endpoint"},
-        "SnapshotArns": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "SnapshotName": {"type": "string"},
-        "SnapshotRetentionLimit": {"type": "integer"},
-        "SnapshotWindow": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TransitEncryptionEnabled": {"type": "boolean"},
-        "VpcSecurityGroupIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["CacheNodeType", "NumCacheNodes", "Engine"],
-}
-
 
 class CacheCluster(_Resource):
     """AWS::ElastiCache::CacheCluster: Resource type definition for AWS::ElastiCache::CacheCluster
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ClusterName.
+    Replaced when any of these change (create-only): Port, SnapshotArns, SnapshotName,
+    CacheSubnetGroupName, ClusterName, Engine, NetworkType.
+    May be replaced when these change (conditionally create-only): PreferredAvailabilityZones,
+    IpDiscovery.
+    Write-only (sent to AWS, never read back): SnapshotArns, SnapshotName, CacheSecurityGroupNames,
+    PreferredAvailabilityZone.
+    Read-only attributes (known once deployed): ConfigurationEndpoint, RedisEndpoint.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticache-cachecluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -285,12 +201,15 @@ class CacheCluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CacheClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cache_cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConfigurationEndpoint: EndpointDict
+    """Specifies the ConfigurationEndpoint address and port"""
     RedisEndpoint: EndpointDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Specifies the RedisEndPoint address and port"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AZMode: str
     AutoMinorVersionUpgrade: bool
     CacheNodeType: str
@@ -317,72 +236,98 @@ class CacheCluster(_Resource):
     TransitEncryptionEnabled: bool
     VpcSecurityGroupIds: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CacheNodeType: str,
+        Engine: str,
+        NumCacheNodes: int,
+        AZMode: str | None = None,
+        AutoMinorVersionUpgrade: bool | None = None,
+        CacheParameterGroupName: str | None = None,
+        CacheSecurityGroupNames: list[str] | None = None,
+        CacheSubnetGroupName: str | None = None,
+        ClusterName: str | None = None,
+        EngineVersion: str | None = None,
+        IpDiscovery: str | None = None,
+        LogDeliveryConfigurations: list[
+            LogDeliveryConfigurationRequest | LogDeliveryConfigurationRequestDict
+        ]
+        | None = None,
+        NetworkType: str | None = None,
+        NotificationTopicArn: str | None = None,
+        Port: int | None = None,
+        PreferredAvailabilityZone: str | None = None,
+        PreferredAvailabilityZones: list[str] | None = None,
+        PreferredMaintenanceWindow: str | None = None,
+        SnapshotArns: list[str] | None = None,
+        SnapshotName: str | None = None,
+        SnapshotRetentionLimit: int | None = None,
+        SnapshotWindow: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TransitEncryptionEnabled: bool | None = None,
+        VpcSecurityGroupIds: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElastiCache::CacheCluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CacheNodeType: str,
-            Engine: str,
-            NumCacheNodes: int,
-            AZMode: str | None = None,
-            AutoMinorVersionUpgrade: bool | None = None,
-            CacheParameterGroupName: str | None = None,
-            CacheSecurityGroupNames: list[str] | None = None,
-            CacheSubnetGroupName: str | None = None,
-            ClusterName: str | None = None,
-            EngineVersion: str | None = None,
-            IpDiscovery: str | None = None,
-            LogDeliveryConfigurations: list[
-                LogDeliveryConfigurationRequest | LogDeliveryConfigurationRequestDict
-            ]
-            | None = None,
-            NetworkType: str | None = None,
-            NotificationTopicArn: str | None = None,
-            Port: int | None = None,
-            PreferredAvailabilityZone: str | None = None,
-            PreferredAvailabilityZones: list[str] | None = None,
-            PreferredMaintenanceWindow: str | None = None,
-            SnapshotArns: list[str] | None = None,
-            SnapshotName: str | None = None,
-            SnapshotRetentionLimit: int | None = None,
-            SnapshotWindow: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TransitEncryptionEnabled: bool | None = None,
-            VpcSecurityGroupIds: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElastiCache::CacheCluster; `await` it inside an App to deploy it.
-
-            AZMode: Specifies whether the nodes in this Memcached cluster are created in a single Availability Zone or created across multiple Availability Zones in the cluster's region.
-            AutoMinorVersionUpgrade: If you are running Redis engine version 6.0 or later, set this parameter to yes if you want to opt-in to the next minor version upgrade campaign.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             CacheNodeType: The compute and memory capacity of the nodes in the node group (shard).
+                Required.
+            Engine: The name of the cache engine to be used for this cluster. Create-only: changing
+                it replaces the resource. Required.
+            NumCacheNodes: The number of cache nodes that the cache cluster should have. Required.
+            AZMode: Specifies whether the nodes in this Memcached cluster are created in a single
+                Availability Zone or created across multiple Availability Zones in the cluster's
+                region.
+            AutoMinorVersionUpgrade: If you are running Redis engine version 6.0 or later, set this
+                parameter to yes if you want to opt-in to the next minor version upgrade campaign.
             CacheParameterGroupName: The name of the parameter group to associate with this cluster.
             CacheSecurityGroupNames: A list of security group names to associate with this cluster.
+                Write-only: sent to AWS, never read back.
             CacheSubnetGroupName: The name of the subnet group to be used for the cluster.
-            ClusterName: A name for the cache cluster.
-            Engine: The name of the cache engine to be used for this cluster.
+                Create-only: changing it replaces the resource.
+            ClusterName: A name for the cache cluster. Create-only: changing it replaces the
+                resource.
             EngineVersion: The version number of the cache engine to be used for this cluster
-            IpDiscovery: The Ip Discovery parameter for cachecluster.
+            IpDiscovery: The Ip Discovery parameter for cachecluster. Conditionally create-only:
+                some changes replace the resource.
             LogDeliveryConfigurations: Specifies the destination, format and type of the logs
-            NetworkType: The network type parameter for cachecluster.
-            NotificationTopicArn: The Amazon Resource Name (ARN) of the Amazon Simple Notification Service (SNS) topic to which notifications are sent.
-            NumCacheNodes: The number of cache nodes that the cache cluster should have.
-            Port: The port number on which each of the cache nodes accepts connections.
+            NetworkType: The network type parameter for cachecluster. Create-only: changing it
+                replaces the resource.
+            NotificationTopicArn: The Amazon Resource Name (ARN) of the Amazon Simple Notification
+                Service (SNS) topic to which notifications are sent.
+            Port: The port number on which each of the cache nodes accepts connections. Create-only:
+                changing it replaces the resource.
             PreferredAvailabilityZone: The EC2 Availability Zone in which the cluster is created.
-            PreferredAvailabilityZones: A list of the Availability Zones in which cache nodes are created.
-            PreferredMaintenanceWindow: Specifies the weekly time range during which maintenance on the cluster is performed.
-            SnapshotArns: A single-element string list containing an Amazon Resource Name (ARN) that uniquely identifies a Redis RDB snapshot file stored in Amazon S3.
-            SnapshotName: The name of a Redis snapshot from which to restore data into the new node group (shard).
-            SnapshotRetentionLimit: The number of days for which ElastiCache retains automatic snapshots before deleting them.
-            SnapshotWindow: The daily time range (in UTC) during which ElastiCache begins taking a daily snapshot of your node group (shard).
+                Write-only: sent to AWS, never read back.
+            PreferredAvailabilityZones: A list of the Availability Zones in which cache nodes are
+                created. The order of the zones in the list is not important. Conditionally
+                create-only: some changes replace the resource.
+            PreferredMaintenanceWindow: Specifies the weekly time range during which maintenance on
+                the cluster is performed.
+            SnapshotArns: A single-element string list containing an Amazon Resource Name (ARN) that
+                uniquely identifies a Redis RDB snapshot file stored in Amazon S3. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            SnapshotName: The name of a Redis snapshot from which to restore data into the new node
+                group (shard). Create-only: changing it replaces the resource. Write-only: sent to
+                AWS, never read back.
+            SnapshotRetentionLimit: The number of days for which ElastiCache retains automatic
+                snapshots before deleting them.
+            SnapshotWindow: The daily time range (in UTC) during which ElastiCache begins taking a
+                daily snapshot of your node group (shard).
             Tags: A list of tags to be added to this resource.
             TransitEncryptionEnabled: A flag that enables in-transit encryption when set to true.
+                You cannot modify the value of TransitEncryptionEnabled after the cluster is created
             VpcSecurityGroupIds: One or more VPC security groups associated with the cluster.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

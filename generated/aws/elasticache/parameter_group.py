@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElastiCache::ParameterGroup",
     schema_file="aws-elasticache-parametergroup.json",
     primary_identifier=("/CacheParameterGroupName",),
-    additional_identifiers=(),
     read_only=("/CacheParameterGroupName",),
     create_only=("/CacheParameterGroupFamily",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Description", "CacheParameterGroupFamily"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,36 +84,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CacheParameterGroupFamily": {"type": "string"},
-        "CacheParameterGroupName": {"type": "string"},
-        "Description": {"type": "string"},
-        "Properties": {
-            "additionalProperties": False,
-            "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["Description", "CacheParameterGroupFamily"],
-}
-
 
 class ParameterGroup(_Resource):
-    """AWS::ElastiCache::ParameterGroup: Resource Type definition for AWS::ElastiCache::ParameterGroup
+    """AWS::ElastiCache::ParameterGroup: Resource Type definition for
+    AWS::ElastiCache::ParameterGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CacheParameterGroupName.
+    Replaced when any of these change (create-only): CacheParameterGroupFamily.
+    Read-only attributes (known once deployed): CacheParameterGroupName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticache-parametergroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -125,37 +102,46 @@ class ParameterGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ParameterGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "parameter_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CacheParameterGroupName: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The name of the Cache Parameter Group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CacheParameterGroupFamily: str
     Description: str
-    Properties: dict[str, Any]
+    Properties: dict[str, str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CacheParameterGroupFamily: str,
+        Description: str,
+        Properties: dict[str, str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElastiCache::ParameterGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CacheParameterGroupFamily: str,
-            Description: str,
-            Properties: dict[str, Any] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElastiCache::ParameterGroup; `await` it inside an App to deploy it.
-
-            CacheParameterGroupFamily: The name of the cache parameter group family that this cache parameter group is compatible with.
-            Description: The description for this cache parameter group.
-            Properties: A comma-delimited list of parameter name/value pairs.
-            Tags: Tags are composed of a Key/Value pair.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CacheParameterGroupFamily: The name of the cache parameter group family that this cache
+                parameter group is compatible with. Create-only: changing it replaces the resource.
+                Required.
+            Description: The description for this cache parameter group. Required.
+            Properties: A comma-delimited list of parameter name/value pairs. For more information
+                see ModifyCacheParameterGroup in the Amazon ElastiCache API Reference Guide.
+            Tags: Tags are composed of a Key/Value pair. You can use tags to categorize and track
+                each parameter group. The tag value null is permitted.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

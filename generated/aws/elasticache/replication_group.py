@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,88 +83,118 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CloudWatchLogsDestinationDetailsDict = TypedDict(
-    "CloudWatchLogsDestinationDetailsDict",
-    {
-        "LogGroup": "Required[str]",
-    },
-    total=False,
-)
 
-EndpointDict = TypedDict(
-    "EndpointDict",
-    {
-        "Address": "str",
-        "Port": "str",
-    },
-    total=False,
-)
+class CloudWatchLogsDestinationDetailsDict(TypedDict, total=False):
+    """CloudWatchLogsDestinationDetails as a plain dict: The configuration details of the CloudWatch
+    Logs destination. Note that this field is marked as required but only if CloudWatch Logs was
+    chosen as the destination."""
 
-KinesisFirehoseDestinationDetailsDict = TypedDict(
-    "KinesisFirehoseDestinationDetailsDict",
-    {
-        "DeliveryStream": "Required[str]",
-    },
-    total=False,
-)
+    LogGroup: Required[str]
+    """The name of the CloudWatch Logs log group."""
 
-LogDeliveryConfigurationRequestDict = TypedDict(
-    "LogDeliveryConfigurationRequestDict",
-    {
-        "DestinationDetails": "Required[ReplicationGroupDestinationDetailsDict]",
-        "DestinationType": "Required[str]",
-        "LogFormat": "Required[str]",
-        "LogType": "Required[str]",
-    },
-    total=False,
-)
 
-ReplicationGroupDestinationDetailsDict = TypedDict(
-    "ReplicationGroupDestinationDetailsDict",
-    {
-        "CloudWatchLogsDetails": "CloudWatchLogsDestinationDetailsDict",
-        "KinesisFirehoseDetails": "KinesisFirehoseDestinationDetailsDict",
-    },
-    total=False,
-)
+class EndpointDict(TypedDict, total=False):
+    """Endpoint as a plain dict."""
 
-ReplicationGroupNodeGroupConfigurationDict = TypedDict(
-    "ReplicationGroupNodeGroupConfigurationDict",
-    {
-        "NodeGroupId": "str",
-        "PrimaryAvailabilityZone": "str",
-        "ReplicaAvailabilityZones": "list[str]",
-        "ReplicaCount": "int",
-        "Slots": "str",
-    },
-    total=False,
-)
+    Address: str
+    """The DNS hostname of the cache node."""
+    Port: str
+    """The port number that the cache engine is listening on."""
 
-ReplicationGroupReadEndPointDict = TypedDict(
-    "ReplicationGroupReadEndPointDict",
-    {
-        "Addresses": "str",
-        "AddressesList": "list[str]",
-        "Ports": "str",
-        "PortsList": "list[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class KinesisFirehoseDestinationDetailsDict(TypedDict, total=False):
+    """KinesisFirehoseDestinationDetails as a plain dict: The configuration details of the Kinesis
+    Data Firehose destination. Note that this field is marked as required but only if Kinesis Data
+    Firehose was chosen as the destination."""
 
+    DeliveryStream: Required[str]
+    """The name of the Kinesis Data Firehose delivery stream."""
+
+
+class LogDeliveryConfigurationRequestDict(TypedDict, total=False):
+    """LogDeliveryConfigurationRequest as a plain dict."""
+
+    DestinationDetails: Required[ReplicationGroupDestinationDetailsDict]
+    """Configuration details of either a CloudWatch Logs destination or Kinesis Data Firehose
+    destination."""
+    DestinationType: Required[str]
+    """Specify either CloudWatch Logs or Kinesis Data Firehose as the destination type. Valid values
+    are either cloudwatch-logs or kinesis-firehose."""
+    LogFormat: Required[str]
+    """Valid values are either json or text."""
+    LogType: Required[str]
+    """Valid value is either slow-log, which refers to slow-log or engine-log."""
+
+
+class ReplicationGroupDestinationDetailsDict(TypedDict, total=False):
+    """ReplicationGroupDestinationDetails as a plain dict: Configuration details of either a
+    CloudWatch Logs destination or Kinesis Data Firehose destination."""
+
+    CloudWatchLogsDetails: CloudWatchLogsDestinationDetailsDict
+    """The configuration details of the CloudWatch Logs destination. Note that this field is marked
+    as required but only if CloudWatch Logs was chosen as the destination."""
+    KinesisFirehoseDetails: KinesisFirehoseDestinationDetailsDict
+    """The configuration details of the Kinesis Data Firehose destination. Note that this field is
+    marked as required but only if Kinesis Data Firehose was chosen as the destination."""
+
+
+class ReplicationGroupNodeGroupConfigurationDict(TypedDict, total=False):
+    """ReplicationGroupNodeGroupConfiguration as a plain dict."""
+
+    NodeGroupId: str
+    """Either the ElastiCache for Redis supplied 4-digit id or a user supplied id for the node group
+    these configuration values apply to."""
+    PrimaryAvailabilityZone: str
+    """The Availability Zone where the primary node of this node group (shard) is launched."""
+    ReplicaAvailabilityZones: list[str]
+    """A list of Availability Zones to be used for the read replicas. The number of Availability
+    Zones in this list must match the value of ReplicaCount or ReplicasPerNodeGroup if not
+    specified."""
+    ReplicaCount: int
+    """The number of read replica nodes in this node group (shard)."""
+    Slots: str
+    """A string of comma-separated values where the first set of values are the slot numbers (zero
+    based), and the second set of values are the keyspaces for each slot. The following example
+    specifies three slots (numbered 0, 1, and 2): 0,1,2,0-4999,5000-9999,10000-16,383."""
+
+
+class ReplicationGroupReadEndPointDict(TypedDict, total=False):
+    """ReplicationGroupReadEndPoint as a plain dict."""
+
+    Addresses: str
+    """A string containing a comma-separated list of endpoints for the primary and read-only
+    replicas, formatted as [address1, address2, ...]. The order of the addresses maps to the order
+    of the ports from the ReadEndPoint.Ports attribute."""
+    AddressesList: list[str]
+    """A list of endpoints for the read-only replicas. The order of the addresses maps to the order
+    of the ports from the ReadEndPoint.Ports attribute."""
+    Ports: str
+    """A string containing a comma-separated list of ports for the read-only replicas, formatted as
+    [port1, port2, ...]. The order of the ports maps to the order of the addresses from the
+    ReadEndPoint.Addresses attribute."""
+    PortsList: list[str]
+    """A list of ports for the read-only replicas. The order of the ports maps to the order of the
+    addresses from the ReadEndPoint.Addresses attribute."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElastiCache::ReplicationGroup",
     schema_file="aws-elasticache-replicationgroup.json",
     primary_identifier=("/ReplicationGroupId",),
-    additional_identifiers=(),
     read_only=(
         "/ConfigurationEndPoint",
         "/ConfigurationEndPoint/Address",
@@ -209,16 +243,8 @@ METADATA = _TypeMetadata(
         "/PreferredCacheClusterAZs",
     ),
     conditional_create_only=("/AuthToken", "/NodeGroupConfiguration"),
-    unordered_arrays=(),
     required=("ReplicationGroupDescription",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 300,
         "read": 120,
@@ -228,163 +254,26 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudWatchLogsDestinationDetails": {
-            "additionalProperties": False,
-            "properties": {"LogGroup": {"type": "string"}},
-            "required": ["LogGroup"],
-            "type": "object",
-        },
-        "DestinationDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogsDetails": {"$ref": "#/definitions/CloudWatchLogsDestinationDetails"},
-                "KinesisFirehoseDetails": {
-                    "$ref": "#/definitions/KinesisFirehoseDestinationDetails"
-                },
-            },
-            "type": "object",
-        },
-        "Endpoint": {
-            "additionalProperties": False,
-            "properties": {"Address": {"type": "string"}, "Port": {"type": "string"}},
-            "type": "object",
-        },
-        "KinesisFirehoseDestinationDetails": {
-            "additionalProperties": False,
-            "properties": {"DeliveryStream": {"type": "string"}},
-            "required": ["DeliveryStream"],
-            "type": "object",
-        },
-        "LogDeliveryConfigurationRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationDetails": {"$ref": "#/definitions/DestinationDetails"},
-                "DestinationType": {"type": "string"},
-                "LogFormat": {"type": "string"},
-                "LogType": {"type": "string"},
-            },
-            "required": ["DestinationDetails", "DestinationType", "LogFormat", "LogType"],
-            "type": "object",
-        },
-        "NodeGroupConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NodeGroupId": {
-                    "maxLength": 4,
-                    "minLength": 1,
-                    "pattern": "^\\d+$",
-                    "type": "string",
-                },
-                "PrimaryAvailabilityZone": {"type": "string"},
-                "ReplicaAvailabilityZones": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ReplicaCount": {"type": "integer"},
-                "Slots": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AtRestEncryptionEnabled": {"type": "boolean"},
-        "AuthToken": {"type": "string"},
-        "AutoMinorVersionUpgrade": {"type": "boolean"},
-        "AutomaticFailoverEnabled": {"type": "boolean"},
-        "CacheNodeType": {"type": "string"},
-        "CacheParameterGroupName": {"type": "string"},
-        "CacheSecurityGroupNames": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CacheSubnetGroupName": {"type": "string"},
-        "ClusterMode": {"type": "string"},
-        "ConfigurationEndPoint": {"$ref": "#/definitions/Endpoint"},
-        "DataTieringEnabled": {"type": "boolean"},
-        "Durability": {"type": "string"},
-        "EffectiveDurability": {"enum": ["async", "sync", "disabled"], "type": "string"},
-        "Engine": {"type": "string"},
-        "EngineVersion": {"type": "string"},
-        "GlobalReplicationGroupId": {"type": "string"},
-        "IpDiscovery": {"type": "string"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "LogDeliveryConfigurations": {
-            "items": {"$ref": "#/definitions/LogDeliveryConfigurationRequest"},
-            "type": "array",
-        },
-        "MultiAZEnabled": {"type": "boolean"},
-        "NetworkType": {"type": "string"},
-        "NodeGroupConfiguration": {
-            "items": {"$ref": "#/definitions/NodeGroupConfiguration"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "NotificationTopicArn": {"type": "string"},
-        "NumCacheClusters": {"maximum": 6, "minimum": 1, "type": "integer"},
-        "NumNodeGroups": {"type": "integer"},
-        "Port": {"type": "integer"},
-        "PreferredCacheClusterAZs": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "PreferredMaintenanceWindow": {"type": "string"},
-        "PrimaryClusterId": {"type": "string"},
-        "PrimaryEndPoint": {"$ref": "#/definitions/Endpoint"},
-        "ReadEndPoint": {
-            "additionalProperties": False,
-            "properties": {
-                "Addresses": {"type": "string"},
-                "AddressesList": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Ports": {"type": "string"},
-                "PortsList": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "type": "object",
-        },
-        "ReaderEndPoint": {"$ref": "#/definitions/Endpoint"},
-        "ReplicasPerNodeGroup": {"maximum": 5, "minimum": 0, "type": "integer"},
-        "ReplicationGroupDescription": {"type": "string"},
-        "ReplicationGroupId": {"type": "string"},
-        "SecurityGroupIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "SnapshotArns": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "SnapshotName": {"type": "string"},
-        "SnapshotRetentionLimit": {"type": "integer"},
-        "SnapshotWindow": {"type": "string"},
-        "SnapshottingClusterId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TransitEncryptionEnabled": {"type": "boolean"},
-        "TransitEncryptionMode": {"type": "string"},
-        "UserGroupIds": {
-            "items": {"minLength": 1, "pattern": "^[a-zA-Z][a-zA-Z0-9\\-]*$", "type": "string"},
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["ReplicationGroupDescription"],
-}
-
 
 class ReplicationGroup(_Resource):
-    """AWS::ElastiCache::ReplicationGroup: Resource type definition for AWS::ElastiCache::ReplicationGroup
+    """AWS::ElastiCache::ReplicationGroup: Resource type definition for
+    AWS::ElastiCache::ReplicationGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ReplicationGroupId.
+    Replaced when any of these change (create-only): AtRestEncryptionEnabled, CacheSubnetGroupName,
+    DataTieringEnabled, GlobalReplicationGroupId, KmsKeyId, NetworkType, Port,
+    PreferredCacheClusterAZs, ReplicationGroupId, SnapshotArns, SnapshotName.
+    May be replaced when these change (conditionally create-only): AuthToken,
+    NodeGroupConfiguration.
+    Write-only (sent to AWS, never read back): AuthToken, CacheParameterGroupName,
+    CacheSecurityGroupNames, CacheSubnetGroupName, EngineVersion, NotificationTopicArn,
+    PreferredMaintenanceWindow, SecurityGroupIds, SnapshotArns, SnapshotName,
+    NodeGroupConfiguration, NumNodeGroups, KmsKeyId, PrimaryClusterId, PreferredCacheClusterAZs.
+    Read-only attributes (known once deployed): ConfigurationEndPoint, EffectiveDurability,
+    PrimaryEndPoint, ReadEndPoint, ReaderEndPoint.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticache-replicationgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -394,15 +283,22 @@ class ReplicationGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReplicationGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "replication_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConfigurationEndPoint: EndpointDict
+    """The configuration details of the replication group."""
     EffectiveDurability: Literal["async", "sync", "disabled"]
+    """The resolved durability state of the replication group after resolving the default value.
+    This is a read-only property."""
     PrimaryEndPoint: EndpointDict
+    """The primary endpoint configuration"""
     ReadEndPoint: ReplicationGroupReadEndPointDict
+    """Type: ReplicationGroupReadEndPointDict."""
     ReaderEndPoint: EndpointDict
-    # Declared properties (as declared, or as AWS returned them).
+    """The endpoint of the reader node in the replication group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AtRestEncryptionEnabled: bool
     AuthToken: str
     AutoMinorVersionUpgrade: bool
@@ -444,105 +340,192 @@ class ReplicationGroup(_Resource):
     TransitEncryptionMode: str
     UserGroupIds: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ReplicationGroupDescription: str,
+        AtRestEncryptionEnabled: bool | None = None,
+        AuthToken: str | None = None,
+        AutoMinorVersionUpgrade: bool | None = None,
+        AutomaticFailoverEnabled: bool | None = None,
+        CacheNodeType: str | None = None,
+        CacheParameterGroupName: str | None = None,
+        CacheSecurityGroupNames: list[str] | None = None,
+        CacheSubnetGroupName: str | None = None,
+        ClusterMode: str | None = None,
+        DataTieringEnabled: bool | None = None,
+        Durability: str | None = None,
+        Engine: str | None = None,
+        EngineVersion: str | None = None,
+        GlobalReplicationGroupId: str | None = None,
+        IpDiscovery: str | None = None,
+        KmsKeyId: str | None = None,
+        LogDeliveryConfigurations: list[
+            LogDeliveryConfigurationRequest | LogDeliveryConfigurationRequestDict
+        ]
+        | None = None,
+        MultiAZEnabled: bool | None = None,
+        NetworkType: str | None = None,
+        NodeGroupConfiguration: list[
+            ReplicationGroupNodeGroupConfiguration | ReplicationGroupNodeGroupConfigurationDict
+        ]
+        | None = None,
+        NotificationTopicArn: str | None = None,
+        NumCacheClusters: int | None = None,
+        NumNodeGroups: int | None = None,
+        Port: int | None = None,
+        PreferredCacheClusterAZs: list[str] | None = None,
+        PreferredMaintenanceWindow: str | None = None,
+        PrimaryClusterId: str | None = None,
+        ReplicasPerNodeGroup: int | None = None,
+        ReplicationGroupId: str | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        SnapshotArns: list[str] | None = None,
+        SnapshotName: str | None = None,
+        SnapshotRetentionLimit: int | None = None,
+        SnapshotWindow: str | None = None,
+        SnapshottingClusterId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TransitEncryptionEnabled: bool | None = None,
+        TransitEncryptionMode: str | None = None,
+        UserGroupIds: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElastiCache::ReplicationGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ReplicationGroupDescription: str,
-            AtRestEncryptionEnabled: bool | None = None,
-            AuthToken: str | None = None,
-            AutoMinorVersionUpgrade: bool | None = None,
-            AutomaticFailoverEnabled: bool | None = None,
-            CacheNodeType: str | None = None,
-            CacheParameterGroupName: str | None = None,
-            CacheSecurityGroupNames: list[str] | None = None,
-            CacheSubnetGroupName: str | None = None,
-            ClusterMode: str | None = None,
-            DataTieringEnabled: bool | None = None,
-            Durability: str | None = None,
-            Engine: str | None = None,
-            EngineVersion: str | None = None,
-            GlobalReplicationGroupId: str | None = None,
-            IpDiscovery: str | None = None,
-            KmsKeyId: str | None = None,
-            LogDeliveryConfigurations: list[
-                LogDeliveryConfigurationRequest | LogDeliveryConfigurationRequestDict
-            ]
-            | None = None,
-            MultiAZEnabled: bool | None = None,
-            NetworkType: str | None = None,
-            NodeGroupConfiguration: list[
-                ReplicationGroupNodeGroupConfiguration | ReplicationGroupNodeGroupConfigurationDict
-            ]
-            | None = None,
-            NotificationTopicArn: str | None = None,
-            NumCacheClusters: int | None = None,
-            NumNodeGroups: int | None = None,
-            Port: int | None = None,
-            PreferredCacheClusterAZs: list[str] | None = None,
-            PreferredMaintenanceWindow: str | None = None,
-            PrimaryClusterId: str | None = None,
-            ReplicasPerNodeGroup: int | None = None,
-            ReplicationGroupId: str | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            SnapshotArns: list[str] | None = None,
-            SnapshotName: str | None = None,
-            SnapshotRetentionLimit: int | None = None,
-            SnapshotWindow: str | None = None,
-            SnapshottingClusterId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TransitEncryptionEnabled: bool | None = None,
-            TransitEncryptionMode: str | None = None,
-            UserGroupIds: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElastiCache::ReplicationGroup; `await` it inside an App to deploy it.
-
-            AtRestEncryptionEnabled: A flag that enables encryption at rest when set to true.AtRestEncryptionEnabled after the replication group is created.
-            AuthToken: Reserved parameter.
-            AutoMinorVersionUpgrade: This parameter is currently disabled.
-            AutomaticFailoverEnabled: Specifies whether a read-only replica is automatically promoted to read/write primary if the existing primary fails.
-            CacheNodeType: The compute and memory capacity of the nodes in the node group (shard).
-            CacheParameterGroupName: The name of the parameter group to associate with this replication group.
-            CacheSecurityGroupNames: A list of cache security group names to associate with this replication group.
-            CacheSubnetGroupName: The name of the cache subnet group to be used for the replication group.
-            ClusterMode: Enabled or Disabled.
-            DataTieringEnabled: Enables data tiering.
-            Durability: The durability setting for the replication group.
-            Engine: The name of the cache engine to be used for the clusters in this replication group.
-            EngineVersion: The version number of the cache engine to be used for the clusters in this replication group.
-            GlobalReplicationGroupId: The name of the Global datastore
-            IpDiscovery: The network type you choose when creating a replication group, either ipv4 | ipv6.
-            KmsKeyId: The ID of the KMS key used to encrypt the disk on the cluster.
-            LogDeliveryConfigurations: Specifies the destination, format and type of the logs.
-            MultiAZEnabled: A flag indicating if you have Multi-AZ enabled to enhance fault tolerance.
-            NetworkType: Must be either ipv4 | ipv6 | dual_stack.
-            NodeGroupConfiguration: NodeGroupConfiguration is a property of the AWS::ElastiCache::ReplicationGroup resource that configures an Amazon ElastiCache (ElastiCache) Redis cluster node group.
-            NotificationTopicArn: The Amazon Resource Name (ARN) of the Amazon Simple Notification Service (SNS) topic to which notifications are sent.
-            NumCacheClusters: The number of clusters this replication group initially has.This parameter is not used if there is more than one node group (shard).
-            NumNodeGroups: An optional parameter that specifies the number of node groups (shards) for this Redis (cluster mode enabled) replication group.
-            Port: The port number on which each member of the replication group accepts connections.
-            PreferredCacheClusterAZs: A list of EC2 Availability Zones in which the replication group's clusters are created.
-            PreferredMaintenanceWindow: Specifies the weekly time range during which maintenance on the cluster is performed.
-            PrimaryClusterId: The identifier of the cluster that serves as the primary for this replication group.
-            ReplicasPerNodeGroup: An optional parameter that specifies the number of replica nodes in each node group (shard).
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             ReplicationGroupDescription: A user-created description for the replication group.
-            ReplicationGroupId: The replication group identifier.
-            SecurityGroupIds: One or more Amazon VPC security groups associated with this replication group.
-            SnapshotArns: A list of Amazon Resource Names (ARN) that uniquely identify the Redis RDB snapshot files stored in Amazon S3.
-            SnapshotName: The name of a snapshot from which to restore data into the new replication group.
-            SnapshotRetentionLimit: The number of days for which ElastiCache retains automatic snapshots before deleting them.
-            SnapshotWindow: The daily time range (in UTC) during which ElastiCache begins taking a daily snapshot of your node group (shard).
-            SnapshottingClusterId: The cluster ID that is used as the daily snapshot source for the replication group.
-            Tags: A list of cost allocation tags to be added to this resource.
+                Required.
+            AtRestEncryptionEnabled: A flag that enables encryption at rest when set to
+                true.AtRestEncryptionEnabled after the replication group is created. To enable
+                encryption at rest on a replication group you must set AtRestEncryptionEnabled to
+                true when you create the replication group. Create-only: changing it replaces the
+                resource.
+            AuthToken: Reserved parameter. The password used to access a password protected
+                server.AuthToken can be specified only on replication groups where
+                TransitEncryptionEnabled is true. For more information. Conditionally create-only:
+                some changes replace the resource. Write-only: sent to AWS, never read back.
+            AutoMinorVersionUpgrade: This parameter is currently disabled.
+            AutomaticFailoverEnabled: Specifies whether a read-only replica is automatically
+                promoted to read/write primary if the existing primary fails.
+                AutomaticFailoverEnabled must be enabled for Redis (cluster mode enabled)
+                replication groups.
+            CacheNodeType: The compute and memory capacity of the nodes in the node group (shard).
+            CacheParameterGroupName: The name of the parameter group to associate with this
+                replication group. If this argument is omitted, the default cache parameter group
+                for the specified engine is used. Write-only: sent to AWS, never read back.
+            CacheSecurityGroupNames: A list of cache security group names to associate with this
+                replication group. Write-only: sent to AWS, never read back.
+            CacheSubnetGroupName: The name of the cache subnet group to be used for the replication
+                group. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
+            ClusterMode: Enabled or Disabled. To modify cluster mode from Disabled to Enabled, you
+                must first set the cluster mode to Compatible. Compatible mode allows your Redis OSS
+                clients to connect using both cluster mode enabled and cluster mode disabled. After
+                you migrate all Redis OSS clients to use cluster mode enabled, you can then complete
+                cluster mode configuration and set the cluster mode to Enabled. For more
+                information, see Modify cluster mode.
+            DataTieringEnabled: Enables data tiering. Data tiering is only supported for replication
+                groups using the r6gd node type. This parameter must be set to true when using r6gd
+                nodes. Create-only: changing it replaces the resource.
+            Durability: The durability setting for the replication group. Valid values: default,
+                async, sync, disabled. Enabling durability on an existing non-durable cluster or
+                disabling durability on an existing durable cluster is not currently supported and
+                will result in an error; specify the desired durability at create time. The resolved
+                state is returned in EffectiveDurability.
+            Engine: The name of the cache engine to be used for the clusters in this replication
+                group.
+            EngineVersion: The version number of the cache engine to be used for the clusters in
+                this replication group. To view the supported cache engine versions, use the
+                DescribeCacheEngineVersions operation. Write-only: sent to AWS, never read back.
+            GlobalReplicationGroupId: The name of the Global datastore Create-only: changing it
+                replaces the resource.
+            IpDiscovery: The network type you choose when creating a replication group, either ipv4
+                | ipv6. IPv6 is supported for workloads using Redis OSS engine version 6.2 onward or
+                Memcached engine version 1.6.6 on all instances built on the Nitro system.
+            KmsKeyId: The ID of the KMS key used to encrypt the disk on the cluster. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            LogDeliveryConfigurations: Specifies the destination, format and type of the logs.
+            MultiAZEnabled: A flag indicating if you have Multi-AZ enabled to enhance fault
+                tolerance. For more information, see Minimizing Downtime: Multi-AZ.
+            NetworkType: Must be either ipv4 | ipv6 | dual_stack. IPv6 is supported for workloads
+                using Redis OSS engine version 6.2 onward or Memcached engine version 1.6.6 on all
+                instances built on the Nitro system Create-only: changing it replaces the resource.
+            NodeGroupConfiguration: NodeGroupConfiguration is a property of the
+                AWS::ElastiCache::ReplicationGroup resource that configures an Amazon ElastiCache
+                (ElastiCache) Redis cluster node group. Conditionally create-only: some changes
+                replace the resource. Write-only: sent to AWS, never read back.
+            NotificationTopicArn: The Amazon Resource Name (ARN) of the Amazon Simple Notification
+                Service (SNS) topic to which notifications are sent. Write-only: sent to AWS, never
+                read back.
+            NumCacheClusters: The number of clusters this replication group initially has.This
+                parameter is not used if there is more than one node group (shard). You should use
+                ReplicasPerNodeGroup instead.
+            NumNodeGroups: An optional parameter that specifies the number of node groups (shards)
+                for this Redis (cluster mode enabled) replication group. For Redis (cluster mode
+                disabled) either omit this parameter or set it to 1. Write-only: sent to AWS, never
+                read back.
+            Port: The port number on which each member of the replication group accepts connections.
+                Create-only: changing it replaces the resource.
+            PreferredCacheClusterAZs: A list of EC2 Availability Zones in which the replication
+                group's clusters are created. The order of the Availability Zones in the list is the
+                order in which clusters are allocated. The primary cluster is created in the first
+                AZ in the list. This parameter is not used if there is more than one node group
+                (shard). You should use NodeGroupConfiguration instead. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            PreferredMaintenanceWindow: Specifies the weekly time range during which maintenance on
+                the cluster is performed. It is specified as a range in the format
+                ddd:hh24:mi-ddd:hh24:mi (24H Clock UTC). The minimum maintenance window is a 60
+                minute period. Write-only: sent to AWS, never read back.
+            PrimaryClusterId: The identifier of the cluster that serves as the primary for this
+                replication group. This cluster must already exist and have a status of available.
+                Write-only: sent to AWS, never read back.
+            ReplicasPerNodeGroup: An optional parameter that specifies the number of replica nodes
+                in each node group (shard). Valid values are 0 to 5. **Note:** Using
+                ReplicasPerNodeGroup with NodeGroupConfiguration results in resource replacement.
+                For online scaling, use ReplicasPerNodeGroup alone.
+            ReplicationGroupId: The replication group identifier. This parameter is stored as a
+                lowercase string. Create-only: changing it replaces the resource.
+            SecurityGroupIds: One or more Amazon VPC security groups associated with this
+                replication group. Write-only: sent to AWS, never read back.
+            SnapshotArns: A list of Amazon Resource Names (ARN) that uniquely identify the Redis RDB
+                snapshot files stored in Amazon S3. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            SnapshotName: The name of a snapshot from which to restore data into the new replication
+                group. The snapshot status changes to restoring while the new replication group is
+                being created. Create-only: changing it replaces the resource. Write-only: sent to
+                AWS, never read back.
+            SnapshotRetentionLimit: The number of days for which ElastiCache retains automatic
+                snapshots before deleting them. For example, if you set SnapshotRetentionLimit to 5,
+                a snapshot that was taken today is retained for 5 days before being deleted.
+            SnapshotWindow: The daily time range (in UTC) during which ElastiCache begins taking a
+                daily snapshot of your node group (shard).
+            SnapshottingClusterId: The cluster ID that is used as the daily snapshot source for the
+                replication group. This parameter cannot be set for Redis (cluster mode enabled)
+                replication groups.
+            Tags: A list of cost allocation tags to be added to this resource. Tags are
+                comma-separated key,value pairs (e.g. Key=myKey, Value=myKeyValue. You can include
+                multiple tags as shown following: Key=myKey, Value=myKeyValue Key=mySecondKey,
+                Value=mySecondKeyValue.
             TransitEncryptionEnabled: A flag that enables in-transit encryption when set to true.
-            TransitEncryptionMode: A setting that allows you to migrate your clients to use in-transit encryption, with no downtime.
+            TransitEncryptionMode: A setting that allows you to migrate your clients to use
+                in-transit encryption, with no downtime. When setting TransitEncryptionEnabled to
+                true, you can set your TransitEncryptionMode to preferred in the same request, to
+                allow both encrypted and unencrypted connections at the same time. Once you migrate
+                all your Redis OSS clients to use encrypted connections you can modify the value to
+                required to allow encrypted connections only. Setting TransitEncryptionMode to
+                required is a two-step process that requires you to first set the
+                TransitEncryptionMode to preferred, after that you can set TransitEncryptionMode to
+                required. This process will not trigger the replacement of the replication group.
             UserGroupIds: The ID of user group to associate with the replication group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,57 +71,64 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ServerlessCacheCacheUsageLimitsDict = TypedDict(
-    "ServerlessCacheCacheUsageLimitsDict",
-    {
-        "DataStorage": "ServerlessCacheDataStorageDict",
-        "ECPUPerSecond": "ServerlessCacheECPUPerSecondDict",
-    },
-    total=False,
-)
 
-ServerlessCacheDataStorageDict = TypedDict(
-    "ServerlessCacheDataStorageDict",
-    {
-        "Maximum": "int",
-        "Minimum": "int",
-        "Unit": "Required[str]",
-    },
-    total=False,
-)
+class ServerlessCacheCacheUsageLimitsDict(TypedDict, total=False):
+    """ServerlessCacheCacheUsageLimits as a plain dict: The cache capacity limit of the Serverless
+    Cache."""
 
-ServerlessCacheECPUPerSecondDict = TypedDict(
-    "ServerlessCacheECPUPerSecondDict",
-    {
-        "Maximum": "int",
-        "Minimum": "int",
-    },
-    total=False,
-)
+    DataStorage: ServerlessCacheDataStorageDict
+    """The cached data capacity of the Serverless Cache."""
+    ECPUPerSecond: ServerlessCacheECPUPerSecondDict
+    """The ECPU per second of the Serverless Cache."""
 
-ServerlessCacheEndpointDict = TypedDict(
-    "ServerlessCacheEndpointDict",
-    {
-        "Address": "str",
-        "Port": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class ServerlessCacheDataStorageDict(TypedDict, total=False):
+    """ServerlessCacheDataStorage as a plain dict: The cached data capacity of the Serverless Cache."""
 
+    Maximum: int
+    """The maximum cached data capacity of the Serverless Cache."""
+    Minimum: int
+    """The minimum cached data capacity of the Serverless Cache."""
+    Unit: Required[str]
+    """The unit of cached data capacity of the Serverless Cache."""
+
+
+class ServerlessCacheECPUPerSecondDict(TypedDict, total=False):
+    """ServerlessCacheECPUPerSecond as a plain dict: The ECPU per second of the Serverless Cache."""
+
+    Maximum: int
+    """The maximum ECPU per second of the Serverless Cache."""
+    Minimum: int
+    """The minimum ECPU per second of the Serverless Cache."""
+
+
+class ServerlessCacheEndpointDict(TypedDict, total=False):
+    """ServerlessCacheEndpoint as a plain dict: The address and the port."""
+
+    Address: str
+    """Endpoint address."""
+    Port: str
+    """Endpoint port."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with Serverless Cache."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with 'aws:'. You can use any of the following characters: the set
+    of Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length.
+    You can use any of the following characters: the set of Unicode letters, digits, whitespace, _,
+    ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElastiCache::ServerlessCache",
     schema_file="aws-elasticache-serverlesscache.json",
     primary_identifier=("/ServerlessCacheName",),
-    additional_identifiers=(),
     read_only=(
         "/FullEngineVersion",
         "/CreateTime",
@@ -137,17 +148,9 @@ METADATA = _TypeMetadata(
         "/ConnectionType",
     ),
     write_only=("/SnapshotArnsToRestore", "/FinalSnapshotName"),
-    conditional_create_only=(),
     unordered_arrays=("/SecurityGroupIds", "/SnapshotArnsToRestore", "/SubnetIds", "/Tags"),
     required=("ServerlessCacheName", "Engine"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -157,96 +160,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CacheUsageLimits": {
-            "additionalProperties": False,
-            "properties": {
-                "DataStorage": {"$ref": "#/definitions/DataStorage"},
-                "ECPUPerSecond": {"$ref": "#/definitions/ECPUPerSecond"},
-            },
-            "type": "object",
-        },
-        "ConnectionType": {"type": "string"},
-        "DataStorage": {
-            "additionalProperties": False,
-            "properties": {
-                "Maximum": {"type": "integer"},
-                "Minimum": {"type": "integer"},
-                "Unit": {"type": "string"},
-            },
-            "required": ["Unit"],
-            "type": "object",
-        },
-        "ECPUPerSecond": {
-            "additionalProperties": False,
-            "properties": {"Maximum": {"type": "integer"}, "Minimum": {"type": "integer"}},
-            "type": "object",
-        },
-        "Endpoint": {
-            "additionalProperties": False,
-            "properties": {"Address": {"type": "string"}, "Port": {"type": "string"}},
-            "type": "object",
-        },
-        "NetworkType": {"type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z0-9 _\\.\\/=+:\\-@]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9 _\\.\\/=+:\\-@]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ARN": {"type": "string"},
-        "CacheUsageLimits": {"$ref": "#/definitions/CacheUsageLimits"},
-        "ConnectionType": {"$ref": "#/definitions/ConnectionType"},
-        "CreateTime": {"type": "string"},
-        "DailySnapshotTime": {"type": "string"},
-        "Description": {"type": "string"},
-        "Endpoint": {"$ref": "#/definitions/Endpoint"},
-        "Engine": {"type": "string"},
-        "FinalSnapshotName": {"type": "string"},
-        "FullEngineVersion": {"type": "string"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "MajorEngineVersion": {"type": "string"},
-        "NetworkType": {"$ref": "#/definitions/NetworkType"},
-        "ReaderEndpoint": {"$ref": "#/definitions/Endpoint"},
-        "SecurityGroupIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "ServerlessCacheName": {"type": "string"},
-        "SnapshotArnsToRestore": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "SnapshotRetentionLimit": {"type": "integer"},
-        "Status": {"type": "string"},
-        "SubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "UserGroupId": {"type": "string"},
-    },
-    "required": ["ServerlessCacheName", "Engine"],
-}
-
 
 class ServerlessCache(_Resource):
-    """AWS::ElastiCache::ServerlessCache: The AWS::ElastiCache::ServerlessCache resource creates an Amazon ElastiCache Serverless Cache.
+    """AWS::ElastiCache::ServerlessCache: The AWS::ElastiCache::ServerlessCache resource creates an
+    Amazon ElastiCache Serverless Cache.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ServerlessCacheName.
+    Replaced when any of these change (create-only): ServerlessCacheName, KmsKeyId,
+    SnapshotArnsToRestore, SubnetIds, NetworkType, ConnectionType.
+    Write-only (sent to AWS, never read back): SnapshotArnsToRestore, FinalSnapshotName.
+    Read-only attributes (known once deployed): ARN, CreateTime, FullEngineVersion, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticache-serverlesscache.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -254,14 +180,19 @@ class ServerlessCache(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServerlessCacheAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "serverless_cache.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ARN: str
+    """The ARN of the Serverless Cache."""
     CreateTime: str
+    """The creation time of the Serverless Cache."""
     FullEngineVersion: str
+    """The full engine version of the Serverless Cache."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the Serverless Cache."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CacheUsageLimits: ServerlessCacheCacheUsageLimitsDict
     ConnectionType: str
     DailySnapshotTime: str
@@ -281,52 +212,69 @@ class ServerlessCache(_Resource):
     Tags: list[TagDict]
     UserGroupId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Engine: str,
+        ServerlessCacheName: str,
+        CacheUsageLimits: ServerlessCacheCacheUsageLimits
+        | ServerlessCacheCacheUsageLimitsDict
+        | None = None,
+        ConnectionType: str | None = None,
+        DailySnapshotTime: str | None = None,
+        Description: str | None = None,
+        Endpoint: ServerlessCacheEndpoint | ServerlessCacheEndpointDict | None = None,
+        FinalSnapshotName: str | None = None,
+        KmsKeyId: str | None = None,
+        MajorEngineVersion: str | None = None,
+        NetworkType: str | None = None,
+        ReaderEndpoint: ServerlessCacheEndpoint | ServerlessCacheEndpointDict | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        SnapshotArnsToRestore: list[str] | None = None,
+        SnapshotRetentionLimit: int | None = None,
+        SubnetIds: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UserGroupId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElastiCache::ServerlessCache; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Engine: str,
-            ServerlessCacheName: str,
-            CacheUsageLimits: ServerlessCacheCacheUsageLimits
-            | ServerlessCacheCacheUsageLimitsDict
-            | None = None,
-            ConnectionType: str | None = None,
-            DailySnapshotTime: str | None = None,
-            Description: str | None = None,
-            Endpoint: ServerlessCacheEndpoint | ServerlessCacheEndpointDict | None = None,
-            FinalSnapshotName: str | None = None,
-            KmsKeyId: str | None = None,
-            MajorEngineVersion: str | None = None,
-            NetworkType: str | None = None,
-            ReaderEndpoint: ServerlessCacheEndpoint | ServerlessCacheEndpointDict | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            SnapshotArnsToRestore: list[str] | None = None,
-            SnapshotRetentionLimit: int | None = None,
-            SubnetIds: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UserGroupId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElastiCache::ServerlessCache; `await` it inside an App to deploy it.
-
-            DailySnapshotTime: The daily time range (in UTC) during which the service takes automatic snapshot of the Serverless Cache.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Engine: The engine name of the Serverless Cache. Required.
+            ServerlessCacheName: The name of the Serverless Cache. This value must be unique.
+                Create-only: changing it replaces the resource. Required.
+            CacheUsageLimits: The cache capacity limit of the Serverless Cache.
+            ConnectionType: The connection type for the serverless cache. Valid values are vpc or
+                public. Create-only: changing it replaces the resource.
+            DailySnapshotTime: The daily time range (in UTC) during which the service takes
+                automatic snapshot of the Serverless Cache.
             Description: The description of the Serverless Cache.
-            Engine: The engine name of the Serverless Cache.
-            FinalSnapshotName: The final snapshot name which is taken before Serverless Cache is deleted.
-            KmsKeyId: The ID of the KMS key used to encrypt the cluster.
+            Endpoint: The address and the port.
+            FinalSnapshotName: The final snapshot name which is taken before Serverless Cache is
+                deleted. Write-only: sent to AWS, never read back.
+            KmsKeyId: The ID of the KMS key used to encrypt the cluster. Create-only: changing it
+                replaces the resource.
             MajorEngineVersion: The major engine version of the Serverless Cache.
-            SecurityGroupIds: One or more Amazon VPC security groups associated with this Serverless Cache.
-            ServerlessCacheName: The name of the Serverless Cache.
-            SnapshotArnsToRestore: The ARN's of snapshot to restore Serverless Cache.
+            NetworkType: The network type for the serverless cache. Valid values are ipv4, ipv6, or
+                dual_stack. Create-only: changing it replaces the resource.
+            ReaderEndpoint: The address and the port.
+            SecurityGroupIds: One or more Amazon VPC security groups associated with this Serverless
+                Cache.
+            SnapshotArnsToRestore: The ARN's of snapshot to restore Serverless Cache. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
             SnapshotRetentionLimit: The snapshot retention limit of the Serverless Cache.
-            SubnetIds: The subnet id's of the Serverless Cache.
+            SubnetIds: The subnet id's of the Serverless Cache. Create-only: changing it replaces
+                the resource.
             Tags: An array of key-value pairs to apply to this Serverless Cache.
             UserGroupId: The ID of the user group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,25 +59,28 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ServerlessCacheSnapshotServerlessCacheConfigurationDict = TypedDict(
-    "ServerlessCacheSnapshotServerlessCacheConfigurationDict",
-    {
-        "Engine": "str",
-        "MajorEngineVersion": "str",
-        "ServerlessCacheName": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ServerlessCacheSnapshotServerlessCacheConfigurationDict(TypedDict, total=False):
+    """ServerlessCacheSnapshotServerlessCacheConfiguration as a plain dict."""
 
+    Engine: str
+    """The engine that the serverless cache is configured with."""
+    MajorEngineVersion: str
+    """The engine version number that the serverless cache is configured with."""
+    ServerlessCacheName: str
+    """The identifier of the serverless cache."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key for the tag. May not be null."""
+    Value: Required[str]
+    """The tag's value. May be null."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElastiCache::ServerlessCacheSnapshot",
     schema_file="aws-elasticache-serverlesscachesnapshot.json",
@@ -88,18 +95,9 @@ METADATA = _TypeMetadata(
         "/ServerlessCacheConfiguration",
     ),
     create_only=("/ServerlessCacheSnapshotName", "/ServerlessCacheName", "/KmsKeyId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ServerlessCacheSnapshotName", "ServerlessCacheName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -109,62 +107,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ServerlessCacheConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Engine": {"type": "string"},
-                "MajorEngineVersion": {"type": "string"},
-                "ServerlessCacheName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ARN": {
-            "pattern": "^arn:aws(-[a-z]+)*:elasticache:[a-z0-9-]+:[0-9]{12}:serverlesscachesnapshot:.+$",
-            "type": "string",
-        },
-        "BytesUsedForCache": {"type": "string"},
-        "CreateTime": {"type": "string"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "maxLength": 2048, "type": "string"},
-        "ServerlessCacheConfiguration": {"$ref": "#/definitions/ServerlessCacheConfiguration"},
-        "ServerlessCacheName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
-            "type": "string",
-        },
-        "ServerlessCacheSnapshotName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
-            "type": "string",
-        },
-        "SnapshotType": {"type": "string"},
-        "Status": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["ServerlessCacheSnapshotName", "ServerlessCacheName"],
-}
-
 
 class ServerlessCacheSnapshot(_Resource):
-    """AWS::ElastiCache::ServerlessCacheSnapshot: Resource Type definition for AWS::ElastiCache::ServerlessCacheSnapshot. A serverless cache snapshot is a point-in-time backup of an ElastiCache server...
+    """AWS::ElastiCache::ServerlessCacheSnapshot: Resource Type definition for
+    AWS::ElastiCache::ServerlessCacheSnapshot. A serverless cache snapshot is a point-in-time backup
+    of an ElastiCache serverless cache. Available for Valkey, Redis OSS and Serverless Memcached
+    only.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ARN.
+    Also identified by: ServerlessCacheSnapshotName.
+    Replaced when any of these change (create-only): ServerlessCacheSnapshotName,
+    ServerlessCacheName, KmsKeyId.
+    Read-only attributes (known once deployed): ARN, BytesUsedForCache, CreateTime,
+    ServerlessCacheConfiguration, SnapshotType, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticache-serverlesscachesnapshot.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -174,42 +132,61 @@ class ServerlessCacheSnapshot(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServerlessCacheSnapshotAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "serverless_cache_snapshot.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ARN: str
+    """The Amazon Resource Name (ARN) of the serverless cache snapshot."""
     BytesUsedForCache: str
+    """The total size of the serverless cache snapshot, in bytes."""
     CreateTime: str
+    """The date and time that the source serverless cache's metadata and cache data set was obtained
+    for the snapshot."""
     ServerlessCacheConfiguration: ServerlessCacheSnapshotServerlessCacheConfigurationDict
+    """The configuration of the serverless cache, at the time the snapshot was taken."""
     SnapshotType: str
+    """The type of snapshot of the serverless cache."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The current status of the serverless cache snapshot."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     KmsKeyId: str
     ServerlessCacheName: str
     ServerlessCacheSnapshotName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ServerlessCacheName: str,
+        ServerlessCacheSnapshotName: str,
+        KmsKeyId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElastiCache::ServerlessCacheSnapshot; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ServerlessCacheName: str,
-            ServerlessCacheSnapshotName: str,
-            KmsKeyId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElastiCache::ServerlessCacheSnapshot; `await` it inside an App to deploy it.
-
-            KmsKeyId: The Amazon Resource Name (ARN) of the AWS KMS key used to encrypt the snapshot.
-            ServerlessCacheName: The name of an existing serverless cache.
-            ServerlessCacheSnapshotName: The name of the serverless cache snapshot.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ServerlessCacheName: The name of an existing serverless cache. The snapshot is created
+                from this cache. Create-only: changing it replaces the resource. Required.
+            ServerlessCacheSnapshotName: The name of the serverless cache snapshot. Must be unique
+                for the customer account. This value is stored as a lowercase string. Create-only:
+                changing it replaces the resource. Required.
+            KmsKeyId: The Amazon Resource Name (ARN) of the AWS KMS key used to encrypt the
+                snapshot. Provide the key ARN: the resource returns the key ARN on read, so
+                supplying a bare key ID or alias for this createOnly property may be reported as
+                drift by CloudFormation. Create-only: changing it replaces the resource.
             Tags: A list of tags to be added to the serverless cache snapshot resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

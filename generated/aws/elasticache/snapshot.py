@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,28 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-NodeSnapshotDict = TypedDict(
-    "NodeSnapshotDict",
-    {
-        "CacheClusterId": "str",
-        "CacheNodeCreateTime": "str",
-        "CacheNodeId": "str",
-        "CacheSize": "str",
-        "NodeGroupId": "str",
-        "SnapshotCreateTime": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class NodeSnapshotDict(TypedDict, total=False):
+    """NodeSnapshot as a plain dict."""
 
+    CacheClusterId: str
+    """A unique identifier for the source cluster."""
+    CacheNodeCreateTime: str
+    """The date and time when the cache node was created in the source cluster."""
+    CacheNodeId: str
+    """The cache node identifier for the node in the source cluster."""
+    CacheSize: str
+    """The size of the cache on the source cache node."""
+    NodeGroupId: str
+    """A unique identifier for the source node group (shard)."""
+    SnapshotCreateTime: str
+    """The date and time when the source node's metadata and cache data set was obtained for the
+    snapshot."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElastiCache::Snapshot",
     schema_file="aws-elasticache-snapshot.json",
@@ -108,18 +119,9 @@ METADATA = _TypeMetadata(
         "/NodeSnapshots",
     ),
     create_only=("/SnapshotName", "/CacheClusterId", "/ReplicationGroupId", "/KmsKeyId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("SnapshotName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -129,87 +131,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "NodeSnapshot": {
-            "additionalProperties": False,
-            "properties": {
-                "CacheClusterId": {"type": "string"},
-                "CacheNodeCreateTime": {"type": "string"},
-                "CacheNodeId": {"type": "string"},
-                "CacheSize": {"type": "string"},
-                "NodeGroupId": {"type": "string"},
-                "SnapshotCreateTime": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:[a-z-]+:elasticache:[a-z0-9-]+:[0-9]{12}:snapshot:.+",
-            "type": "string",
-        },
-        "AutoMinorVersionUpgrade": {"type": "boolean"},
-        "AutomaticFailover": {
-            "enum": ["enabled", "disabled", "enabling", "disabling"],
-            "type": "string",
-        },
-        "CacheClusterCreateTime": {"type": "string"},
-        "CacheClusterId": {"type": "string"},
-        "CacheNodeType": {"type": "string"},
-        "CacheParameterGroupName": {"type": "string"},
-        "CacheSubnetGroupName": {"type": "string"},
-        "DataTiering": {"enum": ["enabled", "disabled"], "type": "string"},
-        "Engine": {"type": "string"},
-        "EngineVersion": {"type": "string"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "NodeSnapshots": {"items": {"$ref": "#/definitions/NodeSnapshot"}, "type": "array"},
-        "NumCacheNodes": {"type": "integer"},
-        "NumNodeGroups": {"type": "integer"},
-        "Port": {"type": "integer"},
-        "PreferredAvailabilityZone": {"type": "string"},
-        "PreferredMaintenanceWindow": {"type": "string"},
-        "ReplicationGroupDescription": {"type": "string"},
-        "ReplicationGroupId": {"type": "string"},
-        "SnapshotName": {"type": "string"},
-        "SnapshotRetentionLimit": {"type": "integer"},
-        "SnapshotSource": {"type": "string"},
-        "SnapshotStatus": {
-            "enum": [
-                "creating",
-                "available",
-                "restoring",
-                "copying",
-                "deleting",
-                "failed",
-                "deleted",
-            ],
-            "type": "string",
-        },
-        "SnapshotWindow": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TopicArn": {"type": "string"},
-        "VpcId": {"type": "string"},
-    },
-    "required": ["SnapshotName"],
-}
-
 
 class Snapshot(_Resource):
-    """AWS::ElastiCache::Snapshot: Represents a copy of an entire cluster or replication group as of the time when the snapshot was taken.
+    """AWS::ElastiCache::Snapshot: Represents a copy of an entire cluster or replication group as of
+    the time when the snapshot was taken.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: SnapshotName.
+    Replaced when any of these change (create-only): SnapshotName, CacheClusterId,
+    ReplicationGroupId, KmsKeyId.
+    Read-only attributes (known once deployed): Arn, AutoMinorVersionUpgrade, AutomaticFailover,
+    CacheClusterCreateTime, CacheNodeType, CacheParameterGroupName, CacheSubnetGroupName,
+    DataTiering, Engine, EngineVersion, NodeSnapshots, NumCacheNodes, NumNodeGroups, Port,
+    PreferredAvailabilityZone, PreferredMaintenanceWindow, ReplicationGroupDescription,
+    SnapshotRetentionLimit, SnapshotSource, SnapshotStatus, SnapshotWindow, TopicArn, VpcId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticache-snapshot.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -217,64 +155,103 @@ class Snapshot(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SnapshotAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "snapshot.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN (Amazon Resource Name) of the snapshot."""
     AutoMinorVersionUpgrade: bool
+    """If true, opt-in to the next auto minor version upgrade campaign."""
     AutomaticFailover: Literal["enabled", "disabled", "enabling", "disabling"]
+    """Indicates the status of automatic failover for the source replication group."""
     CacheClusterCreateTime: str
+    """The date and time when the source cluster was created."""
     CacheNodeType: str
+    """The name of the compute and memory capacity node type for the source cluster."""
     CacheParameterGroupName: str
+    """The cache parameter group that is associated with the source cluster."""
     CacheSubnetGroupName: str
+    """The name of the cache subnet group associated with the source cluster."""
     DataTiering: Literal["enabled", "disabled"]
+    """Enables data tiering. Data tiering is only supported for replication groups using the r6gd
+    node type."""
     Engine: str
+    """The name of the cache engine used by the source cluster."""
     EngineVersion: str
+    """The version of the cache engine version used by the source cluster."""
     NodeSnapshots: list[NodeSnapshotDict]
+    """A list of the cache nodes in the source cluster."""
     NumCacheNodes: int
+    """The number of cache nodes in the source cluster."""
     NumNodeGroups: int
+    """The number of node groups (shards) in this snapshot."""
     Port: int
+    """The port number used by each cache nodes in the source cluster."""
     PreferredAvailabilityZone: str
+    """The name of the Availability Zone in which the source cluster is located."""
     PreferredMaintenanceWindow: str
+    """Specifies the weekly time range during which maintenance on the cluster is performed."""
     ReplicationGroupDescription: str
+    """A description of the source replication group."""
     SnapshotRetentionLimit: int
+    """For an automatic snapshot, the number of days for which ElastiCache retains the snapshot
+    before deleting it."""
     SnapshotSource: str
+    """Indicates whether the snapshot is from an automatic backup (automated) or was created
+    manually (manual)."""
     SnapshotStatus: Literal[
         "creating", "available", "restoring", "copying", "deleting", "failed", "deleted"
     ]
+    """The status of the snapshot. Valid values: creating | available | restoring | copying |
+    deleting | failed | deleted."""
     SnapshotWindow: str
+    """The daily time range during which ElastiCache takes daily snapshots of the source cluster."""
     TopicArn: str
+    """The Amazon Resource Name (ARN) for the topic used by the source cluster for publishing
+    notifications."""
     VpcId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Virtual Private Cloud identifier (VPC ID) of the cache subnet group for the source
+    cluster."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CacheClusterId: str
     KmsKeyId: str
     ReplicationGroupId: str
     SnapshotName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SnapshotName: str,
+        CacheClusterId: str | None = None,
+        KmsKeyId: str | None = None,
+        ReplicationGroupId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElastiCache::Snapshot; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SnapshotName: str,
-            CacheClusterId: str | None = None,
-            KmsKeyId: str | None = None,
-            ReplicationGroupId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElastiCache::Snapshot; `await` it inside an App to deploy it.
-
-            CacheClusterId: The identifier of an existing cluster to create a snapshot from.
-            KmsKeyId: The ID of the KMS key used to encrypt the snapshot.
-            ReplicationGroupId: The identifier of an existing replication group to create a snapshot from.
-            SnapshotName: The name of a snapshot.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SnapshotName: The name of a snapshot. Must be unique within the customer account.
+                Create-only: changing it replaces the resource. Required.
+            CacheClusterId: The identifier of an existing cluster to create a snapshot from. The
+                snapshot is created from this cluster. Create-only: changing it replaces the
+                resource.
+            KmsKeyId: The ID of the KMS key used to encrypt the snapshot. Create-only: changing it
+                replaces the resource.
+            ReplicationGroupId: The identifier of an existing replication group to create a snapshot
+                from. The snapshot is created from this replication group. Create-only: changing it
+                replaces the resource.
             Tags: A list of tags to be added to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

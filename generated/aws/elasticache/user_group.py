@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with 'aws:'. You can use any of the following characters: the set
+    of Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length.
+    You can use any of the following characters: the set of Unicode letters, digits, whitespace, _,
+    ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElastiCache::UserGroup",
     schema_file="aws-elasticache-usergroup.json",
     primary_identifier=("/UserGroupId",),
-    additional_identifiers=(),
     read_only=("/Status", "/Arn"),
     create_only=("/UserGroupId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/UserIds"),
     required=("UserGroupId", "Engine", "UserIds"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,56 +88,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z0-9 _\\.\\/=+:\\-@]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9 _\\.\\/=+:\\-@]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Engine": {"enum": ["redis", "valkey"], "type": "string"},
-        "Status": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UserGroupId": {"pattern": "[a-z][a-z0-9\\\\-]*", "type": "string"},
-        "UserIds": {
-            "items": {"minLength": 1, "pattern": "^[a-zA-Z][a-zA-Z0-9\\-]*$", "type": "string"},
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["UserGroupId", "Engine", "UserIds"],
-}
-
 
 class UserGroup(_Resource):
     """AWS::ElastiCache::UserGroup: Resource Type definition for AWS::ElastiCache::UserGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserGroupId.
+    Replaced when any of these change (create-only): UserGroupId.
+    Read-only attributes (known once deployed): Arn, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticache-usergroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -145,38 +105,45 @@ class UserGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UserGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "user_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the user account."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Indicates user group status. Can be "creating", "active", "modifying", "deleting"."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Engine: Literal["redis", "valkey"]
     Tags: list[TagDict]
     UserGroupId: str
     UserIds: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Engine: Literal["redis", "valkey"],
+        UserGroupId: str,
+        UserIds: list[str],
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElastiCache::UserGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Engine: Literal["redis", "valkey"],
-            UserGroupId: str,
-            UserIds: list[str],
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElastiCache::UserGroup; `await` it inside an App to deploy it.
-
-            Engine: The target cache engine for the user group.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Engine: The target cache engine for the user group. Required.
+            UserGroupId: The ID of the user group. Create-only: changing it replaces the resource.
+                Required.
+            UserIds: List of users associated to this user group. Required.
             Tags: An array of key-value pairs to apply to this user.
-            UserGroupId: The ID of the user group.
-            UserIds: List of users associated to this user group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

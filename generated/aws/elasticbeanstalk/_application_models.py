@@ -7,9 +7,10 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationAttributes",
@@ -25,41 +26,97 @@ class ApplicationMaxAgeRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeleteSourceFromS3: bool | None = None
-    Enabled: bool | None = None
-    MaxAgeInDays: int | None = None
+    DeleteSourceFromS3: Annotated[
+        bool | None,
+        Field(
+            description="Set to true to delete a version's source bundle from Amazon S3 when Elastic Beanstalk deletes the application version."
+        ),
+    ] = None
+    Enabled: Annotated[
+        bool | None, Field(description="Specify true to apply the rule, or false to disable it.")
+    ] = None
+    MaxAgeInDays: Annotated[
+        int | None,
+        Field(description="Specify the number of days to retain an application versions."),
+    ] = None
 
 
 class ApplicationMaxCountRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeleteSourceFromS3: bool | None = None
-    Enabled: bool | None = None
-    MaxCount: int | None = None
+    DeleteSourceFromS3: Annotated[
+        bool | None,
+        Field(
+            description="Set to true to delete a version's source bundle from Amazon S3 when Elastic Beanstalk deletes the application version."
+        ),
+    ] = None
+    Enabled: Annotated[
+        bool | None, Field(description="Specify true to apply the rule, or false to disable it.")
+    ] = None
+    MaxCount: Annotated[
+        int | None,
+        Field(description="Specify the maximum number of application versions to retain."),
+    ] = None
 
 
 class ApplicationVersionLifecycleConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxAgeRule: ApplicationMaxAgeRule | None = None
-    MaxCountRule: ApplicationMaxCountRule | None = None
+    MaxAgeRule: Annotated[
+        ApplicationMaxAgeRule | None,
+        Field(
+            description="Specify a max age rule to restrict the length of time that application versions are retained for an application."
+        ),
+    ] = None
+    MaxCountRule: Annotated[
+        ApplicationMaxCountRule | None,
+        Field(
+            description="Specify a max count rule to restrict the number of application versions that are retained for an application."
+        ),
+    ] = None
 
 
 class ApplicationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ElasticBeanstalk::Application, set by AWS.
+    """
 
 
 class ApplicationResourceLifecycleConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServiceRole: str | None = None
-    VersionLifecycleConfig: ApplicationVersionLifecycleConfig | None = None
+    ServiceRole: Annotated[
+        str | None,
+        Field(
+            description="The ARN of an IAM service role that Elastic Beanstalk has permission to assume. The ServiceRole property is required the first time that you provide a ResourceLifecycleConfig for the application. After you provide it once, Elastic Beanstalk persists the Service Role with the application, and you don't need to specify it again. You can, however, specify it in subsequent updates to change the Service Role to another value."
+        ),
+    ] = None
+    VersionLifecycleConfig: Annotated[
+        ApplicationVersionLifecycleConfig | None,
+        Field(description="Defines lifecycle settings for application versions."),
+    ] = None
 
 
 class ApplicationProps(DeferredModel):
-    ApplicationName: str | None = None
-    Description: str | None = None
-    ResourceLifecycleConfig: ApplicationResourceLifecycleConfig | None = None
+    """
+    The properties a program declares for a AWS::ElasticBeanstalk::Application.
+    """
+
+    ApplicationName: Annotated[
+        str | None,
+        Field(
+            description="A name for the Elastic Beanstalk application. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the application name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="Your description of the application.")
+    ] = None
+    ResourceLifecycleConfig: Annotated[
+        ApplicationResourceLifecycleConfig | None,
+        Field(
+            description="Specifies an application resource lifecycle configuration to prevent your application from accumulating too many versions."
+        ),
+    ] = None

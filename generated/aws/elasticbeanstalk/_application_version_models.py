@@ -7,10 +7,10 @@ Imported on first use by application_version.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationVersionAttributes",
@@ -27,61 +27,130 @@ class ApplicationVersionBuildConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArtifactName: str | None = None
-    CodeBuildServiceRole: str
-    ComputeType: (
-        Literal["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] | None
-    ) = None
-    Image: str
-    TimeoutInMinutes: int | None = None
+    ArtifactName: Annotated[str | None, Field(description="The name of the build artifact.")] = None
+    CodeBuildServiceRole: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role that AWS CodeBuild assumes to build the application version."
+        ),
+    ]
+    ComputeType: Annotated[
+        Literal["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] | None,
+        Field(description="The compute type for the CodeBuild build environment."),
+    ] = None
+    Image: Annotated[str, Field(description="The CodeBuild image used for the build environment.")]
+    TimeoutInMinutes: Annotated[
+        int | None, Field(description="The timeout for the CodeBuild build, in minutes.")
+    ] = None
 
 
 class ApplicationVersionSourceBundle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Bucket: str
-    S3Key: str
+    S3Bucket: Annotated[str, Field(description="The Amazon S3 bucket where the data is located.")]
+    S3Key: Annotated[str, Field(description="The Amazon S3 key where the data is located.")]
 
 
 class ImageBuildConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Architecture: Literal["amd64", "arm64"] | None = None
-    Buildpack: str | None = None
-    CodeBuildServiceRole: str
-    ComputeType: (
-        Literal["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] | None
-    ) = None
-    DockerfileLocation: str | None = None
-    TimeoutInMinutes: int | None = None
-    Type: Literal["docker", "buildpack"]
+    Architecture: Annotated[
+        Literal["amd64", "arm64"] | None,
+        Field(description="The target architecture for the built container image."),
+    ] = None
+    Buildpack: Annotated[
+        str | None, Field(description="The buildpack to use for building the image.")
+    ] = None
+    CodeBuildServiceRole: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role that AWS CodeBuild assumes to build the application version."
+        ),
+    ]
+    ComputeType: Annotated[
+        Literal["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] | None,
+        Field(description="The compute type for the CodeBuild build environment."),
+    ] = None
+    DockerfileLocation: Annotated[
+        str | None, Field(description="The path to the Dockerfile, relative to the source root.")
+    ] = None
+    TimeoutInMinutes: Annotated[
+        int | None, Field(description="The timeout for the CodeBuild build, in minutes.")
+    ] = None
+    Type: Annotated[
+        Literal["docker", "buildpack"],
+        Field(description="The type of image build: docker or buildpack."),
+    ]
 
 
 class ImageSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Uri: str | None = None
+    Uri: Annotated[
+        str | None, Field(description="The URI of the container image, e.g. an ECR image URI.")
+    ] = None
 
 
 class ApplicationVersionAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ElasticBeanstalk::ApplicationVersion, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ApplicationVersionImageConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Build: ImageBuildConfiguration | None = None
-    Source: ImageSource | None = None
+    Build: Annotated[
+        ImageBuildConfiguration | None,
+        Field(description="Configuration for building a container image from source code."),
+    ] = None
+    Source: Annotated[
+        ImageSource | None,
+        Field(description="The container image source for this version, as an ECR image URI."),
+    ] = None
 
 
 class ApplicationVersionProps(DeferredModel):
-    ApplicationName: str
-    BuildConfiguration: ApplicationVersionBuildConfiguration | None = None
-    Description: str | None = None
-    ImageConfiguration: ApplicationVersionImageConfiguration | None = None
-    Process: bool | None = None
-    SourceBundle: ApplicationVersionSourceBundle | None = None
+    """
+    The properties a program declares for a AWS::ElasticBeanstalk::ApplicationVersion.
+    """
+
+    ApplicationName: Annotated[
+        str,
+        Field(
+            description="The name of the Elastic Beanstalk application that is associated with this application version. Create-only: changing it replaces the resource."
+        ),
+    ]
+    BuildConfiguration: Annotated[
+        ApplicationVersionBuildConfiguration | None,
+        Field(
+            description="Settings for an AWS CodeBuild build that packages and builds an application version from source code. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A description of this application version.")
+    ] = None
+    ImageConfiguration: Annotated[
+        ApplicationVersionImageConfiguration | None,
+        Field(
+            description="Configuration for image-based application versions. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Process: Annotated[
+        bool | None,
+        Field(
+            description="Pre-process and validate the environment manifest (`env.yaml`) and configuration files in the source bundle. Leave unset for the service default. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SourceBundle: Annotated[
+        ApplicationVersionSourceBundle | None,
+        Field(
+            description="The Amazon S3 bucket and key that identify the location of the source bundle for this version. Create-only: changing it replaces the resource."
+        ),
+    ] = None

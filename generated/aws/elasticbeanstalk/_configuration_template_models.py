@@ -7,9 +7,10 @@ Imported on first use by configuration_template.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfigurationOptionSetting",
@@ -23,29 +24,85 @@ class ConfigurationOptionSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Namespace: str
-    OptionName: str
-    ResourceName: str | None = None
-    Value: str | None = None
+    Namespace: Annotated[
+        str,
+        Field(
+            description="A unique namespace that identifies the option's associated AWS resource."
+        ),
+    ]
+    OptionName: Annotated[str, Field(description="The name of the configuration option.")]
+    ResourceName: Annotated[
+        str | None,
+        Field(
+            description="A unique resource name for the option setting. Use it for a time–based scaling configuration option."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None, Field(description="The current value for the configuration option.")
+    ] = None
 
 
 class ConfigurationTemplateSourceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationName: str
-    TemplateName: str
+    ApplicationName: Annotated[
+        str, Field(description="The name of the application associated with the configuration.")
+    ]
+    TemplateName: Annotated[str, Field(description="The name of the configuration template.")]
 
 
 class ConfigurationTemplateAttributes(DeferredModel):
-    TemplateName: str | None = None
+    """
+    The read-only attributes of a AWS::ElasticBeanstalk::ConfigurationTemplate, set by AWS.
+    """
+
+    TemplateName: Annotated[
+        str | None, Field(description="The name of the configuration template")
+    ] = None
 
 
 class ConfigurationTemplateProps(DeferredModel):
-    ApplicationName: str
-    Description: str | None = None
-    EnvironmentId: str | None = None
-    OptionSettings: list[ConfigurationOptionSetting] | None = None
-    PlatformArn: str | None = None
-    SolutionStackName: str | None = None
-    SourceConfiguration: ConfigurationTemplateSourceConfiguration | None = None
+    """
+    The properties a program declares for a AWS::ElasticBeanstalk::ConfigurationTemplate.
+    """
+
+    ApplicationName: Annotated[
+        str,
+        Field(
+            description="The name of the Elastic Beanstalk application to associate with this configuration template. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None, Field(description="An optional description for this configuration.")
+    ] = None
+    EnvironmentId: Annotated[
+        str | None,
+        Field(
+            description="The ID of an environment whose settings you want to use to create the configuration template. You must specify EnvironmentId if you don't specify PlatformArn, SolutionStackName, or SourceConfiguration. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    OptionSettings: Annotated[
+        list[ConfigurationOptionSetting] | None,
+        Field(
+            description="Option values for the Elastic Beanstalk configuration, such as the instance type. If specified, these values override the values obtained from the solution stack or the source configuration template. For a complete list of Elastic Beanstalk configuration options, see [Option Values](https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/command-options.html) in the AWS Elastic Beanstalk Developer Guide."
+        ),
+    ] = None
+    PlatformArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the custom platform. For more information, see [Custom Platforms](https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/custom-platforms.html) in the AWS Elastic Beanstalk Developer Guide. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SolutionStackName: Annotated[
+        str | None,
+        Field(
+            description="The name of an Elastic Beanstalk solution stack (platform version) that this configuration uses. For example, 64bit Amazon Linux 2013.09 running Tomcat 7 Java 7. A solution stack specifies the operating system, runtime, and application server for a configuration template. It also determines the set of configuration options as well as the possible and default values. For more information, see [Supported Platforms](https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/concepts.platforms.html) in the AWS Elastic Beanstalk Developer Guide. You must specify SolutionStackName if you don't specify PlatformArn, EnvironmentId, or SourceConfiguration. Use the ListAvailableSolutionStacks API to obtain a list of available solution stacks. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceConfiguration: Annotated[
+        ConfigurationTemplateSourceConfiguration | None,
+        Field(
+            description="An Elastic Beanstalk configuration template to base this one on. If specified, Elastic Beanstalk uses the configuration values from the specified configuration template to create a new configuration. Values specified in OptionSettings override any values obtained from the SourceConfiguration. You must specify SourceConfiguration if you don't specify PlatformArn, EnvironmentId, or SolutionStackName. Constraint: If both solution stack name and source configuration are specified, the solution stack of the source configuration template must match the specified solution stack name. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by environment.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EnvironmentAttributes",
@@ -24,43 +25,120 @@ class EnvironmentTier(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Type: str | None = None
-    Version: str | None = None
+    Name: Annotated[str | None, Field(description="The name of this environment tier.")] = None
+    Type: Annotated[str | None, Field(description="The type of this environment tier.")] = None
+    Version: Annotated[
+        str | None,
+        Field(
+            description="The version of this environment tier. When you don't set a value to it, Elastic Beanstalk uses the latest compatible worker tier version."
+        ),
+    ] = None
 
 
 class OptionSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Namespace: str
-    OptionName: str
-    ResourceName: str | None = None
-    Value: str | None = None
+    Namespace: Annotated[
+        str,
+        Field(
+            description="A unique namespace that identifies the option's associated AWS resource."
+        ),
+    ]
+    OptionName: Annotated[str, Field(description="The name of the configuration option.")]
+    ResourceName: Annotated[
+        str | None,
+        Field(
+            description="A unique resource name for the option setting. Use it for a time–based scaling configuration option."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None, Field(description="The current value for the configuration option.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class EnvironmentAttributes(DeferredModel):
-    EndpointURL: str | None = None
+    """
+    The read-only attributes of a AWS::ElasticBeanstalk::Environment, set by AWS.
+    """
+
+    EndpointURL: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EnvironmentProps(DeferredModel):
-    ApplicationName: str
-    CNAMEPrefix: str | None = None
-    Description: str | None = None
-    EnvironmentName: str | None = None
-    OperationsRole: str | None = None
-    OptionSettings: list[OptionSetting] | None = None
-    PlatformArn: str | None = None
-    SolutionStackName: str | None = None
-    Tags: list[Tag] | None = None
-    TemplateName: str | None = None
-    Tier: EnvironmentTier | None = None
-    VersionLabel: str | None = None
+    """
+    The properties a program declares for a AWS::ElasticBeanstalk::Environment.
+    """
+
+    ApplicationName: Annotated[
+        str,
+        Field(
+            description="The name of the application that is associated with this environment. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CNAMEPrefix: Annotated[
+        str | None,
+        Field(
+            description="If specified, the environment attempts to use this value as the prefix for the CNAME in your Elastic Beanstalk environment URL. If not specified, the CNAME is generated automatically by appending a random alphanumeric string to the environment name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="Your description for this environment.")
+    ] = None
+    EnvironmentName: Annotated[
+        str | None,
+        Field(
+            description="A unique name for the environment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    OperationsRole: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of an existing IAM role to be used as the environment's operations role."
+        ),
+    ] = None
+    OptionSettings: Annotated[
+        list[OptionSetting] | None,
+        Field(
+            description="Key-value pairs defining configuration options for this environment, such as the instance type. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PlatformArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the custom platform to use with the environment."
+        ),
+    ] = None
+    SolutionStackName: Annotated[
+        str | None,
+        Field(
+            description="The name of an Elastic Beanstalk solution stack (platform version) to use with the environment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Specifies the tags applied to resources in the environment."),
+    ] = None
+    TemplateName: Annotated[
+        str | None,
+        Field(
+            description="The name of the Elastic Beanstalk configuration template to use with the environment. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tier: Annotated[
+        EnvironmentTier | None,
+        Field(
+            description="Specifies the tier to use in creating this environment. The environment tier that you choose determines whether Elastic Beanstalk provisions resources to support a web application that handles HTTP(S) requests or a web application that handles background-processing tasks."
+        ),
+    ] = None
+    VersionLabel: Annotated[
+        str | None, Field(description="The name of the application version to deploy.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,63 +67,67 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationMaxAgeRuleDict = TypedDict(
-    "ApplicationMaxAgeRuleDict",
-    {
-        "DeleteSourceFromS3": "bool",
-        "Enabled": "bool",
-        "MaxAgeInDays": "int",
-    },
-    total=False,
-)
 
-ApplicationMaxCountRuleDict = TypedDict(
-    "ApplicationMaxCountRuleDict",
-    {
-        "DeleteSourceFromS3": "bool",
-        "Enabled": "bool",
-        "MaxCount": "int",
-    },
-    total=False,
-)
+class ApplicationMaxAgeRuleDict(TypedDict, total=False):
+    """ApplicationMaxAgeRule as a plain dict."""
 
-ApplicationResourceLifecycleConfigDict = TypedDict(
-    "ApplicationResourceLifecycleConfigDict",
-    {
-        "ServiceRole": "str",
-        "VersionLifecycleConfig": "ApplicationVersionLifecycleConfigDict",
-    },
-    total=False,
-)
+    DeleteSourceFromS3: bool
+    """Set to true to delete a version's source bundle from Amazon S3 when Elastic Beanstalk deletes
+    the application version."""
+    Enabled: bool
+    """Specify true to apply the rule, or false to disable it."""
+    MaxAgeInDays: int
+    """Specify the number of days to retain an application versions."""
 
-ApplicationVersionLifecycleConfigDict = TypedDict(
-    "ApplicationVersionLifecycleConfigDict",
-    {
-        "MaxAgeRule": "ApplicationMaxAgeRuleDict",
-        "MaxCountRule": "ApplicationMaxCountRuleDict",
-    },
-    total=False,
-)
 
+class ApplicationMaxCountRuleDict(TypedDict, total=False):
+    """ApplicationMaxCountRule as a plain dict."""
+
+    DeleteSourceFromS3: bool
+    """Set to true to delete a version's source bundle from Amazon S3 when Elastic Beanstalk deletes
+    the application version."""
+    Enabled: bool
+    """Specify true to apply the rule, or false to disable it."""
+    MaxCount: int
+    """Specify the maximum number of application versions to retain."""
+
+
+class ApplicationResourceLifecycleConfigDict(TypedDict, total=False):
+    """ApplicationResourceLifecycleConfig as a plain dict."""
+
+    ServiceRole: str
+    """The ARN of an IAM service role that Elastic Beanstalk has permission to assume. The
+    ServiceRole property is required the first time that you provide a ResourceLifecycleConfig for
+    the application. After you provide it once, Elastic Beanstalk persists the Service Role with the
+    application, and you don't need to specify it again. You can, however, specify it in subsequent
+    updates to change the Service Role to another value."""
+    VersionLifecycleConfig: ApplicationVersionLifecycleConfigDict
+    """Defines lifecycle settings for application versions."""
+
+
+class ApplicationVersionLifecycleConfigDict(TypedDict, total=False):
+    """ApplicationVersionLifecycleConfig as a plain dict."""
+
+    MaxAgeRule: ApplicationMaxAgeRuleDict
+    """Specify a max age rule to restrict the length of time that application versions are retained
+    for an application."""
+    MaxCountRule: ApplicationMaxCountRuleDict
+    """Specify a max count rule to restrict the number of application versions that are retained for
+    an application."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElasticBeanstalk::Application",
     schema_file="aws-elasticbeanstalk-application.json",
     primary_identifier=("/ApplicationName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/ApplicationName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -129,60 +137,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApplicationResourceLifecycleConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ServiceRole": {"type": "string"},
-                "VersionLifecycleConfig": {
-                    "$ref": "#/definitions/ApplicationVersionLifecycleConfig"
-                },
-            },
-            "type": "object",
-        },
-        "ApplicationVersionLifecycleConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxAgeRule": {"$ref": "#/definitions/MaxAgeRule"},
-                "MaxCountRule": {"$ref": "#/definitions/MaxCountRule"},
-            },
-            "type": "object",
-        },
-        "MaxAgeRule": {
-            "additionalProperties": False,
-            "properties": {
-                "DeleteSourceFromS3": {"type": "boolean"},
-                "Enabled": {"type": "boolean"},
-                "MaxAgeInDays": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "MaxCountRule": {
-            "additionalProperties": False,
-            "properties": {
-                "DeleteSourceFromS3": {"type": "boolean"},
-                "Enabled": {"type": "boolean"},
-                "MaxCount": {"type": "integer"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "Description": {"maxLength": 200, "minLength": 0, "type": "string"},
-        "ResourceLifecycleConfig": {"$ref": "#/definitions/ApplicationResourceLifecycleConfig"},
-    },
-    "required": [],
-}
-
 
 class Application(_Resource):
-    """AWS::ElasticBeanstalk::Application: The AWS::ElasticBeanstalk::Application resource specifies an Elastic Beanstalk application.
+    """AWS::ElasticBeanstalk::Application: The AWS::ElasticBeanstalk::Application resource specifies
+    an Elastic Beanstalk application.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationName.
+    Replaced when any of these change (create-only): ApplicationName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticbeanstalk-application.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -190,35 +154,42 @@ class Application(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationName: str
     Description: str
     ResourceLifecycleConfig: ApplicationResourceLifecycleConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationName: str | None = None,
+        Description: str | None = None,
+        ResourceLifecycleConfig: ApplicationResourceLifecycleConfig
+        | ApplicationResourceLifecycleConfigDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElasticBeanstalk::Application; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationName: str | None = None,
-            Description: str | None = None,
-            ResourceLifecycleConfig: ApplicationResourceLifecycleConfig
-            | ApplicationResourceLifecycleConfigDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElasticBeanstalk::Application; `await` it inside an App to deploy it.
-
-            ApplicationName: A name for the Elastic Beanstalk application.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationName: A name for the Elastic Beanstalk application. If you don't specify a
+                name, AWS CloudFormation generates a unique physical ID and uses that ID for the
+                application name. Create-only: changing it replaces the resource.
             Description: Your description of the application.
-            ResourceLifecycleConfig: Specifies an application resource lifecycle configuration to prevent your application from accumulating too many versions.
+            ResourceLifecycleConfig: Specifies an application resource lifecycle configuration to
+                prevent your application from accumulating too many versions.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,63 +71,71 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationVersionBuildConfigurationDict = TypedDict(
-    "ApplicationVersionBuildConfigurationDict",
-    {
-        "ArtifactName": "str",
-        "CodeBuildServiceRole": "Required[str]",
-        "ComputeType": "Literal['BUILD_GENERAL1_SMALL', 'BUILD_GENERAL1_MEDIUM', 'BUILD_GENERAL1_LARGE']",
-        "Image": "Required[str]",
-        "TimeoutInMinutes": "int",
-    },
-    total=False,
-)
 
-ApplicationVersionImageConfigurationDict = TypedDict(
-    "ApplicationVersionImageConfigurationDict",
-    {
-        "Build": "ImageBuildConfigurationDict",
-        "Source": "ImageSourceDict",
-    },
-    total=False,
-)
+class ApplicationVersionBuildConfigurationDict(TypedDict, total=False):
+    """ApplicationVersionBuildConfiguration as a plain dict."""
 
-ApplicationVersionSourceBundleDict = TypedDict(
-    "ApplicationVersionSourceBundleDict",
-    {
-        "S3Bucket": "Required[str]",
-        "S3Key": "Required[str]",
-    },
-    total=False,
-)
+    ArtifactName: str
+    """The name of the build artifact."""
+    CodeBuildServiceRole: Required[str]
+    """The ARN of the IAM role that AWS CodeBuild assumes to build the application version."""
+    ComputeType: Literal["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"]
+    """The compute type for the CodeBuild build environment."""
+    Image: Required[str]
+    """The CodeBuild image used for the build environment."""
+    TimeoutInMinutes: int
+    """The timeout for the CodeBuild build, in minutes."""
 
-ImageBuildConfigurationDict = TypedDict(
-    "ImageBuildConfigurationDict",
-    {
-        "Architecture": "Literal['amd64', 'arm64']",
-        "Buildpack": "str",
-        "CodeBuildServiceRole": "Required[str]",
-        "ComputeType": "Literal['BUILD_GENERAL1_SMALL', 'BUILD_GENERAL1_MEDIUM', 'BUILD_GENERAL1_LARGE']",
-        "DockerfileLocation": "str",
-        "TimeoutInMinutes": "int",
-        "Type": "Required[Literal['docker', 'buildpack']]",
-    },
-    total=False,
-)
 
-ImageSourceDict = TypedDict(
-    "ImageSourceDict",
-    {
-        "Uri": "str",
-    },
-    total=False,
-)
+class ApplicationVersionImageConfigurationDict(TypedDict, total=False):
+    """ApplicationVersionImageConfiguration as a plain dict."""
 
+    Build: ImageBuildConfigurationDict
+    """Configuration for building a container image from source code."""
+    Source: ImageSourceDict
+    """The container image source for this version, as an ECR image URI."""
+
+
+class ApplicationVersionSourceBundleDict(TypedDict, total=False):
+    """ApplicationVersionSourceBundle as a plain dict."""
+
+    S3Bucket: Required[str]
+    """The Amazon S3 bucket where the data is located."""
+    S3Key: Required[str]
+    """The Amazon S3 key where the data is located."""
+
+
+class ImageBuildConfigurationDict(TypedDict, total=False):
+    """ImageBuildConfiguration as a plain dict."""
+
+    Architecture: Literal["amd64", "arm64"]
+    """The target architecture for the built container image."""
+    Buildpack: str
+    """The buildpack to use for building the image."""
+    CodeBuildServiceRole: Required[str]
+    """The ARN of the IAM role that AWS CodeBuild assumes to build the application version."""
+    ComputeType: Literal["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"]
+    """The compute type for the CodeBuild build environment."""
+    DockerfileLocation: str
+    """The path to the Dockerfile, relative to the source root."""
+    TimeoutInMinutes: int
+    """The timeout for the CodeBuild build, in minutes."""
+    Type: Required[Literal["docker", "buildpack"]]
+    """The type of image build: docker or buildpack."""
+
+
+class ImageSourceDict(TypedDict, total=False):
+    """ImageSource as a plain dict."""
+
+    Uri: str
+    """The URI of the container image, e.g. an ECR image URI."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElasticBeanstalk::ApplicationVersion",
     schema_file="aws-elasticbeanstalk-applicationversion.json",
     primary_identifier=("/ApplicationName", "/Id"),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=(
         "/SourceBundle",
@@ -133,17 +145,13 @@ METADATA = _TypeMetadata(
         "/Process",
     ),
     write_only=("/BuildConfiguration", "/ImageConfiguration", "/Process"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApplicationName",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -153,91 +161,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BuildConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ArtifactName": {"type": "string"},
-                "CodeBuildServiceRole": {"pattern": "\\S", "type": "string"},
-                "ComputeType": {
-                    "enum": [
-                        "BUILD_GENERAL1_SMALL",
-                        "BUILD_GENERAL1_MEDIUM",
-                        "BUILD_GENERAL1_LARGE",
-                    ],
-                    "type": "string",
-                },
-                "Image": {"pattern": "\\S", "type": "string"},
-                "TimeoutInMinutes": {"type": "integer"},
-            },
-            "required": ["CodeBuildServiceRole", "Image"],
-            "type": "object",
-        },
-        "ImageBuildConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Architecture": {"enum": ["amd64", "arm64"], "type": "string"},
-                "Buildpack": {"type": "string"},
-                "CodeBuildServiceRole": {"pattern": "\\S", "type": "string"},
-                "ComputeType": {
-                    "enum": [
-                        "BUILD_GENERAL1_SMALL",
-                        "BUILD_GENERAL1_MEDIUM",
-                        "BUILD_GENERAL1_LARGE",
-                    ],
-                    "type": "string",
-                },
-                "DockerfileLocation": {"type": "string"},
-                "TimeoutInMinutes": {"type": "integer"},
-                "Type": {"enum": ["docker", "buildpack"], "type": "string"},
-            },
-            "required": ["Type", "CodeBuildServiceRole"],
-            "type": "object",
-        },
-        "ImageConfiguration": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["Source"]}, {"required": ["Build"]}],
-            "properties": {
-                "Build": {"$ref": "#/definitions/ImageBuildConfiguration"},
-                "Source": {"$ref": "#/definitions/ImageSource"},
-            },
-            "type": "object",
-        },
-        "ImageSource": {
-            "additionalProperties": False,
-            "properties": {"Uri": {"type": "string"}},
-            "type": "object",
-        },
-        "SourceBundle": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Bucket": {"maxLength": 255, "minLength": 0, "type": "string"},
-                "S3Key": {"maxLength": 1024, "minLength": 0, "type": "string"},
-            },
-            "required": ["S3Bucket", "S3Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "BuildConfiguration": {"$ref": "#/definitions/BuildConfiguration"},
-        "Description": {"maxLength": 200, "minLength": 0, "type": "string"},
-        "Id": {"type": "string"},
-        "ImageConfiguration": {"$ref": "#/definitions/ImageConfiguration"},
-        "Process": {"type": "boolean"},
-        "SourceBundle": {"$ref": "#/definitions/SourceBundle"},
-    },
-    "required": ["ApplicationName"],
-}
-
 
 class ApplicationVersion(_Resource):
-    """AWS::ElasticBeanstalk::ApplicationVersion: Resource Type definition for AWS::ElasticBeanstalk::ApplicationVersion
+    """AWS::ElasticBeanstalk::ApplicationVersion: Resource Type definition for
+    AWS::ElasticBeanstalk::ApplicationVersion
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationName, Id (composite: the values joined by '|').
+    Replaced when any of these change (create-only): SourceBundle, ApplicationName,
+    ImageConfiguration, BuildConfiguration, Process.
+    Write-only (sent to AWS, never read back): BuildConfiguration, ImageConfiguration, Process.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticbeanstalk-applicationversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -247,11 +183,15 @@ class ApplicationVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "application_version.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationName: str
     BuildConfiguration: ApplicationVersionBuildConfigurationDict
     Description: str
@@ -259,37 +199,48 @@ class ApplicationVersion(_Resource):
     Process: bool
     SourceBundle: ApplicationVersionSourceBundleDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationName: str,
+        BuildConfiguration: ApplicationVersionBuildConfiguration
+        | ApplicationVersionBuildConfigurationDict
+        | None = None,
+        Description: str | None = None,
+        ImageConfiguration: ApplicationVersionImageConfiguration
+        | ApplicationVersionImageConfigurationDict
+        | None = None,
+        Process: bool | None = None,
+        SourceBundle: ApplicationVersionSourceBundle
+        | ApplicationVersionSourceBundleDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElasticBeanstalk::ApplicationVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationName: str,
-            BuildConfiguration: ApplicationVersionBuildConfiguration
-            | ApplicationVersionBuildConfigurationDict
-            | None = None,
-            Description: str | None = None,
-            ImageConfiguration: ApplicationVersionImageConfiguration
-            | ApplicationVersionImageConfigurationDict
-            | None = None,
-            Process: bool | None = None,
-            SourceBundle: ApplicationVersionSourceBundle
-            | ApplicationVersionSourceBundleDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElasticBeanstalk::ApplicationVersion; `await` it inside an App to deploy it.
-
-            ApplicationName: The name of the Elastic Beanstalk application that is associated with this application version.
-            BuildConfiguration: Settings for an AWS CodeBuild build that packages and builds an application version from source code.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationName: The name of the Elastic Beanstalk application that is associated with
+                this application version. Create-only: changing it replaces the resource. Required.
+            BuildConfiguration: Settings for an AWS CodeBuild build that packages and builds an
+                application version from source code. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
             Description: A description of this application version.
-            ImageConfiguration: Configuration for image-based application versions.
-            Process: Pre-process and validate the environment manifest (`env.yaml`) and configuration files in the source bundle.
-            SourceBundle: The Amazon S3 bucket and key that identify the location of the source bundle for this version.
+            ImageConfiguration: Configuration for image-based application versions. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            Process: Pre-process and validate the environment manifest (`env.yaml`) and
+                configuration files in the source bundle. Leave unset for the service default.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            SourceBundle: The Amazon S3 bucket and key that identify the location of the source
+                bundle for this version. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,31 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigurationOptionSettingDict = TypedDict(
-    "ConfigurationOptionSettingDict",
-    {
-        "Namespace": "Required[str]",
-        "OptionName": "Required[str]",
-        "ResourceName": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-ConfigurationTemplateSourceConfigurationDict = TypedDict(
-    "ConfigurationTemplateSourceConfigurationDict",
-    {
-        "ApplicationName": "Required[str]",
-        "TemplateName": "Required[str]",
-    },
-    total=False,
-)
+class ConfigurationOptionSettingDict(TypedDict, total=False):
+    """ConfigurationOptionSetting as a plain dict."""
 
+    Namespace: Required[str]
+    """A unique namespace that identifies the option's associated AWS resource."""
+    OptionName: Required[str]
+    """The name of the configuration option."""
+    ResourceName: str
+    """A unique resource name for the option setting. Use it for a time–based scaling configuration
+    option."""
+    Value: str
+    """The current value for the configuration option."""
+
+
+class ConfigurationTemplateSourceConfigurationDict(TypedDict, total=False):
+    """ConfigurationTemplateSourceConfiguration as a plain dict."""
+
+    ApplicationName: Required[str]
+    """The name of the application associated with the configuration."""
+    TemplateName: Required[str]
+    """The name of the configuration template."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElasticBeanstalk::ConfigurationTemplate",
     schema_file="aws-elasticbeanstalk-configurationtemplate.json",
     primary_identifier=("/ApplicationName", "/TemplateName"),
-    additional_identifiers=(),
     read_only=("/TemplateName",),
     create_only=(
         "/ApplicationName",
@@ -93,17 +101,12 @@ METADATA = _TypeMetadata(
         "/SourceConfiguration/ApplicationName",
         "/SourceConfiguration/TemplateName",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/OptionSettings",),
     required=("ApplicationName",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -113,53 +116,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConfigurationOptionSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "Namespace": {"type": "string"},
-                "OptionName": {"type": "string"},
-                "ResourceName": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Value": {"type": "string"},
-            },
-            "required": ["Namespace", "OptionName"],
-            "type": "object",
-        },
-        "SourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationName": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "TemplateName": {"maxLength": 100, "minLength": 1, "type": "string"},
-            },
-            "required": ["TemplateName", "ApplicationName"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "Description": {"maxLength": 200, "minLength": 0, "type": "string"},
-        "EnvironmentId": {"type": "string"},
-        "OptionSettings": {
-            "items": {"$ref": "#/definitions/ConfigurationOptionSetting"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "PlatformArn": {"type": "string"},
-        "SolutionStackName": {"type": "string"},
-        "SourceConfiguration": {"$ref": "#/definitions/SourceConfiguration"},
-        "TemplateName": {"maxLength": 100, "minLength": 1, "type": "string"},
-    },
-    "required": ["ApplicationName"],
-}
-
 
 class ConfigurationTemplate(_Resource):
-    """AWS::ElasticBeanstalk::ConfigurationTemplate: Resource Type definition for AWS::ElasticBeanstalk::ConfigurationTemplate
+    """AWS::ElasticBeanstalk::ConfigurationTemplate: Resource Type definition for
+    AWS::ElasticBeanstalk::ConfigurationTemplate
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationName, TemplateName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApplicationName, EnvironmentId, PlatformArn,
+    SolutionStackName, SourceConfiguration.
+    Write-only (sent to AWS, never read back): EnvironmentId, SourceConfiguration.ApplicationName,
+    SourceConfiguration.TemplateName.
+    Read-only attributes (known once deployed): TemplateName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticbeanstalk-configurationtemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -169,11 +139,15 @@ class ConfigurationTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfigurationTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "configuration_template.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     TemplateName: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The name of the configuration template"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationName: str
     Description: str
     EnvironmentId: str
@@ -182,36 +156,69 @@ class ConfigurationTemplate(_Resource):
     SolutionStackName: str
     SourceConfiguration: ConfigurationTemplateSourceConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationName: str,
+        Description: str | None = None,
+        EnvironmentId: str | None = None,
+        OptionSettings: list[ConfigurationOptionSetting | ConfigurationOptionSettingDict]
+        | None = None,
+        PlatformArn: str | None = None,
+        SolutionStackName: str | None = None,
+        SourceConfiguration: ConfigurationTemplateSourceConfiguration
+        | ConfigurationTemplateSourceConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElasticBeanstalk::ConfigurationTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationName: str,
-            Description: str | None = None,
-            EnvironmentId: str | None = None,
-            OptionSettings: list[ConfigurationOptionSetting | ConfigurationOptionSettingDict]
-            | None = None,
-            PlatformArn: str | None = None,
-            SolutionStackName: str | None = None,
-            SourceConfiguration: ConfigurationTemplateSourceConfiguration
-            | ConfigurationTemplateSourceConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElasticBeanstalk::ConfigurationTemplate; `await` it inside an App to deploy it.
-
-            ApplicationName: The name of the Elastic Beanstalk application to associate with this configuration template.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationName: The name of the Elastic Beanstalk application to associate with this
+                configuration template. Create-only: changing it replaces the resource. Required.
             Description: An optional description for this configuration.
-            EnvironmentId: The ID of an environment whose settings you want to use to create the configuration template.
-            OptionSettings: Option values for the Elastic Beanstalk configuration, such as the instance type.
-            PlatformArn: The Amazon Resource Name (ARN) of the custom platform.
-            SolutionStackName: The name of an Elastic Beanstalk solution stack (platform version) that this configuration uses.
-            SourceConfiguration: An Elastic Beanstalk configuration template to base this one on.
+            EnvironmentId: The ID of an environment whose settings you want to use to create the
+                configuration template. You must specify EnvironmentId if you don't specify
+                PlatformArn, SolutionStackName, or SourceConfiguration. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            OptionSettings: Option values for the Elastic Beanstalk configuration, such as the
+                instance type. If specified, these values override the values obtained from the
+                solution stack or the source configuration template. For a complete list of Elastic
+                Beanstalk configuration options, see [Option
+                Values](https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/command-options.html)
+                in the AWS Elastic Beanstalk Developer Guide.
+            PlatformArn: The Amazon Resource Name (ARN) of the custom platform. For more
+                information, see [Custom
+                Platforms](https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/custom-platforms.html)
+                in the AWS Elastic Beanstalk Developer Guide. Create-only: changing it replaces the
+                resource.
+            SolutionStackName: The name of an Elastic Beanstalk solution stack (platform version)
+                that this configuration uses. For example, 64bit Amazon Linux 2013.09 running Tomcat
+                7 Java 7. A solution stack specifies the operating system, runtime, and application
+                server for a configuration template. It also determines the set of configuration
+                options as well as the possible and default values. For more information, see
+                [Supported
+                Platforms](https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/concepts.platforms.html)
+                in the AWS Elastic Beanstalk Developer Guide. You must specify SolutionStackName if
+                you don't specify PlatformArn, EnvironmentId, or SourceConfiguration. Use the
+                ListAvailableSolutionStacks API to obtain a list of available solution stacks.
+                Create-only: changing it replaces the resource.
+            SourceConfiguration: An Elastic Beanstalk configuration template to base this one on. If
+                specified, Elastic Beanstalk uses the configuration values from the specified
+                configuration template to create a new configuration. Values specified in
+                OptionSettings override any values obtained from the SourceConfiguration. You must
+                specify SourceConfiguration if you don't specify PlatformArn, EnvironmentId, or
+                SolutionStackName. Constraint: If both solution stack name and source configuration
+                are specified, the solution stack of the source configuration template must match
+                the specified solution stack name. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

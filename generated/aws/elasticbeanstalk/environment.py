@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,41 +63,47 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EnvironmentTierDict = TypedDict(
-    "EnvironmentTierDict",
-    {
-        "Name": "str",
-        "Type": "str",
-        "Version": "str",
-    },
-    total=False,
-)
 
-OptionSettingDict = TypedDict(
-    "OptionSettingDict",
-    {
-        "Namespace": "Required[str]",
-        "OptionName": "Required[str]",
-        "ResourceName": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class EnvironmentTierDict(TypedDict, total=False):
+    """EnvironmentTier as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Name: str
+    """The name of this environment tier."""
+    Type: str
+    """The type of this environment tier."""
+    Version: str
+    """The version of this environment tier. When you don't set a value to it, Elastic Beanstalk
+    uses the latest compatible worker tier version."""
 
+
+class OptionSettingDict(TypedDict, total=False):
+    """OptionSetting as a plain dict."""
+
+    Namespace: Required[str]
+    """A unique namespace that identifies the option's associated AWS resource."""
+    OptionName: Required[str]
+    """The name of the configuration option."""
+    ResourceName: str
+    """A unique resource name for the option setting. Use it for a time–based scaling configuration
+    option."""
+    Value: str
+    """The current value for the configuration option."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElasticBeanstalk::Environment",
     schema_file="aws-elasticbeanstalk-environment.json",
     primary_identifier=("/EnvironmentName",),
-    additional_identifiers=(),
     read_only=("/EndpointURL",),
     create_only=(
         "/CNAMEPrefix",
@@ -111,17 +121,9 @@ METADATA = _TypeMetadata(
         "/OptionSettings/*/Namespace",
         "/OptionSettings/*/Value",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/OptionSettings", "/Tags"),
     required=("ApplicationName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -131,67 +133,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "OptionSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "Namespace": {"type": "string"},
-                "OptionName": {"type": "string"},
-                "ResourceName": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Value": {"type": "string"},
-            },
-            "required": ["Namespace", "OptionName"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "Tier": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"type": "string"},
-                "Type": {"type": "string"},
-                "Version": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "CNAMEPrefix": {"maxLength": 63, "minLength": 4, "type": "string"},
-        "Description": {"maxLength": 200, "minLength": 0, "type": "string"},
-        "EndpointURL": {"type": "string"},
-        "EnvironmentName": {"maxLength": 40, "minLength": 4, "type": "string"},
-        "OperationsRole": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "OptionSettings": {
-            "items": {"$ref": "#/definitions/OptionSetting"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "PlatformArn": {"type": "string"},
-        "SolutionStackName": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TemplateName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "Tier": {"$ref": "#/definitions/Tier"},
-        "VersionLabel": {"maxLength": 100, "minLength": 1, "type": "string"},
-    },
-    "required": ["ApplicationName"],
-}
-
 
 class Environment(_Resource):
-    """AWS::ElasticBeanstalk::Environment: Resource Type definition for AWS::ElasticBeanstalk::Environment
+    """AWS::ElasticBeanstalk::Environment: Resource Type definition for
+    AWS::ElasticBeanstalk::Environment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EnvironmentName.
+    Replaced when any of these change (create-only): CNAMEPrefix, EnvironmentName, ApplicationName,
+    SolutionStackName, Tier.Name, Tier.Type.
+    Write-only (sent to AWS, never read back): TemplateName, OptionSettings,
+    OptionSettings[*].OptionName, OptionSettings[*].ResourceName, OptionSettings[*].Namespace,
+    OptionSettings[*].Value.
+    Read-only attributes (known once deployed): EndpointURL.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticbeanstalk-environment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -199,11 +155,13 @@ class Environment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnvironmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "environment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     EndpointURL: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationName: str
     CNAMEPrefix: str
     Description: str
@@ -217,43 +175,59 @@ class Environment(_Resource):
     Tier: EnvironmentTierDict
     VersionLabel: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationName: str,
+        CNAMEPrefix: str | None = None,
+        Description: str | None = None,
+        EnvironmentName: str | None = None,
+        OperationsRole: str | None = None,
+        OptionSettings: list[OptionSetting | OptionSettingDict] | None = None,
+        PlatformArn: str | None = None,
+        SolutionStackName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TemplateName: str | None = None,
+        Tier: EnvironmentTier | EnvironmentTierDict | None = None,
+        VersionLabel: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElasticBeanstalk::Environment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationName: str,
-            CNAMEPrefix: str | None = None,
-            Description: str | None = None,
-            EnvironmentName: str | None = None,
-            OperationsRole: str | None = None,
-            OptionSettings: list[OptionSetting | OptionSettingDict] | None = None,
-            PlatformArn: str | None = None,
-            SolutionStackName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TemplateName: str | None = None,
-            Tier: EnvironmentTier | EnvironmentTierDict | None = None,
-            VersionLabel: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElasticBeanstalk::Environment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             ApplicationName: The name of the application that is associated with this environment.
-            CNAMEPrefix: If specified, the environment attempts to use this value as the prefix for the CNAME in your Elastic Beanstalk environment URL.
+                Create-only: changing it replaces the resource. Required.
+            CNAMEPrefix: If specified, the environment attempts to use this value as the prefix for
+                the CNAME in your Elastic Beanstalk environment URL. If not specified, the CNAME is
+                generated automatically by appending a random alphanumeric string to the environment
+                name. Create-only: changing it replaces the resource.
             Description: Your description for this environment.
-            EnvironmentName: A unique name for the environment.
-            OperationsRole: The Amazon Resource Name (ARN) of an existing IAM role to be used as the environment's operations role.
-            OptionSettings: Key-value pairs defining configuration options for this environment, such as the instance type.
-            PlatformArn: The Amazon Resource Name (ARN) of the custom platform to use with the environment.
-            SolutionStackName: The name of an Elastic Beanstalk solution stack (platform version) to use with the environment.
+            EnvironmentName: A unique name for the environment. Create-only: changing it replaces
+                the resource.
+            OperationsRole: The Amazon Resource Name (ARN) of an existing IAM role to be used as the
+                environment's operations role.
+            OptionSettings: Key-value pairs defining configuration options for this environment,
+                such as the instance type. Write-only: sent to AWS, never read back.
+            PlatformArn: The Amazon Resource Name (ARN) of the custom platform to use with the
+                environment.
+            SolutionStackName: The name of an Elastic Beanstalk solution stack (platform version) to
+                use with the environment. Create-only: changing it replaces the resource.
             Tags: Specifies the tags applied to resources in the environment.
-            TemplateName: The name of the Elastic Beanstalk configuration template to use with the environment.
-            Tier: Specifies the tier to use in creating this environment.
+            TemplateName: The name of the Elastic Beanstalk configuration template to use with the
+                environment. Write-only: sent to AWS, never read back.
+            Tier: Specifies the tier to use in creating this environment. The environment tier that
+                you choose determines whether Elastic Beanstalk provisions resources to support a
+                web application that handles HTTP(S) requests or a web application that handles
+                background-processing tasks.
             VersionLabel: The name of the application version to deploy.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

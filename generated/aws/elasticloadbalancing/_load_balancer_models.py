@@ -7,9 +7,10 @@ Imported on first use by load_balancer.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LoadBalancerAccessLoggingPolicy",
@@ -29,125 +30,355 @@ __all__ = [
 
 
 class LoadBalancerAccessLoggingPolicy(DeferredModel):
+    """
+    Information about where and how access logs are stored for the load balancer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmitInterval: int | None = None
-    Enabled: bool
-    S3BucketName: str
-    S3BucketPrefix: str | None = None
+    EmitInterval: Annotated[
+        int | None,
+        Field(
+            description="The interval for publishing the access logs. You can specify an interval of either 5 minutes or 60 minutes. Default: 60 minutes"
+        ),
+    ] = None
+    Enabled: Annotated[
+        bool, Field(description="Specifies whether access logs are enabled for the load balancer.")
+    ]
+    S3BucketName: Annotated[
+        str, Field(description="The name of the Amazon S3 bucket where the access logs are stored.")
+    ]
+    S3BucketPrefix: Annotated[
+        str | None,
+        Field(
+            description="The logical hierarchy you created for your Amazon S3 bucket, for example `my-bucket-prefix/prod`. If the prefix is not provided, the log is placed at the root level of the bucket."
+        ),
+    ] = None
 
 
 class LoadBalancerAppCookieStickinessPolicy(DeferredModel):
+    """
+    Information about a policy for application-controlled session stickiness.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CookieName: str
-    PolicyName: str
+    CookieName: Annotated[
+        str, Field(description="The name of the application cookie used for stickiness.")
+    ]
+    PolicyName: Annotated[
+        str,
+        Field(
+            description="The mnemonic name for the policy being created. The name must be unique within a set of policies for this load balancer."
+        ),
+    ]
 
 
 class LoadBalancerConnectionDrainingPolicy(DeferredModel):
+    """
+    If enabled, the load balancer allows existing requests to complete before the load balancer shifts traffic away from a deregistered or unhealthy instance.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    Timeout: int | None = None
+    Enabled: Annotated[
+        bool,
+        Field(
+            description="Specifies whether connection draining is enabled for the load balancer."
+        ),
+    ]
+    Timeout: Annotated[
+        int | None,
+        Field(
+            description="The maximum time, in seconds, to keep the existing connections open before deregistering the instances."
+        ),
+    ] = None
 
 
 class LoadBalancerConnectionSettings(DeferredModel):
+    """
+    If enabled, the load balancer allows the connections to remain idle (no data is sent over the connection) for the specified duration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdleTimeout: int
+    IdleTimeout: Annotated[
+        int,
+        Field(
+            description="The time, in seconds, that the connection is allowed to be idle (no data has been sent over the connection) before it is closed by the load balancer."
+        ),
+    ]
 
 
 class LoadBalancerHealthCheck(DeferredModel):
+    """
+    The health check settings to use when evaluating the health of your EC2 instances. Update requires replacement if you did not previously specify health check settings or if you are removing the health check settings. Otherwise, update requires no interruption.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HealthyThreshold: str
-    Interval: str
-    Target: str
-    Timeout: str
-    UnhealthyThreshold: str
+    HealthyThreshold: Annotated[
+        str,
+        Field(
+            description="The number of consecutive health checks successes required before moving the instance to the `Healthy` state."
+        ),
+    ]
+    Interval: Annotated[
+        str,
+        Field(
+            description="The approximate interval, in seconds, between health checks of an individual instance."
+        ),
+    ]
+    Target: Annotated[str, Field(description="The instance being checked.")]
+    Timeout: Annotated[
+        str,
+        Field(
+            description="The amount of time, in seconds, during which no response means a failed health check. This value must be less than the `Interval` value."
+        ),
+    ]
+    UnhealthyThreshold: Annotated[
+        str,
+        Field(
+            description="The number of consecutive health check failures required before moving the instance to the `Unhealthy` state."
+        ),
+    ]
 
 
 class LoadBalancerLBCookieStickinessPolicy(DeferredModel):
+    """
+    Information about a policy for duration-based session stickiness.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CookieExpirationPeriod: str | None = None
-    PolicyName: str | None = None
+    CookieExpirationPeriod: Annotated[
+        str | None,
+        Field(
+            description="The time period, in seconds, after which the cookie should be considered stale. If this parameter is not specified, the stickiness session lasts for the duration of the browser session."
+        ),
+    ] = None
+    PolicyName: Annotated[
+        str | None,
+        Field(
+            description="The name of the policy. This name must be unique within the set of policies for this load balancer."
+        ),
+    ] = None
 
 
 class LoadBalancerListeners(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstancePort: str
-    InstanceProtocol: str | None = None
-    LoadBalancerPort: str
-    PolicyNames: list[str] | None = None
-    Protocol: str
-    SSLCertificateId: str | None = None
+    InstancePort: Annotated[str, Field(description="The port on which the instance is listening.")]
+    InstanceProtocol: Annotated[
+        str | None,
+        Field(
+            description="The protocol to use for routing traffic to instances: HTTP, HTTPS, TCP, or SSL. If the front-end protocol is TCP or SSL, the back-end protocol must be TCP or SSL. If the front-end protocol is HTTP or HTTPS, the back-end protocol must be HTTP or HTTPS. If there is another listener with the same `InstancePort` whose `InstanceProtocol` is secure, (HTTPS or SSL), the listener's `InstanceProtocol` must also be secure. If there is another listener with the same `InstancePort` whose `InstanceProtocol` is HTTP or TCP, the listener's `InstanceProtocol` must be HTTP or TCP."
+        ),
+    ] = None
+    LoadBalancerPort: Annotated[
+        str,
+        Field(
+            description="The port on which the load balancer is listening. On EC2-VPC, you can specify any port from the range 1-65535. On EC2-Classic, you can specify any port from the following list: 25, 80, 443, 465, 587, 1024-65535."
+        ),
+    ]
+    PolicyNames: Annotated[
+        list[str] | None,
+        Field(description="The names of the policies to associate with the listener."),
+    ] = None
+    Protocol: Annotated[
+        str,
+        Field(
+            description="The load balancer transport protocol to use for routing: HTTP, HTTPS, TCP, or SSL."
+        ),
+    ]
+    SSLCertificateId: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the server certificate.")
+    ] = None
 
 
 class LoadBalancerSourceSecurityGroup(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupName: str | None = None
-    OwnerAlias: str | None = None
+    GroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the security group that you can use as part of your inbound rules for your load balancer's back-end instances."
+        ),
+    ] = None
+    OwnerAlias: Annotated[
+        str | None, Field(description="The owner of the source security group.")
+    ] = None
 
 
 class PolicyItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Value: str | None = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with `aws:`. You can use any of the following characters: the set of Unicode letters, digits, whitespace, `_`, `.`, `/`, `=`, `+`, and `-`."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that's 1 to 256 characters in length."
+        ),
+    ]
 
 
 class LoadBalancerAttributes(DeferredModel):
-    CanonicalHostedZoneName: str | None = None
-    CanonicalHostedZoneNameID: str | None = None
-    DNSName: str | None = None
-    SourceSecurityGroup: LoadBalancerSourceSecurityGroup | None = None
+    """
+    The read-only attributes of a AWS::ElasticLoadBalancing::LoadBalancer, set by AWS.
+    """
+
+    CanonicalHostedZoneName: Annotated[
+        str | None,
+        Field(
+            description="The name of the Route 53 hosted zone that is associated with the load balancer. Internal-facing load balancers."
+        ),
+    ] = None
+    CanonicalHostedZoneNameID: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Route 53 hosted zone name that is associated with the load balancer."
+        ),
+    ] = None
+    DNSName: Annotated[str | None, Field(description="The DNS name for the load balancer")] = None
+    SourceSecurityGroup: Annotated[
+        LoadBalancerSourceSecurityGroup | None,
+        Field(description="Type: LoadBalancerSourceSecurityGroupDict."),
+    ] = None
 
 
 class LoadBalancerPolicies(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attributes: list[PolicyItem]
-    InstancePorts: list[str] | None = None
-    LoadBalancerPorts: list[str] | None = None
-    PolicyName: str
-    PolicyType: str
+    Attributes: Annotated[list[PolicyItem], Field(description="The policy attributes.")]
+    InstancePorts: Annotated[
+        list[str] | None,
+        Field(
+            description="The instance ports for the policy. Required only for some policy types."
+        ),
+    ] = None
+    LoadBalancerPorts: Annotated[
+        list[str] | None,
+        Field(
+            description="The load balancer ports for the policy. Required only for some policy types."
+        ),
+    ] = None
+    PolicyName: Annotated[str, Field(description="The name of the policy.")]
+    PolicyType: Annotated[str, Field(description="The name of the policy type.")]
 
 
 class LoadBalancerProps(DeferredModel):
-    AccessLoggingPolicy: LoadBalancerAccessLoggingPolicy | None = None
-    AppCookieStickinessPolicy: list[LoadBalancerAppCookieStickinessPolicy] | None = None
-    AvailabilityZones: list[str] | None = None
-    ConnectionDrainingPolicy: LoadBalancerConnectionDrainingPolicy | None = None
-    ConnectionSettings: LoadBalancerConnectionSettings | None = None
-    CrossZone: bool | None = None
-    HealthCheck: LoadBalancerHealthCheck | None = None
-    Instances: list[str] | None = None
-    LBCookieStickinessPolicy: list[LoadBalancerLBCookieStickinessPolicy] | None = None
-    Listeners: list[LoadBalancerListeners]
-    LoadBalancerName: str | None = None
-    Policies: list[LoadBalancerPolicies] | None = None
-    Scheme: str | None = None
-    SecurityGroups: list[str] | None = None
-    Subnets: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ElasticLoadBalancing::LoadBalancer.
+    """
+
+    AccessLoggingPolicy: Annotated[
+        LoadBalancerAccessLoggingPolicy | None,
+        Field(
+            description="Information about where and how access logs are stored for the load balancer."
+        ),
+    ] = None
+    AppCookieStickinessPolicy: Annotated[
+        list[LoadBalancerAppCookieStickinessPolicy] | None,
+        Field(
+            description="Information about a policy for application-controlled session stickiness."
+        ),
+    ] = None
+    AvailabilityZones: Annotated[
+        list[str] | None,
+        Field(
+            description="The Availability Zones for a load balancer in a default VPC. For a load balancer in a nondefault VPC, specify Subnets instead. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    ConnectionDrainingPolicy: Annotated[
+        LoadBalancerConnectionDrainingPolicy | None,
+        Field(
+            description="If enabled, the load balancer allows existing requests to complete before the load balancer shifts traffic away from a deregistered or unhealthy instance."
+        ),
+    ] = None
+    ConnectionSettings: Annotated[
+        LoadBalancerConnectionSettings | None,
+        Field(
+            description="If enabled, the load balancer allows the connections to remain idle (no data is sent over the connection) for the specified duration."
+        ),
+    ] = None
+    CrossZone: Annotated[
+        bool | None,
+        Field(
+            description="If enabled, the load balancer routes the request traffic evenly across all instances regardless of the Availability Zones."
+        ),
+    ] = None
+    HealthCheck: Annotated[
+        LoadBalancerHealthCheck | None,
+        Field(
+            description="The health check settings to use when evaluating the health of your EC2 instances. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    Instances: Annotated[
+        list[str] | None, Field(description="The IDs of the instances for the load balancer.")
+    ] = None
+    LBCookieStickinessPolicy: Annotated[
+        list[LoadBalancerLBCookieStickinessPolicy] | None,
+        Field(description="Information about a policy for duration-based session stickiness."),
+    ] = None
+    Listeners: Annotated[
+        list[LoadBalancerListeners],
+        Field(
+            description="The Listeners for the load balancer. You can specify at most one listener per port."
+        ),
+    ]
+    LoadBalancerName: Annotated[
+        str | None,
+        Field(
+            description="The name of the load balancer. This name must be unique within your set of load balancers for the region. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Policies: Annotated[
+        list[LoadBalancerPolicies] | None,
+        Field(
+            description="The policies defined for your Classic Load Balancer. Specify only back-end server policies."
+        ),
+    ] = None
+    Scheme: Annotated[
+        str | None,
+        Field(
+            description="The type of load balancer. Valid only for load balancers in a VPC. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SecurityGroups: Annotated[
+        list[str] | None,
+        Field(
+            description="The security groups for the load balancer. Valid only for load balancers in a VPC."
+        ),
+    ] = None
+    Subnets: Annotated[
+        list[str] | None,
+        Field(
+            description="The IDs of the subnets for the load balancer. You can specify at most one subnet per Availability Zone. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags associated with a load balancer.")
+    ] = None

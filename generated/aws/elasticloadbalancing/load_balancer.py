@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -91,121 +95,165 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LoadBalancerAccessLoggingPolicyDict = TypedDict(
-    "LoadBalancerAccessLoggingPolicyDict",
-    {
-        "EmitInterval": "int",
-        "Enabled": "Required[bool]",
-        "S3BucketName": "Required[str]",
-        "S3BucketPrefix": "str",
-    },
-    total=False,
-)
 
-LoadBalancerAppCookieStickinessPolicyDict = TypedDict(
-    "LoadBalancerAppCookieStickinessPolicyDict",
-    {
-        "CookieName": "Required[str]",
-        "PolicyName": "Required[str]",
-    },
-    total=False,
-)
+class LoadBalancerAccessLoggingPolicyDict(TypedDict, total=False):
+    """LoadBalancerAccessLoggingPolicy as a plain dict: Information about where and how access logs
+    are stored for the load balancer."""
 
-LoadBalancerConnectionDrainingPolicyDict = TypedDict(
-    "LoadBalancerConnectionDrainingPolicyDict",
-    {
-        "Enabled": "Required[bool]",
-        "Timeout": "int",
-    },
-    total=False,
-)
+    EmitInterval: int
+    """The interval for publishing the access logs. You can specify an interval of either 5 minutes
+    or 60 minutes. Default: 60 minutes"""
+    Enabled: Required[bool]
+    """Specifies whether access logs are enabled for the load balancer."""
+    S3BucketName: Required[str]
+    """The name of the Amazon S3 bucket where the access logs are stored."""
+    S3BucketPrefix: str
+    """The logical hierarchy you created for your Amazon S3 bucket, for example
+    `my-bucket-prefix/prod`. If the prefix is not provided, the log is placed at the root level of
+    the bucket."""
 
-LoadBalancerConnectionSettingsDict = TypedDict(
-    "LoadBalancerConnectionSettingsDict",
-    {
-        "IdleTimeout": "Required[int]",
-    },
-    total=False,
-)
 
-LoadBalancerHealthCheckDict = TypedDict(
-    "LoadBalancerHealthCheckDict",
-    {
-        "HealthyThreshold": "Required[str]",
-        "Interval": "Required[str]",
-        "Target": "Required[str]",
-        "Timeout": "Required[str]",
-        "UnhealthyThreshold": "Required[str]",
-    },
-    total=False,
-)
+class LoadBalancerAppCookieStickinessPolicyDict(TypedDict, total=False):
+    """LoadBalancerAppCookieStickinessPolicy as a plain dict: Information about a policy for
+    application-controlled session stickiness."""
 
-LoadBalancerLBCookieStickinessPolicyDict = TypedDict(
-    "LoadBalancerLBCookieStickinessPolicyDict",
-    {
-        "CookieExpirationPeriod": "str",
-        "PolicyName": "str",
-    },
-    total=False,
-)
+    CookieName: Required[str]
+    """The name of the application cookie used for stickiness."""
+    PolicyName: Required[str]
+    """The mnemonic name for the policy being created. The name must be unique within a set of
+    policies for this load balancer."""
 
-LoadBalancerListenersDict = TypedDict(
-    "LoadBalancerListenersDict",
-    {
-        "InstancePort": "Required[str]",
-        "InstanceProtocol": "str",
-        "LoadBalancerPort": "Required[str]",
-        "PolicyNames": "list[str]",
-        "Protocol": "Required[str]",
-        "SSLCertificateId": "str",
-    },
-    total=False,
-)
 
-LoadBalancerPoliciesDict = TypedDict(
-    "LoadBalancerPoliciesDict",
-    {
-        "Attributes": "Required[list[PolicyItemDict]]",
-        "InstancePorts": "list[str]",
-        "LoadBalancerPorts": "list[str]",
-        "PolicyName": "Required[str]",
-        "PolicyType": "Required[str]",
-    },
-    total=False,
-)
+class LoadBalancerConnectionDrainingPolicyDict(TypedDict, total=False):
+    """LoadBalancerConnectionDrainingPolicy as a plain dict: If enabled, the load balancer allows
+    existing requests to complete before the load balancer shifts traffic away from a deregistered
+    or unhealthy instance."""
 
-LoadBalancerSourceSecurityGroupDict = TypedDict(
-    "LoadBalancerSourceSecurityGroupDict",
-    {
-        "GroupName": "str",
-        "OwnerAlias": "str",
-    },
-    total=False,
-)
+    Enabled: Required[bool]
+    """Specifies whether connection draining is enabled for the load balancer."""
+    Timeout: int
+    """The maximum time, in seconds, to keep the existing connections open before deregistering the
+    instances."""
 
-PolicyItemDict = TypedDict(
-    "PolicyItemDict",
-    {
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class LoadBalancerConnectionSettingsDict(TypedDict, total=False):
+    """LoadBalancerConnectionSettings as a plain dict: If enabled, the load balancer allows the
+    connections to remain idle (no data is sent over the connection) for the specified duration."""
 
+    IdleTimeout: Required[int]
+    """The time, in seconds, that the connection is allowed to be idle (no data has been sent over
+    the connection) before it is closed by the load balancer."""
+
+
+class LoadBalancerHealthCheckDict(TypedDict, total=False):
+    """LoadBalancerHealthCheck as a plain dict: The health check settings to use when evaluating the
+    health of your EC2 instances. Update requires replacement if you did not previously specify
+    health check settings or if you are removing the health check settings. Otherwise, update
+    requires no interruption."""
+
+    HealthyThreshold: Required[str]
+    """The number of consecutive health checks successes required before moving the instance to the
+    `Healthy` state."""
+    Interval: Required[str]
+    """The approximate interval, in seconds, between health checks of an individual instance."""
+    Target: Required[str]
+    """The instance being checked."""
+    Timeout: Required[str]
+    """The amount of time, in seconds, during which no response means a failed health check. This
+    value must be less than the `Interval` value."""
+    UnhealthyThreshold: Required[str]
+    """The number of consecutive health check failures required before moving the instance to the
+    `Unhealthy` state."""
+
+
+class LoadBalancerLBCookieStickinessPolicyDict(TypedDict, total=False):
+    """LoadBalancerLBCookieStickinessPolicy as a plain dict: Information about a policy for
+    duration-based session stickiness."""
+
+    CookieExpirationPeriod: str
+    """The time period, in seconds, after which the cookie should be considered stale. If this
+    parameter is not specified, the stickiness session lasts for the duration of the browser
+    session."""
+    PolicyName: str
+    """The name of the policy. This name must be unique within the set of policies for this load
+    balancer."""
+
+
+class LoadBalancerListenersDict(TypedDict, total=False):
+    """LoadBalancerListeners as a plain dict."""
+
+    InstancePort: Required[str]
+    """The port on which the instance is listening."""
+    InstanceProtocol: str
+    """The protocol to use for routing traffic to instances: HTTP, HTTPS, TCP, or SSL. If the
+    front-end protocol is TCP or SSL, the back-end protocol must be TCP or SSL. If the front-end
+    protocol is HTTP or HTTPS, the back-end protocol must be HTTP or HTTPS. If there is another
+    listener with the same `InstancePort` whose `InstanceProtocol` is secure, (HTTPS or SSL), the
+    listener's `InstanceProtocol` must also be secure. If there is another listener with the same
+    `InstancePort` whose `InstanceProtocol` is HTTP or TCP, the listener's `InstanceProtocol` must
+    be HTTP or TCP."""
+    LoadBalancerPort: Required[str]
+    """The port on which the load balancer is listening. On EC2-VPC, you can specify any port from
+    the range 1-65535. On EC2-Classic, you can specify any port from the following list: 25, 80,
+    443, 465, 587, 1024-65535."""
+    PolicyNames: list[str]
+    """The names of the policies to associate with the listener."""
+    Protocol: Required[str]
+    """The load balancer transport protocol to use for routing: HTTP, HTTPS, TCP, or SSL."""
+    SSLCertificateId: str
+    """The Amazon Resource Name (ARN) of the server certificate."""
+
+
+class LoadBalancerPoliciesDict(TypedDict, total=False):
+    """LoadBalancerPolicies as a plain dict."""
+
+    Attributes: Required[list[PolicyItemDict]]
+    """The policy attributes."""
+    InstancePorts: list[str]
+    """The instance ports for the policy. Required only for some policy types."""
+    LoadBalancerPorts: list[str]
+    """The load balancer ports for the policy. Required only for some policy types."""
+    PolicyName: Required[str]
+    """The name of the policy."""
+    PolicyType: Required[str]
+    """The name of the policy type."""
+
+
+class LoadBalancerSourceSecurityGroupDict(TypedDict, total=False):
+    """LoadBalancerSourceSecurityGroup as a plain dict."""
+
+    GroupName: str
+    """The name of the security group that you can use as part of your inbound rules for your load
+    balancer's back-end instances."""
+    OwnerAlias: str
+    """The owner of the source security group."""
+
+
+class PolicyItemDict(TypedDict, total=False):
+    """PolicyItem as a plain dict."""
+
+    Name: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length
+    and can't be prefixed with `aws:`. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, `_`, `.`, `/`, `=`, `+`, and `-`."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that's 1 to 256 characters in length."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElasticLoadBalancing::LoadBalancer",
     schema_file="aws-elasticloadbalancing-loadbalancer.json",
     primary_identifier=("/LoadBalancerName",),
-    additional_identifiers=(),
     read_only=(
         "/CanonicalHostedZoneName",
         "/CanonicalHostedZoneNameID",
@@ -215,18 +263,9 @@ METADATA = _TypeMetadata(
         "/SourceSecurityGroup/OwnerAlias",
     ),
     create_only=("/LoadBalancerName", "/Scheme"),
-    write_only=(),
     conditional_create_only=("/AvailabilityZones", "/HealthCheck", "/Subnets"),
-    unordered_arrays=(),
     required=("Listeners",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -236,177 +275,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessLoggingPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "EmitInterval": {"type": "integer"},
-                "Enabled": {"type": "boolean"},
-                "S3BucketName": {"type": "string"},
-                "S3BucketPrefix": {"type": "string"},
-            },
-            "required": ["Enabled", "S3BucketName"],
-            "type": "object",
-        },
-        "AppCookieStickinessPolicy": {
-            "additionalProperties": False,
-            "properties": {"CookieName": {"type": "string"}, "PolicyName": {"type": "string"}},
-            "required": ["PolicyName", "CookieName"],
-            "type": "object",
-        },
-        "ConnectionDrainingPolicy": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}, "Timeout": {"type": "integer"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "ConnectionSettings": {
-            "additionalProperties": False,
-            "properties": {"IdleTimeout": {"type": "integer"}},
-            "required": ["IdleTimeout"],
-            "type": "object",
-        },
-        "HealthCheck": {
-            "additionalProperties": False,
-            "properties": {
-                "HealthyThreshold": {"type": "string"},
-                "Interval": {"type": "string"},
-                "Target": {"type": "string"},
-                "Timeout": {"type": "string"},
-                "UnhealthyThreshold": {"type": "string"},
-            },
-            "required": ["Target", "UnhealthyThreshold", "Timeout", "HealthyThreshold", "Interval"],
-            "type": "object",
-        },
-        "LBCookieStickinessPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "CookieExpirationPeriod": {"type": "string"},
-                "PolicyName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Listeners": {
-            "additionalProperties": False,
-            "properties": {
-                "InstancePort": {"maximum": 65535, "minimum": 1, "type": "string"},
-                "InstanceProtocol": {"type": "string"},
-                "LoadBalancerPort": {"type": "string"},
-                "PolicyNames": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "Protocol": {"type": "string"},
-                "SSLCertificateId": {"type": "string"},
-            },
-            "required": ["InstancePort", "LoadBalancerPort", "Protocol"],
-            "type": "object",
-        },
-        "Policies": {
-            "additionalProperties": False,
-            "properties": {
-                "Attributes": {
-                    "items": {"$ref": "#/definitions/PolicyItem"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "InstancePorts": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "LoadBalancerPorts": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "PolicyName": {"type": "string"},
-                "PolicyType": {"type": "string"},
-            },
-            "required": ["PolicyType", "PolicyName", "Attributes"],
-            "type": "object",
-        },
-        "PolicyItem": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "SourceSecurityGroup": {
-            "additionalProperties": False,
-            "properties": {"GroupName": {"type": "string"}, "OwnerAlias": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessLoggingPolicy": {"$ref": "#/definitions/AccessLoggingPolicy"},
-        "AppCookieStickinessPolicy": {
-            "items": {"$ref": "#/definitions/AppCookieStickinessPolicy"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "AvailabilityZones": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "CanonicalHostedZoneName": {"type": "string"},
-        "CanonicalHostedZoneNameID": {"type": "string"},
-        "ConnectionDrainingPolicy": {"$ref": "#/definitions/ConnectionDrainingPolicy"},
-        "ConnectionSettings": {"$ref": "#/definitions/ConnectionSettings"},
-        "CrossZone": {"type": "boolean"},
-        "DNSName": {"type": "string"},
-        "HealthCheck": {"$ref": "#/definitions/HealthCheck"},
-        "Instances": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "LBCookieStickinessPolicy": {
-            "items": {"$ref": "#/definitions/LBCookieStickinessPolicy"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Listeners": {
-            "items": {"$ref": "#/definitions/Listeners"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "LoadBalancerName": {"type": "string"},
-        "Policies": {
-            "items": {"$ref": "#/definitions/Policies"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Scheme": {"type": "string"},
-        "SecurityGroups": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "SourceSecurityGroup": {"$ref": "#/definitions/SourceSecurityGroup"},
-        "Subnets": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["Listeners"],
-}
-
 
 class LoadBalancer(_Resource):
-    """AWS::ElasticLoadBalancing::LoadBalancer: Resource Type definition for AWS::ElasticLoadBalancing::LoadBalancer
+    """AWS::ElasticLoadBalancing::LoadBalancer: Resource Type definition for
+    AWS::ElasticLoadBalancing::LoadBalancer
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LoadBalancerName.
+    Replaced when any of these change (create-only): LoadBalancerName, Scheme.
+    May be replaced when these change (conditionally create-only): AvailabilityZones, HealthCheck,
+    Subnets.
+    Read-only attributes (known once deployed): CanonicalHostedZoneName, CanonicalHostedZoneNameID,
+    DNSName, SourceSecurityGroup.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancing-loadbalancer.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -414,14 +296,20 @@ class LoadBalancer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LoadBalancerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "load_balancer.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CanonicalHostedZoneName: str
+    """The name of the Route 53 hosted zone that is associated with the load balancer.
+    Internal-facing load balancers."""
     CanonicalHostedZoneNameID: str
+    """The ID of the Route 53 hosted zone name that is associated with the load balancer."""
     DNSName: str
+    """The DNS name for the load balancer"""
     SourceSecurityGroup: LoadBalancerSourceSecurityGroupDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: LoadBalancerSourceSecurityGroupDict."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessLoggingPolicy: LoadBalancerAccessLoggingPolicyDict
     AppCookieStickinessPolicy: list[LoadBalancerAppCookieStickinessPolicyDict]
     AvailabilityZones: list[str]
@@ -439,63 +327,84 @@ class LoadBalancer(_Resource):
     Subnets: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Listeners: list[LoadBalancerListeners | LoadBalancerListenersDict],
+        AccessLoggingPolicy: LoadBalancerAccessLoggingPolicy
+        | LoadBalancerAccessLoggingPolicyDict
+        | None = None,
+        AppCookieStickinessPolicy: list[
+            LoadBalancerAppCookieStickinessPolicy | LoadBalancerAppCookieStickinessPolicyDict
+        ]
+        | None = None,
+        AvailabilityZones: list[str] | None = None,
+        ConnectionDrainingPolicy: LoadBalancerConnectionDrainingPolicy
+        | LoadBalancerConnectionDrainingPolicyDict
+        | None = None,
+        ConnectionSettings: LoadBalancerConnectionSettings
+        | LoadBalancerConnectionSettingsDict
+        | None = None,
+        CrossZone: bool | None = None,
+        HealthCheck: LoadBalancerHealthCheck | LoadBalancerHealthCheckDict | None = None,
+        Instances: list[str] | None = None,
+        LBCookieStickinessPolicy: list[
+            LoadBalancerLBCookieStickinessPolicy | LoadBalancerLBCookieStickinessPolicyDict
+        ]
+        | None = None,
+        LoadBalancerName: str | None = None,
+        Policies: list[LoadBalancerPolicies | LoadBalancerPoliciesDict] | None = None,
+        Scheme: str | None = None,
+        SecurityGroups: list[str] | None = None,
+        Subnets: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElasticLoadBalancing::LoadBalancer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Listeners: list[LoadBalancerListeners | LoadBalancerListenersDict],
-            AccessLoggingPolicy: LoadBalancerAccessLoggingPolicy
-            | LoadBalancerAccessLoggingPolicyDict
-            | None = None,
-            AppCookieStickinessPolicy: list[
-                LoadBalancerAppCookieStickinessPolicy | LoadBalancerAppCookieStickinessPolicyDict
-            ]
-            | None = None,
-            AvailabilityZones: list[str] | None = None,
-            ConnectionDrainingPolicy: LoadBalancerConnectionDrainingPolicy
-            | LoadBalancerConnectionDrainingPolicyDict
-            | None = None,
-            ConnectionSettings: LoadBalancerConnectionSettings
-            | LoadBalancerConnectionSettingsDict
-            | None = None,
-            CrossZone: bool | None = None,
-            HealthCheck: LoadBalancerHealthCheck | LoadBalancerHealthCheckDict | None = None,
-            Instances: list[str] | None = None,
-            LBCookieStickinessPolicy: list[
-                LoadBalancerLBCookieStickinessPolicy | LoadBalancerLBCookieStickinessPolicyDict
-            ]
-            | None = None,
-            LoadBalancerName: str | None = None,
-            Policies: list[LoadBalancerPolicies | LoadBalancerPoliciesDict] | None = None,
-            Scheme: str | None = None,
-            SecurityGroups: list[str] | None = None,
-            Subnets: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElasticLoadBalancing::LoadBalancer; `await` it inside an App to deploy it.
-
-            AccessLoggingPolicy: Information about where and how access logs are stored for the load balancer.
-            AppCookieStickinessPolicy: Information about a policy for application-controlled session stickiness.
-            AvailabilityZones: The Availability Zones for a load balancer in a default VPC.
-            ConnectionDrainingPolicy: If enabled, the load balancer allows existing requests to complete before the load balancer shifts traffic away from a deregistered or unhealthy instance.
-            ConnectionSettings: If enabled, the load balancer allows the connections to remain idle (no data is sent over the connection) for the specified duration.
-            CrossZone: If enabled, the load balancer routes the request traffic evenly across all instances regardless of the Availability Zones.
-            HealthCheck: The health check settings to use when evaluating the health of your EC2 instances.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Listeners: The Listeners for the load balancer. You can specify at most one listener per
+                port. Required.
+            AccessLoggingPolicy: Information about where and how access logs are stored for the load
+                balancer.
+            AppCookieStickinessPolicy: Information about a policy for application-controlled session
+                stickiness.
+            AvailabilityZones: The Availability Zones for a load balancer in a default VPC. For a
+                load balancer in a nondefault VPC, specify Subnets instead. Conditionally
+                create-only: some changes replace the resource.
+            ConnectionDrainingPolicy: If enabled, the load balancer allows existing requests to
+                complete before the load balancer shifts traffic away from a deregistered or
+                unhealthy instance.
+            ConnectionSettings: If enabled, the load balancer allows the connections to remain idle
+                (no data is sent over the connection) for the specified duration.
+            CrossZone: If enabled, the load balancer routes the request traffic evenly across all
+                instances regardless of the Availability Zones.
+            HealthCheck: The health check settings to use when evaluating the health of your EC2
+                instances. Conditionally create-only: some changes replace the resource.
             Instances: The IDs of the instances for the load balancer.
-            LBCookieStickinessPolicy: Information about a policy for duration-based session stickiness.
-            Listeners: The Listeners for the load balancer.
-            LoadBalancerName: The name of the load balancer.
-            Policies: The policies defined for your Classic Load Balancer.
-            Scheme: The type of load balancer.
-            SecurityGroups: The security groups for the load balancer.
-            Subnets: The IDs of the subnets for the load balancer.
+            LBCookieStickinessPolicy: Information about a policy for duration-based session
+                stickiness.
+            LoadBalancerName: The name of the load balancer. This name must be unique within your
+                set of load balancers for the region. Create-only: changing it replaces the
+                resource.
+            Policies: The policies defined for your Classic Load Balancer. Specify only back-end
+                server policies.
+            Scheme: The type of load balancer. Valid only for load balancers in a VPC. Create-only:
+                changing it replaces the resource.
+            SecurityGroups: The security groups for the load balancer. Valid only for load balancers
+                in a VPC.
+            Subnets: The IDs of the subnets for the load balancer. You can specify at most one
+                subnet per Availability Zone. Conditionally create-only: some changes replace the
+                resource.
             Tags: The tags associated with a load balancer.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

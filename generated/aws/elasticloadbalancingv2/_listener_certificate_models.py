@@ -7,9 +7,10 @@ Imported on first use by listener_certificate.py, which re-exports every name he
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Certificate",
@@ -22,13 +23,23 @@ class Certificate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str | None = None
+    CertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ListenerCertificateAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ElasticLoadBalancingV2::ListenerCertificate, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ListenerCertificateProps(DeferredModel):
-    Certificates: list[Certificate]
-    ListenerArn: str
+    """
+    The properties a program declares for a AWS::ElasticLoadBalancingV2::ListenerCertificate.
+    """
+
+    Certificates: Annotated[list[Certificate], Field(description="Items are unique.")]
+    ListenerArn: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]

@@ -7,10 +7,10 @@ Imported on first use by listener.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Action",
@@ -33,170 +33,487 @@ __all__ = [
 
 
 class Certificate(DeferredModel):
+    """
+    Specifies an SSL server certificate to use as the default certificate for a secure listener.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str | None = None
+    CertificateArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the certificate.")
+    ] = None
 
 
 class JwtValidationActionAdditionalClaim(DeferredModel):
+    """
+    Information about an additional claim to validate.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Format: Literal["single-string", "space-separated-values", "string-array"]
-    Name: str
-    Values: list[str]
+    Format: Annotated[
+        Literal["single-string", "space-separated-values", "string-array"],
+        Field(description="The format of the claim value."),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the claim. You can't specify ``exp``, ``iss``, ``nbf``, or ``iat`` because we validate them by default."
+        ),
+    ]
+    Values: Annotated[
+        list[str],
+        Field(
+            description="The claim value. The maximum size of the list is 10. Each value can be up to 256 characters in length. If the format is ``space-separated-values``, the values can't include spaces."
+        ),
+    ]
 
 
 class ListenerAttribute(DeferredModel):
+    """
+    Information about a listener attribute.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="The name of the attribute. The following attribute is supported by Network Load Balancers, and Gateway Load Balancers. + ``tcp.idle_timeout.seconds`` - The tcp idle timeout value, in seconds. The valid range is 60-6000 seconds. The default is 350 seconds. The following attribute is only supported by Gateway Load Balancers: + ``send_tcp_reset.on_idle_timeout.enabled`` – Specifies whether the Gateway Load Balancer sends a TCP Reset to the sender of traffic when a TCP flow's idle timeout expires. This attribute also applies to non-SYN TCP packets received for flows that are not in the flow table. The value is ``true`` or ``false``. The default is ``false``. The following attributes are only supported by Application Load Balancers. + ``routing.http.request.x_amzn_mtls_clientcert_serial_number.header_name`` - Enables you to modify the header name of the *X-Amzn-Mtls-Clientcert-Serial-Number* HTTP request header. + ``routing.http.request.x_amzn_mtls_clientcert_issuer.header_name`` - Enables you to modify the header name of the *X-Amzn-Mtls-Clientcert-Issuer* HTTP request header. + ``routing.http.request.x_amzn_mtls_clientcert_subject.header_name`` - Enables you to modify the header name of the *X-Amzn-Mtls-Clientcert-Subject* HTTP request header. + ``routing.http.request.x_amzn_mtls_clientcert_validity.header_name`` - Enables you to modify the header name of the *X-Amzn-Mtls-Clientcert-Validity* HTTP request header. + ``routing.http.request.x_amzn_mtls_clientcert_leaf.header_name`` - Enables you to modify the header name of the *X-Amzn-Mtls-Clientcert-Leaf* HTTP request header. + ``routing.http.request.x_amzn_mtls_clientcert.header_name`` - Enables you to modify the header name of the *X-Amzn-Mtls-Clientcert* HTTP request header. + ``routing.http.request.x_amzn_tls_version.header_name`` - Enables you to modify the header name of the *X-Amzn-Tls-Version* HTTP request header. + ``routing.http.request.x_amzn_tls_cipher_suite.header_name`` - Enables you to modify the header name of the *X-Amzn-Tls-Cipher-Suite* HTTP request header. + ``routing.http.response.server.enabled`` - Enables you to allow or remove the HTTP response server header. + ``routing.http.response.strict_transport_security.header_value`` - Informs browsers that the site should only be accessed using HTTPS, and that any future attempts to access it using HTTP should automatically be converted to HTTPS. + ``routing.http.response.access_control_allow_origin.header_value`` - Specifies which origins are allowed to access the server. + ``routing.http.response.access_control_allow_methods.header_value`` - Returns which HTTP methods are allowed when accessing the server from a different origin. + ``routing.http.response.access_control_allow_headers.header_value`` - Specifies which headers can be used during the request. + ``routing.http.response.access_control_allow_credentials.header_value`` - Indicates whether the browser should include credentials such as cookies or authentication when making requests. + ``routing.http.response.access_control_expose_headers.header_value`` - Returns which headers the browser can expose to the requesting client. + ``routing.http.response.access_control_max_age.header_value`` - Specifies how long the results of a preflight request can be cached, in seconds. + ``routing.http.response.content_security_policy.header_value`` - Specifies restrictions enforced by the browser to help minimize the risk of certain types of security threats. + ``routing.http.response.x_content_type_options.header_value`` - Indicates whether the MIME types advertised in the *Content-Type* headers should be followed and not be changed. + ``routing.http.response.x_frame_options.header_value`` - Indicates whether the browser is allowed to render a page in a *frame*, *iframe*, *embed* or *object*."
+        ),
+    ] = None
+    Value: Annotated[str | None, Field(description="The value of the attribute.")] = None
 
 
 class ListenerAuthenticateCognitoConfig(DeferredModel):
+    """
+    Specifies information required when integrating with Amazon Cognito to authenticate users.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationRequestExtraParams: dict[str, str] | None = None
-    OnUnauthenticatedRequest: Literal["allow", "authenticate", "deny"] | None = None
-    Scope: str | None = None
-    SessionCookieName: str | None = None
-    SessionTimeout: str | None = None
-    UserPoolArn: str
-    UserPoolClientId: str
-    UserPoolDomain: str
+    AuthenticationRequestExtraParams: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="The query parameters (up to 10) to include in the redirect request to the authorization endpoint."
+        ),
+    ] = None
+    OnUnauthenticatedRequest: Annotated[
+        Literal["allow", "authenticate", "deny"] | None,
+        Field(
+            description="The behavior if the user is not authenticated. The following are possible values: + deny```` - Return an HTTP 401 Unauthorized error. + allow```` - Allow the request to be forwarded to the target. + authenticate```` - Redirect the request to the IdP authorization endpoint. This is the default value."
+        ),
+    ] = None
+    Scope: Annotated[
+        str | None,
+        Field(
+            description="The set of user claims to be requested from the IdP. The default is ``openid``. To verify which scope values your IdP supports and how to separate multiple values, see the documentation for your IdP."
+        ),
+    ] = None
+    SessionCookieName: Annotated[
+        str | None,
+        Field(
+            description="The name of the cookie used to maintain session information. The default is AWSELBAuthSessionCookie."
+        ),
+    ] = None
+    SessionTimeout: Annotated[
+        str | None,
+        Field(
+            description="The maximum duration of the authentication session, in seconds. The default is 604800 seconds (7 days)."
+        ),
+    ] = None
+    UserPoolArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the Amazon Cognito user pool.")
+    ]
+    UserPoolClientId: Annotated[
+        str, Field(description="The ID of the Amazon Cognito user pool client.")
+    ]
+    UserPoolDomain: Annotated[
+        str,
+        Field(
+            description="The domain prefix or fully-qualified domain name of the Amazon Cognito user pool."
+        ),
+    ]
 
 
 class ListenerAuthenticateOidcConfig(DeferredModel):
+    """
+    Specifies information required using an identity provide (IdP) that is compliant with OpenID Connect (OIDC) to authenticate users.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationRequestExtraParams: dict[str, str] | None = None
-    AuthorizationEndpoint: str
-    ClientId: str
-    ClientSecret: str | None = None
-    Issuer: str
-    OnUnauthenticatedRequest: Literal["allow", "authenticate", "deny"] | None = None
-    Scope: str | None = None
-    SessionCookieName: str | None = None
-    SessionTimeout: str | None = None
-    TokenEndpoint: str
-    UseExistingClientSecret: bool | None = None
-    UserInfoEndpoint: str
+    AuthenticationRequestExtraParams: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="The query parameters (up to 10) to include in the redirect request to the authorization endpoint."
+        ),
+    ] = None
+    AuthorizationEndpoint: Annotated[
+        str,
+        Field(
+            description="The authorization endpoint of the IdP. This must be a full URL, including the HTTPS protocol, the domain, and the path."
+        ),
+    ]
+    ClientId: Annotated[str, Field(description="The OAuth 2.0 client identifier.")]
+    ClientSecret: Annotated[
+        str | None,
+        Field(
+            description="The OAuth 2.0 client secret. This parameter is required if you are creating a rule. If you are modifying a rule, you can omit this parameter if you set ``UseExistingClientSecret`` to true."
+        ),
+    ] = None
+    Issuer: Annotated[
+        str,
+        Field(
+            description="The OIDC issuer identifier of the IdP. This must be a full URL, including the HTTPS protocol, the domain, and the path."
+        ),
+    ]
+    OnUnauthenticatedRequest: Annotated[
+        Literal["allow", "authenticate", "deny"] | None,
+        Field(
+            description="The behavior if the user is not authenticated. The following are possible values: + deny```` - Return an HTTP 401 Unauthorized error. + allow```` - Allow the request to be forwarded to the target. + authenticate```` - Redirect the request to the IdP authorization endpoint. This is the default value."
+        ),
+    ] = None
+    Scope: Annotated[
+        str | None,
+        Field(
+            description="The set of user claims to be requested from the IdP. The default is ``openid``. To verify which scope values your IdP supports and how to separate multiple values, see the documentation for your IdP."
+        ),
+    ] = None
+    SessionCookieName: Annotated[
+        str | None,
+        Field(
+            description="The name of the cookie used to maintain session information. The default is AWSELBAuthSessionCookie."
+        ),
+    ] = None
+    SessionTimeout: Annotated[
+        str | None,
+        Field(
+            description="The maximum duration of the authentication session, in seconds. The default is 604800 seconds (7 days)."
+        ),
+    ] = None
+    TokenEndpoint: Annotated[
+        str,
+        Field(
+            description="The token endpoint of the IdP. This must be a full URL, including the HTTPS protocol, the domain, and the path."
+        ),
+    ]
+    UseExistingClientSecret: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to use the existing client secret when modifying a rule. If you are creating a rule, you can omit this parameter or set it to false."
+        ),
+    ] = None
+    UserInfoEndpoint: Annotated[
+        str,
+        Field(
+            description="The user info endpoint of the IdP. This must be a full URL, including the HTTPS protocol, the domain, and the path."
+        ),
+    ]
 
 
 class ListenerFixedResponseConfig(DeferredModel):
+    """
+    Specifies information required when returning a custom HTTP response.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentType: str | None = None
-    MessageBody: str | None = None
-    StatusCode: str
+    ContentType: Annotated[
+        str | None,
+        Field(
+            description="The content type. Valid Values: text/plain | text/css | text/html | application/javascript | application/json"
+        ),
+    ] = None
+    MessageBody: Annotated[str | None, Field(description="The message.")] = None
+    StatusCode: Annotated[str, Field(description="The HTTP response code (2XX, 4XX, or 5XX).")]
 
 
 class ListenerJwtValidationConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalClaims: list[JwtValidationActionAdditionalClaim] | None = None
-    Issuer: str
-    JwksEndpoint: str
+    AdditionalClaims: Annotated[
+        list[JwtValidationActionAdditionalClaim] | None, Field(description="Items are unique.")
+    ] = None
+    Issuer: Annotated[str, Field(description="Type: str.")]
+    JwksEndpoint: Annotated[str, Field(description="Type: str.")]
 
 
 class ListenerMutualAuthentication(DeferredModel):
+    """
+    The mutual authentication configuration information.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdvertiseTrustStoreCaNames: Literal["off", "on"] | None = None
-    IgnoreClientCertificateExpiry: bool | None = None
-    Mode: str | None = None
-    TrustStoreArn: str | None = None
+    AdvertiseTrustStoreCaNames: Annotated[
+        Literal["off", "on"] | None,
+        Field(description="Indicates whether trust store CA certificate names are advertised."),
+    ] = None
+    IgnoreClientCertificateExpiry: Annotated[
+        bool | None, Field(description="Indicates whether expired client certificates are ignored.")
+    ] = None
+    Mode: Annotated[
+        str | None,
+        Field(
+            description="The client certificate handling method. Options are ``off``, ``passthrough`` or ``verify``. The default value on initial resource creation is ``off``. After mutual authentication is turned on, you must explicitly set the ``Mode`` to ``off`` to turn it off; removing the property from your template will not turn it off."
+        ),
+    ] = None
+    TrustStoreArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the trust store.")
+    ] = None
 
 
 class ListenerRedirectConfig(DeferredModel):
+    """
+    Information about a redirect action. A URI consists of the following components: protocol://hostname:port/path?query. You must modify at least one of the following components to avoid a redirect loop: protocol, hostname, port, or path. Any components that you do not modify retain their original values. You can reuse URI components using the following reserved keywords: + #{protocol} + #{host} + #{port} + #{path} (the leading "/" is removed) + #{query} For example, you can change the path to "/new/#{path}", the hostname to "example.#{host}", or the query to "#{query}&value=xyz".
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Host: str | None = None
-    Path: str | None = None
-    Port: str | None = None
-    Protocol: str | None = None
-    Query: str | None = None
-    StatusCode: Literal["HTTP_301", "HTTP_302"]
+    Host: Annotated[
+        str | None,
+        Field(
+            description="The hostname. This component is not percent-encoded. The hostname can contain #{host}."
+        ),
+    ] = None
+    Path: Annotated[
+        str | None,
+        Field(
+            description='The absolute path, starting with the leading "/". This component is not percent-encoded. The path can contain #{host}, #{path}, and #{port}.'
+        ),
+    ] = None
+    Port: Annotated[
+        str | None,
+        Field(description="The port. You can specify a value from 1 to 65535 or #{port}."),
+    ] = None
+    Protocol: Annotated[
+        str | None,
+        Field(
+            description="The protocol. You can specify HTTP, HTTPS, or #{protocol}. You can redirect HTTP to HTTP, HTTP to HTTPS, and HTTPS to HTTPS. You can't redirect HTTPS to HTTP."
+        ),
+    ] = None
+    Query: Annotated[
+        str | None,
+        Field(
+            description='The query parameters, URL-encoded when necessary, but not percent-encoded. Do not include the leading "?", as it is automatically added. You can specify any of the reserved keywords.'
+        ),
+    ] = None
+    StatusCode: Annotated[
+        Literal["HTTP_301", "HTTP_302"],
+        Field(
+            description="The HTTP redirect code. The redirect is either permanent (HTTP 301) or temporary (HTTP 302)."
+        ),
+    ]
 
 
 class ListenerTargetGroupStickinessConfig(DeferredModel):
+    """
+    Information about the target group stickiness for a rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DurationSeconds: int | None = None
-    Enabled: bool | None = None
+    DurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="[Application Load Balancers] The time period, in seconds, during which requests from a client should be routed to the same target group. The range is 1-604800 seconds (7 days). You must specify this value when enabling target group stickiness."
+        ),
+    ] = None
+    Enabled: Annotated[
+        bool | None, Field(description="Indicates whether target group stickiness is enabled.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    Information about a tag.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class TargetGroupTuple(DeferredModel):
+    """
+    Information about how traffic will be distributed between multiple target groups in a forward rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetGroupArn: str | None = None
-    Weight: int | None = None
+    TargetGroupArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the target group.")
+    ] = None
+    Weight: Annotated[int | None, Field(description="The weight. The range is 0 to 999.")] = None
 
 
 class ListenerAttributes(DeferredModel):
-    ListenerArn: str | None = None
+    """
+    The read-only attributes of a AWS::ElasticLoadBalancingV2::Listener, set by AWS.
+    """
+
+    ListenerArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ListenerForwardConfig(DeferredModel):
+    """
+    Information for creating an action that distributes requests among multiple target groups. Specify only when ``Type`` is ``forward``. If you specify both ``ForwardConfig`` and ``TargetGroupArn``, you can specify only one target group using ``ForwardConfig`` and it must be the same target group specified in ``TargetGroupArn``.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetGroupStickinessConfig: ListenerTargetGroupStickinessConfig | None = None
-    TargetGroups: list[TargetGroupTuple] | None = None
+    TargetGroupStickinessConfig: Annotated[
+        ListenerTargetGroupStickinessConfig | None,
+        Field(description="Information about the target group stickiness for a rule."),
+    ] = None
+    TargetGroups: Annotated[
+        list[TargetGroupTuple] | None,
+        Field(
+            description="Information about how traffic will be distributed between multiple target groups in a forward rule."
+        ),
+    ] = None
 
 
 class Action(DeferredModel):
+    """
+    Specifies an action for a listener rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticateCognitoConfig: ListenerAuthenticateCognitoConfig | None = None
-    AuthenticateOidcConfig: ListenerAuthenticateOidcConfig | None = None
-    FixedResponseConfig: ListenerFixedResponseConfig | None = None
-    ForwardConfig: ListenerForwardConfig | None = None
-    JwtValidationConfig: ListenerJwtValidationConfig | None = None
-    Order: int | None = None
-    RedirectConfig: ListenerRedirectConfig | None = None
-    TargetGroupArn: str | None = None
-    Type: Literal[
-        "authenticate-cognito",
-        "authenticate-oidc",
-        "fixed-response",
-        "forward",
-        "jwt-validation",
-        "redirect",
+    AuthenticateCognitoConfig: Annotated[
+        ListenerAuthenticateCognitoConfig | None,
+        Field(
+            description="[HTTPS listeners] Information for using Amazon Cognito to authenticate users. Specify only when ``Type`` is ``authenticate-cognito``."
+        ),
+    ] = None
+    AuthenticateOidcConfig: Annotated[
+        ListenerAuthenticateOidcConfig | None,
+        Field(
+            description="[HTTPS listeners] Information about an identity provider that is compliant with OpenID Connect (OIDC). Specify only when ``Type`` is ``authenticate-oidc``."
+        ),
+    ] = None
+    FixedResponseConfig: Annotated[
+        ListenerFixedResponseConfig | None,
+        Field(
+            description="[Application Load Balancer] Information for creating an action that returns a custom HTTP response. Specify only when ``Type`` is ``fixed-response``."
+        ),
+    ] = None
+    ForwardConfig: Annotated[
+        ListenerForwardConfig | None,
+        Field(
+            description="Information for creating an action that distributes requests among multiple target groups. Specify only when ``Type`` is ``forward``. If you specify both ``ForwardConfig`` and ``TargetGroupArn``, you can specify only one target group using ``ForwardConfig`` and it must be the same target group specified in ``TargetGroupArn``."
+        ),
+    ] = None
+    JwtValidationConfig: Annotated[
+        ListenerJwtValidationConfig | None,
+        Field(
+            description="[HTTPS listeners] Information for validating JWT access tokens in client requests. Specify only when ``Type`` is ``jwt-validation``."
+        ),
+    ] = None
+    Order: Annotated[
+        int | None,
+        Field(
+            description="The order for the action. This value is required for rules with multiple actions. The action with the lowest value for order is performed first."
+        ),
+    ] = None
+    RedirectConfig: Annotated[
+        ListenerRedirectConfig | None,
+        Field(
+            description="[Application Load Balancer] Information for creating a redirect action. Specify only when ``Type`` is ``redirect``."
+        ),
+    ] = None
+    TargetGroupArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the target group. Specify only when ``Type`` is ``forward`` and you want to route to a single target group. To route to multiple target groups, you must use ``ForwardConfig`` instead."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal[
+            "authenticate-cognito",
+            "authenticate-oidc",
+            "fixed-response",
+            "forward",
+            "jwt-validation",
+            "redirect",
+        ],
+        Field(description="The type of action."),
     ]
 
 
 class ListenerProps(DeferredModel):
-    AlpnPolicy: list[str] | None = None
-    Certificates: list[Certificate] | None = None
-    DefaultActions: list[Action]
-    ListenerAttributes: list[ListenerAttribute] | None = None
-    LoadBalancerArn: str
-    MutualAuthentication: ListenerMutualAuthentication | None = None
-    Port: int | None = None
-    Protocol: (
+    """
+    The properties a program declares for a AWS::ElasticLoadBalancingV2::Listener.
+    """
+
+    AlpnPolicy: Annotated[
+        list[str] | None,
+        Field(
+            description="[TLS listener] The name of the Application-Layer Protocol Negotiation (ALPN) policy."
+        ),
+    ] = None
+    Certificates: Annotated[
+        list[Certificate] | None,
+        Field(
+            description="The default SSL server certificate for a secure listener. You must provide exactly one certificate if the listener protocol is HTTPS or TLS. For an HTTPS listener, update requires some interruptions. For a TLS listener, update requires no interruption. To create a certificate list for a secure listener, use [AWS::ElasticLoadBalancingV2::ListenerCertificate](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-listenercertificate.html)."
+        ),
+    ] = None
+    DefaultActions: Annotated[
+        list[Action],
+        Field(
+            description="The actions for the default rule. You cannot define a condition for a default rule. To create additional rules for an Application Load Balancer, use [AWS::ElasticLoadBalancingV2::ListenerRule](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-listenerrule.html)."
+        ),
+    ]
+    ListenerAttributes: Annotated[
+        list[ListenerAttribute] | None,
+        Field(
+            description="The listener attributes. Attributes that you do not modify retain their current values."
+        ),
+    ] = None
+    LoadBalancerArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the load balancer. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MutualAuthentication: Annotated[
+        ListenerMutualAuthentication | None,
+        Field(description="The mutual authentication configuration information."),
+    ] = None
+    Port: Annotated[
+        int | None,
+        Field(
+            description="The port on which the load balancer is listening. You can't specify a port for a Gateway Load Balancer."
+        ),
+    ] = None
+    Protocol: Annotated[
         Literal["GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"]
-        | None
-    ) = None
-    SslPolicy: str | None = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="The protocol for connections from clients to the load balancer. For Application Load Balancers, the supported protocols are HTTP and HTTPS. For Network Load Balancers, the supported protocols are TCP, TLS, UDP, TCP_UDP, QUIC, and TCP_QUIC. You can’t specify the UDP, TCP_UDP, QUIC, or TCP_QUIC protocol if dual-stack mode is enabled. You can't specify a protocol for a Gateway Load Balancer."
+        ),
+    ] = None
+    SslPolicy: Annotated[
+        str | None,
+        Field(
+            description="[HTTPS and TLS listeners] The security policy that defines which protocols and ciphers are supported. For more information, see [Security policies](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html) in the *Application Load Balancers Guide* and [Security policies](https://docs.aws.amazon.com/elasticloadbalancing/latest/network/describe-ssl-policies.html) in the *Network Load Balancers Guide*. [HTTPS listeners] Updating the security policy can result in interruptions if the load balancer is handling a high volume of traffic. To decrease the possibility of an interruption if your load balancer is handling a high volume of traffic, create an additional load balancer or request an LCU reservation."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: at least 1 items.")] = None

@@ -7,10 +7,10 @@ Imported on first use by listener_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field as Field_aliased
 
 __all__ = [
     "Action",
@@ -41,233 +41,644 @@ __all__ = [
 
 
 class JwtValidationActionAdditionalClaim(DeferredModel):
+    """
+    Information about an additional claim to validate.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Format: Literal["single-string", "space-separated-values", "string-array"]
-    Name: str
-    Values: list[str]
+    Format: Annotated[
+        Literal["single-string", "space-separated-values", "string-array"],
+        Field_aliased(description="The format of the claim value."),
+    ]
+    Name: Annotated[
+        str,
+        Field_aliased(
+            description="The name of the claim. You can't specify ``exp``, ``iss``, ``nbf``, or ``iat`` because we validate them by default."
+        ),
+    ]
+    Values: Annotated[
+        list[str],
+        Field_aliased(
+            description="The claim value. The maximum size of the list is 10. Each value can be up to 256 characters in length. If the format is ``space-separated-values``, the values can't include spaces."
+        ),
+    ]
 
 
 class ListenerRuleAuthenticateCognitoConfig(DeferredModel):
+    """
+    Specifies information required when integrating with Amazon Cognito to authenticate users.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationRequestExtraParams: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    OnUnauthenticatedRequest: Literal["allow", "authenticate", "deny"] | None = None
-    Scope: str | None = None
-    SessionCookieName: str | None = None
-    SessionTimeout: int | None = None
-    UserPoolArn: str
-    UserPoolClientId: str
-    UserPoolDomain: str
+    AuthenticationRequestExtraParams: Annotated[
+        dict[str, str] | None,
+        Field_aliased(
+            description="The query parameters (up to 10) to include in the redirect request to the authorization endpoint."
+        ),
+    ] = None
+    OnUnauthenticatedRequest: Annotated[
+        Literal["allow", "authenticate", "deny"] | None,
+        Field_aliased(
+            description="The behavior if the user is not authenticated. The following are possible values: + deny```` - Return an HTTP 401 Unauthorized error. + allow```` - Allow the request to be forwarded to the target. + authenticate```` - Redirect the request to the IdP authorization endpoint. This is the default value."
+        ),
+    ] = None
+    Scope: Annotated[
+        str | None,
+        Field_aliased(
+            description="The set of user claims to be requested from the IdP. The default is ``openid``. To verify which scope values your IdP supports and how to separate multiple values, see the documentation for your IdP."
+        ),
+    ] = None
+    SessionCookieName: Annotated[
+        str | None,
+        Field_aliased(
+            description="The name of the cookie used to maintain session information. The default is AWSELBAuthSessionCookie."
+        ),
+    ] = None
+    SessionTimeout: Annotated[
+        int | None,
+        Field_aliased(
+            description="The maximum duration of the authentication session, in seconds. The default is 604800 seconds (7 days)."
+        ),
+    ] = None
+    UserPoolArn: Annotated[
+        str,
+        Field_aliased(
+            description="The Amazon Resource Name (ARN) of the Amazon Cognito user pool."
+        ),
+    ]
+    UserPoolClientId: Annotated[
+        str, Field_aliased(description="The ID of the Amazon Cognito user pool client.")
+    ]
+    UserPoolDomain: Annotated[
+        str,
+        Field_aliased(
+            description="The domain prefix or fully-qualified domain name of the Amazon Cognito user pool."
+        ),
+    ]
 
 
 class ListenerRuleAuthenticateOidcConfig(DeferredModel):
+    """
+    Specifies information required using an identity provide (IdP) that is compliant with OpenID Connect (OIDC) to authenticate users.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationRequestExtraParams: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AuthorizationEndpoint: str
-    ClientId: str
-    ClientSecret: str | None = None
-    Issuer: str
-    OnUnauthenticatedRequest: Literal["allow", "authenticate", "deny"] | None = None
-    Scope: str | None = None
-    SessionCookieName: str | None = None
-    SessionTimeout: int | None = None
-    TokenEndpoint: str
-    UseExistingClientSecret: bool | None = None
-    UserInfoEndpoint: str
+    AuthenticationRequestExtraParams: Annotated[
+        dict[str, str] | None,
+        Field_aliased(
+            description="The query parameters (up to 10) to include in the redirect request to the authorization endpoint."
+        ),
+    ] = None
+    AuthorizationEndpoint: Annotated[
+        str,
+        Field_aliased(
+            description="The authorization endpoint of the IdP. This must be a full URL, including the HTTPS protocol, the domain, and the path."
+        ),
+    ]
+    ClientId: Annotated[str, Field_aliased(description="The OAuth 2.0 client identifier.")]
+    ClientSecret: Annotated[
+        str | None,
+        Field_aliased(
+            description="The OAuth 2.0 client secret. This parameter is required if you are creating a rule. If you are modifying a rule, you can omit this parameter if you set ``UseExistingClientSecret`` to true."
+        ),
+    ] = None
+    Issuer: Annotated[
+        str,
+        Field_aliased(
+            description="The OIDC issuer identifier of the IdP. This must be a full URL, including the HTTPS protocol, the domain, and the path."
+        ),
+    ]
+    OnUnauthenticatedRequest: Annotated[
+        Literal["allow", "authenticate", "deny"] | None,
+        Field_aliased(
+            description="The behavior if the user is not authenticated. The following are possible values: + deny```` - Return an HTTP 401 Unauthorized error. + allow```` - Allow the request to be forwarded to the target. + authenticate```` - Redirect the request to the IdP authorization endpoint. This is the default value."
+        ),
+    ] = None
+    Scope: Annotated[
+        str | None,
+        Field_aliased(
+            description="The set of user claims to be requested from the IdP. The default is ``openid``. To verify which scope values your IdP supports and how to separate multiple values, see the documentation for your IdP."
+        ),
+    ] = None
+    SessionCookieName: Annotated[
+        str | None,
+        Field_aliased(
+            description="The name of the cookie used to maintain session information. The default is AWSELBAuthSessionCookie."
+        ),
+    ] = None
+    SessionTimeout: Annotated[
+        int | None,
+        Field_aliased(
+            description="The maximum duration of the authentication session, in seconds. The default is 604800 seconds (7 days)."
+        ),
+    ] = None
+    TokenEndpoint: Annotated[
+        str,
+        Field_aliased(
+            description="The token endpoint of the IdP. This must be a full URL, including the HTTPS protocol, the domain, and the path."
+        ),
+    ]
+    UseExistingClientSecret: Annotated[
+        bool | None,
+        Field_aliased(
+            description="Indicates whether to use the existing client secret when modifying a rule. If you are creating a rule, you can omit this parameter or set it to false."
+        ),
+    ] = None
+    UserInfoEndpoint: Annotated[
+        str,
+        Field_aliased(
+            description="The user info endpoint of the IdP. This must be a full URL, including the HTTPS protocol, the domain, and the path."
+        ),
+    ]
 
 
 class ListenerRuleFixedResponseConfig(DeferredModel):
+    """
+    Specifies information required when returning a custom HTTP response.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentType: str | None = None
-    MessageBody: str | None = None
-    StatusCode: str
+    ContentType: Annotated[
+        str | None,
+        Field_aliased(
+            description="The content type. Valid Values: text/plain | text/css | text/html | application/javascript | application/json"
+        ),
+    ] = None
+    MessageBody: Annotated[str | None, Field_aliased(description="The message.")] = None
+    StatusCode: Annotated[
+        str, Field_aliased(description="The HTTP response code (2XX, 4XX, or 5XX).")
+    ]
 
 
 class ListenerRuleHostHeaderConfig(DeferredModel):
+    """
+    Information about a host header condition.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RegexValues: list[str] | None = None
-    Values: list[str] | None = None
+    RegexValues: Annotated[list[str] | None, Field_aliased(description="Items are unique.")] = None
+    Values: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description='The host names. The maximum length of each string is 128 characters. The comparison is case insensitive. The following wildcard characters are supported: * (matches 0 or more characters) and ? (matches exactly 1 character). You must include at least one "." character. You can include only alphabetical characters after the final "." character. If you specify multiple strings, the condition is satisfied if one of the strings matches the host name.'
+        ),
+    ] = None
 
 
 class ListenerRuleHttpHeaderConfig(DeferredModel):
+    """
+    Information about an HTTP header condition. There is a set of standard HTTP header fields. You can also define custom HTTP header fields.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HttpHeaderName: str | None = None
-    RegexValues: list[str] | None = None
-    Values: list[str] | None = None
+    HttpHeaderName: Annotated[
+        str | None,
+        Field_aliased(
+            description="The name of the HTTP header field. The maximum size is 40 characters. The header name is case insensitive. The allowed characters are specified by RFC 7230. Wildcards are not supported."
+        ),
+    ] = None
+    RegexValues: Annotated[list[str] | None, Field_aliased(description="Items are unique.")] = None
+    Values: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="The strings to compare against the value of the HTTP header. The maximum length of each string is 128 characters. The comparison strings are case insensitive. The following wildcard characters are supported: * (matches 0 or more characters) and ? (matches exactly 1 character). If the same header appears multiple times in the request, we search them in order until a match is found. If you specify multiple strings, the condition is satisfied if one of the strings matches the value of the HTTP header. To require that all of the strings are a match, create one condition per string."
+        ),
+    ] = None
 
 
 class ListenerRuleHttpRequestMethodConfig(DeferredModel):
+    """
+    Information about an HTTP method condition. HTTP defines a set of request methods, also referred to as HTTP verbs. For more information, see the [HTTP Method Registry](https://docs.aws.amazon.com/https://www.iana.org/assignments/http-methods/http-methods.xhtml). You can also define custom HTTP methods.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Values: list[str] | None = None
+    Values: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="The name of the request method. The maximum length is 40 characters. The allowed characters are A-Z, hyphen (-), and underscore (_). The comparison is case sensitive. Wildcards are not supported; therefore, the method name must be an exact match. If you specify multiple strings, the condition is satisfied if one of the strings matches the HTTP request method. We recommend that you route GET and HEAD requests in the same way, because the response to a HEAD request may be cached."
+        ),
+    ] = None
 
 
 class ListenerRuleJwtValidationConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalClaims: list[JwtValidationActionAdditionalClaim] | None = None
-    Issuer: str
-    JwksEndpoint: str
+    AdditionalClaims: Annotated[
+        list[JwtValidationActionAdditionalClaim] | None,
+        Field_aliased(description="Items are unique."),
+    ] = None
+    Issuer: Annotated[str, Field_aliased(description="Type: str.")]
+    JwksEndpoint: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class ListenerRulePathPatternConfig(DeferredModel):
+    """
+    Information about a path pattern condition.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RegexValues: list[str] | None = None
-    Values: list[str] | None = None
+    RegexValues: Annotated[list[str] | None, Field_aliased(description="Items are unique.")] = None
+    Values: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="The path patterns to compare against the request URL. The maximum size of each string is 128 characters. The comparison is case sensitive. The following wildcard characters are supported: * (matches 0 or more characters) and ? (matches exactly 1 character). If you specify multiple strings, the condition is satisfied if one of them matches the request URL. The path pattern is compared only to the path of the URL, not to its query string."
+        ),
+    ] = None
 
 
 class ListenerRuleRedirectConfig(DeferredModel):
+    """
+    Information about a redirect action. A URI consists of the following components: protocol://hostname:port/path?query. You must modify at least one of the following components to avoid a redirect loop: protocol, hostname, port, or path. Any components that you do not modify retain their original values. You can reuse URI components using the following reserved keywords: + #{protocol} + #{host} + #{port} + #{path} (the leading "/" is removed) + #{query} For example, you can change the path to "/new/#{path}", the hostname to "example.#{host}", or the query to "#{query}&value=xyz".
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Host: str | None = None
-    Path: str | None = None
-    Port: str | None = None
-    Protocol: str | None = None
-    Query: str | None = None
-    StatusCode: Literal["HTTP_301", "HTTP_302"]
+    Host: Annotated[
+        str | None,
+        Field_aliased(
+            description="The hostname. This component is not percent-encoded. The hostname can contain #{host}."
+        ),
+    ] = None
+    Path: Annotated[
+        str | None,
+        Field_aliased(
+            description='The absolute path, starting with the leading "/". This component is not percent-encoded. The path can contain #{host}, #{path}, and #{port}.'
+        ),
+    ] = None
+    Port: Annotated[
+        str | None,
+        Field_aliased(description="The port. You can specify a value from 1 to 65535 or #{port}."),
+    ] = None
+    Protocol: Annotated[
+        str | None,
+        Field_aliased(
+            description="The protocol. You can specify HTTP, HTTPS, or #{protocol}. You can redirect HTTP to HTTP, HTTP to HTTPS, and HTTPS to HTTPS. You can't redirect HTTPS to HTTP."
+        ),
+    ] = None
+    Query: Annotated[
+        str | None,
+        Field_aliased(
+            description='The query parameters, URL-encoded when necessary, but not percent-encoded. Do not include the leading "?", as it is automatically added. You can specify any of the reserved keywords.'
+        ),
+    ] = None
+    StatusCode: Annotated[
+        Literal["HTTP_301", "HTTP_302"],
+        Field_aliased(
+            description="The HTTP redirect code. The redirect is either permanent (HTTP 301) or temporary (HTTP 302)."
+        ),
+    ]
 
 
 class ListenerRuleSourceIpConfig(DeferredModel):
+    """
+    Information about a source IP condition. You can use this condition to route based on the IP address of the source that connects to the load balancer. If a client is behind a proxy, this is the IP address of the proxy not the IP address of the client. For Application Load Balancers, use ``Values`` to specify CIDR ranges. For Network Load Balancers, use ``IpAddressType`` to match on the IP address type of the source traffic.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IpAddressType: Literal["ipv4", "ipv6"] | None = None
-    Values: list[str] | None = None
+    IpAddressType: Annotated[
+        Literal["ipv4", "ipv6"] | None, Field_aliased(description="Allowed values: 'ipv4', 'ipv6'.")
+    ] = None
+    Values: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="The source IP addresses, in CIDR format. You can use both IPv4 and IPv6 addresses. Wildcards are not supported. If you specify multiple addresses, the condition is satisfied if the source IP address of the request matches one of the CIDR blocks. This condition is not satisfied by the addresses in the X-Forwarded-For header."
+        ),
+    ] = None
 
 
 class ListenerRuleTargetGroupStickinessConfig(DeferredModel):
+    """
+    Information about the target group stickiness for a rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DurationSeconds: int | None = None
-    Enabled: bool | None = None
+    DurationSeconds: Annotated[
+        int | None,
+        Field_aliased(
+            description="[Application Load Balancers] The time period, in seconds, during which requests from a client should be routed to the same target group. The range is 1-604800 seconds (7 days). You must specify this value when enabling target group stickiness."
+        ),
+    ] = None
+    Enabled: Annotated[
+        bool | None,
+        Field_aliased(description="Indicates whether target group stickiness is enabled."),
+    ] = None
 
 
 class QueryStringKeyValue(DeferredModel):
+    """
+    Information about a key/value pair.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field_aliased(description="The key. You can omit the key.")] = None
+    Value: Annotated[str | None, Field_aliased(description="The value.")] = None
 
 
 class RewriteConfig(DeferredModel):
+    """
+    Information about a rewrite transform. This transform matches a pattern and replaces it with the specified string.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Regex: str
-    Replace: str
+    Regex: Annotated[
+        str,
+        Field_aliased(
+            description="The regular expression to match in the input string. The maximum length of the string is 1,024 characters."
+        ),
+    ]
+    Replace: Annotated[
+        str,
+        Field_aliased(
+            description="The replacement string to use when rewriting the matched input. The maximum length of the string is 1,024 characters. You can specify capture groups in the regular expression (for example, $1 and $2)."
+        ),
+    ]
 
 
 class RewriteConfigObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rewrites: list[RewriteConfig]
+    Rewrites: Annotated[list[RewriteConfig], Field_aliased(description="Items are unique.")]
 
 
 class Tag(DeferredModel):
+    """
+    Information about a tag.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field_aliased(description="The key of the tag.")]
+    Value: Annotated[str, Field_aliased(description="The value of the tag.")]
 
 
 class TargetGroupTuple(DeferredModel):
+    """
+    Information about how traffic will be distributed between multiple target groups in a forward rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetGroupArn: str | None = None
-    Weight: int | None = None
+    TargetGroupArn: Annotated[
+        str | None, Field_aliased(description="The Amazon Resource Name (ARN) of the target group.")
+    ] = None
+    Weight: Annotated[
+        int | None, Field_aliased(description="The weight. The range is 0 to 999.")
+    ] = None
 
 
 class Transform(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HostHeaderRewriteConfig: RewriteConfigObject | None = None
-    Type: Literal["host-header-rewrite", "url-rewrite"]
-    UrlRewriteConfig: RewriteConfigObject | None = None
+    HostHeaderRewriteConfig: Annotated[
+        RewriteConfigObject | None, Field_aliased(description="Type: RewriteConfigObjectDict.")
+    ] = None
+    Type: Annotated[
+        Literal["host-header-rewrite", "url-rewrite"],
+        Field_aliased(description="Allowed values: 'host-header-rewrite', 'url-rewrite'."),
+    ]
+    UrlRewriteConfig: Annotated[
+        RewriteConfigObject | None, Field_aliased(description="Type: RewriteConfigObjectDict.")
+    ] = None
 
 
 class ListenerRuleAttributes(DeferredModel):
-    IsDefault: bool | None = None
-    RuleArn: str | None = None
+    """
+    The read-only attributes of a AWS::ElasticLoadBalancingV2::ListenerRule, set by AWS.
+    """
+
+    IsDefault: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
+    RuleArn: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class ListenerRuleForwardConfig(DeferredModel):
+    """
+    Information for creating an action that distributes requests among multiple target groups. Specify only when ``Type`` is ``forward``. If you specify both ``ForwardConfig`` and ``TargetGroupArn``, you can specify only one target group using ``ForwardConfig`` and it must be the same target group specified in ``TargetGroupArn``.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetGroupStickinessConfig: ListenerRuleTargetGroupStickinessConfig | None = None
-    TargetGroups: list[TargetGroupTuple] | None = None
+    TargetGroupStickinessConfig: Annotated[
+        ListenerRuleTargetGroupStickinessConfig | None,
+        Field_aliased(description="Information about the target group stickiness for a rule."),
+    ] = None
+    TargetGroups: Annotated[
+        list[TargetGroupTuple] | None,
+        Field_aliased(
+            description="Information about how traffic will be distributed between multiple target groups in a forward rule."
+        ),
+    ] = None
 
 
 class ListenerRuleQueryStringConfig(DeferredModel):
+    """
+    Information about a query string condition. The query string component of a URI starts after the first '?' character and is terminated by either a '#' character or the end of the URI. A typical query string contains key/value pairs separated by '&' characters. The allowed characters are specified by RFC 3986. Any character can be percentage encoded.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Values: list[QueryStringKeyValue] | None = None
+    Values: Annotated[
+        list[QueryStringKeyValue] | None,
+        Field_aliased(
+            description="The key/value pairs or values to find in the query string. The maximum length of each string is 128 characters. The comparison is case insensitive. The following wildcard characters are supported: * (matches 0 or more characters) and ? (matches exactly 1 character). To search for a literal '*' or '?' character in a query string, you must escape these characters in ``Values`` using a '\\' character. If you specify multiple key/value pairs or values, the condition is satisfied if one of them is found in the query string."
+        ),
+    ] = None
 
 
 class RuleCondition(DeferredModel):
+    """
+    Specifies a condition for a listener rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Field: str | None = None
-    HostHeaderConfig: ListenerRuleHostHeaderConfig | None = None
-    HttpHeaderConfig: ListenerRuleHttpHeaderConfig | None = None
-    HttpRequestMethodConfig: ListenerRuleHttpRequestMethodConfig | None = None
-    PathPatternConfig: ListenerRulePathPatternConfig | None = None
-    QueryStringConfig: ListenerRuleQueryStringConfig | None = None
-    RegexValues: list[str] | None = None
-    SourceIpConfig: ListenerRuleSourceIpConfig | None = None
-    Values: list[str] | None = None
+    Field: Annotated[
+        str | None,
+        Field_aliased(
+            description="The name of the field. The possible values are: + ``http-header`` – [ALB] Matches on an HTTP header field. + ``http-request-method`` – [ALB] Matches on the HTTP request method. + ``host-header`` – [ALB] Matches on the host header. + ``path-pattern`` – [ALB] Matches on the URL path of the request. + ``query-string`` – [ALB] Matches on a query string parameter. + ``source-ip`` – [ALB, NLB] Matches on the source IP address. For ALB, use ``SourceIpConfig`` with ``Values`` to specify CIDR ranges. For NLB, use ``SourceIpConfig`` with ``IpAddressType`` to match the IP address type (``ipv4`` or ``ipv6``)."
+        ),
+    ] = None
+    HostHeaderConfig: Annotated[
+        ListenerRuleHostHeaderConfig | None,
+        Field_aliased(
+            description="Information for a host header condition. Specify only when ``Field`` is ``host-header``."
+        ),
+    ] = None
+    HttpHeaderConfig: Annotated[
+        ListenerRuleHttpHeaderConfig | None,
+        Field_aliased(
+            description="Information for an HTTP header condition. Specify only when ``Field`` is ``http-header``."
+        ),
+    ] = None
+    HttpRequestMethodConfig: Annotated[
+        ListenerRuleHttpRequestMethodConfig | None,
+        Field_aliased(
+            description="Information for an HTTP method condition. Specify only when ``Field`` is ``http-request-method``."
+        ),
+    ] = None
+    PathPatternConfig: Annotated[
+        ListenerRulePathPatternConfig | None,
+        Field_aliased(
+            description="Information for a path pattern condition. Specify only when ``Field`` is ``path-pattern``."
+        ),
+    ] = None
+    QueryStringConfig: Annotated[
+        ListenerRuleQueryStringConfig | None,
+        Field_aliased(
+            description="Information for a query string condition. Specify only when ``Field`` is ``query-string``."
+        ),
+    ] = None
+    RegexValues: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="The regular expressions to match against the condition field. The maximum length of each string is 128 characters. Specify only when ``Field`` is ``http-header``, ``host-header``, or ``path-pattern``."
+        ),
+    ] = None
+    SourceIpConfig: Annotated[
+        ListenerRuleSourceIpConfig | None,
+        Field_aliased(
+            description="Information for a source IP condition. Specify only when ``Field`` is ``source-ip``."
+        ),
+    ] = None
+    Values: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="The condition value. Specify only when ``Field`` is ``host-header`` or ``path-pattern``. Alternatively, to specify multiple host names or multiple path patterns, use ``HostHeaderConfig`` or ``PathPatternConfig``. If ``Field`` is ``host-header`` and you're not using ``HostHeaderConfig``, you can specify a single host name (for example, my.example.com). A host name is case insensitive, can be up to 128 characters in length, and can contain any of the following characters. + A-Z, a-z, 0-9 + - . + * (matches 0 or more characters) + ? (matches exactly 1 character) If ``Field`` is ``path-pattern`` and you're not using ``PathPatternConfig``, you can specify a single path pattern (for example, /img/*). A path pattern is case-sensitive, can be up to 128 characters in length, and can contain any of the following characters. + A-Z, a-z, 0-9 + _ - . $ / ~ \" ' @ : + + & (using &amp;) + * (matches 0 or more characters) + ? (matches exactly 1 character)"
+        ),
+    ] = None
 
 
 class Action(DeferredModel):
+    """
+    Specifies an action for a listener rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticateCognitoConfig: ListenerRuleAuthenticateCognitoConfig | None = None
-    AuthenticateOidcConfig: ListenerRuleAuthenticateOidcConfig | None = None
-    FixedResponseConfig: ListenerRuleFixedResponseConfig | None = None
-    ForwardConfig: ListenerRuleForwardConfig | None = None
-    JwtValidationConfig: ListenerRuleJwtValidationConfig | None = None
-    Order: int | None = None
-    RedirectConfig: ListenerRuleRedirectConfig | None = None
-    TargetGroupArn: str | None = None
-    Type: Literal[
-        "authenticate-cognito",
-        "authenticate-oidc",
-        "fixed-response",
-        "forward",
-        "jwt-validation",
-        "redirect",
+    AuthenticateCognitoConfig: Annotated[
+        ListenerRuleAuthenticateCognitoConfig | None,
+        Field_aliased(
+            description="[HTTPS listeners] Information for using Amazon Cognito to authenticate users. Specify only when ``Type`` is ``authenticate-cognito``."
+        ),
+    ] = None
+    AuthenticateOidcConfig: Annotated[
+        ListenerRuleAuthenticateOidcConfig | None,
+        Field_aliased(
+            description="[HTTPS listeners] Information about an identity provider that is compliant with OpenID Connect (OIDC). Specify only when ``Type`` is ``authenticate-oidc``."
+        ),
+    ] = None
+    FixedResponseConfig: Annotated[
+        ListenerRuleFixedResponseConfig | None,
+        Field_aliased(
+            description="[Application Load Balancer] Information for creating an action that returns a custom HTTP response. Specify only when ``Type`` is ``fixed-response``."
+        ),
+    ] = None
+    ForwardConfig: Annotated[
+        ListenerRuleForwardConfig | None,
+        Field_aliased(
+            description="Information for creating an action that distributes requests among multiple target groups. Specify only when ``Type`` is ``forward``. If you specify both ``ForwardConfig`` and ``TargetGroupArn``, you can specify only one target group using ``ForwardConfig`` and it must be the same target group specified in ``TargetGroupArn``."
+        ),
+    ] = None
+    JwtValidationConfig: Annotated[
+        ListenerRuleJwtValidationConfig | None,
+        Field_aliased(
+            description="[HTTPS listeners] Information for validating JWT access tokens in client requests. Specify only when ``Type`` is ``jwt-validation``."
+        ),
+    ] = None
+    Order: Annotated[
+        int | None,
+        Field_aliased(
+            description="The order for the action. This value is required for rules with multiple actions. The action with the lowest value for order is performed first."
+        ),
+    ] = None
+    RedirectConfig: Annotated[
+        ListenerRuleRedirectConfig | None,
+        Field_aliased(
+            description="[Application Load Balancer] Information for creating a redirect action. Specify only when ``Type`` is ``redirect``."
+        ),
+    ] = None
+    TargetGroupArn: Annotated[
+        str | None,
+        Field_aliased(
+            description="The Amazon Resource Name (ARN) of the target group. Specify only when ``Type`` is ``forward`` and you want to route to a single target group. To route to multiple target groups, you must use ``ForwardConfig`` instead."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal[
+            "authenticate-cognito",
+            "authenticate-oidc",
+            "fixed-response",
+            "forward",
+            "jwt-validation",
+            "redirect",
+        ],
+        Field_aliased(description="The type of action."),
     ]
 
 
 class ListenerRuleProps(DeferredModel):
-    Actions: list[Action]
-    Conditions: list[RuleCondition]
-    ListenerArn: str | None = None
-    Priority: int
-    Tags: list[Tag] | None = None
-    Transforms: list[Transform] | None = None
+    """
+    The properties a program declares for a AWS::ElasticLoadBalancingV2::ListenerRule.
+    """
+
+    Actions: Annotated[
+        list[Action],
+        Field_aliased(
+            description="The actions. The rule must include exactly one of the following types of actions: ``forward``, ``fixed-response``, or ``redirect``, and it must be the last action to be performed. If the rule is for an HTTPS listener, it can also optionally include an authentication action."
+        ),
+    ]
+    Conditions: Annotated[
+        list[RuleCondition],
+        Field_aliased(
+            description="The conditions. The rule can optionally include up to one of each of the following conditions: ``http-request-method``, ``host-header``, ``path-pattern``, and ``source-ip``. A rule can also optionally include one or more of each of the following conditions: ``http-header`` and ``query-string``."
+        ),
+    ]
+    ListenerArn: Annotated[
+        str | None,
+        Field_aliased(
+            description="The Amazon Resource Name (ARN) of the listener. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Priority: Annotated[
+        int,
+        Field_aliased(
+            description="The rule priority. A listener can't have multiple rules with the same priority. If you try to reorder rules by updating their priorities, do not specify a new priority if an existing rule already uses this priority, as this can cause an error. If you need to reuse a priority with a different rule, you must remove it as a priority first, and then specify it in a subsequent update."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field_aliased(description="Items: at least 1 items.")] = None
+    Transforms: Annotated[
+        list[Transform] | None, Field_aliased(description="Items are unique.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by target_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -26,67 +26,195 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The value for the tag.")]
+    Value: Annotated[str, Field(description="The key name of the tag.")]
 
 
 class TargetDescription(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    Id: str
-    Port: int | None = None
-    QuicServerId: str | None = None
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="An Availability Zone or all. This determines whether the target receives traffic from the load balancer nodes in the specified Availability Zone or from all enabled Availability Zones for the load balancer."
+        ),
+    ] = None
+    Id: Annotated[
+        str,
+        Field(
+            description="The ID of the target. If the target type of the target group is instance, specify an instance ID. If the target type is ip, specify an IP address. If the target type is lambda, specify the ARN of the Lambda function. If the target type is alb, specify the ARN of the Application Load Balancer target."
+        ),
+    ]
+    Port: Annotated[
+        int | None,
+        Field(
+            description="The port on which the target is listening. If the target group protocol is GENEVE, the supported port is 6081. If the target type is alb, the targeted Application Load Balancer must have at least one listener whose port matches the target group port. Not used if the target is a Lambda function."
+        ),
+    ] = None
+    QuicServerId: Annotated[
+        str | None,
+        Field(description="The Server ID used by targets when using QUIC or TCP_QUIC protocols."),
+    ] = None
 
 
 class TargetGroupAttribute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="The value of the attribute.")] = None
+    Value: Annotated[str | None, Field(description="The name of the attribute.")] = None
 
 
 class TargetGroupMatcher(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GrpcCode: str | None = None
-    HttpCode: str | None = None
+    GrpcCode: Annotated[
+        str | None,
+        Field(
+            description="You can specify values between 0 and 99. You can specify multiple values, or a range of values. The default value is 12."
+        ),
+    ] = None
+    HttpCode: Annotated[
+        str | None,
+        Field(
+            description="For Application Load Balancers, you can specify values between 200 and 499, and the default value is 200. You can specify multiple values or a range of values."
+        ),
+    ] = None
 
 
 class TargetGroupAttributes(DeferredModel):
-    LoadBalancerArns: list[str] | None = None
-    TargetGroupArn: str | None = None
-    TargetGroupFullName: str | None = None
-    TargetGroupName: str | None = None
+    """
+    The read-only attributes of a AWS::ElasticLoadBalancingV2::TargetGroup, set by AWS.
+    """
+
+    LoadBalancerArns: Annotated[
+        list[str] | None,
+        Field(
+            description="The Amazon Resource Names (ARNs) of the load balancers that route traffic to this target group."
+        ),
+    ] = None
+    TargetGroupArn: Annotated[str | None, Field(description="The ARN of the Target Group")] = None
+    TargetGroupFullName: Annotated[
+        str | None, Field(description="The full name of the target group.")
+    ] = None
+    TargetGroupName: Annotated[str | None, Field(description="The name of the target group.")] = (
+        None
+    )
 
 
 class TargetGroupProps(DeferredModel):
-    HealthCheckEnabled: bool | None = None
-    HealthCheckIntervalSeconds: int | None = None
-    HealthCheckPath: str | None = None
-    HealthCheckPort: str | None = None
-    HealthCheckProtocol: (
+    """
+    The properties a program declares for a AWS::ElasticLoadBalancingV2::TargetGroup.
+    """
+
+    HealthCheckEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether health checks are enabled. If the target type is lambda, health checks are disabled by default but can be enabled. If the target type is instance, ip, or alb, health checks are always enabled and cannot be disabled."
+        ),
+    ] = None
+    HealthCheckIntervalSeconds: Annotated[
+        int | None,
+        Field(
+            description="The approximate amount of time, in seconds, between health checks of an individual target."
+        ),
+    ] = None
+    HealthCheckPath: Annotated[
+        str | None,
+        Field(
+            description="[HTTP/HTTPS health checks] The destination for health checks on the targets. [HTTP1 or HTTP2 protocol version] The ping path. The default is /. [GRPC protocol version] The path of a custom health check method with the format /package.service/method. The default is /AWS.ALB/healthcheck."
+        ),
+    ] = None
+    HealthCheckPort: Annotated[
+        str | None,
+        Field(
+            description="The port the load balancer uses when performing health checks on targets."
+        ),
+    ] = None
+    HealthCheckProtocol: Annotated[
         Literal["GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"]
-        | None
-    ) = None
-    HealthCheckTimeoutSeconds: int | None = None
-    HealthyThresholdCount: int | None = None
-    IpAddressType: Literal["ipv4", "ipv6"] | None = None
-    Matcher: TargetGroupMatcher | None = None
-    Name: str | None = None
-    Port: int | None = None
-    Protocol: (
+        | None,
+        Field(
+            description="The protocol the load balancer uses when performing health checks on targets."
+        ),
+    ] = None
+    HealthCheckTimeoutSeconds: Annotated[
+        int | None,
+        Field(
+            description="The amount of time, in seconds, during which no response from a target means a failed health check."
+        ),
+    ] = None
+    HealthyThresholdCount: Annotated[
+        int | None,
+        Field(
+            description="The number of consecutive health checks successes required before considering an unhealthy target healthy."
+        ),
+    ] = None
+    IpAddressType: Annotated[
+        Literal["ipv4", "ipv6"] | None,
+        Field(
+            description="The type of IP address used for this target group. The possible values are ipv4 and ipv6. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Matcher: Annotated[
+        TargetGroupMatcher | None,
+        Field(
+            description="[HTTP/HTTPS health checks] The HTTP or gRPC codes to use when checking for a successful response from a target."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the target group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Port: Annotated[
+        int | None,
+        Field(
+            description="The port on which the targets receive traffic. This port is used unless you specify a port override when registering the target. If the target is a Lambda function, this parameter does not apply. If the protocol is GENEVE, the supported port is 6081. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Protocol: Annotated[
         Literal["GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"]
-        | None
-    ) = None
-    ProtocolVersion: str | None = None
-    Tags: list[Tag] | None = None
-    TargetControlPort: int | None = None
-    TargetGroupAttributes: list[TargetGroupAttribute] | None = None
-    TargetType: Literal["alb", "instance", "ip", "lambda"] | None = None
-    Targets: list[TargetDescription] | None = None
-    UnhealthyThresholdCount: int | None = None
-    VpcId: str | None = None
+        | None,
+        Field(
+            description="The protocol to use for routing traffic to the targets. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProtocolVersion: Annotated[
+        str | None,
+        Field(
+            description="[HTTP/HTTPS protocol] The protocol version. The possible values are GRPC, HTTP1, and HTTP2. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags.")] = None
+    TargetControlPort: Annotated[
+        int | None,
+        Field(
+            description="The port that the target control agent uses to communicate the available capacity of targets to the load balancer."
+        ),
+    ] = None
+    TargetGroupAttributes: Annotated[
+        list[TargetGroupAttribute] | None, Field(description="The attributes.")
+    ] = None
+    TargetType: Annotated[
+        Literal["alb", "instance", "ip", "lambda"] | None,
+        Field(
+            description="The type of target that you must specify when registering targets with this target group. You can't specify targets for a target group using more than one target type. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Targets: Annotated[list[TargetDescription] | None, Field(description="The targets.")] = None
+    UnhealthyThresholdCount: Annotated[
+        int | None,
+        Field(
+            description="The number of consecutive health check failures required before considering a target unhealthy."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the virtual private cloud (VPC). If the target is a Lambda function, this parameter does not apply. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by trust_store.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -22,19 +23,66 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class TrustStoreAttributes(DeferredModel):
-    NumberOfCaCertificates: int | None = None
-    Status: str | None = None
-    TrustStoreArn: str | None = None
+    """
+    The read-only attributes of a AWS::ElasticLoadBalancingV2::TrustStore, set by AWS.
+    """
+
+    NumberOfCaCertificates: Annotated[
+        int | None, Field(description="The number of certificates associated with the trust store.")
+    ] = None
+    Status: Annotated[
+        str | None,
+        Field(description="The status of the trust store, could be either of ACTIVE or CREATING."),
+    ] = None
+    TrustStoreArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the trust store.")
+    ] = None
 
 
 class TrustStoreProps(DeferredModel):
-    CaCertificatesBundleS3Bucket: str | None = None
-    CaCertificatesBundleS3Key: str | None = None
-    CaCertificatesBundleS3ObjectVersion: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ElasticLoadBalancingV2::TrustStore.
+    """
+
+    CaCertificatesBundleS3Bucket: Annotated[
+        str | None,
+        Field(
+            description="The name of the S3 bucket to fetch the CA certificate bundle from. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CaCertificatesBundleS3Key: Annotated[
+        str | None,
+        Field(
+            description="The name of the S3 object to fetch the CA certificate bundle from. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CaCertificatesBundleS3ObjectVersion: Annotated[
+        str | None,
+        Field(
+            description="The version of the S3 bucket that contains the CA certificate bundle. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the trust store. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to assign to the trust store.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by trust_store_revocation.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RevocationContent",
@@ -24,27 +24,52 @@ class RevocationContent(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RevocationType: Literal["CRL"] | None = None
-    S3Bucket: str | None = None
-    S3Key: str | None = None
-    S3ObjectVersion: str | None = None
+    RevocationType: Annotated[
+        Literal["CRL"] | None, Field(description="Allowed values: 'CRL'.")
+    ] = None
+    S3Bucket: Annotated[str | None, Field(description="Type: str.")] = None
+    S3Key: Annotated[str | None, Field(description="Type: str.")] = None
+    S3ObjectVersion: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class TrustStoreRevocationTrustStoreRevocation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NumberOfRevokedEntries: int | None = None
-    RevocationId: str | None = None
-    RevocationType: str | None = None
-    TrustStoreArn: str | None = None
+    NumberOfRevokedEntries: Annotated[int | None, Field(description="Type: int.")] = None
+    RevocationId: Annotated[str | None, Field(description="Type: str.")] = None
+    RevocationType: Annotated[str | None, Field(description="Type: str.")] = None
+    TrustStoreArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class TrustStoreRevocationAttributes(DeferredModel):
-    RevocationId: int | None = None
-    TrustStoreRevocations: list[TrustStoreRevocationTrustStoreRevocation] | None = None
+    """
+    The read-only attributes of a AWS::ElasticLoadBalancingV2::TrustStoreRevocation, set by AWS.
+    """
+
+    RevocationId: Annotated[
+        int | None, Field(description="The ID associated with the revocation.")
+    ] = None
+    TrustStoreRevocations: Annotated[
+        list[TrustStoreRevocationTrustStoreRevocation] | None,
+        Field(description="The data associated with a trust store revocation"),
+    ] = None
 
 
 class TrustStoreRevocationProps(DeferredModel):
-    RevocationContents: list[RevocationContent] | None = None
-    TrustStoreArn: str | None = None
+    """
+    The properties a program declares for a AWS::ElasticLoadBalancingV2::TrustStoreRevocation.
+    """
+
+    RevocationContents: Annotated[
+        list[RevocationContent] | None,
+        Field(
+            description="The attributes required to create a trust store revocation. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    TrustStoreArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the trust store. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -103,182 +107,323 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ActionDict = TypedDict(
-    "ActionDict",
-    {
-        "AuthenticateCognitoConfig": "ListenerAuthenticateCognitoConfigDict",
-        "AuthenticateOidcConfig": "ListenerAuthenticateOidcConfigDict",
-        "FixedResponseConfig": "ListenerFixedResponseConfigDict",
-        "ForwardConfig": "ListenerForwardConfigDict",
-        "JwtValidationConfig": "ListenerJwtValidationConfigDict",
-        "Order": "int",
-        "RedirectConfig": "ListenerRedirectConfigDict",
-        "TargetGroupArn": "str",
-        "Type": "Required[Literal['authenticate-cognito', 'authenticate-oidc', 'fixed-response', 'forward', 'jwt-validation', 'redirect']]",
-    },
-    total=False,
-)
 
-CertificateDict = TypedDict(
-    "CertificateDict",
-    {
-        "CertificateArn": "str",
-    },
-    total=False,
-)
+class ActionDict(TypedDict, total=False):
+    """Action as a plain dict: Specifies an action for a listener rule."""
 
-JwtValidationActionAdditionalClaimDict = TypedDict(
-    "JwtValidationActionAdditionalClaimDict",
-    {
-        "Format": "Required[Literal['single-string', 'space-separated-values', 'string-array']]",
-        "Name": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
+    AuthenticateCognitoConfig: ListenerAuthenticateCognitoConfigDict
+    """[HTTPS listeners] Information for using Amazon Cognito to authenticate users. Specify only
+    when ``Type`` is ``authenticate-cognito``."""
+    AuthenticateOidcConfig: ListenerAuthenticateOidcConfigDict
+    """[HTTPS listeners] Information about an identity provider that is compliant with OpenID
+    Connect (OIDC). Specify only when ``Type`` is ``authenticate-oidc``."""
+    FixedResponseConfig: ListenerFixedResponseConfigDict
+    """[Application Load Balancer] Information for creating an action that returns a custom HTTP
+    response. Specify only when ``Type`` is ``fixed-response``."""
+    ForwardConfig: ListenerForwardConfigDict
+    """Information for creating an action that distributes requests among multiple target groups.
+    Specify only when ``Type`` is ``forward``. If you specify both ``ForwardConfig`` and
+    ``TargetGroupArn``, you can specify only one target group using ``ForwardConfig`` and it must be
+    the same target group specified in ``TargetGroupArn``."""
+    JwtValidationConfig: ListenerJwtValidationConfigDict
+    """[HTTPS listeners] Information for validating JWT access tokens in client requests. Specify
+    only when ``Type`` is ``jwt-validation``."""
+    Order: int
+    """The order for the action. This value is required for rules with multiple actions. The action
+    with the lowest value for order is performed first."""
+    RedirectConfig: ListenerRedirectConfigDict
+    """[Application Load Balancer] Information for creating a redirect action. Specify only when
+    ``Type`` is ``redirect``."""
+    TargetGroupArn: str
+    """The Amazon Resource Name (ARN) of the target group. Specify only when ``Type`` is ``forward``
+    and you want to route to a single target group. To route to multiple target groups, you must use
+    ``ForwardConfig`` instead."""
+    Type: Required[
+        Literal[
+            "authenticate-cognito",
+            "authenticate-oidc",
+            "fixed-response",
+            "forward",
+            "jwt-validation",
+            "redirect",
+        ]
+    ]
+    """The type of action."""
 
-ListenerAttributeDict = TypedDict(
-    "ListenerAttributeDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-ListenerAuthenticateCognitoConfigDict = TypedDict(
-    "ListenerAuthenticateCognitoConfigDict",
-    {
-        "AuthenticationRequestExtraParams": "dict[str, str]",
-        "OnUnauthenticatedRequest": "Literal['allow', 'authenticate', 'deny']",
-        "Scope": "str",
-        "SessionCookieName": "str",
-        "SessionTimeout": "str",
-        "UserPoolArn": "Required[str]",
-        "UserPoolClientId": "Required[str]",
-        "UserPoolDomain": "Required[str]",
-    },
-    total=False,
-)
+class CertificateDict(TypedDict, total=False):
+    """Certificate as a plain dict: Specifies an SSL server certificate to use as the default
+    certificate for a secure listener."""
 
-ListenerAuthenticateOidcConfigDict = TypedDict(
-    "ListenerAuthenticateOidcConfigDict",
-    {
-        "AuthenticationRequestExtraParams": "dict[str, str]",
-        "AuthorizationEndpoint": "Required[str]",
-        "ClientId": "Required[str]",
-        "ClientSecret": "str",
-        "Issuer": "Required[str]",
-        "OnUnauthenticatedRequest": "Literal['allow', 'authenticate', 'deny']",
-        "Scope": "str",
-        "SessionCookieName": "str",
-        "SessionTimeout": "str",
-        "TokenEndpoint": "Required[str]",
-        "UseExistingClientSecret": "bool",
-        "UserInfoEndpoint": "Required[str]",
-    },
-    total=False,
-)
+    CertificateArn: str
+    """The Amazon Resource Name (ARN) of the certificate."""
 
-ListenerFixedResponseConfigDict = TypedDict(
-    "ListenerFixedResponseConfigDict",
-    {
-        "ContentType": "str",
-        "MessageBody": "str",
-        "StatusCode": "Required[str]",
-    },
-    total=False,
-)
 
-ListenerForwardConfigDict = TypedDict(
-    "ListenerForwardConfigDict",
-    {
-        "TargetGroupStickinessConfig": "ListenerTargetGroupStickinessConfigDict",
-        "TargetGroups": "list[TargetGroupTupleDict]",
-    },
-    total=False,
-)
+class JwtValidationActionAdditionalClaimDict(TypedDict, total=False):
+    """JwtValidationActionAdditionalClaim as a plain dict: Information about an additional claim to
+    validate."""
 
-ListenerJwtValidationConfigDict = TypedDict(
-    "ListenerJwtValidationConfigDict",
-    {
-        "AdditionalClaims": "list[JwtValidationActionAdditionalClaimDict]",
-        "Issuer": "Required[str]",
-        "JwksEndpoint": "Required[str]",
-    },
-    total=False,
-)
+    Format: Required[Literal["single-string", "space-separated-values", "string-array"]]
+    """The format of the claim value."""
+    Name: Required[str]
+    """The name of the claim. You can't specify ``exp``, ``iss``, ``nbf``, or ``iat`` because we
+    validate them by default."""
+    Values: Required[list[str]]
+    """The claim value. The maximum size of the list is 10. Each value can be up to 256 characters
+    in length. If the format is ``space-separated-values``, the values can't include spaces."""
 
-ListenerMutualAuthenticationDict = TypedDict(
-    "ListenerMutualAuthenticationDict",
-    {
-        "AdvertiseTrustStoreCaNames": "Literal['off', 'on']",
-        "IgnoreClientCertificateExpiry": "bool",
-        "Mode": "str",
-        "TrustStoreArn": "str",
-    },
-    total=False,
-)
 
-ListenerRedirectConfigDict = TypedDict(
-    "ListenerRedirectConfigDict",
-    {
-        "Host": "str",
-        "Path": "str",
-        "Port": "str",
-        "Protocol": "str",
-        "Query": "str",
-        "StatusCode": "Required[Literal['HTTP_301', 'HTTP_302']]",
-    },
-    total=False,
-)
+class ListenerAttributeDict(TypedDict, total=False):
+    """ListenerAttribute as a plain dict: Information about a listener attribute."""
 
-ListenerTargetGroupStickinessConfigDict = TypedDict(
-    "ListenerTargetGroupStickinessConfigDict",
-    {
-        "DurationSeconds": "int",
-        "Enabled": "bool",
-    },
-    total=False,
-)
+    Key: str
+    """The name of the attribute. The following attribute is supported by Network Load Balancers,
+    and Gateway Load Balancers. + ``tcp.idle_timeout.seconds`` - The tcp idle timeout value, in
+    seconds. The valid range is 60-6000 seconds. The default is 350 seconds. The following attribute
+    is only supported by Gateway Load Balancers: + ``send_tcp_reset.on_idle_timeout.enabled`` –
+    Specifies whether the Gateway Load Balancer sends a TCP Reset to the sender of traffic when a
+    TCP flow's idle timeout expires. This attribute also applies to non-SYN TCP packets received for
+    flows that are not in the flow table. The value is ``true`` or ``false``. The default is
+    ``false``. The following attributes are only supported by Application Load Balancers. +
+    ``routing.http.request.x_amzn_mtls_clientcert_serial_number.header_name`` - Enables you to
+    modify the header name of the *X-Amzn-Mtls-Clientcert-Serial-Number* HTTP request header. +
+    ``routing.http.request.x_amzn_mtls_clientcert_issuer.header_name`` - Enables you to modify the
+    header name of the *X-Amzn-Mtls-Clientcert-Issuer* HTTP request header. +
+    ``routing.http.request.x_amzn_mtls_clientcert_subject.header_name`` - Enables you to modify the
+    header name of the *X-Amzn-Mtls-Clientcert-Subject* HTTP request header. +
+    ``routing.http.request.x_amzn_mtls_clientcert_validity.header_name`` - Enables you to modify the
+    header name of the *X-Amzn-Mtls-Clientcert-Validity* HTTP request header. +
+    ``routing.http.request.x_amzn_mtls_clientcert_leaf.header_name`` - Enables you to modify the
+    header name of the *X-Amzn-Mtls-Clientcert-Leaf* HTTP request header. +
+    ``routing.http.request.x_amzn_mtls_clientcert.header_name`` - Enables you to modify the header
+    name of the *X-Amzn-Mtls-Clientcert* HTTP request header. +
+    ``routing.http.request.x_amzn_tls_version.header_name`` - Enables you to modify the header name
+    of the *X-Amzn-Tls-Version* HTTP request header. +
+    ``routing.http.request.x_amzn_tls_cipher_suite.header_name`` - Enables you to modify the header
+    name of the *X-Amzn-Tls-Cipher-Suite* HTTP request header. +
+    ``routing.http.response.server.enabled`` - Enables you to allow or remove the HTTP response
+    server header. + ``routing.http.response.strict_transport_security.header_value`` - Informs
+    browsers that the site should only be accessed using HTTPS, and that any future attempts to
+    access it using HTTP should automatically be converted to HTTPS. +
+    ``routing.http.response.access_control_allow_origin.header_value`` - Specifies which origins are
+    allowed to access the server. +
+    ``routing.http.response.access_control_allow_methods.header_value`` - Returns which HTTP methods
+    are allowed when accessing the server from a different origin. +
+    ``routing.http.response.access_control_allow_headers.header_value`` - Specifies which headers
+    can be used during the request. +
+    ``routing.http.response.access_control_allow_credentials.header_value`` - Indicates whether the
+    browser should include credentials such as cookies or authentication when making requests. +
+    ``routing.http.response.access_control_expose_headers.header_value`` - Returns which headers the
+    browser can expose to the requesting client. +
+    ``routing.http.response.access_control_max_age.header_value`` - Specifies how long the results
+    of a preflight request can be cached, in seconds. +
+    ``routing.http.response.content_security_policy.header_value`` - Specifies restrictions enforced
+    by the browser to help minimize the risk of certain types of security threats. +
+    ``routing.http.response.x_content_type_options.header_value`` - Indicates whether the MIME types
+    advertised in the *Content-Type* headers should be followed and not be changed. +
+    ``routing.http.response.x_frame_options.header_value`` - Indicates whether the browser is
+    allowed to render a page in a *frame*, *iframe*, *embed* or *object*."""
+    Value: str
+    """The value of the attribute."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TargetGroupTupleDict = TypedDict(
-    "TargetGroupTupleDict",
-    {
-        "TargetGroupArn": "str",
-        "Weight": "int",
-    },
-    total=False,
-)
+class ListenerAuthenticateCognitoConfigDict(TypedDict, total=False):
+    """ListenerAuthenticateCognitoConfig as a plain dict: Specifies information required when
+    integrating with Amazon Cognito to authenticate users."""
 
+    AuthenticationRequestExtraParams: dict[str, str]
+    """The query parameters (up to 10) to include in the redirect request to the authorization
+    endpoint."""
+    OnUnauthenticatedRequest: Literal["allow", "authenticate", "deny"]
+    """The behavior if the user is not authenticated. The following are possible values: + deny````
+    - Return an HTTP 401 Unauthorized error. + allow```` - Allow the request to be forwarded to the
+    target. + authenticate```` - Redirect the request to the IdP authorization endpoint. This is the
+    default value."""
+    Scope: str
+    """The set of user claims to be requested from the IdP. The default is ``openid``. To verify
+    which scope values your IdP supports and how to separate multiple values, see the documentation
+    for your IdP."""
+    SessionCookieName: str
+    """The name of the cookie used to maintain session information. The default is
+    AWSELBAuthSessionCookie."""
+    SessionTimeout: str
+    """The maximum duration of the authentication session, in seconds. The default is 604800 seconds
+    (7 days)."""
+    UserPoolArn: Required[str]
+    """The Amazon Resource Name (ARN) of the Amazon Cognito user pool."""
+    UserPoolClientId: Required[str]
+    """The ID of the Amazon Cognito user pool client."""
+    UserPoolDomain: Required[str]
+    """The domain prefix or fully-qualified domain name of the Amazon Cognito user pool."""
+
+
+class ListenerAuthenticateOidcConfigDict(TypedDict, total=False):
+    """ListenerAuthenticateOidcConfig as a plain dict: Specifies information required using an
+    identity provide (IdP) that is compliant with OpenID Connect (OIDC) to authenticate users."""
+
+    AuthenticationRequestExtraParams: dict[str, str]
+    """The query parameters (up to 10) to include in the redirect request to the authorization
+    endpoint."""
+    AuthorizationEndpoint: Required[str]
+    """The authorization endpoint of the IdP. This must be a full URL, including the HTTPS protocol,
+    the domain, and the path."""
+    ClientId: Required[str]
+    """The OAuth 2.0 client identifier."""
+    ClientSecret: str
+    """The OAuth 2.0 client secret. This parameter is required if you are creating a rule. If you
+    are modifying a rule, you can omit this parameter if you set ``UseExistingClientSecret`` to
+    true."""
+    Issuer: Required[str]
+    """The OIDC issuer identifier of the IdP. This must be a full URL, including the HTTPS protocol,
+    the domain, and the path."""
+    OnUnauthenticatedRequest: Literal["allow", "authenticate", "deny"]
+    """The behavior if the user is not authenticated. The following are possible values: + deny````
+    - Return an HTTP 401 Unauthorized error. + allow```` - Allow the request to be forwarded to the
+    target. + authenticate```` - Redirect the request to the IdP authorization endpoint. This is the
+    default value."""
+    Scope: str
+    """The set of user claims to be requested from the IdP. The default is ``openid``. To verify
+    which scope values your IdP supports and how to separate multiple values, see the documentation
+    for your IdP."""
+    SessionCookieName: str
+    """The name of the cookie used to maintain session information. The default is
+    AWSELBAuthSessionCookie."""
+    SessionTimeout: str
+    """The maximum duration of the authentication session, in seconds. The default is 604800 seconds
+    (7 days)."""
+    TokenEndpoint: Required[str]
+    """The token endpoint of the IdP. This must be a full URL, including the HTTPS protocol, the
+    domain, and the path."""
+    UseExistingClientSecret: bool
+    """Indicates whether to use the existing client secret when modifying a rule. If you are
+    creating a rule, you can omit this parameter or set it to false."""
+    UserInfoEndpoint: Required[str]
+    """The user info endpoint of the IdP. This must be a full URL, including the HTTPS protocol, the
+    domain, and the path."""
+
+
+class ListenerFixedResponseConfigDict(TypedDict, total=False):
+    """ListenerFixedResponseConfig as a plain dict: Specifies information required when returning a
+    custom HTTP response."""
+
+    ContentType: str
+    """The content type. Valid Values: text/plain | text/css | text/html | application/javascript |
+    application/json"""
+    MessageBody: str
+    """The message."""
+    StatusCode: Required[str]
+    """The HTTP response code (2XX, 4XX, or 5XX)."""
+
+
+class ListenerForwardConfigDict(TypedDict, total=False):
+    """ListenerForwardConfig as a plain dict: Information for creating an action that distributes
+    requests among multiple target groups. Specify only when ``Type`` is ``forward``. If you specify
+    both ``ForwardConfig`` and ``TargetGroupArn``, you can specify only one target group using
+    ``ForwardConfig`` and it must be the same target group specified in ``TargetGroupArn``."""
+
+    TargetGroupStickinessConfig: ListenerTargetGroupStickinessConfigDict
+    """Information about the target group stickiness for a rule."""
+    TargetGroups: list[TargetGroupTupleDict]
+    """Information about how traffic will be distributed between multiple target groups in a forward
+    rule."""
+
+
+class ListenerJwtValidationConfigDict(TypedDict, total=False):
+    """ListenerJwtValidationConfig as a plain dict."""
+
+    AdditionalClaims: list[JwtValidationActionAdditionalClaimDict]
+    """Items are unique."""
+    Issuer: Required[str]
+    """Type: str."""
+    JwksEndpoint: Required[str]
+    """Type: str."""
+
+
+class ListenerMutualAuthenticationDict(TypedDict, total=False):
+    """ListenerMutualAuthentication as a plain dict: The mutual authentication configuration
+    information."""
+
+    AdvertiseTrustStoreCaNames: Literal["off", "on"]
+    """Indicates whether trust store CA certificate names are advertised."""
+    IgnoreClientCertificateExpiry: bool
+    """Indicates whether expired client certificates are ignored."""
+    Mode: str
+    """The client certificate handling method. Options are ``off``, ``passthrough`` or ``verify``.
+    The default value on initial resource creation is ``off``. After mutual authentication is turned
+    on, you must explicitly set the ``Mode`` to ``off`` to turn it off; removing the property from
+    your template will not turn it off."""
+    TrustStoreArn: str
+    """The Amazon Resource Name (ARN) of the trust store."""
+
+
+class ListenerRedirectConfigDict(TypedDict, total=False):
+    """ListenerRedirectConfig as a plain dict: Information about a redirect action. A URI consists
+    of the following components: protocol://hostname:port/path?query. You must modify at least one
+    of the following components to avoid a redirect loop: protocol, hostname, port, or path. Any
+    components that you do not modify retain their original values. You can reuse URI components
+    using the following reserved keywords: + #{protocol} + #{host} + #{port} + #{path} (the leading
+    "/" is removed) + #{query} For example, you can change the path to "/new/#{path}", the hostname
+    to "example.#{host}", or the query to "#{query}&value=xyz"."""
+
+    Host: str
+    """The hostname. This component is not percent-encoded. The hostname can contain #{host}."""
+    Path: str
+    """The absolute path, starting with the leading "/". This component is not percent-encoded. The
+    path can contain #{host}, #{path}, and #{port}."""
+    Port: str
+    """The port. You can specify a value from 1 to 65535 or #{port}."""
+    Protocol: str
+    """The protocol. You can specify HTTP, HTTPS, or #{protocol}. You can redirect HTTP to HTTP,
+    HTTP to HTTPS, and HTTPS to HTTPS. You can't redirect HTTPS to HTTP."""
+    Query: str
+    """The query parameters, URL-encoded when necessary, but not percent-encoded. Do not include the
+    leading "?", as it is automatically added. You can specify any of the reserved keywords."""
+    StatusCode: Required[Literal["HTTP_301", "HTTP_302"]]
+    """The HTTP redirect code. The redirect is either permanent (HTTP 301) or temporary (HTTP 302)."""
+
+
+class ListenerTargetGroupStickinessConfigDict(TypedDict, total=False):
+    """ListenerTargetGroupStickinessConfig as a plain dict: Information about the target group
+    stickiness for a rule."""
+
+    DurationSeconds: int
+    """[Application Load Balancers] The time period, in seconds, during which requests from a client
+    should be routed to the same target group. The range is 1-604800 seconds (7 days). You must
+    specify this value when enabling target group stickiness."""
+    Enabled: bool
+    """Indicates whether target group stickiness is enabled."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Information about a tag."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+class TargetGroupTupleDict(TypedDict, total=False):
+    """TargetGroupTuple as a plain dict: Information about how traffic will be distributed between
+    multiple target groups in a forward rule."""
+
+    TargetGroupArn: str
+    """The Amazon Resource Name (ARN) of the target group."""
+    Weight: int
+    """The weight. The range is 0 to 999."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElasticLoadBalancingV2::Listener",
     schema_file="aws-elasticloadbalancingv2-listener.json",
     primary_identifier=("/ListenerArn",),
-    additional_identifiers=(),
     read_only=("/ListenerArn",),
     create_only=("/LoadBalancerArn",),
     write_only=("/DefaultActions/*/AuthenticateOidcConfig/ClientSecret",),
-    conditional_create_only=(),
     unordered_arrays=("/ListenerAttributes", "/Tags"),
     required=("LoadBalancerArn", "DefaultActions"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -288,244 +433,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticateCognitoConfig": {"$ref": "#/definitions/AuthenticateCognitoConfig"},
-                "AuthenticateOidcConfig": {"$ref": "#/definitions/AuthenticateOidcConfig"},
-                "FixedResponseConfig": {"$ref": "#/definitions/FixedResponseConfig"},
-                "ForwardConfig": {"$ref": "#/definitions/ForwardConfig"},
-                "JwtValidationConfig": {"$ref": "#/definitions/JwtValidationConfig"},
-                "Order": {"maximum": 50000, "minimum": 1, "type": "integer"},
-                "RedirectConfig": {"$ref": "#/definitions/RedirectConfig"},
-                "TargetGroupArn": {"type": "string"},
-                "Type": {
-                    "enum": [
-                        "authenticate-cognito",
-                        "authenticate-oidc",
-                        "fixed-response",
-                        "forward",
-                        "jwt-validation",
-                        "redirect",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "AuthenticateCognitoConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationRequestExtraParams": {
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "OnUnauthenticatedRequest": {
-                    "enum": ["allow", "authenticate", "deny"],
-                    "type": "string",
-                },
-                "Scope": {"type": "string"},
-                "SessionCookieName": {"type": "string"},
-                "SessionTimeout": {"type": "string"},
-                "UserPoolArn": {"type": "string"},
-                "UserPoolClientId": {"anyOf": [{}, {}], "type": "string"},
-                "UserPoolDomain": {"type": "string"},
-            },
-            "required": ["UserPoolClientId", "UserPoolDomain", "UserPoolArn"],
-            "type": "object",
-        },
-        "AuthenticateOidcConfig": {
-            "additionalProperties": False,
-            "anyOf": [{"required": ["ClientSecret"]}, {"required": ["UseExistingClientSecret"]}],
-            "properties": {
-                "AuthenticationRequestExtraParams": {
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "AuthorizationEndpoint": {"type": "string"},
-                "ClientId": {"type": "string"},
-                "ClientSecret": {"type": "string"},
-                "Issuer": {"type": "string"},
-                "OnUnauthenticatedRequest": {
-                    "enum": ["allow", "authenticate", "deny"],
-                    "type": "string",
-                },
-                "Scope": {"type": "string"},
-                "SessionCookieName": {"type": "string"},
-                "SessionTimeout": {"type": "string"},
-                "TokenEndpoint": {"type": "string"},
-                "UseExistingClientSecret": {"type": "boolean"},
-                "UserInfoEndpoint": {"type": "string"},
-            },
-            "required": [
-                "TokenEndpoint",
-                "Issuer",
-                "UserInfoEndpoint",
-                "ClientId",
-                "AuthorizationEndpoint",
-            ],
-            "type": "object",
-        },
-        "Certificate": {
-            "additionalProperties": False,
-            "properties": {"CertificateArn": {"anyOf": [{}, {}], "type": "string"}},
-            "type": "object",
-        },
-        "FixedResponseConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentType": {"maxLength": 32, "minLength": 0, "type": "string"},
-                "MessageBody": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "StatusCode": {"pattern": "^(2|4|5)\\d\\d$", "type": "string"},
-            },
-            "required": ["StatusCode"],
-            "type": "object",
-        },
-        "ForwardConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetGroupStickinessConfig": {
-                    "$ref": "#/definitions/TargetGroupStickinessConfig"
-                },
-                "TargetGroups": {
-                    "items": {"$ref": "#/definitions/TargetGroupTuple"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "JwtValidationActionAdditionalClaim": {
-            "additionalProperties": False,
-            "properties": {
-                "Format": {
-                    "enum": ["single-string", "space-separated-values", "string-array"],
-                    "type": "string",
-                },
-                "Name": {"type": "string"},
-                "Values": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-            },
-            "required": ["Format", "Name", "Values"],
-            "type": "object",
-        },
-        "JwtValidationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalClaims": {
-                    "items": {"$ref": "#/definitions/JwtValidationActionAdditionalClaim"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Issuer": {"type": "string"},
-                "JwksEndpoint": {"type": "string"},
-            },
-            "required": ["JwksEndpoint", "Issuer"],
-            "type": "object",
-        },
-        "ListenerAttribute": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "MutualAuthentication": {
-            "additionalProperties": False,
-            "properties": {
-                "AdvertiseTrustStoreCaNames": {"enum": ["off", "on"], "type": "string"},
-                "IgnoreClientCertificateExpiry": {"type": "boolean"},
-                "Mode": {"type": "string"},
-                "TrustStoreArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "RedirectConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Host": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Path": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Port": {"type": "string"},
-                "Protocol": {"pattern": "^(HTTPS?|#\\{protocol\\})$", "type": "string"},
-                "Query": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "StatusCode": {"enum": ["HTTP_301", "HTTP_302"], "type": "string"},
-            },
-            "required": ["StatusCode"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TargetGroupStickinessConfig": {
-            "additionalProperties": False,
-            "properties": {"DurationSeconds": {"type": "integer"}, "Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "TargetGroupTuple": {
-            "additionalProperties": False,
-            "properties": {"TargetGroupArn": {"type": "string"}, "Weight": {"type": "integer"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AlpnPolicy": {"items": {"type": "string"}, "type": "array"},
-        "Certificates": {
-            "items": {"$ref": "#/definitions/Certificate"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "DefaultActions": {
-            "items": {"$ref": "#/definitions/Action"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ListenerArn": {"type": "string"},
-        "ListenerAttributes": {
-            "items": {"$ref": "#/definitions/ListenerAttribute"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "LoadBalancerArn": {"type": "string"},
-        "MutualAuthentication": {"$ref": "#/definitions/MutualAuthentication"},
-        "Port": {"maximum": 65535, "minimum": 1, "type": "integer"},
-        "Protocol": {
-            "enum": ["GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"],
-            "type": "string",
-        },
-        "SslPolicy": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["LoadBalancerArn", "DefaultActions"],
-}
-
 
 class Listener(_Resource):
-    """AWS::ElasticLoadBalancingV2::Listener: Specifies a listener for an Application Load Balancer, Network Load Balancer, or Gateway Load Balancer.
+    """AWS::ElasticLoadBalancingV2::Listener: Specifies a listener for an Application Load Balancer,
+    Network Load Balancer, or Gateway Load Balancer.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ListenerArn.
+    Replaced when any of these change (create-only): LoadBalancerArn.
+    Write-only (sent to AWS, never read back):
+    DefaultActions[*].AuthenticateOidcConfig.ClientSecret.
+    Read-only attributes (known once deployed): ListenerArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-listener.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -533,11 +453,13 @@ class Listener(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ListenerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "listener.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ListenerArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AlpnPolicy: list[str]
     Certificates: list[CertificateDict]
     DefaultActions: list[ActionDict]
@@ -549,43 +471,72 @@ class Listener(_Resource):
     SslPolicy: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DefaultActions: list[Action | ActionDict],
+        LoadBalancerArn: str,
+        AlpnPolicy: list[str] | None = None,
+        Certificates: list[Certificate | CertificateDict] | None = None,
+        ListenerAttributes: list[ListenerAttribute | ListenerAttributeDict] | None = None,
+        MutualAuthentication: ListenerMutualAuthentication
+        | ListenerMutualAuthenticationDict
+        | None = None,
+        Port: int | None = None,
+        Protocol: Literal[
+            "GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"
+        ]
+        | None = None,
+        SslPolicy: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElasticLoadBalancingV2::Listener; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DefaultActions: list[Action | ActionDict],
-            LoadBalancerArn: str,
-            AlpnPolicy: list[str] | None = None,
-            Certificates: list[Certificate | CertificateDict] | None = None,
-            ListenerAttributes: list[ListenerAttribute | ListenerAttributeDict] | None = None,
-            MutualAuthentication: ListenerMutualAuthentication
-            | ListenerMutualAuthenticationDict
-            | None = None,
-            Port: int | None = None,
-            Protocol: Literal[
-                "GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"
-            ]
-            | None = None,
-            SslPolicy: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElasticLoadBalancingV2::Listener; `await` it inside an App to deploy it.
-
-            AlpnPolicy: [TLS listener] The name of the Application-Layer Protocol Negotiation (ALPN) policy.
-            Certificates: The default SSL server certificate for a secure listener.
-            DefaultActions: The actions for the default rule.
-            ListenerAttributes: The listener attributes.
-            LoadBalancerArn: The Amazon Resource Name (ARN) of the load balancer.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DefaultActions: The actions for the default rule. You cannot define a condition for a
+                default rule. To create additional rules for an Application Load Balancer, use
+                [AWS::ElasticLoadBalancingV2::ListenerRule](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-listenerrule.html).
+                Required.
+            LoadBalancerArn: The Amazon Resource Name (ARN) of the load balancer. Create-only:
+                changing it replaces the resource. Required.
+            AlpnPolicy: [TLS listener] The name of the Application-Layer Protocol Negotiation (ALPN)
+                policy.
+            Certificates: The default SSL server certificate for a secure listener. You must provide
+                exactly one certificate if the listener protocol is HTTPS or TLS. For an HTTPS
+                listener, update requires some interruptions. For a TLS listener, update requires no
+                interruption. To create a certificate list for a secure listener, use
+                [AWS::ElasticLoadBalancingV2::ListenerCertificate](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-listenercertificate.html).
+            ListenerAttributes: The listener attributes. Attributes that you do not modify retain
+                their current values.
             MutualAuthentication: The mutual authentication configuration information.
-            Port: The port on which the load balancer is listening.
-            Protocol: The protocol for connections from clients to the load balancer.
-            SslPolicy: [HTTPS and TLS listeners] The security policy that defines which protocols and ciphers are supported.
+            Port: The port on which the load balancer is listening. You can't specify a port for a
+                Gateway Load Balancer.
+            Protocol: The protocol for connections from clients to the load balancer. For
+                Application Load Balancers, the supported protocols are HTTP and HTTPS. For Network
+                Load Balancers, the supported protocols are TCP, TLS, UDP, TCP_UDP, QUIC, and
+                TCP_QUIC. You can’t specify the UDP, TCP_UDP, QUIC, or TCP_QUIC protocol if
+                dual-stack mode is enabled. You can't specify a protocol for a Gateway Load
+                Balancer.
+            SslPolicy: [HTTPS and TLS listeners] The security policy that defines which protocols
+                and ciphers are supported. For more information, see [Security
+                policies](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html)
+                in the *Application Load Balancers Guide* and [Security
+                policies](https://docs.aws.amazon.com/elasticloadbalancing/latest/network/describe-ssl-policies.html)
+                in the *Network Load Balancers Guide*. [HTTPS listeners] Updating the security
+                policy can result in interruptions if the load balancer is handling a high volume of
+                traffic. To decrease the possibility of an interruption if your load balancer is
+                handling a high volume of traffic, create an additional load balancer or request an
+                LCU reservation.
+            Tags: Items: at least 1 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,58 +55,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CertificateDict = TypedDict(
-    "CertificateDict",
-    {
-        "CertificateArn": "str",
-    },
-    total=False,
-)
 
+class CertificateDict(TypedDict, total=False):
+    """Certificate as a plain dict."""
+
+    CertificateArn: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElasticLoadBalancingV2::ListenerCertificate",
     schema_file="aws-elasticloadbalancingv2-listenercertificate.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/ListenerArn",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ListenerArn", "Certificates"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Certificate": {
-            "additionalProperties": False,
-            "properties": {"CertificateArn": {"type": "string"}},
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Certificates": {
-            "items": {"$ref": "#/definitions/Certificate"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Id": {"type": "string"},
-        "ListenerArn": {"type": "string"},
-    },
-    "required": ["ListenerArn", "Certificates"],
-}
 
 
 class ListenerCertificate(_Resource):
-    """AWS::ElasticLoadBalancingV2::ListenerCertificate: Resource Type definition for AWS::ElasticLoadBalancingV2::ListenerCertificate
+    """AWS::ElasticLoadBalancingV2::ListenerCertificate: Resource Type definition for
+    AWS::ElasticLoadBalancingV2::ListenerCertificate
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ListenerArn.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-listenercertificate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -112,29 +93,38 @@ class ListenerCertificate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ListenerCertificateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "listener_certificate.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Certificates: list[CertificateDict]
     ListenerArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Certificates: list[Certificate | CertificateDict],
+        ListenerArn: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElasticLoadBalancingV2::ListenerCertificate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Certificates: list[Certificate | CertificateDict],
-            ListenerArn: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElasticLoadBalancingV2::ListenerCertificate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Certificates: Items are unique. Required.
+            ListenerArn: Type: str. Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

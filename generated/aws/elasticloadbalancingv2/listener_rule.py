@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -135,249 +139,417 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ActionDict = TypedDict(
-    "ActionDict",
-    {
-        "AuthenticateCognitoConfig": "ListenerRuleAuthenticateCognitoConfigDict",
-        "AuthenticateOidcConfig": "ListenerRuleAuthenticateOidcConfigDict",
-        "FixedResponseConfig": "ListenerRuleFixedResponseConfigDict",
-        "ForwardConfig": "ListenerRuleForwardConfigDict",
-        "JwtValidationConfig": "ListenerRuleJwtValidationConfigDict",
-        "Order": "int",
-        "RedirectConfig": "ListenerRuleRedirectConfigDict",
-        "TargetGroupArn": "str",
-        "Type": "Required[Literal['authenticate-cognito', 'authenticate-oidc', 'fixed-response', 'forward', 'jwt-validation', 'redirect']]",
-    },
-    total=False,
-)
 
-JwtValidationActionAdditionalClaimDict = TypedDict(
-    "JwtValidationActionAdditionalClaimDict",
-    {
-        "Format": "Required[Literal['single-string', 'space-separated-values', 'string-array']]",
-        "Name": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
+class ActionDict(TypedDict, total=False):
+    """Action as a plain dict: Specifies an action for a listener rule."""
 
-ListenerRuleAuthenticateCognitoConfigDict = TypedDict(
-    "ListenerRuleAuthenticateCognitoConfigDict",
-    {
-        "AuthenticationRequestExtraParams": "dict[str, Any]",
-        "OnUnauthenticatedRequest": "Literal['allow', 'authenticate', 'deny']",
-        "Scope": "str",
-        "SessionCookieName": "str",
-        "SessionTimeout": "int",
-        "UserPoolArn": "Required[str]",
-        "UserPoolClientId": "Required[str]",
-        "UserPoolDomain": "Required[str]",
-    },
-    total=False,
-)
+    AuthenticateCognitoConfig: ListenerRuleAuthenticateCognitoConfigDict
+    """[HTTPS listeners] Information for using Amazon Cognito to authenticate users. Specify only
+    when ``Type`` is ``authenticate-cognito``."""
+    AuthenticateOidcConfig: ListenerRuleAuthenticateOidcConfigDict
+    """[HTTPS listeners] Information about an identity provider that is compliant with OpenID
+    Connect (OIDC). Specify only when ``Type`` is ``authenticate-oidc``."""
+    FixedResponseConfig: ListenerRuleFixedResponseConfigDict
+    """[Application Load Balancer] Information for creating an action that returns a custom HTTP
+    response. Specify only when ``Type`` is ``fixed-response``."""
+    ForwardConfig: ListenerRuleForwardConfigDict
+    """Information for creating an action that distributes requests among multiple target groups.
+    Specify only when ``Type`` is ``forward``. If you specify both ``ForwardConfig`` and
+    ``TargetGroupArn``, you can specify only one target group using ``ForwardConfig`` and it must be
+    the same target group specified in ``TargetGroupArn``."""
+    JwtValidationConfig: ListenerRuleJwtValidationConfigDict
+    """[HTTPS listeners] Information for validating JWT access tokens in client requests. Specify
+    only when ``Type`` is ``jwt-validation``."""
+    Order: int
+    """The order for the action. This value is required for rules with multiple actions. The action
+    with the lowest value for order is performed first."""
+    RedirectConfig: ListenerRuleRedirectConfigDict
+    """[Application Load Balancer] Information for creating a redirect action. Specify only when
+    ``Type`` is ``redirect``."""
+    TargetGroupArn: str
+    """The Amazon Resource Name (ARN) of the target group. Specify only when ``Type`` is ``forward``
+    and you want to route to a single target group. To route to multiple target groups, you must use
+    ``ForwardConfig`` instead."""
+    Type: Required[
+        Literal[
+            "authenticate-cognito",
+            "authenticate-oidc",
+            "fixed-response",
+            "forward",
+            "jwt-validation",
+            "redirect",
+        ]
+    ]
+    """The type of action."""
 
-ListenerRuleAuthenticateOidcConfigDict = TypedDict(
-    "ListenerRuleAuthenticateOidcConfigDict",
-    {
-        "AuthenticationRequestExtraParams": "dict[str, Any]",
-        "AuthorizationEndpoint": "Required[str]",
-        "ClientId": "Required[str]",
-        "ClientSecret": "str",
-        "Issuer": "Required[str]",
-        "OnUnauthenticatedRequest": "Literal['allow', 'authenticate', 'deny']",
-        "Scope": "str",
-        "SessionCookieName": "str",
-        "SessionTimeout": "int",
-        "TokenEndpoint": "Required[str]",
-        "UseExistingClientSecret": "bool",
-        "UserInfoEndpoint": "Required[str]",
-    },
-    total=False,
-)
 
-ListenerRuleFixedResponseConfigDict = TypedDict(
-    "ListenerRuleFixedResponseConfigDict",
-    {
-        "ContentType": "str",
-        "MessageBody": "str",
-        "StatusCode": "Required[str]",
-    },
-    total=False,
-)
+class JwtValidationActionAdditionalClaimDict(TypedDict, total=False):
+    """JwtValidationActionAdditionalClaim as a plain dict: Information about an additional claim to
+    validate."""
 
-ListenerRuleForwardConfigDict = TypedDict(
-    "ListenerRuleForwardConfigDict",
-    {
-        "TargetGroupStickinessConfig": "ListenerRuleTargetGroupStickinessConfigDict",
-        "TargetGroups": "list[TargetGroupTupleDict]",
-    },
-    total=False,
-)
+    Format: Required[Literal["single-string", "space-separated-values", "string-array"]]
+    """The format of the claim value."""
+    Name: Required[str]
+    """The name of the claim. You can't specify ``exp``, ``iss``, ``nbf``, or ``iat`` because we
+    validate them by default."""
+    Values: Required[list[str]]
+    """The claim value. The maximum size of the list is 10. Each value can be up to 256 characters
+    in length. If the format is ``space-separated-values``, the values can't include spaces."""
 
-ListenerRuleHostHeaderConfigDict = TypedDict(
-    "ListenerRuleHostHeaderConfigDict",
-    {
-        "RegexValues": "list[str]",
-        "Values": "list[str]",
-    },
-    total=False,
-)
 
-ListenerRuleHttpHeaderConfigDict = TypedDict(
-    "ListenerRuleHttpHeaderConfigDict",
-    {
-        "HttpHeaderName": "str",
-        "RegexValues": "list[str]",
-        "Values": "list[str]",
-    },
-    total=False,
-)
+class ListenerRuleAuthenticateCognitoConfigDict(TypedDict, total=False):
+    """ListenerRuleAuthenticateCognitoConfig as a plain dict: Specifies information required when
+    integrating with Amazon Cognito to authenticate users."""
 
-ListenerRuleHttpRequestMethodConfigDict = TypedDict(
-    "ListenerRuleHttpRequestMethodConfigDict",
-    {
-        "Values": "list[str]",
-    },
-    total=False,
-)
+    AuthenticationRequestExtraParams: dict[str, str]
+    """The query parameters (up to 10) to include in the redirect request to the authorization
+    endpoint."""
+    OnUnauthenticatedRequest: Literal["allow", "authenticate", "deny"]
+    """The behavior if the user is not authenticated. The following are possible values: + deny````
+    - Return an HTTP 401 Unauthorized error. + allow```` - Allow the request to be forwarded to the
+    target. + authenticate```` - Redirect the request to the IdP authorization endpoint. This is the
+    default value."""
+    Scope: str
+    """The set of user claims to be requested from the IdP. The default is ``openid``. To verify
+    which scope values your IdP supports and how to separate multiple values, see the documentation
+    for your IdP."""
+    SessionCookieName: str
+    """The name of the cookie used to maintain session information. The default is
+    AWSELBAuthSessionCookie."""
+    SessionTimeout: int
+    """The maximum duration of the authentication session, in seconds. The default is 604800 seconds
+    (7 days)."""
+    UserPoolArn: Required[str]
+    """The Amazon Resource Name (ARN) of the Amazon Cognito user pool."""
+    UserPoolClientId: Required[str]
+    """The ID of the Amazon Cognito user pool client."""
+    UserPoolDomain: Required[str]
+    """The domain prefix or fully-qualified domain name of the Amazon Cognito user pool."""
 
-ListenerRuleJwtValidationConfigDict = TypedDict(
-    "ListenerRuleJwtValidationConfigDict",
-    {
-        "AdditionalClaims": "list[JwtValidationActionAdditionalClaimDict]",
-        "Issuer": "Required[str]",
-        "JwksEndpoint": "Required[str]",
-    },
-    total=False,
-)
 
-ListenerRulePathPatternConfigDict = TypedDict(
-    "ListenerRulePathPatternConfigDict",
-    {
-        "RegexValues": "list[str]",
-        "Values": "list[str]",
-    },
-    total=False,
-)
+class ListenerRuleAuthenticateOidcConfigDict(TypedDict, total=False):
+    """ListenerRuleAuthenticateOidcConfig as a plain dict: Specifies information required using an
+    identity provide (IdP) that is compliant with OpenID Connect (OIDC) to authenticate users."""
 
-ListenerRuleQueryStringConfigDict = TypedDict(
-    "ListenerRuleQueryStringConfigDict",
-    {
-        "Values": "list[QueryStringKeyValueDict]",
-    },
-    total=False,
-)
+    AuthenticationRequestExtraParams: dict[str, str]
+    """The query parameters (up to 10) to include in the redirect request to the authorization
+    endpoint."""
+    AuthorizationEndpoint: Required[str]
+    """The authorization endpoint of the IdP. This must be a full URL, including the HTTPS protocol,
+    the domain, and the path."""
+    ClientId: Required[str]
+    """The OAuth 2.0 client identifier."""
+    ClientSecret: str
+    """The OAuth 2.0 client secret. This parameter is required if you are creating a rule. If you
+    are modifying a rule, you can omit this parameter if you set ``UseExistingClientSecret`` to
+    true."""
+    Issuer: Required[str]
+    """The OIDC issuer identifier of the IdP. This must be a full URL, including the HTTPS protocol,
+    the domain, and the path."""
+    OnUnauthenticatedRequest: Literal["allow", "authenticate", "deny"]
+    """The behavior if the user is not authenticated. The following are possible values: + deny````
+    - Return an HTTP 401 Unauthorized error. + allow```` - Allow the request to be forwarded to the
+    target. + authenticate```` - Redirect the request to the IdP authorization endpoint. This is the
+    default value."""
+    Scope: str
+    """The set of user claims to be requested from the IdP. The default is ``openid``. To verify
+    which scope values your IdP supports and how to separate multiple values, see the documentation
+    for your IdP."""
+    SessionCookieName: str
+    """The name of the cookie used to maintain session information. The default is
+    AWSELBAuthSessionCookie."""
+    SessionTimeout: int
+    """The maximum duration of the authentication session, in seconds. The default is 604800 seconds
+    (7 days)."""
+    TokenEndpoint: Required[str]
+    """The token endpoint of the IdP. This must be a full URL, including the HTTPS protocol, the
+    domain, and the path."""
+    UseExistingClientSecret: bool
+    """Indicates whether to use the existing client secret when modifying a rule. If you are
+    creating a rule, you can omit this parameter or set it to false."""
+    UserInfoEndpoint: Required[str]
+    """The user info endpoint of the IdP. This must be a full URL, including the HTTPS protocol, the
+    domain, and the path."""
 
-ListenerRuleRedirectConfigDict = TypedDict(
-    "ListenerRuleRedirectConfigDict",
-    {
-        "Host": "str",
-        "Path": "str",
-        "Port": "str",
-        "Protocol": "str",
-        "Query": "str",
-        "StatusCode": "Required[Literal['HTTP_301', 'HTTP_302']]",
-    },
-    total=False,
-)
 
-ListenerRuleSourceIpConfigDict = TypedDict(
-    "ListenerRuleSourceIpConfigDict",
-    {
-        "IpAddressType": "Literal['ipv4', 'ipv6']",
-        "Values": "list[str]",
-    },
-    total=False,
-)
+class ListenerRuleFixedResponseConfigDict(TypedDict, total=False):
+    """ListenerRuleFixedResponseConfig as a plain dict: Specifies information required when
+    returning a custom HTTP response."""
 
-ListenerRuleTargetGroupStickinessConfigDict = TypedDict(
-    "ListenerRuleTargetGroupStickinessConfigDict",
-    {
-        "DurationSeconds": "int",
-        "Enabled": "bool",
-    },
-    total=False,
-)
+    ContentType: str
+    """The content type. Valid Values: text/plain | text/css | text/html | application/javascript |
+    application/json"""
+    MessageBody: str
+    """The message."""
+    StatusCode: Required[str]
+    """The HTTP response code (2XX, 4XX, or 5XX)."""
 
-QueryStringKeyValueDict = TypedDict(
-    "QueryStringKeyValueDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-RewriteConfigDict = TypedDict(
-    "RewriteConfigDict",
-    {
-        "Regex": "Required[str]",
-        "Replace": "Required[str]",
-    },
-    total=False,
-)
+class ListenerRuleForwardConfigDict(TypedDict, total=False):
+    """ListenerRuleForwardConfig as a plain dict: Information for creating an action that
+    distributes requests among multiple target groups. Specify only when ``Type`` is ``forward``. If
+    you specify both ``ForwardConfig`` and ``TargetGroupArn``, you can specify only one target group
+    using ``ForwardConfig`` and it must be the same target group specified in ``TargetGroupArn``."""
 
-RewriteConfigObjectDict = TypedDict(
-    "RewriteConfigObjectDict",
-    {
-        "Rewrites": "Required[list[RewriteConfigDict]]",
-    },
-    total=False,
-)
+    TargetGroupStickinessConfig: ListenerRuleTargetGroupStickinessConfigDict
+    """Information about the target group stickiness for a rule."""
+    TargetGroups: list[TargetGroupTupleDict]
+    """Information about how traffic will be distributed between multiple target groups in a forward
+    rule."""
 
-RuleConditionDict = TypedDict(
-    "RuleConditionDict",
-    {
-        "Field": "str",
-        "HostHeaderConfig": "ListenerRuleHostHeaderConfigDict",
-        "HttpHeaderConfig": "ListenerRuleHttpHeaderConfigDict",
-        "HttpRequestMethodConfig": "ListenerRuleHttpRequestMethodConfigDict",
-        "PathPatternConfig": "ListenerRulePathPatternConfigDict",
-        "QueryStringConfig": "ListenerRuleQueryStringConfigDict",
-        "RegexValues": "list[str]",
-        "SourceIpConfig": "ListenerRuleSourceIpConfigDict",
-        "Values": "list[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ListenerRuleHostHeaderConfigDict(TypedDict, total=False):
+    """ListenerRuleHostHeaderConfig as a plain dict: Information about a host header condition."""
 
-TargetGroupTupleDict = TypedDict(
-    "TargetGroupTupleDict",
-    {
-        "TargetGroupArn": "str",
-        "Weight": "int",
-    },
-    total=False,
-)
+    RegexValues: list[str]
+    """Items are unique."""
+    Values: list[str]
+    """The host names. The maximum length of each string is 128 characters. The comparison is case
+    insensitive. The following wildcard characters are supported: * (matches 0 or more characters)
+    and ? (matches exactly 1 character). You must include at least one "." character. You can
+    include only alphabetical characters after the final "." character. If you specify multiple
+    strings, the condition is satisfied if one of the strings matches the host name."""
 
-TransformDict = TypedDict(
-    "TransformDict",
-    {
-        "HostHeaderRewriteConfig": "RewriteConfigObjectDict",
-        "Type": "Required[Literal['host-header-rewrite', 'url-rewrite']]",
-        "UrlRewriteConfig": "RewriteConfigObjectDict",
-    },
-    total=False,
-)
 
+class ListenerRuleHttpHeaderConfigDict(TypedDict, total=False):
+    """ListenerRuleHttpHeaderConfig as a plain dict: Information about an HTTP header condition.
+    There is a set of standard HTTP header fields. You can also define custom HTTP header fields."""
+
+    HttpHeaderName: str
+    """The name of the HTTP header field. The maximum size is 40 characters. The header name is case
+    insensitive. The allowed characters are specified by RFC 7230. Wildcards are not supported."""
+    RegexValues: list[str]
+    """Items are unique."""
+    Values: list[str]
+    """The strings to compare against the value of the HTTP header. The maximum length of each
+    string is 128 characters. The comparison strings are case insensitive. The following wildcard
+    characters are supported: * (matches 0 or more characters) and ? (matches exactly 1 character).
+    If the same header appears multiple times in the request, we search them in order until a match
+    is found. If you specify multiple strings, the condition is satisfied if one of the strings
+    matches the value of the HTTP header. To require that all of the strings are a match, create one
+    condition per string."""
+
+
+class ListenerRuleHttpRequestMethodConfigDict(TypedDict, total=False):
+    """ListenerRuleHttpRequestMethodConfig as a plain dict: Information about an HTTP method
+    condition. HTTP defines a set of request methods, also referred to as HTTP verbs. For more
+    information, see the [HTTP Method
+    Registry](https://docs.aws.amazon.com/https://www.iana.org/assignments/http-methods/http-methods.xhtml).
+    You can also define custom HTTP methods."""
+
+    Values: list[str]
+    """The name of the request method. The maximum length is 40 characters. The allowed characters
+    are A-Z, hyphen (-), and underscore (_). The comparison is case sensitive. Wildcards are not
+    supported; therefore, the method name must be an exact match. If you specify multiple strings,
+    the condition is satisfied if one of the strings matches the HTTP request method. We recommend
+    that you route GET and HEAD requests in the same way, because the response to a HEAD request may
+    be cached."""
+
+
+class ListenerRuleJwtValidationConfigDict(TypedDict, total=False):
+    """ListenerRuleJwtValidationConfig as a plain dict."""
+
+    AdditionalClaims: list[JwtValidationActionAdditionalClaimDict]
+    """Items are unique."""
+    Issuer: Required[str]
+    """Type: str."""
+    JwksEndpoint: Required[str]
+    """Type: str."""
+
+
+class ListenerRulePathPatternConfigDict(TypedDict, total=False):
+    """ListenerRulePathPatternConfig as a plain dict: Information about a path pattern condition."""
+
+    RegexValues: list[str]
+    """Items are unique."""
+    Values: list[str]
+    """The path patterns to compare against the request URL. The maximum size of each string is 128
+    characters. The comparison is case sensitive. The following wildcard characters are supported: *
+    (matches 0 or more characters) and ? (matches exactly 1 character). If you specify multiple
+    strings, the condition is satisfied if one of them matches the request URL. The path pattern is
+    compared only to the path of the URL, not to its query string."""
+
+
+class ListenerRuleQueryStringConfigDict(TypedDict, total=False):
+    """ListenerRuleQueryStringConfig as a plain dict: Information about a query string condition.
+    The query string component of a URI starts after the first '?' character and is terminated by
+    either a '#' character or the end of the URI. A typical query string contains key/value pairs
+    separated by '&' characters. The allowed characters are specified by RFC 3986. Any character can
+    be percentage encoded."""
+
+    Values: list[QueryStringKeyValueDict]
+    """The key/value pairs or values to find in the query string. The maximum length of each string
+    is 128 characters. The comparison is case insensitive. The following wildcard characters are
+    supported: * (matches 0 or more characters) and ? (matches exactly 1 character). To search for a
+    literal '*' or '?' character in a query string, you must escape these characters in ``Values``
+    using a '\\' character. If you specify multiple key/value pairs or values, the condition is
+    satisfied if one of them is found in the query string."""
+
+
+class ListenerRuleRedirectConfigDict(TypedDict, total=False):
+    """ListenerRuleRedirectConfig as a plain dict: Information about a redirect action. A URI
+    consists of the following components: protocol://hostname:port/path?query. You must modify at
+    least one of the following components to avoid a redirect loop: protocol, hostname, port, or
+    path. Any components that you do not modify retain their original values. You can reuse URI
+    components using the following reserved keywords: + #{protocol} + #{host} + #{port} + #{path}
+    (the leading "/" is removed) + #{query} For example, you can change the path to "/new/#{path}",
+    the hostname to "example.#{host}", or the query to "#{query}&value=xyz"."""
+
+    Host: str
+    """The hostname. This component is not percent-encoded. The hostname can contain #{host}."""
+    Path: str
+    """The absolute path, starting with the leading "/". This component is not percent-encoded. The
+    path can contain #{host}, #{path}, and #{port}."""
+    Port: str
+    """The port. You can specify a value from 1 to 65535 or #{port}."""
+    Protocol: str
+    """The protocol. You can specify HTTP, HTTPS, or #{protocol}. You can redirect HTTP to HTTP,
+    HTTP to HTTPS, and HTTPS to HTTPS. You can't redirect HTTPS to HTTP."""
+    Query: str
+    """The query parameters, URL-encoded when necessary, but not percent-encoded. Do not include the
+    leading "?", as it is automatically added. You can specify any of the reserved keywords."""
+    StatusCode: Required[Literal["HTTP_301", "HTTP_302"]]
+    """The HTTP redirect code. The redirect is either permanent (HTTP 301) or temporary (HTTP 302)."""
+
+
+class ListenerRuleSourceIpConfigDict(TypedDict, total=False):
+    """ListenerRuleSourceIpConfig as a plain dict: Information about a source IP condition. You can
+    use this condition to route based on the IP address of the source that connects to the load
+    balancer. If a client is behind a proxy, this is the IP address of the proxy not the IP address
+    of the client. For Application Load Balancers, use ``Values`` to specify CIDR ranges. For
+    Network Load Balancers, use ``IpAddressType`` to match on the IP address type of the source
+    traffic."""
+
+    IpAddressType: Literal["ipv4", "ipv6"]
+    """Allowed values: 'ipv4', 'ipv6'."""
+    Values: list[str]
+    """The source IP addresses, in CIDR format. You can use both IPv4 and IPv6 addresses. Wildcards
+    are not supported. If you specify multiple addresses, the condition is satisfied if the source
+    IP address of the request matches one of the CIDR blocks. This condition is not satisfied by the
+    addresses in the X-Forwarded-For header."""
+
+
+class ListenerRuleTargetGroupStickinessConfigDict(TypedDict, total=False):
+    """ListenerRuleTargetGroupStickinessConfig as a plain dict: Information about the target group
+    stickiness for a rule."""
+
+    DurationSeconds: int
+    """[Application Load Balancers] The time period, in seconds, during which requests from a client
+    should be routed to the same target group. The range is 1-604800 seconds (7 days). You must
+    specify this value when enabling target group stickiness."""
+    Enabled: bool
+    """Indicates whether target group stickiness is enabled."""
+
+
+class QueryStringKeyValueDict(TypedDict, total=False):
+    """QueryStringKeyValue as a plain dict: Information about a key/value pair."""
+
+    Key: str
+    """The key. You can omit the key."""
+    Value: str
+    """The value."""
+
+
+class RewriteConfigDict(TypedDict, total=False):
+    """RewriteConfig as a plain dict: Information about a rewrite transform. This transform matches
+    a pattern and replaces it with the specified string."""
+
+    Regex: Required[str]
+    """The regular expression to match in the input string. The maximum length of the string is
+    1,024 characters."""
+    Replace: Required[str]
+    """The replacement string to use when rewriting the matched input. The maximum length of the
+    string is 1,024 characters. You can specify capture groups in the regular expression (for
+    example, $1 and $2)."""
+
+
+class RewriteConfigObjectDict(TypedDict, total=False):
+    """RewriteConfigObject as a plain dict."""
+
+    Rewrites: Required[list[RewriteConfigDict]]
+    """Items are unique."""
+
+
+class RuleConditionDict(TypedDict, total=False):
+    """RuleCondition as a plain dict: Specifies a condition for a listener rule."""
+
+    Field: str
+    """The name of the field. The possible values are: + ``http-header`` – [ALB] Matches on an HTTP
+    header field. + ``http-request-method`` – [ALB] Matches on the HTTP request method. +
+    ``host-header`` – [ALB] Matches on the host header. + ``path-pattern`` – [ALB] Matches on the
+    URL path of the request. + ``query-string`` – [ALB] Matches on a query string parameter. +
+    ``source-ip`` – [ALB, NLB] Matches on the source IP address. For ALB, use ``SourceIpConfig``
+    with ``Values`` to specify CIDR ranges. For NLB, use ``SourceIpConfig`` with ``IpAddressType``
+    to match the IP address type (``ipv4`` or ``ipv6``)."""
+    HostHeaderConfig: ListenerRuleHostHeaderConfigDict
+    """Information for a host header condition. Specify only when ``Field`` is ``host-header``."""
+    HttpHeaderConfig: ListenerRuleHttpHeaderConfigDict
+    """Information for an HTTP header condition. Specify only when ``Field`` is ``http-header``."""
+    HttpRequestMethodConfig: ListenerRuleHttpRequestMethodConfigDict
+    """Information for an HTTP method condition. Specify only when ``Field`` is
+    ``http-request-method``."""
+    PathPatternConfig: ListenerRulePathPatternConfigDict
+    """Information for a path pattern condition. Specify only when ``Field`` is ``path-pattern``."""
+    QueryStringConfig: ListenerRuleQueryStringConfigDict
+    """Information for a query string condition. Specify only when ``Field`` is ``query-string``."""
+    RegexValues: list[str]
+    """The regular expressions to match against the condition field. The maximum length of each
+    string is 128 characters. Specify only when ``Field`` is ``http-header``, ``host-header``, or
+    ``path-pattern``."""
+    SourceIpConfig: ListenerRuleSourceIpConfigDict
+    """Information for a source IP condition. Specify only when ``Field`` is ``source-ip``."""
+    Values: list[str]
+    """The condition value. Specify only when ``Field`` is ``host-header`` or ``path-pattern``.
+    Alternatively, to specify multiple host names or multiple path patterns, use
+    ``HostHeaderConfig`` or ``PathPatternConfig``. If ``Field`` is ``host-header`` and you're not
+    using ``HostHeaderConfig``, you can specify a single host name (for example, my.example.com). A
+    host name is case insensitive, can be up to 128 characters in length, and can contain any of the
+    following characters. + A-Z, a-z, 0-9 + - . + * (matches 0 or more characters) + ? (matches
+    exactly 1 character) If ``Field`` is ``path-pattern`` and you're not using
+    ``PathPatternConfig``, you can specify a single path pattern (for example, /img/*). A path
+    pattern is case-sensitive, can be up to 128 characters in length, and can contain any of the
+    following characters. + A-Z, a-z, 0-9 + _ - . $ / ~ " ' @ : + + & (using &amp;) + * (matches 0
+    or more characters) + ? (matches exactly 1 character)"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Information about a tag."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+class TargetGroupTupleDict(TypedDict, total=False):
+    """TargetGroupTuple as a plain dict: Information about how traffic will be distributed between
+    multiple target groups in a forward rule."""
+
+    TargetGroupArn: str
+    """The Amazon Resource Name (ARN) of the target group."""
+    Weight: int
+    """The weight. The range is 0 to 999."""
+
+
+class TransformDict(TypedDict, total=False):
+    """Transform as a plain dict."""
+
+    HostHeaderRewriteConfig: RewriteConfigObjectDict
+    """Type: RewriteConfigObjectDict."""
+    Type: Required[Literal["host-header-rewrite", "url-rewrite"]]
+    """Allowed values: 'host-header-rewrite', 'url-rewrite'."""
+    UrlRewriteConfig: RewriteConfigObjectDict
+    """Type: RewriteConfigObjectDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElasticLoadBalancingV2::ListenerRule",
     schema_file="aws-elasticloadbalancingv2-listenerrule.json",
     primary_identifier=("/RuleArn",),
-    additional_identifiers=(),
     read_only=("/RuleArn", "/IsDefault"),
     create_only=("/ListenerArn",),
     write_only=("/Actions/*/AuthenticateOidcConfig/ClientSecret", "/ListenerArn"),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Actions",
         "/Actions/*/ForwardConfig/TargetGroups",
@@ -399,14 +571,7 @@ METADATA = _TypeMetadata(
         "/Transforms/*/UrlRewriteConfig/Rewrites",
     ),
     required=("Actions", "Priority", "Conditions"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -416,321 +581,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticateCognitoConfig": {"$ref": "#/definitions/AuthenticateCognitoConfig"},
-                "AuthenticateOidcConfig": {"$ref": "#/definitions/AuthenticateOidcConfig"},
-                "FixedResponseConfig": {"$ref": "#/definitions/FixedResponseConfig"},
-                "ForwardConfig": {"$ref": "#/definitions/ForwardConfig"},
-                "JwtValidationConfig": {"$ref": "#/definitions/JwtValidationConfig"},
-                "Order": {"maximum": 50000, "minimum": 1, "type": "integer"},
-                "RedirectConfig": {"$ref": "#/definitions/RedirectConfig"},
-                "TargetGroupArn": {"type": "string"},
-                "Type": {
-                    "enum": [
-                        "authenticate-cognito",
-                        "authenticate-oidc",
-                        "fixed-response",
-                        "forward",
-                        "jwt-validation",
-                        "redirect",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "AuthenticateCognitoConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationRequestExtraParams": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "OnUnauthenticatedRequest": {
-                    "enum": ["allow", "authenticate", "deny"],
-                    "type": "string",
-                },
-                "Scope": {"type": "string"},
-                "SessionCookieName": {"type": "string"},
-                "SessionTimeout": {"type": "integer"},
-                "UserPoolArn": {"type": "string"},
-                "UserPoolClientId": {"type": "string"},
-                "UserPoolDomain": {"type": "string"},
-            },
-            "required": ["UserPoolClientId", "UserPoolDomain", "UserPoolArn"],
-            "type": "object",
-        },
-        "AuthenticateOidcConfig": {
-            "additionalProperties": False,
-            "anyOf": [{"required": ["ClientSecret"]}, {"required": ["UseExistingClientSecret"]}],
-            "properties": {
-                "AuthenticationRequestExtraParams": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "AuthorizationEndpoint": {"type": "string"},
-                "ClientId": {"type": "string"},
-                "ClientSecret": {"type": "string"},
-                "Issuer": {"type": "string"},
-                "OnUnauthenticatedRequest": {
-                    "enum": ["allow", "authenticate", "deny"],
-                    "type": "string",
-                },
-                "Scope": {"type": "string"},
-                "SessionCookieName": {"type": "string"},
-                "SessionTimeout": {"type": "integer"},
-                "TokenEndpoint": {"type": "string"},
-                "UseExistingClientSecret": {"type": "boolean"},
-                "UserInfoEndpoint": {"type": "string"},
-            },
-            "required": [
-                "TokenEndpoint",
-                "Issuer",
-                "UserInfoEndpoint",
-                "ClientId",
-                "AuthorizationEndpoint",
-            ],
-            "type": "object",
-        },
-        "FixedResponseConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentType": {"maxLength": 32, "minLength": 0, "type": "string"},
-                "MessageBody": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "StatusCode": {"pattern": "^(2|4|5)\\d\\d$", "type": "string"},
-            },
-            "required": ["StatusCode"],
-            "type": "object",
-        },
-        "ForwardConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetGroupStickinessConfig": {
-                    "$ref": "#/definitions/TargetGroupStickinessConfig"
-                },
-                "TargetGroups": {
-                    "items": {"$ref": "#/definitions/TargetGroupTuple"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "HostHeaderConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "RegexValues": {"$ref": "#/definitions/ListOfStrings"},
-                "Values": {"$ref": "#/definitions/ListOfStrings"},
-            },
-            "type": "object",
-        },
-        "HttpHeaderConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "HttpHeaderName": {"type": "string"},
-                "RegexValues": {"$ref": "#/definitions/ListOfStrings"},
-                "Values": {"$ref": "#/definitions/ListOfStrings"},
-            },
-            "type": "object",
-        },
-        "HttpRequestMethodConfig": {
-            "additionalProperties": False,
-            "properties": {"Values": {"$ref": "#/definitions/ListOfStrings"}},
-            "type": "object",
-        },
-        "JwtValidationActionAdditionalClaim": {
-            "additionalProperties": False,
-            "properties": {
-                "Format": {
-                    "enum": ["single-string", "space-separated-values", "string-array"],
-                    "type": "string",
-                },
-                "Name": {"type": "string"},
-                "Values": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-            },
-            "required": ["Format", "Name", "Values"],
-            "type": "object",
-        },
-        "JwtValidationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalClaims": {
-                    "items": {"$ref": "#/definitions/JwtValidationActionAdditionalClaim"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Issuer": {"type": "string"},
-                "JwksEndpoint": {"type": "string"},
-            },
-            "required": ["JwksEndpoint", "Issuer"],
-            "type": "object",
-        },
-        "ListOfStrings": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "PathPatternConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "RegexValues": {"$ref": "#/definitions/ListOfStrings"},
-                "Values": {"$ref": "#/definitions/ListOfStrings"},
-            },
-            "type": "object",
-        },
-        "QueryStringConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Values": {
-                    "items": {"$ref": "#/definitions/QueryStringKeyValue"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "QueryStringKeyValue": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "RedirectConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Host": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Path": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Port": {"type": "string"},
-                "Protocol": {"pattern": "^(HTTPS?|#\\{protocol\\})$", "type": "string"},
-                "Query": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "StatusCode": {"enum": ["HTTP_301", "HTTP_302"], "type": "string"},
-            },
-            "required": ["StatusCode"],
-            "type": "object",
-        },
-        "RewriteConfig": {
-            "additionalProperties": False,
-            "properties": {"Regex": {"type": "string"}, "Replace": {"type": "string"}},
-            "required": ["Regex", "Replace"],
-            "type": "object",
-        },
-        "RewriteConfigList": {
-            "items": {"$ref": "#/definitions/RewriteConfig"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "RewriteConfigObject": {
-            "additionalProperties": False,
-            "properties": {"Rewrites": {"$ref": "#/definitions/RewriteConfigList"}},
-            "required": ["Rewrites"],
-            "type": "object",
-        },
-        "RuleCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Field": {"maxLength": 64, "minLength": 0, "type": "string"},
-                "HostHeaderConfig": {"$ref": "#/definitions/HostHeaderConfig"},
-                "HttpHeaderConfig": {"$ref": "#/definitions/HttpHeaderConfig"},
-                "HttpRequestMethodConfig": {"$ref": "#/definitions/HttpRequestMethodConfig"},
-                "PathPatternConfig": {"$ref": "#/definitions/PathPatternConfig"},
-                "QueryStringConfig": {"$ref": "#/definitions/QueryStringConfig"},
-                "RegexValues": {"$ref": "#/definitions/ListOfStrings"},
-                "SourceIpConfig": {"$ref": "#/definitions/SourceIpConfig"},
-                "Values": {"$ref": "#/definitions/ListOfStrings"},
-            },
-            "type": "object",
-        },
-        "SourceIpConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "IpAddressType": {"enum": ["ipv4", "ipv6"], "type": "string"},
-                "Values": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TargetGroupStickinessConfig": {
-            "additionalProperties": False,
-            "properties": {"DurationSeconds": {"type": "integer"}, "Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "TargetGroupTuple": {
-            "additionalProperties": False,
-            "properties": {"TargetGroupArn": {"type": "string"}, "Weight": {"type": "integer"}},
-            "type": "object",
-        },
-        "Transform": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["HostHeaderRewriteConfig"]},
-                {"required": ["UrlRewriteConfig"]},
-            ],
-            "properties": {
-                "HostHeaderRewriteConfig": {"$ref": "#/definitions/RewriteConfigObject"},
-                "Type": {"enum": ["host-header-rewrite", "url-rewrite"], "type": "string"},
-                "UrlRewriteConfig": {"$ref": "#/definitions/RewriteConfigObject"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Actions": {
-            "items": {"$ref": "#/definitions/Action"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Conditions": {
-            "items": {"$ref": "#/definitions/RuleCondition"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "IsDefault": {"type": "boolean"},
-        "ListenerArn": {"type": "string"},
-        "Priority": {"maximum": 50000, "minimum": 1, "type": "integer"},
-        "RuleArn": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Transforms": {
-            "items": {"$ref": "#/definitions/Transform"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Actions", "Priority", "Conditions"],
-}
-
 
 class ListenerRule(_Resource):
-    """AWS::ElasticLoadBalancingV2::ListenerRule: Specifies a listener rule. The listener must be associated with an Application Load Balancer. Each rule consists of a priority, one or more actions, a...
+    """AWS::ElasticLoadBalancingV2::ListenerRule: Specifies a listener rule. The listener must be
+    associated with an Application Load Balancer. Each rule consists of a priority, one or more
+    actions, and one or more conditions. For more information, see [Quotas for your Application Load
+    Balancers](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html)
+    in the *User Guide for Application Load Balancers*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RuleArn.
+    Replaced when any of these change (create-only): ListenerArn.
+    Write-only (sent to AWS, never read back): Actions[*].AuthenticateOidcConfig.ClientSecret,
+    ListenerArn.
+    Read-only attributes (known once deployed): IsDefault, RuleArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-listenerrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -738,12 +604,15 @@ class ListenerRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ListenerRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "listener_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     IsDefault: bool
+    """Type: bool."""
     RuleArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Actions: list[ActionDict]
     Conditions: list[RuleConditionDict]
     ListenerArn: str
@@ -751,29 +620,45 @@ class ListenerRule(_Resource):
     Tags: list[TagDict]
     Transforms: list[TransformDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Actions: list[Action | ActionDict],
+        Conditions: list[RuleCondition | RuleConditionDict],
+        Priority: int,
+        ListenerArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Transforms: list[Transform | TransformDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElasticLoadBalancingV2::ListenerRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Actions: list[Action | ActionDict],
-            Conditions: list[RuleCondition | RuleConditionDict],
-            Priority: int,
-            ListenerArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Transforms: list[Transform | TransformDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElasticLoadBalancingV2::ListenerRule; `await` it inside an App to deploy it.
-
-            Actions: The actions.
-            Conditions: The conditions.
-            ListenerArn: The Amazon Resource Name (ARN) of the listener.
-            Priority: The rule priority.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Actions: The actions. The rule must include exactly one of the following types of
+                actions: ``forward``, ``fixed-response``, or ``redirect``, and it must be the last
+                action to be performed. If the rule is for an HTTPS listener, it can also optionally
+                include an authentication action. Required.
+            Conditions: The conditions. The rule can optionally include up to one of each of the
+                following conditions: ``http-request-method``, ``host-header``, ``path-pattern``,
+                and ``source-ip``. A rule can also optionally include one or more of each of the
+                following conditions: ``http-header`` and ``query-string``. Required.
+            Priority: The rule priority. A listener can't have multiple rules with the same
+                priority. If you try to reorder rules by updating their priorities, do not specify a
+                new priority if an existing rule already uses this priority, as this can cause an
+                error. If you need to reuse a priority with a different rule, you must remove it as
+                a priority first, and then specify it in a subsequent update. Required.
+            ListenerArn: The Amazon Resource Name (ARN) of the listener. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            Tags: Items: at least 1 items.
+            Transforms: Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,49 +67,132 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LoadBalancerAttributeDict = TypedDict(
-    "LoadBalancerAttributeDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-LoadBalancerMinimumLoadBalancerCapacityDict = TypedDict(
-    "LoadBalancerMinimumLoadBalancerCapacityDict",
-    {
-        "CapacityUnits": "Required[int]",
-    },
-    total=False,
-)
+class LoadBalancerAttributeDict(TypedDict, total=False):
+    """LoadBalancerAttribute as a plain dict: Specifies an attribute for an Application Load
+    Balancer, a Network Load Balancer, or a Gateway Load Balancer."""
 
-SubnetMappingDict = TypedDict(
-    "SubnetMappingDict",
-    {
-        "AllocationId": "str",
-        "IPv6Address": "str",
-        "PrivateIPv4Address": "str",
-        "SourceNatIpv6Prefix": "str",
-        "SubnetId": "Required[str]",
-    },
-    total=False,
-)
+    Key: str
+    """The name of the attribute. The following attributes are supported by all load balancers: +
+    ``deletion_protection.enabled`` - Indicates whether deletion protection is enabled. The value is
+    ``true`` or ``false``. The default is ``false``. + ``load_balancing.cross_zone.enabled`` -
+    Indicates whether cross-zone load balancing is enabled. The possible values are ``true`` and
+    ``false``. The default for Network Load Balancers and Gateway Load Balancers is ``false``. The
+    default for Application Load Balancers is ``true``, and can't be changed. The following
+    attributes are supported by both Application Load Balancers and Network Load Balancers: +
+    ``access_logs.s3.enabled`` - Indicates whether access logs are enabled. The value is ``true`` or
+    ``false``. The default is ``false``. + ``access_logs.s3.bucket`` - The name of the S3 bucket for
+    the access logs. This attribute is required if access logs are enabled. The bucket must exist in
+    the same region as the load balancer and have a bucket policy that grants Elastic Load Balancing
+    permissions to write to the bucket. + ``access_logs.s3.prefix`` - The prefix for the location in
+    the S3 bucket for the access logs. + ``ipv6.deny_all_igw_traffic`` - Blocks internet gateway
+    (IGW) access to the load balancer. It is set to ``false`` for internet-facing load balancers and
+    ``true`` for internal load balancers, preventing unintended access to your internal load
+    balancer through an internet gateway. + ``zonal_shift.config.enabled`` - Indicates whether zonal
+    shift is enabled. The possible values are ``true`` and ``false``. The default is ``false``. The
+    following attributes are supported by only Application Load Balancers: +
+    ``idle_timeout.timeout_seconds`` - The idle timeout value, in seconds. The valid range is 1-4000
+    seconds. The default is 60 seconds. + ``client_keep_alive.seconds`` - The client keep alive
+    value, in seconds. The valid range is 60-604800 seconds. The default is 3600 seconds. +
+    ``connection_logs.s3.enabled`` - Indicates whether connection logs are enabled. The value is
+    ``true`` or ``false``. The default is ``false``. + ``connection_logs.s3.bucket`` - The name of
+    the S3 bucket for the connection logs. This attribute is required if connection logs are
+    enabled. The bucket must exist in the same region as the load balancer and have a bucket policy
+    that grants Elastic Load Balancing permissions to write to the bucket. +
+    ``connection_logs.s3.prefix`` - The prefix for the location in the S3 bucket for the connection
+    logs. + ``health_check_logs.s3.enabled`` - Indicates whether health check logs are enabled. The
+    value is ``true`` or ``false``. The default is ``false``. + ``health_check_logs.s3.bucket`` -
+    The name of the S3 bucket for the health check logs. This attribute is required if health check
+    logs are enabled. The bucket must exist in the same region as the load balancer and have a
+    bucket policy that grants Elastic Load Balancing permissions to write to the bucket. +
+    ``health_check_logs.s3.prefix`` - The prefix for the location in the S3 bucket for the health
+    check logs. + ``routing.http.desync_mitigation_mode`` - Determines how the load balancer handles
+    requests that might pose a security risk to your application. The possible values are
+    ``monitor``, ``defensive``, and ``strictest``. The default is ``defensive``. +
+    ``routing.http.drop_invalid_header_fields.enabled`` - Indicates whether HTTP headers with
+    invalid header fields are removed by the load balancer (``true``) or routed to targets
+    (``false``). The default is ``false``. + ``routing.http.preserve_host_header.enabled`` -
+    Indicates whether the Application Load Balancer should preserve the ``Host`` header in the HTTP
+    request and send it to the target without any change. The possible values are ``true`` and
+    ``false``. The default is ``false``. +
+    ``routing.http.x_amzn_tls_version_and_cipher_suite.enabled`` - Indicates whether the two headers
+    (``x-amzn-tls-version`` and ``x-amzn-tls-cipher-suite``), which contain information about the
+    negotiated TLS version and cipher suite, are added to the client request before sending it to
+    the target. The ``x-amzn-tls-version`` header has information about the TLS protocol version
+    negotiated with the client, and the ``x-amzn-tls-cipher-suite`` header has information about the
+    cipher suite negotiated with the client. Both headers are in OpenSSL format. The possible values
+    for the attribute are ``true`` and ``false``. The default is ``false``. +
+    ``routing.http.xff_client_port.enabled`` - Indicates whether the ``X-Forwarded-For`` header
+    should preserve the source port that the client used to connect to the load balancer. The
+    possible values are ``true`` and ``false``. The default is ``false``. +
+    ``routing.http.xff_header_processing.mode`` - Enables you to modify, preserve, or remove the
+    ``X-Forwarded-For`` header in the HTTP request before the Application Load Balancer sends the
+    request to the target. The possible values are ``append``, ``preserve``, and ``remove``. The
+    default is ``append``. + If the value is ``append``, the Application Load Balancer adds the
+    client IP address (of the last hop) to the ``X-Forwarded-For`` header in the HTTP request before
+    it sends it to targets. + If the value is ``preserve`` the Application Load Balancer preserves
+    the ``X-Forwarded-For`` header in the HTTP request, and sends it to targets without any change.
+    + If the value is ``remove``, the Application Load Balancer removes the ``X-Forwarded-For``
+    header in the HTTP request before it sends it to targets. + ``routing.http2.enabled`` -
+    Indicates whether clients can connect to the load balancer using HTTP/2. If ``true``, clients
+    can connect using HTTP/2 or HTTP/1.1. However, all client requests are subject to the stricter
+    HTTP/2 header validation rules. For example, message header names must contain only alphanumeric
+    characters and hyphens. If ``false``, clients must connect using HTTP/1.1. The default is
+    ``true``. + ``waf.fail_open.enabled`` - Indicates whether to allow a WAF-enabled load balancer
+    to route requests to targets if it is unable to forward the request to AWS WAF. The possible
+    values are ``true`` and ``false``. The default is ``false``. The following attributes are
+    supported by only Network Load Balancers: + ``dns_record.client_routing_policy`` - Indicates how
+    traffic is distributed among the load balancer Availability Zones. The possible values are
+    ``availability_zone_affinity`` with 100 percent zonal affinity,
+    ``partial_availability_zone_affinity`` with 85 percent zonal affinity, and
+    ``any_availability_zone`` with 0 percent zonal affinity. +
+    ``secondary_ips.auto_assigned.per_subnet`` - The number of secondary IP addresses to configure
+    for your load balancer nodes. Use to address port allocation errors if you can't add targets.
+    The valid range is 0 to 7. The default is 0. After you set this value, you can't decrease it."""
+    Value: str
+    """The value of the attribute."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class LoadBalancerMinimumLoadBalancerCapacityDict(TypedDict, total=False):
+    """LoadBalancerMinimumLoadBalancerCapacity as a plain dict: The minimum capacity for a load
+    balancer."""
+
+    CapacityUnits: Required[int]
+    """The number of capacity units."""
+
+
+class SubnetMappingDict(TypedDict, total=False):
+    """SubnetMapping as a plain dict: Specifies a subnet for a load balancer."""
+
+    AllocationId: str
+    """[Network Load Balancers] The allocation ID of the Elastic IP address for an internet-facing
+    load balancer."""
+    IPv6Address: str
+    """[Network Load Balancers] The IPv6 address."""
+    PrivateIPv4Address: str
+    """[Network Load Balancers] The private IPv4 address for an internal load balancer."""
+    SourceNatIpv6Prefix: str
+    """[Network Load Balancers with UDP listeners] The IPv6 prefix to use for source NAT. Specify an
+    IPv6 prefix (/80 netmask) from the subnet CIDR block or ``auto_assigned`` to use an IPv6 prefix
+    selected at random from the subnet CIDR block."""
+    SubnetId: Required[str]
+    """The ID of the subnet."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Information about a tag."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: str
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElasticLoadBalancingV2::LoadBalancer",
     schema_file="aws-elasticloadbalancingv2-loadbalancer.json",
     primary_identifier=("/LoadBalancerArn",),
-    additional_identifiers=(),
     read_only=(
         "/LoadBalancerName",
         "/LoadBalancerFullName",
@@ -115,7 +202,6 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/Name", "/Type", "/Scheme"),
     write_only=("/EnableCapacityReservationProvisionStabilize",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/LoadBalancerAttributes",
         "/SecurityGroups",
@@ -123,15 +209,7 @@ METADATA = _TypeMetadata(
         "/Subnets",
         "/Tags",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 2160,
         "read": 120,
@@ -141,93 +219,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LoadBalancerAttribute": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "MinimumLoadBalancerCapacity": {
-            "additionalProperties": False,
-            "properties": {"CapacityUnits": {"type": "integer"}},
-            "required": ["CapacityUnits"],
-            "type": "object",
-        },
-        "SubnetMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "AllocationId": {"type": "string"},
-                "IPv6Address": {"type": "string"},
-                "PrivateIPv4Address": {"type": "string"},
-                "SourceNatIpv6Prefix": {"type": "string"},
-                "SubnetId": {"type": "string"},
-            },
-            "required": ["SubnetId"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CanonicalHostedZoneID": {"type": "string"},
-        "DNSName": {"type": "string"},
-        "EnableCapacityReservationProvisionStabilize": {"type": "boolean"},
-        "EnablePrefixForIpv6SourceNat": {"enum": ["off", "on"], "type": "string"},
-        "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic": {"type": "string"},
-        "IpAddressType": {
-            "enum": ["dualstack", "dualstack-without-public-ipv4", "ipv4"],
-            "type": "string",
-        },
-        "Ipv4IpamPoolId": {"type": "string"},
-        "LoadBalancerArn": {"type": "string"},
-        "LoadBalancerAttributes": {
-            "items": {"$ref": "#/definitions/LoadBalancerAttribute"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "LoadBalancerFullName": {"type": "string"},
-        "LoadBalancerName": {"type": "string"},
-        "MinimumLoadBalancerCapacity": {"$ref": "#/definitions/MinimumLoadBalancerCapacity"},
-        "Name": {"type": "string"},
-        "Scheme": {"enum": ["internal", "internet-facing"], "type": "string"},
-        "SecurityGroups": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "SubnetMappings": {
-            "items": {"$ref": "#/definitions/SubnetMapping"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Subnets": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Type": {"enum": ["application", "gateway", "network"], "type": "string"},
-    },
-    "required": [],
-}
-
 
 class LoadBalancer(_Resource):
-    """AWS::ElasticLoadBalancingV2::LoadBalancer: Specifies an Application Load Balancer, a Network Load Balancer, or a Gateway Load Balancer.
+    """AWS::ElasticLoadBalancingV2::LoadBalancer: Specifies an Application Load Balancer, a Network
+    Load Balancer, or a Gateway Load Balancer.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LoadBalancerArn.
+    Replaced when any of these change (create-only): Name, Type, Scheme.
+    Write-only (sent to AWS, never read back): EnableCapacityReservationProvisionStabilize.
+    Read-only attributes (known once deployed): CanonicalHostedZoneID, DNSName, LoadBalancerArn,
+    LoadBalancerFullName, LoadBalancerName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-loadbalancer.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -235,15 +239,21 @@ class LoadBalancer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LoadBalancerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "load_balancer.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CanonicalHostedZoneID: str
+    """Type: str."""
     DNSName: str
+    """Type: str."""
     LoadBalancerArn: str
+    """Type: str."""
     LoadBalancerFullName: str
+    """Type: str."""
     LoadBalancerName: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EnableCapacityReservationProvisionStabilize: bool
     EnablePrefixForIpv6SourceNat: Literal["off", "on"]
     EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: str
@@ -259,51 +269,106 @@ class LoadBalancer(_Resource):
     Tags: list[TagDict]
     Type: Literal["application", "gateway", "network"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EnableCapacityReservationProvisionStabilize: bool | None = None,
+        EnablePrefixForIpv6SourceNat: Literal["off", "on"] | None = None,
+        EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: str | None = None,
+        IpAddressType: Literal["dualstack", "dualstack-without-public-ipv4", "ipv4"] | None = None,
+        Ipv4IpamPoolId: str | None = None,
+        LoadBalancerAttributes: list[LoadBalancerAttribute | LoadBalancerAttributeDict]
+        | None = None,
+        MinimumLoadBalancerCapacity: LoadBalancerMinimumLoadBalancerCapacity
+        | LoadBalancerMinimumLoadBalancerCapacityDict
+        | None = None,
+        Name: str | None = None,
+        Scheme: Literal["internal", "internet-facing"] | None = None,
+        SecurityGroups: list[str] | None = None,
+        SubnetMappings: list[SubnetMapping | SubnetMappingDict] | None = None,
+        Subnets: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Type: Literal["application", "gateway", "network"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElasticLoadBalancingV2::LoadBalancer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EnableCapacityReservationProvisionStabilize: bool | None = None,
-            EnablePrefixForIpv6SourceNat: Literal["off", "on"] | None = None,
-            EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: str | None = None,
-            IpAddressType: Literal["dualstack", "dualstack-without-public-ipv4", "ipv4"]
-            | None = None,
-            Ipv4IpamPoolId: str | None = None,
-            LoadBalancerAttributes: list[LoadBalancerAttribute | LoadBalancerAttributeDict]
-            | None = None,
-            MinimumLoadBalancerCapacity: LoadBalancerMinimumLoadBalancerCapacity
-            | LoadBalancerMinimumLoadBalancerCapacityDict
-            | None = None,
-            Name: str | None = None,
-            Scheme: Literal["internal", "internet-facing"] | None = None,
-            SecurityGroups: list[str] | None = None,
-            SubnetMappings: list[SubnetMapping | SubnetMappingDict] | None = None,
-            Subnets: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Type: Literal["application", "gateway", "network"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElasticLoadBalancingV2::LoadBalancer; `await` it inside an App to deploy it.
-
-            EnableCapacityReservationProvisionStabilize: Indicates whether to enable stabilization when creating or updating an LCU reservation.
-            EnablePrefixForIpv6SourceNat: [Network Load Balancers with UDP listeners] Indicates whether to use an IPv6 prefix from each subnet for source NAT.
-            EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: Indicates whether to evaluate inbound security group rules for traffic sent to a Network Load Balancer through privatelink.
-            IpAddressType: The IP address type.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EnableCapacityReservationProvisionStabilize: Indicates whether to enable stabilization
+                when creating or updating an LCU reservation. This ensures that the final stack
+                status reflects the status of the LCU reservation. The default is ``false``.
+                Write-only: sent to AWS, never read back.
+            EnablePrefixForIpv6SourceNat: [Network Load Balancers with UDP listeners] Indicates
+                whether to use an IPv6 prefix from each subnet for source NAT. The IP address type
+                must be ``dualstack``. The default value is ``off``.
+            EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: Indicates whether to evaluate
+                inbound security group rules for traffic sent to a Network Load Balancer through
+                privatelink. The default is ``on``. You can't configure this property on a Network
+                Load Balancer unless you associated a security group with the load balancer when you
+                created it.
+            IpAddressType: The IP address type. Internal load balancers must use ``ipv4``.
+                [Application Load Balancers] The possible values are ``ipv4`` (IPv4 addresses),
+                ``dualstack`` (IPv4 and IPv6 addresses), and ``dualstack-without-public-ipv4``
+                (public IPv6 addresses and private IPv4 and IPv6 addresses). Application Load
+                Balancer authentication supports IPv4 addresses only when connecting to an Identity
+                Provider (IdP) or Amazon Cognito endpoint. Without a public IPv4 address the load
+                balancer can't complete the authentication process, resulting in HTTP 500 errors.
+                [Network Load Balancers and Gateway Load Balancers] The possible values are ``ipv4``
+                (IPv4 addresses) and ``dualstack`` (IPv4 and IPv6 addresses).
             Ipv4IpamPoolId: The ID of the IPv4 IPAM pool.
-            LoadBalancerAttributes: The load balancer attributes.
+            LoadBalancerAttributes: The load balancer attributes. Attributes that you do not modify
+                retain their current values.
             MinimumLoadBalancerCapacity: The minimum capacity for a load balancer.
-            Name: The name of the load balancer.
-            Scheme: The nodes of an Internet-facing load balancer have public IP addresses.
-            SecurityGroups: [Application Load Balancers and Network Load Balancers] The IDs of the security groups for the load balancer.
-            SubnetMappings: The IDs of the subnets.
-            Subnets: The IDs of the subnets.
+            Name: The name of the load balancer. This name must be unique per region per account,
+                can have a maximum of 32 characters, must contain only alphanumeric characters or
+                hyphens, must not begin or end with a hyphen, and must not begin with "internal-".
+                If you don't specify a name, AWS CloudFormation generates a unique physical ID for
+                the load balancer. If you specify a name, you cannot perform updates that require
+                replacement of this resource, but you can perform other updates. To replace the
+                resource, specify a new name. Create-only: changing it replaces the resource.
+            Scheme: The nodes of an Internet-facing load balancer have public IP addresses. The DNS
+                name of an Internet-facing load balancer is publicly resolvable to the public IP
+                addresses of the nodes. Therefore, Internet-facing load balancers can route requests
+                from clients over the internet. The nodes of an internal load balancer have only
+                private IP addresses. The DNS name of an internal load balancer is publicly
+                resolvable to the private IP addresses of the nodes. Therefore, internal load
+                balancers can route requests only from clients with access to the VPC for the load
+                balancer. The default is an Internet-facing load balancer. You can't specify a
+                scheme for a Gateway Load Balancer. Create-only: changing it replaces the resource.
+            SecurityGroups: [Application Load Balancers and Network Load Balancers] The IDs of the
+                security groups for the load balancer.
+            SubnetMappings: The IDs of the subnets. You can specify only one subnet per Availability
+                Zone. You must specify either subnets or subnet mappings, but not both. [Application
+                Load Balancers] You must specify subnets from at least two Availability Zones. You
+                can't specify Elastic IP addresses for your subnets. [Application Load Balancers on
+                Outposts] You must specify one Outpost subnet. [Application Load Balancers on Local
+                Zones] You can specify subnets from one or more Local Zones. [Network Load
+                Balancers] You can specify subnets from one or more Availability Zones. You can
+                specify one Elastic IP address per subnet if you need static IP addresses for your
+                internet-facing load balancer. For internal load balancers, you can specify one
+                private IP address per subnet from the IPv4 range of the subnet. For internet-facing
+                load balancer, you can specify one IPv6 address per subnet. [Gateway Load Balancers]
+                You can specify subnets from one or more Availability Zones. You can't specify
+                Elastic IP addresses for your subnets.
+            Subnets: The IDs of the subnets. You can specify only one subnet per Availability Zone.
+                You must specify either subnets or subnet mappings, but not both. To specify an
+                Elastic IP address, specify subnet mappings instead of subnets. [Application Load
+                Balancers] You must specify subnets from at least two Availability Zones.
+                [Application Load Balancers on Outposts] You must specify one Outpost subnet.
+                [Application Load Balancers on Local Zones] You can specify subnets from one or more
+                Local Zones. [Network Load Balancers and Gateway Load Balancers] You can specify
+                subnets from one or more Availability Zones.
             Tags: The tags to assign to the load balancer.
-            Type: The type of load balancer.
+            Type: The type of load balancer. The default is ``application``. Create-only: changing
+                it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,49 +67,62 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TargetDescriptionDict = TypedDict(
-    "TargetDescriptionDict",
-    {
-        "AvailabilityZone": "str",
-        "Id": "Required[str]",
-        "Port": "int",
-        "QuicServerId": "str",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
-TargetGroupAttributeDict = TypedDict(
-    "TargetGroupAttributeDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The value for the tag."""
+    Value: Required[str]
+    """The key name of the tag."""
 
-TargetGroupMatcherDict = TypedDict(
-    "TargetGroupMatcherDict",
-    {
-        "GrpcCode": "str",
-        "HttpCode": "str",
-    },
-    total=False,
-)
 
+class TargetDescriptionDict(TypedDict, total=False):
+    """TargetDescription as a plain dict."""
+
+    AvailabilityZone: str
+    """An Availability Zone or all. This determines whether the target receives traffic from the
+    load balancer nodes in the specified Availability Zone or from all enabled Availability Zones
+    for the load balancer."""
+    Id: Required[str]
+    """The ID of the target. If the target type of the target group is instance, specify an instance
+    ID. If the target type is ip, specify an IP address. If the target type is lambda, specify the
+    ARN of the Lambda function. If the target type is alb, specify the ARN of the Application Load
+    Balancer target."""
+    Port: int
+    """The port on which the target is listening. If the target group protocol is GENEVE, the
+    supported port is 6081. If the target type is alb, the targeted Application Load Balancer must
+    have at least one listener whose port matches the target group port. Not used if the target is a
+    Lambda function."""
+    QuicServerId: str
+    """The Server ID used by targets when using QUIC or TCP_QUIC protocols."""
+
+
+class TargetGroupAttributeDict(TypedDict, total=False):
+    """TargetGroupAttribute as a plain dict."""
+
+    Key: str
+    """The value of the attribute."""
+    Value: str
+    """The name of the attribute."""
+
+
+class TargetGroupMatcherDict(TypedDict, total=False):
+    """TargetGroupMatcher as a plain dict."""
+
+    GrpcCode: str
+    """You can specify values between 0 and 99. You can specify multiple values, or a range of
+    values. The default value is 12."""
+    HttpCode: str
+    """For Application Load Balancers, you can specify values between 200 and 499, and the default
+    value is 200. You can specify multiple values or a range of values."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElasticLoadBalancingV2::TargetGroup",
     schema_file="aws-elasticloadbalancingv2-targetgroup.json",
     primary_identifier=("/TargetGroupArn",),
-    additional_identifiers=(),
     read_only=("/LoadBalancerArns", "/TargetGroupArn", "/TargetGroupName", "/TargetGroupFullName"),
     create_only=(
         "/TargetType",
@@ -116,18 +133,8 @@ METADATA = _TypeMetadata(
         "/Protocol",
         "/IpAddressType",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/LoadBalancerArns", "/Tags", "/TargetGroupAttributes", "/Targets"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -137,99 +144,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Matcher": {
-            "additionalProperties": False,
-            "properties": {"GrpcCode": {"type": "string"}, "HttpCode": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TargetDescription": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "Id": {"type": "string"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "integer"},
-                "QuicServerId": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Id"],
-            "type": "object",
-        },
-        "TargetGroupAttribute": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "HealthCheckEnabled": {"type": "boolean"},
-        "HealthCheckIntervalSeconds": {"maximum": 300, "minimum": 5, "type": "integer"},
-        "HealthCheckPath": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "HealthCheckPort": {"type": "string"},
-        "HealthCheckProtocol": {
-            "enum": ["GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"],
-            "type": "string",
-        },
-        "HealthCheckTimeoutSeconds": {"maximum": 120, "minimum": 2, "type": "integer"},
-        "HealthyThresholdCount": {"maximum": 10, "minimum": 2, "type": "integer"},
-        "IpAddressType": {"enum": ["ipv4", "ipv6"], "type": "string"},
-        "LoadBalancerArns": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Matcher": {"$ref": "#/definitions/Matcher"},
-        "Name": {"type": "string"},
-        "Port": {"maximum": 65535, "minimum": 1, "type": "integer"},
-        "Protocol": {
-            "enum": ["GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"],
-            "type": "string",
-        },
-        "ProtocolVersion": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TargetControlPort": {"maximum": 65535, "minimum": 1, "type": "integer"},
-        "TargetGroupArn": {"type": "string"},
-        "TargetGroupAttributes": {
-            "items": {"$ref": "#/definitions/TargetGroupAttribute"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TargetGroupFullName": {"type": "string"},
-        "TargetGroupName": {"type": "string"},
-        "TargetType": {"enum": ["alb", "instance", "ip", "lambda"], "type": "string"},
-        "Targets": {
-            "items": {"$ref": "#/definitions/TargetDescription"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UnhealthyThresholdCount": {"maximum": 10, "minimum": 2, "type": "integer"},
-        "VpcId": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class TargetGroup(_Resource):
-    """AWS::ElasticLoadBalancingV2::TargetGroup: Resource Type definition for AWS::ElasticLoadBalancingV2::TargetGroup
+    """AWS::ElasticLoadBalancingV2::TargetGroup: Resource Type definition for
+    AWS::ElasticLoadBalancingV2::TargetGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TargetGroupArn.
+    Replaced when any of these change (create-only): TargetType, ProtocolVersion, Port, Name, VpcId,
+    Protocol, IpAddressType.
+    Read-only attributes (known once deployed): LoadBalancerArns, TargetGroupArn,
+    TargetGroupFullName, TargetGroupName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-targetgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -237,14 +164,20 @@ class TargetGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TargetGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "target_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     LoadBalancerArns: list[str]
+    """The Amazon Resource Names (ARNs) of the load balancers that route traffic to this target
+    group."""
     TargetGroupArn: str
+    """The ARN of the Target Group"""
     TargetGroupFullName: str
+    """The full name of the target group."""
     TargetGroupName: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The name of the target group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     HealthCheckEnabled: bool
     HealthCheckIntervalSeconds: int
     HealthCheckPath: str
@@ -268,66 +201,91 @@ class TargetGroup(_Resource):
     UnhealthyThresholdCount: int
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        HealthCheckEnabled: bool | None = None,
+        HealthCheckIntervalSeconds: int | None = None,
+        HealthCheckPath: str | None = None,
+        HealthCheckPort: str | None = None,
+        HealthCheckProtocol: Literal[
+            "GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"
+        ]
+        | None = None,
+        HealthCheckTimeoutSeconds: int | None = None,
+        HealthyThresholdCount: int | None = None,
+        IpAddressType: Literal["ipv4", "ipv6"] | None = None,
+        Matcher: TargetGroupMatcher | TargetGroupMatcherDict | None = None,
+        Name: str | None = None,
+        Port: int | None = None,
+        Protocol: Literal[
+            "GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"
+        ]
+        | None = None,
+        ProtocolVersion: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetControlPort: int | None = None,
+        TargetGroupAttributes: list[TargetGroupAttribute | TargetGroupAttributeDict] | None = None,
+        TargetType: Literal["alb", "instance", "ip", "lambda"] | None = None,
+        Targets: list[TargetDescription | TargetDescriptionDict] | None = None,
+        UnhealthyThresholdCount: int | None = None,
+        VpcId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElasticLoadBalancingV2::TargetGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            HealthCheckEnabled: bool | None = None,
-            HealthCheckIntervalSeconds: int | None = None,
-            HealthCheckPath: str | None = None,
-            HealthCheckPort: str | None = None,
-            HealthCheckProtocol: Literal[
-                "GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"
-            ]
-            | None = None,
-            HealthCheckTimeoutSeconds: int | None = None,
-            HealthyThresholdCount: int | None = None,
-            IpAddressType: Literal["ipv4", "ipv6"] | None = None,
-            Matcher: TargetGroupMatcher | TargetGroupMatcherDict | None = None,
-            Name: str | None = None,
-            Port: int | None = None,
-            Protocol: Literal[
-                "GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"
-            ]
-            | None = None,
-            ProtocolVersion: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetControlPort: int | None = None,
-            TargetGroupAttributes: list[TargetGroupAttribute | TargetGroupAttributeDict]
-            | None = None,
-            TargetType: Literal["alb", "instance", "ip", "lambda"] | None = None,
-            Targets: list[TargetDescription | TargetDescriptionDict] | None = None,
-            UnhealthyThresholdCount: int | None = None,
-            VpcId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElasticLoadBalancingV2::TargetGroup; `await` it inside an App to deploy it.
-
-            HealthCheckEnabled: Indicates whether health checks are enabled.
-            HealthCheckIntervalSeconds: The approximate amount of time, in seconds, between health checks of an individual target.
-            HealthCheckPath: [HTTP/HTTPS health checks] The destination for health checks on the targets.
-            HealthCheckPort: The port the load balancer uses when performing health checks on targets.
-            HealthCheckProtocol: The protocol the load balancer uses when performing health checks on targets.
-            HealthCheckTimeoutSeconds: The amount of time, in seconds, during which no response from a target means a failed health check.
-            HealthyThresholdCount: The number of consecutive health checks successes required before considering an unhealthy target healthy.
-            IpAddressType: The type of IP address used for this target group.
-            Matcher: [HTTP/HTTPS health checks] The HTTP or gRPC codes to use when checking for a successful response from a target.
-            Name: The name of the target group.
-            Port: The port on which the targets receive traffic.
-            Protocol: The protocol to use for routing traffic to the targets.
-            ProtocolVersion: [HTTP/HTTPS protocol] The protocol version.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            HealthCheckEnabled: Indicates whether health checks are enabled. If the target type is
+                lambda, health checks are disabled by default but can be enabled. If the target type
+                is instance, ip, or alb, health checks are always enabled and cannot be disabled.
+            HealthCheckIntervalSeconds: The approximate amount of time, in seconds, between health
+                checks of an individual target.
+            HealthCheckPath: [HTTP/HTTPS health checks] The destination for health checks on the
+                targets. [HTTP1 or HTTP2 protocol version] The ping path. The default is /. [GRPC
+                protocol version] The path of a custom health check method with the format
+                /package.service/method. The default is /AWS.ALB/healthcheck.
+            HealthCheckPort: The port the load balancer uses when performing health checks on
+                targets.
+            HealthCheckProtocol: The protocol the load balancer uses when performing health checks
+                on targets.
+            HealthCheckTimeoutSeconds: The amount of time, in seconds, during which no response from
+                a target means a failed health check.
+            HealthyThresholdCount: The number of consecutive health checks successes required before
+                considering an unhealthy target healthy.
+            IpAddressType: The type of IP address used for this target group. The possible values
+                are ipv4 and ipv6. Create-only: changing it replaces the resource.
+            Matcher: [HTTP/HTTPS health checks] The HTTP or gRPC codes to use when checking for a
+                successful response from a target.
+            Name: The name of the target group. Create-only: changing it replaces the resource.
+            Port: The port on which the targets receive traffic. This port is used unless you
+                specify a port override when registering the target. If the target is a Lambda
+                function, this parameter does not apply. If the protocol is GENEVE, the supported
+                port is 6081. Create-only: changing it replaces the resource.
+            Protocol: The protocol to use for routing traffic to the targets. Create-only: changing
+                it replaces the resource.
+            ProtocolVersion: [HTTP/HTTPS protocol] The protocol version. The possible values are
+                GRPC, HTTP1, and HTTP2. Create-only: changing it replaces the resource.
             Tags: The tags.
-            TargetControlPort: The port that the target control agent uses to communicate the available capacity of targets to the load balancer.
+            TargetControlPort: The port that the target control agent uses to communicate the
+                available capacity of targets to the load balancer.
             TargetGroupAttributes: The attributes.
-            TargetType: The type of target that you must specify when registering targets with this target group.
+            TargetType: The type of target that you must specify when registering targets with this
+                target group. You can't specify targets for a target group using more than one
+                target type. Create-only: changing it replaces the resource.
             Targets: The targets.
-            UnhealthyThresholdCount: The number of consecutive health check failures required before considering a target unhealthy.
-            VpcId: The identifier of the virtual private cloud (VPC).
+            UnhealthyThresholdCount: The number of consecutive health check failures required before
+                considering a target unhealthy.
+            VpcId: The identifier of the virtual private cloud (VPC). If the target is a Lambda
+                function, this parameter does not apply. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

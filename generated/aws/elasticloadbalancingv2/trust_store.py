@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElasticLoadBalancingV2::TrustStore",
     schema_file="aws-elasticloadbalancingv2-truststore.json",
     primary_identifier=("/TrustStoreArn",),
-    additional_identifiers=(),
     read_only=("/TrustStoreArn", "/Status", "/NumberOfCaCertificates"),
     create_only=("/Name",),
     write_only=(
@@ -72,17 +77,8 @@ METADATA = _TypeMetadata(
         "/CaCertificatesBundleS3Key",
         "/CaCertificatesBundleS3ObjectVersion",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -92,58 +88,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CaCertificatesBundleS3Bucket": {"type": "string"},
-        "CaCertificatesBundleS3Key": {"type": "string"},
-        "CaCertificatesBundleS3ObjectVersion": {"type": "string"},
-        "Name": {
-            "maxLength": 32,
-            "minLength": 1,
-            "pattern": "^([a-zA-Z0-9]+-)*[a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "NumberOfCaCertificates": {"type": "integer"},
-        "Status": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "TrustStoreArn": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class TrustStore(_Resource):
-    """AWS::ElasticLoadBalancingV2::TrustStore: Resource Type definition for AWS::ElasticLoadBalancingV2::TrustStore
+    """AWS::ElasticLoadBalancingV2::TrustStore: Resource Type definition for
+    AWS::ElasticLoadBalancingV2::TrustStore
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TrustStoreArn.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): CaCertificatesBundleS3Bucket,
+    CaCertificatesBundleS3Key, CaCertificatesBundleS3ObjectVersion.
+    Read-only attributes (known once deployed): NumberOfCaCertificates, Status, TrustStoreArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-truststore.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -151,42 +108,52 @@ class TrustStore(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TrustStoreAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "trust_store.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     NumberOfCaCertificates: int
+    """The number of certificates associated with the trust store."""
     Status: str
+    """The status of the trust store, could be either of ACTIVE or CREATING."""
     TrustStoreArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the trust store."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CaCertificatesBundleS3Bucket: str
     CaCertificatesBundleS3Key: str
     CaCertificatesBundleS3ObjectVersion: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CaCertificatesBundleS3Bucket: str | None = None,
+        CaCertificatesBundleS3Key: str | None = None,
+        CaCertificatesBundleS3ObjectVersion: str | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElasticLoadBalancingV2::TrustStore; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CaCertificatesBundleS3Bucket: str | None = None,
-            CaCertificatesBundleS3Key: str | None = None,
-            CaCertificatesBundleS3ObjectVersion: str | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElasticLoadBalancingV2::TrustStore; `await` it inside an App to deploy it.
-
-            CaCertificatesBundleS3Bucket: The name of the S3 bucket to fetch the CA certificate bundle from.
-            CaCertificatesBundleS3Key: The name of the S3 object to fetch the CA certificate bundle from.
-            CaCertificatesBundleS3ObjectVersion: The version of the S3 bucket that contains the CA certificate bundle.
-            Name: The name of the trust store.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CaCertificatesBundleS3Bucket: The name of the S3 bucket to fetch the CA certificate
+                bundle from. Write-only: sent to AWS, never read back.
+            CaCertificatesBundleS3Key: The name of the S3 object to fetch the CA certificate bundle
+                from. Write-only: sent to AWS, never read back.
+            CaCertificatesBundleS3ObjectVersion: The version of the S3 bucket that contains the CA
+                certificate bundle. Write-only: sent to AWS, never read back.
+            Name: The name of the trust store. Create-only: changing it replaces the resource.
             Tags: The tags to assign to the trust store.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

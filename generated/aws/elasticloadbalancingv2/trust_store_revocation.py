@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,39 +59,42 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RevocationContentDict = TypedDict(
-    "RevocationContentDict",
-    {
-        "RevocationType": "Literal['CRL']",
-        "S3Bucket": "str",
-        "S3Key": "str",
-        "S3ObjectVersion": "str",
-    },
-    total=False,
-)
 
-TrustStoreRevocationTrustStoreRevocationDict = TypedDict(
-    "TrustStoreRevocationTrustStoreRevocationDict",
-    {
-        "NumberOfRevokedEntries": "int",
-        "RevocationId": "str",
-        "RevocationType": "str",
-        "TrustStoreArn": "str",
-    },
-    total=False,
-)
+class RevocationContentDict(TypedDict, total=False):
+    """RevocationContent as a plain dict."""
 
+    RevocationType: Literal["CRL"]
+    """Allowed values: 'CRL'."""
+    S3Bucket: str
+    """Type: str."""
+    S3Key: str
+    """Type: str."""
+    S3ObjectVersion: str
+    """Type: str."""
+
+
+class TrustStoreRevocationTrustStoreRevocationDict(TypedDict, total=False):
+    """TrustStoreRevocationTrustStoreRevocation as a plain dict."""
+
+    NumberOfRevokedEntries: int
+    """Type: int."""
+    RevocationId: str
+    """Type: str."""
+    RevocationType: str
+    """Type: str."""
+    TrustStoreArn: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElasticLoadBalancingV2::TrustStoreRevocation",
     schema_file="aws-elasticloadbalancingv2-truststorerevocation.json",
     primary_identifier=("/RevocationId", "/TrustStoreArn"),
-    additional_identifiers=(),
     read_only=("/RevocationId", "/TrustStoreRevocations"),
     create_only=("/TrustStoreArn", "/RevocationContents"),
     write_only=("/RevocationContents",),
-    conditional_create_only=(),
     unordered_arrays=("/RevocationContents", "/TrustStoreRevocations"),
-    required=(),
     list_required=("TrustStoreArn",),
     tagging=_Tagging(
         taggable=False,
@@ -95,7 +102,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -104,54 +110,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "RevocationContent": {
-            "additionalProperties": False,
-            "properties": {
-                "RevocationType": {"enum": ["CRL"], "type": "string"},
-                "S3Bucket": {"type": "string"},
-                "S3Key": {"type": "string"},
-                "S3ObjectVersion": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "RevocationId": {"type": "string"},
-        "TrustStoreRevocation": {
-            "additionalProperties": False,
-            "properties": {
-                "NumberOfRevokedEntries": {"type": "integer"},
-                "RevocationId": {"type": "string"},
-                "RevocationType": {"type": "string"},
-                "TrustStoreArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "RevocationContents": {
-            "items": {"$ref": "#/definitions/RevocationContent"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "RevocationId": {"type": "integer"},
-        "TrustStoreArn": {"type": "string"},
-        "TrustStoreRevocations": {
-            "items": {"$ref": "#/definitions/TrustStoreRevocation"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class TrustStoreRevocation(_Resource):
-    """AWS::ElasticLoadBalancingV2::TrustStoreRevocation: Resource Type definition for AWS::ElasticLoadBalancingV2::TrustStoreRevocation
+    """AWS::ElasticLoadBalancingV2::TrustStoreRevocation: Resource Type definition for
+    AWS::ElasticLoadBalancingV2::TrustStoreRevocation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RevocationId, TrustStoreArn (composite: the values joined by '|').
+    Replaced when any of these change (create-only): TrustStoreArn, RevocationContents.
+    Write-only (sent to AWS, never read back): RevocationContents.
+    Read-only attributes (known once deployed): RevocationId, TrustStoreRevocations.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-truststorerevocation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -161,32 +131,43 @@ class TrustStoreRevocation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TrustStoreRevocationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "trust_store_revocation.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     RevocationId: int
+    """The ID associated with the revocation."""
     TrustStoreRevocations: list[TrustStoreRevocationTrustStoreRevocationDict]
-    # Declared properties (as declared, or as AWS returned them).
+    """The data associated with a trust store revocation"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     RevocationContents: list[RevocationContentDict]
     TrustStoreArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RevocationContents: list[RevocationContent | RevocationContentDict] | None = None,
+        TrustStoreArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElasticLoadBalancingV2::TrustStoreRevocation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RevocationContents: list[RevocationContent | RevocationContentDict] | None = None,
-            TrustStoreArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElasticLoadBalancingV2::TrustStoreRevocation; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             RevocationContents: The attributes required to create a trust store revocation.
-            TrustStoreArn: The Amazon Resource Name (ARN) of the trust store.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            TrustStoreArn: The Amazon Resource Name (ARN) of the trust store. Create-only: changing
+                it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by domain.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AdvancedSecurityOptionsInput",
@@ -36,149 +36,195 @@ class DomainCognitoOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    IdentityPoolId: str | None = None
-    RoleArn: str | None = None
-    UserPoolId: str | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IdentityPoolId: Annotated[str | None, Field(description="Type: str.")] = None
+    RoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    UserPoolId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainColdStorageOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class DomainDomainEndpointOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomEndpoint: str | None = None
-    CustomEndpointCertificateArn: str | None = None
-    CustomEndpointEnabled: bool | None = None
-    EnforceHTTPS: bool | None = None
-    TLSSecurityPolicy: str | None = None
+    CustomEndpoint: Annotated[str | None, Field(description="Type: str.")] = None
+    CustomEndpointCertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    CustomEndpointEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EnforceHTTPS: Annotated[bool | None, Field(description="Type: bool.")] = None
+    TLSSecurityPolicy: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainEBSOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EBSEnabled: bool | None = None
-    Iops: int | None = None
-    VolumeSize: int | None = None
-    VolumeType: str | None = None
+    EBSEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Iops: Annotated[int | None, Field(description="Type: int.")] = None
+    VolumeSize: Annotated[int | None, Field(description="Type: int.")] = None
+    VolumeType: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainEncryptionAtRestOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    KmsKeyId: str | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    KmsKeyId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainMasterUserOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MasterUserARN: str | None = None
-    MasterUserName: str | None = None
-    MasterUserPassword: str | None = None
+    MasterUserARN: Annotated[str | None, Field(description="Type: str.")] = None
+    MasterUserName: Annotated[str | None, Field(description="Type: str.")] = None
+    MasterUserPassword: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainNodeToNodeEncryptionOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class DomainSnapshotOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutomatedSnapshotStartHour: int | None = None
+    AutomatedSnapshotStartHour: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class DomainVPCOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
+    SecurityGroupIds: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    SubnetIds: Annotated[list[str] | None, Field(description="Items are unique.")] = None
 
 
 class DomainZoneAwarenessConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZoneCount: int | None = None
+    AvailabilityZoneCount: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class LogPublishingOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogsLogGroupArn: str | None = None
-    Enabled: bool | None = None
+    CloudWatchLogsLogGroupArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class DomainAttributes(DeferredModel):
-    Arn: str | None = None
-    DomainArn: str | None = None
-    DomainEndpoint: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Elasticsearch::Domain, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    DomainArn: Annotated[str | None, Field(description="Type: str.")] = None
+    DomainEndpoint: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AdvancedSecurityOptionsInput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnonymousAuthEnabled: bool | None = None
-    Enabled: bool | None = None
-    InternalUserDatabaseEnabled: bool | None = None
-    MasterUserOptions: DomainMasterUserOptions | None = None
+    AnonymousAuthEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    InternalUserDatabaseEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MasterUserOptions: Annotated[
+        DomainMasterUserOptions | None, Field(description="Type: DomainMasterUserOptionsDict.")
+    ] = None
 
 
 class DomainElasticsearchClusterConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColdStorageOptions: DomainColdStorageOptions | None = None
-    DedicatedMasterCount: int | None = None
-    DedicatedMasterEnabled: bool | None = None
-    DedicatedMasterType: str | None = None
-    InstanceCount: int | None = None
-    InstanceType: str | None = None
-    WarmCount: int | None = None
-    WarmEnabled: bool | None = None
-    WarmType: str | None = None
-    ZoneAwarenessConfig: DomainZoneAwarenessConfig | None = None
-    ZoneAwarenessEnabled: bool | None = None
+    ColdStorageOptions: Annotated[
+        DomainColdStorageOptions | None, Field(description="Type: DomainColdStorageOptionsDict.")
+    ] = None
+    DedicatedMasterCount: Annotated[int | None, Field(description="Type: int.")] = None
+    DedicatedMasterEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DedicatedMasterType: Annotated[str | None, Field(description="Type: str.")] = None
+    InstanceCount: Annotated[int | None, Field(description="Type: int.")] = None
+    InstanceType: Annotated[str | None, Field(description="Type: str.")] = None
+    WarmCount: Annotated[int | None, Field(description="Type: int.")] = None
+    WarmEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    WarmType: Annotated[str | None, Field(description="Type: str.")] = None
+    ZoneAwarenessConfig: Annotated[
+        DomainZoneAwarenessConfig | None, Field(description="Type: DomainZoneAwarenessConfigDict.")
+    ] = None
+    ZoneAwarenessEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class DomainProps(DeferredModel):
-    AccessPolicies: dict[str, Any] | str | None = None
-    AdvancedOptions: dict[str, str] | None = None
-    AdvancedSecurityOptions: AdvancedSecurityOptionsInput | None = None
-    CognitoOptions: DomainCognitoOptions | None = None
-    DomainEndpointOptions: DomainDomainEndpointOptions | None = None
-    DomainName: str | None = None
-    EBSOptions: DomainEBSOptions | None = None
-    ElasticsearchClusterConfig: DomainElasticsearchClusterConfig | None = None
-    ElasticsearchVersion: str | None = None
-    EncryptionAtRestOptions: DomainEncryptionAtRestOptions | None = None
-    LogPublishingOptions: dict[str, LogPublishingOption] | None = None
-    NodeToNodeEncryptionOptions: DomainNodeToNodeEncryptionOptions | None = None
-    SnapshotOptions: DomainSnapshotOptions | None = None
-    Tags: list[Tag] | None = None
-    VPCOptions: DomainVPCOptions | None = None
+    """
+    The properties a program declares for a AWS::Elasticsearch::Domain.
+    """
+
+    AccessPolicies: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    AdvancedOptions: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    AdvancedSecurityOptions: Annotated[
+        AdvancedSecurityOptionsInput | None,
+        Field(description="Type: AdvancedSecurityOptionsInputDict."),
+    ] = None
+    CognitoOptions: Annotated[
+        DomainCognitoOptions | None, Field(description="Type: DomainCognitoOptionsDict.")
+    ] = None
+    DomainEndpointOptions: Annotated[
+        DomainDomainEndpointOptions | None,
+        Field(description="Type: DomainDomainEndpointOptionsDict."),
+    ] = None
+    DomainName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    EBSOptions: Annotated[
+        DomainEBSOptions | None, Field(description="Type: DomainEBSOptionsDict.")
+    ] = None
+    ElasticsearchClusterConfig: Annotated[
+        DomainElasticsearchClusterConfig | None,
+        Field(description="Type: DomainElasticsearchClusterConfigDict."),
+    ] = None
+    ElasticsearchVersion: Annotated[str | None, Field(description="Type: str.")] = None
+    EncryptionAtRestOptions: Annotated[
+        DomainEncryptionAtRestOptions | None,
+        Field(description="Type: DomainEncryptionAtRestOptionsDict."),
+    ] = None
+    LogPublishingOptions: Annotated[
+        dict[str, LogPublishingOption] | None,
+        Field(description="Type: dict[str, LogPublishingOptionDict]."),
+    ] = None
+    NodeToNodeEncryptionOptions: Annotated[
+        DomainNodeToNodeEncryptionOptions | None,
+        Field(description="Type: DomainNodeToNodeEncryptionOptionsDict."),
+    ] = None
+    SnapshotOptions: Annotated[
+        DomainSnapshotOptions | None, Field(description="Type: DomainSnapshotOptionsDict.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    VPCOptions: Annotated[
+        DomainVPCOptions | None, Field(description="Type: DomainVPCOptionsDict.")
+    ] = None

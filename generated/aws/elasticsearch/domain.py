@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -103,325 +107,182 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AdvancedSecurityOptionsInputDict = TypedDict(
-    "AdvancedSecurityOptionsInputDict",
-    {
-        "AnonymousAuthEnabled": "bool",
-        "Enabled": "bool",
-        "InternalUserDatabaseEnabled": "bool",
-        "MasterUserOptions": "DomainMasterUserOptionsDict",
-    },
-    total=False,
-)
 
-DomainCognitoOptionsDict = TypedDict(
-    "DomainCognitoOptionsDict",
-    {
-        "Enabled": "bool",
-        "IdentityPoolId": "str",
-        "RoleArn": "str",
-        "UserPoolId": "str",
-    },
-    total=False,
-)
+class AdvancedSecurityOptionsInputDict(TypedDict, total=False):
+    """AdvancedSecurityOptionsInput as a plain dict."""
 
-DomainColdStorageOptionsDict = TypedDict(
-    "DomainColdStorageOptionsDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
+    AnonymousAuthEnabled: bool
+    """Type: bool."""
+    Enabled: bool
+    """Type: bool."""
+    InternalUserDatabaseEnabled: bool
+    """Type: bool."""
+    MasterUserOptions: DomainMasterUserOptionsDict
+    """Type: DomainMasterUserOptionsDict."""
 
-DomainDomainEndpointOptionsDict = TypedDict(
-    "DomainDomainEndpointOptionsDict",
-    {
-        "CustomEndpoint": "str",
-        "CustomEndpointCertificateArn": "str",
-        "CustomEndpointEnabled": "bool",
-        "EnforceHTTPS": "bool",
-        "TLSSecurityPolicy": "str",
-    },
-    total=False,
-)
 
-DomainEBSOptionsDict = TypedDict(
-    "DomainEBSOptionsDict",
-    {
-        "EBSEnabled": "bool",
-        "Iops": "int",
-        "VolumeSize": "int",
-        "VolumeType": "str",
-    },
-    total=False,
-)
+class DomainCognitoOptionsDict(TypedDict, total=False):
+    """DomainCognitoOptions as a plain dict."""
 
-DomainElasticsearchClusterConfigDict = TypedDict(
-    "DomainElasticsearchClusterConfigDict",
-    {
-        "ColdStorageOptions": "DomainColdStorageOptionsDict",
-        "DedicatedMasterCount": "int",
-        "DedicatedMasterEnabled": "bool",
-        "DedicatedMasterType": "str",
-        "InstanceCount": "int",
-        "InstanceType": "str",
-        "WarmCount": "int",
-        "WarmEnabled": "bool",
-        "WarmType": "str",
-        "ZoneAwarenessConfig": "DomainZoneAwarenessConfigDict",
-        "ZoneAwarenessEnabled": "bool",
-    },
-    total=False,
-)
+    Enabled: bool
+    """Type: bool."""
+    IdentityPoolId: str
+    """Type: str."""
+    RoleArn: str
+    """Type: str."""
+    UserPoolId: str
+    """Type: str."""
 
-DomainEncryptionAtRestOptionsDict = TypedDict(
-    "DomainEncryptionAtRestOptionsDict",
-    {
-        "Enabled": "bool",
-        "KmsKeyId": "str",
-    },
-    total=False,
-)
 
-DomainMasterUserOptionsDict = TypedDict(
-    "DomainMasterUserOptionsDict",
-    {
-        "MasterUserARN": "str",
-        "MasterUserName": "str",
-        "MasterUserPassword": "str",
-    },
-    total=False,
-)
+class DomainColdStorageOptionsDict(TypedDict, total=False):
+    """DomainColdStorageOptions as a plain dict."""
 
-DomainNodeToNodeEncryptionOptionsDict = TypedDict(
-    "DomainNodeToNodeEncryptionOptionsDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
+    Enabled: bool
+    """Type: bool."""
 
-DomainSnapshotOptionsDict = TypedDict(
-    "DomainSnapshotOptionsDict",
-    {
-        "AutomatedSnapshotStartHour": "int",
-    },
-    total=False,
-)
 
-DomainVPCOptionsDict = TypedDict(
-    "DomainVPCOptionsDict",
-    {
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "list[str]",
-    },
-    total=False,
-)
+class DomainDomainEndpointOptionsDict(TypedDict, total=False):
+    """DomainDomainEndpointOptions as a plain dict."""
 
-DomainZoneAwarenessConfigDict = TypedDict(
-    "DomainZoneAwarenessConfigDict",
-    {
-        "AvailabilityZoneCount": "int",
-    },
-    total=False,
-)
+    CustomEndpoint: str
+    """Type: str."""
+    CustomEndpointCertificateArn: str
+    """Type: str."""
+    CustomEndpointEnabled: bool
+    """Type: bool."""
+    EnforceHTTPS: bool
+    """Type: bool."""
+    TLSSecurityPolicy: str
+    """Type: str."""
 
-LogPublishingOptionDict = TypedDict(
-    "LogPublishingOptionDict",
-    {
-        "CloudWatchLogsLogGroupArn": "str",
-        "Enabled": "bool",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DomainEBSOptionsDict(TypedDict, total=False):
+    """DomainEBSOptions as a plain dict."""
 
+    EBSEnabled: bool
+    """Type: bool."""
+    Iops: int
+    """Type: int."""
+    VolumeSize: int
+    """Type: int."""
+    VolumeType: str
+    """Type: str."""
+
+
+class DomainElasticsearchClusterConfigDict(TypedDict, total=False):
+    """DomainElasticsearchClusterConfig as a plain dict."""
+
+    ColdStorageOptions: DomainColdStorageOptionsDict
+    """Type: DomainColdStorageOptionsDict."""
+    DedicatedMasterCount: int
+    """Type: int."""
+    DedicatedMasterEnabled: bool
+    """Type: bool."""
+    DedicatedMasterType: str
+    """Type: str."""
+    InstanceCount: int
+    """Type: int."""
+    InstanceType: str
+    """Type: str."""
+    WarmCount: int
+    """Type: int."""
+    WarmEnabled: bool
+    """Type: bool."""
+    WarmType: str
+    """Type: str."""
+    ZoneAwarenessConfig: DomainZoneAwarenessConfigDict
+    """Type: DomainZoneAwarenessConfigDict."""
+    ZoneAwarenessEnabled: bool
+    """Type: bool."""
+
+
+class DomainEncryptionAtRestOptionsDict(TypedDict, total=False):
+    """DomainEncryptionAtRestOptions as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+    KmsKeyId: str
+    """Type: str."""
+
+
+class DomainMasterUserOptionsDict(TypedDict, total=False):
+    """DomainMasterUserOptions as a plain dict."""
+
+    MasterUserARN: str
+    """Type: str."""
+    MasterUserName: str
+    """Type: str."""
+    MasterUserPassword: str
+    """Type: str."""
+
+
+class DomainNodeToNodeEncryptionOptionsDict(TypedDict, total=False):
+    """DomainNodeToNodeEncryptionOptions as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+
+
+class DomainSnapshotOptionsDict(TypedDict, total=False):
+    """DomainSnapshotOptions as a plain dict."""
+
+    AutomatedSnapshotStartHour: int
+    """Type: int."""
+
+
+class DomainVPCOptionsDict(TypedDict, total=False):
+    """DomainVPCOptions as a plain dict."""
+
+    SecurityGroupIds: list[str]
+    """Items are unique."""
+    SubnetIds: list[str]
+    """Items are unique."""
+
+
+class DomainZoneAwarenessConfigDict(TypedDict, total=False):
+    """DomainZoneAwarenessConfig as a plain dict."""
+
+    AvailabilityZoneCount: int
+    """Type: int."""
+
+
+class LogPublishingOptionDict(TypedDict, total=False):
+    """LogPublishingOption as a plain dict."""
+
+    CloudWatchLogsLogGroupArn: str
+    """Type: str."""
+    Enabled: bool
+    """Type: bool."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Elasticsearch::Domain",
     schema_file="aws-elasticsearch-domain.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/DomainArn", "/DomainEndpoint", "/Arn"),
     create_only=("/DomainName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdvancedSecurityOptionsInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AnonymousAuthEnabled": {"type": "boolean"},
-                "Enabled": {"type": "boolean"},
-                "InternalUserDatabaseEnabled": {"type": "boolean"},
-                "MasterUserOptions": {"$ref": "#/definitions/MasterUserOptions"},
-            },
-            "type": "object",
-        },
-        "CognitoOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "IdentityPoolId": {"type": "string"},
-                "RoleArn": {"type": "string"},
-                "UserPoolId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ColdStorageOptions": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "DomainEndpointOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomEndpoint": {"type": "string"},
-                "CustomEndpointCertificateArn": {"type": "string"},
-                "CustomEndpointEnabled": {"type": "boolean"},
-                "EnforceHTTPS": {"type": "boolean"},
-                "TLSSecurityPolicy": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "EBSOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "EBSEnabled": {"type": "boolean"},
-                "Iops": {"type": "integer"},
-                "VolumeSize": {"type": "integer"},
-                "VolumeType": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ElasticsearchClusterConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ColdStorageOptions": {"$ref": "#/definitions/ColdStorageOptions"},
-                "DedicatedMasterCount": {"type": "integer"},
-                "DedicatedMasterEnabled": {"type": "boolean"},
-                "DedicatedMasterType": {"type": "string"},
-                "InstanceCount": {"type": "integer"},
-                "InstanceType": {"type": "string"},
-                "WarmCount": {"type": "integer"},
-                "WarmEnabled": {"type": "boolean"},
-                "WarmType": {"type": "string"},
-                "ZoneAwarenessConfig": {"$ref": "#/definitions/ZoneAwarenessConfig"},
-                "ZoneAwarenessEnabled": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "EncryptionAtRestOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-            },
-            "type": "object",
-        },
-        "LogPublishingOption": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogsLogGroupArn": {"type": "string"},
-                "Enabled": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "MasterUserOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "MasterUserARN": {"type": "string"},
-                "MasterUserName": {"type": "string"},
-                "MasterUserPassword": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "NodeToNodeEncryptionOptions": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "SnapshotOptions": {
-            "additionalProperties": False,
-            "properties": {"AutomatedSnapshotStartHour": {"type": "integer"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VPCOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-            },
-            "type": "object",
-        },
-        "ZoneAwarenessConfig": {
-            "additionalProperties": False,
-            "properties": {"AvailabilityZoneCount": {"type": "integer"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessPolicies": {"type": ["object", "string"]},
-        "AdvancedOptions": {
-            "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-            "type": "object",
-        },
-        "AdvancedSecurityOptions": {"$ref": "#/definitions/AdvancedSecurityOptionsInput"},
-        "Arn": {"type": "string"},
-        "CognitoOptions": {"$ref": "#/definitions/CognitoOptions"},
-        "DomainArn": {"type": "string"},
-        "DomainEndpoint": {"type": "string"},
-        "DomainEndpointOptions": {"$ref": "#/definitions/DomainEndpointOptions"},
-        "DomainName": {"type": "string"},
-        "EBSOptions": {"$ref": "#/definitions/EBSOptions"},
-        "ElasticsearchClusterConfig": {"$ref": "#/definitions/ElasticsearchClusterConfig"},
-        "ElasticsearchVersion": {"type": "string"},
-        "EncryptionAtRestOptions": {"$ref": "#/definitions/EncryptionAtRestOptions"},
-        "Id": {"type": "string"},
-        "LogPublishingOptions": {
-            "patternProperties": {"[a-zA-Z0-9]+": {"$ref": "#/definitions/LogPublishingOption"}},
-            "type": "object",
-        },
-        "NodeToNodeEncryptionOptions": {"$ref": "#/definitions/NodeToNodeEncryptionOptions"},
-        "SnapshotOptions": {"$ref": "#/definitions/SnapshotOptions"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "VPCOptions": {"$ref": "#/definitions/VPCOptions"},
-    },
-    "required": [],
-}
 
 
 class Domain(_Resource):
     """AWS::Elasticsearch::Domain: Resource Type definition for AWS::Elasticsearch::Domain
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): DomainName.
+    Read-only attributes (known once deployed): Arn, DomainArn, DomainEndpoint, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticsearch-domain.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -429,14 +290,19 @@ class Domain(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "domain.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     DomainArn: str
+    """Type: str."""
     DomainEndpoint: str
+    """Type: str."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessPolicies: dict[str, Any] | str
     AdvancedOptions: dict[str, str]
     AdvancedSecurityOptions: AdvancedSecurityOptionsInputDict
@@ -453,45 +319,63 @@ class Domain(_Resource):
     Tags: list[TagDict]
     VPCOptions: DomainVPCOptionsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccessPolicies: dict[str, Any] | str | None = None,
+        AdvancedOptions: dict[str, str] | None = None,
+        AdvancedSecurityOptions: AdvancedSecurityOptionsInput
+        | AdvancedSecurityOptionsInputDict
+        | None = None,
+        CognitoOptions: DomainCognitoOptions | DomainCognitoOptionsDict | None = None,
+        DomainEndpointOptions: DomainDomainEndpointOptions
+        | DomainDomainEndpointOptionsDict
+        | None = None,
+        DomainName: str | None = None,
+        EBSOptions: DomainEBSOptions | DomainEBSOptionsDict | None = None,
+        ElasticsearchClusterConfig: DomainElasticsearchClusterConfig
+        | DomainElasticsearchClusterConfigDict
+        | None = None,
+        ElasticsearchVersion: str | None = None,
+        EncryptionAtRestOptions: DomainEncryptionAtRestOptions
+        | DomainEncryptionAtRestOptionsDict
+        | None = None,
+        LogPublishingOptions: dict[str, LogPublishingOption | LogPublishingOptionDict]
+        | None = None,
+        NodeToNodeEncryptionOptions: DomainNodeToNodeEncryptionOptions
+        | DomainNodeToNodeEncryptionOptionsDict
+        | None = None,
+        SnapshotOptions: DomainSnapshotOptions | DomainSnapshotOptionsDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VPCOptions: DomainVPCOptions | DomainVPCOptionsDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Elasticsearch::Domain; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccessPolicies: dict[str, Any] | str | None = None,
-            AdvancedOptions: dict[str, str] | None = None,
-            AdvancedSecurityOptions: AdvancedSecurityOptionsInput
-            | AdvancedSecurityOptionsInputDict
-            | None = None,
-            CognitoOptions: DomainCognitoOptions | DomainCognitoOptionsDict | None = None,
-            DomainEndpointOptions: DomainDomainEndpointOptions
-            | DomainDomainEndpointOptionsDict
-            | None = None,
-            DomainName: str | None = None,
-            EBSOptions: DomainEBSOptions | DomainEBSOptionsDict | None = None,
-            ElasticsearchClusterConfig: DomainElasticsearchClusterConfig
-            | DomainElasticsearchClusterConfigDict
-            | None = None,
-            ElasticsearchVersion: str | None = None,
-            EncryptionAtRestOptions: DomainEncryptionAtRestOptions
-            | DomainEncryptionAtRestOptionsDict
-            | None = None,
-            LogPublishingOptions: dict[str, LogPublishingOption | LogPublishingOptionDict]
-            | None = None,
-            NodeToNodeEncryptionOptions: DomainNodeToNodeEncryptionOptions
-            | DomainNodeToNodeEncryptionOptionsDict
-            | None = None,
-            SnapshotOptions: DomainSnapshotOptions | DomainSnapshotOptionsDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VPCOptions: DomainVPCOptions | DomainVPCOptionsDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Elasticsearch::Domain; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccessPolicies: Type: dict[str, Any] | str.
+            AdvancedOptions: Type: dict[str, str].
+            AdvancedSecurityOptions: Type: AdvancedSecurityOptionsInputDict.
+            CognitoOptions: Type: DomainCognitoOptionsDict.
+            DomainEndpointOptions: Type: DomainDomainEndpointOptionsDict.
+            DomainName: Type: str. Create-only: changing it replaces the resource.
+            EBSOptions: Type: DomainEBSOptionsDict.
+            ElasticsearchClusterConfig: Type: DomainElasticsearchClusterConfigDict.
+            ElasticsearchVersion: Type: str.
+            EncryptionAtRestOptions: Type: DomainEncryptionAtRestOptionsDict.
+            LogPublishingOptions: Type: dict[str, LogPublishingOptionDict].
+            NodeToNodeEncryptionOptions: Type: DomainNodeToNodeEncryptionOptionsDict.
+            SnapshotOptions: Type: DomainSnapshotOptionsDict.
+            Tags: Type: list[TagDict].
+            VPCOptions: Type: DomainVPCOptionsDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by dictionary.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,12 +19,32 @@ __all__ = [
 
 
 class DictionaryProps(DeferredModel):
-    Entries: str | None = None
-    Language: Literal["eng", "fra", "ita", "deu", "spa", "por"]
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::ElementalInference::Dictionary.
+    """
+
+    Entries: Annotated[
+        str | None,
+        Field(
+            description="Length: at most 40960 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Language: Annotated[
+        Literal["eng", "fra", "ita", "deu", "spa", "por"],
+        Field(description="Allowed values: 'eng', 'fra', 'ita', 'deu', 'spa', 'por'."),
+    ]
+    Name: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$")
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
 
 
 class DictionaryAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ElementalInference::Dictionary, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 19 characters.")
+    ] = None

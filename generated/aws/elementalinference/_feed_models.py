@@ -7,7 +7,7 @@ Imported on first use by feed.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -32,91 +32,154 @@ class FeedAspectRatio(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Height: int
-    Width: int
+    Height: Annotated[int, Field(description="Type: int.")]
+    Width: Annotated[int, Field(description="Type: int.")]
 
 
 class FeedDataSourceConfiguration(DeferredModel):
+    """
+    Identifies the fixture whose event data Elemental Inference maps onto the clipping metadata for an output.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FixtureId: str
+    FixtureId: Annotated[
+        str,
+        Field(
+            description="The ID of the fixture whose event data you want Elemental Inference to map onto this clipping output. To obtain this ID, use the SearchFixtures operation."
+        ),
+    ]
 
 
 class SubtitlingConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AspectRatio: FeedAspectRatio | None = None
-    Dictionary: str | None = None
-    Language: Literal["eng", "eng-au", "eng-gb", "eng-us", "fra", "ita", "deu", "spa", "por"]
-    ProfanityFilter: Literal["DISABLED", "CENSOR", "DROP"] | None = None
+    AspectRatio: Annotated[
+        FeedAspectRatio | None, Field(description="Type: FeedAspectRatioDict.")
+    ] = None
+    Dictionary: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 19 characters.")
+    ] = None
+    Language: Annotated[
+        Literal["eng", "eng-au", "eng-gb", "eng-us", "fra", "ita", "deu", "spa", "por"],
+        Field(
+            description="Allowed values: 'eng', 'eng-au', 'eng-gb', 'eng-us', 'fra', 'ita', 'deu', 'spa', 'por'."
+        ),
+    ]
+    ProfanityFilter: Annotated[
+        Literal["DISABLED", "CENSOR", "DROP"] | None,
+        Field(description="Allowed values: 'DISABLED', 'CENSOR', 'DROP'."),
+    ] = None
 
 
 class TemplateGroup(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    TemplateUris: list[str]
+    Name: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$")
+    ]
+    TemplateUris: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 2 items. Each item: Pattern: ^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+$ Length: 10 to 255 characters."
+        ),
+    ]
 
 
 class FeedAttributes(DeferredModel):
-    Arn: str | None = None
-    DataEndpoints: list[str] | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ElementalInference::Feed, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    DataEndpoints: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Id: Annotated[str | None, Field(description="Pattern: ^[a-z0-9]{19}$")] = None
 
 
 class ClippingConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CallbackMetadata: str | None = None
-    DataSourceConfiguration: FeedDataSourceConfiguration | None = None
+    CallbackMetadata: Annotated[
+        str | None,
+        Field(description="Pattern: ^[\\w \\-\\.',@:;]*$ Length: at most 1024 characters."),
+    ] = None
+    DataSourceConfiguration: Annotated[
+        FeedDataSourceConfiguration | None,
+        Field(
+            description="Identifies the fixture whose event data Elemental Inference maps onto the clipping metadata for an output."
+        ),
+    ] = None
 
 
 class CroppingConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TemplateGroups: list[TemplateGroup] | None = None
+    TemplateGroups: Annotated[
+        list[TemplateGroup] | None, Field(description="Items: 1 to 4 items.")
+    ] = None
 
 
 class GetOutputOutputConfigOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cropping: CroppingConfig
+    Cropping: Annotated[CroppingConfig, Field(description="Type: CroppingConfigDict.")]
 
 
 class GetOutputOutputConfigOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Clipping: ClippingConfig
+    Clipping: Annotated[ClippingConfig, Field(description="Type: ClippingConfigDict.")]
 
 
 class GetOutputOutputConfigOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Subtitling: SubtitlingConfig
+    Subtitling: Annotated[SubtitlingConfig, Field(description="Type: SubtitlingConfigDict.")]
 
 
 class GetOutput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Name: str
-    OutputConfig: (
-        GetOutputOutputConfigOption1 | GetOutputOutputConfigOption2 | GetOutputOutputConfigOption3
-    )
-    Status: Literal["ENABLED", "DISABLED"]
+    Description: Annotated[
+        str | None,
+        Field(description="Pattern: ^[\\w \\-\\.',@:;]*$ Length: at most 1024 characters."),
+    ] = None
+    Name: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$")
+    ]
+    OutputConfig: Annotated[
+        GetOutputOutputConfigOption1 | GetOutputOutputConfigOption2 | GetOutputOutputConfigOption3,
+        Field(
+            description="Type: GetOutputOutputConfigOption1Dict | GetOutputOutputConfigOption2Dict | GetOutputOutputConfigOption3Dict."
+        ),
+    ]
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class FeedProps(DeferredModel):
-    AccessRoleArn: str | None = None
-    Name: str
-    Outputs: list[GetOutput]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::ElementalInference::Feed.
+    """
+
+    AccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[a-z\\-]*:iam::[0-9]{12}:role/.+$ Length: 32 to 255 characters."
+        ),
+    ] = None
+    Name: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$")
+    ]
+    Outputs: Annotated[list[GetOutput], Field(description="Type: list[GetOutputDict].")]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,114 +91,114 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ClippingConfigDict = TypedDict(
-    "ClippingConfigDict",
-    {
-        "CallbackMetadata": "str",
-        "DataSourceConfiguration": "FeedDataSourceConfigurationDict",
-    },
-    total=False,
-)
 
-CroppingConfigDict = TypedDict(
-    "CroppingConfigDict",
-    {
-        "TemplateGroups": "list[TemplateGroupDict]",
-    },
-    total=False,
-)
+class ClippingConfigDict(TypedDict, total=False):
+    """ClippingConfig as a plain dict."""
 
-FeedAspectRatioDict = TypedDict(
-    "FeedAspectRatioDict",
-    {
-        "Height": "Required[int]",
-        "Width": "Required[int]",
-    },
-    total=False,
-)
+    CallbackMetadata: str
+    """Pattern: ^[\\w \\-\\.',@:;]*$ Length: at most 1024 characters."""
+    DataSourceConfiguration: FeedDataSourceConfigurationDict
+    """Identifies the fixture whose event data Elemental Inference maps onto the clipping metadata
+    for an output."""
 
-FeedDataSourceConfigurationDict = TypedDict(
-    "FeedDataSourceConfigurationDict",
-    {
-        "FixtureId": "Required[str]",
-    },
-    total=False,
-)
 
-GetOutputDict = TypedDict(
-    "GetOutputDict",
-    {
-        "Description": "str",
-        "Name": "Required[str]",
-        "OutputConfig": "Required[GetOutputOutputConfigOption1Dict | GetOutputOutputConfigOption2Dict | GetOutputOutputConfigOption3Dict]",
-        "Status": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
+class CroppingConfigDict(TypedDict, total=False):
+    """CroppingConfig as a plain dict."""
 
-GetOutputOutputConfigOption1Dict = TypedDict(
-    "GetOutputOutputConfigOption1Dict",
-    {
-        "Cropping": "Required[CroppingConfigDict]",
-    },
-    total=False,
-)
+    TemplateGroups: list[TemplateGroupDict]
+    """Items: 1 to 4 items."""
 
-GetOutputOutputConfigOption2Dict = TypedDict(
-    "GetOutputOutputConfigOption2Dict",
-    {
-        "Clipping": "Required[ClippingConfigDict]",
-    },
-    total=False,
-)
 
-GetOutputOutputConfigOption3Dict = TypedDict(
-    "GetOutputOutputConfigOption3Dict",
-    {
-        "Subtitling": "Required[SubtitlingConfigDict]",
-    },
-    total=False,
-)
+class FeedAspectRatioDict(TypedDict, total=False):
+    """FeedAspectRatio as a plain dict."""
 
-SubtitlingConfigDict = TypedDict(
-    "SubtitlingConfigDict",
-    {
-        "AspectRatio": "FeedAspectRatioDict",
-        "Dictionary": "str",
-        "Language": "Required[Literal['eng', 'eng-au', 'eng-gb', 'eng-us', 'fra', 'ita', 'deu', 'spa', 'por']]",
-        "ProfanityFilter": "Literal['DISABLED', 'CENSOR', 'DROP']",
-    },
-    total=False,
-)
+    Height: Required[int]
+    """Type: int."""
+    Width: Required[int]
+    """Type: int."""
 
-TemplateGroupDict = TypedDict(
-    "TemplateGroupDict",
-    {
-        "Name": "Required[str]",
-        "TemplateUris": "Required[list[str]]",
-    },
-    total=False,
-)
 
+class FeedDataSourceConfigurationDict(TypedDict, total=False):
+    """FeedDataSourceConfiguration as a plain dict: Identifies the fixture whose event data
+    Elemental Inference maps onto the clipping metadata for an output."""
+
+    FixtureId: Required[str]
+    """The ID of the fixture whose event data you want Elemental Inference to map onto this clipping
+    output. To obtain this ID, use the SearchFixtures operation."""
+
+
+class GetOutputDict(TypedDict, total=False):
+    """GetOutput as a plain dict."""
+
+    Description: str
+    """Pattern: ^[\\w \\-\\.',@:;]*$ Length: at most 1024 characters."""
+    Name: Required[str]
+    """Pattern: ^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$"""
+    OutputConfig: Required[
+        GetOutputOutputConfigOption1Dict
+        | GetOutputOutputConfigOption2Dict
+        | GetOutputOutputConfigOption3Dict
+    ]
+    """Type: GetOutputOutputConfigOption1Dict | GetOutputOutputConfigOption2Dict |
+    GetOutputOutputConfigOption3Dict."""
+    Status: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class GetOutputOutputConfigOption1Dict(TypedDict, total=False):
+    """GetOutputOutputConfigOption1 as a plain dict."""
+
+    Cropping: Required[CroppingConfigDict]
+    """Type: CroppingConfigDict."""
+
+
+class GetOutputOutputConfigOption2Dict(TypedDict, total=False):
+    """GetOutputOutputConfigOption2 as a plain dict."""
+
+    Clipping: Required[ClippingConfigDict]
+    """Type: ClippingConfigDict."""
+
+
+class GetOutputOutputConfigOption3Dict(TypedDict, total=False):
+    """GetOutputOutputConfigOption3 as a plain dict."""
+
+    Subtitling: Required[SubtitlingConfigDict]
+    """Type: SubtitlingConfigDict."""
+
+
+class SubtitlingConfigDict(TypedDict, total=False):
+    """SubtitlingConfig as a plain dict."""
+
+    AspectRatio: FeedAspectRatioDict
+    """Type: FeedAspectRatioDict."""
+    Dictionary: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 19 characters."""
+    Language: Required[
+        Literal["eng", "eng-au", "eng-gb", "eng-us", "fra", "ita", "deu", "spa", "por"]
+    ]
+    """Allowed values: 'eng', 'eng-au', 'eng-gb', 'eng-us', 'fra', 'ita', 'deu', 'spa', 'por'."""
+    ProfanityFilter: Literal["DISABLED", "CENSOR", "DROP"]
+    """Allowed values: 'DISABLED', 'CENSOR', 'DROP'."""
+
+
+class TemplateGroupDict(TypedDict, total=False):
+    """TemplateGroup as a plain dict."""
+
+    Name: Required[str]
+    """Pattern: ^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$"""
+    TemplateUris: Required[list[str]]
+    """Items: 1 to 2 items. Each item: Pattern: ^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+$ Length:
+    10 to 255 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ElementalInference::Feed",
     schema_file="aws-elementalinference-feed.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn", "/DataEndpoints", "/Id"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "Outputs"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -204,192 +208,61 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AspectRatio": {
-            "additionalProperties": False,
-            "properties": {"Height": {"type": "integer"}, "Width": {"type": "integer"}},
-            "required": ["Height", "Width"],
-            "type": "object",
-        },
-        "ClippingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CallbackMetadata": {
-                    "maxLength": 1024,
-                    "pattern": "^[\\w \\-\\.',@:;]*$",
-                    "type": "string",
-                },
-                "DataSourceConfiguration": {"$ref": "#/definitions/DataSourceConfiguration"},
-            },
-            "type": "object",
-        },
-        "CroppingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "TemplateGroups": {
-                    "items": {"$ref": "#/definitions/TemplateGroup"},
-                    "maxItems": 4,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "DataSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {"FixtureId": {"maxLength": 128, "minLength": 1, "type": "string"}},
-            "required": ["FixtureId"],
-            "type": "object",
-        },
-        "GetOutput": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {
-                    "maxLength": 1024,
-                    "pattern": "^[\\w \\-\\.',@:;]*$",
-                    "type": "string",
-                },
-                "Name": {
-                    "pattern": "^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$",
-                    "type": "string",
-                },
-                "OutputConfig": {"$ref": "#/definitions/OutputConfig"},
-                "Status": {"$ref": "#/definitions/OutputStatus"},
-            },
-            "required": ["Name", "OutputConfig", "Status"],
-            "type": "object",
-        },
-        "OutputConfig": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Cropping": {"$ref": "#/definitions/CroppingConfig"}},
-                    "required": ["Cropping"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Clipping": {"$ref": "#/definitions/ClippingConfig"}},
-                    "required": ["Clipping"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Subtitling": {"$ref": "#/definitions/SubtitlingConfig"}},
-                    "required": ["Subtitling"],
-                    "type": "object",
-                },
-            ]
-        },
-        "OutputStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "ProfanityFilterMode": {"enum": ["DISABLED", "CENSOR", "DROP"], "type": "string"},
-        "SubtitlingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AspectRatio": {"$ref": "#/definitions/AspectRatio"},
-                "Dictionary": {
-                    "maxLength": 19,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "Language": {"$ref": "#/definitions/TranscriptionLanguage"},
-                "ProfanityFilter": {"$ref": "#/definitions/ProfanityFilterMode"},
-            },
-            "required": ["Language"],
-            "type": "object",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"maxLength": 256, "type": "string"}},
-            "type": "object",
-        },
-        "TemplateGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "pattern": "^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$",
-                    "type": "string",
-                },
-                "TemplateUris": {
-                    "items": {
-                        "maxLength": 255,
-                        "minLength": 10,
-                        "pattern": "^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+$",
-                        "type": "string",
-                    },
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Name", "TemplateUris"],
-            "type": "object",
-        },
-        "TranscriptionLanguage": {
-            "enum": ["eng", "eng-au", "eng-gb", "eng-us", "fra", "ita", "deu", "spa", "por"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "AccessRoleArn": {
-            "maxLength": 255,
-            "minLength": 32,
-            "pattern": "^arn:aws[a-z\\-]*:iam::[0-9]{12}:role/.+$",
-            "type": "string",
-        },
-        "Arn": {"type": "string"},
-        "DataEndpoints": {"items": {"type": "string"}, "type": "array"},
-        "Id": {"pattern": "^[a-z0-9]{19}$", "type": "string"},
-        "Name": {"pattern": "^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$", "type": "string"},
-        "Outputs": {"items": {"$ref": "#/definitions/GetOutput"}, "type": "array"},
-        "Tags": {"$ref": "#/definitions/TagMap"},
-    },
-    "required": ["Name", "Outputs"],
-}
-
 
 class Feed(_Resource):
     """AWS::ElementalInference::Feed: Represents a feed that receives media for inference processing
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Arn, DataEndpoints, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elementalinference-feed.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FeedProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FeedAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "feed.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     DataEndpoints: list[str]
+    """Type: list[str]."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[a-z0-9]{19}$"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessRoleArn: str
     Name: str
     Outputs: list[GetOutputDict]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Outputs: list[GetOutput | GetOutputDict],
+        AccessRoleArn: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ElementalInference::Feed; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Outputs: list[GetOutput | GetOutputDict],
-            AccessRoleArn: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ElementalInference::Feed; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$ Required.
+            Outputs: Type: list[GetOutputDict]. Required.
+            AccessRoleArn: Pattern: ^arn:aws[a-z\\-]*:iam::[0-9]{12}:role/.+$ Length: 32 to 255
+                characters.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Application",
@@ -59,387 +59,535 @@ class Application(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalInfo: dict[str, str] | None = None
-    Args: list[str] | None = None
-    Name: str | None = None
-    Version: str | None = None
+    AdditionalInfo: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = (
+        None
+    )
+    Args: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Version: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CloudWatchLogConfiguration(DeferredModel):
-    LogGroupName: Any | None = None
+    LogGroupName: Annotated[Any | None, Field(description="Type: Any.")] = None
 
 
 class ClusterAutoTerminationPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdleTimeout: int | None = None
+    IdleTimeout: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ClusterComputeLimits(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaximumCapacityUnits: int
-    MaximumCoreCapacityUnits: int | None = None
-    MaximumOnDemandCapacityUnits: int | None = None
-    MinimumCapacityUnits: int
-    UnitType: str
+    MaximumCapacityUnits: Annotated[int, Field(description="Type: int.")]
+    MaximumCoreCapacityUnits: Annotated[int | None, Field(description="Type: int.")] = None
+    MaximumOnDemandCapacityUnits: Annotated[int | None, Field(description="Type: int.")] = None
+    MinimumCapacityUnits: Annotated[int, Field(description="Type: int.")]
+    UnitType: Annotated[str, Field(description="Type: str.")]
 
 
 class ClusterKerberosAttributes(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ADDomainJoinPassword: str | None = None
-    ADDomainJoinUser: str | None = None
-    CrossRealmTrustPrincipalPassword: str | None = None
-    KdcAdminPassword: str
-    Realm: str
+    ADDomainJoinPassword: Annotated[str | None, Field(description="Type: str.")] = None
+    ADDomainJoinUser: Annotated[str | None, Field(description="Type: str.")] = None
+    CrossRealmTrustPrincipalPassword: Annotated[str | None, Field(description="Type: str.")] = None
+    KdcAdminPassword: Annotated[str, Field(description="Type: str.")]
+    Realm: Annotated[str, Field(description="Type: str.")]
 
 
 class ClusterManagedScalingPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputeLimits: ClusterComputeLimits | None = None
-    ScalingStrategy: str | None = None
-    UtilizationPerformanceIndex: int | None = None
+    ComputeLimits: Annotated[
+        ClusterComputeLimits | None, Field(description="Type: ClusterComputeLimitsDict.")
+    ] = None
+    ScalingStrategy: Annotated[str | None, Field(description="Type: str.")] = None
+    UtilizationPerformanceIndex: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ClusterSimpleScalingPolicyConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdjustmentType: str | None = None
-    CoolDown: int | None = None
-    ScalingAdjustment: int
+    AdjustmentType: Annotated[str | None, Field(description="Type: str.")] = None
+    CoolDown: Annotated[int | None, Field(description="Type: int.")] = None
+    ScalingAdjustment: Annotated[int, Field(description="Type: int.")]
 
 
 class ClusterVolumeSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Iops: int | None = None
-    SizeInGB: int
-    Throughput: int | None = None
-    VolumeType: str
+    Iops: Annotated[int | None, Field(description="Type: int.")] = None
+    SizeInGB: Annotated[int, Field(description="Type: int.")]
+    Throughput: Annotated[int | None, Field(description="Type: int.")] = None
+    VolumeType: Annotated[str, Field(description="Type: str.")]
 
 
 class Configuration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Classification: str | None = None
-    ConfigurationProperties: dict[str, str] | None = None
-    Configurations: list[Configuration] | None = None
+    Classification: Annotated[str | None, Field(description="Type: str.")] = None
+    ConfigurationProperties: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    Configurations: Annotated[
+        list[Configuration] | None, Field(description="Items are unique.")
+    ] = None
 
 
 class EbsBlockDeviceConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VolumeSpecification: ClusterVolumeSpecification
-    VolumesPerInstance: int | None = None
+    VolumeSpecification: Annotated[
+        ClusterVolumeSpecification, Field(description="Type: ClusterVolumeSpecificationDict.")
+    ]
+    VolumesPerInstance: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class KeyValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MetricDimension(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class OnDemandCapacityReservationOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityReservationPreference: str | None = None
-    CapacityReservationResourceGroupArn: str | None = None
-    UsageStrategy: str | None = None
+    CapacityReservationPreference: Annotated[str | None, Field(description="Type: str.")] = None
+    CapacityReservationResourceGroupArn: Annotated[str | None, Field(description="Type: str.")] = (
+        None
+    )
+    UsageStrategy: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class OnDemandProvisioningSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllocationStrategy: str
-    CapacityReservationOptions: OnDemandCapacityReservationOptions | None = None
+    AllocationStrategy: Annotated[str, Field(description="Type: str.")]
+    CapacityReservationOptions: Annotated[
+        OnDemandCapacityReservationOptions | None,
+        Field(description="Type: OnDemandCapacityReservationOptionsDict."),
+    ] = None
 
 
 class OnDemandResizingSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllocationStrategy: str | None = None
-    CapacityReservationOptions: OnDemandCapacityReservationOptions | None = None
-    TimeoutDurationMinutes: int | None = None
+    AllocationStrategy: Annotated[str | None, Field(description="Type: str.")] = None
+    CapacityReservationOptions: Annotated[
+        OnDemandCapacityReservationOptions | None,
+        Field(description="Type: OnDemandCapacityReservationOptionsDict."),
+    ] = None
+    TimeoutDurationMinutes: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class PlacementGroupConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceRole: str
-    PlacementStrategy: str | None = None
+    InstanceRole: Annotated[str, Field(description="Type: str.")]
+    PlacementStrategy: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PlacementType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str
+    AvailabilityZone: Annotated[str, Field(description="Type: str.")]
 
 
 class ScalingAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Market: str | None = None
-    SimpleScalingPolicyConfiguration: ClusterSimpleScalingPolicyConfiguration
+    Market: Annotated[str | None, Field(description="Type: str.")] = None
+    SimpleScalingPolicyConfiguration: Annotated[
+        ClusterSimpleScalingPolicyConfiguration,
+        Field(description="Type: ClusterSimpleScalingPolicyConfigurationDict."),
+    ]
 
 
 class ScalingConstraints(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxCapacity: int
-    MinCapacity: int
+    MaxCapacity: Annotated[int, Field(description="Type: int.")]
+    MinCapacity: Annotated[int, Field(description="Type: int.")]
 
 
 class ScriptBootstrapActionConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Args: list[str] | None = None
-    Path: str
+    Args: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    Path: Annotated[str, Field(description="Type: str.")]
 
 
 class SpotProvisioningSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllocationStrategy: str | None = None
-    BlockDurationMinutes: int | None = None
-    TimeoutAction: str
-    TimeoutDurationMinutes: int
+    AllocationStrategy: Annotated[str | None, Field(description="Type: str.")] = None
+    BlockDurationMinutes: Annotated[int | None, Field(description="Type: int.")] = None
+    TimeoutAction: Annotated[str, Field(description="Type: str.")]
+    TimeoutDurationMinutes: Annotated[int, Field(description="Type: int.")]
 
 
 class SpotResizingSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllocationStrategy: str | None = None
-    TimeoutDurationMinutes: int | None = None
+    AllocationStrategy: Annotated[str | None, Field(description="Type: str.")] = None
+    TimeoutDurationMinutes: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ClusterAttributes(DeferredModel):
-    Id: str | None = None
-    MasterPublicDNS: str | None = None
+    """
+    The read-only attributes of a AWS::EMR::Cluster, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    MasterPublicDNS: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class BootstrapActionConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    ScriptBootstrapAction: ScriptBootstrapActionConfig
+    Name: Annotated[str, Field(description="Type: str.")]
+    ScriptBootstrapAction: Annotated[
+        ScriptBootstrapActionConfig, Field(description="Type: ScriptBootstrapActionConfigDict.")
+    ]
 
 
 class ClusterCloudWatchAlarmDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComparisonOperator: str
-    Dimensions: list[MetricDimension] | None = None
-    EvaluationPeriods: int | None = None
-    MetricName: str
-    Namespace: str | None = None
-    Period: int
-    Statistic: str | None = None
-    Threshold: float
-    Unit: str | None = None
+    ComparisonOperator: Annotated[str, Field(description="Type: str.")]
+    Dimensions: Annotated[list[MetricDimension] | None, Field(description="Items are unique.")] = (
+        None
+    )
+    EvaluationPeriods: Annotated[int | None, Field(description="Type: int.")] = None
+    MetricName: Annotated[str, Field(description="Type: str.")]
+    Namespace: Annotated[str | None, Field(description="Type: str.")] = None
+    Period: Annotated[int, Field(description="Type: int.")]
+    Statistic: Annotated[str | None, Field(description="Type: str.")] = None
+    Threshold: Annotated[float, Field(description="Type: float.")]
+    Unit: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ClusterEbsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EbsBlockDeviceConfigs: list[EbsBlockDeviceConfig] | None = None
-    EbsOptimized: bool | None = None
+    EbsBlockDeviceConfigs: Annotated[
+        list[EbsBlockDeviceConfig] | None, Field(description="Items are unique.")
+    ] = None
+    EbsOptimized: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class HadoopJarStepConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Args: list[str] | None = None
-    Jar: str
-    MainClass: str | None = None
-    StepProperties: list[KeyValue] | None = None
+    Args: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    Jar: Annotated[str, Field(description="Type: str.")]
+    MainClass: Annotated[str | None, Field(description="Type: str.")] = None
+    StepProperties: Annotated[list[KeyValue] | None, Field(description="Items are unique.")] = None
 
 
 class InstanceFleetProvisioningSpecifications(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OnDemandSpecification: OnDemandProvisioningSpecification | None = None
-    SpotSpecification: SpotProvisioningSpecification | None = None
+    OnDemandSpecification: Annotated[
+        OnDemandProvisioningSpecification | None,
+        Field(description="Type: OnDemandProvisioningSpecificationDict."),
+    ] = None
+    SpotSpecification: Annotated[
+        SpotProvisioningSpecification | None,
+        Field(description="Type: SpotProvisioningSpecificationDict."),
+    ] = None
 
 
 class InstanceFleetResizingSpecifications(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OnDemandResizeSpecification: OnDemandResizingSpecification | None = None
-    SpotResizeSpecification: SpotResizingSpecification | None = None
+    OnDemandResizeSpecification: Annotated[
+        OnDemandResizingSpecification | None,
+        Field(description="Type: OnDemandResizingSpecificationDict."),
+    ] = None
+    SpotResizeSpecification: Annotated[
+        SpotResizingSpecification | None, Field(description="Type: SpotResizingSpecificationDict.")
+    ] = None
 
 
 class InstanceTypeConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BidPrice: str | None = None
-    BidPriceAsPercentageOfOnDemandPrice: float | None = None
-    Configurations: list[Configuration] | None = None
-    CustomAmiId: str | None = None
-    EbsConfiguration: ClusterEbsConfiguration | None = None
-    InstanceType: str
-    Priority: float | None = None
-    WeightedCapacity: int | None = None
+    BidPrice: Annotated[str | None, Field(description="Type: str.")] = None
+    BidPriceAsPercentageOfOnDemandPrice: Annotated[
+        float | None, Field(description="Type: float.")
+    ] = None
+    Configurations: Annotated[
+        list[Configuration] | None, Field(description="Items are unique.")
+    ] = None
+    CustomAmiId: Annotated[str | None, Field(description="Type: str.")] = None
+    EbsConfiguration: Annotated[
+        ClusterEbsConfiguration | None, Field(description="Type: ClusterEbsConfigurationDict.")
+    ] = None
+    InstanceType: Annotated[str, Field(description="Type: str.")]
+    Priority: Annotated[float | None, Field(description="Type: float.")] = None
+    WeightedCapacity: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ScalingTrigger(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchAlarmDefinition: ClusterCloudWatchAlarmDefinition
+    CloudWatchAlarmDefinition: Annotated[
+        ClusterCloudWatchAlarmDefinition,
+        Field(description="Type: ClusterCloudWatchAlarmDefinitionDict."),
+    ]
 
 
 class StepConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionOnFailure: str | None = None
-    HadoopJarStep: HadoopJarStepConfig
-    Name: str
+    ActionOnFailure: Annotated[str | None, Field(description="Type: str.")] = None
+    HadoopJarStep: Annotated[
+        HadoopJarStepConfig, Field(description="Type: HadoopJarStepConfigDict.")
+    ]
+    Name: Annotated[str, Field(description="Type: str.")]
 
 
 class InstanceFleetConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceTypeConfigs: list[InstanceTypeConfig] | None = None
-    LaunchSpecifications: InstanceFleetProvisioningSpecifications | None = None
-    Name: str | None = None
-    ResizeSpecifications: InstanceFleetResizingSpecifications | None = None
-    TargetOnDemandCapacity: int | None = None
-    TargetSpotCapacity: int | None = None
+    InstanceTypeConfigs: Annotated[
+        list[InstanceTypeConfig] | None, Field(description="Items are unique.")
+    ] = None
+    LaunchSpecifications: Annotated[
+        InstanceFleetProvisioningSpecifications | None,
+        Field(description="Type: InstanceFleetProvisioningSpecificationsDict."),
+    ] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    ResizeSpecifications: Annotated[
+        InstanceFleetResizingSpecifications | None,
+        Field(description="Type: InstanceFleetResizingSpecificationsDict."),
+    ] = None
+    TargetOnDemandCapacity: Annotated[int | None, Field(description="Type: int.")] = None
+    TargetSpotCapacity: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ScalingRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: ScalingAction
-    Description: str | None = None
-    Name: str
-    Trigger: ScalingTrigger
+    Action: Annotated[ScalingAction, Field(description="Type: ScalingActionDict.")]
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    Trigger: Annotated[ScalingTrigger, Field(description="Type: ScalingTriggerDict.")]
 
 
 class ClusterAutoScalingPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Constraints: ScalingConstraints
-    Rules: list[ScalingRule]
+    Constraints: Annotated[ScalingConstraints, Field(description="Type: ScalingConstraintsDict.")]
+    Rules: Annotated[list[ScalingRule], Field(description="Items are unique.")]
 
 
 class InstanceGroupConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoScalingPolicy: ClusterAutoScalingPolicy | None = None
-    BidPrice: str | None = None
-    Configurations: list[Configuration] | None = None
-    CustomAmiId: str | None = None
-    EbsConfiguration: ClusterEbsConfiguration | None = None
-    InstanceCount: int
-    InstanceType: str
-    Market: str | None = None
-    Name: str | None = None
+    AutoScalingPolicy: Annotated[
+        ClusterAutoScalingPolicy | None, Field(description="Type: ClusterAutoScalingPolicyDict.")
+    ] = None
+    BidPrice: Annotated[str | None, Field(description="Type: str.")] = None
+    Configurations: Annotated[
+        list[Configuration] | None, Field(description="Items are unique.")
+    ] = None
+    CustomAmiId: Annotated[str | None, Field(description="Type: str.")] = None
+    EbsConfiguration: Annotated[
+        ClusterEbsConfiguration | None, Field(description="Type: ClusterEbsConfigurationDict.")
+    ] = None
+    InstanceCount: Annotated[int, Field(description="Type: int.")]
+    InstanceType: Annotated[str, Field(description="Type: str.")]
+    Market: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class JobFlowInstancesConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalMasterSecurityGroups: list[str] | None = None
-    AdditionalSlaveSecurityGroups: list[str] | None = None
-    CoreInstanceFleet: InstanceFleetConfig | None = None
-    CoreInstanceGroup: InstanceGroupConfig | None = None
-    Ec2KeyName: str | None = None
-    Ec2SubnetId: str | None = None
-    Ec2SubnetIds: list[str] | None = None
-    EmrManagedMasterSecurityGroup: str | None = None
-    EmrManagedSlaveSecurityGroup: str | None = None
-    HadoopVersion: str | None = None
-    KeepJobFlowAliveWhenNoSteps: bool | None = None
-    MasterInstanceFleet: InstanceFleetConfig | None = None
-    MasterInstanceGroup: InstanceGroupConfig | None = None
-    Placement: PlacementType | None = None
-    ServiceAccessSecurityGroup: str | None = None
-    TaskInstanceFleets: list[InstanceFleetConfig] | None = None
-    TaskInstanceGroups: list[InstanceGroupConfig] | None = None
-    TerminationProtected: bool | None = None
-    UnhealthyNodeReplacement: bool | None = None
+    AdditionalMasterSecurityGroups: Annotated[
+        list[str] | None, Field(description="Items are unique.")
+    ] = None
+    AdditionalSlaveSecurityGroups: Annotated[
+        list[str] | None, Field(description="Items are unique.")
+    ] = None
+    CoreInstanceFleet: Annotated[
+        InstanceFleetConfig | None, Field(description="Type: InstanceFleetConfigDict.")
+    ] = None
+    CoreInstanceGroup: Annotated[
+        InstanceGroupConfig | None, Field(description="Type: InstanceGroupConfigDict.")
+    ] = None
+    Ec2KeyName: Annotated[str | None, Field(description="Type: str.")] = None
+    Ec2SubnetId: Annotated[str | None, Field(description="Type: str.")] = None
+    Ec2SubnetIds: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    EmrManagedMasterSecurityGroup: Annotated[str | None, Field(description="Type: str.")] = None
+    EmrManagedSlaveSecurityGroup: Annotated[str | None, Field(description="Type: str.")] = None
+    HadoopVersion: Annotated[str | None, Field(description="Type: str.")] = None
+    KeepJobFlowAliveWhenNoSteps: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MasterInstanceFleet: Annotated[
+        InstanceFleetConfig | None, Field(description="Type: InstanceFleetConfigDict.")
+    ] = None
+    MasterInstanceGroup: Annotated[
+        InstanceGroupConfig | None, Field(description="Type: InstanceGroupConfigDict.")
+    ] = None
+    Placement: Annotated[PlacementType | None, Field(description="Type: PlacementTypeDict.")] = None
+    ServiceAccessSecurityGroup: Annotated[str | None, Field(description="Type: str.")] = None
+    TaskInstanceFleets: Annotated[
+        list[InstanceFleetConfig] | None, Field(description="Items are unique.")
+    ] = None
+    TaskInstanceGroups: Annotated[
+        list[InstanceGroupConfig] | None, Field(description="Items are unique.")
+    ] = None
+    TerminationProtected: Annotated[bool | None, Field(description="Type: bool.")] = None
+    UnhealthyNodeReplacement: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ClusterProps(DeferredModel):
-    AdditionalInfo: dict[str, Any] | str | None = None
-    Applications: list[Application] | None = None
-    AutoScalingRole: str | None = None
-    AutoTerminationPolicy: ClusterAutoTerminationPolicy | None = None
-    BootstrapActions: list[BootstrapActionConfig] | None = None
-    Configurations: list[Configuration] | None = None
-    CustomAmiId: str | None = None
-    EbsRootVolumeIops: int | None = None
-    EbsRootVolumeSize: int | None = None
-    EbsRootVolumeThroughput: int | None = None
-    Instances: JobFlowInstancesConfig
-    JobFlowRole: str
-    KerberosAttributes: ClusterKerberosAttributes | None = None
-    LogEncryptionKmsKeyId: str | None = None
-    LogUri: str | None = None
-    ManagedScalingPolicy: ClusterManagedScalingPolicy | None = None
-    Name: str
-    OSReleaseLabel: str | None = None
-    PlacementGroupConfigs: list[PlacementGroupConfig] | None = None
-    ReleaseLabel: str | None = None
-    ScaleDownBehavior: str | None = None
-    SecurityConfiguration: str | None = None
-    ServiceRole: str
-    StepConcurrencyLevel: int | None = None
-    Steps: list[StepConfig] | None = None
-    Tags: list[Tag] | None = None
-    VisibleToAllUsers: bool | None = None
+    """
+    The properties a program declares for a AWS::EMR::Cluster.
+    """
+
+    AdditionalInfo: Annotated[
+        dict[str, Any] | str | None,
+        Field(
+            description="Type: dict[str, Any] | str. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Applications: Annotated[
+        list[Application] | None,
+        Field(description="Items are unique. Create-only: changing it replaces the resource."),
+    ] = None
+    AutoScalingRole: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    AutoTerminationPolicy: Annotated[
+        ClusterAutoTerminationPolicy | None,
+        Field(description="Type: ClusterAutoTerminationPolicyDict."),
+    ] = None
+    BootstrapActions: Annotated[
+        list[BootstrapActionConfig] | None,
+        Field(description="Items are unique. Create-only: changing it replaces the resource."),
+    ] = None
+    Configurations: Annotated[
+        list[Configuration] | None,
+        Field(description="Items are unique. Create-only: changing it replaces the resource."),
+    ] = None
+    CustomAmiId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    EbsRootVolumeIops: Annotated[
+        int | None, Field(description="Type: int. Create-only: changing it replaces the resource.")
+    ] = None
+    EbsRootVolumeSize: Annotated[
+        int | None, Field(description="Type: int. Create-only: changing it replaces the resource.")
+    ] = None
+    EbsRootVolumeThroughput: Annotated[
+        int | None, Field(description="Type: int. Create-only: changing it replaces the resource.")
+    ] = None
+    Instances: Annotated[
+        JobFlowInstancesConfig, Field(description="Type: JobFlowInstancesConfigDict.")
+    ]
+    JobFlowRole: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    KerberosAttributes: Annotated[
+        ClusterKerberosAttributes | None,
+        Field(
+            description="Type: ClusterKerberosAttributesDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LogEncryptionKmsKeyId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    LogUri: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    ManagedScalingPolicy: Annotated[
+        ClusterManagedScalingPolicy | None,
+        Field(description="Type: ClusterManagedScalingPolicyDict."),
+    ] = None
+    Name: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    OSReleaseLabel: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    PlacementGroupConfigs: Annotated[
+        list[PlacementGroupConfig] | None,
+        Field(description="Items are unique. Create-only: changing it replaces the resource."),
+    ] = None
+    ReleaseLabel: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    ScaleDownBehavior: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    SecurityConfiguration: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    ServiceRole: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    StepConcurrencyLevel: Annotated[int | None, Field(description="Type: int.")] = None
+    Steps: Annotated[
+        list[StepConfig] | None,
+        Field(description="Items are unique. Create-only: changing it replaces the resource."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    VisibleToAllUsers: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 Configuration.model_rebuild()

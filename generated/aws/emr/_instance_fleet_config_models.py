@@ -7,7 +7,7 @@ Imported on first use by instance_fleet_config.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -31,127 +31,370 @@ __all__ = [
 
 
 class ApplicationConfiguration(DeferredModel):
+    """
+    Configuration specifies optional configurations for customizing open-source big data applications and environment parameters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Classification: str | None = None
-    ConfigurationProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Configurations: list[ApplicationConfiguration] | None = None
+    Classification: Annotated[
+        str | None, Field(description="The classification within a configuration.")
+    ] = None
+    ConfigurationProperties: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Within a configuration classification, a set of properties that represent the settings that you want to change in the configuration file."
+        ),
+    ] = None
+    Configurations: Annotated[
+        list[ApplicationConfiguration] | None,
+        Field(
+            description="A list of additional configurations to apply within a configuration object."
+        ),
+    ] = None
 
 
 class InstanceFleetConfigVolumeSpecification(DeferredModel):
+    """
+    VolumeSpecification is a subproperty of the EbsBlockDeviceConfig property type. VolumeSecification determines the volume type, IOPS, and size (GiB) for EBS volumes attached to EC2 instances.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Iops: int | None = None
-    SizeInGB: int
-    Throughput: int | None = None
-    VolumeType: str
+    Iops: Annotated[
+        int | None,
+        Field(
+            description="The number of I/O operations per second (IOPS) that the volume supports."
+        ),
+    ] = None
+    SizeInGB: Annotated[
+        int,
+        Field(
+            description="The volume size, in gibibytes (GiB). This can be a number from 1 - 1024. If the volume type is EBS-optimized, the minimum value is 10."
+        ),
+    ]
+    Throughput: Annotated[
+        int | None,
+        Field(
+            description="The throughput, in mebibyte per second (MiB/s). This optional parameter can be a number from 125 - 1000 and is valid only for gp3 volumes."
+        ),
+    ] = None
+    VolumeType: Annotated[
+        str,
+        Field(
+            description="The volume type. Volume types supported are gp3, gp2, io1, st1, sc1, and standard."
+        ),
+    ]
 
 
 class OnDemandCapacityReservationOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityReservationPreference: str | None = None
-    CapacityReservationResourceGroupArn: str | None = None
-    UsageStrategy: str | None = None
+    CapacityReservationPreference: Annotated[
+        str | None, Field(description="Indicates the instance's Capacity Reservation preferences.")
+    ] = None
+    CapacityReservationResourceGroupArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the Capacity Reservation resource group in which to run the instance."
+        ),
+    ] = None
+    UsageStrategy: Annotated[
+        str | None,
+        Field(
+            description="Indicates whether to use unused Capacity Reservations for fulfilling On-Demand capacity."
+        ),
+    ] = None
 
 
 class OnDemandProvisioningSpecification(DeferredModel):
+    """
+    The launch specification for On-Demand Instances in the instance fleet, which determines the allocation strategy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllocationStrategy: str
-    CapacityReservationOptions: OnDemandCapacityReservationOptions | None = None
+    AllocationStrategy: Annotated[
+        str,
+        Field(
+            description="Specifies the strategy to use in launching On-Demand instance fleets. Currently, the only option is lowest-price (the default), which launches the lowest price first."
+        ),
+    ]
+    CapacityReservationOptions: Annotated[
+        OnDemandCapacityReservationOptions | None,
+        Field(description="Type: OnDemandCapacityReservationOptionsDict."),
+    ] = None
 
 
 class OnDemandResizingSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllocationStrategy: str | None = None
-    CapacityReservationOptions: OnDemandCapacityReservationOptions | None = None
-    TimeoutDurationMinutes: int | None = None
+    AllocationStrategy: Annotated[
+        str | None,
+        Field(
+            description="Specifies the allocation strategy to use to launch On-Demand instances during a resize. The default is lowest-price."
+        ),
+    ] = None
+    CapacityReservationOptions: Annotated[
+        OnDemandCapacityReservationOptions | None,
+        Field(
+            description="Describes the strategy for using unused Capacity Reservations for fulfilling On-Demand capacity."
+        ),
+    ] = None
+    TimeoutDurationMinutes: Annotated[
+        int | None, Field(description="On-Demand resize timeout in minutes.")
+    ] = None
 
 
 class SpotProvisioningSpecification(DeferredModel):
+    """
+    SpotProvisioningSpecification determines the launch specification for Spot instances in the instance fleet, which includes the defined duration and provisioning timeout behavior.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllocationStrategy: str | None = None
-    BlockDurationMinutes: int | None = None
-    TimeoutAction: str
-    TimeoutDurationMinutes: int
+    AllocationStrategy: Annotated[
+        str | None,
+        Field(
+            description="Specifies one of the following strategies to launch Spot Instance fleets: price-capacity-optimized, capacity-optimized, lowest-price, or diversified"
+        ),
+    ] = None
+    BlockDurationMinutes: Annotated[
+        int | None,
+        Field(
+            description="The defined duration for Spot Instances (also known as Spot blocks) in minutes. When specified, the Spot Instance does not terminate before the defined duration expires, and defined duration pricing for Spot Instances applies. Valid values are 60, 120, 180, 240, 300, or 360."
+        ),
+    ] = None
+    TimeoutAction: Annotated[
+        str,
+        Field(
+            description="The action to take when TargetSpotCapacity has not been fulfilled when the TimeoutDurationMinutes has expired; that is, when all Spot Instances could not be provisioned within the Spot provisioning timeout. Valid values are TERMINATE_CLUSTER and SWITCH_TO_ON_DEMAND. SWITCH_TO_ON_DEMAND specifies that if no Spot Instances are available, On-Demand Instances should be provisioned to fulfill any remaining Spot capacity."
+        ),
+    ]
+    TimeoutDurationMinutes: Annotated[
+        int,
+        Field(
+            description="The Spot provisioning timeout period in minutes. If Spot Instances are not provisioned within this time period, the TimeOutAction is taken. Minimum value is 5 and maximum value is 1440. The timeout applies only during initial provisioning, when the cluster is first created."
+        ),
+    ]
 
 
 class SpotResizingSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllocationStrategy: str | None = None
-    TimeoutDurationMinutes: int | None = None
+    AllocationStrategy: Annotated[
+        str | None,
+        Field(
+            description="Specifies the allocation strategy to use to launch Spot instances during a resize."
+        ),
+    ] = None
+    TimeoutDurationMinutes: Annotated[
+        int | None, Field(description="Spot resize timeout in minutes.")
+    ] = None
 
 
 class InstanceFleetConfigAttributes(DeferredModel):
-    InstanceFleetId: str | None = None
+    """
+    The read-only attributes of a AWS::EMR::InstanceFleetConfig, set by AWS.
+    """
+
+    InstanceFleetId: Annotated[
+        str | None,
+        Field(description="The unique identifier for instance fleet for specific cluster"),
+    ] = None
 
 
 class EbsBlockDeviceConfig(DeferredModel):
+    """
+    EbsBlockDeviceConfig defines the number and type of EBS volumes to associate with all EC2 instances in an EMR cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    VolumeSpecification: InstanceFleetConfigVolumeSpecification
-    VolumesPerInstance: int | None = None
+    VolumeSpecification: Annotated[
+        InstanceFleetConfigVolumeSpecification,
+        Field(
+            description="EBS volume specifications such as volume type, IOPS, size (GiB) and throughput (MiB/s) that are requested for the EBS volume attached to an Amazon EC2 instance in the cluster."
+        ),
+    ]
+    VolumesPerInstance: Annotated[
+        int | None,
+        Field(
+            description="Use of this property can confuse CloudFormation drift detection. The EbsBlockDeviceConfigs read from the system may return a list with one entry per volume, replacing any entry specified in the template with a VolumesPerInstance greater than one by that many entries containing only the VolumeSpecification. Thus to avoid false drift detection, it is recommended to supply repeated entries in EbsBlockDeviceConfigs for any VolumeSpecification which is intended to be repeated and not to use this property."
+        ),
+    ] = None
 
 
 class InstanceFleetConfigEbsConfiguration(DeferredModel):
+    """
+    EbsConfiguration determines the EBS volumes to attach to EMR cluster instances.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EbsBlockDeviceConfigs: list[EbsBlockDeviceConfig] | None = None
-    EbsOptimized: bool | None = None
+    EbsBlockDeviceConfigs: Annotated[
+        list[EbsBlockDeviceConfig] | None,
+        Field(
+            description="An array of Amazon EBS volume specifications attached to a cluster instance."
+        ),
+    ] = None
+    EbsOptimized: Annotated[
+        bool | None, Field(description="Indicates whether an Amazon EBS volume is EBS-optimized.")
+    ] = None
 
 
 class InstanceFleetProvisioningSpecifications(DeferredModel):
+    """
+    InstanceTypeConfig determines the EC2 instances that Amazon EMR attempts to provision to fulfill On-Demand and Spot target capacities.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OnDemandSpecification: OnDemandProvisioningSpecification | None = None
-    SpotSpecification: SpotProvisioningSpecification | None = None
+    OnDemandSpecification: Annotated[
+        OnDemandProvisioningSpecification | None,
+        Field(
+            description="The launch specification for On-Demand Instances in the instance fleet, which determines the allocation strategy."
+        ),
+    ] = None
+    SpotSpecification: Annotated[
+        SpotProvisioningSpecification | None,
+        Field(
+            description="The launch specification for Spot instances in the fleet, which determines the defined duration, provisioning timeout behavior, and allocation strategy."
+        ),
+    ] = None
 
 
 class InstanceFleetResizingSpecifications(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OnDemandResizeSpecification: OnDemandResizingSpecification | None = None
-    SpotResizeSpecification: SpotResizingSpecification | None = None
+    OnDemandResizeSpecification: Annotated[
+        OnDemandResizingSpecification | None,
+        Field(
+            description="The resize specification for On-Demand Instances in the instance fleet, which contains the allocation strategy, capacity reservation options, and the resize timeout period."
+        ),
+    ] = None
+    SpotResizeSpecification: Annotated[
+        SpotResizingSpecification | None,
+        Field(
+            description="The resize specification for Spot Instances in the instance fleet, which contains the allocation strategy and the resize timeout period."
+        ),
+    ] = None
 
 
 class InstanceTypeConfig(DeferredModel):
+    """
+    The configuration determines the EC2 instances Amazon EMR attempts to provision to fulfill On-Demand and Spot target capacities.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BidPrice: str | None = None
-    BidPriceAsPercentageOfOnDemandPrice: float | None = None
-    Configurations: list[ApplicationConfiguration] | None = None
-    CustomAmiId: str | None = None
-    EbsConfiguration: InstanceFleetConfigEbsConfiguration | None = None
-    InstanceType: str
-    Priority: float | None = None
-    WeightedCapacity: int | None = None
+    BidPrice: Annotated[
+        str | None,
+        Field(
+            description="The bid price for each Amazon EC2 Spot Instance type as defined by InstanceType. Expressed in USD. If neither BidPrice nor BidPriceAsPercentageOfOnDemandPrice is provided, BidPriceAsPercentageOfOnDemandPrice defaults to 100%."
+        ),
+    ] = None
+    BidPriceAsPercentageOfOnDemandPrice: Annotated[
+        float | None,
+        Field(
+            description="The bid price, as a percentage of On-Demand price, for each Amazon EC2 Spot Instance as defined by InstanceType. Expressed as a number (for example, 20 specifies 20%). If neither BidPrice nor BidPriceAsPercentageOfOnDemandPrice is provided, BidPriceAsPercentageOfOnDemandPrice defaults to 100%."
+        ),
+    ] = None
+    Configurations: Annotated[
+        list[ApplicationConfiguration] | None,
+        Field(
+            description="An optional configuration specification to be used when provisioning cluster instances, which can include configurations for applications and software bundled with Amazon EMR."
+        ),
+    ] = None
+    CustomAmiId: Annotated[
+        str | None, Field(description="The custom AMI ID to use for the instance type.")
+    ] = None
+    EbsConfiguration: Annotated[
+        InstanceFleetConfigEbsConfiguration | None,
+        Field(
+            description="The configuration of Amazon Elastic Block Store (Amazon EBS) attached to each instance as defined by InstanceType."
+        ),
+    ] = None
+    InstanceType: Annotated[
+        str, Field(description="An Amazon EC2 instance type, such as m3.xlarge.")
+    ]
+    Priority: Annotated[
+        float | None,
+        Field(
+            description="The priority at which Amazon EMR launches the Amazon EC2 instances with this instance type."
+        ),
+    ] = None
+    WeightedCapacity: Annotated[
+        int | None,
+        Field(
+            description="The number of units that a provisioned instance of this type provides toward fulfilling the target capacities defined in InstanceFleetConfig. This value is 1 for a master instance fleet, and must be 1 or greater for core and task instance fleets. Defaults to 1 if not specified."
+        ),
+    ] = None
 
 
 class InstanceFleetConfigProps(DeferredModel):
-    ClusterId: str
-    InstanceFleetType: str
-    InstanceTypeConfigs: list[InstanceTypeConfig] | None = None
-    LaunchSpecifications: InstanceFleetProvisioningSpecifications | None = None
-    Name: str | None = None
-    ResizeSpecifications: InstanceFleetResizingSpecifications | None = None
-    TargetOnDemandCapacity: int | None = None
-    TargetSpotCapacity: int | None = None
+    """
+    The properties a program declares for a AWS::EMR::InstanceFleetConfig.
+    """
+
+    ClusterId: Annotated[
+        str,
+        Field(
+            description="The unique identifier of the EMR cluster. Create-only: changing it replaces the resource."
+        ),
+    ]
+    InstanceFleetType: Annotated[
+        str,
+        Field(
+            description="The node type that the instance fleet hosts. Create-only: changing it replaces the resource."
+        ),
+    ]
+    InstanceTypeConfigs: Annotated[
+        list[InstanceTypeConfig] | None,
+        Field(
+            description="InstanceTypeConfigs determine the EC2 instances that Amazon EMR attempts to provision to fulfill On-Demand and Spot target capacities."
+        ),
+    ] = None
+    LaunchSpecifications: Annotated[
+        InstanceFleetProvisioningSpecifications | None,
+        Field(
+            description="The launch specification for the instance fleet. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The friendly name of the instance fleet. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ResizeSpecifications: Annotated[
+        InstanceFleetResizingSpecifications | None,
+        Field(description="The resize specification for the instance fleet."),
+    ] = None
+    TargetOnDemandCapacity: Annotated[
+        int | None,
+        Field(
+            description="The target capacity of On-Demand units for the instance fleet, which determines how many On-Demand instances to provision."
+        ),
+    ] = None
+    TargetSpotCapacity: Annotated[
+        int | None,
+        Field(
+            description="The target capacity of Spot units for the instance fleet, which determines how many Spot instances to provision."
+        ),
+    ] = None
 
 
 ApplicationConfiguration.model_rebuild()

@@ -7,7 +7,7 @@ Imported on first use by instance_group_config.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -34,126 +34,187 @@ class AppConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Classification: str | None = None
-    ConfigurationProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Configurations: list[AppConfiguration] | None = None
+    Classification: Annotated[str | None, Field(description="Type: str.")] = None
+    ConfigurationProperties: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    Configurations: Annotated[
+        list[AppConfiguration] | None, Field(description="Type: list[AppConfigurationDict].")
+    ] = None
 
 
 class InstanceGroupConfigSimpleScalingPolicyConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdjustmentType: str | None = None
-    CoolDown: int | None = None
-    ScalingAdjustment: int
+    AdjustmentType: Annotated[str | None, Field(description="Type: str.")] = None
+    CoolDown: Annotated[int | None, Field(description="Type: int.")] = None
+    ScalingAdjustment: Annotated[int, Field(description="Type: int.")]
 
 
 class InstanceGroupConfigVolumeSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Iops: int | None = None
-    SizeInGB: int
-    Throughput: int | None = None
-    VolumeType: str
+    Iops: Annotated[int | None, Field(description="Type: int.")] = None
+    SizeInGB: Annotated[int, Field(description="Type: int.")]
+    Throughput: Annotated[int | None, Field(description="Type: int.")] = None
+    VolumeType: Annotated[str, Field(description="Type: str.")]
 
 
 class MetricDimension(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ScalingAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Market: str | None = None
-    SimpleScalingPolicyConfiguration: InstanceGroupConfigSimpleScalingPolicyConfiguration
+    Market: Annotated[str | None, Field(description="Type: str.")] = None
+    SimpleScalingPolicyConfiguration: Annotated[
+        InstanceGroupConfigSimpleScalingPolicyConfiguration,
+        Field(description="Type: InstanceGroupConfigSimpleScalingPolicyConfigurationDict."),
+    ]
 
 
 class ScalingConstraints(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxCapacity: int
-    MinCapacity: int
+    MaxCapacity: Annotated[int, Field(description="Type: int.")]
+    MinCapacity: Annotated[int, Field(description="Type: int.")]
 
 
 class InstanceGroupConfigAttributes(DeferredModel):
-    InstanceGroupId: str | None = None
+    """
+    The read-only attributes of a AWS::EMR::InstanceGroupConfig, set by AWS.
+    """
+
+    InstanceGroupId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EbsBlockDeviceConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VolumeSpecification: InstanceGroupConfigVolumeSpecification
-    VolumesPerInstance: int | None = None
+    VolumeSpecification: Annotated[
+        InstanceGroupConfigVolumeSpecification,
+        Field(description="Type: InstanceGroupConfigVolumeSpecificationDict."),
+    ]
+    VolumesPerInstance: Annotated[
+        int | None,
+        Field(
+            description="Use of this property can confuse CloudFormation drift detection. The EbsBlockDeviceConfigs read from the system may return a list with one entry per volume, replacing any entry specified in the template with a VolumesPerInstance greater than one by that many entries containing only the VolumeSpecification. Thus to avoid false drift detection, it is recommended to supply repeated entries in EbsBlockDeviceConfigs for any VolumeSpecification which is intended to be repeated and not to use this property."
+        ),
+    ] = None
 
 
 class InstanceGroupConfigCloudWatchAlarmDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComparisonOperator: str
-    Dimensions: list[MetricDimension] | None = None
-    EvaluationPeriods: int | None = None
-    MetricName: str
-    Namespace: str | None = None
-    Period: int
-    Statistic: str | None = None
-    Threshold: float
-    Unit: str | None = None
+    ComparisonOperator: Annotated[str, Field(description="Type: str.")]
+    Dimensions: Annotated[
+        list[MetricDimension] | None, Field(description="Type: list[MetricDimensionDict].")
+    ] = None
+    EvaluationPeriods: Annotated[int | None, Field(description="Type: int.")] = None
+    MetricName: Annotated[str, Field(description="Type: str.")]
+    Namespace: Annotated[str | None, Field(description="Type: str.")] = None
+    Period: Annotated[int, Field(description="Type: int.")]
+    Statistic: Annotated[str | None, Field(description="Type: str.")] = None
+    Threshold: Annotated[float, Field(description="Type: float.")]
+    Unit: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class InstanceGroupConfigEbsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EbsBlockDeviceConfigs: list[EbsBlockDeviceConfig] | None = None
-    EbsOptimized: bool | None = None
+    EbsBlockDeviceConfigs: Annotated[
+        list[EbsBlockDeviceConfig] | None,
+        Field(description="Type: list[EbsBlockDeviceConfigDict]."),
+    ] = None
+    EbsOptimized: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ScalingTrigger(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchAlarmDefinition: InstanceGroupConfigCloudWatchAlarmDefinition
+    CloudWatchAlarmDefinition: Annotated[
+        InstanceGroupConfigCloudWatchAlarmDefinition,
+        Field(description="Type: InstanceGroupConfigCloudWatchAlarmDefinitionDict."),
+    ]
 
 
 class ScalingRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: ScalingAction
-    Description: str | None = None
-    Name: str
-    Trigger: ScalingTrigger
+    Action: Annotated[ScalingAction, Field(description="Type: ScalingActionDict.")]
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    Trigger: Annotated[ScalingTrigger, Field(description="Type: ScalingTriggerDict.")]
 
 
 class InstanceGroupConfigAutoScalingPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Constraints: ScalingConstraints
-    Rules: list[ScalingRule]
+    Constraints: Annotated[ScalingConstraints, Field(description="Type: ScalingConstraintsDict.")]
+    Rules: Annotated[list[ScalingRule], Field(description="Type: list[ScalingRuleDict].")]
 
 
 class InstanceGroupConfigProps(DeferredModel):
-    AutoScalingPolicy: InstanceGroupConfigAutoScalingPolicy | None = None
-    BidPrice: str | None = None
-    Configurations: list[AppConfiguration] | None = None
-    CustomAmiId: str | None = None
-    EbsConfiguration: InstanceGroupConfigEbsConfiguration | None = None
-    InstanceCount: int
-    InstanceRole: str
-    InstanceType: str
-    JobFlowId: str
-    Market: str | None = None
-    Name: str | None = None
+    """
+    The properties a program declares for a AWS::EMR::InstanceGroupConfig.
+    """
+
+    AutoScalingPolicy: Annotated[
+        InstanceGroupConfigAutoScalingPolicy | None,
+        Field(description="Type: InstanceGroupConfigAutoScalingPolicyDict."),
+    ] = None
+    BidPrice: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Configurations: Annotated[
+        list[AppConfiguration] | None,
+        Field(
+            description="Type: list[AppConfigurationDict]. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CustomAmiId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    EbsConfiguration: Annotated[
+        InstanceGroupConfigEbsConfiguration | None,
+        Field(
+            description="Type: InstanceGroupConfigEbsConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InstanceCount: Annotated[int, Field(description="Type: int.")]
+    InstanceRole: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    InstanceType: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    JobFlowId: Annotated[
+        str,
+        Field(
+            description="Length: 0 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Market: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Name: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
 
 
 AppConfiguration.model_rebuild()

@@ -7,9 +7,10 @@ Imported on first use by security_configuration.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SecurityConfigurationAttributes",
@@ -18,9 +19,25 @@ __all__ = [
 
 
 class SecurityConfigurationProps(DeferredModel):
-    Name: str | None = None
-    SecurityConfiguration: dict[str, Any] | str
+    """
+    The properties a program declares for a AWS::EMR::SecurityConfiguration.
+    """
+
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the security configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SecurityConfiguration: Annotated[
+        dict[str, Any] | str,
+        Field(
+            description="The security configuration details in JSON format. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class SecurityConfigurationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::EMR::SecurityConfiguration, set by AWS.
+    """

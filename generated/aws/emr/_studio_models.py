@@ -7,10 +7,10 @@ Imported on first use by studio.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "StudioAttributes",
@@ -20,34 +20,133 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    An arbitrary set of tags (key-value pairs) for this EMR Studio.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class StudioAttributes(DeferredModel):
-    Arn: str | None = None
-    StudioId: str | None = None
-    Url: str | None = None
+    """
+    The read-only attributes of a AWS::EMR::Studio, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the EMR Studio.")
+    ] = None
+    StudioId: Annotated[str | None, Field(description="The ID of the EMR Studio.")] = None
+    Url: Annotated[str | None, Field(description="The unique Studio access URL.")] = None
 
 
 class StudioProps(DeferredModel):
-    AuthMode: Literal["SSO", "IAM"]
-    DefaultS3Location: str
-    Description: str | None = None
-    EncryptionKeyArn: str | None = None
-    EngineSecurityGroupId: str
-    IdcInstanceArn: str | None = None
-    IdcUserAssignment: Literal["REQUIRED", "OPTIONAL"] | None = None
-    IdpAuthUrl: str | None = None
-    IdpRelayStateParameterName: str | None = None
-    Name: str
-    ServiceRole: str
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
-    TrustedIdentityPropagationEnabled: bool | None = None
-    UserRole: str | None = None
-    VpcId: str
-    WorkspaceSecurityGroupId: str
+    """
+    The properties a program declares for a AWS::EMR::Studio.
+    """
+
+    AuthMode: Annotated[
+        Literal["SSO", "IAM"],
+        Field(
+            description="Specifies whether the Studio authenticates users using single sign-on (SSO) or IAM. Amazon EMR Studio currently only supports SSO authentication. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DefaultS3Location: Annotated[
+        str,
+        Field(
+            description="The default Amazon S3 location to back up EMR Studio Workspaces and notebook files. A Studio user can select an alternative Amazon S3 location when creating a Workspace."
+        ),
+    ]
+    Description: Annotated[
+        str | None, Field(description="A detailed description of the Studio.")
+    ] = None
+    EncryptionKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The AWS KMS key identifier (ARN) used to encrypt AWS EMR Studio workspace and notebook files when backed up to AWS S3. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EngineSecurityGroupId: Annotated[
+        str,
+        Field(
+            description="The ID of the Amazon EMR Studio Engine security group. The Engine security group allows inbound network traffic from the Workspace security group, and it must be in the same VPC specified by VpcId. Create-only: changing it replaces the resource."
+        ),
+    ]
+    IdcInstanceArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM Identity Center instance to create the Studio application. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IdcUserAssignment: Annotated[
+        Literal["REQUIRED", "OPTIONAL"] | None,
+        Field(
+            description="Specifies whether IAM Identity Center user assignment is REQUIRED or OPTIONAL. If the value is set to REQUIRED, users must be explicitly assigned to the Studio application to access the Studio. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IdpAuthUrl: Annotated[
+        str | None,
+        Field(
+            description="Your identity provider's authentication endpoint. Amazon EMR Studio redirects federated users to this endpoint for authentication when logging in to a Studio with the Studio URL."
+        ),
+    ] = None
+    IdpRelayStateParameterName: Annotated[
+        str | None,
+        Field(description="The name of relay state parameter for external Identity Provider."),
+    ] = None
+    Name: Annotated[str, Field(description="A descriptive name for the Amazon EMR Studio.")]
+    ServiceRole: Annotated[
+        str,
+        Field(
+            description="The IAM role that will be assumed by the Amazon EMR Studio. The service role provides a way for Amazon EMR Studio to interoperate with other AWS services. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="A list of up to 5 subnet IDs to associate with the Studio. The subnets must belong to the VPC specified by VpcId. Studio users can create a Workspace in any of the specified subnets."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of tags to associate with the Studio. Tags are user-defined key-value pairs that consist of a required key string with a maximum of 128 characters, and an optional value string with a maximum of 256 characters."
+        ),
+    ] = None
+    TrustedIdentityPropagationEnabled: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean indicating whether to enable Trusted identity propagation for the Studio. The default value is false. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    UserRole: Annotated[
+        str | None,
+        Field(
+            description="The IAM user role that will be assumed by users and groups logged in to a Studio. The permissions attached to this IAM role can be scoped down for each user or group using session policies. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str,
+        Field(
+            description="The ID of the Amazon Virtual Private Cloud (Amazon VPC) to associate with the Studio. Create-only: changing it replaces the resource."
+        ),
+    ]
+    WorkspaceSecurityGroupId: Annotated[
+        str,
+        Field(
+            description="The ID of the Amazon EMR Studio Workspace security group. The Workspace security group allows outbound network traffic to resources in the Engine security group, and it must be in the same VPC specified by VpcId. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by studio_session_mapping.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "StudioSessionMappingAttributes",
@@ -18,11 +19,37 @@ __all__ = [
 
 
 class StudioSessionMappingProps(DeferredModel):
-    IdentityName: str
-    IdentityType: Literal["USER", "GROUP"]
-    SessionPolicyArn: str
-    StudioId: str
+    """
+    The properties a program declares for a AWS::EMR::StudioSessionMapping.
+    """
+
+    IdentityName: Annotated[
+        str,
+        Field(
+            description="The name of the user or group. For more information, see UserName and DisplayName in the AWS SSO Identity Store API Reference. Either IdentityName or IdentityId must be specified. Create-only: changing it replaces the resource."
+        ),
+    ]
+    IdentityType: Annotated[
+        Literal["USER", "GROUP"],
+        Field(
+            description="Specifies whether the identity to map to the Studio is a user or a group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SessionPolicyArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) for the session policy that will be applied to the user or group. Session policies refine Studio user permissions without the need to use multiple IAM user roles."
+        ),
+    ]
+    StudioId: Annotated[
+        str,
+        Field(
+            description="The ID of the Amazon EMR Studio to which the user or group will be mapped. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class StudioSessionMappingAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::EMR::StudioSessionMapping, set by AWS.
+    """

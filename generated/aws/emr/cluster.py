@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -195,403 +199,463 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationDict = TypedDict(
-    "ApplicationDict",
-    {
-        "AdditionalInfo": "dict[str, str]",
-        "Args": "list[str]",
-        "Name": "str",
-        "Version": "str",
-    },
-    total=False,
-)
 
-BootstrapActionConfigDict = TypedDict(
-    "BootstrapActionConfigDict",
-    {
-        "Name": "Required[str]",
-        "ScriptBootstrapAction": "Required[ScriptBootstrapActionConfigDict]",
-    },
-    total=False,
-)
+class ApplicationDict(TypedDict, total=False):
+    """Application as a plain dict."""
 
-CloudWatchLogConfigurationDict = TypedDict(
-    "CloudWatchLogConfigurationDict",
-    {
-        "LogGroupName": "Any",
-    },
-    total=False,
-)
+    AdditionalInfo: dict[str, str]
+    """Type: dict[str, str]."""
+    Args: list[str]
+    """Items are unique."""
+    Name: str
+    """Type: str."""
+    Version: str
+    """Type: str."""
 
-ClusterAutoScalingPolicyDict = TypedDict(
-    "ClusterAutoScalingPolicyDict",
-    {
-        "Constraints": "Required[ScalingConstraintsDict]",
-        "Rules": "Required[list[ScalingRuleDict]]",
-    },
-    total=False,
-)
 
-ClusterAutoTerminationPolicyDict = TypedDict(
-    "ClusterAutoTerminationPolicyDict",
-    {
-        "IdleTimeout": "int",
-    },
-    total=False,
-)
+class BootstrapActionConfigDict(TypedDict, total=False):
+    """BootstrapActionConfig as a plain dict."""
 
-ClusterCloudWatchAlarmDefinitionDict = TypedDict(
-    "ClusterCloudWatchAlarmDefinitionDict",
-    {
-        "ComparisonOperator": "Required[str]",
-        "Dimensions": "list[MetricDimensionDict]",
-        "EvaluationPeriods": "int",
-        "MetricName": "Required[str]",
-        "Namespace": "str",
-        "Period": "Required[int]",
-        "Statistic": "str",
-        "Threshold": "Required[float]",
-        "Unit": "str",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """Type: str."""
+    ScriptBootstrapAction: Required[ScriptBootstrapActionConfigDict]
+    """Type: ScriptBootstrapActionConfigDict."""
 
-ClusterComputeLimitsDict = TypedDict(
-    "ClusterComputeLimitsDict",
-    {
-        "MaximumCapacityUnits": "Required[int]",
-        "MaximumCoreCapacityUnits": "int",
-        "MaximumOnDemandCapacityUnits": "int",
-        "MinimumCapacityUnits": "Required[int]",
-        "UnitType": "Required[str]",
-    },
-    total=False,
-)
 
-ClusterEbsConfigurationDict = TypedDict(
-    "ClusterEbsConfigurationDict",
-    {
-        "EbsBlockDeviceConfigs": "list[EbsBlockDeviceConfigDict]",
-        "EbsOptimized": "bool",
-    },
-    total=False,
-)
+class CloudWatchLogConfigurationDict(TypedDict, total=False):
+    """CloudWatchLogConfiguration as a plain dict."""
 
-ClusterKerberosAttributesDict = TypedDict(
-    "ClusterKerberosAttributesDict",
-    {
-        "ADDomainJoinPassword": "str",
-        "ADDomainJoinUser": "str",
-        "CrossRealmTrustPrincipalPassword": "str",
-        "KdcAdminPassword": "Required[str]",
-        "Realm": "Required[str]",
-    },
-    total=False,
-)
+    LogGroupName: Any
+    """Type: Any."""
 
-ClusterManagedScalingPolicyDict = TypedDict(
-    "ClusterManagedScalingPolicyDict",
-    {
-        "ComputeLimits": "ClusterComputeLimitsDict",
-        "ScalingStrategy": "str",
-        "UtilizationPerformanceIndex": "int",
-    },
-    total=False,
-)
 
-ClusterSimpleScalingPolicyConfigurationDict = TypedDict(
-    "ClusterSimpleScalingPolicyConfigurationDict",
-    {
-        "AdjustmentType": "str",
-        "CoolDown": "int",
-        "ScalingAdjustment": "Required[int]",
-    },
-    total=False,
-)
+class ClusterAutoScalingPolicyDict(TypedDict, total=False):
+    """ClusterAutoScalingPolicy as a plain dict."""
 
-ClusterVolumeSpecificationDict = TypedDict(
-    "ClusterVolumeSpecificationDict",
-    {
-        "Iops": "int",
-        "SizeInGB": "Required[int]",
-        "Throughput": "int",
-        "VolumeType": "Required[str]",
-    },
-    total=False,
-)
+    Constraints: Required[ScalingConstraintsDict]
+    """Type: ScalingConstraintsDict."""
+    Rules: Required[list[ScalingRuleDict]]
+    """Items are unique."""
 
-ConfigurationDict = TypedDict(
-    "ConfigurationDict",
-    {
-        "Classification": "str",
-        "ConfigurationProperties": "dict[str, str]",
-        "Configurations": "list[ConfigurationDict]",
-    },
-    total=False,
-)
 
-EbsBlockDeviceConfigDict = TypedDict(
-    "EbsBlockDeviceConfigDict",
-    {
-        "VolumeSpecification": "Required[ClusterVolumeSpecificationDict]",
-        "VolumesPerInstance": "int",
-    },
-    total=False,
-)
+class ClusterAutoTerminationPolicyDict(TypedDict, total=False):
+    """ClusterAutoTerminationPolicy as a plain dict."""
 
-HadoopJarStepConfigDict = TypedDict(
-    "HadoopJarStepConfigDict",
-    {
-        "Args": "list[str]",
-        "Jar": "Required[str]",
-        "MainClass": "str",
-        "StepProperties": "list[KeyValueDict]",
-    },
-    total=False,
-)
+    IdleTimeout: int
+    """Type: int."""
 
-InstanceFleetConfigDict = TypedDict(
-    "InstanceFleetConfigDict",
-    {
-        "InstanceTypeConfigs": "list[InstanceTypeConfigDict]",
-        "LaunchSpecifications": "InstanceFleetProvisioningSpecificationsDict",
-        "Name": "str",
-        "ResizeSpecifications": "InstanceFleetResizingSpecificationsDict",
-        "TargetOnDemandCapacity": "int",
-        "TargetSpotCapacity": "int",
-    },
-    total=False,
-)
 
-InstanceFleetProvisioningSpecificationsDict = TypedDict(
-    "InstanceFleetProvisioningSpecificationsDict",
-    {
-        "OnDemandSpecification": "OnDemandProvisioningSpecificationDict",
-        "SpotSpecification": "SpotProvisioningSpecificationDict",
-    },
-    total=False,
-)
+class ClusterCloudWatchAlarmDefinitionDict(TypedDict, total=False):
+    """ClusterCloudWatchAlarmDefinition as a plain dict."""
 
-InstanceFleetResizingSpecificationsDict = TypedDict(
-    "InstanceFleetResizingSpecificationsDict",
-    {
-        "OnDemandResizeSpecification": "OnDemandResizingSpecificationDict",
-        "SpotResizeSpecification": "SpotResizingSpecificationDict",
-    },
-    total=False,
-)
+    ComparisonOperator: Required[str]
+    """Type: str."""
+    Dimensions: list[MetricDimensionDict]
+    """Items are unique."""
+    EvaluationPeriods: int
+    """Type: int."""
+    MetricName: Required[str]
+    """Type: str."""
+    Namespace: str
+    """Type: str."""
+    Period: Required[int]
+    """Type: int."""
+    Statistic: str
+    """Type: str."""
+    Threshold: Required[float]
+    """Type: float."""
+    Unit: str
+    """Type: str."""
 
-InstanceGroupConfigDict = TypedDict(
-    "InstanceGroupConfigDict",
-    {
-        "AutoScalingPolicy": "ClusterAutoScalingPolicyDict",
-        "BidPrice": "str",
-        "Configurations": "list[ConfigurationDict]",
-        "CustomAmiId": "str",
-        "EbsConfiguration": "ClusterEbsConfigurationDict",
-        "InstanceCount": "Required[int]",
-        "InstanceType": "Required[str]",
-        "Market": "str",
-        "Name": "str",
-    },
-    total=False,
-)
 
-InstanceTypeConfigDict = TypedDict(
-    "InstanceTypeConfigDict",
-    {
-        "BidPrice": "str",
-        "BidPriceAsPercentageOfOnDemandPrice": "float",
-        "Configurations": "list[ConfigurationDict]",
-        "CustomAmiId": "str",
-        "EbsConfiguration": "ClusterEbsConfigurationDict",
-        "InstanceType": "Required[str]",
-        "Priority": "float",
-        "WeightedCapacity": "int",
-    },
-    total=False,
-)
+class ClusterComputeLimitsDict(TypedDict, total=False):
+    """ClusterComputeLimits as a plain dict."""
 
-JobFlowInstancesConfigDict = TypedDict(
-    "JobFlowInstancesConfigDict",
-    {
-        "AdditionalMasterSecurityGroups": "list[str]",
-        "AdditionalSlaveSecurityGroups": "list[str]",
-        "CoreInstanceFleet": "InstanceFleetConfigDict",
-        "CoreInstanceGroup": "InstanceGroupConfigDict",
-        "Ec2KeyName": "str",
-        "Ec2SubnetId": "str",
-        "Ec2SubnetIds": "list[str]",
-        "EmrManagedMasterSecurityGroup": "str",
-        "EmrManagedSlaveSecurityGroup": "str",
-        "HadoopVersion": "str",
-        "KeepJobFlowAliveWhenNoSteps": "bool",
-        "MasterInstanceFleet": "InstanceFleetConfigDict",
-        "MasterInstanceGroup": "InstanceGroupConfigDict",
-        "Placement": "PlacementTypeDict",
-        "ServiceAccessSecurityGroup": "str",
-        "TaskInstanceFleets": "list[InstanceFleetConfigDict]",
-        "TaskInstanceGroups": "list[InstanceGroupConfigDict]",
-        "TerminationProtected": "bool",
-        "UnhealthyNodeReplacement": "bool",
-    },
-    total=False,
-)
+    MaximumCapacityUnits: Required[int]
+    """Type: int."""
+    MaximumCoreCapacityUnits: int
+    """Type: int."""
+    MaximumOnDemandCapacityUnits: int
+    """Type: int."""
+    MinimumCapacityUnits: Required[int]
+    """Type: int."""
+    UnitType: Required[str]
+    """Type: str."""
 
-KeyValueDict = TypedDict(
-    "KeyValueDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-MetricDimensionDict = TypedDict(
-    "MetricDimensionDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ClusterEbsConfigurationDict(TypedDict, total=False):
+    """ClusterEbsConfiguration as a plain dict."""
 
-OnDemandCapacityReservationOptionsDict = TypedDict(
-    "OnDemandCapacityReservationOptionsDict",
-    {
-        "CapacityReservationPreference": "str",
-        "CapacityReservationResourceGroupArn": "str",
-        "UsageStrategy": "str",
-    },
-    total=False,
-)
+    EbsBlockDeviceConfigs: list[EbsBlockDeviceConfigDict]
+    """Items are unique."""
+    EbsOptimized: bool
+    """Type: bool."""
 
-OnDemandProvisioningSpecificationDict = TypedDict(
-    "OnDemandProvisioningSpecificationDict",
-    {
-        "AllocationStrategy": "Required[str]",
-        "CapacityReservationOptions": "OnDemandCapacityReservationOptionsDict",
-    },
-    total=False,
-)
 
-OnDemandResizingSpecificationDict = TypedDict(
-    "OnDemandResizingSpecificationDict",
-    {
-        "AllocationStrategy": "str",
-        "CapacityReservationOptions": "OnDemandCapacityReservationOptionsDict",
-        "TimeoutDurationMinutes": "int",
-    },
-    total=False,
-)
+class ClusterKerberosAttributesDict(TypedDict, total=False):
+    """ClusterKerberosAttributes as a plain dict."""
 
-PlacementGroupConfigDict = TypedDict(
-    "PlacementGroupConfigDict",
-    {
-        "InstanceRole": "Required[str]",
-        "PlacementStrategy": "str",
-    },
-    total=False,
-)
+    ADDomainJoinPassword: str
+    """Type: str."""
+    ADDomainJoinUser: str
+    """Type: str."""
+    CrossRealmTrustPrincipalPassword: str
+    """Type: str."""
+    KdcAdminPassword: Required[str]
+    """Type: str."""
+    Realm: Required[str]
+    """Type: str."""
 
-PlacementTypeDict = TypedDict(
-    "PlacementTypeDict",
-    {
-        "AvailabilityZone": "Required[str]",
-    },
-    total=False,
-)
 
-ScalingActionDict = TypedDict(
-    "ScalingActionDict",
-    {
-        "Market": "str",
-        "SimpleScalingPolicyConfiguration": "Required[ClusterSimpleScalingPolicyConfigurationDict]",
-    },
-    total=False,
-)
+class ClusterManagedScalingPolicyDict(TypedDict, total=False):
+    """ClusterManagedScalingPolicy as a plain dict."""
 
-ScalingConstraintsDict = TypedDict(
-    "ScalingConstraintsDict",
-    {
-        "MaxCapacity": "Required[int]",
-        "MinCapacity": "Required[int]",
-    },
-    total=False,
-)
+    ComputeLimits: ClusterComputeLimitsDict
+    """Type: ClusterComputeLimitsDict."""
+    ScalingStrategy: str
+    """Type: str."""
+    UtilizationPerformanceIndex: int
+    """Type: int."""
 
-ScalingRuleDict = TypedDict(
-    "ScalingRuleDict",
-    {
-        "Action": "Required[ScalingActionDict]",
-        "Description": "str",
-        "Name": "Required[str]",
-        "Trigger": "Required[ScalingTriggerDict]",
-    },
-    total=False,
-)
 
-ScalingTriggerDict = TypedDict(
-    "ScalingTriggerDict",
-    {
-        "CloudWatchAlarmDefinition": "Required[ClusterCloudWatchAlarmDefinitionDict]",
-    },
-    total=False,
-)
+class ClusterSimpleScalingPolicyConfigurationDict(TypedDict, total=False):
+    """ClusterSimpleScalingPolicyConfiguration as a plain dict."""
 
-ScriptBootstrapActionConfigDict = TypedDict(
-    "ScriptBootstrapActionConfigDict",
-    {
-        "Args": "list[str]",
-        "Path": "Required[str]",
-    },
-    total=False,
-)
+    AdjustmentType: str
+    """Type: str."""
+    CoolDown: int
+    """Type: int."""
+    ScalingAdjustment: Required[int]
+    """Type: int."""
 
-SpotProvisioningSpecificationDict = TypedDict(
-    "SpotProvisioningSpecificationDict",
-    {
-        "AllocationStrategy": "str",
-        "BlockDurationMinutes": "int",
-        "TimeoutAction": "Required[str]",
-        "TimeoutDurationMinutes": "Required[int]",
-    },
-    total=False,
-)
 
-SpotResizingSpecificationDict = TypedDict(
-    "SpotResizingSpecificationDict",
-    {
-        "AllocationStrategy": "str",
-        "TimeoutDurationMinutes": "int",
-    },
-    total=False,
-)
+class ClusterVolumeSpecificationDict(TypedDict, total=False):
+    """ClusterVolumeSpecification as a plain dict."""
 
-StepConfigDict = TypedDict(
-    "StepConfigDict",
-    {
-        "ActionOnFailure": "str",
-        "HadoopJarStep": "Required[HadoopJarStepConfigDict]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    Iops: int
+    """Type: int."""
+    SizeInGB: Required[int]
+    """Type: int."""
+    Throughput: int
+    """Type: int."""
+    VolumeType: Required[str]
+    """Type: str."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ConfigurationDict(TypedDict, total=False):
+    """Configuration as a plain dict."""
+
+    Classification: str
+    """Type: str."""
+    ConfigurationProperties: dict[str, str]
+    """Type: dict[str, str]."""
+    Configurations: list[ConfigurationDict]
+    """Items are unique."""
+
+
+class EbsBlockDeviceConfigDict(TypedDict, total=False):
+    """EbsBlockDeviceConfig as a plain dict."""
+
+    VolumeSpecification: Required[ClusterVolumeSpecificationDict]
+    """Type: ClusterVolumeSpecificationDict."""
+    VolumesPerInstance: int
+    """Type: int."""
+
+
+class HadoopJarStepConfigDict(TypedDict, total=False):
+    """HadoopJarStepConfig as a plain dict."""
+
+    Args: list[str]
+    """Items are unique."""
+    Jar: Required[str]
+    """Type: str."""
+    MainClass: str
+    """Type: str."""
+    StepProperties: list[KeyValueDict]
+    """Items are unique."""
+
+
+class InstanceFleetConfigDict(TypedDict, total=False):
+    """InstanceFleetConfig as a plain dict."""
+
+    InstanceTypeConfigs: list[InstanceTypeConfigDict]
+    """Items are unique."""
+    LaunchSpecifications: InstanceFleetProvisioningSpecificationsDict
+    """Type: InstanceFleetProvisioningSpecificationsDict."""
+    Name: str
+    """Type: str."""
+    ResizeSpecifications: InstanceFleetResizingSpecificationsDict
+    """Type: InstanceFleetResizingSpecificationsDict."""
+    TargetOnDemandCapacity: int
+    """Type: int."""
+    TargetSpotCapacity: int
+    """Type: int."""
+
+
+class InstanceFleetProvisioningSpecificationsDict(TypedDict, total=False):
+    """InstanceFleetProvisioningSpecifications as a plain dict."""
+
+    OnDemandSpecification: OnDemandProvisioningSpecificationDict
+    """Type: OnDemandProvisioningSpecificationDict."""
+    SpotSpecification: SpotProvisioningSpecificationDict
+    """Type: SpotProvisioningSpecificationDict."""
+
+
+class InstanceFleetResizingSpecificationsDict(TypedDict, total=False):
+    """InstanceFleetResizingSpecifications as a plain dict."""
+
+    OnDemandResizeSpecification: OnDemandResizingSpecificationDict
+    """Type: OnDemandResizingSpecificationDict."""
+    SpotResizeSpecification: SpotResizingSpecificationDict
+    """Type: SpotResizingSpecificationDict."""
+
+
+class InstanceGroupConfigDict(TypedDict, total=False):
+    """InstanceGroupConfig as a plain dict."""
+
+    AutoScalingPolicy: ClusterAutoScalingPolicyDict
+    """Type: ClusterAutoScalingPolicyDict."""
+    BidPrice: str
+    """Type: str."""
+    Configurations: list[ConfigurationDict]
+    """Items are unique."""
+    CustomAmiId: str
+    """Type: str."""
+    EbsConfiguration: ClusterEbsConfigurationDict
+    """Type: ClusterEbsConfigurationDict."""
+    InstanceCount: Required[int]
+    """Type: int."""
+    InstanceType: Required[str]
+    """Type: str."""
+    Market: str
+    """Type: str."""
+    Name: str
+    """Type: str."""
+
+
+class InstanceTypeConfigDict(TypedDict, total=False):
+    """InstanceTypeConfig as a plain dict."""
+
+    BidPrice: str
+    """Type: str."""
+    BidPriceAsPercentageOfOnDemandPrice: float
+    """Type: float."""
+    Configurations: list[ConfigurationDict]
+    """Items are unique."""
+    CustomAmiId: str
+    """Type: str."""
+    EbsConfiguration: ClusterEbsConfigurationDict
+    """Type: ClusterEbsConfigurationDict."""
+    InstanceType: Required[str]
+    """Type: str."""
+    Priority: float
+    """Type: float."""
+    WeightedCapacity: int
+    """Type: int."""
+
+
+class JobFlowInstancesConfigDict(TypedDict, total=False):
+    """JobFlowInstancesConfig as a plain dict."""
+
+    AdditionalMasterSecurityGroups: list[str]
+    """Items are unique."""
+    AdditionalSlaveSecurityGroups: list[str]
+    """Items are unique."""
+    CoreInstanceFleet: InstanceFleetConfigDict
+    """Type: InstanceFleetConfigDict."""
+    CoreInstanceGroup: InstanceGroupConfigDict
+    """Type: InstanceGroupConfigDict."""
+    Ec2KeyName: str
+    """Type: str."""
+    Ec2SubnetId: str
+    """Type: str."""
+    Ec2SubnetIds: list[str]
+    """Items are unique."""
+    EmrManagedMasterSecurityGroup: str
+    """Type: str."""
+    EmrManagedSlaveSecurityGroup: str
+    """Type: str."""
+    HadoopVersion: str
+    """Type: str."""
+    KeepJobFlowAliveWhenNoSteps: bool
+    """Type: bool."""
+    MasterInstanceFleet: InstanceFleetConfigDict
+    """Type: InstanceFleetConfigDict."""
+    MasterInstanceGroup: InstanceGroupConfigDict
+    """Type: InstanceGroupConfigDict."""
+    Placement: PlacementTypeDict
+    """Type: PlacementTypeDict."""
+    ServiceAccessSecurityGroup: str
+    """Type: str."""
+    TaskInstanceFleets: list[InstanceFleetConfigDict]
+    """Items are unique."""
+    TaskInstanceGroups: list[InstanceGroupConfigDict]
+    """Items are unique."""
+    TerminationProtected: bool
+    """Type: bool."""
+    UnhealthyNodeReplacement: bool
+    """Type: bool."""
+
+
+class KeyValueDict(TypedDict, total=False):
+    """KeyValue as a plain dict."""
+
+    Key: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+class MetricDimensionDict(TypedDict, total=False):
+    """MetricDimension as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class OnDemandCapacityReservationOptionsDict(TypedDict, total=False):
+    """OnDemandCapacityReservationOptions as a plain dict."""
+
+    CapacityReservationPreference: str
+    """Type: str."""
+    CapacityReservationResourceGroupArn: str
+    """Type: str."""
+    UsageStrategy: str
+    """Type: str."""
+
+
+class OnDemandProvisioningSpecificationDict(TypedDict, total=False):
+    """OnDemandProvisioningSpecification as a plain dict."""
+
+    AllocationStrategy: Required[str]
+    """Type: str."""
+    CapacityReservationOptions: OnDemandCapacityReservationOptionsDict
+    """Type: OnDemandCapacityReservationOptionsDict."""
+
+
+class OnDemandResizingSpecificationDict(TypedDict, total=False):
+    """OnDemandResizingSpecification as a plain dict."""
+
+    AllocationStrategy: str
+    """Type: str."""
+    CapacityReservationOptions: OnDemandCapacityReservationOptionsDict
+    """Type: OnDemandCapacityReservationOptionsDict."""
+    TimeoutDurationMinutes: int
+    """Type: int."""
+
+
+class PlacementGroupConfigDict(TypedDict, total=False):
+    """PlacementGroupConfig as a plain dict."""
+
+    InstanceRole: Required[str]
+    """Type: str."""
+    PlacementStrategy: str
+    """Type: str."""
+
+
+class PlacementTypeDict(TypedDict, total=False):
+    """PlacementType as a plain dict."""
+
+    AvailabilityZone: Required[str]
+    """Type: str."""
+
+
+class ScalingActionDict(TypedDict, total=False):
+    """ScalingAction as a plain dict."""
+
+    Market: str
+    """Type: str."""
+    SimpleScalingPolicyConfiguration: Required[ClusterSimpleScalingPolicyConfigurationDict]
+    """Type: ClusterSimpleScalingPolicyConfigurationDict."""
+
+
+class ScalingConstraintsDict(TypedDict, total=False):
+    """ScalingConstraints as a plain dict."""
+
+    MaxCapacity: Required[int]
+    """Type: int."""
+    MinCapacity: Required[int]
+    """Type: int."""
+
+
+class ScalingRuleDict(TypedDict, total=False):
+    """ScalingRule as a plain dict."""
+
+    Action: Required[ScalingActionDict]
+    """Type: ScalingActionDict."""
+    Description: str
+    """Type: str."""
+    Name: Required[str]
+    """Type: str."""
+    Trigger: Required[ScalingTriggerDict]
+    """Type: ScalingTriggerDict."""
+
+
+class ScalingTriggerDict(TypedDict, total=False):
+    """ScalingTrigger as a plain dict."""
+
+    CloudWatchAlarmDefinition: Required[ClusterCloudWatchAlarmDefinitionDict]
+    """Type: ClusterCloudWatchAlarmDefinitionDict."""
+
+
+class ScriptBootstrapActionConfigDict(TypedDict, total=False):
+    """ScriptBootstrapActionConfig as a plain dict."""
+
+    Args: list[str]
+    """Items are unique."""
+    Path: Required[str]
+    """Type: str."""
+
+
+class SpotProvisioningSpecificationDict(TypedDict, total=False):
+    """SpotProvisioningSpecification as a plain dict."""
+
+    AllocationStrategy: str
+    """Type: str."""
+    BlockDurationMinutes: int
+    """Type: int."""
+    TimeoutAction: Required[str]
+    """Type: str."""
+    TimeoutDurationMinutes: Required[int]
+    """Type: int."""
+
+
+class SpotResizingSpecificationDict(TypedDict, total=False):
+    """SpotResizingSpecification as a plain dict."""
+
+    AllocationStrategy: str
+    """Type: str."""
+    TimeoutDurationMinutes: int
+    """Type: int."""
+
+
+class StepConfigDict(TypedDict, total=False):
+    """StepConfig as a plain dict."""
+
+    ActionOnFailure: str
+    """Type: str."""
+    HadoopJarStep: Required[HadoopJarStepConfigDict]
+    """Type: HadoopJarStepConfigDict."""
+    Name: Required[str]
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EMR::Cluster",
     schema_file="aws-emr-cluster.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/MasterPublicDNS"),
     create_only=(
         "/Steps",
@@ -616,504 +680,23 @@ METADATA = _TypeMetadata(
         "/AutoScalingRole",
         "/Applications",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Instances", "ServiceRole", "JobFlowRole", "Name"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Application": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalInfo": {
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "Args": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "Name": {"type": "string"},
-                "Version": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AutoScalingPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "Constraints": {"$ref": "#/definitions/ScalingConstraints"},
-                "Rules": {
-                    "items": {"$ref": "#/definitions/ScalingRule"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Constraints", "Rules"],
-            "type": "object",
-        },
-        "AutoTerminationPolicy": {
-            "additionalProperties": False,
-            "properties": {"IdleTimeout": {"type": "integer"}},
-            "type": "object",
-        },
-        "BootstrapActionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"type": "string"},
-                "ScriptBootstrapAction": {"$ref": "#/definitions/ScriptBootstrapActionConfig"},
-            },
-            "required": ["ScriptBootstrapAction", "Name"],
-            "type": "object",
-        },
-        "CloudWatchAlarmDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "ComparisonOperator": {"type": "string"},
-                "Dimensions": {
-                    "items": {"$ref": "#/definitions/MetricDimension"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "EvaluationPeriods": {"type": "integer"},
-                "MetricName": {"type": "string"},
-                "Namespace": {"type": "string"},
-                "Period": {"type": "integer"},
-                "Statistic": {"type": "string"},
-                "Threshold": {"type": "number"},
-                "Unit": {"type": "string"},
-            },
-            "required": ["MetricName", "ComparisonOperator", "Period", "Threshold"],
-            "type": "object",
-        },
-        "CloudWatchLogConfiguration": {"properties": {"LogGroupName": {}}},
-        "ComputeLimits": {
-            "additionalProperties": False,
-            "properties": {
-                "MaximumCapacityUnits": {"type": "integer"},
-                "MaximumCoreCapacityUnits": {"type": "integer"},
-                "MaximumOnDemandCapacityUnits": {"type": "integer"},
-                "MinimumCapacityUnits": {"type": "integer"},
-                "UnitType": {"type": "string"},
-            },
-            "required": ["UnitType", "MaximumCapacityUnits", "MinimumCapacityUnits"],
-            "type": "object",
-        },
-        "Configuration": {
-            "additionalProperties": False,
-            "properties": {
-                "Classification": {"type": "string"},
-                "ConfigurationProperties": {
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "Configurations": {
-                    "items": {"$ref": "#/definitions/Configuration"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "EbsBlockDeviceConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "VolumeSpecification": {"$ref": "#/definitions/VolumeSpecification"},
-                "VolumesPerInstance": {"type": "integer"},
-            },
-            "required": ["VolumeSpecification"],
-            "type": "object",
-        },
-        "EbsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EbsBlockDeviceConfigs": {
-                    "items": {"$ref": "#/definitions/EbsBlockDeviceConfig"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "EbsOptimized": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "HadoopJarStepConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Args": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "Jar": {"type": "string"},
-                "MainClass": {"type": "string"},
-                "StepProperties": {
-                    "items": {"$ref": "#/definitions/KeyValue"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Jar"],
-            "type": "object",
-        },
-        "InstanceFleetConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceTypeConfigs": {
-                    "items": {"$ref": "#/definitions/InstanceTypeConfig"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "LaunchSpecifications": {
-                    "$ref": "#/definitions/InstanceFleetProvisioningSpecifications"
-                },
-                "Name": {"type": "string"},
-                "ResizeSpecifications": {
-                    "$ref": "#/definitions/InstanceFleetResizingSpecifications"
-                },
-                "TargetOnDemandCapacity": {"type": "integer"},
-                "TargetSpotCapacity": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "InstanceFleetProvisioningSpecifications": {
-            "additionalProperties": False,
-            "properties": {
-                "OnDemandSpecification": {
-                    "$ref": "#/definitions/OnDemandProvisioningSpecification"
-                },
-                "SpotSpecification": {"$ref": "#/definitions/SpotProvisioningSpecification"},
-            },
-            "type": "object",
-        },
-        "InstanceFleetResizingSpecifications": {
-            "additionalProperties": False,
-            "properties": {
-                "OnDemandResizeSpecification": {
-                    "$ref": "#/definitions/OnDemandResizingSpecification"
-                },
-                "SpotResizeSpecification": {"$ref": "#/definitions/SpotResizingSpecification"},
-            },
-            "type": "object",
-        },
-        "InstanceGroupConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoScalingPolicy": {"$ref": "#/definitions/AutoScalingPolicy"},
-                "BidPrice": {"type": "string"},
-                "Configurations": {
-                    "items": {"$ref": "#/definitions/Configuration"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "CustomAmiId": {"type": "string"},
-                "EbsConfiguration": {"$ref": "#/definitions/EbsConfiguration"},
-                "InstanceCount": {"type": "integer"},
-                "InstanceType": {"type": "string"},
-                "Market": {"type": "string"},
-                "Name": {"type": "string"},
-            },
-            "required": ["InstanceCount", "InstanceType"],
-            "type": "object",
-        },
-        "InstanceTypeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "BidPrice": {"type": "string"},
-                "BidPriceAsPercentageOfOnDemandPrice": {"type": "number"},
-                "Configurations": {
-                    "items": {"$ref": "#/definitions/Configuration"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "CustomAmiId": {"type": "string"},
-                "EbsConfiguration": {"$ref": "#/definitions/EbsConfiguration"},
-                "InstanceType": {"type": "string"},
-                "Priority": {"type": "number"},
-                "WeightedCapacity": {"type": "integer"},
-            },
-            "required": ["InstanceType"],
-            "type": "object",
-        },
-        "JobFlowInstancesConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalMasterSecurityGroups": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "AdditionalSlaveSecurityGroups": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "CoreInstanceFleet": {"$ref": "#/definitions/InstanceFleetConfig"},
-                "CoreInstanceGroup": {"$ref": "#/definitions/InstanceGroupConfig"},
-                "Ec2KeyName": {"type": "string"},
-                "Ec2SubnetId": {"type": "string"},
-                "Ec2SubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "EmrManagedMasterSecurityGroup": {"type": "string"},
-                "EmrManagedSlaveSecurityGroup": {"type": "string"},
-                "HadoopVersion": {"type": "string"},
-                "KeepJobFlowAliveWhenNoSteps": {"type": "boolean"},
-                "MasterInstanceFleet": {"$ref": "#/definitions/InstanceFleetConfig"},
-                "MasterInstanceGroup": {"$ref": "#/definitions/InstanceGroupConfig"},
-                "Placement": {"$ref": "#/definitions/PlacementType"},
-                "ServiceAccessSecurityGroup": {"type": "string"},
-                "TaskInstanceFleets": {
-                    "items": {"$ref": "#/definitions/InstanceFleetConfig"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "TaskInstanceGroups": {
-                    "items": {"$ref": "#/definitions/InstanceGroupConfig"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "TerminationProtected": {"type": "boolean"},
-                "UnhealthyNodeReplacement": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "KerberosAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "ADDomainJoinPassword": {"type": "string"},
-                "ADDomainJoinUser": {"type": "string"},
-                "CrossRealmTrustPrincipalPassword": {"type": "string"},
-                "KdcAdminPassword": {"type": "string"},
-                "Realm": {"type": "string"},
-            },
-            "required": ["KdcAdminPassword", "Realm"],
-            "type": "object",
-        },
-        "KeyValue": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "ManagedScalingPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputeLimits": {"$ref": "#/definitions/ComputeLimits"},
-                "ScalingStrategy": {"type": "string"},
-                "UtilizationPerformanceIndex": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "MetricDimension": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "OnDemandCapacityReservationOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityReservationPreference": {"type": "string"},
-                "CapacityReservationResourceGroupArn": {"type": "string"},
-                "UsageStrategy": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "OnDemandProvisioningSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "AllocationStrategy": {"type": "string"},
-                "CapacityReservationOptions": {
-                    "$ref": "#/definitions/OnDemandCapacityReservationOptions"
-                },
-            },
-            "required": ["AllocationStrategy"],
-            "type": "object",
-        },
-        "OnDemandResizingSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "AllocationStrategy": {"type": "string"},
-                "CapacityReservationOptions": {
-                    "$ref": "#/definitions/OnDemandCapacityReservationOptions"
-                },
-                "TimeoutDurationMinutes": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "PlacementGroupConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceRole": {"type": "string"},
-                "PlacementStrategy": {"type": "string"},
-            },
-            "required": ["InstanceRole"],
-            "type": "object",
-        },
-        "PlacementType": {
-            "additionalProperties": False,
-            "properties": {"AvailabilityZone": {"type": "string"}},
-            "required": ["AvailabilityZone"],
-            "type": "object",
-        },
-        "ScalingAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Market": {"type": "string"},
-                "SimpleScalingPolicyConfiguration": {
-                    "$ref": "#/definitions/SimpleScalingPolicyConfiguration"
-                },
-            },
-            "required": ["SimpleScalingPolicyConfiguration"],
-            "type": "object",
-        },
-        "ScalingConstraints": {
-            "additionalProperties": False,
-            "properties": {"MaxCapacity": {"type": "integer"}, "MinCapacity": {"type": "integer"}},
-            "required": ["MinCapacity", "MaxCapacity"],
-            "type": "object",
-        },
-        "ScalingRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/ScalingAction"},
-                "Description": {"type": "string"},
-                "Name": {"type": "string"},
-                "Trigger": {"$ref": "#/definitions/ScalingTrigger"},
-            },
-            "required": ["Action", "Trigger", "Name"],
-            "type": "object",
-        },
-        "ScalingTrigger": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchAlarmDefinition": {"$ref": "#/definitions/CloudWatchAlarmDefinition"}
-            },
-            "required": ["CloudWatchAlarmDefinition"],
-            "type": "object",
-        },
-        "ScriptBootstrapActionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Args": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "Path": {"type": "string"},
-            },
-            "required": ["Path"],
-            "type": "object",
-        },
-        "SimpleScalingPolicyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdjustmentType": {"type": "string"},
-                "CoolDown": {"type": "integer"},
-                "ScalingAdjustment": {"type": "integer"},
-            },
-            "required": ["ScalingAdjustment"],
-            "type": "object",
-        },
-        "SpotProvisioningSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "AllocationStrategy": {"type": "string"},
-                "BlockDurationMinutes": {"type": "integer"},
-                "TimeoutAction": {"type": "string"},
-                "TimeoutDurationMinutes": {"type": "integer"},
-            },
-            "required": ["TimeoutDurationMinutes", "TimeoutAction"],
-            "type": "object",
-        },
-        "SpotResizingSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "AllocationStrategy": {"type": "string"},
-                "TimeoutDurationMinutes": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "StepConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionOnFailure": {"type": "string"},
-                "HadoopJarStep": {"$ref": "#/definitions/HadoopJarStepConfig"},
-                "Name": {"type": "string"},
-            },
-            "required": ["HadoopJarStep", "Name"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VolumeSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Iops": {"type": "integer"},
-                "SizeInGB": {"type": "integer"},
-                "Throughput": {"type": "integer"},
-                "VolumeType": {"type": "string"},
-            },
-            "required": ["SizeInGB", "VolumeType"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AdditionalInfo": {"type": ["object", "string"]},
-        "Applications": {
-            "items": {"$ref": "#/definitions/Application"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "AutoScalingRole": {"type": "string"},
-        "AutoTerminationPolicy": {"$ref": "#/definitions/AutoTerminationPolicy"},
-        "BootstrapActions": {
-            "items": {"$ref": "#/definitions/BootstrapActionConfig"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Configurations": {
-            "items": {"$ref": "#/definitions/Configuration"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CustomAmiId": {"type": "string"},
-        "EbsRootVolumeIops": {"type": "integer"},
-        "EbsRootVolumeSize": {"type": "integer"},
-        "EbsRootVolumeThroughput": {"type": "integer"},
-        "Id": {"type": "string"},
-        "Instances": {"$ref": "#/definitions/JobFlowInstancesConfig"},
-        "JobFlowRole": {"type": "string"},
-        "KerberosAttributes": {"$ref": "#/definitions/KerberosAttributes"},
-        "LogEncryptionKmsKeyId": {"type": "string"},
-        "LogUri": {"type": "string"},
-        "ManagedScalingPolicy": {"$ref": "#/definitions/ManagedScalingPolicy"},
-        "MasterPublicDNS": {"type": "string"},
-        "Name": {"type": "string"},
-        "OSReleaseLabel": {"type": "string"},
-        "PlacementGroupConfigs": {
-            "items": {"$ref": "#/definitions/PlacementGroupConfig"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ReleaseLabel": {"type": "string"},
-        "ScaleDownBehavior": {"type": "string"},
-        "SecurityConfiguration": {"type": "string"},
-        "ServiceRole": {"type": "string"},
-        "StepConcurrencyLevel": {"type": "integer"},
-        "Steps": {
-            "items": {"$ref": "#/definitions/StepConfig"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "VisibleToAllUsers": {"type": "boolean"},
-    },
-    "required": ["Instances", "ServiceRole", "JobFlowRole", "Name"],
-}
 
 
 class Cluster(_Resource):
     """AWS::EMR::Cluster: Resource Type definition for AWS::EMR::Cluster
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Steps, EbsRootVolumeSize,
+    SecurityConfiguration, ScaleDownBehavior, Configurations, ReleaseLabel, BootstrapActions,
+    EbsRootVolumeIops, KerberosAttributes, ServiceRole, LogEncryptionKmsKeyId, Name,
+    EbsRootVolumeThroughput, JobFlowRole, AdditionalInfo, LogUri, CustomAmiId,
+    PlacementGroupConfigs, OSReleaseLabel, AutoScalingRole, Applications.
+    Read-only attributes (known once deployed): Id, MasterPublicDNS.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-emr-cluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1121,12 +704,15 @@ class Cluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """Type: str."""
     MasterPublicDNS: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdditionalInfo: dict[str, Any] | str
     Applications: list[ApplicationDict]
     AutoScalingRole: str
@@ -1155,53 +741,82 @@ class Cluster(_Resource):
     Tags: list[TagDict]
     VisibleToAllUsers: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Instances: JobFlowInstancesConfig | JobFlowInstancesConfigDict,
+        JobFlowRole: str,
+        Name: str,
+        ServiceRole: str,
+        AdditionalInfo: dict[str, Any] | str | None = None,
+        Applications: list[Application | ApplicationDict] | None = None,
+        AutoScalingRole: str | None = None,
+        AutoTerminationPolicy: ClusterAutoTerminationPolicy
+        | ClusterAutoTerminationPolicyDict
+        | None = None,
+        BootstrapActions: list[BootstrapActionConfig | BootstrapActionConfigDict] | None = None,
+        Configurations: list[Configuration | ConfigurationDict] | None = None,
+        CustomAmiId: str | None = None,
+        EbsRootVolumeIops: int | None = None,
+        EbsRootVolumeSize: int | None = None,
+        EbsRootVolumeThroughput: int | None = None,
+        KerberosAttributes: ClusterKerberosAttributes | ClusterKerberosAttributesDict | None = None,
+        LogEncryptionKmsKeyId: str | None = None,
+        LogUri: str | None = None,
+        ManagedScalingPolicy: ClusterManagedScalingPolicy
+        | ClusterManagedScalingPolicyDict
+        | None = None,
+        OSReleaseLabel: str | None = None,
+        PlacementGroupConfigs: list[PlacementGroupConfig | PlacementGroupConfigDict] | None = None,
+        ReleaseLabel: str | None = None,
+        ScaleDownBehavior: str | None = None,
+        SecurityConfiguration: str | None = None,
+        StepConcurrencyLevel: int | None = None,
+        Steps: list[StepConfig | StepConfigDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VisibleToAllUsers: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EMR::Cluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Instances: JobFlowInstancesConfig | JobFlowInstancesConfigDict,
-            JobFlowRole: str,
-            Name: str,
-            ServiceRole: str,
-            AdditionalInfo: dict[str, Any] | str | None = None,
-            Applications: list[Application | ApplicationDict] | None = None,
-            AutoScalingRole: str | None = None,
-            AutoTerminationPolicy: ClusterAutoTerminationPolicy
-            | ClusterAutoTerminationPolicyDict
-            | None = None,
-            BootstrapActions: list[BootstrapActionConfig | BootstrapActionConfigDict] | None = None,
-            Configurations: list[Configuration | ConfigurationDict] | None = None,
-            CustomAmiId: str | None = None,
-            EbsRootVolumeIops: int | None = None,
-            EbsRootVolumeSize: int | None = None,
-            EbsRootVolumeThroughput: int | None = None,
-            KerberosAttributes: ClusterKerberosAttributes
-            | ClusterKerberosAttributesDict
-            | None = None,
-            LogEncryptionKmsKeyId: str | None = None,
-            LogUri: str | None = None,
-            ManagedScalingPolicy: ClusterManagedScalingPolicy
-            | ClusterManagedScalingPolicyDict
-            | None = None,
-            OSReleaseLabel: str | None = None,
-            PlacementGroupConfigs: list[PlacementGroupConfig | PlacementGroupConfigDict]
-            | None = None,
-            ReleaseLabel: str | None = None,
-            ScaleDownBehavior: str | None = None,
-            SecurityConfiguration: str | None = None,
-            StepConcurrencyLevel: int | None = None,
-            Steps: list[StepConfig | StepConfigDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VisibleToAllUsers: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EMR::Cluster; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Instances: Type: JobFlowInstancesConfigDict. Required.
+            JobFlowRole: Type: str. Create-only: changing it replaces the resource. Required.
+            Name: Type: str. Create-only: changing it replaces the resource. Required.
+            ServiceRole: Type: str. Create-only: changing it replaces the resource. Required.
+            AdditionalInfo: Type: dict[str, Any] | str. Create-only: changing it replaces the
+                resource.
+            Applications: Items are unique. Create-only: changing it replaces the resource.
+            AutoScalingRole: Type: str. Create-only: changing it replaces the resource.
+            AutoTerminationPolicy: Type: ClusterAutoTerminationPolicyDict.
+            BootstrapActions: Items are unique. Create-only: changing it replaces the resource.
+            Configurations: Items are unique. Create-only: changing it replaces the resource.
+            CustomAmiId: Type: str. Create-only: changing it replaces the resource.
+            EbsRootVolumeIops: Type: int. Create-only: changing it replaces the resource.
+            EbsRootVolumeSize: Type: int. Create-only: changing it replaces the resource.
+            EbsRootVolumeThroughput: Type: int. Create-only: changing it replaces the resource.
+            KerberosAttributes: Type: ClusterKerberosAttributesDict. Create-only: changing it
+                replaces the resource.
+            LogEncryptionKmsKeyId: Type: str. Create-only: changing it replaces the resource.
+            LogUri: Type: str. Create-only: changing it replaces the resource.
+            ManagedScalingPolicy: Type: ClusterManagedScalingPolicyDict.
+            OSReleaseLabel: Type: str. Create-only: changing it replaces the resource.
+            PlacementGroupConfigs: Items are unique. Create-only: changing it replaces the resource.
+            ReleaseLabel: Type: str. Create-only: changing it replaces the resource.
+            ScaleDownBehavior: Type: str. Create-only: changing it replaces the resource.
+            SecurityConfiguration: Type: str. Create-only: changing it replaces the resource.
+            StepConcurrencyLevel: Type: int.
+            Steps: Items are unique. Create-only: changing it replaces the resource.
+            Tags: Type: list[TagDict].
+            VisibleToAllUsers: Type: bool.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,138 +99,196 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationConfigurationDict = TypedDict(
-    "ApplicationConfigurationDict",
-    {
-        "Classification": "str",
-        "ConfigurationProperties": "dict[str, Any]",
-        "Configurations": "list[ApplicationConfigurationDict]",
-    },
-    total=False,
-)
 
-EbsBlockDeviceConfigDict = TypedDict(
-    "EbsBlockDeviceConfigDict",
-    {
-        "VolumeSpecification": "Required[InstanceFleetConfigVolumeSpecificationDict]",
-        "VolumesPerInstance": "int",
-    },
-    total=False,
-)
+class ApplicationConfigurationDict(TypedDict, total=False):
+    """ApplicationConfiguration as a plain dict: Configuration specifies optional configurations for
+    customizing open-source big data applications and environment parameters."""
 
-InstanceFleetConfigEbsConfigurationDict = TypedDict(
-    "InstanceFleetConfigEbsConfigurationDict",
-    {
-        "EbsBlockDeviceConfigs": "list[EbsBlockDeviceConfigDict]",
-        "EbsOptimized": "bool",
-    },
-    total=False,
-)
+    Classification: str
+    """The classification within a configuration."""
+    ConfigurationProperties: dict[str, str]
+    """Within a configuration classification, a set of properties that represent the settings that
+    you want to change in the configuration file."""
+    Configurations: list[ApplicationConfigurationDict]
+    """A list of additional configurations to apply within a configuration object."""
 
-InstanceFleetConfigVolumeSpecificationDict = TypedDict(
-    "InstanceFleetConfigVolumeSpecificationDict",
-    {
-        "Iops": "int",
-        "SizeInGB": "Required[int]",
-        "Throughput": "int",
-        "VolumeType": "Required[str]",
-    },
-    total=False,
-)
 
-InstanceFleetProvisioningSpecificationsDict = TypedDict(
-    "InstanceFleetProvisioningSpecificationsDict",
-    {
-        "OnDemandSpecification": "OnDemandProvisioningSpecificationDict",
-        "SpotSpecification": "SpotProvisioningSpecificationDict",
-    },
-    total=False,
-)
+class EbsBlockDeviceConfigDict(TypedDict, total=False):
+    """EbsBlockDeviceConfig as a plain dict: EbsBlockDeviceConfig defines the number and type of EBS
+    volumes to associate with all EC2 instances in an EMR cluster."""
 
-InstanceFleetResizingSpecificationsDict = TypedDict(
-    "InstanceFleetResizingSpecificationsDict",
-    {
-        "OnDemandResizeSpecification": "OnDemandResizingSpecificationDict",
-        "SpotResizeSpecification": "SpotResizingSpecificationDict",
-    },
-    total=False,
-)
+    VolumeSpecification: Required[InstanceFleetConfigVolumeSpecificationDict]
+    """EBS volume specifications such as volume type, IOPS, size (GiB) and throughput (MiB/s) that
+    are requested for the EBS volume attached to an Amazon EC2 instance in the cluster."""
+    VolumesPerInstance: int
+    """Use of this property can confuse CloudFormation drift detection. The EbsBlockDeviceConfigs
+    read from the system may return a list with one entry per volume, replacing any entry specified
+    in the template with a VolumesPerInstance greater than one by that many entries containing only
+    the VolumeSpecification. Thus to avoid false drift detection, it is recommended to supply
+    repeated entries in EbsBlockDeviceConfigs for any VolumeSpecification which is intended to be
+    repeated and not to use this property."""
 
-InstanceTypeConfigDict = TypedDict(
-    "InstanceTypeConfigDict",
-    {
-        "BidPrice": "str",
-        "BidPriceAsPercentageOfOnDemandPrice": "float",
-        "Configurations": "list[ApplicationConfigurationDict]",
-        "CustomAmiId": "str",
-        "EbsConfiguration": "InstanceFleetConfigEbsConfigurationDict",
-        "InstanceType": "Required[str]",
-        "Priority": "float",
-        "WeightedCapacity": "int",
-    },
-    total=False,
-)
 
-OnDemandCapacityReservationOptionsDict = TypedDict(
-    "OnDemandCapacityReservationOptionsDict",
-    {
-        "CapacityReservationPreference": "str",
-        "CapacityReservationResourceGroupArn": "str",
-        "UsageStrategy": "str",
-    },
-    total=False,
-)
+class InstanceFleetConfigEbsConfigurationDict(TypedDict, total=False):
+    """InstanceFleetConfigEbsConfiguration as a plain dict: EbsConfiguration determines the EBS
+    volumes to attach to EMR cluster instances."""
 
-OnDemandProvisioningSpecificationDict = TypedDict(
-    "OnDemandProvisioningSpecificationDict",
-    {
-        "AllocationStrategy": "Required[str]",
-        "CapacityReservationOptions": "OnDemandCapacityReservationOptionsDict",
-    },
-    total=False,
-)
+    EbsBlockDeviceConfigs: list[EbsBlockDeviceConfigDict]
+    """An array of Amazon EBS volume specifications attached to a cluster instance."""
+    EbsOptimized: bool
+    """Indicates whether an Amazon EBS volume is EBS-optimized."""
 
-OnDemandResizingSpecificationDict = TypedDict(
-    "OnDemandResizingSpecificationDict",
-    {
-        "AllocationStrategy": "str",
-        "CapacityReservationOptions": "OnDemandCapacityReservationOptionsDict",
-        "TimeoutDurationMinutes": "int",
-    },
-    total=False,
-)
 
-SpotProvisioningSpecificationDict = TypedDict(
-    "SpotProvisioningSpecificationDict",
-    {
-        "AllocationStrategy": "str",
-        "BlockDurationMinutes": "int",
-        "TimeoutAction": "Required[str]",
-        "TimeoutDurationMinutes": "Required[int]",
-    },
-    total=False,
-)
+class InstanceFleetConfigVolumeSpecificationDict(TypedDict, total=False):
+    """InstanceFleetConfigVolumeSpecification as a plain dict: VolumeSpecification is a subproperty
+    of the EbsBlockDeviceConfig property type. VolumeSecification determines the volume type, IOPS,
+    and size (GiB) for EBS volumes attached to EC2 instances."""
 
-SpotResizingSpecificationDict = TypedDict(
-    "SpotResizingSpecificationDict",
-    {
-        "AllocationStrategy": "str",
-        "TimeoutDurationMinutes": "int",
-    },
-    total=False,
-)
+    Iops: int
+    """The number of I/O operations per second (IOPS) that the volume supports."""
+    SizeInGB: Required[int]
+    """The volume size, in gibibytes (GiB). This can be a number from 1 - 1024. If the volume type
+    is EBS-optimized, the minimum value is 10."""
+    Throughput: int
+    """The throughput, in mebibyte per second (MiB/s). This optional parameter can be a number from
+    125 - 1000 and is valid only for gp3 volumes."""
+    VolumeType: Required[str]
+    """The volume type. Volume types supported are gp3, gp2, io1, st1, sc1, and standard."""
 
+
+class InstanceFleetProvisioningSpecificationsDict(TypedDict, total=False):
+    """InstanceFleetProvisioningSpecifications as a plain dict: InstanceTypeConfig determines the
+    EC2 instances that Amazon EMR attempts to provision to fulfill On-Demand and Spot target
+    capacities."""
+
+    OnDemandSpecification: OnDemandProvisioningSpecificationDict
+    """The launch specification for On-Demand Instances in the instance fleet, which determines the
+    allocation strategy."""
+    SpotSpecification: SpotProvisioningSpecificationDict
+    """The launch specification for Spot instances in the fleet, which determines the defined
+    duration, provisioning timeout behavior, and allocation strategy."""
+
+
+class InstanceFleetResizingSpecificationsDict(TypedDict, total=False):
+    """InstanceFleetResizingSpecifications as a plain dict."""
+
+    OnDemandResizeSpecification: OnDemandResizingSpecificationDict
+    """The resize specification for On-Demand Instances in the instance fleet, which contains the
+    allocation strategy, capacity reservation options, and the resize timeout period."""
+    SpotResizeSpecification: SpotResizingSpecificationDict
+    """The resize specification for Spot Instances in the instance fleet, which contains the
+    allocation strategy and the resize timeout period."""
+
+
+class InstanceTypeConfigDict(TypedDict, total=False):
+    """InstanceTypeConfig as a plain dict: The configuration determines the EC2 instances Amazon EMR
+    attempts to provision to fulfill On-Demand and Spot target capacities."""
+
+    BidPrice: str
+    """The bid price for each Amazon EC2 Spot Instance type as defined by InstanceType. Expressed in
+    USD. If neither BidPrice nor BidPriceAsPercentageOfOnDemandPrice is provided,
+    BidPriceAsPercentageOfOnDemandPrice defaults to 100%."""
+    BidPriceAsPercentageOfOnDemandPrice: float
+    """The bid price, as a percentage of On-Demand price, for each Amazon EC2 Spot Instance as
+    defined by InstanceType. Expressed as a number (for example, 20 specifies 20%). If neither
+    BidPrice nor BidPriceAsPercentageOfOnDemandPrice is provided,
+    BidPriceAsPercentageOfOnDemandPrice defaults to 100%."""
+    Configurations: list[ApplicationConfigurationDict]
+    """An optional configuration specification to be used when provisioning cluster instances, which
+    can include configurations for applications and software bundled with Amazon EMR."""
+    CustomAmiId: str
+    """The custom AMI ID to use for the instance type."""
+    EbsConfiguration: InstanceFleetConfigEbsConfigurationDict
+    """The configuration of Amazon Elastic Block Store (Amazon EBS) attached to each instance as
+    defined by InstanceType."""
+    InstanceType: Required[str]
+    """An Amazon EC2 instance type, such as m3.xlarge."""
+    Priority: float
+    """The priority at which Amazon EMR launches the Amazon EC2 instances with this instance type."""
+    WeightedCapacity: int
+    """The number of units that a provisioned instance of this type provides toward fulfilling the
+    target capacities defined in InstanceFleetConfig. This value is 1 for a master instance fleet,
+    and must be 1 or greater for core and task instance fleets. Defaults to 1 if not specified."""
+
+
+class OnDemandCapacityReservationOptionsDict(TypedDict, total=False):
+    """OnDemandCapacityReservationOptions as a plain dict."""
+
+    CapacityReservationPreference: str
+    """Indicates the instance's Capacity Reservation preferences."""
+    CapacityReservationResourceGroupArn: str
+    """The ARN of the Capacity Reservation resource group in which to run the instance."""
+    UsageStrategy: str
+    """Indicates whether to use unused Capacity Reservations for fulfilling On-Demand capacity."""
+
+
+class OnDemandProvisioningSpecificationDict(TypedDict, total=False):
+    """OnDemandProvisioningSpecification as a plain dict: The launch specification for On-Demand
+    Instances in the instance fleet, which determines the allocation strategy."""
+
+    AllocationStrategy: Required[str]
+    """Specifies the strategy to use in launching On-Demand instance fleets. Currently, the only
+    option is lowest-price (the default), which launches the lowest price first."""
+    CapacityReservationOptions: OnDemandCapacityReservationOptionsDict
+    """Type: OnDemandCapacityReservationOptionsDict."""
+
+
+class OnDemandResizingSpecificationDict(TypedDict, total=False):
+    """OnDemandResizingSpecification as a plain dict."""
+
+    AllocationStrategy: str
+    """Specifies the allocation strategy to use to launch On-Demand instances during a resize. The
+    default is lowest-price."""
+    CapacityReservationOptions: OnDemandCapacityReservationOptionsDict
+    """Describes the strategy for using unused Capacity Reservations for fulfilling On-Demand
+    capacity."""
+    TimeoutDurationMinutes: int
+    """On-Demand resize timeout in minutes."""
+
+
+class SpotProvisioningSpecificationDict(TypedDict, total=False):
+    """SpotProvisioningSpecification as a plain dict: SpotProvisioningSpecification determines the
+    launch specification for Spot instances in the instance fleet, which includes the defined
+    duration and provisioning timeout behavior."""
+
+    AllocationStrategy: str
+    """Specifies one of the following strategies to launch Spot Instance fleets:
+    price-capacity-optimized, capacity-optimized, lowest-price, or diversified"""
+    BlockDurationMinutes: int
+    """The defined duration for Spot Instances (also known as Spot blocks) in minutes. When
+    specified, the Spot Instance does not terminate before the defined duration expires, and defined
+    duration pricing for Spot Instances applies. Valid values are 60, 120, 180, 240, 300, or 360."""
+    TimeoutAction: Required[str]
+    """The action to take when TargetSpotCapacity has not been fulfilled when the
+    TimeoutDurationMinutes has expired; that is, when all Spot Instances could not be provisioned
+    within the Spot provisioning timeout. Valid values are TERMINATE_CLUSTER and
+    SWITCH_TO_ON_DEMAND. SWITCH_TO_ON_DEMAND specifies that if no Spot Instances are available,
+    On-Demand Instances should be provisioned to fulfill any remaining Spot capacity."""
+    TimeoutDurationMinutes: Required[int]
+    """The Spot provisioning timeout period in minutes. If Spot Instances are not provisioned within
+    this time period, the TimeOutAction is taken. Minimum value is 5 and maximum value is 1440. The
+    timeout applies only during initial provisioning, when the cluster is first created."""
+
+
+class SpotResizingSpecificationDict(TypedDict, total=False):
+    """SpotResizingSpecification as a plain dict."""
+
+    AllocationStrategy: str
+    """Specifies the allocation strategy to use to launch Spot instances during a resize."""
+    TimeoutDurationMinutes: int
+    """Spot resize timeout in minutes."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EMR::InstanceFleetConfig",
     schema_file="aws-emr-instancefleetconfig.json",
     primary_identifier=("/ClusterId", "/InstanceFleetId"),
-    additional_identifiers=(),
     read_only=("/InstanceFleetId",),
     create_only=("/Name", "/LaunchSpecifications", "/ClusterId", "/InstanceFleetType"),
     write_only=(
         "/InstanceTypeConfigs/*/EbsConfiguration/EbsBlockDeviceConfigs/*/VolumesPerInstance",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/InstanceTypeConfigs",
         "/InstanceTypeConfigs/*/Configurations",
@@ -237,11 +299,8 @@ METADATA = _TypeMetadata(
     list_required=("ClusterId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -251,168 +310,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApplicationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Classification": {"type": "string"},
-                "ConfigurationProperties": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "Configurations": {
-                    "items": {"$ref": "#/definitions/ApplicationConfiguration"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "EbsBlockDeviceConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "VolumeSpecification": {"$ref": "#/definitions/VolumeSpecification"},
-                "VolumesPerInstance": {"type": "integer"},
-            },
-            "required": ["VolumeSpecification"],
-            "type": "object",
-        },
-        "EbsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EbsBlockDeviceConfigs": {
-                    "items": {"$ref": "#/definitions/EbsBlockDeviceConfig"},
-                    "type": "array",
-                },
-                "EbsOptimized": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "InstanceFleetProvisioningSpecifications": {
-            "additionalProperties": False,
-            "properties": {
-                "OnDemandSpecification": {
-                    "$ref": "#/definitions/OnDemandProvisioningSpecification"
-                },
-                "SpotSpecification": {"$ref": "#/definitions/SpotProvisioningSpecification"},
-            },
-            "type": "object",
-        },
-        "InstanceFleetResizingSpecifications": {
-            "additionalProperties": False,
-            "properties": {
-                "OnDemandResizeSpecification": {
-                    "$ref": "#/definitions/OnDemandResizingSpecification"
-                },
-                "SpotResizeSpecification": {"$ref": "#/definitions/SpotResizingSpecification"},
-            },
-            "type": "object",
-        },
-        "InstanceTypeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "BidPrice": {"type": "string"},
-                "BidPriceAsPercentageOfOnDemandPrice": {"type": "number"},
-                "Configurations": {
-                    "items": {"$ref": "#/definitions/ApplicationConfiguration"},
-                    "type": "array",
-                },
-                "CustomAmiId": {"type": "string"},
-                "EbsConfiguration": {"$ref": "#/definitions/EbsConfiguration"},
-                "InstanceType": {"type": "string"},
-                "Priority": {"type": "number"},
-                "WeightedCapacity": {"type": "integer"},
-            },
-            "required": ["InstanceType"],
-            "type": "object",
-        },
-        "OnDemandCapacityReservationOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityReservationPreference": {"type": "string"},
-                "CapacityReservationResourceGroupArn": {"type": "string"},
-                "UsageStrategy": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "OnDemandProvisioningSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "AllocationStrategy": {"type": "string"},
-                "CapacityReservationOptions": {
-                    "$ref": "#/definitions/OnDemandCapacityReservationOptions"
-                },
-            },
-            "required": ["AllocationStrategy"],
-            "type": "object",
-        },
-        "OnDemandResizingSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "AllocationStrategy": {"type": "string"},
-                "CapacityReservationOptions": {
-                    "$ref": "#/definitions/OnDemandCapacityReservationOptions"
-                },
-                "TimeoutDurationMinutes": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "SpotProvisioningSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "AllocationStrategy": {"type": "string"},
-                "BlockDurationMinutes": {"type": "integer"},
-                "TimeoutAction": {"type": "string"},
-                "TimeoutDurationMinutes": {"type": "integer"},
-            },
-            "required": ["TimeoutDurationMinutes", "TimeoutAction"],
-            "type": "object",
-        },
-        "SpotResizingSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "AllocationStrategy": {"type": "string"},
-                "TimeoutDurationMinutes": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "VolumeSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Iops": {"type": "integer"},
-                "SizeInGB": {"type": "integer"},
-                "Throughput": {"type": "integer"},
-                "VolumeType": {"type": "string"},
-            },
-            "required": ["SizeInGB", "VolumeType"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ClusterId": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "InstanceFleetId": {"type": "string"},
-        "InstanceFleetType": {"type": "string"},
-        "InstanceTypeConfigs": {
-            "items": {"$ref": "#/definitions/InstanceTypeConfig"},
-            "type": "array",
-        },
-        "LaunchSpecifications": {"$ref": "#/definitions/InstanceFleetProvisioningSpecifications"},
-        "Name": {"type": "string"},
-        "ResizeSpecifications": {"$ref": "#/definitions/InstanceFleetResizingSpecifications"},
-        "TargetOnDemandCapacity": {"type": "integer"},
-        "TargetSpotCapacity": {"type": "integer"},
-    },
-    "required": ["InstanceFleetType", "ClusterId"],
-}
-
 
 class InstanceFleetConfig(_Resource):
     """AWS::EMR::InstanceFleetConfig: Resource Type definition for AWS::EMR::InstanceFleetConfig
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ClusterId, InstanceFleetId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Name, LaunchSpecifications, ClusterId,
+    InstanceFleetType.
+    Write-only (sent to AWS, never read back):
+    InstanceTypeConfigs[*].EbsConfiguration.EbsBlockDeviceConfigs[*].VolumesPerInstance.
+    Read-only attributes (known once deployed): InstanceFleetId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-emr-instancefleetconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -422,11 +332,15 @@ class InstanceFleetConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InstanceFleetConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "instance_fleet_config.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     InstanceFleetId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier for instance fleet for specific cluster"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusterId: str
     InstanceFleetType: str
     InstanceTypeConfigs: list[InstanceTypeConfigDict]
@@ -436,39 +350,49 @@ class InstanceFleetConfig(_Resource):
     TargetOnDemandCapacity: int
     TargetSpotCapacity: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterId: str,
+        InstanceFleetType: str,
+        InstanceTypeConfigs: list[InstanceTypeConfig | InstanceTypeConfigDict] | None = None,
+        LaunchSpecifications: InstanceFleetProvisioningSpecifications
+        | InstanceFleetProvisioningSpecificationsDict
+        | None = None,
+        Name: str | None = None,
+        ResizeSpecifications: InstanceFleetResizingSpecifications
+        | InstanceFleetResizingSpecificationsDict
+        | None = None,
+        TargetOnDemandCapacity: int | None = None,
+        TargetSpotCapacity: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EMR::InstanceFleetConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterId: str,
-            InstanceFleetType: str,
-            InstanceTypeConfigs: list[InstanceTypeConfig | InstanceTypeConfigDict] | None = None,
-            LaunchSpecifications: InstanceFleetProvisioningSpecifications
-            | InstanceFleetProvisioningSpecificationsDict
-            | None = None,
-            Name: str | None = None,
-            ResizeSpecifications: InstanceFleetResizingSpecifications
-            | InstanceFleetResizingSpecificationsDict
-            | None = None,
-            TargetOnDemandCapacity: int | None = None,
-            TargetSpotCapacity: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EMR::InstanceFleetConfig; `await` it inside an App to deploy it.
-
-            ClusterId: The unique identifier of the EMR cluster.
-            InstanceFleetType: The node type that the instance fleet hosts.
-            InstanceTypeConfigs: InstanceTypeConfigs determine the EC2 instances that Amazon EMR attempts to provision to fulfill On-Demand and Spot target capacities.
-            LaunchSpecifications: The launch specification for the instance fleet.
-            Name: The friendly name of the instance fleet.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterId: The unique identifier of the EMR cluster. Create-only: changing it replaces
+                the resource. Required.
+            InstanceFleetType: The node type that the instance fleet hosts. Create-only: changing it
+                replaces the resource. Required.
+            InstanceTypeConfigs: InstanceTypeConfigs determine the EC2 instances that Amazon EMR
+                attempts to provision to fulfill On-Demand and Spot target capacities.
+            LaunchSpecifications: The launch specification for the instance fleet. Create-only:
+                changing it replaces the resource.
+            Name: The friendly name of the instance fleet. Create-only: changing it replaces the
+                resource.
             ResizeSpecifications: The resize specification for the instance fleet.
-            TargetOnDemandCapacity: The target capacity of On-Demand units for the instance fleet, which determines how many On-Demand instances to provision.
-            TargetSpotCapacity: The target capacity of Spot units for the instance fleet, which determines how many Spot instances to provision.
+            TargetOnDemandCapacity: The target capacity of On-Demand units for the instance fleet,
+                which determines how many On-Demand instances to provision.
+            TargetSpotCapacity: The target capacity of Spot units for the instance fleet, which
+                determines how many Spot instances to provision.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,131 +99,151 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AppConfigurationDict = TypedDict(
-    "AppConfigurationDict",
-    {
-        "Classification": "str",
-        "ConfigurationProperties": "dict[str, Any]",
-        "Configurations": "list[AppConfigurationDict]",
-    },
-    total=False,
-)
 
-EbsBlockDeviceConfigDict = TypedDict(
-    "EbsBlockDeviceConfigDict",
-    {
-        "VolumeSpecification": "Required[InstanceGroupConfigVolumeSpecificationDict]",
-        "VolumesPerInstance": "int",
-    },
-    total=False,
-)
+class AppConfigurationDict(TypedDict, total=False):
+    """AppConfiguration as a plain dict."""
 
-InstanceGroupConfigAutoScalingPolicyDict = TypedDict(
-    "InstanceGroupConfigAutoScalingPolicyDict",
-    {
-        "Constraints": "Required[ScalingConstraintsDict]",
-        "Rules": "Required[list[ScalingRuleDict]]",
-    },
-    total=False,
-)
+    Classification: str
+    """Type: str."""
+    ConfigurationProperties: dict[str, str]
+    """Type: dict[str, str]."""
+    Configurations: list[AppConfigurationDict]
+    """Type: list[AppConfigurationDict]."""
 
-InstanceGroupConfigCloudWatchAlarmDefinitionDict = TypedDict(
-    "InstanceGroupConfigCloudWatchAlarmDefinitionDict",
-    {
-        "ComparisonOperator": "Required[str]",
-        "Dimensions": "list[MetricDimensionDict]",
-        "EvaluationPeriods": "int",
-        "MetricName": "Required[str]",
-        "Namespace": "str",
-        "Period": "Required[int]",
-        "Statistic": "str",
-        "Threshold": "Required[float]",
-        "Unit": "str",
-    },
-    total=False,
-)
 
-InstanceGroupConfigEbsConfigurationDict = TypedDict(
-    "InstanceGroupConfigEbsConfigurationDict",
-    {
-        "EbsBlockDeviceConfigs": "list[EbsBlockDeviceConfigDict]",
-        "EbsOptimized": "bool",
-    },
-    total=False,
-)
+class EbsBlockDeviceConfigDict(TypedDict, total=False):
+    """EbsBlockDeviceConfig as a plain dict."""
 
-InstanceGroupConfigSimpleScalingPolicyConfigurationDict = TypedDict(
-    "InstanceGroupConfigSimpleScalingPolicyConfigurationDict",
-    {
-        "AdjustmentType": "str",
-        "CoolDown": "int",
-        "ScalingAdjustment": "Required[int]",
-    },
-    total=False,
-)
+    VolumeSpecification: Required[InstanceGroupConfigVolumeSpecificationDict]
+    """Type: InstanceGroupConfigVolumeSpecificationDict."""
+    VolumesPerInstance: int
+    """Use of this property can confuse CloudFormation drift detection. The EbsBlockDeviceConfigs
+    read from the system may return a list with one entry per volume, replacing any entry specified
+    in the template with a VolumesPerInstance greater than one by that many entries containing only
+    the VolumeSpecification. Thus to avoid false drift detection, it is recommended to supply
+    repeated entries in EbsBlockDeviceConfigs for any VolumeSpecification which is intended to be
+    repeated and not to use this property."""
 
-InstanceGroupConfigVolumeSpecificationDict = TypedDict(
-    "InstanceGroupConfigVolumeSpecificationDict",
-    {
-        "Iops": "int",
-        "SizeInGB": "Required[int]",
-        "Throughput": "int",
-        "VolumeType": "Required[str]",
-    },
-    total=False,
-)
 
-MetricDimensionDict = TypedDict(
-    "MetricDimensionDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class InstanceGroupConfigAutoScalingPolicyDict(TypedDict, total=False):
+    """InstanceGroupConfigAutoScalingPolicy as a plain dict."""
 
-ScalingActionDict = TypedDict(
-    "ScalingActionDict",
-    {
-        "Market": "str",
-        "SimpleScalingPolicyConfiguration": "Required[InstanceGroupConfigSimpleScalingPolicyConfigurationDict]",
-    },
-    total=False,
-)
+    Constraints: Required[ScalingConstraintsDict]
+    """Type: ScalingConstraintsDict."""
+    Rules: Required[list[ScalingRuleDict]]
+    """Type: list[ScalingRuleDict]."""
 
-ScalingConstraintsDict = TypedDict(
-    "ScalingConstraintsDict",
-    {
-        "MaxCapacity": "Required[int]",
-        "MinCapacity": "Required[int]",
-    },
-    total=False,
-)
 
-ScalingRuleDict = TypedDict(
-    "ScalingRuleDict",
-    {
-        "Action": "Required[ScalingActionDict]",
-        "Description": "str",
-        "Name": "Required[str]",
-        "Trigger": "Required[ScalingTriggerDict]",
-    },
-    total=False,
-)
+class InstanceGroupConfigCloudWatchAlarmDefinitionDict(TypedDict, total=False):
+    """InstanceGroupConfigCloudWatchAlarmDefinition as a plain dict."""
 
-ScalingTriggerDict = TypedDict(
-    "ScalingTriggerDict",
-    {
-        "CloudWatchAlarmDefinition": "Required[InstanceGroupConfigCloudWatchAlarmDefinitionDict]",
-    },
-    total=False,
-)
+    ComparisonOperator: Required[str]
+    """Type: str."""
+    Dimensions: list[MetricDimensionDict]
+    """Type: list[MetricDimensionDict]."""
+    EvaluationPeriods: int
+    """Type: int."""
+    MetricName: Required[str]
+    """Type: str."""
+    Namespace: str
+    """Type: str."""
+    Period: Required[int]
+    """Type: int."""
+    Statistic: str
+    """Type: str."""
+    Threshold: Required[float]
+    """Type: float."""
+    Unit: str
+    """Type: str."""
 
+
+class InstanceGroupConfigEbsConfigurationDict(TypedDict, total=False):
+    """InstanceGroupConfigEbsConfiguration as a plain dict."""
+
+    EbsBlockDeviceConfigs: list[EbsBlockDeviceConfigDict]
+    """Type: list[EbsBlockDeviceConfigDict]."""
+    EbsOptimized: bool
+    """Type: bool."""
+
+
+class InstanceGroupConfigSimpleScalingPolicyConfigurationDict(TypedDict, total=False):
+    """InstanceGroupConfigSimpleScalingPolicyConfiguration as a plain dict."""
+
+    AdjustmentType: str
+    """Type: str."""
+    CoolDown: int
+    """Type: int."""
+    ScalingAdjustment: Required[int]
+    """Type: int."""
+
+
+class InstanceGroupConfigVolumeSpecificationDict(TypedDict, total=False):
+    """InstanceGroupConfigVolumeSpecification as a plain dict."""
+
+    Iops: int
+    """Type: int."""
+    SizeInGB: Required[int]
+    """Type: int."""
+    Throughput: int
+    """Type: int."""
+    VolumeType: Required[str]
+    """Type: str."""
+
+
+class MetricDimensionDict(TypedDict, total=False):
+    """MetricDimension as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class ScalingActionDict(TypedDict, total=False):
+    """ScalingAction as a plain dict."""
+
+    Market: str
+    """Type: str."""
+    SimpleScalingPolicyConfiguration: Required[
+        InstanceGroupConfigSimpleScalingPolicyConfigurationDict
+    ]
+    """Type: InstanceGroupConfigSimpleScalingPolicyConfigurationDict."""
+
+
+class ScalingConstraintsDict(TypedDict, total=False):
+    """ScalingConstraints as a plain dict."""
+
+    MaxCapacity: Required[int]
+    """Type: int."""
+    MinCapacity: Required[int]
+    """Type: int."""
+
+
+class ScalingRuleDict(TypedDict, total=False):
+    """ScalingRule as a plain dict."""
+
+    Action: Required[ScalingActionDict]
+    """Type: ScalingActionDict."""
+    Description: str
+    """Type: str."""
+    Name: Required[str]
+    """Type: str."""
+    Trigger: Required[ScalingTriggerDict]
+    """Type: ScalingTriggerDict."""
+
+
+class ScalingTriggerDict(TypedDict, total=False):
+    """ScalingTrigger as a plain dict."""
+
+    CloudWatchAlarmDefinition: Required[InstanceGroupConfigCloudWatchAlarmDefinitionDict]
+    """Type: InstanceGroupConfigCloudWatchAlarmDefinitionDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EMR::InstanceGroupConfig",
     schema_file="aws-emr-instancegroupconfig.json",
     primary_identifier=("/InstanceGroupId", "/JobFlowId"),
-    additional_identifiers=(),
     read_only=("/InstanceGroupId",),
     create_only=(
         "/InstanceRole",
@@ -233,17 +257,13 @@ METADATA = _TypeMetadata(
         "/BidPrice",
     ),
     write_only=("/EbsConfiguration/EbsBlockDeviceConfigs/*/VolumesPerInstance",),
-    conditional_create_only=(),
     unordered_arrays=("/EbsConfiguration/EbsBlockDeviceConfigs",),
     required=("JobFlowId", "InstanceCount", "InstanceRole", "InstanceType"),
     list_required=("JobFlowId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -253,158 +273,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AppConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Classification": {"type": "string"},
-                "ConfigurationProperties": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.*$": {"type": "string"}},
-                    "type": "object",
-                },
-                "Configurations": {
-                    "items": {"$ref": "#/definitions/AppConfiguration"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "AutoScalingPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "Constraints": {"$ref": "#/definitions/ScalingConstraints"},
-                "Rules": {"items": {"$ref": "#/definitions/ScalingRule"}, "type": "array"},
-            },
-            "required": ["Constraints", "Rules"],
-            "type": "object",
-        },
-        "CloudWatchAlarmDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "ComparisonOperator": {"type": "string"},
-                "Dimensions": {"items": {"$ref": "#/definitions/MetricDimension"}, "type": "array"},
-                "EvaluationPeriods": {"type": "integer"},
-                "MetricName": {"type": "string"},
-                "Namespace": {"type": "string"},
-                "Period": {"type": "integer"},
-                "Statistic": {"type": "string"},
-                "Threshold": {"type": "number"},
-                "Unit": {"type": "string"},
-            },
-            "required": ["MetricName", "ComparisonOperator", "Period", "Threshold"],
-            "type": "object",
-        },
-        "EbsBlockDeviceConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "VolumeSpecification": {"$ref": "#/definitions/VolumeSpecification"},
-                "VolumesPerInstance": {"type": "integer"},
-            },
-            "required": ["VolumeSpecification"],
-            "type": "object",
-        },
-        "EbsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EbsBlockDeviceConfigs": {
-                    "items": {"$ref": "#/definitions/EbsBlockDeviceConfig"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "EbsOptimized": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "MetricDimension": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "ScalingAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Market": {"type": "string"},
-                "SimpleScalingPolicyConfiguration": {
-                    "$ref": "#/definitions/SimpleScalingPolicyConfiguration"
-                },
-            },
-            "required": ["SimpleScalingPolicyConfiguration"],
-            "type": "object",
-        },
-        "ScalingConstraints": {
-            "additionalProperties": False,
-            "properties": {"MaxCapacity": {"type": "integer"}, "MinCapacity": {"type": "integer"}},
-            "required": ["MinCapacity", "MaxCapacity"],
-            "type": "object",
-        },
-        "ScalingRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/ScalingAction"},
-                "Description": {"type": "string"},
-                "Name": {"type": "string"},
-                "Trigger": {"$ref": "#/definitions/ScalingTrigger"},
-            },
-            "required": ["Action", "Trigger", "Name"],
-            "type": "object",
-        },
-        "ScalingTrigger": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchAlarmDefinition": {"$ref": "#/definitions/CloudWatchAlarmDefinition"}
-            },
-            "required": ["CloudWatchAlarmDefinition"],
-            "type": "object",
-        },
-        "SimpleScalingPolicyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdjustmentType": {"type": "string"},
-                "CoolDown": {"type": "integer"},
-                "ScalingAdjustment": {"type": "integer"},
-            },
-            "required": ["ScalingAdjustment"],
-            "type": "object",
-        },
-        "VolumeSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Iops": {"type": "integer"},
-                "SizeInGB": {"type": "integer"},
-                "Throughput": {"type": "integer"},
-                "VolumeType": {"type": "string"},
-            },
-            "required": ["SizeInGB", "VolumeType"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AutoScalingPolicy": {"$ref": "#/definitions/AutoScalingPolicy"},
-        "BidPrice": {"type": "string"},
-        "Configurations": {"items": {"$ref": "#/definitions/AppConfiguration"}, "type": "array"},
-        "CustomAmiId": {"type": "string"},
-        "EbsConfiguration": {"$ref": "#/definitions/EbsConfiguration"},
-        "InstanceCount": {"type": "integer"},
-        "InstanceGroupId": {"type": "string"},
-        "InstanceRole": {"type": "string"},
-        "InstanceType": {"type": "string"},
-        "JobFlowId": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "Market": {"type": "string"},
-        "Name": {"type": "string"},
-    },
-    "required": ["JobFlowId", "InstanceCount", "InstanceRole", "InstanceType"],
-}
-
 
 class InstanceGroupConfig(_Resource):
     """AWS::EMR::InstanceGroupConfig: Resource Type definition for AWS::EMR::InstanceGroupConfig
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceGroupId, JobFlowId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): InstanceRole, JobFlowId, Name, InstanceType,
+    CustomAmiId, Configurations, EbsConfiguration, Market, BidPrice.
+    Write-only (sent to AWS, never read back):
+    EbsConfiguration.EbsBlockDeviceConfigs[*].VolumesPerInstance.
+    Read-only attributes (known once deployed): InstanceGroupId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-emr-instancegroupconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -414,11 +295,15 @@ class InstanceGroupConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InstanceGroupConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "instance_group_config.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     InstanceGroupId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoScalingPolicy: InstanceGroupConfigAutoScalingPolicyDict
     BidPrice: str
     Configurations: list[AppConfigurationDict]
@@ -431,34 +316,51 @@ class InstanceGroupConfig(_Resource):
     Market: str
     Name: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceCount: int,
+        InstanceRole: str,
+        InstanceType: str,
+        JobFlowId: str,
+        AutoScalingPolicy: InstanceGroupConfigAutoScalingPolicy
+        | InstanceGroupConfigAutoScalingPolicyDict
+        | None = None,
+        BidPrice: str | None = None,
+        Configurations: list[AppConfiguration | AppConfigurationDict] | None = None,
+        CustomAmiId: str | None = None,
+        EbsConfiguration: InstanceGroupConfigEbsConfiguration
+        | InstanceGroupConfigEbsConfigurationDict
+        | None = None,
+        Market: str | None = None,
+        Name: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EMR::InstanceGroupConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceCount: int,
-            InstanceRole: str,
-            InstanceType: str,
-            JobFlowId: str,
-            AutoScalingPolicy: InstanceGroupConfigAutoScalingPolicy
-            | InstanceGroupConfigAutoScalingPolicyDict
-            | None = None,
-            BidPrice: str | None = None,
-            Configurations: list[AppConfiguration | AppConfigurationDict] | None = None,
-            CustomAmiId: str | None = None,
-            EbsConfiguration: InstanceGroupConfigEbsConfiguration
-            | InstanceGroupConfigEbsConfigurationDict
-            | None = None,
-            Market: str | None = None,
-            Name: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EMR::InstanceGroupConfig; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceCount: Type: int. Required.
+            InstanceRole: Type: str. Create-only: changing it replaces the resource. Required.
+            InstanceType: Type: str. Create-only: changing it replaces the resource. Required.
+            JobFlowId: Length: 0 to 256 characters. Create-only: changing it replaces the resource.
+                Required.
+            AutoScalingPolicy: Type: InstanceGroupConfigAutoScalingPolicyDict.
+            BidPrice: Type: str. Create-only: changing it replaces the resource.
+            Configurations: Type: list[AppConfigurationDict]. Create-only: changing it replaces the
+                resource.
+            CustomAmiId: Type: str. Create-only: changing it replaces the resource.
+            EbsConfiguration: Type: InstanceGroupConfigEbsConfigurationDict. Create-only: changing
+                it replaces the resource.
+            Market: Type: str. Create-only: changing it replaces the resource.
+            Name: Type: str. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,31 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-HadoopJarStepConfigDict = TypedDict(
-    "HadoopJarStepConfigDict",
-    {
-        "Args": "list[str]",
-        "Jar": "Required[str]",
-        "MainClass": "str",
-        "StepProperties": "list[KeyValueDict]",
-    },
-    total=False,
-)
 
-KeyValueDict = TypedDict(
-    "KeyValueDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class HadoopJarStepConfigDict(TypedDict, total=False):
+    """HadoopJarStepConfig as a plain dict."""
 
+    Args: list[str]
+    """Type: list[str]."""
+    Jar: Required[str]
+    """Type: str."""
+    MainClass: str
+    """Type: str."""
+    StepProperties: list[KeyValueDict]
+    """Items are unique."""
+
+
+class KeyValueDict(TypedDict, total=False):
+    """KeyValue as a plain dict."""
+
+    Key: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EMR::Step",
     schema_file="aws-emr-step.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=(
         "/JobFlowId",
@@ -89,18 +96,11 @@ METADATA = _TypeMetadata(
         "/LogUri",
         "/EncryptionKeyArn",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("JobFlowId", "HadoopJarStep", "ActionOnFailure", "Name"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -108,58 +108,29 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "HadoopJarStepConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Args": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "Jar": {"type": "string"},
-                "MainClass": {"type": "string"},
-                "StepProperties": {
-                    "items": {"$ref": "#/definitions/KeyValue"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Jar"],
-            "type": "object",
-        },
-        "KeyValue": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActionOnFailure": {"type": "string"},
-        "EncryptionKeyArn": {"type": "string"},
-        "HadoopJarStep": {"$ref": "#/definitions/HadoopJarStepConfig"},
-        "Id": {"type": "string"},
-        "JobFlowId": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "LogUri": {"type": "string"},
-        "Name": {"type": "string"},
-    },
-    "required": ["JobFlowId", "HadoopJarStep", "ActionOnFailure", "Name"],
-}
-
 
 class Step(_Resource):
     """AWS::EMR::Step: Schema for AWS::EMR::Step
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): JobFlowId, HadoopJarStep, Name,
+    ActionOnFailure, LogUri, EncryptionKeyArn.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-emr-step.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StepProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StepAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "step.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """ID generated by service"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ActionOnFailure: str
     EncryptionKeyArn: str
     HadoopJarStep: HadoopJarStepConfigDict
@@ -167,31 +138,45 @@ class Step(_Resource):
     LogUri: str
     Name: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ActionOnFailure: str,
+        HadoopJarStep: HadoopJarStepConfig | HadoopJarStepConfigDict,
+        JobFlowId: str,
+        Name: str,
+        EncryptionKeyArn: str | None = None,
+        LogUri: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EMR::Step; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ActionOnFailure: str,
-            HadoopJarStep: HadoopJarStepConfig | HadoopJarStepConfigDict,
-            JobFlowId: str,
-            Name: str,
-            EncryptionKeyArn: str | None = None,
-            LogUri: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EMR::Step; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             ActionOnFailure: This specifies what action to take when the cluster step fails.
-            EncryptionKeyArn: The KMS key ARN to encrypt the logs published to the given Amazon S3 destination.
-            HadoopJarStep: The HadoopJarStepConfig property type specifies a job flow step consisting of a JAR file whose main function will be executed.
-            JobFlowId: A string that uniquely identifies the cluster (job flow).
-            LogUri: The Amazon S3 destination URI for log publishing.
-            Name: The name of the cluster step.
+                Possible values are CANCEL_AND_WAIT and CONTINUE. Create-only: changing it replaces
+                the resource. Required.
+            HadoopJarStep: The HadoopJarStepConfig property type specifies a job flow step
+                consisting of a JAR file whose main function will be executed. The main function
+                submits a job for the cluster to execute as a step on the master node, and then
+                waits for the job to finish or fail before executing subsequent steps. Create-only:
+                changing it replaces the resource. Required.
+            JobFlowId: A string that uniquely identifies the cluster (job flow). Create-only:
+                changing it replaces the resource. Required.
+            Name: The name of the cluster step. Create-only: changing it replaces the resource.
+                Required.
+            EncryptionKeyArn: The KMS key ARN to encrypt the logs published to the given Amazon S3
+                destination. When omitted, EMR falls back to cluster-level logging behavior.
+                Create-only: changing it replaces the resource.
+            LogUri: The Amazon S3 destination URI for log publishing. When omitted, EMR falls back
+                to cluster-level logging behavior. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An arbitrary set of tags (key-value pairs) for this EMR Studio."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length.
+    You can use any of the following characters: the set of Unicode letters, digits, whitespace, _,
+    ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EMR::Studio",
     schema_file="aws-emr-studio.json",
     primary_identifier=("/StudioId",),
-    additional_identifiers=(),
     read_only=("/StudioId", "/Arn", "/Url"),
     create_only=(
         "/AuthMode",
@@ -78,8 +87,6 @@ METADATA = _TypeMetadata(
         "/IdcInstanceArn",
         "/EncryptionKeyArn",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=(
         "AuthMode",
@@ -91,14 +98,7 @@ METADATA = _TypeMetadata(
         "WorkspaceSecurityGroupId",
         "DefaultS3Location",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -108,111 +108,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "maxLength": 10280,
-            "minLength": 0,
-            "pattern": "^arn:aws(-(cn|us-gov|iso-f|iso-e))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$",
-            "type": "string",
-        },
-        "SubnetId": {"pattern": "^(subnet-[a-f0-9]{13})|(subnet-[a-f0-9]{8})\\Z", "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "AuthMode": {"enum": ["SSO", "IAM"], "type": "string"},
-        "DefaultS3Location": {
-            "maxLength": 10280,
-            "minLength": 6,
-            "pattern": "^s3://.*",
-            "type": "string",
-        },
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "EncryptionKeyArn": {"$ref": "#/definitions/Arn"},
-        "EngineSecurityGroupId": {
-            "maxLength": 256,
-            "minLength": 4,
-            "pattern": "^sg-[a-zA-Z0-9\\-._]+$",
-            "type": "string",
-        },
-        "IdcInstanceArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "IdcUserAssignment": {"enum": ["REQUIRED", "OPTIONAL"], "type": "string"},
-        "IdpAuthUrl": {
-            "maxLength": 4096,
-            "minLength": 0,
-            "pattern": "^https://[0-9a-zA-Z]([-.\\w]*[0-9a-zA-Z])(:[0-9]*)*([?/#].*)?$",
-            "type": "string",
-        },
-        "IdpRelayStateParameterName": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "Name": {"maxLength": 256, "minLength": 1, "pattern": "[a-zA-Z0-9_-]+", "type": "string"},
-        "ServiceRole": {"$ref": "#/definitions/Arn"},
-        "StudioId": {
-            "maxLength": 256,
-            "minLength": 4,
-            "pattern": "^es-[0-9A-Z]+",
-            "type": "string",
-        },
-        "SubnetIds": {"items": {"$ref": "#/definitions/SubnetId"}, "minItems": 1, "type": "array"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "TrustedIdentityPropagationEnabled": {"type": "boolean"},
-        "Url": {
-            "maxLength": 4096,
-            "pattern": "^https://[0-9a-zA-Z]([-.\\w]*[0-9a-zA-Z])(:[0-9]*)*([?/#].*)?$",
-            "type": "string",
-        },
-        "UserRole": {"$ref": "#/definitions/Arn"},
-        "VpcId": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$",
-            "type": "string",
-        },
-        "WorkspaceSecurityGroupId": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^sg-[a-zA-Z0-9\\-._]+$",
-            "type": "string",
-        },
-    },
-    "required": [
-        "AuthMode",
-        "EngineSecurityGroupId",
-        "Name",
-        "ServiceRole",
-        "SubnetIds",
-        "VpcId",
-        "WorkspaceSecurityGroupId",
-        "DefaultS3Location",
-    ],
-}
-
 
 class Studio(_Resource):
     """AWS::EMR::Studio: Resource schema for AWS::EMR::Studio
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: StudioId.
+    Replaced when any of these change (create-only): AuthMode, EngineSecurityGroupId, ServiceRole,
+    UserRole, VpcId, WorkspaceSecurityGroupId, TrustedIdentityPropagationEnabled, IdcUserAssignment,
+    IdcInstanceArn, EncryptionKeyArn.
+    Read-only attributes (known once deployed): Arn, StudioId, Url.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-emr-studio.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -220,13 +127,17 @@ class Studio(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StudioAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "studio.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the EMR Studio."""
     StudioId: str
+    """The ID of the EMR Studio."""
     Url: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique Studio access URL."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthMode: Literal["SSO", "IAM"]
     DefaultS3Location: str
     Description: str
@@ -245,53 +156,86 @@ class Studio(_Resource):
     VpcId: str
     WorkspaceSecurityGroupId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthMode: Literal["SSO", "IAM"],
+        DefaultS3Location: str,
+        EngineSecurityGroupId: str,
+        Name: str,
+        ServiceRole: str,
+        SubnetIds: list[str],
+        VpcId: str,
+        WorkspaceSecurityGroupId: str,
+        Description: str | None = None,
+        EncryptionKeyArn: str | None = None,
+        IdcInstanceArn: str | None = None,
+        IdcUserAssignment: Literal["REQUIRED", "OPTIONAL"] | None = None,
+        IdpAuthUrl: str | None = None,
+        IdpRelayStateParameterName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TrustedIdentityPropagationEnabled: bool | None = None,
+        UserRole: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EMR::Studio; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthMode: Literal["SSO", "IAM"],
-            DefaultS3Location: str,
-            EngineSecurityGroupId: str,
-            Name: str,
-            ServiceRole: str,
-            SubnetIds: list[str],
-            VpcId: str,
-            WorkspaceSecurityGroupId: str,
-            Description: str | None = None,
-            EncryptionKeyArn: str | None = None,
-            IdcInstanceArn: str | None = None,
-            IdcUserAssignment: Literal["REQUIRED", "OPTIONAL"] | None = None,
-            IdpAuthUrl: str | None = None,
-            IdpRelayStateParameterName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TrustedIdentityPropagationEnabled: bool | None = None,
-            UserRole: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EMR::Studio; `await` it inside an App to deploy it.
-
-            AuthMode: Specifies whether the Studio authenticates users using single sign-on (SSO) or IAM.
-            DefaultS3Location: The default Amazon S3 location to back up EMR Studio Workspaces and notebook files.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthMode: Specifies whether the Studio authenticates users using single sign-on (SSO) or
+                IAM. Amazon EMR Studio currently only supports SSO authentication. Create-only:
+                changing it replaces the resource. Required.
+            DefaultS3Location: The default Amazon S3 location to back up EMR Studio Workspaces and
+                notebook files. A Studio user can select an alternative Amazon S3 location when
+                creating a Workspace. Required.
+            EngineSecurityGroupId: The ID of the Amazon EMR Studio Engine security group. The Engine
+                security group allows inbound network traffic from the Workspace security group, and
+                it must be in the same VPC specified by VpcId. Create-only: changing it replaces the
+                resource. Required.
+            Name: A descriptive name for the Amazon EMR Studio. Required.
+            ServiceRole: The IAM role that will be assumed by the Amazon EMR Studio. The service
+                role provides a way for Amazon EMR Studio to interoperate with other AWS services.
+                Create-only: changing it replaces the resource. Required.
+            SubnetIds: A list of up to 5 subnet IDs to associate with the Studio. The subnets must
+                belong to the VPC specified by VpcId. Studio users can create a Workspace in any of
+                the specified subnets. Required.
+            VpcId: The ID of the Amazon Virtual Private Cloud (Amazon VPC) to associate with the
+                Studio. Create-only: changing it replaces the resource. Required.
+            WorkspaceSecurityGroupId: The ID of the Amazon EMR Studio Workspace security group. The
+                Workspace security group allows outbound network traffic to resources in the Engine
+                security group, and it must be in the same VPC specified by VpcId. Create-only:
+                changing it replaces the resource. Required.
             Description: A detailed description of the Studio.
-            EncryptionKeyArn: The AWS KMS key identifier (ARN) used to encrypt AWS EMR Studio workspace and notebook files when backed up to AWS S3.
-            EngineSecurityGroupId: The ID of the Amazon EMR Studio Engine security group.
-            IdcInstanceArn: The ARN of the IAM Identity Center instance to create the Studio application.
-            IdcUserAssignment: Specifies whether IAM Identity Center user assignment is REQUIRED or OPTIONAL.
-            IdpAuthUrl: Your identity provider's authentication endpoint.
-            IdpRelayStateParameterName: The name of relay state parameter for external Identity Provider.
-            Name: A descriptive name for the Amazon EMR Studio.
-            ServiceRole: The IAM role that will be assumed by the Amazon EMR Studio.
-            SubnetIds: A list of up to 5 subnet IDs to associate with the Studio.
-            Tags: A list of tags to associate with the Studio.
-            TrustedIdentityPropagationEnabled: A Boolean indicating whether to enable Trusted identity propagation for the Studio.
-            UserRole: The IAM user role that will be assumed by users and groups logged in to a Studio.
-            VpcId: The ID of the Amazon Virtual Private Cloud (Amazon VPC) to associate with the Studio.
-            WorkspaceSecurityGroupId: The ID of the Amazon EMR Studio Workspace security group.
+            EncryptionKeyArn: The AWS KMS key identifier (ARN) used to encrypt AWS EMR Studio
+                workspace and notebook files when backed up to AWS S3. Create-only: changing it
+                replaces the resource.
+            IdcInstanceArn: The ARN of the IAM Identity Center instance to create the Studio
+                application. Create-only: changing it replaces the resource.
+            IdcUserAssignment: Specifies whether IAM Identity Center user assignment is REQUIRED or
+                OPTIONAL. If the value is set to REQUIRED, users must be explicitly assigned to the
+                Studio application to access the Studio. Create-only: changing it replaces the
+                resource.
+            IdpAuthUrl: Your identity provider's authentication endpoint. Amazon EMR Studio
+                redirects federated users to this endpoint for authentication when logging in to a
+                Studio with the Studio URL.
+            IdpRelayStateParameterName: The name of relay state parameter for external Identity
+                Provider.
+            Tags: A list of tags to associate with the Studio. Tags are user-defined key-value pairs
+                that consist of a required key string with a maximum of 128 characters, and an
+                optional value string with a maximum of 256 characters.
+            TrustedIdentityPropagationEnabled: A Boolean indicating whether to enable Trusted
+                identity propagation for the Studio. The default value is false. Create-only:
+                changing it replaces the resource.
+            UserRole: The IAM user role that will be assumed by users and groups logged in to a
+                Studio. The permissions attached to this IAM role can be scoped down for each user
+                or group using session policies. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EMR::StudioSessionMapping",
     schema_file="aws-emr-studiosessionmapping.json",
     primary_identifier=("/StudioId", "/IdentityType", "/IdentityName"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/StudioId", "/IdentityType", "/IdentityName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("StudioId", "IdentityName", "IdentityType", "SessionPolicyArn"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,36 +73,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IamPolicyArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^arn:aws(-(cn|us-gov|iso-f|iso-e))?:iam::([0-9]{12})?:policy\\/[^.]+$",
-            "type": "string",
-        }
-    },
-    "properties": {
-        "IdentityName": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "IdentityType": {"enum": ["USER", "GROUP"], "type": "string"},
-        "SessionPolicyArn": {"$ref": "#/definitions/IamPolicyArn"},
-        "StudioId": {
-            "maxLength": 256,
-            "minLength": 4,
-            "pattern": "^es-[0-9A-Z]+",
-            "type": "string",
-        },
-    },
-    "required": ["StudioId", "IdentityName", "IdentityType", "SessionPolicyArn"],
-}
-
 
 class StudioSessionMapping(_Resource):
-    """AWS::EMR::StudioSessionMapping: An example resource schema demonstrating some basic constructs and validation rules.
+    """AWS::EMR::StudioSessionMapping: An example resource schema demonstrating some basic
+    constructs and validation rules.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: StudioId, IdentityType, IdentityName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): StudioId, IdentityType, IdentityName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-emr-studiosessionmapping.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -114,36 +92,49 @@ class StudioSessionMapping(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StudioSessionMappingAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "studio_session_mapping.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IdentityName: str
     IdentityType: Literal["USER", "GROUP"]
     SessionPolicyArn: str
     StudioId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IdentityName: str,
+        IdentityType: Literal["USER", "GROUP"],
+        SessionPolicyArn: str,
+        StudioId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EMR::StudioSessionMapping; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IdentityName: str,
-            IdentityType: Literal["USER", "GROUP"],
-            SessionPolicyArn: str,
-            StudioId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EMR::StudioSessionMapping; `await` it inside an App to deploy it.
-
-            IdentityName: The name of the user or group.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IdentityName: The name of the user or group. For more information, see UserName and
+                DisplayName in the AWS SSO Identity Store API Reference. Either IdentityName or
+                IdentityId must be specified. Create-only: changing it replaces the resource.
+                Required.
             IdentityType: Specifies whether the identity to map to the Studio is a user or a group.
-            SessionPolicyArn: The Amazon Resource Name (ARN) for the session policy that will be applied to the user or group.
+                Create-only: changing it replaces the resource. Required.
+            SessionPolicyArn: The Amazon Resource Name (ARN) for the session policy that will be
+                applied to the user or group. Session policies refine Studio user permissions
+                without the need to use multiple IAM user roles. Required.
             StudioId: The ID of the Amazon EMR Studio to which the user or group will be mapped.
+                Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by endpoint.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -30,90 +30,185 @@ class Certificate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str | None = None
-    CertificateData: str | None = None
+    CertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    CertificateData: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EMREKSConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Classification: str
-    Configurations: list[EMREKSConfiguration] | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Classification: Annotated[str, Field(description="Pattern: \\S Length: 1 to 1024 characters.")]
+    Configurations: Annotated[
+        list[EMREKSConfiguration] | None, Field(description="Items: 0 to 100 items.")
+    ] = None
+    Properties: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
 
 
 class EndpointCloudWatchMonitoringConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupName: str
-    LogStreamNamePrefix: str | None = None
+    LogGroupName: Annotated[
+        str, Field(description="Pattern: ^[\\.\\-_/#A-Za-z0-9]+$ Length: 1 to 512 characters.")
+    ]
+    LogStreamNamePrefix: Annotated[
+        str | None, Field(description="Pattern: \\S Length: 1 to 256 characters.")
+    ] = None
 
 
 class EndpointContainerLogRotationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxFilesToKeep: int
-    RotationSize: str
+    MaxFilesToKeep: Annotated[int, Field(description="Range: 1 to 50 (inclusive).")]
+    RotationSize: Annotated[
+        str, Field(description="Pattern: ^\\d+(\\.\\d+)?[KMG][Bb]?$ Length: 3 to 12 characters.")
+    ]
 
 
 class EndpointS3MonitoringConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogUri: str
+    LogUri: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]*$ Length: 1 to 10280 characters."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A user-defined key, which is the minimum required information for a valid tag."
+        ),
+    ]
+    Value: Annotated[str, Field(description="A user-defined value, which is optional in a tag.")]
 
 
 class EndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    AuthProxyUrl: str | None = None
-    CertificateAuthority: Certificate | None = None
-    CreatedAt: str | None = None
-    FailureReason: str | None = None
-    Id: str | None = None
-    SecurityGroup: str | None = None
-    ServerUrl: str | None = None
-    State: str | None = None
-    StateDetails: str | None = None
+    """
+    The read-only attributes of a AWS::EMRContainers::Endpoint, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the managed endpoint.")] = None
+    AuthProxyUrl: Annotated[
+        str | None, Field(description="The auth proxy URL for Spark Connect connections.")
+    ] = None
+    CertificateAuthority: Annotated[
+        Certificate | None, Field(description="The certificate authority for the managed endpoint.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The date and time when the managed endpoint was created.")
+    ] = None
+    FailureReason: Annotated[
+        str | None, Field(description="The reason for a failed managed endpoint.")
+    ] = None
+    Id: Annotated[str | None, Field(description="The ID of the managed endpoint.")] = None
+    SecurityGroup: Annotated[
+        str | None, Field(description="The security group associated with the managed endpoint.")
+    ] = None
+    ServerUrl: Annotated[
+        str | None, Field(description="The server URL of the managed endpoint.")
+    ] = None
+    State: Annotated[str | None, Field(description="The state of the managed endpoint.")] = None
+    StateDetails: Annotated[
+        str | None, Field(description="Additional details about the state of the managed endpoint.")
+    ] = None
 
 
 class EndpointMonitoringConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchMonitoringConfiguration: EndpointCloudWatchMonitoringConfiguration | None = None
-    ContainerLogRotationConfiguration: EndpointContainerLogRotationConfiguration | None = None
-    PersistentAppUI: Literal["ENABLED", "DISABLED"] | None = None
-    S3MonitoringConfiguration: EndpointS3MonitoringConfiguration | None = None
+    CloudWatchMonitoringConfiguration: Annotated[
+        EndpointCloudWatchMonitoringConfiguration | None,
+        Field(description="Type: EndpointCloudWatchMonitoringConfigurationDict."),
+    ] = None
+    ContainerLogRotationConfiguration: Annotated[
+        EndpointContainerLogRotationConfiguration | None,
+        Field(description="Type: EndpointContainerLogRotationConfigurationDict."),
+    ] = None
+    PersistentAppUI: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    S3MonitoringConfiguration: Annotated[
+        EndpointS3MonitoringConfiguration | None,
+        Field(description="Type: EndpointS3MonitoringConfigurationDict."),
+    ] = None
 
 
 class EndpointConfigurationOverrides(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationConfiguration: list[EMREKSConfiguration] | None = None
-    MonitoringConfiguration: EndpointMonitoringConfiguration | None = None
+    ApplicationConfiguration: Annotated[
+        list[EMREKSConfiguration] | None, Field(description="Items: 0 to 100 items.")
+    ] = None
+    MonitoringConfiguration: Annotated[
+        EndpointMonitoringConfiguration | None,
+        Field(description="Type: EndpointMonitoringConfigurationDict."),
+    ] = None
 
 
 class EndpointProps(DeferredModel):
-    ConfigurationOverrides: EndpointConfigurationOverrides | None = None
-    ExecutionRoleArn: str
-    Name: str | None = None
-    ReleaseLabel: str
-    SessionIdleTimeoutInMinutes: int | None = None
-    Tags: list[Tag] | None = None
-    Type: str
-    VirtualClusterId: str
+    """
+    The properties a program declares for a AWS::EMRContainers::Endpoint.
+    """
+
+    ConfigurationOverrides: Annotated[
+        EndpointConfigurationOverrides | None,
+        Field(
+            description="The configuration overrides for the managed endpoint. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ExecutionRoleArn: Annotated[
+        str,
+        Field(
+            description="The execution role ARN for the managed endpoint. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the managed endpoint. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ReleaseLabel: Annotated[
+        str,
+        Field(
+            description="The Amazon EMR release label. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SessionIdleTimeoutInMinutes: Annotated[
+        int | None,
+        Field(
+            description="The idle timeout in minutes for sessions on the managed endpoint. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this managed endpoint."),
+    ] = None
+    Type: Annotated[
+        str,
+        Field(
+            description="The type of the managed endpoint. Create-only: changing it replaces the resource."
+        ),
+    ]
+    VirtualClusterId: Annotated[
+        str,
+        Field(
+            description="The ID of the virtual cluster for which the managed endpoint is created. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 EMREKSConfiguration.model_rebuild()

@@ -7,7 +7,7 @@ Imported on first use by job_template.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -30,110 +30,260 @@ __all__ = [
 
 
 class Configuration(DeferredModel):
+    """
+    A configuration specification to be used when provisioning virtual clusters, which can include configurations for applications and software bundled with Amazon EMR on EKS.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Classification: str
-    Configurations: list[Configuration] | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Classification: Annotated[str, Field(description="The classification within a configuration.")]
+    Configurations: Annotated[
+        list[Configuration] | None, Field(description="Items: 0 to 100 items.")
+    ] = None
+    Properties: Annotated[
+        dict[str, str] | None,
+        Field(description="A set of properties specified within a configuration classification."),
+    ] = None
 
 
 class JobTemplateSparkSqlJobDriver(DeferredModel):
+    """
+    The job driver for job type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EntryPoint: str | None = None
-    SparkSqlParameters: str | None = None
+    EntryPoint: Annotated[
+        str | None, Field(description="Pattern: \\S Length: 1 to 256 characters.")
+    ] = None
+    SparkSqlParameters: Annotated[
+        str | None, Field(description="Pattern: \\S Length: 1 to 102400 characters.")
+    ] = None
 
 
 class JobTemplateSparkSubmitJobDriver(DeferredModel):
+    """
+    The information about job driver for Spark submit.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EntryPoint: str
-    EntryPointArguments: list[str] | None = None
-    SparkSubmitParameters: str | None = None
+    EntryPoint: Annotated[str, Field(description="Pattern: \\S Length: 1 to 256 characters.")]
+    EntryPointArguments: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: \\S Length: 1 to 10280 characters."),
+    ] = None
+    SparkSubmitParameters: Annotated[
+        str | None, Field(description="Pattern: \\S Length: 1 to 102400 characters.")
+    ] = None
 
 
 class ParametricCloudWatchMonitoringConfiguration(DeferredModel):
+    """
+    A configuration for CloudWatch monitoring. This data type allows job template parameters to be specified within.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupName: str | None = None
-    LogStreamNamePrefix: str | None = None
+    LogGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the log group for log publishing, or a template parameter reference."
+        ),
+    ] = None
+    LogStreamNamePrefix: Annotated[
+        str | None, Field(description="The specified name prefix for log streams.")
+    ] = None
 
 
 class ParametricS3MonitoringConfiguration(DeferredModel):
+    """
+    Amazon S3 configuration for monitoring log publishing. This data type allows job template parameters to be specified within.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogUri: str | None = None
+    LogUri: Annotated[
+        str | None, Field(description="Amazon S3 destination URI for log publishing.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the job template.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class TemplateParameterConfiguration(DeferredModel):
+    """
+    The configuration of a job template parameter.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValue: str | None = None
-    Type: Literal["NUMBER", "STRING"] | None = None
+    DefaultValue: Annotated[
+        str | None, Field(description="The default value for the job template parameter.")
+    ] = None
+    Type: Annotated[
+        Literal["NUMBER", "STRING"] | None,
+        Field(description="The type of the job template parameter."),
+    ] = None
 
 
 class JobTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EMRContainers::JobTemplate, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the job template.")] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The date and time when the job template was created.")
+    ] = None
+    CreatedBy: Annotated[
+        str | None, Field(description="The user who created the job template.")
+    ] = None
+    Id: Annotated[str | None, Field(description="The ID of the job template.")] = None
 
 
 class JobTemplateJobDriver(DeferredModel):
+    """
+    Specify the driver that the job runs on. Exactly one of the two available job drivers is required, either SparkSqlJobDriver or SparkSubmitJobDriver.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SparkSqlJobDriver: JobTemplateSparkSqlJobDriver | None = None
-    SparkSubmitJobDriver: JobTemplateSparkSubmitJobDriver | None = None
+    SparkSqlJobDriver: Annotated[
+        JobTemplateSparkSqlJobDriver | None, Field(description="The job driver for job type.")
+    ] = None
+    SparkSubmitJobDriver: Annotated[
+        JobTemplateSparkSubmitJobDriver | None,
+        Field(description="The information about job driver for Spark submit."),
+    ] = None
 
 
 class ParametricMonitoringConfiguration(DeferredModel):
+    """
+    Configuration setting for monitoring. This data type allows job template parameters to be specified within.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchMonitoringConfiguration: ParametricCloudWatchMonitoringConfiguration | None = None
-    PersistentAppUI: str | None = None
-    S3MonitoringConfiguration: ParametricS3MonitoringConfiguration | None = None
+    CloudWatchMonitoringConfiguration: Annotated[
+        ParametricCloudWatchMonitoringConfiguration | None,
+        Field(
+            description="A configuration for CloudWatch monitoring. This data type allows job template parameters to be specified within."
+        ),
+    ] = None
+    PersistentAppUI: Annotated[
+        str | None,
+        Field(
+            description="Monitoring configurations for the persistent application UI, or a template parameter reference."
+        ),
+    ] = None
+    S3MonitoringConfiguration: Annotated[
+        ParametricS3MonitoringConfiguration | None,
+        Field(
+            description="Amazon S3 configuration for monitoring log publishing. This data type allows job template parameters to be specified within."
+        ),
+    ] = None
 
 
 class ParametricConfigurationOverrides(DeferredModel):
+    """
+    A configuration specification to be used to override existing configurations. This data type allows job template parameters to be specified within.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationConfiguration: list[Configuration] | None = None
-    MonitoringConfiguration: ParametricMonitoringConfiguration | None = None
+    ApplicationConfiguration: Annotated[
+        list[Configuration] | None, Field(description="Items: 0 to 100 items.")
+    ] = None
+    MonitoringConfiguration: Annotated[
+        ParametricMonitoringConfiguration | None,
+        Field(
+            description="Configuration setting for monitoring. This data type allows job template parameters to be specified within."
+        ),
+    ] = None
 
 
 class JobTemplateJobTemplateData(DeferredModel):
+    """
+    The values of a StartJobRun API request used in job runs started using the job template.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfigurationOverrides: ParametricConfigurationOverrides | None = None
-    ExecutionRoleArn: str
-    JobDriver: JobTemplateJobDriver
-    JobTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ParameterConfiguration: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ReleaseLabel: str
+    ConfigurationOverrides: Annotated[
+        ParametricConfigurationOverrides | None,
+        Field(
+            description="A configuration specification to be used to override existing configurations. This data type allows job template parameters to be specified within."
+        ),
+    ] = None
+    ExecutionRoleArn: Annotated[
+        str,
+        Field(
+            description="The execution role ARN of the job run, or a template parameter reference."
+        ),
+    ]
+    JobDriver: Annotated[
+        JobTemplateJobDriver,
+        Field(
+            description="Specify the driver that the job runs on. Exactly one of the two available job drivers is required, either SparkSqlJobDriver or SparkSubmitJobDriver."
+        ),
+    ]
+    JobTags: Annotated[
+        dict[str, str] | None,
+        Field(description="The tags assigned to jobs started using the job template."),
+    ] = None
+    ParameterConfiguration: Annotated[
+        dict[str, TemplateParameterConfiguration] | None,
+        Field(description="The configuration of parameters existing in the job template."),
+    ] = None
+    ReleaseLabel: Annotated[
+        str,
+        Field(description="The release version of Amazon EMR, or a template parameter reference."),
+    ]
 
 
 class JobTemplateProps(DeferredModel):
-    JobTemplateData: JobTemplateJobTemplateData
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EMRContainers::JobTemplate.
+    """
+
+    JobTemplateData: Annotated[
+        JobTemplateJobTemplateData,
+        Field(
+            description="The values of a StartJobRun API request used in job runs started using the job template. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The specified name of the job template. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The tags that are associated with the job template. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 Configuration.model_rebuild()

@@ -7,10 +7,10 @@ Imported on first use by security_configuration.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ContainerInfo",
@@ -36,153 +36,304 @@ __all__ = [
 
 
 class SecurityConfigurationEksInfo(DeferredModel):
+    """
+    EKS information.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Namespace: str | None = None
+    Namespace: Annotated[str | None, Field(description="The EKS namespace.")] = None
 
 
 class SecurityConfigurationIAMConfiguration(DeferredModel):
+    """
+    IAM configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SystemRole: str | None = None
+    SystemRole: Annotated[str | None, Field(description="The system role ARN.")] = None
 
 
 class SecurityConfigurationIdentityCenterConfiguration(DeferredModel):
+    """
+    Identity Center configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableIdentityCenter: bool | None = None
-    IdentityCenterApplicationAssignmentRequired: bool | None = None
-    IdentityCenterInstanceARN: str | None = None
+    EnableIdentityCenter: Annotated[
+        bool | None, Field(description="Whether to enable Identity Center integration.")
+    ] = None
+    IdentityCenterApplicationAssignmentRequired: Annotated[
+        bool | None,
+        Field(description="Whether Identity Center application assignment is required."),
+    ] = None
+    IdentityCenterInstanceARN: Annotated[
+        str | None, Field(description="The ARN of the Identity Center instance.")
+    ] = None
 
 
 class SecurityConfigurationLocalDiskEncryptionConfiguration(DeferredModel):
+    """
+    Local disk encryption configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsKmsKeyId: str | None = None
-    EncryptionKeyProviderType: Literal["AwsKms"] | None = None
+    AwsKmsKeyId: Annotated[str | None, Field(description="The AWS KMS key ID.")] = None
+    EncryptionKeyProviderType: Annotated[
+        Literal["AwsKms"] | None, Field(description="The encryption key provider type.")
+    ] = None
 
 
 class SecurityConfigurationS3EncryptionConfiguration(DeferredModel):
+    """
+    S3 encryption configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionOption: Literal["SSE-S3", "SSE-KMS", "CSE-KMS"] | None = None
-    KMSKeyId: str | None = None
+    EncryptionOption: Annotated[
+        Literal["SSE-S3", "SSE-KMS", "CSE-KMS"] | None,
+        Field(description="The S3 encryption option."),
+    ] = None
+    KMSKeyId: Annotated[str | None, Field(description="The KMS key ID for encryption.")] = None
 
 
 class SecurityConfigurationSecureNamespaceInfo(DeferredModel):
+    """
+    Secure namespace information for Lake Formation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterId: str | None = None
-    Namespace: str | None = None
+    ClusterId: Annotated[str | None, Field(description="The ID of the cluster.")] = None
+    Namespace: Annotated[str | None, Field(description="The namespace.")] = None
 
 
 class SecurityConfigurationTLSCertificateConfiguration(DeferredModel):
+    """
+    TLS certificate configuration for in-transit encryption.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateProviderType: Literal["PEM"] | None = None
-    PrivateKeySecretArn: str | None = None
-    PublicKeySecretArn: str | None = None
+    CertificateProviderType: Annotated[
+        Literal["PEM"] | None, Field(description="The certificate provider type.")
+    ] = None
+    PrivateKeySecretArn: Annotated[
+        str | None, Field(description="The ARN of the secret containing the private key.")
+    ] = None
+    PublicKeySecretArn: Annotated[
+        str | None, Field(description="The ARN of the secret containing the public key.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    An arbitrary set of tags (key-value pairs) for this security configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class SecurityConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EMRContainers::SecurityConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the security configuration.")] = None
+    Id: Annotated[str | None, Field(description="The ID of the security configuration.")] = None
 
 
 class ContainerInfo(DeferredModel):
+    """
+    Container information.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EksInfo: SecurityConfigurationEksInfo | None = None
+    EksInfo: Annotated[
+        SecurityConfigurationEksInfo | None, Field(description="EKS information.")
+    ] = None
 
 
 class SecurityConfigurationAtRestEncryptionConfiguration(DeferredModel):
+    """
+    At-rest encryption configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LocalDiskEncryptionConfiguration: (
-        SecurityConfigurationLocalDiskEncryptionConfiguration | None
-    ) = None
-    S3EncryptionConfiguration: SecurityConfigurationS3EncryptionConfiguration | None = None
+    LocalDiskEncryptionConfiguration: Annotated[
+        SecurityConfigurationLocalDiskEncryptionConfiguration | None,
+        Field(description="Local disk encryption configuration."),
+    ] = None
+    S3EncryptionConfiguration: Annotated[
+        SecurityConfigurationS3EncryptionConfiguration | None,
+        Field(description="S3 encryption configuration."),
+    ] = None
 
 
 class SecurityConfigurationAuthenticationConfiguration(DeferredModel):
+    """
+    Authentication configuration for the security configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IAMConfiguration: SecurityConfigurationIAMConfiguration | None = None
-    IdentityCenterConfiguration: SecurityConfigurationIdentityCenterConfiguration | None = None
+    IAMConfiguration: Annotated[
+        SecurityConfigurationIAMConfiguration | None, Field(description="IAM configuration.")
+    ] = None
+    IdentityCenterConfiguration: Annotated[
+        SecurityConfigurationIdentityCenterConfiguration | None,
+        Field(description="Identity Center configuration."),
+    ] = None
 
 
 class SecurityConfigurationContainerProvider(DeferredModel):
+    """
+    Container provider information.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Info: ContainerInfo | None = None
-    Type: Literal["EKS"]
+    Id: Annotated[str, Field(description="The container provider ID.")]
+    Info: Annotated[ContainerInfo | None, Field(description="Container information.")] = None
+    Type: Annotated[Literal["EKS"], Field(description="The container provider type.")]
 
 
 class SecurityConfigurationInTransitEncryptionConfiguration(DeferredModel):
+    """
+    In-transit encryption configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TLSCertificateConfiguration: SecurityConfigurationTLSCertificateConfiguration | None = None
+    TLSCertificateConfiguration: Annotated[
+        SecurityConfigurationTLSCertificateConfiguration | None,
+        Field(description="TLS certificate configuration for in-transit encryption."),
+    ] = None
 
 
 class SecurityConfigurationLakeFormationConfiguration(DeferredModel):
+    """
+    Lake Formation configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizedSessionTagValue: str | None = None
-    QueryAccessControlEnabled: bool | None = None
-    QueryEngineRoleArn: str | None = None
-    SecureNamespaceInfo: SecurityConfigurationSecureNamespaceInfo | None = None
+    AuthorizedSessionTagValue: Annotated[
+        str | None, Field(description="The session tag to authorize Lake Formation access.")
+    ] = None
+    QueryAccessControlEnabled: Annotated[
+        bool | None, Field(description="Whether query access control is enabled.")
+    ] = None
+    QueryEngineRoleArn: Annotated[
+        str | None, Field(description="The ARN of the query engine role.")
+    ] = None
+    SecureNamespaceInfo: Annotated[
+        SecurityConfigurationSecureNamespaceInfo | None,
+        Field(description="Secure namespace information for Lake Formation."),
+    ] = None
 
 
 class SecurityConfigurationAuthorizationConfiguration(DeferredModel):
+    """
+    Authorization configuration for the security configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LakeFormationConfiguration: SecurityConfigurationLakeFormationConfiguration | None = None
+    LakeFormationConfiguration: Annotated[
+        SecurityConfigurationLakeFormationConfiguration | None,
+        Field(description="Lake Formation configuration."),
+    ] = None
 
 
 class SecurityConfigurationEncryptionConfiguration(DeferredModel):
+    """
+    Encryption configuration for the security configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AtRestEncryptionConfiguration: SecurityConfigurationAtRestEncryptionConfiguration | None = None
-    InTransitEncryptionConfiguration: (
-        SecurityConfigurationInTransitEncryptionConfiguration | None
-    ) = None
+    AtRestEncryptionConfiguration: Annotated[
+        SecurityConfigurationAtRestEncryptionConfiguration | None,
+        Field(description="At-rest encryption configuration."),
+    ] = None
+    InTransitEncryptionConfiguration: Annotated[
+        SecurityConfigurationInTransitEncryptionConfiguration | None,
+        Field(description="In-transit encryption configuration."),
+    ] = None
 
 
 class SecurityConfigurationSecurityConfigurationData(DeferredModel):
+    """
+    Security configuration data containing encryption and authorization settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationConfiguration: SecurityConfigurationAuthenticationConfiguration | None = None
-    AuthorizationConfiguration: SecurityConfigurationAuthorizationConfiguration | None = None
-    EncryptionConfiguration: SecurityConfigurationEncryptionConfiguration | None = None
+    AuthenticationConfiguration: Annotated[
+        SecurityConfigurationAuthenticationConfiguration | None,
+        Field(description="Authentication configuration for the security configuration."),
+    ] = None
+    AuthorizationConfiguration: Annotated[
+        SecurityConfigurationAuthorizationConfiguration | None,
+        Field(description="Authorization configuration for the security configuration."),
+    ] = None
+    EncryptionConfiguration: Annotated[
+        SecurityConfigurationEncryptionConfiguration | None,
+        Field(description="Encryption configuration for the security configuration."),
+    ] = None
 
 
 class SecurityConfigurationProps(DeferredModel):
-    ContainerProvider: SecurityConfigurationContainerProvider | None = None
-    Name: str | None = None
-    SecurityConfigurationData: SecurityConfigurationSecurityConfigurationData
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EMRContainers::SecurityConfiguration.
+    """
+
+    ContainerProvider: Annotated[
+        SecurityConfigurationContainerProvider | None,
+        Field(
+            description="Container provider for the security configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the security configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SecurityConfigurationData: Annotated[
+        SecurityConfigurationSecurityConfigurationData,
+        Field(
+            description="Security configuration input for the security configuration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this security configuration."),
+    ] = None

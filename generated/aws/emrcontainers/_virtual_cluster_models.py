@@ -7,10 +7,10 @@ Imported on first use by virtual_cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ContainerInfo",
@@ -23,44 +23,91 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    An arbitrary set of tags (key-value pairs) for this virtual cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class VirtualClusterEksInfo(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Namespace: str
+    Namespace: Annotated[
+        str, Field(description="Pattern: [a-z0-9]([-a-z0-9]*[a-z0-9])? Length: 1 to 63 characters.")
+    ]
 
 
 class VirtualClusterAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EMRContainers::VirtualCluster, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Id of the virtual cluster.")] = None
 
 
 class ContainerInfo(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EksInfo: VirtualClusterEksInfo
+    EksInfo: Annotated[VirtualClusterEksInfo, Field(description="Type: VirtualClusterEksInfoDict.")]
 
 
 class VirtualClusterContainerProvider(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Info: ContainerInfo
-    Type: Literal["EKS"]
+    Id: Annotated[str, Field(description="The ID of the container cluster")]
+    Info: Annotated[ContainerInfo, Field(description="Type: ContainerInfoDict.")]
+    Type: Annotated[Literal["EKS"], Field(description="The type of the container provider")]
 
 
 class VirtualClusterProps(DeferredModel):
-    ContainerProvider: VirtualClusterContainerProvider
-    Name: str
-    SecurityConfigurationId: str | None = None
-    SessionEnabled: bool | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EMRContainers::VirtualCluster.
+    """
+
+    ContainerProvider: Annotated[
+        VirtualClusterContainerProvider,
+        Field(
+            description="Container provider of the virtual cluster. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Name of the virtual cluster. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SecurityConfigurationId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the security configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SessionEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Whether the virtual cluster is session-enabled for Spark Connect. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this virtual cluster."),
+    ] = None

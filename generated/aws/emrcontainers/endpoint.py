@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,80 +83,85 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CertificateDict = TypedDict(
-    "CertificateDict",
-    {
-        "CertificateArn": "str",
-        "CertificateData": "str",
-    },
-    total=False,
-)
 
-EMREKSConfigurationDict = TypedDict(
-    "EMREKSConfigurationDict",
-    {
-        "Classification": "Required[str]",
-        "Configurations": "list[EMREKSConfigurationDict]",
-        "Properties": "dict[str, Any]",
-    },
-    total=False,
-)
+class CertificateDict(TypedDict, total=False):
+    """Certificate as a plain dict."""
 
-EndpointCloudWatchMonitoringConfigurationDict = TypedDict(
-    "EndpointCloudWatchMonitoringConfigurationDict",
-    {
-        "LogGroupName": "Required[str]",
-        "LogStreamNamePrefix": "str",
-    },
-    total=False,
-)
+    CertificateArn: str
+    """Type: str."""
+    CertificateData: str
+    """Type: str."""
 
-EndpointConfigurationOverridesDict = TypedDict(
-    "EndpointConfigurationOverridesDict",
-    {
-        "ApplicationConfiguration": "list[EMREKSConfigurationDict]",
-        "MonitoringConfiguration": "EndpointMonitoringConfigurationDict",
-    },
-    total=False,
-)
 
-EndpointContainerLogRotationConfigurationDict = TypedDict(
-    "EndpointContainerLogRotationConfigurationDict",
-    {
-        "MaxFilesToKeep": "Required[int]",
-        "RotationSize": "Required[str]",
-    },
-    total=False,
-)
+class EMREKSConfigurationDict(TypedDict, total=False):
+    """EMREKSConfiguration as a plain dict."""
 
-EndpointMonitoringConfigurationDict = TypedDict(
-    "EndpointMonitoringConfigurationDict",
-    {
-        "CloudWatchMonitoringConfiguration": "EndpointCloudWatchMonitoringConfigurationDict",
-        "ContainerLogRotationConfiguration": "EndpointContainerLogRotationConfigurationDict",
-        "PersistentAppUI": "Literal['ENABLED', 'DISABLED']",
-        "S3MonitoringConfiguration": "EndpointS3MonitoringConfigurationDict",
-    },
-    total=False,
-)
+    Classification: Required[str]
+    """Pattern: \\S Length: 1 to 1024 characters."""
+    Configurations: list[EMREKSConfigurationDict]
+    """Items: 0 to 100 items."""
+    Properties: dict[str, str]
+    """Type: dict[str, str]."""
 
-EndpointS3MonitoringConfigurationDict = TypedDict(
-    "EndpointS3MonitoringConfigurationDict",
-    {
-        "LogUri": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class EndpointCloudWatchMonitoringConfigurationDict(TypedDict, total=False):
+    """EndpointCloudWatchMonitoringConfiguration as a plain dict."""
 
+    LogGroupName: Required[str]
+    """Pattern: ^[\\.\\-_/#A-Za-z0-9]+$ Length: 1 to 512 characters."""
+    LogStreamNamePrefix: str
+    """Pattern: \\S Length: 1 to 256 characters."""
+
+
+class EndpointConfigurationOverridesDict(TypedDict, total=False):
+    """EndpointConfigurationOverrides as a plain dict."""
+
+    ApplicationConfiguration: list[EMREKSConfigurationDict]
+    """Items: 0 to 100 items."""
+    MonitoringConfiguration: EndpointMonitoringConfigurationDict
+    """Type: EndpointMonitoringConfigurationDict."""
+
+
+class EndpointContainerLogRotationConfigurationDict(TypedDict, total=False):
+    """EndpointContainerLogRotationConfiguration as a plain dict."""
+
+    MaxFilesToKeep: Required[int]
+    """Range: 1 to 50 (inclusive)."""
+    RotationSize: Required[str]
+    """Pattern: ^\\d+(\\.\\d+)?[KMG][Bb]?$ Length: 3 to 12 characters."""
+
+
+class EndpointMonitoringConfigurationDict(TypedDict, total=False):
+    """EndpointMonitoringConfiguration as a plain dict."""
+
+    CloudWatchMonitoringConfiguration: EndpointCloudWatchMonitoringConfigurationDict
+    """Type: EndpointCloudWatchMonitoringConfigurationDict."""
+    ContainerLogRotationConfiguration: EndpointContainerLogRotationConfigurationDict
+    """Type: EndpointContainerLogRotationConfigurationDict."""
+    PersistentAppUI: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    S3MonitoringConfiguration: EndpointS3MonitoringConfigurationDict
+    """Type: EndpointS3MonitoringConfigurationDict."""
+
+
+class EndpointS3MonitoringConfigurationDict(TypedDict, total=False):
+    """EndpointS3MonitoringConfiguration as a plain dict."""
+
+    LogUri: Required[str]
+    """Pattern: ^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]*$ Length: 1
+    to 10280 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """A user-defined key, which is the minimum required information for a valid tag."""
+    Value: Required[str]
+    """A user-defined value, which is optional in a tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EMRContainers::Endpoint",
     schema_file="aws-emrcontainers-endpoint.json",
@@ -180,17 +189,9 @@ METADATA = _TypeMetadata(
         "/SessionIdleTimeoutInMinutes",
     ),
     write_only=("/SessionIdleTimeoutInMinutes",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("VirtualClusterId", "Type", "ReleaseLabel", "ExecutionRoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -200,178 +201,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Certificate": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateArn": {"type": "string"},
-                "CertificateData": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "CloudWatchMonitoringConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LogGroupName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\.\\-_/#A-Za-z0-9]+$",
-                    "type": "string",
-                },
-                "LogStreamNamePrefix": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "\\S",
-                    "type": "string",
-                },
-            },
-            "required": ["LogGroupName"],
-            "type": "object",
-        },
-        "ConfigurationOverrides": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationConfiguration": {
-                    "items": {"$ref": "#/definitions/EMREKSConfiguration"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "MonitoringConfiguration": {"$ref": "#/definitions/MonitoringConfiguration"},
-            },
-            "type": "object",
-        },
-        "ContainerLogRotationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxFilesToKeep": {"maximum": 50, "minimum": 1, "type": "integer"},
-                "RotationSize": {
-                    "maxLength": 12,
-                    "minLength": 3,
-                    "pattern": "^\\d+(\\.\\d+)?[KMG][Bb]?$",
-                    "type": "string",
-                },
-            },
-            "required": ["RotationSize", "MaxFilesToKeep"],
-            "type": "object",
-        },
-        "EMREKSConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Classification": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "\\S",
-                    "type": "string",
-                },
-                "Configurations": {
-                    "items": {"$ref": "#/definitions/EMREKSConfiguration"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Properties": {
-                    "additionalProperties": False,
-                    "patternProperties": {".*": {"type": "string"}},
-                    "type": "object",
-                },
-            },
-            "required": ["Classification"],
-            "type": "object",
-        },
-        "MonitoringConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchMonitoringConfiguration": {
-                    "$ref": "#/definitions/CloudWatchMonitoringConfiguration"
-                },
-                "ContainerLogRotationConfiguration": {
-                    "$ref": "#/definitions/ContainerLogRotationConfiguration"
-                },
-                "PersistentAppUI": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "S3MonitoringConfiguration": {"$ref": "#/definitions/S3MonitoringConfiguration"},
-            },
-            "type": "object",
-        },
-        "S3MonitoringConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LogUri": {
-                    "maxLength": 10280,
-                    "minLength": 1,
-                    "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]*$",
-                    "type": "string",
-                }
-            },
-            "required": ["LogUri"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AuthProxyUrl": {"type": "string"},
-        "CertificateAuthority": {"$ref": "#/definitions/Certificate"},
-        "ConfigurationOverrides": {"$ref": "#/definitions/ConfigurationOverrides"},
-        "CreatedAt": {"type": "string"},
-        "ExecutionRoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$",
-            "type": "string",
-        },
-        "FailureReason": {"type": "string"},
-        "Id": {"type": "string"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[0-9A-Za-z][A-Za-z0-9\\-_]*",
-            "type": "string",
-        },
-        "ReleaseLabel": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[A-Za-z0-9._/-]+",
-            "type": "string",
-        },
-        "SecurityGroup": {"type": "string"},
-        "ServerUrl": {"type": "string"},
-        "SessionIdleTimeoutInMinutes": {"maximum": 1440, "minimum": 1, "type": "integer"},
-        "State": {"type": "string"},
-        "StateDetails": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Type": {"maxLength": 64, "minLength": 1, "pattern": "\\S", "type": "string"},
-        "VirtualClusterId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[0-9a-z]+$",
-            "type": "string",
-        },
-    },
-    "required": ["VirtualClusterId", "Type", "ReleaseLabel", "ExecutionRoleArn"],
-}
-
 
 class Endpoint(_Resource):
     """AWS::EMRContainers::Endpoint: Resource Schema of AWS::EMRContainers::Endpoint Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: VirtualClusterId, Id.
+    Replaced when any of these change (create-only): Name, VirtualClusterId, Type, ReleaseLabel,
+    ExecutionRoleArn, ConfigurationOverrides, SessionIdleTimeoutInMinutes.
+    Write-only (sent to AWS, never read back): SessionIdleTimeoutInMinutes.
+    Read-only attributes (known once deployed): Arn, AuthProxyUrl, CertificateAuthority, CreatedAt,
+    FailureReason, Id, SecurityGroup, ServerUrl, State, StateDetails.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-emrcontainers-endpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -379,20 +222,31 @@ class Endpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "endpoint.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the managed endpoint."""
     AuthProxyUrl: str
+    """The auth proxy URL for Spark Connect connections."""
     CertificateAuthority: CertificateDict
+    """The certificate authority for the managed endpoint."""
     CreatedAt: str
+    """The date and time when the managed endpoint was created."""
     FailureReason: str
+    """The reason for a failed managed endpoint."""
     Id: str
+    """The ID of the managed endpoint."""
     SecurityGroup: str
+    """The security group associated with the managed endpoint."""
     ServerUrl: str
+    """The server URL of the managed endpoint."""
     State: str
+    """The state of the managed endpoint."""
     StateDetails: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Additional details about the state of the managed endpoint."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConfigurationOverrides: EndpointConfigurationOverridesDict
     ExecutionRoleArn: str
     Name: str
@@ -402,37 +256,47 @@ class Endpoint(_Resource):
     Type: str
     VirtualClusterId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ExecutionRoleArn: str,
+        ReleaseLabel: str,
+        Type: str,
+        VirtualClusterId: str,
+        ConfigurationOverrides: EndpointConfigurationOverrides
+        | EndpointConfigurationOverridesDict
+        | None = None,
+        Name: str | None = None,
+        SessionIdleTimeoutInMinutes: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EMRContainers::Endpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ExecutionRoleArn: str,
-            ReleaseLabel: str,
-            Type: str,
-            VirtualClusterId: str,
-            ConfigurationOverrides: EndpointConfigurationOverrides
-            | EndpointConfigurationOverridesDict
-            | None = None,
-            Name: str | None = None,
-            SessionIdleTimeoutInMinutes: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EMRContainers::Endpoint; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ExecutionRoleArn: The execution role ARN for the managed endpoint. Create-only: changing
+                it replaces the resource. Required.
+            ReleaseLabel: The Amazon EMR release label. Create-only: changing it replaces the
+                resource. Required.
+            Type: The type of the managed endpoint. Create-only: changing it replaces the resource.
+                Required.
+            VirtualClusterId: The ID of the virtual cluster for which the managed endpoint is
+                created. Create-only: changing it replaces the resource. Required.
             ConfigurationOverrides: The configuration overrides for the managed endpoint.
-            ExecutionRoleArn: The execution role ARN for the managed endpoint.
-            Name: The name of the managed endpoint.
-            ReleaseLabel: The Amazon EMR release label.
-            SessionIdleTimeoutInMinutes: The idle timeout in minutes for sessions on the managed endpoint.
+                Create-only: changing it replaces the resource.
+            Name: The name of the managed endpoint. Create-only: changing it replaces the resource.
+            SessionIdleTimeoutInMinutes: The idle timeout in minutes for sessions on the managed
+                endpoint. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
             Tags: An array of key-value pairs to apply to this managed endpoint.
-            Type: The type of the managed endpoint.
-            VirtualClusterId: The ID of the virtual cluster for which the managed endpoint is created.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -91,111 +95,136 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigurationDict = TypedDict(
-    "ConfigurationDict",
-    {
-        "Classification": "Required[str]",
-        "Configurations": "list[ConfigurationDict]",
-        "Properties": "dict[str, Any]",
-    },
-    total=False,
-)
 
-JobTemplateJobDriverDict = TypedDict(
-    "JobTemplateJobDriverDict",
-    {
-        "SparkSqlJobDriver": "JobTemplateSparkSqlJobDriverDict",
-        "SparkSubmitJobDriver": "JobTemplateSparkSubmitJobDriverDict",
-    },
-    total=False,
-)
+class ConfigurationDict(TypedDict, total=False):
+    """Configuration as a plain dict: A configuration specification to be used when provisioning
+    virtual clusters, which can include configurations for applications and software bundled with
+    Amazon EMR on EKS."""
 
-JobTemplateJobTemplateDataDict = TypedDict(
-    "JobTemplateJobTemplateDataDict",
-    {
-        "ConfigurationOverrides": "ParametricConfigurationOverridesDict",
-        "ExecutionRoleArn": "Required[str]",
-        "JobDriver": "Required[JobTemplateJobDriverDict]",
-        "JobTags": "dict[str, Any]",
-        "ParameterConfiguration": "dict[str, Any]",
-        "ReleaseLabel": "Required[str]",
-    },
-    total=False,
-)
+    Classification: Required[str]
+    """The classification within a configuration."""
+    Configurations: list[ConfigurationDict]
+    """Items: 0 to 100 items."""
+    Properties: dict[str, str]
+    """A set of properties specified within a configuration classification."""
 
-JobTemplateSparkSqlJobDriverDict = TypedDict(
-    "JobTemplateSparkSqlJobDriverDict",
-    {
-        "EntryPoint": "str",
-        "SparkSqlParameters": "str",
-    },
-    total=False,
-)
 
-JobTemplateSparkSubmitJobDriverDict = TypedDict(
-    "JobTemplateSparkSubmitJobDriverDict",
-    {
-        "EntryPoint": "Required[str]",
-        "EntryPointArguments": "list[str]",
-        "SparkSubmitParameters": "str",
-    },
-    total=False,
-)
+class JobTemplateJobDriverDict(TypedDict, total=False):
+    """JobTemplateJobDriver as a plain dict: Specify the driver that the job runs on. Exactly one of
+    the two available job drivers is required, either SparkSqlJobDriver or SparkSubmitJobDriver."""
 
-ParametricCloudWatchMonitoringConfigurationDict = TypedDict(
-    "ParametricCloudWatchMonitoringConfigurationDict",
-    {
-        "LogGroupName": "str",
-        "LogStreamNamePrefix": "str",
-    },
-    total=False,
-)
+    SparkSqlJobDriver: JobTemplateSparkSqlJobDriverDict
+    """The job driver for job type."""
+    SparkSubmitJobDriver: JobTemplateSparkSubmitJobDriverDict
+    """The information about job driver for Spark submit."""
 
-ParametricConfigurationOverridesDict = TypedDict(
-    "ParametricConfigurationOverridesDict",
-    {
-        "ApplicationConfiguration": "list[ConfigurationDict]",
-        "MonitoringConfiguration": "ParametricMonitoringConfigurationDict",
-    },
-    total=False,
-)
 
-ParametricMonitoringConfigurationDict = TypedDict(
-    "ParametricMonitoringConfigurationDict",
-    {
-        "CloudWatchMonitoringConfiguration": "ParametricCloudWatchMonitoringConfigurationDict",
-        "PersistentAppUI": "str",
-        "S3MonitoringConfiguration": "ParametricS3MonitoringConfigurationDict",
-    },
-    total=False,
-)
+class JobTemplateJobTemplateDataDict(TypedDict, total=False):
+    """JobTemplateJobTemplateData as a plain dict: The values of a StartJobRun API request used in
+    job runs started using the job template."""
 
-ParametricS3MonitoringConfigurationDict = TypedDict(
-    "ParametricS3MonitoringConfigurationDict",
-    {
-        "LogUri": "str",
-    },
-    total=False,
-)
+    ConfigurationOverrides: ParametricConfigurationOverridesDict
+    """A configuration specification to be used to override existing configurations. This data type
+    allows job template parameters to be specified within."""
+    ExecutionRoleArn: Required[str]
+    """The execution role ARN of the job run, or a template parameter reference."""
+    JobDriver: Required[JobTemplateJobDriverDict]
+    """Specify the driver that the job runs on. Exactly one of the two available job drivers is
+    required, either SparkSqlJobDriver or SparkSubmitJobDriver."""
+    JobTags: dict[str, str]
+    """The tags assigned to jobs started using the job template."""
+    ParameterConfiguration: dict[str, TemplateParameterConfigurationDict]
+    """The configuration of parameters existing in the job template."""
+    ReleaseLabel: Required[str]
+    """The release version of Amazon EMR, or a template parameter reference."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TemplateParameterConfigurationDict = TypedDict(
-    "TemplateParameterConfigurationDict",
-    {
-        "DefaultValue": "str",
-        "Type": "Literal['NUMBER', 'STRING']",
-    },
-    total=False,
-)
+class JobTemplateSparkSqlJobDriverDict(TypedDict, total=False):
+    """JobTemplateSparkSqlJobDriver as a plain dict: The job driver for job type."""
 
+    EntryPoint: str
+    """Pattern: \\S Length: 1 to 256 characters."""
+    SparkSqlParameters: str
+    """Pattern: \\S Length: 1 to 102400 characters."""
+
+
+class JobTemplateSparkSubmitJobDriverDict(TypedDict, total=False):
+    """JobTemplateSparkSubmitJobDriver as a plain dict: The information about job driver for Spark
+    submit."""
+
+    EntryPoint: Required[str]
+    """Pattern: \\S Length: 1 to 256 characters."""
+    EntryPointArguments: list[str]
+    """Each item: Pattern: \\S Length: 1 to 10280 characters."""
+    SparkSubmitParameters: str
+    """Pattern: \\S Length: 1 to 102400 characters."""
+
+
+class ParametricCloudWatchMonitoringConfigurationDict(TypedDict, total=False):
+    """ParametricCloudWatchMonitoringConfiguration as a plain dict: A configuration for CloudWatch
+    monitoring. This data type allows job template parameters to be specified within."""
+
+    LogGroupName: str
+    """The name of the log group for log publishing, or a template parameter reference."""
+    LogStreamNamePrefix: str
+    """The specified name prefix for log streams."""
+
+
+class ParametricConfigurationOverridesDict(TypedDict, total=False):
+    """ParametricConfigurationOverrides as a plain dict: A configuration specification to be used to
+    override existing configurations. This data type allows job template parameters to be specified
+    within."""
+
+    ApplicationConfiguration: list[ConfigurationDict]
+    """Items: 0 to 100 items."""
+    MonitoringConfiguration: ParametricMonitoringConfigurationDict
+    """Configuration setting for monitoring. This data type allows job template parameters to be
+    specified within."""
+
+
+class ParametricMonitoringConfigurationDict(TypedDict, total=False):
+    """ParametricMonitoringConfiguration as a plain dict: Configuration setting for monitoring. This
+    data type allows job template parameters to be specified within."""
+
+    CloudWatchMonitoringConfiguration: ParametricCloudWatchMonitoringConfigurationDict
+    """A configuration for CloudWatch monitoring. This data type allows job template parameters to
+    be specified within."""
+    PersistentAppUI: str
+    """Monitoring configurations for the persistent application UI, or a template parameter
+    reference."""
+    S3MonitoringConfiguration: ParametricS3MonitoringConfigurationDict
+    """Amazon S3 configuration for monitoring log publishing. This data type allows job template
+    parameters to be specified within."""
+
+
+class ParametricS3MonitoringConfigurationDict(TypedDict, total=False):
+    """ParametricS3MonitoringConfiguration as a plain dict: Amazon S3 configuration for monitoring
+    log publishing. This data type allows job template parameters to be specified within."""
+
+    LogUri: str
+    """Amazon S3 destination URI for log publishing."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the job template."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+class TemplateParameterConfigurationDict(TypedDict, total=False):
+    """TemplateParameterConfiguration as a plain dict: The configuration of a job template
+    parameter."""
+
+    DefaultValue: str
+    """The default value for the job template parameter."""
+    Type: Literal["NUMBER", "STRING"]
+    """The type of the job template parameter."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EMRContainers::JobTemplate",
     schema_file="aws-emrcontainers-jobtemplate.json",
@@ -203,18 +232,11 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Id",),),
     read_only=("/Id", "/Arn", "/CreatedAt", "/CreatedBy"),
     create_only=("/Name", "/JobTemplateData", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "JobTemplateData"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -223,261 +245,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Configuration": {
-            "additionalProperties": False,
-            "properties": {
-                "Classification": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "\\S",
-                    "type": "string",
-                },
-                "Configurations": {
-                    "items": {"$ref": "#/definitions/Configuration"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Properties": {
-                    "additionalProperties": False,
-                    "maxProperties": 100,
-                    "patternProperties": {
-                        "^.+$": {
-                            "maxLength": 1024,
-                            "minLength": 1,
-                            "pattern": "\\S",
-                            "type": "string",
-                        }
-                    },
-                    "type": "object",
-                },
-            },
-            "required": ["Classification"],
-            "type": "object",
-        },
-        "JobDriver": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["SparkSubmitJobDriver"]}, {"required": ["SparkSqlJobDriver"]}],
-            "properties": {
-                "SparkSqlJobDriver": {"$ref": "#/definitions/SparkSqlJobDriver"},
-                "SparkSubmitJobDriver": {"$ref": "#/definitions/SparkSubmitJobDriver"},
-            },
-            "type": "object",
-        },
-        "JobTemplateData": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfigurationOverrides": {
-                    "$ref": "#/definitions/ParametricConfigurationOverrides"
-                },
-                "ExecutionRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 4,
-                    "pattern": "^(^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$)|([\\.\\-_\\#A-Za-z0-9\\$\\{\\}]+)$",
-                    "type": "string",
-                },
-                "JobDriver": {"$ref": "#/definitions/JobDriver"},
-                "JobTags": {
-                    "additionalProperties": False,
-                    "maxProperties": 50,
-                    "patternProperties": {
-                        "^.+$": {"maxLength": 256, "minLength": 0, "type": "string"}
-                    },
-                    "type": "object",
-                },
-                "ParameterConfiguration": {
-                    "additionalProperties": False,
-                    "maxProperties": 100,
-                    "patternProperties": {
-                        "^[\\.\\-_#A-Za-z0-9]+$": {
-                            "$ref": "#/definitions/TemplateParameterConfiguration"
-                        }
-                    },
-                    "type": "object",
-                },
-                "ReleaseLabel": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^([\\.\\-_/A-Za-z0-9]+|\\$\\{[a-zA-Z]\\w*\\})$",
-                    "type": "string",
-                },
-            },
-            "required": ["ExecutionRoleArn", "ReleaseLabel", "JobDriver"],
-            "type": "object",
-        },
-        "ParametricCloudWatchMonitoringConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LogGroupName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\.\\-_/#A-Za-z0-9\\$\\{\\}]+$",
-                    "type": "string",
-                },
-                "LogStreamNamePrefix": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "\\S",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ParametricConfigurationOverrides": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationConfiguration": {
-                    "items": {"$ref": "#/definitions/Configuration"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "MonitoringConfiguration": {
-                    "$ref": "#/definitions/ParametricMonitoringConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "ParametricMonitoringConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchMonitoringConfiguration": {
-                    "$ref": "#/definitions/ParametricCloudWatchMonitoringConfiguration"
-                },
-                "PersistentAppUI": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\.\\-_/#A-Za-z0-9\\$\\{\\}]+$",
-                    "type": "string",
-                },
-                "S3MonitoringConfiguration": {
-                    "$ref": "#/definitions/ParametricS3MonitoringConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "ParametricS3MonitoringConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LogUri": {
-                    "maxLength": 10280,
-                    "minLength": 1,
-                    "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "SparkSqlJobDriver": {
-            "additionalProperties": False,
-            "properties": {
-                "EntryPoint": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "\\S",
-                    "type": "string",
-                },
-                "SparkSqlParameters": {
-                    "maxLength": 102400,
-                    "minLength": 1,
-                    "pattern": "\\S",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SparkSubmitJobDriver": {
-            "additionalProperties": False,
-            "properties": {
-                "EntryPoint": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "\\S",
-                    "type": "string",
-                },
-                "EntryPointArguments": {
-                    "items": {
-                        "maxLength": 10280,
-                        "minLength": 1,
-                        "pattern": "\\S",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "SparkSubmitParameters": {
-                    "maxLength": 102400,
-                    "minLength": 1,
-                    "pattern": "\\S",
-                    "type": "string",
-                },
-            },
-            "required": ["EntryPoint"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TemplateParameterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValue": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "\\S",
-                    "type": "string",
-                },
-                "Type": {"enum": ["NUMBER", "STRING"], "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 1024,
-            "minLength": 60,
-            "pattern": "^arn:(aws[a-zA-Z0-9-]*):emr-containers:.+:(\\d{12}):\\/jobtemplates\\/[0-9a-zA-Z]+$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "CreatedBy": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:(aws[a-zA-Z0-9-]*):(iam|sts)::(\\d{12})?:[\\w/+=,.@-]+$",
-            "type": "string",
-        },
-        "Id": {"maxLength": 64, "minLength": 1, "pattern": "^[0-9a-z]+$", "type": "string"},
-        "JobTemplateData": {"$ref": "#/definitions/JobTemplateData"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[\\.\\-_/#A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "JobTemplateData"],
-}
-
 
 class JobTemplate(_Resource):
-    """AWS::EMRContainers::JobTemplate: Represents an Amazon EMR on EKS job template. A job template stores the values of a StartJobRun API request in a reusable template, so they can be use...
+    """AWS::EMRContainers::JobTemplate: Represents an Amazon EMR on EKS job template. A job template
+    stores the values of a StartJobRun API request in a reusable template, so they can be used to
+    start a job run or to enforce certain values in a StartJobRun API request.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Replaced when any of these change (create-only): Name, JobTemplateData, Tags.
+    Read-only attributes (known once deployed): Arn, CreatedAt, CreatedBy, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-emrcontainers-jobtemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -485,36 +265,48 @@ class JobTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "JobTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "job_template.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the job template."""
     CreatedAt: str
+    """The date and time when the job template was created."""
     CreatedBy: str
+    """The user who created the job template."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the job template."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     JobTemplateData: JobTemplateJobTemplateDataDict
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        JobTemplateData: JobTemplateJobTemplateData | JobTemplateJobTemplateDataDict,
+        Name: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EMRContainers::JobTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            JobTemplateData: JobTemplateJobTemplateData | JobTemplateJobTemplateDataDict,
-            Name: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EMRContainers::JobTemplate; `await` it inside an App to deploy it.
-
-            Name: The specified name of the job template.
-            Tags: The tags that are associated with the job template.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            JobTemplateData: The values of a StartJobRun API request used in job runs started using
+                the job template. Create-only: changing it replaces the resource. Required.
+            Name: The specified name of the job template. Create-only: changing it replaces the
+                resource. Required.
+            Tags: The tags that are associated with the job template. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

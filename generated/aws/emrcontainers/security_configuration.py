@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -115,165 +119,179 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ContainerInfoDict = TypedDict(
-    "ContainerInfoDict",
-    {
-        "EksInfo": "SecurityConfigurationEksInfoDict",
-    },
-    total=False,
-)
 
-SecurityConfigurationAtRestEncryptionConfigurationDict = TypedDict(
-    "SecurityConfigurationAtRestEncryptionConfigurationDict",
-    {
-        "LocalDiskEncryptionConfiguration": "SecurityConfigurationLocalDiskEncryptionConfigurationDict",
-        "S3EncryptionConfiguration": "SecurityConfigurationS3EncryptionConfigurationDict",
-    },
-    total=False,
-)
+class ContainerInfoDict(TypedDict, total=False):
+    """ContainerInfo as a plain dict: Container information."""
 
-SecurityConfigurationAuthenticationConfigurationDict = TypedDict(
-    "SecurityConfigurationAuthenticationConfigurationDict",
-    {
-        "IAMConfiguration": "SecurityConfigurationIAMConfigurationDict",
-        "IdentityCenterConfiguration": "SecurityConfigurationIdentityCenterConfigurationDict",
-    },
-    total=False,
-)
+    EksInfo: SecurityConfigurationEksInfoDict
+    """EKS information."""
 
-SecurityConfigurationAuthorizationConfigurationDict = TypedDict(
-    "SecurityConfigurationAuthorizationConfigurationDict",
-    {
-        "LakeFormationConfiguration": "SecurityConfigurationLakeFormationConfigurationDict",
-    },
-    total=False,
-)
 
-SecurityConfigurationContainerProviderDict = TypedDict(
-    "SecurityConfigurationContainerProviderDict",
-    {
-        "Id": "Required[str]",
-        "Info": "ContainerInfoDict",
-        "Type": "Required[Literal['EKS']]",
-    },
-    total=False,
-)
+class SecurityConfigurationAtRestEncryptionConfigurationDict(TypedDict, total=False):
+    """SecurityConfigurationAtRestEncryptionConfiguration as a plain dict: At-rest encryption
+    configuration."""
 
-SecurityConfigurationEksInfoDict = TypedDict(
-    "SecurityConfigurationEksInfoDict",
-    {
-        "Namespace": "str",
-    },
-    total=False,
-)
+    LocalDiskEncryptionConfiguration: SecurityConfigurationLocalDiskEncryptionConfigurationDict
+    """Local disk encryption configuration."""
+    S3EncryptionConfiguration: SecurityConfigurationS3EncryptionConfigurationDict
+    """S3 encryption configuration."""
 
-SecurityConfigurationEncryptionConfigurationDict = TypedDict(
-    "SecurityConfigurationEncryptionConfigurationDict",
-    {
-        "AtRestEncryptionConfiguration": "SecurityConfigurationAtRestEncryptionConfigurationDict",
-        "InTransitEncryptionConfiguration": "SecurityConfigurationInTransitEncryptionConfigurationDict",
-    },
-    total=False,
-)
 
-SecurityConfigurationIAMConfigurationDict = TypedDict(
-    "SecurityConfigurationIAMConfigurationDict",
-    {
-        "SystemRole": "str",
-    },
-    total=False,
-)
+class SecurityConfigurationAuthenticationConfigurationDict(TypedDict, total=False):
+    """SecurityConfigurationAuthenticationConfiguration as a plain dict: Authentication
+    configuration for the security configuration."""
 
-SecurityConfigurationIdentityCenterConfigurationDict = TypedDict(
-    "SecurityConfigurationIdentityCenterConfigurationDict",
-    {
-        "EnableIdentityCenter": "bool",
-        "IdentityCenterApplicationAssignmentRequired": "bool",
-        "IdentityCenterInstanceARN": "str",
-    },
-    total=False,
-)
+    IAMConfiguration: SecurityConfigurationIAMConfigurationDict
+    """IAM configuration."""
+    IdentityCenterConfiguration: SecurityConfigurationIdentityCenterConfigurationDict
+    """Identity Center configuration."""
 
-SecurityConfigurationInTransitEncryptionConfigurationDict = TypedDict(
-    "SecurityConfigurationInTransitEncryptionConfigurationDict",
-    {
-        "TLSCertificateConfiguration": "SecurityConfigurationTLSCertificateConfigurationDict",
-    },
-    total=False,
-)
 
-SecurityConfigurationLakeFormationConfigurationDict = TypedDict(
-    "SecurityConfigurationLakeFormationConfigurationDict",
-    {
-        "AuthorizedSessionTagValue": "str",
-        "QueryAccessControlEnabled": "bool",
-        "QueryEngineRoleArn": "str",
-        "SecureNamespaceInfo": "SecurityConfigurationSecureNamespaceInfoDict",
-    },
-    total=False,
-)
+class SecurityConfigurationAuthorizationConfigurationDict(TypedDict, total=False):
+    """SecurityConfigurationAuthorizationConfiguration as a plain dict: Authorization configuration
+    for the security configuration."""
 
-SecurityConfigurationLocalDiskEncryptionConfigurationDict = TypedDict(
-    "SecurityConfigurationLocalDiskEncryptionConfigurationDict",
-    {
-        "AwsKmsKeyId": "str",
-        "EncryptionKeyProviderType": "Literal['AwsKms']",
-    },
-    total=False,
-)
+    LakeFormationConfiguration: SecurityConfigurationLakeFormationConfigurationDict
+    """Lake Formation configuration."""
 
-SecurityConfigurationS3EncryptionConfigurationDict = TypedDict(
-    "SecurityConfigurationS3EncryptionConfigurationDict",
-    {
-        "EncryptionOption": "Literal['SSE-S3', 'SSE-KMS', 'CSE-KMS']",
-        "KMSKeyId": "str",
-    },
-    total=False,
-)
 
-SecurityConfigurationSecureNamespaceInfoDict = TypedDict(
-    "SecurityConfigurationSecureNamespaceInfoDict",
-    {
-        "ClusterId": "str",
-        "Namespace": "str",
-    },
-    total=False,
-)
+class SecurityConfigurationContainerProviderDict(TypedDict, total=False):
+    """SecurityConfigurationContainerProvider as a plain dict: Container provider information."""
 
-SecurityConfigurationSecurityConfigurationDataDict = TypedDict(
-    "SecurityConfigurationSecurityConfigurationDataDict",
-    {
-        "AuthenticationConfiguration": "SecurityConfigurationAuthenticationConfigurationDict",
-        "AuthorizationConfiguration": "SecurityConfigurationAuthorizationConfigurationDict",
-        "EncryptionConfiguration": "SecurityConfigurationEncryptionConfigurationDict",
-    },
-    total=False,
-)
+    Id: Required[str]
+    """The container provider ID."""
+    Info: ContainerInfoDict
+    """Container information."""
+    Type: Required[Literal["EKS"]]
+    """The container provider type."""
 
-SecurityConfigurationTLSCertificateConfigurationDict = TypedDict(
-    "SecurityConfigurationTLSCertificateConfigurationDict",
-    {
-        "CertificateProviderType": "Literal['PEM']",
-        "PrivateKeySecretArn": "str",
-        "PublicKeySecretArn": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class SecurityConfigurationEksInfoDict(TypedDict, total=False):
+    """SecurityConfigurationEksInfo as a plain dict: EKS information."""
 
+    Namespace: str
+    """The EKS namespace."""
+
+
+class SecurityConfigurationEncryptionConfigurationDict(TypedDict, total=False):
+    """SecurityConfigurationEncryptionConfiguration as a plain dict: Encryption configuration for
+    the security configuration."""
+
+    AtRestEncryptionConfiguration: SecurityConfigurationAtRestEncryptionConfigurationDict
+    """At-rest encryption configuration."""
+    InTransitEncryptionConfiguration: SecurityConfigurationInTransitEncryptionConfigurationDict
+    """In-transit encryption configuration."""
+
+
+class SecurityConfigurationIAMConfigurationDict(TypedDict, total=False):
+    """SecurityConfigurationIAMConfiguration as a plain dict: IAM configuration."""
+
+    SystemRole: str
+    """The system role ARN."""
+
+
+class SecurityConfigurationIdentityCenterConfigurationDict(TypedDict, total=False):
+    """SecurityConfigurationIdentityCenterConfiguration as a plain dict: Identity Center
+    configuration."""
+
+    EnableIdentityCenter: bool
+    """Whether to enable Identity Center integration."""
+    IdentityCenterApplicationAssignmentRequired: bool
+    """Whether Identity Center application assignment is required."""
+    IdentityCenterInstanceARN: str
+    """The ARN of the Identity Center instance."""
+
+
+class SecurityConfigurationInTransitEncryptionConfigurationDict(TypedDict, total=False):
+    """SecurityConfigurationInTransitEncryptionConfiguration as a plain dict: In-transit encryption
+    configuration."""
+
+    TLSCertificateConfiguration: SecurityConfigurationTLSCertificateConfigurationDict
+    """TLS certificate configuration for in-transit encryption."""
+
+
+class SecurityConfigurationLakeFormationConfigurationDict(TypedDict, total=False):
+    """SecurityConfigurationLakeFormationConfiguration as a plain dict: Lake Formation
+    configuration."""
+
+    AuthorizedSessionTagValue: str
+    """The session tag to authorize Lake Formation access."""
+    QueryAccessControlEnabled: bool
+    """Whether query access control is enabled."""
+    QueryEngineRoleArn: str
+    """The ARN of the query engine role."""
+    SecureNamespaceInfo: SecurityConfigurationSecureNamespaceInfoDict
+    """Secure namespace information for Lake Formation."""
+
+
+class SecurityConfigurationLocalDiskEncryptionConfigurationDict(TypedDict, total=False):
+    """SecurityConfigurationLocalDiskEncryptionConfiguration as a plain dict: Local disk encryption
+    configuration."""
+
+    AwsKmsKeyId: str
+    """The AWS KMS key ID."""
+    EncryptionKeyProviderType: Literal["AwsKms"]
+    """The encryption key provider type."""
+
+
+class SecurityConfigurationS3EncryptionConfigurationDict(TypedDict, total=False):
+    """SecurityConfigurationS3EncryptionConfiguration as a plain dict: S3 encryption configuration."""
+
+    EncryptionOption: Literal["SSE-S3", "SSE-KMS", "CSE-KMS"]
+    """The S3 encryption option."""
+    KMSKeyId: str
+    """The KMS key ID for encryption."""
+
+
+class SecurityConfigurationSecureNamespaceInfoDict(TypedDict, total=False):
+    """SecurityConfigurationSecureNamespaceInfo as a plain dict: Secure namespace information for
+    Lake Formation."""
+
+    ClusterId: str
+    """The ID of the cluster."""
+    Namespace: str
+    """The namespace."""
+
+
+class SecurityConfigurationSecurityConfigurationDataDict(TypedDict, total=False):
+    """SecurityConfigurationSecurityConfigurationData as a plain dict: Security configuration data
+    containing encryption and authorization settings."""
+
+    AuthenticationConfiguration: SecurityConfigurationAuthenticationConfigurationDict
+    """Authentication configuration for the security configuration."""
+    AuthorizationConfiguration: SecurityConfigurationAuthorizationConfigurationDict
+    """Authorization configuration for the security configuration."""
+    EncryptionConfiguration: SecurityConfigurationEncryptionConfigurationDict
+    """Encryption configuration for the security configuration."""
+
+
+class SecurityConfigurationTLSCertificateConfigurationDict(TypedDict, total=False):
+    """SecurityConfigurationTLSCertificateConfiguration as a plain dict: TLS certificate
+    configuration for in-transit encryption."""
+
+    CertificateProviderType: Literal["PEM"]
+    """The certificate provider type."""
+    PrivateKeySecretArn: str
+    """The ARN of the secret containing the private key."""
+    PublicKeySecretArn: str
+    """The ARN of the secret containing the public key."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An arbitrary set of tags (key-value pairs) for this security
+    configuration."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EMRContainers::SecurityConfiguration",
     schema_file="aws-emrcontainers-securityconfiguration.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id"),
     create_only=("/SecurityConfigurationData", "/Name", "/ContainerProvider"),
     write_only=(
@@ -282,17 +300,9 @@ METADATA = _TypeMetadata(
         "/SecurityConfigurationData/AuthorizationConfiguration/LakeFormationConfiguration/QueryAccessControlEnabled",
         "/SecurityConfigurationData/EncryptionConfiguration/AtRestEncryptionConfiguration",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("SecurityConfigurationData",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -302,209 +312,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AtRestEncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LocalDiskEncryptionConfiguration": {
-                    "$ref": "#/definitions/LocalDiskEncryptionConfiguration"
-                },
-                "S3EncryptionConfiguration": {"$ref": "#/definitions/S3EncryptionConfiguration"},
-            },
-            "type": "object",
-        },
-        "AuthenticationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IAMConfiguration": {"$ref": "#/definitions/IAMConfiguration"},
-                "IdentityCenterConfiguration": {
-                    "$ref": "#/definitions/IdentityCenterConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "AuthorizationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LakeFormationConfiguration": {"$ref": "#/definitions/LakeFormationConfiguration"}
-            },
-            "type": "object",
-        },
-        "ContainerInfo": {
-            "additionalProperties": False,
-            "properties": {"EksInfo": {"$ref": "#/definitions/EksInfo"}},
-            "type": "object",
-        },
-        "ContainerProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^[0-9A-Za-z][A-Za-z0-9\\-_]*$",
-                    "type": "string",
-                },
-                "Info": {"$ref": "#/definitions/ContainerInfo"},
-                "Type": {"enum": ["EKS"], "type": "string"},
-            },
-            "required": ["Type", "Id"],
-            "type": "object",
-        },
-        "EksInfo": {
-            "additionalProperties": False,
-            "properties": {"Namespace": {"type": "string"}},
-            "type": "object",
-        },
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AtRestEncryptionConfiguration": {
-                    "$ref": "#/definitions/AtRestEncryptionConfiguration"
-                },
-                "InTransitEncryptionConfiguration": {
-                    "$ref": "#/definitions/InTransitEncryptionConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "IAMConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SystemRole": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::\\d{12}:role/.+$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "IdentityCenterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableIdentityCenter": {"type": "boolean"},
-                "IdentityCenterApplicationAssignmentRequired": {"type": "boolean"},
-                "IdentityCenterInstanceARN": {
-                    "maxLength": 1224,
-                    "minLength": 10,
-                    "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "InTransitEncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "TLSCertificateConfiguration": {"$ref": "#/definitions/TLSCertificateConfiguration"}
-            },
-            "type": "object",
-        },
-        "LakeFormationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizedSessionTagValue": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[\\.\\-_/#A-Za-z0-9 ]+$",
-                    "type": "string",
-                },
-                "QueryAccessControlEnabled": {"type": "boolean"},
-                "QueryEngineRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::\\d{12}:role/.+$",
-                    "type": "string",
-                },
-                "SecureNamespaceInfo": {"$ref": "#/definitions/SecureNamespaceInfo"},
-            },
-            "type": "object",
-        },
-        "LocalDiskEncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsKmsKeyId": {"type": "string"},
-                "EncryptionKeyProviderType": {"enum": ["AwsKms"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "S3EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionOption": {"enum": ["SSE-S3", "SSE-KMS", "CSE-KMS"], "type": "string"},
-                "KMSKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-            },
-            "type": "object",
-        },
-        "SecureNamespaceInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "ClusterId": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^[0-9A-Za-z][A-Za-z0-9\\-_]*$",
-                    "type": "string",
-                },
-                "Namespace": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SecurityConfigurationData": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationConfiguration": {
-                    "$ref": "#/definitions/AuthenticationConfiguration"
-                },
-                "AuthorizationConfiguration": {"$ref": "#/definitions/AuthorizationConfiguration"},
-                "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-            },
-            "type": "object",
-        },
-        "TLSCertificateConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateProviderType": {"enum": ["PEM"], "type": "string"},
-                "PrivateKeySecretArn": {"type": "string"},
-                "PublicKeySecretArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "ContainerProvider": {"$ref": "#/definitions/ContainerProvider"},
-        "Id": {"type": "string"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\-_]+$",
-            "type": "string",
-        },
-        "SecurityConfigurationData": {"$ref": "#/definitions/SecurityConfigurationData"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["SecurityConfigurationData"],
-}
-
 
 class SecurityConfiguration(_Resource):
-    """AWS::EMRContainers::SecurityConfiguration: Resource Schema of AWS::EMRContainers::SecurityConfiguration Type
+    """AWS::EMRContainers::SecurityConfiguration: Resource Schema of
+    AWS::EMRContainers::SecurityConfiguration Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): SecurityConfigurationData, Name,
+    ContainerProvider.
+    Write-only (sent to AWS, never read back):
+    SecurityConfigurationData.AuthenticationConfiguration.IdentityCenterConfiguration.IdentityCenterApplicationAssignmentRequired,
+    SecurityConfigurationData.AuthenticationConfiguration.IdentityCenterConfiguration.IdentityCenterInstanceARN,
+    SecurityConfigurationData.AuthorizationConfiguration.LakeFormationConfiguration.QueryAccessControlEnabled,
+    SecurityConfigurationData.EncryptionConfiguration.AtRestEncryptionConfiguration.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-emrcontainers-securityconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -514,41 +338,52 @@ class SecurityConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SecurityConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "security_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the security configuration."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the security configuration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContainerProvider: SecurityConfigurationContainerProviderDict
     Name: str
     SecurityConfigurationData: SecurityConfigurationSecurityConfigurationDataDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SecurityConfigurationData: SecurityConfigurationSecurityConfigurationData
+        | SecurityConfigurationSecurityConfigurationDataDict,
+        ContainerProvider: SecurityConfigurationContainerProvider
+        | SecurityConfigurationContainerProviderDict
+        | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EMRContainers::SecurityConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SecurityConfigurationData: SecurityConfigurationSecurityConfigurationData
-            | SecurityConfigurationSecurityConfigurationDataDict,
-            ContainerProvider: SecurityConfigurationContainerProvider
-            | SecurityConfigurationContainerProviderDict
-            | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EMRContainers::SecurityConfiguration; `await` it inside an App to deploy it.
-
-            ContainerProvider: Container provider for the security configuration.
-            Name: The name of the security configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             SecurityConfigurationData: Security configuration input for the security configuration.
+                Create-only: changing it replaces the resource. Required.
+            ContainerProvider: Container provider for the security configuration. Create-only:
+                changing it replaces the resource.
+            Name: The name of the security configuration. Create-only: changing it replaces the
+                resource.
             Tags: An array of key-value pairs to apply to this security configuration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,60 +67,55 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ContainerInfoDict = TypedDict(
-    "ContainerInfoDict",
-    {
-        "EksInfo": "Required[VirtualClusterEksInfoDict]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ContainerInfoDict(TypedDict, total=False):
+    """ContainerInfo as a plain dict."""
 
-VirtualClusterContainerProviderDict = TypedDict(
-    "VirtualClusterContainerProviderDict",
-    {
-        "Id": "Required[str]",
-        "Info": "Required[ContainerInfoDict]",
-        "Type": "Required[Literal['EKS']]",
-    },
-    total=False,
-)
+    EksInfo: Required[VirtualClusterEksInfoDict]
+    """Type: VirtualClusterEksInfoDict."""
 
-VirtualClusterEksInfoDict = TypedDict(
-    "VirtualClusterEksInfoDict",
-    {
-        "Namespace": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An arbitrary set of tags (key-value pairs) for this virtual cluster."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class VirtualClusterContainerProviderDict(TypedDict, total=False):
+    """VirtualClusterContainerProvider as a plain dict."""
+
+    Id: Required[str]
+    """The ID of the container cluster"""
+    Info: Required[ContainerInfoDict]
+    """Type: ContainerInfoDict."""
+    Type: Required[Literal["EKS"]]
+    """The type of the container provider"""
+
+
+class VirtualClusterEksInfoDict(TypedDict, total=False):
+    """VirtualClusterEksInfo as a plain dict."""
+
+    Namespace: Required[str]
+    """Pattern: [a-z0-9]([-a-z0-9]*[a-z0-9])? Length: 1 to 63 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EMRContainers::VirtualCluster",
     schema_file="aws-emrcontainers-virtualcluster.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id"),
     create_only=("/ContainerProvider", "/Name", "/SecurityConfigurationId", "/SessionEnabled"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "ContainerProvider"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -126,78 +125,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ContainerInfo": {
-            "additionalProperties": False,
-            "properties": {"EksInfo": {"$ref": "#/definitions/EksInfo"}},
-            "required": ["EksInfo"],
-            "type": "object",
-        },
-        "ContainerProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^[0-9A-Za-z][A-Za-z0-9\\-_]*",
-                    "type": "string",
-                },
-                "Info": {"$ref": "#/definitions/ContainerInfo"},
-                "Type": {"enum": ["EKS"], "type": "string"},
-            },
-            "required": ["Type", "Id", "Info"],
-            "type": "object",
-        },
-        "EksInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "Namespace": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "[a-z0-9]([-a-z0-9]*[a-z0-9])?",
-                    "type": "string",
-                }
-            },
-            "required": ["Namespace"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "ContainerProvider": {"$ref": "#/definitions/ContainerProvider"},
-        "Id": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[\\.\\-_/#A-Za-z0-9]+",
-            "type": "string",
-        },
-        "SecurityConfigurationId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[0-9a-z]+",
-            "type": "string",
-        },
-        "SessionEnabled": {"type": "boolean"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name", "ContainerProvider"],
-}
-
 
 class VirtualCluster(_Resource):
-    """AWS::EMRContainers::VirtualCluster: Resource Schema of AWS::EMRContainers::VirtualCluster Type
+    """AWS::EMRContainers::VirtualCluster: Resource Schema of AWS::EMRContainers::VirtualCluster
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ContainerProvider, Name,
+    SecurityConfigurationId, SessionEnabled.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-emrcontainers-virtualcluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -205,42 +144,51 @@ class VirtualCluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VirtualClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "virtual_cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Id of the virtual cluster."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContainerProvider: VirtualClusterContainerProviderDict
     Name: str
     SecurityConfigurationId: str
     SessionEnabled: bool
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContainerProvider: VirtualClusterContainerProvider | VirtualClusterContainerProviderDict,
+        Name: str,
+        SecurityConfigurationId: str | None = None,
+        SessionEnabled: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EMRContainers::VirtualCluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContainerProvider: VirtualClusterContainerProvider
-            | VirtualClusterContainerProviderDict,
-            Name: str,
-            SecurityConfigurationId: str | None = None,
-            SessionEnabled: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EMRContainers::VirtualCluster; `await` it inside an App to deploy it.
-
-            ContainerProvider: Container provider of the virtual cluster.
-            Name: Name of the virtual cluster.
-            SecurityConfigurationId: The ID of the security configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ContainerProvider: Container provider of the virtual cluster. Create-only: changing it
+                replaces the resource. Required.
+            Name: Name of the virtual cluster. Create-only: changing it replaces the resource.
+                Required.
+            SecurityConfigurationId: The ID of the security configuration. Create-only: changing it
+                replaces the resource.
             SessionEnabled: Whether the virtual cluster is session-enabled for Spark Connect.
+                Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this virtual cluster.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -39,195 +39,492 @@ __all__ = [
 
 
 class ApplicationAutoStartConfiguration(DeferredModel):
+    """
+    Configuration for Auto Start of Application
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[
+        bool | None,
+        Field(
+            description="If set to true, the Application will automatically start. Defaults to true."
+        ),
+    ] = None
 
 
 class ApplicationAutoStopConfiguration(DeferredModel):
+    """
+    Configuration for Auto Stop of Application
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    IdleTimeoutMinutes: int | None = None
+    Enabled: Annotated[
+        bool | None,
+        Field(
+            description="If set to true, the Application will automatically stop after being idle. Defaults to true."
+        ),
+    ] = None
+    IdleTimeoutMinutes: Annotated[
+        int | None,
+        Field(
+            description="The amount of time [in minutes] to wait before auto stopping the Application when idle. Defaults to 15 minutes."
+        ),
+    ] = None
 
 
 class ApplicationIdentityCenterConfiguration(DeferredModel):
+    """
+    The IAM IdentityCenter configuration for trusted-identity-propagation on this application. Supported with release labels emr-7.8.0 and above.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdentityCenterInstanceArn: str | None = None
+    IdentityCenterInstanceArn: Annotated[
+        str | None, Field(description="The IAM IdentityCenter instance arn")
+    ] = None
 
 
 class ApplicationInteractiveConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LivyEndpointEnabled: bool | None = None
-    SessionEnabled: bool | None = None
-    StudioEnabled: bool | None = None
+    LivyEndpointEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Enables an Apache Livy endpoint that you can connect to and run interactive jobs"
+        ),
+    ] = None
+    SessionEnabled: Annotated[
+        bool | None, Field(description="Enables interactive sessions on the application")
+    ] = None
+    StudioEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Enabled you to connect an Application to Amazon EMR Studio to run interactive workloads in a notebook"
+        ),
+    ] = None
 
 
 class ApplicationManagedPersistenceMonitoringConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    EncryptionKeyArn: str | None = None
+    Enabled: Annotated[
+        bool | None,
+        Field(description="If set to false, managed logging will be turned off. Defaults to true."),
+    ] = None
+    EncryptionKeyArn: Annotated[
+        str | None,
+        Field(description="KMS key ARN to encrypt the logs stored in managed persistence"),
+    ] = None
 
 
 class ApplicationNetworkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The ID of the security groups in the VPC to which you want to connect your job or application."
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The ID of the subnets in the VPC to which you want to connect your job or application."
+        ),
+    ] = None
 
 
 class ApplicationPrometheusMonitoringConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RemoteWriteUrl: str | None = None
+    RemoteWriteUrl: Annotated[
+        str | None,
+        Field(
+            description="The remote write URL in the Amazon Managed Service for Prometheus workspace to send metrics to."
+        ),
+    ] = None
 
 
 class ApplicationS3MonitoringConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionKeyArn: str | None = None
-    LogUri: str | None = None
+    EncryptionKeyArn: Annotated[
+        str | None, Field(description="KMS key ARN to encrypt the logs stored in given s3")
+    ] = None
+    LogUri: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]* Length: 1 to 10280 characters."
+        ),
+    ] = None
 
 
 class ApplicationSchedulerConfiguration(DeferredModel):
+    """
+    The scheduler configuration for batch and streaming jobs running on this application. Supported with release labels emr-7.0.0 and above.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxConcurrentRuns: int | None = None
-    QueueTimeoutMinutes: int | None = None
+    MaxConcurrentRuns: Annotated[
+        int | None,
+        Field(
+            description="The maximum concurrent job runs on this application. If scheduler configuration is enabled on your application, the default value is 15. The valid range is 1 to 1000."
+        ),
+    ] = None
+    QueueTimeoutMinutes: Annotated[
+        int | None,
+        Field(
+            description="The maximum duration in minutes for the job in QUEUED state. If scheduler configuration is enabled on your application, the default value is 360 minutes (6 hours). The valid range is from 15 to 720."
+        ),
+    ] = None
 
 
 class ApplicationWorkerConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cpu: str
-    Disk: str | None = None
-    DiskType: str | None = None
-    Memory: str
+    Cpu: Annotated[
+        str,
+        Field(
+            description="Per worker CPU resource. vCPU is the only supported unit and specifying vCPU is optional."
+        ),
+    ]
+    Disk: Annotated[
+        str | None,
+        Field(
+            description="Per worker Disk resource. GB is the only supported unit and specifying GB is optional"
+        ),
+    ] = None
+    DiskType: Annotated[
+        str | None,
+        Field(
+            description="Per worker DiskType resource. Shuffle optimized and Standard are only supported types and specifying diskType is optional"
+        ),
+    ] = None
+    Memory: Annotated[
+        str,
+        Field(
+            description="Per worker memory resource. GB is the only supported unit and specifying GB is optional."
+        ),
+    ]
 
 
 class ConfigurationObject(DeferredModel):
+    """
+    Configuration for a JobRun.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Classification: str
-    Configurations: list[ConfigurationObject] | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Classification: Annotated[str, Field(description="String with a maximum length of 1024.")]
+    Configurations: Annotated[
+        list[ConfigurationObject] | None,
+        Field(description="Items: 0 to 100 items. Items are unique."),
+    ] = None
+    Properties: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
 
 
 class ImageConfigurationInput(DeferredModel):
+    """
+    The image configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImageUri: str | None = None
+    ImageUri: Annotated[
+        str | None,
+        Field(
+            description="The URI of an image in the Amazon ECR registry. This field is required when you create a new application. If you leave this field blank in an update, Amazon EMR will remove the image configuration."
+        ),
+    ] = None
 
 
 class InitialCapacityConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WorkerConfiguration: ApplicationWorkerConfiguration
-    WorkerCount: int
+    WorkerConfiguration: Annotated[
+        ApplicationWorkerConfiguration,
+        Field(description="Type: ApplicationWorkerConfigurationDict."),
+    ]
+    WorkerCount: Annotated[
+        int,
+        Field(
+            description="Initial count of workers to be initialized when an Application is started. This count will be continued to be maintained until the Application is stopped"
+        ),
+    ]
 
 
 class InitialCapacityConfigKeyValuePair(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: InitialCapacityConfig
+    Key: Annotated[str, Field(description="Worker type for an analytics framework.")]
+    Value: Annotated[InitialCapacityConfig, Field(description="Type: InitialCapacityConfigDict.")]
 
 
 class LogTypeMapKeyValuePair(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: list[str]
+    Key: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z]+[-_]*[a-zA-Z]+$ Length: 1 to 50 characters.")
+    ]
+    Value: Annotated[
+        list[str],
+        Field(
+            description="List of Applicable values: [STDOUT, STDERR, HIVE_LOG, TEZ_AM, SYSTEM_LOGS]"
+        ),
+    ]
 
 
 class MaximumAllowedResources(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cpu: str
-    Disk: str | None = None
-    Memory: str
+    Cpu: Annotated[
+        str,
+        Field(
+            description="Per worker CPU resource. vCPU is the only supported unit and specifying vCPU is optional."
+        ),
+    ]
+    Disk: Annotated[
+        str | None,
+        Field(
+            description="Per worker Disk resource. GB is the only supported unit and specifying GB is optional"
+        ),
+    ] = None
+    Memory: Annotated[
+        str,
+        Field(
+            description="Per worker memory resource. GB is the only supported unit and specifying GB is optional."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 128 Unicode characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class WorkerTypeSpecificationInput(DeferredModel):
+    """
+    The specifications for a worker type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImageConfiguration: ImageConfigurationInput | None = None
+    ImageConfiguration: Annotated[
+        ImageConfigurationInput | None, Field(description="The image configuration.")
+    ] = None
 
 
 class ApplicationAttributes(DeferredModel):
-    ApplicationId: str | None = None
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::EMRServerless::Application, set by AWS.
+    """
+
+    ApplicationId: Annotated[
+        str | None, Field(description="The ID of the EMR Serverless Application.")
+    ] = None
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the EMR Serverless Application."),
+    ] = None
 
 
 class ApplicationCloudWatchLoggingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    EncryptionKeyArn: str | None = None
-    LogGroupName: str | None = None
-    LogStreamNamePrefix: str | None = None
-    LogTypeMap: list[LogTypeMapKeyValuePair] | None = None
+    Enabled: Annotated[
+        bool | None,
+        Field(
+            description="If set to false, CloudWatch logging will be turned off. Defaults to false."
+        ),
+    ] = None
+    EncryptionKeyArn: Annotated[
+        str | None,
+        Field(description="KMS key ARN to encrypt the logs stored in given CloudWatch log-group."),
+    ] = None
+    LogGroupName: Annotated[
+        str | None,
+        Field(
+            description="Log-group name to produce log-streams on CloudWatch. If undefined, logs will be produced in a default log-group /aws/emr-serverless"
+        ),
+    ] = None
+    LogStreamNamePrefix: Annotated[
+        str | None,
+        Field(
+            description="Log-stream name prefix by which log-stream names will start in the CloudWatch Log-group."
+        ),
+    ] = None
+    LogTypeMap: Annotated[
+        list[LogTypeMapKeyValuePair] | None,
+        Field(description="The specific log-streams which need to be uploaded to CloudWatch."),
+    ] = None
 
 
 class ApplicationMonitoringConfiguration(DeferredModel):
+    """
+    Monitoring configuration for batch and interactive JobRun.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLoggingConfiguration: ApplicationCloudWatchLoggingConfiguration | None = None
-    ManagedPersistenceMonitoringConfiguration: (
-        ApplicationManagedPersistenceMonitoringConfiguration | None
-    ) = None
-    PrometheusMonitoringConfiguration: ApplicationPrometheusMonitoringConfiguration | None = None
-    S3MonitoringConfiguration: ApplicationS3MonitoringConfiguration | None = None
+    CloudWatchLoggingConfiguration: Annotated[
+        ApplicationCloudWatchLoggingConfiguration | None,
+        Field(description="CloudWatch logging configurations for a JobRun."),
+    ] = None
+    ManagedPersistenceMonitoringConfiguration: Annotated[
+        ApplicationManagedPersistenceMonitoringConfiguration | None,
+        Field(description="Managed log persistence configurations for a JobRun."),
+    ] = None
+    PrometheusMonitoringConfiguration: Annotated[
+        ApplicationPrometheusMonitoringConfiguration | None,
+        Field(description="Prometheus monitoring configurations for a JobRun."),
+    ] = None
+    S3MonitoringConfiguration: Annotated[
+        ApplicationS3MonitoringConfiguration | None,
+        Field(description="S3 monitoring configurations for a JobRun."),
+    ] = None
 
 
 class ApplicationProps(DeferredModel):
-    Architecture: Literal["ARM64", "X86_64"] | None = None
-    AutoStartConfiguration: ApplicationAutoStartConfiguration | None = None
-    AutoStopConfiguration: ApplicationAutoStopConfiguration | None = None
-    IdentityCenterConfiguration: ApplicationIdentityCenterConfiguration | None = None
-    ImageConfiguration: ImageConfigurationInput | None = None
-    InitialCapacity: list[InitialCapacityConfigKeyValuePair] | None = None
-    InteractiveConfiguration: ApplicationInteractiveConfiguration | None = None
-    MaximumCapacity: MaximumAllowedResources | None = None
-    MonitoringConfiguration: ApplicationMonitoringConfiguration | None = None
-    Name: str | None = None
-    NetworkConfiguration: ApplicationNetworkConfiguration | None = None
-    ReleaseLabel: str
-    RuntimeConfiguration: list[ConfigurationObject] | None = None
-    SchedulerConfiguration: ApplicationSchedulerConfiguration | None = None
-    Tags: list[Tag] | None = None
-    Type: str
-    WorkerTypeSpecifications: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::EMRServerless::Application.
+    """
+
+    Architecture: Annotated[
+        Literal["ARM64", "X86_64"] | None,
+        Field(
+            description="The cpu architecture of an application. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    AutoStartConfiguration: Annotated[
+        ApplicationAutoStartConfiguration | None,
+        Field(
+            description="Configuration for Auto Start of Application. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    AutoStopConfiguration: Annotated[
+        ApplicationAutoStopConfiguration | None,
+        Field(
+            description="Configuration for Auto Stop of Application. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    IdentityCenterConfiguration: Annotated[
+        ApplicationIdentityCenterConfiguration | None,
+        Field(
+            description="The IAM IdentityCenter configuration for trusted-identity-propagation on this application. Supported with release labels emr-7.8.0 and above."
+        ),
+    ] = None
+    ImageConfiguration: Annotated[
+        ImageConfigurationInput | None,
+        Field(
+            description="The image configuration. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    InitialCapacity: Annotated[
+        list[InitialCapacityConfigKeyValuePair] | None,
+        Field(
+            description="Initial capacity initialized when an Application is started. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    InteractiveConfiguration: Annotated[
+        ApplicationInteractiveConfiguration | None,
+        Field(
+            description="Type: ApplicationInteractiveConfigurationDict. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    MaximumCapacity: Annotated[
+        MaximumAllowedResources | None,
+        Field(
+            description="Maximum allowed cumulative resources for an Application. No new resources will be created once the limit is hit. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    MonitoringConfiguration: Annotated[
+        ApplicationMonitoringConfiguration | None,
+        Field(
+            description="Monitoring configuration for batch and interactive JobRun. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="User friendly Application name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NetworkConfiguration: Annotated[
+        ApplicationNetworkConfiguration | None,
+        Field(
+            description="Network Configuration for customer VPC connectivity. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    ReleaseLabel: Annotated[
+        str,
+        Field(
+            description="EMR release label. Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    RuntimeConfiguration: Annotated[
+        list[ConfigurationObject] | None,
+        Field(
+            description="Runtime configuration for batch and interactive JobRun. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    SchedulerConfiguration: Annotated[
+        ApplicationSchedulerConfiguration | None,
+        Field(
+            description="The scheduler configuration for batch and streaming jobs running on this application. Supported with release labels emr-7.0.0 and above. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tag map with key and value")] = None
+    Type: Annotated[
+        str,
+        Field(
+            description="The type of the application Create-only: changing it replaces the resource."
+        ),
+    ]
+    WorkerTypeSpecifications: Annotated[
+        dict[str, WorkerTypeSpecificationInput] | None,
+        Field(
+            description="The key-value pairs that specify worker type to WorkerTypeSpecificationInput. This parameter must contain all valid worker types for a Spark or Hive application. Valid worker types include Driver and Executor for Spark applications and HiveDriver and TezTask for Hive applications. You can either set image details in this parameter for each worker type, or in imageConfiguration for all worker types. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
 
 
 ConfigurationObject.model_rebuild()

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -127,199 +131,228 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationAutoStartConfigurationDict = TypedDict(
-    "ApplicationAutoStartConfigurationDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
 
-ApplicationAutoStopConfigurationDict = TypedDict(
-    "ApplicationAutoStopConfigurationDict",
-    {
-        "Enabled": "bool",
-        "IdleTimeoutMinutes": "int",
-    },
-    total=False,
-)
+class ApplicationAutoStartConfigurationDict(TypedDict, total=False):
+    """ApplicationAutoStartConfiguration as a plain dict: Configuration for Auto Start of
+    Application"""
 
-ApplicationCloudWatchLoggingConfigurationDict = TypedDict(
-    "ApplicationCloudWatchLoggingConfigurationDict",
-    {
-        "Enabled": "bool",
-        "EncryptionKeyArn": "str",
-        "LogGroupName": "str",
-        "LogStreamNamePrefix": "str",
-        "LogTypeMap": "list[LogTypeMapKeyValuePairDict]",
-    },
-    total=False,
-)
+    Enabled: bool
+    """If set to true, the Application will automatically start. Defaults to true."""
 
-ApplicationIdentityCenterConfigurationDict = TypedDict(
-    "ApplicationIdentityCenterConfigurationDict",
-    {
-        "IdentityCenterInstanceArn": "str",
-    },
-    total=False,
-)
 
-ApplicationInteractiveConfigurationDict = TypedDict(
-    "ApplicationInteractiveConfigurationDict",
-    {
-        "LivyEndpointEnabled": "bool",
-        "SessionEnabled": "bool",
-        "StudioEnabled": "bool",
-    },
-    total=False,
-)
+class ApplicationAutoStopConfigurationDict(TypedDict, total=False):
+    """ApplicationAutoStopConfiguration as a plain dict: Configuration for Auto Stop of Application"""
 
-ApplicationManagedPersistenceMonitoringConfigurationDict = TypedDict(
-    "ApplicationManagedPersistenceMonitoringConfigurationDict",
-    {
-        "Enabled": "bool",
-        "EncryptionKeyArn": "str",
-    },
-    total=False,
-)
+    Enabled: bool
+    """If set to true, the Application will automatically stop after being idle. Defaults to true."""
+    IdleTimeoutMinutes: int
+    """The amount of time [in minutes] to wait before auto stopping the Application when idle.
+    Defaults to 15 minutes."""
 
-ApplicationMonitoringConfigurationDict = TypedDict(
-    "ApplicationMonitoringConfigurationDict",
-    {
-        "CloudWatchLoggingConfiguration": "ApplicationCloudWatchLoggingConfigurationDict",
-        "ManagedPersistenceMonitoringConfiguration": "ApplicationManagedPersistenceMonitoringConfigurationDict",
-        "PrometheusMonitoringConfiguration": "ApplicationPrometheusMonitoringConfigurationDict",
-        "S3MonitoringConfiguration": "ApplicationS3MonitoringConfigurationDict",
-    },
-    total=False,
-)
 
-ApplicationNetworkConfigurationDict = TypedDict(
-    "ApplicationNetworkConfigurationDict",
-    {
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "list[str]",
-    },
-    total=False,
-)
+class ApplicationCloudWatchLoggingConfigurationDict(TypedDict, total=False):
+    """ApplicationCloudWatchLoggingConfiguration as a plain dict."""
 
-ApplicationPrometheusMonitoringConfigurationDict = TypedDict(
-    "ApplicationPrometheusMonitoringConfigurationDict",
-    {
-        "RemoteWriteUrl": "str",
-    },
-    total=False,
-)
+    Enabled: bool
+    """If set to false, CloudWatch logging will be turned off. Defaults to false."""
+    EncryptionKeyArn: str
+    """KMS key ARN to encrypt the logs stored in given CloudWatch log-group."""
+    LogGroupName: str
+    """Log-group name to produce log-streams on CloudWatch. If undefined, logs will be produced in a
+    default log-group /aws/emr-serverless"""
+    LogStreamNamePrefix: str
+    """Log-stream name prefix by which log-stream names will start in the CloudWatch Log-group."""
+    LogTypeMap: list[LogTypeMapKeyValuePairDict]
+    """The specific log-streams which need to be uploaded to CloudWatch."""
 
-ApplicationS3MonitoringConfigurationDict = TypedDict(
-    "ApplicationS3MonitoringConfigurationDict",
-    {
-        "EncryptionKeyArn": "str",
-        "LogUri": "str",
-    },
-    total=False,
-)
 
-ApplicationSchedulerConfigurationDict = TypedDict(
-    "ApplicationSchedulerConfigurationDict",
-    {
-        "MaxConcurrentRuns": "int",
-        "QueueTimeoutMinutes": "int",
-    },
-    total=False,
-)
+class ApplicationIdentityCenterConfigurationDict(TypedDict, total=False):
+    """ApplicationIdentityCenterConfiguration as a plain dict: The IAM IdentityCenter configuration
+    for trusted-identity-propagation on this application. Supported with release labels emr-7.8.0
+    and above."""
 
-ApplicationWorkerConfigurationDict = TypedDict(
-    "ApplicationWorkerConfigurationDict",
-    {
-        "Cpu": "Required[str]",
-        "Disk": "str",
-        "DiskType": "str",
-        "Memory": "Required[str]",
-    },
-    total=False,
-)
+    IdentityCenterInstanceArn: str
+    """The IAM IdentityCenter instance arn"""
 
-ConfigurationObjectDict = TypedDict(
-    "ConfigurationObjectDict",
-    {
-        "Classification": "Required[str]",
-        "Configurations": "list[ConfigurationObjectDict]",
-        "Properties": "dict[str, Any]",
-    },
-    total=False,
-)
 
-ImageConfigurationInputDict = TypedDict(
-    "ImageConfigurationInputDict",
-    {
-        "ImageUri": "str",
-    },
-    total=False,
-)
+class ApplicationInteractiveConfigurationDict(TypedDict, total=False):
+    """ApplicationInteractiveConfiguration as a plain dict."""
 
-InitialCapacityConfigDict = TypedDict(
-    "InitialCapacityConfigDict",
-    {
-        "WorkerConfiguration": "Required[ApplicationWorkerConfigurationDict]",
-        "WorkerCount": "Required[int]",
-    },
-    total=False,
-)
+    LivyEndpointEnabled: bool
+    """Enables an Apache Livy endpoint that you can connect to and run interactive jobs"""
+    SessionEnabled: bool
+    """Enables interactive sessions on the application"""
+    StudioEnabled: bool
+    """Enabled you to connect an Application to Amazon EMR Studio to run interactive workloads in a
+    notebook"""
 
-InitialCapacityConfigKeyValuePairDict = TypedDict(
-    "InitialCapacityConfigKeyValuePairDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[InitialCapacityConfigDict]",
-    },
-    total=False,
-)
 
-LogTypeMapKeyValuePairDict = TypedDict(
-    "LogTypeMapKeyValuePairDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[list[str]]",
-    },
-    total=False,
-)
+class ApplicationManagedPersistenceMonitoringConfigurationDict(TypedDict, total=False):
+    """ApplicationManagedPersistenceMonitoringConfiguration as a plain dict."""
 
-MaximumAllowedResourcesDict = TypedDict(
-    "MaximumAllowedResourcesDict",
-    {
-        "Cpu": "Required[str]",
-        "Disk": "str",
-        "Memory": "Required[str]",
-    },
-    total=False,
-)
+    Enabled: bool
+    """If set to false, managed logging will be turned off. Defaults to true."""
+    EncryptionKeyArn: str
+    """KMS key ARN to encrypt the logs stored in managed persistence"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-WorkerTypeSpecificationInputDict = TypedDict(
-    "WorkerTypeSpecificationInputDict",
-    {
-        "ImageConfiguration": "ImageConfigurationInputDict",
-    },
-    total=False,
-)
+class ApplicationMonitoringConfigurationDict(TypedDict, total=False):
+    """ApplicationMonitoringConfiguration as a plain dict: Monitoring configuration for batch and
+    interactive JobRun."""
 
+    CloudWatchLoggingConfiguration: ApplicationCloudWatchLoggingConfigurationDict
+    """CloudWatch logging configurations for a JobRun."""
+    ManagedPersistenceMonitoringConfiguration: (
+        ApplicationManagedPersistenceMonitoringConfigurationDict
+    )
+    """Managed log persistence configurations for a JobRun."""
+    PrometheusMonitoringConfiguration: ApplicationPrometheusMonitoringConfigurationDict
+    """Prometheus monitoring configurations for a JobRun."""
+    S3MonitoringConfiguration: ApplicationS3MonitoringConfigurationDict
+    """S3 monitoring configurations for a JobRun."""
+
+
+class ApplicationNetworkConfigurationDict(TypedDict, total=False):
+    """ApplicationNetworkConfiguration as a plain dict."""
+
+    SecurityGroupIds: list[str]
+    """The ID of the security groups in the VPC to which you want to connect your job or
+    application."""
+    SubnetIds: list[str]
+    """The ID of the subnets in the VPC to which you want to connect your job or application."""
+
+
+class ApplicationPrometheusMonitoringConfigurationDict(TypedDict, total=False):
+    """ApplicationPrometheusMonitoringConfiguration as a plain dict."""
+
+    RemoteWriteUrl: str
+    """The remote write URL in the Amazon Managed Service for Prometheus workspace to send metrics
+    to."""
+
+
+class ApplicationS3MonitoringConfigurationDict(TypedDict, total=False):
+    """ApplicationS3MonitoringConfiguration as a plain dict."""
+
+    EncryptionKeyArn: str
+    """KMS key ARN to encrypt the logs stored in given s3"""
+    LogUri: str
+    """Pattern: [\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]* Length: 1 to
+    10280 characters."""
+
+
+class ApplicationSchedulerConfigurationDict(TypedDict, total=False):
+    """ApplicationSchedulerConfiguration as a plain dict: The scheduler configuration for batch and
+    streaming jobs running on this application. Supported with release labels emr-7.0.0 and above."""
+
+    MaxConcurrentRuns: int
+    """The maximum concurrent job runs on this application. If scheduler configuration is enabled on
+    your application, the default value is 15. The valid range is 1 to 1000."""
+    QueueTimeoutMinutes: int
+    """The maximum duration in minutes for the job in QUEUED state. If scheduler configuration is
+    enabled on your application, the default value is 360 minutes (6 hours). The valid range is from
+    15 to 720."""
+
+
+class ApplicationWorkerConfigurationDict(TypedDict, total=False):
+    """ApplicationWorkerConfiguration as a plain dict."""
+
+    Cpu: Required[str]
+    """Per worker CPU resource. vCPU is the only supported unit and specifying vCPU is optional."""
+    Disk: str
+    """Per worker Disk resource. GB is the only supported unit and specifying GB is optional"""
+    DiskType: str
+    """Per worker DiskType resource. Shuffle optimized and Standard are only supported types and
+    specifying diskType is optional"""
+    Memory: Required[str]
+    """Per worker memory resource. GB is the only supported unit and specifying GB is optional."""
+
+
+class ConfigurationObjectDict(TypedDict, total=False):
+    """ConfigurationObject as a plain dict: Configuration for a JobRun."""
+
+    Classification: Required[str]
+    """String with a maximum length of 1024."""
+    Configurations: list[ConfigurationObjectDict]
+    """Items: 0 to 100 items. Items are unique."""
+    Properties: dict[str, str]
+    """Type: dict[str, str]."""
+
+
+class ImageConfigurationInputDict(TypedDict, total=False):
+    """ImageConfigurationInput as a plain dict: The image configuration."""
+
+    ImageUri: str
+    """The URI of an image in the Amazon ECR registry. This field is required when you create a new
+    application. If you leave this field blank in an update, Amazon EMR will remove the image
+    configuration."""
+
+
+class InitialCapacityConfigDict(TypedDict, total=False):
+    """InitialCapacityConfig as a plain dict."""
+
+    WorkerConfiguration: Required[ApplicationWorkerConfigurationDict]
+    """Type: ApplicationWorkerConfigurationDict."""
+    WorkerCount: Required[int]
+    """Initial count of workers to be initialized when an Application is started. This count will be
+    continued to be maintained until the Application is stopped"""
+
+
+class InitialCapacityConfigKeyValuePairDict(TypedDict, total=False):
+    """InitialCapacityConfigKeyValuePair as a plain dict."""
+
+    Key: Required[str]
+    """Worker type for an analytics framework."""
+    Value: Required[InitialCapacityConfigDict]
+    """Type: InitialCapacityConfigDict."""
+
+
+class LogTypeMapKeyValuePairDict(TypedDict, total=False):
+    """LogTypeMapKeyValuePair as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[a-zA-Z]+[-_]*[a-zA-Z]+$ Length: 1 to 50 characters."""
+    Value: Required[list[str]]
+    """List of Applicable values: [STDOUT, STDERR, HIVE_LOG, TEZ_AM, SYSTEM_LOGS]"""
+
+
+class MaximumAllowedResourcesDict(TypedDict, total=False):
+    """MaximumAllowedResources as a plain dict."""
+
+    Cpu: Required[str]
+    """Per worker CPU resource. vCPU is the only supported unit and specifying vCPU is optional."""
+    Disk: str
+    """Per worker Disk resource. GB is the only supported unit and specifying GB is optional"""
+    Memory: Required[str]
+    """Per worker memory resource. GB is the only supported unit and specifying GB is optional."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 128 Unicode characters in length.
+    You can use any of the following characters: the set of Unicode letters, digits, whitespace, _,
+    ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length.
+    You can use any of the following characters: the set of Unicode letters, digits, whitespace, _,
+    ., /, =, +, and -."""
+
+
+class WorkerTypeSpecificationInputDict(TypedDict, total=False):
+    """WorkerTypeSpecificationInput as a plain dict: The specifications for a worker type."""
+
+    ImageConfiguration: ImageConfigurationInputDict
+    """The image configuration."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EMRServerless::Application",
     schema_file="aws-emrserverless-application.json",
     primary_identifier=("/ApplicationId",),
-    additional_identifiers=(),
     read_only=("/Arn", "/ApplicationId"),
     create_only=("/Name", "/Type"),
-    write_only=(),
     conditional_create_only=(
         "/Architecture",
         "/ReleaseLabel",
@@ -346,14 +379,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("ReleaseLabel", "Type"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -363,400 +389,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Architecture": {"enum": ["ARM64", "X86_64"], "type": "string"},
-        "AutoStartConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "required": [],
-            "type": "object",
-        },
-        "AutoStopConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "IdleTimeoutMinutes": {"type": "integer"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "Classification": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": ".*\\S.*",
-            "type": "string",
-        },
-        "CloudWatchLoggingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "EncryptionKeyArn": {"$ref": "#/definitions/EncryptionKeyArn"},
-                "LogGroupName": {"$ref": "#/definitions/LogGroupName"},
-                "LogStreamNamePrefix": {"$ref": "#/definitions/LogStreamNamePrefix"},
-                "LogTypeMap": {
-                    "items": {"$ref": "#/definitions/LogTypeMapKeyValuePair"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-        },
-        "ConfigurationList": {
-            "items": {"$ref": "#/definitions/ConfigurationObject"},
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ConfigurationObject": {
-            "additionalProperties": False,
-            "properties": {
-                "Classification": {"$ref": "#/definitions/Classification"},
-                "Configurations": {
-                    "items": {"$ref": "#/definitions/ConfigurationObject"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Properties": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "^[a-zA-Z]+[-a-zA-Z0-9_.]*$": {
-                            "$ref": "#/definitions/SensitivePropertiesMap"
-                        }
-                    },
-                    "type": "object",
-                },
-            },
-            "required": ["Classification"],
-            "type": "object",
-        },
-        "CpuSize": {
-            "maxLength": 15,
-            "minLength": 1,
-            "pattern": "^[1-9][0-9]*(\\s)?(vCPU|vcpu|VCPU)?$",
-            "type": "string",
-        },
-        "DiskSize": {
-            "maxLength": 15,
-            "minLength": 1,
-            "pattern": "^[1-9][0-9]*(\\s)?(GB|gb|gB|Gb)$",
-            "type": "string",
-        },
-        "DiskType": {
-            "pattern": "^(SHUFFLE_OPTIMIZED|[Ss]huffle_[Oo]ptimized|STANDARD|[Ss]tandard)$",
-            "type": "string",
-        },
-        "EncryptionKeyArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:(aws[a-zA-Z0-9-]*):kms:[a-zA-Z0-9\\-]*:(\\d{12})?:key\\/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "IdentityCenterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IdentityCenterInstanceArn": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^arn:(aws[a-zA-Z0-9-]*):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "ImageConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "ImageUri": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^([a-z0-9]+[a-z0-9-.]*)\\/((?:[a-z0-9]+(?:[._-][a-z0-9]+)*\\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)(?:\\:([a-zA-Z0-9_][a-zA-Z0-9-._]{0,299})|@(sha256:[0-9a-f]{64}))$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "InitialCapacityConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "WorkerConfiguration": {"$ref": "#/definitions/WorkerConfiguration"},
-                "WorkerCount": {"maximum": 1000000, "minimum": 1, "type": "integer"},
-            },
-            "required": ["WorkerCount", "WorkerConfiguration"],
-            "type": "object",
-        },
-        "InitialCapacityConfigKeyValuePair": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 50,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z]+[-_]*[a-zA-Z]+$",
-                    "type": "string",
-                },
-                "Value": {"$ref": "#/definitions/InitialCapacityConfig"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "InitialCapacityConfigMap": {
-            "items": {"$ref": "#/definitions/InitialCapacityConfigKeyValuePair"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "InteractiveConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LivyEndpointEnabled": {"type": "boolean"},
-                "SessionEnabled": {"type": "boolean"},
-                "StudioEnabled": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "LogGroupName": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^[\\.\\-_/#A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "LogStreamNamePrefix": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^[^:*]*$",
-            "type": "string",
-        },
-        "LogTypeList": {
-            "items": {"$ref": "#/definitions/LogTypeString"},
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "LogTypeMapKeyValuePair": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"$ref": "#/definitions/WorkerTypeString"},
-                "Value": {"$ref": "#/definitions/LogTypeList"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "LogTypeString": {
-            "maxLength": 50,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z]+[-_]*[a-zA-Z]+$",
-            "type": "string",
-        },
-        "ManagedPersistenceMonitoringConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "EncryptionKeyArn": {"$ref": "#/definitions/EncryptionKeyArn"},
-            },
-        },
-        "MaximumAllowedResources": {
-            "additionalProperties": False,
-            "properties": {
-                "Cpu": {"$ref": "#/definitions/CpuSize"},
-                "Disk": {"$ref": "#/definitions/DiskSize"},
-                "Memory": {"$ref": "#/definitions/MemorySize"},
-            },
-            "required": ["Cpu", "Memory"],
-            "type": "object",
-        },
-        "MemorySize": {
-            "maxLength": 15,
-            "minLength": 1,
-            "pattern": "^[1-9][0-9]*(\\s)?(GB|gb|gB|Gb)?$",
-            "type": "string",
-        },
-        "MonitoringConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLoggingConfiguration": {
-                    "$ref": "#/definitions/CloudWatchLoggingConfiguration"
-                },
-                "ManagedPersistenceMonitoringConfiguration": {
-                    "$ref": "#/definitions/ManagedPersistenceMonitoringConfiguration"
-                },
-                "PrometheusMonitoringConfiguration": {
-                    "$ref": "#/definitions/PrometheusMonitoringConfiguration"
-                },
-                "S3MonitoringConfiguration": {"$ref": "#/definitions/S3MonitoringConfiguration"},
-            },
-            "type": "object",
-        },
-        "NetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {"$ref": "#/definitions/SecurityGroupId"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SubnetIds": {
-                    "items": {"$ref": "#/definitions/SubnetId"},
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": [],
-            "type": "object",
-        },
-        "PrometheusMonitoringConfiguration": {
-            "additionalProperties": False,
-            "properties": {"RemoteWriteUrl": {"$ref": "#/definitions/RemoteWriteUrl"}},
-        },
-        "RemoteWriteUrl": {
-            "maxLength": 10280,
-            "minLength": 1,
-            "pattern": "^https://aps-workspaces.([a-z]{2}-[a-z-]{1,20}-[1-9]).amazonaws(.[0-9A-Za-z]{2,4})+/workspaces/[-_.0-9A-Za-z]{1,100}/api/v1/remote_write$",
-            "type": "string",
-        },
-        "S3MonitoringConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionKeyArn": {"$ref": "#/definitions/EncryptionKeyArn"},
-                "LogUri": {"$ref": "#/definitions/UriString"},
-            },
-        },
-        "SchedulerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxConcurrentRuns": {"type": "integer"},
-                "QueueTimeoutMinutes": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "SecurityGroupId": {
-            "maxLength": 32,
-            "minLength": 1,
-            "pattern": "^[-0-9a-zA-Z]+",
-            "type": "string",
-        },
-        "SensitivePropertiesKeyValuePair": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": ".*\\S.*",
-            "type": "string",
-        },
-        "SensitivePropertiesMap": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": ".*\\S.*",
-            "type": "string",
-        },
-        "SubnetId": {
-            "maxLength": 32,
-            "minLength": 1,
-            "pattern": "^[-0-9a-zA-Z]+",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9 /_.:=+@-]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[A-Za-z0-9 /_.:=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UriString": {
-            "maxLength": 10280,
-            "minLength": 1,
-            "pattern": "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]*",
-            "type": "string",
-        },
-        "WorkerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Cpu": {"$ref": "#/definitions/CpuSize"},
-                "Disk": {"$ref": "#/definitions/DiskSize"},
-                "DiskType": {"$ref": "#/definitions/DiskType"},
-                "Memory": {"$ref": "#/definitions/MemorySize"},
-            },
-            "required": ["Cpu", "Memory"],
-            "type": "object",
-        },
-        "WorkerTypeSpecificationInput": {
-            "additionalProperties": False,
-            "properties": {"ImageConfiguration": {"$ref": "#/definitions/ImageConfigurationInput"}},
-            "type": "object",
-        },
-        "WorkerTypeSpecificationInputMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z]+[-_]*[a-zA-Z]+$": {"$ref": "#/definitions/WorkerTypeSpecificationInput"}
-            },
-            "type": "object",
-        },
-        "WorkerTypeString": {
-            "maxLength": 50,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z]+[-_]*[a-zA-Z]+$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "ApplicationId": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "Architecture": {"$ref": "#/definitions/Architecture"},
-        "Arn": {
-            "pattern": "^arn:(aws[a-zA-Z0-9-]*):emr-serverless:.+:(\\d{12}):\\/applications\\/[0-9a-zA-Z]+$",
-            "type": "string",
-        },
-        "AutoStartConfiguration": {"$ref": "#/definitions/AutoStartConfiguration"},
-        "AutoStopConfiguration": {"$ref": "#/definitions/AutoStopConfiguration"},
-        "IdentityCenterConfiguration": {"$ref": "#/definitions/IdentityCenterConfiguration"},
-        "ImageConfiguration": {"$ref": "#/definitions/ImageConfigurationInput"},
-        "InitialCapacity": {"$ref": "#/definitions/InitialCapacityConfigMap"},
-        "InteractiveConfiguration": {"$ref": "#/definitions/InteractiveConfiguration"},
-        "MaximumCapacity": {"$ref": "#/definitions/MaximumAllowedResources"},
-        "MonitoringConfiguration": {"$ref": "#/definitions/MonitoringConfiguration"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9._\\/#-]+$",
-            "type": "string",
-        },
-        "NetworkConfiguration": {"$ref": "#/definitions/NetworkConfiguration"},
-        "ReleaseLabel": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9._/-]+$",
-            "type": "string",
-        },
-        "RuntimeConfiguration": {"$ref": "#/definitions/ConfigurationList"},
-        "SchedulerConfiguration": {"$ref": "#/definitions/SchedulerConfiguration"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Type": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "WorkerTypeSpecifications": {"$ref": "#/definitions/WorkerTypeSpecificationInputMap"},
-    },
-    "required": ["ReleaseLabel", "Type"],
-}
-
 
 class Application(_Resource):
     """AWS::EMRServerless::Application: Resource schema for AWS::EMRServerless::Application Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationId.
+    Replaced when any of these change (create-only): Name, Type.
+    May be replaced when these change (conditionally create-only): Architecture, ReleaseLabel,
+    WorkerTypeSpecifications, MaximumCapacity, InitialCapacity, AutoStartConfiguration,
+    AutoStopConfiguration, NetworkConfiguration, ImageConfiguration, MonitoringConfiguration,
+    RuntimeConfiguration, InteractiveConfiguration, SchedulerConfiguration.
+    Read-only attributes (known once deployed): ApplicationId, Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-emrserverless-application.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -764,12 +410,15 @@ class Application(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApplicationId: str
+    """The ID of the EMR Serverless Application."""
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the EMR Serverless Application."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Architecture: Literal["ARM64", "X86_64"]
     AutoStartConfiguration: ApplicationAutoStartConfigurationDict
     AutoStopConfiguration: ApplicationAutoStopConfigurationDict
@@ -786,67 +435,100 @@ class Application(_Resource):
     SchedulerConfiguration: ApplicationSchedulerConfigurationDict
     Tags: list[TagDict]
     Type: str
-    WorkerTypeSpecifications: dict[str, Any]
+    WorkerTypeSpecifications: dict[str, WorkerTypeSpecificationInputDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ReleaseLabel: str,
+        Type: str,
+        Architecture: Literal["ARM64", "X86_64"] | None = None,
+        AutoStartConfiguration: ApplicationAutoStartConfiguration
+        | ApplicationAutoStartConfigurationDict
+        | None = None,
+        AutoStopConfiguration: ApplicationAutoStopConfiguration
+        | ApplicationAutoStopConfigurationDict
+        | None = None,
+        IdentityCenterConfiguration: ApplicationIdentityCenterConfiguration
+        | ApplicationIdentityCenterConfigurationDict
+        | None = None,
+        ImageConfiguration: ImageConfigurationInput | ImageConfigurationInputDict | None = None,
+        InitialCapacity: list[
+            InitialCapacityConfigKeyValuePair | InitialCapacityConfigKeyValuePairDict
+        ]
+        | None = None,
+        InteractiveConfiguration: ApplicationInteractiveConfiguration
+        | ApplicationInteractiveConfigurationDict
+        | None = None,
+        MaximumCapacity: MaximumAllowedResources | MaximumAllowedResourcesDict | None = None,
+        MonitoringConfiguration: ApplicationMonitoringConfiguration
+        | ApplicationMonitoringConfigurationDict
+        | None = None,
+        Name: str | None = None,
+        NetworkConfiguration: ApplicationNetworkConfiguration
+        | ApplicationNetworkConfigurationDict
+        | None = None,
+        RuntimeConfiguration: list[ConfigurationObject | ConfigurationObjectDict] | None = None,
+        SchedulerConfiguration: ApplicationSchedulerConfiguration
+        | ApplicationSchedulerConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        WorkerTypeSpecifications: dict[
+            str, WorkerTypeSpecificationInput | WorkerTypeSpecificationInputDict
+        ]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EMRServerless::Application; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ReleaseLabel: str,
-            Type: str,
-            Architecture: Literal["ARM64", "X86_64"] | None = None,
-            AutoStartConfiguration: ApplicationAutoStartConfiguration
-            | ApplicationAutoStartConfigurationDict
-            | None = None,
-            AutoStopConfiguration: ApplicationAutoStopConfiguration
-            | ApplicationAutoStopConfigurationDict
-            | None = None,
-            IdentityCenterConfiguration: ApplicationIdentityCenterConfiguration
-            | ApplicationIdentityCenterConfigurationDict
-            | None = None,
-            ImageConfiguration: ImageConfigurationInput | ImageConfigurationInputDict | None = None,
-            InitialCapacity: list[
-                InitialCapacityConfigKeyValuePair | InitialCapacityConfigKeyValuePairDict
-            ]
-            | None = None,
-            InteractiveConfiguration: ApplicationInteractiveConfiguration
-            | ApplicationInteractiveConfigurationDict
-            | None = None,
-            MaximumCapacity: MaximumAllowedResources | MaximumAllowedResourcesDict | None = None,
-            MonitoringConfiguration: ApplicationMonitoringConfiguration
-            | ApplicationMonitoringConfigurationDict
-            | None = None,
-            Name: str | None = None,
-            NetworkConfiguration: ApplicationNetworkConfiguration
-            | ApplicationNetworkConfigurationDict
-            | None = None,
-            RuntimeConfiguration: list[ConfigurationObject | ConfigurationObjectDict] | None = None,
-            SchedulerConfiguration: ApplicationSchedulerConfiguration
-            | ApplicationSchedulerConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            WorkerTypeSpecifications: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EMRServerless::Application; `await` it inside an App to deploy it.
-
-            AutoStartConfiguration: Configuration for Auto Start of Application.
-            AutoStopConfiguration: Configuration for Auto Stop of Application.
-            IdentityCenterConfiguration: The IAM IdentityCenter configuration for trusted-identity-propagation on this application.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ReleaseLabel: EMR release label. Conditionally create-only: some changes replace the
+                resource. Required.
+            Type: The type of the application Create-only: changing it replaces the resource.
+                Required.
+            Architecture: The cpu architecture of an application. Conditionally create-only: some
+                changes replace the resource.
+            AutoStartConfiguration: Configuration for Auto Start of Application. Conditionally
+                create-only: some changes replace the resource.
+            AutoStopConfiguration: Configuration for Auto Stop of Application. Conditionally
+                create-only: some changes replace the resource.
+            IdentityCenterConfiguration: The IAM IdentityCenter configuration for
+                trusted-identity-propagation on this application. Supported with release labels
+                emr-7.8.0 and above.
+            ImageConfiguration: The image configuration. Conditionally create-only: some changes
+                replace the resource.
             InitialCapacity: Initial capacity initialized when an Application is started.
-            MaximumCapacity: Maximum allowed cumulative resources for an Application.
-            Name: User friendly Application name.
-            NetworkConfiguration: Network Configuration for customer VPC connectivity.
-            ReleaseLabel: EMR release label.
-            SchedulerConfiguration: The scheduler configuration for batch and streaming jobs running on this application.
+                Conditionally create-only: some changes replace the resource.
+            InteractiveConfiguration: Type: ApplicationInteractiveConfigurationDict. Conditionally
+                create-only: some changes replace the resource.
+            MaximumCapacity: Maximum allowed cumulative resources for an Application. No new
+                resources will be created once the limit is hit. Conditionally create-only: some
+                changes replace the resource.
+            MonitoringConfiguration: Monitoring configuration for batch and interactive JobRun.
+                Conditionally create-only: some changes replace the resource.
+            Name: User friendly Application name. Create-only: changing it replaces the resource.
+            NetworkConfiguration: Network Configuration for customer VPC connectivity. Conditionally
+                create-only: some changes replace the resource.
+            RuntimeConfiguration: Runtime configuration for batch and interactive JobRun.
+                Conditionally create-only: some changes replace the resource.
+            SchedulerConfiguration: The scheduler configuration for batch and streaming jobs running
+                on this application. Supported with release labels emr-7.0.0 and above.
+                Conditionally create-only: some changes replace the resource.
             Tags: Tag map with key and value
-            Type: The type of the application
-            WorkerTypeSpecifications: The key-value pairs that specify worker type to WorkerTypeSpecificationInput.
+            WorkerTypeSpecifications: The key-value pairs that specify worker type to
+                WorkerTypeSpecificationInput. This parameter must contain all valid worker types for
+                a Spark or Hive application. Valid worker types include Driver and Executor for
+                Spark applications and HiveDriver and TezTask for Hive applications. You can either
+                set image details in this parameter for each worker type, or in imageConfiguration
+                for all worker types. Conditionally create-only: some changes replace the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by id_mapping_workflow.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -31,90 +31,196 @@ class IdMappingWorkflowIdMappingIncrementalRunConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncrementalRunType: Literal["ON_DEMAND"]
+    IncrementalRunType: Annotated[
+        Literal["ON_DEMAND"], Field(description="Allowed values: 'ON_DEMAND'.")
+    ]
 
 
 class IdMappingWorkflowInputSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputSourceARN: str
-    SchemaArn: str | None = None
-    Type: Literal["SOURCE", "TARGET"] | None = None
+    InputSourceARN: Annotated[
+        str,
+        Field(
+            description="An Glue table ARN for the input source table, MatchingWorkflow arn or IdNamespace ARN"
+        ),
+    ]
+    SchemaArn: Annotated[
+        str | None, Field(description="The SchemaMapping arn associated with the Schema")
+    ] = None
+    Type: Annotated[
+        Literal["SOURCE", "TARGET"] | None, Field(description="Allowed values: 'SOURCE', 'TARGET'.")
+    ] = None
 
 
 class IdMappingWorkflowIntermediateSourceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IntermediateS3Path: str
+    IntermediateS3Path: Annotated[
+        str,
+        Field(
+            description="The s3 path that would be used to stage the intermediate data being generated during workflow execution."
+        ),
+    ]
 
 
 class IdMappingWorkflowOutputSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KMSArn: str | None = None
-    OutputS3Path: str
+    KMSArn: Annotated[
+        str | None, Field(description="Pattern: ^arn:(aws|aws-us-gov|aws-cn):kms:.*:[0-9]+:.*$")
+    ] = None
+    OutputS3Path: Annotated[
+        str, Field(description="The S3 path to which Entity Resolution will write the output table")
+    ]
 
 
 class IdMappingWorkflowProviderProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IntermediateSourceConfiguration: IdMappingWorkflowIntermediateSourceConfiguration | None = None
-    ProviderConfiguration: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ProviderServiceArn: str
+    IntermediateSourceConfiguration: Annotated[
+        IdMappingWorkflowIntermediateSourceConfiguration | None,
+        Field(description="Type: IdMappingWorkflowIntermediateSourceConfigurationDict."),
+    ] = None
+    ProviderConfiguration: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Additional Provider configuration that would be required for the provider service. The Configuration must be in JSON string format"
+        ),
+    ] = None
+    ProviderServiceArn: Annotated[str, Field(description="Arn of the Provider Service being used.")]
 
 
 class Rule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchingKeys: list[str]
-    RuleName: str
+    MatchingKeys: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 15 items. Each item: Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters."
+        ),
+    ]
+    RuleName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class IdMappingWorkflowAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
-    WorkflowArn: str | None = None
+    """
+    The read-only attributes of a AWS::EntityResolution::IdMappingWorkflow, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The time of this IdMappingWorkflow got created")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The time of this IdMappingWorkflow got last updated at")
+    ] = None
+    WorkflowArn: Annotated[str | None, Field(description="The default IdMappingWorkflow arn")] = (
+        None
+    )
 
 
 class IdMappingRuleBasedProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeMatchingModel: Literal["ONE_TO_ONE", "MANY_TO_MANY"]
-    RecordMatchingModel: Literal["ONE_SOURCE_TO_ONE_TARGET", "MANY_SOURCE_TO_ONE_TARGET"]
-    RuleDefinitionType: Literal["SOURCE", "TARGET"] | None = None
-    Rules: list[Rule] | None = None
+    AttributeMatchingModel: Annotated[
+        Literal["ONE_TO_ONE", "MANY_TO_MANY"],
+        Field(description="Allowed values: 'ONE_TO_ONE', 'MANY_TO_MANY'."),
+    ]
+    RecordMatchingModel: Annotated[
+        Literal["ONE_SOURCE_TO_ONE_TARGET", "MANY_SOURCE_TO_ONE_TARGET"],
+        Field(
+            description="Allowed values: 'ONE_SOURCE_TO_ONE_TARGET', 'MANY_SOURCE_TO_ONE_TARGET'."
+        ),
+    ]
+    RuleDefinitionType: Annotated[
+        Literal["SOURCE", "TARGET"] | None, Field(description="Allowed values: 'SOURCE', 'TARGET'.")
+    ] = None
+    Rules: Annotated[list[Rule] | None, Field(description="Items: 1 to 25 items.")] = None
 
 
 class IdMappingWorkflowIdMappingTechniques(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdMappingType: Literal["PROVIDER", "RULE_BASED"] | None = None
-    NormalizationVersion: str | None = None
-    ProviderProperties: IdMappingWorkflowProviderProperties | None = None
-    RuleBasedProperties: IdMappingRuleBasedProperties | None = None
+    IdMappingType: Annotated[
+        Literal["PROVIDER", "RULE_BASED"] | None,
+        Field(description="Allowed values: 'PROVIDER', 'RULE_BASED'."),
+    ] = None
+    NormalizationVersion: Annotated[str | None, Field(description="Type: str.")] = None
+    ProviderProperties: Annotated[
+        IdMappingWorkflowProviderProperties | None,
+        Field(description="Type: IdMappingWorkflowProviderPropertiesDict."),
+    ] = None
+    RuleBasedProperties: Annotated[
+        IdMappingRuleBasedProperties | None,
+        Field(description="Type: IdMappingRuleBasedPropertiesDict."),
+    ] = None
 
 
 class IdMappingWorkflowProps(DeferredModel):
-    Description: str | None = None
-    IdMappingIncrementalRunConfig: IdMappingWorkflowIdMappingIncrementalRunConfig | None = None
-    IdMappingTechniques: IdMappingWorkflowIdMappingTechniques
-    InputSourceConfig: list[IdMappingWorkflowInputSource]
-    OutputSourceConfig: list[IdMappingWorkflowOutputSource] | None = None
-    RoleArn: str
-    Tags: list[Tag] | None = None
-    WorkflowName: str
+    """
+    The properties a program declares for a AWS::EntityResolution::IdMappingWorkflow.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the IdMappingWorkflow")
+    ] = None
+    IdMappingIncrementalRunConfig: Annotated[
+        IdMappingWorkflowIdMappingIncrementalRunConfig | None,
+        Field(description="Type: IdMappingWorkflowIdMappingIncrementalRunConfigDict."),
+    ] = None
+    IdMappingTechniques: Annotated[
+        IdMappingWorkflowIdMappingTechniques,
+        Field(description="Type: IdMappingWorkflowIdMappingTechniquesDict."),
+    ]
+    InputSourceConfig: Annotated[
+        list[IdMappingWorkflowInputSource], Field(description="Items: 1 to 20 items.")
+    ]
+    OutputSourceConfig: Annotated[
+        list[IdMappingWorkflowOutputSource] | None, Field(description="Items: exactly 1 items.")
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$ Length: 0 to 512 characters."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 200 items. Items are unique.")
+    ] = None
+    WorkflowName: Annotated[
+        str,
+        Field(
+            description="The name of the IdMappingWorkflow Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,7 +7,7 @@ Imported on first use by id_namespace.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -28,66 +28,155 @@ class IdNamespaceInputSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputSourceARN: str
-    SchemaName: str | None = None
+    InputSourceARN: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(matchingworkflow/[a-zA-Z_0-9-]{1,255})$|^arn:(aws|aws-us-gov|aws-cn):glue:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(table/[a-zA-Z_0-9-]{1,255}/[a-zA-Z_0-9-]{1,255})$"
+        ),
+    ]
+    SchemaName: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z_0-9-]*$ Length: 1 to 255 characters.")
+    ] = None
 
 
 class NamespaceProviderProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProviderConfiguration: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ProviderServiceArn: str
+    ProviderConfiguration: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Additional Provider configuration that would be required for the provider service. The Configuration must be in JSON string format."
+        ),
+    ] = None
+    ProviderServiceArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws|aws-us-gov|aws-cn):(entityresolution):([a-z]{2}-[a-z]{1,10}-[0-9])::providerservice/([a-zA-Z0-9_-]{1,255})/([a-zA-Z0-9_-]{1,255})$ Length: 20 to 255 characters."
+        ),
+    ]
 
 
 class Rule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchingKeys: list[str]
-    RuleName: str
+    MatchingKeys: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 25 items. Each item: Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters."
+        ),
+    ]
+    RuleName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class IdNamespaceAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    IdNamespaceArn: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::EntityResolution::IdNamespace, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The date and time when the IdNamespace was created")
+    ] = None
+    IdNamespaceArn: Annotated[
+        str | None, Field(description="The arn associated with the IdNamespace")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The date and time when the IdNamespace was updated")
+    ] = None
 
 
 class NamespaceRuleBasedProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeMatchingModel: Literal["ONE_TO_ONE", "MANY_TO_MANY"] | None = None
-    RecordMatchingModels: (
-        list[Literal["ONE_SOURCE_TO_ONE_TARGET", "MANY_SOURCE_TO_ONE_TARGET"]] | None
-    ) = None
-    RuleDefinitionTypes: list[Literal["SOURCE", "TARGET"]] | None = None
-    Rules: list[Rule] | None = None
+    AttributeMatchingModel: Annotated[
+        Literal["ONE_TO_ONE", "MANY_TO_MANY"] | None,
+        Field(description="Allowed values: 'ONE_TO_ONE', 'MANY_TO_MANY'."),
+    ] = None
+    RecordMatchingModels: Annotated[
+        list[Literal["ONE_SOURCE_TO_ONE_TARGET", "MANY_SOURCE_TO_ONE_TARGET"]] | None,
+        Field(
+            description="Each item: Allowed values: 'ONE_SOURCE_TO_ONE_TARGET', 'MANY_SOURCE_TO_ONE_TARGET'."
+        ),
+    ] = None
+    RuleDefinitionTypes: Annotated[
+        list[Literal["SOURCE", "TARGET"]] | None,
+        Field(description="Each item: Allowed values: 'SOURCE', 'TARGET'."),
+    ] = None
+    Rules: Annotated[list[Rule] | None, Field(description="Items: 1 to 25 items.")] = None
 
 
 class IdNamespaceIdMappingWorkflowProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdMappingType: Literal["PROVIDER", "RULE_BASED"]
-    ProviderProperties: NamespaceProviderProperties | None = None
-    RuleBasedProperties: NamespaceRuleBasedProperties | None = None
+    IdMappingType: Annotated[
+        Literal["PROVIDER", "RULE_BASED"],
+        Field(description="Allowed values: 'PROVIDER', 'RULE_BASED'."),
+    ]
+    ProviderProperties: Annotated[
+        NamespaceProviderProperties | None,
+        Field(description="Type: NamespaceProviderPropertiesDict."),
+    ] = None
+    RuleBasedProperties: Annotated[
+        NamespaceRuleBasedProperties | None,
+        Field(description="Type: NamespaceRuleBasedPropertiesDict."),
+    ] = None
 
 
 class IdNamespaceProps(DeferredModel):
-    Description: str | None = None
-    IdMappingWorkflowProperties: list[IdNamespaceIdMappingWorkflowProperties] | None = None
-    IdNamespaceName: str
-    InputSourceConfig: list[IdNamespaceInputSource] | None = None
-    RoleArn: str | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["SOURCE", "TARGET"]
+    """
+    The properties a program declares for a AWS::EntityResolution::IdNamespace.
+    """
+
+    Description: Annotated[str | None, Field(description="Length: 0 to 255 characters.")] = None
+    IdMappingWorkflowProperties: Annotated[
+        list[IdNamespaceIdMappingWorkflowProperties] | None,
+        Field(description="Items: exactly 1 items."),
+    ] = None
+    IdNamespaceName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z_0-9-]*$ Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    InputSourceConfig: Annotated[
+        list[IdNamespaceInputSource] | None, Field(description="Items: 0 to 20 items.")
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$ Length: 32 to 512 characters."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 200 items. Items are unique.")
+    ] = None
+    Type: Annotated[
+        Literal["SOURCE", "TARGET"], Field(description="Allowed values: 'SOURCE', 'TARGET'.")
+    ]

@@ -7,7 +7,7 @@ Imported on first use by matching_workflow.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -36,134 +36,258 @@ class InputSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplyNormalization: bool | None = None
-    InputSourceARN: str
-    SchemaArn: str
+    ApplyNormalization: Annotated[bool | None, Field(description="Type: bool.")] = None
+    InputSourceARN: Annotated[
+        str, Field(description="An Glue table ARN for the input source table")
+    ]
+    SchemaArn: Annotated[str, Field(description="The SchemaMapping arn associated with the Schema")]
 
 
 class MatchingWorkflowCustomerProfilesIntegrationConfig(DeferredModel):
+    """
+    The Customer Profiles integration configuration for the output source
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainArn: str
-    ObjectTypeArn: str
+    DomainArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the Customer Profiles domain")
+    ]
+    ObjectTypeArn: Annotated[
+        str,
+        Field(description="The Amazon Resource Name (ARN) of the Customer Profiles object type"),
+    ]
 
 
 class MatchingWorkflowIncrementalRunConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncrementalRunType: Literal["IMMEDIATE"]
+    IncrementalRunType: Annotated[
+        Literal["IMMEDIATE"], Field(description="Allowed values: 'IMMEDIATE'.")
+    ]
 
 
 class MatchingWorkflowIntermediateSourceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IntermediateS3Path: str
+    IntermediateS3Path: Annotated[
+        str,
+        Field(
+            description="The s3 path that would be used to stage the intermediate data being generated during workflow execution."
+        ),
+    ]
 
 
 class MatchingWorkflowMatchingConfig(DeferredModel):
+    """
+    Configuration for matching behavior within rule condition properties
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableTransitiveMatching: bool | None = None
+    EnableTransitiveMatching: Annotated[
+        bool | None,
+        Field(
+            description="Enables transitive matching to process records across all rule levels and connect unmatched records to existing match groups"
+        ),
+    ] = None
 
 
 class MatchingWorkflowProviderProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IntermediateSourceConfiguration: MatchingWorkflowIntermediateSourceConfiguration | None = None
-    ProviderConfiguration: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ProviderServiceArn: str
+    IntermediateSourceConfiguration: Annotated[
+        MatchingWorkflowIntermediateSourceConfiguration | None,
+        Field(description="Type: MatchingWorkflowIntermediateSourceConfigurationDict."),
+    ] = None
+    ProviderConfiguration: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Additional Provider configuration that would be required for the provider service. The Configuration must be in JSON string format"
+        ),
+    ] = None
+    ProviderServiceArn: Annotated[str, Field(description="Arn of the Provider service being used.")]
 
 
 class OutputAttribute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Hashed: bool | None = None
-    Name: str
+    Hashed: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Name: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters.")
+    ]
 
 
 class OutputSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplyNormalization: bool | None = None
-    CustomerProfilesIntegrationConfig: MatchingWorkflowCustomerProfilesIntegrationConfig | None = (
-        None
-    )
-    KMSArn: str | None = None
-    Output: list[OutputAttribute]
-    OutputS3Path: str | None = None
+    ApplyNormalization: Annotated[bool | None, Field(description="Type: bool.")] = None
+    CustomerProfilesIntegrationConfig: Annotated[
+        MatchingWorkflowCustomerProfilesIntegrationConfig | None,
+        Field(description="The Customer Profiles integration configuration for the output source"),
+    ] = None
+    KMSArn: Annotated[
+        str | None, Field(description="Pattern: ^arn:(aws|aws-us-gov|aws-cn):kms:.*:[0-9]+:.*$")
+    ] = None
+    Output: Annotated[list[OutputAttribute], Field(description="Items: 0 to 750 items.")]
+    OutputS3Path: Annotated[
+        str | None,
+        Field(description="The S3 path to which Entity Resolution will write the output table"),
+    ] = None
 
 
 class Rule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchingKeys: list[str]
-    RuleName: str
+    MatchingKeys: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 15 items. Each item: Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters."
+        ),
+    ]
+    RuleName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters.")
+    ]
 
 
 class RuleCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Condition: str | None = None
-    RuleName: str | None = None
+    Condition: Annotated[str | None, Field(description="Type: str.")] = None
+    RuleName: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class MatchingWorkflowAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
-    WorkflowArn: str | None = None
+    """
+    The read-only attributes of a AWS::EntityResolution::MatchingWorkflow, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The time of this MatchingWorkflow got created")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The time of this MatchingWorkflow got last updated at")
+    ] = None
+    WorkflowArn: Annotated[str | None, Field(description="The default MatchingWorkflow arn")] = None
 
 
 class MatchingWorkflowRuleBasedProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeMatchingModel: Literal["ONE_TO_ONE", "MANY_TO_MANY"]
-    MatchPurpose: Literal["IDENTIFIER_GENERATION", "INDEXING"] | None = None
-    Rules: list[Rule]
+    AttributeMatchingModel: Annotated[
+        Literal["ONE_TO_ONE", "MANY_TO_MANY"],
+        Field(description="Allowed values: 'ONE_TO_ONE', 'MANY_TO_MANY'."),
+    ]
+    MatchPurpose: Annotated[
+        Literal["IDENTIFIER_GENERATION", "INDEXING"] | None,
+        Field(description="Allowed values: 'IDENTIFIER_GENERATION', 'INDEXING'."),
+    ] = None
+    Rules: Annotated[list[Rule], Field(description="Items: 1 to 25 items.")]
 
 
 class MatchingWorkflowRuleConditionProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchingConfig: MatchingWorkflowMatchingConfig | None = None
-    Rules: list[RuleCondition]
+    MatchingConfig: Annotated[
+        MatchingWorkflowMatchingConfig | None,
+        Field(description="Configuration for matching behavior within rule condition properties"),
+    ] = None
+    Rules: Annotated[list[RuleCondition], Field(description="Items: 1 to 25 items.")]
 
 
 class MatchingWorkflowResolutionTechniques(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableRealTimeMatching: bool | None = None
-    ProviderProperties: MatchingWorkflowProviderProperties | None = None
-    ResolutionType: Literal["RULE_MATCHING", "ML_MATCHING", "PROVIDER"] | None = None
-    RuleBasedProperties: MatchingWorkflowRuleBasedProperties | None = None
-    RuleConditionProperties: MatchingWorkflowRuleConditionProperties | None = None
+    EnableRealTimeMatching: Annotated[
+        bool | None,
+        Field(
+            description="Enables the workflow to use real-time matching. Can only be set on creation for RULE_MATCHING workflows that define RuleConditionProperties."
+        ),
+    ] = None
+    ProviderProperties: Annotated[
+        MatchingWorkflowProviderProperties | None,
+        Field(description="Type: MatchingWorkflowProviderPropertiesDict."),
+    ] = None
+    ResolutionType: Annotated[
+        Literal["RULE_MATCHING", "ML_MATCHING", "PROVIDER"] | None,
+        Field(description="Allowed values: 'RULE_MATCHING', 'ML_MATCHING', 'PROVIDER'."),
+    ] = None
+    RuleBasedProperties: Annotated[
+        MatchingWorkflowRuleBasedProperties | None,
+        Field(description="Type: MatchingWorkflowRuleBasedPropertiesDict."),
+    ] = None
+    RuleConditionProperties: Annotated[
+        MatchingWorkflowRuleConditionProperties | None,
+        Field(description="Type: MatchingWorkflowRuleConditionPropertiesDict."),
+    ] = None
 
 
 class MatchingWorkflowProps(DeferredModel):
-    Description: str | None = None
-    IncrementalRunConfig: MatchingWorkflowIncrementalRunConfig | None = None
-    InputSourceConfig: list[InputSource]
-    OutputSourceConfig: list[OutputSource]
-    ResolutionTechniques: MatchingWorkflowResolutionTechniques
-    RoleArn: str
-    Tags: list[Tag] | None = None
-    WorkflowName: str
+    """
+    The properties a program declares for a AWS::EntityResolution::MatchingWorkflow.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the MatchingWorkflow")
+    ] = None
+    IncrementalRunConfig: Annotated[
+        MatchingWorkflowIncrementalRunConfig | None,
+        Field(description="Type: MatchingWorkflowIncrementalRunConfigDict."),
+    ] = None
+    InputSourceConfig: Annotated[list[InputSource], Field(description="Items: 1 to 20 items.")]
+    OutputSourceConfig: Annotated[list[OutputSource], Field(description="Items: exactly 1 items.")]
+    ResolutionTechniques: Annotated[
+        MatchingWorkflowResolutionTechniques,
+        Field(description="Type: MatchingWorkflowResolutionTechniquesDict."),
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$"
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 200 items. Items are unique.")
+    ] = None
+    WorkflowName: Annotated[
+        str,
+        Field(
+            description="The name of the MatchingWorkflow Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by policy_statement.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PolicyStatementAttributes",
@@ -18,13 +19,41 @@ __all__ = [
 
 
 class PolicyStatementProps(DeferredModel):
-    Action: list[str] | None = None
-    Arn: str
-    Condition: str | None = None
-    Effect: Literal["Allow", "Deny"] | None = None
-    Principal: list[str] | None = None
-    StatementId: str
+    """
+    The properties a program declares for a AWS::EntityResolution::PolicyStatement.
+    """
+
+    Action: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 1 items. Each item: Pattern: ^(entityresolution:[a-zA-Z0-9]+)$ Length: 3 to 64 characters."
+        ),
+    ] = None
+    Arn: Annotated[
+        str,
+        Field(
+            description="Arn of the resource to which the policy statement is being attached. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Condition: Annotated[str | None, Field(description="Length: 1 to 40960 characters.")] = None
+    Effect: Annotated[
+        Literal["Allow", "Deny"] | None, Field(description="Allowed values: 'Allow', 'Deny'.")
+    ] = None
+    Principal: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 1 items. Each item: Pattern: ^(\\\\d{12})|([a-z0-9\\\\.]+)$ Length: 12 to 64 characters."
+        ),
+    ] = None
+    StatementId: Annotated[
+        str,
+        Field(
+            description="The Statement Id of the policy statement that is being attached. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class PolicyStatementAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::EntityResolution::PolicyStatement, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by schema_mapping.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SchemaInputAttribute",
@@ -24,52 +24,112 @@ class SchemaInputAttribute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldName: str
-    GroupName: str | None = None
-    Hashed: bool | None = None
-    MatchKey: str | None = None
-    SubType: str | None = None
-    Type: Literal[
-        "NAME",
-        "NAME_FIRST",
-        "NAME_MIDDLE",
-        "NAME_LAST",
-        "ADDRESS",
-        "ADDRESS_STREET1",
-        "ADDRESS_STREET2",
-        "ADDRESS_STREET3",
-        "ADDRESS_CITY",
-        "ADDRESS_STATE",
-        "ADDRESS_COUNTRY",
-        "ADDRESS_POSTALCODE",
-        "PHONE",
-        "PHONE_NUMBER",
-        "PHONE_COUNTRYCODE",
-        "EMAIL_ADDRESS",
-        "UNIQUE_ID",
-        "DATE",
-        "STRING",
-        "PROVIDER_ID",
+    FieldName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters.")
+    ]
+    GroupName: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters.")
+    ] = None
+    Hashed: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MatchKey: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters.")
+    ] = None
+    SubType: Annotated[
+        str | None,
+        Field(
+            description="The subtype of the Attribute. Would be required only when type is PROVIDER_ID"
+        ),
+    ] = None
+    Type: Annotated[
+        Literal[
+            "NAME",
+            "NAME_FIRST",
+            "NAME_MIDDLE",
+            "NAME_LAST",
+            "ADDRESS",
+            "ADDRESS_STREET1",
+            "ADDRESS_STREET2",
+            "ADDRESS_STREET3",
+            "ADDRESS_CITY",
+            "ADDRESS_STATE",
+            "ADDRESS_COUNTRY",
+            "ADDRESS_POSTALCODE",
+            "PHONE",
+            "PHONE_NUMBER",
+            "PHONE_COUNTRYCODE",
+            "EMAIL_ADDRESS",
+            "UNIQUE_ID",
+            "DATE",
+            "STRING",
+            "PROVIDER_ID",
+        ],
+        Field(
+            description="Allowed values: 'NAME', 'NAME_FIRST', 'NAME_MIDDLE', 'NAME_LAST', 'ADDRESS', 'ADDRESS_STREET1', 'ADDRESS_STREET2', 'ADDRESS_STREET3', 'ADDRESS_CITY', 'ADDRESS_STATE', 'ADDRESS_COUNTRY', 'ADDRESS_POSTALCODE' (and 8 more)."
+        ),
     ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class SchemaMappingAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    HasWorkflows: bool | None = None
-    SchemaArn: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::EntityResolution::SchemaMapping, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The time of this SchemaMapping got created")
+    ] = None
+    HasWorkflows: Annotated[
+        bool | None,
+        Field(
+            description="The boolean value that indicates whether or not a SchemaMapping has MatchingWorkflows that are associated with"
+        ),
+    ] = None
+    SchemaArn: Annotated[
+        str | None, Field(description="The SchemaMapping arn associated with the Schema")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The time of this SchemaMapping got last updated at")
+    ] = None
 
 
 class SchemaMappingProps(DeferredModel):
-    Description: str | None = None
-    MappedInputFields: list[SchemaInputAttribute]
-    SchemaName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EntityResolution::SchemaMapping.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the SchemaMapping")
+    ] = None
+    MappedInputFields: Annotated[
+        list[SchemaInputAttribute], Field(description="The SchemaMapping attributes input")
+    ]
+    SchemaName: Annotated[
+        str,
+        Field(
+            description="The name of the SchemaMapping Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 200 items. Items are unique.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,100 +87,109 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IdMappingRuleBasedPropertiesDict = TypedDict(
-    "IdMappingRuleBasedPropertiesDict",
-    {
-        "AttributeMatchingModel": "Required[Literal['ONE_TO_ONE', 'MANY_TO_MANY']]",
-        "RecordMatchingModel": "Required[Literal['ONE_SOURCE_TO_ONE_TARGET', 'MANY_SOURCE_TO_ONE_TARGET']]",
-        "RuleDefinitionType": "Literal['SOURCE', 'TARGET']",
-        "Rules": "list[RuleDict]",
-    },
-    total=False,
-)
 
-IdMappingWorkflowIdMappingIncrementalRunConfigDict = TypedDict(
-    "IdMappingWorkflowIdMappingIncrementalRunConfigDict",
-    {
-        "IncrementalRunType": "Required[Literal['ON_DEMAND']]",
-    },
-    total=False,
-)
+class IdMappingRuleBasedPropertiesDict(TypedDict, total=False):
+    """IdMappingRuleBasedProperties as a plain dict."""
 
-IdMappingWorkflowIdMappingTechniquesDict = TypedDict(
-    "IdMappingWorkflowIdMappingTechniquesDict",
-    {
-        "IdMappingType": "Literal['PROVIDER', 'RULE_BASED']",
-        "NormalizationVersion": "str",
-        "ProviderProperties": "IdMappingWorkflowProviderPropertiesDict",
-        "RuleBasedProperties": "IdMappingRuleBasedPropertiesDict",
-    },
-    total=False,
-)
+    AttributeMatchingModel: Required[Literal["ONE_TO_ONE", "MANY_TO_MANY"]]
+    """Allowed values: 'ONE_TO_ONE', 'MANY_TO_MANY'."""
+    RecordMatchingModel: Required[Literal["ONE_SOURCE_TO_ONE_TARGET", "MANY_SOURCE_TO_ONE_TARGET"]]
+    """Allowed values: 'ONE_SOURCE_TO_ONE_TARGET', 'MANY_SOURCE_TO_ONE_TARGET'."""
+    RuleDefinitionType: Literal["SOURCE", "TARGET"]
+    """Allowed values: 'SOURCE', 'TARGET'."""
+    Rules: list[RuleDict]
+    """Items: 1 to 25 items."""
 
-IdMappingWorkflowInputSourceDict = TypedDict(
-    "IdMappingWorkflowInputSourceDict",
-    {
-        "InputSourceARN": "Required[str]",
-        "SchemaArn": "str",
-        "Type": "Literal['SOURCE', 'TARGET']",
-    },
-    total=False,
-)
 
-IdMappingWorkflowIntermediateSourceConfigurationDict = TypedDict(
-    "IdMappingWorkflowIntermediateSourceConfigurationDict",
-    {
-        "IntermediateS3Path": "Required[str]",
-    },
-    total=False,
-)
+class IdMappingWorkflowIdMappingIncrementalRunConfigDict(TypedDict, total=False):
+    """IdMappingWorkflowIdMappingIncrementalRunConfig as a plain dict."""
 
-IdMappingWorkflowOutputSourceDict = TypedDict(
-    "IdMappingWorkflowOutputSourceDict",
-    {
-        "KMSArn": "str",
-        "OutputS3Path": "Required[str]",
-    },
-    total=False,
-)
+    IncrementalRunType: Required[Literal["ON_DEMAND"]]
+    """Allowed values: 'ON_DEMAND'."""
 
-IdMappingWorkflowProviderPropertiesDict = TypedDict(
-    "IdMappingWorkflowProviderPropertiesDict",
-    {
-        "IntermediateSourceConfiguration": "IdMappingWorkflowIntermediateSourceConfigurationDict",
-        "ProviderConfiguration": "dict[str, Any]",
-        "ProviderServiceArn": "Required[str]",
-    },
-    total=False,
-)
 
-RuleDict = TypedDict(
-    "RuleDict",
-    {
-        "MatchingKeys": "Required[list[str]]",
-        "RuleName": "Required[str]",
-    },
-    total=False,
-)
+class IdMappingWorkflowIdMappingTechniquesDict(TypedDict, total=False):
+    """IdMappingWorkflowIdMappingTechniques as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    IdMappingType: Literal["PROVIDER", "RULE_BASED"]
+    """Allowed values: 'PROVIDER', 'RULE_BASED'."""
+    NormalizationVersion: str
+    """Type: str."""
+    ProviderProperties: IdMappingWorkflowProviderPropertiesDict
+    """Type: IdMappingWorkflowProviderPropertiesDict."""
+    RuleBasedProperties: IdMappingRuleBasedPropertiesDict
+    """Type: IdMappingRuleBasedPropertiesDict."""
 
+
+class IdMappingWorkflowInputSourceDict(TypedDict, total=False):
+    """IdMappingWorkflowInputSource as a plain dict."""
+
+    InputSourceARN: Required[str]
+    """An Glue table ARN for the input source table, MatchingWorkflow arn or IdNamespace ARN"""
+    SchemaArn: str
+    """The SchemaMapping arn associated with the Schema"""
+    Type: Literal["SOURCE", "TARGET"]
+    """Allowed values: 'SOURCE', 'TARGET'."""
+
+
+class IdMappingWorkflowIntermediateSourceConfigurationDict(TypedDict, total=False):
+    """IdMappingWorkflowIntermediateSourceConfiguration as a plain dict."""
+
+    IntermediateS3Path: Required[str]
+    """The s3 path that would be used to stage the intermediate data being generated during workflow
+    execution."""
+
+
+class IdMappingWorkflowOutputSourceDict(TypedDict, total=False):
+    """IdMappingWorkflowOutputSource as a plain dict."""
+
+    KMSArn: str
+    """Pattern: ^arn:(aws|aws-us-gov|aws-cn):kms:.*:[0-9]+:.*$"""
+    OutputS3Path: Required[str]
+    """The S3 path to which Entity Resolution will write the output table"""
+
+
+class IdMappingWorkflowProviderPropertiesDict(TypedDict, total=False):
+    """IdMappingWorkflowProviderProperties as a plain dict."""
+
+    IntermediateSourceConfiguration: IdMappingWorkflowIntermediateSourceConfigurationDict
+    """Type: IdMappingWorkflowIntermediateSourceConfigurationDict."""
+    ProviderConfiguration: dict[str, str]
+    """Additional Provider configuration that would be required for the provider service. The
+    Configuration must be in JSON string format"""
+    ProviderServiceArn: Required[str]
+    """Arn of the Provider Service being used."""
+
+
+class RuleDict(TypedDict, total=False):
+    """Rule as a plain dict."""
+
+    MatchingKeys: Required[list[str]]
+    """Items: 1 to 15 items. Each item: Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters."""
+    RuleName: Required[str]
+    """Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource"""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EntityResolution::IdMappingWorkflow",
     schema_file="aws-entityresolution-idmappingworkflow.json",
     primary_identifier=("/WorkflowName",),
-    additional_identifiers=(),
     read_only=("/WorkflowArn", "/UpdatedAt", "/CreatedAt"),
     create_only=("/WorkflowName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/IdMappingTechniques/RuleBasedProperties/Rules",
         "/IdMappingTechniques/RuleBasedProperties/Rules/*/MatchingKeys",
@@ -185,14 +198,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("WorkflowName", "InputSourceConfig", "IdMappingTechniques", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -202,204 +208,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AttributeName": {
-            "maxLength": 255,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z_0-9- \\t]*$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "EntityName": {
-            "maxLength": 255,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z_0-9-]*$",
-            "type": "string",
-        },
-        "IdMappingIncrementalRunConfig": {
-            "additionalProperties": False,
-            "properties": {"IncrementalRunType": {"enum": ["ON_DEMAND"], "type": "string"}},
-            "required": ["IncrementalRunType"],
-            "type": "object",
-        },
-        "IdMappingRuleBasedProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeMatchingModel": {
-                    "enum": ["ONE_TO_ONE", "MANY_TO_MANY"],
-                    "type": "string",
-                },
-                "RecordMatchingModel": {
-                    "enum": ["ONE_SOURCE_TO_ONE_TARGET", "MANY_SOURCE_TO_ONE_TARGET"],
-                    "type": "string",
-                },
-                "RuleDefinitionType": {"enum": ["SOURCE", "TARGET"], "type": "string"},
-                "Rules": {
-                    "items": {"$ref": "#/definitions/Rule"},
-                    "maxItems": 25,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["AttributeMatchingModel", "RecordMatchingModel"],
-            "type": "object",
-        },
-        "IdMappingTechniques": {
-            "additionalProperties": False,
-            "properties": {
-                "IdMappingType": {"enum": ["PROVIDER", "RULE_BASED"], "type": "string"},
-                "NormalizationVersion": {"type": "string"},
-                "ProviderProperties": {"$ref": "#/definitions/ProviderProperties"},
-                "RuleBasedProperties": {"$ref": "#/definitions/IdMappingRuleBasedProperties"},
-            },
-            "type": "object",
-        },
-        "IdMappingWorkflowArn": {
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn):entityresolution:.*:[0-9]+:(idmappingworkflow/.*)$",
-            "type": "string",
-        },
-        "IdMappingWorkflowInputSource": {
-            "additionalProperties": False,
-            "properties": {
-                "InputSourceARN": {
-                    "pattern": "^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(idnamespace/[a-zA-Z_0-9-]{1,255})$|^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(matchingworkflow/[a-zA-Z_0-9-]{1,255})$|^arn:(aws|aws-us-gov|aws-cn):glue:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(table/[a-zA-Z_0-9-]{1,255}/[a-zA-Z_0-9-]{1,255})$",
-                    "type": "string",
-                },
-                "SchemaArn": {"$ref": "#/definitions/SchemaMappingArn"},
-                "Type": {"enum": ["SOURCE", "TARGET"], "type": "string"},
-            },
-            "required": ["InputSourceARN"],
-            "type": "object",
-        },
-        "IdMappingWorkflowOutputSource": {
-            "additionalProperties": False,
-            "properties": {
-                "KMSArn": {"$ref": "#/definitions/KMSArn"},
-                "OutputS3Path": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^s3://([^/]+)/?(.*?([^/]+)/?)$",
-                    "type": "string",
-                },
-            },
-            "required": ["OutputS3Path"],
-            "type": "object",
-        },
-        "IntermediateSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IntermediateS3Path": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$",
-                    "type": "string",
-                }
-            },
-            "required": ["IntermediateS3Path"],
-            "type": "object",
-        },
-        "KMSArn": {"pattern": "^arn:(aws|aws-us-gov|aws-cn):kms:.*:[0-9]+:.*$", "type": "string"},
-        "ProviderProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "IntermediateSourceConfiguration": {
-                    "$ref": "#/definitions/IntermediateSourceConfiguration"
-                },
-                "ProviderConfiguration": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.+$": {"type": "string"}},
-                    "type": "object",
-                },
-                "ProviderServiceArn": {
-                    "maxLength": 255,
-                    "minLength": 20,
-                    "pattern": "^arn:(aws|aws-us-gov|aws-cn):(entityresolution):([a-z]{2}-[a-z]{1,10}-[0-9])::providerservice/([a-zA-Z0-9_-]{1,255})/([a-zA-Z0-9_-]{1,255})$",
-                    "type": "string",
-                },
-            },
-            "required": ["ProviderServiceArn"],
-            "type": "object",
-        },
-        "Rule": {
-            "additionalProperties": False,
-            "properties": {
-                "MatchingKeys": {
-                    "items": {"$ref": "#/definitions/AttributeName"},
-                    "maxItems": 15,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "RuleName": {
-                    "maxLength": 255,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z_0-9- \\t]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["RuleName", "MatchingKeys"],
-            "type": "object",
-        },
-        "SchemaMappingArn": {
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn):entityresolution:.*:[0-9]+:(schemamapping/.*)$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "properties": {
-        "CreatedAt": {"$ref": "#/definitions/CreatedAt"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "IdMappingIncrementalRunConfig": {"$ref": "#/definitions/IdMappingIncrementalRunConfig"},
-        "IdMappingTechniques": {"$ref": "#/definitions/IdMappingTechniques"},
-        "InputSourceConfig": {
-            "items": {"$ref": "#/definitions/IdMappingWorkflowInputSource"},
-            "maxItems": 20,
-            "minItems": 1,
-            "type": "array",
-        },
-        "OutputSourceConfig": {
-            "items": {"$ref": "#/definitions/IdMappingWorkflowOutputSource"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "RoleArn": {
-            "maxLength": 512,
-            "minLength": 0,
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UpdatedAt": {"$ref": "#/definitions/UpdatedAt"},
-        "WorkflowArn": {"$ref": "#/definitions/IdMappingWorkflowArn"},
-        "WorkflowName": {"$ref": "#/definitions/EntityName"},
-    },
-    "required": ["WorkflowName", "InputSourceConfig", "IdMappingTechniques", "RoleArn"],
-}
-
 
 class IdMappingWorkflow(_Resource):
-    """AWS::EntityResolution::IdMappingWorkflow: IdMappingWorkflow defined in AWS Entity Resolution service
+    """AWS::EntityResolution::IdMappingWorkflow: IdMappingWorkflow defined in AWS Entity Resolution
+    service
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WorkflowName.
+    Replaced when any of these change (create-only): WorkflowName.
+    Read-only attributes (known once deployed): CreatedAt, UpdatedAt, WorkflowArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-entityresolution-idmappingworkflow.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -409,13 +228,19 @@ class IdMappingWorkflow(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IdMappingWorkflowAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "id_mapping_workflow.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The time of this IdMappingWorkflow got created"""
     UpdatedAt: str
+    """The time of this IdMappingWorkflow got last updated at"""
     WorkflowArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The default IdMappingWorkflow arn"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     IdMappingIncrementalRunConfig: IdMappingWorkflowIdMappingIncrementalRunConfigDict
     IdMappingTechniques: IdMappingWorkflowIdMappingTechniquesDict
@@ -425,37 +250,45 @@ class IdMappingWorkflow(_Resource):
     Tags: list[TagDict]
     WorkflowName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IdMappingTechniques: IdMappingWorkflowIdMappingTechniques
+        | IdMappingWorkflowIdMappingTechniquesDict,
+        InputSourceConfig: list[IdMappingWorkflowInputSource | IdMappingWorkflowInputSourceDict],
+        RoleArn: str,
+        WorkflowName: str,
+        Description: str | None = None,
+        IdMappingIncrementalRunConfig: IdMappingWorkflowIdMappingIncrementalRunConfig
+        | IdMappingWorkflowIdMappingIncrementalRunConfigDict
+        | None = None,
+        OutputSourceConfig: list[IdMappingWorkflowOutputSource | IdMappingWorkflowOutputSourceDict]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EntityResolution::IdMappingWorkflow; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IdMappingTechniques: IdMappingWorkflowIdMappingTechniques
-            | IdMappingWorkflowIdMappingTechniquesDict,
-            InputSourceConfig: list[
-                IdMappingWorkflowInputSource | IdMappingWorkflowInputSourceDict
-            ],
-            RoleArn: str,
-            WorkflowName: str,
-            Description: str | None = None,
-            IdMappingIncrementalRunConfig: IdMappingWorkflowIdMappingIncrementalRunConfig
-            | IdMappingWorkflowIdMappingIncrementalRunConfigDict
-            | None = None,
-            OutputSourceConfig: list[
-                IdMappingWorkflowOutputSource | IdMappingWorkflowOutputSourceDict
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EntityResolution::IdMappingWorkflow; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IdMappingTechniques: Type: IdMappingWorkflowIdMappingTechniquesDict. Required.
+            InputSourceConfig: Items: 1 to 20 items. Required.
+            RoleArn: Pattern:
+                ^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$ Length: 0
+                to 512 characters. Required.
+            WorkflowName: The name of the IdMappingWorkflow Create-only: changing it replaces the
+                resource. Required.
             Description: The description of the IdMappingWorkflow
-            WorkflowName: The name of the IdMappingWorkflow
+            IdMappingIncrementalRunConfig: Type: IdMappingWorkflowIdMappingIncrementalRunConfigDict.
+            OutputSourceConfig: Items: exactly 1 items.
+            Tags: Items: 0 to 200 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,72 +75,82 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IdNamespaceIdMappingWorkflowPropertiesDict = TypedDict(
-    "IdNamespaceIdMappingWorkflowPropertiesDict",
-    {
-        "IdMappingType": "Required[Literal['PROVIDER', 'RULE_BASED']]",
-        "ProviderProperties": "NamespaceProviderPropertiesDict",
-        "RuleBasedProperties": "NamespaceRuleBasedPropertiesDict",
-    },
-    total=False,
-)
 
-IdNamespaceInputSourceDict = TypedDict(
-    "IdNamespaceInputSourceDict",
-    {
-        "InputSourceARN": "Required[str]",
-        "SchemaName": "str",
-    },
-    total=False,
-)
+class IdNamespaceIdMappingWorkflowPropertiesDict(TypedDict, total=False):
+    """IdNamespaceIdMappingWorkflowProperties as a plain dict."""
 
-NamespaceProviderPropertiesDict = TypedDict(
-    "NamespaceProviderPropertiesDict",
-    {
-        "ProviderConfiguration": "dict[str, Any]",
-        "ProviderServiceArn": "Required[str]",
-    },
-    total=False,
-)
+    IdMappingType: Required[Literal["PROVIDER", "RULE_BASED"]]
+    """Allowed values: 'PROVIDER', 'RULE_BASED'."""
+    ProviderProperties: NamespaceProviderPropertiesDict
+    """Type: NamespaceProviderPropertiesDict."""
+    RuleBasedProperties: NamespaceRuleBasedPropertiesDict
+    """Type: NamespaceRuleBasedPropertiesDict."""
 
-NamespaceRuleBasedPropertiesDict = TypedDict(
-    "NamespaceRuleBasedPropertiesDict",
-    {
-        "AttributeMatchingModel": "Literal['ONE_TO_ONE', 'MANY_TO_MANY']",
-        "RecordMatchingModels": "list[Literal['ONE_SOURCE_TO_ONE_TARGET', 'MANY_SOURCE_TO_ONE_TARGET']]",
-        "RuleDefinitionTypes": "list[Literal['SOURCE', 'TARGET']]",
-        "Rules": "list[RuleDict]",
-    },
-    total=False,
-)
 
-RuleDict = TypedDict(
-    "RuleDict",
-    {
-        "MatchingKeys": "Required[list[str]]",
-        "RuleName": "Required[str]",
-    },
-    total=False,
-)
+class IdNamespaceInputSourceDict(TypedDict, total=False):
+    """IdNamespaceInputSource as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    InputSourceARN: Required[str]
+    """Pattern:
+    ^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(matchingworkflow/[a-zA-Z_0-9-]{1,255})$|^arn:(aws|aws-us-gov|aws-cn):glue:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(table/[a-zA-Z_0-9-]{1,255}/[a-zA-Z_0-9-]{1,255})$"""
+    SchemaName: str
+    """Pattern: ^[a-zA-Z_0-9-]*$ Length: 1 to 255 characters."""
 
+
+class NamespaceProviderPropertiesDict(TypedDict, total=False):
+    """NamespaceProviderProperties as a plain dict."""
+
+    ProviderConfiguration: dict[str, str]
+    """Additional Provider configuration that would be required for the provider service. The
+    Configuration must be in JSON string format."""
+    ProviderServiceArn: Required[str]
+    """Pattern:
+    ^arn:(aws|aws-us-gov|aws-cn):(entityresolution):([a-z]{2}-[a-z]{1,10}-[0-9])::providerservice/([a-zA-Z0-9_-]{1,255})/([a-zA-Z0-9_-]{1,255})$
+    Length: 20 to 255 characters."""
+
+
+class NamespaceRuleBasedPropertiesDict(TypedDict, total=False):
+    """NamespaceRuleBasedProperties as a plain dict."""
+
+    AttributeMatchingModel: Literal["ONE_TO_ONE", "MANY_TO_MANY"]
+    """Allowed values: 'ONE_TO_ONE', 'MANY_TO_MANY'."""
+    RecordMatchingModels: list[Literal["ONE_SOURCE_TO_ONE_TARGET", "MANY_SOURCE_TO_ONE_TARGET"]]
+    """Each item: Allowed values: 'ONE_SOURCE_TO_ONE_TARGET', 'MANY_SOURCE_TO_ONE_TARGET'."""
+    RuleDefinitionTypes: list[Literal["SOURCE", "TARGET"]]
+    """Each item: Allowed values: 'SOURCE', 'TARGET'."""
+    Rules: list[RuleDict]
+    """Items: 1 to 25 items."""
+
+
+class RuleDict(TypedDict, total=False):
+    """Rule as a plain dict."""
+
+    MatchingKeys: Required[list[str]]
+    """Items: 1 to 25 items. Each item: Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters."""
+    RuleName: Required[str]
+    """Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EntityResolution::IdNamespace",
     schema_file="aws-entityresolution-idnamespace.json",
     primary_identifier=("/IdNamespaceName",),
-    additional_identifiers=(),
     read_only=("/IdNamespaceArn", "/CreatedAt", "/UpdatedAt"),
     create_only=("/IdNamespaceName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/IdMappingWorkflowProperties",
         "/IdMappingWorkflowProperties/*/RuleBasedProperties/RecordMatchingModels",
@@ -147,14 +161,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("IdNamespaceName", "Type"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -164,165 +171,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AttributeName": {
-            "maxLength": 255,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z_0-9- \\t]*$",
-            "type": "string",
-        },
-        "EntityName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z_0-9-]*$",
-            "type": "string",
-        },
-        "IdNamespaceIdMappingWorkflowProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "IdMappingType": {"enum": ["PROVIDER", "RULE_BASED"], "type": "string"},
-                "ProviderProperties": {"$ref": "#/definitions/NamespaceProviderProperties"},
-                "RuleBasedProperties": {"$ref": "#/definitions/NamespaceRuleBasedProperties"},
-            },
-            "required": ["IdMappingType"],
-            "type": "object",
-        },
-        "IdNamespaceInputSource": {
-            "additionalProperties": False,
-            "properties": {
-                "InputSourceARN": {
-                    "pattern": "^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(matchingworkflow/[a-zA-Z_0-9-]{1,255})$|^arn:(aws|aws-us-gov|aws-cn):glue:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(table/[a-zA-Z_0-9-]{1,255}/[a-zA-Z_0-9-]{1,255})$",
-                    "type": "string",
-                },
-                "SchemaName": {"$ref": "#/definitions/EntityName"},
-            },
-            "required": ["InputSourceARN"],
-            "type": "object",
-        },
-        "NamespaceProviderProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "ProviderConfiguration": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.+$": {"type": "string"}},
-                    "type": "object",
-                },
-                "ProviderServiceArn": {"$ref": "#/definitions/ProviderServiceArn"},
-            },
-            "required": ["ProviderServiceArn"],
-            "type": "object",
-        },
-        "NamespaceRuleBasedProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeMatchingModel": {
-                    "enum": ["ONE_TO_ONE", "MANY_TO_MANY"],
-                    "type": "string",
-                },
-                "RecordMatchingModels": {
-                    "items": {"$ref": "#/definitions/RecordMatchingModel"},
-                    "type": "array",
-                },
-                "RuleDefinitionTypes": {
-                    "items": {"$ref": "#/definitions/RuleDefinitionType"},
-                    "type": "array",
-                },
-                "Rules": {
-                    "items": {"$ref": "#/definitions/Rule"},
-                    "maxItems": 25,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ProviderServiceArn": {
-            "maxLength": 255,
-            "minLength": 20,
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn):(entityresolution):([a-z]{2}-[a-z]{1,10}-[0-9])::providerservice/([a-zA-Z0-9_-]{1,255})/([a-zA-Z0-9_-]{1,255})$",
-            "type": "string",
-        },
-        "RecordMatchingModel": {
-            "enum": ["ONE_SOURCE_TO_ONE_TARGET", "MANY_SOURCE_TO_ONE_TARGET"],
-            "type": "string",
-        },
-        "Rule": {
-            "additionalProperties": False,
-            "properties": {
-                "MatchingKeys": {
-                    "items": {"$ref": "#/definitions/AttributeName"},
-                    "maxItems": 25,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "RuleName": {
-                    "maxLength": 255,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z_0-9- \\t]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["RuleName", "MatchingKeys"],
-            "type": "object",
-        },
-        "RuleDefinitionType": {"enum": ["SOURCE", "TARGET"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "IdMappingWorkflowProperties": {
-            "items": {"$ref": "#/definitions/IdNamespaceIdMappingWorkflowProperties"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "IdNamespaceArn": {
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(idnamespace/[a-zA-Z_0-9-]{1,255})$",
-            "type": "string",
-        },
-        "IdNamespaceName": {"$ref": "#/definitions/EntityName"},
-        "InputSourceConfig": {
-            "items": {"$ref": "#/definitions/IdNamespaceInputSource"},
-            "maxItems": 20,
-            "minItems": 0,
-            "type": "array",
-        },
-        "RoleArn": {
-            "maxLength": 512,
-            "minLength": 32,
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Type": {"enum": ["SOURCE", "TARGET"], "type": "string"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["IdNamespaceName", "Type"],
-}
-
 
 class IdNamespace(_Resource):
     """AWS::EntityResolution::IdNamespace: IdNamespace defined in AWS Entity Resolution service
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IdNamespaceName.
+    Replaced when any of these change (create-only): IdNamespaceName.
+    Read-only attributes (known once deployed): CreatedAt, IdNamespaceArn, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-entityresolution-idnamespace.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -330,13 +188,17 @@ class IdNamespace(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IdNamespaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "id_namespace.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The date and time when the IdNamespace was created"""
     IdNamespaceArn: str
+    """The arn associated with the IdNamespace"""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time when the IdNamespace was updated"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     IdMappingWorkflowProperties: list[IdNamespaceIdMappingWorkflowPropertiesDict]
     IdNamespaceName: str
@@ -345,30 +207,42 @@ class IdNamespace(_Resource):
     Tags: list[TagDict]
     Type: Literal["SOURCE", "TARGET"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IdNamespaceName: str,
+        Type: Literal["SOURCE", "TARGET"],
+        Description: str | None = None,
+        IdMappingWorkflowProperties: list[
+            IdNamespaceIdMappingWorkflowProperties | IdNamespaceIdMappingWorkflowPropertiesDict
+        ]
+        | None = None,
+        InputSourceConfig: list[IdNamespaceInputSource | IdNamespaceInputSourceDict] | None = None,
+        RoleArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EntityResolution::IdNamespace; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IdNamespaceName: str,
-            Type: Literal["SOURCE", "TARGET"],
-            Description: str | None = None,
-            IdMappingWorkflowProperties: list[
-                IdNamespaceIdMappingWorkflowProperties | IdNamespaceIdMappingWorkflowPropertiesDict
-            ]
-            | None = None,
-            InputSourceConfig: list[IdNamespaceInputSource | IdNamespaceInputSourceDict]
-            | None = None,
-            RoleArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EntityResolution::IdNamespace; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IdNamespaceName: Pattern: ^[a-zA-Z_0-9-]*$ Length: 1 to 255 characters. Create-only:
+                changing it replaces the resource. Required.
+            Type: Allowed values: 'SOURCE', 'TARGET'. Required.
+            Description: Length: 0 to 255 characters.
+            IdMappingWorkflowProperties: Items: exactly 1 items.
+            InputSourceConfig: Items: 0 to 20 items.
+            RoleArn: Pattern:
+                ^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$ Length: 32
+                to 512 characters.
+            Tags: Items: 0 to 200 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -103,147 +107,162 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-InputSourceDict = TypedDict(
-    "InputSourceDict",
-    {
-        "ApplyNormalization": "bool",
-        "InputSourceARN": "Required[str]",
-        "SchemaArn": "Required[str]",
-    },
-    total=False,
-)
 
-MatchingWorkflowCustomerProfilesIntegrationConfigDict = TypedDict(
-    "MatchingWorkflowCustomerProfilesIntegrationConfigDict",
-    {
-        "DomainArn": "Required[str]",
-        "ObjectTypeArn": "Required[str]",
-    },
-    total=False,
-)
+class InputSourceDict(TypedDict, total=False):
+    """InputSource as a plain dict."""
 
-MatchingWorkflowIncrementalRunConfigDict = TypedDict(
-    "MatchingWorkflowIncrementalRunConfigDict",
-    {
-        "IncrementalRunType": "Required[Literal['IMMEDIATE']]",
-    },
-    total=False,
-)
+    ApplyNormalization: bool
+    """Type: bool."""
+    InputSourceARN: Required[str]
+    """An Glue table ARN for the input source table"""
+    SchemaArn: Required[str]
+    """The SchemaMapping arn associated with the Schema"""
 
-MatchingWorkflowIntermediateSourceConfigurationDict = TypedDict(
-    "MatchingWorkflowIntermediateSourceConfigurationDict",
-    {
-        "IntermediateS3Path": "Required[str]",
-    },
-    total=False,
-)
 
-MatchingWorkflowMatchingConfigDict = TypedDict(
-    "MatchingWorkflowMatchingConfigDict",
-    {
-        "EnableTransitiveMatching": "bool",
-    },
-    total=False,
-)
+class MatchingWorkflowCustomerProfilesIntegrationConfigDict(TypedDict, total=False):
+    """MatchingWorkflowCustomerProfilesIntegrationConfig as a plain dict: The Customer Profiles
+    integration configuration for the output source"""
 
-MatchingWorkflowProviderPropertiesDict = TypedDict(
-    "MatchingWorkflowProviderPropertiesDict",
-    {
-        "IntermediateSourceConfiguration": "MatchingWorkflowIntermediateSourceConfigurationDict",
-        "ProviderConfiguration": "dict[str, Any]",
-        "ProviderServiceArn": "Required[str]",
-    },
-    total=False,
-)
+    DomainArn: Required[str]
+    """The Amazon Resource Name (ARN) of the Customer Profiles domain"""
+    ObjectTypeArn: Required[str]
+    """The Amazon Resource Name (ARN) of the Customer Profiles object type"""
 
-MatchingWorkflowResolutionTechniquesDict = TypedDict(
-    "MatchingWorkflowResolutionTechniquesDict",
-    {
-        "EnableRealTimeMatching": "bool",
-        "ProviderProperties": "MatchingWorkflowProviderPropertiesDict",
-        "ResolutionType": "Literal['RULE_MATCHING', 'ML_MATCHING', 'PROVIDER']",
-        "RuleBasedProperties": "MatchingWorkflowRuleBasedPropertiesDict",
-        "RuleConditionProperties": "MatchingWorkflowRuleConditionPropertiesDict",
-    },
-    total=False,
-)
 
-MatchingWorkflowRuleBasedPropertiesDict = TypedDict(
-    "MatchingWorkflowRuleBasedPropertiesDict",
-    {
-        "AttributeMatchingModel": "Required[Literal['ONE_TO_ONE', 'MANY_TO_MANY']]",
-        "MatchPurpose": "Literal['IDENTIFIER_GENERATION', 'INDEXING']",
-        "Rules": "Required[list[RuleDict]]",
-    },
-    total=False,
-)
+class MatchingWorkflowIncrementalRunConfigDict(TypedDict, total=False):
+    """MatchingWorkflowIncrementalRunConfig as a plain dict."""
 
-MatchingWorkflowRuleConditionPropertiesDict = TypedDict(
-    "MatchingWorkflowRuleConditionPropertiesDict",
-    {
-        "MatchingConfig": "MatchingWorkflowMatchingConfigDict",
-        "Rules": "Required[list[RuleConditionDict]]",
-    },
-    total=False,
-)
+    IncrementalRunType: Required[Literal["IMMEDIATE"]]
+    """Allowed values: 'IMMEDIATE'."""
 
-OutputAttributeDict = TypedDict(
-    "OutputAttributeDict",
-    {
-        "Hashed": "bool",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-OutputSourceDict = TypedDict(
-    "OutputSourceDict",
-    {
-        "ApplyNormalization": "bool",
-        "CustomerProfilesIntegrationConfig": "MatchingWorkflowCustomerProfilesIntegrationConfigDict",
-        "KMSArn": "str",
-        "Output": "Required[list[OutputAttributeDict]]",
-        "OutputS3Path": "str",
-    },
-    total=False,
-)
+class MatchingWorkflowIntermediateSourceConfigurationDict(TypedDict, total=False):
+    """MatchingWorkflowIntermediateSourceConfiguration as a plain dict."""
 
-RuleDict = TypedDict(
-    "RuleDict",
-    {
-        "MatchingKeys": "Required[list[str]]",
-        "RuleName": "Required[str]",
-    },
-    total=False,
-)
+    IntermediateS3Path: Required[str]
+    """The s3 path that would be used to stage the intermediate data being generated during workflow
+    execution."""
 
-RuleConditionDict = TypedDict(
-    "RuleConditionDict",
-    {
-        "Condition": "str",
-        "RuleName": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class MatchingWorkflowMatchingConfigDict(TypedDict, total=False):
+    """MatchingWorkflowMatchingConfig as a plain dict: Configuration for matching behavior within
+    rule condition properties"""
 
+    EnableTransitiveMatching: bool
+    """Enables transitive matching to process records across all rule levels and connect unmatched
+    records to existing match groups"""
+
+
+class MatchingWorkflowProviderPropertiesDict(TypedDict, total=False):
+    """MatchingWorkflowProviderProperties as a plain dict."""
+
+    IntermediateSourceConfiguration: MatchingWorkflowIntermediateSourceConfigurationDict
+    """Type: MatchingWorkflowIntermediateSourceConfigurationDict."""
+    ProviderConfiguration: dict[str, str]
+    """Additional Provider configuration that would be required for the provider service. The
+    Configuration must be in JSON string format"""
+    ProviderServiceArn: Required[str]
+    """Arn of the Provider service being used."""
+
+
+class MatchingWorkflowResolutionTechniquesDict(TypedDict, total=False):
+    """MatchingWorkflowResolutionTechniques as a plain dict."""
+
+    EnableRealTimeMatching: bool
+    """Enables the workflow to use real-time matching. Can only be set on creation for RULE_MATCHING
+    workflows that define RuleConditionProperties."""
+    ProviderProperties: MatchingWorkflowProviderPropertiesDict
+    """Type: MatchingWorkflowProviderPropertiesDict."""
+    ResolutionType: Literal["RULE_MATCHING", "ML_MATCHING", "PROVIDER"]
+    """Allowed values: 'RULE_MATCHING', 'ML_MATCHING', 'PROVIDER'."""
+    RuleBasedProperties: MatchingWorkflowRuleBasedPropertiesDict
+    """Type: MatchingWorkflowRuleBasedPropertiesDict."""
+    RuleConditionProperties: MatchingWorkflowRuleConditionPropertiesDict
+    """Type: MatchingWorkflowRuleConditionPropertiesDict."""
+
+
+class MatchingWorkflowRuleBasedPropertiesDict(TypedDict, total=False):
+    """MatchingWorkflowRuleBasedProperties as a plain dict."""
+
+    AttributeMatchingModel: Required[Literal["ONE_TO_ONE", "MANY_TO_MANY"]]
+    """Allowed values: 'ONE_TO_ONE', 'MANY_TO_MANY'."""
+    MatchPurpose: Literal["IDENTIFIER_GENERATION", "INDEXING"]
+    """Allowed values: 'IDENTIFIER_GENERATION', 'INDEXING'."""
+    Rules: Required[list[RuleDict]]
+    """Items: 1 to 25 items."""
+
+
+class MatchingWorkflowRuleConditionPropertiesDict(TypedDict, total=False):
+    """MatchingWorkflowRuleConditionProperties as a plain dict."""
+
+    MatchingConfig: MatchingWorkflowMatchingConfigDict
+    """Configuration for matching behavior within rule condition properties"""
+    Rules: Required[list[RuleConditionDict]]
+    """Items: 1 to 25 items."""
+
+
+class OutputAttributeDict(TypedDict, total=False):
+    """OutputAttribute as a plain dict."""
+
+    Hashed: bool
+    """Type: bool."""
+    Name: Required[str]
+    """Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters."""
+
+
+class OutputSourceDict(TypedDict, total=False):
+    """OutputSource as a plain dict."""
+
+    ApplyNormalization: bool
+    """Type: bool."""
+    CustomerProfilesIntegrationConfig: MatchingWorkflowCustomerProfilesIntegrationConfigDict
+    """The Customer Profiles integration configuration for the output source"""
+    KMSArn: str
+    """Pattern: ^arn:(aws|aws-us-gov|aws-cn):kms:.*:[0-9]+:.*$"""
+    Output: Required[list[OutputAttributeDict]]
+    """Items: 0 to 750 items."""
+    OutputS3Path: str
+    """The S3 path to which Entity Resolution will write the output table"""
+
+
+class RuleDict(TypedDict, total=False):
+    """Rule as a plain dict."""
+
+    MatchingKeys: Required[list[str]]
+    """Items: 1 to 15 items. Each item: Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters."""
+    RuleName: Required[str]
+    """Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters."""
+
+
+class RuleConditionDict(TypedDict, total=False):
+    """RuleCondition as a plain dict."""
+
+    Condition: str
+    """Type: str."""
+    RuleName: str
+    """Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource"""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EntityResolution::MatchingWorkflow",
     schema_file="aws-entityresolution-matchingworkflow.json",
     primary_identifier=("/WorkflowName",),
-    additional_identifiers=(),
     read_only=("/WorkflowArn", "/UpdatedAt", "/CreatedAt"),
     create_only=("/WorkflowName", "/ResolutionTechniques/EnableRealTimeMatching"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/InputSourceConfig",
         "/OutputSourceConfig",
@@ -260,14 +279,7 @@ METADATA = _TypeMetadata(
         "ResolutionTechniques",
         "RoleArn",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -277,269 +289,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AttributeName": {
-            "maxLength": 255,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z_0-9- \\t]*$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "CustomerProfilesDomainArn": {
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn):profile:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(domains/[a-zA-Z_0-9-]{1,255})$",
-            "type": "string",
-        },
-        "CustomerProfilesIntegrationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DomainArn": {"$ref": "#/definitions/CustomerProfilesDomainArn"},
-                "ObjectTypeArn": {"$ref": "#/definitions/CustomerProfilesObjectTypeArn"},
-            },
-            "required": ["DomainArn", "ObjectTypeArn"],
-            "type": "object",
-        },
-        "CustomerProfilesObjectTypeArn": {
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn):profile:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(domains/[a-zA-Z_0-9-]{1,255}/object-types/[a-zA-Z_0-9-]{1,255})$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "EntityName": {
-            "maxLength": 255,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z_0-9-]*$",
-            "type": "string",
-        },
-        "IncrementalRunConfig": {
-            "additionalProperties": False,
-            "properties": {"IncrementalRunType": {"enum": ["IMMEDIATE"], "type": "string"}},
-            "required": ["IncrementalRunType"],
-            "type": "object",
-        },
-        "InputSource": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplyNormalization": {"type": "boolean"},
-                "InputSourceARN": {
-                    "pattern": "arn:(aws|aws-us-gov|aws-cn):.*:.*:[0-9]+:.*$",
-                    "type": "string",
-                },
-                "SchemaArn": {"$ref": "#/definitions/SchemaMappingArn"},
-            },
-            "required": ["InputSourceARN", "SchemaArn"],
-            "type": "object",
-        },
-        "IntermediateSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IntermediateS3Path": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$",
-                    "type": "string",
-                }
-            },
-            "required": ["IntermediateS3Path"],
-            "type": "object",
-        },
-        "KMSArn": {"pattern": "^arn:(aws|aws-us-gov|aws-cn):kms:.*:[0-9]+:.*$", "type": "string"},
-        "MatchingConfig": {
-            "additionalProperties": False,
-            "properties": {"EnableTransitiveMatching": {"type": "boolean"}},
-            "type": "object",
-        },
-        "MatchingWorkflowArn": {
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn):entityresolution:.*:[0-9]+:(matchingworkflow/.*)$",
-            "type": "string",
-        },
-        "OutputAttribute": {
-            "additionalProperties": False,
-            "properties": {
-                "Hashed": {"type": "boolean"},
-                "Name": {"$ref": "#/definitions/AttributeName"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "OutputSource": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplyNormalization": {"type": "boolean"},
-                "CustomerProfilesIntegrationConfig": {
-                    "$ref": "#/definitions/CustomerProfilesIntegrationConfig"
-                },
-                "KMSArn": {"$ref": "#/definitions/KMSArn"},
-                "Output": {
-                    "items": {"$ref": "#/definitions/OutputAttribute"},
-                    "maxItems": 750,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "OutputS3Path": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^s3://([^/]+)/?(.*?([^/]+)/?)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Output"],
-            "type": "object",
-        },
-        "ProviderProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "IntermediateSourceConfiguration": {
-                    "$ref": "#/definitions/IntermediateSourceConfiguration"
-                },
-                "ProviderConfiguration": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.+$": {"type": "string"}},
-                    "type": "object",
-                },
-                "ProviderServiceArn": {
-                    "maxLength": 255,
-                    "minLength": 20,
-                    "pattern": "^arn:(aws|aws-us-gov|aws-cn):(entityresolution):([a-z]{2}-[a-z]{1,10}-[0-9])::providerservice/([a-zA-Z0-9_-]{1,255})/([a-zA-Z0-9_-]{1,255})$",
-                    "type": "string",
-                },
-            },
-            "required": ["ProviderServiceArn"],
-            "type": "object",
-        },
-        "ResolutionTechniques": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableRealTimeMatching": {"type": "boolean"},
-                "ProviderProperties": {"$ref": "#/definitions/ProviderProperties"},
-                "ResolutionType": {"$ref": "#/definitions/ResolutionType"},
-                "RuleBasedProperties": {"$ref": "#/definitions/RuleBasedProperties"},
-                "RuleConditionProperties": {"$ref": "#/definitions/RuleConditionProperties"},
-            },
-            "type": "object",
-        },
-        "ResolutionType": {"enum": ["RULE_MATCHING", "ML_MATCHING", "PROVIDER"], "type": "string"},
-        "Rule": {
-            "additionalProperties": False,
-            "properties": {
-                "MatchingKeys": {
-                    "items": {"$ref": "#/definitions/AttributeName"},
-                    "maxItems": 15,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "RuleName": {
-                    "maxLength": 255,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z_0-9- \\t]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["RuleName", "MatchingKeys"],
-            "type": "object",
-        },
-        "RuleBasedProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeMatchingModel": {
-                    "enum": ["ONE_TO_ONE", "MANY_TO_MANY"],
-                    "type": "string",
-                },
-                "MatchPurpose": {"enum": ["IDENTIFIER_GENERATION", "INDEXING"], "type": "string"},
-                "Rules": {
-                    "items": {"$ref": "#/definitions/Rule"},
-                    "maxItems": 25,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["AttributeMatchingModel", "Rules"],
-            "type": "object",
-        },
-        "RuleCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Condition": {"type": "string"},
-                "RuleName": {"$ref": "#/definitions/AttributeName"},
-            },
-            "type": "object",
-        },
-        "RuleConditionProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "MatchingConfig": {"$ref": "#/definitions/MatchingConfig"},
-                "Rules": {
-                    "items": {"$ref": "#/definitions/RuleCondition"},
-                    "maxItems": 25,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Rules"],
-            "type": "object",
-        },
-        "SchemaMappingArn": {
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn):entityresolution:.*:[0-9]+:(schemamapping/.*)$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "properties": {
-        "CreatedAt": {"$ref": "#/definitions/CreatedAt"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "IncrementalRunConfig": {"$ref": "#/definitions/IncrementalRunConfig"},
-        "InputSourceConfig": {
-            "items": {"$ref": "#/definitions/InputSource"},
-            "maxItems": 20,
-            "minItems": 1,
-            "type": "array",
-        },
-        "OutputSourceConfig": {
-            "items": {"$ref": "#/definitions/OutputSource"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ResolutionTechniques": {"$ref": "#/definitions/ResolutionTechniques"},
-        "RoleArn": {
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UpdatedAt": {"$ref": "#/definitions/UpdatedAt"},
-        "WorkflowArn": {"$ref": "#/definitions/MatchingWorkflowArn"},
-        "WorkflowName": {"$ref": "#/definitions/EntityName"},
-    },
-    "required": [
-        "WorkflowName",
-        "InputSourceConfig",
-        "OutputSourceConfig",
-        "ResolutionTechniques",
-        "RoleArn",
-    ],
-}
-
 
 class MatchingWorkflow(_Resource):
-    """AWS::EntityResolution::MatchingWorkflow: MatchingWorkflow defined in AWS Entity Resolution service
+    """AWS::EntityResolution::MatchingWorkflow: MatchingWorkflow defined in AWS Entity Resolution
+    service
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WorkflowName.
+    Replaced when any of these change (create-only): WorkflowName,
+    ResolutionTechniques.EnableRealTimeMatching.
+    Read-only attributes (known once deployed): CreatedAt, UpdatedAt, WorkflowArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-entityresolution-matchingworkflow.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -549,13 +310,17 @@ class MatchingWorkflow(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MatchingWorkflowAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "matching_workflow.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The time of this MatchingWorkflow got created"""
     UpdatedAt: str
+    """The time of this MatchingWorkflow got last updated at"""
     WorkflowArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The default MatchingWorkflow arn"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     IncrementalRunConfig: MatchingWorkflowIncrementalRunConfigDict
     InputSourceConfig: list[InputSourceDict]
@@ -565,32 +330,43 @@ class MatchingWorkflow(_Resource):
     Tags: list[TagDict]
     WorkflowName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InputSourceConfig: list[InputSource | InputSourceDict],
+        OutputSourceConfig: list[OutputSource | OutputSourceDict],
+        ResolutionTechniques: MatchingWorkflowResolutionTechniques
+        | MatchingWorkflowResolutionTechniquesDict,
+        RoleArn: str,
+        WorkflowName: str,
+        Description: str | None = None,
+        IncrementalRunConfig: MatchingWorkflowIncrementalRunConfig
+        | MatchingWorkflowIncrementalRunConfigDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EntityResolution::MatchingWorkflow; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InputSourceConfig: list[InputSource | InputSourceDict],
-            OutputSourceConfig: list[OutputSource | OutputSourceDict],
-            ResolutionTechniques: MatchingWorkflowResolutionTechniques
-            | MatchingWorkflowResolutionTechniquesDict,
-            RoleArn: str,
-            WorkflowName: str,
-            Description: str | None = None,
-            IncrementalRunConfig: MatchingWorkflowIncrementalRunConfig
-            | MatchingWorkflowIncrementalRunConfigDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EntityResolution::MatchingWorkflow; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InputSourceConfig: Items: 1 to 20 items. Required.
+            OutputSourceConfig: Items: exactly 1 items. Required.
+            ResolutionTechniques: Type: MatchingWorkflowResolutionTechniquesDict. Required.
+            RoleArn: Pattern:
+                ^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$ Required.
+            WorkflowName: The name of the MatchingWorkflow Create-only: changing it replaces the
+                resource. Required.
             Description: The description of the MatchingWorkflow
-            WorkflowName: The name of the MatchingWorkflow
+            IncrementalRunConfig: Type: MatchingWorkflowIncrementalRunConfigDict.
+            Tags: Items: 0 to 200 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,12 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EntityResolution::PolicyStatement",
     schema_file="aws-entityresolution-policystatement.json",
     primary_identifier=("/Arn", "/StatementId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/StatementId", "/Arn"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Arn", "StatementId"),
     list_required=("Arn",),
     tagging=_Tagging(
@@ -65,7 +65,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,61 +74,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "StatementAction": {
-            "maxLength": 64,
-            "minLength": 3,
-            "pattern": "^(entityresolution:[a-zA-Z0-9]+)$",
-            "type": "string",
-        },
-        "StatementActionList": {
-            "items": {"$ref": "#/definitions/StatementAction"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "StatementCondition": {"maxLength": 40960, "minLength": 1, "type": "string"},
-        "StatementEffect": {"enum": ["Allow", "Deny"], "type": "string"},
-        "StatementId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[0-9A-Za-z]+$",
-            "type": "string",
-        },
-        "StatementPrincipal": {
-            "maxLength": 64,
-            "minLength": 12,
-            "pattern": "^(\\\\d{12})|([a-z0-9\\\\.]+)$",
-            "type": "string",
-        },
-        "StatementPrincipalList": {
-            "items": {"$ref": "#/definitions/StatementPrincipal"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "VeniceGlobalArn": {
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:((schemamapping|matchingworkflow|idmappingworkflow|idnamespace)/[a-zA-Z_0-9-]{1,255})$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Action": {"$ref": "#/definitions/StatementActionList"},
-        "Arn": {"$ref": "#/definitions/VeniceGlobalArn"},
-        "Condition": {"$ref": "#/definitions/StatementCondition"},
-        "Effect": {"$ref": "#/definitions/StatementEffect"},
-        "Principal": {"$ref": "#/definitions/StatementPrincipalList"},
-        "StatementId": {"$ref": "#/definitions/StatementId"},
-    },
-    "required": ["Arn", "StatementId"],
-}
-
 
 class PolicyStatement(_Resource):
-    """AWS::EntityResolution::PolicyStatement: Policy Statement defined in AWS Entity Resolution Service
+    """AWS::EntityResolution::PolicyStatement: Policy Statement defined in AWS Entity Resolution
+    Service
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn, StatementId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): StatementId, Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-entityresolution-policystatement.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -137,10 +91,11 @@ class PolicyStatement(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PolicyStatementAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "policy_statement.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Action: list[str]
     Arn: str
     Condition: str
@@ -148,25 +103,38 @@ class PolicyStatement(_Resource):
     Principal: list[str]
     StatementId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Arn: str,
+        StatementId: str,
+        Action: list[str] | None = None,
+        Condition: str | None = None,
+        Effect: Literal["Allow", "Deny"] | None = None,
+        Principal: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EntityResolution::PolicyStatement; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Arn: str,
-            StatementId: str,
-            Action: list[str] | None = None,
-            Condition: str | None = None,
-            Effect: Literal["Allow", "Deny"] | None = None,
-            Principal: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EntityResolution::PolicyStatement; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Arn: Arn of the resource to which the policy statement is being attached. Create-only:
+                changing it replaces the resource. Required.
+            StatementId: The Statement Id of the policy statement that is being attached.
+                Create-only: changing it replaces the resource. Required.
+            Action: Items: at least 1 items. Each item: Pattern: ^(entityresolution:[a-zA-Z0-9]+)$
+                Length: 3 to 64 characters.
+            Condition: Length: 1 to 40960 characters.
+            Effect: Allowed values: 'Allow', 'Deny'.
+            Principal: Items: at least 1 items. Each item: Pattern: ^(\\\\d{12})|([a-z0-9\\\\.]+)$
+                Length: 12 to 64 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,47 +59,72 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SchemaInputAttributeDict = TypedDict(
-    "SchemaInputAttributeDict",
-    {
-        "FieldName": "Required[str]",
-        "GroupName": "str",
-        "Hashed": "bool",
-        "MatchKey": "str",
-        "SubType": "str",
-        "Type": "Required[Literal['NAME', 'NAME_FIRST', 'NAME_MIDDLE', 'NAME_LAST', 'ADDRESS', 'ADDRESS_STREET1', 'ADDRESS_STREET2', 'ADDRESS_STREET3', 'ADDRESS_CITY', 'ADDRESS_STATE', 'ADDRESS_COUNTRY', 'ADDRESS_POSTALCODE', 'PHONE', 'PHONE_NUMBER', 'PHONE_COUNTRYCODE', 'EMAIL_ADDRESS', 'UNIQUE_ID', 'DATE', 'STRING', 'PROVIDER_ID']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class SchemaInputAttributeDict(TypedDict, total=False):
+    """SchemaInputAttribute as a plain dict."""
 
+    FieldName: Required[str]
+    """Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters."""
+    GroupName: str
+    """Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters."""
+    Hashed: bool
+    """Type: bool."""
+    MatchKey: str
+    """Pattern: ^[a-zA-Z_0-9- \\t]*$ Length: 0 to 255 characters."""
+    SubType: str
+    """The subtype of the Attribute. Would be required only when type is PROVIDER_ID"""
+    Type: Required[
+        Literal[
+            "NAME",
+            "NAME_FIRST",
+            "NAME_MIDDLE",
+            "NAME_LAST",
+            "ADDRESS",
+            "ADDRESS_STREET1",
+            "ADDRESS_STREET2",
+            "ADDRESS_STREET3",
+            "ADDRESS_CITY",
+            "ADDRESS_STATE",
+            "ADDRESS_COUNTRY",
+            "ADDRESS_POSTALCODE",
+            "PHONE",
+            "PHONE_NUMBER",
+            "PHONE_COUNTRYCODE",
+            "EMAIL_ADDRESS",
+            "UNIQUE_ID",
+            "DATE",
+            "STRING",
+            "PROVIDER_ID",
+        ]
+    ]
+    """Allowed values: 'NAME', 'NAME_FIRST', 'NAME_MIDDLE', 'NAME_LAST', 'ADDRESS',
+    'ADDRESS_STREET1', 'ADDRESS_STREET2', 'ADDRESS_STREET3', 'ADDRESS_CITY', 'ADDRESS_STATE',
+    'ADDRESS_COUNTRY', 'ADDRESS_POSTALCODE' (and 8 more)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource"""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EntityResolution::SchemaMapping",
     schema_file="aws-entityresolution-schemamapping.json",
     primary_identifier=("/SchemaName",),
-    additional_identifiers=(),
     read_only=("/SchemaArn", "/CreatedAt", "/UpdatedAt", "/HasWorkflows"),
     create_only=("/SchemaName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/MappedInputFields", "/Tags"),
     required=("SchemaName", "MappedInputFields"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -105,109 +134,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AttributeName": {
-            "maxLength": 255,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z_0-9- \\t]*$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "EntityName": {
-            "maxLength": 255,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z_0-9-]*$",
-            "type": "string",
-        },
-        "HasWorkflows": {"type": "boolean"},
-        "Hashed": {"type": "boolean"},
-        "MappedInputFields": {
-            "items": {"$ref": "#/definitions/SchemaInputAttribute"},
-            "maxItems": 35,
-            "minItems": 2,
-            "type": "array",
-        },
-        "SchemaAttributeType": {
-            "enum": [
-                "NAME",
-                "NAME_FIRST",
-                "NAME_MIDDLE",
-                "NAME_LAST",
-                "ADDRESS",
-                "ADDRESS_STREET1",
-                "ADDRESS_STREET2",
-                "ADDRESS_STREET3",
-                "ADDRESS_CITY",
-                "ADDRESS_STATE",
-                "ADDRESS_COUNTRY",
-                "ADDRESS_POSTALCODE",
-                "PHONE",
-                "PHONE_NUMBER",
-                "PHONE_COUNTRYCODE",
-                "EMAIL_ADDRESS",
-                "UNIQUE_ID",
-                "DATE",
-                "STRING",
-                "PROVIDER_ID",
-            ],
-            "type": "string",
-        },
-        "SchemaInputAttribute": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldName": {"$ref": "#/definitions/AttributeName"},
-                "GroupName": {"$ref": "#/definitions/AttributeName"},
-                "Hashed": {"$ref": "#/definitions/Hashed"},
-                "MatchKey": {"$ref": "#/definitions/AttributeName"},
-                "SubType": {"maxLength": 255, "pattern": "^[a-zA-Z_0-9- ]*$", "type": "string"},
-                "Type": {"$ref": "#/definitions/SchemaAttributeType"},
-            },
-            "required": ["FieldName", "Type"],
-            "type": "object",
-        },
-        "SchemaMappingArn": {
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn):entityresolution:.*:[0-9]+:(schemamapping/.*)$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "properties": {
-        "CreatedAt": {"$ref": "#/definitions/CreatedAt"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "HasWorkflows": {"$ref": "#/definitions/HasWorkflows"},
-        "MappedInputFields": {"$ref": "#/definitions/MappedInputFields"},
-        "SchemaArn": {"$ref": "#/definitions/SchemaMappingArn"},
-        "SchemaName": {"$ref": "#/definitions/EntityName"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UpdatedAt": {"$ref": "#/definitions/UpdatedAt"},
-    },
-    "required": ["SchemaName", "MappedInputFields"],
-}
-
 
 class SchemaMapping(_Resource):
     """AWS::EntityResolution::SchemaMapping: SchemaMapping defined in AWS Entity Resolution service
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SchemaName.
+    Replaced when any of these change (create-only): SchemaName.
+    Read-only attributes (known once deployed): CreatedAt, HasWorkflows, SchemaArn, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-entityresolution-schemamapping.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -215,39 +151,50 @@ class SchemaMapping(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SchemaMappingAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "schema_mapping.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The time of this SchemaMapping got created"""
     HasWorkflows: bool
+    """The boolean value that indicates whether or not a SchemaMapping has MatchingWorkflows that
+    are associated with"""
     SchemaArn: str
+    """The SchemaMapping arn associated with the Schema"""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time of this SchemaMapping got last updated at"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     MappedInputFields: list[SchemaInputAttributeDict]
     SchemaName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MappedInputFields: list[SchemaInputAttribute | SchemaInputAttributeDict],
+        SchemaName: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EntityResolution::SchemaMapping; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MappedInputFields: list[SchemaInputAttribute | SchemaInputAttributeDict],
-            SchemaName: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EntityResolution::SchemaMapping; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MappedInputFields: The SchemaMapping attributes input Required.
+            SchemaName: The name of the SchemaMapping Create-only: changing it replaces the
+                resource. Required.
             Description: The description of the SchemaMapping
-            MappedInputFields: The SchemaMapping attributes input
-            SchemaName: The name of the SchemaMapping
+            Tags: Items: 0 to 200 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by api_destination.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ApiDestinationAttributes",
@@ -18,14 +19,36 @@ __all__ = [
 
 
 class ApiDestinationProps(DeferredModel):
-    ConnectionArn: str
-    Description: str | None = None
-    HttpMethod: Literal["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]
-    InvocationEndpoint: str
-    InvocationRateLimitPerSecond: int | None = None
-    Name: str | None = None
+    """
+    The properties a program declares for a AWS::Events::ApiDestination.
+    """
+
+    ConnectionArn: Annotated[str, Field(description="The arn of the connection.")]
+    Description: Annotated[str | None, Field(description="Length: 0 to 512 characters.")] = None
+    HttpMethod: Annotated[
+        Literal["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"],
+        Field(
+            description="Allowed values: 'GET', 'HEAD', 'POST', 'OPTIONS', 'PUT', 'DELETE', 'PATCH'."
+        ),
+    ]
+    InvocationEndpoint: Annotated[str, Field(description="Url endpoint to invoke.")]
+    InvocationRateLimitPerSecond: Annotated[
+        int | None, Field(description="Range: at least 1 (inclusive).")
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Name of the apiDestination. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class ApiDestinationAttributes(DeferredModel):
-    Arn: str | None = None
-    ArnForPolicy: str | None = None
+    """
+    The read-only attributes of a AWS::Events::ApiDestination, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The arn of the api destination.")] = None
+    ArnForPolicy: Annotated[
+        str | None, Field(description="The arn of the api destination to be used in IAM policies.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by archive.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ArchiveAttributes",
@@ -18,13 +19,37 @@ __all__ = [
 
 
 class ArchiveProps(DeferredModel):
-    ArchiveName: str | None = None
-    Description: str | None = None
-    EventPattern: dict[str, Any] | str | None = None
-    KmsKeyIdentifier: str | None = None
-    RetentionDays: int | None = None
-    SourceArn: str
+    """
+    The properties a program declares for a AWS::Events::Archive.
+    """
+
+    ArchiveName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [\\.\\-_A-Za-z0-9]+ Length: 1 to 48 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 0 to 512 characters.")] = None
+    EventPattern: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    KmsKeyIdentifier: Annotated[str | None, Field(description="Length: 0 to 2048 characters.")] = (
+        None
+    )
+    RetentionDays: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = None
+    SourceArn: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
 
 
 class ArchiveAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Events::Archive, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:.+\\/.+$"
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by connection.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConnectionApiKeyAuthParameters",
@@ -32,97 +32,213 @@ class ConnectionApiKeyAuthParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiKeyName: str
-    ApiKeyValue: str
+    ApiKeyName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$ Length: 1 to 512 characters."
+        ),
+    ]
+    ApiKeyValue: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$ Length: 1 to 512 characters."
+        ),
+    ]
 
 
 class ConnectionBasicAuthParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Password: str
-    Username: str
+    Password: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$ Length: 1 to 512 characters."
+        ),
+    ]
+    Username: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$ Length: 1 to 512 characters."
+        ),
+    ]
 
 
 class ConnectionClientParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientID: str
-    ClientSecret: str
+    ClientID: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$ Length: 1 to 512 characters."
+        ),
+    ]
+    ClientSecret: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$ Length: 1 to 512 characters."
+        ),
+    ]
 
 
 class ConnectionResourceParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceAssociationArn: str | None = None
-    ResourceConfigurationArn: str
+    ResourceAssociationArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkresourceassociation/snra-[0-9a-z]{17}$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    ResourceConfigurationArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[a-z0-9f\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$ Length: at most 2048 characters."
+        ),
+    ]
 
 
 class Parameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsValueSecret: bool | None = None
-    Key: str
-    Value: str
+    IsValueSecret: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Key: Annotated[
+        str,
+        Field(description="Pattern: ^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$ Length: 0 to 512 characters."),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[ \\t]*[\\x20-\\x7E]+([ \\t]+[\\x20-\\x7E]+)*[ \\t]*$ Length: 0 to 512 characters."
+        ),
+    ]
 
 
 class ConnectionAttributes(DeferredModel):
-    Arn: str | None = None
-    ArnForPolicy: str | None = None
-    SecretArn: str | None = None
+    """
+    The read-only attributes of a AWS::Events::Connection, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The arn of the connection resource.")] = None
+    ArnForPolicy: Annotated[
+        str | None,
+        Field(description="The arn of the connection resource to be used in IAM policies."),
+    ] = None
+    SecretArn: Annotated[
+        str | None,
+        Field(description="The arn of the secrets manager secret created in the customer account."),
+    ] = None
 
 
 class ConnectionConnectivityParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceParameters: ConnectionResourceParameters
+    ResourceParameters: Annotated[
+        ConnectionResourceParameters, Field(description="Type: ConnectionResourceParametersDict.")
+    ]
 
 
 class ConnectionHttpParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BodyParameters: list[Parameter] | None = None
-    HeaderParameters: list[Parameter] | None = None
-    QueryStringParameters: list[Parameter] | None = None
+    BodyParameters: Annotated[
+        list[Parameter] | None, Field(description="Items: 0 to 100 items.")
+    ] = None
+    HeaderParameters: Annotated[
+        list[Parameter] | None, Field(description="Items: 0 to 100 items.")
+    ] = None
+    QueryStringParameters: Annotated[
+        list[Parameter] | None, Field(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class ConnectionInvocationConnectivityParameters(DeferredModel):
+    """
+    The private resource the HTTP request will be sent to.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceParameters: ConnectionResourceParameters
+    ResourceParameters: Annotated[
+        ConnectionResourceParameters, Field(description="Type: ConnectionResourceParametersDict.")
+    ]
 
 
 class ConnectionOAuthParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationEndpoint: str
-    ClientParameters: ConnectionClientParameters
-    HttpMethod: Literal["GET", "POST", "PUT"]
-    OAuthHttpParameters: ConnectionHttpParameters | None = None
+    AuthorizationEndpoint: Annotated[
+        str,
+        Field(
+            description="Pattern: ^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$ Length: 1 to 2048 characters."
+        ),
+    ]
+    ClientParameters: Annotated[
+        ConnectionClientParameters, Field(description="Type: ConnectionClientParametersDict.")
+    ]
+    HttpMethod: Annotated[
+        Literal["GET", "POST", "PUT"], Field(description="Allowed values: 'GET', 'POST', 'PUT'.")
+    ]
+    OAuthHttpParameters: Annotated[
+        ConnectionHttpParameters | None, Field(description="Type: ConnectionHttpParametersDict.")
+    ] = None
 
 
 class ConnectionAuthParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiKeyAuthParameters: ConnectionApiKeyAuthParameters | None = None
-    BasicAuthParameters: ConnectionBasicAuthParameters | None = None
-    ConnectivityParameters: ConnectionConnectivityParameters | None = None
-    InvocationHttpParameters: ConnectionHttpParameters | None = None
-    OAuthParameters: ConnectionOAuthParameters | None = None
+    ApiKeyAuthParameters: Annotated[
+        ConnectionApiKeyAuthParameters | None,
+        Field(description="Type: ConnectionApiKeyAuthParametersDict."),
+    ] = None
+    BasicAuthParameters: Annotated[
+        ConnectionBasicAuthParameters | None,
+        Field(description="Type: ConnectionBasicAuthParametersDict."),
+    ] = None
+    ConnectivityParameters: Annotated[
+        ConnectionConnectivityParameters | None,
+        Field(description="Type: ConnectionConnectivityParametersDict."),
+    ] = None
+    InvocationHttpParameters: Annotated[
+        ConnectionHttpParameters | None, Field(description="Type: ConnectionHttpParametersDict.")
+    ] = None
+    OAuthParameters: Annotated[
+        ConnectionOAuthParameters | None, Field(description="Type: ConnectionOAuthParametersDict.")
+    ] = None
 
 
 class ConnectionProps(DeferredModel):
-    AuthParameters: ConnectionAuthParameters | None = None
-    AuthorizationType: Literal["API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS"] | None = None
-    Description: str | None = None
-    InvocationConnectivityParameters: ConnectionInvocationConnectivityParameters | None = None
-    KmsKeyIdentifier: str | None = None
-    Name: str | None = None
+    """
+    The properties a program declares for a AWS::Events::Connection.
+    """
+
+    AuthParameters: Annotated[
+        ConnectionAuthParameters | None, Field(description="Type: ConnectionAuthParametersDict.")
+    ] = None
+    AuthorizationType: Annotated[
+        Literal["API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS"] | None,
+        Field(description="Allowed values: 'API_KEY', 'BASIC', 'OAUTH_CLIENT_CREDENTIALS'."),
+    ] = None
+    Description: Annotated[str | None, Field(description="Description of the connection.")] = None
+    InvocationConnectivityParameters: Annotated[
+        ConnectionInvocationConnectivityParameters | None,
+        Field(description="The private resource the HTTP request will be sent to."),
+    ] = None
+    KmsKeyIdentifier: Annotated[
+        str | None,
+        Field(description="Pattern: ^[a-zA-Z0-9_\\-/:]*$ Length: at most 2048 characters."),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Name of the connection. Create-only: changing it replaces the resource."
+        ),
+    ] = None

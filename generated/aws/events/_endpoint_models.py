@@ -7,10 +7,10 @@ Imported on first use by endpoint.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EndpointAttributes",
@@ -28,60 +28,116 @@ class EndpointEventBus(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventBusArn: str
+    EventBusArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[a-z-]*:events:[a-z]+-[a-z-]+-\\d+:\\d{12}:event-bus/[\\w.-]+$ Length: 1 to 512 characters."
+        ),
+    ]
 
 
 class EndpointPrimary(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HealthCheck: str
+    HealthCheck: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws([a-z]|\\-)*:route53:::healthcheck/[\\-a-z0-9]+$ Length: 1 to 1600 characters."
+        ),
+    ]
 
 
 class EndpointReplicationConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"]
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class EndpointSecondary(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Route: str
+    Route: Annotated[str, Field(description="Pattern: ^[\\-a-z0-9]+$ Length: 9 to 20 characters.")]
 
 
 class EndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    EndpointId: str | None = None
-    EndpointUrl: str | None = None
-    State: (
+    """
+    The read-only attributes of a AWS::Events::Endpoint, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:endpoint\\/[/\\.\\-_A-Za-z0-9]+$ Length: 1 to 1600 characters."
+        ),
+    ] = None
+    EndpointId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[A-Za-z0-9\\-]+[\\.][A-Za-z0-9\\-]+$ Length: 1 to 50 characters."
+        ),
+    ] = None
+    EndpointUrl: Annotated[
+        str | None,
+        Field(description="Pattern: ^(https://)?[\\.\\-a-z0-9]+$ Length: 1 to 256 characters."),
+    ] = None
+    State: Annotated[
         Literal["ACTIVE", "CREATING", "UPDATING", "DELETING", "CREATE_FAILED", "UPDATE_FAILED"]
-        | None
-    ) = None
-    StateReason: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'ACTIVE', 'CREATING', 'UPDATING', 'DELETING', 'CREATE_FAILED', 'UPDATE_FAILED'."
+        ),
+    ] = None
+    StateReason: Annotated[
+        str | None, Field(description="Pattern: ^.*$ Length: 1 to 512 characters.")
+    ] = None
 
 
 class EndpointFailoverConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Primary: EndpointPrimary
-    Secondary: EndpointSecondary
+    Primary: Annotated[EndpointPrimary, Field(description="Type: EndpointPrimaryDict.")]
+    Secondary: Annotated[EndpointSecondary, Field(description="Type: EndpointSecondaryDict.")]
 
 
 class EndpointRoutingConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailoverConfig: EndpointFailoverConfig
+    FailoverConfig: Annotated[
+        EndpointFailoverConfig, Field(description="Type: EndpointFailoverConfigDict.")
+    ]
 
 
 class EndpointProps(DeferredModel):
-    Description: str | None = None
-    EventBuses: list[EndpointEventBus]
-    Name: str | None = None
-    ReplicationConfig: EndpointReplicationConfig | None = None
-    RoleArn: str | None = None
-    RoutingConfig: EndpointRoutingConfig
+    """
+    The properties a program declares for a AWS::Events::Endpoint.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="Pattern: .* Length: at most 512 characters.")
+    ] = None
+    EventBuses: Annotated[list[EndpointEventBus], Field(description="Items: exactly 2 items.")]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\.\\-_A-Za-z0-9]+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ReplicationConfig: Annotated[
+        EndpointReplicationConfig | None, Field(description="Type: EndpointReplicationConfigDict.")
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$ Length: 1 to 256 characters."
+        ),
+    ] = None
+    RoutingConfig: Annotated[
+        EndpointRoutingConfig, Field(description="Type: EndpointRoutingConfigDict.")
+    ]

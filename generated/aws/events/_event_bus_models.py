@@ -7,10 +7,10 @@ Imported on first use by event_bus.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EventBusAttributes",
@@ -22,38 +22,93 @@ __all__ = [
 
 
 class EventBusDeadLetterConfig(DeferredModel):
+    """
+    Dead Letter Queue for the event bus.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EventBusLogConfig(DeferredModel):
+    """
+    The logging configuration settings for vended logs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncludeDetail: Literal["FULL", "NONE"] | None = None
-    Level: Literal["INFO", "ERROR", "TRACE", "OFF"] | None = None
+    IncludeDetail: Annotated[
+        Literal["FULL", "NONE"] | None,
+        Field(
+            description="Configures whether or not to include event detail, input transformer details, target properties, and target input in the applicable log messages."
+        ),
+    ] = None
+    Level: Annotated[
+        Literal["INFO", "ERROR", "TRACE", "OFF"] | None,
+        Field(
+            description="Configures the log level of the EventBus and determines which log messages are sent to Ingestion Hub for delivery."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class EventBusAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Events::EventBus, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the event bus.")
+    ] = None
 
 
 class EventBusProps(DeferredModel):
-    DeadLetterConfig: EventBusDeadLetterConfig | None = None
-    Description: str | None = None
-    EventSourceName: str | None = None
-    KmsKeyIdentifier: str | None = None
-    LogConfig: EventBusLogConfig | None = None
-    Name: str
-    Policy: dict[str, Any] | str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Events::EventBus.
+    """
+
+    DeadLetterConfig: Annotated[
+        EventBusDeadLetterConfig | None, Field(description="Dead Letter Queue for the event bus.")
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the event bus.")] = (
+        None
+    )
+    EventSourceName: Annotated[
+        str | None,
+        Field(
+            description="If you are creating a partner event bus, this specifies the partner event source that the new event bus will be matched with. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KmsKeyIdentifier: Annotated[
+        str | None,
+        Field(description="Kms Key Identifier used to encrypt events at rest in the event bus."),
+    ] = None
+    LogConfig: Annotated[
+        EventBusLogConfig | None,
+        Field(description="The logging configuration settings for vended logs."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the event bus. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Policy: Annotated[
+        dict[str, Any] | str | None,
+        Field(
+            description="A JSON string that describes the permission policy statement for the event bus."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Any tags assigned to the event bus.")] = (
+        None
+    )

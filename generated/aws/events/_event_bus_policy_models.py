@@ -7,10 +7,10 @@ Imported on first use by event_bus_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EventBusPolicyAttributes",
@@ -20,22 +20,74 @@ __all__ = [
 
 
 class EventBusPolicyCondition(DeferredModel):
+    """
+    This parameter enables you to limit the permission to accounts that fulfill a certain condition, such as being a member of a certain AWS organization.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Type: Literal["StringEquals"] | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="Specifies the value for the key. Currently, this must be the ID of the organization."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["StringEquals"] | None,
+        Field(
+            description="Specifies the type of condition. Currently the only supported value is StringEquals."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="Specifies the key for the condition. Currently the only supported key is aws:PrincipalOrgID."
+        ),
+    ] = None
 
 
 class EventBusPolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Events::EventBusPolicy, set by AWS.
+    """
 
 
 class EventBusPolicyProps(DeferredModel):
-    Action: Literal["events:PutEvents"] | None = None
-    Condition: EventBusPolicyCondition | None = None
-    EventBusName: str | None = None
-    Principal: str | None = None
-    Statement: dict[str, Any] | str | None = None
-    StatementId: str
+    """
+    The properties a program declares for a AWS::Events::EventBusPolicy.
+    """
+
+    Action: Annotated[
+        Literal["events:PutEvents"] | None,
+        Field(
+            description="The action that you are enabling the other account to perform. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Condition: Annotated[
+        EventBusPolicyCondition | None,
+        Field(
+            description="This parameter enables you to limit the permission to accounts that fulfill a certain condition, such as being a member of a certain AWS organization. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EventBusName: Annotated[
+        str | None,
+        Field(
+            description="The name of the event bus associated with the rule. If you omit this, the default event bus is used. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Principal: Annotated[
+        str | None,
+        Field(
+            description='The 12-digit AWS account ID that you are permitting to put events to your default event bus. Specify "*" to permit any account to put events to your default event bus. Write-only: sent to AWS, never read back.'
+        ),
+    ] = None
+    Statement: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    StatementId: Annotated[
+        str,
+        Field(
+            description="An identifier string for the external account that you are granting permissions to Create-only: changing it replaces the resource."
+        ),
+    ]

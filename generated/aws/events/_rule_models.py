@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field as Field_aliased
 
 __all__ = [
     "BatchArrayProperties",
@@ -45,228 +45,392 @@ class BatchArrayProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Size: int | None = None
+    Size: Annotated[int | None, Field_aliased(description="Type: int.")] = None
 
 
 class BatchRetryStrategy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attempts: int | None = None
+    Attempts: Annotated[int | None, Field_aliased(description="Type: int.")] = None
 
 
 class CapacityProviderStrategyItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Base: int | None = None
-    CapacityProvider: str
-    Weight: int | None = None
+    Base: Annotated[int | None, Field_aliased(description="Range: 0 to 100000 (inclusive).")] = None
+    CapacityProvider: Annotated[str, Field_aliased(description="Length: 1 to 255 characters.")]
+    Weight: Annotated[int | None, Field_aliased(description="Range: 0 to 1000 (inclusive).")] = None
 
 
 class PlacementConstraint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Expression: str | None = None
-    Type: Literal["distinctInstance", "memberOf"] | None = None
+    Expression: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 2000 characters.")
+    ] = None
+    Type: Annotated[
+        Literal["distinctInstance", "memberOf"] | None,
+        Field_aliased(description="Allowed values: 'distinctInstance', 'memberOf'."),
+    ] = None
 
 
 class PlacementStrategy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Field: str | None = None
-    Type: str | None = None
+    Field: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Type: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class RuleAppSyncParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GraphQLOperation: str
+    GraphQLOperation: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class RuleAwsVpcConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssignPublicIp: Literal["DISABLED", "ENABLED"] | None = None
-    SecurityGroups: list[str] | None = None
-    Subnets: list[str]
+    AssignPublicIp: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field_aliased(description="Allowed values: 'DISABLED', 'ENABLED'."),
+    ] = None
+    SecurityGroups: Annotated[list[str] | None, Field_aliased(description="Items are unique.")] = (
+        None
+    )
+    Subnets: Annotated[list[str], Field_aliased(description="Type: list[str].")]
 
 
 class RuleBatchParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArrayProperties: BatchArrayProperties | None = None
-    JobDefinition: str
-    JobName: str
-    RetryStrategy: BatchRetryStrategy | None = None
+    ArrayProperties: Annotated[
+        BatchArrayProperties | None, Field_aliased(description="Type: BatchArrayPropertiesDict.")
+    ] = None
+    JobDefinition: Annotated[str, Field_aliased(description="Type: str.")]
+    JobName: Annotated[str, Field_aliased(description="Type: str.")]
+    RetryStrategy: Annotated[
+        BatchRetryStrategy | None, Field_aliased(description="Type: BatchRetryStrategyDict.")
+    ] = None
 
 
 class RuleDeadLetterConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
+    Arn: Annotated[str | None, Field_aliased(description="Length: 1 to 1600 characters.")] = None
 
 
 class RuleHttpParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HeaderParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PathParameterValues: list[str] | None = None
-    QueryStringParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    HeaderParameters: Annotated[
+        dict[str, str] | None, Field_aliased(description="Type: dict[str, str].")
+    ] = None
+    PathParameterValues: Annotated[
+        list[str] | None,
+        Field_aliased(description="Items are unique. Each item: Pattern: ^(?!\\s*$).+$"),
+    ] = None
+    QueryStringParameters: Annotated[
+        dict[str, str] | None, Field_aliased(description="Type: dict[str, str].")
+    ] = None
 
 
 class RuleInputTransformer(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputPathsMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    InputTemplate: str
+    InputPathsMap: Annotated[
+        dict[str, str] | None, Field_aliased(description="Type: dict[str, str].")
+    ] = None
+    InputTemplate: Annotated[str, Field_aliased(description="Length: 1 to 8192 characters.")]
 
 
 class RuleKinesisParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PartitionKeyPath: str
+    PartitionKeyPath: Annotated[str, Field_aliased(description="Length: 0 to 256 characters.")]
 
 
 class RuleNetworkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsVpcConfiguration: RuleAwsVpcConfiguration | None = None
+    AwsVpcConfiguration: Annotated[
+        RuleAwsVpcConfiguration | None,
+        Field_aliased(description="Type: RuleAwsVpcConfigurationDict."),
+    ] = None
 
 
 class RuleRedshiftDataParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Database: str
-    DbUser: str | None = None
-    SecretManagerArn: str | None = None
-    Sql: str | None = None
-    Sqls: list[str] | None = None
-    StatementName: str | None = None
-    WithEvent: bool | None = None
+    Database: Annotated[str, Field_aliased(description="Length: 1 to 64 characters.")]
+    DbUser: Annotated[str | None, Field_aliased(description="Length: 1 to 128 characters.")] = None
+    SecretManagerArn: Annotated[
+        str | None,
+        Field_aliased(
+            description="Pattern: ^(^arn:aws([a-z]|\\-)*:secretsmanager:[a-z0-9-.]+:.*)|(\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*)$ Length: 1 to 1600 characters."
+        ),
+    ] = None
+    Sql: Annotated[str | None, Field_aliased(description="Length: 1 to 100000 characters.")] = None
+    Sqls: Annotated[list[str] | None, Field_aliased(description="Type: list[str].")] = None
+    StatementName: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 500 characters.")
+    ] = None
+    WithEvent: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
 
 
 class RuleRetryPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaximumEventAgeInSeconds: int | None = None
-    MaximumRetryAttempts: int | None = None
+    MaximumEventAgeInSeconds: Annotated[
+        int | None, Field_aliased(description="Range: 60 to 86400 (inclusive).")
+    ] = None
+    MaximumRetryAttempts: Annotated[
+        int | None, Field_aliased(description="Range: 0 to 185 (inclusive).")
+    ] = None
 
 
 class RuleSqsParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MessageGroupId: str
+    MessageGroupId: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class RunCommandTarget(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Values: list[str]
+    Key: Annotated[
+        str,
+        Field_aliased(
+            description="Pattern: ^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$ Length: 1 to 128 characters."
+        ),
+    ]
+    Values: Annotated[
+        list[str],
+        Field_aliased(
+            description="Items: 1 to 50 items. Items are unique. Each item: Length: 1 to 256 characters."
+        ),
+    ]
 
 
 class SageMakerPipelineParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[
+        str,
+        Field_aliased(
+            description="Pattern: ^[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?$ Length: 1 to 256 characters."
+        ),
+    ]
+    Value: Annotated[str, Field_aliased(description="Length: 0 to 1024 characters.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field_aliased(description="Length: 1 to 128 characters.")] = None
+    Value: Annotated[str | None, Field_aliased(description="Length: 0 to 256 characters.")] = None
 
 
 class RuleAttributes(DeferredModel):
-    Arn: str | None = None
-    RuleName: str | None = None
+    """
+    The read-only attributes of a AWS::Events::Rule, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field_aliased(
+            description="The ARN of the rule, such as arn:aws:events:us-east-2:123456789012:rule/example."
+        ),
+    ] = None
+    RuleName: Annotated[
+        str | None,
+        Field_aliased(
+            description="The name of the rule, exposed as a read-only attribute for use with Fn::GetAtt."
+        ),
+    ] = None
 
 
 class RuleEcsParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityProviderStrategy: list[CapacityProviderStrategyItem] | None = None
-    EnableECSManagedTags: bool | None = None
-    EnableExecuteCommand: bool | None = None
-    Group: str | None = None
-    LaunchType: Literal["EC2", "EXTERNAL", "FARGATE"] | None = None
-    NetworkConfiguration: RuleNetworkConfiguration | None = None
-    PlacementConstraints: list[PlacementConstraint] | None = None
-    PlacementStrategies: list[PlacementStrategy] | None = None
-    PlatformVersion: str | None = None
-    PropagateTags: Literal["TASK_DEFINITION"] | None = None
-    ReferenceId: str | None = None
-    TagList: list[Tag] | None = None
-    TaskCount: int | None = None
-    TaskDefinitionArn: str
+    CapacityProviderStrategy: Annotated[
+        list[CapacityProviderStrategyItem] | None,
+        Field_aliased(description="Items: 0 to 6 items. Items are unique."),
+    ] = None
+    EnableECSManagedTags: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
+    EnableExecuteCommand: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
+    Group: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    LaunchType: Annotated[
+        Literal["EC2", "EXTERNAL", "FARGATE"] | None,
+        Field_aliased(description="Allowed values: 'EC2', 'EXTERNAL', 'FARGATE'."),
+    ] = None
+    NetworkConfiguration: Annotated[
+        RuleNetworkConfiguration | None,
+        Field_aliased(description="Type: RuleNetworkConfigurationDict."),
+    ] = None
+    PlacementConstraints: Annotated[
+        list[PlacementConstraint] | None,
+        Field_aliased(description="Items: 0 to 10 items. Items are unique."),
+    ] = None
+    PlacementStrategies: Annotated[
+        list[PlacementStrategy] | None, Field_aliased(description="Items are unique.")
+    ] = None
+    PlatformVersion: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    PropagateTags: Annotated[
+        Literal["TASK_DEFINITION"] | None,
+        Field_aliased(description="Allowed values: 'TASK_DEFINITION'."),
+    ] = None
+    ReferenceId: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 1024 characters.")
+    ] = None
+    TagList: Annotated[list[Tag] | None, Field_aliased(description="Items are unique.")] = None
+    TaskCount: Annotated[
+        int | None, Field_aliased(description="Range: at least 1 (inclusive).")
+    ] = None
+    TaskDefinitionArn: Annotated[str, Field_aliased(description="Length: 1 to 1600 characters.")]
 
 
 class RuleRunCommandParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RunCommandTargets: list[RunCommandTarget]
+    RunCommandTargets: Annotated[
+        list[RunCommandTarget], Field_aliased(description="Items: 1 to 5 items. Items are unique.")
+    ]
 
 
 class RuleSageMakerPipelineParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PipelineParameterList: list[SageMakerPipelineParameter] | None = None
+    PipelineParameterList: Annotated[
+        list[SageMakerPipelineParameter] | None,
+        Field_aliased(description="Items: 0 to 200 items. Items are unique."),
+    ] = None
 
 
 class Target(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppSyncParameters: RuleAppSyncParameters | None = None
-    Arn: str
-    BatchParameters: RuleBatchParameters | None = None
-    DeadLetterConfig: RuleDeadLetterConfig | None = None
-    EcsParameters: RuleEcsParameters | None = None
-    HttpParameters: RuleHttpParameters | None = None
-    Id: str
-    Input: str | None = None
-    InputPath: str | None = None
-    InputTransformer: RuleInputTransformer | None = None
-    KinesisParameters: RuleKinesisParameters | None = None
-    RedshiftDataParameters: RuleRedshiftDataParameters | None = None
-    RetryPolicy: RuleRetryPolicy | None = None
-    RoleArn: str | None = None
-    RunCommandParameters: RuleRunCommandParameters | None = None
-    SageMakerPipelineParameters: RuleSageMakerPipelineParameters | None = None
-    SqsParameters: RuleSqsParameters | None = None
+    AppSyncParameters: Annotated[
+        RuleAppSyncParameters | None, Field_aliased(description="Type: RuleAppSyncParametersDict.")
+    ] = None
+    Arn: Annotated[str, Field_aliased(description="Length: 1 to 1600 characters.")]
+    BatchParameters: Annotated[
+        RuleBatchParameters | None, Field_aliased(description="Type: RuleBatchParametersDict.")
+    ] = None
+    DeadLetterConfig: Annotated[
+        RuleDeadLetterConfig | None, Field_aliased(description="Type: RuleDeadLetterConfigDict.")
+    ] = None
+    EcsParameters: Annotated[
+        RuleEcsParameters | None, Field_aliased(description="Type: RuleEcsParametersDict.")
+    ] = None
+    HttpParameters: Annotated[
+        RuleHttpParameters | None, Field_aliased(description="Type: RuleHttpParametersDict.")
+    ] = None
+    Id: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\.\\-_A-Za-z0-9]+$ Length: 1 to 64 characters.")
+    ]
+    Input: Annotated[str | None, Field_aliased(description="Length: 0 to 8192 characters.")] = None
+    InputPath: Annotated[str | None, Field_aliased(description="Length: 0 to 256 characters.")] = (
+        None
+    )
+    InputTransformer: Annotated[
+        RuleInputTransformer | None, Field_aliased(description="Type: RuleInputTransformerDict.")
+    ] = None
+    KinesisParameters: Annotated[
+        RuleKinesisParameters | None, Field_aliased(description="Type: RuleKinesisParametersDict.")
+    ] = None
+    RedshiftDataParameters: Annotated[
+        RuleRedshiftDataParameters | None,
+        Field_aliased(description="Type: RuleRedshiftDataParametersDict."),
+    ] = None
+    RetryPolicy: Annotated[
+        RuleRetryPolicy | None, Field_aliased(description="Type: RuleRetryPolicyDict.")
+    ] = None
+    RoleArn: Annotated[str | None, Field_aliased(description="Length: 1 to 1600 characters.")] = (
+        None
+    )
+    RunCommandParameters: Annotated[
+        RuleRunCommandParameters | None,
+        Field_aliased(description="Type: RuleRunCommandParametersDict."),
+    ] = None
+    SageMakerPipelineParameters: Annotated[
+        RuleSageMakerPipelineParameters | None,
+        Field_aliased(description="Type: RuleSageMakerPipelineParametersDict."),
+    ] = None
+    SqsParameters: Annotated[
+        RuleSqsParameters | None, Field_aliased(description="Type: RuleSqsParametersDict.")
+    ] = None
 
 
 class RuleProps(DeferredModel):
-    Description: str | None = None
-    EventBusName: str | None = None
-    EventPattern: str | dict[str, Any] | None = None
-    Name: str | None = None
-    RoleArn: str | None = None
-    ScheduleExpression: str | None = None
-    State: (
-        Literal["DISABLED", "ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"] | None
-    ) = None
-    Tags: list[Tag] | None = None
-    Targets: list[Target] | None = None
+    """
+    The properties a program declares for a AWS::Events::Rule.
+    """
+
+    Description: Annotated[
+        str | None, Field_aliased(description="The description of the rule.")
+    ] = None
+    EventBusName: Annotated[
+        str | None,
+        Field_aliased(
+            description="The name or ARN of the event bus associated with the rule. If you omit this, the default event bus is used. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    EventPattern: Annotated[
+        str | dict[str, Any] | None,
+        Field_aliased(
+            description="The event pattern of the rule. For more information, see Events and Event Patterns in the Amazon EventBridge User Guide."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field_aliased(
+            description="The name of the rule. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field_aliased(
+            description="The Amazon Resource Name (ARN) of the role that is used for target invocation."
+        ),
+    ] = None
+    ScheduleExpression: Annotated[
+        str | None,
+        Field_aliased(
+            description='The scheduling expression. For example, "cron(0 20 * * ? *)", "rate(5 minutes)". For more information, see Creating an Amazon EventBridge rule that runs on a schedule.'
+        ),
+    ] = None
+    State: Annotated[
+        Literal["DISABLED", "ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"] | None,
+        Field_aliased(description="The state of the rule."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field_aliased(description="Any tags assigned to the event rule.")
+    ] = None
+    Targets: Annotated[
+        list[Target] | None,
+        Field_aliased(
+            description="Adds the specified targets to the specified rule, or updates the targets if they are already associated with the rule. Targets are the resources that are invoked when a rule is triggered."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Events::ApiDestination",
     schema_file="aws-events-apidestination.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn", "/ArnForPolicy"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ConnectionArn", "InvocationEndpoint", "HttpMethod"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,52 +74,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:api-destination/[\\.\\-_A-Za-z0-9]+/[\\-A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "ArnForPolicy": {
-            "pattern": "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:api-destination/[\\.\\-_A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "ConnectionArn": {
-            "maxLength": 1600,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:connection/[\\.\\-_A-Za-z0-9]+/[\\-A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 512, "minLength": 0, "type": "string"},
-        "HttpMethod": {
-            "enum": ["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"],
-            "type": "string",
-        },
-        "InvocationEndpoint": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$",
-            "type": "string",
-        },
-        "InvocationRateLimitPerSecond": {"minimum": 1, "type": "integer"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[\\.\\-_A-Za-z0-9]+",
-            "type": "string",
-        },
-    },
-    "required": ["ConnectionArn", "InvocationEndpoint", "HttpMethod"],
-}
-
 
 class ApiDestination(_Resource):
     """AWS::Events::ApiDestination: Resource Type definition for AWS::Events::ApiDestination.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, ArnForPolicy.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-events-apidestination.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -128,12 +91,15 @@ class ApiDestination(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApiDestinationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "api_destination.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The arn of the api destination."""
     ArnForPolicy: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The arn of the api destination to be used in IAM policies."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectionArn: str
     Description: str
     HttpMethod: Literal["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]
@@ -141,28 +107,35 @@ class ApiDestination(_Resource):
     InvocationRateLimitPerSecond: int
     Name: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectionArn: str,
+        HttpMethod: Literal["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"],
+        InvocationEndpoint: str,
+        Description: str | None = None,
+        InvocationRateLimitPerSecond: int | None = None,
+        Name: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Events::ApiDestination; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectionArn: str,
-            HttpMethod: Literal["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"],
-            InvocationEndpoint: str,
-            Description: str | None = None,
-            InvocationRateLimitPerSecond: int | None = None,
-            Name: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Events::ApiDestination; `await` it inside an App to deploy it.
-
-            ConnectionArn: The arn of the connection.
-            InvocationEndpoint: Url endpoint to invoke.
-            Name: Name of the apiDestination.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectionArn: The arn of the connection. Required.
+            HttpMethod: Allowed values: 'GET', 'HEAD', 'POST', 'OPTIONS', 'PUT', 'DELETE', 'PATCH'.
+                Required.
+            InvocationEndpoint: Url endpoint to invoke. Required.
+            Description: Length: 0 to 512 characters.
+            InvocationRateLimitPerSecond: Range: at least 1 (inclusive).
+            Name: Name of the apiDestination. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

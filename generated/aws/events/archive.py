@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Events::Archive",
     schema_file="aws-events-archive.json",
     primary_identifier=("/ArchiveName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/ArchiveName", "/SourceArn"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("SourceArn",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,35 +74,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ArchiveName": {
-            "maxLength": 48,
-            "minLength": 1,
-            "pattern": "[\\.\\-_A-Za-z0-9]+",
-            "type": "string",
-        },
-        "Arn": {
-            "pattern": "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:.+\\/.+$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 512, "minLength": 0, "type": "string"},
-        "EventPattern": {"type": ["object", "string"]},
-        "KmsKeyIdentifier": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "RetentionDays": {"minimum": 0, "type": "integer"},
-        "SourceArn": {"type": "string"},
-    },
-    "required": ["SourceArn"],
-}
-
 
 class Archive(_Resource):
     """AWS::Events::Archive: Resource Type definition for AWS::Events::Archive
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ArchiveName.
+    Replaced when any of these change (create-only): ArchiveName, SourceArn.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-events-archive.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -111,11 +91,13 @@ class Archive(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ArchiveAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "archive.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:.+\\/.+$"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ArchiveName: str
     Description: str
     EventPattern: dict[str, Any] | str
@@ -123,25 +105,35 @@ class Archive(_Resource):
     RetentionDays: int
     SourceArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SourceArn: str,
+        ArchiveName: str | None = None,
+        Description: str | None = None,
+        EventPattern: dict[str, Any] | str | None = None,
+        KmsKeyIdentifier: str | None = None,
+        RetentionDays: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Events::Archive; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SourceArn: str,
-            ArchiveName: str | None = None,
-            Description: str | None = None,
-            EventPattern: dict[str, Any] | str | None = None,
-            KmsKeyIdentifier: str | None = None,
-            RetentionDays: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Events::Archive; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SourceArn: Type: str. Create-only: changing it replaces the resource. Required.
+            ArchiveName: Pattern: [\\.\\-_A-Za-z0-9]+ Length: 1 to 48 characters. Create-only:
+                changing it replaces the resource.
+            Description: Length: 0 to 512 characters.
+            EventPattern: Type: dict[str, Any] | str.
+            KmsKeyIdentifier: Length: 0 to 2048 characters.
+            RetentionDays: Range: at least 0 (inclusive).
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

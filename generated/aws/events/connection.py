@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,106 +91,124 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectionApiKeyAuthParametersDict = TypedDict(
-    "ConnectionApiKeyAuthParametersDict",
-    {
-        "ApiKeyName": "Required[str]",
-        "ApiKeyValue": "Required[str]",
-    },
-    total=False,
-)
 
-ConnectionAuthParametersDict = TypedDict(
-    "ConnectionAuthParametersDict",
-    {
-        "ApiKeyAuthParameters": "ConnectionApiKeyAuthParametersDict",
-        "BasicAuthParameters": "ConnectionBasicAuthParametersDict",
-        "ConnectivityParameters": "ConnectionConnectivityParametersDict",
-        "InvocationHttpParameters": "ConnectionHttpParametersDict",
-        "OAuthParameters": "ConnectionOAuthParametersDict",
-    },
-    total=False,
-)
+class ConnectionApiKeyAuthParametersDict(TypedDict, total=False):
+    """ConnectionApiKeyAuthParameters as a plain dict."""
 
-ConnectionBasicAuthParametersDict = TypedDict(
-    "ConnectionBasicAuthParametersDict",
-    {
-        "Password": "Required[str]",
-        "Username": "Required[str]",
-    },
-    total=False,
-)
+    ApiKeyName: Required[str]
+    """Pattern: ^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$ Length: 1 to 512
+    characters."""
+    ApiKeyValue: Required[str]
+    """Pattern: ^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$ Length: 1 to 512
+    characters."""
 
-ConnectionClientParametersDict = TypedDict(
-    "ConnectionClientParametersDict",
-    {
-        "ClientID": "Required[str]",
-        "ClientSecret": "Required[str]",
-    },
-    total=False,
-)
 
-ConnectionConnectivityParametersDict = TypedDict(
-    "ConnectionConnectivityParametersDict",
-    {
-        "ResourceParameters": "Required[ConnectionResourceParametersDict]",
-    },
-    total=False,
-)
+class ConnectionAuthParametersDict(TypedDict, total=False):
+    """ConnectionAuthParameters as a plain dict."""
 
-ConnectionHttpParametersDict = TypedDict(
-    "ConnectionHttpParametersDict",
-    {
-        "BodyParameters": "list[ParameterDict]",
-        "HeaderParameters": "list[ParameterDict]",
-        "QueryStringParameters": "list[ParameterDict]",
-    },
-    total=False,
-)
+    ApiKeyAuthParameters: ConnectionApiKeyAuthParametersDict
+    """Type: ConnectionApiKeyAuthParametersDict."""
+    BasicAuthParameters: ConnectionBasicAuthParametersDict
+    """Type: ConnectionBasicAuthParametersDict."""
+    ConnectivityParameters: ConnectionConnectivityParametersDict
+    """Type: ConnectionConnectivityParametersDict."""
+    InvocationHttpParameters: ConnectionHttpParametersDict
+    """Type: ConnectionHttpParametersDict."""
+    OAuthParameters: ConnectionOAuthParametersDict
+    """Type: ConnectionOAuthParametersDict."""
 
-ConnectionInvocationConnectivityParametersDict = TypedDict(
-    "ConnectionInvocationConnectivityParametersDict",
-    {
-        "ResourceParameters": "Required[ConnectionResourceParametersDict]",
-    },
-    total=False,
-)
 
-ConnectionOAuthParametersDict = TypedDict(
-    "ConnectionOAuthParametersDict",
-    {
-        "AuthorizationEndpoint": "Required[str]",
-        "ClientParameters": "Required[ConnectionClientParametersDict]",
-        "HttpMethod": "Required[Literal['GET', 'POST', 'PUT']]",
-        "OAuthHttpParameters": "ConnectionHttpParametersDict",
-    },
-    total=False,
-)
+class ConnectionBasicAuthParametersDict(TypedDict, total=False):
+    """ConnectionBasicAuthParameters as a plain dict."""
 
-ConnectionResourceParametersDict = TypedDict(
-    "ConnectionResourceParametersDict",
-    {
-        "ResourceAssociationArn": "str",
-        "ResourceConfigurationArn": "Required[str]",
-    },
-    total=False,
-)
+    Password: Required[str]
+    """Pattern: ^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$ Length: 1 to 512
+    characters."""
+    Username: Required[str]
+    """Pattern: ^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$ Length: 1 to 512
+    characters."""
 
-ParameterDict = TypedDict(
-    "ParameterDict",
-    {
-        "IsValueSecret": "bool",
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ConnectionClientParametersDict(TypedDict, total=False):
+    """ConnectionClientParameters as a plain dict."""
+
+    ClientID: Required[str]
+    """Pattern: ^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$ Length: 1 to 512
+    characters."""
+    ClientSecret: Required[str]
+    """Pattern: ^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$ Length: 1 to 512
+    characters."""
+
+
+class ConnectionConnectivityParametersDict(TypedDict, total=False):
+    """ConnectionConnectivityParameters as a plain dict."""
+
+    ResourceParameters: Required[ConnectionResourceParametersDict]
+    """Type: ConnectionResourceParametersDict."""
+
+
+class ConnectionHttpParametersDict(TypedDict, total=False):
+    """ConnectionHttpParameters as a plain dict."""
+
+    BodyParameters: list[ParameterDict]
+    """Items: 0 to 100 items."""
+    HeaderParameters: list[ParameterDict]
+    """Items: 0 to 100 items."""
+    QueryStringParameters: list[ParameterDict]
+    """Items: 0 to 100 items."""
+
+
+class ConnectionInvocationConnectivityParametersDict(TypedDict, total=False):
+    """ConnectionInvocationConnectivityParameters as a plain dict: The private resource the HTTP
+    request will be sent to."""
+
+    ResourceParameters: Required[ConnectionResourceParametersDict]
+    """Type: ConnectionResourceParametersDict."""
+
+
+class ConnectionOAuthParametersDict(TypedDict, total=False):
+    """ConnectionOAuthParameters as a plain dict."""
+
+    AuthorizationEndpoint: Required[str]
+    """Pattern: ^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$ Length: 1 to
+    2048 characters."""
+    ClientParameters: Required[ConnectionClientParametersDict]
+    """Type: ConnectionClientParametersDict."""
+    HttpMethod: Required[Literal["GET", "POST", "PUT"]]
+    """Allowed values: 'GET', 'POST', 'PUT'."""
+    OAuthHttpParameters: ConnectionHttpParametersDict
+    """Type: ConnectionHttpParametersDict."""
+
+
+class ConnectionResourceParametersDict(TypedDict, total=False):
+    """ConnectionResourceParameters as a plain dict."""
+
+    ResourceAssociationArn: str
+    """Pattern:
+    ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkresourceassociation/snra-[0-9a-z]{17}$
+    Length: 20 to 2048 characters."""
+    ResourceConfigurationArn: Required[str]
+    """Pattern:
+    ^arn:[a-z0-9f\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$
+    Length: at most 2048 characters."""
+
+
+class ParameterDict(TypedDict, total=False):
+    """Parameter as a plain dict."""
+
+    IsValueSecret: bool
+    """Type: bool."""
+    Key: Required[str]
+    """Pattern: ^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$ Length: 0 to 512 characters."""
+    Value: Required[str]
+    """Pattern: ^[ \\t]*[\\x20-\\x7E]+([ \\t]+[\\x20-\\x7E]+)*[ \\t]*$ Length: 0 to 512 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Events::Connection",
     schema_file="aws-events-connection.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/ArnForPolicy",
@@ -204,17 +226,12 @@ METADATA = _TypeMetadata(
         "/AuthParameters/OAuthParameters/OAuthHttpParameters/BodyParameters",
         "/AuthParameters/InvocationHttpParameters",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -224,215 +241,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApiKeyAuthParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "ApiKeyName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$",
-                    "type": "string",
-                },
-                "ApiKeyValue": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["ApiKeyName", "ApiKeyValue"],
-            "type": "object",
-        },
-        "AuthParameters": {
-            "additionalProperties": False,
-            "maxProperties": 2,
-            "minProperties": 1,
-            "oneOf": [
-                {"required": ["BasicAuthParameters"]},
-                {"required": ["OAuthParameters"]},
-                {"required": ["ApiKeyAuthParameters"]},
-            ],
-            "properties": {
-                "ApiKeyAuthParameters": {"$ref": "#/definitions/ApiKeyAuthParameters"},
-                "BasicAuthParameters": {"$ref": "#/definitions/BasicAuthParameters"},
-                "ConnectivityParameters": {"$ref": "#/definitions/ConnectivityParameters"},
-                "InvocationHttpParameters": {"$ref": "#/definitions/ConnectionHttpParameters"},
-                "OAuthParameters": {"$ref": "#/definitions/OAuthParameters"},
-            },
-            "type": "object",
-        },
-        "BasicAuthParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Password": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$",
-                    "type": "string",
-                },
-                "Username": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Username", "Password"],
-            "type": "object",
-        },
-        "ClientParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientID": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$",
-                    "type": "string",
-                },
-                "ClientSecret": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["ClientID", "ClientSecret"],
-            "type": "object",
-        },
-        "ConnectionHttpParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "BodyParameters": {
-                    "items": {"$ref": "#/definitions/Parameter"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "HeaderParameters": {
-                    "items": {"$ref": "#/definitions/Parameter"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "QueryStringParameters": {
-                    "items": {"$ref": "#/definitions/Parameter"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ConnectivityParameters": {
-            "additionalProperties": False,
-            "properties": {"ResourceParameters": {"$ref": "#/definitions/ResourceParameters"}},
-            "required": ["ResourceParameters"],
-            "type": "object",
-        },
-        "OAuthParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationEndpoint": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$",
-                    "type": "string",
-                },
-                "ClientParameters": {"$ref": "#/definitions/ClientParameters"},
-                "HttpMethod": {"enum": ["GET", "POST", "PUT"], "type": "string"},
-                "OAuthHttpParameters": {"$ref": "#/definitions/ConnectionHttpParameters"},
-            },
-            "required": ["ClientParameters", "AuthorizationEndpoint", "HttpMethod"],
-            "type": "object",
-        },
-        "Parameter": {
-            "additionalProperties": False,
-            "properties": {
-                "IsValueSecret": {"type": "boolean"},
-                "Key": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^[ \\t]*[\\x20-\\x7E]+([ \\t]+[\\x20-\\x7E]+)*[ \\t]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "ResourceParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceAssociationArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkresourceassociation/snra-[0-9a-z]{17}$",
-                    "type": "string",
-                },
-                "ResourceConfigurationArn": {
-                    "maxLength": 2048,
-                    "pattern": "^arn:[a-z0-9f\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$",
-                    "type": "string",
-                },
-            },
-            "required": ["ResourceConfigurationArn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:connection\\/[\\.\\-_A-Za-z0-9]+\\/[\\-A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "ArnForPolicy": {
-            "pattern": "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:connection\\/[\\.\\-_A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "AuthParameters": {"$ref": "#/definitions/AuthParameters"},
-        "AuthorizationType": {
-            "enum": ["API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS"],
-            "type": "string",
-        },
-        "Description": {"maxLength": 512, "minLength": 0, "type": "string"},
-        "InvocationConnectivityParameters": {
-            "additionalProperties": False,
-            "properties": {"ResourceParameters": {"$ref": "#/definitions/ResourceParameters"}},
-            "required": ["ResourceParameters"],
-            "type": "object",
-        },
-        "KmsKeyIdentifier": {
-            "maxLength": 2048,
-            "pattern": "^[a-zA-Z0-9_\\-/:]*$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[\\.\\-_A-Za-z0-9]+",
-            "type": "string",
-        },
-        "SecretArn": {
-            "pattern": "^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]|\\d|\\-)*:([0-9]{12})?:secret:([a-z]|\\d|\\-)*(!)*[\\/_+=\\.@\\-A-Za-z0-9]+$",
-            "type": "string",
-        },
-    },
-    "required": [],
-}
-
 
 class Connection(_Resource):
     """AWS::Events::Connection: Resource Type definition for AWS::Events::Connection.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): AuthParameters.BasicAuthParameters.Password,
+    AuthParameters.ApiKeyAuthParameters.ApiKeyValue,
+    AuthParameters.OAuthParameters.ClientParameters.ClientSecret,
+    AuthParameters.OAuthParameters.OAuthHttpParameters.HeaderParameters,
+    AuthParameters.OAuthParameters.OAuthHttpParameters.QueryStringParameters,
+    AuthParameters.OAuthParameters.OAuthHttpParameters.BodyParameters,
+    AuthParameters.InvocationHttpParameters.
+    Read-only attributes (known once deployed): Arn, ArnForPolicy, SecretArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-events-connection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -440,13 +265,17 @@ class Connection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connection.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The arn of the connection resource."""
     ArnForPolicy: str
+    """The arn of the connection resource to be used in IAM policies."""
     SecretArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The arn of the secrets manager secret created in the customer account."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthParameters: ConnectionAuthParametersDict
     AuthorizationType: Literal["API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS"]
     Description: str
@@ -454,31 +283,36 @@ class Connection(_Resource):
     KmsKeyIdentifier: str
     Name: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthParameters: ConnectionAuthParameters | ConnectionAuthParametersDict | None = None,
+        AuthorizationType: Literal["API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS"] | None = None,
+        Description: str | None = None,
+        InvocationConnectivityParameters: ConnectionInvocationConnectivityParameters
+        | ConnectionInvocationConnectivityParametersDict
+        | None = None,
+        KmsKeyIdentifier: str | None = None,
+        Name: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Events::Connection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthParameters: ConnectionAuthParameters | ConnectionAuthParametersDict | None = None,
-            AuthorizationType: Literal["API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS"]
-            | None = None,
-            Description: str | None = None,
-            InvocationConnectivityParameters: ConnectionInvocationConnectivityParameters
-            | ConnectionInvocationConnectivityParametersDict
-            | None = None,
-            KmsKeyIdentifier: str | None = None,
-            Name: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Events::Connection; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthParameters: Type: ConnectionAuthParametersDict.
+            AuthorizationType: Allowed values: 'API_KEY', 'BASIC', 'OAUTH_CLIENT_CREDENTIALS'.
             Description: Description of the connection.
             InvocationConnectivityParameters: The private resource the HTTP request will be sent to.
-            Name: Name of the connection.
+            KmsKeyIdentifier: Pattern: ^[a-zA-Z0-9_\\-/:]*$ Length: at most 2048 characters.
+            Name: Name of the connection. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,74 +75,68 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EndpointEventBusDict = TypedDict(
-    "EndpointEventBusDict",
-    {
-        "EventBusArn": "Required[str]",
-    },
-    total=False,
-)
 
-EndpointFailoverConfigDict = TypedDict(
-    "EndpointFailoverConfigDict",
-    {
-        "Primary": "Required[EndpointPrimaryDict]",
-        "Secondary": "Required[EndpointSecondaryDict]",
-    },
-    total=False,
-)
+class EndpointEventBusDict(TypedDict, total=False):
+    """EndpointEventBus as a plain dict."""
 
-EndpointPrimaryDict = TypedDict(
-    "EndpointPrimaryDict",
-    {
-        "HealthCheck": "Required[str]",
-    },
-    total=False,
-)
+    EventBusArn: Required[str]
+    """Pattern: ^arn:aws[a-z-]*:events:[a-z]+-[a-z-]+-\\d+:\\d{12}:event-bus/[\\w.-]+$ Length: 1 to
+    512 characters."""
 
-EndpointReplicationConfigDict = TypedDict(
-    "EndpointReplicationConfigDict",
-    {
-        "State": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
 
-EndpointRoutingConfigDict = TypedDict(
-    "EndpointRoutingConfigDict",
-    {
-        "FailoverConfig": "Required[EndpointFailoverConfigDict]",
-    },
-    total=False,
-)
+class EndpointFailoverConfigDict(TypedDict, total=False):
+    """EndpointFailoverConfig as a plain dict."""
 
-EndpointSecondaryDict = TypedDict(
-    "EndpointSecondaryDict",
-    {
-        "Route": "Required[str]",
-    },
-    total=False,
-)
+    Primary: Required[EndpointPrimaryDict]
+    """Type: EndpointPrimaryDict."""
+    Secondary: Required[EndpointSecondaryDict]
+    """Type: EndpointSecondaryDict."""
 
+
+class EndpointPrimaryDict(TypedDict, total=False):
+    """EndpointPrimary as a plain dict."""
+
+    HealthCheck: Required[str]
+    """Pattern: ^arn:aws([a-z]|\\-)*:route53:::healthcheck/[\\-a-z0-9]+$ Length: 1 to 1600
+    characters."""
+
+
+class EndpointReplicationConfigDict(TypedDict, total=False):
+    """EndpointReplicationConfig as a plain dict."""
+
+    State: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class EndpointRoutingConfigDict(TypedDict, total=False):
+    """EndpointRoutingConfig as a plain dict."""
+
+    FailoverConfig: Required[EndpointFailoverConfigDict]
+    """Type: EndpointFailoverConfigDict."""
+
+
+class EndpointSecondaryDict(TypedDict, total=False):
+    """EndpointSecondary as a plain dict."""
+
+    Route: Required[str]
+    """Pattern: ^[\\-a-z0-9]+$ Length: 9 to 20 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Events::Endpoint",
     schema_file="aws-events-endpoint.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn", "/EndpointId", "/EndpointUrl", "/State", "/StateReason"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/EventBuses",),
     required=("RoutingConfig", "EventBuses"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -148,126 +146,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EndpointEventBus": {
-            "additionalProperties": False,
-            "properties": {"EventBusArn": {"$ref": "#/definitions/EventBusArn"}},
-            "required": ["EventBusArn"],
-            "type": "object",
-        },
-        "EventBusArn": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-z-]*:events:[a-z]+-[a-z-]+-\\d+:\\d{12}:event-bus/[\\w.-]+$",
-            "type": "string",
-        },
-        "EventBuses": {
-            "items": {"$ref": "#/definitions/EndpointEventBus"},
-            "maxItems": 2,
-            "minItems": 2,
-            "type": "array",
-        },
-        "FailoverConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Primary": {"$ref": "#/definitions/Primary"},
-                "Secondary": {"$ref": "#/definitions/Secondary"},
-            },
-            "required": ["Primary", "Secondary"],
-            "type": "object",
-        },
-        "HealthCheck": {
-            "maxLength": 1600,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z]|\\-)*:route53:::healthcheck/[\\-a-z0-9]+$",
-            "type": "string",
-        },
-        "Primary": {
-            "additionalProperties": False,
-            "properties": {"HealthCheck": {"$ref": "#/definitions/HealthCheck"}},
-            "required": ["HealthCheck"],
-            "type": "object",
-        },
-        "ReplicationConfig": {
-            "additionalProperties": False,
-            "properties": {"State": {"$ref": "#/definitions/ReplicationState"}},
-            "required": ["State"],
-            "type": "object",
-        },
-        "ReplicationState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Route": {"maxLength": 20, "minLength": 9, "pattern": "^[\\-a-z0-9]+$", "type": "string"},
-        "RoutingConfig": {
-            "additionalProperties": False,
-            "properties": {"FailoverConfig": {"$ref": "#/definitions/FailoverConfig"}},
-            "required": ["FailoverConfig"],
-            "type": "object",
-        },
-        "Secondary": {
-            "additionalProperties": False,
-            "properties": {"Route": {"$ref": "#/definitions/Route"}},
-            "required": ["Route"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 1600,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:endpoint\\/[/\\.\\-_A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 512, "pattern": ".*", "type": "string"},
-        "EndpointId": {
-            "maxLength": 50,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9\\-]+[\\.][A-Za-z0-9\\-]+$",
-            "type": "string",
-        },
-        "EndpointUrl": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^(https://)?[\\.\\-a-z0-9]+$",
-            "type": "string",
-        },
-        "EventBuses": {"$ref": "#/definitions/EventBuses"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[\\.\\-_A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "ReplicationConfig": {"$ref": "#/definitions/ReplicationConfig"},
-        "RoleArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$",
-            "type": "string",
-        },
-        "RoutingConfig": {"$ref": "#/definitions/RoutingConfig"},
-        "State": {
-            "enum": [
-                "ACTIVE",
-                "CREATING",
-                "UPDATING",
-                "DELETING",
-                "CREATE_FAILED",
-                "UPDATE_FAILED",
-            ],
-            "type": "string",
-        },
-        "StateReason": {"maxLength": 512, "minLength": 1, "pattern": "^.*$", "type": "string"},
-    },
-    "required": ["RoutingConfig", "EventBuses"],
-}
-
 
 class Endpoint(_Resource):
     """AWS::Events::Endpoint: Resource Type definition for AWS::Events::Endpoint.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, EndpointId, EndpointUrl, State, StateReason.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-events-endpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -275,15 +163,24 @@ class Endpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "endpoint.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:endpoint\\/[/\\.\\-_A-Za-z0-9]+$
+    Length: 1 to 1600 characters."""
     EndpointId: str
+    """Pattern: ^[A-Za-z0-9\\-]+[\\.][A-Za-z0-9\\-]+$ Length: 1 to 50 characters."""
     EndpointUrl: str
+    """Pattern: ^(https://)?[\\.\\-a-z0-9]+$ Length: 1 to 256 characters."""
     State: Literal["ACTIVE", "CREATING", "UPDATING", "DELETING", "CREATE_FAILED", "UPDATE_FAILED"]
+    """Allowed values: 'ACTIVE', 'CREATING', 'UPDATING', 'DELETING', 'CREATE_FAILED',
+    'UPDATE_FAILED'."""
     StateReason: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^.*$ Length: 1 to 512 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     EventBuses: list[EndpointEventBusDict]
     Name: str
@@ -291,27 +188,36 @@ class Endpoint(_Resource):
     RoleArn: str
     RoutingConfig: EndpointRoutingConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EventBuses: list[EndpointEventBus | EndpointEventBusDict],
+        RoutingConfig: EndpointRoutingConfig | EndpointRoutingConfigDict,
+        Description: str | None = None,
+        Name: str | None = None,
+        ReplicationConfig: EndpointReplicationConfig | EndpointReplicationConfigDict | None = None,
+        RoleArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Events::Endpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EventBuses: list[EndpointEventBus | EndpointEventBusDict],
-            RoutingConfig: EndpointRoutingConfig | EndpointRoutingConfigDict,
-            Description: str | None = None,
-            Name: str | None = None,
-            ReplicationConfig: EndpointReplicationConfig
-            | EndpointReplicationConfigDict
-            | None = None,
-            RoleArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Events::Endpoint; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EventBuses: Items: exactly 2 items. Required.
+            RoutingConfig: Type: EndpointRoutingConfigDict. Required.
+            Description: Pattern: .* Length: at most 512 characters.
+            Name: Pattern: ^[\\.\\-_A-Za-z0-9]+$ Length: 1 to 64 characters. Create-only: changing
+                it replaces the resource.
+            ReplicationConfig: Type: EndpointReplicationConfigDict.
+            RoleArn: Pattern: ^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$ Length: 1 to 256
+                characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,51 +63,44 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EventBusDeadLetterConfigDict = TypedDict(
-    "EventBusDeadLetterConfigDict",
-    {
-        "Arn": "str",
-    },
-    total=False,
-)
 
-EventBusLogConfigDict = TypedDict(
-    "EventBusLogConfigDict",
-    {
-        "IncludeDetail": "Literal['FULL', 'NONE']",
-        "Level": "Literal['INFO', 'ERROR', 'TRACE', 'OFF']",
-    },
-    total=False,
-)
+class EventBusDeadLetterConfigDict(TypedDict, total=False):
+    """EventBusDeadLetterConfig as a plain dict: Dead Letter Queue for the event bus."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Arn: str
+    """Type: str."""
 
+
+class EventBusLogConfigDict(TypedDict, total=False):
+    """EventBusLogConfig as a plain dict: The logging configuration settings for vended logs."""
+
+    IncludeDetail: Literal["FULL", "NONE"]
+    """Configures whether or not to include event detail, input transformer details, target
+    properties, and target input in the applicable log messages."""
+    Level: Literal["INFO", "ERROR", "TRACE", "OFF"]
+    """Configures the log level of the EventBus and determines which log messages are sent to
+    Ingestion Hub for delivery."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Events::EventBus",
     schema_file="aws-events-eventbus.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
     write_only=("/EventSourceName",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -113,60 +110,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "DeadLetterConfig": {
-            "additionalProperties": False,
-            "properties": {"Arn": {"type": "string"}},
-            "type": "object",
-        },
-        "Description": {"type": "string"},
-        "EventSourceName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}$",
-            "type": "string",
-        },
-        "KmsKeyIdentifier": {"type": "string"},
-        "LogConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "IncludeDetail": {"enum": ["FULL", "NONE"], "type": "string"},
-                "Level": {"enum": ["INFO", "ERROR", "TRACE", "OFF"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[/\\.\\-_A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "Policy": {"type": ["object", "string"]},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["Name"],
-}
-
 
 class EventBus(_Resource):
     """AWS::Events::EventBus: Resource type definition for AWS::Events::EventBus
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): EventSourceName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-events-eventbus.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -174,11 +128,13 @@ class EventBus(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EventBusAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "event_bus.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) for the event bus."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeadLetterConfig: EventBusDeadLetterConfigDict
     Description: str
     EventSourceName: str
@@ -188,35 +144,41 @@ class EventBus(_Resource):
     Policy: dict[str, Any] | str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        DeadLetterConfig: EventBusDeadLetterConfig | EventBusDeadLetterConfigDict | None = None,
+        Description: str | None = None,
+        EventSourceName: str | None = None,
+        KmsKeyIdentifier: str | None = None,
+        LogConfig: EventBusLogConfig | EventBusLogConfigDict | None = None,
+        Policy: dict[str, Any] | str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Events::EventBus; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            DeadLetterConfig: EventBusDeadLetterConfig | EventBusDeadLetterConfigDict | None = None,
-            Description: str | None = None,
-            EventSourceName: str | None = None,
-            KmsKeyIdentifier: str | None = None,
-            LogConfig: EventBusLogConfig | EventBusLogConfigDict | None = None,
-            Policy: dict[str, Any] | str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Events::EventBus; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the event bus. Create-only: changing it replaces the resource.
+                Required.
             DeadLetterConfig: Dead Letter Queue for the event bus.
             Description: The description of the event bus.
-            EventSourceName: If you are creating a partner event bus, this specifies the partner event source that the new event bus will be matched with.
+            EventSourceName: If you are creating a partner event bus, this specifies the partner
+                event source that the new event bus will be matched with. Write-only: sent to AWS,
+                never read back.
             KmsKeyIdentifier: Kms Key Identifier used to encrypt events at rest in the event bus.
             LogConfig: The logging configuration settings for vended logs.
-            Name: The name of the event bus.
             Policy: A JSON string that describes the permission policy statement for the event bus.
             Tags: Any tags assigned to the event bus.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

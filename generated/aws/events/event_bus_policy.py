@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,35 +55,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EventBusPolicyConditionDict = TypedDict(
-    "EventBusPolicyConditionDict",
-    {
-        "Key": "str",
-        "Type": "Literal['StringEquals']",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class EventBusPolicyConditionDict(TypedDict, total=False):
+    """EventBusPolicyCondition as a plain dict: This parameter enables you to limit the permission
+    to accounts that fulfill a certain condition, such as being a member of a certain AWS
+    organization."""
+
+    Key: str
+    """Specifies the value for the key. Currently, this must be the ID of the organization."""
+    Type: Literal["StringEquals"]
+    """Specifies the type of condition. Currently the only supported value is StringEquals."""
+    Value: str
+    """Specifies the key for the condition. Currently the only supported key is aws:PrincipalOrgID."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Events::EventBusPolicy",
     schema_file="aws-events-eventbuspolicy.json",
     primary_identifier=("/EventBusName", "/StatementId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/EventBusName", "/StatementId"),
     write_only=("/Principal", "/Condition", "/Action"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("StatementId",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -89,57 +90,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Condition": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"type": "string"},
-                "Type": {"enum": ["StringEquals"], "type": "string"},
-                "Value": {"type": "string"},
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Action": {
-            "enum": ["events:PutEvents"],
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "events:[a-zA-Z]+",
-            "type": "string",
-        },
-        "Condition": {"$ref": "#/definitions/Condition"},
-        "EventBusName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "[\\.\\-_A-Za-z0-9]+",
-            "type": "string",
-        },
-        "Principal": {
-            "maxLength": 12,
-            "minLength": 1,
-            "pattern": "(\\d{12}|\\*)",
-            "type": "string",
-        },
-        "Statement": {"type": ["object", "string"]},
-        "StatementId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9-_]+",
-            "type": "string",
-        },
-    },
-    "required": ["StatementId"],
-}
-
 
 class EventBusPolicy(_Resource):
     """AWS::Events::EventBusPolicy: Resource Type definition for AWS::Events::EventBusPolicy
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EventBusName, StatementId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): EventBusName, StatementId.
+    Write-only (sent to AWS, never read back): Principal, Condition, Action.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-events-eventbuspolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -147,10 +107,11 @@ class EventBusPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EventBusPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "event_bus_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Action: Literal["events:PutEvents"]
     Condition: EventBusPolicyConditionDict
     EventBusName: str
@@ -158,29 +119,41 @@ class EventBusPolicy(_Resource):
     Statement: dict[str, Any] | str
     StatementId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        StatementId: str,
+        Action: Literal["events:PutEvents"] | None = None,
+        Condition: EventBusPolicyCondition | EventBusPolicyConditionDict | None = None,
+        EventBusName: str | None = None,
+        Principal: str | None = None,
+        Statement: dict[str, Any] | str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Events::EventBusPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            StatementId: str,
-            Action: Literal["events:PutEvents"] | None = None,
-            Condition: EventBusPolicyCondition | EventBusPolicyConditionDict | None = None,
-            EventBusName: str | None = None,
-            Principal: str | None = None,
-            Statement: dict[str, Any] | str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Events::EventBusPolicy; `await` it inside an App to deploy it.
-
-            Action: The action that you are enabling the other account to perform.
-            EventBusName: The name of the event bus associated with the rule.
-            Principal: The 12-digit AWS account ID that you are permitting to put events to your default event bus.
-            StatementId: An identifier string for the external account that you are granting permissions to
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            StatementId: An identifier string for the external account that you are granting
+                permissions to Create-only: changing it replaces the resource. Required.
+            Action: The action that you are enabling the other account to perform. Write-only: sent
+                to AWS, never read back.
+            Condition: This parameter enables you to limit the permission to accounts that fulfill a
+                certain condition, such as being a member of a certain AWS organization. Write-only:
+                sent to AWS, never read back.
+            EventBusName: The name of the event bus associated with the rule. If you omit this, the
+                default event bus is used. Create-only: changing it replaces the resource.
+            Principal: The 12-digit AWS account ID that you are permitting to put events to your
+                default event bus. Specify "*" to permit any account to put events to your default
+                event bus. Write-only: sent to AWS, never read back.
+            Statement: Type: dict[str, Any] | str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -139,241 +143,273 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BatchArrayPropertiesDict = TypedDict(
-    "BatchArrayPropertiesDict",
-    {
-        "Size": "int",
-    },
-    total=False,
-)
 
-BatchRetryStrategyDict = TypedDict(
-    "BatchRetryStrategyDict",
-    {
-        "Attempts": "int",
-    },
-    total=False,
-)
+class BatchArrayPropertiesDict(TypedDict, total=False):
+    """BatchArrayProperties as a plain dict."""
 
-CapacityProviderStrategyItemDict = TypedDict(
-    "CapacityProviderStrategyItemDict",
-    {
-        "Base": "int",
-        "CapacityProvider": "Required[str]",
-        "Weight": "int",
-    },
-    total=False,
-)
+    Size: int
+    """Type: int."""
 
-PlacementConstraintDict = TypedDict(
-    "PlacementConstraintDict",
-    {
-        "Expression": "str",
-        "Type": "Literal['distinctInstance', 'memberOf']",
-    },
-    total=False,
-)
 
-PlacementStrategyDict = TypedDict(
-    "PlacementStrategyDict",
-    {
-        "Field": "str",
-        "Type": "str",
-    },
-    total=False,
-)
+class BatchRetryStrategyDict(TypedDict, total=False):
+    """BatchRetryStrategy as a plain dict."""
 
-RuleAppSyncParametersDict = TypedDict(
-    "RuleAppSyncParametersDict",
-    {
-        "GraphQLOperation": "Required[str]",
-    },
-    total=False,
-)
+    Attempts: int
+    """Type: int."""
 
-RuleAwsVpcConfigurationDict = TypedDict(
-    "RuleAwsVpcConfigurationDict",
-    {
-        "AssignPublicIp": "Literal['DISABLED', 'ENABLED']",
-        "SecurityGroups": "list[str]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
 
-RuleBatchParametersDict = TypedDict(
-    "RuleBatchParametersDict",
-    {
-        "ArrayProperties": "BatchArrayPropertiesDict",
-        "JobDefinition": "Required[str]",
-        "JobName": "Required[str]",
-        "RetryStrategy": "BatchRetryStrategyDict",
-    },
-    total=False,
-)
+class CapacityProviderStrategyItemDict(TypedDict, total=False):
+    """CapacityProviderStrategyItem as a plain dict."""
 
-RuleDeadLetterConfigDict = TypedDict(
-    "RuleDeadLetterConfigDict",
-    {
-        "Arn": "str",
-    },
-    total=False,
-)
+    Base: int
+    """Range: 0 to 100000 (inclusive)."""
+    CapacityProvider: Required[str]
+    """Length: 1 to 255 characters."""
+    Weight: int
+    """Range: 0 to 1000 (inclusive)."""
 
-RuleEcsParametersDict = TypedDict(
-    "RuleEcsParametersDict",
-    {
-        "CapacityProviderStrategy": "list[CapacityProviderStrategyItemDict]",
-        "EnableECSManagedTags": "bool",
-        "EnableExecuteCommand": "bool",
-        "Group": "str",
-        "LaunchType": "Literal['EC2', 'EXTERNAL', 'FARGATE']",
-        "NetworkConfiguration": "RuleNetworkConfigurationDict",
-        "PlacementConstraints": "list[PlacementConstraintDict]",
-        "PlacementStrategies": "list[PlacementStrategyDict]",
-        "PlatformVersion": "str",
-        "PropagateTags": "Literal['TASK_DEFINITION']",
-        "ReferenceId": "str",
-        "TagList": "list[TagDict]",
-        "TaskCount": "int",
-        "TaskDefinitionArn": "Required[str]",
-    },
-    total=False,
-)
 
-RuleHttpParametersDict = TypedDict(
-    "RuleHttpParametersDict",
-    {
-        "HeaderParameters": "dict[str, Any]",
-        "PathParameterValues": "list[str]",
-        "QueryStringParameters": "dict[str, Any]",
-    },
-    total=False,
-)
+class PlacementConstraintDict(TypedDict, total=False):
+    """PlacementConstraint as a plain dict."""
 
-RuleInputTransformerDict = TypedDict(
-    "RuleInputTransformerDict",
-    {
-        "InputPathsMap": "dict[str, Any]",
-        "InputTemplate": "Required[str]",
-    },
-    total=False,
-)
+    Expression: str
+    """Length: 0 to 2000 characters."""
+    Type: Literal["distinctInstance", "memberOf"]
+    """Allowed values: 'distinctInstance', 'memberOf'."""
 
-RuleKinesisParametersDict = TypedDict(
-    "RuleKinesisParametersDict",
-    {
-        "PartitionKeyPath": "Required[str]",
-    },
-    total=False,
-)
 
-RuleNetworkConfigurationDict = TypedDict(
-    "RuleNetworkConfigurationDict",
-    {
-        "AwsVpcConfiguration": "RuleAwsVpcConfigurationDict",
-    },
-    total=False,
-)
+class PlacementStrategyDict(TypedDict, total=False):
+    """PlacementStrategy as a plain dict."""
 
-RuleRedshiftDataParametersDict = TypedDict(
-    "RuleRedshiftDataParametersDict",
-    {
-        "Database": "Required[str]",
-        "DbUser": "str",
-        "SecretManagerArn": "str",
-        "Sql": "str",
-        "Sqls": "list[str]",
-        "StatementName": "str",
-        "WithEvent": "bool",
-    },
-    total=False,
-)
+    Field: str
+    """Type: str."""
+    Type: str
+    """Type: str."""
 
-RuleRetryPolicyDict = TypedDict(
-    "RuleRetryPolicyDict",
-    {
-        "MaximumEventAgeInSeconds": "int",
-        "MaximumRetryAttempts": "int",
-    },
-    total=False,
-)
 
-RuleRunCommandParametersDict = TypedDict(
-    "RuleRunCommandParametersDict",
-    {
-        "RunCommandTargets": "Required[list[RunCommandTargetDict]]",
-    },
-    total=False,
-)
+class RuleAppSyncParametersDict(TypedDict, total=False):
+    """RuleAppSyncParameters as a plain dict."""
 
-RuleSageMakerPipelineParametersDict = TypedDict(
-    "RuleSageMakerPipelineParametersDict",
-    {
-        "PipelineParameterList": "list[SageMakerPipelineParameterDict]",
-    },
-    total=False,
-)
+    GraphQLOperation: Required[str]
+    """Type: str."""
 
-RuleSqsParametersDict = TypedDict(
-    "RuleSqsParametersDict",
-    {
-        "MessageGroupId": "Required[str]",
-    },
-    total=False,
-)
 
-RunCommandTargetDict = TypedDict(
-    "RunCommandTargetDict",
-    {
-        "Key": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
+class RuleAwsVpcConfigurationDict(TypedDict, total=False):
+    """RuleAwsVpcConfiguration as a plain dict."""
 
-SageMakerPipelineParameterDict = TypedDict(
-    "SageMakerPipelineParameterDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AssignPublicIp: Literal["DISABLED", "ENABLED"]
+    """Allowed values: 'DISABLED', 'ENABLED'."""
+    SecurityGroups: list[str]
+    """Items are unique."""
+    Subnets: Required[list[str]]
+    """Type: list[str]."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-TargetDict = TypedDict(
-    "TargetDict",
-    {
-        "AppSyncParameters": "RuleAppSyncParametersDict",
-        "Arn": "Required[str]",
-        "BatchParameters": "RuleBatchParametersDict",
-        "DeadLetterConfig": "RuleDeadLetterConfigDict",
-        "EcsParameters": "RuleEcsParametersDict",
-        "HttpParameters": "RuleHttpParametersDict",
-        "Id": "Required[str]",
-        "Input": "str",
-        "InputPath": "str",
-        "InputTransformer": "RuleInputTransformerDict",
-        "KinesisParameters": "RuleKinesisParametersDict",
-        "RedshiftDataParameters": "RuleRedshiftDataParametersDict",
-        "RetryPolicy": "RuleRetryPolicyDict",
-        "RoleArn": "str",
-        "RunCommandParameters": "RuleRunCommandParametersDict",
-        "SageMakerPipelineParameters": "RuleSageMakerPipelineParametersDict",
-        "SqsParameters": "RuleSqsParametersDict",
-    },
-    total=False,
-)
+class RuleBatchParametersDict(TypedDict, total=False):
+    """RuleBatchParameters as a plain dict."""
 
+    ArrayProperties: BatchArrayPropertiesDict
+    """Type: BatchArrayPropertiesDict."""
+    JobDefinition: Required[str]
+    """Type: str."""
+    JobName: Required[str]
+    """Type: str."""
+    RetryStrategy: BatchRetryStrategyDict
+    """Type: BatchRetryStrategyDict."""
+
+
+class RuleDeadLetterConfigDict(TypedDict, total=False):
+    """RuleDeadLetterConfig as a plain dict."""
+
+    Arn: str
+    """Length: 1 to 1600 characters."""
+
+
+class RuleEcsParametersDict(TypedDict, total=False):
+    """RuleEcsParameters as a plain dict."""
+
+    CapacityProviderStrategy: list[CapacityProviderStrategyItemDict]
+    """Items: 0 to 6 items. Items are unique."""
+    EnableECSManagedTags: bool
+    """Type: bool."""
+    EnableExecuteCommand: bool
+    """Type: bool."""
+    Group: str
+    """Type: str."""
+    LaunchType: Literal["EC2", "EXTERNAL", "FARGATE"]
+    """Allowed values: 'EC2', 'EXTERNAL', 'FARGATE'."""
+    NetworkConfiguration: RuleNetworkConfigurationDict
+    """Type: RuleNetworkConfigurationDict."""
+    PlacementConstraints: list[PlacementConstraintDict]
+    """Items: 0 to 10 items. Items are unique."""
+    PlacementStrategies: list[PlacementStrategyDict]
+    """Items are unique."""
+    PlatformVersion: str
+    """Type: str."""
+    PropagateTags: Literal["TASK_DEFINITION"]
+    """Allowed values: 'TASK_DEFINITION'."""
+    ReferenceId: str
+    """Length: 0 to 1024 characters."""
+    TagList: list[TagDict]
+    """Items are unique."""
+    TaskCount: int
+    """Range: at least 1 (inclusive)."""
+    TaskDefinitionArn: Required[str]
+    """Length: 1 to 1600 characters."""
+
+
+class RuleHttpParametersDict(TypedDict, total=False):
+    """RuleHttpParameters as a plain dict."""
+
+    HeaderParameters: dict[str, str]
+    """Type: dict[str, str]."""
+    PathParameterValues: list[str]
+    """Items are unique. Each item: Pattern: ^(?!\\s*$).+$"""
+    QueryStringParameters: dict[str, str]
+    """Type: dict[str, str]."""
+
+
+class RuleInputTransformerDict(TypedDict, total=False):
+    """RuleInputTransformer as a plain dict."""
+
+    InputPathsMap: dict[str, str]
+    """Type: dict[str, str]."""
+    InputTemplate: Required[str]
+    """Length: 1 to 8192 characters."""
+
+
+class RuleKinesisParametersDict(TypedDict, total=False):
+    """RuleKinesisParameters as a plain dict."""
+
+    PartitionKeyPath: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+class RuleNetworkConfigurationDict(TypedDict, total=False):
+    """RuleNetworkConfiguration as a plain dict."""
+
+    AwsVpcConfiguration: RuleAwsVpcConfigurationDict
+    """Type: RuleAwsVpcConfigurationDict."""
+
+
+class RuleRedshiftDataParametersDict(TypedDict, total=False):
+    """RuleRedshiftDataParameters as a plain dict."""
+
+    Database: Required[str]
+    """Length: 1 to 64 characters."""
+    DbUser: str
+    """Length: 1 to 128 characters."""
+    SecretManagerArn: str
+    """Pattern:
+    ^(^arn:aws([a-z]|\\-)*:secretsmanager:[a-z0-9-.]+:.*)|(\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*)$
+    Length: 1 to 1600 characters."""
+    Sql: str
+    """Length: 1 to 100000 characters."""
+    Sqls: list[str]
+    """Type: list[str]."""
+    StatementName: str
+    """Length: 1 to 500 characters."""
+    WithEvent: bool
+    """Type: bool."""
+
+
+class RuleRetryPolicyDict(TypedDict, total=False):
+    """RuleRetryPolicy as a plain dict."""
+
+    MaximumEventAgeInSeconds: int
+    """Range: 60 to 86400 (inclusive)."""
+    MaximumRetryAttempts: int
+    """Range: 0 to 185 (inclusive)."""
+
+
+class RuleRunCommandParametersDict(TypedDict, total=False):
+    """RuleRunCommandParameters as a plain dict."""
+
+    RunCommandTargets: Required[list[RunCommandTargetDict]]
+    """Items: 1 to 5 items. Items are unique."""
+
+
+class RuleSageMakerPipelineParametersDict(TypedDict, total=False):
+    """RuleSageMakerPipelineParameters as a plain dict."""
+
+    PipelineParameterList: list[SageMakerPipelineParameterDict]
+    """Items: 0 to 200 items. Items are unique."""
+
+
+class RuleSqsParametersDict(TypedDict, total=False):
+    """RuleSqsParameters as a plain dict."""
+
+    MessageGroupId: Required[str]
+    """Type: str."""
+
+
+class RunCommandTargetDict(TypedDict, total=False):
+    """RunCommandTarget as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$ Length: 1 to 128 characters."""
+    Values: Required[list[str]]
+    """Items: 1 to 50 items. Items are unique. Each item: Length: 1 to 256 characters."""
+
+
+class SageMakerPipelineParameterDict(TypedDict, total=False):
+    """SageMakerPipelineParameter as a plain dict."""
+
+    Name: Required[str]
+    """Pattern: ^[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?$ Length: 1 to 256 characters."""
+    Value: Required[str]
+    """Length: 0 to 1024 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Length: 1 to 128 characters."""
+    Value: str
+    """Length: 0 to 256 characters."""
+
+
+class TargetDict(TypedDict, total=False):
+    """Target as a plain dict."""
+
+    AppSyncParameters: RuleAppSyncParametersDict
+    """Type: RuleAppSyncParametersDict."""
+    Arn: Required[str]
+    """Length: 1 to 1600 characters."""
+    BatchParameters: RuleBatchParametersDict
+    """Type: RuleBatchParametersDict."""
+    DeadLetterConfig: RuleDeadLetterConfigDict
+    """Type: RuleDeadLetterConfigDict."""
+    EcsParameters: RuleEcsParametersDict
+    """Type: RuleEcsParametersDict."""
+    HttpParameters: RuleHttpParametersDict
+    """Type: RuleHttpParametersDict."""
+    Id: Required[str]
+    """Pattern: ^[\\.\\-_A-Za-z0-9]+$ Length: 1 to 64 characters."""
+    Input: str
+    """Length: 0 to 8192 characters."""
+    InputPath: str
+    """Length: 0 to 256 characters."""
+    InputTransformer: RuleInputTransformerDict
+    """Type: RuleInputTransformerDict."""
+    KinesisParameters: RuleKinesisParametersDict
+    """Type: RuleKinesisParametersDict."""
+    RedshiftDataParameters: RuleRedshiftDataParametersDict
+    """Type: RuleRedshiftDataParametersDict."""
+    RetryPolicy: RuleRetryPolicyDict
+    """Type: RuleRetryPolicyDict."""
+    RoleArn: str
+    """Length: 1 to 1600 characters."""
+    RunCommandParameters: RuleRunCommandParametersDict
+    """Type: RuleRunCommandParametersDict."""
+    SageMakerPipelineParameters: RuleSageMakerPipelineParametersDict
+    """Type: RuleSageMakerPipelineParametersDict."""
+    SqsParameters: RuleSqsParametersDict
+    """Type: RuleSqsParametersDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Events::Rule",
     schema_file="aws-events-rule.json",
@@ -381,18 +417,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/RuleName",),),
     read_only=("/Arn", "/RuleName"),
     create_only=("/Name",),
-    write_only=(),
     conditional_create_only=("/EventBusName",),
     unordered_arrays=("/Tags", "/Targets"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -402,356 +429,32 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AppSyncParameters": {
-            "additionalProperties": False,
-            "properties": {"GraphQLOperation": {"type": "string"}},
-            "required": ["GraphQLOperation"],
-            "type": "object",
-        },
-        "AwsVpcConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AssignPublicIp": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-                "SecurityGroups": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Subnets": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "required": ["Subnets"],
-            "type": "object",
-        },
-        "BatchArrayProperties": {
-            "additionalProperties": False,
-            "properties": {"Size": {"type": "integer"}},
-            "type": "object",
-        },
-        "BatchParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "ArrayProperties": {"$ref": "#/definitions/BatchArrayProperties"},
-                "JobDefinition": {"type": "string"},
-                "JobName": {"type": "string"},
-                "RetryStrategy": {"$ref": "#/definitions/BatchRetryStrategy"},
-            },
-            "required": ["JobName", "JobDefinition"],
-            "type": "object",
-        },
-        "BatchRetryStrategy": {
-            "additionalProperties": False,
-            "properties": {"Attempts": {"type": "integer"}},
-            "type": "object",
-        },
-        "CapacityProviderStrategyItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Base": {"maximum": 100000, "minimum": 0, "type": "integer"},
-                "CapacityProvider": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Weight": {"maximum": 1000, "minimum": 0, "type": "integer"},
-            },
-            "required": ["CapacityProvider"],
-            "type": "object",
-        },
-        "DeadLetterConfig": {
-            "additionalProperties": False,
-            "properties": {"Arn": {"maxLength": 1600, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "EcsParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityProviderStrategy": {
-                    "items": {"$ref": "#/definitions/CapacityProviderStrategyItem"},
-                    "maxItems": 6,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "EnableECSManagedTags": {"type": "boolean"},
-                "EnableExecuteCommand": {"type": "boolean"},
-                "Group": {"type": "string"},
-                "LaunchType": {"enum": ["EC2", "EXTERNAL", "FARGATE"], "type": "string"},
-                "NetworkConfiguration": {"$ref": "#/definitions/NetworkConfiguration"},
-                "PlacementConstraints": {
-                    "items": {"$ref": "#/definitions/PlacementConstraint"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "PlacementStrategies": {
-                    "items": {"$ref": "#/definitions/PlacementStrategy"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "PlatformVersion": {"type": "string"},
-                "PropagateTags": {"enum": ["TASK_DEFINITION"], "type": "string"},
-                "ReferenceId": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "TagList": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "TaskCount": {"minimum": 1, "type": "integer"},
-                "TaskDefinitionArn": {"maxLength": 1600, "minLength": 1, "type": "string"},
-            },
-            "required": ["TaskDefinitionArn"],
-            "type": "object",
-        },
-        "HttpParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "HeaderParameters": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "PathParameterValues": {
-                    "items": {"pattern": "^(?!\\s*$).+$", "type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "QueryStringParameters": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "InputTransformer": {
-            "additionalProperties": False,
-            "properties": {
-                "InputPathsMap": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "InputTemplate": {"maxLength": 8192, "minLength": 1, "type": "string"},
-            },
-            "required": ["InputTemplate"],
-            "type": "object",
-        },
-        "KinesisParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "PartitionKeyPath": {"maxLength": 256, "minLength": 0, "type": "string"}
-            },
-            "required": ["PartitionKeyPath"],
-            "type": "object",
-        },
-        "NetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {"AwsVpcConfiguration": {"$ref": "#/definitions/AwsVpcConfiguration"}},
-            "type": "object",
-        },
-        "PlacementConstraint": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {"maxLength": 2000, "minLength": 0, "type": "string"},
-                "Type": {"enum": ["distinctInstance", "memberOf"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "PlacementStrategy": {
-            "additionalProperties": False,
-            "properties": {"Field": {"type": "string"}, "Type": {"type": "string"}},
-            "type": "object",
-        },
-        "RedshiftDataParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Database": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "DbUser": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "SecretManagerArn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^(^arn:aws([a-z]|\\-)*:secretsmanager:[a-z0-9-.]+:.*)|(\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*)$",
-                    "type": "string",
-                },
-                "Sql": {"maxLength": 100000, "minLength": 1, "type": "string"},
-                "Sqls": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "StatementName": {"maxLength": 500, "minLength": 1, "type": "string"},
-                "WithEvent": {"type": "boolean"},
-            },
-            "required": ["Database"],
-            "type": "object",
-        },
-        "RetryPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "MaximumEventAgeInSeconds": {"maximum": 86400, "minimum": 60, "type": "integer"},
-                "MaximumRetryAttempts": {"maximum": 185, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "RunCommandParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "RunCommandTargets": {
-                    "items": {"$ref": "#/definitions/RunCommandTarget"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["RunCommandTargets"],
-            "type": "object",
-        },
-        "RunCommandTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$",
-                    "type": "string",
-                },
-                "Values": {
-                    "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Values", "Key"],
-            "type": "object",
-        },
-        "SageMakerPipelineParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 1024, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Name"],
-            "type": "object",
-        },
-        "SageMakerPipelineParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "PipelineParameterList": {
-                    "items": {"$ref": "#/definitions/SageMakerPipelineParameter"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "SqsParameters": {
-            "additionalProperties": False,
-            "properties": {"MessageGroupId": {"type": "string"}},
-            "required": ["MessageGroupId"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Target": {
-            "additionalProperties": False,
-            "properties": {
-                "AppSyncParameters": {"$ref": "#/definitions/AppSyncParameters"},
-                "Arn": {"maxLength": 1600, "minLength": 1, "type": "string"},
-                "BatchParameters": {"$ref": "#/definitions/BatchParameters"},
-                "DeadLetterConfig": {"$ref": "#/definitions/DeadLetterConfig"},
-                "EcsParameters": {"$ref": "#/definitions/EcsParameters"},
-                "HttpParameters": {"$ref": "#/definitions/HttpParameters"},
-                "Id": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[\\.\\-_A-Za-z0-9]+$",
-                    "type": "string",
-                },
-                "Input": {"maxLength": 8192, "minLength": 0, "type": "string"},
-                "InputPath": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "InputTransformer": {"$ref": "#/definitions/InputTransformer"},
-                "KinesisParameters": {"$ref": "#/definitions/KinesisParameters"},
-                "RedshiftDataParameters": {"$ref": "#/definitions/RedshiftDataParameters"},
-                "RetryPolicy": {"$ref": "#/definitions/RetryPolicy"},
-                "RoleArn": {"maxLength": 1600, "minLength": 1, "type": "string"},
-                "RunCommandParameters": {"$ref": "#/definitions/RunCommandParameters"},
-                "SageMakerPipelineParameters": {
-                    "$ref": "#/definitions/SageMakerPipelineParameters"
-                },
-                "SqsParameters": {"$ref": "#/definitions/SqsParameters"},
-            },
-            "required": ["Id", "Arn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Description": {"maxLength": 512, "minLength": 0, "type": "string"},
-        "EventBusName": {
-            "maxLength": 1600,
-            "minLength": 1,
-            "pattern": "^(arn:aws[\\w-]*:events:[a-z]{2}-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "EventPattern": {"type": ["string", "object"]},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[\\.\\-_A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "RoleArn": {"maxLength": 1600, "minLength": 1, "type": "string"},
-        "RuleName": {"type": "string"},
-        "ScheduleExpression": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^(rate\\(.+\\)|cron\\(.+\\))?$",
-            "type": "string",
-        },
-        "State": {
-            "enum": ["DISABLED", "ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Targets": {
-            "items": {"$ref": "#/definitions/Target"},
-            "maxItems": 5,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class Rule(_Resource):
     """AWS::Events::Rule: Resource Type definition for AWS::Events::Rule
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: RuleName.
+    Replaced when any of these change (create-only): Name.
+    May be replaced when these change (conditionally create-only): EventBusName.
+    Read-only attributes (known once deployed): Arn, RuleName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-events-rule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the rule, such as arn:aws:events:us-east-2:123456789012:rule/example."""
     RuleName: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The name of the rule, exposed as a read-only attribute for use with Fn::GetAtt."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     EventBusName: str
     EventPattern: str | dict[str, Any]
@@ -762,38 +465,48 @@ class Rule(_Resource):
     Tags: list[TagDict]
     Targets: list[TargetDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str | None = None,
+        EventBusName: str | None = None,
+        EventPattern: str | dict[str, Any] | None = None,
+        Name: str | None = None,
+        RoleArn: str | None = None,
+        ScheduleExpression: str | None = None,
+        State: Literal["DISABLED", "ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Targets: list[Target | TargetDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Events::Rule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str | None = None,
-            EventBusName: str | None = None,
-            EventPattern: str | dict[str, Any] | None = None,
-            Name: str | None = None,
-            RoleArn: str | None = None,
-            ScheduleExpression: str | None = None,
-            State: Literal["DISABLED", "ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Targets: list[Target | TargetDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Events::Rule; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Description: The description of the rule.
-            EventBusName: The name or ARN of the event bus associated with the rule.
-            EventPattern: The event pattern of the rule.
-            Name: The name of the rule.
+            EventBusName: The name or ARN of the event bus associated with the rule. If you omit
+                this, the default event bus is used. Conditionally create-only: some changes replace
+                the resource.
+            EventPattern: The event pattern of the rule. For more information, see Events and Event
+                Patterns in the Amazon EventBridge User Guide.
+            Name: The name of the rule. Create-only: changing it replaces the resource.
             RoleArn: The Amazon Resource Name (ARN) of the role that is used for target invocation.
-            ScheduleExpression: The scheduling expression.
+            ScheduleExpression: The scheduling expression. For example, "cron(0 20 * * ? *)",
+                "rate(5 minutes)". For more information, see Creating an Amazon EventBridge rule
+                that runs on a schedule.
             State: The state of the rule.
             Tags: Any tags assigned to the event rule.
-            Targets: Adds the specified targets to the specified rule, or updates the targets if they are already associated with the rule.
+            Targets: Adds the specified targets to the specified rule, or updates the targets if
+                they are already associated with the rule. Targets are the resources that are
+                invoked when a rule is triggered.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by discoverer.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DiscovererAttributes",
@@ -22,18 +23,42 @@ class TagsEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class DiscovererAttributes(DeferredModel):
-    DiscovererArn: str | None = None
-    DiscovererId: str | None = None
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::EventSchemas::Discoverer, set by AWS.
+    """
+
+    DiscovererArn: Annotated[str | None, Field(description="The ARN of the discoverer.")] = None
+    DiscovererId: Annotated[str | None, Field(description="The Id of the discoverer.")] = None
+    State: Annotated[
+        str | None, Field(description="Defines the current state of the discoverer.")
+    ] = None
 
 
 class DiscovererProps(DeferredModel):
-    CrossAccount: bool | None = None
-    Description: str | None = None
-    SourceArn: str
-    Tags: list[TagsEntry] | None = None
+    """
+    The properties a program declares for a AWS::EventSchemas::Discoverer.
+    """
+
+    CrossAccount: Annotated[
+        bool | None,
+        Field(
+            description="Defines whether event schemas from other accounts are discovered. Default is True."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="A description for the discoverer.")] = (
+        None
+    )
+    SourceArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the event bus. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[TagsEntry] | None, Field(description="Tags associated with the resource.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by registry.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RegistryAttributes",
@@ -22,15 +23,32 @@ class TagsEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class RegistryAttributes(DeferredModel):
-    RegistryArn: str | None = None
+    """
+    The read-only attributes of a AWS::EventSchemas::Registry, set by AWS.
+    """
+
+    RegistryArn: Annotated[str | None, Field(description="The ARN of the registry.")] = None
 
 
 class RegistryProps(DeferredModel):
-    Description: str | None = None
-    RegistryName: str | None = None
-    Tags: list[TagsEntry] | None = None
+    """
+    The properties a program declares for a AWS::EventSchemas::Registry.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="A description of the registry to be created.")
+    ] = None
+    RegistryName: Annotated[
+        str | None,
+        Field(
+            description="The name of the schema registry. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[TagsEntry] | None, Field(description="Tags associated with the resource.")
+    ] = None

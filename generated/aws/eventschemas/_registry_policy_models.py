@@ -7,9 +7,10 @@ Imported on first use by registry_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "RegistryPolicyAttributes",
@@ -18,10 +19,18 @@ __all__ = [
 
 
 class RegistryPolicyProps(DeferredModel):
-    Policy: dict[str, Any] | str
-    RegistryName: str
-    RevisionId: str | None = None
+    """
+    The properties a program declares for a AWS::EventSchemas::RegistryPolicy.
+    """
+
+    Policy: Annotated[dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")]
+    RegistryName: Annotated[str, Field(description="Type: str.")]
+    RevisionId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class RegistryPolicyAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::EventSchemas::RegistryPolicy, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,9 +7,10 @@ Imported on first use by schema.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SchemaAttributes",
@@ -22,21 +23,50 @@ class TagsEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class SchemaAttributes(DeferredModel):
-    LastModified: str | None = None
-    SchemaArn: str | None = None
-    SchemaVersion: str | None = None
-    VersionCreatedDate: str | None = None
+    """
+    The read-only attributes of a AWS::EventSchemas::Schema, set by AWS.
+    """
+
+    LastModified: Annotated[
+        str | None, Field(description="The last modified time of the schema.")
+    ] = None
+    SchemaArn: Annotated[str | None, Field(description="The ARN of the schema.")] = None
+    SchemaVersion: Annotated[str | None, Field(description="The version number of the schema.")] = (
+        None
+    )
+    VersionCreatedDate: Annotated[
+        str | None, Field(description="The date the schema version was created.")
+    ] = None
 
 
 class SchemaProps(DeferredModel):
-    Content: str
-    Description: str | None = None
-    RegistryName: str
-    SchemaName: str | None = None
-    Tags: list[TagsEntry] | None = None
-    Type: str
+    """
+    The properties a program declares for a AWS::EventSchemas::Schema.
+    """
+
+    Content: Annotated[str, Field(description="The source of the schema definition.")]
+    Description: Annotated[str | None, Field(description="A description of the schema.")] = None
+    RegistryName: Annotated[
+        str,
+        Field(
+            description="The name of the schema registry. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SchemaName: Annotated[
+        str | None,
+        Field(
+            description="The name of the schema. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[TagsEntry] | None, Field(description="Tags associated with the resource.")
+    ] = None
+    Type: Annotated[
+        str,
+        Field(description="The type of schema. Valid types include OpenApi3 and JSONSchemaDraft4."),
+    ]

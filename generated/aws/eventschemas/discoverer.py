@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagsEntryDict = TypedDict(
-    "TagsEntryDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagsEntryDict(TypedDict, total=False):
+    """TagsEntry as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EventSchemas::Discoverer",
     schema_file="aws-eventschemas-discoverer.json",
     primary_identifier=("/DiscovererArn",),
-    additional_identifiers=(),
     read_only=("/DiscovererArn", "/DiscovererId", "/State"),
     create_only=("/SourceArn",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("SourceArn",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,38 +83,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "TagsEntry": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CrossAccount": {"type": "boolean"},
-        "Description": {"type": "string"},
-        "DiscovererArn": {"type": "string"},
-        "DiscovererId": {"type": "string"},
-        "SourceArn": {"type": "string"},
-        "State": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/TagsEntry"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["SourceArn"],
-}
-
 
 class Discoverer(_Resource):
     """AWS::EventSchemas::Discoverer: Resource Type definition for AWS::EventSchemas::Discoverer
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DiscovererArn.
+    Replaced when any of these change (create-only): SourceArn.
+    Read-only attributes (known once deployed): DiscovererArn, DiscovererId, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eventschemas-discoverer.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -127,39 +100,48 @@ class Discoverer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DiscovererAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "discoverer.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DiscovererArn: str
+    """The ARN of the discoverer."""
     DiscovererId: str
+    """The Id of the discoverer."""
     State: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Defines the current state of the discoverer."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CrossAccount: bool
     Description: str
     SourceArn: str
     Tags: list[TagsEntryDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SourceArn: str,
+        CrossAccount: bool | None = None,
+        Description: str | None = None,
+        Tags: list[TagsEntry | TagsEntryDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EventSchemas::Discoverer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SourceArn: str,
-            CrossAccount: bool | None = None,
-            Description: str | None = None,
-            Tags: list[TagsEntry | TagsEntryDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EventSchemas::Discoverer; `await` it inside an App to deploy it.
-
-            CrossAccount: Defines whether event schemas from other accounts are discovered.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SourceArn: The ARN of the event bus. Create-only: changing it replaces the resource.
+                Required.
+            CrossAccount: Defines whether event schemas from other accounts are discovered. Default
+                is True.
             Description: A description for the discoverer.
-            SourceArn: The ARN of the event bus.
             Tags: Tags associated with the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagsEntryDict = TypedDict(
-    "TagsEntryDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagsEntryDict(TypedDict, total=False):
+    """TagsEntry as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EventSchemas::Schema",
     schema_file="aws-eventschemas-schema.json",
     primary_identifier=("/SchemaArn",),
-    additional_identifiers=(),
     read_only=("/SchemaArn", "/LastModified", "/VersionCreatedDate", "/SchemaVersion"),
     create_only=("/SchemaName", "/RegistryName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Type", "Content", "RegistryName"),
     list_required=("RegistryName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,41 +84,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "TagsEntry": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Content": {"type": "string"},
-        "Description": {"type": "string"},
-        "LastModified": {"type": "string"},
-        "RegistryName": {"type": "string"},
-        "SchemaArn": {"type": "string"},
-        "SchemaName": {"type": "string"},
-        "SchemaVersion": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/TagsEntry"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Type": {"type": "string"},
-        "VersionCreatedDate": {"type": "string"},
-    },
-    "required": ["Type", "Content", "RegistryName"],
-}
-
 
 class Schema(_Resource):
     """AWS::EventSchemas::Schema: Resource Type definition for AWS::EventSchemas::Schema
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SchemaArn.
+    Replaced when any of these change (create-only): SchemaName, RegistryName.
+    Read-only attributes (known once deployed): LastModified, SchemaArn, SchemaVersion,
+    VersionCreatedDate.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eventschemas-schema.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -130,14 +102,19 @@ class Schema(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SchemaAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "schema.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     LastModified: str
+    """The last modified time of the schema."""
     SchemaArn: str
+    """The ARN of the schema."""
     SchemaVersion: str
+    """The version number of the schema."""
     VersionCreatedDate: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date the schema version was created."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Content: str
     Description: str
     RegistryName: str
@@ -145,31 +122,35 @@ class Schema(_Resource):
     Tags: list[TagsEntryDict]
     Type: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Content: str,
+        RegistryName: str,
+        Type: str,
+        Description: str | None = None,
+        SchemaName: str | None = None,
+        Tags: list[TagsEntry | TagsEntryDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EventSchemas::Schema; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Content: str,
-            RegistryName: str,
-            Type: str,
-            Description: str | None = None,
-            SchemaName: str | None = None,
-            Tags: list[TagsEntry | TagsEntryDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EventSchemas::Schema; `await` it inside an App to deploy it.
-
-            Content: The source of the schema definition.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Content: The source of the schema definition. Required.
+            RegistryName: The name of the schema registry. Create-only: changing it replaces the
+                resource. Required.
+            Type: The type of schema. Valid types include OpenApi3 and JSONSchemaDraft4. Required.
             Description: A description of the schema.
-            RegistryName: The name of the schema registry.
-            SchemaName: The name of the schema.
+            SchemaName: The name of the schema. Create-only: changing it replaces the resource.
             Tags: Tags associated with the resource.
-            Type: The type of schema.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by event_bus.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EventBusAttributes",
@@ -22,32 +22,76 @@ __all__ = [
 
 
 class EventBusEncryptionConfiguration(DeferredModel):
+    """
+    Encryption configuration for an event bus.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyIdentifier: str | None = None
+    KmsKeyIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the AWS KMS customer managed key that the event bus uses to encrypt events. You can specify the key ARN, key ID, alias name, or alias ARN. If you do not specify a key, EventBridge uses an AWS owned key."
+        ),
+    ] = None
 
 
 class EventBusStorageConfiguration(DeferredModel):
+    """
+    Storage (retention) configuration for the event bus.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RetentionPeriodInDays: int | None = None
+    RetentionPeriodInDays: Annotated[
+        int | None,
+        Field(
+            description="The number of days events are retained on the event bus for replay, 1-365."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The tag key. For each resource, each tag key must be unique and each key can have only one value; keys are case sensitive. A key cannot begin or end with a whitespace character; whitespace inside the key is allowed."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The tag value. May be empty. A value cannot begin or end with a whitespace character; whitespace inside the value is allowed."
+        ),
+    ]
 
 
 class EventBusAttributes(DeferredModel):
-    CreationTime: str | None = None
-    EventBusArn: str | None = None
-    LastModifiedTime: str | None = None
-    State: (
+    """
+    The read-only attributes of a AWS::EventsV2::EventBus, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None,
+        Field(description="The time the event bus was created, as an ISO 8601 timestamp."),
+    ] = None
+    EventBusArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the event bus.")
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None,
+        Field(description="The time the event bus was last modified, as an ISO 8601 timestamp."),
+    ] = None
+    State: Annotated[
         Literal[
             "CREATING",
             "ACTIVE",
@@ -57,13 +101,42 @@ class EventBusAttributes(DeferredModel):
             "DELETE_FAILED",
             "DELETING",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="The lifecycle state of the event bus. The settled operational state is ACTIVE."
+        ),
+    ] = None
 
 
 class EventBusProps(DeferredModel):
-    Description: str | None = None
-    EncryptionConfiguration: EventBusEncryptionConfiguration | None = None
-    Name: str
-    StorageConfiguration: EventBusStorageConfiguration | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::EventsV2::EventBus.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the event bus. Control characters and Unicode line separators are not allowed."
+        ),
+    ] = None
+    EncryptionConfiguration: Annotated[
+        EventBusEncryptionConfiguration | None,
+        Field(
+            description="Encryption configuration for the event bus. The service stores and returns the customer managed key as its key ARN. The key ARN is recommended so that drift detection stays accurate. A key ID is also accepted and is matched to the returned key ARN when CloudFormation checks for drift; a key alias is accepted but can be reported as a value difference, because an alias cannot be matched to the key ARN it points to."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the event bus. The first character must be alphanumeric; the remaining characters may also include '.', '-', and '_'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StorageConfiguration: Annotated[
+        EventBusStorageConfiguration | None,
+        Field(
+            description="The event storage configuration for the event bus, which controls the number of days events are retained on the bus."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags assigned to the event bus.")] = (
+        None
+    )

@@ -7,9 +7,10 @@ Imported on first use by resource_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourcePolicyAttributes",
@@ -18,9 +19,32 @@ __all__ = [
 
 
 class ResourcePolicyProps(DeferredModel):
-    EventBusArn: str
-    PolicyDocument: dict[str, Any]
+    """
+    The properties a program declares for a AWS::EventsV2::ResourcePolicy.
+    """
+
+    EventBusArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the event bus whose resource policy this is. The bus must already exist. This resource does not create it. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PolicyDocument: Annotated[
+        dict[str, Any],
+        Field(
+            description='The resource policy document, as a JSON object. The document can be up to 20 KB. This quota is adjustable. An empty object is not a valid policy. To remove the policy, delete this resource. The principals in the document must exist and be visible to the service when the policy is written. When you create a new IAM role or user, that principal might not be immediately visible to the service. You might need to enforce a delay before you include it in the document. For more information, see "Changes that I make are not always immediately visible" in the IAM User Guide. Declare Version. Write AWS account and role principals as ARNs rather than as account IDs. Write a single Action, Resource, or principal value as a scalar rather than as a one-element list. The service returns these forms as you wrote them. It normalizes other forms, and a normalized value can appear as drift. A stack update replaces the whole policy with this document, including any change made outside CloudFormation. For more information about event bus resource policies, see the Amazon EventBridge User Guide.'
+        ),
+    ]
 
 
 class ResourcePolicyAttributes(DeferredModel):
-    RevisionId: str | None = None
+    """
+    The read-only attributes of a AWS::EventsV2::ResourcePolicy, set by AWS.
+    """
+
+    RevisionId: Annotated[
+        str | None,
+        Field(
+            description="The revision identifier the service assigned to the stored policy. The identifier changes on every successful write."
+        ),
+    ] = None

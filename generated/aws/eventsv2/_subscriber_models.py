@@ -7,7 +7,7 @@ Imported on first use by subscriber.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -41,224 +41,701 @@ __all__ = [
 
 
 class EventBusV2SystemMetadata(DeferredModel):
+    """
+    Customer-controllable system metadata attached to each forwarded event.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeduplicationId: str | None = None
-    EventGroupId: str | None = None
+    DeduplicationId: Annotated[
+        str | None,
+        Field(
+            description="The deduplication ID for FIFO deduplication on the downstream event bus. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
+    EventGroupId: Annotated[
+        str | None,
+        Field(
+            description="The event group ID for FIFO ordering on the downstream event bus. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
 
 
 class Filter(DeferredModel):
+    """
+    A single filter entry: an event pattern and the scope of the event it is evaluated against.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Pattern: str
-    Scope: Literal["DATA", "METADATA", "SYSTEM_METADATA"]
+    Pattern: Annotated[str, Field(description="The event pattern, as a JSON string.")]
+    Scope: Annotated[
+        Literal["DATA", "METADATA", "SYSTEM_METADATA"],
+        Field(
+            description="Which part of the event the pattern is evaluated against: DATA (the event payload), METADATA (event metadata), or SYSTEM_METADATA (service-generated metadata)."
+        ),
+    ]
 
 
 class MessageAttributeValue(DeferredModel):
+    """
+    A message attribute value and its data type, for Amazon SQS and Amazon SNS targets.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BinaryValue: str | None = None
-    DataType: str
-    StringValue: str | None = None
+    BinaryValue: Annotated[
+        str | None,
+        Field(description="The attribute value for the Binary data type, Base64-encoded."),
+    ] = None
+    DataType: Annotated[
+        str,
+        Field(
+            description="The attribute data type. For Amazon SQS targets, specify String, Number, or Binary, optionally with a custom label suffix such as Number.float. For Amazon SNS targets, specify String, String.Array, Number, or Binary."
+        ),
+    ]
+    StringValue: Annotated[
+        str | None,
+        Field(
+            description="The attribute value for the String and Number data types (and String.Array for Amazon SNS targets)."
+        ),
+    ] = None
 
 
 class SubscriberBatchConfiguration(DeferredModel):
+    """
+    Configuration for batching events into a single delivery.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxBatchSize: int | None = None
-    MaxBatchWindowInSeconds: int | None = None
+    MaxBatchSize: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of events in a single batch delivered to the target. The maximum depends on the target: 500 for Kinesis Data Streams and Amazon Data Firehose, 100 for Lambda, Step Functions, and AWS::EventsV2::EventBus targets, 10 for Amazon SQS, Amazon SNS, and AWS::Events::EventBus targets, and 1 for API Gateway, API destinations, and universal service integration targets. The service rejects a value above the target's maximum. Fewer events may be delivered when the batch window elapses. When omitted, the default is 10 for Lambda and Step Functions targets and the target's maximum for other targets. The resolved value applied by the service is returned on read."
+        ),
+    ] = None
+    MaxBatchWindowInSeconds: Annotated[
+        int | None,
+        Field(
+            description="The maximum time in seconds to wait for a batch to fill before delivering it, 0-300. The default is 0 (no wait). The resolved value applied by the service is returned on read."
+        ),
+    ] = None
 
 
 class SubscriberDeduplicationConfiguration(DeferredModel):
+    """
+    Deduplication settings applied to the forwarded events on the downstream bus.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeduplicationType: Literal["CONTENT_BASED"]
+    DeduplicationType: Annotated[
+        Literal["CONTENT_BASED"],
+        Field(
+            description="How duplicate events are detected: CONTENT_BASED deduplicates by a hash of the event content. To deduplicate by a caller-supplied token instead, omit DeduplicationConfiguration and set SystemMetadata.DeduplicationId."
+        ),
+    ]
 
 
 class SubscriberFilterConfiguration(DeferredModel):
+    """
+    Configuration for filtering which events are delivered to the target. An event must match every filter to be delivered.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filters: list[Filter]
-    Language: Literal["EVENT_BRIDGE_PATTERN"] | None = None
+    Filters: Annotated[
+        list[Filter],
+        Field(
+            description="The list of filters, 1-50 entries. An event must match every filter to be delivered."
+        ),
+    ]
+    Language: Annotated[
+        Literal["EVENT_BRIDGE_PATTERN"] | None,
+        Field(description="The filter language. The default is EVENT_BRIDGE_PATTERN."),
+    ] = None
 
 
 class SubscriberInvokeConfigurationEventBusV2Parameters(DeferredModel):
+    """
+    Parameters for forwarding events to another EventBridge event bus, used when TargetArn is an event bus ARN of the form arn:{partition}:events:{region}:{account}:event-busv2/{name}/{id}.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeduplicationConfiguration: SubscriberDeduplicationConfiguration | None = None
-    Metadata: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SystemMetadata: EventBusV2SystemMetadata | None = None
+    DeduplicationConfiguration: Annotated[
+        SubscriberDeduplicationConfiguration | None,
+        Field(
+            description="Deduplication settings applied to the forwarded events on the downstream event bus."
+        ),
+    ] = None
+    Metadata: Annotated[
+        dict[str, str] | None,
+        Field(description="Metadata forwarded with each event, as key-value string pairs."),
+    ] = None
+    SystemMetadata: Annotated[
+        EventBusV2SystemMetadata | None,
+        Field(
+            description="System metadata attached to each forwarded event, controlling FIFO ordering and deduplication on the downstream event bus."
+        ),
+    ] = None
 
 
 class SubscriberInvokeConfigurationHttpParameters(DeferredModel):
+    """
+    Parameters for invoking an HTTP endpoint target, such as an Amazon API Gateway endpoint or an EventBridge API destination.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HeaderParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    InvocationTimeoutSeconds: str | None = None
-    PathParameterValues: list[str] | None = None
-    QueryStringParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    HeaderParameters: Annotated[
+        dict[str, str] | None, Field(description="HTTP headers to add to the request.")
+    ] = None
+    InvocationTimeoutSeconds: Annotated[
+        str | None,
+        Field(
+            description="The timeout in seconds for each invocation of the target, written as a string. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
+    PathParameterValues: Annotated[
+        list[str] | None,
+        Field(
+            description="Values for the path parameters (wildcards) in the target URL, in order."
+        ),
+    ] = None
+    QueryStringParameters: Annotated[
+        dict[str, str] | None, Field(description="Query string parameters to add to the request.")
+    ] = None
 
 
 class SubscriberInvokeConfigurationKinesisParameters(DeferredModel):
+    """
+    Parameters for writing events to an Amazon Kinesis Data Streams target.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExplicitHashKey: str | None = None
-    PartitionKey: str | None = None
+    ExplicitHashKey: Annotated[
+        str | None,
+        Field(
+            description="An explicit hash key that overrides the partition key's shard assignment. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
+    PartitionKey: Annotated[
+        str | None,
+        Field(
+            description="The partition key that determines which shard each record is written to. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
 
 
 class SubscriberInvokeConfigurationLambdaParameters(DeferredModel):
+    """
+    Parameters for invoking an AWS Lambda function target.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DurableExecutionName: str | None = None
-    InvocationTimeoutSeconds: str | None = None
-    InvocationType: str | None = None
-    Qualifier: str | None = None
-    TenantId: str | None = None
+    DurableExecutionName: Annotated[
+        str | None,
+        Field(
+            description="A unique name for a durable function execution. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
+    InvocationTimeoutSeconds: Annotated[
+        str | None,
+        Field(
+            description="The timeout in seconds for each invocation of the target, written as a string. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
+    InvocationType: Annotated[
+        str | None,
+        Field(
+            description="How the function is invoked: EVENT (asynchronous) or REQUEST_RESPONSE (synchronous)."
+        ),
+    ] = None
+    Qualifier: Annotated[
+        str | None,
+        Field(
+            description="The version or alias of the Lambda function to invoke. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
+    TenantId: Annotated[
+        str | None,
+        Field(
+            description="The tenant identifier for multi-tenant Lambda functions. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
 
 
 class SubscriberInvokeConfigurationSnsParameters(DeferredModel):
+    """
+    Parameters for publishing events to an Amazon SNS topic target.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MessageAttributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    MessageDeduplicationId: str | None = None
-    MessageGroupId: str | None = None
-    MessageStructure: str | None = None
-    Subject: str | None = None
+    MessageAttributes: Annotated[
+        dict[str, MessageAttributeValue] | None,
+        Field(
+            description="Custom message attributes to attach to each message; Amazon SNS subscription filter policies can match on them."
+        ),
+    ] = None
+    MessageDeduplicationId: Annotated[
+        str | None,
+        Field(
+            description="The message deduplication ID to use when the target is a FIFO topic. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
+    MessageGroupId: Annotated[
+        str | None,
+        Field(
+            description="The message group ID to use when the target is a FIFO topic. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
+    MessageStructure: Annotated[
+        str | None,
+        Field(
+            description="Set to json to send a different message per delivery protocol. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
+    Subject: Annotated[
+        str | None,
+        Field(
+            description="The subject line to use for email-protocol subscriptions. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
 
 
 class SubscriberInvokeConfigurationSqsParameters(DeferredModel):
+    """
+    Parameters for sending events to an Amazon SQS queue target.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DelaySeconds: str | None = None
-    MessageAttributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    MessageDeduplicationId: str | None = None
-    MessageGroupId: str | None = None
-    MessageSystemAttributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    DelaySeconds: Annotated[
+        str | None,
+        Field(
+            description="The delay in seconds for the message, written as a string. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
+    MessageAttributes: Annotated[
+        dict[str, MessageAttributeValue] | None,
+        Field(description="Custom message attributes to attach to each message."),
+    ] = None
+    MessageDeduplicationId: Annotated[
+        str | None,
+        Field(
+            description="The message deduplication ID to use when the target is a FIFO queue. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
+    MessageGroupId: Annotated[
+        str | None,
+        Field(
+            description="The message group ID to use when the target is a FIFO queue. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
+    MessageSystemAttributes: Annotated[
+        dict[str, MessageAttributeValue] | None,
+        Field(
+            description="Message system attributes to attach to each message, such as AWSTraceHeader."
+        ),
+    ] = None
 
 
 class SubscriberInvokeConfigurationStepFunctionsParameters(DeferredModel):
+    """
+    Parameters for starting an AWS Step Functions state machine execution target.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InvocationTimeoutSeconds: str | None = None
-    InvocationType: str | None = None
-    Name: str | None = None
-    TraceHeader: str | None = None
+    InvocationTimeoutSeconds: Annotated[
+        str | None,
+        Field(
+            description="The timeout in seconds for each invocation of the target, written as a string. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
+    InvocationType: Annotated[
+        str | None,
+        Field(
+            description="How the execution is started: EVENT (StartExecution, asynchronous) or REQUEST_RESPONSE (StartSyncExecution, synchronous)."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="A name for the execution. Must be unique for the account, Region, and state machine. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
+    TraceHeader: Annotated[
+        str | None,
+        Field(
+            description="The AWS X-Ray trace header for distributed tracing. Accepts a literal value or a JSONata expression."
+        ),
+    ] = None
 
 
 class SubscriberInvokeConfigurationUniversalTargetParameters(DeferredModel):
+    """
+    Parameters for invoking an AWS service API as a universal service integration target, used when TargetArn has the form arn:{partition}:events:::aws-sdk:{service}:{apiAction}.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Input: str
-    InvocationTimeoutSeconds: str | None = None
+    Input: Annotated[
+        str,
+        Field(
+            description="JSON string or JSONata expression that produces the API request. Supports {% ... %} JSONata expressions for dynamic values from the event."
+        ),
+    ]
+    InvocationTimeoutSeconds: Annotated[
+        str | None,
+        Field(
+            description="Timeout in seconds for each invocation of the target (1-30, default 30). Must be a literal integer written as a string; JSONata expressions are not supported for this field."
+        ),
+    ] = None
 
 
 class SubscriberJsonataConfiguration(DeferredModel):
+    """
+    JSONata transform settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Expression: str
+    Expression: Annotated[
+        str,
+        Field(
+            description="The JSONata expression that transforms the event, enclosed in {% %} delimiters."
+        ),
+    ]
 
 
 class SubscriberLogConfiguration(DeferredModel):
+    """
+    Delivery logging configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncludePayload: Literal["FULL", "ON_ERROR_ONLY"] | None = None
-    Level: Literal["OFF", "ERROR", "INFO"] | None = None
+    IncludePayload: Annotated[
+        Literal["FULL", "ON_ERROR_ONLY"] | None,
+        Field(
+            description="Whether the event payload is included in emitted log records: FULL includes it in every emitted record, and ON_ERROR_ONLY includes it only in error records. The default is ON_ERROR_ONLY."
+        ),
+    ] = None
+    Level: Annotated[
+        Literal["OFF", "ERROR", "INFO"] | None,
+        Field(
+            description="The minimum log level: OFF (no logging), ERROR, or INFO. Records below this level are not emitted. The default is OFF."
+        ),
+    ] = None
 
 
 class SubscriberOnFailureConfiguration(DeferredModel):
+    """
+    The destination for events that could not be delivered.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the destination that receives events that could not be delivered. An Amazon SQS queue is the supported destination."
+        ),
+    ] = None
 
 
 class SubscriberPointInTimeConfiguration(DeferredModel):
+    """
+    The point in time to start delivering events from, used when StartingPosition is POINT_IN_TIME.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndPoint: int | None = None
-    PointType: Literal["HORIZON", "TIMESTAMP"]
-    StartingPoint: int | None = None
+    EndPoint: Annotated[
+        int | None,
+        Field(
+            description="An optional time to stop delivering events at, in seconds since the Unix epoch."
+        ),
+    ] = None
+    PointType: Annotated[
+        Literal["HORIZON", "TIMESTAMP"],
+        Field(
+            description="Where to start: HORIZON starts from the earliest available event; TIMESTAMP starts from the StartingPoint timestamp."
+        ),
+    ]
+    StartingPoint: Annotated[
+        int | None,
+        Field(
+            description="The time to start delivering events from, in seconds since the Unix epoch. Required when PointType is TIMESTAMP."
+        ),
+    ] = None
 
 
 class SubscriberRetryPolicy(DeferredModel):
+    """
+    The retry policy for failed deliveries.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxEventAgeInSeconds: int | None = None
-    MaxRetryAttempts: int | None = None
-    RetryStrategy: Literal["ALL"] | None = None
+    MaxEventAgeInSeconds: Annotated[
+        int | None,
+        Field(
+            description="The maximum age of an event in seconds, 60-86400 (24 hours). When an event reaches this age, retries stop; if OnFailureConfiguration is set, the event is delivered to that destination, otherwise it is dropped. The default is 300."
+        ),
+    ] = None
+    MaxRetryAttempts: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of retry attempts, 0-185. When the attempts are exhausted, retries stop; if OnFailureConfiguration is set, the event is delivered to that destination, otherwise it is dropped. The default is 5."
+        ),
+    ] = None
+    RetryStrategy: Annotated[
+        Literal["ALL"] | None,
+        Field(description="Which errors are retried. ALL retries all errors. The default is ALL."),
+    ] = None
 
 
 class SubscriberTransformer(DeferredModel):
+    """
+    Configuration for transforming events before delivery: the raw payload, the payload with its metadata envelope, or the output of a JSONata expression.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    JsonataConfiguration: SubscriberJsonataConfiguration | None = None
-    Type: Literal["RAW", "WITH_METADATA", "JSONATA"] | None = None
+    JsonataConfiguration: Annotated[
+        SubscriberJsonataConfiguration | None,
+        Field(description="The JSONata expression configuration. Required when Type is JSONATA."),
+    ] = None
+    Type: Annotated[
+        Literal["RAW", "WITH_METADATA", "JSONATA"] | None,
+        Field(
+            description="The transform type: RAW delivers the event payload only; WITH_METADATA delivers the event with its metadata envelope; JSONATA delivers the output of the JSONata expression in JsonataConfiguration."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The tag key. For each resource, each tag key must be unique and each key can have only one value; keys are case sensitive. A key cannot begin or end with a whitespace character; whitespace inside the key is allowed."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The tag value. May be empty. A value cannot begin or end with a whitespace character; whitespace inside the value is allowed."
+        ),
+    ]
 
 
 class SubscriberAttributes(DeferredModel):
-    BusName: str | None = None
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-    SubscriberArn: str | None = None
+    """
+    The read-only attributes of a AWS::EventsV2::Subscriber, set by AWS.
+    """
+
+    BusName: Annotated[
+        str | None,
+        Field(
+            description="The name of the event bus this subscriber belongs to. This property is read-only."
+        ),
+    ] = None
+    CreationTime: Annotated[
+        str | None, Field(description="Creation timestamp (ISO-8601), read-only.")
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None, Field(description="Last-modification timestamp (ISO-8601), read-only.")
+    ] = None
+    SubscriberArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the subscriber.")
+    ] = None
 
 
 class SubscriberInvokeConfiguration(DeferredModel):
+    """
+    Configuration for how the subscriber invokes its target. Specify the target ARN, the IAM role, and, optionally, the target-specific parameters object that matches the target type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventBusV2Parameters: SubscriberInvokeConfigurationEventBusV2Parameters | None = None
-    HttpParameters: SubscriberInvokeConfigurationHttpParameters | None = None
-    KinesisParameters: SubscriberInvokeConfigurationKinesisParameters | None = None
-    LambdaParameters: SubscriberInvokeConfigurationLambdaParameters | None = None
-    RoleArn: str
-    SnsParameters: SubscriberInvokeConfigurationSnsParameters | None = None
-    SqsParameters: SubscriberInvokeConfigurationSqsParameters | None = None
-    StepFunctionsParameters: SubscriberInvokeConfigurationStepFunctionsParameters | None = None
-    TargetArn: str
-    UniversalTargetParameters: SubscriberInvokeConfigurationUniversalTargetParameters | None = None
+    EventBusV2Parameters: Annotated[
+        SubscriberInvokeConfigurationEventBusV2Parameters | None,
+        Field(
+            description="Parameters for forwarding events to another EventBridge event bus, used when TargetArn is an event bus ARN of the form arn:{partition}:events:{region}:{account}:event-busv2/{name}/{id}."
+        ),
+    ] = None
+    HttpParameters: Annotated[
+        SubscriberInvokeConfigurationHttpParameters | None,
+        Field(
+            description="Parameters for invoking an HTTP endpoint target, such as an Amazon API Gateway endpoint or an EventBridge API destination."
+        ),
+    ] = None
+    KinesisParameters: Annotated[
+        SubscriberInvokeConfigurationKinesisParameters | None,
+        Field(
+            description="Parameters for writing events to an Amazon Kinesis Data Streams target."
+        ),
+    ] = None
+    LambdaParameters: Annotated[
+        SubscriberInvokeConfigurationLambdaParameters | None,
+        Field(description="Parameters for invoking an AWS Lambda function target."),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role the service assumes to invoke the target. The role must belong to the same account as the subscriber."
+        ),
+    ]
+    SnsParameters: Annotated[
+        SubscriberInvokeConfigurationSnsParameters | None,
+        Field(description="Parameters for publishing events to an Amazon SNS topic target."),
+    ] = None
+    SqsParameters: Annotated[
+        SubscriberInvokeConfigurationSqsParameters | None,
+        Field(description="Parameters for sending events to an Amazon SQS queue target."),
+    ] = None
+    StepFunctionsParameters: Annotated[
+        SubscriberInvokeConfigurationStepFunctionsParameters | None,
+        Field(
+            description="Parameters for starting an AWS Step Functions state machine execution target."
+        ),
+    ] = None
+    TargetArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the target that the subscriber invokes. For universal service integration targets, use the form arn:{partition}:events:::aws-sdk:{service}:{apiAction}."
+        ),
+    ]
+    UniversalTargetParameters: Annotated[
+        SubscriberInvokeConfigurationUniversalTargetParameters | None,
+        Field(
+            description="Parameters for invoking an AWS service API as a universal service integration target, used when TargetArn has the form arn:{partition}:events:::aws-sdk:{service}:{apiAction}."
+        ),
+    ] = None
 
 
 class SubscriberProps(DeferredModel):
-    BatchConfiguration: SubscriberBatchConfiguration | None = None
-    Description: str | None = None
-    EventBusArn: str
-    FilterConfiguration: SubscriberFilterConfiguration | None = None
-    InvokeConfiguration: SubscriberInvokeConfiguration
-    LogConfiguration: SubscriberLogConfiguration | None = None
-    Name: str
-    OnFailureConfiguration: SubscriberOnFailureConfiguration | None = None
-    PointInTimeConfiguration: SubscriberPointInTimeConfiguration | None = None
-    ResumePosition: Literal["LAST_PROCESSED", "LATEST"] | None = None
-    RetryPolicy: SubscriberRetryPolicy | None = None
-    StartingPosition: Literal["LATEST", "POINT_IN_TIME"] | None = None
-    State: Literal["RUNNING", "STOPPED"] | None = None
-    Tags: list[Tag] | None = None
-    Transformer: SubscriberTransformer | None = None
-    Type: Literal["FIFO", "UNORDERED"] | None = None
+    """
+    The properties a program declares for a AWS::EventsV2::Subscriber.
+    """
+
+    BatchConfiguration: Annotated[
+        SubscriberBatchConfiguration | None,
+        Field(
+            description="Configuration for batching events into a single delivery to the target."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the subscriber. Control characters and Unicode line separators are not allowed."
+        ),
+    ] = None
+    EventBusArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the event bus this subscriber belongs to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FilterConfiguration: Annotated[
+        SubscriberFilterConfiguration | None,
+        Field(
+            description="Configuration for filtering which events are delivered to the target. An event must match every filter to be delivered."
+        ),
+    ] = None
+    InvokeConfiguration: Annotated[
+        SubscriberInvokeConfiguration,
+        Field(
+            description="Configuration for how the subscriber invokes its target, including the target ARN, the IAM role used to invoke it, and, optionally, the target-specific parameters object that matches the target type."
+        ),
+    ]
+    LogConfiguration: Annotated[
+        SubscriberLogConfiguration | None,
+        Field(description="Delivery logging configuration for the subscriber."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the subscriber. The first character must be alphanumeric; the remaining characters may also include '.', '-', and '_'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OnFailureConfiguration: Annotated[
+        SubscriberOnFailureConfiguration | None,
+        Field(description="The destination for events that could not be delivered to the target."),
+    ] = None
+    PointInTimeConfiguration: Annotated[
+        SubscriberPointInTimeConfiguration | None,
+        Field(
+            description="The point in time to start delivering events from. Used when StartingPosition is POINT_IN_TIME. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ResumePosition: Annotated[
+        Literal["LAST_PROCESSED", "LATEST"] | None,
+        Field(
+            description="Resume-time control, never returned by the service. Applied only when an update transitions State from STOPPED to RUNNING: LAST_PROCESSED (default) resumes from the last processed event, LATEST skips to the newest. Ignored on create and on any update that does not perform that transition. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RetryPolicy: Annotated[
+        SubscriberRetryPolicy | None,
+        Field(description="The retry policy for failed deliveries to the target."),
+    ] = None
+    StartingPosition: Annotated[
+        Literal["LATEST", "POINT_IN_TIME"] | None,
+        Field(
+            description="Where the subscriber starts reading events: LATEST starts from the newest events; POINT_IN_TIME starts from the point specified in PointInTimeConfiguration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    State: Annotated[
+        Literal["RUNNING", "STOPPED"] | None,
+        Field(
+            description="The run state of the subscriber. Events are delivered only while the state is RUNNING. Setting the state to STOPPED pauses delivery. When an update sets a stopped subscriber back to RUNNING, ResumePosition controls where delivery resumes."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags assigned to the subscriber.")] = (
+        None
+    )
+    Transformer: Annotated[
+        SubscriberTransformer | None,
+        Field(description="Configuration for transforming events before delivery to the target."),
+    ] = None
+    Type: Annotated[
+        Literal["FIFO", "UNORDERED"] | None,
+        Field(
+            description="The delivery ordering mode of the subscriber. FIFO delivers events in order within an event group; UNORDERED delivers without an ordering guarantee. Create-only: changing it replaces the resource."
+        ),
+    ] = None

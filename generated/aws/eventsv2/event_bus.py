@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,50 +63,46 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EventBusEncryptionConfigurationDict = TypedDict(
-    "EventBusEncryptionConfigurationDict",
-    {
-        "KmsKeyIdentifier": "str",
-    },
-    total=False,
-)
 
-EventBusStorageConfigurationDict = TypedDict(
-    "EventBusStorageConfigurationDict",
-    {
-        "RetentionPeriodInDays": "int",
-    },
-    total=False,
-)
+class EventBusEncryptionConfigurationDict(TypedDict, total=False):
+    """EventBusEncryptionConfiguration as a plain dict: Encryption configuration for an event bus."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    KmsKeyIdentifier: str
+    """The identifier of the AWS KMS customer managed key that the event bus uses to encrypt events.
+    You can specify the key ARN, key ID, alias name, or alias ARN. If you do not specify a key,
+    EventBridge uses an AWS owned key."""
 
+
+class EventBusStorageConfigurationDict(TypedDict, total=False):
+    """EventBusStorageConfiguration as a plain dict: Storage (retention) configuration for the event
+    bus."""
+
+    RetentionPeriodInDays: int
+    """The number of days events are retained on the event bus for replay, 1-365."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the resource."""
+
+    Key: Required[str]
+    """The tag key. For each resource, each tag key must be unique and each key can have only one
+    value; keys are case sensitive. A key cannot begin or end with a whitespace character;
+    whitespace inside the key is allowed."""
+    Value: Required[str]
+    """The tag value. May be empty. A value cannot begin or end with a whitespace character;
+    whitespace inside the value is allowed."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EventsV2::EventBus",
     schema_file="aws-eventsv2-eventbus.json",
     primary_identifier=("/EventBusArn",),
-    additional_identifiers=(),
     read_only=("/EventBusArn", "/State", "/CreationTime", "/LastModifiedTime"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -112,97 +112,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyIdentifier": {
-                    "maxLength": 2048,
-                    "pattern": "^[a-zA-Z0-9_\\-/:]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "StorageConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RetentionPeriodInDays": {"maximum": 365, "minimum": 1, "type": "integer"}
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^\\S([\\s\\S]*\\S)?(?![\\s\\S])",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^(\\S([\\s\\S]*\\S)?)?(?![\\s\\S])",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "Description": {
-            "maxLength": 512,
-            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*(?![\\s\\S])",
-            "type": "string",
-        },
-        "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-        "EventBusArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12}):event-busv2\\/[A-Za-z0-9][\\.\\-_A-Za-z0-9]{0,255}\\/[a-z0-9]{25}$",
-            "type": "string",
-        },
-        "LastModifiedTime": {"type": "string"},
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9][\\.\\-_A-Za-z0-9]*$",
-            "type": "string",
-        },
-        "State": {
-            "enum": [
-                "CREATING",
-                "ACTIVE",
-                "UPDATING",
-                "CREATE_FAILED",
-                "UPDATE_FAILED",
-                "DELETE_FAILED",
-                "DELETING",
-            ],
-            "type": "string",
-        },
-        "StorageConfiguration": {"$ref": "#/definitions/StorageConfiguration"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name"],
-}
-
 
 class EventBus(_Resource):
-    """AWS::EventsV2::EventBus: Resource type definition for AWS::EventsV2::EventBus, an Amazon EventBridge custom event bus that receives events and delivers them to matching subscr...
+    """AWS::EventsV2::EventBus: Resource type definition for AWS::EventsV2::EventBus, an Amazon
+    EventBridge custom event bus that receives events and delivers them to matching subscribers.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EventBusArn.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): CreationTime, EventBusArn, LastModifiedTime, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eventsv2-eventbus.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -210,12 +130,16 @@ class EventBus(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EventBusAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "event_bus.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The time the event bus was created, as an ISO 8601 timestamp."""
     EventBusArn: str
+    """The Amazon Resource Name (ARN) of the event bus."""
     LastModifiedTime: str
+    """The time the event bus was last modified, as an ISO 8601 timestamp."""
     State: Literal[
         "CREATING",
         "ACTIVE",
@@ -225,40 +149,53 @@ class EventBus(_Resource):
         "DELETE_FAILED",
         "DELETING",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The lifecycle state of the event bus. The settled operational state is ACTIVE."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     EncryptionConfiguration: EventBusEncryptionConfigurationDict
     Name: str
     StorageConfiguration: EventBusStorageConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Description: str | None = None,
+        EncryptionConfiguration: EventBusEncryptionConfiguration
+        | EventBusEncryptionConfigurationDict
+        | None = None,
+        StorageConfiguration: EventBusStorageConfiguration
+        | EventBusStorageConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EventsV2::EventBus; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Description: str | None = None,
-            EncryptionConfiguration: EventBusEncryptionConfiguration
-            | EventBusEncryptionConfigurationDict
-            | None = None,
-            StorageConfiguration: EventBusStorageConfiguration
-            | EventBusStorageConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EventsV2::EventBus; `await` it inside an App to deploy it.
-
-            Description: A description of the event bus.
-            EncryptionConfiguration: Encryption configuration for the event bus.
-            Name: The name of the event bus.
-            StorageConfiguration: The event storage configuration for the event bus, which controls the number of days events are retained on the bus.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the event bus. The first character must be alphanumeric; the remaining
+                characters may also include '.', '-', and '_'. Create-only: changing it replaces the
+                resource. Required.
+            Description: A description of the event bus. Control characters and Unicode line
+                separators are not allowed.
+            EncryptionConfiguration: Encryption configuration for the event bus. The service stores
+                and returns the customer managed key as its key ARN. The key ARN is recommended so
+                that drift detection stays accurate. A key ID is also accepted and is matched to the
+                returned key ARN when CloudFormation checks for drift; a key alias is accepted but
+                can be reported as a value difference, because an alias cannot be matched to the key
+                ARN it points to.
+            StorageConfiguration: The event storage configuration for the event bus, which controls
+                the number of days events are retained on the bus.
             Tags: The tags assigned to the event bus.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,53 +71,78 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EventSourceAwsServiceEventsConfigurationDict = TypedDict(
-    "EventSourceAwsServiceEventsConfigurationDict",
-    {
-        "AwsService": "Required[str]",
-        "OnFailureConfiguration": "EventSourceOnFailureConfigurationDict",
-        "Pattern": "str",
-    },
-    total=False,
-)
 
-EventSourceConfigurationDict = TypedDict(
-    "EventSourceConfigurationDict",
-    {
-        "AwsServiceEventsConfiguration": "EventSourceAwsServiceEventsConfigurationDict",
-        "PartnerEventsConfiguration": "EventSourcePartnerEventsConfigurationDict",
-    },
-    total=False,
-)
+class EventSourceAwsServiceEventsConfigurationDict(TypedDict, total=False):
+    """EventSourceAwsServiceEventsConfiguration as a plain dict: Forward a single AWS service's
+    events from the account's default event bus."""
 
-EventSourceOnFailureConfigurationDict = TypedDict(
-    "EventSourceOnFailureConfigurationDict",
-    {
-        "Arn": "str",
-    },
-    total=False,
-)
+    AwsService: Required[str]
+    """A single AWS service source identifier, for example aws.s3. Wildcards and lists are not
+    allowed."""
+    OnFailureConfiguration: EventSourceOnFailureConfigurationDict
+    """The destination for events that could not be forwarded."""
+    Pattern: str
+    """A filter pattern, as a JSON string, that defines which events from the specified AWS service
+    are forwarded to the event bus. Do not include source, account, or region as top-level fields.
+    If you do not specify a pattern, all events from the service are forwarded."""
 
-EventSourcePartnerEventsConfigurationDict = TypedDict(
-    "EventSourcePartnerEventsConfigurationDict",
-    {
-        "OnFailureConfiguration": "EventSourceOnFailureConfigurationDict",
-        "PartnerBusKmsKeyIdentifier": "str",
-        "PartnerEventSourceArn": "Required[str]",
-        "Pattern": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class EventSourceConfigurationDict(TypedDict, total=False):
+    """EventSourceConfiguration as a plain dict: Event source configuration. Exactly one of the two
+    variants must be set."""
 
+    AwsServiceEventsConfiguration: EventSourceAwsServiceEventsConfigurationDict
+    """Configuration for forwarding a single AWS service's events."""
+    PartnerEventsConfiguration: EventSourcePartnerEventsConfigurationDict
+    """Configuration for forwarding a partner event source's events."""
+
+
+class EventSourceOnFailureConfigurationDict(TypedDict, total=False):
+    """EventSourceOnFailureConfiguration as a plain dict: The destination for events that could not
+    be forwarded by the managed forwarding target or, for partner event sources, the managed partner
+    event bus. Arn is optional. An empty object removes a configured destination on update."""
+
+    Arn: str
+    """The ARN of the Amazon SQS standard queue that receives events that could not be forwarded.
+    FIFO queues are not supported."""
+
+
+class EventSourcePartnerEventsConfigurationDict(TypedDict, total=False):
+    """EventSourcePartnerEventsConfiguration as a plain dict: Forward a partner event source's
+    events through a managed partner event bus."""
+
+    OnFailureConfiguration: EventSourceOnFailureConfigurationDict
+    """The destination for events that could not be forwarded, covering both the forwarding target
+    and the managed partner event bus."""
+    PartnerBusKmsKeyIdentifier: str
+    """The identifier of the AWS KMS customer managed key for EventBridge to use, if you choose to
+    use a customer managed key to encrypt events on the managed partner event bus. The identifier
+    can be the key Amazon Resource Name (ARN), KeyId, key alias, or key alias ARN. If you do not
+    specify a customer managed key identifier, EventBridge uses an AWS owned key to encrypt events
+    on the event bus."""
+    PartnerEventSourceArn: Required[str]
+    """The ARN of the partner event source to forward. The partner owns the event source, so the
+    ARN's account segment is empty. Changing this property replaces the event source. Because Name
+    and EventBusArn together identify an event source, and the replacement is created before the old
+    resource is deleted, change Name in the same update."""
+    Pattern: str
+    """A filter pattern, as a JSON string, that defines which events from the specified partner
+    event source are forwarded to the event bus. If you do not specify a pattern, all events from
+    the partner event source are forwarded."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the resource."""
+
+    Key: Required[str]
+    """The tag key. Unique per resource; keys are case sensitive. No leading or trailing whitespace
+    (interior whitespace is allowed)."""
+    Value: Required[str]
+    """The tag value. May be empty. No leading or trailing whitespace (interior whitespace is
+    allowed)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EventsV2::EventSource",
     schema_file="aws-eventsv2-eventsource.json",
@@ -125,18 +154,9 @@ METADATA = _TypeMetadata(
         "/EventBusArn",
         "/Configuration/PartnerEventsConfiguration/PartnerEventSourceArn",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "EventBusArn", "Configuration"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 30,
         "read": 120,
@@ -146,146 +166,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AwsServiceEventsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsService": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^aws\\.[a-z0-9\\-]+$",
-                    "type": "string",
-                },
-                "OnFailureConfiguration": {"$ref": "#/definitions/OnFailureConfiguration"},
-                "Pattern": {"maxLength": 3753, "type": "string"},
-            },
-            "required": ["AwsService"],
-            "type": "object",
-        },
-        "EventSourceConfiguration": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["AwsServiceEventsConfiguration"]},
-                {"required": ["PartnerEventsConfiguration"]},
-            ],
-            "properties": {
-                "AwsServiceEventsConfiguration": {
-                    "$ref": "#/definitions/AwsServiceEventsConfiguration"
-                },
-                "PartnerEventsConfiguration": {"$ref": "#/definitions/PartnerEventsConfiguration"},
-            },
-            "type": "object",
-        },
-        "OnFailureConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-[a-z0-9]+)*:sqs:[a-z][a-z0-9]*(-[a-z0-9]+)*:[0-9]{12}:[A-Za-z0-9_-]{1,80}$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "PartnerEventsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "OnFailureConfiguration": {"$ref": "#/definitions/OnFailureConfiguration"},
-                "PartnerBusKmsKeyIdentifier": {
-                    "maxLength": 2048,
-                    "pattern": "^[a-zA-Z0-9_\\-/:]*$",
-                    "type": "string",
-                },
-                "PartnerEventSourceArn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12})?:event-source\\/aws\\.partner(\\/[\\.\\-_A-Za-z0-9]+){2,}$",
-                    "type": "string",
-                },
-                "Pattern": {"maxLength": 3753, "type": "string"},
-            },
-            "required": ["PartnerEventSourceArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^\\S([\\s\\S]*\\S)?(?![\\s\\S])",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^(\\S([\\s\\S]*\\S)?)?(?![\\s\\S])",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Configuration": {"$ref": "#/definitions/EventSourceConfiguration"},
-        "CreationTime": {"type": "string"},
-        "Description": {
-            "maxLength": 512,
-            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*(?![\\s\\S])",
-            "type": "string",
-        },
-        "EventBusArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12}):event-busv2\\/[A-Za-z0-9][\\.\\-_A-Za-z0-9]{0,255}\\/[a-z0-9]{25}$",
-            "type": "string",
-        },
-        "EventSourceArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12}):event-sourcev2\\/(aws\\.service|aws\\.partner)\\/[A-Za-z0-9][\\.\\-_A-Za-z0-9]{0,255}\\/[a-z0-9]{25}$",
-            "type": "string",
-        },
-        "LastModifiedTime": {"type": "string"},
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^(?!aws\\.)[A-Za-z0-9][\\.\\-_A-Za-z0-9]*$",
-            "type": "string",
-        },
-        "Revoked": {"type": "boolean"},
-        "State": {
-            "enum": [
-                "CREATING",
-                "ACTIVE",
-                "UPDATING",
-                "CREATE_FAILED",
-                "UPDATE_FAILED",
-                "DELETING",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "EventBusArn", "Configuration"],
-}
-
 
 class EventSource(_Resource):
-    """AWS::EventsV2::EventSource: Resource schema for AWS::EventsV2::EventSource. A managed event source that forwards AWS service events or partner events onto a custom event bus.
+    """AWS::EventsV2::EventSource: Resource schema for AWS::EventsV2::EventSource. A managed event
+    source that forwards AWS service events or partner events onto a custom event bus.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EventSourceArn.
+    Also identified by: Name, EventBusArn.
+    Replaced when any of these change (create-only): Name, EventBusArn,
+    Configuration.PartnerEventsConfiguration.PartnerEventSourceArn.
+    Read-only attributes (known once deployed): CreationTime, EventSourceArn, LastModifiedTime,
+    Revoked, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eventsv2-eventsource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -293,13 +187,22 @@ class EventSource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EventSourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "event_source.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The time the event source was created, as an ISO 8601 timestamp."""
     EventSourceArn: str
+    """The Amazon Resource Name (ARN) of the event source. Its resource segment has the form
+    event-sourcev2/<type>/<name>/<id>. The type segment is set by the service (aws.service for AWS
+    service events, aws.partner for partner events) and is not part of the event source name. The id
+    segment is a 25-character identifier generated by the service."""
     LastModifiedTime: str
+    """The time the event source was last modified, as an ISO 8601 timestamp."""
     Revoked: bool
+    """Whether the event bus owner has revoked this event source. Revocation is permanent: a revoked
+    event source cannot be updated, but it can be deleted."""
     State: Literal[
         "CREATING",
         "ACTIVE",
@@ -309,36 +212,47 @@ class EventSource(_Resource):
         "DELETING",
         "DELETE_FAILED",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The lifecycle state of the event source: CREATING, ACTIVE, UPDATING, CREATE_FAILED,
+    UPDATE_FAILED, DELETING, or DELETE_FAILED. Revocation by the event bus owner is reported by the
+    Revoked property, not by the state."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Configuration: EventSourceConfigurationDict
     Description: str
     EventBusArn: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Configuration: EventSourceConfiguration | EventSourceConfigurationDict,
+        EventBusArn: str,
+        Name: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EventsV2::EventSource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Configuration: EventSourceConfiguration | EventSourceConfigurationDict,
-            EventBusArn: str,
-            Name: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EventsV2::EventSource; `await` it inside an App to deploy it.
-
-            Configuration: The event source configuration.
-            Description: A description of the event source.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Configuration: The event source configuration. Specify exactly one of
+                AwsServiceEventsConfiguration or PartnerEventsConfiguration. Required.
             EventBusArn: The ARN of the custom event bus the event source forwards onto.
-            Name: The name of the event source.
+                Create-only: changing it replaces the resource. Required.
+            Name: The name of the event source. The first character must be alphanumeric; the
+                remaining characters may also include '.', '-', and '_'. Names cannot begin with the
+                reserved aws. prefix. Create-only: changing it replaces the resource. Required.
+            Description: A description of the event source. Control characters and Unicode line
+                separators are not allowed.
             Tags: The tags assigned to the event source.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

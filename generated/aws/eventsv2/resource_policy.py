@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EventsV2::ResourcePolicy",
     schema_file="aws-eventsv2-resourcepolicy.json",
     primary_identifier=("/EventBusArn",),
-    additional_identifiers=(),
     read_only=("/RevisionId",),
     create_only=("/EventBusArn",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("EventBusArn", "PolicyDocument"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,28 +72,25 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "EventBusArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12}):event-busv2\\/[A-Za-z0-9][\\.\\-_A-Za-z0-9]{0,255}\\/[a-z0-9]{25}$",
-            "type": "string",
-        },
-        "PolicyDocument": {"minProperties": 1, "type": "object"},
-        "RevisionId": {"maxLength": 1024, "minLength": 1, "type": "string"},
-    },
-    "required": ["EventBusArn", "PolicyDocument"],
-}
-
 
 class ResourcePolicy(_Resource):
-    """AWS::EventsV2::ResourcePolicy: Resource type definition for AWS::EventsV2::ResourcePolicy, the resource policy of an Amazon EventBridge event bus. This manages only the resource pol...
+    """AWS::EventsV2::ResourcePolicy: Resource type definition for AWS::EventsV2::ResourcePolicy,
+    the resource policy of an Amazon EventBridge event bus. This manages only the resource policy
+    named "default", which the bus owner writes. It does not manage the policy named "AWS_RAM",
+    which AWS Resource Access Manager owns on behalf of the bus owner. If the bus already has a
+    default policy, creating this resource fails. Deleting this resource removes all permissions
+    granted by it. An explicit Deny in this policy takes precedence over an Allow in the "AWS_RAM"
+    policy, so deleting this resource can widen access. Set DeletionPolicy: Retain if the policy
+    carries a Deny that you rely on. Required permissions: events:PutResourcePolicy,
+    events:GetResourcePolicy, and events:DeleteResourcePolicy. Listing resources of this type also
+    requires events:ListEventBuses and events:ListResourcePolicies.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EventBusArn.
+    Replaced when any of these change (create-only): EventBusArn.
+    Read-only attributes (known once deployed): RevisionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eventsv2-resourcepolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -104,31 +98,52 @@ class ResourcePolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourcePolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "resource_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     RevisionId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The revision identifier the service assigned to the stored policy. The identifier changes on
+    every successful write."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EventBusArn: str
     PolicyDocument: dict[str, Any]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EventBusArn: str,
+        PolicyDocument: dict[str, Any],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EventsV2::ResourcePolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EventBusArn: str,
-            PolicyDocument: dict[str, Any],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EventsV2::ResourcePolicy; `await` it inside an App to deploy it.
-
-            EventBusArn: The Amazon Resource Name (ARN) of the event bus whose resource policy this is.
-            PolicyDocument: The resource policy document, as a JSON object.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EventBusArn: The Amazon Resource Name (ARN) of the event bus whose resource policy this
+                is. The bus must already exist. This resource does not create it. Create-only:
+                changing it replaces the resource. Required.
+            PolicyDocument: The resource policy document, as a JSON object. The document can be up
+                to 20 KB. This quota is adjustable. An empty object is not a valid policy. To remove
+                the policy, delete this resource. The principals in the document must exist and be
+                visible to the service when the policy is written. When you create a new IAM role or
+                user, that principal might not be immediately visible to the service. You might need
+                to enforce a delay before you include it in the document. For more information, see
+                "Changes that I make are not always immediately visible" in the IAM User Guide.
+                Declare Version. Write AWS account and role principals as ARNs rather than as
+                account IDs. Write a single Action, Resource, or principal value as a scalar rather
+                than as a one-element list. The service returns these forms as you wrote them. It
+                normalizes other forms, and a normalized value can appear as drift. A stack update
+                replaces the whole policy with this document, including any change made outside
+                CloudFormation. For more information about event bus resource policies, see the
+                Amazon EventBridge User Guide. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

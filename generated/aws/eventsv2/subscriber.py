@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -135,231 +139,334 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EventBusV2SystemMetadataDict = TypedDict(
-    "EventBusV2SystemMetadataDict",
-    {
-        "DeduplicationId": "str",
-        "EventGroupId": "str",
-    },
-    total=False,
-)
 
-FilterDict = TypedDict(
-    "FilterDict",
-    {
-        "Pattern": "Required[str]",
-        "Scope": "Required[Literal['DATA', 'METADATA', 'SYSTEM_METADATA']]",
-    },
-    total=False,
-)
+class EventBusV2SystemMetadataDict(TypedDict, total=False):
+    """EventBusV2SystemMetadata as a plain dict: Customer-controllable system metadata attached to
+    each forwarded event."""
 
-MessageAttributeValueDict = TypedDict(
-    "MessageAttributeValueDict",
-    {
-        "BinaryValue": "str",
-        "DataType": "Required[str]",
-        "StringValue": "str",
-    },
-    total=False,
-)
+    DeduplicationId: str
+    """The deduplication ID for FIFO deduplication on the downstream event bus. Accepts a literal
+    value or a JSONata expression."""
+    EventGroupId: str
+    """The event group ID for FIFO ordering on the downstream event bus. Accepts a literal value or
+    a JSONata expression."""
 
-SubscriberBatchConfigurationDict = TypedDict(
-    "SubscriberBatchConfigurationDict",
-    {
-        "MaxBatchSize": "int",
-        "MaxBatchWindowInSeconds": "int",
-    },
-    total=False,
-)
 
-SubscriberDeduplicationConfigurationDict = TypedDict(
-    "SubscriberDeduplicationConfigurationDict",
-    {
-        "DeduplicationType": "Required[Literal['CONTENT_BASED']]",
-    },
-    total=False,
-)
+class FilterDict(TypedDict, total=False):
+    """Filter as a plain dict: A single filter entry: an event pattern and the scope of the event it
+    is evaluated against."""
 
-SubscriberFilterConfigurationDict = TypedDict(
-    "SubscriberFilterConfigurationDict",
-    {
-        "Filters": "Required[list[FilterDict]]",
-        "Language": "Literal['EVENT_BRIDGE_PATTERN']",
-    },
-    total=False,
-)
+    Pattern: Required[str]
+    """The event pattern, as a JSON string."""
+    Scope: Required[Literal["DATA", "METADATA", "SYSTEM_METADATA"]]
+    """Which part of the event the pattern is evaluated against: DATA (the event payload), METADATA
+    (event metadata), or SYSTEM_METADATA (service-generated metadata)."""
 
-SubscriberInvokeConfigurationDict = TypedDict(
-    "SubscriberInvokeConfigurationDict",
-    {
-        "EventBusV2Parameters": "SubscriberInvokeConfigurationEventBusV2ParametersDict",
-        "HttpParameters": "SubscriberInvokeConfigurationHttpParametersDict",
-        "KinesisParameters": "SubscriberInvokeConfigurationKinesisParametersDict",
-        "LambdaParameters": "SubscriberInvokeConfigurationLambdaParametersDict",
-        "RoleArn": "Required[str]",
-        "SnsParameters": "SubscriberInvokeConfigurationSnsParametersDict",
-        "SqsParameters": "SubscriberInvokeConfigurationSqsParametersDict",
-        "StepFunctionsParameters": "SubscriberInvokeConfigurationStepFunctionsParametersDict",
-        "TargetArn": "Required[str]",
-        "UniversalTargetParameters": "SubscriberInvokeConfigurationUniversalTargetParametersDict",
-    },
-    total=False,
-)
 
-SubscriberInvokeConfigurationEventBusV2ParametersDict = TypedDict(
-    "SubscriberInvokeConfigurationEventBusV2ParametersDict",
-    {
-        "DeduplicationConfiguration": "SubscriberDeduplicationConfigurationDict",
-        "Metadata": "dict[str, Any]",
-        "SystemMetadata": "EventBusV2SystemMetadataDict",
-    },
-    total=False,
-)
+class MessageAttributeValueDict(TypedDict, total=False):
+    """MessageAttributeValue as a plain dict: A message attribute value and its data type, for
+    Amazon SQS and Amazon SNS targets."""
 
-SubscriberInvokeConfigurationHttpParametersDict = TypedDict(
-    "SubscriberInvokeConfigurationHttpParametersDict",
-    {
-        "HeaderParameters": "dict[str, Any]",
-        "InvocationTimeoutSeconds": "str",
-        "PathParameterValues": "list[str]",
-        "QueryStringParameters": "dict[str, Any]",
-    },
-    total=False,
-)
+    BinaryValue: str
+    """The attribute value for the Binary data type, Base64-encoded."""
+    DataType: Required[str]
+    """The attribute data type. For Amazon SQS targets, specify String, Number, or Binary,
+    optionally with a custom label suffix such as Number.float. For Amazon SNS targets, specify
+    String, String.Array, Number, or Binary."""
+    StringValue: str
+    """The attribute value for the String and Number data types (and String.Array for Amazon SNS
+    targets)."""
 
-SubscriberInvokeConfigurationKinesisParametersDict = TypedDict(
-    "SubscriberInvokeConfigurationKinesisParametersDict",
-    {
-        "ExplicitHashKey": "str",
-        "PartitionKey": "str",
-    },
-    total=False,
-)
 
-SubscriberInvokeConfigurationLambdaParametersDict = TypedDict(
-    "SubscriberInvokeConfigurationLambdaParametersDict",
-    {
-        "DurableExecutionName": "str",
-        "InvocationTimeoutSeconds": "str",
-        "InvocationType": "str",
-        "Qualifier": "str",
-        "TenantId": "str",
-    },
-    total=False,
-)
+class SubscriberBatchConfigurationDict(TypedDict, total=False):
+    """SubscriberBatchConfiguration as a plain dict: Configuration for batching events into a single
+    delivery."""
 
-SubscriberInvokeConfigurationSnsParametersDict = TypedDict(
-    "SubscriberInvokeConfigurationSnsParametersDict",
-    {
-        "MessageAttributes": "dict[str, Any]",
-        "MessageDeduplicationId": "str",
-        "MessageGroupId": "str",
-        "MessageStructure": "str",
-        "Subject": "str",
-    },
-    total=False,
-)
+    MaxBatchSize: int
+    """The maximum number of events in a single batch delivered to the target. The maximum depends
+    on the target: 500 for Kinesis Data Streams and Amazon Data Firehose, 100 for Lambda, Step
+    Functions, and AWS::EventsV2::EventBus targets, 10 for Amazon SQS, Amazon SNS, and
+    AWS::Events::EventBus targets, and 1 for API Gateway, API destinations, and universal service
+    integration targets. The service rejects a value above the target's maximum. Fewer events may be
+    delivered when the batch window elapses. When omitted, the default is 10 for Lambda and Step
+    Functions targets and the target's maximum for other targets. The resolved value applied by the
+    service is returned on read."""
+    MaxBatchWindowInSeconds: int
+    """The maximum time in seconds to wait for a batch to fill before delivering it, 0-300. The
+    default is 0 (no wait). The resolved value applied by the service is returned on read."""
 
-SubscriberInvokeConfigurationSqsParametersDict = TypedDict(
-    "SubscriberInvokeConfigurationSqsParametersDict",
-    {
-        "DelaySeconds": "str",
-        "MessageAttributes": "dict[str, Any]",
-        "MessageDeduplicationId": "str",
-        "MessageGroupId": "str",
-        "MessageSystemAttributes": "dict[str, Any]",
-    },
-    total=False,
-)
 
-SubscriberInvokeConfigurationStepFunctionsParametersDict = TypedDict(
-    "SubscriberInvokeConfigurationStepFunctionsParametersDict",
-    {
-        "InvocationTimeoutSeconds": "str",
-        "InvocationType": "str",
-        "Name": "str",
-        "TraceHeader": "str",
-    },
-    total=False,
-)
+class SubscriberDeduplicationConfigurationDict(TypedDict, total=False):
+    """SubscriberDeduplicationConfiguration as a plain dict: Deduplication settings applied to the
+    forwarded events on the downstream bus."""
 
-SubscriberInvokeConfigurationUniversalTargetParametersDict = TypedDict(
-    "SubscriberInvokeConfigurationUniversalTargetParametersDict",
-    {
-        "Input": "Required[str]",
-        "InvocationTimeoutSeconds": "str",
-    },
-    total=False,
-)
+    DeduplicationType: Required[Literal["CONTENT_BASED"]]
+    """How duplicate events are detected: CONTENT_BASED deduplicates by a hash of the event content.
+    To deduplicate by a caller-supplied token instead, omit DeduplicationConfiguration and set
+    SystemMetadata.DeduplicationId."""
 
-SubscriberJsonataConfigurationDict = TypedDict(
-    "SubscriberJsonataConfigurationDict",
-    {
-        "Expression": "Required[str]",
-    },
-    total=False,
-)
 
-SubscriberLogConfigurationDict = TypedDict(
-    "SubscriberLogConfigurationDict",
-    {
-        "IncludePayload": "Literal['FULL', 'ON_ERROR_ONLY']",
-        "Level": "Literal['OFF', 'ERROR', 'INFO']",
-    },
-    total=False,
-)
+class SubscriberFilterConfigurationDict(TypedDict, total=False):
+    """SubscriberFilterConfiguration as a plain dict: Configuration for filtering which events are
+    delivered to the target. An event must match every filter to be delivered."""
 
-SubscriberOnFailureConfigurationDict = TypedDict(
-    "SubscriberOnFailureConfigurationDict",
-    {
-        "Arn": "str",
-    },
-    total=False,
-)
+    Filters: Required[list[FilterDict]]
+    """The list of filters, 1-50 entries. An event must match every filter to be delivered."""
+    Language: Literal["EVENT_BRIDGE_PATTERN"]
+    """The filter language. The default is EVENT_BRIDGE_PATTERN."""
 
-SubscriberPointInTimeConfigurationDict = TypedDict(
-    "SubscriberPointInTimeConfigurationDict",
-    {
-        "EndPoint": "int",
-        "PointType": "Required[Literal['HORIZON', 'TIMESTAMP']]",
-        "StartingPoint": "int",
-    },
-    total=False,
-)
 
-SubscriberRetryPolicyDict = TypedDict(
-    "SubscriberRetryPolicyDict",
-    {
-        "MaxEventAgeInSeconds": "int",
-        "MaxRetryAttempts": "int",
-        "RetryStrategy": "Literal['ALL']",
-    },
-    total=False,
-)
+class SubscriberInvokeConfigurationDict(TypedDict, total=False):
+    """SubscriberInvokeConfiguration as a plain dict: Configuration for how the subscriber invokes
+    its target. Specify the target ARN, the IAM role, and, optionally, the target-specific
+    parameters object that matches the target type."""
 
-SubscriberTransformerDict = TypedDict(
-    "SubscriberTransformerDict",
-    {
-        "JsonataConfiguration": "SubscriberJsonataConfigurationDict",
-        "Type": "Literal['RAW', 'WITH_METADATA', 'JSONATA']",
-    },
-    total=False,
-)
+    EventBusV2Parameters: SubscriberInvokeConfigurationEventBusV2ParametersDict
+    """Parameters for forwarding events to another EventBridge event bus, used when TargetArn is an
+    event bus ARN of the form arn:{partition}:events:{region}:{account}:event-busv2/{name}/{id}."""
+    HttpParameters: SubscriberInvokeConfigurationHttpParametersDict
+    """Parameters for invoking an HTTP endpoint target, such as an Amazon API Gateway endpoint or an
+    EventBridge API destination."""
+    KinesisParameters: SubscriberInvokeConfigurationKinesisParametersDict
+    """Parameters for writing events to an Amazon Kinesis Data Streams target."""
+    LambdaParameters: SubscriberInvokeConfigurationLambdaParametersDict
+    """Parameters for invoking an AWS Lambda function target."""
+    RoleArn: Required[str]
+    """The ARN of the IAM role the service assumes to invoke the target. The role must belong to the
+    same account as the subscriber."""
+    SnsParameters: SubscriberInvokeConfigurationSnsParametersDict
+    """Parameters for publishing events to an Amazon SNS topic target."""
+    SqsParameters: SubscriberInvokeConfigurationSqsParametersDict
+    """Parameters for sending events to an Amazon SQS queue target."""
+    StepFunctionsParameters: SubscriberInvokeConfigurationStepFunctionsParametersDict
+    """Parameters for starting an AWS Step Functions state machine execution target."""
+    TargetArn: Required[str]
+    """The Amazon Resource Name (ARN) of the target that the subscriber invokes. For universal
+    service integration targets, use the form
+    arn:{partition}:events:::aws-sdk:{service}:{apiAction}."""
+    UniversalTargetParameters: SubscriberInvokeConfigurationUniversalTargetParametersDict
+    """Parameters for invoking an AWS service API as a universal service integration target, used
+    when TargetArn has the form arn:{partition}:events:::aws-sdk:{service}:{apiAction}."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class SubscriberInvokeConfigurationEventBusV2ParametersDict(TypedDict, total=False):
+    """SubscriberInvokeConfigurationEventBusV2Parameters as a plain dict: Parameters for forwarding
+    events to another EventBridge event bus, used when TargetArn is an event bus ARN of the form
+    arn:{partition}:events:{region}:{account}:event-busv2/{name}/{id}."""
+
+    DeduplicationConfiguration: SubscriberDeduplicationConfigurationDict
+    """Deduplication settings applied to the forwarded events on the downstream event bus."""
+    Metadata: dict[str, str]
+    """Metadata forwarded with each event, as key-value string pairs."""
+    SystemMetadata: EventBusV2SystemMetadataDict
+    """System metadata attached to each forwarded event, controlling FIFO ordering and deduplication
+    on the downstream event bus."""
+
+
+class SubscriberInvokeConfigurationHttpParametersDict(TypedDict, total=False):
+    """SubscriberInvokeConfigurationHttpParameters as a plain dict: Parameters for invoking an HTTP
+    endpoint target, such as an Amazon API Gateway endpoint or an EventBridge API destination."""
+
+    HeaderParameters: dict[str, str]
+    """HTTP headers to add to the request."""
+    InvocationTimeoutSeconds: str
+    """The timeout in seconds for each invocation of the target, written as a string. Accepts a
+    literal value or a JSONata expression."""
+    PathParameterValues: list[str]
+    """Values for the path parameters (wildcards) in the target URL, in order."""
+    QueryStringParameters: dict[str, str]
+    """Query string parameters to add to the request."""
+
+
+class SubscriberInvokeConfigurationKinesisParametersDict(TypedDict, total=False):
+    """SubscriberInvokeConfigurationKinesisParameters as a plain dict: Parameters for writing events
+    to an Amazon Kinesis Data Streams target."""
+
+    ExplicitHashKey: str
+    """An explicit hash key that overrides the partition key's shard assignment. Accepts a literal
+    value or a JSONata expression."""
+    PartitionKey: str
+    """The partition key that determines which shard each record is written to. Accepts a literal
+    value or a JSONata expression."""
+
+
+class SubscriberInvokeConfigurationLambdaParametersDict(TypedDict, total=False):
+    """SubscriberInvokeConfigurationLambdaParameters as a plain dict: Parameters for invoking an AWS
+    Lambda function target."""
+
+    DurableExecutionName: str
+    """A unique name for a durable function execution. Accepts a literal value or a JSONata
+    expression."""
+    InvocationTimeoutSeconds: str
+    """The timeout in seconds for each invocation of the target, written as a string. Accepts a
+    literal value or a JSONata expression."""
+    InvocationType: str
+    """How the function is invoked: EVENT (asynchronous) or REQUEST_RESPONSE (synchronous)."""
+    Qualifier: str
+    """The version or alias of the Lambda function to invoke. Accepts a literal value or a JSONata
+    expression."""
+    TenantId: str
+    """The tenant identifier for multi-tenant Lambda functions. Accepts a literal value or a JSONata
+    expression."""
+
+
+class SubscriberInvokeConfigurationSnsParametersDict(TypedDict, total=False):
+    """SubscriberInvokeConfigurationSnsParameters as a plain dict: Parameters for publishing events
+    to an Amazon SNS topic target."""
+
+    MessageAttributes: dict[str, MessageAttributeValueDict]
+    """Custom message attributes to attach to each message; Amazon SNS subscription filter policies
+    can match on them."""
+    MessageDeduplicationId: str
+    """The message deduplication ID to use when the target is a FIFO topic. Accepts a literal value
+    or a JSONata expression."""
+    MessageGroupId: str
+    """The message group ID to use when the target is a FIFO topic. Accepts a literal value or a
+    JSONata expression."""
+    MessageStructure: str
+    """Set to json to send a different message per delivery protocol. Accepts a literal value or a
+    JSONata expression."""
+    Subject: str
+    """The subject line to use for email-protocol subscriptions. Accepts a literal value or a
+    JSONata expression."""
+
+
+class SubscriberInvokeConfigurationSqsParametersDict(TypedDict, total=False):
+    """SubscriberInvokeConfigurationSqsParameters as a plain dict: Parameters for sending events to
+    an Amazon SQS queue target."""
+
+    DelaySeconds: str
+    """The delay in seconds for the message, written as a string. Accepts a literal value or a
+    JSONata expression."""
+    MessageAttributes: dict[str, MessageAttributeValueDict]
+    """Custom message attributes to attach to each message."""
+    MessageDeduplicationId: str
+    """The message deduplication ID to use when the target is a FIFO queue. Accepts a literal value
+    or a JSONata expression."""
+    MessageGroupId: str
+    """The message group ID to use when the target is a FIFO queue. Accepts a literal value or a
+    JSONata expression."""
+    MessageSystemAttributes: dict[str, MessageAttributeValueDict]
+    """Message system attributes to attach to each message, such as AWSTraceHeader."""
+
+
+class SubscriberInvokeConfigurationStepFunctionsParametersDict(TypedDict, total=False):
+    """SubscriberInvokeConfigurationStepFunctionsParameters as a plain dict: Parameters for starting
+    an AWS Step Functions state machine execution target."""
+
+    InvocationTimeoutSeconds: str
+    """The timeout in seconds for each invocation of the target, written as a string. Accepts a
+    literal value or a JSONata expression."""
+    InvocationType: str
+    """How the execution is started: EVENT (StartExecution, asynchronous) or REQUEST_RESPONSE
+    (StartSyncExecution, synchronous)."""
+    Name: str
+    """A name for the execution. Must be unique for the account, Region, and state machine. Accepts
+    a literal value or a JSONata expression."""
+    TraceHeader: str
+    """The AWS X-Ray trace header for distributed tracing. Accepts a literal value or a JSONata
+    expression."""
+
+
+class SubscriberInvokeConfigurationUniversalTargetParametersDict(TypedDict, total=False):
+    """SubscriberInvokeConfigurationUniversalTargetParameters as a plain dict: Parameters for
+    invoking an AWS service API as a universal service integration target, used when TargetArn has
+    the form arn:{partition}:events:::aws-sdk:{service}:{apiAction}."""
+
+    Input: Required[str]
+    """JSON string or JSONata expression that produces the API request. Supports {% ... %} JSONata
+    expressions for dynamic values from the event."""
+    InvocationTimeoutSeconds: str
+    """Timeout in seconds for each invocation of the target (1-30, default 30). Must be a literal
+    integer written as a string; JSONata expressions are not supported for this field."""
+
+
+class SubscriberJsonataConfigurationDict(TypedDict, total=False):
+    """SubscriberJsonataConfiguration as a plain dict: JSONata transform settings."""
+
+    Expression: Required[str]
+    """The JSONata expression that transforms the event, enclosed in {% %} delimiters."""
+
+
+class SubscriberLogConfigurationDict(TypedDict, total=False):
+    """SubscriberLogConfiguration as a plain dict: Delivery logging configuration."""
+
+    IncludePayload: Literal["FULL", "ON_ERROR_ONLY"]
+    """Whether the event payload is included in emitted log records: FULL includes it in every
+    emitted record, and ON_ERROR_ONLY includes it only in error records. The default is
+    ON_ERROR_ONLY."""
+    Level: Literal["OFF", "ERROR", "INFO"]
+    """The minimum log level: OFF (no logging), ERROR, or INFO. Records below this level are not
+    emitted. The default is OFF."""
+
+
+class SubscriberOnFailureConfigurationDict(TypedDict, total=False):
+    """SubscriberOnFailureConfiguration as a plain dict: The destination for events that could not
+    be delivered."""
+
+    Arn: str
+    """The ARN of the destination that receives events that could not be delivered. An Amazon SQS
+    queue is the supported destination."""
+
+
+class SubscriberPointInTimeConfigurationDict(TypedDict, total=False):
+    """SubscriberPointInTimeConfiguration as a plain dict: The point in time to start delivering
+    events from, used when StartingPosition is POINT_IN_TIME."""
+
+    EndPoint: int
+    """An optional time to stop delivering events at, in seconds since the Unix epoch."""
+    PointType: Required[Literal["HORIZON", "TIMESTAMP"]]
+    """Where to start: HORIZON starts from the earliest available event; TIMESTAMP starts from the
+    StartingPoint timestamp."""
+    StartingPoint: int
+    """The time to start delivering events from, in seconds since the Unix epoch. Required when
+    PointType is TIMESTAMP."""
+
+
+class SubscriberRetryPolicyDict(TypedDict, total=False):
+    """SubscriberRetryPolicy as a plain dict: The retry policy for failed deliveries."""
+
+    MaxEventAgeInSeconds: int
+    """The maximum age of an event in seconds, 60-86400 (24 hours). When an event reaches this age,
+    retries stop; if OnFailureConfiguration is set, the event is delivered to that destination,
+    otherwise it is dropped. The default is 300."""
+    MaxRetryAttempts: int
+    """The maximum number of retry attempts, 0-185. When the attempts are exhausted, retries stop;
+    if OnFailureConfiguration is set, the event is delivered to that destination, otherwise it is
+    dropped. The default is 5."""
+    RetryStrategy: Literal["ALL"]
+    """Which errors are retried. ALL retries all errors. The default is ALL."""
+
+
+class SubscriberTransformerDict(TypedDict, total=False):
+    """SubscriberTransformer as a plain dict: Configuration for transforming events before delivery:
+    the raw payload, the payload with its metadata envelope, or the output of a JSONata expression."""
+
+    JsonataConfiguration: SubscriberJsonataConfigurationDict
+    """The JSONata expression configuration. Required when Type is JSONATA."""
+    Type: Literal["RAW", "WITH_METADATA", "JSONATA"]
+    """The transform type: RAW delivers the event payload only; WITH_METADATA delivers the event
+    with its metadata envelope; JSONATA delivers the output of the JSONata expression in
+    JsonataConfiguration."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the resource."""
+
+    Key: Required[str]
+    """The tag key. For each resource, each tag key must be unique and each key can have only one
+    value; keys are case sensitive. A key cannot begin or end with a whitespace character;
+    whitespace inside the key is allowed."""
+    Value: Required[str]
+    """The tag value. May be empty. A value cannot begin or end with a whitespace character;
+    whitespace inside the value is allowed."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EventsV2::Subscriber",
     schema_file="aws-eventsv2-subscriber.json",
     primary_identifier=("/SubscriberArn",),
-    additional_identifiers=(),
     read_only=("/SubscriberArn", "/BusName", "/CreationTime", "/LastModifiedTime"),
     create_only=(
         "/Name",
@@ -370,16 +477,9 @@ METADATA = _TypeMetadata(
         "/PointInTimeConfiguration",
     ),
     write_only=("/ResumePosition",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "EventBusArn", "InvokeConfiguration"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -391,342 +491,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BatchConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxBatchSize": {"maximum": 500, "minimum": 1, "type": "integer"},
-                "MaxBatchWindowInSeconds": {"maximum": 300, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "DeduplicationConfiguration": {
-            "additionalProperties": False,
-            "properties": {"DeduplicationType": {"enum": ["CONTENT_BASED"], "type": "string"}},
-            "required": ["DeduplicationType"],
-            "type": "object",
-        },
-        "EventBusV2MetadataMap": {
-            "additionalProperties": False,
-            "maxProperties": 100,
-            "patternProperties": {"^[\\s\\S]*$": {"type": "string"}},
-            "type": "object",
-        },
-        "EventBusV2SystemMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "DeduplicationId": {"type": "string"},
-                "EventGroupId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Filter": {
-            "additionalProperties": False,
-            "properties": {
-                "Pattern": {"maxLength": 4096, "type": "string"},
-                "Scope": {"enum": ["DATA", "METADATA", "SYSTEM_METADATA"], "type": "string"},
-            },
-            "required": ["Pattern", "Scope"],
-            "type": "object",
-        },
-        "FilterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Filters": {
-                    "items": {"$ref": "#/definitions/Filter"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Language": {"enum": ["EVENT_BRIDGE_PATTERN"], "type": "string"},
-            },
-            "required": ["Filters"],
-            "type": "object",
-        },
-        "HeaderParametersMap": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "patternProperties": {
-                "^(?=[\\s\\S]{1,512}$)([!#$%&'*+\\-.^_`|~0-9a-zA-Z]+|\\{%[\\s\\S]+?%\\})$": {
-                    "maxLength": 2048,
-                    "pattern": "^([ "
-                    "\\t]*[\\x20-\\x7E]+([ "
-                    "\\t]+[\\x20-\\x7E]+)*[ "
-                    "\\t]*|\\{%[\\s\\S]+?%\\})$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "InvokeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EventBusV2Parameters": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DeduplicationConfiguration": {
-                            "$ref": "#/definitions/DeduplicationConfiguration"
-                        },
-                        "Metadata": {"$ref": "#/definitions/EventBusV2MetadataMap"},
-                        "SystemMetadata": {"$ref": "#/definitions/EventBusV2SystemMetadata"},
-                    },
-                    "type": "object",
-                },
-                "HttpParameters": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "HeaderParameters": {"$ref": "#/definitions/HeaderParametersMap"},
-                        "InvocationTimeoutSeconds": {"type": "string"},
-                        "PathParameterValues": {
-                            "items": {"pattern": "^(?!\\s*$).+$", "type": "string"},
-                            "maxItems": 50,
-                            "type": "array",
-                        },
-                        "QueryStringParameters": {"$ref": "#/definitions/QueryStringParametersMap"},
-                    },
-                    "type": "object",
-                },
-                "KinesisParameters": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ExplicitHashKey": {"type": "string"},
-                        "PartitionKey": {"type": "string"},
-                    },
-                    "type": "object",
-                },
-                "LambdaParameters": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DurableExecutionName": {"type": "string"},
-                        "InvocationTimeoutSeconds": {"type": "string"},
-                        "InvocationType": {"type": "string"},
-                        "Qualifier": {"type": "string"},
-                        "TenantId": {"type": "string"},
-                    },
-                    "type": "object",
-                },
-                "RoleArn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-[a-z0-9]+)*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$",
-                    "type": "string",
-                },
-                "SnsParameters": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MessageAttributes": {"$ref": "#/definitions/MessageAttributeMap"},
-                        "MessageDeduplicationId": {"type": "string"},
-                        "MessageGroupId": {"type": "string"},
-                        "MessageStructure": {"type": "string"},
-                        "Subject": {"type": "string"},
-                    },
-                    "type": "object",
-                },
-                "SqsParameters": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DelaySeconds": {"type": "string"},
-                        "MessageAttributes": {"$ref": "#/definitions/MessageAttributeMap"},
-                        "MessageDeduplicationId": {"type": "string"},
-                        "MessageGroupId": {"type": "string"},
-                        "MessageSystemAttributes": {"$ref": "#/definitions/MessageAttributeMap"},
-                    },
-                    "type": "object",
-                },
-                "StepFunctionsParameters": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "InvocationTimeoutSeconds": {"type": "string"},
-                        "InvocationType": {"type": "string"},
-                        "Name": {"type": "string"},
-                        "TraceHeader": {"type": "string"},
-                    },
-                    "type": "object",
-                },
-                "TargetArn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^arn:",
-                    "type": "string",
-                },
-                "UniversalTargetParameters": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Input": {"maxLength": 262144, "minLength": 1, "type": "string"},
-                        "InvocationTimeoutSeconds": {"type": "string"},
-                    },
-                    "required": ["Input"],
-                    "type": "object",
-                },
-            },
-            "required": ["TargetArn", "RoleArn"],
-            "type": "object",
-        },
-        "JsonataConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {
-                    "maxLength": 8192,
-                    "minLength": 1,
-                    "pattern": "^\\{%[\\s\\S]+?%\\}(?![\\s\\S])",
-                    "type": "string",
-                }
-            },
-            "required": ["Expression"],
-            "type": "object",
-        },
-        "LogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IncludePayload": {"enum": ["FULL", "ON_ERROR_ONLY"], "type": "string"},
-                "Level": {"enum": ["OFF", "ERROR", "INFO"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "MessageAttributeMap": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "patternProperties": {"^[\\s\\S]*$": {"$ref": "#/definitions/MessageAttributeValue"}},
-            "type": "object",
-        },
-        "MessageAttributeValue": {
-            "additionalProperties": False,
-            "properties": {
-                "BinaryValue": {"type": "string"},
-                "DataType": {"type": "string"},
-                "StringValue": {"type": "string"},
-            },
-            "required": ["DataType"],
-            "type": "object",
-        },
-        "OnFailureConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-[a-z0-9]+)*:sqs:[a-z][a-z0-9]*(-[a-z0-9]+)*:[0-9]{12}:([A-Za-z0-9_-]{1,80}|[A-Za-z0-9_-]{1,75}\\.fifo)$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "PointInTimeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EndPoint": {"type": "integer"},
-                "PointType": {"enum": ["HORIZON", "TIMESTAMP"], "type": "string"},
-                "StartingPoint": {"type": "integer"},
-            },
-            "required": ["PointType"],
-            "type": "object",
-        },
-        "QueryStringParametersMap": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "patternProperties": {
-                "^[^\\u0000-\\u001F\\u007F]{1,512}$": {
-                    "maxLength": 512,
-                    "pattern": "^[^\\u0000-\\u0009\\u000B\\u000C\\u000E-\\u001F\\u007F]+$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "RetryPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxEventAgeInSeconds": {"maximum": 86400, "minimum": 60, "type": "integer"},
-                "MaxRetryAttempts": {"maximum": 185, "minimum": 0, "type": "integer"},
-                "RetryStrategy": {"enum": ["ALL"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^\\S([\\s\\S]*\\S)?(?![\\s\\S])",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^(\\S([\\s\\S]*\\S)?)?(?![\\s\\S])",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Transformer": {
-            "additionalProperties": False,
-            "properties": {
-                "JsonataConfiguration": {"$ref": "#/definitions/JsonataConfiguration"},
-                "Type": {"enum": ["RAW", "WITH_METADATA", "JSONATA"], "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "BatchConfiguration": {"$ref": "#/definitions/BatchConfiguration"},
-        "BusName": {"type": "string"},
-        "CreationTime": {"type": "string"},
-        "Description": {
-            "maxLength": 512,
-            "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*(?![\\s\\S])",
-            "type": "string",
-        },
-        "EventBusArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12}):event-busv2\\/[A-Za-z0-9][\\.\\-_A-Za-z0-9]{0,255}\\/[a-z0-9]{25}$",
-            "type": "string",
-        },
-        "FilterConfiguration": {"$ref": "#/definitions/FilterConfiguration"},
-        "InvokeConfiguration": {"$ref": "#/definitions/InvokeConfiguration"},
-        "LastModifiedTime": {"type": "string"},
-        "LogConfiguration": {"$ref": "#/definitions/LogConfiguration"},
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9][\\.\\-_A-Za-z0-9]*$",
-            "type": "string",
-        },
-        "OnFailureConfiguration": {"$ref": "#/definitions/OnFailureConfiguration"},
-        "PointInTimeConfiguration": {"$ref": "#/definitions/PointInTimeConfiguration"},
-        "ResumePosition": {"enum": ["LAST_PROCESSED", "LATEST"], "type": "string"},
-        "RetryPolicy": {"$ref": "#/definitions/RetryPolicy"},
-        "StartingPosition": {"enum": ["LATEST", "POINT_IN_TIME"], "type": "string"},
-        "State": {"enum": ["RUNNING", "STOPPED"], "type": "string"},
-        "SubscriberArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12}):subscriber\\/[A-Za-z0-9][\\.\\-_A-Za-z0-9]{0,255}\\/[a-z0-9]{25}$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Transformer": {"$ref": "#/definitions/Transformer"},
-        "Type": {"enum": ["FIFO", "UNORDERED"], "type": "string"},
-    },
-    "required": ["Name", "EventBusArn", "InvokeConfiguration"],
-}
-
 
 class Subscriber(_Resource):
-    """AWS::EventsV2::Subscriber: Resource type definition for AWS::EventsV2::Subscriber, an Amazon EventBridge subscription that delivers events from an event bus to a target. Canonic...
+    """AWS::EventsV2::Subscriber: Resource type definition for AWS::EventsV2::Subscriber, an Amazon
+    EventBridge subscription that delivers events from an event bus to a target. Canonical identity
+    is the combination of bus, name, and target. Replacement uses delete_then_create.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SubscriberArn.
+    Replaced when any of these change (create-only): Name, EventBusArn,
+    InvokeConfiguration.TargetArn, Type, StartingPosition, PointInTimeConfiguration.
+    Write-only (sent to AWS, never read back): ResumePosition.
+    Read-only attributes (known once deployed): BusName, CreationTime, LastModifiedTime,
+    SubscriberArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-eventsv2-subscriber.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -734,14 +513,19 @@ class Subscriber(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SubscriberAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "subscriber.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     BusName: str
+    """The name of the event bus this subscriber belongs to. This property is read-only."""
     CreationTime: str
+    """Creation timestamp (ISO-8601), read-only."""
     LastModifiedTime: str
+    """Last-modification timestamp (ISO-8601), read-only."""
     SubscriberArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the subscriber."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BatchConfiguration: SubscriberBatchConfigurationDict
     Description: str
     EventBusArn: str
@@ -759,61 +543,82 @@ class Subscriber(_Resource):
     Transformer: SubscriberTransformerDict
     Type: Literal["FIFO", "UNORDERED"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EventBusArn: str,
+        InvokeConfiguration: SubscriberInvokeConfiguration | SubscriberInvokeConfigurationDict,
+        Name: str,
+        BatchConfiguration: SubscriberBatchConfiguration
+        | SubscriberBatchConfigurationDict
+        | None = None,
+        Description: str | None = None,
+        FilterConfiguration: SubscriberFilterConfiguration
+        | SubscriberFilterConfigurationDict
+        | None = None,
+        LogConfiguration: SubscriberLogConfiguration | SubscriberLogConfigurationDict | None = None,
+        OnFailureConfiguration: SubscriberOnFailureConfiguration
+        | SubscriberOnFailureConfigurationDict
+        | None = None,
+        PointInTimeConfiguration: SubscriberPointInTimeConfiguration
+        | SubscriberPointInTimeConfigurationDict
+        | None = None,
+        ResumePosition: Literal["LAST_PROCESSED", "LATEST"] | None = None,
+        RetryPolicy: SubscriberRetryPolicy | SubscriberRetryPolicyDict | None = None,
+        StartingPosition: Literal["LATEST", "POINT_IN_TIME"] | None = None,
+        State: Literal["RUNNING", "STOPPED"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Transformer: SubscriberTransformer | SubscriberTransformerDict | None = None,
+        Type: Literal["FIFO", "UNORDERED"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EventsV2::Subscriber; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EventBusArn: str,
-            InvokeConfiguration: SubscriberInvokeConfiguration | SubscriberInvokeConfigurationDict,
-            Name: str,
-            BatchConfiguration: SubscriberBatchConfiguration
-            | SubscriberBatchConfigurationDict
-            | None = None,
-            Description: str | None = None,
-            FilterConfiguration: SubscriberFilterConfiguration
-            | SubscriberFilterConfigurationDict
-            | None = None,
-            LogConfiguration: SubscriberLogConfiguration
-            | SubscriberLogConfigurationDict
-            | None = None,
-            OnFailureConfiguration: SubscriberOnFailureConfiguration
-            | SubscriberOnFailureConfigurationDict
-            | None = None,
-            PointInTimeConfiguration: SubscriberPointInTimeConfiguration
-            | SubscriberPointInTimeConfigurationDict
-            | None = None,
-            ResumePosition: Literal["LAST_PROCESSED", "LATEST"] | None = None,
-            RetryPolicy: SubscriberRetryPolicy | SubscriberRetryPolicyDict | None = None,
-            StartingPosition: Literal["LATEST", "POINT_IN_TIME"] | None = None,
-            State: Literal["RUNNING", "STOPPED"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Transformer: SubscriberTransformer | SubscriberTransformerDict | None = None,
-            Type: Literal["FIFO", "UNORDERED"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EventsV2::Subscriber; `await` it inside an App to deploy it.
-
-            BatchConfiguration: Configuration for batching events into a single delivery to the target.
-            Description: A description of the subscriber.
-            EventBusArn: The ARN of the event bus this subscriber belongs to.
-            FilterConfiguration: Configuration for filtering which events are delivered to the target.
-            InvokeConfiguration: Configuration for how the subscriber invokes its target, including the target ARN, the IAM role used to invoke it, and, optionally, the target-specific parameters object that matches the target type.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EventBusArn: The ARN of the event bus this subscriber belongs to. Create-only: changing
+                it replaces the resource. Required.
+            InvokeConfiguration: Configuration for how the subscriber invokes its target, including
+                the target ARN, the IAM role used to invoke it, and, optionally, the target-specific
+                parameters object that matches the target type. Required.
+            Name: The name of the subscriber. The first character must be alphanumeric; the
+                remaining characters may also include '.', '-', and '_'. Create-only: changing it
+                replaces the resource. Required.
+            BatchConfiguration: Configuration for batching events into a single delivery to the
+                target.
+            Description: A description of the subscriber. Control characters and Unicode line
+                separators are not allowed.
+            FilterConfiguration: Configuration for filtering which events are delivered to the
+                target. An event must match every filter to be delivered.
             LogConfiguration: Delivery logging configuration for the subscriber.
-            Name: The name of the subscriber.
-            OnFailureConfiguration: The destination for events that could not be delivered to the target.
-            PointInTimeConfiguration: The point in time to start delivering events from.
-            ResumePosition: Resume-time control, never returned by the service.
+            OnFailureConfiguration: The destination for events that could not be delivered to the
+                target.
+            PointInTimeConfiguration: The point in time to start delivering events from. Used when
+                StartingPosition is POINT_IN_TIME. Create-only: changing it replaces the resource.
+            ResumePosition: Resume-time control, never returned by the service. Applied only when an
+                update transitions State from STOPPED to RUNNING: LAST_PROCESSED (default) resumes
+                from the last processed event, LATEST skips to the newest. Ignored on create and on
+                any update that does not perform that transition. Write-only: sent to AWS, never
+                read back.
             RetryPolicy: The retry policy for failed deliveries to the target.
-            StartingPosition: Where the subscriber starts reading events: LATEST starts from the newest events; POINT_IN_TIME starts from the point specified in PointInTimeConfiguration.
-            State: The run state of the subscriber.
+            StartingPosition: Where the subscriber starts reading events: LATEST starts from the
+                newest events; POINT_IN_TIME starts from the point specified in
+                PointInTimeConfiguration. Create-only: changing it replaces the resource.
+            State: The run state of the subscriber. Events are delivered only while the state is
+                RUNNING. Setting the state to STOPPED pauses delivery. When an update sets a stopped
+                subscriber back to RUNNING, ResumePosition controls where delivery resumes.
             Tags: The tags assigned to the subscriber.
             Transformer: Configuration for transforming events before delivery to the target.
-            Type: The delivery ordering mode of the subscriber.
+            Type: The delivery ordering mode of the subscriber. FIFO delivers events in order within
+                an event group; UNORDERED delivers without an ordering guarantee. Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

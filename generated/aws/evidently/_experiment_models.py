@@ -7,10 +7,10 @@ Imported on first use by experiment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ExperimentAttributes",
@@ -28,72 +28,165 @@ class MetricGoalObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DesiredChange: Literal["INCREASE", "DECREASE"]
-    EntityIdKey: str
-    EventPattern: str | None = None
-    MetricName: str
-    UnitLabel: str | None = None
-    ValueKey: str
+    DesiredChange: Annotated[
+        Literal["INCREASE", "DECREASE"],
+        Field(description="Allowed values: 'INCREASE', 'DECREASE'."),
+    ]
+    EntityIdKey: Annotated[
+        str, Field(description="The JSON path to reference the entity id in the event.")
+    ]
+    EventPattern: Annotated[
+        str | None,
+        Field(
+            description="Event patterns have the same structure as the events they match. Rules use event patterns to select events. An event pattern either matches an event or it doesn't."
+        ),
+    ] = None
+    MetricName: Annotated[str, Field(description="Pattern: ^[\\S]+$ Length: 1 to 255 characters.")]
+    UnitLabel: Annotated[
+        str | None, Field(description="Pattern: .* Length: 1 to 256 characters.")
+    ] = None
+    ValueKey: Annotated[
+        str,
+        Field(description="The JSON path to reference the numerical metric value in the event."),
+    ]
 
 
 class RunningStatusObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnalysisCompleteTime: str | None = None
-    DesiredState: str | None = None
-    Reason: str | None = None
-    Status: str | None = None
+    AnalysisCompleteTime: Annotated[
+        str | None, Field(description="Provide the analysis Completion time for an experiment")
+    ] = None
+    DesiredState: Annotated[
+        str | None,
+        Field(
+            description="Provide CANCELLED or COMPLETED desired state when stopping an experiment"
+        ),
+    ] = None
+    Reason: Annotated[
+        str | None, Field(description="Reason is a required input for stopping the experiment")
+    ] = None
+    Status: Annotated[
+        str | None, Field(description="Provide START or STOP action to apply on an experiment")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class TreatmentObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Feature: str
-    TreatmentName: str
-    Variation: str
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    Feature: Annotated[
+        str, Field(description="Pattern: ([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:.*)")
+    ]
+    TreatmentName: Annotated[
+        str, Field(description="Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters.")
+    ]
+    Variation: Annotated[
+        str, Field(description="Pattern: [-a-zA-Z0-9._]* Length: 1 to 255 characters.")
+    ]
 
 
 class TreatmentToWeight(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SplitWeight: int
-    Treatment: str
+    SplitWeight: Annotated[int, Field(description="Range: 0 to 100000 (inclusive).")]
+    Treatment: Annotated[
+        str, Field(description="Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters.")
+    ]
 
 
 class ExperimentAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Evidently::Experiment, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*/experiment/[-a-zA-Z0-9._]*"
+        ),
+    ] = None
 
 
 class OnlineAbConfigObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ControlTreatmentName: str | None = None
-    TreatmentWeights: list[TreatmentToWeight] | None = None
+    ControlTreatmentName: Annotated[
+        str | None, Field(description="Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters.")
+    ] = None
+    TreatmentWeights: Annotated[
+        list[TreatmentToWeight] | None, Field(description="Items are unique.")
+    ] = None
 
 
 class ExperimentProps(DeferredModel):
-    Description: str | None = None
-    MetricGoals: list[MetricGoalObject]
-    Name: str
-    OnlineAbConfig: OnlineAbConfigObject
-    Project: str
-    RandomizationSalt: str | None = None
-    RemoveSegment: bool | None = None
-    RunningStatus: RunningStatusObject | None = None
-    SamplingRate: int | None = None
-    Segment: str | None = None
-    Tags: list[Tag] | None = None
-    Treatments: list[TreatmentObject]
+    """
+    The properties a program declares for a AWS::Evidently::Experiment.
+    """
+
+    Description: Annotated[str | None, Field(description="Length: 0 to 160 characters.")] = None
+    MetricGoals: Annotated[
+        list[MetricGoalObject], Field(description="Items: 1 to 3 items. Items are unique.")
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OnlineAbConfig: Annotated[
+        OnlineAbConfigObject, Field(description="Type: OnlineAbConfigObjectDict.")
+    ]
+    Project: Annotated[
+        str,
+        Field(
+            description="Pattern: ([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*) Length: 0 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RandomizationSalt: Annotated[
+        str | None, Field(description="Pattern: .* Length: 0 to 127 characters.")
+    ] = None
+    RemoveSegment: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RunningStatus: Annotated[
+        RunningStatusObject | None, Field(description="Start Experiment. Default is False")
+    ] = None
+    SamplingRate: Annotated[int | None, Field(description="Range: 0 to 100000 (inclusive).")] = None
+    Segment: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:segment/[-a-zA-Z0-9._]*) Length: 0 to 2048 characters."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Treatments: Annotated[
+        list[TreatmentObject], Field(description="Items: 2 to 5 items. Items are unique.")
+    ]

@@ -7,10 +7,10 @@ Imported on first use by feature.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EntityOverride",
@@ -25,39 +25,92 @@ class EntityOverride(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EntityId: str | None = None
-    Variation: str | None = None
+    EntityId: Annotated[str | None, Field(description="Type: str.")] = None
+    Variation: Annotated[
+        str | None, Field(description="Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class VariationObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BooleanValue: bool | None = None
-    DoubleValue: float | None = None
-    LongValue: float | None = None
-    StringValue: str | None = None
-    VariationName: str | None = None
+    BooleanValue: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DoubleValue: Annotated[float | None, Field(description="Type: float.")] = None
+    LongValue: Annotated[float | None, Field(description="Type: float.")] = None
+    StringValue: Annotated[str | None, Field(description="Length: 0 to 512 characters.")] = None
+    VariationName: Annotated[
+        str | None, Field(description="Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters.")
+    ] = None
 
 
 class FeatureAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Evidently::Feature, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*/feature/[-a-zA-Z0-9._]* Length: 0 to 2048 characters."
+        ),
+    ] = None
 
 
 class FeatureProps(DeferredModel):
-    DefaultVariation: str | None = None
-    Description: str | None = None
-    EntityOverrides: list[EntityOverride] | None = None
-    EvaluationStrategy: Literal["ALL_RULES", "DEFAULT_VARIATION"] | None = None
-    Name: str
-    Project: str
-    Tags: list[Tag] | None = None
-    Variations: list[VariationObject]
+    """
+    The properties a program declares for a AWS::Evidently::Feature.
+    """
+
+    DefaultVariation: Annotated[
+        str | None, Field(description="Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters.")
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 0 to 160 characters.")] = None
+    EntityOverrides: Annotated[
+        list[EntityOverride] | None, Field(description="Items: 0 to 2500 items. Items are unique.")
+    ] = None
+    EvaluationStrategy: Annotated[
+        Literal["ALL_RULES", "DEFAULT_VARIATION"] | None,
+        Field(description="Allowed values: 'ALL_RULES', 'DEFAULT_VARIATION'."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Project: Annotated[
+        str,
+        Field(
+            description="Pattern: ([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*) Length: 0 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Variations: Annotated[
+        list[VariationObject], Field(description="Items: 1 to 5 items. Items are unique.")
+    ]

@@ -7,9 +7,10 @@ Imported on first use by launch.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ExecutionStatusObject",
@@ -28,77 +29,162 @@ class ExecutionStatusObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DesiredState: str | None = None
-    Reason: str | None = None
-    Status: str
+    DesiredState: Annotated[
+        str | None,
+        Field(
+            description="Provide CANCELLED or COMPLETED as the launch desired state. Defaults to Completed if not provided."
+        ),
+    ] = None
+    Reason: Annotated[
+        str | None,
+        Field(
+            description="Provide a reason for stopping the launch. Defaults to empty if not provided."
+        ),
+    ] = None
+    Status: Annotated[str, Field(description="Provide START or STOP action to apply on a launch")]
 
 
 class GroupToWeight(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupName: str
-    SplitWeight: int
+    GroupName: Annotated[
+        str, Field(description="Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters.")
+    ]
+    SplitWeight: Annotated[int, Field(description="Type: int.")]
 
 
 class LaunchGroupObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Feature: str
-    GroupName: str
-    Variation: str
+    Description: Annotated[str | None, Field(description="Length: 0 to 160 characters.")] = None
+    Feature: Annotated[str, Field(description="Type: str.")]
+    GroupName: Annotated[
+        str, Field(description="Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters.")
+    ]
+    Variation: Annotated[str, Field(description="Type: str.")]
 
 
 class MetricDefinitionObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EntityIdKey: str
-    EventPattern: str | None = None
-    MetricName: str
-    UnitLabel: str | None = None
-    ValueKey: str
+    EntityIdKey: Annotated[
+        str, Field(description="The JSON path to reference the entity id in the event.")
+    ]
+    EventPattern: Annotated[
+        str | None,
+        Field(
+            description="Event patterns have the same structure as the events they match. Rules use event patterns to select events. An event pattern either matches an event or it doesn't."
+        ),
+    ] = None
+    MetricName: Annotated[str, Field(description="Pattern: ^[\\S]+$ Length: 1 to 255 characters.")]
+    UnitLabel: Annotated[
+        str | None, Field(description="Pattern: .* Length: 1 to 256 characters.")
+    ] = None
+    ValueKey: Annotated[
+        str,
+        Field(description="The JSON path to reference the numerical metric value in the event."),
+    ]
 
 
 class SegmentOverride(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EvaluationOrder: int
-    Segment: str
-    Weights: list[GroupToWeight]
+    EvaluationOrder: Annotated[int, Field(description="Type: int.")]
+    Segment: Annotated[
+        str,
+        Field(
+            description="Pattern: ([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:segment/[-a-zA-Z0-9._]*) Length: 1 to 2048 characters."
+        ),
+    ]
+    Weights: Annotated[list[GroupToWeight], Field(description="Items are unique.")]
 
 
 class StepConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupWeights: list[GroupToWeight]
-    SegmentOverrides: list[SegmentOverride] | None = None
-    StartTime: str
+    GroupWeights: Annotated[list[GroupToWeight], Field(description="Items are unique.")]
+    SegmentOverrides: Annotated[
+        list[SegmentOverride] | None, Field(description="Items are unique.")
+    ] = None
+    StartTime: Annotated[str, Field(description="Type: str.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class LaunchAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Evidently::Launch, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*/launch/[-a-zA-Z0-9._]*"
+        ),
+    ] = None
 
 
 class LaunchProps(DeferredModel):
-    Description: str | None = None
-    ExecutionStatus: ExecutionStatusObject | None = None
-    Groups: list[LaunchGroupObject]
-    MetricMonitors: list[MetricDefinitionObject] | None = None
-    Name: str
-    Project: str
-    RandomizationSalt: str | None = None
-    ScheduledSplitsConfig: list[StepConfig]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Evidently::Launch.
+    """
+
+    Description: Annotated[str | None, Field(description="Length: 0 to 160 characters.")] = None
+    ExecutionStatus: Annotated[
+        ExecutionStatusObject | None,
+        Field(description="Start or Stop Launch Launch. Default is not started."),
+    ] = None
+    Groups: Annotated[
+        list[LaunchGroupObject], Field(description="Items: 1 to 5 items. Items are unique.")
+    ]
+    MetricMonitors: Annotated[
+        list[MetricDefinitionObject] | None,
+        Field(description="Items: 0 to 3 items. Items are unique."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Project: Annotated[
+        str,
+        Field(
+            description="Pattern: ([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*) Length: 0 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RandomizationSalt: Annotated[
+        str | None, Field(description="Pattern: .* Length: 0 to 127 characters.")
+    ] = None
+    ScheduledSplitsConfig: Annotated[
+        list[StepConfig], Field(description="Items: 1 to 6 items. Items are unique.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by project.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AppConfigResourceObject",
@@ -25,41 +26,91 @@ class AppConfigResourceObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationId: str
-    EnvironmentId: str
+    ApplicationId: Annotated[str, Field(description="Pattern: [a-z0-9]{4,7}")]
+    EnvironmentId: Annotated[str, Field(description="Pattern: [a-z0-9]{4,7}")]
 
 
 class S3Destination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    Prefix: str | None = None
+    BucketName: Annotated[
+        str, Field(description="Pattern: ^[a-z0-9][-a-z0-9]*[a-z0-9]$ Length: 3 to 63 characters.")
+    ]
+    Prefix: Annotated[
+        str | None,
+        Field(description="Pattern: ^[-a-zA-Z0-9!_.*'()/]*$ Length: 1 to 1024 characters."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ProjectAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Evidently::Project, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]* Length: 0 to 2048 characters."
+        ),
+    ] = None
 
 
 class DataDeliveryObject(DeferredModel):
+    """
+    Destinations for data.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroup: str | None = None
-    S3: S3Destination | None = None
+    LogGroup: Annotated[
+        str | None, Field(description="Pattern: ^[-a-zA-Z0-9._/]+$ Length: 1 to 512 characters.")
+    ] = None
+    S3: Annotated[S3Destination | None, Field(description="Type: S3DestinationDict.")] = None
 
 
 class ProjectProps(DeferredModel):
-    AppConfigResource: AppConfigResourceObject | None = None
-    DataDelivery: DataDeliveryObject | None = None
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Evidently::Project.
+    """
+
+    AppConfigResource: Annotated[
+        AppConfigResourceObject | None, Field(description="Type: AppConfigResourceObjectDict.")
+    ] = None
+    DataDelivery: Annotated[
+        DataDeliveryObject | None, Field(description="Destinations for data.")
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 0 to 160 characters.")] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by segment.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SegmentAttributes",
@@ -19,19 +20,49 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class SegmentAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Evidently::Segment, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:[^:]*:[^:]*:[^:]*:[^:]*:segment/[-a-zA-Z0-9._]* Length: 0 to 2048 characters."
+        ),
+    ] = None
 
 
 class SegmentProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Pattern: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Evidently::Segment.
+    """
+
+    Description: Annotated[str | None, Field(description="Length: 0 to 160 characters.")] = None
+    Name: Annotated[str, Field(description="Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters.")]
+    Pattern: Annotated[str | None, Field(description="Length: 1 to 1024 characters.")] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,82 +75,91 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MetricGoalObjectDict = TypedDict(
-    "MetricGoalObjectDict",
-    {
-        "DesiredChange": "Required[Literal['INCREASE', 'DECREASE']]",
-        "EntityIdKey": "Required[str]",
-        "EventPattern": "str",
-        "MetricName": "Required[str]",
-        "UnitLabel": "str",
-        "ValueKey": "Required[str]",
-    },
-    total=False,
-)
 
-OnlineAbConfigObjectDict = TypedDict(
-    "OnlineAbConfigObjectDict",
-    {
-        "ControlTreatmentName": "str",
-        "TreatmentWeights": "list[TreatmentToWeightDict]",
-    },
-    total=False,
-)
+class MetricGoalObjectDict(TypedDict, total=False):
+    """MetricGoalObject as a plain dict."""
 
-RunningStatusObjectDict = TypedDict(
-    "RunningStatusObjectDict",
-    {
-        "AnalysisCompleteTime": "str",
-        "DesiredState": "str",
-        "Reason": "str",
-        "Status": "str",
-    },
-    total=False,
-)
+    DesiredChange: Required[Literal["INCREASE", "DECREASE"]]
+    """Allowed values: 'INCREASE', 'DECREASE'."""
+    EntityIdKey: Required[str]
+    """The JSON path to reference the entity id in the event."""
+    EventPattern: str
+    """Event patterns have the same structure as the events they match. Rules use event patterns to
+    select events. An event pattern either matches an event or it doesn't."""
+    MetricName: Required[str]
+    """Pattern: ^[\\S]+$ Length: 1 to 255 characters."""
+    UnitLabel: str
+    """Pattern: .* Length: 1 to 256 characters."""
+    ValueKey: Required[str]
+    """The JSON path to reference the numerical metric value in the event."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TreatmentObjectDict = TypedDict(
-    "TreatmentObjectDict",
-    {
-        "Description": "str",
-        "Feature": "Required[str]",
-        "TreatmentName": "Required[str]",
-        "Variation": "Required[str]",
-    },
-    total=False,
-)
+class OnlineAbConfigObjectDict(TypedDict, total=False):
+    """OnlineAbConfigObject as a plain dict."""
 
-TreatmentToWeightDict = TypedDict(
-    "TreatmentToWeightDict",
-    {
-        "SplitWeight": "Required[int]",
-        "Treatment": "Required[str]",
-    },
-    total=False,
-)
+    ControlTreatmentName: str
+    """Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters."""
+    TreatmentWeights: list[TreatmentToWeightDict]
+    """Items are unique."""
 
+
+class RunningStatusObjectDict(TypedDict, total=False):
+    """RunningStatusObject as a plain dict."""
+
+    AnalysisCompleteTime: str
+    """Provide the analysis Completion time for an experiment"""
+    DesiredState: str
+    """Provide CANCELLED or COMPLETED desired state when stopping an experiment"""
+    Reason: str
+    """Reason is a required input for stopping the experiment"""
+    Status: str
+    """Provide START or STOP action to apply on an experiment"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class TreatmentObjectDict(TypedDict, total=False):
+    """TreatmentObject as a plain dict."""
+
+    Description: str
+    """Type: str."""
+    Feature: Required[str]
+    """Pattern: ([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:.*)"""
+    TreatmentName: Required[str]
+    """Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters."""
+    Variation: Required[str]
+    """Pattern: [-a-zA-Z0-9._]* Length: 1 to 255 characters."""
+
+
+class TreatmentToWeightDict(TypedDict, total=False):
+    """TreatmentToWeight as a plain dict."""
+
+    SplitWeight: Required[int]
+    """Range: 0 to 100000 (inclusive)."""
+    Treatment: Required[str]
+    """Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Evidently::Experiment",
     schema_file="aws-evidently-experiment.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name", "/Project"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/OnlineAbConfig/TreatmentWeights", "/Tags"),
     required=("Name", "Project", "Treatments", "MetricGoals", "OnlineAbConfig"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -155,160 +168,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "MetricGoalObject": {
-            "additionalProperties": False,
-            "properties": {
-                "DesiredChange": {"enum": ["INCREASE", "DECREASE"], "type": "string"},
-                "EntityIdKey": {"type": "string"},
-                "EventPattern": {"type": "string"},
-                "MetricName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[\\S]+$",
-                    "type": "string",
-                },
-                "UnitLabel": {"maxLength": 256, "minLength": 1, "pattern": ".*", "type": "string"},
-                "ValueKey": {"type": "string"},
-            },
-            "required": ["MetricName", "EntityIdKey", "ValueKey", "DesiredChange"],
-            "type": "object",
-        },
-        "OnlineAbConfigObject": {
-            "additionalProperties": False,
-            "properties": {
-                "ControlTreatmentName": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "[-a-zA-Z0-9._]*",
-                    "type": "string",
-                },
-                "TreatmentWeights": {
-                    "items": {"$ref": "#/definitions/TreatmentToWeight"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "RunningStatusObject": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["Status", "AnalysisCompleteTime"]},
-                {"required": ["Status", "Reason", "DesiredState"]},
-            ],
-            "properties": {
-                "AnalysisCompleteTime": {"type": "string"},
-                "DesiredState": {"pattern": "^(CANCELLED|COMPLETED)", "type": "string"},
-                "Reason": {"type": "string"},
-                "Status": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TreatmentObject": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "Feature": {
-                    "pattern": "([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:.*)",
-                    "type": "string",
-                },
-                "TreatmentName": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "[-a-zA-Z0-9._]*",
-                    "type": "string",
-                },
-                "Variation": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "[-a-zA-Z0-9._]*",
-                    "type": "string",
-                },
-            },
-            "required": ["TreatmentName", "Feature", "Variation"],
-            "type": "object",
-        },
-        "TreatmentToWeight": {
-            "additionalProperties": False,
-            "properties": {
-                "SplitWeight": {"maximum": 100000, "minimum": 0, "type": "integer"},
-                "Treatment": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "[-a-zA-Z0-9._]*",
-                    "type": "string",
-                },
-            },
-            "required": ["Treatment", "SplitWeight"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*/experiment/[-a-zA-Z0-9._]*",
-            "type": "string",
-        },
-        "Description": {"maxLength": 160, "minLength": 0, "type": "string"},
-        "MetricGoals": {
-            "items": {"$ref": "#/definitions/MetricGoalObject"},
-            "maxItems": 3,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Name": {"maxLength": 127, "minLength": 1, "pattern": "[-a-zA-Z0-9._]*", "type": "string"},
-        "OnlineAbConfig": {"$ref": "#/definitions/OnlineAbConfigObject"},
-        "Project": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*)",
-            "type": "string",
-        },
-        "RandomizationSalt": {"maxLength": 127, "minLength": 0, "pattern": ".*", "type": "string"},
-        "RemoveSegment": {"type": "boolean"},
-        "RunningStatus": {"$ref": "#/definitions/RunningStatusObject"},
-        "SamplingRate": {"maximum": 100000, "minimum": 0, "type": "integer"},
-        "Segment": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:segment/[-a-zA-Z0-9._]*)",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Treatments": {
-            "items": {"$ref": "#/definitions/TreatmentObject"},
-            "maxItems": 5,
-            "minItems": 2,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "Project", "Treatments", "MetricGoals", "OnlineAbConfig"],
-}
-
 
 class Experiment(_Resource):
     """AWS::Evidently::Experiment: Resource Type definition for AWS::Evidently::Experiment.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, Project.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-evidently-experiment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -316,11 +185,13 @@ class Experiment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ExperimentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "experiment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*/experiment/[-a-zA-Z0-9._]*"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     MetricGoals: list[MetricGoalObjectDict]
     Name: str
@@ -334,33 +205,51 @@ class Experiment(_Resource):
     Tags: list[TagDict]
     Treatments: list[TreatmentObjectDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MetricGoals: list[MetricGoalObject | MetricGoalObjectDict],
+        Name: str,
+        OnlineAbConfig: OnlineAbConfigObject | OnlineAbConfigObjectDict,
+        Project: str,
+        Treatments: list[TreatmentObject | TreatmentObjectDict],
+        Description: str | None = None,
+        RandomizationSalt: str | None = None,
+        RemoveSegment: bool | None = None,
+        RunningStatus: RunningStatusObject | RunningStatusObjectDict | None = None,
+        SamplingRate: int | None = None,
+        Segment: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Evidently::Experiment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MetricGoals: list[MetricGoalObject | MetricGoalObjectDict],
-            Name: str,
-            OnlineAbConfig: OnlineAbConfigObject | OnlineAbConfigObjectDict,
-            Project: str,
-            Treatments: list[TreatmentObject | TreatmentObjectDict],
-            Description: str | None = None,
-            RandomizationSalt: str | None = None,
-            RemoveSegment: bool | None = None,
-            RunningStatus: RunningStatusObject | RunningStatusObjectDict | None = None,
-            SamplingRate: int | None = None,
-            Segment: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Evidently::Experiment; `await` it inside an App to deploy it.
-
-            RunningStatus: Start Experiment.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MetricGoals: Items: 1 to 3 items. Items are unique. Required.
+            Name: Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters. Create-only: changing it
+                replaces the resource. Required.
+            OnlineAbConfig: Type: OnlineAbConfigObjectDict. Required.
+            Project: Pattern:
+                ([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*) Length: 0 to
+                2048 characters. Create-only: changing it replaces the resource. Required.
+            Treatments: Items: 2 to 5 items. Items are unique. Required.
+            Description: Length: 0 to 160 characters.
+            RandomizationSalt: Pattern: .* Length: 0 to 127 characters.
+            RemoveSegment: Type: bool.
+            RunningStatus: Start Experiment. Default is False
+            SamplingRate: Range: 0 to 100000 (inclusive).
+            Segment: Pattern:
+                ([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:segment/[-a-zA-Z0-9._]*) Length: 0 to
+                2048 characters.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,50 +63,53 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EntityOverrideDict = TypedDict(
-    "EntityOverrideDict",
-    {
-        "EntityId": "str",
-        "Variation": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class EntityOverrideDict(TypedDict, total=False):
+    """EntityOverride as a plain dict."""
 
-VariationObjectDict = TypedDict(
-    "VariationObjectDict",
-    {
-        "BooleanValue": "bool",
-        "DoubleValue": "float",
-        "LongValue": "float",
-        "StringValue": "str",
-        "VariationName": "str",
-    },
-    total=False,
-)
+    EntityId: str
+    """Type: str."""
+    Variation: str
+    """Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters."""
 
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class VariationObjectDict(TypedDict, total=False):
+    """VariationObject as a plain dict."""
+
+    BooleanValue: bool
+    """Type: bool."""
+    DoubleValue: float
+    """Type: float."""
+    LongValue: float
+    """Type: float."""
+    StringValue: str
+    """Length: 0 to 512 characters."""
+    VariationName: str
+    """Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Evidently::Feature",
     schema_file="aws-evidently-feature.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name", "/Project"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/EntityOverrides", "/Tags"),
     required=("Name", "Project", "Variations"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -111,106 +118,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EntityOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "EntityId": {"type": "string"},
-                "Variation": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "[-a-zA-Z0-9._]*",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VariationObject": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["VariationName", "StringValue"]},
-                {"required": ["VariationName", "BooleanValue"]},
-                {"required": ["VariationName", "LongValue"]},
-                {"required": ["VariationName", "DoubleValue"]},
-            ],
-            "properties": {
-                "BooleanValue": {"type": "boolean"},
-                "DoubleValue": {"type": "number"},
-                "LongValue": {"type": "number"},
-                "StringValue": {"maxLength": 512, "minLength": 0, "type": "string"},
-                "VariationName": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "[-a-zA-Z0-9._]*",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*/feature/[-a-zA-Z0-9._]*",
-            "type": "string",
-        },
-        "DefaultVariation": {
-            "maxLength": 127,
-            "minLength": 1,
-            "pattern": "[-a-zA-Z0-9._]*",
-            "type": "string",
-        },
-        "Description": {"maxLength": 160, "minLength": 0, "type": "string"},
-        "EntityOverrides": {
-            "items": {"$ref": "#/definitions/EntityOverride"},
-            "maxItems": 2500,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "EvaluationStrategy": {"enum": ["ALL_RULES", "DEFAULT_VARIATION"], "type": "string"},
-        "Name": {"maxLength": 127, "minLength": 1, "pattern": "[-a-zA-Z0-9._]*", "type": "string"},
-        "Project": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*)",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Variations": {
-            "items": {"$ref": "#/definitions/VariationObject"},
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "Project", "Variations"],
-}
-
 
 class Feature(_Resource):
     """AWS::Evidently::Feature: Resource Type definition for AWS::Evidently::Feature.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, Project.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-evidently-feature.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -218,11 +135,14 @@ class Feature(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FeatureAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "feature.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*/feature/[-a-zA-Z0-9._]* Length:
+    0 to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DefaultVariation: str
     Description: str
     EntityOverrides: list[EntityOverrideDict]
@@ -232,28 +152,41 @@ class Feature(_Resource):
     Tags: list[TagDict]
     Variations: list[VariationObjectDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Project: str,
+        Variations: list[VariationObject | VariationObjectDict],
+        DefaultVariation: str | None = None,
+        Description: str | None = None,
+        EntityOverrides: list[EntityOverride | EntityOverrideDict] | None = None,
+        EvaluationStrategy: Literal["ALL_RULES", "DEFAULT_VARIATION"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Evidently::Feature; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Project: str,
-            Variations: list[VariationObject | VariationObjectDict],
-            DefaultVariation: str | None = None,
-            Description: str | None = None,
-            EntityOverrides: list[EntityOverride | EntityOverrideDict] | None = None,
-            EvaluationStrategy: Literal["ALL_RULES", "DEFAULT_VARIATION"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Evidently::Feature; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters. Create-only: changing it
+                replaces the resource. Required.
+            Project: Pattern:
+                ([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*) Length: 0 to
+                2048 characters. Create-only: changing it replaces the resource. Required.
+            Variations: Items: 1 to 5 items. Items are unique. Required.
+            DefaultVariation: Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters.
+            Description: Length: 0 to 160 characters.
+            EntityOverrides: Items: 0 to 2500 items. Items are unique.
+            EvaluationStrategy: Allowed values: 'ALL_RULES', 'DEFAULT_VARIATION'.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,86 +79,100 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ExecutionStatusObjectDict = TypedDict(
-    "ExecutionStatusObjectDict",
-    {
-        "DesiredState": "str",
-        "Reason": "str",
-        "Status": "Required[str]",
-    },
-    total=False,
-)
 
-GroupToWeightDict = TypedDict(
-    "GroupToWeightDict",
-    {
-        "GroupName": "Required[str]",
-        "SplitWeight": "Required[int]",
-    },
-    total=False,
-)
+class ExecutionStatusObjectDict(TypedDict, total=False):
+    """ExecutionStatusObject as a plain dict."""
 
-LaunchGroupObjectDict = TypedDict(
-    "LaunchGroupObjectDict",
-    {
-        "Description": "str",
-        "Feature": "Required[str]",
-        "GroupName": "Required[str]",
-        "Variation": "Required[str]",
-    },
-    total=False,
-)
+    DesiredState: str
+    """Provide CANCELLED or COMPLETED as the launch desired state. Defaults to Completed if not
+    provided."""
+    Reason: str
+    """Provide a reason for stopping the launch. Defaults to empty if not provided."""
+    Status: Required[str]
+    """Provide START or STOP action to apply on a launch"""
 
-MetricDefinitionObjectDict = TypedDict(
-    "MetricDefinitionObjectDict",
-    {
-        "EntityIdKey": "Required[str]",
-        "EventPattern": "str",
-        "MetricName": "Required[str]",
-        "UnitLabel": "str",
-        "ValueKey": "Required[str]",
-    },
-    total=False,
-)
 
-SegmentOverrideDict = TypedDict(
-    "SegmentOverrideDict",
-    {
-        "EvaluationOrder": "Required[int]",
-        "Segment": "Required[str]",
-        "Weights": "Required[list[GroupToWeightDict]]",
-    },
-    total=False,
-)
+class GroupToWeightDict(TypedDict, total=False):
+    """GroupToWeight as a plain dict."""
 
-StepConfigDict = TypedDict(
-    "StepConfigDict",
-    {
-        "GroupWeights": "Required[list[GroupToWeightDict]]",
-        "SegmentOverrides": "list[SegmentOverrideDict]",
-        "StartTime": "Required[str]",
-    },
-    total=False,
-)
+    GroupName: Required[str]
+    """Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters."""
+    SplitWeight: Required[int]
+    """Type: int."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class LaunchGroupObjectDict(TypedDict, total=False):
+    """LaunchGroupObject as a plain dict."""
+
+    Description: str
+    """Length: 0 to 160 characters."""
+    Feature: Required[str]
+    """Type: str."""
+    GroupName: Required[str]
+    """Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters."""
+    Variation: Required[str]
+    """Type: str."""
+
+
+class MetricDefinitionObjectDict(TypedDict, total=False):
+    """MetricDefinitionObject as a plain dict."""
+
+    EntityIdKey: Required[str]
+    """The JSON path to reference the entity id in the event."""
+    EventPattern: str
+    """Event patterns have the same structure as the events they match. Rules use event patterns to
+    select events. An event pattern either matches an event or it doesn't."""
+    MetricName: Required[str]
+    """Pattern: ^[\\S]+$ Length: 1 to 255 characters."""
+    UnitLabel: str
+    """Pattern: .* Length: 1 to 256 characters."""
+    ValueKey: Required[str]
+    """The JSON path to reference the numerical metric value in the event."""
+
+
+class SegmentOverrideDict(TypedDict, total=False):
+    """SegmentOverride as a plain dict."""
+
+    EvaluationOrder: Required[int]
+    """Type: int."""
+    Segment: Required[str]
+    """Pattern: ([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:segment/[-a-zA-Z0-9._]*) Length: 1 to
+    2048 characters."""
+    Weights: Required[list[GroupToWeightDict]]
+    """Items are unique."""
+
+
+class StepConfigDict(TypedDict, total=False):
+    """StepConfig as a plain dict."""
+
+    GroupWeights: Required[list[GroupToWeightDict]]
+    """Items are unique."""
+    SegmentOverrides: list[SegmentOverrideDict]
+    """Items are unique."""
+    StartTime: Required[str]
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Evidently::Launch",
     schema_file="aws-evidently-launch.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name", "/Project"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ScheduledSplitsConfig/*/GroupWeights",
         "/ScheduledSplitsConfig/*/SegmentOverrides",
@@ -162,9 +180,6 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name", "Project", "Groups", "ScheduledSplitsConfig"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -173,165 +188,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ExecutionStatusObject": {
-            "additionalProperties": False,
-            "properties": {
-                "DesiredState": {"type": "string"},
-                "Reason": {"type": "string"},
-                "Status": {"type": "string"},
-            },
-            "required": ["Status"],
-            "type": "object",
-        },
-        "GroupToWeight": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupName": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "[-a-zA-Z0-9._]*",
-                    "type": "string",
-                },
-                "SplitWeight": {"type": "integer"},
-            },
-            "required": ["GroupName", "SplitWeight"],
-            "type": "object",
-        },
-        "LaunchGroupObject": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 160, "minLength": 0, "type": "string"},
-                "Feature": {"type": "string"},
-                "GroupName": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "[-a-zA-Z0-9._]*",
-                    "type": "string",
-                },
-                "Variation": {"type": "string"},
-            },
-            "required": ["GroupName", "Feature", "Variation"],
-            "type": "object",
-        },
-        "MetricDefinitionObject": {
-            "additionalProperties": False,
-            "properties": {
-                "EntityIdKey": {"type": "string"},
-                "EventPattern": {"type": "string"},
-                "MetricName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[\\S]+$",
-                    "type": "string",
-                },
-                "UnitLabel": {"maxLength": 256, "minLength": 1, "pattern": ".*", "type": "string"},
-                "ValueKey": {"type": "string"},
-            },
-            "required": ["MetricName", "EntityIdKey", "ValueKey"],
-            "type": "object",
-        },
-        "SegmentOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "EvaluationOrder": {"type": "integer"},
-                "Segment": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:segment/[-a-zA-Z0-9._]*)",
-                    "type": "string",
-                },
-                "Weights": {
-                    "items": {"$ref": "#/definitions/GroupToWeight"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Segment", "EvaluationOrder", "Weights"],
-            "type": "object",
-        },
-        "StepConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupWeights": {
-                    "items": {"$ref": "#/definitions/GroupToWeight"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SegmentOverrides": {
-                    "items": {"$ref": "#/definitions/SegmentOverride"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "StartTime": {"type": "string"},
-            },
-            "required": ["StartTime", "GroupWeights"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*/launch/[-a-zA-Z0-9._]*",
-            "type": "string",
-        },
-        "Description": {"maxLength": 160, "minLength": 0, "type": "string"},
-        "ExecutionStatus": {"$ref": "#/definitions/ExecutionStatusObject"},
-        "Groups": {
-            "items": {"$ref": "#/definitions/LaunchGroupObject"},
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "MetricMonitors": {
-            "items": {"$ref": "#/definitions/MetricDefinitionObject"},
-            "maxItems": 3,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Name": {"maxLength": 127, "minLength": 1, "pattern": "[-a-zA-Z0-9._]*", "type": "string"},
-        "Project": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*)",
-            "type": "string",
-        },
-        "RandomizationSalt": {"maxLength": 127, "minLength": 0, "pattern": ".*", "type": "string"},
-        "ScheduledSplitsConfig": {
-            "items": {"$ref": "#/definitions/StepConfig"},
-            "maxItems": 6,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name", "Project", "Groups", "ScheduledSplitsConfig"],
-}
-
 
 class Launch(_Resource):
     """AWS::Evidently::Launch: Resource Type definition for AWS::Evidently::Launch.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, Project.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-evidently-launch.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -339,11 +205,13 @@ class Launch(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LaunchAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "launch.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*/launch/[-a-zA-Z0-9._]*"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     ExecutionStatus: ExecutionStatusObjectDict
     Groups: list[LaunchGroupObjectDict]
@@ -354,30 +222,43 @@ class Launch(_Resource):
     ScheduledSplitsConfig: list[StepConfigDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Groups: list[LaunchGroupObject | LaunchGroupObjectDict],
+        Name: str,
+        Project: str,
+        ScheduledSplitsConfig: list[StepConfig | StepConfigDict],
+        Description: str | None = None,
+        ExecutionStatus: ExecutionStatusObject | ExecutionStatusObjectDict | None = None,
+        MetricMonitors: list[MetricDefinitionObject | MetricDefinitionObjectDict] | None = None,
+        RandomizationSalt: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Evidently::Launch; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Groups: list[LaunchGroupObject | LaunchGroupObjectDict],
-            Name: str,
-            Project: str,
-            ScheduledSplitsConfig: list[StepConfig | StepConfigDict],
-            Description: str | None = None,
-            ExecutionStatus: ExecutionStatusObject | ExecutionStatusObjectDict | None = None,
-            MetricMonitors: list[MetricDefinitionObject | MetricDefinitionObjectDict] | None = None,
-            RandomizationSalt: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Evidently::Launch; `await` it inside an App to deploy it.
-
-            ExecutionStatus: Start or Stop Launch Launch.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Groups: Items: 1 to 5 items. Items are unique. Required.
+            Name: Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters. Create-only: changing it
+                replaces the resource. Required.
+            Project: Pattern:
+                ([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*) Length: 0 to
+                2048 characters. Create-only: changing it replaces the resource. Required.
+            ScheduledSplitsConfig: Items: 1 to 6 items. Items are unique. Required.
+            Description: Length: 0 to 160 characters.
+            ExecutionStatus: Start or Stop Launch Launch. Default is not started.
+            MetricMonitors: Items: 0 to 3 items. Items are unique.
+            RandomizationSalt: Pattern: .* Length: 0 to 127 characters.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

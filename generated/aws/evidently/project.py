@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,56 +67,56 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AppConfigResourceObjectDict = TypedDict(
-    "AppConfigResourceObjectDict",
-    {
-        "ApplicationId": "Required[str]",
-        "EnvironmentId": "Required[str]",
-    },
-    total=False,
-)
 
-DataDeliveryObjectDict = TypedDict(
-    "DataDeliveryObjectDict",
-    {
-        "LogGroup": "str",
-        "S3": "S3DestinationDict",
-    },
-    total=False,
-)
+class AppConfigResourceObjectDict(TypedDict, total=False):
+    """AppConfigResourceObject as a plain dict."""
 
-S3DestinationDict = TypedDict(
-    "S3DestinationDict",
-    {
-        "BucketName": "Required[str]",
-        "Prefix": "str",
-    },
-    total=False,
-)
+    ApplicationId: Required[str]
+    """Pattern: [a-z0-9]{4,7}"""
+    EnvironmentId: Required[str]
+    """Pattern: [a-z0-9]{4,7}"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class DataDeliveryObjectDict(TypedDict, total=False):
+    """DataDeliveryObject as a plain dict: Destinations for data."""
+
+    LogGroup: str
+    """Pattern: ^[-a-zA-Z0-9._/]+$ Length: 1 to 512 characters."""
+    S3: S3DestinationDict
+    """Type: S3DestinationDict."""
+
+
+class S3DestinationDict(TypedDict, total=False):
+    """S3Destination as a plain dict."""
+
+    BucketName: Required[str]
+    """Pattern: ^[a-z0-9][-a-z0-9]*[a-z0-9]$ Length: 3 to 63 characters."""
+    Prefix: str
+    """Pattern: ^[-a-zA-Z0-9!_.*'()/]*$ Length: 1 to 1024 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Evidently::Project",
     schema_file="aws-evidently-project.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -121,88 +125,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AppConfigResourceObject": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationId": {"pattern": "[a-z0-9]{4,7}", "type": "string"},
-                "EnvironmentId": {"pattern": "[a-z0-9]{4,7}", "type": "string"},
-            },
-            "required": ["ApplicationId", "EnvironmentId"],
-            "type": "object",
-        },
-        "DataDeliveryObject": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["S3"]}, {"required": ["LogGroup"]}],
-            "properties": {
-                "LogGroup": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[-a-zA-Z0-9._/]+$",
-                    "type": "string",
-                },
-                "S3": {"$ref": "#/definitions/S3Destination"},
-            },
-            "type": "object",
-        },
-        "S3Destination": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^[a-z0-9][-a-z0-9]*[a-z0-9]$",
-                    "type": "string",
-                },
-                "Prefix": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[-a-zA-Z0-9!_.*'()/]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["BucketName"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AppConfigResource": {"$ref": "#/definitions/AppConfigResourceObject"},
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*",
-            "type": "string",
-        },
-        "DataDelivery": {"$ref": "#/definitions/DataDeliveryObject"},
-        "Description": {"maxLength": 160, "minLength": 0, "type": "string"},
-        "Name": {"maxLength": 127, "minLength": 1, "pattern": "[-a-zA-Z0-9._]*", "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name"],
-}
-
 
 class Project(_Resource):
     """AWS::Evidently::Project: Resource Type definition for AWS::Evidently::Project
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-evidently-project.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -210,36 +142,46 @@ class Project(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProjectAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "project.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]* Length: 0 to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppConfigResource: AppConfigResourceObjectDict
     DataDelivery: DataDeliveryObjectDict
     Description: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        AppConfigResource: AppConfigResourceObject | AppConfigResourceObjectDict | None = None,
+        DataDelivery: DataDeliveryObject | DataDeliveryObjectDict | None = None,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Evidently::Project; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            AppConfigResource: AppConfigResourceObject | AppConfigResourceObjectDict | None = None,
-            DataDelivery: DataDeliveryObject | DataDeliveryObjectDict | None = None,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Evidently::Project; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: [-a-zA-Z0-9._]* Length: 1 to 127 characters. Create-only: changing it
+                replaces the resource. Required.
+            AppConfigResource: Type: AppConfigResourceObjectDict.
+            DataDelivery: Destinations for data.
+            Description: Length: 0 to 160 characters.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

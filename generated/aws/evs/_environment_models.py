@@ -7,10 +7,10 @@ Imported on first use by environment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Check",
@@ -32,124 +32,267 @@ class Check(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImpairedSince: str | None = None
-    Result: Literal["PASSED", "FAILED", "UNKNOWN"]
-    Type: Literal["KEY_REUSE", "KEY_COVERAGE", "REACHABILITY", "VCF_VERSION", "HOST_COUNT"]
+    ImpairedSince: Annotated[str | None, Field(description="Type: str.")] = None
+    Result: Annotated[
+        Literal["PASSED", "FAILED", "UNKNOWN"],
+        Field(description="Allowed values: 'PASSED', 'FAILED', 'UNKNOWN'."),
+    ]
+    Type: Annotated[
+        Literal["KEY_REUSE", "KEY_COVERAGE", "REACHABILITY", "VCF_VERSION", "HOST_COUNT"],
+        Field(
+            description="Allowed values: 'KEY_REUSE', 'KEY_COVERAGE', 'REACHABILITY', 'VCF_VERSION', 'HOST_COUNT'."
+        ),
+    ]
 
 
 class EnvironmentConnectivityInfo(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PrivateRouteServerPeerings: list[str]
+    PrivateRouteServerPeerings: Annotated[
+        list[str],
+        Field(description="Items: exactly 2 items. Each item: Length: 3 to 21 characters."),
+    ]
 
 
 class EnvironmentLicenseInfo(DeferredModel):
+    """
+    The license information for an EVS environment
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SolutionKey: str
-    VsanKey: str
+    SolutionKey: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}$"
+        ),
+    ]
+    VsanKey: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}$"
+        ),
+    ]
 
 
 class EnvironmentServiceAccessSecurityGroups(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroups: list[str] | None = None
+    SecurityGroups: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at most 2 items. Each item: Pattern: ^sg-[0-9a-zA-Z]*$ Length: 3 to 25 characters."
+        ),
+    ] = None
 
 
 class EnvironmentVcfHostnames(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudBuilder: str
-    Nsx: str
-    NsxEdge1: str
-    NsxEdge2: str
-    NsxManager1: str
-    NsxManager2: str
-    NsxManager3: str
-    SddcManager: str
-    VCenter: str
+    CloudBuilder: Annotated[str, Field(description="Pattern: ^([a-zA-Z0-9\\-]*)$")]
+    Nsx: Annotated[str, Field(description="Pattern: ^([a-zA-Z0-9\\-]*)$")]
+    NsxEdge1: Annotated[str, Field(description="Pattern: ^([a-zA-Z0-9\\-]*)$")]
+    NsxEdge2: Annotated[str, Field(description="Pattern: ^([a-zA-Z0-9\\-]*)$")]
+    NsxManager1: Annotated[str, Field(description="Pattern: ^([a-zA-Z0-9\\-]*)$")]
+    NsxManager2: Annotated[str, Field(description="Pattern: ^([a-zA-Z0-9\\-]*)$")]
+    NsxManager3: Annotated[str, Field(description="Pattern: ^([a-zA-Z0-9\\-]*)$")]
+    SddcManager: Annotated[str, Field(description="Pattern: ^([a-zA-Z0-9\\-]*)$")]
+    VCenter: Annotated[str, Field(description="Pattern: ^([a-zA-Z0-9\\-]*)$")]
 
 
 class HostInfoForCreate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DedicatedHostId: str | None = None
-    HostName: str
-    InstanceType: Literal["i4i.metal", "i7i.metal-24xl", "i7i.metal-48xl"]
-    KeyName: str
-    PlacementGroupId: str | None = None
+    DedicatedHostId: Annotated[
+        str | None,
+        Field(description="Pattern: ^h-[a-f0-9]{8}([a-f0-9]{9})?$ Length: 1 to 25 characters."),
+    ] = None
+    HostName: Annotated[str, Field(description="Pattern: ^([a-zA-Z0-9\\-]*)$")]
+    InstanceType: Annotated[
+        Literal["i4i.metal", "i7i.metal-24xl", "i7i.metal-48xl"],
+        Field(description="Allowed values: 'i4i.metal', 'i7i.metal-24xl', 'i7i.metal-48xl'."),
+    ]
+    KeyName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 255 characters.")
+    ]
+    PlacementGroupId: Annotated[
+        str | None,
+        Field(description="Pattern: ^pg-[a-f0-9]{8}([a-f0-9]{9})?$ Length: 1 to 25 characters."),
+    ] = None
 
 
 class InitialVlanInfo(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidr: str
+    Cidr: Annotated[
+        str,
+        Field(
+            description="Pattern: ^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/(3[0-2]|[1-2][0-9]|[0-9])$"
+        ),
+    ]
 
 
 class Secret(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str | None = None
+    SecretArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class EnvironmentAttributes(DeferredModel):
-    Checks: list[Check] | None = None
-    CreatedAt: str | None = None
-    Credentials: list[Secret] | None = None
-    EnvironmentArn: str | None = None
-    EnvironmentId: str | None = None
-    EnvironmentState: (
-        Literal["CREATING", "CREATED", "DELETING", "DELETED", "CREATE_FAILED"] | None
-    ) = None
-    ModifiedAt: str | None = None
-    StateDetails: str | None = None
+    """
+    The read-only attributes of a AWS::EVS::Environment, set by AWS.
+    """
+
+    Checks: Annotated[list[Check] | None, Field(description="Type: list[CheckDict].")] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Credentials: Annotated[list[Secret] | None, Field(description="Type: list[SecretDict].")] = None
+    EnvironmentArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws|aws-cn|aws-us-gov):evs:[a-z]{2}-[a-z]+-[0-9]:[0-9]{12}:environment/[a-zA-Z0-9_-]+$ Length: 1 to 1011 characters."
+        ),
+    ] = None
+    EnvironmentId: Annotated[str | None, Field(description="Pattern: ^(env-[a-zA-Z0-9]{10})$")] = (
+        None
+    )
+    EnvironmentState: Annotated[
+        Literal["CREATING", "CREATED", "DELETING", "DELETED", "CREATE_FAILED"] | None,
+        Field(
+            description="Allowed values: 'CREATING', 'CREATED', 'DELETING', 'DELETED', 'CREATE_FAILED'."
+        ),
+    ] = None
+    ModifiedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    StateDetails: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EnvironmentInitialVlans(DeferredModel):
+    """
+    The initial Vlan configuration only required upon creation. Modification after creation will have no effect
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EdgeVTep: InitialVlanInfo
-    ExpansionVlan1: InitialVlanInfo
-    ExpansionVlan2: InitialVlanInfo
-    Hcx: InitialVlanInfo
-    HcxNetworkAclId: str | None = None
-    IsHcxPublic: bool | None = None
-    NsxUpLink: InitialVlanInfo
-    VMotion: InitialVlanInfo
-    VSan: InitialVlanInfo
-    VTep: InitialVlanInfo
-    VmManagement: InitialVlanInfo
-    VmkManagement: InitialVlanInfo
+    EdgeVTep: Annotated[InitialVlanInfo, Field(description="Type: InitialVlanInfoDict.")]
+    ExpansionVlan1: Annotated[InitialVlanInfo, Field(description="Type: InitialVlanInfoDict.")]
+    ExpansionVlan2: Annotated[InitialVlanInfo, Field(description="Type: InitialVlanInfoDict.")]
+    Hcx: Annotated[InitialVlanInfo, Field(description="Type: InitialVlanInfoDict.")]
+    HcxNetworkAclId: Annotated[
+        str | None, Field(description="Pattern: ^acl-[a-zA-Z0-9_-]+$ Length: 4 to 21 characters.")
+    ] = None
+    IsHcxPublic: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NsxUpLink: Annotated[InitialVlanInfo, Field(description="Type: InitialVlanInfoDict.")]
+    VMotion: Annotated[InitialVlanInfo, Field(description="Type: InitialVlanInfoDict.")]
+    VSan: Annotated[InitialVlanInfo, Field(description="Type: InitialVlanInfoDict.")]
+    VTep: Annotated[InitialVlanInfo, Field(description="Type: InitialVlanInfoDict.")]
+    VmManagement: Annotated[InitialVlanInfo, Field(description="Type: InitialVlanInfoDict.")]
+    VmkManagement: Annotated[InitialVlanInfo, Field(description="Type: InitialVlanInfoDict.")]
 
 
 class EnvironmentProps(DeferredModel):
-    ConnectivityInfo: EnvironmentConnectivityInfo | None = None
-    EnvironmentName: str | None = None
-    Hosts: list[HostInfoForCreate] | None = None
-    InitialVlans: EnvironmentInitialVlans | None = None
-    KmsKeyId: str | None = None
-    LicenseInfo: EnvironmentLicenseInfo | None = None
-    ServiceAccessSecurityGroups: EnvironmentServiceAccessSecurityGroups | None = None
-    ServiceAccessSubnetId: str
-    SiteId: str | None = None
-    Tags: list[Tag] | None = None
-    TermsAccepted: bool
-    VcfHostnames: EnvironmentVcfHostnames | None = None
-    VcfVersion: Literal["VCF-5.2.1", "VCF-5.2.2", "SELF_DEPLOYED"]
-    VpcId: str
+    """
+    The properties a program declares for a AWS::EVS::Environment.
+    """
+
+    ConnectivityInfo: Annotated[
+        EnvironmentConnectivityInfo | None,
+        Field(
+            description="Type: EnvironmentConnectivityInfoDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EnvironmentName: Annotated[
+        str | None,
+        Field(
+            description="The name of an EVS environment Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Hosts: Annotated[
+        list[HostInfoForCreate] | None,
+        Field(
+            description="The initial hosts for environment only required upon creation. Modification after creation will have no effect Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    InitialVlans: Annotated[
+        EnvironmentInitialVlans | None,
+        Field(
+            description="The initial Vlan configuration only required upon creation. Modification after creation will have no effect Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    LicenseInfo: Annotated[
+        EnvironmentLicenseInfo | None,
+        Field(
+            description="The license information for an EVS environment Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ServiceAccessSecurityGroups: Annotated[
+        EnvironmentServiceAccessSecurityGroups | None,
+        Field(
+            description="Type: EnvironmentServiceAccessSecurityGroupsDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ServiceAccessSubnetId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^subnet-[a-f0-9]{8}([a-f0-9]{9})?$ Length: 15 to 24 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SiteId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TermsAccepted: Annotated[
+        bool, Field(description="Type: bool. Create-only: changing it replaces the resource.")
+    ]
+    VcfHostnames: Annotated[
+        EnvironmentVcfHostnames | None,
+        Field(
+            description="Type: EnvironmentVcfHostnamesDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VcfVersion: Annotated[
+        Literal["VCF-5.2.1", "VCF-5.2.2", "SELF_DEPLOYED"],
+        Field(
+            description="Allowed values: 'VCF-5.2.1', 'VCF-5.2.2', 'SELF_DEPLOYED'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    VpcId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^vpc-[a-f0-9]{8}([a-f0-9]{9})?$ Length: 12 to 21 characters. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,118 +91,144 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CheckDict = TypedDict(
-    "CheckDict",
-    {
-        "ImpairedSince": "str",
-        "Result": "Required[Literal['PASSED', 'FAILED', 'UNKNOWN']]",
-        "Type": "Required[Literal['KEY_REUSE', 'KEY_COVERAGE', 'REACHABILITY', 'VCF_VERSION', 'HOST_COUNT']]",
-    },
-    total=False,
-)
 
-EnvironmentConnectivityInfoDict = TypedDict(
-    "EnvironmentConnectivityInfoDict",
-    {
-        "PrivateRouteServerPeerings": "Required[list[str]]",
-    },
-    total=False,
-)
+class CheckDict(TypedDict, total=False):
+    """Check as a plain dict."""
 
-EnvironmentInitialVlansDict = TypedDict(
-    "EnvironmentInitialVlansDict",
-    {
-        "EdgeVTep": "Required[InitialVlanInfoDict]",
-        "ExpansionVlan1": "Required[InitialVlanInfoDict]",
-        "ExpansionVlan2": "Required[InitialVlanInfoDict]",
-        "Hcx": "Required[InitialVlanInfoDict]",
-        "HcxNetworkAclId": "str",
-        "IsHcxPublic": "bool",
-        "NsxUpLink": "Required[InitialVlanInfoDict]",
-        "VMotion": "Required[InitialVlanInfoDict]",
-        "VSan": "Required[InitialVlanInfoDict]",
-        "VTep": "Required[InitialVlanInfoDict]",
-        "VmManagement": "Required[InitialVlanInfoDict]",
-        "VmkManagement": "Required[InitialVlanInfoDict]",
-    },
-    total=False,
-)
+    ImpairedSince: str
+    """Type: str."""
+    Result: Required[Literal["PASSED", "FAILED", "UNKNOWN"]]
+    """Allowed values: 'PASSED', 'FAILED', 'UNKNOWN'."""
+    Type: Required[
+        Literal["KEY_REUSE", "KEY_COVERAGE", "REACHABILITY", "VCF_VERSION", "HOST_COUNT"]
+    ]
+    """Allowed values: 'KEY_REUSE', 'KEY_COVERAGE', 'REACHABILITY', 'VCF_VERSION', 'HOST_COUNT'."""
 
-EnvironmentLicenseInfoDict = TypedDict(
-    "EnvironmentLicenseInfoDict",
-    {
-        "SolutionKey": "Required[str]",
-        "VsanKey": "Required[str]",
-    },
-    total=False,
-)
 
-EnvironmentServiceAccessSecurityGroupsDict = TypedDict(
-    "EnvironmentServiceAccessSecurityGroupsDict",
-    {
-        "SecurityGroups": "list[str]",
-    },
-    total=False,
-)
+class EnvironmentConnectivityInfoDict(TypedDict, total=False):
+    """EnvironmentConnectivityInfo as a plain dict."""
 
-EnvironmentVcfHostnamesDict = TypedDict(
-    "EnvironmentVcfHostnamesDict",
-    {
-        "CloudBuilder": "Required[str]",
-        "Nsx": "Required[str]",
-        "NsxEdge1": "Required[str]",
-        "NsxEdge2": "Required[str]",
-        "NsxManager1": "Required[str]",
-        "NsxManager2": "Required[str]",
-        "NsxManager3": "Required[str]",
-        "SddcManager": "Required[str]",
-        "VCenter": "Required[str]",
-    },
-    total=False,
-)
+    PrivateRouteServerPeerings: Required[list[str]]
+    """Items: exactly 2 items. Each item: Length: 3 to 21 characters."""
 
-HostInfoForCreateDict = TypedDict(
-    "HostInfoForCreateDict",
-    {
-        "DedicatedHostId": "str",
-        "HostName": "Required[str]",
-        "InstanceType": "Required[Literal['i4i.metal', 'i7i.metal-24xl', 'i7i.metal-48xl']]",
-        "KeyName": "Required[str]",
-        "PlacementGroupId": "str",
-    },
-    total=False,
-)
 
-InitialVlanInfoDict = TypedDict(
-    "InitialVlanInfoDict",
-    {
-        "Cidr": "Required[str]",
-    },
-    total=False,
-)
+class EnvironmentInitialVlansDict(TypedDict, total=False):
+    """EnvironmentInitialVlans as a plain dict: The initial Vlan configuration only required upon
+    creation. Modification after creation will have no effect"""
 
-SecretDict = TypedDict(
-    "SecretDict",
-    {
-        "SecretArn": "str",
-    },
-    total=False,
-)
+    EdgeVTep: Required[InitialVlanInfoDict]
+    """Type: InitialVlanInfoDict."""
+    ExpansionVlan1: Required[InitialVlanInfoDict]
+    """Type: InitialVlanInfoDict."""
+    ExpansionVlan2: Required[InitialVlanInfoDict]
+    """Type: InitialVlanInfoDict."""
+    Hcx: Required[InitialVlanInfoDict]
+    """Type: InitialVlanInfoDict."""
+    HcxNetworkAclId: str
+    """Pattern: ^acl-[a-zA-Z0-9_-]+$ Length: 4 to 21 characters."""
+    IsHcxPublic: bool
+    """Type: bool."""
+    NsxUpLink: Required[InitialVlanInfoDict]
+    """Type: InitialVlanInfoDict."""
+    VMotion: Required[InitialVlanInfoDict]
+    """Type: InitialVlanInfoDict."""
+    VSan: Required[InitialVlanInfoDict]
+    """Type: InitialVlanInfoDict."""
+    VTep: Required[InitialVlanInfoDict]
+    """Type: InitialVlanInfoDict."""
+    VmManagement: Required[InitialVlanInfoDict]
+    """Type: InitialVlanInfoDict."""
+    VmkManagement: Required[InitialVlanInfoDict]
+    """Type: InitialVlanInfoDict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class EnvironmentLicenseInfoDict(TypedDict, total=False):
+    """EnvironmentLicenseInfo as a plain dict: The license information for an EVS environment"""
+
+    SolutionKey: Required[str]
+    """Pattern: ^[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}$"""
+    VsanKey: Required[str]
+    """Pattern: ^[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}$"""
+
+
+class EnvironmentServiceAccessSecurityGroupsDict(TypedDict, total=False):
+    """EnvironmentServiceAccessSecurityGroups as a plain dict."""
+
+    SecurityGroups: list[str]
+    """Items: at most 2 items. Each item: Pattern: ^sg-[0-9a-zA-Z]*$ Length: 3 to 25 characters."""
+
+
+class EnvironmentVcfHostnamesDict(TypedDict, total=False):
+    """EnvironmentVcfHostnames as a plain dict."""
+
+    CloudBuilder: Required[str]
+    """Pattern: ^([a-zA-Z0-9\\-]*)$"""
+    Nsx: Required[str]
+    """Pattern: ^([a-zA-Z0-9\\-]*)$"""
+    NsxEdge1: Required[str]
+    """Pattern: ^([a-zA-Z0-9\\-]*)$"""
+    NsxEdge2: Required[str]
+    """Pattern: ^([a-zA-Z0-9\\-]*)$"""
+    NsxManager1: Required[str]
+    """Pattern: ^([a-zA-Z0-9\\-]*)$"""
+    NsxManager2: Required[str]
+    """Pattern: ^([a-zA-Z0-9\\-]*)$"""
+    NsxManager3: Required[str]
+    """Pattern: ^([a-zA-Z0-9\\-]*)$"""
+    SddcManager: Required[str]
+    """Pattern: ^([a-zA-Z0-9\\-]*)$"""
+    VCenter: Required[str]
+    """Pattern: ^([a-zA-Z0-9\\-]*)$"""
+
+
+class HostInfoForCreateDict(TypedDict, total=False):
+    """HostInfoForCreate as a plain dict."""
+
+    DedicatedHostId: str
+    """Pattern: ^h-[a-f0-9]{8}([a-f0-9]{9})?$ Length: 1 to 25 characters."""
+    HostName: Required[str]
+    """Pattern: ^([a-zA-Z0-9\\-]*)$"""
+    InstanceType: Required[Literal["i4i.metal", "i7i.metal-24xl", "i7i.metal-48xl"]]
+    """Allowed values: 'i4i.metal', 'i7i.metal-24xl', 'i7i.metal-48xl'."""
+    KeyName: Required[str]
+    """Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 255 characters."""
+    PlacementGroupId: str
+    """Pattern: ^pg-[a-f0-9]{8}([a-f0-9]{9})?$ Length: 1 to 25 characters."""
+
+
+class InitialVlanInfoDict(TypedDict, total=False):
+    """InitialVlanInfo as a plain dict."""
+
+    Cidr: Required[str]
+    """Pattern:
+    ^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/(3[0-2]|[1-2][0-9]|[0-9])$"""
+
+
+class SecretDict(TypedDict, total=False):
+    """Secret as a plain dict."""
+
+    SecretArn: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::EVS::Environment",
     schema_file="aws-evs-environment.json",
     primary_identifier=("/EnvironmentId",),
-    additional_identifiers=(),
     read_only=(
         "/EnvironmentId",
         "/Checks",
@@ -223,7 +253,6 @@ METADATA = _TypeMetadata(
         "/ServiceAccessSecurityGroups",
     ),
     write_only=("/Hosts", "/InitialVlans"),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Checks",
         "/ConnectivityInfo/PrivateRouteServerPeerings",
@@ -232,14 +261,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("VpcId", "ServiceAccessSubnetId", "VcfVersion", "TermsAccepted"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 720,
         "read": 120,
@@ -249,249 +271,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Check": {
-            "additionalProperties": False,
-            "properties": {
-                "ImpairedSince": {"type": "string"},
-                "Result": {"$ref": "#/definitions/CheckResult"},
-                "Type": {
-                    "enum": [
-                        "KEY_REUSE",
-                        "KEY_COVERAGE",
-                        "REACHABILITY",
-                        "VCF_VERSION",
-                        "HOST_COUNT",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["Type", "Result"],
-            "type": "object",
-        },
-        "CheckResult": {"enum": ["PASSED", "FAILED", "UNKNOWN"], "type": "string"},
-        "EnvironmentState": {
-            "enum": ["CREATING", "CREATED", "DELETING", "DELETED", "CREATE_FAILED"],
-            "type": "string",
-        },
-        "HostInfoForCreate": {
-            "additionalProperties": False,
-            "properties": {
-                "DedicatedHostId": {
-                    "maxLength": 25,
-                    "minLength": 1,
-                    "pattern": "^h-[a-f0-9]{8}([a-f0-9]{9})?$",
-                    "type": "string",
-                },
-                "HostName": {"$ref": "#/definitions/HostName"},
-                "InstanceType": {
-                    "enum": ["i4i.metal", "i7i.metal-24xl", "i7i.metal-48xl"],
-                    "type": "string",
-                },
-                "KeyName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "PlacementGroupId": {
-                    "maxLength": 25,
-                    "minLength": 1,
-                    "pattern": "^pg-[a-f0-9]{8}([a-f0-9]{9})?$",
-                    "type": "string",
-                },
-            },
-            "required": ["HostName", "KeyName", "InstanceType"],
-            "type": "object",
-        },
-        "HostName": {"pattern": "^([a-zA-Z0-9\\-]*)$", "type": "string"},
-        "InitialVlanInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "Cidr": {
-                    "pattern": "^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/(3[0-2]|[1-2][0-9]|[0-9])$",
-                    "type": "string",
-                }
-            },
-            "required": ["Cidr"],
-            "type": "object",
-        },
-        "NetworkAclId": {
-            "maxLength": 21,
-            "minLength": 4,
-            "pattern": "^acl-[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "RouteServerPeering": {"maxLength": 21, "minLength": 3, "type": "string"},
-        "Secret": {
-            "additionalProperties": False,
-            "properties": {"SecretArn": {"type": "string"}},
-            "type": "object",
-        },
-        "SecurityGroupId": {
-            "maxLength": 25,
-            "minLength": 3,
-            "pattern": "^sg-[0-9a-zA-Z]*$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Timestamp": {"type": "string"},
-    },
-    "properties": {
-        "Checks": {"items": {"$ref": "#/definitions/Check"}, "type": "array"},
-        "ConnectivityInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "PrivateRouteServerPeerings": {
-                    "items": {"$ref": "#/definitions/RouteServerPeering"},
-                    "maxItems": 2,
-                    "minItems": 2,
-                    "type": "array",
-                }
-            },
-            "required": ["PrivateRouteServerPeerings"],
-            "type": "object",
-        },
-        "CreatedAt": {"$ref": "#/definitions/Timestamp"},
-        "Credentials": {"items": {"$ref": "#/definitions/Secret"}, "type": "array"},
-        "EnvironmentArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov):evs:[a-z]{2}-[a-z]+-[0-9]:[0-9]{12}:environment/[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "EnvironmentId": {"pattern": "^(env-[a-zA-Z0-9]{10})$", "type": "string"},
-        "EnvironmentName": {"pattern": "^[a-zA-Z0-9_-]{1,100}$", "type": "string"},
-        "EnvironmentState": {"$ref": "#/definitions/EnvironmentState"},
-        "Hosts": {
-            "items": {"$ref": "#/definitions/HostInfoForCreate"},
-            "maxItems": 4,
-            "minItems": 4,
-            "type": "array",
-        },
-        "InitialVlans": {
-            "additionalProperties": False,
-            "properties": {
-                "EdgeVTep": {"$ref": "#/definitions/InitialVlanInfo"},
-                "ExpansionVlan1": {"$ref": "#/definitions/InitialVlanInfo"},
-                "ExpansionVlan2": {"$ref": "#/definitions/InitialVlanInfo"},
-                "Hcx": {"$ref": "#/definitions/InitialVlanInfo"},
-                "HcxNetworkAclId": {"$ref": "#/definitions/NetworkAclId"},
-                "IsHcxPublic": {"type": "boolean"},
-                "NsxUpLink": {"$ref": "#/definitions/InitialVlanInfo"},
-                "VMotion": {"$ref": "#/definitions/InitialVlanInfo"},
-                "VSan": {"$ref": "#/definitions/InitialVlanInfo"},
-                "VTep": {"$ref": "#/definitions/InitialVlanInfo"},
-                "VmManagement": {"$ref": "#/definitions/InitialVlanInfo"},
-                "VmkManagement": {"$ref": "#/definitions/InitialVlanInfo"},
-            },
-            "required": [
-                "VmkManagement",
-                "VmManagement",
-                "VMotion",
-                "VSan",
-                "VTep",
-                "EdgeVTep",
-                "NsxUpLink",
-                "Hcx",
-                "ExpansionVlan1",
-                "ExpansionVlan2",
-            ],
-            "type": "object",
-        },
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "LicenseInfo": {
-            "additionalProperties": False,
-            "maxItems": 1,
-            "minItems": 1,
-            "properties": {
-                "SolutionKey": {
-                    "pattern": "^[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}$",
-                    "type": "string",
-                },
-                "VsanKey": {
-                    "pattern": "^[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}$",
-                    "type": "string",
-                },
-            },
-            "required": ["SolutionKey", "VsanKey"],
-            "type": "object",
-        },
-        "ModifiedAt": {"$ref": "#/definitions/Timestamp"},
-        "ServiceAccessSecurityGroups": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroups": {
-                    "items": {"$ref": "#/definitions/SecurityGroupId"},
-                    "maxItems": 2,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "ServiceAccessSubnetId": {
-            "maxLength": 24,
-            "minLength": 15,
-            "pattern": "^subnet-[a-f0-9]{8}([a-f0-9]{9})?$",
-            "type": "string",
-        },
-        "SiteId": {"type": "string"},
-        "StateDetails": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TermsAccepted": {"type": "boolean"},
-        "VcfHostnames": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudBuilder": {"$ref": "#/definitions/HostName"},
-                "Nsx": {"$ref": "#/definitions/HostName"},
-                "NsxEdge1": {"$ref": "#/definitions/HostName"},
-                "NsxEdge2": {"$ref": "#/definitions/HostName"},
-                "NsxManager1": {"$ref": "#/definitions/HostName"},
-                "NsxManager2": {"$ref": "#/definitions/HostName"},
-                "NsxManager3": {"$ref": "#/definitions/HostName"},
-                "SddcManager": {"$ref": "#/definitions/HostName"},
-                "VCenter": {"$ref": "#/definitions/HostName"},
-            },
-            "required": [
-                "VCenter",
-                "Nsx",
-                "NsxManager1",
-                "NsxManager2",
-                "NsxManager3",
-                "NsxEdge1",
-                "NsxEdge2",
-                "SddcManager",
-                "CloudBuilder",
-            ],
-            "type": "object",
-        },
-        "VcfVersion": {"enum": ["VCF-5.2.1", "VCF-5.2.2", "SELF_DEPLOYED"], "type": "string"},
-        "VpcId": {
-            "maxLength": 21,
-            "minLength": 12,
-            "pattern": "^vpc-[a-f0-9]{8}([a-f0-9]{9})?$",
-            "type": "string",
-        },
-    },
-    "required": ["VpcId", "ServiceAccessSubnetId", "VcfVersion", "TermsAccepted"],
-}
-
 
 class Environment(_Resource):
     """AWS::EVS::Environment: An environment created within the EVS service
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EnvironmentId.
+    Replaced when any of these change (create-only): EnvironmentName, VpcId, ServiceAccessSubnetId,
+    VcfVersion, TermsAccepted, LicenseInfo, ConnectivityInfo, VcfHostnames, SiteId, KmsKeyId,
+    ServiceAccessSecurityGroups.
+    Write-only (sent to AWS, never read back): Hosts, InitialVlans.
+    Read-only attributes (known once deployed): Checks, CreatedAt, Credentials, EnvironmentArn,
+    EnvironmentId, EnvironmentState, ModifiedAt, StateDetails.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-evs-environment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -499,18 +292,29 @@ class Environment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnvironmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "environment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Checks: list[CheckDict]
+    """Type: list[CheckDict]."""
     CreatedAt: str
+    """Type: str."""
     Credentials: list[SecretDict]
+    """Type: list[SecretDict]."""
     EnvironmentArn: str
+    """Pattern:
+    ^arn:(aws|aws-cn|aws-us-gov):evs:[a-z]{2}-[a-z]+-[0-9]:[0-9]{12}:environment/[a-zA-Z0-9_-]+$
+    Length: 1 to 1011 characters."""
     EnvironmentId: str
+    """Pattern: ^(env-[a-zA-Z0-9]{10})$"""
     EnvironmentState: Literal["CREATING", "CREATED", "DELETING", "DELETED", "CREATE_FAILED"]
+    """Allowed values: 'CREATING', 'CREATED', 'DELETING', 'DELETED', 'CREATE_FAILED'."""
     ModifiedAt: str
+    """Type: str."""
     StateDetails: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectivityInfo: EnvironmentConnectivityInfoDict
     EnvironmentName: str
     Hosts: list[HostInfoForCreateDict]
@@ -526,42 +330,64 @@ class Environment(_Resource):
     VcfVersion: Literal["VCF-5.2.1", "VCF-5.2.2", "SELF_DEPLOYED"]
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ServiceAccessSubnetId: str,
+        TermsAccepted: bool,
+        VcfVersion: Literal["VCF-5.2.1", "VCF-5.2.2", "SELF_DEPLOYED"],
+        VpcId: str,
+        ConnectivityInfo: EnvironmentConnectivityInfo
+        | EnvironmentConnectivityInfoDict
+        | None = None,
+        EnvironmentName: str | None = None,
+        Hosts: list[HostInfoForCreate | HostInfoForCreateDict] | None = None,
+        InitialVlans: EnvironmentInitialVlans | EnvironmentInitialVlansDict | None = None,
+        KmsKeyId: str | None = None,
+        LicenseInfo: EnvironmentLicenseInfo | EnvironmentLicenseInfoDict | None = None,
+        ServiceAccessSecurityGroups: EnvironmentServiceAccessSecurityGroups
+        | EnvironmentServiceAccessSecurityGroupsDict
+        | None = None,
+        SiteId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VcfHostnames: EnvironmentVcfHostnames | EnvironmentVcfHostnamesDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::EVS::Environment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ServiceAccessSubnetId: str,
-            TermsAccepted: bool,
-            VcfVersion: Literal["VCF-5.2.1", "VCF-5.2.2", "SELF_DEPLOYED"],
-            VpcId: str,
-            ConnectivityInfo: EnvironmentConnectivityInfo
-            | EnvironmentConnectivityInfoDict
-            | None = None,
-            EnvironmentName: str | None = None,
-            Hosts: list[HostInfoForCreate | HostInfoForCreateDict] | None = None,
-            InitialVlans: EnvironmentInitialVlans | EnvironmentInitialVlansDict | None = None,
-            KmsKeyId: str | None = None,
-            LicenseInfo: EnvironmentLicenseInfo | EnvironmentLicenseInfoDict | None = None,
-            ServiceAccessSecurityGroups: EnvironmentServiceAccessSecurityGroups
-            | EnvironmentServiceAccessSecurityGroupsDict
-            | None = None,
-            SiteId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VcfHostnames: EnvironmentVcfHostnames | EnvironmentVcfHostnamesDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::EVS::Environment; `await` it inside an App to deploy it.
-
-            EnvironmentName: The name of an EVS environment
-            Hosts: The initial hosts for environment only required upon creation.
-            InitialVlans: The initial Vlan configuration only required upon creation.
-            LicenseInfo: The license information for an EVS environment
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ServiceAccessSubnetId: Pattern: ^subnet-[a-f0-9]{8}([a-f0-9]{9})?$ Length: 15 to 24
+                characters. Create-only: changing it replaces the resource. Required.
+            TermsAccepted: Type: bool. Create-only: changing it replaces the resource. Required.
+            VcfVersion: Allowed values: 'VCF-5.2.1', 'VCF-5.2.2', 'SELF_DEPLOYED'. Create-only:
+                changing it replaces the resource. Required.
+            VpcId: Pattern: ^vpc-[a-f0-9]{8}([a-f0-9]{9})?$ Length: 12 to 21 characters.
+                Create-only: changing it replaces the resource. Required.
+            ConnectivityInfo: Type: EnvironmentConnectivityInfoDict. Create-only: changing it
+                replaces the resource.
+            EnvironmentName: The name of an EVS environment Create-only: changing it replaces the
+                resource.
+            Hosts: The initial hosts for environment only required upon creation. Modification after
+                creation will have no effect Write-only: sent to AWS, never read back.
+            InitialVlans: The initial Vlan configuration only required upon creation. Modification
+                after creation will have no effect Write-only: sent to AWS, never read back.
+            KmsKeyId: Type: str. Create-only: changing it replaces the resource.
+            LicenseInfo: The license information for an EVS environment Create-only: changing it
+                replaces the resource.
+            ServiceAccessSecurityGroups: Type: EnvironmentServiceAccessSecurityGroupsDict.
+                Create-only: changing it replaces the resource.
+            SiteId: Type: str. Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
+            VcfHostnames: Type: EnvironmentVcfHostnamesDict. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

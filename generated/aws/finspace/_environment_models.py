@@ -7,10 +7,10 @@ Imported on first use by environment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EnvironmentAttributes",
@@ -26,35 +26,78 @@ class EnvironmentFederationParametersAttributeMapItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class EnvironmentSuperuserParameters(DeferredModel):
+    """
+    Parameters of the first Superuser for the FinSpace Environment
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmailAddress: str | None = None
-    FirstName: str | None = None
-    LastName: str | None = None
+    EmailAddress: Annotated[str | None, Field(description="Email address")] = None
+    FirstName: Annotated[str | None, Field(description="First name")] = None
+    LastName: Annotated[str | None, Field(description="Last name")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A list of all tags for a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class EnvironmentAttributes(DeferredModel):
-    AwsAccountId: str | None = None
-    DedicatedServiceAccountId: str | None = None
-    EnvironmentArn: str | None = None
-    EnvironmentId: str | None = None
-    EnvironmentUrl: str | None = None
-    SageMakerStudioDomainUrl: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::FinSpace::Environment, set by AWS.
+    """
+
+    AwsAccountId: Annotated[
+        str | None, Field(description="AWS account ID associated with the Environment")
+    ] = None
+    DedicatedServiceAccountId: Annotated[
+        str | None,
+        Field(description="ID for FinSpace created account used to store Environment artifacts"),
+    ] = None
+    EnvironmentArn: Annotated[str | None, Field(description="ARN of the Environment")] = None
+    EnvironmentId: Annotated[
+        str | None, Field(description="Unique identifier for representing FinSpace Environment")
+    ] = None
+    EnvironmentUrl: Annotated[
+        str | None, Field(description="URL used to login to the Environment")
+    ] = None
+    SageMakerStudioDomainUrl: Annotated[
+        str | None, Field(description="SageMaker Studio Domain URL associated with the Environment")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATE_REQUESTED",
             "CREATING",
@@ -67,28 +110,81 @@ class EnvironmentAttributes(DeferredModel):
             "RETRY_DELETION",
             "SUSPENDED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="State of the Environment"),
+    ] = None
 
 
 class EnvironmentFederationParameters(DeferredModel):
+    """
+    Additional parameters to identify Federation mode
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationCallBackURL: str | None = None
-    AttributeMap: list[EnvironmentFederationParametersAttributeMapItem] | None = None
-    FederationProviderName: str | None = None
-    FederationURN: str | None = None
-    SamlMetadataDocument: str | None = None
-    SamlMetadataURL: str | None = None
+    ApplicationCallBackURL: Annotated[
+        str | None, Field(description="SAML metadata URL to link with the Environment")
+    ] = None
+    AttributeMap: Annotated[
+        list[EnvironmentFederationParametersAttributeMapItem] | None,
+        Field(description="Attribute map for SAML configuration"),
+    ] = None
+    FederationProviderName: Annotated[
+        str | None, Field(description="Federation provider name to link with the Environment")
+    ] = None
+    FederationURN: Annotated[
+        str | None, Field(description="SAML metadata URL to link with the Environment")
+    ] = None
+    SamlMetadataDocument: Annotated[
+        str | None,
+        Field(
+            description="SAML metadata document to link the federation provider to the Environment"
+        ),
+    ] = None
+    SamlMetadataURL: Annotated[
+        str | None, Field(description="SAML metadata URL to link with the Environment")
+    ] = None
 
 
 class EnvironmentProps(DeferredModel):
-    DataBundles: list[str] | None = None
-    Description: str | None = None
-    FederationMode: Literal["LOCAL", "FEDERATED"] | None = None
-    FederationParameters: EnvironmentFederationParameters | None = None
-    KmsKeyId: str | None = None
-    Name: str
-    SuperuserParameters: EnvironmentSuperuserParameters | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::FinSpace::Environment.
+    """
+
+    DataBundles: Annotated[
+        list[str] | None,
+        Field(
+            description="ARNs of FinSpace Data Bundles to install Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="Description of the Environment")] = None
+    FederationMode: Annotated[
+        Literal["LOCAL", "FEDERATED"] | None,
+        Field(description="Federation mode used with the Environment"),
+    ] = None
+    FederationParameters: Annotated[
+        EnvironmentFederationParameters | None,
+        Field(
+            description="Additional parameters to identify Federation mode Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="KMS key used to encrypt customer data within FinSpace Environment infrastructure Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="Name of the Environment")]
+    SuperuserParameters: Annotated[
+        EnvironmentSuperuserParameters | None,
+        Field(
+            description="Parameters of the first Superuser for the FinSpace Environment Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pairs to apply to this resource. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

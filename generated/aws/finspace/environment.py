@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,52 +67,68 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EnvironmentFederationParametersDict = TypedDict(
-    "EnvironmentFederationParametersDict",
-    {
-        "ApplicationCallBackURL": "str",
-        "AttributeMap": "list[EnvironmentFederationParametersAttributeMapItemDict]",
-        "FederationProviderName": "str",
-        "FederationURN": "str",
-        "SamlMetadataDocument": "str",
-        "SamlMetadataURL": "str",
-    },
-    total=False,
-)
 
-EnvironmentFederationParametersAttributeMapItemDict = TypedDict(
-    "EnvironmentFederationParametersAttributeMapItemDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class EnvironmentFederationParametersDict(TypedDict, total=False):
+    """EnvironmentFederationParameters as a plain dict: Additional parameters to identify Federation
+    mode"""
 
-EnvironmentSuperuserParametersDict = TypedDict(
-    "EnvironmentSuperuserParametersDict",
-    {
-        "EmailAddress": "str",
-        "FirstName": "str",
-        "LastName": "str",
-    },
-    total=False,
-)
+    ApplicationCallBackURL: str
+    """SAML metadata URL to link with the Environment"""
+    AttributeMap: list[EnvironmentFederationParametersAttributeMapItemDict]
+    """Attribute map for SAML configuration"""
+    FederationProviderName: str
+    """Federation provider name to link with the Environment"""
+    FederationURN: str
+    """SAML metadata URL to link with the Environment"""
+    SamlMetadataDocument: str
+    """SAML metadata document to link the federation provider to the Environment"""
+    SamlMetadataURL: str
+    """SAML metadata URL to link with the Environment"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class EnvironmentFederationParametersAttributeMapItemDict(TypedDict, total=False):
+    """EnvironmentFederationParametersAttributeMapItem as a plain dict."""
+
+    Key: str
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class EnvironmentSuperuserParametersDict(TypedDict, total=False):
+    """EnvironmentSuperuserParameters as a plain dict: Parameters of the first Superuser for the
+    FinSpace Environment"""
+
+    EmailAddress: str
+    """Email address"""
+    FirstName: str
+    """First name"""
+    LastName: str
+    """Last name"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A list of all tags for a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::FinSpace::Environment",
     schema_file="aws-finspace-environment.json",
     primary_identifier=("/EnvironmentId",),
-    additional_identifiers=(),
     read_only=(
         "/EnvironmentId",
         "/Status",
@@ -126,17 +146,11 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     write_only=("/SuperuserParameters", "/FederationParameters/AttributeMap", "/Tags"),
-    conditional_create_only=(),
     unordered_arrays=("/FederationParameters/AttributeMap", "/Tags"),
     required=("Name",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -146,140 +160,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DataBundleArn": {
-            "pattern": "^arn:aws:finspace:[A-Za-z0-9_/.-]{0,63}:\\d*:data-bundle/[0-9A-Za-z_-]{1,128}$",
-            "type": "string",
-        },
-        "FederationParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationCallBackURL": {
-                    "pattern": "^https?://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]{1,1000}",
-                    "type": "string",
-                },
-                "AttributeMap": {
-                    "items": {
-                        "additionalProperties": False,
-                        "properties": {
-                            "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                            "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-                        },
-                        "type": "object",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "FederationProviderName": {
-                    "maxLength": 32,
-                    "minLength": 1,
-                    "pattern": "[^_\\p{Z}][\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}][^_\\p{Z}]+",
-                    "type": "string",
-                },
-                "FederationURN": {"type": "string"},
-                "SamlMetadataDocument": {
-                    "maxLength": 10000000,
-                    "minLength": 1000,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-                "SamlMetadataURL": {
-                    "pattern": "^https?://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]{1,1000}",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SuperuserParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "EmailAddress": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "[A-Z0-9a-z._%+-]+@[A-Za-z0-9.-]+[.]+[A-Za-z]+",
-                    "type": "string",
-                },
-                "FirstName": {
-                    "maxLength": 50,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]{1,50}$",
-                    "type": "string",
-                },
-                "LastName": {
-                    "maxLength": 50,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]{1,50}$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AwsAccountId": {"pattern": "^[a-zA-Z0-9]{1,26}$", "type": "string"},
-        "DataBundles": {
-            "items": {"$ref": "#/definitions/DataBundleArn"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "DedicatedServiceAccountId": {"pattern": "^[a-zA-Z0-9]{1,26}$", "type": "string"},
-        "Description": {"pattern": "^[a-zA-Z0-9. ]{1,1000}$", "type": "string"},
-        "EnvironmentArn": {
-            "pattern": "^arn:aws:finspace:[A-Za-z0-9_/.-]{0,63}:\\d+:environment/[0-9A-Za-z_-]{1,128}$",
-            "type": "string",
-        },
-        "EnvironmentId": {"pattern": "^[a-zA-Z0-9]{1,26}$", "type": "string"},
-        "EnvironmentUrl": {
-            "pattern": "^[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]{1,1000}",
-            "type": "string",
-        },
-        "FederationMode": {"enum": ["LOCAL", "FEDERATED"], "type": "string"},
-        "FederationParameters": {"$ref": "#/definitions/FederationParameters"},
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "pattern": "^[a-zA-Z-0-9-:\\/]{1,1000}$",
-            "type": "string",
-        },
-        "Name": {"pattern": "^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]{1,255}$", "type": "string"},
-        "SageMakerStudioDomainUrl": {"pattern": "^[a-zA-Z-0-9-:\\/.]{1,1000}$", "type": "string"},
-        "Status": {
-            "enum": [
-                "CREATE_REQUESTED",
-                "CREATING",
-                "CREATED",
-                "DELETE_REQUESTED",
-                "DELETING",
-                "DELETED",
-                "FAILED_CREATION",
-                "FAILED_DELETION",
-                "RETRY_DELETION",
-                "SUSPENDED",
-            ],
-            "type": "string",
-        },
-        "SuperuserParameters": {"$ref": "#/definitions/SuperuserParameters"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["Name"],
-}
-
 
 class Environment(_Resource):
-    """AWS::FinSpace::Environment: An example resource schema demonstrating some basic constructs and validation rules.
+    """AWS::FinSpace::Environment: An example resource schema demonstrating some basic constructs
+    and validation rules.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EnvironmentId.
+    Replaced when any of these change (create-only): KmsKeyId, SuperuserParameters,
+    FederationParameters, DataBundles, Tags.
+    Write-only (sent to AWS, never read back): SuperuserParameters,
+    FederationParameters.AttributeMap, Tags.
+    Read-only attributes (known once deployed): AwsAccountId, DedicatedServiceAccountId,
+    EnvironmentArn, EnvironmentId, EnvironmentUrl, SageMakerStudioDomainUrl, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-finspace-environment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -287,15 +182,22 @@ class Environment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnvironmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "environment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AwsAccountId: str
+    """AWS account ID associated with the Environment"""
     DedicatedServiceAccountId: str
+    """ID for FinSpace created account used to store Environment artifacts"""
     EnvironmentArn: str
+    """ARN of the Environment"""
     EnvironmentId: str
+    """Unique identifier for representing FinSpace Environment"""
     EnvironmentUrl: str
+    """URL used to login to the Environment"""
     SageMakerStudioDomainUrl: str
+    """SageMaker Studio Domain URL associated with the Environment"""
     Status: Literal[
         "CREATE_REQUESTED",
         "CREATING",
@@ -308,7 +210,8 @@ class Environment(_Resource):
         "RETRY_DELETION",
         "SUSPENDED",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """State of the Environment"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataBundles: list[str]
     Description: str
     FederationMode: Literal["LOCAL", "FEDERATED"]
@@ -318,37 +221,48 @@ class Environment(_Resource):
     SuperuserParameters: EnvironmentSuperuserParametersDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        DataBundles: list[str] | None = None,
+        Description: str | None = None,
+        FederationMode: Literal["LOCAL", "FEDERATED"] | None = None,
+        FederationParameters: EnvironmentFederationParameters
+        | EnvironmentFederationParametersDict
+        | None = None,
+        KmsKeyId: str | None = None,
+        SuperuserParameters: EnvironmentSuperuserParameters
+        | EnvironmentSuperuserParametersDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::FinSpace::Environment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            DataBundles: list[str] | None = None,
-            Description: str | None = None,
-            FederationMode: Literal["LOCAL", "FEDERATED"] | None = None,
-            FederationParameters: EnvironmentFederationParameters
-            | EnvironmentFederationParametersDict
-            | None = None,
-            KmsKeyId: str | None = None,
-            SuperuserParameters: EnvironmentSuperuserParameters
-            | EnvironmentSuperuserParametersDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::FinSpace::Environment; `await` it inside an App to deploy it.
-
-            DataBundles: ARNs of FinSpace Data Bundles to install
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Name of the Environment Required.
+            DataBundles: ARNs of FinSpace Data Bundles to install Create-only: changing it replaces
+                the resource.
             Description: Description of the Environment
             FederationMode: Federation mode used with the Environment
-            KmsKeyId: KMS key used to encrypt customer data within FinSpace Environment infrastructure
-            Name: Name of the Environment
-            Tags: An array of key-value pairs to apply to this resource.
+            FederationParameters: Additional parameters to identify Federation mode Create-only:
+                changing it replaces the resource.
+            KmsKeyId: KMS key used to encrypt customer data within FinSpace Environment
+                infrastructure Create-only: changing it replaces the resource.
+            SuperuserParameters: Parameters of the first Superuser for the FinSpace Environment
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            Tags: An array of key-value pairs to apply to this resource. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by experiment_template.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -35,33 +35,56 @@ class CloudWatchDashboard(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DashboardIdentifier: str
+    DashboardIdentifier: Annotated[
+        str, Field(description="Pattern: ^[\\S]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class ExperimentTemplateAction(DeferredModel):
+    """
+    Specifies an action for the experiment template.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionId: str
-    Description: str | None = None
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    StartAfter: list[str] | None = None
-    Targets: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    ActionId: Annotated[str, Field(description="The ID of the action.")]
+    Description: Annotated[str | None, Field(description="A description for the action.")] = None
+    Parameters: Annotated[
+        dict[str, str] | None, Field(description="The parameters for the action, if applicable.")
+    ] = None
+    StartAfter: Annotated[
+        list[str] | None,
+        Field(
+            description="The names of the actions that must be completed before the current action starts."
+        ),
+    ] = None
+    Targets: Annotated[
+        dict[str, str] | None, Field(description="One or more targets for the action.")
+    ] = None
 
 
 class ExperimentTemplateExperimentOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountTargeting: Literal["multi-account", "single-account"] | None = None
-    EmptyTargetResolutionMode: Literal["fail", "skip"] | None = None
+    AccountTargeting: Annotated[
+        Literal["multi-account", "single-account"] | None,
+        Field(description="The account targeting setting for the experiment template."),
+    ] = None
+    EmptyTargetResolutionMode: Annotated[
+        Literal["fail", "skip"] | None,
+        Field(description="The target resolution failure mode for the experiment template."),
+    ] = None
 
 
 class ExperimentTemplateExperimentReportConfigurationDataSources(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchDashboards: list[CloudWatchDashboard] | None = None
+    CloudWatchDashboards: Annotated[
+        list[CloudWatchDashboard] | None, Field(description="Type: list[CloudWatchDashboardDict].")
+    ] = None
 
 
 class ExperimentTemplateExperimentReportConfigurationOutputsExperimentReportS3Configuration(
@@ -70,94 +93,174 @@ class ExperimentTemplateExperimentReportConfigurationOutputsExperimentReportS3Co
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    Prefix: str | None = None
+    BucketName: Annotated[str, Field(description="Length: 3 to 63 characters.")]
+    Prefix: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
 
 
 class ExperimentTemplateLogConfigurationCloudWatchLogsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupArn: str
+    LogGroupArn: Annotated[
+        str, Field(description="Pattern: ^[\\S]+$ Length: 20 to 2048 characters.")
+    ]
 
 
 class ExperimentTemplateLogConfigurationS3Configuration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    Prefix: str | None = None
+    BucketName: Annotated[str, Field(description="Pattern: ^[\\S]+$ Length: 3 to 63 characters.")]
+    Prefix: Annotated[
+        str | None, Field(description="Pattern: ^[\\s\\S]+$ Length: 1 to 700 characters.")
+    ] = None
 
 
 class ExperimentTemplateStopCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Source: str
-    Value: str | None = None
+    Source: Annotated[str, Field(description="Pattern: ^[\\S]+$ Length: 0 to 64 characters.")]
+    Value: Annotated[
+        str | None, Field(description="Pattern: ^[\\s\\S]+$ Length: 20 to 2048 characters.")
+    ] = None
 
 
 class ExperimentTemplateTargetFilter(DeferredModel):
+    """
+    Describes a filter used for the target resource input in an experiment template.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Path: str
-    Values: list[str]
+    Path: Annotated[str, Field(description="The attribute path for the filter.")]
+    Values: Annotated[list[str], Field(description="The attribute values for the filter.")]
 
 
 class ExperimentTemplateAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::FIS::ExperimentTemplate, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ExperimentTemplateExperimentReportConfigurationOutputs(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExperimentReportS3Configuration: (
-        ExperimentTemplateExperimentReportConfigurationOutputsExperimentReportS3Configuration
-    )
+    ExperimentReportS3Configuration: Annotated[
+        ExperimentTemplateExperimentReportConfigurationOutputsExperimentReportS3Configuration,
+        Field(
+            description="Type: ExperimentTemplateExperimentReportConfigurationOutputsExperimentReportS3ConfigurationDict."
+        ),
+    ]
 
 
 class ExperimentTemplateLogConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogsConfiguration: (
-        ExperimentTemplateLogConfigurationCloudWatchLogsConfiguration | None
-    ) = None
-    LogSchemaVersion: int
-    S3Configuration: ExperimentTemplateLogConfigurationS3Configuration | None = None
+    CloudWatchLogsConfiguration: Annotated[
+        ExperimentTemplateLogConfigurationCloudWatchLogsConfiguration | None,
+        Field(
+            description="Type: ExperimentTemplateLogConfigurationCloudWatchLogsConfigurationDict."
+        ),
+    ] = None
+    LogSchemaVersion: Annotated[int, Field(description="Range: at least 1 (inclusive).")]
+    S3Configuration: Annotated[
+        ExperimentTemplateLogConfigurationS3Configuration | None,
+        Field(description="Type: ExperimentTemplateLogConfigurationS3ConfigurationDict."),
+    ] = None
 
 
 class ExperimentTemplateTarget(DeferredModel):
+    """
+    Specifies a target for an experiment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filters: list[ExperimentTemplateTargetFilter] | None = None
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ResourceArns: list[str] | None = None
-    ResourceTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ResourceType: str
-    SelectionMode: str
+    Filters: Annotated[
+        list[ExperimentTemplateTargetFilter] | None,
+        Field(description="Type: list[ExperimentTemplateTargetFilterDict]."),
+    ] = None
+    Parameters: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    ResourceArns: Annotated[
+        list[str] | None,
+        Field(description="The Amazon Resource Names (ARNs) of the target resources."),
+    ] = None
+    ResourceTags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = (
+        None
+    )
+    ResourceType: Annotated[
+        str,
+        Field(
+            description="The AWS resource type. The resource type must be supported for the specified action."
+        ),
+    ]
+    SelectionMode: Annotated[
+        str,
+        Field(
+            description="Scopes the identified resources to a specific number of the resources at random, or a percentage of the resources."
+        ),
+    ]
 
 
 class ExperimentTemplateExperimentReportConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSources: ExperimentTemplateExperimentReportConfigurationDataSources | None = None
-    Outputs: ExperimentTemplateExperimentReportConfigurationOutputs
-    PostExperimentDuration: str | None = None
-    PreExperimentDuration: str | None = None
+    DataSources: Annotated[
+        ExperimentTemplateExperimentReportConfigurationDataSources | None,
+        Field(description="Type: ExperimentTemplateExperimentReportConfigurationDataSourcesDict."),
+    ] = None
+    Outputs: Annotated[
+        ExperimentTemplateExperimentReportConfigurationOutputs,
+        Field(description="Type: ExperimentTemplateExperimentReportConfigurationOutputsDict."),
+    ]
+    PostExperimentDuration: Annotated[
+        str | None, Field(description="Pattern: ^[\\S]+$ Length: 0 to 32 characters.")
+    ] = None
+    PreExperimentDuration: Annotated[
+        str | None, Field(description="Pattern: ^[\\S]+$ Length: 0 to 32 characters.")
+    ] = None
 
 
 class ExperimentTemplateProps(DeferredModel):
-    Actions: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str
-    ExperimentOptions: ExperimentTemplateExperimentOptions | None = None
-    ExperimentReportConfiguration: ExperimentTemplateExperimentReportConfiguration | None = None
-    LogConfiguration: ExperimentTemplateLogConfiguration | None = None
-    RoleArn: str
-    StopConditions: list[ExperimentTemplateStopCondition]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Targets: Annotated[dict[str, Any], Field(max_length=0)]
+    """
+    The properties a program declares for a AWS::FIS::ExperimentTemplate.
+    """
+
+    Actions: Annotated[
+        dict[str, ExperimentTemplateAction] | None,
+        Field(description="The actions for the experiment."),
+    ] = None
+    Description: Annotated[str, Field(description="A description for the experiment template.")]
+    ExperimentOptions: Annotated[
+        ExperimentTemplateExperimentOptions | None,
+        Field(description="Type: ExperimentTemplateExperimentOptionsDict."),
+    ] = None
+    ExperimentReportConfiguration: Annotated[
+        ExperimentTemplateExperimentReportConfiguration | None,
+        Field(description="Type: ExperimentTemplateExperimentReportConfigurationDict."),
+    ] = None
+    LogConfiguration: Annotated[
+        ExperimentTemplateLogConfiguration | None,
+        Field(description="Type: ExperimentTemplateLogConfigurationDict."),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of an IAM role that grants the AWS FIS service permission to perform service actions on your behalf."
+        ),
+    ]
+    StopConditions: Annotated[
+        list[ExperimentTemplateStopCondition], Field(description="One or more stop conditions.")
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Targets: Annotated[
+        dict[str, ExperimentTemplateTarget], Field(description="The targets for the experiment.")
+    ]

@@ -7,8 +7,10 @@ Imported on first use by target_account_configuration.py, which re-exports every
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TargetAccountConfigurationAttributes",
@@ -17,11 +19,32 @@ __all__ = [
 
 
 class TargetAccountConfigurationProps(DeferredModel):
-    AccountId: str
-    Description: str | None = None
-    ExperimentTemplateId: str
-    RoleArn: str
+    """
+    The properties a program declares for a AWS::FIS::TargetAccountConfiguration.
+    """
+
+    AccountId: Annotated[
+        str,
+        Field(
+            description="The AWS account ID of the target account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None, Field(description="The description of the target account.")
+    ] = None
+    ExperimentTemplateId: Annotated[
+        str,
+        Field(
+            description="The ID of the experiment template. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(description="The Amazon Resource Name (ARN) of an IAM role for the target account."),
+    ]
 
 
 class TargetAccountConfigurationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::FIS::TargetAccountConfiguration, set by AWS.
+    """

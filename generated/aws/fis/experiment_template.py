@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -99,150 +103,153 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CloudWatchDashboardDict = TypedDict(
-    "CloudWatchDashboardDict",
-    {
-        "DashboardIdentifier": "Required[str]",
-    },
-    total=False,
-)
 
-ExperimentTemplateActionDict = TypedDict(
-    "ExperimentTemplateActionDict",
-    {
-        "ActionId": "Required[str]",
-        "Description": "str",
-        "Parameters": "dict[str, Any]",
-        "StartAfter": "list[str]",
-        "Targets": "dict[str, Any]",
-    },
-    total=False,
-)
+class CloudWatchDashboardDict(TypedDict, total=False):
+    """CloudWatchDashboard as a plain dict."""
 
-ExperimentTemplateExperimentOptionsDict = TypedDict(
-    "ExperimentTemplateExperimentOptionsDict",
-    {
-        "AccountTargeting": "Literal['multi-account', 'single-account']",
-        "EmptyTargetResolutionMode": "Literal['fail', 'skip']",
-    },
-    total=False,
-)
+    DashboardIdentifier: Required[str]
+    """Pattern: ^[\\S]+$ Length: 1 to 512 characters."""
 
-ExperimentTemplateExperimentReportConfigurationDict = TypedDict(
-    "ExperimentTemplateExperimentReportConfigurationDict",
-    {
-        "DataSources": "ExperimentTemplateExperimentReportConfigurationDataSourcesDict",
-        "Outputs": "Required[ExperimentTemplateExperimentReportConfigurationOutputsDict]",
-        "PostExperimentDuration": "str",
-        "PreExperimentDuration": "str",
-    },
-    total=False,
-)
 
-ExperimentTemplateExperimentReportConfigurationDataSourcesDict = TypedDict(
-    "ExperimentTemplateExperimentReportConfigurationDataSourcesDict",
-    {
-        "CloudWatchDashboards": "list[CloudWatchDashboardDict]",
-    },
-    total=False,
-)
+class ExperimentTemplateActionDict(TypedDict, total=False):
+    """ExperimentTemplateAction as a plain dict: Specifies an action for the experiment template."""
 
-ExperimentTemplateExperimentReportConfigurationOutputsDict = TypedDict(
-    "ExperimentTemplateExperimentReportConfigurationOutputsDict",
-    {
-        "ExperimentReportS3Configuration": "Required[ExperimentTemplateExperimentReportConfigurationOutputsExperimentReportS3ConfigurationDict]",
-    },
-    total=False,
-)
+    ActionId: Required[str]
+    """The ID of the action."""
+    Description: str
+    """A description for the action."""
+    Parameters: dict[str, str]
+    """The parameters for the action, if applicable."""
+    StartAfter: list[str]
+    """The names of the actions that must be completed before the current action starts."""
+    Targets: dict[str, str]
+    """One or more targets for the action."""
 
-ExperimentTemplateExperimentReportConfigurationOutputsExperimentReportS3ConfigurationDict = (
-    TypedDict(
-        "ExperimentTemplateExperimentReportConfigurationOutputsExperimentReportS3ConfigurationDict",
-        {
-            "BucketName": "Required[str]",
-            "Prefix": "str",
-        },
-        total=False,
-    )
-)
 
-ExperimentTemplateLogConfigurationDict = TypedDict(
-    "ExperimentTemplateLogConfigurationDict",
-    {
-        "CloudWatchLogsConfiguration": "ExperimentTemplateLogConfigurationCloudWatchLogsConfigurationDict",
-        "LogSchemaVersion": "Required[int]",
-        "S3Configuration": "ExperimentTemplateLogConfigurationS3ConfigurationDict",
-    },
-    total=False,
-)
+class ExperimentTemplateExperimentOptionsDict(TypedDict, total=False):
+    """ExperimentTemplateExperimentOptions as a plain dict."""
 
-ExperimentTemplateLogConfigurationCloudWatchLogsConfigurationDict = TypedDict(
-    "ExperimentTemplateLogConfigurationCloudWatchLogsConfigurationDict",
-    {
-        "LogGroupArn": "Required[str]",
-    },
-    total=False,
-)
+    AccountTargeting: Literal["multi-account", "single-account"]
+    """The account targeting setting for the experiment template."""
+    EmptyTargetResolutionMode: Literal["fail", "skip"]
+    """The target resolution failure mode for the experiment template."""
 
-ExperimentTemplateLogConfigurationS3ConfigurationDict = TypedDict(
-    "ExperimentTemplateLogConfigurationS3ConfigurationDict",
-    {
-        "BucketName": "Required[str]",
-        "Prefix": "str",
-    },
-    total=False,
-)
 
-ExperimentTemplateStopConditionDict = TypedDict(
-    "ExperimentTemplateStopConditionDict",
-    {
-        "Source": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class ExperimentTemplateExperimentReportConfigurationDict(TypedDict, total=False):
+    """ExperimentTemplateExperimentReportConfiguration as a plain dict."""
 
-ExperimentTemplateTargetDict = TypedDict(
-    "ExperimentTemplateTargetDict",
-    {
-        "Filters": "list[ExperimentTemplateTargetFilterDict]",
-        "Parameters": "dict[str, Any]",
-        "ResourceArns": "list[str]",
-        "ResourceTags": "dict[str, Any]",
-        "ResourceType": "Required[str]",
-        "SelectionMode": "Required[str]",
-    },
-    total=False,
-)
+    DataSources: ExperimentTemplateExperimentReportConfigurationDataSourcesDict
+    """Type: ExperimentTemplateExperimentReportConfigurationDataSourcesDict."""
+    Outputs: Required[ExperimentTemplateExperimentReportConfigurationOutputsDict]
+    """Type: ExperimentTemplateExperimentReportConfigurationOutputsDict."""
+    PostExperimentDuration: str
+    """Pattern: ^[\\S]+$ Length: 0 to 32 characters."""
+    PreExperimentDuration: str
+    """Pattern: ^[\\S]+$ Length: 0 to 32 characters."""
 
-ExperimentTemplateTargetFilterDict = TypedDict(
-    "ExperimentTemplateTargetFilterDict",
-    {
-        "Path": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
 
+class ExperimentTemplateExperimentReportConfigurationDataSourcesDict(TypedDict, total=False):
+    """ExperimentTemplateExperimentReportConfigurationDataSources as a plain dict."""
+
+    CloudWatchDashboards: list[CloudWatchDashboardDict]
+    """Type: list[CloudWatchDashboardDict]."""
+
+
+class ExperimentTemplateExperimentReportConfigurationOutputsDict(TypedDict, total=False):
+    """ExperimentTemplateExperimentReportConfigurationOutputs as a plain dict."""
+
+    ExperimentReportS3Configuration: Required[
+        ExperimentTemplateExperimentReportConfigurationOutputsExperimentReportS3ConfigurationDict
+    ]
+    """Type:
+    ExperimentTemplateExperimentReportConfigurationOutputsExperimentReportS3ConfigurationDict."""
+
+
+class ExperimentTemplateExperimentReportConfigurationOutputsExperimentReportS3ConfigurationDict(
+    TypedDict, total=False
+):
+    """ExperimentTemplateExperimentReportConfigurationOutputsExperimentReportS3Configuration as a
+    plain dict."""
+
+    BucketName: Required[str]
+    """Length: 3 to 63 characters."""
+    Prefix: str
+    """Length: 1 to 256 characters."""
+
+
+class ExperimentTemplateLogConfigurationDict(TypedDict, total=False):
+    """ExperimentTemplateLogConfiguration as a plain dict."""
+
+    CloudWatchLogsConfiguration: ExperimentTemplateLogConfigurationCloudWatchLogsConfigurationDict
+    """Type: ExperimentTemplateLogConfigurationCloudWatchLogsConfigurationDict."""
+    LogSchemaVersion: Required[int]
+    """Range: at least 1 (inclusive)."""
+    S3Configuration: ExperimentTemplateLogConfigurationS3ConfigurationDict
+    """Type: ExperimentTemplateLogConfigurationS3ConfigurationDict."""
+
+
+class ExperimentTemplateLogConfigurationCloudWatchLogsConfigurationDict(TypedDict, total=False):
+    """ExperimentTemplateLogConfigurationCloudWatchLogsConfiguration as a plain dict."""
+
+    LogGroupArn: Required[str]
+    """Pattern: ^[\\S]+$ Length: 20 to 2048 characters."""
+
+
+class ExperimentTemplateLogConfigurationS3ConfigurationDict(TypedDict, total=False):
+    """ExperimentTemplateLogConfigurationS3Configuration as a plain dict."""
+
+    BucketName: Required[str]
+    """Pattern: ^[\\S]+$ Length: 3 to 63 characters."""
+    Prefix: str
+    """Pattern: ^[\\s\\S]+$ Length: 1 to 700 characters."""
+
+
+class ExperimentTemplateStopConditionDict(TypedDict, total=False):
+    """ExperimentTemplateStopCondition as a plain dict."""
+
+    Source: Required[str]
+    """Pattern: ^[\\S]+$ Length: 0 to 64 characters."""
+    Value: str
+    """Pattern: ^[\\s\\S]+$ Length: 20 to 2048 characters."""
+
+
+class ExperimentTemplateTargetDict(TypedDict, total=False):
+    """ExperimentTemplateTarget as a plain dict: Specifies a target for an experiment."""
+
+    Filters: list[ExperimentTemplateTargetFilterDict]
+    """Type: list[ExperimentTemplateTargetFilterDict]."""
+    Parameters: dict[str, str]
+    """Type: dict[str, str]."""
+    ResourceArns: list[str]
+    """The Amazon Resource Names (ARNs) of the target resources."""
+    ResourceTags: dict[str, str]
+    """Type: dict[str, str]."""
+    ResourceType: Required[str]
+    """The AWS resource type. The resource type must be supported for the specified action."""
+    SelectionMode: Required[str]
+    """Scopes the identified resources to a specific number of the resources at random, or a
+    percentage of the resources."""
+
+
+class ExperimentTemplateTargetFilterDict(TypedDict, total=False):
+    """ExperimentTemplateTargetFilter as a plain dict: Describes a filter used for the target
+    resource input in an experiment template."""
+
+    Path: Required[str]
+    """The attribute path for the filter."""
+    Values: Required[list[str]]
+    """The attribute values for the filter."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::FIS::ExperimentTemplate",
     schema_file="aws-fis-experimenttemplate.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/ExperimentOptions/AccountTargeting",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Description", "StopConditions", "Targets", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -252,265 +259,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ActionId": {"maxLength": 64, "type": "string"},
-        "CloudWatchDashboard": {
-            "additionalProperties": False,
-            "properties": {
-                "DashboardIdentifier": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\S]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["DashboardIdentifier"],
-            "type": "object",
-        },
-        "ExperimentTemplateAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionId": {"$ref": "#/definitions/ActionId"},
-                "Description": {"$ref": "#/definitions/ExperimentTemplateActionItemDescription"},
-                "Parameters": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        ".{1,64}": {"$ref": "#/definitions/ExperimentTemplateActionItemParameter"}
-                    },
-                    "type": "object",
-                },
-                "StartAfter": {"$ref": "#/definitions/ExperimentTemplateActionItemStartAfterList"},
-                "Targets": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        ".{1,64}": {"$ref": "#/definitions/ExperimentTemplateActionItemTarget"}
-                    },
-                    "type": "object",
-                },
-            },
-            "required": ["ActionId"],
-            "type": "object",
-        },
-        "ExperimentTemplateActionItemDescription": {"maxLength": 512, "type": "string"},
-        "ExperimentTemplateActionItemParameter": {"maxLength": 1024, "type": "string"},
-        "ExperimentTemplateActionItemStartAfter": {"maxLength": 64, "type": "string"},
-        "ExperimentTemplateActionItemStartAfterList": {
-            "items": {"$ref": "#/definitions/ExperimentTemplateActionItemStartAfter"},
-            "type": "array",
-        },
-        "ExperimentTemplateActionItemTarget": {"maxLength": 64, "type": "string"},
-        "ExperimentTemplateActionMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "[\\S]{1,64}": {"$ref": "#/definitions/ExperimentTemplateAction"}
-            },
-            "type": "object",
-        },
-        "ExperimentTemplateDescription": {
-            "maxLength": 512,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]+$",
-            "type": "string",
-        },
-        "ExperimentTemplateExperimentOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountTargeting": {"enum": ["multi-account", "single-account"], "type": "string"},
-                "EmptyTargetResolutionMode": {"enum": ["fail", "skip"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "ExperimentTemplateExperimentReportConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSources": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CloudWatchDashboards": {
-                            "items": {"$ref": "#/definitions/CloudWatchDashboard"},
-                            "type": "array",
-                        }
-                    },
-                    "type": "object",
-                },
-                "Outputs": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ExperimentReportS3Configuration": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "BucketName": {"maxLength": 63, "minLength": 3, "type": "string"},
-                                "Prefix": {"maxLength": 256, "minLength": 1, "type": "string"},
-                            },
-                            "required": ["BucketName"],
-                            "type": "object",
-                        }
-                    },
-                    "required": ["ExperimentReportS3Configuration"],
-                    "type": "object",
-                },
-                "PostExperimentDuration": {
-                    "maxLength": 32,
-                    "minLength": 0,
-                    "pattern": "^[\\S]+$",
-                    "type": "string",
-                },
-                "PreExperimentDuration": {
-                    "maxLength": 32,
-                    "minLength": 0,
-                    "pattern": "^[\\S]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Outputs"],
-            "type": "object",
-        },
-        "ExperimentTemplateId": {"type": "string"},
-        "ExperimentTemplateLogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogsConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "LogGroupArn": {
-                            "maxLength": 2048,
-                            "minLength": 20,
-                            "pattern": "^[\\S]+$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["LogGroupArn"],
-                    "type": "object",
-                },
-                "LogSchemaVersion": {"minimum": 1, "type": "integer"},
-                "S3Configuration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "BucketName": {
-                            "maxLength": 63,
-                            "minLength": 3,
-                            "pattern": "^[\\S]+$",
-                            "type": "string",
-                        },
-                        "Prefix": {
-                            "maxLength": 700,
-                            "minLength": 1,
-                            "pattern": "^[\\s\\S]+$",
-                            "type": "string",
-                        },
-                    },
-                    "required": ["BucketName"],
-                    "type": "object",
-                },
-            },
-            "required": ["LogSchemaVersion"],
-            "type": "object",
-        },
-        "ExperimentTemplateStopCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Source": {"$ref": "#/definitions/StopConditionSource"},
-                "Value": {"$ref": "#/definitions/StopConditionValue"},
-            },
-            "required": ["Source"],
-            "type": "object",
-        },
-        "ExperimentTemplateStopConditionList": {
-            "items": {"$ref": "#/definitions/ExperimentTemplateStopCondition"},
-            "type": "array",
-        },
-        "ExperimentTemplateTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "Filters": {"$ref": "#/definitions/ExperimentTemplateTargetFilterList"},
-                "Parameters": {
-                    "additionalProperties": False,
-                    "patternProperties": {".{1,64}": {"maxLength": 1024, "type": "string"}},
-                    "type": "object",
-                },
-                "ResourceArns": {"$ref": "#/definitions/ResourceArnList"},
-                "ResourceTags": {
-                    "additionalProperties": False,
-                    "patternProperties": {".{1,128}": {"maxLength": 256, "type": "string"}},
-                    "type": "object",
-                },
-                "ResourceType": {"$ref": "#/definitions/ResourceType"},
-                "SelectionMode": {"$ref": "#/definitions/ExperimentTemplateTargetSelectionMode"},
-            },
-            "required": ["ResourceType", "SelectionMode"],
-            "type": "object",
-        },
-        "ExperimentTemplateTargetFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Path": {"$ref": "#/definitions/ExperimentTemplateTargetFilterPath"},
-                "Values": {"$ref": "#/definitions/ExperimentTemplateTargetFilterValues"},
-            },
-            "required": ["Path", "Values"],
-            "type": "object",
-        },
-        "ExperimentTemplateTargetFilterList": {
-            "items": {"$ref": "#/definitions/ExperimentTemplateTargetFilter"},
-            "type": "array",
-        },
-        "ExperimentTemplateTargetFilterPath": {"maxLength": 256, "type": "string"},
-        "ExperimentTemplateTargetFilterValue": {"maxLength": 128, "type": "string"},
-        "ExperimentTemplateTargetFilterValues": {
-            "items": {"$ref": "#/definitions/ExperimentTemplateTargetFilterValue"},
-            "type": "array",
-        },
-        "ExperimentTemplateTargetMap": {
-            "additionalProperties": False,
-            "patternProperties": {".{1,64}": {"$ref": "#/definitions/ExperimentTemplateTarget"}},
-            "type": "object",
-        },
-        "ExperimentTemplateTargetSelectionMode": {"maxLength": 64, "type": "string"},
-        "ResourceArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "ResourceArnList": {"items": {"$ref": "#/definitions/ResourceArn"}, "type": "array"},
-        "ResourceType": {"maxLength": 64, "type": "string"},
-        "RoleArn": {"maxLength": 1224, "minLength": 20, "pattern": "^[\\S]+$", "type": "string"},
-        "StopConditionSource": {
-            "maxLength": 64,
-            "minLength": 0,
-            "pattern": "^[\\S]+$",
-            "type": "string",
-        },
-        "StopConditionValue": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^[\\s\\S]+$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Actions": {"$ref": "#/definitions/ExperimentTemplateActionMap"},
-        "Description": {"$ref": "#/definitions/ExperimentTemplateDescription"},
-        "ExperimentOptions": {"$ref": "#/definitions/ExperimentTemplateExperimentOptions"},
-        "ExperimentReportConfiguration": {
-            "$ref": "#/definitions/ExperimentTemplateExperimentReportConfiguration"
-        },
-        "Id": {"$ref": "#/definitions/ExperimentTemplateId"},
-        "LogConfiguration": {"$ref": "#/definitions/ExperimentTemplateLogConfiguration"},
-        "RoleArn": {"$ref": "#/definitions/RoleArn"},
-        "StopConditions": {"$ref": "#/definitions/ExperimentTemplateStopConditionList"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".{1,128}": {"maxLength": 256, "type": "string"}},
-            "type": "object",
-        },
-        "Targets": {"$ref": "#/definitions/ExperimentTemplateTargetMap"},
-    },
-    "required": ["Description", "StopConditions", "Targets", "RoleArn"],
-}
-
 
 class ExperimentTemplate(_Resource):
     """AWS::FIS::ExperimentTemplate: Resource schema for AWS::FIS::ExperimentTemplate
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ExperimentOptions.AccountTargeting.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-fis-experimenttemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -520,51 +278,67 @@ class ExperimentTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ExperimentTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "experiment_template.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
-    Actions: dict[str, Any]
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
+    Actions: dict[str, ExperimentTemplateActionDict]
     Description: str
     ExperimentOptions: ExperimentTemplateExperimentOptionsDict
     ExperimentReportConfiguration: ExperimentTemplateExperimentReportConfigurationDict
     LogConfiguration: ExperimentTemplateLogConfigurationDict
     RoleArn: str
     StopConditions: list[ExperimentTemplateStopConditionDict]
-    Tags: dict[str, Any]
-    Targets: dict[str, Any]
+    Tags: dict[str, str]
+    Targets: dict[str, ExperimentTemplateTargetDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str,
+        RoleArn: str,
+        StopConditions: list[ExperimentTemplateStopCondition | ExperimentTemplateStopConditionDict],
+        Targets: dict[str, ExperimentTemplateTarget | ExperimentTemplateTargetDict],
+        Actions: dict[str, ExperimentTemplateAction | ExperimentTemplateActionDict] | None = None,
+        ExperimentOptions: ExperimentTemplateExperimentOptions
+        | ExperimentTemplateExperimentOptionsDict
+        | None = None,
+        ExperimentReportConfiguration: ExperimentTemplateExperimentReportConfiguration
+        | ExperimentTemplateExperimentReportConfigurationDict
+        | None = None,
+        LogConfiguration: ExperimentTemplateLogConfiguration
+        | ExperimentTemplateLogConfigurationDict
+        | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::FIS::ExperimentTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str,
-            RoleArn: str,
-            StopConditions: list[
-                ExperimentTemplateStopCondition | ExperimentTemplateStopConditionDict
-            ],
-            Targets: dict[str, Any],
-            Actions: dict[str, Any] | None = None,
-            ExperimentOptions: ExperimentTemplateExperimentOptions
-            | ExperimentTemplateExperimentOptionsDict
-            | None = None,
-            ExperimentReportConfiguration: ExperimentTemplateExperimentReportConfiguration
-            | ExperimentTemplateExperimentReportConfigurationDict
-            | None = None,
-            LogConfiguration: ExperimentTemplateLogConfiguration
-            | ExperimentTemplateLogConfigurationDict
-            | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::FIS::ExperimentTemplate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: A description for the experiment template. Required.
+            RoleArn: The Amazon Resource Name (ARN) of an IAM role that grants the AWS FIS service
+                permission to perform service actions on your behalf. Required.
+            StopConditions: One or more stop conditions. Required.
+            Targets: The targets for the experiment. Required.
+            Actions: The actions for the experiment.
+            ExperimentOptions: Type: ExperimentTemplateExperimentOptionsDict.
+            ExperimentReportConfiguration: Type:
+                ExperimentTemplateExperimentReportConfigurationDict.
+            LogConfiguration: Type: ExperimentTemplateLogConfigurationDict.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

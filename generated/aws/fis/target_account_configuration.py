@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,12 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::FIS::TargetAccountConfiguration",
     schema_file="aws-fis-targetaccountconfiguration.json",
     primary_identifier=("/ExperimentTemplateId", "/AccountId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/ExperimentTemplateId", "/AccountId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ExperimentTemplateId", "AccountId", "RoleArn"),
     list_required=("ExperimentTemplateId",),
     tagging=_Tagging(
@@ -65,7 +65,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,49 +74,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "TargetAccountConfigurationDescription": {
-            "maxLength": 512,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "TargetAccountId": {
-            "maxLength": 512,
-            "minLength": 12,
-            "pattern": "^[\\S]+$",
-            "type": "string",
-        },
-        "TargetAccountRoleArn": {
-            "maxLength": 1224,
-            "minLength": 20,
-            "pattern": "^[\\S]+$",
-            "type": "string",
-        },
-        "TargetExperimentTemplateId": {
-            "maxLength": 64,
-            "minLength": 0,
-            "pattern": "^[\\S]+$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "AccountId": {"$ref": "#/definitions/TargetAccountId"},
-        "Description": {"$ref": "#/definitions/TargetAccountConfigurationDescription"},
-        "ExperimentTemplateId": {"$ref": "#/definitions/TargetExperimentTemplateId"},
-        "RoleArn": {"$ref": "#/definitions/TargetAccountRoleArn"},
-    },
-    "required": ["ExperimentTemplateId", "AccountId", "RoleArn"],
-}
-
 
 class TargetAccountConfiguration(_Resource):
-    """AWS::FIS::TargetAccountConfiguration: Resource schema for AWS::FIS::TargetAccountConfiguration
+    """AWS::FIS::TargetAccountConfiguration: Resource schema for
+    AWS::FIS::TargetAccountConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ExperimentTemplateId, AccountId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ExperimentTemplateId, AccountId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-fis-targetaccountconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -127,32 +93,44 @@ class TargetAccountConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TargetAccountConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "target_account_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccountId: str
     Description: str
     ExperimentTemplateId: str
     RoleArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccountId: str,
+        ExperimentTemplateId: str,
+        RoleArn: str,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::FIS::TargetAccountConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccountId: str,
-            ExperimentTemplateId: str,
-            RoleArn: str,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::FIS::TargetAccountConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccountId: The AWS account ID of the target account. Create-only: changing it replaces
+                the resource. Required.
+            ExperimentTemplateId: The ID of the experiment template. Create-only: changing it
+                replaces the resource. Required.
+            RoleArn: The Amazon Resource Name (ARN) of an IAM role for the target account. Required.
+            Description: The description of the target account.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by applications_list.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "App",
@@ -20,30 +21,69 @@ __all__ = [
 
 
 class App(DeferredModel):
+    """
+    An individual Firewall Manager application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppName: str
-    Port: int
-    Protocol: str
+    AppName: Annotated[str, Field(description="The application's name.")]
+    Port: Annotated[int, Field(description="The application's port number, for example 80.")]
+    Protocol: Annotated[
+        str,
+        Field(
+            description="The IP protocol name or number. The name can be one of tcp, udp, or icmp. For information on possible numbers, see Protocol Numbers (https://www.iana.org/assignments/protocol-numbers/protocol-numbers.xhtml)."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A tag to associate with the applications list. A tag is a key-value pair.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class ApplicationsListAttributes(DeferredModel):
-    Arn: str | None = None
-    CreateTime: str | None = None
-    LastUpdateTime: str | None = None
-    ListId: str | None = None
+    """
+    The read-only attributes of a AWS::FMS::ApplicationsList, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the applications list.")
+    ] = None
+    CreateTime: Annotated[
+        str | None,
+        Field(description="The time that the Firewall Manager applications list was created."),
+    ] = None
+    LastUpdateTime: Annotated[
+        str | None,
+        Field(description="The time that the Firewall Manager applications list was last updated."),
+    ] = None
+    ListId: Annotated[
+        str | None, Field(description="The ID of the Firewall Manager applications list.")
+    ] = None
 
 
 class ApplicationsListProps(DeferredModel):
-    AppsList: list[App]
-    ListName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::FMS::ApplicationsList.
+    """
+
+    AppsList: Annotated[
+        list[App],
+        Field(description="An array of applications in the Firewall Manager applications list."),
+    ]
+    ListName: Annotated[
+        str, Field(description="The name of the Firewall Manager applications list.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to the applications list."),
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by notification_channel.py, which re-exports every name he
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "NotificationChannelAttributes",
@@ -17,9 +19,17 @@ __all__ = [
 
 
 class NotificationChannelProps(DeferredModel):
-    SnsRoleName: str
-    SnsTopicArn: str
+    """
+    The properties a program declares for a AWS::FMS::NotificationChannel.
+    """
+
+    SnsRoleName: Annotated[str, Field(description="A resource ARN.")]
+    SnsTopicArn: Annotated[
+        str, Field(description="A resource ARN. Create-only: changing it replaces the resource.")
+    ]
 
 
 class NotificationChannelAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::FMS::NotificationChannel, set by AWS.
+    """

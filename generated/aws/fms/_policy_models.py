@@ -7,10 +7,10 @@ Imported on first use by policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IEMap",
@@ -31,137 +31,254 @@ __all__ = [
 
 
 class IEMap(DeferredModel):
+    """
+    An FMS includeMap or excludeMap.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ACCOUNT: list[str] | None = None
-    ORGUNIT: list[str] | None = None
+    ACCOUNT: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: ^([0-9]*)$ Length: exactly 12 characters."),
+    ] = None
+    ORGUNIT: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$ Length: 16 to 68 characters."
+        ),
+    ] = None
 
 
 class NetworkAclEntryIcmpTypeCode(DeferredModel):
+    """
+    ICMP type and code.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Code: int
-    Type: int
+    Code: Annotated[int, Field(description="Code.")]
+    Type: Annotated[int, Field(description="Type.")]
 
 
 class NetworkAclEntryPortRange(DeferredModel):
+    """
+    Port range.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    From: int
-    To: int
+    From: Annotated[int, Field(description="From Port.")]
+    To: Annotated[int, Field(description="To Port.")]
 
 
 class PolicyNetworkFirewallPolicy(DeferredModel):
+    """
+    Network firewall policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FirewallDeploymentModel: Literal["DISTRIBUTED", "CENTRALIZED"]
+    FirewallDeploymentModel: Annotated[
+        Literal["DISTRIBUTED", "CENTRALIZED"], Field(description="Firewall deployment mode.")
+    ]
 
 
 class PolicyTag(DeferredModel):
+    """
+    A policy tag.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Pattern: ^([^\\s]*)$ Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Pattern: ^([^\\s]*)$ Length: at most 256 characters.")]
 
 
 class PolicyThirdPartyFirewallPolicy(DeferredModel):
+    """
+    Third party firewall policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FirewallDeploymentModel: Literal["DISTRIBUTED", "CENTRALIZED"]
+    FirewallDeploymentModel: Annotated[
+        Literal["DISTRIBUTED", "CENTRALIZED"], Field(description="Firewall deployment mode.")
+    ]
 
 
 class ResourceTag(DeferredModel):
+    """
+    A resource tag.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str | None, Field(description="Length: at most 256 characters.")] = None
 
 
 class PolicyAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::FMS::Policy, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="A resource ARN.")] = None
+    Id: Annotated[
+        str | None, Field(description="Pattern: ^[a-z0-9A-Z-]{36}$ Length: exactly 36 characters.")
+    ] = None
 
 
 class NetworkAclEntry(DeferredModel):
+    """
+    Network ACL entry.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CidrBlock: str | None = None
-    Egress: bool
-    IcmpTypeCode: NetworkAclEntryIcmpTypeCode | None = None
-    Ipv6CidrBlock: str | None = None
-    PortRange: NetworkAclEntryPortRange | None = None
-    Protocol: str
-    RuleAction: Literal["allow", "deny"]
+    CidrBlock: Annotated[str | None, Field(description="CIDR block.")] = None
+    Egress: Annotated[bool, Field(description="Whether the entry is an egress entry.")]
+    IcmpTypeCode: Annotated[
+        NetworkAclEntryIcmpTypeCode | None, Field(description="ICMP type and code.")
+    ] = None
+    Ipv6CidrBlock: Annotated[str | None, Field(description="IPv6 CIDR block.")] = None
+    PortRange: Annotated[NetworkAclEntryPortRange | None, Field(description="Port range.")] = None
+    Protocol: Annotated[str, Field(description="Protocol.")]
+    RuleAction: Annotated[Literal["allow", "deny"], Field(description="Rule Action.")]
 
 
 class PolicyNetworkAclEntrySet(DeferredModel):
+    """
+    Network ACL entry set.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FirstEntries: list[NetworkAclEntry] | None = None
-    ForceRemediateForFirstEntries: bool
-    ForceRemediateForLastEntries: bool
-    LastEntries: list[NetworkAclEntry] | None = None
+    FirstEntries: Annotated[
+        list[NetworkAclEntry] | None, Field(description="NetworkAcl entry list.")
+    ] = None
+    ForceRemediateForFirstEntries: Annotated[bool, Field(description="Type: bool.")]
+    ForceRemediateForLastEntries: Annotated[bool, Field(description="Type: bool.")]
+    LastEntries: Annotated[
+        list[NetworkAclEntry] | None, Field(description="NetworkAcl entry list.")
+    ] = None
 
 
 class PolicyNetworkAclCommonPolicy(DeferredModel):
+    """
+    Network ACL common policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetworkAclEntrySet: PolicyNetworkAclEntrySet
+    NetworkAclEntrySet: Annotated[
+        PolicyNetworkAclEntrySet, Field(description="Network ACL entry set.")
+    ]
 
 
 class PolicyPolicyOption(DeferredModel):
+    """
+    Firewall policy option.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetworkAclCommonPolicy: PolicyNetworkAclCommonPolicy | None = None
-    NetworkFirewallPolicy: PolicyNetworkFirewallPolicy | None = None
-    ThirdPartyFirewallPolicy: PolicyThirdPartyFirewallPolicy | None = None
+    NetworkAclCommonPolicy: Annotated[
+        PolicyNetworkAclCommonPolicy | None, Field(description="Network ACL common policy.")
+    ] = None
+    NetworkFirewallPolicy: Annotated[
+        PolicyNetworkFirewallPolicy | None, Field(description="Network firewall policy.")
+    ] = None
+    ThirdPartyFirewallPolicy: Annotated[
+        PolicyThirdPartyFirewallPolicy | None, Field(description="Third party firewall policy.")
+    ] = None
 
 
 class PolicySecurityServicePolicyData(DeferredModel):
+    """
+    Firewall security service policy data.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ManagedServiceData: str | None = None
-    PolicyOption: PolicyPolicyOption | None = None
-    Type: Literal[
-        "WAF",
-        "WAFV2",
-        "SHIELD_ADVANCED",
-        "SECURITY_GROUPS_COMMON",
-        "SECURITY_GROUPS_CONTENT_AUDIT",
-        "SECURITY_GROUPS_USAGE_AUDIT",
-        "NETWORK_FIREWALL",
-        "THIRD_PARTY_FIREWALL",
-        "DNS_FIREWALL",
-        "IMPORT_NETWORK_FIREWALL",
-        "NETWORK_ACL_COMMON",
+    ManagedServiceData: Annotated[
+        str | None, Field(description="Firewall managed service data.")
+    ] = None
+    PolicyOption: Annotated[
+        PolicyPolicyOption | None, Field(description="Firewall policy option.")
+    ] = None
+    Type: Annotated[
+        Literal[
+            "WAF",
+            "WAFV2",
+            "SHIELD_ADVANCED",
+            "SECURITY_GROUPS_COMMON",
+            "SECURITY_GROUPS_CONTENT_AUDIT",
+            "SECURITY_GROUPS_USAGE_AUDIT",
+            "NETWORK_FIREWALL",
+            "THIRD_PARTY_FIREWALL",
+            "DNS_FIREWALL",
+            "IMPORT_NETWORK_FIREWALL",
+            "NETWORK_ACL_COMMON",
+        ],
+        Field(description="Firewall policy type."),
     ]
 
 
 class PolicyProps(DeferredModel):
-    DeleteAllPolicyResources: bool | None = None
-    ExcludeMap: IEMap | None = None
-    ExcludeResourceTags: bool
-    IncludeMap: IEMap | None = None
-    PolicyDescription: str | None = None
-    PolicyName: str
-    RemediationEnabled: bool
-    ResourceSetIds: list[str] | None = None
-    ResourceTagLogicalOperator: Literal["AND", "OR"] | None = None
-    ResourceTags: list[ResourceTag] | None = None
-    ResourceType: str | None = None
-    ResourceTypeList: list[str] | None = None
-    ResourcesCleanUp: bool | None = None
-    SecurityServicePolicyData: PolicySecurityServicePolicyData
-    Tags: list[PolicyTag] | None = None
+    """
+    The properties a program declares for a AWS::FMS::Policy.
+    """
+
+    DeleteAllPolicyResources: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    ExcludeMap: Annotated[IEMap | None, Field(description="An FMS includeMap or excludeMap.")] = (
+        None
+    )
+    ExcludeResourceTags: Annotated[bool, Field(description="Type: bool.")]
+    IncludeMap: Annotated[IEMap | None, Field(description="An FMS includeMap or excludeMap.")] = (
+        None
+    )
+    PolicyDescription: Annotated[
+        str | None,
+        Field(description="Pattern: ^([a-zA-Z0-9_.:/=+\\-@\\s]+)$ Length: at most 256 characters."),
+    ] = None
+    PolicyName: Annotated[
+        str,
+        Field(description="Pattern: ^([a-zA-Z0-9_.:/=+\\-@\\s]+)$ Length: 1 to 1024 characters."),
+    ]
+    RemediationEnabled: Annotated[bool, Field(description="Type: bool.")]
+    ResourceSetIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Items are unique. Each item: Pattern: ^[a-z0-9A-Z]{22}$ Length: exactly 22 characters."
+        ),
+    ] = None
+    ResourceTagLogicalOperator: Annotated[
+        Literal["AND", "OR"] | None, Field(description="Allowed values: 'AND', 'OR'.")
+    ] = None
+    ResourceTags: Annotated[
+        list[ResourceTag] | None, Field(description="Items: at most 50 items.")
+    ] = None
+    ResourceType: Annotated[str | None, Field(description="An AWS resource type")] = None
+    ResourceTypeList: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: ^([^\\s]*)$ Length: 1 to 128 characters."),
+    ] = None
+    ResourcesCleanUp: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SecurityServicePolicyData: Annotated[
+        PolicySecurityServicePolicyData, Field(description="Firewall security service policy data.")
+    ]
+    Tags: Annotated[list[PolicyTag] | None, Field(description="Type: list[PolicyTagDict].")] = None

@@ -7,9 +7,10 @@ Imported on first use by protocols_list.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ProtocolsListAttributes",
@@ -19,21 +20,49 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A tag to associate with the protocols list. A tag is a key-value pair.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class ProtocolsListAttributes(DeferredModel):
-    Arn: str | None = None
-    CreateTime: str | None = None
-    LastUpdateTime: str | None = None
-    ListId: str | None = None
+    """
+    The read-only attributes of a AWS::FMS::ProtocolsList, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the protocols list.")
+    ] = None
+    CreateTime: Annotated[
+        str | None,
+        Field(description="The time that the Firewall Manager protocols list was created."),
+    ] = None
+    LastUpdateTime: Annotated[
+        str | None,
+        Field(description="The time that the Firewall Manager protocols list was last updated."),
+    ] = None
+    ListId: Annotated[
+        str | None, Field(description="The ID of the Firewall Manager protocols list.")
+    ] = None
 
 
 class ProtocolsListProps(DeferredModel):
-    ListName: str
-    ProtocolsList: list[str]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::FMS::ProtocolsList.
+    """
+
+    ListName: Annotated[str, Field(description="The name of the Firewall Manager protocols list.")]
+    ProtocolsList: Annotated[
+        list[str],
+        Field(description="An array of protocols in the Firewall Manager protocols list."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to the protocols list."),
+    ] = None

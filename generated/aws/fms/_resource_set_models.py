@@ -7,9 +7,10 @@ Imported on first use by resource_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ResourceSetAttributes",
@@ -19,20 +20,48 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A tag.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Pattern: ^([^\\s]*)$ Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Pattern: ^([^\\s]*)$ Length: at most 256 characters.")]
 
 
 class ResourceSetAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::FMS::ResourceSet, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="A Base62 ID")] = None
 
 
 class ResourceSetProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    ResourceTypeList: list[str]
-    Resources: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::FMS::ResourceSet.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(description="Pattern: ^([a-zA-Z0-9_.:/=+\\-@\\s]*)$ Length: at most 256 characters."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(description="Pattern: ^([a-zA-Z0-9_.:/=+\\-@\\s]+)$ Length: 1 to 128 characters."),
+    ]
+    ResourceTypeList: Annotated[
+        list[str],
+        Field(
+            description="Items are unique. Each item: Pattern: ^([^\\s]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Resources: Annotated[
+        list[str] | None,
+        Field(
+            description="Items are unique. Each item: Pattern: ^([^\\s]*)$ Length: 1 to 1024 characters."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None

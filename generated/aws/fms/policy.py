@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,144 +99,155 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IEMapDict = TypedDict(
-    "IEMapDict",
-    {
-        "ACCOUNT": "list[str]",
-        "ORGUNIT": "list[str]",
-    },
-    total=False,
-)
 
-NetworkAclEntryDict = TypedDict(
-    "NetworkAclEntryDict",
-    {
-        "CidrBlock": "str",
-        "Egress": "Required[bool]",
-        "IcmpTypeCode": "NetworkAclEntryIcmpTypeCodeDict",
-        "Ipv6CidrBlock": "str",
-        "PortRange": "NetworkAclEntryPortRangeDict",
-        "Protocol": "Required[str]",
-        "RuleAction": "Required[Literal['allow', 'deny']]",
-    },
-    total=False,
-)
+class IEMapDict(TypedDict, total=False):
+    """IEMap as a plain dict: An FMS includeMap or excludeMap."""
 
-NetworkAclEntryIcmpTypeCodeDict = TypedDict(
-    "NetworkAclEntryIcmpTypeCodeDict",
-    {
-        "Code": "Required[int]",
-        "Type": "Required[int]",
-    },
-    total=False,
-)
+    ACCOUNT: list[str]
+    """Each item: Pattern: ^([0-9]*)$ Length: exactly 12 characters."""
+    ORGUNIT: list[str]
+    """Each item: Pattern: ^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$ Length: 16 to 68 characters."""
 
-NetworkAclEntryPortRangeDict = TypedDict(
-    "NetworkAclEntryPortRangeDict",
-    {
-        "From": "Required[int]",
-        "To": "Required[int]",
-    },
-    total=False,
-)
 
-PolicyNetworkAclCommonPolicyDict = TypedDict(
-    "PolicyNetworkAclCommonPolicyDict",
-    {
-        "NetworkAclEntrySet": "Required[PolicyNetworkAclEntrySetDict]",
-    },
-    total=False,
-)
+class NetworkAclEntryDict(TypedDict, total=False):
+    """NetworkAclEntry as a plain dict: Network ACL entry."""
 
-PolicyNetworkAclEntrySetDict = TypedDict(
-    "PolicyNetworkAclEntrySetDict",
-    {
-        "FirstEntries": "list[NetworkAclEntryDict]",
-        "ForceRemediateForFirstEntries": "Required[bool]",
-        "ForceRemediateForLastEntries": "Required[bool]",
-        "LastEntries": "list[NetworkAclEntryDict]",
-    },
-    total=False,
-)
+    CidrBlock: str
+    """CIDR block."""
+    Egress: Required[bool]
+    """Whether the entry is an egress entry."""
+    IcmpTypeCode: NetworkAclEntryIcmpTypeCodeDict
+    """ICMP type and code."""
+    Ipv6CidrBlock: str
+    """IPv6 CIDR block."""
+    PortRange: NetworkAclEntryPortRangeDict
+    """Port range."""
+    Protocol: Required[str]
+    """Protocol."""
+    RuleAction: Required[Literal["allow", "deny"]]
+    """Rule Action."""
 
-PolicyNetworkFirewallPolicyDict = TypedDict(
-    "PolicyNetworkFirewallPolicyDict",
-    {
-        "FirewallDeploymentModel": "Required[Literal['DISTRIBUTED', 'CENTRALIZED']]",
-    },
-    total=False,
-)
 
-PolicyPolicyOptionDict = TypedDict(
-    "PolicyPolicyOptionDict",
-    {
-        "NetworkAclCommonPolicy": "PolicyNetworkAclCommonPolicyDict",
-        "NetworkFirewallPolicy": "PolicyNetworkFirewallPolicyDict",
-        "ThirdPartyFirewallPolicy": "PolicyThirdPartyFirewallPolicyDict",
-    },
-    total=False,
-)
+class NetworkAclEntryIcmpTypeCodeDict(TypedDict, total=False):
+    """NetworkAclEntryIcmpTypeCode as a plain dict: ICMP type and code."""
 
-PolicySecurityServicePolicyDataDict = TypedDict(
-    "PolicySecurityServicePolicyDataDict",
-    {
-        "ManagedServiceData": "str",
-        "PolicyOption": "PolicyPolicyOptionDict",
-        "Type": "Required[Literal['WAF', 'WAFV2', 'SHIELD_ADVANCED', 'SECURITY_GROUPS_COMMON', 'SECURITY_GROUPS_CONTENT_AUDIT', 'SECURITY_GROUPS_USAGE_AUDIT', 'NETWORK_FIREWALL', 'THIRD_PARTY_FIREWALL', 'DNS_FIREWALL', 'IMPORT_NETWORK_FIREWALL', 'NETWORK_ACL_COMMON']]",
-    },
-    total=False,
-)
+    Code: Required[int]
+    """Code."""
+    Type: Required[int]
+    """Type."""
 
-PolicyTagDict = TypedDict(
-    "PolicyTagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-PolicyThirdPartyFirewallPolicyDict = TypedDict(
-    "PolicyThirdPartyFirewallPolicyDict",
-    {
-        "FirewallDeploymentModel": "Required[Literal['DISTRIBUTED', 'CENTRALIZED']]",
-    },
-    total=False,
-)
+class NetworkAclEntryPortRangeDict(TypedDict, total=False):
+    """NetworkAclEntryPortRange as a plain dict: Port range."""
 
-ResourceTagDict = TypedDict(
-    "ResourceTagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+    From: Required[int]
+    """From Port."""
+    To: Required[int]
+    """To Port."""
 
+
+class PolicyNetworkAclCommonPolicyDict(TypedDict, total=False):
+    """PolicyNetworkAclCommonPolicy as a plain dict: Network ACL common policy."""
+
+    NetworkAclEntrySet: Required[PolicyNetworkAclEntrySetDict]
+    """Network ACL entry set."""
+
+
+class PolicyNetworkAclEntrySetDict(TypedDict, total=False):
+    """PolicyNetworkAclEntrySet as a plain dict: Network ACL entry set."""
+
+    FirstEntries: list[NetworkAclEntryDict]
+    """NetworkAcl entry list."""
+    ForceRemediateForFirstEntries: Required[bool]
+    """Type: bool."""
+    ForceRemediateForLastEntries: Required[bool]
+    """Type: bool."""
+    LastEntries: list[NetworkAclEntryDict]
+    """NetworkAcl entry list."""
+
+
+class PolicyNetworkFirewallPolicyDict(TypedDict, total=False):
+    """PolicyNetworkFirewallPolicy as a plain dict: Network firewall policy."""
+
+    FirewallDeploymentModel: Required[Literal["DISTRIBUTED", "CENTRALIZED"]]
+    """Firewall deployment mode."""
+
+
+class PolicyPolicyOptionDict(TypedDict, total=False):
+    """PolicyPolicyOption as a plain dict: Firewall policy option."""
+
+    NetworkAclCommonPolicy: PolicyNetworkAclCommonPolicyDict
+    """Network ACL common policy."""
+    NetworkFirewallPolicy: PolicyNetworkFirewallPolicyDict
+    """Network firewall policy."""
+    ThirdPartyFirewallPolicy: PolicyThirdPartyFirewallPolicyDict
+    """Third party firewall policy."""
+
+
+class PolicySecurityServicePolicyDataDict(TypedDict, total=False):
+    """PolicySecurityServicePolicyData as a plain dict: Firewall security service policy data."""
+
+    ManagedServiceData: str
+    """Firewall managed service data."""
+    PolicyOption: PolicyPolicyOptionDict
+    """Firewall policy option."""
+    Type: Required[
+        Literal[
+            "WAF",
+            "WAFV2",
+            "SHIELD_ADVANCED",
+            "SECURITY_GROUPS_COMMON",
+            "SECURITY_GROUPS_CONTENT_AUDIT",
+            "SECURITY_GROUPS_USAGE_AUDIT",
+            "NETWORK_FIREWALL",
+            "THIRD_PARTY_FIREWALL",
+            "DNS_FIREWALL",
+            "IMPORT_NETWORK_FIREWALL",
+            "NETWORK_ACL_COMMON",
+        ]
+    ]
+    """Firewall policy type."""
+
+
+class PolicyTagDict(TypedDict, total=False):
+    """PolicyTag as a plain dict: A policy tag."""
+
+    Key: Required[str]
+    """Pattern: ^([^\\s]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([^\\s]*)$ Length: at most 256 characters."""
+
+
+class PolicyThirdPartyFirewallPolicyDict(TypedDict, total=False):
+    """PolicyThirdPartyFirewallPolicy as a plain dict: Third party firewall policy."""
+
+    FirewallDeploymentModel: Required[Literal["DISTRIBUTED", "CENTRALIZED"]]
+    """Firewall deployment mode."""
+
+
+class ResourceTagDict(TypedDict, total=False):
+    """ResourceTag as a plain dict: A resource tag."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: str
+    """Length: at most 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::FMS::Policy",
     schema_file="aws-fms-policy.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id"),
-    create_only=(),
     write_only=("/DeleteAllPolicyResources",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=(
         "ExcludeResourceTags",
         "PolicyName",
         "RemediationEnabled",
         "SecurityServicePolicyData",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -242,238 +257,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccountId": {"maxLength": 12, "minLength": 12, "pattern": "^([0-9]*)$", "type": "string"},
-        "Base62Id": {
-            "maxLength": 22,
-            "minLength": 22,
-            "pattern": "^[a-z0-9A-Z]{22}$",
-            "type": "string",
-        },
-        "FirewallDeploymentModel": {"enum": ["DISTRIBUTED", "CENTRALIZED"], "type": "string"},
-        "IEMap": {
-            "additionalProperties": False,
-            "properties": {
-                "ACCOUNT": {"items": {"$ref": "#/definitions/AccountId"}, "type": "array"},
-                "ORGUNIT": {
-                    "items": {"$ref": "#/definitions/OrganizationalUnitId"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ManagedServiceData": {"maxLength": 30000, "minLength": 1, "type": "string"},
-        "NetworkAclCommonPolicy": {
-            "additionalProperties": False,
-            "properties": {"NetworkAclEntrySet": {"$ref": "#/definitions/NetworkAclEntrySet"}},
-            "required": ["NetworkAclEntrySet"],
-            "type": "object",
-        },
-        "NetworkAclEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "CidrBlock": {
-                    "pattern": "^(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])(\\/([0-9]|[1-2][0-9]|3[0-2]))$",
-                    "type": "string",
-                },
-                "Egress": {"type": "boolean"},
-                "IcmpTypeCode": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Code": {"maximum": 255, "minimum": 0, "type": "integer"},
-                        "Type": {"maximum": 255, "minimum": 0, "type": "integer"},
-                    },
-                    "required": ["Code", "Type"],
-                    "type": "object",
-                },
-                "Ipv6CidrBlock": {
-                    "pattern": "^(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))(/(1[0-2]|[0-9]))?$",
-                    "type": "string",
-                },
-                "PortRange": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "From": {"maximum": 65535, "minimum": 0, "type": "integer"},
-                        "To": {"maximum": 65535, "minimum": 0, "type": "integer"},
-                    },
-                    "required": ["From", "To"],
-                    "type": "object",
-                },
-                "Protocol": {
-                    "pattern": "^(tcp|udp|icmp|-1|([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5]))$",
-                    "type": "string",
-                },
-                "RuleAction": {"enum": ["allow", "deny"], "type": "string"},
-            },
-            "required": ["Egress", "Protocol", "RuleAction"],
-            "type": "object",
-        },
-        "NetworkAclEntryList": {
-            "items": {"$ref": "#/definitions/NetworkAclEntry"},
-            "type": "array",
-        },
-        "NetworkAclEntrySet": {
-            "additionalProperties": False,
-            "anyOf": [{"required": ["FirstEntries"]}, {"required": ["LastEntries"]}],
-            "properties": {
-                "FirstEntries": {"$ref": "#/definitions/NetworkAclEntryList"},
-                "ForceRemediateForFirstEntries": {"type": "boolean"},
-                "ForceRemediateForLastEntries": {"type": "boolean"},
-                "LastEntries": {"$ref": "#/definitions/NetworkAclEntryList"},
-            },
-            "required": ["ForceRemediateForFirstEntries", "ForceRemediateForLastEntries"],
-            "type": "object",
-        },
-        "NetworkFirewallPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "FirewallDeploymentModel": {"$ref": "#/definitions/FirewallDeploymentModel"}
-            },
-            "required": ["FirewallDeploymentModel"],
-            "type": "object",
-        },
-        "OrganizationalUnitId": {
-            "maxLength": 68,
-            "minLength": 16,
-            "pattern": "^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$",
-            "type": "string",
-        },
-        "PolicyOption": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["NetworkFirewallPolicy"]},
-                {"required": ["ThirdPartyFirewallPolicy"]},
-                {"required": ["NetworkAclCommonPolicy"]},
-            ],
-            "properties": {
-                "NetworkAclCommonPolicy": {"$ref": "#/definitions/NetworkAclCommonPolicy"},
-                "NetworkFirewallPolicy": {"$ref": "#/definitions/NetworkFirewallPolicy"},
-                "ThirdPartyFirewallPolicy": {"$ref": "#/definitions/ThirdPartyFirewallPolicy"},
-            },
-            "type": "object",
-        },
-        "PolicyTag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([^\\s]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "pattern": "^([^\\s]*)$", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "PolicyType": {
-            "enum": [
-                "WAF",
-                "WAFV2",
-                "SHIELD_ADVANCED",
-                "SECURITY_GROUPS_COMMON",
-                "SECURITY_GROUPS_CONTENT_AUDIT",
-                "SECURITY_GROUPS_USAGE_AUDIT",
-                "NETWORK_FIREWALL",
-                "THIRD_PARTY_FIREWALL",
-                "DNS_FIREWALL",
-                "IMPORT_NETWORK_FIREWALL",
-                "NETWORK_ACL_COMMON",
-            ],
-            "type": "string",
-        },
-        "ResourceArn": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^([^\\s]*)$",
-            "type": "string",
-        },
-        "ResourceTag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "ResourceType": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^([^\\s]*)$",
-            "type": "string",
-        },
-        "SecurityServicePolicyData": {
-            "additionalProperties": False,
-            "properties": {
-                "ManagedServiceData": {"$ref": "#/definitions/ManagedServiceData"},
-                "PolicyOption": {"$ref": "#/definitions/PolicyOption"},
-                "Type": {"$ref": "#/definitions/PolicyType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "ThirdPartyFirewallPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "FirewallDeploymentModel": {"$ref": "#/definitions/FirewallDeploymentModel"}
-            },
-            "required": ["FirewallDeploymentModel"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/ResourceArn"},
-        "DeleteAllPolicyResources": {"type": "boolean"},
-        "ExcludeMap": {"$ref": "#/definitions/IEMap"},
-        "ExcludeResourceTags": {"type": "boolean"},
-        "Id": {"maxLength": 36, "minLength": 36, "pattern": "^[a-z0-9A-Z-]{36}$", "type": "string"},
-        "IncludeMap": {"$ref": "#/definitions/IEMap"},
-        "PolicyDescription": {
-            "maxLength": 256,
-            "pattern": "^([a-zA-Z0-9_.:/=+\\-@\\s]+)$",
-            "type": "string",
-        },
-        "PolicyName": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^([a-zA-Z0-9_.:/=+\\-@\\s]+)$",
-            "type": "string",
-        },
-        "RemediationEnabled": {"type": "boolean"},
-        "ResourceSetIds": {
-            "items": {"$ref": "#/definitions/Base62Id"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ResourceTagLogicalOperator": {"enum": ["AND", "OR"], "type": "string"},
-        "ResourceTags": {
-            "items": {"$ref": "#/definitions/ResourceTag"},
-            "maxItems": 50,
-            "type": "array",
-        },
-        "ResourceType": {"$ref": "#/definitions/ResourceType"},
-        "ResourceTypeList": {"items": {"$ref": "#/definitions/ResourceType"}, "type": "array"},
-        "ResourcesCleanUp": {"type": "boolean"},
-        "SecurityServicePolicyData": {"$ref": "#/definitions/SecurityServicePolicyData"},
-        "Tags": {"items": {"$ref": "#/definitions/PolicyTag"}, "type": "array"},
-    },
-    "required": [
-        "ExcludeResourceTags",
-        "PolicyName",
-        "RemediationEnabled",
-        "SecurityServicePolicyData",
-    ],
-}
-
 
 class Policy(_Resource):
     """AWS::FMS::Policy: Creates an AWS Firewall Manager policy.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Write-only (sent to AWS, never read back): DeleteAllPolicyResources.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-fms-policy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -481,12 +274,15 @@ class Policy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """A resource ARN."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[a-z0-9A-Z-]{36}$ Length: exactly 36 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeleteAllPolicyResources: bool
     ExcludeMap: IEMapDict
     ExcludeResourceTags: bool
@@ -503,35 +299,56 @@ class Policy(_Resource):
     SecurityServicePolicyData: PolicySecurityServicePolicyDataDict
     Tags: list[PolicyTagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ExcludeResourceTags: bool,
+        PolicyName: str,
+        RemediationEnabled: bool,
+        SecurityServicePolicyData: PolicySecurityServicePolicyData
+        | PolicySecurityServicePolicyDataDict,
+        DeleteAllPolicyResources: bool | None = None,
+        ExcludeMap: IEMap | IEMapDict | None = None,
+        IncludeMap: IEMap | IEMapDict | None = None,
+        PolicyDescription: str | None = None,
+        ResourceSetIds: list[str] | None = None,
+        ResourceTagLogicalOperator: Literal["AND", "OR"] | None = None,
+        ResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
+        ResourceType: str | None = None,
+        ResourceTypeList: list[str] | None = None,
+        ResourcesCleanUp: bool | None = None,
+        Tags: list[PolicyTag | PolicyTagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::FMS::Policy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ExcludeResourceTags: bool,
-            PolicyName: str,
-            RemediationEnabled: bool,
-            SecurityServicePolicyData: PolicySecurityServicePolicyData
-            | PolicySecurityServicePolicyDataDict,
-            DeleteAllPolicyResources: bool | None = None,
-            ExcludeMap: IEMap | IEMapDict | None = None,
-            IncludeMap: IEMap | IEMapDict | None = None,
-            PolicyDescription: str | None = None,
-            ResourceSetIds: list[str] | None = None,
-            ResourceTagLogicalOperator: Literal["AND", "OR"] | None = None,
-            ResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
-            ResourceType: str | None = None,
-            ResourceTypeList: list[str] | None = None,
-            ResourcesCleanUp: bool | None = None,
-            Tags: list[PolicyTag | PolicyTagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::FMS::Policy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ExcludeResourceTags: Type: bool. Required.
+            PolicyName: Pattern: ^([a-zA-Z0-9_.:/=+\\-@\\s]+)$ Length: 1 to 1024 characters.
+                Required.
+            RemediationEnabled: Type: bool. Required.
+            SecurityServicePolicyData: Firewall security service policy data. Required.
+            DeleteAllPolicyResources: Type: bool. Write-only: sent to AWS, never read back.
+            ExcludeMap: An FMS includeMap or excludeMap.
+            IncludeMap: An FMS includeMap or excludeMap.
+            PolicyDescription: Pattern: ^([a-zA-Z0-9_.:/=+\\-@\\s]+)$ Length: at most 256
+                characters.
+            ResourceSetIds: Items are unique. Each item: Pattern: ^[a-z0-9A-Z]{22}$ Length: exactly
+                22 characters.
+            ResourceTagLogicalOperator: Allowed values: 'AND', 'OR'.
+            ResourceTags: Items: at most 50 items.
+            ResourceType: An AWS resource type
+            ResourceTypeList: Each item: Pattern: ^([^\\s]*)$ Length: 1 to 128 characters.
+            ResourcesCleanUp: Type: bool.
+            Tags: Type: list[PolicyTagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

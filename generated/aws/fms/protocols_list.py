@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag to associate with the protocols list. A tag is a key-value pair."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::FMS::ProtocolsList",
     schema_file="aws-fms-protocolslist.json",
     primary_identifier=("/Arn",),
     additional_identifiers=(("/ListId",),),
     read_only=("/Arn", "/ListId", "/CreateTime", "/LastUpdateTime"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ProtocolsList", "/Tags"),
     required=("ListName", "ProtocolsList"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,75 +84,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[a-z0-9-]+)?:fms:[a-z0-9-]*:[0-9]{12}:protocols-list/[a-z0-9A-Z-]{36}$",
-            "type": "string",
-        },
-        "CreateTime": {"type": "string"},
-        "LastUpdateTime": {"type": "string"},
-        "ListId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-z0-9A-Z-]{36}$",
-            "type": "string",
-        },
-        "ListName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-            "type": "string",
-        },
-        "ProtocolsList": {
-            "items": {
-                "maxLength": 20,
-                "minLength": 1,
-                "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["ListName", "ProtocolsList"],
-}
-
 
 class ProtocolsList(_Resource):
     """AWS::FMS::ProtocolsList: Creates an AWS Firewall Manager protocols list.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ListId.
+    Read-only attributes (known once deployed): Arn, CreateTime, LastUpdateTime, ListId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-fms-protocolslist.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -164,37 +101,45 @@ class ProtocolsList(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProtocolsListAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "protocols_list.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the protocols list."""
     CreateTime: str
+    """The time that the Firewall Manager protocols list was created."""
     LastUpdateTime: str
+    """The time that the Firewall Manager protocols list was last updated."""
     ListId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the Firewall Manager protocols list."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ListName: str
     ProtocolsList: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ListName: str,
+        ProtocolsList: list[str],
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::FMS::ProtocolsList; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ListName: str,
-            ProtocolsList: list[str],
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::FMS::ProtocolsList; `await` it inside an App to deploy it.
-
-            ListName: The name of the Firewall Manager protocols list.
-            ProtocolsList: An array of protocols in the Firewall Manager protocols list.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ListName: The name of the Firewall Manager protocols list. Required.
+            ProtocolsList: An array of protocols in the Firewall Manager protocols list. Required.
             Tags: An array of key-value pairs to apply to the protocols list.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag."""
+
+    Key: Required[str]
+    """Pattern: ^([^\\s]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([^\\s]*)$ Length: at most 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::FMS::ResourceSet",
     schema_file="aws-fms-resourceset.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Resources",),
     required=("Name", "ResourceTypeList"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,71 +83,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Base62Id": {
-            "maxLength": 22,
-            "minLength": 22,
-            "pattern": "^([a-z0-9A-Z]*)$",
-            "type": "string",
-        },
-        "Resource": {"maxLength": 1024, "minLength": 1, "pattern": "^([^\\s]*)$", "type": "string"},
-        "ResourceType": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^([^\\s]*)$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([^\\s]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "pattern": "^([^\\s]*)$", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {
-            "maxLength": 256,
-            "pattern": "^([a-zA-Z0-9_.:/=+\\-@\\s]*)$",
-            "type": "string",
-        },
-        "Id": {"$ref": "#/definitions/Base62Id"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^([a-zA-Z0-9_.:/=+\\-@\\s]+)$",
-            "type": "string",
-        },
-        "ResourceTypeList": {
-            "items": {"$ref": "#/definitions/ResourceType"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Resources": {
-            "items": {"$ref": "#/definitions/Resource"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name", "ResourceTypeList"],
-}
-
 
 class ResourceSet(_Resource):
     """AWS::FMS::ResourceSet: Creates an AWS Firewall Manager resource set.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-fms-resourceset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -160,35 +99,47 @@ class ResourceSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourceSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "resource_set.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A Base62 ID"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     ResourceTypeList: list[str]
     Resources: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ResourceTypeList: list[str],
+        Description: str | None = None,
+        Resources: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::FMS::ResourceSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ResourceTypeList: list[str],
-            Description: str | None = None,
-            Resources: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::FMS::ResourceSet; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^([a-zA-Z0-9_.:/=+\\-@\\s]+)$ Length: 1 to 128 characters. Required.
+            ResourceTypeList: Items are unique. Each item: Pattern: ^([^\\s]*)$ Length: 1 to 128
+                characters. Required.
+            Description: Pattern: ^([a-zA-Z0-9_.:/=+\\-@\\s]*)$ Length: at most 256 characters.
+            Resources: Items are unique. Each item: Pattern: ^([^\\s]*)$ Length: 1 to 1024
+                characters.
+            Tags: Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by dataset_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DatasetGroupAttributes",
@@ -20,27 +20,69 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DatasetGroupAttributes(DeferredModel):
-    DatasetGroupArn: str | None = None
+    """
+    The read-only attributes of a AWS::Forecast::DatasetGroup, set by AWS.
+    """
+
+    DatasetGroupArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the dataset group to delete."),
+    ] = None
 
 
 class DatasetGroupProps(DeferredModel):
-    DatasetArns: list[str] | None = None
-    DatasetGroupName: str
-    Domain: Literal[
-        "RETAIL",
-        "CUSTOM",
-        "INVENTORY_PLANNING",
-        "EC2_CAPACITY",
-        "WORK_FORCE",
-        "WEB_TRAFFIC",
-        "METRICS",
+    """
+    The properties a program declares for a AWS::Forecast::DatasetGroup.
+    """
+
+    DatasetArns: Annotated[
+        list[str] | None,
+        Field(
+            description="An array of Amazon Resource Names (ARNs) of the datasets that you want to include in the dataset group."
+        ),
+    ] = None
+    DatasetGroupName: Annotated[
+        str,
+        Field(
+            description="A name for the dataset group. Create-only: changing it replaces the resource."
+        ),
     ]
-    Tags: list[Tag] | None = None
+    Domain: Annotated[
+        Literal[
+            "RETAIL",
+            "CUSTOM",
+            "INVENTORY_PLANNING",
+            "EC2_CAPACITY",
+            "WORK_FORCE",
+            "WEB_TRAFFIC",
+            "METRICS",
+        ],
+        Field(
+            description="The domain associated with the dataset group. When you add a dataset to a dataset group, this value and the value specified for the Domain parameter of the CreateDataset operation must match."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags of Application Insights application.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by dataset.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DatasetAttributes",
@@ -26,50 +26,105 @@ class DatasetEncryptionConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    RoleArn: str | None = None
+    KmsKeyArn: Annotated[
+        str | None, Field(description="KMS key used to encrypt the Dataset data")
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM role that Amazon Forecast can assume to access the AWS KMS key."
+        ),
+    ] = None
 
 
 class DatasetSchemaAttributesItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str | None = None
-    AttributeType: Literal["string", "integer", "float", "timestamp", "geolocation"] | None = None
+    AttributeName: Annotated[str | None, Field(description="Name of the dataset field")] = None
+    AttributeType: Annotated[
+        Literal["string", "integer", "float", "timestamp", "geolocation"] | None,
+        Field(description="Data type of the field"),
+    ] = None
 
 
 class DatasetTagsItem(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DatasetAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Forecast::Dataset, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="Pattern: ^[a-zA-Z0-9\\-\\_\\.\\/\\:]+$ Length: at most 256 characters."),
+    ] = None
 
 
 class DatasetSchema(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attributes: list[DatasetSchemaAttributesItem] | None = None
+    Attributes: Annotated[
+        list[DatasetSchemaAttributesItem] | None, Field(description="Items: 1 to 100 items.")
+    ] = None
 
 
 class DatasetProps(DeferredModel):
-    DataFrequency: str | None = None
-    DatasetName: str
-    DatasetType: Literal["TARGET_TIME_SERIES", "RELATED_TIME_SERIES", "ITEM_METADATA"]
-    Domain: Literal[
-        "RETAIL",
-        "CUSTOM",
-        "INVENTORY_PLANNING",
-        "EC2_CAPACITY",
-        "WORK_FORCE",
-        "WEB_TRAFFIC",
-        "METRICS",
+    """
+    The properties a program declares for a AWS::Forecast::Dataset.
+    """
+
+    DataFrequency: Annotated[
+        str | None,
+        Field(
+            description="Frequency of data collection. This parameter is required for RELATED_TIME_SERIES"
+        ),
+    ] = None
+    DatasetName: Annotated[
+        str,
+        Field(description="A name for the dataset Create-only: changing it replaces the resource."),
     ]
-    EncryptionConfig: DatasetEncryptionConfig | None = None
-    Schema: DatasetSchema
-    Tags: list[DatasetTagsItem] | None = None
+    DatasetType: Annotated[
+        Literal["TARGET_TIME_SERIES", "RELATED_TIME_SERIES", "ITEM_METADATA"],
+        Field(description="The dataset type"),
+    ]
+    Domain: Annotated[
+        Literal[
+            "RETAIL",
+            "CUSTOM",
+            "INVENTORY_PLANNING",
+            "EC2_CAPACITY",
+            "WORK_FORCE",
+            "WEB_TRAFFIC",
+            "METRICS",
+        ],
+        Field(description="The domain associated with the dataset"),
+    ]
+    EncryptionConfig: Annotated[
+        DatasetEncryptionConfig | None, Field(description="Type: DatasetEncryptionConfigDict.")
+    ] = None
+    Schema: Annotated[DatasetSchema, Field(description="Type: DatasetSchemaDict.")]
+    Tags: Annotated[list[DatasetTagsItem] | None, Field(description="Items: 0 to 200 items.")] = (
+        None
+    )

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,55 +67,53 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DatasetEncryptionConfigDict = TypedDict(
-    "DatasetEncryptionConfigDict",
-    {
-        "KmsKeyArn": "str",
-        "RoleArn": "str",
-    },
-    total=False,
-)
 
-DatasetSchemaDict = TypedDict(
-    "DatasetSchemaDict",
-    {
-        "Attributes": "list[DatasetSchemaAttributesItemDict]",
-    },
-    total=False,
-)
+class DatasetEncryptionConfigDict(TypedDict, total=False):
+    """DatasetEncryptionConfig as a plain dict."""
 
-DatasetSchemaAttributesItemDict = TypedDict(
-    "DatasetSchemaAttributesItemDict",
-    {
-        "AttributeName": "str",
-        "AttributeType": "Literal['string', 'integer', 'float', 'timestamp', 'geolocation']",
-    },
-    total=False,
-)
+    KmsKeyArn: str
+    """KMS key used to encrypt the Dataset data"""
+    RoleArn: str
+    """The ARN of the IAM role that Amazon Forecast can assume to access the AWS KMS key."""
 
-DatasetTagsItemDict = TypedDict(
-    "DatasetTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class DatasetSchemaDict(TypedDict, total=False):
+    """DatasetSchema as a plain dict."""
+
+    Attributes: list[DatasetSchemaAttributesItemDict]
+    """Items: 1 to 100 items."""
+
+
+class DatasetSchemaAttributesItemDict(TypedDict, total=False):
+    """DatasetSchemaAttributesItem as a plain dict."""
+
+    AttributeName: str
+    """Name of the dataset field"""
+    AttributeType: Literal["string", "integer", "float", "timestamp", "geolocation"]
+    """Data type of the field"""
+
+
+class DatasetTagsItemDict(TypedDict, total=False):
+    """DatasetTagsItem as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Forecast::Dataset",
     schema_file="aws-forecast-dataset.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/DatasetName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DatasetName", "DatasetType", "Domain", "Schema"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -120,122 +122,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Attributes": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "AttributeName": {
-                        "maxLength": 63,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z][a-zA-Z0-9_]*",
-                        "type": "string",
-                    },
-                    "AttributeType": {
-                        "enum": ["string", "integer", "float", "timestamp", "geolocation"],
-                        "type": "string",
-                    },
-                },
-                "type": "object",
-            },
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Key": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-            "type": "string",
-        },
-        "KmsKeyArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "arn:aws[-a-z]*:kms:.*:key/.*",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9\\-\\_\\.\\/\\:]+$",
-            "type": "string",
-        },
-        "Value": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 256, "pattern": "^[a-zA-Z0-9\\-\\_\\.\\/\\:]+$", "type": "string"},
-        "DataFrequency": {
-            "maxLength": 5,
-            "minLength": 1,
-            "pattern": "^Y|M|W|D|H|30min|15min|10min|5min|1min$",
-            "type": "string",
-        },
-        "DatasetName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z][a-zA-Z0-9_]*",
-            "type": "string",
-        },
-        "DatasetType": {
-            "enum": ["TARGET_TIME_SERIES", "RELATED_TIME_SERIES", "ITEM_METADATA"],
-            "type": "string",
-        },
-        "Domain": {
-            "enum": [
-                "RETAIL",
-                "CUSTOM",
-                "INVENTORY_PLANNING",
-                "EC2_CAPACITY",
-                "WORK_FORCE",
-                "WEB_TRAFFIC",
-                "METRICS",
-            ],
-            "type": "string",
-        },
-        "EncryptionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {"$ref": "#/definitions/KmsKeyArn"},
-                "RoleArn": {"$ref": "#/definitions/RoleArn"},
-            },
-            "type": "object",
-        },
-        "Schema": {
-            "additionalProperties": False,
-            "properties": {"Attributes": {"$ref": "#/definitions/Attributes"}},
-            "type": "object",
-        },
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {"$ref": "#/definitions/Key"},
-                    "Value": {"$ref": "#/definitions/Value"},
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["DatasetName", "DatasetType", "Domain", "Schema"],
-}
-
 
 class Dataset(_Resource):
     """AWS::Forecast::Dataset: Resource Type Definition for AWS::Forecast::Dataset
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): DatasetName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-forecast-dataset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -243,11 +139,13 @@ class Dataset(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DatasetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "dataset.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[a-zA-Z0-9\\-\\_\\.\\/\\:]+$ Length: at most 256 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataFrequency: str
     DatasetName: str
     DatasetType: Literal["TARGET_TIME_SERIES", "RELATED_TIME_SERIES", "ITEM_METADATA"]
@@ -264,38 +162,46 @@ class Dataset(_Resource):
     Schema: DatasetSchemaDict
     Tags: list[DatasetTagsItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DatasetName: str,
+        DatasetType: Literal["TARGET_TIME_SERIES", "RELATED_TIME_SERIES", "ITEM_METADATA"],
+        Domain: Literal[
+            "RETAIL",
+            "CUSTOM",
+            "INVENTORY_PLANNING",
+            "EC2_CAPACITY",
+            "WORK_FORCE",
+            "WEB_TRAFFIC",
+            "METRICS",
+        ],
+        Schema: DatasetSchema | DatasetSchemaDict,
+        DataFrequency: str | None = None,
+        EncryptionConfig: DatasetEncryptionConfig | DatasetEncryptionConfigDict | None = None,
+        Tags: list[DatasetTagsItem | DatasetTagsItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Forecast::Dataset; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DatasetName: str,
-            DatasetType: Literal["TARGET_TIME_SERIES", "RELATED_TIME_SERIES", "ITEM_METADATA"],
-            Domain: Literal[
-                "RETAIL",
-                "CUSTOM",
-                "INVENTORY_PLANNING",
-                "EC2_CAPACITY",
-                "WORK_FORCE",
-                "WEB_TRAFFIC",
-                "METRICS",
-            ],
-            Schema: DatasetSchema | DatasetSchemaDict,
-            DataFrequency: str | None = None,
-            EncryptionConfig: DatasetEncryptionConfig | DatasetEncryptionConfigDict | None = None,
-            Tags: list[DatasetTagsItem | DatasetTagsItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Forecast::Dataset; `await` it inside an App to deploy it.
-
-            DataFrequency: Frequency of data collection.
-            DatasetName: A name for the dataset
-            DatasetType: The dataset type
-            Domain: The domain associated with the dataset
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DatasetName: A name for the dataset Create-only: changing it replaces the resource.
+                Required.
+            DatasetType: The dataset type Required.
+            Domain: The domain associated with the dataset Required.
+            Schema: Type: DatasetSchemaDict. Required.
+            DataFrequency: Frequency of data collection. This parameter is required for
+                RELATED_TIME_SERIES
+            EncryptionConfig: Type: DatasetEncryptionConfigDict.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

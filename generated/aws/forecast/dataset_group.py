@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,29 +55,28 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Forecast::DatasetGroup",
     schema_file="aws-forecast-datasetgroup.json",
     primary_identifier=("/DatasetGroupArn",),
-    additional_identifiers=(),
     read_only=("/DatasetGroupArn",),
     create_only=("/DatasetGroupName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DatasetGroupName", "Domain"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -83,78 +86,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9\\-\\_\\.\\/\\:]+$",
-            "type": "string",
-        },
-        "MaxResults": {"maximum": 100, "minimum": 1, "type": "integer"},
-        "NextToken": {"maxLength": 3000, "minLength": 1, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DatasetArns": {"items": {"$ref": "#/definitions/Arn"}, "type": "array"},
-        "DatasetGroupArn": {
-            "maxLength": 256,
-            "pattern": "^[a-zA-Z0-9\\-\\_\\.\\/\\:]+$",
-            "type": "string",
-        },
-        "DatasetGroupName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z][a-zA-Z0-9_]*",
-            "type": "string",
-        },
-        "Domain": {
-            "enum": [
-                "RETAIL",
-                "CUSTOM",
-                "INVENTORY_PLANNING",
-                "EC2_CAPACITY",
-                "WORK_FORCE",
-                "WEB_TRAFFIC",
-                "METRICS",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["DatasetGroupName", "Domain"],
-}
-
 
 class DatasetGroup(_Resource):
-    """AWS::Forecast::DatasetGroup: Represents a dataset group that holds a collection of related datasets
+    """AWS::Forecast::DatasetGroup: Represents a dataset group that holds a collection of related
+    datasets
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DatasetGroupArn.
+    Replaced when any of these change (create-only): DatasetGroupName.
+    Read-only attributes (known once deployed): DatasetGroupArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-forecast-datasetgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -162,11 +104,13 @@ class DatasetGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DatasetGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "dataset_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DatasetGroupArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the dataset group to delete."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DatasetArns: list[str]
     DatasetGroupName: str
     Domain: Literal[
@@ -180,35 +124,42 @@ class DatasetGroup(_Resource):
     ]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DatasetGroupName: str,
+        Domain: Literal[
+            "RETAIL",
+            "CUSTOM",
+            "INVENTORY_PLANNING",
+            "EC2_CAPACITY",
+            "WORK_FORCE",
+            "WEB_TRAFFIC",
+            "METRICS",
+        ],
+        DatasetArns: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Forecast::DatasetGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DatasetGroupName: str,
-            Domain: Literal[
-                "RETAIL",
-                "CUSTOM",
-                "INVENTORY_PLANNING",
-                "EC2_CAPACITY",
-                "WORK_FORCE",
-                "WEB_TRAFFIC",
-                "METRICS",
-            ],
-            DatasetArns: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Forecast::DatasetGroup; `await` it inside an App to deploy it.
-
-            DatasetArns: An array of Amazon Resource Names (ARNs) of the datasets that you want to include in the dataset group.
-            DatasetGroupName: A name for the dataset group.
-            Domain: The domain associated with the dataset group.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DatasetGroupName: A name for the dataset group. Create-only: changing it replaces the
+                resource. Required.
+            Domain: The domain associated with the dataset group. When you add a dataset to a
+                dataset group, this value and the value specified for the Domain parameter of the
+                CreateDataset operation must match. Required.
+            DatasetArns: An array of Amazon Resource Names (ARNs) of the datasets that you want to
+                include in the dataset group.
             Tags: The tags of Application Insights application.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by detector.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DetectorAttributes",
@@ -27,55 +27,91 @@ __all__ = [
 
 
 class Model(DeferredModel):
+    """
+    A model to associate with a detector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class DetectorAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    DetectorVersionId: str | None = None
-    LastUpdatedTime: str | None = None
+    """
+    The read-only attributes of a AWS::FraudDetector::Detector, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the detector.")] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The time when the detector was created.")
+    ] = None
+    DetectorVersionId: Annotated[
+        str | None, Field(description="The active version ID of the detector")
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The time when the detector was last updated.")
+    ] = None
 
 
 class EntityType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    Description: str | None = None
-    Inline: bool | None = None
-    LastUpdatedTime: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The time when the entity type was created.")
+    ] = None
+    Description: Annotated[str | None, Field(description="The description.")] = None
+    Inline: Annotated[bool | None, Field(description="Type: bool.")] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The time when the entity type was last updated.")
+    ] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags associated with this entity type.")
+    ] = None
 
 
 class EventVariable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    DataSource: Literal["EVENT"] | None = None
-    DataType: Literal["STRING", "INTEGER", "FLOAT", "BOOLEAN"] | None = None
-    DefaultValue: str | None = None
-    Description: str | None = None
-    Inline: bool | None = None
-    LastUpdatedTime: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-    VariableType: (
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The time when the event variable was created.")
+    ] = None
+    DataSource: Annotated[
+        Literal["EVENT"] | None, Field(description="Allowed values: 'EVENT'.")
+    ] = None
+    DataType: Annotated[
+        Literal["STRING", "INTEGER", "FLOAT", "BOOLEAN"] | None,
+        Field(description="Allowed values: 'STRING', 'INTEGER', 'FLOAT', 'BOOLEAN'."),
+    ] = None
+    DefaultValue: Annotated[str | None, Field(description="Type: str.")] = None
+    Description: Annotated[str | None, Field(description="The description.")] = None
+    Inline: Annotated[bool | None, Field(description="Type: bool.")] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The time when the event variable was last updated.")
+    ] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags associated with this event variable.")
+    ] = None
+    VariableType: Annotated[
         Literal[
             "AUTH_CODE",
             "AVS",
@@ -111,75 +147,133 @@ class EventVariable(DeferredModel):
             "SHIPPING_ZIP",
             "USERAGENT",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'AUTH_CODE', 'AVS', 'BILLING_ADDRESS_L1', 'BILLING_ADDRESS_L2', 'BILLING_CITY', 'BILLING_COUNTRY', 'BILLING_NAME', 'BILLING_PHONE', 'BILLING_STATE', 'BILLING_ZIP', 'CARD_BIN', 'CATEGORICAL' (and 21 more)."
+        ),
+    ] = None
 
 
 class Label(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    Description: str | None = None
-    Inline: bool | None = None
-    LastUpdatedTime: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The time when the label was created.")
+    ] = None
+    Description: Annotated[str | None, Field(description="The description.")] = None
+    Inline: Annotated[bool | None, Field(description="Type: bool.")] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The time when the label was last updated.")
+    ] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags associated with this label.")] = None
 
 
 class Outcome(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    Description: str | None = None
-    Inline: bool | None = None
-    LastUpdatedTime: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The time when the outcome was created.")
+    ] = None
+    Description: Annotated[str | None, Field(description="The description.")] = None
+    Inline: Annotated[bool | None, Field(description="Type: bool.")] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The time when the outcome was last updated.")
+    ] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags associated with this outcome.")] = (
+        None
+    )
 
 
 class Rule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    Description: str | None = None
-    DetectorId: str | None = None
-    Expression: str | None = None
-    Language: Literal["DETECTORPL"] | None = None
-    LastUpdatedTime: str | None = None
-    Outcomes: list[Outcome] | None = None
-    RuleId: str | None = None
-    RuleVersion: str | None = None
-    Tags: list[Tag] | None = None
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The time when the event type was created.")
+    ] = None
+    Description: Annotated[str | None, Field(description="The description.")] = None
+    DetectorId: Annotated[
+        str | None, Field(description="Pattern: ^[0-9a-z_-]+$ Length: 1 to 64 characters.")
+    ] = None
+    Expression: Annotated[str | None, Field(description="Type: str.")] = None
+    Language: Annotated[
+        Literal["DETECTORPL"] | None, Field(description="Allowed values: 'DETECTORPL'.")
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The time when the event type was last updated.")
+    ] = None
+    Outcomes: Annotated[list[Outcome] | None, Field(description="Items: at least 1 items.")] = None
+    RuleId: Annotated[
+        str | None, Field(description="Pattern: ^[0-9a-z_-]+$ Length: 1 to 64 characters.")
+    ] = None
+    RuleVersion: Annotated[
+        str | None, Field(description="Pattern: ^([1-9][0-9]*)$ Length: 1 to 5 characters.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags associated with this event type.")
+    ] = None
 
 
 class DetectorEventType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    Description: str | None = None
-    EntityTypes: list[EntityType] | None = None
-    EventVariables: list[EventVariable] | None = None
-    Inline: bool | None = None
-    Labels: list[Label] | None = None
-    LastUpdatedTime: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    Arn: Annotated[str | None, Field(description="The ARN of the event type.")] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The time when the event type was created.")
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the event type.")] = (
+        None
+    )
+    EntityTypes: Annotated[
+        list[EntityType] | None, Field(description="Items: at least 1 items.")
+    ] = None
+    EventVariables: Annotated[
+        list[EventVariable] | None, Field(description="Items: at least 1 items.")
+    ] = None
+    Inline: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Labels: Annotated[list[Label] | None, Field(description="Items: at least 2 items.")] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The time when the event type was last updated.")
+    ] = None
+    Name: Annotated[str | None, Field(description="The name for the event type")] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags associated with this event type.")
+    ] = None
 
 
 class DetectorProps(DeferredModel):
-    AssociatedModels: list[Model] | None = None
-    Description: str | None = None
-    DetectorId: str
-    DetectorVersionStatus: Literal["DRAFT", "ACTIVE"] | None = None
-    EventType: DetectorEventType
-    RuleExecutionMode: Literal["FIRST_MATCHED", "ALL_MATCHED"] | None = None
-    Rules: list[Rule]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::FraudDetector::Detector.
+    """
+
+    AssociatedModels: Annotated[
+        list[Model] | None, Field(description="The models to associate with this detector.")
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the detector.")] = None
+    DetectorId: Annotated[
+        str,
+        Field(description="The ID of the detector Create-only: changing it replaces the resource."),
+    ]
+    DetectorVersionStatus: Annotated[
+        Literal["DRAFT", "ACTIVE"] | None,
+        Field(description="The desired detector version status for the detector"),
+    ] = None
+    EventType: Annotated[
+        DetectorEventType, Field(description="The event type to associate this detector with.")
+    ]
+    RuleExecutionMode: Annotated[
+        Literal["FIRST_MATCHED", "ALL_MATCHED"] | None,
+        Field(description="Allowed values: 'FIRST_MATCHED', 'ALL_MATCHED'."),
+    ] = None
+    Rules: Annotated[list[Rule], Field(description="Items: at least 1 items.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags associated with this detector.")] = (
+        None
+    )

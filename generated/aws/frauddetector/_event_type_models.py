@@ -7,10 +7,10 @@ Imported on first use by event_type.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EntityType",
@@ -26,44 +26,74 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class EventTypeAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
+    """
+    The read-only attributes of a AWS::FraudDetector::EventType, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the event type.")] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The time when the event type was created.")
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The time when the event type was last updated.")
+    ] = None
 
 
 class EntityType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    Description: str | None = None
-    Inline: bool | None = None
-    LastUpdatedTime: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The time when the event type was created.")
+    ] = None
+    Description: Annotated[str | None, Field(description="The description.")] = None
+    Inline: Annotated[bool | None, Field(description="Type: bool.")] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The time when the event type was last updated.")
+    ] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags associated with this event type.")
+    ] = None
 
 
 class EventVariable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    DataSource: Literal["EVENT"] | None = None
-    DataType: Literal["STRING", "INTEGER", "FLOAT", "BOOLEAN"] | None = None
-    DefaultValue: str | None = None
-    Description: str | None = None
-    Inline: bool | None = None
-    LastUpdatedTime: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-    VariableType: (
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The time when the event type was created.")
+    ] = None
+    DataSource: Annotated[
+        Literal["EVENT"] | None, Field(description="Allowed values: 'EVENT'.")
+    ] = None
+    DataType: Annotated[
+        Literal["STRING", "INTEGER", "FLOAT", "BOOLEAN"] | None,
+        Field(description="Allowed values: 'STRING', 'INTEGER', 'FLOAT', 'BOOLEAN'."),
+    ] = None
+    DefaultValue: Annotated[str | None, Field(description="Type: str.")] = None
+    Description: Annotated[str | None, Field(description="The description.")] = None
+    Inline: Annotated[bool | None, Field(description="Type: bool.")] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The time when the event type was last updated.")
+    ] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags associated with this event type.")
+    ] = None
+    VariableType: Annotated[
         Literal[
             "AUTH_CODE",
             "AVS",
@@ -99,27 +129,49 @@ class EventVariable(DeferredModel):
             "SHIPPING_ZIP",
             "USERAGENT",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'AUTH_CODE', 'AVS', 'BILLING_ADDRESS_L1', 'BILLING_ADDRESS_L2', 'BILLING_CITY', 'BILLING_COUNTRY', 'BILLING_NAME', 'BILLING_PHONE', 'BILLING_STATE', 'BILLING_ZIP', 'CARD_BIN', 'CATEGORICAL' (and 21 more)."
+        ),
+    ] = None
 
 
 class Label(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    Description: str | None = None
-    Inline: bool | None = None
-    LastUpdatedTime: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The time when the event type was created.")
+    ] = None
+    Description: Annotated[str | None, Field(description="The description.")] = None
+    Inline: Annotated[bool | None, Field(description="Type: bool.")] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The time when the event type was last updated.")
+    ] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags associated with this event type.")
+    ] = None
 
 
 class EventTypeProps(DeferredModel):
-    Description: str | None = None
-    EntityTypes: list[EntityType]
-    EventVariables: list[EventVariable]
-    Labels: list[Label]
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::FraudDetector::EventType.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the event type.")] = (
+        None
+    )
+    EntityTypes: Annotated[list[EntityType], Field(description="Items: at least 1 items.")]
+    EventVariables: Annotated[list[EventVariable], Field(description="Items: at least 1 items.")]
+    Labels: Annotated[list[Label], Field(description="Items: at least 2 items.")]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name for the event type Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags associated with this event type.")
+    ] = None

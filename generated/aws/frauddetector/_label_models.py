@@ -7,9 +7,10 @@ Imported on first use by label.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LabelAttributes",
@@ -22,17 +23,37 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class LabelAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
+    """
+    The read-only attributes of a AWS::FraudDetector::Label, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The label ARN.")] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The timestamp when the label was created.")
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The timestamp when the label was last updated.")
+    ] = None
 
 
 class LabelProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::FraudDetector::Label.
+    """
+
+    Description: Annotated[str | None, Field(description="The label description.")] = None
+    Name: Annotated[
+        str,
+        Field(description="The name of the label. Create-only: changing it replaces the resource."),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags associated with this label.")] = None

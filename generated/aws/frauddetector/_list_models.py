@@ -7,9 +7,10 @@ Imported on first use by list.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ListAttributes",
@@ -19,22 +20,51 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ListAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
+    """
+    The read-only attributes of a AWS::FraudDetector::List, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The list ARN.")] = None
+    CreatedTime: Annotated[str | None, Field(description="The time when the list was created.")] = (
+        None
+    )
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The time when the list was last updated.")
+    ] = None
 
 
 class ListProps(DeferredModel):
-    Description: str | None = None
-    Elements: list[str] | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    VariableType: str | None = None
+    """
+    The properties a program declares for a AWS::FraudDetector::List.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the list.")] = None
+    Elements: Annotated[list[str] | None, Field(description="The elements in this list.")] = None
+    Name: Annotated[
+        str,
+        Field(description="The name of the list. Create-only: changing it replaces the resource."),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags associated with this list.")] = None
+    VariableType: Annotated[str | None, Field(description="The variable type of the list.")] = None

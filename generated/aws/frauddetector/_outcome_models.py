@@ -7,9 +7,10 @@ Imported on first use by outcome.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OutcomeAttributes",
@@ -22,17 +23,41 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class OutcomeAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
+    """
+    The read-only attributes of a AWS::FraudDetector::Outcome, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The outcome ARN.")] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The timestamp when the outcome was created.")
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The timestamp when the outcome was last updated.")
+    ] = None
 
 
 class OutcomeProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::FraudDetector::Outcome.
+    """
+
+    Description: Annotated[str | None, Field(description="The outcome description.")] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the outcome. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags associated with this outcome.")] = (
+        None
+    )

@@ -7,10 +7,10 @@ Imported on first use by variable.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -23,24 +23,54 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class VariableAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
+    """
+    The read-only attributes of a AWS::FraudDetector::Variable, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the variable.")] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The time when the variable was created.")
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The time when the variable was last updated.")
+    ] = None
 
 
 class VariableProps(DeferredModel):
-    DataSource: Literal["EVENT", "EXTERNAL_MODEL_SCORE"]
-    DataType: Literal["STRING", "INTEGER", "FLOAT", "BOOLEAN"]
-    DefaultValue: str
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    VariableType: (
+    """
+    The properties a program declares for a AWS::FraudDetector::Variable.
+    """
+
+    DataSource: Annotated[
+        Literal["EVENT", "EXTERNAL_MODEL_SCORE"], Field(description="The source of the data.")
+    ]
+    DataType: Annotated[
+        Literal["STRING", "INTEGER", "FLOAT", "BOOLEAN"], Field(description="The data type.")
+    ]
+    DefaultValue: Annotated[
+        str, Field(description="The default value for the variable when no value is received.")
+    ]
+    Description: Annotated[str | None, Field(description="The description.")] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the variable. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags associated with this variable.")] = (
+        None
+    )
+    VariableType: Annotated[
         Literal[
             "AUTH_CODE",
             "AVS",
@@ -76,5 +106,8 @@ class VariableProps(DeferredModel):
             "SHIPPING_ZIP",
             "USERAGENT",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="The variable type. For more information see https://docs.aws.amazon.com/frauddetector/latest/ug/create-a-variable.html#variable-types"
+        ),
+    ] = None

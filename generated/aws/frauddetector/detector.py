@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,123 +83,200 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DetectorEventTypeDict = TypedDict(
-    "DetectorEventTypeDict",
-    {
-        "Arn": "str",
-        "CreatedTime": "str",
-        "Description": "str",
-        "EntityTypes": "list[EntityTypeDict]",
-        "EventVariables": "list[EventVariableDict]",
-        "Inline": "bool",
-        "Labels": "list[LabelDict]",
-        "LastUpdatedTime": "str",
-        "Name": "str",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
 
-EntityTypeDict = TypedDict(
-    "EntityTypeDict",
-    {
-        "Arn": "str",
-        "CreatedTime": "str",
-        "Description": "str",
-        "Inline": "bool",
-        "LastUpdatedTime": "str",
-        "Name": "str",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+class DetectorEventTypeDict(TypedDict, total=False):
+    """DetectorEventType as a plain dict."""
 
-EventVariableDict = TypedDict(
-    "EventVariableDict",
-    {
-        "Arn": "str",
-        "CreatedTime": "str",
-        "DataSource": "Literal['EVENT']",
-        "DataType": "Literal['STRING', 'INTEGER', 'FLOAT', 'BOOLEAN']",
-        "DefaultValue": "str",
-        "Description": "str",
-        "Inline": "bool",
-        "LastUpdatedTime": "str",
-        "Name": "str",
-        "Tags": "list[TagDict]",
-        "VariableType": "Literal['AUTH_CODE', 'AVS', 'BILLING_ADDRESS_L1', 'BILLING_ADDRESS_L2', 'BILLING_CITY', 'BILLING_COUNTRY', 'BILLING_NAME', 'BILLING_PHONE', 'BILLING_STATE', 'BILLING_ZIP', 'CARD_BIN', 'CATEGORICAL', 'CURRENCY_CODE', 'EMAIL_ADDRESS', 'FINGERPRINT', 'FRAUD_LABEL', 'FREE_FORM_TEXT', 'IP_ADDRESS', 'NUMERIC', 'ORDER_ID', 'PAYMENT_TYPE', 'PHONE_NUMBER', 'PRICE', 'PRODUCT_CATEGORY', 'SHIPPING_ADDRESS_L1', 'SHIPPING_ADDRESS_L2', 'SHIPPING_CITY', 'SHIPPING_COUNTRY', 'SHIPPING_NAME', 'SHIPPING_PHONE', 'SHIPPING_STATE', 'SHIPPING_ZIP', 'USERAGENT']",
-    },
-    total=False,
-)
+    Arn: str
+    """The ARN of the event type."""
+    CreatedTime: str
+    """The time when the event type was created."""
+    Description: str
+    """The description of the event type."""
+    EntityTypes: list[EntityTypeDict]
+    """Items: at least 1 items."""
+    EventVariables: list[EventVariableDict]
+    """Items: at least 1 items."""
+    Inline: bool
+    """Type: bool."""
+    Labels: list[LabelDict]
+    """Items: at least 2 items."""
+    LastUpdatedTime: str
+    """The time when the event type was last updated."""
+    Name: str
+    """The name for the event type"""
+    Tags: list[TagDict]
+    """Tags associated with this event type."""
 
-LabelDict = TypedDict(
-    "LabelDict",
-    {
-        "Arn": "str",
-        "CreatedTime": "str",
-        "Description": "str",
-        "Inline": "bool",
-        "LastUpdatedTime": "str",
-        "Name": "str",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
 
-ModelDict = TypedDict(
-    "ModelDict",
-    {
-        "Arn": "str",
-    },
-    total=False,
-)
+class EntityTypeDict(TypedDict, total=False):
+    """EntityType as a plain dict."""
 
-OutcomeDict = TypedDict(
-    "OutcomeDict",
-    {
-        "Arn": "str",
-        "CreatedTime": "str",
-        "Description": "str",
-        "Inline": "bool",
-        "LastUpdatedTime": "str",
-        "Name": "str",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+    Arn: str
+    """Type: str."""
+    CreatedTime: str
+    """The time when the entity type was created."""
+    Description: str
+    """The description."""
+    Inline: bool
+    """Type: bool."""
+    LastUpdatedTime: str
+    """The time when the entity type was last updated."""
+    Name: str
+    """Type: str."""
+    Tags: list[TagDict]
+    """Tags associated with this entity type."""
 
-RuleDict = TypedDict(
-    "RuleDict",
-    {
-        "Arn": "str",
-        "CreatedTime": "str",
-        "Description": "str",
-        "DetectorId": "str",
-        "Expression": "str",
-        "Language": "Literal['DETECTORPL']",
-        "LastUpdatedTime": "str",
-        "Outcomes": "list[OutcomeDict]",
-        "RuleId": "str",
-        "RuleVersion": "str",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class EventVariableDict(TypedDict, total=False):
+    """EventVariable as a plain dict."""
 
+    Arn: str
+    """Type: str."""
+    CreatedTime: str
+    """The time when the event variable was created."""
+    DataSource: Literal["EVENT"]
+    """Allowed values: 'EVENT'."""
+    DataType: Literal["STRING", "INTEGER", "FLOAT", "BOOLEAN"]
+    """Allowed values: 'STRING', 'INTEGER', 'FLOAT', 'BOOLEAN'."""
+    DefaultValue: str
+    """Type: str."""
+    Description: str
+    """The description."""
+    Inline: bool
+    """Type: bool."""
+    LastUpdatedTime: str
+    """The time when the event variable was last updated."""
+    Name: str
+    """Type: str."""
+    Tags: list[TagDict]
+    """Tags associated with this event variable."""
+    VariableType: Literal[
+        "AUTH_CODE",
+        "AVS",
+        "BILLING_ADDRESS_L1",
+        "BILLING_ADDRESS_L2",
+        "BILLING_CITY",
+        "BILLING_COUNTRY",
+        "BILLING_NAME",
+        "BILLING_PHONE",
+        "BILLING_STATE",
+        "BILLING_ZIP",
+        "CARD_BIN",
+        "CATEGORICAL",
+        "CURRENCY_CODE",
+        "EMAIL_ADDRESS",
+        "FINGERPRINT",
+        "FRAUD_LABEL",
+        "FREE_FORM_TEXT",
+        "IP_ADDRESS",
+        "NUMERIC",
+        "ORDER_ID",
+        "PAYMENT_TYPE",
+        "PHONE_NUMBER",
+        "PRICE",
+        "PRODUCT_CATEGORY",
+        "SHIPPING_ADDRESS_L1",
+        "SHIPPING_ADDRESS_L2",
+        "SHIPPING_CITY",
+        "SHIPPING_COUNTRY",
+        "SHIPPING_NAME",
+        "SHIPPING_PHONE",
+        "SHIPPING_STATE",
+        "SHIPPING_ZIP",
+        "USERAGENT",
+    ]
+    """Allowed values: 'AUTH_CODE', 'AVS', 'BILLING_ADDRESS_L1', 'BILLING_ADDRESS_L2',
+    'BILLING_CITY', 'BILLING_COUNTRY', 'BILLING_NAME', 'BILLING_PHONE', 'BILLING_STATE',
+    'BILLING_ZIP', 'CARD_BIN', 'CATEGORICAL' (and 21 more)."""
+
+
+class LabelDict(TypedDict, total=False):
+    """Label as a plain dict."""
+
+    Arn: str
+    """Type: str."""
+    CreatedTime: str
+    """The time when the label was created."""
+    Description: str
+    """The description."""
+    Inline: bool
+    """Type: bool."""
+    LastUpdatedTime: str
+    """The time when the label was last updated."""
+    Name: str
+    """Type: str."""
+    Tags: list[TagDict]
+    """Tags associated with this label."""
+
+
+class ModelDict(TypedDict, total=False):
+    """Model as a plain dict: A model to associate with a detector."""
+
+    Arn: str
+    """Type: str."""
+
+
+class OutcomeDict(TypedDict, total=False):
+    """Outcome as a plain dict."""
+
+    Arn: str
+    """Type: str."""
+    CreatedTime: str
+    """The time when the outcome was created."""
+    Description: str
+    """The description."""
+    Inline: bool
+    """Type: bool."""
+    LastUpdatedTime: str
+    """The time when the outcome was last updated."""
+    Name: str
+    """Type: str."""
+    Tags: list[TagDict]
+    """Tags associated with this outcome."""
+
+
+class RuleDict(TypedDict, total=False):
+    """Rule as a plain dict."""
+
+    Arn: str
+    """Type: str."""
+    CreatedTime: str
+    """The time when the event type was created."""
+    Description: str
+    """The description."""
+    DetectorId: str
+    """Pattern: ^[0-9a-z_-]+$ Length: 1 to 64 characters."""
+    Expression: str
+    """Type: str."""
+    Language: Literal["DETECTORPL"]
+    """Allowed values: 'DETECTORPL'."""
+    LastUpdatedTime: str
+    """The time when the event type was last updated."""
+    Outcomes: list[OutcomeDict]
+    """Items: at least 1 items."""
+    RuleId: str
+    """Pattern: ^[0-9a-z_-]+$ Length: 1 to 64 characters."""
+    RuleVersion: str
+    """Pattern: ^([1-9][0-9]*)$ Length: 1 to 5 characters."""
+    Tags: list[TagDict]
+    """Tags associated with this event type."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::FraudDetector::Detector",
     schema_file="aws-frauddetector-detector.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/DetectorVersionId",
@@ -223,8 +304,6 @@ METADATA = _TypeMetadata(
         "/AssociatedModels/*/Arn",
     ),
     create_only=("/DetectorId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AssociatedModels",
         "/EventType/EntityTypes",
@@ -241,9 +320,6 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("DetectorId", "EventType", "Rules"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -253,269 +329,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EntityType": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "CreatedTime": {"type": "string"},
-                "Description": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Inline": {"type": "boolean"},
-                "LastUpdatedTime": {"type": "string"},
-                "Name": {"type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 200,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "EventType": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "CreatedTime": {"type": "string"},
-                "Description": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "EntityTypes": {
-                    "items": {"$ref": "#/definitions/EntityType"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "EventVariables": {
-                    "items": {"$ref": "#/definitions/EventVariable"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Inline": {"type": "boolean"},
-                "Labels": {
-                    "items": {"$ref": "#/definitions/Label"},
-                    "minItems": 2,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "LastUpdatedTime": {"type": "string"},
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-z_-]+$",
-                    "type": "string",
-                },
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 200,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "EventVariable": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "CreatedTime": {"type": "string"},
-                "DataSource": {"enum": ["EVENT"], "type": "string"},
-                "DataType": {"enum": ["STRING", "INTEGER", "FLOAT", "BOOLEAN"], "type": "string"},
-                "DefaultValue": {"type": "string"},
-                "Description": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Inline": {"type": "boolean"},
-                "LastUpdatedTime": {"type": "string"},
-                "Name": {"type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 200,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "VariableType": {
-                    "enum": [
-                        "AUTH_CODE",
-                        "AVS",
-                        "BILLING_ADDRESS_L1",
-                        "BILLING_ADDRESS_L2",
-                        "BILLING_CITY",
-                        "BILLING_COUNTRY",
-                        "BILLING_NAME",
-                        "BILLING_PHONE",
-                        "BILLING_STATE",
-                        "BILLING_ZIP",
-                        "CARD_BIN",
-                        "CATEGORICAL",
-                        "CURRENCY_CODE",
-                        "EMAIL_ADDRESS",
-                        "FINGERPRINT",
-                        "FRAUD_LABEL",
-                        "FREE_FORM_TEXT",
-                        "IP_ADDRESS",
-                        "NUMERIC",
-                        "ORDER_ID",
-                        "PAYMENT_TYPE",
-                        "PHONE_NUMBER",
-                        "PRICE",
-                        "PRODUCT_CATEGORY",
-                        "SHIPPING_ADDRESS_L1",
-                        "SHIPPING_ADDRESS_L2",
-                        "SHIPPING_CITY",
-                        "SHIPPING_COUNTRY",
-                        "SHIPPING_NAME",
-                        "SHIPPING_PHONE",
-                        "SHIPPING_STATE",
-                        "SHIPPING_ZIP",
-                        "USERAGENT",
-                    ],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Label": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "CreatedTime": {"type": "string"},
-                "Description": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Inline": {"type": "boolean"},
-                "LastUpdatedTime": {"type": "string"},
-                "Name": {"type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 200,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "Model": {
-            "additionalProperties": False,
-            "properties": {"Arn": {"type": "string"}},
-            "type": "object",
-        },
-        "Outcome": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "CreatedTime": {"type": "string"},
-                "Description": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Inline": {"type": "boolean"},
-                "LastUpdatedTime": {"type": "string"},
-                "Name": {"type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 200,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "Rule": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "CreatedTime": {"type": "string"},
-                "Description": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "DetectorId": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-z_-]+$",
-                    "type": "string",
-                },
-                "Expression": {"type": "string"},
-                "Language": {"enum": ["DETECTORPL"], "type": "string"},
-                "LastUpdatedTime": {"type": "string"},
-                "Outcomes": {
-                    "items": {"$ref": "#/definitions/Outcome"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "RuleId": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-z_-]+$",
-                    "type": "string",
-                },
-                "RuleVersion": {
-                    "maxLength": 5,
-                    "minLength": 1,
-                    "pattern": "^([1-9][0-9]*)$",
-                    "type": "string",
-                },
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 200,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AssociatedModels": {
-            "items": {"$ref": "#/definitions/Model"},
-            "maxItems": 10,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "CreatedTime": {"type": "string"},
-        "Description": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "DetectorId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[0-9a-z_-]+$",
-            "type": "string",
-        },
-        "DetectorVersionId": {"type": "string"},
-        "DetectorVersionStatus": {"enum": ["DRAFT", "ACTIVE"], "type": "string"},
-        "EventType": {"$ref": "#/definitions/EventType"},
-        "LastUpdatedTime": {"type": "string"},
-        "RuleExecutionMode": {"enum": ["FIRST_MATCHED", "ALL_MATCHED"], "type": "string"},
-        "Rules": {
-            "items": {"$ref": "#/definitions/Rule"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["DetectorId", "EventType", "Rules"],
-}
-
 
 class Detector(_Resource):
     """AWS::FraudDetector::Detector: A resource schema for a Detector in Amazon Fraud Detector.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): DetectorId.
+    Read-only attributes (known once deployed): Arn, CreatedTime, DetectorVersionId,
+    LastUpdatedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-frauddetector-detector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -523,14 +347,19 @@ class Detector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DetectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "detector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the detector."""
     CreatedTime: str
+    """The time when the detector was created."""
     DetectorVersionId: str
+    """The active version ID of the detector"""
     LastUpdatedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time when the detector was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssociatedModels: list[ModelDict]
     Description: str
     DetectorId: str
@@ -540,33 +369,39 @@ class Detector(_Resource):
     Rules: list[RuleDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DetectorId: str,
+        EventType: DetectorEventType | DetectorEventTypeDict,
+        Rules: list[Rule | RuleDict],
+        AssociatedModels: list[Model | ModelDict] | None = None,
+        Description: str | None = None,
+        DetectorVersionStatus: Literal["DRAFT", "ACTIVE"] | None = None,
+        RuleExecutionMode: Literal["FIRST_MATCHED", "ALL_MATCHED"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::FraudDetector::Detector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DetectorId: str,
-            EventType: DetectorEventType | DetectorEventTypeDict,
-            Rules: list[Rule | RuleDict],
-            AssociatedModels: list[Model | ModelDict] | None = None,
-            Description: str | None = None,
-            DetectorVersionStatus: Literal["DRAFT", "ACTIVE"] | None = None,
-            RuleExecutionMode: Literal["FIRST_MATCHED", "ALL_MATCHED"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::FraudDetector::Detector; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DetectorId: The ID of the detector Create-only: changing it replaces the resource.
+                Required.
+            EventType: The event type to associate this detector with. Required.
+            Rules: Items: at least 1 items. Required.
             AssociatedModels: The models to associate with this detector.
             Description: The description of the detector.
-            DetectorId: The ID of the detector
             DetectorVersionStatus: The desired detector version status for the detector
-            EventType: The event type to associate this detector with.
+            RuleExecutionMode: Allowed values: 'FIRST_MATCHED', 'ALL_MATCHED'.
             Tags: Tags associated with this detector.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

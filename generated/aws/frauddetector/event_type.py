@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,66 +67,122 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EntityTypeDict = TypedDict(
-    "EntityTypeDict",
-    {
-        "Arn": "str",
-        "CreatedTime": "str",
-        "Description": "str",
-        "Inline": "bool",
-        "LastUpdatedTime": "str",
-        "Name": "str",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
 
-EventVariableDict = TypedDict(
-    "EventVariableDict",
-    {
-        "Arn": "str",
-        "CreatedTime": "str",
-        "DataSource": "Literal['EVENT']",
-        "DataType": "Literal['STRING', 'INTEGER', 'FLOAT', 'BOOLEAN']",
-        "DefaultValue": "str",
-        "Description": "str",
-        "Inline": "bool",
-        "LastUpdatedTime": "str",
-        "Name": "str",
-        "Tags": "list[TagDict]",
-        "VariableType": "Literal['AUTH_CODE', 'AVS', 'BILLING_ADDRESS_L1', 'BILLING_ADDRESS_L2', 'BILLING_CITY', 'BILLING_COUNTRY', 'BILLING_NAME', 'BILLING_PHONE', 'BILLING_STATE', 'BILLING_ZIP', 'CARD_BIN', 'CATEGORICAL', 'CURRENCY_CODE', 'EMAIL_ADDRESS', 'FINGERPRINT', 'FRAUD_LABEL', 'FREE_FORM_TEXT', 'IP_ADDRESS', 'NUMERIC', 'ORDER_ID', 'PAYMENT_TYPE', 'PHONE_NUMBER', 'PRICE', 'PRODUCT_CATEGORY', 'SHIPPING_ADDRESS_L1', 'SHIPPING_ADDRESS_L2', 'SHIPPING_CITY', 'SHIPPING_COUNTRY', 'SHIPPING_NAME', 'SHIPPING_PHONE', 'SHIPPING_STATE', 'SHIPPING_ZIP', 'USERAGENT']",
-    },
-    total=False,
-)
+class EntityTypeDict(TypedDict, total=False):
+    """EntityType as a plain dict."""
 
-LabelDict = TypedDict(
-    "LabelDict",
-    {
-        "Arn": "str",
-        "CreatedTime": "str",
-        "Description": "str",
-        "Inline": "bool",
-        "LastUpdatedTime": "str",
-        "Name": "str",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+    Arn: str
+    """Type: str."""
+    CreatedTime: str
+    """The time when the event type was created."""
+    Description: str
+    """The description."""
+    Inline: bool
+    """Type: bool."""
+    LastUpdatedTime: str
+    """The time when the event type was last updated."""
+    Name: str
+    """Type: str."""
+    Tags: list[TagDict]
+    """Tags associated with this event type."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class EventVariableDict(TypedDict, total=False):
+    """EventVariable as a plain dict."""
+
+    Arn: str
+    """Type: str."""
+    CreatedTime: str
+    """The time when the event type was created."""
+    DataSource: Literal["EVENT"]
+    """Allowed values: 'EVENT'."""
+    DataType: Literal["STRING", "INTEGER", "FLOAT", "BOOLEAN"]
+    """Allowed values: 'STRING', 'INTEGER', 'FLOAT', 'BOOLEAN'."""
+    DefaultValue: str
+    """Type: str."""
+    Description: str
+    """The description."""
+    Inline: bool
+    """Type: bool."""
+    LastUpdatedTime: str
+    """The time when the event type was last updated."""
+    Name: str
+    """Type: str."""
+    Tags: list[TagDict]
+    """Tags associated with this event type."""
+    VariableType: Literal[
+        "AUTH_CODE",
+        "AVS",
+        "BILLING_ADDRESS_L1",
+        "BILLING_ADDRESS_L2",
+        "BILLING_CITY",
+        "BILLING_COUNTRY",
+        "BILLING_NAME",
+        "BILLING_PHONE",
+        "BILLING_STATE",
+        "BILLING_ZIP",
+        "CARD_BIN",
+        "CATEGORICAL",
+        "CURRENCY_CODE",
+        "EMAIL_ADDRESS",
+        "FINGERPRINT",
+        "FRAUD_LABEL",
+        "FREE_FORM_TEXT",
+        "IP_ADDRESS",
+        "NUMERIC",
+        "ORDER_ID",
+        "PAYMENT_TYPE",
+        "PHONE_NUMBER",
+        "PRICE",
+        "PRODUCT_CATEGORY",
+        "SHIPPING_ADDRESS_L1",
+        "SHIPPING_ADDRESS_L2",
+        "SHIPPING_CITY",
+        "SHIPPING_COUNTRY",
+        "SHIPPING_NAME",
+        "SHIPPING_PHONE",
+        "SHIPPING_STATE",
+        "SHIPPING_ZIP",
+        "USERAGENT",
+    ]
+    """Allowed values: 'AUTH_CODE', 'AVS', 'BILLING_ADDRESS_L1', 'BILLING_ADDRESS_L2',
+    'BILLING_CITY', 'BILLING_COUNTRY', 'BILLING_NAME', 'BILLING_PHONE', 'BILLING_STATE',
+    'BILLING_ZIP', 'CARD_BIN', 'CATEGORICAL' (and 21 more)."""
+
+
+class LabelDict(TypedDict, total=False):
+    """Label as a plain dict."""
+
+    Arn: str
+    """Type: str."""
+    CreatedTime: str
+    """The time when the event type was created."""
+    Description: str
+    """The description."""
+    Inline: bool
+    """Type: bool."""
+    LastUpdatedTime: str
+    """The time when the event type was last updated."""
+    Name: str
+    """Type: str."""
+    Tags: list[TagDict]
+    """Tags associated with this event type."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::FraudDetector::EventType",
     schema_file="aws-frauddetector-eventtype.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/CreatedTime",
@@ -138,8 +198,6 @@ METADATA = _TypeMetadata(
         "/EntityTypes/*/LastUpdatedTime",
     ),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/EntityTypes",
         "/EntityTypes/*/Tags",
@@ -150,9 +208,6 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("EntityTypes", "EventVariables", "Labels", "Name"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -162,160 +217,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EntityType": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "CreatedTime": {"type": "string"},
-                "Description": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Inline": {"type": "boolean"},
-                "LastUpdatedTime": {"type": "string"},
-                "Name": {"type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 200,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "EventVariable": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "CreatedTime": {"type": "string"},
-                "DataSource": {"enum": ["EVENT"], "type": "string"},
-                "DataType": {"enum": ["STRING", "INTEGER", "FLOAT", "BOOLEAN"], "type": "string"},
-                "DefaultValue": {"type": "string"},
-                "Description": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Inline": {"type": "boolean"},
-                "LastUpdatedTime": {"type": "string"},
-                "Name": {"type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 200,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "VariableType": {
-                    "enum": [
-                        "AUTH_CODE",
-                        "AVS",
-                        "BILLING_ADDRESS_L1",
-                        "BILLING_ADDRESS_L2",
-                        "BILLING_CITY",
-                        "BILLING_COUNTRY",
-                        "BILLING_NAME",
-                        "BILLING_PHONE",
-                        "BILLING_STATE",
-                        "BILLING_ZIP",
-                        "CARD_BIN",
-                        "CATEGORICAL",
-                        "CURRENCY_CODE",
-                        "EMAIL_ADDRESS",
-                        "FINGERPRINT",
-                        "FRAUD_LABEL",
-                        "FREE_FORM_TEXT",
-                        "IP_ADDRESS",
-                        "NUMERIC",
-                        "ORDER_ID",
-                        "PAYMENT_TYPE",
-                        "PHONE_NUMBER",
-                        "PRICE",
-                        "PRODUCT_CATEGORY",
-                        "SHIPPING_ADDRESS_L1",
-                        "SHIPPING_ADDRESS_L2",
-                        "SHIPPING_CITY",
-                        "SHIPPING_COUNTRY",
-                        "SHIPPING_NAME",
-                        "SHIPPING_PHONE",
-                        "SHIPPING_STATE",
-                        "SHIPPING_ZIP",
-                        "USERAGENT",
-                    ],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Label": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "CreatedTime": {"type": "string"},
-                "Description": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Inline": {"type": "boolean"},
-                "LastUpdatedTime": {"type": "string"},
-                "Name": {"type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 200,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CreatedTime": {"type": "string"},
-        "Description": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "EntityTypes": {
-            "items": {"$ref": "#/definitions/EntityType"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "EventVariables": {
-            "items": {"$ref": "#/definitions/EventVariable"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Labels": {
-            "items": {"$ref": "#/definitions/Label"},
-            "minItems": 2,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "LastUpdatedTime": {"type": "string"},
-        "Name": {"maxLength": 64, "minLength": 1, "pattern": "^[0-9a-z_-]+$", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["EntityTypes", "EventVariables", "Labels", "Name"],
-}
-
 
 class EventType(_Resource):
     """AWS::FraudDetector::EventType: A resource schema for an EventType in Amazon Fraud Detector.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, CreatedTime, LastUpdatedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-frauddetector-eventtype.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -323,13 +234,17 @@ class EventType(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EventTypeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "event_type.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the event type."""
     CreatedTime: str
+    """The time when the event type was created."""
     LastUpdatedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time when the event type was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     EntityTypes: list[EntityTypeDict]
     EventVariables: list[EventVariableDict]
@@ -337,28 +252,35 @@ class EventType(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EntityTypes: list[EntityType | EntityTypeDict],
+        EventVariables: list[EventVariable | EventVariableDict],
+        Labels: list[Label | LabelDict],
+        Name: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::FraudDetector::EventType; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EntityTypes: list[EntityType | EntityTypeDict],
-            EventVariables: list[EventVariable | EventVariableDict],
-            Labels: list[Label | LabelDict],
-            Name: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::FraudDetector::EventType; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EntityTypes: Items: at least 1 items. Required.
+            EventVariables: Items: at least 1 items. Required.
+            Labels: Items: at least 2 items. Required.
+            Name: The name for the event type Create-only: changing it replaces the resource.
+                Required.
             Description: The description of the event type.
-            Name: The name for the event type
             Tags: Tags associated with this event type.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::FraudDetector::Variable",
     schema_file="aws-frauddetector-variable.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedTime", "/LastUpdatedTime"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DataType", "DataSource", "DefaultValue", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,88 +84,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CreatedTime": {"type": "string"},
-        "DataSource": {"enum": ["EVENT", "EXTERNAL_MODEL_SCORE"], "type": "string"},
-        "DataType": {"enum": ["STRING", "INTEGER", "FLOAT", "BOOLEAN"], "type": "string"},
-        "DefaultValue": {"type": "string"},
-        "Description": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "LastUpdatedTime": {"type": "string"},
-        "Name": {"pattern": "^[a-z_][a-z0-9_]{0,99}?$", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "VariableType": {
-            "enum": [
-                "AUTH_CODE",
-                "AVS",
-                "BILLING_ADDRESS_L1",
-                "BILLING_ADDRESS_L2",
-                "BILLING_CITY",
-                "BILLING_COUNTRY",
-                "BILLING_NAME",
-                "BILLING_PHONE",
-                "BILLING_STATE",
-                "BILLING_ZIP",
-                "CARD_BIN",
-                "CATEGORICAL",
-                "CURRENCY_CODE",
-                "EMAIL_ADDRESS",
-                "FINGERPRINT",
-                "FRAUD_LABEL",
-                "FREE_FORM_TEXT",
-                "IP_ADDRESS",
-                "NUMERIC",
-                "ORDER_ID",
-                "PAYMENT_TYPE",
-                "PHONE_NUMBER",
-                "PRICE",
-                "PRODUCT_CATEGORY",
-                "SHIPPING_ADDRESS_L1",
-                "SHIPPING_ADDRESS_L2",
-                "SHIPPING_CITY",
-                "SHIPPING_COUNTRY",
-                "SHIPPING_NAME",
-                "SHIPPING_PHONE",
-                "SHIPPING_STATE",
-                "SHIPPING_ZIP",
-                "USERAGENT",
-            ],
-            "type": "string",
-        },
-    },
-    "required": ["DataType", "DataSource", "DefaultValue", "Name"],
-}
-
 
 class Variable(_Resource):
     """AWS::FraudDetector::Variable: A resource schema for a Variable in Amazon Fraud Detector.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, CreatedTime, LastUpdatedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-frauddetector-variable.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -177,13 +101,17 @@ class Variable(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VariableAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "variable.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the variable."""
     CreatedTime: str
+    """The time when the variable was created."""
     LastUpdatedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time when the variable was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataSource: Literal["EVENT", "EXTERNAL_MODEL_SCORE"]
     DataType: Literal["STRING", "INTEGER", "FLOAT", "BOOLEAN"]
     DefaultValue: str
@@ -226,68 +154,73 @@ class Variable(_Resource):
         "USERAGENT",
     ]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataSource: Literal["EVENT", "EXTERNAL_MODEL_SCORE"],
+        DataType: Literal["STRING", "INTEGER", "FLOAT", "BOOLEAN"],
+        DefaultValue: str,
+        Name: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VariableType: Literal[
+            "AUTH_CODE",
+            "AVS",
+            "BILLING_ADDRESS_L1",
+            "BILLING_ADDRESS_L2",
+            "BILLING_CITY",
+            "BILLING_COUNTRY",
+            "BILLING_NAME",
+            "BILLING_PHONE",
+            "BILLING_STATE",
+            "BILLING_ZIP",
+            "CARD_BIN",
+            "CATEGORICAL",
+            "CURRENCY_CODE",
+            "EMAIL_ADDRESS",
+            "FINGERPRINT",
+            "FRAUD_LABEL",
+            "FREE_FORM_TEXT",
+            "IP_ADDRESS",
+            "NUMERIC",
+            "ORDER_ID",
+            "PAYMENT_TYPE",
+            "PHONE_NUMBER",
+            "PRICE",
+            "PRODUCT_CATEGORY",
+            "SHIPPING_ADDRESS_L1",
+            "SHIPPING_ADDRESS_L2",
+            "SHIPPING_CITY",
+            "SHIPPING_COUNTRY",
+            "SHIPPING_NAME",
+            "SHIPPING_PHONE",
+            "SHIPPING_STATE",
+            "SHIPPING_ZIP",
+            "USERAGENT",
+        ]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::FraudDetector::Variable; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataSource: Literal["EVENT", "EXTERNAL_MODEL_SCORE"],
-            DataType: Literal["STRING", "INTEGER", "FLOAT", "BOOLEAN"],
-            DefaultValue: str,
-            Name: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VariableType: Literal[
-                "AUTH_CODE",
-                "AVS",
-                "BILLING_ADDRESS_L1",
-                "BILLING_ADDRESS_L2",
-                "BILLING_CITY",
-                "BILLING_COUNTRY",
-                "BILLING_NAME",
-                "BILLING_PHONE",
-                "BILLING_STATE",
-                "BILLING_ZIP",
-                "CARD_BIN",
-                "CATEGORICAL",
-                "CURRENCY_CODE",
-                "EMAIL_ADDRESS",
-                "FINGERPRINT",
-                "FRAUD_LABEL",
-                "FREE_FORM_TEXT",
-                "IP_ADDRESS",
-                "NUMERIC",
-                "ORDER_ID",
-                "PAYMENT_TYPE",
-                "PHONE_NUMBER",
-                "PRICE",
-                "PRODUCT_CATEGORY",
-                "SHIPPING_ADDRESS_L1",
-                "SHIPPING_ADDRESS_L2",
-                "SHIPPING_CITY",
-                "SHIPPING_COUNTRY",
-                "SHIPPING_NAME",
-                "SHIPPING_PHONE",
-                "SHIPPING_STATE",
-                "SHIPPING_ZIP",
-                "USERAGENT",
-            ]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::FraudDetector::Variable; `await` it inside an App to deploy it.
-
-            DataSource: The source of the data.
-            DataType: The data type.
-            DefaultValue: The default value for the variable when no value is received.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataSource: The source of the data. Required.
+            DataType: The data type. Required.
+            DefaultValue: The default value for the variable when no value is received. Required.
+            Name: The name of the variable. Create-only: changing it replaces the resource.
+                Required.
             Description: The description.
-            Name: The name of the variable.
             Tags: Tags associated with this variable.
-            VariableType: The variable type.
+            VariableType: The variable type. For more information see
+                https://docs.aws.amazon.com/frauddetector/latest/ug/create-a-variable.html#variable-types
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

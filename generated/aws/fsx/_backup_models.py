@@ -7,10 +7,10 @@ Imported on first use by backup.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BackupAttributes",
@@ -23,21 +23,44 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class BackupAttributes(DeferredModel):
-    BackupId: str | None = None
-    CreationTime: str | None = None
-    Lifecycle: (
+    """
+    The read-only attributes of a AWS::FSx::Backup, set by AWS.
+    """
+
+    BackupId: Annotated[str | None, Field(description="The ID of the backup.")] = None
+    CreationTime: Annotated[
+        str | None, Field(description="The time when the backup was created.")
+    ] = None
+    Lifecycle: Annotated[
         Literal["AVAILABLE", "CREATING", "TRANSFERRING", "DELETED", "FAILED", "PENDING", "COPYING"]
-        | None
-    ) = None
-    ResourceARN: str | None = None
-    Type: Literal["AUTOMATIC", "USER_INITIATED", "AWS_BACKUP"] | None = None
+        | None,
+        Field(description="The lifecycle status of the backup."),
+    ] = None
+    ResourceARN: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the backup.")
+    ] = None
+    Type: Annotated[
+        Literal["AUTOMATIC", "USER_INITIATED", "AWS_BACKUP"] | None,
+        Field(description="The type of the backup."),
+    ] = None
 
 
 class BackupProps(DeferredModel):
-    FileSystemId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::FSx::Backup.
+    """
+
+    FileSystemId: Annotated[
+        str,
+        Field(
+            description="The ID of the file system to back up. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to apply to the backup at backup creation.")
+    ] = None

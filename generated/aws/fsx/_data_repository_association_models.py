@@ -7,10 +7,10 @@ Imported on first use by data_repository_association.py, which re-exports every 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataRepositoryAssociationAttributes",
@@ -23,45 +23,139 @@ __all__ = [
 
 
 class DataRepositoryAssociationAutoExportPolicy(DeferredModel):
+    """
+    Specifies the type of updated objects (new, changed, deleted) that will be automatically exported from your file system to the linked S3 bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Events: list[Literal["NEW", "CHANGED", "DELETED"]]
+    Events: Annotated[
+        list[Literal["NEW", "CHANGED", "DELETED"]],
+        Field(
+            description="Items: 0 to 3 items. Items are unique. Each item: Allowed values: 'NEW', 'CHANGED', 'DELETED'."
+        ),
+    ]
 
 
 class DataRepositoryAssociationAutoImportPolicy(DeferredModel):
+    """
+    Specifies the type of updated objects (new, changed, deleted) that will be automatically imported from the linked S3 bucket to your file system.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Events: list[Literal["NEW", "CHANGED", "DELETED"]]
+    Events: Annotated[
+        list[Literal["NEW", "CHANGED", "DELETED"]],
+        Field(
+            description="Items: 0 to 3 items. Items are unique. Each item: Allowed values: 'NEW', 'CHANGED', 'DELETED'."
+        ),
+    ]
 
 
 class DataRepositoryAssociationS3(DeferredModel):
+    """
+    The configuration for an Amazon S3 data repository linked to an Amazon FSx Lustre file system with a data repository association. The configuration defines which file events (new, changed, or deleted files or directories) are automatically imported from the linked data repository to the file system or automatically exported from the file system to the data repository.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoExportPolicy: DataRepositoryAssociationAutoExportPolicy | None = None
-    AutoImportPolicy: DataRepositoryAssociationAutoImportPolicy | None = None
+    AutoExportPolicy: Annotated[
+        DataRepositoryAssociationAutoExportPolicy | None,
+        Field(
+            description="Specifies the type of updated objects (new, changed, deleted) that will be automatically exported from your file system to the linked S3 bucket."
+        ),
+    ] = None
+    AutoImportPolicy: Annotated[
+        DataRepositoryAssociationAutoImportPolicy | None,
+        Field(
+            description="Specifies the type of updated objects (new, changed, deleted) that will be automatically imported from the linked S3 bucket to your file system."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DataRepositoryAssociationAttributes(DeferredModel):
-    AssociationId: str | None = None
-    ResourceARN: str | None = None
+    """
+    The read-only attributes of a AWS::FSx::DataRepositoryAssociation, set by AWS.
+    """
+
+    AssociationId: Annotated[
+        str | None,
+        Field(description="The system-generated, unique ID of the data repository association."),
+    ] = None
+    ResourceARN: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for a given resource. ARNs uniquely identify Amazon Web Services resources. We require an ARN when you need to specify a resource unambiguously across all of Amazon Web Services. For more information, see Amazon Resource Names (ARNs) in the Amazon Web Services General Reference."
+        ),
+    ] = None
 
 
 class DataRepositoryAssociationProps(DeferredModel):
-    BatchImportMetaDataOnCreate: bool | None = None
-    DataRepositoryPath: str
-    FileSystemId: str
-    FileSystemPath: str
-    ImportedFileChunkSize: int | None = None
-    S3: DataRepositoryAssociationS3 | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::FSx::DataRepositoryAssociation.
+    """
+
+    BatchImportMetaDataOnCreate: Annotated[
+        bool | None,
+        Field(
+            description="A boolean flag indicating whether an import data repository task to import metadata should run after the data repository association is created. The task runs if this flag is set to true. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DataRepositoryPath: Annotated[
+        str,
+        Field(
+            description="The path to the Amazon S3 data repository that will be linked to the file system. The path can be an S3 bucket or prefix in the format s3://myBucket/myPrefix/ . This path specifies where in the S3 data repository files will be imported from or exported to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FileSystemId: Annotated[
+        str,
+        Field(
+            description="The globally unique ID of the file system, assigned by Amazon FSx. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FileSystemPath: Annotated[
+        str,
+        Field(
+            description="This path specifies where in your file system files will be exported from or imported to. This file system directory can be linked to only one Amazon S3 bucket, and no other S3 bucket can be linked to the directory. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ImportedFileChunkSize: Annotated[
+        int | None,
+        Field(
+            description="For files imported from a data repository, this value determines the stripe count and maximum amount of data per file (in MiB) stored on a single physical disk. The maximum number of disks that a single file can be striped across is limited by the total number of disks that make up the file system."
+        ),
+    ] = None
+    S3: Annotated[
+        DataRepositoryAssociationS3 | None,
+        Field(
+            description="The configuration for an Amazon S3 data repository linked to an Amazon FSx Lustre file system with a data repository association. The configuration defines which file events (new, changed, or deleted files or directories) are automatically imported from the linked data repository to the file system or automatically exported from the file system to the data repository."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of Tag values, with a maximum of 50 elements.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by file_cache.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataRepositoryAssociation",
@@ -27,65 +27,167 @@ class DataRepositoryAssociation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataRepositoryPath: str
-    FileCachePath: str
+    DataRepositoryPath: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{3,4357}$ Length: 3 to 4357 characters."
+        ),
+    ]
+    FileCachePath: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,4096}$ Length: 1 to 4096 characters."
+        ),
+    ]
 
 
 class FileCacheLogConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: str | None = None
-    Level: Literal["DISABLED", "WARN_ONLY", "ERROR_ONLY", "WARN_ERROR"]
+    Destination: Annotated[str | None, Field(description="Length: 8 to 1024 characters.")] = None
+    Level: Annotated[
+        Literal["DISABLED", "WARN_ONLY", "ERROR_ONLY", "WARN_ERROR"],
+        Field(description="Allowed values: 'DISABLED', 'WARN_ONLY', 'ERROR_ONLY', 'WARN_ERROR'."),
+    ]
 
 
 class FileCacheMetadataConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StorageCapacity: int
+    StorageCapacity: Annotated[int, Field(description="Range: 0 to 2147483647 (inclusive).")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class FileCacheAttributes(DeferredModel):
-    CreationTime: str | None = None
-    DNSName: str | None = None
-    DataRepositoryAssociationIds: list[str] | None = None
-    FileCacheId: str | None = None
-    Lifecycle: Literal["AVAILABLE", "CREATING", "DELETING", "UPDATING", "FAILED"] | None = None
-    NetworkInterfaceIds: list[str] | None = None
-    OwnerId: str | None = None
-    ResourceARN: str | None = None
-    VpcId: str | None = None
+    """
+    The read-only attributes of a AWS::FSx::FileCache, set by AWS.
+    """
+
+    CreationTime: Annotated[str | None, Field(description="The time the cache was created")] = None
+    DNSName: Annotated[str | None, Field(description="The DNS name for the cache")] = None
+    DataRepositoryAssociationIds: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of IDs of data repository associations that are associated with this cache"
+        ),
+    ] = None
+    FileCacheId: Annotated[str | None, Field(description="The ID of the file cache")] = None
+    Lifecycle: Annotated[
+        Literal["AVAILABLE", "CREATING", "DELETING", "UPDATING", "FAILED"] | None,
+        Field(description="The lifecycle status of the cache"),
+    ] = None
+    NetworkInterfaceIds: Annotated[
+        list[str] | None, Field(description="Network interface IDs for the cache")
+    ] = None
+    OwnerId: Annotated[str | None, Field(description="The AWS account ID of the cache owner")] = (
+        None
+    )
+    ResourceARN: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the file cache")
+    ] = None
+    VpcId: Annotated[str | None, Field(description="The VPC ID of the cache")] = None
 
 
 class FileCacheLustreConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeploymentType: Literal["CACHE_1"]
-    LogConfiguration: FileCacheLogConfiguration | None = None
-    MetadataConfiguration: FileCacheMetadataConfiguration
-    MountName: str | None = None
-    PerUnitStorageThroughput: int
-    WeeklyMaintenanceStartTime: str | None = None
+    DeploymentType: Annotated[Literal["CACHE_1"], Field(description="Allowed values: 'CACHE_1'.")]
+    LogConfiguration: Annotated[
+        FileCacheLogConfiguration | None, Field(description="Type: FileCacheLogConfigurationDict.")
+    ] = None
+    MetadataConfiguration: Annotated[
+        FileCacheMetadataConfiguration,
+        Field(description="Type: FileCacheMetadataConfigurationDict."),
+    ]
+    MountName: Annotated[
+        str | None, Field(description="Pattern: ^([A-Za-z0-9_-]{1,8})$ Length: 1 to 8 characters.")
+    ] = None
+    PerUnitStorageThroughput: Annotated[int, Field(description="Range: 12 to 1000 (inclusive).")]
+    WeeklyMaintenanceStartTime: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[1-7]:([01]\\d|2[0-3]):?([0-5]\\d)$ Length: exactly 7 characters."
+        ),
+    ] = None
 
 
 class FileCacheProps(DeferredModel):
-    CopyTagsToDataRepositoryAssociations: bool | None = None
-    DataRepositoryAssociations: list[DataRepositoryAssociation] | None = None
-    FileCacheType: Literal["LUSTRE"]
-    FileCacheTypeVersion: str
-    KmsKeyId: str | None = None
-    LustreConfiguration: FileCacheLustreConfiguration | None = None
-    SecurityGroupIds: list[str] | None = None
-    StorageCapacity: int
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::FSx::FileCache.
+    """
+
+    CopyTagsToDataRepositoryAssociations: Annotated[
+        bool | None,
+        Field(
+            description="Whether tags should be copied to data repository associations Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DataRepositoryAssociations: Annotated[
+        list[DataRepositoryAssociation] | None,
+        Field(
+            description="Data repository associations for the cache Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    FileCacheType: Annotated[
+        Literal["LUSTRE"],
+        Field(
+            description="The type of cache, which must be LUSTRE Create-only: changing it replaces the resource."
+        ),
+    ]
+    FileCacheTypeVersion: Annotated[
+        str,
+        Field(
+            description="The Lustre version of the cache, which must be 2.12 Create-only: changing it replaces the resource."
+        ),
+    ]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The KMS key ID for encrypting data Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LustreConfiguration: Annotated[
+        FileCacheLustreConfiguration | None,
+        Field(description="The Lustre configuration for the file cache"),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of security group IDs for the cache Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    StorageCapacity: Annotated[
+        int,
+        Field(
+            description="The storage capacity of the cache in gibibytes (GiB) Create-only: changing it replaces the resource."
+        ),
+    ]
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="A list of subnet IDs for the cache Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to associate with the file cache")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by file_system.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FileSystemAttributes",
@@ -38,220 +39,294 @@ class FileSystemAuditLogConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuditLogDestination: str | None = None
-    FileAccessAuditLogLevel: str
-    FileShareAccessAuditLogLevel: str
+    AuditLogDestination: Annotated[str | None, Field(description="Type: str.")] = None
+    FileAccessAuditLogLevel: Annotated[str, Field(description="Type: str.")]
+    FileShareAccessAuditLogLevel: Annotated[str, Field(description="Type: str.")]
 
 
 class FileSystemClientConfigurations(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Clients: str | None = None
-    Options: list[str] | None = None
+    Clients: Annotated[str | None, Field(description="Type: str.")] = None
+    Options: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class FileSystemDataReadCacheConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SizeGiB: int | None = None
-    SizingMode: str | None = None
+    SizeGiB: Annotated[int | None, Field(description="Type: int.")] = None
+    SizingMode: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FileSystemDiskIopsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Iops: int | None = None
-    Mode: str | None = None
+    Iops: Annotated[int | None, Field(description="Type: int.")] = None
+    Mode: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FileSystemFsrmConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventLogDestination: str | None = None
-    FsrmServiceEnabled: bool
+    EventLogDestination: Annotated[str | None, Field(description="Type: str.")] = None
+    FsrmServiceEnabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class FileSystemLogConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: str | None = None
-    Level: str
+    Destination: Annotated[str | None, Field(description="Type: str.")] = None
+    Level: Annotated[str, Field(description="Type: str.")]
 
 
 class FileSystemMetadataConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Iops: int | None = None
-    Mode: str | None = None
+    Iops: Annotated[int | None, Field(description="Type: int.")] = None
+    Mode: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FileSystemNfsExports(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientConfigurations: list[FileSystemClientConfigurations] | None = None
+    ClientConfigurations: Annotated[
+        list[FileSystemClientConfigurations] | None,
+        Field(description="Type: list[FileSystemClientConfigurationsDict]."),
+    ] = None
 
 
 class FileSystemOntapConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutomaticBackupRetentionDays: int | None = None
-    DailyAutomaticBackupStartTime: str | None = None
-    DeploymentType: str
-    DiskIopsConfiguration: FileSystemDiskIopsConfiguration | None = None
-    EndpointIpAddressRange: str | None = None
-    EndpointIpv6AddressRange: str | None = None
-    FsxAdminPassword: str | None = None
-    HAPairs: int | None = None
-    PreferredSubnetId: str | None = None
-    RouteTableIds: list[str] | None = None
-    ThroughputCapacity: int | None = None
-    ThroughputCapacityPerHAPair: int | None = None
-    WeeklyMaintenanceStartTime: str | None = None
+    AutomaticBackupRetentionDays: Annotated[int | None, Field(description="Type: int.")] = None
+    DailyAutomaticBackupStartTime: Annotated[str | None, Field(description="Type: str.")] = None
+    DeploymentType: Annotated[str, Field(description="Type: str.")]
+    DiskIopsConfiguration: Annotated[
+        FileSystemDiskIopsConfiguration | None,
+        Field(description="Type: FileSystemDiskIopsConfigurationDict."),
+    ] = None
+    EndpointIpAddressRange: Annotated[str | None, Field(description="Type: str.")] = None
+    EndpointIpv6AddressRange: Annotated[str | None, Field(description="Type: str.")] = None
+    FsxAdminPassword: Annotated[str | None, Field(description="Type: str.")] = None
+    HAPairs: Annotated[int | None, Field(description="Type: int.")] = None
+    PreferredSubnetId: Annotated[str | None, Field(description="Type: str.")] = None
+    RouteTableIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    ThroughputCapacity: Annotated[int | None, Field(description="Type: int.")] = None
+    ThroughputCapacityPerHAPair: Annotated[int | None, Field(description="Type: int.")] = None
+    WeeklyMaintenanceStartTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FileSystemReadCacheConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SizeGiB: int | None = None
-    SizingMode: str | None = None
+    SizeGiB: Annotated[int | None, Field(description="Type: int.")] = None
+    SizingMode: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FileSystemSelfManagedActiveDirectoryConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DnsIps: list[str] | None = None
-    DomainJoinServiceAccountSecret: str | None = None
-    DomainName: str | None = None
-    FileSystemAdministratorsGroup: str | None = None
-    OrganizationalUnitDistinguishedName: str | None = None
-    Password: str | None = None
-    UserName: str | None = None
+    DnsIps: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    DomainJoinServiceAccountSecret: Annotated[str | None, Field(description="Type: str.")] = None
+    DomainName: Annotated[str | None, Field(description="Type: str.")] = None
+    FileSystemAdministratorsGroup: Annotated[str | None, Field(description="Type: str.")] = None
+    OrganizationalUnitDistinguishedName: Annotated[str | None, Field(description="Type: str.")] = (
+        None
+    )
+    Password: Annotated[str | None, Field(description="Type: str.")] = None
+    UserName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FileSystemUserAndGroupQuotas(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: int | None = None
-    StorageCapacityQuotaGiB: int | None = None
-    Type: str | None = None
+    Id: Annotated[int | None, Field(description="Type: int.")] = None
+    StorageCapacityQuotaGiB: Annotated[int | None, Field(description="Type: int.")] = None
+    Type: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FileSystemWindowsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActiveDirectoryId: str | None = None
-    Aliases: list[str] | None = None
-    AuditLogConfiguration: FileSystemAuditLogConfiguration | None = None
-    AutomaticBackupRetentionDays: int | None = None
-    CopyTagsToBackups: bool | None = None
-    DailyAutomaticBackupStartTime: str | None = None
-    DeploymentType: str | None = None
-    DiskIopsConfiguration: FileSystemDiskIopsConfiguration | None = None
-    FsrmConfiguration: FileSystemFsrmConfiguration | None = None
-    PreferredSubnetId: str | None = None
-    SelfManagedActiveDirectoryConfiguration: (
-        FileSystemSelfManagedActiveDirectoryConfiguration | None
-    ) = None
-    ThroughputCapacity: int
-    WeeklyMaintenanceStartTime: str | None = None
+    ActiveDirectoryId: Annotated[str | None, Field(description="Type: str.")] = None
+    Aliases: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    AuditLogConfiguration: Annotated[
+        FileSystemAuditLogConfiguration | None,
+        Field(description="Type: FileSystemAuditLogConfigurationDict."),
+    ] = None
+    AutomaticBackupRetentionDays: Annotated[int | None, Field(description="Type: int.")] = None
+    CopyTagsToBackups: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DailyAutomaticBackupStartTime: Annotated[str | None, Field(description="Type: str.")] = None
+    DeploymentType: Annotated[str | None, Field(description="Type: str.")] = None
+    DiskIopsConfiguration: Annotated[
+        FileSystemDiskIopsConfiguration | None,
+        Field(description="Type: FileSystemDiskIopsConfigurationDict."),
+    ] = None
+    FsrmConfiguration: Annotated[
+        FileSystemFsrmConfiguration | None,
+        Field(description="Type: FileSystemFsrmConfigurationDict."),
+    ] = None
+    PreferredSubnetId: Annotated[str | None, Field(description="Type: str.")] = None
+    SelfManagedActiveDirectoryConfiguration: Annotated[
+        FileSystemSelfManagedActiveDirectoryConfiguration | None,
+        Field(description="Type: FileSystemSelfManagedActiveDirectoryConfigurationDict."),
+    ] = None
+    ThroughputCapacity: Annotated[int, Field(description="Type: int.")]
+    WeeklyMaintenanceStartTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class FileSystemAttributes(DeferredModel):
-    DNSName: str | None = None
-    Id: str | None = None
-    LustreMountName: str | None = None
-    ResourceARN: str | None = None
-    RootVolumeId: str | None = None
+    """
+    The read-only attributes of a AWS::FSx::FileSystem, set by AWS.
+    """
+
+    DNSName: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    LustreMountName: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceARN: Annotated[str | None, Field(description="Type: str.")] = None
+    RootVolumeId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FileSystemLustreConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoImportPolicy: str | None = None
-    AutomaticBackupRetentionDays: int | None = None
-    CopyTagsToBackups: bool | None = None
-    DailyAutomaticBackupStartTime: str | None = None
-    DataCompressionType: str | None = None
-    DataReadCacheConfiguration: FileSystemDataReadCacheConfiguration | None = None
-    DeploymentType: str | None = None
-    DriveCacheType: str | None = None
-    EfaEnabled: bool | None = None
-    ExportPath: str | None = None
-    ImportPath: str | None = None
-    ImportedFileChunkSize: int | None = None
-    LogConfiguration: FileSystemLogConfiguration | None = None
-    MetadataConfiguration: FileSystemMetadataConfiguration | None = None
-    PerUnitStorageThroughput: int | None = None
-    ThroughputCapacity: int | None = None
-    WeeklyMaintenanceStartTime: str | None = None
+    AutoImportPolicy: Annotated[str | None, Field(description="Type: str.")] = None
+    AutomaticBackupRetentionDays: Annotated[int | None, Field(description="Type: int.")] = None
+    CopyTagsToBackups: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DailyAutomaticBackupStartTime: Annotated[str | None, Field(description="Type: str.")] = None
+    DataCompressionType: Annotated[str | None, Field(description="Type: str.")] = None
+    DataReadCacheConfiguration: Annotated[
+        FileSystemDataReadCacheConfiguration | None,
+        Field(description="Type: FileSystemDataReadCacheConfigurationDict."),
+    ] = None
+    DeploymentType: Annotated[str | None, Field(description="Type: str.")] = None
+    DriveCacheType: Annotated[str | None, Field(description="Type: str.")] = None
+    EfaEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ExportPath: Annotated[str | None, Field(description="Type: str.")] = None
+    ImportPath: Annotated[str | None, Field(description="Type: str.")] = None
+    ImportedFileChunkSize: Annotated[int | None, Field(description="Type: int.")] = None
+    LogConfiguration: Annotated[
+        FileSystemLogConfiguration | None,
+        Field(description="Type: FileSystemLogConfigurationDict."),
+    ] = None
+    MetadataConfiguration: Annotated[
+        FileSystemMetadataConfiguration | None,
+        Field(description="Type: FileSystemMetadataConfigurationDict."),
+    ] = None
+    PerUnitStorageThroughput: Annotated[int | None, Field(description="Type: int.")] = None
+    ThroughputCapacity: Annotated[int | None, Field(description="Type: int.")] = None
+    WeeklyMaintenanceStartTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FileSystemRootVolumeConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CopyTagsToSnapshots: bool | None = None
-    DataCompressionType: str | None = None
-    NfsExports: list[FileSystemNfsExports] | None = None
-    ReadOnly: bool | None = None
-    RecordSizeKiB: int | None = None
-    UserAndGroupQuotas: list[FileSystemUserAndGroupQuotas] | None = None
+    CopyTagsToSnapshots: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DataCompressionType: Annotated[str | None, Field(description="Type: str.")] = None
+    NfsExports: Annotated[
+        list[FileSystemNfsExports] | None,
+        Field(description="Type: list[FileSystemNfsExportsDict]."),
+    ] = None
+    ReadOnly: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RecordSizeKiB: Annotated[int | None, Field(description="Type: int.")] = None
+    UserAndGroupQuotas: Annotated[
+        list[FileSystemUserAndGroupQuotas] | None,
+        Field(description="Type: list[FileSystemUserAndGroupQuotasDict]."),
+    ] = None
 
 
 class FileSystemOpenZFSConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutomaticBackupRetentionDays: int | None = None
-    CopyTagsToBackups: bool | None = None
-    CopyTagsToVolumes: bool | None = None
-    DailyAutomaticBackupStartTime: str | None = None
-    DeploymentType: str
-    DiskIopsConfiguration: FileSystemDiskIopsConfiguration | None = None
-    EndpointIpAddressRange: str | None = None
-    EndpointIpv6AddressRange: str | None = None
-    Options: list[str] | None = None
-    PreferredSubnetId: str | None = None
-    ReadCacheConfiguration: FileSystemReadCacheConfiguration | None = None
-    RootVolumeConfiguration: FileSystemRootVolumeConfiguration | None = None
-    RouteTableIds: list[str] | None = None
-    ThroughputCapacity: int | None = None
-    WeeklyMaintenanceStartTime: str | None = None
+    AutomaticBackupRetentionDays: Annotated[int | None, Field(description="Type: int.")] = None
+    CopyTagsToBackups: Annotated[bool | None, Field(description="Type: bool.")] = None
+    CopyTagsToVolumes: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DailyAutomaticBackupStartTime: Annotated[str | None, Field(description="Type: str.")] = None
+    DeploymentType: Annotated[str, Field(description="Type: str.")]
+    DiskIopsConfiguration: Annotated[
+        FileSystemDiskIopsConfiguration | None,
+        Field(description="Type: FileSystemDiskIopsConfigurationDict."),
+    ] = None
+    EndpointIpAddressRange: Annotated[str | None, Field(description="Type: str.")] = None
+    EndpointIpv6AddressRange: Annotated[str | None, Field(description="Type: str.")] = None
+    Options: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    PreferredSubnetId: Annotated[str | None, Field(description="Type: str.")] = None
+    ReadCacheConfiguration: Annotated[
+        FileSystemReadCacheConfiguration | None,
+        Field(description="Type: FileSystemReadCacheConfigurationDict."),
+    ] = None
+    RootVolumeConfiguration: Annotated[
+        FileSystemRootVolumeConfiguration | None,
+        Field(description="Type: FileSystemRootVolumeConfigurationDict."),
+    ] = None
+    RouteTableIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    ThroughputCapacity: Annotated[int | None, Field(description="Type: int.")] = None
+    WeeklyMaintenanceStartTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FileSystemProps(DeferredModel):
-    BackupId: str | None = None
-    FileSystemType: str
-    FileSystemTypeVersion: str | None = None
-    KmsKeyId: str | None = None
-    LustreConfiguration: FileSystemLustreConfiguration | None = None
-    NetworkType: str | None = None
-    OntapConfiguration: FileSystemOntapConfiguration | None = None
-    OpenZFSConfiguration: FileSystemOpenZFSConfiguration | None = None
-    SecurityGroupIds: list[str] | None = None
-    StorageCapacity: int | None = None
-    StorageType: str | None = None
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
-    WindowsConfiguration: FileSystemWindowsConfiguration | None = None
+    """
+    The properties a program declares for a AWS::FSx::FileSystem.
+    """
+
+    BackupId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    FileSystemType: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    FileSystemTypeVersion: Annotated[str | None, Field(description="Type: str.")] = None
+    KmsKeyId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    LustreConfiguration: Annotated[
+        FileSystemLustreConfiguration | None,
+        Field(description="Type: FileSystemLustreConfigurationDict."),
+    ] = None
+    NetworkType: Annotated[str | None, Field(description="Type: str.")] = None
+    OntapConfiguration: Annotated[
+        FileSystemOntapConfiguration | None,
+        Field(description="Type: FileSystemOntapConfigurationDict."),
+    ] = None
+    OpenZFSConfiguration: Annotated[
+        FileSystemOpenZFSConfiguration | None,
+        Field(description="Type: FileSystemOpenZFSConfigurationDict."),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(description="Type: list[str]. Create-only: changing it replaces the resource."),
+    ] = None
+    StorageCapacity: Annotated[int | None, Field(description="Type: int.")] = None
+    StorageType: Annotated[str | None, Field(description="Type: str.")] = None
+    SubnetIds: Annotated[
+        list[str],
+        Field(description="Type: list[str]. Create-only: changing it replaces the resource."),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    WindowsConfiguration: Annotated[
+        FileSystemWindowsConfiguration | None,
+        Field(description="Type: FileSystemWindowsConfigurationDict."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by s3_access_point_attachment.py, which re-exports every n
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FileSystemGID",
@@ -32,91 +32,175 @@ class FileSystemGID(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Gid: float
+    Gid: Annotated[float, Field(description="The GID of the file system user.")]
 
 
 class OntapUnixFileSystemUser(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="The name of the UNIX user.")]
 
 
 class OntapWindowsFileSystemUser(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="The name of the Windows user.")]
 
 
 class OpenZFSPosixFileSystemUser(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Gid: float
-    SecondaryGids: list[FileSystemGID] | None = None
-    Uid: float
+    Gid: Annotated[float, Field(description="The GID of the file system user.")]
+    SecondaryGids: Annotated[
+        list[FileSystemGID] | None,
+        Field(description="The list of secondary GIDs for the file system user."),
+    ] = None
+    Uid: Annotated[float, Field(description="The UID of the file system user.")]
 
 
 class S3AccessPointVpcConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VpcId: str
+    VpcId: Annotated[
+        str,
+        Field(
+            description="Specifies the virtual private cloud (VPC) for the S3 access point VPC configuration, if one exists."
+        ),
+    ]
 
 
 class S3AccessPointAttachmentAttributes(DeferredModel):
-    Lifecycle: (
-        Literal["AVAILABLE", "CREATING", "DELETING", "FAILED", "MISCONFIGURED", "UPDATING"] | None
-    ) = None
+    """
+    The read-only attributes of a AWS::FSx::S3AccessPointAttachment, set by AWS.
+    """
+
+    Lifecycle: Annotated[
+        Literal["AVAILABLE", "CREATING", "DELETING", "FAILED", "MISCONFIGURED", "UPDATING"] | None,
+        Field(description="The lifecycle status of the S3 access point attachment."),
+    ] = None
 
 
 class OntapFileSystemIdentity(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["UNIX", "WINDOWS"]
-    UnixUser: OntapUnixFileSystemUser | None = None
-    WindowsUser: OntapWindowsFileSystemUser | None = None
+    Type: Annotated[
+        Literal["UNIX", "WINDOWS"],
+        Field(
+            description="Specifies the FSx for ONTAP user identity type, accepts either UNIX or WINDOWS."
+        ),
+    ]
+    UnixUser: Annotated[
+        OntapUnixFileSystemUser | None,
+        Field(description="Specifies the properties of the file system UNIX user."),
+    ] = None
+    WindowsUser: Annotated[
+        OntapWindowsFileSystemUser | None,
+        Field(description="Specifies the properties of the file system Windows user."),
+    ] = None
 
 
 class OpenZFSFileSystemIdentity(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PosixUser: OpenZFSPosixFileSystemUser
-    Type: Literal["POSIX"]
+    PosixUser: Annotated[
+        OpenZFSPosixFileSystemUser,
+        Field(description="Specifies the UID and GIDs of the file system POSIX user."),
+    ]
+    Type: Annotated[
+        Literal["POSIX"],
+        Field(description="Specifies the FSx for OpenZFS user identity type, accepts only POSIX."),
+    ]
 
 
 class S3AccessPointAttachmentS3AccessPoint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alias: str | None = None
-    Policy: dict[str, Any] | str | None = None
-    ResourceARN: str | None = None
-    VpcConfiguration: S3AccessPointVpcConfiguration | None = None
+    Alias: Annotated[str | None, Field(description="The S3 access point's alias.")] = None
+    Policy: Annotated[
+        dict[str, Any] | str | None, Field(description="The S3 access point's policy.")
+    ] = None
+    ResourceARN: Annotated[str | None, Field(description="The S3 access point's ARN.")] = None
+    VpcConfiguration: Annotated[
+        S3AccessPointVpcConfiguration | None,
+        Field(description="The S3 access point's virtual private cloud (VPC) configuration."),
+    ] = None
 
 
 class S3AccessPointOntapConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileSystemIdentity: OntapFileSystemIdentity
-    VolumeId: str
+    FileSystemIdentity: Annotated[
+        OntapFileSystemIdentity,
+        Field(
+            description="The file system identity used to authorize file access requests made using the S3 access point."
+        ),
+    ]
+    VolumeId: Annotated[
+        str,
+        Field(
+            description="The ID of the FSx for ONTAP volume that the S3 access point is attached to."
+        ),
+    ]
 
 
 class S3AccessPointOpenZFSConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileSystemIdentity: OpenZFSFileSystemIdentity
-    VolumeId: str
+    FileSystemIdentity: Annotated[
+        OpenZFSFileSystemIdentity,
+        Field(
+            description="The file system identity used to authorize file access requests made using the S3 access point."
+        ),
+    ]
+    VolumeId: Annotated[
+        str,
+        Field(
+            description="The ID of the FSx for OpenZFS volume that the S3 access point is attached to."
+        ),
+    ]
 
 
 class S3AccessPointAttachmentProps(DeferredModel):
-    Name: str
-    OntapConfiguration: S3AccessPointOntapConfiguration | None = None
-    OpenZFSConfiguration: S3AccessPointOpenZFSConfiguration | None = None
-    S3AccessPoint: S3AccessPointAttachmentS3AccessPoint | None = None
-    Type: Literal["OPENZFS", "ONTAP"]
+    """
+    The properties a program declares for a AWS::FSx::S3AccessPointAttachment.
+    """
+
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the S3 access point attachment; also used for the name of the S3 access point. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OntapConfiguration: Annotated[
+        S3AccessPointOntapConfiguration | None,
+        Field(
+            description="The OntapConfiguration of the S3 access point attachment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    OpenZFSConfiguration: Annotated[
+        S3AccessPointOpenZFSConfiguration | None,
+        Field(
+            description="The OpenZFSConfiguration of the S3 access point attachment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    S3AccessPoint: Annotated[
+        S3AccessPointAttachmentS3AccessPoint | None,
+        Field(
+            description="The S3 access point configuration of the S3 access point attachment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["OPENZFS", "ONTAP"],
+        Field(
+            description="The type of Amazon FSx volume that the S3 access point is attached to. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by snapshot.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SnapshotAttributes",
@@ -22,16 +23,43 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A value that specifies the TagKey, the name of the tag. Tag keys must be unique for the resource to which they are attached."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="A value that specifies the TagValue, the value assigned to the corresponding tag key. Tag values can be null and don't have to be unique in a tag set. For example, you can have a key-value pair in a tag set of finances : April and also of payroll : April."
+        ),
+    ]
 
 
 class SnapshotAttributes(DeferredModel):
-    Id: str | None = None
-    ResourceARN: str | None = None
+    """
+    The read-only attributes of a AWS::FSx::Snapshot, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The ID of the snapshot.")] = None
+    ResourceARN: Annotated[
+        str | None, Field(description="Returns the snapshot's Amazon Resource Name (ARN).")
+    ] = None
 
 
 class SnapshotProps(DeferredModel):
-    Name: str
-    Tags: list[Tag] | None = None
-    VolumeId: str
+    """
+    The properties a program declares for a AWS::FSx::Snapshot.
+    """
+
+    Name: Annotated[str, Field(description="The name of the snapshot.")]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of Tag values, with a maximum of 50 elements.")
+    ] = None
+    VolumeId: Annotated[
+        str,
+        Field(
+            description="The ID of the volume that the snapshot is of. Create-only: changing it replaces the resource."
+        ),
+    ]

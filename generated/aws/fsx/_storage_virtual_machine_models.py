@@ -7,10 +7,10 @@ Imported on first use by storage_virtual_machine.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "StorageVirtualMachineActiveDirectoryConfiguration",
@@ -25,43 +25,144 @@ class StorageVirtualMachineSelfManagedActiveDirectoryConfiguration(DeferredModel
     model_config = ConfigDict(
         extra="forbid",
     )
-    DnsIps: list[str] | None = None
-    DomainJoinServiceAccountSecret: str | None = None
-    DomainName: str | None = None
-    FileSystemAdministratorsGroup: str | None = None
-    OrganizationalUnitDistinguishedName: str | None = None
-    Password: str | None = None
-    UserName: str | None = None
+    DnsIps: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of IP addresses of DNS servers or domain controllers in the self-managed AD directory. Minimum: 1. Maximum: 3."
+        ),
+    ] = None
+    DomainJoinServiceAccountSecret: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AWS Secrets Manager secret containing the self-managed Active Directory domain join service account credentials. Minimum: 64. Maximum: 1024."
+        ),
+    ] = None
+    DomainName: Annotated[
+        str | None,
+        Field(
+            description="The fully qualified domain name of the self-managed AD directory, such as corp.example.com. Minimum: 1. Maximum: 255. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$`"
+        ),
+    ] = None
+    FileSystemAdministratorsGroup: Annotated[
+        str | None,
+        Field(
+            description="The name of the domain group whose members are granted administrative privileges for the file system. Minimum: 1. Maximum: 256. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$`"
+        ),
+    ] = None
+    OrganizationalUnitDistinguishedName: Annotated[
+        str | None,
+        Field(
+            description="The fully qualified distinguished name of the organizational unit within your self-managed AD directory. Minimum: 1. Maximum: 2000. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,2000}$`"
+        ),
+    ] = None
+    Password: Annotated[
+        str | None,
+        Field(
+            description="The password for the service account on your self-managed AD domain that Amazon FSx will use to join to your AD domain. Minimum: 1. Maximum: 256. Pattern: `^.{1,256}$`"
+        ),
+    ] = None
+    UserName: Annotated[
+        str | None,
+        Field(
+            description="The user name for the service account on your self-managed AD domain that Amazon FSx will use to join to your AD domain. Minimum: 1. Maximum: 256. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$`"
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class StorageVirtualMachineAttributes(DeferredModel):
-    ResourceARN: str | None = None
-    StorageVirtualMachineId: str | None = None
-    UUID: str | None = None
+    """
+    The read-only attributes of a AWS::FSx::StorageVirtualMachine, set by AWS.
+    """
+
+    ResourceARN: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for a given resource. Min Length: 8, Max Length 512"
+        ),
+    ] = None
+    StorageVirtualMachineId: Annotated[
+        str | None, Field(description="The SVM's system generated unique ID.")
+    ] = None
+    UUID: Annotated[
+        str | None, Field(description="The SVM's UUID (universally unique identifier).")
+    ] = None
 
 
 class StorageVirtualMachineActiveDirectoryConfiguration(DeferredModel):
+    """
+    Describes the self-managed Microsoft Active Directory to which you want to join the SVM.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetBiosName: str | None = None
-    SelfManagedActiveDirectoryConfiguration: (
-        StorageVirtualMachineSelfManagedActiveDirectoryConfiguration | None
-    ) = None
+    NetBiosName: Annotated[
+        str | None,
+        Field(
+            description="The NetBIOS name of the Active Directory computer object that will be created for your SVM. Minimum values: 1. Maximum values: 15. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$`"
+        ),
+    ] = None
+    SelfManagedActiveDirectoryConfiguration: Annotated[
+        StorageVirtualMachineSelfManagedActiveDirectoryConfiguration | None,
+        Field(
+            description="The configuration that Amazon FSx uses to join the ONTAP storage virtual machine (SVM) to your self-managed (including on-premises) Microsoft Active Directory directory."
+        ),
+    ] = None
 
 
 class StorageVirtualMachineProps(DeferredModel):
-    ActiveDirectoryConfiguration: StorageVirtualMachineActiveDirectoryConfiguration | None = None
-    FileSystemId: str
-    Name: str
-    RootVolumeSecurityStyle: Literal["MIXED", "NTFS", "UNIX"] | None = None
-    SvmAdminPassword: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::FSx::StorageVirtualMachine.
+    """
+
+    ActiveDirectoryConfiguration: Annotated[
+        StorageVirtualMachineActiveDirectoryConfiguration | None,
+        Field(
+            description="Describes the Microsoft Active Directory configuration to which the SVM is joined, if applicable."
+        ),
+    ] = None
+    FileSystemId: Annotated[
+        str,
+        Field(
+            description="Specifies the FSx for ONTAP file system on which to create the SVM. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the SVM. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,47}$` Create-only: changing it replaces the resource."
+        ),
+    ]
+    RootVolumeSecurityStyle: Annotated[
+        Literal["MIXED", "NTFS", "UNIX"] | None,
+        Field(
+            description="The security style of the root volume of the SVM. Allowed values: UNIX | NTFS | MIXED. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SvmAdminPassword: Annotated[
+        str | None,
+        Field(
+            description="Specifies the password to use when logging on to the SVM using a secure shell (SSH) connection to the SVM's management endpoint. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of Tag values, with a maximum of 50 elements.")
+    ] = None

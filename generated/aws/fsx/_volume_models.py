@@ -7,10 +7,10 @@ Imported on first use by volume.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SnaplockRetentionPeriod",
@@ -35,143 +35,400 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="A value that specifies the TagKey, the name of the tag. Tag keys must be unique for the resource to which they are attached."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="A value that specifies the TagValue, the value assigned to the corresponding tag key. Tag values can be null and don't have to be unique in a tag set. For example, you can have a key-value pair in a tag set of finances : April and also of payroll : April."
+        ),
+    ]
 
 
 class VolumeAggregateConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Aggregates: list[str] | None = None
-    ConstituentsPerAggregate: int | None = None
+    Aggregates: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of aggregates that this volume resides on. Aggregates are storage pools which make up your primary storage tier."
+        ),
+    ] = None
+    ConstituentsPerAggregate: Annotated[
+        int | None,
+        Field(
+            description="Used to explicitly set the number of constituents within the FlexGroup per storage aggregate. This field is optional when creating a FlexGroup volume. If unspecified, the default value will be 8. This field cannot be provided when creating a FlexVol volume."
+        ),
+    ] = None
 
 
 class VolumeAutocommitPeriod(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["DAYS", "HOURS", "MINUTES", "MONTHS", "NONE", "YEARS"]
-    Value: int | None = None
+    Type: Annotated[
+        Literal["DAYS", "HOURS", "MINUTES", "MONTHS", "NONE", "YEARS"],
+        Field(
+            description="Defines the type of time for the autocommit period of a file in an FSx for ONTAP SnapLock volume. Setting this value to NONE disables autocommit. The default value is NONE."
+        ),
+    ]
+    Value: Annotated[
+        int | None,
+        Field(
+            description="Defines the amount of time for the autocommit period of a file in an FSx for ONTAP SnapLock volume."
+        ),
+    ] = None
 
 
 class VolumeClientConfigurations(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Clients: str
-    Options: list[str]
+    Clients: Annotated[
+        str,
+        Field(
+            description="A value that specifies who can mount the file system. You can provide a wildcard character (*), an IP address (0.0.0.0), or a CIDR address (192.0.2.0/24). By default, Amazon FSx uses the wildcard character when specifying the client."
+        ),
+    ]
+    Options: Annotated[
+        list[str],
+        Field(
+            description="The configuration object for mounting a Network File System (NFS) file system."
+        ),
+    ]
 
 
 class VolumeNfsExports(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientConfigurations: list[VolumeClientConfigurations]
+    ClientConfigurations: Annotated[
+        list[VolumeClientConfigurations],
+        Field(
+            description="The configuration object for mounting a Network File System (NFS) file system."
+        ),
+    ]
 
 
 class VolumeOriginSnapshot(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CopyStrategy: Literal["CLONE", "FULL_COPY", "INCREMENTAL_COPY"]
-    SnapshotARN: str
+    CopyStrategy: Annotated[
+        Literal["CLONE", "FULL_COPY", "INCREMENTAL_COPY"],
+        Field(
+            description="The configuration object for mounting a Network File System (NFS) file system."
+        ),
+    ]
+    SnapshotARN: Annotated[
+        str,
+        Field(
+            description="Specifies the snapshot to use when creating an OpenZFS volume from a snapshot."
+        ),
+    ]
 
 
 class VolumeRetentionPeriod(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal[
-        "DAYS", "HOURS", "INFINITE", "MINUTES", "MONTHS", "SECONDS", "UNSPECIFIED", "YEARS"
+    Type: Annotated[
+        Literal[
+            "DAYS", "HOURS", "INFINITE", "MINUTES", "MONTHS", "SECONDS", "UNSPECIFIED", "YEARS"
+        ],
+        Field(
+            description="Defines the type of time for the retention period of an FSx for ONTAP SnapLock volume. Set it to one of the valid types. If you set it to INFINITE, the files are retained forever. If you set it to UNSPECIFIED, the files are retained until you set an explicit retention period."
+        ),
     ]
-    Value: int | None = None
+    Value: Annotated[
+        int | None,
+        Field(
+            description="Defines the amount of time for the retention period of an FSx for ONTAP SnapLock volume. You can't set a value for INFINITE or UNSPECIFIED."
+        ),
+    ] = None
 
 
 class VolumeTieringPolicy(DeferredModel):
+    """
+    Describes the data tiering policy for an ONTAP volume. When enabled, Amazon FSx for ONTAP's intelligent tiering automatically transitions a volume's data between the file system's primary storage and capacity pool storage based on your access patterns.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CoolingPeriod: int | None = None
-    Name: Literal["ALL", "AUTO", "NONE", "SNAPSHOT_ONLY"] | None = None
+    CoolingPeriod: Annotated[
+        int | None,
+        Field(
+            description='Specifies the number of days that user data in a volume must remain inactive before it is considered "cold" and moved to the capacity pool.'
+        ),
+    ] = None
+    Name: Annotated[
+        Literal["ALL", "AUTO", "NONE", "SNAPSHOT_ONLY"] | None,
+        Field(
+            description="Specifies the tiering policy used to transition data. Default value is SNAPSHOT_ONLY."
+        ),
+    ] = None
 
 
 class VolumeUserAndGroupQuotas(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: int
-    StorageCapacityQuotaGiB: int
-    Type: Literal["GROUP", "USER"]
+    Id: Annotated[int, Field(description="The ID of the user or group that the quota applies to.")]
+    StorageCapacityQuotaGiB: Annotated[
+        int, Field(description="The user or group's storage quota, in gibibytes (GiB).")
+    ]
+    Type: Annotated[
+        Literal["GROUP", "USER"],
+        Field(description="Specifies whether the quota applies to a user or group."),
+    ]
 
 
 class VolumeAttributes(DeferredModel):
-    ResourceARN: str | None = None
-    UUID: str | None = None
-    VolumeId: str | None = None
+    """
+    The read-only attributes of a AWS::FSx::Volume, set by AWS.
+    """
+
+    ResourceARN: Annotated[
+        str | None, Field(description="Returns the volume's Amazon Resource Name (ARN).")
+    ] = None
+    UUID: Annotated[str | None, Field(description="Returns the volume's ID.")] = None
+    VolumeId: Annotated[
+        str | None, Field(description="Returns the volume's universally unique identifier (UUID).")
+    ] = None
 
 
 class SnaplockRetentionPeriod(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultRetention: VolumeRetentionPeriod
-    MaximumRetention: VolumeRetentionPeriod
-    MinimumRetention: VolumeRetentionPeriod
+    DefaultRetention: Annotated[
+        VolumeRetentionPeriod,
+        Field(
+            description="The retention period assigned to a write once, read many (WORM) file by default if an explicit retention period is not set for an FSx for ONTAP SnapLock volume."
+        ),
+    ]
+    MaximumRetention: Annotated[
+        VolumeRetentionPeriod,
+        Field(
+            description="The longest retention period that can be assigned to a WORM file on an FSx for ONTAP SnapLock volume."
+        ),
+    ]
+    MinimumRetention: Annotated[
+        VolumeRetentionPeriod,
+        Field(
+            description="The shortest retention period that can be assigned to a WORM file on an FSx for ONTAP SnapLock volume."
+        ),
+    ]
 
 
 class VolumeOpenZFSConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CopyTagsToSnapshots: bool | None = None
-    DataCompressionType: Literal["LZ4", "NONE", "ZSTD"] | None = None
-    NfsExports: list[VolumeNfsExports] | None = None
-    Options: list[str] | None = None
-    OriginSnapshot: VolumeOriginSnapshot | None = None
-    ParentVolumeId: str
-    ReadOnly: bool | None = None
-    RecordSizeKiB: int | None = None
-    StorageCapacityQuotaGiB: int | None = None
-    StorageCapacityReservationGiB: int | None = None
-    UserAndGroupQuotas: list[VolumeUserAndGroupQuotas] | None = None
+    CopyTagsToSnapshots: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value indicating whether tags for the volume should be copied to snapshots. This value defaults to false. If this value is set to true, and you do not specify any tags, all tags for the original volume are copied over to snapshots. If this value is set to true, and you do specify one or more tags, only the specified tags for the original volume are copied over to snapshots. If you specify one or more tags when creating a new snapshot, no tags are copied over from the original volume, regardless of this value."
+        ),
+    ] = None
+    DataCompressionType: Annotated[
+        Literal["LZ4", "NONE", "ZSTD"] | None,
+        Field(description="Specifies the method used to compress the data on the volume"),
+    ] = None
+    NfsExports: Annotated[
+        list[VolumeNfsExports] | None,
+        Field(
+            description="The configuration object for mounting a Network File System (NFS) file system."
+        ),
+    ] = None
+    Options: Annotated[
+        list[str] | None,
+        Field(
+            description="The configuration object for mounting a Network File System (NFS) file system."
+        ),
+    ] = None
+    OriginSnapshot: Annotated[
+        VolumeOriginSnapshot | None,
+        Field(description="The configuration of an Amazon FSx for OpenZFS volume."),
+    ] = None
+    ParentVolumeId: Annotated[
+        str,
+        Field(
+            description="The ID of the volume to use as the parent volume of the volume that you are creating."
+        ),
+    ]
+    ReadOnly: Annotated[
+        bool | None,
+        Field(description="A Boolean value indicating whether the volume is read-only."),
+    ] = None
+    RecordSizeKiB: Annotated[
+        int | None,
+        Field(
+            description="Specifies the suggested block size for a volume in a ZFS dataset, in kibibytes (KiB)."
+        ),
+    ] = None
+    StorageCapacityQuotaGiB: Annotated[
+        int | None,
+        Field(
+            description="Sets the maximum storage size in gibibytes (GiB) for the volume. You can specify a quota that is larger than the storage on the parent volume. A volume quota limits the amount of storage that the volume can consume to the configured amount, but does not guarantee the space will be available on the parent volume. To guarantee quota space, you must also set StorageCapacityReservationGiB. To not specify a storage capacity quota, set this to -1."
+        ),
+    ] = None
+    StorageCapacityReservationGiB: Annotated[
+        int | None,
+        Field(
+            description="Specifies the amount of storage in gibibytes (GiB) to reserve from the parent volume. Setting StorageCapacityReservationGiB guarantees that the specified amount of storage space on the parent volume will always be available for the volume. You can't reserve more storage than the parent volume has. To not specify a storage capacity reservation, set this to 0 or -1. For more information, see Volume properties in the Amazon FSx for OpenZFS User Guide."
+        ),
+    ] = None
+    UserAndGroupQuotas: Annotated[
+        list[VolumeUserAndGroupQuotas] | None,
+        Field(description="Configures how much storage users and groups can use on the volume."),
+    ] = None
 
 
 class VolumeSnaplockConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuditLogVolume: str | None = None
-    AutocommitPeriod: VolumeAutocommitPeriod | None = None
-    PrivilegedDelete: Literal["DISABLED", "ENABLED", "PERMANENTLY_DISABLED"] | None = None
-    RetentionPeriod: SnaplockRetentionPeriod | None = None
-    SnaplockType: Literal["COMPLIANCE", "ENTERPRISE"]
-    VolumeAppendModeEnabled: str | None = None
+    AuditLogVolume: Annotated[
+        str | None,
+        Field(
+            description="Enables or disables the audit log volume for an FSx for ONTAP SnapLock volume"
+        ),
+    ] = None
+    AutocommitPeriod: Annotated[
+        VolumeAutocommitPeriod | None,
+        Field(
+            description="The configuration object for setting the autocommit period of files in an FSx for ONTAP SnapLock volume."
+        ),
+    ] = None
+    PrivilegedDelete: Annotated[
+        Literal["DISABLED", "ENABLED", "PERMANENTLY_DISABLED"] | None,
+        Field(
+            description="Enables, disables, or permanently disables privileged delete on an FSx for ONTAP SnapLock Enterprise volume."
+        ),
+    ] = None
+    RetentionPeriod: Annotated[
+        SnaplockRetentionPeriod | None,
+        Field(description="Specifies the retention period of an FSx for ONTAP SnapLock volume."),
+    ] = None
+    SnaplockType: Annotated[
+        Literal["COMPLIANCE", "ENTERPRISE"],
+        Field(
+            description="Specifies the retention mode of an FSx for ONTAP SnapLock volume. After it is set, it can't be changed."
+        ),
+    ]
+    VolumeAppendModeEnabled: Annotated[
+        str | None,
+        Field(
+            description="Enables or disables volume-append mode on an FSx for ONTAP SnapLock volume."
+        ),
+    ] = None
 
 
 class VolumeOntapConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregateConfiguration: VolumeAggregateConfiguration | None = None
-    CopyTagsToBackups: str | None = None
-    JunctionPath: str | None = None
-    OntapVolumeType: Literal["DP", "RW"] | None = None
-    SecurityStyle: Literal["MIXED", "NTFS", "UNIX"] | None = None
-    SizeInBytes: str | None = None
-    SizeInMegabytes: str | None = None
-    SnaplockConfiguration: VolumeSnaplockConfiguration | None = None
-    SnapshotPolicy: str | None = None
-    StorageEfficiencyEnabled: str | None = None
-    StorageVirtualMachineId: str
-    TieringPolicy: VolumeTieringPolicy | None = None
-    VolumeStyle: Literal["FLEXGROUP", "FLEXVOL"] | None = None
+    AggregateConfiguration: Annotated[
+        VolumeAggregateConfiguration | None,
+        Field(
+            description="Used to specify the configuration options for an FSx for ONTAP volume's storage aggregate or aggregates."
+        ),
+    ] = None
+    CopyTagsToBackups: Annotated[
+        str | None,
+        Field(
+            description="A boolean flag indicating whether tags for the volume should be copied to backups."
+        ),
+    ] = None
+    JunctionPath: Annotated[
+        str | None,
+        Field(
+            description="Specifies the location in the SVM's namespace where the volume is mounted. This parameter is required. The JunctionPath must have a leading forward slash, such as /vol3."
+        ),
+    ] = None
+    OntapVolumeType: Annotated[
+        Literal["DP", "RW"] | None,
+        Field(
+            description="Specifies the type of volume you are creating. Valid values are the following: RW or DP"
+        ),
+    ] = None
+    SecurityStyle: Annotated[
+        Literal["MIXED", "NTFS", "UNIX"] | None,
+        Field(
+            description="Specifies the security style for the volume. If a volume's security style is not specified, it is automatically set to the root volume's security style."
+        ),
+    ] = None
+    SizeInBytes: Annotated[
+        str | None, Field(description="Specifies the configured size of the volume, in bytes.")
+    ] = None
+    SizeInMegabytes: Annotated[
+        str | None,
+        Field(
+            description="Use SizeInBytes instead. Specifies the size of the volume, in megabytes (MB), that you are creating"
+        ),
+    ] = None
+    SnaplockConfiguration: Annotated[
+        VolumeSnaplockConfiguration | None,
+        Field(
+            description="The SnapLock configuration object for an FSx for ONTAP SnapLock volume."
+        ),
+    ] = None
+    SnapshotPolicy: Annotated[
+        str | None,
+        Field(
+            description="Specifies the snapshot policy for the volume. There are three built-in snapshot policies: default, default-1weekly, none."
+        ),
+    ] = None
+    StorageEfficiencyEnabled: Annotated[
+        str | None,
+        Field(
+            description="Set to true to enable deduplication, compression, and compaction storage efficiency features on the volume, or set to false to disable them."
+        ),
+    ] = None
+    StorageVirtualMachineId: Annotated[
+        str, Field(description="Specifies the ONTAP SVM in which to create the volume.")
+    ]
+    TieringPolicy: Annotated[
+        VolumeTieringPolicy | None,
+        Field(description="Describes the data tiering policy for an ONTAP volume."),
+    ] = None
+    VolumeStyle: Annotated[
+        Literal["FLEXGROUP", "FLEXVOL"] | None,
+        Field(description="Use to specify the style of an ONTAP volume."),
+    ] = None
 
 
 class VolumeProps(DeferredModel):
-    BackupId: str | None = None
-    Name: str
-    OntapConfiguration: VolumeOntapConfiguration | None = None
-    OpenZFSConfiguration: VolumeOpenZFSConfiguration | None = None
-    Tags: list[Tag] | None = None
-    VolumeType: Literal["ONTAP", "OPENZFS"] | None = None
+    """
+    The properties a program declares for a AWS::FSx::Volume.
+    """
+
+    BackupId: Annotated[
+        str | None,
+        Field(
+            description="Specifies the ID of the volume backup to use to create a new volume. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the volume.")]
+    OntapConfiguration: Annotated[
+        VolumeOntapConfiguration | None,
+        Field(description="The configuration of an Amazon FSx for NetApp ONTAP volume."),
+    ] = None
+    OpenZFSConfiguration: Annotated[
+        VolumeOpenZFSConfiguration | None,
+        Field(description="The configuration of an Amazon FSx for OpenZFS volume."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None
+    VolumeType: Annotated[
+        Literal["ONTAP", "OPENZFS"] | None,
+        Field(
+            description="The type of the volume. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::FSx::Backup",
     schema_file="aws-fsx-backup.json",
@@ -67,18 +73,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/BackupId",),),
     read_only=("/BackupId", "/ResourceARN", "/Lifecycle", "/Type", "/CreationTime"),
     create_only=("/FileSystemId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("FileSystemId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,78 +85,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "BackupId": {
-            "maxLength": 128,
-            "minLength": 12,
-            "pattern": "^(backup-[0-9a-f]{8,})$",
-            "type": "string",
-        },
-        "CreationTime": {"type": "string"},
-        "FileSystemId": {
-            "maxLength": 21,
-            "minLength": 11,
-            "pattern": "^(fs-[0-9a-f]{8,})$",
-            "type": "string",
-        },
-        "Lifecycle": {
-            "enum": [
-                "AVAILABLE",
-                "CREATING",
-                "TRANSFERRING",
-                "DELETED",
-                "FAILED",
-                "PENDING",
-                "COPYING",
-            ],
-            "type": "string",
-        },
-        "ResourceARN": {
-            "maxLength": 512,
-            "minLength": 8,
-            "pattern": "^arn:(?=[^:]+:fsx:[^:]+:\\d{12}:)((|(?=[a-z0-9-.]{1,63})(?!\\d{1,3}(\\.\\d{1,3}){3})(?![^:]*-{2})(?![^:]*-\\.)(?![^:]*\\.-)[a-z0-9]([a-z0-9-\\.]{0,61}[a-z0-9])?):){4}(?!/).{0,1024}$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Type": {"enum": ["AUTOMATIC", "USER_INITIATED", "AWS_BACKUP"], "type": "string"},
-    },
-    "required": ["FileSystemId"],
-}
-
 
 class Backup(_Resource):
-    """AWS::FSx::Backup: Creates a backup of an existing Amazon FSx for Windows File Server file system, Amazon FSx for Lustre file system, Amazon FSx for NetApp ONTAP volume,...
+    """AWS::FSx::Backup: Creates a backup of an existing Amazon FSx for Windows File Server file
+    system, Amazon FSx for Lustre file system, Amazon FSx for NetApp ONTAP volume, or Amazon FSx for
+    OpenZFS file system.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResourceARN.
+    Also identified by: BackupId.
+    Replaced when any of these change (create-only): FileSystemId.
+    Read-only attributes (known once deployed): BackupId, CreationTime, Lifecycle, ResourceARN,
+    Type.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-fsx-backup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -167,37 +106,47 @@ class Backup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BackupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "backup.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     BackupId: str
+    """The ID of the backup."""
     CreationTime: str
+    """The time when the backup was created."""
     Lifecycle: Literal[
         "AVAILABLE", "CREATING", "TRANSFERRING", "DELETED", "FAILED", "PENDING", "COPYING"
     ]
+    """The lifecycle status of the backup."""
     ResourceARN: str
+    """The Amazon Resource Name (ARN) of the backup."""
     Type: Literal["AUTOMATIC", "USER_INITIATED", "AWS_BACKUP"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The type of the backup."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     FileSystemId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FileSystemId: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::FSx::Backup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FileSystemId: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::FSx::Backup; `await` it inside an App to deploy it.
-
-            FileSystemId: The ID of the file system to back up.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FileSystemId: The ID of the file system to back up. Create-only: changing it replaces
+                the resource. Required.
             Tags: The tags to apply to the backup at backup creation.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

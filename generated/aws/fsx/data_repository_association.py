@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,45 +67,60 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataRepositoryAssociationAutoExportPolicyDict = TypedDict(
-    "DataRepositoryAssociationAutoExportPolicyDict",
-    {
-        "Events": "Required[list[Literal['NEW', 'CHANGED', 'DELETED']]]",
-    },
-    total=False,
-)
 
-DataRepositoryAssociationAutoImportPolicyDict = TypedDict(
-    "DataRepositoryAssociationAutoImportPolicyDict",
-    {
-        "Events": "Required[list[Literal['NEW', 'CHANGED', 'DELETED']]]",
-    },
-    total=False,
-)
+class DataRepositoryAssociationAutoExportPolicyDict(TypedDict, total=False):
+    """DataRepositoryAssociationAutoExportPolicy as a plain dict: Specifies the type of updated
+    objects (new, changed, deleted) that will be automatically exported from your file system to the
+    linked S3 bucket."""
 
-DataRepositoryAssociationS3Dict = TypedDict(
-    "DataRepositoryAssociationS3Dict",
-    {
-        "AutoExportPolicy": "DataRepositoryAssociationAutoExportPolicyDict",
-        "AutoImportPolicy": "DataRepositoryAssociationAutoImportPolicyDict",
-    },
-    total=False,
-)
+    Events: Required[list[Literal["NEW", "CHANGED", "DELETED"]]]
+    """Items: 0 to 3 items. Items are unique. Each item: Allowed values: 'NEW', 'CHANGED',
+    'DELETED'."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class DataRepositoryAssociationAutoImportPolicyDict(TypedDict, total=False):
+    """DataRepositoryAssociationAutoImportPolicy as a plain dict: Specifies the type of updated
+    objects (new, changed, deleted) that will be automatically imported from the linked S3 bucket to
+    your file system."""
+
+    Events: Required[list[Literal["NEW", "CHANGED", "DELETED"]]]
+    """Items: 0 to 3 items. Items are unique. Each item: Allowed values: 'NEW', 'CHANGED',
+    'DELETED'."""
+
+
+class DataRepositoryAssociationS3Dict(TypedDict, total=False):
+    """DataRepositoryAssociationS3 as a plain dict: The configuration for an Amazon S3 data
+    repository linked to an Amazon FSx Lustre file system with a data repository association. The
+    configuration defines which file events (new, changed, or deleted files or directories) are
+    automatically imported from the linked data repository to the file system or automatically
+    exported from the file system to the data repository."""
+
+    AutoExportPolicy: DataRepositoryAssociationAutoExportPolicyDict
+    """Specifies the type of updated objects (new, changed, deleted) that will be automatically
+    exported from your file system to the linked S3 bucket."""
+    AutoImportPolicy: DataRepositoryAssociationAutoImportPolicyDict
+    """Specifies the type of updated objects (new, changed, deleted) that will be automatically
+    imported from the linked S3 bucket to your file system."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::FSx::DataRepositoryAssociation",
     schema_file="aws-fsx-datarepositoryassociation.json",
     primary_identifier=("/AssociationId",),
-    additional_identifiers=(),
     read_only=("/AssociationId", "/ResourceARN"),
     create_only=(
         "/FileSystemId",
@@ -109,18 +128,9 @@ METADATA = _TypeMetadata(
         "/DataRepositoryPath",
         "/BatchImportMetaDataOnCreate",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/S3/AutoExportPolicy/Events", "/S3/AutoImportPolicy/Events", "/Tags"),
     required=("FileSystemId", "FileSystemPath", "DataRepositoryPath"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -130,98 +140,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AutoExportPolicy": {
-            "additionalProperties": False,
-            "properties": {"Events": {"$ref": "#/definitions/EventTypes"}},
-            "required": ["Events"],
-            "type": "object",
-        },
-        "AutoImportPolicy": {
-            "additionalProperties": False,
-            "properties": {"Events": {"$ref": "#/definitions/EventTypes"}},
-            "required": ["Events"],
-            "type": "object",
-        },
-        "EventType": {"enum": ["NEW", "CHANGED", "DELETED"], "type": "string"},
-        "EventTypes": {
-            "items": {"$ref": "#/definitions/EventType"},
-            "maxItems": 3,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "S3": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoExportPolicy": {"$ref": "#/definitions/AutoExportPolicy"},
-                "AutoImportPolicy": {"$ref": "#/definitions/AutoImportPolicy"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AssociationId": {"type": "string"},
-        "BatchImportMetaDataOnCreate": {"type": "boolean"},
-        "DataRepositoryPath": {
-            "maxLength": 4357,
-            "minLength": 3,
-            "pattern": "^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{3,4357}$",
-            "type": "string",
-        },
-        "FileSystemId": {
-            "maxLength": 21,
-            "minLength": 11,
-            "pattern": "^(fs-[0-9a-f]{8,})$",
-            "type": "string",
-        },
-        "FileSystemPath": {
-            "maxLength": 4096,
-            "minLength": 1,
-            "pattern": "^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,4096}$",
-            "type": "string",
-        },
-        "ImportedFileChunkSize": {"maximum": 512000, "minimum": 1, "type": "integer"},
-        "ResourceARN": {"type": "string"},
-        "S3": {"$ref": "#/definitions/S3"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["FileSystemId", "FileSystemPath", "DataRepositoryPath"],
-}
-
 
 class DataRepositoryAssociation(_Resource):
-    """AWS::FSx::DataRepositoryAssociation: Resource Type definition for AWS::FSx::DataRepositoryAssociation
+    """AWS::FSx::DataRepositoryAssociation: Resource Type definition for
+    AWS::FSx::DataRepositoryAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AssociationId.
+    Replaced when any of these change (create-only): FileSystemId, FileSystemPath,
+    DataRepositoryPath, BatchImportMetaDataOnCreate.
+    Read-only attributes (known once deployed): AssociationId, ResourceARN.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-fsx-datarepositoryassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -231,12 +161,20 @@ class DataRepositoryAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataRepositoryAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "data_repository_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AssociationId: str
+    """The system-generated, unique ID of the data repository association."""
     ResourceARN: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) for a given resource. ARNs uniquely identify Amazon Web
+    Services resources. We require an ARN when you need to specify a resource unambiguously across
+    all of Amazon Web Services. For more information, see Amazon Resource Names (ARNs) in the Amazon
+    Web Services General Reference."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BatchImportMetaDataOnCreate: bool
     DataRepositoryPath: str
     FileSystemId: str
@@ -245,33 +183,54 @@ class DataRepositoryAssociation(_Resource):
     S3: DataRepositoryAssociationS3Dict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataRepositoryPath: str,
+        FileSystemId: str,
+        FileSystemPath: str,
+        BatchImportMetaDataOnCreate: bool | None = None,
+        ImportedFileChunkSize: int | None = None,
+        S3: DataRepositoryAssociationS3 | DataRepositoryAssociationS3Dict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::FSx::DataRepositoryAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataRepositoryPath: str,
-            FileSystemId: str,
-            FileSystemPath: str,
-            BatchImportMetaDataOnCreate: bool | None = None,
-            ImportedFileChunkSize: int | None = None,
-            S3: DataRepositoryAssociationS3 | DataRepositoryAssociationS3Dict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::FSx::DataRepositoryAssociation; `await` it inside an App to deploy it.
-
-            BatchImportMetaDataOnCreate: A boolean flag indicating whether an import data repository task to import metadata should run after the data repository association is created.
-            DataRepositoryPath: The path to the Amazon S3 data repository that will be linked to the file system.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataRepositoryPath: The path to the Amazon S3 data repository that will be linked to the
+                file system. The path can be an S3 bucket or prefix in the format
+                s3://myBucket/myPrefix/ . This path specifies where in the S3 data repository files
+                will be imported from or exported to. Create-only: changing it replaces the
+                resource. Required.
             FileSystemId: The globally unique ID of the file system, assigned by Amazon FSx.
-            FileSystemPath: This path specifies where in your file system files will be exported from or imported to.
-            ImportedFileChunkSize: For files imported from a data repository, this value determines the stripe count and maximum amount of data per file (in MiB) stored on a single physical disk.
-            S3: The configuration for an Amazon S3 data repository linked to an Amazon FSx Lustre file system with a data repository association.
+                Create-only: changing it replaces the resource. Required.
+            FileSystemPath: This path specifies where in your file system files will be exported
+                from or imported to. This file system directory can be linked to only one Amazon S3
+                bucket, and no other S3 bucket can be linked to the directory. Create-only: changing
+                it replaces the resource. Required.
+            BatchImportMetaDataOnCreate: A boolean flag indicating whether an import data repository
+                task to import metadata should run after the data repository association is created.
+                The task runs if this flag is set to true. Create-only: changing it replaces the
+                resource.
+            ImportedFileChunkSize: For files imported from a data repository, this value determines
+                the stripe count and maximum amount of data per file (in MiB) stored on a single
+                physical disk. The maximum number of disks that a single file can be striped across
+                is limited by the total number of disks that make up the file system.
+            S3: The configuration for an Amazon S3 data repository linked to an Amazon FSx Lustre
+                file system with a data repository association. The configuration defines which file
+                events (new, changed, or deleted files or directories) are automatically imported
+                from the linked data repository to the file system or automatically exported from
+                the file system to the data repository.
             Tags: A list of Tag values, with a maximum of 50 elements.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,54 +71,59 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataRepositoryAssociationDict = TypedDict(
-    "DataRepositoryAssociationDict",
-    {
-        "DataRepositoryPath": "Required[str]",
-        "FileCachePath": "Required[str]",
-    },
-    total=False,
-)
 
-FileCacheLogConfigurationDict = TypedDict(
-    "FileCacheLogConfigurationDict",
-    {
-        "Destination": "str",
-        "Level": "Required[Literal['DISABLED', 'WARN_ONLY', 'ERROR_ONLY', 'WARN_ERROR']]",
-    },
-    total=False,
-)
+class DataRepositoryAssociationDict(TypedDict, total=False):
+    """DataRepositoryAssociation as a plain dict."""
 
-FileCacheLustreConfigurationDict = TypedDict(
-    "FileCacheLustreConfigurationDict",
-    {
-        "DeploymentType": "Required[Literal['CACHE_1']]",
-        "LogConfiguration": "FileCacheLogConfigurationDict",
-        "MetadataConfiguration": "Required[FileCacheMetadataConfigurationDict]",
-        "MountName": "str",
-        "PerUnitStorageThroughput": "Required[int]",
-        "WeeklyMaintenanceStartTime": "str",
-    },
-    total=False,
-)
+    DataRepositoryPath: Required[str]
+    """Pattern: ^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{3,4357}$ Length: 3 to 4357 characters."""
+    FileCachePath: Required[str]
+    """Pattern: ^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,4096}$ Length: 1 to 4096 characters."""
 
-FileCacheMetadataConfigurationDict = TypedDict(
-    "FileCacheMetadataConfigurationDict",
-    {
-        "StorageCapacity": "Required[int]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class FileCacheLogConfigurationDict(TypedDict, total=False):
+    """FileCacheLogConfiguration as a plain dict."""
 
+    Destination: str
+    """Length: 8 to 1024 characters."""
+    Level: Required[Literal["DISABLED", "WARN_ONLY", "ERROR_ONLY", "WARN_ERROR"]]
+    """Allowed values: 'DISABLED', 'WARN_ONLY', 'ERROR_ONLY', 'WARN_ERROR'."""
+
+
+class FileCacheLustreConfigurationDict(TypedDict, total=False):
+    """FileCacheLustreConfiguration as a plain dict."""
+
+    DeploymentType: Required[Literal["CACHE_1"]]
+    """Allowed values: 'CACHE_1'."""
+    LogConfiguration: FileCacheLogConfigurationDict
+    """Type: FileCacheLogConfigurationDict."""
+    MetadataConfiguration: Required[FileCacheMetadataConfigurationDict]
+    """Type: FileCacheMetadataConfigurationDict."""
+    MountName: str
+    """Pattern: ^([A-Za-z0-9_-]{1,8})$ Length: 1 to 8 characters."""
+    PerUnitStorageThroughput: Required[int]
+    """Range: 12 to 1000 (inclusive)."""
+    WeeklyMaintenanceStartTime: str
+    """Pattern: ^[1-7]:([01]\\d|2[0-3]):?([0-5]\\d)$ Length: exactly 7 characters."""
+
+
+class FileCacheMetadataConfigurationDict(TypedDict, total=False):
+    """FileCacheMetadataConfiguration as a plain dict."""
+
+    StorageCapacity: Required[int]
+    """Range: 0 to 2147483647 (inclusive)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::FSx::FileCache",
     schema_file="aws-fsx-filecache.json",
@@ -151,17 +160,8 @@ METADATA = _TypeMetadata(
         "/DataRepositoryAssociations",
         "/CopyTagsToDataRepositoryAssociations",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("FileCacheType", "FileCacheTypeVersion", "StorageCapacity", "SubnetIds"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -171,175 +171,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DataRepositoryAssociation": {
-            "additionalProperties": False,
-            "properties": {
-                "DataRepositoryPath": {
-                    "maxLength": 4357,
-                    "minLength": 3,
-                    "pattern": "^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{3,4357}$",
-                    "type": "string",
-                },
-                "FileCachePath": {
-                    "maxLength": 4096,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,4096}$",
-                    "type": "string",
-                },
-            },
-            "required": ["FileCachePath", "DataRepositoryPath"],
-            "type": "object",
-        },
-        "LogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {"maxLength": 1024, "minLength": 8, "type": "string"},
-                "Level": {
-                    "enum": ["DISABLED", "WARN_ONLY", "ERROR_ONLY", "WARN_ERROR"],
-                    "type": "string",
-                },
-            },
-            "required": ["Level"],
-            "type": "object",
-        },
-        "LustreConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DeploymentType": {"enum": ["CACHE_1"], "type": "string"},
-                "LogConfiguration": {"$ref": "#/definitions/LogConfiguration"},
-                "MetadataConfiguration": {"$ref": "#/definitions/MetadataConfiguration"},
-                "MountName": {
-                    "maxLength": 8,
-                    "minLength": 1,
-                    "pattern": "^([A-Za-z0-9_-]{1,8})$",
-                    "type": "string",
-                },
-                "PerUnitStorageThroughput": {"maximum": 1000, "minimum": 12, "type": "integer"},
-                "WeeklyMaintenanceStartTime": {
-                    "maxLength": 7,
-                    "minLength": 7,
-                    "pattern": "^[1-7]:([01]\\d|2[0-3]):?([0-5]\\d)$",
-                    "type": "string",
-                },
-            },
-            "required": ["PerUnitStorageThroughput", "DeploymentType", "MetadataConfiguration"],
-            "type": "object",
-        },
-        "MetadataConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "StorageCapacity": {"maximum": 2147483647, "minimum": 0, "type": "integer"}
-            },
-            "required": ["StorageCapacity"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CopyTagsToDataRepositoryAssociations": {"type": "boolean"},
-        "CreationTime": {"type": "string"},
-        "DNSName": {"type": "string"},
-        "DataRepositoryAssociationIds": {"items": {"type": "string"}, "type": "array"},
-        "DataRepositoryAssociations": {
-            "items": {"$ref": "#/definitions/DataRepositoryAssociation"},
-            "maxItems": 8,
-            "minItems": 0,
-            "type": "array",
-        },
-        "FileCacheId": {
-            "maxLength": 21,
-            "minLength": 11,
-            "pattern": "^(fc-[0-9a-f]{8,})$",
-            "type": "string",
-        },
-        "FileCacheType": {"enum": ["LUSTRE"], "type": "string"},
-        "FileCacheTypeVersion": {
-            "maxLength": 20,
-            "minLength": 1,
-            "pattern": "^[0-9](\\.[0-9]*)*$",
-            "type": "string",
-        },
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^.{1,2048}$",
-            "type": "string",
-        },
-        "Lifecycle": {
-            "enum": ["AVAILABLE", "CREATING", "DELETING", "UPDATING", "FAILED"],
-            "type": "string",
-        },
-        "LustreConfiguration": {"$ref": "#/definitions/LustreConfiguration"},
-        "NetworkInterfaceIds": {"items": {"type": "string"}, "type": "array"},
-        "OwnerId": {"maxLength": 12, "minLength": 12, "pattern": "^\\d{12}$", "type": "string"},
-        "ResourceARN": {
-            "maxLength": 512,
-            "minLength": 8,
-            "pattern": "^arn:(?=[^:]+:fsx:[^:]+:\\d{12}:)((|(?=[a-z0-9-.]{1,63})(?!\\d{1,3}(\\.\\d{1,3}){3})(?![^:]*-{2})(?![^:]*-\\.)(?![^:]*\\.-)[a-z0-9].*(?<!-)):){4}(?!/).{0,1024}$",
-            "type": "string",
-        },
-        "SecurityGroupIds": {
-            "items": {
-                "maxLength": 20,
-                "minLength": 11,
-                "pattern": "^(sg-[0-9a-f]{8,})$",
-                "type": "string",
-            },
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "StorageCapacity": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-        "SubnetIds": {
-            "items": {
-                "maxLength": 24,
-                "minLength": 15,
-                "pattern": "^(subnet-[0-9a-f]{8,})$",
-                "type": "string",
-            },
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "VpcId": {"type": "string"},
-    },
-    "required": ["FileCacheType", "FileCacheTypeVersion", "StorageCapacity", "SubnetIds"],
-}
-
 
 class FileCache(_Resource):
     """AWS::FSx::FileCache: Resource Type definition for AWS::FSx::FileCache
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResourceARN.
+    Also identified by: FileCacheId.
+    Replaced when any of these change (create-only): FileCacheType, FileCacheTypeVersion,
+    StorageCapacity, SubnetIds, SecurityGroupIds, KmsKeyId, CopyTagsToDataRepositoryAssociations,
+    DataRepositoryAssociations, LustreConfiguration.PerUnitStorageThroughput,
+    LustreConfiguration.DeploymentType, LustreConfiguration.MetadataConfiguration.
+    Write-only (sent to AWS, never read back): SecurityGroupIds, DataRepositoryAssociations,
+    CopyTagsToDataRepositoryAssociations.
+    Read-only attributes (known once deployed): CreationTime, DNSName, DataRepositoryAssociationIds,
+    FileCacheId, Lifecycle, NetworkInterfaceIds, OwnerId, ResourceARN, VpcId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-fsx-filecache.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -347,19 +195,29 @@ class FileCache(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FileCacheAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "file_cache.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The time the cache was created"""
     DNSName: str
+    """The DNS name for the cache"""
     DataRepositoryAssociationIds: list[str]
+    """A list of IDs of data repository associations that are associated with this cache"""
     FileCacheId: str
+    """The ID of the file cache"""
     Lifecycle: Literal["AVAILABLE", "CREATING", "DELETING", "UPDATING", "FAILED"]
+    """The lifecycle status of the cache"""
     NetworkInterfaceIds: list[str]
+    """Network interface IDs for the cache"""
     OwnerId: str
+    """The AWS account ID of the cache owner"""
     ResourceARN: str
+    """The Amazon Resource Name (ARN) of the file cache"""
     VpcId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The VPC ID of the cache"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CopyTagsToDataRepositoryAssociations: bool
     DataRepositoryAssociations: list[DataRepositoryAssociationDict]
     FileCacheType: Literal["LUSTRE"]
@@ -371,44 +229,54 @@ class FileCache(_Resource):
     SubnetIds: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FileCacheType: Literal["LUSTRE"],
+        FileCacheTypeVersion: str,
+        StorageCapacity: int,
+        SubnetIds: list[str],
+        CopyTagsToDataRepositoryAssociations: bool | None = None,
+        DataRepositoryAssociations: list[DataRepositoryAssociation | DataRepositoryAssociationDict]
+        | None = None,
+        KmsKeyId: str | None = None,
+        LustreConfiguration: FileCacheLustreConfiguration
+        | FileCacheLustreConfigurationDict
+        | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::FSx::FileCache; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FileCacheType: Literal["LUSTRE"],
-            FileCacheTypeVersion: str,
-            StorageCapacity: int,
-            SubnetIds: list[str],
-            CopyTagsToDataRepositoryAssociations: bool | None = None,
-            DataRepositoryAssociations: list[
-                DataRepositoryAssociation | DataRepositoryAssociationDict
-            ]
-            | None = None,
-            KmsKeyId: str | None = None,
-            LustreConfiguration: FileCacheLustreConfiguration
-            | FileCacheLustreConfigurationDict
-            | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::FSx::FileCache; `await` it inside an App to deploy it.
-
-            CopyTagsToDataRepositoryAssociations: Whether tags should be copied to data repository associations
-            DataRepositoryAssociations: Data repository associations for the cache
-            FileCacheType: The type of cache, which must be LUSTRE
-            FileCacheTypeVersion: The Lustre version of the cache, which must be 2.12
-            KmsKeyId: The KMS key ID for encrypting data
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FileCacheType: The type of cache, which must be LUSTRE Create-only: changing it replaces
+                the resource. Required.
+            FileCacheTypeVersion: The Lustre version of the cache, which must be 2.12 Create-only:
+                changing it replaces the resource. Required.
+            StorageCapacity: The storage capacity of the cache in gibibytes (GiB) Create-only:
+                changing it replaces the resource. Required.
+            SubnetIds: A list of subnet IDs for the cache Create-only: changing it replaces the
+                resource. Required.
+            CopyTagsToDataRepositoryAssociations: Whether tags should be copied to data repository
+                associations Create-only: changing it replaces the resource. Write-only: sent to
+                AWS, never read back.
+            DataRepositoryAssociations: Data repository associations for the cache Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            KmsKeyId: The KMS key ID for encrypting data Create-only: changing it replaces the
+                resource.
             LustreConfiguration: The Lustre configuration for the file cache
-            SecurityGroupIds: A list of security group IDs for the cache
-            StorageCapacity: The storage capacity of the cache in gibibytes (GiB)
-            SubnetIds: A list of subnet IDs for the cache
+            SecurityGroupIds: A list of security group IDs for the cache Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
             Tags: Tags to associate with the file cache
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

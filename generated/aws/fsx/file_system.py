@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -115,477 +119,302 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FileSystemAuditLogConfigurationDict = TypedDict(
-    "FileSystemAuditLogConfigurationDict",
-    {
-        "AuditLogDestination": "str",
-        "FileAccessAuditLogLevel": "Required[str]",
-        "FileShareAccessAuditLogLevel": "Required[str]",
-    },
-    total=False,
-)
 
-FileSystemClientConfigurationsDict = TypedDict(
-    "FileSystemClientConfigurationsDict",
-    {
-        "Clients": "str",
-        "Options": "list[str]",
-    },
-    total=False,
-)
+class FileSystemAuditLogConfigurationDict(TypedDict, total=False):
+    """FileSystemAuditLogConfiguration as a plain dict."""
 
-FileSystemDataReadCacheConfigurationDict = TypedDict(
-    "FileSystemDataReadCacheConfigurationDict",
-    {
-        "SizeGiB": "int",
-        "SizingMode": "str",
-    },
-    total=False,
-)
+    AuditLogDestination: str
+    """Type: str."""
+    FileAccessAuditLogLevel: Required[str]
+    """Type: str."""
+    FileShareAccessAuditLogLevel: Required[str]
+    """Type: str."""
 
-FileSystemDiskIopsConfigurationDict = TypedDict(
-    "FileSystemDiskIopsConfigurationDict",
-    {
-        "Iops": "int",
-        "Mode": "str",
-    },
-    total=False,
-)
 
-FileSystemFsrmConfigurationDict = TypedDict(
-    "FileSystemFsrmConfigurationDict",
-    {
-        "EventLogDestination": "str",
-        "FsrmServiceEnabled": "Required[bool]",
-    },
-    total=False,
-)
+class FileSystemClientConfigurationsDict(TypedDict, total=False):
+    """FileSystemClientConfigurations as a plain dict."""
 
-FileSystemLogConfigurationDict = TypedDict(
-    "FileSystemLogConfigurationDict",
-    {
-        "Destination": "str",
-        "Level": "Required[str]",
-    },
-    total=False,
-)
+    Clients: str
+    """Type: str."""
+    Options: list[str]
+    """Type: list[str]."""
 
-FileSystemLustreConfigurationDict = TypedDict(
-    "FileSystemLustreConfigurationDict",
-    {
-        "AutoImportPolicy": "str",
-        "AutomaticBackupRetentionDays": "int",
-        "CopyTagsToBackups": "bool",
-        "DailyAutomaticBackupStartTime": "str",
-        "DataCompressionType": "str",
-        "DataReadCacheConfiguration": "FileSystemDataReadCacheConfigurationDict",
-        "DeploymentType": "str",
-        "DriveCacheType": "str",
-        "EfaEnabled": "bool",
-        "ExportPath": "str",
-        "ImportPath": "str",
-        "ImportedFileChunkSize": "int",
-        "LogConfiguration": "FileSystemLogConfigurationDict",
-        "MetadataConfiguration": "FileSystemMetadataConfigurationDict",
-        "PerUnitStorageThroughput": "int",
-        "ThroughputCapacity": "int",
-        "WeeklyMaintenanceStartTime": "str",
-    },
-    total=False,
-)
 
-FileSystemMetadataConfigurationDict = TypedDict(
-    "FileSystemMetadataConfigurationDict",
-    {
-        "Iops": "int",
-        "Mode": "str",
-    },
-    total=False,
-)
+class FileSystemDataReadCacheConfigurationDict(TypedDict, total=False):
+    """FileSystemDataReadCacheConfiguration as a plain dict."""
 
-FileSystemNfsExportsDict = TypedDict(
-    "FileSystemNfsExportsDict",
-    {
-        "ClientConfigurations": "list[FileSystemClientConfigurationsDict]",
-    },
-    total=False,
-)
+    SizeGiB: int
+    """Type: int."""
+    SizingMode: str
+    """Type: str."""
 
-FileSystemOntapConfigurationDict = TypedDict(
-    "FileSystemOntapConfigurationDict",
-    {
-        "AutomaticBackupRetentionDays": "int",
-        "DailyAutomaticBackupStartTime": "str",
-        "DeploymentType": "Required[str]",
-        "DiskIopsConfiguration": "FileSystemDiskIopsConfigurationDict",
-        "EndpointIpAddressRange": "str",
-        "EndpointIpv6AddressRange": "str",
-        "FsxAdminPassword": "str",
-        "HAPairs": "int",
-        "PreferredSubnetId": "str",
-        "RouteTableIds": "list[str]",
-        "ThroughputCapacity": "int",
-        "ThroughputCapacityPerHAPair": "int",
-        "WeeklyMaintenanceStartTime": "str",
-    },
-    total=False,
-)
 
-FileSystemOpenZFSConfigurationDict = TypedDict(
-    "FileSystemOpenZFSConfigurationDict",
-    {
-        "AutomaticBackupRetentionDays": "int",
-        "CopyTagsToBackups": "bool",
-        "CopyTagsToVolumes": "bool",
-        "DailyAutomaticBackupStartTime": "str",
-        "DeploymentType": "Required[str]",
-        "DiskIopsConfiguration": "FileSystemDiskIopsConfigurationDict",
-        "EndpointIpAddressRange": "str",
-        "EndpointIpv6AddressRange": "str",
-        "Options": "list[str]",
-        "PreferredSubnetId": "str",
-        "ReadCacheConfiguration": "FileSystemReadCacheConfigurationDict",
-        "RootVolumeConfiguration": "FileSystemRootVolumeConfigurationDict",
-        "RouteTableIds": "list[str]",
-        "ThroughputCapacity": "int",
-        "WeeklyMaintenanceStartTime": "str",
-    },
-    total=False,
-)
+class FileSystemDiskIopsConfigurationDict(TypedDict, total=False):
+    """FileSystemDiskIopsConfiguration as a plain dict."""
 
-FileSystemReadCacheConfigurationDict = TypedDict(
-    "FileSystemReadCacheConfigurationDict",
-    {
-        "SizeGiB": "int",
-        "SizingMode": "str",
-    },
-    total=False,
-)
+    Iops: int
+    """Type: int."""
+    Mode: str
+    """Type: str."""
 
-FileSystemRootVolumeConfigurationDict = TypedDict(
-    "FileSystemRootVolumeConfigurationDict",
-    {
-        "CopyTagsToSnapshots": "bool",
-        "DataCompressionType": "str",
-        "NfsExports": "list[FileSystemNfsExportsDict]",
-        "ReadOnly": "bool",
-        "RecordSizeKiB": "int",
-        "UserAndGroupQuotas": "list[FileSystemUserAndGroupQuotasDict]",
-    },
-    total=False,
-)
 
-FileSystemSelfManagedActiveDirectoryConfigurationDict = TypedDict(
-    "FileSystemSelfManagedActiveDirectoryConfigurationDict",
-    {
-        "DnsIps": "list[str]",
-        "DomainJoinServiceAccountSecret": "str",
-        "DomainName": "str",
-        "FileSystemAdministratorsGroup": "str",
-        "OrganizationalUnitDistinguishedName": "str",
-        "Password": "str",
-        "UserName": "str",
-    },
-    total=False,
-)
+class FileSystemFsrmConfigurationDict(TypedDict, total=False):
+    """FileSystemFsrmConfiguration as a plain dict."""
 
-FileSystemUserAndGroupQuotasDict = TypedDict(
-    "FileSystemUserAndGroupQuotasDict",
-    {
-        "Id": "int",
-        "StorageCapacityQuotaGiB": "int",
-        "Type": "str",
-    },
-    total=False,
-)
+    EventLogDestination: str
+    """Type: str."""
+    FsrmServiceEnabled: Required[bool]
+    """Type: bool."""
 
-FileSystemWindowsConfigurationDict = TypedDict(
-    "FileSystemWindowsConfigurationDict",
-    {
-        "ActiveDirectoryId": "str",
-        "Aliases": "list[str]",
-        "AuditLogConfiguration": "FileSystemAuditLogConfigurationDict",
-        "AutomaticBackupRetentionDays": "int",
-        "CopyTagsToBackups": "bool",
-        "DailyAutomaticBackupStartTime": "str",
-        "DeploymentType": "str",
-        "DiskIopsConfiguration": "FileSystemDiskIopsConfigurationDict",
-        "FsrmConfiguration": "FileSystemFsrmConfigurationDict",
-        "PreferredSubnetId": "str",
-        "SelfManagedActiveDirectoryConfiguration": "FileSystemSelfManagedActiveDirectoryConfigurationDict",
-        "ThroughputCapacity": "Required[int]",
-        "WeeklyMaintenanceStartTime": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class FileSystemLogConfigurationDict(TypedDict, total=False):
+    """FileSystemLogConfiguration as a plain dict."""
 
+    Destination: str
+    """Type: str."""
+    Level: Required[str]
+    """Type: str."""
+
+
+class FileSystemLustreConfigurationDict(TypedDict, total=False):
+    """FileSystemLustreConfiguration as a plain dict."""
+
+    AutoImportPolicy: str
+    """Type: str."""
+    AutomaticBackupRetentionDays: int
+    """Type: int."""
+    CopyTagsToBackups: bool
+    """Type: bool."""
+    DailyAutomaticBackupStartTime: str
+    """Type: str."""
+    DataCompressionType: str
+    """Type: str."""
+    DataReadCacheConfiguration: FileSystemDataReadCacheConfigurationDict
+    """Type: FileSystemDataReadCacheConfigurationDict."""
+    DeploymentType: str
+    """Type: str."""
+    DriveCacheType: str
+    """Type: str."""
+    EfaEnabled: bool
+    """Type: bool."""
+    ExportPath: str
+    """Type: str."""
+    ImportPath: str
+    """Type: str."""
+    ImportedFileChunkSize: int
+    """Type: int."""
+    LogConfiguration: FileSystemLogConfigurationDict
+    """Type: FileSystemLogConfigurationDict."""
+    MetadataConfiguration: FileSystemMetadataConfigurationDict
+    """Type: FileSystemMetadataConfigurationDict."""
+    PerUnitStorageThroughput: int
+    """Type: int."""
+    ThroughputCapacity: int
+    """Type: int."""
+    WeeklyMaintenanceStartTime: str
+    """Type: str."""
+
+
+class FileSystemMetadataConfigurationDict(TypedDict, total=False):
+    """FileSystemMetadataConfiguration as a plain dict."""
+
+    Iops: int
+    """Type: int."""
+    Mode: str
+    """Type: str."""
+
+
+class FileSystemNfsExportsDict(TypedDict, total=False):
+    """FileSystemNfsExports as a plain dict."""
+
+    ClientConfigurations: list[FileSystemClientConfigurationsDict]
+    """Type: list[FileSystemClientConfigurationsDict]."""
+
+
+class FileSystemOntapConfigurationDict(TypedDict, total=False):
+    """FileSystemOntapConfiguration as a plain dict."""
+
+    AutomaticBackupRetentionDays: int
+    """Type: int."""
+    DailyAutomaticBackupStartTime: str
+    """Type: str."""
+    DeploymentType: Required[str]
+    """Type: str."""
+    DiskIopsConfiguration: FileSystemDiskIopsConfigurationDict
+    """Type: FileSystemDiskIopsConfigurationDict."""
+    EndpointIpAddressRange: str
+    """Type: str."""
+    EndpointIpv6AddressRange: str
+    """Type: str."""
+    FsxAdminPassword: str
+    """Type: str."""
+    HAPairs: int
+    """Type: int."""
+    PreferredSubnetId: str
+    """Type: str."""
+    RouteTableIds: list[str]
+    """Type: list[str]."""
+    ThroughputCapacity: int
+    """Type: int."""
+    ThroughputCapacityPerHAPair: int
+    """Type: int."""
+    WeeklyMaintenanceStartTime: str
+    """Type: str."""
+
+
+class FileSystemOpenZFSConfigurationDict(TypedDict, total=False):
+    """FileSystemOpenZFSConfiguration as a plain dict."""
+
+    AutomaticBackupRetentionDays: int
+    """Type: int."""
+    CopyTagsToBackups: bool
+    """Type: bool."""
+    CopyTagsToVolumes: bool
+    """Type: bool."""
+    DailyAutomaticBackupStartTime: str
+    """Type: str."""
+    DeploymentType: Required[str]
+    """Type: str."""
+    DiskIopsConfiguration: FileSystemDiskIopsConfigurationDict
+    """Type: FileSystemDiskIopsConfigurationDict."""
+    EndpointIpAddressRange: str
+    """Type: str."""
+    EndpointIpv6AddressRange: str
+    """Type: str."""
+    Options: list[str]
+    """Type: list[str]."""
+    PreferredSubnetId: str
+    """Type: str."""
+    ReadCacheConfiguration: FileSystemReadCacheConfigurationDict
+    """Type: FileSystemReadCacheConfigurationDict."""
+    RootVolumeConfiguration: FileSystemRootVolumeConfigurationDict
+    """Type: FileSystemRootVolumeConfigurationDict."""
+    RouteTableIds: list[str]
+    """Type: list[str]."""
+    ThroughputCapacity: int
+    """Type: int."""
+    WeeklyMaintenanceStartTime: str
+    """Type: str."""
+
+
+class FileSystemReadCacheConfigurationDict(TypedDict, total=False):
+    """FileSystemReadCacheConfiguration as a plain dict."""
+
+    SizeGiB: int
+    """Type: int."""
+    SizingMode: str
+    """Type: str."""
+
+
+class FileSystemRootVolumeConfigurationDict(TypedDict, total=False):
+    """FileSystemRootVolumeConfiguration as a plain dict."""
+
+    CopyTagsToSnapshots: bool
+    """Type: bool."""
+    DataCompressionType: str
+    """Type: str."""
+    NfsExports: list[FileSystemNfsExportsDict]
+    """Type: list[FileSystemNfsExportsDict]."""
+    ReadOnly: bool
+    """Type: bool."""
+    RecordSizeKiB: int
+    """Type: int."""
+    UserAndGroupQuotas: list[FileSystemUserAndGroupQuotasDict]
+    """Type: list[FileSystemUserAndGroupQuotasDict]."""
+
+
+class FileSystemSelfManagedActiveDirectoryConfigurationDict(TypedDict, total=False):
+    """FileSystemSelfManagedActiveDirectoryConfiguration as a plain dict."""
+
+    DnsIps: list[str]
+    """Type: list[str]."""
+    DomainJoinServiceAccountSecret: str
+    """Type: str."""
+    DomainName: str
+    """Type: str."""
+    FileSystemAdministratorsGroup: str
+    """Type: str."""
+    OrganizationalUnitDistinguishedName: str
+    """Type: str."""
+    Password: str
+    """Type: str."""
+    UserName: str
+    """Type: str."""
+
+
+class FileSystemUserAndGroupQuotasDict(TypedDict, total=False):
+    """FileSystemUserAndGroupQuotas as a plain dict."""
+
+    Id: int
+    """Type: int."""
+    StorageCapacityQuotaGiB: int
+    """Type: int."""
+    Type: str
+    """Type: str."""
+
+
+class FileSystemWindowsConfigurationDict(TypedDict, total=False):
+    """FileSystemWindowsConfiguration as a plain dict."""
+
+    ActiveDirectoryId: str
+    """Type: str."""
+    Aliases: list[str]
+    """Type: list[str]."""
+    AuditLogConfiguration: FileSystemAuditLogConfigurationDict
+    """Type: FileSystemAuditLogConfigurationDict."""
+    AutomaticBackupRetentionDays: int
+    """Type: int."""
+    CopyTagsToBackups: bool
+    """Type: bool."""
+    DailyAutomaticBackupStartTime: str
+    """Type: str."""
+    DeploymentType: str
+    """Type: str."""
+    DiskIopsConfiguration: FileSystemDiskIopsConfigurationDict
+    """Type: FileSystemDiskIopsConfigurationDict."""
+    FsrmConfiguration: FileSystemFsrmConfigurationDict
+    """Type: FileSystemFsrmConfigurationDict."""
+    PreferredSubnetId: str
+    """Type: str."""
+    SelfManagedActiveDirectoryConfiguration: FileSystemSelfManagedActiveDirectoryConfigurationDict
+    """Type: FileSystemSelfManagedActiveDirectoryConfigurationDict."""
+    ThroughputCapacity: Required[int]
+    """Type: int."""
+    WeeklyMaintenanceStartTime: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::FSx::FileSystem",
     schema_file="aws-fsx-filesystem.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/ResourceARN", "/Id", "/LustreMountName", "/RootVolumeId", "/DNSName"),
     create_only=("/KmsKeyId", "/SecurityGroupIds", "/FileSystemType", "/SubnetIds", "/BackupId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("FileSystemType", "SubnetIds"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuditLogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuditLogDestination": {"type": "string"},
-                "FileAccessAuditLogLevel": {"type": "string"},
-                "FileShareAccessAuditLogLevel": {"type": "string"},
-            },
-            "required": ["FileAccessAuditLogLevel", "FileShareAccessAuditLogLevel"],
-            "type": "object",
-        },
-        "ClientConfigurations": {
-            "additionalProperties": False,
-            "properties": {
-                "Clients": {"type": "string"},
-                "Options": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "type": "object",
-        },
-        "DataReadCacheConfiguration": {
-            "additionalProperties": False,
-            "properties": {"SizeGiB": {"type": "integer"}, "SizingMode": {"type": "string"}},
-            "type": "object",
-        },
-        "DiskIopsConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Iops": {"type": "integer"}, "Mode": {"type": "string"}},
-            "type": "object",
-        },
-        "FsrmConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EventLogDestination": {"type": "string"},
-                "FsrmServiceEnabled": {"type": "boolean"},
-            },
-            "required": ["FsrmServiceEnabled"],
-            "type": "object",
-        },
-        "LogConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Destination": {"type": "string"}, "Level": {"type": "string"}},
-            "required": ["Level"],
-            "type": "object",
-        },
-        "LustreConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoImportPolicy": {"type": "string"},
-                "AutomaticBackupRetentionDays": {"type": "integer"},
-                "CopyTagsToBackups": {"type": "boolean"},
-                "DailyAutomaticBackupStartTime": {"type": "string"},
-                "DataCompressionType": {"type": "string"},
-                "DataReadCacheConfiguration": {"$ref": "#/definitions/DataReadCacheConfiguration"},
-                "DeploymentType": {"type": "string"},
-                "DriveCacheType": {"type": "string"},
-                "EfaEnabled": {"type": "boolean"},
-                "ExportPath": {"type": "string"},
-                "ImportPath": {"type": "string"},
-                "ImportedFileChunkSize": {"type": "integer"},
-                "LogConfiguration": {"$ref": "#/definitions/LogConfiguration"},
-                "MetadataConfiguration": {"$ref": "#/definitions/MetadataConfiguration"},
-                "PerUnitStorageThroughput": {"type": "integer"},
-                "ThroughputCapacity": {"type": "integer"},
-                "WeeklyMaintenanceStartTime": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MetadataConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Iops": {"type": "integer"}, "Mode": {"type": "string"}},
-            "type": "object",
-        },
-        "NfsExports": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientConfigurations": {
-                    "items": {"$ref": "#/definitions/ClientConfigurations"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "OntapConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AutomaticBackupRetentionDays": {"type": "integer"},
-                "DailyAutomaticBackupStartTime": {"type": "string"},
-                "DeploymentType": {"type": "string"},
-                "DiskIopsConfiguration": {"$ref": "#/definitions/DiskIopsConfiguration"},
-                "EndpointIpAddressRange": {"type": "string"},
-                "EndpointIpv6AddressRange": {"type": "string"},
-                "FsxAdminPassword": {"type": "string"},
-                "HAPairs": {"type": "integer"},
-                "PreferredSubnetId": {"type": "string"},
-                "RouteTableIds": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ThroughputCapacity": {"type": "integer"},
-                "ThroughputCapacityPerHAPair": {"type": "integer"},
-                "WeeklyMaintenanceStartTime": {"type": "string"},
-            },
-            "required": ["DeploymentType"],
-            "type": "object",
-        },
-        "OpenZFSConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AutomaticBackupRetentionDays": {"type": "integer"},
-                "CopyTagsToBackups": {"type": "boolean"},
-                "CopyTagsToVolumes": {"type": "boolean"},
-                "DailyAutomaticBackupStartTime": {"type": "string"},
-                "DeploymentType": {"type": "string"},
-                "DiskIopsConfiguration": {"$ref": "#/definitions/DiskIopsConfiguration"},
-                "EndpointIpAddressRange": {"type": "string"},
-                "EndpointIpv6AddressRange": {"type": "string"},
-                "Options": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "PreferredSubnetId": {"type": "string"},
-                "ReadCacheConfiguration": {"$ref": "#/definitions/ReadCacheConfiguration"},
-                "RootVolumeConfiguration": {"$ref": "#/definitions/RootVolumeConfiguration"},
-                "RouteTableIds": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ThroughputCapacity": {"type": "integer"},
-                "WeeklyMaintenanceStartTime": {"type": "string"},
-            },
-            "required": ["DeploymentType"],
-            "type": "object",
-        },
-        "ReadCacheConfiguration": {
-            "additionalProperties": False,
-            "properties": {"SizeGiB": {"type": "integer"}, "SizingMode": {"type": "string"}},
-            "type": "object",
-        },
-        "RootVolumeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CopyTagsToSnapshots": {"type": "boolean"},
-                "DataCompressionType": {"type": "string"},
-                "NfsExports": {
-                    "items": {"$ref": "#/definitions/NfsExports"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ReadOnly": {"type": "boolean"},
-                "RecordSizeKiB": {"type": "integer"},
-                "UserAndGroupQuotas": {
-                    "items": {"$ref": "#/definitions/UserAndGroupQuotas"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "SelfManagedActiveDirectoryConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DnsIps": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "DomainJoinServiceAccountSecret": {"type": "string"},
-                "DomainName": {"type": "string"},
-                "FileSystemAdministratorsGroup": {"type": "string"},
-                "OrganizationalUnitDistinguishedName": {"type": "string"},
-                "Password": {"type": "string"},
-                "UserName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "UserAndGroupQuotas": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"type": "integer"},
-                "StorageCapacityQuotaGiB": {"type": "integer"},
-                "Type": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "WindowsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ActiveDirectoryId": {"type": "string"},
-                "Aliases": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "AuditLogConfiguration": {"$ref": "#/definitions/AuditLogConfiguration"},
-                "AutomaticBackupRetentionDays": {"type": "integer"},
-                "CopyTagsToBackups": {"type": "boolean"},
-                "DailyAutomaticBackupStartTime": {"type": "string"},
-                "DeploymentType": {"type": "string"},
-                "DiskIopsConfiguration": {"$ref": "#/definitions/DiskIopsConfiguration"},
-                "FsrmConfiguration": {"$ref": "#/definitions/FsrmConfiguration"},
-                "PreferredSubnetId": {"type": "string"},
-                "SelfManagedActiveDirectoryConfiguration": {
-                    "$ref": "#/definitions/SelfManagedActiveDirectoryConfiguration"
-                },
-                "ThroughputCapacity": {"type": "integer"},
-                "WeeklyMaintenanceStartTime": {"type": "string"},
-            },
-            "required": ["ThroughputCapacity"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "BackupId": {"type": "string"},
-        "DNSName": {"type": "string"},
-        "FileSystemType": {"type": "string"},
-        "FileSystemTypeVersion": {"type": "string"},
-        "Id": {"type": "string"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "LustreConfiguration": {"$ref": "#/definitions/LustreConfiguration"},
-        "LustreMountName": {"type": "string"},
-        "NetworkType": {"type": "string"},
-        "OntapConfiguration": {"$ref": "#/definitions/OntapConfiguration"},
-        "OpenZFSConfiguration": {"$ref": "#/definitions/OpenZFSConfiguration"},
-        "ResourceARN": {"type": "string"},
-        "RootVolumeId": {"type": "string"},
-        "SecurityGroupIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "StorageCapacity": {"type": "integer"},
-        "StorageType": {"type": "string"},
-        "SubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "WindowsConfiguration": {"$ref": "#/definitions/WindowsConfiguration"},
-    },
-    "required": ["FileSystemType", "SubnetIds"],
-}
 
 
 class FileSystem(_Resource):
     """AWS::FSx::FileSystem: Resource Type definition for AWS::FSx::FileSystem
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): KmsKeyId, SecurityGroupIds, FileSystemType,
+    SubnetIds, BackupId.
+    Read-only attributes (known once deployed): DNSName, Id, LustreMountName, ResourceARN,
+    RootVolumeId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-fsx-filesystem.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -593,15 +422,21 @@ class FileSystem(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FileSystemAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "file_system.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DNSName: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     LustreMountName: str
+    """Type: str."""
     ResourceARN: str
+    """Type: str."""
     RootVolumeId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BackupId: str
     FileSystemType: str
     FileSystemTypeVersion: str
@@ -617,41 +452,58 @@ class FileSystem(_Resource):
     Tags: list[TagDict]
     WindowsConfiguration: FileSystemWindowsConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FileSystemType: str,
+        SubnetIds: list[str],
+        BackupId: str | None = None,
+        FileSystemTypeVersion: str | None = None,
+        KmsKeyId: str | None = None,
+        LustreConfiguration: FileSystemLustreConfiguration
+        | FileSystemLustreConfigurationDict
+        | None = None,
+        NetworkType: str | None = None,
+        OntapConfiguration: FileSystemOntapConfiguration
+        | FileSystemOntapConfigurationDict
+        | None = None,
+        OpenZFSConfiguration: FileSystemOpenZFSConfiguration
+        | FileSystemOpenZFSConfigurationDict
+        | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        StorageCapacity: int | None = None,
+        StorageType: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        WindowsConfiguration: FileSystemWindowsConfiguration
+        | FileSystemWindowsConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::FSx::FileSystem; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FileSystemType: str,
-            SubnetIds: list[str],
-            BackupId: str | None = None,
-            FileSystemTypeVersion: str | None = None,
-            KmsKeyId: str | None = None,
-            LustreConfiguration: FileSystemLustreConfiguration
-            | FileSystemLustreConfigurationDict
-            | None = None,
-            NetworkType: str | None = None,
-            OntapConfiguration: FileSystemOntapConfiguration
-            | FileSystemOntapConfigurationDict
-            | None = None,
-            OpenZFSConfiguration: FileSystemOpenZFSConfiguration
-            | FileSystemOpenZFSConfigurationDict
-            | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            StorageCapacity: int | None = None,
-            StorageType: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            WindowsConfiguration: FileSystemWindowsConfiguration
-            | FileSystemWindowsConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::FSx::FileSystem; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FileSystemType: Type: str. Create-only: changing it replaces the resource. Required.
+            SubnetIds: Type: list[str]. Create-only: changing it replaces the resource. Required.
+            BackupId: Type: str. Create-only: changing it replaces the resource.
+            FileSystemTypeVersion: Type: str.
+            KmsKeyId: Type: str. Create-only: changing it replaces the resource.
+            LustreConfiguration: Type: FileSystemLustreConfigurationDict.
+            NetworkType: Type: str.
+            OntapConfiguration: Type: FileSystemOntapConfigurationDict.
+            OpenZFSConfiguration: Type: FileSystemOpenZFSConfigurationDict.
+            SecurityGroupIds: Type: list[str]. Create-only: changing it replaces the resource.
+            StorageCapacity: Type: int.
+            StorageType: Type: str.
+            Tags: Type: list[TagDict].
+            WindowsConfiguration: Type: FileSystemWindowsConfigurationDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,101 +91,105 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FileSystemGIDDict = TypedDict(
-    "FileSystemGIDDict",
-    {
-        "Gid": "Required[float]",
-    },
-    total=False,
-)
 
-OntapFileSystemIdentityDict = TypedDict(
-    "OntapFileSystemIdentityDict",
-    {
-        "Type": "Required[Literal['UNIX', 'WINDOWS']]",
-        "UnixUser": "OntapUnixFileSystemUserDict",
-        "WindowsUser": "OntapWindowsFileSystemUserDict",
-    },
-    total=False,
-)
+class FileSystemGIDDict(TypedDict, total=False):
+    """FileSystemGID as a plain dict."""
 
-OntapUnixFileSystemUserDict = TypedDict(
-    "OntapUnixFileSystemUserDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    Gid: Required[float]
+    """The GID of the file system user."""
 
-OntapWindowsFileSystemUserDict = TypedDict(
-    "OntapWindowsFileSystemUserDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-OpenZFSFileSystemIdentityDict = TypedDict(
-    "OpenZFSFileSystemIdentityDict",
-    {
-        "PosixUser": "Required[OpenZFSPosixFileSystemUserDict]",
-        "Type": "Required[Literal['POSIX']]",
-    },
-    total=False,
-)
+class OntapFileSystemIdentityDict(TypedDict, total=False):
+    """OntapFileSystemIdentity as a plain dict."""
 
-OpenZFSPosixFileSystemUserDict = TypedDict(
-    "OpenZFSPosixFileSystemUserDict",
-    {
-        "Gid": "Required[float]",
-        "SecondaryGids": "list[FileSystemGIDDict]",
-        "Uid": "Required[float]",
-    },
-    total=False,
-)
+    Type: Required[Literal["UNIX", "WINDOWS"]]
+    """Specifies the FSx for ONTAP user identity type, accepts either UNIX or WINDOWS."""
+    UnixUser: OntapUnixFileSystemUserDict
+    """Specifies the properties of the file system UNIX user."""
+    WindowsUser: OntapWindowsFileSystemUserDict
+    """Specifies the properties of the file system Windows user."""
 
-S3AccessPointAttachmentS3AccessPointDict = TypedDict(
-    "S3AccessPointAttachmentS3AccessPointDict",
-    {
-        "Alias": "str",
-        "Policy": "dict[str, Any] | str",
-        "ResourceARN": "str",
-        "VpcConfiguration": "S3AccessPointVpcConfigurationDict",
-    },
-    total=False,
-)
 
-S3AccessPointOntapConfigurationDict = TypedDict(
-    "S3AccessPointOntapConfigurationDict",
-    {
-        "FileSystemIdentity": "Required[OntapFileSystemIdentityDict]",
-        "VolumeId": "Required[str]",
-    },
-    total=False,
-)
+class OntapUnixFileSystemUserDict(TypedDict, total=False):
+    """OntapUnixFileSystemUser as a plain dict."""
 
-S3AccessPointOpenZFSConfigurationDict = TypedDict(
-    "S3AccessPointOpenZFSConfigurationDict",
-    {
-        "FileSystemIdentity": "Required[OpenZFSFileSystemIdentityDict]",
-        "VolumeId": "Required[str]",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """The name of the UNIX user."""
 
-S3AccessPointVpcConfigurationDict = TypedDict(
-    "S3AccessPointVpcConfigurationDict",
-    {
-        "VpcId": "Required[str]",
-    },
-    total=False,
-)
 
+class OntapWindowsFileSystemUserDict(TypedDict, total=False):
+    """OntapWindowsFileSystemUser as a plain dict."""
+
+    Name: Required[str]
+    """The name of the Windows user."""
+
+
+class OpenZFSFileSystemIdentityDict(TypedDict, total=False):
+    """OpenZFSFileSystemIdentity as a plain dict."""
+
+    PosixUser: Required[OpenZFSPosixFileSystemUserDict]
+    """Specifies the UID and GIDs of the file system POSIX user."""
+    Type: Required[Literal["POSIX"]]
+    """Specifies the FSx for OpenZFS user identity type, accepts only POSIX."""
+
+
+class OpenZFSPosixFileSystemUserDict(TypedDict, total=False):
+    """OpenZFSPosixFileSystemUser as a plain dict."""
+
+    Gid: Required[float]
+    """The GID of the file system user."""
+    SecondaryGids: list[FileSystemGIDDict]
+    """The list of secondary GIDs for the file system user."""
+    Uid: Required[float]
+    """The UID of the file system user."""
+
+
+class S3AccessPointAttachmentS3AccessPointDict(TypedDict, total=False):
+    """S3AccessPointAttachmentS3AccessPoint as a plain dict."""
+
+    Alias: str
+    """The S3 access point's alias."""
+    Policy: dict[str, Any] | str
+    """The S3 access point's policy."""
+    ResourceARN: str
+    """The S3 access point's ARN."""
+    VpcConfiguration: S3AccessPointVpcConfigurationDict
+    """The S3 access point's virtual private cloud (VPC) configuration."""
+
+
+class S3AccessPointOntapConfigurationDict(TypedDict, total=False):
+    """S3AccessPointOntapConfiguration as a plain dict."""
+
+    FileSystemIdentity: Required[OntapFileSystemIdentityDict]
+    """The file system identity used to authorize file access requests made using the S3 access
+    point."""
+    VolumeId: Required[str]
+    """The ID of the FSx for ONTAP volume that the S3 access point is attached to."""
+
+
+class S3AccessPointOpenZFSConfigurationDict(TypedDict, total=False):
+    """S3AccessPointOpenZFSConfiguration as a plain dict."""
+
+    FileSystemIdentity: Required[OpenZFSFileSystemIdentityDict]
+    """The file system identity used to authorize file access requests made using the S3 access
+    point."""
+    VolumeId: Required[str]
+    """The ID of the FSx for OpenZFS volume that the S3 access point is attached to."""
+
+
+class S3AccessPointVpcConfigurationDict(TypedDict, total=False):
+    """S3AccessPointVpcConfiguration as a plain dict."""
+
+    VpcId: Required[str]
+    """Specifies the virtual private cloud (VPC) for the S3 access point VPC configuration, if one
+    exists."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::FSx::S3AccessPointAttachment",
     schema_file="aws-fsx-s3accesspointattachment.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/S3AccessPoint/ResourceARN", "/S3AccessPoint/Alias", "/Lifecycle"),
     create_only=(
         "/Name",
@@ -191,14 +199,9 @@ METADATA = _TypeMetadata(
         "/S3AccessPoint",
     ),
     write_only=("/S3AccessPoint/Policy",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "Type"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
     replacement_strategy="delete_then_create",
@@ -211,166 +214,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FileSystemGID": {
-            "additionalProperties": False,
-            "maximum": 4294967295,
-            "minimum": 0,
-            "properties": {"Gid": {"maximum": 4294967295, "minimum": 0, "type": "number"}},
-            "required": ["Gid"],
-            "type": "object",
-        },
-        "OntapFileSystemIdentity": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["UnixUser"]}, {"required": ["WindowsUser"]}],
-            "properties": {
-                "Type": {"enum": ["UNIX", "WINDOWS"], "type": "string"},
-                "UnixUser": {"$ref": "#/definitions/OntapUnixFileSystemUser"},
-                "WindowsUser": {"$ref": "#/definitions/OntapWindowsFileSystemUser"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "OntapUnixFileSystemUser": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$",
-                    "type": "string",
-                }
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "OntapWindowsFileSystemUser": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$",
-                    "type": "string",
-                }
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "OpenZFSFileSystemIdentity": {
-            "additionalProperties": False,
-            "properties": {
-                "PosixUser": {"$ref": "#/definitions/OpenZFSPosixFileSystemUser"},
-                "Type": {"enum": ["POSIX"], "type": "string"},
-            },
-            "required": ["Type", "PosixUser"],
-            "type": "object",
-        },
-        "OpenZFSPosixFileSystemUser": {
-            "additionalProperties": False,
-            "properties": {
-                "Gid": {"maximum": 4294967295, "minimum": 0, "type": "number"},
-                "SecondaryGids": {
-                    "items": {"$ref": "#/definitions/FileSystemGID"},
-                    "maxItems": 15,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Uid": {"maximum": 4294967295, "minimum": 0, "type": "number"},
-            },
-            "required": ["Uid", "Gid"],
-            "type": "object",
-        },
-        "S3AccessPoint": {
-            "additionalProperties": False,
-            "properties": {
-                "Alias": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-z\\\\-]{1,63}",
-                    "type": "string",
-                },
-                "Policy": {"maxLength": 200000, "minLength": 1, "type": ["object", "string"]},
-                "ResourceARN": {
-                    "maxLength": 1024,
-                    "minLength": 8,
-                    "pattern": "^arn:[^:]{1,63}:[^:]{0,63}:[^:]{0,63}:(?:|\\d{12}):[^/].{0,1023}$",
-                    "type": "string",
-                },
-                "VpcConfiguration": {"$ref": "#/definitions/S3AccessPointVpcConfiguration"},
-            },
-            "type": "object",
-        },
-        "S3AccessPointOntapConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FileSystemIdentity": {"$ref": "#/definitions/OntapFileSystemIdentity"},
-                "VolumeId": {
-                    "maxLength": 23,
-                    "minLength": 23,
-                    "pattern": "^(fsvol-[0-9a-f]{17,})$",
-                    "type": "string",
-                },
-            },
-            "required": ["VolumeId", "FileSystemIdentity"],
-            "type": "object",
-        },
-        "S3AccessPointOpenZFSConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FileSystemIdentity": {"$ref": "#/definitions/OpenZFSFileSystemIdentity"},
-                "VolumeId": {
-                    "maxLength": 23,
-                    "minLength": 23,
-                    "pattern": "^(fsvol-[0-9a-f]{17,})$",
-                    "type": "string",
-                },
-            },
-            "required": ["VolumeId", "FileSystemIdentity"],
-            "type": "object",
-        },
-        "S3AccessPointVpcConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "VpcId": {
-                    "maxLength": 21,
-                    "minLength": 12,
-                    "pattern": "^(vpc-[0-9a-f]{8,})$",
-                    "type": "string",
-                }
-            },
-            "required": ["VpcId"],
-            "type": "object",
-        },
-    },
-    "oneOf": [{"required": ["OntapConfiguration"]}, {"required": ["OpenZFSConfiguration"]}],
-    "properties": {
-        "Lifecycle": {
-            "enum": ["AVAILABLE", "CREATING", "DELETING", "FAILED", "MISCONFIGURED", "UPDATING"],
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 50,
-            "minLength": 3,
-            "pattern": "^(?=[a-z0-9])[a-z0-9-]{1,48}[a-z0-9]$",
-            "type": "string",
-        },
-        "OntapConfiguration": {"$ref": "#/definitions/S3AccessPointOntapConfiguration"},
-        "OpenZFSConfiguration": {"$ref": "#/definitions/S3AccessPointOpenZFSConfiguration"},
-        "S3AccessPoint": {"$ref": "#/definitions/S3AccessPoint"},
-        "Type": {"enum": ["OPENZFS", "ONTAP"], "type": "string"},
-    },
-    "required": ["Name", "Type"],
-}
-
 
 class S3AccessPointAttachment(_Resource):
-    """AWS::FSx::S3AccessPointAttachment: Resource type definition for AWS::FSx::S3AccessPointAttachment
+    """AWS::FSx::S3AccessPointAttachment: Resource type definition for
+    AWS::FSx::S3AccessPointAttachment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, Type, OntapConfiguration,
+    OpenZFSConfiguration, S3AccessPoint.
+    Write-only (sent to AWS, never read back): S3AccessPoint.Policy.
+    Read-only attributes (known once deployed): Lifecycle.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-fsx-s3accesspointattachment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -380,46 +236,58 @@ class S3AccessPointAttachment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "S3AccessPointAttachmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "s3_access_point_attachment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Lifecycle: Literal["AVAILABLE", "CREATING", "DELETING", "FAILED", "MISCONFIGURED", "UPDATING"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The lifecycle status of the S3 access point attachment."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     OntapConfiguration: S3AccessPointOntapConfigurationDict
     OpenZFSConfiguration: S3AccessPointOpenZFSConfigurationDict
     S3AccessPoint: S3AccessPointAttachmentS3AccessPointDict
     Type: Literal["OPENZFS", "ONTAP"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Type: Literal["OPENZFS", "ONTAP"],
+        OntapConfiguration: S3AccessPointOntapConfiguration
+        | S3AccessPointOntapConfigurationDict
+        | None = None,
+        OpenZFSConfiguration: S3AccessPointOpenZFSConfiguration
+        | S3AccessPointOpenZFSConfigurationDict
+        | None = None,
+        S3AccessPoint: S3AccessPointAttachmentS3AccessPoint
+        | S3AccessPointAttachmentS3AccessPointDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::FSx::S3AccessPointAttachment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Type: Literal["OPENZFS", "ONTAP"],
-            OntapConfiguration: S3AccessPointOntapConfiguration
-            | S3AccessPointOntapConfigurationDict
-            | None = None,
-            OpenZFSConfiguration: S3AccessPointOpenZFSConfiguration
-            | S3AccessPointOpenZFSConfigurationDict
-            | None = None,
-            S3AccessPoint: S3AccessPointAttachmentS3AccessPoint
-            | S3AccessPointAttachmentS3AccessPointDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::FSx::S3AccessPointAttachment; `await` it inside an App to deploy it.
-
-            Name: The name of the S3 access point attachment; also used for the name of the S3 access point.
-            OntapConfiguration: The OntapConfiguration of the S3 access point attachment.
-            OpenZFSConfiguration: The OpenZFSConfiguration of the S3 access point attachment.
-            S3AccessPoint: The S3 access point configuration of the S3 access point attachment.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the S3 access point attachment; also used for the name of the S3
+                access point. Create-only: changing it replaces the resource. Required.
             Type: The type of Amazon FSx volume that the S3 access point is attached to.
+                Create-only: changing it replaces the resource. Required.
+            OntapConfiguration: The OntapConfiguration of the S3 access point attachment.
+                Create-only: changing it replaces the resource.
+            OpenZFSConfiguration: The OpenZFSConfiguration of the S3 access point attachment.
+                Create-only: changing it replaces the resource.
+            S3AccessPoint: The S3 access point configuration of the S3 access point attachment.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,28 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """A value that specifies the TagKey, the name of the tag. Tag keys must be unique for the
+    resource to which they are attached."""
+    Value: Required[str]
+    """A value that specifies the TagValue, the value assigned to the corresponding tag key. Tag
+    values can be null and don't have to be unique in a tag set. For example, you can have a
+    key-value pair in a tag set of finances : April and also of payroll : April."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::FSx::Snapshot",
     schema_file="aws-fsx-snapshot.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/ResourceARN", "/Id"),
     create_only=("/VolumeId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("VolumeId", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 490,
         "read": 120,
@@ -88,61 +86,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Id": {"type": "string"},
-        "Name": {
-            "maxLength": 203,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_:.-]{1,203}$",
-            "type": "string",
-        },
-        "ResourceARN": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "VolumeId": {
-            "maxLength": 23,
-            "minLength": 23,
-            "pattern": "^(fsvol-[0-9a-f]{17,})$",
-            "type": "string",
-        },
-    },
-    "required": ["VolumeId", "Name"],
-}
-
 
 class Snapshot(_Resource):
     """AWS::FSx::Snapshot: Resource Type definition for AWS::FSx::Snapshot
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): VolumeId.
+    Read-only attributes (known once deployed): Id, ResourceARN.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-fsx-snapshot.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -150,35 +103,42 @@ class Snapshot(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SnapshotAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "snapshot.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """The ID of the snapshot."""
     ResourceARN: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Returns the snapshot's Amazon Resource Name (ARN)."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     Tags: list[TagDict]
     VolumeId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        VolumeId: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::FSx::Snapshot; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            VolumeId: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::FSx::Snapshot; `await` it inside an App to deploy it.
-
-            Name: The name of the snapshot.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the snapshot. Required.
+            VolumeId: The ID of the volume that the snapshot is of. Create-only: changing it
+                replaces the resource. Required.
             Tags: A list of Tag values, with a maximum of 50 elements.
-            VolumeId: The ID of the volume that the snapshot is of.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

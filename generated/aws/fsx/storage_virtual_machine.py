@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,43 +63,62 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-StorageVirtualMachineActiveDirectoryConfigurationDict = TypedDict(
-    "StorageVirtualMachineActiveDirectoryConfigurationDict",
-    {
-        "NetBiosName": "str",
-        "SelfManagedActiveDirectoryConfiguration": "StorageVirtualMachineSelfManagedActiveDirectoryConfigurationDict",
-    },
-    total=False,
-)
 
-StorageVirtualMachineSelfManagedActiveDirectoryConfigurationDict = TypedDict(
-    "StorageVirtualMachineSelfManagedActiveDirectoryConfigurationDict",
-    {
-        "DnsIps": "list[str]",
-        "DomainJoinServiceAccountSecret": "str",
-        "DomainName": "str",
-        "FileSystemAdministratorsGroup": "str",
-        "OrganizationalUnitDistinguishedName": "str",
-        "Password": "str",
-        "UserName": "str",
-    },
-    total=False,
-)
+class StorageVirtualMachineActiveDirectoryConfigurationDict(TypedDict, total=False):
+    """StorageVirtualMachineActiveDirectoryConfiguration as a plain dict: Describes the self-managed
+    Microsoft Active Directory to which you want to join the SVM."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    NetBiosName: str
+    """The NetBIOS name of the Active Directory computer object that will be created for your SVM.
+    Minimum values: 1. Maximum values: 15. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$`"""
+    SelfManagedActiveDirectoryConfiguration: (
+        StorageVirtualMachineSelfManagedActiveDirectoryConfigurationDict
+    )
+    """The configuration that Amazon FSx uses to join the ONTAP storage virtual machine (SVM) to
+    your self-managed (including on-premises) Microsoft Active Directory directory."""
 
+
+class StorageVirtualMachineSelfManagedActiveDirectoryConfigurationDict(TypedDict, total=False):
+    """StorageVirtualMachineSelfManagedActiveDirectoryConfiguration as a plain dict."""
+
+    DnsIps: list[str]
+    """A list of IP addresses of DNS servers or domain controllers in the self-managed AD directory.
+    Minimum: 1. Maximum: 3."""
+    DomainJoinServiceAccountSecret: str
+    """The Amazon Resource Name (ARN) of the AWS Secrets Manager secret containing the self-managed
+    Active Directory domain join service account credentials. Minimum: 64. Maximum: 1024."""
+    DomainName: str
+    """The fully qualified domain name of the self-managed AD directory, such as corp.example.com.
+    Minimum: 1. Maximum: 255. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$`"""
+    FileSystemAdministratorsGroup: str
+    """The name of the domain group whose members are granted administrative privileges for the file
+    system. Minimum: 1. Maximum: 256. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$`"""
+    OrganizationalUnitDistinguishedName: str
+    """The fully qualified distinguished name of the organizational unit within your self-managed AD
+    directory. Minimum: 1. Maximum: 2000. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,2000}$`"""
+    Password: str
+    """The password for the service account on your self-managed AD domain that Amazon FSx will use
+    to join to your AD domain. Minimum: 1. Maximum: 256. Pattern: `^.{1,256}$`"""
+    UserName: str
+    """The user name for the service account on your self-managed AD domain that Amazon FSx will use
+    to join to your AD domain. Minimum: 1. Maximum: 256. Pattern:
+    `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$`"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::FSx::StorageVirtualMachine",
     schema_file="aws-fsx-storagevirtualmachine.json",
     primary_identifier=("/StorageVirtualMachineId",),
-    additional_identifiers=(),
     read_only=("/StorageVirtualMachineId", "/ResourceARN", "/UUID"),
     create_only=("/FileSystemId", "/Name", "/RootVolumeSecurityStyle"),
     write_only=(
@@ -104,17 +127,9 @@ METADATA = _TypeMetadata(
         "/ActiveDirectoryConfiguration/SelfManagedActiveDirectoryConfiguration/FileSystemAdministratorsGroup",
         "/RootVolumeSecurityStyle",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("FileSystemId", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -124,142 +139,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ActiveDirectoryConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NetBiosName": {
-                    "maxLength": 15,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$",
-                    "type": "string",
-                },
-                "SelfManagedActiveDirectoryConfiguration": {
-                    "$ref": "#/definitions/SelfManagedActiveDirectoryConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "SelfManagedActiveDirectoryConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DnsIps": {
-                    "items": {
-                        "maxLength": 45,
-                        "minLength": 1,
-                        "pattern": "^(^((([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))$|^(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))$)$",
-                        "type": "string",
-                    },
-                    "maxItems": 3,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DomainJoinServiceAccountSecret": {
-                    "maxLength": 1024,
-                    "minLength": 64,
-                    "pattern": "^arn:[^:]{1,63}:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+-[a-zA-Z0-9]{6}$",
-                    "type": "string",
-                },
-                "DomainName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$",
-                    "type": "string",
-                },
-                "FileSystemAdministratorsGroup": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$",
-                    "type": "string",
-                },
-                "OrganizationalUnitDistinguishedName": {
-                    "maxLength": 2000,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,2000}$",
-                    "type": "string",
-                },
-                "Password": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^.{1,256}$",
-                    "type": "string",
-                },
-                "UserName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActiveDirectoryConfiguration": {"$ref": "#/definitions/ActiveDirectoryConfiguration"},
-        "FileSystemId": {
-            "maxLength": 21,
-            "minLength": 11,
-            "pattern": "^(fs-[0-9a-f]{8,})$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 47,
-            "minLength": 1,
-            "pattern": "^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,47}$",
-            "type": "string",
-        },
-        "ResourceARN": {
-            "pattern": "^arn:(?=[^:]+:fsx:[^:]+:\\d{12}:)((|(?=[a-z0-9-.]{1,63})(?!\\d{1,3}(\\.\\d{1,3}){3})(?![^:]*-{2})(?![^:]*-\\.)(?![^:]*\\.-)[a-z0-9].*(?<!-)):){4}(?!/).{0,1024}$",
-            "type": "string",
-        },
-        "RootVolumeSecurityStyle": {"enum": ["MIXED", "NTFS", "UNIX"], "type": "string"},
-        "StorageVirtualMachineId": {"type": "string"},
-        "SvmAdminPassword": {
-            "maxLength": 50,
-            "minLength": 8,
-            "pattern": "^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{8,50}$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "UUID": {"type": "string"},
-    },
-    "required": ["FileSystemId", "Name"],
-}
-
 
 class StorageVirtualMachine(_Resource):
     """AWS::FSx::StorageVirtualMachine: Resource Type definition for AWS::FSx::StorageVirtualMachine
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: StorageVirtualMachineId.
+    Replaced when any of these change (create-only): FileSystemId, Name, RootVolumeSecurityStyle.
+    Write-only (sent to AWS, never read back): SvmAdminPassword,
+    ActiveDirectoryConfiguration.SelfManagedActiveDirectoryConfiguration.Password,
+    ActiveDirectoryConfiguration.SelfManagedActiveDirectoryConfiguration.FileSystemAdministratorsGroup,
+    RootVolumeSecurityStyle.
+    Read-only attributes (known once deployed): ResourceARN, StorageVirtualMachineId, UUID.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-fsx-storagevirtualmachine.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -269,13 +162,19 @@ class StorageVirtualMachine(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StorageVirtualMachineAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "storage_virtual_machine.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ResourceARN: str
+    """The Amazon Resource Name (ARN) for a given resource. Min Length: 8, Max Length 512"""
     StorageVirtualMachineId: str
+    """The SVM's system generated unique ID."""
     UUID: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The SVM's UUID (universally unique identifier)."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ActiveDirectoryConfiguration: StorageVirtualMachineActiveDirectoryConfigurationDict
     FileSystemId: str
     Name: str
@@ -283,33 +182,43 @@ class StorageVirtualMachine(_Resource):
     SvmAdminPassword: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FileSystemId: str,
+        Name: str,
+        ActiveDirectoryConfiguration: StorageVirtualMachineActiveDirectoryConfiguration
+        | StorageVirtualMachineActiveDirectoryConfigurationDict
+        | None = None,
+        RootVolumeSecurityStyle: Literal["MIXED", "NTFS", "UNIX"] | None = None,
+        SvmAdminPassword: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::FSx::StorageVirtualMachine; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FileSystemId: str,
-            Name: str,
-            ActiveDirectoryConfiguration: StorageVirtualMachineActiveDirectoryConfiguration
-            | StorageVirtualMachineActiveDirectoryConfigurationDict
-            | None = None,
-            RootVolumeSecurityStyle: Literal["MIXED", "NTFS", "UNIX"] | None = None,
-            SvmAdminPassword: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::FSx::StorageVirtualMachine; `await` it inside an App to deploy it.
-
-            ActiveDirectoryConfiguration: Describes the Microsoft Active Directory configuration to which the SVM is joined, if applicable.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             FileSystemId: Specifies the FSx for ONTAP file system on which to create the SVM.
-            Name: The name of the SVM.
-            RootVolumeSecurityStyle: The security style of the root volume of the SVM.
-            SvmAdminPassword: Specifies the password to use when logging on to the SVM using a secure shell (SSH) connection to the SVM's management endpoint.
+                Create-only: changing it replaces the resource. Required.
+            Name: The name of the SVM. Pattern: `^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,47}$`
+                Create-only: changing it replaces the resource. Required.
+            ActiveDirectoryConfiguration: Describes the Microsoft Active Directory configuration to
+                which the SVM is joined, if applicable.
+            RootVolumeSecurityStyle: The security style of the root volume of the SVM. Allowed
+                values: UNIX | NTFS | MIXED. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            SvmAdminPassword: Specifies the password to use when logging on to the SVM using a
+                secure shell (SSH) connection to the SVM's management endpoint. Write-only: sent to
+                AWS, never read back.
             Tags: A list of Tag values, with a maximum of 50 elements.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -99,148 +103,219 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SnaplockRetentionPeriodDict = TypedDict(
-    "SnaplockRetentionPeriodDict",
-    {
-        "DefaultRetention": "Required[VolumeRetentionPeriodDict]",
-        "MaximumRetention": "Required[VolumeRetentionPeriodDict]",
-        "MinimumRetention": "Required[VolumeRetentionPeriodDict]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class SnaplockRetentionPeriodDict(TypedDict, total=False):
+    """SnaplockRetentionPeriod as a plain dict."""
 
-VolumeAggregateConfigurationDict = TypedDict(
-    "VolumeAggregateConfigurationDict",
-    {
-        "Aggregates": "list[str]",
-        "ConstituentsPerAggregate": "int",
-    },
-    total=False,
-)
+    DefaultRetention: Required[VolumeRetentionPeriodDict]
+    """The retention period assigned to a write once, read many (WORM) file by default if an
+    explicit retention period is not set for an FSx for ONTAP SnapLock volume."""
+    MaximumRetention: Required[VolumeRetentionPeriodDict]
+    """The longest retention period that can be assigned to a WORM file on an FSx for ONTAP SnapLock
+    volume."""
+    MinimumRetention: Required[VolumeRetentionPeriodDict]
+    """The shortest retention period that can be assigned to a WORM file on an FSx for ONTAP
+    SnapLock volume."""
 
-VolumeAutocommitPeriodDict = TypedDict(
-    "VolumeAutocommitPeriodDict",
-    {
-        "Type": "Required[Literal['DAYS', 'HOURS', 'MINUTES', 'MONTHS', 'NONE', 'YEARS']]",
-        "Value": "int",
-    },
-    total=False,
-)
 
-VolumeClientConfigurationsDict = TypedDict(
-    "VolumeClientConfigurationsDict",
-    {
-        "Clients": "Required[str]",
-        "Options": "Required[list[str]]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
-VolumeNfsExportsDict = TypedDict(
-    "VolumeNfsExportsDict",
-    {
-        "ClientConfigurations": "Required[list[VolumeClientConfigurationsDict]]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """A value that specifies the TagKey, the name of the tag. Tag keys must be unique for the
+    resource to which they are attached."""
+    Value: Required[str]
+    """A value that specifies the TagValue, the value assigned to the corresponding tag key. Tag
+    values can be null and don't have to be unique in a tag set. For example, you can have a
+    key-value pair in a tag set of finances : April and also of payroll : April."""
 
-VolumeOntapConfigurationDict = TypedDict(
-    "VolumeOntapConfigurationDict",
-    {
-        "AggregateConfiguration": "VolumeAggregateConfigurationDict",
-        "CopyTagsToBackups": "str",
-        "JunctionPath": "str",
-        "OntapVolumeType": "Literal['DP', 'RW']",
-        "SecurityStyle": "Literal['MIXED', 'NTFS', 'UNIX']",
-        "SizeInBytes": "str",
-        "SizeInMegabytes": "str",
-        "SnaplockConfiguration": "VolumeSnaplockConfigurationDict",
-        "SnapshotPolicy": "str",
-        "StorageEfficiencyEnabled": "str",
-        "StorageVirtualMachineId": "Required[str]",
-        "TieringPolicy": "VolumeTieringPolicyDict",
-        "VolumeStyle": "Literal['FLEXGROUP', 'FLEXVOL']",
-    },
-    total=False,
-)
 
-VolumeOpenZFSConfigurationDict = TypedDict(
-    "VolumeOpenZFSConfigurationDict",
-    {
-        "CopyTagsToSnapshots": "bool",
-        "DataCompressionType": "Literal['LZ4', 'NONE', 'ZSTD']",
-        "NfsExports": "list[VolumeNfsExportsDict]",
-        "Options": "list[str]",
-        "OriginSnapshot": "VolumeOriginSnapshotDict",
-        "ParentVolumeId": "Required[str]",
-        "ReadOnly": "bool",
-        "RecordSizeKiB": "int",
-        "StorageCapacityQuotaGiB": "int",
-        "StorageCapacityReservationGiB": "int",
-        "UserAndGroupQuotas": "list[VolumeUserAndGroupQuotasDict]",
-    },
-    total=False,
-)
+class VolumeAggregateConfigurationDict(TypedDict, total=False):
+    """VolumeAggregateConfiguration as a plain dict."""
 
-VolumeOriginSnapshotDict = TypedDict(
-    "VolumeOriginSnapshotDict",
-    {
-        "CopyStrategy": "Required[Literal['CLONE', 'FULL_COPY', 'INCREMENTAL_COPY']]",
-        "SnapshotARN": "Required[str]",
-    },
-    total=False,
-)
+    Aggregates: list[str]
+    """The list of aggregates that this volume resides on. Aggregates are storage pools which make
+    up your primary storage tier."""
+    ConstituentsPerAggregate: int
+    """Used to explicitly set the number of constituents within the FlexGroup per storage aggregate.
+    This field is optional when creating a FlexGroup volume. If unspecified, the default value will
+    be 8. This field cannot be provided when creating a FlexVol volume."""
 
-VolumeRetentionPeriodDict = TypedDict(
-    "VolumeRetentionPeriodDict",
-    {
-        "Type": "Required[Literal['DAYS', 'HOURS', 'INFINITE', 'MINUTES', 'MONTHS', 'SECONDS', 'UNSPECIFIED', 'YEARS']]",
-        "Value": "int",
-    },
-    total=False,
-)
 
-VolumeSnaplockConfigurationDict = TypedDict(
-    "VolumeSnaplockConfigurationDict",
-    {
-        "AuditLogVolume": "str",
-        "AutocommitPeriod": "VolumeAutocommitPeriodDict",
-        "PrivilegedDelete": "Literal['DISABLED', 'ENABLED', 'PERMANENTLY_DISABLED']",
-        "RetentionPeriod": "SnaplockRetentionPeriodDict",
-        "SnaplockType": "Required[Literal['COMPLIANCE', 'ENTERPRISE']]",
-        "VolumeAppendModeEnabled": "str",
-    },
-    total=False,
-)
+class VolumeAutocommitPeriodDict(TypedDict, total=False):
+    """VolumeAutocommitPeriod as a plain dict."""
 
-VolumeTieringPolicyDict = TypedDict(
-    "VolumeTieringPolicyDict",
-    {
-        "CoolingPeriod": "int",
-        "Name": "Literal['ALL', 'AUTO', 'NONE', 'SNAPSHOT_ONLY']",
-    },
-    total=False,
-)
+    Type: Required[Literal["DAYS", "HOURS", "MINUTES", "MONTHS", "NONE", "YEARS"]]
+    """Defines the type of time for the autocommit period of a file in an FSx for ONTAP SnapLock
+    volume. Setting this value to NONE disables autocommit. The default value is NONE."""
+    Value: int
+    """Defines the amount of time for the autocommit period of a file in an FSx for ONTAP SnapLock
+    volume."""
 
-VolumeUserAndGroupQuotasDict = TypedDict(
-    "VolumeUserAndGroupQuotasDict",
-    {
-        "Id": "Required[int]",
-        "StorageCapacityQuotaGiB": "Required[int]",
-        "Type": "Required[Literal['GROUP', 'USER']]",
-    },
-    total=False,
-)
 
+class VolumeClientConfigurationsDict(TypedDict, total=False):
+    """VolumeClientConfigurations as a plain dict."""
+
+    Clients: Required[str]
+    """A value that specifies who can mount the file system. You can provide a wildcard character
+    (*), an IP address (0.0.0.0), or a CIDR address (192.0.2.0/24). By default, Amazon FSx uses the
+    wildcard character when specifying the client."""
+    Options: Required[list[str]]
+    """The configuration object for mounting a Network File System (NFS) file system."""
+
+
+class VolumeNfsExportsDict(TypedDict, total=False):
+    """VolumeNfsExports as a plain dict."""
+
+    ClientConfigurations: Required[list[VolumeClientConfigurationsDict]]
+    """The configuration object for mounting a Network File System (NFS) file system."""
+
+
+class VolumeOntapConfigurationDict(TypedDict, total=False):
+    """VolumeOntapConfiguration as a plain dict."""
+
+    AggregateConfiguration: VolumeAggregateConfigurationDict
+    """Used to specify the configuration options for an FSx for ONTAP volume's storage aggregate or
+    aggregates."""
+    CopyTagsToBackups: str
+    """A boolean flag indicating whether tags for the volume should be copied to backups."""
+    JunctionPath: str
+    """Specifies the location in the SVM's namespace where the volume is mounted. This parameter is
+    required. The JunctionPath must have a leading forward slash, such as /vol3."""
+    OntapVolumeType: Literal["DP", "RW"]
+    """Specifies the type of volume you are creating. Valid values are the following: RW or DP"""
+    SecurityStyle: Literal["MIXED", "NTFS", "UNIX"]
+    """Specifies the security style for the volume. If a volume's security style is not specified,
+    it is automatically set to the root volume's security style."""
+    SizeInBytes: str
+    """Specifies the configured size of the volume, in bytes."""
+    SizeInMegabytes: str
+    """Use SizeInBytes instead. Specifies the size of the volume, in megabytes (MB), that you are
+    creating"""
+    SnaplockConfiguration: VolumeSnaplockConfigurationDict
+    """The SnapLock configuration object for an FSx for ONTAP SnapLock volume."""
+    SnapshotPolicy: str
+    """Specifies the snapshot policy for the volume. There are three built-in snapshot policies:
+    default, default-1weekly, none."""
+    StorageEfficiencyEnabled: str
+    """Set to true to enable deduplication, compression, and compaction storage efficiency features
+    on the volume, or set to false to disable them."""
+    StorageVirtualMachineId: Required[str]
+    """Specifies the ONTAP SVM in which to create the volume."""
+    TieringPolicy: VolumeTieringPolicyDict
+    """Describes the data tiering policy for an ONTAP volume."""
+    VolumeStyle: Literal["FLEXGROUP", "FLEXVOL"]
+    """Use to specify the style of an ONTAP volume."""
+
+
+class VolumeOpenZFSConfigurationDict(TypedDict, total=False):
+    """VolumeOpenZFSConfiguration as a plain dict."""
+
+    CopyTagsToSnapshots: bool
+    """A Boolean value indicating whether tags for the volume should be copied to snapshots. This
+    value defaults to false. If this value is set to true, and you do not specify any tags, all tags
+    for the original volume are copied over to snapshots. If this value is set to true, and you do
+    specify one or more tags, only the specified tags for the original volume are copied over to
+    snapshots. If you specify one or more tags when creating a new snapshot, no tags are copied over
+    from the original volume, regardless of this value."""
+    DataCompressionType: Literal["LZ4", "NONE", "ZSTD"]
+    """Specifies the method used to compress the data on the volume"""
+    NfsExports: list[VolumeNfsExportsDict]
+    """The configuration object for mounting a Network File System (NFS) file system."""
+    Options: list[str]
+    """The configuration object for mounting a Network File System (NFS) file system."""
+    OriginSnapshot: VolumeOriginSnapshotDict
+    """The configuration of an Amazon FSx for OpenZFS volume."""
+    ParentVolumeId: Required[str]
+    """The ID of the volume to use as the parent volume of the volume that you are creating."""
+    ReadOnly: bool
+    """A Boolean value indicating whether the volume is read-only."""
+    RecordSizeKiB: int
+    """Specifies the suggested block size for a volume in a ZFS dataset, in kibibytes (KiB)."""
+    StorageCapacityQuotaGiB: int
+    """Sets the maximum storage size in gibibytes (GiB) for the volume. You can specify a quota that
+    is larger than the storage on the parent volume. A volume quota limits the amount of storage
+    that the volume can consume to the configured amount, but does not guarantee the space will be
+    available on the parent volume. To guarantee quota space, you must also set
+    StorageCapacityReservationGiB. To not specify a storage capacity quota, set this to -1."""
+    StorageCapacityReservationGiB: int
+    """Specifies the amount of storage in gibibytes (GiB) to reserve from the parent volume. Setting
+    StorageCapacityReservationGiB guarantees that the specified amount of storage space on the
+    parent volume will always be available for the volume. You can't reserve more storage than the
+    parent volume has. To not specify a storage capacity reservation, set this to 0 or -1. For more
+    information, see Volume properties in the Amazon FSx for OpenZFS User Guide."""
+    UserAndGroupQuotas: list[VolumeUserAndGroupQuotasDict]
+    """Configures how much storage users and groups can use on the volume."""
+
+
+class VolumeOriginSnapshotDict(TypedDict, total=False):
+    """VolumeOriginSnapshot as a plain dict."""
+
+    CopyStrategy: Required[Literal["CLONE", "FULL_COPY", "INCREMENTAL_COPY"]]
+    """The configuration object for mounting a Network File System (NFS) file system."""
+    SnapshotARN: Required[str]
+    """Specifies the snapshot to use when creating an OpenZFS volume from a snapshot."""
+
+
+class VolumeRetentionPeriodDict(TypedDict, total=False):
+    """VolumeRetentionPeriod as a plain dict."""
+
+    Type: Required[
+        Literal["DAYS", "HOURS", "INFINITE", "MINUTES", "MONTHS", "SECONDS", "UNSPECIFIED", "YEARS"]
+    ]
+    """Defines the type of time for the retention period of an FSx for ONTAP SnapLock volume. Set it
+    to one of the valid types. If you set it to INFINITE, the files are retained forever. If you set
+    it to UNSPECIFIED, the files are retained until you set an explicit retention period."""
+    Value: int
+    """Defines the amount of time for the retention period of an FSx for ONTAP SnapLock volume. You
+    can't set a value for INFINITE or UNSPECIFIED."""
+
+
+class VolumeSnaplockConfigurationDict(TypedDict, total=False):
+    """VolumeSnaplockConfiguration as a plain dict."""
+
+    AuditLogVolume: str
+    """Enables or disables the audit log volume for an FSx for ONTAP SnapLock volume"""
+    AutocommitPeriod: VolumeAutocommitPeriodDict
+    """The configuration object for setting the autocommit period of files in an FSx for ONTAP
+    SnapLock volume."""
+    PrivilegedDelete: Literal["DISABLED", "ENABLED", "PERMANENTLY_DISABLED"]
+    """Enables, disables, or permanently disables privileged delete on an FSx for ONTAP SnapLock
+    Enterprise volume."""
+    RetentionPeriod: SnaplockRetentionPeriodDict
+    """Specifies the retention period of an FSx for ONTAP SnapLock volume."""
+    SnaplockType: Required[Literal["COMPLIANCE", "ENTERPRISE"]]
+    """Specifies the retention mode of an FSx for ONTAP SnapLock volume. After it is set, it can't
+    be changed."""
+    VolumeAppendModeEnabled: str
+    """Enables or disables volume-append mode on an FSx for ONTAP SnapLock volume."""
+
+
+class VolumeTieringPolicyDict(TypedDict, total=False):
+    """VolumeTieringPolicy as a plain dict: Describes the data tiering policy for an ONTAP volume.
+    When enabled, Amazon FSx for ONTAP's intelligent tiering automatically transitions a volume's
+    data between the file system's primary storage and capacity pool storage based on your access
+    patterns."""
+
+    CoolingPeriod: int
+    """Specifies the number of days that user data in a volume must remain inactive before it is
+    considered "cold" and moved to the capacity pool."""
+    Name: Literal["ALL", "AUTO", "NONE", "SNAPSHOT_ONLY"]
+    """Specifies the tiering policy used to transition data. Default value is SNAPSHOT_ONLY."""
+
+
+class VolumeUserAndGroupQuotasDict(TypedDict, total=False):
+    """VolumeUserAndGroupQuotas as a plain dict."""
+
+    Id: Required[int]
+    """The ID of the user or group that the quota applies to."""
+    StorageCapacityQuotaGiB: Required[int]
+    """The user or group's storage quota, in gibibytes (GiB)."""
+    Type: Required[Literal["GROUP", "USER"]]
+    """Specifies whether the quota applies to a user or group."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::FSx::Volume",
     schema_file="aws-fsx-volume.json",
@@ -267,7 +342,6 @@ METADATA = _TypeMetadata(
         "/OpenZFSConfiguration/Options",
         "/OntapConfiguration/AggregateConfiguration/ConstituentsPerAggregate",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/OntapConfiguration/AggregateConfiguration/Aggregates",
         "/OpenZFSConfiguration/NfsExports",
@@ -278,14 +352,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 510,
         "read": 120,
@@ -295,290 +362,26 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AggregateConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Aggregates": {
-                    "items": {
-                        "maxLength": 6,
-                        "minLength": 5,
-                        "pattern": "^(aggr[0-9]{1,2})$",
-                        "type": "string",
-                    },
-                    "maxItems": 6,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ConstituentsPerAggregate": {"maximum": 200, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "AutocommitPeriod": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {
-                    "enum": ["DAYS", "HOURS", "MINUTES", "MONTHS", "NONE", "YEARS"],
-                    "type": "string",
-                },
-                "Value": {"maximum": 65535, "minimum": 1, "type": "integer"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "ClientConfigurations": {
-            "additionalProperties": False,
-            "properties": {
-                "Clients": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[ -~]{1,128}$",
-                    "type": "string",
-                },
-                "Options": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "^[ -~]{1,128}$",
-                        "type": "string",
-                    },
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Options", "Clients"],
-            "type": "object",
-        },
-        "NfsExports": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientConfigurations": {
-                    "items": {"$ref": "#/definitions/ClientConfigurations"},
-                    "maxItems": 25,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["ClientConfigurations"],
-            "type": "object",
-        },
-        "OntapConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregateConfiguration": {"$ref": "#/definitions/AggregateConfiguration"},
-                "CopyTagsToBackups": {"type": "string"},
-                "JunctionPath": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$",
-                    "type": "string",
-                },
-                "OntapVolumeType": {"enum": ["DP", "RW"], "type": "string"},
-                "SecurityStyle": {"enum": ["MIXED", "NTFS", "UNIX"], "type": "string"},
-                "SizeInBytes": {"maximum": 22517998000000000, "minimum": 0, "type": "string"},
-                "SizeInMegabytes": {"maximum": 2147483647, "minimum": 0, "type": "string"},
-                "SnaplockConfiguration": {"$ref": "#/definitions/SnaplockConfiguration"},
-                "SnapshotPolicy": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "StorageEfficiencyEnabled": {"type": "string"},
-                "StorageVirtualMachineId": {
-                    "maxLength": 21,
-                    "minLength": 21,
-                    "pattern": "^(svm-[0-9a-f]{17,})$",
-                    "type": "string",
-                },
-                "TieringPolicy": {"$ref": "#/definitions/TieringPolicy"},
-                "VolumeStyle": {"enum": ["FLEXGROUP", "FLEXVOL"], "type": "string"},
-            },
-            "required": ["StorageVirtualMachineId"],
-            "type": "object",
-        },
-        "OpenZFSConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CopyTagsToSnapshots": {"type": "boolean"},
-                "DataCompressionType": {"enum": ["LZ4", "NONE", "ZSTD"], "type": "string"},
-                "NfsExports": {
-                    "items": {"$ref": "#/definitions/NfsExports"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Options": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "OriginSnapshot": {"$ref": "#/definitions/OriginSnapshot"},
-                "ParentVolumeId": {
-                    "maxLength": 23,
-                    "minLength": 23,
-                    "pattern": "^(fsvol-[0-9a-f]{17,})$",
-                    "type": "string",
-                },
-                "ReadOnly": {"type": "boolean"},
-                "RecordSizeKiB": {"maximum": 4096, "minimum": 4, "type": "integer"},
-                "StorageCapacityQuotaGiB": {
-                    "maximum": 2147483647,
-                    "minimum": -1,
-                    "type": "integer",
-                },
-                "StorageCapacityReservationGiB": {
-                    "maximum": 2147483647,
-                    "minimum": -1,
-                    "type": "integer",
-                },
-                "UserAndGroupQuotas": {
-                    "items": {"$ref": "#/definitions/UserAndGroupQuotas"},
-                    "maxItems": 500,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["ParentVolumeId"],
-            "type": "object",
-        },
-        "OriginSnapshot": {
-            "additionalProperties": False,
-            "properties": {
-                "CopyStrategy": {
-                    "enum": ["CLONE", "FULL_COPY", "INCREMENTAL_COPY"],
-                    "type": "string",
-                },
-                "SnapshotARN": {
-                    "maxLength": 512,
-                    "minLength": 8,
-                    "pattern": "^arn:(?=[^:]+:fsx:[^:]+:\\d{12}:)((|(?=[a-z0-9-.]{1,63})(?!\\d{1,3}(\\.\\d{1,3}){3})(?![^:]*-{2})(?![^:]*-\\.)(?![^:]*\\.-)[a-z0-9].*(?<!-)):){4}(?!/).{0,1024}$",
-                    "type": "string",
-                },
-            },
-            "required": ["CopyStrategy", "SnapshotARN"],
-            "type": "object",
-        },
-        "RetentionPeriod": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {
-                    "enum": [
-                        "DAYS",
-                        "HOURS",
-                        "INFINITE",
-                        "MINUTES",
-                        "MONTHS",
-                        "SECONDS",
-                        "UNSPECIFIED",
-                        "YEARS",
-                    ],
-                    "type": "string",
-                },
-                "Value": {"maximum": 65535, "minimum": 0, "type": "integer"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "SnaplockConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuditLogVolume": {"type": "string"},
-                "AutocommitPeriod": {"$ref": "#/definitions/AutocommitPeriod"},
-                "PrivilegedDelete": {
-                    "enum": ["DISABLED", "ENABLED", "PERMANENTLY_DISABLED"],
-                    "type": "string",
-                },
-                "RetentionPeriod": {"$ref": "#/definitions/SnaplockRetentionPeriod"},
-                "SnaplockType": {"enum": ["COMPLIANCE", "ENTERPRISE"], "type": "string"},
-                "VolumeAppendModeEnabled": {"type": "string"},
-            },
-            "required": ["SnaplockType"],
-            "type": "object",
-        },
-        "SnaplockRetentionPeriod": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultRetention": {"$ref": "#/definitions/RetentionPeriod"},
-                "MaximumRetention": {"$ref": "#/definitions/RetentionPeriod"},
-                "MinimumRetention": {"$ref": "#/definitions/RetentionPeriod"},
-            },
-            "required": ["DefaultRetention", "MaximumRetention", "MinimumRetention"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TieringPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "CoolingPeriod": {"maximum": 183, "minimum": 2, "type": "integer"},
-                "Name": {"enum": ["ALL", "AUTO", "NONE", "SNAPSHOT_ONLY"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "UserAndGroupQuotas": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-                "StorageCapacityQuotaGiB": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-                "Type": {"enum": ["GROUP", "USER"], "type": "string"},
-            },
-            "required": ["Type", "Id", "StorageCapacityQuotaGiB"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "BackupId": {
-            "maxLength": 128,
-            "minLength": 12,
-            "pattern": "^(backup-[0-9a-f]{8,})$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 203,
-            "minLength": 1,
-            "pattern": "^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,203}$",
-            "type": "string",
-        },
-        "OntapConfiguration": {"$ref": "#/definitions/OntapConfiguration"},
-        "OpenZFSConfiguration": {"$ref": "#/definitions/OpenZFSConfiguration"},
-        "ResourceARN": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "UUID": {"type": "string"},
-        "VolumeId": {"type": "string"},
-        "VolumeType": {"enum": ["ONTAP", "OPENZFS"], "type": "string"},
-    },
-    "required": ["Name"],
-}
-
 
 class Volume(_Resource):
     """AWS::FSx::Volume: Resource Type definition for AWS::FSx::Volume
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VolumeId.
+    Also identified by: ResourceARN.
+    Replaced when any of these change (create-only): BackupId, VolumeType,
+    OntapConfiguration.OntapVolumeType, OntapConfiguration.StorageVirtualMachineId,
+    OntapConfiguration.VolumeStyle, OntapConfiguration.AggregateConfiguration,
+    OntapConfiguration.AggregateConfiguration.Aggregates,
+    OntapConfiguration.AggregateConfiguration.ConstituentsPerAggregate,
+    OntapConfiguration.SnaplockConfiguration.SnaplockType, OpenZFSConfiguration.OriginSnapshot,
+    OpenZFSConfiguration.OriginSnapshot.CopyStrategy,
+    OpenZFSConfiguration.OriginSnapshot.SnapshotARN, OpenZFSConfiguration.ParentVolumeId.
+    Write-only (sent to AWS, never read back): BackupId, OpenZFSConfiguration.Options,
+    OntapConfiguration.AggregateConfiguration.ConstituentsPerAggregate.
+    Read-only attributes (known once deployed): ResourceARN, UUID, VolumeId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-fsx-volume.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -586,13 +389,17 @@ class Volume(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VolumeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "volume.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ResourceARN: str
+    """Returns the volume's Amazon Resource Name (ARN)."""
     UUID: str
+    """Returns the volume's ID."""
     VolumeId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Returns the volume's universally unique identifier (UUID)."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BackupId: str
     Name: str
     OntapConfiguration: VolumeOntapConfigurationDict
@@ -600,35 +407,38 @@ class Volume(_Resource):
     Tags: list[TagDict]
     VolumeType: Literal["ONTAP", "OPENZFS"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        BackupId: str | None = None,
+        OntapConfiguration: VolumeOntapConfiguration | VolumeOntapConfigurationDict | None = None,
+        OpenZFSConfiguration: VolumeOpenZFSConfiguration
+        | VolumeOpenZFSConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VolumeType: Literal["ONTAP", "OPENZFS"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::FSx::Volume; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            BackupId: str | None = None,
-            OntapConfiguration: VolumeOntapConfiguration
-            | VolumeOntapConfigurationDict
-            | None = None,
-            OpenZFSConfiguration: VolumeOpenZFSConfiguration
-            | VolumeOpenZFSConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VolumeType: Literal["ONTAP", "OPENZFS"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::FSx::Volume; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the volume. Required.
             BackupId: Specifies the ID of the volume backup to use to create a new volume.
-            Name: The name of the volume.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             OntapConfiguration: The configuration of an Amazon FSx for NetApp ONTAP volume.
             OpenZFSConfiguration: The configuration of an Amazon FSx for OpenZFS volume.
             Tags: One or more tags.
-            VolumeType: The type of the volume.
+            VolumeType: The type of the volume. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

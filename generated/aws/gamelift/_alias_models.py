@@ -7,10 +7,10 @@ Imported on first use by alias.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AliasAttributes",
@@ -24,26 +24,83 @@ class AliasRoutingStrategy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FleetId: str | None = None
-    Message: str | None = None
-    Type: Literal["SIMPLE", "TERMINAL"]
+    FleetId: Annotated[
+        str | None,
+        Field(
+            description="A unique identifier for a fleet that the alias points to. If you specify SIMPLE for the Type property, you must specify this property."
+        ),
+    ] = None
+    Message: Annotated[
+        str | None,
+        Field(
+            description="The message text to be used with a terminal routing strategy. If you specify TERMINAL for the Type property, you must specify this property."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["SIMPLE", "TERMINAL"],
+        Field(
+            description="Simple routing strategy. The alias resolves to one specific fleet. Use this type when routing to active fleets."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."
+        ),
+    ]
 
 
 class AliasAttributes(DeferredModel):
-    AliasArn: str | None = None
-    AliasId: str | None = None
+    """
+    The read-only attributes of a AWS::GameLift::Alias, set by AWS.
+    """
+
+    AliasArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift Alias resource and uniquely identifies it. ARNs are unique across all Regions. In a GameLift Alias ARN, the resource ID matches the AliasId value."
+        ),
+    ] = None
+    AliasId: Annotated[str | None, Field(description="Unique alias ID")] = None
 
 
 class AliasProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    RoutingStrategy: AliasRoutingStrategy
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::GameLift::Alias.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="A human-readable description of the alias.")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A descriptive label that is associated with an alias. Alias names do not need to be unique."
+        ),
+    ]
+    RoutingStrategy: Annotated[
+        AliasRoutingStrategy,
+        Field(
+            description="A routing configuration that specifies where traffic is directed for this alias, such as to a fleet or to a message."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

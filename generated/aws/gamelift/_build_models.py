@@ -7,10 +7,10 @@ Imported on first use by build.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BuildAttributes",
@@ -25,32 +25,86 @@ class BuildStorageLocation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Key: str
-    ObjectVersion: str | None = None
-    RoleArn: str
+    Bucket: Annotated[
+        str, Field(description="An Amazon S3 bucket identifier. This is the name of the S3 bucket.")
+    ]
+    Key: Annotated[
+        str,
+        Field(
+            description="The name of the zip file that contains the build files or script files."
+        ),
+    ]
+    ObjectVersion: Annotated[
+        str | None,
+        Field(
+            description="The version of the file, if object versioning is turned on for the bucket. Amazon GameLift uses this information when retrieving files from your S3 bucket. To retrieve a specific version of the file, provide an object version. To retrieve the latest version of the file, do not set this parameter."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) for an IAM role that allows Amazon GameLift to access the S3 bucket."
+        ),
+    ]
 
 
 class S3Location(DeferredModel):
-    RoleArn: Any | None = None
+    RoleArn: Annotated[Any | None, Field(description="Type: Any.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."
+        ),
+    ]
 
 
 class BuildAttributes(DeferredModel):
-    BuildArn: str | None = None
-    BuildId: str | None = None
+    """
+    The read-only attributes of a AWS::GameLift::Build, set by AWS.
+    """
+
+    BuildArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift build resource and uniquely identifies it. ARNs are unique across all Regions. In a GameLift build ARN, the resource ID matches the BuildId value."
+        ),
+    ] = None
+    BuildId: Annotated[
+        str | None,
+        Field(
+            description="A unique identifier for a build to be deployed on the new fleet. If you are deploying the fleet with a custom game build, you must specify this property. The build must have been successfully uploaded to Amazon GameLift and be in a READY status. This fleet setting cannot be changed once the fleet is created."
+        ),
+    ] = None
 
 
 class BuildProps(DeferredModel):
-    Name: str | None = None
-    OperatingSystem: (
+    """
+    The properties a program declares for a AWS::GameLift::Build.
+    """
+
+    Name: Annotated[
+        str | None,
+        Field(
+            description="A descriptive label that is associated with a build. Build names do not need to be unique."
+        ),
+    ] = None
+    OperatingSystem: Annotated[
         Literal[
             "AMAZON_LINUX",
             "AMAZON_LINUX_2",
@@ -59,9 +113,30 @@ class BuildProps(DeferredModel):
             "WINDOWS_2016",
             "WINDOWS_2022",
         ]
-        | None
-    ) = None
-    ServerSdkVersion: str | None = None
-    StorageLocation: BuildStorageLocation | None = None
-    Tags: list[Tag] | None = None
-    Version: str | None = None
+        | None,
+        Field(
+            description="The operating system that the game server binaries are built to run on. This value determines the type of fleet resources that you can use for this build. If your game build contains multiple executables, they all must run on the same operating system. If an operating system is not specified when creating a build, Amazon GameLift uses the default value (WINDOWS_2012). This value cannot be changed later. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ServerSdkVersion: Annotated[
+        str | None,
+        Field(
+            description="A server SDK version you used when integrating your game server build with Amazon GameLift. By default Amazon GameLift sets this value to 4.0.2. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StorageLocation: Annotated[
+        BuildStorageLocation | None,
+        Field(
+            description="Information indicating where your game build files are stored. Use this parameter only when creating a build with files stored in an Amazon S3 bucket that you own. The storage location must specify an Amazon S3 bucket name and key. The location must also specify a role ARN that you set up to allow Amazon GameLift to access your Amazon S3 bucket. The S3 bucket and your new build must be in the same Region. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Version: Annotated[
+        str | None,
+        Field(
+            description="Version information that is associated with this build. Version strings do not need to be unique."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by container_fleet.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConnectionPortRange",
@@ -31,86 +31,203 @@ __all__ = [
 
 
 class ConnectionPortRange(DeferredModel):
+    """
+    Defines the range of ports on the instance that allow inbound traffic to connect with containers in a fleet.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FromPort: int
-    ToPort: int
+    FromPort: Annotated[
+        int, Field(description="A starting value for a range of allowed port numbers.")
+    ]
+    ToPort: Annotated[
+        int,
+        Field(
+            description="An ending value for a range of allowed port numbers. Port numbers are end-inclusive. This value must be higher than FromPort."
+        ),
+    ]
 
 
 class ContainerFleetDeploymentConfiguration(DeferredModel):
+    """
+    Provides details about how to drain old tasks and replace them with new updated tasks.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImpairmentStrategy: Literal["MAINTAIN", "ROLLBACK"] | None = None
-    MinimumHealthyPercentage: int | None = None
-    ProtectionStrategy: Literal["WITH_PROTECTION", "IGNORE_PROTECTION"] | None = None
+    ImpairmentStrategy: Annotated[
+        Literal["MAINTAIN", "ROLLBACK"] | None,
+        Field(description="The strategy to apply in case of impairment; defaults to MAINTAIN."),
+    ] = None
+    MinimumHealthyPercentage: Annotated[
+        int | None, Field(description="The minimum percentage of healthy required; defaults to 75.")
+    ] = None
+    ProtectionStrategy: Annotated[
+        Literal["WITH_PROTECTION", "IGNORE_PROTECTION"] | None,
+        Field(
+            description="The protection strategy for deployment on the container fleet; defaults to WITH_PROTECTION."
+        ),
+    ] = None
 
 
 class ContainerFleetDeploymentDetails(DeferredModel):
+    """
+    Provides information about the last deployment ID and its status.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LatestDeploymentId: str | None = None
+    LatestDeploymentId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the last deployment on the container fleet. This field will be empty if the container fleet does not have a ContainerGroupDefinition attached."
+        ),
+    ] = None
 
 
 class ContainerFleetGameSessionCreationLimitPolicy(DeferredModel):
+    """
+    A policy that limits the number of game sessions a player can create on the same fleet. This optional policy gives game owners control over how players can consume available game server resources. A resource creation policy makes the following statement: "An individual player can create a maximum number of new game sessions within a specified time period". The policy is evaluated when a player tries to create a new game session. For example, assume you have a policy of 10 new game sessions and a time period of 60 minutes. On receiving a CreateGameSession request, Amazon GameLift checks that the player (identified by CreatorId) has created fewer than 10 game sessions in the past 60 minutes.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NewGameSessionsPerCreator: int | None = None
-    PolicyPeriodInMinutes: int | None = None
+    NewGameSessionsPerCreator: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of game sessions that an individual can create during the policy period."
+        ),
+    ] = None
+    PolicyPeriodInMinutes: Annotated[
+        int | None,
+        Field(description="The time span used in evaluating the resource creation limit policy."),
+    ] = None
 
 
 class ContainerFleetLogConfiguration(DeferredModel):
+    """
+    A policy the location and provider of logs from the fleet.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogDestination: Literal["NONE", "CLOUDWATCH", "S3"] | None = None
-    LogGroupArn: str | None = None
-    S3BucketName: str | None = None
+    LogDestination: Annotated[
+        Literal["NONE", "CLOUDWATCH", "S3"] | None,
+        Field(description="Configures the service that provides logs."),
+    ] = None
+    LogGroupArn: Annotated[
+        str | None,
+        Field(
+            description="If log destination is CLOUDWATCH, logs are sent to the specified log group in Amazon CloudWatch."
+        ),
+    ] = None
+    S3BucketName: Annotated[
+        str | None,
+        Field(
+            description="The name of the S3 bucket to pull logs from if S3 is the LogDestination"
+        ),
+    ] = None
 
 
 class ContainerFleetManagedCapacityConfiguration(DeferredModel):
+    """
+    Configuration options for Amazon GameLift Servers managed capacity behavior.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScaleInAfterInactivityMinutes: int | None = None
-    ZeroCapacityStrategy: Literal["SCALE_TO_AND_FROM_ZERO", "MANUAL"]
+    ScaleInAfterInactivityMinutes: Annotated[
+        int | None,
+        Field(
+            description="Length of time, in minutes, that Amazon GameLift Servers will wait before scaling in your MinSize and DesiredInstances to 0 after a period with no game session activity."
+        ),
+    ] = None
+    ZeroCapacityStrategy: Annotated[
+        Literal["SCALE_TO_AND_FROM_ZERO", "MANUAL"],
+        Field(
+            description="The strategy Amazon GameLift Servers will use to automatically scale your capacity to and from zero in response to game session activity. Game session activity refers to any active running sessions or game session requests. When set to SCALE_TO_AND_FROM_ZERO, MinSize must not be specified and will be managed automatically. When set to MANUAL, MinSize is required."
+        ),
+    ]
 
 
 class ContainerFleetTargetConfiguration(DeferredModel):
+    """
+    Settings for a target-based scaling policy. A target-based policy tracks a particular fleet metric specifies a target value for the metric. As player usage changes, the policy triggers Amazon GameLift to adjust capacity so that the metric returns to the target value. The target configuration specifies settings as needed for the target based policy, including the target value.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetValue: float
+    TargetValue: Annotated[
+        float,
+        Field(
+            description="Desired value to use with a target-based scaling policy. The value must be relevant for whatever metric the scaling policy is using. For example, in a policy using the metric PercentAvailableGameSessions, the target value should be the preferred size of the fleet's buffer (the percent of capacity that should be idle and ready for new game sessions)."
+        ),
+    ]
 
 
 class IpPermission(DeferredModel):
+    """
+    A range of IP addresses and port settings that allow inbound traffic to connect to server processes on an Amazon GameLift hosting resource. New game sessions that are started on the fleet are assigned an IP address/port number combination, which must fall into the fleet's allowed ranges. For fleets created with a custom game server, the ranges reflect the server's game session assignments. For Realtime Servers fleets, Amazon GameLift automatically opens two port ranges, one for TCP messaging and one for UDP, for use by the Realtime servers.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FromPort: int
-    IpRange: str
-    Protocol: Literal["TCP", "UDP"]
-    ToPort: int
+    FromPort: Annotated[
+        int, Field(description="A starting value for a range of allowed port numbers.")
+    ]
+    IpRange: Annotated[
+        str,
+        Field(
+            description='A range of allowed IP addresses. This value must be expressed in CIDR notation. Example: "000.000.000.000/[subnet mask]" or optionally the shortened version "0.0.0.0/[subnet mask]".'
+        ),
+    ]
+    Protocol: Annotated[
+        Literal["TCP", "UDP"],
+        Field(description="The network communication protocol used by the fleet."),
+    ]
+    ToPort: Annotated[
+        int,
+        Field(
+            description="An ending value for a range of allowed port numbers. Port numbers are end-inclusive. This value must be higher than FromPort."
+        ),
+    ]
 
 
 class ScalingPolicy(DeferredModel):
+    """
+    Rule that controls how a fleet is scaled. Scaling policies are uniquely identified by the combination of name and fleet ID.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComparisonOperator: (
+    ComparisonOperator: Annotated[
         Literal[
             "GreaterThanOrEqualToThreshold",
             "GreaterThanThreshold",
             "LessThanThreshold",
             "LessThanOrEqualToThreshold",
         ]
-        | None
-    ) = None
-    EvaluationPeriods: int | None = None
-    MetricName: (
+        | None,
+        Field(
+            description="Comparison operator to use when measuring a metric against the threshold value."
+        ),
+    ] = None
+    EvaluationPeriods: Annotated[
+        int | None,
+        Field(
+            description="Length of time (in minutes) the metric must be at or beyond the threshold before a scaling event is triggered."
+        ),
+    ] = None
+    MetricName: Annotated[
         Literal[
             "ActivatingGameSessions",
             "ActiveGameSessions",
@@ -125,35 +242,103 @@ class ScalingPolicy(DeferredModel):
             "WaitTime",
             "ConcurrentActivatableGameSessions",
         ]
-        | None
-    ) = None
-    Name: str
-    PolicyType: Literal["RuleBased", "TargetBased", "ManagedScaling"] | None = None
-    ScalingAdjustment: int | None = None
-    ScalingAdjustmentType: (
-        Literal["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"] | None
-    ) = None
-    TargetConfiguration: ContainerFleetTargetConfiguration | None = None
-    Threshold: float | None = None
+        | None,
+        Field(
+            description="Name of the Amazon GameLift-defined metric that is used to trigger a scaling adjustment. This is required for RuleBased and TargetBased policies."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A descriptive label that is associated with a fleet's scaling policy. Policy names do not need to be unique."
+        ),
+    ]
+    PolicyType: Annotated[
+        Literal["RuleBased", "TargetBased", "ManagedScaling"] | None,
+        Field(
+            description="The type of scaling policy to create. For a target-based policy, set the parameter MetricName to 'PercentAvailableGameSessions' and specify a TargetConfiguration. For a rule-based policy set the following parameters: MetricName, ComparisonOperator, Threshold, EvaluationPeriods, ScalingAdjustmentType, and ScalingAdjustment."
+        ),
+    ] = None
+    ScalingAdjustment: Annotated[
+        int | None,
+        Field(description="Amount of adjustment to make, based on the scaling adjustment type."),
+    ] = None
+    ScalingAdjustmentType: Annotated[
+        Literal["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"] | None,
+        Field(description="The type of adjustment to make to a fleet's instance count."),
+    ] = None
+    TargetConfiguration: Annotated[
+        ContainerFleetTargetConfiguration | None,
+        Field(description="An object that contains settings for a target-based scaling policy."),
+    ] = None
+    Threshold: Annotated[
+        float | None, Field(description="Metric value used to trigger a scaling event.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."
+        ),
+    ]
 
 
 class ContainerFleetAttributes(DeferredModel):
-    CreationTime: str | None = None
-    DeploymentDetails: ContainerFleetDeploymentDetails | None = None
-    FleetArn: str | None = None
-    FleetId: str | None = None
-    GameServerContainerGroupDefinitionArn: str | None = None
-    MaximumGameServerContainerGroupsPerInstance: int | None = None
-    PerInstanceContainerGroupDefinitionArn: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::GameLift::ContainerFleet, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None,
+        Field(
+            description='A time stamp indicating when this data object was created. Format is a number expressed in Unix time as milliseconds (for example "1469498468.057").'
+        ),
+    ] = None
+    DeploymentDetails: Annotated[
+        ContainerFleetDeploymentDetails | None,
+        Field(description="Provides information about the last deployment ID and its status."),
+    ] = None
+    FleetArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift container fleet resource and uniquely identifies it across all AWS Regions."
+        ),
+    ] = None
+    FleetId: Annotated[str | None, Field(description="Unique fleet ID")] = None
+    GameServerContainerGroupDefinitionArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the game server container group definition. This field will be empty if GameServerContainerGroupDefinitionName is not specified."
+        ),
+    ] = None
+    MaximumGameServerContainerGroupsPerInstance: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of game server container groups per instance, a number between 1-5000."
+        ),
+    ] = None
+    PerInstanceContainerGroupDefinitionArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the per instance container group definition. This field will be empty if PerInstanceContainerGroupDefinitionName is not specified."
+        ),
+    ] = None
+    Status: Annotated[
         Literal[
             "PENDING",
             "CREATING",
@@ -164,46 +349,172 @@ class ContainerFleetAttributes(DeferredModel):
             "DELETING",
             "EXPIRED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The current status of the container fleet."),
+    ] = None
 
 
 class ContainerFleetLocationCapacity(DeferredModel):
+    """
+    Current resource capacity settings in a specified fleet or location. The location value might refer to a fleet's remote location or its home Region.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DesiredEC2Instances: int | None = None
-    ManagedCapacityConfiguration: ContainerFleetManagedCapacityConfiguration | None = None
-    MaxSize: int
-    MinSize: int | None = None
+    DesiredEC2Instances: Annotated[
+        int | None,
+        Field(
+            description="Defaults to MinSize if not defined. The number of EC2 instances you want to maintain in the specified fleet location. This value must fall between the minimum and maximum size limits. If any auto-scaling policy is defined for the container fleet, the desired instance will only be applied once during fleet creation and will be ignored in updates to avoid conflicts with auto-scaling. During updates with any auto-scaling policy defined, if current desired instance is lower than the new MinSize, it will be increased to the new MinSize; if current desired instance is larger than the new MaxSize, it will be decreased to the new MaxSize."
+        ),
+    ] = None
+    ManagedCapacityConfiguration: Annotated[
+        ContainerFleetManagedCapacityConfiguration | None,
+        Field(
+            description="Configuration options for Amazon GameLift Servers-managed capacity behavior."
+        ),
+    ] = None
+    MaxSize: Annotated[
+        int,
+        Field(
+            description="The maximum value that is allowed for the fleet's instance count for a location."
+        ),
+    ]
+    MinSize: Annotated[
+        int | None,
+        Field(
+            description="The minimum value allowed for the fleet's instance count for a location."
+        ),
+    ] = None
 
 
 class LocationConfiguration(DeferredModel):
+    """
+    A remote location where a multi-location fleet can deploy EC2 instances for game hosting.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Location: str
-    LocationCapacity: ContainerFleetLocationCapacity | None = None
-    PlayerGatewayStatus: Literal["DISABLED", "ENABLED"] | None = None
-    StoppedActions: list[Literal["AUTO_SCALING"]] | None = None
+    Location: Annotated[
+        str, Field(description="Pattern: ^[A-Za-z0-9\\-]+ Length: 1 to 64 characters.")
+    ]
+    LocationCapacity: Annotated[
+        ContainerFleetLocationCapacity | None,
+        Field(
+            description="Current resource capacity settings in a specified fleet or location. The location value might refer to a fleet's remote location or its home Region."
+        ),
+    ] = None
+    PlayerGatewayStatus: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(description="The player gateway status for the location."),
+    ] = None
+    StoppedActions: Annotated[
+        list[Literal["AUTO_SCALING"]] | None,
+        Field(
+            description="A list of fleet actions that have been suspended in the fleet location."
+        ),
+    ] = None
 
 
 class ContainerFleetProps(DeferredModel):
-    BillingType: Literal["ON_DEMAND", "SPOT"] | None = None
-    DeploymentConfiguration: ContainerFleetDeploymentConfiguration | None = None
-    Description: str | None = None
-    FleetRoleArn: str
-    GameServerContainerGroupDefinitionName: str | None = None
-    GameServerContainerGroupsPerInstance: int | None = None
-    GameSessionCreationLimitPolicy: ContainerFleetGameSessionCreationLimitPolicy | None = None
-    InstanceConnectionPortRange: ConnectionPortRange | None = None
-    InstanceInboundPermissions: list[IpPermission] | None = None
-    InstanceType: str | None = None
-    Locations: list[LocationConfiguration] | None = None
-    LogConfiguration: ContainerFleetLogConfiguration | None = None
-    MetricGroups: list[str] | None = None
-    NewGameSessionProtectionPolicy: Literal["FullProtection", "NoProtection"] | None = None
-    PerInstanceContainerGroupDefinitionName: str | None = None
-    PlayerGatewayMode: Literal["DISABLED", "ENABLED", "REQUIRED"] | None = None
-    ScalingPolicies: list[ScalingPolicy] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::GameLift::ContainerFleet.
+    """
+
+    BillingType: Annotated[
+        Literal["ON_DEMAND", "SPOT"] | None,
+        Field(
+            description="Indicates whether to use On-Demand instances or Spot instances for this fleet. If empty, the default is ON_DEMAND. Both categories of instances use identical hardware and configurations based on the instance type selected for this fleet. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DeploymentConfiguration: Annotated[
+        ContainerFleetDeploymentConfiguration | None,
+        Field(
+            description="Provides details about how to drain old tasks and replace them with new updated tasks. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A human-readable description of a fleet.")
+    ] = None
+    FleetRoleArn: Annotated[
+        str,
+        Field(
+            description="A unique identifier for an AWS IAM role that manages access to your AWS services. Create a role or look up a role's ARN from the IAM dashboard in the AWS Management Console."
+        ),
+    ]
+    GameServerContainerGroupDefinitionName: Annotated[
+        str | None,
+        Field(
+            description="The name of the container group definition that will be created per game server. You must specify GAME_SERVER container group. You have the option to also specify one PER_INSTANCE container group. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    GameServerContainerGroupsPerInstance: Annotated[
+        int | None,
+        Field(
+            description="The number of desired game server container groups per instance, a number between 1-5000."
+        ),
+    ] = None
+    GameSessionCreationLimitPolicy: Annotated[
+        ContainerFleetGameSessionCreationLimitPolicy | None,
+        Field(
+            description="A policy that limits the number of game sessions an individual player can create over a span of time for this fleet."
+        ),
+    ] = None
+    InstanceConnectionPortRange: Annotated[
+        ConnectionPortRange | None,
+        Field(
+            description="Defines the range of ports on the instance that allow inbound traffic to connect with containers in a fleet."
+        ),
+    ] = None
+    InstanceInboundPermissions: Annotated[
+        list[IpPermission] | None,
+        Field(
+            description="A range of IP addresses and port settings that allow inbound traffic to connect to server processes on an Amazon GameLift server."
+        ),
+    ] = None
+    InstanceType: Annotated[
+        str | None,
+        Field(
+            description="The name of an EC2 instance type that is supported in Amazon GameLift. A fleet instance type determines the computing resources of each instance in the fleet, including CPU, memory, storage, and networking capacity. Amazon GameLift supports the following EC2 instance types. See Amazon EC2 Instance Types for detailed descriptions. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Locations: Annotated[
+        list[LocationConfiguration] | None, Field(description="Items: 1 to 100 items.")
+    ] = None
+    LogConfiguration: Annotated[
+        ContainerFleetLogConfiguration | None,
+        Field(description="A policy the location and provider of logs from the fleet."),
+    ] = None
+    MetricGroups: Annotated[
+        list[str] | None,
+        Field(
+            description="The name of an Amazon CloudWatch metric group. A metric group aggregates the metrics for all fleets in the group. Specify a string containing the metric group name. You can use an existing name or use a new name to create a new metric group. Currently, this parameter can have only one string."
+        ),
+    ] = None
+    NewGameSessionProtectionPolicy: Annotated[
+        Literal["FullProtection", "NoProtection"] | None,
+        Field(
+            description="A game session protection policy to apply to all game sessions hosted on instances in this fleet. When protected, active game sessions cannot be terminated during a scale-down event. If this parameter is not set, instances in this fleet default to no protection. You can change a fleet's protection policy to affect future game sessions on the fleet. You can also set protection for individual game sessions."
+        ),
+    ] = None
+    PerInstanceContainerGroupDefinitionName: Annotated[
+        str | None,
+        Field(
+            description="The name of the container group definition that will be created per instance. This field is optional if you specify GameServerContainerGroupDefinitionName. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PlayerGatewayMode: Annotated[
+        Literal["DISABLED", "ENABLED", "REQUIRED"] | None,
+        Field(
+            description="The player gateway mode for the container fleet. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ScalingPolicies: Annotated[
+        list[ScalingPolicy] | None,
+        Field(description="A list of rules that control how a fleet is scaled."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by container_group_definition.py, which re-exports every n
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ContainerDependency",
@@ -29,26 +29,46 @@ __all__ = [
 
 
 class ContainerDependency(DeferredModel):
+    """
+    A dependency that impacts a container's startup and shutdown.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Condition: Literal["START", "COMPLETE", "SUCCESS", "HEALTHY"]
-    ContainerName: str
+    Condition: Annotated[
+        Literal["START", "COMPLETE", "SUCCESS", "HEALTHY"],
+        Field(description="The type of dependency."),
+    ]
+    ContainerName: Annotated[
+        str,
+        Field(
+            description="A descriptive label for the container definition. The container being defined depends on this container's condition."
+        ),
+    ]
 
 
 class ContainerEnvironment(DeferredModel):
+    """
+    An environment variable to set inside a container, in the form of a key-value pair.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[str, Field(description="The environment variable name.")]
+    Value: Annotated[str, Field(description="The environment variable value.")]
 
 
 class ContainerGroupDefinitionLinuxCapabilities(DeferredModel):
+    """
+    A set of Linux capabilities that are added to a container's default Docker configuration. For more detailed information, see the capabilities(7) Linux manual page.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Include: (
+    Include: Annotated[
         list[
             Literal[
                 "AUDIT_CONTROL",
@@ -90,106 +110,325 @@ class ContainerGroupDefinitionLinuxCapabilities(DeferredModel):
                 "WAKE_ALARM",
             ]
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="The list of Linux capabilities to add to the container's default configuration."
+        ),
+    ] = None
 
 
 class ContainerHealthCheck(DeferredModel):
+    """
+    Specifies how the process manager checks the health of containers.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Command: list[str]
-    Interval: int | None = None
-    Retries: int | None = None
-    StartPeriod: int | None = None
-    Timeout: int | None = None
+    Command: Annotated[
+        list[str],
+        Field(
+            description="A string array representing the command that the container runs to determine if it is healthy."
+        ),
+    ]
+    Interval: Annotated[
+        int | None, Field(description="How often (in seconds) the health is checked.")
+    ] = None
+    Retries: Annotated[
+        int | None,
+        Field(
+            description="How many times the process manager will retry the command after a timeout. (The first run of the command does not count as a retry.)"
+        ),
+    ] = None
+    StartPeriod: Annotated[
+        int | None,
+        Field(
+            description="The optional grace period (in seconds) to give a container time to boostrap before teh health check is declared failed."
+        ),
+    ] = None
+    Timeout: Annotated[
+        int | None,
+        Field(
+            description="How many seconds the process manager allows the command to run before canceling it."
+        ),
+    ] = None
 
 
 class ContainerMountPoint(DeferredModel):
+    """
+    Defines the mount point configuration within a container.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessLevel: Literal["READ_ONLY", "READ_AND_WRITE"] | None = None
-    ContainerPath: str | None = None
-    InstancePath: str
+    AccessLevel: Annotated[
+        Literal["READ_ONLY", "READ_AND_WRITE"] | None,
+        Field(description="The access permissions for the mounted path."),
+    ] = None
+    ContainerPath: Annotated[
+        str | None,
+        Field(description="The path inside the container where the mount is accessible."),
+    ] = None
+    InstancePath: Annotated[
+        str, Field(description="The path on the host that will be mounted in the container.")
+    ]
 
 
 class ContainerPortRange(DeferredModel):
+    """
+    A set of one or more port numbers that can be opened on the container.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FromPort: int
-    Protocol: Literal["TCP", "UDP"]
-    ToPort: int
+    FromPort: Annotated[
+        int, Field(description="A starting value for the range of allowed port numbers.")
+    ]
+    Protocol: Annotated[
+        Literal["TCP", "UDP"], Field(description="Defines the protocol of these ports.")
+    ]
+    ToPort: Annotated[
+        int,
+        Field(
+            description="An ending value for the range of allowed port numbers. Port numbers are end-inclusive. This value must be equal to or greater than FromPort."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."
+        ),
+    ]
 
 
 class ContainerGroupDefinitionAttributes(DeferredModel):
-    ContainerGroupDefinitionArn: str | None = None
-    CreationTime: str | None = None
-    Status: Literal["READY", "COPYING", "FAILED"] | None = None
-    StatusReason: str | None = None
-    VersionNumber: int | None = None
+    """
+    The read-only attributes of a AWS::GameLift::ContainerGroupDefinition, set by AWS.
+    """
+
+    ContainerGroupDefinitionArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift container group resource and uniquely identifies it across all AWS Regions."
+        ),
+    ] = None
+    CreationTime: Annotated[
+        str | None,
+        Field(
+            description='A time stamp indicating when this data object was created. Format is a number expressed in Unix time as milliseconds (for example "1469498468.057").'
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["READY", "COPYING", "FAILED"] | None,
+        Field(description="A string indicating ContainerGroupDefinition status."),
+    ] = None
+    StatusReason: Annotated[
+        str | None,
+        Field(description="A string indicating the reason for ContainerGroupDefinition status."),
+    ] = None
+    VersionNumber: Annotated[
+        int | None, Field(description="The version of this ContainerGroupDefinition")
+    ] = None
 
 
 class ContainerGroupDefinitionPortConfiguration(DeferredModel):
+    """
+    Defines the ports on a container.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerPortRanges: list[ContainerPortRange]
+    ContainerPortRanges: Annotated[
+        list[ContainerPortRange],
+        Field(description="Specifies one or more ranges of ports on a container."),
+    ]
 
 
 class SupportContainerDefinition(DeferredModel):
+    """
+    Supports the function of the main container group
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerName: str
-    DependsOn: list[ContainerDependency] | None = None
-    EnvironmentOverride: list[ContainerEnvironment] | None = None
-    Essential: bool | None = None
-    HealthCheck: ContainerHealthCheck | None = None
-    ImageUri: str
-    LinuxCapabilities: ContainerGroupDefinitionLinuxCapabilities | None = None
-    MemoryHardLimitMebibytes: int | None = None
-    MountPoints: list[ContainerMountPoint] | None = None
-    PortConfiguration: ContainerGroupDefinitionPortConfiguration | None = None
-    ResolvedImageDigest: str | None = None
-    Vcpu: float | None = None
+    ContainerName: Annotated[
+        str, Field(description="A descriptive label for the container definition.")
+    ]
+    DependsOn: Annotated[
+        list[ContainerDependency] | None,
+        Field(
+            description="A list of container dependencies that determines when this container starts up and shuts down. For container groups with multiple containers, dependencies let you define a startup/shutdown sequence across the containers."
+        ),
+    ] = None
+    EnvironmentOverride: Annotated[
+        list[ContainerEnvironment] | None,
+        Field(description="The environment variables to pass to a container."),
+    ] = None
+    Essential: Annotated[
+        bool | None,
+        Field(
+            description="Specifies if the container is essential. If an essential container fails a health check, then all containers in the container group will be restarted. You must specify exactly 1 essential container in a container group."
+        ),
+    ] = None
+    HealthCheck: Annotated[
+        ContainerHealthCheck | None,
+        Field(description="Specifies how the health of the containers will be checked."),
+    ] = None
+    ImageUri: Annotated[str, Field(description="Specifies the image URI of this container.")]
+    LinuxCapabilities: Annotated[
+        ContainerGroupDefinitionLinuxCapabilities | None,
+        Field(
+            description="Linux-specific modifications applied to the default Docker container configuration, such as Linux capabilities."
+        ),
+    ] = None
+    MemoryHardLimitMebibytes: Annotated[
+        int | None,
+        Field(
+            description="The total memory limit of container groups following this definition in MiB"
+        ),
+    ] = None
+    MountPoints: Annotated[
+        list[ContainerMountPoint] | None,
+        Field(description="A list of mount point configurations to be used in a container."),
+    ] = None
+    PortConfiguration: Annotated[
+        ContainerGroupDefinitionPortConfiguration | None,
+        Field(description="Defines the ports on the container."),
+    ] = None
+    ResolvedImageDigest: Annotated[
+        str | None, Field(description="The digest of the container image.")
+    ] = None
+    Vcpu: Annotated[
+        float | None, Field(description="The number of virtual CPUs to give to the support group")
+    ] = None
 
 
 class ContainerGroupDefinitionGameServerContainerDefinition(DeferredModel):
+    """
+    Specifies the information required to run game servers with this container group
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerName: str
-    DependsOn: list[ContainerDependency] | None = None
-    EnvironmentOverride: list[ContainerEnvironment] | None = None
-    ImageUri: str
-    LinuxCapabilities: ContainerGroupDefinitionLinuxCapabilities | None = None
-    MountPoints: list[ContainerMountPoint] | None = None
-    PortConfiguration: ContainerGroupDefinitionPortConfiguration | None = None
-    ResolvedImageDigest: str | None = None
-    ServerSdkVersion: str
-    Vcpu: float | None = None
+    ContainerName: Annotated[
+        str,
+        Field(
+            description="A descriptive label for the container definition. Container definition names must be unique with a container group definition."
+        ),
+    ]
+    DependsOn: Annotated[
+        list[ContainerDependency] | None,
+        Field(
+            description="A list of container dependencies that determines when this container starts up and shuts down. For container groups with multiple containers, dependencies let you define a startup/shutdown sequence across the containers."
+        ),
+    ] = None
+    EnvironmentOverride: Annotated[
+        list[ContainerEnvironment] | None,
+        Field(description="The environment variables to pass to a container."),
+    ] = None
+    ImageUri: Annotated[str, Field(description="Specifies the image URI of this container.")]
+    LinuxCapabilities: Annotated[
+        ContainerGroupDefinitionLinuxCapabilities | None,
+        Field(
+            description="Linux-specific modifications applied to the default Docker container configuration, such as Linux capabilities."
+        ),
+    ] = None
+    MountPoints: Annotated[
+        list[ContainerMountPoint] | None,
+        Field(description="A list of mount point configurations to be used in a container."),
+    ] = None
+    PortConfiguration: Annotated[
+        ContainerGroupDefinitionPortConfiguration | None,
+        Field(description="Defines the ports on the container."),
+    ] = None
+    ResolvedImageDigest: Annotated[
+        str | None, Field(description="The digest of the container image.")
+    ] = None
+    ServerSdkVersion: Annotated[
+        str, Field(description="The version of the server SDK used in this container group")
+    ]
+    Vcpu: Annotated[
+        float | None,
+        Field(
+            description="The number of virtual CPUs to give to the game server container. This is required when the container group definition doesn't set TotalVcpuLimit."
+        ),
+    ] = None
 
 
 class ContainerGroupDefinitionProps(DeferredModel):
-    ContainerGroupType: Literal["GAME_SERVER", "PER_INSTANCE"] | None = None
-    GameServerContainerDefinition: ContainerGroupDefinitionGameServerContainerDefinition | None = (
-        None
-    )
-    Name: str
-    OperatingSystem: Literal["AMAZON_LINUX_2023"]
-    SourceVersionNumber: int | None = None
-    SupportContainerDefinitions: list[SupportContainerDefinition] | None = None
-    Tags: list[Tag] | None = None
-    TotalMemoryLimitMebibytes: int
-    TotalVcpuLimit: float | None = None
-    VersionDescription: str | None = None
+    """
+    The properties a program declares for a AWS::GameLift::ContainerGroupDefinition.
+    """
+
+    ContainerGroupType: Annotated[
+        Literal["GAME_SERVER", "PER_INSTANCE"] | None,
+        Field(
+            description="The scope of the container group Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    GameServerContainerDefinition: Annotated[
+        ContainerGroupDefinitionGameServerContainerDefinition | None,
+        Field(
+            description="Specifies the information required to run game servers with this container group"
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A descriptive label for the container group definition. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OperatingSystem: Annotated[
+        Literal["AMAZON_LINUX_2023"],
+        Field(description="The operating system of the container group"),
+    ]
+    SourceVersionNumber: Annotated[
+        int | None,
+        Field(
+            description="A specific ContainerGroupDefinition version to be updated Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SupportContainerDefinitions: Annotated[
+        list[SupportContainerDefinition] | None,
+        Field(
+            description="A collection of support container definitions that define the containers in this group."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TotalMemoryLimitMebibytes: Annotated[
+        int,
+        Field(
+            description="The total memory limit of container groups following this definition in MiB"
+        ),
+    ]
+    TotalVcpuLimit: Annotated[
+        float | None,
+        Field(description="The total amount of virtual CPUs on the container group definition"),
+    ] = None
+    VersionDescription: Annotated[
+        str | None, Field(description="The description of this version")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by fleet.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FleetAnywhereConfiguration",
@@ -32,75 +32,166 @@ __all__ = [
 
 
 class FleetAnywhereConfiguration(DeferredModel):
+    """
+    Configuration for Anywhere fleet.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cost: str
+    Cost: Annotated[
+        str,
+        Field(
+            description="Cost of compute can be specified on Anywhere Fleets to prioritize placement across Queue destinations based on Cost."
+        ),
+    ]
 
 
 class FleetCertificateConfiguration(DeferredModel):
+    """
+    Information about the use of a TLS/SSL certificate for a fleet. TLS certificate generation is enabled at the fleet level, with one certificate generated for the fleet. When this feature is enabled, the certificate can be retrieved using the GameLift Server SDK call GetInstanceCertificate. All instances in a fleet share the same certificate.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateType: Literal["DISABLED", "GENERATED"]
+    CertificateType: Annotated[
+        Literal["DISABLED", "GENERATED"],
+        Field(description="Allowed values: 'DISABLED', 'GENERATED'."),
+    ]
 
 
 class FleetManagedCapacityConfiguration(DeferredModel):
+    """
+    Configuration options for Amazon GameLift Servers-managed capacity behavior.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScaleInAfterInactivityMinutes: int | None = None
-    ZeroCapacityStrategy: Literal["SCALE_TO_AND_FROM_ZERO", "MANUAL"]
+    ScaleInAfterInactivityMinutes: Annotated[
+        int | None,
+        Field(
+            description="Length of time, in minutes, that Amazon GameLift Servers will wait before scaling in your MinSize and DesiredInstances to 0 after a period with no game session activity."
+        ),
+    ] = None
+    ZeroCapacityStrategy: Annotated[
+        Literal["SCALE_TO_AND_FROM_ZERO", "MANUAL"],
+        Field(
+            description="The strategy Amazon GameLift Servers will use to automatically scale your capacity to and from zero in response to game session activity. Game session activity refers to any active running sessions or game session requests. When set to SCALE_TO_AND_FROM_ZERO, MinSize must not be specified and will be managed automatically. When set to MANUAL, MinSize is required."
+        ),
+    ]
 
 
 class FleetPlayerGatewayConfiguration(DeferredModel):
+    """
+    Configuration for player gateway.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GameServerIpProtocolSupported: Literal["IPv4", "DUAL_STACK"] | None = None
+    GameServerIpProtocolSupported: Annotated[
+        Literal["IPv4", "DUAL_STACK"] | None,
+        Field(description="The IP protocol supported by the game server."),
+    ] = None
 
 
 class FleetResourceCreationLimitPolicy(DeferredModel):
+    """
+    A policy that limits the number of game sessions a player can create on the same fleet. This optional policy gives game owners control over how players can consume available game server resources. A resource creation policy makes the following statement: "An individual player can create a maximum number of new game sessions within a specified time period". The policy is evaluated when a player tries to create a new game session. For example, assume you have a policy of 10 new game sessions and a time period of 60 minutes. On receiving a CreateGameSession request, Amazon GameLift checks that the player (identified by CreatorId) has created fewer than 10 game sessions in the past 60 minutes.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NewGameSessionsPerCreator: int | None = None
-    PolicyPeriodInMinutes: int | None = None
+    NewGameSessionsPerCreator: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of game sessions that an individual can create during the policy period."
+        ),
+    ] = None
+    PolicyPeriodInMinutes: Annotated[
+        int | None,
+        Field(description="The time span used in evaluating the resource creation limit policy."),
+    ] = None
 
 
 class FleetTargetConfiguration(DeferredModel):
+    """
+    Settings for a target-based scaling policy. A target-based policy tracks a particular fleet metric specifies a target value for the metric. As player usage changes, the policy triggers Amazon GameLift to adjust capacity so that the metric returns to the target value. The target configuration specifies settings as needed for the target based policy, including the target value.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetValue: float
+    TargetValue: Annotated[
+        float,
+        Field(
+            description="Desired value to use with a target-based scaling policy. The value must be relevant for whatever metric the scaling policy is using. For example, in a policy using the metric PercentAvailableGameSessions, the target value should be the preferred size of the fleet's buffer (the percent of capacity that should be idle and ready for new game sessions)."
+        ),
+    ]
 
 
 class IpPermission(DeferredModel):
+    """
+    A range of IP addresses and port settings that allow inbound traffic to connect to server processes on an Amazon GameLift hosting resource. New game sessions that are started on the fleet are assigned an IP address/port number combination, which must fall into the fleet's allowed ranges. For fleets created with a custom game server, the ranges reflect the server's game session assignments. For Realtime Servers fleets, Amazon GameLift automatically opens two port ranges, one for TCP messaging and one for UDP, for use by the Realtime servers.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FromPort: int
-    IpRange: str
-    Protocol: Literal["TCP", "UDP"]
-    ToPort: int
+    FromPort: Annotated[
+        int, Field(description="A starting value for a range of allowed port numbers.")
+    ]
+    IpRange: Annotated[
+        str,
+        Field(
+            description='A range of allowed IP addresses. This value must be expressed in CIDR notation. Example: "000.000.000.000/[subnet mask]" or optionally the shortened version "0.0.0.0/[subnet mask]".'
+        ),
+    ]
+    Protocol: Annotated[
+        Literal["TCP", "UDP"],
+        Field(description="The network communication protocol used by the fleet."),
+    ]
+    ToPort: Annotated[
+        int,
+        Field(
+            description="An ending value for a range of allowed port numbers. Port numbers are end-inclusive. This value must be higher than FromPort."
+        ),
+    ]
 
 
 class ScalingPolicy(DeferredModel):
+    """
+    Rule that controls how a fleet is scaled. Scaling policies are uniquely identified by the combination of name and fleet ID.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComparisonOperator: (
+    ComparisonOperator: Annotated[
         Literal[
             "GreaterThanOrEqualToThreshold",
             "GreaterThanThreshold",
             "LessThanThreshold",
             "LessThanOrEqualToThreshold",
         ]
-        | None
-    ) = None
-    EvaluationPeriods: int | None = None
-    Location: str | None = None
-    MetricName: (
+        | None,
+        Field(
+            description="Comparison operator to use when measuring a metric against the threshold value."
+        ),
+    ] = None
+    EvaluationPeriods: Annotated[
+        int | None,
+        Field(
+            description="Length of time (in minutes) the metric must be at or beyond the threshold before a scaling event is triggered."
+        ),
+    ] = None
+    Location: Annotated[
+        str | None, Field(description="Pattern: ^[A-Za-z0-9\\-]+ Length: 1 to 64 characters.")
+    ] = None
+    MetricName: Annotated[
         Literal[
             "ActivatingGameSessions",
             "ActiveGameSessions",
@@ -115,15 +206,32 @@ class ScalingPolicy(DeferredModel):
             "WaitTime",
             "ConcurrentActivatableGameSessions",
         ]
-        | None
-    ) = None
-    Name: str
-    PolicyType: Literal["RuleBased", "TargetBased", "ManagedScaling"] | None = None
-    ScalingAdjustment: int | None = None
-    ScalingAdjustmentType: (
-        Literal["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"] | None
-    ) = None
-    Status: (
+        | None,
+        Field(
+            description="Name of the Amazon GameLift-defined metric that is used to trigger a scaling adjustment. This is required for RuleBased and TargetBased policies."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A descriptive label that is associated with a fleet's scaling policy. Policy names do not need to be unique."
+        ),
+    ]
+    PolicyType: Annotated[
+        Literal["RuleBased", "TargetBased", "ManagedScaling"] | None,
+        Field(
+            description="The type of scaling policy to create. For a target-based policy, set the parameter MetricName to 'PercentAvailableGameSessions' and specify a TargetConfiguration. For a rule-based policy set the following parameters: MetricName, ComparisonOperator, Threshold, EvaluationPeriods, ScalingAdjustmentType, and ScalingAdjustment."
+        ),
+    ] = None
+    ScalingAdjustment: Annotated[
+        int | None,
+        Field(description="Amount of adjustment to make, based on the scaling adjustment type."),
+    ] = None
+    ScalingAdjustmentType: Annotated[
+        Literal["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"] | None,
+        Field(description="The type of adjustment to make to a fleet's instance count."),
+    ] = None
+    Status: Annotated[
         Literal[
             "ACTIVE",
             "UPDATE_REQUESTED",
@@ -133,93 +241,345 @@ class ScalingPolicy(DeferredModel):
             "DELETED",
             "ERROR",
         ]
-        | None
-    ) = None
-    TargetConfiguration: FleetTargetConfiguration | None = None
-    Threshold: float | None = None
-    UpdateStatus: Literal["PENDING_UPDATE"] | None = None
+        | None,
+        Field(
+            description="Current status of the scaling policy. The scaling policy can be in force only when in an ACTIVE status. Scaling policies can be suspended for individual fleets. If the policy is suspended for a fleet, the policy status does not change."
+        ),
+    ] = None
+    TargetConfiguration: Annotated[
+        FleetTargetConfiguration | None,
+        Field(description="An object that contains settings for a target-based scaling policy."),
+    ] = None
+    Threshold: Annotated[
+        float | None, Field(description="Metric value used to trigger a scaling event.")
+    ] = None
+    UpdateStatus: Annotated[
+        Literal["PENDING_UPDATE"] | None,
+        Field(
+            description="The current status of the fleet's scaling policies in a requested fleet location. The status PENDING_UPDATE indicates that an update was requested for the fleet but has not yet been completed for the location."
+        ),
+    ] = None
 
 
 class ServerProcess(DeferredModel):
+    """
+    A set of instructions for launching server processes on each instance in a fleet. Each instruction set identifies the location of the server executable, optional launch parameters, and the number of server processes with this configuration to maintain concurrently on the instance. Server process configurations make up a fleet's RuntimeConfiguration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConcurrentExecutions: int
-    LaunchPath: str
-    Parameters: str | None = None
+    ConcurrentExecutions: Annotated[
+        int,
+        Field(
+            description="The number of server processes that use this configuration to run concurrently on an instance."
+        ),
+    ]
+    LaunchPath: Annotated[
+        str,
+        Field(
+            description='The location of the server executable in a custom game build or the name of the Realtime script file that contains the Init() function. Game builds and Realtime scripts are installed on instances at the root: Windows (for custom game builds only): C:\\game. Example: "C:\\game\\MyGame\\server.exe" Linux: /local/game. Examples: "/local/game/MyGame/server.exe" or "/local/game/MyRealtimeScript.js"'
+        ),
+    ]
+    Parameters: Annotated[
+        str | None,
+        Field(
+            description="An optional list of parameters to pass to the server executable or Realtime script on launch."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."
+        ),
+    ]
 
 
 class FleetAttributes(DeferredModel):
-    FleetArn: str | None = None
-    FleetId: str | None = None
+    """
+    The read-only attributes of a AWS::GameLift::Fleet, set by AWS.
+    """
+
+    FleetArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift Servers Fleet resource and uniquely identifies it. ARNs are unique across all Regions. In a GameLift Fleet ARN, the resource ID matches the FleetId value."
+        ),
+    ] = None
+    FleetId: Annotated[str | None, Field(description="Unique fleet ID")] = None
 
 
 class FleetLocationCapacity(DeferredModel):
+    """
+    Current resource capacity settings in a specified fleet or location. The location value might refer to a fleet's remote location or its home Region.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DesiredEC2Instances: int | None = None
-    ManagedCapacityConfiguration: FleetManagedCapacityConfiguration | None = None
-    MaxSize: int
-    MinSize: int | None = None
+    DesiredEC2Instances: Annotated[
+        int | None,
+        Field(
+            description="Defaults to MinSize if not defined. The number of EC2 instances you want to maintain in the specified fleet location. This value must fall between the minimum and maximum size limits."
+        ),
+    ] = None
+    ManagedCapacityConfiguration: Annotated[
+        FleetManagedCapacityConfiguration | None,
+        Field(
+            description="Configuration options for Amazon GameLift Servers-managed capacity behavior."
+        ),
+    ] = None
+    MaxSize: Annotated[
+        int,
+        Field(
+            description='The maximum value that is allowed for the fleet\'s instance count for a location. When creating a new fleet, GameLift automatically sets this value to "1". Once the fleet is active, you can change this value.'
+        ),
+    ]
+    MinSize: Annotated[
+        int | None,
+        Field(
+            description='The minimum value allowed for the fleet\'s instance count for a location. When creating a new fleet, GameLift automatically sets this value to "0". After the fleet is active, you can change this value.'
+        ),
+    ] = None
 
 
 class FleetRuntimeConfiguration(DeferredModel):
+    """
+    A collection of server process configurations that describe the processes to run on each instance in a fleet. All fleets must have a runtime configuration. Each instance in the fleet maintains server processes as specified in the runtime configuration, launching new ones as existing processes end. Each instance regularly checks for an updated runtime configuration makes adjustments as called for. The runtime configuration enables the instances in a fleet to run multiple processes simultaneously. Potential scenarios are as follows: (1) Run multiple processes of a single game server executable to maximize usage of your hosting resources. (2) Run one or more processes of different executables, such as your game server and a metrics tracking program. (3) Run multiple processes of a single game server but with different launch parameters, for example to run one process on each instance in debug mode. An Amazon GameLift instance is limited to 50 processes running simultaneously. A runtime configuration must specify fewer than this limit. To calculate the total number of processes specified in a runtime configuration, add the values of the ConcurrentExecutions parameter for each ServerProcess object in the runtime configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GameSessionActivationTimeoutSeconds: int | None = None
-    MaxConcurrentGameSessionActivations: int | None = None
-    ServerProcesses: list[ServerProcess] | None = None
+    GameSessionActivationTimeoutSeconds: Annotated[
+        int | None,
+        Field(
+            description="The maximum amount of time (in seconds) that a game session can remain in status ACTIVATING. If the game session is not active before the timeout, activation is terminated and the game session status is changed to TERMINATED."
+        ),
+    ] = None
+    MaxConcurrentGameSessionActivations: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of game sessions with status ACTIVATING to allow on an instance simultaneously. This setting limits the amount of instance resources that can be used for new game activations at any one time."
+        ),
+    ] = None
+    ServerProcesses: Annotated[
+        list[ServerProcess] | None,
+        Field(
+            description="A collection of server process configurations that describe which server processes to run on each instance in a fleet."
+        ),
+    ] = None
 
 
 class LocationConfiguration(DeferredModel):
+    """
+    A remote location where a multi-location fleet can deploy EC2 instances for game hosting.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Location: str
-    LocationCapacity: FleetLocationCapacity | None = None
-    PlayerGatewayStatus: Literal["DISABLED", "ENABLED"] | None = None
+    Location: Annotated[
+        str, Field(description="Pattern: ^[A-Za-z0-9\\-]+ Length: 1 to 64 characters.")
+    ]
+    LocationCapacity: Annotated[
+        FleetLocationCapacity | None,
+        Field(
+            description="Current resource capacity settings in a specified fleet or location. The location value might refer to a fleet's remote location or its home Region."
+        ),
+    ] = None
+    PlayerGatewayStatus: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(description="The player gateway status for the location."),
+    ] = None
 
 
 class FleetProps(DeferredModel):
-    AnywhereConfiguration: FleetAnywhereConfiguration | None = None
-    ApplyCapacity: (
-        Literal["ON_UPDATE", "ON_CREATE_AND_UPDATE", "ON_CREATE_AND_UPDATE_WITH_AUTOSCALING"] | None
-    ) = None
-    BuildId: str | None = None
-    CertificateConfiguration: FleetCertificateConfiguration | None = None
-    ComputeType: Literal["EC2", "ANYWHERE"] | None = None
-    Description: str | None = None
-    DesiredEC2Instances: int | None = None
-    EC2InboundPermissions: list[IpPermission] | None = None
-    EC2InstanceType: str | None = None
-    FleetType: Literal["ON_DEMAND", "SPOT"] | None = None
-    InstanceRoleARN: str | None = None
-    InstanceRoleCredentialsProvider: Literal["SHARED_CREDENTIAL_FILE"] | None = None
-    Locations: list[LocationConfiguration] | None = None
-    LogPaths: list[str] | None = None
-    MaxSize: int | None = None
-    MetricGroups: list[str] | None = None
-    MinSize: int | None = None
-    Name: str
-    NewGameSessionProtectionPolicy: Literal["FullProtection", "NoProtection"] | None = None
-    PeerVpcAwsAccountId: str | None = None
-    PeerVpcId: str | None = None
-    PlayerGatewayConfiguration: FleetPlayerGatewayConfiguration | None = None
-    PlayerGatewayMode: Literal["DISABLED", "ENABLED", "REQUIRED"] | None = None
-    ResourceCreationLimitPolicy: FleetResourceCreationLimitPolicy | None = None
-    RuntimeConfiguration: FleetRuntimeConfiguration | None = None
-    ScalingPolicies: list[ScalingPolicy] | None = None
-    ScriptId: str | None = None
-    ServerLaunchParameters: str | None = None
-    ServerLaunchPath: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::GameLift::Fleet.
+    """
+
+    AnywhereConfiguration: Annotated[
+        FleetAnywhereConfiguration | None, Field(description="Configuration for Anywhere fleet.")
+    ] = None
+    ApplyCapacity: Annotated[
+        Literal["ON_UPDATE", "ON_CREATE_AND_UPDATE", "ON_CREATE_AND_UPDATE_WITH_AUTOSCALING"]
+        | None,
+        Field(
+            description="Determines when and how to apply fleet or location capacities. Allowed options are ON_UPDATE (default), ON_CREATE_AND_UPDATE and ON_CREATE_AND_UPDATE_WITH_AUTOSCALING. If you choose ON_CREATE_AND_UPDATE_WITH_AUTOSCALING, MinSize and MaxSize will still be applied on creation and on updates, but DesiredEC2Instances will only be applied once on fleet creation and will be ignored during updates to prevent conflicts with auto-scaling. During updates with ON_CREATE_AND_UPDATE_WITH_AUTOSCALING chosen, if current desired instance is lower than the new MinSize, it will be increased to the new MinSize; if current desired instance is larger than the new MaxSize, it will be decreased to the new MaxSize. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    BuildId: Annotated[
+        str | None,
+        Field(
+            description="A unique identifier for a build to be deployed on the new fleet. If you are deploying the fleet with a custom game build, you must specify this property. The build must have been successfully uploaded to Amazon GameLift and be in a READY status. This fleet setting cannot be changed once the fleet is created. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CertificateConfiguration: Annotated[
+        FleetCertificateConfiguration | None,
+        Field(
+            description="Indicates whether to generate a TLS/SSL certificate for the new fleet. TLS certificates are used for encrypting traffic between game clients and game servers running on GameLift. If this parameter is not set, certificate generation is disabled. This fleet setting cannot be changed once the fleet is created. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ComputeType: Annotated[
+        Literal["EC2", "ANYWHERE"] | None,
+        Field(
+            description="ComputeType to differentiate EC2 hardware managed by GameLift and Anywhere hardware managed by the customer. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A human-readable description of a fleet.")
+    ] = None
+    DesiredEC2Instances: Annotated[
+        int | None,
+        Field(
+            description='[DEPRECATED] The number of EC2 instances that you want this fleet to host. When creating a new fleet, GameLift automatically sets this value to "1" and initiates a single instance. Once the fleet is active, update this value to trigger GameLift to add or remove instances from the fleet.'
+        ),
+    ] = None
+    EC2InboundPermissions: Annotated[
+        list[IpPermission] | None,
+        Field(
+            description="A range of IP addresses and port settings that allow inbound traffic to connect to server processes on an Amazon GameLift server."
+        ),
+    ] = None
+    EC2InstanceType: Annotated[
+        str | None,
+        Field(
+            description="The name of an EC2 instance type that is supported in Amazon GameLift. A fleet instance type determines the computing resources of each instance in the fleet, including CPU, memory, storage, and networking capacity. Amazon GameLift supports the following EC2 instance types. See Amazon EC2 Instance Types for detailed descriptions. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FleetType: Annotated[
+        Literal["ON_DEMAND", "SPOT"] | None,
+        Field(
+            description="Indicates whether to use On-Demand instances or Spot instances for this fleet. If empty, the default is ON_DEMAND. Both categories of instances use identical hardware and configurations based on the instance type selected for this fleet. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InstanceRoleARN: Annotated[
+        str | None,
+        Field(
+            description="A unique identifier for an AWS IAM role that manages access to your AWS services. With an instance role ARN set, any application that runs on an instance in this fleet can assume the role, including install scripts, server processes, and daemons (background processes). Create a role or look up a role's ARN from the IAM dashboard in the AWS Management Console. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InstanceRoleCredentialsProvider: Annotated[
+        Literal["SHARED_CREDENTIAL_FILE"] | None,
+        Field(
+            description="Credentials provider implementation that loads credentials from the Amazon EC2 Instance Metadata Service. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Locations: Annotated[
+        list[LocationConfiguration] | None, Field(description="Items: 1 to 100 items.")
+    ] = None
+    LogPaths: Annotated[
+        list[str] | None,
+        Field(
+            description="This parameter is no longer used. When hosting a custom game build, specify where Amazon GameLift should store log files using the Amazon GameLift server API call ProcessReady() Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MaxSize: Annotated[
+        int | None,
+        Field(
+            description='[DEPRECATED] The maximum value that is allowed for the fleet\'s instance count. When creating a new fleet, GameLift automatically sets this value to "1". Once the fleet is active, you can change this value.'
+        ),
+    ] = None
+    MetricGroups: Annotated[
+        list[str] | None,
+        Field(
+            description="The name of an Amazon CloudWatch metric group. A metric group aggregates the metrics for all fleets in the group. Specify a string containing the metric group name. You can use an existing name or use a new name to create a new metric group. Currently, this parameter can have only one string."
+        ),
+    ] = None
+    MinSize: Annotated[
+        int | None,
+        Field(
+            description='[DEPRECATED] The minimum value allowed for the fleet\'s instance count. When creating a new fleet, GameLift automatically sets this value to "0". After the fleet is active, you can change this value.'
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A descriptive label that is associated with a fleet. Fleet names do not need to be unique."
+        ),
+    ]
+    NewGameSessionProtectionPolicy: Annotated[
+        Literal["FullProtection", "NoProtection"] | None,
+        Field(
+            description="A game session protection policy to apply to all game sessions hosted on instances in this fleet. When protected, active game sessions cannot be terminated during a scale-down event. If this parameter is not set, instances in this fleet default to no protection. You can change a fleet's protection policy to affect future game sessions on the fleet. You can also set protection for individual game sessions."
+        ),
+    ] = None
+    PeerVpcAwsAccountId: Annotated[
+        str | None,
+        Field(
+            description="A unique identifier for the AWS account with the VPC that you want to peer your Amazon GameLift fleet with. You can find your account ID in the AWS Management Console under account settings. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PeerVpcId: Annotated[
+        str | None,
+        Field(
+            description="A unique identifier for a VPC with resources to be accessed by your Amazon GameLift fleet. The VPC must be in the same Region as your fleet. To look up a VPC ID, use the VPC Dashboard in the AWS Management Console. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PlayerGatewayConfiguration: Annotated[
+        FleetPlayerGatewayConfiguration | None,
+        Field(
+            description="Configuration for player gateway. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PlayerGatewayMode: Annotated[
+        Literal["DISABLED", "ENABLED", "REQUIRED"] | None,
+        Field(
+            description="The player gateway mode for the fleet. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ResourceCreationLimitPolicy: Annotated[
+        FleetResourceCreationLimitPolicy | None,
+        Field(
+            description="A policy that limits the number of game sessions an individual player can create over a span of time for this fleet."
+        ),
+    ] = None
+    RuntimeConfiguration: Annotated[
+        FleetRuntimeConfiguration | None,
+        Field(
+            description="Instructions for launching server processes on each instance in the fleet. Server processes run either a custom game build executable or a Realtime script. The runtime configuration defines the server executables or launch script file, launch parameters, and the number of processes to run concurrently on each instance. When creating a fleet, the runtime configuration must have at least one server process configuration; otherwise the request fails with an invalid request exception. This parameter is required unless the parameters ServerLaunchPath and ServerLaunchParameters are defined. Runtime configuration has replaced these parameters, but fleets that use them will continue to work."
+        ),
+    ] = None
+    ScalingPolicies: Annotated[
+        list[ScalingPolicy] | None,
+        Field(description="A list of rules that control how a fleet is scaled."),
+    ] = None
+    ScriptId: Annotated[
+        str | None,
+        Field(
+            description="A unique identifier for a Realtime script to be deployed on a new Realtime Servers fleet. The script must have been successfully uploaded to Amazon GameLift. This fleet setting cannot be changed once the fleet is created. Note: It is not currently possible to use the !Ref command to reference a script created with a CloudFormation template for the fleet property ScriptId. Instead, use Fn::GetAtt Script.Arn or Fn::GetAtt Script.Id to retrieve either of these properties as input for ScriptId. Alternatively, enter a ScriptId string manually. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ServerLaunchParameters: Annotated[
+        str | None,
+        Field(
+            description="This parameter is no longer used but is retained for backward compatibility. Instead, specify server launch parameters in the RuntimeConfiguration parameter. A request must specify either a runtime configuration or values for both ServerLaunchParameters and ServerLaunchPath. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ServerLaunchPath: Annotated[
+        str | None,
+        Field(
+            description="This parameter is no longer used. Instead, specify a server launch path using the RuntimeConfiguration parameter. Requests that specify a server launch path and launch parameters instead of a runtime configuration will continue to work. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by game_server_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GameServerGroupAttributes",
@@ -25,81 +25,253 @@ __all__ = [
 
 
 class GameServerGroupLaunchTemplate(DeferredModel):
+    """
+    The EC2 launch template that contains configuration settings and game server code to be deployed to all instances in the game server group. Updating this game server group property will not take effect for the created EC2 Auto Scaling group, please update the EC2 Auto Scaling group directly after creating the resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LaunchTemplateId: str | None = None
-    LaunchTemplateName: str | None = None
-    Version: str | None = None
+    LaunchTemplateId: Annotated[
+        str | None, Field(description="A unique identifier for an existing EC2 launch template.")
+    ] = None
+    LaunchTemplateName: Annotated[
+        str | None, Field(description="A readable identifier for an existing EC2 launch template.")
+    ] = None
+    Version: Annotated[
+        str | None, Field(description="The version of the EC2 launch template to use.")
+    ] = None
 
 
 class GameServerGroupTargetTrackingConfiguration(DeferredModel):
+    """
+    Settings for a target-based scaling policy applied to Auto Scaling group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetValue: float
+    TargetValue: Annotated[
+        float,
+        Field(
+            description="Desired value to use with a game server group target-based scaling policy."
+        ),
+    ]
 
 
 class InstanceDefinition(DeferredModel):
+    """
+    An allowed instance type for your game server group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceType: str
-    WeightedCapacity: str | None = None
+    InstanceType: Annotated[str, Field(description="An EC2 instance type designation.")]
+    WeightedCapacity: Annotated[
+        str | None,
+        Field(
+            description="Instance weighting that indicates how much this instance type contributes to the total capacity of a game server group."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="The key for a developer-defined key:value pair for tagging an AWS resource."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for a developer-defined key:value pair for tagging an AWS resource."
+        ),
+    ] = None
 
 
 class GameServerGroupAttributes(DeferredModel):
-    AutoScalingGroupArn: str | None = None
-    GameServerGroupArn: str | None = None
+    """
+    The read-only attributes of a AWS::GameLift::GameServerGroup, set by AWS.
+    """
+
+    AutoScalingGroupArn: Annotated[
+        str | None,
+        Field(
+            description="A generated unique ID for the EC2 Auto Scaling group that is associated with this game server group."
+        ),
+    ] = None
+    GameServerGroupArn: Annotated[
+        str | None, Field(description="A generated unique ID for the game server group.")
+    ] = None
 
 
 class GameServerGroupAutoScalingPolicy(DeferredModel):
+    """
+    Configuration settings to define a scaling policy for the Auto Scaling group that is optimized for game hosting. Updating this game server group property will not take effect for the created EC2 Auto Scaling group, please update the EC2 Auto Scaling group directly after creating the resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EstimatedInstanceWarmup: float | None = None
-    TargetTrackingConfiguration: GameServerGroupTargetTrackingConfiguration
+    EstimatedInstanceWarmup: Annotated[
+        float | None,
+        Field(
+            description="Length of time, in seconds, it takes for a new instance to start new game server processes and register with GameLift FleetIQ."
+        ),
+    ] = None
+    TargetTrackingConfiguration: Annotated[
+        GameServerGroupTargetTrackingConfiguration,
+        Field(
+            description="Settings for a target-based scaling policy applied to Auto Scaling group."
+        ),
+    ]
 
 
 class GameServerGroupGameServerGroup(DeferredModel):
+    """
+    Properties that describe a game server group resource. A game server group manages certain properties of a corresponding EC2 Auto Scaling group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoScalingGroupArn: str | None = None
-    BalancingStrategy: Literal["SPOT_ONLY", "SPOT_PREFERRED", "ON_DEMAND_ONLY"] | None = None
-    CreationTime: str | None = None
-    GameServerGroupArn: str | None = None
-    GameServerGroupName: str | None = None
-    GameServerProtectionPolicy: Literal["NO_PROTECTION", "FULL_PROTECTION"] | None = None
-    InstanceDefinitions: list[InstanceDefinition] | None = None
-    LastUpdatedTime: str | None = None
-    RoleArn: str | None = None
-    Status: (
+    AutoScalingGroupArn: Annotated[
+        str | None,
+        Field(
+            description="A generated unique ID for the EC2 Auto Scaling group that is associated with this game server group."
+        ),
+    ] = None
+    BalancingStrategy: Annotated[
+        Literal["SPOT_ONLY", "SPOT_PREFERRED", "ON_DEMAND_ONLY"] | None,
+        Field(
+            description="The fallback balancing method to use for the game server group when Spot Instances in a Region become unavailable or are not viable for game hosting."
+        ),
+    ] = None
+    CreationTime: Annotated[
+        str | None,
+        Field(description="A timestamp that indicates when this data object was created."),
+    ] = None
+    GameServerGroupArn: Annotated[
+        str | None, Field(description="A generated unique ID for the game server group.")
+    ] = None
+    GameServerGroupName: Annotated[
+        str | None, Field(description="An identifier for the new game server group.")
+    ] = None
+    GameServerProtectionPolicy: Annotated[
+        Literal["NO_PROTECTION", "FULL_PROTECTION"] | None,
+        Field(
+            description="A flag that indicates whether instances in the game server group are protected from early termination."
+        ),
+    ] = None
+    InstanceDefinitions: Annotated[
+        list[InstanceDefinition] | None,
+        Field(
+            description="A set of EC2 instance types to use when creating instances in the group."
+        ),
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None,
+        Field(
+            description="A timestamp that indicates when this game server group was last updated."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for an IAM role that allows Amazon GameLift to access your EC2 Auto Scaling groups."
+        ),
+    ] = None
+    Status: Annotated[
         Literal["NEW", "ACTIVATING", "ACTIVE", "DELETE_SCHEDULED", "DELETING", "DELETED", "ERROR"]
-        | None
-    ) = None
-    StatusReason: str | None = None
-    SuspendedActions: list[Literal["REPLACE_INSTANCE_TYPES"]] | None = None
+        | None,
+        Field(description="The current status of the game server group."),
+    ] = None
+    StatusReason: Annotated[
+        str | None,
+        Field(description="Additional information about the current game server group status."),
+    ] = None
+    SuspendedActions: Annotated[
+        list[Literal["REPLACE_INSTANCE_TYPES"]] | None,
+        Field(description="Each item: Allowed values: 'REPLACE_INSTANCE_TYPES'."),
+    ] = None
 
 
 class GameServerGroupProps(DeferredModel):
-    AutoScalingPolicy: GameServerGroupAutoScalingPolicy | None = None
-    BalancingStrategy: Literal["SPOT_ONLY", "SPOT_PREFERRED", "ON_DEMAND_ONLY"] | None = None
-    DeleteOption: Literal["SAFE_DELETE", "FORCE_DELETE", "RETAIN"] | None = None
-    GameServerGroupName: str
-    GameServerProtectionPolicy: Literal["NO_PROTECTION", "FULL_PROTECTION"] | None = None
-    InstanceDefinitions: list[InstanceDefinition]
-    LaunchTemplate: GameServerGroupLaunchTemplate | None = None
-    MaxSize: float | None = None
-    MinSize: float | None = None
-    RoleArn: str
-    Tags: list[Tag] | None = None
-    VpcSubnets: list[str] | None = None
+    """
+    The properties a program declares for a AWS::GameLift::GameServerGroup.
+    """
+
+    AutoScalingPolicy: Annotated[
+        GameServerGroupAutoScalingPolicy | None,
+        Field(
+            description="Configuration settings to define a scaling policy for the Auto Scaling group that is optimized for game hosting. Updating this game server group property will not take effect for the created EC2 Auto Scaling group, please update the EC2 Auto Scaling group directly after creating the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    BalancingStrategy: Annotated[
+        Literal["SPOT_ONLY", "SPOT_PREFERRED", "ON_DEMAND_ONLY"] | None,
+        Field(
+            description="The fallback balancing method to use for the game server group when Spot Instances in a Region become unavailable or are not viable for game hosting."
+        ),
+    ] = None
+    DeleteOption: Annotated[
+        Literal["SAFE_DELETE", "FORCE_DELETE", "RETAIN"] | None,
+        Field(
+            description="The type of delete to perform. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    GameServerGroupName: Annotated[
+        str, Field(description="An identifier for the new game server group.")
+    ]
+    GameServerProtectionPolicy: Annotated[
+        Literal["NO_PROTECTION", "FULL_PROTECTION"] | None,
+        Field(
+            description="A flag that indicates whether instances in the game server group are protected from early termination."
+        ),
+    ] = None
+    InstanceDefinitions: Annotated[
+        list[InstanceDefinition],
+        Field(
+            description="A set of EC2 instance types to use when creating instances in the group."
+        ),
+    ]
+    LaunchTemplate: Annotated[
+        GameServerGroupLaunchTemplate | None,
+        Field(
+            description="The EC2 launch template that contains configuration settings and game server code to be deployed to all instances in the game server group. Updating this game server group property will not take effect for the created EC2 Auto Scaling group, please update the EC2 Auto Scaling group directly after creating the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    MaxSize: Annotated[
+        float | None,
+        Field(
+            description="The maximum number of instances allowed in the EC2 Auto Scaling group. Updating this game server group property will not take effect for the created EC2 Auto Scaling group, please update the EC2 Auto Scaling group directly after creating the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    MinSize: Annotated[
+        float | None,
+        Field(
+            description="The minimum number of instances allowed in the EC2 Auto Scaling group. Updating this game server group property will not take effect for the created EC2 Auto Scaling group, please update the EC2 Auto Scaling group directly after creating the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) for an IAM role that allows Amazon GameLift to access your EC2 Auto Scaling groups."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of labels to assign to the new game server group resource. Updating game server group tags with CloudFormation will not take effect. Please update this property using AWS GameLift APIs instead."
+        ),
+    ] = None
+    VpcSubnets: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of virtual private cloud (VPC) subnets to use with instances in the game server group. Updating this game server group property will not take effect for the created EC2 Auto Scaling group, please update the EC2 Auto Scaling group directly after creating the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by game_session_queue.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GameSessionQueueAttributes",
@@ -24,54 +24,157 @@ __all__ = [
 
 
 class GameSessionQueueDestination(DeferredModel):
+    """
+    A fleet or alias designated in a game session queue.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationArn: str | None = None
+    DestinationArn: Annotated[
+        str | None, Field(description="Pattern: [a-zA-Z0-9:/-]+ Length: 1 to 256 characters.")
+    ] = None
 
 
 class GameSessionQueueFilterConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedLocations: list[str] | None = None
+    AllowedLocations: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of locations to allow game session placement in, in the form of AWS Region codes such as us-west-2."
+        ),
+    ] = None
 
 
 class GameSessionQueuePriorityConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LocationOrder: list[str] | None = None
-    PriorityOrder: list[Literal["LATENCY", "COST", "DESTINATION", "LOCATION"]] | None = None
+    LocationOrder: Annotated[
+        list[str] | None,
+        Field(
+            description="The prioritization order to use for fleet locations, when the PriorityOrder property includes LOCATION."
+        ),
+    ] = None
+    PriorityOrder: Annotated[
+        list[Literal["LATENCY", "COST", "DESTINATION", "LOCATION"]] | None,
+        Field(
+            description="The recommended sequence to use when prioritizing where to place new game sessions."
+        ),
+    ] = None
 
 
 class PlayerLatencyPolicy(DeferredModel):
+    """
+    Sets a latency cap for individual players when placing a game session.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaximumIndividualPlayerLatencyMilliseconds: int | None = None
-    PolicyDurationSeconds: int | None = None
+    MaximumIndividualPlayerLatencyMilliseconds: Annotated[
+        int | None,
+        Field(
+            description="The maximum latency value that is allowed for any player, in milliseconds. All policies must have a value set for this property."
+        ),
+    ] = None
+    PolicyDurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="The length of time, in seconds, that the policy is enforced while placing a new game session."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length."
+        ),
+    ]
 
 
 class GameSessionQueueAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::GameLift::GameSessionQueue, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift game session queue resource and uniquely identifies it."
+        ),
+    ] = None
 
 
 class GameSessionQueueProps(DeferredModel):
-    CustomEventData: str | None = None
-    Destinations: list[GameSessionQueueDestination] | None = None
-    FilterConfiguration: GameSessionQueueFilterConfiguration | None = None
-    Name: str
-    NotificationTarget: str | None = None
-    PlayerLatencyPolicies: list[PlayerLatencyPolicy] | None = None
-    PriorityConfiguration: GameSessionQueuePriorityConfiguration | None = None
-    Tags: list[Tag] | None = None
-    TimeoutInSeconds: int | None = None
+    """
+    The properties a program declares for a AWS::GameLift::GameSessionQueue.
+    """
+
+    CustomEventData: Annotated[
+        str | None,
+        Field(
+            description="Information that is added to all events that are related to this game session queue."
+        ),
+    ] = None
+    Destinations: Annotated[
+        list[GameSessionQueueDestination] | None,
+        Field(
+            description="A list of fleets and/or fleet aliases that can be used to fulfill game session placement requests in the queue."
+        ),
+    ] = None
+    FilterConfiguration: Annotated[
+        GameSessionQueueFilterConfiguration | None,
+        Field(
+            description="A list of locations where a queue is allowed to place new game sessions."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A descriptive label that is associated with game session queue. Queue names must be unique within each Region. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NotificationTarget: Annotated[
+        str | None,
+        Field(
+            description="An SNS topic ARN that is set up to receive game session placement notifications."
+        ),
+    ] = None
+    PlayerLatencyPolicies: Annotated[
+        list[PlayerLatencyPolicy] | None,
+        Field(description="A set of policies that act as a sliding cap on player latency."),
+    ] = None
+    PriorityConfiguration: Annotated[
+        GameSessionQueuePriorityConfiguration | None,
+        Field(
+            description="Custom settings to use when prioritizing destinations and locations for game session placements."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TimeoutInSeconds: Annotated[
+        int | None,
+        Field(
+            description="The maximum time, in seconds, that a new game session placement request remains in the queue."
+        ),
+    ] = None

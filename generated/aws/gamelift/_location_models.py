@@ -7,9 +7,10 @@ Imported on first use by location.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LocationAttributes",
@@ -19,17 +20,49 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."
+        ),
+    ]
 
 
 class LocationAttributes(DeferredModel):
-    LocationArn: str | None = None
+    """
+    The read-only attributes of a AWS::GameLift::Location, set by AWS.
+    """
+
+    LocationArn: Annotated[
+        str | None, Field(description="Pattern: ^arn:.*:location/custom-\\S+")
+    ] = None
 
 
 class LocationProps(DeferredModel):
-    LocationName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::GameLift::Location.
+    """
+
+    LocationName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^custom-[A-Za-z0-9\\-]+ Length: 8 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

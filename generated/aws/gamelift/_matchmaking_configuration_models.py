@@ -7,10 +7,10 @@ Imported on first use by matchmaking_configuration.py, which re-exports every na
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GameProperty",
@@ -21,40 +21,145 @@ __all__ = [
 
 
 class GameProperty(DeferredModel):
+    """
+    A key-value pair that contains information about a game session.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The game property identifier.")]
+    Value: Annotated[str, Field(description="The game property value.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."
+        ),
+    ]
 
 
 class MatchmakingConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::GameLift::MatchmakingConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift matchmaking configuration resource and uniquely identifies it."
+        ),
+    ] = None
 
 
 class MatchmakingConfigurationProps(DeferredModel):
-    AcceptanceRequired: bool
-    AcceptanceTimeoutSeconds: int | None = None
-    AdditionalPlayerCount: int | None = None
-    BackfillMode: Literal["AUTOMATIC", "MANUAL"] | None = None
-    CreationTime: str | None = None
-    CustomEventData: str | None = None
-    Description: str | None = None
-    FlexMatchMode: Literal["STANDALONE", "WITH_QUEUE"] | None = None
-    GameProperties: list[GameProperty] | None = None
-    GameSessionData: str | None = None
-    GameSessionQueueArns: list[str] | None = None
-    Name: str
-    NotificationTarget: str | None = None
-    RequestTimeoutSeconds: int
-    RuleSetArn: str | None = None
-    RuleSetName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::GameLift::MatchmakingConfiguration.
+    """
+
+    AcceptanceRequired: Annotated[
+        bool,
+        Field(
+            description="A flag that indicates whether a match that was created with this configuration must be accepted by the matched players"
+        ),
+    ]
+    AcceptanceTimeoutSeconds: Annotated[
+        int | None,
+        Field(
+            description="The length of time (in seconds) to wait for players to accept a proposed match, if acceptance is required."
+        ),
+    ] = None
+    AdditionalPlayerCount: Annotated[
+        int | None,
+        Field(description="The number of player slots in a match to keep open for future players."),
+    ] = None
+    BackfillMode: Annotated[
+        Literal["AUTOMATIC", "MANUAL"] | None,
+        Field(
+            description="The method used to backfill game sessions created with this matchmaking configuration."
+        ),
+    ] = None
+    CreationTime: Annotated[
+        str | None, Field(description="A time stamp indicating when this data object was created.")
+    ] = None
+    CustomEventData: Annotated[
+        str | None,
+        Field(
+            description="Information to attach to all events related to the matchmaking configuration."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(description="A descriptive label that is associated with matchmaking configuration."),
+    ] = None
+    FlexMatchMode: Annotated[
+        Literal["STANDALONE", "WITH_QUEUE"] | None,
+        Field(
+            description="Indicates whether this matchmaking configuration is being used with Amazon GameLift hosting or as a standalone matchmaking solution."
+        ),
+    ] = None
+    GameProperties: Annotated[
+        list[GameProperty] | None,
+        Field(
+            description="A set of custom properties for a game session, formatted as key:value pairs."
+        ),
+    ] = None
+    GameSessionData: Annotated[
+        str | None,
+        Field(
+            description="A set of custom game session properties, formatted as a single string value."
+        ),
+    ] = None
+    GameSessionQueueArns: Annotated[
+        list[str] | None,
+        Field(
+            description="The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift game session queue resource and uniquely identifies it."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A unique identifier for the matchmaking configuration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NotificationTarget: Annotated[
+        str | None,
+        Field(description="An SNS topic ARN that is set up to receive matchmaking notifications."),
+    ] = None
+    RequestTimeoutSeconds: Annotated[
+        int,
+        Field(
+            description="The maximum duration, in seconds, that a matchmaking ticket can remain in process before timing out."
+        ),
+    ]
+    RuleSetArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) associated with the GameLift matchmaking rule set resource that this configuration uses."
+        ),
+    ] = None
+    RuleSetName: Annotated[
+        str,
+        Field(
+            description="A unique identifier for the matchmaking rule set to use with this configuration."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by matchmaking_rule_set.py, which re-exports every name he
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MatchmakingRuleSetAttributes",
@@ -19,19 +20,64 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length."
+        ),
+    ]
 
 
 class MatchmakingRuleSetAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
+    """
+    The read-only attributes of a AWS::GameLift::MatchmakingRuleSet, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift matchmaking rule set resource and uniquely identifies it."
+        ),
+    ] = None
+    CreationTime: Annotated[
+        str | None,
+        Field(
+            description="A time stamp indicating when this data object was created. Format is a number expressed in Unix time as milliseconds."
+        ),
+    ] = None
 
 
 class MatchmakingRuleSetProps(DeferredModel):
-    Name: str
-    RuleSetBody: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::GameLift::MatchmakingRuleSet.
+    """
+
+    Name: Annotated[
+        str,
+        Field(
+            description="A unique identifier for the matchmaking rule set. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RuleSetBody: Annotated[
+        str,
+        Field(
+            description="A collection of matchmaking rules, formatted as a JSON string. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by script.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "S3Location",
@@ -23,30 +24,106 @@ class S3Location(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Key: str
-    ObjectVersion: str | None = None
-    RoleArn: str
+    Bucket: Annotated[
+        str, Field(description="An Amazon S3 bucket identifier. This is the name of the S3 bucket.")
+    ]
+    Key: Annotated[
+        str, Field(description="The name of the zip file that contains the script files.")
+    ]
+    ObjectVersion: Annotated[
+        str | None,
+        Field(
+            description="The version of the file, if object versioning is turned on for the bucket. Amazon GameLift uses this information when retrieving files from your S3 bucket. To retrieve a specific version of the file, provide an object version. To retrieve the latest version of the file, do not set this parameter."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) for an IAM role that allows Amazon GameLift to access the S3 bucket."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."
+        ),
+    ]
 
 
 class ScriptAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    Id: str | None = None
-    SizeOnDisk: int | None = None
+    """
+    The read-only attributes of a AWS::GameLift::Script, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift script resource and uniquely identifies it. ARNs are unique across all Regions. In a GameLift script ARN, the resource ID matches the Id value."
+        ),
+    ] = None
+    CreationTime: Annotated[
+        str | None,
+        Field(
+            description='A time stamp indicating when this data object was created. Format is a number expressed in Unix time as milliseconds (for example "1469498468.057").'
+        ),
+    ] = None
+    Id: Annotated[str | None, Field(description="A unique identifier for the Realtime script")] = (
+        None
+    )
+    SizeOnDisk: Annotated[
+        int | None,
+        Field(
+            description='The file size of the uploaded Realtime script, expressed in bytes. When files are uploaded from an S3 location, this value remains at "0".'
+        ),
+    ] = None
 
 
 class ScriptProps(DeferredModel):
-    Name: str | None = None
-    NodeJsVersion: str | None = None
-    StorageLocation: S3Location
-    Tags: list[Tag] | None = None
-    Version: str | None = None
+    """
+    The properties a program declares for a AWS::GameLift::Script.
+    """
+
+    Name: Annotated[
+        str | None,
+        Field(
+            description="A descriptive label that is associated with a script. Script names do not need to be unique."
+        ),
+    ] = None
+    NodeJsVersion: Annotated[
+        str | None,
+        Field(
+            description="The Node.js version used for execution of the Realtime script. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StorageLocation: Annotated[
+        S3Location,
+        Field(
+            description='The location of the Amazon S3 bucket where a zipped file containing your Realtime scripts is stored. The storage location must specify the Amazon S3 bucket name, the zip file name (the "key"), and a role ARN that allows Amazon GameLift to access the Amazon S3 storage location. The S3 bucket must be in the same Region where you want to create a new script. By default, Amazon GameLift uploads the latest version of the zip file; if you have S3 object versioning turned on, you can use the ObjectVersion parameter to specify an earlier version.'
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Version: Annotated[
+        str | None,
+        Field(
+            description="The version that is associated with a script. Version strings do not need to be unique."
+        ),
+    ] = None

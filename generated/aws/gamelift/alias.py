@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,44 +59,40 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AliasRoutingStrategyDict = TypedDict(
-    "AliasRoutingStrategyDict",
-    {
-        "FleetId": "str",
-        "Message": "str",
-        "Type": "Required[Literal['SIMPLE', 'TERMINAL']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class AliasRoutingStrategyDict(TypedDict, total=False):
+    """AliasRoutingStrategy as a plain dict."""
 
+    FleetId: str
+    """A unique identifier for a fleet that the alias points to. If you specify SIMPLE for the Type
+    property, you must specify this property."""
+    Message: str
+    """The message text to be used with a terminal routing strategy. If you specify TERMINAL for the
+    Type property, you must specify this property."""
+    Type: Required[Literal["SIMPLE", "TERMINAL"]]
+    """Simple routing strategy. The alias resolves to one specific fleet. Use this type when routing
+    to active fleets."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GameLift::Alias",
     schema_file="aws-gamelift-alias.json",
     primary_identifier=("/AliasId",),
-    additional_identifiers=(),
     read_only=("/AliasId", "/AliasArn"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "RoutingStrategy"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -102,95 +102,63 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "RoutingStrategy": {
-            "additionalProperties": False,
-            "anyOf": [{"required": ["FleetId"]}, {"required": ["Message"]}],
-            "properties": {
-                "FleetId": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-z]*fleet-[a-zA-Z0-9\\-]+",
-                    "type": "string",
-                },
-                "Message": {"type": "string"},
-                "Type": {"enum": ["SIMPLE", "TERMINAL"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AliasArn": {"pattern": "^arn:.*:alias\\/alias-\\S+", "type": "string"},
-        "AliasId": {"type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Name": {"maxLength": 1024, "minLength": 1, "pattern": ".*\\S.*", "type": "string"},
-        "RoutingStrategy": {"$ref": "#/definitions/RoutingStrategy"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "RoutingStrategy"],
-}
-
 
 class Alias(_Resource):
-    """AWS::GameLift::Alias: The AWS::GameLift::Alias resource creates an alias for an Amazon GameLift (GameLift) fleet destination.
+    """AWS::GameLift::Alias: The AWS::GameLift::Alias resource creates an alias for an Amazon
+    GameLift (GameLift) fleet destination.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AliasId.
+    Read-only attributes (known once deployed): AliasArn, AliasId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-gamelift-alias.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AliasProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AliasAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "alias.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AliasArn: str
+    """The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift Alias resource and
+    uniquely identifies it. ARNs are unique across all Regions. In a GameLift Alias ARN, the
+    resource ID matches the AliasId value."""
     AliasId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Unique alias ID"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     RoutingStrategy: AliasRoutingStrategyDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        RoutingStrategy: AliasRoutingStrategy | AliasRoutingStrategyDict,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GameLift::Alias; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            RoutingStrategy: AliasRoutingStrategy | AliasRoutingStrategyDict,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GameLift::Alias; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: A descriptive label that is associated with an alias. Alias names do not need to
+                be unique. Required.
+            RoutingStrategy: A routing configuration that specifies where traffic is directed for
+                this alias, such as to a fleet or to a message. Required.
             Description: A human-readable description of the alias.
-            Name: A descriptive label that is associated with an alias.
-            RoutingStrategy: A routing configuration that specifies where traffic is directed for this alias, such as to a fleet or to a message.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,53 +63,51 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BuildStorageLocationDict = TypedDict(
-    "BuildStorageLocationDict",
-    {
-        "Bucket": "Required[str]",
-        "Key": "Required[str]",
-        "ObjectVersion": "str",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
 
-S3LocationDict = TypedDict(
-    "S3LocationDict",
-    {
-        "RoleArn": "Any",
-    },
-    total=False,
-)
+class BuildStorageLocationDict(TypedDict, total=False):
+    """BuildStorageLocation as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Bucket: Required[str]
+    """An Amazon S3 bucket identifier. This is the name of the S3 bucket."""
+    Key: Required[str]
+    """The name of the zip file that contains the build files or script files."""
+    ObjectVersion: str
+    """The version of the file, if object versioning is turned on for the bucket. Amazon GameLift
+    uses this information when retrieving files from your S3 bucket. To retrieve a specific version
+    of the file, provide an object version. To retrieve the latest version of the file, do not set
+    this parameter."""
+    RoleArn: Required[str]
+    """The Amazon Resource Name (ARN) for an IAM role that allows Amazon GameLift to access the S3
+    bucket."""
 
+
+class S3LocationDict(TypedDict, total=False):
+    """S3Location as a plain dict."""
+
+    RoleArn: Any
+    """Type: Any."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GameLift::Build",
     schema_file="aws-gamelift-build.json",
     primary_identifier=("/BuildId",),
-    additional_identifiers=(),
     read_only=("/BuildId", "/BuildArn"),
     create_only=("/StorageLocation", "/OperatingSystem", "/ServerSdkVersion"),
     write_only=("/StorageLocation",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -115,82 +117,37 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "S3Location": {"properties": {"RoleArn": {}}},
-        "StorageLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"minLength": 1, "type": "string"},
-                "Key": {"minLength": 1, "type": "string"},
-                "ObjectVersion": {"minLength": 1, "type": "string"},
-                "RoleArn": {"minLength": 1, "type": "string"},
-            },
-            "required": ["Bucket", "Key", "RoleArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "BuildArn": {"pattern": "^arn:.*:build\\/build-\\S+", "type": "string"},
-        "BuildId": {"type": "string"},
-        "Name": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "OperatingSystem": {
-            "enum": [
-                "AMAZON_LINUX",
-                "AMAZON_LINUX_2",
-                "AMAZON_LINUX_2023",
-                "WINDOWS_2012",
-                "WINDOWS_2016",
-                "WINDOWS_2022",
-            ],
-            "type": "string",
-        },
-        "ServerSdkVersion": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^\\d+\\.\\d+\\.\\d+$",
-            "type": "string",
-        },
-        "StorageLocation": {"$ref": "#/definitions/StorageLocation"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Version": {"maxLength": 1024, "minLength": 1, "type": "string"},
-    },
-    "required": [],
-}
-
 
 class Build(_Resource):
     """AWS::GameLift::Build: Resource Type definition for AWS::GameLift::Build
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: BuildId.
+    Replaced when any of these change (create-only): StorageLocation, OperatingSystem,
+    ServerSdkVersion.
+    Write-only (sent to AWS, never read back): StorageLocation.
+    Read-only attributes (known once deployed): BuildArn, BuildId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-gamelift-build.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BuildProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BuildAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "build.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     BuildArn: str
+    """The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift build resource and
+    uniquely identifies it. ARNs are unique across all Regions. In a GameLift build ARN, the
+    resource ID matches the BuildId value."""
     BuildId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A unique identifier for a build to be deployed on the new fleet. If you are deploying the
+    fleet with a custom game build, you must specify this property. The build must have been
+    successfully uploaded to Amazon GameLift and be in a READY status. This fleet setting cannot be
+    changed once the fleet is created."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     OperatingSystem: Literal[
         "AMAZON_LINUX",
@@ -205,39 +162,57 @@ class Build(_Resource):
     Tags: list[TagDict]
     Version: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str | None = None,
+        OperatingSystem: Literal[
+            "AMAZON_LINUX",
+            "AMAZON_LINUX_2",
+            "AMAZON_LINUX_2023",
+            "WINDOWS_2012",
+            "WINDOWS_2016",
+            "WINDOWS_2022",
+        ]
+        | None = None,
+        ServerSdkVersion: str | None = None,
+        StorageLocation: BuildStorageLocation | BuildStorageLocationDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Version: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GameLift::Build; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str | None = None,
-            OperatingSystem: Literal[
-                "AMAZON_LINUX",
-                "AMAZON_LINUX_2",
-                "AMAZON_LINUX_2023",
-                "WINDOWS_2012",
-                "WINDOWS_2016",
-                "WINDOWS_2022",
-            ]
-            | None = None,
-            ServerSdkVersion: str | None = None,
-            StorageLocation: BuildStorageLocation | BuildStorageLocationDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Version: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GameLift::Build; `await` it inside an App to deploy it.
-
-            Name: A descriptive label that is associated with a build.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: A descriptive label that is associated with a build. Build names do not need to be
+                unique.
             OperatingSystem: The operating system that the game server binaries are built to run on.
-            ServerSdkVersion: A server SDK version you used when integrating your game server build with Amazon GameLift.
-            StorageLocation: Information indicating where your game build files are stored.
+                This value determines the type of fleet resources that you can use for this build.
+                If your game build contains multiple executables, they all must run on the same
+                operating system. If an operating system is not specified when creating a build,
+                Amazon GameLift uses the default value (WINDOWS_2012). This value cannot be changed
+                later. Create-only: changing it replaces the resource.
+            ServerSdkVersion: A server SDK version you used when integrating your game server build
+                with Amazon GameLift. By default Amazon GameLift sets this value to 4.0.2.
+                Create-only: changing it replaces the resource.
+            StorageLocation: Information indicating where your game build files are stored. Use this
+                parameter only when creating a build with files stored in an Amazon S3 bucket that
+                you own. The storage location must specify an Amazon S3 bucket name and key. The
+                location must also specify a role ARN that you set up to allow Amazon GameLift to
+                access your Amazon S3 bucket. The S3 bucket and your new build must be in the same
+                Region. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
             Tags: An array of key-value pairs to apply to this resource.
-            Version: Version information that is associated with this build.
+            Version: Version information that is associated with this build. Version strings do not
+                need to be unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,132 +99,216 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectionPortRangeDict = TypedDict(
-    "ConnectionPortRangeDict",
-    {
-        "FromPort": "Required[int]",
-        "ToPort": "Required[int]",
-    },
-    total=False,
-)
 
-ContainerFleetDeploymentConfigurationDict = TypedDict(
-    "ContainerFleetDeploymentConfigurationDict",
-    {
-        "ImpairmentStrategy": "Literal['MAINTAIN', 'ROLLBACK']",
-        "MinimumHealthyPercentage": "int",
-        "ProtectionStrategy": "Literal['WITH_PROTECTION', 'IGNORE_PROTECTION']",
-    },
-    total=False,
-)
+class ConnectionPortRangeDict(TypedDict, total=False):
+    """ConnectionPortRange as a plain dict: Defines the range of ports on the instance that allow
+    inbound traffic to connect with containers in a fleet."""
 
-ContainerFleetDeploymentDetailsDict = TypedDict(
-    "ContainerFleetDeploymentDetailsDict",
-    {
-        "LatestDeploymentId": "str",
-    },
-    total=False,
-)
+    FromPort: Required[int]
+    """A starting value for a range of allowed port numbers."""
+    ToPort: Required[int]
+    """An ending value for a range of allowed port numbers. Port numbers are end-inclusive. This
+    value must be higher than FromPort."""
 
-ContainerFleetGameSessionCreationLimitPolicyDict = TypedDict(
-    "ContainerFleetGameSessionCreationLimitPolicyDict",
-    {
-        "NewGameSessionsPerCreator": "int",
-        "PolicyPeriodInMinutes": "int",
-    },
-    total=False,
-)
 
-ContainerFleetLocationCapacityDict = TypedDict(
-    "ContainerFleetLocationCapacityDict",
-    {
-        "DesiredEC2Instances": "int",
-        "ManagedCapacityConfiguration": "ContainerFleetManagedCapacityConfigurationDict",
-        "MaxSize": "Required[int]",
-        "MinSize": "int",
-    },
-    total=False,
-)
+class ContainerFleetDeploymentConfigurationDict(TypedDict, total=False):
+    """ContainerFleetDeploymentConfiguration as a plain dict: Provides details about how to drain
+    old tasks and replace them with new updated tasks."""
 
-ContainerFleetLogConfigurationDict = TypedDict(
-    "ContainerFleetLogConfigurationDict",
-    {
-        "LogDestination": "Literal['NONE', 'CLOUDWATCH', 'S3']",
-        "LogGroupArn": "str",
-        "S3BucketName": "str",
-    },
-    total=False,
-)
+    ImpairmentStrategy: Literal["MAINTAIN", "ROLLBACK"]
+    """The strategy to apply in case of impairment; defaults to MAINTAIN."""
+    MinimumHealthyPercentage: int
+    """The minimum percentage of healthy required; defaults to 75."""
+    ProtectionStrategy: Literal["WITH_PROTECTION", "IGNORE_PROTECTION"]
+    """The protection strategy for deployment on the container fleet; defaults to WITH_PROTECTION."""
 
-ContainerFleetManagedCapacityConfigurationDict = TypedDict(
-    "ContainerFleetManagedCapacityConfigurationDict",
-    {
-        "ScaleInAfterInactivityMinutes": "int",
-        "ZeroCapacityStrategy": "Required[Literal['SCALE_TO_AND_FROM_ZERO', 'MANUAL']]",
-    },
-    total=False,
-)
 
-ContainerFleetTargetConfigurationDict = TypedDict(
-    "ContainerFleetTargetConfigurationDict",
-    {
-        "TargetValue": "Required[float]",
-    },
-    total=False,
-)
+class ContainerFleetDeploymentDetailsDict(TypedDict, total=False):
+    """ContainerFleetDeploymentDetails as a plain dict: Provides information about the last
+    deployment ID and its status."""
 
-IpPermissionDict = TypedDict(
-    "IpPermissionDict",
-    {
-        "FromPort": "Required[int]",
-        "IpRange": "Required[str]",
-        "Protocol": "Required[Literal['TCP', 'UDP']]",
-        "ToPort": "Required[int]",
-    },
-    total=False,
-)
+    LatestDeploymentId: str
+    """The ID of the last deployment on the container fleet. This field will be empty if the
+    container fleet does not have a ContainerGroupDefinition attached."""
 
-LocationConfigurationDict = TypedDict(
-    "LocationConfigurationDict",
-    {
-        "Location": "Required[str]",
-        "LocationCapacity": "ContainerFleetLocationCapacityDict",
-        "PlayerGatewayStatus": "Literal['DISABLED', 'ENABLED']",
-        "StoppedActions": "list[Literal['AUTO_SCALING']]",
-    },
-    total=False,
-)
 
-ScalingPolicyDict = TypedDict(
-    "ScalingPolicyDict",
-    {
-        "ComparisonOperator": "Literal['GreaterThanOrEqualToThreshold', 'GreaterThanThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold']",
-        "EvaluationPeriods": "int",
-        "MetricName": "Literal['ActivatingGameSessions', 'ActiveGameSessions', 'ActiveInstances', 'AvailableGameSessions', 'AvailablePlayerSessions', 'CurrentPlayerSessions', 'IdleInstances', 'PercentAvailableGameSessions', 'PercentIdleInstances', 'QueueDepth', 'WaitTime', 'ConcurrentActivatableGameSessions']",
-        "Name": "Required[str]",
-        "PolicyType": "Literal['RuleBased', 'TargetBased', 'ManagedScaling']",
-        "ScalingAdjustment": "int",
-        "ScalingAdjustmentType": "Literal['ChangeInCapacity', 'ExactCapacity', 'PercentChangeInCapacity']",
-        "TargetConfiguration": "ContainerFleetTargetConfigurationDict",
-        "Threshold": "float",
-    },
-    total=False,
-)
+class ContainerFleetGameSessionCreationLimitPolicyDict(TypedDict, total=False):
+    """ContainerFleetGameSessionCreationLimitPolicy as a plain dict: A policy that limits the number
+    of game sessions a player can create on the same fleet. This optional policy gives game owners
+    control over how players can consume available game server resources. A resource creation policy
+    makes the following statement: "An individual player can create a maximum number of new game
+    sessions within a specified time period". The policy is evaluated when a player tries to create
+    a new game session. For example, assume you have a policy of 10 new game sessions and a time
+    period of 60 minutes. On receiving a CreateGameSession request, Amazon GameLift checks that the
+    player (identified by CreatorId) has created fewer than 10 game sessions in the past 60 minutes."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    NewGameSessionsPerCreator: int
+    """The maximum number of game sessions that an individual can create during the policy period."""
+    PolicyPeriodInMinutes: int
+    """The time span used in evaluating the resource creation limit policy."""
 
+
+class ContainerFleetLocationCapacityDict(TypedDict, total=False):
+    """ContainerFleetLocationCapacity as a plain dict: Current resource capacity settings in a
+    specified fleet or location. The location value might refer to a fleet's remote location or its
+    home Region."""
+
+    DesiredEC2Instances: int
+    """Defaults to MinSize if not defined. The number of EC2 instances you want to maintain in the
+    specified fleet location. This value must fall between the minimum and maximum size limits. If
+    any auto-scaling policy is defined for the container fleet, the desired instance will only be
+    applied once during fleet creation and will be ignored in updates to avoid conflicts with
+    auto-scaling. During updates with any auto-scaling policy defined, if current desired instance
+    is lower than the new MinSize, it will be increased to the new MinSize; if current desired
+    instance is larger than the new MaxSize, it will be decreased to the new MaxSize."""
+    ManagedCapacityConfiguration: ContainerFleetManagedCapacityConfigurationDict
+    """Configuration options for Amazon GameLift Servers-managed capacity behavior."""
+    MaxSize: Required[int]
+    """The maximum value that is allowed for the fleet's instance count for a location."""
+    MinSize: int
+    """The minimum value allowed for the fleet's instance count for a location."""
+
+
+class ContainerFleetLogConfigurationDict(TypedDict, total=False):
+    """ContainerFleetLogConfiguration as a plain dict: A policy the location and provider of logs
+    from the fleet."""
+
+    LogDestination: Literal["NONE", "CLOUDWATCH", "S3"]
+    """Configures the service that provides logs."""
+    LogGroupArn: str
+    """If log destination is CLOUDWATCH, logs are sent to the specified log group in Amazon
+    CloudWatch."""
+    S3BucketName: str
+    """The name of the S3 bucket to pull logs from if S3 is the LogDestination"""
+
+
+class ContainerFleetManagedCapacityConfigurationDict(TypedDict, total=False):
+    """ContainerFleetManagedCapacityConfiguration as a plain dict: Configuration options for Amazon
+    GameLift Servers managed capacity behavior."""
+
+    ScaleInAfterInactivityMinutes: int
+    """Length of time, in minutes, that Amazon GameLift Servers will wait before scaling in your
+    MinSize and DesiredInstances to 0 after a period with no game session activity."""
+    ZeroCapacityStrategy: Required[Literal["SCALE_TO_AND_FROM_ZERO", "MANUAL"]]
+    """The strategy Amazon GameLift Servers will use to automatically scale your capacity to and
+    from zero in response to game session activity. Game session activity refers to any active
+    running sessions or game session requests. When set to SCALE_TO_AND_FROM_ZERO, MinSize must not
+    be specified and will be managed automatically. When set to MANUAL, MinSize is required."""
+
+
+class ContainerFleetTargetConfigurationDict(TypedDict, total=False):
+    """ContainerFleetTargetConfiguration as a plain dict: Settings for a target-based scaling
+    policy. A target-based policy tracks a particular fleet metric specifies a target value for the
+    metric. As player usage changes, the policy triggers Amazon GameLift to adjust capacity so that
+    the metric returns to the target value. The target configuration specifies settings as needed
+    for the target based policy, including the target value."""
+
+    TargetValue: Required[float]
+    """Desired value to use with a target-based scaling policy. The value must be relevant for
+    whatever metric the scaling policy is using. For example, in a policy using the metric
+    PercentAvailableGameSessions, the target value should be the preferred size of the fleet's
+    buffer (the percent of capacity that should be idle and ready for new game sessions)."""
+
+
+class IpPermissionDict(TypedDict, total=False):
+    """IpPermission as a plain dict: A range of IP addresses and port settings that allow inbound
+    traffic to connect to server processes on an Amazon GameLift hosting resource. New game sessions
+    that are started on the fleet are assigned an IP address/port number combination, which must
+    fall into the fleet's allowed ranges. For fleets created with a custom game server, the ranges
+    reflect the server's game session assignments. For Realtime Servers fleets, Amazon GameLift
+    automatically opens two port ranges, one for TCP messaging and one for UDP, for use by the
+    Realtime servers."""
+
+    FromPort: Required[int]
+    """A starting value for a range of allowed port numbers."""
+    IpRange: Required[str]
+    """A range of allowed IP addresses. This value must be expressed in CIDR notation. Example:
+    "000.000.000.000/[subnet mask]" or optionally the shortened version "0.0.0.0/[subnet mask]"."""
+    Protocol: Required[Literal["TCP", "UDP"]]
+    """The network communication protocol used by the fleet."""
+    ToPort: Required[int]
+    """An ending value for a range of allowed port numbers. Port numbers are end-inclusive. This
+    value must be higher than FromPort."""
+
+
+class LocationConfigurationDict(TypedDict, total=False):
+    """LocationConfiguration as a plain dict: A remote location where a multi-location fleet can
+    deploy EC2 instances for game hosting."""
+
+    Location: Required[str]
+    """Pattern: ^[A-Za-z0-9\\-]+ Length: 1 to 64 characters."""
+    LocationCapacity: ContainerFleetLocationCapacityDict
+    """Current resource capacity settings in a specified fleet or location. The location value might
+    refer to a fleet's remote location or its home Region."""
+    PlayerGatewayStatus: Literal["DISABLED", "ENABLED"]
+    """The player gateway status for the location."""
+    StoppedActions: list[Literal["AUTO_SCALING"]]
+    """A list of fleet actions that have been suspended in the fleet location."""
+
+
+class ScalingPolicyDict(TypedDict, total=False):
+    """ScalingPolicy as a plain dict: Rule that controls how a fleet is scaled. Scaling policies are
+    uniquely identified by the combination of name and fleet ID."""
+
+    ComparisonOperator: Literal[
+        "GreaterThanOrEqualToThreshold",
+        "GreaterThanThreshold",
+        "LessThanThreshold",
+        "LessThanOrEqualToThreshold",
+    ]
+    """Comparison operator to use when measuring a metric against the threshold value."""
+    EvaluationPeriods: int
+    """Length of time (in minutes) the metric must be at or beyond the threshold before a scaling
+    event is triggered."""
+    MetricName: Literal[
+        "ActivatingGameSessions",
+        "ActiveGameSessions",
+        "ActiveInstances",
+        "AvailableGameSessions",
+        "AvailablePlayerSessions",
+        "CurrentPlayerSessions",
+        "IdleInstances",
+        "PercentAvailableGameSessions",
+        "PercentIdleInstances",
+        "QueueDepth",
+        "WaitTime",
+        "ConcurrentActivatableGameSessions",
+    ]
+    """Name of the Amazon GameLift-defined metric that is used to trigger a scaling adjustment. This
+    is required for RuleBased and TargetBased policies."""
+    Name: Required[str]
+    """A descriptive label that is associated with a fleet's scaling policy. Policy names do not
+    need to be unique."""
+    PolicyType: Literal["RuleBased", "TargetBased", "ManagedScaling"]
+    """The type of scaling policy to create. For a target-based policy, set the parameter MetricName
+    to 'PercentAvailableGameSessions' and specify a TargetConfiguration. For a rule-based policy set
+    the following parameters: MetricName, ComparisonOperator, Threshold, EvaluationPeriods,
+    ScalingAdjustmentType, and ScalingAdjustment."""
+    ScalingAdjustment: int
+    """Amount of adjustment to make, based on the scaling adjustment type."""
+    ScalingAdjustmentType: Literal["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"]
+    """The type of adjustment to make to a fleet's instance count."""
+    TargetConfiguration: ContainerFleetTargetConfigurationDict
+    """An object that contains settings for a target-based scaling policy."""
+    Threshold: float
+    """Metric value used to trigger a scaling event."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GameLift::ContainerFleet",
     schema_file="aws-gamelift-containerfleet.json",
     primary_identifier=("/FleetId",),
-    additional_identifiers=(),
     read_only=(
         "/CreationTime",
         "/Status",
@@ -238,7 +326,6 @@ METADATA = _TypeMetadata(
         "/GameServerContainerGroupDefinitionName",
         "/PerInstanceContainerGroupDefinitionName",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/InstanceInboundPermissions",
         "/Locations",
@@ -248,14 +335,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("FleetRoleArn",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -265,303 +345,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConnectionPortRange": {
-            "additionalProperties": False,
-            "properties": {
-                "FromPort": {"maximum": 60000, "minimum": 1, "type": "integer"},
-                "ToPort": {"maximum": 60000, "minimum": 1, "type": "integer"},
-            },
-            "required": ["FromPort", "ToPort"],
-            "type": "object",
-        },
-        "DeploymentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ImpairmentStrategy": {"enum": ["MAINTAIN", "ROLLBACK"], "type": "string"},
-                "MinimumHealthyPercentage": {"maximum": 75, "minimum": 30, "type": "integer"},
-                "ProtectionStrategy": {
-                    "enum": ["WITH_PROTECTION", "IGNORE_PROTECTION"],
-                    "type": "string",
-                },
-            },
-            "required": [],
-            "type": "object",
-        },
-        "DeploymentDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "LatestDeploymentId": {
-                    "maxLength": 1024,
-                    "pattern": "^[a-zA-Z0-9\\-]+$|^$",
-                    "type": "string",
-                }
-            },
-            "required": [],
-            "type": "object",
-        },
-        "GameSessionCreationLimitPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "NewGameSessionsPerCreator": {"minimum": 0, "type": "integer"},
-                "PolicyPeriodInMinutes": {"minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "IpPermission": {
-            "additionalProperties": False,
-            "properties": {
-                "FromPort": {"maximum": 60000, "minimum": 1, "type": "integer"},
-                "IpRange": {
-                    "pattern": "(^(([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])(/([0-9]|[1-2][0-9]|3[0-2]))$)",
-                    "type": "string",
-                },
-                "Protocol": {"enum": ["TCP", "UDP"], "type": "string"},
-                "ToPort": {"maximum": 60000, "minimum": 1, "type": "integer"},
-            },
-            "required": ["FromPort", "IpRange", "Protocol", "ToPort"],
-            "type": "object",
-        },
-        "Location": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9\\-]+",
-            "type": "string",
-        },
-        "LocationCapacity": {
-            "additionalProperties": False,
-            "properties": {
-                "DesiredEC2Instances": {"minimum": 0, "type": "integer"},
-                "ManagedCapacityConfiguration": {
-                    "$ref": "#/definitions/ManagedCapacityConfiguration"
-                },
-                "MaxSize": {"minimum": 0, "type": "integer"},
-                "MinSize": {"minimum": 0, "type": "integer"},
-            },
-            "required": ["MaxSize"],
-            "type": "object",
-        },
-        "LocationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Location": {"$ref": "#/definitions/Location"},
-                "LocationCapacity": {"$ref": "#/definitions/LocationCapacity"},
-                "PlayerGatewayStatus": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-                "StoppedActions": {"$ref": "#/definitions/StoppedActions"},
-            },
-            "required": ["Location"],
-            "type": "object",
-        },
-        "LogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LogDestination": {"$ref": "#/definitions/LogDestination"},
-                "LogGroupArn": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9:/\\-\\*]+",
-                    "type": "string",
-                },
-                "S3BucketName": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "LogDestination": {"enum": ["NONE", "CLOUDWATCH", "S3"], "type": "string"},
-        "ManagedCapacityConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ScaleInAfterInactivityMinutes": {"maximum": 1440, "minimum": 5, "type": "integer"},
-                "ZeroCapacityStrategy": {
-                    "enum": ["SCALE_TO_AND_FROM_ZERO", "MANUAL"],
-                    "type": "string",
-                },
-            },
-            "required": ["ZeroCapacityStrategy"],
-            "type": "object",
-        },
-        "ScalingPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "ComparisonOperator": {
-                    "enum": [
-                        "GreaterThanOrEqualToThreshold",
-                        "GreaterThanThreshold",
-                        "LessThanThreshold",
-                        "LessThanOrEqualToThreshold",
-                    ],
-                    "type": "string",
-                },
-                "EvaluationPeriods": {"minimum": 1, "type": "integer"},
-                "MetricName": {
-                    "enum": [
-                        "ActivatingGameSessions",
-                        "ActiveGameSessions",
-                        "ActiveInstances",
-                        "AvailableGameSessions",
-                        "AvailablePlayerSessions",
-                        "CurrentPlayerSessions",
-                        "IdleInstances",
-                        "PercentAvailableGameSessions",
-                        "PercentIdleInstances",
-                        "QueueDepth",
-                        "WaitTime",
-                        "ConcurrentActivatableGameSessions",
-                    ],
-                    "type": "string",
-                },
-                "Name": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "PolicyType": {
-                    "enum": ["RuleBased", "TargetBased", "ManagedScaling"],
-                    "type": "string",
-                },
-                "ScalingAdjustment": {"type": "integer"},
-                "ScalingAdjustmentType": {
-                    "enum": ["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"],
-                    "type": "string",
-                },
-                "TargetConfiguration": {"$ref": "#/definitions/TargetConfiguration"},
-                "Threshold": {"type": "number"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "StoppedActions": {
-            "items": {"enum": ["AUTO_SCALING"], "type": "string"},
-            "maxItems": 1,
-            "type": "array",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TargetConfiguration": {
-            "additionalProperties": False,
-            "properties": {"TargetValue": {"type": "number"}},
-            "required": ["TargetValue"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "BillingType": {"enum": ["ON_DEMAND", "SPOT"], "type": "string"},
-        "CreationTime": {"type": "string"},
-        "DeploymentConfiguration": {"$ref": "#/definitions/DeploymentConfiguration"},
-        "DeploymentDetails": {"$ref": "#/definitions/DeploymentDetails"},
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "FleetArn": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^arn:.*:[a-z]*fleet\\/[a-z]*fleet-[a-zA-Z0-9\\-]+$",
-            "type": "string",
-        },
-        "FleetId": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-z]*fleet-[a-zA-Z0-9\\-]+",
-            "type": "string",
-        },
-        "FleetRoleArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:aws(-.*)?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$",
-            "type": "string",
-        },
-        "GameServerContainerGroupDefinitionArn": {
-            "maxLength": 512,
-            "pattern": "^arn:.*:containergroupdefinition\\/[a-zA-Z0-9\\-]+(:[0-9]+)?$|^$",
-            "type": "string",
-        },
-        "GameServerContainerGroupDefinitionName": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\-]+$|^arn:.*:containergroupdefinition\\/[a-zA-Z0-9\\-]+(:[0-9]+)?$",
-            "type": "string",
-        },
-        "GameServerContainerGroupsPerInstance": {"maximum": 5000, "minimum": 1, "type": "integer"},
-        "GameSessionCreationLimitPolicy": {"$ref": "#/definitions/GameSessionCreationLimitPolicy"},
-        "InstanceConnectionPortRange": {"$ref": "#/definitions/ConnectionPortRange"},
-        "InstanceInboundPermissions": {
-            "items": {"$ref": "#/definitions/IpPermission"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "InstanceType": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Locations": {
-            "items": {"$ref": "#/definitions/LocationConfiguration"},
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-        },
-        "LogConfiguration": {"$ref": "#/definitions/LogConfiguration"},
-        "MaximumGameServerContainerGroupsPerInstance": {
-            "maximum": 5000,
-            "minimum": 1,
-            "type": "integer",
-        },
-        "MetricGroups": {
-            "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-        },
-        "NewGameSessionProtectionPolicy": {
-            "enum": ["FullProtection", "NoProtection"],
-            "type": "string",
-        },
-        "PerInstanceContainerGroupDefinitionArn": {
-            "maxLength": 512,
-            "pattern": "^arn:.*:containergroupdefinition\\/[a-zA-Z0-9\\-]+(:[0-9]+)?$|^$",
-            "type": "string",
-        },
-        "PerInstanceContainerGroupDefinitionName": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\-]+$|^arn:.*:containergroupdefinition\\/[a-zA-Z0-9\\-]+(:[0-9]+)?$",
-            "type": "string",
-        },
-        "PlayerGatewayMode": {"enum": ["DISABLED", "ENABLED", "REQUIRED"], "type": "string"},
-        "ScalingPolicies": {
-            "items": {"$ref": "#/definitions/ScalingPolicy"},
-            "maxItems": 50,
-            "type": "array",
-        },
-        "Status": {
-            "enum": [
-                "PENDING",
-                "CREATING",
-                "CREATED",
-                "ACTIVATING",
-                "ACTIVE",
-                "UPDATING",
-                "DELETING",
-                "EXPIRED",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["FleetRoleArn"],
-}
-
 
 class ContainerFleet(_Resource):
-    """AWS::GameLift::ContainerFleet: The AWS::GameLift::ContainerFleet resource creates an Amazon GameLift (GameLift) container fleet to host game servers.
+    """AWS::GameLift::ContainerFleet: The AWS::GameLift::ContainerFleet resource creates an Amazon
+    GameLift (GameLift) container fleet to host game servers.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FleetId.
+    Replaced when any of these change (create-only): InstanceType, BillingType, PlayerGatewayMode.
+    Write-only (sent to AWS, never read back): DeploymentConfiguration,
+    GameServerContainerGroupDefinitionName, PerInstanceContainerGroupDefinitionName.
+    Read-only attributes (known once deployed): CreationTime, DeploymentDetails, FleetArn, FleetId,
+    GameServerContainerGroupDefinitionArn, MaximumGameServerContainerGroupsPerInstance,
+    PerInstanceContainerGroupDefinitionArn, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-gamelift-containerfleet.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -569,20 +367,33 @@ class ContainerFleet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContainerFleetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "container_fleet.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """A time stamp indicating when this data object was created. Format is a number expressed in
+    Unix time as milliseconds (for example "1469498468.057")."""
     DeploymentDetails: ContainerFleetDeploymentDetailsDict
+    """Provides information about the last deployment ID and its status."""
     FleetArn: str
+    """The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift container fleet resource
+    and uniquely identifies it across all AWS Regions."""
     FleetId: str
+    """Unique fleet ID"""
     GameServerContainerGroupDefinitionArn: str
+    """The Amazon Resource Name (ARN) of the game server container group definition. This field will
+    be empty if GameServerContainerGroupDefinitionName is not specified."""
     MaximumGameServerContainerGroupsPerInstance: int
+    """The maximum number of game server container groups per instance, a number between 1-5000."""
     PerInstanceContainerGroupDefinitionArn: str
+    """The Amazon Resource Name (ARN) of the per instance container group definition. This field
+    will be empty if PerInstanceContainerGroupDefinitionName is not specified."""
     Status: Literal[
         "PENDING", "CREATING", "CREATED", "ACTIVATING", "ACTIVE", "UPDATING", "DELETING", "EXPIRED"
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current status of the container fleet."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BillingType: Literal["ON_DEMAND", "SPOT"]
     DeploymentConfiguration: ContainerFleetDeploymentConfigurationDict
     Description: str
@@ -602,59 +413,92 @@ class ContainerFleet(_Resource):
     ScalingPolicies: list[ScalingPolicyDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FleetRoleArn: str,
+        BillingType: Literal["ON_DEMAND", "SPOT"] | None = None,
+        DeploymentConfiguration: ContainerFleetDeploymentConfiguration
+        | ContainerFleetDeploymentConfigurationDict
+        | None = None,
+        Description: str | None = None,
+        GameServerContainerGroupDefinitionName: str | None = None,
+        GameServerContainerGroupsPerInstance: int | None = None,
+        GameSessionCreationLimitPolicy: ContainerFleetGameSessionCreationLimitPolicy
+        | ContainerFleetGameSessionCreationLimitPolicyDict
+        | None = None,
+        InstanceConnectionPortRange: ConnectionPortRange | ConnectionPortRangeDict | None = None,
+        InstanceInboundPermissions: list[IpPermission | IpPermissionDict] | None = None,
+        InstanceType: str | None = None,
+        Locations: list[LocationConfiguration | LocationConfigurationDict] | None = None,
+        LogConfiguration: ContainerFleetLogConfiguration
+        | ContainerFleetLogConfigurationDict
+        | None = None,
+        MetricGroups: list[str] | None = None,
+        NewGameSessionProtectionPolicy: Literal["FullProtection", "NoProtection"] | None = None,
+        PerInstanceContainerGroupDefinitionName: str | None = None,
+        PlayerGatewayMode: Literal["DISABLED", "ENABLED", "REQUIRED"] | None = None,
+        ScalingPolicies: list[ScalingPolicy | ScalingPolicyDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GameLift::ContainerFleet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FleetRoleArn: str,
-            BillingType: Literal["ON_DEMAND", "SPOT"] | None = None,
-            DeploymentConfiguration: ContainerFleetDeploymentConfiguration
-            | ContainerFleetDeploymentConfigurationDict
-            | None = None,
-            Description: str | None = None,
-            GameServerContainerGroupDefinitionName: str | None = None,
-            GameServerContainerGroupsPerInstance: int | None = None,
-            GameSessionCreationLimitPolicy: ContainerFleetGameSessionCreationLimitPolicy
-            | ContainerFleetGameSessionCreationLimitPolicyDict
-            | None = None,
-            InstanceConnectionPortRange: ConnectionPortRange
-            | ConnectionPortRangeDict
-            | None = None,
-            InstanceInboundPermissions: list[IpPermission | IpPermissionDict] | None = None,
-            InstanceType: str | None = None,
-            Locations: list[LocationConfiguration | LocationConfigurationDict] | None = None,
-            LogConfiguration: ContainerFleetLogConfiguration
-            | ContainerFleetLogConfigurationDict
-            | None = None,
-            MetricGroups: list[str] | None = None,
-            NewGameSessionProtectionPolicy: Literal["FullProtection", "NoProtection"] | None = None,
-            PerInstanceContainerGroupDefinitionName: str | None = None,
-            PlayerGatewayMode: Literal["DISABLED", "ENABLED", "REQUIRED"] | None = None,
-            ScalingPolicies: list[ScalingPolicy | ScalingPolicyDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GameLift::ContainerFleet; `await` it inside an App to deploy it.
-
-            BillingType: Indicates whether to use On-Demand instances or Spot instances for this fleet.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FleetRoleArn: A unique identifier for an AWS IAM role that manages access to your AWS
+                services. Create a role or look up a role's ARN from the IAM dashboard in the AWS
+                Management Console. Required.
+            BillingType: Indicates whether to use On-Demand instances or Spot instances for this
+                fleet. If empty, the default is ON_DEMAND. Both categories of instances use
+                identical hardware and configurations based on the instance type selected for this
+                fleet. Create-only: changing it replaces the resource.
+            DeploymentConfiguration: Provides details about how to drain old tasks and replace them
+                with new updated tasks. Write-only: sent to AWS, never read back.
             Description: A human-readable description of a fleet.
-            FleetRoleArn: A unique identifier for an AWS IAM role that manages access to your AWS services.
-            GameServerContainerGroupDefinitionName: The name of the container group definition that will be created per game server.
-            GameServerContainerGroupsPerInstance: The number of desired game server container groups per instance, a number between 1-5000.
-            GameSessionCreationLimitPolicy: A policy that limits the number of game sessions an individual player can create over a span of time for this fleet.
-            InstanceInboundPermissions: A range of IP addresses and port settings that allow inbound traffic to connect to server processes on an Amazon GameLift server.
-            InstanceType: The name of an EC2 instance type that is supported in Amazon GameLift.
-            MetricGroups: The name of an Amazon CloudWatch metric group.
-            NewGameSessionProtectionPolicy: A game session protection policy to apply to all game sessions hosted on instances in this fleet.
-            PerInstanceContainerGroupDefinitionName: The name of the container group definition that will be created per instance.
-            PlayerGatewayMode: The player gateway mode for the container fleet.
+            GameServerContainerGroupDefinitionName: The name of the container group definition that
+                will be created per game server. You must specify GAME_SERVER container group. You
+                have the option to also specify one PER_INSTANCE container group. Write-only: sent
+                to AWS, never read back.
+            GameServerContainerGroupsPerInstance: The number of desired game server container groups
+                per instance, a number between 1-5000.
+            GameSessionCreationLimitPolicy: A policy that limits the number of game sessions an
+                individual player can create over a span of time for this fleet.
+            InstanceConnectionPortRange: Defines the range of ports on the instance that allow
+                inbound traffic to connect with containers in a fleet.
+            InstanceInboundPermissions: A range of IP addresses and port settings that allow inbound
+                traffic to connect to server processes on an Amazon GameLift server.
+            InstanceType: The name of an EC2 instance type that is supported in Amazon GameLift. A
+                fleet instance type determines the computing resources of each instance in the
+                fleet, including CPU, memory, storage, and networking capacity. Amazon GameLift
+                supports the following EC2 instance types. See Amazon EC2 Instance Types for
+                detailed descriptions. Create-only: changing it replaces the resource.
+            Locations: Items: 1 to 100 items.
+            LogConfiguration: A policy the location and provider of logs from the fleet.
+            MetricGroups: The name of an Amazon CloudWatch metric group. A metric group aggregates
+                the metrics for all fleets in the group. Specify a string containing the metric
+                group name. You can use an existing name or use a new name to create a new metric
+                group. Currently, this parameter can have only one string.
+            NewGameSessionProtectionPolicy: A game session protection policy to apply to all game
+                sessions hosted on instances in this fleet. When protected, active game sessions
+                cannot be terminated during a scale-down event. If this parameter is not set,
+                instances in this fleet default to no protection. You can change a fleet's
+                protection policy to affect future game sessions on the fleet. You can also set
+                protection for individual game sessions.
+            PerInstanceContainerGroupDefinitionName: The name of the container group definition that
+                will be created per instance. This field is optional if you specify
+                GameServerContainerGroupDefinitionName. Write-only: sent to AWS, never read back.
+            PlayerGatewayMode: The player gateway mode for the container fleet. Create-only:
+                changing it replaces the resource.
             ScalingPolicies: A list of rules that control how a fleet is scaled.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,122 +91,208 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ContainerDependencyDict = TypedDict(
-    "ContainerDependencyDict",
-    {
-        "Condition": "Required[Literal['START', 'COMPLETE', 'SUCCESS', 'HEALTHY']]",
-        "ContainerName": "Required[str]",
-    },
-    total=False,
-)
 
-ContainerEnvironmentDict = TypedDict(
-    "ContainerEnvironmentDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ContainerDependencyDict(TypedDict, total=False):
+    """ContainerDependency as a plain dict: A dependency that impacts a container's startup and
+    shutdown."""
 
-ContainerGroupDefinitionGameServerContainerDefinitionDict = TypedDict(
-    "ContainerGroupDefinitionGameServerContainerDefinitionDict",
-    {
-        "ContainerName": "Required[str]",
-        "DependsOn": "list[ContainerDependencyDict]",
-        "EnvironmentOverride": "list[ContainerEnvironmentDict]",
-        "ImageUri": "Required[str]",
-        "LinuxCapabilities": "ContainerGroupDefinitionLinuxCapabilitiesDict",
-        "MountPoints": "list[ContainerMountPointDict]",
-        "PortConfiguration": "ContainerGroupDefinitionPortConfigurationDict",
-        "ResolvedImageDigest": "str",
-        "ServerSdkVersion": "Required[str]",
-        "Vcpu": "float",
-    },
-    total=False,
-)
+    Condition: Required[Literal["START", "COMPLETE", "SUCCESS", "HEALTHY"]]
+    """The type of dependency."""
+    ContainerName: Required[str]
+    """A descriptive label for the container definition. The container being defined depends on this
+    container's condition."""
 
-ContainerGroupDefinitionLinuxCapabilitiesDict = TypedDict(
-    "ContainerGroupDefinitionLinuxCapabilitiesDict",
-    {
-        "Include": "list[Literal['AUDIT_CONTROL', 'AUDIT_WRITE', 'BLOCK_SUSPEND', 'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'IPC_LOCK', 'IPC_OWNER', 'KILL', 'LEASE', 'LINUX_IMMUTABLE', 'MAC_ADMIN', 'MAC_OVERRIDE', 'MKNOD', 'NET_ADMIN', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_RAW', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_CHROOT', 'SYS_MODULE', 'SYS_NICE', 'SYS_PACCT', 'SYS_PTRACE', 'SYS_RAWIO', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'SYSLOG', 'WAKE_ALARM']]",
-    },
-    total=False,
-)
 
-ContainerGroupDefinitionPortConfigurationDict = TypedDict(
-    "ContainerGroupDefinitionPortConfigurationDict",
-    {
-        "ContainerPortRanges": "Required[list[ContainerPortRangeDict]]",
-    },
-    total=False,
-)
+class ContainerEnvironmentDict(TypedDict, total=False):
+    """ContainerEnvironment as a plain dict: An environment variable to set inside a container, in
+    the form of a key-value pair."""
 
-ContainerHealthCheckDict = TypedDict(
-    "ContainerHealthCheckDict",
-    {
-        "Command": "Required[list[str]]",
-        "Interval": "int",
-        "Retries": "int",
-        "StartPeriod": "int",
-        "Timeout": "int",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """The environment variable name."""
+    Value: Required[str]
+    """The environment variable value."""
 
-ContainerMountPointDict = TypedDict(
-    "ContainerMountPointDict",
-    {
-        "AccessLevel": "Literal['READ_ONLY', 'READ_AND_WRITE']",
-        "ContainerPath": "str",
-        "InstancePath": "Required[str]",
-    },
-    total=False,
-)
 
-ContainerPortRangeDict = TypedDict(
-    "ContainerPortRangeDict",
-    {
-        "FromPort": "Required[int]",
-        "Protocol": "Required[Literal['TCP', 'UDP']]",
-        "ToPort": "Required[int]",
-    },
-    total=False,
-)
+class ContainerGroupDefinitionGameServerContainerDefinitionDict(TypedDict, total=False):
+    """ContainerGroupDefinitionGameServerContainerDefinition as a plain dict: Specifies the
+    information required to run game servers with this container group"""
 
-SupportContainerDefinitionDict = TypedDict(
-    "SupportContainerDefinitionDict",
-    {
-        "ContainerName": "Required[str]",
-        "DependsOn": "list[ContainerDependencyDict]",
-        "EnvironmentOverride": "list[ContainerEnvironmentDict]",
-        "Essential": "bool",
-        "HealthCheck": "ContainerHealthCheckDict",
-        "ImageUri": "Required[str]",
-        "LinuxCapabilities": "ContainerGroupDefinitionLinuxCapabilitiesDict",
-        "MemoryHardLimitMebibytes": "int",
-        "MountPoints": "list[ContainerMountPointDict]",
-        "PortConfiguration": "ContainerGroupDefinitionPortConfigurationDict",
-        "ResolvedImageDigest": "str",
-        "Vcpu": "float",
-    },
-    total=False,
-)
+    ContainerName: Required[str]
+    """A descriptive label for the container definition. Container definition names must be unique
+    with a container group definition."""
+    DependsOn: list[ContainerDependencyDict]
+    """A list of container dependencies that determines when this container starts up and shuts
+    down. For container groups with multiple containers, dependencies let you define a
+    startup/shutdown sequence across the containers."""
+    EnvironmentOverride: list[ContainerEnvironmentDict]
+    """The environment variables to pass to a container."""
+    ImageUri: Required[str]
+    """Specifies the image URI of this container."""
+    LinuxCapabilities: ContainerGroupDefinitionLinuxCapabilitiesDict
+    """Linux-specific modifications applied to the default Docker container configuration, such as
+    Linux capabilities."""
+    MountPoints: list[ContainerMountPointDict]
+    """A list of mount point configurations to be used in a container."""
+    PortConfiguration: ContainerGroupDefinitionPortConfigurationDict
+    """Defines the ports on the container."""
+    ResolvedImageDigest: str
+    """The digest of the container image."""
+    ServerSdkVersion: Required[str]
+    """The version of the server SDK used in this container group"""
+    Vcpu: float
+    """The number of virtual CPUs to give to the game server container. This is required when the
+    container group definition doesn't set TotalVcpuLimit."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ContainerGroupDefinitionLinuxCapabilitiesDict(TypedDict, total=False):
+    """ContainerGroupDefinitionLinuxCapabilities as a plain dict: A set of Linux capabilities that
+    are added to a container's default Docker configuration. For more detailed information, see the
+    capabilities(7) Linux manual page."""
+
+    Include: list[
+        Literal[
+            "AUDIT_CONTROL",
+            "AUDIT_WRITE",
+            "BLOCK_SUSPEND",
+            "CHOWN",
+            "DAC_OVERRIDE",
+            "DAC_READ_SEARCH",
+            "FOWNER",
+            "FSETID",
+            "IPC_LOCK",
+            "IPC_OWNER",
+            "KILL",
+            "LEASE",
+            "LINUX_IMMUTABLE",
+            "MAC_ADMIN",
+            "MAC_OVERRIDE",
+            "MKNOD",
+            "NET_ADMIN",
+            "NET_BIND_SERVICE",
+            "NET_BROADCAST",
+            "NET_RAW",
+            "SETFCAP",
+            "SETGID",
+            "SETPCAP",
+            "SETUID",
+            "SYS_ADMIN",
+            "SYS_BOOT",
+            "SYS_CHROOT",
+            "SYS_MODULE",
+            "SYS_NICE",
+            "SYS_PACCT",
+            "SYS_PTRACE",
+            "SYS_RAWIO",
+            "SYS_RESOURCE",
+            "SYS_TIME",
+            "SYS_TTY_CONFIG",
+            "SYSLOG",
+            "WAKE_ALARM",
+        ]
+    ]
+    """The list of Linux capabilities to add to the container's default configuration."""
+
+
+class ContainerGroupDefinitionPortConfigurationDict(TypedDict, total=False):
+    """ContainerGroupDefinitionPortConfiguration as a plain dict: Defines the ports on a container."""
+
+    ContainerPortRanges: Required[list[ContainerPortRangeDict]]
+    """Specifies one or more ranges of ports on a container."""
+
+
+class ContainerHealthCheckDict(TypedDict, total=False):
+    """ContainerHealthCheck as a plain dict: Specifies how the process manager checks the health of
+    containers."""
+
+    Command: Required[list[str]]
+    """A string array representing the command that the container runs to determine if it is
+    healthy."""
+    Interval: int
+    """How often (in seconds) the health is checked."""
+    Retries: int
+    """How many times the process manager will retry the command after a timeout. (The first run of
+    the command does not count as a retry.)"""
+    StartPeriod: int
+    """The optional grace period (in seconds) to give a container time to boostrap before teh health
+    check is declared failed."""
+    Timeout: int
+    """How many seconds the process manager allows the command to run before canceling it."""
+
+
+class ContainerMountPointDict(TypedDict, total=False):
+    """ContainerMountPoint as a plain dict: Defines the mount point configuration within a
+    container."""
+
+    AccessLevel: Literal["READ_ONLY", "READ_AND_WRITE"]
+    """The access permissions for the mounted path."""
+    ContainerPath: str
+    """The path inside the container where the mount is accessible."""
+    InstancePath: Required[str]
+    """The path on the host that will be mounted in the container."""
+
+
+class ContainerPortRangeDict(TypedDict, total=False):
+    """ContainerPortRange as a plain dict: A set of one or more port numbers that can be opened on
+    the container."""
+
+    FromPort: Required[int]
+    """A starting value for the range of allowed port numbers."""
+    Protocol: Required[Literal["TCP", "UDP"]]
+    """Defines the protocol of these ports."""
+    ToPort: Required[int]
+    """An ending value for the range of allowed port numbers. Port numbers are end-inclusive. This
+    value must be equal to or greater than FromPort."""
+
+
+class SupportContainerDefinitionDict(TypedDict, total=False):
+    """SupportContainerDefinition as a plain dict: Supports the function of the main container group"""
+
+    ContainerName: Required[str]
+    """A descriptive label for the container definition."""
+    DependsOn: list[ContainerDependencyDict]
+    """A list of container dependencies that determines when this container starts up and shuts
+    down. For container groups with multiple containers, dependencies let you define a
+    startup/shutdown sequence across the containers."""
+    EnvironmentOverride: list[ContainerEnvironmentDict]
+    """The environment variables to pass to a container."""
+    Essential: bool
+    """Specifies if the container is essential. If an essential container fails a health check, then
+    all containers in the container group will be restarted. You must specify exactly 1 essential
+    container in a container group."""
+    HealthCheck: ContainerHealthCheckDict
+    """Specifies how the health of the containers will be checked."""
+    ImageUri: Required[str]
+    """Specifies the image URI of this container."""
+    LinuxCapabilities: ContainerGroupDefinitionLinuxCapabilitiesDict
+    """Linux-specific modifications applied to the default Docker container configuration, such as
+    Linux capabilities."""
+    MemoryHardLimitMebibytes: int
+    """The total memory limit of container groups following this definition in MiB"""
+    MountPoints: list[ContainerMountPointDict]
+    """A list of mount point configurations to be used in a container."""
+    PortConfiguration: ContainerGroupDefinitionPortConfigurationDict
+    """Defines the ports on the container."""
+    ResolvedImageDigest: str
+    """The digest of the container image."""
+    Vcpu: float
+    """The number of virtual CPUs to give to the support group"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GameLift::ContainerGroupDefinition",
     schema_file="aws-gamelift-containergroupdefinition.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=(
         "/ContainerGroupDefinitionArn",
         "/CreationTime",
@@ -212,7 +302,6 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/Name", "/ContainerGroupType"),
     write_only=("/SourceVersionNumber",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/GameServerContainerDefinition/EnvironmentOverride",
         "/GameServerContainerDefinition/LinuxCapabilities/Include",
@@ -226,14 +315,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name", "OperatingSystem", "TotalMemoryLimitMebibytes"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -243,306 +325,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ContainerDependency": {
-            "additionalProperties": False,
-            "properties": {
-                "Condition": {
-                    "enum": ["START", "COMPLETE", "SUCCESS", "HEALTHY"],
-                    "type": "string",
-                },
-                "ContainerName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["ContainerName", "Condition"],
-            "type": "object",
-        },
-        "ContainerEnvironment": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 255, "minLength": 1, "pattern": "^.*$", "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "ContainerHealthCheck": {
-            "additionalProperties": False,
-            "properties": {
-                "Command": {
-                    "items": {
-                        "maxLength": 255,
-                        "minLength": 1,
-                        "pattern": "^.*$",
-                        "type": "string",
-                    },
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Interval": {"maximum": 300, "minimum": 60, "type": "integer"},
-                "Retries": {"maximum": 10, "minimum": 5, "type": "integer"},
-                "StartPeriod": {"maximum": 300, "minimum": 0, "type": "integer"},
-                "Timeout": {"maximum": 60, "minimum": 30, "type": "integer"},
-            },
-            "required": ["Command"],
-            "type": "object",
-        },
-        "ContainerMountPoint": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessLevel": {"enum": ["READ_ONLY", "READ_AND_WRITE"], "type": "string"},
-                "ContainerPath": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^(\\/+[^\\/]+\\/*)+$",
-                    "type": "string",
-                },
-                "InstancePath": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^\\/[\\s\\S]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["InstancePath"],
-            "type": "object",
-        },
-        "ContainerPortRange": {
-            "additionalProperties": False,
-            "properties": {
-                "FromPort": {"maximum": 60000, "minimum": 1, "type": "integer"},
-                "Protocol": {"enum": ["TCP", "UDP"], "type": "string"},
-                "ToPort": {"maximum": 60000, "minimum": 1, "type": "integer"},
-            },
-            "required": ["FromPort", "Protocol", "ToPort"],
-            "type": "object",
-        },
-        "GameServerContainerDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-]+$",
-                    "type": "string",
-                },
-                "DependsOn": {
-                    "items": {"$ref": "#/definitions/ContainerDependency"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "EnvironmentOverride": {
-                    "items": {"$ref": "#/definitions/ContainerEnvironment"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ImageUri": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-_\\.@\\/:]+$",
-                    "type": "string",
-                },
-                "LinuxCapabilities": {"$ref": "#/definitions/LinuxCapabilities"},
-                "MountPoints": {
-                    "items": {"$ref": "#/definitions/ContainerMountPoint"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "PortConfiguration": {"$ref": "#/definitions/PortConfiguration"},
-                "ResolvedImageDigest": {"pattern": "^sha256:[a-fA-F0-9]{64}$", "type": "string"},
-                "ServerSdkVersion": {
-                    "maxLength": 128,
-                    "minLength": 0,
-                    "pattern": "^\\d+\\.\\d+\\.\\d+$",
-                    "type": "string",
-                },
-                "Vcpu": {"maximum": 10, "minimum": 0.125, "type": "number"},
-            },
-            "required": ["ContainerName", "ImageUri", "ServerSdkVersion"],
-            "type": "object",
-        },
-        "LinuxCapabilities": {
-            "additionalProperties": False,
-            "properties": {
-                "Include": {
-                    "items": {
-                        "enum": [
-                            "AUDIT_CONTROL",
-                            "AUDIT_WRITE",
-                            "BLOCK_SUSPEND",
-                            "CHOWN",
-                            "DAC_OVERRIDE",
-                            "DAC_READ_SEARCH",
-                            "FOWNER",
-                            "FSETID",
-                            "IPC_LOCK",
-                            "IPC_OWNER",
-                            "KILL",
-                            "LEASE",
-                            "LINUX_IMMUTABLE",
-                            "MAC_ADMIN",
-                            "MAC_OVERRIDE",
-                            "MKNOD",
-                            "NET_ADMIN",
-                            "NET_BIND_SERVICE",
-                            "NET_BROADCAST",
-                            "NET_RAW",
-                            "SETFCAP",
-                            "SETGID",
-                            "SETPCAP",
-                            "SETUID",
-                            "SYS_ADMIN",
-                            "SYS_BOOT",
-                            "SYS_CHROOT",
-                            "SYS_MODULE",
-                            "SYS_NICE",
-                            "SYS_PACCT",
-                            "SYS_PTRACE",
-                            "SYS_RAWIO",
-                            "SYS_RESOURCE",
-                            "SYS_TIME",
-                            "SYS_TTY_CONFIG",
-                            "SYSLOG",
-                            "WAKE_ALARM",
-                        ],
-                        "type": "string",
-                    },
-                    "maxItems": 37,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "PortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerPortRanges": {
-                    "items": {"$ref": "#/definitions/ContainerPortRange"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["ContainerPortRanges"],
-            "type": "object",
-        },
-        "SupportContainerDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-]+$",
-                    "type": "string",
-                },
-                "DependsOn": {
-                    "items": {"$ref": "#/definitions/ContainerDependency"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "EnvironmentOverride": {
-                    "items": {"$ref": "#/definitions/ContainerEnvironment"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Essential": {"type": "boolean"},
-                "HealthCheck": {"$ref": "#/definitions/ContainerHealthCheck"},
-                "ImageUri": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-_\\.@\\/:]+$",
-                    "type": "string",
-                },
-                "LinuxCapabilities": {"$ref": "#/definitions/LinuxCapabilities"},
-                "MemoryHardLimitMebibytes": {"maximum": 1024000, "minimum": 4, "type": "integer"},
-                "MountPoints": {
-                    "items": {"$ref": "#/definitions/ContainerMountPoint"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "PortConfiguration": {"$ref": "#/definitions/PortConfiguration"},
-                "ResolvedImageDigest": {"pattern": "^sha256:[a-fA-F0-9]{64}$", "type": "string"},
-                "Vcpu": {"maximum": 10, "minimum": 0.125, "type": "number"},
-            },
-            "required": ["ContainerName", "ImageUri"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "pattern": "^.*$", "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ContainerGroupDefinitionArn": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^arn:.*:containergroupdefinition\\/[a-zA-Z0-9\\-]+(:[0-9]+)?$",
-            "type": "string",
-        },
-        "ContainerGroupType": {"enum": ["GAME_SERVER", "PER_INSTANCE"], "type": "string"},
-        "CreationTime": {"type": "string"},
-        "GameServerContainerDefinition": {"$ref": "#/definitions/GameServerContainerDefinition"},
-        "Name": {"maxLength": 128, "minLength": 1, "pattern": "^[a-zA-Z0-9-]+$", "type": "string"},
-        "OperatingSystem": {"enum": ["AMAZON_LINUX_2023"], "type": "string"},
-        "SourceVersionNumber": {"minimum": 0, "type": "integer"},
-        "Status": {"enum": ["READY", "COPYING", "FAILED"], "type": "string"},
-        "StatusReason": {"type": "string"},
-        "SupportContainerDefinitions": {
-            "items": {"$ref": "#/definitions/SupportContainerDefinition"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TotalMemoryLimitMebibytes": {"maximum": 1024000, "minimum": 4, "type": "integer"},
-        "TotalVcpuLimit": {"maximum": 10, "minimum": 0.125, "type": "number"},
-        "VersionDescription": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "VersionNumber": {"minimum": 0, "type": "integer"},
-    },
-    "required": ["Name", "OperatingSystem", "TotalMemoryLimitMebibytes"],
-}
-
 
 class ContainerGroupDefinition(_Resource):
-    """AWS::GameLift::ContainerGroupDefinition: The AWS::GameLift::ContainerGroupDefinition resource creates an Amazon GameLift container group definition.
+    """AWS::GameLift::ContainerGroupDefinition: The AWS::GameLift::ContainerGroupDefinition resource
+    creates an Amazon GameLift container group definition.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, ContainerGroupType.
+    Write-only (sent to AWS, never read back): SourceVersionNumber.
+    Read-only attributes (known once deployed): ContainerGroupDefinitionArn, CreationTime, Status,
+    StatusReason, VersionNumber.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-gamelift-containergroupdefinition.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -552,15 +347,25 @@ class ContainerGroupDefinition(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContainerGroupDefinitionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "container_group_definition.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ContainerGroupDefinitionArn: str
+    """The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift container group resource
+    and uniquely identifies it across all AWS Regions."""
     CreationTime: str
+    """A time stamp indicating when this data object was created. Format is a number expressed in
+    Unix time as milliseconds (for example "1469498468.057")."""
     Status: Literal["READY", "COPYING", "FAILED"]
+    """A string indicating ContainerGroupDefinition status."""
     StatusReason: str
+    """A string indicating the reason for ContainerGroupDefinition status."""
     VersionNumber: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The version of this ContainerGroupDefinition"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContainerGroupType: Literal["GAME_SERVER", "PER_INSTANCE"]
     GameServerContainerDefinition: ContainerGroupDefinitionGameServerContainerDefinitionDict
     Name: str
@@ -572,43 +377,53 @@ class ContainerGroupDefinition(_Resource):
     TotalVcpuLimit: float
     VersionDescription: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        OperatingSystem: Literal["AMAZON_LINUX_2023"],
+        TotalMemoryLimitMebibytes: int,
+        ContainerGroupType: Literal["GAME_SERVER", "PER_INSTANCE"] | None = None,
+        GameServerContainerDefinition: ContainerGroupDefinitionGameServerContainerDefinition
+        | ContainerGroupDefinitionGameServerContainerDefinitionDict
+        | None = None,
+        SourceVersionNumber: int | None = None,
+        SupportContainerDefinitions: list[
+            SupportContainerDefinition | SupportContainerDefinitionDict
+        ]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TotalVcpuLimit: float | None = None,
+        VersionDescription: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GameLift::ContainerGroupDefinition; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            OperatingSystem: Literal["AMAZON_LINUX_2023"],
-            TotalMemoryLimitMebibytes: int,
-            ContainerGroupType: Literal["GAME_SERVER", "PER_INSTANCE"] | None = None,
-            GameServerContainerDefinition: ContainerGroupDefinitionGameServerContainerDefinition
-            | ContainerGroupDefinitionGameServerContainerDefinitionDict
-            | None = None,
-            SourceVersionNumber: int | None = None,
-            SupportContainerDefinitions: list[
-                SupportContainerDefinition | SupportContainerDefinitionDict
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TotalVcpuLimit: float | None = None,
-            VersionDescription: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GameLift::ContainerGroupDefinition; `await` it inside an App to deploy it.
-
-            ContainerGroupType: The scope of the container group
-            Name: A descriptive label for the container group definition.
-            OperatingSystem: The operating system of the container group
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: A descriptive label for the container group definition. Create-only: changing it
+                replaces the resource. Required.
+            OperatingSystem: The operating system of the container group Required.
+            TotalMemoryLimitMebibytes: The total memory limit of container groups following this
+                definition in MiB Required.
+            ContainerGroupType: The scope of the container group Create-only: changing it replaces
+                the resource.
+            GameServerContainerDefinition: Specifies the information required to run game servers
+                with this container group
             SourceVersionNumber: A specific ContainerGroupDefinition version to be updated
-            SupportContainerDefinitions: A collection of support container definitions that define the containers in this group.
+                Write-only: sent to AWS, never read back.
+            SupportContainerDefinitions: A collection of support container definitions that define
+                the containers in this group.
             Tags: An array of key-value pairs to apply to this resource.
-            TotalMemoryLimitMebibytes: The total memory limit of container groups following this definition in MiB
             TotalVcpuLimit: The total amount of virtual CPUs on the container group definition
             VersionDescription: The description of this version
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

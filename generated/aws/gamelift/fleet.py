@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -99,141 +103,255 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FleetAnywhereConfigurationDict = TypedDict(
-    "FleetAnywhereConfigurationDict",
-    {
-        "Cost": "Required[str]",
-    },
-    total=False,
-)
 
-FleetCertificateConfigurationDict = TypedDict(
-    "FleetCertificateConfigurationDict",
-    {
-        "CertificateType": "Required[Literal['DISABLED', 'GENERATED']]",
-    },
-    total=False,
-)
+class FleetAnywhereConfigurationDict(TypedDict, total=False):
+    """FleetAnywhereConfiguration as a plain dict: Configuration for Anywhere fleet."""
 
-FleetLocationCapacityDict = TypedDict(
-    "FleetLocationCapacityDict",
-    {
-        "DesiredEC2Instances": "int",
-        "ManagedCapacityConfiguration": "FleetManagedCapacityConfigurationDict",
-        "MaxSize": "Required[int]",
-        "MinSize": "int",
-    },
-    total=False,
-)
+    Cost: Required[str]
+    """Cost of compute can be specified on Anywhere Fleets to prioritize placement across Queue
+    destinations based on Cost."""
 
-FleetManagedCapacityConfigurationDict = TypedDict(
-    "FleetManagedCapacityConfigurationDict",
-    {
-        "ScaleInAfterInactivityMinutes": "int",
-        "ZeroCapacityStrategy": "Required[Literal['SCALE_TO_AND_FROM_ZERO', 'MANUAL']]",
-    },
-    total=False,
-)
 
-FleetPlayerGatewayConfigurationDict = TypedDict(
-    "FleetPlayerGatewayConfigurationDict",
-    {
-        "GameServerIpProtocolSupported": "Literal['IPv4', 'DUAL_STACK']",
-    },
-    total=False,
-)
+class FleetCertificateConfigurationDict(TypedDict, total=False):
+    """FleetCertificateConfiguration as a plain dict: Information about the use of a TLS/SSL
+    certificate for a fleet. TLS certificate generation is enabled at the fleet level, with one
+    certificate generated for the fleet. When this feature is enabled, the certificate can be
+    retrieved using the GameLift Server SDK call GetInstanceCertificate. All instances in a fleet
+    share the same certificate."""
 
-FleetResourceCreationLimitPolicyDict = TypedDict(
-    "FleetResourceCreationLimitPolicyDict",
-    {
-        "NewGameSessionsPerCreator": "int",
-        "PolicyPeriodInMinutes": "int",
-    },
-    total=False,
-)
+    CertificateType: Required[Literal["DISABLED", "GENERATED"]]
+    """Allowed values: 'DISABLED', 'GENERATED'."""
 
-FleetRuntimeConfigurationDict = TypedDict(
-    "FleetRuntimeConfigurationDict",
-    {
-        "GameSessionActivationTimeoutSeconds": "int",
-        "MaxConcurrentGameSessionActivations": "int",
-        "ServerProcesses": "list[ServerProcessDict]",
-    },
-    total=False,
-)
 
-FleetTargetConfigurationDict = TypedDict(
-    "FleetTargetConfigurationDict",
-    {
-        "TargetValue": "Required[float]",
-    },
-    total=False,
-)
+class FleetLocationCapacityDict(TypedDict, total=False):
+    """FleetLocationCapacity as a plain dict: Current resource capacity settings in a specified
+    fleet or location. The location value might refer to a fleet's remote location or its home
+    Region."""
 
-IpPermissionDict = TypedDict(
-    "IpPermissionDict",
-    {
-        "FromPort": "Required[int]",
-        "IpRange": "Required[str]",
-        "Protocol": "Required[Literal['TCP', 'UDP']]",
-        "ToPort": "Required[int]",
-    },
-    total=False,
-)
+    DesiredEC2Instances: int
+    """Defaults to MinSize if not defined. The number of EC2 instances you want to maintain in the
+    specified fleet location. This value must fall between the minimum and maximum size limits."""
+    ManagedCapacityConfiguration: FleetManagedCapacityConfigurationDict
+    """Configuration options for Amazon GameLift Servers-managed capacity behavior."""
+    MaxSize: Required[int]
+    """The maximum value that is allowed for the fleet's instance count for a location. When
+    creating a new fleet, GameLift automatically sets this value to "1". Once the fleet is active,
+    you can change this value."""
+    MinSize: int
+    """The minimum value allowed for the fleet's instance count for a location. When creating a new
+    fleet, GameLift automatically sets this value to "0". After the fleet is active, you can change
+    this value."""
 
-LocationConfigurationDict = TypedDict(
-    "LocationConfigurationDict",
-    {
-        "Location": "Required[str]",
-        "LocationCapacity": "FleetLocationCapacityDict",
-        "PlayerGatewayStatus": "Literal['DISABLED', 'ENABLED']",
-    },
-    total=False,
-)
 
-ScalingPolicyDict = TypedDict(
-    "ScalingPolicyDict",
-    {
-        "ComparisonOperator": "Literal['GreaterThanOrEqualToThreshold', 'GreaterThanThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold']",
-        "EvaluationPeriods": "int",
-        "Location": "str",
-        "MetricName": "Literal['ActivatingGameSessions', 'ActiveGameSessions', 'ActiveInstances', 'AvailableGameSessions', 'AvailablePlayerSessions', 'CurrentPlayerSessions', 'IdleInstances', 'PercentAvailableGameSessions', 'PercentIdleInstances', 'QueueDepth', 'WaitTime', 'ConcurrentActivatableGameSessions']",
-        "Name": "Required[str]",
-        "PolicyType": "Literal['RuleBased', 'TargetBased', 'ManagedScaling']",
-        "ScalingAdjustment": "int",
-        "ScalingAdjustmentType": "Literal['ChangeInCapacity', 'ExactCapacity', 'PercentChangeInCapacity']",
-        "Status": "Literal['ACTIVE', 'UPDATE_REQUESTED', 'UPDATING', 'DELETE_REQUESTED', 'DELETING', 'DELETED', 'ERROR']",
-        "TargetConfiguration": "FleetTargetConfigurationDict",
-        "Threshold": "float",
-        "UpdateStatus": "Literal['PENDING_UPDATE']",
-    },
-    total=False,
-)
+class FleetManagedCapacityConfigurationDict(TypedDict, total=False):
+    """FleetManagedCapacityConfiguration as a plain dict: Configuration options for Amazon GameLift
+    Servers-managed capacity behavior."""
 
-ServerProcessDict = TypedDict(
-    "ServerProcessDict",
-    {
-        "ConcurrentExecutions": "Required[int]",
-        "LaunchPath": "Required[str]",
-        "Parameters": "str",
-    },
-    total=False,
-)
+    ScaleInAfterInactivityMinutes: int
+    """Length of time, in minutes, that Amazon GameLift Servers will wait before scaling in your
+    MinSize and DesiredInstances to 0 after a period with no game session activity."""
+    ZeroCapacityStrategy: Required[Literal["SCALE_TO_AND_FROM_ZERO", "MANUAL"]]
+    """The strategy Amazon GameLift Servers will use to automatically scale your capacity to and
+    from zero in response to game session activity. Game session activity refers to any active
+    running sessions or game session requests. When set to SCALE_TO_AND_FROM_ZERO, MinSize must not
+    be specified and will be managed automatically. When set to MANUAL, MinSize is required."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class FleetPlayerGatewayConfigurationDict(TypedDict, total=False):
+    """FleetPlayerGatewayConfiguration as a plain dict: Configuration for player gateway."""
+
+    GameServerIpProtocolSupported: Literal["IPv4", "DUAL_STACK"]
+    """The IP protocol supported by the game server."""
+
+
+class FleetResourceCreationLimitPolicyDict(TypedDict, total=False):
+    """FleetResourceCreationLimitPolicy as a plain dict: A policy that limits the number of game
+    sessions a player can create on the same fleet. This optional policy gives game owners control
+    over how players can consume available game server resources. A resource creation policy makes
+    the following statement: "An individual player can create a maximum number of new game sessions
+    within a specified time period". The policy is evaluated when a player tries to create a new
+    game session. For example, assume you have a policy of 10 new game sessions and a time period of
+    60 minutes. On receiving a CreateGameSession request, Amazon GameLift checks that the player
+    (identified by CreatorId) has created fewer than 10 game sessions in the past 60 minutes."""
+
+    NewGameSessionsPerCreator: int
+    """The maximum number of game sessions that an individual can create during the policy period."""
+    PolicyPeriodInMinutes: int
+    """The time span used in evaluating the resource creation limit policy."""
+
+
+class FleetRuntimeConfigurationDict(TypedDict, total=False):
+    """FleetRuntimeConfiguration as a plain dict: A collection of server process configurations that
+    describe the processes to run on each instance in a fleet. All fleets must have a runtime
+    configuration. Each instance in the fleet maintains server processes as specified in the runtime
+    configuration, launching new ones as existing processes end. Each instance regularly checks for
+    an updated runtime configuration makes adjustments as called for. The runtime configuration
+    enables the instances in a fleet to run multiple processes simultaneously. Potential scenarios
+    are as follows: (1) Run multiple processes of a single game server executable to maximize usage
+    of your hosting resources. (2) Run one or more processes of different executables, such as your
+    game server and a metrics tracking program. (3) Run multiple processes of a single game server
+    but with different launch parameters, for example to run one process on each instance in debug
+    mode. An Amazon GameLift instance is limited to 50 processes running simultaneously. A runtime
+    configuration must specify fewer than this limit. To calculate the total number of processes
+    specified in a runtime configuration, add the values of the ConcurrentExecutions parameter for
+    each ServerProcess object in the runtime configuration."""
+
+    GameSessionActivationTimeoutSeconds: int
+    """The maximum amount of time (in seconds) that a game session can remain in status ACTIVATING.
+    If the game session is not active before the timeout, activation is terminated and the game
+    session status is changed to TERMINATED."""
+    MaxConcurrentGameSessionActivations: int
+    """The maximum number of game sessions with status ACTIVATING to allow on an instance
+    simultaneously. This setting limits the amount of instance resources that can be used for new
+    game activations at any one time."""
+    ServerProcesses: list[ServerProcessDict]
+    """A collection of server process configurations that describe which server processes to run on
+    each instance in a fleet."""
+
+
+class FleetTargetConfigurationDict(TypedDict, total=False):
+    """FleetTargetConfiguration as a plain dict: Settings for a target-based scaling policy. A
+    target-based policy tracks a particular fleet metric specifies a target value for the metric. As
+    player usage changes, the policy triggers Amazon GameLift to adjust capacity so that the metric
+    returns to the target value. The target configuration specifies settings as needed for the
+    target based policy, including the target value."""
+
+    TargetValue: Required[float]
+    """Desired value to use with a target-based scaling policy. The value must be relevant for
+    whatever metric the scaling policy is using. For example, in a policy using the metric
+    PercentAvailableGameSessions, the target value should be the preferred size of the fleet's
+    buffer (the percent of capacity that should be idle and ready for new game sessions)."""
+
+
+class IpPermissionDict(TypedDict, total=False):
+    """IpPermission as a plain dict: A range of IP addresses and port settings that allow inbound
+    traffic to connect to server processes on an Amazon GameLift hosting resource. New game sessions
+    that are started on the fleet are assigned an IP address/port number combination, which must
+    fall into the fleet's allowed ranges. For fleets created with a custom game server, the ranges
+    reflect the server's game session assignments. For Realtime Servers fleets, Amazon GameLift
+    automatically opens two port ranges, one for TCP messaging and one for UDP, for use by the
+    Realtime servers."""
+
+    FromPort: Required[int]
+    """A starting value for a range of allowed port numbers."""
+    IpRange: Required[str]
+    """A range of allowed IP addresses. This value must be expressed in CIDR notation. Example:
+    "000.000.000.000/[subnet mask]" or optionally the shortened version "0.0.0.0/[subnet mask]"."""
+    Protocol: Required[Literal["TCP", "UDP"]]
+    """The network communication protocol used by the fleet."""
+    ToPort: Required[int]
+    """An ending value for a range of allowed port numbers. Port numbers are end-inclusive. This
+    value must be higher than FromPort."""
+
+
+class LocationConfigurationDict(TypedDict, total=False):
+    """LocationConfiguration as a plain dict: A remote location where a multi-location fleet can
+    deploy EC2 instances for game hosting."""
+
+    Location: Required[str]
+    """Pattern: ^[A-Za-z0-9\\-]+ Length: 1 to 64 characters."""
+    LocationCapacity: FleetLocationCapacityDict
+    """Current resource capacity settings in a specified fleet or location. The location value might
+    refer to a fleet's remote location or its home Region."""
+    PlayerGatewayStatus: Literal["DISABLED", "ENABLED"]
+    """The player gateway status for the location."""
+
+
+class ScalingPolicyDict(TypedDict, total=False):
+    """ScalingPolicy as a plain dict: Rule that controls how a fleet is scaled. Scaling policies are
+    uniquely identified by the combination of name and fleet ID."""
+
+    ComparisonOperator: Literal[
+        "GreaterThanOrEqualToThreshold",
+        "GreaterThanThreshold",
+        "LessThanThreshold",
+        "LessThanOrEqualToThreshold",
+    ]
+    """Comparison operator to use when measuring a metric against the threshold value."""
+    EvaluationPeriods: int
+    """Length of time (in minutes) the metric must be at or beyond the threshold before a scaling
+    event is triggered."""
+    Location: str
+    """Pattern: ^[A-Za-z0-9\\-]+ Length: 1 to 64 characters."""
+    MetricName: Literal[
+        "ActivatingGameSessions",
+        "ActiveGameSessions",
+        "ActiveInstances",
+        "AvailableGameSessions",
+        "AvailablePlayerSessions",
+        "CurrentPlayerSessions",
+        "IdleInstances",
+        "PercentAvailableGameSessions",
+        "PercentIdleInstances",
+        "QueueDepth",
+        "WaitTime",
+        "ConcurrentActivatableGameSessions",
+    ]
+    """Name of the Amazon GameLift-defined metric that is used to trigger a scaling adjustment. This
+    is required for RuleBased and TargetBased policies."""
+    Name: Required[str]
+    """A descriptive label that is associated with a fleet's scaling policy. Policy names do not
+    need to be unique."""
+    PolicyType: Literal["RuleBased", "TargetBased", "ManagedScaling"]
+    """The type of scaling policy to create. For a target-based policy, set the parameter MetricName
+    to 'PercentAvailableGameSessions' and specify a TargetConfiguration. For a rule-based policy set
+    the following parameters: MetricName, ComparisonOperator, Threshold, EvaluationPeriods,
+    ScalingAdjustmentType, and ScalingAdjustment."""
+    ScalingAdjustment: int
+    """Amount of adjustment to make, based on the scaling adjustment type."""
+    ScalingAdjustmentType: Literal["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"]
+    """The type of adjustment to make to a fleet's instance count."""
+    Status: Literal[
+        "ACTIVE", "UPDATE_REQUESTED", "UPDATING", "DELETE_REQUESTED", "DELETING", "DELETED", "ERROR"
+    ]
+    """Current status of the scaling policy. The scaling policy can be in force only when in an
+    ACTIVE status. Scaling policies can be suspended for individual fleets. If the policy is
+    suspended for a fleet, the policy status does not change."""
+    TargetConfiguration: FleetTargetConfigurationDict
+    """An object that contains settings for a target-based scaling policy."""
+    Threshold: float
+    """Metric value used to trigger a scaling event."""
+    UpdateStatus: Literal["PENDING_UPDATE"]
+    """The current status of the fleet's scaling policies in a requested fleet location. The status
+    PENDING_UPDATE indicates that an update was requested for the fleet but has not yet been
+    completed for the location."""
+
+
+class ServerProcessDict(TypedDict, total=False):
+    """ServerProcess as a plain dict: A set of instructions for launching server processes on each
+    instance in a fleet. Each instruction set identifies the location of the server executable,
+    optional launch parameters, and the number of server processes with this configuration to
+    maintain concurrently on the instance. Server process configurations make up a fleet's
+    RuntimeConfiguration."""
+
+    ConcurrentExecutions: Required[int]
+    """The number of server processes that use this configuration to run concurrently on an
+    instance."""
+    LaunchPath: Required[str]
+    """The location of the server executable in a custom game build or the name of the Realtime
+    script file that contains the Init() function. Game builds and Realtime scripts are installed on
+    instances at the root: Windows (for custom game builds only): C:\\game. Example:
+    "C:\\game\\MyGame\\server.exe" Linux: /local/game. Examples: "/local/game/MyGame/server.exe" or
+    "/local/game/MyRealtimeScript.js" """
+    Parameters: str
+    """An optional list of parameters to pass to the server executable or Realtime script on launch."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GameLift::Fleet",
     schema_file="aws-gamelift-fleet.json",
     primary_identifier=("/FleetId",),
-    additional_identifiers=(),
     read_only=("/FleetId", "/FleetArn", "/Locations/*/PlayerGatewayStatus"),
     create_only=(
         "/BuildId",
@@ -253,7 +371,6 @@ METADATA = _TypeMetadata(
         "/PlayerGatewayConfiguration",
     ),
     write_only=("/ApplyCapacity",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/EC2InboundPermissions",
         "/Locations",
@@ -264,14 +381,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -281,334 +391,38 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AnywhereConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Cost": {
-                    "maxLength": 11,
-                    "minLength": 1,
-                    "pattern": "^\\d{1,5}(?:\\.\\d{1,5})?$",
-                    "type": "string",
-                }
-            },
-            "required": ["Cost"],
-        },
-        "CertificateConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateType": {"enum": ["DISABLED", "GENERATED"], "type": "string"}
-            },
-            "required": ["CertificateType"],
-            "type": "object",
-        },
-        "IpPermission": {
-            "additionalProperties": False,
-            "properties": {
-                "FromPort": {"maximum": 60000, "minimum": 1, "type": "integer"},
-                "IpRange": {
-                    "pattern": "(^(([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])(/([0-9]|[1-2][0-9]|3[0-2]))$)",
-                    "type": "string",
-                },
-                "Protocol": {"enum": ["TCP", "UDP"], "type": "string"},
-                "ToPort": {"maximum": 60000, "minimum": 1, "type": "integer"},
-            },
-            "required": ["FromPort", "IpRange", "Protocol", "ToPort"],
-            "type": "object",
-        },
-        "Location": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9\\-]+",
-            "type": "string",
-        },
-        "LocationCapacity": {
-            "additionalProperties": False,
-            "properties": {
-                "DesiredEC2Instances": {"minimum": 0, "type": "integer"},
-                "ManagedCapacityConfiguration": {
-                    "$ref": "#/definitions/ManagedCapacityConfiguration"
-                },
-                "MaxSize": {"minimum": 0, "type": "integer"},
-                "MinSize": {"minimum": 0, "type": "integer"},
-            },
-            "required": ["MaxSize"],
-            "type": "object",
-        },
-        "LocationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Location": {"$ref": "#/definitions/Location"},
-                "LocationCapacity": {"$ref": "#/definitions/LocationCapacity"},
-                "PlayerGatewayStatus": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-            },
-            "required": ["Location"],
-            "type": "object",
-        },
-        "ManagedCapacityConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ScaleInAfterInactivityMinutes": {"maximum": 1440, "minimum": 5, "type": "integer"},
-                "ZeroCapacityStrategy": {
-                    "enum": ["SCALE_TO_AND_FROM_ZERO", "MANUAL"],
-                    "type": "string",
-                },
-            },
-            "required": ["ZeroCapacityStrategy"],
-            "type": "object",
-        },
-        "PlayerGatewayConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "GameServerIpProtocolSupported": {"enum": ["IPv4", "DUAL_STACK"], "type": "string"}
-            },
-            "type": "object",
-        },
-        "ResourceCreationLimitPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "NewGameSessionsPerCreator": {"minimum": 0, "type": "integer"},
-                "PolicyPeriodInMinutes": {"minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "RuntimeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "GameSessionActivationTimeoutSeconds": {
-                    "maximum": 600,
-                    "minimum": 1,
-                    "type": "integer",
-                },
-                "MaxConcurrentGameSessionActivations": {
-                    "maximum": 2147483647,
-                    "minimum": 1,
-                    "type": "integer",
-                },
-                "ServerProcesses": {
-                    "items": {"$ref": "#/definitions/ServerProcess"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ScalingPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "ComparisonOperator": {
-                    "enum": [
-                        "GreaterThanOrEqualToThreshold",
-                        "GreaterThanThreshold",
-                        "LessThanThreshold",
-                        "LessThanOrEqualToThreshold",
-                    ],
-                    "type": "string",
-                },
-                "EvaluationPeriods": {"minimum": 1, "type": "integer"},
-                "Location": {"$ref": "#/definitions/Location"},
-                "MetricName": {
-                    "enum": [
-                        "ActivatingGameSessions",
-                        "ActiveGameSessions",
-                        "ActiveInstances",
-                        "AvailableGameSessions",
-                        "AvailablePlayerSessions",
-                        "CurrentPlayerSessions",
-                        "IdleInstances",
-                        "PercentAvailableGameSessions",
-                        "PercentIdleInstances",
-                        "QueueDepth",
-                        "WaitTime",
-                        "ConcurrentActivatableGameSessions",
-                    ],
-                    "type": "string",
-                },
-                "Name": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "PolicyType": {
-                    "enum": ["RuleBased", "TargetBased", "ManagedScaling"],
-                    "type": "string",
-                },
-                "ScalingAdjustment": {"type": "integer"},
-                "ScalingAdjustmentType": {
-                    "enum": ["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"],
-                    "type": "string",
-                },
-                "Status": {
-                    "enum": [
-                        "ACTIVE",
-                        "UPDATE_REQUESTED",
-                        "UPDATING",
-                        "DELETE_REQUESTED",
-                        "DELETING",
-                        "DELETED",
-                        "ERROR",
-                    ],
-                    "type": "string",
-                },
-                "TargetConfiguration": {"$ref": "#/definitions/TargetConfiguration"},
-                "Threshold": {"type": "number"},
-                "UpdateStatus": {"enum": ["PENDING_UPDATE"], "type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "ServerProcess": {
-            "additionalProperties": False,
-            "properties": {
-                "ConcurrentExecutions": {"minimum": 1, "type": "integer"},
-                "LaunchPath": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^([Cc]:\\\\game\\S+|/local/game/\\S+)",
-                    "type": "string",
-                },
-                "Parameters": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9_:.+\\/\\\\\\- =@;{},?'\\[\\]\"]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["ConcurrentExecutions", "LaunchPath"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TargetConfiguration": {
-            "additionalProperties": False,
-            "properties": {"TargetValue": {"type": "number"}},
-            "required": ["TargetValue"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AnywhereConfiguration": {"$ref": "#/definitions/AnywhereConfiguration"},
-        "ApplyCapacity": {
-            "enum": ["ON_UPDATE", "ON_CREATE_AND_UPDATE", "ON_CREATE_AND_UPDATE_WITH_AUTOSCALING"],
-            "type": "string",
-        },
-        "BuildId": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^build-\\S+|^arn:.*:build/build-\\S+",
-            "type": "string",
-        },
-        "CertificateConfiguration": {"$ref": "#/definitions/CertificateConfiguration"},
-        "ComputeType": {"enum": ["EC2", "ANYWHERE"], "type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "DesiredEC2Instances": {"minimum": 0, "type": "integer"},
-        "EC2InboundPermissions": {
-            "items": {"$ref": "#/definitions/IpPermission"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "EC2InstanceType": {"pattern": "^.*..*$", "type": "string"},
-        "FleetArn": {"pattern": "^arn:.*:fleet/[a-z]*fleet-[a-zA-Z0-9\\-]+$", "type": "string"},
-        "FleetId": {"maxLength": 512, "minLength": 1, "pattern": "^fleet-\\S+", "type": "string"},
-        "FleetType": {"enum": ["ON_DEMAND", "SPOT"], "type": "string"},
-        "InstanceRoleARN": {
-            "minLength": 1,
-            "pattern": "^arn:aws(-.*)?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$",
-            "type": "string",
-        },
-        "InstanceRoleCredentialsProvider": {"enum": ["SHARED_CREDENTIAL_FILE"], "type": "string"},
-        "Locations": {
-            "items": {"$ref": "#/definitions/LocationConfiguration"},
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-        },
-        "LogPaths": {
-            "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            "type": "array",
-        },
-        "MaxSize": {"minimum": 0, "type": "integer"},
-        "MetricGroups": {
-            "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-        },
-        "MinSize": {"minimum": 0, "type": "integer"},
-        "Name": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "NewGameSessionProtectionPolicy": {
-            "enum": ["FullProtection", "NoProtection"],
-            "type": "string",
-        },
-        "PeerVpcAwsAccountId": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "PeerVpcId": {"maxLength": 1024, "minLength": 1, "pattern": "^vpc-\\S+", "type": "string"},
-        "PlayerGatewayConfiguration": {"$ref": "#/definitions/PlayerGatewayConfiguration"},
-        "PlayerGatewayMode": {"enum": ["DISABLED", "ENABLED", "REQUIRED"], "type": "string"},
-        "ResourceCreationLimitPolicy": {"$ref": "#/definitions/ResourceCreationLimitPolicy"},
-        "RuntimeConfiguration": {"$ref": "#/definitions/RuntimeConfiguration"},
-        "ScalingPolicies": {
-            "items": {"$ref": "#/definitions/ScalingPolicy"},
-            "maxItems": 50,
-            "type": "array",
-        },
-        "ScriptId": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^script-\\S+|^arn:.*:script/script-\\S+",
-            "type": "string",
-        },
-        "ServerLaunchParameters": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9_:.+\\/\\\\\\- =@;{},?'\\[\\]\"]+$",
-            "type": "string",
-        },
-        "ServerLaunchPath": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9_:.+\\/\\\\\\- ]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name"],
-}
-
 
 class Fleet(_Resource):
-    """AWS::GameLift::Fleet: The AWS::GameLift::Fleet resource creates an Amazon GameLift (GameLift) fleet to host game servers. A fleet is a set of EC2 or Anywhere instances, eac...
+    """AWS::GameLift::Fleet: The AWS::GameLift::Fleet resource creates an Amazon GameLift (GameLift)
+    fleet to host game servers. A fleet is a set of EC2 or Anywhere instances, each of which can
+    host multiple game sessions.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FleetId.
+    Replaced when any of these change (create-only): BuildId, CertificateConfiguration,
+    EC2InstanceType, FleetType, InstanceRoleARN, InstanceRoleCredentialsProvider, LogPaths,
+    PeerVpcAwsAccountId, PeerVpcId, ScriptId, ServerLaunchParameters, ServerLaunchPath, ComputeType,
+    PlayerGatewayMode, PlayerGatewayConfiguration.
+    Write-only (sent to AWS, never read back): ApplyCapacity.
+    Read-only attributes (known once deployed): FleetArn, FleetId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-gamelift-fleet.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FleetProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FleetAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "fleet.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     FleetArn: str
+    """The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift Servers Fleet resource
+    and uniquely identifies it. ARNs are unique across all Regions. In a GameLift Fleet ARN, the
+    resource ID matches the FleetId value."""
     FleetId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Unique fleet ID"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AnywhereConfiguration: FleetAnywhereConfigurationDict
     ApplyCapacity: Literal[
         "ON_UPDATE", "ON_CREATE_AND_UPDATE", "ON_CREATE_AND_UPDATE_WITH_AUTOSCALING"
@@ -642,91 +456,177 @@ class Fleet(_Resource):
     ServerLaunchPath: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        AnywhereConfiguration: FleetAnywhereConfiguration
+        | FleetAnywhereConfigurationDict
+        | None = None,
+        ApplyCapacity: Literal[
+            "ON_UPDATE", "ON_CREATE_AND_UPDATE", "ON_CREATE_AND_UPDATE_WITH_AUTOSCALING"
+        ]
+        | None = None,
+        BuildId: str | None = None,
+        CertificateConfiguration: FleetCertificateConfiguration
+        | FleetCertificateConfigurationDict
+        | None = None,
+        ComputeType: Literal["EC2", "ANYWHERE"] | None = None,
+        Description: str | None = None,
+        DesiredEC2Instances: int | None = None,
+        EC2InboundPermissions: list[IpPermission | IpPermissionDict] | None = None,
+        EC2InstanceType: str | None = None,
+        FleetType: Literal["ON_DEMAND", "SPOT"] | None = None,
+        InstanceRoleARN: str | None = None,
+        InstanceRoleCredentialsProvider: Literal["SHARED_CREDENTIAL_FILE"] | None = None,
+        Locations: list[LocationConfiguration | LocationConfigurationDict] | None = None,
+        LogPaths: list[str] | None = None,
+        MaxSize: int | None = None,
+        MetricGroups: list[str] | None = None,
+        MinSize: int | None = None,
+        NewGameSessionProtectionPolicy: Literal["FullProtection", "NoProtection"] | None = None,
+        PeerVpcAwsAccountId: str | None = None,
+        PeerVpcId: str | None = None,
+        PlayerGatewayConfiguration: FleetPlayerGatewayConfiguration
+        | FleetPlayerGatewayConfigurationDict
+        | None = None,
+        PlayerGatewayMode: Literal["DISABLED", "ENABLED", "REQUIRED"] | None = None,
+        ResourceCreationLimitPolicy: FleetResourceCreationLimitPolicy
+        | FleetResourceCreationLimitPolicyDict
+        | None = None,
+        RuntimeConfiguration: FleetRuntimeConfiguration
+        | FleetRuntimeConfigurationDict
+        | None = None,
+        ScalingPolicies: list[ScalingPolicy | ScalingPolicyDict] | None = None,
+        ScriptId: str | None = None,
+        ServerLaunchParameters: str | None = None,
+        ServerLaunchPath: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GameLift::Fleet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            AnywhereConfiguration: FleetAnywhereConfiguration
-            | FleetAnywhereConfigurationDict
-            | None = None,
-            ApplyCapacity: Literal[
-                "ON_UPDATE", "ON_CREATE_AND_UPDATE", "ON_CREATE_AND_UPDATE_WITH_AUTOSCALING"
-            ]
-            | None = None,
-            BuildId: str | None = None,
-            CertificateConfiguration: FleetCertificateConfiguration
-            | FleetCertificateConfigurationDict
-            | None = None,
-            ComputeType: Literal["EC2", "ANYWHERE"] | None = None,
-            Description: str | None = None,
-            DesiredEC2Instances: int | None = None,
-            EC2InboundPermissions: list[IpPermission | IpPermissionDict] | None = None,
-            EC2InstanceType: str | None = None,
-            FleetType: Literal["ON_DEMAND", "SPOT"] | None = None,
-            InstanceRoleARN: str | None = None,
-            InstanceRoleCredentialsProvider: Literal["SHARED_CREDENTIAL_FILE"] | None = None,
-            Locations: list[LocationConfiguration | LocationConfigurationDict] | None = None,
-            LogPaths: list[str] | None = None,
-            MaxSize: int | None = None,
-            MetricGroups: list[str] | None = None,
-            MinSize: int | None = None,
-            NewGameSessionProtectionPolicy: Literal["FullProtection", "NoProtection"] | None = None,
-            PeerVpcAwsAccountId: str | None = None,
-            PeerVpcId: str | None = None,
-            PlayerGatewayConfiguration: FleetPlayerGatewayConfiguration
-            | FleetPlayerGatewayConfigurationDict
-            | None = None,
-            PlayerGatewayMode: Literal["DISABLED", "ENABLED", "REQUIRED"] | None = None,
-            ResourceCreationLimitPolicy: FleetResourceCreationLimitPolicy
-            | FleetResourceCreationLimitPolicyDict
-            | None = None,
-            RuntimeConfiguration: FleetRuntimeConfiguration
-            | FleetRuntimeConfigurationDict
-            | None = None,
-            ScalingPolicies: list[ScalingPolicy | ScalingPolicyDict] | None = None,
-            ScriptId: str | None = None,
-            ServerLaunchParameters: str | None = None,
-            ServerLaunchPath: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GameLift::Fleet; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: A descriptive label that is associated with a fleet. Fleet names do not need to be
+                unique. Required.
             AnywhereConfiguration: Configuration for Anywhere fleet.
-            ApplyCapacity: Determines when and how to apply fleet or location capacities.
-            BuildId: A unique identifier for a build to be deployed on the new fleet.
-            CertificateConfiguration: Indicates whether to generate a TLS/SSL certificate for the new fleet.
-            ComputeType: ComputeType to differentiate EC2 hardware managed by GameLift and Anywhere hardware managed by the customer.
+            ApplyCapacity: Determines when and how to apply fleet or location capacities. Allowed
+                options are ON_UPDATE (default), ON_CREATE_AND_UPDATE and
+                ON_CREATE_AND_UPDATE_WITH_AUTOSCALING. If you choose
+                ON_CREATE_AND_UPDATE_WITH_AUTOSCALING, MinSize and MaxSize will still be applied on
+                creation and on updates, but DesiredEC2Instances will only be applied once on fleet
+                creation and will be ignored during updates to prevent conflicts with auto-scaling.
+                During updates with ON_CREATE_AND_UPDATE_WITH_AUTOSCALING chosen, if current desired
+                instance is lower than the new MinSize, it will be increased to the new MinSize; if
+                current desired instance is larger than the new MaxSize, it will be decreased to the
+                new MaxSize. Write-only: sent to AWS, never read back.
+            BuildId: A unique identifier for a build to be deployed on the new fleet. If you are
+                deploying the fleet with a custom game build, you must specify this property. The
+                build must have been successfully uploaded to Amazon GameLift and be in a READY
+                status. This fleet setting cannot be changed once the fleet is created. Create-only:
+                changing it replaces the resource.
+            CertificateConfiguration: Indicates whether to generate a TLS/SSL certificate for the
+                new fleet. TLS certificates are used for encrypting traffic between game clients and
+                game servers running on GameLift. If this parameter is not set, certificate
+                generation is disabled. This fleet setting cannot be changed once the fleet is
+                created. Create-only: changing it replaces the resource.
+            ComputeType: ComputeType to differentiate EC2 hardware managed by GameLift and Anywhere
+                hardware managed by the customer. Create-only: changing it replaces the resource.
             Description: A human-readable description of a fleet.
-            DesiredEC2Instances: [DEPRECATED] The number of EC2 instances that you want this fleet to host.
-            EC2InboundPermissions: A range of IP addresses and port settings that allow inbound traffic to connect to server processes on an Amazon GameLift server.
+            DesiredEC2Instances: [DEPRECATED] The number of EC2 instances that you want this fleet
+                to host. When creating a new fleet, GameLift automatically sets this value to "1"
+                and initiates a single instance. Once the fleet is active, update this value to
+                trigger GameLift to add or remove instances from the fleet.
+            EC2InboundPermissions: A range of IP addresses and port settings that allow inbound
+                traffic to connect to server processes on an Amazon GameLift server.
             EC2InstanceType: The name of an EC2 instance type that is supported in Amazon GameLift.
-            FleetType: Indicates whether to use On-Demand instances or Spot instances for this fleet.
-            InstanceRoleARN: A unique identifier for an AWS IAM role that manages access to your AWS services.
-            InstanceRoleCredentialsProvider: Credentials provider implementation that loads credentials from the Amazon EC2 Instance Metadata Service.
-            LogPaths: This parameter is no longer used.
+                A fleet instance type determines the computing resources of each instance in the
+                fleet, including CPU, memory, storage, and networking capacity. Amazon GameLift
+                supports the following EC2 instance types. See Amazon EC2 Instance Types for
+                detailed descriptions. Create-only: changing it replaces the resource.
+            FleetType: Indicates whether to use On-Demand instances or Spot instances for this
+                fleet. If empty, the default is ON_DEMAND. Both categories of instances use
+                identical hardware and configurations based on the instance type selected for this
+                fleet. Create-only: changing it replaces the resource.
+            InstanceRoleARN: A unique identifier for an AWS IAM role that manages access to your AWS
+                services. With an instance role ARN set, any application that runs on an instance in
+                this fleet can assume the role, including install scripts, server processes, and
+                daemons (background processes). Create a role or look up a role's ARN from the IAM
+                dashboard in the AWS Management Console. Create-only: changing it replaces the
+                resource.
+            InstanceRoleCredentialsProvider: Credentials provider implementation that loads
+                credentials from the Amazon EC2 Instance Metadata Service. Create-only: changing it
+                replaces the resource.
+            Locations: Items: 1 to 100 items.
+            LogPaths: This parameter is no longer used. When hosting a custom game build, specify
+                where Amazon GameLift should store log files using the Amazon GameLift server API
+                call ProcessReady() Create-only: changing it replaces the resource.
             MaxSize: [DEPRECATED] The maximum value that is allowed for the fleet's instance count.
-            MetricGroups: The name of an Amazon CloudWatch metric group.
-            MinSize: [DEPRECATED] The minimum value allowed for the fleet's instance count.
-            Name: A descriptive label that is associated with a fleet.
-            NewGameSessionProtectionPolicy: A game session protection policy to apply to all game sessions hosted on instances in this fleet.
-            PeerVpcAwsAccountId: A unique identifier for the AWS account with the VPC that you want to peer your Amazon GameLift fleet with.
-            PeerVpcId: A unique identifier for a VPC with resources to be accessed by your Amazon GameLift fleet.
-            PlayerGatewayConfiguration: Configuration for player gateway.
-            PlayerGatewayMode: The player gateway mode for the fleet.
-            ResourceCreationLimitPolicy: A policy that limits the number of game sessions an individual player can create over a span of time for this fleet.
-            RuntimeConfiguration: Instructions for launching server processes on each instance in the fleet.
+                When creating a new fleet, GameLift automatically sets this value to "1". Once the
+                fleet is active, you can change this value.
+            MetricGroups: The name of an Amazon CloudWatch metric group. A metric group aggregates
+                the metrics for all fleets in the group. Specify a string containing the metric
+                group name. You can use an existing name or use a new name to create a new metric
+                group. Currently, this parameter can have only one string.
+            MinSize: [DEPRECATED] The minimum value allowed for the fleet's instance count. When
+                creating a new fleet, GameLift automatically sets this value to "0". After the fleet
+                is active, you can change this value.
+            NewGameSessionProtectionPolicy: A game session protection policy to apply to all game
+                sessions hosted on instances in this fleet. When protected, active game sessions
+                cannot be terminated during a scale-down event. If this parameter is not set,
+                instances in this fleet default to no protection. You can change a fleet's
+                protection policy to affect future game sessions on the fleet. You can also set
+                protection for individual game sessions.
+            PeerVpcAwsAccountId: A unique identifier for the AWS account with the VPC that you want
+                to peer your Amazon GameLift fleet with. You can find your account ID in the AWS
+                Management Console under account settings. Create-only: changing it replaces the
+                resource.
+            PeerVpcId: A unique identifier for a VPC with resources to be accessed by your Amazon
+                GameLift fleet. The VPC must be in the same Region as your fleet. To look up a VPC
+                ID, use the VPC Dashboard in the AWS Management Console. Create-only: changing it
+                replaces the resource.
+            PlayerGatewayConfiguration: Configuration for player gateway. Create-only: changing it
+                replaces the resource.
+            PlayerGatewayMode: The player gateway mode for the fleet. Create-only: changing it
+                replaces the resource.
+            ResourceCreationLimitPolicy: A policy that limits the number of game sessions an
+                individual player can create over a span of time for this fleet.
+            RuntimeConfiguration: Instructions for launching server processes on each instance in
+                the fleet. Server processes run either a custom game build executable or a Realtime
+                script. The runtime configuration defines the server executables or launch script
+                file, launch parameters, and the number of processes to run concurrently on each
+                instance. When creating a fleet, the runtime configuration must have at least one
+                server process configuration; otherwise the request fails with an invalid request
+                exception. This parameter is required unless the parameters ServerLaunchPath and
+                ServerLaunchParameters are defined. Runtime configuration has replaced these
+                parameters, but fleets that use them will continue to work.
             ScalingPolicies: A list of rules that control how a fleet is scaled.
-            ScriptId: A unique identifier for a Realtime script to be deployed on a new Realtime Servers fleet.
-            ServerLaunchParameters: This parameter is no longer used but is retained for backward compatibility.
-            ServerLaunchPath: This parameter is no longer used.
+            ScriptId: A unique identifier for a Realtime script to be deployed on a new Realtime
+                Servers fleet. The script must have been successfully uploaded to Amazon GameLift.
+                This fleet setting cannot be changed once the fleet is created. Note: It is not
+                currently possible to use the !Ref command to reference a script created with a
+                CloudFormation template for the fleet property ScriptId. Instead, use Fn::GetAtt
+                Script.Arn or Fn::GetAtt Script.Id to retrieve either of these properties as input
+                for ScriptId. Alternatively, enter a ScriptId string manually. Create-only: changing
+                it replaces the resource.
+            ServerLaunchParameters: This parameter is no longer used but is retained for backward
+                compatibility. Instead, specify server launch parameters in the RuntimeConfiguration
+                parameter. A request must specify either a runtime configuration or values for both
+                ServerLaunchParameters and ServerLaunchPath. Create-only: changing it replaces the
+                resource.
+            ServerLaunchPath: This parameter is no longer used. Instead, specify a server launch
+                path using the RuntimeConfiguration parameter. Requests that specify a server launch
+                path and launch parameters instead of a runtime configuration will continue to work.
+                Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,77 +75,104 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-GameServerGroupAutoScalingPolicyDict = TypedDict(
-    "GameServerGroupAutoScalingPolicyDict",
-    {
-        "EstimatedInstanceWarmup": "float",
-        "TargetTrackingConfiguration": "Required[GameServerGroupTargetTrackingConfigurationDict]",
-    },
-    total=False,
-)
 
-GameServerGroupGameServerGroupDict = TypedDict(
-    "GameServerGroupGameServerGroupDict",
-    {
-        "AutoScalingGroupArn": "str",
-        "BalancingStrategy": "Literal['SPOT_ONLY', 'SPOT_PREFERRED', 'ON_DEMAND_ONLY']",
-        "CreationTime": "str",
-        "GameServerGroupArn": "str",
-        "GameServerGroupName": "str",
-        "GameServerProtectionPolicy": "Literal['NO_PROTECTION', 'FULL_PROTECTION']",
-        "InstanceDefinitions": "list[InstanceDefinitionDict]",
-        "LastUpdatedTime": "str",
-        "RoleArn": "str",
-        "Status": "Literal['NEW', 'ACTIVATING', 'ACTIVE', 'DELETE_SCHEDULED', 'DELETING', 'DELETED', 'ERROR']",
-        "StatusReason": "str",
-        "SuspendedActions": "list[Literal['REPLACE_INSTANCE_TYPES']]",
-    },
-    total=False,
-)
+class GameServerGroupAutoScalingPolicyDict(TypedDict, total=False):
+    """GameServerGroupAutoScalingPolicy as a plain dict: Configuration settings to define a scaling
+    policy for the Auto Scaling group that is optimized for game hosting. Updating this game server
+    group property will not take effect for the created EC2 Auto Scaling group, please update the
+    EC2 Auto Scaling group directly after creating the resource."""
 
-GameServerGroupLaunchTemplateDict = TypedDict(
-    "GameServerGroupLaunchTemplateDict",
-    {
-        "LaunchTemplateId": "str",
-        "LaunchTemplateName": "str",
-        "Version": "str",
-    },
-    total=False,
-)
+    EstimatedInstanceWarmup: float
+    """Length of time, in seconds, it takes for a new instance to start new game server processes
+    and register with GameLift FleetIQ."""
+    TargetTrackingConfiguration: Required[GameServerGroupTargetTrackingConfigurationDict]
+    """Settings for a target-based scaling policy applied to Auto Scaling group."""
 
-GameServerGroupTargetTrackingConfigurationDict = TypedDict(
-    "GameServerGroupTargetTrackingConfigurationDict",
-    {
-        "TargetValue": "Required[float]",
-    },
-    total=False,
-)
 
-InstanceDefinitionDict = TypedDict(
-    "InstanceDefinitionDict",
-    {
-        "InstanceType": "Required[str]",
-        "WeightedCapacity": "str",
-    },
-    total=False,
-)
+class GameServerGroupGameServerGroupDict(TypedDict, total=False):
+    """GameServerGroupGameServerGroup as a plain dict: Properties that describe a game server group
+    resource. A game server group manages certain properties of a corresponding EC2 Auto Scaling
+    group."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+    AutoScalingGroupArn: str
+    """A generated unique ID for the EC2 Auto Scaling group that is associated with this game server
+    group."""
+    BalancingStrategy: Literal["SPOT_ONLY", "SPOT_PREFERRED", "ON_DEMAND_ONLY"]
+    """The fallback balancing method to use for the game server group when Spot Instances in a
+    Region become unavailable or are not viable for game hosting."""
+    CreationTime: str
+    """A timestamp that indicates when this data object was created."""
+    GameServerGroupArn: str
+    """A generated unique ID for the game server group."""
+    GameServerGroupName: str
+    """An identifier for the new game server group."""
+    GameServerProtectionPolicy: Literal["NO_PROTECTION", "FULL_PROTECTION"]
+    """A flag that indicates whether instances in the game server group are protected from early
+    termination."""
+    InstanceDefinitions: list[InstanceDefinitionDict]
+    """A set of EC2 instance types to use when creating instances in the group."""
+    LastUpdatedTime: str
+    """A timestamp that indicates when this game server group was last updated."""
+    RoleArn: str
+    """The Amazon Resource Name (ARN) for an IAM role that allows Amazon GameLift to access your EC2
+    Auto Scaling groups."""
+    Status: Literal[
+        "NEW", "ACTIVATING", "ACTIVE", "DELETE_SCHEDULED", "DELETING", "DELETED", "ERROR"
+    ]
+    """The current status of the game server group."""
+    StatusReason: str
+    """Additional information about the current game server group status."""
+    SuspendedActions: list[Literal["REPLACE_INSTANCE_TYPES"]]
+    """Each item: Allowed values: 'REPLACE_INSTANCE_TYPES'."""
 
+
+class GameServerGroupLaunchTemplateDict(TypedDict, total=False):
+    """GameServerGroupLaunchTemplate as a plain dict: The EC2 launch template that contains
+    configuration settings and game server code to be deployed to all instances in the game server
+    group. Updating this game server group property will not take effect for the created EC2 Auto
+    Scaling group, please update the EC2 Auto Scaling group directly after creating the resource."""
+
+    LaunchTemplateId: str
+    """A unique identifier for an existing EC2 launch template."""
+    LaunchTemplateName: str
+    """A readable identifier for an existing EC2 launch template."""
+    Version: str
+    """The version of the EC2 launch template to use."""
+
+
+class GameServerGroupTargetTrackingConfigurationDict(TypedDict, total=False):
+    """GameServerGroupTargetTrackingConfiguration as a plain dict: Settings for a target-based
+    scaling policy applied to Auto Scaling group."""
+
+    TargetValue: Required[float]
+    """Desired value to use with a game server group target-based scaling policy."""
+
+
+class InstanceDefinitionDict(TypedDict, total=False):
+    """InstanceDefinition as a plain dict: An allowed instance type for your game server group."""
+
+    InstanceType: Required[str]
+    """An EC2 instance type designation."""
+    WeightedCapacity: str
+    """Instance weighting that indicates how much this instance type contributes to the total
+    capacity of a game server group."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """The key for a developer-defined key:value pair for tagging an AWS resource."""
+    Value: str
+    """The value for a developer-defined key:value pair for tagging an AWS resource."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GameLift::GameServerGroup",
     schema_file="aws-gamelift-gameservergroup.json",
     primary_identifier=("/GameServerGroupArn",),
-    additional_identifiers=(),
     read_only=("/GameServerGroupArn", "/AutoScalingGroupArn"),
-    create_only=(),
     write_only=(
         "/DeleteOption",
         "/LaunchTemplate",
@@ -150,17 +181,9 @@ METADATA = _TypeMetadata(
         "/AutoScalingPolicy",
         "/VpcSubnets",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/InstanceDefinitions", "/Tags", "/VpcSubnets"),
     required=("GameServerGroupName", "InstanceDefinitions", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -170,188 +193,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AutoScalingGroupArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "[ -\ud7ff\ue000-�𐀀-\U0010ffff\r\n\t]*",
-            "type": "string",
-        },
-        "AutoScalingPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "EstimatedInstanceWarmup": {"$ref": "#/definitions/EstimatedInstanceWarmup"},
-                "TargetTrackingConfiguration": {
-                    "$ref": "#/definitions/TargetTrackingConfiguration"
-                },
-            },
-            "required": ["TargetTrackingConfiguration"],
-            "type": "object",
-        },
-        "BalancingStrategy": {
-            "enum": ["SPOT_ONLY", "SPOT_PREFERRED", "ON_DEMAND_ONLY"],
-            "type": "string",
-        },
-        "CreationTime": {"type": "string"},
-        "DeleteOption": {"enum": ["SAFE_DELETE", "FORCE_DELETE", "RETAIN"], "type": "string"},
-        "EstimatedInstanceWarmup": {"minimum": 1, "type": "number"},
-        "GameServerGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoScalingGroupArn": {"$ref": "#/definitions/AutoScalingGroupArn"},
-                "BalancingStrategy": {"$ref": "#/definitions/BalancingStrategy"},
-                "CreationTime": {"$ref": "#/definitions/CreationTime"},
-                "GameServerGroupArn": {"$ref": "#/definitions/GameServerGroupArn"},
-                "GameServerGroupName": {"$ref": "#/definitions/GameServerGroupName"},
-                "GameServerProtectionPolicy": {"$ref": "#/definitions/GameServerProtectionPolicy"},
-                "InstanceDefinitions": {"$ref": "#/definitions/InstanceDefinitions"},
-                "LastUpdatedTime": {"$ref": "#/definitions/LastUpdatedTime"},
-                "RoleArn": {"$ref": "#/definitions/RoleArn"},
-                "Status": {"$ref": "#/definitions/Status"},
-                "StatusReason": {"$ref": "#/definitions/StatusReason"},
-                "SuspendedActions": {"$ref": "#/definitions/SuspendedActions"},
-            },
-            "type": "object",
-        },
-        "GameServerGroupArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:.*:gameservergroup\\/[a-zA-Z0-9-\\.]*",
-            "type": "string",
-        },
-        "GameServerGroupName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9-\\.]+",
-            "type": "string",
-        },
-        "GameServerProtectionPolicy": {
-            "enum": ["NO_PROTECTION", "FULL_PROTECTION"],
-            "type": "string",
-        },
-        "InstanceDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceType": {"$ref": "#/definitions/InstanceType"},
-                "WeightedCapacity": {"$ref": "#/definitions/WeightedCapacity"},
-            },
-            "required": ["InstanceType"],
-            "type": "object",
-        },
-        "InstanceDefinitions": {
-            "items": {"$ref": "#/definitions/InstanceDefinition"},
-            "maxItems": 20,
-            "minItems": 2,
-            "type": "array",
-        },
-        "InstanceType": {"type": "string"},
-        "LastUpdatedTime": {"type": "string"},
-        "LaunchTemplate": {
-            "additionalProperties": False,
-            "properties": {
-                "LaunchTemplateId": {"$ref": "#/definitions/LaunchTemplateId"},
-                "LaunchTemplateName": {"$ref": "#/definitions/LaunchTemplateName"},
-                "Version": {"$ref": "#/definitions/Version"},
-            },
-            "type": "object",
-        },
-        "LaunchTemplateId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "LaunchTemplateName": {
-            "maxLength": 128,
-            "minLength": 3,
-            "pattern": "^[a-zA-Z0-9\\(\\)\\.\\-/_]+$",
-            "type": "string",
-        },
-        "MaxSize": {"minimum": 1, "type": "number"},
-        "MinSize": {"minimum": 0, "type": "number"},
-        "RoleArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:.*:role\\/[\\w+=,.@-]+",
-            "type": "string",
-        },
-        "Status": {
-            "enum": [
-                "NEW",
-                "ACTIVATING",
-                "ACTIVE",
-                "DELETE_SCHEDULED",
-                "DELETING",
-                "DELETED",
-                "ERROR",
-            ],
-            "type": "string",
-        },
-        "StatusReason": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "SuspendedActions": {
-            "items": {"enum": ["REPLACE_INSTANCE_TYPES"], "type": "string"},
-            "type": "array",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TargetTrackingConfiguration": {
-            "additionalProperties": False,
-            "properties": {"TargetValue": {"$ref": "#/definitions/TargetValue"}},
-            "required": ["TargetValue"],
-            "type": "object",
-        },
-        "TargetValue": {"minimum": 0, "type": "number"},
-        "Version": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "VpcSubnets": {
-            "items": {
-                "maxLength": 24,
-                "minLength": 15,
-                "pattern": "^subnet-[0-9a-z]+$",
-                "type": "string",
-            },
-            "maxItems": 20,
-            "minItems": 1,
-            "type": "array",
-        },
-        "WeightedCapacity": {
-            "pattern": "^[\\u0031-\\u0039][\\u0030-\\u0039]{0,2}$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "AutoScalingGroupArn": {"$ref": "#/definitions/AutoScalingGroupArn"},
-        "AutoScalingPolicy": {"$ref": "#/definitions/AutoScalingPolicy"},
-        "BalancingStrategy": {"$ref": "#/definitions/BalancingStrategy"},
-        "DeleteOption": {"$ref": "#/definitions/DeleteOption"},
-        "GameServerGroupArn": {"$ref": "#/definitions/GameServerGroupArn"},
-        "GameServerGroupName": {"$ref": "#/definitions/GameServerGroupName"},
-        "GameServerProtectionPolicy": {"$ref": "#/definitions/GameServerProtectionPolicy"},
-        "InstanceDefinitions": {"$ref": "#/definitions/InstanceDefinitions"},
-        "LaunchTemplate": {"$ref": "#/definitions/LaunchTemplate"},
-        "MaxSize": {"$ref": "#/definitions/MaxSize"},
-        "MinSize": {"$ref": "#/definitions/MinSize"},
-        "RoleArn": {"$ref": "#/definitions/RoleArn"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "VpcSubnets": {"$ref": "#/definitions/VpcSubnets"},
-    },
-    "required": ["GameServerGroupName", "InstanceDefinitions", "RoleArn"],
-}
-
 
 class GameServerGroup(_Resource):
-    """AWS::GameLift::GameServerGroup: The AWS::GameLift::GameServerGroup resource creates an Amazon GameLift (GameLift) GameServerGroup.
+    """AWS::GameLift::GameServerGroup: The AWS::GameLift::GameServerGroup resource creates an Amazon
+    GameLift (GameLift) GameServerGroup.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GameServerGroupArn.
+    Write-only (sent to AWS, never read back): DeleteOption, LaunchTemplate, MinSize, MaxSize,
+    AutoScalingPolicy, VpcSubnets.
+    Read-only attributes (known once deployed): AutoScalingGroupArn, GameServerGroupArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-gamelift-gameservergroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -359,12 +212,16 @@ class GameServerGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GameServerGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "game_server_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AutoScalingGroupArn: str
+    """A generated unique ID for the EC2 Auto Scaling group that is associated with this game server
+    group."""
     GameServerGroupArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A generated unique ID for the game server group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoScalingPolicy: GameServerGroupAutoScalingPolicyDict
     BalancingStrategy: Literal["SPOT_ONLY", "SPOT_PREFERRED", "ON_DEMAND_ONLY"]
     DeleteOption: Literal["SAFE_DELETE", "FORCE_DELETE", "RETAIN"]
@@ -378,48 +235,73 @@ class GameServerGroup(_Resource):
     Tags: list[TagDict]
     VpcSubnets: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GameServerGroupName: str,
+        InstanceDefinitions: list[InstanceDefinition | InstanceDefinitionDict],
+        RoleArn: str,
+        AutoScalingPolicy: GameServerGroupAutoScalingPolicy
+        | GameServerGroupAutoScalingPolicyDict
+        | None = None,
+        BalancingStrategy: Literal["SPOT_ONLY", "SPOT_PREFERRED", "ON_DEMAND_ONLY"] | None = None,
+        DeleteOption: Literal["SAFE_DELETE", "FORCE_DELETE", "RETAIN"] | None = None,
+        GameServerProtectionPolicy: Literal["NO_PROTECTION", "FULL_PROTECTION"] | None = None,
+        LaunchTemplate: GameServerGroupLaunchTemplate
+        | GameServerGroupLaunchTemplateDict
+        | None = None,
+        MaxSize: float | None = None,
+        MinSize: float | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcSubnets: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GameLift::GameServerGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GameServerGroupName: str,
-            InstanceDefinitions: list[InstanceDefinition | InstanceDefinitionDict],
-            RoleArn: str,
-            AutoScalingPolicy: GameServerGroupAutoScalingPolicy
-            | GameServerGroupAutoScalingPolicyDict
-            | None = None,
-            BalancingStrategy: Literal["SPOT_ONLY", "SPOT_PREFERRED", "ON_DEMAND_ONLY"]
-            | None = None,
-            DeleteOption: Literal["SAFE_DELETE", "FORCE_DELETE", "RETAIN"] | None = None,
-            GameServerProtectionPolicy: Literal["NO_PROTECTION", "FULL_PROTECTION"] | None = None,
-            LaunchTemplate: GameServerGroupLaunchTemplate
-            | GameServerGroupLaunchTemplateDict
-            | None = None,
-            MaxSize: float | None = None,
-            MinSize: float | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcSubnets: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GameLift::GameServerGroup; `await` it inside an App to deploy it.
-
-            AutoScalingPolicy: Configuration settings to define a scaling policy for the Auto Scaling group that is optimized for game hosting.
-            BalancingStrategy: The fallback balancing method to use for the game server group when Spot Instances in a Region become unavailable or are not viable for game hosting.
-            DeleteOption: The type of delete to perform.
-            GameServerGroupName: An identifier for the new game server group.
-            GameServerProtectionPolicy: A flag that indicates whether instances in the game server group are protected from early termination.
-            InstanceDefinitions: A set of EC2 instance types to use when creating instances in the group.
-            LaunchTemplate: The EC2 launch template that contains configuration settings and game server code to be deployed to all instances in the game server group.
-            MaxSize: The maximum number of instances allowed in the EC2 Auto Scaling group.
-            MinSize: The minimum number of instances allowed in the EC2 Auto Scaling group.
-            RoleArn: The Amazon Resource Name (ARN) for an IAM role that allows Amazon GameLift to access your EC2 Auto Scaling groups.
-            Tags: A list of labels to assign to the new game server group resource.
-            VpcSubnets: A list of virtual private cloud (VPC) subnets to use with instances in the game server group.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GameServerGroupName: An identifier for the new game server group. Required.
+            InstanceDefinitions: A set of EC2 instance types to use when creating instances in the
+                group. Required.
+            RoleArn: The Amazon Resource Name (ARN) for an IAM role that allows Amazon GameLift to
+                access your EC2 Auto Scaling groups. Required.
+            AutoScalingPolicy: Configuration settings to define a scaling policy for the Auto
+                Scaling group that is optimized for game hosting. Updating this game server group
+                property will not take effect for the created EC2 Auto Scaling group, please update
+                the EC2 Auto Scaling group directly after creating the resource. Write-only: sent to
+                AWS, never read back.
+            BalancingStrategy: The fallback balancing method to use for the game server group when
+                Spot Instances in a Region become unavailable or are not viable for game hosting.
+            DeleteOption: The type of delete to perform. Write-only: sent to AWS, never read back.
+            GameServerProtectionPolicy: A flag that indicates whether instances in the game server
+                group are protected from early termination.
+            LaunchTemplate: The EC2 launch template that contains configuration settings and game
+                server code to be deployed to all instances in the game server group. Updating this
+                game server group property will not take effect for the created EC2 Auto Scaling
+                group, please update the EC2 Auto Scaling group directly after creating the
+                resource. Write-only: sent to AWS, never read back.
+            MaxSize: The maximum number of instances allowed in the EC2 Auto Scaling group. Updating
+                this game server group property will not take effect for the created EC2 Auto
+                Scaling group, please update the EC2 Auto Scaling group directly after creating the
+                resource. Write-only: sent to AWS, never read back.
+            MinSize: The minimum number of instances allowed in the EC2 Auto Scaling group. Updating
+                this game server group property will not take effect for the created EC2 Auto
+                Scaling group, please update the EC2 Auto Scaling group directly after creating the
+                resource. Write-only: sent to AWS, never read back.
+            Tags: A list of labels to assign to the new game server group resource. Updating game
+                server group tags with CloudFormation will not take effect. Please update this
+                property using AWS GameLift APIs instead.
+            VpcSubnets: A list of virtual private cloud (VPC) subnets to use with instances in the
+                game server group. Updating this game server group property will not take effect for
+                the created EC2 Auto Scaling group, please update the EC2 Auto Scaling group
+                directly after creating the resource. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,68 +71,64 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-GameSessionQueueDestinationDict = TypedDict(
-    "GameSessionQueueDestinationDict",
-    {
-        "DestinationArn": "str",
-    },
-    total=False,
-)
 
-GameSessionQueueFilterConfigurationDict = TypedDict(
-    "GameSessionQueueFilterConfigurationDict",
-    {
-        "AllowedLocations": "list[str]",
-    },
-    total=False,
-)
+class GameSessionQueueDestinationDict(TypedDict, total=False):
+    """GameSessionQueueDestination as a plain dict: A fleet or alias designated in a game session
+    queue."""
 
-GameSessionQueuePriorityConfigurationDict = TypedDict(
-    "GameSessionQueuePriorityConfigurationDict",
-    {
-        "LocationOrder": "list[str]",
-        "PriorityOrder": "list[Literal['LATENCY', 'COST', 'DESTINATION', 'LOCATION']]",
-    },
-    total=False,
-)
+    DestinationArn: str
+    """Pattern: [a-zA-Z0-9:/-]+ Length: 1 to 256 characters."""
 
-PlayerLatencyPolicyDict = TypedDict(
-    "PlayerLatencyPolicyDict",
-    {
-        "MaximumIndividualPlayerLatencyMilliseconds": "int",
-        "PolicyDurationSeconds": "int",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class GameSessionQueueFilterConfigurationDict(TypedDict, total=False):
+    """GameSessionQueueFilterConfiguration as a plain dict."""
 
+    AllowedLocations: list[str]
+    """A list of locations to allow game session placement in, in the form of AWS Region codes such
+    as us-west-2."""
+
+
+class GameSessionQueuePriorityConfigurationDict(TypedDict, total=False):
+    """GameSessionQueuePriorityConfiguration as a plain dict."""
+
+    LocationOrder: list[str]
+    """The prioritization order to use for fleet locations, when the PriorityOrder property includes
+    LOCATION."""
+    PriorityOrder: list[Literal["LATENCY", "COST", "DESTINATION", "LOCATION"]]
+    """The recommended sequence to use when prioritizing where to place new game sessions."""
+
+
+class PlayerLatencyPolicyDict(TypedDict, total=False):
+    """PlayerLatencyPolicy as a plain dict: Sets a latency cap for individual players when placing a
+    game session."""
+
+    MaximumIndividualPlayerLatencyMilliseconds: int
+    """The maximum latency value that is allowed for any player, in milliseconds. All policies must
+    have a value set for this property."""
+    PolicyDurationSeconds: int
+    """The length of time, in seconds, that the policy is enforced while placing a new game session."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GameLift::GameSessionQueue",
     schema_file="aws-gamelift-gamesessionqueue.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/FilterConfiguration/AllowedLocations", "/PlayerLatencyPolicies", "/Tags"),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -138,128 +138,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AllowedLocations": {
-            "items": {
-                "maxLength": 64,
-                "minLength": 1,
-                "pattern": "^[a-z]+(-([a-z]+|\\d))*",
-                "type": "string",
-            },
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-        },
-        "FilterConfiguration": {
-            "additionalProperties": False,
-            "properties": {"AllowedLocations": {"$ref": "#/definitions/AllowedLocations"}},
-            "type": "object",
-        },
-        "GameSessionQueueDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationArn": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9:/-]+",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "LocationOrder": {
-            "items": {
-                "maxLength": 64,
-                "minLength": 1,
-                "pattern": "^[A-Za-z0-9\\-]+",
-                "type": "string",
-            },
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-        },
-        "PlayerLatencyPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "MaximumIndividualPlayerLatencyMilliseconds": {"minimum": 0, "type": "integer"},
-                "PolicyDurationSeconds": {"minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "PriorityConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LocationOrder": {"$ref": "#/definitions/LocationOrder"},
-                "PriorityOrder": {"$ref": "#/definitions/PriorityOrder"},
-            },
-            "type": "object",
-        },
-        "PriorityOrder": {
-            "items": {"enum": ["LATENCY", "COST", "DESTINATION", "LOCATION"], "type": "string"},
-            "maxItems": 4,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:.*:gamesessionqueue\\/[a-zA-Z0-9-]+",
-            "type": "string",
-        },
-        "CustomEventData": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "[\\s\\S]*",
-            "type": "string",
-        },
-        "Destinations": {
-            "items": {"$ref": "#/definitions/GameSessionQueueDestination"},
-            "type": "array",
-        },
-        "FilterConfiguration": {"$ref": "#/definitions/FilterConfiguration"},
-        "Name": {"maxLength": 128, "minLength": 1, "pattern": "[a-zA-Z0-9-]+", "type": "string"},
-        "NotificationTarget": {
-            "maxLength": 300,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9:_-]*(\\.fifo)?",
-            "type": "string",
-        },
-        "PlayerLatencyPolicies": {
-            "items": {"$ref": "#/definitions/PlayerLatencyPolicy"},
-            "type": "array",
-        },
-        "PriorityConfiguration": {"$ref": "#/definitions/PriorityConfiguration"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TimeoutInSeconds": {"minimum": 0, "type": "integer"},
-    },
-    "required": ["Name"],
-}
-
 
 class GameSessionQueue(_Resource):
-    """AWS::GameLift::GameSessionQueue: The AWS::GameLift::GameSessionQueue resource creates an Amazon GameLift (GameLift) game session queue.
+    """AWS::GameLift::GameSessionQueue: The AWS::GameLift::GameSessionQueue resource creates an
+    Amazon GameLift (GameLift) game session queue.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-gamelift-gamesessionqueue.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -269,11 +158,16 @@ class GameSessionQueue(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GameSessionQueueAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "game_session_queue.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift game session queue
+    resource and uniquely identifies it."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CustomEventData: str
     Destinations: list[GameSessionQueueDestinationDict]
     FilterConfiguration: GameSessionQueueFilterConfigurationDict
@@ -284,43 +178,53 @@ class GameSessionQueue(_Resource):
     Tags: list[TagDict]
     TimeoutInSeconds: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        CustomEventData: str | None = None,
+        Destinations: list[GameSessionQueueDestination | GameSessionQueueDestinationDict]
+        | None = None,
+        FilterConfiguration: GameSessionQueueFilterConfiguration
+        | GameSessionQueueFilterConfigurationDict
+        | None = None,
+        NotificationTarget: str | None = None,
+        PlayerLatencyPolicies: list[PlayerLatencyPolicy | PlayerLatencyPolicyDict] | None = None,
+        PriorityConfiguration: GameSessionQueuePriorityConfiguration
+        | GameSessionQueuePriorityConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TimeoutInSeconds: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GameLift::GameSessionQueue; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            CustomEventData: str | None = None,
-            Destinations: list[GameSessionQueueDestination | GameSessionQueueDestinationDict]
-            | None = None,
-            FilterConfiguration: GameSessionQueueFilterConfiguration
-            | GameSessionQueueFilterConfigurationDict
-            | None = None,
-            NotificationTarget: str | None = None,
-            PlayerLatencyPolicies: list[PlayerLatencyPolicy | PlayerLatencyPolicyDict]
-            | None = None,
-            PriorityConfiguration: GameSessionQueuePriorityConfiguration
-            | GameSessionQueuePriorityConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TimeoutInSeconds: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GameLift::GameSessionQueue; `await` it inside an App to deploy it.
-
-            CustomEventData: Information that is added to all events that are related to this game session queue.
-            Destinations: A list of fleets and/or fleet aliases that can be used to fulfill game session placement requests in the queue.
-            FilterConfiguration: A list of locations where a queue is allowed to place new game sessions.
-            Name: A descriptive label that is associated with game session queue.
-            NotificationTarget: An SNS topic ARN that is set up to receive game session placement notifications.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: A descriptive label that is associated with game session queue. Queue names must
+                be unique within each Region. Create-only: changing it replaces the resource.
+                Required.
+            CustomEventData: Information that is added to all events that are related to this game
+                session queue.
+            Destinations: A list of fleets and/or fleet aliases that can be used to fulfill game
+                session placement requests in the queue.
+            FilterConfiguration: A list of locations where a queue is allowed to place new game
+                sessions.
+            NotificationTarget: An SNS topic ARN that is set up to receive game session placement
+                notifications.
             PlayerLatencyPolicies: A set of policies that act as a sliding cap on player latency.
-            PriorityConfiguration: Custom settings to use when prioritizing destinations and locations for game session placements.
+            PriorityConfiguration: Custom settings to use when prioritizing destinations and
+                locations for game session placements.
             Tags: An array of key-value pairs to apply to this resource.
-            TimeoutInSeconds: The maximum time, in seconds, that a new game session placement request remains in the queue.
+            TimeoutInSeconds: The maximum time, in seconds, that a new game session placement
+                request remains in the queue.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,37 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-GamePropertyDict = TypedDict(
-    "GamePropertyDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class GamePropertyDict(TypedDict, total=False):
+    """GameProperty as a plain dict: A key-value pair that contains information about a game
+    session."""
 
+    Key: Required[str]
+    """The game property identifier."""
+    Value: Required[str]
+    """The game property value."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GameLift::MatchmakingConfiguration",
     schema_file="aws-gamelift-matchmakingconfiguration.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/GameProperties", "/GameSessionQueueArns", "/Tags"),
     required=("AcceptanceRequired", "Name", "RequestTimeoutSeconds", "RuleSetName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,90 +99,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "GameProperty": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 32, "minLength": 0, "type": "string"},
-                "Value": {"maxLength": 96, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AcceptanceRequired": {"type": "boolean"},
-        "AcceptanceTimeoutSeconds": {"maximum": 600, "minimum": 1, "type": "integer"},
-        "AdditionalPlayerCount": {"minimum": 0, "type": "integer"},
-        "Arn": {"pattern": "^arn:.*:matchmakingconfiguration\\/[a-zA-Z0-9-\\.]*", "type": "string"},
-        "BackfillMode": {"enum": ["AUTOMATIC", "MANUAL"], "type": "string"},
-        "CreationTime": {"type": "string"},
-        "CustomEventData": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "FlexMatchMode": {"enum": ["STANDALONE", "WITH_QUEUE"], "type": "string"},
-        "GameProperties": {
-            "items": {"$ref": "#/definitions/GameProperty"},
-            "maxItems": 16,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "GameSessionData": {"maxLength": 4096, "minLength": 1, "type": "string"},
-        "GameSessionQueueArns": {
-            "items": {
-                "maxLength": 256,
-                "minLength": 1,
-                "pattern": "[a-zA-Z0-9:/-]+",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "Name": {"maxLength": 128, "minLength": 0, "pattern": "[a-zA-Z0-9-\\.]*", "type": "string"},
-        "NotificationTarget": {
-            "maxLength": 300,
-            "minLength": 0,
-            "pattern": "[a-zA-Z0-9:_/-]*(.fifo)?",
-            "type": "string",
-        },
-        "RequestTimeoutSeconds": {"maximum": 43200, "minimum": 1, "type": "integer"},
-        "RuleSetArn": {
-            "pattern": "^arn:.*:matchmakingruleset\\/[a-zA-Z0-9-\\.]*",
-            "type": "string",
-        },
-        "RuleSetName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9-\\.]*",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["AcceptanceRequired", "Name", "RequestTimeoutSeconds", "RuleSetName"],
-}
-
 
 class MatchmakingConfiguration(_Resource):
-    """AWS::GameLift::MatchmakingConfiguration: The AWS::GameLift::MatchmakingConfiguration resource creates an Amazon GameLift (GameLift) matchmaking configuration.
+    """AWS::GameLift::MatchmakingConfiguration: The AWS::GameLift::MatchmakingConfiguration resource
+    creates an Amazon GameLift (GameLift) matchmaking configuration.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-gamelift-matchmakingconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -194,11 +119,16 @@ class MatchmakingConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MatchmakingConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "matchmaking_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift matchmaking
+    configuration resource and uniquely identifies it."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcceptanceRequired: bool
     AcceptanceTimeoutSeconds: int
     AdditionalPlayerCount: int
@@ -217,53 +147,70 @@ class MatchmakingConfiguration(_Resource):
     RuleSetName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AcceptanceRequired: bool,
+        Name: str,
+        RequestTimeoutSeconds: int,
+        RuleSetName: str,
+        AcceptanceTimeoutSeconds: int | None = None,
+        AdditionalPlayerCount: int | None = None,
+        BackfillMode: Literal["AUTOMATIC", "MANUAL"] | None = None,
+        CreationTime: str | None = None,
+        CustomEventData: str | None = None,
+        Description: str | None = None,
+        FlexMatchMode: Literal["STANDALONE", "WITH_QUEUE"] | None = None,
+        GameProperties: list[GameProperty | GamePropertyDict] | None = None,
+        GameSessionData: str | None = None,
+        GameSessionQueueArns: list[str] | None = None,
+        NotificationTarget: str | None = None,
+        RuleSetArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GameLift::MatchmakingConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AcceptanceRequired: bool,
-            Name: str,
-            RequestTimeoutSeconds: int,
-            RuleSetName: str,
-            AcceptanceTimeoutSeconds: int | None = None,
-            AdditionalPlayerCount: int | None = None,
-            BackfillMode: Literal["AUTOMATIC", "MANUAL"] | None = None,
-            CreationTime: str | None = None,
-            CustomEventData: str | None = None,
-            Description: str | None = None,
-            FlexMatchMode: Literal["STANDALONE", "WITH_QUEUE"] | None = None,
-            GameProperties: list[GameProperty | GamePropertyDict] | None = None,
-            GameSessionData: str | None = None,
-            GameSessionQueueArns: list[str] | None = None,
-            NotificationTarget: str | None = None,
-            RuleSetArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GameLift::MatchmakingConfiguration; `await` it inside an App to deploy it.
-
-            AcceptanceRequired: A flag that indicates whether a match that was created with this configuration must be accepted by the matched players
-            AcceptanceTimeoutSeconds: The length of time (in seconds) to wait for players to accept a proposed match, if acceptance is required.
-            AdditionalPlayerCount: The number of player slots in a match to keep open for future players.
-            BackfillMode: The method used to backfill game sessions created with this matchmaking configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AcceptanceRequired: A flag that indicates whether a match that was created with this
+                configuration must be accepted by the matched players Required.
+            Name: A unique identifier for the matchmaking configuration. Create-only: changing it
+                replaces the resource. Required.
+            RequestTimeoutSeconds: The maximum duration, in seconds, that a matchmaking ticket can
+                remain in process before timing out. Required.
+            RuleSetName: A unique identifier for the matchmaking rule set to use with this
+                configuration. Required.
+            AcceptanceTimeoutSeconds: The length of time (in seconds) to wait for players to accept
+                a proposed match, if acceptance is required.
+            AdditionalPlayerCount: The number of player slots in a match to keep open for future
+                players.
+            BackfillMode: The method used to backfill game sessions created with this matchmaking
+                configuration.
             CreationTime: A time stamp indicating when this data object was created.
-            CustomEventData: Information to attach to all events related to the matchmaking configuration.
+            CustomEventData: Information to attach to all events related to the matchmaking
+                configuration.
             Description: A descriptive label that is associated with matchmaking configuration.
-            FlexMatchMode: Indicates whether this matchmaking configuration is being used with Amazon GameLift hosting or as a standalone matchmaking solution.
-            GameProperties: A set of custom properties for a game session, formatted as key:value pairs.
-            GameSessionData: A set of custom game session properties, formatted as a single string value.
-            GameSessionQueueArns: The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift game session queue resource and uniquely identifies it.
-            Name: A unique identifier for the matchmaking configuration.
-            NotificationTarget: An SNS topic ARN that is set up to receive matchmaking notifications.
-            RequestTimeoutSeconds: The maximum duration, in seconds, that a matchmaking ticket can remain in process before timing out.
-            RuleSetArn: The Amazon Resource Name (ARN) associated with the GameLift matchmaking rule set resource that this configuration uses.
-            RuleSetName: A unique identifier for the matchmaking rule set to use with this configuration.
+            FlexMatchMode: Indicates whether this matchmaking configuration is being used with
+                Amazon GameLift hosting or as a standalone matchmaking solution.
+            GameProperties: A set of custom properties for a game session, formatted as key:value
+                pairs.
+            GameSessionData: A set of custom game session properties, formatted as a single string
+                value.
+            GameSessionQueueArns: The Amazon Resource Name (ARN) that is assigned to a Amazon
+                GameLift game session queue resource and uniquely identifies it.
+            NotificationTarget: An SNS topic ARN that is set up to receive matchmaking
+                notifications.
+            RuleSetArn: The Amazon Resource Name (ARN) associated with the GameLift matchmaking rule
+                set resource that this configuration uses.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

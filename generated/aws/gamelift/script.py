@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,45 +59,44 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-S3LocationDict = TypedDict(
-    "S3LocationDict",
-    {
-        "Bucket": "Required[str]",
-        "Key": "Required[str]",
-        "ObjectVersion": "str",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class S3LocationDict(TypedDict, total=False):
+    """S3Location as a plain dict."""
 
+    Bucket: Required[str]
+    """An Amazon S3 bucket identifier. This is the name of the S3 bucket."""
+    Key: Required[str]
+    """The name of the zip file that contains the script files."""
+    ObjectVersion: str
+    """The version of the file, if object versioning is turned on for the bucket. Amazon GameLift
+    uses this information when retrieving files from your S3 bucket. To retrieve a specific version
+    of the file, provide an object version. To retrieve the latest version of the file, do not set
+    this parameter."""
+    RoleArn: Required[str]
+    """The Amazon Resource Name (ARN) for an IAM role that allows Amazon GameLift to access the S3
+    bucket."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GameLift::Script",
     schema_file="aws-gamelift-script.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/CreationTime", "/Arn", "/SizeOnDisk"),
     create_only=("/NodeJsVersion",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("StorageLocation",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -103,61 +106,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"minLength": 1, "type": "string"},
-                "Key": {"minLength": 1, "type": "string"},
-                "ObjectVersion": {"minLength": 1, "type": "string"},
-                "RoleArn": {"minLength": 1, "type": "string"},
-            },
-            "required": ["Bucket", "Key", "RoleArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"pattern": "^arn:.*:script\\/script-\\S+", "type": "string"},
-        "CreationTime": {"type": "string"},
-        "Id": {"pattern": "^script-\\S+", "type": "string"},
-        "Name": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "NodeJsVersion": {
-            "maxLength": 16,
-            "minLength": 0,
-            "pattern": "^\\d+\\.[x0-9]+$",
-            "type": "string",
-        },
-        "SizeOnDisk": {"minimum": 0, "type": "integer"},
-        "StorageLocation": {"$ref": "#/definitions/S3Location"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Version": {"maxLength": 1024, "minLength": 1, "type": "string"},
-    },
-    "required": ["StorageLocation"],
-}
-
 
 class Script(_Resource):
-    """AWS::GameLift::Script: The AWS::GameLift::Script resource creates a new script record for your Realtime Servers script. Realtime scripts are JavaScript that provide configur...
+    """AWS::GameLift::Script: The AWS::GameLift::Script resource creates a new script record for
+    your Realtime Servers script. Realtime scripts are JavaScript that provide configuration
+    settings and optional custom game logic for your game. The script is deployed when you create a
+    Realtime Servers fleet to host your game sessions. Script logic is executed during an active
+    game session.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): NodeJsVersion.
+    Read-only attributes (known once deployed): Arn, CreationTime, Id, SizeOnDisk.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-gamelift-script.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -165,43 +127,64 @@ class Script(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ScriptAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "script.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift script resource and
+    uniquely identifies it. ARNs are unique across all Regions. In a GameLift script ARN, the
+    resource ID matches the Id value."""
     CreationTime: str
+    """A time stamp indicating when this data object was created. Format is a number expressed in
+    Unix time as milliseconds (for example "1469498468.057")."""
     Id: str
+    """A unique identifier for the Realtime script"""
     SizeOnDisk: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The file size of the uploaded Realtime script, expressed in bytes. When files are uploaded
+    from an S3 location, this value remains at "0"."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     NodeJsVersion: str
     StorageLocation: S3LocationDict
     Tags: list[TagDict]
     Version: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        StorageLocation: S3Location | S3LocationDict,
+        Name: str | None = None,
+        NodeJsVersion: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Version: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GameLift::Script; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            StorageLocation: S3Location | S3LocationDict,
-            Name: str | None = None,
-            NodeJsVersion: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Version: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GameLift::Script; `await` it inside an App to deploy it.
-
-            Name: A descriptive label that is associated with a script.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            StorageLocation: The location of the Amazon S3 bucket where a zipped file containing
+                your Realtime scripts is stored. The storage location must specify the Amazon S3
+                bucket name, the zip file name (the "key"), and a role ARN that allows Amazon
+                GameLift to access the Amazon S3 storage location. The S3 bucket must be in the same
+                Region where you want to create a new script. By default, Amazon GameLift uploads
+                the latest version of the zip file; if you have S3 object versioning turned on, you
+                can use the ObjectVersion parameter to specify an earlier version. Required.
+            Name: A descriptive label that is associated with a script. Script names do not need to
+                be unique.
             NodeJsVersion: The Node.js version used for execution of the Realtime script.
-            StorageLocation: The location of the Amazon S3 bucket where a zipped file containing your Realtime scripts is stored.
+                Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
-            Version: The version that is associated with a script.
+            Version: The version that is associated with a script. Version strings do not need to be
+                unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by accelerator.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AcceleratorAttributes",
@@ -20,27 +20,73 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Tag is a key-value pair associated with accelerator.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Key of the tag. Value can be 1 to 127 characters.")]
+    Value: Annotated[str, Field(description="Value for the tag. Value can be 1 to 255 characters.")]
 
 
 class AcceleratorAttributes(DeferredModel):
-    AcceleratorArn: str | None = None
-    DnsName: str | None = None
-    DualStackDnsName: str | None = None
-    Ipv4Addresses: list[str] | None = None
-    Ipv6Addresses: list[str] | None = None
+    """
+    The read-only attributes of a AWS::GlobalAccelerator::Accelerator, set by AWS.
+    """
+
+    AcceleratorArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the accelerator.")
+    ] = None
+    DnsName: Annotated[
+        str | None,
+        Field(
+            description="The Domain Name System (DNS) name that Global Accelerator creates that points to your accelerator's static IPv4 addresses."
+        ),
+    ] = None
+    DualStackDnsName: Annotated[
+        str | None,
+        Field(
+            description="The Domain Name System (DNS) name that Global Accelerator creates that points to your accelerator's static IPv4 and IPv6 addresses."
+        ),
+    ] = None
+    Ipv4Addresses: Annotated[
+        list[str] | None, Field(description="The IPv4 addresses assigned to the accelerator.")
+    ] = None
+    Ipv6Addresses: Annotated[
+        list[str] | None,
+        Field(description="The IPv6 addresses assigned if the accelerator is dualstack"),
+    ] = None
 
 
 class AcceleratorProps(DeferredModel):
-    Enabled: bool | None = None
-    FlowLogsEnabled: bool | None = None
-    FlowLogsS3Bucket: str | None = None
-    FlowLogsS3Prefix: str | None = None
-    IpAddressType: Literal["IPV4", "DUAL_STACK"] | None = None
-    IpAddresses: list[str] | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::GlobalAccelerator::Accelerator.
+    """
+
+    Enabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether an accelerator is enabled. The value is true or false."
+        ),
+    ] = None
+    FlowLogsEnabled: Annotated[
+        bool | None,
+        Field(description="Indicates whether flow logs are enabled for the accelerator."),
+    ] = None
+    FlowLogsS3Bucket: Annotated[
+        str | None, Field(description="The name of the Amazon S3 bucket for the flow logs.")
+    ] = None
+    FlowLogsS3Prefix: Annotated[
+        str | None,
+        Field(description="The prefix for the location in the Amazon S3 bucket for the flow logs."),
+    ] = None
+    IpAddressType: Annotated[
+        Literal["IPV4", "DUAL_STACK"] | None, Field(description="IP Address type.")
+    ] = None
+    IpAddresses: Annotated[
+        list[str] | None, Field(description="The IP addresses from BYOIP Prefix pool.")
+    ] = None
+    Name: Annotated[str, Field(description="Name of accelerator.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -7,9 +7,10 @@ Imported on first use by cross_account_attachment.py, which re-exports every nam
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CrossAccountAttachmentAttributes",
@@ -20,28 +21,51 @@ __all__ = [
 
 
 class CrossAccountAttachmentResource(DeferredModel):
+    """
+    ARN of resource to share.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidr: str | None = None
-    EndpointId: str | None = None
-    Region: str | None = None
+    Cidr: Annotated[str | None, Field(description="Length: 0 to 255 characters.")] = None
+    EndpointId: Annotated[str | None, Field(description="Length: 0 to 255 characters.")] = None
+    Region: Annotated[str | None, Field(description="Length: 0 to 255 characters.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    Tag is a key-value pair associated with Cross Account Attachment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Key of the tag. Value can be 1 to 127 characters.")]
+    Value: Annotated[str, Field(description="Value for the tag. Value can be 1 to 255 characters.")]
 
 
 class CrossAccountAttachmentAttributes(DeferredModel):
-    AttachmentArn: str | None = None
+    """
+    The read-only attributes of a AWS::GlobalAccelerator::CrossAccountAttachment, set by AWS.
+    """
+
+    AttachmentArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the attachment.")
+    ] = None
 
 
 class CrossAccountAttachmentProps(DeferredModel):
-    Name: str
-    Principals: list[str] | None = None
-    Resources: list[CrossAccountAttachmentResource] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::GlobalAccelerator::CrossAccountAttachment.
+    """
+
+    Name: Annotated[str, Field(description="The Friendly identifier of the attachment.")]
+    Principals: Annotated[
+        list[str] | None, Field(description="Principals to share the resources with.")
+    ] = None
+    Resources: Annotated[
+        list[CrossAccountAttachmentResource] | None,
+        Field(description="Resources shared using the attachment."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -7,10 +7,10 @@ Imported on first use by endpoint_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EndpointConfiguration",
@@ -21,35 +21,104 @@ __all__ = [
 
 
 class EndpointConfiguration(DeferredModel):
+    """
+    The configuration for a given endpoint
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttachmentArn: str | None = None
-    ClientIPPreservationEnabled: bool | None = None
-    EndpointId: str
-    Weight: int | None = None
+    AttachmentArn: Annotated[
+        str | None,
+        Field(
+            description="Attachment ARN that provides access control to the cross account endpoint. Not required for resources hosted in the same account as the endpoint group."
+        ),
+    ] = None
+    ClientIPPreservationEnabled: Annotated[
+        bool | None, Field(description="true if client ip should be preserved")
+    ] = None
+    EndpointId: Annotated[
+        str,
+        Field(
+            description="Id of the endpoint. For Network/Application Load Balancer this value is the ARN. For EIP, this value is the allocation ID. For EC2 instances, this is the EC2 instance ID"
+        ),
+    ]
+    Weight: Annotated[int | None, Field(description="The weight for the endpoint.")] = None
 
 
 class PortOverride(DeferredModel):
+    """
+    listener to endpoint port mapping.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndpointPort: int
-    ListenerPort: int
+    EndpointPort: Annotated[int, Field(description="A network port number")]
+    ListenerPort: Annotated[int, Field(description="A network port number")]
 
 
 class EndpointGroupAttributes(DeferredModel):
-    EndpointGroupArn: str | None = None
+    """
+    The read-only attributes of a AWS::GlobalAccelerator::EndpointGroup, set by AWS.
+    """
+
+    EndpointGroupArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the endpoint group")
+    ] = None
 
 
 class EndpointGroupProps(DeferredModel):
-    EndpointConfigurations: list[EndpointConfiguration] | None = None
-    EndpointGroupRegion: str
-    HealthCheckIntervalSeconds: int | None = None
-    HealthCheckPath: str | None = None
-    HealthCheckPort: int | None = None
-    HealthCheckProtocol: Literal["TCP", "HTTP", "HTTPS"] | None = None
-    ListenerArn: str
-    PortOverrides: list[PortOverride] | None = None
-    ThresholdCount: int | None = None
-    TrafficDialPercentage: float | None = None
+    """
+    The properties a program declares for a AWS::GlobalAccelerator::EndpointGroup.
+    """
+
+    EndpointConfigurations: Annotated[
+        list[EndpointConfiguration] | None, Field(description="The list of endpoint objects.")
+    ] = None
+    EndpointGroupRegion: Annotated[
+        str,
+        Field(
+            description="The name of the AWS Region where the endpoint group is located Create-only: changing it replaces the resource."
+        ),
+    ]
+    HealthCheckIntervalSeconds: Annotated[
+        int | None,
+        Field(
+            description="The time in seconds between each health check for an endpoint. Must be a value of 10 or 30"
+        ),
+    ] = None
+    HealthCheckPath: Annotated[
+        str | None,
+        Field(description="Pattern: ^/[-a-zA-Z0-9@:%_\\\\+.~#?&/=]*$ Length: 0 to 255 characters."),
+    ] = None
+    HealthCheckPort: Annotated[
+        int | None,
+        Field(
+            description="The port that AWS Global Accelerator uses to check the health of endpoints in this endpoint group."
+        ),
+    ] = None
+    HealthCheckProtocol: Annotated[
+        Literal["TCP", "HTTP", "HTTPS"] | None,
+        Field(
+            description="The protocol that AWS Global Accelerator uses to check the health of endpoints in this endpoint group."
+        ),
+    ] = None
+    ListenerArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the listener Create-only: changing it replaces the resource."
+        ),
+    ]
+    PortOverrides: Annotated[
+        list[PortOverride] | None, Field(description="Items: 0 to 10 items.")
+    ] = None
+    ThresholdCount: Annotated[
+        int | None,
+        Field(
+            description="The number of consecutive health checks required to set the state of the endpoint to unhealthy."
+        ),
+    ] = None
+    TrafficDialPercentage: Annotated[
+        float | None, Field(description="The percentage of traffic to sent to an AWS Region")
+    ] = None

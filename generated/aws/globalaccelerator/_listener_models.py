@@ -7,10 +7,10 @@ Imported on first use by listener.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ListenerAttributes",
@@ -20,19 +20,43 @@ __all__ = [
 
 
 class PortRange(DeferredModel):
+    """
+    A port range to support for connections from clients to your accelerator.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FromPort: int
-    ToPort: int
+    FromPort: Annotated[int, Field(description="A network port number")]
+    ToPort: Annotated[int, Field(description="A network port number")]
 
 
 class ListenerAttributes(DeferredModel):
-    ListenerArn: str | None = None
+    """
+    The read-only attributes of a AWS::GlobalAccelerator::Listener, set by AWS.
+    """
+
+    ListenerArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the listener.")
+    ] = None
 
 
 class ListenerProps(DeferredModel):
-    AcceleratorArn: str
-    ClientAffinity: Literal["NONE", "SOURCE_IP"] | None = None
-    PortRanges: list[PortRange]
-    Protocol: Literal["TCP", "UDP"]
+    """
+    The properties a program declares for a AWS::GlobalAccelerator::Listener.
+    """
+
+    AcceleratorArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the accelerator. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ClientAffinity: Annotated[
+        Literal["NONE", "SOURCE_IP"] | None,
+        Field(
+            description="Client affinity lets you direct all requests from a user to the same endpoint."
+        ),
+    ] = None
+    PortRanges: Annotated[list[PortRange], Field(description="Items: 1 to 10 items.")]
+    Protocol: Annotated[Literal["TCP", "UDP"], Field(description="The protocol for the listener.")]

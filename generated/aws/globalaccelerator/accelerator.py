@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Tag is a key-value pair associated with accelerator."""
+
+    Key: Required[str]
+    """Key of the tag. Value can be 1 to 127 characters."""
+    Value: Required[str]
+    """Value for the tag. Value can be 1 to 255 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GlobalAccelerator::Accelerator",
     schema_file="aws-globalaccelerator-accelerator.json",
     primary_identifier=("/AcceleratorArn",),
-    additional_identifiers=(),
     read_only=(
         "/AcceleratorArn",
         "/DnsName",
@@ -72,19 +77,8 @@ METADATA = _TypeMetadata(
         "/Ipv6Addresses",
         "/DualStackDnsName",
     ),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -94,54 +88,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IpAddress": {"pattern": "^(?:[0-9]{1,3}\\.){3}[0-9]{1,3}$", "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AcceleratorArn": {"type": "string"},
-        "DnsName": {"type": "string"},
-        "DualStackDnsName": {"type": "string"},
-        "Enabled": {"type": "boolean"},
-        "FlowLogsEnabled": {"type": "boolean"},
-        "FlowLogsS3Bucket": {"maxLength": 255, "type": "string"},
-        "FlowLogsS3Prefix": {"maxLength": 255, "type": "string"},
-        "IpAddressType": {"enum": ["IPV4", "DUAL_STACK"], "type": "string"},
-        "IpAddresses": {
-            "items": {"$ref": "#/definitions/IpAddress"},
-            "maxItems": 2,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Ipv4Addresses": {"items": {"type": "string"}, "type": "array"},
-        "Ipv6Addresses": {"items": {"type": "string"}, "type": "array"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]{0,64}$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["Name"],
-}
-
 
 class Accelerator(_Resource):
-    """AWS::GlobalAccelerator::Accelerator: Resource Type definition for AWS::GlobalAccelerator::Accelerator
+    """AWS::GlobalAccelerator::Accelerator: Resource Type definition for
+    AWS::GlobalAccelerator::Accelerator
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AcceleratorArn.
+    Read-only attributes (known once deployed): AcceleratorArn, DnsName, DualStackDnsName,
+    Ipv4Addresses, Ipv6Addresses.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-globalaccelerator-accelerator.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -149,15 +106,23 @@ class Accelerator(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AcceleratorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "accelerator.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AcceleratorArn: str
+    """The Amazon Resource Name (ARN) of the accelerator."""
     DnsName: str
+    """The Domain Name System (DNS) name that Global Accelerator creates that points to your
+    accelerator's static IPv4 addresses."""
     DualStackDnsName: str
+    """The Domain Name System (DNS) name that Global Accelerator creates that points to your
+    accelerator's static IPv4 and IPv6 addresses."""
     Ipv4Addresses: list[str]
+    """The IPv4 addresses assigned to the accelerator."""
     Ipv6Addresses: list[str]
-    # Declared properties (as declared, or as AWS returned them).
+    """The IPv6 addresses assigned if the accelerator is dualstack"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Enabled: bool
     FlowLogsEnabled: bool
     FlowLogsS3Bucket: str
@@ -167,34 +132,38 @@ class Accelerator(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Enabled: bool | None = None,
+        FlowLogsEnabled: bool | None = None,
+        FlowLogsS3Bucket: str | None = None,
+        FlowLogsS3Prefix: str | None = None,
+        IpAddressType: Literal["IPV4", "DUAL_STACK"] | None = None,
+        IpAddresses: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GlobalAccelerator::Accelerator; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Enabled: bool | None = None,
-            FlowLogsEnabled: bool | None = None,
-            FlowLogsS3Bucket: str | None = None,
-            FlowLogsS3Prefix: str | None = None,
-            IpAddressType: Literal["IPV4", "DUAL_STACK"] | None = None,
-            IpAddresses: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GlobalAccelerator::Accelerator; `await` it inside an App to deploy it.
-
-            Enabled: Indicates whether an accelerator is enabled.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Name of accelerator. Required.
+            Enabled: Indicates whether an accelerator is enabled. The value is true or false.
             FlowLogsEnabled: Indicates whether flow logs are enabled for the accelerator.
             FlowLogsS3Bucket: The name of the Amazon S3 bucket for the flow logs.
             FlowLogsS3Prefix: The prefix for the location in the Amazon S3 bucket for the flow logs.
             IpAddressType: IP Address type.
             IpAddresses: The IP addresses from BYOIP Prefix pool.
-            Name: Name of accelerator.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,44 +59,36 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CrossAccountAttachmentResourceDict = TypedDict(
-    "CrossAccountAttachmentResourceDict",
-    {
-        "Cidr": "str",
-        "EndpointId": "str",
-        "Region": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CrossAccountAttachmentResourceDict(TypedDict, total=False):
+    """CrossAccountAttachmentResource as a plain dict: ARN of resource to share."""
 
+    Cidr: str
+    """Length: 0 to 255 characters."""
+    EndpointId: str
+    """Length: 0 to 255 characters."""
+    Region: str
+    """Length: 0 to 255 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Tag is a key-value pair associated with Cross Account Attachment."""
+
+    Key: Required[str]
+    """Key of the tag. Value can be 1 to 127 characters."""
+    Value: Required[str]
+    """Value for the tag. Value can be 1 to 255 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GlobalAccelerator::CrossAccountAttachment",
     schema_file="aws-globalaccelerator-crossaccountattachment.json",
     primary_identifier=("/AttachmentArn",),
-    additional_identifiers=(),
     read_only=("/AttachmentArn",),
-    create_only=(),
     write_only=("/Resources/*/Region",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -102,57 +98,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Resource": {
-            "additionalProperties": False,
-            "properties": {
-                "Cidr": {"maxLength": 255, "minLength": 0, "type": "string"},
-                "EndpointId": {"maxLength": 255, "minLength": 0, "type": "string"},
-                "Region": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AttachmentArn": {"type": "string"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]{0,64}$",
-            "type": "string",
-        },
-        "Principals": {
-            "items": {
-                "maxLength": 256,
-                "minLength": 0,
-                "pattern": "^(^\\d{12}$|arn:.*)$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "Resources": {"items": {"$ref": "#/definitions/Resource"}, "type": "array"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["Name"],
-}
-
 
 class CrossAccountAttachment(_Resource):
-    """AWS::GlobalAccelerator::CrossAccountAttachment: Resource Type definition for AWS::GlobalAccelerator::CrossAccountAttachment
+    """AWS::GlobalAccelerator::CrossAccountAttachment: Resource Type definition for
+    AWS::GlobalAccelerator::CrossAccountAttachment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AttachmentArn.
+    Write-only (sent to AWS, never read back): Resources[*].Region.
+    Read-only attributes (known once deployed): AttachmentArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-globalaccelerator-crossaccountattachment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -162,37 +118,45 @@ class CrossAccountAttachment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CrossAccountAttachmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "cross_account_attachment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AttachmentArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the attachment."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     Principals: list[str]
     Resources: list[CrossAccountAttachmentResourceDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Principals: list[str] | None = None,
+        Resources: list[CrossAccountAttachmentResource | CrossAccountAttachmentResourceDict]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GlobalAccelerator::CrossAccountAttachment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Principals: list[str] | None = None,
-            Resources: list[CrossAccountAttachmentResource | CrossAccountAttachmentResourceDict]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GlobalAccelerator::CrossAccountAttachment; `await` it inside an App to deploy it.
-
-            Name: The Friendly identifier of the attachment.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The Friendly identifier of the attachment. Required.
             Principals: Principals to share the resources with.
             Resources: Resources shared using the attachment.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

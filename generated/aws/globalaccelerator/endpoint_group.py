@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,45 +59,44 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EndpointConfigurationDict = TypedDict(
-    "EndpointConfigurationDict",
-    {
-        "AttachmentArn": "str",
-        "ClientIPPreservationEnabled": "bool",
-        "EndpointId": "Required[str]",
-        "Weight": "int",
-    },
-    total=False,
-)
 
-PortOverrideDict = TypedDict(
-    "PortOverrideDict",
-    {
-        "EndpointPort": "Required[int]",
-        "ListenerPort": "Required[int]",
-    },
-    total=False,
-)
+class EndpointConfigurationDict(TypedDict, total=False):
+    """EndpointConfiguration as a plain dict: The configuration for a given endpoint"""
 
+    AttachmentArn: str
+    """Attachment ARN that provides access control to the cross account endpoint. Not required for
+    resources hosted in the same account as the endpoint group."""
+    ClientIPPreservationEnabled: bool
+    """true if client ip should be preserved"""
+    EndpointId: Required[str]
+    """Id of the endpoint. For Network/Application Load Balancer this value is the ARN. For EIP,
+    this value is the allocation ID. For EC2 instances, this is the EC2 instance ID"""
+    Weight: int
+    """The weight for the endpoint."""
+
+
+class PortOverrideDict(TypedDict, total=False):
+    """PortOverride as a plain dict: listener to endpoint port mapping."""
+
+    EndpointPort: Required[int]
+    """A network port number"""
+    ListenerPort: Required[int]
+    """A network port number"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GlobalAccelerator::EndpointGroup",
     schema_file="aws-globalaccelerator-endpointgroup.json",
     primary_identifier=("/EndpointGroupArn",),
-    additional_identifiers=(),
     read_only=("/EndpointGroupArn",),
     create_only=("/EndpointGroupRegion", "/ListenerArn"),
     write_only=("/EndpointConfigurations/*/AttachmentArn",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ListenerArn", "EndpointGroupRegion"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -103,68 +106,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EndpointConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AttachmentArn": {"maxLength": 255, "minLength": 0, "type": "string"},
-                "ClientIPPreservationEnabled": {"type": "boolean"},
-                "EndpointId": {"maxLength": 255, "minLength": 0, "type": "string"},
-                "Weight": {"maximum": 255, "minimum": 0, "type": "integer"},
-            },
-            "required": ["EndpointId"],
-            "type": "object",
-        },
-        "Port": {"maximum": 65535, "minimum": 0, "type": "integer"},
-        "PortOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "EndpointPort": {"$ref": "#/definitions/Port"},
-                "ListenerPort": {"$ref": "#/definitions/Port"},
-            },
-            "required": ["ListenerPort", "EndpointPort"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "EndpointConfigurations": {
-            "items": {"$ref": "#/definitions/EndpointConfiguration"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-        },
-        "EndpointGroupArn": {"type": "string"},
-        "EndpointGroupRegion": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "HealthCheckIntervalSeconds": {"maximum": 30, "minimum": 10, "type": "integer"},
-        "HealthCheckPath": {
-            "maxLength": 255,
-            "minLength": 0,
-            "pattern": "^/[-a-zA-Z0-9@:%_\\\\+.~#?&/=]*$",
-            "type": "string",
-        },
-        "HealthCheckPort": {"maximum": 65535, "minimum": -1, "type": "integer"},
-        "HealthCheckProtocol": {"enum": ["TCP", "HTTP", "HTTPS"], "type": "string"},
-        "ListenerArn": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "PortOverrides": {
-            "items": {"$ref": "#/definitions/PortOverride"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ThresholdCount": {"maximum": 10, "minimum": 1, "type": "integer"},
-        "TrafficDialPercentage": {"maximum": 100, "minimum": 0, "type": "number"},
-    },
-    "required": ["ListenerArn", "EndpointGroupRegion"],
-}
-
 
 class EndpointGroup(_Resource):
-    """AWS::GlobalAccelerator::EndpointGroup: Resource Type definition for AWS::GlobalAccelerator::EndpointGroup
+    """AWS::GlobalAccelerator::EndpointGroup: Resource Type definition for
+    AWS::GlobalAccelerator::EndpointGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EndpointGroupArn.
+    Replaced when any of these change (create-only): EndpointGroupRegion, ListenerArn.
+    Write-only (sent to AWS, never read back): EndpointConfigurations[*].AttachmentArn.
+    Read-only attributes (known once deployed): EndpointGroupArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-globalaccelerator-endpointgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -172,11 +125,13 @@ class EndpointGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EndpointGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "endpoint_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     EndpointGroupArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the endpoint group"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EndpointConfigurations: list[EndpointConfigurationDict]
     EndpointGroupRegion: str
     HealthCheckIntervalSeconds: int
@@ -188,38 +143,49 @@ class EndpointGroup(_Resource):
     ThresholdCount: int
     TrafficDialPercentage: float
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EndpointGroupRegion: str,
+        ListenerArn: str,
+        EndpointConfigurations: list[EndpointConfiguration | EndpointConfigurationDict]
+        | None = None,
+        HealthCheckIntervalSeconds: int | None = None,
+        HealthCheckPath: str | None = None,
+        HealthCheckPort: int | None = None,
+        HealthCheckProtocol: Literal["TCP", "HTTP", "HTTPS"] | None = None,
+        PortOverrides: list[PortOverride | PortOverrideDict] | None = None,
+        ThresholdCount: int | None = None,
+        TrafficDialPercentage: float | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GlobalAccelerator::EndpointGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EndpointGroupRegion: str,
-            ListenerArn: str,
-            EndpointConfigurations: list[EndpointConfiguration | EndpointConfigurationDict]
-            | None = None,
-            HealthCheckIntervalSeconds: int | None = None,
-            HealthCheckPath: str | None = None,
-            HealthCheckPort: int | None = None,
-            HealthCheckProtocol: Literal["TCP", "HTTP", "HTTPS"] | None = None,
-            PortOverrides: list[PortOverride | PortOverrideDict] | None = None,
-            ThresholdCount: int | None = None,
-            TrafficDialPercentage: float | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GlobalAccelerator::EndpointGroup; `await` it inside an App to deploy it.
-
-            EndpointConfigurations: The list of endpoint objects.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             EndpointGroupRegion: The name of the AWS Region where the endpoint group is located
-            HealthCheckIntervalSeconds: The time in seconds between each health check for an endpoint.
-            HealthCheckPort: The port that AWS Global Accelerator uses to check the health of endpoints in this endpoint group.
-            HealthCheckProtocol: The protocol that AWS Global Accelerator uses to check the health of endpoints in this endpoint group.
-            ListenerArn: The Amazon Resource Name (ARN) of the listener
-            ThresholdCount: The number of consecutive health checks required to set the state of the endpoint to unhealthy.
+                Create-only: changing it replaces the resource. Required.
+            ListenerArn: The Amazon Resource Name (ARN) of the listener Create-only: changing it
+                replaces the resource. Required.
+            EndpointConfigurations: The list of endpoint objects.
+            HealthCheckIntervalSeconds: The time in seconds between each health check for an
+                endpoint. Must be a value of 10 or 30
+            HealthCheckPath: Pattern: ^/[-a-zA-Z0-9@:%_\\\\+.~#?&/=]*$ Length: 0 to 255 characters.
+            HealthCheckPort: The port that AWS Global Accelerator uses to check the health of
+                endpoints in this endpoint group.
+            HealthCheckProtocol: The protocol that AWS Global Accelerator uses to check the health
+                of endpoints in this endpoint group.
+            PortOverrides: Items: 0 to 10 items.
+            ThresholdCount: The number of consecutive health checks required to set the state of the
+                endpoint to unhealthy.
             TrafficDialPercentage: The percentage of traffic to sent to an AWS Region
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

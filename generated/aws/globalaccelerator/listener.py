@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PortRangeDict = TypedDict(
-    "PortRangeDict",
-    {
-        "FromPort": "Required[int]",
-        "ToPort": "Required[int]",
-    },
-    total=False,
-)
 
+class PortRangeDict(TypedDict, total=False):
+    """PortRange as a plain dict: A port range to support for connections from clients to your
+    accelerator."""
+
+    FromPort: Required[int]
+    """A network port number"""
+    ToPort: Required[int]
+    """A network port number"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GlobalAccelerator::Listener",
     schema_file="aws-globalaccelerator-listener.json",
     primary_identifier=("/ListenerArn",),
-    additional_identifiers=(),
     read_only=("/ListenerArn",),
     create_only=("/AcceleratorArn",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AcceleratorArn", "PortRanges", "Protocol"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -88,41 +87,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Port": {"maximum": 65535, "minimum": 0, "type": "integer"},
-        "PortRange": {
-            "additionalProperties": False,
-            "properties": {
-                "FromPort": {"$ref": "#/definitions/Port"},
-                "ToPort": {"$ref": "#/definitions/Port"},
-            },
-            "required": ["FromPort", "ToPort"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AcceleratorArn": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "ClientAffinity": {"enum": ["NONE", "SOURCE_IP"], "type": "string"},
-        "ListenerArn": {"type": "string"},
-        "PortRanges": {
-            "items": {"$ref": "#/definitions/PortRange"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Protocol": {"enum": ["TCP", "UDP"], "type": "string"},
-    },
-    "required": ["AcceleratorArn", "PortRanges", "Protocol"],
-}
-
 
 class Listener(_Resource):
-    """AWS::GlobalAccelerator::Listener: Resource Type definition for AWS::GlobalAccelerator::Listener
+    """AWS::GlobalAccelerator::Listener: Resource Type definition for
+    AWS::GlobalAccelerator::Listener
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ListenerArn.
+    Replaced when any of these change (create-only): AcceleratorArn.
+    Read-only attributes (known once deployed): ListenerArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-globalaccelerator-listener.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -130,36 +105,44 @@ class Listener(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ListenerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "listener.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ListenerArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the listener."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcceleratorArn: str
     ClientAffinity: Literal["NONE", "SOURCE_IP"]
     PortRanges: list[PortRangeDict]
     Protocol: Literal["TCP", "UDP"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AcceleratorArn: str,
+        PortRanges: list[PortRange | PortRangeDict],
+        Protocol: Literal["TCP", "UDP"],
+        ClientAffinity: Literal["NONE", "SOURCE_IP"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GlobalAccelerator::Listener; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AcceleratorArn: str,
-            PortRanges: list[PortRange | PortRangeDict],
-            Protocol: Literal["TCP", "UDP"],
-            ClientAffinity: Literal["NONE", "SOURCE_IP"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GlobalAccelerator::Listener; `await` it inside an App to deploy it.
-
-            AcceleratorArn: The Amazon Resource Name (ARN) of the accelerator.
-            ClientAffinity: Client affinity lets you direct all requests from a user to the same endpoint.
-            Protocol: The protocol for the listener.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AcceleratorArn: The Amazon Resource Name (ARN) of the accelerator. Create-only: changing
+                it replaces the resource. Required.
+            PortRanges: Items: 1 to 10 items. Required.
+            Protocol: The protocol for the listener. Required.
+            ClientAffinity: Client affinity lets you direct all requests from a user to the same
+                endpoint.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by blueprint.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BlueprintAttributes",
@@ -20,23 +20,58 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class BlueprintAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedOn: str | None = None
-    LastModifiedOn: str | None = None
-    ParameterSpec: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "UPDATING", "FAILED"] | None = None
+    """
+    The read-only attributes of a AWS::Glue::Blueprint, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the blueprint.")
+    ] = None
+    CreatedOn: Annotated[
+        str | None, Field(description="The date and time the blueprint was registered.")
+    ] = None
+    LastModifiedOn: Annotated[
+        str | None, Field(description="The date and time the blueprint was last modified.")
+    ] = None
+    ParameterSpec: Annotated[
+        str | None,
+        Field(
+            description="A JSON string that indicates the list of parameter specifications for the blueprint."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["CREATING", "ACTIVE", "UPDATING", "FAILED"] | None,
+        Field(description="The status of the blueprint registration."),
+    ] = None
 
 
 class BlueprintProps(DeferredModel):
-    BlueprintLocation: str
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Glue::Blueprint.
+    """
+
+    BlueprintLocation: Annotated[
+        str, Field(description="Specifies a path in Amazon S3 where the blueprint is published.")
+    ]
+    Description: Annotated[str | None, Field(description="A description of the blueprint.")] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the blueprint. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to be applied to this blueprint.")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by catalog.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -26,46 +26,104 @@ __all__ = [
 
 
 class CatalogDataLakeAccessProperties(DeferredModel):
+    """
+    Data lake access properties for the catalog.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowFullTableExternalDataAccess: Literal["True", "False"] | None = None
-    CatalogType: str | None = None
-    DataLakeAccess: bool | None = None
-    DataTransferRole: str | None = None
-    KmsKey: str | None = None
-    ManagedWorkgroupName: str | None = None
-    ManagedWorkgroupStatus: str | None = None
-    RedshiftDatabaseName: str | None = None
+    AllowFullTableExternalDataAccess: Annotated[
+        Literal["True", "False"] | None,
+        Field(
+            description="Allows third-party engines to access data in Amazon S3 locations that are registered with Lake Formation."
+        ),
+    ] = None
+    CatalogType: Annotated[
+        str | None,
+        Field(description="Specifies a federated catalog type for the native catalog resource."),
+    ] = None
+    DataLakeAccess: Annotated[
+        bool | None,
+        Field(
+            description="Turns on or off data lake access for Apache Spark applications that access Amazon Redshift databases in the Data Catalog from any non-Redshift engine."
+        ),
+    ] = None
+    DataTransferRole: Annotated[
+        str | None,
+        Field(
+            description="A role that will be assumed by Glue for transferring data into/out of the staging bucket during a query."
+        ),
+    ] = None
+    KmsKey: Annotated[
+        str | None,
+        Field(
+            description="An encryption key that will be used for the staging bucket that will be created along with the catalog."
+        ),
+    ] = None
+    ManagedWorkgroupName: Annotated[
+        str | None,
+        Field(description="The name of the managed workgroup associated with the catalog."),
+    ] = None
+    ManagedWorkgroupStatus: Annotated[
+        str | None, Field(description="The status of the managed workgroup.")
+    ] = None
+    RedshiftDatabaseName: Annotated[
+        str | None, Field(description="The name of the Redshift database.")
+    ] = None
 
 
 class CatalogFederatedCatalog(DeferredModel):
+    """
+    A FederatedCatalog structure that references an entity outside the Glue Data Catalog.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionName: str | None = None
-    Identifier: str | None = None
+    ConnectionName: Annotated[
+        str | None, Field(description="The name of the connection to an external data source.")
+    ] = None
+    Identifier: Annotated[
+        str | None, Field(description="A unique identifier for the federated catalog.")
+    ] = None
 
 
 class CatalogTargetRedshiftCatalog(DeferredModel):
+    """
+    A structure that describes a target catalog for resource linking.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogArn: str
+    CatalogArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the catalog resource.")
+    ]
 
 
 class DataLakePrincipal(DeferredModel):
+    """
+    The Lake Formation principal.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataLakePrincipalIdentifier: str | None = None
+    DataLakePrincipalIdentifier: Annotated[
+        str | None, Field(description="An identifier for the Lake Formation principal.")
+    ] = None
 
 
 class PrincipalPermissions(DeferredModel):
+    """
+    Permissions granted to a principal.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Permissions: (
+    Permissions: Annotated[
         list[
             Literal[
                 "ALL",
@@ -79,43 +137,115 @@ class PrincipalPermissions(DeferredModel):
                 "DATA_LOCATION_ACCESS",
             ]
         ]
-        | None
-    ) = None
-    Principal: DataLakePrincipal | None = None
+        | None,
+        Field(description="The permissions that are granted to the principal."),
+    ] = None
+    Principal: Annotated[
+        DataLakePrincipal | None, Field(description="The Lake Formation principal.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class CatalogAttributes(DeferredModel):
-    CatalogId: str | None = None
-    CreateTime: int | None = None
-    ResourceArn: str | None = None
-    UpdateTime: int | None = None
+    """
+    The read-only attributes of a AWS::Glue::Catalog, set by AWS.
+    """
+
+    CatalogId: Annotated[str | None, Field(description="The ID of the catalog.")] = None
+    CreateTime: Annotated[
+        int | None, Field(description="The time at which the catalog was created.")
+    ] = None
+    ResourceArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the catalog.")
+    ] = None
+    UpdateTime: Annotated[
+        int | None, Field(description="The time at which the catalog was last updated.")
+    ] = None
 
 
 class CatalogCatalogProperties(DeferredModel):
+    """
+    A structure that specifies data lake access properties and other custom properties.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DataLakeAccessProperties: CatalogDataLakeAccessProperties | None = None
+    CustomProperties: Annotated[
+        dict[str, str] | None, Field(description="Additional key-value properties for the catalog.")
+    ] = None
+    DataLakeAccessProperties: Annotated[
+        CatalogDataLakeAccessProperties | None,
+        Field(description="Data lake access properties for the catalog."),
+    ] = None
 
 
 class CatalogProps(DeferredModel):
-    AllowFullTableExternalDataAccess: Literal["True", "False"] | None = None
-    CatalogProperties: CatalogCatalogProperties | None = None
-    CreateDatabaseDefaultPermissions: list[PrincipalPermissions] | None = None
-    CreateTableDefaultPermissions: list[PrincipalPermissions] | None = None
-    Description: str | None = None
-    FederatedCatalog: CatalogFederatedCatalog | None = None
-    Name: str
-    OverwriteChildResourcePermissionsWithDefault: Literal["Accept", "Deny"] | None = None
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Tags: list[Tag] | None = None
-    TargetRedshiftCatalog: CatalogTargetRedshiftCatalog | None = None
+    """
+    The properties a program declares for a AWS::Glue::Catalog.
+    """
+
+    AllowFullTableExternalDataAccess: Annotated[
+        Literal["True", "False"] | None,
+        Field(
+            description="Allows third-party engines to access data in Amazon S3 locations that are registered with Lake Formation."
+        ),
+    ] = None
+    CatalogProperties: Annotated[
+        CatalogCatalogProperties | None,
+        Field(
+            description="A structure that specifies data lake access properties and other custom properties."
+        ),
+    ] = None
+    CreateDatabaseDefaultPermissions: Annotated[
+        list[PrincipalPermissions] | None,
+        Field(
+            description="An array of PrincipalPermissions objects for default database permissions."
+        ),
+    ] = None
+    CreateTableDefaultPermissions: Annotated[
+        list[PrincipalPermissions] | None,
+        Field(
+            description="An array of PrincipalPermissions objects for default table permissions."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="A description of the catalog.")] = None
+    FederatedCatalog: Annotated[
+        CatalogFederatedCatalog | None,
+        Field(
+            description="A FederatedCatalog structure that references an entity outside the Glue Data Catalog."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the catalog to create. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OverwriteChildResourcePermissionsWithDefault: Annotated[
+        Literal["Accept", "Deny"] | None,
+        Field(
+            description="Specifies whether to overwrite child resource permissions with the default permissions. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Parameters: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map of key-value pairs that define parameters and properties of the catalog."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TargetRedshiftCatalog: Annotated[
+        CatalogTargetRedshiftCatalog | None,
+        Field(description="A structure that describes a target catalog for resource linking."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by classifier.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ClassifierAttributes",
@@ -26,50 +26,121 @@ class ClassifierCsvClassifier(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowSingleColumn: bool | None = None
-    ContainsCustomDatatype: list[str] | None = None
-    ContainsHeader: Literal["ABSENT", "PRESENT", "UNKNOWN"] | None = None
-    CustomDatatypeConfigured: bool | None = None
-    Delimiter: str | None = None
-    DisableValueTrimming: bool | None = None
-    Header: list[str] | None = None
-    Name: str | None = None
-    QuoteSymbol: str | None = None
+    AllowSingleColumn: Annotated[
+        bool | None,
+        Field(description="Enables the processing of files that contain only one column."),
+    ] = None
+    ContainsCustomDatatype: Annotated[
+        list[str] | None,
+        Field(description="Indicates whether the CSV file contains custom data types."),
+    ] = None
+    ContainsHeader: Annotated[
+        Literal["ABSENT", "PRESENT", "UNKNOWN"] | None,
+        Field(
+            description="Indicates whether the CSV file contains a header. A value of UNKNOWN specifies that the classifier will detect whether the CSV file contains headings. A value of PRESENT specifies that the CSV file contains headings. A value of ABSENT specifies that the CSV file does not contain headings."
+        ),
+    ] = None
+    CustomDatatypeConfigured: Annotated[
+        bool | None, Field(description="Enables the configuration of custom data types.")
+    ] = None
+    Delimiter: Annotated[
+        str | None,
+        Field(description="A custom symbol to denote what separates each column entry in the row."),
+    ] = None
+    DisableValueTrimming: Annotated[
+        bool | None,
+        Field(
+            description="Specifies not to trim values before identifying the type of column values. The default value is true."
+        ),
+    ] = None
+    Header: Annotated[
+        list[str] | None, Field(description="A list of strings representing column names.")
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the classifier.")] = None
+    QuoteSymbol: Annotated[
+        str | None,
+        Field(
+            description="A custom symbol to denote what combines content into a single column value. It must be different from the column delimiter."
+        ),
+    ] = None
 
 
 class ClassifierGrokClassifier(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Classification: str
-    CustomPatterns: str | None = None
-    GrokPattern: str
-    Name: str | None = None
+    Classification: Annotated[
+        str,
+        Field(
+            description="An identifier of the data format that the classifier matches, such as Twitter, JSON, Omniture logs, and so on."
+        ),
+    ]
+    CustomPatterns: Annotated[
+        str | None, Field(description="Optional custom grok patterns defined by this classifier.")
+    ] = None
+    GrokPattern: Annotated[
+        str, Field(description="The grok pattern applied to a data store by this classifier.")
+    ]
+    Name: Annotated[str | None, Field(description="The name of the classifier.")] = None
 
 
 class ClassifierJsonClassifier(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    JsonPath: str
-    Name: str | None = None
+    JsonPath: Annotated[
+        str,
+        Field(
+            description="A JsonPath string defining the JSON data for the classifier to classify. AWS Glue supports a subset of JsonPath, as described in Writing JsonPath Custom Classifiers."
+        ),
+    ]
+    Name: Annotated[str | None, Field(description="The name of the classifier.")] = None
 
 
 class ClassifierXMLClassifier(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Classification: str
-    Name: str | None = None
-    RowTag: str
+    Classification: Annotated[
+        str, Field(description="An identifier of the data format that the classifier matches.")
+    ]
+    Name: Annotated[str | None, Field(description="The name of the classifier.")] = None
+    RowTag: Annotated[
+        str,
+        Field(
+            description='The XML tag designating the element that contains each record in an XML document being parsed. This can\'t identify a self-closing element (closed by />). An empty row element that contains only attributes can be parsed as long as it ends with a closing tag (for example, <row item_a="A" item_b="B"></row> is okay, but <row item_a="A" item_b="B" /> is not).'
+        ),
+    ]
 
 
 class ClassifierAttributes(DeferredModel):
-    Name: str | None = None
+    """
+    The read-only attributes of a AWS::Glue::Classifier, set by AWS.
+    """
+
+    Name: Annotated[
+        str | None,
+        Field(
+            description="One of XMLClassifier/Name, GrokClassifier/Name, JsonClassifier/Name or CsvClassifier/Name"
+        ),
+    ] = None
 
 
 class ClassifierProps(DeferredModel):
-    CsvClassifier: ClassifierCsvClassifier | None = None
-    GrokClassifier: ClassifierGrokClassifier | None = None
-    JsonClassifier: ClassifierJsonClassifier | None = None
-    XMLClassifier: ClassifierXMLClassifier | None = None
+    """
+    The properties a program declares for a AWS::Glue::Classifier.
+    """
+
+    CsvClassifier: Annotated[
+        ClassifierCsvClassifier | None,
+        Field(description="A classifier for comma-separated values (CSV)."),
+    ] = None
+    GrokClassifier: Annotated[
+        ClassifierGrokClassifier | None, Field(description="A classifier that uses grok.")
+    ] = None
+    JsonClassifier: Annotated[
+        ClassifierJsonClassifier | None, Field(description="A classifier for JSON content.")
+    ] = None
+    XMLClassifier: Annotated[
+        ClassifierXMLClassifier | None, Field(description="A classifier for XML content.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by connection.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AuthenticationConfigurationInput",
@@ -28,194 +28,352 @@ __all__ = [
 
 
 class AuthenticationConfigurationInput(DeferredModel):
-    KmsKeyArn: Any | None = None
+    KmsKeyArn: Annotated[Any | None, Field(description="Type: Any.")] = None
 
 
 class ConnectionAuthorizationCodeProperties(DeferredModel):
+    """
+    A structure containing the authorization code used in the authentication configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationCode: str | None = None
-    RedirectUri: str | None = None
+    AuthorizationCode: Annotated[
+        str | None,
+        Field(description="The authorization code used in the authentication configuration."),
+    ] = None
+    RedirectUri: Annotated[
+        str | None,
+        Field(
+            description="The redirect URI where the user gets redirected to by authorization server when issuing an authorization code."
+        ),
+    ] = None
 
 
 class ConnectionBasicAuthenticationCredentials(DeferredModel):
+    """
+    A structure containing the authentication credentials in the CreateConnection request.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Password: str | None = None
-    Username: str | None = None
+    Password: Annotated[
+        str | None, Field(description="The password used in the authentication configuration.")
+    ] = None
+    Username: Annotated[
+        str | None, Field(description="The username used in the authentication configuration.")
+    ] = None
 
 
 class ConnectionOAuth2ClientApplication(DeferredModel):
+    """
+    The OAuth2 client app used for the connection.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AWSManagedClientApplicationReference: str | None = None
-    UserManagedClientApplicationClientId: str | None = None
+    AWSManagedClientApplicationReference: Annotated[
+        str | None,
+        Field(description="The reference to the SaaS-side client app that is AWS managed."),
+    ] = None
+    UserManagedClientApplicationClientId: Annotated[
+        str | None,
+        Field(description="The client application clientID if the ClientAppType is USER_MANAGED."),
+    ] = None
 
 
 class ConnectionOAuth2Credentials(DeferredModel):
+    """
+    A structure containing the OAuth2 credentials used in the authentication configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessToken: str | None = None
-    JwtToken: str | None = None
-    RefreshToken: str | None = None
-    UserManagedClientApplicationClientSecret: str | None = None
+    AccessToken: Annotated[
+        str | None, Field(description="The access token used in the authentication configuration.")
+    ] = None
+    JwtToken: Annotated[
+        str | None,
+        Field(description="The JSON Web Token (JWT) used when the authentication type is OAuth2."),
+    ] = None
+    RefreshToken: Annotated[
+        str | None,
+        Field(description="The refresh token used when the authentication type is OAuth2."),
+    ] = None
+    UserManagedClientApplicationClientSecret: Annotated[
+        str | None,
+        Field(
+            description="The client application client secret if the client application is user managed."
+        ),
+    ] = None
 
 
 class ConnectionOAuth2Properties(DeferredModel):
+    """
+    A structure containing the authentication credentials in the CreateConnection request.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationCodeProperties: ConnectionAuthorizationCodeProperties | None = None
-    OAuth2ClientApplication: ConnectionOAuth2ClientApplication | None = None
-    OAuth2Credentials: ConnectionOAuth2Credentials | None = None
-    OAuth2GrantType: (
-        Literal["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "JWT_BEARER", "REFRESH_TOKEN"] | None
-    ) = None
-    TokenUrl: str | None = None
-    TokenUrlParametersMap: dict[str, Any] | None = None
+    AuthorizationCodeProperties: Annotated[
+        ConnectionAuthorizationCodeProperties | None,
+        Field(
+            description="The set of properties required for the the OAuth2 AUTHORIZATION_CODE grant type workflow."
+        ),
+    ] = None
+    OAuth2ClientApplication: Annotated[
+        ConnectionOAuth2ClientApplication | None,
+        Field(description="The OAuth2 client app used for the connection."),
+    ] = None
+    OAuth2Credentials: Annotated[
+        ConnectionOAuth2Credentials | None,
+        Field(
+            description="A structure containing the OAuth2 credentials used in the authentication configuration."
+        ),
+    ] = None
+    OAuth2GrantType: Annotated[
+        Literal["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "JWT_BEARER", "REFRESH_TOKEN"] | None,
+        Field(description="The grant type used in the authentication configuration."),
+    ] = None
+    TokenUrl: Annotated[
+        str | None, Field(description="The URL used in the authentication configuration.")
+    ] = None
+    TokenUrlParametersMap: Annotated[
+        dict[str, Any] | None,
+        Field(description="A map of key-value pairs used in the authentication configuration."),
+    ] = None
 
 
 class ConnectionPhysicalConnectionRequirements(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    SecurityGroupIdList: list[str] | None = None
-    SubnetId: str | None = None
+    AvailabilityZone: Annotated[
+        str | None, Field(description="The availability zone where the connection is located.")
+    ] = None
+    SecurityGroupIdList: Annotated[
+        list[str] | None, Field(description="The security group ID list used by the connection.")
+    ] = None
+    SubnetId: Annotated[str | None, Field(description="The subnet ID used by the connection.")] = (
+        None
+    )
 
 
 class ConnectionAttributes(DeferredModel):
-    Name: str | None = None
+    """
+    The read-only attributes of a AWS::Glue::Connection, set by AWS.
+    """
+
+    Name: Annotated[str | None, Field(description="The name of the connection.")] = None
 
 
 class ConnectionAuthenticationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationType: Literal["BASIC", "CUSTOM", "IAM", "OAUTH2"]
-    BasicAuthenticationCredentials: ConnectionBasicAuthenticationCredentials | None = None
-    CustomAuthenticationCredentials: dict[str, Any] | None = None
-    KmsKeyArn: str | None = None
-    OAuth2Properties: ConnectionOAuth2Properties | None = None
-    SecretArn: str | None = None
+    AuthenticationType: Annotated[
+        Literal["BASIC", "CUSTOM", "IAM", "OAUTH2"],
+        Field(
+            description="A structure containing the authentication configuration in the CreateConnection request."
+        ),
+    ]
+    BasicAuthenticationCredentials: Annotated[
+        ConnectionBasicAuthenticationCredentials | None,
+        Field(
+            description="For supplying basic auth credentials when not providing a SecretArn value"
+        ),
+    ] = None
+    CustomAuthenticationCredentials: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="A structure containing the authentication credentials in the CreateConnection request."
+        ),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the KMS key used in the authentication configuration."
+        ),
+    ] = None
+    OAuth2Properties: Annotated[
+        ConnectionOAuth2Properties | None,
+        Field(
+            description="A structure containing properties for OAuth2 in the CreateConnection request."
+        ),
+    ] = None
+    SecretArn: Annotated[
+        str | None,
+        Field(
+            description="The secret manager ARN to store credentials in the CreateConnection request."
+        ),
+    ] = None
 
 
 class ConnectionConnectionInput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AthenaProperties: dict[str, Any] | None = None
-    AuthenticationConfiguration: ConnectionAuthenticationConfiguration | None = None
-    ConnectionProperties: dict[str, Any] | str | None = None
-    ConnectionType: Literal[
-        "ADOBEANALYTICS",
-        "ASANA",
-        "AZURECOSMOS",
-        "AZURESQL",
-        "BIGQUERY",
-        "BLACKBAUD",
-        "BLACKBAUDRAISEREDGENXT",
-        "CIRCLECI",
-        "CLOUDERAHIVE",
-        "CLOUDERAIMPALA",
-        "CLOUDWATCH",
-        "CLOUDWATCHMETRICS",
-        "CMDB",
-        "CUSTOM",
-        "DATADOG",
-        "DATALAKEGEN2",
-        "DB2",
-        "DB2AS400",
-        "DOCUMENTDB",
-        "DOCUSIGNMONITOR",
-        "DOMO",
-        "DYNAMODB",
-        "DYNATRACE",
-        "FACEBOOKADS",
-        "FACEBOOKPAGEINSIGHTS",
-        "FRESHDESK",
-        "FRESHSALES",
-        "GITLAB",
-        "GOOGLEADS",
-        "GOOGLEANALYTICS4",
-        "GOOGLECLOUDSTORAGE",
-        "GOOGLESEARCHCONSOLE",
-        "GOOGLESHEETS",
-        "HBASE",
-        "HUBSPOT",
-        "INSTAGRAMADS",
-        "INTERCOM",
-        "JDBC",
-        "JIRACLOUD",
-        "KAFKA",
-        "KUSTOMER",
-        "LINKEDIN",
-        "MAILCHIMP",
-        "MARKETO",
-        "MARKETPLACE",
-        "MICROSOFTDYNAMIC365FINANCEANDOPS",
-        "MICROSOFTDYNAMICS365CRM",
-        "MICROSOFTTEAMS",
-        "MIXPANEL",
-        "MONDAY",
-        "MONGODB",
-        "MYSQL",
-        "NETSUITEERP",
-        "NETWORK",
-        "OKTA",
-        "OPENSEARCH",
-        "ORACLE",
-        "PAYPAL",
-        "PENDO",
-        "PIPEDIVE",
-        "PIPEDRIVE",
-        "POSTGRESQL",
-        "PRODUCTBOARD",
-        "QUICKBOOKS",
-        "SALESFORCE",
-        "SALESFORCECOMMERCECLOUD",
-        "SALESFORCEMARKETINGCLOUD",
-        "SALESFORCEPARDOT",
-        "SAPCONCUR",
-        "SAPHANA",
-        "SAPODATA",
-        "SENDGRID",
-        "SERVICENOW",
-        "SFTP",
-        "SLACK",
-        "SMARTSHEET",
-        "SNAPCHATADS",
-        "SQLSERVER",
-        "STRIPE",
-        "SYNAPSE",
-        "TERADATA",
-        "TERADATANOS",
-        "TIMESTREAM",
-        "TPCDS",
-        "TWILIO",
-        "VERTICA",
-        "VIEW_VALIDATION_ATHENA",
-        "VIEW_VALIDATION_REDSHIFT",
-        "WOOCOMMERCE",
-        "ZENDESK",
-        "ZOHOCRM",
-        "ZOOM",
+    AthenaProperties: Annotated[
+        dict[str, Any] | None,
+        Field(description="Connection properties specific to the Athena compute environment."),
+    ] = None
+    AuthenticationConfiguration: Annotated[
+        ConnectionAuthenticationConfiguration | None,
+        Field(description="The authentication configuration used to connect to the connection."),
+    ] = None
+    ConnectionProperties: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    ConnectionType: Annotated[
+        Literal[
+            "ADOBEANALYTICS",
+            "ASANA",
+            "AZURECOSMOS",
+            "AZURESQL",
+            "BIGQUERY",
+            "BLACKBAUD",
+            "BLACKBAUDRAISEREDGENXT",
+            "CIRCLECI",
+            "CLOUDERAHIVE",
+            "CLOUDERAIMPALA",
+            "CLOUDWATCH",
+            "CLOUDWATCHMETRICS",
+            "CMDB",
+            "CUSTOM",
+            "DATADOG",
+            "DATALAKEGEN2",
+            "DB2",
+            "DB2AS400",
+            "DOCUMENTDB",
+            "DOCUSIGNMONITOR",
+            "DOMO",
+            "DYNAMODB",
+            "DYNATRACE",
+            "FACEBOOKADS",
+            "FACEBOOKPAGEINSIGHTS",
+            "FRESHDESK",
+            "FRESHSALES",
+            "GITLAB",
+            "GOOGLEADS",
+            "GOOGLEANALYTICS4",
+            "GOOGLECLOUDSTORAGE",
+            "GOOGLESEARCHCONSOLE",
+            "GOOGLESHEETS",
+            "HBASE",
+            "HUBSPOT",
+            "INSTAGRAMADS",
+            "INTERCOM",
+            "JDBC",
+            "JIRACLOUD",
+            "KAFKA",
+            "KUSTOMER",
+            "LINKEDIN",
+            "MAILCHIMP",
+            "MARKETO",
+            "MARKETPLACE",
+            "MICROSOFTDYNAMIC365FINANCEANDOPS",
+            "MICROSOFTDYNAMICS365CRM",
+            "MICROSOFTTEAMS",
+            "MIXPANEL",
+            "MONDAY",
+            "MONGODB",
+            "MYSQL",
+            "NETSUITEERP",
+            "NETWORK",
+            "OKTA",
+            "OPENSEARCH",
+            "ORACLE",
+            "PAYPAL",
+            "PENDO",
+            "PIPEDIVE",
+            "PIPEDRIVE",
+            "POSTGRESQL",
+            "PRODUCTBOARD",
+            "QUICKBOOKS",
+            "SALESFORCE",
+            "SALESFORCECOMMERCECLOUD",
+            "SALESFORCEMARKETINGCLOUD",
+            "SALESFORCEPARDOT",
+            "SAPCONCUR",
+            "SAPHANA",
+            "SAPODATA",
+            "SENDGRID",
+            "SERVICENOW",
+            "SFTP",
+            "SLACK",
+            "SMARTSHEET",
+            "SNAPCHATADS",
+            "SQLSERVER",
+            "STRIPE",
+            "SYNAPSE",
+            "TERADATA",
+            "TERADATANOS",
+            "TIMESTREAM",
+            "TPCDS",
+            "TWILIO",
+            "VERTICA",
+            "VIEW_VALIDATION_ATHENA",
+            "VIEW_VALIDATION_REDSHIFT",
+            "WOOCOMMERCE",
+            "ZENDESK",
+            "ZOHOCRM",
+            "ZOOM",
+        ],
+        Field(description="The type of the connection that needs to be created."),
     ]
-    Description: str | None = None
-    MatchCriteria: list[str] | None = None
-    Name: str | None = None
-    PhysicalConnectionRequirements: ConnectionPhysicalConnectionRequirements | None = None
-    PythonProperties: dict[str, Any] | None = None
-    SparkProperties: dict[str, Any] | None = None
-    ValidateCredentials: bool | None = None
-    ValidateForComputeEnvironments: list[Literal["ATHENA", "PYTHON", "SPARK"]] | None = None
+    Description: Annotated[str | None, Field(description="A description of the connection.")] = None
+    MatchCriteria: Annotated[
+        list[str] | None,
+        Field(description="A list of criteria that can be used in selecting this connection."),
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the connection.")] = None
+    PhysicalConnectionRequirements: Annotated[
+        ConnectionPhysicalConnectionRequirements | None,
+        Field(description="The physical connection requirements."),
+    ] = None
+    PythonProperties: Annotated[
+        dict[str, Any] | None,
+        Field(description="Connection properties specific to the Python compute environment."),
+    ] = None
+    SparkProperties: Annotated[
+        dict[str, Any] | None,
+        Field(description="Connection properties specific to the Spark compute environment."),
+    ] = None
+    ValidateCredentials: Annotated[
+        bool | None,
+        Field(
+            description="A flag to validate the credentials during create connection. Default is true."
+        ),
+    ] = None
+    ValidateForComputeEnvironments: Annotated[
+        list[Literal["ATHENA", "PYTHON", "SPARK"]] | None,
+        Field(description="Each item: Allowed values: 'ATHENA', 'PYTHON', 'SPARK'."),
+    ] = None
 
 
 class ConnectionProps(DeferredModel):
-    CatalogId: str
-    ConnectionInput: ConnectionConnectionInput
-    Tags: dict[str, Any] | None = None
+    """
+    The properties a program declares for a AWS::Glue::Connection.
+    """
+
+    CatalogId: Annotated[
+        str,
+        Field(
+            description="The ID of the data catalog to create the catalog object in. Currently, this should be the AWS account ID. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ConnectionInput: Annotated[
+        ConnectionConnectionInput,
+        Field(description="The connection properties used for this connection."),
+    ]
+    Tags: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="The collection of tags. Each tag element is associated with a given resource."
+        ),
+    ] = None

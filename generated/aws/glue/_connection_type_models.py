@@ -7,7 +7,7 @@ Imported on first use by connection_type.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -45,294 +45,735 @@ __all__ = [
 
 
 class ConnectionTypeBetweenConfiguration(DeferredModel):
+    """
+    Configuration that defines how BETWEEN range filter operations are translated into REST API request parameters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HighBoundKey: str | None = None
-    LowBoundKey: str | None = None
-    Template: str | None = None
+    HighBoundKey: Annotated[
+        str | None,
+        Field(
+            description="The parameter name used for the upper bound value in a BETWEEN filter operation."
+        ),
+    ] = None
+    LowBoundKey: Annotated[
+        str | None,
+        Field(
+            description="The parameter name used for the lower bound value in a BETWEEN filter operation."
+        ),
+    ] = None
+    Template: Annotated[
+        str | None,
+        Field(description="A template string for constructing the BETWEEN filter expression."),
+    ] = None
 
 
 class ConnectionTypeFilterOverrides(DeferredModel):
+    """
+    Configuration that defines per-field overrides for filter behavior, allowing individual fields to customize how filter operations are applied.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BetweenConfiguration: ConnectionTypeBetweenConfiguration | None = None
-    DateTimeFormat: str | None = None
-    FieldName: str | None = None
-    OperatorMappings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    BetweenConfiguration: Annotated[
+        ConnectionTypeBetweenConfiguration | None,
+        Field(
+            description="Configuration that defines how BETWEEN range filter operations are translated into REST API request parameters."
+        ),
+    ] = None
+    DateTimeFormat: Annotated[
+        str | None,
+        Field(
+            description="The date and time format for filter expressions on this field, overriding the global DateTimeFormat."
+        ),
+    ] = None
+    FieldName: Annotated[
+        str | None,
+        Field(
+            description="An override for the field name to use in filter expressions, if different from the schema field name."
+        ),
+    ] = None
+    OperatorMappings: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map of logical filter operators to their field-specific API representations, overriding the global operator mappings."
+        ),
+    ] = None
 
 
 class ConnectionTypeFilterStringConfiguration(DeferredModel):
+    """
+    Configuration for constructing filter expression strings when using the FILTER_STRING filter mode.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    QueryParameterName: str
-    QuoteCharacter: str | None = None
-    QuoteStringValues: bool | None = None
+    QueryParameterName: Annotated[
+        str,
+        Field(
+            description="The query parameter name used to send the constructed filter expression string in API requests."
+        ),
+    ]
+    QuoteCharacter: Annotated[
+        str | None,
+        Field(
+            description="The character used to quote values when QuoteStringValues is true. Defaults to double quotes if not specified."
+        ),
+    ] = None
+    QuoteStringValues: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether string and date values should be wrapped with a quote character in the filter expression."
+        ),
+    ] = None
 
 
 class ConnectionTypeResponseConfiguration(DeferredModel):
+    """
+    Configuration for parsing JSON responses from REST API calls.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ErrorPath: str | None = None
-    ResultPath: str
+    ErrorPath: Annotated[
+        str | None, Field(description="JSON path expression for error information location.")
+    ] = None
+    ResultPath: Annotated[str, Field(description="JSON path expression for result data location.")]
 
 
 class ConnectionTypeRestConfigurationValidationEndpointConfiguration(DeferredModel):
+    """
+    Configuration for the validation endpoint. Only supports RequestMethod and RequestPath.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RequestMethod: Literal["GET", "POST"] | None = None
-    RequestPath: str | None = None
+    RequestMethod: Annotated[
+        Literal["GET", "POST"] | None, Field(description="The HTTP method to use.")
+    ] = None
+    RequestPath: Annotated[str | None, Field(description="The URL path for the REST endpoint.")] = (
+        None
+    )
 
 
 class ConnectorProperty(DeferredModel):
+    """
+    Defines a property configuration for connection types.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedValues: list[str] | None = None
-    DefaultValue: str | None = None
-    KeyOverride: str | None = None
-    Name: str
-    PropertyLocation: Literal["HEADER", "BODY", "QUERY_PARAM", "PATH"] | None = None
-    PropertyType: Literal["USER_INPUT", "SECRET", "READ_ONLY", "UNUSED", "SECRET_OR_USER_INPUT"]
-    Required: bool
+    AllowedValues: Annotated[
+        list[str] | None, Field(description="A list of allowed values for the property.")
+    ] = None
+    DefaultValue: Annotated[
+        str | None, Field(description="The default value for the property.")
+    ] = None
+    KeyOverride: Annotated[
+        str | None,
+        Field(description="A key name to use when sending this property in API requests."),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the property.")]
+    PropertyLocation: Annotated[
+        Literal["HEADER", "BODY", "QUERY_PARAM", "PATH"] | None,
+        Field(description="Specifies where this property should be included in REST requests."),
+    ] = None
+    PropertyType: Annotated[
+        Literal["USER_INPUT", "SECRET", "READ_ONLY", "UNUSED", "SECRET_OR_USER_INPUT"],
+        Field(description="The data type of this property."),
+    ]
+    Required: Annotated[bool, Field(description="Indicates whether the property is required.")]
 
 
 class FieldDefinition(DeferredModel):
+    """
+    Defines a field in an entity schema.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldDataType: Literal[
-        "INT",
-        "SMALLINT",
-        "BIGINT",
-        "FLOAT",
-        "LONG",
-        "DATE",
-        "BOOLEAN",
-        "MAP",
-        "ARRAY",
-        "STRING",
-        "TIMESTAMP",
-        "DECIMAL",
-        "BYTE",
-        "SHORT",
-        "DOUBLE",
-        "STRUCT",
-        "BINARY",
-        "UNION",
+    FieldDataType: Annotated[
+        Literal[
+            "INT",
+            "SMALLINT",
+            "BIGINT",
+            "FLOAT",
+            "LONG",
+            "DATE",
+            "BOOLEAN",
+            "MAP",
+            "ARRAY",
+            "STRING",
+            "TIMESTAMP",
+            "DECIMAL",
+            "BYTE",
+            "SHORT",
+            "DOUBLE",
+            "STRUCT",
+            "BINARY",
+            "UNION",
+        ],
+        Field(description="The data type of the field."),
     ]
-    FilterOverrides: ConnectionTypeFilterOverrides | None = None
-    IsNullable: bool | None = None
-    IsOrderable: bool | None = None
-    IsPartitionable: bool | None = None
-    IsQueryable: bool | None = None
-    Name: str
-    ResponseDateFormat: str | None = None
+    FilterOverrides: Annotated[
+        ConnectionTypeFilterOverrides | None,
+        Field(
+            description="Configuration that defines per-field overrides for filter behavior, allowing individual fields to customize how filter operations are applied."
+        ),
+    ] = None
+    IsNullable: Annotated[
+        bool | None, Field(description="Indicates whether this field can contain null values.")
+    ] = None
+    IsOrderable: Annotated[
+        bool | None,
+        Field(description="Indicates whether this field can be used for ordering results."),
+    ] = None
+    IsPartitionable: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether this field can be used for partitioning queries to the data source."
+        ),
+    ] = None
+    IsQueryable: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether this field can be used in filter predicates when querying data."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the field.")]
+    ResponseDateFormat: Annotated[
+        str | None,
+        Field(
+            description="The format pattern for parsing date values from API responses. Accepts Java DateTimeFormatter patterns, EPOCH_SECONDS, or EPOCH_MILLIS."
+        ),
+    ] = None
 
 
 class ResponseExtractionMapping(DeferredModel):
+    """
+    Defines how to extract values from HTTP responses.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentPath: str | None = None
-    HeaderKey: str | None = None
+    ContentPath: Annotated[
+        str | None,
+        Field(description="A JSON path expression to extract a value from response body."),
+    ] = None
+    HeaderKey: Annotated[
+        str | None,
+        Field(description="The name of an HTTP response header from which to extract the value."),
+    ] = None
 
 
 class SecretConnectorProperty(DeferredModel):
+    """
+    Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyOverride: str | None = None
-    Name: str
-    PropertyLocation: Literal["HEADER", "BODY", "QUERY_PARAM", "PATH"] | None = None
-    PropertyType: Literal["SECRET"]
-    Required: bool
+    KeyOverride: Annotated[
+        str | None,
+        Field(description="A key name to use when sending this property in API requests."),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the property.")]
+    PropertyLocation: Annotated[
+        Literal["HEADER", "BODY", "QUERY_PARAM", "PATH"] | None,
+        Field(description="Specifies where this property should be included in REST requests."),
+    ] = None
+    PropertyType: Annotated[
+        Literal["SECRET"],
+        Field(description="The data type of this property. Must be SECRET for secret properties."),
+    ]
+    Required: Annotated[bool, Field(description="Indicates whether the property is required.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ConnectionTypeAttributes(DeferredModel):
-    ConnectionTypeArn: str | None = None
+    """
+    The read-only attributes of a AWS::Glue::ConnectionType, set by AWS.
+    """
+
+    ConnectionTypeArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the registered connection type."),
+    ] = None
 
 
 class ConnectionPropertiesConfiguration(DeferredModel):
+    """
+    Configuration that defines the base URL and additional request parameters needed during connection creation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalRequestParameters: list[ConnectorProperty] | None = None
-    Url: ConnectorProperty | None = None
+    AdditionalRequestParameters: Annotated[
+        list[ConnectorProperty] | None,
+        Field(description="Key-value pairs of additional request parameters."),
+    ] = None
+    Url: Annotated[
+        ConnectorProperty | None,
+        Field(description="Defines a property configuration for connection types."),
+    ] = None
 
 
 class ConnectionTypeBasicAuthenticationProperties(DeferredModel):
+    """
+    Basic authentication configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Password: SecretConnectorProperty | None = None
-    Username: SecretConnectorProperty | None = None
+    Password: Annotated[
+        SecretConnectorProperty | None,
+        Field(
+            description="Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues."
+        ),
+    ] = None
+    Username: Annotated[
+        SecretConnectorProperty | None,
+        Field(
+            description="Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues."
+        ),
+    ] = None
 
 
 class ConnectionTypeClientCredentialsProperties(DeferredModel):
+    """
+    OAuth2 client credentials configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: SecretConnectorProperty | None = None
-    ClientSecret: SecretConnectorProperty | None = None
-    ContentType: Literal["APPLICATION_JSON", "URL_ENCODED"] | None = None
-    RequestMethod: Literal["GET", "POST"] | None = None
-    Scope: ConnectorProperty | None = None
-    TokenUrl: ConnectorProperty | None = None
-    TokenUrlParameters: list[ConnectorProperty] | None = None
+    ClientId: Annotated[
+        SecretConnectorProperty | None,
+        Field(
+            description="Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues."
+        ),
+    ] = None
+    ClientSecret: Annotated[
+        SecretConnectorProperty | None,
+        Field(
+            description="Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues."
+        ),
+    ] = None
+    ContentType: Annotated[
+        Literal["APPLICATION_JSON", "URL_ENCODED"] | None,
+        Field(description="Allowed values: 'APPLICATION_JSON', 'URL_ENCODED'."),
+    ] = None
+    RequestMethod: Annotated[
+        Literal["GET", "POST"] | None, Field(description="Allowed values: 'GET', 'POST'.")
+    ] = None
+    Scope: Annotated[
+        ConnectorProperty | None,
+        Field(description="Defines a property configuration for connection types."),
+    ] = None
+    TokenUrl: Annotated[
+        ConnectorProperty | None,
+        Field(description="Defines a property configuration for connection types."),
+    ] = None
+    TokenUrlParameters: Annotated[
+        list[ConnectorProperty] | None, Field(description="Type: list[ConnectorPropertyDict].")
+    ] = None
 
 
 class ConnectionTypeCustomAuthenticationProperties(DeferredModel):
+    """
+    Custom authentication configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationParameters: list[SecretConnectorProperty]
+    AuthenticationParameters: Annotated[
+        list[SecretConnectorProperty], Field(description="Type: list[SecretConnectorPropertyDict].")
+    ]
 
 
 class ConnectionTypeFilterConfiguration(DeferredModel):
+    """
+    Configuration that defines how filter predicates are applied to REST API requests, supporting both query parameter and filter string strategies.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BetweenConfiguration: ConnectionTypeBetweenConfiguration | None = None
-    DateTimeFormat: str | None = None
-    FilterMode: Literal["QUERY_PARAMS", "FILTER_STRING"]
-    FilterStringConfiguration: ConnectionTypeFilterStringConfiguration | None = None
-    OperatorMappings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    StripQuotes: bool | None = None
+    BetweenConfiguration: Annotated[
+        ConnectionTypeBetweenConfiguration | None,
+        Field(
+            description="Configuration that defines how BETWEEN range filter operations are translated into REST API request parameters."
+        ),
+    ] = None
+    DateTimeFormat: Annotated[
+        str | None, Field(description="The global date and time format for filter expressions.")
+    ] = None
+    FilterMode: Annotated[
+        Literal["QUERY_PARAMS", "FILTER_STRING"],
+        Field(description="The strategy for applying filters to requests."),
+    ]
+    FilterStringConfiguration: Annotated[
+        ConnectionTypeFilterStringConfiguration | None,
+        Field(
+            description="Configuration for constructing filter expression strings when using the FILTER_STRING filter mode."
+        ),
+    ] = None
+    OperatorMappings: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map of logical filter operators to their API-specific string representations."
+        ),
+    ] = None
+    StripQuotes: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether surrounding double quotes should be stripped from filter values before processing."
+        ),
+    ] = None
 
 
 class ConnectionTypeJWTBearerProperties(DeferredModel):
+    """
+    JWT bearer token configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentType: Literal["APPLICATION_JSON", "URL_ENCODED"] | None = None
-    JwtToken: SecretConnectorProperty | None = None
-    RequestMethod: Literal["GET", "POST"] | None = None
-    TokenUrl: ConnectorProperty | None = None
-    TokenUrlParameters: list[ConnectorProperty] | None = None
+    ContentType: Annotated[
+        Literal["APPLICATION_JSON", "URL_ENCODED"] | None,
+        Field(description="Allowed values: 'APPLICATION_JSON', 'URL_ENCODED'."),
+    ] = None
+    JwtToken: Annotated[
+        SecretConnectorProperty | None,
+        Field(
+            description="Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues."
+        ),
+    ] = None
+    RequestMethod: Annotated[
+        Literal["GET", "POST"] | None, Field(description="Allowed values: 'GET', 'POST'.")
+    ] = None
+    TokenUrl: Annotated[
+        ConnectorProperty | None,
+        Field(description="Defines a property configuration for connection types."),
+    ] = None
+    TokenUrlParameters: Annotated[
+        list[ConnectorProperty] | None, Field(description="Type: list[ConnectorPropertyDict].")
+    ] = None
 
 
 class ConnectorAuthorizationCodeProperties(DeferredModel):
+    """
+    OAuth2 authorization code configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationCode: ConnectorProperty | None = None
-    AuthorizationCodeUrl: ConnectorProperty | None = None
-    ClientId: SecretConnectorProperty | None = None
-    ClientSecret: SecretConnectorProperty | None = None
-    ContentType: Literal["APPLICATION_JSON", "URL_ENCODED"] | None = None
-    Prompt: ConnectorProperty | None = None
-    RedirectUri: ConnectorProperty | None = None
-    RequestMethod: Literal["GET", "POST"] | None = None
-    Scope: ConnectorProperty | None = None
-    TokenUrl: ConnectorProperty | None = None
-    TokenUrlParameters: list[ConnectorProperty] | None = None
+    AuthorizationCode: Annotated[
+        ConnectorProperty | None,
+        Field(description="Defines a property configuration for connection types."),
+    ] = None
+    AuthorizationCodeUrl: Annotated[
+        ConnectorProperty | None,
+        Field(description="Defines a property configuration for connection types."),
+    ] = None
+    ClientId: Annotated[
+        SecretConnectorProperty | None,
+        Field(
+            description="Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues."
+        ),
+    ] = None
+    ClientSecret: Annotated[
+        SecretConnectorProperty | None,
+        Field(
+            description="Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues."
+        ),
+    ] = None
+    ContentType: Annotated[
+        Literal["APPLICATION_JSON", "URL_ENCODED"] | None,
+        Field(description="Allowed values: 'APPLICATION_JSON', 'URL_ENCODED'."),
+    ] = None
+    Prompt: Annotated[
+        ConnectorProperty | None,
+        Field(description="Defines a property configuration for connection types."),
+    ] = None
+    RedirectUri: Annotated[
+        ConnectorProperty | None,
+        Field(description="Defines a property configuration for connection types."),
+    ] = None
+    RequestMethod: Annotated[
+        Literal["GET", "POST"] | None, Field(description="Allowed values: 'GET', 'POST'.")
+    ] = None
+    Scope: Annotated[
+        ConnectorProperty | None,
+        Field(description="Defines a property configuration for connection types."),
+    ] = None
+    TokenUrl: Annotated[
+        ConnectorProperty | None,
+        Field(description="Defines a property configuration for connection types."),
+    ] = None
+    TokenUrlParameters: Annotated[
+        list[ConnectorProperty] | None, Field(description="Type: list[ConnectorPropertyDict].")
+    ] = None
 
 
 class ConnectorOAuth2Properties(DeferredModel):
+    """
+    OAuth2 configuration container.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationCodeProperties: ConnectorAuthorizationCodeProperties | None = None
-    ClientCredentialsProperties: ConnectionTypeClientCredentialsProperties | None = None
-    JWTBearerProperties: ConnectionTypeJWTBearerProperties | None = None
-    OAuth2GrantType: Literal["CLIENT_CREDENTIALS", "JWT_BEARER", "AUTHORIZATION_CODE"]
+    AuthorizationCodeProperties: Annotated[
+        ConnectorAuthorizationCodeProperties | None,
+        Field(description="OAuth2 authorization code configuration."),
+    ] = None
+    ClientCredentialsProperties: Annotated[
+        ConnectionTypeClientCredentialsProperties | None,
+        Field(description="OAuth2 client credentials configuration."),
+    ] = None
+    JWTBearerProperties: Annotated[
+        ConnectionTypeJWTBearerProperties | None,
+        Field(description="JWT bearer token configuration."),
+    ] = None
+    OAuth2GrantType: Annotated[
+        Literal["CLIENT_CREDENTIALS", "JWT_BEARER", "AUTHORIZATION_CODE"],
+        Field(description="The OAuth2 grant type to use."),
+    ]
 
 
 class ExtractedParameter(DeferredModel):
+    """
+    Parameter extraction configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValue: str | None = None
-    Key: str | None = None
-    PropertyLocation: Literal["HEADER", "BODY", "QUERY_PARAM", "PATH"] | None = None
-    Value: ResponseExtractionMapping | None = None
+    DefaultValue: Annotated[str | None, Field(description="The default value.")] = None
+    Key: Annotated[str | None, Field(description="The parameter key name.")] = None
+    PropertyLocation: Annotated[
+        Literal["HEADER", "BODY", "QUERY_PARAM", "PATH"] | None,
+        Field(description="Specifies where to place the parameter in requests."),
+    ] = None
+    Value: Annotated[
+        ResponseExtractionMapping | None,
+        Field(description="Defines how to extract values from HTTP responses."),
+    ] = None
 
 
 class ConnectionTypeConnectorAuthenticationConfiguration(DeferredModel):
+    """
+    Configuration that defines supported authentication types and required properties.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationTypes: list[Literal["BASIC", "OAUTH2", "CUSTOM", "IAM"]]
-    BasicAuthenticationProperties: ConnectionTypeBasicAuthenticationProperties | None = None
-    CustomAuthenticationProperties: ConnectionTypeCustomAuthenticationProperties | None = None
-    OAuth2Properties: ConnectorOAuth2Properties | None = None
+    AuthenticationTypes: Annotated[
+        list[Literal["BASIC", "OAUTH2", "CUSTOM", "IAM"]],
+        Field(description="A list of authentication types supported."),
+    ]
+    BasicAuthenticationProperties: Annotated[
+        ConnectionTypeBasicAuthenticationProperties | None,
+        Field(description="Basic authentication configuration."),
+    ] = None
+    CustomAuthenticationProperties: Annotated[
+        ConnectionTypeCustomAuthenticationProperties | None,
+        Field(description="Custom authentication configuration."),
+    ] = None
+    OAuth2Properties: Annotated[
+        ConnectorOAuth2Properties | None, Field(description="OAuth2 configuration container.")
+    ] = None
 
 
 class ConnectionTypeCursorConfiguration(DeferredModel):
+    """
+    Cursor-based pagination configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LimitParameter: ExtractedParameter | None = None
-    NextPage: ExtractedParameter
+    LimitParameter: Annotated[
+        ExtractedParameter | None, Field(description="Parameter extraction configuration.")
+    ] = None
+    NextPage: Annotated[
+        ExtractedParameter, Field(description="Parameter extraction configuration.")
+    ]
 
 
 class ConnectionTypeOffsetConfiguration(DeferredModel):
+    """
+    Offset-based pagination configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LimitParameter: ExtractedParameter
-    OffsetParameter: ExtractedParameter
+    LimitParameter: Annotated[
+        ExtractedParameter, Field(description="Parameter extraction configuration.")
+    ]
+    OffsetParameter: Annotated[
+        ExtractedParameter, Field(description="Parameter extraction configuration.")
+    ]
 
 
 class ConnectionTypePaginationConfiguration(DeferredModel):
+    """
+    Configuration for handling paginated responses.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CursorConfiguration: ConnectionTypeCursorConfiguration | None = None
-    OffsetConfiguration: ConnectionTypeOffsetConfiguration | None = None
+    CursorConfiguration: Annotated[
+        ConnectionTypeCursorConfiguration | None,
+        Field(description="Cursor-based pagination configuration."),
+    ] = None
+    OffsetConfiguration: Annotated[
+        ConnectionTypeOffsetConfiguration | None,
+        Field(description="Offset-based pagination configuration."),
+    ] = None
 
 
 class ConnectionTypeSourceConfiguration(DeferredModel):
+    """
+    Configuration that defines how to make requests to endpoints.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FilterConfiguration: ConnectionTypeFilterConfiguration | None = None
-    PaginationConfiguration: ConnectionTypePaginationConfiguration | None = None
-    RequestMethod: Literal["GET", "POST"] | None = None
-    RequestParameters: list[ConnectorProperty] | None = None
-    RequestPath: str | None = None
-    ResponseConfiguration: ConnectionTypeResponseConfiguration | None = None
+    FilterConfiguration: Annotated[
+        ConnectionTypeFilterConfiguration | None,
+        Field(
+            description="Configuration that defines how filter predicates are applied to REST API requests, supporting both query parameter and filter string strategies."
+        ),
+    ] = None
+    PaginationConfiguration: Annotated[
+        ConnectionTypePaginationConfiguration | None,
+        Field(description="Configuration for handling paginated responses."),
+    ] = None
+    RequestMethod: Annotated[
+        Literal["GET", "POST"] | None, Field(description="The HTTP method to use.")
+    ] = None
+    RequestParameters: Annotated[
+        list[ConnectorProperty] | None, Field(description="Request parameters configuration.")
+    ] = None
+    RequestPath: Annotated[str | None, Field(description="The URL path for the REST endpoint.")] = (
+        None
+    )
+    ResponseConfiguration: Annotated[
+        ConnectionTypeResponseConfiguration | None,
+        Field(description="Configuration for parsing JSON responses from REST API calls."),
+    ] = None
 
 
 class EntityConfiguration(DeferredModel):
+    """
+    Configuration for interacting with a specific data entity.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Schema: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SourceConfiguration: ConnectionTypeSourceConfiguration | None = None
+    Schema: Annotated[
+        dict[str, FieldDefinition] | None,
+        Field(description="The schema definition for this entity."),
+    ] = None
+    SourceConfiguration: Annotated[
+        ConnectionTypeSourceConfiguration | None,
+        Field(description="Configuration that defines how to make requests to endpoints."),
+    ] = None
 
 
 class ConnectionTypeRestConfiguration(DeferredModel):
+    """
+    Configuration for HTTP request and response handling.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EntityConfigurations: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    GlobalSourceConfiguration: ConnectionTypeSourceConfiguration | None = None
-    ValidationEndpointConfiguration: (
-        ConnectionTypeRestConfigurationValidationEndpointConfiguration | None
-    ) = None
+    EntityConfigurations: Annotated[
+        dict[str, EntityConfiguration] | None, Field(description="A map of entity configurations.")
+    ] = None
+    GlobalSourceConfiguration: Annotated[
+        ConnectionTypeSourceConfiguration | None,
+        Field(description="Configuration that defines how to make requests to endpoints."),
+    ] = None
+    ValidationEndpointConfiguration: Annotated[
+        ConnectionTypeRestConfigurationValidationEndpointConfiguration | None,
+        Field(
+            description="Configuration for the validation endpoint. Only supports RequestMethod and RequestPath."
+        ),
+    ] = None
 
 
 class ConnectionTypeProps(DeferredModel):
-    ConnectionProperties: ConnectionPropertiesConfiguration | None = None
-    ConnectionType: str
-    ConnectorAuthenticationConfiguration: (
-        ConnectionTypeConnectorAuthenticationConfiguration | None
-    ) = None
-    Description: str | None = None
-    IntegrationType: Literal["REST"] | None = None
-    RestConfiguration: ConnectionTypeRestConfiguration
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Glue::ConnectionType.
+    """
+
+    ConnectionProperties: Annotated[
+        ConnectionPropertiesConfiguration | None,
+        Field(
+            description="Configuration that defines the base URL and additional request parameters needed during connection creation. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ConnectionType: Annotated[
+        str,
+        Field(
+            description="The name of the connection type. Must be prefixed with REST-. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ConnectorAuthenticationConfiguration: Annotated[
+        ConnectionTypeConnectorAuthenticationConfiguration | None,
+        Field(
+            description="Configuration that defines supported authentication types and required properties. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the connection type. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IntegrationType: Annotated[
+        Literal["REST"] | None,
+        Field(
+            description="The integration type for the connection. Currently only REST is supported. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RestConfiguration: Annotated[
+        ConnectionTypeRestConfiguration,
+        Field(
+            description="Configuration for HTTP request and response handling. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to assign to the connection type.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by crawler.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CatalogTarget",
@@ -32,147 +32,418 @@ __all__ = [
 
 
 class CatalogTarget(DeferredModel):
+    """
+    Specifies an AWS Glue Data Catalog target.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionName: str | None = None
-    DatabaseName: str | None = None
-    DlqEventQueueArn: str | None = None
-    EventQueueArn: str | None = None
-    Tables: list[str] | None = None
+    ConnectionName: Annotated[
+        str | None,
+        Field(
+            description="The name of the connection for an Amazon S3-backed Data Catalog table to be a target of the crawl when using a Catalog connection type paired with a NETWORK Connection type."
+        ),
+    ] = None
+    DatabaseName: Annotated[
+        str | None, Field(description="The name of the database to be synchronized.")
+    ] = None
+    DlqEventQueueArn: Annotated[
+        str | None,
+        Field(
+            description="A valid Amazon dead-letter SQS ARN. For example, arn:aws:sqs:region:account:deadLetterQueue."
+        ),
+    ] = None
+    EventQueueArn: Annotated[
+        str | None,
+        Field(description="A valid Amazon SQS ARN. For example, arn:aws:sqs:region:account:sqs."),
+    ] = None
+    Tables: Annotated[
+        list[str] | None, Field(description="A list of the tables to be synchronized.")
+    ] = None
 
 
 class CrawlerLakeFormationConfiguration(DeferredModel):
+    """
+    Specifies AWS Lake Formation configuration settings for the crawler
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountId: str | None = None
-    UseLakeFormationCredentials: bool | None = None
+    AccountId: Annotated[
+        str | None,
+        Field(
+            description="Required for cross account crawls. For same account crawls as the target data, this can be left as null."
+        ),
+    ] = None
+    UseLakeFormationCredentials: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether to use AWS Lake Formation credentials for the crawler instead of the IAM role credentials."
+        ),
+    ] = None
 
 
 class CrawlerRecrawlPolicy(DeferredModel):
+    """
+    When crawling an Amazon S3 data source after the first crawl is complete, specifies whether to crawl the entire dataset again or to crawl only folders that were added since the last crawler run. For more information, see Incremental Crawls in AWS Glue in the developer guide.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecrawlBehavior: (
-        Literal["CRAWL_EVENT_MODE", "CRAWL_EVERYTHING", "CRAWL_NEW_FOLDERS_ONLY"] | None
-    ) = None
+    RecrawlBehavior: Annotated[
+        Literal["CRAWL_EVENT_MODE", "CRAWL_EVERYTHING", "CRAWL_NEW_FOLDERS_ONLY"] | None,
+        Field(
+            description="Specifies whether to crawl the entire dataset again or to crawl only folders that were added since the last crawler run. A value of CRAWL_EVERYTHING specifies crawling the entire dataset again. A value of CRAWL_NEW_FOLDERS_ONLY specifies crawling only folders that were added since the last crawler run. A value of CRAWL_EVENT_MODE specifies crawling only the changes identified by Amazon S3 events."
+        ),
+    ] = None
 
 
 class CrawlerSchedule(DeferredModel):
+    """
+    A scheduling object using a cron statement to schedule an event.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScheduleExpression: str | None = None
+    ScheduleExpression: Annotated[
+        str | None,
+        Field(
+            description="A cron expression used to specify the schedule. For more information, see Time-Based Schedules for Jobs and Crawlers. For example, to run something every day at 12:15 UTC, specify cron(15 12 * * ? *)."
+        ),
+    ] = None
 
 
 class CrawlerSchemaChangePolicy(DeferredModel):
+    """
+    The policy that specifies update and delete behaviors for the crawler. The policy tells the crawler what to do in the event that it detects a change in a table that already exists in the customer's database at the time of the crawl. The SchemaChangePolicy does not affect whether or how new tables and partitions are added. New tables and partitions are always created regardless of the SchemaChangePolicy on a crawler. The SchemaChangePolicy consists of two components, UpdateBehavior and DeleteBehavior.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeleteBehavior: Literal["DELETE_FROM_DATABASE", "DEPRECATE_IN_DATABASE", "LOG"] | None = None
-    UpdateBehavior: Literal["LOG", "UPDATE_IN_DATABASE"] | None = None
+    DeleteBehavior: Annotated[
+        Literal["DELETE_FROM_DATABASE", "DEPRECATE_IN_DATABASE", "LOG"] | None,
+        Field(
+            description="The deletion behavior when the crawler finds a deleted object. A value of LOG specifies that if a table or partition is found to no longer exist, do not delete it, only log that it was found to no longer exist. A value of DELETE_FROM_DATABASE specifies that if a table or partition is found to have been removed, delete it from the database. A value of DEPRECATE_IN_DATABASE specifies that if a table has been found to no longer exist, to add a property to the table that says 'DEPRECATED' and includes a timestamp with the time of deprecation."
+        ),
+    ] = None
+    UpdateBehavior: Annotated[
+        Literal["LOG", "UPDATE_IN_DATABASE"] | None,
+        Field(
+            description="The update behavior when the crawler finds a changed schema. A value of LOG specifies that if a table or a partition already exists, and a change is detected, do not update it, only log that a change was detected. Add new tables and new partitions (including on existing tables). A value of UPDATE_IN_DATABASE specifies that if a table or partition already exists, and a change is detected, update it. Add new tables and partitions."
+        ),
+    ] = None
 
 
 class DeltaTarget(DeferredModel):
+    """
+    Specifies a Delta data store to crawl one or more Delta tables.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionName: str | None = None
-    CreateNativeDeltaTable: bool | None = None
-    DeltaTables: list[str] | None = None
-    WriteManifest: bool | None = None
+    ConnectionName: Annotated[
+        str | None,
+        Field(
+            description="The name of the connection to use to connect to the Delta table target."
+        ),
+    ] = None
+    CreateNativeDeltaTable: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the crawler will create native tables, to allow integration with query engines that support querying of the Delta transaction log directly."
+        ),
+    ] = None
+    DeltaTables: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    WriteManifest: Annotated[
+        bool | None,
+        Field(description="Specifies whether to write the manifest files to the Delta table path."),
+    ] = None
 
 
 class DynamoDBTarget(DeferredModel):
+    """
+    Specifies an Amazon DynamoDB table to crawl.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Path: str | None = None
-    ScanAll: bool | None = None
-    ScanRate: float | None = None
+    Path: Annotated[str | None, Field(description="The name of the DynamoDB table to crawl.")] = (
+        None
+    )
+    ScanAll: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to scan all the records, or to sample rows from the table. Scanning all the records can take a long time when the table is not a high throughput table. A value of true means to scan all records, while a value of false means to sample the records. If no value is specified, the value defaults to true."
+        ),
+    ] = None
+    ScanRate: Annotated[
+        float | None,
+        Field(
+            description="The percentage of the configured read capacity units to use by the AWS Glue crawler. Read capacity units is a term defined by DynamoDB, and is a numeric value that acts as rate limiter for the number of reads that can be performed on that table per second. The valid values are null or a value between 0.1 to 1.5. A null value is used when user does not provide a value, and defaults to 0.5 of the configured Read Capacity Unit (for provisioned tables), or 0.25 of the max configured Read Capacity Unit (for tables using on-demand mode)."
+        ),
+    ] = None
 
 
 class HudiTarget(DeferredModel):
+    """
+    Specifies Apache Hudi data store targets.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionName: str | None = None
-    Exclusions: list[str] | None = None
-    MaximumTraversalDepth: int | None = None
-    Paths: list[str] | None = None
+    ConnectionName: Annotated[
+        str | None,
+        Field(description="The name of the connection to use to connect to the Hudi target."),
+    ] = None
+    Exclusions: Annotated[
+        list[str] | None,
+        Field(description="A list of global patterns used to exclude from the crawl."),
+    ] = None
+    MaximumTraversalDepth: Annotated[
+        int | None,
+        Field(
+            description="The maximum depth of Amazon S3 paths that the crawler can traverse to discover the Hudi metadata folder in your Amazon S3 path. Used to limit the crawler run time."
+        ),
+    ] = None
+    Paths: Annotated[
+        list[str] | None,
+        Field(
+            description="One or more Amazon S3 paths that contains Hudi metadata folders as s3://bucket/prefix ."
+        ),
+    ] = None
 
 
 class IcebergTarget(DeferredModel):
+    """
+    Specifies Apache Iceberg data store targets.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionName: str | None = None
-    Exclusions: list[str] | None = None
-    MaximumTraversalDepth: int | None = None
-    Paths: list[str] | None = None
+    ConnectionName: Annotated[
+        str | None,
+        Field(description="The name of the connection to use to connect to the Iceberg target."),
+    ] = None
+    Exclusions: Annotated[
+        list[str] | None,
+        Field(description="A list of global patterns used to exclude from the crawl."),
+    ] = None
+    MaximumTraversalDepth: Annotated[
+        int | None,
+        Field(
+            description="The maximum depth of Amazon S3 paths that the crawler can traverse to discover the Iceberg metadata folder in your Amazon S3 path. Used to limit the crawler run time."
+        ),
+    ] = None
+    Paths: Annotated[
+        list[str] | None,
+        Field(
+            description="One or more Amazon S3 paths that contains Iceberg metadata folders as s3://bucket/prefix ."
+        ),
+    ] = None
 
 
 class JdbcTarget(DeferredModel):
+    """
+    Specifies a JDBC data store to crawl.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionName: str | None = None
-    EnableAdditionalMetadata: list[Literal["COMMENTS", "RAWTYPES"]] | None = None
-    Exclusions: list[str] | None = None
-    Path: str | None = None
+    ConnectionName: Annotated[
+        str | None,
+        Field(description="The name of the connection to use to connect to the JDBC target."),
+    ] = None
+    EnableAdditionalMetadata: Annotated[
+        list[Literal["COMMENTS", "RAWTYPES"]] | None,
+        Field(
+            description="Specify a value of RAWTYPES or COMMENTS to enable additional metadata in table responses. RAWTYPES provides the native-level datatype. COMMENTS provides comments associated with a column or table in the database. If you do not need additional metadata, keep the field empty."
+        ),
+    ] = None
+    Exclusions: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of glob patterns used to exclude from the crawl. For more information, see Catalog Tables with a Crawler."
+        ),
+    ] = None
+    Path: Annotated[str | None, Field(description="The path of the JDBC target.")] = None
 
 
 class MongoDBTarget(DeferredModel):
+    """
+    Specifies an Amazon DocumentDB or MongoDB data store to crawl.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionName: str | None = None
-    Path: str | None = None
+    ConnectionName: Annotated[
+        str | None,
+        Field(
+            description="The name of the connection to use to connect to the Amazon DocumentDB or MongoDB target."
+        ),
+    ] = None
+    Path: Annotated[
+        str | None,
+        Field(
+            description="The path of the Amazon DocumentDB or MongoDB target (database/collection)."
+        ),
+    ] = None
 
 
 class S3Target(DeferredModel):
+    """
+    Specifies a data store in Amazon Simple Storage Service (Amazon S3).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionName: str | None = None
-    DlqEventQueueArn: str | None = None
-    EventQueueArn: str | None = None
-    Exclusions: list[str] | None = None
-    Path: str | None = None
-    SampleSize: int | None = None
+    ConnectionName: Annotated[
+        str | None,
+        Field(
+            description="The name of a connection which allows a job or crawler to access data in Amazon S3 within an Amazon Virtual Private Cloud environment (Amazon VPC)."
+        ),
+    ] = None
+    DlqEventQueueArn: Annotated[
+        str | None,
+        Field(
+            description="A valid Amazon dead-letter SQS ARN. For example, arn:aws:sqs:region:account:deadLetterQueue."
+        ),
+    ] = None
+    EventQueueArn: Annotated[
+        str | None,
+        Field(description="A valid Amazon SQS ARN. For example, arn:aws:sqs:region:account:sqs."),
+    ] = None
+    Exclusions: Annotated[
+        list[str] | None,
+        Field(description="A list of glob patterns used to exclude from the crawl."),
+    ] = None
+    Path: Annotated[str | None, Field(description="The path to the Amazon S3 target.")] = None
+    SampleSize: Annotated[
+        int | None,
+        Field(
+            description="Sets the number of files in each leaf folder to be crawled when crawling sample files in a dataset. If not set, all the files are crawled. A valid value is an integer between 1 and 249."
+        ),
+    ] = None
 
 
 class CrawlerAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Glue::Crawler, set by AWS.
+    """
 
 
 class CrawlerTargets(DeferredModel):
+    """
+    Specifies data stores to crawl.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogTargets: list[CatalogTarget] | None = None
-    DeltaTargets: list[DeltaTarget] | None = None
-    DynamoDBTargets: list[DynamoDBTarget] | None = None
-    HudiTargets: list[HudiTarget] | None = None
-    IcebergTargets: list[IcebergTarget] | None = None
-    JdbcTargets: list[JdbcTarget] | None = None
-    MongoDBTargets: list[MongoDBTarget] | None = None
-    S3Targets: list[S3Target] | None = None
+    CatalogTargets: Annotated[
+        list[CatalogTarget] | None, Field(description="Specifies AWS Glue Data Catalog targets.")
+    ] = None
+    DeltaTargets: Annotated[
+        list[DeltaTarget] | None,
+        Field(description="Specifies an array of Delta data store targets."),
+    ] = None
+    DynamoDBTargets: Annotated[
+        list[DynamoDBTarget] | None, Field(description="Specifies Amazon DynamoDB targets.")
+    ] = None
+    HudiTargets: Annotated[
+        list[HudiTarget] | None, Field(description="Specifies Apache Hudi data store targets.")
+    ] = None
+    IcebergTargets: Annotated[
+        list[IcebergTarget] | None,
+        Field(description="Specifies Apache Iceberg data store targets."),
+    ] = None
+    JdbcTargets: Annotated[
+        list[JdbcTarget] | None, Field(description="Specifies JDBC targets.")
+    ] = None
+    MongoDBTargets: Annotated[
+        list[MongoDBTarget] | None, Field(description="A list of Mongo DB targets.")
+    ] = None
+    S3Targets: Annotated[
+        list[S3Target] | None,
+        Field(description="Specifies Amazon Simple Storage Service (Amazon S3) targets."),
+    ] = None
 
 
 class CrawlerProps(DeferredModel):
-    Classifiers: list[str] | None = None
-    Configuration: str | None = None
-    CrawlerSecurityConfiguration: str | None = None
-    DatabaseName: str | None = None
-    Description: str | None = None
-    LakeFormationConfiguration: CrawlerLakeFormationConfiguration | None = None
-    Name: str | None = None
-    RecrawlPolicy: CrawlerRecrawlPolicy | None = None
-    Role: str
-    Schedule: CrawlerSchedule | None = None
-    SchemaChangePolicy: CrawlerSchemaChangePolicy | None = None
-    TablePrefix: str | None = None
-    Tags: dict[str, Any] | str | None = None
-    Targets: CrawlerTargets
+    """
+    The properties a program declares for a AWS::Glue::Crawler.
+    """
+
+    Classifiers: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of UTF-8 strings that specify the names of custom classifiers that are associated with the crawler."
+        ),
+    ] = None
+    Configuration: Annotated[
+        str | None,
+        Field(
+            description="Crawler configuration information. This versioned JSON string allows users to specify aspects of a crawler's behavior."
+        ),
+    ] = None
+    CrawlerSecurityConfiguration: Annotated[
+        str | None,
+        Field(
+            description="The name of the SecurityConfiguration structure to be used by this crawler."
+        ),
+    ] = None
+    DatabaseName: Annotated[
+        str | None,
+        Field(description="The name of the database in which the crawler's output is stored."),
+    ] = None
+    Description: Annotated[str | None, Field(description="A description of the crawler.")] = None
+    LakeFormationConfiguration: Annotated[
+        CrawlerLakeFormationConfiguration | None,
+        Field(description="Specifies AWS Lake Formation configuration settings for the crawler"),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the crawler. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RecrawlPolicy: Annotated[
+        CrawlerRecrawlPolicy | None,
+        Field(
+            description="When crawling an Amazon S3 data source after the first crawl is complete, specifies whether to crawl the entire dataset again or to crawl only folders that were added since the last crawler run. For more information, see Incremental Crawls in AWS Glue in the developer guide."
+        ),
+    ] = None
+    Role: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of an IAM role that's used to access customer resources, such as Amazon Simple Storage Service (Amazon S3) data."
+        ),
+    ]
+    Schedule: Annotated[
+        CrawlerSchedule | None,
+        Field(description="A scheduling object using a cron statement to schedule an event."),
+    ] = None
+    SchemaChangePolicy: Annotated[
+        CrawlerSchemaChangePolicy | None,
+        Field(
+            description="The policy that specifies update and delete behaviors for the crawler. The policy tells the crawler what to do in the event that it detects a change in a table that already exists in the customer's database at the time of the crawl. The SchemaChangePolicy does not affect whether or how new tables and partitions are added. New tables and partitions are always created regardless of the SchemaChangePolicy on a crawler. The SchemaChangePolicy consists of two components, UpdateBehavior and DeleteBehavior."
+        ),
+    ] = None
+    TablePrefix: Annotated[
+        str | None, Field(description="The prefix added to the names of tables that are created.")
+    ] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Targets: Annotated[CrawlerTargets, Field(description="Specifies data stores to crawl.")]

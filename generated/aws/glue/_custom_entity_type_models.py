@@ -7,9 +7,10 @@ Imported on first use by custom_entity_type.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "CustomEntityTypeAttributes",
@@ -18,11 +19,30 @@ __all__ = [
 
 
 class CustomEntityTypeProps(DeferredModel):
-    ContextWords: list[str] | None = None
-    Name: str | None = None
-    RegexString: str | None = None
-    Tags: dict[str, Any] | str | None = None
+    """
+    The properties a program declares for a AWS::Glue::CustomEntityType.
+    """
+
+    ContextWords: Annotated[list[str] | None, Field(description="A list of context words.")] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the custom entity type. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RegexString: Annotated[
+        str | None,
+        Field(
+            description="A regular expression string that is used for detecting sensitive data in a custom pattern."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None,
+        Field(description="Type: dict[str, Any] | str. Write-only: sent to AWS, never read back."),
+    ] = None
 
 
 class CustomEntityTypeAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Glue::CustomEntityType, set by AWS.
+    """

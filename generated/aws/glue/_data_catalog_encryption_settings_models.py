@@ -7,10 +7,10 @@ Imported on first use by data_catalog_encryption_settings.py, which re-exports e
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataCatalogEncryptionSettingsAttributes",
@@ -22,36 +22,88 @@ __all__ = [
 
 
 class DataCatalogEncryptionSettingsConnectionPasswordEncryption(DeferredModel):
+    """
+    When connection password protection is enabled, the Data Catalog uses a customer-provided key to encrypt the password as part of CreateConnection or UpdateConnection and store it in the ENCRYPTED_PASSWORD field in the connection properties. You can enable catalog encryption or only password encryption.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
-    ReturnConnectionPasswordEncrypted: bool | None = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(description="An AWS KMS key that is used to encrypt the connection password."),
+    ] = None
+    ReturnConnectionPasswordEncrypted: Annotated[
+        bool | None,
+        Field(
+            description="When the ReturnConnectionPasswordEncrypted flag is set to 'true', passwords remain encrypted in the responses of GetConnection and GetConnections. This encryption takes effect independently from catalog encryption."
+        ),
+    ] = None
 
 
 class DataCatalogEncryptionSettingsEncryptionAtRest(DeferredModel):
+    """
+    Specifies the encryption-at-rest configuration for the Data Catalog.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogEncryptionMode: Literal["DISABLED", "SSE-KMS", "SSE-KMS-WITH-SERVICE-ROLE"] | None = None
-    CatalogEncryptionServiceRole: str | None = None
-    SseAwsKmsKeyId: str | None = None
+    CatalogEncryptionMode: Annotated[
+        Literal["DISABLED", "SSE-KMS", "SSE-KMS-WITH-SERVICE-ROLE"] | None,
+        Field(description="The encryption-at-rest mode for encrypting Data Catalog data."),
+    ] = None
+    CatalogEncryptionServiceRole: Annotated[
+        str | None,
+        Field(
+            description="The role that AWS Glue assumes to encrypt and decrypt the Data Catalog objects on the caller's behalf."
+        ),
+    ] = None
+    SseAwsKmsKeyId: Annotated[
+        str | None, Field(description="The ID of the AWS KMS key to use for encryption at rest.")
+    ] = None
 
 
 class DataCatalogEncryptionSettingsAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Glue::DataCatalogEncryptionSettings, set by AWS.
+    """
 
 
 class DataCatalogEncryptionSettingsDataCatalogEncryptionSettings(DeferredModel):
+    """
+    Contains configuration information for maintaining Data Catalog security.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionPasswordEncryption: (
-        DataCatalogEncryptionSettingsConnectionPasswordEncryption | None
-    ) = None
-    EncryptionAtRest: DataCatalogEncryptionSettingsEncryptionAtRest | None = None
+    ConnectionPasswordEncryption: Annotated[
+        DataCatalogEncryptionSettingsConnectionPasswordEncryption | None,
+        Field(
+            description="When connection password protection is enabled, the Data Catalog uses a customer-provided key to encrypt the password as part of CreateConnection or UpdateConnection and store it in the ENCRYPTED_PASSWORD field in the connection properties. You can enable catalog encryption or only password encryption."
+        ),
+    ] = None
+    EncryptionAtRest: Annotated[
+        DataCatalogEncryptionSettingsEncryptionAtRest | None,
+        Field(description="Specifies the encryption-at-rest configuration for the Data Catalog."),
+    ] = None
 
 
 class DataCatalogEncryptionSettingsProps(DeferredModel):
-    CatalogId: str
-    DataCatalogEncryptionSettings: DataCatalogEncryptionSettingsDataCatalogEncryptionSettings
+    """
+    The properties a program declares for a AWS::Glue::DataCatalogEncryptionSettings.
+    """
+
+    CatalogId: Annotated[
+        str,
+        Field(
+            description="The ID of the Data Catalog in which the settings are created. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DataCatalogEncryptionSettings: Annotated[
+        DataCatalogEncryptionSettingsDataCatalogEncryptionSettings,
+        Field(
+            description="Contains configuration information for maintaining Data Catalog security."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by data_quality_ruleset.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataQualityRulesetAttributes",
@@ -20,21 +20,52 @@ __all__ = [
 
 
 class DataQualityTargetTable(DeferredModel):
+    """
+    An object representing an AWS Glue table.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatabaseName: str
-    TableName: str
+    DatabaseName: Annotated[
+        str, Field(description="The name of the database where the AWS Glue table exists.")
+    ]
+    TableName: Annotated[str, Field(description="The name of the AWS Glue table.")]
 
 
 class DataQualityRulesetAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Glue::DataQualityRuleset, set by AWS.
+    """
 
 
 class DataQualityRulesetProps(DeferredModel):
-    ClientToken: str | None = None
-    Description: str | None = None
-    Name: str
-    Ruleset: str | None = None
-    Tags: dict[str, Any] | str | None = None
-    TargetTable: DataQualityTargetTable | None = None
+    """
+    The properties a program declares for a AWS::Glue::DataQualityRuleset.
+    """
+
+    ClientToken: Annotated[
+        str | None,
+        Field(
+            description="A unique token for idempotency. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A description of the data quality ruleset.")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A unique name for the data quality ruleset. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Ruleset: Annotated[
+        str | None, Field(description="A Data Quality Definition Language (DQDL) ruleset.")
+    ] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    TargetTable: Annotated[
+        DataQualityTargetTable | None,
+        Field(description="An object representing an AWS Glue table."),
+    ] = None

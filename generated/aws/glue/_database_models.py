@@ -7,10 +7,10 @@ Imported on first use by database.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataLakePrincipal",
@@ -24,34 +24,60 @@ __all__ = [
 
 
 class DataLakePrincipal(DeferredModel):
+    """
+    The AWS Lake Formation principal.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataLakePrincipalIdentifier: str | None = None
+    DataLakePrincipalIdentifier: Annotated[
+        str | None, Field(description="An identifier for the AWS Lake Formation principal.")
+    ] = None
 
 
 class DatabaseFederatedDatabase(DeferredModel):
+    """
+    A FederatedDatabase structure that references an entity outside the AWS Glue Data Catalog.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionName: str | None = None
-    Identifier: str | None = None
+    ConnectionName: Annotated[
+        str | None, Field(description="The name of the connection to the external metastore.")
+    ] = None
+    Identifier: Annotated[
+        str | None, Field(description="A unique identifier for the federated database.")
+    ] = None
 
 
 class DatabaseIdentifier(DeferredModel):
+    """
+    A structure that describes a target database for resource linking.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str | None = None
-    DatabaseName: str | None = None
-    Region: str | None = None
+    CatalogId: Annotated[
+        str | None, Field(description="The ID of the Data Catalog in which the database resides.")
+    ] = None
+    DatabaseName: Annotated[str | None, Field(description="The name of the catalog database.")] = (
+        None
+    )
+    Region: Annotated[str | None, Field(description="Region of the target database.")] = None
 
 
 class PrincipalPrivileges(DeferredModel):
+    """
+    The permissions granted to a principal.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Permissions: (
+    Permissions: Annotated[
         list[
             Literal[
                 "ALL",
@@ -65,29 +91,78 @@ class PrincipalPrivileges(DeferredModel):
                 "SELECT",
             ]
         ]
-        | None
-    ) = None
-    Principal: DataLakePrincipal | None = None
+        | None,
+        Field(description="The permissions that are granted to the principal."),
+    ] = None
+    Principal: Annotated[
+        DataLakePrincipal | None, Field(description="The principal who is granted permissions.")
+    ] = None
 
 
 class DatabaseAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Glue::Database, set by AWS.
+    """
 
 
 class DatabaseDatabaseInput(DeferredModel):
+    """
+    The structure used to create or update a database.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreateTableDefaultPermissions: list[PrincipalPrivileges] | None = None
-    Description: str | None = None
-    FederatedDatabase: DatabaseFederatedDatabase | None = None
-    LocationUri: str | None = None
-    Name: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-    TargetDatabase: DatabaseIdentifier | None = None
+    CreateTableDefaultPermissions: Annotated[
+        list[PrincipalPrivileges] | None,
+        Field(
+            description="Creates a set of default permissions on the table for principals. Used by AWS Lake Formation. Not used in the normal course of AWS Glue operations."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="A description of the database.")] = None
+    FederatedDatabase: Annotated[
+        DatabaseFederatedDatabase | None,
+        Field(
+            description="A FederatedDatabase structure that references an entity outside the AWS Glue Data Catalog."
+        ),
+    ] = None
+    LocationUri: Annotated[
+        str | None, Field(description="The location of the database (for example, an HDFS path).")
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the database. For hive compatibility, this is folded to lowercase when it is stored."
+        ),
+    ] = None
+    Parameters: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    TargetDatabase: Annotated[
+        DatabaseIdentifier | None,
+        Field(
+            description="A DatabaseIdentifier structure that describes a target database for resource linking."
+        ),
+    ] = None
 
 
 class DatabaseProps(DeferredModel):
-    CatalogId: str
-    DatabaseInput: DatabaseDatabaseInput
-    DatabaseName: str | None = None
+    """
+    The properties a program declares for a AWS::Glue::Database.
+    """
+
+    CatalogId: Annotated[
+        str,
+        Field(
+            description="The AWS account ID for the account in which to create the catalog object."
+        ),
+    ]
+    DatabaseInput: Annotated[
+        DatabaseDatabaseInput, Field(description="The metadata for the database.")
+    ]
+    DatabaseName: Annotated[
+        str | None,
+        Field(
+            description="The name of the database. For hive compatibility, this is folded to lowercase when it is store. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by dev_endpoint.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "DevEndpointAttributes",
@@ -18,22 +19,36 @@ __all__ = [
 
 
 class DevEndpointProps(DeferredModel):
-    Arguments: dict[str, Any] | str | None = None
-    EndpointName: str | None = None
-    ExtraJarsS3Path: str | None = None
-    ExtraPythonLibsS3Path: str | None = None
-    GlueVersion: str | None = None
-    NumberOfNodes: int | None = None
-    NumberOfWorkers: int | None = None
-    PublicKey: str | None = None
-    PublicKeys: list[str] | None = None
-    RoleArn: str
-    SecurityConfiguration: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetId: str | None = None
-    Tags: dict[str, Any] | str | None = None
-    WorkerType: str | None = None
+    """
+    The properties a program declares for a AWS::Glue::DevEndpoint.
+    """
+
+    Arguments: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    EndpointName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    ExtraJarsS3Path: Annotated[str | None, Field(description="Type: str.")] = None
+    ExtraPythonLibsS3Path: Annotated[str | None, Field(description="Type: str.")] = None
+    GlueVersion: Annotated[str | None, Field(description="Type: str.")] = None
+    NumberOfNodes: Annotated[int | None, Field(description="Type: int.")] = None
+    NumberOfWorkers: Annotated[int | None, Field(description="Type: int.")] = None
+    PublicKey: Annotated[str | None, Field(description="Type: str.")] = None
+    PublicKeys: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    RoleArn: Annotated[str, Field(description="Type: str.")]
+    SecurityConfiguration: Annotated[str | None, Field(description="Type: str.")] = None
+    SecurityGroupIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    SubnetId: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    WorkerType: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DevEndpointAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Glue::DevEndpoint, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

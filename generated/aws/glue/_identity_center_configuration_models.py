@@ -7,8 +7,10 @@ Imported on first use by identity_center_configuration.py, which re-exports ever
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "IdentityCenterConfigurationAttributes",
@@ -17,11 +19,36 @@ __all__ = [
 
 
 class IdentityCenterConfigurationProps(DeferredModel):
-    InstanceArn: str
-    Scopes: list[str] | None = None
-    UserBackgroundSessionsEnabled: bool | None = None
+    """
+    The properties a program declares for a AWS::Glue::IdentityCenterConfiguration.
+    """
+
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="The IAM identity center instance arn Create-only: changing it replaces the resource."
+        ),
+    ]
+    Scopes: Annotated[
+        list[str] | None,
+        Field(
+            description="The downstream scopes that Glue identity center configuration can access"
+        ),
+    ] = None
+    UserBackgroundSessionsEnabled: Annotated[
+        bool | None,
+        Field(description="Enable or disable user background sessions for Glue Identity Center"),
+    ] = None
 
 
 class IdentityCenterConfigurationAttributes(DeferredModel):
-    AccountId: str | None = None
-    ApplicationArn: str | None = None
+    """
+    The read-only attributes of a AWS::Glue::IdentityCenterConfiguration, set by AWS.
+    """
+
+    AccountId: Annotated[
+        str | None, Field(description="The identifier for the specified AWS account.")
+    ] = None
+    ApplicationArn: Annotated[
+        str | None, Field(description="The Glue IAM identity center application arn")
+    ] = None

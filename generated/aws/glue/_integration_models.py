@@ -7,7 +7,7 @@ Imported on first use by integration.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -21,35 +21,113 @@ __all__ = [
 
 
 class IntegrationIntegrationConfig(DeferredModel):
+    """
+    The configuration settings for the integration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContinuousSync: bool | None = None
-    RefreshInterval: str | None = None
-    SourceProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    ContinuousSync: Annotated[
+        bool | None,
+        Field(description="Enables continuous synchronization for on-demand data extractions."),
+    ] = None
+    RefreshInterval: Annotated[
+        str | None,
+        Field(
+            description="Specifies the frequency at which CDC (Change Data Capture) pulls or incremental loads should occur."
+        ),
+    ] = None
+    SourceProperties: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A collection of key-value pairs that specify additional properties for the integration source."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class IntegrationAttributes(DeferredModel):
-    CreateTime: str | None = None
-    IntegrationArn: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::Glue::Integration, set by AWS.
+    """
+
+    CreateTime: Annotated[
+        str | None, Field(description="The time (UTC) when the integration was created.")
+    ] = None
+    IntegrationArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the integration.")
+    ] = None
+    Status: Annotated[str | None, Field(description="The status of the integration.")] = None
 
 
 class IntegrationProps(DeferredModel):
-    AdditionalEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DataFilter: str | None = None
-    Description: str | None = None
-    IntegrationConfig: IntegrationIntegrationConfig | None = None
-    IntegrationName: str
-    KmsKeyId: str | None = None
-    SourceArn: str
-    Tags: list[Tag] | None = None
-    TargetArn: str
+    """
+    The properties a program declares for a AWS::Glue::Integration.
+    """
+
+    AdditionalEncryptionContext: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="An optional set of non-secret key value pairs that contains additional contextual information about the data. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DataFilter: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[\\S\\s]*$ Length: 0 to 1000 characters.")
+    ] = None
+    IntegrationConfig: Annotated[
+        IntegrationIntegrationConfig | None,
+        Field(
+            description="The configuration settings for the integration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IntegrationName: Annotated[
+        str,
+        Field(
+            description="The name of the integration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="An KMS key identifier for the key to use to encrypt the integration. If you don't specify an encryption key, the default AWS owned KMS key is used. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the database to use as the source for replication Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TargetArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Glue data warehouse to use as the target for replication Create-only: changing it replaces the resource."
+        ),
+    ]

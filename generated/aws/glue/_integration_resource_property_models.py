@@ -7,9 +7,10 @@ Imported on first use by integration_resource_property.py, which re-exports ever
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IntegrationResourcePropertyAttributes",
@@ -21,36 +22,94 @@ __all__ = [
 
 
 class IntegrationResourcePropertySourceProcessingProperties(DeferredModel):
+    """
+    The resource properties associated with the integration source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoleArn: str
+    RoleArn: Annotated[str, Field(description="The IAM role to access the Glue connection.")]
 
 
 class IntegrationResourcePropertyTargetProcessingProperties(DeferredModel):
+    """
+    The resource properties associated with the integration target.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionName: str | None = None
-    EventBusArn: str | None = None
-    KmsArn: str | None = None
-    RoleArn: str
+    ConnectionName: Annotated[
+        str | None,
+        Field(
+            description="The Glue network connection to configure the Glue job running in the customer VPC."
+        ),
+    ] = None
+    EventBusArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of an Eventbridge event bus to receive the integration status notification."
+        ),
+    ] = None
+    KmsArn: Annotated[
+        str | None, Field(description="The ARN of the KMS key used for encryption.")
+    ] = None
+    RoleArn: Annotated[str, Field(description="The IAM role to access the Glue database.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class IntegrationResourcePropertyAttributes(DeferredModel):
-    ResourcePropertyArn: str | None = None
+    """
+    The read-only attributes of a AWS::Glue::IntegrationResourceProperty, set by AWS.
+    """
+
+    ResourcePropertyArn: Annotated[
+        str | None, Field(description="The integration resource property ARN.")
+    ] = None
 
 
 class IntegrationResourcePropertyProps(DeferredModel):
-    ResourceArn: str
-    SourceProcessingProperties: IntegrationResourcePropertySourceProcessingProperties | None = None
-    Tags: list[Tag] | None = None
-    TargetProcessingProperties: IntegrationResourcePropertyTargetProcessingProperties | None = None
+    """
+    The properties a program declares for a AWS::Glue::IntegrationResourceProperty.
+    """
+
+    ResourceArn: Annotated[
+        str,
+        Field(
+            description="The connection ARN of the source, or the database ARN of the target. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SourceProcessingProperties: Annotated[
+        IntegrationResourcePropertySourceProcessingProperties | None,
+        Field(description="The resource properties associated with the integration source."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TargetProcessingProperties: Annotated[
+        IntegrationResourcePropertyTargetProcessingProperties | None,
+        Field(description="The resource properties associated with the integration target."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by job.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConnectionsList",
@@ -28,77 +28,175 @@ class ConnectionsList(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Connections: list[str] | None = None
+    Connections: Annotated[
+        list[str] | None, Field(description="A list of connections used by the job.")
+    ] = None
 
 
 class JobCommand(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    PythonVersion: str | None = None
-    Runtime: str | None = None
-    ScriptLocation: str | None = None
+    Name: Annotated[str | None, Field(description="The name of the job command")] = None
+    PythonVersion: Annotated[
+        str | None,
+        Field(description="The Python version being used to execute a Python shell job."),
+    ] = None
+    Runtime: Annotated[
+        str | None,
+        Field(
+            description="Runtime is used to specify the versions of Ray, Python and additional libraries available in your environment"
+        ),
+    ] = None
+    ScriptLocation: Annotated[
+        str | None,
+        Field(
+            description="Specifies the Amazon Simple Storage Service (Amazon S3) path to a script that executes a job"
+        ),
+    ] = None
 
 
 class JobDefaultArguments(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class JobExecutionProperty(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxConcurrentRuns: float | None = None
+    MaxConcurrentRuns: Annotated[
+        float | None,
+        Field(description="The maximum number of concurrent runs allowed for the job."),
+    ] = None
 
 
 class JobNonOverridableArguments(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class JobNotificationProperty(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NotifyDelayAfter: int | None = None
+    NotifyDelayAfter: Annotated[
+        int | None,
+        Field(
+            description="It is the number of minutes to wait before sending a job run delay notification after a job run starts"
+        ),
+    ] = None
 
 
 class JobAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Glue::Job, set by AWS.
+    """
 
 
 class JobProps(DeferredModel):
-    AllocatedCapacity: float | None = None
-    Command: JobCommand
-    Connections: ConnectionsList | None = None
-    DefaultArguments: dict[str, Any] | str | None = None
-    Description: str | None = None
-    ExecutionClass: Literal["FLEX", "STANDARD"] | None = None
-    ExecutionProperty: JobExecutionProperty | None = None
-    GlueVersion: str | None = None
-    JobMode: Literal["NOTEBOOK", "SCRIPT", "VISUAL"] | None = None
-    JobRunQueuingEnabled: bool | None = None
-    LogUri: str | None = None
-    MaintenanceWindow: str | None = None
-    MaxCapacity: float | None = None
-    MaxRetries: float | None = None
-    Name: str | None = None
-    NonOverridableArguments: dict[str, Any] | str | None = None
-    NotificationProperty: JobNotificationProperty | None = None
-    NumberOfWorkers: int | None = None
-    Role: str
-    SecurityConfiguration: str | None = None
-    Tags: dict[str, Any] | str | None = None
-    Timeout: int | None = None
-    WorkerType: (
+    """
+    The properties a program declares for a AWS::Glue::Job.
+    """
+
+    AllocatedCapacity: Annotated[
+        float | None,
+        Field(description="The number of capacity units that are allocated to this job."),
+    ] = None
+    Command: Annotated[JobCommand, Field(description="The code that executes a job.")]
+    Connections: Annotated[
+        ConnectionsList | None, Field(description="Specifies the connections used by a job")
+    ] = None
+    DefaultArguments: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Description: Annotated[str | None, Field(description="A description of the job.")] = None
+    ExecutionClass: Annotated[
+        Literal["FLEX", "STANDARD"] | None,
+        Field(
+            description="Indicates whether the job is run with a standard or flexible execution class."
+        ),
+    ] = None
+    ExecutionProperty: Annotated[
+        JobExecutionProperty | None,
+        Field(description="The maximum number of concurrent runs that are allowed for this job."),
+    ] = None
+    GlueVersion: Annotated[
+        str | None,
+        Field(
+            description="Glue version determines the versions of Apache Spark and Python that AWS Glue supports."
+        ),
+    ] = None
+    JobMode: Annotated[
+        Literal["NOTEBOOK", "SCRIPT", "VISUAL"] | None,
+        Field(description="Property description not available."),
+    ] = None
+    JobRunQueuingEnabled: Annotated[
+        bool | None, Field(description="Property description not available.")
+    ] = None
+    LogUri: Annotated[str | None, Field(description="This field is reserved for future use.")] = (
+        None
+    )
+    MaintenanceWindow: Annotated[
+        str | None, Field(description="Property description not available.")
+    ] = None
+    MaxCapacity: Annotated[
+        float | None,
+        Field(
+            description="The number of AWS Glue data processing units (DPUs) that can be allocated when this job runs."
+        ),
+    ] = None
+    MaxRetries: Annotated[
+        float | None,
+        Field(description="The maximum number of times to retry this job after a JobRun fails"),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name you assign to the job definition Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NonOverridableArguments: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    NotificationProperty: Annotated[
+        JobNotificationProperty | None,
+        Field(description="Specifies configuration properties of a notification."),
+    ] = None
+    NumberOfWorkers: Annotated[
+        int | None,
+        Field(
+            description="The number of workers of a defined workerType that are allocated when a job runs."
+        ),
+    ] = None
+    Role: Annotated[
+        str,
+        Field(
+            description="The name or Amazon Resource Name (ARN) of the IAM role associated with this job."
+        ),
+    ]
+    SecurityConfiguration: Annotated[
+        str | None,
+        Field(
+            description="The name of the SecurityConfiguration structure to be used with this job."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Timeout: Annotated[
+        int | None,
+        Field(
+            description="The maximum time that a job run can consume resources before it is terminated and enters TIMEOUT status."
+        ),
+    ] = None
+    WorkerType: Annotated[
         Literal[
             "Standard",
             "G.1X",
@@ -114,5 +212,6 @@ class JobProps(DeferredModel):
             "R.4X",
             "R.8X",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="TThe type of predefined worker that is allocated when a job runs."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by ml_transform.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MLTransformAttributes",
@@ -26,79 +26,205 @@ __all__ = [
 
 
 class MLTransformFindMatchesParameters(DeferredModel):
+    """
+    The parameters to configure the find matches transform.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccuracyCostTradeoff: float | None = None
-    EnforceProvidedLabels: bool | None = None
-    PrecisionRecallTradeoff: float | None = None
-    PrimaryKeyColumnName: str
+    AccuracyCostTradeoff: Annotated[
+        float | None,
+        Field(
+            description="The value for accuracy and cost tradeoff. A value of 0.5 means balance."
+        ),
+    ] = None
+    EnforceProvidedLabels: Annotated[
+        bool | None, Field(description="If true, forces the output to match the provided labels.")
+    ] = None
+    PrecisionRecallTradeoff: Annotated[
+        float | None,
+        Field(
+            description="The value for precision and recall tradeoff. A value of 0.5 means no preference."
+        ),
+    ] = None
+    PrimaryKeyColumnName: Annotated[
+        str,
+        Field(
+            description="The name of a column that uniquely identifies rows in the source table."
+        ),
+    ]
 
 
 class MLTransformGlueTables(DeferredModel):
+    """
+    The database and table in the AWS Glue Data Catalog that is used for input or output data.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str | None = None
-    ConnectionName: str | None = None
-    DatabaseName: str
-    TableName: str
+    CatalogId: Annotated[
+        str | None, Field(description="A unique identifier for the AWS Glue Data Catalog.")
+    ] = None
+    ConnectionName: Annotated[
+        str | None, Field(description="The name of the connection to the AWS Glue Data Catalog.")
+    ] = None
+    DatabaseName: Annotated[str, Field(description="A database name in the AWS Glue Data Catalog.")]
+    TableName: Annotated[str, Field(description="A table name in the AWS Glue Data Catalog.")]
 
 
 class MLTransformInputRecordTables(DeferredModel):
+    """
+    A list of AWS Glue table definitions used by the transform.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GlueTables: list[MLTransformGlueTables] | None = None
+    GlueTables: Annotated[
+        list[MLTransformGlueTables] | None,
+        Field(
+            description="The database and table in the AWS Glue Data Catalog that is used for input or output data."
+        ),
+    ] = None
 
 
 class MLTransformMLUserDataEncryption(DeferredModel):
+    """
+    The encryption-at-rest settings of the transform that apply to accessing user data.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
-    MLUserDataEncryptionMode: Literal["DISABLED", "SSE-KMS"]
+    KmsKeyId: Annotated[
+        str | None, Field(description="The ID for the customer-provided KMS key.")
+    ] = None
+    MLUserDataEncryptionMode: Annotated[
+        Literal["DISABLED", "SSE-KMS"],
+        Field(description="The encryption mode applied to user data."),
+    ]
 
 
 class MLTransformTransformEncryption(DeferredModel):
+    """
+    The encryption-at-rest settings of the transform that apply to accessing user data.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MLUserDataEncryption: MLTransformMLUserDataEncryption | None = None
-    TaskRunSecurityConfigurationName: str | None = None
+    MLUserDataEncryption: Annotated[
+        MLTransformMLUserDataEncryption | None,
+        Field(
+            description="The encryption-at-rest settings of the transform that apply to accessing user data."
+        ),
+    ] = None
+    TaskRunSecurityConfigurationName: Annotated[
+        str | None, Field(description="The name of the security configuration.")
+    ] = None
 
 
 class MLTransformTransformParameters(DeferredModel):
+    """
+    The algorithm-specific parameters that are associated with the machine learning transform.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FindMatchesParameters: MLTransformFindMatchesParameters | None = None
-    TransformType: str
+    FindMatchesParameters: Annotated[
+        MLTransformFindMatchesParameters | None,
+        Field(description="The parameters to configure the find matches transform."),
+    ] = None
+    TransformType: Annotated[str, Field(description="The type of machine learning transform.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str | None, Field(description="The value for the tag.")] = None
 
 
 class MLTransformAttributes(DeferredModel):
-    TransformId: str | None = None
+    """
+    The read-only attributes of a AWS::Glue::MLTransform, set by AWS.
+    """
+
+    TransformId: Annotated[
+        str | None, Field(description="The unique identifier for the transform.")
+    ] = None
 
 
 class MLTransformProps(DeferredModel):
-    Description: str | None = None
-    GlueVersion: str | None = None
-    InputRecordTables: MLTransformInputRecordTables
-    MaxCapacity: float | None = None
-    MaxRetries: int | None = None
-    Name: str | None = None
-    NumberOfWorkers: int | None = None
-    Role: str
-    Tags: dict[str, Any] | str | None = None
-    Timeout: int | None = None
-    TransformEncryption: MLTransformTransformEncryption | None = None
-    TransformParameters: MLTransformTransformParameters
-    WorkerType: Literal["G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Standard", "Z.2X"] | None = None
+    """
+    The properties a program declares for a AWS::Glue::MLTransform.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A user-defined, long-form description text for the machine learning transform."
+        ),
+    ] = None
+    GlueVersion: Annotated[
+        str | None,
+        Field(
+            description="The version of AWS Glue this machine learning transform is compatible with."
+        ),
+    ] = None
+    InputRecordTables: Annotated[
+        MLTransformInputRecordTables,
+        Field(
+            description="A list of AWS Glue table definitions used by the transform. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MaxCapacity: Annotated[
+        float | None,
+        Field(description="The number of AWS Glue DPUs allocated to task runs for this transform."),
+    ] = None
+    MaxRetries: Annotated[
+        int | None,
+        Field(description="The maximum number of times to retry after an MLTaskRun fails."),
+    ] = None
+    Name: Annotated[
+        str | None, Field(description="A user-defined name for the machine learning transform.")
+    ] = None
+    NumberOfWorkers: Annotated[
+        int | None,
+        Field(
+            description="The number of workers of a defined workerType that are allocated when a task runs."
+        ),
+    ] = None
+    Role: Annotated[
+        str, Field(description="The name or ARN of the IAM role with the required permissions.")
+    ]
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Timeout: Annotated[
+        int | None, Field(description="The timeout in minutes of the machine learning transform.")
+    ] = None
+    TransformEncryption: Annotated[
+        MLTransformTransformEncryption | None,
+        Field(
+            description="The encryption-at-rest settings of the transform. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TransformParameters: Annotated[
+        MLTransformTransformParameters,
+        Field(
+            description="The algorithm-specific parameters that are associated with the machine learning transform."
+        ),
+    ]
+    WorkerType: Annotated[
+        Literal["G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Standard", "Z.2X"] | None,
+        Field(description="The type of predefined worker that is allocated when a task runs."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by partition.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Order",
@@ -27,92 +27,262 @@ __all__ = [
 
 
 class Order(DeferredModel):
+    """
+    Specifies the sort order of a sorted column.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Column: str
-    SortOrder: int | None = None
+    Column: Annotated[str, Field(description="The name of the column.")]
+    SortOrder: Annotated[
+        int | None,
+        Field(
+            description="Indicates that the column is sorted in ascending order (== 1), or in descending order (==0)."
+        ),
+    ] = None
 
 
 class PartitionColumn(DeferredModel):
+    """
+    A column in a Table.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comment: str | None = None
-    Name: str
-    Type: str | None = None
+    Comment: Annotated[str | None, Field(description="A free-form text comment.")] = None
+    Name: Annotated[str, Field(description="The name of the Column.")]
+    Type: Annotated[str | None, Field(description="The data type of the Column.")] = None
 
 
 class PartitionSchemaId(DeferredModel):
+    """
+    A structure that contains schema identity fields. Either this or the SchemaVersionId has to be provided.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RegistryName: str | None = None
-    SchemaArn: str | None = None
-    SchemaName: str | None = None
+    RegistryName: Annotated[
+        str | None, Field(description="The name of the schema registry that contains the schema.")
+    ] = None
+    SchemaArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the schema. One of SchemaArn or SchemaName has to be provided."
+        ),
+    ] = None
+    SchemaName: Annotated[
+        str | None,
+        Field(
+            description="The name of the schema. One of SchemaArn or SchemaName has to be provided."
+        ),
+    ] = None
 
 
 class PartitionSchemaReference(DeferredModel):
+    """
+    An object that references a schema stored in the AWS Glue Schema Registry.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SchemaId: PartitionSchemaId | None = None
-    SchemaVersionId: str | None = None
-    SchemaVersionNumber: int | None = None
+    SchemaId: Annotated[
+        PartitionSchemaId | None,
+        Field(
+            description="A structure that contains schema identity fields. Either this or the SchemaVersionId has to be provided."
+        ),
+    ] = None
+    SchemaVersionId: Annotated[
+        str | None,
+        Field(
+            description="The unique ID assigned to a version of the schema. Either this or the SchemaId has to be provided."
+        ),
+    ] = None
+    SchemaVersionNumber: Annotated[
+        int | None, Field(description="The version number of the schema.")
+    ] = None
 
 
 class PartitionSerdeInfo(DeferredModel):
+    """
+    The serialization/deserialization (SerDe) information.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-    SerializationLibrary: str | None = None
+    Name: Annotated[str | None, Field(description="Name of the SerDe.")] = None
+    Parameters: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    SerializationLibrary: Annotated[
+        str | None,
+        Field(
+            description="Usually the class that implements the SerDe. An example is org.apache.hadoop.hive.serde2.columnar.ColumnarSerDe."
+        ),
+    ] = None
 
 
 class PartitionSkewedInfo(DeferredModel):
+    """
+    The information about values that appear frequently in a column (skewed values).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SkewedColumnNames: list[str] | None = None
-    SkewedColumnValueLocationMaps: dict[str, Any] | str | None = None
-    SkewedColumnValues: list[str] | None = None
+    SkewedColumnNames: Annotated[
+        list[str] | None,
+        Field(description="A list of values that appear so frequently as to be considered skewed."),
+    ] = None
+    SkewedColumnValueLocationMaps: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    SkewedColumnValues: Annotated[
+        list[str] | None,
+        Field(description="A list of names of columns that contain skewed values."),
+    ] = None
 
 
 class PartitionStorageDescriptor(DeferredModel):
+    """
+    Provides information about the physical location where the partition is stored.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketColumns: list[str] | None = None
-    Columns: list[PartitionColumn] | None = None
-    Compressed: bool | None = None
-    InputFormat: str | None = None
-    Location: str | None = None
-    NumberOfBuckets: int | None = None
-    OutputFormat: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-    SchemaReference: PartitionSchemaReference | None = None
-    SerdeInfo: PartitionSerdeInfo | None = None
-    SkewedInfo: PartitionSkewedInfo | None = None
-    SortColumns: list[Order] | None = None
-    StoredAsSubDirectories: bool | None = None
+    BucketColumns: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of reducer grouping columns, clustering columns, and bucketing columns in the table."
+        ),
+    ] = None
+    Columns: Annotated[
+        list[PartitionColumn] | None, Field(description="A list of the Columns in the table.")
+    ] = None
+    Compressed: Annotated[
+        bool | None,
+        Field(description="True if the data in the table is compressed, or False if not."),
+    ] = None
+    InputFormat: Annotated[
+        str | None,
+        Field(
+            description="The input format: SequenceFileInputFormat (binary), or TextInputFormat, or a custom format."
+        ),
+    ] = None
+    Location: Annotated[
+        str | None,
+        Field(
+            description="The physical location of the table. By default, this takes the form of the warehouse location, followed by the database location in the warehouse, followed by the table name."
+        ),
+    ] = None
+    NumberOfBuckets: Annotated[
+        int | None,
+        Field(
+            description="The number of buckets. You must specify this property if the partition contains any dimension columns."
+        ),
+    ] = None
+    OutputFormat: Annotated[
+        str | None,
+        Field(
+            description="The output format: SequenceFileOutputFormat (binary), or IgnoreKeyTextOutputFormat, or a custom format."
+        ),
+    ] = None
+    Parameters: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    SchemaReference: Annotated[
+        PartitionSchemaReference | None,
+        Field(
+            description="An object that references a schema stored in the AWS Glue Schema Registry."
+        ),
+    ] = None
+    SerdeInfo: Annotated[
+        PartitionSerdeInfo | None,
+        Field(description="The serialization/deserialization (SerDe) information."),
+    ] = None
+    SkewedInfo: Annotated[
+        PartitionSkewedInfo | None,
+        Field(
+            description="The information about values that appear frequently in a column (skewed values)."
+        ),
+    ] = None
+    SortColumns: Annotated[
+        list[Order] | None,
+        Field(description="A list specifying the sort order of each bucket in the table."),
+    ] = None
+    StoredAsSubDirectories: Annotated[
+        bool | None,
+        Field(description="True if the table data is stored in subdirectories, or False if not."),
+    ] = None
 
 
 class PartitionAttributes(DeferredModel):
-    IdentifierPartitionInputValues: str | None = None
+    """
+    The read-only attributes of a AWS::Glue::Partition, set by AWS.
+    """
+
+    IdentifierPartitionInputValues: Annotated[
+        str | None,
+        Field(
+            description="A hashed string equivalent to the partition values list for use as a component of the resource's identifier in CFN"
+        ),
+    ] = None
 
 
 class PartitionPartitionInput(DeferredModel):
+    """
+    The structure used to create and update a partition.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Parameters: dict[str, Any] | str | None = None
-    StorageDescriptor: PartitionStorageDescriptor | None = None
-    Values: list[str]
+    Parameters: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    StorageDescriptor: Annotated[
+        PartitionStorageDescriptor | None,
+        Field(
+            description="Provides information about the physical location where the partition is stored."
+        ),
+    ] = None
+    Values: Annotated[
+        list[str],
+        Field(
+            description="The values of the partition. Although this parameter is not required by the SDK, you must specify this parameter for a valid input. The values for the keys for the new partition must be passed as an array of String objects that must be ordered in the same order as the partition keys appearing in the Amazon S3 prefix. Otherwise AWS Glue will add the values to the wrong keys."
+        ),
+    ]
 
 
 class PartitionProps(DeferredModel):
-    CatalogId: str
-    DatabaseName: str
-    PartitionInput: PartitionPartitionInput
-    TableName: str
+    """
+    The properties a program declares for a AWS::Glue::Partition.
+    """
+
+    CatalogId: Annotated[
+        str,
+        Field(
+            description="The name of the catalog database in which to create the partition. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DatabaseName: Annotated[
+        str,
+        Field(
+            description="The AWS account ID of the catalog in which the partion is to be created. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PartitionInput: Annotated[
+        PartitionPartitionInput,
+        Field(description="The structure used to create and update a partition."),
+    ]
+    TableName: Annotated[
+        str,
+        Field(
+            description="The name of the metadata table in which the partition is to be created. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by registry.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RegistryAttributes",
@@ -22,15 +23,35 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A key to identify the tag.")]
+    Value: Annotated[str, Field(description="Corresponding tag value for the key.")]
 
 
 class RegistryAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Glue::Registry, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Amazon Resource Name for the created Registry.")
+    ] = None
 
 
 class RegistryProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Glue::Registry.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the registry. If description is not provided, there will not be any default value for this."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Name of the registry to be created of max length of 255, and may only contain letters, numbers, hyphen, underscore, dollar sign, or hash mark. No whitespace. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="List of tags to tag the Registry")] = None

@@ -7,10 +7,10 @@ Imported on first use by schema.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SchemaAttributes",
@@ -22,42 +22,105 @@ __all__ = [
 
 
 class SchemaRegistry(DeferredModel):
+    """
+    Identifier for the registry which the schema is part of.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    Name: str | None = None
+    Arn: Annotated[str | None, Field(description="Amazon Resource Name for the Registry.")] = None
+    Name: Annotated[
+        str | None, Field(description="Name of the registry in which the schema will be created.")
+    ] = None
 
 
 class SchemaVersion(DeferredModel):
+    """
+    Specify checkpoint version for update. This is only required to update the Compatibility.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsLatest: bool | None = None
-    VersionNumber: int | None = None
+    IsLatest: Annotated[
+        bool | None, Field(description="Indicates if the latest version needs to be updated.")
+    ] = None
+    VersionNumber: Annotated[
+        int | None, Field(description="Indicates the version number in the schema to update.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A key to identify the tag.")]
+    Value: Annotated[str, Field(description="Corresponding tag value for the key.")]
 
 
 class SchemaAttributes(DeferredModel):
-    Arn: str | None = None
-    InitialSchemaVersionId: str | None = None
+    """
+    The read-only attributes of a AWS::Glue::Schema, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Amazon Resource Name for the Schema.")] = None
+    InitialSchemaVersionId: Annotated[
+        str | None,
+        Field(description="Represents the version ID associated with the initial schema version."),
+    ] = None
 
 
 class SchemaProps(DeferredModel):
-    CheckpointVersion: SchemaVersion | None = None
-    Compatibility: Literal[
-        "NONE", "DISABLED", "BACKWARD", "BACKWARD_ALL", "FORWARD", "FORWARD_ALL", "FULL", "FULL_ALL"
+    """
+    The properties a program declares for a AWS::Glue::Schema.
+    """
+
+    CheckpointVersion: Annotated[
+        SchemaVersion | None,
+        Field(
+            description="Specify checkpoint version for update. This is only required to update the Compatibility."
+        ),
+    ] = None
+    Compatibility: Annotated[
+        Literal[
+            "NONE",
+            "DISABLED",
+            "BACKWARD",
+            "BACKWARD_ALL",
+            "FORWARD",
+            "FORWARD_ALL",
+            "FULL",
+            "FULL_ALL",
+        ],
+        Field(description="Compatibility setting for the schema."),
     ]
-    DataFormat: Literal["AVRO", "JSON", "PROTOBUF"]
-    Description: str | None = None
-    Name: str
-    Registry: SchemaRegistry | None = None
-    SchemaDefinition: str | None = None
-    Tags: list[Tag] | None = None
+    DataFormat: Annotated[
+        Literal["AVRO", "JSON", "PROTOBUF"],
+        Field(
+            description="Data format name to use for the schema. Accepted values: 'AVRO', 'JSON', 'PROTOBUF' Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the schema. If description is not provided, there will not be any default value for this."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(description="Name of the schema. Create-only: changing it replaces the resource."),
+    ]
+    Registry: Annotated[
+        SchemaRegistry | None,
+        Field(
+            description="Identifier for the registry which the schema is part of. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SchemaDefinition: Annotated[
+        str | None,
+        Field(
+            description="Definition for the initial schema version in plain-text. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="List of tags to tag the schema")] = None

@@ -7,8 +7,10 @@ Imported on first use by schema_version_metadata.py, which re-exports every name
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SchemaVersionMetadataAttributes",
@@ -17,10 +19,25 @@ __all__ = [
 
 
 class SchemaVersionMetadataProps(DeferredModel):
-    Key: str
-    SchemaVersionId: str
-    Value: str
+    """
+    The properties a program declares for a AWS::Glue::SchemaVersionMetadata.
+    """
+
+    Key: Annotated[
+        str, Field(description="Metadata key Create-only: changing it replaces the resource.")
+    ]
+    SchemaVersionId: Annotated[
+        str,
+        Field(
+            description="Represents the version ID associated with the schema version. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Value: Annotated[
+        str, Field(description="Metadata value Create-only: changing it replaces the resource.")
+    ]
 
 
 class SchemaVersionMetadataAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Glue::SchemaVersionMetadata, set by AWS.
+    """

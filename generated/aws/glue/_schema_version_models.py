@@ -7,9 +7,10 @@ Imported on first use by schema_version.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SchemaVersionAttributes",
@@ -19,18 +20,56 @@ __all__ = [
 
 
 class SchemaVersionSchema(DeferredModel):
+    """
+    Identifier for the schema where the schema version will be created.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RegistryName: str | None = None
-    SchemaArn: str | None = None
-    SchemaName: str | None = None
+    RegistryName: Annotated[
+        str | None,
+        Field(description="Name of the registry to identify where the Schema is located."),
+    ] = None
+    SchemaArn: Annotated[
+        str | None,
+        Field(
+            description="Amazon Resource Name for the Schema. This attribute can be used to uniquely represent the Schema."
+        ),
+    ] = None
+    SchemaName: Annotated[
+        str | None,
+        Field(
+            description="Name of the schema. This parameter requires RegistryName to be provided."
+        ),
+    ] = None
 
 
 class SchemaVersionAttributes(DeferredModel):
-    VersionId: str | None = None
+    """
+    The read-only attributes of a AWS::Glue::SchemaVersion, set by AWS.
+    """
+
+    VersionId: Annotated[
+        str | None,
+        Field(description="Represents the version ID associated with the schema version."),
+    ] = None
 
 
 class SchemaVersionProps(DeferredModel):
-    Schema: SchemaVersionSchema
-    SchemaDefinition: str
+    """
+    The properties a program declares for a AWS::Glue::SchemaVersion.
+    """
+
+    Schema: Annotated[
+        SchemaVersionSchema,
+        Field(
+            description="Identifier for the schema where the schema version will be created. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SchemaDefinition: Annotated[
+        str,
+        Field(
+            description="Complete definition of the schema in plain-text. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by security_configuration.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "S3Encryption",
@@ -23,42 +23,89 @@ __all__ = [
 
 
 class S3Encryption(DeferredModel):
+    """
+    Specifies how Amazon Simple Storage Service (Amazon S3) data should be encrypted.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    S3EncryptionMode: str | None = None
+    KmsKeyArn: Annotated[str | None, Field(description="Type: str.")] = None
+    S3EncryptionMode: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SecurityConfigurationCloudWatchEncryption(DeferredModel):
+    """
+    The encryption configuration for Amazon CloudWatch.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchEncryptionMode: Literal["DISABLED", "SSE-KMS"] | None = None
-    KmsKeyArn: str | None = None
+    CloudWatchEncryptionMode: Annotated[
+        Literal["DISABLED", "SSE-KMS"] | None,
+        Field(description="Allowed values: 'DISABLED', 'SSE-KMS'."),
+    ] = None
+    KmsKeyArn: Annotated[str | None, Field(description="Pattern: ^$|arn:aws[a-z0-9-]*:kms:")] = None
 
 
 class SecurityConfigurationJobBookmarksEncryption(DeferredModel):
+    """
+    The encryption configuration for job bookmarks.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    JobBookmarksEncryptionMode: Literal["CSE-KMS", "DISABLED"] | None = None
-    KmsKeyArn: str | None = None
+    JobBookmarksEncryptionMode: Annotated[
+        Literal["CSE-KMS", "DISABLED"] | None,
+        Field(description="Allowed values: 'CSE-KMS', 'DISABLED'."),
+    ] = None
+    KmsKeyArn: Annotated[str | None, Field(description="Pattern: ^$|arn:aws[a-z0-9-]*:kms:")] = None
 
 
 class SecurityConfigurationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Glue::SecurityConfiguration, set by AWS.
+    """
 
 
 class SecurityConfigurationEncryptionConfiguration(DeferredModel):
+    """
+    The encryption configuration for the security configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchEncryption: SecurityConfigurationCloudWatchEncryption | None = None
-    JobBookmarksEncryption: SecurityConfigurationJobBookmarksEncryption | None = None
-    S3Encryptions: list[S3Encryption] | None = None
+    CloudWatchEncryption: Annotated[
+        SecurityConfigurationCloudWatchEncryption | None,
+        Field(description="The encryption configuration for Amazon CloudWatch."),
+    ] = None
+    JobBookmarksEncryption: Annotated[
+        SecurityConfigurationJobBookmarksEncryption | None,
+        Field(description="The encryption configuration for job bookmarks."),
+    ] = None
+    S3Encryptions: Annotated[
+        list[S3Encryption] | None,
+        Field(
+            description="The encryption configuration for Amazon Simple Storage Service (Amazon S3) data."
+        ),
+    ] = None
 
 
 class SecurityConfigurationProps(DeferredModel):
-    EncryptionConfiguration: SecurityConfigurationEncryptionConfiguration
-    Name: str
+    """
+    The properties a program declares for a AWS::Glue::SecurityConfiguration.
+    """
+
+    EncryptionConfiguration: Annotated[
+        SecurityConfigurationEncryptionConfiguration,
+        Field(description="The encryption configuration for the security configuration."),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name for the security configuration. Create-only: changing it replaces the resource."
+        ),
+    ]

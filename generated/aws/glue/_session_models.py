@@ -7,7 +7,7 @@ Imported on first use by session.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -22,50 +22,156 @@ __all__ = [
 
 
 class ConnectionsList(DeferredModel):
+    """
+    Specifies the connections used by the session.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Connections: list[str] | None = None
+    Connections: Annotated[
+        list[str] | None, Field(description="A list of connection names used by the session.")
+    ] = None
 
 
 class SessionCommand(DeferredModel):
+    """
+    The SessionCommand that runs the job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    PythonVersion: str | None = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Specifies the name of the SessionCommand. Can be 'glueetl' or 'gluestreaming'."
+        ),
+    ] = None
+    PythonVersion: Annotated[
+        str | None,
+        Field(
+            description="Specifies the Python version. The Python version indicates the version supported for jobs of type Spark."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class SessionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedOn: str | None = None
-    Progress: float | None = None
-    Status: Literal["PROVISIONING", "READY", "FAILED", "TIMEOUT", "STOPPING", "STOPPED"] | None = (
-        None
-    )
+    """
+    The read-only attributes of a AWS::Glue::Session, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the session.")
+    ] = None
+    CreatedOn: Annotated[
+        str | None, Field(description="The time and date when the session was created.")
+    ] = None
+    Progress: Annotated[
+        float | None, Field(description="The code execution progress of the session.")
+    ] = None
+    Status: Annotated[
+        Literal["PROVISIONING", "READY", "FAILED", "TIMEOUT", "STOPPING", "STOPPED"] | None,
+        Field(description="The session status."),
+    ] = None
 
 
 class SessionProps(DeferredModel):
-    Command: SessionCommand
-    Connections: ConnectionsList | None = None
-    DefaultArguments: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    GlueVersion: str | None = None
-    Id: str
-    IdleTimeout: int | None = None
-    MaxCapacity: float | None = None
-    NumberOfWorkers: int | None = None
-    RequestOrigin: str | None = None
-    Role: str
-    SecurityConfiguration: str | None = None
-    Tags: list[Tag] | None = None
-    Timeout: int | None = None
-    WorkerType: Literal["Standard", "G.1X", "G.2X", "G.025X", "G.4X", "G.8X", "Z.2X"] | None = None
+    """
+    The properties a program declares for a AWS::Glue::Session.
+    """
+
+    Command: Annotated[
+        SessionCommand,
+        Field(
+            description="The SessionCommand that runs the job. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Connections: Annotated[
+        ConnectionsList | None,
+        Field(
+            description="Specifies the connections used by the session. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DefaultArguments: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map array of key-value pairs. Max is 75 pairs. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the session. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    GlueVersion: Annotated[
+        str | None,
+        Field(
+            description="The Glue version determines the versions of Apache Spark and Python that Glue supports. The GlueVersion must be greater than 2.0. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Id: Annotated[
+        str,
+        Field(description="The ID of the session. Create-only: changing it replaces the resource."),
+    ]
+    IdleTimeout: Annotated[
+        int | None,
+        Field(
+            description="The number of minutes when idle before session times out. Default is the value of Timeout. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MaxCapacity: Annotated[
+        float | None,
+        Field(
+            description="The number of Glue data processing units (DPUs) that can be allocated when the job runs. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NumberOfWorkers: Annotated[
+        int | None,
+        Field(
+            description="The number of workers of a defined WorkerType to use for the session. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RequestOrigin: Annotated[
+        str | None,
+        Field(
+            description="The origin of the request. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Role: Annotated[
+        str, Field(description="The IAM Role ARN. Create-only: changing it replaces the resource.")
+    ]
+    SecurityConfiguration: Annotated[
+        str | None,
+        Field(
+            description="The name of the SecurityConfiguration structure to be used with the session. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags belonging to the session.")] = (
+        None
+    )
+    Timeout: Annotated[
+        int | None,
+        Field(
+            description="The number of minutes before session times out. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    WorkerType: Annotated[
+        Literal["Standard", "G.1X", "G.2X", "G.025X", "G.4X", "G.8X", "Z.2X"] | None,
+        Field(
+            description="The type of predefined worker that is allocated when a session runs. Create-only: changing it replaces the resource."
+        ),
+    ] = None

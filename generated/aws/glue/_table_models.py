@@ -39,217 +39,503 @@ __all__ = [
 
 
 class IcebergPartitionField(DeferredModel):
+    """
+    A partition field in an Iceberg partition spec.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: int | None = None
-    Name: str
-    SourceId: int
-    Transform: str
+    FieldId: Annotated[int | None, Field(description="The partition field ID.")] = None
+    Name: Annotated[str, Field(description="The partition field name.")]
+    SourceId: Annotated[int, Field(description="The source field ID.")]
+    Transform: Annotated[str, Field(description="The transform to apply.")]
 
 
 class IcebergPartitionSpec(DeferredModel):
+    """
+    The partition spec for an Iceberg table.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fields: list[IcebergPartitionField]
-    SpecId: int | None = None
+    Fields: Annotated[list[IcebergPartitionField], Field(description="The partition fields.")]
+    SpecId: Annotated[int | None, Field(description="The spec ID.")] = None
 
 
 class IcebergSortField(DeferredModel):
+    """
+    A sort field in an Iceberg sort order.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Direction: str
-    NullOrder: str
-    SourceId: int
-    Transform: str
+    Direction: Annotated[str, Field(description="The sort direction.")]
+    NullOrder: Annotated[str, Field(description="The null ordering.")]
+    SourceId: Annotated[int, Field(description="The source field ID.")]
+    Transform: Annotated[str, Field(description="The transform to apply.")]
 
 
 class IcebergSortOrder(DeferredModel):
+    """
+    The sort order for an Iceberg table.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fields: list[IcebergSortField]
-    OrderId: int
+    Fields: Annotated[list[IcebergSortField], Field(description="The sort fields.")]
+    OrderId: Annotated[int, Field(description="The order ID.")]
 
 
 class IcebergStructField(DeferredModel):
+    """
+    A field in an Iceberg schema.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Doc: str | None = None
-    Id: int
-    Name: str
-    Required: bool
-    Type: str
+    Doc: Annotated[str | None, Field(description="Documentation for the field.")] = None
+    Id: Annotated[int, Field(description="The field ID.")]
+    Name: Annotated[str, Field(description="The field name.")]
+    Required: Annotated[bool, Field(description="Whether the field is required.")]
+    Type: Annotated[str, Field(description="The field type.")]
 
 
 class Order(DeferredModel):
+    """
+    Specifies the sort order of a sorted column.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Column: str
-    SortOrder: int
+    Column: Annotated[str, Field(description="The name of the column.")]
+    SortOrder: Annotated[
+        int,
+        Field(
+            description="Indicates that the column is sorted in ascending order (==1), or in descending order (==0)."
+        ),
+    ]
 
 
 class TableColumn(DeferredModel):
+    """
+    A column in a Table.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comment: str | None = None
-    Name: str
-    Type: str | None = None
+    Comment: Annotated[str | None, Field(description="A free-form text comment.")] = None
+    Name: Annotated[str, Field(description="The name of the Column.")]
+    Type: Annotated[str | None, Field(description="The data type of the Column.")] = None
 
 
 class TableIdentifier(DeferredModel):
+    """
+    A structure that describes a target table for resource linking.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str | None = None
-    DatabaseName: str | None = None
-    Name: str | None = None
-    Region: str | None = None
+    CatalogId: Annotated[
+        str | None, Field(description="The ID of the Data Catalog in which the table resides.")
+    ] = None
+    DatabaseName: Annotated[
+        str | None,
+        Field(description="The name of the catalog database that contains the target table."),
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the target table.")] = None
+    Region: Annotated[str | None, Field(description="The Region of the table.")] = None
 
 
 class TableSchemaId(DeferredModel):
+    """
+    A structure that contains schema identity fields. Either this or the SchemaVersionId has to be provided.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RegistryName: str | None = None
-    SchemaArn: str | None = None
-    SchemaName: str | None = None
+    RegistryName: Annotated[
+        str | None, Field(description="The name of the schema registry that contains the schema.")
+    ] = None
+    SchemaArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the schema. One of SchemaArn or SchemaName has to be provided."
+        ),
+    ] = None
+    SchemaName: Annotated[
+        str | None,
+        Field(
+            description="The name of the schema. One of SchemaArn or SchemaName has to be provided."
+        ),
+    ] = None
 
 
 class TableSchemaReference(DeferredModel):
+    """
+    An object that references a schema stored in the AWS Glue Schema Registry.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SchemaId: TableSchemaId | None = None
-    SchemaVersionId: str | None = None
-    SchemaVersionNumber: int | None = None
+    SchemaId: Annotated[
+        TableSchemaId | None,
+        Field(
+            description="A structure that contains schema identity fields. Either this or the SchemaVersionId has to be provided."
+        ),
+    ] = None
+    SchemaVersionId: Annotated[
+        str | None,
+        Field(
+            description="The unique ID assigned to a version of the schema. Either this or the SchemaId has to be provided."
+        ),
+    ] = None
+    SchemaVersionNumber: Annotated[
+        int | None, Field(description="The version number of the schema.")
+    ] = None
 
 
 class TableSerdeInfo(DeferredModel):
+    """
+    Information about a serialization/deserialization program (SerDe) that serves as an extractor an loader.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-    SerializationLibrary: str | None = None
+    Name: Annotated[str | None, Field(description="Name of the SerDe.")] = None
+    Parameters: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    SerializationLibrary: Annotated[
+        str | None,
+        Field(
+            description="Usually the class that implements the SerDe. An example is org.apache.hadoop.hive.serde2.columnar.ColumnarSerDe."
+        ),
+    ] = None
 
 
 class TableSkewedInfo(DeferredModel):
+    """
+    Specifies skewed values in a table. Skewed values are those that occur with very high frequency.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SkewedColumnNames: list[str] | None = None
-    SkewedColumnValueLocationMaps: dict[str, Any] | str | None = None
-    SkewedColumnValues: list[str] | None = None
+    SkewedColumnNames: Annotated[
+        list[str] | None,
+        Field(description="A list of names of columns that contain skewed values."),
+    ] = None
+    SkewedColumnValueLocationMaps: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    SkewedColumnValues: Annotated[
+        list[str] | None,
+        Field(description="A list of names of columns that contain skewed values."),
+    ] = None
 
 
 class TableStorageDescriptor(DeferredModel):
+    """
+    Describes the physical storage of table data.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketColumns: list[str] | None = None
-    Columns: list[TableColumn] | None = None
-    Compressed: bool | None = None
-    InputFormat: str | None = None
-    Location: str | None = None
-    NumberOfBuckets: int | None = None
-    OutputFormat: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-    SchemaReference: TableSchemaReference | None = None
-    SerdeInfo: TableSerdeInfo | None = None
-    SkewedInfo: TableSkewedInfo | None = None
-    SortColumns: list[Order] | None = None
-    StoredAsSubDirectories: bool | None = None
+    BucketColumns: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of reducer grouping columns, clustering columns, and bucketing columns in the table."
+        ),
+    ] = None
+    Columns: Annotated[
+        list[TableColumn] | None, Field(description="A list of the Columns in the table.")
+    ] = None
+    Compressed: Annotated[
+        bool | None,
+        Field(description="True if the data in the table is compressed, or False if not."),
+    ] = None
+    InputFormat: Annotated[
+        str | None,
+        Field(
+            description="The input format: SequenceFileInputFormat (binary), or TextInputFormat, or a custom format."
+        ),
+    ] = None
+    Location: Annotated[
+        str | None,
+        Field(
+            description="The physical location of the table. By default, this takes the form of the warehouse location, followed by the database location in the warehouse, followed by the table name."
+        ),
+    ] = None
+    NumberOfBuckets: Annotated[
+        int | None,
+        Field(description="Must be specified if the table contains any dimension columns."),
+    ] = None
+    OutputFormat: Annotated[
+        str | None,
+        Field(
+            description="The output format: SequenceFileOutputFormat (binary), or IgnoreKeyTextOutputFormat, or a custom format."
+        ),
+    ] = None
+    Parameters: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    SchemaReference: Annotated[
+        TableSchemaReference | None,
+        Field(
+            description="An object that references a schema stored in the AWS Glue Schema Registry."
+        ),
+    ] = None
+    SerdeInfo: Annotated[
+        TableSerdeInfo | None,
+        Field(description="The serialization/deserialization (SerDe) information."),
+    ] = None
+    SkewedInfo: Annotated[
+        TableSkewedInfo | None,
+        Field(
+            description="The information about values that appear frequently in a column (skewed values)."
+        ),
+    ] = None
+    SortColumns: Annotated[
+        list[Order] | None,
+        Field(description="A list specifying the sort order of each bucket in the table."),
+    ] = None
+    StoredAsSubDirectories: Annotated[
+        bool | None,
+        Field(description="True if the table data is stored in subdirectories, or False if not."),
+    ] = None
 
 
 class ViewRepresentation(DeferredModel):
+    """
+    A structure that defines a view representation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dialect: Literal["ATHENA", "REDSHIFT", "SPARK"] | None = None
-    DialectVersion: str | None = None
-    ValidationConnection: str | None = None
-    ViewExpandedText: str | None = None
-    ViewOriginalText: str | None = None
+    Dialect: Annotated[
+        Literal["ATHENA", "REDSHIFT", "SPARK"] | None,
+        Field(description="The dialect of the view representation."),
+    ] = None
+    DialectVersion: Annotated[str | None, Field(description="The version of the dialect.")] = None
+    ValidationConnection: Annotated[
+        str | None, Field(description="The connection used for validation.")
+    ] = None
+    ViewExpandedText: Annotated[str | None, Field(description="The expanded text of the view.")] = (
+        None
+    )
+    ViewOriginalText: Annotated[str | None, Field(description="The original text of the view.")] = (
+        None
+    )
 
 
 class TableAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Glue::Table, set by AWS.
+    """
 
 
 class IcebergSchema(DeferredModel):
+    """
+    The schema for an Iceberg table.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fields: list[IcebergStructField]
-    IdentifierFieldIds: list[int] | None = None
-    SchemaId: int | None = None
-    Type: str | None = None
+    Fields: Annotated[list[IcebergStructField], Field(description="The fields in the schema.")]
+    IdentifierFieldIds: Annotated[
+        list[int] | None, Field(description="The identifier field IDs.")
+    ] = None
+    SchemaId: Annotated[int | None, Field(description="The schema ID.")] = None
+    Type: Annotated[str | None, Field(description="The type of the schema.")] = None
 
 
 class TableIcebergTableInput(DeferredModel):
+    """
+    Specifies the Iceberg table configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Location: str
-    PartitionSpec: IcebergPartitionSpec | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Schema: IcebergSchema
-    WriteOrder: IcebergSortOrder | None = None
+    Location: Annotated[str, Field(description="The location of the Iceberg table.")]
+    PartitionSpec: Annotated[
+        IcebergPartitionSpec | None, Field(description="The partition spec for the Iceberg table.")
+    ] = None
+    Properties: Annotated[
+        dict[str, str] | None, Field(description="The properties for the Iceberg table.")
+    ] = None
+    Schema: Annotated[IcebergSchema, Field(description="The schema for the Iceberg table.")]
+    WriteOrder: Annotated[
+        IcebergSortOrder | None, Field(description="The write order for the Iceberg table.")
+    ] = None
 
 
 class TableViewDefinition(DeferredModel):
+    """
+    A structure that defines the view.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Definer: str | None = None
-    IsProtected: bool | None = None
-    Representations: list[ViewRepresentation] | None = None
-    SubObjects: list[str] | None = None
+    Definer: Annotated[str | None, Field(description="The definer of the view.")] = None
+    IsProtected: Annotated[
+        bool | None, Field(description="Indicates whether the view is protected.")
+    ] = None
+    Representations: Annotated[
+        list[ViewRepresentation] | None, Field(description="The representations of the view.")
+    ] = None
+    SubObjects: Annotated[list[str] | None, Field(description="The sub-objects of the view.")] = (
+        None
+    )
 
 
 class TableIcebergInput(DeferredModel):
+    """
+    Specifies an input structure that defines an Apache Iceberg metadata table.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IcebergTableInput: TableIcebergTableInput | None = None
-    MetadataOperation: Literal["CREATE"] | None = None
-    Version: str | None = None
+    IcebergTableInput: Annotated[
+        TableIcebergTableInput | None,
+        Field(description="Specifies the Iceberg table configuration."),
+    ] = None
+    MetadataOperation: Annotated[
+        Literal["CREATE"] | None,
+        Field(description="A required metadata operation. Can only be set to CREATE."),
+    ] = None
+    Version: Annotated[
+        str | None, Field(description="The table version of the Iceberg table. Defaults to 2.")
+    ] = None
 
 
 class TableOpenTableFormatInput(DeferredModel):
+    """
+    Specifies an OpenTableFormatInput structure when creating an open format table.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IcebergInput: TableIcebergInput | None = None
+    IcebergInput: Annotated[
+        TableIcebergInput | None,
+        Field(
+            description="Specifies an IcebergInput structure that defines an Apache Iceberg metadata table."
+        ),
+    ] = None
 
 
 class TableTableInput(DeferredModel):
+    """
+    A structure used to define a table.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Name: str | None = None
-    Owner: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-    PartitionKeys: list[TableColumn] | None = None
-    Retention: int | None = None
-    StorageDescriptor: TableStorageDescriptor | None = None
-    TableType: Literal["EXTERNAL_TABLE", "VIRTUAL_VIEW"] | None = None
-    TargetTable: TableIdentifier | None = None
-    ViewDefinition: TableViewDefinition | None = None
-    ViewExpandedText: str | None = None
-    ViewOriginalText: str | None = None
+    Description: Annotated[str | None, Field(description="A description of the table.")] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The table name. For Hive compatibility, this is folded to lowercase when it is stored."
+        ),
+    ] = None
+    Owner: Annotated[
+        str | None,
+        Field(
+            description="The table owner. Included for Apache Hive compatibility. Not used in the normal course of AWS Glue operations."
+        ),
+    ] = None
+    Parameters: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    PartitionKeys: Annotated[
+        list[TableColumn] | None,
+        Field(
+            description="A list of columns by which the table is partitioned. Only primitive types are supported as partition keys."
+        ),
+    ] = None
+    Retention: Annotated[int | None, Field(description="The retention time for this table.")] = None
+    StorageDescriptor: Annotated[
+        TableStorageDescriptor | None,
+        Field(
+            description="A storage descriptor containing information about the physical storage of this table."
+        ),
+    ] = None
+    TableType: Annotated[
+        Literal["EXTERNAL_TABLE", "VIRTUAL_VIEW"] | None,
+        Field(
+            description="The type of this table. AWS Glue will create tables with the EXTERNAL_TABLE type. Other services, such as Athena, may create tables with additional table types."
+        ),
+    ] = None
+    TargetTable: Annotated[
+        TableIdentifier | None,
+        Field(
+            description="A TableIdentifier structure that describes a target table for resource linking."
+        ),
+    ] = None
+    ViewDefinition: Annotated[
+        TableViewDefinition | None, Field(description="The view definition for the table.")
+    ] = None
+    ViewExpandedText: Annotated[
+        str | None,
+        Field(
+            description="Included for Apache Hive compatibility. Not used in the normal course of AWS Glue operations."
+        ),
+    ] = None
+    ViewOriginalText: Annotated[
+        str | None,
+        Field(
+            description="Included for Apache Hive compatibility. Not used in the normal course of AWS Glue operations."
+        ),
+    ] = None
 
 
 class TableProps(DeferredModel):
-    CatalogId: str
-    DatabaseName: str
-    Name: str | None = None
-    OpenTableFormatInput: TableOpenTableFormatInput | None = None
-    TableInput: TableTableInput | None = None
+    """
+    The properties a program declares for a AWS::Glue::Table.
+    """
+
+    CatalogId: Annotated[
+        str,
+        Field(
+            description="The ID of the Data Catalog in which to create the Table. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DatabaseName: Annotated[
+        str,
+        Field(
+            description="The name of the database where the table metadata resides. For Hive compatibility, this must be all lowercase. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The table name. For Hive compatibility, this is folded to lowercase when it is stored. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    OpenTableFormatInput: Annotated[
+        TableOpenTableFormatInput | None,
+        Field(
+            description="Specifies an OpenTableFormatInput structure when creating an open format table. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    TableInput: Annotated[
+        TableTableInput | None, Field(description="A structure used to define a table.")
+    ] = None

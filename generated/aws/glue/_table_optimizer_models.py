@@ -7,10 +7,10 @@ Imported on first use by table_optimizer.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IcebergCompactionConfiguration",
@@ -30,75 +30,166 @@ class IcebergCompactionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeleteFileThreshold: int | None = None
-    MinInputFiles: int | None = None
-    Strategy: Literal["binpack", "sort", "z-order"] | None = None
+    DeleteFileThreshold: Annotated[
+        int | None,
+        Field(
+            description="The minimum number of deletes in a data file to make it eligible for compaction."
+        ),
+    ] = None
+    MinInputFiles: Annotated[
+        int | None,
+        Field(description="The minimum number of input files before compaction is triggered."),
+    ] = None
+    Strategy: Annotated[
+        Literal["binpack", "sort", "z-order"] | None,
+        Field(
+            description="The compaction strategy to use. Valid values are binpack, sort, and z-order."
+        ),
+    ] = None
 
 
 class IcebergRetentionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CleanExpiredFiles: bool | None = None
-    NumberOfSnapshotsToRetain: int | None = None
-    SnapshotRetentionPeriodInDays: int | None = None
+    CleanExpiredFiles: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NumberOfSnapshotsToRetain: Annotated[int | None, Field(description="Type: int.")] = None
+    SnapshotRetentionPeriodInDays: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class TableOptimizerCompactionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IcebergConfiguration: IcebergCompactionConfiguration | None = None
+    IcebergConfiguration: Annotated[
+        IcebergCompactionConfiguration | None,
+        Field(description="The configuration for an Iceberg compaction optimizer."),
+    ] = None
 
 
 class TableOptimizerIcebergConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Location: str | None = None
-    OrphanFileRetentionPeriodInDays: int | None = None
+    Location: Annotated[
+        str | None,
+        Field(
+            description="Specifies a directory in which to look for orphan files (defaults to the table's location). You may choose a sub-directory rather than the top-level table location."
+        ),
+    ] = None
+    OrphanFileRetentionPeriodInDays: Annotated[
+        int | None,
+        Field(description="The specific number of days you want to keep the orphan files."),
+    ] = None
 
 
 class TableOptimizerOrphanFileDeletionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IcebergConfiguration: TableOptimizerIcebergConfiguration | None = None
+    IcebergConfiguration: Annotated[
+        TableOptimizerIcebergConfiguration | None,
+        Field(
+            description="The IcebergConfiguration property helps optimize your Iceberg tables in AWS Glue by allowing you to specify format-specific settings that control how data is stored, compressed, and managed."
+        ),
+    ] = None
 
 
 class TableOptimizerRetentionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IcebergConfiguration: IcebergRetentionConfiguration | None = None
+    IcebergConfiguration: Annotated[
+        IcebergRetentionConfiguration | None,
+        Field(description="The configuration for an Iceberg snapshot retention optimizer."),
+    ] = None
 
 
 class TableOptimizerVpcConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GlueConnectionName: str | None = None
+    GlueConnectionName: Annotated[
+        str | None,
+        Field(
+            description="The name of the AWS Glue connection used for the VPC for the table optimizer."
+        ),
+    ] = None
 
 
 class TableOptimizerAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Glue::TableOptimizer, set by AWS.
+    """
 
 
 class TableOptimizerTableOptimizerConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CompactionConfiguration: TableOptimizerCompactionConfiguration | None = None
-    Enabled: bool
-    OrphanFileDeletionConfiguration: TableOptimizerOrphanFileDeletionConfiguration | None = None
-    RetentionConfiguration: TableOptimizerRetentionConfiguration | None = None
-    RoleArn: str
-    VpcConfiguration: TableOptimizerVpcConfiguration | None = None
+    CompactionConfiguration: Annotated[
+        TableOptimizerCompactionConfiguration | None,
+        Field(
+            description="The configuration for a compaction optimizer. This configuration defines how data files in your table will be compacted to improve query performance and reduce storage costs."
+        ),
+    ] = None
+    Enabled: Annotated[bool, Field(description="Whether the table optimization is enabled.")]
+    OrphanFileDeletionConfiguration: Annotated[
+        TableOptimizerOrphanFileDeletionConfiguration | None,
+        Field(
+            description="OrphanFileDeletionConfiguration is a property that can be included within the TableOptimizer resource. It controls the automatic deletion of orphaned files - files that are not tracked by the table metadata, and older than the configured age limit."
+        ),
+    ] = None
+    RetentionConfiguration: Annotated[
+        TableOptimizerRetentionConfiguration | None,
+        Field(
+            description="The configuration for a snapshot retention optimizer for Apache Iceberg tables."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="A role passed by the caller which gives the service permission to update the resources associated with the optimizer on the caller's behalf."
+        ),
+    ]
+    VpcConfiguration: Annotated[
+        TableOptimizerVpcConfiguration | None,
+        Field(
+            description="An object that describes the VPC configuration for a table optimizer. This configuration is necessary to perform optimization on tables that are in a customer VPC."
+        ),
+    ] = None
 
 
 class TableOptimizerProps(DeferredModel):
-    CatalogId: str
-    DatabaseName: str
-    TableName: str
-    TableOptimizerConfiguration: TableOptimizerTableOptimizerConfiguration
-    Type: Literal["compaction", "orphan_file_deletion", "retention"]
+    """
+    The properties a program declares for a AWS::Glue::TableOptimizer.
+    """
+
+    CatalogId: Annotated[
+        str,
+        Field(
+            description="The catalog ID of the table Create-only: changing it replaces the resource."
+        ),
+    ]
+    DatabaseName: Annotated[
+        str,
+        Field(
+            description="The name of the database. For Hive compatibility, this is folded to lowercase when it is stored. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TableName: Annotated[
+        str,
+        Field(
+            description="The table name. For Hive compatibility, this must be entirely lowercase. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TableOptimizerConfiguration: Annotated[
+        TableOptimizerTableOptimizerConfiguration,
+        Field(description="Specifies configuration details of a table optimizer."),
+    ]
+    Type: Annotated[
+        Literal["compaction", "orphan_file_deletion", "retention"],
+        Field(
+            description="The type of table optimizer. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by trigger.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Action",
@@ -24,65 +24,178 @@ __all__ = [
 
 
 class Condition(DeferredModel):
+    """
+    Defines a condition under which a trigger fires.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrawlState: (
-        Literal["CANCELLED", "CANCELLING", "ERROR", "FAILED", "RUNNING", "SUCCEEDED"] | None
-    ) = None
-    CrawlerName: str | None = None
-    JobName: str | None = None
-    LogicalOperator: Literal["EQUALS"] | None = None
-    State: Literal["SUCCEEDED", "STOPPED", "TIMEOUT", "FAILED"] | None = None
+    CrawlState: Annotated[
+        Literal["CANCELLED", "CANCELLING", "ERROR", "FAILED", "RUNNING", "SUCCEEDED"] | None,
+        Field(description="The state of the crawler to which this condition applies."),
+    ] = None
+    CrawlerName: Annotated[
+        str | None, Field(description="The name of the crawler to which this condition applies.")
+    ] = None
+    JobName: Annotated[
+        str | None,
+        Field(
+            description="The name of the job whose JobRuns this condition applies to, and on which this trigger waits."
+        ),
+    ] = None
+    LogicalOperator: Annotated[
+        Literal["EQUALS"] | None, Field(description="A logical operator.")
+    ] = None
+    State: Annotated[
+        Literal["SUCCEEDED", "STOPPED", "TIMEOUT", "FAILED"] | None,
+        Field(
+            description="The condition state. Currently, the values supported are SUCCEEDED, STOPPED, TIMEOUT, and FAILED."
+        ),
+    ] = None
 
 
 class TriggerEventBatchingCondition(DeferredModel):
+    """
+    Batch condition that must be met (specified number of events received or batch time window expired) before EventBridge event trigger fires.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchSize: int
-    BatchWindow: int | None = None
+    BatchSize: Annotated[
+        int,
+        Field(
+            description="Number of events that must be received from Amazon EventBridge before EventBridge event trigger fires."
+        ),
+    ]
+    BatchWindow: Annotated[
+        int | None,
+        Field(
+            description="Window of time in seconds after which EventBridge event trigger fires. Window starts when first event is received."
+        ),
+    ] = None
 
 
 class TriggerNotificationProperty(DeferredModel):
+    """
+    Specifies configuration properties of a job run notification.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NotifyDelayAfter: int | None = None
+    NotifyDelayAfter: Annotated[
+        int | None,
+        Field(
+            description="After a job run starts, the number of minutes to wait before sending a job run delay notification"
+        ),
+    ] = None
 
 
 class TriggerPredicate(DeferredModel):
+    """
+    The predicate of this trigger, which defines when it will fire.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Conditions: list[Condition] | None = None
-    Logical: Literal["AND", "ANY"] | None = None
+    Conditions: Annotated[
+        list[Condition] | None,
+        Field(description="A list of the conditions that determine when the trigger will fire."),
+    ] = None
+    Logical: Annotated[
+        Literal["AND", "ANY"] | None,
+        Field(
+            description="An optional field if only one condition is listed. If multiple conditions are listed, then this field is required."
+        ),
+    ] = None
 
 
 class TriggerAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Glue::Trigger, set by AWS.
+    """
 
 
 class Action(DeferredModel):
+    """
+    The actions initiated by this trigger.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arguments: dict[str, Any] | str | None = None
-    CrawlerName: str | None = None
-    JobName: str | None = None
-    NotificationProperty: TriggerNotificationProperty | None = None
-    SecurityConfiguration: str | None = None
-    Timeout: int | None = None
+    Arguments: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    CrawlerName: Annotated[
+        str | None, Field(description="The name of the crawler to be used with this action.")
+    ] = None
+    JobName: Annotated[str | None, Field(description="The name of a job to be executed.")] = None
+    NotificationProperty: Annotated[
+        TriggerNotificationProperty | None,
+        Field(description="Specifies configuration properties of a job run notification."),
+    ] = None
+    SecurityConfiguration: Annotated[
+        str | None,
+        Field(
+            description="The name of the SecurityConfiguration structure to be used with this action."
+        ),
+    ] = None
+    Timeout: Annotated[
+        int | None,
+        Field(
+            description="The JobRun timeout in minutes. This is the maximum time that a job run can consume resources before it is terminated and enters TIMEOUT status. The default is 2,880 minutes (48 hours). This overrides the timeout value set in the parent job."
+        ),
+    ] = None
 
 
 class TriggerProps(DeferredModel):
-    Actions: list[Action]
-    Description: str | None = None
-    EventBatchingCondition: TriggerEventBatchingCondition | None = None
-    Name: str | None = None
-    Predicate: TriggerPredicate | None = None
-    Schedule: str | None = None
-    StartOnCreation: bool | None = None
-    Tags: dict[str, Any] | str | None = None
-    Type: Literal["CONDITIONAL", "EVENT", "ON_DEMAND", "SCHEDULED"]
-    WorkflowName: str | None = None
+    """
+    The properties a program declares for a AWS::Glue::Trigger.
+    """
+
+    Actions: Annotated[list[Action], Field(description="The actions initiated by this trigger.")]
+    Description: Annotated[str | None, Field(description="A description of this trigger.")] = None
+    EventBatchingCondition: Annotated[
+        TriggerEventBatchingCondition | None,
+        Field(
+            description="Batch condition that must be met (specified number of events received or batch time window expired) before EventBridge event trigger fires."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the trigger. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Predicate: Annotated[
+        TriggerPredicate | None,
+        Field(description="The predicate of this trigger, which defines when it will fire."),
+    ] = None
+    Schedule: Annotated[
+        str | None, Field(description="A cron expression used to specify the schedule.")
+    ] = None
+    StartOnCreation: Annotated[
+        bool | None,
+        Field(
+            description="Set to true to start SCHEDULED and CONDITIONAL triggers when created. True is not supported for ON_DEMAND triggers. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Type: Annotated[
+        Literal["CONDITIONAL", "EVENT", "ON_DEMAND", "SCHEDULED"],
+        Field(
+            description="The type of trigger that this is. Create-only: changing it replaces the resource."
+        ),
+    ]
+    WorkflowName: Annotated[
+        str | None,
+        Field(
+            description="The name of the workflow associated with the trigger. Create-only: changing it replaces the resource."
+        ),
+    ] = None

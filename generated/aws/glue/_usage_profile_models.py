@@ -7,10 +7,10 @@ Imported on first use by usage_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfigurationObject",
@@ -25,34 +25,60 @@ class ConfigurationObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedValues: list[str] | None = None
-    DefaultValue: str | None = None
-    MaxValue: str | None = None
-    MinValue: str | None = None
+    AllowedValues: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    DefaultValue: Annotated[str | None, Field(description="Type: str.")] = None
+    MaxValue: Annotated[str | None, Field(description="Type: str.")] = None
+    MinValue: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ProfileConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    JobConfiguration: Any | None = None
-    SessionConfiguration: Any | None = None
+    JobConfiguration: Annotated[
+        dict[str, ConfigurationObject] | None,
+        Field(description="Type: dict[str, ConfigurationObjectDict]."),
+    ] = None
+    SessionConfiguration: Annotated[
+        dict[str, ConfigurationObject] | None,
+        Field(description="Type: dict[str, ConfigurationObjectDict]."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A key to identify the tag.")]
+    Value: Annotated[str, Field(description="Corresponding tag value for the key.")]
 
 
 class UsageProfileAttributes(DeferredModel):
-    CreatedOn: str | None = None
+    """
+    The read-only attributes of a AWS::Glue::UsageProfile, set by AWS.
+    """
+
+    CreatedOn: Annotated[str | None, Field(description="Creation time.")] = None
 
 
 class UsageProfileProps(DeferredModel):
-    Configuration: ProfileConfiguration | None = None
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Glue::UsageProfile.
+    """
+
+    Configuration: Annotated[
+        ProfileConfiguration | None,
+        Field(description="UsageProfile configuration for supported service ex: (Jobs, Sessions)."),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the UsageProfile.")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the UsageProfile. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to be applied to this UsageProfiles.")
+    ] = None

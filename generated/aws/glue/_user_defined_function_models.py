@@ -7,10 +7,10 @@ Imported on first use by user_defined_function.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ResourceUri",
@@ -20,24 +20,60 @@ __all__ = [
 
 
 class ResourceUri(DeferredModel):
+    """
+    The URIs for function resources.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceType: Literal["JAR", "FILE", "ARCHIVE"] | None = None
-    Uri: str | None = None
+    ResourceType: Annotated[
+        Literal["JAR", "FILE", "ARCHIVE"] | None, Field(description="The type of the resource.")
+    ] = None
+    Uri: Annotated[str | None, Field(description="The URI for accessing the resource.")] = None
 
 
 class UserDefinedFunctionAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Glue::UserDefinedFunction, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the user-defined function."),
+    ] = None
 
 
 class UserDefinedFunctionProps(DeferredModel):
-    ClassName: str | None = None
-    DatabaseName: str
-    FunctionName: str
-    FunctionType: Literal["REGULAR_FUNCTION", "AGGREGATE_FUNCTION", "STORED_PROCEDURE"] | None = (
-        None
-    )
-    OwnerName: str | None = None
-    OwnerType: Literal["USER", "ROLE", "GROUP"] | None = None
-    ResourceUris: list[ResourceUri] | None = None
+    """
+    The properties a program declares for a AWS::Glue::UserDefinedFunction.
+    """
+
+    ClassName: Annotated[
+        str | None, Field(description="The Java class that contains the function code.")
+    ] = None
+    DatabaseName: Annotated[
+        str,
+        Field(
+            description="The name of the catalog database in which the function is located. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FunctionName: Annotated[
+        str,
+        Field(
+            description="The name of the function. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FunctionType: Annotated[
+        Literal["REGULAR_FUNCTION", "AGGREGATE_FUNCTION", "STORED_PROCEDURE"] | None,
+        Field(
+            description="The type of the function. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    OwnerName: Annotated[str | None, Field(description="The owner of the function.")] = None
+    OwnerType: Annotated[
+        Literal["USER", "ROLE", "GROUP"] | None, Field(description="The owner type.")
+    ] = None
+    ResourceUris: Annotated[
+        list[ResourceUri] | None, Field(description="The resource URIs for the function.")
+    ] = None

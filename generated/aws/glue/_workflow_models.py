@@ -7,9 +7,10 @@ Imported on first use by workflow.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "WorkflowAttributes",
@@ -18,12 +19,32 @@ __all__ = [
 
 
 class WorkflowProps(DeferredModel):
-    DefaultRunProperties: dict[str, Any] | str | None = None
-    Description: str | None = None
-    MaxConcurrentRuns: int | None = None
-    Name: str | None = None
-    Tags: dict[str, Any] | str | None = None
+    """
+    The properties a program declares for a AWS::Glue::Workflow.
+    """
+
+    DefaultRunProperties: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Description: Annotated[str | None, Field(description="A description of the workflow")] = None
+    MaxConcurrentRuns: Annotated[
+        int | None,
+        Field(
+            description="You can use this parameter to prevent unwanted multiple updates to data, to control costs, or in some cases, to prevent exceeding the maximum number of concurrent runs of any of the component jobs. If you leave this parameter blank, there is no limit to the number of concurrent workflow runs."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the workflow representing the flow Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class WorkflowAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Glue::Workflow, set by AWS.
+    """

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::Blueprint",
     schema_file="aws-glue-blueprint.json",
@@ -67,18 +73,8 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Name",),),
     read_only=("/Arn", "/Status", "/CreatedOn", "/LastModifiedOn", "/ParameterSpec"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "BlueprintLocation"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,54 +84,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "BlueprintLocation": {
-            "maxLength": 8192,
-            "minLength": 1,
-            "pattern": "^s3://([^/]+)/([^/]+/)*([^/]+)$",
-            "type": "string",
-        },
-        "CreatedOn": {"type": "string"},
-        "Description": {"maxLength": 512, "minLength": 1, "type": "string"},
-        "LastModifiedOn": {"type": "string"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\.\\-_A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "ParameterSpec": {"maxLength": 131072, "minLength": 1, "type": "string"},
-        "Status": {"enum": ["CREATING", "ACTIVE", "UPDATING", "FAILED"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "BlueprintLocation"],
-}
-
 
 class Blueprint(_Resource):
-    """AWS::Glue::Blueprint: Resource Type definition for AWS::Glue::Blueprint. Registers a blueprint with AWS Glue.
+    """AWS::Glue::Blueprint: Resource Type definition for AWS::Glue::Blueprint. Registers a
+    blueprint with AWS Glue.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, CreatedOn, LastModifiedOn, ParameterSpec,
+    Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-blueprint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -143,41 +104,52 @@ class Blueprint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BlueprintAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "blueprint.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the blueprint."""
     CreatedOn: str
+    """The date and time the blueprint was registered."""
     LastModifiedOn: str
+    """The date and time the blueprint was last modified."""
     ParameterSpec: str
+    """A JSON string that indicates the list of parameter specifications for the blueprint."""
     Status: Literal["CREATING", "ACTIVE", "UPDATING", "FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the blueprint registration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BlueprintLocation: str
     Description: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BlueprintLocation: str,
+        Name: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::Blueprint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BlueprintLocation: str,
-            Name: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::Blueprint; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             BlueprintLocation: Specifies a path in Amazon S3 where the blueprint is published.
+                Required.
+            Name: The name of the blueprint. Create-only: changing it replaces the resource.
+                Required.
             Description: A description of the blueprint.
-            Name: The name of the blueprint.
             Tags: The tags to be applied to this blueprint.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,78 +79,102 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CatalogCatalogPropertiesDict = TypedDict(
-    "CatalogCatalogPropertiesDict",
-    {
-        "CustomProperties": "dict[str, Any]",
-        "DataLakeAccessProperties": "CatalogDataLakeAccessPropertiesDict",
-    },
-    total=False,
-)
 
-CatalogDataLakeAccessPropertiesDict = TypedDict(
-    "CatalogDataLakeAccessPropertiesDict",
-    {
-        "AllowFullTableExternalDataAccess": "Literal['True', 'False']",
-        "CatalogType": "str",
-        "DataLakeAccess": "bool",
-        "DataTransferRole": "str",
-        "KmsKey": "str",
-        "ManagedWorkgroupName": "str",
-        "ManagedWorkgroupStatus": "str",
-        "RedshiftDatabaseName": "str",
-    },
-    total=False,
-)
+class CatalogCatalogPropertiesDict(TypedDict, total=False):
+    """CatalogCatalogProperties as a plain dict: A structure that specifies data lake access
+    properties and other custom properties."""
 
-CatalogFederatedCatalogDict = TypedDict(
-    "CatalogFederatedCatalogDict",
-    {
-        "ConnectionName": "str",
-        "Identifier": "str",
-    },
-    total=False,
-)
+    CustomProperties: dict[str, str]
+    """Additional key-value properties for the catalog."""
+    DataLakeAccessProperties: CatalogDataLakeAccessPropertiesDict
+    """Data lake access properties for the catalog."""
 
-CatalogTargetRedshiftCatalogDict = TypedDict(
-    "CatalogTargetRedshiftCatalogDict",
-    {
-        "CatalogArn": "Required[str]",
-    },
-    total=False,
-)
 
-DataLakePrincipalDict = TypedDict(
-    "DataLakePrincipalDict",
-    {
-        "DataLakePrincipalIdentifier": "str",
-    },
-    total=False,
-)
+class CatalogDataLakeAccessPropertiesDict(TypedDict, total=False):
+    """CatalogDataLakeAccessProperties as a plain dict: Data lake access properties for the catalog."""
 
-PrincipalPermissionsDict = TypedDict(
-    "PrincipalPermissionsDict",
-    {
-        "Permissions": "list[Literal['ALL', 'SELECT', 'ALTER', 'DROP', 'DELETE', 'INSERT', 'CREATE_DATABASE', 'CREATE_TABLE', 'DATA_LOCATION_ACCESS']]",
-        "Principal": "DataLakePrincipalDict",
-    },
-    total=False,
-)
+    AllowFullTableExternalDataAccess: Literal["True", "False"]
+    """Allows third-party engines to access data in Amazon S3 locations that are registered with
+    Lake Formation."""
+    CatalogType: str
+    """Specifies a federated catalog type for the native catalog resource."""
+    DataLakeAccess: bool
+    """Turns on or off data lake access for Apache Spark applications that access Amazon Redshift
+    databases in the Data Catalog from any non-Redshift engine."""
+    DataTransferRole: str
+    """A role that will be assumed by Glue for transferring data into/out of the staging bucket
+    during a query."""
+    KmsKey: str
+    """An encryption key that will be used for the staging bucket that will be created along with
+    the catalog."""
+    ManagedWorkgroupName: str
+    """The name of the managed workgroup associated with the catalog."""
+    ManagedWorkgroupStatus: str
+    """The status of the managed workgroup."""
+    RedshiftDatabaseName: str
+    """The name of the Redshift database."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class CatalogFederatedCatalogDict(TypedDict, total=False):
+    """CatalogFederatedCatalog as a plain dict: A FederatedCatalog structure that references an
+    entity outside the Glue Data Catalog."""
+
+    ConnectionName: str
+    """The name of the connection to an external data source."""
+    Identifier: str
+    """A unique identifier for the federated catalog."""
+
+
+class CatalogTargetRedshiftCatalogDict(TypedDict, total=False):
+    """CatalogTargetRedshiftCatalog as a plain dict: A structure that describes a target catalog for
+    resource linking."""
+
+    CatalogArn: Required[str]
+    """The Amazon Resource Name (ARN) of the catalog resource."""
+
+
+class DataLakePrincipalDict(TypedDict, total=False):
+    """DataLakePrincipal as a plain dict: The Lake Formation principal."""
+
+    DataLakePrincipalIdentifier: str
+    """An identifier for the Lake Formation principal."""
+
+
+class PrincipalPermissionsDict(TypedDict, total=False):
+    """PrincipalPermissions as a plain dict: Permissions granted to a principal."""
+
+    Permissions: list[
+        Literal[
+            "ALL",
+            "SELECT",
+            "ALTER",
+            "DROP",
+            "DELETE",
+            "INSERT",
+            "CREATE_DATABASE",
+            "CREATE_TABLE",
+            "DATA_LOCATION_ACCESS",
+        ]
+    ]
+    """The permissions that are granted to the principal."""
+    Principal: DataLakePrincipalDict
+    """The Lake Formation principal."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::Catalog",
     schema_file="aws-glue-catalog.json",
     primary_identifier=("/ResourceArn",),
-    additional_identifiers=(),
     read_only=(
         "/CatalogId",
         "/ResourceArn",
@@ -168,17 +196,9 @@ METADATA = _TypeMetadata(
         "/CatalogProperties/DataLakeAccessProperties/AllowFullTableExternalDataAccess",
         "/OverwriteChildResourcePermissionsWithDefault",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -188,131 +208,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CatalogProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomProperties": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.+$": {"type": "string"}},
-                    "type": "object",
-                },
-                "DataLakeAccessProperties": {"$ref": "#/definitions/DataLakeAccessProperties"},
-            },
-            "type": "object",
-        },
-        "DataLakeAccessProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowFullTableExternalDataAccess": {"enum": ["True", "False"], "type": "string"},
-                "CatalogType": {"type": "string"},
-                "DataLakeAccess": {"type": "boolean"},
-                "DataTransferRole": {"type": "string"},
-                "KmsKey": {"type": "string"},
-                "ManagedWorkgroupName": {"type": "string"},
-                "ManagedWorkgroupStatus": {"type": "string"},
-                "RedshiftDatabaseName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "DataLakePrincipal": {
-            "additionalProperties": False,
-            "properties": {
-                "DataLakePrincipalIdentifier": {"maxLength": 255, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-        "FederatedCatalog": {
-            "additionalProperties": False,
-            "properties": {"ConnectionName": {"type": "string"}, "Identifier": {"type": "string"}},
-            "type": "object",
-        },
-        "PrincipalPermissions": {
-            "additionalProperties": False,
-            "properties": {
-                "Permissions": {
-                    "items": {
-                        "enum": [
-                            "ALL",
-                            "SELECT",
-                            "ALTER",
-                            "DROP",
-                            "DELETE",
-                            "INSERT",
-                            "CREATE_DATABASE",
-                            "CREATE_TABLE",
-                            "DATA_LOCATION_ACCESS",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "Principal": {"$ref": "#/definitions/DataLakePrincipal"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TargetRedshiftCatalog": {
-            "additionalProperties": False,
-            "properties": {"CatalogArn": {"type": "string"}},
-            "required": ["CatalogArn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AllowFullTableExternalDataAccess": {"enum": ["True", "False"], "type": "string"},
-        "CatalogId": {"type": "string"},
-        "CatalogProperties": {"$ref": "#/definitions/CatalogProperties"},
-        "CreateDatabaseDefaultPermissions": {
-            "items": {"$ref": "#/definitions/PrincipalPermissions"},
-            "type": "array",
-        },
-        "CreateTableDefaultPermissions": {
-            "items": {"$ref": "#/definitions/PrincipalPermissions"},
-            "type": "array",
-        },
-        "CreateTime": {"type": "integer"},
-        "Description": {"maxLength": 2048, "type": "string"},
-        "FederatedCatalog": {"$ref": "#/definitions/FederatedCatalog"},
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^(?!(.*[.\\/\\\\]|aws:)).*$",
-            "type": "string",
-        },
-        "OverwriteChildResourcePermissionsWithDefault": {
-            "enum": ["Accept", "Deny"],
-            "type": "string",
-        },
-        "Parameters": {
-            "additionalProperties": False,
-            "patternProperties": {"^.+$": {"type": "string"}},
-            "type": "object",
-        },
-        "ResourceArn": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TargetRedshiftCatalog": {"$ref": "#/definitions/TargetRedshiftCatalog"},
-        "UpdateTime": {"type": "integer"},
-    },
-    "required": ["Name"],
-}
-
 
 class Catalog(_Resource):
     """AWS::Glue::Catalog: Creates a catalog in the Glue Data Catalog.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResourceArn.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back):
+    CatalogProperties.DataLakeAccessProperties.AllowFullTableExternalDataAccess,
+    OverwriteChildResourcePermissionsWithDefault.
+    Read-only attributes (known once deployed): CatalogId, CreateTime, ResourceArn, UpdateTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-catalog.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -320,14 +228,19 @@ class Catalog(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CatalogAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "catalog.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CatalogId: str
+    """The ID of the catalog."""
     CreateTime: int
+    """The time at which the catalog was created."""
     ResourceArn: str
+    """The Amazon Resource Name (ARN) of the catalog."""
     UpdateTime: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The time at which the catalog was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllowFullTableExternalDataAccess: Literal["True", "False"]
     CatalogProperties: CatalogCatalogPropertiesDict
     CreateDatabaseDefaultPermissions: list[PrincipalPermissionsDict]
@@ -336,48 +249,61 @@ class Catalog(_Resource):
     FederatedCatalog: CatalogFederatedCatalogDict
     Name: str
     OverwriteChildResourcePermissionsWithDefault: Literal["Accept", "Deny"]
-    Parameters: dict[str, Any]
+    Parameters: dict[str, str]
     Tags: list[TagDict]
     TargetRedshiftCatalog: CatalogTargetRedshiftCatalogDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        AllowFullTableExternalDataAccess: Literal["True", "False"] | None = None,
+        CatalogProperties: CatalogCatalogProperties | CatalogCatalogPropertiesDict | None = None,
+        CreateDatabaseDefaultPermissions: list[PrincipalPermissions | PrincipalPermissionsDict]
+        | None = None,
+        CreateTableDefaultPermissions: list[PrincipalPermissions | PrincipalPermissionsDict]
+        | None = None,
+        Description: str | None = None,
+        FederatedCatalog: CatalogFederatedCatalog | CatalogFederatedCatalogDict | None = None,
+        OverwriteChildResourcePermissionsWithDefault: Literal["Accept", "Deny"] | None = None,
+        Parameters: dict[str, str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetRedshiftCatalog: CatalogTargetRedshiftCatalog
+        | CatalogTargetRedshiftCatalogDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::Catalog; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            AllowFullTableExternalDataAccess: Literal["True", "False"] | None = None,
-            CatalogProperties: CatalogCatalogProperties
-            | CatalogCatalogPropertiesDict
-            | None = None,
-            CreateDatabaseDefaultPermissions: list[PrincipalPermissions | PrincipalPermissionsDict]
-            | None = None,
-            CreateTableDefaultPermissions: list[PrincipalPermissions | PrincipalPermissionsDict]
-            | None = None,
-            Description: str | None = None,
-            FederatedCatalog: CatalogFederatedCatalog | CatalogFederatedCatalogDict | None = None,
-            OverwriteChildResourcePermissionsWithDefault: Literal["Accept", "Deny"] | None = None,
-            Parameters: dict[str, Any] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetRedshiftCatalog: CatalogTargetRedshiftCatalog
-            | CatalogTargetRedshiftCatalogDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::Catalog; `await` it inside an App to deploy it.
-
-            AllowFullTableExternalDataAccess: Allows third-party engines to access data in Amazon S3 locations that are registered with Lake Formation.
-            CreateDatabaseDefaultPermissions: An array of PrincipalPermissions objects for default database permissions.
-            CreateTableDefaultPermissions: An array of PrincipalPermissions objects for default table permissions.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the catalog to create. Create-only: changing it replaces the resource.
+                Required.
+            AllowFullTableExternalDataAccess: Allows third-party engines to access data in Amazon S3
+                locations that are registered with Lake Formation.
+            CatalogProperties: A structure that specifies data lake access properties and other
+                custom properties.
+            CreateDatabaseDefaultPermissions: An array of PrincipalPermissions objects for default
+                database permissions.
+            CreateTableDefaultPermissions: An array of PrincipalPermissions objects for default
+                table permissions.
             Description: A description of the catalog.
-            Name: The name of the catalog to create.
-            OverwriteChildResourcePermissionsWithDefault: Specifies whether to overwrite child resource permissions with the default permissions.
-            Parameters: A map of key-value pairs that define parameters and properties of the catalog.
+            FederatedCatalog: A FederatedCatalog structure that references an entity outside the
+                Glue Data Catalog.
+            OverwriteChildResourcePermissionsWithDefault: Specifies whether to overwrite child
+                resource permissions with the default permissions. Write-only: sent to AWS, never
+                read back.
+            Parameters: A map of key-value pairs that define parameters and properties of the
+                catalog.
             Tags: An array of key-value pairs to apply to this resource.
+            TargetRedshiftCatalog: A structure that describes a target catalog for resource linking.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

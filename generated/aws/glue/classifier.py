@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,57 +67,78 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ClassifierCsvClassifierDict = TypedDict(
-    "ClassifierCsvClassifierDict",
-    {
-        "AllowSingleColumn": "bool",
-        "ContainsCustomDatatype": "list[str]",
-        "ContainsHeader": "Literal['ABSENT', 'PRESENT', 'UNKNOWN']",
-        "CustomDatatypeConfigured": "bool",
-        "Delimiter": "str",
-        "DisableValueTrimming": "bool",
-        "Header": "list[str]",
-        "Name": "str",
-        "QuoteSymbol": "str",
-    },
-    total=False,
-)
 
-ClassifierGrokClassifierDict = TypedDict(
-    "ClassifierGrokClassifierDict",
-    {
-        "Classification": "Required[str]",
-        "CustomPatterns": "str",
-        "GrokPattern": "Required[str]",
-        "Name": "str",
-    },
-    total=False,
-)
+class ClassifierCsvClassifierDict(TypedDict, total=False):
+    """ClassifierCsvClassifier as a plain dict."""
 
-ClassifierJsonClassifierDict = TypedDict(
-    "ClassifierJsonClassifierDict",
-    {
-        "JsonPath": "Required[str]",
-        "Name": "str",
-    },
-    total=False,
-)
+    AllowSingleColumn: bool
+    """Enables the processing of files that contain only one column."""
+    ContainsCustomDatatype: list[str]
+    """Indicates whether the CSV file contains custom data types."""
+    ContainsHeader: Literal["ABSENT", "PRESENT", "UNKNOWN"]
+    """Indicates whether the CSV file contains a header. A value of UNKNOWN specifies that the
+    classifier will detect whether the CSV file contains headings. A value of PRESENT specifies that
+    the CSV file contains headings. A value of ABSENT specifies that the CSV file does not contain
+    headings."""
+    CustomDatatypeConfigured: bool
+    """Enables the configuration of custom data types."""
+    Delimiter: str
+    """A custom symbol to denote what separates each column entry in the row."""
+    DisableValueTrimming: bool
+    """Specifies not to trim values before identifying the type of column values. The default value
+    is true."""
+    Header: list[str]
+    """A list of strings representing column names."""
+    Name: str
+    """The name of the classifier."""
+    QuoteSymbol: str
+    """A custom symbol to denote what combines content into a single column value. It must be
+    different from the column delimiter."""
 
-ClassifierXMLClassifierDict = TypedDict(
-    "ClassifierXMLClassifierDict",
-    {
-        "Classification": "Required[str]",
-        "Name": "str",
-        "RowTag": "Required[str]",
-    },
-    total=False,
-)
 
+class ClassifierGrokClassifierDict(TypedDict, total=False):
+    """ClassifierGrokClassifier as a plain dict."""
+
+    Classification: Required[str]
+    """An identifier of the data format that the classifier matches, such as Twitter, JSON, Omniture
+    logs, and so on."""
+    CustomPatterns: str
+    """Optional custom grok patterns defined by this classifier."""
+    GrokPattern: Required[str]
+    """The grok pattern applied to a data store by this classifier."""
+    Name: str
+    """The name of the classifier."""
+
+
+class ClassifierJsonClassifierDict(TypedDict, total=False):
+    """ClassifierJsonClassifier as a plain dict."""
+
+    JsonPath: Required[str]
+    """A JsonPath string defining the JSON data for the classifier to classify. AWS Glue supports a
+    subset of JsonPath, as described in Writing JsonPath Custom Classifiers."""
+    Name: str
+    """The name of the classifier."""
+
+
+class ClassifierXMLClassifierDict(TypedDict, total=False):
+    """ClassifierXMLClassifier as a plain dict."""
+
+    Classification: Required[str]
+    """An identifier of the data format that the classifier matches."""
+    Name: str
+    """The name of the classifier."""
+    RowTag: Required[str]
+    """The XML tag designating the element that contains each record in an XML document being
+    parsed. This can't identify a self-closing element (closed by />). An empty row element that
+    contains only attributes can be parsed as long as it ends with a closing tag (for example, <row
+    item_a="A" item_b="B"></row> is okay, but <row item_a="A" item_b="B" /> is not)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::Classifier",
     schema_file="aws-glue-classifier.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Name",),
     create_only=(
         "/XMLClassifier/Name",
@@ -121,18 +146,10 @@ METADATA = _TypeMetadata(
         "/JsonClassifier/Name",
         "/GrokClassifier/Name",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -142,95 +159,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "anyOf": [
-        {"required": ["XMLClassifier"]},
-        {"required": ["CsvClassifier"]},
-        {"required": ["GrokClassifier"]},
-        {"required": ["JsonClassifier"]},
-    ],
-    "definitions": {
-        "CsvClassifier": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowSingleColumn": {"type": "boolean"},
-                "ContainsCustomDatatype": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ContainsHeader": {"enum": ["ABSENT", "PRESENT", "UNKNOWN"], "type": "string"},
-                "CustomDatatypeConfigured": {"type": "boolean"},
-                "Delimiter": {
-                    "maxLength": 1,
-                    "minLength": 1,
-                    "pattern": "^[^\\r\\n]$",
-                    "type": "string",
-                },
-                "DisableValueTrimming": {"type": "boolean"},
-                "Header": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "QuoteSymbol": {
-                    "maxLength": 1,
-                    "minLength": 1,
-                    "pattern": "^[^\\r\\n]$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "GrokClassifier": {
-            "additionalProperties": False,
-            "properties": {
-                "Classification": {"type": "string"},
-                "CustomPatterns": {"maxLength": 16000, "minLength": 0, "type": "string"},
-                "GrokPattern": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["GrokPattern", "Classification"],
-            "type": "object",
-        },
-        "JsonClassifier": {
-            "additionalProperties": False,
-            "properties": {
-                "JsonPath": {"type": "string"},
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["JsonPath"],
-            "type": "object",
-        },
-        "XMLClassifier": {
-            "additionalProperties": False,
-            "properties": {
-                "Classification": {"type": "string"},
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "RowTag": {"type": "string"},
-            },
-            "required": ["RowTag", "Classification"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CsvClassifier": {"$ref": "#/definitions/CsvClassifier"},
-        "GrokClassifier": {"$ref": "#/definitions/GrokClassifier"},
-        "JsonClassifier": {"$ref": "#/definitions/JsonClassifier"},
-        "Name": {"type": "string"},
-        "XMLClassifier": {"$ref": "#/definitions/XMLClassifier"},
-    },
-    "required": [],
-}
-
 
 class Classifier(_Resource):
     """AWS::Glue::Classifier: Resource Type definition for AWS::Glue::Classifier
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): XMLClassifier.Name, CsvClassifier.Name,
+    JsonClassifier.Name, GrokClassifier.Name.
+    Read-only attributes (known once deployed): Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-classifier.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -238,32 +177,34 @@ class Classifier(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClassifierAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "classifier.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Name: str
-    # Declared properties (as declared, or as AWS returned them).
+    """One of XMLClassifier/Name, GrokClassifier/Name, JsonClassifier/Name or CsvClassifier/Name"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CsvClassifier: ClassifierCsvClassifierDict
     GrokClassifier: ClassifierGrokClassifierDict
     JsonClassifier: ClassifierJsonClassifierDict
     XMLClassifier: ClassifierXMLClassifierDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CsvClassifier: ClassifierCsvClassifier | ClassifierCsvClassifierDict | None = None,
+        GrokClassifier: ClassifierGrokClassifier | ClassifierGrokClassifierDict | None = None,
+        JsonClassifier: ClassifierJsonClassifier | ClassifierJsonClassifierDict | None = None,
+        XMLClassifier: ClassifierXMLClassifier | ClassifierXMLClassifierDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::Classifier; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CsvClassifier: ClassifierCsvClassifier | ClassifierCsvClassifierDict | None = None,
-            GrokClassifier: ClassifierGrokClassifier | ClassifierGrokClassifierDict | None = None,
-            JsonClassifier: ClassifierJsonClassifier | ClassifierJsonClassifierDict | None = None,
-            XMLClassifier: ClassifierXMLClassifier | ClassifierXMLClassifierDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::Classifier; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             CsvClassifier: A classifier for comma-separated values (CSV).
             GrokClassifier: A classifier that uses grok.
             JsonClassifier: A classifier for JSON content.
@@ -271,4 +212,7 @@ class Classifier(_Resource):
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

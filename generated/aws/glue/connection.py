@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,112 +87,236 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AuthenticationConfigurationInputDict = TypedDict(
-    "AuthenticationConfigurationInputDict",
-    {
-        "KmsKeyArn": "Any",
-    },
-    total=False,
-)
 
-ConnectionAuthenticationConfigurationDict = TypedDict(
-    "ConnectionAuthenticationConfigurationDict",
-    {
-        "AuthenticationType": "Required[Literal['BASIC', 'CUSTOM', 'IAM', 'OAUTH2']]",
-        "BasicAuthenticationCredentials": "ConnectionBasicAuthenticationCredentialsDict",
-        "CustomAuthenticationCredentials": "dict[str, Any]",
-        "KmsKeyArn": "str",
-        "OAuth2Properties": "ConnectionOAuth2PropertiesDict",
-        "SecretArn": "str",
-    },
-    total=False,
-)
+class AuthenticationConfigurationInputDict(TypedDict, total=False):
+    """AuthenticationConfigurationInput as a plain dict."""
 
-ConnectionAuthorizationCodePropertiesDict = TypedDict(
-    "ConnectionAuthorizationCodePropertiesDict",
-    {
-        "AuthorizationCode": "str",
-        "RedirectUri": "str",
-    },
-    total=False,
-)
+    KmsKeyArn: Any
+    """Type: Any."""
 
-ConnectionBasicAuthenticationCredentialsDict = TypedDict(
-    "ConnectionBasicAuthenticationCredentialsDict",
-    {
-        "Password": "str",
-        "Username": "str",
-    },
-    total=False,
-)
 
-ConnectionConnectionInputDict = TypedDict(
-    "ConnectionConnectionInputDict",
-    {
-        "AthenaProperties": "dict[str, Any]",
-        "AuthenticationConfiguration": "ConnectionAuthenticationConfigurationDict",
-        "ConnectionProperties": "dict[str, Any] | str",
-        "ConnectionType": "Required[Literal['ADOBEANALYTICS', 'ASANA', 'AZURECOSMOS', 'AZURESQL', 'BIGQUERY', 'BLACKBAUD', 'BLACKBAUDRAISEREDGENXT', 'CIRCLECI', 'CLOUDERAHIVE', 'CLOUDERAIMPALA', 'CLOUDWATCH', 'CLOUDWATCHMETRICS', 'CMDB', 'CUSTOM', 'DATADOG', 'DATALAKEGEN2', 'DB2', 'DB2AS400', 'DOCUMENTDB', 'DOCUSIGNMONITOR', 'DOMO', 'DYNAMODB', 'DYNATRACE', 'FACEBOOKADS', 'FACEBOOKPAGEINSIGHTS', 'FRESHDESK', 'FRESHSALES', 'GITLAB', 'GOOGLEADS', 'GOOGLEANALYTICS4', 'GOOGLECLOUDSTORAGE', 'GOOGLESEARCHCONSOLE', 'GOOGLESHEETS', 'HBASE', 'HUBSPOT', 'INSTAGRAMADS', 'INTERCOM', 'JDBC', 'JIRACLOUD', 'KAFKA', 'KUSTOMER', 'LINKEDIN', 'MAILCHIMP', 'MARKETO', 'MARKETPLACE', 'MICROSOFTDYNAMIC365FINANCEANDOPS', 'MICROSOFTDYNAMICS365CRM', 'MICROSOFTTEAMS', 'MIXPANEL', 'MONDAY', 'MONGODB', 'MYSQL', 'NETSUITEERP', 'NETWORK', 'OKTA', 'OPENSEARCH', 'ORACLE', 'PAYPAL', 'PENDO', 'PIPEDIVE', 'PIPEDRIVE', 'POSTGRESQL', 'PRODUCTBOARD', 'QUICKBOOKS', 'SALESFORCE', 'SALESFORCECOMMERCECLOUD', 'SALESFORCEMARKETINGCLOUD', 'SALESFORCEPARDOT', 'SAPCONCUR', 'SAPHANA', 'SAPODATA', 'SENDGRID', 'SERVICENOW', 'SFTP', 'SLACK', 'SMARTSHEET', 'SNAPCHATADS', 'SQLSERVER', 'STRIPE', 'SYNAPSE', 'TERADATA', 'TERADATANOS', 'TIMESTREAM', 'TPCDS', 'TWILIO', 'VERTICA', 'VIEW_VALIDATION_ATHENA', 'VIEW_VALIDATION_REDSHIFT', 'WOOCOMMERCE', 'ZENDESK', 'ZOHOCRM', 'ZOOM']]",
-        "Description": "str",
-        "MatchCriteria": "list[str]",
-        "Name": "str",
-        "PhysicalConnectionRequirements": "ConnectionPhysicalConnectionRequirementsDict",
-        "PythonProperties": "dict[str, Any]",
-        "SparkProperties": "dict[str, Any]",
-        "ValidateCredentials": "bool",
-        "ValidateForComputeEnvironments": "list[Literal['ATHENA', 'PYTHON', 'SPARK']]",
-    },
-    total=False,
-)
+class ConnectionAuthenticationConfigurationDict(TypedDict, total=False):
+    """ConnectionAuthenticationConfiguration as a plain dict."""
 
-ConnectionOAuth2ClientApplicationDict = TypedDict(
-    "ConnectionOAuth2ClientApplicationDict",
-    {
-        "AWSManagedClientApplicationReference": "str",
-        "UserManagedClientApplicationClientId": "str",
-    },
-    total=False,
-)
+    AuthenticationType: Required[Literal["BASIC", "CUSTOM", "IAM", "OAUTH2"]]
+    """A structure containing the authentication configuration in the CreateConnection request."""
+    BasicAuthenticationCredentials: ConnectionBasicAuthenticationCredentialsDict
+    """For supplying basic auth credentials when not providing a SecretArn value"""
+    CustomAuthenticationCredentials: dict[str, Any]
+    """A structure containing the authentication credentials in the CreateConnection request."""
+    KmsKeyArn: str
+    """The Amazon Resource Name (ARN) of the KMS key used in the authentication configuration."""
+    OAuth2Properties: ConnectionOAuth2PropertiesDict
+    """A structure containing properties for OAuth2 in the CreateConnection request."""
+    SecretArn: str
+    """The secret manager ARN to store credentials in the CreateConnection request."""
 
-ConnectionOAuth2CredentialsDict = TypedDict(
-    "ConnectionOAuth2CredentialsDict",
-    {
-        "AccessToken": "str",
-        "JwtToken": "str",
-        "RefreshToken": "str",
-        "UserManagedClientApplicationClientSecret": "str",
-    },
-    total=False,
-)
 
-ConnectionOAuth2PropertiesDict = TypedDict(
-    "ConnectionOAuth2PropertiesDict",
-    {
-        "AuthorizationCodeProperties": "ConnectionAuthorizationCodePropertiesDict",
-        "OAuth2ClientApplication": "ConnectionOAuth2ClientApplicationDict",
-        "OAuth2Credentials": "ConnectionOAuth2CredentialsDict",
-        "OAuth2GrantType": "Literal['AUTHORIZATION_CODE', 'CLIENT_CREDENTIALS', 'JWT_BEARER', 'REFRESH_TOKEN']",
-        "TokenUrl": "str",
-        "TokenUrlParametersMap": "dict[str, Any]",
-    },
-    total=False,
-)
+class ConnectionAuthorizationCodePropertiesDict(TypedDict, total=False):
+    """ConnectionAuthorizationCodeProperties as a plain dict: A structure containing the
+    authorization code used in the authentication configuration."""
 
-ConnectionPhysicalConnectionRequirementsDict = TypedDict(
-    "ConnectionPhysicalConnectionRequirementsDict",
-    {
-        "AvailabilityZone": "str",
-        "SecurityGroupIdList": "list[str]",
-        "SubnetId": "str",
-    },
-    total=False,
-)
+    AuthorizationCode: str
+    """The authorization code used in the authentication configuration."""
+    RedirectUri: str
+    """The redirect URI where the user gets redirected to by authorization server when issuing an
+    authorization code."""
 
+
+class ConnectionBasicAuthenticationCredentialsDict(TypedDict, total=False):
+    """ConnectionBasicAuthenticationCredentials as a plain dict: A structure containing the
+    authentication credentials in the CreateConnection request."""
+
+    Password: str
+    """The password used in the authentication configuration."""
+    Username: str
+    """The username used in the authentication configuration."""
+
+
+class ConnectionConnectionInputDict(TypedDict, total=False):
+    """ConnectionConnectionInput as a plain dict."""
+
+    AthenaProperties: dict[str, Any]
+    """Connection properties specific to the Athena compute environment."""
+    AuthenticationConfiguration: ConnectionAuthenticationConfigurationDict
+    """The authentication configuration used to connect to the connection."""
+    ConnectionProperties: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    ConnectionType: Required[
+        Literal[
+            "ADOBEANALYTICS",
+            "ASANA",
+            "AZURECOSMOS",
+            "AZURESQL",
+            "BIGQUERY",
+            "BLACKBAUD",
+            "BLACKBAUDRAISEREDGENXT",
+            "CIRCLECI",
+            "CLOUDERAHIVE",
+            "CLOUDERAIMPALA",
+            "CLOUDWATCH",
+            "CLOUDWATCHMETRICS",
+            "CMDB",
+            "CUSTOM",
+            "DATADOG",
+            "DATALAKEGEN2",
+            "DB2",
+            "DB2AS400",
+            "DOCUMENTDB",
+            "DOCUSIGNMONITOR",
+            "DOMO",
+            "DYNAMODB",
+            "DYNATRACE",
+            "FACEBOOKADS",
+            "FACEBOOKPAGEINSIGHTS",
+            "FRESHDESK",
+            "FRESHSALES",
+            "GITLAB",
+            "GOOGLEADS",
+            "GOOGLEANALYTICS4",
+            "GOOGLECLOUDSTORAGE",
+            "GOOGLESEARCHCONSOLE",
+            "GOOGLESHEETS",
+            "HBASE",
+            "HUBSPOT",
+            "INSTAGRAMADS",
+            "INTERCOM",
+            "JDBC",
+            "JIRACLOUD",
+            "KAFKA",
+            "KUSTOMER",
+            "LINKEDIN",
+            "MAILCHIMP",
+            "MARKETO",
+            "MARKETPLACE",
+            "MICROSOFTDYNAMIC365FINANCEANDOPS",
+            "MICROSOFTDYNAMICS365CRM",
+            "MICROSOFTTEAMS",
+            "MIXPANEL",
+            "MONDAY",
+            "MONGODB",
+            "MYSQL",
+            "NETSUITEERP",
+            "NETWORK",
+            "OKTA",
+            "OPENSEARCH",
+            "ORACLE",
+            "PAYPAL",
+            "PENDO",
+            "PIPEDIVE",
+            "PIPEDRIVE",
+            "POSTGRESQL",
+            "PRODUCTBOARD",
+            "QUICKBOOKS",
+            "SALESFORCE",
+            "SALESFORCECOMMERCECLOUD",
+            "SALESFORCEMARKETINGCLOUD",
+            "SALESFORCEPARDOT",
+            "SAPCONCUR",
+            "SAPHANA",
+            "SAPODATA",
+            "SENDGRID",
+            "SERVICENOW",
+            "SFTP",
+            "SLACK",
+            "SMARTSHEET",
+            "SNAPCHATADS",
+            "SQLSERVER",
+            "STRIPE",
+            "SYNAPSE",
+            "TERADATA",
+            "TERADATANOS",
+            "TIMESTREAM",
+            "TPCDS",
+            "TWILIO",
+            "VERTICA",
+            "VIEW_VALIDATION_ATHENA",
+            "VIEW_VALIDATION_REDSHIFT",
+            "WOOCOMMERCE",
+            "ZENDESK",
+            "ZOHOCRM",
+            "ZOOM",
+        ]
+    ]
+    """The type of the connection that needs to be created."""
+    Description: str
+    """A description of the connection."""
+    MatchCriteria: list[str]
+    """A list of criteria that can be used in selecting this connection."""
+    Name: str
+    """The name of the connection."""
+    PhysicalConnectionRequirements: ConnectionPhysicalConnectionRequirementsDict
+    """The physical connection requirements."""
+    PythonProperties: dict[str, Any]
+    """Connection properties specific to the Python compute environment."""
+    SparkProperties: dict[str, Any]
+    """Connection properties specific to the Spark compute environment."""
+    ValidateCredentials: bool
+    """A flag to validate the credentials during create connection. Default is true."""
+    ValidateForComputeEnvironments: list[Literal["ATHENA", "PYTHON", "SPARK"]]
+    """Each item: Allowed values: 'ATHENA', 'PYTHON', 'SPARK'."""
+
+
+class ConnectionOAuth2ClientApplicationDict(TypedDict, total=False):
+    """ConnectionOAuth2ClientApplication as a plain dict: The OAuth2 client app used for the
+    connection."""
+
+    AWSManagedClientApplicationReference: str
+    """The reference to the SaaS-side client app that is AWS managed."""
+    UserManagedClientApplicationClientId: str
+    """The client application clientID if the ClientAppType is USER_MANAGED."""
+
+
+class ConnectionOAuth2CredentialsDict(TypedDict, total=False):
+    """ConnectionOAuth2Credentials as a plain dict: A structure containing the OAuth2 credentials
+    used in the authentication configuration."""
+
+    AccessToken: str
+    """The access token used in the authentication configuration."""
+    JwtToken: str
+    """The JSON Web Token (JWT) used when the authentication type is OAuth2."""
+    RefreshToken: str
+    """The refresh token used when the authentication type is OAuth2."""
+    UserManagedClientApplicationClientSecret: str
+    """The client application client secret if the client application is user managed."""
+
+
+class ConnectionOAuth2PropertiesDict(TypedDict, total=False):
+    """ConnectionOAuth2Properties as a plain dict: A structure containing the authentication
+    credentials in the CreateConnection request."""
+
+    AuthorizationCodeProperties: ConnectionAuthorizationCodePropertiesDict
+    """The set of properties required for the the OAuth2 AUTHORIZATION_CODE grant type workflow."""
+    OAuth2ClientApplication: ConnectionOAuth2ClientApplicationDict
+    """The OAuth2 client app used for the connection."""
+    OAuth2Credentials: ConnectionOAuth2CredentialsDict
+    """A structure containing the OAuth2 credentials used in the authentication configuration."""
+    OAuth2GrantType: Literal[
+        "AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "JWT_BEARER", "REFRESH_TOKEN"
+    ]
+    """The grant type used in the authentication configuration."""
+    TokenUrl: str
+    """The URL used in the authentication configuration."""
+    TokenUrlParametersMap: dict[str, Any]
+    """A map of key-value pairs used in the authentication configuration."""
+
+
+class ConnectionPhysicalConnectionRequirementsDict(TypedDict, total=False):
+    """ConnectionPhysicalConnectionRequirements as a plain dict."""
+
+    AvailabilityZone: str
+    """The availability zone where the connection is located."""
+    SecurityGroupIdList: list[str]
+    """The security group ID list used by the connection."""
+    SubnetId: str
+    """The subnet ID used by the connection."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::Connection",
     schema_file="aws-glue-connection.json",
     primary_identifier=("/CatalogId", "/Name"),
-    additional_identifiers=(),
     read_only=("/Name",),
     create_only=("/CatalogId", "/ConnectionInput/Name"),
     write_only=(
@@ -202,17 +330,9 @@ METADATA = _TypeMetadata(
         "/ConnectionInput/ValidateCredentials",
         "/ConnectionInput/ValidateForComputeEnvironments",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ConnectionInput", "CatalogId"),
     list_required=("CatalogId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -222,295 +342,24 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuthenticationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationType": {
-                    "enum": ["BASIC", "CUSTOM", "IAM", "OAUTH2"],
-                    "type": "string",
-                },
-                "BasicAuthenticationCredentials": {
-                    "$ref": "#/definitions/BasicAuthenticationCredentials"
-                },
-                "CustomAuthenticationCredentials": {"type": "object"},
-                "KmsKeyArn": {"pattern": "^$|arn:aws[a-z0-9-]*:kms:", "type": "string"},
-                "OAuth2Properties": {"$ref": "#/definitions/OAuth2Properties"},
-                "SecretArn": {
-                    "pattern": "^arn:aws(-(cn|us-gov|iso(-[bef])?))?:secretsmanager:.*$",
-                    "type": "string",
-                },
-            },
-            "required": ["AuthenticationType"],
-            "type": "object",
-        },
-        "AuthenticationConfigurationInput": {"properties": {"KmsKeyArn": {}}},
-        "AuthorizationCodeProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationCode": {
-                    "maxLength": 4096,
-                    "minLength": 1,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                },
-                "RedirectUri": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^(https?):\\/\\/[^\\s/$.?#].[^\\s]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "BasicAuthenticationCredentials": {
-            "additionalProperties": False,
-            "properties": {
-                "Password": {"maxLength": 512, "minLength": 0, "type": "string"},
-                "Username": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ConnectionInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AthenaProperties": {"type": "object"},
-                "AuthenticationConfiguration": {
-                    "$ref": "#/definitions/AuthenticationConfiguration"
-                },
-                "ConnectionProperties": {"type": ["object", "string"]},
-                "ConnectionType": {
-                    "enum": [
-                        "ADOBEANALYTICS",
-                        "ASANA",
-                        "AZURECOSMOS",
-                        "AZURESQL",
-                        "BIGQUERY",
-                        "BLACKBAUD",
-                        "BLACKBAUDRAISEREDGENXT",
-                        "CIRCLECI",
-                        "CLOUDERAHIVE",
-                        "CLOUDERAIMPALA",
-                        "CLOUDWATCH",
-                        "CLOUDWATCHMETRICS",
-                        "CMDB",
-                        "CUSTOM",
-                        "DATADOG",
-                        "DATALAKEGEN2",
-                        "DB2",
-                        "DB2AS400",
-                        "DOCUMENTDB",
-                        "DOCUSIGNMONITOR",
-                        "DOMO",
-                        "DYNAMODB",
-                        "DYNATRACE",
-                        "FACEBOOKADS",
-                        "FACEBOOKPAGEINSIGHTS",
-                        "FRESHDESK",
-                        "FRESHSALES",
-                        "GITLAB",
-                        "GOOGLEADS",
-                        "GOOGLEANALYTICS4",
-                        "GOOGLECLOUDSTORAGE",
-                        "GOOGLESEARCHCONSOLE",
-                        "GOOGLESHEETS",
-                        "HBASE",
-                        "HUBSPOT",
-                        "INSTAGRAMADS",
-                        "INTERCOM",
-                        "JDBC",
-                        "JIRACLOUD",
-                        "KAFKA",
-                        "KUSTOMER",
-                        "LINKEDIN",
-                        "MAILCHIMP",
-                        "MARKETO",
-                        "MARKETPLACE",
-                        "MICROSOFTDYNAMIC365FINANCEANDOPS",
-                        "MICROSOFTDYNAMICS365CRM",
-                        "MICROSOFTTEAMS",
-                        "MIXPANEL",
-                        "MONDAY",
-                        "MONGODB",
-                        "MYSQL",
-                        "NETSUITEERP",
-                        "NETWORK",
-                        "OKTA",
-                        "OPENSEARCH",
-                        "ORACLE",
-                        "PAYPAL",
-                        "PENDO",
-                        "PIPEDIVE",
-                        "PIPEDRIVE",
-                        "POSTGRESQL",
-                        "PRODUCTBOARD",
-                        "QUICKBOOKS",
-                        "SALESFORCE",
-                        "SALESFORCECOMMERCECLOUD",
-                        "SALESFORCEMARKETINGCLOUD",
-                        "SALESFORCEPARDOT",
-                        "SAPCONCUR",
-                        "SAPHANA",
-                        "SAPODATA",
-                        "SENDGRID",
-                        "SERVICENOW",
-                        "SFTP",
-                        "SLACK",
-                        "SMARTSHEET",
-                        "SNAPCHATADS",
-                        "SQLSERVER",
-                        "STRIPE",
-                        "SYNAPSE",
-                        "TERADATA",
-                        "TERADATANOS",
-                        "TIMESTREAM",
-                        "TPCDS",
-                        "TWILIO",
-                        "VERTICA",
-                        "VIEW_VALIDATION_ATHENA",
-                        "VIEW_VALIDATION_REDSHIFT",
-                        "WOOCOMMERCE",
-                        "ZENDESK",
-                        "ZOHOCRM",
-                        "ZOOM",
-                    ],
-                    "type": "string",
-                },
-                "Description": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "MatchCriteria": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "PhysicalConnectionRequirements": {
-                    "$ref": "#/definitions/PhysicalConnectionRequirements"
-                },
-                "PythonProperties": {"type": "object"},
-                "SparkProperties": {"type": "object"},
-                "ValidateCredentials": {"type": "boolean"},
-                "ValidateForComputeEnvironments": {
-                    "items": {"enum": ["ATHENA", "PYTHON", "SPARK"], "type": "string"},
-                    "type": "array",
-                },
-            },
-            "required": ["ConnectionType"],
-            "type": "object",
-        },
-        "OAuth2ClientApplication": {
-            "additionalProperties": False,
-            "properties": {
-                "AWSManagedClientApplicationReference": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                },
-                "UserManagedClientApplicationClientId": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "OAuth2Credentials": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessToken": {
-                    "maxLength": 4096,
-                    "minLength": 0,
-                    "pattern": "^[\\x20-\\x7E]*$",
-                    "type": "string",
-                },
-                "JwtToken": {
-                    "maxLength": 8000,
-                    "minLength": 0,
-                    "pattern": "^([a-zA-Z0-9_=]+)\\.([a-zA-Z0-9_=]+)\\.([a-zA-Z0-9_\\-\\+\\/=]*)$",
-                    "type": "string",
-                },
-                "RefreshToken": {
-                    "maxLength": 4096,
-                    "minLength": 0,
-                    "pattern": "^[\\x20-\\x7E]*$",
-                    "type": "string",
-                },
-                "UserManagedClientApplicationClientSecret": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^[\\x20-\\x7E]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "OAuth2Properties": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationCodeProperties": {
-                    "$ref": "#/definitions/AuthorizationCodeProperties"
-                },
-                "OAuth2ClientApplication": {"$ref": "#/definitions/OAuth2ClientApplication"},
-                "OAuth2Credentials": {"$ref": "#/definitions/OAuth2Credentials"},
-                "OAuth2GrantType": {
-                    "enum": [
-                        "AUTHORIZATION_CODE",
-                        "CLIENT_CREDENTIALS",
-                        "JWT_BEARER",
-                        "REFRESH_TOKEN",
-                    ],
-                    "type": "string",
-                },
-                "TokenUrl": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^(https?)://[-a-zA-Z0-9+&@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&@#/%=~_|]$",
-                    "type": "string",
-                },
-                "TokenUrlParametersMap": {"type": "object"},
-            },
-            "type": "object",
-        },
-        "PhysicalConnectionRequirements": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "SecurityGroupIdList": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SubnetId": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CatalogId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "ConnectionInput": {"$ref": "#/definitions/ConnectionInput"},
-        "Name": {"type": "string"},
-        "Tags": {"type": "object"},
-    },
-    "required": ["ConnectionInput", "CatalogId"],
-}
-
 
 class Connection(_Resource):
     """AWS::Glue::Connection: Resource Type definition for AWS::Glue::Connection
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CatalogId, Name (composite: the values joined by '|').
+    Replaced when any of these change (create-only): CatalogId, ConnectionInput.Name.
+    Write-only (sent to AWS, never read back): ConnectionInput.AuthenticationConfiguration,
+    ConnectionInput.AuthenticationConfiguration.AuthenticationType,
+    ConnectionInput.AuthenticationConfiguration.BasicAuthenticationCredentials,
+    ConnectionInput.AuthenticationConfiguration.CustomAuthenticationCredentials,
+    ConnectionInput.AuthenticationConfiguration.KmsKeyArn,
+    ConnectionInput.AuthenticationConfiguration.OAuth2Properties.AuthorizationCodeProperties,
+    ConnectionInput.AuthenticationConfiguration.OAuth2Properties.OAuth2Credentials,
+    ConnectionInput.ValidateCredentials, ConnectionInput.ValidateForComputeEnvironments.
+    Read-only attributes (known once deployed): Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-connection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -518,34 +367,41 @@ class Connection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connection.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Name: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The name of the connection."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CatalogId: str
     ConnectionInput: ConnectionConnectionInputDict
     Tags: dict[str, Any]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CatalogId: str,
+        ConnectionInput: ConnectionConnectionInput | ConnectionConnectionInputDict,
+        Tags: dict[str, Any] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::Connection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CatalogId: str,
-            ConnectionInput: ConnectionConnectionInput | ConnectionConnectionInputDict,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::Connection; `await` it inside an App to deploy it.
-
-            CatalogId: The ID of the data catalog to create the catalog object in.
-            ConnectionInput: The connection properties used for this connection.
-            Tags: The collection of tags.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CatalogId: The ID of the data catalog to create the catalog object in. Currently, this
+                should be the AWS account ID. Create-only: changing it replaces the resource.
+                Required.
+            ConnectionInput: The connection properties used for this connection. Required.
+            Tags: The collection of tags. Each tag element is associated with a given resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -151,210 +155,289 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectionPropertiesConfigurationDict = TypedDict(
-    "ConnectionPropertiesConfigurationDict",
-    {
-        "AdditionalRequestParameters": "list[ConnectorPropertyDict]",
-        "Url": "ConnectorPropertyDict",
-    },
-    total=False,
-)
 
-ConnectionTypeBasicAuthenticationPropertiesDict = TypedDict(
-    "ConnectionTypeBasicAuthenticationPropertiesDict",
-    {
-        "Password": "SecretConnectorPropertyDict",
-        "Username": "SecretConnectorPropertyDict",
-    },
-    total=False,
-)
+class ConnectionPropertiesConfigurationDict(TypedDict, total=False):
+    """ConnectionPropertiesConfiguration as a plain dict: Configuration that defines the base URL
+    and additional request parameters needed during connection creation."""
 
-ConnectionTypeBetweenConfigurationDict = TypedDict(
-    "ConnectionTypeBetweenConfigurationDict",
-    {
-        "HighBoundKey": "str",
-        "LowBoundKey": "str",
-        "Template": "str",
-    },
-    total=False,
-)
+    AdditionalRequestParameters: list[ConnectorPropertyDict]
+    """Key-value pairs of additional request parameters."""
+    Url: ConnectorPropertyDict
+    """Defines a property configuration for connection types."""
 
-ConnectionTypeClientCredentialsPropertiesDict = TypedDict(
-    "ConnectionTypeClientCredentialsPropertiesDict",
-    {
-        "ClientId": "SecretConnectorPropertyDict",
-        "ClientSecret": "SecretConnectorPropertyDict",
-        "ContentType": "Literal['APPLICATION_JSON', 'URL_ENCODED']",
-        "RequestMethod": "Literal['GET', 'POST']",
-        "Scope": "ConnectorPropertyDict",
-        "TokenUrl": "ConnectorPropertyDict",
-        "TokenUrlParameters": "list[ConnectorPropertyDict]",
-    },
-    total=False,
-)
 
-ConnectionTypeConnectorAuthenticationConfigurationDict = TypedDict(
-    "ConnectionTypeConnectorAuthenticationConfigurationDict",
-    {
-        "AuthenticationTypes": "Required[list[Literal['BASIC', 'OAUTH2', 'CUSTOM', 'IAM']]]",
-        "BasicAuthenticationProperties": "ConnectionTypeBasicAuthenticationPropertiesDict",
-        "CustomAuthenticationProperties": "ConnectionTypeCustomAuthenticationPropertiesDict",
-        "OAuth2Properties": "ConnectorOAuth2PropertiesDict",
-    },
-    total=False,
-)
+class ConnectionTypeBasicAuthenticationPropertiesDict(TypedDict, total=False):
+    """ConnectionTypeBasicAuthenticationProperties as a plain dict: Basic authentication
+    configuration."""
 
-ConnectionTypeCursorConfigurationDict = TypedDict(
-    "ConnectionTypeCursorConfigurationDict",
-    {
-        "LimitParameter": "ExtractedParameterDict",
-        "NextPage": "Required[ExtractedParameterDict]",
-    },
-    total=False,
-)
+    Password: SecretConnectorPropertyDict
+    """Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or
+    AllowedValues."""
+    Username: SecretConnectorPropertyDict
+    """Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or
+    AllowedValues."""
 
-ConnectionTypeCustomAuthenticationPropertiesDict = TypedDict(
-    "ConnectionTypeCustomAuthenticationPropertiesDict",
-    {
-        "AuthenticationParameters": "Required[list[SecretConnectorPropertyDict]]",
-    },
-    total=False,
-)
 
-ConnectionTypeFilterConfigurationDict = TypedDict(
-    "ConnectionTypeFilterConfigurationDict",
-    {
-        "BetweenConfiguration": "ConnectionTypeBetweenConfigurationDict",
-        "DateTimeFormat": "str",
-        "FilterMode": "Required[Literal['QUERY_PARAMS', 'FILTER_STRING']]",
-        "FilterStringConfiguration": "ConnectionTypeFilterStringConfigurationDict",
-        "OperatorMappings": "dict[str, Any]",
-        "StripQuotes": "bool",
-    },
-    total=False,
-)
+class ConnectionTypeBetweenConfigurationDict(TypedDict, total=False):
+    """ConnectionTypeBetweenConfiguration as a plain dict: Configuration that defines how BETWEEN
+    range filter operations are translated into REST API request parameters."""
 
-ConnectionTypeFilterOverridesDict = TypedDict(
-    "ConnectionTypeFilterOverridesDict",
-    {
-        "BetweenConfiguration": "ConnectionTypeBetweenConfigurationDict",
-        "DateTimeFormat": "str",
-        "FieldName": "str",
-        "OperatorMappings": "dict[str, Any]",
-    },
-    total=False,
-)
+    HighBoundKey: str
+    """The parameter name used for the upper bound value in a BETWEEN filter operation."""
+    LowBoundKey: str
+    """The parameter name used for the lower bound value in a BETWEEN filter operation."""
+    Template: str
+    """A template string for constructing the BETWEEN filter expression."""
 
-ConnectionTypeFilterStringConfigurationDict = TypedDict(
-    "ConnectionTypeFilterStringConfigurationDict",
-    {
-        "QueryParameterName": "Required[str]",
-        "QuoteCharacter": "str",
-        "QuoteStringValues": "bool",
-    },
-    total=False,
-)
 
-ConnectionTypeJWTBearerPropertiesDict = TypedDict(
-    "ConnectionTypeJWTBearerPropertiesDict",
-    {
-        "ContentType": "Literal['APPLICATION_JSON', 'URL_ENCODED']",
-        "JwtToken": "SecretConnectorPropertyDict",
-        "RequestMethod": "Literal['GET', 'POST']",
-        "TokenUrl": "ConnectorPropertyDict",
-        "TokenUrlParameters": "list[ConnectorPropertyDict]",
-    },
-    total=False,
-)
+class ConnectionTypeClientCredentialsPropertiesDict(TypedDict, total=False):
+    """ConnectionTypeClientCredentialsProperties as a plain dict: OAuth2 client credentials
+    configuration."""
 
-ConnectionTypeOffsetConfigurationDict = TypedDict(
-    "ConnectionTypeOffsetConfigurationDict",
-    {
-        "LimitParameter": "Required[ExtractedParameterDict]",
-        "OffsetParameter": "Required[ExtractedParameterDict]",
-    },
-    total=False,
-)
+    ClientId: SecretConnectorPropertyDict
+    """Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or
+    AllowedValues."""
+    ClientSecret: SecretConnectorPropertyDict
+    """Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or
+    AllowedValues."""
+    ContentType: Literal["APPLICATION_JSON", "URL_ENCODED"]
+    """Allowed values: 'APPLICATION_JSON', 'URL_ENCODED'."""
+    RequestMethod: Literal["GET", "POST"]
+    """Allowed values: 'GET', 'POST'."""
+    Scope: ConnectorPropertyDict
+    """Defines a property configuration for connection types."""
+    TokenUrl: ConnectorPropertyDict
+    """Defines a property configuration for connection types."""
+    TokenUrlParameters: list[ConnectorPropertyDict]
+    """Type: list[ConnectorPropertyDict]."""
 
-ConnectionTypePaginationConfigurationDict = TypedDict(
-    "ConnectionTypePaginationConfigurationDict",
-    {
-        "CursorConfiguration": "ConnectionTypeCursorConfigurationDict",
-        "OffsetConfiguration": "ConnectionTypeOffsetConfigurationDict",
-    },
-    total=False,
-)
 
-ConnectionTypeResponseConfigurationDict = TypedDict(
-    "ConnectionTypeResponseConfigurationDict",
-    {
-        "ErrorPath": "str",
-        "ResultPath": "Required[str]",
-    },
-    total=False,
-)
+class ConnectionTypeConnectorAuthenticationConfigurationDict(TypedDict, total=False):
+    """ConnectionTypeConnectorAuthenticationConfiguration as a plain dict: Configuration that
+    defines supported authentication types and required properties."""
 
-ConnectionTypeRestConfigurationDict = TypedDict(
-    "ConnectionTypeRestConfigurationDict",
-    {
-        "EntityConfigurations": "dict[str, Any]",
-        "GlobalSourceConfiguration": "ConnectionTypeSourceConfigurationDict",
-        "ValidationEndpointConfiguration": "ConnectionTypeRestConfigurationValidationEndpointConfigurationDict",
-    },
-    total=False,
-)
+    AuthenticationTypes: Required[list[Literal["BASIC", "OAUTH2", "CUSTOM", "IAM"]]]
+    """A list of authentication types supported."""
+    BasicAuthenticationProperties: ConnectionTypeBasicAuthenticationPropertiesDict
+    """Basic authentication configuration."""
+    CustomAuthenticationProperties: ConnectionTypeCustomAuthenticationPropertiesDict
+    """Custom authentication configuration."""
+    OAuth2Properties: ConnectorOAuth2PropertiesDict
+    """OAuth2 configuration container."""
 
-ConnectionTypeRestConfigurationValidationEndpointConfigurationDict = TypedDict(
-    "ConnectionTypeRestConfigurationValidationEndpointConfigurationDict",
-    {
-        "RequestMethod": "Literal['GET', 'POST']",
-        "RequestPath": "str",
-    },
-    total=False,
-)
 
-ConnectionTypeSourceConfigurationDict = TypedDict(
-    "ConnectionTypeSourceConfigurationDict",
-    {
-        "FilterConfiguration": "ConnectionTypeFilterConfigurationDict",
-        "PaginationConfiguration": "ConnectionTypePaginationConfigurationDict",
-        "RequestMethod": "Literal['GET', 'POST']",
-        "RequestParameters": "list[ConnectorPropertyDict]",
-        "RequestPath": "str",
-        "ResponseConfiguration": "ConnectionTypeResponseConfigurationDict",
-    },
-    total=False,
-)
+class ConnectionTypeCursorConfigurationDict(TypedDict, total=False):
+    """ConnectionTypeCursorConfiguration as a plain dict: Cursor-based pagination configuration."""
 
-ConnectorAuthorizationCodePropertiesDict = TypedDict(
-    "ConnectorAuthorizationCodePropertiesDict",
-    {
-        "AuthorizationCode": "ConnectorPropertyDict",
-        "AuthorizationCodeUrl": "ConnectorPropertyDict",
-        "ClientId": "SecretConnectorPropertyDict",
-        "ClientSecret": "SecretConnectorPropertyDict",
-        "ContentType": "Literal['APPLICATION_JSON', 'URL_ENCODED']",
-        "Prompt": "ConnectorPropertyDict",
-        "RedirectUri": "ConnectorPropertyDict",
-        "RequestMethod": "Literal['GET', 'POST']",
-        "Scope": "ConnectorPropertyDict",
-        "TokenUrl": "ConnectorPropertyDict",
-        "TokenUrlParameters": "list[ConnectorPropertyDict]",
-    },
-    total=False,
-)
+    LimitParameter: ExtractedParameterDict
+    """Parameter extraction configuration."""
+    NextPage: Required[ExtractedParameterDict]
+    """Parameter extraction configuration."""
 
-ConnectorOAuth2PropertiesDict = TypedDict(
-    "ConnectorOAuth2PropertiesDict",
-    {
-        "AuthorizationCodeProperties": "ConnectorAuthorizationCodePropertiesDict",
-        "ClientCredentialsProperties": "ConnectionTypeClientCredentialsPropertiesDict",
-        "JWTBearerProperties": "ConnectionTypeJWTBearerPropertiesDict",
-        "OAuth2GrantType": "Required[Literal['CLIENT_CREDENTIALS', 'JWT_BEARER', 'AUTHORIZATION_CODE']]",
-    },
-    total=False,
-)
 
+class ConnectionTypeCustomAuthenticationPropertiesDict(TypedDict, total=False):
+    """ConnectionTypeCustomAuthenticationProperties as a plain dict: Custom authentication
+    configuration."""
+
+    AuthenticationParameters: Required[list[SecretConnectorPropertyDict]]
+    """Type: list[SecretConnectorPropertyDict]."""
+
+
+class ConnectionTypeFilterConfigurationDict(TypedDict, total=False):
+    """ConnectionTypeFilterConfiguration as a plain dict: Configuration that defines how filter
+    predicates are applied to REST API requests, supporting both query parameter and filter string
+    strategies."""
+
+    BetweenConfiguration: ConnectionTypeBetweenConfigurationDict
+    """Configuration that defines how BETWEEN range filter operations are translated into REST API
+    request parameters."""
+    DateTimeFormat: str
+    """The global date and time format for filter expressions."""
+    FilterMode: Required[Literal["QUERY_PARAMS", "FILTER_STRING"]]
+    """The strategy for applying filters to requests."""
+    FilterStringConfiguration: ConnectionTypeFilterStringConfigurationDict
+    """Configuration for constructing filter expression strings when using the FILTER_STRING filter
+    mode."""
+    OperatorMappings: dict[str, str]
+    """A map of logical filter operators to their API-specific string representations."""
+    StripQuotes: bool
+    """Indicates whether surrounding double quotes should be stripped from filter values before
+    processing."""
+
+
+class ConnectionTypeFilterOverridesDict(TypedDict, total=False):
+    """ConnectionTypeFilterOverrides as a plain dict: Configuration that defines per-field overrides
+    for filter behavior, allowing individual fields to customize how filter operations are applied."""
+
+    BetweenConfiguration: ConnectionTypeBetweenConfigurationDict
+    """Configuration that defines how BETWEEN range filter operations are translated into REST API
+    request parameters."""
+    DateTimeFormat: str
+    """The date and time format for filter expressions on this field, overriding the global
+    DateTimeFormat."""
+    FieldName: str
+    """An override for the field name to use in filter expressions, if different from the schema
+    field name."""
+    OperatorMappings: dict[str, str]
+    """A map of logical filter operators to their field-specific API representations, overriding the
+    global operator mappings."""
+
+
+class ConnectionTypeFilterStringConfigurationDict(TypedDict, total=False):
+    """ConnectionTypeFilterStringConfiguration as a plain dict: Configuration for constructing
+    filter expression strings when using the FILTER_STRING filter mode."""
+
+    QueryParameterName: Required[str]
+    """The query parameter name used to send the constructed filter expression string in API
+    requests."""
+    QuoteCharacter: str
+    """The character used to quote values when QuoteStringValues is true. Defaults to double quotes
+    if not specified."""
+    QuoteStringValues: bool
+    """Indicates whether string and date values should be wrapped with a quote character in the
+    filter expression."""
+
+
+class ConnectionTypeJWTBearerPropertiesDict(TypedDict, total=False):
+    """ConnectionTypeJWTBearerProperties as a plain dict: JWT bearer token configuration."""
+
+    ContentType: Literal["APPLICATION_JSON", "URL_ENCODED"]
+    """Allowed values: 'APPLICATION_JSON', 'URL_ENCODED'."""
+    JwtToken: SecretConnectorPropertyDict
+    """Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or
+    AllowedValues."""
+    RequestMethod: Literal["GET", "POST"]
+    """Allowed values: 'GET', 'POST'."""
+    TokenUrl: ConnectorPropertyDict
+    """Defines a property configuration for connection types."""
+    TokenUrlParameters: list[ConnectorPropertyDict]
+    """Type: list[ConnectorPropertyDict]."""
+
+
+class ConnectionTypeOffsetConfigurationDict(TypedDict, total=False):
+    """ConnectionTypeOffsetConfiguration as a plain dict: Offset-based pagination configuration."""
+
+    LimitParameter: Required[ExtractedParameterDict]
+    """Parameter extraction configuration."""
+    OffsetParameter: Required[ExtractedParameterDict]
+    """Parameter extraction configuration."""
+
+
+class ConnectionTypePaginationConfigurationDict(TypedDict, total=False):
+    """ConnectionTypePaginationConfiguration as a plain dict: Configuration for handling paginated
+    responses."""
+
+    CursorConfiguration: ConnectionTypeCursorConfigurationDict
+    """Cursor-based pagination configuration."""
+    OffsetConfiguration: ConnectionTypeOffsetConfigurationDict
+    """Offset-based pagination configuration."""
+
+
+class ConnectionTypeResponseConfigurationDict(TypedDict, total=False):
+    """ConnectionTypeResponseConfiguration as a plain dict: Configuration for parsing JSON responses
+    from REST API calls."""
+
+    ErrorPath: str
+    """JSON path expression for error information location."""
+    ResultPath: Required[str]
+    """JSON path expression for result data location."""
+
+
+class ConnectionTypeRestConfigurationDict(TypedDict, total=False):
+    """ConnectionTypeRestConfiguration as a plain dict: Configuration for HTTP request and response
+    handling."""
+
+    EntityConfigurations: dict[str, EntityConfigurationDict]
+    """A map of entity configurations."""
+    GlobalSourceConfiguration: ConnectionTypeSourceConfigurationDict
+    """Configuration that defines how to make requests to endpoints."""
+    ValidationEndpointConfiguration: (
+        ConnectionTypeRestConfigurationValidationEndpointConfigurationDict
+    )
+    """Configuration for the validation endpoint. Only supports RequestMethod and RequestPath."""
+
+
+class ConnectionTypeRestConfigurationValidationEndpointConfigurationDict(TypedDict, total=False):
+    """ConnectionTypeRestConfigurationValidationEndpointConfiguration as a plain dict: Configuration
+    for the validation endpoint. Only supports RequestMethod and RequestPath."""
+
+    RequestMethod: Literal["GET", "POST"]
+    """The HTTP method to use."""
+    RequestPath: str
+    """The URL path for the REST endpoint."""
+
+
+class ConnectionTypeSourceConfigurationDict(TypedDict, total=False):
+    """ConnectionTypeSourceConfiguration as a plain dict: Configuration that defines how to make
+    requests to endpoints."""
+
+    FilterConfiguration: ConnectionTypeFilterConfigurationDict
+    """Configuration that defines how filter predicates are applied to REST API requests, supporting
+    both query parameter and filter string strategies."""
+    PaginationConfiguration: ConnectionTypePaginationConfigurationDict
+    """Configuration for handling paginated responses."""
+    RequestMethod: Literal["GET", "POST"]
+    """The HTTP method to use."""
+    RequestParameters: list[ConnectorPropertyDict]
+    """Request parameters configuration."""
+    RequestPath: str
+    """The URL path for the REST endpoint."""
+    ResponseConfiguration: ConnectionTypeResponseConfigurationDict
+    """Configuration for parsing JSON responses from REST API calls."""
+
+
+class ConnectorAuthorizationCodePropertiesDict(TypedDict, total=False):
+    """ConnectorAuthorizationCodeProperties as a plain dict: OAuth2 authorization code
+    configuration."""
+
+    AuthorizationCode: ConnectorPropertyDict
+    """Defines a property configuration for connection types."""
+    AuthorizationCodeUrl: ConnectorPropertyDict
+    """Defines a property configuration for connection types."""
+    ClientId: SecretConnectorPropertyDict
+    """Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or
+    AllowedValues."""
+    ClientSecret: SecretConnectorPropertyDict
+    """Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or
+    AllowedValues."""
+    ContentType: Literal["APPLICATION_JSON", "URL_ENCODED"]
+    """Allowed values: 'APPLICATION_JSON', 'URL_ENCODED'."""
+    Prompt: ConnectorPropertyDict
+    """Defines a property configuration for connection types."""
+    RedirectUri: ConnectorPropertyDict
+    """Defines a property configuration for connection types."""
+    RequestMethod: Literal["GET", "POST"]
+    """Allowed values: 'GET', 'POST'."""
+    Scope: ConnectorPropertyDict
+    """Defines a property configuration for connection types."""
+    TokenUrl: ConnectorPropertyDict
+    """Defines a property configuration for connection types."""
+    TokenUrlParameters: list[ConnectorPropertyDict]
+    """Type: list[ConnectorPropertyDict]."""
+
+
+class ConnectorOAuth2PropertiesDict(TypedDict, total=False):
+    """ConnectorOAuth2Properties as a plain dict: OAuth2 configuration container."""
+
+    AuthorizationCodeProperties: ConnectorAuthorizationCodePropertiesDict
+    """OAuth2 authorization code configuration."""
+    ClientCredentialsProperties: ConnectionTypeClientCredentialsPropertiesDict
+    """OAuth2 client credentials configuration."""
+    JWTBearerProperties: ConnectionTypeJWTBearerPropertiesDict
+    """JWT bearer token configuration."""
+    OAuth2GrantType: Required[Literal["CLIENT_CREDENTIALS", "JWT_BEARER", "AUTHORIZATION_CODE"]]
+    """The OAuth2 grant type to use."""
+
+
+# ConnectorProperty as a plain dict: Defines a property configuration for connection types.
+# Functional form: some keys are not Python identifiers.
+# AllowedValues: A list of allowed values for the property.
+# DefaultValue: The default value for the property.
+# KeyOverride: A key name to use when sending this property in API requests.
+# Name: The name of the property.
+# PropertyLocation: Specifies where this property should be included in REST requests.
+# PropertyType: The data type of this property.
+# Required: Indicates whether the property is required.
 ConnectorPropertyDict = TypedDict(
     "ConnectorPropertyDict",
     {
@@ -369,50 +452,90 @@ ConnectorPropertyDict = TypedDict(
     total=False,
 )
 
-EntityConfigurationDict = TypedDict(
-    "EntityConfigurationDict",
-    {
-        "Schema": "dict[str, Any]",
-        "SourceConfiguration": "ConnectionTypeSourceConfigurationDict",
-    },
-    total=False,
-)
 
-ExtractedParameterDict = TypedDict(
-    "ExtractedParameterDict",
-    {
-        "DefaultValue": "str",
-        "Key": "str",
-        "PropertyLocation": "Literal['HEADER', 'BODY', 'QUERY_PARAM', 'PATH']",
-        "Value": "ResponseExtractionMappingDict",
-    },
-    total=False,
-)
+class EntityConfigurationDict(TypedDict, total=False):
+    """EntityConfiguration as a plain dict: Configuration for interacting with a specific data
+    entity."""
 
-FieldDefinitionDict = TypedDict(
-    "FieldDefinitionDict",
-    {
-        "FieldDataType": "Required[Literal['INT', 'SMALLINT', 'BIGINT', 'FLOAT', 'LONG', 'DATE', 'BOOLEAN', 'MAP', 'ARRAY', 'STRING', 'TIMESTAMP', 'DECIMAL', 'BYTE', 'SHORT', 'DOUBLE', 'STRUCT', 'BINARY', 'UNION']]",
-        "FilterOverrides": "ConnectionTypeFilterOverridesDict",
-        "IsNullable": "bool",
-        "IsOrderable": "bool",
-        "IsPartitionable": "bool",
-        "IsQueryable": "bool",
-        "Name": "Required[str]",
-        "ResponseDateFormat": "str",
-    },
-    total=False,
-)
+    Schema: dict[str, FieldDefinitionDict]
+    """The schema definition for this entity."""
+    SourceConfiguration: ConnectionTypeSourceConfigurationDict
+    """Configuration that defines how to make requests to endpoints."""
 
-ResponseExtractionMappingDict = TypedDict(
-    "ResponseExtractionMappingDict",
-    {
-        "ContentPath": "str",
-        "HeaderKey": "str",
-    },
-    total=False,
-)
 
+class ExtractedParameterDict(TypedDict, total=False):
+    """ExtractedParameter as a plain dict: Parameter extraction configuration."""
+
+    DefaultValue: str
+    """The default value."""
+    Key: str
+    """The parameter key name."""
+    PropertyLocation: Literal["HEADER", "BODY", "QUERY_PARAM", "PATH"]
+    """Specifies where to place the parameter in requests."""
+    Value: ResponseExtractionMappingDict
+    """Defines how to extract values from HTTP responses."""
+
+
+class FieldDefinitionDict(TypedDict, total=False):
+    """FieldDefinition as a plain dict: Defines a field in an entity schema."""
+
+    FieldDataType: Required[
+        Literal[
+            "INT",
+            "SMALLINT",
+            "BIGINT",
+            "FLOAT",
+            "LONG",
+            "DATE",
+            "BOOLEAN",
+            "MAP",
+            "ARRAY",
+            "STRING",
+            "TIMESTAMP",
+            "DECIMAL",
+            "BYTE",
+            "SHORT",
+            "DOUBLE",
+            "STRUCT",
+            "BINARY",
+            "UNION",
+        ]
+    ]
+    """The data type of the field."""
+    FilterOverrides: ConnectionTypeFilterOverridesDict
+    """Configuration that defines per-field overrides for filter behavior, allowing individual
+    fields to customize how filter operations are applied."""
+    IsNullable: bool
+    """Indicates whether this field can contain null values."""
+    IsOrderable: bool
+    """Indicates whether this field can be used for ordering results."""
+    IsPartitionable: bool
+    """Indicates whether this field can be used for partitioning queries to the data source."""
+    IsQueryable: bool
+    """Indicates whether this field can be used in filter predicates when querying data."""
+    Name: Required[str]
+    """The name of the field."""
+    ResponseDateFormat: str
+    """The format pattern for parsing date values from API responses. Accepts Java DateTimeFormatter
+    patterns, EPOCH_SECONDS, or EPOCH_MILLIS."""
+
+
+class ResponseExtractionMappingDict(TypedDict, total=False):
+    """ResponseExtractionMapping as a plain dict: Defines how to extract values from HTTP responses."""
+
+    ContentPath: str
+    """A JSON path expression to extract a value from response body."""
+    HeaderKey: str
+    """The name of an HTTP response header from which to extract the value."""
+
+
+# SecretConnectorProperty as a plain dict: Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues.
+# Functional form: some keys are not Python identifiers.
+# KeyOverride: A key name to use when sending this property in API requests.
+# Name: The name of the property.
+# PropertyLocation: Specifies where this property should be included in REST requests.
+# PropertyType: The data type of this property. Must be SECRET for secret properties.
+# Required: Indicates whether the property is required.
 SecretConnectorPropertyDict = TypedDict(
     "SecretConnectorPropertyDict",
     {
@@ -425,15 +548,17 @@ SecretConnectorPropertyDict = TypedDict(
     total=False,
 )
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::ConnectionType",
     schema_file="aws-glue-connectiontype.json",
@@ -453,17 +578,9 @@ METADATA = _TypeMetadata(
         "/ConnectorAuthenticationConfiguration",
         "/IntegrationType",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ConnectionType", "RestConfiguration"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -473,440 +590,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BasicAuthenticationProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Password": {"$ref": "#/definitions/SecretConnectorProperty"},
-                "Username": {"$ref": "#/definitions/SecretConnectorProperty"},
-            },
-            "type": "object",
-        },
-        "BetweenConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "HighBoundKey": {"type": "string"},
-                "LowBoundKey": {"type": "string"},
-                "Template": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ClientCredentialsProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {"$ref": "#/definitions/SecretConnectorProperty"},
-                "ClientSecret": {"$ref": "#/definitions/SecretConnectorProperty"},
-                "ContentType": {"enum": ["APPLICATION_JSON", "URL_ENCODED"], "type": "string"},
-                "RequestMethod": {"enum": ["GET", "POST"], "type": "string"},
-                "Scope": {"$ref": "#/definitions/ConnectorProperty"},
-                "TokenUrl": {"$ref": "#/definitions/ConnectorProperty"},
-                "TokenUrlParameters": {
-                    "items": {"$ref": "#/definitions/ConnectorProperty"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ConnectionPropertiesConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalRequestParameters": {
-                    "items": {"$ref": "#/definitions/ConnectorProperty"},
-                    "type": "array",
-                },
-                "Url": {"$ref": "#/definitions/ConnectorProperty"},
-            },
-            "type": "object",
-        },
-        "ConnectorAuthenticationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationTypes": {
-                    "items": {"enum": ["BASIC", "OAUTH2", "CUSTOM", "IAM"], "type": "string"},
-                    "type": "array",
-                },
-                "BasicAuthenticationProperties": {
-                    "$ref": "#/definitions/BasicAuthenticationProperties"
-                },
-                "CustomAuthenticationProperties": {
-                    "$ref": "#/definitions/CustomAuthenticationProperties"
-                },
-                "OAuth2Properties": {"$ref": "#/definitions/ConnectorOAuth2Properties"},
-            },
-            "required": ["AuthenticationTypes"],
-            "type": "object",
-        },
-        "ConnectorAuthorizationCodeProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationCode": {"$ref": "#/definitions/ConnectorProperty"},
-                "AuthorizationCodeUrl": {"$ref": "#/definitions/ConnectorProperty"},
-                "ClientId": {"$ref": "#/definitions/SecretConnectorProperty"},
-                "ClientSecret": {"$ref": "#/definitions/SecretConnectorProperty"},
-                "ContentType": {"enum": ["APPLICATION_JSON", "URL_ENCODED"], "type": "string"},
-                "Prompt": {"$ref": "#/definitions/ConnectorProperty"},
-                "RedirectUri": {"$ref": "#/definitions/ConnectorProperty"},
-                "RequestMethod": {"enum": ["GET", "POST"], "type": "string"},
-                "Scope": {"$ref": "#/definitions/ConnectorProperty"},
-                "TokenUrl": {"$ref": "#/definitions/ConnectorProperty"},
-                "TokenUrlParameters": {
-                    "items": {"$ref": "#/definitions/ConnectorProperty"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ConnectorOAuth2Properties": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationCodeProperties": {
-                    "$ref": "#/definitions/ConnectorAuthorizationCodeProperties"
-                },
-                "ClientCredentialsProperties": {
-                    "$ref": "#/definitions/ClientCredentialsProperties"
-                },
-                "JWTBearerProperties": {"$ref": "#/definitions/JWTBearerProperties"},
-                "OAuth2GrantType": {
-                    "enum": ["CLIENT_CREDENTIALS", "JWT_BEARER", "AUTHORIZATION_CODE"],
-                    "type": "string",
-                },
-            },
-            "required": ["OAuth2GrantType"],
-            "type": "object",
-        },
-        "ConnectorProperty": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedValues": {"items": {"type": "string"}, "type": "array"},
-                "DefaultValue": {"type": "string"},
-                "KeyOverride": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "PropertyLocation": {
-                    "enum": ["HEADER", "BODY", "QUERY_PARAM", "PATH"],
-                    "type": "string",
-                },
-                "PropertyType": {
-                    "enum": ["USER_INPUT", "SECRET", "READ_ONLY", "UNUSED", "SECRET_OR_USER_INPUT"],
-                    "type": "string",
-                },
-                "Required": {"type": "boolean"},
-            },
-            "required": ["Name", "Required", "PropertyType"],
-            "type": "object",
-        },
-        "CursorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LimitParameter": {"$ref": "#/definitions/ExtractedParameter"},
-                "NextPage": {"$ref": "#/definitions/ExtractedParameter"},
-            },
-            "required": ["NextPage"],
-            "type": "object",
-        },
-        "CustomAuthenticationProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationParameters": {
-                    "items": {"$ref": "#/definitions/SecretConnectorProperty"},
-                    "type": "array",
-                }
-            },
-            "required": ["AuthenticationParameters"],
-            "type": "object",
-        },
-        "EntityConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Schema": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "^[a-zA-Z0-9_ -]+$": {"$ref": "#/definitions/FieldDefinition"}
-                    },
-                    "type": "object",
-                },
-                "SourceConfiguration": {"$ref": "#/definitions/SourceConfiguration"},
-            },
-            "type": "object",
-        },
-        "ExtractedParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValue": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "[^<>&'\"]",
-                    "type": "string",
-                },
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "PropertyLocation": {
-                    "enum": ["HEADER", "BODY", "QUERY_PARAM", "PATH"],
-                    "type": "string",
-                },
-                "Value": {"$ref": "#/definitions/ResponseExtractionMapping"},
-            },
-            "type": "object",
-        },
-        "FieldDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldDataType": {
-                    "enum": [
-                        "INT",
-                        "SMALLINT",
-                        "BIGINT",
-                        "FLOAT",
-                        "LONG",
-                        "DATE",
-                        "BOOLEAN",
-                        "MAP",
-                        "ARRAY",
-                        "STRING",
-                        "TIMESTAMP",
-                        "DECIMAL",
-                        "BYTE",
-                        "SHORT",
-                        "DOUBLE",
-                        "STRUCT",
-                        "BINARY",
-                        "UNION",
-                    ],
-                    "type": "string",
-                },
-                "FilterOverrides": {"$ref": "#/definitions/FilterOverrides"},
-                "IsNullable": {"type": "boolean"},
-                "IsOrderable": {"type": "boolean"},
-                "IsPartitionable": {"type": "boolean"},
-                "IsQueryable": {"type": "boolean"},
-                "Name": {"type": "string"},
-                "ResponseDateFormat": {"type": "string"},
-            },
-            "required": ["Name", "FieldDataType"],
-            "type": "object",
-        },
-        "FilterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BetweenConfiguration": {"$ref": "#/definitions/BetweenConfiguration"},
-                "DateTimeFormat": {"type": "string"},
-                "FilterMode": {"enum": ["QUERY_PARAMS", "FILTER_STRING"], "type": "string"},
-                "FilterStringConfiguration": {"$ref": "#/definitions/FilterStringConfiguration"},
-                "OperatorMappings": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.+$": {"type": "string"}},
-                    "type": "object",
-                },
-                "StripQuotes": {"type": "boolean"},
-            },
-            "required": ["FilterMode"],
-            "type": "object",
-        },
-        "FilterOverrides": {
-            "additionalProperties": False,
-            "properties": {
-                "BetweenConfiguration": {"$ref": "#/definitions/BetweenConfiguration"},
-                "DateTimeFormat": {"type": "string"},
-                "FieldName": {"type": "string"},
-                "OperatorMappings": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.+$": {"type": "string"}},
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "FilterStringConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "QueryParameterName": {"type": "string"},
-                "QuoteCharacter": {"type": "string"},
-                "QuoteStringValues": {"type": "boolean"},
-            },
-            "required": ["QueryParameterName"],
-            "type": "object",
-        },
-        "JWTBearerProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentType": {"enum": ["APPLICATION_JSON", "URL_ENCODED"], "type": "string"},
-                "JwtToken": {"$ref": "#/definitions/SecretConnectorProperty"},
-                "RequestMethod": {"enum": ["GET", "POST"], "type": "string"},
-                "TokenUrl": {"$ref": "#/definitions/ConnectorProperty"},
-                "TokenUrlParameters": {
-                    "items": {"$ref": "#/definitions/ConnectorProperty"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "OffsetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LimitParameter": {"$ref": "#/definitions/ExtractedParameter"},
-                "OffsetParameter": {"$ref": "#/definitions/ExtractedParameter"},
-            },
-            "required": ["OffsetParameter", "LimitParameter"],
-            "type": "object",
-        },
-        "PaginationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CursorConfiguration": {"$ref": "#/definitions/CursorConfiguration"},
-                "OffsetConfiguration": {"$ref": "#/definitions/OffsetConfiguration"},
-            },
-            "type": "object",
-        },
-        "ResponseConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ErrorPath": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^\\$(\\.[a-zA-Z0-9_.@\\[\\]\\(\\)-]+)*$",
-                    "type": "string",
-                },
-                "ResultPath": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^\\$(\\.[a-zA-Z0-9_.@\\[\\]\\(\\)-]+)*$",
-                    "type": "string",
-                },
-            },
-            "required": ["ResultPath"],
-            "type": "object",
-        },
-        "ResponseExtractionMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentPath": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^\\$(\\.[a-zA-Z0-9_.@\\[\\]\\(\\)-]+)*$",
-                    "type": "string",
-                },
-                "HeaderKey": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "RestConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EntityConfigurations": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "^[a-zA-Z0-9_ -]+$": {"$ref": "#/definitions/EntityConfiguration"}
-                    },
-                    "type": "object",
-                },
-                "GlobalSourceConfiguration": {"$ref": "#/definitions/SourceConfiguration"},
-                "ValidationEndpointConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "RequestMethod": {"enum": ["GET", "POST"], "type": "string"},
-                        "RequestPath": {
-                            "maxLength": 512,
-                            "minLength": 1,
-                            "pattern": "^/[a-zA-Z0-9._~:/?#\\[\\]@!$&'()*+,;={}-]*$",
-                            "type": "string",
-                        },
-                    },
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "SecretConnectorProperty": {
-            "additionalProperties": False,
-            "properties": {
-                "KeyOverride": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "PropertyLocation": {
-                    "enum": ["HEADER", "BODY", "QUERY_PARAM", "PATH"],
-                    "type": "string",
-                },
-                "PropertyType": {"enum": ["SECRET"], "type": "string"},
-                "Required": {"type": "boolean"},
-            },
-            "required": ["Name", "Required", "PropertyType"],
-            "type": "object",
-        },
-        "SourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FilterConfiguration": {"$ref": "#/definitions/FilterConfiguration"},
-                "PaginationConfiguration": {"$ref": "#/definitions/PaginationConfiguration"},
-                "RequestMethod": {"enum": ["GET", "POST"], "type": "string"},
-                "RequestParameters": {
-                    "items": {"$ref": "#/definitions/ConnectorProperty"},
-                    "type": "array",
-                },
-                "RequestPath": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^/[a-zA-Z0-9._~:/?#\\[\\]@!$&'()*+,;={}-]*$",
-                    "type": "string",
-                },
-                "ResponseConfiguration": {"$ref": "#/definitions/ResponseConfiguration"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConnectionProperties": {"$ref": "#/definitions/ConnectionPropertiesConfiguration"},
-        "ConnectionType": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "ConnectionTypeArn": {
-            "maxLength": 10240,
-            "minLength": 1,
-            "pattern": "^arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:",
-            "type": "string",
-        },
-        "ConnectorAuthenticationConfiguration": {
-            "$ref": "#/definitions/ConnectorAuthenticationConfiguration"
-        },
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "IntegrationType": {"enum": ["REST"], "type": "string"},
-        "RestConfiguration": {"$ref": "#/definitions/RestConfiguration"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-    },
-    "required": ["ConnectionType", "RestConfiguration"],
-}
-
 
 class ConnectionType(_Resource):
-    """AWS::Glue::ConnectionType: Registers a custom connection type in Glue based on the configuration provided. This enables customers to configure custom connectors for any data sou...
+    """AWS::Glue::ConnectionType: Registers a custom connection type in Glue based on the
+    configuration provided. This enables customers to configure custom connectors for any data
+    source with REST-based APIs.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConnectionTypeArn.
+    Also identified by: ConnectionType.
+    Replaced when any of these change (create-only): ConnectionType, IntegrationType, Description,
+    RestConfiguration, ConnectionProperties, ConnectorAuthenticationConfiguration.
+    Write-only (sent to AWS, never read back): ConnectionProperties,
+    ConnectorAuthenticationConfiguration, IntegrationType.
+    Read-only attributes (known once deployed): ConnectionTypeArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-connectiontype.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -914,11 +613,13 @@ class ConnectionType(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectionTypeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connection_type.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConnectionTypeArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the registered connection type."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectionProperties: ConnectionPropertiesConfigurationDict
     ConnectionType: str
     ConnectorAuthenticationConfiguration: ConnectionTypeConnectorAuthenticationConfigurationDict
@@ -927,35 +628,49 @@ class ConnectionType(_Resource):
     RestConfiguration: ConnectionTypeRestConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectionType: str,
+        RestConfiguration: ConnectionTypeRestConfiguration | ConnectionTypeRestConfigurationDict,
+        ConnectionProperties: ConnectionPropertiesConfiguration
+        | ConnectionPropertiesConfigurationDict
+        | None = None,
+        ConnectorAuthenticationConfiguration: ConnectionTypeConnectorAuthenticationConfiguration
+        | ConnectionTypeConnectorAuthenticationConfigurationDict
+        | None = None,
+        Description: str | None = None,
+        IntegrationType: Literal["REST"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::ConnectionType; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectionType: str,
-            RestConfiguration: ConnectionTypeRestConfiguration
-            | ConnectionTypeRestConfigurationDict,
-            ConnectionProperties: ConnectionPropertiesConfiguration
-            | ConnectionPropertiesConfigurationDict
-            | None = None,
-            ConnectorAuthenticationConfiguration: ConnectionTypeConnectorAuthenticationConfiguration
-            | ConnectionTypeConnectorAuthenticationConfigurationDict
-            | None = None,
-            Description: str | None = None,
-            IntegrationType: Literal["REST"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::ConnectionType; `await` it inside an App to deploy it.
-
-            ConnectionType: The name of the connection type.
-            Description: A description of the connection type.
-            IntegrationType: The integration type for the connection.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectionType: The name of the connection type. Must be prefixed with REST-.
+                Create-only: changing it replaces the resource. Required.
+            RestConfiguration: Configuration for HTTP request and response handling. Create-only:
+                changing it replaces the resource. Required.
+            ConnectionProperties: Configuration that defines the base URL and additional request
+                parameters needed during connection creation. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            ConnectorAuthenticationConfiguration: Configuration that defines supported
+                authentication types and required properties. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            Description: A description of the connection type. Create-only: changing it replaces the
+                resource.
+            IntegrationType: The integration type for the connection. Currently only REST is
+                supported. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
             Tags: Tags to assign to the connection type.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

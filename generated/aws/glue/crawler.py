@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -99,162 +103,217 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CatalogTargetDict = TypedDict(
-    "CatalogTargetDict",
-    {
-        "ConnectionName": "str",
-        "DatabaseName": "str",
-        "DlqEventQueueArn": "str",
-        "EventQueueArn": "str",
-        "Tables": "list[str]",
-    },
-    total=False,
-)
 
-CrawlerLakeFormationConfigurationDict = TypedDict(
-    "CrawlerLakeFormationConfigurationDict",
-    {
-        "AccountId": "str",
-        "UseLakeFormationCredentials": "bool",
-    },
-    total=False,
-)
+class CatalogTargetDict(TypedDict, total=False):
+    """CatalogTarget as a plain dict: Specifies an AWS Glue Data Catalog target."""
 
-CrawlerRecrawlPolicyDict = TypedDict(
-    "CrawlerRecrawlPolicyDict",
-    {
-        "RecrawlBehavior": "Literal['CRAWL_EVENT_MODE', 'CRAWL_EVERYTHING', 'CRAWL_NEW_FOLDERS_ONLY']",
-    },
-    total=False,
-)
+    ConnectionName: str
+    """The name of the connection for an Amazon S3-backed Data Catalog table to be a target of the
+    crawl when using a Catalog connection type paired with a NETWORK Connection type."""
+    DatabaseName: str
+    """The name of the database to be synchronized."""
+    DlqEventQueueArn: str
+    """A valid Amazon dead-letter SQS ARN. For example, arn:aws:sqs:region:account:deadLetterQueue."""
+    EventQueueArn: str
+    """A valid Amazon SQS ARN. For example, arn:aws:sqs:region:account:sqs."""
+    Tables: list[str]
+    """A list of the tables to be synchronized."""
 
-CrawlerScheduleDict = TypedDict(
-    "CrawlerScheduleDict",
-    {
-        "ScheduleExpression": "str",
-    },
-    total=False,
-)
 
-CrawlerSchemaChangePolicyDict = TypedDict(
-    "CrawlerSchemaChangePolicyDict",
-    {
-        "DeleteBehavior": "Literal['DELETE_FROM_DATABASE', 'DEPRECATE_IN_DATABASE', 'LOG']",
-        "UpdateBehavior": "Literal['LOG', 'UPDATE_IN_DATABASE']",
-    },
-    total=False,
-)
+class CrawlerLakeFormationConfigurationDict(TypedDict, total=False):
+    """CrawlerLakeFormationConfiguration as a plain dict: Specifies AWS Lake Formation configuration
+    settings for the crawler"""
 
-CrawlerTargetsDict = TypedDict(
-    "CrawlerTargetsDict",
-    {
-        "CatalogTargets": "list[CatalogTargetDict]",
-        "DeltaTargets": "list[DeltaTargetDict]",
-        "DynamoDBTargets": "list[DynamoDBTargetDict]",
-        "HudiTargets": "list[HudiTargetDict]",
-        "IcebergTargets": "list[IcebergTargetDict]",
-        "JdbcTargets": "list[JdbcTargetDict]",
-        "MongoDBTargets": "list[MongoDBTargetDict]",
-        "S3Targets": "list[S3TargetDict]",
-    },
-    total=False,
-)
+    AccountId: str
+    """Required for cross account crawls. For same account crawls as the target data, this can be
+    left as null."""
+    UseLakeFormationCredentials: bool
+    """Specifies whether to use AWS Lake Formation credentials for the crawler instead of the IAM
+    role credentials."""
 
-DeltaTargetDict = TypedDict(
-    "DeltaTargetDict",
-    {
-        "ConnectionName": "str",
-        "CreateNativeDeltaTable": "bool",
-        "DeltaTables": "list[str]",
-        "WriteManifest": "bool",
-    },
-    total=False,
-)
 
-DynamoDBTargetDict = TypedDict(
-    "DynamoDBTargetDict",
-    {
-        "Path": "str",
-        "ScanAll": "bool",
-        "ScanRate": "float",
-    },
-    total=False,
-)
+class CrawlerRecrawlPolicyDict(TypedDict, total=False):
+    """CrawlerRecrawlPolicy as a plain dict: When crawling an Amazon S3 data source after the first
+    crawl is complete, specifies whether to crawl the entire dataset again or to crawl only folders
+    that were added since the last crawler run. For more information, see Incremental Crawls in AWS
+    Glue in the developer guide."""
 
-HudiTargetDict = TypedDict(
-    "HudiTargetDict",
-    {
-        "ConnectionName": "str",
-        "Exclusions": "list[str]",
-        "MaximumTraversalDepth": "int",
-        "Paths": "list[str]",
-    },
-    total=False,
-)
+    RecrawlBehavior: Literal["CRAWL_EVENT_MODE", "CRAWL_EVERYTHING", "CRAWL_NEW_FOLDERS_ONLY"]
+    """Specifies whether to crawl the entire dataset again or to crawl only folders that were added
+    since the last crawler run. A value of CRAWL_EVERYTHING specifies crawling the entire dataset
+    again. A value of CRAWL_NEW_FOLDERS_ONLY specifies crawling only folders that were added since
+    the last crawler run. A value of CRAWL_EVENT_MODE specifies crawling only the changes identified
+    by Amazon S3 events."""
 
-IcebergTargetDict = TypedDict(
-    "IcebergTargetDict",
-    {
-        "ConnectionName": "str",
-        "Exclusions": "list[str]",
-        "MaximumTraversalDepth": "int",
-        "Paths": "list[str]",
-    },
-    total=False,
-)
 
-JdbcTargetDict = TypedDict(
-    "JdbcTargetDict",
-    {
-        "ConnectionName": "str",
-        "EnableAdditionalMetadata": "list[Literal['COMMENTS', 'RAWTYPES']]",
-        "Exclusions": "list[str]",
-        "Path": "str",
-    },
-    total=False,
-)
+class CrawlerScheduleDict(TypedDict, total=False):
+    """CrawlerSchedule as a plain dict: A scheduling object using a cron statement to schedule an
+    event."""
 
-MongoDBTargetDict = TypedDict(
-    "MongoDBTargetDict",
-    {
-        "ConnectionName": "str",
-        "Path": "str",
-    },
-    total=False,
-)
+    ScheduleExpression: str
+    """A cron expression used to specify the schedule. For more information, see Time-Based
+    Schedules for Jobs and Crawlers. For example, to run something every day at 12:15 UTC, specify
+    cron(15 12 * * ? *)."""
 
-S3TargetDict = TypedDict(
-    "S3TargetDict",
-    {
-        "ConnectionName": "str",
-        "DlqEventQueueArn": "str",
-        "EventQueueArn": "str",
-        "Exclusions": "list[str]",
-        "Path": "str",
-        "SampleSize": "int",
-    },
-    total=False,
-)
 
+class CrawlerSchemaChangePolicyDict(TypedDict, total=False):
+    """CrawlerSchemaChangePolicy as a plain dict: The policy that specifies update and delete
+    behaviors for the crawler. The policy tells the crawler what to do in the event that it detects
+    a change in a table that already exists in the customer's database at the time of the crawl. The
+    SchemaChangePolicy does not affect whether or how new tables and partitions are added. New
+    tables and partitions are always created regardless of the SchemaChangePolicy on a crawler. The
+    SchemaChangePolicy consists of two components, UpdateBehavior and DeleteBehavior."""
+
+    DeleteBehavior: Literal["DELETE_FROM_DATABASE", "DEPRECATE_IN_DATABASE", "LOG"]
+    """The deletion behavior when the crawler finds a deleted object. A value of LOG specifies that
+    if a table or partition is found to no longer exist, do not delete it, only log that it was
+    found to no longer exist. A value of DELETE_FROM_DATABASE specifies that if a table or partition
+    is found to have been removed, delete it from the database. A value of DEPRECATE_IN_DATABASE
+    specifies that if a table has been found to no longer exist, to add a property to the table that
+    says 'DEPRECATED' and includes a timestamp with the time of deprecation."""
+    UpdateBehavior: Literal["LOG", "UPDATE_IN_DATABASE"]
+    """The update behavior when the crawler finds a changed schema. A value of LOG specifies that if
+    a table or a partition already exists, and a change is detected, do not update it, only log that
+    a change was detected. Add new tables and new partitions (including on existing tables). A value
+    of UPDATE_IN_DATABASE specifies that if a table or partition already exists, and a change is
+    detected, update it. Add new tables and partitions."""
+
+
+class CrawlerTargetsDict(TypedDict, total=False):
+    """CrawlerTargets as a plain dict: Specifies data stores to crawl."""
+
+    CatalogTargets: list[CatalogTargetDict]
+    """Specifies AWS Glue Data Catalog targets."""
+    DeltaTargets: list[DeltaTargetDict]
+    """Specifies an array of Delta data store targets."""
+    DynamoDBTargets: list[DynamoDBTargetDict]
+    """Specifies Amazon DynamoDB targets."""
+    HudiTargets: list[HudiTargetDict]
+    """Specifies Apache Hudi data store targets."""
+    IcebergTargets: list[IcebergTargetDict]
+    """Specifies Apache Iceberg data store targets."""
+    JdbcTargets: list[JdbcTargetDict]
+    """Specifies JDBC targets."""
+    MongoDBTargets: list[MongoDBTargetDict]
+    """A list of Mongo DB targets."""
+    S3Targets: list[S3TargetDict]
+    """Specifies Amazon Simple Storage Service (Amazon S3) targets."""
+
+
+class DeltaTargetDict(TypedDict, total=False):
+    """DeltaTarget as a plain dict: Specifies a Delta data store to crawl one or more Delta tables."""
+
+    ConnectionName: str
+    """The name of the connection to use to connect to the Delta table target."""
+    CreateNativeDeltaTable: bool
+    """Specifies whether the crawler will create native tables, to allow integration with query
+    engines that support querying of the Delta transaction log directly."""
+    DeltaTables: list[str]
+    """Type: list[str]."""
+    WriteManifest: bool
+    """Specifies whether to write the manifest files to the Delta table path."""
+
+
+class DynamoDBTargetDict(TypedDict, total=False):
+    """DynamoDBTarget as a plain dict: Specifies an Amazon DynamoDB table to crawl."""
+
+    Path: str
+    """The name of the DynamoDB table to crawl."""
+    ScanAll: bool
+    """Indicates whether to scan all the records, or to sample rows from the table. Scanning all the
+    records can take a long time when the table is not a high throughput table. A value of true
+    means to scan all records, while a value of false means to sample the records. If no value is
+    specified, the value defaults to true."""
+    ScanRate: float
+    """The percentage of the configured read capacity units to use by the AWS Glue crawler. Read
+    capacity units is a term defined by DynamoDB, and is a numeric value that acts as rate limiter
+    for the number of reads that can be performed on that table per second. The valid values are
+    null or a value between 0.1 to 1.5. A null value is used when user does not provide a value, and
+    defaults to 0.5 of the configured Read Capacity Unit (for provisioned tables), or 0.25 of the
+    max configured Read Capacity Unit (for tables using on-demand mode)."""
+
+
+class HudiTargetDict(TypedDict, total=False):
+    """HudiTarget as a plain dict: Specifies Apache Hudi data store targets."""
+
+    ConnectionName: str
+    """The name of the connection to use to connect to the Hudi target."""
+    Exclusions: list[str]
+    """A list of global patterns used to exclude from the crawl."""
+    MaximumTraversalDepth: int
+    """The maximum depth of Amazon S3 paths that the crawler can traverse to discover the Hudi
+    metadata folder in your Amazon S3 path. Used to limit the crawler run time."""
+    Paths: list[str]
+    """One or more Amazon S3 paths that contains Hudi metadata folders as s3://bucket/prefix ."""
+
+
+class IcebergTargetDict(TypedDict, total=False):
+    """IcebergTarget as a plain dict: Specifies Apache Iceberg data store targets."""
+
+    ConnectionName: str
+    """The name of the connection to use to connect to the Iceberg target."""
+    Exclusions: list[str]
+    """A list of global patterns used to exclude from the crawl."""
+    MaximumTraversalDepth: int
+    """The maximum depth of Amazon S3 paths that the crawler can traverse to discover the Iceberg
+    metadata folder in your Amazon S3 path. Used to limit the crawler run time."""
+    Paths: list[str]
+    """One or more Amazon S3 paths that contains Iceberg metadata folders as s3://bucket/prefix ."""
+
+
+class JdbcTargetDict(TypedDict, total=False):
+    """JdbcTarget as a plain dict: Specifies a JDBC data store to crawl."""
+
+    ConnectionName: str
+    """The name of the connection to use to connect to the JDBC target."""
+    EnableAdditionalMetadata: list[Literal["COMMENTS", "RAWTYPES"]]
+    """Specify a value of RAWTYPES or COMMENTS to enable additional metadata in table responses.
+    RAWTYPES provides the native-level datatype. COMMENTS provides comments associated with a column
+    or table in the database. If you do not need additional metadata, keep the field empty."""
+    Exclusions: list[str]
+    """A list of glob patterns used to exclude from the crawl. For more information, see Catalog
+    Tables with a Crawler."""
+    Path: str
+    """The path of the JDBC target."""
+
+
+class MongoDBTargetDict(TypedDict, total=False):
+    """MongoDBTarget as a plain dict: Specifies an Amazon DocumentDB or MongoDB data store to crawl."""
+
+    ConnectionName: str
+    """The name of the connection to use to connect to the Amazon DocumentDB or MongoDB target."""
+    Path: str
+    """The path of the Amazon DocumentDB or MongoDB target (database/collection)."""
+
+
+class S3TargetDict(TypedDict, total=False):
+    """S3Target as a plain dict: Specifies a data store in Amazon Simple Storage Service (Amazon
+    S3)."""
+
+    ConnectionName: str
+    """The name of a connection which allows a job or crawler to access data in Amazon S3 within an
+    Amazon Virtual Private Cloud environment (Amazon VPC)."""
+    DlqEventQueueArn: str
+    """A valid Amazon dead-letter SQS ARN. For example, arn:aws:sqs:region:account:deadLetterQueue."""
+    EventQueueArn: str
+    """A valid Amazon SQS ARN. For example, arn:aws:sqs:region:account:sqs."""
+    Exclusions: list[str]
+    """A list of glob patterns used to exclude from the crawl."""
+    Path: str
+    """The path to the Amazon S3 target."""
+    SampleSize: int
+    """Sets the number of files in each leaf folder to be crawled when crawling sample files in a
+    dataset. If not set, all the files are crawled. A valid value is an integer between 1 and 249."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::Crawler",
     schema_file="aws-glue-crawler.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Role", "Targets"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -264,205 +323,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CatalogTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionName": {"type": "string"},
-                "DatabaseName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "DlqEventQueueArn": {"type": "string"},
-                "EventQueueArn": {"type": "string"},
-                "Tables": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "DeltaTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionName": {"type": "string"},
-                "CreateNativeDeltaTable": {"type": "boolean"},
-                "DeltaTables": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "WriteManifest": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "DynamoDBTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "Path": {"type": "string"},
-                "ScanAll": {"type": "boolean"},
-                "ScanRate": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "HudiTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionName": {"type": "string"},
-                "Exclusions": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "MaximumTraversalDepth": {"type": "integer"},
-                "Paths": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "type": "object",
-        },
-        "IcebergTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionName": {"type": "string"},
-                "Exclusions": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "MaximumTraversalDepth": {"type": "integer"},
-                "Paths": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "type": "object",
-        },
-        "JdbcTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionName": {"type": "string"},
-                "EnableAdditionalMetadata": {
-                    "items": {"enum": ["COMMENTS", "RAWTYPES"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Exclusions": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "Path": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "LakeFormationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountId": {"maxLength": 12, "minLength": 0, "type": "string"},
-                "UseLakeFormationCredentials": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "MongoDBTarget": {
-            "additionalProperties": False,
-            "properties": {"ConnectionName": {"type": "string"}, "Path": {"type": "string"}},
-            "type": "object",
-        },
-        "RecrawlPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "RecrawlBehavior": {
-                    "enum": ["CRAWL_EVENT_MODE", "CRAWL_EVERYTHING", "CRAWL_NEW_FOLDERS_ONLY"],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "S3Target": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionName": {"type": "string"},
-                "DlqEventQueueArn": {"type": "string"},
-                "EventQueueArn": {"type": "string"},
-                "Exclusions": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "Path": {"type": "string"},
-                "SampleSize": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "Schedule": {
-            "additionalProperties": False,
-            "properties": {"ScheduleExpression": {"type": "string"}},
-            "type": "object",
-        },
-        "SchemaChangePolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "DeleteBehavior": {
-                    "enum": ["DELETE_FROM_DATABASE", "DEPRECATE_IN_DATABASE", "LOG"],
-                    "type": "string",
-                },
-                "UpdateBehavior": {"enum": ["LOG", "UPDATE_IN_DATABASE"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Targets": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogTargets": {
-                    "items": {"$ref": "#/definitions/CatalogTarget"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DeltaTargets": {
-                    "items": {"$ref": "#/definitions/DeltaTarget"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DynamoDBTargets": {
-                    "items": {"$ref": "#/definitions/DynamoDBTarget"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "HudiTargets": {
-                    "items": {"$ref": "#/definitions/HudiTarget"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "IcebergTargets": {
-                    "items": {"$ref": "#/definitions/IcebergTarget"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "JdbcTargets": {
-                    "items": {"$ref": "#/definitions/JdbcTarget"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MongoDBTargets": {
-                    "items": {"$ref": "#/definitions/MongoDBTarget"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "S3Targets": {
-                    "items": {"$ref": "#/definitions/S3Target"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Classifiers": {
-            "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Configuration": {"type": "string"},
-        "CrawlerSecurityConfiguration": {"maxLength": 128, "minLength": 0, "type": "string"},
-        "DatabaseName": {"type": "string"},
-        "Description": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "LakeFormationConfiguration": {"$ref": "#/definitions/LakeFormationConfiguration"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "RecrawlPolicy": {"$ref": "#/definitions/RecrawlPolicy"},
-        "Role": {"type": "string"},
-        "Schedule": {"$ref": "#/definitions/Schedule"},
-        "SchemaChangePolicy": {"$ref": "#/definitions/SchemaChangePolicy"},
-        "TablePrefix": {"maxLength": 128, "minLength": 0, "type": "string"},
-        "Tags": {"type": ["object", "string"]},
-        "Targets": {"$ref": "#/definitions/Targets"},
-    },
-    "required": ["Role", "Targets"],
-}
-
 
 class Crawler(_Resource):
     """AWS::Glue::Crawler: Resource Type definition for AWS::Glue::Crawler
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-crawler.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -470,10 +339,11 @@ class Crawler(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CrawlerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "crawler.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Classifiers: list[str]
     Configuration: str
     CrawlerSecurityConfiguration: str
@@ -489,45 +359,66 @@ class Crawler(_Resource):
     Tags: dict[str, Any] | str
     Targets: CrawlerTargetsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Role: str,
+        Targets: CrawlerTargets | CrawlerTargetsDict,
+        Classifiers: list[str] | None = None,
+        Configuration: str | None = None,
+        CrawlerSecurityConfiguration: str | None = None,
+        DatabaseName: str | None = None,
+        Description: str | None = None,
+        LakeFormationConfiguration: CrawlerLakeFormationConfiguration
+        | CrawlerLakeFormationConfigurationDict
+        | None = None,
+        Name: str | None = None,
+        RecrawlPolicy: CrawlerRecrawlPolicy | CrawlerRecrawlPolicyDict | None = None,
+        Schedule: CrawlerSchedule | CrawlerScheduleDict | None = None,
+        SchemaChangePolicy: CrawlerSchemaChangePolicy | CrawlerSchemaChangePolicyDict | None = None,
+        TablePrefix: str | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::Crawler; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Role: str,
-            Targets: CrawlerTargets | CrawlerTargetsDict,
-            Classifiers: list[str] | None = None,
-            Configuration: str | None = None,
-            CrawlerSecurityConfiguration: str | None = None,
-            DatabaseName: str | None = None,
-            Description: str | None = None,
-            LakeFormationConfiguration: CrawlerLakeFormationConfiguration
-            | CrawlerLakeFormationConfigurationDict
-            | None = None,
-            Name: str | None = None,
-            RecrawlPolicy: CrawlerRecrawlPolicy | CrawlerRecrawlPolicyDict | None = None,
-            Schedule: CrawlerSchedule | CrawlerScheduleDict | None = None,
-            SchemaChangePolicy: CrawlerSchemaChangePolicy
-            | CrawlerSchemaChangePolicyDict
-            | None = None,
-            TablePrefix: str | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::Crawler; `await` it inside an App to deploy it.
-
-            Classifiers: A list of UTF-8 strings that specify the names of custom classifiers that are associated with the crawler.
-            Configuration: Crawler configuration information.
-            CrawlerSecurityConfiguration: The name of the SecurityConfiguration structure to be used by this crawler.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Role: The Amazon Resource Name (ARN) of an IAM role that's used to access customer
+                resources, such as Amazon Simple Storage Service (Amazon S3) data. Required.
+            Targets: Specifies data stores to crawl. Required.
+            Classifiers: A list of UTF-8 strings that specify the names of custom classifiers that
+                are associated with the crawler.
+            Configuration: Crawler configuration information. This versioned JSON string allows
+                users to specify aspects of a crawler's behavior.
+            CrawlerSecurityConfiguration: The name of the SecurityConfiguration structure to be used
+                by this crawler.
             DatabaseName: The name of the database in which the crawler's output is stored.
             Description: A description of the crawler.
-            Name: The name of the crawler.
-            Role: The Amazon Resource Name (ARN) of an IAM role that's used to access customer resources, such as Amazon Simple Storage Service (Amazon S3) data.
+            LakeFormationConfiguration: Specifies AWS Lake Formation configuration settings for the
+                crawler
+            Name: The name of the crawler. Create-only: changing it replaces the resource.
+            RecrawlPolicy: When crawling an Amazon S3 data source after the first crawl is complete,
+                specifies whether to crawl the entire dataset again or to crawl only folders that
+                were added since the last crawler run. For more information, see Incremental Crawls
+                in AWS Glue in the developer guide.
+            Schedule: A scheduling object using a cron statement to schedule an event.
+            SchemaChangePolicy: The policy that specifies update and delete behaviors for the
+                crawler. The policy tells the crawler what to do in the event that it detects a
+                change in a table that already exists in the customer's database at the time of the
+                crawl. The SchemaChangePolicy does not affect whether or how new tables and
+                partitions are added. New tables and partitions are always created regardless of the
+                SchemaChangePolicy on a crawler. The SchemaChangePolicy consists of two components,
+                UpdateBehavior and DeleteBehavior.
             TablePrefix: The prefix added to the names of tables that are created.
+            Tags: Type: dict[str, Any] | str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,53 +63,59 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataCatalogEncryptionSettingsConnectionPasswordEncryptionDict = TypedDict(
-    "DataCatalogEncryptionSettingsConnectionPasswordEncryptionDict",
-    {
-        "KmsKeyId": "str",
-        "ReturnConnectionPasswordEncrypted": "bool",
-    },
-    total=False,
-)
 
-DataCatalogEncryptionSettingsDataCatalogEncryptionSettingsDict = TypedDict(
-    "DataCatalogEncryptionSettingsDataCatalogEncryptionSettingsDict",
-    {
-        "ConnectionPasswordEncryption": "DataCatalogEncryptionSettingsConnectionPasswordEncryptionDict",
-        "EncryptionAtRest": "DataCatalogEncryptionSettingsEncryptionAtRestDict",
-    },
-    total=False,
-)
+class DataCatalogEncryptionSettingsConnectionPasswordEncryptionDict(TypedDict, total=False):
+    """DataCatalogEncryptionSettingsConnectionPasswordEncryption as a plain dict: When connection
+    password protection is enabled, the Data Catalog uses a customer-provided key to encrypt the
+    password as part of CreateConnection or UpdateConnection and store it in the ENCRYPTED_PASSWORD
+    field in the connection properties. You can enable catalog encryption or only password
+    encryption."""
 
-DataCatalogEncryptionSettingsEncryptionAtRestDict = TypedDict(
-    "DataCatalogEncryptionSettingsEncryptionAtRestDict",
-    {
-        "CatalogEncryptionMode": "Literal['DISABLED', 'SSE-KMS', 'SSE-KMS-WITH-SERVICE-ROLE']",
-        "CatalogEncryptionServiceRole": "str",
-        "SseAwsKmsKeyId": "str",
-    },
-    total=False,
-)
+    KmsKeyId: str
+    """An AWS KMS key that is used to encrypt the connection password."""
+    ReturnConnectionPasswordEncrypted: bool
+    """When the ReturnConnectionPasswordEncrypted flag is set to 'true', passwords remain encrypted
+    in the responses of GetConnection and GetConnections. This encryption takes effect independently
+    from catalog encryption."""
 
+
+class DataCatalogEncryptionSettingsDataCatalogEncryptionSettingsDict(TypedDict, total=False):
+    """DataCatalogEncryptionSettingsDataCatalogEncryptionSettings as a plain dict: Contains
+    configuration information for maintaining Data Catalog security."""
+
+    ConnectionPasswordEncryption: DataCatalogEncryptionSettingsConnectionPasswordEncryptionDict
+    """When connection password protection is enabled, the Data Catalog uses a customer-provided key
+    to encrypt the password as part of CreateConnection or UpdateConnection and store it in the
+    ENCRYPTED_PASSWORD field in the connection properties. You can enable catalog encryption or only
+    password encryption."""
+    EncryptionAtRest: DataCatalogEncryptionSettingsEncryptionAtRestDict
+    """Specifies the encryption-at-rest configuration for the Data Catalog."""
+
+
+class DataCatalogEncryptionSettingsEncryptionAtRestDict(TypedDict, total=False):
+    """DataCatalogEncryptionSettingsEncryptionAtRest as a plain dict: Specifies the
+    encryption-at-rest configuration for the Data Catalog."""
+
+    CatalogEncryptionMode: Literal["DISABLED", "SSE-KMS", "SSE-KMS-WITH-SERVICE-ROLE"]
+    """The encryption-at-rest mode for encrypting Data Catalog data."""
+    CatalogEncryptionServiceRole: str
+    """The role that AWS Glue assumes to encrypt and decrypt the Data Catalog objects on the
+    caller's behalf."""
+    SseAwsKmsKeyId: str
+    """The ID of the AWS KMS key to use for encryption at rest."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::DataCatalogEncryptionSettings",
     schema_file="aws-glue-datacatalogencryptionsettings.json",
     primary_identifier=("/CatalogId",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/CatalogId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DataCatalogEncryptionSettings", "CatalogId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -114,56 +124,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConnectionPasswordEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-                "ReturnConnectionPasswordEncrypted": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "DataCatalogEncryptionSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionPasswordEncryption": {
-                    "$ref": "#/definitions/ConnectionPasswordEncryption"
-                },
-                "EncryptionAtRest": {"$ref": "#/definitions/EncryptionAtRest"},
-            },
-            "type": "object",
-        },
-        "EncryptionAtRest": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogEncryptionMode": {
-                    "enum": ["DISABLED", "SSE-KMS", "SSE-KMS-WITH-SERVICE-ROLE"],
-                    "type": "string",
-                },
-                "CatalogEncryptionServiceRole": {
-                    "pattern": "^arn:aws(-(cn|us-gov|iso(-[bef])?))?:iam::[0-9]{12}:role/.+$",
-                    "type": "string",
-                },
-                "SseAwsKmsKeyId": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CatalogId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "DataCatalogEncryptionSettings": {"$ref": "#/definitions/DataCatalogEncryptionSettings"},
-    },
-    "required": ["DataCatalogEncryptionSettings", "CatalogId"],
-}
-
 
 class DataCatalogEncryptionSettings(_Resource):
-    """AWS::Glue::DataCatalogEncryptionSettings: Resource Type definition for AWS::Glue::DataCatalogEncryptionSettings
+    """AWS::Glue::DataCatalogEncryptionSettings: Resource Type definition for
+    AWS::Glue::DataCatalogEncryptionSettings
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CatalogId.
+    Replaced when any of these change (create-only): CatalogId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-datacatalogencryptionsettings.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -173,30 +143,39 @@ class DataCatalogEncryptionSettings(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataCatalogEncryptionSettingsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "data_catalog_encryption_settings.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CatalogId: str
     DataCatalogEncryptionSettings: DataCatalogEncryptionSettingsDataCatalogEncryptionSettingsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CatalogId: str,
+        DataCatalogEncryptionSettings: DataCatalogEncryptionSettingsDataCatalogEncryptionSettings
+        | DataCatalogEncryptionSettingsDataCatalogEncryptionSettingsDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::DataCatalogEncryptionSettings; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CatalogId: str,
-            DataCatalogEncryptionSettings: DataCatalogEncryptionSettingsDataCatalogEncryptionSettings
-            | DataCatalogEncryptionSettingsDataCatalogEncryptionSettingsDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::DataCatalogEncryptionSettings; `await` it inside an App to deploy it.
-
-            CatalogId: The ID of the Data Catalog in which the settings are created.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CatalogId: The ID of the Data Catalog in which the settings are created. Create-only:
+                changing it replaces the resource. Required.
+            DataCatalogEncryptionSettings: Contains configuration information for maintaining Data
+                Catalog security. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataQualityTargetTableDict = TypedDict(
-    "DataQualityTargetTableDict",
-    {
-        "DatabaseName": "Required[str]",
-        "TableName": "Required[str]",
-    },
-    total=False,
-)
 
+class DataQualityTargetTableDict(TypedDict, total=False):
+    """DataQualityTargetTable as a plain dict: An object representing an AWS Glue table."""
+
+    DatabaseName: Required[str]
+    """The name of the database where the AWS Glue table exists."""
+    TableName: Required[str]
+    """The name of the AWS Glue table."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::DataQualityRuleset",
     schema_file="aws-glue-dataqualityruleset.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Name",),
     write_only=("/ClientToken",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,36 +83,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DataQualityTargetTable": {
-            "additionalProperties": False,
-            "properties": {
-                "DatabaseName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "TableName": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["DatabaseName", "TableName"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ClientToken": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Description": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Ruleset": {"maxLength": 65536, "minLength": 1, "type": "string"},
-        "Tags": {"type": ["object", "string"]},
-        "TargetTable": {"$ref": "#/definitions/DataQualityTargetTable"},
-    },
-    "required": ["Name"],
-}
-
 
 class DataQualityRuleset(_Resource):
     """AWS::Glue::DataQualityRuleset: Resource Type definition for AWS::Glue::DataQualityRuleset
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): ClientToken.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-dataqualityruleset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -127,10 +102,13 @@ class DataQualityRuleset(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataQualityRulesetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "data_quality_ruleset.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClientToken: str
     Description: str
     Name: str
@@ -138,30 +116,35 @@ class DataQualityRuleset(_Resource):
     Tags: dict[str, Any] | str
     TargetTable: DataQualityTargetTableDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ClientToken: str | None = None,
+        Description: str | None = None,
+        Ruleset: str | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        TargetTable: DataQualityTargetTable | DataQualityTargetTableDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::DataQualityRuleset; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ClientToken: str | None = None,
-            Description: str | None = None,
-            Ruleset: str | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            TargetTable: DataQualityTargetTable | DataQualityTargetTableDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::DataQualityRuleset; `await` it inside an App to deploy it.
-
-            ClientToken: A unique token for idempotency.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: A unique name for the data quality ruleset. Create-only: changing it replaces the
+                resource. Required.
+            ClientToken: A unique token for idempotency. Write-only: sent to AWS, never read back.
             Description: A description of the data quality ruleset.
-            Name: A unique name for the data quality ruleset.
             Ruleset: A Data Quality Definition Language (DQDL) ruleset.
+            Tags: Type: dict[str, Any] | str.
             TargetTable: An object representing an AWS Glue table.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,78 +71,95 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataLakePrincipalDict = TypedDict(
-    "DataLakePrincipalDict",
-    {
-        "DataLakePrincipalIdentifier": "str",
-    },
-    total=False,
-)
 
-DatabaseDatabaseInputDict = TypedDict(
-    "DatabaseDatabaseInputDict",
-    {
-        "CreateTableDefaultPermissions": "list[PrincipalPrivilegesDict]",
-        "Description": "str",
-        "FederatedDatabase": "DatabaseFederatedDatabaseDict",
-        "LocationUri": "str",
-        "Name": "str",
-        "Parameters": "dict[str, Any] | str",
-        "TargetDatabase": "DatabaseIdentifierDict",
-    },
-    total=False,
-)
+class DataLakePrincipalDict(TypedDict, total=False):
+    """DataLakePrincipal as a plain dict: The AWS Lake Formation principal."""
 
-DatabaseFederatedDatabaseDict = TypedDict(
-    "DatabaseFederatedDatabaseDict",
-    {
-        "ConnectionName": "str",
-        "Identifier": "str",
-    },
-    total=False,
-)
+    DataLakePrincipalIdentifier: str
+    """An identifier for the AWS Lake Formation principal."""
 
-DatabaseIdentifierDict = TypedDict(
-    "DatabaseIdentifierDict",
-    {
-        "CatalogId": "str",
-        "DatabaseName": "str",
-        "Region": "str",
-    },
-    total=False,
-)
 
-PrincipalPrivilegesDict = TypedDict(
-    "PrincipalPrivilegesDict",
-    {
-        "Permissions": "list[Literal['ALL', 'ALTER', 'CREATE_DATABASE', 'CREATE_TABLE', 'DATA_LOCATION_ACCESS', 'DELETE', 'DROP', 'INSERT', 'SELECT']]",
-        "Principal": "DataLakePrincipalDict",
-    },
-    total=False,
-)
+class DatabaseDatabaseInputDict(TypedDict, total=False):
+    """DatabaseDatabaseInput as a plain dict: The structure used to create or update a database."""
 
+    CreateTableDefaultPermissions: list[PrincipalPrivilegesDict]
+    """Creates a set of default permissions on the table for principals. Used by AWS Lake Formation.
+    Not used in the normal course of AWS Glue operations."""
+    Description: str
+    """A description of the database."""
+    FederatedDatabase: DatabaseFederatedDatabaseDict
+    """A FederatedDatabase structure that references an entity outside the AWS Glue Data Catalog."""
+    LocationUri: str
+    """The location of the database (for example, an HDFS path)."""
+    Name: str
+    """The name of the database. For hive compatibility, this is folded to lowercase when it is
+    stored."""
+    Parameters: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    TargetDatabase: DatabaseIdentifierDict
+    """A DatabaseIdentifier structure that describes a target database for resource linking."""
+
+
+class DatabaseFederatedDatabaseDict(TypedDict, total=False):
+    """DatabaseFederatedDatabase as a plain dict: A FederatedDatabase structure that references an
+    entity outside the AWS Glue Data Catalog."""
+
+    ConnectionName: str
+    """The name of the connection to the external metastore."""
+    Identifier: str
+    """A unique identifier for the federated database."""
+
+
+class DatabaseIdentifierDict(TypedDict, total=False):
+    """DatabaseIdentifier as a plain dict: A structure that describes a target database for resource
+    linking."""
+
+    CatalogId: str
+    """The ID of the Data Catalog in which the database resides."""
+    DatabaseName: str
+    """The name of the catalog database."""
+    Region: str
+    """Region of the target database."""
+
+
+class PrincipalPrivilegesDict(TypedDict, total=False):
+    """PrincipalPrivileges as a plain dict: The permissions granted to a principal."""
+
+    Permissions: list[
+        Literal[
+            "ALL",
+            "ALTER",
+            "CREATE_DATABASE",
+            "CREATE_TABLE",
+            "DATA_LOCATION_ACCESS",
+            "DELETE",
+            "DROP",
+            "INSERT",
+            "SELECT",
+        ]
+    ]
+    """The permissions that are granted to the principal."""
+    Principal: DataLakePrincipalDict
+    """The principal who is granted permissions."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::Database",
     schema_file="aws-glue-database.json",
     primary_identifier=("/DatabaseName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/DatabaseName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/DatabaseInput/CreateTableDefaultPermissions",
         "/DatabaseInput/CreateTableDefaultPermissions/*/Permissions",
     ),
     required=("DatabaseInput", "CatalogId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -148,90 +169,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DataLakePrincipal": {
-            "additionalProperties": False,
-            "properties": {
-                "DataLakePrincipalIdentifier": {"maxLength": 255, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-        "DatabaseIdentifier": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "DatabaseName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Region": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "DatabaseInput": {
-            "additionalProperties": False,
-            "properties": {
-                "CreateTableDefaultPermissions": {
-                    "items": {"$ref": "#/definitions/PrincipalPrivileges"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Description": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "FederatedDatabase": {"$ref": "#/definitions/FederatedDatabase"},
-                "LocationUri": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Parameters": {"type": ["object", "string"]},
-                "TargetDatabase": {"$ref": "#/definitions/DatabaseIdentifier"},
-            },
-            "type": "object",
-        },
-        "FederatedDatabase": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Identifier": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "PrincipalPrivileges": {
-            "additionalProperties": False,
-            "properties": {
-                "Permissions": {
-                    "items": {
-                        "enum": [
-                            "ALL",
-                            "ALTER",
-                            "CREATE_DATABASE",
-                            "CREATE_TABLE",
-                            "DATA_LOCATION_ACCESS",
-                            "DELETE",
-                            "DROP",
-                            "INSERT",
-                            "SELECT",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Principal": {"$ref": "#/definitions/DataLakePrincipal"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CatalogId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "DatabaseInput": {"$ref": "#/definitions/DatabaseInput"},
-        "DatabaseName": {"type": "string"},
-    },
-    "required": ["DatabaseInput", "CatalogId"],
-}
-
 
 class Database(_Resource):
     """AWS::Glue::Database: Resource Type definition for AWS::Glue::Database
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DatabaseName.
+    Replaced when any of these change (create-only): DatabaseName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-database.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -239,33 +185,39 @@ class Database(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DatabaseAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "database.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CatalogId: str
     DatabaseInput: DatabaseDatabaseInputDict
     DatabaseName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CatalogId: str,
+        DatabaseInput: DatabaseDatabaseInput | DatabaseDatabaseInputDict,
+        DatabaseName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::Database; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CatalogId: str,
-            DatabaseInput: DatabaseDatabaseInput | DatabaseDatabaseInputDict,
-            DatabaseName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::Database; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             CatalogId: The AWS account ID for the account in which to create the catalog object.
-            DatabaseInput: The metadata for the database.
-            DatabaseName: The name of the database.
+                Required.
+            DatabaseInput: The metadata for the database. Required.
+            DatabaseName: The name of the database. For hive compatibility, this is folded to
+                lowercase when it is store. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

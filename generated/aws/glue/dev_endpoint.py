@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,53 +51,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::DevEndpoint",
     schema_file="aws-glue-devendpoint.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/EndpointName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("RoleArn",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arguments": {"type": ["object", "string"]},
-        "EndpointName": {"type": "string"},
-        "ExtraJarsS3Path": {"type": "string"},
-        "ExtraPythonLibsS3Path": {"type": "string"},
-        "GlueVersion": {"type": "string"},
-        "Id": {"type": "string"},
-        "NumberOfNodes": {"type": "integer"},
-        "NumberOfWorkers": {"type": "integer"},
-        "PublicKey": {"type": "string"},
-        "PublicKeys": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "RoleArn": {"type": "string"},
-        "SecurityConfiguration": {"type": "string"},
-        "SecurityGroupIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "SubnetId": {"type": "string"},
-        "Tags": {"type": ["object", "string"]},
-        "WorkerType": {"type": "string"},
-    },
-    "required": ["RoleArn"],
-}
 
 
 class DevEndpoint(_Resource):
     """AWS::Glue::DevEndpoint: Resource Type definition for AWS::Glue::DevEndpoint
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): EndpointName.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-devendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -101,11 +78,13 @@ class DevEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DevEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "dev_endpoint.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Arguments: dict[str, Any] | str
     EndpointName: str
     ExtraJarsS3Path: str
@@ -122,34 +101,52 @@ class DevEndpoint(_Resource):
     Tags: dict[str, Any] | str
     WorkerType: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RoleArn: str,
+        Arguments: dict[str, Any] | str | None = None,
+        EndpointName: str | None = None,
+        ExtraJarsS3Path: str | None = None,
+        ExtraPythonLibsS3Path: str | None = None,
+        GlueVersion: str | None = None,
+        NumberOfNodes: int | None = None,
+        NumberOfWorkers: int | None = None,
+        PublicKey: str | None = None,
+        PublicKeys: list[str] | None = None,
+        SecurityConfiguration: str | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        SubnetId: str | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        WorkerType: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::DevEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RoleArn: str,
-            Arguments: dict[str, Any] | str | None = None,
-            EndpointName: str | None = None,
-            ExtraJarsS3Path: str | None = None,
-            ExtraPythonLibsS3Path: str | None = None,
-            GlueVersion: str | None = None,
-            NumberOfNodes: int | None = None,
-            NumberOfWorkers: int | None = None,
-            PublicKey: str | None = None,
-            PublicKeys: list[str] | None = None,
-            SecurityConfiguration: str | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            SubnetId: str | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            WorkerType: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::DevEndpoint; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RoleArn: Type: str. Required.
+            Arguments: Type: dict[str, Any] | str.
+            EndpointName: Type: str. Create-only: changing it replaces the resource.
+            ExtraJarsS3Path: Type: str.
+            ExtraPythonLibsS3Path: Type: str.
+            GlueVersion: Type: str.
+            NumberOfNodes: Type: int.
+            NumberOfWorkers: Type: int.
+            PublicKey: Type: str.
+            PublicKeys: Type: list[str].
+            SecurityConfiguration: Type: str.
+            SecurityGroupIds: Type: list[str].
+            SubnetId: Type: str.
+            Tags: Type: dict[str, Any] | str.
+            WorkerType: Type: str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

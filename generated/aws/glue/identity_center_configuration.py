@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,18 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::IdentityCenterConfiguration",
     schema_file="aws-glue-identitycenterconfiguration.json",
     primary_identifier=("/AccountId",),
-    additional_identifiers=(),
     read_only=("/ApplicationArn", "/AccountId"),
     create_only=("/InstanceArn",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("InstanceArn",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
@@ -75,41 +75,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AccountId": {"type": "string"},
-        "ApplicationArn": {
-            "maxLength": 1224,
-            "minLength": 10,
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso::\\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$",
-            "type": "string",
-        },
-        "InstanceArn": {
-            "maxLength": 1224,
-            "minLength": 10,
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$",
-            "type": "string",
-        },
-        "Scopes": {
-            "items": {"maxLength": 50, "minLength": 0, "type": "string"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UserBackgroundSessionsEnabled": {"type": "boolean"},
-    },
-    "required": ["InstanceArn"],
-}
-
 
 class IdentityCenterConfiguration(_Resource):
-    """AWS::Glue::IdentityCenterConfiguration: Resource Type definition for AWS::Glue::IdentityCenterConfiguration
+    """AWS::Glue::IdentityCenterConfiguration: Resource Type definition for
+    AWS::Glue::IdentityCenterConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId.
+    Replaced when any of these change (create-only): InstanceArn.
+    Read-only attributes (known once deployed): AccountId, ApplicationArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-identitycenterconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -119,35 +95,45 @@ class IdentityCenterConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IdentityCenterConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "identity_center_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
+    """The identifier for the specified AWS account."""
     ApplicationArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Glue IAM identity center application arn"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InstanceArn: str
     Scopes: list[str]
     UserBackgroundSessionsEnabled: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceArn: str,
+        Scopes: list[str] | None = None,
+        UserBackgroundSessionsEnabled: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::IdentityCenterConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceArn: str,
-            Scopes: list[str] | None = None,
-            UserBackgroundSessionsEnabled: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::IdentityCenterConfiguration; `await` it inside an App to deploy it.
-
-            InstanceArn: The IAM identity center instance arn
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceArn: The IAM identity center instance arn Create-only: changing it replaces the
+                resource. Required.
             Scopes: The downstream scopes that Glue identity center configuration can access
-            UserBackgroundSessionsEnabled: Enable or disable user background sessions for Glue Identity Center
+            UserBackgroundSessionsEnabled: Enable or disable user background sessions for Glue
+                Identity Center
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,53 +63,52 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IntegrationResourcePropertySourceProcessingPropertiesDict = TypedDict(
-    "IntegrationResourcePropertySourceProcessingPropertiesDict",
-    {
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
 
-IntegrationResourcePropertyTargetProcessingPropertiesDict = TypedDict(
-    "IntegrationResourcePropertyTargetProcessingPropertiesDict",
-    {
-        "ConnectionName": "str",
-        "EventBusArn": "str",
-        "KmsArn": "str",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+class IntegrationResourcePropertySourceProcessingPropertiesDict(TypedDict, total=False):
+    """IntegrationResourcePropertySourceProcessingProperties as a plain dict: The resource
+    properties associated with the integration source."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+    RoleArn: Required[str]
+    """The IAM role to access the Glue connection."""
 
+
+class IntegrationResourcePropertyTargetProcessingPropertiesDict(TypedDict, total=False):
+    """IntegrationResourcePropertyTargetProcessingProperties as a plain dict: The resource
+    properties associated with the integration target."""
+
+    ConnectionName: str
+    """The Glue network connection to configure the Glue job running in the customer VPC."""
+    EventBusArn: str
+    """The ARN of an Eventbridge event bus to receive the integration status notification."""
+    KmsArn: str
+    """The ARN of the KMS key used for encryption."""
+    RoleArn: Required[str]
+    """The IAM role to access the Glue database."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::IntegrationResourceProperty",
     schema_file="aws-glue-integrationresourceproperty.json",
     primary_identifier=("/ResourceArn", "/ResourcePropertyArn"),
-    additional_identifiers=(),
     read_only=("/ResourcePropertyArn",),
     create_only=("/ResourceArn",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ResourceArn",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -115,70 +118,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ResourceArn": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "arn:aws:.*:.*:[0-9]+:.*",
-            "type": "string",
-        },
-        "ResourcePropertyArn": {"pattern": "arn:aws:glue:.*:[0-9]+:.*", "type": "string"},
-        "SourceProcessingProperties": {
-            "additionalProperties": False,
-            "properties": {"RoleArn": {"maxLength": 128, "minLength": 1, "type": "string"}},
-            "required": ["RoleArn"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TargetProcessingProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionName": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "EventBusArn": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "KmsArn": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "arn:aws:kms:.*:[0-9]+:.*",
-                    "type": "string",
-                },
-                "RoleArn": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "arn:aws:iam:.*:[0-9]+:.*",
-                    "type": "string",
-                },
-            },
-            "required": ["RoleArn"],
-            "type": "object",
-        },
-    },
-    "required": ["ResourceArn"],
-}
-
 
 class IntegrationResourceProperty(_Resource):
-    """AWS::Glue::IntegrationResourceProperty: Resource Type definition for AWS::Glue::IntegrationResourceProperty
+    """AWS::Glue::IntegrationResourceProperty: Resource Type definition for
+    AWS::Glue::IntegrationResourceProperty
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResourceArn, ResourcePropertyArn (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ResourceArn.
+    Read-only attributes (known once deployed): ResourcePropertyArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-integrationresourceproperty.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -188,41 +138,51 @@ class IntegrationResourceProperty(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IntegrationResourcePropertyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "integration_resource_property.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ResourcePropertyArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The integration resource property ARN."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ResourceArn: str
     SourceProcessingProperties: IntegrationResourcePropertySourceProcessingPropertiesDict
     Tags: list[TagDict]
     TargetProcessingProperties: IntegrationResourcePropertyTargetProcessingPropertiesDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResourceArn: str,
+        SourceProcessingProperties: IntegrationResourcePropertySourceProcessingProperties
+        | IntegrationResourcePropertySourceProcessingPropertiesDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetProcessingProperties: IntegrationResourcePropertyTargetProcessingProperties
+        | IntegrationResourcePropertyTargetProcessingPropertiesDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::IntegrationResourceProperty; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResourceArn: str,
-            SourceProcessingProperties: IntegrationResourcePropertySourceProcessingProperties
-            | IntegrationResourcePropertySourceProcessingPropertiesDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetProcessingProperties: IntegrationResourcePropertyTargetProcessingProperties
-            | IntegrationResourcePropertyTargetProcessingPropertiesDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::IntegrationResourceProperty; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             ResourceArn: The connection ARN of the source, or the database ARN of the target.
-            SourceProcessingProperties: The resource properties associated with the integration source.
+                Create-only: changing it replaces the resource. Required.
+            SourceProcessingProperties: The resource properties associated with the integration
+                source.
             Tags: An array of key-value pairs to apply to this resource.
-            TargetProcessingProperties: The resource properties associated with the integration target.
+            TargetProcessingProperties: The resource properties associated with the integration
+                target.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,78 +75,69 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectionsListDict = TypedDict(
-    "ConnectionsListDict",
-    {
-        "Connections": "list[str]",
-    },
-    total=False,
-)
 
-JobCommandDict = TypedDict(
-    "JobCommandDict",
-    {
-        "Name": "str",
-        "PythonVersion": "str",
-        "Runtime": "str",
-        "ScriptLocation": "str",
-    },
-    total=False,
-)
+class ConnectionsListDict(TypedDict, total=False):
+    """ConnectionsList as a plain dict."""
 
-JobDefaultArgumentsDict = TypedDict(
-    "JobDefaultArgumentsDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+    Connections: list[str]
+    """A list of connections used by the job."""
 
-JobExecutionPropertyDict = TypedDict(
-    "JobExecutionPropertyDict",
-    {
-        "MaxConcurrentRuns": "float",
-    },
-    total=False,
-)
 
-JobNonOverridableArgumentsDict = TypedDict(
-    "JobNonOverridableArgumentsDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class JobCommandDict(TypedDict, total=False):
+    """JobCommand as a plain dict."""
 
-JobNotificationPropertyDict = TypedDict(
-    "JobNotificationPropertyDict",
-    {
-        "NotifyDelayAfter": "int",
-    },
-    total=False,
-)
+    Name: str
+    """The name of the job command"""
+    PythonVersion: str
+    """The Python version being used to execute a Python shell job."""
+    Runtime: str
+    """Runtime is used to specify the versions of Ray, Python and additional libraries available in
+    your environment"""
+    ScriptLocation: str
+    """Specifies the Amazon Simple Storage Service (Amazon S3) path to a script that executes a job"""
 
+
+class JobDefaultArgumentsDict(TypedDict, total=False):
+    """JobDefaultArguments as a plain dict."""
+
+    Key: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+class JobExecutionPropertyDict(TypedDict, total=False):
+    """JobExecutionProperty as a plain dict."""
+
+    MaxConcurrentRuns: float
+    """The maximum number of concurrent runs allowed for the job."""
+
+
+class JobNonOverridableArgumentsDict(TypedDict, total=False):
+    """JobNonOverridableArguments as a plain dict."""
+
+    Key: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+class JobNotificationPropertyDict(TypedDict, total=False):
+    """JobNotificationProperty as a plain dict."""
+
+    NotifyDelayAfter: int
+    """It is the number of minutes to wait before sending a job run delay notification after a job
+    run starts"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::Job",
     schema_file="aws-glue-job.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Role", "Command"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -152,121 +147,25 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConnectionsList": {
-            "additionalProperties": False,
-            "properties": {
-                "Connections": {
-                    "items": {"maxLength": 255, "minLength": 0, "type": "string"},
-                    "maxItems": 1000,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "DefaultArguments": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "ExecutionProperty": {
-            "additionalProperties": False,
-            "properties": {"MaxConcurrentRuns": {"type": "number"}},
-            "type": "object",
-        },
-        "JobCommand": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"type": "string"},
-                "PythonVersion": {"pattern": "^([2-3]|3[.]9)$", "type": "string"},
-                "Runtime": {"maxLength": 64, "minLength": 0, "type": "string"},
-                "ScriptLocation": {"maxLength": 400000, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "NonOverridableArguments": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "NotificationProperty": {
-            "additionalProperties": False,
-            "properties": {"NotifyDelayAfter": {"minimum": 1, "type": "integer"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AllocatedCapacity": {"type": "number"},
-        "Command": {"$ref": "#/definitions/JobCommand"},
-        "Connections": {"$ref": "#/definitions/ConnectionsList"},
-        "DefaultArguments": {"type": ["object", "string"]},
-        "Description": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "ExecutionClass": {"enum": ["FLEX", "STANDARD"], "type": "string"},
-        "ExecutionProperty": {"$ref": "#/definitions/ExecutionProperty"},
-        "GlueVersion": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^(\\w+\\.)+\\w+$",
-            "type": "string",
-        },
-        "JobMode": {"enum": ["NOTEBOOK", "SCRIPT", "VISUAL"], "type": "string"},
-        "JobRunQueuingEnabled": {"type": "boolean"},
-        "LogUri": {"type": "string"},
-        "MaintenanceWindow": {
-            "pattern": "^(Sun|Mon|Tue|Wed|Thu|Fri|Sat):([01]?[0-9]|2[0-3])$",
-            "type": "string",
-        },
-        "MaxCapacity": {"type": "number"},
-        "MaxRetries": {"type": "number"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "NonOverridableArguments": {"type": ["object", "string"]},
-        "NotificationProperty": {"$ref": "#/definitions/NotificationProperty"},
-        "NumberOfWorkers": {"minimum": 0, "type": "integer"},
-        "Role": {"type": "string"},
-        "SecurityConfiguration": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Tags": {"type": ["object", "string"]},
-        "Timeout": {"minimum": 1, "type": "integer"},
-        "WorkerType": {
-            "enum": [
-                "Standard",
-                "G.1X",
-                "G.2X",
-                "G.025X",
-                "G.4X",
-                "G.8X",
-                "Z.2X",
-                "G.12X",
-                "G.16X",
-                "R.1X",
-                "R.2X",
-                "R.4X",
-                "R.8X",
-            ],
-            "type": "string",
-        },
-    },
-    "required": ["Role", "Command"],
-}
-
 
 class Job(_Resource):
     """AWS::Glue::Job: Resource Type definition for AWS::Glue::Job
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-job.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "JobProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "JobAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "job.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllocatedCapacity: float
     Command: JobCommandDict
     Connections: ConnectionsListDict
@@ -305,79 +204,91 @@ class Job(_Resource):
         "R.8X",
     ]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Command: JobCommand | JobCommandDict,
+        Role: str,
+        AllocatedCapacity: float | None = None,
+        Connections: ConnectionsList | ConnectionsListDict | None = None,
+        DefaultArguments: dict[str, Any] | str | None = None,
+        Description: str | None = None,
+        ExecutionClass: Literal["FLEX", "STANDARD"] | None = None,
+        ExecutionProperty: JobExecutionProperty | JobExecutionPropertyDict | None = None,
+        GlueVersion: str | None = None,
+        JobMode: Literal["NOTEBOOK", "SCRIPT", "VISUAL"] | None = None,
+        JobRunQueuingEnabled: bool | None = None,
+        LogUri: str | None = None,
+        MaintenanceWindow: str | None = None,
+        MaxCapacity: float | None = None,
+        MaxRetries: float | None = None,
+        Name: str | None = None,
+        NonOverridableArguments: dict[str, Any] | str | None = None,
+        NotificationProperty: JobNotificationProperty | JobNotificationPropertyDict | None = None,
+        NumberOfWorkers: int | None = None,
+        SecurityConfiguration: str | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        Timeout: int | None = None,
+        WorkerType: Literal[
+            "Standard",
+            "G.1X",
+            "G.2X",
+            "G.025X",
+            "G.4X",
+            "G.8X",
+            "Z.2X",
+            "G.12X",
+            "G.16X",
+            "R.1X",
+            "R.2X",
+            "R.4X",
+            "R.8X",
+        ]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::Job; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Command: JobCommand | JobCommandDict,
-            Role: str,
-            AllocatedCapacity: float | None = None,
-            Connections: ConnectionsList | ConnectionsListDict | None = None,
-            DefaultArguments: dict[str, Any] | str | None = None,
-            Description: str | None = None,
-            ExecutionClass: Literal["FLEX", "STANDARD"] | None = None,
-            ExecutionProperty: JobExecutionProperty | JobExecutionPropertyDict | None = None,
-            GlueVersion: str | None = None,
-            JobMode: Literal["NOTEBOOK", "SCRIPT", "VISUAL"] | None = None,
-            JobRunQueuingEnabled: bool | None = None,
-            LogUri: str | None = None,
-            MaintenanceWindow: str | None = None,
-            MaxCapacity: float | None = None,
-            MaxRetries: float | None = None,
-            Name: str | None = None,
-            NonOverridableArguments: dict[str, Any] | str | None = None,
-            NotificationProperty: JobNotificationProperty
-            | JobNotificationPropertyDict
-            | None = None,
-            NumberOfWorkers: int | None = None,
-            SecurityConfiguration: str | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            Timeout: int | None = None,
-            WorkerType: Literal[
-                "Standard",
-                "G.1X",
-                "G.2X",
-                "G.025X",
-                "G.4X",
-                "G.8X",
-                "Z.2X",
-                "G.12X",
-                "G.16X",
-                "R.1X",
-                "R.2X",
-                "R.4X",
-                "R.8X",
-            ]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::Job; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Command: The code that executes a job. Required.
+            Role: The name or Amazon Resource Name (ARN) of the IAM role associated with this job.
+                Required.
             AllocatedCapacity: The number of capacity units that are allocated to this job.
-            Command: The code that executes a job.
             Connections: Specifies the connections used by a job
+            DefaultArguments: Type: dict[str, Any] | str.
             Description: A description of the job.
-            ExecutionClass: Indicates whether the job is run with a standard or flexible execution class.
+            ExecutionClass: Indicates whether the job is run with a standard or flexible execution
+                class.
             ExecutionProperty: The maximum number of concurrent runs that are allowed for this job.
-            GlueVersion: Glue version determines the versions of Apache Spark and Python that AWS Glue supports.
+            GlueVersion: Glue version determines the versions of Apache Spark and Python that AWS
+                Glue supports.
             JobMode: Property description not available.
             JobRunQueuingEnabled: Property description not available.
             LogUri: This field is reserved for future use.
             MaintenanceWindow: Property description not available.
-            MaxCapacity: The number of AWS Glue data processing units (DPUs) that can be allocated when this job runs.
+            MaxCapacity: The number of AWS Glue data processing units (DPUs) that can be allocated
+                when this job runs.
             MaxRetries: The maximum number of times to retry this job after a JobRun fails
-            Name: The name you assign to the job definition
+            Name: The name you assign to the job definition Create-only: changing it replaces the
+                resource.
+            NonOverridableArguments: Type: dict[str, Any] | str.
             NotificationProperty: Specifies configuration properties of a notification.
-            NumberOfWorkers: The number of workers of a defined workerType that are allocated when a job runs.
-            Role: The name or Amazon Resource Name (ARN) of the IAM role associated with this job.
-            SecurityConfiguration: The name of the SecurityConfiguration structure to be used with this job.
-            Timeout: The maximum time that a job run can consume resources before it is terminated and enters TIMEOUT status.
+            NumberOfWorkers: The number of workers of a defined workerType that are allocated when a
+                job runs.
+            SecurityConfiguration: The name of the SecurityConfiguration structure to be used with
+                this job.
+            Tags: Type: dict[str, Any] | str.
+            Timeout: The maximum time that a job run can consume resources before it is terminated
+                and enters TIMEOUT status.
             WorkerType: TThe type of predefined worker that is allocated when a job runs.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

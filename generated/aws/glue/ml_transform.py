@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,95 +79,95 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MLTransformFindMatchesParametersDict = TypedDict(
-    "MLTransformFindMatchesParametersDict",
-    {
-        "AccuracyCostTradeoff": "float",
-        "EnforceProvidedLabels": "bool",
-        "PrecisionRecallTradeoff": "float",
-        "PrimaryKeyColumnName": "Required[str]",
-    },
-    total=False,
-)
 
-MLTransformGlueTablesDict = TypedDict(
-    "MLTransformGlueTablesDict",
-    {
-        "CatalogId": "str",
-        "ConnectionName": "str",
-        "DatabaseName": "Required[str]",
-        "TableName": "Required[str]",
-    },
-    total=False,
-)
+class MLTransformFindMatchesParametersDict(TypedDict, total=False):
+    """MLTransformFindMatchesParameters as a plain dict: The parameters to configure the find
+    matches transform."""
 
-MLTransformInputRecordTablesDict = TypedDict(
-    "MLTransformInputRecordTablesDict",
-    {
-        "GlueTables": "list[MLTransformGlueTablesDict]",
-    },
-    total=False,
-)
+    AccuracyCostTradeoff: float
+    """The value for accuracy and cost tradeoff. A value of 0.5 means balance."""
+    EnforceProvidedLabels: bool
+    """If true, forces the output to match the provided labels."""
+    PrecisionRecallTradeoff: float
+    """The value for precision and recall tradeoff. A value of 0.5 means no preference."""
+    PrimaryKeyColumnName: Required[str]
+    """The name of a column that uniquely identifies rows in the source table."""
 
-MLTransformMLUserDataEncryptionDict = TypedDict(
-    "MLTransformMLUserDataEncryptionDict",
-    {
-        "KmsKeyId": "str",
-        "MLUserDataEncryptionMode": "Required[Literal['DISABLED', 'SSE-KMS']]",
-    },
-    total=False,
-)
 
-MLTransformTransformEncryptionDict = TypedDict(
-    "MLTransformTransformEncryptionDict",
-    {
-        "MLUserDataEncryption": "MLTransformMLUserDataEncryptionDict",
-        "TaskRunSecurityConfigurationName": "str",
-    },
-    total=False,
-)
+class MLTransformGlueTablesDict(TypedDict, total=False):
+    """MLTransformGlueTables as a plain dict: The database and table in the AWS Glue Data Catalog
+    that is used for input or output data."""
 
-MLTransformTransformParametersDict = TypedDict(
-    "MLTransformTransformParametersDict",
-    {
-        "FindMatchesParameters": "MLTransformFindMatchesParametersDict",
-        "TransformType": "Required[str]",
-    },
-    total=False,
-)
+    CatalogId: str
+    """A unique identifier for the AWS Glue Data Catalog."""
+    ConnectionName: str
+    """The name of the connection to the AWS Glue Data Catalog."""
+    DatabaseName: Required[str]
+    """A database name in the AWS Glue Data Catalog."""
+    TableName: Required[str]
+    """A table name in the AWS Glue Data Catalog."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class MLTransformInputRecordTablesDict(TypedDict, total=False):
+    """MLTransformInputRecordTables as a plain dict: A list of AWS Glue table definitions used by
+    the transform."""
+
+    GlueTables: list[MLTransformGlueTablesDict]
+    """The database and table in the AWS Glue Data Catalog that is used for input or output data."""
+
+
+class MLTransformMLUserDataEncryptionDict(TypedDict, total=False):
+    """MLTransformMLUserDataEncryption as a plain dict: The encryption-at-rest settings of the
+    transform that apply to accessing user data."""
+
+    KmsKeyId: str
+    """The ID for the customer-provided KMS key."""
+    MLUserDataEncryptionMode: Required[Literal["DISABLED", "SSE-KMS"]]
+    """The encryption mode applied to user data."""
+
+
+class MLTransformTransformEncryptionDict(TypedDict, total=False):
+    """MLTransformTransformEncryption as a plain dict: The encryption-at-rest settings of the
+    transform that apply to accessing user data."""
+
+    MLUserDataEncryption: MLTransformMLUserDataEncryptionDict
+    """The encryption-at-rest settings of the transform that apply to accessing user data."""
+    TaskRunSecurityConfigurationName: str
+    """The name of the security configuration."""
+
+
+class MLTransformTransformParametersDict(TypedDict, total=False):
+    """MLTransformTransformParameters as a plain dict: The algorithm-specific parameters that are
+    associated with the machine learning transform."""
+
+    FindMatchesParameters: MLTransformFindMatchesParametersDict
+    """The parameters to configure the find matches transform."""
+    TransformType: Required[str]
+    """The type of machine learning transform."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: str
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::MLTransform",
     schema_file="aws-glue-mltransform.json",
     primary_identifier=("/TransformId",),
-    additional_identifiers=(),
     read_only=("/TransformId",),
     create_only=(
         "/InputRecordTables",
         "/TransformEncryption",
         "/TransformParameters/FindMatchesParameters/PrimaryKeyColumnName",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("InputRecordTables", "TransformParameters", "Role"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -173,118 +177,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FindMatchesParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "AccuracyCostTradeoff": {"type": "number"},
-                "EnforceProvidedLabels": {"type": "boolean"},
-                "PrecisionRecallTradeoff": {"type": "number"},
-                "PrimaryKeyColumnName": {"type": "string"},
-            },
-            "required": ["PrimaryKeyColumnName"],
-            "type": "object",
-        },
-        "GlueTables": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"type": "string"},
-                "ConnectionName": {"type": "string"},
-                "DatabaseName": {"type": "string"},
-                "TableName": {"type": "string"},
-            },
-            "required": ["DatabaseName", "TableName"],
-            "type": "object",
-        },
-        "InputRecordTables": {
-            "additionalProperties": False,
-            "maxItems": 10,
-            "minItems": 0,
-            "properties": {
-                "GlueTables": {"items": {"$ref": "#/definitions/GlueTables"}, "type": "array"}
-            },
-            "type": "object",
-        },
-        "MLUserDataEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "MLUserDataEncryptionMode": {"enum": ["DISABLED", "SSE-KMS"], "type": "string"},
-            },
-            "required": ["MLUserDataEncryptionMode"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "TransformEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "MLUserDataEncryption": {"$ref": "#/definitions/MLUserDataEncryption"},
-                "TaskRunSecurityConfigurationName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "TransformParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "FindMatchesParameters": {"$ref": "#/definitions/FindMatchesParameters"},
-                "TransformType": {"type": "string"},
-            },
-            "required": ["TransformType"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "GlueVersion": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^(\\w+\\.)+\\w+$",
-            "type": "string",
-        },
-        "InputRecordTables": {"$ref": "#/definitions/InputRecordTables"},
-        "MaxCapacity": {"maximum": 100, "minimum": 1, "type": "number"},
-        "MaxRetries": {"type": "integer"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "NumberOfWorkers": {"type": "integer"},
-        "Role": {"type": "string"},
-        "Tags": {"type": ["object", "string"]},
-        "Timeout": {"minimum": 1, "type": "integer"},
-        "TransformEncryption": {"$ref": "#/definitions/TransformEncryption"},
-        "TransformId": {"type": "string"},
-        "TransformParameters": {"$ref": "#/definitions/TransformParameters"},
-        "WorkerType": {
-            "enum": ["G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Standard", "Z.2X"],
-            "type": "string",
-        },
-    },
-    "required": ["InputRecordTables", "TransformParameters", "Role"],
-}
-
 
 class MLTransform(_Resource):
     """AWS::Glue::MLTransform: Resource Type definition for AWS::Glue::MLTransform
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TransformId.
+    Replaced when any of these change (create-only): InputRecordTables, TransformEncryption,
+    TransformParameters.FindMatchesParameters.PrimaryKeyColumnName.
+    Read-only attributes (known once deployed): TransformId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-mltransform.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -292,11 +195,13 @@ class MLTransform(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MLTransformAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "ml_transform.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     TransformId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier for the transform."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     GlueVersion: str
     InputRecordTables: MLTransformInputRecordTablesDict
@@ -311,48 +216,56 @@ class MLTransform(_Resource):
     TransformParameters: MLTransformTransformParametersDict
     WorkerType: Literal["G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Standard", "Z.2X"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InputRecordTables: MLTransformInputRecordTables | MLTransformInputRecordTablesDict,
+        Role: str,
+        TransformParameters: MLTransformTransformParameters | MLTransformTransformParametersDict,
+        Description: str | None = None,
+        GlueVersion: str | None = None,
+        MaxCapacity: float | None = None,
+        MaxRetries: int | None = None,
+        Name: str | None = None,
+        NumberOfWorkers: int | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        Timeout: int | None = None,
+        TransformEncryption: MLTransformTransformEncryption
+        | MLTransformTransformEncryptionDict
+        | None = None,
+        WorkerType: Literal["G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Standard", "Z.2X"]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::MLTransform; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InputRecordTables: MLTransformInputRecordTables | MLTransformInputRecordTablesDict,
-            Role: str,
-            TransformParameters: MLTransformTransformParameters
-            | MLTransformTransformParametersDict,
-            Description: str | None = None,
-            GlueVersion: str | None = None,
-            MaxCapacity: float | None = None,
-            MaxRetries: int | None = None,
-            Name: str | None = None,
-            NumberOfWorkers: int | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            Timeout: int | None = None,
-            TransformEncryption: MLTransformTransformEncryption
-            | MLTransformTransformEncryptionDict
-            | None = None,
-            WorkerType: Literal["G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Standard", "Z.2X"]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::MLTransform; `await` it inside an App to deploy it.
-
-            Description: A user-defined, long-form description text for the machine learning transform.
-            GlueVersion: The version of AWS Glue this machine learning transform is compatible with.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             InputRecordTables: A list of AWS Glue table definitions used by the transform.
+                Create-only: changing it replaces the resource. Required.
+            Role: The name or ARN of the IAM role with the required permissions. Required.
+            TransformParameters: The algorithm-specific parameters that are associated with the
+                machine learning transform. Required.
+            Description: A user-defined, long-form description text for the machine learning
+                transform.
+            GlueVersion: The version of AWS Glue this machine learning transform is compatible with.
             MaxCapacity: The number of AWS Glue DPUs allocated to task runs for this transform.
             MaxRetries: The maximum number of times to retry after an MLTaskRun fails.
             Name: A user-defined name for the machine learning transform.
-            NumberOfWorkers: The number of workers of a defined workerType that are allocated when a task runs.
-            Role: The name or ARN of the IAM role with the required permissions.
+            NumberOfWorkers: The number of workers of a defined workerType that are allocated when a
+                task runs.
+            Tags: Type: dict[str, Any] | str.
             Timeout: The timeout in minutes of the machine learning transform.
-            TransformEncryption: The encryption-at-rest settings of the transform.
-            TransformParameters: The algorithm-specific parameters that are associated with the machine learning transform.
+            TransformEncryption: The encryption-at-rest settings of the transform. Create-only:
+                changing it replaces the resource.
             WorkerType: The type of predefined worker that is allocated when a task runs.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

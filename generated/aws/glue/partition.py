@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,95 +83,129 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-OrderDict = TypedDict(
-    "OrderDict",
-    {
-        "Column": "Required[str]",
-        "SortOrder": "int",
-    },
-    total=False,
-)
 
-PartitionColumnDict = TypedDict(
-    "PartitionColumnDict",
-    {
-        "Comment": "str",
-        "Name": "Required[str]",
-        "Type": "str",
-    },
-    total=False,
-)
+class OrderDict(TypedDict, total=False):
+    """Order as a plain dict: Specifies the sort order of a sorted column."""
 
-PartitionPartitionInputDict = TypedDict(
-    "PartitionPartitionInputDict",
-    {
-        "Parameters": "dict[str, Any] | str",
-        "StorageDescriptor": "PartitionStorageDescriptorDict",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
+    Column: Required[str]
+    """The name of the column."""
+    SortOrder: int
+    """Indicates that the column is sorted in ascending order (== 1), or in descending order (==0)."""
 
-PartitionSchemaIdDict = TypedDict(
-    "PartitionSchemaIdDict",
-    {
-        "RegistryName": "str",
-        "SchemaArn": "str",
-        "SchemaName": "str",
-    },
-    total=False,
-)
 
-PartitionSchemaReferenceDict = TypedDict(
-    "PartitionSchemaReferenceDict",
-    {
-        "SchemaId": "PartitionSchemaIdDict",
-        "SchemaVersionId": "str",
-        "SchemaVersionNumber": "int",
-    },
-    total=False,
-)
+class PartitionColumnDict(TypedDict, total=False):
+    """PartitionColumn as a plain dict: A column in a Table."""
 
-PartitionSerdeInfoDict = TypedDict(
-    "PartitionSerdeInfoDict",
-    {
-        "Name": "str",
-        "Parameters": "dict[str, Any] | str",
-        "SerializationLibrary": "str",
-    },
-    total=False,
-)
+    Comment: str
+    """A free-form text comment."""
+    Name: Required[str]
+    """The name of the Column."""
+    Type: str
+    """The data type of the Column."""
 
-PartitionSkewedInfoDict = TypedDict(
-    "PartitionSkewedInfoDict",
-    {
-        "SkewedColumnNames": "list[str]",
-        "SkewedColumnValueLocationMaps": "dict[str, Any] | str",
-        "SkewedColumnValues": "list[str]",
-    },
-    total=False,
-)
 
-PartitionStorageDescriptorDict = TypedDict(
-    "PartitionStorageDescriptorDict",
-    {
-        "BucketColumns": "list[str]",
-        "Columns": "list[PartitionColumnDict]",
-        "Compressed": "bool",
-        "InputFormat": "str",
-        "Location": "str",
-        "NumberOfBuckets": "int",
-        "OutputFormat": "str",
-        "Parameters": "dict[str, Any] | str",
-        "SchemaReference": "PartitionSchemaReferenceDict",
-        "SerdeInfo": "PartitionSerdeInfoDict",
-        "SkewedInfo": "PartitionSkewedInfoDict",
-        "SortColumns": "list[OrderDict]",
-        "StoredAsSubDirectories": "bool",
-    },
-    total=False,
-)
+class PartitionPartitionInputDict(TypedDict, total=False):
+    """PartitionPartitionInput as a plain dict: The structure used to create and update a partition."""
 
+    Parameters: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    StorageDescriptor: PartitionStorageDescriptorDict
+    """Provides information about the physical location where the partition is stored."""
+    Values: Required[list[str]]
+    """The values of the partition. Although this parameter is not required by the SDK, you must
+    specify this parameter for a valid input. The values for the keys for the new partition must be
+    passed as an array of String objects that must be ordered in the same order as the partition
+    keys appearing in the Amazon S3 prefix. Otherwise AWS Glue will add the values to the wrong
+    keys."""
+
+
+class PartitionSchemaIdDict(TypedDict, total=False):
+    """PartitionSchemaId as a plain dict: A structure that contains schema identity fields. Either
+    this or the SchemaVersionId has to be provided."""
+
+    RegistryName: str
+    """The name of the schema registry that contains the schema."""
+    SchemaArn: str
+    """The Amazon Resource Name (ARN) of the schema. One of SchemaArn or SchemaName has to be
+    provided."""
+    SchemaName: str
+    """The name of the schema. One of SchemaArn or SchemaName has to be provided."""
+
+
+class PartitionSchemaReferenceDict(TypedDict, total=False):
+    """PartitionSchemaReference as a plain dict: An object that references a schema stored in the
+    AWS Glue Schema Registry."""
+
+    SchemaId: PartitionSchemaIdDict
+    """A structure that contains schema identity fields. Either this or the SchemaVersionId has to
+    be provided."""
+    SchemaVersionId: str
+    """The unique ID assigned to a version of the schema. Either this or the SchemaId has to be
+    provided."""
+    SchemaVersionNumber: int
+    """The version number of the schema."""
+
+
+class PartitionSerdeInfoDict(TypedDict, total=False):
+    """PartitionSerdeInfo as a plain dict: The serialization/deserialization (SerDe) information."""
+
+    Name: str
+    """Name of the SerDe."""
+    Parameters: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    SerializationLibrary: str
+    """Usually the class that implements the SerDe. An example is
+    org.apache.hadoop.hive.serde2.columnar.ColumnarSerDe."""
+
+
+class PartitionSkewedInfoDict(TypedDict, total=False):
+    """PartitionSkewedInfo as a plain dict: The information about values that appear frequently in a
+    column (skewed values)."""
+
+    SkewedColumnNames: list[str]
+    """A list of values that appear so frequently as to be considered skewed."""
+    SkewedColumnValueLocationMaps: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    SkewedColumnValues: list[str]
+    """A list of names of columns that contain skewed values."""
+
+
+class PartitionStorageDescriptorDict(TypedDict, total=False):
+    """PartitionStorageDescriptor as a plain dict: Provides information about the physical location
+    where the partition is stored."""
+
+    BucketColumns: list[str]
+    """A list of reducer grouping columns, clustering columns, and bucketing columns in the table."""
+    Columns: list[PartitionColumnDict]
+    """A list of the Columns in the table."""
+    Compressed: bool
+    """True if the data in the table is compressed, or False if not."""
+    InputFormat: str
+    """The input format: SequenceFileInputFormat (binary), or TextInputFormat, or a custom format."""
+    Location: str
+    """The physical location of the table. By default, this takes the form of the warehouse
+    location, followed by the database location in the warehouse, followed by the table name."""
+    NumberOfBuckets: int
+    """The number of buckets. You must specify this property if the partition contains any dimension
+    columns."""
+    OutputFormat: str
+    """The output format: SequenceFileOutputFormat (binary), or IgnoreKeyTextOutputFormat, or a
+    custom format."""
+    Parameters: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    SchemaReference: PartitionSchemaReferenceDict
+    """An object that references a schema stored in the AWS Glue Schema Registry."""
+    SerdeInfo: PartitionSerdeInfoDict
+    """The serialization/deserialization (SerDe) information."""
+    SkewedInfo: PartitionSkewedInfoDict
+    """The information about values that appear frequently in a column (skewed values)."""
+    SortColumns: list[OrderDict]
+    """A list specifying the sort order of each bucket in the table."""
+    StoredAsSubDirectories: bool
+    """True if the table data is stored in subdirectories, or False if not."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::Partition",
     schema_file="aws-glue-partition.json",
@@ -177,21 +215,14 @@ METADATA = _TypeMetadata(
         "/TableName",
         "/IdentifierPartitionInputValues",
     ),
-    additional_identifiers=(),
     read_only=("/IdentifierPartitionInputValues",),
     create_only=("/TableName", "/DatabaseName", "/CatalogId", "/PartitionInput/Values"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TableName", "DatabaseName", "CatalogId", "PartitionInput"),
     list_required=("CatalogId", "DatabaseName", "TableName"),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -201,154 +232,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Column": {
-            "additionalProperties": False,
-            "properties": {
-                "Comment": {"maxLength": 255, "minLength": 0, "type": "string"},
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Type": {"maxLength": 131072, "minLength": 0, "type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "Order": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "SortOrder": {"maximum": 1, "minimum": 0, "type": "integer"},
-            },
-            "required": ["Column"],
-            "type": "object",
-        },
-        "PartitionInput": {
-            "additionalProperties": False,
-            "properties": {
-                "Parameters": {"type": ["object", "string"]},
-                "StorageDescriptor": {"$ref": "#/definitions/StorageDescriptor"},
-                "Values": {
-                    "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Values"],
-            "type": "object",
-        },
-        "SchemaId": {
-            "additionalProperties": False,
-            "properties": {
-                "RegistryName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-_$#.]+$",
-                    "type": "string",
-                },
-                "SchemaArn": {
-                    "maxLength": 10240,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:",
-                    "type": "string",
-                },
-                "SchemaName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-_$#.]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SchemaReference": {
-            "additionalProperties": False,
-            "properties": {
-                "SchemaId": {"$ref": "#/definitions/SchemaId"},
-                "SchemaVersionId": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-                    "type": "string",
-                },
-                "SchemaVersionNumber": {"maximum": 100000, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "SerdeInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Parameters": {"type": ["object", "string"]},
-                "SerializationLibrary": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "SkewedInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "SkewedColumnNames": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SkewedColumnValueLocationMaps": {"type": ["object", "string"]},
-                "SkewedColumnValues": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "StorageDescriptor": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketColumns": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Columns": {
-                    "items": {"$ref": "#/definitions/Column"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Compressed": {"type": "boolean"},
-                "InputFormat": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "Location": {"maxLength": 2056, "minLength": 0, "type": "string"},
-                "NumberOfBuckets": {"type": "integer"},
-                "OutputFormat": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "Parameters": {"type": ["object", "string"]},
-                "SchemaReference": {"$ref": "#/definitions/SchemaReference"},
-                "SerdeInfo": {"$ref": "#/definitions/SerdeInfo"},
-                "SkewedInfo": {"$ref": "#/definitions/SkewedInfo"},
-                "SortColumns": {
-                    "items": {"$ref": "#/definitions/Order"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "StoredAsSubDirectories": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CatalogId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "DatabaseName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "IdentifierPartitionInputValues": {"type": "string"},
-        "PartitionInput": {"$ref": "#/definitions/PartitionInput"},
-        "TableName": {"maxLength": 255, "minLength": 1, "type": "string"},
-    },
-    "required": ["TableName", "DatabaseName", "CatalogId", "PartitionInput"],
-}
-
 
 class Partition(_Resource):
     """AWS::Glue::Partition: Resource Type definition for AWS::Glue::Partition
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CatalogId, DatabaseName, TableName, IdentifierPartitionInputValues (composite: the
+    values joined by '|').
+    Replaced when any of these change (create-only): TableName, DatabaseName, CatalogId,
+    PartitionInput.Values.
+    Read-only attributes (known once deployed): IdentifierPartitionInputValues.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-partition.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -356,36 +251,46 @@ class Partition(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PartitionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "partition.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     IdentifierPartitionInputValues: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A hashed string equivalent to the partition values list for use as a component of the
+    resource's identifier in CFN"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CatalogId: str
     DatabaseName: str
     PartitionInput: PartitionPartitionInputDict
     TableName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CatalogId: str,
+        DatabaseName: str,
+        PartitionInput: PartitionPartitionInput | PartitionPartitionInputDict,
+        TableName: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::Partition; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CatalogId: str,
-            DatabaseName: str,
-            PartitionInput: PartitionPartitionInput | PartitionPartitionInputDict,
-            TableName: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::Partition; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             CatalogId: The name of the catalog database in which to create the partition.
+                Create-only: changing it replaces the resource. Required.
             DatabaseName: The AWS account ID of the catalog in which the partion is to be created.
+                Create-only: changing it replaces the resource. Required.
+            PartitionInput: The structure used to create and update a partition. Required.
             TableName: The name of the metadata table in which the partition is to be created.
+                Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,52 +63,45 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SchemaRegistryDict = TypedDict(
-    "SchemaRegistryDict",
-    {
-        "Arn": "str",
-        "Name": "str",
-    },
-    total=False,
-)
 
-SchemaVersionDict = TypedDict(
-    "SchemaVersionDict",
-    {
-        "IsLatest": "bool",
-        "VersionNumber": "int",
-    },
-    total=False,
-)
+class SchemaRegistryDict(TypedDict, total=False):
+    """SchemaRegistry as a plain dict: Identifier for the registry which the schema is part of."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Arn: str
+    """Amazon Resource Name for the Registry."""
+    Name: str
+    """Name of the registry in which the schema will be created."""
 
+
+class SchemaVersionDict(TypedDict, total=False):
+    """SchemaVersion as a plain dict: Specify checkpoint version for update. This is only required
+    to update the Compatibility."""
+
+    IsLatest: bool
+    """Indicates if the latest version needs to be updated."""
+    VersionNumber: int
+    """Indicates the version number in the schema to update."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """A key to identify the tag."""
+    Value: Required[str]
+    """Corresponding tag value for the key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::Schema",
     schema_file="aws-glue-schema.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/InitialSchemaVersionId"),
     create_only=("/Registry", "/Name", "/DataFormat", "/SchemaDefinition"),
     write_only=("/SchemaDefinition",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "DataFormat", "Compatibility"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -114,81 +111,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Registry": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"pattern": "arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*", "type": "string"},
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "SchemaVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "IsLatest": {"type": "boolean"},
-                "VersionNumber": {"maximum": 100000, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"pattern": "arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*", "type": "string"},
-        "CheckpointVersion": {"$ref": "#/definitions/SchemaVersion"},
-        "Compatibility": {
-            "enum": [
-                "NONE",
-                "DISABLED",
-                "BACKWARD",
-                "BACKWARD_ALL",
-                "FORWARD",
-                "FORWARD_ALL",
-                "FULL",
-                "FULL_ALL",
-            ],
-            "type": "string",
-        },
-        "DataFormat": {"enum": ["AVRO", "JSON", "PROTOBUF"], "type": "string"},
-        "Description": {"maxLength": 1000, "minLength": 0, "type": "string"},
-        "InitialSchemaVersionId": {
-            "pattern": "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}",
-            "type": "string",
-        },
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Registry": {"$ref": "#/definitions/Registry"},
-        "SchemaDefinition": {
-            "maxLength": 170000,
-            "minLength": 1,
-            "pattern": "\\S",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "DataFormat", "Compatibility"],
-}
-
 
 class Schema(_Resource):
     """AWS::Glue::Schema: This resource represents a schema of Glue Schema Registry.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Registry, Name, DataFormat, SchemaDefinition.
+    Write-only (sent to AWS, never read back): SchemaDefinition.
+    Read-only attributes (known once deployed): Arn, InitialSchemaVersionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-schema.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -196,12 +129,15 @@ class Schema(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SchemaAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "schema.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Amazon Resource Name for the Schema."""
     InitialSchemaVersionId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Represents the version ID associated with the initial schema version."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CheckpointVersion: SchemaVersionDict
     Compatibility: Literal[
         "NONE", "DISABLED", "BACKWARD", "BACKWARD_ALL", "FORWARD", "FORWARD_ALL", "FULL", "FULL_ALL"
@@ -213,42 +149,52 @@ class Schema(_Resource):
     SchemaDefinition: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Compatibility: Literal[
+            "NONE",
+            "DISABLED",
+            "BACKWARD",
+            "BACKWARD_ALL",
+            "FORWARD",
+            "FORWARD_ALL",
+            "FULL",
+            "FULL_ALL",
+        ],
+        DataFormat: Literal["AVRO", "JSON", "PROTOBUF"],
+        Name: str,
+        CheckpointVersion: SchemaVersion | SchemaVersionDict | None = None,
+        Description: str | None = None,
+        Registry: SchemaRegistry | SchemaRegistryDict | None = None,
+        SchemaDefinition: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::Schema; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Compatibility: Literal[
-                "NONE",
-                "DISABLED",
-                "BACKWARD",
-                "BACKWARD_ALL",
-                "FORWARD",
-                "FORWARD_ALL",
-                "FULL",
-                "FULL_ALL",
-            ],
-            DataFormat: Literal["AVRO", "JSON", "PROTOBUF"],
-            Name: str,
-            CheckpointVersion: SchemaVersion | SchemaVersionDict | None = None,
-            Description: str | None = None,
-            Registry: SchemaRegistry | SchemaRegistryDict | None = None,
-            SchemaDefinition: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::Schema; `await` it inside an App to deploy it.
-
-            Compatibility: Compatibility setting for the schema.
-            DataFormat: Data format name to use for the schema.
-            Description: A description of the schema.
-            Name: Name of the schema.
-            SchemaDefinition: Definition for the initial schema version in plain-text.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Compatibility: Compatibility setting for the schema. Required.
+            DataFormat: Data format name to use for the schema. Accepted values: 'AVRO', 'JSON',
+                'PROTOBUF' Create-only: changing it replaces the resource. Required.
+            Name: Name of the schema. Create-only: changing it replaces the resource. Required.
+            CheckpointVersion: Specify checkpoint version for update. This is only required to
+                update the Compatibility.
+            Description: A description of the schema. If description is not provided, there will not
+                be any default value for this.
+            Registry: Identifier for the registry which the schema is part of. Create-only: changing
+                it replaces the resource.
+            SchemaDefinition: Definition for the initial schema version in plain-text. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
             Tags: List of tags to tag the schema
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

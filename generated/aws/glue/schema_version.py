@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,30 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SchemaVersionSchemaDict = TypedDict(
-    "SchemaVersionSchemaDict",
-    {
-        "RegistryName": "str",
-        "SchemaArn": "str",
-        "SchemaName": "str",
-    },
-    total=False,
-)
 
+class SchemaVersionSchemaDict(TypedDict, total=False):
+    """SchemaVersionSchema as a plain dict: Identifier for the schema where the schema version will
+    be created."""
+
+    RegistryName: str
+    """Name of the registry to identify where the Schema is located."""
+    SchemaArn: str
+    """Amazon Resource Name for the Schema. This attribute can be used to uniquely represent the
+    Schema."""
+    SchemaName: str
+    """Name of the schema. This parameter requires RegistryName to be provided."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::SchemaVersion",
     schema_file="aws-glue-schemaversion.json",
     primary_identifier=("/VersionId",),
-    additional_identifiers=(),
     read_only=("/VersionId",),
     create_only=("/Schema", "/SchemaDefinition"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Schema", "SchemaDefinition"),
     list_required=("Schema",),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -83,41 +86,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Schema": {
-            "additionalProperties": False,
-            "properties": {
-                "RegistryName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "SchemaArn": {"pattern": "arn:(aws|aws-us-gov|aws-cn):glue:.*", "type": "string"},
-                "SchemaName": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Schema": {"$ref": "#/definitions/Schema"},
-        "SchemaDefinition": {
-            "maxLength": 170000,
-            "minLength": 1,
-            "pattern": "\\S",
-            "type": "string",
-        },
-        "VersionId": {
-            "pattern": "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}",
-            "type": "string",
-        },
-    },
-    "required": ["Schema", "SchemaDefinition"],
-}
-
 
 class SchemaVersion(_Resource):
-    """AWS::Glue::SchemaVersion: This resource represents an individual schema version of a schema defined in Glue Schema Registry.
+    """AWS::Glue::SchemaVersion: This resource represents an individual schema version of a schema
+    defined in Glue Schema Registry.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VersionId.
+    Replaced when any of these change (create-only): Schema, SchemaDefinition.
+    Read-only attributes (known once deployed): VersionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-schemaversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -125,30 +104,38 @@ class SchemaVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SchemaVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "schema_version.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     VersionId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Represents the version ID associated with the schema version."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Schema: SchemaVersionSchemaDict
     SchemaDefinition: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Schema: SchemaVersionSchema | SchemaVersionSchemaDict,
+        SchemaDefinition: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::SchemaVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Schema: SchemaVersionSchema | SchemaVersionSchemaDict,
-            SchemaDefinition: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::SchemaVersion; `await` it inside an App to deploy it.
-
-            SchemaDefinition: Complete definition of the schema in plain-text.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Schema: Identifier for the schema where the schema version will be created. Create-only:
+                changing it replaces the resource. Required.
+            SchemaDefinition: Complete definition of the schema in plain-text. Create-only: changing
+                it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

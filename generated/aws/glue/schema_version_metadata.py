@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,20 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::SchemaVersionMetadata",
     schema_file="aws-glue-schemaversionmetadata.json",
     primary_identifier=("/SchemaVersionId", "/Key", "/Value"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/SchemaVersionId", "/Key", "/Value"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("SchemaVersionId", "Key", "Value"),
     list_required=("SchemaVersionId",),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -69,26 +67,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "SchemaVersionId": {
-            "pattern": "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}",
-            "type": "string",
-        },
-        "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-    },
-    "required": ["SchemaVersionId", "Key", "Value"],
-}
-
 
 class SchemaVersionMetadata(_Resource):
-    """AWS::Glue::SchemaVersionMetadata: This resource adds Key-Value metadata to a Schema version of Glue Schema Registry.
+    """AWS::Glue::SchemaVersionMetadata: This resource adds Key-Value metadata to a Schema version
+    of Glue Schema Registry.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SchemaVersionId, Key, Value (composite: the values joined by '|').
+    Replaced when any of these change (create-only): SchemaVersionId, Key, Value.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-schemaversionmetadata.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -98,33 +86,40 @@ class SchemaVersionMetadata(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SchemaVersionMetadataAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "schema_version_metadata.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Key: str
     SchemaVersionId: str
     Value: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Key: str,
+        SchemaVersionId: str,
+        Value: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::SchemaVersionMetadata; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Key: str,
-            SchemaVersionId: str,
-            Value: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::SchemaVersionMetadata; `await` it inside an App to deploy it.
-
-            Key: Metadata key
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Key: Metadata key Create-only: changing it replaces the resource. Required.
             SchemaVersionId: Represents the version ID associated with the schema version.
-            Value: Metadata value
+                Create-only: changing it replaces the resource. Required.
+            Value: Metadata value Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

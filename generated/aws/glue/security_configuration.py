@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,62 +67,61 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-S3EncryptionDict = TypedDict(
-    "S3EncryptionDict",
-    {
-        "KmsKeyArn": "str",
-        "S3EncryptionMode": "str",
-    },
-    total=False,
-)
 
-SecurityConfigurationCloudWatchEncryptionDict = TypedDict(
-    "SecurityConfigurationCloudWatchEncryptionDict",
-    {
-        "CloudWatchEncryptionMode": "Literal['DISABLED', 'SSE-KMS']",
-        "KmsKeyArn": "str",
-    },
-    total=False,
-)
+class S3EncryptionDict(TypedDict, total=False):
+    """S3Encryption as a plain dict: Specifies how Amazon Simple Storage Service (Amazon S3) data
+    should be encrypted."""
 
-SecurityConfigurationEncryptionConfigurationDict = TypedDict(
-    "SecurityConfigurationEncryptionConfigurationDict",
-    {
-        "CloudWatchEncryption": "SecurityConfigurationCloudWatchEncryptionDict",
-        "JobBookmarksEncryption": "SecurityConfigurationJobBookmarksEncryptionDict",
-        "S3Encryptions": "list[S3EncryptionDict]",
-    },
-    total=False,
-)
+    KmsKeyArn: str
+    """Type: str."""
+    S3EncryptionMode: str
+    """Type: str."""
 
-SecurityConfigurationJobBookmarksEncryptionDict = TypedDict(
-    "SecurityConfigurationJobBookmarksEncryptionDict",
-    {
-        "JobBookmarksEncryptionMode": "Literal['CSE-KMS', 'DISABLED']",
-        "KmsKeyArn": "str",
-    },
-    total=False,
-)
 
+class SecurityConfigurationCloudWatchEncryptionDict(TypedDict, total=False):
+    """SecurityConfigurationCloudWatchEncryption as a plain dict: The encryption configuration for
+    Amazon CloudWatch."""
+
+    CloudWatchEncryptionMode: Literal["DISABLED", "SSE-KMS"]
+    """Allowed values: 'DISABLED', 'SSE-KMS'."""
+    KmsKeyArn: str
+    """Pattern: ^$|arn:aws[a-z0-9-]*:kms:"""
+
+
+class SecurityConfigurationEncryptionConfigurationDict(TypedDict, total=False):
+    """SecurityConfigurationEncryptionConfiguration as a plain dict: The encryption configuration
+    for the security configuration."""
+
+    CloudWatchEncryption: SecurityConfigurationCloudWatchEncryptionDict
+    """The encryption configuration for Amazon CloudWatch."""
+    JobBookmarksEncryption: SecurityConfigurationJobBookmarksEncryptionDict
+    """The encryption configuration for job bookmarks."""
+    S3Encryptions: list[S3EncryptionDict]
+    """The encryption configuration for Amazon Simple Storage Service (Amazon S3) data."""
+
+
+class SecurityConfigurationJobBookmarksEncryptionDict(TypedDict, total=False):
+    """SecurityConfigurationJobBookmarksEncryption as a plain dict: The encryption configuration for
+    job bookmarks."""
+
+    JobBookmarksEncryptionMode: Literal["CSE-KMS", "DISABLED"]
+    """Allowed values: 'CSE-KMS', 'DISABLED'."""
+    KmsKeyArn: str
+    """Pattern: ^$|arn:aws[a-z0-9-]*:kms:"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::SecurityConfiguration",
     schema_file="aws-glue-securityconfiguration.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/EncryptionConfiguration/S3Encryptions",),
     required=("EncryptionConfiguration", "Name"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -127,54 +130,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudWatchEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchEncryptionMode": {"enum": ["DISABLED", "SSE-KMS"], "type": "string"},
-                "KmsKeyArn": {"pattern": "^$|arn:aws[a-z0-9-]*:kms:", "type": "string"},
-            },
-            "type": "object",
-        },
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchEncryption": {"$ref": "#/definitions/CloudWatchEncryption"},
-                "JobBookmarksEncryption": {"$ref": "#/definitions/JobBookmarksEncryption"},
-                "S3Encryptions": {"items": {"$ref": "#/definitions/S3Encryption"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "JobBookmarksEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "JobBookmarksEncryptionMode": {"enum": ["CSE-KMS", "DISABLED"], "type": "string"},
-                "KmsKeyArn": {"pattern": "^$|arn:aws[a-z0-9-]*:kms:", "type": "string"},
-            },
-            "type": "object",
-        },
-        "S3Encryption": {
-            "additionalProperties": False,
-            "properties": {"KmsKeyArn": {"type": "string"}, "S3EncryptionMode": {"type": "string"}},
-            "type": "object",
-        },
-        "S3Encryptions": {"items": {"properties": {"KmsKeyArn": {}}}},
-    },
-    "properties": {
-        "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-    },
-    "required": ["EncryptionConfiguration", "Name"],
-}
-
 
 class SecurityConfiguration(_Resource):
-    """AWS::Glue::SecurityConfiguration: Resource Type definition for AWS::Glue::SecurityConfiguration
+    """AWS::Glue::SecurityConfiguration: Resource Type definition for
+    AWS::Glue::SecurityConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-securityconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -184,30 +149,39 @@ class SecurityConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SecurityConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "security_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EncryptionConfiguration: SecurityConfigurationEncryptionConfigurationDict
     Name: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EncryptionConfiguration: SecurityConfigurationEncryptionConfiguration
+        | SecurityConfigurationEncryptionConfigurationDict,
+        Name: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::SecurityConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EncryptionConfiguration: SecurityConfigurationEncryptionConfiguration
-            | SecurityConfigurationEncryptionConfigurationDict,
-            Name: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::SecurityConfiguration; `await` it inside an App to deploy it.
-
-            Name: The name for the security configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EncryptionConfiguration: The encryption configuration for the security configuration.
+                Required.
+            Name: The name for the security configuration. Create-only: changing it replaces the
+                resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

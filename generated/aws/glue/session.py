@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,32 +63,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectionsListDict = TypedDict(
-    "ConnectionsListDict",
-    {
-        "Connections": "list[str]",
-    },
-    total=False,
-)
 
-SessionCommandDict = TypedDict(
-    "SessionCommandDict",
-    {
-        "Name": "str",
-        "PythonVersion": "str",
-    },
-    total=False,
-)
+class ConnectionsListDict(TypedDict, total=False):
+    """ConnectionsList as a plain dict: Specifies the connections used by the session."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Connections: list[str]
+    """A list of connection names used by the session."""
 
+
+class SessionCommandDict(TypedDict, total=False):
+    """SessionCommand as a plain dict: The SessionCommand that runs the job."""
+
+    Name: str
+    """Specifies the name of the SessionCommand. Can be 'glueetl' or 'gluestreaming'."""
+    PythonVersion: str
+    """Specifies the Python version. The Python version indicates the version supported for jobs of
+    type Spark."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::Session",
     schema_file="aws-glue-session.json",
@@ -108,17 +114,8 @@ METADATA = _TypeMetadata(
         "/RequestOrigin",
     ),
     write_only=("/RequestOrigin", "/Timeout"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Id", "Role", "Command"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -128,127 +125,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConnectionsList": {
-            "additionalProperties": False,
-            "properties": {
-                "Connections": {
-                    "items": {"maxLength": 255, "minLength": 0, "type": "string"},
-                    "maxItems": 1000,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "SessionCommand": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\U00010000-\\U0010FFFF\\t]*$",
-                    "type": "string",
-                },
-                "PythonVersion": {"pattern": "^([2-3]|3[.]9)$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Command": {"$ref": "#/definitions/SessionCommand"},
-        "Connections": {"$ref": "#/definitions/ConnectionsList"},
-        "CreatedOn": {"type": "string"},
-        "DefaultArguments": {
-            "additionalProperties": False,
-            "maxProperties": 75,
-            "patternProperties": {
-                "^[.\\-_A-Za-z0-9]+$": {
-                    "maxLength": 4096,
-                    "minLength": 0,
-                    "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\U00010000-\\U0010FFFF\\r\\n\\t]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Description": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\U00010000-\\U0010FFFF\\r\\n\\t]*$",
-            "type": "string",
-        },
-        "GlueVersion": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^(\\w+\\.)+\\w+$",
-            "type": "string",
-        },
-        "Id": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\U00010000-\\U0010FFFF\\t]*$",
-            "type": "string",
-        },
-        "IdleTimeout": {"minimum": 1, "type": "integer"},
-        "MaxCapacity": {"type": "number"},
-        "NumberOfWorkers": {"type": "integer"},
-        "Progress": {"type": "number"},
-        "RequestOrigin": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[.\\-_A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "Role": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[^:]*:iam::[0-9]*:role/.+$",
-            "type": "string",
-        },
-        "SecurityConfiguration": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\U00010000-\\U0010FFFF\\t]*$",
-            "type": "string",
-        },
-        "Status": {
-            "enum": ["PROVISIONING", "READY", "FAILED", "TIMEOUT", "STOPPING", "STOPPED"],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Timeout": {"minimum": 1, "type": "integer"},
-        "WorkerType": {
-            "enum": ["Standard", "G.1X", "G.2X", "G.025X", "G.4X", "G.8X", "Z.2X"],
-            "type": "string",
-        },
-    },
-    "required": ["Id", "Role", "Command"],
-}
-
 
 class Session(_Resource):
-    """AWS::Glue::Session: Resource Type definition for AWS::Glue::Session. Sessions provide an on-demand, serverless Apache Spark runtime environment for building, testing, and...
+    """AWS::Glue::Session: Resource Type definition for AWS::Glue::Session. Sessions provide an
+    on-demand, serverless Apache Spark runtime environment for building, testing, and running data
+    preparation and analytics applications.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Replaced when any of these change (create-only): Id, Description, Role, Command, Timeout,
+    IdleTimeout, DefaultArguments, Connections, MaxCapacity, NumberOfWorkers, WorkerType,
+    SecurityConfiguration, GlueVersion, RequestOrigin.
+    Write-only (sent to AWS, never read back): RequestOrigin, Timeout.
+    Read-only attributes (known once deployed): Arn, CreatedOn, Progress, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-session.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -256,17 +148,22 @@ class Session(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SessionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "session.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the session."""
     CreatedOn: str
+    """The time and date when the session was created."""
     Progress: float
+    """The code execution progress of the session."""
     Status: Literal["PROVISIONING", "READY", "FAILED", "TIMEOUT", "STOPPING", "STOPPED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The session status."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Command: SessionCommandDict
     Connections: ConnectionsListDict
-    DefaultArguments: dict[str, Any]
+    DefaultArguments: dict[str, str]
     Description: str
     GlueVersion: str
     Id: str
@@ -280,48 +177,66 @@ class Session(_Resource):
     Timeout: int
     WorkerType: Literal["Standard", "G.1X", "G.2X", "G.025X", "G.4X", "G.8X", "Z.2X"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Command: SessionCommand | SessionCommandDict,
+        Id: str,
+        Role: str,
+        Connections: ConnectionsList | ConnectionsListDict | None = None,
+        DefaultArguments: dict[str, str] | None = None,
+        Description: str | None = None,
+        GlueVersion: str | None = None,
+        IdleTimeout: int | None = None,
+        MaxCapacity: float | None = None,
+        NumberOfWorkers: int | None = None,
+        RequestOrigin: str | None = None,
+        SecurityConfiguration: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Timeout: int | None = None,
+        WorkerType: Literal["Standard", "G.1X", "G.2X", "G.025X", "G.4X", "G.8X", "Z.2X"]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::Session; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Command: SessionCommand | SessionCommandDict,
-            Id: str,
-            Role: str,
-            Connections: ConnectionsList | ConnectionsListDict | None = None,
-            DefaultArguments: dict[str, Any] | None = None,
-            Description: str | None = None,
-            GlueVersion: str | None = None,
-            IdleTimeout: int | None = None,
-            MaxCapacity: float | None = None,
-            NumberOfWorkers: int | None = None,
-            RequestOrigin: str | None = None,
-            SecurityConfiguration: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Timeout: int | None = None,
-            WorkerType: Literal["Standard", "G.1X", "G.2X", "G.025X", "G.4X", "G.8X", "Z.2X"]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::Session; `await` it inside an App to deploy it.
-
-            DefaultArguments: A map array of key-value pairs.
-            Description: The description of the session.
-            GlueVersion: The Glue version determines the versions of Apache Spark and Python that Glue supports.
-            Id: The ID of the session.
-            IdleTimeout: The number of minutes when idle before session times out.
-            MaxCapacity: The number of Glue data processing units (DPUs) that can be allocated when the job runs.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Command: The SessionCommand that runs the job. Create-only: changing it replaces the
+                resource. Required.
+            Id: The ID of the session. Create-only: changing it replaces the resource. Required.
+            Role: The IAM Role ARN. Create-only: changing it replaces the resource. Required.
+            Connections: Specifies the connections used by the session. Create-only: changing it
+                replaces the resource.
+            DefaultArguments: A map array of key-value pairs. Max is 75 pairs. Create-only: changing
+                it replaces the resource.
+            Description: The description of the session. Create-only: changing it replaces the
+                resource.
+            GlueVersion: The Glue version determines the versions of Apache Spark and Python that
+                Glue supports. The GlueVersion must be greater than 2.0. Create-only: changing it
+                replaces the resource.
+            IdleTimeout: The number of minutes when idle before session times out. Default is the
+                value of Timeout. Create-only: changing it replaces the resource.
+            MaxCapacity: The number of Glue data processing units (DPUs) that can be allocated when
+                the job runs. Create-only: changing it replaces the resource.
             NumberOfWorkers: The number of workers of a defined WorkerType to use for the session.
-            RequestOrigin: The origin of the request.
-            Role: The IAM Role ARN.
-            SecurityConfiguration: The name of the SecurityConfiguration structure to be used with the session.
+                Create-only: changing it replaces the resource.
+            RequestOrigin: The origin of the request. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            SecurityConfiguration: The name of the SecurityConfiguration structure to be used with
+                the session. Create-only: changing it replaces the resource.
             Tags: The tags belonging to the session.
-            Timeout: The number of minutes before session times out.
+            Timeout: The number of minutes before session times out. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
             WorkerType: The type of predefined worker that is allocated when a session runs.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -127,57 +131,71 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IcebergPartitionFieldDict = TypedDict(
-    "IcebergPartitionFieldDict",
-    {
-        "FieldId": "int",
-        "Name": "Required[str]",
-        "SourceId": "Required[int]",
-        "Transform": "Required[str]",
-    },
-    total=False,
-)
 
-IcebergPartitionSpecDict = TypedDict(
-    "IcebergPartitionSpecDict",
-    {
-        "Fields": "Required[list[IcebergPartitionFieldDict]]",
-        "SpecId": "int",
-    },
-    total=False,
-)
+class IcebergPartitionFieldDict(TypedDict, total=False):
+    """IcebergPartitionField as a plain dict: A partition field in an Iceberg partition spec."""
 
-IcebergSchemaDict = TypedDict(
-    "IcebergSchemaDict",
-    {
-        "Fields": "Required[list[IcebergStructFieldDict]]",
-        "IdentifierFieldIds": "list[int]",
-        "SchemaId": "int",
-        "Type": "str",
-    },
-    total=False,
-)
+    FieldId: int
+    """The partition field ID."""
+    Name: Required[str]
+    """The partition field name."""
+    SourceId: Required[int]
+    """The source field ID."""
+    Transform: Required[str]
+    """The transform to apply."""
 
-IcebergSortFieldDict = TypedDict(
-    "IcebergSortFieldDict",
-    {
-        "Direction": "Required[str]",
-        "NullOrder": "Required[str]",
-        "SourceId": "Required[int]",
-        "Transform": "Required[str]",
-    },
-    total=False,
-)
 
-IcebergSortOrderDict = TypedDict(
-    "IcebergSortOrderDict",
-    {
-        "Fields": "Required[list[IcebergSortFieldDict]]",
-        "OrderId": "Required[int]",
-    },
-    total=False,
-)
+class IcebergPartitionSpecDict(TypedDict, total=False):
+    """IcebergPartitionSpec as a plain dict: The partition spec for an Iceberg table."""
 
+    Fields: Required[list[IcebergPartitionFieldDict]]
+    """The partition fields."""
+    SpecId: int
+    """The spec ID."""
+
+
+class IcebergSchemaDict(TypedDict, total=False):
+    """IcebergSchema as a plain dict: The schema for an Iceberg table."""
+
+    Fields: Required[list[IcebergStructFieldDict]]
+    """The fields in the schema."""
+    IdentifierFieldIds: list[int]
+    """The identifier field IDs."""
+    SchemaId: int
+    """The schema ID."""
+    Type: str
+    """The type of the schema."""
+
+
+class IcebergSortFieldDict(TypedDict, total=False):
+    """IcebergSortField as a plain dict: A sort field in an Iceberg sort order."""
+
+    Direction: Required[str]
+    """The sort direction."""
+    NullOrder: Required[str]
+    """The null ordering."""
+    SourceId: Required[int]
+    """The source field ID."""
+    Transform: Required[str]
+    """The transform to apply."""
+
+
+class IcebergSortOrderDict(TypedDict, total=False):
+    """IcebergSortOrder as a plain dict: The sort order for an Iceberg table."""
+
+    Fields: Required[list[IcebergSortFieldDict]]
+    """The sort fields."""
+    OrderId: Required[int]
+    """The order ID."""
+
+
+# IcebergStructField as a plain dict: A field in an Iceberg schema.
+# Functional form: some keys are not Python identifiers.
+# Doc: Documentation for the field.
+# Id: The field ID.
+# Name: The field name.
+# Required: Whether the field is required.
+# Type: The field type.
 IcebergStructFieldDict = TypedDict(
     "IcebergStructFieldDict",
     {
@@ -190,174 +208,226 @@ IcebergStructFieldDict = TypedDict(
     total=False,
 )
 
-OrderDict = TypedDict(
-    "OrderDict",
-    {
-        "Column": "Required[str]",
-        "SortOrder": "Required[int]",
-    },
-    total=False,
-)
 
-TableColumnDict = TypedDict(
-    "TableColumnDict",
-    {
-        "Comment": "str",
-        "Name": "Required[str]",
-        "Type": "str",
-    },
-    total=False,
-)
+class OrderDict(TypedDict, total=False):
+    """Order as a plain dict: Specifies the sort order of a sorted column."""
 
-TableIcebergInputDict = TypedDict(
-    "TableIcebergInputDict",
-    {
-        "IcebergTableInput": "TableIcebergTableInputDict",
-        "MetadataOperation": "Literal['CREATE']",
-        "Version": "str",
-    },
-    total=False,
-)
+    Column: Required[str]
+    """The name of the column."""
+    SortOrder: Required[int]
+    """Indicates that the column is sorted in ascending order (==1), or in descending order (==0)."""
 
-TableIcebergTableInputDict = TypedDict(
-    "TableIcebergTableInputDict",
-    {
-        "Location": "Required[str]",
-        "PartitionSpec": "IcebergPartitionSpecDict",
-        "Properties": "dict[str, Any]",
-        "Schema": "Required[IcebergSchemaDict]",
-        "WriteOrder": "IcebergSortOrderDict",
-    },
-    total=False,
-)
 
-TableIdentifierDict = TypedDict(
-    "TableIdentifierDict",
-    {
-        "CatalogId": "str",
-        "DatabaseName": "str",
-        "Name": "str",
-        "Region": "str",
-    },
-    total=False,
-)
+class TableColumnDict(TypedDict, total=False):
+    """TableColumn as a plain dict: A column in a Table."""
 
-TableOpenTableFormatInputDict = TypedDict(
-    "TableOpenTableFormatInputDict",
-    {
-        "IcebergInput": "TableIcebergInputDict",
-    },
-    total=False,
-)
+    Comment: str
+    """A free-form text comment."""
+    Name: Required[str]
+    """The name of the Column."""
+    Type: str
+    """The data type of the Column."""
 
-TableSchemaIdDict = TypedDict(
-    "TableSchemaIdDict",
-    {
-        "RegistryName": "str",
-        "SchemaArn": "str",
-        "SchemaName": "str",
-    },
-    total=False,
-)
 
-TableSchemaReferenceDict = TypedDict(
-    "TableSchemaReferenceDict",
-    {
-        "SchemaId": "TableSchemaIdDict",
-        "SchemaVersionId": "str",
-        "SchemaVersionNumber": "int",
-    },
-    total=False,
-)
+class TableIcebergInputDict(TypedDict, total=False):
+    """TableIcebergInput as a plain dict: Specifies an input structure that defines an Apache
+    Iceberg metadata table."""
 
-TableSerdeInfoDict = TypedDict(
-    "TableSerdeInfoDict",
-    {
-        "Name": "str",
-        "Parameters": "dict[str, Any] | str",
-        "SerializationLibrary": "str",
-    },
-    total=False,
-)
+    IcebergTableInput: TableIcebergTableInputDict
+    """Specifies the Iceberg table configuration."""
+    MetadataOperation: Literal["CREATE"]
+    """A required metadata operation. Can only be set to CREATE."""
+    Version: str
+    """The table version of the Iceberg table. Defaults to 2."""
 
-TableSkewedInfoDict = TypedDict(
-    "TableSkewedInfoDict",
-    {
-        "SkewedColumnNames": "list[str]",
-        "SkewedColumnValueLocationMaps": "dict[str, Any] | str",
-        "SkewedColumnValues": "list[str]",
-    },
-    total=False,
-)
 
-TableStorageDescriptorDict = TypedDict(
-    "TableStorageDescriptorDict",
-    {
-        "BucketColumns": "list[str]",
-        "Columns": "list[TableColumnDict]",
-        "Compressed": "bool",
-        "InputFormat": "str",
-        "Location": "str",
-        "NumberOfBuckets": "int",
-        "OutputFormat": "str",
-        "Parameters": "dict[str, Any] | str",
-        "SchemaReference": "TableSchemaReferenceDict",
-        "SerdeInfo": "TableSerdeInfoDict",
-        "SkewedInfo": "TableSkewedInfoDict",
-        "SortColumns": "list[OrderDict]",
-        "StoredAsSubDirectories": "bool",
-    },
-    total=False,
-)
+class TableIcebergTableInputDict(TypedDict, total=False):
+    """TableIcebergTableInput as a plain dict: Specifies the Iceberg table configuration."""
 
-TableTableInputDict = TypedDict(
-    "TableTableInputDict",
-    {
-        "Description": "str",
-        "Name": "str",
-        "Owner": "str",
-        "Parameters": "dict[str, Any] | str",
-        "PartitionKeys": "list[TableColumnDict]",
-        "Retention": "int",
-        "StorageDescriptor": "TableStorageDescriptorDict",
-        "TableType": "Literal['EXTERNAL_TABLE', 'VIRTUAL_VIEW']",
-        "TargetTable": "TableIdentifierDict",
-        "ViewDefinition": "TableViewDefinitionDict",
-        "ViewExpandedText": "str",
-        "ViewOriginalText": "str",
-    },
-    total=False,
-)
+    Location: Required[str]
+    """The location of the Iceberg table."""
+    PartitionSpec: IcebergPartitionSpecDict
+    """The partition spec for the Iceberg table."""
+    Properties: dict[str, str]
+    """The properties for the Iceberg table."""
+    Schema: Required[IcebergSchemaDict]
+    """The schema for the Iceberg table."""
+    WriteOrder: IcebergSortOrderDict
+    """The write order for the Iceberg table."""
 
-TableViewDefinitionDict = TypedDict(
-    "TableViewDefinitionDict",
-    {
-        "Definer": "str",
-        "IsProtected": "bool",
-        "Representations": "list[ViewRepresentationDict]",
-        "SubObjects": "list[str]",
-    },
-    total=False,
-)
 
-ViewRepresentationDict = TypedDict(
-    "ViewRepresentationDict",
-    {
-        "Dialect": "Literal['ATHENA', 'REDSHIFT', 'SPARK']",
-        "DialectVersion": "str",
-        "ValidationConnection": "str",
-        "ViewExpandedText": "str",
-        "ViewOriginalText": "str",
-    },
-    total=False,
-)
+class TableIdentifierDict(TypedDict, total=False):
+    """TableIdentifier as a plain dict: A structure that describes a target table for resource
+    linking."""
 
+    CatalogId: str
+    """The ID of the Data Catalog in which the table resides."""
+    DatabaseName: str
+    """The name of the catalog database that contains the target table."""
+    Name: str
+    """The name of the target table."""
+    Region: str
+    """The Region of the table."""
+
+
+class TableOpenTableFormatInputDict(TypedDict, total=False):
+    """TableOpenTableFormatInput as a plain dict: Specifies an OpenTableFormatInput structure when
+    creating an open format table."""
+
+    IcebergInput: TableIcebergInputDict
+    """Specifies an IcebergInput structure that defines an Apache Iceberg metadata table."""
+
+
+class TableSchemaIdDict(TypedDict, total=False):
+    """TableSchemaId as a plain dict: A structure that contains schema identity fields. Either this
+    or the SchemaVersionId has to be provided."""
+
+    RegistryName: str
+    """The name of the schema registry that contains the schema."""
+    SchemaArn: str
+    """The Amazon Resource Name (ARN) of the schema. One of SchemaArn or SchemaName has to be
+    provided."""
+    SchemaName: str
+    """The name of the schema. One of SchemaArn or SchemaName has to be provided."""
+
+
+class TableSchemaReferenceDict(TypedDict, total=False):
+    """TableSchemaReference as a plain dict: An object that references a schema stored in the AWS
+    Glue Schema Registry."""
+
+    SchemaId: TableSchemaIdDict
+    """A structure that contains schema identity fields. Either this or the SchemaVersionId has to
+    be provided."""
+    SchemaVersionId: str
+    """The unique ID assigned to a version of the schema. Either this or the SchemaId has to be
+    provided."""
+    SchemaVersionNumber: int
+    """The version number of the schema."""
+
+
+class TableSerdeInfoDict(TypedDict, total=False):
+    """TableSerdeInfo as a plain dict: Information about a serialization/deserialization program
+    (SerDe) that serves as an extractor an loader."""
+
+    Name: str
+    """Name of the SerDe."""
+    Parameters: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    SerializationLibrary: str
+    """Usually the class that implements the SerDe. An example is
+    org.apache.hadoop.hive.serde2.columnar.ColumnarSerDe."""
+
+
+class TableSkewedInfoDict(TypedDict, total=False):
+    """TableSkewedInfo as a plain dict: Specifies skewed values in a table. Skewed values are those
+    that occur with very high frequency."""
+
+    SkewedColumnNames: list[str]
+    """A list of names of columns that contain skewed values."""
+    SkewedColumnValueLocationMaps: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    SkewedColumnValues: list[str]
+    """A list of names of columns that contain skewed values."""
+
+
+class TableStorageDescriptorDict(TypedDict, total=False):
+    """TableStorageDescriptor as a plain dict: Describes the physical storage of table data."""
+
+    BucketColumns: list[str]
+    """A list of reducer grouping columns, clustering columns, and bucketing columns in the table."""
+    Columns: list[TableColumnDict]
+    """A list of the Columns in the table."""
+    Compressed: bool
+    """True if the data in the table is compressed, or False if not."""
+    InputFormat: str
+    """The input format: SequenceFileInputFormat (binary), or TextInputFormat, or a custom format."""
+    Location: str
+    """The physical location of the table. By default, this takes the form of the warehouse
+    location, followed by the database location in the warehouse, followed by the table name."""
+    NumberOfBuckets: int
+    """Must be specified if the table contains any dimension columns."""
+    OutputFormat: str
+    """The output format: SequenceFileOutputFormat (binary), or IgnoreKeyTextOutputFormat, or a
+    custom format."""
+    Parameters: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    SchemaReference: TableSchemaReferenceDict
+    """An object that references a schema stored in the AWS Glue Schema Registry."""
+    SerdeInfo: TableSerdeInfoDict
+    """The serialization/deserialization (SerDe) information."""
+    SkewedInfo: TableSkewedInfoDict
+    """The information about values that appear frequently in a column (skewed values)."""
+    SortColumns: list[OrderDict]
+    """A list specifying the sort order of each bucket in the table."""
+    StoredAsSubDirectories: bool
+    """True if the table data is stored in subdirectories, or False if not."""
+
+
+class TableTableInputDict(TypedDict, total=False):
+    """TableTableInput as a plain dict: A structure used to define a table."""
+
+    Description: str
+    """A description of the table."""
+    Name: str
+    """The table name. For Hive compatibility, this is folded to lowercase when it is stored."""
+    Owner: str
+    """The table owner. Included for Apache Hive compatibility. Not used in the normal course of AWS
+    Glue operations."""
+    Parameters: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    PartitionKeys: list[TableColumnDict]
+    """A list of columns by which the table is partitioned. Only primitive types are supported as
+    partition keys."""
+    Retention: int
+    """The retention time for this table."""
+    StorageDescriptor: TableStorageDescriptorDict
+    """A storage descriptor containing information about the physical storage of this table."""
+    TableType: Literal["EXTERNAL_TABLE", "VIRTUAL_VIEW"]
+    """The type of this table. AWS Glue will create tables with the EXTERNAL_TABLE type. Other
+    services, such as Athena, may create tables with additional table types."""
+    TargetTable: TableIdentifierDict
+    """A TableIdentifier structure that describes a target table for resource linking."""
+    ViewDefinition: TableViewDefinitionDict
+    """The view definition for the table."""
+    ViewExpandedText: str
+    """Included for Apache Hive compatibility. Not used in the normal course of AWS Glue operations."""
+    ViewOriginalText: str
+    """Included for Apache Hive compatibility. Not used in the normal course of AWS Glue operations."""
+
+
+class TableViewDefinitionDict(TypedDict, total=False):
+    """TableViewDefinition as a plain dict: A structure that defines the view."""
+
+    Definer: str
+    """The definer of the view."""
+    IsProtected: bool
+    """Indicates whether the view is protected."""
+    Representations: list[ViewRepresentationDict]
+    """The representations of the view."""
+    SubObjects: list[str]
+    """The sub-objects of the view."""
+
+
+class ViewRepresentationDict(TypedDict, total=False):
+    """ViewRepresentation as a plain dict: A structure that defines a view representation."""
+
+    Dialect: Literal["ATHENA", "REDSHIFT", "SPARK"]
+    """The dialect of the view representation."""
+    DialectVersion: str
+    """The version of the dialect."""
+    ValidationConnection: str
+    """The connection used for validation."""
+    ViewExpandedText: str
+    """The expanded text of the view."""
+    ViewOriginalText: str
+    """The original text of the view."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::Table",
     schema_file="aws-glue-table.json",
     primary_identifier=("/CatalogId", "/DatabaseName", "/Name"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/DatabaseName", "/CatalogId", "/TableInput/Name", "/Name"),
     write_only=(
         "/OpenTableFormatInput",
@@ -366,7 +436,6 @@ METADATA = _TypeMetadata(
         "/TableInput/ViewDefinition/Representations/*/ViewExpandedText",
         "/TableInput/ViewDefinition/SubObjects",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/OpenTableFormatInput/IcebergInput/IcebergTableInput/PartitionSpec/Fields",
         "/OpenTableFormatInput/IcebergInput/IcebergTableInput/Schema/Fields",
@@ -387,7 +456,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 45,
         "read": 120,
@@ -397,345 +465,69 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Column": {
-            "additionalProperties": False,
-            "properties": {
-                "Comment": {"maxLength": 255, "minLength": 0, "type": "string"},
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Type": {"maxLength": 131072, "minLength": 0, "type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "IcebergInput": {
-            "additionalProperties": False,
-            "properties": {
-                "IcebergTableInput": {"$ref": "#/definitions/IcebergTableInput"},
-                "MetadataOperation": {"$ref": "#/definitions/MetadataOperation"},
-                "Version": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "IcebergPartitionField": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"type": "integer"},
-                "Name": {"type": "string"},
-                "SourceId": {"type": "integer"},
-                "Transform": {"type": "string"},
-            },
-            "required": ["SourceId", "Transform", "Name"],
-            "type": "object",
-        },
-        "IcebergPartitionSpec": {
-            "additionalProperties": False,
-            "properties": {
-                "Fields": {
-                    "items": {"$ref": "#/definitions/IcebergPartitionField"},
-                    "type": "array",
-                },
-                "SpecId": {"type": "integer"},
-            },
-            "required": ["Fields"],
-            "type": "object",
-        },
-        "IcebergSchema": {
-            "additionalProperties": False,
-            "properties": {
-                "Fields": {"items": {"$ref": "#/definitions/IcebergStructField"}, "type": "array"},
-                "IdentifierFieldIds": {"items": {"type": "integer"}, "type": "array"},
-                "SchemaId": {"type": "integer"},
-                "Type": {"type": "string"},
-            },
-            "required": ["Fields"],
-            "type": "object",
-        },
-        "IcebergSortField": {
-            "additionalProperties": False,
-            "properties": {
-                "Direction": {"type": "string"},
-                "NullOrder": {"type": "string"},
-                "SourceId": {"type": "integer"},
-                "Transform": {"type": "string"},
-            },
-            "required": ["SourceId", "Transform", "Direction", "NullOrder"],
-            "type": "object",
-        },
-        "IcebergSortOrder": {
-            "additionalProperties": False,
-            "properties": {
-                "Fields": {"items": {"$ref": "#/definitions/IcebergSortField"}, "type": "array"},
-                "OrderId": {"type": "integer"},
-            },
-            "required": ["OrderId", "Fields"],
-            "type": "object",
-        },
-        "IcebergStructField": {
-            "additionalProperties": False,
-            "properties": {
-                "Doc": {"type": "string"},
-                "Id": {"type": "integer"},
-                "Name": {"type": "string"},
-                "Required": {"type": "boolean"},
-                "Type": {"type": "string"},
-            },
-            "required": ["Id", "Name", "Type", "Required"],
-            "type": "object",
-        },
-        "IcebergTableInput": {
-            "additionalProperties": False,
-            "properties": {
-                "Location": {"type": "string"},
-                "PartitionSpec": {"$ref": "#/definitions/IcebergPartitionSpec"},
-                "Properties": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.+$": {"type": "string"}},
-                    "type": "object",
-                },
-                "Schema": {"$ref": "#/definitions/IcebergSchema"},
-                "WriteOrder": {"$ref": "#/definitions/IcebergSortOrder"},
-            },
-            "required": ["Location", "Schema"],
-            "type": "object",
-        },
-        "MetadataOperation": {"enum": ["CREATE"], "type": "string"},
-        "OpenTableFormatInput": {
-            "additionalProperties": False,
-            "properties": {"IcebergInput": {"$ref": "#/definitions/IcebergInput"}},
-            "type": "object",
-        },
-        "Order": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "SortOrder": {"maximum": 1, "minimum": 0, "type": "integer"},
-            },
-            "required": ["Column", "SortOrder"],
-            "type": "object",
-        },
-        "SchemaId": {
-            "additionalProperties": False,
-            "properties": {
-                "RegistryName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-_$#.]+$",
-                    "type": "string",
-                },
-                "SchemaArn": {
-                    "maxLength": 10240,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:",
-                    "type": "string",
-                },
-                "SchemaName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-_$#.]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SchemaReference": {
-            "additionalProperties": False,
-            "properties": {
-                "SchemaId": {"$ref": "#/definitions/SchemaId"},
-                "SchemaVersionId": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-                    "type": "string",
-                },
-                "SchemaVersionNumber": {"maximum": 100000, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "SerdeInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Parameters": {"type": ["object", "string"]},
-                "SerializationLibrary": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "SkewedInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "SkewedColumnNames": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SkewedColumnValueLocationMaps": {"type": ["object", "string"]},
-                "SkewedColumnValues": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "StorageDescriptor": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketColumns": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Columns": {
-                    "items": {"$ref": "#/definitions/Column"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Compressed": {"type": "boolean"},
-                "InputFormat": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "Location": {"maxLength": 2056, "minLength": 0, "type": "string"},
-                "NumberOfBuckets": {"type": "integer"},
-                "OutputFormat": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "Parameters": {"type": ["object", "string"]},
-                "SchemaReference": {"$ref": "#/definitions/SchemaReference"},
-                "SerdeInfo": {"$ref": "#/definitions/SerdeInfo"},
-                "SkewedInfo": {"$ref": "#/definitions/SkewedInfo"},
-                "SortColumns": {
-                    "items": {"$ref": "#/definitions/Order"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "StoredAsSubDirectories": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "TableIdentifier": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "DatabaseName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Region": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "TableInput": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Owner": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Parameters": {"type": ["object", "string"]},
-                "PartitionKeys": {
-                    "items": {"$ref": "#/definitions/Column"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Retention": {"minimum": 0, "type": "integer"},
-                "StorageDescriptor": {"$ref": "#/definitions/StorageDescriptor"},
-                "TableType": {
-                    "enum": ["EXTERNAL_TABLE", "VIRTUAL_VIEW"],
-                    "maxLength": 255,
-                    "minLength": 0,
-                    "type": "string",
-                },
-                "TargetTable": {"$ref": "#/definitions/TableIdentifier"},
-                "ViewDefinition": {"$ref": "#/definitions/ViewDefinition"},
-                "ViewExpandedText": {"maxLength": 409600, "minLength": 0, "type": "string"},
-                "ViewOriginalText": {"maxLength": 409600, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "ViewDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Definer": {"maxLength": 2048, "minLength": 20, "type": "string"},
-                "IsProtected": {"type": "boolean"},
-                "Representations": {
-                    "items": {"$ref": "#/definitions/ViewRepresentation"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SubObjects": {
-                    "items": {"maxLength": 2048, "minLength": 20, "type": "string"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ViewRepresentation": {
-            "additionalProperties": False,
-            "properties": {
-                "Dialect": {"enum": ["ATHENA", "REDSHIFT", "SPARK"], "type": "string"},
-                "DialectVersion": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "ValidationConnection": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "ViewExpandedText": {"maxLength": 409600, "minLength": 0, "type": "string"},
-                "ViewOriginalText": {"maxLength": 409600, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CatalogId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "DatabaseName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "OpenTableFormatInput": {"$ref": "#/definitions/OpenTableFormatInput"},
-        "TableInput": {"$ref": "#/definitions/TableInput"},
-    },
-    "required": ["DatabaseName", "CatalogId"],
-}
-
 
 class Table(_Resource):
     """AWS::Glue::Table: Resource Type definition for AWS::Glue::Table
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CatalogId, DatabaseName, Name (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DatabaseName, CatalogId, TableInput.Name, Name.
+    Write-only (sent to AWS, never read back): OpenTableFormatInput,
+    TableInput.ViewDefinition.Representations[*].ViewOriginalText,
+    TableInput.ViewDefinition.Representations[*].ValidationConnection,
+    TableInput.ViewDefinition.Representations[*].ViewExpandedText,
+    TableInput.ViewDefinition.SubObjects.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-table.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "table.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CatalogId: str
     DatabaseName: str
     Name: str
     OpenTableFormatInput: TableOpenTableFormatInputDict
     TableInput: TableTableInputDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CatalogId: str,
+        DatabaseName: str,
+        Name: str | None = None,
+        OpenTableFormatInput: TableOpenTableFormatInput
+        | TableOpenTableFormatInputDict
+        | None = None,
+        TableInput: TableTableInput | TableTableInputDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::Table; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CatalogId: str,
-            DatabaseName: str,
-            Name: str | None = None,
-            OpenTableFormatInput: TableOpenTableFormatInput
-            | TableOpenTableFormatInputDict
-            | None = None,
-            TableInput: TableTableInput | TableTableInputDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::Table; `await` it inside an App to deploy it.
-
-            CatalogId: The ID of the Data Catalog in which to create the Table.
-            DatabaseName: The name of the database where the table metadata resides.
-            Name: The table name.
-            OpenTableFormatInput: Specifies an OpenTableFormatInput structure when creating an open format table.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CatalogId: The ID of the Data Catalog in which to create the Table. Create-only:
+                changing it replaces the resource. Required.
+            DatabaseName: The name of the database where the table metadata resides. For Hive
+                compatibility, this must be all lowercase. Create-only: changing it replaces the
+                resource. Required.
+            Name: The table name. For Hive compatibility, this is folded to lowercase when it is
+                stored. Create-only: changing it replaces the resource.
+            OpenTableFormatInput: Specifies an OpenTableFormatInput structure when creating an open
+                format table. Write-only: sent to AWS, never read back.
             TableInput: A structure used to define a table.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,99 +83,103 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IcebergCompactionConfigurationDict = TypedDict(
-    "IcebergCompactionConfigurationDict",
-    {
-        "DeleteFileThreshold": "int",
-        "MinInputFiles": "int",
-        "Strategy": "Literal['binpack', 'sort', 'z-order']",
-    },
-    total=False,
-)
 
-IcebergRetentionConfigurationDict = TypedDict(
-    "IcebergRetentionConfigurationDict",
-    {
-        "CleanExpiredFiles": "bool",
-        "NumberOfSnapshotsToRetain": "int",
-        "SnapshotRetentionPeriodInDays": "int",
-    },
-    total=False,
-)
+class IcebergCompactionConfigurationDict(TypedDict, total=False):
+    """IcebergCompactionConfiguration as a plain dict."""
 
-TableOptimizerCompactionConfigurationDict = TypedDict(
-    "TableOptimizerCompactionConfigurationDict",
-    {
-        "IcebergConfiguration": "IcebergCompactionConfigurationDict",
-    },
-    total=False,
-)
+    DeleteFileThreshold: int
+    """The minimum number of deletes in a data file to make it eligible for compaction."""
+    MinInputFiles: int
+    """The minimum number of input files before compaction is triggered."""
+    Strategy: Literal["binpack", "sort", "z-order"]
+    """The compaction strategy to use. Valid values are binpack, sort, and z-order."""
 
-TableOptimizerIcebergConfigurationDict = TypedDict(
-    "TableOptimizerIcebergConfigurationDict",
-    {
-        "Location": "str",
-        "OrphanFileRetentionPeriodInDays": "int",
-    },
-    total=False,
-)
 
-TableOptimizerOrphanFileDeletionConfigurationDict = TypedDict(
-    "TableOptimizerOrphanFileDeletionConfigurationDict",
-    {
-        "IcebergConfiguration": "TableOptimizerIcebergConfigurationDict",
-    },
-    total=False,
-)
+class IcebergRetentionConfigurationDict(TypedDict, total=False):
+    """IcebergRetentionConfiguration as a plain dict."""
 
-TableOptimizerRetentionConfigurationDict = TypedDict(
-    "TableOptimizerRetentionConfigurationDict",
-    {
-        "IcebergConfiguration": "IcebergRetentionConfigurationDict",
-    },
-    total=False,
-)
+    CleanExpiredFiles: bool
+    """Type: bool."""
+    NumberOfSnapshotsToRetain: int
+    """Type: int."""
+    SnapshotRetentionPeriodInDays: int
+    """Type: int."""
 
-TableOptimizerTableOptimizerConfigurationDict = TypedDict(
-    "TableOptimizerTableOptimizerConfigurationDict",
-    {
-        "CompactionConfiguration": "TableOptimizerCompactionConfigurationDict",
-        "Enabled": "Required[bool]",
-        "OrphanFileDeletionConfiguration": "TableOptimizerOrphanFileDeletionConfigurationDict",
-        "RetentionConfiguration": "TableOptimizerRetentionConfigurationDict",
-        "RoleArn": "Required[str]",
-        "VpcConfiguration": "TableOptimizerVpcConfigurationDict",
-    },
-    total=False,
-)
 
-TableOptimizerVpcConfigurationDict = TypedDict(
-    "TableOptimizerVpcConfigurationDict",
-    {
-        "GlueConnectionName": "str",
-    },
-    total=False,
-)
+class TableOptimizerCompactionConfigurationDict(TypedDict, total=False):
+    """TableOptimizerCompactionConfiguration as a plain dict."""
 
+    IcebergConfiguration: IcebergCompactionConfigurationDict
+    """The configuration for an Iceberg compaction optimizer."""
+
+
+class TableOptimizerIcebergConfigurationDict(TypedDict, total=False):
+    """TableOptimizerIcebergConfiguration as a plain dict."""
+
+    Location: str
+    """Specifies a directory in which to look for orphan files (defaults to the table's location).
+    You may choose a sub-directory rather than the top-level table location."""
+    OrphanFileRetentionPeriodInDays: int
+    """The specific number of days you want to keep the orphan files."""
+
+
+class TableOptimizerOrphanFileDeletionConfigurationDict(TypedDict, total=False):
+    """TableOptimizerOrphanFileDeletionConfiguration as a plain dict."""
+
+    IcebergConfiguration: TableOptimizerIcebergConfigurationDict
+    """The IcebergConfiguration property helps optimize your Iceberg tables in AWS Glue by allowing
+    you to specify format-specific settings that control how data is stored, compressed, and
+    managed."""
+
+
+class TableOptimizerRetentionConfigurationDict(TypedDict, total=False):
+    """TableOptimizerRetentionConfiguration as a plain dict."""
+
+    IcebergConfiguration: IcebergRetentionConfigurationDict
+    """The configuration for an Iceberg snapshot retention optimizer."""
+
+
+class TableOptimizerTableOptimizerConfigurationDict(TypedDict, total=False):
+    """TableOptimizerTableOptimizerConfiguration as a plain dict."""
+
+    CompactionConfiguration: TableOptimizerCompactionConfigurationDict
+    """The configuration for a compaction optimizer. This configuration defines how data files in
+    your table will be compacted to improve query performance and reduce storage costs."""
+    Enabled: Required[bool]
+    """Whether the table optimization is enabled."""
+    OrphanFileDeletionConfiguration: TableOptimizerOrphanFileDeletionConfigurationDict
+    """OrphanFileDeletionConfiguration is a property that can be included within the TableOptimizer
+    resource. It controls the automatic deletion of orphaned files - files that are not tracked by
+    the table metadata, and older than the configured age limit."""
+    RetentionConfiguration: TableOptimizerRetentionConfigurationDict
+    """The configuration for a snapshot retention optimizer for Apache Iceberg tables."""
+    RoleArn: Required[str]
+    """A role passed by the caller which gives the service permission to update the resources
+    associated with the optimizer on the caller's behalf."""
+    VpcConfiguration: TableOptimizerVpcConfigurationDict
+    """An object that describes the VPC configuration for a table optimizer. This configuration is
+    necessary to perform optimization on tables that are in a customer VPC."""
+
+
+class TableOptimizerVpcConfigurationDict(TypedDict, total=False):
+    """TableOptimizerVpcConfiguration as a plain dict."""
+
+    GlueConnectionName: str
+    """The name of the AWS Glue connection used for the VPC for the table optimizer."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::TableOptimizer",
     schema_file="aws-glue-tableoptimizer.json",
     primary_identifier=("/TableName", "/DatabaseName", "/Type", "/CatalogId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/TableName", "/DatabaseName", "/Type", "/CatalogId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TableName", "Type", "DatabaseName", "TableOptimizerConfiguration", "CatalogId"),
     list_required=("CatalogId", "DatabaseName", "TableName", "Type"),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -181,91 +189,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CompactionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IcebergConfiguration": {"$ref": "#/definitions/IcebergCompactionConfiguration"}
-            },
-            "type": "object",
-        },
-        "IcebergCompactionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DeleteFileThreshold": {"type": "integer"},
-                "MinInputFiles": {"type": "integer"},
-                "Strategy": {"enum": ["binpack", "sort", "z-order"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "IcebergConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Location": {"type": "string"},
-                "OrphanFileRetentionPeriodInDays": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "IcebergRetentionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CleanExpiredFiles": {"type": "boolean"},
-                "NumberOfSnapshotsToRetain": {"type": "integer"},
-                "SnapshotRetentionPeriodInDays": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "OrphanFileDeletionConfiguration": {
-            "additionalProperties": False,
-            "properties": {"IcebergConfiguration": {"$ref": "#/definitions/IcebergConfiguration"}},
-            "type": "object",
-        },
-        "RetentionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IcebergConfiguration": {"$ref": "#/definitions/IcebergRetentionConfiguration"}
-            },
-            "type": "object",
-        },
-        "TableOptimizerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CompactionConfiguration": {"$ref": "#/definitions/CompactionConfiguration"},
-                "Enabled": {"type": "boolean"},
-                "OrphanFileDeletionConfiguration": {
-                    "$ref": "#/definitions/OrphanFileDeletionConfiguration"
-                },
-                "RetentionConfiguration": {"$ref": "#/definitions/RetentionConfiguration"},
-                "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-                "VpcConfiguration": {"$ref": "#/definitions/VpcConfiguration"},
-            },
-            "required": ["Enabled", "RoleArn"],
-            "type": "object",
-        },
-        "VpcConfiguration": {
-            "additionalProperties": False,
-            "properties": {"GlueConnectionName": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CatalogId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "DatabaseName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "TableName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "TableOptimizerConfiguration": {"$ref": "#/definitions/TableOptimizerConfiguration"},
-        "Type": {"enum": ["compaction", "orphan_file_deletion", "retention"], "type": "string"},
-    },
-    "required": ["TableName", "Type", "DatabaseName", "TableOptimizerConfiguration", "CatalogId"],
-}
-
 
 class TableOptimizer(_Resource):
     """AWS::Glue::TableOptimizer: Resource Type definition for AWS::Glue::TableOptimizer
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TableName, DatabaseName, Type, CatalogId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): TableName, DatabaseName, Type, CatalogId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-tableoptimizer.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -273,40 +205,50 @@ class TableOptimizer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TableOptimizerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "table_optimizer.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CatalogId: str
     DatabaseName: str
     TableName: str
     TableOptimizerConfiguration: TableOptimizerTableOptimizerConfigurationDict
     Type: Literal["compaction", "orphan_file_deletion", "retention"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CatalogId: str,
+        DatabaseName: str,
+        TableName: str,
+        TableOptimizerConfiguration: TableOptimizerTableOptimizerConfiguration
+        | TableOptimizerTableOptimizerConfigurationDict,
+        Type: Literal["compaction", "orphan_file_deletion", "retention"],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::TableOptimizer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CatalogId: str,
-            DatabaseName: str,
-            TableName: str,
-            TableOptimizerConfiguration: TableOptimizerTableOptimizerConfiguration
-            | TableOptimizerTableOptimizerConfigurationDict,
-            Type: Literal["compaction", "orphan_file_deletion", "retention"],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::TableOptimizer; `await` it inside an App to deploy it.
-
-            CatalogId: The catalog ID of the table
-            DatabaseName: The name of the database.
-            TableName: The table name.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CatalogId: The catalog ID of the table Create-only: changing it replaces the resource.
+                Required.
+            DatabaseName: The name of the database. For Hive compatibility, this is folded to
+                lowercase when it is stored. Create-only: changing it replaces the resource.
+                Required.
+            TableName: The table name. For Hive compatibility, this must be entirely lowercase.
+                Create-only: changing it replaces the resource. Required.
             TableOptimizerConfiguration: Specifies configuration details of a table optimizer.
-            Type: The type of table optimizer.
+                Required.
+            Type: The type of table optimizer. Create-only: changing it replaces the resource.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,76 +71,83 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ActionDict = TypedDict(
-    "ActionDict",
-    {
-        "Arguments": "dict[str, Any] | str",
-        "CrawlerName": "str",
-        "JobName": "str",
-        "NotificationProperty": "TriggerNotificationPropertyDict",
-        "SecurityConfiguration": "str",
-        "Timeout": "int",
-    },
-    total=False,
-)
 
-ConditionDict = TypedDict(
-    "ConditionDict",
-    {
-        "CrawlState": "Literal['CANCELLED', 'CANCELLING', 'ERROR', 'FAILED', 'RUNNING', 'SUCCEEDED']",
-        "CrawlerName": "str",
-        "JobName": "str",
-        "LogicalOperator": "Literal['EQUALS']",
-        "State": "Literal['SUCCEEDED', 'STOPPED', 'TIMEOUT', 'FAILED']",
-    },
-    total=False,
-)
+class ActionDict(TypedDict, total=False):
+    """Action as a plain dict: The actions initiated by this trigger."""
 
-TriggerEventBatchingConditionDict = TypedDict(
-    "TriggerEventBatchingConditionDict",
-    {
-        "BatchSize": "Required[int]",
-        "BatchWindow": "int",
-    },
-    total=False,
-)
+    Arguments: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    CrawlerName: str
+    """The name of the crawler to be used with this action."""
+    JobName: str
+    """The name of a job to be executed."""
+    NotificationProperty: TriggerNotificationPropertyDict
+    """Specifies configuration properties of a job run notification."""
+    SecurityConfiguration: str
+    """The name of the SecurityConfiguration structure to be used with this action."""
+    Timeout: int
+    """The JobRun timeout in minutes. This is the maximum time that a job run can consume resources
+    before it is terminated and enters TIMEOUT status. The default is 2,880 minutes (48 hours). This
+    overrides the timeout value set in the parent job."""
 
-TriggerNotificationPropertyDict = TypedDict(
-    "TriggerNotificationPropertyDict",
-    {
-        "NotifyDelayAfter": "int",
-    },
-    total=False,
-)
 
-TriggerPredicateDict = TypedDict(
-    "TriggerPredicateDict",
-    {
-        "Conditions": "list[ConditionDict]",
-        "Logical": "Literal['AND', 'ANY']",
-    },
-    total=False,
-)
+class ConditionDict(TypedDict, total=False):
+    """Condition as a plain dict: Defines a condition under which a trigger fires."""
 
+    CrawlState: Literal["CANCELLED", "CANCELLING", "ERROR", "FAILED", "RUNNING", "SUCCEEDED"]
+    """The state of the crawler to which this condition applies."""
+    CrawlerName: str
+    """The name of the crawler to which this condition applies."""
+    JobName: str
+    """The name of the job whose JobRuns this condition applies to, and on which this trigger waits."""
+    LogicalOperator: Literal["EQUALS"]
+    """A logical operator."""
+    State: Literal["SUCCEEDED", "STOPPED", "TIMEOUT", "FAILED"]
+    """The condition state. Currently, the values supported are SUCCEEDED, STOPPED, TIMEOUT, and
+    FAILED."""
+
+
+class TriggerEventBatchingConditionDict(TypedDict, total=False):
+    """TriggerEventBatchingCondition as a plain dict: Batch condition that must be met (specified
+    number of events received or batch time window expired) before EventBridge event trigger fires."""
+
+    BatchSize: Required[int]
+    """Number of events that must be received from Amazon EventBridge before EventBridge event
+    trigger fires."""
+    BatchWindow: int
+    """Window of time in seconds after which EventBridge event trigger fires. Window starts when
+    first event is received."""
+
+
+class TriggerNotificationPropertyDict(TypedDict, total=False):
+    """TriggerNotificationProperty as a plain dict: Specifies configuration properties of a job run
+    notification."""
+
+    NotifyDelayAfter: int
+    """After a job run starts, the number of minutes to wait before sending a job run delay
+    notification"""
+
+
+class TriggerPredicateDict(TypedDict, total=False):
+    """TriggerPredicate as a plain dict: The predicate of this trigger, which defines when it will
+    fire."""
+
+    Conditions: list[ConditionDict]
+    """A list of the conditions that determine when the trigger will fire."""
+    Logical: Literal["AND", "ANY"]
+    """An optional field if only one condition is listed. If multiple conditions are listed, then
+    this field is required."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::Trigger",
     schema_file="aws-glue-trigger.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Name", "/WorkflowName", "/Type"),
     write_only=("/StartOnCreation",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Type", "Actions"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -146,89 +157,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {
-            "additionalProperties": False,
-            "properties": {
-                "Arguments": {"type": ["object", "string"]},
-                "CrawlerName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "JobName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "NotificationProperty": {"$ref": "#/definitions/NotificationProperty"},
-                "SecurityConfiguration": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Timeout": {"minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "Condition": {
-            "additionalProperties": False,
-            "properties": {
-                "CrawlState": {
-                    "enum": ["CANCELLED", "CANCELLING", "ERROR", "FAILED", "RUNNING", "SUCCEEDED"],
-                    "type": "string",
-                },
-                "CrawlerName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "JobName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "LogicalOperator": {"enum": ["EQUALS"], "type": "string"},
-                "State": {"enum": ["SUCCEEDED", "STOPPED", "TIMEOUT", "FAILED"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "EventBatchingCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchSize": {"maximum": 100, "minimum": 1, "type": "integer"},
-                "BatchWindow": {"maximum": 900, "minimum": 1, "type": "integer"},
-            },
-            "required": ["BatchSize"],
-            "type": "object",
-        },
-        "NotificationProperty": {
-            "additionalProperties": False,
-            "properties": {"NotifyDelayAfter": {"minimum": 1, "type": "integer"}},
-            "type": "object",
-        },
-        "Predicate": {
-            "additionalProperties": False,
-            "properties": {
-                "Conditions": {
-                    "items": {"$ref": "#/definitions/Condition"},
-                    "maxItems": 500,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Logical": {"enum": ["AND", "ANY"], "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Actions": {
-            "items": {"$ref": "#/definitions/Action"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Description": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "EventBatchingCondition": {"$ref": "#/definitions/EventBatchingCondition"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Predicate": {"$ref": "#/definitions/Predicate"},
-        "Schedule": {"type": "string"},
-        "StartOnCreation": {"type": "boolean"},
-        "Tags": {"type": ["object", "string"]},
-        "Type": {"enum": ["CONDITIONAL", "EVENT", "ON_DEMAND", "SCHEDULED"], "type": "string"},
-        "WorkflowName": {"maxLength": 255, "minLength": 1, "type": "string"},
-    },
-    "required": ["Type", "Actions"],
-}
-
 
 class Trigger(_Resource):
     """AWS::Glue::Trigger: Resource Type definition for AWS::Glue::Trigger
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, WorkflowName, Type.
+    Write-only (sent to AWS, never read back): StartOnCreation.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-trigger.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -236,10 +174,11 @@ class Trigger(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TriggerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "trigger.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Actions: list[ActionDict]
     Description: str
     EventBatchingCondition: TriggerEventBatchingConditionDict
@@ -251,40 +190,49 @@ class Trigger(_Resource):
     Type: Literal["CONDITIONAL", "EVENT", "ON_DEMAND", "SCHEDULED"]
     WorkflowName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Actions: list[Action | ActionDict],
+        Type: Literal["CONDITIONAL", "EVENT", "ON_DEMAND", "SCHEDULED"],
+        Description: str | None = None,
+        EventBatchingCondition: TriggerEventBatchingCondition
+        | TriggerEventBatchingConditionDict
+        | None = None,
+        Name: str | None = None,
+        Predicate: TriggerPredicate | TriggerPredicateDict | None = None,
+        Schedule: str | None = None,
+        StartOnCreation: bool | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        WorkflowName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::Trigger; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Actions: list[Action | ActionDict],
-            Type: Literal["CONDITIONAL", "EVENT", "ON_DEMAND", "SCHEDULED"],
-            Description: str | None = None,
-            EventBatchingCondition: TriggerEventBatchingCondition
-            | TriggerEventBatchingConditionDict
-            | None = None,
-            Name: str | None = None,
-            Predicate: TriggerPredicate | TriggerPredicateDict | None = None,
-            Schedule: str | None = None,
-            StartOnCreation: bool | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            WorkflowName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::Trigger; `await` it inside an App to deploy it.
-
-            Actions: The actions initiated by this trigger.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Actions: The actions initiated by this trigger. Required.
+            Type: The type of trigger that this is. Create-only: changing it replaces the resource.
+                Required.
             Description: A description of this trigger.
-            EventBatchingCondition: Batch condition that must be met (specified number of events received or batch time window expired) before EventBridge event trigger fires.
-            Name: The name of the trigger.
+            EventBatchingCondition: Batch condition that must be met (specified number of events
+                received or batch time window expired) before EventBridge event trigger fires.
+            Name: The name of the trigger. Create-only: changing it replaces the resource.
             Predicate: The predicate of this trigger, which defines when it will fire.
             Schedule: A cron expression used to specify the schedule.
             StartOnCreation: Set to true to start SCHEDULED and CONDITIONAL triggers when created.
-            Type: The type of trigger that this is.
-            WorkflowName: The name of the workflow associated with the trigger.
+                True is not supported for ON_DEMAND triggers. Write-only: sent to AWS, never read
+                back.
+            Tags: Type: dict[str, Any] | str.
+            WorkflowName: The name of the workflow associated with the trigger. Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

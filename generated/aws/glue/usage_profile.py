@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,58 +63,52 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigurationObjectDict = TypedDict(
-    "ConfigurationObjectDict",
-    {
-        "AllowedValues": "list[str]",
-        "DefaultValue": "str",
-        "MaxValue": "str",
-        "MinValue": "str",
-    },
-    total=False,
-)
 
-ProfileConfigurationDict = TypedDict(
-    "ProfileConfigurationDict",
-    {
-        "JobConfiguration": "dict[str, Any]",
-        "SessionConfiguration": "dict[str, Any]",
-    },
-    total=False,
-)
+class ConfigurationObjectDict(TypedDict, total=False):
+    """ConfigurationObject as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AllowedValues: list[str]
+    """Type: list[str]."""
+    DefaultValue: str
+    """Type: str."""
+    MaxValue: str
+    """Type: str."""
+    MinValue: str
+    """Type: str."""
 
+
+class ProfileConfigurationDict(TypedDict, total=False):
+    """ProfileConfiguration as a plain dict."""
+
+    JobConfiguration: dict[str, ConfigurationObjectDict]
+    """Type: dict[str, ConfigurationObjectDict]."""
+    SessionConfiguration: dict[str, ConfigurationObjectDict]
+    """Type: dict[str, ConfigurationObjectDict]."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """A key to identify the tag."""
+    Value: Required[str]
+    """Corresponding tag value for the key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::UsageProfile",
     schema_file="aws-glue-usageprofile.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/CreatedOn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Configuration/JobConfiguration/*/AllowedValues",
         "/Configuration/SessionConfiguration/*/AllowedValues",
         "/Tags",
     ),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -120,78 +118,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConfigurationObject": {
-            "additionalProperties": False,
-            "anyOf": [
-                {"required": ["DefaultValue"]},
-                {
-                    "oneOf": [
-                        {"required": ["AllowedValues"]},
-                        {"required": ["MinValue", "MaxValue"]},
-                    ]
-                },
-            ],
-            "properties": {
-                "AllowedValues": {"items": {"type": "string"}, "type": "array"},
-                "DefaultValue": {"type": "string"},
-                "MaxValue": {"type": "string"},
-                "MinValue": {"type": "string"},
-            },
-        },
-        "ProfileConfiguration": {
-            "additionalProperties": False,
-            "anyOf": [{"required": ["JobConfiguration"]}, {"required": ["SessionConfiguration"]}],
-            "properties": {
-                "JobConfiguration": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.+$": {"$ref": "#/definitions/ConfigurationObject"}},
-                },
-                "SessionConfiguration": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.+$": {"$ref": "#/definitions/ConfigurationObject"}},
-                },
-            },
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Configuration": {"$ref": "#/definitions/ProfileConfiguration"},
-        "CreatedOn": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "Description": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9\\-\\:\\_]{1,64}",
-            "type": "string",
-        },
-        "Name": {"maxLength": 128, "minLength": 5, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name"],
-}
-
 
 class UsageProfile(_Resource):
     """AWS::Glue::UsageProfile: This creates a Resource of UsageProfile type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): CreatedOn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-usageprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -199,37 +135,43 @@ class UsageProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UsageProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "usage_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedOn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Creation time."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Configuration: ProfileConfigurationDict
     Description: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Configuration: ProfileConfiguration | ProfileConfigurationDict | None = None,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::UsageProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Configuration: ProfileConfiguration | ProfileConfigurationDict | None = None,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::UsageProfile; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the UsageProfile. Create-only: changing it replaces the resource.
+                Required.
             Configuration: UsageProfile configuration for supported service ex: (Jobs, Sessions).
             Description: The description of the UsageProfile.
-            Name: The name of the UsageProfile.
             Tags: The tags to be applied to this UsageProfiles.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

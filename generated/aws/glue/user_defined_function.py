@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ResourceUriDict = TypedDict(
-    "ResourceUriDict",
-    {
-        "ResourceType": "Literal['JAR', 'FILE', 'ARCHIVE']",
-        "Uri": "str",
-    },
-    total=False,
-)
 
+class ResourceUriDict(TypedDict, total=False):
+    """ResourceUri as a plain dict: The URIs for function resources."""
+
+    ResourceType: Literal["JAR", "FILE", "ARCHIVE"]
+    """The type of the resource."""
+    Uri: str
+    """The URI for accessing the resource."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Glue::UserDefinedFunction",
     schema_file="aws-glue-userdefinedfunction.json",
@@ -67,18 +73,12 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/DatabaseName", "/FunctionName"),),
     read_only=("/Arn",),
     create_only=("/DatabaseName", "/FunctionName", "/FunctionType"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DatabaseName", "FunctionName"),
     list_required=("DatabaseName",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -88,69 +88,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ResourceUri": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceType": {"enum": ["JAR", "FILE", "ARCHIVE"], "type": "string"},
-                "Uri": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\U00010000-\\U0010FFFF\\r\\n\\t]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "ClassName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\U00010000-\\U0010FFFF\\t]*$",
-            "type": "string",
-        },
-        "DatabaseName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\U00010000-\\U0010FFFF\\t]*$",
-            "type": "string",
-        },
-        "FunctionName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\U00010000-\\U0010FFFF\\t]*$",
-            "type": "string",
-        },
-        "FunctionType": {
-            "enum": ["REGULAR_FUNCTION", "AGGREGATE_FUNCTION", "STORED_PROCEDURE"],
-            "type": "string",
-        },
-        "OwnerName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\U00010000-\\U0010FFFF\\t]*$",
-            "type": "string",
-        },
-        "OwnerType": {"enum": ["USER", "ROLE", "GROUP"], "type": "string"},
-        "ResourceUris": {
-            "items": {"$ref": "#/definitions/ResourceUri"},
-            "maxItems": 1000,
-            "type": "array",
-        },
-    },
-    "required": ["DatabaseName", "FunctionName"],
-}
-
 
 class UserDefinedFunction(_Resource):
-    """AWS::Glue::UserDefinedFunction: Represents a user-defined function (UDF) definition in the AWS Glue Data Catalog.
+    """AWS::Glue::UserDefinedFunction: Represents a user-defined function (UDF) definition in the
+    AWS Glue Data Catalog.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: DatabaseName, FunctionName.
+    Replaced when any of these change (create-only): DatabaseName, FunctionName, FunctionType.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-glue-userdefinedfunction.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -160,11 +109,15 @@ class UserDefinedFunction(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UserDefinedFunctionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "user_defined_function.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the user-defined function."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClassName: str
     DatabaseName: str
     FunctionName: str
@@ -173,34 +126,39 @@ class UserDefinedFunction(_Resource):
     OwnerType: Literal["USER", "ROLE", "GROUP"]
     ResourceUris: list[ResourceUriDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DatabaseName: str,
+        FunctionName: str,
+        ClassName: str | None = None,
+        FunctionType: Literal["REGULAR_FUNCTION", "AGGREGATE_FUNCTION", "STORED_PROCEDURE"]
+        | None = None,
+        OwnerName: str | None = None,
+        OwnerType: Literal["USER", "ROLE", "GROUP"] | None = None,
+        ResourceUris: list[ResourceUri | ResourceUriDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Glue::UserDefinedFunction; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DatabaseName: str,
-            FunctionName: str,
-            ClassName: str | None = None,
-            FunctionType: Literal["REGULAR_FUNCTION", "AGGREGATE_FUNCTION", "STORED_PROCEDURE"]
-            | None = None,
-            OwnerName: str | None = None,
-            OwnerType: Literal["USER", "ROLE", "GROUP"] | None = None,
-            ResourceUris: list[ResourceUri | ResourceUriDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Glue::UserDefinedFunction; `await` it inside an App to deploy it.
-
-            ClassName: The Java class that contains the function code.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             DatabaseName: The name of the catalog database in which the function is located.
-            FunctionName: The name of the function.
-            FunctionType: The type of the function.
+                Create-only: changing it replaces the resource. Required.
+            FunctionName: The name of the function. Create-only: changing it replaces the resource.
+                Required.
+            ClassName: The Java class that contains the function code.
+            FunctionType: The type of the function. Create-only: changing it replaces the resource.
             OwnerName: The owner of the function.
             OwnerType: The owner type.
             ResourceUris: The resource URIs for the function.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by workspace.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "WorkspaceAssertionAttributes",
@@ -26,76 +26,187 @@ __all__ = [
 
 
 class WorkspaceAssertionAttributes(DeferredModel):
+    """
+    Maps Grafana friendly names to the IdPs SAML attributes.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Email: str | None = None
-    Groups: str | None = None
-    Login: str | None = None
-    Name: str | None = None
-    Org: str | None = None
-    Role: str | None = None
+    Email: Annotated[
+        str | None,
+        Field(
+            description="Name of the attribute within the SAML assert to use as the users email in Grafana."
+        ),
+    ] = None
+    Groups: Annotated[
+        str | None,
+        Field(
+            description="Name of the attribute within the SAML assert to use as the users groups in Grafana."
+        ),
+    ] = None
+    Login: Annotated[
+        str | None,
+        Field(
+            description="Name of the attribute within the SAML assert to use as the users login handle in Grafana."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Name of the attribute within the SAML assert to use as the users name in Grafana."
+        ),
+    ] = None
+    Org: Annotated[
+        str | None,
+        Field(
+            description="Name of the attribute within the SAML assert to use as the users organizations in Grafana."
+        ),
+    ] = None
+    Role: Annotated[
+        str | None,
+        Field(
+            description="Name of the attribute within the SAML assert to use as the users roles in Grafana."
+        ),
+    ] = None
 
 
 class WorkspaceIdpMetadata(DeferredModel):
+    """
+    IdP Metadata used to configure SAML authentication in Grafana.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Url: str | None = None
-    Xml: str | None = None
+    Url: Annotated[str | None, Field(description="URL that vends the IdPs metadata.")] = None
+    Xml: Annotated[str | None, Field(description="XML blob of the IdPs metadata.")] = None
 
 
 class WorkspaceNetworkAccessControl(DeferredModel):
+    """
+    The configuration settings for Network Access Control.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PrefixListIds: list[str] | None = None
-    VpceIds: list[str] | None = None
+    PrefixListIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of prefix list IDs. A prefix list is a list of CIDR ranges of IP addresses. The IP addresses specified are allowed to access your workspace. If the list is not included in the configuration then no IP addresses will be allowed to access the workspace."
+        ),
+    ] = None
+    VpceIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of Amazon VPC endpoint IDs for the workspace. If a NetworkAccessConfiguration is specified then only VPC endpoints specified here will be allowed to access the workspace."
+        ),
+    ] = None
 
 
 class WorkspaceRoleValues(DeferredModel):
+    """
+    Maps SAML roles to the Grafana Editor and Admin roles.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Admin: list[str] | None = None
-    Editor: list[str] | None = None
+    Admin: Annotated[
+        list[str] | None,
+        Field(description="List of SAML roles which will be mapped into the Grafana Admin role."),
+    ] = None
+    Editor: Annotated[
+        list[str] | None,
+        Field(description="List of SAML roles which will be mapped into the Grafana Editor role."),
+    ] = None
 
 
 class WorkspaceSamlConfiguration(DeferredModel):
+    """
+    SAML configuration data associated with an AMG workspace.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedOrganizations: list[str] | None = None
-    AssertionAttributes: WorkspaceAssertionAttributes | None = None
-    IdpMetadata: WorkspaceIdpMetadata
-    LoginValidityDuration: float | None = None
-    RoleValues: WorkspaceRoleValues | None = None
+    AllowedOrganizations: Annotated[
+        list[str] | None, Field(description="List of SAML organizations allowed to access Grafana.")
+    ] = None
+    AssertionAttributes: Annotated[
+        WorkspaceAssertionAttributes | None,
+        Field(description="Maps Grafana friendly names to the IdPs SAML attributes."),
+    ] = None
+    IdpMetadata: Annotated[
+        WorkspaceIdpMetadata,
+        Field(description="IdP Metadata used to configure SAML authentication in Grafana."),
+    ]
+    LoginValidityDuration: Annotated[
+        float | None,
+        Field(
+            description="The maximum lifetime an authenticated user can be logged in (in minutes) before being required to re-authenticate."
+        ),
+    ] = None
+    RoleValues: Annotated[
+        WorkspaceRoleValues | None,
+        Field(description="Maps SAML roles to the Grafana Editor and Admin roles."),
+    ] = None
 
 
 class WorkspaceTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class WorkspaceVpcConfiguration(DeferredModel):
+    """
+    The configuration settings for an Amazon VPC that contains data sources for your Grafana workspace to connect to.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="The list of Amazon EC2 security group IDs attached to the Amazon VPC for your Grafana workspace to connect."
+        ),
+    ]
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="The list of Amazon EC2 subnet IDs created in the Amazon VPC for your Grafana workspace to connect."
+        ),
+    ]
 
 
 class WorkspaceAttributes(DeferredModel):
-    CreationTimestamp: str | None = None
-    Endpoint: str | None = None
-    Id: str | None = None
-    ModificationTimestamp: str | None = None
-    SamlConfigurationStatus: Literal["CONFIGURED", "NOT_CONFIGURED"] | None = None
-    SsoClientId: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::Grafana::Workspace, set by AWS.
+    """
+
+    CreationTimestamp: Annotated[
+        str | None, Field(description="Timestamp when the workspace was created.")
+    ] = None
+    Endpoint: Annotated[str | None, Field(description="Endpoint for the Grafana workspace.")] = None
+    Id: Annotated[
+        str | None, Field(description="The id that uniquely identifies a Grafana workspace.")
+    ] = None
+    ModificationTimestamp: Annotated[
+        str | None, Field(description="Timestamp when the workspace was last modified")
+    ] = None
+    SamlConfigurationStatus: Annotated[
+        Literal["CONFIGURED", "NOT_CONFIGURED"] | None,
+        Field(description="Valid SAML configuration statuses."),
+    ] = None
+    SsoClientId: Annotated[
+        str | None, Field(description="The client ID of the AWS SSO Managed Application.")
+    ] = None
+    Status: Annotated[
         Literal[
             "ACTIVE",
             "CREATING",
@@ -111,15 +222,33 @@ class WorkspaceAttributes(DeferredModel):
             "LICENSE_REMOVAL_FAILED",
             "VERSION_UPDATE_FAILED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="These enums represent the status of a workspace."),
+    ] = None
 
 
 class WorkspaceProps(DeferredModel):
-    AccountAccessType: Literal["CURRENT_ACCOUNT", "ORGANIZATION"]
-    AuthenticationProviders: list[Literal["AWS_SSO", "SAML"]]
-    ClientToken: str | None = None
-    DataSources: (
+    """
+    The properties a program declares for a AWS::Grafana::Workspace.
+    """
+
+    AccountAccessType: Annotated[
+        Literal["CURRENT_ACCOUNT", "ORGANIZATION"],
+        Field(
+            description="These enums represent valid account access types. Specifically these enums determine whether the workspace can access AWS resources in the AWS account only, or whether it can also access resources in other accounts in the same organization. If the value CURRENT_ACCOUNT is used, a workspace role ARN must be provided. If the value is ORGANIZATION, a list of organizational units must be provided."
+        ),
+    ]
+    AuthenticationProviders: Annotated[
+        list[Literal["AWS_SSO", "SAML"]],
+        Field(description="List of authentication providers to enable."),
+    ]
+    ClientToken: Annotated[
+        str | None,
+        Field(
+            description="A unique, case-sensitive, user-provided identifier to ensure the idempotency of the request. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DataSources: Annotated[
         list[
             Literal[
                 "AMAZON_OPENSEARCH_SERVICE",
@@ -132,19 +261,68 @@ class WorkspaceProps(DeferredModel):
                 "REDSHIFT",
             ]
         ]
-        | None
-    ) = None
-    Description: str | None = None
-    GrafanaVersion: str | None = None
-    Name: str | None = None
-    NetworkAccessControl: WorkspaceNetworkAccessControl | None = None
-    NotificationDestinations: list[Literal["SNS"]] | None = None
-    OrganizationRoleName: str | None = None
-    OrganizationalUnits: list[str] | None = None
-    PermissionType: Literal["CUSTOMER_MANAGED", "SERVICE_MANAGED"]
-    PluginAdminEnabled: bool | None = None
-    RoleArn: str | None = None
-    SamlConfiguration: WorkspaceSamlConfiguration | None = None
-    StackSetName: str | None = None
-    Tags: list[WorkspaceTagsItem] | None = None
-    VpcConfiguration: WorkspaceVpcConfiguration | None = None
+        | None,
+        Field(description="List of data sources on the service managed IAM role."),
+    ] = None
+    Description: Annotated[str | None, Field(description="Description of a workspace.")] = None
+    GrafanaVersion: Annotated[
+        str | None, Field(description="The version of Grafana to support in your workspace.")
+    ] = None
+    Name: Annotated[str | None, Field(description="The user friendly name of a workspace.")] = None
+    NetworkAccessControl: Annotated[
+        WorkspaceNetworkAccessControl | None,
+        Field(description="The configuration settings for Network Access Control."),
+    ] = None
+    NotificationDestinations: Annotated[
+        list[Literal["SNS"]] | None,
+        Field(
+            description="List of notification destinations on the customers service managed IAM role that the Grafana workspace can query."
+        ),
+    ] = None
+    OrganizationRoleName: Annotated[
+        str | None,
+        Field(
+            description="The name of an IAM role that already exists to use with AWS Organizations to access AWS data sources and notification channels in other accounts in an organization."
+        ),
+    ] = None
+    OrganizationalUnits: Annotated[
+        list[str] | None,
+        Field(
+            description="List of Organizational Units containing AWS accounts the Grafana workspace can pull data from."
+        ),
+    ] = None
+    PermissionType: Annotated[
+        Literal["CUSTOMER_MANAGED", "SERVICE_MANAGED"],
+        Field(
+            description="These enums represent valid permission types to use when creating or configuring a Grafana workspace. The SERVICE_MANAGED permission type means the Managed Grafana service will create a workspace IAM role on your behalf. The CUSTOMER_MANAGED permission type means that the customer is expected to provide an IAM role that the Grafana workspace can use to query data sources."
+        ),
+    ]
+    PluginAdminEnabled: Annotated[
+        bool | None, Field(description="Allow workspace admins to install plugins")
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="IAM Role that will be used to grant the Grafana workspace access to a customers AWS resources."
+        ),
+    ] = None
+    SamlConfiguration: Annotated[
+        WorkspaceSamlConfiguration | None,
+        Field(description="SAML configuration data associated with an AMG workspace."),
+    ] = None
+    StackSetName: Annotated[
+        str | None,
+        Field(
+            description="The name of the AWS CloudFormation stack set to use to generate IAM roles to be used for this workspace."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[WorkspaceTagsItem] | None,
+        Field(description="The list of tags associated with the workspace."),
+    ] = None
+    VpcConfiguration: Annotated[
+        WorkspaceVpcConfiguration | None,
+        Field(
+            description="The configuration settings for an Amazon VPC that contains data sources for your Grafana workspace to connect to."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,81 +79,100 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-WorkspaceAssertionAttributesDict = TypedDict(
-    "WorkspaceAssertionAttributesDict",
-    {
-        "Email": "str",
-        "Groups": "str",
-        "Login": "str",
-        "Name": "str",
-        "Org": "str",
-        "Role": "str",
-    },
-    total=False,
-)
 
-WorkspaceIdpMetadataDict = TypedDict(
-    "WorkspaceIdpMetadataDict",
-    {
-        "Url": "str",
-        "Xml": "str",
-    },
-    total=False,
-)
+class WorkspaceAssertionAttributesDict(TypedDict, total=False):
+    """WorkspaceAssertionAttributes as a plain dict: Maps Grafana friendly names to the IdPs SAML
+    attributes."""
 
-WorkspaceNetworkAccessControlDict = TypedDict(
-    "WorkspaceNetworkAccessControlDict",
-    {
-        "PrefixListIds": "list[str]",
-        "VpceIds": "list[str]",
-    },
-    total=False,
-)
+    Email: str
+    """Name of the attribute within the SAML assert to use as the users email in Grafana."""
+    Groups: str
+    """Name of the attribute within the SAML assert to use as the users groups in Grafana."""
+    Login: str
+    """Name of the attribute within the SAML assert to use as the users login handle in Grafana."""
+    Name: str
+    """Name of the attribute within the SAML assert to use as the users name in Grafana."""
+    Org: str
+    """Name of the attribute within the SAML assert to use as the users organizations in Grafana."""
+    Role: str
+    """Name of the attribute within the SAML assert to use as the users roles in Grafana."""
 
-WorkspaceRoleValuesDict = TypedDict(
-    "WorkspaceRoleValuesDict",
-    {
-        "Admin": "list[str]",
-        "Editor": "list[str]",
-    },
-    total=False,
-)
 
-WorkspaceSamlConfigurationDict = TypedDict(
-    "WorkspaceSamlConfigurationDict",
-    {
-        "AllowedOrganizations": "list[str]",
-        "AssertionAttributes": "WorkspaceAssertionAttributesDict",
-        "IdpMetadata": "Required[WorkspaceIdpMetadataDict]",
-        "LoginValidityDuration": "float",
-        "RoleValues": "WorkspaceRoleValuesDict",
-    },
-    total=False,
-)
+class WorkspaceIdpMetadataDict(TypedDict, total=False):
+    """WorkspaceIdpMetadata as a plain dict: IdP Metadata used to configure SAML authentication in
+    Grafana."""
 
-WorkspaceTagsItemDict = TypedDict(
-    "WorkspaceTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Url: str
+    """URL that vends the IdPs metadata."""
+    Xml: str
+    """XML blob of the IdPs metadata."""
 
-WorkspaceVpcConfigurationDict = TypedDict(
-    "WorkspaceVpcConfigurationDict",
-    {
-        "SecurityGroupIds": "Required[list[str]]",
-        "SubnetIds": "Required[list[str]]",
-    },
-    total=False,
-)
 
+class WorkspaceNetworkAccessControlDict(TypedDict, total=False):
+    """WorkspaceNetworkAccessControl as a plain dict: The configuration settings for Network Access
+    Control."""
+
+    PrefixListIds: list[str]
+    """The list of prefix list IDs. A prefix list is a list of CIDR ranges of IP addresses. The IP
+    addresses specified are allowed to access your workspace. If the list is not included in the
+    configuration then no IP addresses will be allowed to access the workspace."""
+    VpceIds: list[str]
+    """The list of Amazon VPC endpoint IDs for the workspace. If a NetworkAccessConfiguration is
+    specified then only VPC endpoints specified here will be allowed to access the workspace."""
+
+
+class WorkspaceRoleValuesDict(TypedDict, total=False):
+    """WorkspaceRoleValues as a plain dict: Maps SAML roles to the Grafana Editor and Admin roles."""
+
+    Admin: list[str]
+    """List of SAML roles which will be mapped into the Grafana Admin role."""
+    Editor: list[str]
+    """List of SAML roles which will be mapped into the Grafana Editor role."""
+
+
+class WorkspaceSamlConfigurationDict(TypedDict, total=False):
+    """WorkspaceSamlConfiguration as a plain dict: SAML configuration data associated with an AMG
+    workspace."""
+
+    AllowedOrganizations: list[str]
+    """List of SAML organizations allowed to access Grafana."""
+    AssertionAttributes: WorkspaceAssertionAttributesDict
+    """Maps Grafana friendly names to the IdPs SAML attributes."""
+    IdpMetadata: Required[WorkspaceIdpMetadataDict]
+    """IdP Metadata used to configure SAML authentication in Grafana."""
+    LoginValidityDuration: float
+    """The maximum lifetime an authenticated user can be logged in (in minutes) before being
+    required to re-authenticate."""
+    RoleValues: WorkspaceRoleValuesDict
+    """Maps SAML roles to the Grafana Editor and Admin roles."""
+
+
+class WorkspaceTagsItemDict(TypedDict, total=False):
+    """WorkspaceTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+class WorkspaceVpcConfigurationDict(TypedDict, total=False):
+    """WorkspaceVpcConfiguration as a plain dict: The configuration settings for an Amazon VPC that
+    contains data sources for your Grafana workspace to connect to."""
+
+    SecurityGroupIds: Required[list[str]]
+    """The list of Amazon EC2 security group IDs attached to the Amazon VPC for your Grafana
+    workspace to connect."""
+    SubnetIds: Required[list[str]]
+    """The list of Amazon EC2 subnet IDs created in the Amazon VPC for your Grafana workspace to
+    connect."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Grafana::Workspace",
     schema_file="aws-grafana-workspace.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/SsoClientId",
@@ -161,7 +184,6 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/ClientToken",),
     write_only=("/ClientToken",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AuthenticationProviders",
         "/DataSources",
@@ -177,14 +199,7 @@ METADATA = _TypeMetadata(
         "/VpcConfiguration/SubnetIds",
     ),
     required=("AuthenticationProviders", "PermissionType", "AccountAccessType"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -194,192 +209,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccountAccessType": {"enum": ["CURRENT_ACCOUNT", "ORGANIZATION"], "type": "string"},
-        "AssertionAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "Email": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Groups": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Login": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Org": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Role": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "AuthenticationProviderTypes": {"enum": ["AWS_SSO", "SAML"], "type": "string"},
-        "DataSourceType": {
-            "enum": [
-                "AMAZON_OPENSEARCH_SERVICE",
-                "CLOUDWATCH",
-                "PROMETHEUS",
-                "XRAY",
-                "TIMESTREAM",
-                "SITEWISE",
-                "ATHENA",
-                "REDSHIFT",
-            ],
-            "type": "string",
-        },
-        "IdpMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "Url": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Xml": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "NetworkAccessControl": {
-            "additionalProperties": False,
-            "properties": {
-                "PrefixListIds": {
-                    "items": {"maxLength": 100, "minLength": 1, "type": "string"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "VpceIds": {
-                    "items": {"maxLength": 100, "minLength": 1, "type": "string"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "NotificationDestinationType": {"enum": ["SNS"], "type": "string"},
-        "PermissionType": {"enum": ["CUSTOMER_MANAGED", "SERVICE_MANAGED"], "type": "string"},
-        "RoleValues": {
-            "additionalProperties": False,
-            "properties": {
-                "Admin": {
-                    "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-                    "type": "array",
-                },
-                "Editor": {
-                    "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "SamlConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedOrganizations": {
-                    "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-                    "type": "array",
-                },
-                "AssertionAttributes": {"$ref": "#/definitions/AssertionAttributes"},
-                "IdpMetadata": {"$ref": "#/definitions/IdpMetadata"},
-                "LoginValidityDuration": {"type": "number"},
-                "RoleValues": {"$ref": "#/definitions/RoleValues"},
-            },
-            "required": ["IdpMetadata"],
-            "type": "object",
-        },
-        "SamlConfigurationStatus": {"enum": ["CONFIGURED", "NOT_CONFIGURED"], "type": "string"},
-        "VpcConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SubnetIds": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 6,
-                    "minItems": 2,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["SecurityGroupIds", "SubnetIds"],
-            "type": "object",
-        },
-        "WorkspaceStatus": {
-            "enum": [
-                "ACTIVE",
-                "CREATING",
-                "DELETING",
-                "FAILED",
-                "UPDATING",
-                "UPGRADING",
-                "VERSION_UPDATING",
-                "DELETION_FAILED",
-                "CREATION_FAILED",
-                "UPDATE_FAILED",
-                "UPGRADE_FAILED",
-                "LICENSE_REMOVAL_FAILED",
-                "VERSION_UPDATE_FAILED",
-            ],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "AccountAccessType": {"$ref": "#/definitions/AccountAccessType"},
-        "AuthenticationProviders": {
-            "items": {"$ref": "#/definitions/AuthenticationProviderTypes"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ClientToken": {"pattern": "^[!-~]{1,64}$", "type": "string"},
-        "CreationTimestamp": {"type": "string"},
-        "DataSources": {"items": {"$ref": "#/definitions/DataSourceType"}, "type": "array"},
-        "Description": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "Endpoint": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "GrafanaVersion": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Id": {"pattern": "^g-[0-9a-f]{10}$", "type": "string"},
-        "ModificationTimestamp": {"type": "string"},
-        "Name": {"pattern": "^[a-zA-Z0-9-._~]{1,255}$", "type": "string"},
-        "NetworkAccessControl": {"$ref": "#/definitions/NetworkAccessControl"},
-        "NotificationDestinations": {
-            "items": {"$ref": "#/definitions/NotificationDestinationType"},
-            "type": "array",
-        },
-        "OrganizationRoleName": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "OrganizationalUnits": {"items": {"type": "string"}, "type": "array"},
-        "PermissionType": {"$ref": "#/definitions/PermissionType"},
-        "PluginAdminEnabled": {"type": "boolean"},
-        "RoleArn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "SamlConfiguration": {"$ref": "#/definitions/SamlConfiguration"},
-        "SamlConfigurationStatus": {"$ref": "#/definitions/SamlConfigurationStatus"},
-        "SsoClientId": {"type": "string"},
-        "StackSetName": {"type": "string"},
-        "Status": {"$ref": "#/definitions/WorkspaceStatus"},
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "VpcConfiguration": {"$ref": "#/definitions/VpcConfiguration"},
-    },
-    "required": ["AuthenticationProviders", "PermissionType", "AccountAccessType"],
-}
-
 
 class Workspace(_Resource):
     """AWS::Grafana::Workspace: Definition of AWS::Grafana::Workspace Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ClientToken.
+    Write-only (sent to AWS, never read back): ClientToken.
+    Read-only attributes (known once deployed): CreationTimestamp, Endpoint, Id,
+    ModificationTimestamp, SamlConfigurationStatus, SsoClientId, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-grafana-workspace.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -387,15 +228,22 @@ class Workspace(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkspaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "workspace.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTimestamp: str
+    """Timestamp when the workspace was created."""
     Endpoint: str
+    """Endpoint for the Grafana workspace."""
     Id: str
+    """The id that uniquely identifies a Grafana workspace."""
     ModificationTimestamp: str
+    """Timestamp when the workspace was last modified"""
     SamlConfigurationStatus: Literal["CONFIGURED", "NOT_CONFIGURED"]
+    """Valid SAML configuration statuses."""
     SsoClientId: str
+    """The client ID of the AWS SSO Managed Application."""
     Status: Literal[
         "ACTIVE",
         "CREATING",
@@ -411,7 +259,8 @@ class Workspace(_Resource):
         "LICENSE_REMOVAL_FAILED",
         "VERSION_UPDATE_FAILED",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """These enums represent the status of a workspace."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccountAccessType: Literal["CURRENT_ACCOUNT", "ORGANIZATION"]
     AuthenticationProviders: list[Literal["AWS_SSO", "SAML"]]
     ClientToken: str
@@ -442,68 +291,92 @@ class Workspace(_Resource):
     Tags: list[WorkspaceTagsItemDict]
     VpcConfiguration: WorkspaceVpcConfigurationDict
 
-    if TYPE_CHECKING:
-
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccountAccessType: Literal["CURRENT_ACCOUNT", "ORGANIZATION"],
-            AuthenticationProviders: list[Literal["AWS_SSO", "SAML"]],
-            PermissionType: Literal["CUSTOMER_MANAGED", "SERVICE_MANAGED"],
-            ClientToken: str | None = None,
-            DataSources: list[
-                Literal[
-                    "AMAZON_OPENSEARCH_SERVICE",
-                    "CLOUDWATCH",
-                    "PROMETHEUS",
-                    "XRAY",
-                    "TIMESTREAM",
-                    "SITEWISE",
-                    "ATHENA",
-                    "REDSHIFT",
-                ]
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccountAccessType: Literal["CURRENT_ACCOUNT", "ORGANIZATION"],
+        AuthenticationProviders: list[Literal["AWS_SSO", "SAML"]],
+        PermissionType: Literal["CUSTOMER_MANAGED", "SERVICE_MANAGED"],
+        ClientToken: str | None = None,
+        DataSources: list[
+            Literal[
+                "AMAZON_OPENSEARCH_SERVICE",
+                "CLOUDWATCH",
+                "PROMETHEUS",
+                "XRAY",
+                "TIMESTREAM",
+                "SITEWISE",
+                "ATHENA",
+                "REDSHIFT",
             ]
-            | None = None,
-            Description: str | None = None,
-            GrafanaVersion: str | None = None,
-            Name: str | None = None,
-            NetworkAccessControl: WorkspaceNetworkAccessControl
-            | WorkspaceNetworkAccessControlDict
-            | None = None,
-            NotificationDestinations: list[Literal["SNS"]] | None = None,
-            OrganizationRoleName: str | None = None,
-            OrganizationalUnits: list[str] | None = None,
-            PluginAdminEnabled: bool | None = None,
-            RoleArn: str | None = None,
-            SamlConfiguration: WorkspaceSamlConfiguration
-            | WorkspaceSamlConfigurationDict
-            | None = None,
-            StackSetName: str | None = None,
-            Tags: list[WorkspaceTagsItem | WorkspaceTagsItemDict] | None = None,
-            VpcConfiguration: WorkspaceVpcConfiguration
-            | WorkspaceVpcConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Grafana::Workspace; `await` it inside an App to deploy it.
+        ]
+        | None = None,
+        Description: str | None = None,
+        GrafanaVersion: str | None = None,
+        Name: str | None = None,
+        NetworkAccessControl: WorkspaceNetworkAccessControl
+        | WorkspaceNetworkAccessControlDict
+        | None = None,
+        NotificationDestinations: list[Literal["SNS"]] | None = None,
+        OrganizationRoleName: str | None = None,
+        OrganizationalUnits: list[str] | None = None,
+        PluginAdminEnabled: bool | None = None,
+        RoleArn: str | None = None,
+        SamlConfiguration: WorkspaceSamlConfiguration
+        | WorkspaceSamlConfigurationDict
+        | None = None,
+        StackSetName: str | None = None,
+        Tags: list[WorkspaceTagsItem | WorkspaceTagsItemDict] | None = None,
+        VpcConfiguration: WorkspaceVpcConfiguration | WorkspaceVpcConfigurationDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Grafana::Workspace; `await` it inside an App to deploy it.
 
-            AuthenticationProviders: List of authentication providers to enable.
-            ClientToken: A unique, case-sensitive, user-provided identifier to ensure the idempotency of the request.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccountAccessType: These enums represent valid account access types. Specifically these
+                enums determine whether the workspace can access AWS resources in the AWS account
+                only, or whether it can also access resources in other accounts in the same
+                organization. If the value CURRENT_ACCOUNT is used, a workspace role ARN must be
+                provided. If the value is ORGANIZATION, a list of organizational units must be
+                provided. Required.
+            AuthenticationProviders: List of authentication providers to enable. Required.
+            PermissionType: These enums represent valid permission types to use when creating or
+                configuring a Grafana workspace. The SERVICE_MANAGED permission type means the
+                Managed Grafana service will create a workspace IAM role on your behalf. The
+                CUSTOMER_MANAGED permission type means that the customer is expected to provide an
+                IAM role that the Grafana workspace can use to query data sources. Required.
+            ClientToken: A unique, case-sensitive, user-provided identifier to ensure the
+                idempotency of the request. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
             DataSources: List of data sources on the service managed IAM role.
             Description: Description of a workspace.
             GrafanaVersion: The version of Grafana to support in your workspace.
             Name: The user friendly name of a workspace.
-            NotificationDestinations: List of notification destinations on the customers service managed IAM role that the Grafana workspace can query.
-            OrganizationRoleName: The name of an IAM role that already exists to use with AWS Organizations to access AWS data sources and notification channels in other accounts in an organization.
-            OrganizationalUnits: List of Organizational Units containing AWS accounts the Grafana workspace can pull data from.
+            NetworkAccessControl: The configuration settings for Network Access Control.
+            NotificationDestinations: List of notification destinations on the customers service
+                managed IAM role that the Grafana workspace can query.
+            OrganizationRoleName: The name of an IAM role that already exists to use with AWS
+                Organizations to access AWS data sources and notification channels in other accounts
+                in an organization.
+            OrganizationalUnits: List of Organizational Units containing AWS accounts the Grafana
+                workspace can pull data from.
             PluginAdminEnabled: Allow workspace admins to install plugins
-            RoleArn: IAM Role that will be used to grant the Grafana workspace access to a customers AWS resources.
-            StackSetName: The name of the AWS CloudFormation stack set to use to generate IAM roles to be used for this workspace.
+            RoleArn: IAM Role that will be used to grant the Grafana workspace access to a customers
+                AWS resources.
+            SamlConfiguration: SAML configuration data associated with an AMG workspace.
+            StackSetName: The name of the AWS CloudFormation stack set to use to generate IAM roles
+                to be used for this workspace.
             Tags: The list of tags associated with the workspace.
+            VpcConfiguration: The configuration settings for an Amazon VPC that contains data
+                sources for your Grafana workspace to connect to.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by connector_definition.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Connector",
@@ -24,25 +24,42 @@ class Connector(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectorArn: str
-    Id: str
-    Parameters: dict[str, Any] | str | None = None
+    ConnectorArn: Annotated[str, Field(description="Type: str.")]
+    Id: Annotated[str, Field(description="Type: str.")]
+    Parameters: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class ConnectorDefinitionVersion(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Connectors: list[Connector]
+    Connectors: Annotated[list[Connector], Field(description="Type: list[ConnectorDict].")]
 
 
 class ConnectorDefinitionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LatestVersionArn: str | None = None
+    """
+    The read-only attributes of a AWS::Greengrass::ConnectorDefinition, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    LatestVersionArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConnectorDefinitionProps(DeferredModel):
-    InitialVersion: ConnectorDefinitionVersion | None = None
-    Name: str
-    Tags: dict[str, Any] | str | None = None
+    """
+    The properties a program declares for a AWS::Greengrass::ConnectorDefinition.
+    """
+
+    InitialVersion: Annotated[
+        ConnectorDefinitionVersion | None,
+        Field(
+            description="Type: ConnectorDefinitionVersionDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by connector_definition_version.py, which re-exports every
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Connector",
@@ -23,15 +23,32 @@ class Connector(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectorArn: str
-    Id: str
-    Parameters: dict[str, Any] | str | None = None
+    ConnectorArn: Annotated[str, Field(description="Type: str.")]
+    Id: Annotated[str, Field(description="Type: str.")]
+    Parameters: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class ConnectorDefinitionVersionAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Greengrass::ConnectorDefinitionVersion, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConnectorDefinitionVersionProps(DeferredModel):
-    ConnectorDefinitionId: str
-    Connectors: list[Connector]
+    """
+    The properties a program declares for a AWS::Greengrass::ConnectorDefinitionVersion.
+    """
+
+    ConnectorDefinitionId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Connectors: Annotated[
+        list[Connector],
+        Field(
+            description="Type: list[ConnectorDict]. Create-only: changing it replaces the resource."
+        ),
+    ]

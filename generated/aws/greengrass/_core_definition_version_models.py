@@ -7,9 +7,10 @@ Imported on first use by core_definition_version.py, which re-exports every name
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Core",
@@ -22,16 +23,29 @@ class Core(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str
-    Id: str
-    SyncShadow: bool | None = None
-    ThingArn: str
+    CertificateArn: Annotated[str, Field(description="Type: str.")]
+    Id: Annotated[str, Field(description="Type: str.")]
+    SyncShadow: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ThingArn: Annotated[str, Field(description="Type: str.")]
 
 
 class CoreDefinitionVersionAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Greengrass::CoreDefinitionVersion, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CoreDefinitionVersionProps(DeferredModel):
-    CoreDefinitionId: str
-    Cores: list[Core]
+    """
+    The properties a program declares for a AWS::Greengrass::CoreDefinitionVersion.
+    """
+
+    CoreDefinitionId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Cores: Annotated[
+        list[Core],
+        Field(description="Type: list[CoreDict]. Create-only: changing it replaces the resource."),
+    ]

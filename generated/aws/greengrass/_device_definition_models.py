@@ -7,10 +7,10 @@ Imported on first use by device_definition.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Device",
@@ -24,26 +24,41 @@ class Device(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str
-    Id: str
-    SyncShadow: bool | None = None
-    ThingArn: str
+    CertificateArn: Annotated[str, Field(description="Type: str.")]
+    Id: Annotated[str, Field(description="Type: str.")]
+    SyncShadow: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ThingArn: Annotated[str, Field(description="Type: str.")]
 
 
 class DeviceDefinitionVersion(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Devices: list[Device]
+    Devices: Annotated[list[Device], Field(description="Type: list[DeviceDict].")]
 
 
 class DeviceDefinitionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LatestVersionArn: str | None = None
+    """
+    The read-only attributes of a AWS::Greengrass::DeviceDefinition, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    LatestVersionArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DeviceDefinitionProps(DeferredModel):
-    InitialVersion: DeviceDefinitionVersion | None = None
-    Name: str
-    Tags: dict[str, Any] | str | None = None
+    """
+    The properties a program declares for a AWS::Greengrass::DeviceDefinition.
+    """
+
+    InitialVersion: Annotated[
+        DeviceDefinitionVersion | None,
+        Field(
+            description="Type: DeviceDefinitionVersionDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by device_definition_version.py, which re-exports every na
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Device",
@@ -22,16 +23,31 @@ class Device(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str
-    Id: str
-    SyncShadow: bool | None = None
-    ThingArn: str
+    CertificateArn: Annotated[str, Field(description="Type: str.")]
+    Id: Annotated[str, Field(description="Type: str.")]
+    SyncShadow: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ThingArn: Annotated[str, Field(description="Type: str.")]
 
 
 class DeviceDefinitionVersionAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Greengrass::DeviceDefinitionVersion, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DeviceDefinitionVersionProps(DeferredModel):
-    DeviceDefinitionId: str
-    Devices: list[Device]
+    """
+    The properties a program declares for a AWS::Greengrass::DeviceDefinitionVersion.
+    """
+
+    DeviceDefinitionId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Devices: Annotated[
+        list[Device],
+        Field(
+            description="Type: list[DeviceDict]. Create-only: changing it replaces the resource."
+        ),
+    ]

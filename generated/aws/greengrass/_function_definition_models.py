@@ -7,10 +7,10 @@ Imported on first use by function_definition.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Function",
@@ -30,80 +30,116 @@ class FunctionDefinitionRunAs(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Gid: int | None = None
-    Uid: int | None = None
+    Gid: Annotated[int | None, Field(description="Type: int.")] = None
+    Uid: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ResourceAccessPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Permission: str | None = None
-    ResourceId: str
+    Permission: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceId: Annotated[str, Field(description="Type: str.")]
 
 
 class FunctionDefinitionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LatestVersionArn: str | None = None
+    """
+    The read-only attributes of a AWS::Greengrass::FunctionDefinition, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    LatestVersionArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FunctionDefinitionExecution(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsolationMode: str | None = None
-    RunAs: FunctionDefinitionRunAs | None = None
+    IsolationMode: Annotated[str | None, Field(description="Type: str.")] = None
+    RunAs: Annotated[
+        FunctionDefinitionRunAs | None, Field(description="Type: FunctionDefinitionRunAsDict.")
+    ] = None
 
 
 class FunctionDefinitionDefaultConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Execution: FunctionDefinitionExecution
+    Execution: Annotated[
+        FunctionDefinitionExecution, Field(description="Type: FunctionDefinitionExecutionDict.")
+    ]
 
 
 class FunctionDefinitionEnvironment(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessSysfs: bool | None = None
-    Execution: FunctionDefinitionExecution | None = None
-    ResourceAccessPolicies: list[ResourceAccessPolicy] | None = None
-    Variables: dict[str, Any] | str | None = None
+    AccessSysfs: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Execution: Annotated[
+        FunctionDefinitionExecution | None,
+        Field(description="Type: FunctionDefinitionExecutionDict."),
+    ] = None
+    ResourceAccessPolicies: Annotated[
+        list[ResourceAccessPolicy] | None,
+        Field(description="Type: list[ResourceAccessPolicyDict]."),
+    ] = None
+    Variables: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class FunctionDefinitionFunctionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncodingType: str | None = None
-    Environment: FunctionDefinitionEnvironment | None = None
-    ExecArgs: str | None = None
-    Executable: str | None = None
-    MemorySize: int | None = None
-    Pinned: bool | None = None
-    Timeout: int | None = None
+    EncodingType: Annotated[str | None, Field(description="Type: str.")] = None
+    Environment: Annotated[
+        FunctionDefinitionEnvironment | None,
+        Field(description="Type: FunctionDefinitionEnvironmentDict."),
+    ] = None
+    ExecArgs: Annotated[str | None, Field(description="Type: str.")] = None
+    Executable: Annotated[str | None, Field(description="Type: str.")] = None
+    MemorySize: Annotated[int | None, Field(description="Type: int.")] = None
+    Pinned: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Timeout: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class Function(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FunctionArn: str
-    FunctionConfiguration: FunctionDefinitionFunctionConfiguration
-    Id: str
+    FunctionArn: Annotated[str, Field(description="Type: str.")]
+    FunctionConfiguration: Annotated[
+        FunctionDefinitionFunctionConfiguration,
+        Field(description="Type: FunctionDefinitionFunctionConfigurationDict."),
+    ]
+    Id: Annotated[str, Field(description="Type: str.")]
 
 
 class FunctionDefinitionVersion(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultConfig: FunctionDefinitionDefaultConfig | None = None
-    Functions: list[Function]
+    DefaultConfig: Annotated[
+        FunctionDefinitionDefaultConfig | None,
+        Field(description="Type: FunctionDefinitionDefaultConfigDict."),
+    ] = None
+    Functions: Annotated[list[Function], Field(description="Type: list[FunctionDict].")]
 
 
 class FunctionDefinitionProps(DeferredModel):
-    InitialVersion: FunctionDefinitionVersion | None = None
-    Name: str
-    Tags: dict[str, Any] | str | None = None
+    """
+    The properties a program declares for a AWS::Greengrass::FunctionDefinition.
+    """
+
+    InitialVersion: Annotated[
+        FunctionDefinitionVersion | None,
+        Field(
+            description="Type: FunctionDefinitionVersionDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by function_definition_version.py, which re-exports every 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Function",
@@ -29,70 +29,110 @@ class FunctionDefinitionVersionRunAs(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Gid: int | None = None
-    Uid: int | None = None
+    Gid: Annotated[int | None, Field(description="Type: int.")] = None
+    Uid: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ResourceAccessPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Permission: str | None = None
-    ResourceId: str
+    Permission: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceId: Annotated[str, Field(description="Type: str.")]
 
 
 class FunctionDefinitionVersionAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Greengrass::FunctionDefinitionVersion, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FunctionDefinitionVersionExecution(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsolationMode: str | None = None
-    RunAs: FunctionDefinitionVersionRunAs | None = None
+    IsolationMode: Annotated[str | None, Field(description="Type: str.")] = None
+    RunAs: Annotated[
+        FunctionDefinitionVersionRunAs | None,
+        Field(description="Type: FunctionDefinitionVersionRunAsDict."),
+    ] = None
 
 
 class FunctionDefinitionVersionDefaultConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Execution: FunctionDefinitionVersionExecution
+    Execution: Annotated[
+        FunctionDefinitionVersionExecution,
+        Field(description="Type: FunctionDefinitionVersionExecutionDict."),
+    ]
 
 
 class FunctionDefinitionVersionEnvironment(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessSysfs: bool | None = None
-    Execution: FunctionDefinitionVersionExecution | None = None
-    ResourceAccessPolicies: list[ResourceAccessPolicy] | None = None
-    Variables: dict[str, Any] | str | None = None
+    AccessSysfs: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Execution: Annotated[
+        FunctionDefinitionVersionExecution | None,
+        Field(description="Type: FunctionDefinitionVersionExecutionDict."),
+    ] = None
+    ResourceAccessPolicies: Annotated[
+        list[ResourceAccessPolicy] | None,
+        Field(description="Type: list[ResourceAccessPolicyDict]."),
+    ] = None
+    Variables: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class FunctionDefinitionVersionFunctionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncodingType: str | None = None
-    Environment: FunctionDefinitionVersionEnvironment | None = None
-    ExecArgs: str | None = None
-    Executable: str | None = None
-    MemorySize: int | None = None
-    Pinned: bool | None = None
-    Timeout: int | None = None
+    EncodingType: Annotated[str | None, Field(description="Type: str.")] = None
+    Environment: Annotated[
+        FunctionDefinitionVersionEnvironment | None,
+        Field(description="Type: FunctionDefinitionVersionEnvironmentDict."),
+    ] = None
+    ExecArgs: Annotated[str | None, Field(description="Type: str.")] = None
+    Executable: Annotated[str | None, Field(description="Type: str.")] = None
+    MemorySize: Annotated[int | None, Field(description="Type: int.")] = None
+    Pinned: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Timeout: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class Function(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FunctionArn: str
-    FunctionConfiguration: FunctionDefinitionVersionFunctionConfiguration
-    Id: str
+    FunctionArn: Annotated[str, Field(description="Type: str.")]
+    FunctionConfiguration: Annotated[
+        FunctionDefinitionVersionFunctionConfiguration,
+        Field(description="Type: FunctionDefinitionVersionFunctionConfigurationDict."),
+    ]
+    Id: Annotated[str, Field(description="Type: str.")]
 
 
 class FunctionDefinitionVersionProps(DeferredModel):
-    DefaultConfig: FunctionDefinitionVersionDefaultConfig | None = None
-    FunctionDefinitionId: str
-    Functions: list[Function]
+    """
+    The properties a program declares for a AWS::Greengrass::FunctionDefinitionVersion.
+    """
+
+    DefaultConfig: Annotated[
+        FunctionDefinitionVersionDefaultConfig | None,
+        Field(
+            description="Type: FunctionDefinitionVersionDefaultConfigDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FunctionDefinitionId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Functions: Annotated[
+        list[Function],
+        Field(
+            description="Type: list[FunctionDict]. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GroupAttributes",
@@ -23,24 +23,39 @@ class GroupVersion(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectorDefinitionVersionArn: str | None = None
-    CoreDefinitionVersionArn: str | None = None
-    DeviceDefinitionVersionArn: str | None = None
-    FunctionDefinitionVersionArn: str | None = None
-    LoggerDefinitionVersionArn: str | None = None
-    ResourceDefinitionVersionArn: str | None = None
-    SubscriptionDefinitionVersionArn: str | None = None
+    ConnectorDefinitionVersionArn: Annotated[str | None, Field(description="Type: str.")] = None
+    CoreDefinitionVersionArn: Annotated[str | None, Field(description="Type: str.")] = None
+    DeviceDefinitionVersionArn: Annotated[str | None, Field(description="Type: str.")] = None
+    FunctionDefinitionVersionArn: Annotated[str | None, Field(description="Type: str.")] = None
+    LoggerDefinitionVersionArn: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceDefinitionVersionArn: Annotated[str | None, Field(description="Type: str.")] = None
+    SubscriptionDefinitionVersionArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LatestVersionArn: str | None = None
-    RoleAttachedAt: str | None = None
+    """
+    The read-only attributes of a AWS::Greengrass::Group, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    LatestVersionArn: Annotated[str | None, Field(description="Type: str.")] = None
+    RoleAttachedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GroupProps(DeferredModel):
-    InitialVersion: GroupVersion | None = None
-    Name: str
-    RoleArn: str | None = None
-    Tags: dict[str, Any] | str | None = None
+    """
+    The properties a program declares for a AWS::Greengrass::Group.
+    """
+
+    InitialVersion: Annotated[
+        GroupVersion | None,
+        Field(
+            description="Type: GroupVersionDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    RoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None

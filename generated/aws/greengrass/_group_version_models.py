@@ -7,8 +7,10 @@ Imported on first use by group_version.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "GroupVersionAttributes",
@@ -17,15 +19,39 @@ __all__ = [
 
 
 class GroupVersionProps(DeferredModel):
-    ConnectorDefinitionVersionArn: str | None = None
-    CoreDefinitionVersionArn: str | None = None
-    DeviceDefinitionVersionArn: str | None = None
-    FunctionDefinitionVersionArn: str | None = None
-    GroupId: str
-    LoggerDefinitionVersionArn: str | None = None
-    ResourceDefinitionVersionArn: str | None = None
-    SubscriptionDefinitionVersionArn: str | None = None
+    """
+    The properties a program declares for a AWS::Greengrass::GroupVersion.
+    """
+
+    ConnectorDefinitionVersionArn: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    CoreDefinitionVersionArn: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    DeviceDefinitionVersionArn: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    FunctionDefinitionVersionArn: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    GroupId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    LoggerDefinitionVersionArn: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    ResourceDefinitionVersionArn: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    SubscriptionDefinitionVersionArn: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
 
 
 class GroupVersionAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Greengrass::GroupVersion, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,10 +7,10 @@ Imported on first use by logger_definition.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Logger",
@@ -24,27 +24,42 @@ class Logger(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Component: str
-    Id: str
-    Level: str
-    Space: int | None = None
-    Type: str
+    Component: Annotated[str, Field(description="Type: str.")]
+    Id: Annotated[str, Field(description="Type: str.")]
+    Level: Annotated[str, Field(description="Type: str.")]
+    Space: Annotated[int | None, Field(description="Type: int.")] = None
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class LoggerDefinitionVersion(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Loggers: list[Logger]
+    Loggers: Annotated[list[Logger], Field(description="Type: list[LoggerDict].")]
 
 
 class LoggerDefinitionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LatestVersionArn: str | None = None
+    """
+    The read-only attributes of a AWS::Greengrass::LoggerDefinition, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    LatestVersionArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class LoggerDefinitionProps(DeferredModel):
-    InitialVersion: LoggerDefinitionVersion | None = None
-    Name: str
-    Tags: dict[str, Any] | str | None = None
+    """
+    The properties a program declares for a AWS::Greengrass::LoggerDefinition.
+    """
+
+    InitialVersion: Annotated[
+        LoggerDefinitionVersion | None,
+        Field(
+            description="Type: LoggerDefinitionVersionDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None

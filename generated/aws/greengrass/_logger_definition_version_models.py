@@ -7,9 +7,10 @@ Imported on first use by logger_definition_version.py, which re-exports every na
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Logger",
@@ -22,17 +23,32 @@ class Logger(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Component: str
-    Id: str
-    Level: str
-    Space: int | None = None
-    Type: str
+    Component: Annotated[str, Field(description="Type: str.")]
+    Id: Annotated[str, Field(description="Type: str.")]
+    Level: Annotated[str, Field(description="Type: str.")]
+    Space: Annotated[int | None, Field(description="Type: int.")] = None
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class LoggerDefinitionVersionAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Greengrass::LoggerDefinitionVersion, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class LoggerDefinitionVersionProps(DeferredModel):
-    LoggerDefinitionId: str
-    Loggers: list[Logger]
+    """
+    The properties a program declares for a AWS::Greengrass::LoggerDefinitionVersion.
+    """
+
+    LoggerDefinitionId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Loggers: Annotated[
+        list[Logger],
+        Field(
+            description="Type: list[LoggerDict]. Create-only: changing it replaces the resource."
+        ),
+    ]

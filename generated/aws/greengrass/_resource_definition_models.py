@@ -7,10 +7,10 @@ Imported on first use by resource_definition.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ResourceDefinitionAttributes",
@@ -32,101 +32,144 @@ class ResourceDefinitionGroupOwnerSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoAddGroupOwner: bool
-    GroupOwner: str | None = None
+    AutoAddGroupOwner: Annotated[bool, Field(description="Type: bool.")]
+    GroupOwner: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ResourceDefinitionLocalDeviceResourceData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupOwnerSetting: ResourceDefinitionGroupOwnerSetting | None = None
-    SourcePath: str
+    GroupOwnerSetting: Annotated[
+        ResourceDefinitionGroupOwnerSetting | None,
+        Field(description="Type: ResourceDefinitionGroupOwnerSettingDict."),
+    ] = None
+    SourcePath: Annotated[str, Field(description="Type: str.")]
 
 
 class ResourceDefinitionLocalVolumeResourceData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationPath: str
-    GroupOwnerSetting: ResourceDefinitionGroupOwnerSetting | None = None
-    SourcePath: str
+    DestinationPath: Annotated[str, Field(description="Type: str.")]
+    GroupOwnerSetting: Annotated[
+        ResourceDefinitionGroupOwnerSetting | None,
+        Field(description="Type: ResourceDefinitionGroupOwnerSettingDict."),
+    ] = None
+    SourcePath: Annotated[str, Field(description="Type: str.")]
 
 
 class ResourceDefinitionSecretsManagerSecretResourceData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ARN: str
-    AdditionalStagingLabelsToDownload: list[str] | None = None
+    ARN: Annotated[str, Field(description="Type: str.")]
+    AdditionalStagingLabelsToDownload: Annotated[
+        list[str] | None, Field(description="Type: list[str].")
+    ] = None
 
 
 class ResourceDownloadOwnerSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupOwner: str
-    GroupPermission: str
+    GroupOwner: Annotated[str, Field(description="Type: str.")]
+    GroupPermission: Annotated[str, Field(description="Type: str.")]
 
 
 class ResourceDefinitionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LatestVersionArn: str | None = None
+    """
+    The read-only attributes of a AWS::Greengrass::ResourceDefinition, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    LatestVersionArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ResourceDefinitionS3MachineLearningModelResourceData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationPath: str
-    OwnerSetting: ResourceDownloadOwnerSetting | None = None
-    S3Uri: str
+    DestinationPath: Annotated[str, Field(description="Type: str.")]
+    OwnerSetting: Annotated[
+        ResourceDownloadOwnerSetting | None,
+        Field(description="Type: ResourceDownloadOwnerSettingDict."),
+    ] = None
+    S3Uri: Annotated[str, Field(description="Type: str.")]
 
 
 class ResourceDefinitionSageMakerMachineLearningModelResourceData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationPath: str
-    OwnerSetting: ResourceDownloadOwnerSetting | None = None
-    SageMakerJobArn: str
+    DestinationPath: Annotated[str, Field(description="Type: str.")]
+    OwnerSetting: Annotated[
+        ResourceDownloadOwnerSetting | None,
+        Field(description="Type: ResourceDownloadOwnerSettingDict."),
+    ] = None
+    SageMakerJobArn: Annotated[str, Field(description="Type: str.")]
 
 
 class ResourceDefinitionResourceDataContainer(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LocalDeviceResourceData: ResourceDefinitionLocalDeviceResourceData | None = None
-    LocalVolumeResourceData: ResourceDefinitionLocalVolumeResourceData | None = None
-    S3MachineLearningModelResourceData: (
-        ResourceDefinitionS3MachineLearningModelResourceData | None
-    ) = None
-    SageMakerMachineLearningModelResourceData: (
-        ResourceDefinitionSageMakerMachineLearningModelResourceData | None
-    ) = None
-    SecretsManagerSecretResourceData: ResourceDefinitionSecretsManagerSecretResourceData | None = (
-        None
-    )
+    LocalDeviceResourceData: Annotated[
+        ResourceDefinitionLocalDeviceResourceData | None,
+        Field(description="Type: ResourceDefinitionLocalDeviceResourceDataDict."),
+    ] = None
+    LocalVolumeResourceData: Annotated[
+        ResourceDefinitionLocalVolumeResourceData | None,
+        Field(description="Type: ResourceDefinitionLocalVolumeResourceDataDict."),
+    ] = None
+    S3MachineLearningModelResourceData: Annotated[
+        ResourceDefinitionS3MachineLearningModelResourceData | None,
+        Field(description="Type: ResourceDefinitionS3MachineLearningModelResourceDataDict."),
+    ] = None
+    SageMakerMachineLearningModelResourceData: Annotated[
+        ResourceDefinitionSageMakerMachineLearningModelResourceData | None,
+        Field(description="Type: ResourceDefinitionSageMakerMachineLearningModelResourceDataDict."),
+    ] = None
+    SecretsManagerSecretResourceData: Annotated[
+        ResourceDefinitionSecretsManagerSecretResourceData | None,
+        Field(description="Type: ResourceDefinitionSecretsManagerSecretResourceDataDict."),
+    ] = None
 
 
 class ResourceInstance(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Name: str
-    ResourceDataContainer: ResourceDefinitionResourceDataContainer
+    Id: Annotated[str, Field(description="Type: str.")]
+    Name: Annotated[str, Field(description="Type: str.")]
+    ResourceDataContainer: Annotated[
+        ResourceDefinitionResourceDataContainer,
+        Field(description="Type: ResourceDefinitionResourceDataContainerDict."),
+    ]
 
 
 class ResourceDefinitionVersion(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Resources: list[ResourceInstance]
+    Resources: Annotated[
+        list[ResourceInstance], Field(description="Type: list[ResourceInstanceDict].")
+    ]
 
 
 class ResourceDefinitionProps(DeferredModel):
-    InitialVersion: ResourceDefinitionVersion | None = None
-    Name: str
-    Tags: dict[str, Any] | str | None = None
+    """
+    The properties a program declares for a AWS::Greengrass::ResourceDefinition.
+    """
+
+    InitialVersion: Annotated[
+        ResourceDefinitionVersion | None,
+        Field(
+            description="Type: ResourceDefinitionVersionDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by resource_definition_version.py, which re-exports every 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ResourceDefinitionVersionAttributes",
@@ -30,91 +31,134 @@ class ResourceDefinitionVersionGroupOwnerSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoAddGroupOwner: bool
-    GroupOwner: str | None = None
+    AutoAddGroupOwner: Annotated[bool, Field(description="Type: bool.")]
+    GroupOwner: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ResourceDefinitionVersionLocalDeviceResourceData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupOwnerSetting: ResourceDefinitionVersionGroupOwnerSetting | None = None
-    SourcePath: str
+    GroupOwnerSetting: Annotated[
+        ResourceDefinitionVersionGroupOwnerSetting | None,
+        Field(description="Type: ResourceDefinitionVersionGroupOwnerSettingDict."),
+    ] = None
+    SourcePath: Annotated[str, Field(description="Type: str.")]
 
 
 class ResourceDefinitionVersionLocalVolumeResourceData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationPath: str
-    GroupOwnerSetting: ResourceDefinitionVersionGroupOwnerSetting | None = None
-    SourcePath: str
+    DestinationPath: Annotated[str, Field(description="Type: str.")]
+    GroupOwnerSetting: Annotated[
+        ResourceDefinitionVersionGroupOwnerSetting | None,
+        Field(description="Type: ResourceDefinitionVersionGroupOwnerSettingDict."),
+    ] = None
+    SourcePath: Annotated[str, Field(description="Type: str.")]
 
 
 class ResourceDefinitionVersionSecretsManagerSecretResourceData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ARN: str
-    AdditionalStagingLabelsToDownload: list[str] | None = None
+    ARN: Annotated[str, Field(description="Type: str.")]
+    AdditionalStagingLabelsToDownload: Annotated[
+        list[str] | None, Field(description="Type: list[str].")
+    ] = None
 
 
 class ResourceDownloadOwnerSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupOwner: str
-    GroupPermission: str
+    GroupOwner: Annotated[str, Field(description="Type: str.")]
+    GroupPermission: Annotated[str, Field(description="Type: str.")]
 
 
 class ResourceDefinitionVersionAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Greengrass::ResourceDefinitionVersion, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ResourceDefinitionVersionS3MachineLearningModelResourceData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationPath: str
-    OwnerSetting: ResourceDownloadOwnerSetting | None = None
-    S3Uri: str
+    DestinationPath: Annotated[str, Field(description="Type: str.")]
+    OwnerSetting: Annotated[
+        ResourceDownloadOwnerSetting | None,
+        Field(description="Type: ResourceDownloadOwnerSettingDict."),
+    ] = None
+    S3Uri: Annotated[str, Field(description="Type: str.")]
 
 
 class ResourceDefinitionVersionSageMakerMachineLearningModelResourceData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationPath: str
-    OwnerSetting: ResourceDownloadOwnerSetting | None = None
-    SageMakerJobArn: str
+    DestinationPath: Annotated[str, Field(description="Type: str.")]
+    OwnerSetting: Annotated[
+        ResourceDownloadOwnerSetting | None,
+        Field(description="Type: ResourceDownloadOwnerSettingDict."),
+    ] = None
+    SageMakerJobArn: Annotated[str, Field(description="Type: str.")]
 
 
 class ResourceDefinitionVersionResourceDataContainer(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LocalDeviceResourceData: ResourceDefinitionVersionLocalDeviceResourceData | None = None
-    LocalVolumeResourceData: ResourceDefinitionVersionLocalVolumeResourceData | None = None
-    S3MachineLearningModelResourceData: (
-        ResourceDefinitionVersionS3MachineLearningModelResourceData | None
-    ) = None
-    SageMakerMachineLearningModelResourceData: (
-        ResourceDefinitionVersionSageMakerMachineLearningModelResourceData | None
-    ) = None
-    SecretsManagerSecretResourceData: (
-        ResourceDefinitionVersionSecretsManagerSecretResourceData | None
-    ) = None
+    LocalDeviceResourceData: Annotated[
+        ResourceDefinitionVersionLocalDeviceResourceData | None,
+        Field(description="Type: ResourceDefinitionVersionLocalDeviceResourceDataDict."),
+    ] = None
+    LocalVolumeResourceData: Annotated[
+        ResourceDefinitionVersionLocalVolumeResourceData | None,
+        Field(description="Type: ResourceDefinitionVersionLocalVolumeResourceDataDict."),
+    ] = None
+    S3MachineLearningModelResourceData: Annotated[
+        ResourceDefinitionVersionS3MachineLearningModelResourceData | None,
+        Field(description="Type: ResourceDefinitionVersionS3MachineLearningModelResourceDataDict."),
+    ] = None
+    SageMakerMachineLearningModelResourceData: Annotated[
+        ResourceDefinitionVersionSageMakerMachineLearningModelResourceData | None,
+        Field(
+            description="Type: ResourceDefinitionVersionSageMakerMachineLearningModelResourceDataDict."
+        ),
+    ] = None
+    SecretsManagerSecretResourceData: Annotated[
+        ResourceDefinitionVersionSecretsManagerSecretResourceData | None,
+        Field(description="Type: ResourceDefinitionVersionSecretsManagerSecretResourceDataDict."),
+    ] = None
 
 
 class ResourceInstance(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Name: str
-    ResourceDataContainer: ResourceDefinitionVersionResourceDataContainer
+    Id: Annotated[str, Field(description="Type: str.")]
+    Name: Annotated[str, Field(description="Type: str.")]
+    ResourceDataContainer: Annotated[
+        ResourceDefinitionVersionResourceDataContainer,
+        Field(description="Type: ResourceDefinitionVersionResourceDataContainerDict."),
+    ]
 
 
 class ResourceDefinitionVersionProps(DeferredModel):
-    ResourceDefinitionId: str
-    Resources: list[ResourceInstance]
+    """
+    The properties a program declares for a AWS::Greengrass::ResourceDefinitionVersion.
+    """
+
+    ResourceDefinitionId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Resources: Annotated[
+        list[ResourceInstance],
+        Field(
+            description="Type: list[ResourceInstanceDict]. Create-only: changing it replaces the resource."
+        ),
+    ]

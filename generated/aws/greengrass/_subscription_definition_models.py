@@ -7,10 +7,10 @@ Imported on first use by subscription_definition.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Subscription",
@@ -24,26 +24,41 @@ class Subscription(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Source: str
-    Subject: str
-    Target: str
+    Id: Annotated[str, Field(description="Type: str.")]
+    Source: Annotated[str, Field(description="Type: str.")]
+    Subject: Annotated[str, Field(description="Type: str.")]
+    Target: Annotated[str, Field(description="Type: str.")]
 
 
 class SubscriptionDefinitionVersion(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Subscriptions: list[Subscription]
+    Subscriptions: Annotated[list[Subscription], Field(description="Type: list[SubscriptionDict].")]
 
 
 class SubscriptionDefinitionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LatestVersionArn: str | None = None
+    """
+    The read-only attributes of a AWS::Greengrass::SubscriptionDefinition, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    LatestVersionArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SubscriptionDefinitionProps(DeferredModel):
-    InitialVersion: SubscriptionDefinitionVersion | None = None
-    Name: str
-    Tags: dict[str, Any] | str | None = None
+    """
+    The properties a program declares for a AWS::Greengrass::SubscriptionDefinition.
+    """
+
+    InitialVersion: Annotated[
+        SubscriptionDefinitionVersion | None,
+        Field(
+            description="Type: SubscriptionDefinitionVersionDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by subscription_definition_version.py, which re-exports ev
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Subscription",
@@ -22,16 +23,31 @@ class Subscription(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Source: str
-    Subject: str
-    Target: str
+    Id: Annotated[str, Field(description="Type: str.")]
+    Source: Annotated[str, Field(description="Type: str.")]
+    Subject: Annotated[str, Field(description="Type: str.")]
+    Target: Annotated[str, Field(description="Type: str.")]
 
 
 class SubscriptionDefinitionVersionAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Greengrass::SubscriptionDefinitionVersion, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SubscriptionDefinitionVersionProps(DeferredModel):
-    SubscriptionDefinitionId: str
-    Subscriptions: list[Subscription]
+    """
+    The properties a program declares for a AWS::Greengrass::SubscriptionDefinitionVersion.
+    """
+
+    SubscriptionDefinitionId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Subscriptions: Annotated[
+        list[Subscription],
+        Field(
+            description="Type: list[SubscriptionDict]. Create-only: changing it replaces the resource."
+        ),
+    ]

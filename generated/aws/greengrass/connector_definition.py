@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,84 +59,46 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectorDict = TypedDict(
-    "ConnectorDict",
-    {
-        "ConnectorArn": "Required[str]",
-        "Id": "Required[str]",
-        "Parameters": "dict[str, Any] | str",
-    },
-    total=False,
-)
 
-ConnectorDefinitionVersionDict = TypedDict(
-    "ConnectorDefinitionVersionDict",
-    {
-        "Connectors": "Required[list[ConnectorDict]]",
-    },
-    total=False,
-)
+class ConnectorDict(TypedDict, total=False):
+    """Connector as a plain dict."""
 
+    ConnectorArn: Required[str]
+    """Type: str."""
+    Id: Required[str]
+    """Type: str."""
+    Parameters: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+
+
+class ConnectorDefinitionVersionDict(TypedDict, total=False):
+    """ConnectorDefinitionVersion as a plain dict."""
+
+    Connectors: Required[list[ConnectorDict]]
+    """Type: list[ConnectorDict]."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Greengrass::ConnectorDefinition",
     schema_file="aws-greengrass-connectordefinition.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/LatestVersionArn", "/Arn", "/Id"),
     create_only=("/InitialVersion",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Connector": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectorArn": {"type": "string"},
-                "Id": {"type": "string"},
-                "Parameters": {"type": ["object", "string"]},
-            },
-            "required": ["ConnectorArn", "Id"],
-            "type": "object",
-        },
-        "ConnectorDefinitionVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "Connectors": {
-                    "items": {"$ref": "#/definitions/Connector"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["Connectors"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Id": {"type": "string"},
-        "InitialVersion": {"$ref": "#/definitions/ConnectorDefinitionVersion"},
-        "LatestVersionArn": {"type": "string"},
-        "Name": {"type": "string"},
-        "Tags": {"type": ["object", "string"]},
-    },
-    "required": ["Name"],
-}
 
 
 class ConnectorDefinition(_Resource):
-    """AWS::Greengrass::ConnectorDefinition: Resource Type definition for AWS::Greengrass::ConnectorDefinition
+    """AWS::Greengrass::ConnectorDefinition: Resource Type definition for
+    AWS::Greengrass::ConnectorDefinition
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): InitialVersion.
+    Read-only attributes (known once deployed): Arn, Id, LatestVersionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-greengrass-connectordefinition.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -142,35 +108,46 @@ class ConnectorDefinition(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectorDefinitionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "connector_definition.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     LatestVersionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InitialVersion: ConnectorDefinitionVersionDict
     Name: str
     Tags: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        InitialVersion: ConnectorDefinitionVersion | ConnectorDefinitionVersionDict | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Greengrass::ConnectorDefinition; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            InitialVersion: ConnectorDefinitionVersion
-            | ConnectorDefinitionVersionDict
-            | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Greengrass::ConnectorDefinition; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Type: str. Required.
+            InitialVersion: Type: ConnectorDefinitionVersionDict. Create-only: changing it replaces
+                the resource.
+            Tags: Type: dict[str, Any] | str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

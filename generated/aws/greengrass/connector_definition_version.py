@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,65 +55,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectorDict = TypedDict(
-    "ConnectorDict",
-    {
-        "ConnectorArn": "Required[str]",
-        "Id": "Required[str]",
-        "Parameters": "dict[str, Any] | str",
-    },
-    total=False,
-)
 
+class ConnectorDict(TypedDict, total=False):
+    """Connector as a plain dict."""
+
+    ConnectorArn: Required[str]
+    """Type: str."""
+    Id: Required[str]
+    """Type: str."""
+    Parameters: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Greengrass::ConnectorDefinitionVersion",
     schema_file="aws-greengrass-connectordefinitionversion.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/ConnectorDefinitionId", "/Connectors"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Connectors", "ConnectorDefinitionId"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Connector": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectorArn": {"type": "string"},
-                "Id": {"type": "string"},
-                "Parameters": {"type": ["object", "string"]},
-            },
-            "required": ["ConnectorArn", "Id"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ConnectorDefinitionId": {"type": "string"},
-        "Connectors": {
-            "items": {"$ref": "#/definitions/Connector"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Id": {"type": "string"},
-    },
-    "required": ["Connectors", "ConnectorDefinitionId"],
-}
 
 
 class ConnectorDefinitionVersion(_Resource):
-    """AWS::Greengrass::ConnectorDefinitionVersion: Resource Type definition for AWS::Greengrass::ConnectorDefinitionVersion
+    """AWS::Greengrass::ConnectorDefinitionVersion: Resource Type definition for
+    AWS::Greengrass::ConnectorDefinitionVersion
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ConnectorDefinitionId, Connectors.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-greengrass-connectordefinitionversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -119,29 +97,40 @@ class ConnectorDefinitionVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectorDefinitionVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "connector_definition_version.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectorDefinitionId: str
     Connectors: list[ConnectorDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectorDefinitionId: str,
+        Connectors: list[Connector | ConnectorDict],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Greengrass::ConnectorDefinitionVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectorDefinitionId: str,
-            Connectors: list[Connector | ConnectorDict],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Greengrass::ConnectorDefinitionVersion; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectorDefinitionId: Type: str. Create-only: changing it replaces the resource.
+                Required.
+            Connectors: Type: list[ConnectorDict]. Create-only: changing it replaces the resource.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,86 +59,47 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CoreDict = TypedDict(
-    "CoreDict",
-    {
-        "CertificateArn": "Required[str]",
-        "Id": "Required[str]",
-        "SyncShadow": "bool",
-        "ThingArn": "Required[str]",
-    },
-    total=False,
-)
 
-CoreDefinitionVersionDict = TypedDict(
-    "CoreDefinitionVersionDict",
-    {
-        "Cores": "Required[list[CoreDict]]",
-    },
-    total=False,
-)
+class CoreDict(TypedDict, total=False):
+    """Core as a plain dict."""
 
+    CertificateArn: Required[str]
+    """Type: str."""
+    Id: Required[str]
+    """Type: str."""
+    SyncShadow: bool
+    """Type: bool."""
+    ThingArn: Required[str]
+    """Type: str."""
+
+
+class CoreDefinitionVersionDict(TypedDict, total=False):
+    """CoreDefinitionVersion as a plain dict."""
+
+    Cores: Required[list[CoreDict]]
+    """Type: list[CoreDict]."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Greengrass::CoreDefinition",
     schema_file="aws-greengrass-coredefinition.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/LatestVersionArn", "/Arn", "/Id"),
     create_only=("/InitialVersion",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Core": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateArn": {"type": "string"},
-                "Id": {"type": "string"},
-                "SyncShadow": {"type": "boolean"},
-                "ThingArn": {"type": "string"},
-            },
-            "required": ["ThingArn", "Id", "CertificateArn"],
-            "type": "object",
-        },
-        "CoreDefinitionVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "Cores": {
-                    "items": {"$ref": "#/definitions/Core"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["Cores"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Id": {"type": "string"},
-        "InitialVersion": {"$ref": "#/definitions/CoreDefinitionVersion"},
-        "LatestVersionArn": {"type": "string"},
-        "Name": {"type": "string"},
-        "Tags": {"type": ["object", "string"]},
-    },
-    "required": ["Name"],
-}
 
 
 class CoreDefinition(_Resource):
     """AWS::Greengrass::CoreDefinition: Resource Type definition for AWS::Greengrass::CoreDefinition
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): InitialVersion.
+    Read-only attributes (known once deployed): Arn, Id, LatestVersionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-greengrass-coredefinition.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -142,33 +107,44 @@ class CoreDefinition(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CoreDefinitionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "core_definition.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     LatestVersionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InitialVersion: CoreDefinitionVersionDict
     Name: str
     Tags: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        InitialVersion: CoreDefinitionVersion | CoreDefinitionVersionDict | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Greengrass::CoreDefinition; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            InitialVersion: CoreDefinitionVersion | CoreDefinitionVersionDict | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Greengrass::CoreDefinition; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Type: str. Required.
+            InitialVersion: Type: CoreDefinitionVersionDict. Create-only: changing it replaces the
+                resource.
+            Tags: Type: dict[str, Any] | str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,198 +83,114 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FunctionDict = TypedDict(
-    "FunctionDict",
-    {
-        "FunctionArn": "Required[str]",
-        "FunctionConfiguration": "Required[FunctionDefinitionFunctionConfigurationDict]",
-        "Id": "Required[str]",
-    },
-    total=False,
-)
 
-FunctionDefinitionDefaultConfigDict = TypedDict(
-    "FunctionDefinitionDefaultConfigDict",
-    {
-        "Execution": "Required[FunctionDefinitionExecutionDict]",
-    },
-    total=False,
-)
+class FunctionDict(TypedDict, total=False):
+    """Function as a plain dict."""
 
-FunctionDefinitionEnvironmentDict = TypedDict(
-    "FunctionDefinitionEnvironmentDict",
-    {
-        "AccessSysfs": "bool",
-        "Execution": "FunctionDefinitionExecutionDict",
-        "ResourceAccessPolicies": "list[ResourceAccessPolicyDict]",
-        "Variables": "dict[str, Any] | str",
-    },
-    total=False,
-)
+    FunctionArn: Required[str]
+    """Type: str."""
+    FunctionConfiguration: Required[FunctionDefinitionFunctionConfigurationDict]
+    """Type: FunctionDefinitionFunctionConfigurationDict."""
+    Id: Required[str]
+    """Type: str."""
 
-FunctionDefinitionExecutionDict = TypedDict(
-    "FunctionDefinitionExecutionDict",
-    {
-        "IsolationMode": "str",
-        "RunAs": "FunctionDefinitionRunAsDict",
-    },
-    total=False,
-)
 
-FunctionDefinitionFunctionConfigurationDict = TypedDict(
-    "FunctionDefinitionFunctionConfigurationDict",
-    {
-        "EncodingType": "str",
-        "Environment": "FunctionDefinitionEnvironmentDict",
-        "ExecArgs": "str",
-        "Executable": "str",
-        "MemorySize": "int",
-        "Pinned": "bool",
-        "Timeout": "int",
-    },
-    total=False,
-)
+class FunctionDefinitionDefaultConfigDict(TypedDict, total=False):
+    """FunctionDefinitionDefaultConfig as a plain dict."""
 
-FunctionDefinitionRunAsDict = TypedDict(
-    "FunctionDefinitionRunAsDict",
-    {
-        "Gid": "int",
-        "Uid": "int",
-    },
-    total=False,
-)
+    Execution: Required[FunctionDefinitionExecutionDict]
+    """Type: FunctionDefinitionExecutionDict."""
 
-FunctionDefinitionVersionDict = TypedDict(
-    "FunctionDefinitionVersionDict",
-    {
-        "DefaultConfig": "FunctionDefinitionDefaultConfigDict",
-        "Functions": "Required[list[FunctionDict]]",
-    },
-    total=False,
-)
 
-ResourceAccessPolicyDict = TypedDict(
-    "ResourceAccessPolicyDict",
-    {
-        "Permission": "str",
-        "ResourceId": "Required[str]",
-    },
-    total=False,
-)
+class FunctionDefinitionEnvironmentDict(TypedDict, total=False):
+    """FunctionDefinitionEnvironment as a plain dict."""
 
+    AccessSysfs: bool
+    """Type: bool."""
+    Execution: FunctionDefinitionExecutionDict
+    """Type: FunctionDefinitionExecutionDict."""
+    ResourceAccessPolicies: list[ResourceAccessPolicyDict]
+    """Type: list[ResourceAccessPolicyDict]."""
+    Variables: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+
+
+class FunctionDefinitionExecutionDict(TypedDict, total=False):
+    """FunctionDefinitionExecution as a plain dict."""
+
+    IsolationMode: str
+    """Type: str."""
+    RunAs: FunctionDefinitionRunAsDict
+    """Type: FunctionDefinitionRunAsDict."""
+
+
+class FunctionDefinitionFunctionConfigurationDict(TypedDict, total=False):
+    """FunctionDefinitionFunctionConfiguration as a plain dict."""
+
+    EncodingType: str
+    """Type: str."""
+    Environment: FunctionDefinitionEnvironmentDict
+    """Type: FunctionDefinitionEnvironmentDict."""
+    ExecArgs: str
+    """Type: str."""
+    Executable: str
+    """Type: str."""
+    MemorySize: int
+    """Type: int."""
+    Pinned: bool
+    """Type: bool."""
+    Timeout: int
+    """Type: int."""
+
+
+class FunctionDefinitionRunAsDict(TypedDict, total=False):
+    """FunctionDefinitionRunAs as a plain dict."""
+
+    Gid: int
+    """Type: int."""
+    Uid: int
+    """Type: int."""
+
+
+class FunctionDefinitionVersionDict(TypedDict, total=False):
+    """FunctionDefinitionVersion as a plain dict."""
+
+    DefaultConfig: FunctionDefinitionDefaultConfigDict
+    """Type: FunctionDefinitionDefaultConfigDict."""
+    Functions: Required[list[FunctionDict]]
+    """Type: list[FunctionDict]."""
+
+
+class ResourceAccessPolicyDict(TypedDict, total=False):
+    """ResourceAccessPolicy as a plain dict."""
+
+    Permission: str
+    """Type: str."""
+    ResourceId: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Greengrass::FunctionDefinition",
     schema_file="aws-greengrass-functiondefinition.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/LatestVersionArn", "/Arn", "/Id"),
     create_only=("/InitialVersion",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DefaultConfig": {
-            "additionalProperties": False,
-            "properties": {"Execution": {"$ref": "#/definitions/Execution"}},
-            "required": ["Execution"],
-            "type": "object",
-        },
-        "Environment": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessSysfs": {"type": "boolean"},
-                "Execution": {"$ref": "#/definitions/Execution"},
-                "ResourceAccessPolicies": {
-                    "items": {"$ref": "#/definitions/ResourceAccessPolicy"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Variables": {"type": ["object", "string"]},
-            },
-            "type": "object",
-        },
-        "Execution": {
-            "additionalProperties": False,
-            "properties": {
-                "IsolationMode": {"type": "string"},
-                "RunAs": {"$ref": "#/definitions/RunAs"},
-            },
-            "type": "object",
-        },
-        "Function": {
-            "additionalProperties": False,
-            "properties": {
-                "FunctionArn": {"type": "string"},
-                "FunctionConfiguration": {"$ref": "#/definitions/FunctionConfiguration"},
-                "Id": {"type": "string"},
-            },
-            "required": ["FunctionArn", "FunctionConfiguration", "Id"],
-            "type": "object",
-        },
-        "FunctionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EncodingType": {"type": "string"},
-                "Environment": {"$ref": "#/definitions/Environment"},
-                "ExecArgs": {"type": "string"},
-                "Executable": {"type": "string"},
-                "MemorySize": {"type": "integer"},
-                "Pinned": {"type": "boolean"},
-                "Timeout": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "FunctionDefinitionVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultConfig": {"$ref": "#/definitions/DefaultConfig"},
-                "Functions": {
-                    "items": {"$ref": "#/definitions/Function"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Functions"],
-            "type": "object",
-        },
-        "ResourceAccessPolicy": {
-            "additionalProperties": False,
-            "properties": {"Permission": {"type": "string"}, "ResourceId": {"type": "string"}},
-            "required": ["ResourceId"],
-            "type": "object",
-        },
-        "RunAs": {
-            "additionalProperties": False,
-            "properties": {"Gid": {"type": "integer"}, "Uid": {"type": "integer"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Id": {"type": "string"},
-        "InitialVersion": {"$ref": "#/definitions/FunctionDefinitionVersion"},
-        "LatestVersionArn": {"type": "string"},
-        "Name": {"type": "string"},
-        "Tags": {"type": ["object", "string"]},
-    },
-    "required": ["Name"],
-}
 
 
 class FunctionDefinition(_Resource):
-    """AWS::Greengrass::FunctionDefinition: Resource Type definition for AWS::Greengrass::FunctionDefinition
+    """AWS::Greengrass::FunctionDefinition: Resource Type definition for
+    AWS::Greengrass::FunctionDefinition
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): InitialVersion.
+    Read-only attributes (known once deployed): Arn, Id, LatestVersionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-greengrass-functiondefinition.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -280,33 +200,46 @@ class FunctionDefinition(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FunctionDefinitionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "function_definition.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     LatestVersionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InitialVersion: FunctionDefinitionVersionDict
     Name: str
     Tags: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        InitialVersion: FunctionDefinitionVersion | FunctionDefinitionVersionDict | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Greengrass::FunctionDefinition; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            InitialVersion: FunctionDefinitionVersion | FunctionDefinitionVersionDict | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Greengrass::FunctionDefinition; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Type: str. Required.
+            InitialVersion: Type: FunctionDefinitionVersionDict. Create-only: changing it replaces
+                the resource.
+            Tags: Type: dict[str, Any] | str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

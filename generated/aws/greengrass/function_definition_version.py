@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,178 +79,105 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FunctionDict = TypedDict(
-    "FunctionDict",
-    {
-        "FunctionArn": "Required[str]",
-        "FunctionConfiguration": "Required[FunctionDefinitionVersionFunctionConfigurationDict]",
-        "Id": "Required[str]",
-    },
-    total=False,
-)
 
-FunctionDefinitionVersionDefaultConfigDict = TypedDict(
-    "FunctionDefinitionVersionDefaultConfigDict",
-    {
-        "Execution": "Required[FunctionDefinitionVersionExecutionDict]",
-    },
-    total=False,
-)
+class FunctionDict(TypedDict, total=False):
+    """Function as a plain dict."""
 
-FunctionDefinitionVersionEnvironmentDict = TypedDict(
-    "FunctionDefinitionVersionEnvironmentDict",
-    {
-        "AccessSysfs": "bool",
-        "Execution": "FunctionDefinitionVersionExecutionDict",
-        "ResourceAccessPolicies": "list[ResourceAccessPolicyDict]",
-        "Variables": "dict[str, Any] | str",
-    },
-    total=False,
-)
+    FunctionArn: Required[str]
+    """Type: str."""
+    FunctionConfiguration: Required[FunctionDefinitionVersionFunctionConfigurationDict]
+    """Type: FunctionDefinitionVersionFunctionConfigurationDict."""
+    Id: Required[str]
+    """Type: str."""
 
-FunctionDefinitionVersionExecutionDict = TypedDict(
-    "FunctionDefinitionVersionExecutionDict",
-    {
-        "IsolationMode": "str",
-        "RunAs": "FunctionDefinitionVersionRunAsDict",
-    },
-    total=False,
-)
 
-FunctionDefinitionVersionFunctionConfigurationDict = TypedDict(
-    "FunctionDefinitionVersionFunctionConfigurationDict",
-    {
-        "EncodingType": "str",
-        "Environment": "FunctionDefinitionVersionEnvironmentDict",
-        "ExecArgs": "str",
-        "Executable": "str",
-        "MemorySize": "int",
-        "Pinned": "bool",
-        "Timeout": "int",
-    },
-    total=False,
-)
+class FunctionDefinitionVersionDefaultConfigDict(TypedDict, total=False):
+    """FunctionDefinitionVersionDefaultConfig as a plain dict."""
 
-FunctionDefinitionVersionRunAsDict = TypedDict(
-    "FunctionDefinitionVersionRunAsDict",
-    {
-        "Gid": "int",
-        "Uid": "int",
-    },
-    total=False,
-)
+    Execution: Required[FunctionDefinitionVersionExecutionDict]
+    """Type: FunctionDefinitionVersionExecutionDict."""
 
-ResourceAccessPolicyDict = TypedDict(
-    "ResourceAccessPolicyDict",
-    {
-        "Permission": "str",
-        "ResourceId": "Required[str]",
-    },
-    total=False,
-)
 
+class FunctionDefinitionVersionEnvironmentDict(TypedDict, total=False):
+    """FunctionDefinitionVersionEnvironment as a plain dict."""
+
+    AccessSysfs: bool
+    """Type: bool."""
+    Execution: FunctionDefinitionVersionExecutionDict
+    """Type: FunctionDefinitionVersionExecutionDict."""
+    ResourceAccessPolicies: list[ResourceAccessPolicyDict]
+    """Type: list[ResourceAccessPolicyDict]."""
+    Variables: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+
+
+class FunctionDefinitionVersionExecutionDict(TypedDict, total=False):
+    """FunctionDefinitionVersionExecution as a plain dict."""
+
+    IsolationMode: str
+    """Type: str."""
+    RunAs: FunctionDefinitionVersionRunAsDict
+    """Type: FunctionDefinitionVersionRunAsDict."""
+
+
+class FunctionDefinitionVersionFunctionConfigurationDict(TypedDict, total=False):
+    """FunctionDefinitionVersionFunctionConfiguration as a plain dict."""
+
+    EncodingType: str
+    """Type: str."""
+    Environment: FunctionDefinitionVersionEnvironmentDict
+    """Type: FunctionDefinitionVersionEnvironmentDict."""
+    ExecArgs: str
+    """Type: str."""
+    Executable: str
+    """Type: str."""
+    MemorySize: int
+    """Type: int."""
+    Pinned: bool
+    """Type: bool."""
+    Timeout: int
+    """Type: int."""
+
+
+class FunctionDefinitionVersionRunAsDict(TypedDict, total=False):
+    """FunctionDefinitionVersionRunAs as a plain dict."""
+
+    Gid: int
+    """Type: int."""
+    Uid: int
+    """Type: int."""
+
+
+class ResourceAccessPolicyDict(TypedDict, total=False):
+    """ResourceAccessPolicy as a plain dict."""
+
+    Permission: str
+    """Type: str."""
+    ResourceId: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Greengrass::FunctionDefinitionVersion",
     schema_file="aws-greengrass-functiondefinitionversion.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/Functions", "/FunctionDefinitionId", "/DefaultConfig"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("FunctionDefinitionId", "Functions"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DefaultConfig": {
-            "additionalProperties": False,
-            "properties": {"Execution": {"$ref": "#/definitions/Execution"}},
-            "required": ["Execution"],
-            "type": "object",
-        },
-        "Environment": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessSysfs": {"type": "boolean"},
-                "Execution": {"$ref": "#/definitions/Execution"},
-                "ResourceAccessPolicies": {
-                    "items": {"$ref": "#/definitions/ResourceAccessPolicy"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Variables": {"type": ["object", "string"]},
-            },
-            "type": "object",
-        },
-        "Execution": {
-            "additionalProperties": False,
-            "properties": {
-                "IsolationMode": {"type": "string"},
-                "RunAs": {"$ref": "#/definitions/RunAs"},
-            },
-            "type": "object",
-        },
-        "Function": {
-            "additionalProperties": False,
-            "properties": {
-                "FunctionArn": {"type": "string"},
-                "FunctionConfiguration": {"$ref": "#/definitions/FunctionConfiguration"},
-                "Id": {"type": "string"},
-            },
-            "required": ["FunctionArn", "FunctionConfiguration", "Id"],
-            "type": "object",
-        },
-        "FunctionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EncodingType": {"type": "string"},
-                "Environment": {"$ref": "#/definitions/Environment"},
-                "ExecArgs": {"type": "string"},
-                "Executable": {"type": "string"},
-                "MemorySize": {"type": "integer"},
-                "Pinned": {"type": "boolean"},
-                "Timeout": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "ResourceAccessPolicy": {
-            "additionalProperties": False,
-            "properties": {"Permission": {"type": "string"}, "ResourceId": {"type": "string"}},
-            "required": ["ResourceId"],
-            "type": "object",
-        },
-        "RunAs": {
-            "additionalProperties": False,
-            "properties": {"Gid": {"type": "integer"}, "Uid": {"type": "integer"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DefaultConfig": {"$ref": "#/definitions/DefaultConfig"},
-        "FunctionDefinitionId": {"type": "string"},
-        "Functions": {
-            "items": {"$ref": "#/definitions/Function"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Id": {"type": "string"},
-    },
-    "required": ["FunctionDefinitionId", "Functions"],
-}
 
 
 class FunctionDefinitionVersion(_Resource):
-    """AWS::Greengrass::FunctionDefinitionVersion: Resource Type definition for AWS::Greengrass::FunctionDefinitionVersion
+    """AWS::Greengrass::FunctionDefinitionVersion: Resource Type definition for
+    AWS::Greengrass::FunctionDefinitionVersion
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Functions, FunctionDefinitionId, DefaultConfig.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-greengrass-functiondefinitionversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -256,33 +187,46 @@ class FunctionDefinitionVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FunctionDefinitionVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "function_definition_version.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DefaultConfig: FunctionDefinitionVersionDefaultConfigDict
     FunctionDefinitionId: str
     Functions: list[FunctionDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FunctionDefinitionId: str,
+        Functions: list[Function | FunctionDict],
+        DefaultConfig: FunctionDefinitionVersionDefaultConfig
+        | FunctionDefinitionVersionDefaultConfigDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Greengrass::FunctionDefinitionVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FunctionDefinitionId: str,
-            Functions: list[Function | FunctionDict],
-            DefaultConfig: FunctionDefinitionVersionDefaultConfig
-            | FunctionDefinitionVersionDefaultConfigDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Greengrass::FunctionDefinitionVersion; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FunctionDefinitionId: Type: str. Create-only: changing it replaces the resource.
+                Required.
+            Functions: Type: list[FunctionDict]. Create-only: changing it replaces the resource.
+                Required.
+            DefaultConfig: Type: FunctionDefinitionVersionDefaultConfigDict. Create-only: changing
+                it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,108 +55,93 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-GroupVersionDict = TypedDict(
-    "GroupVersionDict",
-    {
-        "ConnectorDefinitionVersionArn": "str",
-        "CoreDefinitionVersionArn": "str",
-        "DeviceDefinitionVersionArn": "str",
-        "FunctionDefinitionVersionArn": "str",
-        "LoggerDefinitionVersionArn": "str",
-        "ResourceDefinitionVersionArn": "str",
-        "SubscriptionDefinitionVersionArn": "str",
-    },
-    total=False,
-)
 
+class GroupVersionDict(TypedDict, total=False):
+    """GroupVersion as a plain dict."""
+
+    ConnectorDefinitionVersionArn: str
+    """Type: str."""
+    CoreDefinitionVersionArn: str
+    """Type: str."""
+    DeviceDefinitionVersionArn: str
+    """Type: str."""
+    FunctionDefinitionVersionArn: str
+    """Type: str."""
+    LoggerDefinitionVersionArn: str
+    """Type: str."""
+    ResourceDefinitionVersionArn: str
+    """Type: str."""
+    SubscriptionDefinitionVersionArn: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Greengrass::Group",
     schema_file="aws-greengrass-group.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/LatestVersionArn", "/RoleAttachedAt", "/Id", "/Arn"),
     create_only=("/InitialVersion",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "GroupVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectorDefinitionVersionArn": {"type": "string"},
-                "CoreDefinitionVersionArn": {"type": "string"},
-                "DeviceDefinitionVersionArn": {"type": "string"},
-                "FunctionDefinitionVersionArn": {"type": "string"},
-                "LoggerDefinitionVersionArn": {"type": "string"},
-                "ResourceDefinitionVersionArn": {"type": "string"},
-                "SubscriptionDefinitionVersionArn": {"type": "string"},
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Id": {"type": "string"},
-        "InitialVersion": {"$ref": "#/definitions/GroupVersion"},
-        "LatestVersionArn": {"type": "string"},
-        "Name": {"type": "string"},
-        "RoleArn": {"type": "string"},
-        "RoleAttachedAt": {"type": "string"},
-        "Tags": {"type": ["object", "string"]},
-    },
-    "required": ["Name"],
-}
 
 
 class Group(_Resource):
     """AWS::Greengrass::Group: Resource Type definition for AWS::Greengrass::Group
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): InitialVersion.
+    Read-only attributes (known once deployed): Arn, Id, LatestVersionArn, RoleAttachedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-greengrass-group.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     LatestVersionArn: str
+    """Type: str."""
     RoleAttachedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InitialVersion: GroupVersionDict
     Name: str
     RoleArn: str
     Tags: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        InitialVersion: GroupVersion | GroupVersionDict | None = None,
+        RoleArn: str | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Greengrass::Group; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            InitialVersion: GroupVersion | GroupVersionDict | None = None,
-            RoleArn: str | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Greengrass::Group; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Type: str. Required.
+            InitialVersion: Type: GroupVersionDict. Create-only: changing it replaces the resource.
+            RoleArn: Type: str.
+            Tags: Type: dict[str, Any] | str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

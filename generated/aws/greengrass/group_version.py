@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Greengrass::GroupVersion",
     schema_file="aws-greengrass-groupversion.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=(
         "/CoreDefinitionVersionArn",
@@ -63,39 +67,21 @@ METADATA = _TypeMetadata(
         "/ResourceDefinitionVersionArn",
         "/FunctionDefinitionVersionArn",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("GroupId",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ConnectorDefinitionVersionArn": {"type": "string"},
-        "CoreDefinitionVersionArn": {"type": "string"},
-        "DeviceDefinitionVersionArn": {"type": "string"},
-        "FunctionDefinitionVersionArn": {"type": "string"},
-        "GroupId": {"type": "string"},
-        "Id": {"type": "string"},
-        "LoggerDefinitionVersionArn": {"type": "string"},
-        "ResourceDefinitionVersionArn": {"type": "string"},
-        "SubscriptionDefinitionVersionArn": {"type": "string"},
-    },
-    "required": ["GroupId"],
-}
 
 
 class GroupVersion(_Resource):
     """AWS::Greengrass::GroupVersion: Resource Type definition for AWS::Greengrass::GroupVersion
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): CoreDefinitionVersionArn,
+    DeviceDefinitionVersionArn, ConnectorDefinitionVersionArn, SubscriptionDefinitionVersionArn,
+    LoggerDefinitionVersionArn, GroupId, ResourceDefinitionVersionArn, FunctionDefinitionVersionArn.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-greengrass-groupversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -103,11 +89,13 @@ class GroupVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GroupVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "group_version.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectorDefinitionVersionArn: str
     CoreDefinitionVersionArn: str
     DeviceDefinitionVersionArn: str
@@ -117,27 +105,40 @@ class GroupVersion(_Resource):
     ResourceDefinitionVersionArn: str
     SubscriptionDefinitionVersionArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GroupId: str,
+        ConnectorDefinitionVersionArn: str | None = None,
+        CoreDefinitionVersionArn: str | None = None,
+        DeviceDefinitionVersionArn: str | None = None,
+        FunctionDefinitionVersionArn: str | None = None,
+        LoggerDefinitionVersionArn: str | None = None,
+        ResourceDefinitionVersionArn: str | None = None,
+        SubscriptionDefinitionVersionArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Greengrass::GroupVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GroupId: str,
-            ConnectorDefinitionVersionArn: str | None = None,
-            CoreDefinitionVersionArn: str | None = None,
-            DeviceDefinitionVersionArn: str | None = None,
-            FunctionDefinitionVersionArn: str | None = None,
-            LoggerDefinitionVersionArn: str | None = None,
-            ResourceDefinitionVersionArn: str | None = None,
-            SubscriptionDefinitionVersionArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Greengrass::GroupVersion; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GroupId: Type: str. Create-only: changing it replaces the resource. Required.
+            ConnectorDefinitionVersionArn: Type: str. Create-only: changing it replaces the
+                resource.
+            CoreDefinitionVersionArn: Type: str. Create-only: changing it replaces the resource.
+            DeviceDefinitionVersionArn: Type: str. Create-only: changing it replaces the resource.
+            FunctionDefinitionVersionArn: Type: str. Create-only: changing it replaces the resource.
+            LoggerDefinitionVersionArn: Type: str. Create-only: changing it replaces the resource.
+            ResourceDefinitionVersionArn: Type: str. Create-only: changing it replaces the resource.
+            SubscriptionDefinitionVersionArn: Type: str. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

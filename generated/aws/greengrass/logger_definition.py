@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,88 +59,50 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LoggerDict = TypedDict(
-    "LoggerDict",
-    {
-        "Component": "Required[str]",
-        "Id": "Required[str]",
-        "Level": "Required[str]",
-        "Space": "int",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
 
-LoggerDefinitionVersionDict = TypedDict(
-    "LoggerDefinitionVersionDict",
-    {
-        "Loggers": "Required[list[LoggerDict]]",
-    },
-    total=False,
-)
+class LoggerDict(TypedDict, total=False):
+    """Logger as a plain dict."""
 
+    Component: Required[str]
+    """Type: str."""
+    Id: Required[str]
+    """Type: str."""
+    Level: Required[str]
+    """Type: str."""
+    Space: int
+    """Type: int."""
+    Type: Required[str]
+    """Type: str."""
+
+
+class LoggerDefinitionVersionDict(TypedDict, total=False):
+    """LoggerDefinitionVersion as a plain dict."""
+
+    Loggers: Required[list[LoggerDict]]
+    """Type: list[LoggerDict]."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Greengrass::LoggerDefinition",
     schema_file="aws-greengrass-loggerdefinition.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/LatestVersionArn", "/Arn", "/Id"),
     create_only=("/InitialVersion",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Logger": {
-            "additionalProperties": False,
-            "properties": {
-                "Component": {"type": "string"},
-                "Id": {"type": "string"},
-                "Level": {"type": "string"},
-                "Space": {"type": "integer"},
-                "Type": {"type": "string"},
-            },
-            "required": ["Type", "Level", "Id", "Component"],
-            "type": "object",
-        },
-        "LoggerDefinitionVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "Loggers": {
-                    "items": {"$ref": "#/definitions/Logger"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["Loggers"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Id": {"type": "string"},
-        "InitialVersion": {"$ref": "#/definitions/LoggerDefinitionVersion"},
-        "LatestVersionArn": {"type": "string"},
-        "Name": {"type": "string"},
-        "Tags": {"type": ["object", "string"]},
-    },
-    "required": ["Name"],
-}
 
 
 class LoggerDefinition(_Resource):
-    """AWS::Greengrass::LoggerDefinition: Resource Type definition for AWS::Greengrass::LoggerDefinition
+    """AWS::Greengrass::LoggerDefinition: Resource Type definition for
+    AWS::Greengrass::LoggerDefinition
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): InitialVersion.
+    Read-only attributes (known once deployed): Arn, Id, LatestVersionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-greengrass-loggerdefinition.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -146,33 +112,44 @@ class LoggerDefinition(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LoggerDefinitionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "logger_definition.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     LatestVersionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InitialVersion: LoggerDefinitionVersionDict
     Name: str
     Tags: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        InitialVersion: LoggerDefinitionVersion | LoggerDefinitionVersionDict | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Greengrass::LoggerDefinition; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            InitialVersion: LoggerDefinitionVersion | LoggerDefinitionVersionDict | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Greengrass::LoggerDefinition; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Type: str. Required.
+            InitialVersion: Type: LoggerDefinitionVersionDict. Create-only: changing it replaces the
+                resource.
+            Tags: Type: dict[str, Any] | str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,246 +91,132 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ResourceDefinitionGroupOwnerSettingDict = TypedDict(
-    "ResourceDefinitionGroupOwnerSettingDict",
-    {
-        "AutoAddGroupOwner": "Required[bool]",
-        "GroupOwner": "str",
-    },
-    total=False,
-)
 
-ResourceDefinitionLocalDeviceResourceDataDict = TypedDict(
-    "ResourceDefinitionLocalDeviceResourceDataDict",
-    {
-        "GroupOwnerSetting": "ResourceDefinitionGroupOwnerSettingDict",
-        "SourcePath": "Required[str]",
-    },
-    total=False,
-)
+class ResourceDefinitionGroupOwnerSettingDict(TypedDict, total=False):
+    """ResourceDefinitionGroupOwnerSetting as a plain dict."""
 
-ResourceDefinitionLocalVolumeResourceDataDict = TypedDict(
-    "ResourceDefinitionLocalVolumeResourceDataDict",
-    {
-        "DestinationPath": "Required[str]",
-        "GroupOwnerSetting": "ResourceDefinitionGroupOwnerSettingDict",
-        "SourcePath": "Required[str]",
-    },
-    total=False,
-)
+    AutoAddGroupOwner: Required[bool]
+    """Type: bool."""
+    GroupOwner: str
+    """Type: str."""
 
-ResourceDefinitionResourceDataContainerDict = TypedDict(
-    "ResourceDefinitionResourceDataContainerDict",
-    {
-        "LocalDeviceResourceData": "ResourceDefinitionLocalDeviceResourceDataDict",
-        "LocalVolumeResourceData": "ResourceDefinitionLocalVolumeResourceDataDict",
-        "S3MachineLearningModelResourceData": "ResourceDefinitionS3MachineLearningModelResourceDataDict",
-        "SageMakerMachineLearningModelResourceData": "ResourceDefinitionSageMakerMachineLearningModelResourceDataDict",
-        "SecretsManagerSecretResourceData": "ResourceDefinitionSecretsManagerSecretResourceDataDict",
-    },
-    total=False,
-)
 
-ResourceDefinitionS3MachineLearningModelResourceDataDict = TypedDict(
-    "ResourceDefinitionS3MachineLearningModelResourceDataDict",
-    {
-        "DestinationPath": "Required[str]",
-        "OwnerSetting": "ResourceDownloadOwnerSettingDict",
-        "S3Uri": "Required[str]",
-    },
-    total=False,
-)
+class ResourceDefinitionLocalDeviceResourceDataDict(TypedDict, total=False):
+    """ResourceDefinitionLocalDeviceResourceData as a plain dict."""
 
-ResourceDefinitionSageMakerMachineLearningModelResourceDataDict = TypedDict(
-    "ResourceDefinitionSageMakerMachineLearningModelResourceDataDict",
-    {
-        "DestinationPath": "Required[str]",
-        "OwnerSetting": "ResourceDownloadOwnerSettingDict",
-        "SageMakerJobArn": "Required[str]",
-    },
-    total=False,
-)
+    GroupOwnerSetting: ResourceDefinitionGroupOwnerSettingDict
+    """Type: ResourceDefinitionGroupOwnerSettingDict."""
+    SourcePath: Required[str]
+    """Type: str."""
 
-ResourceDefinitionSecretsManagerSecretResourceDataDict = TypedDict(
-    "ResourceDefinitionSecretsManagerSecretResourceDataDict",
-    {
-        "ARN": "Required[str]",
-        "AdditionalStagingLabelsToDownload": "list[str]",
-    },
-    total=False,
-)
 
-ResourceDefinitionVersionDict = TypedDict(
-    "ResourceDefinitionVersionDict",
-    {
-        "Resources": "Required[list[ResourceInstanceDict]]",
-    },
-    total=False,
-)
+class ResourceDefinitionLocalVolumeResourceDataDict(TypedDict, total=False):
+    """ResourceDefinitionLocalVolumeResourceData as a plain dict."""
 
-ResourceDownloadOwnerSettingDict = TypedDict(
-    "ResourceDownloadOwnerSettingDict",
-    {
-        "GroupOwner": "Required[str]",
-        "GroupPermission": "Required[str]",
-    },
-    total=False,
-)
+    DestinationPath: Required[str]
+    """Type: str."""
+    GroupOwnerSetting: ResourceDefinitionGroupOwnerSettingDict
+    """Type: ResourceDefinitionGroupOwnerSettingDict."""
+    SourcePath: Required[str]
+    """Type: str."""
 
-ResourceInstanceDict = TypedDict(
-    "ResourceInstanceDict",
-    {
-        "Id": "Required[str]",
-        "Name": "Required[str]",
-        "ResourceDataContainer": "Required[ResourceDefinitionResourceDataContainerDict]",
-    },
-    total=False,
-)
 
+class ResourceDefinitionResourceDataContainerDict(TypedDict, total=False):
+    """ResourceDefinitionResourceDataContainer as a plain dict."""
+
+    LocalDeviceResourceData: ResourceDefinitionLocalDeviceResourceDataDict
+    """Type: ResourceDefinitionLocalDeviceResourceDataDict."""
+    LocalVolumeResourceData: ResourceDefinitionLocalVolumeResourceDataDict
+    """Type: ResourceDefinitionLocalVolumeResourceDataDict."""
+    S3MachineLearningModelResourceData: ResourceDefinitionS3MachineLearningModelResourceDataDict
+    """Type: ResourceDefinitionS3MachineLearningModelResourceDataDict."""
+    SageMakerMachineLearningModelResourceData: (
+        ResourceDefinitionSageMakerMachineLearningModelResourceDataDict
+    )
+    """Type: ResourceDefinitionSageMakerMachineLearningModelResourceDataDict."""
+    SecretsManagerSecretResourceData: ResourceDefinitionSecretsManagerSecretResourceDataDict
+    """Type: ResourceDefinitionSecretsManagerSecretResourceDataDict."""
+
+
+class ResourceDefinitionS3MachineLearningModelResourceDataDict(TypedDict, total=False):
+    """ResourceDefinitionS3MachineLearningModelResourceData as a plain dict."""
+
+    DestinationPath: Required[str]
+    """Type: str."""
+    OwnerSetting: ResourceDownloadOwnerSettingDict
+    """Type: ResourceDownloadOwnerSettingDict."""
+    S3Uri: Required[str]
+    """Type: str."""
+
+
+class ResourceDefinitionSageMakerMachineLearningModelResourceDataDict(TypedDict, total=False):
+    """ResourceDefinitionSageMakerMachineLearningModelResourceData as a plain dict."""
+
+    DestinationPath: Required[str]
+    """Type: str."""
+    OwnerSetting: ResourceDownloadOwnerSettingDict
+    """Type: ResourceDownloadOwnerSettingDict."""
+    SageMakerJobArn: Required[str]
+    """Type: str."""
+
+
+class ResourceDefinitionSecretsManagerSecretResourceDataDict(TypedDict, total=False):
+    """ResourceDefinitionSecretsManagerSecretResourceData as a plain dict."""
+
+    ARN: Required[str]
+    """Type: str."""
+    AdditionalStagingLabelsToDownload: list[str]
+    """Type: list[str]."""
+
+
+class ResourceDefinitionVersionDict(TypedDict, total=False):
+    """ResourceDefinitionVersion as a plain dict."""
+
+    Resources: Required[list[ResourceInstanceDict]]
+    """Type: list[ResourceInstanceDict]."""
+
+
+class ResourceDownloadOwnerSettingDict(TypedDict, total=False):
+    """ResourceDownloadOwnerSetting as a plain dict."""
+
+    GroupOwner: Required[str]
+    """Type: str."""
+    GroupPermission: Required[str]
+    """Type: str."""
+
+
+class ResourceInstanceDict(TypedDict, total=False):
+    """ResourceInstance as a plain dict."""
+
+    Id: Required[str]
+    """Type: str."""
+    Name: Required[str]
+    """Type: str."""
+    ResourceDataContainer: Required[ResourceDefinitionResourceDataContainerDict]
+    """Type: ResourceDefinitionResourceDataContainerDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Greengrass::ResourceDefinition",
     schema_file="aws-greengrass-resourcedefinition.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/LatestVersionArn", "/Id", "/Arn"),
     create_only=("/InitialVersion",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "GroupOwnerSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoAddGroupOwner": {"type": "boolean"},
-                "GroupOwner": {"type": "string"},
-            },
-            "required": ["AutoAddGroupOwner"],
-            "type": "object",
-        },
-        "LocalDeviceResourceData": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupOwnerSetting": {"$ref": "#/definitions/GroupOwnerSetting"},
-                "SourcePath": {"type": "string"},
-            },
-            "required": ["SourcePath"],
-            "type": "object",
-        },
-        "LocalVolumeResourceData": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationPath": {"type": "string"},
-                "GroupOwnerSetting": {"$ref": "#/definitions/GroupOwnerSetting"},
-                "SourcePath": {"type": "string"},
-            },
-            "required": ["SourcePath", "DestinationPath"],
-            "type": "object",
-        },
-        "ResourceDataContainer": {
-            "additionalProperties": False,
-            "properties": {
-                "LocalDeviceResourceData": {"$ref": "#/definitions/LocalDeviceResourceData"},
-                "LocalVolumeResourceData": {"$ref": "#/definitions/LocalVolumeResourceData"},
-                "S3MachineLearningModelResourceData": {
-                    "$ref": "#/definitions/S3MachineLearningModelResourceData"
-                },
-                "SageMakerMachineLearningModelResourceData": {
-                    "$ref": "#/definitions/SageMakerMachineLearningModelResourceData"
-                },
-                "SecretsManagerSecretResourceData": {
-                    "$ref": "#/definitions/SecretsManagerSecretResourceData"
-                },
-            },
-            "type": "object",
-        },
-        "ResourceDefinitionVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "Resources": {
-                    "items": {"$ref": "#/definitions/ResourceInstance"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["Resources"],
-            "type": "object",
-        },
-        "ResourceDownloadOwnerSetting": {
-            "additionalProperties": False,
-            "properties": {"GroupOwner": {"type": "string"}, "GroupPermission": {"type": "string"}},
-            "required": ["GroupOwner", "GroupPermission"],
-            "type": "object",
-        },
-        "ResourceInstance": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"type": "string"},
-                "Name": {"type": "string"},
-                "ResourceDataContainer": {"$ref": "#/definitions/ResourceDataContainer"},
-            },
-            "required": ["ResourceDataContainer", "Id", "Name"],
-            "type": "object",
-        },
-        "S3MachineLearningModelResourceData": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationPath": {"type": "string"},
-                "OwnerSetting": {"$ref": "#/definitions/ResourceDownloadOwnerSetting"},
-                "S3Uri": {"type": "string"},
-            },
-            "required": ["DestinationPath", "S3Uri"],
-            "type": "object",
-        },
-        "SageMakerMachineLearningModelResourceData": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationPath": {"type": "string"},
-                "OwnerSetting": {"$ref": "#/definitions/ResourceDownloadOwnerSetting"},
-                "SageMakerJobArn": {"type": "string"},
-            },
-            "required": ["DestinationPath", "SageMakerJobArn"],
-            "type": "object",
-        },
-        "SecretsManagerSecretResourceData": {
-            "additionalProperties": False,
-            "properties": {
-                "ARN": {"type": "string"},
-                "AdditionalStagingLabelsToDownload": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["ARN"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Id": {"type": "string"},
-        "InitialVersion": {"$ref": "#/definitions/ResourceDefinitionVersion"},
-        "LatestVersionArn": {"type": "string"},
-        "Name": {"type": "string"},
-        "Tags": {"type": ["object", "string"]},
-    },
-    "required": ["Name"],
-}
 
 
 class ResourceDefinition(_Resource):
-    """AWS::Greengrass::ResourceDefinition: Resource Type definition for AWS::Greengrass::ResourceDefinition
+    """AWS::Greengrass::ResourceDefinition: Resource Type definition for
+    AWS::Greengrass::ResourceDefinition
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): InitialVersion.
+    Read-only attributes (known once deployed): Arn, Id, LatestVersionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-greengrass-resourcedefinition.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -336,33 +226,46 @@ class ResourceDefinition(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourceDefinitionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "resource_definition.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     LatestVersionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InitialVersion: ResourceDefinitionVersionDict
     Name: str
     Tags: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        InitialVersion: ResourceDefinitionVersion | ResourceDefinitionVersionDict | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Greengrass::ResourceDefinition; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            InitialVersion: ResourceDefinitionVersion | ResourceDefinitionVersionDict | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Greengrass::ResourceDefinition; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Type: str. Required.
+            InitialVersion: Type: ResourceDefinitionVersionDict. Create-only: changing it replaces
+                the resource.
+            Tags: Type: dict[str, Any] | str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,227 +87,129 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ResourceDefinitionVersionGroupOwnerSettingDict = TypedDict(
-    "ResourceDefinitionVersionGroupOwnerSettingDict",
-    {
-        "AutoAddGroupOwner": "Required[bool]",
-        "GroupOwner": "str",
-    },
-    total=False,
-)
 
-ResourceDefinitionVersionLocalDeviceResourceDataDict = TypedDict(
-    "ResourceDefinitionVersionLocalDeviceResourceDataDict",
-    {
-        "GroupOwnerSetting": "ResourceDefinitionVersionGroupOwnerSettingDict",
-        "SourcePath": "Required[str]",
-    },
-    total=False,
-)
+class ResourceDefinitionVersionGroupOwnerSettingDict(TypedDict, total=False):
+    """ResourceDefinitionVersionGroupOwnerSetting as a plain dict."""
 
-ResourceDefinitionVersionLocalVolumeResourceDataDict = TypedDict(
-    "ResourceDefinitionVersionLocalVolumeResourceDataDict",
-    {
-        "DestinationPath": "Required[str]",
-        "GroupOwnerSetting": "ResourceDefinitionVersionGroupOwnerSettingDict",
-        "SourcePath": "Required[str]",
-    },
-    total=False,
-)
+    AutoAddGroupOwner: Required[bool]
+    """Type: bool."""
+    GroupOwner: str
+    """Type: str."""
 
-ResourceDefinitionVersionResourceDataContainerDict = TypedDict(
-    "ResourceDefinitionVersionResourceDataContainerDict",
-    {
-        "LocalDeviceResourceData": "ResourceDefinitionVersionLocalDeviceResourceDataDict",
-        "LocalVolumeResourceData": "ResourceDefinitionVersionLocalVolumeResourceDataDict",
-        "S3MachineLearningModelResourceData": "ResourceDefinitionVersionS3MachineLearningModelResourceDataDict",
-        "SageMakerMachineLearningModelResourceData": "ResourceDefinitionVersionSageMakerMachineLearningModelResourceDataDict",
-        "SecretsManagerSecretResourceData": "ResourceDefinitionVersionSecretsManagerSecretResourceDataDict",
-    },
-    total=False,
-)
 
-ResourceDefinitionVersionS3MachineLearningModelResourceDataDict = TypedDict(
-    "ResourceDefinitionVersionS3MachineLearningModelResourceDataDict",
-    {
-        "DestinationPath": "Required[str]",
-        "OwnerSetting": "ResourceDownloadOwnerSettingDict",
-        "S3Uri": "Required[str]",
-    },
-    total=False,
-)
+class ResourceDefinitionVersionLocalDeviceResourceDataDict(TypedDict, total=False):
+    """ResourceDefinitionVersionLocalDeviceResourceData as a plain dict."""
 
-ResourceDefinitionVersionSageMakerMachineLearningModelResourceDataDict = TypedDict(
-    "ResourceDefinitionVersionSageMakerMachineLearningModelResourceDataDict",
-    {
-        "DestinationPath": "Required[str]",
-        "OwnerSetting": "ResourceDownloadOwnerSettingDict",
-        "SageMakerJobArn": "Required[str]",
-    },
-    total=False,
-)
+    GroupOwnerSetting: ResourceDefinitionVersionGroupOwnerSettingDict
+    """Type: ResourceDefinitionVersionGroupOwnerSettingDict."""
+    SourcePath: Required[str]
+    """Type: str."""
 
-ResourceDefinitionVersionSecretsManagerSecretResourceDataDict = TypedDict(
-    "ResourceDefinitionVersionSecretsManagerSecretResourceDataDict",
-    {
-        "ARN": "Required[str]",
-        "AdditionalStagingLabelsToDownload": "list[str]",
-    },
-    total=False,
-)
 
-ResourceDownloadOwnerSettingDict = TypedDict(
-    "ResourceDownloadOwnerSettingDict",
-    {
-        "GroupOwner": "Required[str]",
-        "GroupPermission": "Required[str]",
-    },
-    total=False,
-)
+class ResourceDefinitionVersionLocalVolumeResourceDataDict(TypedDict, total=False):
+    """ResourceDefinitionVersionLocalVolumeResourceData as a plain dict."""
 
-ResourceInstanceDict = TypedDict(
-    "ResourceInstanceDict",
-    {
-        "Id": "Required[str]",
-        "Name": "Required[str]",
-        "ResourceDataContainer": "Required[ResourceDefinitionVersionResourceDataContainerDict]",
-    },
-    total=False,
-)
+    DestinationPath: Required[str]
+    """Type: str."""
+    GroupOwnerSetting: ResourceDefinitionVersionGroupOwnerSettingDict
+    """Type: ResourceDefinitionVersionGroupOwnerSettingDict."""
+    SourcePath: Required[str]
+    """Type: str."""
 
+
+class ResourceDefinitionVersionResourceDataContainerDict(TypedDict, total=False):
+    """ResourceDefinitionVersionResourceDataContainer as a plain dict."""
+
+    LocalDeviceResourceData: ResourceDefinitionVersionLocalDeviceResourceDataDict
+    """Type: ResourceDefinitionVersionLocalDeviceResourceDataDict."""
+    LocalVolumeResourceData: ResourceDefinitionVersionLocalVolumeResourceDataDict
+    """Type: ResourceDefinitionVersionLocalVolumeResourceDataDict."""
+    S3MachineLearningModelResourceData: (
+        ResourceDefinitionVersionS3MachineLearningModelResourceDataDict
+    )
+    """Type: ResourceDefinitionVersionS3MachineLearningModelResourceDataDict."""
+    SageMakerMachineLearningModelResourceData: (
+        ResourceDefinitionVersionSageMakerMachineLearningModelResourceDataDict
+    )
+    """Type: ResourceDefinitionVersionSageMakerMachineLearningModelResourceDataDict."""
+    SecretsManagerSecretResourceData: ResourceDefinitionVersionSecretsManagerSecretResourceDataDict
+    """Type: ResourceDefinitionVersionSecretsManagerSecretResourceDataDict."""
+
+
+class ResourceDefinitionVersionS3MachineLearningModelResourceDataDict(TypedDict, total=False):
+    """ResourceDefinitionVersionS3MachineLearningModelResourceData as a plain dict."""
+
+    DestinationPath: Required[str]
+    """Type: str."""
+    OwnerSetting: ResourceDownloadOwnerSettingDict
+    """Type: ResourceDownloadOwnerSettingDict."""
+    S3Uri: Required[str]
+    """Type: str."""
+
+
+class ResourceDefinitionVersionSageMakerMachineLearningModelResourceDataDict(
+    TypedDict, total=False
+):
+    """ResourceDefinitionVersionSageMakerMachineLearningModelResourceData as a plain dict."""
+
+    DestinationPath: Required[str]
+    """Type: str."""
+    OwnerSetting: ResourceDownloadOwnerSettingDict
+    """Type: ResourceDownloadOwnerSettingDict."""
+    SageMakerJobArn: Required[str]
+    """Type: str."""
+
+
+class ResourceDefinitionVersionSecretsManagerSecretResourceDataDict(TypedDict, total=False):
+    """ResourceDefinitionVersionSecretsManagerSecretResourceData as a plain dict."""
+
+    ARN: Required[str]
+    """Type: str."""
+    AdditionalStagingLabelsToDownload: list[str]
+    """Type: list[str]."""
+
+
+class ResourceDownloadOwnerSettingDict(TypedDict, total=False):
+    """ResourceDownloadOwnerSetting as a plain dict."""
+
+    GroupOwner: Required[str]
+    """Type: str."""
+    GroupPermission: Required[str]
+    """Type: str."""
+
+
+class ResourceInstanceDict(TypedDict, total=False):
+    """ResourceInstance as a plain dict."""
+
+    Id: Required[str]
+    """Type: str."""
+    Name: Required[str]
+    """Type: str."""
+    ResourceDataContainer: Required[ResourceDefinitionVersionResourceDataContainerDict]
+    """Type: ResourceDefinitionVersionResourceDataContainerDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Greengrass::ResourceDefinitionVersion",
     schema_file="aws-greengrass-resourcedefinitionversion.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/Resources", "/ResourceDefinitionId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Resources", "ResourceDefinitionId"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "GroupOwnerSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoAddGroupOwner": {"type": "boolean"},
-                "GroupOwner": {"type": "string"},
-            },
-            "required": ["AutoAddGroupOwner"],
-            "type": "object",
-        },
-        "LocalDeviceResourceData": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupOwnerSetting": {"$ref": "#/definitions/GroupOwnerSetting"},
-                "SourcePath": {"type": "string"},
-            },
-            "required": ["SourcePath"],
-            "type": "object",
-        },
-        "LocalVolumeResourceData": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationPath": {"type": "string"},
-                "GroupOwnerSetting": {"$ref": "#/definitions/GroupOwnerSetting"},
-                "SourcePath": {"type": "string"},
-            },
-            "required": ["SourcePath", "DestinationPath"],
-            "type": "object",
-        },
-        "ResourceDataContainer": {
-            "additionalProperties": False,
-            "properties": {
-                "LocalDeviceResourceData": {"$ref": "#/definitions/LocalDeviceResourceData"},
-                "LocalVolumeResourceData": {"$ref": "#/definitions/LocalVolumeResourceData"},
-                "S3MachineLearningModelResourceData": {
-                    "$ref": "#/definitions/S3MachineLearningModelResourceData"
-                },
-                "SageMakerMachineLearningModelResourceData": {
-                    "$ref": "#/definitions/SageMakerMachineLearningModelResourceData"
-                },
-                "SecretsManagerSecretResourceData": {
-                    "$ref": "#/definitions/SecretsManagerSecretResourceData"
-                },
-            },
-            "type": "object",
-        },
-        "ResourceDownloadOwnerSetting": {
-            "additionalProperties": False,
-            "properties": {"GroupOwner": {"type": "string"}, "GroupPermission": {"type": "string"}},
-            "required": ["GroupOwner", "GroupPermission"],
-            "type": "object",
-        },
-        "ResourceInstance": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"type": "string"},
-                "Name": {"type": "string"},
-                "ResourceDataContainer": {"$ref": "#/definitions/ResourceDataContainer"},
-            },
-            "required": ["ResourceDataContainer", "Id", "Name"],
-            "type": "object",
-        },
-        "S3MachineLearningModelResourceData": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationPath": {"type": "string"},
-                "OwnerSetting": {"$ref": "#/definitions/ResourceDownloadOwnerSetting"},
-                "S3Uri": {"type": "string"},
-            },
-            "required": ["DestinationPath", "S3Uri"],
-            "type": "object",
-        },
-        "SageMakerMachineLearningModelResourceData": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationPath": {"type": "string"},
-                "OwnerSetting": {"$ref": "#/definitions/ResourceDownloadOwnerSetting"},
-                "SageMakerJobArn": {"type": "string"},
-            },
-            "required": ["DestinationPath", "SageMakerJobArn"],
-            "type": "object",
-        },
-        "SecretsManagerSecretResourceData": {
-            "additionalProperties": False,
-            "properties": {
-                "ARN": {"type": "string"},
-                "AdditionalStagingLabelsToDownload": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["ARN"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Id": {"type": "string"},
-        "ResourceDefinitionId": {"type": "string"},
-        "Resources": {
-            "items": {"$ref": "#/definitions/ResourceInstance"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["Resources", "ResourceDefinitionId"],
-}
 
 
 class ResourceDefinitionVersion(_Resource):
-    """AWS::Greengrass::ResourceDefinitionVersion: Resource Type definition for AWS::Greengrass::ResourceDefinitionVersion
+    """AWS::Greengrass::ResourceDefinitionVersion: Resource Type definition for
+    AWS::Greengrass::ResourceDefinitionVersion
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Resources, ResourceDefinitionId.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-greengrass-resourcedefinitionversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -313,29 +219,40 @@ class ResourceDefinitionVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourceDefinitionVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "resource_definition_version.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ResourceDefinitionId: str
     Resources: list[ResourceInstanceDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResourceDefinitionId: str,
+        Resources: list[ResourceInstance | ResourceInstanceDict],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Greengrass::ResourceDefinitionVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResourceDefinitionId: str,
-            Resources: list[ResourceInstance | ResourceInstanceDict],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Greengrass::ResourceDefinitionVersion; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ResourceDefinitionId: Type: str. Create-only: changing it replaces the resource.
+                Required.
+            Resources: Type: list[ResourceInstanceDict]. Create-only: changing it replaces the
+                resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by component_version.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -31,99 +31,155 @@ class ComponentDependencyRequirement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DependencyType: Literal["SOFT", "HARD"] | None = None
-    VersionRequirement: str | None = None
+    DependencyType: Annotated[
+        Literal["SOFT", "HARD"] | None, Field(description="Allowed values: 'SOFT', 'HARD'.")
+    ] = None
+    VersionRequirement: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ComponentPlatform(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Name: str | None = None
+    Attributes: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Name: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
 
 
 class LambdaDeviceMount(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddGroupOwner: bool | None = None
-    Path: str | None = None
-    Permission: Literal["ro", "rw"] | None = None
+    AddGroupOwner: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Path: Annotated[str | None, Field(description="Type: str.")] = None
+    Permission: Annotated[
+        Literal["ro", "rw"] | None, Field(description="Allowed values: 'ro', 'rw'.")
+    ] = None
 
 
 class LambdaEventSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Topic: str | None = None
-    Type: Literal["PUB_SUB", "IOT_CORE"] | None = None
+    Topic: Annotated[str | None, Field(description="Type: str.")] = None
+    Type: Annotated[
+        Literal["PUB_SUB", "IOT_CORE"] | None,
+        Field(description="Allowed values: 'PUB_SUB', 'IOT_CORE'."),
+    ] = None
 
 
 class LambdaVolumeMount(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddGroupOwner: bool | None = None
-    DestinationPath: str | None = None
-    Permission: Literal["ro", "rw"] | None = None
-    SourcePath: str | None = None
+    AddGroupOwner: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DestinationPath: Annotated[str | None, Field(description="Type: str.")] = None
+    Permission: Annotated[
+        Literal["ro", "rw"] | None, Field(description="Allowed values: 'ro', 'rw'.")
+    ] = None
+    SourcePath: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ComponentVersionAttributes(DeferredModel):
-    Arn: str | None = None
-    ComponentName: str | None = None
-    ComponentVersion: str | None = None
+    """
+    The read-only attributes of a AWS::GreengrassV2::ComponentVersion, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    ComponentName: Annotated[str | None, Field(description="Type: str.")] = None
+    ComponentVersion: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class LambdaContainerParams(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Devices: list[LambdaDeviceMount] | None = None
-    MemorySizeInKB: int | None = None
-    MountROSysfs: bool | None = None
-    Volumes: list[LambdaVolumeMount] | None = None
+    Devices: Annotated[
+        list[LambdaDeviceMount] | None, Field(description="Type: list[LambdaDeviceMountDict].")
+    ] = None
+    MemorySizeInKB: Annotated[int | None, Field(description="Type: int.")] = None
+    MountROSysfs: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Volumes: Annotated[
+        list[LambdaVolumeMount] | None, Field(description="Type: list[LambdaVolumeMountDict].")
+    ] = None
 
 
 class LambdaLinuxProcessParams(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerParams: LambdaContainerParams | None = None
-    IsolationMode: Literal["GreengrassContainer", "NoContainer"] | None = None
+    ContainerParams: Annotated[
+        LambdaContainerParams | None, Field(description="Type: LambdaContainerParamsDict.")
+    ] = None
+    IsolationMode: Annotated[
+        Literal["GreengrassContainer", "NoContainer"] | None,
+        Field(description="Allowed values: 'GreengrassContainer', 'NoContainer'."),
+    ] = None
 
 
 class LambdaExecutionParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnvironmentVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EventSources: list[LambdaEventSource] | None = None
-    ExecArgs: list[str] | None = None
-    InputPayloadEncodingType: Literal["json", "binary"] | None = None
-    LinuxProcessParams: LambdaLinuxProcessParams | None = None
-    MaxIdleTimeInSeconds: int | None = None
-    MaxInstancesCount: int | None = None
-    MaxQueueSize: int | None = None
-    Pinned: bool | None = None
-    StatusTimeoutInSeconds: int | None = None
-    TimeoutInSeconds: int | None = None
+    EnvironmentVariables: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    EventSources: Annotated[
+        list[LambdaEventSource] | None, Field(description="Type: list[LambdaEventSourceDict].")
+    ] = None
+    ExecArgs: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    InputPayloadEncodingType: Annotated[
+        Literal["json", "binary"] | None, Field(description="Allowed values: 'json', 'binary'.")
+    ] = None
+    LinuxProcessParams: Annotated[
+        LambdaLinuxProcessParams | None, Field(description="Type: LambdaLinuxProcessParamsDict.")
+    ] = None
+    MaxIdleTimeInSeconds: Annotated[int | None, Field(description="Type: int.")] = None
+    MaxInstancesCount: Annotated[int | None, Field(description="Type: int.")] = None
+    MaxQueueSize: Annotated[int | None, Field(description="Type: int.")] = None
+    Pinned: Annotated[bool | None, Field(description="Type: bool.")] = None
+    StatusTimeoutInSeconds: Annotated[int | None, Field(description="Type: int.")] = None
+    TimeoutInSeconds: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class LambdaFunctionRecipeSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComponentDependencies: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ComponentLambdaParameters: LambdaExecutionParameters | None = None
-    ComponentName: str | None = None
-    ComponentPlatforms: list[ComponentPlatform] | None = None
-    ComponentVersion: str | None = None
-    LambdaArn: str | None = None
+    ComponentDependencies: Annotated[
+        dict[str, ComponentDependencyRequirement] | None,
+        Field(description="Type: dict[str, ComponentDependencyRequirementDict]."),
+    ] = None
+    ComponentLambdaParameters: Annotated[
+        LambdaExecutionParameters | None, Field(description="Type: LambdaExecutionParametersDict.")
+    ] = None
+    ComponentName: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    ComponentPlatforms: Annotated[
+        list[ComponentPlatform] | None, Field(description="Type: list[ComponentPlatformDict].")
+    ] = None
+    ComponentVersion: Annotated[str | None, Field(description="Length: 1 to 64 characters.")] = None
+    LambdaArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[^:]*:lambda:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$ Length: at least 1 characters."
+        ),
+    ] = None
 
 
 class ComponentVersionProps(DeferredModel):
-    InlineRecipe: str | None = None
-    LambdaFunction: LambdaFunctionRecipeSource | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::GreengrassV2::ComponentVersion.
+    """
+
+    InlineRecipe: Annotated[
+        str | None,
+        Field(
+            description="Type: str. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    LambdaFunction: Annotated[
+        LambdaFunctionRecipeSource | None,
+        Field(
+            description="Type: LambdaFunctionRecipeSourceDict. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None

@@ -7,7 +7,7 @@ Imported on first use by deployment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -37,136 +37,228 @@ class ComponentConfigurationUpdate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Merge: str | None = None
-    Reset: list[str] | None = None
+    Merge: Annotated[str | None, Field(description="Length: 1 to 10485760 characters.")] = None
+    Reset: Annotated[
+        list[str] | None, Field(description="Each item: Length: 0 to 256 characters.")
+    ] = None
 
 
 class DeploymentComponentUpdatePolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["NOTIFY_COMPONENTS", "SKIP_NOTIFY_COMPONENTS"] | None = None
-    TimeoutInSeconds: int | None = None
+    Action: Annotated[
+        Literal["NOTIFY_COMPONENTS", "SKIP_NOTIFY_COMPONENTS"] | None,
+        Field(description="Allowed values: 'NOTIFY_COMPONENTS', 'SKIP_NOTIFY_COMPONENTS'."),
+    ] = None
+    TimeoutInSeconds: Annotated[
+        int | None, Field(description="Range: 1 to 2147483647 (inclusive).")
+    ] = None
 
 
 class DeploymentConfigurationValidationPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TimeoutInSeconds: int | None = None
+    TimeoutInSeconds: Annotated[
+        int | None, Field(description="Range: 1 to 2147483647 (inclusive).")
+    ] = None
 
 
 class DeploymentDeploymentPolicies(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComponentUpdatePolicy: DeploymentComponentUpdatePolicy | None = None
-    ConfigurationValidationPolicy: DeploymentConfigurationValidationPolicy | None = None
-    FailureHandlingPolicy: Literal["ROLLBACK", "DO_NOTHING"] | None = None
+    ComponentUpdatePolicy: Annotated[
+        DeploymentComponentUpdatePolicy | None,
+        Field(description="Type: DeploymentComponentUpdatePolicyDict."),
+    ] = None
+    ConfigurationValidationPolicy: Annotated[
+        DeploymentConfigurationValidationPolicy | None,
+        Field(description="Type: DeploymentConfigurationValidationPolicyDict."),
+    ] = None
+    FailureHandlingPolicy: Annotated[
+        Literal["ROLLBACK", "DO_NOTHING"] | None,
+        Field(description="Allowed values: 'ROLLBACK', 'DO_NOTHING'."),
+    ] = None
 
 
 class DeploymentSystemResourceLimits(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cpus: float | None = None
-    Memory: int | None = None
+    Cpus: Annotated[float | None, Field(description="Range: at least 0 (inclusive).")] = None
+    Memory: Annotated[
+        int | None, Field(description="Range: 0 to 9223372036854771712 (inclusive).")
+    ] = None
 
 
 class IoTJobAbortCriteria(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["CANCEL"]
-    FailureType: Literal["FAILED", "REJECTED", "TIMED_OUT", "ALL"]
-    MinNumberOfExecutedThings: int
-    ThresholdPercentage: float
+    Action: Annotated[Literal["CANCEL"], Field(description="Allowed values: 'CANCEL'.")]
+    FailureType: Annotated[
+        Literal["FAILED", "REJECTED", "TIMED_OUT", "ALL"],
+        Field(description="Allowed values: 'FAILED', 'REJECTED', 'TIMED_OUT', 'ALL'."),
+    ]
+    MinNumberOfExecutedThings: Annotated[
+        int, Field(description="Range: 1 to 2147483647 (inclusive).")
+    ]
+    ThresholdPercentage: Annotated[float, Field(description="Range: 0 to 100 (inclusive).")]
 
 
 class IoTJobExponentialRolloutRateRateIncreaseCriteriaOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NumberOfNotifiedThings: int | None = None
+    NumberOfNotifiedThings: Annotated[
+        int | None, Field(description="Range: 1 to 2147483647 (inclusive).")
+    ] = None
 
 
 class IoTJobExponentialRolloutRateRateIncreaseCriteriaOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NumberOfSucceededThings: int | None = None
+    NumberOfSucceededThings: Annotated[
+        int | None, Field(description="Range: 1 to 2147483647 (inclusive).")
+    ] = None
 
 
 class IoTJobTimeoutConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InProgressTimeoutInMinutes: int | None = None
+    InProgressTimeoutInMinutes: Annotated[
+        int | None, Field(description="Range: 0 to 2147483647 (inclusive).")
+    ] = None
 
 
 class DeploymentAttributes(DeferredModel):
-    DeploymentId: str | None = None
+    """
+    The read-only attributes of a AWS::GreengrassV2::Deployment, set by AWS.
+    """
+
+    DeploymentId: Annotated[str | None, Field(description="Pattern: .+")] = None
 
 
 class ComponentRunWith(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PosixUser: str | None = None
-    SystemResourceLimits: DeploymentSystemResourceLimits | None = None
-    WindowsUser: str | None = None
+    PosixUser: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    SystemResourceLimits: Annotated[
+        DeploymentSystemResourceLimits | None,
+        Field(description="Type: DeploymentSystemResourceLimitsDict."),
+    ] = None
+    WindowsUser: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
 
 
 class IoTJobAbortConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CriteriaList: list[IoTJobAbortCriteria]
+    CriteriaList: Annotated[
+        list[IoTJobAbortCriteria], Field(description="Items: at least 1 items.")
+    ]
 
 
 class IoTJobExponentialRolloutRate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaseRatePerMinute: int
-    IncrementFactor: float
-    RateIncreaseCriteria: (
+    BaseRatePerMinute: Annotated[int, Field(description="Range: 1 to 1000 (inclusive).")]
+    IncrementFactor: Annotated[float, Field(description="Range: 1 to 5 (inclusive).")]
+    RateIncreaseCriteria: Annotated[
         IoTJobExponentialRolloutRateRateIncreaseCriteriaOption1
-        | IoTJobExponentialRolloutRateRateIncreaseCriteriaOption2
-    )
+        | IoTJobExponentialRolloutRateRateIncreaseCriteriaOption2,
+        Field(description="Type: dict[str, Any]."),
+    ]
 
 
 class ComponentDeploymentSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComponentVersion: str | None = None
-    ConfigurationUpdate: ComponentConfigurationUpdate | None = None
-    RunWith: ComponentRunWith | None = None
+    ComponentVersion: Annotated[str | None, Field(description="Length: 1 to 64 characters.")] = None
+    ConfigurationUpdate: Annotated[
+        ComponentConfigurationUpdate | None,
+        Field(description="Type: ComponentConfigurationUpdateDict."),
+    ] = None
+    RunWith: Annotated[
+        ComponentRunWith | None, Field(description="Type: ComponentRunWithDict.")
+    ] = None
 
 
 class IoTJobExecutionsRolloutConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExponentialRate: IoTJobExponentialRolloutRate | None = None
-    MaximumPerMinute: int | None = None
+    ExponentialRate: Annotated[
+        IoTJobExponentialRolloutRate | None,
+        Field(description="Type: IoTJobExponentialRolloutRateDict."),
+    ] = None
+    MaximumPerMinute: Annotated[int | None, Field(description="Range: 1 to 1000 (inclusive).")] = (
+        None
+    )
 
 
 class DeploymentIoTJobConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AbortConfig: IoTJobAbortConfig | None = None
-    JobExecutionsRolloutConfig: IoTJobExecutionsRolloutConfig | None = None
-    TimeoutConfig: IoTJobTimeoutConfig | None = None
+    AbortConfig: Annotated[
+        IoTJobAbortConfig | None, Field(description="Type: IoTJobAbortConfigDict.")
+    ] = None
+    JobExecutionsRolloutConfig: Annotated[
+        IoTJobExecutionsRolloutConfig | None,
+        Field(description="Type: IoTJobExecutionsRolloutConfigDict."),
+    ] = None
+    TimeoutConfig: Annotated[
+        IoTJobTimeoutConfig | None, Field(description="Type: IoTJobTimeoutConfigDict.")
+    ] = None
 
 
 class DeploymentProps(DeferredModel):
-    Components: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DeploymentName: str | None = None
-    DeploymentPolicies: DeploymentDeploymentPolicies | None = None
-    IotJobConfiguration: DeploymentIoTJobConfiguration | None = None
-    ParentTargetArn: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TargetArn: str
+    """
+    The properties a program declares for a AWS::GreengrassV2::Deployment.
+    """
+
+    Components: Annotated[
+        dict[str, ComponentDeploymentSpecification] | None,
+        Field(
+            description="Type: dict[str, ComponentDeploymentSpecificationDict]. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DeploymentName: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DeploymentPolicies: Annotated[
+        DeploymentDeploymentPolicies | None,
+        Field(
+            description="Type: DeploymentDeploymentPoliciesDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IotJobConfiguration: Annotated[
+        DeploymentIoTJobConfiguration | None,
+        Field(
+            description="Type: DeploymentIoTJobConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ParentTargetArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:[^:]*:iot:[^:]*:[0-9]+:thinggroup/.+ Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    TargetArn: Annotated[
+        str,
+        Field(
+            description="Pattern: arn:[^:]*:iot:[^:]*:[0-9]+:(thing|thinggroup)/.+ Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,105 +87,126 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ComponentDependencyRequirementDict = TypedDict(
-    "ComponentDependencyRequirementDict",
-    {
-        "DependencyType": "Literal['SOFT', 'HARD']",
-        "VersionRequirement": "str",
-    },
-    total=False,
-)
 
-ComponentPlatformDict = TypedDict(
-    "ComponentPlatformDict",
-    {
-        "Attributes": "dict[str, Any]",
-        "Name": "str",
-    },
-    total=False,
-)
+class ComponentDependencyRequirementDict(TypedDict, total=False):
+    """ComponentDependencyRequirement as a plain dict."""
 
-LambdaContainerParamsDict = TypedDict(
-    "LambdaContainerParamsDict",
-    {
-        "Devices": "list[LambdaDeviceMountDict]",
-        "MemorySizeInKB": "int",
-        "MountROSysfs": "bool",
-        "Volumes": "list[LambdaVolumeMountDict]",
-    },
-    total=False,
-)
+    DependencyType: Literal["SOFT", "HARD"]
+    """Allowed values: 'SOFT', 'HARD'."""
+    VersionRequirement: str
+    """Type: str."""
 
-LambdaDeviceMountDict = TypedDict(
-    "LambdaDeviceMountDict",
-    {
-        "AddGroupOwner": "bool",
-        "Path": "str",
-        "Permission": "Literal['ro', 'rw']",
-    },
-    total=False,
-)
 
-LambdaEventSourceDict = TypedDict(
-    "LambdaEventSourceDict",
-    {
-        "Topic": "str",
-        "Type": "Literal['PUB_SUB', 'IOT_CORE']",
-    },
-    total=False,
-)
+class ComponentPlatformDict(TypedDict, total=False):
+    """ComponentPlatform as a plain dict."""
 
-LambdaExecutionParametersDict = TypedDict(
-    "LambdaExecutionParametersDict",
-    {
-        "EnvironmentVariables": "dict[str, Any]",
-        "EventSources": "list[LambdaEventSourceDict]",
-        "ExecArgs": "list[str]",
-        "InputPayloadEncodingType": "Literal['json', 'binary']",
-        "LinuxProcessParams": "LambdaLinuxProcessParamsDict",
-        "MaxIdleTimeInSeconds": "int",
-        "MaxInstancesCount": "int",
-        "MaxQueueSize": "int",
-        "Pinned": "bool",
-        "StatusTimeoutInSeconds": "int",
-        "TimeoutInSeconds": "int",
-    },
-    total=False,
-)
+    Attributes: dict[str, str]
+    """Type: dict[str, str]."""
+    Name: str
+    """Length: at least 1 characters."""
 
-LambdaFunctionRecipeSourceDict = TypedDict(
-    "LambdaFunctionRecipeSourceDict",
-    {
-        "ComponentDependencies": "dict[str, Any]",
-        "ComponentLambdaParameters": "LambdaExecutionParametersDict",
-        "ComponentName": "str",
-        "ComponentPlatforms": "list[ComponentPlatformDict]",
-        "ComponentVersion": "str",
-        "LambdaArn": "str",
-    },
-    total=False,
-)
 
-LambdaLinuxProcessParamsDict = TypedDict(
-    "LambdaLinuxProcessParamsDict",
-    {
-        "ContainerParams": "LambdaContainerParamsDict",
-        "IsolationMode": "Literal['GreengrassContainer', 'NoContainer']",
-    },
-    total=False,
-)
+class LambdaContainerParamsDict(TypedDict, total=False):
+    """LambdaContainerParams as a plain dict."""
 
-LambdaVolumeMountDict = TypedDict(
-    "LambdaVolumeMountDict",
-    {
-        "AddGroupOwner": "bool",
-        "DestinationPath": "str",
-        "Permission": "Literal['ro', 'rw']",
-        "SourcePath": "str",
-    },
-    total=False,
-)
+    Devices: list[LambdaDeviceMountDict]
+    """Type: list[LambdaDeviceMountDict]."""
+    MemorySizeInKB: int
+    """Type: int."""
+    MountROSysfs: bool
+    """Type: bool."""
+    Volumes: list[LambdaVolumeMountDict]
+    """Type: list[LambdaVolumeMountDict]."""
 
+
+class LambdaDeviceMountDict(TypedDict, total=False):
+    """LambdaDeviceMount as a plain dict."""
+
+    AddGroupOwner: bool
+    """Type: bool."""
+    Path: str
+    """Type: str."""
+    Permission: Literal["ro", "rw"]
+    """Allowed values: 'ro', 'rw'."""
+
+
+class LambdaEventSourceDict(TypedDict, total=False):
+    """LambdaEventSource as a plain dict."""
+
+    Topic: str
+    """Type: str."""
+    Type: Literal["PUB_SUB", "IOT_CORE"]
+    """Allowed values: 'PUB_SUB', 'IOT_CORE'."""
+
+
+class LambdaExecutionParametersDict(TypedDict, total=False):
+    """LambdaExecutionParameters as a plain dict."""
+
+    EnvironmentVariables: dict[str, str]
+    """Type: dict[str, str]."""
+    EventSources: list[LambdaEventSourceDict]
+    """Type: list[LambdaEventSourceDict]."""
+    ExecArgs: list[str]
+    """Type: list[str]."""
+    InputPayloadEncodingType: Literal["json", "binary"]
+    """Allowed values: 'json', 'binary'."""
+    LinuxProcessParams: LambdaLinuxProcessParamsDict
+    """Type: LambdaLinuxProcessParamsDict."""
+    MaxIdleTimeInSeconds: int
+    """Type: int."""
+    MaxInstancesCount: int
+    """Type: int."""
+    MaxQueueSize: int
+    """Type: int."""
+    Pinned: bool
+    """Type: bool."""
+    StatusTimeoutInSeconds: int
+    """Type: int."""
+    TimeoutInSeconds: int
+    """Type: int."""
+
+
+class LambdaFunctionRecipeSourceDict(TypedDict, total=False):
+    """LambdaFunctionRecipeSource as a plain dict."""
+
+    ComponentDependencies: dict[str, ComponentDependencyRequirementDict]
+    """Type: dict[str, ComponentDependencyRequirementDict]."""
+    ComponentLambdaParameters: LambdaExecutionParametersDict
+    """Type: LambdaExecutionParametersDict."""
+    ComponentName: str
+    """Length: 1 to 128 characters."""
+    ComponentPlatforms: list[ComponentPlatformDict]
+    """Type: list[ComponentPlatformDict]."""
+    ComponentVersion: str
+    """Length: 1 to 64 characters."""
+    LambdaArn: str
+    """Pattern: ^arn:[^:]*:lambda:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$ Length: at least 1
+    characters."""
+
+
+class LambdaLinuxProcessParamsDict(TypedDict, total=False):
+    """LambdaLinuxProcessParams as a plain dict."""
+
+    ContainerParams: LambdaContainerParamsDict
+    """Type: LambdaContainerParamsDict."""
+    IsolationMode: Literal["GreengrassContainer", "NoContainer"]
+    """Allowed values: 'GreengrassContainer', 'NoContainer'."""
+
+
+class LambdaVolumeMountDict(TypedDict, total=False):
+    """LambdaVolumeMount as a plain dict."""
+
+    AddGroupOwner: bool
+    """Type: bool."""
+    DestinationPath: str
+    """Type: str."""
+    Permission: Literal["ro", "rw"]
+    """Allowed values: 'ro', 'rw'."""
+    SourcePath: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GreengrassV2::ComponentVersion",
     schema_file="aws-greengrassv2-componentversion.json",
@@ -190,22 +215,14 @@ METADATA = _TypeMetadata(
     read_only=("/Arn", "/ComponentName", "/ComponentVersion"),
     create_only=("/LambdaFunction", "/InlineRecipe"),
     write_only=("/LambdaFunction", "/InlineRecipe"),
-    conditional_create_only=(),
     unordered_arrays=(
         "/LambdaFunction/ComponentLambdaParameters/EventSources",
         "/LambdaFunction/ComponentLambdaParameters/LinuxProcessParams/ContainerParams/Devices",
         "/LambdaFunction/ComponentLambdaParameters/LinuxProcessParams/ContainerParams/Volumes",
         "/LambdaFunction/ComponentPlatforms",
     ),
-    required=(),
     list_required=("Arn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -215,151 +232,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ComponentDependencyRequirement": {
-            "additionalProperties": False,
-            "properties": {
-                "DependencyType": {"enum": ["SOFT", "HARD"], "type": "string"},
-                "VersionRequirement": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ComponentPlatform": {
-            "additionalProperties": False,
-            "properties": {
-                "Attributes": {
-                    "additionalProperties": False,
-                    "patternProperties": {".+": {"type": "string"}},
-                    "type": "object",
-                },
-                "Name": {"minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "FilesystemPath": {"type": "string"},
-        "LambdaAddGroupOwnerBoolean": {"type": "boolean"},
-        "LambdaContainerParams": {
-            "additionalProperties": False,
-            "properties": {
-                "Devices": {"items": {"$ref": "#/definitions/LambdaDeviceMount"}, "type": "array"},
-                "MemorySizeInKB": {"type": "integer"},
-                "MountROSysfs": {"type": "boolean"},
-                "Volumes": {"items": {"$ref": "#/definitions/LambdaVolumeMount"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "LambdaDeviceMount": {
-            "additionalProperties": False,
-            "properties": {
-                "AddGroupOwner": {"$ref": "#/definitions/LambdaAddGroupOwnerBoolean"},
-                "Path": {"$ref": "#/definitions/FilesystemPath"},
-                "Permission": {"$ref": "#/definitions/LambdaFilesystemPermission"},
-            },
-            "type": "object",
-        },
-        "LambdaEventSource": {
-            "additionalProperties": False,
-            "properties": {
-                "Topic": {"type": "string"},
-                "Type": {"enum": ["PUB_SUB", "IOT_CORE"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "LambdaExecutionParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "EnvironmentVariables": {
-                    "additionalProperties": False,
-                    "patternProperties": {".+": {"type": "string"}},
-                    "type": "object",
-                },
-                "EventSources": {
-                    "items": {"$ref": "#/definitions/LambdaEventSource"},
-                    "type": "array",
-                },
-                "ExecArgs": {"items": {"type": "string"}, "type": "array"},
-                "InputPayloadEncodingType": {"enum": ["json", "binary"], "type": "string"},
-                "LinuxProcessParams": {"$ref": "#/definitions/LambdaLinuxProcessParams"},
-                "MaxIdleTimeInSeconds": {"type": "integer"},
-                "MaxInstancesCount": {"type": "integer"},
-                "MaxQueueSize": {"type": "integer"},
-                "Pinned": {"type": "boolean"},
-                "StatusTimeoutInSeconds": {"type": "integer"},
-                "TimeoutInSeconds": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "LambdaFilesystemPermission": {"enum": ["ro", "rw"], "type": "string"},
-        "LambdaFunctionRecipeSource": {
-            "additionalProperties": False,
-            "properties": {
-                "ComponentDependencies": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        ".*": {"$ref": "#/definitions/ComponentDependencyRequirement"}
-                    },
-                    "type": "object",
-                },
-                "ComponentLambdaParameters": {"$ref": "#/definitions/LambdaExecutionParameters"},
-                "ComponentName": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "ComponentPlatforms": {
-                    "items": {"$ref": "#/definitions/ComponentPlatform"},
-                    "type": "array",
-                },
-                "ComponentVersion": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "LambdaArn": {
-                    "minLength": 1,
-                    "pattern": "^arn:[^:]*:lambda:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "LambdaLinuxProcessParams": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerParams": {"$ref": "#/definitions/LambdaContainerParams"},
-                "IsolationMode": {"enum": ["GreengrassContainer", "NoContainer"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "LambdaVolumeMount": {
-            "additionalProperties": False,
-            "properties": {
-                "AddGroupOwner": {"$ref": "#/definitions/LambdaAddGroupOwnerBoolean"},
-                "DestinationPath": {"$ref": "#/definitions/FilesystemPath"},
-                "Permission": {"$ref": "#/definitions/LambdaFilesystemPermission"},
-                "SourcePath": {"$ref": "#/definitions/FilesystemPath"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "ComponentName": {"type": "string"},
-        "ComponentVersion": {"type": "string"},
-        "InlineRecipe": {"type": "string"},
-        "LambdaFunction": {"$ref": "#/definitions/LambdaFunctionRecipeSource"},
-        "Tags": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "patternProperties": {
-                "^(?!aws:)[a-zA-Z+-=._:/]{1,128}$": {"maxLength": 256, "type": "string"}
-            },
-            "type": "object",
-        },
-    },
-    "required": [],
-}
-
 
 class ComponentVersion(_Resource):
     """AWS::GreengrassV2::ComponentVersion: Resource for Greengrass component version.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ComponentName, ComponentVersion.
+    Replaced when any of these change (create-only): LambdaFunction, InlineRecipe.
+    Write-only (sent to AWS, never read back): LambdaFunction, InlineRecipe.
+    Read-only attributes (known once deployed): Arn, ComponentName, ComponentVersion.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-greengrassv2-componentversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -369,35 +253,45 @@ class ComponentVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ComponentVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "component_version.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     ComponentName: str
+    """Type: str."""
     ComponentVersion: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InlineRecipe: str
     LambdaFunction: LambdaFunctionRecipeSourceDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InlineRecipe: str | None = None,
+        LambdaFunction: LambdaFunctionRecipeSource | LambdaFunctionRecipeSourceDict | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GreengrassV2::ComponentVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InlineRecipe: str | None = None,
-            LambdaFunction: LambdaFunctionRecipeSource
-            | LambdaFunctionRecipeSourceDict
-            | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GreengrassV2::ComponentVersion; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InlineRecipe: Type: str. Create-only: changing it replaces the resource. Write-only:
+                sent to AWS, never read back.
+            LambdaFunction: Type: LambdaFunctionRecipeSourceDict. Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -107,148 +111,151 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ComponentConfigurationUpdateDict = TypedDict(
-    "ComponentConfigurationUpdateDict",
-    {
-        "Merge": "str",
-        "Reset": "list[str]",
-    },
-    total=False,
-)
 
-ComponentDeploymentSpecificationDict = TypedDict(
-    "ComponentDeploymentSpecificationDict",
-    {
-        "ComponentVersion": "str",
-        "ConfigurationUpdate": "ComponentConfigurationUpdateDict",
-        "RunWith": "ComponentRunWithDict",
-    },
-    total=False,
-)
+class ComponentConfigurationUpdateDict(TypedDict, total=False):
+    """ComponentConfigurationUpdate as a plain dict."""
 
-ComponentRunWithDict = TypedDict(
-    "ComponentRunWithDict",
-    {
-        "PosixUser": "str",
-        "SystemResourceLimits": "DeploymentSystemResourceLimitsDict",
-        "WindowsUser": "str",
-    },
-    total=False,
-)
+    Merge: str
+    """Length: 1 to 10485760 characters."""
+    Reset: list[str]
+    """Each item: Length: 0 to 256 characters."""
 
-DeploymentComponentUpdatePolicyDict = TypedDict(
-    "DeploymentComponentUpdatePolicyDict",
-    {
-        "Action": "Literal['NOTIFY_COMPONENTS', 'SKIP_NOTIFY_COMPONENTS']",
-        "TimeoutInSeconds": "int",
-    },
-    total=False,
-)
 
-DeploymentConfigurationValidationPolicyDict = TypedDict(
-    "DeploymentConfigurationValidationPolicyDict",
-    {
-        "TimeoutInSeconds": "int",
-    },
-    total=False,
-)
+class ComponentDeploymentSpecificationDict(TypedDict, total=False):
+    """ComponentDeploymentSpecification as a plain dict."""
 
-DeploymentDeploymentPoliciesDict = TypedDict(
-    "DeploymentDeploymentPoliciesDict",
-    {
-        "ComponentUpdatePolicy": "DeploymentComponentUpdatePolicyDict",
-        "ConfigurationValidationPolicy": "DeploymentConfigurationValidationPolicyDict",
-        "FailureHandlingPolicy": "Literal['ROLLBACK', 'DO_NOTHING']",
-    },
-    total=False,
-)
+    ComponentVersion: str
+    """Length: 1 to 64 characters."""
+    ConfigurationUpdate: ComponentConfigurationUpdateDict
+    """Type: ComponentConfigurationUpdateDict."""
+    RunWith: ComponentRunWithDict
+    """Type: ComponentRunWithDict."""
 
-DeploymentIoTJobConfigurationDict = TypedDict(
-    "DeploymentIoTJobConfigurationDict",
-    {
-        "AbortConfig": "IoTJobAbortConfigDict",
-        "JobExecutionsRolloutConfig": "IoTJobExecutionsRolloutConfigDict",
-        "TimeoutConfig": "IoTJobTimeoutConfigDict",
-    },
-    total=False,
-)
 
-DeploymentSystemResourceLimitsDict = TypedDict(
-    "DeploymentSystemResourceLimitsDict",
-    {
-        "Cpus": "float",
-        "Memory": "int",
-    },
-    total=False,
-)
+class ComponentRunWithDict(TypedDict, total=False):
+    """ComponentRunWith as a plain dict."""
 
-IoTJobAbortConfigDict = TypedDict(
-    "IoTJobAbortConfigDict",
-    {
-        "CriteriaList": "Required[list[IoTJobAbortCriteriaDict]]",
-    },
-    total=False,
-)
+    PosixUser: str
+    """Length: at least 1 characters."""
+    SystemResourceLimits: DeploymentSystemResourceLimitsDict
+    """Type: DeploymentSystemResourceLimitsDict."""
+    WindowsUser: str
+    """Length: at least 1 characters."""
 
-IoTJobAbortCriteriaDict = TypedDict(
-    "IoTJobAbortCriteriaDict",
-    {
-        "Action": "Required[Literal['CANCEL']]",
-        "FailureType": "Required[Literal['FAILED', 'REJECTED', 'TIMED_OUT', 'ALL']]",
-        "MinNumberOfExecutedThings": "Required[int]",
-        "ThresholdPercentage": "Required[float]",
-    },
-    total=False,
-)
 
-IoTJobExecutionsRolloutConfigDict = TypedDict(
-    "IoTJobExecutionsRolloutConfigDict",
-    {
-        "ExponentialRate": "IoTJobExponentialRolloutRateDict",
-        "MaximumPerMinute": "int",
-    },
-    total=False,
-)
+class DeploymentComponentUpdatePolicyDict(TypedDict, total=False):
+    """DeploymentComponentUpdatePolicy as a plain dict."""
 
-IoTJobExponentialRolloutRateDict = TypedDict(
-    "IoTJobExponentialRolloutRateDict",
-    {
-        "BaseRatePerMinute": "Required[int]",
-        "IncrementFactor": "Required[float]",
-        "RateIncreaseCriteria": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+    Action: Literal["NOTIFY_COMPONENTS", "SKIP_NOTIFY_COMPONENTS"]
+    """Allowed values: 'NOTIFY_COMPONENTS', 'SKIP_NOTIFY_COMPONENTS'."""
+    TimeoutInSeconds: int
+    """Range: 1 to 2147483647 (inclusive)."""
 
-IoTJobExponentialRolloutRateRateIncreaseCriteriaOption1Dict = TypedDict(
-    "IoTJobExponentialRolloutRateRateIncreaseCriteriaOption1Dict",
-    {
-        "NumberOfNotifiedThings": "int",
-    },
-    total=False,
-)
 
-IoTJobExponentialRolloutRateRateIncreaseCriteriaOption2Dict = TypedDict(
-    "IoTJobExponentialRolloutRateRateIncreaseCriteriaOption2Dict",
-    {
-        "NumberOfSucceededThings": "int",
-    },
-    total=False,
-)
+class DeploymentConfigurationValidationPolicyDict(TypedDict, total=False):
+    """DeploymentConfigurationValidationPolicy as a plain dict."""
 
-IoTJobTimeoutConfigDict = TypedDict(
-    "IoTJobTimeoutConfigDict",
-    {
-        "InProgressTimeoutInMinutes": "int",
-    },
-    total=False,
-)
+    TimeoutInSeconds: int
+    """Range: 1 to 2147483647 (inclusive)."""
 
+
+class DeploymentDeploymentPoliciesDict(TypedDict, total=False):
+    """DeploymentDeploymentPolicies as a plain dict."""
+
+    ComponentUpdatePolicy: DeploymentComponentUpdatePolicyDict
+    """Type: DeploymentComponentUpdatePolicyDict."""
+    ConfigurationValidationPolicy: DeploymentConfigurationValidationPolicyDict
+    """Type: DeploymentConfigurationValidationPolicyDict."""
+    FailureHandlingPolicy: Literal["ROLLBACK", "DO_NOTHING"]
+    """Allowed values: 'ROLLBACK', 'DO_NOTHING'."""
+
+
+class DeploymentIoTJobConfigurationDict(TypedDict, total=False):
+    """DeploymentIoTJobConfiguration as a plain dict."""
+
+    AbortConfig: IoTJobAbortConfigDict
+    """Type: IoTJobAbortConfigDict."""
+    JobExecutionsRolloutConfig: IoTJobExecutionsRolloutConfigDict
+    """Type: IoTJobExecutionsRolloutConfigDict."""
+    TimeoutConfig: IoTJobTimeoutConfigDict
+    """Type: IoTJobTimeoutConfigDict."""
+
+
+class DeploymentSystemResourceLimitsDict(TypedDict, total=False):
+    """DeploymentSystemResourceLimits as a plain dict."""
+
+    Cpus: float
+    """Range: at least 0 (inclusive)."""
+    Memory: int
+    """Range: 0 to 9223372036854771712 (inclusive)."""
+
+
+class IoTJobAbortConfigDict(TypedDict, total=False):
+    """IoTJobAbortConfig as a plain dict."""
+
+    CriteriaList: Required[list[IoTJobAbortCriteriaDict]]
+    """Items: at least 1 items."""
+
+
+class IoTJobAbortCriteriaDict(TypedDict, total=False):
+    """IoTJobAbortCriteria as a plain dict."""
+
+    Action: Required[Literal["CANCEL"]]
+    """Allowed values: 'CANCEL'."""
+    FailureType: Required[Literal["FAILED", "REJECTED", "TIMED_OUT", "ALL"]]
+    """Allowed values: 'FAILED', 'REJECTED', 'TIMED_OUT', 'ALL'."""
+    MinNumberOfExecutedThings: Required[int]
+    """Range: 1 to 2147483647 (inclusive)."""
+    ThresholdPercentage: Required[float]
+    """Range: 0 to 100 (inclusive)."""
+
+
+class IoTJobExecutionsRolloutConfigDict(TypedDict, total=False):
+    """IoTJobExecutionsRolloutConfig as a plain dict."""
+
+    ExponentialRate: IoTJobExponentialRolloutRateDict
+    """Type: IoTJobExponentialRolloutRateDict."""
+    MaximumPerMinute: int
+    """Range: 1 to 1000 (inclusive)."""
+
+
+class IoTJobExponentialRolloutRateDict(TypedDict, total=False):
+    """IoTJobExponentialRolloutRate as a plain dict."""
+
+    BaseRatePerMinute: Required[int]
+    """Range: 1 to 1000 (inclusive)."""
+    IncrementFactor: Required[float]
+    """Range: 1 to 5 (inclusive)."""
+    RateIncreaseCriteria: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
+
+
+class IoTJobExponentialRolloutRateRateIncreaseCriteriaOption1Dict(TypedDict, total=False):
+    """IoTJobExponentialRolloutRateRateIncreaseCriteriaOption1 as a plain dict."""
+
+    NumberOfNotifiedThings: int
+    """Range: 1 to 2147483647 (inclusive)."""
+
+
+class IoTJobExponentialRolloutRateRateIncreaseCriteriaOption2Dict(TypedDict, total=False):
+    """IoTJobExponentialRolloutRateRateIncreaseCriteriaOption2 as a plain dict."""
+
+    NumberOfSucceededThings: int
+    """Range: 1 to 2147483647 (inclusive)."""
+
+
+class IoTJobTimeoutConfigDict(TypedDict, total=False):
+    """IoTJobTimeoutConfig as a plain dict."""
+
+    InProgressTimeoutInMinutes: int
+    """Range: 0 to 2147483647 (inclusive)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GreengrassV2::Deployment",
     schema_file="aws-greengrassv2-deployment.json",
     primary_identifier=("/DeploymentId",),
-    additional_identifiers=(),
     read_only=("/DeploymentId",),
     create_only=(
         "/TargetArn",
@@ -258,21 +265,12 @@ METADATA = _TypeMetadata(
         "/IotJobConfiguration",
         "/DeploymentPolicies",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Components/*/ConfigurationUpdate/Reset",
         "/IotJobConfiguration/AbortConfig/CriteriaList",
     ),
     required=("TargetArn",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -282,205 +280,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ComponentConfigurationUpdate": {
-            "additionalProperties": False,
-            "properties": {
-                "Merge": {"maxLength": 10485760, "minLength": 1, "type": "string"},
-                "Reset": {
-                    "items": {"maxLength": 256, "minLength": 0, "type": "string"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ComponentDeploymentSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ComponentVersion": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "ConfigurationUpdate": {"$ref": "#/definitions/ComponentConfigurationUpdate"},
-                "RunWith": {"$ref": "#/definitions/ComponentRunWith"},
-            },
-            "type": "object",
-        },
-        "ComponentRunWith": {
-            "additionalProperties": False,
-            "properties": {
-                "PosixUser": {"minLength": 1, "type": "string"},
-                "SystemResourceLimits": {"$ref": "#/definitions/SystemResourceLimits"},
-                "WindowsUser": {"minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "DeploymentComponentUpdatePolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {
-                    "enum": ["NOTIFY_COMPONENTS", "SKIP_NOTIFY_COMPONENTS"],
-                    "type": "string",
-                },
-                "TimeoutInSeconds": {"maximum": 2147483647, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "DeploymentConfigurationValidationPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "TimeoutInSeconds": {"maximum": 2147483647, "minimum": 1, "type": "integer"}
-            },
-            "type": "object",
-        },
-        "DeploymentIoTJobConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AbortConfig": {"$ref": "#/definitions/IoTJobAbortConfig"},
-                "JobExecutionsRolloutConfig": {
-                    "$ref": "#/definitions/IoTJobExecutionsRolloutConfig"
-                },
-                "TimeoutConfig": {"$ref": "#/definitions/IoTJobTimeoutConfig"},
-            },
-            "type": "object",
-        },
-        "DeploymentPolicies": {
-            "additionalProperties": False,
-            "properties": {
-                "ComponentUpdatePolicy": {"$ref": "#/definitions/DeploymentComponentUpdatePolicy"},
-                "ConfigurationValidationPolicy": {
-                    "$ref": "#/definitions/DeploymentConfigurationValidationPolicy"
-                },
-                "FailureHandlingPolicy": {"enum": ["ROLLBACK", "DO_NOTHING"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "IoTJobAbortConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CriteriaList": {
-                    "items": {"$ref": "#/definitions/IoTJobAbortCriteria"},
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["CriteriaList"],
-            "type": "object",
-        },
-        "IoTJobAbortCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"enum": ["CANCEL"], "type": "string"},
-                "FailureType": {
-                    "enum": ["FAILED", "REJECTED", "TIMED_OUT", "ALL"],
-                    "type": "string",
-                },
-                "MinNumberOfExecutedThings": {
-                    "maximum": 2147483647,
-                    "minimum": 1,
-                    "type": "integer",
-                },
-                "ThresholdPercentage": {"maximum": 100, "minimum": 0, "type": "number"},
-            },
-            "required": [
-                "FailureType",
-                "Action",
-                "ThresholdPercentage",
-                "MinNumberOfExecutedThings",
-            ],
-            "type": "object",
-        },
-        "IoTJobExecutionsRolloutConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ExponentialRate": {"$ref": "#/definitions/IoTJobExponentialRolloutRate"},
-                "MaximumPerMinute": {"maximum": 1000, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "IoTJobExponentialRolloutRate": {
-            "additionalProperties": False,
-            "properties": {
-                "BaseRatePerMinute": {"maximum": 1000, "minimum": 1, "type": "integer"},
-                "IncrementFactor": {"maximum": 5, "minimum": 1, "type": "number"},
-                "RateIncreaseCriteria": {"$ref": "#/definitions/IoTJobRateIncreaseCriteria"},
-            },
-            "required": ["BaseRatePerMinute", "IncrementFactor", "RateIncreaseCriteria"],
-            "type": "object",
-        },
-        "IoTJobRateIncreaseCriteria": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "NumberOfNotifiedThings": {"$ref": "#/definitions/NumberOfThings"}
-                    },
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "NumberOfSucceededThings": {"$ref": "#/definitions/NumberOfThings"}
-                    },
-                    "type": "object",
-                },
-            ],
-            "type": "object",
-        },
-        "IoTJobTimeoutConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "InProgressTimeoutInMinutes": {
-                    "maximum": 2147483647,
-                    "minimum": 0,
-                    "type": "integer",
-                }
-            },
-            "type": "object",
-        },
-        "NumberOfThings": {"maximum": 2147483647, "minimum": 1, "type": "integer"},
-        "SystemResourceLimits": {
-            "additionalProperties": False,
-            "properties": {
-                "Cpus": {"minimum": 0, "type": "number"},
-                "Memory": {"maximum": 9223372036854771712, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Components": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/ComponentDeploymentSpecification"}},
-            "type": "object",
-        },
-        "DeploymentId": {"pattern": ".+", "type": "string"},
-        "DeploymentName": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "DeploymentPolicies": {"$ref": "#/definitions/DeploymentPolicies"},
-        "IotJobConfiguration": {"$ref": "#/definitions/DeploymentIoTJobConfiguration"},
-        "ParentTargetArn": {
-            "pattern": "arn:[^:]*:iot:[^:]*:[0-9]+:thinggroup/.+",
-            "type": "string",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "maxProperties": 200,
-            "patternProperties": {".*": {"maxLength": 256, "type": "string"}},
-            "type": "object",
-        },
-        "TargetArn": {
-            "pattern": "arn:[^:]*:iot:[^:]*:[0-9]+:(thing|thinggroup)/.+",
-            "type": "string",
-        },
-    },
-    "required": ["TargetArn"],
-}
-
 
 class Deployment(_Resource):
     """AWS::GreengrassV2::Deployment: Resource for Greengrass V2 deployment.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DeploymentId.
+    Replaced when any of these change (create-only): TargetArn, ParentTargetArn, DeploymentName,
+    Components, IotJobConfiguration, DeploymentPolicies.
+    Read-only attributes (known once deployed): DeploymentId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-greengrassv2-deployment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -488,43 +298,64 @@ class Deployment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeploymentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "deployment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DeploymentId: str
-    # Declared properties (as declared, or as AWS returned them).
-    Components: dict[str, Any]
+    """Pattern: .+"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
+    Components: dict[str, ComponentDeploymentSpecificationDict]
     DeploymentName: str
     DeploymentPolicies: DeploymentDeploymentPoliciesDict
     IotJobConfiguration: DeploymentIoTJobConfigurationDict
     ParentTargetArn: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     TargetArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TargetArn: str,
+        Components: dict[
+            str, ComponentDeploymentSpecification | ComponentDeploymentSpecificationDict
+        ]
+        | None = None,
+        DeploymentName: str | None = None,
+        DeploymentPolicies: DeploymentDeploymentPolicies
+        | DeploymentDeploymentPoliciesDict
+        | None = None,
+        IotJobConfiguration: DeploymentIoTJobConfiguration
+        | DeploymentIoTJobConfigurationDict
+        | None = None,
+        ParentTargetArn: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GreengrassV2::Deployment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TargetArn: str,
-            Components: dict[str, Any] | None = None,
-            DeploymentName: str | None = None,
-            DeploymentPolicies: DeploymentDeploymentPolicies
-            | DeploymentDeploymentPoliciesDict
-            | None = None,
-            IotJobConfiguration: DeploymentIoTJobConfiguration
-            | DeploymentIoTJobConfigurationDict
-            | None = None,
-            ParentTargetArn: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GreengrassV2::Deployment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TargetArn: Pattern: arn:[^:]*:iot:[^:]*:[0-9]+:(thing|thinggroup)/.+ Create-only:
+                changing it replaces the resource. Required.
+            Components: Type: dict[str, ComponentDeploymentSpecificationDict]. Create-only: changing
+                it replaces the resource.
+            DeploymentName: Length: 1 to 256 characters. Create-only: changing it replaces the
+                resource.
+            DeploymentPolicies: Type: DeploymentDeploymentPoliciesDict. Create-only: changing it
+                replaces the resource.
+            IotJobConfiguration: Type: DeploymentIoTJobConfigurationDict. Create-only: changing it
+                replaces the resource.
+            ParentTargetArn: Pattern: arn:[^:]*:iot:[^:]*:[0-9]+:thinggroup/.+ Create-only: changing
+                it replaces the resource.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

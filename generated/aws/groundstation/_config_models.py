@@ -7,10 +7,10 @@ Imported on first use by config.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfigAntennaDownlinkConfig",
@@ -41,166 +41,256 @@ class ConfigDataflowEndpointConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataflowEndpointName: str | None = None
-    DataflowEndpointRegion: str | None = None
+    DataflowEndpointName: Annotated[str | None, Field(description="Type: str.")] = None
+    DataflowEndpointRegion: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConfigDecodeConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    UnvalidatedJSON: str | None = None
+    UnvalidatedJSON: Annotated[
+        str | None, Field(description='Pattern: ^[{}\\[\\]:.,"0-9A-z\\-_\\s]{1,8192}$')
+    ] = None
 
 
 class ConfigDemodulationConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    UnvalidatedJSON: str | None = None
+    UnvalidatedJSON: Annotated[
+        str | None, Field(description='Pattern: ^[{}\\[\\]:.,"0-9A-z\\-_\\s]{1,8192}$')
+    ] = None
 
 
 class ConfigKinesisDataStreamData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KinesisDataStreamArn: str
-    KinesisRoleArn: str
+    KinesisDataStreamArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-.]{1,63}:kinesis:[-a-z0-9]{1,50}:[0-9]{12}:stream/[a-zA-Z0-9_.-]{1,128}$"
+        ),
+    ]
+    KinesisRoleArn: Annotated[
+        str, Field(description="Pattern: ^arn:[^:\\n]+:iam::[^:\\n]+:role\\/.+$")
+    ]
 
 
 class ConfigS3RecordingConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketArn: str | None = None
-    Prefix: str | None = None
-    RoleArn: str | None = None
+    BucketArn: Annotated[
+        str | None,
+        Field(description="Pattern: ^arn:aws[A-Za-z0-9-]{0,64}:s3:::[A-Za-z0-9-]{1,64}$"),
+    ] = None
+    Prefix: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([a-zA-Z0-9_\\-=/]|\\{satellite_id\\}|\\{config\\-name}|\\{s3\\-config-id}|\\{year\\}|\\{month\\}|\\{day\\}){1,900}$"
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str | None, Field(description="Pattern: ^arn:[^:\\n]+:iam::[^:\\n]+:role\\/.+$")
+    ] = None
 
 
 class ConfigTelemetrySinkData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KinesisDataStreamData: ConfigKinesisDataStreamData | None = None
+    KinesisDataStreamData: Annotated[
+        ConfigKinesisDataStreamData | None,
+        Field(description="Type: ConfigKinesisDataStreamDataDict."),
+    ] = None
 
 
 class ConfigTrackingConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Autotrack: Literal["REQUIRED", "PREFERRED", "REMOVED"] | None = None
+    Autotrack: Annotated[
+        Literal["REQUIRED", "PREFERRED", "REMOVED"] | None,
+        Field(description="Allowed values: 'REQUIRED', 'PREFERRED', 'REMOVED'."),
+    ] = None
 
 
 class ConfigUplinkEchoConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AntennaUplinkConfigArn: str | None = None
-    Enabled: bool | None = None
+    AntennaUplinkConfigArn: Annotated[
+        str | None, Field(description="Pattern: ^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")
+    ] = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class Eirp(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Units: Literal["dBW"] | None = None
-    Value: float | None = None
+    Units: Annotated[Literal["dBW"] | None, Field(description="Allowed values: 'dBW'.")] = None
+    Value: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class Frequency(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Units: Literal["GHz", "MHz", "kHz"] | None = None
-    Value: float | None = None
+    Units: Annotated[
+        Literal["GHz", "MHz", "kHz"] | None,
+        Field(description="Allowed values: 'GHz', 'MHz', 'kHz'."),
+    ] = None
+    Value: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class FrequencyBandwidth(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Units: Literal["GHz", "MHz", "kHz"] | None = None
-    Value: float | None = None
+    Units: Annotated[
+        Literal["GHz", "MHz", "kHz"] | None,
+        Field(description="Allowed values: 'GHz', 'MHz', 'kHz'."),
+    ] = None
+    Value: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Pattern: ^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$")] = (
+        None
+    )
+    Value: Annotated[
+        str | None, Field(description="Pattern: ^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$")
+    ] = None
 
 
 class UplinkSpectrumConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CenterFrequency: Frequency | None = None
-    Polarization: Literal["LEFT_HAND", "RIGHT_HAND", "NONE"] | None = None
+    CenterFrequency: Annotated[Frequency | None, Field(description="Type: FrequencyDict.")] = None
+    Polarization: Annotated[
+        Literal["LEFT_HAND", "RIGHT_HAND", "NONE"] | None,
+        Field(description="Allowed values: 'LEFT_HAND', 'RIGHT_HAND', 'NONE'."),
+    ] = None
 
 
 class ConfigAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Type: str | None = None
+    """
+    The read-only attributes of a AWS::GroundStation::Config, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Pattern: ^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")
+    ] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    Type: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConfigAntennaUplinkConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SpectrumConfig: UplinkSpectrumConfig | None = None
-    TargetEirp: Eirp | None = None
-    TransmitDisabled: bool | None = None
+    SpectrumConfig: Annotated[
+        UplinkSpectrumConfig | None, Field(description="Type: UplinkSpectrumConfigDict.")
+    ] = None
+    TargetEirp: Annotated[Eirp | None, Field(description="Type: EirpDict.")] = None
+    TransmitDisabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ConfigSpectrumConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bandwidth: FrequencyBandwidth | None = None
-    CenterFrequency: Frequency | None = None
-    Polarization: Literal["LEFT_HAND", "RIGHT_HAND", "NONE"] | None = None
+    Bandwidth: Annotated[
+        FrequencyBandwidth | None, Field(description="Type: FrequencyBandwidthDict.")
+    ] = None
+    CenterFrequency: Annotated[Frequency | None, Field(description="Type: FrequencyDict.")] = None
+    Polarization: Annotated[
+        Literal["LEFT_HAND", "RIGHT_HAND", "NONE"] | None,
+        Field(description="Allowed values: 'LEFT_HAND', 'RIGHT_HAND', 'NONE'."),
+    ] = None
 
 
 class ConfigTelemetrySinkConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TelemetrySinkData: ConfigTelemetrySinkData
-    TelemetrySinkType: Literal["KINESIS_DATA_STREAM"]
+    TelemetrySinkData: Annotated[
+        ConfigTelemetrySinkData, Field(description="Type: ConfigTelemetrySinkDataDict.")
+    ]
+    TelemetrySinkType: Annotated[
+        Literal["KINESIS_DATA_STREAM"], Field(description="Allowed values: 'KINESIS_DATA_STREAM'.")
+    ]
 
 
 class ConfigAntennaDownlinkConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SpectrumConfig: ConfigSpectrumConfig | None = None
+    SpectrumConfig: Annotated[
+        ConfigSpectrumConfig | None, Field(description="Type: ConfigSpectrumConfigDict.")
+    ] = None
 
 
 class ConfigAntennaDownlinkDemodDecodeConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DecodeConfig: ConfigDecodeConfig | None = None
-    DemodulationConfig: ConfigDemodulationConfig | None = None
-    SpectrumConfig: ConfigSpectrumConfig | None = None
+    DecodeConfig: Annotated[
+        ConfigDecodeConfig | None, Field(description="Type: ConfigDecodeConfigDict.")
+    ] = None
+    DemodulationConfig: Annotated[
+        ConfigDemodulationConfig | None, Field(description="Type: ConfigDemodulationConfigDict.")
+    ] = None
+    SpectrumConfig: Annotated[
+        ConfigSpectrumConfig | None, Field(description="Type: ConfigSpectrumConfigDict.")
+    ] = None
 
 
 class ConfigConfigData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AntennaDownlinkConfig: ConfigAntennaDownlinkConfig | None = None
-    AntennaDownlinkDemodDecodeConfig: ConfigAntennaDownlinkDemodDecodeConfig | None = None
-    AntennaUplinkConfig: ConfigAntennaUplinkConfig | None = None
-    DataflowEndpointConfig: ConfigDataflowEndpointConfig | None = None
-    S3RecordingConfig: ConfigS3RecordingConfig | None = None
-    TelemetrySinkConfig: ConfigTelemetrySinkConfig | None = None
-    TrackingConfig: ConfigTrackingConfig | None = None
-    UplinkEchoConfig: ConfigUplinkEchoConfig | None = None
+    AntennaDownlinkConfig: Annotated[
+        ConfigAntennaDownlinkConfig | None,
+        Field(description="Type: ConfigAntennaDownlinkConfigDict."),
+    ] = None
+    AntennaDownlinkDemodDecodeConfig: Annotated[
+        ConfigAntennaDownlinkDemodDecodeConfig | None,
+        Field(description="Type: ConfigAntennaDownlinkDemodDecodeConfigDict."),
+    ] = None
+    AntennaUplinkConfig: Annotated[
+        ConfigAntennaUplinkConfig | None, Field(description="Type: ConfigAntennaUplinkConfigDict.")
+    ] = None
+    DataflowEndpointConfig: Annotated[
+        ConfigDataflowEndpointConfig | None,
+        Field(description="Type: ConfigDataflowEndpointConfigDict."),
+    ] = None
+    S3RecordingConfig: Annotated[
+        ConfigS3RecordingConfig | None, Field(description="Type: ConfigS3RecordingConfigDict.")
+    ] = None
+    TelemetrySinkConfig: Annotated[
+        ConfigTelemetrySinkConfig | None, Field(description="Type: ConfigTelemetrySinkConfigDict.")
+    ] = None
+    TrackingConfig: Annotated[
+        ConfigTrackingConfig | None, Field(description="Type: ConfigTrackingConfigDict.")
+    ] = None
+    UplinkEchoConfig: Annotated[
+        ConfigUplinkEchoConfig | None, Field(description="Type: ConfigUplinkEchoConfigDict.")
+    ] = None
 
 
 class ConfigProps(DeferredModel):
-    ConfigData: ConfigConfigData
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::GroundStation::Config.
+    """
+
+    ConfigData: Annotated[ConfigConfigData, Field(description="Type: ConfigConfigDataDict.")]
+    Name: Annotated[str, Field(description="Pattern: ^[ a-zA-Z0-9_:-]{1,256}$")]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -7,10 +7,10 @@ Imported on first use by dataflow_endpoint_group.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConnectionDetails",
@@ -32,95 +32,180 @@ class DataflowEndpointGroupSecurityDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoleArn: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$ Length: 30 to 165 characters."
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    SubnetIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class DataflowEndpointGroupSocketAddress(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Port: int | None = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Port: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class IntegerRange(DeferredModel):
+    """
+    An integer range that has a minimum and maximum value.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Maximum: int | None = None
-    Minimum: int | None = None
+    Maximum: Annotated[int | None, Field(description="A maximum value.")] = None
+    Minimum: Annotated[int | None, Field(description="A minimum value.")] = None
 
 
 class RangedSocketAddress(DeferredModel):
+    """
+    A socket address with a port range.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    PortRange: IntegerRange | None = None
+    Name: Annotated[str | None, Field(description="IPv4 socket address.")] = None
+    PortRange: Annotated[
+        IntegerRange | None, Field(description="Port range of a socket address.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Pattern: ^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$")]
+    Value: Annotated[str, Field(description="Pattern: ^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$")]
 
 
 class DataflowEndpointGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::GroundStation::DataflowEndpointGroup, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Pattern: ^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")
+    ] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConnectionDetails(DeferredModel):
+    """
+    Egress address of AgentEndpoint with an optional mtu.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mtu: int | None = None
-    SocketAddress: DataflowEndpointGroupSocketAddress | None = None
+    Mtu: Annotated[
+        int | None,
+        Field(description="Maximum transmission unit (MTU) size in bytes of a dataflow endpoint."),
+    ] = None
+    SocketAddress: Annotated[
+        DataflowEndpointGroupSocketAddress | None,
+        Field(description="Type: DataflowEndpointGroupSocketAddressDict."),
+    ] = None
 
 
 class DataflowEndpoint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Address: DataflowEndpointGroupSocketAddress | None = None
-    Mtu: int | None = None
-    Name: str | None = None
+    Address: Annotated[
+        DataflowEndpointGroupSocketAddress | None,
+        Field(description="Type: DataflowEndpointGroupSocketAddressDict."),
+    ] = None
+    Mtu: Annotated[int | None, Field(description="Type: int.")] = None
+    Name: Annotated[str | None, Field(description="Pattern: ^[ a-zA-Z0-9_:-]{1,256}$")] = None
 
 
 class RangedConnectionDetails(DeferredModel):
+    """
+    Ingress address of AgentEndpoint with a port range and an optional mtu.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mtu: int | None = None
-    SocketAddress: RangedSocketAddress | None = None
+    Mtu: Annotated[
+        int | None,
+        Field(description="Maximum transmission unit (MTU) size in bytes of a dataflow endpoint."),
+    ] = None
+    SocketAddress: Annotated[
+        RangedSocketAddress | None, Field(description="A socket address with a port range.")
+    ] = None
 
 
 class DataflowEndpointGroupAwsGroundStationAgentEndpoint(DeferredModel):
+    """
+    Information about AwsGroundStationAgentEndpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentStatus: Literal["SUCCESS", "FAILED", "ACTIVE", "INACTIVE"] | None = None
-    AuditResults: Literal["HEALTHY", "UNHEALTHY"] | None = None
-    EgressAddress: ConnectionDetails | None = None
-    IngressAddress: RangedConnectionDetails | None = None
-    Name: str | None = None
+    AgentStatus: Annotated[
+        Literal["SUCCESS", "FAILED", "ACTIVE", "INACTIVE"] | None,
+        Field(description="The status of AgentEndpoint."),
+    ] = None
+    AuditResults: Annotated[
+        Literal["HEALTHY", "UNHEALTHY"] | None, Field(description="The results of the audit.")
+    ] = None
+    EgressAddress: Annotated[
+        ConnectionDetails | None,
+        Field(description="Egress address of AgentEndpoint with an optional mtu."),
+    ] = None
+    IngressAddress: Annotated[
+        RangedConnectionDetails | None,
+        Field(
+            description="Ingress address of AgentEndpoint with a port range and an optional mtu."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="Pattern: ^[ a-zA-Z0-9_:-]{1,256}$")] = None
 
 
 class DataflowEndpointGroupEndpointDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsGroundStationAgentEndpoint: DataflowEndpointGroupAwsGroundStationAgentEndpoint | None = None
-    Endpoint: DataflowEndpoint | None = None
-    SecurityDetails: DataflowEndpointGroupSecurityDetails | None = None
+    AwsGroundStationAgentEndpoint: Annotated[
+        DataflowEndpointGroupAwsGroundStationAgentEndpoint | None,
+        Field(description="Information about AwsGroundStationAgentEndpoint."),
+    ] = None
+    Endpoint: Annotated[
+        DataflowEndpoint | None, Field(description="Type: DataflowEndpointDict.")
+    ] = None
+    SecurityDetails: Annotated[
+        DataflowEndpointGroupSecurityDetails | None,
+        Field(description="Type: DataflowEndpointGroupSecurityDetailsDict."),
+    ] = None
 
 
 class DataflowEndpointGroupProps(DeferredModel):
-    ContactPostPassDurationSeconds: int | None = None
-    ContactPrePassDurationSeconds: int | None = None
-    EndpointDetails: list[DataflowEndpointGroupEndpointDetails]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::GroundStation::DataflowEndpointGroup.
+    """
+
+    ContactPostPassDurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="Amount of time, in seconds, after a contact ends that the Ground Station Dataflow Endpoint Group will be in a POSTPASS state. A Ground Station Dataflow Endpoint Group State Change event will be emitted when the Dataflow Endpoint Group enters and exits the POSTPASS state. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ContactPrePassDurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="Amount of time, in seconds, before a contact starts that the Ground Station Dataflow Endpoint Group will be in a PREPASS state. A Ground Station Dataflow Endpoint Group State Change event will be emitted when the Dataflow Endpoint Group enters and exits the PREPASS state. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EndpointDetails: Annotated[
+        list[DataflowEndpointGroupEndpointDetails],
+        Field(description="Items: 1 to 500 items. Create-only: changing it replaces the resource."),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -7,10 +7,10 @@ Imported on first use by dataflow_endpoint_group_v2.py, which re-exports every n
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConnectionDetails",
@@ -38,146 +38,289 @@ class DataflowEndpointGroupV2SocketAddress(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Port: int
+    Name: Annotated[str, Field(description="IPv4 socket address.")]
+    Port: Annotated[int, Field(description="Port of a socket address.")]
 
 
 class IntegerRange(DeferredModel):
+    """
+    An integer range that has a minimum and maximum value.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Maximum: int
-    Minimum: int
+    Maximum: Annotated[int, Field(description="A maximum value.")]
+    Minimum: Annotated[int, Field(description="A minimum value.")]
 
 
 class RangedSocketAddress(DeferredModel):
+    """
+    A socket address with a port range.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    PortRange: IntegerRange
+    Name: Annotated[str, Field(description="IPv4 socket address.")]
+    PortRange: Annotated[IntegerRange, Field(description="Port range of a socket address.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Pattern: ^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$")]
+    Value: Annotated[str, Field(description="Pattern: ^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$")]
 
 
 class ConnectionDetails(DeferredModel):
+    """
+    Socket address of an uplink or downlink agent endpoint with an optional mtu.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mtu: int | None = None
-    SocketAddress: DataflowEndpointGroupV2SocketAddress
+    Mtu: Annotated[
+        int | None,
+        Field(description="Maximum transmission unit (MTU) size in bytes of a dataflow endpoint."),
+    ] = None
+    SocketAddress: Annotated[
+        DataflowEndpointGroupV2SocketAddress,
+        Field(description="Type: DataflowEndpointGroupV2SocketAddressDict."),
+    ]
 
 
 class RangedConnectionDetails(DeferredModel):
+    """
+    Socket address of an uplink or downlink agent endpoint with a port range and an optional mtu.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mtu: int | None = None
-    SocketAddress: RangedSocketAddress
+    Mtu: Annotated[
+        int | None,
+        Field(description="Maximum transmission unit (MTU) size in bytes of a dataflow endpoint."),
+    ] = None
+    SocketAddress: Annotated[
+        RangedSocketAddress, Field(description="A socket address with a port range.")
+    ]
 
 
 class UplinkConnectionDetails(DeferredModel):
+    """
+    Connection details for uplink, from ground station to agent, and customer to agent
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentIpAndPortAddress: RangedConnectionDetails
-    IngressAddressAndPort: ConnectionDetails
+    AgentIpAndPortAddress: Annotated[
+        RangedConnectionDetails,
+        Field(
+            description="Socket address of an uplink or downlink agent endpoint with a port range and an optional mtu."
+        ),
+    ]
+    IngressAddressAndPort: Annotated[
+        ConnectionDetails,
+        Field(
+            description="Socket address of an uplink or downlink agent endpoint with an optional mtu."
+        ),
+    ]
 
 
 class UplinkDataflowDetails(DeferredModel):
+    """
+    Dataflow details for uplink
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentConnectionDetails: UplinkConnectionDetails | None = None
+    AgentConnectionDetails: Annotated[
+        UplinkConnectionDetails | None,
+        Field(
+            description="Connection details for uplink, from ground station to agent, and customer to agent"
+        ),
+    ] = None
 
 
 class DataflowEndpointGroupV2UplinkAwsGroundStationAgentEndpoint(DeferredModel):
+    """
+    Information about UplinkAwsGroundStationAgentEndpoint used for create
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataflowDetails: UplinkDataflowDetails
-    Name: str
+    DataflowDetails: Annotated[
+        UplinkDataflowDetails, Field(description="Dataflow details for uplink")
+    ]
+    Name: Annotated[str, Field(description="Pattern: ^[ a-zA-Z0-9_:-]{1,256}$")]
 
 
 class DownlinkConnectionDetails(DeferredModel):
+    """
+    Connection details for downlink, from ground station to agent, and customer to agent
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentIpAndPortAddress: RangedConnectionDetails
-    EgressAddressAndPort: ConnectionDetails
+    AgentIpAndPortAddress: Annotated[
+        RangedConnectionDetails,
+        Field(
+            description="Socket address of an uplink or downlink agent endpoint with a port range and an optional mtu."
+        ),
+    ]
+    EgressAddressAndPort: Annotated[
+        ConnectionDetails,
+        Field(
+            description="Socket address of an uplink or downlink agent endpoint with an optional mtu."
+        ),
+    ]
 
 
 class DownlinkDataflowDetails(DeferredModel):
+    """
+    Dataflow details for downlink
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentConnectionDetails: DownlinkConnectionDetails | None = None
+    AgentConnectionDetails: Annotated[
+        DownlinkConnectionDetails | None,
+        Field(
+            description="Connection details for downlink, from ground station to agent, and customer to agent"
+        ),
+    ] = None
 
 
 class UplinkAwsGroundStationAgentEndpointDetails(DeferredModel):
+    """
+    Information about UplinkAwsGroundStationAgentEndpoint
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentStatus: Literal["SUCCESS", "FAILED", "ACTIVE", "INACTIVE"] | None = None
-    AuditResults: Literal["HEALTHY", "UNHEALTHY"] | None = None
-    DataflowDetails: UplinkDataflowDetails
-    Name: str
+    AgentStatus: Annotated[
+        Literal["SUCCESS", "FAILED", "ACTIVE", "INACTIVE"] | None,
+        Field(description="The status of AgentEndpoint."),
+    ] = None
+    AuditResults: Annotated[
+        Literal["HEALTHY", "UNHEALTHY"] | None, Field(description="The results of the audit.")
+    ] = None
+    DataflowDetails: Annotated[
+        UplinkDataflowDetails, Field(description="Dataflow details for uplink")
+    ]
+    Name: Annotated[str, Field(description="Pattern: ^[ a-zA-Z0-9_:-]{1,256}$")]
 
 
 class DataflowEndpointGroupV2DownlinkAwsGroundStationAgentEndpoint(DeferredModel):
+    """
+    Information about DownlinkAwsGroundStationAgentEndpoint used for create
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataflowDetails: DownlinkDataflowDetails
-    Name: str
+    DataflowDetails: Annotated[
+        DownlinkDataflowDetails, Field(description="Dataflow details for downlink")
+    ]
+    Name: Annotated[str, Field(description="Pattern: ^[ a-zA-Z0-9_:-]{1,256}$")]
 
 
 class DownlinkAwsGroundStationAgentEndpointDetails(DeferredModel):
+    """
+    Information about DownlinkAwsGroundStationAgentEndpoint
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentStatus: Literal["SUCCESS", "FAILED", "ACTIVE", "INACTIVE"] | None = None
-    AuditResults: Literal["HEALTHY", "UNHEALTHY"] | None = None
-    DataflowDetails: DownlinkDataflowDetails
-    Name: str
+    AgentStatus: Annotated[
+        Literal["SUCCESS", "FAILED", "ACTIVE", "INACTIVE"] | None,
+        Field(description="The status of AgentEndpoint."),
+    ] = None
+    AuditResults: Annotated[
+        Literal["HEALTHY", "UNHEALTHY"] | None, Field(description="The results of the audit.")
+    ] = None
+    DataflowDetails: Annotated[
+        DownlinkDataflowDetails, Field(description="Dataflow details for downlink")
+    ]
+    Name: Annotated[str, Field(description="Pattern: ^[ a-zA-Z0-9_:-]{1,256}$")]
 
 
 class CreateEndpointDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DownlinkAwsGroundStationAgentEndpoint: (
-        DataflowEndpointGroupV2DownlinkAwsGroundStationAgentEndpoint | None
-    ) = None
-    UplinkAwsGroundStationAgentEndpoint: (
-        DataflowEndpointGroupV2UplinkAwsGroundStationAgentEndpoint | None
-    ) = None
+    DownlinkAwsGroundStationAgentEndpoint: Annotated[
+        DataflowEndpointGroupV2DownlinkAwsGroundStationAgentEndpoint | None,
+        Field(
+            description="Information about DownlinkAwsGroundStationAgentEndpoint used for create"
+        ),
+    ] = None
+    UplinkAwsGroundStationAgentEndpoint: Annotated[
+        DataflowEndpointGroupV2UplinkAwsGroundStationAgentEndpoint | None,
+        Field(description="Information about UplinkAwsGroundStationAgentEndpoint used for create"),
+    ] = None
 
 
 class DataflowEndpointGroupV2EndpointDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DownlinkAwsGroundStationAgentEndpoint: DownlinkAwsGroundStationAgentEndpointDetails | None = (
-        None
-    )
-    UplinkAwsGroundStationAgentEndpoint: UplinkAwsGroundStationAgentEndpointDetails | None = None
+    DownlinkAwsGroundStationAgentEndpoint: Annotated[
+        DownlinkAwsGroundStationAgentEndpointDetails | None,
+        Field(description="Information about DownlinkAwsGroundStationAgentEndpoint"),
+    ] = None
+    UplinkAwsGroundStationAgentEndpoint: Annotated[
+        UplinkAwsGroundStationAgentEndpointDetails | None,
+        Field(description="Information about UplinkAwsGroundStationAgentEndpoint"),
+    ] = None
 
 
 class DataflowEndpointGroupV2Attributes(DeferredModel):
-    Arn: str | None = None
-    EndpointDetails: list[DataflowEndpointGroupV2EndpointDetails] | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::GroundStation::DataflowEndpointGroupV2, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Pattern: ^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")
+    ] = None
+    EndpointDetails: Annotated[
+        list[DataflowEndpointGroupV2EndpointDetails] | None,
+        Field(description="Items: at least 1 items."),
+    ] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DataflowEndpointGroupV2Props(DeferredModel):
-    ContactPostPassDurationSeconds: int | None = None
-    ContactPrePassDurationSeconds: int | None = None
-    Endpoints: list[CreateEndpointDetails] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::GroundStation::DataflowEndpointGroupV2.
+    """
+
+    ContactPostPassDurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="Amount of time, in seconds, after a contact ends that the Ground Station Dataflow Endpoint Group will be in a POSTPASS state. A Ground Station Dataflow Endpoint Group State Change event will be emitted when the Dataflow Endpoint Group enters and exits the POSTPASS state. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ContactPrePassDurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="Amount of time, in seconds, before a contact starts that the Ground Station Dataflow Endpoint Group will be in a PREPASS state. A Ground Station Dataflow Endpoint Group State Change event will be emitted when the Dataflow Endpoint Group enters and exits the PREPASS state. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Endpoints: Annotated[
+        list[CreateEndpointDetails] | None,
+        Field(
+            description="Items: 1 to 12 items. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -7,9 +7,10 @@ Imported on first use by mission_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataflowEdge",
@@ -24,41 +25,86 @@ class DataflowEdge(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: str | None = None
-    Source: str | None = None
+    Destination: Annotated[str | None, Field(description="Type: str.")] = None
+    Source: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MissionProfileStreamsKmsKey(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsAliasArn: str | None = None
-    KmsAliasName: str | None = None
-    KmsKeyArn: str | None = None
+    KmsAliasArn: Annotated[
+        str | None, Field(description="Pattern: ^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")
+    ] = None
+    KmsAliasName: Annotated[str | None, Field(description="Pattern: ^alias/[a-zA-Z0-9:/_-]+$")] = (
+        None
+    )
+    KmsKeyArn: Annotated[
+        str | None, Field(description="Pattern: ^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Pattern: ^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$")]
+    Value: Annotated[str, Field(description="Pattern: ^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$")]
 
 
 class MissionProfileAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Region: str | None = None
+    """
+    The read-only attributes of a AWS::GroundStation::MissionProfile, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Pattern: ^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")
+    ] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    Region: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MissionProfileProps(DeferredModel):
-    ContactPostPassDurationSeconds: int | None = None
-    ContactPrePassDurationSeconds: int | None = None
-    DataflowEdges: list[DataflowEdge]
-    MinimumViableContactDurationSeconds: int
-    Name: str
-    StreamsKmsKey: MissionProfileStreamsKmsKey | None = None
-    StreamsKmsRole: str | None = None
-    Tags: list[Tag] | None = None
-    TelemetrySinkConfigArn: str | None = None
-    TrackingConfigArn: str
+    """
+    The properties a program declares for a AWS::GroundStation::MissionProfile.
+    """
+
+    ContactPostPassDurationSeconds: Annotated[
+        int | None, Field(description="Post-pass time needed after the contact.")
+    ] = None
+    ContactPrePassDurationSeconds: Annotated[
+        int | None, Field(description="Pre-pass time needed before the contact.")
+    ] = None
+    DataflowEdges: Annotated[list[DataflowEdge], Field(description="Items: 1 to 500 items.")]
+    MinimumViableContactDurationSeconds: Annotated[
+        int,
+        Field(
+            description="Visibilities with shorter duration than the specified minimum viable contact duration will be ignored when searching for available contacts."
+        ),
+    ]
+    Name: Annotated[str, Field(description="A name used to identify a mission profile.")]
+    StreamsKmsKey: Annotated[
+        MissionProfileStreamsKmsKey | None,
+        Field(
+            description="The ARN of a KMS Key used for encrypting data during transmission from the source to destination locations."
+        ),
+    ] = None
+    StreamsKmsRole: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the KMS Key or Alias Key role used to define permissions on KMS Key usage."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    TelemetrySinkConfigArn: Annotated[
+        str | None,
+        Field(
+            description="ARN of a Config resource of type TelemetrySinkConfig used for telemetry data sink configuration."
+        ),
+    ] = None
+    TrackingConfigArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$ Length: 82 to 424 characters."
+        ),
+    ]

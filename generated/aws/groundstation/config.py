@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -123,201 +127,198 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigAntennaDownlinkConfigDict = TypedDict(
-    "ConfigAntennaDownlinkConfigDict",
-    {
-        "SpectrumConfig": "ConfigSpectrumConfigDict",
-    },
-    total=False,
-)
 
-ConfigAntennaDownlinkDemodDecodeConfigDict = TypedDict(
-    "ConfigAntennaDownlinkDemodDecodeConfigDict",
-    {
-        "DecodeConfig": "ConfigDecodeConfigDict",
-        "DemodulationConfig": "ConfigDemodulationConfigDict",
-        "SpectrumConfig": "ConfigSpectrumConfigDict",
-    },
-    total=False,
-)
+class ConfigAntennaDownlinkConfigDict(TypedDict, total=False):
+    """ConfigAntennaDownlinkConfig as a plain dict."""
 
-ConfigAntennaUplinkConfigDict = TypedDict(
-    "ConfigAntennaUplinkConfigDict",
-    {
-        "SpectrumConfig": "UplinkSpectrumConfigDict",
-        "TargetEirp": "EirpDict",
-        "TransmitDisabled": "bool",
-    },
-    total=False,
-)
+    SpectrumConfig: ConfigSpectrumConfigDict
+    """Type: ConfigSpectrumConfigDict."""
 
-ConfigConfigDataDict = TypedDict(
-    "ConfigConfigDataDict",
-    {
-        "AntennaDownlinkConfig": "ConfigAntennaDownlinkConfigDict",
-        "AntennaDownlinkDemodDecodeConfig": "ConfigAntennaDownlinkDemodDecodeConfigDict",
-        "AntennaUplinkConfig": "ConfigAntennaUplinkConfigDict",
-        "DataflowEndpointConfig": "ConfigDataflowEndpointConfigDict",
-        "S3RecordingConfig": "ConfigS3RecordingConfigDict",
-        "TelemetrySinkConfig": "ConfigTelemetrySinkConfigDict",
-        "TrackingConfig": "ConfigTrackingConfigDict",
-        "UplinkEchoConfig": "ConfigUplinkEchoConfigDict",
-    },
-    total=False,
-)
 
-ConfigDataflowEndpointConfigDict = TypedDict(
-    "ConfigDataflowEndpointConfigDict",
-    {
-        "DataflowEndpointName": "str",
-        "DataflowEndpointRegion": "str",
-    },
-    total=False,
-)
+class ConfigAntennaDownlinkDemodDecodeConfigDict(TypedDict, total=False):
+    """ConfigAntennaDownlinkDemodDecodeConfig as a plain dict."""
 
-ConfigDecodeConfigDict = TypedDict(
-    "ConfigDecodeConfigDict",
-    {
-        "UnvalidatedJSON": "str",
-    },
-    total=False,
-)
+    DecodeConfig: ConfigDecodeConfigDict
+    """Type: ConfigDecodeConfigDict."""
+    DemodulationConfig: ConfigDemodulationConfigDict
+    """Type: ConfigDemodulationConfigDict."""
+    SpectrumConfig: ConfigSpectrumConfigDict
+    """Type: ConfigSpectrumConfigDict."""
 
-ConfigDemodulationConfigDict = TypedDict(
-    "ConfigDemodulationConfigDict",
-    {
-        "UnvalidatedJSON": "str",
-    },
-    total=False,
-)
 
-ConfigKinesisDataStreamDataDict = TypedDict(
-    "ConfigKinesisDataStreamDataDict",
-    {
-        "KinesisDataStreamArn": "Required[str]",
-        "KinesisRoleArn": "Required[str]",
-    },
-    total=False,
-)
+class ConfigAntennaUplinkConfigDict(TypedDict, total=False):
+    """ConfigAntennaUplinkConfig as a plain dict."""
 
-ConfigS3RecordingConfigDict = TypedDict(
-    "ConfigS3RecordingConfigDict",
-    {
-        "BucketArn": "str",
-        "Prefix": "str",
-        "RoleArn": "str",
-    },
-    total=False,
-)
+    SpectrumConfig: UplinkSpectrumConfigDict
+    """Type: UplinkSpectrumConfigDict."""
+    TargetEirp: EirpDict
+    """Type: EirpDict."""
+    TransmitDisabled: bool
+    """Type: bool."""
 
-ConfigSpectrumConfigDict = TypedDict(
-    "ConfigSpectrumConfigDict",
-    {
-        "Bandwidth": "FrequencyBandwidthDict",
-        "CenterFrequency": "FrequencyDict",
-        "Polarization": "Literal['LEFT_HAND', 'RIGHT_HAND', 'NONE']",
-    },
-    total=False,
-)
 
-ConfigTelemetrySinkConfigDict = TypedDict(
-    "ConfigTelemetrySinkConfigDict",
-    {
-        "TelemetrySinkData": "Required[ConfigTelemetrySinkDataDict]",
-        "TelemetrySinkType": "Required[Literal['KINESIS_DATA_STREAM']]",
-    },
-    total=False,
-)
+class ConfigConfigDataDict(TypedDict, total=False):
+    """ConfigConfigData as a plain dict."""
 
-ConfigTelemetrySinkDataDict = TypedDict(
-    "ConfigTelemetrySinkDataDict",
-    {
-        "KinesisDataStreamData": "ConfigKinesisDataStreamDataDict",
-    },
-    total=False,
-)
+    AntennaDownlinkConfig: ConfigAntennaDownlinkConfigDict
+    """Type: ConfigAntennaDownlinkConfigDict."""
+    AntennaDownlinkDemodDecodeConfig: ConfigAntennaDownlinkDemodDecodeConfigDict
+    """Type: ConfigAntennaDownlinkDemodDecodeConfigDict."""
+    AntennaUplinkConfig: ConfigAntennaUplinkConfigDict
+    """Type: ConfigAntennaUplinkConfigDict."""
+    DataflowEndpointConfig: ConfigDataflowEndpointConfigDict
+    """Type: ConfigDataflowEndpointConfigDict."""
+    S3RecordingConfig: ConfigS3RecordingConfigDict
+    """Type: ConfigS3RecordingConfigDict."""
+    TelemetrySinkConfig: ConfigTelemetrySinkConfigDict
+    """Type: ConfigTelemetrySinkConfigDict."""
+    TrackingConfig: ConfigTrackingConfigDict
+    """Type: ConfigTrackingConfigDict."""
+    UplinkEchoConfig: ConfigUplinkEchoConfigDict
+    """Type: ConfigUplinkEchoConfigDict."""
 
-ConfigTrackingConfigDict = TypedDict(
-    "ConfigTrackingConfigDict",
-    {
-        "Autotrack": "Literal['REQUIRED', 'PREFERRED', 'REMOVED']",
-    },
-    total=False,
-)
 
-ConfigUplinkEchoConfigDict = TypedDict(
-    "ConfigUplinkEchoConfigDict",
-    {
-        "AntennaUplinkConfigArn": "str",
-        "Enabled": "bool",
-    },
-    total=False,
-)
+class ConfigDataflowEndpointConfigDict(TypedDict, total=False):
+    """ConfigDataflowEndpointConfig as a plain dict."""
 
-EirpDict = TypedDict(
-    "EirpDict",
-    {
-        "Units": "Literal['dBW']",
-        "Value": "float",
-    },
-    total=False,
-)
+    DataflowEndpointName: str
+    """Type: str."""
+    DataflowEndpointRegion: str
+    """Type: str."""
 
-FrequencyDict = TypedDict(
-    "FrequencyDict",
-    {
-        "Units": "Literal['GHz', 'MHz', 'kHz']",
-        "Value": "float",
-    },
-    total=False,
-)
 
-FrequencyBandwidthDict = TypedDict(
-    "FrequencyBandwidthDict",
-    {
-        "Units": "Literal['GHz', 'MHz', 'kHz']",
-        "Value": "float",
-    },
-    total=False,
-)
+class ConfigDecodeConfigDict(TypedDict, total=False):
+    """ConfigDecodeConfig as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+    UnvalidatedJSON: str
+    """Pattern: ^[{}\\[\\]:.,"0-9A-z\\-_\\s]{1,8192}$"""
 
-UplinkSpectrumConfigDict = TypedDict(
-    "UplinkSpectrumConfigDict",
-    {
-        "CenterFrequency": "FrequencyDict",
-        "Polarization": "Literal['LEFT_HAND', 'RIGHT_HAND', 'NONE']",
-    },
-    total=False,
-)
 
+class ConfigDemodulationConfigDict(TypedDict, total=False):
+    """ConfigDemodulationConfig as a plain dict."""
+
+    UnvalidatedJSON: str
+    """Pattern: ^[{}\\[\\]:.,"0-9A-z\\-_\\s]{1,8192}$"""
+
+
+class ConfigKinesisDataStreamDataDict(TypedDict, total=False):
+    """ConfigKinesisDataStreamData as a plain dict."""
+
+    KinesisDataStreamArn: Required[str]
+    """Pattern:
+    ^arn:[a-z0-9-.]{1,63}:kinesis:[-a-z0-9]{1,50}:[0-9]{12}:stream/[a-zA-Z0-9_.-]{1,128}$"""
+    KinesisRoleArn: Required[str]
+    """Pattern: ^arn:[^:\\n]+:iam::[^:\\n]+:role\\/.+$"""
+
+
+class ConfigS3RecordingConfigDict(TypedDict, total=False):
+    """ConfigS3RecordingConfig as a plain dict."""
+
+    BucketArn: str
+    """Pattern: ^arn:aws[A-Za-z0-9-]{0,64}:s3:::[A-Za-z0-9-]{1,64}$"""
+    Prefix: str
+    """Pattern:
+    ^([a-zA-Z0-9_\\-=/]|\\{satellite_id\\}|\\{config\\-name}|\\{s3\\-config-id}|\\{year\\}|\\{month\\}|\\{day\\}){1,900}$"""
+    RoleArn: str
+    """Pattern: ^arn:[^:\\n]+:iam::[^:\\n]+:role\\/.+$"""
+
+
+class ConfigSpectrumConfigDict(TypedDict, total=False):
+    """ConfigSpectrumConfig as a plain dict."""
+
+    Bandwidth: FrequencyBandwidthDict
+    """Type: FrequencyBandwidthDict."""
+    CenterFrequency: FrequencyDict
+    """Type: FrequencyDict."""
+    Polarization: Literal["LEFT_HAND", "RIGHT_HAND", "NONE"]
+    """Allowed values: 'LEFT_HAND', 'RIGHT_HAND', 'NONE'."""
+
+
+class ConfigTelemetrySinkConfigDict(TypedDict, total=False):
+    """ConfigTelemetrySinkConfig as a plain dict."""
+
+    TelemetrySinkData: Required[ConfigTelemetrySinkDataDict]
+    """Type: ConfigTelemetrySinkDataDict."""
+    TelemetrySinkType: Required[Literal["KINESIS_DATA_STREAM"]]
+    """Allowed values: 'KINESIS_DATA_STREAM'."""
+
+
+class ConfigTelemetrySinkDataDict(TypedDict, total=False):
+    """ConfigTelemetrySinkData as a plain dict."""
+
+    KinesisDataStreamData: ConfigKinesisDataStreamDataDict
+    """Type: ConfigKinesisDataStreamDataDict."""
+
+
+class ConfigTrackingConfigDict(TypedDict, total=False):
+    """ConfigTrackingConfig as a plain dict."""
+
+    Autotrack: Literal["REQUIRED", "PREFERRED", "REMOVED"]
+    """Allowed values: 'REQUIRED', 'PREFERRED', 'REMOVED'."""
+
+
+class ConfigUplinkEchoConfigDict(TypedDict, total=False):
+    """ConfigUplinkEchoConfig as a plain dict."""
+
+    AntennaUplinkConfigArn: str
+    """Pattern: ^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"""
+    Enabled: bool
+    """Type: bool."""
+
+
+class EirpDict(TypedDict, total=False):
+    """Eirp as a plain dict."""
+
+    Units: Literal["dBW"]
+    """Allowed values: 'dBW'."""
+    Value: float
+    """Type: float."""
+
+
+class FrequencyDict(TypedDict, total=False):
+    """Frequency as a plain dict."""
+
+    Units: Literal["GHz", "MHz", "kHz"]
+    """Allowed values: 'GHz', 'MHz', 'kHz'."""
+    Value: float
+    """Type: float."""
+
+
+class FrequencyBandwidthDict(TypedDict, total=False):
+    """FrequencyBandwidth as a plain dict."""
+
+    Units: Literal["GHz", "MHz", "kHz"]
+    """Allowed values: 'GHz', 'MHz', 'kHz'."""
+    Value: float
+    """Type: float."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Pattern: ^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$"""
+    Value: str
+    """Pattern: ^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$"""
+
+
+class UplinkSpectrumConfigDict(TypedDict, total=False):
+    """UplinkSpectrumConfig as a plain dict."""
+
+    CenterFrequency: FrequencyDict
+    """Type: FrequencyDict."""
+    Polarization: Literal["LEFT_HAND", "RIGHT_HAND", "NONE"]
+    """Allowed values: 'LEFT_HAND', 'RIGHT_HAND', 'NONE'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GroundStation::Config",
     schema_file="aws-groundstation-config.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id", "/Type"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "ConfigData"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -327,207 +328,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AntennaDownlinkConfig": {
-            "additionalProperties": False,
-            "properties": {"SpectrumConfig": {"$ref": "#/definitions/SpectrumConfig"}},
-            "type": "object",
-        },
-        "AntennaDownlinkDemodDecodeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DecodeConfig": {"$ref": "#/definitions/DecodeConfig"},
-                "DemodulationConfig": {"$ref": "#/definitions/DemodulationConfig"},
-                "SpectrumConfig": {"$ref": "#/definitions/SpectrumConfig"},
-            },
-            "type": "object",
-        },
-        "AntennaUplinkConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SpectrumConfig": {"$ref": "#/definitions/UplinkSpectrumConfig"},
-                "TargetEirp": {"$ref": "#/definitions/Eirp"},
-                "TransmitDisabled": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "BandwidthUnits": {"enum": ["GHz", "MHz", "kHz"], "type": "string"},
-        "BucketArn": {
-            "pattern": "^arn:aws[A-Za-z0-9-]{0,64}:s3:::[A-Za-z0-9-]{1,64}$",
-            "type": "string",
-        },
-        "ConfigData": {
-            "additionalProperties": False,
-            "maxProperties": 1,
-            "minProperties": 1,
-            "properties": {
-                "AntennaDownlinkConfig": {"$ref": "#/definitions/AntennaDownlinkConfig"},
-                "AntennaDownlinkDemodDecodeConfig": {
-                    "$ref": "#/definitions/AntennaDownlinkDemodDecodeConfig"
-                },
-                "AntennaUplinkConfig": {"$ref": "#/definitions/AntennaUplinkConfig"},
-                "DataflowEndpointConfig": {"$ref": "#/definitions/DataflowEndpointConfig"},
-                "S3RecordingConfig": {"$ref": "#/definitions/S3RecordingConfig"},
-                "TelemetrySinkConfig": {"$ref": "#/definitions/TelemetrySinkConfig"},
-                "TrackingConfig": {"$ref": "#/definitions/TrackingConfig"},
-                "UplinkEchoConfig": {"$ref": "#/definitions/UplinkEchoConfig"},
-            },
-            "type": "object",
-        },
-        "DataflowEndpointConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DataflowEndpointName": {"type": "string"},
-                "DataflowEndpointRegion": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "DecodeConfig": {
-            "additionalProperties": False,
-            "properties": {"UnvalidatedJSON": {"$ref": "#/definitions/JsonString"}},
-            "type": "object",
-        },
-        "DemodulationConfig": {
-            "additionalProperties": False,
-            "properties": {"UnvalidatedJSON": {"$ref": "#/definitions/JsonString"}},
-            "type": "object",
-        },
-        "Eirp": {
-            "additionalProperties": False,
-            "properties": {
-                "Units": {"$ref": "#/definitions/EirpUnits"},
-                "Value": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "EirpUnits": {"enum": ["dBW"], "type": "string"},
-        "Frequency": {
-            "additionalProperties": False,
-            "properties": {
-                "Units": {"$ref": "#/definitions/FrequencyUnits"},
-                "Value": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "FrequencyBandwidth": {
-            "additionalProperties": False,
-            "properties": {
-                "Units": {"$ref": "#/definitions/BandwidthUnits"},
-                "Value": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "FrequencyUnits": {"enum": ["GHz", "MHz", "kHz"], "type": "string"},
-        "JsonString": {"pattern": '^[{}\\[\\]:.,"0-9A-z\\-_\\s]{1,8192}$', "type": "string"},
-        "KinesisDataStreamArn": {
-            "pattern": "^arn:[a-z0-9-.]{1,63}:kinesis:[-a-z0-9]{1,50}:[0-9]{12}:stream/[a-zA-Z0-9_.-]{1,128}$",
-            "type": "string",
-        },
-        "KinesisDataStreamData": {
-            "additionalProperties": False,
-            "properties": {
-                "KinesisDataStreamArn": {"$ref": "#/definitions/KinesisDataStreamArn"},
-                "KinesisRoleArn": {"$ref": "#/definitions/RoleArn"},
-            },
-            "required": ["KinesisRoleArn", "KinesisDataStreamArn"],
-            "type": "object",
-        },
-        "Polarization": {"enum": ["LEFT_HAND", "RIGHT_HAND", "NONE"], "type": "string"},
-        "RoleArn": {"pattern": "^arn:[^:\\n]+:iam::[^:\\n]+:role\\/.+$", "type": "string"},
-        "S3KeyPrefix": {
-            "pattern": "^([a-zA-Z0-9_\\-=/]|\\{satellite_id\\}|\\{config\\-name}|\\{s3\\-config-id}|\\{year\\}|\\{month\\}|\\{day\\}){1,900}$",
-            "type": "string",
-        },
-        "S3RecordingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketArn": {"$ref": "#/definitions/BucketArn"},
-                "Prefix": {"$ref": "#/definitions/S3KeyPrefix"},
-                "RoleArn": {"$ref": "#/definitions/RoleArn"},
-            },
-            "type": "object",
-        },
-        "SpectrumConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Bandwidth": {"$ref": "#/definitions/FrequencyBandwidth"},
-                "CenterFrequency": {"$ref": "#/definitions/Frequency"},
-                "Polarization": {"$ref": "#/definitions/Polarization"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"pattern": "^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$", "type": "string"},
-                "Value": {"pattern": "^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "TelemetrySinkConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "TelemetrySinkData": {"$ref": "#/definitions/TelemetrySinkData"},
-                "TelemetrySinkType": {"$ref": "#/definitions/TelemetrySinkType"},
-            },
-            "required": ["TelemetrySinkType", "TelemetrySinkData"],
-            "type": "object",
-        },
-        "TelemetrySinkData": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["KinesisDataStreamData"]}],
-            "properties": {
-                "KinesisDataStreamData": {"$ref": "#/definitions/KinesisDataStreamData"}
-            },
-            "type": "object",
-        },
-        "TelemetrySinkType": {"enum": ["KINESIS_DATA_STREAM"], "type": "string"},
-        "TrackingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Autotrack": {"enum": ["REQUIRED", "PREFERRED", "REMOVED"], "type": "string"}
-            },
-            "type": "object",
-        },
-        "UplinkEchoConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AntennaUplinkConfigArn": {
-                    "pattern": "^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$",
-                    "type": "string",
-                },
-                "Enabled": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "UplinkSpectrumConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CenterFrequency": {"$ref": "#/definitions/Frequency"},
-                "Polarization": {"$ref": "#/definitions/Polarization"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"pattern": "^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$", "type": "string"},
-        "ConfigData": {"$ref": "#/definitions/ConfigData"},
-        "Id": {"type": "string"},
-        "Name": {"pattern": "^[ a-zA-Z0-9_:-]{1,256}$", "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "Type": {"type": "string"},
-    },
-    "required": ["Name", "ConfigData"],
-}
-
 
 class Config(_Resource):
     """AWS::GroundStation::Config: AWS Ground Station config resource type for CloudFormation.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Read-only attributes (known once deployed): Arn, Id, Type.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-groundstation-config.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -535,33 +344,43 @@ class Config(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "config.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"""
     Id: str
+    """Type: str."""
     Type: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConfigData: ConfigConfigDataDict
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConfigData: ConfigConfigData | ConfigConfigDataDict,
+        Name: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GroundStation::Config; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConfigData: ConfigConfigData | ConfigConfigDataDict,
-            Name: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GroundStation::Config; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConfigData: Type: ConfigConfigDataDict. Required.
+            Name: Pattern: ^[ a-zA-Z0-9_:-]{1,256}$ Required.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,125 +91,124 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectionDetailsDict = TypedDict(
-    "ConnectionDetailsDict",
-    {
-        "Mtu": "int",
-        "SocketAddress": "DataflowEndpointGroupSocketAddressDict",
-    },
-    total=False,
-)
 
-DataflowEndpointDict = TypedDict(
-    "DataflowEndpointDict",
-    {
-        "Address": "DataflowEndpointGroupSocketAddressDict",
-        "Mtu": "int",
-        "Name": "str",
-    },
-    total=False,
-)
+class ConnectionDetailsDict(TypedDict, total=False):
+    """ConnectionDetails as a plain dict: Egress address of AgentEndpoint with an optional mtu."""
 
-DataflowEndpointGroupAwsGroundStationAgentEndpointDict = TypedDict(
-    "DataflowEndpointGroupAwsGroundStationAgentEndpointDict",
-    {
-        "AgentStatus": "Literal['SUCCESS', 'FAILED', 'ACTIVE', 'INACTIVE']",
-        "AuditResults": "Literal['HEALTHY', 'UNHEALTHY']",
-        "EgressAddress": "ConnectionDetailsDict",
-        "IngressAddress": "RangedConnectionDetailsDict",
-        "Name": "str",
-    },
-    total=False,
-)
+    Mtu: int
+    """Maximum transmission unit (MTU) size in bytes of a dataflow endpoint."""
+    SocketAddress: DataflowEndpointGroupSocketAddressDict
+    """Type: DataflowEndpointGroupSocketAddressDict."""
 
-DataflowEndpointGroupEndpointDetailsDict = TypedDict(
-    "DataflowEndpointGroupEndpointDetailsDict",
-    {
-        "AwsGroundStationAgentEndpoint": "DataflowEndpointGroupAwsGroundStationAgentEndpointDict",
-        "Endpoint": "DataflowEndpointDict",
-        "SecurityDetails": "DataflowEndpointGroupSecurityDetailsDict",
-    },
-    total=False,
-)
 
-DataflowEndpointGroupSecurityDetailsDict = TypedDict(
-    "DataflowEndpointGroupSecurityDetailsDict",
-    {
-        "RoleArn": "str",
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "list[str]",
-    },
-    total=False,
-)
+class DataflowEndpointDict(TypedDict, total=False):
+    """DataflowEndpoint as a plain dict."""
 
-DataflowEndpointGroupSocketAddressDict = TypedDict(
-    "DataflowEndpointGroupSocketAddressDict",
-    {
-        "Name": "str",
-        "Port": "int",
-    },
-    total=False,
-)
+    Address: DataflowEndpointGroupSocketAddressDict
+    """Type: DataflowEndpointGroupSocketAddressDict."""
+    Mtu: int
+    """Type: int."""
+    Name: str
+    """Pattern: ^[ a-zA-Z0-9_:-]{1,256}$"""
 
-IntegerRangeDict = TypedDict(
-    "IntegerRangeDict",
-    {
-        "Maximum": "int",
-        "Minimum": "int",
-    },
-    total=False,
-)
 
-RangedConnectionDetailsDict = TypedDict(
-    "RangedConnectionDetailsDict",
-    {
-        "Mtu": "int",
-        "SocketAddress": "RangedSocketAddressDict",
-    },
-    total=False,
-)
+class DataflowEndpointGroupAwsGroundStationAgentEndpointDict(TypedDict, total=False):
+    """DataflowEndpointGroupAwsGroundStationAgentEndpoint as a plain dict: Information about
+    AwsGroundStationAgentEndpoint."""
 
-RangedSocketAddressDict = TypedDict(
-    "RangedSocketAddressDict",
-    {
-        "Name": "str",
-        "PortRange": "IntegerRangeDict",
-    },
-    total=False,
-)
+    AgentStatus: Literal["SUCCESS", "FAILED", "ACTIVE", "INACTIVE"]
+    """The status of AgentEndpoint."""
+    AuditResults: Literal["HEALTHY", "UNHEALTHY"]
+    """The results of the audit."""
+    EgressAddress: ConnectionDetailsDict
+    """Egress address of AgentEndpoint with an optional mtu."""
+    IngressAddress: RangedConnectionDetailsDict
+    """Ingress address of AgentEndpoint with a port range and an optional mtu."""
+    Name: str
+    """Pattern: ^[ a-zA-Z0-9_:-]{1,256}$"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class DataflowEndpointGroupEndpointDetailsDict(TypedDict, total=False):
+    """DataflowEndpointGroupEndpointDetails as a plain dict."""
+
+    AwsGroundStationAgentEndpoint: DataflowEndpointGroupAwsGroundStationAgentEndpointDict
+    """Information about AwsGroundStationAgentEndpoint."""
+    Endpoint: DataflowEndpointDict
+    """Type: DataflowEndpointDict."""
+    SecurityDetails: DataflowEndpointGroupSecurityDetailsDict
+    """Type: DataflowEndpointGroupSecurityDetailsDict."""
+
+
+class DataflowEndpointGroupSecurityDetailsDict(TypedDict, total=False):
+    """DataflowEndpointGroupSecurityDetails as a plain dict."""
+
+    RoleArn: str
+    """Pattern: ^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$ Length: 30 to 165 characters."""
+    SecurityGroupIds: list[str]
+    """Type: list[str]."""
+    SubnetIds: list[str]
+    """Type: list[str]."""
+
+
+class DataflowEndpointGroupSocketAddressDict(TypedDict, total=False):
+    """DataflowEndpointGroupSocketAddress as a plain dict."""
+
+    Name: str
+    """Type: str."""
+    Port: int
+    """Type: int."""
+
+
+class IntegerRangeDict(TypedDict, total=False):
+    """IntegerRange as a plain dict: An integer range that has a minimum and maximum value."""
+
+    Maximum: int
+    """A maximum value."""
+    Minimum: int
+    """A minimum value."""
+
+
+class RangedConnectionDetailsDict(TypedDict, total=False):
+    """RangedConnectionDetails as a plain dict: Ingress address of AgentEndpoint with a port range
+    and an optional mtu."""
+
+    Mtu: int
+    """Maximum transmission unit (MTU) size in bytes of a dataflow endpoint."""
+    SocketAddress: RangedSocketAddressDict
+    """A socket address with a port range."""
+
+
+class RangedSocketAddressDict(TypedDict, total=False):
+    """RangedSocketAddress as a plain dict: A socket address with a port range."""
+
+    Name: str
+    """IPv4 socket address."""
+    PortRange: IntegerRangeDict
+    """Port range of a socket address."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$"""
+    Value: Required[str]
+    """Pattern: ^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GroundStation::DataflowEndpointGroup",
     schema_file="aws-groundstation-dataflowendpointgroup.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn"),
     create_only=(
         "/EndpointDetails",
         "/ContactPrePassDurationSeconds",
         "/ContactPostPassDurationSeconds",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("EndpointDetails",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -215,131 +218,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AgentStatus": {"enum": ["SUCCESS", "FAILED", "ACTIVE", "INACTIVE"], "type": "string"},
-        "AuditResults": {"enum": ["HEALTHY", "UNHEALTHY"], "type": "string"},
-        "AwsGroundStationAgentEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "AgentStatus": {"$ref": "#/definitions/AgentStatus"},
-                "AuditResults": {"$ref": "#/definitions/AuditResults"},
-                "EgressAddress": {"$ref": "#/definitions/ConnectionDetails"},
-                "IngressAddress": {"$ref": "#/definitions/RangedConnectionDetails"},
-                "Name": {"pattern": "^[ a-zA-Z0-9_:-]{1,256}$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "ConnectionDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "Mtu": {"type": "integer"},
-                "SocketAddress": {"$ref": "#/definitions/SocketAddress"},
-            },
-            "type": "object",
-        },
-        "DataflowEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "Address": {"$ref": "#/definitions/SocketAddress"},
-                "Mtu": {"type": "integer"},
-                "Name": {"pattern": "^[ a-zA-Z0-9_:-]{1,256}$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "EndpointDetails": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["Endpoint", "SecurityDetails"]},
-                {"required": ["AwsGroundStationAgentEndpoint"]},
-            ],
-            "properties": {
-                "AwsGroundStationAgentEndpoint": {
-                    "$ref": "#/definitions/AwsGroundStationAgentEndpoint"
-                },
-                "Endpoint": {"$ref": "#/definitions/DataflowEndpoint"},
-                "SecurityDetails": {"$ref": "#/definitions/SecurityDetails"},
-            },
-            "type": "object",
-        },
-        "IntegerRange": {
-            "additionalProperties": False,
-            "properties": {"Maximum": {"type": "integer"}, "Minimum": {"type": "integer"}},
-            "type": "object",
-        },
-        "RangedConnectionDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "Mtu": {"type": "integer"},
-                "SocketAddress": {"$ref": "#/definitions/RangedSocketAddress"},
-            },
-            "type": "object",
-        },
-        "RangedSocketAddress": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 16,
-                    "minLength": 7,
-                    "pattern": "^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$",
-                    "type": "string",
-                },
-                "PortRange": {"$ref": "#/definitions/IntegerRange"},
-            },
-            "type": "object",
-        },
-        "SecurityDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "RoleArn": {
-                    "maxLength": 165,
-                    "minLength": 30,
-                    "pattern": "^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$",
-                    "type": "string",
-                },
-                "SecurityGroupIds": {"items": {"type": "string"}, "type": "array"},
-                "SubnetIds": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "SocketAddress": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Port": {"type": "integer"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"pattern": "^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$", "type": "string"},
-                "Value": {"pattern": "^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"pattern": "^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$", "type": "string"},
-        "ContactPostPassDurationSeconds": {"maximum": 480, "minimum": 30, "type": "integer"},
-        "ContactPrePassDurationSeconds": {"maximum": 480, "minimum": 30, "type": "integer"},
-        "EndpointDetails": {
-            "items": {"$ref": "#/definitions/EndpointDetails"},
-            "maxItems": 500,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Id": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["EndpointDetails"],
-}
-
 
 class DataflowEndpointGroup(_Resource):
-    """AWS::GroundStation::DataflowEndpointGroup: AWS Ground Station DataflowEndpointGroup schema for CloudFormation
+    """AWS::GroundStation::DataflowEndpointGroup: AWS Ground Station DataflowEndpointGroup schema
+    for CloudFormation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): EndpointDetails, ContactPrePassDurationSeconds,
+    ContactPostPassDurationSeconds.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-groundstation-dataflowendpointgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -349,38 +239,57 @@ class DataflowEndpointGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataflowEndpointGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "dataflow_endpoint_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContactPostPassDurationSeconds: int
     ContactPrePassDurationSeconds: int
     EndpointDetails: list[DataflowEndpointGroupEndpointDetailsDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EndpointDetails: list[
+            DataflowEndpointGroupEndpointDetails | DataflowEndpointGroupEndpointDetailsDict
+        ],
+        ContactPostPassDurationSeconds: int | None = None,
+        ContactPrePassDurationSeconds: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GroundStation::DataflowEndpointGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EndpointDetails: list[
-                DataflowEndpointGroupEndpointDetails | DataflowEndpointGroupEndpointDetailsDict
-            ],
-            ContactPostPassDurationSeconds: int | None = None,
-            ContactPrePassDurationSeconds: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GroundStation::DataflowEndpointGroup; `await` it inside an App to deploy it.
-
-            ContactPostPassDurationSeconds: Amount of time, in seconds, after a contact ends that the Ground Station Dataflow Endpoint Group will be in a POSTPASS state.
-            ContactPrePassDurationSeconds: Amount of time, in seconds, before a contact starts that the Ground Station Dataflow Endpoint Group will be in a PREPASS state.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EndpointDetails: Items: 1 to 500 items. Create-only: changing it replaces the resource.
+                Required.
+            ContactPostPassDurationSeconds: Amount of time, in seconds, after a contact ends that
+                the Ground Station Dataflow Endpoint Group will be in a POSTPASS state. A Ground
+                Station Dataflow Endpoint Group State Change event will be emitted when the Dataflow
+                Endpoint Group enters and exits the POSTPASS state. Create-only: changing it
+                replaces the resource.
+            ContactPrePassDurationSeconds: Amount of time, in seconds, before a contact starts that
+                the Ground Station Dataflow Endpoint Group will be in a PREPASS state. A Ground
+                Station Dataflow Endpoint Group State Change event will be emitted when the Dataflow
+                Endpoint Group enters and exits the PREPASS state. Create-only: changing it replaces
+                the resource.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

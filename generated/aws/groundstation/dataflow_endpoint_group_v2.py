@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -111,171 +115,176 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectionDetailsDict = TypedDict(
-    "ConnectionDetailsDict",
-    {
-        "Mtu": "int",
-        "SocketAddress": "Required[DataflowEndpointGroupV2SocketAddressDict]",
-    },
-    total=False,
-)
 
-CreateEndpointDetailsDict = TypedDict(
-    "CreateEndpointDetailsDict",
-    {
-        "DownlinkAwsGroundStationAgentEndpoint": "DataflowEndpointGroupV2DownlinkAwsGroundStationAgentEndpointDict",
-        "UplinkAwsGroundStationAgentEndpoint": "DataflowEndpointGroupV2UplinkAwsGroundStationAgentEndpointDict",
-    },
-    total=False,
-)
+class ConnectionDetailsDict(TypedDict, total=False):
+    """ConnectionDetails as a plain dict: Socket address of an uplink or downlink agent endpoint
+    with an optional mtu."""
 
-DataflowEndpointGroupV2DownlinkAwsGroundStationAgentEndpointDict = TypedDict(
-    "DataflowEndpointGroupV2DownlinkAwsGroundStationAgentEndpointDict",
-    {
-        "DataflowDetails": "Required[DownlinkDataflowDetailsDict]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    Mtu: int
+    """Maximum transmission unit (MTU) size in bytes of a dataflow endpoint."""
+    SocketAddress: Required[DataflowEndpointGroupV2SocketAddressDict]
+    """Type: DataflowEndpointGroupV2SocketAddressDict."""
 
-DataflowEndpointGroupV2EndpointDetailsDict = TypedDict(
-    "DataflowEndpointGroupV2EndpointDetailsDict",
-    {
-        "DownlinkAwsGroundStationAgentEndpoint": "DownlinkAwsGroundStationAgentEndpointDetailsDict",
-        "UplinkAwsGroundStationAgentEndpoint": "UplinkAwsGroundStationAgentEndpointDetailsDict",
-    },
-    total=False,
-)
 
-DataflowEndpointGroupV2SocketAddressDict = TypedDict(
-    "DataflowEndpointGroupV2SocketAddressDict",
-    {
-        "Name": "Required[str]",
-        "Port": "Required[int]",
-    },
-    total=False,
-)
+class CreateEndpointDetailsDict(TypedDict, total=False):
+    """CreateEndpointDetails as a plain dict."""
 
-DataflowEndpointGroupV2UplinkAwsGroundStationAgentEndpointDict = TypedDict(
-    "DataflowEndpointGroupV2UplinkAwsGroundStationAgentEndpointDict",
-    {
-        "DataflowDetails": "Required[UplinkDataflowDetailsDict]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    DownlinkAwsGroundStationAgentEndpoint: (
+        DataflowEndpointGroupV2DownlinkAwsGroundStationAgentEndpointDict
+    )
+    """Information about DownlinkAwsGroundStationAgentEndpoint used for create"""
+    UplinkAwsGroundStationAgentEndpoint: (
+        DataflowEndpointGroupV2UplinkAwsGroundStationAgentEndpointDict
+    )
+    """Information about UplinkAwsGroundStationAgentEndpoint used for create"""
 
-DownlinkAwsGroundStationAgentEndpointDetailsDict = TypedDict(
-    "DownlinkAwsGroundStationAgentEndpointDetailsDict",
-    {
-        "AgentStatus": "Literal['SUCCESS', 'FAILED', 'ACTIVE', 'INACTIVE']",
-        "AuditResults": "Literal['HEALTHY', 'UNHEALTHY']",
-        "DataflowDetails": "Required[DownlinkDataflowDetailsDict]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-DownlinkConnectionDetailsDict = TypedDict(
-    "DownlinkConnectionDetailsDict",
-    {
-        "AgentIpAndPortAddress": "Required[RangedConnectionDetailsDict]",
-        "EgressAddressAndPort": "Required[ConnectionDetailsDict]",
-    },
-    total=False,
-)
+class DataflowEndpointGroupV2DownlinkAwsGroundStationAgentEndpointDict(TypedDict, total=False):
+    """DataflowEndpointGroupV2DownlinkAwsGroundStationAgentEndpoint as a plain dict: Information
+    about DownlinkAwsGroundStationAgentEndpoint used for create"""
 
-DownlinkDataflowDetailsDict = TypedDict(
-    "DownlinkDataflowDetailsDict",
-    {
-        "AgentConnectionDetails": "DownlinkConnectionDetailsDict",
-    },
-    total=False,
-)
+    DataflowDetails: Required[DownlinkDataflowDetailsDict]
+    """Dataflow details for downlink"""
+    Name: Required[str]
+    """Pattern: ^[ a-zA-Z0-9_:-]{1,256}$"""
 
-IntegerRangeDict = TypedDict(
-    "IntegerRangeDict",
-    {
-        "Maximum": "Required[int]",
-        "Minimum": "Required[int]",
-    },
-    total=False,
-)
 
-RangedConnectionDetailsDict = TypedDict(
-    "RangedConnectionDetailsDict",
-    {
-        "Mtu": "int",
-        "SocketAddress": "Required[RangedSocketAddressDict]",
-    },
-    total=False,
-)
+class DataflowEndpointGroupV2EndpointDetailsDict(TypedDict, total=False):
+    """DataflowEndpointGroupV2EndpointDetails as a plain dict."""
 
-RangedSocketAddressDict = TypedDict(
-    "RangedSocketAddressDict",
-    {
-        "Name": "Required[str]",
-        "PortRange": "Required[IntegerRangeDict]",
-    },
-    total=False,
-)
+    DownlinkAwsGroundStationAgentEndpoint: DownlinkAwsGroundStationAgentEndpointDetailsDict
+    """Information about DownlinkAwsGroundStationAgentEndpoint"""
+    UplinkAwsGroundStationAgentEndpoint: UplinkAwsGroundStationAgentEndpointDetailsDict
+    """Information about UplinkAwsGroundStationAgentEndpoint"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-UplinkAwsGroundStationAgentEndpointDetailsDict = TypedDict(
-    "UplinkAwsGroundStationAgentEndpointDetailsDict",
-    {
-        "AgentStatus": "Literal['SUCCESS', 'FAILED', 'ACTIVE', 'INACTIVE']",
-        "AuditResults": "Literal['HEALTHY', 'UNHEALTHY']",
-        "DataflowDetails": "Required[UplinkDataflowDetailsDict]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class DataflowEndpointGroupV2SocketAddressDict(TypedDict, total=False):
+    """DataflowEndpointGroupV2SocketAddress as a plain dict."""
 
-UplinkConnectionDetailsDict = TypedDict(
-    "UplinkConnectionDetailsDict",
-    {
-        "AgentIpAndPortAddress": "Required[RangedConnectionDetailsDict]",
-        "IngressAddressAndPort": "Required[ConnectionDetailsDict]",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """IPv4 socket address."""
+    Port: Required[int]
+    """Port of a socket address."""
 
-UplinkDataflowDetailsDict = TypedDict(
-    "UplinkDataflowDetailsDict",
-    {
-        "AgentConnectionDetails": "UplinkConnectionDetailsDict",
-    },
-    total=False,
-)
 
+class DataflowEndpointGroupV2UplinkAwsGroundStationAgentEndpointDict(TypedDict, total=False):
+    """DataflowEndpointGroupV2UplinkAwsGroundStationAgentEndpoint as a plain dict: Information about
+    UplinkAwsGroundStationAgentEndpoint used for create"""
+
+    DataflowDetails: Required[UplinkDataflowDetailsDict]
+    """Dataflow details for uplink"""
+    Name: Required[str]
+    """Pattern: ^[ a-zA-Z0-9_:-]{1,256}$"""
+
+
+class DownlinkAwsGroundStationAgentEndpointDetailsDict(TypedDict, total=False):
+    """DownlinkAwsGroundStationAgentEndpointDetails as a plain dict: Information about
+    DownlinkAwsGroundStationAgentEndpoint"""
+
+    AgentStatus: Literal["SUCCESS", "FAILED", "ACTIVE", "INACTIVE"]
+    """The status of AgentEndpoint."""
+    AuditResults: Literal["HEALTHY", "UNHEALTHY"]
+    """The results of the audit."""
+    DataflowDetails: Required[DownlinkDataflowDetailsDict]
+    """Dataflow details for downlink"""
+    Name: Required[str]
+    """Pattern: ^[ a-zA-Z0-9_:-]{1,256}$"""
+
+
+class DownlinkConnectionDetailsDict(TypedDict, total=False):
+    """DownlinkConnectionDetails as a plain dict: Connection details for downlink, from ground
+    station to agent, and customer to agent"""
+
+    AgentIpAndPortAddress: Required[RangedConnectionDetailsDict]
+    """Socket address of an uplink or downlink agent endpoint with a port range and an optional mtu."""
+    EgressAddressAndPort: Required[ConnectionDetailsDict]
+    """Socket address of an uplink or downlink agent endpoint with an optional mtu."""
+
+
+class DownlinkDataflowDetailsDict(TypedDict, total=False):
+    """DownlinkDataflowDetails as a plain dict: Dataflow details for downlink"""
+
+    AgentConnectionDetails: DownlinkConnectionDetailsDict
+    """Connection details for downlink, from ground station to agent, and customer to agent"""
+
+
+class IntegerRangeDict(TypedDict, total=False):
+    """IntegerRange as a plain dict: An integer range that has a minimum and maximum value."""
+
+    Maximum: Required[int]
+    """A maximum value."""
+    Minimum: Required[int]
+    """A minimum value."""
+
+
+class RangedConnectionDetailsDict(TypedDict, total=False):
+    """RangedConnectionDetails as a plain dict: Socket address of an uplink or downlink agent
+    endpoint with a port range and an optional mtu."""
+
+    Mtu: int
+    """Maximum transmission unit (MTU) size in bytes of a dataflow endpoint."""
+    SocketAddress: Required[RangedSocketAddressDict]
+    """A socket address with a port range."""
+
+
+class RangedSocketAddressDict(TypedDict, total=False):
+    """RangedSocketAddress as a plain dict: A socket address with a port range."""
+
+    Name: Required[str]
+    """IPv4 socket address."""
+    PortRange: Required[IntegerRangeDict]
+    """Port range of a socket address."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$"""
+    Value: Required[str]
+    """Pattern: ^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$"""
+
+
+class UplinkAwsGroundStationAgentEndpointDetailsDict(TypedDict, total=False):
+    """UplinkAwsGroundStationAgentEndpointDetails as a plain dict: Information about
+    UplinkAwsGroundStationAgentEndpoint"""
+
+    AgentStatus: Literal["SUCCESS", "FAILED", "ACTIVE", "INACTIVE"]
+    """The status of AgentEndpoint."""
+    AuditResults: Literal["HEALTHY", "UNHEALTHY"]
+    """The results of the audit."""
+    DataflowDetails: Required[UplinkDataflowDetailsDict]
+    """Dataflow details for uplink"""
+    Name: Required[str]
+    """Pattern: ^[ a-zA-Z0-9_:-]{1,256}$"""
+
+
+class UplinkConnectionDetailsDict(TypedDict, total=False):
+    """UplinkConnectionDetails as a plain dict: Connection details for uplink, from ground station
+    to agent, and customer to agent"""
+
+    AgentIpAndPortAddress: Required[RangedConnectionDetailsDict]
+    """Socket address of an uplink or downlink agent endpoint with a port range and an optional mtu."""
+    IngressAddressAndPort: Required[ConnectionDetailsDict]
+    """Socket address of an uplink or downlink agent endpoint with an optional mtu."""
+
+
+class UplinkDataflowDetailsDict(TypedDict, total=False):
+    """UplinkDataflowDetails as a plain dict: Dataflow details for uplink"""
+
+    AgentConnectionDetails: UplinkConnectionDetailsDict
+    """Connection details for uplink, from ground station to agent, and customer to agent"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GroundStation::DataflowEndpointGroupV2",
     schema_file="aws-groundstation-dataflowendpointgroupv2.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/EndpointDetails", "/Id", "/Arn"),
     create_only=("/Endpoints", "/ContactPrePassDurationSeconds", "/ContactPostPassDurationSeconds"),
     write_only=("/Endpoints",),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -285,196 +294,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AgentStatus": {"enum": ["SUCCESS", "FAILED", "ACTIVE", "INACTIVE"], "type": "string"},
-        "AuditResults": {"enum": ["HEALTHY", "UNHEALTHY"], "type": "string"},
-        "ConnectionDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "Mtu": {"maximum": 1500, "minimum": 1400, "type": "integer"},
-                "SocketAddress": {"$ref": "#/definitions/SocketAddress"},
-            },
-            "required": ["SocketAddress"],
-            "type": "object",
-        },
-        "CreateEndpointDetails": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["UplinkAwsGroundStationAgentEndpoint"]},
-                {"required": ["DownlinkAwsGroundStationAgentEndpoint"]},
-            ],
-            "properties": {
-                "DownlinkAwsGroundStationAgentEndpoint": {
-                    "$ref": "#/definitions/DownlinkAwsGroundStationAgentEndpoint"
-                },
-                "UplinkAwsGroundStationAgentEndpoint": {
-                    "$ref": "#/definitions/UplinkAwsGroundStationAgentEndpoint"
-                },
-            },
-            "type": "object",
-        },
-        "DownlinkAwsGroundStationAgentEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "DataflowDetails": {"$ref": "#/definitions/DownlinkDataflowDetails"},
-                "Name": {"pattern": "^[ a-zA-Z0-9_:-]{1,256}$", "type": "string"},
-            },
-            "required": ["Name", "DataflowDetails"],
-            "type": "object",
-        },
-        "DownlinkAwsGroundStationAgentEndpointDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AgentStatus": {"$ref": "#/definitions/AgentStatus"},
-                "AuditResults": {"$ref": "#/definitions/AuditResults"},
-                "DataflowDetails": {"$ref": "#/definitions/DownlinkDataflowDetails"},
-                "Name": {"pattern": "^[ a-zA-Z0-9_:-]{1,256}$", "type": "string"},
-            },
-            "required": ["Name", "DataflowDetails"],
-            "type": "object",
-        },
-        "DownlinkConnectionDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AgentIpAndPortAddress": {"$ref": "#/definitions/RangedConnectionDetails"},
-                "EgressAddressAndPort": {"$ref": "#/definitions/ConnectionDetails"},
-            },
-            "required": ["EgressAddressAndPort", "AgentIpAndPortAddress"],
-            "type": "object",
-        },
-        "DownlinkDataflowDetails": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["AgentConnectionDetails"]}],
-            "properties": {
-                "AgentConnectionDetails": {"$ref": "#/definitions/DownlinkConnectionDetails"}
-            },
-            "type": "object",
-        },
-        "EndpointDetails": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["UplinkAwsGroundStationAgentEndpoint"]},
-                {"required": ["DownlinkAwsGroundStationAgentEndpoint"]},
-            ],
-            "properties": {
-                "DownlinkAwsGroundStationAgentEndpoint": {
-                    "$ref": "#/definitions/DownlinkAwsGroundStationAgentEndpointDetails"
-                },
-                "UplinkAwsGroundStationAgentEndpoint": {
-                    "$ref": "#/definitions/UplinkAwsGroundStationAgentEndpointDetails"
-                },
-            },
-            "type": "object",
-        },
-        "IntegerRange": {
-            "additionalProperties": False,
-            "properties": {"Maximum": {"type": "integer"}, "Minimum": {"type": "integer"}},
-            "required": ["Minimum", "Maximum"],
-            "type": "object",
-        },
-        "RangedConnectionDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "Mtu": {"maximum": 1500, "minimum": 1400, "type": "integer"},
-                "SocketAddress": {"$ref": "#/definitions/RangedSocketAddress"},
-            },
-            "required": ["SocketAddress"],
-            "type": "object",
-        },
-        "RangedSocketAddress": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "pattern": "^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$",
-                    "type": "string",
-                },
-                "PortRange": {"$ref": "#/definitions/IntegerRange"},
-            },
-            "required": ["Name", "PortRange"],
-            "type": "object",
-        },
-        "SocketAddress": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Port": {"type": "integer"}},
-            "required": ["Name", "Port"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"pattern": "^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$", "type": "string"},
-                "Value": {"pattern": "^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UplinkAwsGroundStationAgentEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "DataflowDetails": {"$ref": "#/definitions/UplinkDataflowDetails"},
-                "Name": {"pattern": "^[ a-zA-Z0-9_:-]{1,256}$", "type": "string"},
-            },
-            "required": ["Name", "DataflowDetails"],
-            "type": "object",
-        },
-        "UplinkAwsGroundStationAgentEndpointDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AgentStatus": {"$ref": "#/definitions/AgentStatus"},
-                "AuditResults": {"$ref": "#/definitions/AuditResults"},
-                "DataflowDetails": {"$ref": "#/definitions/UplinkDataflowDetails"},
-                "Name": {"pattern": "^[ a-zA-Z0-9_:-]{1,256}$", "type": "string"},
-            },
-            "required": ["Name", "DataflowDetails"],
-            "type": "object",
-        },
-        "UplinkConnectionDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AgentIpAndPortAddress": {"$ref": "#/definitions/RangedConnectionDetails"},
-                "IngressAddressAndPort": {"$ref": "#/definitions/ConnectionDetails"},
-            },
-            "required": ["IngressAddressAndPort", "AgentIpAndPortAddress"],
-            "type": "object",
-        },
-        "UplinkDataflowDetails": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["AgentConnectionDetails"]}],
-            "properties": {
-                "AgentConnectionDetails": {"$ref": "#/definitions/UplinkConnectionDetails"}
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"pattern": "^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$", "type": "string"},
-        "ContactPostPassDurationSeconds": {"maximum": 480, "minimum": 30, "type": "integer"},
-        "ContactPrePassDurationSeconds": {"maximum": 480, "minimum": 30, "type": "integer"},
-        "EndpointDetails": {
-            "items": {"$ref": "#/definitions/EndpointDetails"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "Endpoints": {
-            "items": {"$ref": "#/definitions/CreateEndpointDetails"},
-            "maxItems": 12,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Id": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class DataflowEndpointGroupV2(_Resource):
-    """AWS::GroundStation::DataflowEndpointGroupV2: Resource Type definition for AWS Ground Station DataflowEndpointGroupV2
+    """AWS::GroundStation::DataflowEndpointGroupV2: Resource Type definition for AWS Ground Station
+    DataflowEndpointGroupV2
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Endpoints, ContactPrePassDurationSeconds,
+    ContactPostPassDurationSeconds.
+    Write-only (sent to AWS, never read back): Endpoints.
+    Read-only attributes (known once deployed): Arn, EndpointDetails, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-groundstation-dataflowendpointgroupv2.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -484,37 +316,57 @@ class DataflowEndpointGroupV2(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataflowEndpointGroupV2Attributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "dataflow_endpoint_group_v2.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"""
     EndpointDetails: list[DataflowEndpointGroupV2EndpointDetailsDict]
+    """Items: at least 1 items."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContactPostPassDurationSeconds: int
     ContactPrePassDurationSeconds: int
     Endpoints: list[CreateEndpointDetailsDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContactPostPassDurationSeconds: int | None = None,
+        ContactPrePassDurationSeconds: int | None = None,
+        Endpoints: list[CreateEndpointDetails | CreateEndpointDetailsDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GroundStation::DataflowEndpointGroupV2; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContactPostPassDurationSeconds: int | None = None,
-            ContactPrePassDurationSeconds: int | None = None,
-            Endpoints: list[CreateEndpointDetails | CreateEndpointDetailsDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GroundStation::DataflowEndpointGroupV2; `await` it inside an App to deploy it.
-
-            ContactPostPassDurationSeconds: Amount of time, in seconds, after a contact ends that the Ground Station Dataflow Endpoint Group will be in a POSTPASS state.
-            ContactPrePassDurationSeconds: Amount of time, in seconds, before a contact starts that the Ground Station Dataflow Endpoint Group will be in a PREPASS state.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ContactPostPassDurationSeconds: Amount of time, in seconds, after a contact ends that
+                the Ground Station Dataflow Endpoint Group will be in a POSTPASS state. A Ground
+                Station Dataflow Endpoint Group State Change event will be emitted when the Dataflow
+                Endpoint Group enters and exits the POSTPASS state. Create-only: changing it
+                replaces the resource.
+            ContactPrePassDurationSeconds: Amount of time, in seconds, before a contact starts that
+                the Ground Station Dataflow Endpoint Group will be in a PREPASS state. A Ground
+                Station Dataflow Endpoint Group State Change event will be emitted when the Dataflow
+                Endpoint Group enters and exits the PREPASS state. Create-only: changing it replaces
+                the resource.
+            Endpoints: Items: 1 to 12 items. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

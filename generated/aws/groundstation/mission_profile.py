@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,53 +63,44 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataflowEdgeDict = TypedDict(
-    "DataflowEdgeDict",
-    {
-        "Destination": "str",
-        "Source": "str",
-    },
-    total=False,
-)
 
-MissionProfileStreamsKmsKeyDict = TypedDict(
-    "MissionProfileStreamsKmsKeyDict",
-    {
-        "KmsAliasArn": "str",
-        "KmsAliasName": "str",
-        "KmsKeyArn": "str",
-    },
-    total=False,
-)
+class DataflowEdgeDict(TypedDict, total=False):
+    """DataflowEdge as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Destination: str
+    """Type: str."""
+    Source: str
+    """Type: str."""
 
+
+class MissionProfileStreamsKmsKeyDict(TypedDict, total=False):
+    """MissionProfileStreamsKmsKey as a plain dict."""
+
+    KmsAliasArn: str
+    """Pattern: ^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"""
+    KmsAliasName: str
+    """Pattern: ^alias/[a-zA-Z0-9:/_-]+$"""
+    KmsKeyArn: str
+    """Pattern: ^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$"""
+    Value: Required[str]
+    """Pattern: ^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GroundStation::MissionProfile",
     schema_file="aws-groundstation-missionprofile.json",
     primary_identifier=("/Id", "/Arn"),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn", "/Region"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "MinimumViableContactDurationSeconds", "DataflowEdges", "TrackingConfigArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -115,95 +110,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DataflowEdge": {
-            "additionalProperties": False,
-            "maxItems": 2,
-            "minItems": 2,
-            "properties": {"Destination": {"type": "string"}, "Source": {"type": "string"}},
-            "type": "object",
-        },
-        "StreamsKmsKey": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["KmsKeyArn"]},
-                {"required": ["KmsAliasArn"]},
-                {"required": ["KmsAliasName"]},
-            ],
-            "properties": {
-                "KmsAliasArn": {
-                    "pattern": "^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$",
-                    "type": "string",
-                },
-                "KmsAliasName": {"pattern": "^alias/[a-zA-Z0-9:/_-]+$", "type": "string"},
-                "KmsKeyArn": {
-                    "pattern": "^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"pattern": "^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$", "type": "string"},
-                "Value": {"pattern": "^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"pattern": "^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$", "type": "string"},
-        "ContactPostPassDurationSeconds": {"maximum": 21600, "minimum": 0, "type": "integer"},
-        "ContactPrePassDurationSeconds": {"maximum": 21600, "minimum": 0, "type": "integer"},
-        "DataflowEdges": {
-            "items": {"$ref": "#/definitions/DataflowEdge"},
-            "maxItems": 500,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Id": {"type": "string"},
-        "MinimumViableContactDurationSeconds": {"maximum": 21600, "minimum": 1, "type": "integer"},
-        "Name": {"pattern": "^[ a-zA-Z0-9_:-]{1,256}$", "type": "string"},
-        "Region": {"type": "string"},
-        "StreamsKmsKey": {"$ref": "#/definitions/StreamsKmsKey"},
-        "StreamsKmsRole": {
-            "maxLength": 165,
-            "minLength": 30,
-            "pattern": "^arn:[a-z0-9-.]{1,63}:iam::[0-9]{12}:role/[\\w+=,.@-]{1,64}$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "TelemetrySinkConfigArn": {
-            "maxLength": 424,
-            "minLength": 82,
-            "pattern": "^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$",
-            "type": "string",
-        },
-        "TrackingConfigArn": {
-            "maxLength": 424,
-            "minLength": 82,
-            "pattern": "^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$",
-            "type": "string",
-        },
-    },
-    "required": [
-        "Name",
-        "MinimumViableContactDurationSeconds",
-        "DataflowEdges",
-        "TrackingConfigArn",
-    ],
-}
-
 
 class MissionProfile(_Resource):
-    """AWS::GroundStation::MissionProfile: AWS Ground Station Mission Profile resource type for CloudFormation.
+    """AWS::GroundStation::MissionProfile: AWS Ground Station Mission Profile resource type for
+    CloudFormation.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id, Arn (composite: the values joined by '|').
+    Read-only attributes (known once deployed): Arn, Id, Region.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-groundstation-missionprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -211,13 +127,17 @@ class MissionProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MissionProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "mission_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"""
     Id: str
+    """Type: str."""
     Region: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContactPostPassDurationSeconds: int
     ContactPrePassDurationSeconds: int
     DataflowEdges: list[DataflowEdgeDict]
@@ -229,38 +149,48 @@ class MissionProfile(_Resource):
     TelemetrySinkConfigArn: str
     TrackingConfigArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataflowEdges: list[DataflowEdge | DataflowEdgeDict],
+        MinimumViableContactDurationSeconds: int,
+        Name: str,
+        TrackingConfigArn: str,
+        ContactPostPassDurationSeconds: int | None = None,
+        ContactPrePassDurationSeconds: int | None = None,
+        StreamsKmsKey: MissionProfileStreamsKmsKey | MissionProfileStreamsKmsKeyDict | None = None,
+        StreamsKmsRole: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TelemetrySinkConfigArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GroundStation::MissionProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataflowEdges: list[DataflowEdge | DataflowEdgeDict],
-            MinimumViableContactDurationSeconds: int,
-            Name: str,
-            TrackingConfigArn: str,
-            ContactPostPassDurationSeconds: int | None = None,
-            ContactPrePassDurationSeconds: int | None = None,
-            StreamsKmsKey: MissionProfileStreamsKmsKey
-            | MissionProfileStreamsKmsKeyDict
-            | None = None,
-            StreamsKmsRole: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TelemetrySinkConfigArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GroundStation::MissionProfile; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataflowEdges: Items: 1 to 500 items. Required.
+            MinimumViableContactDurationSeconds: Visibilities with shorter duration than the
+                specified minimum viable contact duration will be ignored when searching for
+                available contacts. Required.
+            Name: A name used to identify a mission profile. Required.
+            TrackingConfigArn: Pattern: ^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$ Length: 82 to 424
+                characters. Required.
             ContactPostPassDurationSeconds: Post-pass time needed after the contact.
             ContactPrePassDurationSeconds: Pre-pass time needed before the contact.
-            MinimumViableContactDurationSeconds: Visibilities with shorter duration than the specified minimum viable contact duration will be ignored when searching for available contacts.
-            Name: A name used to identify a mission profile.
-            StreamsKmsKey: The ARN of a KMS Key used for encrypting data during transmission from the source to destination locations.
-            StreamsKmsRole: The ARN of the KMS Key or Alias Key role used to define permissions on KMS Key usage.
-            TelemetrySinkConfigArn: ARN of a Config resource of type TelemetrySinkConfig used for telemetry data sink configuration.
+            StreamsKmsKey: The ARN of a KMS Key used for encrypting data during transmission from
+                the source to destination locations.
+            StreamsKmsRole: The ARN of the KMS Key or Alias Key role used to define permissions on
+                KMS Key usage.
+            Tags: Type: list[TagDict].
+            TelemetrySinkConfigArn: ARN of a Config resource of type TelemetrySinkConfig used for
+                telemetry data sink configuration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by custom_detection_rule_association.py, which re-exports 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CustomDetectionRuleAssociationAttributes",
@@ -23,19 +23,49 @@ class TagItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class CustomDetectionRuleAssociationAttributes(DeferredModel):
-    AccountId: str | None = None
-    Arn: str | None = None
-    AssociationId: str | None = None
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::GuardDuty::CustomDetectionRuleAssociation, set by AWS.
+    """
+
+    AccountId: Annotated[
+        str | None, Field(description="The AWS account ID the association applies to.")
+    ] = None
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the association.")
+    ] = None
+    AssociationId: Annotated[
+        str | None, Field(description="The service-generated unique identifier of the association.")
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="The time the association was created.")] = (
+        None
+    )
+    UpdatedAt: Annotated[
+        str | None, Field(description="The time the association was last updated.")
+    ] = None
 
 
 class CustomDetectionRuleAssociationProps(DeferredModel):
-    Mode: Literal["LIVE", "DRY_RUN"]
-    RuleId: str
-    Tags: list[TagItem] | None = None
+    """
+    The properties a program declares for a AWS::GuardDuty::CustomDetectionRuleAssociation.
+    """
+
+    Mode: Annotated[
+        Literal["LIVE", "DRY_RUN"],
+        Field(
+            description="Whether the rule runs in LIVE mode (generates findings) or DRY_RUN mode (evaluates without generating findings)."
+        ),
+    ]
+    RuleId: Annotated[
+        str,
+        Field(
+            description="The catalog identifier of the custom detection rule to associate. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[TagItem] | None, Field(description="The tags applied to the association.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by detector.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CFNDataSourceConfigurations",
@@ -31,96 +31,143 @@ class CFNFeatureAdditionalConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: (
+    Name: Annotated[
         Literal[
             "EC2_AGENT_MANAGEMENT",
             "ECS_FARGATE_AGENT_MANAGEMENT",
             "EKS_ADDON_MANAGEMENT",
             "RDS_DATA_RISK",
         ]
-        | None
-    ) = None
-    Status: Literal["DISABLED", "ENABLED"] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'EC2_AGENT_MANAGEMENT', 'ECS_FARGATE_AGENT_MANAGEMENT', 'EKS_ADDON_MANAGEMENT', 'RDS_DATA_RISK'. Length: 1 to 256 characters."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(description="Allowed values: 'DISABLED', 'ENABLED'. Length: 1 to 128 characters."),
+    ] = None
 
 
 class CFNFeatureConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalConfiguration: list[CFNFeatureAdditionalConfiguration] | None = None
-    Name: Literal[
-        "AI_ANALYST",
-        "AI_PROTECTION",
-        "EBS_MALWARE_PROTECTION",
-        "EKS_AUDIT_LOGS",
-        "EKS_RUNTIME_MONITORING",
-        "LAMBDA_NETWORK_LOGS",
-        "RDS_LOGIN_EVENTS",
-        "RUNTIME_MONITORING",
-        "S3_DATA_EVENTS",
+    AdditionalConfiguration: Annotated[
+        list[CFNFeatureAdditionalConfiguration] | None,
+        Field(description="Type: list[CFNFeatureAdditionalConfigurationDict]."),
+    ] = None
+    Name: Annotated[
+        Literal[
+            "AI_ANALYST",
+            "AI_PROTECTION",
+            "EBS_MALWARE_PROTECTION",
+            "EKS_AUDIT_LOGS",
+            "EKS_RUNTIME_MONITORING",
+            "LAMBDA_NETWORK_LOGS",
+            "RDS_LOGIN_EVENTS",
+            "RUNTIME_MONITORING",
+            "S3_DATA_EVENTS",
+        ],
+        Field(
+            description="Allowed values: 'AI_ANALYST', 'AI_PROTECTION', 'EBS_MALWARE_PROTECTION', 'EKS_AUDIT_LOGS', 'EKS_RUNTIME_MONITORING', 'LAMBDA_NETWORK_LOGS', 'RDS_LOGIN_EVENTS', 'RUNTIME_MONITORING', 'S3_DATA_EVENTS'. Length: at most 128 characters."
+        ),
     ]
-    Status: Literal["ENABLED", "DISABLED"]
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class CFNKubernetesAuditLogsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enable: bool
+    Enable: Annotated[bool, Field(description="Type: bool.")]
 
 
 class CFNKubernetesConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuditLogs: CFNKubernetesAuditLogsConfiguration
+    AuditLogs: Annotated[
+        CFNKubernetesAuditLogsConfiguration,
+        Field(description="Type: CFNKubernetesAuditLogsConfigurationDict."),
+    ]
 
 
 class CFNS3LogsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enable: bool
+    Enable: Annotated[bool, Field(description="Type: bool.")]
 
 
 class CFNScanEc2InstanceWithFindingsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EbsVolumes: bool | None = None
+    EbsVolumes: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class TagItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class DetectorAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::GuardDuty::Detector, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CFNMalwareProtectionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScanEc2InstanceWithFindings: CFNScanEc2InstanceWithFindingsConfiguration | None = None
+    ScanEc2InstanceWithFindings: Annotated[
+        CFNScanEc2InstanceWithFindingsConfiguration | None,
+        Field(description="Type: CFNScanEc2InstanceWithFindingsConfigurationDict."),
+    ] = None
 
 
 class CFNDataSourceConfigurations(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Kubernetes: CFNKubernetesConfiguration | None = None
-    MalwareProtection: CFNMalwareProtectionConfiguration | None = None
-    S3Logs: CFNS3LogsConfiguration | None = None
+    Kubernetes: Annotated[
+        CFNKubernetesConfiguration | None,
+        Field(description="Type: CFNKubernetesConfigurationDict."),
+    ] = None
+    MalwareProtection: Annotated[
+        CFNMalwareProtectionConfiguration | None,
+        Field(description="Type: CFNMalwareProtectionConfigurationDict."),
+    ] = None
+    S3Logs: Annotated[
+        CFNS3LogsConfiguration | None, Field(description="Type: CFNS3LogsConfigurationDict.")
+    ] = None
 
 
 class DetectorProps(DeferredModel):
-    DataSources: CFNDataSourceConfigurations | None = None
-    Enable: bool
-    Features: list[CFNFeatureConfiguration] | None = None
-    FindingPublishingFrequency: Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"] | None = None
-    Tags: list[TagItem] | None = None
+    """
+    The properties a program declares for a AWS::GuardDuty::Detector.
+    """
+
+    DataSources: Annotated[
+        CFNDataSourceConfigurations | None,
+        Field(description="Type: CFNDataSourceConfigurationsDict."),
+    ] = None
+    Enable: Annotated[bool, Field(description="Type: bool.")]
+    Features: Annotated[
+        list[CFNFeatureConfiguration] | None,
+        Field(description="Type: list[CFNFeatureConfigurationDict]."),
+    ] = None
+    FindingPublishingFrequency: Annotated[
+        Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"] | None,
+        Field(description="Allowed values: 'FIFTEEN_MINUTES', 'ONE_HOUR', 'SIX_HOURS'."),
+    ] = None
+    Tags: Annotated[list[TagItem] | None, Field(description="Type: list[TagItemDict].")] = None

@@ -7,7 +7,7 @@ Imported on first use by filter.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -25,46 +25,68 @@ class Condition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Eq: list[str] | None = None
-    Equals: list[str] | None = None
-    GreaterThan: int | None = None
-    GreaterThanOrEqual: int | None = None
-    Gt: int | None = None
-    Gte: int | None = None
-    LessThan: int | None = None
-    LessThanOrEqual: int | None = None
-    Lt: int | None = None
-    Lte: int | None = None
-    Matches: list[str] | None = None
-    Neq: list[str] | None = None
-    NotEquals: list[str] | None = None
-    NotMatches: list[str] | None = None
+    Eq: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Equals: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    GreaterThan: Annotated[int | None, Field(description="Type: int.")] = None
+    GreaterThanOrEqual: Annotated[int | None, Field(description="Type: int.")] = None
+    Gt: Annotated[int | None, Field(description="Type: int.")] = None
+    Gte: Annotated[int | None, Field(description="Type: int.")] = None
+    LessThan: Annotated[int | None, Field(description="Type: int.")] = None
+    LessThanOrEqual: Annotated[int | None, Field(description="Type: int.")] = None
+    Lt: Annotated[int | None, Field(description="Type: int.")] = None
+    Lte: Annotated[int | None, Field(description="Type: int.")] = None
+    Matches: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Neq: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    NotEquals: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    NotMatches: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class FilterFindingCriteria(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Criterion: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Criterion: Annotated[
+        dict[str, Condition] | None, Field(description="Type: dict[str, ConditionDict].")
+    ] = None
 
 
 class TagItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class FilterAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::GuardDuty::Filter, set by AWS.
+    """
 
 
 class FilterProps(DeferredModel):
-    Action: Literal["ARCHIVE", "NOOP"] | None = None
-    Description: str | None = None
-    DetectorId: str
-    FindingCriteria: FilterFindingCriteria
-    Name: str
-    Rank: int | None = None
-    Tags: list[TagItem] | None = None
+    """
+    The properties a program declares for a AWS::GuardDuty::Filter.
+    """
+
+    Action: Annotated[
+        Literal["ARCHIVE", "NOOP"] | None, Field(description="Allowed values: 'ARCHIVE', 'NOOP'.")
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 0 to 512 characters.")] = None
+    DetectorId: Annotated[
+        str,
+        Field(
+            description="Length: 1 to 300 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FindingCriteria: Annotated[
+        FilterFindingCriteria, Field(description="Type: FilterFindingCriteriaDict.")
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Rank: Annotated[int | None, Field(description="Range: 1 to 100 (inclusive).")] = None
+    Tags: Annotated[list[TagItem] | None, Field(description="Type: list[TagItemDict].")] = None

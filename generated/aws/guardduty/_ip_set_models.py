@@ -7,10 +7,10 @@ Imported on first use by ip_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IPSetAttributes",
@@ -23,19 +23,41 @@ class TagItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class IPSetAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::GuardDuty::IPSet, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class IPSetProps(DeferredModel):
-    Activate: bool | None = None
-    DetectorId: str | None = None
-    ExpectedBucketOwner: str | None = None
-    Format: Literal["ALIEN_VAULT", "FIRE_EYE", "OTX_CSV", "PROOF_POINT", "STIX", "TXT"]
-    Location: str
-    Name: str | None = None
-    Tags: list[TagItem] | None = None
+    """
+    The properties a program declares for a AWS::GuardDuty::IPSet.
+    """
+
+    Activate: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    DetectorId: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 300 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ExpectedBucketOwner: Annotated[
+        str | None, Field(description="Length: exactly 12 characters.")
+    ] = None
+    Format: Annotated[
+        Literal["ALIEN_VAULT", "FIRE_EYE", "OTX_CSV", "PROOF_POINT", "STIX", "TXT"],
+        Field(
+            description="Allowed values: 'ALIEN_VAULT', 'FIRE_EYE', 'OTX_CSV', 'PROOF_POINT', 'STIX', 'TXT'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Location: Annotated[str, Field(description="Length: 1 to 300 characters.")]
+    Name: Annotated[str | None, Field(description="Length: 1 to 300 characters.")] = None
+    Tags: Annotated[list[TagItem] | None, Field(description="Type: list[TagItemDict].")] = None

@@ -7,8 +7,10 @@ Imported on first use by master.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "MasterAttributes",
@@ -17,10 +19,31 @@ __all__ = [
 
 
 class MasterProps(DeferredModel):
-    DetectorId: str
-    InvitationId: str | None = None
-    MasterId: str
+    """
+    The properties a program declares for a AWS::GuardDuty::Master.
+    """
+
+    DetectorId: Annotated[
+        str,
+        Field(
+            description="Unique ID of the detector of the GuardDuty member account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    InvitationId: Annotated[
+        str | None,
+        Field(
+            description="Value used to validate the master account to the member account. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MasterId: Annotated[
+        str,
+        Field(
+            description="ID of the account used as the master account. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class MasterAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::GuardDuty::Master, set by AWS.
+    """

@@ -7,9 +7,10 @@ Imported on first use by member.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "MemberAttributes",
@@ -18,15 +19,35 @@ __all__ = [
 
 
 class MemberProps(DeferredModel):
-    DetectorId: str | None = None
-    DisableEmailNotification: bool | None = None
-    Email: str
-    MemberId: str | None = None
-    Message: str | None = None
-    Status: Literal["Created", "Disabled", "Enabled", "Invited", "Removed", "Resigned"] | None = (
-        None
-    )
+    """
+    The properties a program declares for a AWS::GuardDuty::Member.
+    """
+
+    DetectorId: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 300 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DisableEmailNotification: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    Email: Annotated[str, Field(description="Type: str.")]
+    MemberId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Message: Annotated[
+        str | None, Field(description="Type: str. Write-only: sent to AWS, never read back.")
+    ] = None
+    Status: Annotated[
+        Literal["Created", "Disabled", "Enabled", "Invited", "Removed", "Resigned"] | None,
+        Field(
+            description="Allowed values: 'Created', 'Disabled', 'Enabled', 'Invited', 'Removed', 'Resigned'."
+        ),
+    ] = None
 
 
 class MemberAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::GuardDuty::Member, set by AWS.
+    """

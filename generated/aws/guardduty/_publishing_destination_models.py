@@ -7,10 +7,10 @@ Imported on first use by publishing_destination.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CFNDestinationProperties",
@@ -24,26 +24,57 @@ class CFNDestinationProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationArn: str | None = None
-    KmsKeyArn: str | None = None
+    DestinationArn: Annotated[
+        str | None, Field(description="The ARN of the resource to publish to.")
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None, Field(description="The ARN of the KMS key to use for encryption.")
+    ] = None
 
 
 class TagItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class PublishingDestinationAttributes(DeferredModel):
-    Id: str | None = None
-    PublishingFailureStartTimestamp: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::GuardDuty::PublishingDestination, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The ID of the publishing destination.")] = None
+    PublishingFailureStartTimestamp: Annotated[
+        str | None,
+        Field(
+            description="The time, in epoch millisecond format, at which GuardDuty was first unable to publish findings to the destination."
+        ),
+    ] = None
+    Status: Annotated[
+        str | None, Field(description="The status of the publishing destination.")
+    ] = None
 
 
 class PublishingDestinationProps(DeferredModel):
-    DestinationProperties: CFNDestinationProperties
-    DestinationType: Literal["S3"]
-    DetectorId: str
-    Tags: list[TagItem] | None = None
+    """
+    The properties a program declares for a AWS::GuardDuty::PublishingDestination.
+    """
+
+    DestinationProperties: Annotated[
+        CFNDestinationProperties, Field(description="Type: CFNDestinationPropertiesDict.")
+    ]
+    DestinationType: Annotated[
+        Literal["S3"],
+        Field(
+            description="The type of resource for the publishing destination. Currently only Amazon S3 buckets are supported."
+        ),
+    ]
+    DetectorId: Annotated[
+        str,
+        Field(
+            description="The ID of the GuardDuty detector associated with the publishing destination. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[TagItem] | None, Field(description="Type: list[TagItemDict].")] = None

@@ -7,10 +7,10 @@ Imported on first use by trusted_entity_set.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "TagItem",
@@ -23,28 +23,53 @@ class TagItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class TrustedEntitySetAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    ErrorDetails: str | None = None
-    Id: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::GuardDuty::TrustedEntitySet, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    ErrorDetails: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
         Literal[
             "INACTIVE", "ACTIVATING", "ACTIVE", "DEACTIVATING", "ERROR", "DELETE_PENDING", "DELETED"
         ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'INACTIVE', 'ACTIVATING', 'ACTIVE', 'DEACTIVATING', 'ERROR', 'DELETE_PENDING', 'DELETED'."
+        ),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class TrustedEntitySetProps(DeferredModel):
-    Activate: bool | None = None
-    DetectorId: str | None = None
-    ExpectedBucketOwner: str | None = None
-    Format: Literal["ALIEN_VAULT", "FIRE_EYE", "OTX_CSV", "PROOF_POINT", "STIX", "TXT"]
-    Location: str
-    Name: str | None = None
-    Tags: list[TagItem] | None = None
+    """
+    The properties a program declares for a AWS::GuardDuty::TrustedEntitySet.
+    """
+
+    Activate: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    DetectorId: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 32 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ExpectedBucketOwner: Annotated[
+        str | None, Field(description="Pattern: ^[0-9]+$ Length: exactly 12 characters.")
+    ] = None
+    Format: Annotated[
+        Literal["ALIEN_VAULT", "FIRE_EYE", "OTX_CSV", "PROOF_POINT", "STIX", "TXT"],
+        Field(
+            description="Allowed values: 'ALIEN_VAULT', 'FIRE_EYE', 'OTX_CSV', 'PROOF_POINT', 'STIX', 'TXT'. Length: 1 to 300 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Location: Annotated[str, Field(description="Length: 1 to 300 characters.")]
+    Name: Annotated[str | None, Field(description="Length: 1 to 300 characters.")] = None
+    Tags: Annotated[list[TagItem] | None, Field(description="Type: list[TagItemDict].")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagItemDict = TypedDict(
-    "TagItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagItemDict(TypedDict, total=False):
+    """TagItem as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GuardDuty::CustomDetectionRuleAssociation",
     schema_file="aws-guardduty-customdetectionruleassociation.json",
@@ -67,18 +73,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Arn",),),
     read_only=("/AssociationId", "/Arn", "/AccountId", "/CreatedAt", "/UpdatedAt"),
     create_only=("/RuleId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("RuleId", "Mode"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,48 +85,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "TagItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AccountId": {"maxLength": 12, "minLength": 12, "type": "string"},
-        "Arn": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^arn:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[0-9]*:.+$",
-            "type": "string",
-        },
-        "AssociationId": {"pattern": "^[a-zA-Z0-9_-]{1,64}$", "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Mode": {"enum": ["LIVE", "DRY_RUN"], "type": "string"},
-        "RuleId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/TagItem"}, "type": "array", "uniqueItems": True},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["RuleId", "Mode"],
-}
-
 
 class CustomDetectionRuleAssociation(_Resource):
-    """AWS::GuardDuty::CustomDetectionRuleAssociation: Resource Type definition for AWS::GuardDuty::CustomDetectionRuleAssociation. Associates a GuardDuty custom detection rule with the caller's account, e...
+    """AWS::GuardDuty::CustomDetectionRuleAssociation: Resource Type definition for
+    AWS::GuardDuty::CustomDetectionRuleAssociation. Associates a GuardDuty custom detection rule
+    with the caller's account, enabling the rule in either LIVE or DRY_RUN mode.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RuleId, AssociationId (composite: the values joined by '|').
+    Also identified by: Arn.
+    Replaced when any of these change (create-only): RuleId.
+    Read-only attributes (known once deployed): AccountId, Arn, AssociationId, CreatedAt, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-guardduty-customdetectionruleassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -139,38 +107,51 @@ class CustomDetectionRuleAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CustomDetectionRuleAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "custom_detection_rule_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
+    """The AWS account ID the association applies to."""
     Arn: str
+    """The Amazon Resource Name (ARN) of the association."""
     AssociationId: str
+    """The service-generated unique identifier of the association."""
     CreatedAt: str
+    """The time the association was created."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time the association was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Mode: Literal["LIVE", "DRY_RUN"]
     RuleId: str
     Tags: list[TagItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Mode: Literal["LIVE", "DRY_RUN"],
+        RuleId: str,
+        Tags: list[TagItem | TagItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GuardDuty::CustomDetectionRuleAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Mode: Literal["LIVE", "DRY_RUN"],
-            RuleId: str,
-            Tags: list[TagItem | TagItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GuardDuty::CustomDetectionRuleAssociation; `await` it inside an App to deploy it.
-
-            Mode: Whether the rule runs in LIVE mode (generates findings) or DRY_RUN mode (evaluates without generating findings).
-            RuleId: The catalog identifier of the custom detection rule to associate.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Mode: Whether the rule runs in LIVE mode (generates findings) or DRY_RUN mode (evaluates
+                without generating findings). Required.
+            RuleId: The catalog identifier of the custom detection rule to associate. Create-only:
+                changing it replaces the resource. Required.
             Tags: The tags applied to the association.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

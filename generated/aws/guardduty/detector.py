@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,103 +87,111 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CFNDataSourceConfigurationsDict = TypedDict(
-    "CFNDataSourceConfigurationsDict",
-    {
-        "Kubernetes": "CFNKubernetesConfigurationDict",
-        "MalwareProtection": "CFNMalwareProtectionConfigurationDict",
-        "S3Logs": "CFNS3LogsConfigurationDict",
-    },
-    total=False,
-)
 
-CFNFeatureAdditionalConfigurationDict = TypedDict(
-    "CFNFeatureAdditionalConfigurationDict",
-    {
-        "Name": "Literal['EC2_AGENT_MANAGEMENT', 'ECS_FARGATE_AGENT_MANAGEMENT', 'EKS_ADDON_MANAGEMENT', 'RDS_DATA_RISK']",
-        "Status": "Literal['DISABLED', 'ENABLED']",
-    },
-    total=False,
-)
+class CFNDataSourceConfigurationsDict(TypedDict, total=False):
+    """CFNDataSourceConfigurations as a plain dict."""
 
-CFNFeatureConfigurationDict = TypedDict(
-    "CFNFeatureConfigurationDict",
-    {
-        "AdditionalConfiguration": "list[CFNFeatureAdditionalConfigurationDict]",
-        "Name": "Required[Literal['AI_ANALYST', 'AI_PROTECTION', 'EBS_MALWARE_PROTECTION', 'EKS_AUDIT_LOGS', 'EKS_RUNTIME_MONITORING', 'LAMBDA_NETWORK_LOGS', 'RDS_LOGIN_EVENTS', 'RUNTIME_MONITORING', 'S3_DATA_EVENTS']]",
-        "Status": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
+    Kubernetes: CFNKubernetesConfigurationDict
+    """Type: CFNKubernetesConfigurationDict."""
+    MalwareProtection: CFNMalwareProtectionConfigurationDict
+    """Type: CFNMalwareProtectionConfigurationDict."""
+    S3Logs: CFNS3LogsConfigurationDict
+    """Type: CFNS3LogsConfigurationDict."""
 
-CFNKubernetesAuditLogsConfigurationDict = TypedDict(
-    "CFNKubernetesAuditLogsConfigurationDict",
-    {
-        "Enable": "Required[bool]",
-    },
-    total=False,
-)
 
-CFNKubernetesConfigurationDict = TypedDict(
-    "CFNKubernetesConfigurationDict",
-    {
-        "AuditLogs": "Required[CFNKubernetesAuditLogsConfigurationDict]",
-    },
-    total=False,
-)
+class CFNFeatureAdditionalConfigurationDict(TypedDict, total=False):
+    """CFNFeatureAdditionalConfiguration as a plain dict."""
 
-CFNMalwareProtectionConfigurationDict = TypedDict(
-    "CFNMalwareProtectionConfigurationDict",
-    {
-        "ScanEc2InstanceWithFindings": "CFNScanEc2InstanceWithFindingsConfigurationDict",
-    },
-    total=False,
-)
+    Name: Literal[
+        "EC2_AGENT_MANAGEMENT",
+        "ECS_FARGATE_AGENT_MANAGEMENT",
+        "EKS_ADDON_MANAGEMENT",
+        "RDS_DATA_RISK",
+    ]
+    """Allowed values: 'EC2_AGENT_MANAGEMENT', 'ECS_FARGATE_AGENT_MANAGEMENT',
+    'EKS_ADDON_MANAGEMENT', 'RDS_DATA_RISK'. Length: 1 to 256 characters."""
+    Status: Literal["DISABLED", "ENABLED"]
+    """Allowed values: 'DISABLED', 'ENABLED'. Length: 1 to 128 characters."""
 
-CFNS3LogsConfigurationDict = TypedDict(
-    "CFNS3LogsConfigurationDict",
-    {
-        "Enable": "Required[bool]",
-    },
-    total=False,
-)
 
-CFNScanEc2InstanceWithFindingsConfigurationDict = TypedDict(
-    "CFNScanEc2InstanceWithFindingsConfigurationDict",
-    {
-        "EbsVolumes": "bool",
-    },
-    total=False,
-)
+class CFNFeatureConfigurationDict(TypedDict, total=False):
+    """CFNFeatureConfiguration as a plain dict."""
 
-TagItemDict = TypedDict(
-    "TagItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AdditionalConfiguration: list[CFNFeatureAdditionalConfigurationDict]
+    """Type: list[CFNFeatureAdditionalConfigurationDict]."""
+    Name: Required[
+        Literal[
+            "AI_ANALYST",
+            "AI_PROTECTION",
+            "EBS_MALWARE_PROTECTION",
+            "EKS_AUDIT_LOGS",
+            "EKS_RUNTIME_MONITORING",
+            "LAMBDA_NETWORK_LOGS",
+            "RDS_LOGIN_EVENTS",
+            "RUNTIME_MONITORING",
+            "S3_DATA_EVENTS",
+        ]
+    ]
+    """Allowed values: 'AI_ANALYST', 'AI_PROTECTION', 'EBS_MALWARE_PROTECTION', 'EKS_AUDIT_LOGS',
+    'EKS_RUNTIME_MONITORING', 'LAMBDA_NETWORK_LOGS', 'RDS_LOGIN_EVENTS', 'RUNTIME_MONITORING',
+    'S3_DATA_EVENTS'. Length: at most 128 characters."""
+    Status: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
 
+
+class CFNKubernetesAuditLogsConfigurationDict(TypedDict, total=False):
+    """CFNKubernetesAuditLogsConfiguration as a plain dict."""
+
+    Enable: Required[bool]
+    """Type: bool."""
+
+
+class CFNKubernetesConfigurationDict(TypedDict, total=False):
+    """CFNKubernetesConfiguration as a plain dict."""
+
+    AuditLogs: Required[CFNKubernetesAuditLogsConfigurationDict]
+    """Type: CFNKubernetesAuditLogsConfigurationDict."""
+
+
+class CFNMalwareProtectionConfigurationDict(TypedDict, total=False):
+    """CFNMalwareProtectionConfiguration as a plain dict."""
+
+    ScanEc2InstanceWithFindings: CFNScanEc2InstanceWithFindingsConfigurationDict
+    """Type: CFNScanEc2InstanceWithFindingsConfigurationDict."""
+
+
+class CFNS3LogsConfigurationDict(TypedDict, total=False):
+    """CFNS3LogsConfiguration as a plain dict."""
+
+    Enable: Required[bool]
+    """Type: bool."""
+
+
+class CFNScanEc2InstanceWithFindingsConfigurationDict(TypedDict, total=False):
+    """CFNScanEc2InstanceWithFindingsConfiguration as a plain dict."""
+
+    EbsVolumes: bool
+    """Type: bool."""
+
+
+class TagItemDict(TypedDict, total=False):
+    """TagItem as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GuardDuty::Detector",
     schema_file="aws-guardduty-detector.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Features", "/Features/*/AdditionalConfiguration", "/Tags"),
     required=("Enable",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -189,132 +201,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CFNDataSourceConfigurations": {
-            "additionalProperties": False,
-            "properties": {
-                "Kubernetes": {"$ref": "#/definitions/CFNKubernetesConfiguration"},
-                "MalwareProtection": {"$ref": "#/definitions/CFNMalwareProtectionConfiguration"},
-                "S3Logs": {"$ref": "#/definitions/CFNS3LogsConfiguration"},
-            },
-            "type": "object",
-        },
-        "CFNFeatureAdditionalConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "enum": [
-                        "EC2_AGENT_MANAGEMENT",
-                        "ECS_FARGATE_AGENT_MANAGEMENT",
-                        "EKS_ADDON_MANAGEMENT",
-                        "RDS_DATA_RISK",
-                    ],
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "Status": {
-                    "enum": ["DISABLED", "ENABLED"],
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "CFNFeatureConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalConfiguration": {
-                    "items": {"$ref": "#/definitions/CFNFeatureAdditionalConfiguration"},
-                    "type": "array",
-                },
-                "Name": {
-                    "enum": [
-                        "AI_ANALYST",
-                        "AI_PROTECTION",
-                        "EBS_MALWARE_PROTECTION",
-                        "EKS_AUDIT_LOGS",
-                        "EKS_RUNTIME_MONITORING",
-                        "LAMBDA_NETWORK_LOGS",
-                        "RDS_LOGIN_EVENTS",
-                        "RUNTIME_MONITORING",
-                        "S3_DATA_EVENTS",
-                    ],
-                    "maxLength": 128,
-                    "type": "string",
-                },
-                "Status": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-            },
-            "required": ["Name", "Status"],
-            "type": "object",
-        },
-        "CFNKubernetesAuditLogsConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Enable": {"type": "boolean"}},
-            "required": ["Enable"],
-            "type": "object",
-        },
-        "CFNKubernetesConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuditLogs": {"$ref": "#/definitions/CFNKubernetesAuditLogsConfiguration"}
-            },
-            "required": ["AuditLogs"],
-            "type": "object",
-        },
-        "CFNMalwareProtectionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ScanEc2InstanceWithFindings": {
-                    "$ref": "#/definitions/CFNScanEc2InstanceWithFindingsConfiguration"
-                }
-            },
-            "type": "object",
-        },
-        "CFNS3LogsConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Enable": {"type": "boolean"}},
-            "required": ["Enable"],
-            "type": "object",
-        },
-        "CFNScanEc2InstanceWithFindingsConfiguration": {
-            "additionalProperties": False,
-            "properties": {"EbsVolumes": {"type": "boolean"}},
-            "type": "object",
-        },
-        "TagItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DataSources": {"$ref": "#/definitions/CFNDataSourceConfigurations"},
-        "Enable": {"type": "boolean"},
-        "Features": {"items": {"$ref": "#/definitions/CFNFeatureConfiguration"}, "type": "array"},
-        "FindingPublishingFrequency": {
-            "enum": ["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"],
-            "type": "string",
-        },
-        "Id": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/TagItem"}, "type": "array"},
-    },
-    "required": ["Enable"],
-}
-
 
 class Detector(_Resource):
     """AWS::GuardDuty::Detector: Resource Type definition for AWS::GuardDuty::Detector
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-guardduty-detector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -322,38 +217,46 @@ class Detector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DetectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "detector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataSources: CFNDataSourceConfigurationsDict
     Enable: bool
     Features: list[CFNFeatureConfigurationDict]
     FindingPublishingFrequency: Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"]
     Tags: list[TagItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Enable: bool,
+        DataSources: CFNDataSourceConfigurations | CFNDataSourceConfigurationsDict | None = None,
+        Features: list[CFNFeatureConfiguration | CFNFeatureConfigurationDict] | None = None,
+        FindingPublishingFrequency: Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"]
+        | None = None,
+        Tags: list[TagItem | TagItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GuardDuty::Detector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Enable: bool,
-            DataSources: CFNDataSourceConfigurations
-            | CFNDataSourceConfigurationsDict
-            | None = None,
-            Features: list[CFNFeatureConfiguration | CFNFeatureConfigurationDict] | None = None,
-            FindingPublishingFrequency: Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"]
-            | None = None,
-            Tags: list[TagItem | TagItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GuardDuty::Detector; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Enable: Type: bool. Required.
+            DataSources: Type: CFNDataSourceConfigurationsDict.
+            Features: Type: list[CFNFeatureConfigurationDict].
+            FindingPublishingFrequency: Allowed values: 'FIFTEEN_MINUTES', 'ONE_HOUR', 'SIX_HOURS'.
+            Tags: Type: list[TagItemDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

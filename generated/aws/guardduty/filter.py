@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,63 +63,65 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConditionDict = TypedDict(
-    "ConditionDict",
-    {
-        "Eq": "list[str]",
-        "Equals": "list[str]",
-        "GreaterThan": "int",
-        "GreaterThanOrEqual": "int",
-        "Gt": "int",
-        "Gte": "int",
-        "LessThan": "int",
-        "LessThanOrEqual": "int",
-        "Lt": "int",
-        "Lte": "int",
-        "Matches": "list[str]",
-        "Neq": "list[str]",
-        "NotEquals": "list[str]",
-        "NotMatches": "list[str]",
-    },
-    total=False,
-)
 
-FilterFindingCriteriaDict = TypedDict(
-    "FilterFindingCriteriaDict",
-    {
-        "Criterion": "dict[str, Any]",
-    },
-    total=False,
-)
+class ConditionDict(TypedDict, total=False):
+    """Condition as a plain dict."""
 
-TagItemDict = TypedDict(
-    "TagItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Eq: list[str]
+    """Type: list[str]."""
+    Equals: list[str]
+    """Type: list[str]."""
+    GreaterThan: int
+    """Type: int."""
+    GreaterThanOrEqual: int
+    """Type: int."""
+    Gt: int
+    """Type: int."""
+    Gte: int
+    """Type: int."""
+    LessThan: int
+    """Type: int."""
+    LessThanOrEqual: int
+    """Type: int."""
+    Lt: int
+    """Type: int."""
+    Lte: int
+    """Type: int."""
+    Matches: list[str]
+    """Type: list[str]."""
+    Neq: list[str]
+    """Type: list[str]."""
+    NotEquals: list[str]
+    """Type: list[str]."""
+    NotMatches: list[str]
+    """Type: list[str]."""
 
+
+class FilterFindingCriteriaDict(TypedDict, total=False):
+    """FilterFindingCriteria as a plain dict."""
+
+    Criterion: dict[str, ConditionDict]
+    """Type: dict[str, ConditionDict]."""
+
+
+class TagItemDict(TypedDict, total=False):
+    """TagItem as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GuardDuty::Filter",
     schema_file="aws-guardduty-filter.json",
     primary_identifier=("/DetectorId", "/Name"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/DetectorId", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DetectorId", "Name", "FindingCriteria"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -125,68 +131,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Condition": {
-            "additionalProperties": False,
-            "properties": {
-                "Eq": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "Equals": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "GreaterThan": {"type": "integer"},
-                "GreaterThanOrEqual": {"type": "integer"},
-                "Gt": {"type": "integer"},
-                "Gte": {"type": "integer"},
-                "LessThan": {"type": "integer"},
-                "LessThanOrEqual": {"type": "integer"},
-                "Lt": {"type": "integer"},
-                "Lte": {"type": "integer"},
-                "Matches": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "Neq": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "NotEquals": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "NotMatches": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "type": "object",
-        },
-        "FindingCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "Criterion": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.+$": {"$ref": "#/definitions/Condition"}},
-                    "type": "object",
-                }
-            },
-            "type": "object",
-        },
-        "TagItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Action": {"enum": ["ARCHIVE", "NOOP"], "type": "string"},
-        "Description": {"maxLength": 512, "minLength": 0, "type": "string"},
-        "DetectorId": {"maxLength": 300, "minLength": 1, "type": "string"},
-        "FindingCriteria": {"$ref": "#/definitions/FindingCriteria"},
-        "Name": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "Rank": {"maximum": 100, "minimum": 1, "type": "integer"},
-        "Tags": {"items": {"$ref": "#/definitions/TagItem"}, "type": "array"},
-    },
-    "required": ["DetectorId", "Name", "FindingCriteria"],
-}
-
 
 class Filter(_Resource):
     """AWS::GuardDuty::Filter: Resource Type definition for AWS::GuardDuty::Filter
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DetectorId, Name (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DetectorId, Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-guardduty-filter.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -194,10 +147,11 @@ class Filter(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FilterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "filter.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Action: Literal["ARCHIVE", "NOOP"]
     Description: str
     DetectorId: str
@@ -206,26 +160,38 @@ class Filter(_Resource):
     Rank: int
     Tags: list[TagItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DetectorId: str,
+        FindingCriteria: FilterFindingCriteria | FilterFindingCriteriaDict,
+        Name: str,
+        Action: Literal["ARCHIVE", "NOOP"] | None = None,
+        Description: str | None = None,
+        Rank: int | None = None,
+        Tags: list[TagItem | TagItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GuardDuty::Filter; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DetectorId: str,
-            FindingCriteria: FilterFindingCriteria | FilterFindingCriteriaDict,
-            Name: str,
-            Action: Literal["ARCHIVE", "NOOP"] | None = None,
-            Description: str | None = None,
-            Rank: int | None = None,
-            Tags: list[TagItem | TagItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GuardDuty::Filter; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DetectorId: Length: 1 to 300 characters. Create-only: changing it replaces the resource.
+                Required.
+            FindingCriteria: Type: FilterFindingCriteriaDict. Required.
+            Name: Length: 1 to 64 characters. Create-only: changing it replaces the resource.
+                Required.
+            Action: Allowed values: 'ARCHIVE', 'NOOP'.
+            Description: Length: 0 to 512 characters.
+            Rank: Range: 1 to 100 (inclusive).
+            Tags: Type: list[TagItemDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GuardDuty::Master",
     schema_file="aws-guardduty-master.json",
     primary_identifier=("/DetectorId", "/MasterId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/MasterId", "/InvitationId", "/DetectorId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("MasterId", "DetectorId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,23 +72,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "DetectorId": {"type": "string"},
-        "InvitationId": {"type": "string"},
-        "MasterId": {"type": "string"},
-    },
-    "required": ["MasterId", "DetectorId"],
-}
-
 
 class Master(_Resource):
     """AWS::GuardDuty::Master: GuardDuty Master resource schema
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DetectorId, MasterId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): MasterId, InvitationId, DetectorId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-guardduty-master.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -98,33 +88,40 @@ class Master(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MasterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "master.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DetectorId: str
     InvitationId: str
     MasterId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DetectorId: str,
+        MasterId: str,
+        InvitationId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GuardDuty::Master; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DetectorId: str,
-            MasterId: str,
-            InvitationId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GuardDuty::Master; `await` it inside an App to deploy it.
-
-            DetectorId: Unique ID of the detector of the GuardDuty member account.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DetectorId: Unique ID of the detector of the GuardDuty member account. Create-only:
+                changing it replaces the resource. Required.
+            MasterId: ID of the account used as the master account. Create-only: changing it
+                replaces the resource. Required.
             InvitationId: Value used to validate the master account to the member account.
-            MasterId: ID of the account used as the master account.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

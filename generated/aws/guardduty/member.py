@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GuardDuty::Member",
     schema_file="aws-guardduty-member.json",
     primary_identifier=("/DetectorId", "/MemberId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/DetectorId", "/MemberId"),
     write_only=("/DisableEmailNotification", "/Message"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Email",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,29 +74,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "DetectorId": {"maxLength": 300, "minLength": 1, "type": "string"},
-        "DisableEmailNotification": {"type": "boolean"},
-        "Email": {"type": "string"},
-        "MemberId": {"type": "string"},
-        "Message": {"type": "string"},
-        "Status": {
-            "enum": ["Created", "Disabled", "Enabled", "Invited", "Removed", "Resigned"],
-            "type": "string",
-        },
-    },
-    "required": ["Email"],
-}
-
 
 class Member(_Resource):
     """AWS::GuardDuty::Member: Resource Type definition for AWS::GuardDuty::Member
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DetectorId, MemberId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DetectorId, MemberId.
+    Write-only (sent to AWS, never read back): DisableEmailNotification, Message.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-guardduty-member.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -105,10 +91,11 @@ class Member(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MemberAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "member.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DetectorId: str
     DisableEmailNotification: bool
     Email: str
@@ -116,26 +103,36 @@ class Member(_Resource):
     Message: str
     Status: Literal["Created", "Disabled", "Enabled", "Invited", "Removed", "Resigned"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Email: str,
+        DetectorId: str | None = None,
+        DisableEmailNotification: bool | None = None,
+        MemberId: str | None = None,
+        Message: str | None = None,
+        Status: Literal["Created", "Disabled", "Enabled", "Invited", "Removed", "Resigned"]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GuardDuty::Member; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Email: str,
-            DetectorId: str | None = None,
-            DisableEmailNotification: bool | None = None,
-            MemberId: str | None = None,
-            Message: str | None = None,
-            Status: Literal["Created", "Disabled", "Enabled", "Invited", "Removed", "Resigned"]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GuardDuty::Member; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Email: Type: str. Required.
+            DetectorId: Length: 1 to 300 characters. Create-only: changing it replaces the resource.
+            DisableEmailNotification: Type: bool. Write-only: sent to AWS, never read back.
+            MemberId: Type: str. Create-only: changing it replaces the resource.
+            Message: Type: str. Write-only: sent to AWS, never read back.
+            Status: Allowed values: 'Created', 'Disabled', 'Enabled', 'Invited', 'Removed',
+                'Resigned'.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

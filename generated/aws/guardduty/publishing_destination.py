@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CFNDestinationPropertiesDict = TypedDict(
-    "CFNDestinationPropertiesDict",
-    {
-        "DestinationArn": "str",
-        "KmsKeyArn": "str",
-    },
-    total=False,
-)
 
-TagItemDict = TypedDict(
-    "TagItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CFNDestinationPropertiesDict(TypedDict, total=False):
+    """CFNDestinationProperties as a plain dict."""
 
+    DestinationArn: str
+    """The ARN of the resource to publish to."""
+    KmsKeyArn: str
+    """The ARN of the KMS key to use for encryption."""
+
+
+class TagItemDict(TypedDict, total=False):
+    """TagItem as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GuardDuty::PublishingDestination",
     schema_file="aws-guardduty-publishingdestination.json",
     primary_identifier=("/DetectorId", "/Id"),
-    additional_identifiers=(),
     read_only=("/Id", "/Status", "/PublishingFailureStartTimestamp"),
     create_only=("/DetectorId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DetectorId", "DestinationType", "DestinationProperties"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,42 +97,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CFNDestinationProperties": {
-            "additionalProperties": False,
-            "properties": {"DestinationArn": {"type": "string"}, "KmsKeyArn": {"type": "string"}},
-            "type": "object",
-        },
-        "TagItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DestinationProperties": {"$ref": "#/definitions/CFNDestinationProperties"},
-        "DestinationType": {"enum": ["S3"], "type": "string"},
-        "DetectorId": {"maxLength": 300, "minLength": 1, "type": "string"},
-        "Id": {"type": "string"},
-        "PublishingFailureStartTimestamp": {"type": "string"},
-        "Status": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/TagItem"}, "type": "array"},
-    },
-    "required": ["DetectorId", "DestinationType", "DestinationProperties"],
-}
-
 
 class PublishingDestination(_Resource):
-    """AWS::GuardDuty::PublishingDestination: Resource Type definition for AWS::GuardDuty::PublishingDestination.
+    """AWS::GuardDuty::PublishingDestination: Resource Type definition for
+    AWS::GuardDuty::PublishingDestination.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DetectorId, Id (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DetectorId.
+    Read-only attributes (known once deployed): Id, PublishingFailureStartTimestamp, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-guardduty-publishingdestination.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -146,37 +117,51 @@ class PublishingDestination(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PublishingDestinationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "publishing_destination.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """The ID of the publishing destination."""
     PublishingFailureStartTimestamp: str
+    """The time, in epoch millisecond format, at which GuardDuty was first unable to publish
+    findings to the destination."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the publishing destination."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DestinationProperties: CFNDestinationPropertiesDict
     DestinationType: Literal["S3"]
     DetectorId: str
     Tags: list[TagItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DestinationProperties: CFNDestinationProperties | CFNDestinationPropertiesDict,
+        DestinationType: Literal["S3"],
+        DetectorId: str,
+        Tags: list[TagItem | TagItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GuardDuty::PublishingDestination; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DestinationProperties: CFNDestinationProperties | CFNDestinationPropertiesDict,
-            DestinationType: Literal["S3"],
-            DetectorId: str,
-            Tags: list[TagItem | TagItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GuardDuty::PublishingDestination; `await` it inside an App to deploy it.
-
-            DestinationType: The type of resource for the publishing destination.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DestinationProperties: Type: CFNDestinationPropertiesDict. Required.
+            DestinationType: The type of resource for the publishing destination. Currently only
+                Amazon S3 buckets are supported. Required.
             DetectorId: The ID of the GuardDuty detector associated with the publishing destination.
+                Create-only: changing it replaces the resource. Required.
+            Tags: Type: list[TagItemDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagItemDict = TypedDict(
-    "TagItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagItemDict(TypedDict, total=False):
+    """TagItem as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::GuardDuty::ThreatIntelSet",
     schema_file="aws-guardduty-threatintelset.json",
     primary_identifier=("/Id", "/DetectorId"),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/Format", "/DetectorId"),
     write_only=("/Activate",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Format", "Location"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,43 +84,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "TagItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Activate": {"type": "boolean"},
-        "DetectorId": {"maxLength": 32, "minLength": 1, "type": "string"},
-        "ExpectedBucketOwner": {"maxLength": 12, "minLength": 12, "type": "string"},
-        "Format": {
-            "enum": ["ALIEN_VAULT", "FIRE_EYE", "OTX_CSV", "PROOF_POINT", "STIX", "TXT"],
-            "maxLength": 300,
-            "minLength": 1,
-            "type": "string",
-        },
-        "Id": {"type": "string"},
-        "Location": {"maxLength": 300, "minLength": 1, "type": "string"},
-        "Name": {"maxLength": 300, "minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/TagItem"}, "type": "array"},
-    },
-    "required": ["Format", "Location"],
-}
-
 
 class ThreatIntelSet(_Resource):
     """AWS::GuardDuty::ThreatIntelSet: Resource Type definition for AWS::GuardDuty::ThreatIntelSet
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id, DetectorId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Format, DetectorId.
+    Write-only (sent to AWS, never read back): Activate.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-guardduty-threatintelset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -132,11 +102,13 @@ class ThreatIntelSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ThreatIntelSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "threat_intel_set.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Activate: bool
     DetectorId: str
     ExpectedBucketOwner: str
@@ -145,26 +117,38 @@ class ThreatIntelSet(_Resource):
     Name: str
     Tags: list[TagItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Format: Literal["ALIEN_VAULT", "FIRE_EYE", "OTX_CSV", "PROOF_POINT", "STIX", "TXT"],
+        Location: str,
+        Activate: bool | None = None,
+        DetectorId: str | None = None,
+        ExpectedBucketOwner: str | None = None,
+        Name: str | None = None,
+        Tags: list[TagItem | TagItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::GuardDuty::ThreatIntelSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Format: Literal["ALIEN_VAULT", "FIRE_EYE", "OTX_CSV", "PROOF_POINT", "STIX", "TXT"],
-            Location: str,
-            Activate: bool | None = None,
-            DetectorId: str | None = None,
-            ExpectedBucketOwner: str | None = None,
-            Name: str | None = None,
-            Tags: list[TagItem | TagItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::GuardDuty::ThreatIntelSet; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Format: Allowed values: 'ALIEN_VAULT', 'FIRE_EYE', 'OTX_CSV', 'PROOF_POINT', 'STIX',
+                'TXT'. Length: 1 to 300 characters. Create-only: changing it replaces the resource.
+                Required.
+            Location: Length: 1 to 300 characters. Required.
+            Activate: Type: bool. Write-only: sent to AWS, never read back.
+            DetectorId: Length: 1 to 32 characters. Create-only: changing it replaces the resource.
+            ExpectedBucketOwner: Length: exactly 12 characters.
+            Name: Length: 1 to 300 characters.
+            Tags: Type: list[TagItemDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

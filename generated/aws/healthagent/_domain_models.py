@@ -7,10 +7,10 @@ Imported on first use by domain.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DomainAttributes",
@@ -21,28 +21,61 @@ __all__ = [
 
 
 class DomainEncryptionContext(DeferredModel):
+    """
+    Encryption context for the Domain.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionType: Literal["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"]
+    EncryptionType: Annotated[
+        Literal["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"],
+        Field(description="The type of encryption key used."),
+    ]
 
 
 class DomainTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class DomainAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    DomainId: str | None = None
-    EncryptionContext: DomainEncryptionContext | None = None
-    Status: Literal["ACTIVE", "DELETING", "DELETED"] | None = None
+    """
+    The read-only attributes of a AWS::HealthAgent::Domain, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the Domain.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the Domain was created.")
+    ] = None
+    DomainId: Annotated[str | None, Field(description="The unique identifier of the Domain.")] = (
+        None
+    )
+    EncryptionContext: Annotated[
+        DomainEncryptionContext | None, Field(description="Encryption context for the Domain.")
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "DELETING", "DELETED"] | None,
+        Field(description="The status of the Domain."),
+    ] = None
 
 
 class DomainProps(DeferredModel):
-    Name: str
-    Tags: list[DomainTagsItem] | None = None
+    """
+    The properties a program declares for a AWS::HealthAgent::Domain.
+    """
+
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the Domain. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[DomainTagsItem] | None, Field(description="Tags associated with the Domain.")
+    ] = None

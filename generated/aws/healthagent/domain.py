@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,23 +59,24 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DomainEncryptionContextDict = TypedDict(
-    "DomainEncryptionContextDict",
-    {
-        "EncryptionType": "Required[Literal['AWS_OWNED_KEY', 'CUSTOMER_MANAGED_KEY']]",
-    },
-    total=False,
-)
 
-DomainTagsItemDict = TypedDict(
-    "DomainTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DomainEncryptionContextDict(TypedDict, total=False):
+    """DomainEncryptionContext as a plain dict: Encryption context for the Domain."""
 
+    EncryptionType: Required[Literal["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"]]
+    """The type of encryption key used."""
+
+
+class DomainTagsItemDict(TypedDict, total=False):
+    """DomainTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::HealthAgent::Domain",
     schema_file="aws-healthagent-domain.json",
@@ -79,18 +84,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/DomainId",),),
     read_only=("/Arn", "/DomainId", "/Status", "/EncryptionContext", "/CreatedAt"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -100,57 +96,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[-a-z]*:health-agent:[a-z0-9-]+:[0-9]{12}:domain/(hai-|dom-)[a-z0-9]+$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "DomainId": {
-            "maxLength": 25,
-            "minLength": 20,
-            "pattern": "^(hai-|dom-)[a-z0-9]+$",
-            "type": "string",
-        },
-        "EncryptionContext": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionType": {
-                    "enum": ["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"],
-                    "type": "string",
-                }
-            },
-            "required": ["EncryptionType"],
-            "type": "object",
-        },
-        "Name": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "Status": {"enum": ["ACTIVE", "DELETING", "DELETED"], "type": "string"},
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name"],
-}
-
 
 class Domain(_Resource):
-    """AWS::HealthAgent::Domain: Resource Type definition for AWS::HealthAgent::Domain. Creates and manages a HealthAgent Domain resource.
+    """AWS::HealthAgent::Domain: Resource Type definition for AWS::HealthAgent::Domain. Creates and
+    manages a HealthAgent Domain resource.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: DomainId.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, CreatedAt, DomainId, EncryptionContext, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-healthagent-domain.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -158,35 +115,44 @@ class Domain(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "domain.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the Domain."""
     CreatedAt: str
+    """The timestamp when the Domain was created."""
     DomainId: str
+    """The unique identifier of the Domain."""
     EncryptionContext: DomainEncryptionContextDict
+    """Encryption context for the Domain."""
     Status: Literal["ACTIVE", "DELETING", "DELETED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the Domain."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     Tags: list[DomainTagsItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Tags: list[DomainTagsItem | DomainTagsItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::HealthAgent::Domain; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Tags: list[DomainTagsItem | DomainTagsItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::HealthAgent::Domain; `await` it inside an App to deploy it.
-
-            Name: The name of the Domain.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the Domain. Create-only: changing it replaces the resource. Required.
             Tags: Tags associated with the Domain.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

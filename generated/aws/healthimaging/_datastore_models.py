@@ -7,7 +7,7 @@ Imported on first use by datastore.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,16 +19,46 @@ __all__ = [
 
 
 class DatastoreProps(DeferredModel):
-    DatastoreName: str | None = None
-    KmsKeyArn: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::HealthImaging::Datastore.
+    """
+
+    DatastoreName: Annotated[
+        str | None,
+        Field(
+            description="User friendly name for Datastore. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="ARN referencing a KMS key or KMS key alias. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A Map of key value pairs for Tags. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class DatastoreAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DatastoreArn: str | None = None
-    DatastoreId: str | None = None
-    DatastoreStatus: (
-        Literal["CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED"] | None
-    ) = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::HealthImaging::Datastore, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the data store was created.")
+    ] = None
+    DatastoreArn: Annotated[str | None, Field(description="The Datastore's ARN.")] = None
+    DatastoreId: Annotated[
+        str | None, Field(description="Pattern: ^[0-9a-z]{32}$ Length: 0 to 32 characters.")
+    ] = None
+    DatastoreStatus: Annotated[
+        Literal["CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED"] | None,
+        Field(description="A string to denote the Datastore's state."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the data store was created.")
+    ] = None

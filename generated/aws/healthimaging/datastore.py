@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,16 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::HealthImaging::Datastore",
     schema_file="aws-healthimaging-datastore.json",
     primary_identifier=("/DatastoreId",),
-    additional_identifiers=(),
     read_only=("/DatastoreArn", "/CreatedAt", "/UpdatedAt", "/DatastoreId", "/DatastoreStatus"),
     create_only=("/DatastoreName", "/Tags", "/KmsKeyArn"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,61 +69,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CreatedAt": {"type": "string"},
-        "DatastoreArn": {
-            "maxLength": 127,
-            "minLength": 1,
-            "pattern": "^arn:aws((-us-gov)|(-iso)|(-iso-b)|(-cn))?:medical-imaging:[a-z0-9-]+:[0-9]{12}:datastore/[0-9a-z]{32}(/imageset/[0-9a-z]{32})?$",
-            "type": "string",
-        },
-        "DatastoreId": {
-            "maxLength": 32,
-            "minLength": 0,
-            "pattern": "^[0-9a-z]{32}$",
-            "type": "string",
-        },
-        "DatastoreName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9._/#-]+$",
-            "type": "string",
-        },
-        "DatastoreStatus": {
-            "enum": ["CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED"],
-            "maxLength": 127,
-            "minLength": 1,
-            "type": "string",
-        },
-        "KmsKeyArn": {"maxLength": 512, "minLength": 1, "type": "string"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {"^.+$": {"maxLength": 256, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "properties": {
-        "CreatedAt": {"$ref": "#/definitions/CreatedAt"},
-        "DatastoreArn": {"$ref": "#/definitions/DatastoreArn"},
-        "DatastoreId": {"$ref": "#/definitions/DatastoreId"},
-        "DatastoreName": {"$ref": "#/definitions/DatastoreName"},
-        "DatastoreStatus": {"$ref": "#/definitions/DatastoreStatus"},
-        "KmsKeyArn": {"$ref": "#/definitions/KmsKeyArn"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "UpdatedAt": {"$ref": "#/definitions/UpdatedAt"},
-    },
-    "required": [],
-}
-
 
 class Datastore(_Resource):
     """AWS::HealthImaging::Datastore: Definition of AWS::HealthImaging::Datastore Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DatastoreId.
+    Replaced when any of these change (create-only): DatastoreName, Tags, KmsKeyArn.
+    Read-only attributes (known once deployed): CreatedAt, DatastoreArn, DatastoreId,
+    DatastoreStatus, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-healthimaging-datastore.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -136,35 +87,49 @@ class Datastore(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DatastoreAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "datastore.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp when the data store was created."""
     DatastoreArn: str
+    """The Datastore's ARN."""
     DatastoreId: str
+    """Pattern: ^[0-9a-z]{32}$ Length: 0 to 32 characters."""
     DatastoreStatus: Literal["CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED"]
+    """A string to denote the Datastore's state."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the data store was created."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DatastoreName: str
     KmsKeyArn: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DatastoreName: str | None = None,
+        KmsKeyArn: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::HealthImaging::Datastore; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DatastoreName: str | None = None,
-            KmsKeyArn: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::HealthImaging::Datastore; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DatastoreName: User friendly name for Datastore. Create-only: changing it replaces the
+                resource.
+            KmsKeyArn: ARN referencing a KMS key or KMS key alias. Create-only: changing it replaces
+                the resource.
+            Tags: A Map of key value pairs for Tags. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by data_transformation_profile.py, which re-exports every 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,54 +24,140 @@ __all__ = [
 
 
 class ExistingVersionedProfileSource(DeferredModel):
+    """
+    Create the profile by cloning a specific version of an existing profile.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProfileId: str
-    Version: int
+    ProfileId: Annotated[
+        str, Field(description="The unique identifier of the source profile to clone.")
+    ]
+    Version: Annotated[int, Field(description="The version number of the source profile to clone.")]
 
 
 class ProfileMappingSource(DeferredModel):
+    """
+    Create the profile from raw Velocity template mapping content.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProfileMapping: Annotated[dict[str, Any], Field(max_length=0)]
+    ProfileMapping: Annotated[
+        dict[str, str],
+        Field(description="Map of template file paths to their Velocity template content."),
+    ]
 
 
 class StarterProfileSource(DeferredModel):
+    """
+    Create the profile from a predefined starter profile of transformation templates.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    StarterProfileName: str
+    StarterProfileName: Annotated[
+        str, Field(description="The name of the starter profile to seed the profile from.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the profile.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class DataTransformationProfileAttributes(DeferredModel):
-    Arn: str | None = None
-    ProfileId: str | None = None
-    TargetFormat: Literal["FHIR_R4"] | None = None
+    """
+    The read-only attributes of a AWS::HealthLake::DataTransformationProfile, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the data transformation profile."),
+    ] = None
+    ProfileId: Annotated[
+        str | None,
+        Field(
+            description="The unique, server-generated identifier of the profile (32-character lowercase hexadecimal)."
+        ),
+    ] = None
+    TargetFormat: Annotated[
+        Literal["FHIR_R4"] | None,
+        Field(description="The target format that this profile converts to. Always FHIR_R4."),
+    ] = None
 
 
 class DataTransformationProfileSource(DeferredModel):
+    """
+    The source from which to create the profile's initial template content. Exactly one of the members must be specified. Use StarterProfile (C-CDA only), ProfileMapping (C-CDA or CSV), or ExistingVersionedProfileId to clone an existing profile. Each produces a published profile.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExistingVersionedProfileId: ExistingVersionedProfileSource | None = None
-    ProfileMapping: ProfileMappingSource | None = None
-    StarterProfile: StarterProfileSource | None = None
+    ExistingVersionedProfileId: Annotated[
+        ExistingVersionedProfileSource | None,
+        Field(
+            description="Create the profile by cloning a specific version of an existing profile."
+        ),
+    ] = None
+    ProfileMapping: Annotated[
+        ProfileMappingSource | None,
+        Field(description="Create the profile from raw Velocity template mapping content."),
+    ] = None
+    StarterProfile: Annotated[
+        StarterProfileSource | None,
+        Field(
+            description="Create the profile from a predefined starter profile of transformation templates."
+        ),
+    ] = None
 
 
 class DataTransformationProfileProps(DeferredModel):
-    KmsKeyId: str | None = None
-    ProfileDescription: str | None = None
-    ProfileName: str
-    Source: DataTransformationProfileSource | None = None
-    SourceFormat: Literal["CCDA", "CSV"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::HealthLake::DataTransformationProfile.
+    """
+
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The identifier (key ID or ARN) of a customer-managed KMS key used to encrypt the profile's template content at rest. If omitted, an AWS owned key is used. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ProfileDescription: Annotated[
+        str | None,
+        Field(
+            description="A human-readable description of the profile's purpose. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProfileName: Annotated[
+        str,
+        Field(
+            description="The human-readable name of the profile. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Source: Annotated[
+        DataTransformationProfileSource | None,
+        Field(
+            description="The source from which to create the profile's initial template content. Exactly one of the members must be specified. Use StarterProfile (C-CDA only), ProfileMapping (C-CDA or CSV), or ExistingVersionedProfileId to clone an existing profile. Each produces a published profile. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SourceFormat: Annotated[
+        Literal["CCDA", "CSV"],
+        Field(
+            description="The source format that this profile converts from. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="An array of key-value pairs to apply to this profile.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by fhir_datastore.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FHIRDatastoreAnalyticsConfiguration",
@@ -28,91 +28,228 @@ __all__ = [
 
 
 class FHIRDatastoreAnalyticsConfiguration(DeferredModel):
+    """
+    The analytics configuration for the Data Store. Omitted when the Data Store can't carry analytics.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["ENABLED", "PAUSED"]
+    Status: Annotated[
+        Literal["ENABLED", "PAUSED"], Field(description="The analytics status for the Data Store.")
+    ]
 
 
 class FHIRDatastoreCreatedAt(DeferredModel):
+    """
+    The time that a Data Store was created.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Nanos: int
-    Seconds: str
+    Nanos: Annotated[int, Field(description="Nanoseconds.")]
+    Seconds: Annotated[str, Field(description="Seconds since epoch.")]
 
 
 class FHIRDatastoreIdentityProviderConfiguration(DeferredModel):
+    """
+    The identity provider configuration for the datastore
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationStrategy: Literal["SMART_ON_FHIR_V1", "AWS_AUTH", "SMART_ON_FHIR"]
-    FineGrainedAuthorizationEnabled: bool | None = None
-    IdpLambdaArn: str | None = None
-    Metadata: str | None = None
+    AuthorizationStrategy: Annotated[
+        Literal["SMART_ON_FHIR_V1", "AWS_AUTH", "SMART_ON_FHIR"],
+        Field(
+            description="Type of Authorization Strategy. The two types of supported Authorization strategies are SMART_ON_FHIR_V1 and AWS_AUTH."
+        ),
+    ]
+    FineGrainedAuthorizationEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Flag to indicate if fine-grained authorization will be enabled for the datastore"
+        ),
+    ] = None
+    IdpLambdaArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Lambda function that will be used to decode the access token created by the authorization server."
+        ),
+    ] = None
+    Metadata: Annotated[
+        str | None,
+        Field(description="The JSON metadata elements for identity provider configuration."),
+    ] = None
 
 
 class FHIRDatastoreKmsEncryptionConfig(DeferredModel):
+    """
+    The customer-managed-key (CMK) used when creating a Data Store. If a customer owned key is not specified, an AWS owned key will be used for encryption.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CmkType: Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KMS_KEY"]
-    KmsKeyId: str | None = None
+    CmkType: Annotated[
+        Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KMS_KEY"],
+        Field(
+            description="The type of customer-managed-key (CMK) used for encryption. The two types of supported CMKs are customer owned CMKs and AWS owned CMKs."
+        ),
+    ]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The KMS encryption key id/alias used to encrypt the Data Store contents at rest."
+        ),
+    ] = None
 
 
 class FHIRDatastoreNlpConfiguration(DeferredModel):
+    """
+    The natural language processing (NLP) configuration for the Data Store.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["ENABLED", "DISABLED"]
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="The NLP status for the Data Store.")
+    ]
 
 
 class FHIRDatastorePreloadDataConfig(DeferredModel):
+    """
+    The preloaded data configuration for the Data Store. Only data preloaded from Synthea is supported.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PreloadDataType: Literal["SYNTHEA"]
+    PreloadDataType: Annotated[
+        Literal["SYNTHEA"],
+        Field(description="The type of preloaded data. Only Synthea preloaded data is supported."),
+    ]
 
 
 class FHIRDatastoreProfileConfiguration(DeferredModel):
+    """
+    The profile configuration for the Data Store.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultProfiles: list[str]
+    DefaultProfiles: Annotated[
+        list[str],
+        Field(
+            description="The FHIR profiles the Data Store validates resources against by default, for example us-core-3.1.1."
+        ),
+    ]
 
 
 class FHIRDatastoreSseConfiguration(DeferredModel):
+    """
+    The server-side encryption key configuration for a customer provided encryption key.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsEncryptionConfig: FHIRDatastoreKmsEncryptionConfig
+    KmsEncryptionConfig: Annotated[
+        FHIRDatastoreKmsEncryptionConfig,
+        Field(
+            description="The customer-managed-key (CMK) used when creating a Data Store. If a customer owned key is not specified, an AWS owned key will be used for encryption."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair. A tag consists of a tag key and a tag value. Tag keys and tag values are both required, but tag values can be empty (null) strings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class FHIRDatastoreAttributes(DeferredModel):
-    CreatedAt: FHIRDatastoreCreatedAt | None = None
-    DatastoreArn: str | None = None
-    DatastoreEndpoint: str | None = None
-    DatastoreId: str | None = None
-    DatastoreStatus: (
-        Literal["CREATING", "ACTIVE", "UPDATING", "UPDATE_FAILED", "DELETING", "DELETED"] | None
-    ) = None
+    """
+    The read-only attributes of a AWS::HealthLake::FHIRDatastore, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        FHIRDatastoreCreatedAt | None, Field(description="The time that a Data Store was created.")
+    ] = None
+    DatastoreArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name used in the creation of the Data Store."),
+    ] = None
+    DatastoreEndpoint: Annotated[
+        str | None,
+        Field(
+            description="The AWS endpoint for the Data Store. Each Data Store will have it's own endpoint with Data Store ID in the endpoint URL."
+        ),
+    ] = None
+    DatastoreId: Annotated[
+        str | None, Field(description="The AWS-generated ID number for the Data Store.")
+    ] = None
+    DatastoreStatus: Annotated[
+        Literal["CREATING", "ACTIVE", "UPDATING", "UPDATE_FAILED", "DELETING", "DELETED"] | None,
+        Field(
+            description="The status of the Data Store. Possible statuses are 'CREATING', 'ACTIVE', 'UPDATING', 'UPDATE_FAILED', 'DELETING', or 'DELETED'."
+        ),
+    ] = None
 
 
 class FHIRDatastoreProps(DeferredModel):
-    AnalyticsConfiguration: FHIRDatastoreAnalyticsConfiguration | None = None
-    DatastoreName: str | None = None
-    DatastoreTypeVersion: Literal["R4"]
-    IdentityProviderConfiguration: FHIRDatastoreIdentityProviderConfiguration | None = None
-    NlpConfiguration: FHIRDatastoreNlpConfiguration | None = None
-    PreloadDataConfig: FHIRDatastorePreloadDataConfig | None = None
-    ProfileConfiguration: FHIRDatastoreProfileConfiguration | None = None
-    SseConfiguration: FHIRDatastoreSseConfiguration | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::HealthLake::FHIRDatastore.
+    """
+
+    AnalyticsConfiguration: Annotated[
+        FHIRDatastoreAnalyticsConfiguration | None,
+        Field(
+            description="The analytics configuration for the Data Store. Omitted when the Data Store can't carry analytics."
+        ),
+    ] = None
+    DatastoreName: Annotated[
+        str | None, Field(description="The user-generated name for the Data Store.")
+    ] = None
+    DatastoreTypeVersion: Annotated[
+        Literal["R4"],
+        Field(
+            description="The FHIR version. Only R4 version data is supported. Create-only: changing it replaces the resource."
+        ),
+    ]
+    IdentityProviderConfiguration: Annotated[
+        FHIRDatastoreIdentityProviderConfiguration | None,
+        Field(description="The identity provider configuration for the datastore"),
+    ] = None
+    NlpConfiguration: Annotated[
+        FHIRDatastoreNlpConfiguration | None,
+        Field(
+            description="The natural language processing (NLP) configuration for the Data Store."
+        ),
+    ] = None
+    PreloadDataConfig: Annotated[
+        FHIRDatastorePreloadDataConfig | None,
+        Field(
+            description="The preloaded data configuration for the Data Store. Only data preloaded from Synthea is supported. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProfileConfiguration: Annotated[
+        FHIRDatastoreProfileConfiguration | None,
+        Field(description="The profile configuration for the Data Store."),
+    ] = None
+    SseConfiguration: Annotated[
+        FHIRDatastoreSseConfiguration | None,
+        Field(
+            description="The server-side encryption key configuration for a customer provided encryption key. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,50 +71,57 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataTransformationProfileSourceDict = TypedDict(
-    "DataTransformationProfileSourceDict",
-    {
-        "ExistingVersionedProfileId": "ExistingVersionedProfileSourceDict",
-        "ProfileMapping": "ProfileMappingSourceDict",
-        "StarterProfile": "StarterProfileSourceDict",
-    },
-    total=False,
-)
 
-ExistingVersionedProfileSourceDict = TypedDict(
-    "ExistingVersionedProfileSourceDict",
-    {
-        "ProfileId": "Required[str]",
-        "Version": "Required[int]",
-    },
-    total=False,
-)
+class DataTransformationProfileSourceDict(TypedDict, total=False):
+    """DataTransformationProfileSource as a plain dict: The source from which to create the
+    profile's initial template content. Exactly one of the members must be specified. Use
+    StarterProfile (C-CDA only), ProfileMapping (C-CDA or CSV), or ExistingVersionedProfileId to
+    clone an existing profile. Each produces a published profile."""
 
-ProfileMappingSourceDict = TypedDict(
-    "ProfileMappingSourceDict",
-    {
-        "ProfileMapping": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+    ExistingVersionedProfileId: ExistingVersionedProfileSourceDict
+    """Create the profile by cloning a specific version of an existing profile."""
+    ProfileMapping: ProfileMappingSourceDict
+    """Create the profile from raw Velocity template mapping content."""
+    StarterProfile: StarterProfileSourceDict
+    """Create the profile from a predefined starter profile of transformation templates."""
 
-StarterProfileSourceDict = TypedDict(
-    "StarterProfileSourceDict",
-    {
-        "StarterProfileName": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ExistingVersionedProfileSourceDict(TypedDict, total=False):
+    """ExistingVersionedProfileSource as a plain dict: Create the profile by cloning a specific
+    version of an existing profile."""
 
+    ProfileId: Required[str]
+    """The unique identifier of the source profile to clone."""
+    Version: Required[int]
+    """The version number of the source profile to clone."""
+
+
+class ProfileMappingSourceDict(TypedDict, total=False):
+    """ProfileMappingSource as a plain dict: Create the profile from raw Velocity template mapping
+    content."""
+
+    ProfileMapping: Required[dict[str, str]]
+    """Map of template file paths to their Velocity template content."""
+
+
+class StarterProfileSourceDict(TypedDict, total=False):
+    """StarterProfileSource as a plain dict: Create the profile from a predefined starter profile of
+    transformation templates."""
+
+    StarterProfileName: Required[str]
+    """The name of the starter profile to seed the profile from."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the profile."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::HealthLake::DataTransformationProfile",
     schema_file="aws-healthlake-datatransformationprofile.json",
@@ -119,17 +130,10 @@ METADATA = _TypeMetadata(
     read_only=("/Arn", "/ProfileId", "/TargetFormat"),
     create_only=("/ProfileName", "/SourceFormat", "/Source", "/KmsKeyId", "/ProfileDescription"),
     write_only=("/Source", "/KmsKeyId"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ProfileName", "SourceFormat"),
     list_required=("SourceFormat",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -139,82 +143,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ExistingVersionedProfileSource": {
-            "additionalProperties": False,
-            "properties": {"ProfileId": {"type": "string"}, "Version": {"type": "integer"}},
-            "required": ["ProfileId", "Version"],
-            "type": "object",
-        },
-        "ProfileMappingSource": {
-            "additionalProperties": False,
-            "properties": {
-                "ProfileMapping": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^.+$": {"type": "string"}},
-                    "type": "object",
-                }
-            },
-            "required": ["ProfileMapping"],
-            "type": "object",
-        },
-        "Source": {
-            "additionalProperties": False,
-            "properties": {
-                "ExistingVersionedProfileId": {
-                    "$ref": "#/definitions/ExistingVersionedProfileSource"
-                },
-                "ProfileMapping": {"$ref": "#/definitions/ProfileMappingSource"},
-                "StarterProfile": {"$ref": "#/definitions/StarterProfileSource"},
-            },
-            "type": "object",
-        },
-        "StarterProfileSource": {
-            "additionalProperties": False,
-            "properties": {"StarterProfileName": {"type": "string"}},
-            "required": ["StarterProfileName"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws(-[a-z]+)*:healthlake:[a-z0-9-]+:[0-9]{12}:dataTransformationProfile/[a-f0-9]{32}$",
-            "type": "string",
-        },
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "maxLength": 2048, "minLength": 1, "type": "string"},
-        "ProfileDescription": {"maxLength": 1000, "minLength": 0, "type": "string"},
-        "ProfileId": {
-            "maxLength": 32,
-            "minLength": 32,
-            "pattern": "^[a-f0-9]{32}$",
-            "type": "string",
-        },
-        "ProfileName": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "Source": {"$ref": "#/definitions/Source"},
-        "SourceFormat": {"enum": ["CCDA", "CSV"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TargetFormat": {"enum": ["FHIR_R4"], "type": "string"},
-    },
-    "required": ["ProfileName", "SourceFormat"],
-}
-
 
 class DataTransformationProfile(_Resource):
-    """AWS::HealthLake::DataTransformationProfile: Creates a Data Transformation Profile in AWS HealthLake that converts healthcare data from a source format (such as C-CDA or CSV) into FHIR R4. A prof...
+    """AWS::HealthLake::DataTransformationProfile: Creates a Data Transformation Profile in AWS
+    HealthLake that converts healthcare data from a source format (such as C-CDA or CSV) into FHIR
+    R4. A profile is immutable once created; to change its template content, replace the resource.
+    Only its tags can be updated in place.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ProfileId.
+    Replaced when any of these change (create-only): ProfileName, SourceFormat, Source, KmsKeyId,
+    ProfileDescription.
+    Write-only (sent to AWS, never read back): Source, KmsKeyId.
+    Read-only attributes (known once deployed): Arn, ProfileId, TargetFormat.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-healthlake-datatransformationprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -224,13 +168,19 @@ class DataTransformationProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataTransformationProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "data_transformation_profile.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the data transformation profile."""
     ProfileId: str
+    """The unique, server-generated identifier of the profile (32-character lowercase hexadecimal)."""
     TargetFormat: Literal["FHIR_R4"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The target format that this profile converts to. Always FHIR_R4."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     KmsKeyId: str
     ProfileDescription: str
     ProfileName: str
@@ -238,32 +188,44 @@ class DataTransformationProfile(_Resource):
     SourceFormat: Literal["CCDA", "CSV"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ProfileName: str,
+        SourceFormat: Literal["CCDA", "CSV"],
+        KmsKeyId: str | None = None,
+        ProfileDescription: str | None = None,
+        Source: DataTransformationProfileSource | DataTransformationProfileSourceDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::HealthLake::DataTransformationProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ProfileName: str,
-            SourceFormat: Literal["CCDA", "CSV"],
-            KmsKeyId: str | None = None,
-            ProfileDescription: str | None = None,
-            Source: DataTransformationProfileSource
-            | DataTransformationProfileSourceDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::HealthLake::DataTransformationProfile; `await` it inside an App to deploy it.
-
-            KmsKeyId: The identifier (key ID or ARN) of a customer-managed KMS key used to encrypt the profile's template content at rest.
-            ProfileDescription: A human-readable description of the profile's purpose.
-            ProfileName: The human-readable name of the profile.
-            SourceFormat: The source format that this profile converts from.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ProfileName: The human-readable name of the profile. Create-only: changing it replaces
+                the resource. Required.
+            SourceFormat: The source format that this profile converts from. Create-only: changing
+                it replaces the resource. Required.
+            KmsKeyId: The identifier (key ID or ARN) of a customer-managed KMS key used to encrypt
+                the profile's template content at rest. If omitted, an AWS owned key is used.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            ProfileDescription: A human-readable description of the profile's purpose. Create-only:
+                changing it replaces the resource.
+            Source: The source from which to create the profile's initial template content. Exactly
+                one of the members must be specified. Use StarterProfile (C-CDA only),
+                ProfileMapping (C-CDA or CSV), or ExistingVersionedProfileId to clone an existing
+                profile. Each produces a published profile. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
             Tags: An array of key-value pairs to apply to this profile.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

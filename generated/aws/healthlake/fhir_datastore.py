@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,89 +87,101 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FHIRDatastoreAnalyticsConfigurationDict = TypedDict(
-    "FHIRDatastoreAnalyticsConfigurationDict",
-    {
-        "Status": "Required[Literal['ENABLED', 'PAUSED']]",
-    },
-    total=False,
-)
 
-FHIRDatastoreCreatedAtDict = TypedDict(
-    "FHIRDatastoreCreatedAtDict",
-    {
-        "Nanos": "Required[int]",
-        "Seconds": "Required[str]",
-    },
-    total=False,
-)
+class FHIRDatastoreAnalyticsConfigurationDict(TypedDict, total=False):
+    """FHIRDatastoreAnalyticsConfiguration as a plain dict: The analytics configuration for the Data
+    Store. Omitted when the Data Store can't carry analytics."""
 
-FHIRDatastoreIdentityProviderConfigurationDict = TypedDict(
-    "FHIRDatastoreIdentityProviderConfigurationDict",
-    {
-        "AuthorizationStrategy": "Required[Literal['SMART_ON_FHIR_V1', 'AWS_AUTH', 'SMART_ON_FHIR']]",
-        "FineGrainedAuthorizationEnabled": "bool",
-        "IdpLambdaArn": "str",
-        "Metadata": "str",
-    },
-    total=False,
-)
+    Status: Required[Literal["ENABLED", "PAUSED"]]
+    """The analytics status for the Data Store."""
 
-FHIRDatastoreKmsEncryptionConfigDict = TypedDict(
-    "FHIRDatastoreKmsEncryptionConfigDict",
-    {
-        "CmkType": "Required[Literal['CUSTOMER_MANAGED_KMS_KEY', 'AWS_OWNED_KMS_KEY']]",
-        "KmsKeyId": "str",
-    },
-    total=False,
-)
 
-FHIRDatastoreNlpConfigurationDict = TypedDict(
-    "FHIRDatastoreNlpConfigurationDict",
-    {
-        "Status": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
+class FHIRDatastoreCreatedAtDict(TypedDict, total=False):
+    """FHIRDatastoreCreatedAt as a plain dict: The time that a Data Store was created."""
 
-FHIRDatastorePreloadDataConfigDict = TypedDict(
-    "FHIRDatastorePreloadDataConfigDict",
-    {
-        "PreloadDataType": "Required[Literal['SYNTHEA']]",
-    },
-    total=False,
-)
+    Nanos: Required[int]
+    """Nanoseconds."""
+    Seconds: Required[str]
+    """Seconds since epoch."""
 
-FHIRDatastoreProfileConfigurationDict = TypedDict(
-    "FHIRDatastoreProfileConfigurationDict",
-    {
-        "DefaultProfiles": "Required[list[str]]",
-    },
-    total=False,
-)
 
-FHIRDatastoreSseConfigurationDict = TypedDict(
-    "FHIRDatastoreSseConfigurationDict",
-    {
-        "KmsEncryptionConfig": "Required[FHIRDatastoreKmsEncryptionConfigDict]",
-    },
-    total=False,
-)
+class FHIRDatastoreIdentityProviderConfigurationDict(TypedDict, total=False):
+    """FHIRDatastoreIdentityProviderConfiguration as a plain dict: The identity provider
+    configuration for the datastore"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AuthorizationStrategy: Required[Literal["SMART_ON_FHIR_V1", "AWS_AUTH", "SMART_ON_FHIR"]]
+    """Type of Authorization Strategy. The two types of supported Authorization strategies are
+    SMART_ON_FHIR_V1 and AWS_AUTH."""
+    FineGrainedAuthorizationEnabled: bool
+    """Flag to indicate if fine-grained authorization will be enabled for the datastore"""
+    IdpLambdaArn: str
+    """The Amazon Resource Name (ARN) of the Lambda function that will be used to decode the access
+    token created by the authorization server."""
+    Metadata: str
+    """The JSON metadata elements for identity provider configuration."""
 
+
+class FHIRDatastoreKmsEncryptionConfigDict(TypedDict, total=False):
+    """FHIRDatastoreKmsEncryptionConfig as a plain dict: The customer-managed-key (CMK) used when
+    creating a Data Store. If a customer owned key is not specified, an AWS owned key will be used
+    for encryption."""
+
+    CmkType: Required[Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KMS_KEY"]]
+    """The type of customer-managed-key (CMK) used for encryption. The two types of supported CMKs
+    are customer owned CMKs and AWS owned CMKs."""
+    KmsKeyId: str
+    """The KMS encryption key id/alias used to encrypt the Data Store contents at rest."""
+
+
+class FHIRDatastoreNlpConfigurationDict(TypedDict, total=False):
+    """FHIRDatastoreNlpConfiguration as a plain dict: The natural language processing (NLP)
+    configuration for the Data Store."""
+
+    Status: Required[Literal["ENABLED", "DISABLED"]]
+    """The NLP status for the Data Store."""
+
+
+class FHIRDatastorePreloadDataConfigDict(TypedDict, total=False):
+    """FHIRDatastorePreloadDataConfig as a plain dict: The preloaded data configuration for the Data
+    Store. Only data preloaded from Synthea is supported."""
+
+    PreloadDataType: Required[Literal["SYNTHEA"]]
+    """The type of preloaded data. Only Synthea preloaded data is supported."""
+
+
+class FHIRDatastoreProfileConfigurationDict(TypedDict, total=False):
+    """FHIRDatastoreProfileConfiguration as a plain dict: The profile configuration for the Data
+    Store."""
+
+    DefaultProfiles: Required[list[str]]
+    """The FHIR profiles the Data Store validates resources against by default, for example
+    us-core-3.1.1."""
+
+
+class FHIRDatastoreSseConfigurationDict(TypedDict, total=False):
+    """FHIRDatastoreSseConfiguration as a plain dict: The server-side encryption key configuration
+    for a customer provided encryption key."""
+
+    KmsEncryptionConfig: Required[FHIRDatastoreKmsEncryptionConfigDict]
+    """The customer-managed-key (CMK) used when creating a Data Store. If a customer owned key is
+    not specified, an AWS owned key will be used for encryption."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair. A tag consists of a tag key and a tag value. Tag keys
+    and tag values are both required, but tag values can be empty (null) strings."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::HealthLake::FHIRDatastore",
     schema_file="aws-healthlake-fhirdatastore.json",
     primary_identifier=("/DatastoreId",),
-    additional_identifiers=(),
     read_only=(
         "/CreatedAt",
         "/DatastoreArn",
@@ -174,18 +190,9 @@ METADATA = _TypeMetadata(
         "/DatastoreStatus",
     ),
     create_only=("/DatastoreTypeVersion", "/PreloadDataConfig", "/SseConfiguration"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ProfileConfiguration/DefaultProfiles", "/Tags"),
     required=("DatastoreTypeVersion",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 360,
         "read": 120,
@@ -195,160 +202,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AnalyticsConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Status": {"enum": ["ENABLED", "PAUSED"], "type": "string"}},
-            "required": ["Status"],
-            "type": "object",
-        },
-        "CreatedAt": {
-            "additionalProperties": False,
-            "properties": {"Nanos": {"type": "integer"}, "Seconds": {"type": "string"}},
-            "required": ["Seconds", "Nanos"],
-            "type": "object",
-        },
-        "DatastoreArn": {
-            "pattern": "^arn:aws((-us-gov)|(-iso)|(-iso-b)|(-cn))?:healthlake:[a-zA-Z0-9-]+:[0-9]{12}:datastore/.+?",
-            "type": "string",
-        },
-        "DatastoreEndpoint": {"maxLength": 10000, "type": "string"},
-        "DatastoreId": {"maxLength": 32, "minLength": 1, "type": "string"},
-        "DatastoreName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-%@]*)$",
-            "type": "string",
-        },
-        "DatastoreStatus": {
-            "enum": ["CREATING", "ACTIVE", "UPDATING", "UPDATE_FAILED", "DELETING", "DELETED"],
-            "type": "string",
-        },
-        "DatastoreTypeVersion": {"enum": ["R4"], "type": "string"},
-        "IdentityProviderConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationStrategy": {
-                    "enum": ["SMART_ON_FHIR_V1", "AWS_AUTH", "SMART_ON_FHIR"],
-                    "type": "string",
-                },
-                "FineGrainedAuthorizationEnabled": {"type": "boolean"},
-                "IdpLambdaArn": {
-                    "maxLength": 256,
-                    "minLength": 49,
-                    "pattern": "arn:aws[-a-z]*:lambda:[a-z]{2}-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9\\-_\\.]+(:(\\$LATEST|[a-zA-Z0-9\\-_]+))?",
-                    "type": "string",
-                },
-                "Metadata": {"type": "string"},
-            },
-            "required": ["AuthorizationStrategy"],
-            "type": "object",
-        },
-        "KmsEncryptionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CmkType": {
-                    "enum": ["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KMS_KEY"],
-                    "type": "string",
-                },
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 400,
-                    "minLength": 1,
-                    "pattern": "(arn:aws((-us-gov)|(-iso)|(-iso-b)|(-cn))?:kms:)?([a-z]{2}-[a-z]+(-[a-z]+)?-\\d:)?(\\d{12}:)?(((key/)?[a-zA-Z0-9-_]+)|(alias/[a-zA-Z0-9:/_-]+))",
-                    "type": "string",
-                },
-            },
-            "required": ["CmkType"],
-            "type": "object",
-        },
-        "NlpConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Status": {"enum": ["ENABLED", "DISABLED"], "type": "string"}},
-            "required": ["Status"],
-            "type": "object",
-        },
-        "PreloadDataConfig": {
-            "additionalProperties": False,
-            "properties": {"PreloadDataType": {"enum": ["SYNTHEA"], "type": "string"}},
-            "required": ["PreloadDataType"],
-            "type": "object",
-        },
-        "ProfileConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultProfiles": {
-                    "items": {
-                        "maxLength": 10000,
-                        "minLength": 0,
-                        "pattern": "^[\\P{M}\\p{M}]{0,10000}$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["DefaultProfiles"],
-            "type": "object",
-        },
-        "SseConfiguration": {
-            "additionalProperties": False,
-            "properties": {"KmsEncryptionConfig": {"$ref": "#/definitions/KmsEncryptionConfig"}},
-            "required": ["KmsEncryptionConfig"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AnalyticsConfiguration": {"$ref": "#/definitions/AnalyticsConfiguration"},
-        "CreatedAt": {"$ref": "#/definitions/CreatedAt"},
-        "DatastoreArn": {"$ref": "#/definitions/DatastoreArn"},
-        "DatastoreEndpoint": {"$ref": "#/definitions/DatastoreEndpoint"},
-        "DatastoreId": {"$ref": "#/definitions/DatastoreId"},
-        "DatastoreName": {"$ref": "#/definitions/DatastoreName"},
-        "DatastoreStatus": {"$ref": "#/definitions/DatastoreStatus"},
-        "DatastoreTypeVersion": {"$ref": "#/definitions/DatastoreTypeVersion"},
-        "IdentityProviderConfiguration": {"$ref": "#/definitions/IdentityProviderConfiguration"},
-        "NlpConfiguration": {"$ref": "#/definitions/NlpConfiguration"},
-        "PreloadDataConfig": {"$ref": "#/definitions/PreloadDataConfig"},
-        "ProfileConfiguration": {"$ref": "#/definitions/ProfileConfiguration"},
-        "SseConfiguration": {"$ref": "#/definitions/SseConfiguration"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["DatastoreTypeVersion"],
-}
-
 
 class FHIRDatastore(_Resource):
     """AWS::HealthLake::FHIRDatastore: HealthLake FHIR Datastore
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DatastoreId.
+    Replaced when any of these change (create-only): DatastoreTypeVersion, PreloadDataConfig,
+    SseConfiguration.
+    Read-only attributes (known once deployed): CreatedAt, DatastoreArn, DatastoreEndpoint,
+    DatastoreId, DatastoreStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-healthlake-fhirdatastore.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -356,17 +221,25 @@ class FHIRDatastore(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FHIRDatastoreAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "fhir_datastore.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: FHIRDatastoreCreatedAtDict
+    """The time that a Data Store was created."""
     DatastoreArn: str
+    """The Amazon Resource Name used in the creation of the Data Store."""
     DatastoreEndpoint: str
+    """The AWS endpoint for the Data Store. Each Data Store will have it's own endpoint with Data
+    Store ID in the endpoint URL."""
     DatastoreId: str
+    """The AWS-generated ID number for the Data Store."""
     DatastoreStatus: Literal[
         "CREATING", "ACTIVE", "UPDATING", "UPDATE_FAILED", "DELETING", "DELETED"
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the Data Store. Possible statuses are 'CREATING', 'ACTIVE', 'UPDATING',
+    'UPDATE_FAILED', 'DELETING', or 'DELETED'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AnalyticsConfiguration: FHIRDatastoreAnalyticsConfigurationDict
     DatastoreName: str
     DatastoreTypeVersion: Literal["R4"]
@@ -377,40 +250,57 @@ class FHIRDatastore(_Resource):
     SseConfiguration: FHIRDatastoreSseConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DatastoreTypeVersion: Literal["R4"],
+        AnalyticsConfiguration: FHIRDatastoreAnalyticsConfiguration
+        | FHIRDatastoreAnalyticsConfigurationDict
+        | None = None,
+        DatastoreName: str | None = None,
+        IdentityProviderConfiguration: FHIRDatastoreIdentityProviderConfiguration
+        | FHIRDatastoreIdentityProviderConfigurationDict
+        | None = None,
+        NlpConfiguration: FHIRDatastoreNlpConfiguration
+        | FHIRDatastoreNlpConfigurationDict
+        | None = None,
+        PreloadDataConfig: FHIRDatastorePreloadDataConfig
+        | FHIRDatastorePreloadDataConfigDict
+        | None = None,
+        ProfileConfiguration: FHIRDatastoreProfileConfiguration
+        | FHIRDatastoreProfileConfigurationDict
+        | None = None,
+        SseConfiguration: FHIRDatastoreSseConfiguration
+        | FHIRDatastoreSseConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::HealthLake::FHIRDatastore; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DatastoreTypeVersion: Literal["R4"],
-            AnalyticsConfiguration: FHIRDatastoreAnalyticsConfiguration
-            | FHIRDatastoreAnalyticsConfigurationDict
-            | None = None,
-            DatastoreName: str | None = None,
-            IdentityProviderConfiguration: FHIRDatastoreIdentityProviderConfiguration
-            | FHIRDatastoreIdentityProviderConfigurationDict
-            | None = None,
-            NlpConfiguration: FHIRDatastoreNlpConfiguration
-            | FHIRDatastoreNlpConfigurationDict
-            | None = None,
-            PreloadDataConfig: FHIRDatastorePreloadDataConfig
-            | FHIRDatastorePreloadDataConfigDict
-            | None = None,
-            ProfileConfiguration: FHIRDatastoreProfileConfiguration
-            | FHIRDatastoreProfileConfigurationDict
-            | None = None,
-            SseConfiguration: FHIRDatastoreSseConfiguration
-            | FHIRDatastoreSseConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::HealthLake::FHIRDatastore; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DatastoreTypeVersion: The FHIR version. Only R4 version data is supported. Create-only:
+                changing it replaces the resource. Required.
+            AnalyticsConfiguration: The analytics configuration for the Data Store. Omitted when the
+                Data Store can't carry analytics.
+            DatastoreName: The user-generated name for the Data Store.
+            IdentityProviderConfiguration: The identity provider configuration for the datastore
+            NlpConfiguration: The natural language processing (NLP) configuration for the Data
+                Store.
+            PreloadDataConfig: The preloaded data configuration for the Data Store. Only data
+                preloaded from Synthea is supported. Create-only: changing it replaces the resource.
+            ProfileConfiguration: The profile configuration for the Data Store.
+            SseConfiguration: The server-side encryption key configuration for a customer provided
+                encryption key. Create-only: changing it replaces the resource.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

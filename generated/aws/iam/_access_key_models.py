@@ -7,8 +7,10 @@ Imported on first use by access_key.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AccessKeyAttributes",
@@ -17,11 +19,23 @@ __all__ = [
 
 
 class AccessKeyProps(DeferredModel):
-    Serial: int | None = None
-    Status: str | None = None
-    UserName: str
+    """
+    The properties a program declares for a AWS::IAM::AccessKey.
+    """
+
+    Serial: Annotated[
+        int | None, Field(description="Type: int. Create-only: changing it replaces the resource.")
+    ] = None
+    Status: Annotated[str | None, Field(description="Type: str.")] = None
+    UserName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
 
 
 class AccessKeyAttributes(DeferredModel):
-    Id: str | None = None
-    SecretAccessKey: str | None = None
+    """
+    The read-only attributes of a AWS::IAM::AccessKey, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    SecretAccessKey: Annotated[str | None, Field(description="Type: str.")] = None

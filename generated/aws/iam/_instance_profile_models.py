@@ -7,8 +7,10 @@ Imported on first use by instance_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "InstanceProfileAttributes",
@@ -17,10 +19,33 @@ __all__ = [
 
 
 class InstanceProfileProps(DeferredModel):
-    InstanceProfileName: str | None = None
-    Path: str | None = None
-    Roles: list[str]
+    """
+    The properties a program declares for a AWS::IAM::InstanceProfile.
+    """
+
+    InstanceProfileName: Annotated[
+        str | None,
+        Field(
+            description="The name of the instance profile to create. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@- Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Path: Annotated[
+        str | None,
+        Field(
+            description="The path to the instance profile. For more information about paths, see [IAM Identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the *IAM User Guide*. This parameter is optional. If it is not included, it defaults to a slash (/). This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the ! (``\\u0021``) through the DEL character (``\\u007F``), including most punctuation characters, digits, and upper and lowercased letters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Roles: Annotated[
+        list[str],
+        Field(
+            description="The name of the role to associate with the instance profile. Only one role can be assigned to an EC2 instance at a time, and all applications on the instance share the same role and permissions."
+        ),
+    ]
 
 
 class InstanceProfileAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::IAM::InstanceProfile, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None

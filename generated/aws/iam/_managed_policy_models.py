@@ -7,9 +7,10 @@ Imported on first use by managed_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ManagedPolicyAttributes",
@@ -18,21 +19,64 @@ __all__ = [
 
 
 class ManagedPolicyProps(DeferredModel):
-    Description: str | None = None
-    Groups: list[str] | None = None
-    ManagedPolicyName: str | None = None
-    Path: str | None = None
-    PolicyDocument: Any
-    Roles: list[str] | None = None
-    Users: list[str] | None = None
+    """
+    The properties a program declares for a AWS::IAM::ManagedPolicy.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description='A friendly description of the policy. Typically used to store information about the permissions defined in the policy. For example, "Grants access to production DynamoDB tables." The policy description is immutable. After a value is assigned, it cannot be changed. Create-only: changing it replaces the resource.'
+        ),
+    ] = None
+    Groups: Annotated[
+        list[str] | None,
+        Field(
+            description="The name (friendly name, not ARN) of the group to attach the policy to. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-"
+        ),
+    ] = None
+    ManagedPolicyName: Annotated[
+        str | None,
+        Field(
+            description='The friendly name of the policy. If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name. If you specify a name, you must specify the ``CAPABILITY_NAMED_IAM`` value to acknowledge your template\'s capabilities. For more information, see [Acknowledging Resources in Templates](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-template.html#using-iam-capabilities). Naming an IAM resource can cause an unrecoverable error if you reuse the same template in multiple Regions. To prevent this, we recommend using ``Fn::Join`` and ``AWS::Region`` to create a Region-specific name, as in the following example: ``{"Fn::Join": ["", [{"Ref": "AWS::Region"}, {"Ref": "MyResourceName"}]]}``. Create-only: changing it replaces the resource.'
+        ),
+    ] = None
+    Path: Annotated[
+        str | None,
+        Field(
+            description="The path for the policy. For more information about paths, see [IAM identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the *IAM User Guide*. This parameter is optional. If it is not included, it defaults to a slash (/). This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the ! (``\\u0021``) through the DEL character (``\\u007F``), including most punctuation characters, digits, and upper and lowercased letters. You cannot use an asterisk (*) in the path name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PolicyDocument: Annotated[
+        Any,
+        Field(
+            description="Pattern: ^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$ Length: 1 to 131072 characters."
+        ),
+    ]
+    Roles: Annotated[
+        list[str] | None,
+        Field(
+            description="The name (friendly name, not ARN) of the role to attach the policy to. This parameter allows (per its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@- If an external policy (such as ``AWS::IAM::Policy`` or ``AWS::IAM::ManagedPolicy``) has a ``Ref`` to a role and if a resource (such as ``AWS::ECS::Service``) also has a ``Ref`` to the same role, add a ``DependsOn`` attribute to the resource to make the resource depend on the external policy. This dependency ensures that the role's policy is available throughout the resource's lifecycle. For example, when you delete a stack with an ``AWS::ECS::Service`` resource, the ``DependsOn`` attribute ensures that CFN deletes the ``AWS::ECS::Service`` resource before deleting its role's policy."
+        ),
+    ] = None
+    Users: Annotated[
+        list[str] | None,
+        Field(
+            description="The name (friendly name, not ARN) of the IAM user to attach the policy to. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-"
+        ),
+    ] = None
 
 
 class ManagedPolicyAttributes(DeferredModel):
-    AttachmentCount: int | None = None
-    CreateDate: str | None = None
-    DefaultVersionId: str | None = None
-    IsAttachable: bool | None = None
-    PermissionsBoundaryUsageCount: int | None = None
-    PolicyArn: str | None = None
-    PolicyId: str | None = None
-    UpdateDate: str | None = None
+    """
+    The read-only attributes of a AWS::IAM::ManagedPolicy, set by AWS.
+    """
+
+    AttachmentCount: Annotated[int | None, Field(description="Type: int.")] = None
+    CreateDate: Annotated[str | None, Field(description="Type: str.")] = None
+    DefaultVersionId: Annotated[str | None, Field(description="Type: str.")] = None
+    IsAttachable: Annotated[bool | None, Field(description="Type: bool.")] = None
+    PermissionsBoundaryUsageCount: Annotated[int | None, Field(description="Type: int.")] = None
+    PolicyArn: Annotated[str | None, Field(description="Type: str.")] = None
+    PolicyId: Annotated[str | None, Field(description="Type: str.")] = None
+    UpdateDate: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,9 +7,10 @@ Imported on first use by oidc_provider.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OIDCProviderAttributes",
@@ -19,19 +20,55 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class OIDCProviderAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::IAM::OIDCProvider, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Amazon Resource Name (ARN) of the OIDC provider")
+    ] = None
 
 
 class OIDCProviderProps(DeferredModel):
-    ClientIdList: list[str] | None = None
-    Tags: list[Tag] | None = None
-    ThumbprintList: list[str] | None = None
-    Url: str | None = None
+    """
+    The properties a program declares for a AWS::IAM::OIDCProvider.
+    """
+
+    ClientIdList: Annotated[
+        list[str] | None, Field(description="Each item: Length: 1 to 255 characters.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 50 items.")] = None
+    ThumbprintList: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at most 5 items. Each item: Pattern: [0-9A-Fa-f]{40} Length: exactly 40 characters."
+        ),
+    ] = None
+    Url: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None

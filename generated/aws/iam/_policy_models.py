@@ -7,9 +7,10 @@ Imported on first use by policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PolicyAttributes",
@@ -18,12 +19,45 @@ __all__ = [
 
 
 class PolicyProps(DeferredModel):
-    Groups: list[str] | None = None
-    PolicyDocument: dict[str, Any] | str
-    PolicyName: str
-    Roles: list[str] | None = None
-    Users: list[str] | None = None
+    """
+    The properties a program declares for a AWS::IAM::Policy.
+    """
+
+    Groups: Annotated[
+        list[str] | None,
+        Field(
+            description="The name of the group to associate the policy with. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-."
+        ),
+    ] = None
+    PolicyDocument: Annotated[
+        dict[str, Any] | str,
+        Field(
+            description="The policy document. You must provide policies in JSON format in IAM. However, for CFN templates formatted in YAML, you can provide the policy in JSON or YAML format. CFN always converts a YAML policy to JSON format before submitting it to IAM. The [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex) used to validate this parameter is a string of characters consisting of the following: + Any printable ASCII character ranging from the space character (``\\u0020``) through the end of the ASCII character range + The printable characters in the Basic Latin and Latin-1 Supplement character set (through ``\\u00FF``) + The special characters tab (``\\u0009``), line feed (``\\u000A``), and carriage return (``\\u000D``)"
+        ),
+    ]
+    PolicyName: Annotated[
+        str,
+        Field(
+            description="The name of the policy document. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-"
+        ),
+    ]
+    Roles: Annotated[
+        list[str] | None,
+        Field(
+            description="The name of the role to associate the policy with. This parameter allows (per its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@- If an external policy (such as ``AWS::IAM::Policy`` or ``AWS::IAM::ManagedPolicy``) has a ``Ref`` to a role and if a resource (such as ``AWS::ECS::Service``) also has a ``Ref`` to the same role, add a ``DependsOn`` attribute to the resource to make the resource depend on the external policy. This dependency ensures that the role's policy is available throughout the resource's lifecycle. For example, when you delete a stack with an ``AWS::ECS::Service`` resource, the ``DependsOn`` attribute ensures that CFN deletes the ``AWS::ECS::Service`` resource before deleting its role's policy."
+        ),
+    ] = None
+    Users: Annotated[
+        list[str] | None,
+        Field(
+            description="The name of the user to associate the policy with. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-"
+        ),
+    ] = None
 
 
 class PolicyAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IAM::Policy, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

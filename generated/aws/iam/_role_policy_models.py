@@ -7,9 +7,10 @@ Imported on first use by role_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "RolePolicyAttributes",
@@ -18,10 +19,31 @@ __all__ = [
 
 
 class RolePolicyProps(DeferredModel):
-    PolicyDocument: dict[str, Any] | str | None = None
-    PolicyName: str
-    RoleName: str
+    """
+    The properties a program declares for a AWS::IAM::RolePolicy.
+    """
+
+    PolicyDocument: Annotated[
+        dict[str, Any] | str | None,
+        Field(
+            description="Pattern: ^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$ Length: 1 to 131072 characters."
+        ),
+    ] = None
+    PolicyName: Annotated[
+        str,
+        Field(
+            description="The name of the policy document. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@- Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleName: Annotated[
+        str,
+        Field(
+            description="The name of the role to associate the policy with. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@- Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class RolePolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::IAM::RolePolicy, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by saml_provider.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SAMLPrivateKey",
@@ -21,31 +21,88 @@ __all__ = [
 
 
 class SAMLPrivateKey(DeferredModel):
+    """
+    The private key metadata for the SAML provider
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyId: str
-    Timestamp: str
+    KeyId: Annotated[str, Field(description="The unique identifier for the SAML private key.")]
+    Timestamp: Annotated[
+        str,
+        Field(
+            description='The date and time, in <a href=\\"http://www.iso.org/iso/iso8601\\">ISO 8601 date-time </a> format, when the private key was uploaded.'
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class SAMLProviderAttributes(DeferredModel):
-    Arn: str | None = None
-    SamlProviderUUID: str | None = None
+    """
+    The read-only attributes of a AWS::IAM::SAMLProvider, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Amazon Resource Name (ARN) of the SAML provider")
+    ] = None
+    SamlProviderUUID: Annotated[
+        str | None, Field(description="The unique identifier assigned to the SAML provider")
+    ] = None
 
 
 class SAMLProviderProps(DeferredModel):
-    AddPrivateKey: str | None = None
-    AssertionEncryptionMode: Literal["Allowed", "Required"] | None = None
-    Name: str | None = None
-    PrivateKeyList: list[SAMLPrivateKey] | None = None
-    RemovePrivateKey: str | None = None
-    SamlMetadataDocument: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IAM::SAMLProvider.
+    """
+
+    AddPrivateKey: Annotated[
+        str | None,
+        Field(
+            description="The private key from your external identity provider Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    AssertionEncryptionMode: Annotated[
+        Literal["Allowed", "Required"] | None,
+        Field(description="The encryption setting for the SAML provider"),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [\\w._-]+ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PrivateKeyList: Annotated[
+        list[SAMLPrivateKey] | None, Field(description="Items: at most 2 items.")
+    ] = None
+    RemovePrivateKey: Annotated[
+        str | None,
+        Field(
+            description="The Key ID of the private key to remove Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SamlMetadataDocument: Annotated[
+        str | None, Field(description="Length: 1000 to 10000000 characters.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 50 items.")] = None

@@ -7,9 +7,10 @@ Imported on first use by server_certificate.py, which re-exports every name here
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ServerCertificateAttributes",
@@ -19,21 +20,70 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ServerCertificateAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::IAM::ServerCertificate, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Amazon Resource Name (ARN) of the server certificate")
+    ] = None
 
 
 class ServerCertificateProps(DeferredModel):
-    CertificateBody: str | None = None
-    CertificateChain: str | None = None
-    Path: str | None = None
-    PrivateKey: str | None = None
-    ServerCertificateName: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IAM::ServerCertificate.
+    """
+
+    CertificateBody: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+ Length: 1 to 16384 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CertificateChain: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+ Length: 1 to 2097152 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Path: Annotated[
+        str | None,
+        Field(
+            description="Pattern: (\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F) Length: 1 to 512 characters."
+        ),
+    ] = None
+    PrivateKey: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+ Length: 1 to 16384 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ServerCertificateName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [\\w+=,.@-]+ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

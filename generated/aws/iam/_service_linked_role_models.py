@@ -7,8 +7,10 @@ Imported on first use by service_linked_role.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ServiceLinkedRoleAttributes",
@@ -17,10 +19,28 @@ __all__ = [
 
 
 class ServiceLinkedRoleProps(DeferredModel):
-    AWSServiceName: str | None = None
-    CustomSuffix: str | None = None
-    Description: str | None = None
+    """
+    The properties a program declares for a AWS::IAM::ServiceLinkedRole.
+    """
+
+    AWSServiceName: Annotated[
+        str | None,
+        Field(
+            description="The service principal for the AWS service to which this role is attached. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CustomSuffix: Annotated[
+        str | None,
+        Field(
+            description="A string that you provide, which is combined with the service-provided prefix to form the complete role name. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the role.")] = None
 
 
 class ServiceLinkedRoleAttributes(DeferredModel):
-    RoleName: str | None = None
+    """
+    The read-only attributes of a AWS::IAM::ServiceLinkedRole, set by AWS.
+    """
+
+    RoleName: Annotated[str | None, Field(description="The name of the role.")] = None

@@ -7,10 +7,10 @@ Imported on first use by user.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Policy",
@@ -22,39 +22,119 @@ __all__ = [
 
 
 class Policy(DeferredModel):
+    """
+    Contains information about an attached policy. An attached policy is a managed policy that has been attached to a user, group, or role. For more information about managed policies, refer to [Managed Policies and Inline Policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in the *User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PolicyDocument: dict[str, Any] | str
-    PolicyName: str
+    PolicyDocument: Annotated[
+        dict[str, Any] | str,
+        Field(
+            description="The entire contents of the policy that defines permissions. For more information, see [Overview of JSON policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#access_policies-json)."
+        ),
+    ]
+    PolicyName: Annotated[
+        str, Field(description="The friendly name (not ARN) identifying the policy.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A structure that represents user-provided metadata that can be associated with an IAM resource. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the *IAM User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name that can be used to look up or retrieve the associated value. For example, ``Department`` or ``Cost Center`` are common choices."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value associated with this tag. For example, tags with a key name of ``Department`` could have values such as ``Human Resources``, ``Accounting``, and ``Support``. Tags with a key name of ``Cost Center`` might have values that consist of the number associated with the different cost centers in your company. Typically, many resources have tags with the same key name but with different values."
+        ),
+    ]
 
 
 class UserLoginProfile(DeferredModel):
+    """
+    Creates a password for the specified user, giving the user the ability to access AWS services through the console. For more information about managing passwords, see [Managing Passwords](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_ManagingLogins.html) in the *User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Password: str
-    PasswordResetRequired: bool | None = None
+    Password: Annotated[str, Field(description="The user's password.")]
+    PasswordResetRequired: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the user is required to set a new password on next sign-in."
+        ),
+    ] = None
 
 
 class UserAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::IAM::User, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class UserProps(DeferredModel):
-    Groups: list[str] | None = None
-    LoginProfile: UserLoginProfile | None = None
-    ManagedPolicyArns: list[str] | None = None
-    Path: str | None = None
-    PermissionsBoundary: str | None = None
-    Policies: list[Policy] | None = None
-    Tags: list[Tag] | None = None
-    UserName: str | None = None
+    """
+    The properties a program declares for a AWS::IAM::User.
+    """
+
+    Groups: Annotated[
+        list[str] | None,
+        Field(description="A list of group names to which you want to add the user."),
+    ] = None
+    LoginProfile: Annotated[
+        UserLoginProfile | None,
+        Field(
+            description="Creates a password for the specified IAM user. A password allows an IAM user to access AWS services through the console. You can use the CLI, the AWS API, or the *Users* page in the IAM console to create a password for any IAM user. Use [ChangePassword](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ChangePassword.html) to update your own existing password in the *My Security Credentials* page in the console. For more information about managing passwords, see [Managing passwords](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_ManagingLogins.html) in the *User Guide*."
+        ),
+    ] = None
+    ManagedPolicyArns: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of Amazon Resource Names (ARNs) of the IAM managed policies that you want to attach to the user. For more information about ARNs, see [Amazon Resource Names (ARNs) and Service Namespaces](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) in the *General Reference*."
+        ),
+    ] = None
+    Path: Annotated[
+        str | None,
+        Field(
+            description="The path for the user name. For more information about paths, see [IAM identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the *IAM User Guide*. This parameter is optional. If it is not included, it defaults to a slash (/). This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the ! (``\\u0021``) through the DEL character (``\\u007F``), including most punctuation characters, digits, and upper and lowercased letters."
+        ),
+    ] = None
+    PermissionsBoundary: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the managed policy that is used to set the permissions boundary for the user. A permissions boundary policy defines the maximum permissions that identity-based policies can grant to an entity, but does not grant permissions. Permissions boundaries do not define the maximum permissions that a resource-based policy can grant to an entity. To learn more, see [Permissions boundaries for IAM entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html) in the *IAM User Guide*. For more information about policy types, see [Policy types](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#access_policy-types) in the *IAM User Guide*."
+        ),
+    ] = None
+    Policies: Annotated[
+        list[Policy] | None,
+        Field(
+            description="Adds or updates an inline policy document that is embedded in the specified IAM user. To view AWS::IAM::User snippets, see [Declaring an User Resource](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/quickref-iam.html#scenario-iam-user). The name of each policy for a role, user, or group must be unique. If you don't choose unique names, updates to the IAM identity will fail. For information about limits on the number of inline policies that you can embed in a user, see [Limitations on Entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html) in the *User Guide*."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of tags that you want to attach to the new user. Each tag consists of a key name and an associated value. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the *IAM User Guide*. If any one of the tags is invalid or if you exceed the allowed maximum number of tags, then the entire request fails and the resource is not created."
+        ),
+    ] = None
+    UserName: Annotated[
+        str | None,
+        Field(
+            description='The name of the user to create. Do not include the path in this value. This parameter allows (per its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-. The user name must be unique within the account. User names are not distinguished by case. For example, you cannot create users named both "John" and "john". If you don\'t specify a name, CFN generates a unique physical ID and uses that ID for the user name. If you specify a name, you must specify the ``CAPABILITY_NAMED_IAM`` value to acknowledge your template\'s capabilities. For more information, see [Acknowledging Resources in Templates](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-template.html#using-iam-capabilities). Naming an IAM resource can cause an unrecoverable error if you reuse the same template in multiple Regions. To prevent this, we recommend using ``Fn::Join`` and ``AWS::Region`` to create a Region-specific name, as in the following example: ``{"Fn::Join": ["", [{"Ref": "AWS::Region"}, {"Ref": "MyResourceName"}]]}``. Create-only: changing it replaces the resource.'
+        ),
+    ] = None

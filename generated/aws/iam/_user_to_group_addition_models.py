@@ -7,8 +7,10 @@ Imported on first use by user_to_group_addition.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "UserToGroupAdditionAttributes",
@@ -17,9 +19,17 @@ __all__ = [
 
 
 class UserToGroupAdditionProps(DeferredModel):
-    GroupName: str
-    Users: list[str]
+    """
+    The properties a program declares for a AWS::IAM::UserToGroupAddition.
+    """
+
+    GroupName: Annotated[str, Field(description="Type: str.")]
+    Users: Annotated[list[str], Field(description="Type: list[str].")]
 
 
 class UserToGroupAdditionAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IAM::UserToGroupAddition, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,9 +7,10 @@ Imported on first use by virtual_mfa_device.py, which re-exports every name here
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -19,19 +20,53 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class VirtualMFADeviceAttributes(DeferredModel):
-    SerialNumber: str | None = None
+    """
+    The read-only attributes of a AWS::IAM::VirtualMFADevice, set by AWS.
+    """
+
+    SerialNumber: Annotated[
+        str | None, Field(description="Pattern: [\\w+=/:,.@-]+ Length: 9 to 256 characters.")
+    ] = None
 
 
 class VirtualMFADeviceProps(DeferredModel):
-    Path: str | None = None
-    Tags: list[Tag] | None = None
-    Users: list[str]
-    VirtualMfaDeviceName: str | None = None
+    """
+    The properties a program declares for a AWS::IAM::VirtualMFADevice.
+    """
+
+    Path: Annotated[
+        str | None,
+        Field(
+            description="Pattern: (\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F) Length: 1 to 512 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 50 items.")] = None
+    Users: Annotated[list[str], Field(description="Type: list[str].")]
+    VirtualMfaDeviceName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [\\w+=,.@-]+ Length: 1 to 226 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None

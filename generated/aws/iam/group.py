@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PolicyDict = TypedDict(
-    "PolicyDict",
-    {
-        "PolicyDocument": "Required[str | dict[str, Any]]",
-        "PolicyName": "Required[str]",
-    },
-    total=False,
-)
 
+class PolicyDict(TypedDict, total=False):
+    """Policy as a plain dict: Contains information about an attached policy. An attached policy is
+    a managed policy that has been attached to a user, group, or role. For more information about
+    managed policies, see [Managed Policies and Inline
+    Policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in
+    the *User Guide*."""
+
+    PolicyDocument: Required[str | dict[str, Any]]
+    """The policy document."""
+    PolicyName: Required[str]
+    """The friendly name (not ARN) identifying the policy."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IAM::Group",
     schema_file="aws-iam-group.json",
     primary_identifier=("/GroupName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/GroupName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ManagedPolicyArns", "/Policies"),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -88,94 +92,93 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Policy": {
-            "additionalProperties": False,
-            "properties": {
-                "PolicyDocument": {"type": ["string", "object"]},
-                "PolicyName": {"type": "string"},
-            },
-            "required": ["PolicyDocument", "PolicyName"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "GroupName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\w+=,.@-]+$",
-            "type": "string",
-        },
-        "ManagedPolicyArns": {
-            "items": {
-                "pattern": "arn:(aws[a-zA-Z-]*)?:iam::(\\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\\-_/]+",
-                "type": "string",
-            },
-            "maxItems": 20,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Path": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$",
-            "type": "string",
-        },
-        "Policies": {
-            "items": {"$ref": "#/definitions/Policy"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": [],
-}
-
 
 class Group(_Resource):
-    """AWS::IAM::Group: Creates a new group. For information about the number of groups you can create, see [Limitations on Entities](https://docs.aws.amazon.com/IAM/latest/U...
+    """AWS::IAM::Group: Creates a new group. For information about the number of groups you can
+    create, see [Limitations on
+    Entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html) in the
+    *User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GroupName.
+    Replaced when any of these change (create-only): GroupName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-group.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     GroupName: str
     ManagedPolicyArns: list[str]
     Path: str
     Policies: list[PolicyDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GroupName: str | None = None,
+        ManagedPolicyArns: list[str] | None = None,
+        Path: str | None = None,
+        Policies: list[Policy | PolicyDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IAM::Group; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GroupName: str | None = None,
-            ManagedPolicyArns: list[str] | None = None,
-            Path: str | None = None,
-            Policies: list[Policy | PolicyDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IAM::Group; `await` it inside an App to deploy it.
-
-            GroupName: The name of the group to create.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GroupName: The name of the group to create. Do not include the path in this value. The
+                group name must be unique within the account. Group names are not distinguished by
+                case. For example, you cannot create groups named both "ADMINS" and "admins". If you
+                don't specify a name, CFN generates a unique physical ID and uses that ID for the
+                group name. If you specify a name, you cannot perform updates that require
+                replacement of this resource. You can perform updates that require no or some
+                interruption. If you must replace the resource, specify a new name. If you specify a
+                name, you must specify the ``CAPABILITY_NAMED_IAM`` value to acknowledge your
+                template's capabilities. For more information, see [Acknowledging Resources in
+                Templates](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-template.html#using-iam-capabilities).
+                Naming an IAM resource can cause an unrecoverable error if you reuse the same
+                template in multiple Regions. To prevent this, we recommend using ``Fn::Join`` and
+                ``AWS::Region`` to create a Region-specific name, as in the following example:
+                ``{"Fn::Join": ["", [{"Ref": "AWS::Region"}, {"Ref": "MyResourceName"}]]}``.
+                Create-only: changing it replaces the resource.
             ManagedPolicyArns: The Amazon Resource Name (ARN) of the IAM policy you want to attach.
-            Path: The path to the group.
-            Policies: Adds or updates an inline policy document that is embedded in the specified IAM group.
+                For more information about ARNs, see [Amazon Resource Names
+                (ARNs)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html)
+                in the *General Reference*.
+            Path: The path to the group. For more information about paths, see [IAM
+                identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html)
+                in the *IAM User Guide*. This parameter is optional. If it is not included, it
+                defaults to a slash (/). This parameter allows (through its [regex
+                pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of
+                characters consisting of either a forward slash (/) by itself or a string that must
+                begin and end with forward slashes. In addition, it can contain any ASCII character
+                from the ! (``\\u0021``) through the DEL character (``\\u007F``), including most
+                punctuation characters, digits, and upper and lowercased letters.
+            Policies: Adds or updates an inline policy document that is embedded in the specified
+                IAM group. To view AWS::IAM::Group snippets, see [Declaring an Group
+                Resource](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/quickref-iam.html#scenario-iam-group).
+                The name of each inline policy for a role, user, or group must be unique. If you
+                don't choose unique names, updates to the IAM identity will fail. For information
+                about limits on the number of inline policies that you can embed in a group, see
+                [Limitations on
+                Entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html)
+                in the *User Guide*.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

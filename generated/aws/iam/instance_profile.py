@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IAM::InstanceProfile",
     schema_file="aws-iam-instanceprofile.json",
     primary_identifier=("/InstanceProfileName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/InstanceProfileName", "/Path"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Roles",),
     required=("Roles",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,40 +72,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {"type": "string"},
-        "InstanceProfileName": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^([\\w+=,.@-]+)?$",
-            "type": "string",
-        },
-        "Path": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$",
-            "type": "string",
-        },
-        "Roles": {
-            "items": {"pattern": "[a-zA-Z0-9+=,.@\\-_]+", "type": "string"},
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Roles"],
-}
-
 
 class InstanceProfile(_Resource):
-    """AWS::IAM::InstanceProfile: Creates a new instance profile. For information about instance profiles, see [Using instance profiles](https://docs.aws.amazon.com/IAM/latest/UserGuid...
+    """AWS::IAM::InstanceProfile: Creates a new instance profile. For information about instance
+    profiles, see [Using instance
+    profiles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html).
+    For information about the number of instance profiles you can create, see [object
+    quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the *User
+    Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceProfileName.
+    Replaced when any of these change (create-only): InstanceProfileName, Path.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-instanceprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -116,34 +94,55 @@ class InstanceProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InstanceProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "instance_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InstanceProfileName: str
     Path: str
     Roles: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Roles: list[str],
+        InstanceProfileName: str | None = None,
+        Path: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IAM::InstanceProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Roles: list[str],
-            InstanceProfileName: str | None = None,
-            Path: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IAM::InstanceProfile; `await` it inside an App to deploy it.
-
-            InstanceProfileName: The name of the instance profile to create.
-            Path: The path to the instance profile.
-            Roles: The name of the role to associate with the instance profile.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Roles: The name of the role to associate with the instance profile. Only one role can be
+                assigned to an EC2 instance at a time, and all applications on the instance share
+                the same role and permissions. Required.
+            InstanceProfileName: The name of the instance profile to create. This parameter allows
+                (through its [regex
+                pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of
+                characters consisting of upper and lowercase alphanumeric characters with no spaces.
+                You can also include any of the following characters: _+=,.@- Create-only: changing
+                it replaces the resource.
+            Path: The path to the instance profile. For more information about paths, see [IAM
+                Identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html)
+                in the *IAM User Guide*. This parameter is optional. If it is not included, it
+                defaults to a slash (/). This parameter allows (through its [regex
+                pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of
+                characters consisting of either a forward slash (/) by itself or a string that must
+                begin and end with forward slashes. In addition, it can contain any ASCII character
+                from the ! (``\\u0021``) through the DEL character (``\\u007F``), including most
+                punctuation characters, digits, and upper and lowercased letters. Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IAM::ManagedPolicy",
     schema_file="aws-iam-managedpolicy.json",
     primary_identifier=("/PolicyArn",),
-    additional_identifiers=(),
     read_only=(
         "/PolicyArn",
         "/AttachmentCount",
@@ -63,18 +67,14 @@ METADATA = _TypeMetadata(
         "/UpdateDate",
     ),
     create_only=("/ManagedPolicyName", "/Description", "/Path"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Groups", "/Roles", "/Users"),
     required=("PolicyDocument",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -84,44 +84,27 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AttachmentCount": {"type": "integer"},
-        "CreateDate": {"type": "string"},
-        "DefaultVersionId": {"type": "string"},
-        "Description": {"maxLength": 1000, "minLength": 0, "type": "string"},
-        "Groups": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "IsAttachable": {"type": "boolean"},
-        "ManagedPolicyName": {"type": "string"},
-        "Path": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^((/[A-Za-z0-9\\.,\\+@=_-]+)*)/$",
-            "type": "string",
-        },
-        "PermissionsBoundaryUsageCount": {"type": "integer"},
-        "PolicyArn": {"type": "string"},
-        "PolicyDocument": {
-            "maxLength": 131072,
-            "minLength": 1,
-            "pattern": "^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$",
-        },
-        "PolicyId": {"type": "string"},
-        "Roles": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "UpdateDate": {"type": "string"},
-        "Users": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["PolicyDocument"],
-}
-
 
 class ManagedPolicy(_Resource):
-    """AWS::IAM::ManagedPolicy: Creates a new managed policy for your AWS-account. This operation creates a policy version with a version identifier of ``v1`` and sets v1 as the poli...
+    """AWS::IAM::ManagedPolicy: Creates a new managed policy for your AWS-account. This operation
+    creates a policy version with a version identifier of ``v1`` and sets v1 as the policy's default
+    version. For more information about policy versions, see [Versioning for managed
+    policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-versions.html) in
+    the *IAM User Guide*. As a best practice, you can validate your IAM policies. To learn more, see
+    [Validating IAM
+    policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_policy-validator.html)
+    in the *IAM User Guide*. For more information about managed policies in general, see [Managed
+    policies and inline
+    policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in
+    the *IAM User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PolicyArn.
+    Replaced when any of these change (create-only): ManagedPolicyName, Description, Path.
+    Read-only attributes (known once deployed): AttachmentCount, CreateDate, DefaultVersionId,
+    IsAttachable, PermissionsBoundaryUsageCount, PolicyArn, PolicyId, UpdateDate.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-managedpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -129,18 +112,27 @@ class ManagedPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ManagedPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "managed_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AttachmentCount: int
+    """Type: int."""
     CreateDate: str
+    """Type: str."""
     DefaultVersionId: str
+    """Type: str."""
     IsAttachable: bool
+    """Type: bool."""
     PermissionsBoundaryUsageCount: int
+    """Type: int."""
     PolicyArn: str
+    """Type: str."""
     PolicyId: str
+    """Type: str."""
     UpdateDate: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Groups: list[str]
     ManagedPolicyName: str
@@ -149,32 +141,79 @@ class ManagedPolicy(_Resource):
     Roles: list[str]
     Users: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PolicyDocument: Any,
+        Description: str | None = None,
+        Groups: list[str] | None = None,
+        ManagedPolicyName: str | None = None,
+        Path: str | None = None,
+        Roles: list[str] | None = None,
+        Users: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IAM::ManagedPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PolicyDocument: Any,
-            Description: str | None = None,
-            Groups: list[str] | None = None,
-            ManagedPolicyName: str | None = None,
-            Path: str | None = None,
-            Roles: list[str] | None = None,
-            Users: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IAM::ManagedPolicy; `await` it inside an App to deploy it.
-
-            Description: A friendly description of the policy.
-            Groups: The name (friendly name, not ARN) of the group to attach the policy to.
-            ManagedPolicyName: The friendly name of the policy.
-            Path: The path for the policy.
-            Roles: The name (friendly name, not ARN) of the role to attach the policy to.
-            Users: The name (friendly name, not ARN) of the IAM user to attach the policy to.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PolicyDocument: Pattern: ^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$ Length: 1 to 131072
+                characters. Required.
+            Description: A friendly description of the policy. Typically used to store information
+                about the permissions defined in the policy. For example, "Grants access to
+                production DynamoDB tables." The policy description is immutable. After a value is
+                assigned, it cannot be changed. Create-only: changing it replaces the resource.
+            Groups: The name (friendly name, not ARN) of the group to attach the policy to. This
+                parameter allows (through its [regex
+                pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of
+                characters consisting of upper and lowercase alphanumeric characters with no spaces.
+                You can also include any of the following characters: _+=,.@-
+            ManagedPolicyName: The friendly name of the policy. If you specify a name, you cannot
+                perform updates that require replacement of this resource. You can perform updates
+                that require no or some interruption. If you must replace the resource, specify a
+                new name. If you specify a name, you must specify the ``CAPABILITY_NAMED_IAM`` value
+                to acknowledge your template's capabilities. For more information, see
+                [Acknowledging Resources in
+                Templates](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-template.html#using-iam-capabilities).
+                Naming an IAM resource can cause an unrecoverable error if you reuse the same
+                template in multiple Regions. To prevent this, we recommend using ``Fn::Join`` and
+                ``AWS::Region`` to create a Region-specific name, as in the following example:
+                ``{"Fn::Join": ["", [{"Ref": "AWS::Region"}, {"Ref": "MyResourceName"}]]}``.
+                Create-only: changing it replaces the resource.
+            Path: The path for the policy. For more information about paths, see [IAM
+                identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html)
+                in the *IAM User Guide*. This parameter is optional. If it is not included, it
+                defaults to a slash (/). This parameter allows (through its [regex
+                pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of
+                characters consisting of either a forward slash (/) by itself or a string that must
+                begin and end with forward slashes. In addition, it can contain any ASCII character
+                from the ! (``\\u0021``) through the DEL character (``\\u007F``), including most
+                punctuation characters, digits, and upper and lowercased letters. You cannot use an
+                asterisk (*) in the path name. Create-only: changing it replaces the resource.
+            Roles: The name (friendly name, not ARN) of the role to attach the policy to. This
+                parameter allows (per its [regex
+                pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of
+                characters consisting of upper and lowercase alphanumeric characters with no spaces.
+                You can also include any of the following characters: _+=,.@- If an external policy
+                (such as ``AWS::IAM::Policy`` or ``AWS::IAM::ManagedPolicy``) has a ``Ref`` to a
+                role and if a resource (such as ``AWS::ECS::Service``) also has a ``Ref`` to the
+                same role, add a ``DependsOn`` attribute to the resource to make the resource depend
+                on the external policy. This dependency ensures that the role's policy is available
+                throughout the resource's lifecycle. For example, when you delete a stack with an
+                ``AWS::ECS::Service`` resource, the ``DependsOn`` attribute ensures that CFN deletes
+                the ``AWS::ECS::Service`` resource before deleting its role's policy.
+            Users: The name (friendly name, not ARN) of the IAM user to attach the policy to. This
+                parameter allows (through its [regex
+                pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of
+                characters consisting of upper and lowercase alphanumeric characters with no spaces.
+                You can also include any of the following characters: _+=,.@-
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

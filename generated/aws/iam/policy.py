@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,20 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IAM::Policy",
     schema_file="aws-iam-policy.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Groups", "/Roles", "/Users"),
     required=("PolicyDocument", "PolicyName"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 2160,
         "update": 2160,
@@ -68,37 +66,32 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "anyOf": [{"required": ["Users"]}, {"required": ["Groups"]}, {"required": ["Roles"]}],
-    "definitions": {},
-    "properties": {
-        "Groups": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Id": {"type": "string"},
-        "PolicyDocument": {
-            "maxLength": 131072,
-            "minLength": 1,
-            "pattern": "^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$",
-            "type": ["object", "string"],
-        },
-        "PolicyName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\w+=,.@-]+$",
-            "type": "string",
-        },
-        "Roles": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Users": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["PolicyDocument", "PolicyName"],
-}
-
 
 class Policy(_Resource):
-    """AWS::IAM::Policy: Adds or updates an inline policy document that is embedded in the specified IAM group, user or role. An IAM user can also have a managed policy attach...
+    """AWS::IAM::Policy: Adds or updates an inline policy document that is embedded in the specified
+    IAM group, user or role. An IAM user can also have a managed policy attached to it. For
+    information about policies, see [Managed Policies and Inline
+    Policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in
+    the *User Guide*. The Groups, Roles, and Users properties are optional. However, you must
+    specify at least one of these properties. For information about policy documents, see [Creating
+    policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_create.html) in the
+    *User Guide*. For information about limits on the number of inline policies that you can embed
+    in an identity, see [Limitations on
+    Entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html) in the
+    *User Guide*. This resource does not support [drift
+    detection](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html).
+    The following inline policy resource types support drift detection: +
+    [AWS::IAM::GroupPolicy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-grouppolicy.html)
+    +
+    [AWS::IAM::RolePolicy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-rolepolicy.html)
+    +
+    [AWS::IAM::UserPolicy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-userpolicy.html)
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-policy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -106,40 +99,75 @@ class Policy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Groups: list[str]
     PolicyDocument: dict[str, Any] | str
     PolicyName: str
     Roles: list[str]
     Users: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PolicyDocument: dict[str, Any] | str,
+        PolicyName: str,
+        Groups: list[str] | None = None,
+        Roles: list[str] | None = None,
+        Users: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IAM::Policy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PolicyDocument: dict[str, Any] | str,
-            PolicyName: str,
-            Groups: list[str] | None = None,
-            Roles: list[str] | None = None,
-            Users: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IAM::Policy; `await` it inside an App to deploy it.
-
-            Groups: The name of the group to associate the policy with.
-            PolicyDocument: The policy document.
-            PolicyName: The name of the policy document.
-            Roles: The name of the role to associate the policy with.
-            Users: The name of the user to associate the policy with.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PolicyDocument: The policy document. You must provide policies in JSON format in IAM.
+                However, for CFN templates formatted in YAML, you can provide the policy in JSON or
+                YAML format. CFN always converts a YAML policy to JSON format before submitting it
+                to IAM. The [regex
+                pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex) used to
+                validate this parameter is a string of characters consisting of the following: + Any
+                printable ASCII character ranging from the space character (``\\u0020``) through the
+                end of the ASCII character range + The printable characters in the Basic Latin and
+                Latin-1 Supplement character set (through ``\\u00FF``) + The special characters tab
+                (``\\u0009``), line feed (``\\u000A``), and carriage return (``\\u000D``) Required.
+            PolicyName: The name of the policy document. This parameter allows (through its [regex
+                pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of
+                characters consisting of upper and lowercase alphanumeric characters with no spaces.
+                You can also include any of the following characters: _+=,.@- Required.
+            Groups: The name of the group to associate the policy with. This parameter allows
+                (through its [regex
+                pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of
+                characters consisting of upper and lowercase alphanumeric characters with no spaces.
+                You can also include any of the following characters: _+=,.@-.
+            Roles: The name of the role to associate the policy with. This parameter allows (per its
+                [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a
+                string of characters consisting of upper and lowercase alphanumeric characters with
+                no spaces. You can also include any of the following characters: _+=,.@- If an
+                external policy (such as ``AWS::IAM::Policy`` or ``AWS::IAM::ManagedPolicy``) has a
+                ``Ref`` to a role and if a resource (such as ``AWS::ECS::Service``) also has a
+                ``Ref`` to the same role, add a ``DependsOn`` attribute to the resource to make the
+                resource depend on the external policy. This dependency ensures that the role's
+                policy is available throughout the resource's lifecycle. For example, when you
+                delete a stack with an ``AWS::ECS::Service`` resource, the ``DependsOn`` attribute
+                ensures that CFN deletes the ``AWS::ECS::Service`` resource before deleting its
+                role's policy.
+            Users: The name of the user to associate the policy with. This parameter allows (through
+                its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a
+                string of characters consisting of upper and lowercase alphanumeric characters with
+                no spaces. You can also include any of the following characters: _+=,.@-
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

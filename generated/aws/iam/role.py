@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,49 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PolicyDict = TypedDict(
-    "PolicyDict",
-    {
-        "PolicyDocument": "Required[str | dict[str, Any]]",
-        "PolicyName": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class PolicyDict(TypedDict, total=False):
+    """Policy as a plain dict: Contains information about an attached policy. An attached policy is
+    a managed policy that has been attached to a user, group, or role. For more information about
+    managed policies, refer to [Managed Policies and Inline
+    Policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in
+    the *User Guide*."""
 
+    PolicyDocument: Required[str | dict[str, Any]]
+    """The entire contents of the policy that defines permissions. For more information, see
+    [Overview of JSON
+    policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#access_policies-json)."""
+    PolicyName: Required[str]
+    """The friendly name (not ARN) identifying the policy."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A structure that represents user-provided metadata that can be
+    associated with an IAM resource. For more information about tagging, see [Tagging IAM
+    resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the *IAM User
+    Guide*."""
+
+    Key: Required[str]
+    """The key name that can be used to look up or retrieve the associated value. For example,
+    ``Department`` or ``Cost Center`` are common choices."""
+    Value: Required[str]
+    """The value associated with this tag. For example, tags with a key name of ``Department`` could
+    have values such as ``Human Resources``, ``Accounting``, and ``Support``. Tags with a key name
+    of ``Cost Center`` might have values that consist of the number associated with the different
+    cost centers in your company. Typically, many resources have tags with the same key name but
+    with different values."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IAM::Role",
     schema_file="aws-iam-role.json",
     primary_identifier=("/RoleName",),
-    additional_identifiers=(),
     read_only=("/Arn", "/RoleId"),
     create_only=("/Path", "/RoleName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ManagedPolicyArns", "/Policies", "/Tags"),
     required=("AssumeRolePolicyDocument",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,109 +111,34 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Policy": {
-            "additionalProperties": False,
-            "properties": {
-                "PolicyDocument": {"type": ["string", "object"]},
-                "PolicyName": {"type": "string"},
-            },
-            "required": ["PolicyName", "PolicyDocument"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AssumeRolePolicyDocument": {
-            "maxLength": 131072,
-            "minLength": 1,
-            "pattern": "^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$",
-            "type": ["object", "string"],
-        },
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*$",
-            "type": "string",
-        },
-        "ManagedPolicyArns": {
-            "items": {
-                "pattern": "arn:(aws[a-zA-Z-]*)?:iam::(\\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\\-_/]+",
-                "type": "string",
-            },
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "MaxSessionDuration": {"maximum": 43200, "minimum": 3600, "type": "integer"},
-        "Path": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$",
-            "type": "string",
-        },
-        "PermissionsBoundary": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "Policies": {
-            "items": {"$ref": "#/definitions/Policy"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "RoleId": {"type": "string"},
-        "RoleName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[\\w+=,.@-]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["AssumeRolePolicyDocument"],
-}
-
 
 class Role(_Resource):
-    """AWS::IAM::Role: Creates a new role for your AWS-account. For more information about roles, see [IAM roles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles.h...
+    """AWS::IAM::Role: Creates a new role for your AWS-account. For more information about roles,
+    see [IAM roles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles.html) in the *IAM User
+    Guide*. For information about quotas for role names and the number of roles you can create, see
+    [IAM and quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in
+    the *IAM User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RoleName.
+    Replaced when any of these change (create-only): Path, RoleName.
+    Read-only attributes (known once deployed): Arn, RoleId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RoleProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RoleAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "role.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     RoleId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssumeRolePolicyDocument: dict[str, Any] | str
     Description: str
     ManagedPolicyArns: list[str]
@@ -214,37 +149,116 @@ class Role(_Resource):
     RoleName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AssumeRolePolicyDocument: dict[str, Any] | str,
+        Description: str | None = None,
+        ManagedPolicyArns: list[str] | None = None,
+        MaxSessionDuration: int | None = None,
+        Path: str | None = None,
+        PermissionsBoundary: str | None = None,
+        Policies: list[Policy | PolicyDict] | None = None,
+        RoleName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IAM::Role; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AssumeRolePolicyDocument: dict[str, Any] | str,
-            Description: str | None = None,
-            ManagedPolicyArns: list[str] | None = None,
-            MaxSessionDuration: int | None = None,
-            Path: str | None = None,
-            PermissionsBoundary: str | None = None,
-            Policies: list[Policy | PolicyDict] | None = None,
-            RoleName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IAM::Role; `await` it inside an App to deploy it.
-
-            AssumeRolePolicyDocument: The trust policy that is associated with this role.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AssumeRolePolicyDocument: The trust policy that is associated with this role. Trust
+                policies define which entities can assume the role. You can associate only one trust
+                policy with a role. For an example of a policy that can be used to assume a role,
+                see [Template
+                Examples](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html#aws-resource-iam-role--examples).
+                For more information about the elements that you can use in an IAM policy, see
+                [Policy Elements
+                Reference](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html)
+                in the *User Guide*. Required.
             Description: A description of the role that you provide.
-            ManagedPolicyArns: A list of Amazon Resource Names (ARNs) of the IAM managed policies that you want to attach to the role.
-            MaxSessionDuration: The maximum session duration (in seconds) that you want to set for the specified role.
-            Path: The path to the role.
-            PermissionsBoundary: The ARN of the policy used to set the permissions boundary for the role.
-            Policies: Adds or updates an inline policy document that is embedded in the specified IAM role.
-            RoleName: A name for the IAM role, up to 64 characters in length.
-            Tags: A list of tags that are attached to the role.
+            ManagedPolicyArns: A list of Amazon Resource Names (ARNs) of the IAM managed policies
+                that you want to attach to the role. For more information about ARNs, see [Amazon
+                Resource Names (ARNs) and Service
+                Namespaces](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html)
+                in the *General Reference*.
+            MaxSessionDuration: The maximum session duration (in seconds) that you want to set for
+                the specified role. If you do not specify a value for this setting, the default
+                value of one hour is applied. This setting can have a value from 1 hour to 12 hours.
+                Anyone who assumes the role from the CLI or API can use the ``DurationSeconds`` API
+                parameter or the ``duration-seconds``CLI parameter to request a longer session. The
+                ``MaxSessionDuration`` setting determines the maximum duration that can be requested
+                using the ``DurationSeconds`` parameter. If users don't specify a value for the
+                ``DurationSeconds`` parameter, their security credentials are valid for one hour by
+                default. This applies when you use the ``AssumeRole*`` API operations or the
+                ``assume-role*``CLI operations but does not apply when you use those operations to
+                create a console URL. For more information, see [Using IAM
+                roles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use.html) in the
+                *IAM User Guide*.
+            Path: The path to the role. For more information about paths, see [IAM
+                Identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html)
+                in the *IAM User Guide*. This parameter is optional. If it is not included, it
+                defaults to a slash (/). This parameter allows (through its [regex
+                pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of
+                characters consisting of either a forward slash (/) by itself or a string that must
+                begin and end with forward slashes. In addition, it can contain any ASCII character
+                from the ! (``\\u0021``) through the DEL character (``\\u007F``), including most
+                punctuation characters, digits, and upper and lowercased letters. Create-only:
+                changing it replaces the resource.
+            PermissionsBoundary: The ARN of the policy used to set the permissions boundary for the
+                role. For more information about permissions boundaries, see [Permissions boundaries
+                for IAM
+                identities](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html)
+                in the *IAM User Guide*.
+            Policies: Adds or updates an inline policy document that is embedded in the specified
+                IAM role. When you embed an inline policy in a role, the inline policy is used as
+                part of the role's access (permissions) policy. The role's trust policy is created
+                at the same time as the role. You can update a role's trust policy later. For more
+                information about IAM roles, go to [Using Roles to Delegate Permissions and Federate
+                Identities](https://docs.aws.amazon.com/IAM/latest/UserGuide/roles-toplevel.html). A
+                role can also have an attached managed policy. For information about policies, see
+                [Managed Policies and Inline
+                Policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html)
+                in the *User Guide*. For information about limits on the number of inline policies
+                that you can embed with a role, see [Limitations on
+                Entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html)
+                in the *User Guide*. If an external policy (such as ``AWS::IAM::Policy`` or
+                ``AWS::IAM::ManagedPolicy``) has a ``Ref`` to a role and if a resource (such as
+                ``AWS::ECS::Service``) also has a ``Ref`` to the same role, add a ``DependsOn``
+                attribute to the resource to make the resource depend on the external policy. This
+                dependency ensures that the role's policy is available throughout the resource's
+                lifecycle. For example, when you delete a stack with an ``AWS::ECS::Service``
+                resource, the ``DependsOn`` attribute ensures that CFN deletes the
+                ``AWS::ECS::Service`` resource before deleting its role's policy.
+            RoleName: A name for the IAM role, up to 64 characters in length. For valid values, see
+                the ``RoleName`` parameter for the
+                [CreateRole](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html)
+                action in the *User Guide*. This parameter allows (per its [regex
+                pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of
+                characters consisting of upper and lowercase alphanumeric characters with no spaces.
+                You can also include any of the following characters: _+=,.@-. The role name must be
+                unique within the account. Role names are not distinguished by case. For example,
+                you cannot create roles named both "Role1" and "role1". If you don't specify a name,
+                CFN generates a unique physical ID and uses that ID for the role name. If you
+                specify a name, you must specify the ``CAPABILITY_NAMED_IAM`` value to acknowledge
+                your template's capabilities. For more information, see [Acknowledging Resources in
+                Templates](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-template.html#using-iam-capabilities).
+                Naming an IAM resource can cause an unrecoverable error if you reuse the same
+                template in multiple Regions. To prevent this, we recommend using ``Fn::Join`` and
+                ``AWS::Region`` to create a Region-specific name, as in the following example:
+                ``{"Fn::Join": ["", [{"Ref": "AWS::Region"}, {"Ref": "MyResourceName"}]]}``.
+                Create-only: changing it replaces the resource.
+            Tags: A list of tags that are attached to the role. For more information about tagging,
+                see [Tagging IAM
+                resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the
+                *IAM User Guide*.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

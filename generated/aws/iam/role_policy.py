@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IAM::RolePolicy",
     schema_file="aws-iam-rolepolicy.json",
     primary_identifier=("/PolicyName", "/RoleName"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/PolicyName", "/RoleName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("PolicyName", "RoleName"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,38 +72,34 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "PolicyDocument": {
-            "maxLength": 131072,
-            "minLength": 1,
-            "pattern": "^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$",
-            "type": ["object", "string"],
-        },
-        "PolicyName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\w+=,.@-]+$",
-            "type": "string",
-        },
-        "RoleName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[\\w+=,.@-]+$",
-            "type": "string",
-        },
-    },
-    "required": ["PolicyName", "RoleName"],
-}
-
 
 class RolePolicy(_Resource):
-    """AWS::IAM::RolePolicy: Adds or updates an inline policy document that is embedded in the specified IAM role. When you embed an inline policy in a role, the inline policy is ...
+    """AWS::IAM::RolePolicy: Adds or updates an inline policy document that is embedded in the
+    specified IAM role. When you embed an inline policy in a role, the inline policy is used as part
+    of the role's access (permissions) policy. The role's trust policy is created at the same time
+    as the role, using
+    [CreateRole](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html). You can
+    update a role's trust policy using
+    [UpdateAssumeRolePolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateAssumeRolePolicy.html).
+    For information about roles, see
+    [roles](https://docs.aws.amazon.com/IAM/latest/UserGuide/roles-toplevel.html) in the *IAM User
+    Guide*. A role can also have a managed policy attached to it. To attach a managed policy to a
+    role, use
+    [AWS::IAM::Role](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html).
+    To create a new managed policy, use
+    [AWS::IAM::ManagedPolicy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-managedpolicy.html).
+    For information about policies, see [Managed policies and inline
+    policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in
+    the *IAM User Guide*. For information about the maximum number of inline policies that you can
+    embed with a role, see [IAM and
+    quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the *IAM
+    User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PolicyName, RoleName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): PolicyName, RoleName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-rolepolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -113,32 +107,47 @@ class RolePolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RolePolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "role_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     PolicyDocument: dict[str, Any] | str
     PolicyName: str
     RoleName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PolicyName: str,
+        RoleName: str,
+        PolicyDocument: dict[str, Any] | str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IAM::RolePolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PolicyName: str,
-            RoleName: str,
-            PolicyDocument: dict[str, Any] | str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IAM::RolePolicy; `await` it inside an App to deploy it.
-
-            PolicyName: The name of the policy document.
-            RoleName: The name of the role to associate the policy with.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PolicyName: The name of the policy document. This parameter allows (through its [regex
+                pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of
+                characters consisting of upper and lowercase alphanumeric characters with no spaces.
+                You can also include any of the following characters: _+=,.@- Create-only: changing
+                it replaces the resource. Required.
+            RoleName: The name of the role to associate the policy with. This parameter allows
+                (through its [regex
+                pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of
+                characters consisting of upper and lowercase alphanumeric characters with no spaces.
+                You can also include any of the following characters: _+=,.@- Create-only: changing
+                it replaces the resource. Required.
+            PolicyDocument: Pattern: ^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$ Length: 1 to 131072
+                characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,40 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SAMLPrivateKeyDict = TypedDict(
-    "SAMLPrivateKeyDict",
-    {
-        "KeyId": "Required[str]",
-        "Timestamp": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class SAMLPrivateKeyDict(TypedDict, total=False):
+    """SAMLPrivateKey as a plain dict: The private key metadata for the SAML provider"""
 
+    KeyId: Required[str]
+    """The unique identifier for the SAML private key."""
+    Timestamp: Required[str]
+    """The date and time, in <a href=\\"http://www.iso.org/iso/iso8601\\">ISO 8601 date-time </a>
+    format, when the private key was uploaded."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IAM::SAMLProvider",
     schema_file="aws-iam-samlprovider.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/SamlProviderUUID"),
     create_only=("/Name", "/AddPrivateKey", "/RemovePrivateKey"),
     write_only=("/AddPrivateKey", "/RemovePrivateKey"),
-    conditional_create_only=(),
     unordered_arrays=("/PrivateKeyList", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,88 +102,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "SAMLPrivateKey": {
-            "additionalProperties": False,
-            "properties": {
-                "KeyId": {
-                    "maxLength": 64,
-                    "minLength": 22,
-                    "pattern": "[A-Z0-9]+",
-                    "type": "string",
-                },
-                "Timestamp": {"type": "string"},
-            },
-            "required": ["KeyId", "Timestamp"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AddPrivateKey": {
-            "maxLength": 16384,
-            "minLength": 1,
-            "pattern": "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
-            "type": "string",
-        },
-        "Arn": {"maxLength": 1600, "minLength": 1, "type": "string"},
-        "AssertionEncryptionMode": {"enum": ["Allowed", "Required"], "type": "string"},
-        "Name": {"maxLength": 128, "minLength": 1, "pattern": "[\\w._-]+", "type": "string"},
-        "PrivateKeyList": {
-            "items": {"$ref": "#/definitions/SAMLPrivateKey"},
-            "maxItems": 2,
-            "type": "array",
-        },
-        "RemovePrivateKey": {
-            "maxLength": 64,
-            "minLength": 22,
-            "pattern": "[A-Z0-9]+",
-            "type": "string",
-        },
-        "SamlMetadataDocument": {"maxLength": 10000000, "minLength": 1000, "type": "string"},
-        "SamlProviderUUID": {
-            "maxLength": 64,
-            "minLength": 22,
-            "pattern": "[A-Z0-9]+",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": [],
-}
-
 
 class SAMLProvider(_Resource):
     """AWS::IAM::SAMLProvider: Resource Type definition for AWS::IAM::SAMLProvider
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, AddPrivateKey, RemovePrivateKey.
+    Write-only (sent to AWS, never read back): AddPrivateKey, RemovePrivateKey.
+    Read-only attributes (known once deployed): Arn, SamlProviderUUID.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-samlprovider.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -190,12 +120,15 @@ class SAMLProvider(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SAMLProviderAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "saml_provider.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Amazon Resource Name (ARN) of the SAML provider"""
     SamlProviderUUID: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier assigned to the SAML provider"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AddPrivateKey: str
     AssertionEncryptionMode: Literal["Allowed", "Required"]
     Name: str
@@ -204,29 +137,39 @@ class SAMLProvider(_Resource):
     SamlMetadataDocument: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AddPrivateKey: str | None = None,
+        AssertionEncryptionMode: Literal["Allowed", "Required"] | None = None,
+        Name: str | None = None,
+        PrivateKeyList: list[SAMLPrivateKey | SAMLPrivateKeyDict] | None = None,
+        RemovePrivateKey: str | None = None,
+        SamlMetadataDocument: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IAM::SAMLProvider; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AddPrivateKey: str | None = None,
-            AssertionEncryptionMode: Literal["Allowed", "Required"] | None = None,
-            Name: str | None = None,
-            PrivateKeyList: list[SAMLPrivateKey | SAMLPrivateKeyDict] | None = None,
-            RemovePrivateKey: str | None = None,
-            SamlMetadataDocument: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IAM::SAMLProvider; `await` it inside an App to deploy it.
-
-            AddPrivateKey: The private key from your external identity provider
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AddPrivateKey: The private key from your external identity provider Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
             AssertionEncryptionMode: The encryption setting for the SAML provider
-            RemovePrivateKey: The Key ID of the private key to remove
+            Name: Pattern: [\\w._-]+ Length: 1 to 128 characters. Create-only: changing it replaces
+                the resource.
+            PrivateKeyList: Items: at most 2 items.
+            RemovePrivateKey: The Key ID of the private key to remove Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            SamlMetadataDocument: Length: 1000 to 10000000 characters.
+            Tags: Items: 0 to 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

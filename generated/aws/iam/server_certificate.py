@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IAM::ServerCertificate",
     schema_file="aws-iam-servercertificate.json",
     primary_identifier=("/ServerCertificateName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/ServerCertificateName", "/PrivateKey", "/CertificateBody", "/CertificateChain"),
     write_only=("/PrivateKey", "/CertificateBody", "/CertificateChain"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,62 +88,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"maxLength": 1600, "minLength": 1, "type": "string"},
-        "CertificateBody": {
-            "maxLength": 16384,
-            "minLength": 1,
-            "pattern": "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
-            "type": "string",
-        },
-        "CertificateChain": {
-            "maxLength": 2097152,
-            "minLength": 1,
-            "pattern": "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
-            "type": "string",
-        },
-        "Path": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "(\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)",
-            "type": "string",
-        },
-        "PrivateKey": {
-            "maxLength": 16384,
-            "minLength": 1,
-            "pattern": "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
-            "type": "string",
-        },
-        "ServerCertificateName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[\\w+=,.@-]+",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": [],
-}
-
 
 class ServerCertificate(_Resource):
     """AWS::IAM::ServerCertificate: Resource Type definition for AWS::IAM::ServerCertificate
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ServerCertificateName.
+    Replaced when any of these change (create-only): ServerCertificateName, PrivateKey,
+    CertificateBody, CertificateChain.
+    Write-only (sent to AWS, never read back): PrivateKey, CertificateBody, CertificateChain.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-servercertificate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -153,11 +109,15 @@ class ServerCertificate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServerCertificateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "server_certificate.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Amazon Resource Name (ARN) of the server certificate"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CertificateBody: str
     CertificateChain: str
     Path: str
@@ -165,25 +125,41 @@ class ServerCertificate(_Resource):
     ServerCertificateName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CertificateBody: str | None = None,
+        CertificateChain: str | None = None,
+        Path: str | None = None,
+        PrivateKey: str | None = None,
+        ServerCertificateName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IAM::ServerCertificate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CertificateBody: str | None = None,
-            CertificateChain: str | None = None,
-            Path: str | None = None,
-            PrivateKey: str | None = None,
-            ServerCertificateName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IAM::ServerCertificate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CertificateBody: Pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+ Length: 1 to 16384
+                characters. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
+            CertificateChain: Pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+ Length: 1 to 2097152
+                characters. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
+            Path: Pattern: (\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F) Length: 1 to 512 characters.
+            PrivateKey: Pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+ Length: 1 to 16384
+                characters. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
+            ServerCertificateName: Pattern: [\\w+=,.@-]+ Length: 1 to 128 characters. Create-only:
+                changing it replaces the resource.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IAM::ServiceLinkedRole",
     schema_file="aws-iam-servicelinkedrole.json",
     primary_identifier=("/RoleName",),
-    additional_identifiers=(),
     read_only=("/RoleName",),
     create_only=("/CustomSuffix", "/AWSServiceName"),
     write_only=("/CustomSuffix", "/AWSServiceName"),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,39 +73,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AWSServiceName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\w+=,.@-]+$",
-            "type": "string",
-        },
-        "CustomSuffix": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[\\w+=,.@-]+$",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*$",
-            "type": "string",
-        },
-        "RoleName": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class ServiceLinkedRole(_Resource):
     """AWS::IAM::ServiceLinkedRole: Resource Type definition for AWS::IAM::ServiceLinkedRole
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RoleName.
+    Replaced when any of these change (create-only): CustomSuffix, AWSServiceName.
+    Write-only (sent to AWS, never read back): CustomSuffix, AWSServiceName.
+    Read-only attributes (known once deployed): RoleName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-servicelinkedrole.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -116,34 +93,45 @@ class ServiceLinkedRole(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceLinkedRoleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "service_linked_role.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     RoleName: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The name of the role."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AWSServiceName: str
     CustomSuffix: str
     Description: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AWSServiceName: str | None = None,
+        CustomSuffix: str | None = None,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IAM::ServiceLinkedRole; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AWSServiceName: str | None = None,
-            CustomSuffix: str | None = None,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IAM::ServiceLinkedRole; `await` it inside an App to deploy it.
-
-            AWSServiceName: The service principal for the AWS service to which this role is attached.
-            CustomSuffix: A string that you provide, which is combined with the service-provided prefix to form the complete role name.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AWSServiceName: The service principal for the AWS service to which this role is
+                attached. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
+            CustomSuffix: A string that you provide, which is combined with the service-provided
+                prefix to form the complete role name. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
             Description: The description of the role.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,52 +63,62 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PolicyDict = TypedDict(
-    "PolicyDict",
-    {
-        "PolicyDocument": "Required[dict[str, Any] | str]",
-        "PolicyName": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class PolicyDict(TypedDict, total=False):
+    """Policy as a plain dict: Contains information about an attached policy. An attached policy is
+    a managed policy that has been attached to a user, group, or role. For more information about
+    managed policies, refer to [Managed Policies and Inline
+    Policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in
+    the *User Guide*."""
 
-UserLoginProfileDict = TypedDict(
-    "UserLoginProfileDict",
-    {
-        "Password": "Required[str]",
-        "PasswordResetRequired": "bool",
-    },
-    total=False,
-)
+    PolicyDocument: Required[dict[str, Any] | str]
+    """The entire contents of the policy that defines permissions. For more information, see
+    [Overview of JSON
+    policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#access_policies-json)."""
+    PolicyName: Required[str]
+    """The friendly name (not ARN) identifying the policy."""
 
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A structure that represents user-provided metadata that can be
+    associated with an IAM resource. For more information about tagging, see [Tagging IAM
+    resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the *IAM User
+    Guide*."""
+
+    Key: Required[str]
+    """The key name that can be used to look up or retrieve the associated value. For example,
+    ``Department`` or ``Cost Center`` are common choices."""
+    Value: Required[str]
+    """The value associated with this tag. For example, tags with a key name of ``Department`` could
+    have values such as ``Human Resources``, ``Accounting``, and ``Support``. Tags with a key name
+    of ``Cost Center`` might have values that consist of the number associated with the different
+    cost centers in your company. Typically, many resources have tags with the same key name but
+    with different values."""
+
+
+class UserLoginProfileDict(TypedDict, total=False):
+    """UserLoginProfile as a plain dict: Creates a password for the specified user, giving the user
+    the ability to access AWS services through the console. For more information about managing
+    passwords, see [Managing
+    Passwords](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_ManagingLogins.html) in the
+    *User Guide*."""
+
+    Password: Required[str]
+    """The user's password."""
+    PasswordResetRequired: bool
+    """Specifies whether the user is required to set a new password on next sign-in."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IAM::User",
     schema_file="aws-iam-user.json",
     primary_identifier=("/UserName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/UserName",),
     write_only=("/LoginProfile/Password",),
-    conditional_create_only=(),
     unordered_arrays=("/Groups", "/ManagedPolicyArns", "/Policies", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -114,112 +128,32 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LoginProfile": {
-            "additionalProperties": False,
-            "properties": {
-                "Password": {"type": "string"},
-                "PasswordResetRequired": {"type": "boolean"},
-            },
-            "required": ["Password"],
-            "type": "object",
-        },
-        "Policy": {
-            "additionalProperties": False,
-            "properties": {
-                "PolicyDocument": {"type": ["object", "string"]},
-                "PolicyName": {"type": "string"},
-            },
-            "required": ["PolicyName", "PolicyDocument"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Groups": {
-            "items": {"type": "string"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "LoginProfile": {"$ref": "#/definitions/LoginProfile"},
-        "ManagedPolicyArns": {
-            "items": {
-                "pattern": "arn:(aws[a-zA-Z-]*)?:iam::(\\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\\-_/]+",
-                "type": "string",
-            },
-            "maxItems": 20,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Path": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$",
-            "type": "string",
-        },
-        "PermissionsBoundary": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "Policies": {
-            "items": {"$ref": "#/definitions/Policy"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "UserName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[\\w+=,.@-]+$",
-            "type": "string",
-        },
-    },
-    "required": [],
-}
-
 
 class User(_Resource):
-    """AWS::IAM::User: Creates a new IAM user for your AWS-account. For information about quotas for the number of IAM users you can create, see [IAM and quotas](https://doc...
+    """AWS::IAM::User: Creates a new IAM user for your AWS-account. For information about quotas for
+    the number of IAM users you can create, see [IAM and
+    quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the *IAM
+    User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserName.
+    Replaced when any of these change (create-only): UserName.
+    Write-only (sent to AWS, never read back): LoginProfile.Password.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-user.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "user.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Groups: list[str]
     LoginProfile: UserLoginProfileDict
     ManagedPolicyArns: list[str]
@@ -229,35 +163,93 @@ class User(_Resource):
     Tags: list[TagDict]
     UserName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Groups: list[str] | None = None,
+        LoginProfile: UserLoginProfile | UserLoginProfileDict | None = None,
+        ManagedPolicyArns: list[str] | None = None,
+        Path: str | None = None,
+        PermissionsBoundary: str | None = None,
+        Policies: list[Policy | PolicyDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UserName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IAM::User; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Groups: list[str] | None = None,
-            LoginProfile: UserLoginProfile | UserLoginProfileDict | None = None,
-            ManagedPolicyArns: list[str] | None = None,
-            Path: str | None = None,
-            PermissionsBoundary: str | None = None,
-            Policies: list[Policy | PolicyDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UserName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IAM::User; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Groups: A list of group names to which you want to add the user.
-            LoginProfile: Creates a password for the specified IAM user.
-            ManagedPolicyArns: A list of Amazon Resource Names (ARNs) of the IAM managed policies that you want to attach to the user.
-            Path: The path for the user name.
-            PermissionsBoundary: The ARN of the managed policy that is used to set the permissions boundary for the user.
-            Policies: Adds or updates an inline policy document that is embedded in the specified IAM user.
-            Tags: A list of tags that you want to attach to the new user.
-            UserName: The name of the user to create.
+            LoginProfile: Creates a password for the specified IAM user. A password allows an IAM
+                user to access AWS services through the console. You can use the CLI, the AWS API,
+                or the *Users* page in the IAM console to create a password for any IAM user. Use
+                [ChangePassword](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ChangePassword.html)
+                to update your own existing password in the *My Security Credentials* page in the
+                console. For more information about managing passwords, see [Managing
+                passwords](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_ManagingLogins.html)
+                in the *User Guide*.
+            ManagedPolicyArns: A list of Amazon Resource Names (ARNs) of the IAM managed policies
+                that you want to attach to the user. For more information about ARNs, see [Amazon
+                Resource Names (ARNs) and Service
+                Namespaces](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html)
+                in the *General Reference*.
+            Path: The path for the user name. For more information about paths, see [IAM
+                identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html)
+                in the *IAM User Guide*. This parameter is optional. If it is not included, it
+                defaults to a slash (/). This parameter allows (through its [regex
+                pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of
+                characters consisting of either a forward slash (/) by itself or a string that must
+                begin and end with forward slashes. In addition, it can contain any ASCII character
+                from the ! (``\\u0021``) through the DEL character (``\\u007F``), including most
+                punctuation characters, digits, and upper and lowercased letters.
+            PermissionsBoundary: The ARN of the managed policy that is used to set the permissions
+                boundary for the user. A permissions boundary policy defines the maximum permissions
+                that identity-based policies can grant to an entity, but does not grant permissions.
+                Permissions boundaries do not define the maximum permissions that a resource-based
+                policy can grant to an entity. To learn more, see [Permissions boundaries for IAM
+                entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html)
+                in the *IAM User Guide*. For more information about policy types, see [Policy
+                types](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#access_policy-types)
+                in the *IAM User Guide*.
+            Policies: Adds or updates an inline policy document that is embedded in the specified
+                IAM user. To view AWS::IAM::User snippets, see [Declaring an User
+                Resource](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/quickref-iam.html#scenario-iam-user).
+                The name of each policy for a role, user, or group must be unique. If you don't
+                choose unique names, updates to the IAM identity will fail. For information about
+                limits on the number of inline policies that you can embed in a user, see
+                [Limitations on
+                Entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html)
+                in the *User Guide*.
+            Tags: A list of tags that you want to attach to the new user. Each tag consists of a key
+                name and an associated value. For more information about tagging, see [Tagging IAM
+                resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the
+                *IAM User Guide*. If any one of the tags is invalid or if you exceed the allowed
+                maximum number of tags, then the entire request fails and the resource is not
+                created.
+            UserName: The name of the user to create. Do not include the path in this value. This
+                parameter allows (per its [regex
+                pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of
+                characters consisting of upper and lowercase alphanumeric characters with no spaces.
+                You can also include any of the following characters: _+=,.@-. The user name must be
+                unique within the account. User names are not distinguished by case. For example,
+                you cannot create users named both "John" and "john". If you don't specify a name,
+                CFN generates a unique physical ID and uses that ID for the user name. If you
+                specify a name, you must specify the ``CAPABILITY_NAMED_IAM`` value to acknowledge
+                your template's capabilities. For more information, see [Acknowledging Resources in
+                Templates](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-template.html#using-iam-capabilities).
+                Naming an IAM resource can cause an unrecoverable error if you reuse the same
+                template in multiple Regions. To prevent this, we recommend using ``Fn::Join`` and
+                ``AWS::Region`` to create a Region-specific name, as in the following example:
+                ``{"Fn::Join": ["", [{"Ref": "AWS::Region"}, {"Ref": "MyResourceName"}]]}``.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

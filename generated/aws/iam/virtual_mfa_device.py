@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,29 +55,28 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IAM::VirtualMFADevice",
     schema_file="aws-iam-virtualmfadevice.json",
     primary_identifier=("/SerialNumber",),
-    additional_identifiers=(),
     read_only=("/SerialNumber",),
     create_only=("/VirtualMfaDeviceName", "/Path"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Users",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -83,66 +86,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Path": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "(\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)",
-            "type": "string",
-        },
-        "SerialNumber": {
-            "maxLength": 256,
-            "minLength": 9,
-            "pattern": "[\\w+=/:,.@-]+",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Users": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "VirtualMfaDeviceName": {
-            "maxLength": 226,
-            "minLength": 1,
-            "pattern": "[\\w+=,.@-]+",
-            "type": "string",
-        },
-    },
-    "required": ["Users"],
-}
-
 
 class VirtualMFADevice(_Resource):
     """AWS::IAM::VirtualMFADevice: Resource Type definition for AWS::IAM::VirtualMFADevice
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SerialNumber.
+    Replaced when any of these change (create-only): VirtualMfaDeviceName, Path.
+    Read-only attributes (known once deployed): SerialNumber.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-virtualmfadevice.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -152,33 +105,46 @@ class VirtualMFADevice(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VirtualMFADeviceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "virtual_mfa_device.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     SerialNumber: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: [\\w+=/:,.@-]+ Length: 9 to 256 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Path: str
     Tags: list[TagDict]
     Users: list[str]
     VirtualMfaDeviceName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Users: list[str],
+        Path: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VirtualMfaDeviceName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IAM::VirtualMFADevice; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Users: list[str],
-            Path: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VirtualMfaDeviceName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IAM::VirtualMFADevice; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Users: Type: list[str]. Required.
+            Path: Pattern: (\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F) Length: 1 to 512 characters.
+                Create-only: changing it replaces the resource.
+            Tags: Items: 0 to 50 items.
+            VirtualMfaDeviceName: Pattern: [\\w+=,.@-]+ Length: 1 to 226 characters. Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by group_membership.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GroupMembershipAttributes",
@@ -19,17 +20,46 @@ __all__ = [
 
 
 class GroupMembershipMemberId(DeferredModel):
+    """
+    An object containing the identifier of a group member.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    UserId: str
+    UserId: Annotated[str, Field(description="The identifier for a user in the identity store.")]
 
 
 class GroupMembershipAttributes(DeferredModel):
-    MembershipId: str | None = None
+    """
+    The read-only attributes of a AWS::IdentityStore::GroupMembership, set by AWS.
+    """
+
+    MembershipId: Annotated[
+        str | None, Field(description="The identifier for a GroupMembership in the identity store.")
+    ] = None
 
 
 class GroupMembershipProps(DeferredModel):
-    GroupId: str
-    IdentityStoreId: str
-    MemberId: GroupMembershipMemberId
+    """
+    The properties a program declares for a AWS::IdentityStore::GroupMembership.
+    """
+
+    GroupId: Annotated[
+        str,
+        Field(
+            description="The unique identifier for a group in the identity store. Create-only: changing it replaces the resource."
+        ),
+    ]
+    IdentityStoreId: Annotated[
+        str,
+        Field(
+            description="The globally unique identifier for the identity store. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MemberId: Annotated[
+        GroupMembershipMemberId,
+        Field(
+            description="An object containing the identifier of a group member. Create-only: changing it replaces the resource."
+        ),
+    ]

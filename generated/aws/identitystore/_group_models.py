@@ -7,8 +7,10 @@ Imported on first use by group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "GroupAttributes",
@@ -17,10 +19,32 @@ __all__ = [
 
 
 class GroupProps(DeferredModel):
-    Description: str | None = None
-    DisplayName: str
-    IdentityStoreId: str
+    """
+    The properties a program declares for a AWS::IdentityStore::Group.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="A string containing the description of the group.")
+    ] = None
+    DisplayName: Annotated[
+        str,
+        Field(
+            description="A string containing the name of the group. This value is commonly displayed when the group is referenced."
+        ),
+    ]
+    IdentityStoreId: Annotated[
+        str,
+        Field(
+            description="The globally unique identifier for the identity store. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class GroupAttributes(DeferredModel):
-    GroupId: str | None = None
+    """
+    The read-only attributes of a AWS::IdentityStore::Group, set by AWS.
+    """
+
+    GroupId: Annotated[
+        str | None, Field(description="The unique identifier for a group in the identity store.")
+    ] = None

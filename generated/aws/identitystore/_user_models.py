@@ -7,10 +7,10 @@ Imported on first use by user.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "UserAddressesItem",
@@ -28,91 +28,181 @@ class UserAddressesItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Country: str | None = None
-    Formatted: str | None = None
-    Locality: str | None = None
-    PostalCode: str | None = None
-    Primary: bool | None = None
-    Region: str | None = None
-    StreetAddress: str | None = None
-    Type: str | None = None
+    Country: Annotated[str | None, Field(description="The country of the address.")] = None
+    Formatted: Annotated[
+        str | None, Field(description="A formatted version of the address for display.")
+    ] = None
+    Locality: Annotated[str | None, Field(description="A string of the address locality.")] = None
+    PostalCode: Annotated[str | None, Field(description="The postal code of the address.")] = None
+    Primary: Annotated[bool | None, Field(description="Whether this is the primary address.")] = (
+        None
+    )
+    Region: Annotated[str | None, Field(description="The region of the address.")] = None
+    StreetAddress: Annotated[str | None, Field(description="The street of the address.")] = None
+    Type: Annotated[str | None, Field(description="The type of address.")] = None
 
 
 class UserEmailsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Primary: bool | None = None
-    Type: str | None = None
-    Value: str | None = None
+    Primary: Annotated[
+        bool | None, Field(description="Whether this is the primary email address.")
+    ] = None
+    Type: Annotated[str | None, Field(description="The type of email address.")] = None
+    Value: Annotated[str | None, Field(description="The email address.")] = None
 
 
 class UserNameObject(DeferredModel):
+    """
+    The name of the user.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FamilyName: str | None = None
-    Formatted: str | None = None
-    GivenName: str | None = None
-    HonorificPrefix: str | None = None
-    HonorificSuffix: str | None = None
-    MiddleName: str | None = None
+    FamilyName: Annotated[str | None, Field(description="The family name of the user.")] = None
+    Formatted: Annotated[
+        str | None,
+        Field(description="A string containing a formatted version of the name for display."),
+    ] = None
+    GivenName: Annotated[str | None, Field(description="The given name of the user.")] = None
+    HonorificPrefix: Annotated[
+        str | None, Field(description="The honorific prefix of the user.")
+    ] = None
+    HonorificSuffix: Annotated[
+        str | None, Field(description="The honorific suffix of the user.")
+    ] = None
+    MiddleName: Annotated[str | None, Field(description="The middle name of the user.")] = None
 
 
 class UserPhoneNumbersItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Primary: bool | None = None
-    Type: str | None = None
-    Value: str | None = None
+    Primary: Annotated[
+        bool | None, Field(description="Whether this is the primary phone number.")
+    ] = None
+    Type: Annotated[str | None, Field(description="The type of phone number.")] = None
+    Value: Annotated[str | None, Field(description="The phone number.")] = None
 
 
 class UserPhotosItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Display: str | None = None
-    Primary: bool | None = None
-    Type: str | None = None
-    Value: str
+    Display: Annotated[str | None, Field(description="A display name for the photo.")] = None
+    Primary: Annotated[bool | None, Field(description="Whether this is the primary photo.")] = None
+    Type: Annotated[str | None, Field(description="The type of photo.")] = None
+    Value: Annotated[str, Field(description="The photo data or URL.")]
 
 
 class UserRolesItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Primary: bool | None = None
-    Type: str | None = None
-    Value: str | None = None
+    Primary: Annotated[bool | None, Field(description="Whether this is the primary role.")] = None
+    Type: Annotated[str | None, Field(description="The type of role.")] = None
+    Value: Annotated[str | None, Field(description="The role name.")] = None
 
 
 class UserAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    UpdatedAt: str | None = None
-    UpdatedBy: str | None = None
-    UserId: str | None = None
-    UserStatus: Literal["ENABLED", "DISABLED"] | None = None
+    """
+    The read-only attributes of a AWS::IdentityStore::User, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The Amazon Resource Name (ARN) of the user.")] = (
+        None
+    )
+    CreatedAt: Annotated[
+        str | None, Field(description="The date and time the user was created.")
+    ] = None
+    CreatedBy: Annotated[
+        str | None, Field(description="The identifier of the user or system that created the user.")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The date and time the user was last updated.")
+    ] = None
+    UpdatedBy: Annotated[
+        str | None,
+        Field(description="The identifier of the user or system that last updated the user."),
+    ] = None
+    UserId: Annotated[
+        str | None, Field(description="The identifier for a user in the identity store.")
+    ] = None
+    UserStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="The current status of the user account."),
+    ] = None
 
 
 class UserProps(DeferredModel):
-    Addresses: list[UserAddressesItem] | None = None
-    Birthdate: str | None = None
-    DisplayName: str | None = None
-    Emails: list[UserEmailsItem] | None = None
-    IdentityStoreId: str
-    Locale: str | None = None
-    Name: UserNameObject | None = None
-    NickName: str | None = None
-    PhoneNumbers: list[UserPhoneNumbersItem] | None = None
-    Photos: list[UserPhotosItem] | None = None
-    PreferredLanguage: str | None = None
-    ProfileUrl: str | None = None
-    Roles: list[UserRolesItem] | None = None
-    Timezone: str | None = None
-    Title: str | None = None
-    UserName: str | None = None
-    UserType: str | None = None
-    Website: str | None = None
+    """
+    The properties a program declares for a AWS::IdentityStore::User.
+    """
+
+    Addresses: Annotated[
+        list[UserAddressesItem] | None,
+        Field(
+            description="A list of addresses associated with the user. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Birthdate: Annotated[
+        str | None, Field(description="The user's birthdate in YYYY-MM-DD format.")
+    ] = None
+    DisplayName: Annotated[
+        str | None, Field(description="A string containing the name of the user for display.")
+    ] = None
+    Emails: Annotated[
+        list[UserEmailsItem] | None,
+        Field(
+            description="A list of email addresses associated with the user. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IdentityStoreId: Annotated[
+        str,
+        Field(
+            description="The globally unique identifier for the identity store. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Locale: Annotated[
+        str | None, Field(description="The geographical region or location of the user.")
+    ] = None
+    Name: Annotated[UserNameObject | None, Field(description="The name of the user.")] = None
+    NickName: Annotated[str | None, Field(description="An alternate name for the user.")] = None
+    PhoneNumbers: Annotated[
+        list[UserPhoneNumbersItem] | None,
+        Field(
+            description="A list of phone numbers associated with the user. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Photos: Annotated[
+        list[UserPhotosItem] | None,
+        Field(
+            description="A list of photos associated with the user. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PreferredLanguage: Annotated[
+        str | None, Field(description="The preferred language of the user.")
+    ] = None
+    ProfileUrl: Annotated[str | None, Field(description="A URL associated with the user.")] = None
+    Roles: Annotated[
+        list[UserRolesItem] | None,
+        Field(
+            description="A list of roles associated with the user. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Timezone: Annotated[str | None, Field(description="The time zone for the user.")] = None
+    Title: Annotated[str | None, Field(description="The title of the user.")] = None
+    UserName: Annotated[
+        str | None,
+        Field(
+            description="A unique string used to identify the user. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    UserType: Annotated[str | None, Field(description="A string indicating the type of user.")] = (
+        None
+    )
+    Website: Annotated[
+        str | None, Field(description="The user's personal website or blog URL.")
+    ] = None

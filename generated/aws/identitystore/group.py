@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IdentityStore::Group",
     schema_file="aws-identitystore-group.json",
     primary_identifier=("/GroupId", "/IdentityStoreId"),
-    additional_identifiers=(),
     read_only=("/GroupId",),
     create_only=("/IdentityStoreId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("IdentityStoreId", "DisplayName"),
     list_required=("IdentityStoreId",),
     tagging=_Tagging(
@@ -65,7 +66,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,77 +75,56 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Description": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r  \u3000]+$",
-            "type": "string",
-        },
-        "DisplayName": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r  ]+$",
-            "type": "string",
-        },
-        "GroupId": {
-            "maxLength": 47,
-            "minLength": 1,
-            "pattern": "^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$",
-            "type": "string",
-        },
-        "IdentityStoreId": {
-            "maxLength": 36,
-            "minLength": 1,
-            "pattern": "^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-    },
-    "required": ["IdentityStoreId", "DisplayName"],
-}
-
 
 class Group(_Resource):
     """AWS::IdentityStore::Group: Resource Type definition for AWS::IdentityStore::Group
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GroupId, IdentityStoreId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): IdentityStoreId.
+    Read-only attributes (known once deployed): GroupId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-identitystore-group.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     GroupId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier for a group in the identity store."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DisplayName: str
     IdentityStoreId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DisplayName: str,
+        IdentityStoreId: str,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IdentityStore::Group; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DisplayName: str,
-            IdentityStoreId: str,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IdentityStore::Group; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DisplayName: A string containing the name of the group. This value is commonly displayed
+                when the group is referenced. Required.
+            IdentityStoreId: The globally unique identifier for the identity store. Create-only:
+                changing it replaces the resource. Required.
             Description: A string containing the description of the group.
-            DisplayName: A string containing the name of the group.
-            IdentityStoreId: The globally unique identifier for the identity store.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,24 +55,22 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-GroupMembershipMemberIdDict = TypedDict(
-    "GroupMembershipMemberIdDict",
-    {
-        "UserId": "Required[str]",
-    },
-    total=False,
-)
 
+class GroupMembershipMemberIdDict(TypedDict, total=False):
+    """GroupMembershipMemberId as a plain dict: An object containing the identifier of a group
+    member."""
+
+    UserId: Required[str]
+    """The identifier for a user in the identity store."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IdentityStore::GroupMembership",
     schema_file="aws-identitystore-groupmembership.json",
     primary_identifier=("/MembershipId", "/IdentityStoreId"),
-    additional_identifiers=(),
     read_only=("/MembershipId",),
     create_only=("/IdentityStoreId", "/GroupId", "/MemberId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("IdentityStoreId", "GroupId", "MemberId"),
     list_required=("IdentityStoreId", "GroupId"),
     tagging=_Tagging(
@@ -77,7 +79,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -86,53 +87,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "MemberId": {
-            "additionalProperties": False,
-            "properties": {
-                "UserId": {
-                    "maxLength": 47,
-                    "minLength": 1,
-                    "pattern": "^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$",
-                    "type": "string",
-                }
-            },
-            "required": ["UserId"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "GroupId": {
-            "maxLength": 47,
-            "minLength": 1,
-            "pattern": "^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$",
-            "type": "string",
-        },
-        "IdentityStoreId": {
-            "maxLength": 36,
-            "minLength": 1,
-            "pattern": "^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "MemberId": {"$ref": "#/definitions/MemberId"},
-        "MembershipId": {
-            "maxLength": 47,
-            "minLength": 1,
-            "pattern": "^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$",
-            "type": "string",
-        },
-    },
-    "required": ["IdentityStoreId", "GroupId", "MemberId"],
-}
-
 
 class GroupMembership(_Resource):
-    """AWS::IdentityStore::GroupMembership: Resource Type Definition for AWS:IdentityStore::GroupMembership
+    """AWS::IdentityStore::GroupMembership: Resource Type Definition for
+    AWS:IdentityStore::GroupMembership
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MembershipId, IdentityStoreId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): IdentityStoreId, GroupId, MemberId.
+    Read-only attributes (known once deployed): MembershipId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-identitystore-groupmembership.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -140,34 +105,42 @@ class GroupMembership(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GroupMembershipAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "group_membership.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     MembershipId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier for a GroupMembership in the identity store."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     GroupId: str
     IdentityStoreId: str
     MemberId: GroupMembershipMemberIdDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GroupId: str,
+        IdentityStoreId: str,
+        MemberId: GroupMembershipMemberId | GroupMembershipMemberIdDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IdentityStore::GroupMembership; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GroupId: str,
-            IdentityStoreId: str,
-            MemberId: GroupMembershipMemberId | GroupMembershipMemberIdDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IdentityStore::GroupMembership; `await` it inside an App to deploy it.
-
-            GroupId: The unique identifier for a group in the identity store.
-            IdentityStoreId: The globally unique identifier for the identity store.
-            MemberId: An object containing the identifier of a group member.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GroupId: The unique identifier for a group in the identity store. Create-only: changing
+                it replaces the resource. Required.
+            IdentityStoreId: The globally unique identifier for the identity store. Create-only:
+                changing it replaces the resource. Required.
+            MemberId: An object containing the identifier of a group member. Create-only: changing
+                it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

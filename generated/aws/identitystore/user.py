@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,75 +75,92 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-UserAddressesItemDict = TypedDict(
-    "UserAddressesItemDict",
-    {
-        "Country": "str",
-        "Formatted": "str",
-        "Locality": "str",
-        "PostalCode": "str",
-        "Primary": "bool",
-        "Region": "str",
-        "StreetAddress": "str",
-        "Type": "str",
-    },
-    total=False,
-)
 
-UserEmailsItemDict = TypedDict(
-    "UserEmailsItemDict",
-    {
-        "Primary": "bool",
-        "Type": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class UserAddressesItemDict(TypedDict, total=False):
+    """UserAddressesItem as a plain dict."""
 
-UserNameObjectDict = TypedDict(
-    "UserNameObjectDict",
-    {
-        "FamilyName": "str",
-        "Formatted": "str",
-        "GivenName": "str",
-        "HonorificPrefix": "str",
-        "HonorificSuffix": "str",
-        "MiddleName": "str",
-    },
-    total=False,
-)
+    Country: str
+    """The country of the address."""
+    Formatted: str
+    """A formatted version of the address for display."""
+    Locality: str
+    """A string of the address locality."""
+    PostalCode: str
+    """The postal code of the address."""
+    Primary: bool
+    """Whether this is the primary address."""
+    Region: str
+    """The region of the address."""
+    StreetAddress: str
+    """The street of the address."""
+    Type: str
+    """The type of address."""
 
-UserPhoneNumbersItemDict = TypedDict(
-    "UserPhoneNumbersItemDict",
-    {
-        "Primary": "bool",
-        "Type": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-UserPhotosItemDict = TypedDict(
-    "UserPhotosItemDict",
-    {
-        "Display": "str",
-        "Primary": "bool",
-        "Type": "str",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class UserEmailsItemDict(TypedDict, total=False):
+    """UserEmailsItem as a plain dict."""
 
-UserRolesItemDict = TypedDict(
-    "UserRolesItemDict",
-    {
-        "Primary": "bool",
-        "Type": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+    Primary: bool
+    """Whether this is the primary email address."""
+    Type: str
+    """The type of email address."""
+    Value: str
+    """The email address."""
 
+
+class UserNameObjectDict(TypedDict, total=False):
+    """UserNameObject as a plain dict: The name of the user."""
+
+    FamilyName: str
+    """The family name of the user."""
+    Formatted: str
+    """A string containing a formatted version of the name for display."""
+    GivenName: str
+    """The given name of the user."""
+    HonorificPrefix: str
+    """The honorific prefix of the user."""
+    HonorificSuffix: str
+    """The honorific suffix of the user."""
+    MiddleName: str
+    """The middle name of the user."""
+
+
+class UserPhoneNumbersItemDict(TypedDict, total=False):
+    """UserPhoneNumbersItem as a plain dict."""
+
+    Primary: bool
+    """Whether this is the primary phone number."""
+    Type: str
+    """The type of phone number."""
+    Value: str
+    """The phone number."""
+
+
+class UserPhotosItemDict(TypedDict, total=False):
+    """UserPhotosItem as a plain dict."""
+
+    Display: str
+    """A display name for the photo."""
+    Primary: bool
+    """Whether this is the primary photo."""
+    Type: str
+    """The type of photo."""
+    Value: Required[str]
+    """The photo data or URL."""
+
+
+class UserRolesItemDict(TypedDict, total=False):
+    """UserRolesItem as a plain dict."""
+
+    Primary: bool
+    """Whether this is the primary role."""
+    Type: str
+    """The type of role."""
+    Value: str
+    """The role name."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IdentityStore::User",
     schema_file="aws-identitystore-user.json",
@@ -163,18 +184,12 @@ METADATA = _TypeMetadata(
         "/Photos",
         "/Roles",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("IdentityStoreId",),
     list_required=("IdentityStoreId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -184,319 +199,43 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Addresses": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Country": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                        "type": "string",
-                    },
-                    "Formatted": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                        "type": "string",
-                    },
-                    "Locality": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                        "type": "string",
-                    },
-                    "PostalCode": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                        "type": "string",
-                    },
-                    "Primary": {"type": "boolean"},
-                    "Region": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                        "type": "string",
-                    },
-                    "StreetAddress": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                        "type": "string",
-                    },
-                    "Type": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                        "type": "string",
-                    },
-                },
-                "type": "object",
-            },
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Arn": {"type": "string"},
-        "Birthdate": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "CreatedBy": {"type": "string"},
-        "DisplayName": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-            "type": "string",
-        },
-        "Emails": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Primary": {"type": "boolean"},
-                    "Type": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                        "type": "string",
-                    },
-                    "Value": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                        "type": "string",
-                    },
-                },
-                "type": "object",
-            },
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "IdentityStoreId": {
-            "maxLength": 36,
-            "minLength": 1,
-            "pattern": "^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "Locale": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-            "type": "string",
-        },
-        "Name": {
-            "additionalProperties": False,
-            "properties": {
-                "FamilyName": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                    "type": "string",
-                },
-                "Formatted": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                    "type": "string",
-                },
-                "GivenName": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                    "type": "string",
-                },
-                "HonorificPrefix": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                    "type": "string",
-                },
-                "HonorificSuffix": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                    "type": "string",
-                },
-                "MiddleName": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "NickName": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-            "type": "string",
-        },
-        "PhoneNumbers": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Primary": {"type": "boolean"},
-                    "Type": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                        "type": "string",
-                    },
-                    "Value": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                        "type": "string",
-                    },
-                },
-                "type": "object",
-            },
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Photos": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Display": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                        "type": "string",
-                    },
-                    "Primary": {"type": "boolean"},
-                    "Type": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                        "type": "string",
-                    },
-                    "Value": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                        "type": "string",
-                    },
-                },
-                "required": ["Value"],
-                "type": "object",
-            },
-            "maxItems": 3,
-            "minItems": 1,
-            "type": "array",
-        },
-        "PreferredLanguage": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-            "type": "string",
-        },
-        "ProfileUrl": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-            "type": "string",
-        },
-        "Roles": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Primary": {"type": "boolean"},
-                    "Type": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                        "type": "string",
-                    },
-                    "Value": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-                        "type": "string",
-                    },
-                },
-                "type": "object",
-            },
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Timezone": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-            "type": "string",
-        },
-        "Title": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-            "type": "string",
-        },
-        "UpdatedAt": {"type": "string"},
-        "UpdatedBy": {"type": "string"},
-        "UserId": {
-            "maxLength": 47,
-            "minLength": 1,
-            "pattern": "^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$",
-            "type": "string",
-        },
-        "UserName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$",
-            "type": "string",
-        },
-        "UserStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "UserType": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-            "type": "string",
-        },
-        "Website": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \xa0\u3000]+$",
-            "type": "string",
-        },
-    },
-    "required": ["IdentityStoreId"],
-}
-
 
 class User(_Resource):
     """AWS::IdentityStore::User: Creates a user within the specified identity store.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: IdentityStoreId, UserId.
+    Replaced when any of these change (create-only): IdentityStoreId, UserName, Emails, Addresses,
+    PhoneNumbers, Photos, Roles.
+    Read-only attributes (known once deployed): Arn, CreatedAt, CreatedBy, UpdatedAt, UpdatedBy,
+    UserId, UserStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-identitystore-user.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "user.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the user."""
     CreatedAt: str
+    """The date and time the user was created."""
     CreatedBy: str
+    """The identifier of the user or system that created the user."""
     UpdatedAt: str
+    """The date and time the user was last updated."""
     UpdatedBy: str
+    """The identifier of the user or system that last updated the user."""
     UserId: str
+    """The identifier for a user in the identity store."""
     UserStatus: Literal["ENABLED", "DISABLED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current status of the user account."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Addresses: list[UserAddressesItemDict]
     Birthdate: str
     DisplayName: str
@@ -516,55 +255,65 @@ class User(_Resource):
     UserType: str
     Website: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IdentityStoreId: str,
+        Addresses: list[UserAddressesItem | UserAddressesItemDict] | None = None,
+        Birthdate: str | None = None,
+        DisplayName: str | None = None,
+        Emails: list[UserEmailsItem | UserEmailsItemDict] | None = None,
+        Locale: str | None = None,
+        Name: UserNameObject | UserNameObjectDict | None = None,
+        NickName: str | None = None,
+        PhoneNumbers: list[UserPhoneNumbersItem | UserPhoneNumbersItemDict] | None = None,
+        Photos: list[UserPhotosItem | UserPhotosItemDict] | None = None,
+        PreferredLanguage: str | None = None,
+        ProfileUrl: str | None = None,
+        Roles: list[UserRolesItem | UserRolesItemDict] | None = None,
+        Timezone: str | None = None,
+        Title: str | None = None,
+        UserName: str | None = None,
+        UserType: str | None = None,
+        Website: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IdentityStore::User; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IdentityStoreId: str,
-            Addresses: list[UserAddressesItem | UserAddressesItemDict] | None = None,
-            Birthdate: str | None = None,
-            DisplayName: str | None = None,
-            Emails: list[UserEmailsItem | UserEmailsItemDict] | None = None,
-            Locale: str | None = None,
-            Name: UserNameObject | UserNameObjectDict | None = None,
-            NickName: str | None = None,
-            PhoneNumbers: list[UserPhoneNumbersItem | UserPhoneNumbersItemDict] | None = None,
-            Photos: list[UserPhotosItem | UserPhotosItemDict] | None = None,
-            PreferredLanguage: str | None = None,
-            ProfileUrl: str | None = None,
-            Roles: list[UserRolesItem | UserRolesItemDict] | None = None,
-            Timezone: str | None = None,
-            Title: str | None = None,
-            UserName: str | None = None,
-            UserType: str | None = None,
-            Website: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IdentityStore::User; `await` it inside an App to deploy it.
-
-            Addresses: A list of addresses associated with the user.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IdentityStoreId: The globally unique identifier for the identity store. Create-only:
+                changing it replaces the resource. Required.
+            Addresses: A list of addresses associated with the user. Create-only: changing it
+                replaces the resource.
             Birthdate: The user's birthdate in YYYY-MM-DD format.
             DisplayName: A string containing the name of the user for display.
-            Emails: A list of email addresses associated with the user.
-            IdentityStoreId: The globally unique identifier for the identity store.
+            Emails: A list of email addresses associated with the user. Create-only: changing it
+                replaces the resource.
             Locale: The geographical region or location of the user.
             Name: The name of the user.
             NickName: An alternate name for the user.
-            PhoneNumbers: A list of phone numbers associated with the user.
-            Photos: A list of photos associated with the user.
+            PhoneNumbers: A list of phone numbers associated with the user. Create-only: changing it
+                replaces the resource.
+            Photos: A list of photos associated with the user. Create-only: changing it replaces the
+                resource.
             PreferredLanguage: The preferred language of the user.
             ProfileUrl: A URL associated with the user.
-            Roles: A list of roles associated with the user.
+            Roles: A list of roles associated with the user. Create-only: changing it replaces the
+                resource.
             Timezone: The time zone for the user.
             Title: The title of the user.
-            UserName: A unique string used to identify the user.
+            UserName: A unique string used to identify the user. Create-only: changing it replaces
+                the resource.
             UserType: A string indicating the type of user.
             Website: The user's personal website or blog URL.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by component.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -20,30 +20,118 @@ __all__ = [
 
 
 class ComponentProps(DeferredModel):
-    ChangeDescription: str | None = None
-    Data: str | None = None
-    Description: str | None = None
-    KmsKeyId: str | None = None
-    Name: str
-    Platform: Literal["Windows", "Linux", "macOS"]
-    SupportedOsVersions: list[str] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Uri: str | None = None
-    Version: str
+    """
+    The properties a program declares for a AWS::ImageBuilder::Component.
+    """
+
+    ChangeDescription: Annotated[
+        str | None,
+        Field(
+            description="The change description of the component. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Data: Annotated[
+        str | None,
+        Field(
+            description="The data of the component. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the component. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The KMS key identifier used to encrypt the component. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the component. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Platform: Annotated[
+        Literal["Windows", "Linux", "macOS"],
+        Field(
+            description="The platform of the component. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SupportedOsVersions: Annotated[
+        list[str] | None,
+        Field(
+            description="The operating system (OS) version supported by the component. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="The tags associated with the component.")
+    ] = None
+    Uri: Annotated[
+        str | None,
+        Field(
+            description="The uri of the component. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Version: Annotated[
+        str,
+        Field(
+            description="The version of the component. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ComponentLatestVersion(DeferredModel):
+    """
+    The latest version references of the component.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    Major: str | None = None
-    Minor: str | None = None
-    Patch: str | None = None
+    Arn: Annotated[
+        str | None, Field(description="The latest version ARN of the created component.")
+    ] = None
+    Major: Annotated[
+        str | None,
+        Field(
+            description="The latest version ARN of the created component, with the same major version."
+        ),
+    ] = None
+    Minor: Annotated[
+        str | None,
+        Field(
+            description="The latest version ARN of the created component, with the same minor version."
+        ),
+    ] = None
+    Patch: Annotated[
+        str | None,
+        Field(
+            description="The latest version ARN of the created component, with the same patch version."
+        ),
+    ] = None
 
 
 class ComponentAttributes(DeferredModel):
-    Arn: str | None = None
-    Encrypted: bool | None = None
-    LatestVersion: ComponentLatestVersion | None = None
-    Type: Literal["BUILD", "TEST"] | None = None
+    """
+    The read-only attributes of a AWS::ImageBuilder::Component, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the component.")
+    ] = None
+    Encrypted: Annotated[
+        bool | None, Field(description="The encryption status of the component.")
+    ] = None
+    LatestVersion: Annotated[
+        ComponentLatestVersion | None,
+        Field(description="The latest version references of the component."),
+    ] = None
+    Type: Annotated[
+        Literal["BUILD", "TEST"] | None,
+        Field(
+            description="The type of the component denotes whether the component is used to build the image or only to test it."
+        ),
+    ] = None

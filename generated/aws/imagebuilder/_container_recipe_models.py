@@ -7,7 +7,7 @@ Imported on first use by container_recipe.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -26,91 +26,275 @@ __all__ = [
 
 
 class ComponentParameter(DeferredModel):
+    """
+    Contains a key/value pair that sets the named component parameter.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: list[str]
+    Name: Annotated[str, Field(description="The name of the component parameter to set.")]
+    Value: Annotated[
+        list[str], Field(description="Sets the value for the named component parameter.")
+    ]
 
 
 class ContainerRecipeLatestVersion(DeferredModel):
+    """
+    The latest version references of the container recipe.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    Major: str | None = None
-    Minor: str | None = None
-    Patch: str | None = None
+    Arn: Annotated[
+        str | None, Field(description="The latest version ARN of the created container recipe.")
+    ] = None
+    Major: Annotated[
+        str | None,
+        Field(
+            description="The latest version ARN of the created container recipe, with the same major version."
+        ),
+    ] = None
+    Minor: Annotated[
+        str | None,
+        Field(
+            description="The latest version ARN of the created container recipe, with the same minor version."
+        ),
+    ] = None
+    Patch: Annotated[
+        str | None,
+        Field(
+            description="The latest version ARN of the created container recipe, with the same patch version."
+        ),
+    ] = None
 
 
 class EbsInstanceBlockDeviceSpecification(DeferredModel):
+    """
+    Amazon EBS-specific block device mapping specifications.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeleteOnTermination: bool | None = None
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    SnapshotId: str | None = None
-    Throughput: int | None = None
-    VolumeSize: int | None = None
-    VolumeType: (
-        Literal["standard", "io1", "io2", "io2a", "gp2", "gp3", "gp3a", "sc1", "st1"] | None
-    ) = None
+    DeleteOnTermination: Annotated[
+        bool | None,
+        Field(description="Use to configure delete on termination of the associated device."),
+    ] = None
+    Encrypted: Annotated[bool | None, Field(description="Use to configure device encryption.")] = (
+        None
+    )
+    Iops: Annotated[int | None, Field(description="Use to configure device IOPS.")] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(description="Use to configure the KMS key to use when encrypting the device."),
+    ] = None
+    SnapshotId: Annotated[
+        str | None, Field(description="The snapshot that defines the device contents.")
+    ] = None
+    Throughput: Annotated[
+        int | None,
+        Field(
+            description="For GP3 volumes only - The throughput in MiB/s that the volume supports."
+        ),
+    ] = None
+    VolumeSize: Annotated[
+        int | None, Field(description="Use to override the device's volume size.")
+    ] = None
+    VolumeType: Annotated[
+        Literal["standard", "io1", "io2", "io2a", "gp2", "gp3", "gp3a", "sc1", "st1"] | None,
+        Field(description="Use to override the device's volume type."),
+    ] = None
 
 
 class InstanceBlockDeviceMapping(DeferredModel):
+    """
+    Defines block device mappings for the instance used to configure your image.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeviceName: str | None = None
-    Ebs: EbsInstanceBlockDeviceSpecification | None = None
-    NoDevice: str | None = None
-    VirtualName: str | None = None
+    DeviceName: Annotated[
+        str | None, Field(description="The device to which these mappings apply.")
+    ] = None
+    Ebs: Annotated[
+        EbsInstanceBlockDeviceSpecification | None,
+        Field(description="Use to manage Amazon EBS-specific configuration for this mapping."),
+    ] = None
+    NoDevice: Annotated[
+        str | None, Field(description="Use to remove a mapping from the parent image.")
+    ] = None
+    VirtualName: Annotated[
+        str | None, Field(description="Use to manage instance ephemeral devices.")
+    ] = None
 
 
 class TargetContainerRepository(DeferredModel):
+    """
+    The container repository where the output container image is stored.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RepositoryName: str | None = None
-    Service: Literal["ECR"] | None = None
+    RepositoryName: Annotated[
+        str | None,
+        Field(
+            description="The name of the container repository where the output container image is stored. This name is prefixed by the repository location."
+        ),
+    ] = None
+    Service: Annotated[
+        Literal["ECR"] | None,
+        Field(description="Specifies the service in which this image was registered."),
+    ] = None
 
 
 class ContainerRecipeAttributes(DeferredModel):
-    Arn: str | None = None
-    LatestVersion: ContainerRecipeLatestVersion | None = None
+    """
+    The read-only attributes of a AWS::ImageBuilder::ContainerRecipe, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the container recipe.")
+    ] = None
+    LatestVersion: Annotated[
+        ContainerRecipeLatestVersion | None,
+        Field(description="The latest version references of the container recipe."),
+    ] = None
 
 
 class ComponentConfiguration(DeferredModel):
+    """
+    Configuration details of the component.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComponentArn: str | None = None
-    Parameters: list[ComponentParameter] | None = None
+    ComponentArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the component.")
+    ] = None
+    Parameters: Annotated[
+        list[ComponentParameter] | None,
+        Field(
+            description="A group of parameter settings that are used to configure the component for a specific recipe."
+        ),
+    ] = None
 
 
 class ContainerRecipeInstanceConfiguration(DeferredModel):
+    """
+    A group of options that can be used to configure an instance for building and testing container images.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlockDeviceMappings: list[InstanceBlockDeviceMapping] | None = None
-    Image: str | None = None
+    BlockDeviceMappings: Annotated[
+        list[InstanceBlockDeviceMapping] | None,
+        Field(
+            description="Defines the block devices to attach for building an instance from this Image Builder AMI."
+        ),
+    ] = None
+    Image: Annotated[
+        str | None,
+        Field(
+            description="The AMI ID to use as the base image for a container build and test instance. If not specified, Image Builder will use the appropriate ECS-optimized AMI as a base image."
+        ),
+    ] = None
 
 
 class ContainerRecipeProps(DeferredModel):
-    Components: list[ComponentConfiguration] | None = None
-    ContainerType: Literal["DOCKER"] | None = None
-    Description: str | None = None
-    DockerfileTemplateData: str | None = None
-    DockerfileTemplateUri: str | None = None
-    ImageOsVersionOverride: str | None = None
-    InstanceConfiguration: ContainerRecipeInstanceConfiguration | None = None
-    KmsKeyId: str | None = None
-    Name: str | None = None
-    ParentImage: str | None = None
-    PlatformOverride: Literal["Windows", "Linux"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TargetRepository: TargetContainerRepository | None = None
-    Version: str | None = None
-    WorkingDirectory: str | None = None
+    """
+    The properties a program declares for a AWS::ImageBuilder::ContainerRecipe.
+    """
+
+    Components: Annotated[
+        list[ComponentConfiguration] | None,
+        Field(
+            description="Components for build and test that are included in the container recipe. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ContainerType: Annotated[
+        Literal["DOCKER"] | None,
+        Field(
+            description="Specifies the type of container, such as Docker. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the container recipe. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DockerfileTemplateData: Annotated[
+        str | None,
+        Field(
+            description="Dockerfiles are text documents that are used to build Docker containers, and ensure that they contain all of the elements required by the application running inside. The template data consists of contextual variables where Image Builder places build information or scripts, based on your container image recipe. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DockerfileTemplateUri: Annotated[
+        str | None,
+        Field(
+            description="The S3 URI for the Dockerfile that will be used to build your container image. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ImageOsVersionOverride: Annotated[
+        str | None,
+        Field(
+            description="Specifies the operating system version for the source image. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    InstanceConfiguration: Annotated[
+        ContainerRecipeInstanceConfiguration | None,
+        Field(
+            description="A group of options that can be used to configure an instance for building and testing container images. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="Identifies which KMS key is used to encrypt the container image. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the container recipe. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ParentImage: Annotated[
+        str | None,
+        Field(
+            description="The source image for the container recipe. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PlatformOverride: Annotated[
+        Literal["Windows", "Linux"] | None,
+        Field(
+            description="Specifies the operating system platform when you use a custom source image. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="Tags that are attached to the container recipe.")
+    ] = None
+    TargetRepository: Annotated[
+        TargetContainerRepository | None,
+        Field(
+            description="The destination repository for the container image. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Version: Annotated[
+        str | None,
+        Field(
+            description="The semantic version of the container recipe (<major>.<minor>.<patch>). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    WorkingDirectory: Annotated[
+        str | None,
+        Field(
+            description="The working directory to be used during build and test workflows. Create-only: changing it replaces the resource."
+        ),
+    ] = None

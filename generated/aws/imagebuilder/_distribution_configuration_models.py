@@ -7,7 +7,7 @@ Imported on first use by distribution_configuration.py, which re-exports every n
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -29,114 +29,297 @@ __all__ = [
 
 
 class DistributionConfigurationLaunchPermissionConfiguration(DeferredModel):
+    """
+    Launch permissions can be used to configure which AWS accounts can use the AMI to launch instances.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OrganizationArns: list[str] | None = None
-    OrganizationalUnitArns: list[str] | None = None
-    UserGroups: list[str] | None = None
-    UserIds: list[str] | None = None
+    OrganizationArns: Annotated[
+        list[str] | None,
+        Field(
+            description="The ARN for an Amazon Web Services Organization that you want to share your AMI with."
+        ),
+    ] = None
+    OrganizationalUnitArns: Annotated[
+        list[str] | None,
+        Field(
+            description="The ARN for an Organizations organizational unit (OU) that you want to share your AMI with."
+        ),
+    ] = None
+    UserGroups: Annotated[list[str] | None, Field(description="The name of the group.")] = None
+    UserIds: Annotated[list[str] | None, Field(description="The AWS account ID.")] = None
 
 
 class FastLaunchLaunchTemplateSpecification(DeferredModel):
+    """
+    The launch template that the fast-launch enabled Windows AMI uses when it launches Windows instances to create pre-provisioned snapshots.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LaunchTemplateId: str | None = None
-    LaunchTemplateName: str | None = None
-    LaunchTemplateVersion: str | None = None
+    LaunchTemplateId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the launch template to use for faster launching for a Windows AMI."
+        ),
+    ] = None
+    LaunchTemplateName: Annotated[
+        str | None,
+        Field(
+            description="The name of the launch template to use for faster launching for a Windows AMI."
+        ),
+    ] = None
+    LaunchTemplateVersion: Annotated[
+        str | None,
+        Field(
+            description="The version of the launch template to use for faster launching for a Windows AMI."
+        ),
+    ] = None
 
 
 class FastLaunchSnapshotConfiguration(DeferredModel):
+    """
+    Configuration settings for managing the number of snapshots that are created from pre-provisioned instances for the Windows AMI when faster launching is enabled.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetResourceCount: int | None = None
+    TargetResourceCount: Annotated[
+        int | None,
+        Field(
+            description="The number of pre-provisioned snapshots to keep on hand for a fast-launch enabled Windows AMI."
+        ),
+    ] = None
 
 
 class LaunchTemplateConfiguration(DeferredModel):
+    """
+    launchTemplateConfiguration settings that apply to image distribution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountId: str | None = None
-    LaunchTemplateId: str | None = None
-    SetDefaultVersion: bool | None = None
+    AccountId: Annotated[
+        str | None, Field(description="The account ID that this configuration applies to.")
+    ] = None
+    LaunchTemplateId: Annotated[
+        str | None, Field(description="Identifies the EC2 launch template to use.")
+    ] = None
+    SetDefaultVersion: Annotated[
+        bool | None,
+        Field(
+            description="Set the specified EC2 launch template as the default launch template for the specified account."
+        ),
+    ] = None
 
 
 class SsmParameterConfiguration(DeferredModel):
+    """
+    The SSM parameter configuration for AMI distribution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AmiAccountId: str | None = None
-    DataType: Literal["text", "aws:ec2:image"] | None = None
-    ParameterName: str
+    AmiAccountId: Annotated[
+        str | None, Field(description="The account ID for the AMI to update the parameter with.")
+    ] = None
+    DataType: Annotated[
+        Literal["text", "aws:ec2:image"] | None,
+        Field(description="The data type of the SSM parameter."),
+    ] = None
+    ParameterName: Annotated[str, Field(description="The name of the SSM parameter.")]
 
 
 class TargetContainerRepository(DeferredModel):
+    """
+    The destination repository for the container image.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RepositoryName: str | None = None
-    Service: Literal["ECR"] | None = None
+    RepositoryName: Annotated[
+        str | None, Field(description="The repository name of target container repository.")
+    ] = None
+    Service: Annotated[
+        Literal["ECR"] | None, Field(description="The service of target container repository.")
+    ] = None
 
 
 class DistributionConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::ImageBuilder::DistributionConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the distribution configuration."),
+    ] = None
 
 
 class DistributionConfigurationAmiDistributionConfiguration(DeferredModel):
+    """
+    The specific AMI settings (for example, launch permissions, AMI tags).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AmiTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    KmsKeyId: str | None = None
-    LaunchPermissionConfiguration: DistributionConfigurationLaunchPermissionConfiguration | None = (
-        None
-    )
-    Name: str | None = None
-    TargetAccountIds: list[str] | None = None
+    AmiTags: Annotated[
+        dict[str, str] | None,
+        Field(description="The tags to apply to AMIs distributed to this Region."),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the AMI distribution configuration.")
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(description="The KMS key identifier used to encrypt the distributed image."),
+    ] = None
+    LaunchPermissionConfiguration: Annotated[
+        DistributionConfigurationLaunchPermissionConfiguration | None,
+        Field(
+            description="Launch permissions can be used to configure which AWS accounts can use the AMI to launch instances."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None, Field(description="The name of the AMI distribution configuration.")
+    ] = None
+    TargetAccountIds: Annotated[
+        list[str] | None,
+        Field(description="The ID of accounts to which you want to distribute an image."),
+    ] = None
 
 
 class DistributionConfigurationContainerDistributionConfiguration(DeferredModel):
+    """
+    Container distribution settings for encryption, licensing, and sharing in a specific Region.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerTags: list[str] | None = None
-    Description: str | None = None
-    TargetRepository: TargetContainerRepository | None = None
+    ContainerTags: Annotated[
+        list[str] | None,
+        Field(description="Tags that are attached to the container distribution configuration."),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(description="The description of the container distribution configuration."),
+    ] = None
+    TargetRepository: Annotated[
+        TargetContainerRepository | None,
+        Field(
+            description="The destination repository for the container distribution configuration."
+        ),
+    ] = None
 
 
 class FastLaunchConfiguration(DeferredModel):
+    """
+    The Windows faster-launching configuration to use for AMI distribution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountId: str | None = None
-    Enabled: bool | None = None
-    LaunchTemplate: FastLaunchLaunchTemplateSpecification | None = None
-    MaxParallelLaunches: int | None = None
-    SnapshotConfiguration: FastLaunchSnapshotConfiguration | None = None
+    AccountId: Annotated[
+        str | None,
+        Field(description="The owner account ID for the fast-launch enabled Windows AMI."),
+    ] = None
+    Enabled: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean that represents the current state of faster launching for the Windows AMI. Set to true to start using Windows faster launching, or false to stop using it."
+        ),
+    ] = None
+    LaunchTemplate: Annotated[
+        FastLaunchLaunchTemplateSpecification | None,
+        Field(
+            description="The launch template that the fast-launch enabled Windows AMI uses when it launches Windows instances to create pre-provisioned snapshots."
+        ),
+    ] = None
+    MaxParallelLaunches: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of parallel instances that are launched for creating resources."
+        ),
+    ] = None
+    SnapshotConfiguration: Annotated[
+        FastLaunchSnapshotConfiguration | None,
+        Field(
+            description="Configuration settings for managing the number of snapshots that are created from pre-provisioned instances for the Windows AMI when faster launching is enabled."
+        ),
+    ] = None
 
 
 class Distribution(DeferredModel):
+    """
+    The distributions of the distribution configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AmiDistributionConfiguration: DistributionConfigurationAmiDistributionConfiguration | None = (
-        None
-    )
-    ContainerDistributionConfiguration: (
-        DistributionConfigurationContainerDistributionConfiguration | None
-    ) = None
-    FastLaunchConfigurations: list[FastLaunchConfiguration] | None = None
-    LaunchTemplateConfigurations: list[LaunchTemplateConfiguration] | None = None
-    LicenseConfigurationArns: list[str] | None = None
-    Region: str
-    SsmParameterConfigurations: list[SsmParameterConfiguration] | None = None
+    AmiDistributionConfiguration: Annotated[
+        DistributionConfigurationAmiDistributionConfiguration | None,
+        Field(description="The specific AMI settings (for example, launch permissions, AMI tags)."),
+    ] = None
+    ContainerDistributionConfiguration: Annotated[
+        DistributionConfigurationContainerDistributionConfiguration | None,
+        Field(
+            description="Container distribution settings for encryption, licensing, and sharing in a specific Region."
+        ),
+    ] = None
+    FastLaunchConfigurations: Annotated[
+        list[FastLaunchConfiguration] | None,
+        Field(
+            description="The Windows faster-launching configurations to use for AMI distribution."
+        ),
+    ] = None
+    LaunchTemplateConfigurations: Annotated[
+        list[LaunchTemplateConfiguration] | None,
+        Field(
+            description="A group of launchTemplateConfiguration settings that apply to image distribution."
+        ),
+    ] = None
+    LicenseConfigurationArns: Annotated[
+        list[str] | None,
+        Field(
+            description="The License Manager Configuration to associate with the AMI in the specified Region."
+        ),
+    ] = None
+    Region: Annotated[str, Field(description="region")]
+    SsmParameterConfigurations: Annotated[
+        list[SsmParameterConfiguration] | None,
+        Field(description="The SSM parameter configurations to use for AMI distribution."),
+    ] = None
 
 
 class DistributionConfigurationProps(DeferredModel):
-    Description: str | None = None
-    Distributions: list[Distribution]
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::ImageBuilder::DistributionConfiguration.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the distribution configuration.")
+    ] = None
+    Distributions: Annotated[
+        list[Distribution],
+        Field(description="The distributions of the distribution configuration."),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the distribution configuration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="The tags associated with the component.")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by image.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -28,98 +28,276 @@ __all__ = [
 
 
 class ImageDeletionSettings(DeferredModel):
+    """
+    The deletion settings of the image, indicating whether to delete the underlying resources in addition to the image.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExecutionRole: str
+    ExecutionRole: Annotated[
+        str,
+        Field(
+            description="The execution role to use for deleting the image, as well as underlying resources."
+        ),
+    ]
 
 
 class ImageEcrConfiguration(DeferredModel):
+    """
+    Settings for Image Builder to configure the ECR repository and output container images that are scanned.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerTags: list[str] | None = None
-    RepositoryName: str | None = None
+    ContainerTags: Annotated[
+        list[str] | None,
+        Field(
+            description="Tags for Image Builder to apply the output container image that is scanned. Tags can help you identify and manage your scanned images."
+        ),
+    ] = None
+    RepositoryName: Annotated[
+        str | None,
+        Field(
+            description="The name of the container repository that Amazon Inspector scans to identify findings for your container images. The name includes the path for the repository location. If you don’t provide this information, Image Builder creates a repository in your account named image-builder-image-scanning-repository to use for vulnerability scans for your output container images."
+        ),
+    ] = None
 
 
 class ImageImagePipelineExecutionSettings(DeferredModel):
+    """
+    The settings for starting an image pipeline execution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeploymentId: str | None = None
-    OnUpdate: bool | None = None
+    DeploymentId: Annotated[
+        str | None,
+        Field(
+            description="The deployment ID of the pipeline, used to trigger new image pipeline executions."
+        ),
+    ] = None
+    OnUpdate: Annotated[
+        bool | None,
+        Field(
+            description="Whether to trigger the image pipeline when the pipeline is updated. False by default."
+        ),
+    ] = None
 
 
 class ImageImageScanningConfiguration(DeferredModel):
+    """
+    Contains settings for Image Builder image resource and container image scans.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EcrConfiguration: ImageEcrConfiguration | None = None
-    ImageScanningEnabled: bool | None = None
+    EcrConfiguration: Annotated[
+        ImageEcrConfiguration | None,
+        Field(description="Contains ECR settings for vulnerability scans."),
+    ] = None
+    ImageScanningEnabled: Annotated[
+        bool | None,
+        Field(
+            description="This sets whether Image Builder keeps a snapshot of the vulnerability scans that Amazon Inspector runs against the test instance when you create a new image."
+        ),
+    ] = None
 
 
 class ImageImageTestsConfiguration(DeferredModel):
+    """
+    The image tests configuration used when creating this image.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImageTestsEnabled: bool | None = None
-    TimeoutMinutes: int | None = None
+    ImageTestsEnabled: Annotated[bool | None, Field(description="ImageTestsEnabled")] = None
+    TimeoutMinutes: Annotated[int | None, Field(description="TimeoutMinutes")] = None
 
 
 class ImageLatestVersion(DeferredModel):
+    """
+    The latest version references of the image.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    Major: str | None = None
-    Minor: str | None = None
-    Patch: str | None = None
+    Arn: Annotated[
+        str | None, Field(description="The latest version ARN of the created image.")
+    ] = None
+    Major: Annotated[
+        str | None,
+        Field(
+            description="The latest version ARN of the created image, with the same major version."
+        ),
+    ] = None
+    Minor: Annotated[
+        str | None,
+        Field(
+            description="The latest version ARN of the created image, with the same minor version."
+        ),
+    ] = None
+    Patch: Annotated[
+        str | None,
+        Field(
+            description="The latest version ARN of the created image, with the same patch version."
+        ),
+    ] = None
 
 
 class ImageLoggingConfiguration(DeferredModel):
+    """
+    The logging configuration settings for the image.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupName: str | None = None
+    LogGroupName: Annotated[
+        str | None, Field(description="The name of the log group for image build logs.")
+    ] = None
 
 
 class WorkflowParameter(DeferredModel):
+    """
+    A parameter associated with the workflow
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Value: list[str] | None = None
+    Name: Annotated[
+        str | None, Field(description="Pattern: ^[^\\x00]+$ Length: 1 to 128 characters.")
+    ] = None
+    Value: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: ^[^\\x00]*$ Length: at least 0 characters."),
+    ] = None
 
 
 class ImageAttributes(DeferredModel):
-    Arn: str | None = None
-    ImageId: str | None = None
-    ImageUri: str | None = None
-    LatestVersion: ImageLatestVersion | None = None
-    Name: str | None = None
+    """
+    The read-only attributes of a AWS::ImageBuilder::Image, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the image.")
+    ] = None
+    ImageId: Annotated[
+        str | None, Field(description="The AMI ID of the EC2 AMI in current region.")
+    ] = None
+    ImageUri: Annotated[
+        str | None,
+        Field(
+            description="URI for containers created in current Region with default ECR image tag"
+        ),
+    ] = None
+    LatestVersion: Annotated[
+        ImageLatestVersion | None, Field(description="The latest version references of the image.")
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the image.")] = None
 
 
 class WorkflowConfiguration(DeferredModel):
+    """
+    The workflow configuration of the image
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OnFailure: Literal["CONTINUE", "ABORT"] | None = None
-    ParallelGroup: str | None = None
-    Parameters: list[WorkflowParameter] | None = None
-    WorkflowArn: str | None = None
+    OnFailure: Annotated[
+        Literal["CONTINUE", "ABORT"] | None,
+        Field(description="Define execution decision in case of workflow failure"),
+    ] = None
+    ParallelGroup: Annotated[str | None, Field(description="The parallel group name")] = None
+    Parameters: Annotated[
+        list[WorkflowParameter] | None,
+        Field(description="The parameters associated with the workflow"),
+    ] = None
+    WorkflowArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the workflow")
+    ] = None
 
 
 class ImageProps(DeferredModel):
-    ContainerRecipeArn: str | None = None
-    DeletionSettings: ImageDeletionSettings | None = None
-    DistributionConfigurationArn: str | None = None
-    EnhancedImageMetadataEnabled: bool | None = None
-    ExecutionRole: str | None = None
-    ImagePipelineExecutionSettings: ImageImagePipelineExecutionSettings | None = None
-    ImageRecipeArn: str | None = None
-    ImageScanningConfiguration: ImageImageScanningConfiguration | None = None
-    ImageTestsConfiguration: ImageImageTestsConfiguration | None = None
-    InfrastructureConfigurationArn: str | None = None
-    LoggingConfiguration: ImageLoggingConfiguration | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Workflows: list[WorkflowConfiguration] | None = None
+    """
+    The properties a program declares for a AWS::ImageBuilder::Image.
+    """
+
+    ContainerRecipeArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the container recipe that defines how images are configured and tested. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DeletionSettings: Annotated[
+        ImageDeletionSettings | None,
+        Field(
+            description="The deletion settings of the image, indicating whether to delete the underlying resources in addition to the image. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DistributionConfigurationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the distribution configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EnhancedImageMetadataEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Collects additional information about the image being created, including the operating system (OS) version and package list. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ExecutionRole: Annotated[
+        str | None,
+        Field(description="The execution role name/ARN for the image build, if provided"),
+    ] = None
+    ImagePipelineExecutionSettings: Annotated[
+        ImageImagePipelineExecutionSettings | None,
+        Field(
+            description="The image pipeline execution settings of the image. Conditionally create-only: some changes replace the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ImageRecipeArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the image recipe that defines how images are configured, tested, and assessed. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ImageScanningConfiguration: Annotated[
+        ImageImageScanningConfiguration | None,
+        Field(
+            description="Contains settings for vulnerability scans that Amazon Inspector runs against the test instance during image creation. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ImageTestsConfiguration: Annotated[
+        ImageImageTestsConfiguration | None,
+        Field(
+            description="The image tests configuration used when creating this image. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InfrastructureConfigurationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the infrastructure configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LoggingConfiguration: Annotated[
+        ImageLoggingConfiguration | None,
+        Field(description="The logging configuration settings for the image."),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="The tags associated with the image.")
+    ] = None
+    Workflows: Annotated[
+        list[WorkflowConfiguration] | None,
+        Field(
+            description="Workflows to define the image build process Create-only: changing it replaces the resource."
+        ),
+    ] = None

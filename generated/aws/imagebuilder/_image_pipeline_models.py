@@ -7,7 +7,7 @@ Imported on first use by image_pipeline.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -27,93 +27,262 @@ __all__ = [
 
 
 class ImagePipelineAutoDisablePolicy(DeferredModel):
+    """
+    The auto-disable policy configuration for the image pipeline.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailureCount: int
+    FailureCount: Annotated[
+        int,
+        Field(
+            description="The number of consecutive failures after which the pipeline should be automatically disabled."
+        ),
+    ]
 
 
 class ImagePipelineEcrConfiguration(DeferredModel):
+    """
+    Settings for Image Builder to configure the ECR repository and output container images that are scanned.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerTags: list[str] | None = None
-    RepositoryName: str | None = None
+    ContainerTags: Annotated[
+        list[str] | None,
+        Field(
+            description="Tags for Image Builder to apply the output container image that is scanned. Tags can help you identify and manage your scanned images."
+        ),
+    ] = None
+    RepositoryName: Annotated[
+        str | None,
+        Field(
+            description="The name of the container repository that Amazon Inspector scans to identify findings for your container images. The name includes the path for the repository location. If you don't provide this information, Image Builder creates a repository in your account named image-builder-image-scanning-repository to use for vulnerability scans for your output container images."
+        ),
+    ] = None
 
 
 class ImagePipelineImageScanningConfiguration(DeferredModel):
+    """
+    Determines if tests should run after building the image. Image Builder defaults to enable tests to run following the image build, before image distribution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EcrConfiguration: ImagePipelineEcrConfiguration | None = None
-    ImageScanningEnabled: bool | None = None
+    EcrConfiguration: Annotated[
+        ImagePipelineEcrConfiguration | None,
+        Field(description="Contains ECR settings for vulnerability scans."),
+    ] = None
+    ImageScanningEnabled: Annotated[
+        bool | None,
+        Field(
+            description="This sets whether Image Builder keeps a snapshot of the vulnerability scans that Amazon Inspector runs against the test instance when you create a new image."
+        ),
+    ] = None
 
 
 class ImagePipelineImageTestsConfiguration(DeferredModel):
+    """
+    Image tests configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImageTestsEnabled: bool | None = None
-    TimeoutMinutes: int | None = None
+    ImageTestsEnabled: Annotated[
+        bool | None,
+        Field(description="Defines if tests should be executed when building this image."),
+    ] = None
+    TimeoutMinutes: Annotated[
+        int | None,
+        Field(description="The maximum time in minutes that tests are permitted to run."),
+    ] = None
 
 
 class ImagePipelineSchedule(DeferredModel):
+    """
+    The schedule of the image pipeline.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoDisablePolicy: ImagePipelineAutoDisablePolicy | None = None
-    PipelineExecutionStartCondition: (
-        Literal["EXPRESSION_MATCH_ONLY", "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE"] | None
-    ) = None
-    ScheduleExpression: str | None = None
-    Timezone: str | None = None
+    AutoDisablePolicy: Annotated[
+        ImagePipelineAutoDisablePolicy | None,
+        Field(description="The auto-disable policy for the image pipeline."),
+    ] = None
+    PipelineExecutionStartCondition: Annotated[
+        Literal["EXPRESSION_MATCH_ONLY", "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE"]
+        | None,
+        Field(
+            description="The condition configures when the pipeline should trigger a new image build."
+        ),
+    ] = None
+    ScheduleExpression: Annotated[
+        str | None,
+        Field(
+            description="The expression determines how often EC2 Image Builder evaluates your pipelineExecutionStartCondition."
+        ),
+    ] = None
+    Timezone: Annotated[
+        str | None,
+        Field(
+            description='The timezone that applies to the scheduling expression, for example "Etc/UTC" or "America/Los_Angeles" in IANA timezone format. If not specified, this defaults to UTC.'
+        ),
+    ] = None
 
 
 class PipelineLoggingConfiguration(DeferredModel):
+    """
+    The logging configuration settings for the image pipeline.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImageLogGroupName: str | None = None
-    PipelineLogGroupName: str | None = None
+    ImageLogGroupName: Annotated[
+        str | None, Field(description="The name of the log group for image build logs.")
+    ] = None
+    PipelineLogGroupName: Annotated[
+        str | None, Field(description="The name of the log group for pipeline execution logs.")
+    ] = None
 
 
 class WorkflowParameter(DeferredModel):
+    """
+    A parameter associated with the workflow
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Value: list[str] | None = None
+    Name: Annotated[
+        str | None, Field(description="Pattern: ^[^\\x00]+$ Length: 1 to 128 characters.")
+    ] = None
+    Value: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: ^[^\\x00]*$ Length: at least 0 characters."),
+    ] = None
 
 
 class ImagePipelineAttributes(DeferredModel):
-    Arn: str | None = None
-    DeploymentId: str | None = None
+    """
+    The read-only attributes of a AWS::ImageBuilder::ImagePipeline, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the image pipeline.")
+    ] = None
+    DeploymentId: Annotated[
+        str | None,
+        Field(
+            description="The deployment ID of the pipeline, used for resource create/update triggers."
+        ),
+    ] = None
 
 
 class WorkflowConfiguration(DeferredModel):
+    """
+    The workflow configuration of the image
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OnFailure: Literal["CONTINUE", "ABORT"] | None = None
-    ParallelGroup: str | None = None
-    Parameters: list[WorkflowParameter] | None = None
-    WorkflowArn: str | None = None
+    OnFailure: Annotated[
+        Literal["CONTINUE", "ABORT"] | None,
+        Field(description="Define execution decision in case of workflow failure"),
+    ] = None
+    ParallelGroup: Annotated[str | None, Field(description="The parallel group name")] = None
+    Parameters: Annotated[
+        list[WorkflowParameter] | None,
+        Field(description="The parameters associated with the workflow"),
+    ] = None
+    WorkflowArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the workflow")
+    ] = None
 
 
 class ImagePipelineProps(DeferredModel):
-    ContainerRecipeArn: str | None = None
-    Description: str | None = None
-    DistributionConfigurationArn: str | None = None
-    EnhancedImageMetadataEnabled: bool | None = None
-    ExecutionRole: str | None = None
-    ImageRecipeArn: str | None = None
-    ImageScanningConfiguration: ImagePipelineImageScanningConfiguration | None = None
-    ImageTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ImageTestsConfiguration: ImagePipelineImageTestsConfiguration | None = None
-    InfrastructureConfigurationArn: str | None = None
-    LoggingConfiguration: PipelineLoggingConfiguration | None = None
-    Name: str | None = None
-    Schedule: ImagePipelineSchedule | None = None
-    Status: Literal["DISABLED", "ENABLED"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Workflows: list[WorkflowConfiguration] | None = None
+    """
+    The properties a program declares for a AWS::ImageBuilder::ImagePipeline.
+    """
+
+    ContainerRecipeArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the container recipe that defines how images are configured and tested."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the image pipeline.")
+    ] = None
+    DistributionConfigurationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the distribution configuration associated with this image pipeline."
+        ),
+    ] = None
+    EnhancedImageMetadataEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Collects additional information about the image being created, including the operating system (OS) version and package list."
+        ),
+    ] = None
+    ExecutionRole: Annotated[
+        str | None,
+        Field(description="The execution role name/ARN for the image build, if provided"),
+    ] = None
+    ImageRecipeArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the image recipe that defines how images are configured, tested, and assessed."
+        ),
+    ] = None
+    ImageScanningConfiguration: Annotated[
+        ImagePipelineImageScanningConfiguration | None,
+        Field(
+            description="Contains settings for vulnerability scans that Amazon Inspector runs against the test instance during image creation."
+        ),
+    ] = None
+    ImageTags: Annotated[
+        dict[str, str] | None,
+        Field(description="The tags to be applied to images created by this pipeline."),
+    ] = None
+    ImageTestsConfiguration: Annotated[
+        ImagePipelineImageTestsConfiguration | None,
+        Field(description="The image tests configuration of the image pipeline."),
+    ] = None
+    InfrastructureConfigurationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the infrastructure configuration associated with this image pipeline."
+        ),
+    ] = None
+    LoggingConfiguration: Annotated[
+        PipelineLoggingConfiguration | None,
+        Field(description="The logging configuration settings for the image pipeline."),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the image pipeline. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Schedule: Annotated[
+        ImagePipelineSchedule | None, Field(description="The schedule of the image pipeline.")
+    ] = None
+    Status: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(description="The status of the image pipeline."),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="The tags of this image pipeline.")
+    ] = None
+    Workflows: Annotated[
+        list[WorkflowConfiguration] | None,
+        Field(description="Workflows to define the image build process"),
+    ] = None

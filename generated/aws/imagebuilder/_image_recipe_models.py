@@ -7,7 +7,7 @@ Imported on first use by image_recipe.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -26,86 +26,245 @@ __all__ = [
 
 
 class ComponentParameter(DeferredModel):
+    """
+    Contains a key/value pair that sets the named component parameter.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: list[str]
+    Name: Annotated[str, Field(description="The name of the component parameter to set.")]
+    Value: Annotated[
+        list[str], Field(description="Sets the value for the named component parameter.")
+    ]
 
 
 class EbsInstanceBlockDeviceSpecification(DeferredModel):
+    """
+    Amazon EBS-specific block device mapping specifications.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeleteOnTermination: bool | None = None
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    SnapshotId: str | None = None
-    Throughput: int | None = None
-    VolumeSize: int | None = None
-    VolumeType: (
-        Literal["standard", "io1", "io2", "io2a", "gp2", "gp3", "gp3a", "sc1", "st1"] | None
-    ) = None
+    DeleteOnTermination: Annotated[
+        bool | None,
+        Field(description="Use to configure delete on termination of the associated device."),
+    ] = None
+    Encrypted: Annotated[bool | None, Field(description="Use to configure device encryption.")] = (
+        None
+    )
+    Iops: Annotated[int | None, Field(description="Use to configure device IOPS.")] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(description="Use to configure the KMS key to use when encrypting the device."),
+    ] = None
+    SnapshotId: Annotated[
+        str | None, Field(description="The snapshot that defines the device contents.")
+    ] = None
+    Throughput: Annotated[
+        int | None,
+        Field(
+            description="For GP3 volumes only - The throughput in MiB/s that the volume supports."
+        ),
+    ] = None
+    VolumeSize: Annotated[
+        int | None, Field(description="Use to override the device's volume size.")
+    ] = None
+    VolumeType: Annotated[
+        Literal["standard", "io1", "io2", "io2a", "gp2", "gp3", "gp3a", "sc1", "st1"] | None,
+        Field(description="Use to override the device's volume type."),
+    ] = None
 
 
 class ImageRecipeLatestVersion(DeferredModel):
+    """
+    The latest version references of the image recipe.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    Major: str | None = None
-    Minor: str | None = None
-    Patch: str | None = None
+    Arn: Annotated[
+        str | None, Field(description="The latest version ARN of the created image recipe.")
+    ] = None
+    Major: Annotated[
+        str | None,
+        Field(
+            description="The latest version ARN of the created image recipe, with the same major version."
+        ),
+    ] = None
+    Minor: Annotated[
+        str | None,
+        Field(
+            description="The latest version ARN of the created image recipe, with the same minor version."
+        ),
+    ] = None
+    Patch: Annotated[
+        str | None,
+        Field(
+            description="The latest version ARN of the created image recipe, with the same patch version."
+        ),
+    ] = None
 
 
 class ImageRecipeSystemsManagerAgent(DeferredModel):
+    """
+    Contains settings for the SSM agent on your build instance.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    UninstallAfterBuild: bool | None = None
+    UninstallAfterBuild: Annotated[
+        bool | None,
+        Field(
+            description="Controls whether the SSM agent is removed from your final build image, prior to creating the new AMI. If this is set to true, then the agent is removed from the final image. If it's set to false, then the agent is left in, so that it is included in the new AMI. The default value is false."
+        ),
+    ] = None
 
 
 class InstanceBlockDeviceMapping(DeferredModel):
+    """
+    Defines block device mappings for the instance used to configure your image.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeviceName: str | None = None
-    Ebs: EbsInstanceBlockDeviceSpecification | None = None
-    NoDevice: str | None = None
-    VirtualName: str | None = None
+    DeviceName: Annotated[
+        str | None, Field(description="The device to which these mappings apply.")
+    ] = None
+    Ebs: Annotated[
+        EbsInstanceBlockDeviceSpecification | None,
+        Field(description="Use to manage Amazon EBS-specific configuration for this mapping."),
+    ] = None
+    NoDevice: Annotated[
+        str | None, Field(description="Use to remove a mapping from the parent image.")
+    ] = None
+    VirtualName: Annotated[
+        str | None, Field(description="Use to manage instance ephemeral devices.")
+    ] = None
 
 
 class ImageRecipeAttributes(DeferredModel):
-    Arn: str | None = None
-    LatestVersion: ImageRecipeLatestVersion | None = None
+    """
+    The read-only attributes of a AWS::ImageBuilder::ImageRecipe, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the image recipe.")
+    ] = None
+    LatestVersion: Annotated[
+        ImageRecipeLatestVersion | None,
+        Field(description="The latest version references of the image recipe."),
+    ] = None
 
 
 class ComponentConfiguration(DeferredModel):
+    """
+    Configuration details of the component.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComponentArn: str | None = None
-    Parameters: list[ComponentParameter] | None = None
+    ComponentArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the component.")
+    ] = None
+    Parameters: Annotated[
+        list[ComponentParameter] | None,
+        Field(
+            description="A group of parameter settings that are used to configure the component for a specific recipe."
+        ),
+    ] = None
 
 
 class ImageRecipeAdditionalInstanceConfiguration(DeferredModel):
+    """
+    Specify additional settings and launch scripts for your build instances.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SystemsManagerAgent: ImageRecipeSystemsManagerAgent | None = None
-    UserDataOverride: str | None = None
+    SystemsManagerAgent: Annotated[
+        ImageRecipeSystemsManagerAgent | None,
+        Field(description="Contains settings for the SSM agent on your build instance."),
+    ] = None
+    UserDataOverride: Annotated[
+        str | None,
+        Field(
+            description="Use this property to provide commands or a command script to run when you launch your build instance."
+        ),
+    ] = None
 
 
 class ImageRecipeProps(DeferredModel):
-    AdditionalInstanceConfiguration: ImageRecipeAdditionalInstanceConfiguration | None = None
-    AmiTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AmiWatermarks: list[str] | None = None
-    BlockDeviceMappings: list[InstanceBlockDeviceMapping] | None = None
-    Components: list[ComponentConfiguration] | None = None
-    Description: str | None = None
-    Name: str
-    ParentImage: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Version: str
-    WorkingDirectory: str | None = None
+    """
+    The properties a program declares for a AWS::ImageBuilder::ImageRecipe.
+    """
+
+    AdditionalInstanceConfiguration: Annotated[
+        ImageRecipeAdditionalInstanceConfiguration | None,
+        Field(
+            description="Specify additional settings and launch scripts for your build instances. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AmiTags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="The tags to apply to the AMI created by this image recipe. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AmiWatermarks: Annotated[
+        list[str] | None,
+        Field(
+            description="The AMI watermark names to attach to the output AMI from this recipe. AMI watermarks are lineage markers that automatically propagate to derivative AMIs when the source AMI is copied or distributed. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    BlockDeviceMappings: Annotated[
+        list[InstanceBlockDeviceMapping] | None,
+        Field(
+            description="The block device mappings to apply when creating images from this recipe. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Components: Annotated[
+        list[ComponentConfiguration] | None,
+        Field(
+            description="The components of the image recipe. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the image recipe. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the image recipe. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ParentImage: Annotated[
+        str,
+        Field(
+            description="The parent image of the image recipe. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="The tags of the image recipe.")] = (
+        None
+    )
+    Version: Annotated[
+        str,
+        Field(
+            description="The version of the image recipe. Create-only: changing it replaces the resource."
+        ),
+    ]
+    WorkingDirectory: Annotated[
+        str | None,
+        Field(
+            description="The working directory to be used during build and test workflows. Create-only: changing it replaces the resource."
+        ),
+    ] = None

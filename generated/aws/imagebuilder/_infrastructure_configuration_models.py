@@ -7,7 +7,7 @@ Imported on first use by infrastructure_configuration.py, which re-exports every
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -26,79 +26,203 @@ __all__ = [
 
 
 class InfrastructureConfigurationAutoScalingGroup(DeferredModel):
+    """
+    Identifies the Amazon EC2 Auto Scaling group that Image Builder takes the build instance from, and how long Image Builder waits when the group has no instance available.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityWaitTimeoutSeconds: int | None = None
-    Name: str
+    CapacityWaitTimeoutSeconds: Annotated[
+        int | None,
+        Field(
+            description="The number of seconds that Image Builder waits for an instance to become available in the group before the build fails. If you set this value to 0 or omit it, the build fails as soon as the group has no instance available."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the Auto Scaling group, in the same account and AWS Region as the infrastructure configuration."
+        ),
+    ]
 
 
 class InfrastructureConfigurationInstanceMetadataOptions(DeferredModel):
+    """
+    The instance metadata option settings for the infrastructure configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HttpPutResponseHopLimit: int | None = None
-    HttpTokens: Literal["required", "optional"] | None = None
+    HttpPutResponseHopLimit: Annotated[
+        int | None,
+        Field(
+            description="Limit the number of hops that an instance metadata request can traverse to reach its destination."
+        ),
+    ] = None
+    HttpTokens: Annotated[
+        Literal["required", "optional"] | None,
+        Field(
+            description="Indicates whether a signed token header is required for instance metadata retrieval requests. The values affect the response as follows:"
+        ),
+    ] = None
 
 
 class InfrastructureConfigurationParentInstance(DeferredModel):
+    """
+    Settings for building on an instance that is already running, instead of an instance that Image Builder launches for the build.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoScalingGroup: InfrastructureConfigurationAutoScalingGroup
+    AutoScalingGroup: Annotated[
+        InfrastructureConfigurationAutoScalingGroup,
+        Field(
+            description="The Amazon EC2 Auto Scaling group that Image Builder takes the build instance from."
+        ),
+    ]
 
 
 class InfrastructureConfigurationPlacement(DeferredModel):
+    """
+    The placement options
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    HostId: str | None = None
-    HostResourceGroupArn: str | None = None
-    Tenancy: Literal["default", "dedicated", "host"] | None = None
+    AvailabilityZone: Annotated[str | None, Field(description="AvailabilityZone")] = None
+    HostId: Annotated[str | None, Field(description="HostId")] = None
+    HostResourceGroupArn: Annotated[str | None, Field(description="HostResourceGroupArn")] = None
+    Tenancy: Annotated[
+        Literal["default", "dedicated", "host"] | None, Field(description="Tenancy")
+    ] = None
 
 
 class InfrastructureConfigurationS3Logs(DeferredModel):
+    """
+    The S3 path in which to store the logs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3BucketName: str | None = None
-    S3KeyPrefix: str | None = None
+    S3BucketName: Annotated[str | None, Field(description="S3BucketName")] = None
+    S3KeyPrefix: Annotated[str | None, Field(description="S3KeyPrefix")] = None
 
 
 class TagMap(DeferredModel):
+    """
+    TagMap
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TagKey: str | None = None
-    TagValue: str | None = None
+    TagKey: Annotated[str | None, Field(description="TagKey")] = None
+    TagValue: Annotated[str | None, Field(description="TagValue")] = None
 
 
 class InfrastructureConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::ImageBuilder::InfrastructureConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the infrastructure configuration."),
+    ] = None
 
 
 class InfrastructureConfigurationLogging(DeferredModel):
+    """
+    The logging configuration of the infrastructure configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Logs: InfrastructureConfigurationS3Logs | None = None
+    S3Logs: Annotated[
+        InfrastructureConfigurationS3Logs | None,
+        Field(description="The S3 path in which to store the logs."),
+    ] = None
 
 
 class InfrastructureConfigurationProps(DeferredModel):
-    Description: str | None = None
-    InstanceMetadataOptions: InfrastructureConfigurationInstanceMetadataOptions | None = None
-    InstanceProfileName: str
-    InstanceTypes: list[str] | None = None
-    KeyPair: str | None = None
-    Logging: InfrastructureConfigurationLogging | None = None
-    Name: str
-    ParentInstance: InfrastructureConfigurationParentInstance | None = None
-    Placement: InfrastructureConfigurationPlacement | None = None
-    ResourceTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SecurityGroupIds: list[str] | None = None
-    SnsTopicArn: str | None = None
-    SubnetId: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TerminateInstanceOnCompletion: bool | None = None
-    TerminateInstanceOnFailure: bool | None = None
+    """
+    The properties a program declares for a AWS::ImageBuilder::InfrastructureConfiguration.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the infrastructure configuration.")
+    ] = None
+    InstanceMetadataOptions: Annotated[
+        InfrastructureConfigurationInstanceMetadataOptions | None,
+        Field(
+            description="The instance metadata option settings for the infrastructure configuration."
+        ),
+    ] = None
+    InstanceProfileName: Annotated[
+        str, Field(description="The instance profile of the infrastructure configuration.")
+    ]
+    InstanceTypes: Annotated[
+        list[str] | None,
+        Field(description="The instance types of the infrastructure configuration."),
+    ] = None
+    KeyPair: Annotated[
+        str | None, Field(description="The EC2 key pair of the infrastructure configuration..")
+    ] = None
+    Logging: Annotated[
+        InfrastructureConfigurationLogging | None,
+        Field(description="The logging configuration of the infrastructure configuration."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the infrastructure configuration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ParentInstance: Annotated[
+        InfrastructureConfigurationParentInstance | None,
+        Field(
+            description="The Amazon EC2 Auto Scaling group that Image Builder takes the build instance from, instead of launching a new instance. This applies only to the build phase."
+        ),
+    ] = None
+    Placement: Annotated[
+        InfrastructureConfigurationPlacement | None,
+        Field(description="The placement option settings for the infrastructure configuration."),
+    ] = None
+    ResourceTags: Annotated[
+        dict[str, str] | None,
+        Field(description="The tags attached to the resource created by Image Builder."),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(description="The security group IDs of the infrastructure configuration."),
+    ] = None
+    SnsTopicArn: Annotated[
+        str | None,
+        Field(
+            description="The SNS Topic Amazon Resource Name (ARN) of the infrastructure configuration."
+        ),
+    ] = None
+    SubnetId: Annotated[
+        str | None, Field(description="The subnet ID of the infrastructure configuration.")
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="The tags associated with the component.")
+    ] = None
+    TerminateInstanceOnCompletion: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Image Builder terminates build and test instances that are still running when image creation ends without a failure. A TerminateInstance step in a workflow runs even when this is false."
+        ),
+    ] = None
+    TerminateInstanceOnFailure: Annotated[
+        bool | None,
+        Field(
+            description="The terminate instance on failure configuration of the infrastructure configuration."
+        ),
+    ] = None

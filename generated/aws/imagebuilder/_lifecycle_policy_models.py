@@ -7,7 +7,7 @@ Imported on first use by lifecycle_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -28,94 +28,211 @@ __all__ = [
 
 
 class LifecyclePolicyFilter(DeferredModel):
+    """
+    The filters to apply of the policy detail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RetainAtLeast: int | None = None
-    Type: Literal["AGE", "COUNT"]
-    Unit: Literal["DAYS", "WEEKS", "MONTHS", "YEARS"] | None = None
-    Value: int
+    RetainAtLeast: Annotated[
+        int | None, Field(description="The minimum number of Image Builder resources to retain.")
+    ] = None
+    Type: Annotated[Literal["AGE", "COUNT"], Field(description="The filter type.")]
+    Unit: Annotated[
+        Literal["DAYS", "WEEKS", "MONTHS", "YEARS"] | None,
+        Field(description="The value's time unit."),
+    ] = None
+    Value: Annotated[int, Field(description="The filter value.")]
 
 
 class LifecyclePolicyIncludeResources(DeferredModel):
+    """
+    The included resources of the policy detail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Amis: bool | None = None
-    Containers: bool | None = None
-    Snapshots: bool | None = None
+    Amis: Annotated[
+        bool | None, Field(description="Use to configure lifecycle actions on AMIs.")
+    ] = None
+    Containers: Annotated[
+        bool | None, Field(description="Use to configure lifecycle actions on containers.")
+    ] = None
+    Snapshots: Annotated[
+        bool | None, Field(description="Use to configure lifecycle actions on snapshots.")
+    ] = None
 
 
 class LifecyclePolicyLastLaunched(DeferredModel):
+    """
+    The last launched time of a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Unit: Literal["DAYS", "WEEKS", "MONTHS", "YEARS"]
-    Value: int
+    Unit: Annotated[
+        Literal["DAYS", "WEEKS", "MONTHS", "YEARS"], Field(description="The value's time unit.")
+    ]
+    Value: Annotated[int, Field(description="The last launched value.")]
 
 
 class RecipeSelection(DeferredModel):
+    """
+    The recipe to apply the lifecycle policy for.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    SemanticVersion: str
+    Name: Annotated[str, Field(description="The recipe name.")]
+    SemanticVersion: Annotated[str, Field(description="The recipe version.")]
 
 
 class LifecyclePolicyAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::ImageBuilder::LifecyclePolicy, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the lifecycle policy.")
+    ] = None
 
 
 class AmiExclusionRules(DeferredModel):
+    """
+    The AMI exclusion rules for the policy detail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsPublic: bool | None = None
-    LastLaunched: LifecyclePolicyLastLaunched | None = None
-    Regions: list[str] | None = None
-    SharedAccounts: list[str] | None = None
-    TagMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    IsPublic: Annotated[
+        bool | None,
+        Field(description="Use to apply lifecycle policy actions on whether the AMI is public."),
+    ] = None
+    LastLaunched: Annotated[
+        LifecyclePolicyLastLaunched | None,
+        Field(
+            description="Use to apply lifecycle policy actions on AMIs launched before a certain time."
+        ),
+    ] = None
+    Regions: Annotated[
+        list[str] | None,
+        Field(
+            description="Use to apply lifecycle policy actions on AMIs distributed to a set of regions."
+        ),
+    ] = None
+    SharedAccounts: Annotated[
+        list[str] | None,
+        Field(
+            description="Use to apply lifecycle policy actions on AMIs shared with a set of regions."
+        ),
+    ] = None
+    TagMap: Annotated[dict[str, str] | None, Field(description="The AMIs to select by tag.")] = None
 
 
 class LifecyclePolicyAction(DeferredModel):
+    """
+    The action of the policy detail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncludeResources: LifecyclePolicyIncludeResources | None = None
-    Type: Literal["DELETE", "DEPRECATE", "DISABLE"]
+    IncludeResources: Annotated[
+        LifecyclePolicyIncludeResources | None,
+        Field(description="The included resources of the policy detail."),
+    ] = None
+    Type: Annotated[
+        Literal["DELETE", "DEPRECATE", "DISABLE"],
+        Field(description="The action type of the policy detail."),
+    ]
 
 
 class LifecyclePolicyExclusionRules(DeferredModel):
+    """
+    The exclusion rules to apply of the policy detail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Amis: AmiExclusionRules | None = None
-    TagMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Amis: Annotated[
+        AmiExclusionRules | None,
+        Field(description="The AMI exclusion rules for the policy detail."),
+    ] = None
+    TagMap: Annotated[
+        dict[str, str] | None, Field(description="The Image Builder tags to filter on.")
+    ] = None
 
 
 class LifecyclePolicyResourceSelection(DeferredModel):
+    """
+    The resource selection for the lifecycle policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Recipes: list[RecipeSelection] | None = None
-    TagMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Recipes: Annotated[
+        list[RecipeSelection] | None, Field(description="The recipes to select.")
+    ] = None
+    TagMap: Annotated[
+        dict[str, str] | None, Field(description="The Image Builder resources to select by tag.")
+    ] = None
 
 
 class PolicyDetail(DeferredModel):
+    """
+    The policy detail of the lifecycle policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: LifecyclePolicyAction
-    ExclusionRules: LifecyclePolicyExclusionRules | None = None
-    Filter: LifecyclePolicyFilter
+    Action: Annotated[LifecyclePolicyAction, Field(description="The action of the policy detail.")]
+    ExclusionRules: Annotated[
+        LifecyclePolicyExclusionRules | None,
+        Field(description="The exclusion rules to apply of the policy detail."),
+    ] = None
+    Filter: Annotated[
+        LifecyclePolicyFilter, Field(description="The filters to apply of the policy detail.")
+    ]
 
 
 class LifecyclePolicyProps(DeferredModel):
-    Description: str | None = None
-    ExecutionRole: str
-    Name: str
-    PolicyDetails: list[PolicyDetail]
-    ResourceSelection: LifecyclePolicyResourceSelection
-    ResourceType: Literal["AMI_IMAGE", "CONTAINER_IMAGE"]
-    Status: Literal["DISABLED", "ENABLED"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::ImageBuilder::LifecyclePolicy.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the lifecycle policy.")
+    ] = None
+    ExecutionRole: Annotated[str, Field(description="The execution role of the lifecycle policy.")]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the lifecycle policy. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PolicyDetails: Annotated[
+        list[PolicyDetail], Field(description="The policy details of the lifecycle policy.")
+    ]
+    ResourceSelection: Annotated[
+        LifecyclePolicyResourceSelection,
+        Field(description="The resource selection of the lifecycle policy."),
+    ]
+    ResourceType: Annotated[
+        Literal["AMI_IMAGE", "CONTAINER_IMAGE"],
+        Field(description="The resource type of the lifecycle policy."),
+    ]
+    Status: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(description="The status of the lifecycle policy."),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="The tags associated with the lifecycle policy.")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by workflow.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -20,27 +20,103 @@ __all__ = [
 
 
 class WorkflowProps(DeferredModel):
-    ChangeDescription: str | None = None
-    Data: str | None = None
-    Description: str | None = None
-    KmsKeyId: str | None = None
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Type: Literal["BUILD", "TEST", "DISTRIBUTION"]
-    Uri: str | None = None
-    Version: str
+    """
+    The properties a program declares for a AWS::ImageBuilder::Workflow.
+    """
+
+    ChangeDescription: Annotated[
+        str | None,
+        Field(
+            description="The change description of the workflow. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Data: Annotated[
+        str | None,
+        Field(
+            description="The data of the workflow. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the workflow. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The KMS key identifier used to encrypt the workflow. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the workflow. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="The tags associated with the workflow.")
+    ] = None
+    Type: Annotated[
+        Literal["BUILD", "TEST", "DISTRIBUTION"],
+        Field(
+            description="The type of the workflow denotes whether the workflow is used to build, test, or distribute. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Uri: Annotated[
+        str | None,
+        Field(
+            description="The uri of the workflow. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Version: Annotated[
+        str,
+        Field(
+            description="The version of the workflow. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class WorkflowLatestVersion(DeferredModel):
+    """
+    The latest version references of the workflow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    Major: str | None = None
-    Minor: str | None = None
-    Patch: str | None = None
+    Arn: Annotated[
+        str | None, Field(description="The latest version ARN of the created workflow.")
+    ] = None
+    Major: Annotated[
+        str | None,
+        Field(
+            description="The latest version ARN of the created workflow, with the same major version."
+        ),
+    ] = None
+    Minor: Annotated[
+        str | None,
+        Field(
+            description="The latest version ARN of the created workflow, with the same minor version."
+        ),
+    ] = None
+    Patch: Annotated[
+        str | None,
+        Field(
+            description="The latest version ARN of the created workflow, with the same patch version."
+        ),
+    ] = None
 
 
 class WorkflowAttributes(DeferredModel):
-    Arn: str | None = None
-    LatestVersion: WorkflowLatestVersion | None = None
+    """
+    The read-only attributes of a AWS::ImageBuilder::Workflow, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the workflow.")
+    ] = None
+    LatestVersion: Annotated[
+        WorkflowLatestVersion | None,
+        Field(description="The latest version references of the workflow."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,22 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ComponentLatestVersionDict = TypedDict(
-    "ComponentLatestVersionDict",
-    {
-        "Arn": "str",
-        "Major": "str",
-        "Minor": "str",
-        "Patch": "str",
-    },
-    total=False,
-)
 
+class ComponentLatestVersionDict(TypedDict, total=False):
+    """ComponentLatestVersion as a plain dict: The latest version references of the component."""
+
+    Arn: str
+    """The latest version ARN of the created component."""
+    Major: str
+    """The latest version ARN of the created component, with the same major version."""
+    Minor: str
+    """The latest version ARN of the created component, with the same minor version."""
+    Patch: str
+    """The latest version ARN of the created component, with the same patch version."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ImageBuilder::Component",
     schema_file="aws-imagebuilder-component.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/Type",
@@ -89,17 +96,9 @@ METADATA = _TypeMetadata(
         "/SupportedOsVersions",
     ),
     write_only=("/Data", "/Uri"),
-    conditional_create_only=(),
     unordered_arrays=("/SupportedOsVersions",),
     required=("Name", "Platform", "Version"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -109,57 +108,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LatestVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "Major": {"type": "string"},
-                "Minor": {"type": "string"},
-                "Patch": {"type": "string"},
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"pattern": "^arn:[^:]+:imagebuilder:[^:]+:[^:]+:component/.+$", "type": "string"},
-        "ChangeDescription": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Data": {"maxLength": 16000, "minLength": 1, "pattern": "^[^\\x00]+$", "type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Encrypted": {"type": "boolean"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "maxLength": 1024, "minLength": 1, "type": "string"},
-        "LatestVersion": {"$ref": "#/definitions/LatestVersion"},
-        "Name": {
-            "pattern": "^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$",
-            "type": "string",
-        },
-        "Platform": {"enum": ["Windows", "Linux", "macOS"], "type": "string"},
-        "SupportedOsVersions": {
-            "items": {"minLength": 1, "type": "string"},
-            "maxItems": 25,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".{1,}": {"type": "string"}},
-            "type": "object",
-        },
-        "Type": {"enum": ["BUILD", "TEST"], "type": "string"},
-        "Uri": {"type": "string"},
-        "Version": {"type": "string"},
-    },
-    "required": ["Name", "Platform", "Version"],
-}
-
 
 class Component(_Resource):
     """AWS::ImageBuilder::Component: Resource Type definition for AWS::ImageBuilder::Component
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, Version, ChangeDescription, Description,
+    Platform, Data, Uri, KmsKeyId, SupportedOsVersions.
+    Write-only (sent to AWS, never read back): Data, Uri.
+    Read-only attributes (known once deployed): Arn, Encrypted, LatestVersion, Type.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-imagebuilder-component.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -167,14 +127,20 @@ class Component(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ComponentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "component.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the component."""
     Encrypted: bool
+    """The encryption status of the component."""
     LatestVersion: ComponentLatestVersionDict
+    """The latest version references of the component."""
     Type: Literal["BUILD", "TEST"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The type of the component denotes whether the component is used to build the image or only to
+    test it."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ChangeDescription: str
     Data: str
     Description: str
@@ -182,43 +148,55 @@ class Component(_Resource):
     Name: str
     Platform: Literal["Windows", "Linux", "macOS"]
     SupportedOsVersions: list[str]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     Uri: str
     Version: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Platform: Literal["Windows", "Linux", "macOS"],
+        Version: str,
+        ChangeDescription: str | None = None,
+        Data: str | None = None,
+        Description: str | None = None,
+        KmsKeyId: str | None = None,
+        SupportedOsVersions: list[str] | None = None,
+        Tags: dict[str, str] | None = None,
+        Uri: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ImageBuilder::Component; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Platform: Literal["Windows", "Linux", "macOS"],
-            Version: str,
-            ChangeDescription: str | None = None,
-            Data: str | None = None,
-            Description: str | None = None,
-            KmsKeyId: str | None = None,
-            SupportedOsVersions: list[str] | None = None,
-            Tags: dict[str, Any] | None = None,
-            Uri: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ImageBuilder::Component; `await` it inside an App to deploy it.
-
-            ChangeDescription: The change description of the component.
-            Data: The data of the component.
-            Description: The description of the component.
-            KmsKeyId: The KMS key identifier used to encrypt the component.
-            Name: The name of the component.
-            Platform: The platform of the component.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the component. Create-only: changing it replaces the resource.
+                Required.
+            Platform: The platform of the component. Create-only: changing it replaces the resource.
+                Required.
+            Version: The version of the component. Create-only: changing it replaces the resource.
+                Required.
+            ChangeDescription: The change description of the component. Create-only: changing it
+                replaces the resource.
+            Data: The data of the component. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            Description: The description of the component. Create-only: changing it replaces the
+                resource.
+            KmsKeyId: The KMS key identifier used to encrypt the component. Create-only: changing it
+                replaces the resource.
             SupportedOsVersions: The operating system (OS) version supported by the component.
+                Create-only: changing it replaces the resource.
             Tags: The tags associated with the component.
-            Uri: The uri of the component.
-            Version: The version of the component.
+            Uri: The uri of the component. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,84 +79,103 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ComponentConfigurationDict = TypedDict(
-    "ComponentConfigurationDict",
-    {
-        "ComponentArn": "str",
-        "Parameters": "list[ComponentParameterDict]",
-    },
-    total=False,
-)
 
-ComponentParameterDict = TypedDict(
-    "ComponentParameterDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[list[str]]",
-    },
-    total=False,
-)
+class ComponentConfigurationDict(TypedDict, total=False):
+    """ComponentConfiguration as a plain dict: Configuration details of the component."""
 
-ContainerRecipeInstanceConfigurationDict = TypedDict(
-    "ContainerRecipeInstanceConfigurationDict",
-    {
-        "BlockDeviceMappings": "list[InstanceBlockDeviceMappingDict]",
-        "Image": "str",
-    },
-    total=False,
-)
+    ComponentArn: str
+    """The Amazon Resource Name (ARN) of the component."""
+    Parameters: list[ComponentParameterDict]
+    """A group of parameter settings that are used to configure the component for a specific recipe."""
 
-ContainerRecipeLatestVersionDict = TypedDict(
-    "ContainerRecipeLatestVersionDict",
-    {
-        "Arn": "str",
-        "Major": "str",
-        "Minor": "str",
-        "Patch": "str",
-    },
-    total=False,
-)
 
-EbsInstanceBlockDeviceSpecificationDict = TypedDict(
-    "EbsInstanceBlockDeviceSpecificationDict",
-    {
-        "DeleteOnTermination": "bool",
-        "Encrypted": "bool",
-        "Iops": "int",
-        "KmsKeyId": "str",
-        "SnapshotId": "str",
-        "Throughput": "int",
-        "VolumeSize": "int",
-        "VolumeType": "Literal['standard', 'io1', 'io2', 'io2a', 'gp2', 'gp3', 'gp3a', 'sc1', 'st1']",
-    },
-    total=False,
-)
+class ComponentParameterDict(TypedDict, total=False):
+    """ComponentParameter as a plain dict: Contains a key/value pair that sets the named component
+    parameter."""
 
-InstanceBlockDeviceMappingDict = TypedDict(
-    "InstanceBlockDeviceMappingDict",
-    {
-        "DeviceName": "str",
-        "Ebs": "EbsInstanceBlockDeviceSpecificationDict",
-        "NoDevice": "str",
-        "VirtualName": "str",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """The name of the component parameter to set."""
+    Value: Required[list[str]]
+    """Sets the value for the named component parameter."""
 
-TargetContainerRepositoryDict = TypedDict(
-    "TargetContainerRepositoryDict",
-    {
-        "RepositoryName": "str",
-        "Service": "Literal['ECR']",
-    },
-    total=False,
-)
 
+class ContainerRecipeInstanceConfigurationDict(TypedDict, total=False):
+    """ContainerRecipeInstanceConfiguration as a plain dict: A group of options that can be used to
+    configure an instance for building and testing container images."""
+
+    BlockDeviceMappings: list[InstanceBlockDeviceMappingDict]
+    """Defines the block devices to attach for building an instance from this Image Builder AMI."""
+    Image: str
+    """The AMI ID to use as the base image for a container build and test instance. If not
+    specified, Image Builder will use the appropriate ECS-optimized AMI as a base image."""
+
+
+class ContainerRecipeLatestVersionDict(TypedDict, total=False):
+    """ContainerRecipeLatestVersion as a plain dict: The latest version references of the container
+    recipe."""
+
+    Arn: str
+    """The latest version ARN of the created container recipe."""
+    Major: str
+    """The latest version ARN of the created container recipe, with the same major version."""
+    Minor: str
+    """The latest version ARN of the created container recipe, with the same minor version."""
+    Patch: str
+    """The latest version ARN of the created container recipe, with the same patch version."""
+
+
+class EbsInstanceBlockDeviceSpecificationDict(TypedDict, total=False):
+    """EbsInstanceBlockDeviceSpecification as a plain dict: Amazon EBS-specific block device mapping
+    specifications."""
+
+    DeleteOnTermination: bool
+    """Use to configure delete on termination of the associated device."""
+    Encrypted: bool
+    """Use to configure device encryption."""
+    Iops: int
+    """Use to configure device IOPS."""
+    KmsKeyId: str
+    """Use to configure the KMS key to use when encrypting the device."""
+    SnapshotId: str
+    """The snapshot that defines the device contents."""
+    Throughput: int
+    """For GP3 volumes only - The throughput in MiB/s that the volume supports."""
+    VolumeSize: int
+    """Use to override the device's volume size."""
+    VolumeType: Literal["standard", "io1", "io2", "io2a", "gp2", "gp3", "gp3a", "sc1", "st1"]
+    """Use to override the device's volume type."""
+
+
+class InstanceBlockDeviceMappingDict(TypedDict, total=False):
+    """InstanceBlockDeviceMapping as a plain dict: Defines block device mappings for the instance
+    used to configure your image."""
+
+    DeviceName: str
+    """The device to which these mappings apply."""
+    Ebs: EbsInstanceBlockDeviceSpecificationDict
+    """Use to manage Amazon EBS-specific configuration for this mapping."""
+    NoDevice: str
+    """Use to remove a mapping from the parent image."""
+    VirtualName: str
+    """Use to manage instance ephemeral devices."""
+
+
+class TargetContainerRepositoryDict(TypedDict, total=False):
+    """TargetContainerRepository as a plain dict: The container repository where the output
+    container image is stored."""
+
+    RepositoryName: str
+    """The name of the container repository where the output container image is stored. This name is
+    prefixed by the repository location."""
+    Service: Literal["ECR"]
+    """Specifies the service in which this image was registered."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ImageBuilder::ContainerRecipe",
     schema_file="aws-imagebuilder-containerrecipe.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/LatestVersion",
@@ -183,17 +206,8 @@ METADATA = _TypeMetadata(
         "/ImageOsVersionOverride",
         "/PlatformOverride",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Components/*/Parameters", "/InstanceConfiguration/BlockDeviceMappings"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -203,153 +217,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ComponentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ComponentArn": {
-                    "pattern": "^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?|third-party):component/[a-z0-9-_]+/(?:(?:([0-9]+|x)\\.([0-9]+|x)\\.([0-9]+|x))|(?:[0-9]+\\.[0-9]+\\.[0-9]+/[0-9]+))$",
-                    "type": "string",
-                },
-                "Parameters": {
-                    "items": {"$ref": "#/definitions/ComponentParameter"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ComponentParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[^\\x00]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "items": {"minLength": 0, "pattern": "^[^\\x00]*$", "type": "string"},
-                    "type": "array",
-                },
-            },
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "EbsInstanceBlockDeviceSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "DeleteOnTermination": {"type": "boolean"},
-                "Encrypted": {"type": "boolean"},
-                "Iops": {"maximum": 64000, "minimum": 100, "type": "integer"},
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "SnapshotId": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Throughput": {"maximum": 1000, "minimum": 125, "type": "integer"},
-                "VolumeSize": {"maximum": 16000, "minimum": 1, "type": "integer"},
-                "VolumeType": {
-                    "enum": ["standard", "io1", "io2", "io2a", "gp2", "gp3", "gp3a", "sc1", "st1"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "InstanceBlockDeviceMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "DeviceName": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Ebs": {"$ref": "#/definitions/EbsInstanceBlockDeviceSpecification"},
-                "NoDevice": {"maxLength": 0, "minLength": 0, "type": "string"},
-                "VirtualName": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "InstanceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BlockDeviceMappings": {
-                    "items": {"$ref": "#/definitions/InstanceBlockDeviceMapping"},
-                    "type": "array",
-                },
-                "Image": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "LatestVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "Major": {"type": "string"},
-                "Minor": {"type": "string"},
-                "Patch": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "TargetContainerRepository": {
-            "additionalProperties": False,
-            "properties": {
-                "RepositoryName": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Service": {"enum": ["ECR"], "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "oneOf": [
-        {"required": ["Name", "Version", "ParentImage", "TargetRepository", "ContainerType"]}
-    ],
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:[^:]+:imagebuilder:[^:]+:[^:]+:container-recipe/.+$",
-            "type": "string",
-        },
-        "Components": {
-            "items": {"$ref": "#/definitions/ComponentConfiguration"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "ContainerType": {"enum": ["DOCKER"], "type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "DockerfileTemplateData": {
-            "maxLength": 16000,
-            "minLength": 1,
-            "pattern": "^[^\\x00]+$",
-            "type": "string",
-        },
-        "DockerfileTemplateUri": {"type": "string"},
-        "ImageOsVersionOverride": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "InstanceConfiguration": {"$ref": "#/definitions/InstanceConfiguration"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "maxLength": 1024, "minLength": 1, "type": "string"},
-        "LatestVersion": {"$ref": "#/definitions/LatestVersion"},
-        "Name": {
-            "pattern": "^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$",
-            "type": "string",
-        },
-        "ParentImage": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "PlatformOverride": {"enum": ["Windows", "Linux"], "type": "string"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".{1,}": {"type": "string"}},
-            "type": "object",
-        },
-        "TargetRepository": {"$ref": "#/definitions/TargetContainerRepository"},
-        "Version": {"type": "string"},
-        "WorkingDirectory": {"maxLength": 1024, "minLength": 1, "type": "string"},
-    },
-    "required": [],
-}
-
 
 class ContainerRecipe(_Resource):
-    """AWS::ImageBuilder::ContainerRecipe: Resource Type definition for AWS::ImageBuilder::ContainerRecipe
+    """AWS::ImageBuilder::ContainerRecipe: Resource Type definition for
+    AWS::ImageBuilder::ContainerRecipe
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, Version, ContainerType, TargetRepository,
+    InstanceConfiguration, ParentImage, Description, DockerfileTemplateUri, DockerfileTemplateData,
+    ImageOsVersionOverride, KmsKeyId, PlatformOverride, WorkingDirectory, Components.
+    Write-only (sent to AWS, never read back): DockerfileTemplateData, DockerfileTemplateUri,
+    ImageOsVersionOverride, PlatformOverride.
+    Read-only attributes (known once deployed): Arn, LatestVersion.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-imagebuilder-containerrecipe.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -357,12 +239,15 @@ class ContainerRecipe(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContainerRecipeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "container_recipe.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the container recipe."""
     LatestVersion: ContainerRecipeLatestVersionDict
-    # Declared properties (as declared, or as AWS returned them).
+    """The latest version references of the container recipe."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Components: list[ComponentConfigurationDict]
     ContainerType: Literal["DOCKER"]
     Description: str
@@ -374,58 +259,80 @@ class ContainerRecipe(_Resource):
     Name: str
     ParentImage: str
     PlatformOverride: Literal["Windows", "Linux"]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     TargetRepository: TargetContainerRepositoryDict
     Version: str
     WorkingDirectory: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Components: list[ComponentConfiguration | ComponentConfigurationDict] | None = None,
+        ContainerType: Literal["DOCKER"] | None = None,
+        Description: str | None = None,
+        DockerfileTemplateData: str | None = None,
+        DockerfileTemplateUri: str | None = None,
+        ImageOsVersionOverride: str | None = None,
+        InstanceConfiguration: ContainerRecipeInstanceConfiguration
+        | ContainerRecipeInstanceConfigurationDict
+        | None = None,
+        KmsKeyId: str | None = None,
+        Name: str | None = None,
+        ParentImage: str | None = None,
+        PlatformOverride: Literal["Windows", "Linux"] | None = None,
+        Tags: dict[str, str] | None = None,
+        TargetRepository: TargetContainerRepository | TargetContainerRepositoryDict | None = None,
+        Version: str | None = None,
+        WorkingDirectory: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ImageBuilder::ContainerRecipe; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Components: list[ComponentConfiguration | ComponentConfigurationDict] | None = None,
-            ContainerType: Literal["DOCKER"] | None = None,
-            Description: str | None = None,
-            DockerfileTemplateData: str | None = None,
-            DockerfileTemplateUri: str | None = None,
-            ImageOsVersionOverride: str | None = None,
-            InstanceConfiguration: ContainerRecipeInstanceConfiguration
-            | ContainerRecipeInstanceConfigurationDict
-            | None = None,
-            KmsKeyId: str | None = None,
-            Name: str | None = None,
-            ParentImage: str | None = None,
-            PlatformOverride: Literal["Windows", "Linux"] | None = None,
-            Tags: dict[str, Any] | None = None,
-            TargetRepository: TargetContainerRepository
-            | TargetContainerRepositoryDict
-            | None = None,
-            Version: str | None = None,
-            WorkingDirectory: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ImageBuilder::ContainerRecipe; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Components: Components for build and test that are included in the container recipe.
-            ContainerType: Specifies the type of container, such as Docker.
-            Description: The description of the container recipe.
-            DockerfileTemplateData: Dockerfiles are text documents that are used to build Docker containers, and ensure that they contain all of the elements required by the application running inside.
-            DockerfileTemplateUri: The S3 URI for the Dockerfile that will be used to build your container image.
+                Create-only: changing it replaces the resource.
+            ContainerType: Specifies the type of container, such as Docker. Create-only: changing it
+                replaces the resource.
+            Description: The description of the container recipe. Create-only: changing it replaces
+                the resource.
+            DockerfileTemplateData: Dockerfiles are text documents that are used to build Docker
+                containers, and ensure that they contain all of the elements required by the
+                application running inside. The template data consists of contextual variables where
+                Image Builder places build information or scripts, based on your container image
+                recipe. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
+            DockerfileTemplateUri: The S3 URI for the Dockerfile that will be used to build your
+                container image. Create-only: changing it replaces the resource. Write-only: sent to
+                AWS, never read back.
             ImageOsVersionOverride: Specifies the operating system version for the source image.
-            InstanceConfiguration: A group of options that can be used to configure an instance for building and testing container images.
-            KmsKeyId: Identifies which KMS key is used to encrypt the container image.
-            Name: The name of the container recipe.
-            ParentImage: The source image for the container recipe.
-            PlatformOverride: Specifies the operating system platform when you use a custom source image.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            InstanceConfiguration: A group of options that can be used to configure an instance for
+                building and testing container images. Create-only: changing it replaces the
+                resource.
+            KmsKeyId: Identifies which KMS key is used to encrypt the container image. Create-only:
+                changing it replaces the resource.
+            Name: The name of the container recipe. Create-only: changing it replaces the resource.
+            ParentImage: The source image for the container recipe. Create-only: changing it
+                replaces the resource.
+            PlatformOverride: Specifies the operating system platform when you use a custom source
+                image. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
             Tags: Tags that are attached to the container recipe.
-            TargetRepository: The destination repository for the container image.
+            TargetRepository: The destination repository for the container image. Create-only:
+                changing it replaces the resource.
             Version: The semantic version of the container recipe (<major>.<minor>.<patch>).
+                Create-only: changing it replaces the resource.
             WorkingDirectory: The working directory to be used during build and test workflows.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,122 +91,157 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DistributionDict = TypedDict(
-    "DistributionDict",
-    {
-        "AmiDistributionConfiguration": "DistributionConfigurationAmiDistributionConfigurationDict",
-        "ContainerDistributionConfiguration": "DistributionConfigurationContainerDistributionConfigurationDict",
-        "FastLaunchConfigurations": "list[FastLaunchConfigurationDict]",
-        "LaunchTemplateConfigurations": "list[LaunchTemplateConfigurationDict]",
-        "LicenseConfigurationArns": "list[str]",
-        "Region": "Required[str]",
-        "SsmParameterConfigurations": "list[SsmParameterConfigurationDict]",
-    },
-    total=False,
-)
 
-DistributionConfigurationAmiDistributionConfigurationDict = TypedDict(
-    "DistributionConfigurationAmiDistributionConfigurationDict",
-    {
-        "AmiTags": "dict[str, Any]",
-        "Description": "str",
-        "KmsKeyId": "str",
-        "LaunchPermissionConfiguration": "DistributionConfigurationLaunchPermissionConfigurationDict",
-        "Name": "str",
-        "TargetAccountIds": "list[str]",
-    },
-    total=False,
-)
+class DistributionDict(TypedDict, total=False):
+    """Distribution as a plain dict: The distributions of the distribution configuration."""
 
-DistributionConfigurationContainerDistributionConfigurationDict = TypedDict(
-    "DistributionConfigurationContainerDistributionConfigurationDict",
-    {
-        "ContainerTags": "list[str]",
-        "Description": "str",
-        "TargetRepository": "TargetContainerRepositoryDict",
-    },
-    total=False,
-)
+    AmiDistributionConfiguration: DistributionConfigurationAmiDistributionConfigurationDict
+    """The specific AMI settings (for example, launch permissions, AMI tags)."""
+    ContainerDistributionConfiguration: (
+        DistributionConfigurationContainerDistributionConfigurationDict
+    )
+    """Container distribution settings for encryption, licensing, and sharing in a specific Region."""
+    FastLaunchConfigurations: list[FastLaunchConfigurationDict]
+    """The Windows faster-launching configurations to use for AMI distribution."""
+    LaunchTemplateConfigurations: list[LaunchTemplateConfigurationDict]
+    """A group of launchTemplateConfiguration settings that apply to image distribution."""
+    LicenseConfigurationArns: list[str]
+    """The License Manager Configuration to associate with the AMI in the specified Region."""
+    Region: Required[str]
+    """region"""
+    SsmParameterConfigurations: list[SsmParameterConfigurationDict]
+    """The SSM parameter configurations to use for AMI distribution."""
 
-DistributionConfigurationLaunchPermissionConfigurationDict = TypedDict(
-    "DistributionConfigurationLaunchPermissionConfigurationDict",
-    {
-        "OrganizationArns": "list[str]",
-        "OrganizationalUnitArns": "list[str]",
-        "UserGroups": "list[str]",
-        "UserIds": "list[str]",
-    },
-    total=False,
-)
 
-FastLaunchConfigurationDict = TypedDict(
-    "FastLaunchConfigurationDict",
-    {
-        "AccountId": "str",
-        "Enabled": "bool",
-        "LaunchTemplate": "FastLaunchLaunchTemplateSpecificationDict",
-        "MaxParallelLaunches": "int",
-        "SnapshotConfiguration": "FastLaunchSnapshotConfigurationDict",
-    },
-    total=False,
-)
+class DistributionConfigurationAmiDistributionConfigurationDict(TypedDict, total=False):
+    """DistributionConfigurationAmiDistributionConfiguration as a plain dict: The specific AMI
+    settings (for example, launch permissions, AMI tags)."""
 
-FastLaunchLaunchTemplateSpecificationDict = TypedDict(
-    "FastLaunchLaunchTemplateSpecificationDict",
-    {
-        "LaunchTemplateId": "str",
-        "LaunchTemplateName": "str",
-        "LaunchTemplateVersion": "str",
-    },
-    total=False,
-)
+    AmiTags: dict[str, str]
+    """The tags to apply to AMIs distributed to this Region."""
+    Description: str
+    """The description of the AMI distribution configuration."""
+    KmsKeyId: str
+    """The KMS key identifier used to encrypt the distributed image."""
+    LaunchPermissionConfiguration: DistributionConfigurationLaunchPermissionConfigurationDict
+    """Launch permissions can be used to configure which AWS accounts can use the AMI to launch
+    instances."""
+    Name: str
+    """The name of the AMI distribution configuration."""
+    TargetAccountIds: list[str]
+    """The ID of accounts to which you want to distribute an image."""
 
-FastLaunchSnapshotConfigurationDict = TypedDict(
-    "FastLaunchSnapshotConfigurationDict",
-    {
-        "TargetResourceCount": "int",
-    },
-    total=False,
-)
 
-LaunchTemplateConfigurationDict = TypedDict(
-    "LaunchTemplateConfigurationDict",
-    {
-        "AccountId": "str",
-        "LaunchTemplateId": "str",
-        "SetDefaultVersion": "bool",
-    },
-    total=False,
-)
+class DistributionConfigurationContainerDistributionConfigurationDict(TypedDict, total=False):
+    """DistributionConfigurationContainerDistributionConfiguration as a plain dict: Container
+    distribution settings for encryption, licensing, and sharing in a specific Region."""
 
-SsmParameterConfigurationDict = TypedDict(
-    "SsmParameterConfigurationDict",
-    {
-        "AmiAccountId": "str",
-        "DataType": "Literal['text', 'aws:ec2:image']",
-        "ParameterName": "Required[str]",
-    },
-    total=False,
-)
+    ContainerTags: list[str]
+    """Tags that are attached to the container distribution configuration."""
+    Description: str
+    """The description of the container distribution configuration."""
+    TargetRepository: TargetContainerRepositoryDict
+    """The destination repository for the container distribution configuration."""
 
-TargetContainerRepositoryDict = TypedDict(
-    "TargetContainerRepositoryDict",
-    {
-        "RepositoryName": "str",
-        "Service": "Literal['ECR']",
-    },
-    total=False,
-)
 
+class DistributionConfigurationLaunchPermissionConfigurationDict(TypedDict, total=False):
+    """DistributionConfigurationLaunchPermissionConfiguration as a plain dict: Launch permissions
+    can be used to configure which AWS accounts can use the AMI to launch instances."""
+
+    OrganizationArns: list[str]
+    """The ARN for an Amazon Web Services Organization that you want to share your AMI with."""
+    OrganizationalUnitArns: list[str]
+    """The ARN for an Organizations organizational unit (OU) that you want to share your AMI with."""
+    UserGroups: list[str]
+    """The name of the group."""
+    UserIds: list[str]
+    """The AWS account ID."""
+
+
+class FastLaunchConfigurationDict(TypedDict, total=False):
+    """FastLaunchConfiguration as a plain dict: The Windows faster-launching configuration to use
+    for AMI distribution."""
+
+    AccountId: str
+    """The owner account ID for the fast-launch enabled Windows AMI."""
+    Enabled: bool
+    """A Boolean that represents the current state of faster launching for the Windows AMI. Set to
+    true to start using Windows faster launching, or false to stop using it."""
+    LaunchTemplate: FastLaunchLaunchTemplateSpecificationDict
+    """The launch template that the fast-launch enabled Windows AMI uses when it launches Windows
+    instances to create pre-provisioned snapshots."""
+    MaxParallelLaunches: int
+    """The maximum number of parallel instances that are launched for creating resources."""
+    SnapshotConfiguration: FastLaunchSnapshotConfigurationDict
+    """Configuration settings for managing the number of snapshots that are created from
+    pre-provisioned instances for the Windows AMI when faster launching is enabled."""
+
+
+class FastLaunchLaunchTemplateSpecificationDict(TypedDict, total=False):
+    """FastLaunchLaunchTemplateSpecification as a plain dict: The launch template that the
+    fast-launch enabled Windows AMI uses when it launches Windows instances to create
+    pre-provisioned snapshots."""
+
+    LaunchTemplateId: str
+    """The ID of the launch template to use for faster launching for a Windows AMI."""
+    LaunchTemplateName: str
+    """The name of the launch template to use for faster launching for a Windows AMI."""
+    LaunchTemplateVersion: str
+    """The version of the launch template to use for faster launching for a Windows AMI."""
+
+
+class FastLaunchSnapshotConfigurationDict(TypedDict, total=False):
+    """FastLaunchSnapshotConfiguration as a plain dict: Configuration settings for managing the
+    number of snapshots that are created from pre-provisioned instances for the Windows AMI when
+    faster launching is enabled."""
+
+    TargetResourceCount: int
+    """The number of pre-provisioned snapshots to keep on hand for a fast-launch enabled Windows
+    AMI."""
+
+
+class LaunchTemplateConfigurationDict(TypedDict, total=False):
+    """LaunchTemplateConfiguration as a plain dict: launchTemplateConfiguration settings that apply
+    to image distribution."""
+
+    AccountId: str
+    """The account ID that this configuration applies to."""
+    LaunchTemplateId: str
+    """Identifies the EC2 launch template to use."""
+    SetDefaultVersion: bool
+    """Set the specified EC2 launch template as the default launch template for the specified
+    account."""
+
+
+class SsmParameterConfigurationDict(TypedDict, total=False):
+    """SsmParameterConfiguration as a plain dict: The SSM parameter configuration for AMI
+    distribution."""
+
+    AmiAccountId: str
+    """The account ID for the AMI to update the parameter with."""
+    DataType: Literal["text", "aws:ec2:image"]
+    """The data type of the SSM parameter."""
+    ParameterName: Required[str]
+    """The name of the SSM parameter."""
+
+
+class TargetContainerRepositoryDict(TypedDict, total=False):
+    """TargetContainerRepository as a plain dict: The destination repository for the container
+    image."""
+
+    RepositoryName: str
+    """The repository name of target container repository."""
+    Service: Literal["ECR"]
+    """The service of target container repository."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ImageBuilder::DistributionConfiguration",
     schema_file="aws-imagebuilder-distributionconfiguration.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Distributions/*/AmiDistributionConfiguration/LaunchPermissionConfiguration/OrganizationArns",
         "/Distributions/*/AmiDistributionConfiguration/LaunchPermissionConfiguration/OrganizationalUnitArns",
@@ -210,14 +249,7 @@ METADATA = _TypeMetadata(
         "/Distributions/*/AmiDistributionConfiguration/LaunchPermissionConfiguration/UserIds",
     ),
     required=("Name", "Distributions"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -227,190 +259,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AmiDistributionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AmiTags": {
-                    "additionalProperties": False,
-                    "patternProperties": {".{1,}": {"type": "string"}},
-                    "type": "object",
-                },
-                "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "LaunchPermissionConfiguration": {
-                    "$ref": "#/definitions/LaunchPermissionConfiguration"
-                },
-                "Name": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "^[-_A-Za-z0-9{][-_A-Za-z0-9\\s:{}\\.]+[-_A-Za-z0-9}]$",
-                    "type": "string",
-                },
-                "TargetAccountIds": {
-                    "items": {"pattern": "^[0-9]{12}$", "type": "string"},
-                    "maxItems": 1536,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ContainerDistributionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerTags": {
-                    "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                    "type": "array",
-                },
-                "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "TargetRepository": {"$ref": "#/definitions/TargetContainerRepository"},
-            },
-            "type": "object",
-        },
-        "Distribution": {
-            "additionalProperties": False,
-            "properties": {
-                "AmiDistributionConfiguration": {
-                    "$ref": "#/definitions/AmiDistributionConfiguration"
-                },
-                "ContainerDistributionConfiguration": {
-                    "$ref": "#/definitions/ContainerDistributionConfiguration"
-                },
-                "FastLaunchConfigurations": {
-                    "items": {"$ref": "#/definitions/FastLaunchConfiguration"},
-                    "maxItems": 1000,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "LaunchTemplateConfigurations": {
-                    "items": {"$ref": "#/definitions/LaunchTemplateConfiguration"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "LicenseConfigurationArns": {
-                    "items": {"$ref": "#/definitions/LicenseConfigurationArn"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Region": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "SsmParameterConfigurations": {
-                    "items": {"$ref": "#/definitions/SsmParameterConfiguration"},
-                    "type": "array",
-                },
-            },
-            "required": ["Region"],
-            "type": "object",
-        },
-        "FastLaunchConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountId": {"pattern": "^[0-9]{12}$", "type": "string"},
-                "Enabled": {"type": "boolean"},
-                "LaunchTemplate": {"$ref": "#/definitions/FastLaunchLaunchTemplateSpecification"},
-                "MaxParallelLaunches": {"minimum": 1, "type": "integer"},
-                "SnapshotConfiguration": {"$ref": "#/definitions/FastLaunchSnapshotConfiguration"},
-            },
-            "type": "object",
-        },
-        "FastLaunchLaunchTemplateSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "LaunchTemplateId": {"pattern": "^lt-[a-z0-9-_]{17}$", "type": "string"},
-                "LaunchTemplateName": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "LaunchTemplateVersion": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "FastLaunchSnapshotConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetResourceCount": {"maximum": 10000, "minimum": 1, "type": "integer"}
-            },
-            "type": "object",
-        },
-        "LaunchPermissionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "OrganizationArns": {"items": {"type": "string"}, "type": "array"},
-                "OrganizationalUnitArns": {"items": {"type": "string"}, "type": "array"},
-                "UserGroups": {"items": {"type": "string"}, "type": "array"},
-                "UserIds": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "LaunchTemplateConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountId": {"pattern": "^[0-9]{12}$", "type": "string"},
-                "LaunchTemplateId": {"pattern": "^lt-[a-z0-9-_]{17}$", "type": "string"},
-                "SetDefaultVersion": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "LicenseConfigurationArn": {
-            "pattern": "^arn:aws[^:]*:license-manager:[^:]+:[0-9]{12}:license-configuration:lic-[a-z0-9-_]{32}$",
-            "type": "string",
-        },
-        "SsmParameterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AmiAccountId": {"pattern": "^[0-9]{12}$", "type": "string"},
-                "DataType": {"enum": ["text", "aws:ec2:image"], "type": "string"},
-                "ParameterName": {
-                    "maxLength": 1011,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_.\\-\\/]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["ParameterName"],
-            "type": "object",
-        },
-        "TargetContainerRepository": {
-            "additionalProperties": False,
-            "properties": {
-                "RepositoryName": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Service": {"enum": ["ECR"], "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:[^:]+:imagebuilder:[^:]+:[^:]+:distribution-configuration/.+$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Distributions": {"items": {"$ref": "#/definitions/Distribution"}, "type": "array"},
-        "Name": {
-            "pattern": "^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$",
-            "type": "string",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".{1,}": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "required": ["Name", "Distributions"],
-}
-
 
 class DistributionConfiguration(_Resource):
-    """AWS::ImageBuilder::DistributionConfiguration: Resource Type definition for AWS::ImageBuilder::DistributionConfiguration
+    """AWS::ImageBuilder::DistributionConfiguration: Resource Type definition for
+    AWS::ImageBuilder::DistributionConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-imagebuilder-distributionconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -420,37 +279,45 @@ class DistributionConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DistributionConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "distribution_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the distribution configuration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Distributions: list[DistributionDict]
     Name: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Distributions: list[Distribution | DistributionDict],
+        Name: str,
+        Description: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ImageBuilder::DistributionConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Distributions: list[Distribution | DistributionDict],
-            Name: str,
-            Description: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ImageBuilder::DistributionConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Distributions: The distributions of the distribution configuration. Required.
+            Name: The name of the distribution configuration. Create-only: changing it replaces the
+                resource. Required.
             Description: The description of the distribution configuration.
-            Distributions: The distributions of the distribution configuration.
-            Name: The name of the distribution configuration.
             Tags: The tags associated with the component.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

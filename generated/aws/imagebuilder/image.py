@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,94 +87,108 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ImageDeletionSettingsDict = TypedDict(
-    "ImageDeletionSettingsDict",
-    {
-        "ExecutionRole": "Required[str]",
-    },
-    total=False,
-)
 
-ImageEcrConfigurationDict = TypedDict(
-    "ImageEcrConfigurationDict",
-    {
-        "ContainerTags": "list[str]",
-        "RepositoryName": "str",
-    },
-    total=False,
-)
+class ImageDeletionSettingsDict(TypedDict, total=False):
+    """ImageDeletionSettings as a plain dict: The deletion settings of the image, indicating whether
+    to delete the underlying resources in addition to the image."""
 
-ImageImagePipelineExecutionSettingsDict = TypedDict(
-    "ImageImagePipelineExecutionSettingsDict",
-    {
-        "DeploymentId": "str",
-        "OnUpdate": "bool",
-    },
-    total=False,
-)
+    ExecutionRole: Required[str]
+    """The execution role to use for deleting the image, as well as underlying resources."""
 
-ImageImageScanningConfigurationDict = TypedDict(
-    "ImageImageScanningConfigurationDict",
-    {
-        "EcrConfiguration": "ImageEcrConfigurationDict",
-        "ImageScanningEnabled": "bool",
-    },
-    total=False,
-)
 
-ImageImageTestsConfigurationDict = TypedDict(
-    "ImageImageTestsConfigurationDict",
-    {
-        "ImageTestsEnabled": "bool",
-        "TimeoutMinutes": "int",
-    },
-    total=False,
-)
+class ImageEcrConfigurationDict(TypedDict, total=False):
+    """ImageEcrConfiguration as a plain dict: Settings for Image Builder to configure the ECR
+    repository and output container images that are scanned."""
 
-ImageLatestVersionDict = TypedDict(
-    "ImageLatestVersionDict",
-    {
-        "Arn": "str",
-        "Major": "str",
-        "Minor": "str",
-        "Patch": "str",
-    },
-    total=False,
-)
+    ContainerTags: list[str]
+    """Tags for Image Builder to apply the output container image that is scanned. Tags can help you
+    identify and manage your scanned images."""
+    RepositoryName: str
+    """The name of the container repository that Amazon Inspector scans to identify findings for
+    your container images. The name includes the path for the repository location. If you don’t
+    provide this information, Image Builder creates a repository in your account named
+    image-builder-image-scanning-repository to use for vulnerability scans for your output container
+    images."""
 
-ImageLoggingConfigurationDict = TypedDict(
-    "ImageLoggingConfigurationDict",
-    {
-        "LogGroupName": "str",
-    },
-    total=False,
-)
 
-WorkflowConfigurationDict = TypedDict(
-    "WorkflowConfigurationDict",
-    {
-        "OnFailure": "Literal['CONTINUE', 'ABORT']",
-        "ParallelGroup": "str",
-        "Parameters": "list[WorkflowParameterDict]",
-        "WorkflowArn": "str",
-    },
-    total=False,
-)
+class ImageImagePipelineExecutionSettingsDict(TypedDict, total=False):
+    """ImageImagePipelineExecutionSettings as a plain dict: The settings for starting an image
+    pipeline execution."""
 
-WorkflowParameterDict = TypedDict(
-    "WorkflowParameterDict",
-    {
-        "Name": "str",
-        "Value": "list[str]",
-    },
-    total=False,
-)
+    DeploymentId: str
+    """The deployment ID of the pipeline, used to trigger new image pipeline executions."""
+    OnUpdate: bool
+    """Whether to trigger the image pipeline when the pipeline is updated. False by default."""
 
+
+class ImageImageScanningConfigurationDict(TypedDict, total=False):
+    """ImageImageScanningConfiguration as a plain dict: Contains settings for Image Builder image
+    resource and container image scans."""
+
+    EcrConfiguration: ImageEcrConfigurationDict
+    """Contains ECR settings for vulnerability scans."""
+    ImageScanningEnabled: bool
+    """This sets whether Image Builder keeps a snapshot of the vulnerability scans that Amazon
+    Inspector runs against the test instance when you create a new image."""
+
+
+class ImageImageTestsConfigurationDict(TypedDict, total=False):
+    """ImageImageTestsConfiguration as a plain dict: The image tests configuration used when
+    creating this image."""
+
+    ImageTestsEnabled: bool
+    """ImageTestsEnabled"""
+    TimeoutMinutes: int
+    """TimeoutMinutes"""
+
+
+class ImageLatestVersionDict(TypedDict, total=False):
+    """ImageLatestVersion as a plain dict: The latest version references of the image."""
+
+    Arn: str
+    """The latest version ARN of the created image."""
+    Major: str
+    """The latest version ARN of the created image, with the same major version."""
+    Minor: str
+    """The latest version ARN of the created image, with the same minor version."""
+    Patch: str
+    """The latest version ARN of the created image, with the same patch version."""
+
+
+class ImageLoggingConfigurationDict(TypedDict, total=False):
+    """ImageLoggingConfiguration as a plain dict: The logging configuration settings for the image."""
+
+    LogGroupName: str
+    """The name of the log group for image build logs."""
+
+
+class WorkflowConfigurationDict(TypedDict, total=False):
+    """WorkflowConfiguration as a plain dict: The workflow configuration of the image"""
+
+    OnFailure: Literal["CONTINUE", "ABORT"]
+    """Define execution decision in case of workflow failure"""
+    ParallelGroup: str
+    """The parallel group name"""
+    Parameters: list[WorkflowParameterDict]
+    """The parameters associated with the workflow"""
+    WorkflowArn: str
+    """The Amazon Resource Name (ARN) of the workflow"""
+
+
+class WorkflowParameterDict(TypedDict, total=False):
+    """WorkflowParameter as a plain dict: A parameter associated with the workflow"""
+
+    Name: str
+    """Pattern: ^[^\\x00]+$ Length: 1 to 128 characters."""
+    Value: list[str]
+    """Each item: Pattern: ^[^\\x00]*$ Length: at least 0 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ImageBuilder::Image",
     schema_file="aws-imagebuilder-image.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/Name",
@@ -195,15 +213,7 @@ METADATA = _TypeMetadata(
     write_only=("/DeletionSettings", "/ImagePipelineExecutionSettings"),
     conditional_create_only=("/ImagePipelineExecutionSettings",),
     unordered_arrays=("/Workflows/*/Parameters",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 720,
         "read": 120,
@@ -213,178 +223,40 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "anyOf": [
-        {"required": ["ContainerRecipeArn", "InfrastructureConfigurationArn"]},
-        {"required": ["ImageRecipeArn", "InfrastructureConfigurationArn"]},
-        {"required": ["ImagePipelineExecutionSettings"]},
-    ],
-    "definitions": {
-        "DeletionSettings": {
-            "additionalProperties": False,
-            "properties": {"ExecutionRole": {"type": "string"}},
-            "required": ["ExecutionRole"],
-            "type": "object",
-        },
-        "EcrConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerTags": {
-                    "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                    "type": "array",
-                },
-                "RepositoryName": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "ImageLoggingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LogGroupName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\-_/\\.]{1,512}$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "ImagePipelineExecutionSettings": {
-            "additionalProperties": False,
-            "properties": {"DeploymentId": {"type": "string"}, "OnUpdate": {"type": "boolean"}},
-            "type": "object",
-        },
-        "ImageScanningConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EcrConfiguration": {"$ref": "#/definitions/EcrConfiguration"},
-                "ImageScanningEnabled": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "ImageTestsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ImageTestsEnabled": {"type": "boolean"},
-                "TimeoutMinutes": {"maximum": 1440, "minimum": 60, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "LatestVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "Major": {"type": "string"},
-                "Minor": {"type": "string"},
-                "Patch": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "WorkflowConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "OnFailure": {"enum": ["CONTINUE", "ABORT"], "type": "string"},
-                "ParallelGroup": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9][A-Za-z0-9-_+#]{0,99}$",
-                    "type": "string",
-                },
-                "Parameters": {
-                    "items": {"$ref": "#/definitions/WorkflowParameter"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "WorkflowArn": {
-                    "pattern": "^arn:aws(?:-[a-z]+)*:imagebuilder:[a-z]{2,}(?:-[a-z]+)+-[0-9]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?):workflow/(build|test|distribution)/[a-z0-9-_]+/(?:(?:([0-9]+|x)\\.([0-9]+|x)\\.([0-9]+|x))|(?:[0-9]+\\.[0-9]+\\.[0-9]+/[0-9]+))$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "WorkflowParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[^\\x00]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "items": {"$ref": "#/definitions/WorkflowParameterValue"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "WorkflowParameterValue": {"minLength": 0, "pattern": "^[^\\x00]*$", "type": "string"},
-    },
-    "properties": {
-        "Arn": {"pattern": "^arn:[^:]+:imagebuilder:[^:]+:[^:]+:image/.+$", "type": "string"},
-        "ContainerRecipeArn": {
-            "pattern": "^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):container-recipe/[a-z0-9-_]+/(?:[0-9]+|x)\\.(?:[0-9]+|x)\\.(?:[0-9]+|x)$",
-            "type": "string",
-        },
-        "DeletionSettings": {"$ref": "#/definitions/DeletionSettings"},
-        "DistributionConfigurationArn": {
-            "pattern": "^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):distribution-configuration/[a-z0-9-_]+$",
-            "type": "string",
-        },
-        "EnhancedImageMetadataEnabled": {"type": "boolean"},
-        "ExecutionRole": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^(?:arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/)?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "ImageId": {"type": "string"},
-        "ImagePipelineExecutionSettings": {"$ref": "#/definitions/ImagePipelineExecutionSettings"},
-        "ImageRecipeArn": {
-            "pattern": "^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):image-recipe/[a-z0-9-_]+/(?:[0-9]+|x)\\.(?:[0-9]+|x)\\.(?:[0-9]+|x)$",
-            "type": "string",
-        },
-        "ImageScanningConfiguration": {"$ref": "#/definitions/ImageScanningConfiguration"},
-        "ImageTestsConfiguration": {"$ref": "#/definitions/ImageTestsConfiguration"},
-        "ImageUri": {"type": "string"},
-        "InfrastructureConfigurationArn": {
-            "pattern": "^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):infrastructure-configuration/[a-z0-9-_]+$",
-            "type": "string",
-        },
-        "LatestVersion": {"$ref": "#/definitions/LatestVersion"},
-        "LoggingConfiguration": {"$ref": "#/definitions/ImageLoggingConfiguration"},
-        "Name": {"type": "string"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".{1,}": {"type": "string"}},
-            "type": "object",
-        },
-        "Workflows": {"items": {"$ref": "#/definitions/WorkflowConfiguration"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class Image(_Resource):
     """AWS::ImageBuilder::Image: Resource Type definition for AWS::ImageBuilder::Image
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): ImageRecipeArn, ContainerRecipeArn,
+    InfrastructureConfigurationArn, Workflows, DistributionConfigurationArn,
+    ImageTestsConfiguration, ImageScanningConfiguration, EnhancedImageMetadataEnabled.
+    May be replaced when these change (conditionally create-only): ImagePipelineExecutionSettings.
+    Write-only (sent to AWS, never read back): DeletionSettings, ImagePipelineExecutionSettings.
+    Read-only attributes (known once deployed): Arn, ImageId, ImageUri, LatestVersion, Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-imagebuilder-image.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ImageProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ImageAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "image.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the image."""
     ImageId: str
+    """The AMI ID of the EC2 AMI in current region."""
     ImageUri: str
+    """URI for containers created in current Region with default ECR image tag"""
     LatestVersion: ImageLatestVersionDict
+    """The latest version references of the image."""
     Name: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The name of the image."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContainerRecipeArn: str
     DeletionSettings: ImageDeletionSettingsDict
     DistributionConfigurationArn: str
@@ -396,56 +268,75 @@ class Image(_Resource):
     ImageTestsConfiguration: ImageImageTestsConfigurationDict
     InfrastructureConfigurationArn: str
     LoggingConfiguration: ImageLoggingConfigurationDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     Workflows: list[WorkflowConfigurationDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContainerRecipeArn: str | None = None,
+        DeletionSettings: ImageDeletionSettings | ImageDeletionSettingsDict | None = None,
+        DistributionConfigurationArn: str | None = None,
+        EnhancedImageMetadataEnabled: bool | None = None,
+        ExecutionRole: str | None = None,
+        ImagePipelineExecutionSettings: ImageImagePipelineExecutionSettings
+        | ImageImagePipelineExecutionSettingsDict
+        | None = None,
+        ImageRecipeArn: str | None = None,
+        ImageScanningConfiguration: ImageImageScanningConfiguration
+        | ImageImageScanningConfigurationDict
+        | None = None,
+        ImageTestsConfiguration: ImageImageTestsConfiguration
+        | ImageImageTestsConfigurationDict
+        | None = None,
+        InfrastructureConfigurationArn: str | None = None,
+        LoggingConfiguration: ImageLoggingConfiguration
+        | ImageLoggingConfigurationDict
+        | None = None,
+        Tags: dict[str, str] | None = None,
+        Workflows: list[WorkflowConfiguration | WorkflowConfigurationDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ImageBuilder::Image; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContainerRecipeArn: str | None = None,
-            DeletionSettings: ImageDeletionSettings | ImageDeletionSettingsDict | None = None,
-            DistributionConfigurationArn: str | None = None,
-            EnhancedImageMetadataEnabled: bool | None = None,
-            ExecutionRole: str | None = None,
-            ImagePipelineExecutionSettings: ImageImagePipelineExecutionSettings
-            | ImageImagePipelineExecutionSettingsDict
-            | None = None,
-            ImageRecipeArn: str | None = None,
-            ImageScanningConfiguration: ImageImageScanningConfiguration
-            | ImageImageScanningConfigurationDict
-            | None = None,
-            ImageTestsConfiguration: ImageImageTestsConfiguration
-            | ImageImageTestsConfigurationDict
-            | None = None,
-            InfrastructureConfigurationArn: str | None = None,
-            LoggingConfiguration: ImageLoggingConfiguration
-            | ImageLoggingConfigurationDict
-            | None = None,
-            Tags: dict[str, Any] | None = None,
-            Workflows: list[WorkflowConfiguration | WorkflowConfigurationDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ImageBuilder::Image; `await` it inside an App to deploy it.
-
-            ContainerRecipeArn: The Amazon Resource Name (ARN) of the container recipe that defines how images are configured and tested.
-            DeletionSettings: The deletion settings of the image, indicating whether to delete the underlying resources in addition to the image.
-            DistributionConfigurationArn: The Amazon Resource Name (ARN) of the distribution configuration.
-            EnhancedImageMetadataEnabled: Collects additional information about the image being created, including the operating system (OS) version and package list.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ContainerRecipeArn: The Amazon Resource Name (ARN) of the container recipe that defines
+                how images are configured and tested. Create-only: changing it replaces the
+                resource.
+            DeletionSettings: The deletion settings of the image, indicating whether to delete the
+                underlying resources in addition to the image. Write-only: sent to AWS, never read
+                back.
+            DistributionConfigurationArn: The Amazon Resource Name (ARN) of the distribution
+                configuration. Create-only: changing it replaces the resource.
+            EnhancedImageMetadataEnabled: Collects additional information about the image being
+                created, including the operating system (OS) version and package list. Create-only:
+                changing it replaces the resource.
             ExecutionRole: The execution role name/ARN for the image build, if provided
             ImagePipelineExecutionSettings: The image pipeline execution settings of the image.
-            ImageRecipeArn: The Amazon Resource Name (ARN) of the image recipe that defines how images are configured, tested, and assessed.
-            ImageScanningConfiguration: Contains settings for vulnerability scans that Amazon Inspector runs against the test instance during image creation.
+                Conditionally create-only: some changes replace the resource. Write-only: sent to
+                AWS, never read back.
+            ImageRecipeArn: The Amazon Resource Name (ARN) of the image recipe that defines how
+                images are configured, tested, and assessed. Create-only: changing it replaces the
+                resource.
+            ImageScanningConfiguration: Contains settings for vulnerability scans that Amazon
+                Inspector runs against the test instance during image creation. Create-only:
+                changing it replaces the resource.
             ImageTestsConfiguration: The image tests configuration used when creating this image.
-            InfrastructureConfigurationArn: The Amazon Resource Name (ARN) of the infrastructure configuration.
+                Create-only: changing it replaces the resource.
+            InfrastructureConfigurationArn: The Amazon Resource Name (ARN) of the infrastructure
+                configuration. Create-only: changing it replaces the resource.
             LoggingConfiguration: The logging configuration settings for the image.
             Tags: The tags associated with the image.
-            Workflows: Workflows to define the image build process
+            Workflows: Workflows to define the image build process Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,100 +83,109 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ImagePipelineAutoDisablePolicyDict = TypedDict(
-    "ImagePipelineAutoDisablePolicyDict",
-    {
-        "FailureCount": "Required[int]",
-    },
-    total=False,
-)
 
-ImagePipelineEcrConfigurationDict = TypedDict(
-    "ImagePipelineEcrConfigurationDict",
-    {
-        "ContainerTags": "list[str]",
-        "RepositoryName": "str",
-    },
-    total=False,
-)
+class ImagePipelineAutoDisablePolicyDict(TypedDict, total=False):
+    """ImagePipelineAutoDisablePolicy as a plain dict: The auto-disable policy configuration for the
+    image pipeline."""
 
-ImagePipelineImageScanningConfigurationDict = TypedDict(
-    "ImagePipelineImageScanningConfigurationDict",
-    {
-        "EcrConfiguration": "ImagePipelineEcrConfigurationDict",
-        "ImageScanningEnabled": "bool",
-    },
-    total=False,
-)
+    FailureCount: Required[int]
+    """The number of consecutive failures after which the pipeline should be automatically disabled."""
 
-ImagePipelineImageTestsConfigurationDict = TypedDict(
-    "ImagePipelineImageTestsConfigurationDict",
-    {
-        "ImageTestsEnabled": "bool",
-        "TimeoutMinutes": "int",
-    },
-    total=False,
-)
 
-ImagePipelineScheduleDict = TypedDict(
-    "ImagePipelineScheduleDict",
-    {
-        "AutoDisablePolicy": "ImagePipelineAutoDisablePolicyDict",
-        "PipelineExecutionStartCondition": "Literal['EXPRESSION_MATCH_ONLY', 'EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE']",
-        "ScheduleExpression": "str",
-        "Timezone": "str",
-    },
-    total=False,
-)
+class ImagePipelineEcrConfigurationDict(TypedDict, total=False):
+    """ImagePipelineEcrConfiguration as a plain dict: Settings for Image Builder to configure the
+    ECR repository and output container images that are scanned."""
 
-PipelineLoggingConfigurationDict = TypedDict(
-    "PipelineLoggingConfigurationDict",
-    {
-        "ImageLogGroupName": "str",
-        "PipelineLogGroupName": "str",
-    },
-    total=False,
-)
+    ContainerTags: list[str]
+    """Tags for Image Builder to apply the output container image that is scanned. Tags can help you
+    identify and manage your scanned images."""
+    RepositoryName: str
+    """The name of the container repository that Amazon Inspector scans to identify findings for
+    your container images. The name includes the path for the repository location. If you don't
+    provide this information, Image Builder creates a repository in your account named
+    image-builder-image-scanning-repository to use for vulnerability scans for your output container
+    images."""
 
-WorkflowConfigurationDict = TypedDict(
-    "WorkflowConfigurationDict",
-    {
-        "OnFailure": "Literal['CONTINUE', 'ABORT']",
-        "ParallelGroup": "str",
-        "Parameters": "list[WorkflowParameterDict]",
-        "WorkflowArn": "str",
-    },
-    total=False,
-)
 
-WorkflowParameterDict = TypedDict(
-    "WorkflowParameterDict",
-    {
-        "Name": "str",
-        "Value": "list[str]",
-    },
-    total=False,
-)
+class ImagePipelineImageScanningConfigurationDict(TypedDict, total=False):
+    """ImagePipelineImageScanningConfiguration as a plain dict: Determines if tests should run after
+    building the image. Image Builder defaults to enable tests to run following the image build,
+    before image distribution."""
 
+    EcrConfiguration: ImagePipelineEcrConfigurationDict
+    """Contains ECR settings for vulnerability scans."""
+    ImageScanningEnabled: bool
+    """This sets whether Image Builder keeps a snapshot of the vulnerability scans that Amazon
+    Inspector runs against the test instance when you create a new image."""
+
+
+class ImagePipelineImageTestsConfigurationDict(TypedDict, total=False):
+    """ImagePipelineImageTestsConfiguration as a plain dict: Image tests configuration."""
+
+    ImageTestsEnabled: bool
+    """Defines if tests should be executed when building this image."""
+    TimeoutMinutes: int
+    """The maximum time in minutes that tests are permitted to run."""
+
+
+class ImagePipelineScheduleDict(TypedDict, total=False):
+    """ImagePipelineSchedule as a plain dict: The schedule of the image pipeline."""
+
+    AutoDisablePolicy: ImagePipelineAutoDisablePolicyDict
+    """The auto-disable policy for the image pipeline."""
+    PipelineExecutionStartCondition: Literal[
+        "EXPRESSION_MATCH_ONLY", "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE"
+    ]
+    """The condition configures when the pipeline should trigger a new image build."""
+    ScheduleExpression: str
+    """The expression determines how often EC2 Image Builder evaluates your
+    pipelineExecutionStartCondition."""
+    Timezone: str
+    """The timezone that applies to the scheduling expression, for example "Etc/UTC" or
+    "America/Los_Angeles" in IANA timezone format. If not specified, this defaults to UTC."""
+
+
+class PipelineLoggingConfigurationDict(TypedDict, total=False):
+    """PipelineLoggingConfiguration as a plain dict: The logging configuration settings for the
+    image pipeline."""
+
+    ImageLogGroupName: str
+    """The name of the log group for image build logs."""
+    PipelineLogGroupName: str
+    """The name of the log group for pipeline execution logs."""
+
+
+class WorkflowConfigurationDict(TypedDict, total=False):
+    """WorkflowConfiguration as a plain dict: The workflow configuration of the image"""
+
+    OnFailure: Literal["CONTINUE", "ABORT"]
+    """Define execution decision in case of workflow failure"""
+    ParallelGroup: str
+    """The parallel group name"""
+    Parameters: list[WorkflowParameterDict]
+    """The parameters associated with the workflow"""
+    WorkflowArn: str
+    """The Amazon Resource Name (ARN) of the workflow"""
+
+
+class WorkflowParameterDict(TypedDict, total=False):
+    """WorkflowParameter as a plain dict: A parameter associated with the workflow"""
+
+    Name: str
+    """Pattern: ^[^\\x00]+$ Length: 1 to 128 characters."""
+    Value: list[str]
+    """Each item: Pattern: ^[^\\x00]*$ Length: at least 0 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ImageBuilder::ImagePipeline",
     schema_file="aws-imagebuilder-imagepipeline.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/DeploymentId"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Workflows/*/Parameters",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -182,185 +195,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AutoDisablePolicy": {
-            "additionalProperties": False,
-            "properties": {"FailureCount": {"maximum": 10, "minimum": 1, "type": "integer"}},
-            "required": ["FailureCount"],
-            "type": "object",
-        },
-        "EcrConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerTags": {
-                    "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                    "type": "array",
-                },
-                "RepositoryName": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "ImageScanningConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EcrConfiguration": {"$ref": "#/definitions/EcrConfiguration"},
-                "ImageScanningEnabled": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "ImageTestsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ImageTestsEnabled": {"type": "boolean"},
-                "TimeoutMinutes": {"maximum": 1440, "minimum": 60, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "PipelineLoggingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ImageLogGroupName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\-_/\\.]{1,512}$",
-                    "type": "string",
-                },
-                "PipelineLogGroupName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\-_/\\.]{1,512}$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Schedule": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoDisablePolicy": {"$ref": "#/definitions/AutoDisablePolicy"},
-                "PipelineExecutionStartCondition": {
-                    "enum": [
-                        "EXPRESSION_MATCH_ONLY",
-                        "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE",
-                    ],
-                    "type": "string",
-                },
-                "ScheduleExpression": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Timezone": {
-                    "maxLength": 100,
-                    "minLength": 3,
-                    "pattern": "^[a-zA-Z0-9]{2,}(?:\\/[a-zA-Z0-9\\-_+]+)*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "WorkflowConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "OnFailure": {"enum": ["CONTINUE", "ABORT"], "type": "string"},
-                "ParallelGroup": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9][A-Za-z0-9-_+#]{0,99}$",
-                    "type": "string",
-                },
-                "Parameters": {
-                    "items": {"$ref": "#/definitions/WorkflowParameter"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "WorkflowArn": {
-                    "pattern": "^arn:aws(?:-[a-z]+)*:imagebuilder:[a-z]{2,}(?:-[a-z]+)+-[0-9]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?):workflow/(build|test|distribution)/[a-z0-9-_]+/(?:(?:([0-9]+|x)\\.([0-9]+|x)\\.([0-9]+|x))|(?:[0-9]+\\.[0-9]+\\.[0-9]+/[0-9]+))$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "WorkflowParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[^\\x00]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "items": {"$ref": "#/definitions/WorkflowParameterValue"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "WorkflowParameterValue": {"minLength": 0, "pattern": "^[^\\x00]*$", "type": "string"},
-    },
-    "oneOf": [
-        {"required": ["Name", "ContainerRecipeArn", "InfrastructureConfigurationArn"]},
-        {"required": ["Name", "ImageRecipeArn", "InfrastructureConfigurationArn"]},
-    ],
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:[^:]+:imagebuilder:[^:]+:[^:]+:image-pipeline/.+$",
-            "type": "string",
-        },
-        "ContainerRecipeArn": {
-            "pattern": "^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):container-recipe/[a-z0-9-_]+/(?:[0-9]+|x)\\.(?:[0-9]+|x)\\.(?:[0-9]+|x)$",
-            "type": "string",
-        },
-        "DeploymentId": {"type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "DistributionConfigurationArn": {
-            "pattern": "^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):distribution-configuration/[a-z0-9-_]+$",
-            "type": "string",
-        },
-        "EnhancedImageMetadataEnabled": {"type": "boolean"},
-        "ExecutionRole": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^(?:arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/)?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "ImageRecipeArn": {
-            "pattern": "^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):image-recipe/[a-z0-9-_]+/(?:[0-9]+|x)\\.(?:[0-9]+|x)\\.(?:[0-9]+|x)$",
-            "type": "string",
-        },
-        "ImageScanningConfiguration": {"$ref": "#/definitions/ImageScanningConfiguration"},
-        "ImageTags": {
-            "additionalProperties": False,
-            "patternProperties": {".{1,}": {"type": "string"}},
-            "type": "object",
-        },
-        "ImageTestsConfiguration": {"$ref": "#/definitions/ImageTestsConfiguration"},
-        "InfrastructureConfigurationArn": {
-            "pattern": "^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):infrastructure-configuration/[a-z0-9-_]+$",
-            "type": "string",
-        },
-        "LoggingConfiguration": {"$ref": "#/definitions/PipelineLoggingConfiguration"},
-        "Name": {
-            "pattern": "^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$",
-            "type": "string",
-        },
-        "Schedule": {"$ref": "#/definitions/Schedule"},
-        "Status": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".{1,}": {"type": "string"}},
-            "type": "object",
-        },
-        "Workflows": {"items": {"$ref": "#/definitions/WorkflowConfiguration"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class ImagePipeline(_Resource):
-    """AWS::ImageBuilder::ImagePipeline: Resource Type definition for AWS::ImageBuilder::ImagePipeline
+    """AWS::ImageBuilder::ImagePipeline: Resource Type definition for
+    AWS::ImageBuilder::ImagePipeline
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, DeploymentId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-imagebuilder-imagepipeline.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -368,12 +213,15 @@ class ImagePipeline(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ImagePipelineAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "image_pipeline.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the image pipeline."""
     DeploymentId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The deployment ID of the pipeline, used for resource create/update triggers."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContainerRecipeArn: str
     Description: str
     DistributionConfigurationArn: str
@@ -381,62 +229,68 @@ class ImagePipeline(_Resource):
     ExecutionRole: str
     ImageRecipeArn: str
     ImageScanningConfiguration: ImagePipelineImageScanningConfigurationDict
-    ImageTags: dict[str, Any]
+    ImageTags: dict[str, str]
     ImageTestsConfiguration: ImagePipelineImageTestsConfigurationDict
     InfrastructureConfigurationArn: str
     LoggingConfiguration: PipelineLoggingConfigurationDict
     Name: str
     Schedule: ImagePipelineScheduleDict
     Status: Literal["DISABLED", "ENABLED"]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     Workflows: list[WorkflowConfigurationDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContainerRecipeArn: str | None = None,
+        Description: str | None = None,
+        DistributionConfigurationArn: str | None = None,
+        EnhancedImageMetadataEnabled: bool | None = None,
+        ExecutionRole: str | None = None,
+        ImageRecipeArn: str | None = None,
+        ImageScanningConfiguration: ImagePipelineImageScanningConfiguration
+        | ImagePipelineImageScanningConfigurationDict
+        | None = None,
+        ImageTags: dict[str, str] | None = None,
+        ImageTestsConfiguration: ImagePipelineImageTestsConfiguration
+        | ImagePipelineImageTestsConfigurationDict
+        | None = None,
+        InfrastructureConfigurationArn: str | None = None,
+        LoggingConfiguration: PipelineLoggingConfiguration
+        | PipelineLoggingConfigurationDict
+        | None = None,
+        Name: str | None = None,
+        Schedule: ImagePipelineSchedule | ImagePipelineScheduleDict | None = None,
+        Status: Literal["DISABLED", "ENABLED"] | None = None,
+        Tags: dict[str, str] | None = None,
+        Workflows: list[WorkflowConfiguration | WorkflowConfigurationDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ImageBuilder::ImagePipeline; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContainerRecipeArn: str | None = None,
-            Description: str | None = None,
-            DistributionConfigurationArn: str | None = None,
-            EnhancedImageMetadataEnabled: bool | None = None,
-            ExecutionRole: str | None = None,
-            ImageRecipeArn: str | None = None,
-            ImageScanningConfiguration: ImagePipelineImageScanningConfiguration
-            | ImagePipelineImageScanningConfigurationDict
-            | None = None,
-            ImageTags: dict[str, Any] | None = None,
-            ImageTestsConfiguration: ImagePipelineImageTestsConfiguration
-            | ImagePipelineImageTestsConfigurationDict
-            | None = None,
-            InfrastructureConfigurationArn: str | None = None,
-            LoggingConfiguration: PipelineLoggingConfiguration
-            | PipelineLoggingConfigurationDict
-            | None = None,
-            Name: str | None = None,
-            Schedule: ImagePipelineSchedule | ImagePipelineScheduleDict | None = None,
-            Status: Literal["DISABLED", "ENABLED"] | None = None,
-            Tags: dict[str, Any] | None = None,
-            Workflows: list[WorkflowConfiguration | WorkflowConfigurationDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ImageBuilder::ImagePipeline; `await` it inside an App to deploy it.
-
-            ContainerRecipeArn: The Amazon Resource Name (ARN) of the container recipe that defines how images are configured and tested.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ContainerRecipeArn: The Amazon Resource Name (ARN) of the container recipe that defines
+                how images are configured and tested.
             Description: The description of the image pipeline.
-            DistributionConfigurationArn: The Amazon Resource Name (ARN) of the distribution configuration associated with this image pipeline.
-            EnhancedImageMetadataEnabled: Collects additional information about the image being created, including the operating system (OS) version and package list.
+            DistributionConfigurationArn: The Amazon Resource Name (ARN) of the distribution
+                configuration associated with this image pipeline.
+            EnhancedImageMetadataEnabled: Collects additional information about the image being
+                created, including the operating system (OS) version and package list.
             ExecutionRole: The execution role name/ARN for the image build, if provided
-            ImageRecipeArn: The Amazon Resource Name (ARN) of the image recipe that defines how images are configured, tested, and assessed.
-            ImageScanningConfiguration: Contains settings for vulnerability scans that Amazon Inspector runs against the test instance during image creation.
+            ImageRecipeArn: The Amazon Resource Name (ARN) of the image recipe that defines how
+                images are configured, tested, and assessed.
+            ImageScanningConfiguration: Contains settings for vulnerability scans that Amazon
+                Inspector runs against the test instance during image creation.
             ImageTags: The tags to be applied to images created by this pipeline.
             ImageTestsConfiguration: The image tests configuration of the image pipeline.
-            InfrastructureConfigurationArn: The Amazon Resource Name (ARN) of the infrastructure configuration associated with this image pipeline.
+            InfrastructureConfigurationArn: The Amazon Resource Name (ARN) of the infrastructure
+                configuration associated with this image pipeline.
             LoggingConfiguration: The logging configuration settings for the image pipeline.
-            Name: The name of the image pipeline.
+            Name: The name of the image pipeline. Create-only: changing it replaces the resource.
             Schedule: The schedule of the image pipeline.
             Status: The status of the image pipeline.
             Tags: The tags of this image pipeline.
@@ -444,4 +298,7 @@ class ImagePipeline(_Resource):
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

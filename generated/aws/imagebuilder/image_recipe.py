@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,83 +79,102 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ComponentConfigurationDict = TypedDict(
-    "ComponentConfigurationDict",
-    {
-        "ComponentArn": "str",
-        "Parameters": "list[ComponentParameterDict]",
-    },
-    total=False,
-)
 
-ComponentParameterDict = TypedDict(
-    "ComponentParameterDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[list[str]]",
-    },
-    total=False,
-)
+class ComponentConfigurationDict(TypedDict, total=False):
+    """ComponentConfiguration as a plain dict: Configuration details of the component."""
 
-EbsInstanceBlockDeviceSpecificationDict = TypedDict(
-    "EbsInstanceBlockDeviceSpecificationDict",
-    {
-        "DeleteOnTermination": "bool",
-        "Encrypted": "bool",
-        "Iops": "int",
-        "KmsKeyId": "str",
-        "SnapshotId": "str",
-        "Throughput": "int",
-        "VolumeSize": "int",
-        "VolumeType": "Literal['standard', 'io1', 'io2', 'io2a', 'gp2', 'gp3', 'gp3a', 'sc1', 'st1']",
-    },
-    total=False,
-)
+    ComponentArn: str
+    """The Amazon Resource Name (ARN) of the component."""
+    Parameters: list[ComponentParameterDict]
+    """A group of parameter settings that are used to configure the component for a specific recipe."""
 
-ImageRecipeAdditionalInstanceConfigurationDict = TypedDict(
-    "ImageRecipeAdditionalInstanceConfigurationDict",
-    {
-        "SystemsManagerAgent": "ImageRecipeSystemsManagerAgentDict",
-        "UserDataOverride": "str",
-    },
-    total=False,
-)
 
-ImageRecipeLatestVersionDict = TypedDict(
-    "ImageRecipeLatestVersionDict",
-    {
-        "Arn": "str",
-        "Major": "str",
-        "Minor": "str",
-        "Patch": "str",
-    },
-    total=False,
-)
+class ComponentParameterDict(TypedDict, total=False):
+    """ComponentParameter as a plain dict: Contains a key/value pair that sets the named component
+    parameter."""
 
-ImageRecipeSystemsManagerAgentDict = TypedDict(
-    "ImageRecipeSystemsManagerAgentDict",
-    {
-        "UninstallAfterBuild": "bool",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """The name of the component parameter to set."""
+    Value: Required[list[str]]
+    """Sets the value for the named component parameter."""
 
-InstanceBlockDeviceMappingDict = TypedDict(
-    "InstanceBlockDeviceMappingDict",
-    {
-        "DeviceName": "str",
-        "Ebs": "EbsInstanceBlockDeviceSpecificationDict",
-        "NoDevice": "str",
-        "VirtualName": "str",
-    },
-    total=False,
-)
 
+class EbsInstanceBlockDeviceSpecificationDict(TypedDict, total=False):
+    """EbsInstanceBlockDeviceSpecification as a plain dict: Amazon EBS-specific block device mapping
+    specifications."""
+
+    DeleteOnTermination: bool
+    """Use to configure delete on termination of the associated device."""
+    Encrypted: bool
+    """Use to configure device encryption."""
+    Iops: int
+    """Use to configure device IOPS."""
+    KmsKeyId: str
+    """Use to configure the KMS key to use when encrypting the device."""
+    SnapshotId: str
+    """The snapshot that defines the device contents."""
+    Throughput: int
+    """For GP3 volumes only - The throughput in MiB/s that the volume supports."""
+    VolumeSize: int
+    """Use to override the device's volume size."""
+    VolumeType: Literal["standard", "io1", "io2", "io2a", "gp2", "gp3", "gp3a", "sc1", "st1"]
+    """Use to override the device's volume type."""
+
+
+class ImageRecipeAdditionalInstanceConfigurationDict(TypedDict, total=False):
+    """ImageRecipeAdditionalInstanceConfiguration as a plain dict: Specify additional settings and
+    launch scripts for your build instances."""
+
+    SystemsManagerAgent: ImageRecipeSystemsManagerAgentDict
+    """Contains settings for the SSM agent on your build instance."""
+    UserDataOverride: str
+    """Use this property to provide commands or a command script to run when you launch your build
+    instance."""
+
+
+class ImageRecipeLatestVersionDict(TypedDict, total=False):
+    """ImageRecipeLatestVersion as a plain dict: The latest version references of the image recipe."""
+
+    Arn: str
+    """The latest version ARN of the created image recipe."""
+    Major: str
+    """The latest version ARN of the created image recipe, with the same major version."""
+    Minor: str
+    """The latest version ARN of the created image recipe, with the same minor version."""
+    Patch: str
+    """The latest version ARN of the created image recipe, with the same patch version."""
+
+
+class ImageRecipeSystemsManagerAgentDict(TypedDict, total=False):
+    """ImageRecipeSystemsManagerAgent as a plain dict: Contains settings for the SSM agent on your
+    build instance."""
+
+    UninstallAfterBuild: bool
+    """Controls whether the SSM agent is removed from your final build image, prior to creating the
+    new AMI. If this is set to true, then the agent is removed from the final image. If it's set to
+    false, then the agent is left in, so that it is included in the new AMI. The default value is
+    false."""
+
+
+class InstanceBlockDeviceMappingDict(TypedDict, total=False):
+    """InstanceBlockDeviceMapping as a plain dict: Defines block device mappings for the instance
+    used to configure your image."""
+
+    DeviceName: str
+    """The device to which these mappings apply."""
+    Ebs: EbsInstanceBlockDeviceSpecificationDict
+    """Use to manage Amazon EBS-specific configuration for this mapping."""
+    NoDevice: str
+    """Use to remove a mapping from the parent image."""
+    VirtualName: str
+    """Use to manage instance ephemeral devices."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ImageBuilder::ImageRecipe",
     schema_file="aws-imagebuilder-imagerecipe.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/LatestVersion",
@@ -172,18 +195,9 @@ METADATA = _TypeMetadata(
         "/AmiTags",
         "/AmiWatermarks",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AmiWatermarks", "/BlockDeviceMappings", "/Components/*/Parameters"),
     required=("Name", "Version", "ParentImage"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -193,160 +207,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdditionalInstanceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SystemsManagerAgent": {"$ref": "#/definitions/SystemsManagerAgent"},
-                "UserDataOverride": {
-                    "maxLength": 21847,
-                    "minLength": 1,
-                    "pattern": "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ComponentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ComponentArn": {
-                    "pattern": "^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?|third-party):component/[a-z0-9-_]+/(?:(?:([0-9]+|x)\\.([0-9]+|x)\\.([0-9]+|x))|(?:[0-9]+\\.[0-9]+\\.[0-9]+/[0-9]+))$",
-                    "type": "string",
-                },
-                "Parameters": {
-                    "items": {"$ref": "#/definitions/ComponentParameter"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ComponentParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[^\\x00]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "items": {"minLength": 0, "pattern": "^[^\\x00]*$", "type": "string"},
-                    "type": "array",
-                },
-            },
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "EbsInstanceBlockDeviceSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "DeleteOnTermination": {"type": "boolean"},
-                "Encrypted": {"type": "boolean"},
-                "Iops": {"maximum": 64000, "minimum": 100, "type": "integer"},
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "SnapshotId": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Throughput": {"maximum": 1000, "minimum": 125, "type": "integer"},
-                "VolumeSize": {"maximum": 16000, "minimum": 1, "type": "integer"},
-                "VolumeType": {
-                    "enum": ["standard", "io1", "io2", "io2a", "gp2", "gp3", "gp3a", "sc1", "st1"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "InstanceBlockDeviceMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "DeviceName": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Ebs": {"$ref": "#/definitions/EbsInstanceBlockDeviceSpecification"},
-                "NoDevice": {"maxLength": 0, "minLength": 0, "type": "string"},
-                "VirtualName": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "LatestVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "Major": {"type": "string"},
-                "Minor": {"type": "string"},
-                "Patch": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SystemsManagerAgent": {
-            "additionalProperties": False,
-            "properties": {"UninstallAfterBuild": {"type": "boolean"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AdditionalInstanceConfiguration": {
-            "$ref": "#/definitions/AdditionalInstanceConfiguration"
-        },
-        "AmiTags": {
-            "additionalProperties": False,
-            "patternProperties": {".{1,}": {"type": "string"}},
-            "type": "object",
-        },
-        "AmiWatermarks": {
-            "items": {
-                "maxLength": 128,
-                "minLength": 3,
-                "pattern": "^[A-Za-z0-9()\\[\\]./'@_\\-][A-Za-z0-9 "
-                "()\\[\\]./'@_\\-]{1,126}[A-Za-z0-9()\\[\\]./'@_\\-]$",
-                "type": "string",
-            },
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Arn": {
-            "pattern": "^arn:[^:]+:imagebuilder:[^:]+:[^:]+:image-recipe/.+$",
-            "type": "string",
-        },
-        "BlockDeviceMappings": {
-            "items": {"$ref": "#/definitions/InstanceBlockDeviceMapping"},
-            "type": "array",
-        },
-        "Components": {
-            "items": {"$ref": "#/definitions/ComponentConfiguration"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "LatestVersion": {"$ref": "#/definitions/LatestVersion"},
-        "Name": {
-            "pattern": "^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$",
-            "type": "string",
-        },
-        "ParentImage": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".{1,}": {"type": "string"}},
-            "type": "object",
-        },
-        "Version": {"type": "string"},
-        "WorkingDirectory": {"maxLength": 1024, "minLength": 1, "type": "string"},
-    },
-    "required": ["Name", "Version", "ParentImage"],
-}
-
 
 class ImageRecipe(_Resource):
     """AWS::ImageBuilder::ImageRecipe: Resource Type definition for AWS::ImageBuilder::ImageRecipe
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, Version, Components, ParentImage,
+    Description, BlockDeviceMappings, WorkingDirectory, AdditionalInstanceConfiguration, AmiTags,
+    AmiWatermarks.
+    Read-only attributes (known once deployed): Arn, LatestVersion.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-imagebuilder-imagerecipe.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -354,62 +226,80 @@ class ImageRecipe(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ImageRecipeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "image_recipe.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the image recipe."""
     LatestVersion: ImageRecipeLatestVersionDict
-    # Declared properties (as declared, or as AWS returned them).
+    """The latest version references of the image recipe."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdditionalInstanceConfiguration: ImageRecipeAdditionalInstanceConfigurationDict
-    AmiTags: dict[str, Any]
+    AmiTags: dict[str, str]
     AmiWatermarks: list[str]
     BlockDeviceMappings: list[InstanceBlockDeviceMappingDict]
     Components: list[ComponentConfigurationDict]
     Description: str
     Name: str
     ParentImage: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     Version: str
     WorkingDirectory: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ParentImage: str,
+        Version: str,
+        AdditionalInstanceConfiguration: ImageRecipeAdditionalInstanceConfiguration
+        | ImageRecipeAdditionalInstanceConfigurationDict
+        | None = None,
+        AmiTags: dict[str, str] | None = None,
+        AmiWatermarks: list[str] | None = None,
+        BlockDeviceMappings: list[InstanceBlockDeviceMapping | InstanceBlockDeviceMappingDict]
+        | None = None,
+        Components: list[ComponentConfiguration | ComponentConfigurationDict] | None = None,
+        Description: str | None = None,
+        Tags: dict[str, str] | None = None,
+        WorkingDirectory: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ImageBuilder::ImageRecipe; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ParentImage: str,
-            Version: str,
-            AdditionalInstanceConfiguration: ImageRecipeAdditionalInstanceConfiguration
-            | ImageRecipeAdditionalInstanceConfigurationDict
-            | None = None,
-            AmiTags: dict[str, Any] | None = None,
-            AmiWatermarks: list[str] | None = None,
-            BlockDeviceMappings: list[InstanceBlockDeviceMapping | InstanceBlockDeviceMappingDict]
-            | None = None,
-            Components: list[ComponentConfiguration | ComponentConfigurationDict] | None = None,
-            Description: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            WorkingDirectory: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ImageBuilder::ImageRecipe; `await` it inside an App to deploy it.
-
-            AdditionalInstanceConfiguration: Specify additional settings and launch scripts for your build instances.
-            AmiTags: The tags to apply to the AMI created by this image recipe.
-            AmiWatermarks: The AMI watermark names to attach to the output AMI from this recipe.
-            BlockDeviceMappings: The block device mappings to apply when creating images from this recipe.
-            Components: The components of the image recipe.
-            Description: The description of the image recipe.
-            Name: The name of the image recipe.
-            ParentImage: The parent image of the image recipe.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the image recipe. Create-only: changing it replaces the resource.
+                Required.
+            ParentImage: The parent image of the image recipe. Create-only: changing it replaces the
+                resource. Required.
+            Version: The version of the image recipe. Create-only: changing it replaces the
+                resource. Required.
+            AdditionalInstanceConfiguration: Specify additional settings and launch scripts for your
+                build instances. Create-only: changing it replaces the resource.
+            AmiTags: The tags to apply to the AMI created by this image recipe. Create-only:
+                changing it replaces the resource.
+            AmiWatermarks: The AMI watermark names to attach to the output AMI from this recipe. AMI
+                watermarks are lineage markers that automatically propagate to derivative AMIs when
+                the source AMI is copied or distributed. Create-only: changing it replaces the
+                resource.
+            BlockDeviceMappings: The block device mappings to apply when creating images from this
+                recipe. Create-only: changing it replaces the resource.
+            Components: The components of the image recipe. Create-only: changing it replaces the
+                resource.
+            Description: The description of the image recipe. Create-only: changing it replaces the
+                resource.
             Tags: The tags of the image recipe.
-            Version: The version of the image recipe.
             WorkingDirectory: The working directory to be used during build and test workflows.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

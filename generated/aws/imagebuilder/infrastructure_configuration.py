@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,88 +79,91 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-InfrastructureConfigurationAutoScalingGroupDict = TypedDict(
-    "InfrastructureConfigurationAutoScalingGroupDict",
-    {
-        "CapacityWaitTimeoutSeconds": "int",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-InfrastructureConfigurationInstanceMetadataOptionsDict = TypedDict(
-    "InfrastructureConfigurationInstanceMetadataOptionsDict",
-    {
-        "HttpPutResponseHopLimit": "int",
-        "HttpTokens": "Literal['required', 'optional']",
-    },
-    total=False,
-)
+class InfrastructureConfigurationAutoScalingGroupDict(TypedDict, total=False):
+    """InfrastructureConfigurationAutoScalingGroup as a plain dict: Identifies the Amazon EC2 Auto
+    Scaling group that Image Builder takes the build instance from, and how long Image Builder waits
+    when the group has no instance available."""
 
-InfrastructureConfigurationLoggingDict = TypedDict(
-    "InfrastructureConfigurationLoggingDict",
-    {
-        "S3Logs": "InfrastructureConfigurationS3LogsDict",
-    },
-    total=False,
-)
+    CapacityWaitTimeoutSeconds: int
+    """The number of seconds that Image Builder waits for an instance to become available in the
+    group before the build fails. If you set this value to 0 or omit it, the build fails as soon as
+    the group has no instance available."""
+    Name: Required[str]
+    """The name of the Auto Scaling group, in the same account and AWS Region as the infrastructure
+    configuration."""
 
-InfrastructureConfigurationParentInstanceDict = TypedDict(
-    "InfrastructureConfigurationParentInstanceDict",
-    {
-        "AutoScalingGroup": "Required[InfrastructureConfigurationAutoScalingGroupDict]",
-    },
-    total=False,
-)
 
-InfrastructureConfigurationPlacementDict = TypedDict(
-    "InfrastructureConfigurationPlacementDict",
-    {
-        "AvailabilityZone": "str",
-        "HostId": "str",
-        "HostResourceGroupArn": "str",
-        "Tenancy": "Literal['default', 'dedicated', 'host']",
-    },
-    total=False,
-)
+class InfrastructureConfigurationInstanceMetadataOptionsDict(TypedDict, total=False):
+    """InfrastructureConfigurationInstanceMetadataOptions as a plain dict: The instance metadata
+    option settings for the infrastructure configuration."""
 
-InfrastructureConfigurationS3LogsDict = TypedDict(
-    "InfrastructureConfigurationS3LogsDict",
-    {
-        "S3BucketName": "str",
-        "S3KeyPrefix": "str",
-    },
-    total=False,
-)
+    HttpPutResponseHopLimit: int
+    """Limit the number of hops that an instance metadata request can traverse to reach its
+    destination."""
+    HttpTokens: Literal["required", "optional"]
+    """Indicates whether a signed token header is required for instance metadata retrieval requests.
+    The values affect the response as follows:"""
 
-TagMapDict = TypedDict(
-    "TagMapDict",
-    {
-        "TagKey": "str",
-        "TagValue": "str",
-    },
-    total=False,
-)
 
+class InfrastructureConfigurationLoggingDict(TypedDict, total=False):
+    """InfrastructureConfigurationLogging as a plain dict: The logging configuration of the
+    infrastructure configuration."""
+
+    S3Logs: InfrastructureConfigurationS3LogsDict
+    """The S3 path in which to store the logs."""
+
+
+class InfrastructureConfigurationParentInstanceDict(TypedDict, total=False):
+    """InfrastructureConfigurationParentInstance as a plain dict: Settings for building on an
+    instance that is already running, instead of an instance that Image Builder launches for the
+    build."""
+
+    AutoScalingGroup: Required[InfrastructureConfigurationAutoScalingGroupDict]
+    """The Amazon EC2 Auto Scaling group that Image Builder takes the build instance from."""
+
+
+class InfrastructureConfigurationPlacementDict(TypedDict, total=False):
+    """InfrastructureConfigurationPlacement as a plain dict: The placement options"""
+
+    AvailabilityZone: str
+    """AvailabilityZone"""
+    HostId: str
+    """HostId"""
+    HostResourceGroupArn: str
+    """HostResourceGroupArn"""
+    Tenancy: Literal["default", "dedicated", "host"]
+    """Tenancy"""
+
+
+class InfrastructureConfigurationS3LogsDict(TypedDict, total=False):
+    """InfrastructureConfigurationS3Logs as a plain dict: The S3 path in which to store the logs."""
+
+    S3BucketName: str
+    """S3BucketName"""
+    S3KeyPrefix: str
+    """S3KeyPrefix"""
+
+
+class TagMapDict(TypedDict, total=False):
+    """TagMap as a plain dict: TagMap"""
+
+    TagKey: str
+    """TagKey"""
+    TagValue: str
+    """TagValue"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ImageBuilder::InfrastructureConfiguration",
     schema_file="aws-imagebuilder-infrastructureconfiguration.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SecurityGroupIds",),
     required=("Name", "InstanceProfileName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -166,117 +173,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AutoScalingGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityWaitTimeoutSeconds": {"maximum": 3600, "minimum": 0, "type": "integer"},
-                "Name": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "InstanceMetadataOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "HttpPutResponseHopLimit": {"maximum": 64, "minimum": 1, "type": "integer"},
-                "HttpTokens": {"enum": ["required", "optional"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Logging": {
-            "additionalProperties": False,
-            "properties": {"S3Logs": {"$ref": "#/definitions/S3Logs"}},
-            "type": "object",
-        },
-        "ParentInstance": {
-            "additionalProperties": False,
-            "properties": {"AutoScalingGroup": {"$ref": "#/definitions/AutoScalingGroup"}},
-            "required": ["AutoScalingGroup"],
-            "type": "object",
-        },
-        "Placement": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "HostId": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "HostResourceGroupArn": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Tenancy": {"enum": ["default", "dedicated", "host"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "S3Logs": {
-            "additionalProperties": False,
-            "properties": {
-                "S3BucketName": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "S3KeyPrefix": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "properties": {
-                "TagKey": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "TagValue": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:[^:]+:imagebuilder:[^:]+:[^:]+:infrastructure-configuration/.+$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "InstanceMetadataOptions": {"$ref": "#/definitions/InstanceMetadataOptions"},
-        "InstanceProfileName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[\\w+=,.@-]+$",
-            "type": "string",
-        },
-        "InstanceTypes": {"items": {"type": "string"}, "type": "array"},
-        "KeyPair": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Logging": {"$ref": "#/definitions/Logging"},
-        "Name": {
-            "pattern": "^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$",
-            "type": "string",
-        },
-        "ParentInstance": {"$ref": "#/definitions/ParentInstance"},
-        "Placement": {"$ref": "#/definitions/Placement"},
-        "ResourceTags": {
-            "additionalProperties": False,
-            "patternProperties": {".{1,}": {"type": "string"}},
-            "type": "object",
-        },
-        "SecurityGroupIds": {
-            "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            "type": "array",
-        },
-        "SnsTopicArn": {
-            "pattern": "^arn:aws[^:]*:sns:[^:]+:[0-9]{12}:[a-zA-Z0-9-_]{1,256}$",
-            "type": "string",
-        },
-        "SubnetId": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".{1,}": {"type": "string"}},
-            "type": "object",
-        },
-        "TerminateInstanceOnCompletion": {"type": "boolean"},
-        "TerminateInstanceOnFailure": {"type": "boolean"},
-    },
-    "required": ["Name", "InstanceProfileName"],
-}
-
 
 class InfrastructureConfiguration(_Resource):
-    """AWS::ImageBuilder::InfrastructureConfiguration: Resource Type definition for AWS::ImageBuilder::InfrastructureConfiguration
+    """AWS::ImageBuilder::InfrastructureConfiguration: Resource Type definition for
+    AWS::ImageBuilder::InfrastructureConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-imagebuilder-infrastructureconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -286,11 +193,15 @@ class InfrastructureConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InfrastructureConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "infrastructure_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the infrastructure configuration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     InstanceMetadataOptions: InfrastructureConfigurationInstanceMetadataOptionsDict
     InstanceProfileName: str
@@ -300,67 +211,78 @@ class InfrastructureConfiguration(_Resource):
     Name: str
     ParentInstance: InfrastructureConfigurationParentInstanceDict
     Placement: InfrastructureConfigurationPlacementDict
-    ResourceTags: dict[str, Any]
+    ResourceTags: dict[str, str]
     SecurityGroupIds: list[str]
     SnsTopicArn: str
     SubnetId: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     TerminateInstanceOnCompletion: bool
     TerminateInstanceOnFailure: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceProfileName: str,
+        Name: str,
+        Description: str | None = None,
+        InstanceMetadataOptions: InfrastructureConfigurationInstanceMetadataOptions
+        | InfrastructureConfigurationInstanceMetadataOptionsDict
+        | None = None,
+        InstanceTypes: list[str] | None = None,
+        KeyPair: str | None = None,
+        Logging: InfrastructureConfigurationLogging
+        | InfrastructureConfigurationLoggingDict
+        | None = None,
+        ParentInstance: InfrastructureConfigurationParentInstance
+        | InfrastructureConfigurationParentInstanceDict
+        | None = None,
+        Placement: InfrastructureConfigurationPlacement
+        | InfrastructureConfigurationPlacementDict
+        | None = None,
+        ResourceTags: dict[str, str] | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        SnsTopicArn: str | None = None,
+        SubnetId: str | None = None,
+        Tags: dict[str, str] | None = None,
+        TerminateInstanceOnCompletion: bool | None = None,
+        TerminateInstanceOnFailure: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ImageBuilder::InfrastructureConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceProfileName: str,
-            Name: str,
-            Description: str | None = None,
-            InstanceMetadataOptions: InfrastructureConfigurationInstanceMetadataOptions
-            | InfrastructureConfigurationInstanceMetadataOptionsDict
-            | None = None,
-            InstanceTypes: list[str] | None = None,
-            KeyPair: str | None = None,
-            Logging: InfrastructureConfigurationLogging
-            | InfrastructureConfigurationLoggingDict
-            | None = None,
-            ParentInstance: InfrastructureConfigurationParentInstance
-            | InfrastructureConfigurationParentInstanceDict
-            | None = None,
-            Placement: InfrastructureConfigurationPlacement
-            | InfrastructureConfigurationPlacementDict
-            | None = None,
-            ResourceTags: dict[str, Any] | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            SnsTopicArn: str | None = None,
-            SubnetId: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            TerminateInstanceOnCompletion: bool | None = None,
-            TerminateInstanceOnFailure: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ImageBuilder::InfrastructureConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceProfileName: The instance profile of the infrastructure configuration. Required.
+            Name: The name of the infrastructure configuration. Create-only: changing it replaces
+                the resource. Required.
             Description: The description of the infrastructure configuration.
-            InstanceMetadataOptions: The instance metadata option settings for the infrastructure configuration.
-            InstanceProfileName: The instance profile of the infrastructure configuration.
+            InstanceMetadataOptions: The instance metadata option settings for the infrastructure
+                configuration.
             InstanceTypes: The instance types of the infrastructure configuration.
             KeyPair: The EC2 key pair of the infrastructure configuration..
             Logging: The logging configuration of the infrastructure configuration.
-            Name: The name of the infrastructure configuration.
-            ParentInstance: The Amazon EC2 Auto Scaling group that Image Builder takes the build instance from, instead of launching a new instance.
+            ParentInstance: The Amazon EC2 Auto Scaling group that Image Builder takes the build
+                instance from, instead of launching a new instance. This applies only to the build
+                phase.
             Placement: The placement option settings for the infrastructure configuration.
             ResourceTags: The tags attached to the resource created by Image Builder.
             SecurityGroupIds: The security group IDs of the infrastructure configuration.
-            SnsTopicArn: The SNS Topic Amazon Resource Name (ARN) of the infrastructure configuration.
+            SnsTopicArn: The SNS Topic Amazon Resource Name (ARN) of the infrastructure
+                configuration.
             SubnetId: The subnet ID of the infrastructure configuration.
             Tags: The tags associated with the component.
-            TerminateInstanceOnCompletion: Specifies whether Image Builder terminates build and test instances that are still running when image creation ends without a failure.
-            TerminateInstanceOnFailure: The terminate instance on failure configuration of the infrastructure configuration.
+            TerminateInstanceOnCompletion: Specifies whether Image Builder terminates build and test
+                instances that are still running when image creation ends without a failure. A
+                TerminateInstance step in a workflow runs even when this is false.
+            TerminateInstanceOnFailure: The terminate instance on failure configuration of the
+                infrastructure configuration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

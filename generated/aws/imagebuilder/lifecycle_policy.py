@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,103 +87,111 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AmiExclusionRulesDict = TypedDict(
-    "AmiExclusionRulesDict",
-    {
-        "IsPublic": "bool",
-        "LastLaunched": "LifecyclePolicyLastLaunchedDict",
-        "Regions": "list[str]",
-        "SharedAccounts": "list[str]",
-        "TagMap": "dict[str, Any]",
-    },
-    total=False,
-)
 
-LifecyclePolicyActionDict = TypedDict(
-    "LifecyclePolicyActionDict",
-    {
-        "IncludeResources": "LifecyclePolicyIncludeResourcesDict",
-        "Type": "Required[Literal['DELETE', 'DEPRECATE', 'DISABLE']]",
-    },
-    total=False,
-)
+class AmiExclusionRulesDict(TypedDict, total=False):
+    """AmiExclusionRules as a plain dict: The AMI exclusion rules for the policy detail."""
 
-LifecyclePolicyExclusionRulesDict = TypedDict(
-    "LifecyclePolicyExclusionRulesDict",
-    {
-        "Amis": "AmiExclusionRulesDict",
-        "TagMap": "dict[str, Any]",
-    },
-    total=False,
-)
+    IsPublic: bool
+    """Use to apply lifecycle policy actions on whether the AMI is public."""
+    LastLaunched: LifecyclePolicyLastLaunchedDict
+    """Use to apply lifecycle policy actions on AMIs launched before a certain time."""
+    Regions: list[str]
+    """Use to apply lifecycle policy actions on AMIs distributed to a set of regions."""
+    SharedAccounts: list[str]
+    """Use to apply lifecycle policy actions on AMIs shared with a set of regions."""
+    TagMap: dict[str, str]
+    """The AMIs to select by tag."""
 
-LifecyclePolicyFilterDict = TypedDict(
-    "LifecyclePolicyFilterDict",
-    {
-        "RetainAtLeast": "int",
-        "Type": "Required[Literal['AGE', 'COUNT']]",
-        "Unit": "Literal['DAYS', 'WEEKS', 'MONTHS', 'YEARS']",
-        "Value": "Required[int]",
-    },
-    total=False,
-)
 
-LifecyclePolicyIncludeResourcesDict = TypedDict(
-    "LifecyclePolicyIncludeResourcesDict",
-    {
-        "Amis": "bool",
-        "Containers": "bool",
-        "Snapshots": "bool",
-    },
-    total=False,
-)
+class LifecyclePolicyActionDict(TypedDict, total=False):
+    """LifecyclePolicyAction as a plain dict: The action of the policy detail."""
 
-LifecyclePolicyLastLaunchedDict = TypedDict(
-    "LifecyclePolicyLastLaunchedDict",
-    {
-        "Unit": "Required[Literal['DAYS', 'WEEKS', 'MONTHS', 'YEARS']]",
-        "Value": "Required[int]",
-    },
-    total=False,
-)
+    IncludeResources: LifecyclePolicyIncludeResourcesDict
+    """The included resources of the policy detail."""
+    Type: Required[Literal["DELETE", "DEPRECATE", "DISABLE"]]
+    """The action type of the policy detail."""
 
-LifecyclePolicyResourceSelectionDict = TypedDict(
-    "LifecyclePolicyResourceSelectionDict",
-    {
-        "Recipes": "list[RecipeSelectionDict]",
-        "TagMap": "dict[str, Any]",
-    },
-    total=False,
-)
 
-PolicyDetailDict = TypedDict(
-    "PolicyDetailDict",
-    {
-        "Action": "Required[LifecyclePolicyActionDict]",
-        "ExclusionRules": "LifecyclePolicyExclusionRulesDict",
-        "Filter": "Required[LifecyclePolicyFilterDict]",
-    },
-    total=False,
-)
+class LifecyclePolicyExclusionRulesDict(TypedDict, total=False):
+    """LifecyclePolicyExclusionRules as a plain dict: The exclusion rules to apply of the policy
+    detail."""
 
-RecipeSelectionDict = TypedDict(
-    "RecipeSelectionDict",
-    {
-        "Name": "Required[str]",
-        "SemanticVersion": "Required[str]",
-    },
-    total=False,
-)
+    Amis: AmiExclusionRulesDict
+    """The AMI exclusion rules for the policy detail."""
+    TagMap: dict[str, str]
+    """The Image Builder tags to filter on."""
 
+
+class LifecyclePolicyFilterDict(TypedDict, total=False):
+    """LifecyclePolicyFilter as a plain dict: The filters to apply of the policy detail."""
+
+    RetainAtLeast: int
+    """The minimum number of Image Builder resources to retain."""
+    Type: Required[Literal["AGE", "COUNT"]]
+    """The filter type."""
+    Unit: Literal["DAYS", "WEEKS", "MONTHS", "YEARS"]
+    """The value's time unit."""
+    Value: Required[int]
+    """The filter value."""
+
+
+class LifecyclePolicyIncludeResourcesDict(TypedDict, total=False):
+    """LifecyclePolicyIncludeResources as a plain dict: The included resources of the policy detail."""
+
+    Amis: bool
+    """Use to configure lifecycle actions on AMIs."""
+    Containers: bool
+    """Use to configure lifecycle actions on containers."""
+    Snapshots: bool
+    """Use to configure lifecycle actions on snapshots."""
+
+
+class LifecyclePolicyLastLaunchedDict(TypedDict, total=False):
+    """LifecyclePolicyLastLaunched as a plain dict: The last launched time of a resource."""
+
+    Unit: Required[Literal["DAYS", "WEEKS", "MONTHS", "YEARS"]]
+    """The value's time unit."""
+    Value: Required[int]
+    """The last launched value."""
+
+
+class LifecyclePolicyResourceSelectionDict(TypedDict, total=False):
+    """LifecyclePolicyResourceSelection as a plain dict: The resource selection for the lifecycle
+    policy."""
+
+    Recipes: list[RecipeSelectionDict]
+    """The recipes to select."""
+    TagMap: dict[str, str]
+    """The Image Builder resources to select by tag."""
+
+
+class PolicyDetailDict(TypedDict, total=False):
+    """PolicyDetail as a plain dict: The policy detail of the lifecycle policy."""
+
+    Action: Required[LifecyclePolicyActionDict]
+    """The action of the policy detail."""
+    ExclusionRules: LifecyclePolicyExclusionRulesDict
+    """The exclusion rules to apply of the policy detail."""
+    Filter: Required[LifecyclePolicyFilterDict]
+    """The filters to apply of the policy detail."""
+
+
+class RecipeSelectionDict(TypedDict, total=False):
+    """RecipeSelection as a plain dict: The recipe to apply the lifecycle policy for."""
+
+    Name: Required[str]
+    """The recipe name."""
+    SemanticVersion: Required[str]
+    """The recipe version."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ImageBuilder::LifecyclePolicy",
     schema_file="aws-imagebuilder-lifecyclepolicy.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/PolicyDetails",
         "/PolicyDetails/*/ExclusionRules/Amis/Regions",
@@ -187,14 +199,7 @@ METADATA = _TypeMetadata(
         "/ResourceSelection/Recipes",
     ),
     required=("Name", "ExecutionRole", "ResourceType", "PolicyDetails", "ResourceSelection"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -204,166 +209,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {
-            "additionalProperties": False,
-            "properties": {
-                "IncludeResources": {"$ref": "#/definitions/IncludeResources"},
-                "Type": {"enum": ["DELETE", "DEPRECATE", "DISABLE"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "AmiExclusionRules": {
-            "additionalProperties": False,
-            "properties": {
-                "IsPublic": {"type": "boolean"},
-                "LastLaunched": {"$ref": "#/definitions/LastLaunched"},
-                "Regions": {
-                    "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                    "type": "array",
-                },
-                "SharedAccounts": {
-                    "items": {"pattern": "^[0-9]{12}$", "type": "string"},
-                    "maxItems": 1536,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "TagMap": {
-                    "additionalProperties": False,
-                    "patternProperties": {".{1,}": {"type": "string"}},
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "ExclusionRules": {
-            "additionalProperties": False,
-            "properties": {
-                "Amis": {"$ref": "#/definitions/AmiExclusionRules"},
-                "TagMap": {
-                    "additionalProperties": False,
-                    "patternProperties": {".{1,}": {"type": "string"}},
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "Filter": {
-            "additionalProperties": False,
-            "properties": {
-                "RetainAtLeast": {"maximum": 10, "minimum": 1, "type": "integer"},
-                "Type": {"enum": ["AGE", "COUNT"], "type": "string"},
-                "Unit": {"$ref": "#/definitions/TimeUnit"},
-                "Value": {"maximum": 1000, "minimum": 1, "type": "integer"},
-            },
-            "required": ["Type", "Value"],
-            "type": "object",
-        },
-        "IncludeResources": {
-            "additionalProperties": False,
-            "properties": {
-                "Amis": {"type": "boolean"},
-                "Containers": {"type": "boolean"},
-                "Snapshots": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "LastLaunched": {
-            "additionalProperties": False,
-            "properties": {
-                "Unit": {"$ref": "#/definitions/TimeUnit"},
-                "Value": {"maximum": 365, "minimum": 1, "type": "integer"},
-            },
-            "required": ["Value", "Unit"],
-            "type": "object",
-        },
-        "PolicyDetail": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/Action"},
-                "ExclusionRules": {"$ref": "#/definitions/ExclusionRules"},
-                "Filter": {"$ref": "#/definitions/Filter"},
-            },
-            "required": ["Action", "Filter"],
-            "type": "object",
-        },
-        "RecipeSelection": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "pattern": "^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$",
-                    "type": "string",
-                },
-                "SemanticVersion": {
-                    "pattern": "^(?:[0-9]+|x)\\.(?:[0-9]+|x)\\.(?:[0-9]+|x)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Name", "SemanticVersion"],
-            "type": "object",
-        },
-        "ResourceSelection": {
-            "additionalProperties": False,
-            "properties": {
-                "Recipes": {
-                    "items": {"$ref": "#/definitions/RecipeSelection"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "TagMap": {
-                    "additionalProperties": False,
-                    "patternProperties": {".{1,}": {"type": "string"}},
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "TimeUnit": {"enum": ["DAYS", "WEEKS", "MONTHS", "YEARS"], "type": "string"},
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:[^:]+:imagebuilder:[^:]+:[^:]+:lifecycle-policy/.+$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "ExecutionRole": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^(?:arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/)?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "Name": {
-            "pattern": "^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$",
-            "type": "string",
-        },
-        "PolicyDetails": {
-            "items": {"$ref": "#/definitions/PolicyDetail"},
-            "maxItems": 3,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ResourceSelection": {"$ref": "#/definitions/ResourceSelection"},
-        "ResourceType": {"enum": ["AMI_IMAGE", "CONTAINER_IMAGE"], "type": "string"},
-        "Status": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".{1,}": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "required": ["Name", "ExecutionRole", "ResourceType", "PolicyDetails", "ResourceSelection"],
-}
-
 
 class LifecyclePolicy(_Resource):
-    """AWS::ImageBuilder::LifecyclePolicy: Resource Type definition for AWS::ImageBuilder::LifecyclePolicy
+    """AWS::ImageBuilder::LifecyclePolicy: Resource Type definition for
+    AWS::ImageBuilder::LifecyclePolicy
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-imagebuilder-lifecyclepolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -371,11 +227,13 @@ class LifecyclePolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LifecyclePolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "lifecycle_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the lifecycle policy."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     ExecutionRole: str
     Name: str
@@ -383,38 +241,41 @@ class LifecyclePolicy(_Resource):
     ResourceSelection: LifecyclePolicyResourceSelectionDict
     ResourceType: Literal["AMI_IMAGE", "CONTAINER_IMAGE"]
     Status: Literal["DISABLED", "ENABLED"]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ExecutionRole: str,
+        Name: str,
+        PolicyDetails: list[PolicyDetail | PolicyDetailDict],
+        ResourceSelection: LifecyclePolicyResourceSelection | LifecyclePolicyResourceSelectionDict,
+        ResourceType: Literal["AMI_IMAGE", "CONTAINER_IMAGE"],
+        Description: str | None = None,
+        Status: Literal["DISABLED", "ENABLED"] | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ImageBuilder::LifecyclePolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ExecutionRole: str,
-            Name: str,
-            PolicyDetails: list[PolicyDetail | PolicyDetailDict],
-            ResourceSelection: LifecyclePolicyResourceSelection
-            | LifecyclePolicyResourceSelectionDict,
-            ResourceType: Literal["AMI_IMAGE", "CONTAINER_IMAGE"],
-            Description: str | None = None,
-            Status: Literal["DISABLED", "ENABLED"] | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ImageBuilder::LifecyclePolicy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ExecutionRole: The execution role of the lifecycle policy. Required.
+            Name: The name of the lifecycle policy. Create-only: changing it replaces the resource.
+                Required.
+            PolicyDetails: The policy details of the lifecycle policy. Required.
+            ResourceSelection: The resource selection of the lifecycle policy. Required.
+            ResourceType: The resource type of the lifecycle policy. Required.
             Description: The description of the lifecycle policy.
-            ExecutionRole: The execution role of the lifecycle policy.
-            Name: The name of the lifecycle policy.
-            PolicyDetails: The policy details of the lifecycle policy.
-            ResourceSelection: The resource selection of the lifecycle policy.
-            ResourceType: The resource type of the lifecycle policy.
             Status: The status of the lifecycle policy.
             Tags: The tags associated with the lifecycle policy.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

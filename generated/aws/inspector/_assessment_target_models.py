@@ -7,8 +7,10 @@ Imported on first use by assessment_target.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AssessmentTargetAttributes",
@@ -17,9 +19,24 @@ __all__ = [
 
 
 class AssessmentTargetProps(DeferredModel):
-    AssessmentTargetName: str | None = None
-    ResourceGroupArn: str | None = None
+    """
+    The properties a program declares for a AWS::Inspector::AssessmentTarget.
+    """
+
+    AssessmentTargetName: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 140 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ResourceGroupArn: Annotated[str | None, Field(description="Length: 1 to 300 characters.")] = (
+        None
+    )
 
 
 class AssessmentTargetAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Inspector::AssessmentTarget, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None

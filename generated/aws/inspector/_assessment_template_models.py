@@ -7,9 +7,10 @@ Imported on first use by assessment_template.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AssessmentTemplateAttributes",
@@ -22,17 +23,48 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class AssessmentTemplateAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Inspector::AssessmentTemplate, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AssessmentTemplateProps(DeferredModel):
-    AssessmentTargetArn: str
-    AssessmentTemplateName: str | None = None
-    DurationInSeconds: int
-    RulesPackageArns: list[str]
-    UserAttributesForFindings: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Inspector::AssessmentTemplate.
+    """
+
+    AssessmentTargetArn: Annotated[
+        str,
+        Field(
+            description="Length: 1 to 300 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AssessmentTemplateName: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 140 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DurationInSeconds: Annotated[
+        int,
+        Field(
+            description="Range: 180 to 86400 (inclusive). Create-only: changing it replaces the resource."
+        ),
+    ]
+    RulesPackageArns: Annotated[
+        list[str],
+        Field(
+            description="Items: 0 to 50 items. Each item: Length: 1 to 300 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    UserAttributesForFindings: Annotated[
+        list[Tag] | None,
+        Field(description="Items: 0 to 10 items. Create-only: changing it replaces the resource."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by resource_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ResourceGroupAttributes",
@@ -22,13 +23,24 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class ResourceGroupAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Inspector::ResourceGroup, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ResourceGroupProps(DeferredModel):
-    ResourceGroupTags: list[Tag]
+    """
+    The properties a program declares for a AWS::Inspector::ResourceGroup.
+    """
+
+    ResourceGroupTags: Annotated[
+        list[Tag],
+        Field(description="Items: 1 to 10 items. Create-only: changing it replaces the resource."),
+    ]

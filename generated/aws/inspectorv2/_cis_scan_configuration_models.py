@@ -28,55 +28,90 @@ class CisTargets(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountIds: list[str]
-    TargetResourceTags: Any
+    AccountIds: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 10000 items. Items are unique. Each item: Pattern: ^\\d{12}|ALL_ACCOUNTS|SELF$"
+        ),
+    ]
+    TargetResourceTags: Annotated[
+        dict[str, list[str]], Field(description="Type: dict[str, list[str]].")
+    ]
 
 
 class Time(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TimeOfDay: str
-    TimeZone: str
+    TimeOfDay: Annotated[str, Field(description="Pattern: ^([0-1]?[0-9]|2[0-3]):[0-5][0-9]$")]
+    TimeZone: Annotated[str, Field(description="Type: str.")]
 
 
 class WeeklySchedule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Days: list[Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]]
-    StartTime: Time
+    Days: Annotated[
+        list[Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]],
+        Field(
+            description="Items: 1 to 7 items. Items are unique. Each item: Allowed values: 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'."
+        ),
+    ]
+    StartTime: Annotated[Time, Field(description="Type: TimeDict.")]
 
 
 class CisScanConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::InspectorV2::CisScanConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="CIS Scan configuration unique identifier")] = None
 
 
 class DailySchedule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StartTime: Time
+    StartTime: Annotated[Time, Field(description="Type: TimeDict.")]
 
 
 class MonthlySchedule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Day: Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
-    StartTime: Time
+    Day: Annotated[
+        Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"],
+        Field(description="Allowed values: 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'."),
+    ]
+    StartTime: Annotated[Time, Field(description="Type: TimeDict.")]
 
 
 class CisScanConfigurationSchedule(DeferredModel):
-    Daily: DailySchedule | None = None
-    Monthly: MonthlySchedule | None = None
-    OneTime: dict[str, Any] | str | None = None
-    Weekly: WeeklySchedule | None = None
+    """
+    Choose a Schedule cadence
+    """
+
+    Daily: Annotated[DailySchedule | None, Field(description="Type: DailyScheduleDict.")] = None
+    Monthly: Annotated[MonthlySchedule | None, Field(description="Type: MonthlyScheduleDict.")] = (
+        None
+    )
+    OneTime: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Weekly: Annotated[WeeklySchedule | None, Field(description="Type: WeeklyScheduleDict.")] = None
 
 
 class CisScanConfigurationProps(DeferredModel):
-    ScanName: str
-    Schedule: CisScanConfigurationSchedule
-    SecurityLevel: Literal["LEVEL_1", "LEVEL_2"]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Targets: CisTargets
+    """
+    The properties a program declares for a AWS::InspectorV2::CisScanConfiguration.
+    """
+
+    ScanName: Annotated[str, Field(description="Name of the scan")]
+    Schedule: Annotated[
+        CisScanConfigurationSchedule, Field(description="Choose a Schedule cadence")
+    ]
+    SecurityLevel: Annotated[
+        Literal["LEVEL_1", "LEVEL_2"], Field(description="Allowed values: 'LEVEL_1', 'LEVEL_2'.")
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Targets: Annotated[CisTargets, Field(description="Type: CisTargetsDict.")]

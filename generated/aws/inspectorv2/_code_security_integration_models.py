@@ -7,7 +7,7 @@ Imported on first use by code_security_integration.py, which re-exports every na
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -27,52 +27,86 @@ class CreateGitLabSelfManagedIntegrationDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    accessToken: str
-    instanceUrl: str
+    accessToken: Annotated[str, Field(description="Type: str.")]
+    instanceUrl: Annotated[
+        str, Field(description="Pattern: ^https://[-a-zA-Z0-9()@:%_+.~#?&//=]{1,1024}$")
+    ]
 
 
 class UpdateGitHubIntegrationDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    code: str
-    installationId: str
+    code: Annotated[str, Field(description="Length: 1 to 1024 characters.")]
+    installationId: Annotated[str, Field(description="Length: 1 to 1024 characters.")]
 
 
 class UpdateGitLabSelfManagedIntegrationDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    authCode: str
+    authCode: Annotated[str, Field(description="Length: 1 to 1024 characters.")]
 
 
 class CodeSecurityIntegrationAttributes(DeferredModel):
-    Arn: str | None = None
-    AuthorizationUrl: str | None = None
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
-    Status: Literal["PENDING", "IN_PROGRESS", "ACTIVE", "INACTIVE", "DISABLING"] | None = None
-    StatusReason: str | None = None
+    """
+    The read-only attributes of a AWS::InspectorV2::CodeSecurityIntegration, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Code Security Integration ARN")] = None
+    AuthorizationUrl: Annotated[
+        str | None, Field(description="Authorization URL for OAuth flow")
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Creation timestamp")] = None
+    LastUpdatedAt: Annotated[str | None, Field(description="Last update timestamp")] = None
+    Status: Annotated[
+        Literal["PENDING", "IN_PROGRESS", "ACTIVE", "INACTIVE", "DISABLING"] | None,
+        Field(description="Integration Status"),
+    ] = None
+    StatusReason: Annotated[str | None, Field(description="Reason for the current status")] = None
 
 
 class CreateDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    gitlabSelfManaged: CreateGitLabSelfManagedIntegrationDetail
+    gitlabSelfManaged: Annotated[
+        CreateGitLabSelfManagedIntegrationDetail,
+        Field(description="Type: CreateGitLabSelfManagedIntegrationDetailDict."),
+    ]
 
 
 class UpdateDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    github: UpdateGitHubIntegrationDetail | None = None
-    gitlabSelfManaged: UpdateGitLabSelfManagedIntegrationDetail | None = None
+    github: Annotated[
+        UpdateGitHubIntegrationDetail | None,
+        Field(description="Type: UpdateGitHubIntegrationDetailDict."),
+    ] = None
+    gitlabSelfManaged: Annotated[
+        UpdateGitLabSelfManagedIntegrationDetail | None,
+        Field(description="Type: UpdateGitLabSelfManagedIntegrationDetailDict."),
+    ] = None
 
 
 class CodeSecurityIntegrationProps(DeferredModel):
-    CreateIntegrationDetails: CreateDetails | None = None
-    Name: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Type: Literal["GITLAB_SELF_MANAGED", "GITHUB"] | None = None
-    UpdateIntegrationDetails: UpdateDetails | None = None
+    """
+    The properties a program declares for a AWS::InspectorV2::CodeSecurityIntegration.
+    """
+
+    CreateIntegrationDetails: Annotated[
+        CreateDetails | None,
+        Field(
+            description="Create Integration Details Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="Code Security Integration name")] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Type: Annotated[
+        Literal["GITLAB_SELF_MANAGED", "GITHUB"] | None, Field(description="Integration Type")
+    ] = None
+    UpdateIntegrationDetails: Annotated[
+        UpdateDetails | None,
+        Field(description="Update Integration Details Write-only: sent to AWS, never read back."),
+    ] = None

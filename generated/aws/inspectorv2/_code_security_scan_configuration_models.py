@@ -7,7 +7,7 @@ Imported on first use by code_security_scan_configuration.py, which re-exports e
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -26,40 +26,82 @@ class CodeSecurityScanConfigurationScopeSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    projectSelectionScope: Literal["ALL"] | None = None
+    projectSelectionScope: Annotated[
+        Literal["ALL"] | None, Field(description="Allowed values: 'ALL'.")
+    ] = None
 
 
 class ContinuousIntegrationScanConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    supportedEvents: list[Literal["PULL_REQUEST", "PUSH"]]
+    supportedEvents: Annotated[
+        list[Literal["PULL_REQUEST", "PUSH"]],
+        Field(
+            description="Items: 1 to 2 items. Each item: Allowed values: 'PULL_REQUEST', 'PUSH'."
+        ),
+    ]
 
 
 class PeriodicScanConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    frequency: Literal["WEEKLY", "MONTHLY", "NEVER"] | None = None
-    frequencyExpression: str | None = None
+    frequency: Annotated[
+        Literal["WEEKLY", "MONTHLY", "NEVER"] | None,
+        Field(description="Allowed values: 'WEEKLY', 'MONTHLY', 'NEVER'."),
+    ] = None
+    frequencyExpression: Annotated[
+        str | None, Field(description="Length: 1 to 256 characters.")
+    ] = None
 
 
 class CodeSecurityScanConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::InspectorV2::CodeSecurityScanConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Code Security Scan Configuration ARN")] = None
 
 
 class CodeSecurityScanConfigurationCodeSecurityScanConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    continuousIntegrationScanConfiguration: ContinuousIntegrationScanConfiguration | None = None
-    periodicScanConfiguration: PeriodicScanConfiguration | None = None
-    ruleSetCategories: list[Literal["SAST", "IAC", "SCA"]]
+    continuousIntegrationScanConfiguration: Annotated[
+        ContinuousIntegrationScanConfiguration | None,
+        Field(description="Type: ContinuousIntegrationScanConfigurationDict."),
+    ] = None
+    periodicScanConfiguration: Annotated[
+        PeriodicScanConfiguration | None, Field(description="Type: PeriodicScanConfigurationDict.")
+    ] = None
+    ruleSetCategories: Annotated[
+        list[Literal["SAST", "IAC", "SCA"]],
+        Field(description="Items: 1 to 3 items. Each item: Allowed values: 'SAST', 'IAC', 'SCA'."),
+    ]
 
 
 class CodeSecurityScanConfigurationProps(DeferredModel):
-    Configuration: CodeSecurityScanConfigurationCodeSecurityScanConfiguration | None = None
-    Level: Literal["ORGANIZATION", "ACCOUNT"] | None = None
-    Name: str | None = None
-    ScopeSettings: CodeSecurityScanConfigurationScopeSettings | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::InspectorV2::CodeSecurityScanConfiguration.
+    """
+
+    Configuration: Annotated[
+        CodeSecurityScanConfigurationCodeSecurityScanConfiguration | None,
+        Field(description="Code Security Scan Configuration"),
+    ] = None
+    Level: Annotated[
+        Literal["ORGANIZATION", "ACCOUNT"] | None,
+        Field(description="Configuration Level Create-only: changing it replaces the resource."),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Code Security Scan Configuration name Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ScopeSettings: Annotated[
+        CodeSecurityScanConfigurationScopeSettings | None,
+        Field(description="Scope Settings Create-only: changing it replaces the resource."),
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None

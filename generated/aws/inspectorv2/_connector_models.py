@@ -7,10 +7,10 @@ Imported on first use by connector.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AzureProviderConfiguration",
@@ -28,7 +28,7 @@ class ConnectorHealth(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectorStatus: (
+    ConnectorStatus: Annotated[
         Literal[
             "CONNECTED",
             "DEGRADED",
@@ -37,34 +37,63 @@ class ConnectorHealth(DeferredModel):
             "PENDING_CONFIGURATION",
             "UNKNOWN",
         ]
-        | None
-    ) = None
-    LastCheckedAt: str | None = None
-    Message: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'CONNECTED', 'DEGRADED', 'FAILED_TO_CONNECT', 'PENDING_AUTHORIZATION', 'PENDING_CONFIGURATION', 'UNKNOWN'."
+        ),
+    ] = None
+    LastCheckedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Message: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConnectorScopeConfiguration(DeferredModel):
+    """
+    Defines the scope of Azure resources to monitor for a specific resource type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScopeType: Literal["TENANT", "SUBSCRIPTION"]
-    ScopeValues: list[str] | None = None
-    State: Literal["ACTIVE", "PENDING", "ERROR", "DISABLED"] | None = None
-    StateReason: str | None = None
+    ScopeType: Annotated[
+        Literal["TENANT", "SUBSCRIPTION"],
+        Field(description="Allowed values: 'TENANT', 'SUBSCRIPTION'."),
+    ]
+    ScopeValues: Annotated[
+        list[str] | None, Field(description="List of subscription IDs. Empty for TENANT scope.")
+    ] = None
+    State: Annotated[
+        Literal["ACTIVE", "PENDING", "ERROR", "DISABLED"] | None,
+        Field(description="Allowed values: 'ACTIVE', 'PENDING', 'ERROR', 'DISABLED'."),
+    ] = None
+    StateReason: Annotated[str | None, Field(description="Reason for the current scope state.")] = (
+        None
+    )
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9 _.:/=+\\-@]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9 _.:/=+\\-@]*$ Length: 0 to 256 characters.")
+    ]
 
 
 class ConnectorAttributes(DeferredModel):
-    ConnectorArn: str | None = None
-    CreatedAt: str | None = None
-    EnablementStatus: (
+    """
+    The read-only attributes of a AWS::InspectorV2::Connector, set by AWS.
+    """
+
+    ConnectorArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the connector.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="Timestamp when the connector was created.")
+    ] = None
+    EnablementStatus: Annotated[
         Literal[
             "ENABLED",
             "PENDING_ENABLEMENT",
@@ -75,42 +104,98 @@ class ConnectorAttributes(DeferredModel):
             "DELETED",
             "FAILED_TO_DELETE",
         ]
-        | None
-    ) = None
-    EnablementStatusReason: str | None = None
-    Health: ConnectorHealth | None = None
-    LastUpdatedAt: str | None = None
+        | None,
+        Field(description="The enablement status of the connector."),
+    ] = None
+    EnablementStatusReason: Annotated[
+        str | None, Field(description="Reason for the current enablement status, if applicable.")
+    ] = None
+    Health: Annotated[
+        ConnectorHealth | None, Field(description="Health status of the connector.")
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None, Field(description="Timestamp when the connector was last updated.")
+    ] = None
 
 
 class AzureScopeConfigurationMap(DeferredModel):
+    """
+    Defines which resource types to scan and at what scope level.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerImageScanning: ConnectorScopeConfiguration | None = None
-    ServerlessScanning: ConnectorScopeConfiguration | None = None
-    VmScanning: ConnectorScopeConfiguration | None = None
+    ContainerImageScanning: Annotated[
+        ConnectorScopeConfiguration | None,
+        Field(
+            description="Defines the scope of Azure resources to monitor for a specific resource type."
+        ),
+    ] = None
+    ServerlessScanning: Annotated[
+        ConnectorScopeConfiguration | None,
+        Field(
+            description="Defines the scope of Azure resources to monitor for a specific resource type."
+        ),
+    ] = None
+    VmScanning: Annotated[
+        ConnectorScopeConfiguration | None,
+        Field(
+            description="Defines the scope of Azure resources to monitor for a specific resource type."
+        ),
+    ] = None
 
 
 class AzureProviderConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoInstallVMScanner: bool | None = None
-    AwsConfigConnectorArn: str
-    AzureRegions: list[str]
-    ScopeConfiguration: AzureScopeConfigurationMap
+    AutoInstallVMScanner: Annotated[
+        bool | None,
+        Field(description="Whether to automatically install the VM scanner. Defaults to true."),
+    ] = None
+    AwsConfigConnectorArn: Annotated[
+        str,
+        Field(description="The ARN of the AWS Config connector used for Azure resource discovery."),
+    ]
+    AzureRegions: Annotated[list[str], Field(description="List of Azure regions to scan.")]
+    ScopeConfiguration: Annotated[
+        AzureScopeConfigurationMap,
+        Field(description="Defines which resource types to scan and at what scope level."),
+    ]
 
 
 class ConnectorProviderConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Azure: AzureProviderConfiguration
+    Azure: Annotated[
+        AzureProviderConfiguration, Field(description="Type: AzureProviderConfigurationDict.")
+    ]
 
 
 class ConnectorProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Provider: Literal["AZURE"]
-    ProviderConfiguration: ConnectorProviderConfiguration
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::InspectorV2::Connector.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="Optional description of the connector.")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Display name for the connector. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Provider: Annotated[
+        Literal["AZURE"],
+        Field(
+            description="The cloud provider for this connector. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProviderConfiguration: Annotated[
+        ConnectorProviderConfiguration,
+        Field(description="Provider-specific configuration including regions and scope."),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags to apply to the connector.")] = None

@@ -7,7 +7,7 @@ Imported on first use by filter.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -29,113 +29,216 @@ class DateFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndInclusive: int | None = None
-    StartInclusive: int | None = None
+    EndInclusive: Annotated[int | None, Field(description="Type: int.")] = None
+    StartInclusive: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class MapFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comparison: Literal["EQUALS"]
-    Key: str | None = None
-    Value: str | None = None
+    Comparison: Annotated[Literal["EQUALS"], Field(description="Allowed values: 'EQUALS'.")]
+    Key: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    Value: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
 
 
 class NumberFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LowerInclusive: float | None = None
-    UpperInclusive: float | None = None
+    LowerInclusive: Annotated[float | None, Field(description="Type: float.")] = None
+    UpperInclusive: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class PortRangeFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BeginInclusive: int | None = None
-    EndInclusive: int | None = None
+    BeginInclusive: Annotated[int | None, Field(description="Range: 0 to 65535 (inclusive).")] = (
+        None
+    )
+    EndInclusive: Annotated[int | None, Field(description="Range: 0 to 65535 (inclusive).")] = None
 
 
 class StringFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comparison: Literal["EQUALS", "PREFIX", "NOT_EQUALS"]
-    Value: str
+    Comparison: Annotated[
+        Literal["EQUALS", "PREFIX", "NOT_EQUALS"],
+        Field(description="Allowed values: 'EQUALS', 'PREFIX', 'NOT_EQUALS'."),
+    ]
+    Value: Annotated[str, Field(description="Length: 1 to 1024 characters.")]
 
 
 class FilterAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::InspectorV2::Filter, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Findings filter ARN.")] = None
 
 
 class PackageFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Architecture: StringFilter | None = None
-    Epoch: NumberFilter | None = None
-    FilePath: StringFilter | None = None
-    Name: StringFilter | None = None
-    Release: StringFilter | None = None
-    SourceLambdaLayerArn: StringFilter | None = None
-    SourceLayerHash: StringFilter | None = None
-    Version: StringFilter | None = None
+    Architecture: Annotated[StringFilter | None, Field(description="Type: StringFilterDict.")] = (
+        None
+    )
+    Epoch: Annotated[NumberFilter | None, Field(description="Type: NumberFilterDict.")] = None
+    FilePath: Annotated[StringFilter | None, Field(description="Type: StringFilterDict.")] = None
+    Name: Annotated[StringFilter | None, Field(description="Type: StringFilterDict.")] = None
+    Release: Annotated[StringFilter | None, Field(description="Type: StringFilterDict.")] = None
+    SourceLambdaLayerArn: Annotated[
+        StringFilter | None, Field(description="Type: StringFilterDict.")
+    ] = None
+    SourceLayerHash: Annotated[
+        StringFilter | None, Field(description="Type: StringFilterDict.")
+    ] = None
+    Version: Annotated[StringFilter | None, Field(description="Type: StringFilterDict.")] = None
 
 
 class FilterFilterCriteria(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsAccountId: list[StringFilter] | None = None
-    CodeVulnerabilityDetectorName: list[StringFilter] | None = None
-    CodeVulnerabilityDetectorTags: list[StringFilter] | None = None
-    CodeVulnerabilityFilePath: list[StringFilter] | None = None
-    ComponentId: list[StringFilter] | None = None
-    ComponentType: list[StringFilter] | None = None
-    Ec2InstanceImageId: list[StringFilter] | None = None
-    Ec2InstanceSubnetId: list[StringFilter] | None = None
-    Ec2InstanceVpcId: list[StringFilter] | None = None
-    EcrImageArchitecture: list[StringFilter] | None = None
-    EcrImageHash: list[StringFilter] | None = None
-    EcrImageInUseCount: list[NumberFilter] | None = None
-    EcrImagePushedAt: list[DateFilter] | None = None
-    EcrImageRegistry: list[StringFilter] | None = None
-    EcrImageRepositoryName: list[StringFilter] | None = None
-    EcrImageTags: list[StringFilter] | None = None
-    EpssScore: list[NumberFilter] | None = None
-    ExploitAvailable: list[StringFilter] | None = None
-    FindingArn: list[StringFilter] | None = None
-    FindingStatus: list[StringFilter] | None = None
-    FindingType: list[StringFilter] | None = None
-    FirstObservedAt: list[DateFilter] | None = None
-    FixAvailable: list[StringFilter] | None = None
-    InspectorScore: list[NumberFilter] | None = None
-    LambdaFunctionExecutionRoleArn: list[StringFilter] | None = None
-    LambdaFunctionLastModifiedAt: list[DateFilter] | None = None
-    LambdaFunctionLayers: list[StringFilter] | None = None
-    LambdaFunctionName: list[StringFilter] | None = None
-    LambdaFunctionRuntime: list[StringFilter] | None = None
-    LastObservedAt: list[DateFilter] | None = None
-    NetworkProtocol: list[StringFilter] | None = None
-    PortRange: list[PortRangeFilter] | None = None
-    RelatedVulnerabilities: list[StringFilter] | None = None
-    ResourceId: list[StringFilter] | None = None
-    ResourceTags: list[MapFilter] | None = None
-    ResourceType: list[StringFilter] | None = None
-    Severity: list[StringFilter] | None = None
-    Title: list[StringFilter] | None = None
-    UpdatedAt: list[DateFilter] | None = None
-    VendorSeverity: list[StringFilter] | None = None
-    VulnerabilityId: list[StringFilter] | None = None
-    VulnerabilitySource: list[StringFilter] | None = None
-    VulnerablePackages: list[PackageFilter] | None = None
+    AwsAccountId: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    CodeVulnerabilityDetectorName: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    CodeVulnerabilityDetectorTags: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    CodeVulnerabilityFilePath: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    ComponentId: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    ComponentType: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    Ec2InstanceImageId: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    Ec2InstanceSubnetId: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    Ec2InstanceVpcId: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    EcrImageArchitecture: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    EcrImageHash: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    EcrImageInUseCount: Annotated[
+        list[NumberFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    EcrImagePushedAt: Annotated[
+        list[DateFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    EcrImageRegistry: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    EcrImageRepositoryName: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    EcrImageTags: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    EpssScore: Annotated[list[NumberFilter] | None, Field(description="Items: 1 to 10 items.")] = (
+        None
+    )
+    ExploitAvailable: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    FindingArn: Annotated[list[StringFilter] | None, Field(description="Items: 1 to 10 items.")] = (
+        None
+    )
+    FindingStatus: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    FindingType: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    FirstObservedAt: Annotated[
+        list[DateFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    FixAvailable: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    InspectorScore: Annotated[
+        list[NumberFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    LambdaFunctionExecutionRoleArn: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    LambdaFunctionLastModifiedAt: Annotated[
+        list[DateFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    LambdaFunctionLayers: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    LambdaFunctionName: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    LambdaFunctionRuntime: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    LastObservedAt: Annotated[
+        list[DateFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    NetworkProtocol: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    PortRange: Annotated[
+        list[PortRangeFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    RelatedVulnerabilities: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    ResourceId: Annotated[list[StringFilter] | None, Field(description="Items: 1 to 10 items.")] = (
+        None
+    )
+    ResourceTags: Annotated[list[MapFilter] | None, Field(description="Items: 1 to 10 items.")] = (
+        None
+    )
+    ResourceType: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    Severity: Annotated[list[StringFilter] | None, Field(description="Items: 1 to 10 items.")] = (
+        None
+    )
+    Title: Annotated[list[StringFilter] | None, Field(description="Items: 1 to 10 items.")] = None
+    UpdatedAt: Annotated[list[DateFilter] | None, Field(description="Items: 1 to 10 items.")] = None
+    VendorSeverity: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    VulnerabilityId: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    VulnerabilitySource: Annotated[
+        list[StringFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
+    VulnerablePackages: Annotated[
+        list[PackageFilter] | None, Field(description="Items: 1 to 10 items.")
+    ] = None
 
 
 class FilterProps(DeferredModel):
-    Description: str | None = None
-    FilterAction: Literal["NONE", "SUPPRESS"]
-    FilterCriteria: FilterFilterCriteria
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::InspectorV2::Filter.
+    """
+
+    Description: Annotated[str | None, Field(description="Findings filter description.")] = None
+    FilterAction: Annotated[
+        Literal["NONE", "SUPPRESS"], Field(description="Findings filter action.")
+    ]
+    FilterCriteria: Annotated[FilterFilterCriteria, Field(description="Findings filter criteria.")]
+    Name: Annotated[str, Field(description="Findings filter name.")]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,80 +75,72 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CisScanConfigurationScheduleDict = TypedDict(
-    "CisScanConfigurationScheduleDict",
-    {
-        "Daily": "DailyScheduleDict",
-        "Monthly": "MonthlyScheduleDict",
-        "OneTime": "dict[str, Any] | str",
-        "Weekly": "WeeklyScheduleDict",
-    },
-    total=False,
-)
 
-CisTargetsDict = TypedDict(
-    "CisTargetsDict",
-    {
-        "AccountIds": "Required[list[str]]",
-        "TargetResourceTags": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class CisScanConfigurationScheduleDict(TypedDict, total=False):
+    """CisScanConfigurationSchedule as a plain dict: Choose a Schedule cadence"""
 
-DailyScheduleDict = TypedDict(
-    "DailyScheduleDict",
-    {
-        "StartTime": "Required[TimeDict]",
-    },
-    total=False,
-)
+    Daily: DailyScheduleDict
+    """Type: DailyScheduleDict."""
+    Monthly: MonthlyScheduleDict
+    """Type: MonthlyScheduleDict."""
+    OneTime: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    Weekly: WeeklyScheduleDict
+    """Type: WeeklyScheduleDict."""
 
-MonthlyScheduleDict = TypedDict(
-    "MonthlyScheduleDict",
-    {
-        "Day": "Required[Literal['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN']]",
-        "StartTime": "Required[TimeDict]",
-    },
-    total=False,
-)
 
-TimeDict = TypedDict(
-    "TimeDict",
-    {
-        "TimeOfDay": "Required[str]",
-        "TimeZone": "Required[str]",
-    },
-    total=False,
-)
+class CisTargetsDict(TypedDict, total=False):
+    """CisTargets as a plain dict."""
 
-WeeklyScheduleDict = TypedDict(
-    "WeeklyScheduleDict",
-    {
-        "Days": "Required[list[Literal['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN']]]",
-        "StartTime": "Required[TimeDict]",
-    },
-    total=False,
-)
+    AccountIds: Required[list[str]]
+    """Items: 1 to 10000 items. Items are unique. Each item: Pattern: ^\\d{12}|ALL_ACCOUNTS|SELF$"""
+    TargetResourceTags: Required[dict[str, list[str]]]
+    """Type: dict[str, list[str]]."""
 
+
+class DailyScheduleDict(TypedDict, total=False):
+    """DailySchedule as a plain dict."""
+
+    StartTime: Required[TimeDict]
+    """Type: TimeDict."""
+
+
+class MonthlyScheduleDict(TypedDict, total=False):
+    """MonthlySchedule as a plain dict."""
+
+    Day: Required[Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]]
+    """Allowed values: 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'."""
+    StartTime: Required[TimeDict]
+    """Type: TimeDict."""
+
+
+class TimeDict(TypedDict, total=False):
+    """Time as a plain dict."""
+
+    TimeOfDay: Required[str]
+    """Pattern: ^([0-1]?[0-9]|2[0-3]):[0-5][0-9]$"""
+    TimeZone: Required[str]
+    """Type: str."""
+
+
+class WeeklyScheduleDict(TypedDict, total=False):
+    """WeeklySchedule as a plain dict."""
+
+    Days: Required[list[Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]]]
+    """Items: 1 to 7 items. Items are unique. Each item: Allowed values: 'MON', 'TUE', 'WED', 'THU',
+    'FRI', 'SAT', 'SUN'."""
+    StartTime: Required[TimeDict]
+    """Type: TimeDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::InspectorV2::CisScanConfiguration",
     schema_file="aws-inspectorv2-cisscanconfiguration.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ScanName", "SecurityLevel", "Schedule", "Targets"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -154,109 +150,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CisSecurityLevel": {"enum": ["LEVEL_1", "LEVEL_2"], "type": "string"},
-        "CisTagMap": {
-            "additionalProperties": False,
-            "patternProperties": {"^.{2,127}$": {"pattern": "^.{1,255}$", "type": "string"}},
-            "type": "object",
-        },
-        "CisTargets": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountIds": {
-                    "items": {"pattern": "^\\d{12}|ALL_ACCOUNTS|SELF$", "type": "string"},
-                    "maxItems": 10000,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "TargetResourceTags": {"$ref": "#/definitions/TargetResourceTags"},
-            },
-            "required": ["AccountIds", "TargetResourceTags"],
-        },
-        "DailySchedule": {
-            "additionalProperties": False,
-            "properties": {"StartTime": {"$ref": "#/definitions/Time"}},
-            "required": ["StartTime"],
-            "type": "object",
-        },
-        "Day": {"enum": ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"], "type": "string"},
-        "DaysList": {
-            "items": {"$ref": "#/definitions/Day"},
-            "maxItems": 7,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "MonthlySchedule": {
-            "additionalProperties": False,
-            "properties": {
-                "Day": {"$ref": "#/definitions/Day"},
-                "StartTime": {"$ref": "#/definitions/Time"},
-            },
-            "required": ["StartTime", "Day"],
-            "type": "object",
-        },
-        "OneTimeSchedule": {"type": ["object", "string"]},
-        "Schedule": {
-            "properties": {
-                "Daily": {"$ref": "#/definitions/DailySchedule"},
-                "Monthly": {"$ref": "#/definitions/MonthlySchedule"},
-                "OneTime": {"$ref": "#/definitions/OneTimeSchedule"},
-                "Weekly": {"$ref": "#/definitions/WeeklySchedule"},
-            }
-        },
-        "TagValueList": {
-            "items": {"type": "string"},
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TargetResourceTags": {
-            "additionalProperties": False,
-            "maxProperties": 5,
-            "patternProperties": {"^.+$": {"$ref": "#/definitions/TagValueList"}},
-        },
-        "Time": {
-            "additionalProperties": False,
-            "properties": {
-                "TimeOfDay": {"pattern": "^([0-1]?[0-9]|2[0-3]):[0-5][0-9]$", "type": "string"},
-                "TimeZone": {"type": "string"},
-            },
-            "required": ["TimeOfDay", "TimeZone"],
-            "type": "object",
-        },
-        "WeeklySchedule": {
-            "additionalProperties": False,
-            "properties": {
-                "Days": {"$ref": "#/definitions/DaysList"},
-                "StartTime": {"$ref": "#/definitions/Time"},
-            },
-            "required": ["StartTime", "Days"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "ScanName": {"minLength": 1, "type": "string"},
-        "Schedule": {"$ref": "#/definitions/Schedule"},
-        "SecurityLevel": {"$ref": "#/definitions/CisSecurityLevel"},
-        "Tags": {"$ref": "#/definitions/CisTagMap"},
-        "Targets": {"$ref": "#/definitions/CisTargets"},
-    },
-    "required": ["ScanName", "SecurityLevel", "Schedule", "Targets"],
-}
-
 
 class CisScanConfiguration(_Resource):
     """AWS::InspectorV2::CisScanConfiguration: CIS Scan Configuration resource schema
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-inspectorv2-cisscanconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -266,36 +168,47 @@ class CisScanConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CisScanConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "cis_scan_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """CIS Scan configuration unique identifier"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ScanName: str
     Schedule: CisScanConfigurationScheduleDict
     SecurityLevel: Literal["LEVEL_1", "LEVEL_2"]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     Targets: CisTargetsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ScanName: str,
+        Schedule: CisScanConfigurationSchedule | CisScanConfigurationScheduleDict,
+        SecurityLevel: Literal["LEVEL_1", "LEVEL_2"],
+        Targets: CisTargets | CisTargetsDict,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::InspectorV2::CisScanConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ScanName: str,
-            Schedule: CisScanConfigurationSchedule | CisScanConfigurationScheduleDict,
-            SecurityLevel: Literal["LEVEL_1", "LEVEL_2"],
-            Targets: CisTargets | CisTargetsDict,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::InspectorV2::CisScanConfiguration; `await` it inside an App to deploy it.
-
-            ScanName: Name of the scan
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ScanName: Name of the scan Required.
+            Schedule: Choose a Schedule cadence Required.
+            SecurityLevel: Allowed values: 'LEVEL_1', 'LEVEL_2'. Required.
+            Targets: Type: CisTargetsDict. Required.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

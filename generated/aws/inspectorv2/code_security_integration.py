@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,54 +71,53 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CreateDetailsDict = TypedDict(
-    "CreateDetailsDict",
-    {
-        "gitlabSelfManaged": "Required[CreateGitLabSelfManagedIntegrationDetailDict]",
-    },
-    total=False,
-)
 
-CreateGitLabSelfManagedIntegrationDetailDict = TypedDict(
-    "CreateGitLabSelfManagedIntegrationDetailDict",
-    {
-        "accessToken": "Required[str]",
-        "instanceUrl": "Required[str]",
-    },
-    total=False,
-)
+class CreateDetailsDict(TypedDict, total=False):
+    """CreateDetails as a plain dict."""
 
-UpdateDetailsDict = TypedDict(
-    "UpdateDetailsDict",
-    {
-        "github": "UpdateGitHubIntegrationDetailDict",
-        "gitlabSelfManaged": "UpdateGitLabSelfManagedIntegrationDetailDict",
-    },
-    total=False,
-)
+    gitlabSelfManaged: Required[CreateGitLabSelfManagedIntegrationDetailDict]
+    """Type: CreateGitLabSelfManagedIntegrationDetailDict."""
 
-UpdateGitHubIntegrationDetailDict = TypedDict(
-    "UpdateGitHubIntegrationDetailDict",
-    {
-        "code": "Required[str]",
-        "installationId": "Required[str]",
-    },
-    total=False,
-)
 
-UpdateGitLabSelfManagedIntegrationDetailDict = TypedDict(
-    "UpdateGitLabSelfManagedIntegrationDetailDict",
-    {
-        "authCode": "Required[str]",
-    },
-    total=False,
-)
+class CreateGitLabSelfManagedIntegrationDetailDict(TypedDict, total=False):
+    """CreateGitLabSelfManagedIntegrationDetail as a plain dict."""
 
+    accessToken: Required[str]
+    """Type: str."""
+    instanceUrl: Required[str]
+    """Pattern: ^https://[-a-zA-Z0-9()@:%_+.~#?&//=]{1,1024}$"""
+
+
+class UpdateDetailsDict(TypedDict, total=False):
+    """UpdateDetails as a plain dict."""
+
+    github: UpdateGitHubIntegrationDetailDict
+    """Type: UpdateGitHubIntegrationDetailDict."""
+    gitlabSelfManaged: UpdateGitLabSelfManagedIntegrationDetailDict
+    """Type: UpdateGitLabSelfManagedIntegrationDetailDict."""
+
+
+class UpdateGitHubIntegrationDetailDict(TypedDict, total=False):
+    """UpdateGitHubIntegrationDetail as a plain dict."""
+
+    code: Required[str]
+    """Length: 1 to 1024 characters."""
+    installationId: Required[str]
+    """Length: 1 to 1024 characters."""
+
+
+class UpdateGitLabSelfManagedIntegrationDetailDict(TypedDict, total=False):
+    """UpdateGitLabSelfManagedIntegrationDetail as a plain dict."""
+
+    authCode: Required[str]
+    """Length: 1 to 1024 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::InspectorV2::CodeSecurityIntegration",
     schema_file="aws-inspectorv2-codesecurityintegration.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/Status",
@@ -125,17 +128,7 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/CreateIntegrationDetails",),
     write_only=("/CreateIntegrationDetails", "/UpdateIntegrationDetails"),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -145,101 +138,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CreateDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "gitlabSelfManaged": {
-                    "$ref": "#/definitions/CreateGitLabSelfManagedIntegrationDetail"
-                }
-            },
-            "required": ["gitlabSelfManaged"],
-            "type": "object",
-        },
-        "CreateGitLabSelfManagedIntegrationDetail": {
-            "additionalProperties": False,
-            "properties": {
-                "accessToken": {"type": "string"},
-                "instanceUrl": {
-                    "pattern": "^https://[-a-zA-Z0-9()@:%_+.~#?&//=]{1,1024}$",
-                    "type": "string",
-                },
-            },
-            "required": ["instanceUrl", "accessToken"],
-            "type": "object",
-        },
-        "IntegrationStatus": {
-            "enum": ["PENDING", "IN_PROGRESS", "ACTIVE", "INACTIVE", "DISABLING"],
-            "type": "string",
-        },
-        "IntegrationType": {"enum": ["GITLAB_SELF_MANAGED", "GITHUB"], "type": "string"},
-        "TagMap": {
-            "additionalProperties": False,
-            "patternProperties": {"^.{2,127}$": {"pattern": "^.{1,255}$", "type": "string"}},
-            "type": "object",
-        },
-        "UpdateDetails": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["gitlabSelfManaged"]}, {"required": ["github"]}],
-            "properties": {
-                "github": {"$ref": "#/definitions/UpdateGitHubIntegrationDetail"},
-                "gitlabSelfManaged": {
-                    "$ref": "#/definitions/UpdateGitLabSelfManagedIntegrationDetail"
-                },
-            },
-            "type": "object",
-        },
-        "UpdateGitHubIntegrationDetail": {
-            "additionalProperties": False,
-            "properties": {
-                "code": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "installationId": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["code", "installationId"],
-            "type": "object",
-        },
-        "UpdateGitLabSelfManagedIntegrationDetail": {
-            "additionalProperties": False,
-            "properties": {"authCode": {"maxLength": 1024, "minLength": 1, "type": "string"}},
-            "required": ["authCode"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*)?:inspector2:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:codesecurity-integration/[a-f0-9-]{36}$",
-            "type": "string",
-        },
-        "AuthorizationUrl": {
-            "pattern": "^https://[-a-zA-Z0-9()@:%_+.~#?&//=]{1,1024}$",
-            "type": "string",
-        },
-        "CreateIntegrationDetails": {"$ref": "#/definitions/CreateDetails"},
-        "CreatedAt": {"type": "string"},
-        "LastUpdatedAt": {"type": "string"},
-        "Name": {
-            "maxLength": 60,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-_$:.]*$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/IntegrationStatus"},
-        "StatusReason": {"type": "string"},
-        "Tags": {"$ref": "#/definitions/TagMap"},
-        "Type": {"$ref": "#/definitions/IntegrationType"},
-        "UpdateIntegrationDetails": {"$ref": "#/definitions/UpdateDetails"},
-    },
-    "required": [],
-}
-
 
 class CodeSecurityIntegration(_Resource):
     """AWS::InspectorV2::CodeSecurityIntegration: Inspector CodeSecurityIntegration resource schema
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): CreateIntegrationDetails.
+    Write-only (sent to AWS, never read back): CreateIntegrationDetails, UpdateIntegrationDetails.
+    Read-only attributes (known once deployed): Arn, AuthorizationUrl, CreatedAt, LastUpdatedAt,
+    Status, StatusReason.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-inspectorv2-codesecurityintegration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -249,44 +159,59 @@ class CodeSecurityIntegration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CodeSecurityIntegrationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "code_security_integration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Code Security Integration ARN"""
     AuthorizationUrl: str
+    """Authorization URL for OAuth flow"""
     CreatedAt: str
+    """Creation timestamp"""
     LastUpdatedAt: str
+    """Last update timestamp"""
     Status: Literal["PENDING", "IN_PROGRESS", "ACTIVE", "INACTIVE", "DISABLING"]
+    """Integration Status"""
     StatusReason: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Reason for the current status"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CreateIntegrationDetails: CreateDetailsDict
     Name: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     Type: Literal["GITLAB_SELF_MANAGED", "GITHUB"]
     UpdateIntegrationDetails: UpdateDetailsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CreateIntegrationDetails: CreateDetails | CreateDetailsDict | None = None,
+        Name: str | None = None,
+        Tags: dict[str, str] | None = None,
+        Type: Literal["GITLAB_SELF_MANAGED", "GITHUB"] | None = None,
+        UpdateIntegrationDetails: UpdateDetails | UpdateDetailsDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::InspectorV2::CodeSecurityIntegration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CreateIntegrationDetails: CreateDetails | CreateDetailsDict | None = None,
-            Name: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            Type: Literal["GITLAB_SELF_MANAGED", "GITHUB"] | None = None,
-            UpdateIntegrationDetails: UpdateDetails | UpdateDetailsDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::InspectorV2::CodeSecurityIntegration; `await` it inside an App to deploy it.
-
-            CreateIntegrationDetails: Create Integration Details
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CreateIntegrationDetails: Create Integration Details Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back.
             Name: Code Security Integration name
+            Tags: Type: dict[str, str].
             Type: Integration Type
-            UpdateIntegrationDetails: Update Integration Details
+            UpdateIntegrationDetails: Update Integration Details Write-only: sent to AWS, never read
+                back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,60 +67,49 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CodeSecurityScanConfigurationCodeSecurityScanConfigurationDict = TypedDict(
-    "CodeSecurityScanConfigurationCodeSecurityScanConfigurationDict",
-    {
-        "continuousIntegrationScanConfiguration": "ContinuousIntegrationScanConfigurationDict",
-        "periodicScanConfiguration": "PeriodicScanConfigurationDict",
-        "ruleSetCategories": "Required[list[Literal['SAST', 'IAC', 'SCA']]]",
-    },
-    total=False,
-)
 
-CodeSecurityScanConfigurationScopeSettingsDict = TypedDict(
-    "CodeSecurityScanConfigurationScopeSettingsDict",
-    {
-        "projectSelectionScope": "Literal['ALL']",
-    },
-    total=False,
-)
+class CodeSecurityScanConfigurationCodeSecurityScanConfigurationDict(TypedDict, total=False):
+    """CodeSecurityScanConfigurationCodeSecurityScanConfiguration as a plain dict."""
 
-ContinuousIntegrationScanConfigurationDict = TypedDict(
-    "ContinuousIntegrationScanConfigurationDict",
-    {
-        "supportedEvents": "Required[list[Literal['PULL_REQUEST', 'PUSH']]]",
-    },
-    total=False,
-)
+    continuousIntegrationScanConfiguration: ContinuousIntegrationScanConfigurationDict
+    """Type: ContinuousIntegrationScanConfigurationDict."""
+    periodicScanConfiguration: PeriodicScanConfigurationDict
+    """Type: PeriodicScanConfigurationDict."""
+    ruleSetCategories: Required[list[Literal["SAST", "IAC", "SCA"]]]
+    """Items: 1 to 3 items. Each item: Allowed values: 'SAST', 'IAC', 'SCA'."""
 
-PeriodicScanConfigurationDict = TypedDict(
-    "PeriodicScanConfigurationDict",
-    {
-        "frequency": "Literal['WEEKLY', 'MONTHLY', 'NEVER']",
-        "frequencyExpression": "str",
-    },
-    total=False,
-)
 
+class CodeSecurityScanConfigurationScopeSettingsDict(TypedDict, total=False):
+    """CodeSecurityScanConfigurationScopeSettings as a plain dict."""
+
+    projectSelectionScope: Literal["ALL"]
+    """Allowed values: 'ALL'."""
+
+
+class ContinuousIntegrationScanConfigurationDict(TypedDict, total=False):
+    """ContinuousIntegrationScanConfiguration as a plain dict."""
+
+    supportedEvents: Required[list[Literal["PULL_REQUEST", "PUSH"]]]
+    """Items: 1 to 2 items. Each item: Allowed values: 'PULL_REQUEST', 'PUSH'."""
+
+
+class PeriodicScanConfigurationDict(TypedDict, total=False):
+    """PeriodicScanConfiguration as a plain dict."""
+
+    frequency: Literal["WEEKLY", "MONTHLY", "NEVER"]
+    """Allowed values: 'WEEKLY', 'MONTHLY', 'NEVER'."""
+    frequencyExpression: str
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::InspectorV2::CodeSecurityScanConfiguration",
     schema_file="aws-inspectorv2-codesecurityscanconfiguration.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name", "/ScopeSettings", "/Level"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -126,90 +119,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CodeSecurityScanConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "continuousIntegrationScanConfiguration": {
-                    "$ref": "#/definitions/ContinuousIntegrationScanConfiguration"
-                },
-                "periodicScanConfiguration": {"$ref": "#/definitions/PeriodicScanConfiguration"},
-                "ruleSetCategories": {
-                    "items": {"$ref": "#/definitions/RuleSetCategory"},
-                    "maxItems": 3,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["ruleSetCategories"],
-            "type": "object",
-        },
-        "ConfigurationLevel": {"enum": ["ORGANIZATION", "ACCOUNT"], "type": "string"},
-        "ContinuousIntegrationScanConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "supportedEvents": {
-                    "items": {"$ref": "#/definitions/ContinuousIntegrationScanEvent"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["supportedEvents"],
-            "type": "object",
-        },
-        "ContinuousIntegrationScanEvent": {"enum": ["PULL_REQUEST", "PUSH"], "type": "string"},
-        "PeriodicScanConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "frequency": {"$ref": "#/definitions/PeriodicScanFrequency"},
-                "frequencyExpression": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "PeriodicScanFrequency": {"enum": ["WEEKLY", "MONTHLY", "NEVER"], "type": "string"},
-        "ProjectSelectionScope": {"enum": ["ALL"], "type": "string"},
-        "RuleSetCategory": {"enum": ["SAST", "IAC", "SCA"], "type": "string"},
-        "ScopeSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "projectSelectionScope": {"$ref": "#/definitions/ProjectSelectionScope"}
-            },
-            "type": "object",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "patternProperties": {"^.{2,127}$": {"pattern": "^.{1,255}$", "type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*)?:inspector2:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:owner/(\\d{12}|o-[a-z0-9]{10,32})/codesecurity-configuration/[a-f0-9-]{36}$",
-            "type": "string",
-        },
-        "Configuration": {"$ref": "#/definitions/CodeSecurityScanConfiguration"},
-        "Level": {"$ref": "#/definitions/ConfigurationLevel"},
-        "Name": {
-            "maxLength": 60,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-_$:.]*$",
-            "type": "string",
-        },
-        "ScopeSettings": {"$ref": "#/definitions/ScopeSettings"},
-        "Tags": {"$ref": "#/definitions/TagMap"},
-    },
-    "required": [],
-}
-
 
 class CodeSecurityScanConfiguration(_Resource):
-    """AWS::InspectorV2::CodeSecurityScanConfiguration: Inspector CodeSecurityScanConfiguration resource schema
+    """AWS::InspectorV2::CodeSecurityScanConfiguration: Inspector CodeSecurityScanConfiguration
+    resource schema
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, ScopeSettings, Level.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-inspectorv2-codesecurityscanconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -219,43 +139,52 @@ class CodeSecurityScanConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CodeSecurityScanConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "code_security_scan_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Code Security Scan Configuration ARN"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Configuration: CodeSecurityScanConfigurationCodeSecurityScanConfigurationDict
     Level: Literal["ORGANIZATION", "ACCOUNT"]
     Name: str
     ScopeSettings: CodeSecurityScanConfigurationScopeSettingsDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Configuration: CodeSecurityScanConfigurationCodeSecurityScanConfiguration
+        | CodeSecurityScanConfigurationCodeSecurityScanConfigurationDict
+        | None = None,
+        Level: Literal["ORGANIZATION", "ACCOUNT"] | None = None,
+        Name: str | None = None,
+        ScopeSettings: CodeSecurityScanConfigurationScopeSettings
+        | CodeSecurityScanConfigurationScopeSettingsDict
+        | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::InspectorV2::CodeSecurityScanConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Configuration: CodeSecurityScanConfigurationCodeSecurityScanConfiguration
-            | CodeSecurityScanConfigurationCodeSecurityScanConfigurationDict
-            | None = None,
-            Level: Literal["ORGANIZATION", "ACCOUNT"] | None = None,
-            Name: str | None = None,
-            ScopeSettings: CodeSecurityScanConfigurationScopeSettings
-            | CodeSecurityScanConfigurationScopeSettingsDict
-            | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::InspectorV2::CodeSecurityScanConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Configuration: Code Security Scan Configuration
-            Level: Configuration Level
-            Name: Code Security Scan Configuration name
-            ScopeSettings: Scope Settings
+            Level: Configuration Level Create-only: changing it replaces the resource.
+            Name: Code Security Scan Configuration name Create-only: changing it replaces the
+                resource.
+            ScopeSettings: Scope Settings Create-only: changing it replaces the resource.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

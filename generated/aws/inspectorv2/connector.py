@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,70 +75,86 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AzureProviderConfigurationDict = TypedDict(
-    "AzureProviderConfigurationDict",
-    {
-        "AutoInstallVMScanner": "bool",
-        "AwsConfigConnectorArn": "Required[str]",
-        "AzureRegions": "Required[list[str]]",
-        "ScopeConfiguration": "Required[AzureScopeConfigurationMapDict]",
-    },
-    total=False,
-)
 
-AzureScopeConfigurationMapDict = TypedDict(
-    "AzureScopeConfigurationMapDict",
-    {
-        "ContainerImageScanning": "ConnectorScopeConfigurationDict",
-        "ServerlessScanning": "ConnectorScopeConfigurationDict",
-        "VmScanning": "ConnectorScopeConfigurationDict",
-    },
-    total=False,
-)
+class AzureProviderConfigurationDict(TypedDict, total=False):
+    """AzureProviderConfiguration as a plain dict."""
 
-ConnectorHealthDict = TypedDict(
-    "ConnectorHealthDict",
-    {
-        "ConnectorStatus": "Literal['CONNECTED', 'DEGRADED', 'FAILED_TO_CONNECT', 'PENDING_AUTHORIZATION', 'PENDING_CONFIGURATION', 'UNKNOWN']",
-        "LastCheckedAt": "str",
-        "Message": "str",
-    },
-    total=False,
-)
+    AutoInstallVMScanner: bool
+    """Whether to automatically install the VM scanner. Defaults to true."""
+    AwsConfigConnectorArn: Required[str]
+    """The ARN of the AWS Config connector used for Azure resource discovery."""
+    AzureRegions: Required[list[str]]
+    """List of Azure regions to scan."""
+    ScopeConfiguration: Required[AzureScopeConfigurationMapDict]
+    """Defines which resource types to scan and at what scope level."""
 
-ConnectorProviderConfigurationDict = TypedDict(
-    "ConnectorProviderConfigurationDict",
-    {
-        "Azure": "Required[AzureProviderConfigurationDict]",
-    },
-    total=False,
-)
 
-ConnectorScopeConfigurationDict = TypedDict(
-    "ConnectorScopeConfigurationDict",
-    {
-        "ScopeType": "Required[Literal['TENANT', 'SUBSCRIPTION']]",
-        "ScopeValues": "list[str]",
-        "State": "Literal['ACTIVE', 'PENDING', 'ERROR', 'DISABLED']",
-        "StateReason": "str",
-    },
-    total=False,
-)
+class AzureScopeConfigurationMapDict(TypedDict, total=False):
+    """AzureScopeConfigurationMap as a plain dict: Defines which resource types to scan and at what
+    scope level."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ContainerImageScanning: ConnectorScopeConfigurationDict
+    """Defines the scope of Azure resources to monitor for a specific resource type."""
+    ServerlessScanning: ConnectorScopeConfigurationDict
+    """Defines the scope of Azure resources to monitor for a specific resource type."""
+    VmScanning: ConnectorScopeConfigurationDict
+    """Defines the scope of Azure resources to monitor for a specific resource type."""
 
+
+class ConnectorHealthDict(TypedDict, total=False):
+    """ConnectorHealth as a plain dict."""
+
+    ConnectorStatus: Literal[
+        "CONNECTED",
+        "DEGRADED",
+        "FAILED_TO_CONNECT",
+        "PENDING_AUTHORIZATION",
+        "PENDING_CONFIGURATION",
+        "UNKNOWN",
+    ]
+    """Allowed values: 'CONNECTED', 'DEGRADED', 'FAILED_TO_CONNECT', 'PENDING_AUTHORIZATION',
+    'PENDING_CONFIGURATION', 'UNKNOWN'."""
+    LastCheckedAt: str
+    """Type: str."""
+    Message: str
+    """Type: str."""
+
+
+class ConnectorProviderConfigurationDict(TypedDict, total=False):
+    """ConnectorProviderConfiguration as a plain dict."""
+
+    Azure: Required[AzureProviderConfigurationDict]
+    """Type: AzureProviderConfigurationDict."""
+
+
+class ConnectorScopeConfigurationDict(TypedDict, total=False):
+    """ConnectorScopeConfiguration as a plain dict: Defines the scope of Azure resources to monitor
+    for a specific resource type."""
+
+    ScopeType: Required[Literal["TENANT", "SUBSCRIPTION"]]
+    """Allowed values: 'TENANT', 'SUBSCRIPTION'."""
+    ScopeValues: list[str]
+    """List of subscription IDs. Empty for TENANT scope."""
+    State: Literal["ACTIVE", "PENDING", "ERROR", "DISABLED"]
+    """Allowed values: 'ACTIVE', 'PENDING', 'ERROR', 'DISABLED'."""
+    StateReason: str
+    """Reason for the current scope state."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[a-zA-Z0-9 _.:/=+\\-@]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^[a-zA-Z0-9 _.:/=+\\-@]*$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::InspectorV2::Connector",
     schema_file="aws-inspectorv2-connector.json",
     primary_identifier=("/ConnectorArn",),
-    additional_identifiers=(),
     read_only=(
         "/ConnectorArn",
         "/EnablementStatus",
@@ -150,8 +170,6 @@ METADATA = _TypeMetadata(
         "/ProviderConfiguration/Azure/ScopeConfiguration/ServerlessScanning/StateReason",
     ),
     create_only=("/Provider", "/Name", "/ProviderConfiguration/Azure/AwsConfigConnectorArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ProviderConfiguration/Azure/AzureRegions",
         "/ProviderConfiguration/Azure/ScopeConfiguration/ContainerImageScanning/ScopeValues",
@@ -160,13 +178,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name", "Provider", "ProviderConfiguration"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -178,143 +190,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AzureProviderConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoInstallVMScanner": {"type": "boolean"},
-                "AwsConfigConnectorArn": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:([^:]+):config:([^:]+):([^:]+):connector/([^/]+)/([^/]+)/([^/:\\s]+)",
-                    "type": "string",
-                },
-                "AzureRegions": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
-                "ScopeConfiguration": {"$ref": "#/definitions/AzureScopeConfigurationMap"},
-            },
-            "required": ["AwsConfigConnectorArn", "ScopeConfiguration", "AzureRegions"],
-            "type": "object",
-        },
-        "AzureScopeConfigurationMap": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerImageScanning": {"$ref": "#/definitions/ScopeConfiguration"},
-                "ServerlessScanning": {"$ref": "#/definitions/ScopeConfiguration"},
-                "VmScanning": {"$ref": "#/definitions/ScopeConfiguration"},
-            },
-            "type": "object",
-        },
-        "CloudProvider": {"enum": ["AZURE"], "type": "string"},
-        "ConnectorHealth": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectorStatus": {"$ref": "#/definitions/ConnectorHealthStatus"},
-                "LastCheckedAt": {"type": "string"},
-                "Message": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ConnectorHealthStatus": {
-            "enum": [
-                "CONNECTED",
-                "DEGRADED",
-                "FAILED_TO_CONNECT",
-                "PENDING_AUTHORIZATION",
-                "PENDING_CONFIGURATION",
-                "UNKNOWN",
-            ],
-            "type": "string",
-        },
-        "ConnectorState": {
-            "enum": [
-                "ENABLED",
-                "PENDING_ENABLEMENT",
-                "FAILED_TO_ENABLE",
-                "PENDING_UPDATE",
-                "FAILED_TO_UPDATE",
-                "PENDING_DELETION",
-                "DELETED",
-                "FAILED_TO_DELETE",
-            ],
-            "type": "string",
-        },
-        "ProviderConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Azure": {"$ref": "#/definitions/AzureProviderConfiguration"}},
-            "required": ["Azure"],
-            "type": "object",
-        },
-        "ScopeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ScopeType": {"$ref": "#/definitions/ScopeType"},
-                "ScopeValues": {"items": {"type": "string"}, "maxItems": 100, "type": "array"},
-                "State": {"$ref": "#/definitions/ScopeState"},
-                "StateReason": {"type": "string"},
-            },
-            "required": ["ScopeType"],
-            "type": "object",
-        },
-        "ScopeState": {"enum": ["ACTIVE", "PENDING", "ERROR", "DISABLED"], "type": "string"},
-        "ScopeType": {"enum": ["TENANT", "SUBSCRIPTION"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9 _.:/=+\\-@]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9 _.:/=+\\-@]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConnectorArn": {
-            "maxLength": 128,
-            "pattern": "^arn:aws(-[a-z]+)?:inspector2:[a-z0-9-]+:[0-9]{12}:connector/[a-f0-9-]+$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 200, "minLength": 0, "type": "string"},
-        "EnablementStatus": {"$ref": "#/definitions/ConnectorState"},
-        "EnablementStatusReason": {"type": "string"},
-        "Health": {"$ref": "#/definitions/ConnectorHealth"},
-        "LastUpdatedAt": {"type": "string"},
-        "Name": {
-            "maxLength": 50,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{N}_-]+$",
-            "type": "string",
-        },
-        "Provider": {"$ref": "#/definitions/CloudProvider"},
-        "ProviderConfiguration": {"$ref": "#/definitions/ProviderConfiguration"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "Provider", "ProviderConfiguration"],
-}
-
 
 class Connector(_Resource):
-    """AWS::InspectorV2::Connector: Creates and manages a multi-cloud connector for Amazon Inspector, enabling vulnerability scanning of Azure resources.
+    """AWS::InspectorV2::Connector: Creates and manages a multi-cloud connector for Amazon
+    Inspector, enabling vulnerability scanning of Azure resources.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConnectorArn.
+    Replaced when any of these change (create-only): Provider, Name,
+    ProviderConfiguration.Azure.AwsConfigConnectorArn.
+    Read-only attributes (known once deployed): ConnectorArn, CreatedAt, EnablementStatus,
+    EnablementStatusReason, Health, LastUpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-inspectorv2-connector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -322,11 +210,14 @@ class Connector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConnectorArn: str
+    """The Amazon Resource Name (ARN) of the connector."""
     CreatedAt: str
+    """Timestamp when the connector was created."""
     EnablementStatus: Literal[
         "ENABLED",
         "PENDING_ENABLEMENT",
@@ -337,40 +228,49 @@ class Connector(_Resource):
         "DELETED",
         "FAILED_TO_DELETE",
     ]
+    """The enablement status of the connector."""
     EnablementStatusReason: str
+    """Reason for the current enablement status, if applicable."""
     Health: ConnectorHealthDict
+    """Health status of the connector."""
     LastUpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Timestamp when the connector was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     Provider: Literal["AZURE"]
     ProviderConfiguration: ConnectorProviderConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Provider: Literal["AZURE"],
+        ProviderConfiguration: ConnectorProviderConfiguration | ConnectorProviderConfigurationDict,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::InspectorV2::Connector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Provider: Literal["AZURE"],
-            ProviderConfiguration: ConnectorProviderConfiguration
-            | ConnectorProviderConfigurationDict,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::InspectorV2::Connector; `await` it inside an App to deploy it.
-
-            Description: Optional description of the connector.
-            Name: Display name for the connector.
-            Provider: The cloud provider for this connector.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Display name for the connector. Create-only: changing it replaces the resource.
+                Required.
+            Provider: The cloud provider for this connector. Create-only: changing it replaces the
+                resource. Required.
             ProviderConfiguration: Provider-specific configuration including regions and scope.
+                Required.
+            Description: Optional description of the connector.
             Tags: Tags to apply to the connector.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,126 +79,172 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DateFilterDict = TypedDict(
-    "DateFilterDict",
-    {
-        "EndInclusive": "int",
-        "StartInclusive": "int",
-    },
-    total=False,
-)
 
-FilterFilterCriteriaDict = TypedDict(
-    "FilterFilterCriteriaDict",
-    {
-        "AwsAccountId": "list[StringFilterDict]",
-        "CodeVulnerabilityDetectorName": "list[StringFilterDict]",
-        "CodeVulnerabilityDetectorTags": "list[StringFilterDict]",
-        "CodeVulnerabilityFilePath": "list[StringFilterDict]",
-        "ComponentId": "list[StringFilterDict]",
-        "ComponentType": "list[StringFilterDict]",
-        "Ec2InstanceImageId": "list[StringFilterDict]",
-        "Ec2InstanceSubnetId": "list[StringFilterDict]",
-        "Ec2InstanceVpcId": "list[StringFilterDict]",
-        "EcrImageArchitecture": "list[StringFilterDict]",
-        "EcrImageHash": "list[StringFilterDict]",
-        "EcrImageInUseCount": "list[NumberFilterDict]",
-        "EcrImagePushedAt": "list[DateFilterDict]",
-        "EcrImageRegistry": "list[StringFilterDict]",
-        "EcrImageRepositoryName": "list[StringFilterDict]",
-        "EcrImageTags": "list[StringFilterDict]",
-        "EpssScore": "list[NumberFilterDict]",
-        "ExploitAvailable": "list[StringFilterDict]",
-        "FindingArn": "list[StringFilterDict]",
-        "FindingStatus": "list[StringFilterDict]",
-        "FindingType": "list[StringFilterDict]",
-        "FirstObservedAt": "list[DateFilterDict]",
-        "FixAvailable": "list[StringFilterDict]",
-        "InspectorScore": "list[NumberFilterDict]",
-        "LambdaFunctionExecutionRoleArn": "list[StringFilterDict]",
-        "LambdaFunctionLastModifiedAt": "list[DateFilterDict]",
-        "LambdaFunctionLayers": "list[StringFilterDict]",
-        "LambdaFunctionName": "list[StringFilterDict]",
-        "LambdaFunctionRuntime": "list[StringFilterDict]",
-        "LastObservedAt": "list[DateFilterDict]",
-        "NetworkProtocol": "list[StringFilterDict]",
-        "PortRange": "list[PortRangeFilterDict]",
-        "RelatedVulnerabilities": "list[StringFilterDict]",
-        "ResourceId": "list[StringFilterDict]",
-        "ResourceTags": "list[MapFilterDict]",
-        "ResourceType": "list[StringFilterDict]",
-        "Severity": "list[StringFilterDict]",
-        "Title": "list[StringFilterDict]",
-        "UpdatedAt": "list[DateFilterDict]",
-        "VendorSeverity": "list[StringFilterDict]",
-        "VulnerabilityId": "list[StringFilterDict]",
-        "VulnerabilitySource": "list[StringFilterDict]",
-        "VulnerablePackages": "list[PackageFilterDict]",
-    },
-    total=False,
-)
+class DateFilterDict(TypedDict, total=False):
+    """DateFilter as a plain dict."""
 
-MapFilterDict = TypedDict(
-    "MapFilterDict",
-    {
-        "Comparison": "Required[Literal['EQUALS']]",
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+    EndInclusive: int
+    """Type: int."""
+    StartInclusive: int
+    """Type: int."""
 
-NumberFilterDict = TypedDict(
-    "NumberFilterDict",
-    {
-        "LowerInclusive": "float",
-        "UpperInclusive": "float",
-    },
-    total=False,
-)
 
-PackageFilterDict = TypedDict(
-    "PackageFilterDict",
-    {
-        "Architecture": "StringFilterDict",
-        "Epoch": "NumberFilterDict",
-        "FilePath": "StringFilterDict",
-        "Name": "StringFilterDict",
-        "Release": "StringFilterDict",
-        "SourceLambdaLayerArn": "StringFilterDict",
-        "SourceLayerHash": "StringFilterDict",
-        "Version": "StringFilterDict",
-    },
-    total=False,
-)
+class FilterFilterCriteriaDict(TypedDict, total=False):
+    """FilterFilterCriteria as a plain dict."""
 
-PortRangeFilterDict = TypedDict(
-    "PortRangeFilterDict",
-    {
-        "BeginInclusive": "int",
-        "EndInclusive": "int",
-    },
-    total=False,
-)
+    AwsAccountId: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    CodeVulnerabilityDetectorName: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    CodeVulnerabilityDetectorTags: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    CodeVulnerabilityFilePath: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    ComponentId: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    ComponentType: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    Ec2InstanceImageId: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    Ec2InstanceSubnetId: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    Ec2InstanceVpcId: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    EcrImageArchitecture: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    EcrImageHash: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    EcrImageInUseCount: list[NumberFilterDict]
+    """Items: 1 to 10 items."""
+    EcrImagePushedAt: list[DateFilterDict]
+    """Items: 1 to 10 items."""
+    EcrImageRegistry: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    EcrImageRepositoryName: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    EcrImageTags: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    EpssScore: list[NumberFilterDict]
+    """Items: 1 to 10 items."""
+    ExploitAvailable: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    FindingArn: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    FindingStatus: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    FindingType: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    FirstObservedAt: list[DateFilterDict]
+    """Items: 1 to 10 items."""
+    FixAvailable: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    InspectorScore: list[NumberFilterDict]
+    """Items: 1 to 10 items."""
+    LambdaFunctionExecutionRoleArn: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    LambdaFunctionLastModifiedAt: list[DateFilterDict]
+    """Items: 1 to 10 items."""
+    LambdaFunctionLayers: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    LambdaFunctionName: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    LambdaFunctionRuntime: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    LastObservedAt: list[DateFilterDict]
+    """Items: 1 to 10 items."""
+    NetworkProtocol: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    PortRange: list[PortRangeFilterDict]
+    """Items: 1 to 10 items."""
+    RelatedVulnerabilities: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    ResourceId: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    ResourceTags: list[MapFilterDict]
+    """Items: 1 to 10 items."""
+    ResourceType: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    Severity: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    Title: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    UpdatedAt: list[DateFilterDict]
+    """Items: 1 to 10 items."""
+    VendorSeverity: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    VulnerabilityId: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    VulnerabilitySource: list[StringFilterDict]
+    """Items: 1 to 10 items."""
+    VulnerablePackages: list[PackageFilterDict]
+    """Items: 1 to 10 items."""
 
-StringFilterDict = TypedDict(
-    "StringFilterDict",
-    {
-        "Comparison": "Required[Literal['EQUALS', 'PREFIX', 'NOT_EQUALS']]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class MapFilterDict(TypedDict, total=False):
+    """MapFilter as a plain dict."""
+
+    Comparison: Required[Literal["EQUALS"]]
+    """Allowed values: 'EQUALS'."""
+    Key: str
+    """Length: 1 to 128 characters."""
+    Value: str
+    """Length: 0 to 256 characters."""
+
+
+class NumberFilterDict(TypedDict, total=False):
+    """NumberFilter as a plain dict."""
+
+    LowerInclusive: float
+    """Type: float."""
+    UpperInclusive: float
+    """Type: float."""
+
+
+class PackageFilterDict(TypedDict, total=False):
+    """PackageFilter as a plain dict."""
+
+    Architecture: StringFilterDict
+    """Type: StringFilterDict."""
+    Epoch: NumberFilterDict
+    """Type: NumberFilterDict."""
+    FilePath: StringFilterDict
+    """Type: StringFilterDict."""
+    Name: StringFilterDict
+    """Type: StringFilterDict."""
+    Release: StringFilterDict
+    """Type: StringFilterDict."""
+    SourceLambdaLayerArn: StringFilterDict
+    """Type: StringFilterDict."""
+    SourceLayerHash: StringFilterDict
+    """Type: StringFilterDict."""
+    Version: StringFilterDict
+    """Type: StringFilterDict."""
+
+
+class PortRangeFilterDict(TypedDict, total=False):
+    """PortRangeFilter as a plain dict."""
+
+    BeginInclusive: int
+    """Range: 0 to 65535 (inclusive)."""
+    EndInclusive: int
+    """Range: 0 to 65535 (inclusive)."""
+
+
+class StringFilterDict(TypedDict, total=False):
+    """StringFilter as a plain dict."""
+
+    Comparison: Required[Literal["EQUALS", "PREFIX", "NOT_EQUALS"]]
+    """Allowed values: 'EQUALS', 'PREFIX', 'NOT_EQUALS'."""
+    Value: Required[str]
+    """Length: 1 to 1024 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::InspectorV2::Filter",
     schema_file="aws-inspectorv2-filter.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/FilterCriteria/AwsAccountId",
         "/FilterCriteria/CodeVulnerabilityDetectorName",
@@ -241,14 +291,7 @@ METADATA = _TypeMetadata(
         "/FilterCriteria/VulnerablePackages",
     ),
     required=("Name", "FilterCriteria", "FilterAction"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -258,182 +301,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DateFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "EndInclusive": {"$ref": "#/definitions/Timestamp"},
-                "StartInclusive": {"$ref": "#/definitions/Timestamp"},
-            },
-            "type": "object",
-        },
-        "DateFilterList": {
-            "items": {"$ref": "#/definitions/DateFilter"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "FilterAction": {"enum": ["NONE", "SUPPRESS"], "type": "string"},
-        "FilterCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsAccountId": {"$ref": "#/definitions/StringFilterList"},
-                "CodeVulnerabilityDetectorName": {"$ref": "#/definitions/StringFilterList"},
-                "CodeVulnerabilityDetectorTags": {"$ref": "#/definitions/StringFilterList"},
-                "CodeVulnerabilityFilePath": {"$ref": "#/definitions/StringFilterList"},
-                "ComponentId": {"$ref": "#/definitions/StringFilterList"},
-                "ComponentType": {"$ref": "#/definitions/StringFilterList"},
-                "Ec2InstanceImageId": {"$ref": "#/definitions/StringFilterList"},
-                "Ec2InstanceSubnetId": {"$ref": "#/definitions/StringFilterList"},
-                "Ec2InstanceVpcId": {"$ref": "#/definitions/StringFilterList"},
-                "EcrImageArchitecture": {"$ref": "#/definitions/StringFilterList"},
-                "EcrImageHash": {"$ref": "#/definitions/StringFilterList"},
-                "EcrImageInUseCount": {"$ref": "#/definitions/NumberFilterList"},
-                "EcrImagePushedAt": {"$ref": "#/definitions/DateFilterList"},
-                "EcrImageRegistry": {"$ref": "#/definitions/StringFilterList"},
-                "EcrImageRepositoryName": {"$ref": "#/definitions/StringFilterList"},
-                "EcrImageTags": {"$ref": "#/definitions/StringFilterList"},
-                "EpssScore": {"$ref": "#/definitions/NumberFilterList"},
-                "ExploitAvailable": {"$ref": "#/definitions/StringFilterList"},
-                "FindingArn": {"$ref": "#/definitions/StringFilterList"},
-                "FindingStatus": {"$ref": "#/definitions/StringFilterList"},
-                "FindingType": {"$ref": "#/definitions/StringFilterList"},
-                "FirstObservedAt": {"$ref": "#/definitions/DateFilterList"},
-                "FixAvailable": {"$ref": "#/definitions/StringFilterList"},
-                "InspectorScore": {"$ref": "#/definitions/NumberFilterList"},
-                "LambdaFunctionExecutionRoleArn": {"$ref": "#/definitions/StringFilterList"},
-                "LambdaFunctionLastModifiedAt": {"$ref": "#/definitions/DateFilterList"},
-                "LambdaFunctionLayers": {"$ref": "#/definitions/StringFilterList"},
-                "LambdaFunctionName": {"$ref": "#/definitions/StringFilterList"},
-                "LambdaFunctionRuntime": {"$ref": "#/definitions/StringFilterList"},
-                "LastObservedAt": {"$ref": "#/definitions/DateFilterList"},
-                "NetworkProtocol": {"$ref": "#/definitions/StringFilterList"},
-                "PortRange": {"$ref": "#/definitions/PortRangeFilterList"},
-                "RelatedVulnerabilities": {"$ref": "#/definitions/StringFilterList"},
-                "ResourceId": {"$ref": "#/definitions/StringFilterList"},
-                "ResourceTags": {"$ref": "#/definitions/MapFilterList"},
-                "ResourceType": {"$ref": "#/definitions/StringFilterList"},
-                "Severity": {"$ref": "#/definitions/StringFilterList"},
-                "Title": {"$ref": "#/definitions/StringFilterList"},
-                "UpdatedAt": {"$ref": "#/definitions/DateFilterList"},
-                "VendorSeverity": {"$ref": "#/definitions/StringFilterList"},
-                "VulnerabilityId": {"$ref": "#/definitions/StringFilterList"},
-                "VulnerabilitySource": {"$ref": "#/definitions/StringFilterList"},
-                "VulnerablePackages": {"$ref": "#/definitions/PackageFilterList"},
-            },
-            "type": "object",
-        },
-        "FilterTagMap": {
-            "additionalProperties": False,
-            "patternProperties": {"^.{2,127}$": {"pattern": "^.{1,255}$", "type": "string"}},
-            "type": "object",
-        },
-        "MapComparison": {"enum": ["EQUALS"], "type": "string"},
-        "MapFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Comparison": {"$ref": "#/definitions/MapComparison"},
-                "Key": {"$ref": "#/definitions/MapKey"},
-                "Value": {"$ref": "#/definitions/MapValue"},
-            },
-            "required": ["Comparison"],
-            "type": "object",
-        },
-        "MapFilterList": {
-            "items": {"$ref": "#/definitions/MapFilter"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "MapKey": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "MapValue": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "NumberFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "LowerInclusive": {"type": "number"},
-                "UpperInclusive": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "NumberFilterList": {
-            "items": {"$ref": "#/definitions/NumberFilter"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "PackageFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Architecture": {"$ref": "#/definitions/StringFilter"},
-                "Epoch": {"$ref": "#/definitions/NumberFilter"},
-                "FilePath": {"$ref": "#/definitions/StringFilter"},
-                "Name": {"$ref": "#/definitions/StringFilter"},
-                "Release": {"$ref": "#/definitions/StringFilter"},
-                "SourceLambdaLayerArn": {"$ref": "#/definitions/StringFilter"},
-                "SourceLayerHash": {"$ref": "#/definitions/StringFilter"},
-                "Version": {"$ref": "#/definitions/StringFilter"},
-            },
-            "type": "object",
-        },
-        "PackageFilterList": {
-            "items": {"$ref": "#/definitions/PackageFilter"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Port": {"maximum": 65535, "minimum": 0, "type": "integer"},
-        "PortRangeFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "BeginInclusive": {"$ref": "#/definitions/Port"},
-                "EndInclusive": {"$ref": "#/definitions/Port"},
-            },
-            "type": "object",
-        },
-        "PortRangeFilterList": {
-            "items": {"$ref": "#/definitions/PortRangeFilter"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "StringComparison": {"enum": ["EQUALS", "PREFIX", "NOT_EQUALS"], "type": "string"},
-        "StringFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Comparison": {"$ref": "#/definitions/StringComparison"},
-                "Value": {"$ref": "#/definitions/StringInput"},
-            },
-            "required": ["Comparison", "Value"],
-            "type": "object",
-        },
-        "StringFilterList": {
-            "items": {"$ref": "#/definitions/StringFilter"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "StringInput": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Timestamp": {"type": "integer"},
-    },
-    "properties": {
-        "Arn": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "Description": {"maxLength": 512, "minLength": 1, "type": "string"},
-        "FilterAction": {"$ref": "#/definitions/FilterAction"},
-        "FilterCriteria": {"$ref": "#/definitions/FilterCriteria"},
-        "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "Tags": {"$ref": "#/definitions/FilterTagMap"},
-    },
-    "required": ["Name", "FilterCriteria", "FilterAction"],
-}
-
 
 class Filter(_Resource):
     """AWS::InspectorV2::Filter: Inspector Filter resource schema
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-inspectorv2-filter.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -441,39 +317,45 @@ class Filter(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FilterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "filter.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Findings filter ARN."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     FilterAction: Literal["NONE", "SUPPRESS"]
     FilterCriteria: FilterFilterCriteriaDict
     Name: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FilterAction: Literal["NONE", "SUPPRESS"],
+        FilterCriteria: FilterFilterCriteria | FilterFilterCriteriaDict,
+        Name: str,
+        Description: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::InspectorV2::Filter; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FilterAction: Literal["NONE", "SUPPRESS"],
-            FilterCriteria: FilterFilterCriteria | FilterFilterCriteriaDict,
-            Name: str,
-            Description: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::InspectorV2::Filter; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FilterAction: Findings filter action. Required.
+            FilterCriteria: Findings filter criteria. Required.
+            Name: Findings filter name. Required.
             Description: Findings filter description.
-            FilterAction: Findings filter action.
-            FilterCriteria: Findings filter criteria.
-            Name: Findings filter name.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

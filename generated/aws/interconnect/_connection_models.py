@@ -7,10 +7,10 @@ Imported on first use by connection.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConnectionAttachPoint",
@@ -23,55 +23,142 @@ __all__ = [
 
 
 class ConnectionAttachPoint(DeferredModel):
+    """
+    The logical attachment point in your AWS network where the managed connection will be connected.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    DirectConnectGateway: str | None = None
+    Arn: Annotated[str | None, Field(description="The ARN of the resource to attach to.")] = None
+    DirectConnectGateway: Annotated[
+        str | None, Field(description="The ID of the Direct Connect Gateway to attach to.")
+    ] = None
 
 
 class ConnectionProvider(DeferredModel):
+    """
+    The partner cloud service provider.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudServiceProvider: str | None = None
-    LastMileProvider: str | None = None
+    CloudServiceProvider: Annotated[
+        str | None, Field(description="The name of the cloud service provider.")
+    ] = None
+    LastMileProvider: Annotated[
+        str | None, Field(description="The name of the last mile provider.")
+    ] = None
 
 
 class ConnectionRemoteAccount(DeferredModel):
+    """
+    The remote account identifier for the connection. Required when creating a connection through AWS. Replaces RemoteOwnerAccount.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Identifier: str
+    Identifier: Annotated[str, Field(description="The identifier of the remote account.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ConnectionAttributes(DeferredModel):
-    Arn: str | None = None
-    BillingTier: int | None = None
-    ConnectionId: str | None = None
-    OwnerAccount: str | None = None
-    Provider: ConnectionProvider | None = None
-    SharedId: str | None = None
-    State: (
-        Literal["available", "requested", "pending", "down", "deleting", "deleted", "failed"] | None
-    ) = None
-    Type: str | None = None
+    """
+    The read-only attributes of a AWS::Interconnect::Connection, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the connection.")
+    ] = None
+    BillingTier: Annotated[
+        int | None, Field(description="The billing tier for the connection.")
+    ] = None
+    ConnectionId: Annotated[
+        str | None, Field(description="The unique identifier for the connection.")
+    ] = None
+    OwnerAccount: Annotated[
+        str | None, Field(description="The AWS account ID of the connection owner.")
+    ] = None
+    Provider: Annotated[
+        ConnectionProvider | None, Field(description="The partner cloud service provider.")
+    ] = None
+    SharedId: Annotated[
+        str | None, Field(description="The shared identifier for the connection pairing.")
+    ] = None
+    State: Annotated[
+        Literal["available", "requested", "pending", "down", "deleting", "deleted", "failed"]
+        | None,
+        Field(description="The current state of the connection."),
+    ] = None
+    Type: Annotated[str | None, Field(description="The type of managed connection.")] = None
 
 
 class ConnectionProps(DeferredModel):
-    ActivationKey: str | None = None
-    AttachPoint: ConnectionAttachPoint
-    Bandwidth: str | None = None
-    Description: str | None = None
-    EnvironmentId: str | None = None
-    RemoteAccount: ConnectionRemoteAccount | None = None
-    RemoteOwnerAccount: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Interconnect::Connection.
+    """
+
+    ActivationKey: Annotated[
+        str | None,
+        Field(
+            description="The activation key for accepting a connection proposal from a partner CSP. Mutually exclusive with EnvironmentId. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AttachPoint: Annotated[
+        ConnectionAttachPoint,
+        Field(
+            description="The logical attachment point in your AWS network where the managed connection will be connected. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Bandwidth: Annotated[
+        str | None,
+        Field(
+            description="The bandwidth of the connection (e.g., 50Mbps, 1Gbps). Required when creating a connection through AWS."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="A description of the connection.")] = None
+    EnvironmentId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the environment for the connection. Required when creating a connection through AWS. Mutually exclusive with ActivationKey. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RemoteAccount: Annotated[
+        ConnectionRemoteAccount | None,
+        Field(
+            description="The remote account identifier for the connection. Required when creating a connection through AWS. Replaces RemoteOwnerAccount. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RemoteOwnerAccount: Annotated[
+        str | None,
+        Field(
+            description="Deprecated. Use RemoteAccount instead. The account ID of the remote owner. Required when creating a connection through AWS. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,41 +67,48 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectionAttachPointDict = TypedDict(
-    "ConnectionAttachPointDict",
-    {
-        "Arn": "str",
-        "DirectConnectGateway": "str",
-    },
-    total=False,
-)
 
-ConnectionProviderDict = TypedDict(
-    "ConnectionProviderDict",
-    {
-        "CloudServiceProvider": "str",
-        "LastMileProvider": "str",
-    },
-    total=False,
-)
+class ConnectionAttachPointDict(TypedDict, total=False):
+    """ConnectionAttachPoint as a plain dict: The logical attachment point in your AWS network where
+    the managed connection will be connected."""
 
-ConnectionRemoteAccountDict = TypedDict(
-    "ConnectionRemoteAccountDict",
-    {
-        "Identifier": "Required[str]",
-    },
-    total=False,
-)
+    Arn: str
+    """The ARN of the resource to attach to."""
+    DirectConnectGateway: str
+    """The ID of the Direct Connect Gateway to attach to."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ConnectionProviderDict(TypedDict, total=False):
+    """ConnectionProvider as a plain dict: The partner cloud service provider."""
+
+    CloudServiceProvider: str
+    """The name of the cloud service provider."""
+    LastMileProvider: str
+    """The name of the last mile provider."""
+
+
+class ConnectionRemoteAccountDict(TypedDict, total=False):
+    """ConnectionRemoteAccount as a plain dict: The remote account identifier for the connection.
+    Required when creating a connection through AWS. Replaces RemoteOwnerAccount."""
+
+    Identifier: Required[str]
+    """The identifier of the remote account."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Interconnect::Connection",
     schema_file="aws-interconnect-connection.json",
@@ -115,17 +126,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/AttachPoint", "/EnvironmentId", "/ActivationKey", "/RemoteAccount"),
     write_only=("/RemoteOwnerAccount", "/RemoteAccount"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AttachPoint",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -135,94 +138,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AttachPoint": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "DirectConnectGateway": {
-                    "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Provider": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudServiceProvider": {"maxLength": 32, "type": "string"},
-                "LastMileProvider": {"maxLength": 32, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActivationKey": {"type": "string"},
-        "Arn": {
-            "pattern": "^arn:aws[a-z-]*:interconnect:[^:]+:[0-9]{12}:connection/mcc-[a-z0-9]{8}$",
-            "type": "string",
-        },
-        "AttachPoint": {"$ref": "#/definitions/AttachPoint"},
-        "Bandwidth": {"maxLength": 8, "minLength": 1, "pattern": "^\\d+[MG]bps$", "type": "string"},
-        "BillingTier": {"maximum": 8, "minimum": 0, "type": "integer"},
-        "ConnectionId": {"pattern": "^mcc-[a-z0-9]{8}$", "type": "string"},
-        "Description": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[-a-zA-Z0-9_ ]+$",
-            "type": "string",
-        },
-        "EnvironmentId": {"maxLength": 32, "minLength": 1, "type": "string"},
-        "OwnerAccount": {"type": "string"},
-        "Provider": {"$ref": "#/definitions/Provider"},
-        "RemoteAccount": {
-            "additionalProperties": False,
-            "properties": {
-                "Identifier": {
-                    "maxLength": 255,
-                    "pattern": "^[-a-zA-Z0-9_@\\.]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["Identifier"],
-            "type": "object",
-        },
-        "RemoteOwnerAccount": {
-            "maxLength": 255,
-            "pattern": "^[-a-zA-Z0-9_@\\.]+$",
-            "type": "string",
-        },
-        "SharedId": {
-            "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-            "type": "string",
-        },
-        "State": {
-            "enum": ["available", "requested", "pending", "down", "deleting", "deleted", "failed"],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Type": {"maxLength": 32, "minLength": 5, "type": "string"},
-    },
-    "required": ["AttachPoint"],
-}
-
 
 class Connection(_Resource):
-    """AWS::Interconnect::Connection: Resource Type definition for AWS::Interconnect::Connection. Creates a managed network connection between AWS and a partner cloud service provider.
+    """AWS::Interconnect::Connection: Resource Type definition for AWS::Interconnect::Connection.
+    Creates a managed network connection between AWS and a partner cloud service provider.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ConnectionId.
+    Replaced when any of these change (create-only): AttachPoint, EnvironmentId, ActivationKey,
+    RemoteAccount.
+    Write-only (sent to AWS, never read back): RemoteOwnerAccount, RemoteAccount.
+    Read-only attributes (known once deployed): Arn, BillingTier, ConnectionId, OwnerAccount,
+    Provider, SharedId, State, Type.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-interconnect-connection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -230,18 +160,27 @@ class Connection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connection.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the connection."""
     BillingTier: int
+    """The billing tier for the connection."""
     ConnectionId: str
+    """The unique identifier for the connection."""
     OwnerAccount: str
+    """The AWS account ID of the connection owner."""
     Provider: ConnectionProviderDict
+    """The partner cloud service provider."""
     SharedId: str
+    """The shared identifier for the connection pairing."""
     State: Literal["available", "requested", "pending", "down", "deleting", "deleted", "failed"]
+    """The current state of the connection."""
     Type: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The type of managed connection."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ActivationKey: str
     AttachPoint: ConnectionAttachPointDict
     Bandwidth: str
@@ -251,35 +190,49 @@ class Connection(_Resource):
     RemoteOwnerAccount: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AttachPoint: ConnectionAttachPoint | ConnectionAttachPointDict,
+        ActivationKey: str | None = None,
+        Bandwidth: str | None = None,
+        Description: str | None = None,
+        EnvironmentId: str | None = None,
+        RemoteAccount: ConnectionRemoteAccount | ConnectionRemoteAccountDict | None = None,
+        RemoteOwnerAccount: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Interconnect::Connection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AttachPoint: ConnectionAttachPoint | ConnectionAttachPointDict,
-            ActivationKey: str | None = None,
-            Bandwidth: str | None = None,
-            Description: str | None = None,
-            EnvironmentId: str | None = None,
-            RemoteAccount: ConnectionRemoteAccount | ConnectionRemoteAccountDict | None = None,
-            RemoteOwnerAccount: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Interconnect::Connection; `await` it inside an App to deploy it.
-
-            ActivationKey: The activation key for accepting a connection proposal from a partner CSP.
-            AttachPoint: The logical attachment point in your AWS network where the managed connection will be connected.
-            Bandwidth: The bandwidth of the connection (e.g., 50Mbps, 1Gbps).
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AttachPoint: The logical attachment point in your AWS network where the managed
+                connection will be connected. Create-only: changing it replaces the resource.
+                Required.
+            ActivationKey: The activation key for accepting a connection proposal from a partner
+                CSP. Mutually exclusive with EnvironmentId. Create-only: changing it replaces the
+                resource.
+            Bandwidth: The bandwidth of the connection (e.g., 50Mbps, 1Gbps). Required when creating
+                a connection through AWS.
             Description: A description of the connection.
-            EnvironmentId: The ID of the environment for the connection.
-            RemoteAccount: The remote account identifier for the connection.
-            RemoteOwnerAccount: Deprecated.
+            EnvironmentId: The ID of the environment for the connection. Required when creating a
+                connection through AWS. Mutually exclusive with ActivationKey. Create-only: changing
+                it replaces the resource.
+            RemoteAccount: The remote account identifier for the connection. Required when creating
+                a connection through AWS. Replaces RemoteOwnerAccount. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            RemoteOwnerAccount: Deprecated. Use RemoteAccount instead. The account ID of the remote
+                owner. Required when creating a connection through AWS. Write-only: sent to AWS,
+                never read back.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by monitor.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LocalHealthEventsConfig",
@@ -27,43 +27,81 @@ class LocalHealthEventsConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HealthScoreThreshold: float | None = None
-    MinTrafficImpact: float | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
+    HealthScoreThreshold: Annotated[
+        float | None, Field(description="Range: 0.0 to 100.0 (inclusive).")
+    ] = None
+    MinTrafficImpact: Annotated[
+        float | None, Field(description="Range: 0.0 to 100.0 (inclusive).")
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class MonitorHealthEventsConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityLocalHealthEventsConfig: LocalHealthEventsConfig | None = None
-    AvailabilityScoreThreshold: float | None = None
-    PerformanceLocalHealthEventsConfig: LocalHealthEventsConfig | None = None
-    PerformanceScoreThreshold: float | None = None
+    AvailabilityLocalHealthEventsConfig: Annotated[
+        LocalHealthEventsConfig | None, Field(description="Type: LocalHealthEventsConfigDict.")
+    ] = None
+    AvailabilityScoreThreshold: Annotated[
+        float | None, Field(description="Range: 0.0 to 100.0 (inclusive).")
+    ] = None
+    PerformanceLocalHealthEventsConfig: Annotated[
+        LocalHealthEventsConfig | None, Field(description="Type: LocalHealthEventsConfigDict.")
+    ] = None
+    PerformanceScoreThreshold: Annotated[
+        float | None, Field(description="Range: 0.0 to 100.0 (inclusive).")
+    ] = None
 
 
 class MonitorS3Config(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str | None = None
-    BucketPrefix: str | None = None
-    LogDeliveryStatus: Literal["ENABLED", "DISABLED"] | None = None
+    BucketName: Annotated[str | None, Field(description="Length: at least 3 characters.")] = None
+    BucketPrefix: Annotated[str | None, Field(description="Type: str.")] = None
+    LogDeliveryStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    The metadata that you apply to the cluster to help you categorize and organize them. Each tag consists of a key and an optional value, both of which you define.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MonitorAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    ModifiedAt: str | None = None
-    MonitorArn: str | None = None
-    ProcessingStatus: (
+    """
+    The read-only attributes of a AWS::InternetMonitor::Monitor, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None,
+        Field(
+            description="The date value in ISO 8601 format. The timezone is always UTC. (YYYY-MM-DDThh:mm:ssZ)"
+        ),
+    ] = None
+    ModifiedAt: Annotated[
+        str | None,
+        Field(
+            description="The date value in ISO 8601 format. The timezone is always UTC. (YYYY-MM-DDThh:mm:ssZ)"
+        ),
+    ] = None
+    MonitorArn: Annotated[
+        str | None, Field(description="Pattern: ^arn:.* Length: 20 to 512 characters.")
+    ] = None
+    ProcessingStatus: Annotated[
         Literal[
             "OK",
             "INACTIVE",
@@ -72,28 +110,74 @@ class MonitorAttributes(DeferredModel):
             "FAULT_SERVICE",
             "FAULT_ACCESS_CLOUDWATCH",
         ]
-        | None
-    ) = None
-    ProcessingStatusInfo: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'OK', 'INACTIVE', 'COLLECTING_DATA', 'INSUFFICIENT_DATA', 'FAULT_SERVICE', 'FAULT_ACCESS_CLOUDWATCH'."
+        ),
+    ] = None
+    ProcessingStatusInfo: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MonitorInternetMeasurementsLogDelivery(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Config: MonitorS3Config | None = None
+    S3Config: Annotated[MonitorS3Config | None, Field(description="Type: MonitorS3ConfigDict.")] = (
+        None
+    )
 
 
 class MonitorProps(DeferredModel):
-    HealthEventsConfig: MonitorHealthEventsConfig | None = None
-    IncludeLinkedAccounts: bool | None = None
-    InternetMeasurementsLogDelivery: MonitorInternetMeasurementsLogDelivery | None = None
-    LinkedAccountId: str | None = None
-    MaxCityNetworksToMonitor: int | None = None
-    MonitorName: str
-    Resources: list[str] | None = None
-    ResourcesToAdd: list[str] | None = None
-    ResourcesToRemove: list[str] | None = None
-    Status: Literal["PENDING", "ACTIVE", "INACTIVE", "ERROR"] | None = None
-    Tags: list[Tag] | None = None
-    TrafficPercentageToMonitor: int | None = None
+    """
+    The properties a program declares for a AWS::InternetMonitor::Monitor.
+    """
+
+    HealthEventsConfig: Annotated[
+        MonitorHealthEventsConfig | None, Field(description="Type: MonitorHealthEventsConfigDict.")
+    ] = None
+    IncludeLinkedAccounts: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    InternetMeasurementsLogDelivery: Annotated[
+        MonitorInternetMeasurementsLogDelivery | None,
+        Field(description="Type: MonitorInternetMeasurementsLogDeliveryDict."),
+    ] = None
+    LinkedAccountId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(\\d{12})$ Length: exactly 12 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    MaxCityNetworksToMonitor: Annotated[
+        int | None, Field(description="Range: 1 to 500000 (inclusive).")
+    ] = None
+    MonitorName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_.-]+$ Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Resources: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: ^arn:.* Length: 20 to 2048 characters."),
+    ] = None
+    ResourcesToAdd: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Length: 20 to 2048 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ResourcesToRemove: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Length: 20 to 2048 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["PENDING", "ACTIVE", "INACTIVE", "ERROR"] | None,
+        Field(description="Allowed values: 'PENDING', 'ACTIVE', 'INACTIVE', 'ERROR'."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    TrafficPercentageToMonitor: Annotated[
+        int | None, Field(description="Range: 1 to 100 (inclusive).")
+    ] = None

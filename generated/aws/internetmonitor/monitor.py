@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,59 +71,64 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LocalHealthEventsConfigDict = TypedDict(
-    "LocalHealthEventsConfigDict",
-    {
-        "HealthScoreThreshold": "float",
-        "MinTrafficImpact": "float",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
 
-MonitorHealthEventsConfigDict = TypedDict(
-    "MonitorHealthEventsConfigDict",
-    {
-        "AvailabilityLocalHealthEventsConfig": "LocalHealthEventsConfigDict",
-        "AvailabilityScoreThreshold": "float",
-        "PerformanceLocalHealthEventsConfig": "LocalHealthEventsConfigDict",
-        "PerformanceScoreThreshold": "float",
-    },
-    total=False,
-)
+class LocalHealthEventsConfigDict(TypedDict, total=False):
+    """LocalHealthEventsConfig as a plain dict."""
 
-MonitorInternetMeasurementsLogDeliveryDict = TypedDict(
-    "MonitorInternetMeasurementsLogDeliveryDict",
-    {
-        "S3Config": "MonitorS3ConfigDict",
-    },
-    total=False,
-)
+    HealthScoreThreshold: float
+    """Range: 0.0 to 100.0 (inclusive)."""
+    MinTrafficImpact: float
+    """Range: 0.0 to 100.0 (inclusive)."""
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
 
-MonitorS3ConfigDict = TypedDict(
-    "MonitorS3ConfigDict",
-    {
-        "BucketName": "str",
-        "BucketPrefix": "str",
-        "LogDeliveryStatus": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class MonitorHealthEventsConfigDict(TypedDict, total=False):
+    """MonitorHealthEventsConfig as a plain dict."""
 
+    AvailabilityLocalHealthEventsConfig: LocalHealthEventsConfigDict
+    """Type: LocalHealthEventsConfigDict."""
+    AvailabilityScoreThreshold: float
+    """Range: 0.0 to 100.0 (inclusive)."""
+    PerformanceLocalHealthEventsConfig: LocalHealthEventsConfigDict
+    """Type: LocalHealthEventsConfigDict."""
+    PerformanceScoreThreshold: float
+    """Range: 0.0 to 100.0 (inclusive)."""
+
+
+class MonitorInternetMeasurementsLogDeliveryDict(TypedDict, total=False):
+    """MonitorInternetMeasurementsLogDelivery as a plain dict."""
+
+    S3Config: MonitorS3ConfigDict
+    """Type: MonitorS3ConfigDict."""
+
+
+class MonitorS3ConfigDict(TypedDict, total=False):
+    """MonitorS3Config as a plain dict."""
+
+    BucketName: str
+    """Length: at least 3 characters."""
+    BucketPrefix: str
+    """Type: str."""
+    LogDeliveryStatus: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: The metadata that you apply to the cluster to help you categorize and
+    organize them. Each tag consists of a key and an optional value, both of which you define."""
+
+    Key: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::InternetMonitor::Monitor",
     schema_file="aws-internetmonitor-monitor.json",
     primary_identifier=("/MonitorName",),
-    additional_identifiers=(),
     read_only=(
         "/CreatedAt",
         "/ModifiedAt",
@@ -134,17 +143,9 @@ METADATA = _TypeMetadata(
         "/LinkedAccountId",
         "/IncludeLinkedAccounts",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Resources", "/ResourcesToAdd", "/ResourcesToRemove", "/Tags"),
     required=("MonitorName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -154,120 +155,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "HealthEventsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityLocalHealthEventsConfig": {
-                    "$ref": "#/definitions/LocalHealthEventsConfig"
-                },
-                "AvailabilityScoreThreshold": {"maximum": 100.0, "minimum": 0.0, "type": "number"},
-                "PerformanceLocalHealthEventsConfig": {
-                    "$ref": "#/definitions/LocalHealthEventsConfig"
-                },
-                "PerformanceScoreThreshold": {"maximum": 100.0, "minimum": 0.0, "type": "number"},
-            },
-            "type": "object",
-        },
-        "InternetMeasurementsLogDelivery": {
-            "additionalProperties": False,
-            "properties": {"S3Config": {"$ref": "#/definitions/S3Config"}},
-            "type": "object",
-        },
-        "LocalHealthEventsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "HealthScoreThreshold": {"maximum": 100.0, "minimum": 0.0, "type": "number"},
-                "MinTrafficImpact": {"maximum": 100.0, "minimum": 0.0, "type": "number"},
-                "Status": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "MonitorConfigState": {
-            "enum": ["PENDING", "ACTIVE", "INACTIVE", "ERROR"],
-            "type": "string",
-        },
-        "MonitorProcessingStatusCode": {
-            "enum": [
-                "OK",
-                "INACTIVE",
-                "COLLECTING_DATA",
-                "INSUFFICIENT_DATA",
-                "FAULT_SERVICE",
-                "FAULT_ACCESS_CLOUDWATCH",
-            ],
-            "type": "string",
-        },
-        "S3Config": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"minLength": 3, "type": "string"},
-                "BucketPrefix": {"type": "string"},
-                "LogDeliveryStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "iso8601UTC": {
-            "pattern": "^([0-2]\\d{3})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d|2[0-4]):([0-5]\\d):([0-6]\\d)((\\.\\d{3})?)Z$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"$ref": "#/definitions/iso8601UTC"},
-        "HealthEventsConfig": {"$ref": "#/definitions/HealthEventsConfig"},
-        "IncludeLinkedAccounts": {"type": "boolean"},
-        "InternetMeasurementsLogDelivery": {
-            "$ref": "#/definitions/InternetMeasurementsLogDelivery"
-        },
-        "LinkedAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^(\\d{12})$",
-            "type": "string",
-        },
-        "MaxCityNetworksToMonitor": {"maximum": 500000, "minimum": 1, "type": "integer"},
-        "ModifiedAt": {"$ref": "#/definitions/iso8601UTC"},
-        "MonitorArn": {"maxLength": 512, "minLength": 20, "pattern": "^arn:.*", "type": "string"},
-        "MonitorName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_.-]+$",
-            "type": "string",
-        },
-        "ProcessingStatus": {"$ref": "#/definitions/MonitorProcessingStatusCode"},
-        "ProcessingStatusInfo": {"type": "string"},
-        "Resources": {
-            "items": {"maxLength": 2048, "minLength": 20, "pattern": "^arn:.*", "type": "string"},
-            "type": "array",
-        },
-        "ResourcesToAdd": {
-            "items": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            "type": "array",
-        },
-        "ResourcesToRemove": {
-            "items": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            "type": "array",
-        },
-        "Status": {"$ref": "#/definitions/MonitorConfigState"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "TrafficPercentageToMonitor": {"maximum": 100, "minimum": 1, "type": "integer"},
-    },
-    "required": ["MonitorName"],
-}
-
 
 class Monitor(_Resource):
-    """AWS::InternetMonitor::Monitor: Represents a monitor, which defines the monitoring boundaries for measurements that Internet Monitor publishes information about for an application
+    """AWS::InternetMonitor::Monitor: Represents a monitor, which defines the monitoring boundaries
+    for measurements that Internet Monitor publishes information about for an application
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MonitorName.
+    Replaced when any of these change (create-only): MonitorName.
+    Write-only (sent to AWS, never read back): ResourcesToAdd, ResourcesToRemove, LinkedAccountId,
+    IncludeLinkedAccounts.
+    Read-only attributes (known once deployed): CreatedAt, ModifiedAt, MonitorArn, ProcessingStatus,
+    ProcessingStatusInfo.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-internetmonitor-monitor.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -275,12 +176,16 @@ class Monitor(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MonitorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "monitor.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The date value in ISO 8601 format. The timezone is always UTC. (YYYY-MM-DDThh:mm:ssZ)"""
     ModifiedAt: str
+    """The date value in ISO 8601 format. The timezone is always UTC. (YYYY-MM-DDThh:mm:ssZ)"""
     MonitorArn: str
+    """Pattern: ^arn:.* Length: 20 to 512 characters."""
     ProcessingStatus: Literal[
         "OK",
         "INACTIVE",
@@ -289,8 +194,11 @@ class Monitor(_Resource):
         "FAULT_SERVICE",
         "FAULT_ACCESS_CLOUDWATCH",
     ]
+    """Allowed values: 'OK', 'INACTIVE', 'COLLECTING_DATA', 'INSUFFICIENT_DATA', 'FAULT_SERVICE',
+    'FAULT_ACCESS_CLOUDWATCH'."""
     ProcessingStatusInfo: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     HealthEventsConfig: MonitorHealthEventsConfigDict
     IncludeLinkedAccounts: bool
     InternetMeasurementsLogDelivery: MonitorInternetMeasurementsLogDeliveryDict
@@ -304,35 +212,52 @@ class Monitor(_Resource):
     Tags: list[TagDict]
     TrafficPercentageToMonitor: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MonitorName: str,
+        HealthEventsConfig: MonitorHealthEventsConfig | MonitorHealthEventsConfigDict | None = None,
+        IncludeLinkedAccounts: bool | None = None,
+        InternetMeasurementsLogDelivery: MonitorInternetMeasurementsLogDelivery
+        | MonitorInternetMeasurementsLogDeliveryDict
+        | None = None,
+        LinkedAccountId: str | None = None,
+        MaxCityNetworksToMonitor: int | None = None,
+        Resources: list[str] | None = None,
+        ResourcesToAdd: list[str] | None = None,
+        ResourcesToRemove: list[str] | None = None,
+        Status: Literal["PENDING", "ACTIVE", "INACTIVE", "ERROR"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TrafficPercentageToMonitor: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::InternetMonitor::Monitor; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MonitorName: str,
-            HealthEventsConfig: MonitorHealthEventsConfig
-            | MonitorHealthEventsConfigDict
-            | None = None,
-            IncludeLinkedAccounts: bool | None = None,
-            InternetMeasurementsLogDelivery: MonitorInternetMeasurementsLogDelivery
-            | MonitorInternetMeasurementsLogDeliveryDict
-            | None = None,
-            LinkedAccountId: str | None = None,
-            MaxCityNetworksToMonitor: int | None = None,
-            Resources: list[str] | None = None,
-            ResourcesToAdd: list[str] | None = None,
-            ResourcesToRemove: list[str] | None = None,
-            Status: Literal["PENDING", "ACTIVE", "INACTIVE", "ERROR"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TrafficPercentageToMonitor: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::InternetMonitor::Monitor; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MonitorName: Pattern: ^[a-zA-Z0-9_.-]+$ Length: 1 to 255 characters. Create-only:
+                changing it replaces the resource. Required.
+            HealthEventsConfig: Type: MonitorHealthEventsConfigDict.
+            IncludeLinkedAccounts: Type: bool. Write-only: sent to AWS, never read back.
+            InternetMeasurementsLogDelivery: Type: MonitorInternetMeasurementsLogDeliveryDict.
+            LinkedAccountId: Pattern: ^(\\d{12})$ Length: exactly 12 characters. Write-only: sent to
+                AWS, never read back.
+            MaxCityNetworksToMonitor: Range: 1 to 500000 (inclusive).
+            Resources: Each item: Pattern: ^arn:.* Length: 20 to 2048 characters.
+            ResourcesToAdd: Each item: Length: 20 to 2048 characters. Write-only: sent to AWS, never
+                read back.
+            ResourcesToRemove: Each item: Length: 20 to 2048 characters. Write-only: sent to AWS,
+                never read back.
+            Status: Allowed values: 'PENDING', 'ACTIVE', 'INACTIVE', 'ERROR'.
+            Tags: Type: list[TagDict].
+            TrafficPercentageToMonitor: Range: 1 to 100 (inclusive).
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

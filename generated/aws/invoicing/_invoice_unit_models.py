@@ -7,9 +7,10 @@ Imported on first use by invoice_unit.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "InvoiceUnitAttributes",
@@ -23,26 +24,58 @@ class InvoiceUnitRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LinkedAccounts: list[str]
+    LinkedAccounts: Annotated[
+        list[str],
+        Field(
+            description="Items: 0 to 1000 items. Each item: Pattern: ^\\d{12}$ Length: exactly 12 characters."
+        ),
+    ]
 
 
 class ResourceTag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 200 characters.")]
 
 
 class InvoiceUnitAttributes(DeferredModel):
-    InvoiceUnitArn: str | None = None
-    LastModified: float | None = None
+    """
+    The read-only attributes of a AWS::Invoicing::InvoiceUnit, set by AWS.
+    """
+
+    InvoiceUnitArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$ Length: 1 to 256 characters."
+        ),
+    ] = None
+    LastModified: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class InvoiceUnitProps(DeferredModel):
-    Description: str | None = None
-    InvoiceReceiver: str
-    Name: str
-    ResourceTags: list[ResourceTag] | None = None
-    Rule: InvoiceUnitRule
-    TaxInheritanceDisabled: bool | None = None
+    """
+    The properties a program declares for a AWS::Invoicing::InvoiceUnit.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[\\S\\s]*$ Length: 0 to 500 characters.")
+    ] = None
+    InvoiceReceiver: Annotated[
+        str,
+        Field(
+            description="Pattern: ^\\d{12}$ Length: exactly 12 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?! )[\\p{L}\\p{N}\\p{Z}-_]*(?<! )$ Length: 1 to 50 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourceTags: Annotated[
+        list[ResourceTag] | None, Field(description="Items: 0 to 200 items.")
+    ] = None
+    Rule: Annotated[InvoiceUnitRule, Field(description="Type: InvoiceUnitRuleDict.")]
+    TaxInheritanceDisabled: Annotated[bool | None, Field(description="Type: bool.")] = None

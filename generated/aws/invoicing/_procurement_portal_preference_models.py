@@ -7,10 +7,10 @@ Imported on first use by procurement_portal_preference.py, which re-exports ever
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Contact",
@@ -25,37 +25,78 @@ __all__ = [
 
 
 class Contact(DeferredModel):
+    """
+    Contact information for a person or role associated with the procurement portal preference.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Email: str | None = None
-    Name: str | None = None
+    Email: Annotated[
+        str | None, Field(description="The email address of the contact person or role.")
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the contact person or role.")] = None
 
 
 class ProcurementPortalPreferenceSelector(DeferredModel):
+    """
+    Specifies criteria for selecting which invoices should be processed.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InvoiceUnitArns: list[str] | None = None
+    InvoiceUnitArns: Annotated[
+        list[str] | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of invoice unit identifiers to which this preference applies."
+        ),
+    ] = None
 
 
 class ProcurementPortalPreferenceTestEnvPreference(DeferredModel):
+    """
+    Configuration settings for the test environment of the procurement portal.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BuyerDomain: Literal["NetworkID"] | None = None
-    BuyerIdentifier: str | None = None
-    ProcurementPortalInstanceEndpoint: str | None = None
-    ProcurementPortalSharedSecret: str | None = None
-    SupplierDomain: Literal["NetworkID"] | None = None
-    SupplierIdentifier: str | None = None
+    BuyerDomain: Annotated[
+        Literal["NetworkID"] | None,
+        Field(description="The domain identifier for the buyer in the test environment."),
+    ] = None
+    BuyerIdentifier: Annotated[
+        str | None,
+        Field(description="The unique identifier for the buyer in the test environment."),
+    ] = None
+    ProcurementPortalInstanceEndpoint: Annotated[
+        str | None,
+        Field(description="The endpoint URL for e-invoice delivery in the test environment."),
+    ] = None
+    ProcurementPortalSharedSecret: Annotated[
+        str | None,
+        Field(description="The shared secret for secure communication in the test environment."),
+    ] = None
+    SupplierDomain: Annotated[
+        Literal["NetworkID"] | None,
+        Field(description="The domain identifier for the supplier in the test environment."),
+    ] = None
+    SupplierIdentifier: Annotated[
+        str | None,
+        Field(description="The unique identifier for the supplier in the test environment."),
+    ] = None
 
 
 class PurchaseOrderDataSource(DeferredModel):
+    """
+    Specifies the source configuration for retrieving purchase order data.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EinvoiceDeliveryDocumentType: (
+    EinvoiceDeliveryDocumentType: Annotated[
         Literal[
             "AWS_CLOUD_INVOICE",
             "AWS_CLOUD_CREDIT_MEMO",
@@ -63,25 +104,41 @@ class PurchaseOrderDataSource(DeferredModel):
             "AWS_MARKETPLACE_CREDIT_MEMO",
             "AWS_REQUEST_FOR_PAYMENT",
         ]
-        | None
-    ) = None
-    PurchaseOrderDataSourceType: (
-        Literal["ASSOCIATED_PURCHASE_ORDER_REQUIRED", "PURCHASE_ORDER_NOT_REQUIRED"] | None
-    ) = None
+        | None,
+        Field(description="The type of e-invoice document that requires purchase order data."),
+    ] = None
+    PurchaseOrderDataSourceType: Annotated[
+        Literal["ASSOCIATED_PURCHASE_ORDER_REQUIRED", "PURCHASE_ORDER_NOT_REQUIRED"] | None,
+        Field(description="The type of source for purchase order data."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A tag key-value pair.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class ProcurementPortalPreferenceAttributes(DeferredModel):
-    AwsAccountId: str | None = None
-    CreateDate: str | None = None
-    EinvoiceDeliveryPreferenceStatus: (
+    """
+    The read-only attributes of a AWS::Invoicing::ProcurementPortalPreference, set by AWS.
+    """
+
+    AwsAccountId: Annotated[
+        str | None,
+        Field(description="The AWS account ID associated with this procurement portal preference."),
+    ] = None
+    CreateDate: Annotated[
+        str | None,
+        Field(description="The date and time when the procurement portal preference was created."),
+    ] = None
+    EinvoiceDeliveryPreferenceStatus: Annotated[
         Literal[
             "PENDING_VERIFICATION",
             "TEST_INITIALIZED",
@@ -90,12 +147,26 @@ class ProcurementPortalPreferenceAttributes(DeferredModel):
             "ACTIVE",
             "SUSPENDED",
         ]
-        | None
-    ) = None
-    LastUpdateDate: str | None = None
-    ProcurementPortalPreferenceArn: str | None = None
-    PurchaseOrderRetrievalEndpoint: str | None = None
-    PurchaseOrderRetrievalPreferenceStatus: (
+        | None,
+        Field(description="The current status of the e-invoice delivery preference."),
+    ] = None
+    LastUpdateDate: Annotated[
+        str | None,
+        Field(
+            description="The date and time when the procurement portal preference was last updated."
+        ),
+    ] = None
+    ProcurementPortalPreferenceArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the procurement portal preference."),
+    ] = None
+    PurchaseOrderRetrievalEndpoint: Annotated[
+        str | None,
+        Field(
+            description="The endpoint URL used for retrieving purchase orders from the procurement portal."
+        ),
+    ] = None
+    PurchaseOrderRetrievalPreferenceStatus: Annotated[
         Literal[
             "PENDING_VERIFICATION",
             "TEST_INITIALIZED",
@@ -104,19 +175,38 @@ class ProcurementPortalPreferenceAttributes(DeferredModel):
             "ACTIVE",
             "SUSPENDED",
         ]
-        | None
-    ) = None
-    Version: int | None = None
+        | None,
+        Field(description="The current status of the purchase order retrieval preference."),
+    ] = None
+    Version: Annotated[
+        int | None,
+        Field(description="The version number of the procurement portal preference configuration."),
+    ] = None
 
 
 class ProcurementPortalPreferenceEinvoiceDeliveryPreference(DeferredModel):
+    """
+    Specifies the preferences for e-invoice delivery.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionTestingMethod: Literal["PROD_ENV_DOLLAR_TEST", "TEST_ENV_REPLAY_TEST"] | None = None
-    EinvoiceDeliveryActivationDate: str | None = None
-    EinvoiceDeliveryAttachmentTypes: list[Literal["INVOICE_PDF", "RFP_PDF"]] | None = None
-    EinvoiceDeliveryDocumentTypes: (
+    ConnectionTestingMethod: Annotated[
+        Literal["PROD_ENV_DOLLAR_TEST", "TEST_ENV_REPLAY_TEST"] | None,
+        Field(
+            description="The method to use for testing the connection to the procurement portal."
+        ),
+    ] = None
+    EinvoiceDeliveryActivationDate: Annotated[
+        str | None,
+        Field(description="The ISO 8601 date-time when e-invoice delivery should be activated."),
+    ] = None
+    EinvoiceDeliveryAttachmentTypes: Annotated[
+        list[Literal["INVOICE_PDF", "RFP_PDF"]] | None,
+        Field(description="The types of attachments to include with the e-invoice delivery."),
+    ] = None
+    EinvoiceDeliveryDocumentTypes: Annotated[
         list[
             Literal[
                 "AWS_CLOUD_INVOICE",
@@ -126,24 +216,99 @@ class ProcurementPortalPreferenceEinvoiceDeliveryPreference(DeferredModel):
                 "AWS_REQUEST_FOR_PAYMENT",
             ]
         ]
-        | None
-    ) = None
-    Protocol: Literal["CXML"] | None = None
-    PurchaseOrderDataSources: list[PurchaseOrderDataSource] | None = None
+        | None,
+        Field(description="The types of e-invoice documents to be delivered."),
+    ] = None
+    Protocol: Annotated[
+        Literal["CXML"] | None,
+        Field(description="The communication protocol to use for e-invoice delivery."),
+    ] = None
+    PurchaseOrderDataSources: Annotated[
+        list[PurchaseOrderDataSource] | None,
+        Field(description="The sources of purchase order data."),
+    ] = None
 
 
 class ProcurementPortalPreferenceProps(DeferredModel):
-    BuyerDomain: Literal["NetworkID"]
-    BuyerIdentifier: str
-    Contacts: list[Contact]
-    EinvoiceDeliveryEnabled: bool
-    EinvoiceDeliveryPreference: ProcurementPortalPreferenceEinvoiceDeliveryPreference | None = None
-    ProcurementPortalInstanceEndpoint: str | None = None
-    ProcurementPortalName: Literal["SAP_BUSINESS_NETWORK", "COUPA"]
-    ProcurementPortalSharedSecret: str | None = None
-    PurchaseOrderRetrievalEnabled: bool
-    Selector: ProcurementPortalPreferenceSelector | None = None
-    SupplierDomain: Literal["NetworkID"]
-    SupplierIdentifier: str
-    Tags: list[Tag] | None = None
-    TestEnvPreference: ProcurementPortalPreferenceTestEnvPreference | None = None
+    """
+    The properties a program declares for a AWS::Invoicing::ProcurementPortalPreference.
+    """
+
+    BuyerDomain: Annotated[
+        Literal["NetworkID"],
+        Field(
+            description="The domain identifier for the buyer in the procurement portal. Create-only: changing it replaces the resource."
+        ),
+    ]
+    BuyerIdentifier: Annotated[
+        str,
+        Field(
+            description="The unique identifier for the buyer in the procurement portal. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Contacts: Annotated[
+        list[Contact],
+        Field(
+            description="List of contact information for portal administrators and technical contacts."
+        ),
+    ]
+    EinvoiceDeliveryEnabled: Annotated[
+        bool,
+        Field(
+            description="Indicates whether e-invoice delivery is enabled for this procurement portal preference."
+        ),
+    ]
+    EinvoiceDeliveryPreference: Annotated[
+        ProcurementPortalPreferenceEinvoiceDeliveryPreference | None,
+        Field(description="Specifies the preferences for e-invoice delivery."),
+    ] = None
+    ProcurementPortalInstanceEndpoint: Annotated[
+        str | None,
+        Field(
+            description="The endpoint URL where e-invoices are delivered to the procurement portal."
+        ),
+    ] = None
+    ProcurementPortalName: Annotated[
+        Literal["SAP_BUSINESS_NETWORK", "COUPA"],
+        Field(
+            description="The name of the procurement portal. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProcurementPortalSharedSecret: Annotated[
+        str | None,
+        Field(
+            description="The shared secret or authentication credential used for secure communication with the procurement portal. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PurchaseOrderRetrievalEnabled: Annotated[
+        bool,
+        Field(
+            description="Indicates whether purchase order retrieval is enabled for this procurement portal preference."
+        ),
+    ]
+    Selector: Annotated[
+        ProcurementPortalPreferenceSelector | None,
+        Field(description="Specifies criteria for selecting which invoices should be processed."),
+    ] = None
+    SupplierDomain: Annotated[
+        Literal["NetworkID"],
+        Field(
+            description="The domain identifier for the supplier in the procurement portal. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SupplierIdentifier: Annotated[
+        str,
+        Field(
+            description="The unique identifier for the supplier in the procurement portal. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags associated with this procurement portal preference."),
+    ] = None
+    TestEnvPreference: Annotated[
+        ProcurementPortalPreferenceTestEnvPreference | None,
+        Field(
+            description="Configuration settings for the test environment of the procurement portal."
+        ),
+    ] = None

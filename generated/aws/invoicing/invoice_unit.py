@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,42 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-InvoiceUnitRuleDict = TypedDict(
-    "InvoiceUnitRuleDict",
-    {
-        "LinkedAccounts": "Required[list[str]]",
-    },
-    total=False,
-)
 
-ResourceTagDict = TypedDict(
-    "ResourceTagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class InvoiceUnitRuleDict(TypedDict, total=False):
+    """InvoiceUnitRule as a plain dict."""
 
+    LinkedAccounts: Required[list[str]]
+    """Items: 0 to 1000 items. Each item: Pattern: ^\\d{12}$ Length: exactly 12 characters."""
+
+
+class ResourceTagDict(TypedDict, total=False):
+    """ResourceTag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 256 characters."""
+    Value: Required[str]
+    """Length: 0 to 200 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Invoicing::InvoiceUnit",
     schema_file="aws-invoicing-invoiceunit.json",
     primary_identifier=("/InvoiceUnitArn",),
-    additional_identifiers=(),
     read_only=("/InvoiceUnitArn", "/LastModified"),
     create_only=("/InvoiceReceiver", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("InvoiceReceiver", "Name", "Rule"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/ResourceTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -100,88 +96,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Description": {
-            "maxLength": 500,
-            "minLength": 0,
-            "pattern": "^[\\S\\s]*$",
-            "type": "string",
-        },
-        "InvoiceReceiver": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^\\d{12}$",
-            "type": "string",
-        },
-        "InvoiceUnitArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$",
-            "type": "string",
-        },
-        "LastModified": {"type": "number"},
-        "Name": {
-            "maxLength": 50,
-            "minLength": 1,
-            "pattern": "^(?! )[\\p{L}\\p{N}\\p{Z}-_]*(?<! )$",
-            "type": "string",
-        },
-        "ResourceTag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 200, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "ResourceTags": {
-            "items": {"$ref": "#/definitions/ResourceTag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Rule": {
-            "additionalProperties": False,
-            "properties": {
-                "LinkedAccounts": {
-                    "items": {
-                        "maxLength": 12,
-                        "minLength": 12,
-                        "pattern": "^\\d{12}$",
-                        "type": "string",
-                    },
-                    "maxItems": 1000,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "required": ["LinkedAccounts"],
-            "type": "object",
-        },
-        "TaxInheritanceDisabled": {"type": "boolean"},
-    },
-    "properties": {
-        "Description": {"$ref": "#/definitions/Description"},
-        "InvoiceReceiver": {"$ref": "#/definitions/InvoiceReceiver"},
-        "InvoiceUnitArn": {"$ref": "#/definitions/InvoiceUnitArn"},
-        "LastModified": {"$ref": "#/definitions/LastModified"},
-        "Name": {"$ref": "#/definitions/Name"},
-        "ResourceTags": {"$ref": "#/definitions/ResourceTags"},
-        "Rule": {"$ref": "#/definitions/Rule"},
-        "TaxInheritanceDisabled": {"$ref": "#/definitions/TaxInheritanceDisabled"},
-    },
-    "required": ["InvoiceReceiver", "Name", "Rule"],
-}
-
 
 class InvoiceUnit(_Resource):
-    """AWS::Invoicing::InvoiceUnit: An invoice unit is a set of mutually exclusive accounts that correspond to your business entity. Invoice units allow you to separate AWS account costs...
+    """AWS::Invoicing::InvoiceUnit: An invoice unit is a set of mutually exclusive accounts that
+    correspond to your business entity. Invoice units allow you to separate AWS account costs and
+    configures your invoice for each business entity.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InvoiceUnitArn.
+    Replaced when any of these change (create-only): InvoiceReceiver, Name.
+    Read-only attributes (known once deployed): InvoiceUnitArn, LastModified.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-invoicing-invoiceunit.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -189,12 +115,16 @@ class InvoiceUnit(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InvoiceUnitAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "invoice_unit.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     InvoiceUnitArn: str
+    """Pattern: ^arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$ Length: 1 to 256
+    characters."""
     LastModified: float
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: float."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     InvoiceReceiver: str
     Name: str
@@ -202,25 +132,36 @@ class InvoiceUnit(_Resource):
     Rule: InvoiceUnitRuleDict
     TaxInheritanceDisabled: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InvoiceReceiver: str,
+        Name: str,
+        Rule: InvoiceUnitRule | InvoiceUnitRuleDict,
+        Description: str | None = None,
+        ResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
+        TaxInheritanceDisabled: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Invoicing::InvoiceUnit; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InvoiceReceiver: str,
-            Name: str,
-            Rule: InvoiceUnitRule | InvoiceUnitRuleDict,
-            Description: str | None = None,
-            ResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
-            TaxInheritanceDisabled: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Invoicing::InvoiceUnit; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InvoiceReceiver: Pattern: ^\\d{12}$ Length: exactly 12 characters. Create-only: changing
+                it replaces the resource. Required.
+            Name: Pattern: ^(?! )[\\p{L}\\p{N}\\p{Z}-_]*(?<! )$ Length: 1 to 50 characters.
+                Create-only: changing it replaces the resource. Required.
+            Rule: Type: InvoiceUnitRuleDict. Required.
+            Description: Pattern: ^[\\S\\s]*$ Length: 0 to 500 characters.
+            ResourceTags: Items: 0 to 200 items.
+            TaxInheritanceDisabled: Type: bool.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

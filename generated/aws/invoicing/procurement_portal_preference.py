@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,72 +75,101 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ContactDict = TypedDict(
-    "ContactDict",
-    {
-        "Email": "str",
-        "Name": "str",
-    },
-    total=False,
-)
 
-ProcurementPortalPreferenceEinvoiceDeliveryPreferenceDict = TypedDict(
-    "ProcurementPortalPreferenceEinvoiceDeliveryPreferenceDict",
-    {
-        "ConnectionTestingMethod": "Literal['PROD_ENV_DOLLAR_TEST', 'TEST_ENV_REPLAY_TEST']",
-        "EinvoiceDeliveryActivationDate": "str",
-        "EinvoiceDeliveryAttachmentTypes": "list[Literal['INVOICE_PDF', 'RFP_PDF']]",
-        "EinvoiceDeliveryDocumentTypes": "list[Literal['AWS_CLOUD_INVOICE', 'AWS_CLOUD_CREDIT_MEMO', 'AWS_MARKETPLACE_INVOICE', 'AWS_MARKETPLACE_CREDIT_MEMO', 'AWS_REQUEST_FOR_PAYMENT']]",
-        "Protocol": "Literal['CXML']",
-        "PurchaseOrderDataSources": "list[PurchaseOrderDataSourceDict]",
-    },
-    total=False,
-)
+class ContactDict(TypedDict, total=False):
+    """Contact as a plain dict: Contact information for a person or role associated with the
+    procurement portal preference."""
 
-ProcurementPortalPreferenceSelectorDict = TypedDict(
-    "ProcurementPortalPreferenceSelectorDict",
-    {
-        "InvoiceUnitArns": "list[str]",
-    },
-    total=False,
-)
+    Email: str
+    """The email address of the contact person or role."""
+    Name: str
+    """The name of the contact person or role."""
 
-ProcurementPortalPreferenceTestEnvPreferenceDict = TypedDict(
-    "ProcurementPortalPreferenceTestEnvPreferenceDict",
-    {
-        "BuyerDomain": "Literal['NetworkID']",
-        "BuyerIdentifier": "str",
-        "ProcurementPortalInstanceEndpoint": "str",
-        "ProcurementPortalSharedSecret": "str",
-        "SupplierDomain": "Literal['NetworkID']",
-        "SupplierIdentifier": "str",
-    },
-    total=False,
-)
 
-PurchaseOrderDataSourceDict = TypedDict(
-    "PurchaseOrderDataSourceDict",
-    {
-        "EinvoiceDeliveryDocumentType": "Literal['AWS_CLOUD_INVOICE', 'AWS_CLOUD_CREDIT_MEMO', 'AWS_MARKETPLACE_INVOICE', 'AWS_MARKETPLACE_CREDIT_MEMO', 'AWS_REQUEST_FOR_PAYMENT']",
-        "PurchaseOrderDataSourceType": "Literal['ASSOCIATED_PURCHASE_ORDER_REQUIRED', 'PURCHASE_ORDER_NOT_REQUIRED']",
-    },
-    total=False,
-)
+class ProcurementPortalPreferenceEinvoiceDeliveryPreferenceDict(TypedDict, total=False):
+    """ProcurementPortalPreferenceEinvoiceDeliveryPreference as a plain dict: Specifies the
+    preferences for e-invoice delivery."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ConnectionTestingMethod: Literal["PROD_ENV_DOLLAR_TEST", "TEST_ENV_REPLAY_TEST"]
+    """The method to use for testing the connection to the procurement portal."""
+    EinvoiceDeliveryActivationDate: str
+    """The ISO 8601 date-time when e-invoice delivery should be activated."""
+    EinvoiceDeliveryAttachmentTypes: list[Literal["INVOICE_PDF", "RFP_PDF"]]
+    """The types of attachments to include with the e-invoice delivery."""
+    EinvoiceDeliveryDocumentTypes: list[
+        Literal[
+            "AWS_CLOUD_INVOICE",
+            "AWS_CLOUD_CREDIT_MEMO",
+            "AWS_MARKETPLACE_INVOICE",
+            "AWS_MARKETPLACE_CREDIT_MEMO",
+            "AWS_REQUEST_FOR_PAYMENT",
+        ]
+    ]
+    """The types of e-invoice documents to be delivered."""
+    Protocol: Literal["CXML"]
+    """The communication protocol to use for e-invoice delivery."""
+    PurchaseOrderDataSources: list[PurchaseOrderDataSourceDict]
+    """The sources of purchase order data."""
 
+
+class ProcurementPortalPreferenceSelectorDict(TypedDict, total=False):
+    """ProcurementPortalPreferenceSelector as a plain dict: Specifies criteria for selecting which
+    invoices should be processed."""
+
+    InvoiceUnitArns: list[str]
+    """The Amazon Resource Name (ARN) of invoice unit identifiers to which this preference applies."""
+
+
+class ProcurementPortalPreferenceTestEnvPreferenceDict(TypedDict, total=False):
+    """ProcurementPortalPreferenceTestEnvPreference as a plain dict: Configuration settings for the
+    test environment of the procurement portal."""
+
+    BuyerDomain: Literal["NetworkID"]
+    """The domain identifier for the buyer in the test environment."""
+    BuyerIdentifier: str
+    """The unique identifier for the buyer in the test environment."""
+    ProcurementPortalInstanceEndpoint: str
+    """The endpoint URL for e-invoice delivery in the test environment."""
+    ProcurementPortalSharedSecret: str
+    """The shared secret for secure communication in the test environment."""
+    SupplierDomain: Literal["NetworkID"]
+    """The domain identifier for the supplier in the test environment."""
+    SupplierIdentifier: str
+    """The unique identifier for the supplier in the test environment."""
+
+
+class PurchaseOrderDataSourceDict(TypedDict, total=False):
+    """PurchaseOrderDataSource as a plain dict: Specifies the source configuration for retrieving
+    purchase order data."""
+
+    EinvoiceDeliveryDocumentType: Literal[
+        "AWS_CLOUD_INVOICE",
+        "AWS_CLOUD_CREDIT_MEMO",
+        "AWS_MARKETPLACE_INVOICE",
+        "AWS_MARKETPLACE_CREDIT_MEMO",
+        "AWS_REQUEST_FOR_PAYMENT",
+    ]
+    """The type of e-invoice document that requires purchase order data."""
+    PurchaseOrderDataSourceType: Literal[
+        "ASSOCIATED_PURCHASE_ORDER_REQUIRED", "PURCHASE_ORDER_NOT_REQUIRED"
+    ]
+    """The type of source for purchase order data."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag key-value pair."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Invoicing::ProcurementPortalPreference",
     schema_file="aws-invoicing-procurementportalpreference.json",
     primary_identifier=("/ProcurementPortalPreferenceArn",),
-    additional_identifiers=(),
     read_only=(
         "/ProcurementPortalPreferenceArn",
         "/AwsAccountId",
@@ -155,8 +188,6 @@ METADATA = _TypeMetadata(
         "/SupplierIdentifier",
     ),
     write_only=("/ProcurementPortalSharedSecret",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=(
         "ProcurementPortalName",
         "BuyerDomain",
@@ -167,14 +198,7 @@ METADATA = _TypeMetadata(
         "PurchaseOrderRetrievalEnabled",
         "Contacts",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -184,243 +208,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Contact": {
-            "additionalProperties": False,
-            "properties": {
-                "Email": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9._%+\\-]+@[a-zA-Z0-9.\\-]+\\.[a-zA-Z]{2,}$",
-                    "type": "string",
-                },
-                "Name": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "EinvoiceDeliveryPreference": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionTestingMethod": {
-                    "enum": ["PROD_ENV_DOLLAR_TEST", "TEST_ENV_REPLAY_TEST"],
-                    "type": "string",
-                },
-                "EinvoiceDeliveryActivationDate": {"type": "string"},
-                "EinvoiceDeliveryAttachmentTypes": {
-                    "items": {"enum": ["INVOICE_PDF", "RFP_PDF"], "type": "string"},
-                    "type": "array",
-                },
-                "EinvoiceDeliveryDocumentTypes": {
-                    "items": {
-                        "enum": [
-                            "AWS_CLOUD_INVOICE",
-                            "AWS_CLOUD_CREDIT_MEMO",
-                            "AWS_MARKETPLACE_INVOICE",
-                            "AWS_MARKETPLACE_CREDIT_MEMO",
-                            "AWS_REQUEST_FOR_PAYMENT",
-                        ],
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Protocol": {"enum": ["CXML"], "type": "string"},
-                "PurchaseOrderDataSources": {
-                    "items": {"$ref": "#/definitions/PurchaseOrderDataSource"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ProcurementPortalPreferenceSelector": {
-            "additionalProperties": False,
-            "properties": {
-                "InvoiceUnitArns": {
-                    "items": {
-                        "maxLength": 256,
-                        "minLength": 1,
-                        "pattern": "^arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 500,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "PurchaseOrderDataSource": {
-            "additionalProperties": False,
-            "properties": {
-                "EinvoiceDeliveryDocumentType": {
-                    "enum": [
-                        "AWS_CLOUD_INVOICE",
-                        "AWS_CLOUD_CREDIT_MEMO",
-                        "AWS_MARKETPLACE_INVOICE",
-                        "AWS_MARKETPLACE_CREDIT_MEMO",
-                        "AWS_REQUEST_FOR_PAYMENT",
-                    ],
-                    "type": "string",
-                },
-                "PurchaseOrderDataSourceType": {
-                    "enum": ["ASSOCIATED_PURCHASE_ORDER_REQUIRED", "PURCHASE_ORDER_NOT_REQUIRED"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TestEnvPreference": {
-            "additionalProperties": False,
-            "properties": {
-                "BuyerDomain": {"enum": ["NetworkID"], "type": "string"},
-                "BuyerIdentifier": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                },
-                "ProcurementPortalInstanceEndpoint": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                },
-                "ProcurementPortalSharedSecret": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                },
-                "SupplierDomain": {"enum": ["NetworkID"], "type": "string"},
-                "SupplierIdentifier": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AwsAccountId": {"pattern": "^\\d{12}$", "type": "string"},
-        "BuyerDomain": {"enum": ["NetworkID"], "type": "string"},
-        "BuyerIdentifier": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^\\S+$",
-            "type": "string",
-        },
-        "Contacts": {
-            "items": {"$ref": "#/definitions/Contact"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "CreateDate": {"type": "string"},
-        "EinvoiceDeliveryEnabled": {"type": "boolean"},
-        "EinvoiceDeliveryPreference": {"$ref": "#/definitions/EinvoiceDeliveryPreference"},
-        "EinvoiceDeliveryPreferenceStatus": {
-            "enum": [
-                "PENDING_VERIFICATION",
-                "TEST_INITIALIZED",
-                "TEST_INITIALIZATION_FAILED",
-                "TEST_FAILED",
-                "ACTIVE",
-                "SUSPENDED",
-            ],
-            "type": "string",
-        },
-        "LastUpdateDate": {"type": "string"},
-        "ProcurementPortalInstanceEndpoint": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^\\S+$",
-            "type": "string",
-        },
-        "ProcurementPortalName": {"enum": ["SAP_BUSINESS_NETWORK", "COUPA"], "type": "string"},
-        "ProcurementPortalPreferenceArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:aws:invoicing::[0-9]{12}:procurement-portal-preference/[-a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "ProcurementPortalSharedSecret": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^\\S+$",
-            "type": "string",
-        },
-        "PurchaseOrderRetrievalEnabled": {"type": "boolean"},
-        "PurchaseOrderRetrievalEndpoint": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^\\S+$",
-            "type": "string",
-        },
-        "PurchaseOrderRetrievalPreferenceStatus": {
-            "enum": [
-                "PENDING_VERIFICATION",
-                "TEST_INITIALIZED",
-                "TEST_INITIALIZATION_FAILED",
-                "TEST_FAILED",
-                "ACTIVE",
-                "SUSPENDED",
-            ],
-            "type": "string",
-        },
-        "Selector": {"$ref": "#/definitions/ProcurementPortalPreferenceSelector"},
-        "SupplierDomain": {"enum": ["NetworkID"], "type": "string"},
-        "SupplierIdentifier": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^\\S+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TestEnvPreference": {"$ref": "#/definitions/TestEnvPreference"},
-        "Version": {"type": "integer"},
-    },
-    "required": [
-        "ProcurementPortalName",
-        "BuyerDomain",
-        "BuyerIdentifier",
-        "SupplierDomain",
-        "SupplierIdentifier",
-        "EinvoiceDeliveryEnabled",
-        "PurchaseOrderRetrievalEnabled",
-        "Contacts",
-    ],
-}
-
 
 class ProcurementPortalPreference(_Resource):
-    """AWS::Invoicing::ProcurementPortalPreference: Creates and manages a procurement portal preference configuration for e-invoice delivery and purchase order retrieval.
+    """AWS::Invoicing::ProcurementPortalPreference: Creates and manages a procurement portal
+    preference configuration for e-invoice delivery and purchase order retrieval.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ProcurementPortalPreferenceArn.
+    Replaced when any of these change (create-only): ProcurementPortalName, BuyerDomain,
+    BuyerIdentifier, SupplierDomain, SupplierIdentifier.
+    Write-only (sent to AWS, never read back): ProcurementPortalSharedSecret.
+    Read-only attributes (known once deployed): AwsAccountId, CreateDate,
+    EinvoiceDeliveryPreferenceStatus, LastUpdateDate, ProcurementPortalPreferenceArn,
+    PurchaseOrderRetrievalEndpoint, PurchaseOrderRetrievalPreferenceStatus, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-invoicing-procurementportalpreference.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -430,11 +232,16 @@ class ProcurementPortalPreference(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProcurementPortalPreferenceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "procurement_portal_preference.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AwsAccountId: str
+    """The AWS account ID associated with this procurement portal preference."""
     CreateDate: str
+    """The date and time when the procurement portal preference was created."""
     EinvoiceDeliveryPreferenceStatus: Literal[
         "PENDING_VERIFICATION",
         "TEST_INITIALIZED",
@@ -443,9 +250,13 @@ class ProcurementPortalPreference(_Resource):
         "ACTIVE",
         "SUSPENDED",
     ]
+    """The current status of the e-invoice delivery preference."""
     LastUpdateDate: str
+    """The date and time when the procurement portal preference was last updated."""
     ProcurementPortalPreferenceArn: str
+    """The Amazon Resource Name (ARN) of the procurement portal preference."""
     PurchaseOrderRetrievalEndpoint: str
+    """The endpoint URL used for retrieving purchase orders from the procurement portal."""
     PurchaseOrderRetrievalPreferenceStatus: Literal[
         "PENDING_VERIFICATION",
         "TEST_INITIALIZED",
@@ -454,8 +265,10 @@ class ProcurementPortalPreference(_Resource):
         "ACTIVE",
         "SUSPENDED",
     ]
+    """The current status of the purchase order retrieval preference."""
     Version: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The version number of the procurement portal preference configuration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BuyerDomain: Literal["NetworkID"]
     BuyerIdentifier: str
     Contacts: list[ContactDict]
@@ -471,50 +284,68 @@ class ProcurementPortalPreference(_Resource):
     Tags: list[TagDict]
     TestEnvPreference: ProcurementPortalPreferenceTestEnvPreferenceDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BuyerDomain: Literal["NetworkID"],
+        BuyerIdentifier: str,
+        Contacts: list[Contact | ContactDict],
+        EinvoiceDeliveryEnabled: bool,
+        ProcurementPortalName: Literal["SAP_BUSINESS_NETWORK", "COUPA"],
+        PurchaseOrderRetrievalEnabled: bool,
+        SupplierDomain: Literal["NetworkID"],
+        SupplierIdentifier: str,
+        EinvoiceDeliveryPreference: ProcurementPortalPreferenceEinvoiceDeliveryPreference
+        | ProcurementPortalPreferenceEinvoiceDeliveryPreferenceDict
+        | None = None,
+        ProcurementPortalInstanceEndpoint: str | None = None,
+        ProcurementPortalSharedSecret: str | None = None,
+        Selector: ProcurementPortalPreferenceSelector
+        | ProcurementPortalPreferenceSelectorDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TestEnvPreference: ProcurementPortalPreferenceTestEnvPreference
+        | ProcurementPortalPreferenceTestEnvPreferenceDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Invoicing::ProcurementPortalPreference; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BuyerDomain: Literal["NetworkID"],
-            BuyerIdentifier: str,
-            Contacts: list[Contact | ContactDict],
-            EinvoiceDeliveryEnabled: bool,
-            ProcurementPortalName: Literal["SAP_BUSINESS_NETWORK", "COUPA"],
-            PurchaseOrderRetrievalEnabled: bool,
-            SupplierDomain: Literal["NetworkID"],
-            SupplierIdentifier: str,
-            EinvoiceDeliveryPreference: ProcurementPortalPreferenceEinvoiceDeliveryPreference
-            | ProcurementPortalPreferenceEinvoiceDeliveryPreferenceDict
-            | None = None,
-            ProcurementPortalInstanceEndpoint: str | None = None,
-            ProcurementPortalSharedSecret: str | None = None,
-            Selector: ProcurementPortalPreferenceSelector
-            | ProcurementPortalPreferenceSelectorDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TestEnvPreference: ProcurementPortalPreferenceTestEnvPreference
-            | ProcurementPortalPreferenceTestEnvPreferenceDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Invoicing::ProcurementPortalPreference; `await` it inside an App to deploy it.
-
-            BuyerDomain: The domain identifier for the buyer in the procurement portal.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BuyerDomain: The domain identifier for the buyer in the procurement portal. Create-only:
+                changing it replaces the resource. Required.
             BuyerIdentifier: The unique identifier for the buyer in the procurement portal.
+                Create-only: changing it replaces the resource. Required.
             Contacts: List of contact information for portal administrators and technical contacts.
-            EinvoiceDeliveryEnabled: Indicates whether e-invoice delivery is enabled for this procurement portal preference.
-            ProcurementPortalInstanceEndpoint: The endpoint URL where e-invoices are delivered to the procurement portal.
-            ProcurementPortalName: The name of the procurement portal.
-            ProcurementPortalSharedSecret: The shared secret or authentication credential used for secure communication with the procurement portal.
-            PurchaseOrderRetrievalEnabled: Indicates whether purchase order retrieval is enabled for this procurement portal preference.
+                Required.
+            EinvoiceDeliveryEnabled: Indicates whether e-invoice delivery is enabled for this
+                procurement portal preference. Required.
+            ProcurementPortalName: The name of the procurement portal. Create-only: changing it
+                replaces the resource. Required.
+            PurchaseOrderRetrievalEnabled: Indicates whether purchase order retrieval is enabled for
+                this procurement portal preference. Required.
             SupplierDomain: The domain identifier for the supplier in the procurement portal.
+                Create-only: changing it replaces the resource. Required.
             SupplierIdentifier: The unique identifier for the supplier in the procurement portal.
+                Create-only: changing it replaces the resource. Required.
+            EinvoiceDeliveryPreference: Specifies the preferences for e-invoice delivery.
+            ProcurementPortalInstanceEndpoint: The endpoint URL where e-invoices are delivered to
+                the procurement portal.
+            ProcurementPortalSharedSecret: The shared secret or authentication credential used for
+                secure communication with the procurement portal. Write-only: sent to AWS, never
+                read back.
+            Selector: Specifies criteria for selecting which invoices should be processed.
             Tags: The tags associated with this procurement portal preference.
+            TestEnvPreference: Configuration settings for the test environment of the procurement
+                portal.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

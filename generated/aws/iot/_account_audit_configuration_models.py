@@ -7,9 +7,10 @@ Imported on first use by account_audit_configuration.py, which re-exports every 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccountAuditConfigurationAttributes",
@@ -26,89 +27,222 @@ __all__ = [
 
 
 class AuditCheckConfiguration(DeferredModel):
+    """
+    The configuration for a specific audit check.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[bool | None, Field(description="True if the check is enabled.")] = None
 
 
 class AuditNotificationTarget(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    RoleArn: str | None = None
-    TargetArn: str | None = None
+    Enabled: Annotated[
+        bool | None, Field(description="True if notifications to the target are enabled.")
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the role that grants permission to send notifications to the target."
+        ),
+    ] = None
+    TargetArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the target (SNS topic) to which audit notifications are sent."
+        ),
+    ] = None
 
 
 class CertAgeCheckCustomConfiguration(DeferredModel):
+    """
+    A structure containing the configName and corresponding configValue for configuring audit checks.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertAgeThresholdInDays: str | None = None
+    CertAgeThresholdInDays: Annotated[
+        str | None, Field(description="The configValue for configuring audit checks.")
+    ] = None
 
 
 class CertExpirationCheckCustomConfiguration(DeferredModel):
+    """
+    A structure containing the configName and corresponding configValue for configuring audit checks.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertExpirationThresholdInDays: str | None = None
+    CertExpirationThresholdInDays: Annotated[
+        str | None, Field(description="The configValue for configuring audit checks.")
+    ] = None
 
 
 class DeviceCertAgeAuditCheckConfiguration(DeferredModel):
+    """
+    A structure containing the configName and corresponding configValue for configuring DeviceCertAgeCheck.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Configuration: CertAgeCheckCustomConfiguration | None = None
-    Enabled: bool | None = None
+    Configuration: Annotated[
+        CertAgeCheckCustomConfiguration | None,
+        Field(
+            description="A structure containing the configName and corresponding configValue for configuring audit checks."
+        ),
+    ] = None
+    Enabled: Annotated[bool | None, Field(description="True if the check is enabled.")] = None
 
 
 class DeviceCertExpirationAuditCheckConfiguration(DeferredModel):
+    """
+    A structure containing the configName and corresponding configValue for configuring DeviceCertExpirationCheck.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Configuration: CertExpirationCheckCustomConfiguration | None = None
-    Enabled: bool | None = None
+    Configuration: Annotated[
+        CertExpirationCheckCustomConfiguration | None,
+        Field(
+            description="A structure containing the configName and corresponding configValue for configuring audit checks."
+        ),
+    ] = None
+    Enabled: Annotated[bool | None, Field(description="True if the check is enabled.")] = None
 
 
 class AccountAuditConfigurationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::IoT::AccountAuditConfiguration, set by AWS.
+    """
 
 
 class AccountAuditConfigurationAuditCheckConfigurations(DeferredModel):
+    """
+    Specifies which audit checks are enabled and disabled for this account.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticatedCognitoRoleOverlyPermissiveCheck: AuditCheckConfiguration | None = None
-    CaCertificateExpiringCheck: AuditCheckConfiguration | None = None
-    CaCertificateKeyQualityCheck: AuditCheckConfiguration | None = None
-    ConflictingClientIdsCheck: AuditCheckConfiguration | None = None
-    DeviceCertificateAgeCheck: DeviceCertAgeAuditCheckConfiguration | None = None
-    DeviceCertificateExpiringCheck: DeviceCertExpirationAuditCheckConfiguration | None = None
-    DeviceCertificateKeyQualityCheck: AuditCheckConfiguration | None = None
-    DeviceCertificateSharedCheck: AuditCheckConfiguration | None = None
-    IntermediateCaRevokedForActiveDeviceCertificatesCheck: AuditCheckConfiguration | None = None
-    IoTPolicyPotentialMisConfigurationCheck: AuditCheckConfiguration | None = None
-    IotPolicyOverlyPermissiveCheck: AuditCheckConfiguration | None = None
-    IotRoleAliasAllowsAccessToUnusedServicesCheck: AuditCheckConfiguration | None = None
-    IotRoleAliasOverlyPermissiveCheck: AuditCheckConfiguration | None = None
-    LoggingDisabledCheck: AuditCheckConfiguration | None = None
-    RevokedCaCertificateStillActiveCheck: AuditCheckConfiguration | None = None
-    RevokedDeviceCertificateStillActiveCheck: AuditCheckConfiguration | None = None
-    UnauthenticatedCognitoRoleOverlyPermissiveCheck: AuditCheckConfiguration | None = None
+    AuthenticatedCognitoRoleOverlyPermissiveCheck: Annotated[
+        AuditCheckConfiguration | None,
+        Field(description="The configuration for a specific audit check."),
+    ] = None
+    CaCertificateExpiringCheck: Annotated[
+        AuditCheckConfiguration | None,
+        Field(description="The configuration for a specific audit check."),
+    ] = None
+    CaCertificateKeyQualityCheck: Annotated[
+        AuditCheckConfiguration | None,
+        Field(description="The configuration for a specific audit check."),
+    ] = None
+    ConflictingClientIdsCheck: Annotated[
+        AuditCheckConfiguration | None,
+        Field(description="The configuration for a specific audit check."),
+    ] = None
+    DeviceCertificateAgeCheck: Annotated[
+        DeviceCertAgeAuditCheckConfiguration | None,
+        Field(
+            description="A structure containing the configName and corresponding configValue for configuring DeviceCertAgeCheck."
+        ),
+    ] = None
+    DeviceCertificateExpiringCheck: Annotated[
+        DeviceCertExpirationAuditCheckConfiguration | None,
+        Field(
+            description="A structure containing the configName and corresponding configValue for configuring DeviceCertExpirationCheck."
+        ),
+    ] = None
+    DeviceCertificateKeyQualityCheck: Annotated[
+        AuditCheckConfiguration | None,
+        Field(description="The configuration for a specific audit check."),
+    ] = None
+    DeviceCertificateSharedCheck: Annotated[
+        AuditCheckConfiguration | None,
+        Field(description="The configuration for a specific audit check."),
+    ] = None
+    IntermediateCaRevokedForActiveDeviceCertificatesCheck: Annotated[
+        AuditCheckConfiguration | None,
+        Field(description="The configuration for a specific audit check."),
+    ] = None
+    IoTPolicyPotentialMisConfigurationCheck: Annotated[
+        AuditCheckConfiguration | None,
+        Field(description="The configuration for a specific audit check."),
+    ] = None
+    IotPolicyOverlyPermissiveCheck: Annotated[
+        AuditCheckConfiguration | None,
+        Field(description="The configuration for a specific audit check."),
+    ] = None
+    IotRoleAliasAllowsAccessToUnusedServicesCheck: Annotated[
+        AuditCheckConfiguration | None,
+        Field(description="The configuration for a specific audit check."),
+    ] = None
+    IotRoleAliasOverlyPermissiveCheck: Annotated[
+        AuditCheckConfiguration | None,
+        Field(description="The configuration for a specific audit check."),
+    ] = None
+    LoggingDisabledCheck: Annotated[
+        AuditCheckConfiguration | None,
+        Field(description="The configuration for a specific audit check."),
+    ] = None
+    RevokedCaCertificateStillActiveCheck: Annotated[
+        AuditCheckConfiguration | None,
+        Field(description="The configuration for a specific audit check."),
+    ] = None
+    RevokedDeviceCertificateStillActiveCheck: Annotated[
+        AuditCheckConfiguration | None,
+        Field(description="The configuration for a specific audit check."),
+    ] = None
+    UnauthenticatedCognitoRoleOverlyPermissiveCheck: Annotated[
+        AuditCheckConfiguration | None,
+        Field(description="The configuration for a specific audit check."),
+    ] = None
 
 
 class AccountAuditConfigurationAuditNotificationTargetConfigurations(DeferredModel):
+    """
+    Information about the targets to which audit notifications are sent.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Sns: AuditNotificationTarget | None = None
+    Sns: Annotated[
+        AuditNotificationTarget | None, Field(description="Type: AuditNotificationTargetDict.")
+    ] = None
 
 
 class AccountAuditConfigurationProps(DeferredModel):
-    AccountId: str
-    AuditCheckConfigurations: AccountAuditConfigurationAuditCheckConfigurations
-    AuditNotificationTargetConfigurations: (
-        AccountAuditConfigurationAuditNotificationTargetConfigurations | None
-    ) = None
-    RoleArn: str
+    """
+    The properties a program declares for a AWS::IoT::AccountAuditConfiguration.
+    """
+
+    AccountId: Annotated[
+        str,
+        Field(
+            description="Your 12-digit account ID (used as the primary identifier for the CloudFormation resource). Create-only: changing it replaces the resource."
+        ),
+    ]
+    AuditCheckConfigurations: Annotated[
+        AccountAuditConfigurationAuditCheckConfigurations,
+        Field(
+            description="Specifies which audit checks are enabled and disabled for this account."
+        ),
+    ]
+    AuditNotificationTargetConfigurations: Annotated[
+        AccountAuditConfigurationAuditNotificationTargetConfigurations | None,
+        Field(description="Information about the targets to which audit notifications are sent."),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the role that grants permission to AWS IoT to access information about your devices, policies, certificates and other items as required when performing an audit."
+        ),
+    ]

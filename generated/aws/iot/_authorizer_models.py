@@ -7,7 +7,7 @@ Imported on first use by authorizer.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,20 +23,50 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class AuthorizerAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::Authorizer, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AuthorizerProps(DeferredModel):
-    AuthorizerFunctionArn: str
-    AuthorizerName: str | None = None
-    EnableCachingForHttp: bool | None = None
-    SigningDisabled: bool | None = None
-    Status: Literal["ACTIVE", "INACTIVE"] | None = None
-    Tags: list[Tag] | None = None
-    TokenKeyName: str | None = None
-    TokenSigningPublicKeys: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::IoT::Authorizer.
+    """
+
+    AuthorizerFunctionArn: Annotated[
+        str, Field(description="Pattern: ^[\\s\\S]*$ Length: 0 to 2048 characters.")
+    ]
+    AuthorizerName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [\\w=,@-]+ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EnableCachingForHttp: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SigningDisabled: Annotated[
+        bool | None,
+        Field(description="Type: bool. Create-only: changing it replaces the resource."),
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "INACTIVE"] | None,
+        Field(description="Allowed values: 'ACTIVE', 'INACTIVE'."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None
+    TokenKeyName: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 128 characters.")
+    ] = None
+    TokenSigningPublicKeys: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None

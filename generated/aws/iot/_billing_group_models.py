@@ -7,9 +7,10 @@ Imported on first use by billing_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BillingGroupAttributes",
@@ -23,23 +24,54 @@ class BillingGroupBillingGroupProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BillingGroupDescription: str | None = None
+    BillingGroupDescription: Annotated[
+        str | None, Field(description="Pattern: [\\p{Graph}\\x20]* Length: 0 to 2028 characters.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(description="Tag key (1-128 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-]"),
+    ]
+    Value: Annotated[
+        str,
+        Field(description="Tag value (1-256 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-]"),
+    ]
 
 
 class BillingGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::BillingGroup, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class BillingGroupProps(DeferredModel):
-    BillingGroupName: str | None = None
-    BillingGroupProperties: BillingGroupBillingGroupProperties | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoT::BillingGroup.
+    """
+
+    BillingGroupName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [a-zA-Z0-9:_-]+ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    BillingGroupProperties: Annotated[
+        BillingGroupBillingGroupProperties | None,
+        Field(description="Type: BillingGroupBillingGroupPropertiesDict."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by ca_certificate.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CACertificateAttributes",
@@ -24,30 +24,89 @@ class CACertificateRegistrationConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoleArn: str | None = None
-    TemplateBody: str | None = None
-    TemplateName: str | None = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    TemplateBody: Annotated[
+        str | None, Field(description="Pattern: [\\s\\S]* Length: 0 to 10240 characters.")
+    ] = None
+    TemplateName: Annotated[
+        str | None, Field(description="Pattern: ^[0-9A-Za-z_-]+$ Length: 1 to 36 characters.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class CACertificateAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::CACertificate, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CACertificateProps(DeferredModel):
-    AutoRegistrationStatus: Literal["ENABLE", "DISABLE"] | None = None
-    CACertificatePem: str
-    CertificateMode: Literal["DEFAULT", "SNI_ONLY"] | None = None
-    RegistrationConfig: CACertificateRegistrationConfig | None = None
-    RemoveAutoRegistration: bool | None = None
-    Status: Literal["ACTIVE", "INACTIVE"]
-    Tags: list[Tag] | None = None
-    VerificationCertificatePem: str | None = None
+    """
+    The properties a program declares for a AWS::IoT::CACertificate.
+    """
+
+    AutoRegistrationStatus: Annotated[
+        Literal["ENABLE", "DISABLE"] | None,
+        Field(description="Allowed values: 'ENABLE', 'DISABLE'."),
+    ] = None
+    CACertificatePem: Annotated[
+        str,
+        Field(
+            description="Pattern: [\\s\\S]* Length: 1 to 65536 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CertificateMode: Annotated[
+        Literal["DEFAULT", "SNI_ONLY"] | None,
+        Field(
+            description="Allowed values: 'DEFAULT', 'SNI_ONLY'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RegistrationConfig: Annotated[
+        CACertificateRegistrationConfig | None,
+        Field(description="Type: CACertificateRegistrationConfigDict."),
+    ] = None
+    RemoveAutoRegistration: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "INACTIVE"], Field(description="Allowed values: 'ACTIVE', 'INACTIVE'.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    VerificationCertificatePem: Annotated[
+        str | None,
+        Field(
+            description="The private key verification certificate. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

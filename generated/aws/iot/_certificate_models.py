@@ -7,9 +7,10 @@ Imported on first use by certificate.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "CertificateAttributes",
@@ -18,13 +19,46 @@ __all__ = [
 
 
 class CertificateProps(DeferredModel):
-    CACertificatePem: str | None = None
-    CertificateMode: Literal["DEFAULT", "SNI_ONLY"] | None = None
-    CertificatePem: str | None = None
-    CertificateSigningRequest: str | None = None
-    Status: Literal["ACTIVE", "INACTIVE", "REVOKED", "PENDING_TRANSFER", "PENDING_ACTIVATION"]
+    """
+    The properties a program declares for a AWS::IoT::Certificate.
+    """
+
+    CACertificatePem: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\s\\S]*$ Length: 1 to 65536 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CertificateMode: Annotated[
+        Literal["DEFAULT", "SNI_ONLY"] | None,
+        Field(
+            description="Allowed values: 'DEFAULT', 'SNI_ONLY'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CertificatePem: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\s\\S]*$ Length: 1 to 65536 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CertificateSigningRequest: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\s\\S]*$ Length: 1 to 4096 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "INACTIVE", "REVOKED", "PENDING_TRANSFER", "PENDING_ACTIVATION"],
+        Field(
+            description="Allowed values: 'ACTIVE', 'INACTIVE', 'REVOKED', 'PENDING_TRANSFER', 'PENDING_ACTIVATION'."
+        ),
+    ]
 
 
 class CertificateAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::Certificate, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

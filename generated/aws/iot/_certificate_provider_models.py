@@ -7,10 +7,10 @@ Imported on first use by certificate_provider.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CertificateProviderAttributes",
@@ -20,19 +20,56 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class CertificateProviderAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::CertificateProvider, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CertificateProviderProps(DeferredModel):
-    AccountDefaultForOperations: list[Literal["CreateCertificateFromCsr"]]
-    CertificateProviderName: str | None = None
-    LambdaFunctionArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoT::CertificateProvider.
+    """
+
+    AccountDefaultForOperations: Annotated[
+        list[Literal["CreateCertificateFromCsr"]],
+        Field(
+            description="Items: exactly 1 items. Items are unique. Each item: Allowed values: 'CreateCertificateFromCsr'."
+        ),
+    ]
+    CertificateProviderName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [\\w=,@-]+ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LambdaFunctionArn: Annotated[
+        str, Field(description="Pattern: ^[\\s\\S]*$ Length: 1 to 170 characters.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by command.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AwsJsonSubstitutionCommandPreprocessorConfig",
@@ -31,113 +31,206 @@ class AwsJsonSubstitutionCommandPreprocessorConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OutputFormat: Literal["JSON", "CBOR"]
+    OutputFormat: Annotated[
+        Literal["JSON", "CBOR"], Field(description="Allowed values: 'JSON', 'CBOR'.")
+    ]
 
 
 class CommandParameterValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    B: bool | None = None
-    BIN: str | None = None
-    D: float | None = None
-    I: int | None = None
-    L: str | None = None
-    S: str | None = None
-    UL: str | None = None
+    B: Annotated[bool | None, Field(description="Type: bool.")] = None
+    BIN: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    D: Annotated[float | None, Field(description="Type: float.")] = None
+    I: Annotated[int | None, Field(description="Type: int.")] = None
+    L: Annotated[
+        str | None, Field(description="Pattern: ^-?\\d+$ Length: at most 19 characters.")
+    ] = None
+    S: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    UL: Annotated[
+        str | None, Field(description="Pattern: ^[0-9]*$ Length: 1 to 20 characters.")
+    ] = None
 
 
 class CommandParameterValueNumberRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: str
-    Min: str
+    Max: Annotated[str, Field(description="Length: at least 1 characters.")]
+    Min: Annotated[str, Field(description="Length: at least 1 characters.")]
 
 
 class CommandPayload(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: str | None = None
-    ContentType: str | None = None
+    Content: Annotated[str | None, Field(description="Type: str.")] = None
+    ContentType: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
 
 
 class CommandPreprocessor(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsJsonSubstitution: AwsJsonSubstitutionCommandPreprocessorConfig | None = None
+    AwsJsonSubstitution: Annotated[
+        AwsJsonSubstitutionCommandPreprocessorConfig | None,
+        Field(description="Type: AwsJsonSubstitutionCommandPreprocessorConfigDict."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag's key.")]
+    Value: Annotated[str, Field(description="The tag's value.")]
 
 
 class CommandAttributes(DeferredModel):
-    CommandArn: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::Command, set by AWS.
+    """
+
+    CommandArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the command.")
+    ] = None
 
 
 class CommandParameterValueComparisonOperand(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Number: str | None = None
-    NumberRange: CommandParameterValueNumberRange | None = None
-    Numbers: list[str] | None = None
-    String: str | None = None
-    Strings: list[str] | None = None
+    Number: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    NumberRange: Annotated[
+        CommandParameterValueNumberRange | None,
+        Field(description="Type: CommandParameterValueNumberRangeDict."),
+    ] = None
+    Numbers: Annotated[
+        list[str] | None,
+        Field(description="Items: 1 to 10 items. Each item: Length: at least 1 characters."),
+    ] = None
+    String: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    Strings: Annotated[
+        list[str] | None,
+        Field(description="Items: 1 to 10 items. Each item: Length: at least 1 characters."),
+    ] = None
 
 
 class CommandParameterValueCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComparisonOperator: Literal[
-        "EQUALS",
-        "NOT_EQUALS",
-        "LESS_THAN",
-        "LESS_THAN_EQUALS",
-        "GREATER_THAN",
-        "GREATER_THAN_EQUALS",
-        "IN_SET",
-        "NOT_IN_SET",
-        "IN_RANGE",
-        "NOT_IN_RANGE",
+    ComparisonOperator: Annotated[
+        Literal[
+            "EQUALS",
+            "NOT_EQUALS",
+            "LESS_THAN",
+            "LESS_THAN_EQUALS",
+            "GREATER_THAN",
+            "GREATER_THAN_EQUALS",
+            "IN_SET",
+            "NOT_IN_SET",
+            "IN_RANGE",
+            "NOT_IN_RANGE",
+        ],
+        Field(
+            description="Allowed values: 'EQUALS', 'NOT_EQUALS', 'LESS_THAN', 'LESS_THAN_EQUALS', 'GREATER_THAN', 'GREATER_THAN_EQUALS', 'IN_SET', 'NOT_IN_SET', 'IN_RANGE', 'NOT_IN_RANGE'."
+        ),
     ]
-    Operand: CommandParameterValueComparisonOperand
+    Operand: Annotated[
+        CommandParameterValueComparisonOperand,
+        Field(description="Type: CommandParameterValueComparisonOperandDict."),
+    ]
 
 
 class CommandParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValue: CommandParameterValue | None = None
-    Description: str | None = None
-    Name: str
-    Type: (
-        Literal["STRING", "INTEGER", "DOUBLE", "LONG", "UNSIGNEDLONG", "BOOLEAN", "BINARY"] | None
-    ) = None
-    Value: CommandParameterValue | None = None
-    ValueConditions: list[CommandParameterValueCondition] | None = None
+    DefaultValue: Annotated[
+        CommandParameterValue | None, Field(description="Type: CommandParameterValueDict.")
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[^\\p{C}]*$ Length: 0 to 2028 characters.")
+    ] = None
+    Name: Annotated[
+        str, Field(description="Pattern: ^[.$a-zA-Z0-9_-]+$ Length: 1 to 192 characters.")
+    ]
+    Type: Annotated[
+        Literal["STRING", "INTEGER", "DOUBLE", "LONG", "UNSIGNEDLONG", "BOOLEAN", "BINARY"] | None,
+        Field(
+            description="Allowed values: 'STRING', 'INTEGER', 'DOUBLE', 'LONG', 'UNSIGNEDLONG', 'BOOLEAN', 'BINARY'."
+        ),
+    ] = None
+    Value: Annotated[
+        CommandParameterValue | None, Field(description="Type: CommandParameterValueDict.")
+    ] = None
+    ValueConditions: Annotated[
+        list[CommandParameterValueCondition] | None, Field(description="Items: at least 1 items.")
+    ] = None
 
 
 class CommandProps(DeferredModel):
-    CommandId: str
-    CreatedAt: str | None = None
-    Deprecated: bool | None = None
-    Description: str | None = None
-    DisplayName: str | None = None
-    LastUpdatedAt: str | None = None
-    MandatoryParameters: list[CommandParameter] | None = None
-    Namespace: Literal["AWS-IoT", "AWS-IoT-FleetWise"] | None = None
-    Payload: CommandPayload | None = None
-    PayloadTemplate: str | None = None
-    PendingDeletion: bool | None = None
-    Preprocessor: CommandPreprocessor | None = None
-    RoleArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoT::Command.
+    """
+
+    CommandId: Annotated[
+        str,
+        Field(
+            description="The unique identifier for the command. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CreatedAt: Annotated[
+        str | None, Field(description="The date and time when the command was created.")
+    ] = None
+    Deprecated: Annotated[
+        bool | None, Field(description="A flag indicating whether the command is deprecated.")
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the command.")] = None
+    DisplayName: Annotated[str | None, Field(description="The display name for the command.")] = (
+        None
+    )
+    LastUpdatedAt: Annotated[
+        str | None,
+        Field(
+            description="The date and time when the command was last updated. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    MandatoryParameters: Annotated[
+        list[CommandParameter] | None,
+        Field(description="The list of mandatory parameters for the command."),
+    ] = None
+    Namespace: Annotated[
+        Literal["AWS-IoT", "AWS-IoT-FleetWise"] | None,
+        Field(description="The namespace to which the command belongs."),
+    ] = None
+    Payload: Annotated[
+        CommandPayload | None, Field(description="The payload associated with the command.")
+    ] = None
+    PayloadTemplate: Annotated[
+        str | None,
+        Field(
+            description="The payload template associated with the command. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PendingDeletion: Annotated[
+        bool | None, Field(description="A flag indicating whether the command is pending deletion.")
+    ] = None
+    Preprocessor: Annotated[
+        CommandPreprocessor | None,
+        Field(
+            description="The command preprocessor configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str | None, Field(description="The customer role associated with the command.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to be associated with the command.")
+    ] = None

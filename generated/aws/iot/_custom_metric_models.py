@@ -7,10 +7,10 @@ Imported on first use by custom_metric.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CustomMetricAttributes",
@@ -20,19 +20,51 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag's key.")]
+    Value: Annotated[str, Field(description="The tag's value.")]
 
 
 class CustomMetricAttributes(DeferredModel):
-    MetricArn: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::CustomMetric, set by AWS.
+    """
+
+    MetricArn: Annotated[
+        str | None, Field(description="The Amazon Resource Number (ARN) of the custom metric.")
+    ] = None
 
 
 class CustomMetricProps(DeferredModel):
-    DisplayName: str | None = None
-    MetricName: str | None = None
-    MetricType: Literal["string-list", "ip-address-list", "number-list", "number"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoT::CustomMetric.
+    """
+
+    DisplayName: Annotated[
+        str | None,
+        Field(
+            description="Field represents a friendly name in the console for the custom metric; it doesn't have to be unique. Don't use this name as the metric identifier in the device metric report. Can be updated once defined."
+        ),
+    ] = None
+    MetricName: Annotated[
+        str | None,
+        Field(
+            description="The name of the custom metric. This will be used in the metric report submitted from the device/thing. Shouldn't begin with aws: . Cannot be updated once defined. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MetricType: Annotated[
+        Literal["string-list", "ip-address-list", "number-list", "number"],
+        Field(
+            description="The type of the custom metric. Types include string-list, ip-address-list, number-list, and number. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by dimension.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DimensionAttributes",
@@ -20,19 +20,47 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag's key.")]
+    Value: Annotated[str, Field(description="The tag's value.")]
 
 
 class DimensionAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::Dimension, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The ARN (Amazon resource name) of the created dimension.")
+    ] = None
 
 
 class DimensionProps(DeferredModel):
-    Name: str | None = None
-    StringValues: list[str]
-    Tags: list[Tag] | None = None
-    Type: Literal["TOPIC_FILTER"]
+    """
+    The properties a program declares for a AWS::IoT::Dimension.
+    """
+
+    Name: Annotated[
+        str | None,
+        Field(
+            description="A unique identifier for the dimension. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StringValues: Annotated[
+        list[str], Field(description="Specifies the value or list of values for the dimension.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Metadata that can be used to manage the dimension.")
+    ] = None
+    Type: Annotated[
+        Literal["TOPIC_FILTER"],
+        Field(
+            description="Specifies the type of the dimension. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by domain_configuration.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DomainConfigurationAttributes",
@@ -28,69 +28,152 @@ class DomainConfigurationAuthorizerConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowAuthorizerOverride: bool | None = None
-    DefaultAuthorizerName: str | None = None
+    AllowAuthorizerOverride: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DefaultAuthorizerName: Annotated[
+        str | None, Field(description="Pattern: ^[\\w=,@-]+$ Length: 1 to 128 characters.")
+    ] = None
 
 
 class DomainConfigurationClientCertificateConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientCertificateCallbackArn: str | None = None
+    ClientCertificateCallbackArn: Annotated[
+        str | None, Field(description="Pattern: ^[\\s\\S]*$ Length: 1 to 170 characters.")
+    ] = None
 
 
 class DomainConfigurationServerCertificateConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableOCSPCheck: bool | None = None
-    OcspAuthorizedResponderArn: str | None = None
-    OcspLambdaArn: str | None = None
+    EnableOCSPCheck: Annotated[bool | None, Field(description="Type: bool.")] = None
+    OcspAuthorizedResponderArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\\d{1}:\\d{12}:certificate/[a-zA-Z0-9/-]+$ Length: 1 to 2048 characters."
+        ),
+    ] = None
+    OcspLambdaArn: Annotated[str | None, Field(description="Length: 1 to 170 characters.")] = None
 
 
 class DomainConfigurationTlsConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityPolicy: str | None = None
+    SecurityPolicy: Annotated[
+        str | None, Field(description="Pattern: ^[\\s\\S]*$ Length: 0 to 128 characters.")
+    ] = None
 
 
 class ServerCertificateSummary(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServerCertificateArn: str | None = None
-    ServerCertificateStatus: Literal["INVALID", "VALID"] | None = None
-    ServerCertificateStatusDetail: str | None = None
+    ServerCertificateArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\\d{1}:\\d{12}:certificate/[a-zA-Z0-9/-]+$ Length: 1 to 2048 characters."
+        ),
+    ] = None
+    ServerCertificateStatus: Annotated[
+        Literal["INVALID", "VALID"] | None, Field(description="Allowed values: 'INVALID', 'VALID'.")
+    ] = None
+    ServerCertificateStatusDetail: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class DomainConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-    DomainType: Literal["ENDPOINT", "AWS_MANAGED", "CUSTOMER_MANAGED"] | None = None
-    ServerCertificates: list[ServerCertificateSummary] | None = None
+    """
+    The read-only attributes of a AWS::IoT::DomainConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    DomainType: Annotated[
+        Literal["ENDPOINT", "AWS_MANAGED", "CUSTOMER_MANAGED"] | None,
+        Field(description="Allowed values: 'ENDPOINT', 'AWS_MANAGED', 'CUSTOMER_MANAGED'."),
+    ] = None
+    ServerCertificates: Annotated[
+        list[ServerCertificateSummary] | None,
+        Field(description="Type: list[ServerCertificateSummaryDict]."),
+    ] = None
 
 
 class DomainConfigurationProps(DeferredModel):
-    ApplicationProtocol: Literal["SECURE_MQTT", "MQTT_WSS", "HTTPS", "DEFAULT"] | None = None
-    AuthenticationType: (
-        Literal["AWS_X509", "CUSTOM_AUTH", "AWS_SIGV4", "CUSTOM_AUTH_X509", "DEFAULT"] | None
-    ) = None
-    AuthorizerConfig: DomainConfigurationAuthorizerConfig | None = None
-    ClientCertificateConfig: DomainConfigurationClientCertificateConfig | None = None
-    DomainConfigurationName: str | None = None
-    DomainConfigurationStatus: Literal["ENABLED", "DISABLED"] | None = None
-    DomainName: str | None = None
-    ServerCertificateArns: list[str] | None = None
-    ServerCertificateConfig: DomainConfigurationServerCertificateConfig | None = None
-    ServiceType: Literal["DATA", "CREDENTIAL_PROVIDER", "JOBS"] | None = None
-    Tags: list[Tag] | None = None
-    TlsConfig: DomainConfigurationTlsConfig | None = None
-    ValidationCertificateArn: str | None = None
+    """
+    The properties a program declares for a AWS::IoT::DomainConfiguration.
+    """
+
+    ApplicationProtocol: Annotated[
+        Literal["SECURE_MQTT", "MQTT_WSS", "HTTPS", "DEFAULT"] | None,
+        Field(description="Allowed values: 'SECURE_MQTT', 'MQTT_WSS', 'HTTPS', 'DEFAULT'."),
+    ] = None
+    AuthenticationType: Annotated[
+        Literal["AWS_X509", "CUSTOM_AUTH", "AWS_SIGV4", "CUSTOM_AUTH_X509", "DEFAULT"] | None,
+        Field(
+            description="Allowed values: 'AWS_X509', 'CUSTOM_AUTH', 'AWS_SIGV4', 'CUSTOM_AUTH_X509', 'DEFAULT'."
+        ),
+    ] = None
+    AuthorizerConfig: Annotated[
+        DomainConfigurationAuthorizerConfig | None,
+        Field(description="Type: DomainConfigurationAuthorizerConfigDict."),
+    ] = None
+    ClientCertificateConfig: Annotated[
+        DomainConfigurationClientCertificateConfig | None,
+        Field(description="Type: DomainConfigurationClientCertificateConfigDict."),
+    ] = None
+    DomainConfigurationName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\w.-]+$ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DomainConfigurationStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    DomainName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\s\\S]*$ Length: 1 to 253 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ServerCertificateArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 1 items. Each item: Pattern: ^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\\d{1}:\\d{12}:certificate/[a-zA-Z0-9/-]+$ Length: 1 to 2048 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ServerCertificateConfig: Annotated[
+        DomainConfigurationServerCertificateConfig | None,
+        Field(description="Type: DomainConfigurationServerCertificateConfigDict."),
+    ] = None
+    ServiceType: Annotated[
+        Literal["DATA", "CREDENTIAL_PROVIDER", "JOBS"] | None,
+        Field(
+            description="Allowed values: 'DATA', 'CREDENTIAL_PROVIDER', 'JOBS'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None
+    TlsConfig: Annotated[
+        DomainConfigurationTlsConfig | None,
+        Field(description="Type: DomainConfigurationTlsConfigDict."),
+    ] = None
+    ValidationCertificateArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\\d{1}:\\d{12}:certificate/[a-zA-Z0-9/-]+$ Length: 1 to 2048 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by encryption_configuration.py, which re-exports every nam
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EncryptionConfigurationAttributes",
@@ -20,21 +20,40 @@ __all__ = [
 
 
 class EncryptionConfigurationProps(DeferredModel):
-    EncryptionType: Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KMS_KEY"]
-    KmsAccessRoleArn: str | None = None
-    KmsKeyArn: str | None = None
+    """
+    The properties a program declares for a AWS::IoT::EncryptionConfiguration.
+    """
+
+    EncryptionType: Annotated[
+        Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KMS_KEY"],
+        Field(description="Allowed values: 'CUSTOMER_MANAGED_KMS_KEY', 'AWS_OWNED_KMS_KEY'."),
+    ]
+    KmsAccessRoleArn: Annotated[str | None, Field(description="Length: 20 to 2048 characters.")] = (
+        None
+    )
+    KmsKeyArn: Annotated[str | None, Field(description="Length: 20 to 2048 characters.")] = None
 
 
 class EncryptionConfigurationConfigurationDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfigurationStatus: Literal["HEALTHY", "UNHEALTHY"] | None = None
-    ErrorCode: str | None = None
-    ErrorMessage: str | None = None
+    ConfigurationStatus: Annotated[
+        Literal["HEALTHY", "UNHEALTHY"] | None,
+        Field(description="Allowed values: 'HEALTHY', 'UNHEALTHY'."),
+    ] = None
+    ErrorCode: Annotated[str | None, Field(description="Type: str.")] = None
+    ErrorMessage: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EncryptionConfigurationAttributes(DeferredModel):
-    AccountId: str | None = None
-    ConfigurationDetails: EncryptionConfigurationConfigurationDetails | None = None
-    LastModifiedDate: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::EncryptionConfiguration, set by AWS.
+    """
+
+    AccountId: Annotated[str | None, Field(description="Type: str.")] = None
+    ConfigurationDetails: Annotated[
+        EncryptionConfigurationConfigurationDetails | None,
+        Field(description="Type: EncryptionConfigurationConfigurationDetailsDict."),
+    ] = None
+    LastModifiedDate: Annotated[str | None, Field(description="Type: str.")] = None

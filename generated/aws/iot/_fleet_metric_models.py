@@ -7,10 +7,10 @@ Imported on first use by fleet_metric.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FleetMetricAggregationType",
@@ -21,39 +21,88 @@ __all__ = [
 
 
 class FleetMetricAggregationType(DeferredModel):
+    """
+    Aggregation types supported by Fleet Indexing
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: Literal["Cardinality", "Percentiles", "Statistics"]
-    Values: list[str]
+    Name: Annotated[
+        Literal["Cardinality", "Percentiles", "Statistics"],
+        Field(
+            description="Fleet Indexing aggregation type names such as Statistics, Percentiles and Cardinality"
+        ),
+    ]
+    Values: Annotated[list[str], Field(description="Fleet Indexing aggregation type values")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag's key")]
+    Value: Annotated[str, Field(description="The tag's value")]
 
 
 class FleetMetricAttributes(DeferredModel):
-    CreationDate: str | None = None
-    LastModifiedDate: str | None = None
-    MetricArn: str | None = None
-    Version: float | None = None
+    """
+    The read-only attributes of a AWS::IoT::FleetMetric, set by AWS.
+    """
+
+    CreationDate: Annotated[
+        str | None, Field(description="The creation date of a fleet metric")
+    ] = None
+    LastModifiedDate: Annotated[
+        str | None, Field(description="The last modified date of a fleet metric")
+    ] = None
+    MetricArn: Annotated[
+        str | None, Field(description="The Amazon Resource Number (ARN) of a fleet metric metric")
+    ] = None
+    Version: Annotated[float | None, Field(description="The version of a fleet metric")] = None
 
 
 class FleetMetricProps(DeferredModel):
-    AggregationField: str | None = None
-    AggregationType: FleetMetricAggregationType | None = None
-    Description: str | None = None
-    IndexName: str | None = None
-    MetricName: str
-    Period: int | None = None
-    QueryString: str | None = None
-    QueryVersion: str | None = None
-    Tags: list[Tag] | None = None
-    Unit: (
+    """
+    The properties a program declares for a AWS::IoT::FleetMetric.
+    """
+
+    AggregationField: Annotated[
+        str | None,
+        Field(description="The aggregation field to perform aggregation and metric emission"),
+    ] = None
+    AggregationType: Annotated[
+        FleetMetricAggregationType | None,
+        Field(description="Aggregation types supported by Fleet Indexing"),
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of a fleet metric")] = (
+        None
+    )
+    IndexName: Annotated[str | None, Field(description="The index name of a fleet metric")] = None
+    MetricName: Annotated[
+        str,
+        Field(
+            description="The name of the fleet metric Create-only: changing it replaces the resource."
+        ),
+    ]
+    Period: Annotated[int | None, Field(description="The period of metric emission in seconds")] = (
+        None
+    )
+    QueryString: Annotated[
+        str | None, Field(description="The Fleet Indexing query used by a fleet metric")
+    ] = None
+    QueryVersion: Annotated[
+        str | None,
+        Field(description="The version of a Fleet Indexing query used by a fleet metric"),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="An array of key-value pairs to apply to this resource")
+    ] = None
+    Unit: Annotated[
         Literal[
             "Bits",
             "Bits/Second",
@@ -83,5 +132,6 @@ class FleetMetricProps(DeferredModel):
             "Terabytes",
             "Terabytes/Second",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The unit of data points emitted by a fleet metric"),
+    ] = None

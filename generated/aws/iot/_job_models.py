@@ -7,7 +7,7 @@ Imported on first use by job.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -31,122 +31,349 @@ __all__ = [
 
 
 class AbortCriteria(DeferredModel):
+    """
+    The criteria that determine when and how a job abort takes place.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["CANCEL"]
-    FailureType: Literal["FAILED", "REJECTED", "TIMED_OUT", "ALL"]
-    MinNumberOfExecutedThings: int
-    ThresholdPercentage: float
+    Action: Annotated[
+        Literal["CANCEL"],
+        Field(description="The type of job action to take to initiate the job abort."),
+    ]
+    FailureType: Annotated[
+        Literal["FAILED", "REJECTED", "TIMED_OUT", "ALL"],
+        Field(description="The type of job execution failures that can initiate a job abort."),
+    ]
+    MinNumberOfExecutedThings: Annotated[
+        int,
+        Field(
+            description="The minimum number of things which must receive job execution notifications before the job can be aborted."
+        ),
+    ]
+    ThresholdPercentage: Annotated[
+        float,
+        Field(
+            description="The minimum percentage of job execution failures that must occur to initiate the job abort."
+        ),
+    ]
 
 
 class JobAbortConfig(DeferredModel):
+    """
+    The criteria that determine when and how a job abort takes place.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CriteriaList: list[AbortCriteria]
+    CriteriaList: Annotated[
+        list[AbortCriteria],
+        Field(description="The list of criteria that determine when and how to abort the job."),
+    ]
 
 
 class JobPresignedUrlConfig(DeferredModel):
+    """
+    Configuration for pre-signed S3 URLs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExpiresInSec: int | None = None
-    RoleArn: str | None = None
+    ExpiresInSec: Annotated[
+        int | None,
+        Field(
+            description="How long (in seconds) pre-signed URLs are valid. Valid values are 60 - 3600, the default value is 3600 seconds."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of an IAM role that grants permission to download files from the S3 bucket where the job data/updates are stored."
+        ),
+    ] = None
 
 
 class JobRateIncreaseCriteria(DeferredModel):
+    """
+    Allows you to define a criteria to initiate the increase in rate of rollout for a job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NumberOfNotifiedThings: int | None = None
-    NumberOfSucceededThings: int | None = None
+    NumberOfNotifiedThings: Annotated[
+        int | None,
+        Field(
+            description="The threshold for number of notified things that will initiate the increase in rate of rollout."
+        ),
+    ] = None
+    NumberOfSucceededThings: Annotated[
+        int | None,
+        Field(
+            description="The threshold for number of succeeded things that will initiate the increase in rate of rollout."
+        ),
+    ] = None
 
 
 class JobTimeoutConfig(DeferredModel):
+    """
+    Specifies the amount of time each device has to finish its execution of the job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InProgressTimeoutInMinutes: int | None = None
+    InProgressTimeoutInMinutes: Annotated[
+        int | None,
+        Field(
+            description="Specifies the amount of time, in minutes, this device has to finish execution of this job. The timeout interval can be anywhere between 1 minute and 7 days (1 to 10080 minutes)."
+        ),
+    ] = None
 
 
 class MaintenanceWindow(DeferredModel):
+    """
+    An optional configuration within the SchedulingConfig to setup a recurring maintenance window with a predetermined start time and duration for the rollout of a job document to all devices in a target group for a job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DurationInMinutes: int
-    StartTime: str
+    DurationInMinutes: Annotated[
+        int, Field(description="Displays the duration of the next maintenance window.")
+    ]
+    StartTime: Annotated[
+        str, Field(description="Displays the start time of the next maintenance window.")
+    ]
 
 
 class RetryCriteria(DeferredModel):
+    """
+    The criteria that determines how many retries are allowed for each failure type for a job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailureType: Literal["FAILED", "TIMED_OUT", "ALL"]
-    NumberOfRetries: int
+    FailureType: Annotated[
+        Literal["FAILED", "TIMED_OUT", "ALL"],
+        Field(description="The type of job execution failures that can initiate a job retry."),
+    ]
+    NumberOfRetries: Annotated[
+        int, Field(description="The number of retries allowed for a failure type for the job.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag's key.")]
+    Value: Annotated[str, Field(description="The tag's value.")]
 
 
 class JobAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::Job, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The Amazon Resource Name (ARN) of the job.")] = (
+        None
+    )
+    CreatedAt: Annotated[
+        str | None,
+        Field(description="The time when the job was created, in ISO 8601 date-time format."),
+    ] = None
 
 
 class ExponentialRolloutRate(DeferredModel):
+    """
+    Allows you to create an exponential rate of rollout for a job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaseRatePerMinute: int
-    IncrementFactor: float
-    RateIncreaseCriteria: JobRateIncreaseCriteria
+    BaseRatePerMinute: Annotated[
+        int,
+        Field(
+            description="The minimum number of things that will be notified of a pending job, per minute at the start of job rollout."
+        ),
+    ]
+    IncrementFactor: Annotated[
+        float,
+        Field(description="The exponential factor to increase the rate of rollout for a job."),
+    ]
+    RateIncreaseCriteria: Annotated[
+        JobRateIncreaseCriteria,
+        Field(
+            description="Allows you to define a criteria to initiate the increase in rate of rollout for a job."
+        ),
+    ]
 
 
 class JobJobExecutionsRetryConfig(DeferredModel):
+    """
+    The configuration that determines how many retries are allowed for each failure type for a job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CriteriaList: list[RetryCriteria]
+    CriteriaList: Annotated[
+        list[RetryCriteria],
+        Field(
+            description="The list of criteria that determines how many retries are allowed for each failure type for a job."
+        ),
+    ]
 
 
 class JobJobExecutionsRolloutConfig(DeferredModel):
+    """
+    Allows you to create a staged rollout of a job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExponentialRate: ExponentialRolloutRate | None = None
-    MaximumPerMinute: int | None = None
+    ExponentialRate: Annotated[
+        ExponentialRolloutRate | None,
+        Field(description="Allows you to create an exponential rate of rollout for a job."),
+    ] = None
+    MaximumPerMinute: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of things that will be notified of a pending job, per minute. This parameter allows you to create a staged rollout."
+        ),
+    ] = None
 
 
 class JobSchedulingConfig(DeferredModel):
+    """
+    Specifies the date and time that a job will begin the rollout of the job document to all devices in the target group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndBehavior: Literal["STOP_ROLLOUT", "CANCEL", "FORCE_CANCEL"] | None = None
-    EndTime: str | None = None
-    MaintenanceWindows: list[MaintenanceWindow] | None = None
-    StartTime: str | None = None
+    EndBehavior: Annotated[
+        Literal["STOP_ROLLOUT", "CANCEL", "FORCE_CANCEL"] | None,
+        Field(
+            description="Specifies the end behavior for all job executions after a job reaches the selected endTime."
+        ),
+    ] = None
+    EndTime: Annotated[
+        str | None,
+        Field(
+            description="The time a job will stop rollout of the job document to all devices in the target group for a job."
+        ),
+    ] = None
+    MaintenanceWindows: Annotated[
+        list[MaintenanceWindow] | None,
+        Field(
+            description="An optional configuration within the SchedulingConfig to setup a recurring maintenance window."
+        ),
+    ] = None
+    StartTime: Annotated[
+        str | None,
+        Field(
+            description="The time a job will begin rollout of the job document to all devices in the target group for a job."
+        ),
+    ] = None
 
 
 class JobProps(DeferredModel):
-    AbortConfig: JobAbortConfig | None = None
-    Description: str | None = None
-    DestinationPackageVersions: list[str] | None = None
-    Document: str | None = None
-    DocumentParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DocumentSource: str | None = None
-    JobExecutionsRetryConfig: JobJobExecutionsRetryConfig | None = None
-    JobExecutionsRolloutConfig: JobJobExecutionsRolloutConfig | None = None
-    JobId: str
-    JobTemplateArn: str | None = None
-    PresignedUrlConfig: JobPresignedUrlConfig | None = None
-    SchedulingConfig: JobSchedulingConfig | None = None
-    Tags: list[Tag] | None = None
-    TargetSelection: Literal["CONTINUOUS", "SNAPSHOT"] | None = None
-    Targets: list[str]
-    TimeoutConfig: JobTimeoutConfig | None = None
+    """
+    The properties a program declares for a AWS::IoT::Job.
+    """
+
+    AbortConfig: Annotated[
+        JobAbortConfig | None,
+        Field(description="The criteria that determine when and how a job abort takes place."),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A short text description of the job.")
+    ] = None
+    DestinationPackageVersions: Annotated[
+        list[str] | None,
+        Field(
+            description="The package version Amazon Resource Names (ARNs) that are installed on the device when the job successfully completes. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Document: Annotated[
+        str | None,
+        Field(
+            description="The job document. Required if you don't specify a value for documentSource. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DocumentParameters: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Parameters of an Amazon Web Services managed template that you can specify to create the job document. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DocumentSource: Annotated[
+        str | None,
+        Field(
+            description="An S3 link, or S3 object URL, to the job document. The link is an Amazon S3 object URL and is required if you don't specify a value for document. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    JobExecutionsRetryConfig: Annotated[
+        JobJobExecutionsRetryConfig | None,
+        Field(
+            description="The configuration that determines how many retries are allowed for each failure type for a job. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    JobExecutionsRolloutConfig: Annotated[
+        JobJobExecutionsRolloutConfig | None,
+        Field(description="Allows you to create a staged rollout of a job."),
+    ] = None
+    JobId: Annotated[
+        str,
+        Field(
+            description="A job identifier which must be unique for your AWS account. We recommend using a UUID. Alpha-numeric characters, '-' and '_' are valid for use here. Create-only: changing it replaces the resource."
+        ),
+    ]
+    JobTemplateArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the job template used to create the job. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PresignedUrlConfig: Annotated[
+        JobPresignedUrlConfig | None, Field(description="Configuration for pre-signed S3 URLs.")
+    ] = None
+    SchedulingConfig: Annotated[
+        JobSchedulingConfig | None,
+        Field(
+            description="Specifies the date and time that a job will begin the rollout of the job document to all devices in the target group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Metadata which can be used to manage the job.")
+    ] = None
+    TargetSelection: Annotated[
+        Literal["CONTINUOUS", "SNAPSHOT"] | None,
+        Field(
+            description="Specifies whether the job will continue to run (CONTINUOUS), or will be complete after all those things specified as targets have completed the job (SNAPSHOT). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Targets: Annotated[
+        list[str],
+        Field(
+            description="A list of things and thing groups to which the job should be sent. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TimeoutConfig: Annotated[
+        JobTimeoutConfig | None,
+        Field(
+            description="Specifies the amount of time each device has to finish its execution of the job."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by job_template.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AbortCriteria",
@@ -30,108 +30,277 @@ __all__ = [
 
 
 class AbortCriteria(DeferredModel):
+    """
+    The criteria that determine when and how a job abort takes place.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["CANCEL"]
-    FailureType: Literal["FAILED", "REJECTED", "TIMED_OUT", "ALL"]
-    MinNumberOfExecutedThings: int
-    ThresholdPercentage: float
+    Action: Annotated[
+        Literal["CANCEL"],
+        Field(description="The type of job action to take to initiate the job abort."),
+    ]
+    FailureType: Annotated[
+        Literal["FAILED", "REJECTED", "TIMED_OUT", "ALL"],
+        Field(description="The type of job execution failures that can initiate a job abort."),
+    ]
+    MinNumberOfExecutedThings: Annotated[
+        int,
+        Field(
+            description="The minimum number of things which must receive job execution notifications before the job can be aborted."
+        ),
+    ]
+    ThresholdPercentage: Annotated[
+        float,
+        Field(
+            description="The minimum percentage of job execution failures that must occur to initiate the job abort."
+        ),
+    ]
 
 
 class JobTemplateAbortConfig(DeferredModel):
+    """
+    The criteria that determine when and how a job abort takes place.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CriteriaList: list[AbortCriteria]
+    CriteriaList: Annotated[list[AbortCriteria], Field(description="Items: at least 1 items.")]
 
 
 class JobTemplatePresignedUrlConfig(DeferredModel):
+    """
+    Configuration for pre-signed S3 URLs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExpiresInSec: int | None = None
-    RoleArn: str
+    ExpiresInSec: Annotated[
+        int | None, Field(description="How number (in seconds) pre-signed URLs are valid.")
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of an IAM role that grants grants permission to download files from the S3 bucket where the job data/updates are stored. The role must also grant permission for IoT to download the files."
+        ),
+    ]
 
 
 class JobTemplateRateIncreaseCriteria(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NumberOfNotifiedThings: int | None = None
-    NumberOfSucceededThings: int | None = None
+    NumberOfNotifiedThings: Annotated[
+        int | None, Field(description="Range: at least 1 (inclusive).")
+    ] = None
+    NumberOfSucceededThings: Annotated[
+        int | None, Field(description="Range: at least 1 (inclusive).")
+    ] = None
 
 
 class JobTemplateTimeoutConfig(DeferredModel):
+    """
+    Specifies the amount of time each device has to finish its execution of the job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InProgressTimeoutInMinutes: int
+    InProgressTimeoutInMinutes: Annotated[
+        int,
+        Field(
+            description="Specifies the amount of time, in minutes, this device has to finish execution of this job."
+        ),
+    ]
 
 
 class MaintenanceWindow(DeferredModel):
+    """
+    Specifies a start time and duration for a scheduled Job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DurationInMinutes: int | None = None
-    StartTime: str | None = None
+    DurationInMinutes: Annotated[int | None, Field(description="Range: 1 to 1430 (inclusive).")] = (
+        None
+    )
+    StartTime: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
 
 
 class RetryCriteria(DeferredModel):
+    """
+    Specifies how many times a failure type should be retried.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailureType: Literal["FAILED", "TIMED_OUT", "ALL"] | None = None
-    NumberOfRetries: int | None = None
+    FailureType: Annotated[
+        Literal["FAILED", "TIMED_OUT", "ALL"] | None,
+        Field(description="Allowed values: 'FAILED', 'TIMED_OUT', 'ALL'."),
+    ] = None
+    NumberOfRetries: Annotated[int | None, Field(description="Range: 0 to 10 (inclusive).")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag's key.")]
+    Value: Annotated[str, Field(description="The tag's value.")]
 
 
 class JobTemplateAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::JobTemplate, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class JobTemplateExponentialRolloutRate(DeferredModel):
+    """
+    Allows you to create an exponential rate of rollout for a job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaseRatePerMinute: int
-    IncrementFactor: float
-    RateIncreaseCriteria: JobTemplateRateIncreaseCriteria
+    BaseRatePerMinute: Annotated[
+        int,
+        Field(
+            description="The minimum number of things that will be notified of a pending job, per minute at the start of job rollout. This parameter allows you to define the initial rate of rollout."
+        ),
+    ]
+    IncrementFactor: Annotated[
+        float,
+        Field(description="The exponential factor to increase the rate of rollout for a job."),
+    ]
+    RateIncreaseCriteria: Annotated[
+        JobTemplateRateIncreaseCriteria,
+        Field(description="The criteria to initiate the increase in rate of rollout for a job."),
+    ]
 
 
 class JobTemplateJobExecutionsRetryConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RetryCriteriaList: list[RetryCriteria] | None = None
+    RetryCriteriaList: Annotated[
+        list[RetryCriteria] | None, Field(description="Items: 1 to 2 items.")
+    ] = None
 
 
 class JobTemplateJobExecutionsRolloutConfig(DeferredModel):
+    """
+    Allows you to create a staged rollout of a job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExponentialRolloutRate: JobTemplateExponentialRolloutRate | None = None
-    MaximumPerMinute: int | None = None
+    ExponentialRolloutRate: Annotated[
+        JobTemplateExponentialRolloutRate | None,
+        Field(
+            description="The rate of increase for a job rollout. This parameter allows you to define an exponential rate for a job rollout."
+        ),
+    ] = None
+    MaximumPerMinute: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of things that will be notified of a pending job, per minute. This parameter allows you to create a staged rollout."
+        ),
+    ] = None
 
 
 class JobTemplateProps(DeferredModel):
-    AbortConfig: JobTemplateAbortConfig | None = None
-    Description: str
-    DestinationPackageVersions: list[str] | None = None
-    Document: str | None = None
-    DocumentSource: str | None = None
-    JobArn: str | None = None
-    JobExecutionsRetryConfig: JobTemplateJobExecutionsRetryConfig | None = None
-    JobExecutionsRolloutConfig: JobTemplateJobExecutionsRolloutConfig | None = None
-    JobTemplateId: str
-    MaintenanceWindows: list[MaintenanceWindow] | None = None
-    PresignedUrlConfig: JobTemplatePresignedUrlConfig | None = None
-    Tags: list[Tag] | None = None
-    TimeoutConfig: JobTemplateTimeoutConfig | None = None
+    """
+    The properties a program declares for a AWS::IoT::JobTemplate.
+    """
+
+    AbortConfig: Annotated[
+        JobTemplateAbortConfig | None,
+        Field(
+            description="The criteria that determine when and how a job abort takes place. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[
+        str,
+        Field(
+            description="A description of the Job Template. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DestinationPackageVersions: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^arn:[!-~]+$ Length: 1 to 1600 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Document: Annotated[
+        str | None,
+        Field(
+            description="The job document. Required if you don't specify a value for documentSource. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DocumentSource: Annotated[
+        str | None,
+        Field(
+            description="An S3 link to the job document to use in the template. Required if you don't specify a value for document. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    JobArn: Annotated[
+        str | None,
+        Field(
+            description="Optional for copying a JobTemplate from a pre-existing Job configuration. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    JobExecutionsRetryConfig: Annotated[
+        JobTemplateJobExecutionsRetryConfig | None,
+        Field(
+            description="Type: JobTemplateJobExecutionsRetryConfigDict. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    JobExecutionsRolloutConfig: Annotated[
+        JobTemplateJobExecutionsRolloutConfig | None,
+        Field(
+            description="Allows you to create a staged rollout of a job. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    JobTemplateId: Annotated[
+        str,
+        Field(
+            description="Pattern: [a-zA-Z0-9_-]+ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MaintenanceWindows: Annotated[
+        list[MaintenanceWindow] | None,
+        Field(
+            description="Type: list[MaintenanceWindowDict]. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PresignedUrlConfig: Annotated[
+        JobTemplatePresignedUrlConfig | None,
+        Field(
+            description="Configuration for pre-signed S3 URLs. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Metadata that can be used to manage the JobTemplate. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TimeoutConfig: Annotated[
+        JobTemplateTimeoutConfig | None,
+        Field(
+            description="Specifies the amount of time each device has to finish its execution of the job. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

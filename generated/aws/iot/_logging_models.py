@@ -7,10 +7,10 @@ Imported on first use by logging.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EventConfiguration",
@@ -20,20 +20,62 @@ __all__ = [
 
 
 class EventConfiguration(DeferredModel):
+    """
+    Configuration for event-based logging that specifies which event types to log and their logging settings. Used for account-level logging overrides.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventType: str
-    LogDestination: str | None = None
-    LogLevel: Literal["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"] | None = None
+    EventType: Annotated[
+        str,
+        Field(
+            description="The type of event to log. These include event types like Connect, Publish, and Disconnect."
+        ),
+    ]
+    LogDestination: Annotated[
+        str | None,
+        Field(
+            description="CloudWatch Log Group for event-based logging. Specifies where log events should be sent. The log destination for event-based logging overrides default Log Group for the specified event type and applies to all resources associated with that event."
+        ),
+    ] = None
+    LogLevel: Annotated[
+        Literal["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"] | None,
+        Field(
+            description="The logging level for the specified event type. Determines the verbosity of log messages generated for this event type."
+        ),
+    ] = None
 
 
 class LoggingAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::IoT::Logging, set by AWS.
+    """
 
 
 class LoggingProps(DeferredModel):
-    AccountId: str
-    DefaultLogLevel: Literal["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"]
-    EventConfigurations: list[EventConfiguration] | None = None
-    RoleArn: str
+    """
+    The properties a program declares for a AWS::IoT::Logging.
+    """
+
+    AccountId: Annotated[
+        str,
+        Field(
+            description="Your 12-digit account ID (used as the primary identifier for the CloudFormation resource). Create-only: changing it replaces the resource."
+        ),
+    ]
+    DefaultLogLevel: Annotated[
+        Literal["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"],
+        Field(
+            description="The log level to use. Valid values are: ERROR, WARN, INFO, DEBUG, or DISABLED."
+        ),
+    ]
+    EventConfigurations: Annotated[
+        list[EventConfiguration] | None,
+        Field(
+            description="Configurations for event-based logging that specifies which event types to log and their logging settings. Overrides account-level logging for the specified event"
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str, Field(description="The ARN of the role that allows IoT to write to Cloudwatch logs.")
+    ]

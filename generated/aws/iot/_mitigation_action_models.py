@@ -7,10 +7,10 @@ Imported on first use by mitigation_action.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MitigationActionActionParams",
@@ -27,78 +27,185 @@ __all__ = [
 
 
 class MitigationActionAddThingsToThingGroupParams(DeferredModel):
+    """
+    Parameters to define a mitigation action that moves devices associated with a certificate to one or more specified thing groups, typically for quarantine.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OverrideDynamicGroups: bool | None = None
-    ThingGroupNames: list[str]
+    OverrideDynamicGroups: Annotated[
+        bool | None,
+        Field(
+            description="Specifies if this mitigation action can move the things that triggered the mitigation action out of one or more dynamic thing groups."
+        ),
+    ] = None
+    ThingGroupNames: Annotated[
+        list[str],
+        Field(
+            description="The list of groups to which you want to add the things that triggered the mitigation action."
+        ),
+    ]
 
 
 class MitigationActionEnableIoTLoggingParams(DeferredModel):
+    """
+    Parameters to define a mitigation action that enables AWS IoT logging at a specified level of detail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogLevel: Literal["DEBUG", "INFO", "ERROR", "WARN", "UNSET_VALUE"]
-    RoleArnForLogging: str
+    LogLevel: Annotated[
+        Literal["DEBUG", "INFO", "ERROR", "WARN", "UNSET_VALUE"],
+        Field(description="Specifies which types of information are logged."),
+    ]
+    RoleArnForLogging: Annotated[
+        str, Field(description="The ARN of the IAM role used for logging.")
+    ]
 
 
 class MitigationActionPublishFindingToSnsParams(DeferredModel):
+    """
+    Parameters, to define a mitigation action that publishes findings to Amazon SNS. You can implement your own custom actions in response to the Amazon SNS messages.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TopicArn: str
+    TopicArn: Annotated[
+        str, Field(description="The ARN of the topic to which you want to publish the findings.")
+    ]
 
 
 class MitigationActionReplaceDefaultPolicyVersionParams(DeferredModel):
+    """
+    Parameters to define a mitigation action that adds a blank policy to restrict permissions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TemplateName: Literal["BLANK_POLICY", "UNSET_VALUE"]
+    TemplateName: Annotated[
+        Literal["BLANK_POLICY", "UNSET_VALUE"],
+        Field(description="Allowed values: 'BLANK_POLICY', 'UNSET_VALUE'."),
+    ]
 
 
 class MitigationActionUpdateCACertificateParams(DeferredModel):
+    """
+    Parameters to define a mitigation action that changes the state of the CA certificate to inactive.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["DEACTIVATE", "UNSET_VALUE"]
+    Action: Annotated[
+        Literal["DEACTIVATE", "UNSET_VALUE"],
+        Field(description="Allowed values: 'DEACTIVATE', 'UNSET_VALUE'."),
+    ]
 
 
 class MitigationActionUpdateDeviceCertificateParams(DeferredModel):
+    """
+    Parameters to define a mitigation action that changes the state of the device certificate to inactive.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["DEACTIVATE", "UNSET_VALUE"]
+    Action: Annotated[
+        Literal["DEACTIVATE", "UNSET_VALUE"],
+        Field(description="Allowed values: 'DEACTIVATE', 'UNSET_VALUE'."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag's key.")]
+    Value: Annotated[str, Field(description="The tag's value.")]
 
 
 class MitigationActionAttributes(DeferredModel):
-    MitigationActionArn: str | None = None
-    MitigationActionId: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::MitigationAction, set by AWS.
+    """
+
+    MitigationActionArn: Annotated[str | None, Field(description="Type: str.")] = None
+    MitigationActionId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MitigationActionActionParams(DeferredModel):
+    """
+    The set of parameters for this mitigation action. You can specify only one type of parameter (in other words, you can apply only one action for each defined mitigation action).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddThingsToThingGroupParams: MitigationActionAddThingsToThingGroupParams | None = None
-    EnableIoTLoggingParams: MitigationActionEnableIoTLoggingParams | None = None
-    PublishFindingToSnsParams: MitigationActionPublishFindingToSnsParams | None = None
-    ReplaceDefaultPolicyVersionParams: MitigationActionReplaceDefaultPolicyVersionParams | None = (
-        None
-    )
-    UpdateCACertificateParams: MitigationActionUpdateCACertificateParams | None = None
-    UpdateDeviceCertificateParams: MitigationActionUpdateDeviceCertificateParams | None = None
+    AddThingsToThingGroupParams: Annotated[
+        MitigationActionAddThingsToThingGroupParams | None,
+        Field(
+            description="Parameters to define a mitigation action that moves devices associated with a certificate to one or more specified thing groups, typically for quarantine."
+        ),
+    ] = None
+    EnableIoTLoggingParams: Annotated[
+        MitigationActionEnableIoTLoggingParams | None,
+        Field(
+            description="Parameters to define a mitigation action that enables AWS IoT logging at a specified level of detail."
+        ),
+    ] = None
+    PublishFindingToSnsParams: Annotated[
+        MitigationActionPublishFindingToSnsParams | None,
+        Field(
+            description="Parameters, to define a mitigation action that publishes findings to Amazon SNS. You can implement your own custom actions in response to the Amazon SNS messages."
+        ),
+    ] = None
+    ReplaceDefaultPolicyVersionParams: Annotated[
+        MitigationActionReplaceDefaultPolicyVersionParams | None,
+        Field(
+            description="Parameters to define a mitigation action that adds a blank policy to restrict permissions."
+        ),
+    ] = None
+    UpdateCACertificateParams: Annotated[
+        MitigationActionUpdateCACertificateParams | None,
+        Field(
+            description="Parameters to define a mitigation action that changes the state of the CA certificate to inactive."
+        ),
+    ] = None
+    UpdateDeviceCertificateParams: Annotated[
+        MitigationActionUpdateDeviceCertificateParams | None,
+        Field(
+            description="Parameters to define a mitigation action that changes the state of the device certificate to inactive."
+        ),
+    ] = None
 
 
 class MitigationActionProps(DeferredModel):
-    ActionName: str | None = None
-    ActionParams: MitigationActionActionParams
-    RoleArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoT::MitigationAction.
+    """
+
+    ActionName: Annotated[
+        str | None,
+        Field(
+            description="A unique identifier for the mitigation action. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ActionParams: Annotated[
+        MitigationActionActionParams,
+        Field(
+            description="The set of parameters for this mitigation action. You can specify only one type of parameter (in other words, you can apply only one action for each defined mitigation action)."
+        ),
+    ]
+    RoleArn: Annotated[str, Field(description="Length: 20 to 2048 characters.")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

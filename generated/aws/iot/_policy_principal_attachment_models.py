@@ -7,8 +7,10 @@ Imported on first use by policy_principal_attachment.py, which re-exports every 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PolicyPrincipalAttachmentAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class PolicyPrincipalAttachmentProps(DeferredModel):
-    PolicyName: str
-    Principal: str
+    """
+    The properties a program declares for a AWS::IoT::PolicyPrincipalAttachment.
+    """
+
+    PolicyName: Annotated[
+        str,
+        Field(
+            description="The name of the AWS IoT policy Create-only: changing it replaces the resource."
+        ),
+    ]
+    Principal: Annotated[
+        str,
+        Field(
+            description="The principal, which can be a certificate ARN (as returned from the CreateCertificate operation) or an Amazon Cognito ID Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class PolicyPrincipalAttachmentAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::IoT::PolicyPrincipalAttachment, set by AWS.
+    """

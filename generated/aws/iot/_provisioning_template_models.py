@@ -7,10 +7,10 @@ Imported on first use by provisioning_template.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ProvisioningHook",
@@ -24,28 +24,59 @@ class ProvisioningHook(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PayloadVersion: str | None = None
-    TargetArn: str | None = None
+    PayloadVersion: Annotated[
+        str | None, Field(description="Pattern: ^[0-9-]+$ Length: 10 to 32 characters.")
+    ] = None
+    TargetArn: Annotated[str | None, Field(description="Length: 0 to 2048 characters.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ProvisioningTemplateAttributes(DeferredModel):
-    TemplateArn: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::ProvisioningTemplate, set by AWS.
+    """
+
+    TemplateArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ProvisioningTemplateProps(DeferredModel):
-    Description: str | None = None
-    Enabled: bool | None = None
-    PreProvisioningHook: ProvisioningHook | None = None
-    ProvisioningRoleArn: str
-    Tags: list[Tag] | None = None
-    TemplateBody: str
-    TemplateName: str | None = None
-    TemplateType: Literal["FLEET_PROVISIONING", "JITP"] | None = None
+    """
+    The properties a program declares for a AWS::IoT::ProvisioningTemplate.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[^\\p{C}]*$ Length: 0 to 500 characters.")
+    ] = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    PreProvisioningHook: Annotated[
+        ProvisioningHook | None, Field(description="Type: ProvisioningHookDict.")
+    ] = None
+    ProvisioningRoleArn: Annotated[str, Field(description="Length: 20 to 2048 characters.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None
+    TemplateBody: Annotated[
+        str, Field(description="Pattern: ^[\\s\\S]*$ Length: 0 to 10240 characters.")
+    ]
+    TemplateName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9A-Za-z_-]+$ Length: 1 to 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TemplateType: Annotated[
+        Literal["FLEET_PROVISIONING", "JITP"] | None,
+        Field(
+            description="Allowed values: 'FLEET_PROVISIONING', 'JITP'. Create-only: changing it replaces the resource."
+        ),
+    ] = None

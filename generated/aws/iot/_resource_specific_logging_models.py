@@ -7,9 +7,10 @@ Imported on first use by resource_specific_logging.py, which re-exports every na
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourceSpecificLoggingAttributes",
@@ -18,10 +19,35 @@ __all__ = [
 
 
 class ResourceSpecificLoggingProps(DeferredModel):
-    LogLevel: Literal["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"]
-    TargetName: str
-    TargetType: Literal["THING_GROUP", "CLIENT_ID", "SOURCE_IP", "PRINCIPAL_ID", "EVENT_TYPE"]
+    """
+    The properties a program declares for a AWS::IoT::ResourceSpecificLogging.
+    """
+
+    LogLevel: Annotated[
+        Literal["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"],
+        Field(
+            description="The log level for a specific target. Valid values are: ERROR, WARN, INFO, DEBUG, or DISABLED."
+        ),
+    ]
+    TargetName: Annotated[
+        str, Field(description="The target name. Create-only: changing it replaces the resource.")
+    ]
+    TargetType: Annotated[
+        Literal["THING_GROUP", "CLIENT_ID", "SOURCE_IP", "PRINCIPAL_ID", "EVENT_TYPE"],
+        Field(
+            description="The target type. Value must be THING_GROUP, CLIENT_ID, SOURCE_IP, PRINCIPAL_ID, or EVENT_TYPE. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ResourceSpecificLoggingAttributes(DeferredModel):
-    TargetId: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::ResourceSpecificLogging, set by AWS.
+    """
+
+    TargetId: Annotated[
+        str | None,
+        Field(
+            description="Unique Id for a Target (TargetType:TargetName), this will be internally built to serve as primary identifier for a log target."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by role_alias.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RoleAliasAttributes",
@@ -19,19 +20,55 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class RoleAliasAttributes(DeferredModel):
-    RoleAliasArn: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::RoleAlias, set by AWS.
+    """
+
+    RoleAliasArn: Annotated[
+        str | None, Field(description="Pattern: [\\w=,@-]+ Length: 1 to 128 characters.")
+    ] = None
 
 
 class RoleAliasProps(DeferredModel):
-    CredentialDurationSeconds: int | None = None
-    RoleAlias: str | None = None
-    RoleArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoT::RoleAlias.
+    """
+
+    CredentialDurationSeconds: Annotated[
+        int | None, Field(description="Range: 900 to 43200 (inclusive).")
+    ] = None
+    RoleAlias: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [\\w=,@-]+ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+ Length: 20 to 2048 characters."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None

@@ -7,10 +7,10 @@ Imported on first use by scheduled_audit.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ScheduledAuditAttributes",
@@ -20,21 +20,63 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag's key.")]
+    Value: Annotated[str, Field(description="The tag's value.")]
 
 
 class ScheduledAuditAttributes(DeferredModel):
-    ScheduledAuditArn: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::ScheduledAudit, set by AWS.
+    """
+
+    ScheduledAuditArn: Annotated[
+        str | None, Field(description="The ARN (Amazon resource name) of the scheduled audit.")
+    ] = None
 
 
 class ScheduledAuditProps(DeferredModel):
-    DayOfMonth: str | None = None
-    DayOfWeek: Literal["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "UNSET_VALUE"] | None = None
-    Frequency: Literal["DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY"]
-    ScheduledAuditName: str | None = None
-    Tags: list[Tag] | None = None
-    TargetCheckNames: list[str]
+    """
+    The properties a program declares for a AWS::IoT::ScheduledAudit.
+    """
+
+    DayOfMonth: Annotated[
+        str | None,
+        Field(
+            description="The day of the month on which the scheduled audit takes place. Can be 1 through 31 or LAST. This field is required if the frequency parameter is set to MONTHLY."
+        ),
+    ] = None
+    DayOfWeek: Annotated[
+        Literal["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "UNSET_VALUE"] | None,
+        Field(
+            description="The day of the week on which the scheduled audit takes place. Can be one of SUN, MON, TUE,WED, THU, FRI, or SAT. This field is required if the frequency parameter is set to WEEKLY or BIWEEKLY."
+        ),
+    ] = None
+    Frequency: Annotated[
+        Literal["DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY"],
+        Field(
+            description="How often the scheduled audit takes place. Can be one of DAILY, WEEKLY, BIWEEKLY, or MONTHLY."
+        ),
+    ]
+    ScheduledAuditName: Annotated[
+        str | None,
+        Field(
+            description="The name you want to give to the scheduled audit. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TargetCheckNames: Annotated[
+        list[str],
+        Field(
+            description="Which checks are performed during the scheduled audit. Checks must be enabled for your account."
+        ),
+    ]

@@ -7,7 +7,7 @@ Imported on first use by security_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -29,53 +29,112 @@ __all__ = [
 
 
 class AlertTarget(DeferredModel):
+    """
+    A structure containing the alert target ARN and the role ARN.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlertTargetArn: str
-    RoleArn: str
+    AlertTargetArn: Annotated[
+        str, Field(description="The ARN of the notification target to which alerts are sent.")
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the role that grants permission to send alerts to the notification target."
+        ),
+    ]
 
 
 class MachineLearningDetectionConfig(DeferredModel):
+    """
+    The configuration of an ML Detect Security Profile.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfidenceLevel: Literal["LOW", "MEDIUM", "HIGH"] | None = None
+    ConfidenceLevel: Annotated[
+        Literal["LOW", "MEDIUM", "HIGH"] | None,
+        Field(
+            description="The sensitivity of anomalous behavior evaluation. Can be Low, Medium, or High."
+        ),
+    ] = None
 
 
 class MetricValue(DeferredModel):
+    """
+    The value to be compared with the metric.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidrs: list[str] | None = None
-    Count: str | None = None
-    Number: float | None = None
-    Numbers: list[float] | None = None
-    Ports: list[int] | None = None
-    Strings: list[str] | None = None
+    Cidrs: Annotated[
+        list[str] | None,
+        Field(
+            description="If the ComparisonOperator calls for a set of CIDRs, use this to specify that set to be compared with the metric."
+        ),
+    ] = None
+    Count: Annotated[
+        str | None,
+        Field(
+            description="If the ComparisonOperator calls for a numeric value, use this to specify that (integer) numeric value to be compared with the metric."
+        ),
+    ] = None
+    Number: Annotated[float | None, Field(description="The numeral value of a metric.")] = None
+    Numbers: Annotated[list[float] | None, Field(description="The numeral values of a metric.")] = (
+        None
+    )
+    Ports: Annotated[
+        list[int] | None,
+        Field(
+            description="If the ComparisonOperator calls for a set of ports, use this to specify that set to be compared with the metric."
+        ),
+    ] = None
+    Strings: Annotated[list[str] | None, Field(description="The string values of a metric.")] = None
 
 
 class SecurityProfileMetricDimension(DeferredModel):
+    """
+    The dimension of a metric.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DimensionName: str
-    Operator: Literal["IN", "NOT_IN"] | None = None
+    DimensionName: Annotated[str, Field(description="A unique identifier for the dimension.")]
+    Operator: Annotated[
+        Literal["IN", "NOT_IN"] | None,
+        Field(description="Defines how the dimensionValues of a dimension are interpreted."),
+    ] = None
 
 
 class SecurityProfileMetricsExportConfig(DeferredModel):
+    """
+    A structure containing the mqtt topic for metrics export.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MqttTopic: str
-    RoleArn: str
+    MqttTopic: Annotated[str, Field(description="The topic for metrics export.")]
+    RoleArn: Annotated[
+        str,
+        Field(description="The ARN of the role that grants permission to publish to mqtt topic."),
+    ]
 
 
 class SecurityProfileStatisticalThreshold(DeferredModel):
+    """
+    A statistical ranking (percentile) which indicates a threshold value by which a behavior is determined to be in compliance or in violation of the behavior.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Statistic: (
+    Statistic: Annotated[
         Literal[
             "Average",
             "p0",
@@ -90,27 +149,45 @@ class SecurityProfileStatisticalThreshold(DeferredModel):
             "p99.99",
             "p100",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="The percentile which resolves to a threshold value by which compliance with a behavior is determined"
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag's key.")]
+    Value: Annotated[str, Field(description="The tag's value.")]
 
 
 class SecurityProfileAttributes(DeferredModel):
-    SecurityProfileArn: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::SecurityProfile, set by AWS.
+    """
+
+    SecurityProfileArn: Annotated[
+        str | None,
+        Field(description="The ARN (Amazon resource name) of the created security profile."),
+    ] = None
 
 
 class BehaviorCriteria(DeferredModel):
+    """
+    The criteria by which the behavior is determined to be normal.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComparisonOperator: (
+    ComparisonOperator: Annotated[
         Literal[
             "less-than",
             "less-than-equals",
@@ -123,43 +200,130 @@ class BehaviorCriteria(DeferredModel):
             "in-set",
             "not-in-set",
         ]
-        | None
-    ) = None
-    ConsecutiveDatapointsToAlarm: int | None = None
-    ConsecutiveDatapointsToClear: int | None = None
-    DurationSeconds: int | None = None
-    MlDetectionConfig: MachineLearningDetectionConfig | None = None
-    StatisticalThreshold: SecurityProfileStatisticalThreshold | None = None
-    Value: MetricValue | None = None
+        | None,
+        Field(
+            description="The operator that relates the thing measured (metric) to the criteria (containing a value or statisticalThreshold)."
+        ),
+    ] = None
+    ConsecutiveDatapointsToAlarm: Annotated[
+        int | None,
+        Field(
+            description="If a device is in violation of the behavior for the specified number of consecutive datapoints, an alarm occurs. If not specified, the default is 1."
+        ),
+    ] = None
+    ConsecutiveDatapointsToClear: Annotated[
+        int | None,
+        Field(
+            description="If an alarm has occurred and the offending device is no longer in violation of the behavior for the specified number of consecutive datapoints, the alarm is cleared. If not specified, the default is 1."
+        ),
+    ] = None
+    DurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="Use this to specify the time duration over which the behavior is evaluated."
+        ),
+    ] = None
+    MlDetectionConfig: Annotated[
+        MachineLearningDetectionConfig | None,
+        Field(description="The configuration of an ML Detect Security Profile."),
+    ] = None
+    StatisticalThreshold: Annotated[
+        SecurityProfileStatisticalThreshold | None,
+        Field(
+            description="A statistical ranking (percentile) which indicates a threshold value by which a behavior is determined to be in compliance or in violation of the behavior."
+        ),
+    ] = None
+    Value: Annotated[
+        MetricValue | None, Field(description="The value to be compared with the metric.")
+    ] = None
 
 
 class MetricToRetain(DeferredModel):
+    """
+    The metric you want to retain. Dimensions are optional.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExportMetric: bool | None = None
-    Metric: str
-    MetricDimension: SecurityProfileMetricDimension | None = None
+    ExportMetric: Annotated[
+        bool | None,
+        Field(description="Flag to enable/disable metrics export for metric to be retained."),
+    ] = None
+    Metric: Annotated[str, Field(description="What is measured by the behavior.")]
+    MetricDimension: Annotated[
+        SecurityProfileMetricDimension | None, Field(description="The dimension of a metric.")
+    ] = None
 
 
 class Behavior(DeferredModel):
+    """
+    A security profile behavior.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Criteria: BehaviorCriteria | None = None
-    ExportMetric: bool | None = None
-    Metric: str | None = None
-    MetricDimension: SecurityProfileMetricDimension | None = None
-    Name: str
-    SuppressAlerts: bool | None = None
+    Criteria: Annotated[
+        BehaviorCriteria | None,
+        Field(description="The criteria by which the behavior is determined to be normal."),
+    ] = None
+    ExportMetric: Annotated[
+        bool | None,
+        Field(description="Flag to enable/disable metrics export for metric to be retained."),
+    ] = None
+    Metric: Annotated[str | None, Field(description="What is measured by the behavior.")] = None
+    MetricDimension: Annotated[
+        SecurityProfileMetricDimension | None, Field(description="The dimension of a metric.")
+    ] = None
+    Name: Annotated[str, Field(description="The name for the behavior.")]
+    SuppressAlerts: Annotated[
+        bool | None,
+        Field(
+            description="Manage Detect alarm SNS notifications by setting behavior notification to on or suppressed. Detect will continue to performing device behavior evaluations. However, suppressed alarms wouldn't be forwarded for SNS notification."
+        ),
+    ] = None
 
 
 class SecurityProfileProps(DeferredModel):
-    AdditionalMetricsToRetainV2: list[MetricToRetain] | None = None
-    AlertTargets: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Behaviors: list[Behavior] | None = None
-    MetricsExportConfig: SecurityProfileMetricsExportConfig | None = None
-    SecurityProfileDescription: str | None = None
-    SecurityProfileName: str | None = None
-    Tags: list[Tag] | None = None
-    TargetArns: list[str] | None = None
+    """
+    The properties a program declares for a AWS::IoT::SecurityProfile.
+    """
+
+    AdditionalMetricsToRetainV2: Annotated[
+        list[MetricToRetain] | None,
+        Field(
+            description="A list of metrics whose data is retained (stored). By default, data is retained for any metric used in the profile's behaviors, but it is also retained for any metric specified here."
+        ),
+    ] = None
+    AlertTargets: Annotated[
+        dict[str, AlertTarget] | None,
+        Field(description="Specifies the destinations to which alerts are sent."),
+    ] = None
+    Behaviors: Annotated[
+        list[Behavior] | None,
+        Field(
+            description="Specifies the behaviors that, when violated by a device (thing), cause an alert."
+        ),
+    ] = None
+    MetricsExportConfig: Annotated[
+        SecurityProfileMetricsExportConfig | None,
+        Field(description="A structure containing the mqtt topic for metrics export."),
+    ] = None
+    SecurityProfileDescription: Annotated[
+        str | None, Field(description="A description of the security profile.")
+    ] = None
+    SecurityProfileName: Annotated[
+        str | None,
+        Field(
+            description="A unique identifier for the security profile. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Metadata that can be used to manage the security profile."),
+    ] = None
+    TargetArns: Annotated[
+        list[str] | None,
+        Field(description="A set of target ARNs that the security profile is attached to."),
+    ] = None

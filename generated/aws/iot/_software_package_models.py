@@ -7,9 +7,10 @@ Imported on first use by software_package.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SoftwarePackageAttributes",
@@ -19,18 +20,50 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class SoftwarePackageAttributes(DeferredModel):
-    PackageArn: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::SoftwarePackage, set by AWS.
+    """
+
+    PackageArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SoftwarePackageProps(DeferredModel):
-    Description: str | None = None
-    PackageName: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoT::SoftwarePackage.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[^\\p{C}]+$ Length: 0 to 1024 characters.")
+    ] = None
+    PackageName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9-_.]+$ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by software_package_version.py, which re-exports every nam
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,49 +23,119 @@ __all__ = [
 
 
 class SoftwarePackageVersionS3Location(DeferredModel):
+    """
+    The Amazon S3 location
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Key: str
-    Version: str
+    Bucket: Annotated[str, Field(description="The S3 bucket")]
+    Key: Annotated[str, Field(description="The S3 key")]
+    Version: Annotated[str, Field(description="The S3 version")]
 
 
 class SoftwarePackageVersionSbom(DeferredModel):
+    """
+    The sbom zip archive location of the package version
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Location: SoftwarePackageVersionS3Location
+    S3Location: Annotated[
+        SoftwarePackageVersionS3Location, Field(description="The Amazon S3 location")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class SoftwarePackageVersionAttributes(DeferredModel):
-    ErrorReason: str | None = None
-    PackageVersionArn: str | None = None
-    SbomValidationStatus: Literal["IN_PROGRESS", "FAILED", "SUCCEEDED", ""] | None = None
-    Status: Literal["DRAFT", "PUBLISHED", "DEPRECATED"] | None = None
+    """
+    The read-only attributes of a AWS::IoT::SoftwarePackageVersion, set by AWS.
+    """
+
+    ErrorReason: Annotated[str | None, Field(description="Type: str.")] = None
+    PackageVersionArn: Annotated[str | None, Field(description="Pattern: ^arn:[!-~]+$")] = None
+    SbomValidationStatus: Annotated[
+        Literal["IN_PROGRESS", "FAILED", "SUCCEEDED", ""] | None,
+        Field(description="The validation status of the Sbom file"),
+    ] = None
+    Status: Annotated[
+        Literal["DRAFT", "PUBLISHED", "DEPRECATED"] | None,
+        Field(description="Allowed values: 'DRAFT', 'PUBLISHED', 'DEPRECATED'."),
+    ] = None
 
 
 class PackageVersionArtifact(DeferredModel):
+    """
+    The artifact location of the package version
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Location: SoftwarePackageVersionS3Location
+    S3Location: Annotated[
+        SoftwarePackageVersionS3Location, Field(description="The Amazon S3 location")
+    ]
 
 
 class SoftwarePackageVersionProps(DeferredModel):
-    Artifact: PackageVersionArtifact | None = None
-    Attributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    PackageName: str
-    Recipe: str | None = None
-    Sbom: SoftwarePackageVersionSbom | None = None
-    Tags: list[Tag] | None = None
-    VersionName: str | None = None
+    """
+    The properties a program declares for a AWS::IoT::SoftwarePackageVersion.
+    """
+
+    Artifact: Annotated[
+        PackageVersionArtifact | None,
+        Field(description="The artifact location of the package version"),
+    ] = None
+    Attributes: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[^\\p{C}]+$ Length: 0 to 1024 characters.")
+    ] = None
+    PackageName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9-_.]+$ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Recipe: Annotated[
+        str | None,
+        Field(
+            description="The inline json job document associated with a software package version"
+        ),
+    ] = None
+    Sbom: Annotated[
+        SoftwarePackageVersionSbom | None,
+        Field(description="The sbom zip archive location of the package version"),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    VersionName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9-_.]+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None

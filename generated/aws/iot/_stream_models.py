@@ -7,9 +7,10 @@ Imported on first use by stream.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "StreamAttributes",
@@ -21,40 +22,77 @@ __all__ = [
 
 
 class StreamS3Location(DeferredModel):
+    """
+    The location of the file in S3.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str | None = None
-    Key: str | None = None
-    Version: str | None = None
+    Bucket: Annotated[str | None, Field(description="The S3 bucket.")] = None
+    Key: Annotated[str | None, Field(description="The S3 key.")] = None
+    Version: Annotated[str | None, Field(description="The S3 bucket version.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A set of key/value pairs that are used to manage the resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag's key.")]
+    Value: Annotated[str, Field(description="The tag's value.")]
 
 
 class StreamAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
-    StreamVersion: int | None = None
+    """
+    The read-only attributes of a AWS::IoT::Stream, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the stream.")
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="The date when the stream was created.")] = (
+        None
+    )
+    LastUpdatedAt: Annotated[
+        str | None, Field(description="The date when the stream was last updated.")
+    ] = None
+    StreamVersion: Annotated[int | None, Field(description="The stream version.")] = None
 
 
 class StreamFile(DeferredModel):
+    """
+    Represents a file to stream.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileId: int | None = None
-    S3Location: StreamS3Location | None = None
+    FileId: Annotated[int | None, Field(description="The file ID.")] = None
+    S3Location: Annotated[
+        StreamS3Location | None, Field(description="The location of the file in S3.")
+    ] = None
 
 
 class StreamProps(DeferredModel):
-    Description: str | None = None
-    Files: list[StreamFile]
-    RoleArn: str
-    StreamId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoT::Stream.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the stream.")] = None
+    Files: Annotated[list[StreamFile], Field(description="The files to stream.")]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="An IAM role that allows the IoT service principal to access your S3 files."
+        ),
+    ]
+    StreamId: Annotated[
+        str, Field(description="The stream ID. Create-only: changing it replaces the resource.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Metadata which can be used to manage streams.")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by thing_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -22,36 +22,75 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(description="Tag key (1-128 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-]"),
+    ]
+    Value: Annotated[
+        str,
+        Field(description="Tag value (1-256 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-]"),
+    ]
 
 
 class ThingGroupAttributePayload(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Attributes: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
 
 
 class ThingGroupThingGroupProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributePayload: ThingGroupAttributePayload | None = None
-    ThingGroupDescription: str | None = None
+    AttributePayload: Annotated[
+        ThingGroupAttributePayload | None,
+        Field(description="Type: ThingGroupAttributePayloadDict."),
+    ] = None
+    ThingGroupDescription: Annotated[
+        str | None, Field(description="Pattern: [\\p{Graph}\\x20]* Length: 0 to 2028 characters.")
+    ] = None
 
 
 class ThingGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::ThingGroup, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ThingGroupProps(DeferredModel):
-    ParentGroupName: str | None = None
-    QueryString: str | None = None
-    Tags: list[Tag] | None = None
-    ThingGroupName: str | None = None
-    ThingGroupProperties: ThingGroupThingGroupProperties | None = None
+    """
+    The properties a program declares for a AWS::IoT::ThingGroup.
+    """
+
+    ParentGroupName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [a-zA-Z0-9:_-]+ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    QueryString: Annotated[str | None, Field(description="Length: 1 to 1000 characters.")] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    ThingGroupName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [a-zA-Z0-9:_-]+ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ThingGroupProperties: Annotated[
+        ThingGroupThingGroupProperties | None,
+        Field(description="Type: ThingGroupThingGroupPropertiesDict."),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by thing.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,14 +23,29 @@ class ThingAttributePayload(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Attributes: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
 
 
 class ThingAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::Thing, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ThingProps(DeferredModel):
-    AttributePayload: ThingAttributePayload | None = None
-    ThingName: str | None = None
+    """
+    The properties a program declares for a AWS::IoT::Thing.
+    """
+
+    AttributePayload: Annotated[
+        ThingAttributePayload | None, Field(description="Type: ThingAttributePayloadDict.")
+    ] = None
+    ThingName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [a-zA-Z0-9:_-]+ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None

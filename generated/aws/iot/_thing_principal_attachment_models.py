@@ -7,8 +7,10 @@ Imported on first use by thing_principal_attachment.py, which re-exports every n
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ThingPrincipalAttachmentAttributes",
@@ -17,10 +19,31 @@ __all__ = [
 
 
 class ThingPrincipalAttachmentProps(DeferredModel):
-    Principal: str
-    ThingName: str
-    ThingPrincipalType: str | None = None
+    """
+    The properties a program declares for a AWS::IoT::ThingPrincipalAttachment.
+    """
+
+    Principal: Annotated[
+        str,
+        Field(
+            description="The principal, which can be a certificate ARN (as returned from the CreateCertificate operation) or an Amazon Cognito ID. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ThingName: Annotated[
+        str,
+        Field(
+            description="The name of the AWS IoT thing. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ThingPrincipalType: Annotated[
+        str | None,
+        Field(
+            description="The type of the relation you want to specify when you attach a principal to a thing. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class ThingPrincipalAttachmentAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::IoT::ThingPrincipalAttachment, set by AWS.
+    """

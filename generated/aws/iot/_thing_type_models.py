@@ -7,10 +7,10 @@ Imported on first use by thing_type.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PropagatingAttribute",
@@ -26,42 +26,92 @@ class PropagatingAttribute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionAttribute: Literal["iot:ClientId", "iot:Thing.ThingName"] | None = None
-    ThingAttribute: str | None = None
-    UserPropertyKey: str
+    ConnectionAttribute: Annotated[
+        Literal["iot:ClientId", "iot:Thing.ThingName"] | None,
+        Field(
+            description="Allowed values: 'iot:ClientId', 'iot:Thing.ThingName'. Length: 0 to 128 characters."
+        ),
+    ] = None
+    ThingAttribute: Annotated[
+        str | None, Field(description="Pattern: [a-zA-Z0-9_.,@/:#-]+ Length: 0 to 128 characters.")
+    ] = None
+    UserPropertyKey: Annotated[
+        str, Field(description="Pattern: [a-zA-Z0-9:$.]+ Length: 0 to 128 characters.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(description="Tag key (1-128 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-]"),
+    ]
+    Value: Annotated[
+        str,
+        Field(description="Tag value (1-256 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-]"),
+    ]
 
 
 class ThingTypeThingTypePropertiesMqtt5Configuration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PropagatingAttributes: list[PropagatingAttribute] | None = None
+    PropagatingAttributes: Annotated[
+        list[PropagatingAttribute] | None, Field(description="Items are unique.")
+    ] = None
 
 
 class ThingTypeAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::ThingType, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ThingTypeThingTypeProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mqtt5Configuration: ThingTypeThingTypePropertiesMqtt5Configuration | None = None
-    SearchableAttributes: list[str] | None = None
-    ThingTypeDescription: str | None = None
+    Mqtt5Configuration: Annotated[
+        ThingTypeThingTypePropertiesMqtt5Configuration | None,
+        Field(description="Type: ThingTypeThingTypePropertiesMqtt5ConfigurationDict."),
+    ] = None
+    SearchableAttributes: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at most 3 items. Items are unique. Each item: Pattern: [a-zA-Z0-9_.,@/:#-]+ Length: 0 to 128 characters."
+        ),
+    ] = None
+    ThingTypeDescription: Annotated[
+        str | None, Field(description="Pattern: [\\p{Graph}\\x20]* Length: 0 to 2028 characters.")
+    ] = None
 
 
 class ThingTypeProps(DeferredModel):
-    DeprecateThingType: bool | None = None
-    Tags: list[Tag] | None = None
-    ThingTypeName: str | None = None
-    ThingTypeProperties: ThingTypeThingTypeProperties | None = None
+    """
+    The properties a program declares for a AWS::IoT::ThingType.
+    """
+
+    DeprecateThingType: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    ThingTypeName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [a-zA-Z0-9:_-]+ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ThingTypeProperties: Annotated[
+        ThingTypeThingTypeProperties | None,
+        Field(description="Type: ThingTypeThingTypePropertiesDict."),
+    ] = None

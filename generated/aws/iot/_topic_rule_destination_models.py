@@ -7,10 +7,10 @@ Imported on first use by topic_rule_destination.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HttpUrlDestinationSummary",
@@ -25,37 +25,79 @@ class HttpUrlDestinationSummary(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfirmationUrl: str | None = None
+    ConfirmationUrl: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class InfluxDBDestinationProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Endpoint: str
-    InfluxDBVersion: str
-    SecretId: str
-    SecretKey: str | None = None
-    SecretType: str | None = None
+    Endpoint: Annotated[str, Field(description="The endpoint URL of the InfluxDB database.")]
+    InfluxDBVersion: Annotated[
+        str, Field(description="The version of the InfluxDB database (for example, V2 or V3).")
+    ]
+    SecretId: Annotated[
+        str,
+        Field(
+            description="The ARN or name of the Secrets Manager secret containing the InfluxDB API token."
+        ),
+    ]
+    SecretKey: Annotated[
+        str | None,
+        Field(description="The key name within the secret that contains the InfluxDB token."),
+    ] = None
+    SecretType: Annotated[
+        str | None,
+        Field(description="The type of the secret value (SecretString or SecretBinary)."),
+    ] = None
 
 
 class VpcDestinationProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoleArn: str | None = None
-    SecurityGroups: list[str] | None = None
-    SubnetIds: list[str] | None = None
-    VpcId: str | None = None
+    RoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    SecurityGroups: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    SubnetIds: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    VpcId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class TopicRuleDestinationAttributes(DeferredModel):
-    Arn: str | None = None
-    StatusReason: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::TopicRuleDestination, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Amazon Resource Name (ARN).")] = None
+    StatusReason: Annotated[
+        str | None,
+        Field(description="The reasoning for the current status of the TopicRuleDestination."),
+    ] = None
 
 
 class TopicRuleDestinationProps(DeferredModel):
-    HttpUrlProperties: HttpUrlDestinationSummary | None = None
-    InfluxDBProperties: InfluxDBDestinationProperties | None = None
-    Status: Literal["ENABLED", "IN_PROGRESS", "DISABLED"] | None = None
-    VpcProperties: VpcDestinationProperties | None = None
+    """
+    The properties a program declares for a AWS::IoT::TopicRuleDestination.
+    """
+
+    HttpUrlProperties: Annotated[
+        HttpUrlDestinationSummary | None,
+        Field(
+            description="HTTP URL destination properties. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InfluxDBProperties: Annotated[
+        InfluxDBDestinationProperties | None,
+        Field(
+            description="InfluxDB destination properties. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "IN_PROGRESS", "DISABLED"] | None,
+        Field(description="The status of the TopicRuleDestination."),
+    ] = None
+    VpcProperties: Annotated[
+        VpcDestinationProperties | None,
+        Field(
+            description="VPC destination properties. Create-only: changing it replaces the resource."
+        ),
+    ] = None

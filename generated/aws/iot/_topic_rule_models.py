@@ -7,7 +7,7 @@ Imported on first use by topic_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -64,172 +64,178 @@ class AssetPropertyTimestamp(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OffsetInNanos: str | None = None
-    TimeInSeconds: str
+    OffsetInNanos: Annotated[str | None, Field(description="Type: str.")] = None
+    TimeInSeconds: Annotated[str, Field(description="Type: str.")]
 
 
 class AssetPropertyVariant(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BooleanValue: str | None = None
-    DoubleValue: str | None = None
-    IntegerValue: str | None = None
-    StringValue: str | None = None
+    BooleanValue: Annotated[str | None, Field(description="Type: str.")] = None
+    DoubleValue: Annotated[str | None, Field(description="Type: str.")] = None
+    IntegerValue: Annotated[str | None, Field(description="Type: str.")] = None
+    StringValue: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CloudwatchAlarmAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmName: str
-    RoleArn: str
-    StateReason: str
-    StateValue: str
+    AlarmName: Annotated[str, Field(description="Type: str.")]
+    RoleArn: Annotated[str, Field(description="Type: str.")]
+    StateReason: Annotated[str, Field(description="Type: str.")]
+    StateValue: Annotated[str, Field(description="Type: str.")]
 
 
 class CloudwatchLogsAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchMode: bool | None = None
-    LogGroupName: str
-    RoleArn: str
+    BatchMode: Annotated[bool | None, Field(description="Type: bool.")] = None
+    LogGroupName: Annotated[str, Field(description="Type: str.")]
+    RoleArn: Annotated[str, Field(description="Type: str.")]
 
 
 class CloudwatchMetricAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricName: str
-    MetricNamespace: str
-    MetricTimestamp: str | None = None
-    MetricUnit: str
-    MetricValue: str
-    RoleArn: str
+    MetricName: Annotated[str, Field(description="Type: str.")]
+    MetricNamespace: Annotated[str, Field(description="Type: str.")]
+    MetricTimestamp: Annotated[str | None, Field(description="Type: str.")] = None
+    MetricUnit: Annotated[str, Field(description="Type: str.")]
+    MetricValue: Annotated[str, Field(description="Type: str.")]
+    RoleArn: Annotated[str, Field(description="Type: str.")]
 
 
 class DynamoDBAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HashKeyField: str
-    HashKeyType: Literal["NUMBER", "STRING"] | None = None
-    HashKeyValue: str
-    PayloadField: str | None = None
-    RangeKeyField: str | None = None
-    RangeKeyType: Literal["NUMBER", "STRING"] | None = None
-    RangeKeyValue: str | None = None
-    RoleArn: str
-    TableName: str
+    HashKeyField: Annotated[str, Field(description="Type: str.")]
+    HashKeyType: Annotated[
+        Literal["NUMBER", "STRING"] | None, Field(description="Allowed values: 'NUMBER', 'STRING'.")
+    ] = None
+    HashKeyValue: Annotated[str, Field(description="Type: str.")]
+    PayloadField: Annotated[str | None, Field(description="Type: str.")] = None
+    RangeKeyField: Annotated[str | None, Field(description="Type: str.")] = None
+    RangeKeyType: Annotated[
+        Literal["NUMBER", "STRING"] | None, Field(description="Allowed values: 'NUMBER', 'STRING'.")
+    ] = None
+    RangeKeyValue: Annotated[str | None, Field(description="Type: str.")] = None
+    RoleArn: Annotated[str, Field(description="Type: str.")]
+    TableName: Annotated[str, Field(description="Type: str.")]
 
 
 class ElasticsearchAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Endpoint: str
-    Id: str
-    Index: str
-    RoleArn: str
-    Type: str
+    Endpoint: Annotated[str, Field(description="Pattern: ^https?://")]
+    Id: Annotated[str, Field(description="Type: str.")]
+    Index: Annotated[str, Field(description="Type: str.")]
+    RoleArn: Annotated[str, Field(description="Type: str.")]
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class FirehoseAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchMode: bool | None = None
-    DeliveryStreamName: str
-    RoleArn: str
-    Separator: str | None = None
+    BatchMode: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DeliveryStreamName: Annotated[str, Field(description="Type: str.")]
+    RoleArn: Annotated[str, Field(description="Type: str.")]
+    Separator: Annotated[str | None, Field(description="Pattern: ^([\\n\\t])|(\\r\\n)|(,)$")] = None
 
 
 class HttpActionHeader(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class InfluxDBBatchConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchAcrossTopics: bool | None = None
-    MaxBatchOpenMs: int | None = None
-    MaxBatchSize: int | None = None
-    MaxBatchSizeBytes: int | None = None
+    BatchAcrossTopics: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MaxBatchOpenMs: Annotated[int | None, Field(description="Range: 5 to 1000 (inclusive).")] = None
+    MaxBatchSize: Annotated[int | None, Field(description="Range: 1 to 500 (inclusive).")] = None
+    MaxBatchSizeBytes: Annotated[
+        int | None, Field(description="Range: 100 to 131072 (inclusive).")
+    ] = None
 
 
 class IotAnalyticsAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchMode: bool | None = None
-    ChannelName: str
-    RoleArn: str
+    BatchMode: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ChannelName: Annotated[str, Field(description="Type: str.")]
+    RoleArn: Annotated[str, Field(description="Type: str.")]
 
 
 class IotEventsAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchMode: bool | None = None
-    InputName: str
-    MessageId: str | None = None
-    RoleArn: str
+    BatchMode: Annotated[bool | None, Field(description="Type: bool.")] = None
+    InputName: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    MessageId: Annotated[str | None, Field(description="Length: 0 to 128 characters.")] = None
+    RoleArn: Annotated[str, Field(description="Type: str.")]
 
 
 class KafkaActionHeader(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 0 to 16384 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 16384 characters.")]
 
 
 class KinesisAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PartitionKey: str | None = None
-    RoleArn: str
-    StreamName: str
+    PartitionKey: Annotated[str | None, Field(description="Type: str.")] = None
+    RoleArn: Annotated[str, Field(description="Type: str.")]
+    StreamName: Annotated[str, Field(description="Type: str.")]
 
 
 class LambdaAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FunctionArn: str | None = None
+    FunctionArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class OpenSearchAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Endpoint: str
-    Id: str
-    Index: str
-    RoleArn: str
-    Type: str
+    Endpoint: Annotated[str, Field(description="Pattern: ^https?://")]
+    Id: Annotated[str, Field(description="Type: str.")]
+    Index: Annotated[str, Field(description="Type: str.")]
+    RoleArn: Annotated[str, Field(description="Type: str.")]
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class PutItemInput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TableName: str
+    TableName: Annotated[str, Field(description="Type: str.")]
 
 
 class S3Action(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    CannedAcl: (
+    BucketName: Annotated[str, Field(description="Type: str.")]
+    CannedAcl: Annotated[
         Literal[
             "private",
             "public-read",
@@ -240,270 +246,363 @@ class S3Action(DeferredModel):
             "bucket-owner-full-control",
             "log-delivery-write",
         ]
-        | None
-    ) = None
-    Key: str
-    RoleArn: str
+        | None,
+        Field(
+            description="Allowed values: 'private', 'public-read', 'public-read-write', 'aws-exec-read', 'authenticated-read', 'bucket-owner-read', 'bucket-owner-full-control', 'log-delivery-write'."
+        ),
+    ] = None
+    Key: Annotated[str, Field(description="Type: str.")]
+    RoleArn: Annotated[str, Field(description="Type: str.")]
 
 
 class SigV4Authorization(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoleArn: str
-    ServiceName: str
-    SigningRegion: str
+    RoleArn: Annotated[str, Field(description="Type: str.")]
+    ServiceName: Annotated[str, Field(description="Type: str.")]
+    SigningRegion: Annotated[str, Field(description="Type: str.")]
 
 
 class SnsAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MessageFormat: Literal["JSON", "RAW"] | None = None
-    RoleArn: str
-    TargetArn: str
+    MessageFormat: Annotated[
+        Literal["JSON", "RAW"] | None, Field(description="Allowed values: 'JSON', 'RAW'.")
+    ] = None
+    RoleArn: Annotated[str, Field(description="Type: str.")]
+    TargetArn: Annotated[str, Field(description="Type: str.")]
 
 
 class SqsAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    QueueUrl: str
-    RoleArn: str
-    UseBase64: bool | None = None
+    QueueUrl: Annotated[str, Field(description="Type: str.")]
+    RoleArn: Annotated[str, Field(description="Type: str.")]
+    UseBase64: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class StepFunctionsAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExecutionNamePrefix: str | None = None
-    RoleArn: str
-    StateMachineName: str
+    ExecutionNamePrefix: Annotated[str | None, Field(description="Type: str.")] = None
+    RoleArn: Annotated[str, Field(description="Type: str.")]
+    StateMachineName: Annotated[str, Field(description="Type: str.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TimestreamDimension(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TimestreamTimestamp(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Unit: str
-    Value: str
+    Unit: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TopicRuleBatchConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchAcrossTopics: bool | None = None
-    MaxBatchOpenMs: int | None = None
-    MaxBatchSize: int | None = None
-    MaxBatchSizeBytes: int | None = None
+    BatchAcrossTopics: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MaxBatchOpenMs: Annotated[int | None, Field(description="Range: 5 to 200 (inclusive).")] = None
+    MaxBatchSize: Annotated[int | None, Field(description="Range: 2 to 10 (inclusive).")] = None
+    MaxBatchSizeBytes: Annotated[
+        int | None, Field(description="Range: 100 to 131072 (inclusive).")
+    ] = None
 
 
 class TopicRuleTimestamp(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Unit: str | None = None
-    Value: str
+    Unit: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class UserProperty(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 0 to 1024 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 1024 characters.")]
 
 
 class TopicRuleAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::IoT::TopicRule, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AssetPropertyValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Quality: str | None = None
-    Timestamp: AssetPropertyTimestamp
-    Value: AssetPropertyVariant
+    Quality: Annotated[str | None, Field(description="Type: str.")] = None
+    Timestamp: Annotated[
+        AssetPropertyTimestamp, Field(description="Type: AssetPropertyTimestampDict.")
+    ]
+    Value: Annotated[AssetPropertyVariant, Field(description="Type: AssetPropertyVariantDict.")]
 
 
 class DynamoDBv2Action(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PutItem: PutItemInput | None = None
-    RoleArn: str | None = None
+    PutItem: Annotated[PutItemInput | None, Field(description="Type: PutItemInputDict.")] = None
+    RoleArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class HttpAuthorization(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Sigv4: SigV4Authorization | None = None
+    Sigv4: Annotated[
+        SigV4Authorization | None, Field(description="Type: SigV4AuthorizationDict.")
+    ] = None
 
 
 class InfluxDBAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchConfig: InfluxDBBatchConfig | None = None
-    DatabaseName: str
-    DestinationArn: str
-    Organization: str | None = None
-    RoleArn: str
-    TableName: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TimestampUnit: Literal["ms", "ns", "s", "us"] | None = None
+    BatchConfig: Annotated[
+        InfluxDBBatchConfig | None, Field(description="Type: InfluxDBBatchConfigDict.")
+    ] = None
+    DatabaseName: Annotated[
+        str, Field(description='Pattern: ^[^_\\"][^\\"]+$ Length: 2 to 64 characters.')
+    ]
+    DestinationArn: Annotated[str, Field(description="Type: str.")]
+    Organization: Annotated[str | None, Field(description="Length: 1 to 64 characters.")] = None
+    RoleArn: Annotated[str, Field(description="Type: str.")]
+    TableName: Annotated[str, Field(description="Pattern: ^[^_].*$ Length: 1 to 1024 characters.")]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    TimestampUnit: Annotated[
+        Literal["ms", "ns", "s", "us"] | None,
+        Field(description="Allowed values: 'ms', 'ns', 's', 'us'."),
+    ] = None
 
 
 class KafkaAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientProperties: Annotated[dict[str, Any], Field(max_length=0)]
-    DestinationArn: str
-    Headers: list[KafkaActionHeader] | None = None
-    Key: str | None = None
-    Partition: str | None = None
-    Topic: str
+    ClientProperties: Annotated[dict[str, str], Field(description="Type: dict[str, str].")]
+    DestinationArn: Annotated[str, Field(description="Type: str.")]
+    Headers: Annotated[
+        list[KafkaActionHeader] | None,
+        Field(description="Items: 1 to 100 items. Items are unique."),
+    ] = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Partition: Annotated[str | None, Field(description="Type: str.")] = None
+    Topic: Annotated[str, Field(description="Type: str.")]
 
 
 class LocationAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeviceId: str
-    Latitude: str
-    Longitude: str
-    RoleArn: str
-    Timestamp: TopicRuleTimestamp | None = None
-    TrackerName: str
+    DeviceId: Annotated[str, Field(description="Type: str.")]
+    Latitude: Annotated[str, Field(description="Type: str.")]
+    Longitude: Annotated[str, Field(description="Type: str.")]
+    RoleArn: Annotated[str, Field(description="Type: str.")]
+    Timestamp: Annotated[
+        TopicRuleTimestamp | None, Field(description="Type: TopicRuleTimestampDict.")
+    ] = None
+    TrackerName: Annotated[str, Field(description="Type: str.")]
 
 
 class PutAssetPropertyValueEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssetId: str | None = None
-    EntryId: str | None = None
-    PropertyAlias: str | None = None
-    PropertyId: str | None = None
-    PropertyValues: list[AssetPropertyValue]
+    AssetId: Annotated[str | None, Field(description="Type: str.")] = None
+    EntryId: Annotated[str | None, Field(description="Type: str.")] = None
+    PropertyAlias: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    PropertyId: Annotated[str | None, Field(description="Type: str.")] = None
+    PropertyValues: Annotated[
+        list[AssetPropertyValue], Field(description="Items: at least 1 items. Items are unique.")
+    ]
 
 
 class RepublishActionHeaders(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentType: str | None = None
-    CorrelationData: str | None = None
-    MessageExpiry: str | None = None
-    PayloadFormatIndicator: str | None = None
-    ResponseTopic: str | None = None
-    UserProperties: list[UserProperty] | None = None
+    ContentType: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
+    CorrelationData: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = (
+        None
+    )
+    MessageExpiry: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
+    PayloadFormatIndicator: Annotated[
+        str | None, Field(description="Length: 0 to 1024 characters.")
+    ] = None
+    ResponseTopic: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
+    UserProperties: Annotated[
+        list[UserProperty] | None, Field(description="Items: 1 to 100 items.")
+    ] = None
 
 
 class TimestreamAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatabaseName: str
-    Dimensions: list[TimestreamDimension]
-    RoleArn: str
-    TableName: str
-    Timestamp: TimestreamTimestamp | None = None
+    DatabaseName: Annotated[str, Field(description="Type: str.")]
+    Dimensions: Annotated[list[TimestreamDimension], Field(description="Items: 1 to 128 items.")]
+    RoleArn: Annotated[str, Field(description="Type: str.")]
+    TableName: Annotated[str, Field(description="Type: str.")]
+    Timestamp: Annotated[
+        TimestreamTimestamp | None, Field(description="Type: TimestreamTimestampDict.")
+    ] = None
 
 
 class HttpAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Auth: HttpAuthorization | None = None
-    BatchConfig: TopicRuleBatchConfig | None = None
-    ConfirmationUrl: str | None = None
-    EnableBatching: bool | None = None
-    Headers: list[HttpActionHeader] | None = None
-    Url: str
+    Auth: Annotated[HttpAuthorization | None, Field(description="Type: HttpAuthorizationDict.")] = (
+        None
+    )
+    BatchConfig: Annotated[
+        TopicRuleBatchConfig | None, Field(description="Type: TopicRuleBatchConfigDict.")
+    ] = None
+    ConfirmationUrl: Annotated[str | None, Field(description="Length: 0 to 2000 characters.")] = (
+        None
+    )
+    EnableBatching: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Headers: Annotated[
+        list[HttpActionHeader] | None, Field(description="Items: 0 to 100 items. Items are unique.")
+    ] = None
+    Url: Annotated[str, Field(description="Length: 0 to 2000 characters.")]
 
 
 class IotSiteWiseAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PutAssetPropertyValueEntries: list[PutAssetPropertyValueEntry]
-    RoleArn: str
+    PutAssetPropertyValueEntries: Annotated[
+        list[PutAssetPropertyValueEntry],
+        Field(description="Items: at least 1 items. Items are unique."),
+    ]
+    RoleArn: Annotated[str, Field(description="Type: str.")]
 
 
 class RepublishAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Headers: RepublishActionHeaders | None = None
-    Qos: int | None = None
-    RoleArn: str
-    Topic: str
+    Headers: Annotated[
+        RepublishActionHeaders | None, Field(description="Type: RepublishActionHeadersDict.")
+    ] = None
+    Qos: Annotated[int | None, Field(description="Range: 0 to 1 (inclusive).")] = None
+    RoleArn: Annotated[str, Field(description="Type: str.")]
+    Topic: Annotated[str, Field(description="Type: str.")]
 
 
 class Action(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudwatchAlarm: CloudwatchAlarmAction | None = None
-    CloudwatchLogs: CloudwatchLogsAction | None = None
-    CloudwatchMetric: CloudwatchMetricAction | None = None
-    DynamoDB: DynamoDBAction | None = None
-    DynamoDBv2: DynamoDBv2Action | None = None
-    Elasticsearch: ElasticsearchAction | None = None
-    Firehose: FirehoseAction | None = None
-    Http: HttpAction | None = None
-    InfluxDB: InfluxDBAction | None = None
-    IotAnalytics: IotAnalyticsAction | None = None
-    IotEvents: IotEventsAction | None = None
-    IotSiteWise: IotSiteWiseAction | None = None
-    Kafka: KafkaAction | None = None
-    Kinesis: KinesisAction | None = None
-    Lambda: LambdaAction | None = None
-    Location: LocationAction | None = None
-    OpenSearch: OpenSearchAction | None = None
-    Republish: RepublishAction | None = None
-    S3: S3Action | None = None
-    Sns: SnsAction | None = None
-    Sqs: SqsAction | None = None
-    StepFunctions: StepFunctionsAction | None = None
-    Timestream: TimestreamAction | None = None
+    CloudwatchAlarm: Annotated[
+        CloudwatchAlarmAction | None, Field(description="Type: CloudwatchAlarmActionDict.")
+    ] = None
+    CloudwatchLogs: Annotated[
+        CloudwatchLogsAction | None, Field(description="Type: CloudwatchLogsActionDict.")
+    ] = None
+    CloudwatchMetric: Annotated[
+        CloudwatchMetricAction | None, Field(description="Type: CloudwatchMetricActionDict.")
+    ] = None
+    DynamoDB: Annotated[DynamoDBAction | None, Field(description="Type: DynamoDBActionDict.")] = (
+        None
+    )
+    DynamoDBv2: Annotated[
+        DynamoDBv2Action | None, Field(description="Type: DynamoDBv2ActionDict.")
+    ] = None
+    Elasticsearch: Annotated[
+        ElasticsearchAction | None, Field(description="Type: ElasticsearchActionDict.")
+    ] = None
+    Firehose: Annotated[FirehoseAction | None, Field(description="Type: FirehoseActionDict.")] = (
+        None
+    )
+    Http: Annotated[HttpAction | None, Field(description="Type: HttpActionDict.")] = None
+    InfluxDB: Annotated[InfluxDBAction | None, Field(description="Type: InfluxDBActionDict.")] = (
+        None
+    )
+    IotAnalytics: Annotated[
+        IotAnalyticsAction | None, Field(description="Type: IotAnalyticsActionDict.")
+    ] = None
+    IotEvents: Annotated[
+        IotEventsAction | None, Field(description="Type: IotEventsActionDict.")
+    ] = None
+    IotSiteWise: Annotated[
+        IotSiteWiseAction | None, Field(description="Type: IotSiteWiseActionDict.")
+    ] = None
+    Kafka: Annotated[KafkaAction | None, Field(description="Type: KafkaActionDict.")] = None
+    Kinesis: Annotated[KinesisAction | None, Field(description="Type: KinesisActionDict.")] = None
+    Lambda: Annotated[LambdaAction | None, Field(description="Type: LambdaActionDict.")] = None
+    Location: Annotated[LocationAction | None, Field(description="Type: LocationActionDict.")] = (
+        None
+    )
+    OpenSearch: Annotated[
+        OpenSearchAction | None, Field(description="Type: OpenSearchActionDict.")
+    ] = None
+    Republish: Annotated[
+        RepublishAction | None, Field(description="Type: RepublishActionDict.")
+    ] = None
+    S3: Annotated[S3Action | None, Field(description="Type: S3ActionDict.")] = None
+    Sns: Annotated[SnsAction | None, Field(description="Type: SnsActionDict.")] = None
+    Sqs: Annotated[SqsAction | None, Field(description="Type: SqsActionDict.")] = None
+    StepFunctions: Annotated[
+        StepFunctionsAction | None, Field(description="Type: StepFunctionsActionDict.")
+    ] = None
+    Timestream: Annotated[
+        TimestreamAction | None, Field(description="Type: TimestreamActionDict.")
+    ] = None
 
 
 class TopicRuleTopicRulePayload(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[Action]
-    AwsIotSqlVersion: str | None = None
-    Description: str | None = None
-    ErrorAction: Action | None = None
-    RuleDisabled: bool | None = None
-    Sql: str
+    Actions: Annotated[list[Action], Field(description="Items: 0 to 10 items.")]
+    AwsIotSqlVersion: Annotated[str | None, Field(description="Type: str.")] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    ErrorAction: Annotated[Action | None, Field(description="Type: ActionDict.")] = None
+    RuleDisabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Sql: Annotated[str, Field(description="Type: str.")]
 
 
 class TopicRuleProps(DeferredModel):
-    RuleName: str | None = None
-    Tags: list[Tag] | None = None
-    TopicRulePayload: TopicRuleTopicRulePayload
+    """
+    The properties a program declares for a AWS::IoT::TopicRule.
+    """
+
+    RuleName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_]+$ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    TopicRulePayload: Annotated[
+        TopicRuleTopicRulePayload, Field(description="Type: TopicRuleTopicRulePayloadDict.")
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,109 +83,124 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccountAuditConfigurationAuditCheckConfigurationsDict = TypedDict(
-    "AccountAuditConfigurationAuditCheckConfigurationsDict",
-    {
-        "AuthenticatedCognitoRoleOverlyPermissiveCheck": "AuditCheckConfigurationDict",
-        "CaCertificateExpiringCheck": "AuditCheckConfigurationDict",
-        "CaCertificateKeyQualityCheck": "AuditCheckConfigurationDict",
-        "ConflictingClientIdsCheck": "AuditCheckConfigurationDict",
-        "DeviceCertificateAgeCheck": "DeviceCertAgeAuditCheckConfigurationDict",
-        "DeviceCertificateExpiringCheck": "DeviceCertExpirationAuditCheckConfigurationDict",
-        "DeviceCertificateKeyQualityCheck": "AuditCheckConfigurationDict",
-        "DeviceCertificateSharedCheck": "AuditCheckConfigurationDict",
-        "IntermediateCaRevokedForActiveDeviceCertificatesCheck": "AuditCheckConfigurationDict",
-        "IoTPolicyPotentialMisConfigurationCheck": "AuditCheckConfigurationDict",
-        "IotPolicyOverlyPermissiveCheck": "AuditCheckConfigurationDict",
-        "IotRoleAliasAllowsAccessToUnusedServicesCheck": "AuditCheckConfigurationDict",
-        "IotRoleAliasOverlyPermissiveCheck": "AuditCheckConfigurationDict",
-        "LoggingDisabledCheck": "AuditCheckConfigurationDict",
-        "RevokedCaCertificateStillActiveCheck": "AuditCheckConfigurationDict",
-        "RevokedDeviceCertificateStillActiveCheck": "AuditCheckConfigurationDict",
-        "UnauthenticatedCognitoRoleOverlyPermissiveCheck": "AuditCheckConfigurationDict",
-    },
-    total=False,
-)
 
-AccountAuditConfigurationAuditNotificationTargetConfigurationsDict = TypedDict(
-    "AccountAuditConfigurationAuditNotificationTargetConfigurationsDict",
-    {
-        "Sns": "AuditNotificationTargetDict",
-    },
-    total=False,
-)
+class AccountAuditConfigurationAuditCheckConfigurationsDict(TypedDict, total=False):
+    """AccountAuditConfigurationAuditCheckConfigurations as a plain dict: Specifies which audit
+    checks are enabled and disabled for this account."""
 
-AuditCheckConfigurationDict = TypedDict(
-    "AuditCheckConfigurationDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
+    AuthenticatedCognitoRoleOverlyPermissiveCheck: AuditCheckConfigurationDict
+    """The configuration for a specific audit check."""
+    CaCertificateExpiringCheck: AuditCheckConfigurationDict
+    """The configuration for a specific audit check."""
+    CaCertificateKeyQualityCheck: AuditCheckConfigurationDict
+    """The configuration for a specific audit check."""
+    ConflictingClientIdsCheck: AuditCheckConfigurationDict
+    """The configuration for a specific audit check."""
+    DeviceCertificateAgeCheck: DeviceCertAgeAuditCheckConfigurationDict
+    """A structure containing the configName and corresponding configValue for configuring
+    DeviceCertAgeCheck."""
+    DeviceCertificateExpiringCheck: DeviceCertExpirationAuditCheckConfigurationDict
+    """A structure containing the configName and corresponding configValue for configuring
+    DeviceCertExpirationCheck."""
+    DeviceCertificateKeyQualityCheck: AuditCheckConfigurationDict
+    """The configuration for a specific audit check."""
+    DeviceCertificateSharedCheck: AuditCheckConfigurationDict
+    """The configuration for a specific audit check."""
+    IntermediateCaRevokedForActiveDeviceCertificatesCheck: AuditCheckConfigurationDict
+    """The configuration for a specific audit check."""
+    IoTPolicyPotentialMisConfigurationCheck: AuditCheckConfigurationDict
+    """The configuration for a specific audit check."""
+    IotPolicyOverlyPermissiveCheck: AuditCheckConfigurationDict
+    """The configuration for a specific audit check."""
+    IotRoleAliasAllowsAccessToUnusedServicesCheck: AuditCheckConfigurationDict
+    """The configuration for a specific audit check."""
+    IotRoleAliasOverlyPermissiveCheck: AuditCheckConfigurationDict
+    """The configuration for a specific audit check."""
+    LoggingDisabledCheck: AuditCheckConfigurationDict
+    """The configuration for a specific audit check."""
+    RevokedCaCertificateStillActiveCheck: AuditCheckConfigurationDict
+    """The configuration for a specific audit check."""
+    RevokedDeviceCertificateStillActiveCheck: AuditCheckConfigurationDict
+    """The configuration for a specific audit check."""
+    UnauthenticatedCognitoRoleOverlyPermissiveCheck: AuditCheckConfigurationDict
+    """The configuration for a specific audit check."""
 
-AuditNotificationTargetDict = TypedDict(
-    "AuditNotificationTargetDict",
-    {
-        "Enabled": "bool",
-        "RoleArn": "str",
-        "TargetArn": "str",
-    },
-    total=False,
-)
 
-CertAgeCheckCustomConfigurationDict = TypedDict(
-    "CertAgeCheckCustomConfigurationDict",
-    {
-        "CertAgeThresholdInDays": "str",
-    },
-    total=False,
-)
+class AccountAuditConfigurationAuditNotificationTargetConfigurationsDict(TypedDict, total=False):
+    """AccountAuditConfigurationAuditNotificationTargetConfigurations as a plain dict: Information
+    about the targets to which audit notifications are sent."""
 
-CertExpirationCheckCustomConfigurationDict = TypedDict(
-    "CertExpirationCheckCustomConfigurationDict",
-    {
-        "CertExpirationThresholdInDays": "str",
-    },
-    total=False,
-)
+    Sns: AuditNotificationTargetDict
+    """Type: AuditNotificationTargetDict."""
 
-DeviceCertAgeAuditCheckConfigurationDict = TypedDict(
-    "DeviceCertAgeAuditCheckConfigurationDict",
-    {
-        "Configuration": "CertAgeCheckCustomConfigurationDict",
-        "Enabled": "bool",
-    },
-    total=False,
-)
 
-DeviceCertExpirationAuditCheckConfigurationDict = TypedDict(
-    "DeviceCertExpirationAuditCheckConfigurationDict",
-    {
-        "Configuration": "CertExpirationCheckCustomConfigurationDict",
-        "Enabled": "bool",
-    },
-    total=False,
-)
+class AuditCheckConfigurationDict(TypedDict, total=False):
+    """AuditCheckConfiguration as a plain dict: The configuration for a specific audit check."""
 
+    Enabled: bool
+    """True if the check is enabled."""
+
+
+class AuditNotificationTargetDict(TypedDict, total=False):
+    """AuditNotificationTarget as a plain dict."""
+
+    Enabled: bool
+    """True if notifications to the target are enabled."""
+    RoleArn: str
+    """The ARN of the role that grants permission to send notifications to the target."""
+    TargetArn: str
+    """The ARN of the target (SNS topic) to which audit notifications are sent."""
+
+
+class CertAgeCheckCustomConfigurationDict(TypedDict, total=False):
+    """CertAgeCheckCustomConfiguration as a plain dict: A structure containing the configName and
+    corresponding configValue for configuring audit checks."""
+
+    CertAgeThresholdInDays: str
+    """The configValue for configuring audit checks."""
+
+
+class CertExpirationCheckCustomConfigurationDict(TypedDict, total=False):
+    """CertExpirationCheckCustomConfiguration as a plain dict: A structure containing the configName
+    and corresponding configValue for configuring audit checks."""
+
+    CertExpirationThresholdInDays: str
+    """The configValue for configuring audit checks."""
+
+
+class DeviceCertAgeAuditCheckConfigurationDict(TypedDict, total=False):
+    """DeviceCertAgeAuditCheckConfiguration as a plain dict: A structure containing the configName
+    and corresponding configValue for configuring DeviceCertAgeCheck."""
+
+    Configuration: CertAgeCheckCustomConfigurationDict
+    """A structure containing the configName and corresponding configValue for configuring audit
+    checks."""
+    Enabled: bool
+    """True if the check is enabled."""
+
+
+class DeviceCertExpirationAuditCheckConfigurationDict(TypedDict, total=False):
+    """DeviceCertExpirationAuditCheckConfiguration as a plain dict: A structure containing the
+    configName and corresponding configValue for configuring DeviceCertExpirationCheck."""
+
+    Configuration: CertExpirationCheckCustomConfigurationDict
+    """A structure containing the configName and corresponding configValue for configuring audit
+    checks."""
+    Enabled: bool
+    """True if the check is enabled."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::AccountAuditConfiguration",
     schema_file="aws-iot-accountauditconfiguration.json",
     primary_identifier=("/AccountId",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/AccountId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AccountId", "AuditCheckConfigurations", "RoleArn"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -191,118 +210,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuditCheckConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "AuditCheckConfigurations": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticatedCognitoRoleOverlyPermissiveCheck": {
-                    "$ref": "#/definitions/AuditCheckConfiguration"
-                },
-                "CaCertificateExpiringCheck": {"$ref": "#/definitions/AuditCheckConfiguration"},
-                "CaCertificateKeyQualityCheck": {"$ref": "#/definitions/AuditCheckConfiguration"},
-                "ConflictingClientIdsCheck": {"$ref": "#/definitions/AuditCheckConfiguration"},
-                "DeviceCertificateAgeCheck": {
-                    "$ref": "#/definitions/DeviceCertAgeAuditCheckConfiguration"
-                },
-                "DeviceCertificateExpiringCheck": {
-                    "$ref": "#/definitions/DeviceCertExpirationAuditCheckConfiguration"
-                },
-                "DeviceCertificateKeyQualityCheck": {
-                    "$ref": "#/definitions/AuditCheckConfiguration"
-                },
-                "DeviceCertificateSharedCheck": {"$ref": "#/definitions/AuditCheckConfiguration"},
-                "IntermediateCaRevokedForActiveDeviceCertificatesCheck": {
-                    "$ref": "#/definitions/AuditCheckConfiguration"
-                },
-                "IoTPolicyPotentialMisConfigurationCheck": {
-                    "$ref": "#/definitions/AuditCheckConfiguration"
-                },
-                "IotPolicyOverlyPermissiveCheck": {"$ref": "#/definitions/AuditCheckConfiguration"},
-                "IotRoleAliasAllowsAccessToUnusedServicesCheck": {
-                    "$ref": "#/definitions/AuditCheckConfiguration"
-                },
-                "IotRoleAliasOverlyPermissiveCheck": {
-                    "$ref": "#/definitions/AuditCheckConfiguration"
-                },
-                "LoggingDisabledCheck": {"$ref": "#/definitions/AuditCheckConfiguration"},
-                "RevokedCaCertificateStillActiveCheck": {
-                    "$ref": "#/definitions/AuditCheckConfiguration"
-                },
-                "RevokedDeviceCertificateStillActiveCheck": {
-                    "$ref": "#/definitions/AuditCheckConfiguration"
-                },
-                "UnauthenticatedCognitoRoleOverlyPermissiveCheck": {
-                    "$ref": "#/definitions/AuditCheckConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "AuditNotificationTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-                "TargetArn": {"maxLength": 2048, "type": "string"},
-            },
-            "type": "object",
-        },
-        "AuditNotificationTargetConfigurations": {
-            "additionalProperties": False,
-            "properties": {"Sns": {"$ref": "#/definitions/AuditNotificationTarget"}},
-            "type": "object",
-        },
-        "CertAgeCheckCustomConfiguration": {
-            "additionalProperties": False,
-            "properties": {"CertAgeThresholdInDays": {"$ref": "#/definitions/ConfigValue"}},
-            "type": "object",
-        },
-        "CertExpirationCheckCustomConfiguration": {
-            "additionalProperties": False,
-            "properties": {"CertExpirationThresholdInDays": {"$ref": "#/definitions/ConfigValue"}},
-            "type": "object",
-        },
-        "ConfigValue": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "DeviceCertAgeAuditCheckConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Configuration": {"$ref": "#/definitions/CertAgeCheckCustomConfiguration"},
-                "Enabled": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "DeviceCertExpirationAuditCheckConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Configuration": {"$ref": "#/definitions/CertExpirationCheckCustomConfiguration"},
-                "Enabled": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccountId": {"maxLength": 12, "minLength": 12, "type": "string"},
-        "AuditCheckConfigurations": {"$ref": "#/definitions/AuditCheckConfigurations"},
-        "AuditNotificationTargetConfigurations": {
-            "$ref": "#/definitions/AuditNotificationTargetConfigurations"
-        },
-        "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-    },
-    "required": ["AccountId", "AuditCheckConfigurations", "RoleArn"],
-}
-
 
 class AccountAuditConfiguration(_Resource):
-    """AWS::IoT::AccountAuditConfiguration: Configures the Device Defender audit settings for this account. Settings include how audit notifications are sent and which audit checks are enabled o...
+    """AWS::IoT::AccountAuditConfiguration: Configures the Device Defender audit settings for this
+    account. Settings include how audit notifications are sent and which audit checks are enabled or
+    disabled.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId.
+    Replaced when any of these change (create-only): AccountId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-accountauditconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -312,10 +230,13 @@ class AccountAuditConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccountAuditConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "account_audit_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccountId: str
     AuditCheckConfigurations: AccountAuditConfigurationAuditCheckConfigurationsDict
     AuditNotificationTargetConfigurations: (
@@ -323,28 +244,38 @@ class AccountAuditConfiguration(_Resource):
     )
     RoleArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccountId: str,
+        AuditCheckConfigurations: AccountAuditConfigurationAuditCheckConfigurations
+        | AccountAuditConfigurationAuditCheckConfigurationsDict,
+        RoleArn: str,
+        AuditNotificationTargetConfigurations: AccountAuditConfigurationAuditNotificationTargetConfigurations
+        | AccountAuditConfigurationAuditNotificationTargetConfigurationsDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::AccountAuditConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccountId: str,
-            AuditCheckConfigurations: AccountAuditConfigurationAuditCheckConfigurations
-            | AccountAuditConfigurationAuditCheckConfigurationsDict,
-            RoleArn: str,
-            AuditNotificationTargetConfigurations: AccountAuditConfigurationAuditNotificationTargetConfigurations
-            | AccountAuditConfigurationAuditNotificationTargetConfigurationsDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::AccountAuditConfiguration; `await` it inside an App to deploy it.
-
-            AccountId: Your 12-digit account ID (used as the primary identifier for the CloudFormation resource).
-            RoleArn: The ARN of the role that grants permission to AWS IoT to access information about your devices, policies, certificates and other items as required when performing an audit.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccountId: Your 12-digit account ID (used as the primary identifier for the
+                CloudFormation resource). Create-only: changing it replaces the resource. Required.
+            AuditCheckConfigurations: Specifies which audit checks are enabled and disabled for this
+                account. Required.
+            RoleArn: The ARN of the role that grants permission to AWS IoT to access information
+                about your devices, policies, certificates and other items as required when
+                performing an audit. Required.
+            AuditNotificationTargetConfigurations: Information about the targets to which audit
+                notifications are sent.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::Authorizer",
     schema_file="aws-iot-authorizer.json",
     primary_identifier=("/AuthorizerName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/SigningDisabled", "/AuthorizerName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AuthorizerFunctionArn",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,63 +84,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AuthorizerFunctionArn": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "AuthorizerName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[\\w=,@-]+",
-            "type": "string",
-        },
-        "EnableCachingForHttp": {"type": "boolean"},
-        "SigningDisabled": {"type": "boolean"},
-        "Status": {"enum": ["ACTIVE", "INACTIVE"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TokenKeyName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "TokenSigningPublicKeys": {
-            "additionalProperties": False,
-            "patternProperties": {"[a-zA-Z0-9:_-]+": {"maxLength": 5120, "type": "string"}},
-            "type": "object",
-        },
-    },
-    "required": ["AuthorizerFunctionArn"],
-}
-
 
 class Authorizer(_Resource):
     """AWS::IoT::Authorizer: Creates an authorizer.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AuthorizerName.
+    Replaced when any of these change (create-only): SigningDisabled, AuthorizerName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-authorizer.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -152,11 +101,13 @@ class Authorizer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AuthorizerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "authorizer.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthorizerFunctionArn: str
     AuthorizerName: str
     EnableCachingForHttp: bool
@@ -164,29 +115,41 @@ class Authorizer(_Resource):
     Status: Literal["ACTIVE", "INACTIVE"]
     Tags: list[TagDict]
     TokenKeyName: str
-    TokenSigningPublicKeys: dict[str, Any]
+    TokenSigningPublicKeys: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthorizerFunctionArn: str,
+        AuthorizerName: str | None = None,
+        EnableCachingForHttp: bool | None = None,
+        SigningDisabled: bool | None = None,
+        Status: Literal["ACTIVE", "INACTIVE"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TokenKeyName: str | None = None,
+        TokenSigningPublicKeys: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::Authorizer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthorizerFunctionArn: str,
-            AuthorizerName: str | None = None,
-            EnableCachingForHttp: bool | None = None,
-            SigningDisabled: bool | None = None,
-            Status: Literal["ACTIVE", "INACTIVE"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TokenKeyName: str | None = None,
-            TokenSigningPublicKeys: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::Authorizer; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthorizerFunctionArn: Pattern: ^[\\s\\S]*$ Length: 0 to 2048 characters. Required.
+            AuthorizerName: Pattern: [\\w=,@-]+ Length: 1 to 128 characters. Create-only: changing
+                it replaces the resource.
+            EnableCachingForHttp: Type: bool.
+            SigningDisabled: Type: bool. Create-only: changing it replaces the resource.
+            Status: Allowed values: 'ACTIVE', 'INACTIVE'.
+            Tags: Items are unique.
+            TokenKeyName: Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 128 characters.
+            TokenSigningPublicKeys: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

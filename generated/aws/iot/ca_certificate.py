@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,44 +59,43 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CACertificateRegistrationConfigDict = TypedDict(
-    "CACertificateRegistrationConfigDict",
-    {
-        "RoleArn": "str",
-        "TemplateBody": "str",
-        "TemplateName": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CACertificateRegistrationConfigDict(TypedDict, total=False):
+    """CACertificateRegistrationConfig as a plain dict."""
 
+    RoleArn: str
+    """Pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+ Length: 20 to 2048
+    characters."""
+    TemplateBody: str
+    """Pattern: [\\s\\S]* Length: 0 to 10240 characters."""
+    TemplateName: str
+    """Pattern: ^[0-9A-Za-z_-]+$ Length: 1 to 36 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::CACertificate",
     schema_file="aws-iot-cacertificate.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id"),
     create_only=("/VerificationCertificatePem", "/CertificateMode", "/CACertificatePem"),
     write_only=("/VerificationCertificatePem", "/RemoveAutoRegistration"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("CACertificatePem", "Status"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -102,79 +105,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "RegistrationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "RoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
-                    "type": "string",
-                },
-                "TemplateBody": {
-                    "maxLength": 10240,
-                    "minLength": 0,
-                    "pattern": "[\\s\\S]*",
-                    "type": "string",
-                },
-                "TemplateName": {
-                    "maxLength": 36,
-                    "minLength": 1,
-                    "pattern": "^[0-9A-Za-z_-]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AutoRegistrationStatus": {"enum": ["ENABLE", "DISABLE"], "type": "string"},
-        "CACertificatePem": {
-            "maxLength": 65536,
-            "minLength": 1,
-            "pattern": "[\\s\\S]*",
-            "type": "string",
-        },
-        "CertificateMode": {"enum": ["DEFAULT", "SNI_ONLY"], "type": "string"},
-        "Id": {"type": "string"},
-        "RegistrationConfig": {"$ref": "#/definitions/RegistrationConfig"},
-        "RemoveAutoRegistration": {"type": "boolean"},
-        "Status": {"enum": ["ACTIVE", "INACTIVE"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VerificationCertificatePem": {
-            "maxLength": 65536,
-            "minLength": 1,
-            "pattern": "[\\s\\S]*",
-            "type": "string",
-        },
-    },
-    "required": ["CACertificatePem", "Status"],
-}
-
 
 class CACertificate(_Resource):
     """AWS::IoT::CACertificate: Registers a CA Certificate in IoT.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): VerificationCertificatePem, CertificateMode,
+    CACertificatePem.
+    Write-only (sent to AWS, never read back): VerificationCertificatePem, RemoveAutoRegistration.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-cacertificate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -182,12 +124,15 @@ class CACertificate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CACertificateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "ca_certificate.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoRegistrationStatus: Literal["ENABLE", "DISABLE"]
     CACertificatePem: str
     CertificateMode: Literal["DEFAULT", "SNI_ONLY"]
@@ -197,31 +142,43 @@ class CACertificate(_Resource):
     Tags: list[TagDict]
     VerificationCertificatePem: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CACertificatePem: str,
+        Status: Literal["ACTIVE", "INACTIVE"],
+        AutoRegistrationStatus: Literal["ENABLE", "DISABLE"] | None = None,
+        CertificateMode: Literal["DEFAULT", "SNI_ONLY"] | None = None,
+        RegistrationConfig: CACertificateRegistrationConfig
+        | CACertificateRegistrationConfigDict
+        | None = None,
+        RemoveAutoRegistration: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VerificationCertificatePem: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::CACertificate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CACertificatePem: str,
-            Status: Literal["ACTIVE", "INACTIVE"],
-            AutoRegistrationStatus: Literal["ENABLE", "DISABLE"] | None = None,
-            CertificateMode: Literal["DEFAULT", "SNI_ONLY"] | None = None,
-            RegistrationConfig: CACertificateRegistrationConfig
-            | CACertificateRegistrationConfigDict
-            | None = None,
-            RemoveAutoRegistration: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VerificationCertificatePem: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::CACertificate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CACertificatePem: Pattern: [\\s\\S]* Length: 1 to 65536 characters. Create-only:
+                changing it replaces the resource. Required.
+            Status: Allowed values: 'ACTIVE', 'INACTIVE'. Required.
+            AutoRegistrationStatus: Allowed values: 'ENABLE', 'DISABLE'.
+            CertificateMode: Allowed values: 'DEFAULT', 'SNI_ONLY'. Create-only: changing it
+                replaces the resource.
+            RegistrationConfig: Type: CACertificateRegistrationConfigDict.
+            RemoveAutoRegistration: Type: bool. Write-only: sent to AWS, never read back.
             Tags: An array of key-value pairs to apply to this resource.
-            VerificationCertificatePem: The private key verification certificate.
+            VerificationCertificatePem: The private key verification certificate. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::Certificate",
     schema_file="aws-iot-certificate.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id"),
     create_only=(
         "/CertificateSigningRequest",
@@ -60,17 +64,13 @@ METADATA = _TypeMetadata(
         "/CertificateMode",
     ),
     write_only=("/CertificateSigningRequest", "/CACertificatePem"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Status",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -80,45 +80,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {"type": "string"},
-        "CACertificatePem": {
-            "maxLength": 65536,
-            "minLength": 1,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "CertificateMode": {"enum": ["DEFAULT", "SNI_ONLY"], "type": "string"},
-        "CertificatePem": {
-            "maxLength": 65536,
-            "minLength": 1,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "CertificateSigningRequest": {
-            "maxLength": 4096,
-            "minLength": 1,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "Id": {"type": "string"},
-        "Status": {
-            "enum": ["ACTIVE", "INACTIVE", "REVOKED", "PENDING_TRANSFER", "PENDING_ACTIVATION"],
-            "type": "string",
-        },
-    },
-    "required": ["Status"],
-}
-
 
 class Certificate(_Resource):
-    """AWS::IoT::Certificate: Use the AWS::IoT::Certificate resource to declare an AWS IoT X.509 certificate.
+    """AWS::IoT::Certificate: Use the AWS::IoT::Certificate resource to declare an AWS IoT X.509
+    certificate.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): CertificateSigningRequest, CACertificatePem,
+    CertificatePem, CertificateMode.
+    Write-only (sent to AWS, never read back): CertificateSigningRequest, CACertificatePem.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-certificate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -126,38 +100,53 @@ class Certificate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CertificateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "certificate.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CACertificatePem: str
     CertificateMode: Literal["DEFAULT", "SNI_ONLY"]
     CertificatePem: str
     CertificateSigningRequest: str
     Status: Literal["ACTIVE", "INACTIVE", "REVOKED", "PENDING_TRANSFER", "PENDING_ACTIVATION"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Status: Literal["ACTIVE", "INACTIVE", "REVOKED", "PENDING_TRANSFER", "PENDING_ACTIVATION"],
+        CACertificatePem: str | None = None,
+        CertificateMode: Literal["DEFAULT", "SNI_ONLY"] | None = None,
+        CertificatePem: str | None = None,
+        CertificateSigningRequest: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::Certificate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Status: Literal[
-                "ACTIVE", "INACTIVE", "REVOKED", "PENDING_TRANSFER", "PENDING_ACTIVATION"
-            ],
-            CACertificatePem: str | None = None,
-            CertificateMode: Literal["DEFAULT", "SNI_ONLY"] | None = None,
-            CertificatePem: str | None = None,
-            CertificateSigningRequest: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::Certificate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Status: Allowed values: 'ACTIVE', 'INACTIVE', 'REVOKED', 'PENDING_TRANSFER',
+                'PENDING_ACTIVATION'. Required.
+            CACertificatePem: Pattern: ^[\\s\\S]*$ Length: 1 to 65536 characters. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            CertificateMode: Allowed values: 'DEFAULT', 'SNI_ONLY'. Create-only: changing it
+                replaces the resource.
+            CertificatePem: Pattern: ^[\\s\\S]*$ Length: 1 to 65536 characters. Create-only:
+                changing it replaces the resource.
+            CertificateSigningRequest: Pattern: ^[\\s\\S]*$ Length: 1 to 4096 characters.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,116 +87,133 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AwsJsonSubstitutionCommandPreprocessorConfigDict = TypedDict(
-    "AwsJsonSubstitutionCommandPreprocessorConfigDict",
-    {
-        "OutputFormat": "Required[Literal['JSON', 'CBOR']]",
-    },
-    total=False,
-)
 
-CommandParameterDict = TypedDict(
-    "CommandParameterDict",
-    {
-        "DefaultValue": "CommandParameterValueDict",
-        "Description": "str",
-        "Name": "Required[str]",
-        "Type": "Literal['STRING', 'INTEGER', 'DOUBLE', 'LONG', 'UNSIGNEDLONG', 'BOOLEAN', 'BINARY']",
-        "Value": "CommandParameterValueDict",
-        "ValueConditions": "list[CommandParameterValueConditionDict]",
-    },
-    total=False,
-)
+class AwsJsonSubstitutionCommandPreprocessorConfigDict(TypedDict, total=False):
+    """AwsJsonSubstitutionCommandPreprocessorConfig as a plain dict."""
 
-CommandParameterValueDict = TypedDict(
-    "CommandParameterValueDict",
-    {
-        "B": "bool",
-        "BIN": "str",
-        "D": "float",
-        "I": "int",
-        "L": "str",
-        "S": "str",
-        "UL": "str",
-    },
-    total=False,
-)
+    OutputFormat: Required[Literal["JSON", "CBOR"]]
+    """Allowed values: 'JSON', 'CBOR'."""
 
-CommandParameterValueComparisonOperandDict = TypedDict(
-    "CommandParameterValueComparisonOperandDict",
-    {
-        "Number": "str",
-        "NumberRange": "CommandParameterValueNumberRangeDict",
-        "Numbers": "list[str]",
-        "String": "str",
-        "Strings": "list[str]",
-    },
-    total=False,
-)
 
-CommandParameterValueConditionDict = TypedDict(
-    "CommandParameterValueConditionDict",
-    {
-        "ComparisonOperator": "Required[Literal['EQUALS', 'NOT_EQUALS', 'LESS_THAN', 'LESS_THAN_EQUALS', 'GREATER_THAN', 'GREATER_THAN_EQUALS', 'IN_SET', 'NOT_IN_SET', 'IN_RANGE', 'NOT_IN_RANGE']]",
-        "Operand": "Required[CommandParameterValueComparisonOperandDict]",
-    },
-    total=False,
-)
+class CommandParameterDict(TypedDict, total=False):
+    """CommandParameter as a plain dict."""
 
-CommandParameterValueNumberRangeDict = TypedDict(
-    "CommandParameterValueNumberRangeDict",
-    {
-        "Max": "Required[str]",
-        "Min": "Required[str]",
-    },
-    total=False,
-)
+    DefaultValue: CommandParameterValueDict
+    """Type: CommandParameterValueDict."""
+    Description: str
+    """Pattern: ^[^\\p{C}]*$ Length: 0 to 2028 characters."""
+    Name: Required[str]
+    """Pattern: ^[.$a-zA-Z0-9_-]+$ Length: 1 to 192 characters."""
+    Type: Literal["STRING", "INTEGER", "DOUBLE", "LONG", "UNSIGNEDLONG", "BOOLEAN", "BINARY"]
+    """Allowed values: 'STRING', 'INTEGER', 'DOUBLE', 'LONG', 'UNSIGNEDLONG', 'BOOLEAN', 'BINARY'."""
+    Value: CommandParameterValueDict
+    """Type: CommandParameterValueDict."""
+    ValueConditions: list[CommandParameterValueConditionDict]
+    """Items: at least 1 items."""
 
-CommandPayloadDict = TypedDict(
-    "CommandPayloadDict",
-    {
-        "Content": "str",
-        "ContentType": "str",
-    },
-    total=False,
-)
 
-CommandPreprocessorDict = TypedDict(
-    "CommandPreprocessorDict",
-    {
-        "AwsJsonSubstitution": "AwsJsonSubstitutionCommandPreprocessorConfigDict",
-    },
-    total=False,
-)
+class CommandParameterValueDict(TypedDict, total=False):
+    """CommandParameterValue as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    B: bool
+    """Type: bool."""
+    BIN: str
+    """Length: at least 1 characters."""
+    D: float
+    """Type: float."""
+    I: int
+    """Type: int."""
+    L: str
+    """Pattern: ^-?\\d+$ Length: at most 19 characters."""
+    S: str
+    """Length: at least 1 characters."""
+    UL: str
+    """Pattern: ^[0-9]*$ Length: 1 to 20 characters."""
 
+
+class CommandParameterValueComparisonOperandDict(TypedDict, total=False):
+    """CommandParameterValueComparisonOperand as a plain dict."""
+
+    Number: str
+    """Length: at least 1 characters."""
+    NumberRange: CommandParameterValueNumberRangeDict
+    """Type: CommandParameterValueNumberRangeDict."""
+    Numbers: list[str]
+    """Items: 1 to 10 items. Each item: Length: at least 1 characters."""
+    String: str
+    """Length: at least 1 characters."""
+    Strings: list[str]
+    """Items: 1 to 10 items. Each item: Length: at least 1 characters."""
+
+
+class CommandParameterValueConditionDict(TypedDict, total=False):
+    """CommandParameterValueCondition as a plain dict."""
+
+    ComparisonOperator: Required[
+        Literal[
+            "EQUALS",
+            "NOT_EQUALS",
+            "LESS_THAN",
+            "LESS_THAN_EQUALS",
+            "GREATER_THAN",
+            "GREATER_THAN_EQUALS",
+            "IN_SET",
+            "NOT_IN_SET",
+            "IN_RANGE",
+            "NOT_IN_RANGE",
+        ]
+    ]
+    """Allowed values: 'EQUALS', 'NOT_EQUALS', 'LESS_THAN', 'LESS_THAN_EQUALS', 'GREATER_THAN',
+    'GREATER_THAN_EQUALS', 'IN_SET', 'NOT_IN_SET', 'IN_RANGE', 'NOT_IN_RANGE'."""
+    Operand: Required[CommandParameterValueComparisonOperandDict]
+    """Type: CommandParameterValueComparisonOperandDict."""
+
+
+class CommandParameterValueNumberRangeDict(TypedDict, total=False):
+    """CommandParameterValueNumberRange as a plain dict."""
+
+    Max: Required[str]
+    """Length: at least 1 characters."""
+    Min: Required[str]
+    """Length: at least 1 characters."""
+
+
+class CommandPayloadDict(TypedDict, total=False):
+    """CommandPayload as a plain dict."""
+
+    Content: str
+    """Type: str."""
+    ContentType: str
+    """Length: at least 1 characters."""
+
+
+class CommandPreprocessorDict(TypedDict, total=False):
+    """CommandPreprocessor as a plain dict."""
+
+    AwsJsonSubstitution: AwsJsonSubstitutionCommandPreprocessorConfigDict
+    """Type: AwsJsonSubstitutionCommandPreprocessorConfigDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The tag's key."""
+    Value: Required[str]
+    """The tag's value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::Command",
     schema_file="aws-iot-command.json",
     primary_identifier=("/CommandId",),
-    additional_identifiers=(),
     read_only=("/CommandArn",),
     create_only=("/CommandId", "/PayloadTemplate", "/Preprocessor"),
     write_only=("/LastUpdatedAt",),
-    conditional_create_only=(),
     unordered_arrays=("/MandatoryParameters",),
     required=("CommandId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -202,195 +223,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AwsJsonSubstitutionCommandPreprocessorConfig": {
-            "additionalProperties": False,
-            "properties": {"OutputFormat": {"$ref": "#/definitions/OutputFormat"}},
-            "required": ["OutputFormat"],
-            "type": "object",
-        },
-        "CommandParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValue": {"$ref": "#/definitions/CommandParameterValue"},
-                "Description": {"$ref": "#/definitions/CommandParameterDescription"},
-                "Name": {"$ref": "#/definitions/CommandParameterName"},
-                "Type": {"$ref": "#/definitions/CommandParameterType"},
-                "Value": {"$ref": "#/definitions/CommandParameterValue"},
-                "ValueConditions": {"$ref": "#/definitions/CommandParameterValueConditionList"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "CommandParameterDescription": {
-            "maxLength": 2028,
-            "minLength": 0,
-            "pattern": "^[^\\p{C}]*$",
-            "type": "string",
-        },
-        "CommandParameterList": {
-            "items": {"$ref": "#/definitions/CommandParameter"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "CommandParameterName": {
-            "maxLength": 192,
-            "minLength": 1,
-            "pattern": "^[.$a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "CommandParameterType": {
-            "enum": ["STRING", "INTEGER", "DOUBLE", "LONG", "UNSIGNEDLONG", "BOOLEAN", "BINARY"],
-            "type": "string",
-        },
-        "CommandParameterValue": {
-            "additionalProperties": False,
-            "properties": {
-                "B": {"type": "boolean"},
-                "BIN": {"minLength": 1, "type": "string"},
-                "D": {"type": "number"},
-                "I": {"type": "integer"},
-                "L": {"maxLength": 19, "pattern": "^-?\\d+$", "type": "string"},
-                "S": {"minLength": 1, "type": "string"},
-                "UL": {"maxLength": 20, "minLength": 1, "pattern": "^[0-9]*$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "CommandParameterValueComparisonOperand": {
-            "additionalProperties": False,
-            "properties": {
-                "Number": {"minLength": 1, "type": "string"},
-                "NumberRange": {"$ref": "#/definitions/CommandParameterValueNumberRange"},
-                "Numbers": {"$ref": "#/definitions/CommandParameterValueStringList"},
-                "String": {"minLength": 1, "type": "string"},
-                "Strings": {"$ref": "#/definitions/CommandParameterValueStringList"},
-            },
-            "type": "object",
-        },
-        "CommandParameterValueComparisonOperator": {
-            "enum": [
-                "EQUALS",
-                "NOT_EQUALS",
-                "LESS_THAN",
-                "LESS_THAN_EQUALS",
-                "GREATER_THAN",
-                "GREATER_THAN_EQUALS",
-                "IN_SET",
-                "NOT_IN_SET",
-                "IN_RANGE",
-                "NOT_IN_RANGE",
-            ],
-            "type": "string",
-        },
-        "CommandParameterValueCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "ComparisonOperator": {
-                    "$ref": "#/definitions/CommandParameterValueComparisonOperator"
-                },
-                "Operand": {"$ref": "#/definitions/CommandParameterValueComparisonOperand"},
-            },
-            "required": ["ComparisonOperator", "Operand"],
-            "type": "object",
-        },
-        "CommandParameterValueConditionList": {
-            "items": {"$ref": "#/definitions/CommandParameterValueCondition"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "CommandParameterValueNumberRange": {
-            "additionalProperties": False,
-            "properties": {
-                "Max": {"minLength": 1, "type": "string"},
-                "Min": {"minLength": 1, "type": "string"},
-            },
-            "required": ["Min", "Max"],
-            "type": "object",
-        },
-        "CommandParameterValueStringList": {
-            "items": {"minLength": 1, "type": "string"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "CommandPayload": {
-            "additionalProperties": False,
-            "properties": {
-                "Content": {"$ref": "#/definitions/CommandPayloadContent"},
-                "ContentType": {"$ref": "#/definitions/MimeType"},
-            },
-            "type": "object",
-        },
-        "CommandPayloadContent": {"type": "string"},
-        "CommandPreprocessor": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsJsonSubstitution": {
-                    "$ref": "#/definitions/AwsJsonSubstitutionCommandPreprocessorConfig"
-                }
-            },
-            "type": "object",
-        },
-        "MimeType": {"minLength": 1, "type": "string"},
-        "OutputFormat": {"enum": ["JSON", "CBOR"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CommandArn": {"type": "string"},
-        "CommandId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "Deprecated": {"type": "boolean"},
-        "Description": {
-            "maxLength": 2028,
-            "minLength": 0,
-            "pattern": "^[^\\p{C}]*$",
-            "type": "string",
-        },
-        "DisplayName": {
-            "maxLength": 64,
-            "minLength": 0,
-            "pattern": "^[^\\p{C}]*$",
-            "type": "string",
-        },
-        "LastUpdatedAt": {"type": "string"},
-        "MandatoryParameters": {"$ref": "#/definitions/CommandParameterList"},
-        "Namespace": {"enum": ["AWS-IoT", "AWS-IoT-FleetWise"], "type": "string"},
-        "Payload": {"$ref": "#/definitions/CommandPayload"},
-        "PayloadTemplate": {"maxLength": 32768, "minLength": 0, "type": "string"},
-        "PendingDeletion": {"type": "boolean"},
-        "Preprocessor": {"$ref": "#/definitions/CommandPreprocessor"},
-        "RoleArn": {"maxLength": 2028, "minLength": 20, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["CommandId"],
-}
-
 
 class Command(_Resource):
     """AWS::IoT::Command: Represents the resource definition of AWS IoT Command.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CommandId.
+    Replaced when any of these change (create-only): CommandId, PayloadTemplate, Preprocessor.
+    Write-only (sent to AWS, never read back): LastUpdatedAt.
+    Read-only attributes (known once deployed): CommandArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-command.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -398,11 +241,13 @@ class Command(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CommandAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "command.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CommandArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the command."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CommandId: str
     CreatedAt: str
     Deprecated: bool
@@ -418,47 +263,54 @@ class Command(_Resource):
     RoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CommandId: str,
+        CreatedAt: str | None = None,
+        Deprecated: bool | None = None,
+        Description: str | None = None,
+        DisplayName: str | None = None,
+        LastUpdatedAt: str | None = None,
+        MandatoryParameters: list[CommandParameter | CommandParameterDict] | None = None,
+        Namespace: Literal["AWS-IoT", "AWS-IoT-FleetWise"] | None = None,
+        Payload: CommandPayload | CommandPayloadDict | None = None,
+        PayloadTemplate: str | None = None,
+        PendingDeletion: bool | None = None,
+        Preprocessor: CommandPreprocessor | CommandPreprocessorDict | None = None,
+        RoleArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::Command; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CommandId: str,
-            CreatedAt: str | None = None,
-            Deprecated: bool | None = None,
-            Description: str | None = None,
-            DisplayName: str | None = None,
-            LastUpdatedAt: str | None = None,
-            MandatoryParameters: list[CommandParameter | CommandParameterDict] | None = None,
-            Namespace: Literal["AWS-IoT", "AWS-IoT-FleetWise"] | None = None,
-            Payload: CommandPayload | CommandPayloadDict | None = None,
-            PayloadTemplate: str | None = None,
-            PendingDeletion: bool | None = None,
-            Preprocessor: CommandPreprocessor | CommandPreprocessorDict | None = None,
-            RoleArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::Command; `await` it inside an App to deploy it.
-
-            CommandId: The unique identifier for the command.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CommandId: The unique identifier for the command. Create-only: changing it replaces the
+                resource. Required.
             CreatedAt: The date and time when the command was created.
             Deprecated: A flag indicating whether the command is deprecated.
             Description: The description of the command.
             DisplayName: The display name for the command.
-            LastUpdatedAt: The date and time when the command was last updated.
+            LastUpdatedAt: The date and time when the command was last updated. Write-only: sent to
+                AWS, never read back.
             MandatoryParameters: The list of mandatory parameters for the command.
             Namespace: The namespace to which the command belongs.
             Payload: The payload associated with the command.
-            PayloadTemplate: The payload template associated with the command.
+            PayloadTemplate: The payload template associated with the command. Create-only: changing
+                it replaces the resource.
             PendingDeletion: A flag indicating whether the command is pending deletion.
-            Preprocessor: The command preprocessor configuration.
+            Preprocessor: The command preprocessor configuration. Create-only: changing it replaces
+                the resource.
             RoleArn: The customer role associated with the command.
             Tags: The tags to be associated with the command.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The tag's key."""
+    Value: Required[str]
+    """The tag's value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::CustomMetric",
     schema_file="aws-iot-custommetric.json",
     primary_identifier=("/MetricName",),
-    additional_identifiers=(),
     read_only=("/MetricArn",),
     create_only=("/MetricName", "/MetricType"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("MetricType",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,58 +84,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "DisplayName": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^[\\p{Graph}\\x20]*$",
-            "type": "string",
-        },
-        "MetricArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "MetricName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9:_-]+",
-            "type": "string",
-        },
-        "MetricType": {
-            "enum": ["string-list", "ip-address-list", "number-list", "number"],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["MetricType"],
-}
-
 
 class CustomMetric(_Resource):
     """AWS::IoT::CustomMetric: A custom metric published by your devices to Device Defender.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MetricName.
+    Replaced when any of these change (create-only): MetricName, MetricType.
+    Read-only attributes (known once deployed): MetricArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-custommetric.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -147,37 +101,47 @@ class CustomMetric(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CustomMetricAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "custom_metric.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     MetricArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Number (ARN) of the custom metric."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DisplayName: str
     MetricName: str
     MetricType: Literal["string-list", "ip-address-list", "number-list", "number"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MetricType: Literal["string-list", "ip-address-list", "number-list", "number"],
+        DisplayName: str | None = None,
+        MetricName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::CustomMetric; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MetricType: Literal["string-list", "ip-address-list", "number-list", "number"],
-            DisplayName: str | None = None,
-            MetricName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::CustomMetric; `await` it inside an App to deploy it.
-
-            DisplayName: Field represents a friendly name in the console for the custom metric; it doesn't have to be unique.
-            MetricName: The name of the custom metric.
-            MetricType: The type of the custom metric.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MetricType: The type of the custom metric. Types include string-list, ip-address-list,
+                number-list, and number. Create-only: changing it replaces the resource. Required.
+            DisplayName: Field represents a friendly name in the console for the custom metric; it
+                doesn't have to be unique. Don't use this name as the metric identifier in the
+                device metric report. Can be updated once defined.
+            MetricName: The name of the custom metric. This will be used in the metric report
+                submitted from the device/thing. Shouldn't begin with aws: . Cannot be updated once
+                defined. Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

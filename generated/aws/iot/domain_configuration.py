@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,65 +75,70 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DomainConfigurationAuthorizerConfigDict = TypedDict(
-    "DomainConfigurationAuthorizerConfigDict",
-    {
-        "AllowAuthorizerOverride": "bool",
-        "DefaultAuthorizerName": "str",
-    },
-    total=False,
-)
 
-DomainConfigurationClientCertificateConfigDict = TypedDict(
-    "DomainConfigurationClientCertificateConfigDict",
-    {
-        "ClientCertificateCallbackArn": "str",
-    },
-    total=False,
-)
+class DomainConfigurationAuthorizerConfigDict(TypedDict, total=False):
+    """DomainConfigurationAuthorizerConfig as a plain dict."""
 
-DomainConfigurationServerCertificateConfigDict = TypedDict(
-    "DomainConfigurationServerCertificateConfigDict",
-    {
-        "EnableOCSPCheck": "bool",
-        "OcspAuthorizedResponderArn": "str",
-        "OcspLambdaArn": "str",
-    },
-    total=False,
-)
+    AllowAuthorizerOverride: bool
+    """Type: bool."""
+    DefaultAuthorizerName: str
+    """Pattern: ^[\\w=,@-]+$ Length: 1 to 128 characters."""
 
-DomainConfigurationTlsConfigDict = TypedDict(
-    "DomainConfigurationTlsConfigDict",
-    {
-        "SecurityPolicy": "str",
-    },
-    total=False,
-)
 
-ServerCertificateSummaryDict = TypedDict(
-    "ServerCertificateSummaryDict",
-    {
-        "ServerCertificateArn": "str",
-        "ServerCertificateStatus": "Literal['INVALID', 'VALID']",
-        "ServerCertificateStatusDetail": "str",
-    },
-    total=False,
-)
+class DomainConfigurationClientCertificateConfigDict(TypedDict, total=False):
+    """DomainConfigurationClientCertificateConfig as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ClientCertificateCallbackArn: str
+    """Pattern: ^[\\s\\S]*$ Length: 1 to 170 characters."""
 
+
+class DomainConfigurationServerCertificateConfigDict(TypedDict, total=False):
+    """DomainConfigurationServerCertificateConfig as a plain dict."""
+
+    EnableOCSPCheck: bool
+    """Type: bool."""
+    OcspAuthorizedResponderArn: str
+    """Pattern:
+    ^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\\d{1}:\\d{12}:certificate/[a-zA-Z0-9/-]+$
+    Length: 1 to 2048 characters."""
+    OcspLambdaArn: str
+    """Length: 1 to 170 characters."""
+
+
+class DomainConfigurationTlsConfigDict(TypedDict, total=False):
+    """DomainConfigurationTlsConfig as a plain dict."""
+
+    SecurityPolicy: str
+    """Pattern: ^[\\s\\S]*$ Length: 0 to 128 characters."""
+
+
+class ServerCertificateSummaryDict(TypedDict, total=False):
+    """ServerCertificateSummary as a plain dict."""
+
+    ServerCertificateArn: str
+    """Pattern:
+    ^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\\d{1}:\\d{12}:certificate/[a-zA-Z0-9/-]+$
+    Length: 1 to 2048 characters."""
+    ServerCertificateStatus: Literal["INVALID", "VALID"]
+    """Allowed values: 'INVALID', 'VALID'."""
+    ServerCertificateStatusDetail: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::DomainConfiguration",
     schema_file="aws-iot-domainconfiguration.json",
     primary_identifier=("/DomainConfigurationName",),
-    additional_identifiers=(),
     read_only=("/Arn", "/DomainType", "/ServerCertificates"),
     create_only=(
         "/DomainConfigurationName",
@@ -139,17 +148,8 @@ METADATA = _TypeMetadata(
         "/ServerCertificateArns",
     ),
     write_only=("/ValidationCertificateArn", "/ServerCertificateArns"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -159,150 +159,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuthorizerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowAuthorizerOverride": {"type": "boolean"},
-                "DefaultAuthorizerName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\w=,@-]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ClientCertificateConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientCertificateCallbackArn": {
-                    "maxLength": 170,
-                    "minLength": 1,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "ServerCertificateConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableOCSPCheck": {"type": "boolean"},
-                "OcspAuthorizedResponderArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\\d{1}:\\d{12}:certificate/[a-zA-Z0-9/-]+$",
-                    "type": "string",
-                },
-                "OcspLambdaArn": {"maxLength": 170, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "ServerCertificateSummary": {
-            "additionalProperties": False,
-            "properties": {
-                "ServerCertificateArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\\d{1}:\\d{12}:certificate/[a-zA-Z0-9/-]+$",
-                    "type": "string",
-                },
-                "ServerCertificateStatus": {"enum": ["INVALID", "VALID"], "type": "string"},
-                "ServerCertificateStatusDetail": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TlsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityPolicy": {
-                    "maxLength": 128,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationProtocol": {
-            "enum": ["SECURE_MQTT", "MQTT_WSS", "HTTPS", "DEFAULT"],
-            "type": "string",
-        },
-        "Arn": {"type": "string"},
-        "AuthenticationType": {
-            "enum": ["AWS_X509", "CUSTOM_AUTH", "AWS_SIGV4", "CUSTOM_AUTH_X509", "DEFAULT"],
-            "type": "string",
-        },
-        "AuthorizerConfig": {"$ref": "#/definitions/AuthorizerConfig"},
-        "ClientCertificateConfig": {"$ref": "#/definitions/ClientCertificateConfig"},
-        "DomainConfigurationName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\w.-]+$",
-            "type": "string",
-        },
-        "DomainConfigurationStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "DomainName": {
-            "maxLength": 253,
-            "minLength": 1,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "DomainType": {"enum": ["ENDPOINT", "AWS_MANAGED", "CUSTOMER_MANAGED"], "type": "string"},
-        "ServerCertificateArns": {
-            "items": {
-                "maxLength": 2048,
-                "minLength": 1,
-                "pattern": "^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\\d{1}:\\d{12}:certificate/[a-zA-Z0-9/-]+$",
-                "type": "string",
-            },
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ServerCertificateConfig": {"$ref": "#/definitions/ServerCertificateConfig"},
-        "ServerCertificates": {
-            "items": {"$ref": "#/definitions/ServerCertificateSummary"},
-            "type": "array",
-        },
-        "ServiceType": {"enum": ["DATA", "CREDENTIAL_PROVIDER", "JOBS"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TlsConfig": {"$ref": "#/definitions/TlsConfig"},
-        "ValidationCertificateArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\\d{1}:\\d{12}:certificate/[a-zA-Z0-9/-]+$",
-            "type": "string",
-        },
-    },
-    "required": [],
-}
-
 
 class DomainConfiguration(_Resource):
     """AWS::IoT::DomainConfiguration: Create and manage a Domain Configuration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainConfigurationName.
+    Replaced when any of these change (create-only): DomainConfigurationName, DomainName,
+    ServiceType, ValidationCertificateArn, ServerCertificateArns.
+    Write-only (sent to AWS, never read back): ValidationCertificateArn, ServerCertificateArns.
+    Read-only attributes (known once deployed): Arn, DomainType, ServerCertificates.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-domainconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -312,13 +180,19 @@ class DomainConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "domain_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     DomainType: Literal["ENDPOINT", "AWS_MANAGED", "CUSTOMER_MANAGED"]
+    """Allowed values: 'ENDPOINT', 'AWS_MANAGED', 'CUSTOMER_MANAGED'."""
     ServerCertificates: list[ServerCertificateSummaryDict]
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: list[ServerCertificateSummaryDict]."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationProtocol: Literal["SECURE_MQTT", "MQTT_WSS", "HTTPS", "DEFAULT"]
     AuthenticationType: Literal[
         "AWS_X509", "CUSTOM_AUTH", "AWS_SIGV4", "CUSTOM_AUTH_X509", "DEFAULT"
@@ -335,44 +209,67 @@ class DomainConfiguration(_Resource):
     TlsConfig: DomainConfigurationTlsConfigDict
     ValidationCertificateArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationProtocol: Literal["SECURE_MQTT", "MQTT_WSS", "HTTPS", "DEFAULT"] | None = None,
+        AuthenticationType: Literal[
+            "AWS_X509", "CUSTOM_AUTH", "AWS_SIGV4", "CUSTOM_AUTH_X509", "DEFAULT"
+        ]
+        | None = None,
+        AuthorizerConfig: DomainConfigurationAuthorizerConfig
+        | DomainConfigurationAuthorizerConfigDict
+        | None = None,
+        ClientCertificateConfig: DomainConfigurationClientCertificateConfig
+        | DomainConfigurationClientCertificateConfigDict
+        | None = None,
+        DomainConfigurationName: str | None = None,
+        DomainConfigurationStatus: Literal["ENABLED", "DISABLED"] | None = None,
+        DomainName: str | None = None,
+        ServerCertificateArns: list[str] | None = None,
+        ServerCertificateConfig: DomainConfigurationServerCertificateConfig
+        | DomainConfigurationServerCertificateConfigDict
+        | None = None,
+        ServiceType: Literal["DATA", "CREDENTIAL_PROVIDER", "JOBS"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TlsConfig: DomainConfigurationTlsConfig | DomainConfigurationTlsConfigDict | None = None,
+        ValidationCertificateArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::DomainConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationProtocol: Literal["SECURE_MQTT", "MQTT_WSS", "HTTPS", "DEFAULT"]
-            | None = None,
-            AuthenticationType: Literal[
-                "AWS_X509", "CUSTOM_AUTH", "AWS_SIGV4", "CUSTOM_AUTH_X509", "DEFAULT"
-            ]
-            | None = None,
-            AuthorizerConfig: DomainConfigurationAuthorizerConfig
-            | DomainConfigurationAuthorizerConfigDict
-            | None = None,
-            ClientCertificateConfig: DomainConfigurationClientCertificateConfig
-            | DomainConfigurationClientCertificateConfigDict
-            | None = None,
-            DomainConfigurationName: str | None = None,
-            DomainConfigurationStatus: Literal["ENABLED", "DISABLED"] | None = None,
-            DomainName: str | None = None,
-            ServerCertificateArns: list[str] | None = None,
-            ServerCertificateConfig: DomainConfigurationServerCertificateConfig
-            | DomainConfigurationServerCertificateConfigDict
-            | None = None,
-            ServiceType: Literal["DATA", "CREDENTIAL_PROVIDER", "JOBS"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TlsConfig: DomainConfigurationTlsConfig
-            | DomainConfigurationTlsConfigDict
-            | None = None,
-            ValidationCertificateArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::DomainConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationProtocol: Allowed values: 'SECURE_MQTT', 'MQTT_WSS', 'HTTPS', 'DEFAULT'.
+            AuthenticationType: Allowed values: 'AWS_X509', 'CUSTOM_AUTH', 'AWS_SIGV4',
+                'CUSTOM_AUTH_X509', 'DEFAULT'.
+            AuthorizerConfig: Type: DomainConfigurationAuthorizerConfigDict.
+            ClientCertificateConfig: Type: DomainConfigurationClientCertificateConfigDict.
+            DomainConfigurationName: Pattern: ^[\\w.-]+$ Length: 1 to 128 characters. Create-only:
+                changing it replaces the resource.
+            DomainConfigurationStatus: Allowed values: 'ENABLED', 'DISABLED'.
+            DomainName: Pattern: ^[\\s\\S]*$ Length: 1 to 253 characters. Create-only: changing it
+                replaces the resource.
+            ServerCertificateArns: Items: 0 to 1 items. Each item: Pattern:
+                ^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\\d{1}:\\d{12}:certificate/[a-zA-Z0-9/-]+$
+                Length: 1 to 2048 characters. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            ServerCertificateConfig: Type: DomainConfigurationServerCertificateConfigDict.
+            ServiceType: Allowed values: 'DATA', 'CREDENTIAL_PROVIDER', 'JOBS'. Create-only:
+                changing it replaces the resource.
+            Tags: Items are unique.
+            TlsConfig: Type: DomainConfigurationTlsConfigDict.
+            ValidationCertificateArn: Pattern:
+                ^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\\d{1}:\\d{12}:certificate/[a-zA-Z0-9/-]+$
+                Length: 1 to 2048 characters. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

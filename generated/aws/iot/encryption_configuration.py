@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,35 +55,31 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EncryptionConfigurationConfigurationDetailsDict = TypedDict(
-    "EncryptionConfigurationConfigurationDetailsDict",
-    {
-        "ConfigurationStatus": "Literal['HEALTHY', 'UNHEALTHY']",
-        "ErrorCode": "str",
-        "ErrorMessage": "str",
-    },
-    total=False,
-)
 
+class EncryptionConfigurationConfigurationDetailsDict(TypedDict, total=False):
+    """EncryptionConfigurationConfigurationDetails as a plain dict."""
+
+    ConfigurationStatus: Literal["HEALTHY", "UNHEALTHY"]
+    """Allowed values: 'HEALTHY', 'UNHEALTHY'."""
+    ErrorCode: str
+    """Type: str."""
+    ErrorMessage: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::EncryptionConfiguration",
     schema_file="aws-iot-encryptionconfiguration.json",
     primary_identifier=("/AccountId",),
-    additional_identifiers=(),
     read_only=("/AccountId", "/ConfigurationDetails", "/LastModifiedDate"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("EncryptionType",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -89,37 +89,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AccountId": {"type": "string"},
-        "ConfigurationDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfigurationStatus": {"enum": ["HEALTHY", "UNHEALTHY"], "type": "string"},
-                "ErrorCode": {"type": "string"},
-                "ErrorMessage": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "EncryptionType": {
-            "enum": ["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KMS_KEY"],
-            "type": "string",
-        },
-        "KmsAccessRoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "KmsKeyArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "LastModifiedDate": {"type": "string"},
-    },
-    "required": ["EncryptionType"],
-}
-
 
 class EncryptionConfiguration(_Resource):
-    """AWS::IoT::EncryptionConfiguration: Resource Type definition for AWS::IoT::EncryptionConfiguration
+    """AWS::IoT::EncryptionConfiguration: Resource Type definition for
+    AWS::IoT::EncryptionConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId.
+    Read-only attributes (known once deployed): AccountId, ConfigurationDetails, LastModifiedDate.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-encryptionconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -129,33 +108,46 @@ class EncryptionConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EncryptionConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "encryption_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
+    """Type: str."""
     ConfigurationDetails: EncryptionConfigurationConfigurationDetailsDict
+    """Type: EncryptionConfigurationConfigurationDetailsDict."""
     LastModifiedDate: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EncryptionType: Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KMS_KEY"]
     KmsAccessRoleArn: str
     KmsKeyArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EncryptionType: Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KMS_KEY"],
+        KmsAccessRoleArn: str | None = None,
+        KmsKeyArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::EncryptionConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EncryptionType: Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KMS_KEY"],
-            KmsAccessRoleArn: str | None = None,
-            KmsKeyArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::EncryptionConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EncryptionType: Allowed values: 'CUSTOMER_MANAGED_KMS_KEY', 'AWS_OWNED_KMS_KEY'.
+                Required.
+            KmsAccessRoleArn: Length: 20 to 2048 characters.
+            KmsKeyArn: Length: 20 to 2048 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FleetMetricAggregationTypeDict = TypedDict(
-    "FleetMetricAggregationTypeDict",
-    {
-        "Name": "Required[Literal['Cardinality', 'Percentiles', 'Statistics']]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class FleetMetricAggregationTypeDict(TypedDict, total=False):
+    """FleetMetricAggregationType as a plain dict: Aggregation types supported by Fleet Indexing"""
 
+    Name: Required[Literal["Cardinality", "Percentiles", "Statistics"]]
+    """Fleet Indexing aggregation type names such as Statistics, Percentiles and Cardinality"""
+    Values: Required[list[str]]
+    """Fleet Indexing aggregation type values"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource"""
+
+    Key: Required[str]
+    """The tag's key"""
+    Value: Required[str]
+    """The tag's value"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::FleetMetric",
     schema_file="aws-iot-fleetmetric.json",
     primary_identifier=("/MetricName",),
-    additional_identifiers=(),
     read_only=("/MetricArn", "/CreationDate", "/LastModifiedDate", "/Version"),
     create_only=("/MetricName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AggregationType/Values", "/Tags"),
     required=("MetricName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,121 +97,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AggregationType": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"enum": ["Cardinality", "Percentiles", "Statistics"], "type": "string"},
-                "Values": {
-                    "items": {
-                        "maxLength": 12,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9]+$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-            },
-            "required": ["Name", "Values"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "iso8601UTC": {
-            "pattern": "^([0-2]\\d{3})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d|2[0-4]):([0-5]\\d):([0-6]\\d)((\\.\\d{3})?)Z$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "AggregationField": {"minLength": 1, "type": "string"},
-        "AggregationType": {"$ref": "#/definitions/AggregationType"},
-        "CreationDate": {"$ref": "#/definitions/iso8601UTC"},
-        "Description": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^[\\p{Graph}\\x20]*$",
-            "type": "string",
-        },
-        "IndexName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9:_-]+$",
-            "type": "string",
-        },
-        "LastModifiedDate": {"$ref": "#/definitions/iso8601UTC"},
-        "MetricArn": {"type": "string"},
-        "MetricName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_\\-\\.]+$",
-            "type": "string",
-        },
-        "Period": {"maximum": 86400, "minimum": 60, "type": "integer"},
-        "QueryString": {"minLength": 1, "type": "string"},
-        "QueryVersion": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Unit": {
-            "enum": [
-                "Bits",
-                "Bits/Second",
-                "Bytes",
-                "Bytes/Second",
-                "Count",
-                "Count/Second",
-                "Gigabits",
-                "Gigabits/Second",
-                "Gigabytes",
-                "Gigabytes/Second",
-                "Kilobits",
-                "Kilobits/Second",
-                "Kilobytes",
-                "Kilobytes/Second",
-                "Megabits",
-                "Megabits/Second",
-                "Megabytes",
-                "Megabytes/Second",
-                "Microseconds",
-                "Milliseconds",
-                "None",
-                "Percent",
-                "Seconds",
-                "Terabits",
-                "Terabits/Second",
-                "Terabytes",
-                "Terabytes/Second",
-            ],
-            "type": "string",
-        },
-        "Version": {"type": "number"},
-    },
-    "required": ["MetricName"],
-}
-
 
 class FleetMetric(_Resource):
     """AWS::IoT::FleetMetric: An aggregated metric of certain devices in your fleet
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MetricName.
+    Replaced when any of these change (create-only): MetricName.
+    Read-only attributes (known once deployed): CreationDate, LastModifiedDate, MetricArn, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-fleetmetric.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -223,14 +114,19 @@ class FleetMetric(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FleetMetricAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "fleet_metric.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationDate: str
+    """The creation date of a fleet metric"""
     LastModifiedDate: str
+    """The last modified date of a fleet metric"""
     MetricArn: str
+    """The Amazon Resource Number (ARN) of a fleet metric metric"""
     Version: float
-    # Declared properties (as declared, or as AWS returned them).
+    """The version of a fleet metric"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AggregationField: str
     AggregationType: FleetMetricAggregationTypeDict
     Description: str
@@ -270,63 +166,63 @@ class FleetMetric(_Resource):
         "Terabytes/Second",
     ]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MetricName: str,
+        AggregationField: str | None = None,
+        AggregationType: FleetMetricAggregationType | FleetMetricAggregationTypeDict | None = None,
+        Description: str | None = None,
+        IndexName: str | None = None,
+        Period: int | None = None,
+        QueryString: str | None = None,
+        QueryVersion: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Unit: Literal[
+            "Bits",
+            "Bits/Second",
+            "Bytes",
+            "Bytes/Second",
+            "Count",
+            "Count/Second",
+            "Gigabits",
+            "Gigabits/Second",
+            "Gigabytes",
+            "Gigabytes/Second",
+            "Kilobits",
+            "Kilobits/Second",
+            "Kilobytes",
+            "Kilobytes/Second",
+            "Megabits",
+            "Megabits/Second",
+            "Megabytes",
+            "Megabytes/Second",
+            "Microseconds",
+            "Milliseconds",
+            "None",
+            "Percent",
+            "Seconds",
+            "Terabits",
+            "Terabits/Second",
+            "Terabytes",
+            "Terabytes/Second",
+        ]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::FleetMetric; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MetricName: str,
-            AggregationField: str | None = None,
-            AggregationType: FleetMetricAggregationType
-            | FleetMetricAggregationTypeDict
-            | None = None,
-            Description: str | None = None,
-            IndexName: str | None = None,
-            Period: int | None = None,
-            QueryString: str | None = None,
-            QueryVersion: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Unit: Literal[
-                "Bits",
-                "Bits/Second",
-                "Bytes",
-                "Bytes/Second",
-                "Count",
-                "Count/Second",
-                "Gigabits",
-                "Gigabits/Second",
-                "Gigabytes",
-                "Gigabytes/Second",
-                "Kilobits",
-                "Kilobits/Second",
-                "Kilobytes",
-                "Kilobytes/Second",
-                "Megabits",
-                "Megabits/Second",
-                "Megabytes",
-                "Megabytes/Second",
-                "Microseconds",
-                "Milliseconds",
-                "None",
-                "Percent",
-                "Seconds",
-                "Terabits",
-                "Terabits/Second",
-                "Terabytes",
-                "Terabytes/Second",
-            ]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::FleetMetric; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MetricName: The name of the fleet metric Create-only: changing it replaces the resource.
+                Required.
             AggregationField: The aggregation field to perform aggregation and metric emission
+            AggregationType: Aggregation types supported by Fleet Indexing
             Description: The description of a fleet metric
             IndexName: The index name of a fleet metric
-            MetricName: The name of the fleet metric
             Period: The period of metric emission in seconds
             QueryString: The Fleet Indexing query used by a fleet metric
             QueryVersion: The version of a Fleet Indexing query used by a fleet metric
@@ -335,4 +231,7 @@ class FleetMetric(_Resource):
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,116 +99,143 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AbortCriteriaDict = TypedDict(
-    "AbortCriteriaDict",
-    {
-        "Action": "Required[Literal['CANCEL']]",
-        "FailureType": "Required[Literal['FAILED', 'REJECTED', 'TIMED_OUT', 'ALL']]",
-        "MinNumberOfExecutedThings": "Required[int]",
-        "ThresholdPercentage": "Required[float]",
-    },
-    total=False,
-)
 
-ExponentialRolloutRateDict = TypedDict(
-    "ExponentialRolloutRateDict",
-    {
-        "BaseRatePerMinute": "Required[int]",
-        "IncrementFactor": "Required[float]",
-        "RateIncreaseCriteria": "Required[JobRateIncreaseCriteriaDict]",
-    },
-    total=False,
-)
+class AbortCriteriaDict(TypedDict, total=False):
+    """AbortCriteria as a plain dict: The criteria that determine when and how a job abort takes
+    place."""
 
-JobAbortConfigDict = TypedDict(
-    "JobAbortConfigDict",
-    {
-        "CriteriaList": "Required[list[AbortCriteriaDict]]",
-    },
-    total=False,
-)
+    Action: Required[Literal["CANCEL"]]
+    """The type of job action to take to initiate the job abort."""
+    FailureType: Required[Literal["FAILED", "REJECTED", "TIMED_OUT", "ALL"]]
+    """The type of job execution failures that can initiate a job abort."""
+    MinNumberOfExecutedThings: Required[int]
+    """The minimum number of things which must receive job execution notifications before the job
+    can be aborted."""
+    ThresholdPercentage: Required[float]
+    """The minimum percentage of job execution failures that must occur to initiate the job abort."""
 
-JobJobExecutionsRetryConfigDict = TypedDict(
-    "JobJobExecutionsRetryConfigDict",
-    {
-        "CriteriaList": "Required[list[RetryCriteriaDict]]",
-    },
-    total=False,
-)
 
-JobJobExecutionsRolloutConfigDict = TypedDict(
-    "JobJobExecutionsRolloutConfigDict",
-    {
-        "ExponentialRate": "ExponentialRolloutRateDict",
-        "MaximumPerMinute": "int",
-    },
-    total=False,
-)
+class ExponentialRolloutRateDict(TypedDict, total=False):
+    """ExponentialRolloutRate as a plain dict: Allows you to create an exponential rate of rollout
+    for a job."""
 
-JobPresignedUrlConfigDict = TypedDict(
-    "JobPresignedUrlConfigDict",
-    {
-        "ExpiresInSec": "int",
-        "RoleArn": "str",
-    },
-    total=False,
-)
+    BaseRatePerMinute: Required[int]
+    """The minimum number of things that will be notified of a pending job, per minute at the start
+    of job rollout."""
+    IncrementFactor: Required[float]
+    """The exponential factor to increase the rate of rollout for a job."""
+    RateIncreaseCriteria: Required[JobRateIncreaseCriteriaDict]
+    """Allows you to define a criteria to initiate the increase in rate of rollout for a job."""
 
-JobRateIncreaseCriteriaDict = TypedDict(
-    "JobRateIncreaseCriteriaDict",
-    {
-        "NumberOfNotifiedThings": "int",
-        "NumberOfSucceededThings": "int",
-    },
-    total=False,
-)
 
-JobSchedulingConfigDict = TypedDict(
-    "JobSchedulingConfigDict",
-    {
-        "EndBehavior": "Literal['STOP_ROLLOUT', 'CANCEL', 'FORCE_CANCEL']",
-        "EndTime": "str",
-        "MaintenanceWindows": "list[MaintenanceWindowDict]",
-        "StartTime": "str",
-    },
-    total=False,
-)
+class JobAbortConfigDict(TypedDict, total=False):
+    """JobAbortConfig as a plain dict: The criteria that determine when and how a job abort takes
+    place."""
 
-JobTimeoutConfigDict = TypedDict(
-    "JobTimeoutConfigDict",
-    {
-        "InProgressTimeoutInMinutes": "int",
-    },
-    total=False,
-)
+    CriteriaList: Required[list[AbortCriteriaDict]]
+    """The list of criteria that determine when and how to abort the job."""
 
-MaintenanceWindowDict = TypedDict(
-    "MaintenanceWindowDict",
-    {
-        "DurationInMinutes": "Required[int]",
-        "StartTime": "Required[str]",
-    },
-    total=False,
-)
 
-RetryCriteriaDict = TypedDict(
-    "RetryCriteriaDict",
-    {
-        "FailureType": "Required[Literal['FAILED', 'TIMED_OUT', 'ALL']]",
-        "NumberOfRetries": "Required[int]",
-    },
-    total=False,
-)
+class JobJobExecutionsRetryConfigDict(TypedDict, total=False):
+    """JobJobExecutionsRetryConfig as a plain dict: The configuration that determines how many
+    retries are allowed for each failure type for a job."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    CriteriaList: Required[list[RetryCriteriaDict]]
+    """The list of criteria that determines how many retries are allowed for each failure type for a
+    job."""
 
+
+class JobJobExecutionsRolloutConfigDict(TypedDict, total=False):
+    """JobJobExecutionsRolloutConfig as a plain dict: Allows you to create a staged rollout of a
+    job."""
+
+    ExponentialRate: ExponentialRolloutRateDict
+    """Allows you to create an exponential rate of rollout for a job."""
+    MaximumPerMinute: int
+    """The maximum number of things that will be notified of a pending job, per minute. This
+    parameter allows you to create a staged rollout."""
+
+
+class JobPresignedUrlConfigDict(TypedDict, total=False):
+    """JobPresignedUrlConfig as a plain dict: Configuration for pre-signed S3 URLs."""
+
+    ExpiresInSec: int
+    """How long (in seconds) pre-signed URLs are valid. Valid values are 60 - 3600, the default
+    value is 3600 seconds."""
+    RoleArn: str
+    """The ARN of an IAM role that grants permission to download files from the S3 bucket where the
+    job data/updates are stored."""
+
+
+class JobRateIncreaseCriteriaDict(TypedDict, total=False):
+    """JobRateIncreaseCriteria as a plain dict: Allows you to define a criteria to initiate the
+    increase in rate of rollout for a job."""
+
+    NumberOfNotifiedThings: int
+    """The threshold for number of notified things that will initiate the increase in rate of
+    rollout."""
+    NumberOfSucceededThings: int
+    """The threshold for number of succeeded things that will initiate the increase in rate of
+    rollout."""
+
+
+class JobSchedulingConfigDict(TypedDict, total=False):
+    """JobSchedulingConfig as a plain dict: Specifies the date and time that a job will begin the
+    rollout of the job document to all devices in the target group."""
+
+    EndBehavior: Literal["STOP_ROLLOUT", "CANCEL", "FORCE_CANCEL"]
+    """Specifies the end behavior for all job executions after a job reaches the selected endTime."""
+    EndTime: str
+    """The time a job will stop rollout of the job document to all devices in the target group for a
+    job."""
+    MaintenanceWindows: list[MaintenanceWindowDict]
+    """An optional configuration within the SchedulingConfig to setup a recurring maintenance
+    window."""
+    StartTime: str
+    """The time a job will begin rollout of the job document to all devices in the target group for
+    a job."""
+
+
+class JobTimeoutConfigDict(TypedDict, total=False):
+    """JobTimeoutConfig as a plain dict: Specifies the amount of time each device has to finish its
+    execution of the job."""
+
+    InProgressTimeoutInMinutes: int
+    """Specifies the amount of time, in minutes, this device has to finish execution of this job.
+    The timeout interval can be anywhere between 1 minute and 7 days (1 to 10080 minutes)."""
+
+
+class MaintenanceWindowDict(TypedDict, total=False):
+    """MaintenanceWindow as a plain dict: An optional configuration within the SchedulingConfig to
+    setup a recurring maintenance window with a predetermined start time and duration for the
+    rollout of a job document to all devices in a target group for a job."""
+
+    DurationInMinutes: Required[int]
+    """Displays the duration of the next maintenance window."""
+    StartTime: Required[str]
+    """Displays the start time of the next maintenance window."""
+
+
+class RetryCriteriaDict(TypedDict, total=False):
+    """RetryCriteria as a plain dict: The criteria that determines how many retries are allowed for
+    each failure type for a job."""
+
+    FailureType: Required[Literal["FAILED", "TIMED_OUT", "ALL"]]
+    """The type of job execution failures that can initiate a job retry."""
+    NumberOfRetries: Required[int]
+    """The number of retries allowed for a failure type for the job."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The tag's key."""
+    Value: Required[str]
+    """The tag's value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::Job",
     schema_file="aws-iot-job.json",
@@ -224,17 +255,9 @@ METADATA = _TypeMetadata(
         "/JobExecutionsRetryConfig",
     ),
     write_only=("/Document",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("JobId", "Targets"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -244,214 +267,41 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AbortConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CriteriaList": {
-                    "items": {"$ref": "#/definitions/AbortCriteria"},
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["CriteriaList"],
-            "type": "object",
-        },
-        "AbortCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"enum": ["CANCEL"], "type": "string"},
-                "FailureType": {
-                    "enum": ["FAILED", "REJECTED", "TIMED_OUT", "ALL"],
-                    "type": "string",
-                },
-                "MinNumberOfExecutedThings": {"minimum": 1, "type": "integer"},
-                "ThresholdPercentage": {"maximum": 100, "type": "number"},
-            },
-            "required": [
-                "FailureType",
-                "Action",
-                "ThresholdPercentage",
-                "MinNumberOfExecutedThings",
-            ],
-            "type": "object",
-        },
-        "ExponentialRolloutRate": {
-            "additionalProperties": False,
-            "properties": {
-                "BaseRatePerMinute": {"maximum": 1000, "minimum": 1, "type": "integer"},
-                "IncrementFactor": {"maximum": 5, "minimum": 1.1, "type": "number"},
-                "RateIncreaseCriteria": {"$ref": "#/definitions/RateIncreaseCriteria"},
-            },
-            "required": ["BaseRatePerMinute", "IncrementFactor", "RateIncreaseCriteria"],
-            "type": "object",
-        },
-        "JobExecutionsRetryConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CriteriaList": {
-                    "items": {"$ref": "#/definitions/RetryCriteria"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["CriteriaList"],
-            "type": "object",
-        },
-        "JobExecutionsRolloutConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ExponentialRate": {"$ref": "#/definitions/ExponentialRolloutRate"},
-                "MaximumPerMinute": {"minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "MaintenanceWindow": {
-            "additionalProperties": False,
-            "properties": {
-                "DurationInMinutes": {"maximum": 1430, "minimum": 1, "type": "integer"},
-                "StartTime": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["StartTime", "DurationInMinutes"],
-            "type": "object",
-        },
-        "PresignedUrlConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ExpiresInSec": {"maximum": 3600, "minimum": 60, "type": "integer"},
-                "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            },
-            "type": "object",
-        },
-        "RateIncreaseCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "NumberOfNotifiedThings": {"minimum": 1, "type": "integer"},
-                "NumberOfSucceededThings": {"minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "RetryCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "FailureType": {"enum": ["FAILED", "TIMED_OUT", "ALL"], "type": "string"},
-                "NumberOfRetries": {"maximum": 10, "minimum": 0, "type": "integer"},
-            },
-            "required": ["FailureType", "NumberOfRetries"],
-            "type": "object",
-        },
-        "SchedulingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EndBehavior": {
-                    "enum": ["STOP_ROLLOUT", "CANCEL", "FORCE_CANCEL"],
-                    "type": "string",
-                },
-                "EndTime": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "MaintenanceWindows": {
-                    "items": {"$ref": "#/definitions/MaintenanceWindow"},
-                    "type": "array",
-                },
-                "StartTime": {"maxLength": 64, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TimeoutConfig": {
-            "additionalProperties": False,
-            "properties": {"InProgressTimeoutInMinutes": {"type": "integer"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AbortConfig": {"$ref": "#/definitions/AbortConfig"},
-        "Arn": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Description": {
-            "maxLength": 2028,
-            "minLength": 1,
-            "pattern": "^[^\\p{C}]+$",
-            "type": "string",
-        },
-        "DestinationPackageVersions": {
-            "items": {
-                "maxLength": 1600,
-                "minLength": 1,
-                "pattern": "^arn:[!-~]+$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "Document": {"maxLength": 32768, "minLength": 0, "type": "string"},
-        "DocumentParameters": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z0-9_-]+$": {"maxLength": 30720, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-        "DocumentSource": {"maxLength": 1350, "minLength": 1, "type": "string"},
-        "JobExecutionsRetryConfig": {"$ref": "#/definitions/JobExecutionsRetryConfig"},
-        "JobExecutionsRolloutConfig": {"$ref": "#/definitions/JobExecutionsRolloutConfig"},
-        "JobId": {"maxLength": 64, "minLength": 1, "pattern": "^[a-zA-Z0-9_-]+$", "type": "string"},
-        "JobTemplateArn": {
-            "maxLength": 1600,
-            "minLength": 1,
-            "pattern": "^arn:[!-~]+$",
-            "type": "string",
-        },
-        "PresignedUrlConfig": {"$ref": "#/definitions/PresignedUrlConfig"},
-        "SchedulingConfig": {"$ref": "#/definitions/SchedulingConfig"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TargetSelection": {"enum": ["CONTINUOUS", "SNAPSHOT"], "type": "string"},
-        "Targets": {
-            "items": {"maxLength": 2048, "minLength": 0, "type": "string"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "TimeoutConfig": {"$ref": "#/definitions/TimeoutConfig"},
-    },
-    "required": ["JobId", "Targets"],
-}
-
 
 class Job(_Resource):
-    """AWS::IoT::Job: Use the AWS::IoT::Job resource to declare an AWS IoT job. A job can be used to define a set of remote operations that are sent to and run on one or mo...
+    """AWS::IoT::Job: Use the AWS::IoT::Job resource to declare an AWS IoT job. A job can be used to
+    define a set of remote operations that are sent to and run on one or more devices (things or
+    thing groups) connected to AWS IoT.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: JobId.
+    Replaced when any of these change (create-only): JobId, Targets, Document, DocumentSource,
+    TargetSelection, JobTemplateArn, DocumentParameters, SchedulingConfig,
+    DestinationPackageVersions, JobExecutionsRetryConfig.
+    Write-only (sent to AWS, never read back): Document.
+    Read-only attributes (known once deployed): Arn, CreatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-job.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "JobProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "JobAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "job.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the job."""
     CreatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time when the job was created, in ISO 8601 date-time format."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AbortConfig: JobAbortConfigDict
     Description: str
     DestinationPackageVersions: list[str]
     Document: str
-    DocumentParameters: dict[str, Any]
+    DocumentParameters: dict[str, str]
     DocumentSource: str
     JobExecutionsRetryConfig: JobJobExecutionsRetryConfigDict
     JobExecutionsRolloutConfig: JobJobExecutionsRolloutConfigDict
@@ -464,49 +314,75 @@ class Job(_Resource):
     Targets: list[str]
     TimeoutConfig: JobTimeoutConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        JobId: str,
+        Targets: list[str],
+        AbortConfig: JobAbortConfig | JobAbortConfigDict | None = None,
+        Description: str | None = None,
+        DestinationPackageVersions: list[str] | None = None,
+        Document: str | None = None,
+        DocumentParameters: dict[str, str] | None = None,
+        DocumentSource: str | None = None,
+        JobExecutionsRetryConfig: JobJobExecutionsRetryConfig
+        | JobJobExecutionsRetryConfigDict
+        | None = None,
+        JobExecutionsRolloutConfig: JobJobExecutionsRolloutConfig
+        | JobJobExecutionsRolloutConfigDict
+        | None = None,
+        JobTemplateArn: str | None = None,
+        PresignedUrlConfig: JobPresignedUrlConfig | JobPresignedUrlConfigDict | None = None,
+        SchedulingConfig: JobSchedulingConfig | JobSchedulingConfigDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetSelection: Literal["CONTINUOUS", "SNAPSHOT"] | None = None,
+        TimeoutConfig: JobTimeoutConfig | JobTimeoutConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::Job; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            JobId: str,
-            Targets: list[str],
-            AbortConfig: JobAbortConfig | JobAbortConfigDict | None = None,
-            Description: str | None = None,
-            DestinationPackageVersions: list[str] | None = None,
-            Document: str | None = None,
-            DocumentParameters: dict[str, Any] | None = None,
-            DocumentSource: str | None = None,
-            JobExecutionsRetryConfig: JobJobExecutionsRetryConfig
-            | JobJobExecutionsRetryConfigDict
-            | None = None,
-            JobExecutionsRolloutConfig: JobJobExecutionsRolloutConfig
-            | JobJobExecutionsRolloutConfigDict
-            | None = None,
-            JobTemplateArn: str | None = None,
-            PresignedUrlConfig: JobPresignedUrlConfig | JobPresignedUrlConfigDict | None = None,
-            SchedulingConfig: JobSchedulingConfig | JobSchedulingConfigDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetSelection: Literal["CONTINUOUS", "SNAPSHOT"] | None = None,
-            TimeoutConfig: JobTimeoutConfig | JobTimeoutConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::Job; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            JobId: A job identifier which must be unique for your AWS account. We recommend using a
+                UUID. Alpha-numeric characters, '-' and '_' are valid for use here. Create-only:
+                changing it replaces the resource. Required.
+            Targets: A list of things and thing groups to which the job should be sent. Create-only:
+                changing it replaces the resource. Required.
+            AbortConfig: The criteria that determine when and how a job abort takes place.
             Description: A short text description of the job.
-            DestinationPackageVersions: The package version Amazon Resource Names (ARNs) that are installed on the device when the job successfully completes.
-            Document: The job document.
-            DocumentParameters: Parameters of an Amazon Web Services managed template that you can specify to create the job document.
-            DocumentSource: An S3 link, or S3 object URL, to the job document.
-            JobId: A job identifier which must be unique for your AWS account.
-            JobTemplateArn: The ARN of the job template used to create the job.
+            DestinationPackageVersions: The package version Amazon Resource Names (ARNs) that are
+                installed on the device when the job successfully completes. Create-only: changing
+                it replaces the resource.
+            Document: The job document. Required if you don't specify a value for documentSource.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            DocumentParameters: Parameters of an Amazon Web Services managed template that you can
+                specify to create the job document. Create-only: changing it replaces the resource.
+            DocumentSource: An S3 link, or S3 object URL, to the job document. The link is an Amazon
+                S3 object URL and is required if you don't specify a value for document.
+                Create-only: changing it replaces the resource.
+            JobExecutionsRetryConfig: The configuration that determines how many retries are allowed
+                for each failure type for a job. Create-only: changing it replaces the resource.
+            JobExecutionsRolloutConfig: Allows you to create a staged rollout of a job.
+            JobTemplateArn: The ARN of the job template used to create the job. Create-only:
+                changing it replaces the resource.
+            PresignedUrlConfig: Configuration for pre-signed S3 URLs.
+            SchedulingConfig: Specifies the date and time that a job will begin the rollout of the
+                job document to all devices in the target group. Create-only: changing it replaces
+                the resource.
             Tags: Metadata which can be used to manage the job.
-            TargetSelection: Specifies whether the job will continue to run (CONTINUOUS), or will be complete after all those things specified as targets have completed the job (SNAPSHOT).
-            Targets: A list of things and thing groups to which the job should be sent.
+            TargetSelection: Specifies whether the job will continue to run (CONTINUOUS), or will be
+                complete after all those things specified as targets have completed the job
+                (SNAPSHOT). Create-only: changing it replaces the resource.
+            TimeoutConfig: Specifies the amount of time each device has to finish its execution of
+                the job.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -91,110 +95,122 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AbortCriteriaDict = TypedDict(
-    "AbortCriteriaDict",
-    {
-        "Action": "Required[Literal['CANCEL']]",
-        "FailureType": "Required[Literal['FAILED', 'REJECTED', 'TIMED_OUT', 'ALL']]",
-        "MinNumberOfExecutedThings": "Required[int]",
-        "ThresholdPercentage": "Required[float]",
-    },
-    total=False,
-)
 
-JobTemplateAbortConfigDict = TypedDict(
-    "JobTemplateAbortConfigDict",
-    {
-        "CriteriaList": "Required[list[AbortCriteriaDict]]",
-    },
-    total=False,
-)
+class AbortCriteriaDict(TypedDict, total=False):
+    """AbortCriteria as a plain dict: The criteria that determine when and how a job abort takes
+    place."""
 
-JobTemplateExponentialRolloutRateDict = TypedDict(
-    "JobTemplateExponentialRolloutRateDict",
-    {
-        "BaseRatePerMinute": "Required[int]",
-        "IncrementFactor": "Required[float]",
-        "RateIncreaseCriteria": "Required[JobTemplateRateIncreaseCriteriaDict]",
-    },
-    total=False,
-)
+    Action: Required[Literal["CANCEL"]]
+    """The type of job action to take to initiate the job abort."""
+    FailureType: Required[Literal["FAILED", "REJECTED", "TIMED_OUT", "ALL"]]
+    """The type of job execution failures that can initiate a job abort."""
+    MinNumberOfExecutedThings: Required[int]
+    """The minimum number of things which must receive job execution notifications before the job
+    can be aborted."""
+    ThresholdPercentage: Required[float]
+    """The minimum percentage of job execution failures that must occur to initiate the job abort."""
 
-JobTemplateJobExecutionsRetryConfigDict = TypedDict(
-    "JobTemplateJobExecutionsRetryConfigDict",
-    {
-        "RetryCriteriaList": "list[RetryCriteriaDict]",
-    },
-    total=False,
-)
 
-JobTemplateJobExecutionsRolloutConfigDict = TypedDict(
-    "JobTemplateJobExecutionsRolloutConfigDict",
-    {
-        "ExponentialRolloutRate": "JobTemplateExponentialRolloutRateDict",
-        "MaximumPerMinute": "int",
-    },
-    total=False,
-)
+class JobTemplateAbortConfigDict(TypedDict, total=False):
+    """JobTemplateAbortConfig as a plain dict: The criteria that determine when and how a job abort
+    takes place."""
 
-JobTemplatePresignedUrlConfigDict = TypedDict(
-    "JobTemplatePresignedUrlConfigDict",
-    {
-        "ExpiresInSec": "int",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+    CriteriaList: Required[list[AbortCriteriaDict]]
+    """Items: at least 1 items."""
 
-JobTemplateRateIncreaseCriteriaDict = TypedDict(
-    "JobTemplateRateIncreaseCriteriaDict",
-    {
-        "NumberOfNotifiedThings": "int",
-        "NumberOfSucceededThings": "int",
-    },
-    total=False,
-)
 
-JobTemplateTimeoutConfigDict = TypedDict(
-    "JobTemplateTimeoutConfigDict",
-    {
-        "InProgressTimeoutInMinutes": "Required[int]",
-    },
-    total=False,
-)
+class JobTemplateExponentialRolloutRateDict(TypedDict, total=False):
+    """JobTemplateExponentialRolloutRate as a plain dict: Allows you to create an exponential rate
+    of rollout for a job."""
 
-MaintenanceWindowDict = TypedDict(
-    "MaintenanceWindowDict",
-    {
-        "DurationInMinutes": "int",
-        "StartTime": "str",
-    },
-    total=False,
-)
+    BaseRatePerMinute: Required[int]
+    """The minimum number of things that will be notified of a pending job, per minute at the start
+    of job rollout. This parameter allows you to define the initial rate of rollout."""
+    IncrementFactor: Required[float]
+    """The exponential factor to increase the rate of rollout for a job."""
+    RateIncreaseCriteria: Required[JobTemplateRateIncreaseCriteriaDict]
+    """The criteria to initiate the increase in rate of rollout for a job."""
 
-RetryCriteriaDict = TypedDict(
-    "RetryCriteriaDict",
-    {
-        "FailureType": "Literal['FAILED', 'TIMED_OUT', 'ALL']",
-        "NumberOfRetries": "int",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class JobTemplateJobExecutionsRetryConfigDict(TypedDict, total=False):
+    """JobTemplateJobExecutionsRetryConfig as a plain dict."""
 
+    RetryCriteriaList: list[RetryCriteriaDict]
+    """Items: 1 to 2 items."""
+
+
+class JobTemplateJobExecutionsRolloutConfigDict(TypedDict, total=False):
+    """JobTemplateJobExecutionsRolloutConfig as a plain dict: Allows you to create a staged rollout
+    of a job."""
+
+    ExponentialRolloutRate: JobTemplateExponentialRolloutRateDict
+    """The rate of increase for a job rollout. This parameter allows you to define an exponential
+    rate for a job rollout."""
+    MaximumPerMinute: int
+    """The maximum number of things that will be notified of a pending job, per minute. This
+    parameter allows you to create a staged rollout."""
+
+
+class JobTemplatePresignedUrlConfigDict(TypedDict, total=False):
+    """JobTemplatePresignedUrlConfig as a plain dict: Configuration for pre-signed S3 URLs."""
+
+    ExpiresInSec: int
+    """How number (in seconds) pre-signed URLs are valid."""
+    RoleArn: Required[str]
+    """The ARN of an IAM role that grants grants permission to download files from the S3 bucket
+    where the job data/updates are stored. The role must also grant permission for IoT to download
+    the files."""
+
+
+class JobTemplateRateIncreaseCriteriaDict(TypedDict, total=False):
+    """JobTemplateRateIncreaseCriteria as a plain dict."""
+
+    NumberOfNotifiedThings: int
+    """Range: at least 1 (inclusive)."""
+    NumberOfSucceededThings: int
+    """Range: at least 1 (inclusive)."""
+
+
+class JobTemplateTimeoutConfigDict(TypedDict, total=False):
+    """JobTemplateTimeoutConfig as a plain dict: Specifies the amount of time each device has to
+    finish its execution of the job."""
+
+    InProgressTimeoutInMinutes: Required[int]
+    """Specifies the amount of time, in minutes, this device has to finish execution of this job."""
+
+
+class MaintenanceWindowDict(TypedDict, total=False):
+    """MaintenanceWindow as a plain dict: Specifies a start time and duration for a scheduled Job."""
+
+    DurationInMinutes: int
+    """Range: 1 to 1430 (inclusive)."""
+    StartTime: str
+    """Length: 1 to 256 characters."""
+
+
+class RetryCriteriaDict(TypedDict, total=False):
+    """RetryCriteria as a plain dict: Specifies how many times a failure type should be retried."""
+
+    FailureType: Literal["FAILED", "TIMED_OUT", "ALL"]
+    """Allowed values: 'FAILED', 'TIMED_OUT', 'ALL'."""
+    NumberOfRetries: int
+    """Range: 0 to 10 (inclusive)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The tag's key."""
+    Value: Required[str]
+    """The tag's value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::JobTemplate",
     schema_file="aws-iot-jobtemplate.json",
     primary_identifier=("/JobTemplateId",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=(
         "/JobTemplateId",
@@ -223,7 +239,6 @@ METADATA = _TypeMetadata(
         "/JobExecutionsRetryConfig",
         "/MaintenanceWindows",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AbortConfig/CriteriaList",
         "/DestinationPackageVersions",
@@ -232,14 +247,9 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("JobTemplateId", "Description"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -248,183 +258,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AbortCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/Action"},
-                "FailureType": {"$ref": "#/definitions/FailureType"},
-                "MinNumberOfExecutedThings": {"$ref": "#/definitions/MinNumberOfExecutedThings"},
-                "ThresholdPercentage": {"$ref": "#/definitions/ThresholdPercentage"},
-            },
-            "required": [
-                "Action",
-                "FailureType",
-                "MinNumberOfExecutedThings",
-                "ThresholdPercentage",
-            ],
-            "type": "object",
-        },
-        "Action": {"enum": ["CANCEL"], "type": "string"},
-        "BaseRatePerMinute": {"minimum": 1, "type": "integer"},
-        "DestinationPackageVersion": {
-            "maxLength": 1600,
-            "minLength": 1,
-            "pattern": "^arn:[!-~]+$",
-            "type": "string",
-        },
-        "ExpiresInSec": {"maximum": 3600, "minimum": 60, "type": "integer"},
-        "ExponentialRolloutRate": {
-            "additionalProperties": False,
-            "properties": {
-                "BaseRatePerMinute": {"$ref": "#/definitions/BaseRatePerMinute"},
-                "IncrementFactor": {"$ref": "#/definitions/IncrementFactor"},
-                "RateIncreaseCriteria": {"$ref": "#/definitions/RateIncreaseCriteria"},
-            },
-            "required": ["BaseRatePerMinute", "IncrementFactor", "RateIncreaseCriteria"],
-            "type": "object",
-        },
-        "FailureType": {"enum": ["FAILED", "REJECTED", "TIMED_OUT", "ALL"], "type": "string"},
-        "InProgressTimeoutInMinutes": {"maximum": 10080, "minimum": 1, "type": "integer"},
-        "IncrementFactor": {"maximum": 5, "minimum": 1, "type": "number"},
-        "JobRetryFailureType": {"enum": ["FAILED", "TIMED_OUT", "ALL"], "type": "string"},
-        "MaintenanceWindow": {
-            "additionalProperties": False,
-            "properties": {
-                "DurationInMinutes": {"maximum": 1430, "minimum": 1, "type": "integer"},
-                "StartTime": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "MaximumPerMinute": {"minimum": 1, "type": "integer"},
-        "MinNumberOfExecutedThings": {"minimum": 1, "type": "integer"},
-        "NumberOfNotifiedThings": {"minimum": 1, "type": "integer"},
-        "NumberOfSucceededThings": {"minimum": 1, "type": "integer"},
-        "RateIncreaseCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "NumberOfNotifiedThings": {"$ref": "#/definitions/NumberOfNotifiedThings"},
-                "NumberOfSucceededThings": {"$ref": "#/definitions/NumberOfSucceededThings"},
-            },
-            "type": "object",
-        },
-        "RetryCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "FailureType": {"$ref": "#/definitions/JobRetryFailureType"},
-                "NumberOfRetries": {"maximum": 10, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "ThresholdPercentage": {"maximum": 100, "type": "number"},
-    },
-    "properties": {
-        "AbortConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CriteriaList": {
-                    "items": {"$ref": "#/definitions/AbortCriteria"},
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["CriteriaList"],
-            "type": "object",
-        },
-        "Arn": {"type": "string"},
-        "Description": {
-            "maxLength": 2028,
-            "minLength": 0,
-            "pattern": "[^\\p{C}]+",
-            "type": "string",
-        },
-        "DestinationPackageVersions": {
-            "items": {"$ref": "#/definitions/DestinationPackageVersion"},
-            "type": "array",
-        },
-        "Document": {"maxLength": 32768, "minLength": 0, "type": "string"},
-        "DocumentSource": {"maxLength": 1350, "minLength": 1, "type": "string"},
-        "JobArn": {"type": "string"},
-        "JobExecutionsRetryConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "RetryCriteriaList": {
-                    "items": {"$ref": "#/definitions/RetryCriteria"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "JobExecutionsRolloutConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ExponentialRolloutRate": {"$ref": "#/definitions/ExponentialRolloutRate"},
-                "MaximumPerMinute": {"$ref": "#/definitions/MaximumPerMinute"},
-            },
-            "type": "object",
-        },
-        "JobTemplateId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_-]+",
-            "type": "string",
-        },
-        "MaintenanceWindows": {
-            "items": {"$ref": "#/definitions/MaintenanceWindow"},
-            "type": "array",
-        },
-        "PresignedUrlConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ExpiresInSec": {"$ref": "#/definitions/ExpiresInSec"},
-                "RoleArn": {"$ref": "#/definitions/RoleArn"},
-            },
-            "required": ["RoleArn"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TimeoutConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "InProgressTimeoutInMinutes": {"$ref": "#/definitions/InProgressTimeoutInMinutes"}
-            },
-            "required": ["InProgressTimeoutInMinutes"],
-            "type": "object",
-        },
-    },
-    "required": ["JobTemplateId", "Description"],
-}
-
 
 class JobTemplate(_Resource):
-    """AWS::IoT::JobTemplate: Resource Type definition for AWS::IoT::JobTemplate. Job templates enable you to preconfigure jobs so that you can deploy them to multiple sets of targ...
+    """AWS::IoT::JobTemplate: Resource Type definition for AWS::IoT::JobTemplate. Job templates
+    enable you to preconfigure jobs so that you can deploy them to multiple sets of target devices.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: JobTemplateId.
+    Replaced when any of these change (create-only): JobTemplateId, JobArn, Description, Document,
+    DocumentSource, TimeoutConfig, JobExecutionsRolloutConfig, AbortConfig, PresignedUrlConfig,
+    DestinationPackageVersions, JobExecutionsRetryConfig, MaintenanceWindows, Tags.
+    Write-only (sent to AWS, never read back): JobArn, Document, DocumentSource, TimeoutConfig,
+    JobExecutionsRolloutConfig, AbortConfig, PresignedUrlConfig, DestinationPackageVersions,
+    JobExecutionsRetryConfig, MaintenanceWindows.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-jobtemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -432,11 +281,13 @@ class JobTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "JobTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "job_template.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AbortConfig: JobTemplateAbortConfigDict
     Description: str
     DestinationPackageVersions: list[str]
@@ -451,47 +302,73 @@ class JobTemplate(_Resource):
     Tags: list[TagDict]
     TimeoutConfig: JobTemplateTimeoutConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str,
+        JobTemplateId: str,
+        AbortConfig: JobTemplateAbortConfig | JobTemplateAbortConfigDict | None = None,
+        DestinationPackageVersions: list[str] | None = None,
+        Document: str | None = None,
+        DocumentSource: str | None = None,
+        JobArn: str | None = None,
+        JobExecutionsRetryConfig: JobTemplateJobExecutionsRetryConfig
+        | JobTemplateJobExecutionsRetryConfigDict
+        | None = None,
+        JobExecutionsRolloutConfig: JobTemplateJobExecutionsRolloutConfig
+        | JobTemplateJobExecutionsRolloutConfigDict
+        | None = None,
+        MaintenanceWindows: list[MaintenanceWindow | MaintenanceWindowDict] | None = None,
+        PresignedUrlConfig: JobTemplatePresignedUrlConfig
+        | JobTemplatePresignedUrlConfigDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TimeoutConfig: JobTemplateTimeoutConfig | JobTemplateTimeoutConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::JobTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str,
-            JobTemplateId: str,
-            AbortConfig: JobTemplateAbortConfig | JobTemplateAbortConfigDict | None = None,
-            DestinationPackageVersions: list[str] | None = None,
-            Document: str | None = None,
-            DocumentSource: str | None = None,
-            JobArn: str | None = None,
-            JobExecutionsRetryConfig: JobTemplateJobExecutionsRetryConfig
-            | JobTemplateJobExecutionsRetryConfigDict
-            | None = None,
-            JobExecutionsRolloutConfig: JobTemplateJobExecutionsRolloutConfig
-            | JobTemplateJobExecutionsRolloutConfigDict
-            | None = None,
-            MaintenanceWindows: list[MaintenanceWindow | MaintenanceWindowDict] | None = None,
-            PresignedUrlConfig: JobTemplatePresignedUrlConfig
-            | JobTemplatePresignedUrlConfigDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TimeoutConfig: JobTemplateTimeoutConfig | JobTemplateTimeoutConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::JobTemplate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: A description of the Job Template. Create-only: changing it replaces the
+                resource. Required.
+            JobTemplateId: Pattern: [a-zA-Z0-9_-]+ Length: 1 to 64 characters. Create-only: changing
+                it replaces the resource. Required.
             AbortConfig: The criteria that determine when and how a job abort takes place.
-            Description: A description of the Job Template.
-            Document: The job document.
-            DocumentSource: An S3 link to the job document to use in the template.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            DestinationPackageVersions: Each item: Pattern: ^arn:[!-~]+$ Length: 1 to 1600
+                characters. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
+            Document: The job document. Required if you don't specify a value for documentSource.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            DocumentSource: An S3 link to the job document to use in the template. Required if you
+                don't specify a value for document. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
             JobArn: Optional for copying a JobTemplate from a pre-existing Job configuration.
-            JobExecutionsRolloutConfig: Allows you to create a staged rollout of a job.
-            PresignedUrlConfig: Configuration for pre-signed S3 URLs.
-            Tags: Metadata that can be used to manage the JobTemplate.
-            TimeoutConfig: Specifies the amount of time each device has to finish its execution of the job.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            JobExecutionsRetryConfig: Type: JobTemplateJobExecutionsRetryConfigDict. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            JobExecutionsRolloutConfig: Allows you to create a staged rollout of a job. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            MaintenanceWindows: Type: list[MaintenanceWindowDict]. Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back.
+            PresignedUrlConfig: Configuration for pre-signed S3 URLs. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            Tags: Metadata that can be used to manage the JobTemplate. Create-only: changing it
+                replaces the resource.
+            TimeoutConfig: Specifies the amount of time each device has to finish its execution of
+                the job. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,35 +55,33 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EventConfigurationDict = TypedDict(
-    "EventConfigurationDict",
-    {
-        "EventType": "Required[str]",
-        "LogDestination": "str",
-        "LogLevel": "Literal['ERROR', 'WARN', 'INFO', 'DEBUG', 'DISABLED']",
-    },
-    total=False,
-)
 
+class EventConfigurationDict(TypedDict, total=False):
+    """EventConfiguration as a plain dict: Configuration for event-based logging that specifies
+    which event types to log and their logging settings. Used for account-level logging overrides."""
+
+    EventType: Required[str]
+    """The type of event to log. These include event types like Connect, Publish, and Disconnect."""
+    LogDestination: str
+    """CloudWatch Log Group for event-based logging. Specifies where log events should be sent. The
+    log destination for event-based logging overrides default Log Group for the specified event type
+    and applies to all resources associated with that event."""
+    LogLevel: Literal["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"]
+    """The logging level for the specified event type. Determines the verbosity of log messages
+    generated for this event type."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::Logging",
     schema_file="aws-iot-logging.json",
     primary_identifier=("/AccountId",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/AccountId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AccountId", "RoleArn", "DefaultLogLevel"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -89,49 +91,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EventConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EventType": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "LogDestination": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^(?!aws/)[a-zA-Z0-9_\\-/.#]+$",
-                    "type": "string",
-                },
-                "LogLevel": {
-                    "enum": ["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"],
-                    "type": "string",
-                },
-            },
-            "required": ["EventType"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AccountId": {"maxLength": 12, "minLength": 12, "pattern": "^[0-9]{12}$", "type": "string"},
-        "DefaultLogLevel": {
-            "enum": ["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"],
-            "type": "string",
-        },
-        "EventConfigurations": {
-            "items": {"$ref": "#/definitions/EventConfiguration"},
-            "type": "array",
-        },
-        "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-    },
-    "required": ["AccountId", "RoleArn", "DefaultLogLevel"],
-}
-
 
 class Logging(_Resource):
-    """AWS::IoT::Logging: Logging Options enable you to configure your IoT V2 logging role and default logging level so that you can monitor progress events logs as it passes f...
+    """AWS::IoT::Logging: Logging Options enable you to configure your IoT V2 logging role and
+    default logging level so that you can monitor progress events logs as it passes from your
+    devices through Iot core service.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId.
+    Replaced when any of these change (create-only): AccountId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-logging.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -139,36 +109,44 @@ class Logging(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LoggingAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "logging.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccountId: str
     DefaultLogLevel: Literal["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"]
     EventConfigurations: list[EventConfigurationDict]
     RoleArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccountId: str,
+        DefaultLogLevel: Literal["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"],
+        RoleArn: str,
+        EventConfigurations: list[EventConfiguration | EventConfigurationDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::Logging; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccountId: str,
-            DefaultLogLevel: Literal["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"],
-            RoleArn: str,
-            EventConfigurations: list[EventConfiguration | EventConfigurationDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::Logging; `await` it inside an App to deploy it.
-
-            AccountId: Your 12-digit account ID (used as the primary identifier for the CloudFormation resource).
-            DefaultLogLevel: The log level to use.
-            EventConfigurations: Configurations for event-based logging that specifies which event types to log and their logging settings.
-            RoleArn: The ARN of the role that allows IoT to write to Cloudwatch logs.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccountId: Your 12-digit account ID (used as the primary identifier for the
+                CloudFormation resource). Create-only: changing it replaces the resource. Required.
+            DefaultLogLevel: The log level to use. Valid values are: ERROR, WARN, INFO, DEBUG, or
+                DISABLED. Required.
+            RoleArn: The ARN of the role that allows IoT to write to Cloudwatch logs. Required.
+            EventConfigurations: Configurations for event-based logging that specifies which event
+                types to log and their logging settings. Overrides account-level logging for the
+                specified event
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,97 +83,105 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MitigationActionActionParamsDict = TypedDict(
-    "MitigationActionActionParamsDict",
-    {
-        "AddThingsToThingGroupParams": "MitigationActionAddThingsToThingGroupParamsDict",
-        "EnableIoTLoggingParams": "MitigationActionEnableIoTLoggingParamsDict",
-        "PublishFindingToSnsParams": "MitigationActionPublishFindingToSnsParamsDict",
-        "ReplaceDefaultPolicyVersionParams": "MitigationActionReplaceDefaultPolicyVersionParamsDict",
-        "UpdateCACertificateParams": "MitigationActionUpdateCACertificateParamsDict",
-        "UpdateDeviceCertificateParams": "MitigationActionUpdateDeviceCertificateParamsDict",
-    },
-    total=False,
-)
 
-MitigationActionAddThingsToThingGroupParamsDict = TypedDict(
-    "MitigationActionAddThingsToThingGroupParamsDict",
-    {
-        "OverrideDynamicGroups": "bool",
-        "ThingGroupNames": "Required[list[str]]",
-    },
-    total=False,
-)
+class MitigationActionActionParamsDict(TypedDict, total=False):
+    """MitigationActionActionParams as a plain dict: The set of parameters for this mitigation
+    action. You can specify only one type of parameter (in other words, you can apply only one
+    action for each defined mitigation action)."""
 
-MitigationActionEnableIoTLoggingParamsDict = TypedDict(
-    "MitigationActionEnableIoTLoggingParamsDict",
-    {
-        "LogLevel": "Required[Literal['DEBUG', 'INFO', 'ERROR', 'WARN', 'UNSET_VALUE']]",
-        "RoleArnForLogging": "Required[str]",
-    },
-    total=False,
-)
+    AddThingsToThingGroupParams: MitigationActionAddThingsToThingGroupParamsDict
+    """Parameters to define a mitigation action that moves devices associated with a certificate to
+    one or more specified thing groups, typically for quarantine."""
+    EnableIoTLoggingParams: MitigationActionEnableIoTLoggingParamsDict
+    """Parameters to define a mitigation action that enables AWS IoT logging at a specified level of
+    detail."""
+    PublishFindingToSnsParams: MitigationActionPublishFindingToSnsParamsDict
+    """Parameters, to define a mitigation action that publishes findings to Amazon SNS. You can
+    implement your own custom actions in response to the Amazon SNS messages."""
+    ReplaceDefaultPolicyVersionParams: MitigationActionReplaceDefaultPolicyVersionParamsDict
+    """Parameters to define a mitigation action that adds a blank policy to restrict permissions."""
+    UpdateCACertificateParams: MitigationActionUpdateCACertificateParamsDict
+    """Parameters to define a mitigation action that changes the state of the CA certificate to
+    inactive."""
+    UpdateDeviceCertificateParams: MitigationActionUpdateDeviceCertificateParamsDict
+    """Parameters to define a mitigation action that changes the state of the device certificate to
+    inactive."""
 
-MitigationActionPublishFindingToSnsParamsDict = TypedDict(
-    "MitigationActionPublishFindingToSnsParamsDict",
-    {
-        "TopicArn": "Required[str]",
-    },
-    total=False,
-)
 
-MitigationActionReplaceDefaultPolicyVersionParamsDict = TypedDict(
-    "MitigationActionReplaceDefaultPolicyVersionParamsDict",
-    {
-        "TemplateName": "Required[Literal['BLANK_POLICY', 'UNSET_VALUE']]",
-    },
-    total=False,
-)
+class MitigationActionAddThingsToThingGroupParamsDict(TypedDict, total=False):
+    """MitigationActionAddThingsToThingGroupParams as a plain dict: Parameters to define a
+    mitigation action that moves devices associated with a certificate to one or more specified
+    thing groups, typically for quarantine."""
 
-MitigationActionUpdateCACertificateParamsDict = TypedDict(
-    "MitigationActionUpdateCACertificateParamsDict",
-    {
-        "Action": "Required[Literal['DEACTIVATE', 'UNSET_VALUE']]",
-    },
-    total=False,
-)
+    OverrideDynamicGroups: bool
+    """Specifies if this mitigation action can move the things that triggered the mitigation action
+    out of one or more dynamic thing groups."""
+    ThingGroupNames: Required[list[str]]
+    """The list of groups to which you want to add the things that triggered the mitigation action."""
 
-MitigationActionUpdateDeviceCertificateParamsDict = TypedDict(
-    "MitigationActionUpdateDeviceCertificateParamsDict",
-    {
-        "Action": "Required[Literal['DEACTIVATE', 'UNSET_VALUE']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class MitigationActionEnableIoTLoggingParamsDict(TypedDict, total=False):
+    """MitigationActionEnableIoTLoggingParams as a plain dict: Parameters to define a mitigation
+    action that enables AWS IoT logging at a specified level of detail."""
 
+    LogLevel: Required[Literal["DEBUG", "INFO", "ERROR", "WARN", "UNSET_VALUE"]]
+    """Specifies which types of information are logged."""
+    RoleArnForLogging: Required[str]
+    """The ARN of the IAM role used for logging."""
+
+
+class MitigationActionPublishFindingToSnsParamsDict(TypedDict, total=False):
+    """MitigationActionPublishFindingToSnsParams as a plain dict: Parameters, to define a mitigation
+    action that publishes findings to Amazon SNS. You can implement your own custom actions in
+    response to the Amazon SNS messages."""
+
+    TopicArn: Required[str]
+    """The ARN of the topic to which you want to publish the findings."""
+
+
+class MitigationActionReplaceDefaultPolicyVersionParamsDict(TypedDict, total=False):
+    """MitigationActionReplaceDefaultPolicyVersionParams as a plain dict: Parameters to define a
+    mitigation action that adds a blank policy to restrict permissions."""
+
+    TemplateName: Required[Literal["BLANK_POLICY", "UNSET_VALUE"]]
+    """Allowed values: 'BLANK_POLICY', 'UNSET_VALUE'."""
+
+
+class MitigationActionUpdateCACertificateParamsDict(TypedDict, total=False):
+    """MitigationActionUpdateCACertificateParams as a plain dict: Parameters to define a mitigation
+    action that changes the state of the CA certificate to inactive."""
+
+    Action: Required[Literal["DEACTIVATE", "UNSET_VALUE"]]
+    """Allowed values: 'DEACTIVATE', 'UNSET_VALUE'."""
+
+
+class MitigationActionUpdateDeviceCertificateParamsDict(TypedDict, total=False):
+    """MitigationActionUpdateDeviceCertificateParams as a plain dict: Parameters to define a
+    mitigation action that changes the state of the device certificate to inactive."""
+
+    Action: Required[Literal["DEACTIVATE", "UNSET_VALUE"]]
+    """Allowed values: 'DEACTIVATE', 'UNSET_VALUE'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The tag's key."""
+    Value: Required[str]
+    """The tag's value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::MitigationAction",
     schema_file="aws-iot-mitigationaction.json",
     primary_identifier=("/ActionName",),
-    additional_identifiers=(),
     read_only=("/MitigationActionArn", "/MitigationActionId"),
     create_only=("/ActionName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ActionParams/AddThingsToThingGroupParams/ThingGroupNames", "/Tags"),
     required=("RoleArn", "ActionParams"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -179,127 +191,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ActionParams": {
-            "additionalProperties": False,
-            "properties": {
-                "AddThingsToThingGroupParams": {
-                    "$ref": "#/definitions/AddThingsToThingGroupParams"
-                },
-                "EnableIoTLoggingParams": {"$ref": "#/definitions/EnableIoTLoggingParams"},
-                "PublishFindingToSnsParams": {"$ref": "#/definitions/PublishFindingToSnsParams"},
-                "ReplaceDefaultPolicyVersionParams": {
-                    "$ref": "#/definitions/ReplaceDefaultPolicyVersionParams"
-                },
-                "UpdateCACertificateParams": {"$ref": "#/definitions/UpdateCACertificateParams"},
-                "UpdateDeviceCertificateParams": {
-                    "$ref": "#/definitions/UpdateDeviceCertificateParams"
-                },
-            },
-            "type": "object",
-        },
-        "AddThingsToThingGroupParams": {
-            "additionalProperties": False,
-            "properties": {
-                "OverrideDynamicGroups": {"type": "boolean"},
-                "ThingGroupNames": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9:_-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["ThingGroupNames"],
-            "type": "object",
-        },
-        "EnableIoTLoggingParams": {
-            "additionalProperties": False,
-            "properties": {
-                "LogLevel": {
-                    "enum": ["DEBUG", "INFO", "ERROR", "WARN", "UNSET_VALUE"],
-                    "type": "string",
-                },
-                "RoleArnForLogging": {"maxLength": 2048, "minLength": 11, "type": "string"},
-            },
-            "required": ["LogLevel", "RoleArnForLogging"],
-            "type": "object",
-        },
-        "PublishFindingToSnsParams": {
-            "additionalProperties": False,
-            "properties": {"TopicArn": {"maxLength": 2048, "minLength": 11, "type": "string"}},
-            "required": ["TopicArn"],
-            "type": "object",
-        },
-        "ReplaceDefaultPolicyVersionParams": {
-            "additionalProperties": False,
-            "properties": {
-                "TemplateName": {"enum": ["BLANK_POLICY", "UNSET_VALUE"], "type": "string"}
-            },
-            "required": ["TemplateName"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "UpdateCACertificateParams": {
-            "additionalProperties": False,
-            "properties": {"Action": {"enum": ["DEACTIVATE", "UNSET_VALUE"], "type": "string"}},
-            "required": ["Action"],
-            "type": "object",
-        },
-        "UpdateDeviceCertificateParams": {
-            "additionalProperties": False,
-            "properties": {"Action": {"enum": ["DEACTIVATE", "UNSET_VALUE"], "type": "string"}},
-            "required": ["Action"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActionName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9:_-]+",
-            "type": "string",
-        },
-        "ActionParams": {"$ref": "#/definitions/ActionParams"},
-        "MitigationActionArn": {"type": "string"},
-        "MitigationActionId": {"type": "string"},
-        "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["RoleArn", "ActionParams"],
-}
-
 
 class MitigationAction(_Resource):
-    """AWS::IoT::MitigationAction: Mitigation actions can be used to take actions to mitigate issues that were found in an Audit finding or Detect violation.
+    """AWS::IoT::MitigationAction: Mitigation actions can be used to take actions to mitigate issues
+    that were found in an Audit finding or Detect violation.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ActionName.
+    Replaced when any of these change (create-only): ActionName.
+    Read-only attributes (known once deployed): MitigationActionArn, MitigationActionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-mitigationaction.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -309,36 +211,47 @@ class MitigationAction(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MitigationActionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "mitigation_action.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     MitigationActionArn: str
+    """Type: str."""
     MitigationActionId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ActionName: str
     ActionParams: MitigationActionActionParamsDict
     RoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ActionParams: MitigationActionActionParams | MitigationActionActionParamsDict,
+        RoleArn: str,
+        ActionName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::MitigationAction; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ActionParams: MitigationActionActionParams | MitigationActionActionParamsDict,
-            RoleArn: str,
-            ActionName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::MitigationAction; `await` it inside an App to deploy it.
-
-            ActionName: A unique identifier for the mitigation action.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ActionParams: The set of parameters for this mitigation action. You can specify only one
+                type of parameter (in other words, you can apply only one action for each defined
+                mitigation action). Required.
+            RoleArn: Length: 20 to 2048 characters. Required.
+            ActionName: A unique identifier for the mitigation action. Create-only: changing it
+                replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

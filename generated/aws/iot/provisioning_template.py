@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ProvisioningHookDict = TypedDict(
-    "ProvisioningHookDict",
-    {
-        "PayloadVersion": "str",
-        "TargetArn": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ProvisioningHookDict(TypedDict, total=False):
+    """ProvisioningHook as a plain dict."""
 
+    PayloadVersion: str
+    """Pattern: ^[0-9-]+$ Length: 10 to 32 characters."""
+    TargetArn: str
+    """Length: 0 to 2048 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::ProvisioningTemplate",
     schema_file="aws-iot-provisioningtemplate.json",
     primary_identifier=("/TemplateName",),
-    additional_identifiers=(),
     read_only=("/TemplateArn",),
     create_only=("/TemplateName", "/TemplateType"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ProvisioningRoleArn", "TemplateBody"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,72 +97,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ProvisioningHook": {
-            "additionalProperties": False,
-            "properties": {
-                "PayloadVersion": {
-                    "maxLength": 32,
-                    "minLength": 10,
-                    "pattern": "^[0-9-]+$",
-                    "type": "string",
-                },
-                "TargetArn": {"maxLength": 2048, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {
-            "maxLength": 500,
-            "minLength": 0,
-            "pattern": "^[^\\p{C}]*$",
-            "type": "string",
-        },
-        "Enabled": {"type": "boolean"},
-        "PreProvisioningHook": {"$ref": "#/definitions/ProvisioningHook"},
-        "ProvisioningRoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TemplateArn": {"type": "string"},
-        "TemplateBody": {
-            "maxLength": 10240,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "TemplateName": {
-            "maxLength": 36,
-            "minLength": 1,
-            "pattern": "^[0-9A-Za-z_-]+$",
-            "type": "string",
-        },
-        "TemplateType": {"enum": ["FLEET_PROVISIONING", "JITP"], "type": "string"},
-    },
-    "required": ["ProvisioningRoleArn", "TemplateBody"],
-}
-
 
 class ProvisioningTemplate(_Resource):
     """AWS::IoT::ProvisioningTemplate: Creates a fleet provisioning template.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TemplateName.
+    Replaced when any of these change (create-only): TemplateName, TemplateType.
+    Read-only attributes (known once deployed): TemplateArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-provisioningtemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -176,11 +116,15 @@ class ProvisioningTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProvisioningTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "provisioning_template.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     TemplateArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Enabled: bool
     PreProvisioningHook: ProvisioningHookDict
@@ -190,27 +134,40 @@ class ProvisioningTemplate(_Resource):
     TemplateName: str
     TemplateType: Literal["FLEET_PROVISIONING", "JITP"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ProvisioningRoleArn: str,
+        TemplateBody: str,
+        Description: str | None = None,
+        Enabled: bool | None = None,
+        PreProvisioningHook: ProvisioningHook | ProvisioningHookDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TemplateName: str | None = None,
+        TemplateType: Literal["FLEET_PROVISIONING", "JITP"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::ProvisioningTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ProvisioningRoleArn: str,
-            TemplateBody: str,
-            Description: str | None = None,
-            Enabled: bool | None = None,
-            PreProvisioningHook: ProvisioningHook | ProvisioningHookDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TemplateName: str | None = None,
-            TemplateType: Literal["FLEET_PROVISIONING", "JITP"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::ProvisioningTemplate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ProvisioningRoleArn: Length: 20 to 2048 characters. Required.
+            TemplateBody: Pattern: ^[\\s\\S]*$ Length: 0 to 10240 characters. Required.
+            Description: Pattern: ^[^\\p{C}]*$ Length: 0 to 500 characters.
+            Enabled: Type: bool.
+            PreProvisioningHook: Type: ProvisioningHookDict.
+            Tags: Items are unique.
+            TemplateName: Pattern: ^[0-9A-Za-z_-]+$ Length: 1 to 36 characters. Create-only:
+                changing it replaces the resource.
+            TemplateType: Allowed values: 'FLEET_PROVISIONING', 'JITP'. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::ResourceSpecificLogging",
     schema_file="aws-iot-resourcespecificlogging.json",
     primary_identifier=("/TargetId",),
-    additional_identifiers=(),
     read_only=("/TargetId",),
     create_only=("/TargetName", "/TargetType"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TargetName", "TargetType", "LogLevel"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,37 +72,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "LogLevel": {"enum": ["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"], "type": "string"},
-        "TargetId": {
-            "maxLength": 140,
-            "minLength": 13,
-            "pattern": "[a-zA-Z0-9.:\\s_\\-]+",
-            "type": "string",
-        },
-        "TargetName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9.:\\s_\\-]+",
-            "type": "string",
-        },
-        "TargetType": {
-            "enum": ["THING_GROUP", "CLIENT_ID", "SOURCE_IP", "PRINCIPAL_ID", "EVENT_TYPE"],
-            "type": "string",
-        },
-    },
-    "required": ["TargetName", "TargetType", "LogLevel"],
-}
-
 
 class ResourceSpecificLogging(_Resource):
-    """AWS::IoT::ResourceSpecificLogging: Resource-specific logging allows you to specify a logging level for a specific thing group.
+    """AWS::IoT::ResourceSpecificLogging: Resource-specific logging allows you to specify a logging
+    level for a specific thing group.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TargetId.
+    Replaced when any of these change (create-only): TargetName, TargetType.
+    Read-only attributes (known once deployed): TargetId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-resourcespecificlogging.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -115,36 +92,45 @@ class ResourceSpecificLogging(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourceSpecificLoggingAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "resource_specific_logging.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     TargetId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Unique Id for a Target (TargetType:TargetName), this will be internally built to serve as
+    primary identifier for a log target."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LogLevel: Literal["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"]
     TargetName: str
     TargetType: Literal["THING_GROUP", "CLIENT_ID", "SOURCE_IP", "PRINCIPAL_ID", "EVENT_TYPE"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LogLevel: Literal["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"],
+        TargetName: str,
+        TargetType: Literal["THING_GROUP", "CLIENT_ID", "SOURCE_IP", "PRINCIPAL_ID", "EVENT_TYPE"],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::ResourceSpecificLogging; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LogLevel: Literal["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"],
-            TargetName: str,
-            TargetType: Literal[
-                "THING_GROUP", "CLIENT_ID", "SOURCE_IP", "PRINCIPAL_ID", "EVENT_TYPE"
-            ],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::ResourceSpecificLogging; `await` it inside an App to deploy it.
-
-            LogLevel: The log level for a specific target.
-            TargetName: The target name.
-            TargetType: The target type.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LogLevel: The log level for a specific target. Valid values are: ERROR, WARN, INFO,
+                DEBUG, or DISABLED. Required.
+            TargetName: The target name. Create-only: changing it replaces the resource. Required.
+            TargetType: The target type. Value must be THING_GROUP, CLIENT_ID, SOURCE_IP,
+                PRINCIPAL_ID, or EVENT_TYPE. Create-only: changing it replaces the resource.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

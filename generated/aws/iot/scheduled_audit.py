@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The tag's key."""
+    Value: Required[str]
+    """The tag's value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::ScheduledAudit",
     schema_file="aws-iot-scheduledaudit.json",
     primary_identifier=("/ScheduledAuditName",),
-    additional_identifiers=(),
     read_only=("/ScheduledAuditArn",),
     create_only=("/ScheduledAuditName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/TargetCheckNames"),
     required=("Frequency", "TargetCheckNames"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,58 +84,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "DayOfMonth": {
-            "pattern": "^([1-9]|[12][0-9]|3[01])$|^LAST$|^UNSET_VALUE$",
-            "type": "string",
-        },
-        "DayOfWeek": {
-            "enum": ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "UNSET_VALUE"],
-            "type": "string",
-        },
-        "Frequency": {"enum": ["DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY"], "type": "string"},
-        "ScheduledAuditArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "ScheduledAuditName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9:_-]+",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TargetCheckNames": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Frequency", "TargetCheckNames"],
-}
-
 
 class ScheduledAudit(_Resource):
-    """AWS::IoT::ScheduledAudit: Scheduled audits can be used to specify the checks you want to perform during an audit and how often the audit should be run.
+    """AWS::IoT::ScheduledAudit: Scheduled audits can be used to specify the checks you want to
+    perform during an audit and how often the audit should be run.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ScheduledAuditName.
+    Replaced when any of these change (create-only): ScheduledAuditName.
+    Read-only attributes (known once deployed): ScheduledAuditArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-scheduledaudit.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -147,11 +102,13 @@ class ScheduledAudit(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ScheduledAuditAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "scheduled_audit.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ScheduledAuditArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN (Amazon resource name) of the scheduled audit."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DayOfMonth: str
     DayOfWeek: Literal["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "UNSET_VALUE"]
     Frequency: Literal["DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY"]
@@ -159,32 +116,42 @@ class ScheduledAudit(_Resource):
     Tags: list[TagDict]
     TargetCheckNames: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Frequency: Literal["DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY"],
+        TargetCheckNames: list[str],
+        DayOfMonth: str | None = None,
+        DayOfWeek: Literal["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "UNSET_VALUE"]
+        | None = None,
+        ScheduledAuditName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::ScheduledAudit; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Frequency: Literal["DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY"],
-            TargetCheckNames: list[str],
-            DayOfMonth: str | None = None,
-            DayOfWeek: Literal["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "UNSET_VALUE"]
-            | None = None,
-            ScheduledAuditName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::ScheduledAudit; `await` it inside an App to deploy it.
-
-            DayOfMonth: The day of the month on which the scheduled audit takes place.
-            DayOfWeek: The day of the week on which the scheduled audit takes place.
-            Frequency: How often the scheduled audit takes place.
-            ScheduledAuditName: The name you want to give to the scheduled audit.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Frequency: How often the scheduled audit takes place. Can be one of DAILY, WEEKLY,
+                BIWEEKLY, or MONTHLY. Required.
+            TargetCheckNames: Which checks are performed during the scheduled audit. Checks must be
+                enabled for your account. Required.
+            DayOfMonth: The day of the month on which the scheduled audit takes place. Can be 1
+                through 31 or LAST. This field is required if the frequency parameter is set to
+                MONTHLY.
+            DayOfWeek: The day of the week on which the scheduled audit takes place. Can be one of
+                SUN, MON, TUE,WED, THU, FRI, or SAT. This field is required if the frequency
+                parameter is set to WEEKLY or BIWEEKLY.
+            ScheduledAuditName: The name you want to give to the scheduled audit. Create-only:
+                changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
-            TargetCheckNames: Which checks are performed during the scheduled audit.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,117 +91,168 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AlertTargetDict = TypedDict(
-    "AlertTargetDict",
-    {
-        "AlertTargetArn": "Required[str]",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
 
-BehaviorDict = TypedDict(
-    "BehaviorDict",
-    {
-        "Criteria": "BehaviorCriteriaDict",
-        "ExportMetric": "bool",
-        "Metric": "str",
-        "MetricDimension": "SecurityProfileMetricDimensionDict",
-        "Name": "Required[str]",
-        "SuppressAlerts": "bool",
-    },
-    total=False,
-)
+class AlertTargetDict(TypedDict, total=False):
+    """AlertTarget as a plain dict: A structure containing the alert target ARN and the role ARN."""
 
-BehaviorCriteriaDict = TypedDict(
-    "BehaviorCriteriaDict",
-    {
-        "ComparisonOperator": "Literal['less-than', 'less-than-equals', 'greater-than', 'greater-than-equals', 'in-cidr-set', 'not-in-cidr-set', 'in-port-set', 'not-in-port-set', 'in-set', 'not-in-set']",
-        "ConsecutiveDatapointsToAlarm": "int",
-        "ConsecutiveDatapointsToClear": "int",
-        "DurationSeconds": "int",
-        "MlDetectionConfig": "MachineLearningDetectionConfigDict",
-        "StatisticalThreshold": "SecurityProfileStatisticalThresholdDict",
-        "Value": "MetricValueDict",
-    },
-    total=False,
-)
+    AlertTargetArn: Required[str]
+    """The ARN of the notification target to which alerts are sent."""
+    RoleArn: Required[str]
+    """The ARN of the role that grants permission to send alerts to the notification target."""
 
-MachineLearningDetectionConfigDict = TypedDict(
-    "MachineLearningDetectionConfigDict",
-    {
-        "ConfidenceLevel": "Literal['LOW', 'MEDIUM', 'HIGH']",
-    },
-    total=False,
-)
 
-MetricToRetainDict = TypedDict(
-    "MetricToRetainDict",
-    {
-        "ExportMetric": "bool",
-        "Metric": "Required[str]",
-        "MetricDimension": "SecurityProfileMetricDimensionDict",
-    },
-    total=False,
-)
+class BehaviorDict(TypedDict, total=False):
+    """Behavior as a plain dict: A security profile behavior."""
 
-MetricValueDict = TypedDict(
-    "MetricValueDict",
-    {
-        "Cidrs": "list[str]",
-        "Count": "str",
-        "Number": "float",
-        "Numbers": "list[float]",
-        "Ports": "list[int]",
-        "Strings": "list[str]",
-    },
-    total=False,
-)
+    Criteria: BehaviorCriteriaDict
+    """The criteria by which the behavior is determined to be normal."""
+    ExportMetric: bool
+    """Flag to enable/disable metrics export for metric to be retained."""
+    Metric: str
+    """What is measured by the behavior."""
+    MetricDimension: SecurityProfileMetricDimensionDict
+    """The dimension of a metric."""
+    Name: Required[str]
+    """The name for the behavior."""
+    SuppressAlerts: bool
+    """Manage Detect alarm SNS notifications by setting behavior notification to on or suppressed.
+    Detect will continue to performing device behavior evaluations. However, suppressed alarms
+    wouldn't be forwarded for SNS notification."""
 
-SecurityProfileMetricDimensionDict = TypedDict(
-    "SecurityProfileMetricDimensionDict",
-    {
-        "DimensionName": "Required[str]",
-        "Operator": "Literal['IN', 'NOT_IN']",
-    },
-    total=False,
-)
 
-SecurityProfileMetricsExportConfigDict = TypedDict(
-    "SecurityProfileMetricsExportConfigDict",
-    {
-        "MqttTopic": "Required[str]",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+class BehaviorCriteriaDict(TypedDict, total=False):
+    """BehaviorCriteria as a plain dict: The criteria by which the behavior is determined to be
+    normal."""
 
-SecurityProfileStatisticalThresholdDict = TypedDict(
-    "SecurityProfileStatisticalThresholdDict",
-    {
-        "Statistic": "Literal['Average', 'p0', 'p0.1', 'p0.01', 'p1', 'p10', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'p100']",
-    },
-    total=False,
-)
+    ComparisonOperator: Literal[
+        "less-than",
+        "less-than-equals",
+        "greater-than",
+        "greater-than-equals",
+        "in-cidr-set",
+        "not-in-cidr-set",
+        "in-port-set",
+        "not-in-port-set",
+        "in-set",
+        "not-in-set",
+    ]
+    """The operator that relates the thing measured (metric) to the criteria (containing a value or
+    statisticalThreshold)."""
+    ConsecutiveDatapointsToAlarm: int
+    """If a device is in violation of the behavior for the specified number of consecutive
+    datapoints, an alarm occurs. If not specified, the default is 1."""
+    ConsecutiveDatapointsToClear: int
+    """If an alarm has occurred and the offending device is no longer in violation of the behavior
+    for the specified number of consecutive datapoints, the alarm is cleared. If not specified, the
+    default is 1."""
+    DurationSeconds: int
+    """Use this to specify the time duration over which the behavior is evaluated."""
+    MlDetectionConfig: MachineLearningDetectionConfigDict
+    """The configuration of an ML Detect Security Profile."""
+    StatisticalThreshold: SecurityProfileStatisticalThresholdDict
+    """A statistical ranking (percentile) which indicates a threshold value by which a behavior is
+    determined to be in compliance or in violation of the behavior."""
+    Value: MetricValueDict
+    """The value to be compared with the metric."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class MachineLearningDetectionConfigDict(TypedDict, total=False):
+    """MachineLearningDetectionConfig as a plain dict: The configuration of an ML Detect Security
+    Profile."""
+
+    ConfidenceLevel: Literal["LOW", "MEDIUM", "HIGH"]
+    """The sensitivity of anomalous behavior evaluation. Can be Low, Medium, or High."""
+
+
+class MetricToRetainDict(TypedDict, total=False):
+    """MetricToRetain as a plain dict: The metric you want to retain. Dimensions are optional."""
+
+    ExportMetric: bool
+    """Flag to enable/disable metrics export for metric to be retained."""
+    Metric: Required[str]
+    """What is measured by the behavior."""
+    MetricDimension: SecurityProfileMetricDimensionDict
+    """The dimension of a metric."""
+
+
+class MetricValueDict(TypedDict, total=False):
+    """MetricValue as a plain dict: The value to be compared with the metric."""
+
+    Cidrs: list[str]
+    """If the ComparisonOperator calls for a set of CIDRs, use this to specify that set to be
+    compared with the metric."""
+    Count: str
+    """If the ComparisonOperator calls for a numeric value, use this to specify that (integer)
+    numeric value to be compared with the metric."""
+    Number: float
+    """The numeral value of a metric."""
+    Numbers: list[float]
+    """The numeral values of a metric."""
+    Ports: list[int]
+    """If the ComparisonOperator calls for a set of ports, use this to specify that set to be
+    compared with the metric."""
+    Strings: list[str]
+    """The string values of a metric."""
+
+
+class SecurityProfileMetricDimensionDict(TypedDict, total=False):
+    """SecurityProfileMetricDimension as a plain dict: The dimension of a metric."""
+
+    DimensionName: Required[str]
+    """A unique identifier for the dimension."""
+    Operator: Literal["IN", "NOT_IN"]
+    """Defines how the dimensionValues of a dimension are interpreted."""
+
+
+class SecurityProfileMetricsExportConfigDict(TypedDict, total=False):
+    """SecurityProfileMetricsExportConfig as a plain dict: A structure containing the mqtt topic for
+    metrics export."""
+
+    MqttTopic: Required[str]
+    """The topic for metrics export."""
+    RoleArn: Required[str]
+    """The ARN of the role that grants permission to publish to mqtt topic."""
+
+
+class SecurityProfileStatisticalThresholdDict(TypedDict, total=False):
+    """SecurityProfileStatisticalThreshold as a plain dict: A statistical ranking (percentile) which
+    indicates a threshold value by which a behavior is determined to be in compliance or in
+    violation of the behavior."""
+
+    Statistic: Literal[
+        "Average",
+        "p0",
+        "p0.1",
+        "p0.01",
+        "p1",
+        "p10",
+        "p50",
+        "p90",
+        "p99",
+        "p99.9",
+        "p99.99",
+        "p100",
+    ]
+    """The percentile which resolves to a threshold value by which compliance with a behavior is
+    determined"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The tag's key."""
+    Value: Required[str]
+    """The tag's value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::SecurityProfile",
     schema_file="aws-iot-securityprofile.json",
     primary_identifier=("/SecurityProfileName",),
-    additional_identifiers=(),
     read_only=("/SecurityProfileArn",),
     create_only=("/SecurityProfileName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AdditionalMetricsToRetainV2",
         "/Behaviors",
@@ -208,15 +263,7 @@ METADATA = _TypeMetadata(
         "/Tags",
         "/TargetArns",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -226,230 +273,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AlertTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "AlertTargetArn": {"maxLength": 2048, "type": "string"},
-                "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            },
-            "required": ["AlertTargetArn", "RoleArn"],
-            "type": "object",
-        },
-        "Behavior": {
-            "additionalProperties": False,
-            "properties": {
-                "Criteria": {"$ref": "#/definitions/BehaviorCriteria"},
-                "ExportMetric": {"$ref": "#/definitions/ExportMetric"},
-                "Metric": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9:_-]+",
-                    "type": "string",
-                },
-                "MetricDimension": {"$ref": "#/definitions/MetricDimension"},
-                "Name": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9:_-]+",
-                    "type": "string",
-                },
-                "SuppressAlerts": {"type": "boolean"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "BehaviorCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "ComparisonOperator": {
-                    "enum": [
-                        "less-than",
-                        "less-than-equals",
-                        "greater-than",
-                        "greater-than-equals",
-                        "in-cidr-set",
-                        "not-in-cidr-set",
-                        "in-port-set",
-                        "not-in-port-set",
-                        "in-set",
-                        "not-in-set",
-                    ],
-                    "type": "string",
-                },
-                "ConsecutiveDatapointsToAlarm": {"maximum": 10, "minimum": 1, "type": "integer"},
-                "ConsecutiveDatapointsToClear": {"maximum": 10, "minimum": 1, "type": "integer"},
-                "DurationSeconds": {"type": "integer"},
-                "MlDetectionConfig": {"$ref": "#/definitions/MachineLearningDetectionConfig"},
-                "StatisticalThreshold": {"$ref": "#/definitions/StatisticalThreshold"},
-                "Value": {"$ref": "#/definitions/MetricValue"},
-            },
-            "type": "object",
-        },
-        "ExportMetric": {"type": "boolean"},
-        "MachineLearningDetectionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfidenceLevel": {"enum": ["LOW", "MEDIUM", "HIGH"], "type": "string"}
-            },
-            "type": "object",
-        },
-        "MetricDimension": {
-            "additionalProperties": False,
-            "properties": {
-                "DimensionName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9:_-]+",
-                    "type": "string",
-                },
-                "Operator": {"enum": ["IN", "NOT_IN"], "type": "string"},
-            },
-            "required": ["DimensionName"],
-            "type": "object",
-        },
-        "MetricToRetain": {
-            "additionalProperties": False,
-            "properties": {
-                "ExportMetric": {"$ref": "#/definitions/ExportMetric"},
-                "Metric": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9:_-]+",
-                    "type": "string",
-                },
-                "MetricDimension": {"$ref": "#/definitions/MetricDimension"},
-            },
-            "required": ["Metric"],
-            "type": "object",
-        },
-        "MetricValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Cidrs": {
-                    "items": {
-                        "maxLength": 43,
-                        "minLength": 2,
-                        "pattern": "^[a-fA-F0-9:\\.\\/]+$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Count": {"minimum": 0, "type": "string"},
-                "Number": {"type": "number"},
-                "Numbers": {"items": {"type": "number"}, "type": "array", "uniqueItems": True},
-                "Ports": {
-                    "items": {"maximum": 65535, "minimum": 0, "type": "integer"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Strings": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-            },
-            "type": "object",
-        },
-        "StatisticalThreshold": {
-            "additionalProperties": False,
-            "properties": {
-                "Statistic": {
-                    "enum": [
-                        "Average",
-                        "p0",
-                        "p0.1",
-                        "p0.01",
-                        "p1",
-                        "p10",
-                        "p50",
-                        "p90",
-                        "p99",
-                        "p99.9",
-                        "p99.99",
-                        "p100",
-                    ],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AdditionalMetricsToRetainV2": {
-            "items": {"$ref": "#/definitions/MetricToRetain"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "AlertTargets": {
-            "additionalProperties": False,
-            "patternProperties": {"[a-zA-Z0-9:_-]+": {"$ref": "#/definitions/AlertTarget"}},
-            "type": "object",
-        },
-        "Behaviors": {
-            "items": {"$ref": "#/definitions/Behavior"},
-            "maxItems": 100,
-            "maxLength": 100,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "MetricsExportConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MqttTopic": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            },
-            "required": ["MqttTopic", "RoleArn"],
-            "type": "object",
-        },
-        "SecurityProfileArn": {"type": "string"},
-        "SecurityProfileDescription": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "^[\\p{Graph}\\x20]*$",
-            "type": "string",
-        },
-        "SecurityProfileName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9:_-]+",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TargetArns": {
-            "items": {"maxLength": 2048, "type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class SecurityProfile(_Resource):
-    """AWS::IoT::SecurityProfile: A security profile defines a set of expected behaviors for devices in your account.
+    """AWS::IoT::SecurityProfile: A security profile defines a set of expected behaviors for devices
+    in your account.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SecurityProfileName.
+    Replaced when any of these change (create-only): SecurityProfileName.
+    Read-only attributes (known once deployed): SecurityProfileArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-securityprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -457,13 +291,15 @@ class SecurityProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SecurityProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "security_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     SecurityProfileArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN (Amazon resource name) of the created security profile."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdditionalMetricsToRetainV2: list[MetricToRetainDict]
-    AlertTargets: dict[str, Any]
+    AlertTargets: dict[str, AlertTargetDict]
     Behaviors: list[BehaviorDict]
     MetricsExportConfig: SecurityProfileMetricsExportConfigDict
     SecurityProfileDescription: str
@@ -471,37 +307,44 @@ class SecurityProfile(_Resource):
     Tags: list[TagDict]
     TargetArns: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AdditionalMetricsToRetainV2: list[MetricToRetain | MetricToRetainDict] | None = None,
+        AlertTargets: dict[str, AlertTarget | AlertTargetDict] | None = None,
+        Behaviors: list[Behavior | BehaviorDict] | None = None,
+        MetricsExportConfig: SecurityProfileMetricsExportConfig
+        | SecurityProfileMetricsExportConfigDict
+        | None = None,
+        SecurityProfileDescription: str | None = None,
+        SecurityProfileName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetArns: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::SecurityProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AdditionalMetricsToRetainV2: list[MetricToRetain | MetricToRetainDict] | None = None,
-            AlertTargets: dict[str, Any] | None = None,
-            Behaviors: list[Behavior | BehaviorDict] | None = None,
-            MetricsExportConfig: SecurityProfileMetricsExportConfig
-            | SecurityProfileMetricsExportConfigDict
-            | None = None,
-            SecurityProfileDescription: str | None = None,
-            SecurityProfileName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetArns: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::SecurityProfile; `await` it inside an App to deploy it.
-
-            AdditionalMetricsToRetainV2: A list of metrics whose data is retained (stored).
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AdditionalMetricsToRetainV2: A list of metrics whose data is retained (stored). By
+                default, data is retained for any metric used in the profile's behaviors, but it is
+                also retained for any metric specified here.
             AlertTargets: Specifies the destinations to which alerts are sent.
-            Behaviors: Specifies the behaviors that, when violated by a device (thing), cause an alert.
+            Behaviors: Specifies the behaviors that, when violated by a device (thing), cause an
+                alert.
             MetricsExportConfig: A structure containing the mqtt topic for metrics export.
             SecurityProfileDescription: A description of the security profile.
-            SecurityProfileName: A unique identifier for the security profile.
+            SecurityProfileName: A unique identifier for the security profile. Create-only: changing
+                it replaces the resource.
             Tags: Metadata that can be used to manage the security profile.
             TargetArns: A set of target ARNs that the security profile is attached to.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

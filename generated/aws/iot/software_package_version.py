@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,60 +67,57 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PackageVersionArtifactDict = TypedDict(
-    "PackageVersionArtifactDict",
-    {
-        "S3Location": "Required[SoftwarePackageVersionS3LocationDict]",
-    },
-    total=False,
-)
 
-SoftwarePackageVersionS3LocationDict = TypedDict(
-    "SoftwarePackageVersionS3LocationDict",
-    {
-        "Bucket": "Required[str]",
-        "Key": "Required[str]",
-        "Version": "Required[str]",
-    },
-    total=False,
-)
+class PackageVersionArtifactDict(TypedDict, total=False):
+    """PackageVersionArtifact as a plain dict: The artifact location of the package version"""
 
-SoftwarePackageVersionSbomDict = TypedDict(
-    "SoftwarePackageVersionSbomDict",
-    {
-        "S3Location": "Required[SoftwarePackageVersionS3LocationDict]",
-    },
-    total=False,
-)
+    S3Location: Required[SoftwarePackageVersionS3LocationDict]
+    """The Amazon S3 location"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class SoftwarePackageVersionS3LocationDict(TypedDict, total=False):
+    """SoftwarePackageVersionS3Location as a plain dict: The Amazon S3 location"""
+
+    Bucket: Required[str]
+    """The S3 bucket"""
+    Key: Required[str]
+    """The S3 key"""
+    Version: Required[str]
+    """The S3 version"""
+
+
+class SoftwarePackageVersionSbomDict(TypedDict, total=False):
+    """SoftwarePackageVersionSbom as a plain dict: The sbom zip archive location of the package
+    version"""
+
+    S3Location: Required[SoftwarePackageVersionS3LocationDict]
+    """The Amazon S3 location"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::SoftwarePackageVersion",
     schema_file="aws-iot-softwarepackageversion.json",
     primary_identifier=("/PackageName", "/VersionName"),
-    additional_identifiers=(),
     read_only=("/ErrorReason", "/PackageVersionArn", "/Status", "/SbomValidationStatus"),
     create_only=("/PackageName", "/VersionName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("PackageName",),
     list_required=("PackageName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -126,101 +127,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PackageVersionArtifact": {
-            "additionalProperties": False,
-            "properties": {"S3Location": {"$ref": "#/definitions/S3Location"}},
-            "required": ["S3Location"],
-            "type": "object",
-        },
-        "PackageVersionStatus": {"enum": ["DRAFT", "PUBLISHED", "DEPRECATED"], "type": "string"},
-        "ResourceAttributes": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z0-9:_-]+$": {"minLength": 1, "pattern": "^[^\\p{C}]+$", "type": "string"}
-            },
-            "type": "object",
-        },
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"minLength": 1, "type": "string"},
-                "Key": {"minLength": 1, "type": "string"},
-                "Version": {"type": "string"},
-            },
-            "required": ["Bucket", "Key", "Version"],
-            "type": "object",
-        },
-        "Sbom": {
-            "additionalProperties": False,
-            "properties": {"S3Location": {"$ref": "#/definitions/S3Location"}},
-            "required": ["S3Location"],
-            "type": "object",
-        },
-        "SbomValidationStatus": {
-            "enum": ["IN_PROGRESS", "FAILED", "SUCCEEDED", ""],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Artifact": {"$ref": "#/definitions/PackageVersionArtifact"},
-        "Attributes": {"$ref": "#/definitions/ResourceAttributes"},
-        "Description": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^[^\\p{C}]+$",
-            "type": "string",
-        },
-        "ErrorReason": {"type": "string"},
-        "PackageName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-_.]+$",
-            "type": "string",
-        },
-        "PackageVersionArn": {"pattern": "^arn:[!-~]+$", "type": "string"},
-        "Recipe": {"maxLength": 3072, "minLength": 0, "type": "string"},
-        "Sbom": {"$ref": "#/definitions/Sbom"},
-        "SbomValidationStatus": {"$ref": "#/definitions/SbomValidationStatus"},
-        "Status": {"$ref": "#/definitions/PackageVersionStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "VersionName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-_.]+$",
-            "type": "string",
-        },
-    },
-    "required": ["PackageName"],
-}
-
 
 class SoftwarePackageVersion(_Resource):
     """AWS::IoT::SoftwarePackageVersion: resource definition
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PackageName, VersionName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): PackageName, VersionName.
+    Read-only attributes (known once deployed): ErrorReason, PackageVersionArn,
+    SbomValidationStatus, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-softwarepackageversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -230,16 +147,23 @@ class SoftwarePackageVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SoftwarePackageVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "software_package_version.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ErrorReason: str
+    """Type: str."""
     PackageVersionArn: str
+    """Pattern: ^arn:[!-~]+$"""
     SbomValidationStatus: Literal["IN_PROGRESS", "FAILED", "SUCCEEDED", ""]
+    """The validation status of the Sbom file"""
     Status: Literal["DRAFT", "PUBLISHED", "DEPRECATED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'DRAFT', 'PUBLISHED', 'DEPRECATED'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Artifact: PackageVersionArtifactDict
-    Attributes: dict[str, Any]
+    Attributes: dict[str, str]
     Description: str
     PackageName: str
     Recipe: str
@@ -247,29 +171,40 @@ class SoftwarePackageVersion(_Resource):
     Tags: list[TagDict]
     VersionName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PackageName: str,
+        Artifact: PackageVersionArtifact | PackageVersionArtifactDict | None = None,
+        Attributes: dict[str, str] | None = None,
+        Description: str | None = None,
+        Recipe: str | None = None,
+        Sbom: SoftwarePackageVersionSbom | SoftwarePackageVersionSbomDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VersionName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::SoftwarePackageVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PackageName: str,
-            Artifact: PackageVersionArtifact | PackageVersionArtifactDict | None = None,
-            Attributes: dict[str, Any] | None = None,
-            Description: str | None = None,
-            Recipe: str | None = None,
-            Sbom: SoftwarePackageVersionSbom | SoftwarePackageVersionSbomDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VersionName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::SoftwarePackageVersion; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PackageName: Pattern: ^[a-zA-Z0-9-_.]+$ Length: 1 to 128 characters. Create-only:
+                changing it replaces the resource. Required.
+            Artifact: The artifact location of the package version
+            Attributes: Type: dict[str, str].
+            Description: Pattern: ^[^\\p{C}]+$ Length: 0 to 1024 characters.
             Recipe: The inline json job document associated with a software package version
+            Sbom: The sbom zip archive location of the package version
             Tags: An array of key-value pairs to apply to this resource.
+            VersionName: Pattern: ^[a-zA-Z0-9-_.]+$ Length: 1 to 64 characters. Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,34 +63,37 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-StreamFileDict = TypedDict(
-    "StreamFileDict",
-    {
-        "FileId": "int",
-        "S3Location": "StreamS3LocationDict",
-    },
-    total=False,
-)
 
-StreamS3LocationDict = TypedDict(
-    "StreamS3LocationDict",
-    {
-        "Bucket": "str",
-        "Key": "str",
-        "Version": "str",
-    },
-    total=False,
-)
+class StreamFileDict(TypedDict, total=False):
+    """StreamFile as a plain dict: Represents a file to stream."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    FileId: int
+    """The file ID."""
+    S3Location: StreamS3LocationDict
+    """The location of the file in S3."""
 
+
+class StreamS3LocationDict(TypedDict, total=False):
+    """StreamS3Location as a plain dict: The location of the file in S3."""
+
+    Bucket: str
+    """The S3 bucket."""
+    Key: str
+    """The S3 key."""
+    Version: str
+    """The S3 bucket version."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A set of key/value pairs that are used to manage the resource."""
+
+    Key: Required[str]
+    """The tag's key."""
+    Value: Required[str]
+    """The tag's value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::Stream",
     schema_file="aws-iot-stream.json",
@@ -94,18 +101,8 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/StreamId",),),
     read_only=("/Arn", "/StreamVersion", "/CreatedAt", "/LastUpdatedAt"),
     create_only=("/StreamId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("StreamId", "Files", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -115,76 +112,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"minLength": 1, "type": "string"},
-                "Key": {"minLength": 1, "type": "string"},
-                "Version": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "StreamFile": {
-            "additionalProperties": False,
-            "properties": {
-                "FileId": {"maximum": 255, "minimum": 0, "type": "integer"},
-                "S3Location": {"$ref": "#/definitions/S3Location"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Description": {
-            "maxLength": 2028,
-            "minLength": 0,
-            "pattern": "^[^\\p{C}]+$",
-            "type": "string",
-        },
-        "Files": {
-            "items": {"$ref": "#/definitions/StreamFile"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "LastUpdatedAt": {"type": "string"},
-        "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "StreamId": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "StreamVersion": {"maximum": 65535, "minimum": 0, "type": "integer"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["StreamId", "Files", "RoleArn"],
-}
-
 
 class Stream(_Resource):
-    """AWS::IoT::Stream: Resource Type definition for AWS IoT Stream. A stream is a publicly addressable resource that is an abstraction for a list of files that can be transf...
+    """AWS::IoT::Stream: Resource Type definition for AWS IoT Stream. A stream is a publicly
+    addressable resource that is an abstraction for a list of files that can be transferred to an
+    IoT device.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: StreamId.
+    Replaced when any of these change (create-only): StreamId.
+    Read-only attributes (known once deployed): Arn, CreatedAt, LastUpdatedAt, StreamVersion.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-stream.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -192,43 +132,52 @@ class Stream(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StreamAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "stream.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the stream."""
     CreatedAt: str
+    """The date when the stream was created."""
     LastUpdatedAt: str
+    """The date when the stream was last updated."""
     StreamVersion: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The stream version."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Files: list[StreamFileDict]
     RoleArn: str
     StreamId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Files: list[StreamFile | StreamFileDict],
+        RoleArn: str,
+        StreamId: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::Stream; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Files: list[StreamFile | StreamFileDict],
-            RoleArn: str,
-            StreamId: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::Stream; `await` it inside an App to deploy it.
-
-            Description: The description of the stream.
-            Files: The files to stream.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Files: The files to stream. Required.
             RoleArn: An IAM role that allows the IoT service principal to access your S3 files.
-            StreamId: The stream ID.
+                Required.
+            StreamId: The stream ID. Create-only: changing it replaces the resource. Required.
+            Description: The description of the stream.
             Tags: Metadata which can be used to manage streams.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

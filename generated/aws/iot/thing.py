@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,33 +55,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ThingAttributePayloadDict = TypedDict(
-    "ThingAttributePayloadDict",
-    {
-        "Attributes": "dict[str, Any]",
-    },
-    total=False,
-)
 
+class ThingAttributePayloadDict(TypedDict, total=False):
+    """ThingAttributePayload as a plain dict."""
+
+    Attributes: dict[str, str]
+    """Type: dict[str, str]."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::Thing",
     schema_file="aws-iot-thing.json",
     primary_identifier=("/ThingName",),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn"),
     create_only=("/ThingName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,70 +85,54 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AttributePayload": {
-            "additionalProperties": False,
-            "properties": {
-                "Attributes": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9_.,@/:#-]+": {"type": "string"}},
-                    "type": "object",
-                }
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AttributePayload": {"$ref": "#/definitions/AttributePayload"},
-        "Id": {"type": "string"},
-        "ThingName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9:_-]+",
-            "type": "string",
-        },
-    },
-    "required": [],
-}
-
 
 class Thing(_Resource):
     """AWS::IoT::Thing: Resource Type definition for AWS::IoT::Thing
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ThingName.
+    Replaced when any of these change (create-only): ThingName.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-thing.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ThingProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ThingAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "thing.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AttributePayload: ThingAttributePayloadDict
     ThingName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AttributePayload: ThingAttributePayload | ThingAttributePayloadDict | None = None,
+        ThingName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::Thing; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AttributePayload: ThingAttributePayload | ThingAttributePayloadDict | None = None,
-            ThingName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::Thing; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AttributePayload: Type: ThingAttributePayloadDict.
+            ThingName: Pattern: [a-zA-Z0-9:_-]+ Length: 1 to 128 characters. Create-only: changing
+                it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,51 +63,41 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-ThingGroupAttributePayloadDict = TypedDict(
-    "ThingGroupAttributePayloadDict",
-    {
-        "Attributes": "dict[str, Any]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
 
-ThingGroupThingGroupPropertiesDict = TypedDict(
-    "ThingGroupThingGroupPropertiesDict",
-    {
-        "AttributePayload": "ThingGroupAttributePayloadDict",
-        "ThingGroupDescription": "str",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Tag key (1-128 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-]"""
+    Value: Required[str]
+    """Tag value (1-256 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-]"""
 
+
+class ThingGroupAttributePayloadDict(TypedDict, total=False):
+    """ThingGroupAttributePayload as a plain dict."""
+
+    Attributes: dict[str, str]
+    """Type: dict[str, str]."""
+
+
+class ThingGroupThingGroupPropertiesDict(TypedDict, total=False):
+    """ThingGroupThingGroupProperties as a plain dict."""
+
+    AttributePayload: ThingGroupAttributePayloadDict
+    """Type: ThingGroupAttributePayloadDict."""
+    ThingGroupDescription: str
+    """Pattern: [\\p{Graph}\\x20]* Length: 0 to 2028 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::ThingGroup",
     schema_file="aws-iot-thinggroup.json",
     primary_identifier=("/ThingGroupName",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id"),
     create_only=("/ThingGroupName", "/ParentGroupName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -113,80 +107,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AttributePayload": {
-            "additionalProperties": False,
-            "properties": {
-                "Attributes": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9_.,@/:#-]+": {"type": "string"}},
-                    "type": "object",
-                }
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Id": {"type": "string"},
-        "ParentGroupName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9:_-]+",
-            "type": "string",
-        },
-        "QueryString": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ThingGroupName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9:_-]+",
-            "type": "string",
-        },
-        "ThingGroupProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributePayload": {"$ref": "#/definitions/AttributePayload"},
-                "ThingGroupDescription": {
-                    "maxLength": 2028,
-                    "minLength": 0,
-                    "pattern": "[\\p{Graph}\\x20]*",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "required": [],
-}
-
 
 class ThingGroup(_Resource):
     """AWS::IoT::ThingGroup: Resource Type definition for AWS::IoT::ThingGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ThingGroupName.
+    Replaced when any of these change (create-only): ThingGroupName, ParentGroupName.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-thinggroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -194,39 +124,51 @@ class ThingGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ThingGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "thing_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ParentGroupName: str
     QueryString: str
     Tags: list[TagDict]
     ThingGroupName: str
     ThingGroupProperties: ThingGroupThingGroupPropertiesDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ParentGroupName: str | None = None,
+        QueryString: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        ThingGroupName: str | None = None,
+        ThingGroupProperties: ThingGroupThingGroupProperties
+        | ThingGroupThingGroupPropertiesDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::ThingGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ParentGroupName: str | None = None,
-            QueryString: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            ThingGroupName: str | None = None,
-            ThingGroupProperties: ThingGroupThingGroupProperties
-            | ThingGroupThingGroupPropertiesDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::ThingGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ParentGroupName: Pattern: [a-zA-Z0-9:_-]+ Length: 1 to 128 characters. Create-only:
+                changing it replaces the resource.
+            QueryString: Length: 1 to 1000 characters.
             Tags: An array of key-value pairs to apply to this resource.
+            ThingGroupName: Pattern: [a-zA-Z0-9:_-]+ Length: 1 to 128 characters. Create-only:
+                changing it replaces the resource.
+            ThingGroupProperties: Type: ThingGroupThingGroupPropertiesDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::ThingPrincipalAttachment",
     schema_file="aws-iot-thingprincipalattachment.json",
     primary_identifier=("/ThingName", "/Principal"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Principal", "/ThingName", "/ThingPrincipalType"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ThingName", "Principal"),
     list_required=("ThingName",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,23 +71,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Principal": {"type": "string"},
-        "ThingName": {"type": "string"},
-        "ThingPrincipalType": {"type": "string"},
-    },
-    "required": ["ThingName", "Principal"],
-}
-
 
 class ThingPrincipalAttachment(_Resource):
-    """AWS::IoT::ThingPrincipalAttachment: Resource Type definition for AWS::IoT::ThingPrincipalAttachment
+    """AWS::IoT::ThingPrincipalAttachment: Resource Type definition for
+    AWS::IoT::ThingPrincipalAttachment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ThingName, Principal (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Principal, ThingName, ThingPrincipalType.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-thingprincipalattachment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -100,33 +90,43 @@ class ThingPrincipalAttachment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ThingPrincipalAttachmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "thing_principal_attachment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Principal: str
     ThingName: str
     ThingPrincipalType: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Principal: str,
+        ThingName: str,
+        ThingPrincipalType: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::ThingPrincipalAttachment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Principal: str,
-            ThingName: str,
-            ThingPrincipalType: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::ThingPrincipalAttachment; `await` it inside an App to deploy it.
-
-            Principal: The principal, which can be a certificate ARN (as returned from the CreateCertificate operation) or an Amazon Cognito ID.
-            ThingName: The name of the AWS IoT thing.
-            ThingPrincipalType: The type of the relation you want to specify when you attach a principal to a thing.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Principal: The principal, which can be a certificate ARN (as returned from the
+                CreateCertificate operation) or an Amazon Cognito ID. Create-only: changing it
+                replaces the resource. Required.
+            ThingName: The name of the AWS IoT thing. Create-only: changing it replaces the
+                resource. Required.
+            ThingPrincipalType: The type of the relation you want to specify when you attach a
+                principal to a thing. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,62 +67,55 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PropagatingAttributeDict = TypedDict(
-    "PropagatingAttributeDict",
-    {
-        "ConnectionAttribute": "Literal['iot:ClientId', 'iot:Thing.ThingName']",
-        "ThingAttribute": "str",
-        "UserPropertyKey": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class PropagatingAttributeDict(TypedDict, total=False):
+    """PropagatingAttribute as a plain dict."""
 
-ThingTypeThingTypePropertiesDict = TypedDict(
-    "ThingTypeThingTypePropertiesDict",
-    {
-        "Mqtt5Configuration": "ThingTypeThingTypePropertiesMqtt5ConfigurationDict",
-        "SearchableAttributes": "list[str]",
-        "ThingTypeDescription": "str",
-    },
-    total=False,
-)
+    ConnectionAttribute: Literal["iot:ClientId", "iot:Thing.ThingName"]
+    """Allowed values: 'iot:ClientId', 'iot:Thing.ThingName'. Length: 0 to 128 characters."""
+    ThingAttribute: str
+    """Pattern: [a-zA-Z0-9_.,@/:#-]+ Length: 0 to 128 characters."""
+    UserPropertyKey: Required[str]
+    """Pattern: [a-zA-Z0-9:$.]+ Length: 0 to 128 characters."""
 
-ThingTypeThingTypePropertiesMqtt5ConfigurationDict = TypedDict(
-    "ThingTypeThingTypePropertiesMqtt5ConfigurationDict",
-    {
-        "PropagatingAttributes": "list[PropagatingAttributeDict]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """Tag key (1-128 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-]"""
+    Value: Required[str]
+    """Tag value (1-256 chars). No 'aws:' prefix. Allows: [A-Za-z0-9 _.:/=+-]"""
+
+
+class ThingTypeThingTypePropertiesDict(TypedDict, total=False):
+    """ThingTypeThingTypeProperties as a plain dict."""
+
+    Mqtt5Configuration: ThingTypeThingTypePropertiesMqtt5ConfigurationDict
+    """Type: ThingTypeThingTypePropertiesMqtt5ConfigurationDict."""
+    SearchableAttributes: list[str]
+    """Items: at most 3 items. Items are unique. Each item: Pattern: [a-zA-Z0-9_.,@/:#-]+ Length: 0
+    to 128 characters."""
+    ThingTypeDescription: str
+    """Pattern: [\\p{Graph}\\x20]* Length: 0 to 2028 characters."""
+
+
+class ThingTypeThingTypePropertiesMqtt5ConfigurationDict(TypedDict, total=False):
+    """ThingTypeThingTypePropertiesMqtt5Configuration as a plain dict."""
+
+    PropagatingAttributes: list[PropagatingAttributeDict]
+    """Items are unique."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::ThingType",
     schema_file="aws-iot-thingtype.json",
     primary_identifier=("/ThingTypeName",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id"),
     create_only=("/ThingTypeName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -128,109 +125,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PropagatingAttribute": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionAttribute": {
-                    "enum": ["iot:ClientId", "iot:Thing.ThingName"],
-                    "maxLength": 128,
-                    "minLength": 0,
-                    "type": "string",
-                },
-                "ThingAttribute": {
-                    "maxLength": 128,
-                    "minLength": 0,
-                    "pattern": "[a-zA-Z0-9_.,@/:#-]+",
-                    "type": "string",
-                },
-                "UserPropertyKey": {
-                    "maxLength": 128,
-                    "minLength": 0,
-                    "pattern": "[a-zA-Z0-9:$.]+",
-                    "type": "string",
-                },
-            },
-            "required": ["UserPropertyKey"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "DeprecateThingType": {"type": "boolean"},
-        "Id": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ThingTypeName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9:_-]+",
-            "type": "string",
-        },
-        "ThingTypeProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Mqtt5Configuration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "PropagatingAttributes": {
-                            "items": {"$ref": "#/definitions/PropagatingAttribute"},
-                            "type": "array",
-                            "uniqueItems": True,
-                        }
-                    },
-                    "type": "object",
-                },
-                "SearchableAttributes": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 0,
-                        "pattern": "[a-zA-Z0-9_.,@/:#-]+",
-                        "type": "string",
-                    },
-                    "maxItems": 3,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ThingTypeDescription": {
-                    "maxLength": 2028,
-                    "minLength": 0,
-                    "pattern": "[\\p{Graph}\\x20]*",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "required": [],
-}
-
 
 class ThingType(_Resource):
     """AWS::IoT::ThingType: Resource Type definition for AWS::IoT::ThingType
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ThingTypeName.
+    Replaced when any of these change (create-only): ThingTypeName.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-thingtype.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -238,37 +142,47 @@ class ThingType(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ThingTypeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "thing_type.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeprecateThingType: bool
     Tags: list[TagDict]
     ThingTypeName: str
     ThingTypeProperties: ThingTypeThingTypePropertiesDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DeprecateThingType: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        ThingTypeName: str | None = None,
+        ThingTypeProperties: ThingTypeThingTypeProperties
+        | ThingTypeThingTypePropertiesDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::ThingType; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DeprecateThingType: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            ThingTypeName: str | None = None,
-            ThingTypeProperties: ThingTypeThingTypeProperties
-            | ThingTypeThingTypePropertiesDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::ThingType; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DeprecateThingType: Type: bool.
             Tags: An array of key-value pairs to apply to this resource.
+            ThingTypeName: Pattern: [a-zA-Z0-9:_-]+ Length: 1 to 128 characters. Create-only:
+                changing it replaces the resource.
+            ThingTypeProperties: Type: ThingTypeThingTypePropertiesDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)
